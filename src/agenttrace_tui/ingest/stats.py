@@ -1,0 +1,77 @@
+"""Ingest counters: what was accepted, what was rejected and why, what was lost.
+
+Every rejected record is counted under a reason; the last few are kept with a
+safe preview for the diagnostics view. Loss is counted from the optional
+per-sender sequence numbers: a gap is a lost datagram, a late arrival that
+fills a gap takes it back.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter, deque
+
+import msgspec
+
+#: How many recent rejects are kept for the diagnostics view.
+RECENT_REJECTS = 50
+#: Bytes of a rejected payload kept as a preview.
+PREVIEW_BYTES = 120
+#: Senders tracked for loss; the least recently seen is forgotten past this.
+MAX_SENDERS = 4096
+
+
+class RejectInfo(msgspec.Struct, frozen=True, gc=False):
+    time_ns: int
+    source: str
+    reason: str
+    detail: str
+    preview: str
+
+
+class _Sender:
+    __slots__ = ("next_seq",)
+
+    def __init__(self, next_seq: int) -> None:
+        self.next_seq = next_seq
+
+
+class IngestStats:
+    """Counters shared by every receiver (single-threaded: the event loop)."""
+
+    def __init__(self) -> None:
+        self.accepted: Counter[str] = Counter()  # records per source ("udp", "tcp", ...)
+        self.rejected: Counter[str] = Counter()  # records per reason
+        self.recent: deque[RejectInfo] = deque(maxlen=RECENT_REJECTS)
+        self.lost = 0
+        self.datagrams = 0
+        self.bytes = 0
+        self._senders: dict[str, _Sender] = {}
+
+    @property
+    def rejected_total(self) -> int:
+        return sum(self.rejected.values())
+
+    def reject(self, source: str, reason: str, detail: str, payload: bytes | memoryview | None = None, n: int = 1) -> None:
+        self.rejected[reason] += n
+        preview = ""
+        if payload is not None:
+            # repr() of bytes is plain ASCII: no control character reaches a terminal.
+            preview = repr(bytes(payload[:PREVIEW_BYTES]))
+        self.recent.append(RejectInfo(time.time_ns(), source, reason, detail[:300], preview))
+
+    def sequence(self, sender: str, seq: int) -> None:
+        """Note one record's (sender, seq); count gaps as lost."""
+        s = self._senders.get(sender)
+        if s is None:
+            if len(self._senders) >= MAX_SENDERS:
+                self._senders.pop(next(iter(self._senders)))
+            self._senders[sender] = _Sender(seq + 1)
+            return
+        if seq >= s.next_seq:
+            self.lost += seq - s.next_seq
+            s.next_seq = seq + 1
+        elif seq < s.next_seq - 1_000_000:
+            s.next_seq = seq + 1  # the sender restarted its numbering
+        elif self.lost > 0:
+            self.lost -= 1  # a late (reordered) record fills a gap counted as lost

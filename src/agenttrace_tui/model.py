@@ -1,0 +1,237 @@
+"""The span model every layer speaks: msgspec Structs, no I/O.
+
+Times are integers in nanoseconds since the Unix epoch. Ids are opaque strings
+(OTLP hex ids, UUIDs, or whatever a native sender chose). Typed parts (llm,
+tool, agent, rag, file) are present only when the span carries them, so a
+plain span costs a handful of slots and nothing more.
+
+Token convention: ``TokenUsage.input`` counts *all* prompt tokens, cache reads
+and cache writes included (the OpenTelemetry GenAI convention). Receivers that
+get Anthropic-style numbers (cache reported beside input) add them in while
+normalising, so everything above ingest sees one convention.
+"""
+
+from __future__ import annotations
+
+import enum
+from typing import Any, Literal
+
+import msgspec
+
+__all__ = [
+    "SpanKind",
+    "Status",
+    "LlmInfo",
+    "ToolInfo",
+    "AgentInfo",
+    "RagInfo",
+    "FileInfo",
+    "TokenUsage",
+    "Cost",
+    "SpanEvent",
+    "SpanLink",
+    "Span",
+    "Session",
+    "Metric",
+    "FINISHED",
+    "AttachedEvent",
+    "Update",
+]
+
+
+class SpanKind(str, enum.Enum):
+    TASK = "task"
+    AGENT = "agent"
+    LLM_CALL = "llm_call"
+    TOOL_EXECUTION = "tool_execution"
+    REASONING = "reasoning"
+    MEMORY_RETRIEVAL = "memory_retrieval"
+    MEMORY_STORE = "memory_store"
+    RETRIEVAL = "retrieval"
+    EMBEDDING = "embedding"
+    FILE_READ = "file_read"
+    FILE_WRITE = "file_write"
+    API_CALL = "api_call"
+    CODE_EXECUTION = "code_execution"
+    VERIFICATION = "verification"
+    CUSTOM = "custom"
+
+
+class Status(str, enum.Enum):
+    RUNNING = "running"
+    OK = "ok"
+    ERROR = "error"
+    CANCELLED = "cancelled"
+    TIMEOUT = "timeout"
+
+
+#: Statuses of a span that has ended.
+FINISHED = frozenset({Status.OK, Status.ERROR, Status.CANCELLED, Status.TIMEOUT})
+
+
+class _Part(msgspec.Struct, omit_defaults=True, gc=False, kw_only=True):
+    """Base of the typed parts: compact on the wire, untracked by the GC."""
+
+
+class LlmInfo(_Part):
+    provider: str | None = None
+    model: str | None = None
+    temperature: float | None = None
+    max_tokens: int | None = None
+    stop_reason: str | None = None
+    cached: bool | None = None
+    prompt_preview: str | None = None
+    response_preview: str | None = None
+
+
+class ToolInfo(_Part):
+    name: str | None = None
+    action: str | None = None
+    target: str | None = None
+    status: str | None = None
+    call_id: str | None = None
+    input_preview: str | None = None
+    output_preview: str | None = None
+
+
+class AgentInfo(_Part):
+    name: str | None = None
+    iteration: int | None = None
+    state: str | None = None
+    stop_reason: str | None = None
+
+
+class RagInfo(_Part):
+    query: str | None = None
+    sources_found: int | None = None
+    top_score: float | None = None
+
+
+class FileInfo(_Part):
+    path: str | None = None
+    operation: str | None = None
+    bytes: int | None = None
+
+
+class TokenUsage(_Part):
+    """Tokens of one span. ``input`` includes cache_read and cache_write.
+
+    ``scope="subtree"`` marks usage an agent span reports for its whole
+    subtree: it is shown on that span but never added to rollups, which
+    would count its children twice. ``estimated`` marks numbers the monitor
+    counted itself (no usage was reported).
+    """
+
+    input: int = 0
+    output: int = 0
+    total: int = 0
+    cache_read: int = 0
+    cache_write: int = 0
+    reasoning: int = 0
+    estimated: bool = False
+    scope: Literal["span", "subtree"] = "span"
+
+    @property
+    def sum(self) -> int:
+        """Total tokens: the reported total, or input + output when absent."""
+        return self.total or (self.input + self.output)
+
+
+class Cost(_Part):
+    """Dollar cost of a span. ``total is None`` means unknown (see reason)."""
+
+    total: float | None = None
+    input: float | None = None
+    output: float | None = None
+    source: Literal["computed", "reported", "unknown"] = "computed"
+    reason: str | None = None
+
+
+class SpanEvent(_Part):
+    name: str
+    time_ns: int
+    attributes: dict[str, Any] = {}
+
+
+class SpanLink(_Part):
+    trace_id: str
+    span_id: str
+    attributes: dict[str, Any] = {}
+
+
+class Span(msgspec.Struct, omit_defaults=True, gc=False, kw_only=True):
+    """One unit of agent work. ``end_ns is None`` while it runs."""
+
+    span_id: str
+    trace_id: str
+    session_id: str
+    name: str
+    start_ns: int
+    parent_span_id: str | None = None
+    kind: SpanKind = SpanKind.CUSTOM
+    end_ns: int | None = None
+    status: Status = Status.OK
+    status_message: str | None = None
+    status_code: str | None = None
+    llm: LlmInfo | None = None
+    tool: ToolInfo | None = None
+    agent: AgentInfo | None = None
+    rag: RagInfo | None = None
+    file: FileInfo | None = None
+    usage: TokenUsage | None = None
+    cost: Cost | None = None
+    events: tuple[SpanEvent, ...] = ()
+    links: tuple[SpanLink, ...] = ()
+    attributes: dict[str, Any] = {}
+
+    @property
+    def running(self) -> bool:
+        return self.end_ns is None
+
+    def duration_ns(self, now_ns: int | None = None) -> int:
+        """Duration so far: up to ``now_ns`` for a running span (0 if not given)."""
+        end = self.end_ns if self.end_ns is not None else now_ns
+        if end is None:
+            return 0
+        return max(0, end - self.start_ns)
+
+
+class Session(msgspec.Struct, omit_defaults=True, gc=False, kw_only=True):
+    """One agent run: groups traces. ``ended_ns is None`` while it runs."""
+
+    id: str
+    name: str | None = None
+    service: str | None = None
+    framework: str | None = None
+    framework_version: str | None = None
+    hostname: str | None = None
+    tags: tuple[str, ...] = ()
+    started_ns: int | None = None
+    ended_ns: int | None = None
+    attributes: dict[str, Any] = {}
+
+    @property
+    def label(self) -> str:
+        return self.name or self.service or self.id
+
+
+class Metric(msgspec.Struct, omit_defaults=True, gc=False, kw_only=True):
+    """A metric sample (seed 000: name, labels, value)."""
+
+    name: str
+    value: float
+    labels: dict[str, str] = {}
+    time_ns: int = 0
+    kind: Literal["gauge", "counter"] = "gauge"
+
+
+class AttachedEvent(msgspec.Struct, gc=False, kw_only=True):
+    """An event for a span that may not have arrived yet."""
+
+    trace_id: str
+    span_id: str
+    event: SpanEvent
+
+
+#: What normalisation hands the store.
+Update = Span | Session | AttachedEvent | Metric

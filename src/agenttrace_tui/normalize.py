@@ -1,0 +1,193 @@
+"""Wire records -> model updates, applying the attribute conventions.
+
+A ``span_end`` becomes a *partial* span: its unknown name is ``""`` and its
+unknown start is ``0``; the store merges it into whatever it already has for
+that span id (see ``store.memory.merge_span``).
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import msgspec
+
+from . import conventions
+from .ingest.protocol import (
+    EventRecord,
+    MetricRecord,
+    Reject,
+    SessionRecord,
+    SpanEndRecord,
+    SpanRecord,
+    SpanStartRecord,
+    WireRecord,
+)
+from .model import (
+    AgentInfo,
+    AttachedEvent,
+    FileInfo,
+    LlmInfo,
+    Metric,
+    RagInfo,
+    Session,
+    Span,
+    SpanEvent,
+    SpanKind,
+    Status,
+    TokenUsage,
+    ToolInfo,
+    Update,
+)
+
+_PART_TYPES: dict[str, type[msgspec.Struct]] = {
+    "llm": LlmInfo,
+    "tool": ToolInfo,
+    "agent": AgentInfo,
+    "rag": RagInfo,
+    "file": FileInfo,
+    "usage": TokenUsage,
+}
+_STATUS = {s.value: s for s in Status}
+
+
+class NormalizeError(ValueError):
+    """A record that decoded but cannot become a span; ``str()`` says why."""
+
+
+def _explicit_part(rec: Any, part: str) -> dict[str, Any]:
+    value = getattr(rec, part)
+    if value is None:
+        return {}
+    if part == "tool" and not isinstance(value, msgspec.Struct):
+        if isinstance(value, str):
+            return {"name": value}
+        if isinstance(value, dict):
+            try:
+                value = msgspec.convert(value, ToolInfo)
+            except msgspec.ValidationError as exc:
+                raise NormalizeError(f"invalid `tool`: {exc}") from None
+        else:
+            raise NormalizeError("`tool` must be an object or a tool name")
+    return {k: v for k, v in msgspec.structs.asdict(value).items() if v is not None}
+
+
+def _build_parts(rec: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Typed parts (explicit ones win over attribute conventions) and free attributes."""
+    attrs = rec.attributes
+    derived, used = conventions.extract_parts(attrs)
+    free = {k: v for k, v in attrs.items() if k not in used} if used else attrs
+    parts: dict[str, Any] = {}
+    for name, cls in _PART_TYPES.items():
+        fields = derived.get(name, {})
+        explicit = _explicit_part(rec, name)
+        if explicit:
+            fields = {**fields, **explicit}
+        if fields:
+            parts[name] = cls(**fields)
+    return parts, free
+
+
+def _kind(rec: Any, name: str, parts: dict[str, Any], free: dict[str, Any], partial: bool) -> SpanKind:
+    if rec.kind:
+        kind = conventions.kind_from_string(rec.kind)
+        if kind is not None:
+            return kind
+        free.setdefault("agenttrace.kind", rec.kind)
+        return SpanKind.CUSTOM
+    if partial and not name:
+        return SpanKind.CUSTOM  # unknown: the store keeps whatever span_start said
+    return conventions.guess_kind(name, parts)
+
+
+def _status(rec: Any, default: Status) -> Status:
+    if rec.status is None:
+        return Status.ERROR if rec.status_code and default is not Status.RUNNING else default
+    status = _STATUS.get(rec.status.lower())
+    if status is None:
+        raise NormalizeError(f"`status` must be one of {', '.join(_STATUS)}, got {rec.status!r}")
+    return status
+
+
+def span_from_record(rec: SpanRecord | SpanStartRecord | SpanEndRecord) -> Span:
+    partial = isinstance(rec, SpanEndRecord)
+    name = rec.name or ""
+    parts, free = _build_parts(rec)
+    if isinstance(rec, SpanStartRecord):
+        default_status, start, end = Status.RUNNING, rec.start_ns, None
+    elif isinstance(rec, SpanRecord):
+        default_status, start, end = Status.OK, rec.start_ns, rec.end_ns
+    else:
+        default_status, start, end = Status.OK, rec.start_ns or 0, rec.end_ns
+    if end is not None and start and end < start:
+        raise NormalizeError(f"`end_ns` ({end}) is before `start_ns` ({start})")
+    usage = parts.get("usage")
+    if usage is not None and not usage.total:
+        usage.total = usage.input + usage.output
+    return Span(
+        span_id=rec.span_id,
+        trace_id=rec.trace_id,
+        session_id=rec.session_id or "",
+        parent_span_id=rec.parent_span_id or None,
+        name=name,
+        kind=_kind(rec, name, parts, free, partial),
+        start_ns=start,
+        end_ns=end,
+        status=_status(rec, default_status),
+        status_message=rec.status_message,
+        status_code=rec.status_code,
+        cost=rec.cost,
+        events=tuple(rec.events),
+        links=tuple(rec.links),
+        attributes=free,
+        **parts,
+    )
+
+
+def normalize(records: list[WireRecord]) -> tuple[list[Update], list[Reject]]:
+    """Turn decoded wire records into store updates; bad ones become rejects."""
+    out: list[Update] = []
+    bad: list[Reject] = []
+    for rec in records:
+        try:
+            if isinstance(rec, (SpanRecord, SpanStartRecord, SpanEndRecord)):
+                out.append(span_from_record(rec))
+            elif isinstance(rec, SessionRecord):
+                out.append(
+                    Session(
+                        id=rec.session_id,
+                        name=rec.name,
+                        service=rec.service,
+                        framework=rec.framework,
+                        framework_version=rec.framework_version,
+                        hostname=rec.hostname,
+                        tags=tuple(rec.tags),
+                        started_ns=rec.started_ns,
+                        ended_ns=rec.ended_ns,
+                        attributes=rec.attributes,
+                    )
+                )
+            elif isinstance(rec, EventRecord):
+                out.append(
+                    AttachedEvent(
+                        trace_id=rec.trace_id,
+                        span_id=rec.span_id,
+                        event=SpanEvent(name=rec.name, time_ns=rec.time_ns, attributes=rec.attributes),
+                    )
+                )
+            elif isinstance(rec, MetricRecord):
+                kind = "counter" if rec.metric_kind == "counter" else "gauge"
+                out.append(
+                    Metric(
+                        name=rec.name,
+                        value=rec.value,
+                        labels=rec.labels,
+                        time_ns=rec.time_ns or time.time_ns(),
+                        kind=kind,
+                    )
+                )
+        except NormalizeError as exc:
+            bad.append(Reject("invalid_field", str(exc)))
+        except (TypeError, ValueError) as exc:
+            bad.append(Reject("invalid_field", f"{type(rec).__name__}: {exc}"))
+    return out, bad

@@ -1,0 +1,1 @@
+"""Stores: the bounded in-memory index (memory) and SQLite persistence (sqlite)."""

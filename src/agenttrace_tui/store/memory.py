@@ -1,0 +1,667 @@
+"""The in-memory trace store: bounded, indexed by trace and session.
+
+Everything the UI shows is read from here. Spans live in per-trace dicts; a
+children index keyed by parent id makes out-of-order arrival free (a child
+that comes first simply waits under its parent's id). Aggregates are kept
+incrementally: every change subtracts the span's old contribution and adds its
+new one, so totals never need a rescan. When the span budget is exceeded the
+oldest whole traces are evicted and counted.
+
+Change counters: ``Store.version`` grows by one per applied batch; each trace
+and session remembers the version that last touched it, so a reader redraws
+only what changed. The store is single-threaded: call it from one thread (the
+event loop); readers on that thread see consistent state between batches.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections import deque
+from typing import Any, Iterable, Iterator
+
+import msgspec
+
+from ..model import (
+    AttachedEvent,
+    Metric,
+    Session,
+    Span,
+    SpanEvent,
+    SpanKind,
+    Status,
+    Update,
+)
+
+DEFAULT_MAX_SPANS = 200_000
+#: Session id for spans that name none.
+DEFAULT_SESSION = "default"
+#: A session with no running span and no activity for this long is "done".
+IDLE_NS = 30 * 1_000_000_000
+#: Events for spans not seen yet are held: this many per span, for this many spans.
+MAX_PENDING_EVENTS = 256
+MAX_PENDING_SPANS = 10_000
+
+_SPAN_FIELDS = [(f.name, f.default) for f in msgspec.structs.fields(Span)]
+_PARTS = frozenset({"llm", "tool", "agent", "rag", "file", "usage", "cost"})
+
+
+def _merge_part(old: Any, new: Any) -> Any:
+    """Field-wise merge of two typed parts: the newer report's set fields win."""
+    if old is None:
+        return new
+    if new is None:
+        return old
+    merged = {}
+    for f in msgspec.structs.fields(type(new)):
+        nv = getattr(new, f.name)
+        merged[f.name] = nv if nv != f.default else getattr(old, f.name)
+    return type(new)(**merged)
+
+
+def merge_span(old: Span, new: Span) -> Span:
+    """Combine two reports of one span (span_start + span_end, or a repeat).
+
+    A field the newer report leaves unset (None, "", 0, empty, or the
+    default) keeps the older value. A newer report that says "running" never
+    reopens a span that has already ended (UDP may deliver the end first).
+    """
+    merged: dict[str, Any] = {}
+    for name, default in _SPAN_FIELDS:
+        nv = getattr(new, name)
+        ov = getattr(old, name)
+        if name == "attributes":
+            merged[name] = {**ov, **nv} if nv else ov
+        elif name == "events":
+            merged[name] = ov + tuple(e for e in nv if e not in ov) if nv else ov
+        elif name in _PARTS:
+            merged[name] = _merge_part(ov, nv)
+        elif name == "kind":
+            merged[name] = nv if nv is not SpanKind.CUSTOM else ov
+        elif name == "status":
+            if old.end_ns is not None and new.end_ns is None:
+                merged[name] = ov
+            else:
+                merged[name] = nv
+        elif nv is None or nv == "" or nv == 0 or nv == () or nv is default:
+            merged[name] = ov
+        else:
+            merged[name] = nv
+    usage = merged["usage"]
+    if usage is not None and usage.total < usage.input + usage.output:
+        usage.total = usage.input + usage.output
+    return Span(**merged)
+
+
+class Totals:
+    """Incremental aggregate over a set of spans (a trace, session, or all)."""
+
+    __slots__ = (
+        "spans",
+        "running",
+        "errors",
+        "llm_calls",
+        "llm_ns",
+        "llm_finished",
+        "input_tokens",
+        "output_tokens",
+        "cache_read",
+        "cache_write",
+        "reasoning",
+        "estimated",
+        "cost",
+        "cost_unknown",
+        "by",
+    )
+
+    def __init__(self) -> None:
+        self.spans = 0
+        self.running = 0
+        self.errors = 0
+        self.llm_calls = 0
+        self.llm_ns = 0
+        self.llm_finished = 0
+        self.input_tokens = 0
+        self.output_tokens = 0
+        self.cache_read = 0
+        self.cache_write = 0
+        self.reasoning = 0
+        self.estimated = 0
+        self.cost = 0.0
+        self.cost_unknown = 0
+        #: Breakdown: ("model"|"provider"|"kind"|"tool", value) -> Bucket
+        self.by: dict[tuple[str, str], Bucket] = {}
+
+    @property
+    def tokens(self) -> int:
+        return self.input_tokens + self.output_tokens
+
+    @property
+    def error_rate(self) -> float:
+        return self.errors / self.spans if self.spans else 0.0
+
+    @property
+    def avg_llm_ns(self) -> float:
+        return self.llm_ns / self.llm_finished if self.llm_finished else 0.0
+
+    def apply(self, c: "Contribution", sign: int) -> None:
+        self.spans += sign
+        self.running += sign * c.running
+        self.errors += sign * c.error
+        self.llm_calls += sign * c.llm
+        if c.llm and not c.running:
+            self.llm_ns += sign * c.duration_ns
+            self.llm_finished += sign
+        self.input_tokens += sign * c.input_tokens
+        self.output_tokens += sign * c.output_tokens
+        self.cache_read += sign * c.cache_read
+        self.cache_write += sign * c.cache_write
+        self.reasoning += sign * c.reasoning
+        self.estimated += sign * c.estimated
+        self.cost += sign * c.cost
+        self.cost_unknown += sign * c.cost_unknown
+        for key in c.keys:
+            bucket = self.by.get(key)
+            if bucket is None:
+                bucket = self.by[key] = Bucket()
+            bucket.apply(c, sign)
+            if bucket.spans == 0:
+                del self.by[key]
+
+    def merge_from(self, other: "Totals", sign: int = 1) -> None:
+        """Add (or subtract) a whole other aggregate, e.g. an evicted trace."""
+        for name in self.__slots__:
+            if name == "by":
+                continue
+            setattr(self, name, getattr(self, name) + sign * getattr(other, name))
+        for key, ob in other.by.items():
+            bucket = self.by.get(key)
+            if bucket is None:
+                bucket = self.by[key] = Bucket()
+            bucket.merge_from(ob, sign)
+            if bucket.spans == 0:
+                del self.by[key]
+
+    def breakdown(self, dimension: str) -> list[tuple[str, "Bucket"]]:
+        """Buckets of one dimension ("model", "provider", "kind", "tool"), costliest first."""
+        rows = [(k[1], b) for k, b in self.by.items() if k[0] == dimension]
+        rows.sort(key=lambda kv: (-kv[1].cost, -kv[1].tokens, kv[0]))
+        return rows
+
+
+class Bucket:
+    """One row of a breakdown: spans, tokens, cost, errors, time."""
+
+    __slots__ = ("spans", "errors", "input_tokens", "output_tokens", "cost", "duration_ns")
+
+    def __init__(self) -> None:
+        self.spans = 0
+        self.errors = 0
+        self.input_tokens = 0
+        self.output_tokens = 0
+        self.cost = 0.0
+        self.duration_ns = 0
+
+    @property
+    def tokens(self) -> int:
+        return self.input_tokens + self.output_tokens
+
+    def apply(self, c: "Contribution", sign: int) -> None:
+        self.spans += sign
+        self.errors += sign * c.error
+        self.input_tokens += sign * c.input_tokens
+        self.output_tokens += sign * c.output_tokens
+        self.cost += sign * c.cost
+        self.duration_ns += sign * c.duration_ns
+
+    def merge_from(self, other: "Bucket", sign: int) -> None:
+        for name in self.__slots__:
+            setattr(self, name, getattr(self, name) + sign * getattr(other, name))
+
+
+class Contribution:
+    """What one span adds to every aggregate that contains it."""
+
+    __slots__ = (
+        "running",
+        "error",
+        "llm",
+        "duration_ns",
+        "input_tokens",
+        "output_tokens",
+        "cache_read",
+        "cache_write",
+        "reasoning",
+        "estimated",
+        "cost",
+        "cost_unknown",
+        "keys",
+    )
+
+    def __init__(self, span: Span) -> None:
+        self.running = span.end_ns is None
+        self.error = span.status is Status.ERROR or span.status is Status.TIMEOUT
+        self.llm = span.kind is SpanKind.LLM_CALL
+        self.duration_ns = span.duration_ns()
+        u = span.usage
+        # Usage an agent reports for its whole subtree is shown on the span
+        # but never summed: its children already carry those tokens.
+        if u is not None and u.scope == "span":
+            self.input_tokens = u.input
+            self.output_tokens = u.output
+            self.cache_read = u.cache_read
+            self.cache_write = u.cache_write
+            self.reasoning = u.reasoning
+            self.estimated = 1 if u.estimated else 0
+        else:
+            self.input_tokens = self.output_tokens = self.cache_read = 0
+            self.cache_write = self.reasoning = self.estimated = 0
+        c = span.cost
+        self.cost = c.total if c is not None and c.total is not None else 0.0
+        self.cost_unknown = 1 if self.llm and (c is None or c.total is None) and u is not None else 0
+        keys = [("kind", span.kind.value)]
+        if span.llm is not None:
+            if span.llm.model:
+                keys.append(("model", span.llm.model))
+            if span.llm.provider:
+                keys.append(("provider", span.llm.provider))
+        if span.tool is not None and span.tool.name:
+            keys.append(("tool", span.tool.name))
+        self.keys = keys
+
+
+class TraceEntry:
+    """One trace: its spans, the children index, and its totals."""
+
+    __slots__ = (
+        "trace_id",
+        "session_id",
+        "spans",
+        "children",
+        "totals",
+        "start_ns",
+        "end_ns",
+        "root_id",
+        "version",
+        "first_seen",
+    )
+
+    def __init__(self, trace_id: str, session_id: str, seq: int) -> None:
+        self.trace_id = trace_id
+        self.session_id = session_id
+        self.spans: dict[str, Span] = {}
+        #: parent span id (None for roots) -> child span ids, in arrival order
+        self.children: dict[str | None, list[str]] = {}
+        self.totals = Totals()
+        self.start_ns = 0
+        self.end_ns = 0
+        self.root_id: str | None = None
+        self.version = 0
+        self.first_seen = seq
+
+    @property
+    def name(self) -> str:
+        root = self.spans.get(self.root_id) if self.root_id else None
+        return root.name if root is not None and root.name else (self.root_id or self.trace_id)
+
+    @property
+    def running(self) -> bool:
+        return self.totals.running > 0
+
+    def roots(self) -> list[str]:
+        """Top-level span ids: true roots, then orphans whose parent has not arrived."""
+        out = list(self.children.get(None, ()))
+        for parent, kids in self.children.items():
+            if parent is not None and parent not in self.spans:
+                out.extend(kids)
+        return out
+
+    def duration_ns(self, now_ns: int | None = None) -> int:
+        end = self.end_ns
+        if self.running and now_ns is not None:
+            end = max(end, now_ns)
+        return max(0, end - self.start_ns)
+
+
+class SessionEntry:
+    """One session: its metadata, traces (arrival order) and totals."""
+
+    __slots__ = ("session", "trace_ids", "totals", "first_ns", "last_ns", "version")
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.trace_ids: dict[str, None] = {}
+        self.totals = Totals()
+        self.first_ns = session.started_ns or 0
+        self.last_ns = session.started_ns or 0
+        self.version = 0
+
+    @property
+    def id(self) -> str:
+        return self.session.id
+
+    def status(self, now_ns: int | None = None) -> str:
+        """``running``, ``error`` or ``done``."""
+        if self.totals.running > 0:
+            return "running"
+        if self.session.ended_ns is None:
+            now = now_ns if now_ns is not None else time.time_ns()
+            if now - self.last_ns < IDLE_NS:
+                return "running"
+        return "error" if self.totals.errors else "done"
+
+    def duration_ns(self, now_ns: int | None = None) -> int:
+        end = self.session.ended_ns or self.last_ns
+        if self.session.ended_ns is None and self.totals.running and now_ns is not None:
+            end = max(end, now_ns)
+        return max(0, end - self.first_ns)
+
+
+class MetricSeries:
+    """Latest value and running sum of one metric name + label set."""
+
+    __slots__ = ("name", "labels", "kind", "last", "sum", "count", "time_ns")
+
+    def __init__(self, metric: Metric) -> None:
+        self.name = metric.name
+        self.labels = metric.labels
+        self.kind = metric.kind
+        self.last = 0.0
+        self.sum = 0.0
+        self.count = 0
+        self.time_ns = 0
+
+    def add(self, metric: Metric) -> None:
+        self.last = metric.value
+        self.sum += metric.value
+        self.count += 1
+        self.time_ns = max(self.time_ns, metric.time_ns)
+
+
+class RateMeter:
+    """Spans per second over the last few seconds (for the header)."""
+
+    __slots__ = ("_buckets",)
+
+    def __init__(self) -> None:
+        self._buckets: deque[list[int]] = deque(maxlen=6)
+
+    def add(self, n: int, now_s: int | None = None) -> None:
+        sec = int(time.monotonic()) if now_s is None else now_s
+        if self._buckets and self._buckets[-1][0] == sec:
+            self._buckets[-1][1] += n
+        else:
+            self._buckets.append([sec, n])
+
+    def rate(self, now_s: int | None = None) -> float:
+        """Mean rate over the last full seconds (the current one is partial)."""
+        sec = int(time.monotonic()) if now_s is None else now_s
+        full = [n for s, n in self._buckets if sec - 5 <= s < sec]
+        return sum(full) / 5 if full else 0.0
+
+
+class Store:
+    """Bounded in-memory index of spans by trace and by session."""
+
+    def __init__(self, max_spans: int = DEFAULT_MAX_SPANS) -> None:
+        if max_spans < 1:
+            raise ValueError("max_spans must be at least 1")
+        self.max_spans = max_spans
+        self.traces: dict[str, TraceEntry] = {}
+        self.sessions: dict[str, SessionEntry] = {}
+        self.metrics: dict[tuple[str, tuple[tuple[str, str], ...]], MetricSeries] = {}
+        self.totals = Totals()
+        self.span_count = 0
+        self.version = 0
+        self.evicted_spans = 0
+        self.evicted_traces = 0
+        self.updates = 0
+        self.dropped_events = 0
+        self.rate = RateMeter()
+        self._pending_events: dict[tuple[str, str], list[SpanEvent]] = {}
+        self._seq = 0
+        self._names: dict[str, str] = {}
+        # Spans, sessions changed since the persistence layer last drained.
+        self._dirty_spans: dict[tuple[str, str], Span] = {}
+        self._dirty_sessions: dict[str, Session] = {}
+        self._dirty_metrics: dict[tuple[str, tuple[tuple[str, str], ...]], MetricSeries] = {}
+
+    # -- writing ---------------------------------------------------------
+    def apply(self, updates: Iterable[Update]) -> int:
+        """Apply a batch of updates; returns how many were applied."""
+        self.version += 1
+        n = 0
+        spans = 0
+        for u in updates:
+            n += 1
+            if isinstance(u, Span):
+                self._upsert_span(u)
+                spans += 1
+            elif isinstance(u, Session):
+                self._upsert_session(u)
+            elif isinstance(u, AttachedEvent):
+                self._attach_event(u)
+            elif isinstance(u, Metric):
+                self._record_metric(u)
+        if self.span_count > self.max_spans:
+            self._evict()
+        self.updates += n
+        if spans:
+            self.rate.add(spans)
+        return n
+
+    def _intern(self, s: str) -> str:
+        # Span names and models repeat endlessly; one string object each.
+        got = self._names.get(s)
+        if got is None:
+            if len(self._names) < 100_000:
+                self._names[s] = s
+            return s
+        return got
+
+    def _session_for(self, sid: str, start_ns: int) -> SessionEntry:
+        entry = self.sessions.get(sid)
+        if entry is None:
+            entry = self.sessions[sid] = SessionEntry(Session(id=sid, started_ns=start_ns or None))
+        return entry
+
+    def _upsert_span(self, span: Span) -> None:
+        trace = self.traces.get(span.trace_id)
+        sid = span.session_id
+        if trace is None:
+            self._seq += 1
+            trace = TraceEntry(span.trace_id, sid or DEFAULT_SESSION, self._seq)
+            self.traces[span.trace_id] = trace
+            self._session_for(trace.session_id, span.start_ns).trace_ids[trace.trace_id] = None
+        elif sid and sid != trace.session_id:
+            self._rehome(trace, sid)
+        span.trace_id = trace.trace_id
+        span.session_id = trace.session_id
+        span.name = self._intern(span.name)
+        old = trace.spans.get(span.span_id)
+        session = self.sessions[trace.session_id]
+        if old is not None:
+            new = merge_span(old, span)
+            c_old = Contribution(old)
+            trace.totals.apply(c_old, -1)
+            session.totals.apply(c_old, -1)
+            self.totals.apply(c_old, -1)
+            if old.parent_span_id != new.parent_span_id:
+                self._unlink(trace, old)
+                trace.children.setdefault(new.parent_span_id, []).append(new.span_id)
+        else:
+            new = span
+            if not new.start_ns and new.end_ns is not None:
+                new.start_ns = new.end_ns  # span_end with no span_start: zero-length
+            trace.children.setdefault(new.parent_span_id, []).append(new.span_id)
+            self.span_count += 1
+            if self._pending_events:
+                held = self._pending_events.pop((trace.trace_id, new.span_id), None)
+                if held:
+                    new.events = new.events + tuple(held)
+        if new.llm is not None and new.llm.model:
+            new.llm.model = self._intern(new.llm.model)
+        trace.spans[new.span_id] = new
+        c = Contribution(new)
+        trace.totals.apply(c, 1)
+        session.totals.apply(c, 1)
+        self.totals.apply(c, 1)
+        if new.parent_span_id is None and (trace.root_id is None or trace.root_id not in trace.spans):
+            trace.root_id = new.span_id
+        if not trace.start_ns or new.start_ns < trace.start_ns:
+            trace.start_ns = new.start_ns
+        last = new.end_ns if new.end_ns is not None else new.start_ns
+        if last > trace.end_ns:
+            trace.end_ns = last
+        if not session.first_ns or new.start_ns < session.first_ns:
+            session.first_ns = new.start_ns
+        if last > session.last_ns:
+            session.last_ns = last
+        trace.version = session.version = self.version
+        self._dirty_spans[(trace.trace_id, new.span_id)] = new
+
+    def _unlink(self, trace: TraceEntry, span: Span) -> None:
+        kids = trace.children.get(span.parent_span_id)
+        if kids is not None:
+            try:
+                kids.remove(span.span_id)
+            except ValueError:
+                pass
+            if not kids:
+                del trace.children[span.parent_span_id]
+
+    def _rehome(self, trace: TraceEntry, sid: str) -> None:
+        """Move a trace to the session a later span names."""
+        old = self.sessions[trace.session_id]
+        old.totals.merge_from(trace.totals, -1)
+        old.trace_ids.pop(trace.trace_id, None)
+        old.version = self.version
+        trace.session_id = sid
+        new = self._session_for(sid, trace.start_ns)
+        new.trace_ids[trace.trace_id] = None
+        new.totals.merge_from(trace.totals, 1)
+        for s in trace.spans.values():
+            s.session_id = sid
+            self._dirty_spans[(trace.trace_id, s.span_id)] = s
+        if not old.trace_ids and old.session.id == DEFAULT_SESSION and not old.totals.spans:
+            del self.sessions[old.session.id]
+
+    def _upsert_session(self, s: Session) -> None:
+        entry = self.sessions.get(s.id)
+        if entry is None:
+            entry = self.sessions[s.id] = SessionEntry(s)
+        else:
+            cur = entry.session
+            entry.session = Session(
+                id=s.id,
+                name=s.name or cur.name,
+                service=s.service or cur.service,
+                framework=s.framework or cur.framework,
+                framework_version=s.framework_version or cur.framework_version,
+                hostname=s.hostname or cur.hostname,
+                tags=s.tags or cur.tags,
+                started_ns=cur.started_ns or s.started_ns,
+                ended_ns=s.ended_ns or cur.ended_ns,
+                attributes={**cur.attributes, **s.attributes},
+            )
+        sess = entry.session
+        if sess.started_ns and (not entry.first_ns or sess.started_ns < entry.first_ns):
+            entry.first_ns = sess.started_ns
+        for t in (sess.started_ns, sess.ended_ns):
+            if t and t > entry.last_ns:
+                entry.last_ns = t
+        entry.version = self.version
+        self._dirty_sessions[s.id] = sess
+
+    def _attach_event(self, ev: AttachedEvent) -> None:
+        trace = self.traces.get(ev.trace_id)
+        span = trace.spans.get(ev.span_id) if trace is not None else None
+        if span is None:
+            # The span has not arrived yet: hold the event (bounded) until it does.
+            key = (ev.trace_id, ev.span_id)
+            pending = self._pending_events.get(key)
+            if pending is None:
+                if len(self._pending_events) >= MAX_PENDING_SPANS:
+                    self._pending_events.pop(next(iter(self._pending_events)))
+                    self.dropped_events += 1
+                pending = self._pending_events[key] = []
+            if len(pending) < MAX_PENDING_EVENTS:
+                pending.append(ev.event)
+            else:
+                self.dropped_events += 1
+            return
+        span.events = span.events + (ev.event,)
+        trace.version = self.sessions[trace.session_id].version = self.version
+        self._dirty_spans[(trace.trace_id, span.span_id)] = span
+
+    def _record_metric(self, m: Metric) -> None:
+        key = (m.name, tuple(sorted(m.labels.items())))
+        series = self.metrics.get(key)
+        if series is None:
+            series = self.metrics[key] = MetricSeries(m)
+        series.add(m)
+        self._dirty_metrics[key] = series
+
+    def _evict(self) -> None:
+        """Drop the oldest whole traces until the span budget holds again."""
+        while self.span_count > self.max_spans and len(self.traces) > 1:
+            trace_id = next(iter(self.traces))
+            trace = self.traces.pop(trace_id)
+            n = len(trace.spans)
+            self.span_count -= n
+            self.evicted_spans += n
+            self.evicted_traces += 1
+            session = self.sessions.get(trace.session_id)
+            if session is not None:
+                session.totals.merge_from(trace.totals, -1)
+                session.trace_ids.pop(trace_id, None)
+                session.version = self.version
+            self.totals.merge_from(trace.totals, -1)
+
+    # -- reading ---------------------------------------------------------
+    def trace(self, trace_id: str) -> TraceEntry | None:
+        return self.traces.get(trace_id)
+
+    def session(self, session_id: str) -> SessionEntry | None:
+        return self.sessions.get(session_id)
+
+    def span(self, trace_id: str, span_id: str) -> Span | None:
+        t = self.traces.get(trace_id)
+        return t.spans.get(span_id) if t is not None else None
+
+    def sessions_by_activity(self) -> list[SessionEntry]:
+        """Sessions, most recently active first."""
+        return sorted(self.sessions.values(), key=lambda s: s.last_ns, reverse=True)
+
+    def traces_of(self, session_id: str) -> list[TraceEntry]:
+        """Traces of a session, newest first."""
+        entry = self.sessions.get(session_id)
+        if entry is None:
+            return []
+        out = [self.traces[t] for t in entry.trace_ids if t in self.traces]
+        out.sort(key=lambda t: t.start_ns, reverse=True)
+        return out
+
+    def iter_spans(self) -> Iterator[Span]:
+        for trace in self.traces.values():
+            yield from trace.spans.values()
+
+    # -- persistence hand-off ----------------------------------------------
+    @property
+    def dirty_count(self) -> int:
+        return len(self._dirty_spans)
+
+    def drain_dirty(self) -> tuple[list[Span], list[Session], list[MetricSeries]]:
+        """Everything changed since the last drain (the SQLite writer's input)."""
+        spans = list(self._dirty_spans.values())
+        sessions = list(self._dirty_sessions.values())
+        metrics = list(self._dirty_metrics.values())
+        self._dirty_spans = {}
+        self._dirty_sessions = {}
+        self._dirty_metrics = {}
+        return spans, sessions, metrics
+
+
+def span_size_hint() -> int:
+    """Shallow size of an empty span, for the memory benchmark's report."""
+    return sys.getsizeof(Span(span_id="", trace_id="", session_id="", name="", start_ns=0))

@@ -1,0 +1,135 @@
+"""The in-memory store: merging, out-of-order arrival, aggregates, eviction."""
+
+from __future__ import annotations
+
+from agenttrace_tui.model import AttachedEvent, Cost, LlmInfo, Session, Span, SpanEvent, SpanKind, Status, TokenUsage
+from agenttrace_tui.store.memory import DEFAULT_SESSION, Store
+
+
+def span(sid: str, tid: str = "t1", parent: str | None = None, **kw) -> Span:
+    kw.setdefault("name", sid)
+    kw.setdefault("start_ns", 1_000)
+    kw.setdefault("end_ns", 2_000)
+    return Span(span_id=sid, trace_id=tid, session_id=kw.pop("session_id", "s1"), parent_span_id=parent, **kw)
+
+
+def test_child_before_parent_is_attached_when_parent_arrives() -> None:
+    st = Store()
+    st.apply([span("child", parent="root")])
+    trace = st.trace("t1")
+    assert trace.roots() == ["child"]  # an orphan shows at the top until its parent comes
+    st.apply([span("root")])
+    assert trace.roots() == ["root"]
+    assert trace.children["root"] == ["child"]
+
+
+def test_start_then_end_merges_into_one_span_with_duration() -> None:
+    st = Store()
+    st.apply([span("a", end_ns=None, status=Status.RUNNING, kind=SpanKind.LLM_CALL, usage=TokenUsage(input=100))])
+    assert st.totals.running == 1
+    end = Span(span_id="a", trace_id="t1", session_id="", name="", start_ns=0, end_ns=5_000, usage=TokenUsage(output=7))
+    st.apply([end])
+    got = st.span("t1", "a")
+    assert got.duration_ns() == 4_000
+    assert got.kind is SpanKind.LLM_CALL and got.status is Status.OK
+    assert (got.usage.input, got.usage.output, got.usage.total) == (100, 7, 107)
+    assert st.span_count == 1 and st.totals.running == 0
+    assert st.totals.input_tokens == 100 and st.totals.output_tokens == 7
+
+
+def test_end_before_start_keeps_the_end() -> None:
+    st = Store()
+    st.apply([Span(span_id="a", trace_id="t1", session_id="s1", name="", start_ns=0, end_ns=9_000)])
+    assert st.span("t1", "a").duration_ns() == 0  # a span_end alone still yields a span
+    st.apply([span("a", end_ns=None, status=Status.RUNNING, start_ns=4_000)])
+    got = st.span("t1", "a")
+    assert got.end_ns == 9_000 and got.status is Status.OK and got.name == "a"
+    assert got.duration_ns() == 5_000
+
+
+def test_repeated_span_merges_and_aggregates_do_not_double() -> None:
+    st = Store()
+    s = span("a", kind=SpanKind.LLM_CALL, usage=TokenUsage(input=10, output=5), cost=Cost(total=0.5))
+    st.apply([s])
+    st.apply([span("a", kind=SpanKind.LLM_CALL, usage=TokenUsage(input=10, output=5), cost=Cost(total=0.5))])
+    assert st.span_count == 1
+    sess = st.session("s1")
+    assert sess.totals.spans == 1 and sess.totals.tokens == 15 and sess.totals.cost == 0.5
+
+
+def test_subtree_usage_is_shown_but_not_summed() -> None:
+    st = Store()
+    st.apply(
+        [
+            span("agent", kind=SpanKind.AGENT, usage=TokenUsage(input=30, output=30, scope="subtree")),
+            span("l1", parent="agent", kind=SpanKind.LLM_CALL, usage=TokenUsage(input=10, output=10)),
+            span("l2", parent="agent", kind=SpanKind.LLM_CALL, usage=TokenUsage(input=20, output=20)),
+        ]
+    )
+    assert st.trace("t1").totals.tokens == 60
+    assert st.span("t1", "agent").usage.sum == 60
+
+
+def test_breakdown_by_model_and_kind() -> None:
+    st = Store()
+    st.apply(
+        [
+            span("a", kind=SpanKind.LLM_CALL, llm=LlmInfo(model="m1", provider="p"), usage=TokenUsage(input=1, output=1), cost=Cost(total=1.0)),
+            span("b", kind=SpanKind.LLM_CALL, llm=LlmInfo(model="m2", provider="p"), usage=TokenUsage(input=1, output=1), cost=Cost(total=3.0)),
+            span("c", kind=SpanKind.TOOL_EXECUTION, status=Status.ERROR),
+        ]
+    )
+    models = st.totals.breakdown("model")
+    assert [m for m, _ in models] == ["m2", "m1"]
+    assert st.totals.breakdown("provider")[0][1].cost == 4.0
+    assert dict((k, b.spans) for k, b in st.totals.breakdown("kind")) == {"llm_call": 2, "tool_execution": 1}
+    assert st.totals.errors == 1
+
+
+def test_eviction_drops_oldest_whole_traces_and_counts() -> None:
+    st = Store(max_spans=10)
+    for t in range(6):
+        st.apply([span(f"s{i}", tid=f"t{t}", usage=TokenUsage(input=1)) for i in range(3)])
+    assert st.span_count <= 10
+    assert st.evicted_traces == 3 and st.evicted_spans == 9
+    assert list(st.traces) == ["t3", "t4", "t5"]
+    assert st.session("s1").totals.spans == 9 and st.session("s1").totals.input_tokens == 9
+    assert st.totals.spans == 9
+
+
+def test_events_wait_for_their_span() -> None:
+    st = Store()
+    st.apply([AttachedEvent(trace_id="t1", span_id="a", event=SpanEvent(name="early", time_ns=1))])
+    assert "t1" not in st.traces
+    st.apply([span("a")])
+    st.apply([AttachedEvent(trace_id="t1", span_id="a", event=SpanEvent(name="late", time_ns=2))])
+    assert [e.name for e in st.span("t1", "a").events] == ["early", "late"]
+
+
+def test_trace_moves_to_the_session_a_later_span_names() -> None:
+    st = Store()
+    st.apply([span("child", parent="root", session_id="")])
+    assert st.trace("t1").session_id == DEFAULT_SESSION
+    st.apply([span("root", session_id="real")])
+    assert st.trace("t1").session_id == "real"
+    assert st.session("real").totals.spans == 2
+    assert DEFAULT_SESSION not in st.sessions
+
+
+def test_change_counters_mark_only_what_changed() -> None:
+    st = Store()
+    st.apply([span("a", tid="t1"), span("b", tid="t2", session_id="s2")])
+    v = st.version
+    st.apply([span("c", tid="t2", session_id="s2")])
+    assert st.version == v + 1
+    assert st.trace("t2").version == st.version and st.trace("t1").version == v
+    assert st.session("s2").version == st.version and st.session("s1").version == v
+
+
+def test_session_metadata_merges() -> None:
+    st = Store()
+    st.apply([Session(id="s1", name="coder", framework="x", started_ns=5)])
+    st.apply([Session(id="s1", ended_ns=99)])
+    sess = st.session("s1").session
+    assert (sess.name, sess.framework, sess.started_ns, sess.ended_ns) == ("coder", "x", 5, 99)
+    assert st.session("s1").status(now_ns=100) == "done"
