@@ -71,9 +71,13 @@ class SpanCoster:
         if llm is None and span.kind is not SpanKind.LLM_CALL:
             return
         usage = span.usage
-        if (usage is None or usage.estimated) and llm is not None:
+        # Only an llm call's own text is estimated: an agent span's previews
+        # cover its children, whose tokens are counted already.
+        if (usage is None or usage.estimated) and llm is not None and span.kind is SpanKind.LLM_CALL:
             if llm.prompt_preview or llm.response_preview:
                 usage = span.usage = self.estimator.estimate(llm.model, llm.prompt_preview, llm.response_preview)
+        if usage is not None and usage.cache_read + usage.cache_write > usage.input and fix_cache_convention(usage):
+            self.fixed_conventions += 1
         c = span.cost
         if c is not None and c.source == "reported":
             return
@@ -84,6 +88,4 @@ class SpanCoster:
         if not model:
             span.cost = Cost(total=None, source="unknown", reason="no model named")
             return
-        if usage.cache_read + usage.cache_write > usage.input and fix_cache_convention(usage):
-            self.fixed_conventions += 1
         span.cost = cost_of(self.book.rates(llm.provider, model, span.start_ns), usage)  # type: ignore[union-attr]
