@@ -17,6 +17,8 @@ from .store.memory import Store
 
 #: An enricher fills in derived fields (cost, estimated tokens) in place.
 Enricher = Callable[[list[Update]], None]
+#: A tap sees every batch after the store has it (e.g. the upstream forwarder).
+Tap = Callable[[list[Update]], None]
 
 
 class Pipeline:
@@ -30,6 +32,7 @@ class Pipeline:
         self.store = store
         self.stats = stats or IngestStats()
         self.enrichers = list(enrichers)
+        self.taps: list[Tap] = []
         self.max_record_bytes = max_record_bytes
 
     def feed(self, payload: bytes | memoryview, source: str) -> int:
@@ -57,3 +60,5 @@ class Pipeline:
         for enrich in self.enrichers:
             enrich(updates)
         self.store.apply(updates)
+        for tap in self.taps:
+            tap(updates)

@@ -32,7 +32,7 @@ import msgspec
 
 from ..model import Session, Span
 from .memory import DEFAULT_SESSION, MetricSeries, Store, merge_span
-from .schema import WRITER_PRAGMAS, ensure_schema
+from .schema import BUSY_TIMEOUT_MS, WRITER_PRAGMAS, ensure_schema
 
 __all__ = ["Writer", "Batch", "encode_batch", "write_batch", "batch_statements"]
 
@@ -186,19 +186,34 @@ def _event_rows(span: Span) -> list[tuple]:
     ]
 
 
-def _clean(obj: Any) -> Any:
-    """Builtins made storable: valid UTF-8 text, integers within 64 bits."""
+def _clean(obj: Any, big_as_text: bool) -> Any:
+    """Builtins made storable: valid UTF-8 text, integers within 64 bits.
+
+    An out-of-range integer becomes text (keeps its digits: right for free
+    attributes) or is clamped (for typed fields, which must stay integers).
+    """
     if isinstance(obj, str):
         return obj.encode("utf-8", "replace").decode("utf-8")
     if isinstance(obj, bool) or obj is None or isinstance(obj, float):
         return obj
     if isinstance(obj, int):
-        return obj if -_I64 <= obj <= _I64 else str(obj)
+        if -_I64 <= obj <= _I64:
+            return obj
+        return str(obj) if big_as_text else _i(obj)
     if isinstance(obj, dict):
-        return {_clean(k): _clean(v) for k, v in obj.items()}
+        return {_clean(k, big_as_text): _clean(v, big_as_text) for k, v in obj.items()}
     if isinstance(obj, (list, tuple)):
-        return [_clean(v) for v in obj]
-    return _clean(str(obj))
+        return [_clean(v, big_as_text) for v in obj]
+    return _clean(str(obj), big_as_text)
+
+
+def _cleaned(span: Span) -> Span:
+    """A storable copy of a span that failed to encode (slow path, rare)."""
+    raw = msgspec.to_builtins(span)
+    for holder in (raw, *raw.get("events", ()), *raw.get("links", ())):
+        if "attributes" in holder:
+            holder["attributes"] = _clean(holder["attributes"], True)
+    return msgspec.convert(_clean(raw, False), Span)
 
 
 def _session_row(s: Session) -> tuple:
@@ -239,7 +254,7 @@ def encode_batch(
             ev = _event_rows(span) if span.events else None
         except (ValueError, TypeError, OverflowError, UnicodeError, msgspec.EncodeError):
             try:
-                span = msgspec.convert(_clean(msgspec.to_builtins(span)), Span)
+                span = _cleaned(span)
                 row = _span_row(span)
                 ev = _event_rows(span) if span.events else None
             except (ValueError, TypeError, OverflowError, UnicodeError, msgspec.MsgspecError):
@@ -346,6 +361,7 @@ class Writer:
         max_batch: int = 1000,
         poll_s: float = 0.03,
         max_attempts: int = MAX_ATTEMPTS,
+        busy_timeout_ms: int = BUSY_TIMEOUT_MS,
     ) -> None:
         if max_batch < 1:
             raise ValueError("max_batch must be at least 1")
@@ -355,6 +371,7 @@ class Writer:
         self.max_batch = max_batch
         self.poll_s = min(poll_s, interval_s) if interval_s > 0 else poll_s
         self.max_attempts = max_attempts
+        self.busy_timeout_ms = busy_timeout_ms
         self.written_spans = 0
         self.batches = 0
         self.errors = 0
@@ -383,6 +400,7 @@ class Writer:
         try:
             for pragma in WRITER_PRAGMAS:
                 await conn.execute(pragma)
+            await conn.execute(f"PRAGMA busy_timeout={int(self.busy_timeout_ms)}")
             await conn.execute(CREATE_TOUCHED)
         except BaseException:
             await conn.close()
@@ -446,9 +464,10 @@ class Writer:
                         break
                     drained = True
                 pending = self._queue[0]
-                if await self._write(pending):
+                n = await self._write(pending)
+                if n is not None:
                     self._queue.popleft()
-                    written += len(pending.spans)
+                    written += n
                     continue
                 if pending.attempts >= self.max_attempts:
                     self._queue.popleft()
@@ -475,7 +494,8 @@ class Writer:
             self._queue.append(_Pending(spans[i : i + step], sessions if first else [], metrics if first else [], since))
         return True
 
-    async def _write(self, p: _Pending) -> bool:
+    async def _write(self, p: _Pending) -> int | None:
+        """One transaction; returns spans written, or None if it failed."""
         conn = self._conn
         assert conn is not None
         p.attempts += 1
@@ -503,13 +523,13 @@ class Writer:
                 raise
         except _DISK_ERRORS as exc:
             self._record_error(exc)
-            return False
+            return None
         if batch.bad:
             self.errors += batch.bad
             self.last_error = f"{batch.bad} span(s) could not be encoded and were skipped"
         self.written_spans += len(batch.spans)
         self.batches += 1
-        return True
+        return len(batch.spans)
 
     async def _merge_with_file(self, conn: aiosqlite.Connection, p: _Pending) -> list[Span]:
         """Fold in what the file already holds for spans memory no longer has.
