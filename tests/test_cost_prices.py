@@ -244,3 +244,25 @@ def test_bad_price_file_is_a_clear_error(tmp_path, text: str, message: str) -> N
 def test_missing_price_file_is_a_clear_error(tmp_path) -> None:
     with pytest.raises(PriceFileError, match="cannot read price file"):
         make_enrichers(Config(prices=str(tmp_path / "nope.toml")))
+
+
+def test_the_monitor_prices_merged_spans() -> None:
+    from agenttrace_tui.runtime import Monitor
+
+    monitor = Monitor(Config(persist=False))
+    start = llm("a", "openai", "gpt-4o", TokenUsage(input=5000), end_ns=None, status=Status.RUNNING)
+    end = Span(span_id="a", trace_id="t1", session_id="", name="", start_ns=0, end_ns=T_2025_07 + 10**9, usage=TokenUsage(output=700))
+    monitor.pipeline.apply([start])
+    monitor.pipeline.apply([end])
+    got = monitor.store.span("t1", "a")
+    assert (got.usage.input, got.usage.output) == (5000, 700)
+    assert_same(got.cost, reference(TokenUsage(input=5000, output=700), "gpt-4o", "openai", T_2025_07))
+
+
+def test_a_bad_price_file_is_a_config_error(tmp_path) -> None:
+    from agenttrace_tui.config import ConfigError
+
+    f = tmp_path / "prices.toml"
+    f.write_text("[x.y]\ninput = 1\n")
+    with pytest.raises(ConfigError, match="prices.toml"):
+        make_enrichers(Config(prices=str(f)))

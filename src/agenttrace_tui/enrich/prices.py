@@ -31,6 +31,8 @@ import tomllib
 from dataclasses import dataclass
 from typing import Any
 
+from ..config import ConfigError
+
 #: OpenTelemetry ``gen_ai.system`` / ``gen_ai.provider.name`` spellings that
 #: genai-prices' own provider matching does not recognise.
 PROVIDER_ALIASES = {
@@ -193,7 +195,7 @@ def _timestamp(start_ns: int) -> Any:
 # -- user overrides ----------------------------------------------------------
 
 
-class PriceFileError(ValueError):
+class PriceFileError(ConfigError):
     """A user price file that cannot be used; ``str()`` says where and why."""
 
 
