@@ -44,7 +44,7 @@ class Monitor:
         self.pipeline = Pipeline(
             self.store,
             self.stats,
-            enrichers=_enrichers(self.config),
+            enrichers=_enrichers(self.config, self.store),
             max_record_bytes=self.config.max_record_bytes,
         )
         self.receivers: Any = None
@@ -155,9 +155,10 @@ class Monitor:
         )
 
 
-def _enrichers(config: Config) -> list:
+def _enrichers(config: Config, store: Store) -> list:
     try:
         from .enrich import make_enrichers
     except ImportError:
         return []
-    return make_enrichers(config)
+    # With the store, pricing runs on merged spans (span_start + span_end).
+    return make_enrichers(config, store)
