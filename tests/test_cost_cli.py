@@ -100,7 +100,8 @@ def test_table_shows_estimates_and_unpriced(db: Path, capsys: pytest.CaptureFixt
     assert "Costs by model" in out
     line = next(l for l in out.splitlines() if "gpt-4o " in l or "gpt-4o│" in l or " gpt-4o" in l)
     assert "≈" in line
-    assert "+1 unpriced" in out and "unpriced: 1 call(s): no price for ollama/llama3.1:8b" in out
+    assert "unpriced" in out and "unpriced: 1 call(s): no price for ollama/llama3.1:8b" in out
+    assert "unknown" in next(l for l in out.splitlines() if "llama3.1:8b" in l and "│" in l)
     assert "gpt-4o-mini" not in out  # other session
 
 
@@ -159,3 +160,19 @@ def test_runs_as_a_program(db: Path) -> None:
     )
     assert out.returncode == 0, out.stderr
     assert "read_file" in out.stdout and "Costs by tool" in out.stdout
+
+
+async def test_untrusted_names_are_shown_literally(tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COLUMNS", "160")
+    store = Store()
+    evil = "[bold red]evil\x1b[2J"
+    Pipeline(store, enrichers=make_enrichers(None, store)).apply([llm("x", "t9", "s9", T0, evil, "openai", TokenUsage(input=1, output=1), parent=None)])
+    path = tmp_path / "evil.db"
+    writer = Writer(store, path)
+    await writer.start()
+    await writer.flush()
+    await writer.close()
+    code, out, _ = run_cli(capsys, "--db", str(path))
+    assert code == 0
+    assert "[bold red]evil␛[2J" in out and "\x1b" not in out
+    assert "no price for openai/[bold red]evil␛[2J" in out

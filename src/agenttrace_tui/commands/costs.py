@@ -222,74 +222,87 @@ def render(report: Report, console: Any) -> None:
 
     group = report.group
     rows = report.sorted_rows()
-    total_cost = report.total.cost or 0.0
+    t = report.total
+    total_cost = t.cost or 0.0
+    wide = console.width >= 100
     table = Table(title=f"Costs by {group}", title_justify="left", show_footer=True, header_style="bold")
-    table.add_column(group, footer="total", no_wrap=True, max_width=48)
+    table.add_column(group, footer="total", overflow="fold", min_width=8, max_width=40)
+
+    def num(header: str, footer: str = "") -> None:
+        # Numbers are never cut: the name column gives way instead.
+        table.add_column(header, justify="right", no_wrap=True, footer=footer, min_width=max(len(footer), 5))
+
+    def name(key: str) -> Text:
+        text = safe_text(key, limit=200)
+        text.no_wrap = False  # a long model name folds rather than vanishing
+        text.overflow = "fold"
+        return text
 
     def share_bar(cost: float) -> Text:
-        width = 12
+        width = 10
         filled = round(width * cost / total_cost) if total_cost > 0 else 0
         return Text("█" * filled + "·" * (width - filled), style="cyan")
 
     def cost_cell(r: Row) -> Text:
         if r.unknown and r.cost == 0:
             return Text("unknown", style="yellow")
-        text = fmt_usd(r.cost, estimated=r.estimated > 0)
-        if r.unknown:
-            text += f" +{r.unknown} unpriced"
-        return Text(text)
+        return Text(fmt_usd(r.cost, estimated=r.estimated > 0))
 
-    t = report.total
     if group == "tool":
         est_any = any(r.estimated for r in rows)
-        table.add_column("calls", justify="right", footer=str(sum(r.spans for r in rows)))
-        table.add_column("deciding LLM", justify="right", footer=fmt_usd(sum(r.decided for r in rows), est_any))
-        table.add_column("consuming LLM", justify="right", footer=fmt_usd(sum(r.consumed for r in rows), est_any))
-        table.add_column("tokens", justify="right", footer=fmt_tokens(sum(r.input + r.output for r in rows), est_any))
-        table.add_column("cost", justify="right", footer=fmt_usd(sum(r.cost for r in rows), est_any))
-        table.add_column("share")
+        num("calls", str(sum(r.spans for r in rows)))
+        num("deciding LLM", fmt_usd(sum(r.decided for r in rows), est_any))
+        num("consuming LLM", fmt_usd(sum(r.consumed for r in rows), est_any))
+        num("tokens", fmt_tokens(sum(r.input + r.output for r in rows), est_any))
+        num("cost", fmt_usd(sum(r.cost for r in rows), est_any))
+        if wide:
+            table.add_column("share", no_wrap=True)
         for r in rows:
             est = r.estimated > 0
-            table.add_row(
-                safe_text(r.key),
+            cells = [
+                name(r.key),
                 str(r.spans),
                 fmt_usd(r.decided, est),
                 fmt_usd(r.consumed, est),
                 fmt_tokens(r.input + r.output, est),
                 fmt_usd(r.cost, est),
-                share_bar(r.cost),
-            )
+            ]
+            table.add_row(*cells, *([share_bar(r.cost)] if wide else []))
     else:
         est = t.estimated > 0
-        table.add_column("spans", justify="right", footer=str(t.spans))
-        table.add_column("input", justify="right", footer=fmt_tokens(t.input, est))
-        table.add_column("cache read", justify="right", footer=fmt_tokens(t.cache_read))
-        table.add_column("cache write", justify="right", footer=fmt_tokens(t.cache_write))
-        table.add_column("output", justify="right", footer=fmt_tokens(t.output, est))
-        table.add_column("cost", justify="right", footer=cost_cell(t))
-        table.add_column("share")
+        unpriced = t.unknown > 0
+        num("spans", str(t.spans))
+        num("input", fmt_tokens(t.input, est))
+        num("cache r/w", f"{fmt_tokens(t.cache_read)}/{fmt_tokens(t.cache_write)}")
+        num("output", fmt_tokens(t.output, est))
+        num("cost", cost_cell(t).plain)
+        if unpriced:
+            num("unpriced", str(t.unknown))
+        if wide:
+            table.add_column("share", no_wrap=True)
         for r in rows:
             e = r.estimated > 0
-            table.add_row(
-                safe_text(r.key),
+            cells: list[Any] = [
+                name(r.key),
                 str(r.spans),
                 fmt_tokens(r.input, e),
-                fmt_tokens(r.cache_read),
-                fmt_tokens(r.cache_write),
+                f"{fmt_tokens(r.cache_read)}/{fmt_tokens(r.cache_write)}",
                 fmt_tokens(r.output, e),
                 cost_cell(r),
-                share_bar(r.cost),
-            )
+            ]
+            if unpriced:
+                cells.append(str(r.unknown) if r.unknown else "")
+            table.add_row(*cells, *([share_bar(r.cost)] if wide else []))
+    for col in table.columns[1:]:
+        cells = [c.plain if isinstance(c, Text) else str(c) for c in col._cells]
+        col.min_width = max([col.min_width or 0, len(str(col.header)), *(len(c) for c in cells)])
     console.print(table)
-    notes: list[Text] = []
     if t.estimated:
-        notes.append(Text(f"≈ estimated: {t.estimated} LLM call(s) reported no usage; tokens counted from their previews."))
+        console.print(Text(f"≈ estimated: {t.estimated} LLM call(s) reported no usage; tokens counted from their previews."))
     for reason, n in report.unknown_reasons.most_common(10):
         line = Text(f"unpriced: {n} call(s): ")
         line.append_text(safe_text(reason, limit=200))
-        notes.append(line)
-    for n in notes:
-        console.print(n)
+        console.print(line)
 
 
 def run(args: argparse.Namespace) -> int:
