@@ -58,7 +58,7 @@ def fixture_spans() -> list:
 @pytest.fixture
 async def db(tmp_path: Path) -> Path:
     store = Store()
-    Pipeline(store, enrichers=make_enrichers(None, store)).apply(fixture_spans())
+    Pipeline(store, enrichers=make_enrichers(None, store, background_tokens=False)).apply(fixture_spans())
     path = tmp_path / "agenttrace.db"
     writer = Writer(store, path)
     await writer.start()
@@ -79,7 +79,7 @@ def test_json_by_model_matches_the_live_store(db: Path, capsys: pytest.CaptureFi
     got = json.loads(out)
     rows = {r["model"]: r for r in got["rows"]}
     store = Store()
-    Pipeline(store, enrichers=make_enrichers(None, store)).apply(fixture_spans())
+    Pipeline(store, enrichers=make_enrichers(None, store, background_tokens=False)).apply(fixture_spans())
     live = dict(store.totals.breakdown("model"))
     assert set(rows) == set(live) == {"gpt-4o", "claude-sonnet-4-5", "llama3.1:8b", "gpt-4o-mini"}
     for model, b in live.items():
@@ -166,7 +166,7 @@ async def test_untrusted_names_are_shown_literally(tmp_path: Path, capsys: pytes
     monkeypatch.setenv("COLUMNS", "160")
     store = Store()
     evil = "[bold red]evil\x1b[2J"
-    Pipeline(store, enrichers=make_enrichers(None, store)).apply([llm("x", "t9", "s9", T0, evil, "openai", TokenUsage(input=1, output=1), parent=None)])
+    Pipeline(store, enrichers=make_enrichers(None, store, background_tokens=False)).apply([llm("x", "t9", "s9", T0, evil, "openai", TokenUsage(input=1, output=1), parent=None)])
     path = tmp_path / "evil.db"
     writer = Writer(store, path)
     await writer.start()

@@ -99,7 +99,7 @@ def _llm(sid: str, **kw) -> Span:
 
 def test_missing_usage_is_estimated_from_previews_and_marked(no_network: None) -> None:
     store = Store()
-    pipe = Pipeline(store, enrichers=make_enrichers(None, store))
+    pipe = Pipeline(store, enrichers=make_enrichers(None, store, background_tokens=False))
     prompt, answer = "Summarise the file README.md please.", "It describes a terminal monitor."
     pipe.apply([_llm("a", llm=LlmInfo(provider="openai", model="gpt-4o", prompt_preview=prompt, response_preview=answer))])
     got = store.span("t1", "a")
@@ -114,7 +114,7 @@ def test_missing_usage_is_estimated_from_previews_and_marked(no_network: None) -
 
 def test_reported_usage_in_span_end_replaces_the_estimate(no_network: None) -> None:
     store = Store()
-    pipe = Pipeline(store, enrichers=make_enrichers(None, store))
+    pipe = Pipeline(store, enrichers=make_enrichers(None, store, background_tokens=False))
     pipe.apply([_llm("a", end_ns=None, status=Status.RUNNING, llm=LlmInfo(model="gpt-4o", provider="openai", prompt_preview="hi there"))])
     assert store.span("t1", "a").usage.estimated
     end = Span(span_id="a", trace_id="t1", session_id="", name="", start_ns=0, end_ns=3_000_000_000, usage=TokenUsage(input=40, output=7))
@@ -126,7 +126,7 @@ def test_reported_usage_in_span_end_replaces_the_estimate(no_network: None) -> N
 
 def test_estimate_follows_the_response_that_arrives_later(no_network: None) -> None:
     store = Store()
-    pipe = Pipeline(store, enrichers=make_enrichers(None, store))
+    pipe = Pipeline(store, enrichers=make_enrichers(None, store, background_tokens=False))
     pipe.apply([_llm("a", end_ns=None, status=Status.RUNNING, llm=LlmInfo(model="gpt-4o", prompt_preview="one two three"))])
     first = store.span("t1", "a").usage
     assert first.output == 0
@@ -175,7 +175,7 @@ def test_fresh_virtualenv_install_estimates_offline(tmp_path: Path) -> None:
         "from agenttrace_tui.pipeline import Pipeline\n"
         "from agenttrace_tui.store.memory import Store\n"
         "st = Store()\n"
-        "Pipeline(st, enrichers=make_enrichers(None, st)).apply([Span(span_id='a', trace_id='t', session_id='s',\n"
+        "Pipeline(st, enrichers=make_enrichers(None, st, background_tokens=False)).apply([Span(span_id='a', trace_id='t', session_id='s',\n"
         "    name='chat', start_ns=1, end_ns=2, kind=SpanKind.LLM_CALL,\n"
         f"    llm=LlmInfo(model='gpt-4o', prompt_preview={prompt!r}, response_preview={answer!r}))])\n"
         "u = st.span('t', 'a').usage\n"
@@ -196,3 +196,15 @@ def test_fresh_virtualenv_install_estimates_offline(tmp_path: Path) -> None:
         # Until then a clean install can only estimate by characters -- still marked.
         assert got["method"] == "chars/4"
         assert (got["input"], got["output"]) == (-(-len(prompt) // 4), -(-len(answer) // 4))
+
+
+def test_live_monitor_builds_vocabularies_in_the_background(no_network: None) -> None:
+    store = Store()
+    enrichers = make_enrichers(None, store)  # the monitor's default: background loading
+    pipe = Pipeline(store, enrichers=enrichers)
+    pipe.apply([_llm("a", llm=LlmInfo(model="gpt-4o", prompt_preview="first call while loading"))])
+    assert store.span("t1", "a").usage.estimated  # tiktoken or chars/4: marked either way
+    assert enrichers[0].coster.estimator.preload("gpt-4o")  # waits for the worker thread
+    prompt = "a later call is counted with tiktoken"
+    pipe.apply([_llm("b", llm=LlmInfo(model="gpt-4o", prompt_preview=prompt))])
+    assert store.span("t1", "b").usage.input == TokenEstimator().count(prompt, "gpt-4o")

@@ -73,12 +73,16 @@ class CostEnricher:
     enrich = __call__
 
 
-def make_enrichers(config: "Config | None" = None, store: "Store | None" = None) -> list[Enricher]:
+def make_enrichers(
+    config: "Config | None" = None, store: "Store | None" = None, *, background_tokens: bool = True
+) -> list[Enricher]:
     """The enrichers for a Pipeline; pass the store so merged spans are priced right.
 
-    Raises ``PriceFileError`` (with a message for the user) when
-    ``config.prices`` names a file that cannot be used.
+    ``background_tokens``: build tiktoken vocabularies in a worker thread
+    (estimates use chars/4 until ready) so a live event loop never stalls.
+    Raises ``PriceFileError`` (a ``ConfigError``, with a message for the
+    user) when ``config.prices`` names a file that cannot be used.
     """
     overrides = load_price_file(config.prices) if config is not None and config.prices else None
-    coster = SpanCoster(PriceBook(overrides), TokenEstimator())
+    coster = SpanCoster(PriceBook(overrides), TokenEstimator(background=background_tokens))
     return [CostEnricher(coster, store)]

@@ -7,8 +7,9 @@ files (gzipped); this module reads them, checks their SHA-256 against the
 hashes OpenAI publishes (the ones tiktoken itself checks), and builds
 ``tiktoken.Encoding`` objects from them -- no network, no cache directory.
 When either package is missing or a file fails its check, a character-based
-estimate (one token per four characters) is used instead. Either way the
-result is marked ``estimated=True`` (shown as "≈").
+estimate (one token per four characters) is used instead -- also, in the
+live monitor, while a vocabulary is still being built in the background.
+Either way the result is marked ``estimated=True`` (shown as "≈").
 
 Encoding by model family: ``o200k_base`` for gpt-4o, the o-series, gpt-4.1
 and gpt-5; ``cl100k_base`` for everything else (a fair approximation for
@@ -22,6 +23,7 @@ import base64
 import gzip
 import hashlib
 import re
+import threading
 from typing import Any
 
 from ..model import TokenUsage
@@ -57,6 +59,7 @@ _SPECIALS = {
 }
 _PATTERNS = {"cl100k_base": _CL100K_PAT, "o200k_base": _O200K_PAT}
 
+_MISSING = object()
 _O200K_MODELS = re.compile(r"^(gpt-4o|chatgpt-4o|gpt-4\.1|gpt-4\.5|gpt-5|o\d)")
 
 
@@ -87,28 +90,55 @@ def load_encoding(name: str) -> Any:
 
 
 class TokenEstimator:
-    """Counts tokens of preview text; tiktoken when possible, chars/4 otherwise."""
+    """Counts tokens of preview text; tiktoken when possible, chars/4 otherwise.
 
-    def __init__(self) -> None:
+    Building a vocabulary takes about half a second. With ``background=True``
+    (the live monitor) it is built in a worker thread on first need and
+    counting falls back to chars/4 until it is ready, so the event loop never
+    stalls; otherwise (the CLI, tests) the first count waits for it.
+    """
+
+    def __init__(self, background: bool = False) -> None:
+        self.background = background
         #: encoding name -> Encoding, or None once loading failed (then chars/4).
         self._encodings: dict[str, Any] = {}
+        self._loading: dict[str, threading.Thread] = {}
         #: Why tiktoken is not used, if it is not (for the status line / docs).
         self.fallback_reason: str | None = None
 
     def method(self, model: str | None = None) -> str:
-        """``"tiktoken"`` or ``"chars/4"``: what ``count`` will use for this model."""
+        """``"tiktoken"`` or ``"chars/4"``: what ``count`` will use for this model now."""
         return "tiktoken" if self._encoding(encoding_for_model(model)) is not None else "chars/4"
 
-    def _encoding(self, name: str) -> Any:
-        if name in self._encodings:
-            return self._encodings[name]
+    def preload(self, model: str | None = None, timeout: float = 60.0) -> bool:
+        """Build the vocabulary ``model`` needs now; True if tiktoken will be used."""
+        name = encoding_for_model(model)
+        self._encoding(name)
+        thread = self._loading.get(name)
+        if thread is not None:
+            thread.join(timeout)
+        return self._encodings.get(name) is not None
+
+    def _load(self, name: str) -> None:
         try:
             enc = load_encoding(name)
         except Exception as exc:  # noqa: BLE001 - any failure means "estimate by characters"
             enc = None
             self.fallback_reason = f"{name}: {type(exc).__name__}: {exc}"
-        self._encodings[name] = enc
-        return enc
+        self._encodings[name] = enc  # one dict store: safe to publish from the worker
+
+    def _encoding(self, name: str) -> Any:
+        enc = self._encodings.get(name, _MISSING)
+        if enc is not _MISSING:
+            return enc
+        if not self.background:
+            self._load(name)
+            return self._encodings[name]
+        if name not in self._loading:
+            t = threading.Thread(target=self._load, args=(name,), name=f"agenttrace-{name}", daemon=True)
+            self._loading[name] = t
+            t.start()
+        return None  # chars/4 until the worker has it
 
     def count(self, text: str | None, model: str | None = None) -> int:
         if not text:
