@@ -27,9 +27,7 @@ A user price file (TOML) overrides the bundled data::
 
 from __future__ import annotations
 
-import tomllib
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from ..config import ConfigError
 
@@ -48,8 +46,7 @@ _NS_PER_MIN = 60 * 1_000_000_000
 _MAX_TIMED = 4096
 
 
-@dataclass(slots=True, frozen=True)
-class Rates:
+class Rates(NamedTuple):
     """USD per token for the units we count; ``None`` = no separate price."""
 
     input: float
@@ -60,7 +57,7 @@ class Rates:
     per_request: float = 0.0
     #: Tiers as (start, rates) ascending; rates apply to all tokens once the
     #: prompt (total input tokens) exceeds ``start``.
-    tiers: tuple[tuple[int, "Rates"], ...] = ()
+    tiers: tuple = ()
 
     def for_prompt(self, input_tokens: int) -> "Rates":
         for start, rates in reversed(self.tiers):
@@ -69,8 +66,7 @@ class Rates:
         return self
 
 
-@dataclass(slots=True, frozen=True)
-class Unknown:
+class Unknown(NamedTuple):
     """No usable price, and why (shown to the user, never a silent $0)."""
 
     reason: str
@@ -201,6 +197,8 @@ class PriceFileError(ConfigError):
 
 def load_price_file(path: str) -> dict[tuple[str, str], Rates]:
     """Parse a user price TOML into {(provider, model): Rates} (lower-cased keys)."""
+    import tomllib
+
     try:
         with open(path, "rb") as f:
             data = tomllib.load(f)

@@ -19,11 +19,7 @@ estimate can only undercount.
 
 from __future__ import annotations
 
-import base64
-import gzip
-import hashlib
 import re
-import threading
 from typing import Any
 
 from ..model import TokenUsage
@@ -79,6 +75,10 @@ def _data_path(name: str) -> Any:
 
 def load_encoding(name: str) -> Any:
     """A tiktoken Encoding built from the packaged vocabulary; raises if unavailable."""
+    import base64
+    import gzip
+    import hashlib
+
     import tiktoken
 
     raw = gzip.decompress(_data_path(name).read_bytes())
@@ -102,7 +102,7 @@ class TokenEstimator:
         self.background = background
         #: encoding name -> Encoding, or None once loading failed (then chars/4).
         self._encodings: dict[str, Any] = {}
-        self._loading: dict[str, threading.Thread] = {}
+        self._loading: dict[str, Any] = {}  # name -> threading.Thread
         #: Why tiktoken is not used, if it is not (for the status line / docs).
         self.fallback_reason: str | None = None
 
@@ -135,6 +135,8 @@ class TokenEstimator:
             self._load(name)
             return self._encodings[name]
         if name not in self._loading:
+            import threading
+
             t = threading.Thread(target=self._load, args=(name,), name=f"agenttrace-{name}", daemon=True)
             self._loading[name] = t
             t.start()
