@@ -274,6 +274,23 @@ class Bucket:
             setattr(self, name, getattr(self, name) + sign * getattr(other, name))
 
 
+def counted_cost(span: Span) -> float:
+    """The part of a span's cost that rollups add up (docs/costs.md).
+
+    A cost that covers a subtree -- usage scoped "subtree", or an agent /
+    task span without usage of its own -- is shown on the span, never summed:
+    its children carry that spend already. Unknown costs count as 0 here
+    (they are counted separately as unpriced).
+    """
+    c = span.cost
+    if c is None or c.total is None:
+        return 0.0
+    u = span.usage
+    if u is not None:
+        return c.total if u.scope == "span" else 0.0
+    return 0.0 if span.kind in _SUBTREE_KINDS else c.total
+
+
 class Contribution:
     """What one span adds to every aggregate that contains it."""
 
@@ -313,14 +330,7 @@ class Contribution:
             self.input_tokens = self.output_tokens = self.cache_read = 0
             self.cache_write = self.reasoning = self.estimated = 0
         c = span.cost
-        # A cost that covers a subtree (usage scoped "subtree", or an agent /
-        # task span without usage of its own) is shown, never summed.
-        if c is None or c.total is None:
-            self.cost = 0.0
-        elif u is not None:
-            self.cost = c.total if u.scope == "span" else 0.0
-        else:
-            self.cost = 0.0 if span.kind in _SUBTREE_KINDS else c.total
+        self.cost = counted_cost(span)
         self.cost_unknown = 1 if self.llm and (c is None or c.total is None) and u is not None and u.scope == "span" else 0
         self.minute = (span.end_ns if span.end_ns is not None else span.start_ns) // _NS_PER_MIN
         keys = [("kind", span.kind.value)]
