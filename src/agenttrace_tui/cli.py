@@ -67,7 +67,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _command_modules() -> list[Any]:
-    return []
+    from .commands import costs
+
+    return [costs]
 
 
 def config_from_args(args: argparse.Namespace, *, default_db: str | None = None) -> Config:
@@ -153,7 +155,11 @@ async def _run(cfg: Config, *, headless: bool, demo: argparse.Namespace | None) 
     from .ingest.receivers import PortInUseError
     from .runtime import Monitor
 
-    monitor = Monitor(cfg)
+    try:
+        monitor = Monitor(cfg)
+    except ConfigError as exc:
+        print(f"{PROG}: {exc}", file=sys.stderr)
+        return 2
     try:
         await monitor.start()
     except PortInUseError as exc:
