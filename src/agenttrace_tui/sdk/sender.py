@@ -51,12 +51,17 @@ def _fallback(obj: Any) -> Any:
 
 
 class Flush:
-    """A marker: set ``done`` once every item queued before it has been sent."""
+    """A marker: set ``done`` once every item queued before it has been sent.
 
-    __slots__ = ("done",)
+    ``ok`` is False when the marker was released early because nothing could
+    be sent (a stream endpoint with no monitor listening).
+    """
+
+    __slots__ = ("done", "ok")
 
     def __init__(self) -> None:
         self.done = threading.Event()
+        self.ok = True
 
 
 class Sender:
@@ -108,7 +113,7 @@ class Sender:
         marker = Flush()
         self.queue.append(marker)  # markers bypass the bound: they are tiny and rare
         self.wake.set()
-        return marker.done.wait(timeout)
+        return marker.done.wait(timeout) and marker.ok
 
     def stop(self, timeout: float) -> bool:
         done = self.flush(timeout)
@@ -166,6 +171,7 @@ class Sender:
         # Nothing can be sent right now: let flush() callers go rather than wait.
         for item in list(q):
             if type(item) is Flush:
+                item.ok = False
                 item.done.set()
 
     def _drain(self, q: deque[Any]) -> None:

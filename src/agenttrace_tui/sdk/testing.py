@@ -28,7 +28,7 @@ from ..store.memory import Store
 
 
 class LocalMonitor:
-    def __init__(self, transport: str = "udp", *, max_spans: int = 200_000, rcvbuf: int = 8 * 1024 * 1024) -> None:
+    def __init__(self, transport: str = "udp", *, path: str | None = None, max_spans: int = 200_000, rcvbuf: int = 8 * 1024 * 1024) -> None:
         self.transport = transport
         self.store = Store(max_spans)
         self.pipeline = Pipeline(self.store)
@@ -51,8 +51,9 @@ class LocalMonitor:
             self.sock.listen(16)
             self.endpoint = f"tcp://127.0.0.1:{self.sock.getsockname()[1]}"
         elif transport == "unix":
-            self._tmpdir = tempfile.mkdtemp(prefix="agenttrace-test-")
-            path = os.path.join(self._tmpdir, "monitor.sock")
+            if path is None:
+                self._tmpdir = tempfile.mkdtemp(prefix="agenttrace-test-")
+                path = os.path.join(self._tmpdir, "monitor.sock")
             self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
             self.sock.bind(path)
             self.sock.listen(16)
