@@ -84,9 +84,9 @@ class Tracer:
         flush_timeout: float = 2.0,
         udp_batch_bytes: int = UDP_BATCH_BYTES,
         set_global: bool = True,
+        _share: "Tracer | None" = None,
     ) -> None:
-        self.endpoint = endpoint or default_endpoint()
-        transport = open_transport(self.endpoint, udp_batch_bytes)
+        self.endpoint = endpoint or (_share.endpoint if _share is not None else default_endpoint())
         self.session_id = session_id or f"{getrandbits(128):032x}"
         self.session_name = session_name
         self.framework = framework
@@ -101,8 +101,21 @@ class Tracer:
         self.flush_timeout = flush_timeout
         self.started_ns = time.time_ns()
         self.closed = False
-        sender_id = f"{socket.gethostname()[:40]}:{os.getpid()}:{getrandbits(32):08x}"
-        self._sender = Sender(transport, sender_id, maxsize=queue_size, periodic=self._periodic)
+        if _share is not None:
+            # One sender thread and socket for many sessions (see fork_session).
+            self._sender = _share._sender
+            self._owner = False
+            self.sampler = _share.sampler if sampler is None and sample_rate is None else self.sampler
+            self._sample_all = self.sampler.always
+            self._samplers = _share._samplers
+            if self.sampler not in self._samplers:
+                self._samplers.append(self.sampler)
+        else:
+            transport = open_transport(self.endpoint, udp_batch_bytes)
+            sender_id = f"{socket.gethostname()[:40]}:{os.getpid()}:{getrandbits(32):08x}"
+            self._sender = Sender(transport, sender_id, maxsize=queue_size, periodic=self._periodic)
+            self._owner = True
+            self._samplers = [self.sampler]
         self._put = self._sender.put
         self._send_session()
         _live.add(self)
@@ -139,6 +152,18 @@ class Tracer:
         from .decorators import trace
 
         return trace(_fn, tracer=self, **kw)
+
+    def fork_session(self, session_name: str | None = None, **kw: Any) -> "Tracer":
+        """Another session sharing this tracer's socket and sender thread.
+
+        For one process that runs many agent sessions at once (a server, the
+        demo): each gets its own session id and metadata without its own
+        thread. Closing it ends its session; closing the owner stops the sender.
+        """
+        kw.setdefault("set_global", False)
+        kw.setdefault("previews", self.previews)
+        kw.setdefault("preview_chars", self.preview_chars)
+        return Tracer(session_name, _share=self, **kw)
 
     def wrap(self, fn: F) -> F:
         """``fn`` carrying the current span into another thread or executor."""
@@ -185,7 +210,9 @@ class Tracer:
         self._put(rec)
 
     def _periodic(self) -> None:
-        self.sampler.promote_slow(time.time_ns(), self._put)
+        now = time.time_ns()
+        for sampler in list(self._samplers):
+            sampler.promote_slow(now, self._put)
 
     def _send_session(self, ended: bool = False) -> None:
         rec: dict[str, Any] = {
@@ -239,7 +266,8 @@ class Tracer:
             return True
         self.closed = True
         self._send_session(ended=True)
-        done = self._sender.stop(self.flush_timeout if timeout is None else timeout)
+        wait = self.flush_timeout if timeout is None else timeout
+        done = self._sender.stop(wait) if self._owner else self._sender.flush(wait)
         _live.discard(self)
         if _global is self:
             set_tracer(None)
@@ -254,7 +282,8 @@ class Tracer:
 
 @atexit.register
 def _close_all() -> None:
-    for tracer in list(_live):
+    # Sessions sharing a sender first, so their "ended" records still go out.
+    for tracer in sorted(_live, key=lambda t: t._owner):
         try:
             tracer.close()
         except Exception:  # noqa: BLE001 - never fail interpreter exit
