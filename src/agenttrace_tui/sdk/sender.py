@@ -34,6 +34,8 @@ from .span import Span
 from .transport import Transport
 
 TICK = 0.1
+#: Pause after each drain while records keep coming.
+BATCH_WAIT = 0.002
 #: Items taken off the queue per transport write.
 BATCH_ITEMS = 2048
 #: Records larger than this are trimmed, then dropped (the monitor's limit is 64 KiB).
@@ -131,7 +133,8 @@ class Sender:
 
     def _after_fork(self) -> None:
         # The child has the queue but not the thread: start over, fresh.
-        self.queue = deque()
+        # (The same deque object: tracers hold a reference to it.)
+        self.queue.clear()
         self.sleeping = False
         self.wake = threading.Event()
         self._pid = os.getpid()
@@ -142,10 +145,15 @@ class Sender:
         q = self.queue
         next_tick = time.monotonic() + TICK
         while True:
-            if q is not self.queue:  # replaced after a fork
+            if self._pid != os.getpid():  # a thread object inherited across fork
                 return
             if q and self.transport.ready():
                 self._drain(q)
+                # Let the next batch gather instead of waking per record: the
+                # agent then never pays for an Event.set while records flow,
+                # and a running span still shows within milliseconds.
+                if not self._stop:
+                    time.sleep(BATCH_WAIT)
             else:
                 self.wake.clear()
                 self.sleeping = True
@@ -183,6 +191,8 @@ class Sender:
             item = popleft()
             cls = type(item)
             if cls is Span:
+                if item._wire == 2:
+                    continue  # already sent complete (coalesced start + end)
                 try:
                     rec = span_record(item)
                 except Exception:  # noqa: BLE001 - a bad span must not stop the sender

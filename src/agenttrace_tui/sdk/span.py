@@ -36,26 +36,29 @@ STATUSES = ("running", "ok", "error", "cancelled", "timeout")
 
 
 _M64 = (1 << 64) - 1
-_M128 = (1 << 128) - 1
 # Ids are counters from a random start, formatted to hex only when read
 # (mostly by the sender thread): a counter step costs the agent ~30 ns where a
-# formatted random id costs ~300 ns. next() on itertools.count is atomic.
+# formatted random id costs ~300 ns. next() on itertools.count is atomic. A
+# trace id is a random per-process 64-bit prefix + a 64-bit counter: unique in
+# the process, random across processes, and cheap to format.
 _span_ids = itertools.count(getrandbits(64))
-_trace_ids = itertools.count(getrandbits(128))
+_trace_ids = itertools.count(getrandbits(64))
+_trace_prefix = "%016x" % getrandbits(64)
 
 
 def _reseed() -> None:
     # A forked child must not continue its parent's id sequence.
-    global _span_ids, _trace_ids
+    global _span_ids, _trace_ids, _trace_prefix
     _span_ids = itertools.count(getrandbits(64))
-    _trace_ids = itertools.count(getrandbits(128))
+    _trace_ids = itertools.count(getrandbits(64))
+    _trace_prefix = "%016x" % getrandbits(64)
 
 
 os.register_at_fork(after_in_child=_reseed)
 
 
 def new_trace_id() -> str:
-    return "%032x" % (next(_trace_ids) & _M128)
+    return _trace_prefix + "%016x" % (next(_trace_ids) & _M64)
 
 
 def new_span_id() -> str:
@@ -95,16 +98,21 @@ class Span:
         self,
         tracer: "Tracer",
         name: str,
-        kind: str,
-        attributes: dict[str, Any],
+        kind: Any = "custom",
+        *,
         parent: "Span | None" = None,
         trace_id: str | None = None,
         parent_span_id: str | None = None,
+        attributes: dict[str, Any] | None = None,
+        **attrs: Any,
     ) -> None:
         self._tracer = tracer
         self.name = name
+        # A SpanKind member is a str enum: msgspec sends its value as it is.
         self.kind = kind
-        self.attributes = attributes
+        if attributes:
+            attrs = {**attributes, **attrs} if attrs else dict(attributes)
+        self.attributes = attrs
         if parent is not None:
             self._parent = parent
         if trace_id is not None:
@@ -116,7 +124,12 @@ class Span:
     @property
     def trace_id(self) -> str:
         tid = self._tid
-        return tid if tid.__class__ is str else "%032x" % (tid & _M128)
+        if tid.__class__ is str:
+            return tid
+        # Formatted once per trace: children share the parent's string.
+        text = _trace_prefix + "%016x" % (tid & _M64)
+        self._tid = text
+        return text
 
     @property
     def span_id(self) -> str:
@@ -184,12 +197,28 @@ class Span:
                 sampler.root_ended(state, self.end_ns - self.start_ns, tracer._put)
 
     def __enter__(self) -> "Span":
+        # start() inlined for the common case: a child of a kept trace.
+        if self._tid is None and self._parent is None:
+            parent = _current.get()
+            if parent is not None and parent._trace.decision == KEEP:
+                self._tid = parent._tid
+                self._pid = parent._sid
+                self._trace = parent._trace
+                self._sid = next(_span_ids)
+                self.start_ns = _time_ns()
+                self._tracer._put(self)
+                self._token = _current.set(self)
+                return self
         self.start()
         self._token = _current.set(self)
         return self
 
     def __exit__(self, exc_type: Any, exc: BaseException | None, tb: Any) -> bool:
-        self.end(exc)
+        if exc is None and self.end_ns is None and self._trace.decision == KEEP:
+            self.end_ns = _time_ns()
+            self._tracer._put(self)
+        else:
+            self.end(exc)
         try:
             _current.reset(self._token)
         except (ValueError, RuntimeError):

@@ -14,6 +14,7 @@ runs at interpreter exit and flushes with a timeout.
 from __future__ import annotations
 
 import atexit
+import functools
 import os
 import socket
 import time
@@ -117,6 +118,8 @@ class Tracer:
             self._owner = True
             self._samplers = [self.sampler]
         self._put = self._sender.put
+        # The hot path: a C-level partial instead of a Python method call.
+        self.span = functools.partial(Span, self)  # type: ignore[method-assign]
         self._send_session()
         _live.add(self)
         if set_global:
@@ -139,13 +142,11 @@ class Tracer:
         ``parent`` overrides the current span as parent; ``trace_id`` (and
         ``parent_span_id``) continue a trace started in another process.
         """
-        if attributes:
-            attrs = {**attributes, **attrs} if attrs else dict(attributes)
-        return Span(self, name, kind if type(kind) is str else _kind_value(kind), attrs, parent, trace_id, parent_span_id)
+        return Span(self, name, kind, parent=parent, trace_id=trace_id, parent_span_id=parent_span_id, attributes=attributes, **attrs)
 
     def start_span(self, name: str, kind: Any = "custom", **kw: Any) -> Span:
         """A started span that is *not* made current; call ``span.end()``."""
-        return self.span(name, kind, **kw).start()
+        return Span(self, name, kind, **kw).start()
 
     def trace(self, _fn: Any = None, **kw: Any) -> Any:
         """``@tracer.trace(...)``: like the module-level ``trace`` bound to this tracer."""
