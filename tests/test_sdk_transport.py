@@ -136,6 +136,10 @@ def test_monitor_absent_tcp_queues_bounded_then_drops_counted():
     assert stats["dropped"] >= 200 + 1 - 50
     assert stats["queued"] + stats["dropped"] + stats["sent"] == 201  # 2 puts per span + session
     assert not tracer.flush(0.3)  # cannot complete: returns instead of blocking
+    deadline = time.monotonic() + 10
+    while tracer.stats()["connect_failures"] < 1 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert tracer.stats()["connect_failures"] >= 1
     tracer.close(0.5)
 
 
@@ -181,3 +185,58 @@ def test_endpoint_parsing():
             parse_endpoint(bad)
     with pytest.raises(EndpointError):
         Tracer(endpoint="carrier-pigeon://x", set_global=False)
+
+
+SRC = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "src")
+
+
+def test_exit_flushes_and_ends_the_session():
+    """An agent that never calls close(): interpreter exit flushes and ends the session."""
+    code = (
+        "import sys\n"
+        "from agenttrace_tui.sdk import Tracer\n"
+        "t = Tracer('exiting', endpoint=sys.argv[1])\n"
+        "for i in range(200):\n"
+        "    with t.span('work', i=i):\n"
+        "        pass\n"
+        "print(t.session_id)\n"
+    )
+    import subprocess
+    import sys
+
+    with LocalMonitor("tcp") as mon:
+        out = subprocess.run([sys.executable, "-c", code, mon.endpoint], capture_output=True, text=True,
+                             env={**os.environ, "PYTHONPATH": SRC}, timeout=60)
+        assert out.returncode == 0, out.stderr
+        sid = out.stdout.strip()
+        assert mon.wait_for(lambda s: s.span_count == 200 and (e := s.session(sid)) is not None and e.session.ended_ns)
+
+
+def test_forked_child_gets_its_own_sender_and_ids():
+    if not hasattr(os, "fork"):
+        pytest.skip("needs fork")
+    with LocalMonitor("udp") as mon:
+        tracer = Tracer("forking", endpoint=mon.endpoint, set_global=False)
+        with tracer.span("parent-before-fork"):
+            pass
+        assert tracer.flush(10)
+        pid = os.fork()
+        if pid == 0:  # child: trace, flush, leave without running the parent's cleanup
+            code = 1
+            try:
+                with tracer.span("in-child"):
+                    pass
+                code = 0 if tracer.flush(10) else 2
+            finally:
+                os._exit(code)
+        with tracer.span("parent-after-fork"):
+            pass
+        _, status = os.waitpid(pid, 0)
+        assert os.waitstatus_to_exitcode(status) == 0
+        assert tracer.flush(10)
+        assert mon.wait_for(lambda s: s.span_count == 3)
+        spans = mon.spans()
+        assert len({s.span_id for s in spans}) == 3 and len({s.trace_id for s in spans}) == 3
+        with mon.lock:
+            assert mon.pipeline.stats.lost == 0
+        tracer.close()

@@ -24,7 +24,7 @@ from typing import Any, Callable, Iterable, TypeVar
 
 from .. import __version__
 from .context import _current, current_span, wrap
-from .sampling import KEEP, PENDING, Sampler
+from .sampling import KEEP, Sampler
 from .sender import Sender
 from .span import Span
 from .transport import EndpointError, default_endpoint, open_transport, UDP_BATCH_BYTES
@@ -197,13 +197,6 @@ class Tracer:
         return text
 
     # -- plumbing used by Span ---------------------------------------------
-    def _emit(self, span: Span) -> None:
-        state = span._trace
-        if state.decision == KEEP:
-            self._put(span)
-        elif state.decision == PENDING:
-            self.sampler.buffer(state, span, self._put)
-
     def _emit_event(self, span: Span, ev: dict[str, Any]) -> None:
         if span._trace.decision != KEEP:
             return  # buffered spans carry their events with them
@@ -246,6 +239,7 @@ class Tracer:
             "dropped": s.dropped,
             "failed": s.failed,
             "transport_errors": s.transport.errors,
+            "connect_failures": getattr(s.transport, "connect_failures", 0),
             "oversized": s.oversized,
             "encode_errors": s.encode_errors,
             "sampled_out_traces": self.sampler.dropped_traces,
