@@ -114,3 +114,31 @@ def test_main_runs_standalone(capsys):
         assert main(["--endpoint", mon.endpoint, "--seed", "1", "--rate", "100", "--duration", "1", "--sessions", "1"]) == 0
         assert mon.wait_for(lambda s: s.span_count > 0)
     assert "demo: sent for" in capsys.readouterr().out
+
+
+def test_sigterm_stops_the_demo_cleanly():
+    import os
+    import signal
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    src = str(Path(__file__).resolve().parent.parent / "src")
+    with LocalMonitor("udp") as mon:
+        proc = subprocess.Popen([sys.executable, "-m", "agenttrace_tui.demo", "--endpoint", mon.endpoint, "--seed", "5", "--rate", "5"],
+                                env={**os.environ, "PYTHONPATH": src}, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        try:
+            # Running spans arrive while the demo works.
+            assert mon.wait_for(lambda s: any(sp.end_ns is None for sp in s.iter_spans()), timeout=30)
+            proc.send_signal(signal.SIGTERM)
+            out, err = proc.communicate(timeout=30)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+        assert proc.returncode == 0, err
+        assert "demo: sent for" in out
+        # Every session says it ended; spans cut short by the stop are marked cancelled.
+        assert mon.wait_for(lambda s: len(s.sessions) == 3 and all(e.session.ended_ns for e in s.sessions.values()))
+        spans = mon.spans()
+        assert all(sp.end_ns is not None for sp in spans)
+        assert any(sp.status is Status.CANCELLED for sp in spans)
