@@ -147,25 +147,33 @@ class Sender:
         while True:
             if self._pid != os.getpid():  # a thread object inherited across fork
                 return
-            if q and self.transport.ready():
-                self._drain(q)
-                # Let the next batch gather instead of waking per record: the
-                # agent then never pays for an Event.set while records flow,
-                # and a running span still shows within milliseconds.
-                if not self._stop:
-                    time.sleep(BATCH_WAIT)
+            if q:
+                if self.transport.ready():
+                    try:
+                        self._drain(q)
+                    except Exception:  # noqa: BLE001 - the sender thread must never die
+                        self.encode_errors += 1
+                    # Let the next batch gather instead of waking per record: the
+                    # agent then never pays for an Event.set while records flow,
+                    # and a running span still shows within milliseconds.
+                    if not self._stop:
+                        time.sleep(BATCH_WAIT)
+                else:
+                    # No monitor to write to: keep the records (bounded), let
+                    # flush() callers go, and retry after the transport's backoff.
+                    self._release_markers(q)
+                    if self._stop:
+                        return
+                    self.wake.clear()
+                    self.wake.wait(TICK)
             else:
+                if self._stop:
+                    return
                 self.wake.clear()
                 self.sleeping = True
-                if not q and not self._stop:
+                if not q:  # re-checked after announcing sleep: no wake-up is lost
                     self.wake.wait(TICK)
-                elif q:
-                    self._release_markers(q)
-                    self.wake.wait(TICK)  # transport not ready: back off
                 self.sleeping = False
-                if self._stop and (not q or not self.transport.ready()):
-                    self._release_markers(q)
-                    return
             now = time.monotonic()
             if now >= next_tick:
                 next_tick = now + TICK
