@@ -187,6 +187,14 @@ def test_endpoint_parsing():
         Tracer(endpoint="carrier-pigeon://x", set_global=False)
 
 
+def test_bad_endpoint_in_env_warns_and_falls_back(monkeypatch):
+    monkeypatch.setenv("AGENTTRACE_ENDPOINT", "udp://no-port-here")
+    with pytest.warns(UserWarning, match="AGENTTRACE_ENDPOINT"):
+        tracer = Tracer("fallback", set_global=False)
+    assert tracer.endpoint == "udp://127.0.0.1:4319"
+    tracer.close(0.5)
+
+
 SRC = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "src")
 
 

@@ -18,6 +18,7 @@ import functools
 import os
 import socket
 import time
+import warnings
 import weakref
 from random import getrandbits
 from typing import Any, Callable, Iterable, TypeVar
@@ -27,7 +28,7 @@ from .context import _current, current_span, wrap
 from .sampling import KEEP, Sampler
 from .sender import Sender
 from .span import Span
-from .transport import EndpointError, default_endpoint, open_transport, UDP_BATCH_BYTES
+from .transport import DEFAULT_ENDPOINT, UDP_BATCH_BYTES, EndpointError, default_endpoint, open_transport
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -112,7 +113,15 @@ class Tracer:
             if self.sampler not in self._samplers:
                 self._samplers.append(self.sampler)
         else:
-            transport = open_transport(self.endpoint, udp_batch_bytes)
+            try:
+                transport = open_transport(self.endpoint, udp_batch_bytes)
+            except EndpointError as exc:
+                if endpoint:
+                    raise  # a wrong argument is the caller's bug: say so
+                # A typo in AGENTTRACE_ENDPOINT must not stop the agent.
+                warnings.warn(f"agenttrace: {exc}; AGENTTRACE_ENDPOINT ignored, sending to {DEFAULT_ENDPOINT}", stacklevel=2)
+                self.endpoint = DEFAULT_ENDPOINT
+                transport = open_transport(self.endpoint, udp_batch_bytes)
             sender_id = f"{socket.gethostname()[:40]}:{os.getpid()}:{getrandbits(32):08x}"
             self._sender = Sender(transport, sender_id, maxsize=queue_size, periodic=self._periodic)
             self._owner = True
