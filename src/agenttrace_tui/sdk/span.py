@@ -197,13 +197,21 @@ class Span:
                 sampler.root_ended(state, self.end_ns - self.start_ns, tracer._put)
 
     def __enter__(self) -> "Span":
-        # start() inlined for the common case: a child of a kept trace.
+        # start() inlined for the common cases: a child of a kept trace, or
+        # a root when everything is sampled.
         if self._tid is None and self._parent is None:
             parent = _current.get()
-            if parent is not None and parent._trace.decision == KEEP:
-                self._tid = parent._tid
-                self._pid = parent._sid
-                self._trace = parent._trace
+            if parent is None:
+                fast = self._tracer._sample_all
+                if fast:
+                    self._tid = next(_trace_ids)
+            else:
+                fast = parent._trace.decision == KEEP
+                if fast:
+                    self._tid = parent._tid
+                    self._pid = parent._sid
+                    self._trace = parent._trace
+            if fast:
                 self._sid = next(_span_ids)
                 self.start_ns = _time_ns()
                 self._tracer._put(self)
