@@ -309,3 +309,30 @@ def test_untraced_without_tracer():
         assert f() == 7 and list(g()) == [1]
     finally:
         set_tracer(previous)
+
+
+def test_fork_session_and_metrics(mon):
+    owner = Tracer("owner", framework="a", endpoint=mon.endpoint, set_global=False)
+    other = owner.fork_session("second", framework="b", tags=["x"])
+    with owner.span("in-owner"):
+        with other.span("in-second"):
+            pass
+    with other.span("second-root"):
+        pass
+    owner.metric("queue.depth", 7, {"queue": "tools"})
+    other.close()
+    owner.close()
+    assert mon.wait_for(lambda s: s.span_count == 3 and len(s.metrics) == 1
+                        and all(e.session.ended_ns for e in s.sessions.values()) and len(s.sessions) == 2)
+    spans = {s.name: s for s in mon.spans()}
+    assert spans["in-owner"].session_id == owner.session_id
+    # Parenting follows the context; a trace lives in one session, so a child
+    # made by another session's tracer joins its parent's session.
+    assert spans["in-second"].parent_span_id == spans["in-owner"].span_id
+    assert spans["in-second"].session_id == owner.session_id
+    assert spans["second-root"].session_id == other.session_id
+    with mon.lock:
+        assert mon.store.session(other.session_id).session.framework == "b"
+        (series,) = mon.store.metrics.values()
+    assert (series.name, series.last, series.labels) == ("queue.depth", 7.0, {"queue": "tools"})
+    assert other.sender_id == owner.sender_id

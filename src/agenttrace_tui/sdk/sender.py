@@ -315,7 +315,7 @@ class Sender:
             self.seq,
             span.trace_id,
             span.span_id,
-            span._tracer.session_id,
+            span._session or span._tracer.session_id,
             span.name,
             span.kind,
             span.start_ns,

@@ -90,6 +90,9 @@ class Span:
     _sid: int = 0
     _pid: Any = None  # parent: int (our span) or str (remote), None for a root
     _token: Any = None
+    #: Set when the parent belongs to another session (another Tracer): a
+    #: trace lives in one session, so a child follows its parent's.
+    _session: str | None = None
     _trace = KEPT
     #: Sender-side state: 0 nothing sent, 1 span_start sent, 2 finished record sent.
     _wire = 0
@@ -144,7 +147,7 @@ class Span:
 
     @property
     def session_id(self) -> str:
-        return self._tracer.session_id
+        return self._session or self._tracer.session_id
 
     # -- lifecycle ---------------------------------------------------------
     def start(self) -> "Span":
@@ -157,6 +160,8 @@ class Span:
                 self._tid = parent._tid
                 self._pid = parent._sid
                 self._trace = state = parent._trace
+                if parent._tracer is not tracer:
+                    self._session = parent.session_id
             else:
                 self._tid = next(_trace_ids)
                 state = KEPT if tracer._sample_all else tracer.sampler.decide(self)
@@ -211,6 +216,8 @@ class Span:
                     self._tid = parent._tid
                     self._pid = parent._sid
                     self._trace = parent._trace
+                    if parent._tracer is not self._tracer:
+                        self._session = parent.session_id
             if fast:
                 self._sid = next(_span_ids)
                 self.start_ns = _time_ns()

@@ -169,6 +169,8 @@ class Tracer:
         For one process that runs many agent sessions at once (a server, the
         demo): each gets its own session id and metadata without its own
         thread. Closing it ends its session; closing the owner stops the sender.
+        A span started inside another session's span joins that span's trace
+        and so its session (a trace belongs to one session).
         """
         kw.setdefault("set_global", False)
         kw.setdefault("previews", self.previews)
