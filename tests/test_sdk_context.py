@@ -125,7 +125,7 @@ def test_decorator_forms(mon, tracer):
             await asyncio.sleep(0)
         return x + 1
 
-    @trace(name="numbers", kind="retrieval")
+    @trace("numbers", kind="retrieval")
     def gen(n: int):
         for i in range(n):
             with tracer.span(f"gen-step{i}"):

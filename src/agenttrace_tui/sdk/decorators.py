@@ -54,7 +54,11 @@ def _resolve(bound: Any) -> Any:
 
 
 def trace(_fn: Any = None, *, name: str | None = None, kind: Any = "custom", tracer: Any = None, **attributes: Any) -> Any:
-    """Decorate a function so each call is a span. ``@trace`` or ``@trace(kind=...)``."""
+    """Decorate a function so each call is a span.
+
+    ``@trace``, ``@trace(kind=...)``, ``@trace("span name", kind=...)``;
+    other keyword arguments become attributes of every span.
+    """
 
     def decorate(fn: Callable[..., Any]) -> Callable[..., Any]:
         span_name = name or getattr(fn, "__qualname__", None) or repr(fn)
@@ -162,7 +166,9 @@ def trace(_fn: Any = None, *, name: str | None = None, kind: Any = "custom", tra
 
         return sync_wrapper
 
-    if _fn is not None and callable(_fn):
+    if isinstance(_fn, str):  # @trace("span name", kind=...)
+        name = _fn
+    elif _fn is not None and callable(_fn):
         return decorate(_fn)
     return decorate
 
