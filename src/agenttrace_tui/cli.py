@@ -67,9 +67,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _command_modules() -> list[Any]:
-    from .commands import costs
+    from .commands import costs, send
 
-    return [costs]
+    return [costs, send]
 
 
 def config_from_args(args: argparse.Namespace, *, default_db: str | None = None) -> Config:
