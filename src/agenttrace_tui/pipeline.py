@@ -17,6 +17,8 @@ from .store.memory import Store
 
 #: An enricher fills in derived fields (cost, estimated tokens) in place.
 Enricher = Callable[[list[Update]], None]
+#: A tap sees every batch after the store has it (e.g. the upstream forwarder).
+Tap = Callable[[list[Update]], None]
 
 
 class Pipeline:
@@ -31,6 +33,8 @@ class Pipeline:
         self.stats = stats or IngestStats()
         self.enrichers = list(enrichers)
         self.max_record_bytes = max_record_bytes
+        #: Called after each batch is stored; must not block (queue and return).
+        self.taps: list[Tap] = []
 
     def feed(self, payload: bytes | memoryview, source: str) -> int:
         """Decode one datagram or stream line and apply it; returns records accepted."""
@@ -52,8 +56,15 @@ class Pipeline:
             stats.accepted[source] += len(updates)
         return len(updates)
 
-    def apply(self, updates: list[Update]) -> None:
-        """Enrich and store already-normalised updates."""
+    def apply(self, updates: list[Update], *, tap: bool = True) -> None:
+        """Enrich and store already-normalised updates, then show them to the taps.
+
+        ``tap=False`` skips the taps: a receiver that forwards its raw input
+        itself (OTLP) uses it so nothing is forwarded twice.
+        """
         for enrich in self.enrichers:
             enrich(updates)
         self.store.apply(updates)
+        if tap:
+            for t in self.taps:
+                t(updates)
