@@ -835,7 +835,7 @@ class SpanTreeView(ScrollView, can_focus=True):
             text.append(clean(name, _TEXT_LIMIT))
             text.append(f"  {len(tree)} spans", muted)
             if tree.errors:
-                text.append(f"  {len(tree.errors)} error{"s" if len(tree.errors) != 1 else ""}", self.get_component_rich_style("span-tree--error", partial=True))
+                text.append(f"  {len(tree.errors)} error{'s' if len(tree.errors) != 1 else ''}", self.get_component_rich_style("span-tree--error", partial=True))
             if self._filter is not None:
                 text.append(f"  filter: {len(self._match_pre)} match{'es' if len(self._match_pre) != 1 else ''}", muted)
         text.truncate(left_w, overflow="ellipsis", pad=True)
