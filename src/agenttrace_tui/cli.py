@@ -67,7 +67,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _command_modules() -> list[Any]:
-    return []
+    from .commands import compare, export, import_claude, importer, prune, replay, sessions, spans, stats, traces
+
+    return [sessions, traces, spans, stats, export, importer, import_claude, compare, prune, replay]
 
 
 def config_from_args(args: argparse.Namespace, *, default_db: str | None = None) -> Config:
