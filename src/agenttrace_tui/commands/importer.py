@@ -131,8 +131,9 @@ def _opens_value(buf: str, pos: int, nl: int) -> bool:
 
 # -- values -> updates ------------------------------------------------------------------
 def _kv_get(kvs: Any, key: str) -> Any:
+    # From the end: our exports put the native copy last.
     if isinstance(kvs, list):
-        for kv in kvs:
+        for kv in reversed(kvs):
             if isinstance(kv, dict) and kv.get("key") == key:
                 v = kv.get("value") or {}
                 return v.get("stringValue") if isinstance(v, dict) else None
