@@ -206,3 +206,9 @@ def test_replay_without_ui_points_to_headless(db, capsys):
         pytest.skip("the replay UI is installed; the UI's own tests cover it")
     code, _, err = run(capsys, "replay", "latest", "--db", str(db))
     assert code == 2 and "--headless" in err
+
+
+def test_db_flag_before_the_subcommand_counts(db, capsys):
+    code, out, err = run(capsys, "--db", str(db), "sessions", "list", "--json")
+    assert code == 0, err
+    assert [r["id"] for r in json.loads(out)] == ["sess-v2", "sess-v1"]

@@ -216,3 +216,34 @@ def test_async_run_plays_to_the_end_with_an_injected_sleep():
     assert player.finished
     assert state(player)["d"] == "timeout"
     assert len(slept) < 200 and all(s <= 0.5 for s in slept)
+
+
+def test_player_on_a_real_database(tmp_path):
+    from test_history_fixture import build_db
+
+    from agenttrace_tui.store.sqlite import Reader
+
+    db = tmp_path / "r.db"
+    build_db(db)
+    resets = []
+    with Reader(db) as reader:
+        clock = FakeClock()
+        player = Player(reader, "sess-v1", clock=clock, on_reset=resets.append)
+        assert player.store.sessions["sess-v1"].session.name == "agent v1"
+        assert player.end_ns is not None and player.end_ns > player.start_ns
+        player.tick()
+        assert player.store.span_count == 2  # execute_query and orchestrator_decompose start together
+        err = player.next_error()
+        assert err is not None and err.span_id == "v1-tool1" and err.status_message == "permission denied"
+        running = [s.name for t in player.store.traces.values() for s in t.spans.values() if s.end_ns is None]
+        assert {"execute_query", "react_loop", "iteration_2"} <= set(running)  # t = 60 s
+        player.set_speed(INSTANT)
+        player.resume()
+        while not player.finished:
+            player.tick()
+        stored = {s.span_id: s for t in ("trace-v1", "trace-v1b") for s in reader.spans_of_trace(t)}
+        replayed = {s.span_id: s for t in player.store.traces.values() for s in t.spans.values()}
+        assert replayed == stored  # every span ends exactly as it was saved
+        player.seek(player.start_ns + 40 * S)
+        assert len(resets) == 1 and resets[0] is player.store
+        assert player.store.span("trace-v1", "v1-llm1").end_ns is None  # running again at t = 40 s

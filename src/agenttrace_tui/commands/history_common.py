@@ -22,7 +22,13 @@ _json = msgspec.json.Encoder()
 
 
 def add_common(p: argparse.ArgumentParser, json_flag: bool = True) -> None:
-    p.add_argument("--db", metavar="PATH", help="SQLite file (default: $AGENTTRACE_DB, the config file's db, or the user data dir)")
+    # SUPPRESS: when absent here, a --db given before the subcommand still counts.
+    p.add_argument(
+        "--db",
+        metavar="PATH",
+        default=argparse.SUPPRESS,
+        help="SQLite file (default: $AGENTTRACE_DB, the config file's db, or the user data dir)",
+    )
     if json_flag:
         p.add_argument("--json", action="store_true", help="print JSON for scripts instead of a table")
 

@@ -43,7 +43,9 @@ def register(subparsers: Any) -> None:
     p.add_argument("session_id", nargs="?", metavar="SESSION_ID", help="session id, or 'latest'")
     p.add_argument("--speed", type=parse_speed, default=1.0, metavar="X", help="0.5, 1, 2, 10 or instant (default 1)")
     p.add_argument("--max-idle", type=float, default=None, metavar="SECONDS", help="skip idle gaps longer than this")
-    p.add_argument("--headless", action="store_true", help="no UI: print one line per trace as it completes")
+    p.add_argument(
+        "--headless", action="store_true", default=argparse.SUPPRESS, help="no UI: print one line per trace as it completes"
+    )
     add_common(p, json_flag=False)
     p.set_defaults(func=guarded(run))
 
@@ -92,7 +94,7 @@ async def replay_headless(
 
 def run(args: argparse.Namespace) -> int:
     path = db_path(args)
-    if not args.headless:
+    if not getattr(args, "headless", False):
         sid = args.session_id
         if sid is not None:
             with open_reader(args) as reader:
