@@ -145,7 +145,7 @@ def _read_records(path: Path, stats: ClaudeImportStats) -> Iterator[dict[str, An
             yield rec
 
 
-def _session_of_file(path: Path, stats: ClaudeImportStats) -> str | None:
+def _session_of_file(path: Path) -> str | None:
     """The sessionId a file belongs to (its first record that names one)."""
     probe = ClaudeImportStats()  # the real pass counts; this one only looks
     for rec in _read_records(path, probe):
@@ -594,7 +594,7 @@ def iter_updates(files: Iterable[Path], stats: ClaudeImportStats) -> Iterator[li
     by_session: dict[str, list[Path]] = {}
     for f in files:
         stats.files += 1
-        sid = _session_of_file(f, stats)
+        sid = _session_of_file(f)
         if sid is None:
             stats.skipped["file_without_session"] += 1
             continue

@@ -481,7 +481,7 @@ class Player:
                 batch.append(running_view(span))
                 if span.end_ns is not None:
                     self._seq += 1
-                    heapq.heappush(self._ends, (span.end_ns, self._seq, span))
+                    heapq.heappush(self._ends, (max(span.end_ns, span.start_ns), self._seq, span))
             if len(batch) >= REBUILD_CHUNK:
                 self._apply(batch)
                 batch = []

@@ -26,7 +26,7 @@ from .history_common import (
     time_arg,
 )
 
-#: Most spans a stats run reads without --session (newest kept out of scope beyond it).
+#: Most spans a stats run reads without --session (oldest first; the JSON says when it was cut).
 MAX_SPANS = 5_000_000
 _ERRORS = ("error", "timeout")
 
@@ -140,6 +140,7 @@ def run(args: argparse.Namespace) -> int:
     with open_reader(args) as reader:
         sid = resolve_session_id(reader, args.session) if args.session is not None else None
         result = compute_stats(_spans(reader, sid, since))
+    result["truncated"] = sid is None and result["spans"] >= MAX_SPANS
     if sid is not None:
         result["session_id"] = sid
     if args.json:
