@@ -247,3 +247,21 @@ def test_player_on_a_real_database(tmp_path):
         player.seek(player.start_ns + 40 * S)
         assert len(resets) == 1 and resets[0] is player.store
         assert player.store.span("trace-v1", "v1-llm1").end_ns is None  # running again at t = 40 s
+
+
+def test_empty_session_is_finished_at_once():
+    player = Player(ListSource(spans()), "no-such-session", clock=FakeClock())
+    assert player.finished and player.start_ns is None and player.progress == 1.0
+    assert player.tick() == 0
+    assert player.step_next() is None and player.next_error() is None
+    assert player.seek_by(10 * S) == 0 and player.store.span_count == 0
+
+
+def test_bad_speed_is_refused():
+    import pytest
+
+    with pytest.raises(ValueError):
+        make(speed=0)
+    player, _, _ = make()
+    assert [player.faster() for _ in range(4)] == [2.0, 10.0, INSTANT, 0.5]
+    assert player.slower() == 0.5
