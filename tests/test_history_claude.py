@@ -153,3 +153,19 @@ def test_odd_records_are_skipped_not_fatal(tmp_path, capsys, line):
     f.write_text(good + "\n" + line + "\n")
     stats = _import(capsys, tmp_path / "odd.db", f)
     assert stats["traces"] == 1 and sum(stats["skipped"].values()) == 1
+
+
+def test_interruptions_and_meta_messages_do_not_start_traces(tmp_path, capsys):
+    base = '"sessionId": "s", "type": "user"'
+    lines = [
+        '{%s, "uuid": "u1", "timestamp": "2026-01-01T00:00:00Z", "message": {"content": "do it"}}' % base,
+        '{%s, "uuid": "u2", "timestamp": "2026-01-01T00:00:01Z", "message": {"content": [{"type": "text", "text": "[Request interrupted by user]"}]}}' % base,
+        '{%s, "uuid": "u3", "timestamp": "2026-01-01T00:00:02Z", "isMeta": true, "message": {"content": "Caveat: local commands"}}' % base,
+        '{%s, "uuid": "u4", "timestamp": "2026-01-01T00:00:03Z", "isCompactSummary": true, "message": {"content": "Summary of the conversation"}}' % base,
+        '{%s, "uuid": "u5", "timestamp": "2026-01-01T00:00:04Z", "message": {"content": "<local-command-stdout>ok</local-command-stdout>"}}' % base,
+        '{%s, "uuid": "u6", "timestamp": "2026-01-01T00:00:05Z", "message": {"content": [{"type": "text", "text": "and now this"}]}}' % base,
+    ]
+    f = tmp_path / "s.jsonl"
+    f.write_text("\n".join(lines) + "\n")
+    stats = _import(capsys, tmp_path / "i.db", f)
+    assert stats["traces"] == 2 and stats["skipped"] == {}

@@ -203,19 +203,25 @@ def _blocks(rec: dict[str, Any]) -> list[dict[str, Any]]:
     return []
 
 
+#: User-role texts Claude Code writes itself: they are events of a turn, not prompts.
+_NOT_PROMPTS = ("[Request interrupted by user", "<local-command-stdout>", "<local-command-stderr>")
+
+
 def _is_prompt(rec: dict[str, Any]) -> bool:
-    if rec.get("isMeta") or rec.get("isSidechain"):
+    if rec.get("isMeta") or rec.get("isSidechain") or rec.get("isCompactSummary"):
         return False
     msg = rec.get("message")
     if not isinstance(msg, dict):
         return False
     content = msg.get("content")
-    if isinstance(content, str):
-        return bool(content.strip())
     if isinstance(content, list):
         kinds = {b.get("type") for b in content if isinstance(b, dict)}
-        return "tool_result" not in kinds and bool(kinds & {"text", "image"})
-    return False
+        if "tool_result" in kinds or not kinds & {"text", "image"}:
+            return False
+    elif not isinstance(content, str):
+        return False
+    text = _text_of(content).strip()
+    return bool(text) and not text.startswith(_NOT_PROMPTS)
 
 
 def _int(v: Any) -> int:
