@@ -265,3 +265,14 @@ def test_bad_speed_is_refused():
     player, _, _ = make()
     assert [player.faster() for _ in range(4)] == [2.0, 10.0, INSTANT, 0.5]
     assert player.slower() == 0.5
+
+
+def test_load_complete_gives_the_session_as_it_ended():
+    from agenttrace_tui.replay import load_complete
+
+    store = load_complete(ListSource(spans(), {"s1": Session(id="s1", name="done")}), "s1")
+    assert store.sessions["s1"].session.name == "done"
+    assert {s.span_id: s.status.value for t in store.traces.values() for s in t.spans.values()} == {
+        "root": "ok", "a": "ok", "b": "error", "c": "ok", "d": "timeout",
+    }
+    assert store.totals.input_tokens == 100 and store.dirty_count == 0

@@ -41,7 +41,16 @@ from .model import Session, Span, Status, Update
 from .pipeline import Pipeline
 from .store.memory import Store
 
-__all__ = ["Player", "SpanSource", "ListSource", "INSTANT", "SPEEDS", "running_view", "ERROR_STATUSES"]
+__all__ = [
+    "Player",
+    "SpanSource",
+    "ListSource",
+    "INSTANT",
+    "SPEEDS",
+    "running_view",
+    "ERROR_STATUSES",
+    "load_complete",
+]
 
 #: Speed value meaning "no pacing": apply everything as fast as possible.
 INSTANT = float("inf")
@@ -96,6 +105,28 @@ def running_view(span: Span) -> Span:
         cost=None,
         events=(),
     )
+
+
+def load_complete(source: SpanSource, session_id: str, pipeline: Pipeline | None = None) -> Store:
+    """A saved session as it ended, in bulk (the live monitor's history view).
+
+    Spans are read in chunks and applied whole (no start events); returns the
+    store they went into (a fresh one unless ``pipeline`` is given).
+    """
+    pipeline = pipeline if pipeline is not None else Pipeline(Store())
+    getter = getattr(source, "session", None)
+    row = getter(session_id) if getter is not None else None
+    meta = row if isinstance(row, Session) else getattr(row, "session", None)
+    batch: list[Update] = [meta] if meta is not None else []
+    for span in source.iter_spans(session_id):
+        batch.append(span)
+        if len(batch) >= REBUILD_CHUNK:
+            pipeline.apply(batch)
+            batch = []
+    if batch:
+        pipeline.apply(batch)
+    pipeline.store.drain_dirty()  # already on disk: nothing for a writer to do
+    return pipeline.store
 
 
 class Player:
