@@ -126,10 +126,10 @@ class Reader:
             raise SchemaError(f"{self.path}: cannot open ({exc})") from exc
         self._lock = threading.Lock()
         try:
-            for pragma in READER_PRAGMAS:
-                self._conn.execute(pragma)
             if check_version(self._conn, self.path) is None:
                 raise SchemaError(f"{self.path}: not an agenttrace-tui database (no schema)")
+            for pragma in READER_PRAGMAS:
+                self._conn.execute(pragma)
         except BaseException:
             self._conn.close()
             raise
