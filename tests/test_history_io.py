@@ -7,7 +7,6 @@ import io
 import json
 
 import pytest
-from opentelemetry.exporter.otlp.json.common.trace_encoder import encode_spans
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
@@ -163,10 +162,28 @@ def _check_sdk_import(target, sdk, time_unit_ns=1):
 
 
 def test_opentelemetry_sdk_otlp_json_imports(tmp_path, capsys):
+    json_common = pytest.importorskip("opentelemetry.exporter.otlp.json.common.trace_encoder")
+    encode_spans = json_common.encode_spans
     sdk = _sdk_spans()
     path = tmp_path / "sdk.json"
     path.write_text(encode_spans(sdk).to_json())  # the SDK's own OTLP JSON encoder
     target = tmp_path / "sdk.db"
+    result = json.loads(main(capsys, "import", str(path), "--db", str(target), "--json"))
+    assert result["spans"] == 3 and result["rejected"] == {}
+    _check_sdk_import(target, sdk)
+
+
+def test_protobuf_json_mapping_of_the_sdk_request_imports(tmp_path, capsys):
+    """The SDK's protobuf request printed with protobuf's JSON mapping (base64 ids, as some tools write)."""
+    from google.protobuf.json_format import MessageToJson
+    from opentelemetry.exporter.otlp.proto.common.trace_encoder import encode_spans as encode_pb
+
+    sdk = _sdk_spans()
+    path = tmp_path / "pb.json"
+    text = MessageToJson(encode_pb(sdk))
+    assert '"traceId"' in text and format(sdk[0].context.trace_id, "032x") not in text  # ids are base64 here
+    path.write_text(text)
+    target = tmp_path / "pb.db"
     result = json.loads(main(capsys, "import", str(path), "--db", str(target), "--json"))
     assert result["spans"] == 3 and result["rejected"] == {}
     _check_sdk_import(target, sdk)
