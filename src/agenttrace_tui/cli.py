@@ -67,9 +67,22 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _command_modules() -> list[Any]:
-    from .commands import costs, send
+    from .commands import (
+        compare,
+        costs,
+        export,
+        import_claude,
+        importer,
+        prune,
+        replay,
+        send,
+        sessions,
+        spans,
+        stats,
+        traces,
+    )
 
-    return [costs, send]
+    return [sessions, traces, spans, stats, costs, compare, export, importer, import_claude, replay, prune, send]
 
 
 def config_from_args(args: argparse.Namespace, *, default_db: str | None = None) -> Config:
