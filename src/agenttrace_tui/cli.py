@@ -36,6 +36,7 @@ def monitor_flags() -> argparse.ArgumentParser:
     g.add_argument("--forward", metavar="URL", help="also send everything to this upstream OTLP/HTTP endpoint")
     g.add_argument("--budget", metavar="USD", help="per-session budget: highlight sessions at 80%% and 100%%")
     g.add_argument("--prices", metavar="PATH", help="TOML price file that overrides bundled prices")
+    g.add_argument("--retain", dest="retain_days", metavar="DAYS", help="at start, delete saved sessions older than this")
     g.add_argument("--headless", action="store_true", help="no UI: print one line per finished trace")
     return p
 

@@ -51,6 +51,7 @@ class Monitor:
         self.otlp: Any = None
         self.writer: Any = None
         self.forwarder: Any = None
+        self.retention_pruned = 0
         self._started = False
 
     @property
@@ -112,8 +113,10 @@ class Monitor:
             self.pipeline.taps.append(self.forwarder.tap)
         path = self.db_path
         if path is not None:
+            from .store.maintenance import apply_retention
             from .store.sqlite import Writer
 
+            self.retention_pruned = apply_retention(path, cfg.retain_days)
             self.writer = Writer(self.store, path)
             await self.writer.start()
 

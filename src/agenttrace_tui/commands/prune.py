@@ -1,4 +1,4 @@
-"""``agenttrace-tui prune``: delete old sessions; ``apply_retention`` for ``--retain DAYS``.
+"""``agenttrace-tui prune``: delete old sessions.
 
 A session is pruned when its last activity is older than the cut-off, with
 its traces, spans and events. ``--vacuum`` then gives the freed pages back
@@ -14,7 +14,6 @@ from typing import Any
 
 from .history_common import CommandError, add_common, db_path, guarded, print_json
 
-DAY_NS = 86_400 * 1_000_000_000
 
 
 def register(subparsers: Any) -> None:
@@ -38,24 +37,6 @@ def _size(path: Path) -> int:
         except OSError:
             pass
     return total
-
-
-def apply_retention(db_path: str | Path, days: float | None, now_ns: int | None = None) -> int:
-    """Delete sessions inactive for more than ``days`` (Config.retain_days); returns how many.
-
-    The monitor calls this at start. No file or no setting: nothing to do.
-    """
-    if days is None:
-        return 0
-    if days < 0:
-        raise ValueError("retain_days must not be negative")
-    path = Path(db_path)
-    if not path.exists():
-        return 0
-    from ..store.sqlite import prune
-
-    now = time.time_ns() if now_ns is None else now_ns
-    return prune(path, now - int(days * DAY_NS))
 
 
 def run(args: argparse.Namespace) -> int:
