@@ -205,7 +205,7 @@ KIND_BY_NAME: list[tuple[re.Pattern[str], SpanKind]] = [
     (re.compile(r"(write_file|file_write)", re.I), SpanKind.FILE_WRITE),
     (re.compile(r"(memory_store|remember)", re.I), SpanKind.MEMORY_STORE),
     (re.compile(r"(memory|recall)", re.I), SpanKind.MEMORY_RETRIEVAL),
-    (re.compile(r"(^task|_task|task_|workflow)", re.I), SpanKind.TASK),
+    (re.compile(r"(\btask|_task|task_|workflow)", re.I), SpanKind.TASK),
 ]
 
 
