@@ -325,9 +325,10 @@ def build_span(
     session_id: str,
 ) -> Span:
     """One OTel span -> model span, applying every convention table."""
-    kind, _kind_key = cv.kind_from_attributes(attrs)
-    prompt, response, used_msgs = cv.extract_messages(attrs) if attrs else (None, None, [])
-    fields, used = cv.extract_parts(attrs)
+    plan = cv.plan_for(attrs)
+    kind = cv.kind_from_attributes(attrs)[0] if plan.kind else None
+    prompt, response, used_msgs = cv.extract_messages(attrs) if plan.messages else (None, None, [])
+    fields, used = cv.parts_from_plan(plan, attrs)
     for k in used_msgs:
         used.add(k)
     llm = fields.get("llm")
@@ -341,13 +342,15 @@ def build_span(
             del fields["llm"]
     usage_fields = fields.pop("usage", None)
     usage = cv.finish_usage(usage_fields) if usage_fields else None
-    if usage is None:
+    if usage is None and plan.subtree:
         sub, sub_used = cv.extract_subtree_usage(attrs)
         if sub:
             usage = cv.finish_usage(sub, "subtree")
             used.update(sub_used)
-    cost, cost_used = cv.extract_cost(attrs)
-    used.update(cost_used)
+    cost = None
+    if plan.cost:
+        cost, cost_used = cv.extract_cost(attrs)
+        used.update(cost_used)
 
     # Events: exception details, deprecated per-message events.
     events: list[SpanEvent] = []
@@ -422,7 +425,10 @@ def build_span(
     elif status_code == 1:
         message = None
 
-    free = {k: _cut(v) for k, v in attrs.items() if k not in used} if used else {k: _cut(v) for k, v in attrs.items()}
+    free = {k: v for k, v in attrs.items() if k not in used} if used else attrs
+    for k, v in free.items():
+        if v.__class__ is str and len(v) > MAX_ATTR_CHARS:
+            free[k] = _cut(v)
     if end and end < start:
         raise ValueError(f"end time {end} is before start time {start}")
     return Span(
@@ -480,24 +486,32 @@ class SessionResolver:
         return sessions
 
 
+def _pb_ids(sp: Any) -> tuple[str | None, str | None, str | None]:
+    t, s, p = sp.trace_id, sp.span_id, sp.parent_span_id
+    # Fast path: well-formed ids (the usual case) need no further checks than these.
+    if len(t) == 16 and len(s) == 8 and (not p or len(p) == 8) and any(t) and any(s) and (not p or any(p)):
+        return t.hex(), s.hex(), p.hex() if p else None
+    return hex_id(t, 16), hex_id(s, 8), hex_id(p, 8)
+
+
 def _span_from_pb(sp: Any, res: ResourceInfo, rejects: Rejects) -> tuple[Span, bool] | None:
     try:
-        tid = hex_id(sp.trace_id, 16)
-        sid = hex_id(sp.span_id, 8)
-        parent = hex_id(sp.parent_span_id, 8)
+        tid, sid, parent = _pb_ids(sp)
     except ValueError as exc:
         rejects.add("invalid_id", str(exc))
         return None
     if tid is None or sid is None:
         rejects.add("missing_id", f"span {sp.name[:60]!r} has no {'trace' if tid is None else 'span'} id")
         return None
-    attrs = pb_attrs(sp.attributes) if sp.attributes else {}
+    attrs = pb_attrs(sp.attributes)
     explicit = _session_attr(attrs)
-    events = [(e.name, e.time_unix_nano, pb_attrs(e.attributes)) for e in sp.events] if sp.events else []
+    pb_events = sp.events
+    events = [(e.name, e.time_unix_nano, pb_attrs(e.attributes)) for e in pb_events] if pb_events else []
     links: tuple[SpanLink, ...] = ()
-    if sp.links:
+    pb_links = sp.links
+    if pb_links:
         ls = []
-        for ln in sp.links:
+        for ln in pb_links:
             try:
                 lt, li = hex_id(ln.trace_id, 16), hex_id(ln.span_id, 8)
             except ValueError:
@@ -505,10 +519,11 @@ def _span_from_pb(sp: Any, res: ResourceInfo, rejects: Rejects) -> tuple[Span, b
             if lt and li:
                 ls.append(SpanLink(trace_id=lt, span_id=li, attributes=pb_attrs(ln.attributes)))
         links = tuple(ls)
+    st = sp.status
     try:
         span = build_span(
             tid, sid, parent, sp.name, sp.start_time_unix_nano, sp.end_time_unix_nano, attrs, events, links,
-            sp.status.code, sp.status.message, explicit or "",
+            st.code, st.message, explicit or "",
         )
     except (TypeError, ValueError) as exc:
         rejects.add("invalid_span", str(exc)[:200])
