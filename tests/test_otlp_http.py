@@ -230,3 +230,35 @@ async def test_port_in_use_is_a_one_line_error_naming_the_flag() -> None:
         assert server.endpoint == f"otlp http://127.0.0.1:{server.address[1]}"
     finally:
         await server.close()
+
+
+async def test_large_body_over_the_limit_still_gets_its_413() -> None:
+    store, pipeline, server = await receiver(max_body_bytes=1 << 20)
+    try:
+        status, _h, _b = await apost(server.address[1], "/v1/traces", b"\x0a" * (3 << 20), PB)
+        assert status == 413 and pipeline.stats.rejected["body_too_large"] == 1
+        await good_request_still_served(server.address[1], store)
+    finally:
+        await server.close()
+
+
+@pytest.mark.parametrize("depth", [50, 100_000])
+async def test_deeply_nested_json_values_never_break_the_receiver(depth: int) -> None:
+    store, pipeline, server = await receiver()
+    try:
+        value = '{"arrayValue":{"values":[' * depth + '{"intValue":"1"}' + "]}}" * depth
+        span = ('{"traceId":"0af7651916cd43dd8448eb211c80319c","spanId":"b7ad6b7169203331","name":"deep",'
+                '"startTimeUnixNano":"1","endTimeUnixNano":"2","attributes":[{"key":"k","value":' + value + "}]}")
+        body = ('{"resourceSpans":[{"scopeSpans":[{"spans":[' + span + "]}]}]}").encode()
+        status, _h, _b = await apost(server.address[1], "/v1/traces", body, JS)
+        if depth == 50:
+            assert status == 200 and store.span_count == 1
+            v = store.span("0af7651916cd43dd8448eb211c80319c", "b7ad6b7169203331").attributes["k"]
+            for _ in range(depth):
+                (v,) = v
+            assert v == 1
+        else:  # too deep to decode: refused as a whole, counted
+            assert status == 400 and store.span_count == 0 and pipeline.stats.rejected_total == 1
+        await good_request_still_served(server.address[1], store)
+    finally:
+        await server.close()

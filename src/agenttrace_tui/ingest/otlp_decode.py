@@ -93,7 +93,7 @@ def parse(signal: str, body: bytes, json: bool) -> Any:
     if json:
         try:
             doc = _json_decoder.decode(body)
-        except (msgspec.DecodeError, ValueError) as exc:
+        except (msgspec.DecodeError, ValueError, RecursionError) as exc:
             raise BodyError(f"invalid JSON: {exc}") from None
         if not isinstance(doc, dict):
             raise BodyError("OTLP JSON must be an object")
@@ -104,7 +104,7 @@ def parse(signal: str, body: bytes, json: bool) -> Any:
         return items
     try:
         return _PB_REQUEST[signal].FromString(body)
-    except (_PbDecodeError, RuntimeError, ValueError) as exc:
+    except (_PbDecodeError, RuntimeError, ValueError, RecursionError) as exc:
         raise BodyError(f"invalid protobuf: {exc or 'truncated or malformed message'}") from None
 
 
@@ -138,13 +138,12 @@ def pb_attrs(kvs: Any) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for kv in kvs:
         v = kv.value
+        s = v.string_value
+        if s:  # most values are non-empty strings: one C call instead of two
+            out[kv.key] = s
+            continue
         w = v.WhichOneof("value")
-        if w == "string_value":
-            out[kv.key] = v.string_value
-        elif w == "int_value":
-            out[kv.key] = v.int_value
-        else:
-            out[kv.key] = pb_value(v)
+        out[kv.key] = v.int_value if w == "int_value" else pb_value(v)
     return out
 
 
@@ -425,10 +424,11 @@ def build_span(
     elif status_code == 1:
         message = None
 
-    free = {k: v for k, v in attrs.items() if k not in used} if used else attrs
-    for k, v in free.items():
-        if v.__class__ is str and len(v) > MAX_ATTR_CHARS:
-            free[k] = _cut(v)
+    free = {
+        k: v if v.__class__ is not str or len(v) <= MAX_ATTR_CHARS else _cut(v)
+        for k, v in attrs.items()
+        if k not in used
+    }
     if end and end < start:
         raise ValueError(f"end time {end} is before start time {start}")
     return Span(
@@ -525,7 +525,7 @@ def _span_from_pb(sp: Any, res: ResourceInfo, rejects: Rejects) -> tuple[Span, b
             tid, sid, parent, sp.name, sp.start_time_unix_nano, sp.end_time_unix_nano, attrs, events, links,
             st.code, st.message, explicit or "",
         )
-    except (TypeError, ValueError) as exc:
+    except (TypeError, ValueError, RecursionError) as exc:
         rejects.add("invalid_span", str(exc)[:200])
         return None
     return span, explicit is not None
@@ -576,7 +576,7 @@ def _span_from_json(sp: Any, res: ResourceInfo, rejects: Rejects) -> tuple[Span,
         message = st.get("message", "") if isinstance(st, dict) else ""
         span = build_span(tid, sid, parent, name, start, end, attrs, events, tuple(ls), code,
                           message if isinstance(message, str) else str(message), explicit or "")
-    except (TypeError, ValueError, AttributeError) as exc:
+    except (TypeError, ValueError, AttributeError, RecursionError) as exc:
         rejects.add("invalid_span", str(exc)[:200])
         return None
     return span, explicit is not None
