@@ -262,3 +262,14 @@ async def test_deeply_nested_json_values_never_break_the_receiver(depth: int) ->
         await good_request_still_served(server.address[1], store)
     finally:
         await server.close()
+
+
+@pytest.mark.parametrize("module", ["agenttrace_tui.ingest.otlp_http", "agenttrace_tui.forward"])
+def test_otlp_modules_do_not_import_the_ui_stack(module: str) -> None:
+    import subprocess
+    import sys
+
+    code = (f"import sys, {module}\n"
+            "print(','.join(sorted(m for m in sys.modules if m.split('.')[0] in ('textual', 'rich'))))\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == ""

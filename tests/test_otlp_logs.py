@@ -11,7 +11,10 @@ numbers as their Display strings, response.completed token counts).
 from __future__ import annotations
 
 import asyncio
+import json as jsonlib
 from datetime import datetime, timezone
+
+import pytest
 
 from opentelemetry._logs import LogRecord
 from opentelemetry.exporter.otlp.proto.http._log_exporter import OTLPLogExporter
@@ -21,7 +24,7 @@ from opentelemetry.sdk.resources import Resource
 
 from agenttrace_tui.ingest.otlp_logs import SESSION_LOG_NAME
 from agenttrace_tui.model import SpanKind, Status
-from test_otlp_support import provider, receiver, wait_for
+from test_otlp_support import apost, provider, receiver, wait_for
 
 T0 = 1_790_000_000_000_000_000
 S = 1_000_000_000
@@ -140,10 +143,33 @@ async def test_claude_code_events_become_prompt_traces() -> None:
         await server.close()
 
 
-async def test_codex_events_become_turn_traces() -> None:
+def otlp_json_logs(service: str, records: list[dict]) -> bytes:
+    """The records as an OTLP JSON logs body (Codex's otlp-http exporter can send JSON too)."""
+    def value(v):
+        if isinstance(v, bool):
+            return {"boolValue": v}
+        if isinstance(v, int):
+            return {"intValue": str(v)}
+        return {"stringValue": str(v)}
+
+    logs = [{"timeUnixNano": str(r["t"]), "observedTimeUnixNano": str(r["t"]), "severityNumber": 9,
+             "severityText": "INFO", "traceId": "", "spanId": "",
+             "attributes": [{"key": k, "value": value(v)} for k, v in r["attrs"].items()]} for r in records]
+    return jsonlib.dumps({"resourceLogs": [{
+        "resource": {"attributes": [{"key": "service.name", "value": {"stringValue": service}}]},
+        "scopeLogs": [{"scope": {"name": "codex_otel"}, "logRecords": logs}]}]}).encode()
+
+
+@pytest.mark.parametrize("use_json", [False, True], ids=["protobuf", "json"])
+async def test_codex_events_become_turn_traces(use_json: bool) -> None:
     store, _pipeline, server = await receiver()
     try:
-        await asyncio.to_thread(send_logs, server.address[1], "codex_cli_rs", "0.46.0", CODEX_SESSION)
+        if use_json:
+            status, _h, _b = await apost(server.address[1], "/v1/logs", otlp_json_logs("codex_cli_rs", CODEX_SESSION),
+                                         {"Content-Type": "application/json"})
+            assert status == 200 and jsonlib.loads(_b) == {}
+        else:
+            await asyncio.to_thread(send_logs, server.address[1], "codex_cli_rs", "0.46.0", CODEX_SESSION)
         assert await wait_for(lambda: store.span_count >= 4 and store.sessions.get("conv-7") is not None)
         session = store.sessions["conv-7"]
         assert session.session.framework == "codex"
@@ -196,5 +222,18 @@ async def test_other_logs_attach_to_their_span_or_the_session_log() -> None:
         (log,) = [t for t in store.traces.values() if t.name == SESSION_LOG_NAME]
         assert log.session_id == "worker/w1" == store.trace(tid).session_id
         assert [e.attributes["body"] for e in log.spans[log.root_id].events] == ["worker idle"]
+    finally:
+        await server.close()
+
+
+async def test_log_record_with_an_invalid_id_is_a_partial_success() -> None:
+    store, pipeline, server = await receiver()
+    try:
+        body = jsonlib.loads(otlp_json_logs("svc", [{"t": T0, "attrs": {"k": "v"}}, {"t": T0 + 1, "attrs": {}}]))
+        body["resourceLogs"][0]["scopeLogs"][0]["logRecords"][1]["traceId"] = "not-hex"
+        status, _h, resp = await apost(server.address[1], "/v1/logs", jsonlib.dumps(body).encode(),
+                                       {"Content-Type": "application/json"})
+        assert status == 200 and jsonlib.loads(resp)["partialSuccess"]["rejectedLogRecords"] == "1"
+        assert pipeline.stats.rejected["invalid_log_record"] == 1 and pipeline.stats.accepted["otlp"] == 1
     finally:
         await server.close()

@@ -281,36 +281,44 @@ class Forwarder:
         return self._queued
 
     # -- ingest side (event loop): never blocks ------------------------------------
-    def _put(self, kind: str, item: Any, n: int) -> None:
+    def _put(self, items: list[tuple[str, Any, int]]) -> None:
+        if not items:
+            return
         with self._lock:
-            if self._queued + n > self.max_queue:
-                self.dropped += n
-                return
-            self._queued += n
-            self._queue.append((kind, item, n))
+            room = self.max_queue - self._queued
+            for item in items:
+                n = item[2]
+                if n > room:
+                    self.dropped += n
+                    continue
+                room -= n
+                self._queued += n
+                self._queue.append(item)
         self._wake.set()
 
     def tap(self, updates: list[Update]) -> None:
         """Queue native updates (a pipeline tap): ended spans, events, metrics."""
         store = self.store
+        items: list[tuple[str, Any, int]] = []
         for u in updates:
             if isinstance(u, Span):
                 if store is not None:
                     u = store.span(u.trace_id, u.span_id) or u  # the merged span, not a bare span_end
                 if u.end_ns is not None:
-                    self._put("span", u, 1)
+                    items.append(("span", u, 1))
             elif isinstance(u, Metric):
-                self._put("metric", u, 1)
+                items.append(("metric", u, 1))
             elif isinstance(u, AttachedEvent):
-                self._put("event", u, 1)
+                items.append(("event", u, 1))
             elif isinstance(u, Session):
                 if len(self._sessions) >= MAX_SESSIONS:
                     self._sessions.pop(next(iter(self._sessions)))
                 self._sessions[u.id] = u
+        self._put(items)
 
     def forward_otlp(self, signal: str, body: bytes, content_type: str, encoding: str | None, items: int) -> None:
         """Queue one OTLP request body to go upstream unchanged."""
-        self._put("raw", (signal, body, content_type, encoding), max(1, items))
+        self._put([("raw", (signal, body, content_type, encoding), max(1, items))])
 
     # -- lifecycle ----------------------------------------------------------------
     async def start(self) -> None:
