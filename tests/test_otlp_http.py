@@ -12,7 +12,6 @@ import json as jsonlib
 
 import pytest
 from opentelemetry.proto.collector.trace.v1 import trace_service_pb2
-from opentelemetry.proto.trace.v1 import trace_pb2
 
 from agenttrace_tui.ingest.otlp_http import PortInUseError, start_otlp
 from test_otlp_support import apost, receiver

@@ -28,8 +28,9 @@ from opentelemetry.proto.collector.logs.v1 import logs_service_pb2
 from opentelemetry.proto.collector.metrics.v1 import metrics_service_pb2
 from opentelemetry.proto.collector.trace.v1 import trace_service_pb2
 
-from .otlp_decode import BodyError, MetricState, Rejects, convert_metrics, convert_traces, count_items, parse
+from .otlp_decode import BodyError, Rejects, convert_traces, count_items, parse
 from .otlp_logs import LogMapper
+from .otlp_metrics import MetricState, convert_metrics
 
 if TYPE_CHECKING:
     from ..forward import Forwarder
