@@ -43,7 +43,7 @@ from ..model import (
 
 SIGNALS = ("traces", "logs", "metrics")
 #: Spans (or log records, data points) converted before the store sees a chunk.
-CHUNK = 1000
+CHUNK = 256
 #: Free string attributes longer than this are cut (memory per span).
 MAX_ATTR_CHARS = 4096
 
