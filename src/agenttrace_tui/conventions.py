@@ -683,12 +683,17 @@ def parts_from_plan(plan: Plan, attributes: dict[str, Any]) -> tuple[dict[str, d
     for part, field, conv, keys in plan.rows:
         for key in keys:
             value = attributes[key]
-            try:
-                if field == "stop_reason" and isinstance(value, (list, tuple)):
-                    value = value[0]
-                converted = conv(value)
-            except (TypeError, ValueError, OverflowError, IndexError):
-                continue
+            cls = value.__class__
+            # Fast paths: the value already has the field's type (the usual case).
+            if (conv is _str and cls is str) or (conv is _int and cls is int):
+                converted = value
+            else:
+                try:
+                    if field == "stop_reason" and isinstance(value, (list, tuple)):
+                        value = value[0]
+                    converted = conv(value)
+                except (TypeError, ValueError, OverflowError, IndexError):
+                    continue
             fields = parts.get(part)
             if fields is None:
                 fields = parts[part] = {}
