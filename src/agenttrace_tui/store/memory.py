@@ -641,7 +641,9 @@ class Store:
         for s in trace.spans.values():
             s.session_id = sid
             self._dirty_spans[(trace.trace_id, s.span_id)] = s
-        if not old.trace_ids and old.session.id == DEFAULT_SESSION and not old.totals.spans:
+        if not old.trace_ids and not old.totals.spans:
+            # Its only traces were placed there provisionally (the default, or
+            # an OTLP service session) before a span named their real session.
             del self.sessions[old.session.id]
 
     def _upsert_session(self, s: Session) -> None:
