@@ -8,7 +8,6 @@ attributes merge both, explicit fields winning over conventions.
 from __future__ import annotations
 
 from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
 from agenttrace_tui import normalize as norm
 from agenttrace_tui.ingest.protocol import SpanEndRecord, SpanRecord, SpanStartRecord, decode, encode

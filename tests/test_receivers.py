@@ -16,7 +16,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any, AsyncIterator, Awaitable, Callable
+from typing import Any, AsyncIterator, Callable
 
 import pytest
 
@@ -560,7 +560,9 @@ def test_default_socket_path(monkeypatch: pytest.MonkeyPatch, short_dir: Path) -
     monkeypatch.setenv("XDG_RUNTIME_DIR", str(short_dir))
     assert default_socket_path() == str(short_dir / "agenttrace-tui.sock")
     monkeypatch.delenv("XDG_RUNTIME_DIR")
-    assert default_socket_path() == os.path.join(tempfile.gettempdir(), f"agenttrace-tui-{os.getuid()}.sock")
+    assert default_socket_path() == f"/tmp/agenttrace-tui-{os.getuid()}.sock"
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(short_dir / "missing"))  # set but absent: fall back
+    assert default_socket_path() == f"/tmp/agenttrace-tui-{os.getuid()}.sock"
 
 
 async def test_close_releases_ports_for_a_new_receiver_set(rig: Rig) -> None:
@@ -580,3 +582,22 @@ async def test_udp_burst_is_drained_without_loss(rig: Rig) -> None:
         rig.send_udp(p)
     await wait_for(lambda: rig.store.span_count == n, timeout=30)
     assert rig.stats.lost == 0 and rig.stats.datagrams == n
+
+
+@pytest.mark.parametrize("source", SOURCES)
+async def test_a_failing_enricher_is_counted_and_the_receiver_keeps_going(short_dir: Path, source: str) -> None:
+    def explode_on_boom(updates: list) -> None:
+        if any(getattr(u, "name", "") == "boom" for u in updates):
+            raise RuntimeError("enricher bug")
+
+    pipeline = Pipeline(Store(), enrichers=[explode_on_boom], max_record_bytes=LIMIT)
+    rs = await start_receivers(pipeline, udp_port=0, tcp_port=0, unix_path=str(short_dir / "e.sock"))
+    r = Rig(pipeline, rs)
+    try:
+        await r.send(source, good(0, name="boom"))
+        await r.send(source, good(1))
+        await wait_for(lambda: r.store.span("good-trace", "g1") is not None)
+        assert r.stats.rejected == {"internal_error": 1}
+        assert "enricher bug" in r.stats.recent[0].detail
+    finally:
+        await r.close()

@@ -62,7 +62,8 @@ def default_socket_path() -> str:
     runtime = os.environ.get("XDG_RUNTIME_DIR")
     if runtime and os.path.isdir(runtime):
         return os.path.join(runtime, "agenttrace-tui.sock")
-    return os.path.join(tempfile.gettempdir(), f"agenttrace-tui-{os.getuid()}.sock")
+    # Literally /tmp (not $TMPDIR): senders compute the same path without asking us.
+    return f"/tmp/agenttrace-tui-{os.getuid()}.sock"
 
 
 def _feed_safely(pipeline: Pipeline, payload: bytes, source: str) -> None:
