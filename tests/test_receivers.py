@@ -10,6 +10,7 @@ import asyncio
 import errno
 import json
 import os
+import pickle
 import socket
 import stat
 import sys
@@ -479,6 +480,7 @@ async def test_udp_port_in_use_raises_one_line_error() -> None:
     assert str(err) == f"UDP port {port} on 127.0.0.1 is already in use; choose another with --udp-port"
     assert (err.proto, err.host, err.port, err.flag) == ("UDP", "127.0.0.1", port, "--udp-port")
     assert err.errno == errno.EADDRINUSE and isinstance(err, OSError)
+    assert str(pickle.loads(pickle.dumps(err))) == str(err)  # survives a process boundary
 
 
 async def test_tcp_port_in_use_raises_and_releases_the_udp_socket() -> None:

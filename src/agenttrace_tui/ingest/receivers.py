@@ -51,6 +51,9 @@ class PortInUseError(OSError):
         self.port = port
         self.flag = flag
 
+    def __reduce__(self) -> tuple:
+        return (type(self), (self.proto, self.host, self.port, self.flag))
+
     def __str__(self) -> str:
         if self.proto == "unix":
             return f"Unix socket {self.host} is already in use by a running process; choose another with {self.flag}"
