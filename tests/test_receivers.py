@@ -603,3 +603,24 @@ async def test_a_failing_enricher_is_counted_and_the_receiver_keeps_going(short_
         assert "enricher bug" in r.stats.recent[0].detail
     finally:
         await r.close()
+
+
+async def test_long_unix_path_still_gets_mode_0600(short_dir: Path) -> None:
+    # Long enough that the private-directory detour would exceed the AF_UNIX limit.
+    deep = short_dir / ("d" * (97 - len(str(short_dir)) - 1))
+    deep.mkdir()
+    path = deep / "l.sock"
+    assert len(str(path)) == 104  # fits; the 14-byte-longer temporary path would not
+    rs = await start_receivers(Pipeline(Store()), udp_port=None, tcp_port=None, unix_path=str(path))
+    try:
+        assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+        assert sorted(p.name for p in deep.iterdir()) == ["l.sock"]
+    finally:
+        await rs.close()
+
+
+async def test_unusable_unix_paths_give_clear_errors(short_dir: Path) -> None:
+    with pytest.raises(OSError, match="longer than 107 bytes; choose a shorter one with --socket"):
+        await start_receivers(Pipeline(Store()), udp_port=None, tcp_port=None, unix_path="/tmp/" + "x" * 120)
+    with pytest.raises(FileNotFoundError, match="does not exist"):
+        await start_receivers(Pipeline(Store()), udp_port=None, tcp_port=None, unix_path=str(short_dir / "no" / "s.sock"))

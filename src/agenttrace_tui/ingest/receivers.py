@@ -272,24 +272,46 @@ def _claim_unix_path(path: str) -> None:
         pass
 
 
+#: Longest AF_UNIX path Linux accepts (sun_path is 108 bytes with its NUL).
+_MAX_UNIX_PATH = 107
+
+
 def _bind_unix(path: str) -> tuple[socket.socket, tuple[int, int]]:
     """Bind a listening Unix socket at ``path`` that is mode 0600 from its first moment.
 
     The socket is bound inside a private 0700 directory next to ``path``,
     chmod-ed there and renamed into place, so no other user can ever connect
-    to it in a window before the chmod.
+    to it in a window before the chmod. (When that detour would make the path
+    too long, it is bound in place under a 0177 umask instead.)
     """
     path = os.path.abspath(path)
+    if len(os.fsencode(path)) > _MAX_UNIX_PATH:
+        raise OSError(
+            errno.ENAMETOOLONG,
+            f"Unix socket path {path} is longer than {_MAX_UNIX_PATH} bytes; choose a shorter one with --socket",
+        )
+    parent = os.path.dirname(path)
+    if not os.path.isdir(parent):
+        raise FileNotFoundError(errno.ENOENT, f"directory {parent} for the Unix socket does not exist; create it or choose another path with --socket")
     _claim_unix_path(path)
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    tmpdir = tempfile.mkdtemp(prefix=".agenttrace-", dir=os.path.dirname(path))
+    tmpdir = tempfile.mkdtemp(prefix=".at", dir=parent)
     tmp = os.path.join(tmpdir, "s")
+    direct = len(os.fsencode(tmp)) > _MAX_UNIX_PATH
     placed = False
     try:
-        sock.bind(tmp)
-        os.chmod(tmp, 0o600)
-        os.rename(tmp, path)
+        if direct:
+            old_mask = os.umask(0o177)
+            try:
+                sock.bind(path)
+            finally:
+                os.umask(old_mask)
+        else:
+            sock.bind(tmp)
+            os.chmod(tmp, 0o600)
+            os.rename(tmp, path)
         placed = True
+        os.chmod(path, 0o600)
         sock.listen(128)
         sock.setblocking(False)
         st = os.lstat(path)
