@@ -624,3 +624,29 @@ async def test_unusable_unix_paths_give_clear_errors(short_dir: Path) -> None:
         await start_receivers(Pipeline(Store()), udp_port=None, tcp_port=None, unix_path="/tmp/" + "x" * 120)
     with pytest.raises(FileNotFoundError, match="does not exist"):
         await start_receivers(Pipeline(Store()), udp_port=None, tcp_port=None, unix_path=str(short_dir / "no" / "s.sock"))
+
+
+def _ipv6_loopback() -> bool:
+    try:
+        with socket.socket(socket.AF_INET6, socket.SOCK_DGRAM) as s:
+            s.bind(("::1", 0))
+        return True
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not _ipv6_loopback(), reason="no IPv6 loopback on this host")
+async def test_ipv6_loopback_receivers() -> None:
+    pipeline = Pipeline(Store())
+    rs = await start_receivers(pipeline, host="::1", udp_port=0, tcp_port=0)
+    try:
+        assert rs.endpoints == [f"udp [::1]:{rs.udp_address[1]}", f"tcp [::1]:{rs.tcp_address[1]}"]
+        with socket.socket(socket.AF_INET6, socket.SOCK_DGRAM) as s:
+            s.sendto(json.dumps(good(0)).encode(), ("::1", rs.udp_address[1]))
+        _, writer = await asyncio.open_connection("::1", rs.tcp_address[1])
+        writer.write(json.dumps(good(1)).encode() + b"\n")
+        await writer.drain()
+        await wait_for(lambda: pipeline.store.span_count == 2)
+        writer.close()
+    finally:
+        await rs.close()

@@ -1,15 +1,15 @@
 """Native receivers: UDP, TCP and a Unix socket, all on the running event loop.
 
-Each receiver only moves bytes into ``Pipeline.feed(payload, source)``; it
-never waits on the store or the disk, so a slow consumer can never make the
-kernel drop datagrams behind our back.
+Each receiver only moves bytes into ``Pipeline.feed(payload, source)``, which
+is synchronous and in memory: nothing here waits on the store's writer or the
+disk, so the loop is back at the sockets as soon as a payload is indexed.
 
 UDP is read by a plain ``loop.add_reader`` callback that drains the socket
 (until ``BlockingIOError``) on every wake-up. asyncio's DatagramProtocol takes
-one datagram per loop iteration, which loses about 15 % at 50k datagrams/s on
-a 2-core machine; draining loses none at 150k/s. The receive buffer is raised
-to 8 MiB (SO_RCVBUFFORCE when privileged, else SO_RCVBUF up to the sysctl
-cap) to ride out pauses of the loop, e.g. a UI frame.
+one datagram per loop iteration and pays a full loop turn for each, so it falls
+behind and loses datagrams far sooner (docs/bench/ingest.md measures both).
+The receive buffer is raised to 8 MiB (SO_RCVBUFFORCE when privileged, else
+SO_RCVBUF up to the sysctl cap) to ride out pauses of the loop, e.g. a UI frame.
 
 Stream sockets (TCP, Unix) carry newline-delimited JSON; see ``LineProtocol``.
 """
@@ -117,8 +117,10 @@ class _UdpReader:
             self.sock.close()
 
 
-def _bind_udp(host: str, port: int) -> socket.socket:
-    family, _, _, _, addr = socket.getaddrinfo(host, port, type=socket.SOCK_DGRAM, flags=socket.AI_PASSIVE)[0]
+async def _bind_udp(host: str, port: int) -> socket.socket:
+    loop = asyncio.get_running_loop()
+    infos = await loop.getaddrinfo(host, port, type=socket.SOCK_DGRAM, flags=socket.AI_PASSIVE)
+    family, _, _, _, addr = infos[0]
     sock = socket.socket(family, socket.SOCK_DGRAM)
     try:
         sock.setblocking(False)
@@ -397,7 +399,7 @@ async def start_receivers(
     )
     try:
         if udp_port is not None:
-            sock = _bind_udp(host, udp_port)
+            sock = await _bind_udp(host, udp_port)
             rs._udp = _UdpReader(sock, pipeline, loop)
             rs.udp_address = _host_port(sock.getsockname())
             rs.udp_rcvbuf = sock.getsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF)
