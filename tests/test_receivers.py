@@ -650,3 +650,37 @@ async def test_ipv6_loopback_receivers() -> None:
         writer.close()
     finally:
         await rs.close()
+
+
+def test_feed_many_counts_like_feed_one_by_one() -> None:
+    payloads = [
+        json.dumps(good(0)).encode(),
+        b"not json",
+        json.dumps([good(1), good(2, sender="s", seq=1)]).encode(),
+        json.dumps(good(3, status="meh")).encode(),
+        json.dumps(good(4, sender="s", seq=3)).encode(),  # seq 2 missing: one lost
+        b"[]",
+    ]
+    one, many = Pipeline(Store()), Pipeline(Store())
+    for p in payloads:
+        one.feed(p, "udp")
+    assert many.feed_many(payloads, "udp") == 4
+    assert many.store.version == 1  # one batch
+    for pl in (one, many):
+        assert pl.stats.accepted == {"udp": 4}
+        assert pl.stats.rejected == {"malformed_json": 1, "invalid_field": 1, "empty": 1}
+        assert pl.stats.lost == 1
+        assert {s.span_id for s in pl.store.iter_spans()} == {"g0", "g1", "g2", "g4"}
+
+
+def test_feed_many_isolates_the_payload_that_breaks_storing() -> None:
+    def explode_on_boom(updates: list) -> None:
+        if any(getattr(u, "name", "") == "boom" for u in updates):
+            raise RuntimeError("enricher bug")
+
+    pipeline = Pipeline(Store(), enrichers=[explode_on_boom])
+    payloads = [json.dumps(good(0)).encode(), json.dumps(good(1, name="boom")).encode(), json.dumps(good(2)).encode()]
+    assert pipeline.feed_many(payloads, "tcp") == 2
+    assert {s.span_id for s in pipeline.store.iter_spans()} == {"g0", "g2"}
+    assert pipeline.stats.rejected == {"internal_error": 1}
+    assert pipeline.stats.accepted == {"tcp": 2}

@@ -32,9 +32,10 @@ __all__ = ["PortInUseError", "ReceiverSet", "default_socket_path", "start_receiv
 
 #: Receive buffer requested for the UDP socket.
 UDP_RCVBUF = 8 * 1024 * 1024
-#: Datagrams read per wake-up before yielding to other callbacks; the reader
+#: Datagrams read per wake-up, then fed to the pipeline as one batch before
+#: yielding to other callbacks (a UI frame waits at most one batch); the reader
 #: fires again at once if more are waiting, so nothing is lost by the cap.
-UDP_DRAIN_CAP = 4096
+UDP_DRAIN_CAP = 1024
 #: Largest UDP payload possible (IPv4: 65,507); one read always takes a whole datagram.
 _UDP_READ = 65536
 #: Linux's SO_RCVBUFFORCE (not exported by the socket module): ignores rmem_max, needs CAP_NET_ADMIN.
@@ -78,6 +79,14 @@ def _feed_safely(pipeline: Pipeline, payload: bytes, source: str) -> None:
         pipeline.stats.reject(source, "internal_error", f"{type(exc).__name__}: {exc}", payload)
 
 
+def _feed_many_safely(pipeline: Pipeline, payloads: list[bytes], source: str) -> None:
+    # feed_many already isolates a failing payload; this is the last line of defence.
+    try:
+        pipeline.feed_many(payloads, source)
+    except Exception as exc:  # noqa: BLE001 - a receiver must outlive any record
+        pipeline.stats.reject(source, "internal_error", f"{type(exc).__name__}: {exc}", payloads[0], n=len(payloads))
+
+
 # -- UDP ------------------------------------------------------------------
 
 
@@ -92,24 +101,18 @@ class _UdpReader:
 
     def _drain(self) -> None:
         recv = self.sock.recv
-        feed = self.pipeline.feed
-        stats = self.pipeline.stats
-        n = 0
+        batch: list[bytes] = []
+        append = batch.append
         try:
-            while n < UDP_DRAIN_CAP:
-                data = recv(_UDP_READ)
-                n += 1
-                try:
-                    feed(data, "udp")
-                except Exception as exc:  # noqa: BLE001 - see _feed_safely
-                    stats.reject("udp", "internal_error", f"{type(exc).__name__}: {exc}", data)
+            for _ in range(UDP_DRAIN_CAP):
+                append(recv(_UDP_READ))
         except (BlockingIOError, InterruptedError):
             pass
         except OSError:
-            # e.g. an ICMP error surfaced on the socket: nothing to read now.
-            pass
-        finally:
-            stats.datagrams += n
+            pass  # e.g. an ICMP error surfaced on the socket: nothing more to read now
+        if batch:
+            self.pipeline.stats.datagrams += len(batch)
+            _feed_many_safely(self.pipeline, batch, "udp")
 
     def close(self) -> None:
         if self.sock.fileno() >= 0:
@@ -167,7 +170,6 @@ class LineProtocol(asyncio.Protocol):
         self.transport: asyncio.Transport | None = None
         self._buf = bytearray()
         self._discarding = False  # inside an oversized line, waiting for its newline
-        self._discarded = 0
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = transport  # type: ignore[assignment]
@@ -202,9 +204,8 @@ class LineProtocol(asyncio.Protocol):
             self._keep(data, start)
             return
         max_bytes = self.max_bytes
-        pipeline = self.pipeline
-        source = self.source
         buf = self._buf
+        lines: list[bytes] = []
         if buf:
             # The first line began in an earlier read.
             i = data.find(b"\n", start)
@@ -212,21 +213,18 @@ class LineProtocol(asyncio.Protocol):
                 self._oversized(len(buf) + i - start, buf)
             else:
                 buf += data[start:i]
-                line = bytes(buf)
-                if not line.isspace():
-                    _feed_safely(pipeline, line, source)
+                if not buf.isspace():
+                    lines.append(bytes(buf))
             buf.clear()
             start = i + 1
         if start < last:
-            feed = pipeline.feed
             for line in data[start:last].split(b"\n"):
                 if len(line) > max_bytes:
                     self._oversized(len(line), line)
                 elif line and not line.isspace():
-                    try:
-                        feed(line, source)
-                    except Exception as exc:  # noqa: BLE001 - see _feed_safely
-                        pipeline.stats.reject(source, "internal_error", f"{type(exc).__name__}: {exc}", line)
+                    lines.append(line)
+        if lines:
+            _feed_many_safely(self.pipeline, lines, self.source)
         self._keep(data, last + 1)
 
     def _keep(self, data: bytes, start: int) -> None:
