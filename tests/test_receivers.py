@@ -241,29 +241,21 @@ async def test_round_trip_keeps_every_field(rig: Rig, source: str) -> None:
 
 @pytest.mark.parametrize("source", SOURCES)
 async def test_session_event_and_metric_records_arrive(rig: Rig, source: str) -> None:
-    await rig.send(
-        source,
-        [
-            {"v": 1, "type": "session", "session_id": "sess-a", "name": "refactor run", "service": "coder",
-             "framework": "langgraph", "framework_version": "0.2", "hostname": "box", "tags": ["ci", "v2"],
-             "started_ns": T0, "attributes": {"team": "infra"}},
-            good(1, session_id="sess-a"),
-            {"v": 1, "type": "event", "trace_id": "good-trace", "span_id": "g1", "name": "cache hit",
-             "time_ns": T0 + 10, "attributes": {"k": 1}},
-            {"v": 1, "type": "metric", "name": "queue.depth", "value": 7.5, "labels": {"q": "main"},
-             "time_ns": T0, "metric_kind": "gauge"},
-        ]
-        if source == "udp"
-        else {"v": 1, "type": "session", "session_id": "sess-a", "name": "refactor run", "service": "coder",
-              "framework": "langgraph", "framework_version": "0.2", "hostname": "box", "tags": ["ci", "v2"],
-              "started_ns": T0, "attributes": {"team": "infra"}},
-    )
-    if source != "udp":
-        await rig.send(source, good(1, session_id="sess-a"))
-        await rig.send(source, {"v": 1, "type": "event", "trace_id": "good-trace", "span_id": "g1",
-                                "name": "cache hit", "time_ns": T0 + 10, "attributes": {"k": 1}})
-        await rig.send(source, {"v": 1, "type": "metric", "name": "queue.depth", "value": 7.5,
-                                "labels": {"q": "main"}, "time_ns": T0, "metric_kind": "gauge"})
+    records = [
+        {"v": 1, "type": "session", "session_id": "sess-a", "name": "refactor run", "service": "coder",
+         "framework": "langgraph", "framework_version": "0.2", "hostname": "box", "tags": ["ci", "v2"],
+         "started_ns": T0, "attributes": {"team": "infra"}},
+        good(1, session_id="sess-a"),
+        {"v": 1, "type": "event", "trace_id": "good-trace", "span_id": "g1", "name": "cache hit",
+         "time_ns": T0 + 10, "attributes": {"k": 1}},
+        {"v": 1, "type": "metric", "name": "queue.depth", "value": 7.5, "labels": {"q": "main"},
+         "time_ns": T0, "metric_kind": "gauge"},
+    ]
+    if source == "udp":
+        await rig.send(source, records)  # one datagram, a JSON array
+    else:
+        for rec in records:  # one line each
+            await rig.send(source, rec)
     await wait_for(lambda: rig.store.updates >= 4)
     sess = rig.store.session("sess-a").session
     assert (sess.name, sess.service, sess.framework, sess.framework_version, sess.hostname) == (
