@@ -337,6 +337,9 @@ class ReceiverSet:
         self.udp_address: tuple[str, int] | None = None
         self.tcp_address: tuple[str, int] | None = None
         self.unix_path: str | None = None
+        #: SO_RCVBUF as the kernel reports it after our 8 MiB request. Linux
+        #: doubles the request for bookkeeping (8 MiB -> 16,777,216) and caps it
+        #: at net.core.rmem_max unless SO_RCVBUFFORCE was allowed.
         self.udp_rcvbuf: int | None = None
         self._udp: _UdpReader | None = None
         self._servers: list[asyncio.AbstractServer] = []
