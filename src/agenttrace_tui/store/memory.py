@@ -135,9 +135,13 @@ class Totals:
         "cost_unknown",
         "by",
         "series",
+        "detailed",
     )
 
-    def __init__(self) -> None:
+    def __init__(self, detailed: bool = True) -> None:
+        #: Breakdowns and the spend series are kept only where they are read
+        #: (sessions and the global totals); a trace keeps plain counters.
+        self.detailed = detailed
         self.spans = 0
         self.running = 0
         self.errors = 0
@@ -177,6 +181,30 @@ class Totals:
         if c.llm and not c.running:
             self.llm_ns += sign * c.duration_ns
             self.llm_finished += sign
+        if not self.detailed:
+            # A trace keeps plain counters and which models it used.
+            if c.model_key is not None:
+                bucket = self.by.get(c.model_key)
+                if bucket is None:
+                    bucket = self.by[c.model_key] = Bucket()
+                bucket.spans += sign
+                if bucket.spans == 0:
+                    del self.by[c.model_key]
+            if c.plain:
+                return
+        elif c.plain:
+            # Most spans carry no tokens and no cost: counters only (hot path).
+            by = self.by
+            for key in c.keys:
+                bucket = by.get(key)
+                if bucket is None:
+                    bucket = by[key] = Bucket()
+                bucket.spans += sign
+                bucket.errors += sign * c.error
+                bucket.duration_ns += sign * c.duration_ns
+                if bucket.spans == 0:
+                    del by[key]
+            return
         self.input_tokens += sign * c.input_tokens
         self.output_tokens += sign * c.output_tokens
         self.cache_read += sign * c.cache_read
@@ -185,6 +213,8 @@ class Totals:
         self.estimated += sign * c.estimated
         self.cost += sign * c.cost
         self.cost_unknown += sign * c.cost_unknown
+        if not self.detailed:
+            return
         for key in c.keys:
             bucket = self.by.get(key)
             if bucket is None:
@@ -200,28 +230,6 @@ class Totals:
             point[1] += sign * c.tokens
             if point[1] == 0 and abs(point[0]) < 1e-12:
                 del self.series[c.minute]
-
-    def merge_from(self, other: "Totals", sign: int = 1) -> None:
-        """Add (or subtract) a whole other aggregate, e.g. an evicted trace."""
-        for name in self.__slots__:
-            if name == "by" or name == "series":
-                continue
-            setattr(self, name, getattr(self, name) + sign * getattr(other, name))
-        for minute, (cost, tokens) in other.series.items():
-            point = self.series.get(minute)
-            if point is None:
-                point = self.series[minute] = [0.0, 0]
-            point[0] += sign * cost
-            point[1] += sign * tokens
-            if point[1] == 0 and abs(point[0]) < 1e-12:
-                del self.series[minute]
-        for key, ob in other.by.items():
-            bucket = self.by.get(key)
-            if bucket is None:
-                bucket = self.by[key] = Bucket()
-            bucket.merge_from(ob, sign)
-            if bucket.spans == 0:
-                del self.by[key]
 
     def breakdown(self, dimension: str) -> list[tuple[str, "Bucket"]]:
         """Buckets of one dimension ("model", "provider", "kind", "tool"), costliest first."""
@@ -276,9 +284,6 @@ class Bucket:
         self.cost_unknown += sign * c.cost_unknown
         self.duration_ns += sign * c.duration_ns
 
-    def merge_from(self, other: "Bucket", sign: int) -> None:
-        for name in self.__slots__:
-            setattr(self, name, getattr(self, name) + sign * getattr(other, name))
 
 
 def counted_cost(span: Span) -> float:
@@ -316,6 +321,8 @@ class Contribution:
         "cost_unknown",
         "keys",
         "minute",
+        "plain",
+        "model_key",
     )
 
     def __init__(self, span: Span) -> None:
@@ -341,14 +348,20 @@ class Contribution:
         self.cost_unknown = 1 if self.llm and (c is None or c.total is None) and u is not None and u.scope == "span" else 0
         self.minute = (span.end_ns if span.end_ns is not None else span.start_ns) // _NS_PER_MIN
         keys = [("kind", span.kind.value)]
+        self.model_key = None
         if span.llm is not None:
             if span.llm.model:
-                keys.append(("model", span.llm.model))
+                self.model_key = ("model", span.llm.model)
+                keys.append(self.model_key)
             if span.llm.provider:
                 keys.append(("provider", span.llm.provider))
         if span.tool is not None and span.tool.name:
             keys.append(("tool", span.tool.name))
         self.keys = keys
+        self.plain = not (
+            self.input_tokens or self.output_tokens or self.cache_read or self.cache_write
+            or self.reasoning or self.estimated or self.cost or self.cost_unknown
+        )
 
     @property
     def tokens(self) -> int:
@@ -378,7 +391,7 @@ class TraceEntry:
         self.spans: dict[str, Span] = {}
         #: parent span id (None for roots) -> child span ids, in arrival order
         self.children: dict[str | None, list[str]] = {}
-        self.totals = Totals()
+        self.totals = Totals(detailed=False)
         self.start_ns = 0
         self.end_ns = 0
         self.root_id: str | None = None
@@ -638,16 +651,17 @@ class Store:
     def _rehome(self, trace: TraceEntry, sid: str) -> None:
         """Move a trace to the session a later span names."""
         old = self.sessions[trace.session_id]
-        old.totals.merge_from(trace.totals, -1)
+        new = self._session_for(sid, trace.start_ns)
+        for s in trace.spans.values():
+            c = Contribution(s)
+            old.totals.apply(c, -1)
+            new.totals.apply(c, 1)
+            s.session_id = sid
+            self._dirty_spans[(trace.trace_id, s.span_id)] = s
         old.trace_ids.pop(trace.trace_id, None)
         old.version = self.version
         trace.session_id = sid
-        new = self._session_for(sid, trace.start_ns)
         new.trace_ids[trace.trace_id] = None
-        new.totals.merge_from(trace.totals, 1)
-        for s in trace.spans.values():
-            s.session_id = sid
-            self._dirty_spans[(trace.trace_id, s.span_id)] = s
         if not old.trace_ids and not old.totals.spans:
             # Its only traces were placed there provisionally (the default, or
             # an OTLP service session) before a span named their real session.
@@ -719,11 +733,16 @@ class Store:
             self.evicted_spans += n
             self.evicted_traces += 1
             session = self.sessions.get(trace.session_id)
+            # Traces keep no breakdowns, so their spans are taken out one by
+            # one (eviction is rare next to insertion, which stays cheap).
+            for span in trace.spans.values():
+                c = Contribution(span)
+                if session is not None:
+                    session.totals.apply(c, -1)
+                self.totals.apply(c, -1)
             if session is not None:
-                session.totals.merge_from(trace.totals, -1)
                 session.trace_ids.pop(trace_id, None)
                 session.version = self.version
-            self.totals.merge_from(trace.totals, -1)
 
     # -- reading ---------------------------------------------------------
     def trace(self, trace_id: str) -> TraceEntry | None:
