@@ -7,7 +7,7 @@ from textual.app import App, ComposeResult
 
 from agenttrace_tui.model import AgentInfo, LlmInfo, RagInfo, Span, SpanKind, Status, TokenUsage, ToolInfo
 from agenttrace_tui.store.memory import Store
-from agenttrace_tui.ui.span_tree import SpanTreeView, bar_eighths, layout, waterfall_cells
+from agenttrace_tui.ui.span_tree import SpanTreeView, axis_length, bar_eighths, layout, waterfall_runs
 
 S = 1_000_000_000
 BASE = 1_700_000_000 * S
@@ -97,12 +97,23 @@ def selected(tree: SpanTreeView) -> str | None:
 # -- pure helpers of the widget ---------------------------------------------------
 
 
-def test_waterfall_cells_use_eighth_blocks_on_both_edges() -> None:
+def test_waterfall_runs_use_eighth_blocks_on_both_edges() -> None:
     # from 1.5 cells (12/8) to 3.25 cells (26/8) on 5 cells
-    cells = waterfall_cells(12, 26, 5)
-    assert cells == [(" ", 0), ("▌", 2), ("█", 1), ("▎", 1), (" ", 0)]
-    assert waterfall_cells(0, 40, 5) == [("█", 1)] * 5
-    assert waterfall_cells(9, 10, 2) == [(" ", 0), ("▏", 1)]  # within one cell
+    assert waterfall_runs(12, 26, 5) == [(" ", 0), ("▌", 2), ("█▎", 1), (" ", 0)]
+    assert waterfall_runs(0, 40, 5) == [("█████", 1)]
+    assert waterfall_runs(9, 10, 2) == [(" ", 0), ("▏", 1)]  # within one cell, near its left
+    assert waterfall_runs(14, 15, 2) == [(" ", 0), ("▉", 2)]  # within one cell, near its right
+    assert waterfall_runs(4, 8, 2) == [("▌", 2), (" ", 0)]  # ends on a cell boundary
+    for x0 in range(0, 40):
+        for x1 in range(x0 + 1, 41):
+            assert sum(len(t) for t, _ in waterfall_runs(x0, x1, 5)) == 5
+
+
+def test_axis_rounds_up_to_two_significant_digits() -> None:
+    assert axis_length(125 * S) == 130 * S
+    assert axis_length(130 * S) == 130 * S
+    assert axis_length(99) == 99 and axis_length(0) == 1
+    assert all(n <= axis_length(n) < n * 1.1 for n in (101, 1234, 987_654, 10**12 + 1))
 
 
 def test_bar_is_at_least_one_eighth_and_stays_on_the_axis() -> None:

@@ -85,30 +85,51 @@ class _ViewState:
         self.filter_text = ""
 
 
-def waterfall_cells(x0: int, x1: int, width: int) -> list[tuple[str, int]]:
-    """Cells of a bar from eighth ``x0`` to eighth ``x1`` on ``width`` cells.
+def waterfall_runs(x0: int, x1: int, width: int) -> list[tuple[str, int]]:
+    """Runs of a bar from eighth ``x0`` to eighth ``x1`` on ``width`` cells.
 
-    Returns (char, mode) per cell: mode 0 empty, 1 drawn in the bar colour,
-    2 drawn reversed (the left part of the cell is background: a bar that
-    starts mid-cell, since Unicode has only left-aligned partial blocks).
+    Returns (text, mode) runs covering exactly ``width`` cells: mode 0 empty,
+    1 drawn in the bar colour, 2 drawn reversed (the cell where a bar starts
+    mid-cell: Unicode has only left-aligned partial blocks, so the left part
+    is drawn in the background colour over a bar-coloured cell).
     """
-    out: list[tuple[str, int]] = []
-    for c in range(width):
-        a = max(x0, c * 8)
-        b = min(x1, c * 8 + 8)
-        k = b - a
-        if k <= 0:
-            out.append((" ", 0))
-        elif k >= 8:
-            out.append((_FULL, 1))
-        elif a == c * 8:
-            out.append((_EIGHTHS[k], 1))  # bar ends inside this cell
-        elif b == c * 8 + 8:
-            out.append((_EIGHTHS[8 - k], 2))  # bar starts inside this cell
+    runs: list[tuple[str, int]] = []
+
+    def add(text: str, mode: int) -> None:
+        if not text:
+            return
+        if runs and runs[-1][1] == mode:
+            runs[-1] = (runs[-1][0] + text, mode)
         else:
-            # Starts and ends inside one cell: keep its width, snap to the nearer side.
-            out.append((_EIGHTHS[k], 1) if a - c * 8 < 4 else (_EIGHTHS[8 - k], 2))
-    return out
+            runs.append((text, mode))
+
+    c0, c1 = x0 // 8, (x1 - 1) // 8
+    add(" " * c0, 0)
+    if c0 == c1:
+        k = x1 - x0
+        off = x0 - c0 * 8
+        if k >= 8:
+            add(_FULL, 1)
+        elif off == 0:
+            add(_EIGHTHS[k], 1)
+        elif x1 == c0 * 8 + 8:
+            add(_EIGHTHS[off], 2)
+        elif off < 4:
+            add(_EIGHTHS[k], 1)  # starts and ends inside one cell: snap to the nearer side
+        else:
+            add(_EIGHTHS[8 - k], 2)
+    else:
+        if x0 % 8:
+            add(_EIGHTHS[x0 % 8], 2)
+            first_full = c0 + 1
+        else:
+            first_full = c0
+        tail = x1 - c1 * 8
+        add(_FULL * ((c1 if tail < 8 else c1 + 1) - first_full), 1)
+        if tail < 8:
+            add(_EIGHTHS[tail], 1)
+    add(" " * (width - c1 - 1), 0)
+    return runs
 
 
 def bar_eighths(start: int, end: int, t0: int, t1: int, width: int) -> tuple[int, int]:
@@ -123,6 +144,19 @@ def bar_eighths(start: int, end: int, t0: int, t1: int, width: int) -> tuple[int
     x0 = min(max(0, x0), scale - 1)
     x1 = min(max(x0 + 1, x1), scale)
     return x0, x1
+
+
+def axis_length(total_ns: int) -> int:
+    """The waterfall's time axis: the trace's duration rounded up to two significant digits.
+
+    A growing trace then rescales its bars (and invalidates every cached row)
+    only when it crosses a step, not on every refresh, and the scale labels
+    are round numbers. The margin is under 10 %.
+    """
+    if total_ns <= 1:
+        return 1
+    step = 10 ** max(0, len(str(int(total_ns))) - 2)
+    return -(-int(total_ns) // step) * step
 
 
 def layout(width: int) -> tuple[int, int]:
@@ -263,6 +297,8 @@ class SpanTreeView(ScrollView, can_focus=True):
         self._lines: LRUCache[tuple, tuple[Span, Strip]] = LRUCache(4096)
         self._header_cache: tuple[tuple, Strip] | None = None
         self._tick = 0
+        self._base: Style | None = None
+        self._kind_styles: dict[str, Style] = {}
 
     # -- public API ------------------------------------------------------------
     @property
@@ -717,9 +753,11 @@ class SpanTreeView(ScrollView, can_focus=True):
         self._header_cache = None
 
     def on_focus(self) -> None:
+        self._base = None
         self.refresh()
 
     def on_blur(self) -> None:
+        self._base = None
         self.refresh()
 
     def notify_style_update(self) -> None:
@@ -727,6 +765,20 @@ class SpanTreeView(ScrollView, can_focus=True):
         super().notify_style_update()
         self._lines.clear()
         self._header_cache = None
+        self._base = None
+        self._kind_styles.clear()
+
+    def _base_style(self) -> Style:
+        # Resolving the widget's style walks the DOM: once per theme, not per row.
+        if self._base is None:
+            self._base = self.rich_style
+        return self._base
+
+    def _kind_color(self, color: str) -> Style:
+        got = self._kind_styles.get(color)
+        if got is None:
+            got = self._kind_styles[color] = Style(color=color)
+        return got
 
     # -- rendering -------------------------------------------------------------
     def _axis(self, now: int) -> tuple[int, int]:
@@ -737,7 +789,7 @@ class SpanTreeView(ScrollView, can_focus=True):
         t1 = trace.end_ns
         if trace.totals.running:
             t1 = max(t1, now)
-        return t0, max(t1, t0 + 1)
+        return t0, t0 + axis_length(t1 - t0)
 
     def _now_tick(self) -> int:
         # Running spans draw at 100 ms resolution so their cache keys change only that often.
@@ -750,7 +802,7 @@ class SpanTreeView(ScrollView, can_focus=True):
             return self._render_header(width, now)
         row = int(self.scroll_y) + y - 1
         if self._tree is None or not (0 <= row < len(self._rows)):
-            return Strip.blank(width, self.rich_style)
+            return Strip.blank(width, self._base_style())
         return self._render_row(row, width, now)
 
     def _render_row(self, row: int, width: int, now: int) -> Strip:
@@ -759,7 +811,7 @@ class SpanTreeView(ScrollView, can_focus=True):
         tree = self._tree
         span = tree.spans.get(sid) if tree is not None else None
         if span is None:
-            return Strip.blank(width, self.rich_style)
+            return Strip.blank(width, self._base_style())
         running = span.end_ns is None
         selected = sid == self._cursor_id
         focused = self.has_focus
@@ -804,7 +856,7 @@ class SpanTreeView(ScrollView, can_focus=True):
         now: int,
     ) -> Strip:
         cstyle = self.get_component_rich_style
-        base = self.rich_style
+        base = self._base_style()
         if selected:
             cur = cstyle("span-tree--cursor")
             base = base + Style(bgcolor=cur.bgcolor, bold=cur.bold)
@@ -819,7 +871,7 @@ class SpanTreeView(ScrollView, can_focus=True):
         text = Text(style=base, no_wrap=True, end="")
         text.append(guides, cstyle("span-tree--guide", partial=True))
         text.append("▾" if disclosure == 1 else "▸" if disclosure == 2 else " ", muted)
-        text.append(ks.glyph, dim_style if dimmed else Style(color=ks.color))
+        text.append(ks.glyph, dim_style if dimmed else self._kind_color(ks.color))
         text.append(" ")
         name_style = dim_style if dimmed else err_style if error else Style()
         if not dimmed and self._visible is not None:
@@ -858,26 +910,19 @@ class SpanTreeView(ScrollView, can_focus=True):
             elif dimmed:
                 color = dim_style.color
             else:
-                color = Style(color=ks.color).color
+                color = self._kind_color(ks.color).color
             on = base + Style(color=color)
             rev = Style(color=row_bg, bgcolor=color) if row_bg is not None else Style(color=color, reverse=True)
             rev = base + rev
-            run_chars: list[str] = []
-            run_mode = -1
-            for ch, mode in waterfall_cells(x0, x1, wf_w):
-                if mode != run_mode and run_chars:
-                    segments.append(Segment("".join(run_chars), base if run_mode == 0 else on if run_mode == 1 else rev))
-                    run_chars = []
-                run_mode = mode
-                run_chars.append(ch)
-            if run_chars:
-                segments.append(Segment("".join(run_chars), base if run_mode == 0 else on if run_mode == 1 else rev))
+            styles = (base, on, rev)
+            for run, mode in waterfall_runs(x0, x1, wf_w):
+                segments.append(Segment(run, styles[mode]))
         return Strip(segments).adjust_cell_length(width, base)
 
     def _render_header(self, width: int, now: int) -> Strip:
         tree = self._tree
         t0, t1 = self._axis(now)
-        key = (width, tree.version if tree is not None else -1, self._evicted, t0, t1, self._filter is not None and len(self._match_pre), self._trace_id)
+        key = (width, tree.version if tree is not None else -1, self._evicted, t0, t1, now, self._filter is not None and len(self._match_pre), self._trace_id)
         if self._header_cache is not None and self._header_cache[0] == key:
             return self._header_cache[1]
         style = self.get_component_rich_style("span-tree--header")
@@ -901,7 +946,13 @@ class SpanTreeView(ScrollView, can_focus=True):
                 text.append(f"  filter: {len(self._match_pre)} match{'es' if len(self._match_pre) != 1 else ''}", muted)
         text.truncate(left_w, overflow="ellipsis", pad=True)
         segments = list(text.render(self.app.console))
-        total = fmt_duration(t1 - t0) if tree is not None else ""
+        trace = self.store.traces.get(self._trace_id) if self._trace_id else None
+        if trace is not None:
+            total = fmt_duration(trace.duration_ns(now))
+        elif tree is not None:
+            total = fmt_duration(self._analysis.duration_ns)
+        else:
+            total = ""
         segments.append(Segment(" " + " " + total.rjust(_DUR_W)[-_DUR_W:], style))
         if wf_w:
             segments.append(Segment(" " + self._scale(wf_w, t1 - t0), style + muted))
