@@ -78,8 +78,12 @@ def agent_trace(trace_id: str, n: int, start: int, rng: random.Random) -> list[S
     return spans[:n]
 
 
-def ingest_payloads(seconds: float, shown: str, rng: random.Random) -> list[list[bytes]]:
-    """Pre-encoded datagrams, one list per ingest tick (so encoding is not measured)."""
+def ingest_payloads(seconds: float, shown: str, rng: random.Random, after_ns: int = T0 + 10_000 * S) -> list[list[bytes]]:
+    """Pre-encoded datagrams, one list per ingest tick (so encoding is not measured).
+
+    Spans for the shown trace start after ``after_ns`` (its end so far), as a
+    live agent's new spans do.
+    """
     per_tick = int(INGEST_RATE * TICK_S)
     ticks = int(seconds / TICK_S)
     out: list[list[bytes]] = []
@@ -89,7 +93,7 @@ def ingest_payloads(seconds: float, shown: str, rng: random.Random) -> list[list
         records = []
         for _ in range(per_tick):
             n += 1
-            now = T0 + 1000 * S + n * 100_000
+            now = after_ns + n * 100_000
             if rng.random() < SHOWN_SHARE:
                 records.append(SpanRecord(v=1, trace_id=shown, span_id=f"live-{n}", parent_span_id=f"{shown}-root", name="late_tool", kind="tool_execution", start_ns=now, end_ns=now + 5_000_000))
                 continue
@@ -208,7 +212,8 @@ async def main() -> None:
     store.apply(agent_trace(shown, 10_000, T0 + 100 * S, rng))
     assert store.span_count == 100_000, store.span_count
     phase_s = KEYS_PER_PHASE * 0.05 + 2.0
-    payloads = ingest_payloads(phase_s * REPEATS, shown, rng)
+    shown_end = store.trace(shown).end_ns
+    payloads = ingest_payloads(phase_s * REPEATS, shown, rng, shown_end)
     setup_s = time.perf_counter() - t_setup
 
     capacity = pipeline_capacity(shown, rng)
@@ -239,8 +244,9 @@ async def main() -> None:
         work = widget_work(tree)
         # A rebuild after 100 new spans in the shown trace (what each 10 Hz refresh costs while it grows).
         rebuilds = []
+        last = store.trace(shown).end_ns
         for k in range(15):
-            now = T0 + 5000 * S + k * S
+            now = last + (k + 1) * S
             store.apply([Span(span_id=f"extra-{k}-{j}", trace_id=shown, session_id="", parent_span_id=f"{shown}-root", name="x", start_ns=now + j, end_ns=now + j + 1) for j in range(100)])
             t0 = time.perf_counter()
             tree.refresh_from_store()

@@ -16,6 +16,8 @@ from __future__ import annotations
 import bisect
 import math
 import re
+from itertools import compress, islice
+from operator import is_not
 from dataclasses import dataclass, field
 from typing import Any, Callable, Collection, Iterable, Mapping, Sequence
 
@@ -335,7 +337,7 @@ class TreeBuilder:
         if len(known) > len(spans):  # spans vanished: cannot happen in the store; start over
             self.__init__()  # type: ignore[misc]
             known = self._known
-        changed = [sid for sid, s in spans.items() if known.get(sid) is not s]
+        changed = _changed_ids(spans, known)
         self.changed_ids = changed
         errors, running = self._errors, self._running
         dirty: set[str | None] = set()
@@ -466,6 +468,24 @@ class TreeBuilder:
         tree.spans = spans
         tree.order, tree.index, tree.depth, tree.parent, tree.end = order, index, depth, parent, end
         return tree
+
+
+def _changed_ids(spans: Mapping[str, Span], known: dict[str, Span]) -> list[str]:
+    """Ids of spans added or replaced since ``known`` was filled, in C-speed passes.
+
+    The store only ever appends to a trace's span dict (a merge replaces the
+    value in place, eviction drops whole traces), and ``known`` is filled in
+    the same order, so the two dicts line up position by position: comparing
+    values pairwise by identity finds the replaced spans, and the tail beyond
+    ``len(known)`` holds the new ones. If the orders ever disagree, fall back
+    to a lookup per span.
+    """
+    n = len(known)
+    if n and next(islice(reversed(spans.keys()), len(spans) - n, None), None) != next(reversed(known.keys())):
+        return [sid for sid, s in spans.items() if known.get(sid) is not s]
+    out = list(compress(spans.keys(), map(is_not, spans.values(), known.values())))
+    out.extend(islice(spans.keys(), n, None))
+    return out
 
 
 def _walk(roots: list[str], kids_of: Callable[[str], list[str] | None], order: list[str], depth: list[int], parent: list[int], end: list[int]) -> None:

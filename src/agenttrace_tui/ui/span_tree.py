@@ -298,6 +298,10 @@ class SpanTreeView(ScrollView, can_focus=True):
         self._header_cache: tuple[tuple, Strip] | None = None
         self._tick = 0
         self._base: Style | None = None
+        #: screen line -> (span, cache key) last painted there, to repaint only what changed
+        self._painted: dict[int, tuple[Span, tuple]] = {}
+        self._painted_scroll = -1
+        self._painted_width = -1
         self._kind_styles: dict[str, Style] = {}
 
     # -- public API ------------------------------------------------------------
@@ -379,10 +383,10 @@ class SpanTreeView(ScrollView, can_focus=True):
                     self._tick = tick
                     if now - self._analysis_at >= _ANALYSIS_EVERY_NS:
                         self._analyze(now)
-                    self.refresh()
+                    self._refresh_changed_lines()
             return
         self._rebuild(anchor=True)
-        self.refresh()
+        self._refresh_changed_lines()
 
     def set_filter(self, query: str) -> FilterResult:
         """Filter the tree (``FILTER_HELP``): hide non-matching spans, keep their ancestors.
@@ -569,7 +573,7 @@ class SpanTreeView(ScrollView, can_focus=True):
         top_id = old.sid(top) if anchor and 0 <= top < len(old) else None
         old_cursor_row = old.row_of(self._cursor_id)
         self._rows = rows
-        self.virtual_size = Size(self.size.width, len(rows) + 1)
+        self._set_virtual_size()
         if top_id is not None:
             new_top = rows.row_of(top_id)
             if new_top >= 0 and new_top != top:
@@ -752,6 +756,44 @@ class SpanTreeView(ScrollView, can_focus=True):
         self.virtual_size = Size(self.size.width, len(self._rows) + 1)
         self._header_cache = None
 
+    def _set_virtual_size(self) -> None:
+        """Tell the scroll machinery how many rows there are, without a screen re-layout.
+
+        Assigning ``virtual_size`` re-lays out the whole screen; a live trace
+        grows at every refresh, so only the scrollbar is updated unless it
+        has to appear or disappear.
+        """
+        size = Size(self.size.width, len(self._rows) + 1)
+        if size == self.virtual_size:
+            return
+        scroll_update = getattr(self, "_scroll_update", None)
+        if scroll_update is None or not self.is_attached:
+            self.virtual_size = size
+            return
+        shown = self.show_vertical_scrollbar
+        self.set_reactive(ScrollView.virtual_size, size)
+        scroll_update(size)
+        if self.show_vertical_scrollbar != shown:
+            self.refresh(layout=True)
+
+    def _refresh_changed_lines(self) -> None:
+        """After new data: repaint only the lines whose content changed (and the header)."""
+        if not self._painted or self._painted_scroll != int(self.scroll_y) or self._painted_width != self.size.width:
+            self.refresh()
+            return
+        width = self.size.width
+        now = self._now_tick()
+        top = int(self.scroll_y)
+        self.refresh_line(top)  # the header (virtual line = scroll_y, screen line 0)
+        for y in range(1, self.size.height):
+            row = top + y - 1
+            state = self._row_state(row, width, now) if self._tree is not None and 0 <= row < len(self._rows) else None
+            old = self._painted.get(y)
+            if state is None and old is None:
+                continue
+            if state is None or old is None or state[0] is not old[0] or state[1] != old[1]:
+                self.refresh_line(row + 1)
+
     def on_focus(self) -> None:
         self._base = None
         self.refresh()
@@ -798,20 +840,36 @@ class SpanTreeView(ScrollView, can_focus=True):
     def render_line(self, y: int) -> Strip:
         width = self.size.width
         now = self._now_tick()
+        scroll = int(self.scroll_y)
+        if scroll != self._painted_scroll or width != self._painted_width:
+            self._painted.clear()
+            self._painted_scroll = scroll
+            self._painted_width = width
         if y == 0:
             return self._render_header(width, now)
-        row = int(self.scroll_y) + y - 1
-        if self._tree is None or not (0 <= row < len(self._rows)):
+        row = scroll + y - 1
+        state = self._row_state(row, width, now) if self._tree is not None and 0 <= row < len(self._rows) else None
+        if state is None:
+            self._painted.pop(y, None)
             return Strip.blank(width, self._base_style())
-        return self._render_row(row, width, now)
+        self._painted[y] = state
+        span, key = state
+        cached = self._lines.get(key)
+        if cached is not None and cached[0] is span:
+            return cached[1]
+        _sid, _w, guides, disclosure, selected, dimmed, critical, hot, t0, t1, _now = key
+        strip = self._build_row(span, width, guides, disclosure, bool(selected), dimmed, critical, hot, t0, t1, now)
+        self._lines[key] = (span, strip)
+        return strip
 
-    def _render_row(self, row: int, width: int, now: int) -> Strip:
+    def _row_state(self, row: int, width: int, now: int) -> tuple[Span, tuple] | None:
+        """The span a row shows and everything else its pixels depend on (the cache key)."""
         rows = self._rows
         sid = rows.sid(row)
         tree = self._tree
         span = tree.spans.get(sid) if tree is not None else None
         if span is None:
-            return Strip.blank(width, self._base_style())
+            return None
         running = span.end_ns is None
         selected = sid == self._cursor_id
         focused = self.has_focus
@@ -834,12 +892,7 @@ class SpanTreeView(ScrollView, can_focus=True):
             t1,
             now if running else 0,
         )
-        cached = self._lines.get(key)
-        if cached is not None and cached[0] is span:
-            return cached[1]
-        strip = self._build_row(span, width, guides, disclosure, selected, dimmed, critical, hot, t0, t1, now)
-        self._lines[key] = (span, strip)
-        return strip
+        return span, key
 
     def _build_row(
         self,
