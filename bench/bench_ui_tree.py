@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime
+import gc
 import os
 import platform
 import random
@@ -180,6 +181,20 @@ async def press_keys(app: BenchApp, rng: random.Random, n: int) -> tuple[list[fl
     return moves, pages
 
 
+class GcPauses:
+    """Durations of the cyclic GC's collections while installed (they stall the event loop too)."""
+
+    def __init__(self) -> None:
+        self.pauses: list[tuple[int, float]] = []
+        self._t = 0.0
+
+    def __call__(self, phase: str, info: dict) -> None:
+        if phase == "start":
+            self._t = time.perf_counter()
+        else:
+            self.pauses.append((info.get("generation", -1), (time.perf_counter() - self._t) * 1000))
+
+
 def pct(values: list[float], q: float) -> float:
     s = sorted(values)
     return s[min(len(s) - 1, int(round(q / 100 * (len(s) - 1))))]
@@ -220,8 +235,10 @@ async def main() -> None:
     pipeline = Pipeline(store)
     app = BenchApp(store, shown)
     results: dict[str, list] = {"idle_moves": [], "idle_pages": [], "load_moves": [], "load_pages": [], "rate": []}
+    gc_pauses = GcPauses()
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
+        gc.callbacks.append(gc_pauses)
         tree = app.query_one(SpanTreeView)
         assert tree.row_count == 10_000
         per = len(payloads) // REPEATS
@@ -240,6 +257,7 @@ async def main() -> None:
             results["rate"].append(counter[0] / (time.perf_counter() - t_ing))
             results["load_moves"].append(moves)
             results["load_pages"].append(pages)
+        gc.callbacks.remove(gc_pauses)
         shown_rows = tree.row_count
         work = widget_work(tree)
         # A rebuild after 100 new spans in the shown trace (what each 10 Hz refresh costs while it grows).
@@ -260,7 +278,7 @@ async def main() -> None:
         final_spans = store.span_count
         evicted = store.evicted_spans
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    report(results, work, rebuilds, colds, shown_rows, final_spans, evicted, rss_mb, setup_s, capacity)
+    report(results, work, rebuilds, colds, shown_rows, final_spans, evicted, rss_mb, setup_s, capacity, gc_pauses.pauses)
 
 
 def machine() -> str:
@@ -302,7 +320,7 @@ def pipeline_capacity(shown: str, rng: random.Random) -> float:
     return statistics.median(rates)
 
 
-def report(results, work, rebuilds, colds, shown_rows, final_spans, evicted, rss_mb, setup_s, capacity) -> None:  # noqa: ANN001
+def report(results, work, rebuilds, colds, shown_rows, final_spans, evicted, rss_mb, setup_s, capacity, gc_pauses) -> None:  # noqa: ANN001
     im, ip99, n_im = summarize(results["idle_moves"])
     lm, lp99, n_lm = summarize(results["load_moves"])
     ipm, ipp99, n_ip = summarize(results["idle_pages"])
@@ -350,6 +368,9 @@ def report(results, work, rebuilds, colds, shown_rows, final_spans, evicted, rss
         f"- `refresh_from_store` after 100 new spans in the 10k trace (incremental rebuild): {statistics.median(rebuilds):.1f} / {pct(rebuilds, 99):.1f} ms",
         f"- cold `show_trace` of the 10k trace (tree, critical path, rows): {statistics.median(colds):.1f} / {max(colds):.1f} ms",
         f"- peak RSS of the benchmark process: {rss_mb:,.0f} MB (set-up {setup_s:.1f} s)",
+        f"- cyclic GC during the key phases: {len(gc_pauses)} collections, {sum(1 for g, _ in gc_pauses if g == 2)} of generation 2, "
+        f"longest {max((d for _, d in gc_pauses), default=0):.0f} ms (each one stalls the loop: a p99 contributor the app can",
+        "  reduce with `gc.freeze()` after start-up; outside this widget's scope)",
         "",
     ]
     text = "\n".join(lines)

@@ -319,6 +319,9 @@ async def test_new_data_never_moves_the_cursor_or_the_view() -> None:
         left_w = layout(tree.size.width)[0]
         assert [line[:left_w] for line in after if "c150" not in line] == [line[:left_w] for line in screen_before if "c150" not in line]
         assert any("c150 renamed" in line for line in after)
+        # Textual repainted the changed line (only changed lines are refreshed).
+        painted = [state[0] for state in tree._painted.values() if state[0].span_id == "c150"]
+        assert painted and painted[0].name == "c150 renamed"
         # Nothing changed: refresh is a no-op and keeps everything.
         tree.refresh_from_store()
         assert tree.visible_span_ids[tree.scroll_offset.y] == top_before
@@ -344,6 +347,49 @@ async def test_running_spans_tick_and_evicted_traces_are_reported() -> None:
         await pilot.pause()
         assert "evicted" in screen_lines(tree)[0]
         assert tree.selected_span is not None  # the last state stays readable
+
+
+async def test_filter_follows_live_data_without_moving_the_cursor() -> None:
+    app = TreeApp(make_store())
+    async with app.run_test(size=(120, 20)) as pilot:
+        tree = await started(app, pilot)
+        assert tree.set_filter("kind:llm").matches == 2
+        await pilot.press("n")
+        assert selected(tree) == "inf"
+        app.store.apply([sp("late_llm", "syn", 121, 122, kind=SpanKind.LLM_CALL), sp("plan", "dec", 0.1, 4, name="llm_planning_call v2", kind=SpanKind.LLM_CALL)])
+        tree.refresh_from_store()
+        await pilot.pause()
+        assert tree.match_count == 3
+        assert "late_llm" in tree.visible_span_ids and "syn" in tree.visible_span_ids
+        assert selected(tree) == "inf"
+        assert "3 matches" in screen_lines(tree)[0]
+        # Under a filter, n/N and e reveal spans inside nodes collapsed in the filtered view.
+        tree.select_span("t1")
+        await pilot.press("h")
+        assert "inf" not in tree.visible_span_ids
+        await pilot.press("g", "n", "n")
+        assert selected(tree) == "inf"
+
+
+async def test_no_trace_theme_switch_and_keys_on_an_empty_view_do_not_fail() -> None:
+    app = TreeApp(make_store())
+    async with app.run_test(size=(100, 12)) as pilot:
+        tree = app.query_one(SpanTreeView)
+        tree.focus()
+        await pilot.press("j", "k", "enter", "h", "G", "g", "pagedown", "left_square_bracket", "n", "e", "y")
+        assert tree.selected_span is None and tree.trace_id is None
+        assert "no trace selected" in screen_lines(tree)[0]
+        tree.show_trace("missing")
+        await pilot.pause()
+        assert tree.selected_span is None
+        tree.show_trace("t")
+        await pilot.pause()
+        before = tree.render_line(1)
+        app.theme = "textual-light"
+        await pilot.pause()
+        after = tree.render_line(1)
+        assert after.text == before.text
+        assert [seg.style for seg in after] != [seg.style for seg in before]  # new colours, not stale cache
 
 
 # -- hostile text ------------------------------------------------------------------------

@@ -987,7 +987,7 @@ class SpanTreeView(ScrollView, can_focus=True):
         elif self._evicted:
             text.append("trace ", muted)
             text.append(clean(self._trace_id, 64))
-            text.append(" is no longer in memory (evicted)", muted)
+            text.append(" is not in memory (evicted, or not arrived yet)", muted)
         elif tree is not None:
             trace = self.store.traces.get(self._trace_id)
             name = trace.name if trace is not None else self._trace_id
