@@ -553,7 +553,12 @@ class SpanTreeView(ScrollView, can_focus=True):
         first = self._tree is None
         self._tree = self._builder.build(trace)
         if first:
-            self._analyze(self.now_ns())
+            if len(self._tree) <= _ANALYZE_NOW_SPANS or not self.is_attached:
+                self._analyze(self.now_ns())
+            else:
+                # A big trace shows its rows first; the critical path follows a frame later.
+                self._analysis = TraceAnalysis()
+                self.call_after_refresh(self._deferred_analysis)
             self._compute_matches()
         else:
             self._analyze_soon()
@@ -660,12 +665,31 @@ class SpanTreeView(ScrollView, can_focus=True):
         row = self.cursor_row
         self.scroll_y = int(self.scroll_y) + page
         self._set_cursor(row + page)
+        self.call_after_refresh(self._prefetch, int(self.scroll_y) + page)
 
     def action_page_up(self) -> None:
         page = self._page()
         row = self.cursor_row
         self.scroll_y = max(0, int(self.scroll_y) - page)
         self._set_cursor(max(0, row - page))
+        self.call_after_refresh(self._prefetch, int(self.scroll_y) - page)
+
+    def _prefetch(self, first_row: int) -> None:
+        """After a page move, render the next page in the same direction into the
+        line cache (once the frame is out), so paging on costs cache hits."""
+        if self._tree is None:
+            return
+        width = self.size.width
+        now = self._now_tick()
+        for row in range(max(0, first_row), min(len(self._rows), first_row + self._page())):
+            state = self._row_state(row, width, now)
+            if state is None:
+                continue
+            span, key = state
+            cached = self._lines.get(key)
+            if cached is None or cached[0] is not span:
+                _sid, _w, guides, disclosure, selected, dimmed, critical, hot, t0, t1, _now = key
+                self._lines[key] = (span, self._build_row(span, width, guides, disclosure, bool(selected), dimmed, critical, hot, t0, t1, now))
 
     def _toggle(self, row: int, expand: bool | None = None) -> None:
         rows = self._rows
