@@ -21,6 +21,7 @@ from operator import is_not
 from dataclasses import dataclass, field
 from typing import Any, Callable, Collection, Iterable, Mapping, Sequence
 
+from .format import fmt_cost, fmt_duration, fmt_tokens  # noqa: F401 - re-exported for the tree and CLI
 from .model import Span, SpanKind, Status
 
 __all__ = [
@@ -54,60 +55,6 @@ ERROR_STATUSES = frozenset({Status.ERROR, Status.TIMEOUT})
 
 
 # -- formatting ---------------------------------------------------------------
-
-
-def fmt_duration(ns: int | float) -> str:
-    """A short human duration: ``850ns``, ``12µs``, ``3.4ms``, ``1.23s``, ``2m05s``, ``1h02m``."""
-    ns = max(0, int(ns))
-    if ns < 1_000:
-        return f"{ns}ns"
-    if ns < 1_000_000:
-        us = ns / 1_000
-        return f"{us:.1f}µs" if us < 10 else f"{us:.0f}µs"
-    if ns < 1_000_000_000:
-        ms = ns / 1_000_000
-        return f"{ms:.1f}ms" if ms < 10 else f"{ms:.0f}ms"
-    s = ns / 1_000_000_000
-    if s < 10:
-        return f"{s:.2f}s"
-    if s < 60:
-        return f"{s:.1f}s"
-    total = int(s)
-    if total < 3600:
-        return f"{total // 60}m{total % 60:02d}s"
-    if total < 86400:
-        return f"{total // 3600}h{(total % 3600) // 60:02d}m"
-    return f"{total // 86400}d{(total % 86400) // 3600:02d}h"
-
-
-def fmt_tokens(n: int | float) -> str:
-    """Token counts: ``950``, ``1.2k``, ``12k``, ``3.4M``."""
-    n = int(n)
-    sign = "-" if n < 0 else ""
-    n = abs(n)
-    if n < 1000:
-        return f"{sign}{n}"
-    if n < 10_000:
-        return f"{sign}{n / 1000:.1f}k"
-    if n < 1_000_000:
-        return f"{sign}{n // 1000}k"
-    if n < 10_000_000:
-        return f"{sign}{n / 1_000_000:.1f}M"
-    return f"{sign}{n // 1_000_000}M"
-
-
-def fmt_cost(usd: float | None) -> str:
-    """Dollars with enough digits to tell small LLM costs apart; ``?`` when unknown."""
-    if usd is None or not math.isfinite(usd):
-        return "$?"
-    a = abs(usd)
-    if a == 0:
-        return "$0"
-    if a < 0.01:
-        return f"${usd:.4f}"
-    if a < 100:
-        return f"${usd:.2f}"
-    return f"${usd:,.0f}"
 
 
 _DUR_UNITS = {

@@ -18,6 +18,8 @@ safe to print and readable when piped. Pure: lines are lists of
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 from typing import Iterable
 
 from .analysis import TraceTree, analyze, fmt_cost, fmt_duration, fmt_tokens
@@ -100,23 +102,24 @@ def span_attributes(span: Span, now_ns: int) -> list[str]:
     return out
 
 
+def build_tree(spans: Iterable[Span]) -> TraceTree:
+    """The tree of a trace's spans read from the DB (orphans become top-level)."""
+    by_id = {s.span_id: s for s in spans}
+    children: dict[str | None, list[str]] = {}
+    for sid, s in by_id.items():
+        children.setdefault(s.parent_span_id if s.parent_span_id != sid else None, []).append(sid)
+    return TraceTree.from_trace(SimpleNamespace(spans=by_id, children=children, version=0))
+
+
 def render_tree(spans: Iterable[Span], now_ns: int | None = None, attributes: bool = True) -> list[Line]:
     """The lines of one trace's tree (empty for no spans)."""
-    by_id: dict[str, Span] = {}
-    for s in spans:
-        by_id[s.span_id] = s
+    tree = build_tree(spans)
+    by_id = tree.spans
     if not by_id:
         return []
-    children: dict[str | None, list[str]] = {}
-    roots: list[str] = []
-    for sid, s in by_id.items():
-        parent = s.parent_span_id if s.parent_span_id in by_id and s.parent_span_id != sid else None
-        children.setdefault(parent, []).append(sid)
-        if parent is None:
-            roots.append(sid)
+    roots = [sid for i, sid in enumerate(tree.order) if tree.parent[i] < 0]
     if now_ns is None:
         now_ns = max((s.end_ns or s.start_ns) for s in by_id.values())
-    tree = TraceTree(by_id, children, roots)
     an = analyze(tree, now_ns)
     single_root = len(roots) == 1
     root = by_id[tree.order[0]]

@@ -13,22 +13,10 @@ import sys
 import time
 from typing import TextIO
 
+from .format import ESTIMATED_MARK, fmt_duration
 from .runtime import Monitor
 from .sanitize import clean
 from .store.memory import Store, TraceEntry
-
-
-def fmt_duration(ns: int) -> str:
-    s = ns / 1e9
-    return f"{s * 1000:.0f}ms" if s < 1 else f"{s:.2f}s" if s < 60 else f"{int(s // 60)}m{s % 60:04.1f}s"
-
-
-def fmt_tokens(n: int, estimated: bool = False) -> str:
-    return ("≈" if estimated else "") + str(n)
-
-
-def fmt_cost(usd: float, unknown: bool = False) -> str:
-    return f"${usd:.4f}" + ("+?" if unknown else "")
 
 
 def trace_line(store: Store, trace: TraceEntry) -> str:
@@ -37,11 +25,12 @@ def trace_line(store: Store, trace: TraceEntry) -> str:
     label = session.session.label if session is not None else trace.session_id
     started = time.strftime("%H:%M:%S", time.localtime(trace.start_ns / 1e9))
     status = "ERROR" if t.errors else "ok"
-    tokens = fmt_tokens(t.tokens, estimated=t.estimated > 0)
+    # Exact numbers, not the UI's compact ones: these lines are read by scripts.
+    tokens = f"{ESTIMATED_MARK if t.estimated else ''}{t.tokens}"
     return (
         f"{started} {clean(label, 40)} {clean(trace.name, 60)} {status} "
         f"dur={fmt_duration(trace.duration_ns())} spans={t.spans} errors={t.errors} "
-        f"tokens={tokens} cost={fmt_cost(t.cost, unknown=t.cost_unknown > 0)} trace={clean(trace.trace_id, 64)}"
+        f"tokens={tokens} cost=${t.cost:.4f}{'+?' if t.cost_unknown else ''} trace={clean(trace.trace_id, 64)}"
     )
 
 

@@ -16,6 +16,8 @@ from typing import Any
 
 import msgspec
 
+from ..format import fmt_cost, fmt_duration, fmt_time, fmt_tokens  # noqa: F401 - the commands import them from here
+
 PROG = "agenttrace-tui"
 
 _json = msgspec.json.Encoder()
@@ -131,42 +133,6 @@ _NUMERIC = {
     "SPANS", "TRACES", "ERRORS", "TOKENS", "IN", "OUT", "COST", "DURATION", "P50", "P90", "P99",
     "ERR%", "CACHE R", "CACHE W", "Δ", "A", "B",
 }
-
-
-def fmt_time(ns: int | None) -> str:
-    if not ns:
-        return "-"
-    return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(ns / 1e9))
-
-
-def fmt_duration(ns: int | None) -> str:
-    if ns is None:
-        return "-"
-    s = ns / 1e9
-    if s < 1:
-        return f"{s * 1000:.0f}ms" if s >= 0.001 or s == 0 else f"{s * 1e6:.0f}µs"
-    if s < 60:
-        return f"{s:.2f}s"
-    if s < 3600:
-        return f"{int(s // 60)}m{s % 60:04.1f}s"
-    return f"{int(s // 3600)}h{int(s % 3600 // 60):02d}m"
-
-
-def fmt_tokens(n: int, estimated: bool = False) -> str:
-    mark = "≈" if estimated else ""
-    if n >= 1_000_000:
-        return f"{mark}{n / 1e6:.1f}M"
-    if n >= 10_000:
-        return f"{mark}{n / 1e3:.1f}k"
-    return f"{mark}{n}"
-
-
-def fmt_cost(usd: float | None) -> str:
-    if usd is None:
-        return "?"
-    if usd == 0:
-        return "$0"
-    return f"${usd:.4f}" if usd < 1 else f"${usd:.2f}"
 
 
 def time_arg(value: str | None, flag: str) -> int | None:

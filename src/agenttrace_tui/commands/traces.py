@@ -79,14 +79,11 @@ def run_tree(args: argparse.Namespace) -> int:
     if not spans:
         raise CommandError(f"no trace {args.trace_id!r}")
     if args.json:
-        from ..analysis import TraceTree, analyze
+        from ..analysis import analyze
+        from ..ascii_tree import build_tree
 
-        by_id = {s.span_id: s for s in spans}
-        children: dict[str | None, list[str]] = {}
-        for s in spans:
-            parent = s.parent_span_id if s.parent_span_id in by_id else None
-            children.setdefault(parent, []).append(s.span_id)
-        tree = TraceTree(by_id, children, children.get(None, []))
+        tree = build_tree(spans)
+        by_id = tree.spans
         an = analyze(tree, max((s.end_ns or s.start_ns) for s in spans))
         out = []
         for i, sid in enumerate(tree.order):
