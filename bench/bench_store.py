@@ -43,9 +43,9 @@ from agenttrace_tui.model import LlmInfo, Session, Span, SpanKind, Status, Token
 from agenttrace_tui.normalize import normalize
 from agenttrace_tui.pipeline import Pipeline
 from agenttrace_tui.store.memory import Store
-from agenttrace_tui.store.schema import DDL, ensure_schema
+from agenttrace_tui.store.schema import ddl_statements, ensure_schema
 from agenttrace_tui.store.sqlite import Reader, Writer, rebuild_summaries
-from agenttrace_tui.store.writer import UPSERT_SESSION_META, UPSERT_SPAN, _session_row, _span_row
+from agenttrace_tui.store.batch import UPSERT_SESSION_META, UPSERT_SPAN, session_row, span_row
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "docs" / "bench" / "store.md"
@@ -214,7 +214,7 @@ def baseline_once(chunks: list[bytes], path: Path) -> dict:
     t0 = time.perf_counter()
     c0 = time.thread_time()
     for i in range(0, len(items), 1000):
-        rows = [_span_row(s) for s in items[i : i + 1000]]
+        rows = [span_row(s) for s in items[i : i + 1000]]
         conn.execute("BEGIN IMMEDIATE")
         conn.executemany(UPSERT_SPAN, rows)
         conn.execute("COMMIT")
@@ -246,7 +246,7 @@ def build_big_file(path: Path, n_spans: int, n_sessions: int) -> float:
     conn.execute("BEGIN")
     conn.executemany(
         UPSERT_SESSION_META,
-        [_session_row(Session(id=f"s{k:05d}", name=f"agent run {k}", framework=("langgraph", "crewai")[k % 2],
+        [session_row(Session(id=f"s{k:05d}", name=f"agent run {k}", framework=("langgraph", "crewai")[k % 2],
                               service="svc", started_ns=base + k * 60_000_000_000)) for k in range(n_sessions)],
     )
     rows = []
@@ -274,15 +274,15 @@ def build_big_file(path: Path, n_spans: int, n_sessions: int) -> float:
                 cost=Cost(total=0.004) if llm else None,
                 attributes={"tenant": "acme", "n": j},
             )
-            rows.append(_span_row(span))
+            rows.append(span_row(span))
             if len(rows) >= 50_000:
                 conn.executemany(UPSERT_SPAN, rows)
                 rows.clear()
     if rows:
         conn.executemany(UPSERT_SPAN, rows)
     conn.execute("COMMIT")
-    for stmt in DDL.split(";"):
-        if "CREATE INDEX" in stmt and " ON spans " in stmt:
+    for stmt in ddl_statements():
+        if stmt.startswith("CREATE INDEX") and " ON spans " in stmt:
             conn.execute(stmt)
     conn.close()
     rebuild_summaries(path)
