@@ -499,6 +499,25 @@ async def test_iter_spans_streams_a_session_in_start_order(tmp_path: Path) -> No
         assert list(r.iter_spans("missing")) == []
 
 
+async def test_reader_in_a_worker_thread_while_the_writer_commits(tmp_path: Path) -> None:
+    store = Store()
+    w = await started(store, tmp_path / "a.db", interval_s=0.02, max_batch=50)
+    reader = Reader(w.path)  # opened on the loop's thread, used from a worker thread
+    seen: list[int] = []
+    try:
+        for round_no in range(20):
+            store.apply([mk(f"r{round_no}-{i}", tid=f"t{round_no}") for i in range(40)])
+            row = await asyncio.to_thread(reader.session, "s1")
+            seen.append(row.spans if row is not None else 0)
+            await asyncio.sleep(0.01)
+    finally:
+        await w.close()
+    total = await asyncio.to_thread(lambda: reader.session("s1").spans)
+    reader.close()
+    assert seen == sorted(seen)  # each read sees a committed state, never a partial one going back
+    assert total == 800 and w.errors == 0
+
+
 # -- maintenance -----------------------------------------------------------------
 async def test_delete_prune_vacuum_rebuild(tmp_path: Path) -> None:
     store = Store()
