@@ -40,7 +40,6 @@ MAX_ATTEMPTS = 5
 
 _json = msgspec.json.Encoder()
 _span_decoder = msgspec.msgpack.Decoder(Span)
-_DISK_ERRORS = (sqlite3.Error, OSError, ValueError, OverflowError, UnicodeError, msgspec.MsgspecError)
 
 
 class _Pending:
@@ -170,7 +169,7 @@ class Writer:
                 last = now
                 try:
                     await self.flush()
-                except _DISK_ERRORS as exc:  # flush() records its own; this is a last guard
+                except Exception as exc:  # flush() records its own; a last guard so persistence never stops
                     self._record_error(exc)
 
     # -- writing ----------------------------------------------------------
@@ -271,7 +270,7 @@ class Writer:
                 except Exception:
                     pass
                 raise
-        except _DISK_ERRORS as exc:
+        except Exception as exc:  # disk full, locked, I/O error -- or a bug: never fatal, counted
             self._record_error(exc)
             return None
         if batch.bad:
