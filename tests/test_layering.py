@@ -15,6 +15,9 @@ CORE = [
     "agenttrace_tui.ingest.protocol",
     "agenttrace_tui.ingest.stats",
     "agenttrace_tui.store.memory",
+    "agenttrace_tui.sanitize",
+    "agenttrace_tui.config",
+    "agenttrace_tui.runtime",
 ]
 
 

@@ -1,26 +1,36 @@
 """Settings: defaults < TOML config file < AGENTTRACE_* env vars < flags.
 
-Only the ``Config`` struct lives here for now; loading and validation are
-built by the engine issue's CLI work.
+Every setting has one name used everywhere: the TOML key (``udp_port = 4400``),
+the env var (``AGENTTRACE_UDP_PORT=4400``) and the flag (``--udp-port 4400``).
+A bad value is a ``ConfigError`` naming the setting and where it came from.
 """
 
 from __future__ import annotations
+
+import ipaddress
+import os
+import tomllib
+from pathlib import Path
+from typing import Any, Mapping
 
 import msgspec
 
 from .ingest.protocol import DEFAULT_MAX_RECORD_BYTES
 from .store.memory import DEFAULT_MAX_SPANS
 
+ENV_PREFIX = "AGENTTRACE_"
+
 
 class Config(msgspec.Struct, kw_only=True):
     #: Address receivers bind; anything but loopback needs an explicit --bind.
     bind: str = "127.0.0.1"
-    udp_port: int = 4319
-    tcp_port: int = 4319
-    #: Unix socket path; "" disables it; None means the default path.
+    #: Ports: 0 picks a free port, None ("off") disables the receiver.
+    udp_port: int | None = 4319
+    tcp_port: int | None = 4319
+    #: Unix socket path; "" or "off" disables it; None means the default path.
     socket: str | None = None
-    #: OTLP/HTTP port (0 disables).
-    otlp_port: int = 4318
+    #: OTLP/HTTP port (None disables).
+    otlp_port: int | None = 4318
     #: Upstream OTLP/HTTP endpoint to forward everything to.
     forward: str | None = None
     #: SQLite file; None means the default in the user's data directory.
@@ -34,3 +44,125 @@ class Config(msgspec.Struct, kw_only=True):
     prices: str | None = None
     #: Delete saved sessions older than this many days (None: keep all).
     retain_days: float | None = None
+
+
+_FIELDS = {f.name: f for f in msgspec.structs.fields(Config)}
+_PORTS = ("udp_port", "tcp_port", "otlp_port")
+_OFF = ("off", "none", "disabled")
+
+
+class ConfigError(ValueError):
+    """A setting with a bad value; the message names the setting and its source."""
+
+
+def default_config_path() -> Path:
+    import platformdirs
+
+    return Path(platformdirs.user_config_dir("agenttrace-tui")) / "config.toml"
+
+
+def _read_file(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as fh:
+            data = tomllib.load(fh)
+    except OSError as exc:
+        raise ConfigError(f"cannot read config file {path}: {exc.strerror}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"config file {path} is not valid TOML: {exc}") from None
+    for key in data:
+        if key not in _FIELDS:
+            raise ConfigError(f"config file {path}: unknown setting {key!r} (known: {', '.join(_FIELDS)})")
+    return data
+
+
+def _expected(name: str, tp: Any) -> str:
+    if name in _PORTS:
+        return "a port number 0 to 65535, or 'off'"
+    words = {int: "a whole number", float: "a number", bool: "true or false", str: "text"}
+    for t, word in words.items():
+        if tp == t or tp == (t | None):
+            return word
+    return str(tp)
+
+
+def _coerce(name: str, value: Any) -> Any:
+    """Convert one raw value (TOML value, env string or flag string) to its type."""
+    if isinstance(value, str):
+        text = value.strip()
+        if name in _PORTS and text.lower() in _OFF:
+            return None
+        if name == "socket" and text.lower() in _OFF:
+            return ""
+        if name == "persist":
+            if text.lower() in ("1", "true", "yes", "on"):
+                return True
+            if text.lower() in ("0", "false", "no", "off"):
+                return False
+            raise ValueError(f"expected true or false, got {value!r}")
+    field = _FIELDS[name]
+    try:
+        out = msgspec.convert(value, field.type, strict=False)
+    except msgspec.ValidationError:
+        raise ValueError(f"expected {_expected(name, field.type)}, got {value!r}") from None
+    if name in _PORTS and out is not None and not 0 <= out <= 65535:
+        raise ValueError(f"a port must be 0 to 65535 or 'off', got {out}")
+    if name == "max_spans" and out < 1:
+        raise ValueError(f"must be at least 1, got {out}")
+    if name == "max_record_bytes" and not 512 <= out <= 16 * 1024 * 1024:
+        raise ValueError(f"must be 512 to 16777216 bytes, got {out}")
+    if name in ("budget", "retain_days") and out is not None and out <= 0:
+        raise ValueError(f"must be positive, got {out}")
+    if name == "bind":
+        try:
+            ipaddress.ip_address(out)
+        except ValueError:
+            raise ValueError(f"expected an IP address such as 127.0.0.1 or ::1, got {out!r}") from None
+    return out
+
+
+def load_config(
+    flags: Mapping[str, Any] | None = None,
+    *,
+    config_path: str | Path | None = None,
+    env: Mapping[str, str] | None = None,
+) -> Config:
+    """Merge defaults, the config file, env vars and flags (``None`` flag = not given).
+
+    The config file is ``config_path``, else ``$AGENTTRACE_CONFIG``, else the
+    default path if it exists.
+    """
+    env = os.environ if env is None else env
+    explicit = config_path or env.get(ENV_PREFIX + "CONFIG")
+    path = Path(explicit) if explicit else default_config_path()
+    layers: list[tuple[str, dict[str, Any]]] = []
+    if explicit or path.exists():
+        layers.append((f"config file {path}", _read_file(path)))
+    layers.append(
+        (
+            "environment",
+            {name: env[ENV_PREFIX + name.upper()] for name in _FIELDS if ENV_PREFIX + name.upper() in env},
+        )
+    )
+    layers.append(("command line", {k: v for k, v in (flags or {}).items() if v is not None and k in _FIELDS}))
+    values: dict[str, Any] = {}
+    for source, layer in layers:
+        for name, raw in layer.items():
+            try:
+                values[name] = _coerce(name, raw)
+            except ValueError as exc:
+                where = (
+                    f"--{name.replace('_', '-')}"
+                    if source == "command line"
+                    else f"{ENV_PREFIX}{name.upper()}"
+                    if source == "environment"
+                    else source
+                )
+                raise ConfigError(f"invalid {name} ({where}): {exc}") from None
+    return Config(**values)
+
+
+def is_loopback(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False

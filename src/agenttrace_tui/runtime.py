@@ -1,10 +1,17 @@
 """The running monitor: store, pipeline, receivers and writer, wired together.
 
 ``Monitor.start()`` must be awaited on the event loop that will own the
-receivers (the Textual app's loop, or ``asyncio.run`` when headless).
+receivers (the Textual app's loop, or ``asyncio.run`` when headless). It
+raises before anything listens if a port is taken, so the CLI can print one
+line and exit. ``stop()`` closes receivers first, then flushes the writer, so
+everything received is on disk when it returns.
 """
 
 from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
 
 import msgspec
 
@@ -26,6 +33,7 @@ class MonitorStatus(msgspec.Struct, kw_only=True):
     db_path: str | None
     db_size: int | None
     forward_dropped: int = 0
+    db_errors: int = 0
 
 
 class Monitor:
@@ -33,22 +41,122 @@ class Monitor:
         self.config = config or Config()
         self.store = store or Store(self.config.max_spans)
         self.stats = IngestStats()
-        self.pipeline = Pipeline(self.store, self.stats, max_record_bytes=self.config.max_record_bytes)
+        self.pipeline = Pipeline(
+            self.store,
+            self.stats,
+            enrichers=_enrichers(self.config, self.store),
+            max_record_bytes=self.config.max_record_bytes,
+        )
+        self.receivers: Any = None
+        self.otlp: Any = None
+        self.writer: Any = None
+        self.forwarder: Any = None
+        self.retention_pruned = 0
+        self._started = False
+
+    @property
+    def db_path(self) -> Path | None:
+        if not self.config.persist:
+            return None
+        if self.config.db:
+            return Path(self.config.db).expanduser()
+        from .store.paths import default_db_path
+
+        return default_db_path()
+
+    def socket_path(self) -> str | None:
+        sock = self.config.socket
+        if sock == "":
+            return None
+        if sock is None:
+            from .ingest.receivers import default_socket_path
+
+            return default_socket_path()
+        return os.path.expanduser(sock)
 
     async def start(self) -> None:
-        """Bind receivers and start the writer (engine issue)."""
+        """Bind every receiver, open the DB; idempotent. Raises PortInUseError."""
+        if self._started:
+            return
+        from .ingest.receivers import start_receivers
+
+        cfg = self.config
+        self.receivers = await start_receivers(
+            self.pipeline,
+            host=cfg.bind,
+            udp_port=cfg.udp_port,
+            tcp_port=cfg.tcp_port,
+            unix_path=self.socket_path(),
+            max_record_bytes=cfg.max_record_bytes,
+        )
+        try:
+            await self._start_optional()
+        except BaseException:
+            await self.receivers.close()
+            raise
+        self._started = True
+
+    async def _start_optional(self) -> None:
+        cfg = self.config
+        if cfg.forward:
+            from .forward import Forwarder
+
+            self.forwarder = Forwarder(cfg.forward, store=self.store)
+            await self.forwarder.start()
+            self.pipeline.taps.append(self.forwarder.tap)
+        if cfg.otlp_port is not None:
+            from .ingest.otlp_http import start_otlp
+
+            self.otlp = await start_otlp(self.pipeline, host=cfg.bind, port=cfg.otlp_port, forwarder=self.forwarder)
+        path = self.db_path
+        if path is not None:
+            from .store.maintenance import apply_retention
+            from .store.sqlite import Writer
+
+            self.retention_pruned = apply_retention(path, cfg.retain_days)
+            self.writer = Writer(self.store, path)
+            await self.writer.start()
 
     async def stop(self) -> None:
-        """Close receivers and flush everything received to the DB."""
+        """Stop receiving, then flush everything received to the DB; idempotent."""
+        if not self._started:
+            return
+        self._started = False
+        for part in (self.receivers, self.otlp):
+            if part is not None:
+                await part.close()
+        if self.forwarder is not None:
+            await self.forwarder.close()
+        if self.writer is not None:
+            await self.writer.close()
+
+    @property
+    def endpoints(self) -> list[str]:
+        out: list[str] = []
+        if self.receivers is not None:
+            out.extend(self.receivers.endpoints)
+        if self.otlp is not None:
+            out.append(self.otlp.endpoint)
+        return out
 
     def status(self) -> MonitorStatus:
+        w = self.writer
         return MonitorStatus(
-            endpoints=[],
+            endpoints=self.endpoints,
             spans_per_s=self.store.rate.rate(),
             accepted=sum(self.stats.accepted.values()),
             rejected=self.stats.rejected_total,
             evicted=self.store.evicted_spans,
             lost=self.stats.lost,
-            db_path=None,
-            db_size=None,
+            db_path=str(w.path) if w is not None else None,
+            db_size=w.db_size() if w is not None else None,
+            forward_dropped=self.forwarder.dropped if self.forwarder is not None else 0,
+            db_errors=w.errors if w is not None else 0,
         )
+
+
+def _enrichers(config: Config, store: Store) -> list:
+    from .enrich import make_enrichers
+
+    # With the store, pricing runs on merged spans (span_start + span_end).
+    return make_enrichers(config, store)

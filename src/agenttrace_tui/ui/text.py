@@ -1,55 +1,20 @@
-"""Untrusted text -> safe Rich ``Text``: never markup, never escape sequences.
+"""Untrusted text -> Rich ``Text``: shown literally, never parsed as markup.
 
-Span names, attributes and previews come from agents we do not control. They
-are always wrapped in ``Text`` (which Rich never parses as markup), and every
-control character is replaced by a visible stand-in before it can reach the
-terminal: C0 controls become the Unicode "control pictures" (U+2400 block,
-ESC shows as ␛), DEL as ␡, C1 controls and bidi overrides as ``\\x..``/``\\u....``.
-Long strings are cut with an ellipsis so a 100 KB name costs no more than
-the cells it can show.
+Rich never interprets the contents of a ``Text`` as markup, and
+``sanitize.clean`` has already made every control character visible, so a
+span named ``[@click=app.quit]x`` or ``\\x1b[2J`` shows exactly those characters.
 """
 
 from __future__ import annotations
 
-import re
-
 from rich.style import Style
 from rich.text import Text
 
-# C0 (except nothing: even \t and \n are shown, a row is one line), DEL, C1,
-# and the bidi/zero-width controls that can reorder or hide what follows.
-_UNSAFE = re.compile("[\x00-\x1f\x7f\x80-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
+from ..sanitize import clean, clean_multiline
 
-
-def _visible(m: re.Match[str]) -> str:
-    ch = m.group()
-    code = ord(ch)
-    if code < 0x20:
-        return chr(0x2400 + code)
-    if code == 0x7F:
-        return "\u2421"
-    if code <= 0x9F:
-        return f"\\x{code:02x}"
-    return f"\\u{code:04x}"
-
-
-def clean(value: object, limit: int = 4096) -> str:
-    """A plain string safe to put on screen: controls made visible, cut at ``limit``."""
-    s = value if isinstance(value, str) else repr(value) if isinstance(value, bytes) else str(value)
-    if len(s) > limit:
-        s = s[: max(0, limit - 1)] + "…"
-    return _UNSAFE.sub(_visible, s)
+__all__ = ["clean", "clean_multiline", "safe_text"]
 
 
 def safe_text(value: object, style: str | Style = "", limit: int = 4096) -> Text:
     """Untrusted value as a Rich Text: shown literally, never interpreted."""
     return Text(clean(value, limit), style=style, no_wrap=True, end="")
-
-
-def clean_multiline(value: object, limit: int = 64 * 1024) -> str:
-    """Like ``clean`` but keeps newlines (and tabs as spaces) for previews."""
-    s = value if isinstance(value, str) else str(value)
-    if len(s) > limit:
-        s = s[: max(0, limit - 1)] + "…"
-    s = s.replace("\r\n", "\n").replace("\t", "    ")
-    return "\n".join(_UNSAFE.sub(_visible, line) for line in s.split("\n"))

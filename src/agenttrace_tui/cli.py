@@ -1,0 +1,213 @@
+"""Command line: argument parsing and wiring only (argparse, stdlib).
+
+``agenttrace-tui`` runs the live monitor; ``agenttrace-tui demo`` runs it fed
+by the built-in demo agent. Other subcommands live in ``commands/`` modules,
+each exposing ``register(subparsers)``; their heavy imports happen in ``run``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import signal
+import sys
+from typing import Any, Sequence
+
+from . import __version__
+from .config import Config, ConfigError, is_loopback, load_config
+
+PROG = "agenttrace-tui"
+
+
+def monitor_flags() -> argparse.ArgumentParser:
+    """Flags shared by the monitor and the demo (a parent parser)."""
+    p = argparse.ArgumentParser(add_help=False)
+    g = p.add_argument_group("monitor settings (also AGENTTRACE_<NAME> env vars and the config file)")
+    g.add_argument("--config", metavar="PATH", help="TOML config file (default: the user config dir's agenttrace-tui/config.toml)")
+    g.add_argument("--db", metavar="PATH", help="SQLite file (default: the user data dir's agenttrace-tui/agenttrace.db)")
+    g.add_argument("--no-persist", dest="persist", action="store_const", const=False, default=None, help="keep nothing on disk")
+    g.add_argument("--udp-port", metavar="PORT", help="native UDP port (default 4319; 'off' disables)")
+    g.add_argument("--tcp-port", metavar="PORT", help="native TCP port (default 4319; 'off' disables)")
+    g.add_argument("--socket", metavar="PATH", help="Unix socket path ('off' disables)")
+    g.add_argument("--otlp-port", metavar="PORT", help="OTLP/HTTP port (default 4318; 'off' disables)")
+    g.add_argument("--bind", metavar="ADDR", help="listen on this address instead of 127.0.0.1 (prints a warning)")
+    g.add_argument("--max-spans", metavar="N", help="spans kept in memory before the oldest traces are evicted (default 200000)")
+    g.add_argument("--max-record-bytes", metavar="N", help="largest accepted record (default 65536)")
+    g.add_argument("--forward", metavar="URL", help="also send everything to this upstream OTLP/HTTP endpoint")
+    g.add_argument("--budget", metavar="USD", help="per-session budget: highlight sessions at 80%% and 100%%")
+    g.add_argument("--prices", metavar="PATH", help="TOML price file that overrides bundled prices")
+    g.add_argument("--retain", dest="retain_days", metavar="DAYS", help="at start, delete saved sessions older than this")
+    g.add_argument("--headless", action="store_true", help="no UI: print one line per finished trace")
+    return p
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parent = monitor_flags()
+    parser = argparse.ArgumentParser(
+        prog=PROG,
+        description="A terminal live monitor for AI agents.",
+        parents=[parent],
+    )
+    parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    demo = sub.add_parser(
+        "demo",
+        parents=[parent],
+        help="run the monitor fed by the built-in demo agent",
+        description="Run the monitor fed by a simulated agent that sends over the real UDP path.",
+    )
+    demo.add_argument("--send-only", action="store_true", help="only run the demo agent, sending to a running monitor")
+    demo.add_argument("--endpoint", metavar="URL", help="where --send-only sends (default udp://127.0.0.1:<udp port>)")
+    demo.add_argument("--seed", type=int, metavar="N", help="make the demo deterministic")
+    demo.add_argument("--rate", type=float, default=1.0, metavar="X", help="scale the demo's pace and volume (default 1)")
+    demo.add_argument("--duration", type=float, metavar="SECONDS", help="stop the demo agent after this long")
+    demo.add_argument("--sessions", type=int, default=3, metavar="N", help="concurrent demo sessions (default 3)")
+    for module in _command_modules():
+        module.register(sub)
+    return parser
+
+
+def _command_modules() -> list[Any]:
+    from .commands import (
+        compare,
+        costs,
+        export,
+        import_claude,
+        importer,
+        prune,
+        replay,
+        send,
+        sessions,
+        spans,
+        stats,
+        traces,
+    )
+
+    return [sessions, traces, spans, stats, costs, compare, export, importer, import_claude, replay, prune, send]
+
+
+def config_from_args(args: argparse.Namespace, *, default_db: str | None = None) -> Config:
+    flags = {k: getattr(args, k, None) for k in Config.__struct_fields__}
+    cfg = load_config(flags, config_path=args.config)
+    if not is_loopback(cfg.bind) and args.bind is None:
+        raise ConfigError(f"invalid bind: listening on {cfg.bind} (not loopback) needs an explicit --bind")
+    if cfg.db is None and default_db is not None and cfg.persist:
+        cfg.db = default_db
+    return cfg
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command not in (None, "demo"):
+        return int(args.func(args) or 0)
+    try:
+        if args.command == "demo" and args.send_only:
+            return _send_demo(args)
+        cfg = config_from_args(args, default_db=_demo_db() if args.command == "demo" else None)
+    except ConfigError as exc:
+        print(f"{PROG}: {exc}", file=sys.stderr)
+        return 2
+    if not is_loopback(cfg.bind):
+        print(
+            f"{PROG}: warning: receivers listen on {cfg.bind}; anyone who can reach this host can send spans",
+            file=sys.stderr,
+        )
+    demo = args if args.command == "demo" else None
+    try:
+        return asyncio.run(_run(cfg, headless=args.headless, demo=demo))
+    except KeyboardInterrupt:
+        return 130
+
+
+def _demo_db() -> str:
+    # Demo sessions go to their own file so they never mix with real history.
+    from .store.paths import default_db_path
+
+    return str(default_db_path().with_name("demo.db"))
+
+
+def _send_demo(args: argparse.Namespace) -> int:
+    from .demo import run_demo
+
+    endpoint = args.endpoint or f"udp://127.0.0.1:{args.udp_port or 4319}"
+    try:
+        run_demo(endpoint, seed=args.seed, rate=args.rate, duration_s=args.duration, sessions=args.sessions)
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
+async def _start_demo_agent(monitor: Any, args: argparse.Namespace, quiet: bool) -> asyncio.subprocess.Process:
+    rs = monitor.receivers
+    if rs.udp_address is not None:
+        endpoint = f"udp://{_host(rs.udp_address[0])}:{rs.udp_address[1]}"
+    elif rs.tcp_address is not None:
+        endpoint = f"tcp://{_host(rs.tcp_address[0])}:{rs.tcp_address[1]}"
+    else:
+        endpoint = f"unix://{rs.unix_path}"
+    cmd = [sys.executable, "-m", "agenttrace_tui.demo", "--endpoint", endpoint, "--rate", str(args.rate)]
+    cmd += ["--sessions", str(args.sessions)]
+    if args.seed is not None:
+        cmd += ["--seed", str(args.seed)]
+    if args.duration is not None:
+        cmd += ["--duration", str(args.duration)]
+    out = asyncio.subprocess.DEVNULL if quiet else None
+    return await asyncio.create_subprocess_exec(*cmd, stdin=asyncio.subprocess.DEVNULL, stdout=out, stderr=out)
+
+
+def _host(addr: str) -> str:
+    # An agent reaches a wildcard bind through loopback.
+    if addr in ("0.0.0.0", ""):
+        return "127.0.0.1"
+    if addr == "::":
+        return "[::1]"
+    return f"[{addr}]" if ":" in addr else addr
+
+
+async def _run(cfg: Config, *, headless: bool, demo: argparse.Namespace | None) -> int:
+    from .ingest.receivers import PortInUseError
+    from .runtime import Monitor
+
+    try:
+        monitor = Monitor(cfg)
+    except ConfigError as exc:
+        print(f"{PROG}: {exc}", file=sys.stderr)
+        return 2
+    try:
+        await monitor.start()
+    except PortInUseError as exc:
+        print(f"{PROG}: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        print(f"{PROG}: cannot start receivers: {exc}", file=sys.stderr)
+        return 2
+    loop = asyncio.get_running_loop()
+    agent = None
+    try:
+        if demo is not None:
+            agent = await _start_demo_agent(monitor, demo, quiet=not headless)
+        if headless:
+            from .headless import run_headless
+
+            stop = asyncio.Event()
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                loop.add_signal_handler(sig, stop.set)
+            for ep in monitor.endpoints:
+                print(f"{PROG}: listening on {ep}", file=sys.stderr)
+            await run_headless(monitor, stop)
+        else:
+            from .ui.app import make_app
+
+            app = make_app(monitor)
+            loop.add_signal_handler(signal.SIGTERM, app.exit)
+            await app.run_async()
+    finally:
+        if agent is not None and agent.returncode is None:
+            agent.terminate()
+            try:
+                await asyncio.wait_for(agent.wait(), 3)
+            except asyncio.TimeoutError:
+                agent.kill()
+        await monitor.stop()
+    return 0

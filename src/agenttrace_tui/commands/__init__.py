@@ -1,0 +1,1 @@
+"""Subcommands: each module exposes register(subparsers) and a run(args) it sets as func."""

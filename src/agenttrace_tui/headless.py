@@ -1,0 +1,95 @@
+"""Headless mode: one line per finished trace on stdout, for servers and scripts.
+
+A trace is printed once, when it has no running span left and nothing new
+arrived for ``quiet_s`` (so late children of a finished root are included).
+Untrusted names are sanitised: a span name cannot write escape sequences to
+the terminal or a log file.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import time
+from typing import TextIO
+
+from .runtime import Monitor
+from .sanitize import clean
+from .store.memory import Store, TraceEntry
+
+
+def fmt_duration(ns: int) -> str:
+    s = ns / 1e9
+    return f"{s * 1000:.0f}ms" if s < 1 else f"{s:.2f}s" if s < 60 else f"{int(s // 60)}m{s % 60:04.1f}s"
+
+
+def fmt_tokens(n: int, estimated: bool = False) -> str:
+    return ("≈" if estimated else "") + str(n)
+
+
+def fmt_cost(usd: float, unknown: bool = False) -> str:
+    return f"${usd:.4f}" + ("+?" if unknown else "")
+
+
+def trace_line(store: Store, trace: TraceEntry) -> str:
+    t = trace.totals
+    session = store.sessions.get(trace.session_id)
+    label = session.session.label if session is not None else trace.session_id
+    started = time.strftime("%H:%M:%S", time.localtime(trace.start_ns / 1e9))
+    status = "ERROR" if t.errors else "ok"
+    tokens = fmt_tokens(t.tokens, estimated=t.estimated > 0)
+    return (
+        f"{started} {clean(label, 40)} {clean(trace.name, 60)} {status} "
+        f"dur={fmt_duration(trace.duration_ns())} spans={t.spans} errors={t.errors} "
+        f"tokens={tokens} cost={fmt_cost(t.cost, unknown=t.cost_unknown > 0)} trace={clean(trace.trace_id, 64)}"
+    )
+
+
+class HeadlessPrinter:
+    """Finds traces that finished since the last look and prints them once."""
+
+    def __init__(self, store: Store, out: TextIO, quiet_s: float = 1.0) -> None:
+        self.store = store
+        self.out = out
+        self.quiet_ns = int(quiet_s * 1e9)
+        self._printed: dict[str, int] = {}  # trace id -> version printed
+        self._seen: dict[str, tuple[int, int]] = {}  # trace id -> (version, first seen at that version)
+
+    def poll(self, now_ns: int | None = None) -> int:
+        now = now_ns if now_ns is not None else time.monotonic_ns()
+        n = 0
+        for trace in list(self.store.traces.values()):
+            if trace.running or self._printed.get(trace.trace_id) == trace.version:
+                continue
+            seen = self._seen.get(trace.trace_id)
+            if seen is None or seen[0] != trace.version:
+                self._seen[trace.trace_id] = (trace.version, now)
+                continue
+            if now - seen[1] < self.quiet_ns:
+                continue
+            if trace.trace_id in self._printed:
+                continue  # already printed; a late update does not print it again
+            self.out.write(trace_line(self.store, trace) + "\n")
+            self._printed[trace.trace_id] = trace.version
+            del self._seen[trace.trace_id]
+            n += 1
+        if n:
+            self.out.flush()
+        if len(self._printed) > 100_000:
+            live = self.store.traces
+            self._printed = {k: v for k, v in self._printed.items() if k in live}
+        return n
+
+
+async def run_headless(monitor: Monitor, stop: asyncio.Event, out: TextIO = sys.stdout, interval_s: float = 0.25) -> None:
+    """Run until ``stop`` is set; the caller started the monitor and stops it."""
+    printer = HeadlessPrinter(monitor.store, out)
+    while not stop.is_set():
+        try:
+            await asyncio.wait_for(stop.wait(), interval_s)
+        except asyncio.TimeoutError:
+            pass
+        printer.poll()
+    printer.quiet_ns = 0
+    printer.poll()
+    printer.poll()
