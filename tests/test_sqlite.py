@@ -178,6 +178,22 @@ async def test_summaries_count_tokens_cost_errors_running(tmp_path: Path) -> Non
         assert [t.trace_id for t in r.traces("s1")] == ["t2", "t1"]
 
 
+async def test_subtree_cost_is_kept_on_the_span_but_not_summed(tmp_path: Path) -> None:
+    store = Store()
+    agent = mk("agent", kind=SpanKind.AGENT, cost=Cost(total=9.0, source="reported"))  # covers its children
+    child = mk("llm", parent="agent", kind=SpanKind.LLM_CALL, usage=TokenUsage(input=5, output=5), cost=Cost(total=1.0))
+    store.apply([agent, child])
+    w = await started(store, tmp_path / "a.db")
+    await w.close()
+    with Reader(w.path) as r:
+        assert {s.span_id: s.cost.total for s in r.spans_of_trace("t1")} == {"agent": 9.0, "llm": 1.0}
+        assert r.trace("t1").cost == 1.0 == store.trace("t1").totals.cost
+        assert r.session("s1").cost == 1.0
+    rebuild_summaries(w.path)  # the recompute from disk applies the same rule
+    with Reader(w.path) as r:
+        assert r.trace("t1").cost == 1.0 and r.session("s1").cost == 1.0
+
+
 async def test_span_start_then_end_in_two_batches_is_one_row(tmp_path: Path) -> None:
     store = Store()
     w = await started(store, tmp_path / "a.db", interval_s=3600)

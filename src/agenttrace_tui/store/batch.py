@@ -21,7 +21,7 @@ from typing import Any, Iterable, Mapping, Sequence
 import msgspec
 
 from ..model import Session, Span
-from .memory import MetricSeries, TraceEntry
+from .memory import MetricSeries, TraceEntry, counted_cost
 
 __all__ = ["Batch", "encode_batch", "batch_statements", "write_batch", "trace_summary", "span_row", "session_row"]
 
@@ -58,6 +58,13 @@ ON CONFLICT (id) DO UPDATE SET
     first_ns = CASE WHEN excluded.first_ns > 0 AND (sessions.first_ns = 0 OR excluded.first_ns < sessions.first_ns)
                     THEN excluded.first_ns ELSE sessions.first_ns END,
     last_ns = max(sessions.last_ns, excluded.last_ns)
+"""
+# Sessions only implied by spans (imports): never overwrite what a sender
+# described (possibly earlier, or before the monitor restarted).
+INSERT_SESSION_IMPLIED = """
+INSERT INTO sessions (id, name, service, framework, hostname, started_ns, ended_ns, meta, first_ns, last_ns)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT (id) DO NOTHING
 """
 # A trace summary the in-memory store already holds (it has every span of
 # the trace that is on disk): written as is, no span is read back. The first
@@ -112,8 +119,9 @@ def _i(x: int) -> int:
 def span_row(span: Span) -> tuple:
     """The ``spans`` row of a span (parameters of UPSERT_SPAN).
 
-    Token columns hold what the span adds to rollups: usage reported for a
-    whole subtree counts 0 there (the body keeps it), as in the store.
+    Token and cost columns hold what the span adds to rollups (the store's
+    rule, ``memory.counted_cost``): usage or cost that covers a whole
+    subtree counts 0 there, while the body keeps the reported numbers.
     """
     body = _msgpack.encode(span)
     llm = span.llm
@@ -122,7 +130,6 @@ def span_row(span: Span) -> tuple:
         tin, tout = _i(u.input), _i(u.output)
     else:
         tin = tout = 0
-    c = span.cost
     end = span.end_ns
     return (
         span.trace_id,
@@ -138,7 +145,7 @@ def span_row(span: Span) -> tuple:
         None if end is None else _i(end),
         tin,
         tout,
-        c.total if c is not None else None,
+        counted_cost(span) if span.cost is not None else None,
         body,
     )
 
@@ -214,12 +221,13 @@ def trace_summary(entry: TraceEntry) -> tuple:
 class Batch:
     """One transaction's rows, already encoded."""
 
-    __slots__ = ("spans", "events", "sessions", "trace_rows", "recompute", "metrics", "bad")
+    __slots__ = ("spans", "events", "sessions", "implied", "trace_rows", "recompute", "metrics", "bad")
 
     def __init__(self) -> None:
         self.spans: list[tuple] = []
         self.events: list[tuple] = []
         self.sessions: list[tuple] = []
+        self.implied: list[tuple] = []
         #: summary rows known up front, and [trace_id, session_id, root name]
         #: of the traces to recompute from disk
         self.trace_rows: list[tuple] = []
@@ -240,9 +248,14 @@ def encode_batch(
     spans: Sequence[Span],
     sessions: Iterable[Session] = (),
     metrics: Iterable[MetricSeries] = (),
+    implied: Iterable[Session] = (),
     summaries: Mapping[str, tuple | None] | None = None,
 ) -> Batch:
-    """Encode spans, described sessions and metric series.
+    """Encode spans, described sessions, metric series, implied sessions.
+
+    ``implied`` sessions are only created when absent (metadata a sender
+    gave is never overwritten); the live writer passes none, the session
+    rows its trace rows need are created by the triggers.
 
     ``summaries`` maps trace ids to ready ``traces`` rows (``trace_summary``);
     a touched trace without one is recomputed from the spans on disk inside
@@ -284,6 +297,10 @@ def encode_batch(
             b.recompute.append(t)
     for s in sessions:
         b.sessions.append(session_row(s))
+    described = {r[0] for r in b.sessions}
+    for s in implied:
+        if s.id not in described:
+            b.implied.append(session_row(s))
     for m in metrics:
         b.metrics.append(
             (m.name, _json_sorted.encode(m.labels).decode(), m.kind, m.last, m.sum, m.count, _i(m.time_ns))
@@ -300,6 +317,8 @@ def batch_statements(b: Batch) -> list[tuple[str, Any, bool]]:
     out: list[tuple[str, Any, bool]] = []
     if b.sessions:
         out.append((UPSERT_SESSION_META, b.sessions, True))
+    if b.implied:
+        out.append((INSERT_SESSION_IMPLIED, b.implied, True))
     if b.spans:
         out.append((UPSERT_SPAN, b.spans, True))
     if b.events:

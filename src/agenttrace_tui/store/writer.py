@@ -30,6 +30,8 @@ import msgspec
 
 from ..model import Session, Span
 from .batch import Batch, batch_statements, encode_batch, trace_summary
+# Re-exported: commands/importer.py and bench/bench_history.py import these from here.
+from .batch import UPSERT_SESSION_META, UPSERT_SPAN, write_batch  # noqa: F401
 from .memory import MetricSeries, Store, merge_span
 from .schema import BUSY_TIMEOUT_MS, WRITER_PRAGMAS, ensure_schema
 
@@ -246,7 +248,7 @@ class Writer:
             first = n == 0
             p_sessions = sessions if first else []
             p_metrics = metrics if first else []
-            batch = encode_batch(chunk, p_sessions, p_metrics, summ)
+            batch = encode_batch(chunk, p_sessions, p_metrics, summaries=summ)
             self._queue.append(_Pending(chunk, p_sessions, p_metrics, summ, batch, since))
         return True
 
@@ -332,7 +334,7 @@ class Writer:
                     s = merged
             merged_spans.append(s)
         summaries = {t: (None if t in self._merge_traces else row) for t, row in p.summaries.items()}
-        return encode_batch(merged_spans, p.sessions, p.metrics, summaries)
+        return encode_batch(merged_spans, p.sessions, p.metrics, summaries=summaries)
 
     def _record_error(self, exc: BaseException) -> None:
         self.errors += 1
