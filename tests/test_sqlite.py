@@ -178,6 +178,22 @@ async def test_summaries_count_tokens_cost_errors_running(tmp_path: Path) -> Non
         assert [t.trace_id for t in r.traces("s1")] == ["t2", "t1"]
 
 
+async def test_subtree_cost_is_kept_on_the_span_but_not_summed(tmp_path: Path) -> None:
+    store = Store()
+    agent = mk("agent", kind=SpanKind.AGENT, cost=Cost(total=9.0, source="reported"))  # covers its children
+    child = mk("llm", parent="agent", kind=SpanKind.LLM_CALL, usage=TokenUsage(input=5, output=5), cost=Cost(total=1.0))
+    store.apply([agent, child])
+    w = await started(store, tmp_path / "a.db")
+    await w.close()
+    with Reader(w.path) as r:
+        assert {s.span_id: s.cost.total for s in r.spans_of_trace("t1")} == {"agent": 9.0, "llm": 1.0}
+        assert r.trace("t1").cost == 1.0 == store.trace("t1").totals.cost
+        assert r.session("s1").cost == 1.0
+    rebuild_summaries(w.path)  # the recompute from disk applies the same rule
+    with Reader(w.path) as r:
+        assert r.trace("t1").cost == 1.0 and r.session("s1").cost == 1.0
+
+
 async def test_span_start_then_end_in_two_batches_is_one_row(tmp_path: Path) -> None:
     store = Store()
     w = await started(store, tmp_path / "a.db", interval_s=3600)
@@ -497,6 +513,25 @@ async def test_iter_spans_streams_a_session_in_start_order(tmp_path: Path) -> No
             assert [s.start_ns for s in got] == sorted(s * 100 for s in starts)
             assert len({s.span_id for s in got}) == len(starts)
         assert list(r.iter_spans("missing")) == []
+
+
+async def test_reader_in_a_worker_thread_while_the_writer_commits(tmp_path: Path) -> None:
+    store = Store()
+    w = await started(store, tmp_path / "a.db", interval_s=0.02, max_batch=50)
+    reader = Reader(w.path)  # opened on the loop's thread, used from a worker thread
+    seen: list[int] = []
+    try:
+        for round_no in range(20):
+            store.apply([mk(f"r{round_no}-{i}", tid=f"t{round_no}") for i in range(40)])
+            row = await asyncio.to_thread(reader.session, "s1")
+            seen.append(row.spans if row is not None else 0)
+            await asyncio.sleep(0.01)
+    finally:
+        await w.close()
+    total = await asyncio.to_thread(lambda: reader.session("s1").spans)
+    reader.close()
+    assert seen == sorted(seen)  # each read sees a committed state, never a partial one going back
+    assert total == 800 and w.errors == 0
 
 
 # -- maintenance -----------------------------------------------------------------

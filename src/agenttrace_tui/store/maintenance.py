@@ -12,7 +12,6 @@ import time
 from pathlib import Path
 
 from .schema import BUSY_TIMEOUT_MS, SchemaError, check_version
-from .writer import CREATE_TOUCHED, UPSERT_SESSION_SUMMARY
 
 __all__ = ["apply_retention", "delete_session", "prune", "vacuum", "rebuild_summaries"]
 
@@ -89,6 +88,25 @@ def vacuum(path: str | Path) -> None:
         conn.close()
 
 
+# Every session's totals from its traces (index traces_session); the
+# session's own started/ended times widen the span-derived first/last.
+_REBUILD_SESSIONS = """
+INSERT INTO sessions (id, traces, spans, errors, running, input_tokens, output_tokens, cost, first_ns, last_ns)
+SELECT s.id, count(t.trace_id), coalesce(sum(t.spans), 0), coalesce(sum(t.errors), 0),
+       coalesce(sum(t.running), 0), coalesce(sum(t.input_tokens), 0), coalesce(sum(t.output_tokens), 0),
+       total(t.cost),
+       CASE WHEN s.started_ns > 0 AND (min(t.start_ns) IS NULL OR s.started_ns < min(t.start_ns))
+            THEN s.started_ns ELSE coalesce(min(t.start_ns), 0) END,
+       max(coalesce(max(t.end_ns), 0), coalesce(s.started_ns, 0), coalesce(s.ended_ns, 0))
+FROM sessions AS s LEFT JOIN traces AS t ON t.session_id = s.id
+WHERE true
+GROUP BY s.id
+ON CONFLICT (id) DO UPDATE SET
+    traces = excluded.traces, spans = excluded.spans, errors = excluded.errors,
+    running = excluded.running, input_tokens = excluded.input_tokens,
+    output_tokens = excluded.output_tokens, cost = excluded.cost,
+    first_ns = excluded.first_ns, last_ns = excluded.last_ns
+"""
 _REBUILD_TRACES = """
 INSERT OR REPLACE INTO traces (trace_id, session_id, name, start_ns, end_ns, spans, errors, running,
                                input_tokens, output_tokens, cost, models)
@@ -113,14 +131,8 @@ def rebuild_summaries(path: str | Path) -> None:
         conn.execute("BEGIN IMMEDIATE")
         try:
             conn.execute("DELETE FROM traces")
-            conn.execute(_REBUILD_TRACES)
-            conn.execute(CREATE_TOUCHED)
-            conn.execute("DELETE FROM temp.touched_sessions")
-            conn.execute(
-                "INSERT OR IGNORE INTO temp.touched_sessions (id)"
-                " SELECT DISTINCT session_id FROM traces UNION SELECT id FROM sessions"
-            )
-            conn.execute(UPSERT_SESSION_SUMMARY)
+            conn.execute(_REBUILD_TRACES)  # the triggers create any session row missing
+            conn.execute(_REBUILD_SESSIONS)
             conn.execute("COMMIT")
         except BaseException:
             conn.execute("ROLLBACK")

@@ -192,8 +192,8 @@ class Reader:
                 sess = _session_decoder.decode(meta)
             except msgspec.DecodeError:
                 sess = None
-        if sess is None:
-            sess = Session(id=sid, started_ns=started, ended_ns=ended)
+        if sess is None:  # only implied by its spans, as in memory
+            sess = Session(id=sid, started_ns=started if started is not None else (first or None), ended_ns=ended)
         if running > 0 or (ended is None and now_ns - last < IDLE_NS):
             status = "running"
         else:

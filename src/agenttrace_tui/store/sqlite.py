@@ -1,7 +1,8 @@
 """SQLite persistence: the one import for everything on disk.
 
 * ``Writer`` drains the in-memory store into the file in batched
-  transactions (writer.py);
+  transactions (writer.py); what a batch writes is batch.py, also usable
+  on a plain sqlite3 connection (``encode_batch`` + ``write_batch``);
 * ``Reader`` answers the read API later screens and commands use (reader.py);
 * ``delete_session``, ``prune``, ``vacuum``, ``rebuild_summaries`` keep the
   file tidy (maintenance.py);
@@ -15,7 +16,8 @@ from .maintenance import delete_session, prune, rebuild_summaries, vacuum
 from .paths import default_db_path
 from .reader import MetricRow, Reader, SessionRow, TraceRow
 from .schema import SCHEMA_VERSION, SchemaError, ensure_schema
-from .writer import Batch, Writer, encode_batch, write_batch
+from .batch import Batch, encode_batch, write_batch
+from .writer import Writer
 
 __all__ = [
     "Writer",

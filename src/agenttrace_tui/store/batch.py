@@ -1,0 +1,351 @@
+"""What one batch puts on disk: rows encoded from the model, and their SQL.
+
+Shared by the async ``Writer`` (live monitor) and ``write_batch`` on a plain
+``sqlite3`` connection (imports, fixtures, the benchmark), so there is one
+definition of what a span, a session, a trace summary and a metric look like
+in the file.
+
+A batch is: span upserts (full span as a msgpack ``body`` plus the columns
+queries filter on), one row per span event, described sessions, trace
+summary rows, metric series. Trace rows come either ready-made (the writer
+takes them from the in-memory store's totals) or are recomputed from the
+spans on disk inside the transaction. Session totals follow the trace rows
+through triggers (schema.py).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Any, Iterable, Mapping, Sequence
+
+import msgspec
+
+from ..model import Session, Span
+from .memory import MetricSeries, TraceEntry, counted_cost
+
+__all__ = ["Batch", "encode_batch", "batch_statements", "write_batch", "trace_summary", "span_row", "session_row"]
+
+_I64 = 2**63 - 1
+_msgpack = msgspec.msgpack.Encoder()
+_json = msgspec.json.Encoder()
+_json_sorted = msgspec.json.Encoder(order="sorted")
+
+UPSERT_SPAN = """
+INSERT INTO spans (trace_id, span_id, session_id, parent, name, kind, status, model, provider,
+                   start_ns, end_ns, input_tokens, output_tokens, cost, body)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT (trace_id, span_id) DO UPDATE SET
+    session_id = excluded.session_id, parent = excluded.parent, name = excluded.name,
+    kind = excluded.kind, status = excluded.status, model = excluded.model,
+    provider = excluded.provider, start_ns = excluded.start_ns, end_ns = excluded.end_ns,
+    input_tokens = excluded.input_tokens, output_tokens = excluded.output_tokens,
+    cost = excluded.cost, body = excluded.body
+"""
+# Events only ever grow (merge_span appends), so event i of a span is stable.
+UPSERT_EVENT = """
+INSERT OR REPLACE INTO span_events (trace_id, span_id, seq, name, time_ns, attributes)
+VALUES (?, ?, ?, ?, ?, ?)
+"""
+# Sessions the sender described: the store's merged metadata wins; their
+# own start/end times widen the session's first/last activity.
+UPSERT_SESSION_META = """
+INSERT INTO sessions (id, name, service, framework, hostname, started_ns, ended_ns, meta, first_ns, last_ns)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT (id) DO UPDATE SET
+    name = excluded.name, service = excluded.service, framework = excluded.framework,
+    hostname = excluded.hostname, started_ns = excluded.started_ns,
+    ended_ns = excluded.ended_ns, meta = excluded.meta,
+    first_ns = CASE WHEN excluded.first_ns > 0 AND (sessions.first_ns = 0 OR excluded.first_ns < sessions.first_ns)
+                    THEN excluded.first_ns ELSE sessions.first_ns END,
+    last_ns = max(sessions.last_ns, excluded.last_ns)
+"""
+# Sessions only implied by spans (imports): never overwrite what a sender
+# described (possibly earlier, or before the monitor restarted).
+INSERT_SESSION_IMPLIED = """
+INSERT INTO sessions (id, name, service, framework, hostname, started_ns, ended_ns, meta, first_ns, last_ns)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT (id) DO NOTHING
+"""
+# A trace summary the in-memory store already holds (it has every span of
+# the trace that is on disk): written as is, no span is read back. The first
+# root name seen wins, as in the in-memory store.
+UPSERT_TRACE_ROW = """
+INSERT INTO traces (trace_id, session_id, name, start_ns, end_ns, spans, errors, running,
+                    input_tokens, output_tokens, cost, models)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT (trace_id) DO UPDATE SET
+    session_id = excluded.session_id, name = coalesce(traces.name, excluded.name),
+    start_ns = excluded.start_ns, end_ns = excluded.end_ns, spans = excluded.spans,
+    errors = excluded.errors, running = excluded.running,
+    input_tokens = excluded.input_tokens, output_tokens = excluded.output_tokens,
+    cost = excluded.cost, models = excluded.models
+"""
+# Otherwise (imports, traces evicted from memory or written by an earlier
+# run) recomputed from the spans on disk: one index range per trace.
+UPSERT_TRACE_SUMMARY = """
+INSERT INTO traces (trace_id, session_id, name, start_ns, end_ns, spans, errors, running,
+                    input_tokens, output_tokens, cost, models)
+SELECT t.tid, t.sid, t.root, min(s.start_ns), max(coalesce(s.end_ns, s.start_ns)), count(*),
+       sum(s.status IN ('error', 'timeout')), sum(s.end_ns IS NULL),
+       sum(s.input_tokens), sum(s.output_tokens), total(s.cost), group_concat(DISTINCT s.model)
+FROM (SELECT json_extract(value, '$[0]') AS tid, json_extract(value, '$[1]') AS sid,
+             json_extract(value, '$[2]') AS root
+      FROM json_each(?)) AS t
+JOIN spans AS s ON s.trace_id = t.tid
+WHERE true
+GROUP BY t.tid
+ON CONFLICT (trace_id) DO UPDATE SET
+    session_id = excluded.session_id, name = coalesce(traces.name, excluded.name),
+    start_ns = excluded.start_ns, end_ns = excluded.end_ns, spans = excluded.spans,
+    errors = excluded.errors, running = excluded.running,
+    input_tokens = excluded.input_tokens, output_tokens = excluded.output_tokens,
+    cost = excluded.cost, models = excluded.models
+"""
+UPSERT_METRIC = """
+INSERT INTO metrics (name, labels, kind, last, sum, count, time_ns) VALUES (?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT (name, labels) DO UPDATE SET
+    kind = excluded.kind, last = excluded.last, sum = excluded.sum,
+    count = excluded.count, time_ns = excluded.time_ns
+"""
+
+
+# -- rows -------------------------------------------------------------------
+def _i(x: int) -> int:
+    # SQLite integers are signed 64-bit; a sender's absurd number must not
+    # fail the whole batch.
+    return x if -_I64 <= x <= _I64 else (_I64 if x > 0 else -_I64)
+
+
+def span_row(span: Span) -> tuple:
+    """The ``spans`` row of a span (parameters of UPSERT_SPAN).
+
+    Token and cost columns hold what the span adds to rollups (the store's
+    rule, ``memory.counted_cost``): usage or cost that covers a whole
+    subtree counts 0 there, while the body keeps the reported numbers.
+    """
+    body = _msgpack.encode(span)
+    llm = span.llm
+    u = span.usage
+    if u is not None and u.scope == "span":
+        tin, tout = _i(u.input), _i(u.output)
+    else:
+        tin = tout = 0
+    end = span.end_ns
+    return (
+        span.trace_id,
+        span.span_id,
+        span.session_id,
+        span.parent_span_id,
+        span.name,
+        span.kind.value,
+        span.status.value,
+        llm.model if llm is not None else None,
+        llm.provider if llm is not None else None,
+        _i(span.start_ns),
+        None if end is None else _i(end),
+        tin,
+        tout,
+        counted_cost(span) if span.cost is not None else None,
+        body,
+    )
+
+
+def _event_rows(span: Span) -> list[tuple]:
+    return [
+        (span.trace_id, span.span_id, i, e.name, _i(e.time_ns), _json.encode(e.attributes).decode())
+        for i, e in enumerate(span.events)
+    ]
+
+
+def _clean(obj: Any, big_as_text: bool) -> Any:
+    """Builtins made storable: valid UTF-8 text, integers within 64 bits.
+
+    An out-of-range integer becomes text (keeps its digits: right for free
+    attributes) or is clamped (for typed fields, which must stay integers).
+    """
+    if isinstance(obj, str):
+        return obj.encode("utf-8", "replace").decode("utf-8")
+    if isinstance(obj, bool) or obj is None or isinstance(obj, float):
+        return obj
+    if isinstance(obj, int):
+        if -_I64 <= obj <= _I64:
+            return obj
+        return str(obj) if big_as_text else _i(obj)
+    if isinstance(obj, dict):
+        return {_clean(k, big_as_text): _clean(v, big_as_text) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_clean(v, big_as_text) for v in obj]
+    return _clean(str(obj), big_as_text)
+
+
+def _cleaned(span: Span) -> Span:
+    """A storable copy of a span that failed to encode (slow path, rare)."""
+    raw = msgspec.to_builtins(span)
+    for holder in (raw, *raw.get("events", ()), *raw.get("links", ())):
+        if "attributes" in holder:
+            holder["attributes"] = _clean(holder["attributes"], True)
+    return msgspec.convert(_clean(raw, False), Span)
+
+
+def session_row(s: Session) -> tuple:
+    """The metadata columns of a ``sessions`` row (parameters of UPSERT_SESSION_META)."""
+    started = None if s.started_ns is None else _i(s.started_ns)
+    ended = None if s.ended_ns is None else _i(s.ended_ns)
+    first = started or 0
+    last = max(first, ended or 0)
+    return (s.id, s.name, s.service, s.framework, s.hostname, started, ended, _msgpack.encode(s), first, last)
+
+
+def trace_summary(entry: TraceEntry) -> tuple:
+    """A ``traces`` row from the in-memory trace's incremental totals."""
+    t = entry.totals
+    root = entry.spans.get(entry.root_id) if entry.root_id is not None else None
+    models = sorted(k[1] for k in t.by if k[0] == "model")
+    return (
+        entry.trace_id,
+        entry.session_id,
+        root.name if root is not None and root.name else None,
+        _i(entry.start_ns),
+        _i(entry.end_ns),
+        t.spans,
+        t.errors,
+        t.running,
+        _i(t.input_tokens),
+        _i(t.output_tokens),
+        t.cost,
+        ",".join(models) or None,
+    )
+
+
+# -- batches ------------------------------------------------------------------
+class Batch:
+    """One transaction's rows, already encoded."""
+
+    __slots__ = ("spans", "events", "sessions", "implied", "trace_rows", "recompute", "metrics", "bad")
+
+    def __init__(self) -> None:
+        self.spans: list[tuple] = []
+        self.events: list[tuple] = []
+        self.sessions: list[tuple] = []
+        self.implied: list[tuple] = []
+        #: summary rows known up front, and [trace_id, session_id, root name]
+        #: of the traces to recompute from disk
+        self.trace_rows: list[tuple] = []
+        self.recompute: list[list] = []
+        self.metrics: list[tuple] = []
+        #: spans that could not be encoded even after cleaning (skipped)
+        self.bad = 0
+
+    @property
+    def trace_ids(self) -> list[str]:
+        return [r[0] for r in self.trace_rows] + [r[0] for r in self.recompute]
+
+
+_ENCODE_ERRORS = (ValueError, TypeError, OverflowError, UnicodeError, msgspec.MsgspecError)
+
+
+def encode_batch(
+    spans: Sequence[Span],
+    sessions: Iterable[Session] = (),
+    metrics: Iterable[MetricSeries] = (),
+    implied: Iterable[Session] = (),
+    summaries: Mapping[str, tuple | None] | None = None,
+) -> Batch:
+    """Encode spans, described sessions, metric series, implied sessions.
+
+    ``implied`` sessions are only created when absent (metadata a sender
+    gave is never overwritten); the live writer passes none, the session
+    rows its trace rows need are created by the triggers.
+
+    ``summaries`` maps trace ids to ready ``traces`` rows (``trace_summary``);
+    a touched trace without one is recomputed from the spans on disk inside
+    the transaction. A span that cannot be encoded (an integer beyond 64
+    bits, text that is not UTF-8) is cleaned; if even that fails it is
+    skipped and counted in ``Batch.bad``.
+    """
+    b = Batch()
+    roots: dict[str, list] = {}
+    span_rows = b.spans
+    for span in spans:
+        try:
+            row = span_row(span)
+            ev = _event_rows(span) if span.events else None
+        except _ENCODE_ERRORS:
+            try:
+                span = _cleaned(span)
+                row = span_row(span)
+                ev = _event_rows(span) if span.events else None
+            except _ENCODE_ERRORS:
+                b.bad += 1
+                continue
+        span_rows.append(row)
+        if ev:
+            b.events.extend(ev)
+        t = roots.get(span.trace_id)
+        if t is None:
+            t = roots[span.trace_id] = [span.trace_id, span.session_id, None]
+        else:
+            t[1] = span.session_id  # the latest report names the trace's session
+        if span.parent_span_id is None and span.name and t[2] is None:
+            t[2] = span.name
+    summaries = summaries or {}
+    for tid, t in roots.items():
+        ready = summaries.get(tid)
+        if ready is not None:
+            b.trace_rows.append(ready)
+        else:
+            b.recompute.append(t)
+    for s in sessions:
+        b.sessions.append(session_row(s))
+    described = {r[0] for r in b.sessions}
+    for s in implied:
+        if s.id not in described:
+            b.implied.append(session_row(s))
+    for m in metrics:
+        b.metrics.append(
+            (m.name, _json_sorted.encode(m.labels).decode(), m.kind, m.last, m.sum, m.count, _i(m.time_ns))
+        )
+    return b
+
+
+def batch_statements(b: Batch) -> list[tuple[str, Any, bool]]:
+    """The SQL of one batch, in order: (sql, parameters, executemany?).
+
+    Sessions first (a trace row's trigger then finds its session described),
+    spans before trace rows (a recompute reads them).
+    """
+    out: list[tuple[str, Any, bool]] = []
+    if b.sessions:
+        out.append((UPSERT_SESSION_META, b.sessions, True))
+    if b.implied:
+        out.append((INSERT_SESSION_IMPLIED, b.implied, True))
+    if b.spans:
+        out.append((UPSERT_SPAN, b.spans, True))
+    if b.events:
+        out.append((UPSERT_EVENT, b.events, True))
+    if b.trace_rows:
+        out.append((UPSERT_TRACE_ROW, b.trace_rows, True))
+    if b.recompute:
+        out.append((UPSERT_TRACE_SUMMARY, (_json.encode(b.recompute).decode(),), False))
+    if b.metrics:
+        out.append((UPSERT_METRIC, b.metrics, True))
+    return out
+
+
+def write_batch(conn: sqlite3.Connection, batch: Batch) -> None:
+    """Run one batch as one transaction on a plain sqlite3 connection.
+
+    The connection must be in autocommit mode (``isolation_level=None``) on a
+    file prepared by ``schema.ensure_schema``.
+    """
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        for sql, params, many in batch_statements(batch):
+            if many:
+                conn.executemany(sql, params)
+            else:
+                conn.execute(sql, params)
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
