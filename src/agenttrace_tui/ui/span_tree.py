@@ -1,40 +1,197 @@
 """The span tree with waterfall bars: a virtual (Line API) Textual widget.
 
-SKELETON: the public API is final; rendering is minimal and gets replaced.
+Why not Textual's Tree or DataTable: Tree re-processes every node on any
+change and a 100k-row DataTable takes seconds to build. This widget keeps no
+widget per row and no message per span: it reads the store, keeps the
+visible rows as flat arrays (``analysis.flatten``), and draws only the rows
+on screen, each cached as a ``Strip`` keyed by what it shows.
+
+Layout of a row (columns stay aligned whatever the names contain):
+``guides ▾ glyph name [HOTSPOT] key attrs ✗ error │ ● duration │ waterfall``.
+Line 0 is a fixed header (trace name, counts, time scale); it never scrolls.
+
+New data never moves the cursor (it stays on the same span id) nor the view
+(the span at the top of the view stays there when rows are inserted above).
 """
 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from collections import OrderedDict
 from typing import Callable
 
+from rich.cells import cell_len
 from rich.segment import Segment
+from rich.style import Style
+from rich.text import Text
+from textual import events
 from textual.binding import Binding
+from textual.cache import LRUCache
 from textual.geometry import Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from ..analysis import (
+    ERROR_STATUSES,
+    FILTER_HELP,
+    HOTSPOT_RULE,
+    FilterError,
+    FilterResult,
+    Rows,
+    SpanFilter,
+    TraceAnalysis,
+    TraceTree,
+    analyze,
+    flatten,
+    fmt_duration,
+    matching_ids,
+    next_index,
+    parse_filter,
+    span_summary,
+    with_ancestors,
+)
 from ..model import Span
 from ..store.memory import Store
+from .kinds import kind_style
 from .text import clean
 
+__all__ = ["SpanTreeView", "FilterResult", "HOTSPOT_RULE", "FILTER_HELP"]
 
-@dataclass(frozen=True)
-class FilterResult:
-    matches: int
-    error: str | None = None
+#: Left-aligned partial blocks, 1/8 .. 7/8 of a cell.
+_EIGHTHS = " ▏▎▍▌▋▊▉"
+_FULL = "█"
+#: How many span names/attrs we even look at per row (a 100 KB name costs this much).
+_TEXT_LIMIT = 400
+#: Running spans re-render at most this often (their duration and bar tick).
+_TICK_NS = 100_000_000
+#: A running trace's critical path is recomputed at most this often.
+_ANALYSIS_EVERY_NS = 1_000_000_000
+#: Per-trace expansion state is remembered for this many traces.
+_MAX_VIEWS = 512
+_DUR_W = 8
+
+
+class _ViewState:
+    """What the user did to one trace: collapsed nodes, with and without a filter."""
+
+    __slots__ = ("collapsed", "filter_collapsed", "filter_text")
+
+    def __init__(self) -> None:
+        self.collapsed: set[str] = set()
+        self.filter_collapsed: set[str] = set()
+        self.filter_text = ""
+
+
+def waterfall_cells(x0: int, x1: int, width: int) -> list[tuple[str, int]]:
+    """Cells of a bar from eighth ``x0`` to eighth ``x1`` on ``width`` cells.
+
+    Returns (char, mode) per cell: mode 0 empty, 1 drawn in the bar colour,
+    2 drawn reversed (the left part of the cell is background: a bar that
+    starts mid-cell, since Unicode has only left-aligned partial blocks).
+    """
+    out: list[tuple[str, int]] = []
+    for c in range(width):
+        a = max(x0, c * 8)
+        b = min(x1, c * 8 + 8)
+        k = b - a
+        if k <= 0:
+            out.append((" ", 0))
+        elif k >= 8:
+            out.append((_FULL, 1))
+        elif a == c * 8:
+            out.append((_EIGHTHS[k], 1))  # bar ends inside this cell
+        elif b == c * 8 + 8:
+            out.append((_EIGHTHS[8 - k], 2))  # bar starts inside this cell
+        else:
+            # Starts and ends inside one cell: keep its width, snap to the nearer side.
+            out.append((_EIGHTHS[k], 1) if a - c * 8 < 4 else (_EIGHTHS[8 - k], 2))
+    return out
+
+
+def bar_eighths(start: int, end: int, t0: int, t1: int, width: int) -> tuple[int, int]:
+    """A span's bar in eighths of a cell on a ``width``-cell axis from t0 to t1.
+
+    At least one eighth wide so zero-length spans stay visible.
+    """
+    total = max(1, t1 - t0)
+    scale = width * 8
+    x0 = int((start - t0) * scale / total)
+    x1 = int(round((end - t0) * scale / total))
+    x0 = min(max(0, x0), scale - 1)
+    x1 = min(max(x0 + 1, x1), scale)
+    return x0, x1
+
+
+def layout(width: int) -> tuple[int, int]:
+    """(left text width, waterfall width) for a widget ``width`` cells wide.
+
+    The waterfall takes ~30 % (12..60 cells) and disappears below 60 cells,
+    so at 80 columns the names keep most of the room.
+    """
+    fixed = 1 + 1 + _DUR_W  # space, critical marker, duration
+    if width < 60:
+        return max(1, width - fixed), 0
+    wf = max(12, min(60, int(width * 0.3)))
+    return max(1, width - fixed - 1 - wf), wf
 
 
 class SpanTreeView(ScrollView, can_focus=True):
     """Span tree + waterfall of one trace, drawn from the store row by row."""
 
+    HOTSPOT_RULE = HOTSPOT_RULE
+    FILTER_HELP = FILTER_HELP
+
+    DEFAULT_CSS = """
+    SpanTreeView {
+        overflow-x: hidden;
+        overflow-y: auto;
+        background: $surface;
+    }
+    SpanTreeView > .span-tree--cursor {
+        background: $block-cursor-blurred-background;
+    }
+    SpanTreeView:focus > .span-tree--cursor {
+        background: $block-cursor-background;
+        text-style: bold;
+    }
+    SpanTreeView > .span-tree--header {
+        background: $panel;
+        color: $foreground;
+        text-style: bold;
+    }
+    SpanTreeView > .span-tree--guide { color: $foreground 35%; }
+    SpanTreeView > .span-tree--muted { color: $text-muted; }
+    SpanTreeView > .span-tree--dim { color: $text-disabled; }
+    SpanTreeView > .span-tree--error { color: $error; }
+    SpanTreeView > .span-tree--running { color: $success; }
+    SpanTreeView > .span-tree--critical { color: $warning; }
+    SpanTreeView > .span-tree--hotspot {
+        background: $warning;
+        color: $background;
+        text-style: bold;
+    }
+    SpanTreeView > .span-tree--match { text-style: underline; }
+    """
+
+    COMPONENT_CLASSES = {
+        "span-tree--cursor",
+        "span-tree--header",
+        "span-tree--guide",
+        "span-tree--muted",
+        "span-tree--dim",
+        "span-tree--error",
+        "span-tree--running",
+        "span-tree--critical",
+        "span-tree--hotspot",
+        "span-tree--match",
+    }
+
     BINDINGS = [
         Binding("j,down", "cursor_down", "Down", show=False, id="tree.cursor_down"),
         Binding("k,up", "cursor_up", "Up", show=False, id="tree.cursor_up"),
-        Binding("enter,l,right", "expand", "Expand", id="tree.expand"),
-        Binding("h,left", "collapse", "Collapse/parent", id="tree.collapse"),
+        Binding("enter,l,right", "expand", "Expand / into child", id="tree.expand"),
+        Binding("h,left", "collapse", "Collapse / to parent", id="tree.collapse"),
         Binding("g,home", "top", "Top", show=False, id="tree.top"),
         Binding("G,end", "bottom", "Bottom", show=False, id="tree.bottom"),
         Binding("pageup", "page_up", "Page up", show=False, id="tree.page_up"),
@@ -48,7 +205,7 @@ class SpanTreeView(ScrollView, can_focus=True):
     ]
 
     class SpanHighlighted(Message):
-        """The cursor landed on another span (coalesced)."""
+        """The cursor landed on another span (a newer one replaces a pending one)."""
 
         def __init__(self, trace_id: str, span_id: str) -> None:
             super().__init__()
@@ -65,103 +222,649 @@ class SpanTreeView(ScrollView, can_focus=True):
             super().__init__()
             self.span = span
 
-    def __init__(self, store: Store, *, name: str | None = None, id: str | None = None, classes: str | None = None) -> None:
+    class NoMoreErrors(Message):
+        """``e`` found no error after the cursor in this trace (the app may try the next trace)."""
+
+        def __init__(self, trace_id: str | None) -> None:
+            super().__init__()
+            self.trace_id = trace_id
+
+    def __init__(
+        self,
+        store: Store,
+        *,
+        name: str | None = None,
+        id: str | None = None,
+        classes: str | None = None,
+    ) -> None:
         super().__init__(name=name, id=id, classes=classes)
         self.store = store
+        #: Injectable clock (tests and snapshots fix the time).
         self.now_ns: Callable[[], int] = time.time_ns
         self._trace_id: str | None = None
-        self._rows: list[tuple[str, int]] = []
-        self._cursor = 0
-        self._version = -1
+        self._tree: TraceTree | None = None
+        self._evicted = False
+        self._analysis = TraceAnalysis()
+        self._analysis_at = 0
+        self._rows = Rows()
+        self._cursor_id: str | None = None
+        self._filter: SpanFilter | None = None
+        self._match_pre: list[int] = []
+        self._match_ids: set[str] = set()
+        self._visible: set[str] | None = None
+        self._views: OrderedDict[str, _ViewState] = OrderedDict()
+        self._lines: LRUCache[tuple, tuple[Span, Strip]] = LRUCache(4096)
+        self._header_cache: tuple[tuple, Strip] | None = None
+        self._tick = 0
 
+    # -- public API ------------------------------------------------------------
     @property
     def trace_id(self) -> str | None:
         return self._trace_id
 
     @property
     def selected_span(self) -> Span | None:
-        if self._trace_id is None or not self._rows:
+        if self._tree is None or self._cursor_id is None:
             return None
-        return self.store.span(self._trace_id, self._rows[self._cursor][0])
+        return self._tree.spans.get(self._cursor_id)
+
+    @property
+    def cursor_row(self) -> int:
+        """Row of the cursor among the visible rows (-1 when there are none)."""
+        if self._cursor_id is None:
+            return -1
+        return self._rows.row_of.get(self._cursor_id, -1)
+
+    @property
+    def row_count(self) -> int:
+        return len(self._rows)
+
+    @property
+    def visible_span_ids(self) -> list[str]:
+        """Ids of the visible rows, top to bottom (tests, the app's follow mode)."""
+        return list(self._rows.ids)
+
+    @property
+    def match_count(self) -> int:
+        return len(self._match_pre)
+
+    @property
+    def filter_text(self) -> str:
+        return self._filter.text if self._filter is not None else ""
+
+    @property
+    def analysis(self) -> TraceAnalysis:
+        """Critical path and hotspots of the shown trace."""
+        return self._analysis
 
     def show_trace(self, trace_id: str | None) -> None:
+        """Show a trace (or nothing); the cursor goes to its first span.
+
+        Expansion state is remembered per trace.
+        """
         self._trace_id = trace_id
-        self._cursor = 0
-        self._version = -1
-        self.refresh_from_store()
+        self._tree = None
+        self._evicted = False
+        self._cursor_id = None
+        self._header_cache = None
+        self._rebuild(anchor=False)
+        self.scroll_y = 0
+        if self._rows.ids:
+            self._set_cursor(0, scroll=True)
+        self.refresh()
 
     def refresh_from_store(self) -> None:
-        trace = self.store.trace(self._trace_id) if self._trace_id else None
-        version = trace.version if trace is not None else -2
-        if version == self._version:
+        """Pick up store changes; cheap when the trace's version did not change."""
+        if self._trace_id is None:
             return
-        self._version = version
-        rows: list[tuple[str, int]] = []
-        if trace is not None:
-            stack = [(sid, 0) for sid in reversed(trace.roots())]
-            while stack:
-                sid, depth = stack.pop()
-                rows.append((sid, depth))
-                kids = sorted(trace.children.get(sid, ()), key=lambda k: trace.spans[k].start_ns)
-                stack.extend((k, depth + 1) for k in reversed(kids))
-        self._rows = rows
-        self._cursor = min(self._cursor, max(0, len(rows) - 1))
-        self.virtual_size = Size(self.size.width, len(rows) + 1)
+        trace = self.store.traces.get(self._trace_id)
+        if trace is None:
+            if not self._evicted:
+                self._evicted = True
+                self._header_cache = None
+                self.refresh()
+            return
+        if self._tree is not None and trace.version == self._tree.version:
+            if trace.totals.running:
+                now = self.now_ns()
+                tick = now // _TICK_NS
+                if tick != self._tick:
+                    self._tick = tick
+                    if now - self._analysis_at >= _ANALYSIS_EVERY_NS:
+                        self._analyze(now)
+                    self.refresh()
+            return
+        self._rebuild(anchor=True)
         self.refresh()
 
     def set_filter(self, query: str) -> FilterResult:
-        return FilterResult(0, None)
+        """Filter the tree (``FILTER_HELP``): hide non-matching spans, keep their ancestors.
+
+        ``""`` clears. A bad query leaves the current filter in place and
+        returns the error message.
+        """
+        query = query.strip()
+        if not query:
+            self._filter = None
+        else:
+            try:
+                flt = parse_filter(query)
+            except FilterError as e:
+                return FilterResult(len(self._match_pre), str(e))
+            flt.session_label = self._session_label
+            self._filter = flt
+        if self._trace_id is not None:
+            view = self._view(self._trace_id)
+            if view.filter_text != query:
+                view.filter_text = query
+                view.filter_collapsed.clear()
+        self._compute_matches()
+        self._reflatten(anchor=False)
+        if self._filter is not None and self._cursor_id not in self._match_ids and self._match_pre:
+            self._select_pre(self._match_pre[0])
+        elif self._rows.ids and self.cursor_row < 0:
+            self._set_cursor(0, scroll=True)
+        self._ensure_cursor_visible()
+        self.refresh()
+        return FilterResult(len(self._match_pre) if self._filter is not None else 0, None)
 
     def next_match(self, forward: bool = True) -> bool:
-        return False
+        """Move to the next (previous) span matching the filter, wrapping around."""
+        if self._tree is None or not self._match_pre:
+            return False
+        cur = self._tree.index.get(self._cursor_id, -1) if self._cursor_id else -1
+        nxt = next_index(self._match_pre, cur, forward, wrap=True)
+        if nxt is None:
+            return False
+        self._select_pre(nxt)
+        return True
 
     def next_error(self) -> bool:
-        return False
+        """Move to the next error span after the cursor (revealing it); False if none."""
+        tree = self._tree
+        if tree is None:
+            return False
+        errors = tree.errors
+        if self._visible is not None:
+            errors = [i for i in errors if tree.order[i] in self._match_ids]
+        cur = tree.index.get(self._cursor_id, -1) if self._cursor_id else -1
+        nxt = next_index(errors, cur, True, wrap=False)
+        if nxt is None:
+            return False
+        self._select_pre(nxt)
+        return True
 
     def select_span(self, span_id: str) -> None:
-        for i, (sid, _) in enumerate(self._rows):
-            if sid == span_id:
-                self._move(i)
+        """Put the cursor on a span, expanding its ancestors; no-op if hidden by the filter."""
+        tree = self._tree
+        if tree is None or span_id not in tree.index:
+            self.refresh_from_store()
+            tree = self._tree
+            if tree is None or span_id not in tree.index:
                 return
-
-    def _move(self, index: int) -> None:
-        if not self._rows:
+        if self._visible is not None and span_id not in self._visible:
             return
-        self._cursor = max(0, min(len(self._rows) - 1, index))
-        self.refresh()
-        if self._trace_id is not None:
-            self.post_message(self.SpanHighlighted(self._trace_id, self._rows[self._cursor][0]))
+        self._select_pre(tree.index[span_id])
 
+    # -- state -----------------------------------------------------------------
+    def _session_label(self, session_id: str) -> str:
+        entry = self.store.sessions.get(session_id)
+        return entry.session.label if entry is not None else session_id
+
+    def _view(self, trace_id: str) -> _ViewState:
+        view = self._views.get(trace_id)
+        if view is None:
+            view = self._views[trace_id] = _ViewState()
+            if len(self._views) > _MAX_VIEWS:
+                self._views.popitem(last=False)
+        else:
+            self._views.move_to_end(trace_id)
+        return view
+
+    def _collapsed(self) -> set[str]:
+        if self._trace_id is None:
+            return set()
+        view = self._view(self._trace_id)
+        return view.filter_collapsed if self._filter is not None else view.collapsed
+
+    def _analyze(self, now: int) -> None:
+        self._analysis = analyze(self._tree, now) if self._tree is not None else TraceAnalysis()
+        self._analysis_at = now
+
+    def _compute_matches(self) -> None:
+        tree = self._tree
+        if tree is None or self._filter is None:
+            self._match_pre = []
+            self._match_ids = set()
+            self._visible = None
+            return
+        now = self.now_ns()
+        self._match_pre = matching_ids(tree, self._filter, now)
+        self._match_ids = {tree.order[i] for i in self._match_pre}
+        self._visible = with_ancestors(tree, self._match_pre)
+
+    def _rebuild(self, anchor: bool) -> None:
+        """Re-read the trace from the store (its version changed)."""
+        trace = self.store.traces.get(self._trace_id) if self._trace_id is not None else None
+        self._header_cache = None
+        if trace is None:
+            self._evicted = self._trace_id is not None
+            self._tree = None
+            self._analysis = TraceAnalysis()
+            self._compute_matches()
+            self._apply_rows(Rows(), anchor=False)
+            return
+        self._evicted = False
+        self._tree = TraceTree.from_trace(trace)
+        self._analyze(self.now_ns())
+        self._compute_matches()
+        self._reflatten(anchor=anchor)
+
+    def _reflatten(self, anchor: bool) -> None:
+        if self._tree is None:
+            self._apply_rows(Rows(), anchor=False)
+            return
+        self._apply_rows(flatten(self._tree, self._collapsed(), self._visible), anchor=anchor)
+
+    def _apply_rows(self, rows: Rows, anchor: bool) -> None:
+        """Swap in new rows keeping the cursor span and (with ``anchor``) the top row in place."""
+        old = self._rows
+        top = int(self.scroll_y)
+        top_id = old.ids[top] if anchor and 0 <= top < len(old.ids) else None
+        old_cursor_row = old.row_of.get(self._cursor_id, -1) if self._cursor_id else -1
+        self._rows = rows
+        self.virtual_size = Size(self.size.width, len(rows) + 1)
+        if top_id is not None and top_id in rows.row_of:
+            new_top = rows.row_of[top_id]
+            if new_top != top:
+                self.scroll_y = new_top
+        if self._cursor_id is not None and self._cursor_id not in rows.row_of:
+            # The cursor's span is hidden now: go to its nearest visible ancestor.
+            target = -1
+            if self._tree is not None:
+                for anc in self._tree.ancestors(self._cursor_id):
+                    if anc in rows.row_of:
+                        target = rows.row_of[anc]
+                        break
+            if target < 0 and rows.ids:
+                target = min(max(0, old_cursor_row), len(rows.ids) - 1)
+            if target >= 0:
+                self._set_cursor(target, scroll=False)
+            else:
+                self._cursor_id = None
+        elif self._cursor_id is None and rows.ids:
+            self._set_cursor(0, scroll=False)
+
+    def _set_cursor(self, row: int, scroll: bool = True) -> None:
+        rows = self._rows
+        if not rows.ids:
+            return
+        row = max(0, min(len(rows.ids) - 1, row))
+        old_row = self.cursor_row
+        sid = rows.ids[row]
+        changed = sid != self._cursor_id
+        self._cursor_id = sid
+        if scroll:
+            self._ensure_cursor_visible()
+        if old_row >= 0:
+            self.refresh_line(old_row + 1)
+        self.refresh_line(row + 1)
+        if changed and self._trace_id is not None:
+            self.post_message(self.SpanHighlighted(self._trace_id, sid))
+
+    def _page(self) -> int:
+        return max(1, self.size.height - 1)
+
+    def _ensure_cursor_visible(self) -> None:
+        row = self.cursor_row
+        if row < 0:
+            return
+        top = int(self.scroll_y)
+        page = self._page()
+        if row < top:
+            self.scroll_y = row
+        elif row >= top + page:
+            self.scroll_y = row - page + 1
+
+    def _select_pre(self, i: int) -> None:
+        """Cursor to preorder index ``i``, expanding collapsed ancestors first."""
+        tree = self._tree
+        if tree is None:
+            return
+        sid = tree.order[i]
+        collapsed = self._collapsed()
+        hidden = [a for a in tree.ancestors(sid) if a in collapsed]
+        if hidden:
+            collapsed.difference_update(hidden)
+            self._reflatten(anchor=True)
+            self.refresh()
+        row = self._rows.row_of.get(sid)
+        if row is not None:
+            self._set_cursor(row, scroll=True)
+
+    # -- actions ---------------------------------------------------------------
     def action_cursor_down(self) -> None:
-        self._move(self._cursor + 1)
+        self._set_cursor(self.cursor_row + 1)
 
     def action_cursor_up(self) -> None:
-        self._move(self._cursor - 1)
+        self._set_cursor(max(0, self.cursor_row - 1))
 
     def action_top(self) -> None:
-        self._move(0)
+        self._set_cursor(0)
 
     def action_bottom(self) -> None:
-        self._move(len(self._rows) - 1)
+        self._set_cursor(len(self._rows) - 1)
+
+    def action_page_down(self) -> None:
+        page = self._page()
+        row = self.cursor_row
+        self.scroll_y = int(self.scroll_y) + page
+        self._set_cursor(row + page)
+
+    def action_page_up(self) -> None:
+        page = self._page()
+        row = self.cursor_row
+        self.scroll_y = max(0, int(self.scroll_y) - page)
+        self._set_cursor(max(0, row - page))
+
+    def _toggle(self, row: int, expand: bool | None = None) -> None:
+        rows = self._rows
+        if not (0 <= row < len(rows)) or rows.disclosure[row] == 0:
+            return
+        sid = rows.ids[row]
+        collapsed = self._collapsed()
+        is_collapsed = rows.disclosure[row] == 2
+        if expand is None:
+            expand = is_collapsed
+        if expand == is_collapsed:
+            if expand:
+                collapsed.discard(sid)
+            else:
+                collapsed.add(sid)
+            self._reflatten(anchor=True)
+            self.refresh()
+
+    def action_expand(self) -> None:
+        row = self.cursor_row
+        if row < 0:
+            return
+        disc = self._rows.disclosure[row]
+        if disc == 2:
+            self._toggle(row, expand=True)
+        elif disc == 1:
+            self._set_cursor(row + 1)
+
+    def action_collapse(self) -> None:
+        row = self.cursor_row
+        if row < 0:
+            return
+        if self._rows.disclosure[row] == 1:
+            self._toggle(row, expand=False)
+        else:
+            parent = self._rows.parent_row[row]
+            if parent >= 0:
+                self._set_cursor(parent)
+
+    def action_collapse_all(self) -> None:
+        if self._tree is None:
+            return
+        collapsed = self._collapsed()
+        collapsed.clear()
+        collapsed.update(self._tree.parents_with_children())
+        self._reflatten(anchor=False)
+        self._ensure_cursor_visible()
+        self.refresh()
+
+    def action_expand_all(self) -> None:
+        self._collapsed().clear()
+        self._reflatten(anchor=True)
+        self._ensure_cursor_visible()
+        self.refresh()
+
+    def action_next_match(self) -> None:
+        self.next_match(True)
+
+    def action_previous_match(self) -> None:
+        self.next_match(False)
+
+    def action_next_error(self) -> None:
+        if not self.next_error():
+            self.post_message(self.NoMoreErrors(self._trace_id))
 
     def action_copy(self) -> None:
         span = self.selected_span
         if span is not None:
             self.post_message(self.CopyRequested(span))
 
+    # -- events ----------------------------------------------------------------
+    def on_click(self, event: events.Click) -> None:
+        offset = event.get_content_offset(self)
+        if offset is None or offset.y < 1:
+            return
+        row = int(self.scroll_y) + offset.y - 1
+        if not (0 <= row < len(self._rows)):
+            return
+        depth = self._rows.depth[row]
+        disclosure_x = min(depth, 64) * 2
+        if offset.x == disclosure_x and self._rows.disclosure[row]:
+            self._set_cursor(row, scroll=False)
+            self._toggle(row)
+        else:
+            self._set_cursor(row, scroll=False)
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.virtual_size = Size(self.size.width, len(self._rows) + 1)
+        self._header_cache = None
+
+    def on_focus(self) -> None:
+        self.refresh()
+
+    def on_blur(self) -> None:
+        self.refresh()
+
+    def notify_style_update(self) -> None:
+        # Theme switch: every cached line carries old colours.
+        super().notify_style_update()
+        self._lines.clear()
+        self._header_cache = None
+
+    # -- rendering -------------------------------------------------------------
+    def _axis(self, now: int) -> tuple[int, int]:
+        trace = self.store.traces.get(self._trace_id) if self._trace_id else None
+        if trace is None:
+            return self._analysis.start_ns, max(self._analysis.end_ns, self._analysis.start_ns + 1)
+        t0 = trace.start_ns
+        t1 = trace.end_ns
+        if trace.totals.running:
+            t1 = max(t1, now)
+        return t0, max(t1, t0 + 1)
+
+    def _now_tick(self) -> int:
+        # Running spans draw at 100 ms resolution so their cache keys change only that often.
+        return (self.now_ns() // _TICK_NS) * _TICK_NS
+
     def render_line(self, y: int) -> Strip:
         width = self.size.width
+        now = self._now_tick()
         if y == 0:
-            return Strip([Segment("trace".ljust(width))])
-        i = int(self.scroll_offset.y) + y - 1
-        if i >= len(self._rows) or self._trace_id is None:
-            return Strip.blank(width)
-        sid, depth = self._rows[i]
-        span = self.store.span(self._trace_id, sid)
-        text = "  " * depth + clean(span.name if span else sid, 512)
-        style = None
-        if i == self._cursor:
-            from rich.style import Style
+            return self._render_header(width, now)
+        row = int(self.scroll_y) + y - 1
+        if self._tree is None or not (0 <= row < len(self._rows)):
+            return Strip.blank(width, self.rich_style)
+        return self._render_row(row, width, now)
 
-            style = Style(reverse=True)
-        return Strip([Segment(text, style)]).crop_extend(0, width, None)
+    def _render_row(self, row: int, width: int, now: int) -> Strip:
+        rows = self._rows
+        sid = rows.ids[row]
+        tree = self._tree
+        span = tree.spans.get(sid) if tree is not None else None
+        if span is None:
+            return Strip.blank(width, self.rich_style)
+        running = span.end_ns is None
+        selected = sid == self._cursor_id
+        focused = self.has_focus
+        dimmed = self._visible is not None and sid not in self._match_ids
+        critical = sid in self._analysis.critical
+        hot = sid in self._analysis.hotspots
+        guides = rows.guides(row)
+        t0, t1 = self._axis(now)
+        key = (
+            sid,
+            width,
+            guides,
+            rows.disclosure[row],
+            selected and (2 if focused else 1),
+            dimmed,
+            critical,
+            hot,
+            t0,
+            t1,
+            now if running else 0,
+        )
+        cached = self._lines.get(key)
+        if cached is not None and cached[0] is span:
+            return cached[1]
+        strip = self._build_row(span, width, guides, rows.disclosure[row], selected, dimmed, critical, hot, t0, t1, now)
+        self._lines[key] = (span, strip)
+        return strip
+
+    def _build_row(
+        self,
+        span: Span,
+        width: int,
+        guides: str,
+        disclosure: int,
+        selected: bool,
+        dimmed: bool,
+        critical: bool,
+        hot: bool,
+        t0: int,
+        t1: int,
+        now: int,
+    ) -> Strip:
+        cstyle = self.get_component_rich_style
+        base = self.rich_style
+        if selected:
+            cur = cstyle("span-tree--cursor")
+            base = base + Style(bgcolor=cur.bgcolor, bold=cur.bold)
+        row_bg = base.bgcolor
+        left_w, wf_w = layout(width)
+        error = span.status in ERROR_STATUSES
+        ks = kind_style(span.kind)
+        dim_style = cstyle("span-tree--dim", partial=True)
+        muted = dim_style if dimmed else cstyle("span-tree--muted", partial=True)
+        err_style = cstyle("span-tree--error", partial=True)
+
+        text = Text(style=base, no_wrap=True, end="")
+        text.append(guides, cstyle("span-tree--guide", partial=True))
+        text.append("▾" if disclosure == 1 else "▸" if disclosure == 2 else " ", muted)
+        text.append(ks.glyph, dim_style if dimmed else Style(color=ks.color))
+        text.append(" ")
+        name_style = dim_style if dimmed else err_style if error else Style()
+        if not dimmed and self._visible is not None:
+            name_style = name_style + cstyle("span-tree--match", partial=True)
+        text.append(clean(span.name, _TEXT_LIMIT) or "(unnamed)", name_style)
+        if hot:
+            text.append(" ")
+            text.append(" HOTSPOT ", cstyle("span-tree--hotspot", partial=True))
+        for label, value in span_summary(span, limit=_TEXT_LIMIT // 4):
+            text.append("  ")
+            if label:
+                text.append(label + " ", muted)
+            text.append(clean(value, _TEXT_LIMIT // 4), dim_style if dimmed else Style())
+        if error:
+            msg = span.status_message or span.status.value
+            text.append("  ✗ ", err_style)
+            text.append(clean(msg, _TEXT_LIMIT), err_style)
+        text.truncate(left_w, overflow="ellipsis", pad=True)
+
+        dur = fmt_duration((span.end_ns if span.end_ns is not None else max(now, span.start_ns)) - span.start_ns)
+        if span.end_ns is None:
+            dur += "…"
+            dur_style = cstyle("span-tree--running", partial=True)
+        else:
+            dur_style = err_style if error else muted
+        segments = list(text.render(self.app.console))
+        segments.append(Segment(" ", base))
+        segments.append(Segment("●" if critical else " ", base + cstyle("span-tree--critical", partial=True)))
+        segments.append(Segment(dur.rjust(_DUR_W)[-_DUR_W:], base + dur_style))
+        if wf_w:
+            segments.append(Segment(" ", base))
+            end = span.end_ns if span.end_ns is not None else max(now, span.start_ns)
+            x0, x1 = bar_eighths(span.start_ns, end, t0, t1, wf_w)
+            if error:
+                color = err_style.color
+            elif dimmed:
+                color = dim_style.color
+            else:
+                color = Style(color=ks.color).color
+            on = base + Style(color=color)
+            rev = Style(color=row_bg, bgcolor=color) if row_bg is not None else Style(color=color, reverse=True)
+            rev = base + rev
+            run_chars: list[str] = []
+            run_mode = -1
+            for ch, mode in waterfall_cells(x0, x1, wf_w):
+                if mode != run_mode and run_chars:
+                    segments.append(Segment("".join(run_chars), base if run_mode == 0 else on if run_mode == 1 else rev))
+                    run_chars = []
+                run_mode = mode
+                run_chars.append(ch)
+            if run_chars:
+                segments.append(Segment("".join(run_chars), base if run_mode == 0 else on if run_mode == 1 else rev))
+        return Strip(segments).adjust_cell_length(width, base)
+
+    def _render_header(self, width: int, now: int) -> Strip:
+        tree = self._tree
+        t0, t1 = self._axis(now)
+        key = (width, tree.version if tree is not None else -1, self._evicted, t0, t1, self._filter is not None and len(self._match_pre), self._trace_id)
+        if self._header_cache is not None and self._header_cache[0] == key:
+            return self._header_cache[1]
+        style = self.get_component_rich_style("span-tree--header")
+        muted = self.get_component_rich_style("span-tree--muted", partial=True)
+        left_w, wf_w = layout(width)
+        text = Text(style=style, no_wrap=True, end="")
+        if self._trace_id is None:
+            text.append("no trace selected", muted)
+        elif self._evicted:
+            text.append("trace ", muted)
+            text.append(clean(self._trace_id, 64))
+            text.append(" is no longer in memory (evicted)", muted)
+        elif tree is not None:
+            trace = self.store.traces.get(self._trace_id)
+            name = trace.name if trace is not None else self._trace_id
+            text.append(clean(name, _TEXT_LIMIT))
+            text.append(f"  {len(tree)} spans", muted)
+            if tree.errors:
+                text.append(f"  {len(tree.errors)} error{'s' if len(tree.errors) != 1 else ''}", self.get_component_rich_style("span-tree--error", partial=True))
+            if self._filter is not None:
+                text.append(f"  filter: {len(self._match_pre)} match{'es' if len(self._match_pre) != 1 else ''}", muted)
+        text.truncate(left_w, overflow="ellipsis", pad=True)
+        segments = list(text.render(self.app.console))
+        total = fmt_duration(t1 - t0) if tree is not None else ""
+        segments.append(Segment(" " + " " + total.rjust(_DUR_W)[-_DUR_W:], style))
+        if wf_w:
+            segments.append(Segment(" " + self._scale(wf_w, t1 - t0), style + muted))
+        strip = Strip(segments).adjust_cell_length(width, style)
+        self._header_cache = (key, strip)
+        return strip
+
+    @staticmethod
+    def _scale(width: int, total_ns: int) -> str:
+        """Time-scale labels across the waterfall: 0 at the left, total at the right."""
+        cells = [" "] * width
+        labels = [(0, "0")]
+        if width >= 24:
+            labels.append((width // 2, fmt_duration(total_ns / 2)))
+        labels.append((width, fmt_duration(total_ns)))
+        for pos, label in labels:
+            if pos == 0:
+                start = 0
+            elif pos >= width:
+                start = width - len(label)
+            else:
+                start = pos - len(label) // 2
+            start = max(0, min(width - len(label), start))
+            for k, ch in enumerate(label[:width]):
+                cells[start + k] = ch
+        scale = "".join(cells)
+        return scale if cell_len(scale) == width else scale[:width]

@@ -1,0 +1,347 @@
+"""Pure trace analysis: tree shape, flattening, critical path, HOTSPOT rule, filter language, formatting."""
+
+from __future__ import annotations
+
+import pytest
+
+from agenttrace_tui.analysis import (
+    HOTSPOT_RULE,
+    FilterError,
+    TraceTree,
+    analyze,
+    flatten,
+    fmt_cost,
+    fmt_duration,
+    fmt_tokens,
+    matching_ids,
+    next_index,
+    parse_duration,
+    parse_filter,
+    span_summary,
+    with_ancestors,
+)
+from agenttrace_tui.model import (
+    AgentInfo,
+    Cost,
+    FileInfo,
+    LlmInfo,
+    RagInfo,
+    Span,
+    SpanKind,
+    Status,
+    TokenUsage,
+    ToolInfo,
+)
+from agenttrace_tui.store.memory import Store
+
+S = 1_000_000_000
+BASE = 1_700_000_000 * S  # the store treats start 0 as "unknown"
+
+
+def sp(sid: str, parent: str | None, start: float, end: float | None, **kw) -> Span:
+    kw.setdefault("name", sid)
+    return Span(
+        span_id=sid,
+        trace_id=kw.pop("trace_id", "t"),
+        session_id=kw.pop("session_id", "s"),
+        parent_span_id=parent,
+        start_ns=BASE + int(start * S),
+        end_ns=None if end is None else BASE + int(end * S),
+        **kw,
+    )
+
+
+def tree_of(*spans: Span) -> TraceTree:
+    st = Store()
+    st.apply(spans)
+    return TraceTree.from_trace(st.trace(spans[0].trace_id))
+
+
+# -- formatting -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "ns,text",
+    [
+        (0, "0ns"),
+        (850, "850ns"),
+        (12_345, "12µs"),
+        (3_400_000, "3.4ms"),
+        (250_000_000, "250ms"),
+        (1_234_000_000, "1.23s"),
+        (30 * S, "30.0s"),
+        (125 * S, "2m05s"),
+        (3725 * S, "1h02m"),
+        (90_000 * S, "1d01h"),
+        (-5, "0ns"),
+    ],
+)
+def test_fmt_duration(ns: int, text: str) -> None:
+    assert fmt_duration(ns) == text
+
+
+def test_fmt_tokens_and_cost() -> None:
+    assert [fmt_tokens(n) for n in (950, 1234, 12_345, 3_400_000, 45_000_000)] == ["950", "1.2k", "12k", "3.4M", "45M"]
+    assert [fmt_cost(v) for v in (0.0, 0.00123, 0.5, 1234.5, None, float("nan"))] == ["$0", "$0.0012", "$0.50", "$1,234", "$?", "$?"]
+
+
+def test_parse_duration_units_and_errors() -> None:
+    assert parse_duration("2s") == 2 * S
+    assert parse_duration("100ms") == 100_000_000
+    assert parse_duration("1.5m") == 90 * S
+    assert parse_duration("250us") == parse_duration("250µs") == 250_000
+    assert parse_duration("3") == 3 * S
+    with pytest.raises(ValueError, match="unknown duration unit"):
+        parse_duration("3 fortnights")
+    with pytest.raises(ValueError, match="not a duration"):
+        parse_duration("soon")
+
+
+# -- structure and flattening --------------------------------------------------------
+
+
+def test_children_are_ordered_by_start_time_not_arrival() -> None:
+    tree = tree_of(sp("root", None, 0, 10), sp("late", "root", 5, 6), sp("early", "root", 1, 2), sp("mid", "root", 3, 4))
+    assert tree.order == ["root", "early", "mid", "late"]
+    assert tree.depth == [0, 1, 1, 1]
+    assert tree.end[0] == 4
+
+
+def test_orphans_are_top_level_and_cycles_do_not_hang() -> None:
+    st = Store()
+    st.apply([sp("root", None, 0, 10), sp("orphan", "missing", 2, 3), sp("a", "b", 4, 5), sp("b", "a", 4, 5), sp("self", "self", 6, 7)])
+    tree = TraceTree.from_trace(st.trace("t"))
+    assert sorted(tree.order) == ["a", "b", "orphan", "root", "self"]  # every span exactly once
+    assert tree.depth[tree.index["orphan"]] == 0
+    assert tree.depth[tree.index["root"]] == 0
+    assert tree.depth[tree.index["self"]] == 0
+
+
+def test_flatten_hides_collapsed_subtrees_and_draws_guides() -> None:
+    tree = tree_of(
+        sp("root", None, 0, 10),
+        sp("a", "root", 1, 5),
+        sp("a1", "a", 1, 2),
+        sp("a2", "a", 2, 3),
+        sp("b", "root", 6, 9),
+        sp("b1", "b", 6, 7),
+    )
+    rows = flatten(tree)
+    assert rows.ids == ["root", "a", "a1", "a2", "b", "b1"]
+    assert [rows.guides(r) for r in range(len(rows))] == ["", "├─", "│ ├─", "│ └─", "└─", "  └─"]
+    assert rows.disclosure == [1, 1, 0, 0, 1, 0]
+
+    rows = flatten(tree, collapsed={"a"})
+    assert rows.ids == ["root", "a", "b", "b1"]
+    assert rows.disclosure[rows.row_of["a"]] == 2
+    assert rows.parent_row[rows.row_of["b1"]] == rows.row_of["b"]
+
+    rows = flatten(tree, collapsed={"root"})
+    assert rows.ids == ["root"] and rows.disclosure == [2]
+
+
+def test_flatten_with_a_filter_keeps_ancestors_and_guides_follow_visible_rows() -> None:
+    tree = tree_of(sp("root", None, 0, 10), sp("a", "root", 1, 5), sp("a1", "a", 1, 2), sp("b", "root", 6, 9))
+    visible = with_ancestors(tree, [tree.index["a1"]])
+    assert visible == {"root", "a", "a1"}
+    rows = flatten(tree, visible=visible)
+    assert rows.ids == ["root", "a", "a1"]
+    assert rows.guides(1) == "└─"  # b is hidden, so a is the last visible child
+    assert rows.disclosure == [1, 1, 0]
+
+
+def test_deep_chain_has_no_recursion_limit_and_elides_guides() -> None:
+    n = 5000
+    spans = [sp("s0", None, 0, n)] + [sp(f"s{i}", f"s{i-1}", i * 0.001, n - i * 0.001) for i in range(1, n)]
+    tree = tree_of(*spans)
+    rows = flatten(tree)
+    assert len(rows) == n
+    guides = rows.guides(n - 1)
+    assert guides.startswith("⋯") and len(guides) <= 2 * 65
+    result = analyze(tree, BASE)
+    assert len(result.critical) == n
+
+
+# -- critical path and hotspots ----------------------------------------------------------
+
+
+def test_critical_path_follows_the_last_finishing_parallel_child() -> None:
+    # root waits for B (the longer of two parallel children), then C.
+    tree = tree_of(
+        sp("root", None, 0, 100),
+        sp("A", "root", 0, 60),
+        sp("B", "root", 0, 90),
+        sp("B1", "B", 0, 30),
+        sp("B2", "B", 30, 88),
+        sp("C", "root", 90, 100),
+    )
+    result = analyze(tree, BASE)
+    assert set(result.critical) == {"root", "B", "B1", "B2", "C"}
+    assert result.critical["B"] == 90 * S
+    assert result.critical["B2"] == 58 * S
+    assert result.self_ns["B"] == 2 * S  # 88..90 waiting in B itself
+    assert result.duration_ns == 100 * S
+
+
+def test_critical_path_clips_a_child_that_overlaps_the_next_one() -> None:
+    # X ends after Y starts: Y is critical, X only up to Y's start.
+    tree = tree_of(sp("root", None, 0, 10), sp("X", "root", 0, 6), sp("Y", "root", 4, 10))
+    result = analyze(tree, BASE)
+    assert result.critical["Y"] == 6 * S
+    assert result.critical["X"] == 4 * S
+
+
+def test_hotspot_is_the_deepest_big_critical_span_like_seed_002() -> None:
+    tree = tree_of(
+        sp("query", None, 0, 125),
+        sp("decompose", "query", 0, 5),
+        sp("dag", "query", 5, 124.5),
+        sp("task1", "dag", 5, 124),
+        sp("rag", "task1", 5, 35),
+        sp("embed", "rag", 5, 6.5),
+        sp("search", "rag", 6.5, 34),
+        sp("react", "task1", 35, 124),
+        *[sp(f"iter{i}", "react", 35 + i * 8.9, 35 + (i + 1) * 8.9) for i in range(10)],
+        sp("task2", "dag", 5, 50),
+        sp("synth", "query", 124.5, 125),
+    )
+    result = analyze(tree, BASE)
+    # search (27.5 s = 22 %) is the deepest >= 20 % span under rag; react (71 %) is
+    # spread over ten 7 % iterations, so react itself is the hotspot.
+    assert result.hotspots == {"search", "react"}
+    assert "task2" not in result.critical  # parallel, finished earlier
+    assert "rag" in result.critical and "rag" not in result.hotspots  # merely a parent of a hotspot
+
+
+def test_parent_with_large_own_time_is_a_hotspot_and_root_only_for_its_own_time() -> None:
+    tree = tree_of(sp("root", None, 0, 100), sp("p", "root", 0, 100), sp("k", "p", 0, 30))
+    result = analyze(tree, BASE)
+    assert result.self_ns["p"] == 70 * S
+    assert result.hotspots == {"p", "k"}  # p waits 70 s itself after k; root has no own time
+
+    tree = tree_of(sp("root", None, 0, 100), sp("k", "root", 0, 30))
+    assert analyze(tree, BASE).hotspots == {"root", "k"}  # root's own 70 s is a hotspot too
+
+
+def test_single_span_trace_has_no_hotspot_and_running_spans_use_now() -> None:
+    assert analyze(tree_of(sp("only", None, 0, 10)), BASE).hotspots == frozenset()
+    tree = tree_of(sp("root", None, 0, None, status=Status.RUNNING), sp("k", "root", 1, None, status=Status.RUNNING))
+    result = analyze(tree, BASE + 11 * S)
+    assert result.duration_ns == 11 * S
+    assert result.critical["k"] == 10 * S
+    assert result.hotspots == {"k"}
+    assert "HOTSPOT" in HOTSPOT_RULE and "20 %" in HOTSPOT_RULE
+
+
+# -- filter language ------------------------------------------------------------------
+
+
+@pytest.fixture
+def ftree() -> TraceTree:
+    return tree_of(
+        sp("root", None, 0, 10, kind=SpanKind.AGENT, agent=AgentInfo(name="Coder")),
+        sp(
+            "llm1",
+            "root",
+            0,
+            3,
+            kind=SpanKind.LLM_CALL,
+            llm=LlmInfo(provider="openai", model="gpt-4o-mini"),
+            usage=TokenUsage(input=1500, output=300),
+            cost=Cost(total=0.02),
+        ),
+        sp("llm2", "root", 3, 3.05, kind=SpanKind.LLM_CALL, llm=LlmInfo(provider="anthropic", model="claude-sonnet"), usage=TokenUsage(input=10, output=5)),
+        sp("grep", "root", 4, 4.5, kind=SpanKind.TOOL_EXECUTION, tool=ToolInfo(name="grep", target="/src/main.rs"), status=Status.ERROR, status_message="exit 2"),
+        sp("read", "root", 5, 6, kind=SpanKind.FILE_READ, file=FileInfo(path="/etc/hosts"), attributes={"note": "Vector Search tuned"}),
+        sp("slow", "root", 6, 10, name="vector search", kind=SpanKind.RETRIEVAL, rag=RagInfo(query="binary search"), status=Status.TIMEOUT),
+    )
+
+
+def ids(tree: TraceTree, query: str) -> list[str]:
+    return [tree.order[i] for i in matching_ids(tree, parse_filter(query), BASE)]
+
+
+def test_filter_fields(ftree: TraceTree) -> None:
+    assert ids(ftree, "status:error") == ["grep", "slow"]  # error includes timeout
+    assert ids(ftree, "status:timeout") == ["slow"]
+    assert ids(ftree, "kind:llm") == ["llm1", "llm2"]  # alias of llm_call
+    assert ids(ftree, "kind:tool") == ids(ftree, "kind:tool_execution") == ["grep"]
+    assert ids(ftree, "kind:file") == ["read"]
+    assert ids(ftree, "model:gpt-4o") == ["llm1"]
+    assert ids(ftree, "provider:ANTHROPIC") == ["llm2"]
+    assert ids(ftree, "tool:grep") == ["grep"]
+    assert ids(ftree, 'name:"vector search"') == ["slow"]
+    assert ids(ftree, "agent:coder") == ["root"]
+    assert ids(ftree, "path:/src") == ["grep"]
+    assert ids(ftree, "session:s") == ftree.order
+    assert ids(ftree, "dur>2s") == ["root", "llm1", "slow"]
+    assert ids(ftree, "dur<100ms") == ["llm2"]
+    assert ids(ftree, "dur>=4s") == ["root", "slow"]
+    assert ids(ftree, "cost>0.01") == ["llm1"]
+    assert ids(ftree, "tokens>1k") == ["llm1"]
+    assert ids(ftree, "tokens<=15") == ["llm2"]
+
+
+def test_filter_free_text_and_combinations(ftree: TraceTree) -> None:
+    assert ids(ftree, "SEARCH") == ["read", "slow"]  # name, attribute value, rag query
+    assert ids(ftree, "hosts") == ["read"]  # typed part value
+    assert ids(ftree, "2 exit") == ["grep"]  # two terms, AND, in any order
+    assert ids(ftree, '"2 exit"') == []  # quoted: one phrase
+    assert ids(ftree, '"exit 2"') == ["grep"]  # the status message is searched
+    assert ids(ftree, "kind:llm dur>1s") == ["llm1"]
+    assert ids(ftree, "kind:llm -model:gpt") == ["llm2"]
+    assert ids(ftree, "search -status:error") == ["read"]
+    assert ids(ftree, '"kind:llm"') == []  # quoted: literal text, not a field
+    assert parse_filter("   ").empty
+
+
+@pytest.mark.parametrize(
+    "query,message",
+    [
+        ("colour:red", "unknown field 'colour'"),
+        ("status:weird", "unknown status 'weird'"),
+        ("kind:banana", "unknown kind 'banana'"),
+        ("dur>2wk", "unknown duration unit"),
+        ("dur:2s", "compare with > or <"),
+        ("cost>lots", "not an amount"),
+        ("tokens>many", "not a number"),
+        ("model>3", "use model:value"),
+        ("model:", "needs a value"),
+        ('name:"open', "unbalanced"),
+    ],
+)
+def test_filter_errors_say_why(query: str, message: str) -> None:
+    with pytest.raises(FilterError, match=message):
+        parse_filter(query)
+
+
+def test_next_index_wraps_or_stops() -> None:
+    assert next_index([2, 5, 9], 5) == 9
+    assert next_index([2, 5, 9], 9) == 2
+    assert next_index([2, 5, 9], 9, wrap=False) is None
+    assert next_index([2, 5, 9], 2, forward=False) == 9
+    assert next_index([2, 5, 9], 6, forward=False) == 5
+    assert next_index([], 0) is None
+
+
+def test_span_summary_per_kind() -> None:
+    llm = sp(
+        "l",
+        None,
+        0,
+        1,
+        kind=SpanKind.LLM_CALL,
+        llm=LlmInfo(model="gpt-4o", stop_reason="tool_call", cached=True),
+        usage=TokenUsage(input=2048, output=150, cache_read=1024),
+    )
+    assert span_summary(llm) == [("", "gpt-4o"), ("tok", "2.0k→150"), ("cache", "1.0k"), ("stop", "tool_call"), ("", "cached")]
+    tool = sp("t", None, 0, 1, tool=ToolInfo(name="filesystem", action="write", target="/src/search.py", status="failed"))
+    assert span_summary(tool) == [("tool", "filesystem"), ("", "write"), ("", "/src/search.py"), ("status", "failed")]
+    agent = sp("a", None, 0, 1, agent=AgentInfo(name="CodingAgent", iteration=2, state="thinking"))
+    assert span_summary(agent) == [("agent", "CodingAgent"), ("iter", "2"), ("state", "thinking")]
+    rag = sp("r", None, 0, 1, rag=RagInfo(query="binary search", sources_found=15))
+    assert span_summary(rag) == [("query", "“binary search”"), ("hits", "15")]
+    f = sp("f", None, 0, 1, file=FileInfo(operation="read", path="/src/main.rs"), cost=Cost(total=0.5))
+    assert span_summary(f) == [("", "read"), ("", "/src/main.rs"), ("", "$0.50")]
+    long = sp("x", None, 0, 1, tool=ToolInfo(target="y" * 1000))
+    assert len(span_summary(long, limit=40)[0][1]) == 40
