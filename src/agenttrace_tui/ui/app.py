@@ -63,8 +63,8 @@ class AgentTraceApp(App[None]):
         Binding("escape", "clear_filter", "Clear filter", show=False, id="app.clear_filter"),
         Binding("space", "toggle_pause", "Pause", id="app.pause"),
         Binding("f", "toggle_follow", "Follow", id="app.follow"),
-        # Priority: the tree's own "e" stops at the trace's last error; this one goes on to the next trace.
-        Binding("e", "next_error", "Next error", id="app.next_error", priority=True),
+        # The tree's own "e" handles errors inside the trace; NoMoreErrors brings us to the next trace.
+        Binding("e", "next_error", "Next error", id="app.next_error"),
         Binding("y", "copy_span", "Copy span JSON", show=False, id="app.copy_span"),
         Binding("a", "toggle_code_attrs", "Show code.*/thread.*", show=False, id="app.code_attrs"),
         Binding("c", "toggle_cost", "Cost panel", id="app.cost"),
@@ -208,7 +208,9 @@ class AgentTraceApp(App[None]):
         keys = [t for t in entry.trace_ids if t in traces] if entry is not None else []
         self.traces.set_keys(keys)
         if self.traces.cursor_key is None and keys:
-            self.traces.select_key(self._pick_trace(keys))
+            key = self._pick_trace(keys)
+            self.traces.select_key(key)
+            self._show_trace(key)
         elif not keys and self.tree.trace_id is not None:
             self.tree.show_trace(None)
 
@@ -422,9 +424,12 @@ class AgentTraceApp(App[None]):
                 self._sync()
         self._update_header()
 
+    @on(SpanTreeView.NoMoreErrors)
+    def _no_more_errors(self, event: SpanTreeView.NoMoreErrors) -> None:
+        if not self._next_error_trace():
+            self.notify("No more errors.", markup=False, timeout=2)
+
     def action_next_error(self) -> None:
-        if isinstance(self.focused, Input):
-            raise SkipAction()
         if self.tree.next_error():
             self._sync_detail()
             return

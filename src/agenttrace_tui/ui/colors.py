@@ -11,6 +11,8 @@ from rich.style import Style
 from textual.app import App
 from textual.color import Color
 
+from . import kinds
+
 _FALLBACK = {
     "success": "green",
     "error": "red",
@@ -84,10 +86,8 @@ def status_style(app: App, status: str, *, bold: bool = False) -> Style:
 
 
 def kind_glyph(kind) -> str:
-    """Stopgap until ``ui.kinds`` lands: the kind's first letter."""
-    return getattr(kind, "value", str(kind))[:1].upper()
+    return kinds.kind_style(kind).glyph
 
 
 def kind_style(app: App, kind) -> Style:
-    """Stopgap until ``ui.kinds`` lands: every kind in the accent colour."""
-    return style(app, "accent", bold=True)
+    return Style(color=kinds.kind_style(kind).color, bold=True)

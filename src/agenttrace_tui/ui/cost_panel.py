@@ -40,7 +40,7 @@ def _breakdown(app, totals: Totals, dimension: str, width: int, colour: str, lim
     top = max(values) or 1
     label_w = max(6, min(18, max(len(k) for k, _ in rows[:limit])))
     val_w = 8
-    bar_w = max(4, width - label_w - val_w - 4)
+    bar_w = max(4, min(40, width - label_w - val_w - 4))
     out = []
     for (key, bucket), value in list(zip(rows, values))[:limit]:
         line = Text(no_wrap=True, overflow="ellipsis")
@@ -142,6 +142,8 @@ def render_cost(app, store: Store, session: SessionEntry | None, burn: BurnMeter
 
 
 class CostPanel(VerticalScroll):
+
+    ALLOW_MAXIMIZE = True
     DEFAULT_CSS = """
     CostPanel > Static { width: 1fr; height: auto; }
     """

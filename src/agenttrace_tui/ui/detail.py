@@ -111,7 +111,7 @@ def render_detail(app, span: Span | None, trace: TraceEntry | None, now_ns: int,
     if span.status_message:
         d.row("message", (span.status_message, status_style(app, "error") if is_err else ""))
     dur = Text(fmt.duration(span.duration_ns(now_ns)) + (" and counting" if span.running else ""), style="bold")
-    d.row("duration", dur, *((L(f"  at +{fmt.duration(span.start_ns - trace.start_ns)} in trace"),) if trace is not None and trace.start_ns else ()))
+    d.row("duration", dur, *((L(f"  at +{fmt.duration(span.start_ns - trace.start_ns)} in trace"),) if trace is not None and span.start_ns > trace.start_ns else ()))
     d.row("start", fmt.clock_ms(span.start_ns), L("  end "), fmt.clock_ms(span.end_ns) if span.end_ns is not None else Text("running", style=status_style(app, "running")))
 
     llm = span.llm
@@ -228,6 +228,8 @@ def render_detail(app, span: Span | None, trace: TraceEntry | None, now_ns: int,
 
 class SpanDetail(VerticalScroll):
     """Scrollable pane holding the rendered detail of one span."""
+
+    ALLOW_MAXIMIZE = True
 
     DEFAULT_CSS = """
     SpanDetail > Static { width: 1fr; height: auto; }

@@ -9,49 +9,15 @@ from __future__ import annotations
 
 import time
 
+from ..analysis import fmt_cost, fmt_duration, fmt_tokens
+
 S = 1_000_000_000
 
 
-def duration(ns: int | float) -> str:
-    """Compact duration: 850ms, 2.18s, 1m05s, 2h03m."""
-    ns = max(0, int(ns))
-    if ns < 1_000_000:
-        return f"{ns / 1000:.0f}µs" if ns >= 1000 else f"{ns}ns"
-    if ns < S:
-        return f"{ns / 1_000_000:.0f}ms"
-    s = ns / S
-    if s < 10:
-        return f"{s:.2f}s"
-    if s < 60:
-        return f"{s:.1f}s"
-    m, sec = divmod(int(s), 60)
-    if m < 60:
-        return f"{m}m{sec:02d}s"
-    h, m = divmod(m, 60)
-    return f"{h}h{m:02d}m"
-
-
-def tokens(n: int | float) -> str:
-    """1234 -> 1.2k, 2_500_000 -> 2.5M."""
-    n = int(n)
-    if abs(n) < 1000:
-        return str(n)
-    if abs(n) < 1_000_000:
-        return f"{n / 1000:.1f}k"
-    return f"{n / 1_000_000:.1f}M"
-
-
-def cost(usd: float | None) -> str:
-    """Dollars with enough precision for cheap calls: $0.0081, $0.43, $12.10."""
-    if usd is None:
-        return "—"
-    if usd == 0:
-        return "$0"
-    if abs(usd) < 0.01:
-        return f"${usd:.4f}"
-    if abs(usd) < 100:
-        return f"${usd:.2f}"
-    return f"${usd:,.0f}"
+#: Span-level formatting is the tree's (one look across panes).
+duration = fmt_duration
+tokens = fmt_tokens
+cost = fmt_cost
 
 
 def ago(then_ns: int, now_ns: int) -> str:

@@ -40,6 +40,8 @@ class Column:
 class RowList(ScrollView, can_focus=True):
     """Keyed rows with a cursor; subclasses supply columns, cells and stamps."""
 
+    ALLOW_MAXIMIZE = True
+
     COMPONENT_CLASSES = {"rowlist--header", "rowlist--cursor", "rowlist--cursor-blurred"}
 
     DEFAULT_CSS = """
