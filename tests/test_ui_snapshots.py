@@ -33,8 +33,8 @@ def _app(**kw):
 def _select(span_id: str):
     async def run(pilot) -> None:
         app = pilot.app
-        app.tree.focus()
-        app.tree.select_span(span_id)
+        app.span_tree.focus()
+        app.span_tree.select_span(span_id)
         await pilot.pause()
 
     return run

@@ -103,47 +103,33 @@ class AgentTraceApp(App[None]):
 
     # -- layout ----------------------------------------------------------
     def compose(self) -> ComposeResult:
-        yield StatusHeader(id="header")
+        # Panes are kept as attributes: the refresh tick must not query the DOM.
+        self.header = StatusHeader(id="header")
+        self.sessions = SessionList(self.store, self.now_ns, id="sessions").add_class("pane")
+        self.traces = TraceList(self.store, self.now_ns, id="traces").add_class("pane")
+        self.cost = CostPanel(id="cost").add_class("pane")
+        self.span_tree = SpanTreeView(self.store, id="tree", classes="pane")
+        self.span_tree.now_ns = self.now_ns
+        self.span_tree.border_title = "Span tree"
+        self.detail = SpanDetail(id="detail").add_class("pane")
+        yield self.header
         with Horizontal(id="body"):
             with Vertical(id="left"):
-                yield SessionList(self.store, self.now_ns, id="sessions").add_class("pane")
-                yield TraceList(self.store, self.now_ns, id="traces").add_class("pane")
-                yield CostPanel(id="cost").add_class("pane")
+                yield self.sessions
+                yield self.traces
+                yield self.cost
             with Vertical(id="main"):
-                tree = SpanTreeView(self.store, id="tree", classes="pane")
-                tree.now_ns = self.now_ns
-                tree.border_title = "Span tree"
-                yield tree
+                yield self.span_tree
                 with Horizontal(id="filter-bar"):
                     yield Static("/", id="filter-label")
                     yield Input(placeholder="text  status:error  kind:llm  model:gpt-4o  dur>2s  cost>0.01", id="filter-input")
                     yield Static("", id="filter-result")
-                yield SpanDetail(id="detail").add_class("pane")
+                yield self.detail
         yield Footer()
-
-    @property
-    def sessions(self) -> SessionList:
-        return self.query_one("#sessions", SessionList)
-
-    @property
-    def traces(self) -> TraceList:
-        return self.query_one("#traces", TraceList)
-
-    @property
-    def tree(self) -> SpanTreeView:
-        return self.query_one("#tree", SpanTreeView)
-
-    @property
-    def detail(self) -> SpanDetail:
-        return self.query_one("#detail", SpanDetail)
-
-    @property
-    def cost(self) -> CostPanel:
-        return self.query_one("#cost", CostPanel)
 
     def panes(self) -> list:
         """Focusable panes in Tab order, skipping hidden ones."""
-        out = [self.sessions, self.traces, self.cost, self.tree, self.detail]
+        out = [self.sessions, self.traces, self.cost, self.span_tree, self.detail]
         return [p for p in out if p.display and p.parent is not None and p.parent.display and p.region.area]
 
     async def on_mount(self) -> None:
@@ -170,6 +156,8 @@ class AgentTraceApp(App[None]):
 
     # -- the refresh tick ------------------------------------------------
     def _tick(self) -> None:
+        if not self.header.is_attached:  # shutting down
+            return
         now = self.now_ns()
         sec = now // 1_000_000_000
         if sec != self._last_burn_s:
@@ -192,7 +180,7 @@ class AgentTraceApp(App[None]):
                 self._apply_follow()
         self.sessions.touch()
         self.traces.touch()
-        self.tree.refresh_from_store()
+        self.span_tree.refresh_from_store()
         self._sync_detail()
         self._sync_cost()
         self._update_header()
@@ -211,8 +199,8 @@ class AgentTraceApp(App[None]):
             key = self._pick_trace(keys)
             self.traces.select_key(key)
             self._show_trace(key)
-        elif not keys and self.tree.trace_id is not None:
-            self.tree.show_trace(None)
+        elif not keys and self.span_tree.trace_id is not None:
+            self.span_tree.show_trace(None)
 
     def _pick_trace(self, keys: list[str]) -> str:
         """The newest running trace, else the newest."""
@@ -261,24 +249,24 @@ class AgentTraceApp(App[None]):
             if trace_key != self.traces.cursor_key:
                 self.traces.select_key(trace_key)
                 self._show_trace(trace_key)
-        trace = self.store.trace(self.tree.trace_id) if self.tree.trace_id else None
+        trace = self.store.trace(self.span_tree.trace_id) if self.span_tree.trace_id else None
         if trace is not None and trace.version != self._follow_trace_version:
             self._follow_trace_version = trace.version
-            self.tree.refresh_from_store()
+            self.span_tree.refresh_from_store()
             newest = max(trace.spans.values(), key=lambda s: s.start_ns, default=None)
             if newest is not None:
-                self.tree.select_span(newest.span_id)
+                self.span_tree.select_span(newest.span_id)
 
     def _show_trace(self, trace_id: str | None) -> None:
-        if trace_id != self.tree.trace_id:
-            self.tree.show_trace(trace_id)
+        if trace_id != self.span_tree.trace_id:
+            self.span_tree.show_trace(trace_id)
             trace = self.store.trace(trace_id) if trace_id else None
             title = "Span tree" if trace is None else "Span tree · " + clean(trace.name, 80)
-            self.tree.border_title = Content(title)
+            self.span_tree.border_title = Content(title)
             self._sync_detail()
 
     def _sync_detail(self) -> None:
-        tree = self.tree
+        tree = self.span_tree
         span = tree.selected_span
         trace = self.store.trace(tree.trace_id) if tree.trace_id else None
         now = self.now_ns()
@@ -322,7 +310,7 @@ class AgentTraceApp(App[None]):
             spans=store.span_count,
         )
         text = Text.assemble(line, "\n", render_endpoints(self, status))
-        self.query_one(StatusHeader).show(text)
+        self.header.show(text)
 
     def _on_theme_changed(self, _theme) -> None:
         self._theme_gen += 1
@@ -330,7 +318,7 @@ class AgentTraceApp(App[None]):
             rows._cache.clear()
             rows._header = None
             rows.refresh()
-        self.query_one(StatusHeader).invalidate()
+        self.header.invalidate()
         self._sync_detail()
         self._sync_cost()
         self._update_header()
@@ -338,12 +326,13 @@ class AgentTraceApp(App[None]):
     # -- messages from the panes -----------------------------------------
     @on(RowList.Highlighted, "#sessions")
     def _session_highlighted(self, event: RowList.Highlighted) -> None:
-        self._select_session(event.key)
+        # Messages can be stale (a programmatic move since): act on where the cursor is now.
+        self._select_session(self.sessions.cursor_key)
         self._sync_cost()
 
     @on(RowList.Highlighted, "#traces")
     def _trace_highlighted(self, event: RowList.Highlighted) -> None:
-        self._show_trace(event.key)
+        self._show_trace(self.traces.cursor_key)
 
     @on(RowList.Opened, "#sessions")
     def _session_opened(self, event: RowList.Opened) -> None:
@@ -351,7 +340,7 @@ class AgentTraceApp(App[None]):
 
     @on(RowList.Opened, "#traces")
     def _trace_opened(self, event: RowList.Opened) -> None:
-        self.tree.focus()
+        self.span_tree.focus()
 
     @on(SpanTreeView.SpanHighlighted)
     def _span_highlighted(self, event: SpanTreeView.SpanHighlighted) -> None:
@@ -378,10 +367,10 @@ class AgentTraceApp(App[None]):
     @on(Input.Submitted, "#filter-input")
     def _filter_submitted(self, event: Input.Submitted) -> None:
         self.apply_filter(event.value)
-        self.tree.focus()
+        self.span_tree.focus()
 
     def apply_filter(self, query: str) -> None:
-        result = self.tree.set_filter(query)
+        result = self.span_tree.set_filter(query)
         label = self.query_one("#filter-result", Static)
         label.set_class(bool(result.error), "-error")
         if not query.strip():
@@ -397,13 +386,13 @@ class AgentTraceApp(App[None]):
         bar = self.query_one("#filter-bar")
         if not bar.has_class("-active"):
             raise SkipAction()
-        self.tree.set_filter("")
+        self.span_tree.set_filter("")
         inp = self.query_one("#filter-input", Input)
         inp.value = ""
         self.query_one("#filter-result", Static).update("")
         bar.remove_class("-active")
         if self.focused is inp or self.focused is None:
-            self.tree.focus()
+            self.span_tree.focus()
         self._sync_detail()
 
     def action_toggle_pause(self) -> None:
@@ -430,7 +419,7 @@ class AgentTraceApp(App[None]):
             self.notify("No more errors.", markup=False, timeout=2)
 
     def action_next_error(self) -> None:
-        if self.tree.next_error():
+        if self.span_tree.next_error():
             self._sync_detail()
             return
         if not self._next_error_trace():
@@ -441,7 +430,7 @@ class AgentTraceApp(App[None]):
         store = self.store
         session_keys = self.sessions.keys
         start_s = session_keys.index(self.selected_session_id) if self.selected_session_id in session_keys else 0
-        current = self.tree.trace_id
+        current = self.span_tree.trace_id
         for n in range(len(session_keys) + 1):
             sid = session_keys[(start_s + n) % len(session_keys)] if session_keys else None
             entry = store.session(sid) if sid else None
@@ -459,13 +448,13 @@ class AgentTraceApp(App[None]):
                         self._select_session(sid)
                     self.traces.select_key(tid)
                     self._show_trace(tid)
-                    self.tree.next_error()
+                    self.span_tree.next_error()
                     self._sync_detail()
                     return True
         return False
 
     def action_copy_span(self) -> None:
-        span = self.tree.selected_span
+        span = self.span_tree.selected_span
         if span is None:
             self.notify("No span selected.", markup=False, timeout=2)
             return
@@ -520,7 +509,7 @@ class AgentTraceApp(App[None]):
 
     def palette_bindings(self) -> list[tuple[Binding, object]]:
         out: list[tuple[Binding, object]] = [(b, self) for b in self.BINDINGS if b.id not in ("app.next_pane", "app.previous_pane")]
-        tree = self.tree
+        tree = self.span_tree
         out.extend((b, tree) for b in SpanTreeView.BINDINGS if b.id not in ("tree.cursor_down", "tree.cursor_up", "tree.next_error", "tree.copy"))
         return out
 
@@ -532,7 +521,7 @@ class AgentTraceApp(App[None]):
     def jump_to_trace(self, trace_id: str) -> None:
         if self.traces.select_key(trace_id):
             self._show_trace(trace_id)
-            self.tree.focus()
+            self.span_tree.focus()
 
 
 def make_app(
