@@ -9,7 +9,7 @@ See docs/protocol.md for the format a sender writes.
 
 from __future__ import annotations
 
-from typing import Any, Union
+from typing import Annotated, Any, Union
 
 import msgspec
 
@@ -29,6 +29,9 @@ PROTOCOL_VERSION = 1
 DEFAULT_MAX_RECORD_BYTES = 64 * 1024
 
 Id = msgspec.Meta(min_length=1, max_length=128)
+#: A time in ns since the epoch: non-negative and within SQLite's 64-bit INTEGER,
+#: so a wild value is rejected here instead of failing the writer later.
+Ns = Annotated[int, msgspec.Meta(ge=0, le=2**63 - 1)]
 
 
 class _Record(msgspec.Struct, tag_field="type", kw_only=True, gc=False, omit_defaults=True):
@@ -63,23 +66,23 @@ class SpanRecord(_SpanFields, tag="span", kw_only=True):
     """A complete span."""
 
     name: str
-    start_ns: int
-    end_ns: int
+    start_ns: Ns
+    end_ns: Ns
 
 
 class SpanStartRecord(_SpanFields, tag="span_start", kw_only=True):
     """A span that has begun; its duration ticks until its span_end."""
 
     name: str
-    start_ns: int
+    start_ns: Ns
 
 
 class SpanEndRecord(_SpanFields, tag="span_end", kw_only=True):
     """The end of a span; may repeat or add any field of the span."""
 
-    end_ns: int
+    end_ns: Ns
     name: str | None = None
-    start_ns: int | None = None
+    start_ns: Ns | None = None
 
 
 class SessionRecord(_Record, tag="session", kw_only=True):
@@ -92,8 +95,8 @@ class SessionRecord(_Record, tag="session", kw_only=True):
     framework_version: str | None = None
     hostname: str | None = None
     tags: list[str] = []
-    started_ns: int | None = None
-    ended_ns: int | None = None
+    started_ns: Ns | None = None
+    ended_ns: Ns | None = None
     attributes: dict[str, Any] = {}
 
 
@@ -103,7 +106,7 @@ class EventRecord(_Record, tag="event", kw_only=True):
     trace_id: str
     span_id: str
     name: str
-    time_ns: int
+    time_ns: Ns
     attributes: dict[str, Any] = {}
 
 
@@ -113,7 +116,7 @@ class MetricRecord(_Record, tag="metric", kw_only=True):
     name: str
     value: float
     labels: dict[str, str] = {}
-    time_ns: int | None = None
+    time_ns: Ns | None = None
     metric_kind: str | None = None
 
 
@@ -165,22 +168,50 @@ def _check(rec: WireRecord) -> Reject | None:
     return None
 
 
+class _Versioned(msgspec.Struct):
+    v: Any = None
+
+
+_version_only = msgspec.json.Decoder(_Versioned)
+
+
+def _version_reject(data: bytes | memoryview | msgspec.Raw) -> Reject | None:
+    """On the error path: a record from a newer protocol says so, not "missing field"."""
+    try:
+        v = _version_only.decode(data).v
+    except (msgspec.DecodeError, UnicodeDecodeError, RecursionError):
+        return None
+    if v is None or v == PROTOCOL_VERSION:
+        return None
+    return Reject("unsupported_version", f"protocol version {v!r} is not supported (expected {PROTOCOL_VERSION})")
+
+
 def decode(data: bytes | memoryview, max_bytes: int = DEFAULT_MAX_RECORD_BYTES) -> tuple[list[WireRecord], list[Reject]]:
     """Decode one datagram or one stream line into records and rejects.
 
     The fast path decodes the whole payload in one call; only when that fails
     are the elements of an array decoded one by one, so one bad record in a
-    batch costs only itself.
+    batch costs only itself. Every payload yields at least one record or one
+    reject (an empty payload or ``[]`` is rejected as "empty").
     """
     if len(data) > max_bytes:
         return [], [Reject("oversized", f"{len(data)} bytes exceeds the {max_bytes}-byte record limit")]
     try:
         out = _many.decode(data)
     except (msgspec.DecodeError, UnicodeDecodeError, RecursionError) as exc:
-        if isinstance(exc, msgspec.ValidationError) and data.lstrip()[:1] == b"[":
-            return _decode_each(data)
+        if isinstance(exc, msgspec.ValidationError):
+            if data.lstrip()[:1] == b"[":
+                return _decode_each(data)
+            return [], [_version_reject(data) or _classify(exc)]
+        if not bytes(data).strip():
+            return [], [Reject("empty", "no record in payload")]
         return [], [_classify(exc)]
-    records = out if isinstance(out, list) else [out]
+    if isinstance(out, list):
+        if not out:
+            return [], [Reject("empty", "empty batch: no record in the array")]
+        records = out
+    else:
+        records = [out]
     good: list[WireRecord] = []
     bad: list[Reject] = []
     for rec in records:
@@ -203,7 +234,8 @@ def _decode_each(data: bytes | memoryview) -> tuple[list[WireRecord], list[Rejec
         try:
             rec = _one.decode(raw)
         except (msgspec.DecodeError, UnicodeDecodeError, RecursionError) as exc:
-            bad.append(_classify(exc))
+            problem = _version_reject(raw) if isinstance(exc, msgspec.ValidationError) else None
+            bad.append(problem or _classify(exc))
             continue
         problem = _check(rec)
         if problem is None:

@@ -1,0 +1,402 @@
+"""Native receivers: UDP, TCP and a Unix socket, all on the running event loop.
+
+Each receiver only moves bytes into ``Pipeline.feed(payload, source)``; it
+never waits on the store or the disk, so a slow consumer can never make the
+kernel drop datagrams behind our back.
+
+UDP is read by a plain ``loop.add_reader`` callback that drains the socket
+(until ``BlockingIOError``) on every wake-up. asyncio's DatagramProtocol takes
+one datagram per loop iteration, which loses about 15 % at 50k datagrams/s on
+a 2-core machine; draining loses none at 150k/s. The receive buffer is raised
+to 8 MiB (SO_RCVBUFFORCE when privileged, else SO_RCVBUF up to the sysctl
+cap) to ride out pauses of the loop, e.g. a UI frame.
+
+Stream sockets (TCP, Unix) carry newline-delimited JSON; see ``LineProtocol``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import errno
+import os
+import socket
+import stat
+import sys
+import tempfile
+from typing import Callable
+
+from ..pipeline import Pipeline
+from .protocol import DEFAULT_MAX_RECORD_BYTES
+
+__all__ = ["PortInUseError", "ReceiverSet", "default_socket_path", "start_receivers", "LineProtocol"]
+
+#: Receive buffer requested for the UDP socket.
+UDP_RCVBUF = 8 * 1024 * 1024
+#: Datagrams read per wake-up before yielding to other callbacks; the reader
+#: fires again at once if more are waiting, so nothing is lost by the cap.
+UDP_DRAIN_CAP = 4096
+#: Largest UDP payload possible (IPv4: 65,507); one read always takes a whole datagram.
+_UDP_READ = 65536
+#: Linux's SO_RCVBUFFORCE (not exported by the socket module): ignores rmem_max, needs CAP_NET_ADMIN.
+_SO_RCVBUFFORCE = getattr(socket, "SO_RCVBUFFORCE", 33 if sys.platform.startswith("linux") else None)
+
+
+class PortInUseError(OSError):
+    """A receiver address is taken; ``str()`` is one line naming the flag to change it."""
+
+    def __init__(self, proto: str, host: str, port: int, flag: str) -> None:
+        super().__init__(errno.EADDRINUSE, "address already in use")
+        self.proto = proto
+        self.host = host
+        self.port = port
+        self.flag = flag
+
+    def __str__(self) -> str:
+        if self.proto == "unix":
+            return f"Unix socket {self.host} is already in use by a running process; choose another with {self.flag}"
+        return f"{self.proto} port {self.port} on {self.host} is already in use; choose another with {self.flag}"
+
+
+def default_socket_path() -> str:
+    """``$XDG_RUNTIME_DIR/agenttrace-tui.sock``, else ``/tmp/agenttrace-tui-<uid>.sock``."""
+    runtime = os.environ.get("XDG_RUNTIME_DIR")
+    if runtime and os.path.isdir(runtime):
+        return os.path.join(runtime, "agenttrace-tui.sock")
+    return os.path.join(tempfile.gettempdir(), f"agenttrace-tui-{os.getuid()}.sock")
+
+
+def _feed_safely(pipeline: Pipeline, payload: bytes, source: str) -> None:
+    # The pipeline counts bad input itself; this only guards against a bug
+    # further down (store, enricher) taking a receiver with it.
+    try:
+        pipeline.feed(payload, source)
+    except Exception as exc:  # noqa: BLE001 - a receiver must outlive any record
+        pipeline.stats.reject(source, "internal_error", f"{type(exc).__name__}: {exc}", payload)
+
+
+# -- UDP ------------------------------------------------------------------
+
+
+class _UdpReader:
+    """Drains a non-blocking UDP socket into the pipeline on each wake-up."""
+
+    def __init__(self, sock: socket.socket, pipeline: Pipeline, loop: asyncio.AbstractEventLoop) -> None:
+        self.sock = sock
+        self.pipeline = pipeline
+        self.loop = loop
+        loop.add_reader(sock.fileno(), self._drain)
+
+    def _drain(self) -> None:
+        recv = self.sock.recv
+        feed = self.pipeline.feed
+        stats = self.pipeline.stats
+        n = 0
+        try:
+            while n < UDP_DRAIN_CAP:
+                data = recv(_UDP_READ)
+                n += 1
+                try:
+                    feed(data, "udp")
+                except Exception as exc:  # noqa: BLE001 - see _feed_safely
+                    stats.reject("udp", "internal_error", f"{type(exc).__name__}: {exc}", data)
+        except (BlockingIOError, InterruptedError):
+            pass
+        except OSError:
+            # e.g. an ICMP error surfaced on the socket: nothing to read now.
+            pass
+        finally:
+            stats.datagrams += n
+
+    def close(self) -> None:
+        if self.sock.fileno() >= 0:
+            self.loop.remove_reader(self.sock.fileno())
+            self.sock.close()
+
+
+def _bind_udp(host: str, port: int) -> socket.socket:
+    family, _, _, _, addr = socket.getaddrinfo(host, port, type=socket.SOCK_DGRAM, flags=socket.AI_PASSIVE)[0]
+    sock = socket.socket(family, socket.SOCK_DGRAM)
+    try:
+        sock.setblocking(False)
+        _grow_rcvbuf(sock)
+        sock.bind(addr)
+    except OSError as exc:
+        sock.close()
+        if exc.errno == errno.EADDRINUSE:
+            raise PortInUseError("UDP", host, port, "--udp-port") from None
+        raise
+    return sock
+
+
+def _grow_rcvbuf(sock: socket.socket) -> None:
+    if _SO_RCVBUFFORCE is not None:
+        try:
+            sock.setsockopt(socket.SOL_SOCKET, _SO_RCVBUFFORCE, UDP_RCVBUF)
+            return
+        except OSError:
+            pass  # not privileged: fall back to the capped option
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, UDP_RCVBUF)
+    except OSError:
+        pass  # keep the default; the granted size is reported either way
+
+
+# -- streams --------------------------------------------------------------
+
+
+class LineProtocol(asyncio.Protocol):
+    """Newline-delimited JSON on a stream: many lines per read, lines split across reads.
+
+    A line longer than ``max_bytes`` is rejected as "oversized" and its bytes
+    are dropped up to the next newline, so the buffer never holds more than
+    ``max_bytes`` even for a line that never ends; the connection stays usable.
+    A final line without newline is still fed when the peer closes.
+    """
+
+    def __init__(self, pipeline: Pipeline, source: str, max_bytes: int, conns: set[asyncio.Transport]) -> None:
+        self.pipeline = pipeline
+        self.source = source
+        self.max_bytes = max_bytes
+        self.conns = conns
+        self.transport: asyncio.Transport | None = None
+        self._buf = bytearray()
+        self._discarding = False  # inside an oversized line, waiting for its newline
+        self._discarded = 0
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]
+        self.conns.add(transport)  # type: ignore[arg-type]
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.conns.discard(self.transport)  # type: ignore[arg-type]
+        if self._buf and not self._discarding:
+            tail = bytes(self._buf)
+            self._buf.clear()
+            if not tail.isspace():
+                _feed_safely(self.pipeline, tail, self.source)
+
+    def _oversized(self, seen: int, head: bytes | bytearray) -> None:
+        self.pipeline.stats.reject(
+            self.source,
+            "oversized",
+            f"line longer than the {self.max_bytes}-byte record limit ({seen}+ bytes); dropped up to the next newline",
+            bytes(head[:120]),
+        )
+
+    def data_received(self, data: bytes) -> None:
+        start = 0
+        if self._discarding:
+            i = data.find(b"\n")
+            if i < 0:
+                return
+            self._discarding = False
+            start = i + 1
+        last = data.rfind(b"\n")
+        if last < start:
+            self._keep(data, start)
+            return
+        max_bytes = self.max_bytes
+        pipeline = self.pipeline
+        source = self.source
+        buf = self._buf
+        if buf:
+            # The first line began in an earlier read.
+            i = data.find(b"\n", start)
+            if len(buf) + i - start > max_bytes:
+                self._oversized(len(buf) + i - start, buf)
+            else:
+                buf += data[start:i]
+                line = bytes(buf)
+                if not line.isspace():
+                    _feed_safely(pipeline, line, source)
+            buf.clear()
+            start = i + 1
+        if start < last:
+            feed = pipeline.feed
+            for line in data[start:last].split(b"\n"):
+                if len(line) > max_bytes:
+                    self._oversized(len(line), line)
+                elif line and not line.isspace():
+                    try:
+                        feed(line, source)
+                    except Exception as exc:  # noqa: BLE001 - see _feed_safely
+                        pipeline.stats.reject(source, "internal_error", f"{type(exc).__name__}: {exc}", line)
+        self._keep(data, last + 1)
+
+    def _keep(self, data: bytes, start: int) -> None:
+        """Buffer an unfinished line, or start discarding it once it is too long."""
+        if start >= len(data):
+            return
+        buf = self._buf
+        if len(buf) + len(data) - start > self.max_bytes:
+            self._oversized(len(buf) + len(data) - start, buf or data[start:])
+            buf.clear()
+            self._discarding = True
+        else:
+            buf += data[start:] if start else data
+
+    def eof_received(self) -> bool:
+        return False  # close our side too; connection_lost feeds any final line
+
+
+# -- Unix socket ----------------------------------------------------------
+
+
+def _claim_unix_path(path: str) -> None:
+    """Remove a stale socket file left by a dead process; refuse a live one."""
+    try:
+        st = os.lstat(path)
+    except FileNotFoundError:
+        return
+    if not stat.S_ISSOCK(st.st_mode):
+        raise FileExistsError(errno.EEXIST, f"{path} exists and is not a socket; choose another with --socket", path)
+    probe = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        probe.settimeout(1.0)
+        probe.connect(path)
+    except (ConnectionRefusedError, FileNotFoundError):
+        pass  # nobody listens: stale
+    except OSError:
+        pass  # e.g. a timeout from a wedged listener; treat as stale like other tools do
+    else:
+        raise PortInUseError("unix", path, 0, "--socket")
+    finally:
+        probe.close()
+    try:
+        os.unlink(path)
+    except FileNotFoundError:
+        pass
+
+
+def _bind_unix(path: str) -> tuple[socket.socket, tuple[int, int]]:
+    """Bind a listening Unix socket at ``path`` that is mode 0600 from its first moment.
+
+    The socket is bound inside a private 0700 directory next to ``path``,
+    chmod-ed there and renamed into place, so no other user can ever connect
+    to it in a window before the chmod.
+    """
+    path = os.path.abspath(path)
+    _claim_unix_path(path)
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    tmpdir = tempfile.mkdtemp(prefix=".agenttrace-", dir=os.path.dirname(path))
+    tmp = os.path.join(tmpdir, "s")
+    placed = False
+    try:
+        sock.bind(tmp)
+        os.chmod(tmp, 0o600)
+        os.rename(tmp, path)
+        placed = True
+        sock.listen(128)
+        sock.setblocking(False)
+        st = os.lstat(path)
+    except BaseException:
+        sock.close()
+        for leftover in (tmp, path) if placed else (tmp,):
+            if os.path.lexists(leftover):
+                os.unlink(leftover)
+        raise
+    finally:
+        os.rmdir(tmpdir)
+    return sock, (st.st_dev, st.st_ino)
+
+
+# -- the set --------------------------------------------------------------
+
+
+class ReceiverSet:
+    """The bound receivers; ``close()`` releases them and removes the Unix socket file."""
+
+    def __init__(self) -> None:
+        self.endpoints: list[str] = []
+        self.udp_address: tuple[str, int] | None = None
+        self.tcp_address: tuple[str, int] | None = None
+        self.unix_path: str | None = None
+        self.udp_rcvbuf: int | None = None
+        self._udp: _UdpReader | None = None
+        self._servers: list[asyncio.AbstractServer] = []
+        self._conns: set[asyncio.Transport] = set()
+        self._unix_id: tuple[int, int] | None = None
+
+    async def close(self) -> None:
+        if self._udp is not None:
+            self._udp.close()
+            self._udp = None
+        for server in self._servers:
+            server.close()
+        for transport in list(self._conns):
+            transport.close()  # connection_lost feeds any final unterminated line
+        for server in self._servers:
+            await server.wait_closed()
+        self._servers.clear()
+        if self.unix_path and self._unix_id is not None:
+            # Remove the file only if it is still ours (not replaced by a newer monitor).
+            try:
+                st = os.lstat(self.unix_path)
+                if (st.st_dev, st.st_ino) == self._unix_id:
+                    os.unlink(self.unix_path)
+            except FileNotFoundError:
+                pass
+            self._unix_id = None
+        # Let transports run their connection_lost callbacks before returning.
+        await asyncio.sleep(0)
+
+
+def _host_port(sockname: tuple) -> tuple[str, int]:
+    return sockname[0], sockname[1]
+
+
+def _fmt(host: str, port: int) -> str:
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+
+
+async def start_receivers(
+    pipeline: Pipeline,
+    *,
+    host: str = "127.0.0.1",
+    udp_port: int | None = 4319,
+    tcp_port: int | None = 4319,
+    unix_path: str | None = None,
+    max_record_bytes: int = DEFAULT_MAX_RECORD_BYTES,
+) -> ReceiverSet:
+    """Bind the enabled receivers on the running loop and return them.
+
+    A port of ``None`` disables that receiver, ``0`` picks a free port;
+    ``unix_path=None`` disables the Unix socket. Raises ``PortInUseError``
+    (after releasing whatever was already bound) when an address is taken.
+    """
+    loop = asyncio.get_running_loop()
+    rs = ReceiverSet()
+    factory: Callable[[str], Callable[[], LineProtocol]] = lambda source: lambda: LineProtocol(  # noqa: E731
+        pipeline, source, max_record_bytes, rs._conns
+    )
+    try:
+        if udp_port is not None:
+            sock = _bind_udp(host, udp_port)
+            rs._udp = _UdpReader(sock, pipeline, loop)
+            rs.udp_address = _host_port(sock.getsockname())
+            rs.udp_rcvbuf = sock.getsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF)
+            rs.endpoints.append(f"udp {_fmt(*rs.udp_address)}")
+        if tcp_port is not None:
+            try:
+                server = await loop.create_server(factory("tcp"), host, tcp_port, backlog=128)
+            except OSError as exc:
+                if exc.errno == errno.EADDRINUSE:
+                    raise PortInUseError("TCP", host, tcp_port, "--tcp-port") from None
+                raise
+            rs._servers.append(server)
+            rs.tcp_address = _host_port(server.sockets[0].getsockname())
+            rs.endpoints.append(f"tcp {_fmt(*rs.tcp_address)}")
+        if unix_path is not None:
+            usock, rs._unix_id = _bind_unix(unix_path)
+            rs.unix_path = os.path.abspath(unix_path)
+            try:
+                server = await loop.create_unix_server(factory("unix"), sock=usock)
+            except BaseException:
+                usock.close()
+                raise
+            rs._servers.append(server)
+            rs.endpoints.append(f"unix {rs.unix_path}")
+    except BaseException:
+        await rs.close()
+        raise
+    return rs

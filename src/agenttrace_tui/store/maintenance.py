@@ -1,0 +1,128 @@
+"""Housekeeping on the database file: delete, prune, rebuild, vacuum.
+
+Plain synchronous ``sqlite3`` for the CLI. Each operation is one
+transaction and waits (busy timeout) for a live writer's batch to commit,
+so it is safe to run while a monitor is writing the same file.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from .schema import BUSY_TIMEOUT_MS, SchemaError, check_version
+from .writer import CREATE_TOUCHED, UPSERT_SESSION_SUMMARY
+
+__all__ = ["delete_session", "prune", "vacuum", "rebuild_summaries"]
+
+
+def _open(path: str | Path) -> sqlite3.Connection:
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"no database at {path}")
+    conn = sqlite3.connect(path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
+    try:
+        conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        if check_version(conn, path) is None:
+            raise SchemaError(f"{path}: not an agenttrace-tui database (no schema)")
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
+def _delete_sessions(conn: sqlite3.Connection, ids: list[str]) -> int:
+    spans = 0
+    for sid in ids:
+        conn.execute(
+            "DELETE FROM span_events WHERE trace_id IN (SELECT trace_id FROM traces WHERE session_id = ?)", (sid,)
+        )
+        spans += conn.execute("DELETE FROM spans WHERE session_id = ?", (sid,)).rowcount
+        conn.execute("DELETE FROM traces WHERE session_id = ?", (sid,))
+        conn.execute("DELETE FROM sessions WHERE id = ?", (sid,))
+    return spans
+
+
+def delete_session(path: str | Path, session_id: str) -> bool:
+    """Delete one session with its traces, spans and events; False if unknown."""
+    conn = _open(path)
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            found = conn.execute("SELECT 1 FROM sessions WHERE id = ?", (session_id,)).fetchone() is not None
+            if found:
+                _delete_sessions(conn, [session_id])
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        return found
+    finally:
+        conn.close()
+
+
+def prune(path: str | Path, before_ns: int) -> int:
+    """Delete sessions whose last activity is before ``before_ns``; returns how many."""
+    conn = _open(path)
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            ids = [r[0] for r in conn.execute("SELECT id FROM sessions WHERE last_ns < ?", (int(before_ns),))]
+            _delete_sessions(conn, ids)
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        return len(ids)
+    finally:
+        conn.close()
+
+
+def vacuum(path: str | Path) -> None:
+    """Give freed pages back to the file system (rewrites the file)."""
+    conn = _open(path)
+    try:
+        conn.execute("VACUUM")
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    finally:
+        conn.close()
+
+
+_REBUILD_TRACES = """
+INSERT OR REPLACE INTO traces (trace_id, session_id, name, start_ns, end_ns, spans, errors, running,
+                               input_tokens, output_tokens, cost, models)
+SELECT trace_id, max(session_id),
+       (SELECT r.name FROM spans AS r WHERE r.trace_id = s.trace_id AND r.parent IS NULL AND r.name <> ''
+        ORDER BY r.rowid LIMIT 1),
+       min(start_ns), max(coalesce(end_ns, start_ns)), count(*),
+       sum(status IN ('error', 'timeout')), sum(end_ns IS NULL),
+       sum(input_tokens), sum(output_tokens), total(cost), group_concat(DISTINCT model)
+FROM spans AS s GROUP BY trace_id
+"""
+
+
+def rebuild_summaries(path: str | Path) -> None:
+    """Recompute every trace and session summary row from the spans.
+
+    For files filled by bulk inserts (fixtures, benchmarks) or repaired by
+    hand; the live writer keeps the summaries current itself.
+    """
+    conn = _open(path)
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            conn.execute("DELETE FROM traces")
+            conn.execute(_REBUILD_TRACES)
+            conn.execute(CREATE_TOUCHED)
+            conn.execute("DELETE FROM temp.touched_sessions")
+            conn.execute(
+                "INSERT OR IGNORE INTO temp.touched_sessions (id)"
+                " SELECT DISTINCT session_id FROM traces UNION SELECT id FROM sessions"
+            )
+            conn.execute(UPSERT_SESSION_SUMMARY)
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+    finally:
+        conn.close()

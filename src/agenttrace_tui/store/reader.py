@@ -1,0 +1,354 @@
+"""Read API over the SQLite file: sessions, traces, spans, metrics.
+
+Synchronous ``sqlite3`` on a read-only connection (``mode=ro``), so a UI can
+run it in a worker thread while the live writer keeps committing (WAL lets
+readers and the writer proceed together). Spans come back decoded from their
+stored msgpack body: identical to what was received, every field included.
+
+A Reader may be created on one thread and used on another, but by one
+thread at a time (calls are serialised by a lock).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+import time
+from pathlib import Path
+from typing import Any, Iterator
+from urllib.parse import quote
+
+import msgspec
+
+from ..model import Session, Span, SpanKind, Status
+from .memory import IDLE_NS
+from .schema import READER_PRAGMAS, SchemaError, check_version
+
+__all__ = ["Reader", "SessionRow", "TraceRow", "MetricRow", "session_status_sql"]
+
+_span_decoder = msgspec.msgpack.Decoder(Span)
+_session_decoder = msgspec.msgpack.Decoder(Session)
+
+
+class SessionRow(msgspec.Struct, kw_only=True):
+    """A session with its totals (over every span on disk)."""
+
+    session: Session
+    traces: int
+    spans: int
+    errors: int
+    running: int
+    input_tokens: int
+    output_tokens: int
+    cost: float
+    first_ns: int
+    last_ns: int
+    #: "running", "done" or "error" (the in-memory store's rule)
+    status: str
+
+    @property
+    def id(self) -> str:
+        return self.session.id
+
+    @property
+    def tokens(self) -> int:
+        return self.input_tokens + self.output_tokens
+
+    @property
+    def duration_ns(self) -> int:
+        end = self.session.ended_ns or self.last_ns
+        return max(0, end - self.first_ns)
+
+
+class TraceRow(msgspec.Struct, kw_only=True):
+    trace_id: str
+    session_id: str
+    #: the root span's name (the trace id when no root has arrived)
+    name: str
+    start_ns: int
+    end_ns: int
+    spans: int
+    errors: int
+    running: int
+    input_tokens: int
+    output_tokens: int
+    cost: float
+    models: tuple[str, ...] = ()
+
+    @property
+    def tokens(self) -> int:
+        return self.input_tokens + self.output_tokens
+
+    @property
+    def duration_ns(self) -> int:
+        return max(0, self.end_ns - self.start_ns)
+
+
+class MetricRow(msgspec.Struct, kw_only=True):
+    name: str
+    labels: dict[str, str]
+    kind: str
+    last: float
+    sum: float
+    count: int
+    time_ns: int
+
+
+def session_status_sql(now_ns: int) -> tuple[str, str, str]:
+    """SQL conditions for running / error / done, mirroring SessionEntry.status."""
+    running = f"(running > 0 OR (ended_ns IS NULL AND last_ns > {int(now_ns) - IDLE_NS}))"
+    return running, f"(NOT {running} AND errors > 0)", f"(NOT {running} AND errors = 0)"
+
+
+_SESSION_COLS = (
+    "id, started_ns, meta, traces, spans, errors, running, input_tokens, output_tokens, cost, first_ns, last_ns, ended_ns"
+)
+_TRACE_COLS = (
+    "trace_id, session_id, name, start_ns, end_ns, spans, errors, running, input_tokens, output_tokens, cost, models"
+)
+
+
+def _value(x: Any) -> str:
+    return x.value if isinstance(x, (SpanKind, Status)) else str(x)
+
+
+class Reader:
+    """Read-only queries on a database file written by ``Writer``."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        if not self.path.exists():
+            raise FileNotFoundError(f"no database at {self.path}")
+        uri = f"file:{quote(str(self.path.resolve()))}?mode=ro"
+        try:
+            self._conn = sqlite3.connect(uri, uri=True, check_same_thread=False)
+        except sqlite3.Error as exc:
+            raise SchemaError(f"{self.path}: cannot open ({exc})") from exc
+        self._lock = threading.Lock()
+        try:
+            if check_version(self._conn, self.path) is None:
+                raise SchemaError(f"{self.path}: not an agenttrace-tui database (no schema)")
+            for pragma in READER_PRAGMAS:
+                self._conn.execute(pragma)
+        except BaseException:
+            self._conn.close()
+            raise
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()
+
+    def __enter__(self) -> "Reader":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _all(self, sql: str, params: tuple | list = ()) -> list[tuple]:
+        with self._lock:
+            return self._conn.execute(sql, params).fetchall()
+
+    # -- sessions ---------------------------------------------------------
+    def sessions(
+        self,
+        limit: int = 100,
+        *,
+        since_ns: int | None = None,
+        framework: str | None = None,
+        status: str | None = None,
+    ) -> list[SessionRow]:
+        """Most recently active first (index on last_ns: never scans spans)."""
+        now = time.time_ns()
+        where: list[str] = []
+        params: list[Any] = []
+        if since_ns is not None:
+            where.append("last_ns >= ?")
+            params.append(int(since_ns))
+        if framework is not None:
+            where.append("framework = ?")
+            params.append(framework)
+        if status is not None:
+            conds = dict(zip(("running", "error", "done"), session_status_sql(now)))
+            if status not in conds:
+                raise ValueError(f"status must be running, error or done, not {status!r}")
+            where.append(conds[status])
+        sql = f"SELECT {_SESSION_COLS} FROM sessions"
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        sql += " ORDER BY last_ns DESC LIMIT ?"
+        params.append(int(limit))
+        return [self._session_row(r, now) for r in self._all(sql, params)]
+
+    def session(self, session_id: str) -> SessionRow | None:
+        rows = self._all(f"SELECT {_SESSION_COLS} FROM sessions WHERE id = ?", (session_id,))
+        return self._session_row(rows[0], time.time_ns()) if rows else None
+
+    @staticmethod
+    def _session_row(r: tuple, now_ns: int) -> SessionRow:
+        sid, started, meta, traces, spans, errors, running, tin, tout, cost, first, last, ended = r
+        sess = None
+        if meta is not None:
+            try:
+                sess = _session_decoder.decode(meta)
+            except msgspec.DecodeError:
+                sess = None
+        if sess is None:
+            sess = Session(id=sid, started_ns=started, ended_ns=ended)
+        if running > 0 or (ended is None and now_ns - last < IDLE_NS):
+            status = "running"
+        else:
+            status = "error" if errors else "done"
+        return SessionRow(
+            session=sess,
+            traces=traces,
+            spans=spans,
+            errors=errors,
+            running=running,
+            input_tokens=tin,
+            output_tokens=tout,
+            cost=cost,
+            first_ns=first,
+            last_ns=last,
+            status=status,
+        )
+
+    # -- traces -----------------------------------------------------------
+    def traces(self, session_id: str | None = None, *, limit: int = 1000) -> list[TraceRow]:
+        """Traces, newest first; of one session when given."""
+        if session_id is None:
+            rows = self._all(f"SELECT {_TRACE_COLS} FROM traces ORDER BY start_ns DESC LIMIT ?", (int(limit),))
+        else:
+            rows = self._all(
+                f"SELECT {_TRACE_COLS} FROM traces WHERE session_id = ? ORDER BY start_ns DESC LIMIT ?",
+                (session_id, int(limit)),
+            )
+        return [self._trace_row(r) for r in rows]
+
+    def trace(self, trace_id: str) -> TraceRow | None:
+        rows = self._all(f"SELECT {_TRACE_COLS} FROM traces WHERE trace_id = ?", (trace_id,))
+        return self._trace_row(rows[0]) if rows else None
+
+    @staticmethod
+    def _trace_row(r: tuple) -> TraceRow:
+        tid, sid, name, start, end, spans, errors, running, tin, tout, cost, models = r
+        return TraceRow(
+            trace_id=tid,
+            session_id=sid,
+            name=name or tid,
+            start_ns=start,
+            end_ns=end,
+            spans=spans,
+            errors=errors,
+            running=running,
+            input_tokens=tin,
+            output_tokens=tout,
+            cost=cost,
+            models=tuple(sorted(m for m in models.split(",") if m)) if models else (),
+        )
+
+    # -- spans ------------------------------------------------------------
+    def spans_of_trace(self, trace_id: str) -> list[Span]:
+        """Every span of a trace, by start time."""
+        rows = self._all("SELECT body FROM spans WHERE trace_id = ? ORDER BY start_ns, rowid", (trace_id,))
+        return [_span_decoder.decode(r[0]) for r in rows]
+
+    def query_spans(
+        self,
+        *,
+        session_id: str | None = None,
+        trace_id: str | None = None,
+        kind: SpanKind | str | None = None,
+        model: str | None = None,
+        status: Status | str | None = None,
+        since_ns: int | None = None,
+        until_ns: int | None = None,
+        limit: int = 1000,
+        newest_first: bool = False,
+    ) -> list[Span]:
+        """Spans matching every given filter, by start time.
+
+        The time range applies to the start: ``since_ns <= start_ns < until_ns``.
+        """
+        where: list[str] = []
+        params: list[Any] = []
+        if session_id is not None:
+            where.append("session_id = ?")
+            params.append(session_id)
+        if trace_id is not None:
+            where.append("trace_id = ?")
+            params.append(trace_id)
+        if kind is not None:
+            where.append("kind = ?")
+            params.append(_value(kind))
+        if model is not None:
+            where.append("model = ?")
+            params.append(model)
+        if status is not None:
+            st = _value(status)
+            where.append("status = ?")
+            params.append(st)
+            if st != Status.OK.value:
+                # Spelled out so the planner may use the partial index.
+                where.append("status <> 'ok'")
+        if since_ns is not None:
+            where.append("start_ns >= ?")
+            params.append(int(since_ns))
+        if until_ns is not None:
+            where.append("start_ns < ?")
+            params.append(int(until_ns))
+        sql = "SELECT body FROM spans"
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        order = "DESC" if newest_first else "ASC"
+        sql += f" ORDER BY start_ns {order}, rowid {order} LIMIT ?"
+        params.append(int(limit))
+        return [_span_decoder.decode(r[0]) for r in self._all(sql, params)]
+
+    def iter_spans(self, session_id: str, *, batch: int = 1000) -> Iterator[Span]:
+        """Every span of a session by start time, read ``batch`` rows at a time.
+
+        Keyset pagination on (start_ns, rowid), so memory stays flat however
+        large the session is and the writer may keep appending meanwhile.
+        """
+        batch = max(1, int(batch))
+        rows = self._all(
+            "SELECT start_ns, rowid, body FROM spans WHERE session_id = ? ORDER BY start_ns, rowid LIMIT ?",
+            (session_id, batch),
+        )
+        while rows:
+            for r in rows:
+                yield _span_decoder.decode(r[2])
+            if len(rows) < batch:
+                return
+            start, rowid = rows[-1][0], rows[-1][1]
+            rows = self._all(
+                "SELECT start_ns, rowid, body FROM spans WHERE session_id = ?"
+                " AND (start_ns, rowid) > (?, ?) ORDER BY start_ns, rowid LIMIT ?",
+                (session_id, start, rowid, batch),
+            )
+
+    # -- metrics ----------------------------------------------------------
+    def metrics(self) -> list[MetricRow]:
+        rows = self._all("SELECT name, labels, kind, last, sum, count, time_ns FROM metrics ORDER BY name, labels")
+        out = []
+        for name, labels, kind, last, total, count, time_ns in rows:
+            try:
+                lab = msgspec.json.decode(labels, type=dict[str, str])
+            except msgspec.DecodeError:
+                lab = {}
+            out.append(
+                MetricRow(
+                    name=name,
+                    labels=lab,
+                    kind=kind,
+                    last=last or 0.0,
+                    sum=total or 0.0,
+                    count=count,
+                    time_ns=time_ns,
+                )
+            )
+        return out
+
+    def span_count(self) -> int:
+        """All spans on file (from the session summaries: no scan)."""
+        return self._all("SELECT coalesce(sum(spans), 0) FROM sessions")[0][0]

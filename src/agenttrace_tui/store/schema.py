@@ -1,0 +1,191 @@
+"""The SQLite file's layout: tables, indexes, PRAGMAs and the version check.
+
+One module owns the DDL so the writer, the reader, the maintenance commands
+and the benchmark all agree on it. Design choices that matter for speed:
+
+* ``spans`` is a rowid table (rows arrive in time order, so the table B-tree
+  only appends) with a UNIQUE (trace_id, span_id) index for upserts and for
+  "spans of a trace". Its secondary indexes are the ones the read API needs:
+  (session_id, start_ns) for replay and per-session queries, (start_ns) for
+  time ranges, and two *partial* indexes (model; status other than ok) that
+  cost nothing for the spans they do not cover.
+* ``traces`` and ``sessions`` hold summary rows the writer recomputes for
+  what each batch touched, so listing recent sessions reads ``sessions`` by
+  its ``last_ns`` index and never scans spans.
+* Every span is also stored whole as a msgpack blob (``body``): a read
+  decodes it back into an identical ``Span``; the other columns are only
+  there to filter and summarise.
+
+Token columns hold what the span adds to rollups: usage an agent reports
+for its whole subtree (``scope="subtree"``) is 0 there, as in the in-memory
+store, while the blob keeps the reported numbers.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+#: Bump when the layout changes; a file with a newer version is refused.
+SCHEMA_VERSION = 1
+#: Milliseconds a connection waits for another writer's lock before failing.
+BUSY_TIMEOUT_MS = 5_000
+
+
+class SchemaError(RuntimeError):
+    """The file is not a database this version of agenttrace-tui can use."""
+
+
+DDL = """
+CREATE TABLE IF NOT EXISTS schema_version (
+    version INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS sessions (
+    id            TEXT PRIMARY KEY,
+    name          TEXT,
+    service       TEXT,
+    framework     TEXT,
+    hostname      TEXT,
+    started_ns    INTEGER,
+    ended_ns      INTEGER,
+    meta          BLOB,
+    traces        INTEGER NOT NULL DEFAULT 0,
+    spans         INTEGER NOT NULL DEFAULT 0,
+    errors        INTEGER NOT NULL DEFAULT 0,
+    running       INTEGER NOT NULL DEFAULT 0,
+    input_tokens  INTEGER NOT NULL DEFAULT 0,
+    output_tokens INTEGER NOT NULL DEFAULT 0,
+    cost          REAL NOT NULL DEFAULT 0,
+    first_ns      INTEGER NOT NULL DEFAULT 0,
+    last_ns       INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS sessions_last ON sessions (last_ns);
+CREATE TABLE IF NOT EXISTS traces (
+    trace_id      TEXT PRIMARY KEY,
+    session_id    TEXT NOT NULL,
+    name          TEXT,
+    start_ns      INTEGER NOT NULL DEFAULT 0,
+    end_ns        INTEGER NOT NULL DEFAULT 0,
+    spans         INTEGER NOT NULL DEFAULT 0,
+    errors        INTEGER NOT NULL DEFAULT 0,
+    running       INTEGER NOT NULL DEFAULT 0,
+    input_tokens  INTEGER NOT NULL DEFAULT 0,
+    output_tokens INTEGER NOT NULL DEFAULT 0,
+    cost          REAL NOT NULL DEFAULT 0,
+    models        TEXT
+);
+CREATE INDEX IF NOT EXISTS traces_session ON traces (session_id, start_ns);
+CREATE INDEX IF NOT EXISTS traces_start ON traces (start_ns);
+CREATE TABLE IF NOT EXISTS spans (
+    trace_id      TEXT NOT NULL,
+    span_id       TEXT NOT NULL,
+    session_id    TEXT NOT NULL,
+    parent        TEXT,
+    name          TEXT NOT NULL,
+    kind          TEXT NOT NULL,
+    status        TEXT NOT NULL,
+    model         TEXT,
+    provider      TEXT,
+    start_ns      INTEGER NOT NULL,
+    end_ns        INTEGER,
+    input_tokens  INTEGER NOT NULL DEFAULT 0,
+    output_tokens INTEGER NOT NULL DEFAULT 0,
+    cost          REAL,
+    body          BLOB NOT NULL,
+    UNIQUE (trace_id, span_id)
+);
+CREATE INDEX IF NOT EXISTS spans_session ON spans (session_id, start_ns);
+CREATE INDEX IF NOT EXISTS spans_start ON spans (start_ns);
+CREATE INDEX IF NOT EXISTS spans_model ON spans (model, start_ns) WHERE model IS NOT NULL;
+CREATE INDEX IF NOT EXISTS spans_problem ON spans (status, start_ns) WHERE status <> 'ok';
+CREATE TABLE IF NOT EXISTS span_events (
+    trace_id   TEXT NOT NULL,
+    span_id    TEXT NOT NULL,
+    seq        INTEGER NOT NULL,
+    name       TEXT NOT NULL,
+    time_ns    INTEGER NOT NULL,
+    attributes TEXT NOT NULL DEFAULT '{}',
+    PRIMARY KEY (trace_id, span_id, seq)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS metrics (
+    name    TEXT NOT NULL,
+    labels  TEXT NOT NULL,
+    kind    TEXT NOT NULL,
+    last    REAL,
+    sum     REAL,
+    count   INTEGER NOT NULL DEFAULT 0,
+    time_ns INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (name, labels)
+) WITHOUT ROWID;
+"""
+
+#: The writer's connection: WAL so readers never block it, NORMAL sync (a
+#: commit survives a killed process; only a power cut may lose the last few),
+#: a bigger page cache because index pages are what a batch touches.
+WRITER_PRAGMAS = (
+    "PRAGMA journal_mode=WAL",
+    "PRAGMA synchronous=NORMAL",
+    f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}",
+    "PRAGMA cache_size=-32000",
+    "PRAGMA temp_store=MEMORY",
+)
+READER_PRAGMAS = (f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}", "PRAGMA cache_size=-16000")
+
+
+def file_version(conn: sqlite3.Connection) -> int | None:
+    """The schema version recorded in the file, or None for an empty file."""
+    has = conn.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'"
+    ).fetchone()
+    if not has:
+        return None
+    row = conn.execute("SELECT max(version) FROM schema_version").fetchone()
+    return row[0] if row else None
+
+
+def check_version(conn: sqlite3.Connection, path: str | Path) -> int | None:
+    """Raise SchemaError for a file this code cannot read; return its version."""
+    try:
+        version = file_version(conn)
+    except sqlite3.DatabaseError as exc:
+        raise SchemaError(f"{path}: not an agenttrace-tui database ({exc})") from exc
+    if version is not None and version > SCHEMA_VERSION:
+        raise SchemaError(
+            f"{path}: schema version {version} was written by a newer agenttrace-tui "
+            f"(this one reads up to {SCHEMA_VERSION}); upgrade, or use another --db"
+        )
+    return version
+
+
+def ensure_schema(path: str | Path) -> None:
+    """Create the file (and its directories), the tables and WAL mode if needed.
+
+    Synchronous: the async writer runs it in a worker thread before opening
+    its own connection. Safe against another process doing the same at the
+    same moment (IF NOT EXISTS inside one immediate transaction).
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    conn = sqlite3.connect(path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
+    try:
+        conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        check_version(conn, path)
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            if check_version(conn, path) is None:
+                for stmt in _statements(DDL):
+                    conn.execute(stmt)
+                conn.execute("INSERT INTO schema_version (version) VALUES (?)", (SCHEMA_VERSION,))
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+    finally:
+        conn.close()
+
+
+def _statements(script: str) -> list[str]:
+    # executescript() would COMMIT our transaction first; split instead (the
+    # DDL has no semicolons inside statements).
+    return [s.strip() for s in script.split(";") if s.strip()]
