@@ -8,6 +8,7 @@ from agenttrace_tui.analysis import (
     HOTSPOT_RULE,
     FilterError,
     TraceTree,
+    TreeBuilder,
     analyze,
     flatten,
     fmt_cost,
@@ -117,6 +118,30 @@ def test_orphans_are_top_level_and_cycles_do_not_hang() -> None:
     assert tree.depth[tree.index["self"]] == 0
 
 
+def test_incremental_builder_matches_a_fresh_build_as_spans_arrive_and_change() -> None:
+    st = Store()
+    builder = TreeBuilder()
+    batches = [
+        [sp("root", None, 0, None, status=Status.RUNNING), sp("b", "root", 5, None, status=Status.RUNNING)],
+        [sp("b1", "b", 6, 7), sp("orphan", "late-parent", 1, 2)],
+        [sp("b", "root", 5, 9)],  # ends: no shape change
+        [sp("a", "root", 1, 3, status=Status.ERROR)],  # sorts before b
+        [sp("late-parent", "root", 0.5, 4)],  # adopts the orphan
+        [sp("b1", "b", 4.5, 7)],  # start moved
+        [sp("a", "root", 1, 3, status=Status.OK)],  # error cleared
+    ]
+    for batch in batches:
+        st.apply(batch)
+        trace = st.trace("t")
+        got = builder.build(trace)
+        fresh = TraceTree.from_trace(trace)
+        assert (got.order, got.depth, got.parent, got.end, got.errors) == (fresh.order, fresh.depth, fresh.parent, fresh.end, fresh.errors)
+        assert got.version == trace.version
+    assert got.order == ["root", "late-parent", "orphan", "a", "b", "b1"]
+    assert builder.changed_ids == ["a"]
+    assert builder.running_ids == {"root"}
+
+
 def test_flatten_hides_collapsed_subtrees_and_draws_guides() -> None:
     tree = tree_of(
         sp("root", None, 0, 10),
@@ -129,15 +154,16 @@ def test_flatten_hides_collapsed_subtrees_and_draws_guides() -> None:
     rows = flatten(tree)
     assert rows.ids == ["root", "a", "a1", "a2", "b", "b1"]
     assert [rows.guides(r) for r in range(len(rows))] == ["", "├─", "│ ├─", "│ └─", "└─", "  └─"]
-    assert rows.disclosure == [1, 1, 0, 0, 1, 0]
+    assert [rows.disclosure(r) for r in range(len(rows))] == [1, 1, 0, 0, 1, 0]
 
     rows = flatten(tree, collapsed={"a"})
     assert rows.ids == ["root", "a", "b", "b1"]
-    assert rows.disclosure[rows.row_of["a"]] == 2
-    assert rows.parent_row[rows.row_of["b1"]] == rows.row_of["b"]
+    assert rows.disclosure(rows.row_of("a")) == 2
+    assert rows.parent_row(rows.row_of("b1")) == rows.row_of("b")
+    assert rows.row_of("a1") == -1
 
     rows = flatten(tree, collapsed={"root"})
-    assert rows.ids == ["root"] and rows.disclosure == [2]
+    assert rows.ids == ["root"] and rows.disclosure(0) == 2
 
 
 def test_flatten_with_a_filter_keeps_ancestors_and_guides_follow_visible_rows() -> None:
@@ -147,7 +173,10 @@ def test_flatten_with_a_filter_keeps_ancestors_and_guides_follow_visible_rows() 
     rows = flatten(tree, visible=visible)
     assert rows.ids == ["root", "a", "a1"]
     assert rows.guides(1) == "└─"  # b is hidden, so a is the last visible child
-    assert rows.disclosure == [1, 1, 0]
+    assert [rows.disclosure(r) for r in range(3)] == [1, 1, 0]
+
+    rows = flatten(tree, collapsed={"a"}, visible=visible)
+    assert rows.ids == ["root", "a"] and rows.disclosure(1) == 2
 
 
 def test_deep_chain_has_no_recursion_limit_and_elides_guides() -> None:

@@ -17,7 +17,7 @@ import bisect
 import math
 import re
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any, Callable, Collection, Iterable, Mapping, Sequence
 
 from .model import Span, SpanKind, Status
 
@@ -32,15 +32,19 @@ __all__ = [
     "SpanFilter",
     "TraceAnalysis",
     "TraceTree",
+    "TreeBuilder",
     "analyze",
     "flatten",
     "fmt_cost",
     "fmt_duration",
     "fmt_tokens",
+    "matching_ids",
+    "next_index",
     "parse_duration",
     "parse_filter",
     "span_end",
     "span_summary",
+    "with_ancestors",
 ]
 
 #: Statuses counted as failures (the store's error totals count the same).
@@ -227,72 +231,45 @@ class TraceTree:
     """The shape of one trace at one store version.
 
     ``order`` is the preorder of all spans (children sorted by start time,
-    then id); for preorder index ``i``: ``depth[i]``, ``parent[i]`` (preorder
-    index, -1 for a top-level span) and ``end[i]`` (one past the last index
-    of its subtree, so skipping a collapsed subtree is ``i = end[i]``).
-    Orphans (parent not arrived) are top-level; spans caught in a parent
-    cycle are appended as top-level spans too, so every span is shown once.
+    ties in arrival order); for preorder index ``i``: ``depth[i]``,
+    ``parent[i]`` (preorder index, -1 for a top-level span), ``end[i]`` (one
+    past the last index of its subtree, so skipping a collapsed subtree is
+    ``i = end[i]``). ``errors``
+    lists the preorder indexes of failed spans. Orphans (parent not arrived)
+    are top-level; spans caught in a parent cycle are appended as top-level
+    spans, so every span is shown exactly once. Build with ``TreeBuilder``
+    (incremental) or ``TraceTree.from_trace``.
     """
 
     __slots__ = ("version", "order", "index", "depth", "parent", "end", "spans", "errors")
 
-    def __init__(
-        self,
-        spans: Mapping[str, Span],
-        children: Mapping[str | None, list[str]],
-        roots: Iterable[str],
-        version: int = 0,
-    ) -> None:
-        self.version = version
-        self.spans = spans
-        order: list[str] = []
-        depth: list[int] = []
-        parent: list[int] = []
-        index: dict[str, int] = {}
+    def __init__(self) -> None:
+        self.version = 0
+        self.spans: Mapping[str, Span] = {}
+        self.order: list[str] = []
+        self.index: dict[str, int] = {}
+        self.depth: list[int] = []
+        self.parent: list[int] = []
+        self.end: list[int] = []
+        self.errors: list[int] = []
 
-        def key(sid: str) -> tuple[int, str]:
-            s = spans.get(sid)
-            return (s.start_ns if s is not None else 0, sid)
+    def reshaped(self, version: int) -> "TraceTree":
+        """The same shape at a newer version (spans changed, none added or moved)."""
+        t = TraceTree()
+        t.version = version
+        t.spans, t.order, t.index, t.depth, t.parent, t.end = self.spans, self.order, self.index, self.depth, self.parent, self.end
+        t.errors = self.errors
+        return t
 
-        def walk(top: list[str]) -> None:
-            stack: list[tuple[str, int, int]] = [(sid, 0, -1) for sid in reversed(top)]
-            while stack:
-                sid, d, p = stack.pop()
-                if sid in index or sid not in spans:
-                    continue  # a cycle or a duplicate id in a children list
-                i = len(order)
-                index[sid] = i
-                order.append(sid)
-                depth.append(d)
-                parent.append(p)
-                kids = children.get(sid)
-                if kids:
-                    ordered = sorted(kids, key=key) if len(kids) > 1 else kids
-                    for k in reversed(ordered):
-                        if k not in index:
-                            stack.append((k, d + 1, i))
-
-        walk(sorted(dict.fromkeys(roots), key=key))
-        if len(order) < len(spans):
-            # Unreachable from any root: a parent cycle. Show them top-level.
-            walk(sorted((s for s in spans if s not in index), key=key))
-        n = len(order)
-        size = [1] * n
-        for i in range(n - 1, 0, -1):
-            p = parent[i]
-            if p >= 0:
-                size[p] += size[i]
-        self.order = order
-        self.index = index
-        self.depth = depth
-        self.parent = parent
-        self.end = [i + size[i] for i in range(n)]
-        self.errors = [i for i, sid in enumerate(order) if spans[sid].status in ERROR_STATUSES]
+    def is_last(self, i: int) -> bool:
+        """Is preorder index ``i`` the last child of its parent (or the last top-level span)?"""
+        p = self.parent[i]
+        return self.end[i] == (self.end[p] if p >= 0 else len(self.order))
 
     @classmethod
     def from_trace(cls, trace: Any) -> "TraceTree":
-        """Build from a store ``TraceEntry``."""
-        return cls(trace.spans, trace.children, trace.roots(), trace.version)
+        """Build from a store ``TraceEntry`` (or anything with spans/children/roots())."""
+        return TreeBuilder().build(trace)
 
     def __len__(self) -> int:
         return len(self.order)
@@ -319,36 +296,274 @@ class TraceTree:
         return out
 
     def parents_with_children(self) -> set[str]:
-        return {self.order[i] for i in range(len(self.order)) if self.end[i] > i + 1}
+        order, end = self.order, self.end
+        return {order[i] for i in range(len(order)) if end[i] > i + 1}
 
 
-@dataclass(slots=True)
+class TreeBuilder:
+    """Builds ``TraceTree``s of one trace, reusing work between store versions.
+
+    Between two builds it finds the spans that changed by object identity
+    (the store replaces a span object on every merge). When no span was
+    added or moved (the common "span ended" update) the previous shape is
+    reused as is; otherwise only the children lists that gained or lost a
+    span are re-sorted and the preorder is redone in one tight O(n) pass.
+    """
+
+    __slots__ = ("_known", "_sorted", "_orphan_parents", "_errors", "_running", "_tree", "changed_ids")
+
+    def __init__(self) -> None:
+        self._known: dict[str, Span] = {}
+        #: parent id (None for roots) -> child ids sorted by start time
+        self._sorted: dict[str | None, list[str]] = {}
+        #: parent ids named by spans but not (yet) in the trace: their children are top-level
+        self._orphan_parents: set[str] = set()
+        self._errors: set[str] = set()
+        self._running: set[str] = set()
+        self._tree: TraceTree | None = None
+        #: ids of the spans added or replaced by the last ``build``
+        self.changed_ids: list[str] = []
+
+    @property
+    def running_ids(self) -> set[str]:
+        return self._running
+
+    def build(self, trace: Any) -> TraceTree:
+        spans: Mapping[str, Span] = trace.spans
+        children: Mapping[str | None, list[str]] = trace.children
+        known = self._known
+        if len(known) > len(spans):  # spans vanished: cannot happen in the store; start over
+            self.__init__()  # type: ignore[misc]
+            known = self._known
+        changed = [sid for sid, s in spans.items() if known.get(sid) is not s]
+        self.changed_ids = changed
+        errors, running = self._errors, self._running
+        dirty: set[str | None] = set()
+        for sid in changed:
+            s = spans[sid]
+            old = known.get(sid)
+            if old is None:
+                dirty.add(s.parent_span_id)
+            elif old.start_ns != s.start_ns or old.parent_span_id != s.parent_span_id:
+                dirty.add(old.parent_span_id)
+                dirty.add(s.parent_span_id)
+            known[sid] = s
+            if s.status in ERROR_STATUSES:
+                errors.add(sid)
+            else:
+                errors.discard(sid)
+            if s.end_ns is None:
+                running.add(sid)
+            else:
+                running.discard(sid)
+        prev = self._tree
+        if prev is not None and not dirty:
+            tree = prev.reshaped(getattr(trace, "version", 0))
+            tree.errors = sorted(tree.index[sid] for sid in errors if sid in tree.index)
+            self._tree = tree
+            return tree
+
+        def start(k: str) -> int:
+            return spans[k].start_ns
+
+        sorted_children = self._sorted
+        orphans = self._orphan_parents
+        for p in dirty:
+            src = children.get(p)
+            if src:
+                sorted_children[p] = sorted(src, key=start) if len(src) > 1 else list(src)
+            else:
+                sorted_children.pop(p, None)
+            if p is not None and p not in spans:
+                orphans.add(p)
+        orphans.difference_update([p for p in orphans if p in spans or p not in children])
+        top = list(sorted_children.get(None, ()))
+        for p in orphans:
+            top.extend(sorted_children.get(p, ()))
+        top.sort(key=start)
+
+        tree = TraceTree()
+        tree.version = getattr(trace, "version", 0)
+        tree.spans = spans
+        order, depth, parent, end = tree.order, tree.depth, tree.parent, tree.end
+        _walk(top, sorted_children.get, order, depth, parent, end)
+        index = dict(zip(order, range(len(order))))
+        if len(index) != len(order) or len(order) != len(spans):
+            # A duplicate id in a children list, or spans unreachable from any
+            # root (a parent cycle): redo it visiting each span once.
+            order.clear(), depth.clear(), parent.clear(), end.clear()
+            _walk_guarded(top, sorted_children.get, spans, order, depth, parent, end)
+            index = dict(zip(order, range(len(order))))
+        tree.index = index
+        tree.errors = sorted(index[sid] for sid in errors if sid in index)
+        self._tree = tree
+        return tree
+
+
+def _walk(roots: list[str], kids_of: Callable[[str], list[str] | None], order: list[str], depth: list[int], parent: list[int], end: list[int]) -> None:
+    """Preorder of a forest, iteratively (deep traces must not hit the recursion limit)."""
+    append_o, append_d, append_p, append_e = order.append, depth.append, parent.append, end.append
+    its = [iter(roots)]
+    owners = [-1]
+    d = 0
+    while its:
+        for sid in its[-1]:
+            i = len(order)
+            append_o(sid)
+            append_d(d)
+            append_p(owners[-1])
+            append_e(i + 1)
+            kids = kids_of(sid)
+            if kids:
+                its.append(iter(kids))
+                owners.append(i)
+                d += 1
+                break
+        else:
+            its.pop()
+            p = owners.pop()
+            if p >= 0:
+                end[p] = len(order)
+            d -= 1
+
+
+def _walk_guarded(
+    roots: list[str],
+    kids_of: Callable[[str], list[str] | None],
+    spans: Mapping[str, Span],
+    order: list[str],
+    depth: list[int],
+    parent: list[int],
+    end: list[int],
+) -> None:
+    """Like ``_walk`` but visits each span once and adds unreachable spans as roots."""
+    seen: set[str] = set()
+
+    def walk(top: list[str]) -> None:
+        stack: list[tuple[str, int, int]] = [(sid, 0, -1) for sid in reversed(top)]
+        while stack:
+            sid, d, p = stack.pop()
+            if p == -2:  # marker: the subtree of preorder index d is complete
+                end[d] = len(order)
+                continue
+            if sid in seen or sid not in spans:
+                continue
+            seen.add(sid)
+            i = len(order)
+            order.append(sid)
+            depth.append(d)
+            parent.append(p)
+            end.append(i + 1)
+            stack.append(("", i, -2))
+            for k in reversed(kids_of(sid) or ()):
+                if k not in seen:
+                    stack.append((k, d + 1, i))
+
+    walk(roots)
+    rest = [s for s in spans if s not in seen]
+    if rest:
+        walk(sorted(rest, key=lambda k: spans[k].start_ns))
+
+
 class Rows:
-    """The visible rows: parallel lists indexed by row number."""
+    """The visible rows of a tree: preorder indexes plus what each row shows.
 
-    ids: list[str] = field(default_factory=list)
-    pre: list[int] = field(default_factory=list)  # preorder index of each row
-    depth: list[int] = field(default_factory=list)
-    parent_row: list[int] = field(default_factory=list)
-    last: list[bool] = field(default_factory=list)  # last visible child of its parent
-    #: 0 leaf, 1 expanded, 2 collapsed (has hidden children)
-    disclosure: list[int] = field(default_factory=list)
-    row_of: dict[str, int] = field(default_factory=dict)
+    With no filter and nothing collapsed ``pre`` is simply ``range(n)``, so
+    showing a fully expanded 10k-span trace costs nothing to flatten.
+    """
+
+    __slots__ = ("tree", "pre", "collapsed", "visible", "_last", "_has_visible_kids")
+
+    def __init__(
+        self,
+        tree: TraceTree | None = None,
+        pre: Sequence[int] = (),
+        collapsed: Collection[str] = frozenset(),
+        visible: Collection[str] | None = None,
+    ) -> None:
+        self.tree = tree if tree is not None else TraceTree()
+        self.pre = pre
+        self.collapsed = collapsed
+        self.visible = visible
+        self._last: dict[int, bool] | None = None
+        self._has_visible_kids: set[int] | None = None
+        if visible is not None:
+            self._filter_shape()
+
+    def _filter_shape(self) -> None:
+        # Under a filter siblings are hidden, so "last child" and "has children"
+        # refer to visible rows only.
+        parent, pre = self.tree.parent, self.pre
+        last: dict[int, bool] = {}
+        seen: set[int] = set()
+        for r in range(len(pre) - 1, -1, -1):
+            p = parent[pre[r]]
+            last[pre[r]] = p not in seen
+            seen.add(p)
+        self._last = last
+        vis = self.visible
+        index = self.tree.index
+        self._has_visible_kids = {parent[i] for i in (index.get(s, -1) for s in vis) if i >= 0 and parent[i] >= 0}
 
     def __len__(self) -> int:
-        return len(self.ids)
+        return len(self.pre)
+
+    @property
+    def ids(self) -> list[str]:
+        order = self.tree.order
+        return [order[i] for i in self.pre]
+
+    def sid(self, row: int) -> str:
+        return self.tree.order[self.pre[row]]
+
+    def row_of(self, sid: str | None) -> int:
+        """Row showing ``sid``, or -1 when it is hidden (or unknown)."""
+        i = self.tree.index.get(sid, -1) if sid is not None else -1
+        if i < 0:
+            return -1
+        pre = self.pre
+        if isinstance(pre, range):
+            return i if i in pre else -1
+        r = bisect.bisect_left(pre, i)
+        return r if r < len(pre) and pre[r] == i else -1
+
+    def depth(self, row: int) -> int:
+        return self.tree.depth[self.pre[row]]
+
+    def parent_row(self, row: int) -> int:
+        p = self.tree.parent[self.pre[row]]
+        return self.row_of(self.tree.order[p]) if p >= 0 else -1
+
+    def is_last(self, row: int) -> bool:
+        i = self.pre[row]
+        return self._last[i] if self._last is not None else self.tree.is_last(i)
+
+    def disclosure(self, row: int) -> int:
+        """0 leaf, 1 expanded, 2 collapsed (has hidden children)."""
+        i = self.pre[row]
+        tree = self.tree
+        if self._has_visible_kids is not None:
+            has = i in self._has_visible_kids
+        else:
+            has = tree.end[i] > i + 1
+        if not has:
+            return 0
+        return 2 if tree.order[i] in self.collapsed else 1
 
     def guides(self, row: int, max_levels: int = 64) -> str:
         """Tree guides for a row: two cells per level (``│ ``, ``├─``, ``└─``, spaces)."""
-        d = self.depth[row]
+        tree = self.tree
+        i = self.pre[row]
+        d = tree.depth[i]
         if d == 0:
             return ""
-        parts = ["└─" if self.last[row] else "├─"]
-        p = self.parent_row[row]
+        last = self._last.__getitem__ if self._last is not None else tree.is_last
+        parts = ["└─" if last(i) else "├─"]
+        p = tree.parent[i]
         levels = 1
-        while p >= 0 and self.depth[p] > 0 and levels < max_levels:
-            parts.append("  " if self.last[p] else "│ ")
-            p = self.parent_row[p]
+        while p >= 0 and tree.depth[p] > 0 and levels < max_levels:
+            parts.append("  " if last(p) else "│ ")
+            p = tree.parent[p]
             levels += 1
         if d > levels:
             parts.append("⋯ ")  # deeper than we draw: elide the outer levels
@@ -356,54 +571,49 @@ class Rows:
         return "".join(parts)
 
 
-def flatten(tree: TraceTree, collapsed: set[str] | frozenset[str] = frozenset(), visible: set[str] | None = None) -> Rows:
+def flatten(tree: TraceTree, collapsed: Collection[str] = frozenset(), visible: Collection[str] | None = None) -> Rows:
     """Visible rows of ``tree``: collapsed nodes hide their subtree, and with
     ``visible`` (matches plus their ancestors) every other span is hidden.
 
-    O(visible rows + collapsed-subtree jumps); children keep start-time order.
+    Costs nothing when all is expanded and unfiltered; otherwise
+    O(collapsed nodes + visible rows), with the row runs copied in C.
     """
-    rows = Rows()
-    order, end, depth, parent = tree.order, tree.end, tree.depth, tree.parent
-    ids, pre, rdepth, prow, disc, row_of = rows.ids, rows.pre, rows.depth, rows.parent_row, rows.disclosure, rows.row_of
-    row_at_pre: dict[int, int] = {}
-    n = len(order)
-    i = 0
-    while i < n:
-        sid = order[i]
-        if visible is not None and sid not in visible:
-            i = end[i]
+    n = len(tree.order)
+    index, end = tree.index, tree.end
+    hidden_roots = sorted(index[s] for s in collapsed if s in index and end[index[s]] > index[s] + 1)
+    if visible is None:
+        if not hidden_roots:
+            return Rows(tree, range(n), collapsed)
+        pre: list[int] = []
+        i = 0
+        for c in hidden_roots:
+            if c < i:
+                continue  # inside an already collapsed subtree
+            pre.extend(range(i, c + 1))
+            i = end[c]
+        pre.extend(range(i, n))
+        return Rows(tree, pre, collapsed)
+    cand = sorted(index[s] for s in visible if s in index)
+    if hidden_roots:
+        cand = _drop_collapsed(cand, hidden_roots, end)
+    return Rows(tree, cand, collapsed, visible)
+
+
+def _drop_collapsed(cand: list[int], hidden_roots: list[int], end: list[int]) -> list[int]:
+    """Keep the candidates not strictly inside a collapsed subtree."""
+    out: list[int] = []
+    skip_until = -1
+    k = 0
+    for i in cand:
+        while k < len(hidden_roots) and hidden_roots[k] < i:
+            c = hidden_roots[k]
+            if end[c] > skip_until:
+                skip_until = end[c]
+            k += 1
+        if i < skip_until:
             continue
-        r = len(ids)
-        ids.append(sid)
-        pre.append(i)
-        rdepth.append(depth[i])
-        p = parent[i]
-        prow.append(row_at_pre.get(p, -1) if p >= 0 else -1)
-        row_at_pre[i] = r
-        row_of[sid] = r
-        has_kids = end[i] > i + 1
-        if has_kids and visible is not None:
-            has_kids = any(order[j] in visible for j in tree.children_of(i))
-        if not has_kids:
-            disc.append(0)
-            i = end[i] if visible is not None else i + 1
-        elif sid in collapsed:
-            disc.append(2)
-            i = end[i]
-        else:
-            disc.append(1)
-            i += 1
-    # A row is the last visible child of its parent when no later row shares that parent.
-    m = len(ids)
-    last = [False] * m
-    seen: set[int] = set()
-    for r in range(m - 1, -1, -1):
-        p = prow[r]
-        if p not in seen:
-            last[r] = True
-            seen.add(p)
-    rows.last = last
-    return rows
+        out.append(i)
+    return out
 
 
 # -- critical path and hotspots -----------------------------------------------

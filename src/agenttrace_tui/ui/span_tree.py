@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import time
 from collections import OrderedDict
-from typing import Callable
+from typing import Callable, Iterable
 
 from rich.cells import cell_len
 from rich.segment import Segment
@@ -42,10 +42,10 @@ from ..analysis import (
     SpanFilter,
     TraceAnalysis,
     TraceTree,
+    TreeBuilder,
     analyze,
     flatten,
     fmt_duration,
-    matching_ids,
     next_index,
     parse_filter,
     span_summary,
@@ -69,6 +69,8 @@ _TICK_NS = 100_000_000
 _ANALYSIS_EVERY_NS = 1_000_000_000
 #: Per-trace expansion state is remembered for this many traces.
 _MAX_VIEWS = 512
+#: Traces up to this size get their critical path recomputed on every change.
+_ANALYZE_NOW_SPANS = 2000
 _DUR_W = 8
 
 
@@ -243,6 +245,11 @@ class SpanTreeView(ScrollView, can_focus=True):
         self.now_ns: Callable[[], int] = time.time_ns
         self._trace_id: str | None = None
         self._tree: TraceTree | None = None
+        self._builder = TreeBuilder()
+        #: span id -> (span object it was computed for, matches the filter?)
+        self._match_cache: dict[str, tuple[Span, bool]] = {}
+        self._match_set: set[str] = set()
+        self._analysis_timer: object | None = None
         self._evicted = False
         self._analysis = TraceAnalysis()
         self._analysis_at = 0
@@ -273,7 +280,7 @@ class SpanTreeView(ScrollView, can_focus=True):
         """Row of the cursor among the visible rows (-1 when there are none)."""
         if self._cursor_id is None:
             return -1
-        return self._rows.row_of.get(self._cursor_id, -1)
+        return self._rows.row_of(self._cursor_id)
 
     @property
     def row_count(self) -> int:
@@ -282,7 +289,7 @@ class SpanTreeView(ScrollView, can_focus=True):
     @property
     def visible_span_ids(self) -> list[str]:
         """Ids of the visible rows, top to bottom (tests, the app's follow mode)."""
-        return list(self._rows.ids)
+        return self._rows.ids
 
     @property
     def match_count(self) -> int:
@@ -304,12 +311,16 @@ class SpanTreeView(ScrollView, can_focus=True):
         """
         self._trace_id = trace_id
         self._tree = None
+        self._builder = TreeBuilder()
+        self._match_cache = {}
+        self._match_set = set()
+        self._analysis_at = 0
         self._evicted = False
         self._cursor_id = None
         self._header_cache = None
         self._rebuild(anchor=False)
         self.scroll_y = 0
-        if self._rows.ids:
+        if len(self._rows):
             self._set_cursor(0, scroll=True)
         self.refresh()
 
@@ -362,7 +373,7 @@ class SpanTreeView(ScrollView, can_focus=True):
         self._reflatten(anchor=False)
         if self._filter is not None and self._cursor_id not in self._match_ids and self._match_pre:
             self._select_pre(self._match_pre[0])
-        elif self._rows.ids and self.cursor_row < 0:
+        elif len(self._rows) and self.cursor_row < 0:
             self._set_cursor(0, scroll=True)
         self._ensure_cursor_visible()
         self.refresh()
@@ -431,16 +442,59 @@ class SpanTreeView(ScrollView, can_focus=True):
         self._analysis = analyze(self._tree, now) if self._tree is not None else TraceAnalysis()
         self._analysis_at = now
 
-    def _compute_matches(self) -> None:
+    def _analyze_soon(self) -> None:
+        """Recompute the critical path now for small traces, at most once a second for big ones."""
+        now = self.now_ns()
         tree = self._tree
-        if tree is None or self._filter is None:
+        if tree is None or len(tree) <= _ANALYZE_NOW_SPANS or now - self._analysis_at >= _ANALYSIS_EVERY_NS:
+            self._analyze(now)
+            return
+        if self._analysis_timer is None and self.is_attached:
+            self._analysis_timer = self.set_timer(_ANALYSIS_EVERY_NS / 1e9, self._deferred_analysis)
+
+    def _deferred_analysis(self) -> None:
+        self._analysis_timer = None
+        if self._tree is not None:
+            self._analyze(self.now_ns())
+            self.refresh()
+
+    def _compute_matches(self, changed: list[str] | None = None) -> None:
+        """Filter matches; with ``changed`` only those spans (and running ones) are re-tested."""
+        tree = self._tree
+        flt = self._filter
+        if tree is None or flt is None:
+            self._match_cache = {}
+            self._match_set = set()
             self._match_pre = []
             self._match_ids = set()
             self._visible = None
             return
         now = self.now_ns()
-        self._match_pre = matching_ids(tree, self._filter, now)
-        self._match_ids = {tree.order[i] for i in self._match_pre}
+        spans = tree.spans
+        cache = self._match_cache
+        match_set = self._match_set
+        if changed is None:
+            cache.clear()
+            match_set.clear()
+            todo: Iterable[str] = tree.order
+        else:
+            todo = set(changed) | self._builder.running_ids
+        for sid in todo:
+            span = spans.get(sid)
+            if span is None:
+                continue
+            got = cache.get(sid)
+            if got is not None and got[0] is span and span.end_ns is not None:
+                continue
+            ok = flt.matches(span, now)
+            cache[sid] = (span, ok)
+            if ok:
+                match_set.add(sid)
+            else:
+                match_set.discard(sid)
+        index = tree.index
+        self._match_pre = sorted(index[sid] for sid in match_set if sid in index)
+        self._match_ids = match_set
         self._visible = with_ancestors(tree, self._match_pre)
 
     def _rebuild(self, anchor: bool) -> None:
@@ -449,15 +503,21 @@ class SpanTreeView(ScrollView, can_focus=True):
         self._header_cache = None
         if trace is None:
             self._evicted = self._trace_id is not None
-            self._tree = None
-            self._analysis = TraceAnalysis()
-            self._compute_matches()
-            self._apply_rows(Rows(), anchor=False)
+            if self._tree is None:
+                self._analysis = TraceAnalysis()
+                self._compute_matches()
+                self._apply_rows(Rows(), anchor=False)
+            # else: keep showing the last state of an evicted trace, read-only
             return
         self._evicted = False
-        self._tree = TraceTree.from_trace(trace)
-        self._analyze(self.now_ns())
-        self._compute_matches()
+        first = self._tree is None
+        self._tree = self._builder.build(trace)
+        if first:
+            self._analyze(self.now_ns())
+            self._compute_matches()
+        else:
+            self._analyze_soon()
+            self._compute_matches(self._builder.changed_ids)
         self._reflatten(anchor=anchor)
 
     def _reflatten(self, anchor: bool) -> None:
@@ -470,38 +530,38 @@ class SpanTreeView(ScrollView, can_focus=True):
         """Swap in new rows keeping the cursor span and (with ``anchor``) the top row in place."""
         old = self._rows
         top = int(self.scroll_y)
-        top_id = old.ids[top] if anchor and 0 <= top < len(old.ids) else None
-        old_cursor_row = old.row_of.get(self._cursor_id, -1) if self._cursor_id else -1
+        top_id = old.sid(top) if anchor and 0 <= top < len(old) else None
+        old_cursor_row = old.row_of(self._cursor_id)
         self._rows = rows
         self.virtual_size = Size(self.size.width, len(rows) + 1)
-        if top_id is not None and top_id in rows.row_of:
-            new_top = rows.row_of[top_id]
-            if new_top != top:
+        if top_id is not None:
+            new_top = rows.row_of(top_id)
+            if new_top >= 0 and new_top != top:
                 self.scroll_y = new_top
-        if self._cursor_id is not None and self._cursor_id not in rows.row_of:
+        if self._cursor_id is not None and rows.row_of(self._cursor_id) < 0:
             # The cursor's span is hidden now: go to its nearest visible ancestor.
             target = -1
             if self._tree is not None:
                 for anc in self._tree.ancestors(self._cursor_id):
-                    if anc in rows.row_of:
-                        target = rows.row_of[anc]
+                    target = rows.row_of(anc)
+                    if target >= 0:
                         break
-            if target < 0 and rows.ids:
-                target = min(max(0, old_cursor_row), len(rows.ids) - 1)
+            if target < 0 and len(rows):
+                target = min(max(0, old_cursor_row), len(rows) - 1)
             if target >= 0:
                 self._set_cursor(target, scroll=False)
             else:
                 self._cursor_id = None
-        elif self._cursor_id is None and rows.ids:
+        elif self._cursor_id is None and len(rows):
             self._set_cursor(0, scroll=False)
 
     def _set_cursor(self, row: int, scroll: bool = True) -> None:
         rows = self._rows
-        if not rows.ids:
+        if not len(rows):
             return
-        row = max(0, min(len(rows.ids) - 1, row))
+        row = max(0, min(len(rows) - 1, row))
         old_row = self.cursor_row
-        sid = rows.ids[row]
+        sid = rows.sid(row)
         changed = sid != self._cursor_id
         self._cursor_id = sid
         if scroll:
@@ -538,8 +598,8 @@ class SpanTreeView(ScrollView, can_focus=True):
             collapsed.difference_update(hidden)
             self._reflatten(anchor=True)
             self.refresh()
-        row = self._rows.row_of.get(sid)
-        if row is not None:
+        row = self._rows.row_of(sid)
+        if row >= 0:
             self._set_cursor(row, scroll=True)
 
     # -- actions ---------------------------------------------------------------
@@ -569,11 +629,11 @@ class SpanTreeView(ScrollView, can_focus=True):
 
     def _toggle(self, row: int, expand: bool | None = None) -> None:
         rows = self._rows
-        if not (0 <= row < len(rows)) or rows.disclosure[row] == 0:
+        if not (0 <= row < len(rows)) or rows.disclosure(row) == 0:
             return
-        sid = rows.ids[row]
+        sid = rows.sid(row)
         collapsed = self._collapsed()
-        is_collapsed = rows.disclosure[row] == 2
+        is_collapsed = rows.disclosure(row) == 2
         if expand is None:
             expand = is_collapsed
         if expand == is_collapsed:
@@ -588,7 +648,7 @@ class SpanTreeView(ScrollView, can_focus=True):
         row = self.cursor_row
         if row < 0:
             return
-        disc = self._rows.disclosure[row]
+        disc = self._rows.disclosure(row)
         if disc == 2:
             self._toggle(row, expand=True)
         elif disc == 1:
@@ -598,10 +658,10 @@ class SpanTreeView(ScrollView, can_focus=True):
         row = self.cursor_row
         if row < 0:
             return
-        if self._rows.disclosure[row] == 1:
+        if self._rows.disclosure(row) == 1:
             self._toggle(row, expand=False)
         else:
-            parent = self._rows.parent_row[row]
+            parent = self._rows.parent_row(row)
             if parent >= 0:
                 self._set_cursor(parent)
 
@@ -644,9 +704,9 @@ class SpanTreeView(ScrollView, can_focus=True):
         row = int(self.scroll_y) + offset.y - 1
         if not (0 <= row < len(self._rows)):
             return
-        depth = self._rows.depth[row]
+        depth = self._rows.depth(row)
         disclosure_x = min(depth, 64) * 2
-        if offset.x == disclosure_x and self._rows.disclosure[row]:
+        if offset.x == disclosure_x and self._rows.disclosure(row):
             self._set_cursor(row, scroll=False)
             self._toggle(row)
         else:
@@ -695,7 +755,7 @@ class SpanTreeView(ScrollView, can_focus=True):
 
     def _render_row(self, row: int, width: int, now: int) -> Strip:
         rows = self._rows
-        sid = rows.ids[row]
+        sid = rows.sid(row)
         tree = self._tree
         span = tree.spans.get(sid) if tree is not None else None
         if span is None:
@@ -707,12 +767,13 @@ class SpanTreeView(ScrollView, can_focus=True):
         critical = sid in self._analysis.critical
         hot = sid in self._analysis.hotspots
         guides = rows.guides(row)
+        disclosure = rows.disclosure(row)
         t0, t1 = self._axis(now)
         key = (
             sid,
             width,
             guides,
-            rows.disclosure[row],
+            disclosure,
             selected and (2 if focused else 1),
             dimmed,
             critical,
@@ -724,7 +785,7 @@ class SpanTreeView(ScrollView, can_focus=True):
         cached = self._lines.get(key)
         if cached is not None and cached[0] is span:
             return cached[1]
-        strip = self._build_row(span, width, guides, rows.disclosure[row], selected, dimmed, critical, hot, t0, t1, now)
+        strip = self._build_row(span, width, guides, disclosure, selected, dimmed, critical, hot, t0, t1, now)
         self._lines[key] = (span, strip)
         return strip
 
