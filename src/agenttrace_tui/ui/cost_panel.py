@@ -64,7 +64,7 @@ def _by_kind(app, totals: Totals, width: int) -> list[Text]:
     muted = style(app, "text-muted")
     for key, b in rows:
         line = Text(no_wrap=True, overflow="ellipsis")
-        line.append(" " + clean(key, 32).ljust(16))
+        line.append(" " + clean(key, 32)[:14].ljust(14))
         line.append(f"{b.spans:>5}")
         line.append(f" {fmt.duration(b.duration_ns):>7}", style=muted)
         if b.cost:
@@ -135,7 +135,7 @@ def render_cost(app, store: Store, session: SessionEntry | None, burn: BurnMeter
             parts.extend(providers)
         kinds = _by_kind(app, totals, width)
         if kinds:
-            parts.append(Text(" by kind           spans    time     cost", style=muted, no_wrap=True, overflow="ellipsis"))
+            parts.append(Text(" by kind         spans    time     cost", style=muted, no_wrap=True, overflow="ellipsis"))
             parts.extend(kinds)
         parts.append(Text(""))
     return Group(*parts)

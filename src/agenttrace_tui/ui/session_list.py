@@ -48,9 +48,10 @@ class SessionList(RowList):
         if entry is None:
             return None
         now = self.now_ns()
-        running = entry.totals.running > 0 or entry.session.ended_ns is None
-        # Status can flip to "done" by idling, and "last" ticks per second.
-        return (entry.version, entry.status(now), now // 100_000_000 if running else 0, now // 1_000_000_000)
+        # Duration ticks only while a span runs; status can flip to "done" by
+        # idling, and the "last" column moves once a second.
+        ticking = entry.totals.running > 0 and entry.session.ended_ns is None
+        return (entry.version, entry.status(now), now // 100_000_000 if ticking else 0, now // 1_000_000_000)
 
     def row_cells(self, key: str) -> list[Text]:
         entry = self.store.session(key)
