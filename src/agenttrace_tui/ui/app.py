@@ -100,6 +100,8 @@ class AgentTraceApp(App[None]):
         self._follow_trace_version = -1
         self._last_burn_s = -1
         self._theme_gen = 0
+        # Before the first frame, so nothing is drawn (and cached) in the wrong theme.
+        self.theme = self._initial_theme
 
     # -- layout ----------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -133,7 +135,6 @@ class AgentTraceApp(App[None]):
         return [p for p in out if p.display and p.parent is not None and p.parent.display and p.region.area]
 
     async def on_mount(self) -> None:
-        self.theme = self._initial_theme
         self.theme_changed_signal.subscribe(self, self._on_theme_changed)
         self._apply_size_class()
         if self.monitor is not None:
@@ -273,9 +274,13 @@ class AgentTraceApp(App[None]):
         if span is None:
             stamp: tuple = (None, self._theme_gen)
         else:
+            # The span object is replaced when it changes, events are appended in
+            # place: so identity + event count, not the trace version (which moves
+            # with every sibling and would redraw the pane for nothing).
             stamp = (
                 span.span_id,
-                trace.version if trace is not None else -1,
+                id(span),
+                len(span.events),
                 now // 100_000_000 if span.running else 0,
                 self.show_code,
                 self._theme_gen,

@@ -25,7 +25,7 @@ _FALLBACK = {
 }
 
 
-_cache: dict[tuple[str, str], str] = {}
+_cache: dict[tuple, str] = {}
 
 
 def _parse(value: str | None) -> Color | None:
@@ -40,7 +40,9 @@ def _parse(value: str | None) -> Color | None:
 def theme_color(app: App, name: str) -> str:
     """The theme's colour for ``name`` as a hex string Rich accepts."""
     variables = app.theme_variables if app is not None else {}
-    key = (getattr(app, "theme", ""), name)
+    # Keyed by the inputs themselves: app.theme changes before theme_variables
+    # are recomputed, so a key on the theme name could cache the old colours.
+    key = (variables.get(name), variables.get("foreground"), variables.get("background"), name)
     hit = _cache.get(key)
     if hit is not None:
         return hit
