@@ -272,7 +272,7 @@ class AgentTraceApp(App[None]):
         trace = self.store.trace(tree.trace_id) if tree.trace_id else None
         now = self.now_ns()
         if span is None:
-            stamp: tuple = (None, self._theme_gen)
+            stamp: tuple = (None, self._theme_gen, self.detail.size.width)
         else:
             # The span object is replaced when it changes, events are appended in
             # place: so identity + event count, not the trace version (which moves
@@ -284,6 +284,7 @@ class AgentTraceApp(App[None]):
                 now // 100_000_000 if span.running else 0,
                 self.show_code,
                 self._theme_gen,
+                self.detail.size.width,
             )
         self.detail.show(self, span, trace, now, show_code=self.show_code, stamp=stamp)
 
@@ -293,6 +294,8 @@ class AgentTraceApp(App[None]):
             return
         entry = self.store.session(self.selected_session_id) if self.selected_session_id else None
         now = self.now_ns()
+        # Totals move with every batch; a redraw reflows the pane, so at most
+        # one per second for other sessions' traffic, at once for this session's.
         stamp = (
             self.selected_session_id,
             entry.version if entry is not None else -1,

@@ -11,9 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 import msgspec
-from rich.console import Group, RenderableType
-from rich.padding import Padding
-from rich.table import Table
+from rich.console import RenderableType
 from rich.text import Text
 from textual.containers import VerticalScroll
 from textual.widgets import Static
@@ -46,24 +44,40 @@ def _value(v: Any) -> str:
 
 
 class _Doc:
-    """Accumulates the detail view: aligned key/value rows, sections and previews."""
+    """Accumulates the detail view as one pre-wrapped Text: aligned key/value
+    rows, section titles and indented previews. One Text (not a Rich Table)
+    keeps a redraw cheap while follow mode moves the selection every tick."""
 
-    def __init__(self, app) -> None:
+    def __init__(self, app, width: int) -> None:
         self.app = app
-        self.parts: list[RenderableType] = []
+        self.console = app.console
+        self.width = max(20, width)
+        self.out = Text()
         self.rows: list[tuple[str, Text]] = []
         self.muted = style(app, "text-muted")
+
+    def _line(self, text: Text) -> None:
+        self.out.append_text(text)
+        self.out.append("\n")
 
     def flush(self) -> None:
         if not self.rows:
             return
-        grid = Table.grid(padding=(0, 1), expand=True)
-        grid.add_column(style=self.muted, no_wrap=True, min_width=7)
-        grid.add_column(ratio=1, overflow="fold")
+        keyw = max(7, min(16, max(len(k) for k, _ in self.rows)))
+        valw = max(8, self.width - keyw - 1)
+        pad = Text(" " * (keyw + 1))
         for key, value in self.rows:
-            grid.add_row(Text(key), value)  # a plain str cell would be parsed as markup
-        self.parts.append(grid)
+            k = Text(key, style=self.muted)
+            k.truncate(keyw, overflow="ellipsis", pad=True)
+            k.append(" ")
+            for i, line in enumerate(value.wrap(self.console, valw, overflow="fold")):
+                self.out.append_text(k if i == 0 else pad)
+                self._line(line)
         self.rows = []
+
+    def title(self, text: Text) -> None:
+        self.flush()
+        self._line(text)
 
     def row(self, key: str, *pieces: tuple[str, Any] | Text | str) -> None:
         """A row: trusted ``key``; pieces are Text, untrusted str, or (untrusted str, style)."""
@@ -83,28 +97,34 @@ class _Doc:
 
     def section(self, title: str) -> None:
         self.flush()
-        self.parts.append(Text(f"── {title} ", style=style(self.app, "accent", bold=True)))
+        self._line(Text(f"── {title} ", style=style(self.app, "accent", bold=True)))
 
     def block(self, text: str, limit: int = PREVIEW_LIMIT) -> None:
-        """A multi-line untrusted preview, indented."""
+        """A multi-line untrusted preview, indented by one cell."""
         self.flush()
-        self.parts.append(Padding(Text(clean_multiline(text, limit)), (0, 0, 0, 1)))
+        body = Text(clean_multiline(text, limit))
+        for line in body.wrap(self.console, self.width - 1, overflow="fold"):
+            self.out.append(" ")
+            self._line(line)
 
-    def group(self) -> Group:
+    def group(self) -> Text:
         self.flush()
-        return Group(*self.parts)
+        self.out.rstrip()
+        return self.out
 
 
-def render_detail(app, span: Span | None, trace: TraceEntry | None, now_ns: int, *, show_code: bool = False) -> RenderableType:
+def render_detail(
+    app, span: Span | None, trace: TraceEntry | None, now_ns: int, *, show_code: bool = False, width: int = 80
+) -> RenderableType:
     if span is None:
         return Text("No span selected.\nPick a session and a trace, then move in the tree with j/k.", style=style(app, "text-muted"))
-    d = _Doc(app)
+    d = _Doc(app, width)
     L = d.label
     status = span.status.value
     title = Text()
     title.append(f"{kind_glyph(span.kind)} {span.kind.value}  ", style=kind_style(app, span.kind))
     title.append(clean(span.name, 300), style="bold")
-    d.parts.append(title)
+    d.title(title)
     is_err = span.status in (Status.ERROR, Status.TIMEOUT)
     st = Text(f"{STATUS_GLYPH.get(status, '?')} {status}", style=status_style(app, status, bold=True))
     d.row("status", st, *((L("  code "), span.status_code) if span.status_code else ()))
@@ -250,7 +270,8 @@ class SpanDetail(VerticalScroll):
             return
         same_span = self._shown is not None and span is not None and self._shown[0] == stamp[0]
         self._shown = stamp
-        self._body.update(render_detail(app, span, trace, now_ns, show_code=show_code))
+        width = self.scrollable_content_region.width or 80
+        self._body.update(render_detail(app, span, trace, now_ns, show_code=show_code, width=width))
         if not same_span:
             self.scroll_home(animate=False)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 
 from rich.text import Text
-from textual.widgets import Static
+from textual.widget import Widget
 
 from ..runtime import MonitorStatus
 from . import fmt
@@ -89,8 +89,9 @@ def render_endpoints(app, status: MonitorStatus | None) -> Text:
     return out
 
 
-class StatusHeader(Static):
-    """The header widget; ``show`` only touches the screen when the text changed."""
+class StatusHeader(Widget):
+    """The header widget. ``show`` repaints only when the text changed, and never
+    asks for a layout pass (a Static.update would reflow the whole screen)."""
 
     DEFAULT_CSS = """
     StatusHeader { height: 2; background: $panel; color: $foreground; }
@@ -98,13 +99,18 @@ class StatusHeader(Static):
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
+        self._text = Text()
         self._last: str | None = None
+
+    def render(self) -> Text:
+        return self._text
 
     def show(self, text: Text) -> None:
         key = text.plain + repr(text.spans)
         if key != self._last:
             self._last = key
-            self.update(text)
+            self._text = text
+            self.refresh()
 
     def invalidate(self) -> None:
         """Force the next ``show`` to redraw (theme change)."""
