@@ -127,7 +127,7 @@ class AgentTraceApp(App[None]):
                     yield Input(placeholder="text  status:error  kind:llm  model:gpt-4o  dur>2s  cost>0.01", id="filter-input")
                     yield Static("", id="filter-result")
                 yield self.detail
-        yield Footer()
+        yield Footer(compact=True)
 
     def panes(self) -> list:
         """Focusable panes in Tab order, skipping hidden ones."""
