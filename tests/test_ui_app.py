@@ -318,11 +318,12 @@ async def test_palette_offers_bindings_and_jumps_to_a_session():
         await wait_for(pilot, lambda: app.sessions.cursor_key == fixtures.BILLING)
 
 
-async def test_q_quits():
+@pytest.mark.parametrize("key", ["q", "ctrl+c", "ctrl+q"])
+async def test_quit_keys(key):
     app = _app()
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
-        await pilot.press("q")
+        await pilot.press(key)
         await wait_for(pilot, lambda: not app.is_running)
     assert app.return_code in (0, None)
 

@@ -72,6 +72,8 @@ class AgentTraceApp(App[None]):
         Binding("ctrl+t", "toggle_theme", "Light/dark theme", show=False, id="app.theme"),
         Binding("question_mark", "help", "Help", id="app.help"),
         Binding("q", "quit_monitor", "Quit", id="app.quit"),
+        # Like otel-tui/k9s: Ctrl+C leaves too (flushing the DB), rather than Textual's hint.
+        Binding("ctrl+c", "quit_monitor", "Quit", show=False, priority=True, id="app.quit_ctrl_c"),
     ]
 
     def __init__(
@@ -501,6 +503,10 @@ class AgentTraceApp(App[None]):
     def action_help(self) -> None:
         self.push_screen(HelpScreen(self.help_sections()))
 
+    async def action_quit(self) -> None:
+        """Every way out (ctrl+q, the palette's Quit) flushes like q does."""
+        await self.action_quit_monitor()
+
     async def action_quit_monitor(self) -> None:
         if self.monitor is not None:
             self.notify("Flushing spans to the database…", markup=False, timeout=5)
@@ -516,7 +522,8 @@ class AgentTraceApp(App[None]):
         ]
 
     def palette_bindings(self) -> list[tuple[Binding, object]]:
-        out: list[tuple[Binding, object]] = [(b, self) for b in self.BINDINGS if b.id not in ("app.next_pane", "app.previous_pane")]
+        skip = ("app.next_pane", "app.previous_pane", "app.quit_ctrl_c")
+        out: list[tuple[Binding, object]] = [(b, self) for b in self.BINDINGS if b.id not in skip]
         tree = self.span_tree
         out.extend((b, tree) for b in SpanTreeView.BINDINGS if b.id not in ("tree.cursor_down", "tree.cursor_up", "tree.next_error", "tree.copy"))
         return out

@@ -16,7 +16,7 @@ from textual.widgets import Static
 from ..store.memory import SessionEntry, Store, Totals
 from . import fmt
 from .burn import ALL, BurnMeter
-from .colors import style, theme_color
+from .colors import style
 from .text import clean
 
 _EIGHTHS = " ▏▎▍▌▋▊▉"
