@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import pytest
 
 from agenttrace_tui.analysis import (
@@ -374,3 +377,9 @@ def test_span_summary_per_kind() -> None:
     assert span_summary(f) == [("", "read"), ("", "/src/main.rs"), ("", "$0.50")]
     long = sp("x", None, 0, 1, tool=ToolInfo(target="y" * 1000))
     assert len(span_summary(long, limit=40)[0][1]) == 40
+
+
+def test_analysis_is_pure_so_the_cli_can_use_it_without_the_ui_stack() -> None:
+    code = "import sys, agenttrace_tui.analysis\nprint(','.join(sorted(m for m in sys.modules if m.split('.')[0] in ('textual', 'rich'))))\n"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == ""

@@ -7,7 +7,7 @@ from textual.app import App, ComposeResult
 
 from agenttrace_tui.model import AgentInfo, LlmInfo, RagInfo, Span, SpanKind, Status, TokenUsage, ToolInfo
 from agenttrace_tui.store.memory import Store
-from agenttrace_tui.ui.span_tree import SpanTreeView, bar_eighths, layout, waterfall_cells
+from agenttrace_tui.ui.span_tree import SpanTreeView, axis_length, bar_eighths, layout, waterfall_runs
 
 S = 1_000_000_000
 BASE = 1_700_000_000 * S
@@ -97,12 +97,23 @@ def selected(tree: SpanTreeView) -> str | None:
 # -- pure helpers of the widget ---------------------------------------------------
 
 
-def test_waterfall_cells_use_eighth_blocks_on_both_edges() -> None:
+def test_waterfall_runs_use_eighth_blocks_on_both_edges() -> None:
     # from 1.5 cells (12/8) to 3.25 cells (26/8) on 5 cells
-    cells = waterfall_cells(12, 26, 5)
-    assert cells == [(" ", 0), ("▌", 2), ("█", 1), ("▎", 1), (" ", 0)]
-    assert waterfall_cells(0, 40, 5) == [("█", 1)] * 5
-    assert waterfall_cells(9, 10, 2) == [(" ", 0), ("▏", 1)]  # within one cell
+    assert waterfall_runs(12, 26, 5) == [(" ", 0), ("▌", 2), ("█▎", 1), (" ", 0)]
+    assert waterfall_runs(0, 40, 5) == [("█████", 1)]
+    assert waterfall_runs(9, 10, 2) == [(" ", 0), ("▏", 1)]  # within one cell, near its left
+    assert waterfall_runs(14, 15, 2) == [(" ", 0), ("▉", 2)]  # within one cell, near its right
+    assert waterfall_runs(4, 8, 2) == [("▌", 2), (" ", 0)]  # ends on a cell boundary
+    for x0 in range(0, 40):
+        for x1 in range(x0 + 1, 41):
+            assert sum(len(t) for t, _ in waterfall_runs(x0, x1, 5)) == 5
+
+
+def test_axis_rounds_up_to_two_significant_digits() -> None:
+    assert axis_length(125 * S) == 130 * S
+    assert axis_length(130 * S) == 130 * S
+    assert axis_length(99) == 99 and axis_length(0) == 1
+    assert all(n <= axis_length(n) < n * 1.1 for n in (101, 1234, 987_654, 10**12 + 1))
 
 
 def test_bar_is_at_least_one_eighth_and_stays_on_the_axis() -> None:
@@ -308,6 +319,9 @@ async def test_new_data_never_moves_the_cursor_or_the_view() -> None:
         left_w = layout(tree.size.width)[0]
         assert [line[:left_w] for line in after if "c150" not in line] == [line[:left_w] for line in screen_before if "c150" not in line]
         assert any("c150 renamed" in line for line in after)
+        # Textual repainted the changed line (only changed lines are refreshed).
+        painted = [state[0] for state in tree._painted.values() if state[0].span_id == "c150"]
+        assert painted and painted[0].name == "c150 renamed"
         # Nothing changed: refresh is a no-op and keeps everything.
         tree.refresh_from_store()
         assert tree.visible_span_ids[tree.scroll_offset.y] == top_before
@@ -333,6 +347,49 @@ async def test_running_spans_tick_and_evicted_traces_are_reported() -> None:
         await pilot.pause()
         assert "evicted" in screen_lines(tree)[0]
         assert tree.selected_span is not None  # the last state stays readable
+
+
+async def test_filter_follows_live_data_without_moving_the_cursor() -> None:
+    app = TreeApp(make_store())
+    async with app.run_test(size=(120, 20)) as pilot:
+        tree = await started(app, pilot)
+        assert tree.set_filter("kind:llm").matches == 2
+        await pilot.press("n")
+        assert selected(tree) == "inf"
+        app.store.apply([sp("late_llm", "syn", 121, 122, kind=SpanKind.LLM_CALL), sp("plan", "dec", 0.1, 4, name="llm_planning_call v2", kind=SpanKind.LLM_CALL)])
+        tree.refresh_from_store()
+        await pilot.pause()
+        assert tree.match_count == 3
+        assert "late_llm" in tree.visible_span_ids and "syn" in tree.visible_span_ids
+        assert selected(tree) == "inf"
+        assert "3 matches" in screen_lines(tree)[0]
+        # Under a filter, n/N and e reveal spans inside nodes collapsed in the filtered view.
+        tree.select_span("t1")
+        await pilot.press("h")
+        assert "inf" not in tree.visible_span_ids
+        await pilot.press("g", "n", "n")
+        assert selected(tree) == "inf"
+
+
+async def test_no_trace_theme_switch_and_keys_on_an_empty_view_do_not_fail() -> None:
+    app = TreeApp(make_store())
+    async with app.run_test(size=(100, 12)) as pilot:
+        tree = app.query_one(SpanTreeView)
+        tree.focus()
+        await pilot.press("j", "k", "enter", "h", "G", "g", "pagedown", "left_square_bracket", "n", "e", "y")
+        assert tree.selected_span is None and tree.trace_id is None
+        assert "no trace selected" in screen_lines(tree)[0]
+        tree.show_trace("missing")
+        await pilot.pause()
+        assert tree.selected_span is None
+        tree.show_trace("t")
+        await pilot.pause()
+        before = tree.render_line(1)
+        app.theme = "textual-light"
+        await pilot.pause()
+        after = tree.render_line(1)
+        assert after.text == before.text
+        assert [seg.style for seg in after] != [seg.style for seg in before]  # new colours, not stale cache
 
 
 # -- hostile text ------------------------------------------------------------------------

@@ -16,6 +16,8 @@ from __future__ import annotations
 import bisect
 import math
 import re
+from itertools import compress, islice
+from operator import is_not
 from dataclasses import dataclass, field
 from typing import Any, Callable, Collection, Iterable, Mapping, Sequence
 
@@ -335,18 +337,22 @@ class TreeBuilder:
         if len(known) > len(spans):  # spans vanished: cannot happen in the store; start over
             self.__init__()  # type: ignore[misc]
             known = self._known
-        changed = [sid for sid, s in spans.items() if known.get(sid) is not s]
+        changed = _changed_ids(spans, known)
         self.changed_ids = changed
         errors, running = self._errors, self._running
         dirty: set[str | None] = set()
+        added: list[Span] = []
+        moved = False
         for sid in changed:
             s = spans[sid]
             old = known.get(sid)
             if old is None:
                 dirty.add(s.parent_span_id)
+                added.append(s)
             elif old.start_ns != s.start_ns or old.parent_span_id != s.parent_span_id:
                 dirty.add(old.parent_span_id)
                 dirty.add(s.parent_span_id)
+                moved = True
             known[sid] = s
             if s.status in ERROR_STATUSES:
                 errors.add(sid)
@@ -362,6 +368,14 @@ class TreeBuilder:
             tree.errors = sorted(tree.index[sid] for sid in errors if sid in tree.index)
             self._tree = tree
             return tree
+
+        if prev is not None and added and not moved:
+            tree = self._append(prev, added, spans)
+            if tree is not None:
+                tree.version = getattr(trace, "version", 0)
+                tree.errors = sorted(tree.index[sid] for sid in errors if sid in tree.index)
+                self._tree = tree
+                return tree
 
         def start(k: str) -> int:
             return spans[k].start_ns
@@ -398,6 +412,80 @@ class TreeBuilder:
         tree.errors = sorted(index[sid] for sid in errors if sid in index)
         self._tree = tree
         return tree
+
+
+    def _append(self, prev: TraceTree, added: list[Span], spans: Mapping[str, Span]) -> TraceTree | None:
+        """The live-trace fast path: new spans that sort after everything in
+        their parent's subtree, under a parent whose subtree ends the preorder
+        (the running branch of an agent), are appended in O(added x depth).
+        Returns None when any span does not fit; the caller then rebuilds.
+        """
+        if len(added) > max(64, len(prev.order) // 8):
+            return None  # big batches: a full walk is as cheap
+        order, index, depth, parent, end = list(prev.order), dict(prev.index), list(prev.depth), list(prev.parent), list(prev.end)
+        sorted_children = self._sorted
+        orphans = self._orphan_parents
+        for s in sorted(added, key=lambda x: x.start_ns):
+            sid = s.span_id
+            if sid in orphans or sid in sorted_children:
+                return None  # it adopts spans that arrived before it
+            n = len(order)
+            p = s.parent_span_id
+            if p is not None and p in index:
+                pi = index[p]
+                if end[pi] != n:
+                    return None  # its parent's subtree is not at the end of the preorder
+                d = depth[pi] + 1
+            elif p is None or p not in spans:
+                pi, d = -1, 0  # a root, or an orphan shown top-level
+            else:
+                return None  # parent known but not placed (a cycle): rebuild
+            kids = sorted_children.get(p)
+            if kids and spans[kids[-1]].start_ns > s.start_ns:
+                return None  # it sorts before an existing sibling
+            if pi < 0 and n:
+                r = n - 1
+                while parent[r] >= 0:
+                    r = parent[r]
+                if spans[order[r]].start_ns > s.start_ns:
+                    return None  # it sorts before the last top-level span
+            order.append(sid)
+            index[sid] = n
+            depth.append(d)
+            parent.append(pi)
+            end.append(n + 1)
+            a = pi
+            while a >= 0:
+                end[a] = n + 1
+                a = parent[a]
+            if kids is None:
+                sorted_children[p] = [sid]
+            else:
+                kids.append(sid)
+            if p is not None and p not in spans:
+                orphans.add(p)
+        tree = TraceTree()
+        tree.spans = spans
+        tree.order, tree.index, tree.depth, tree.parent, tree.end = order, index, depth, parent, end
+        return tree
+
+
+def _changed_ids(spans: Mapping[str, Span], known: dict[str, Span]) -> list[str]:
+    """Ids of spans added or replaced since ``known`` was filled, in C-speed passes.
+
+    The store only ever appends to a trace's span dict (a merge replaces the
+    value in place, eviction drops whole traces), and ``known`` is filled in
+    the same order, so the two dicts line up position by position: comparing
+    values pairwise by identity finds the replaced spans, and the tail beyond
+    ``len(known)`` holds the new ones. If the orders ever disagree, fall back
+    to a lookup per span.
+    """
+    n = len(known)
+    if n and next(islice(reversed(spans.keys()), len(spans) - n, None), None) != next(reversed(known.keys())):
+        return [sid for sid, s in spans.items() if known.get(sid) is not s]
+    out = list(compress(spans.keys(), map(is_not, spans.values(), known.values())))
+    out.extend(islice(spans.keys(), n, None))
+    return out
 
 
 def _walk(roots: list[str], kids_of: Callable[[str], list[str] | None], order: list[str], depth: list[int], parent: list[int], end: list[int]) -> None:
@@ -659,8 +747,10 @@ def analyze(tree: TraceTree, now_ns: int, share: float = HOTSPOT_SHARE) -> Trace
     res = TraceAnalysis()
     if n == 0:
         return res
-    starts = [spans[sid].start_ns for sid in order]
-    ends = [span_end(spans[sid], now_ns) for sid in order]
+    objs = [spans[sid] for sid in order]
+    starts = [s.start_ns for s in objs]
+    ends = [s.end_ns if s.end_ns is not None else now_ns for s in objs]
+    ends = [e if e >= b else b for e, b in zip(ends, starts)]
     t0 = min(starts)
     t1 = max(ends)
     res.start_ns, res.end_ns = t0, t1

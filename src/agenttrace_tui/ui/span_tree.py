@@ -85,30 +85,51 @@ class _ViewState:
         self.filter_text = ""
 
 
-def waterfall_cells(x0: int, x1: int, width: int) -> list[tuple[str, int]]:
-    """Cells of a bar from eighth ``x0`` to eighth ``x1`` on ``width`` cells.
+def waterfall_runs(x0: int, x1: int, width: int) -> list[tuple[str, int]]:
+    """Runs of a bar from eighth ``x0`` to eighth ``x1`` on ``width`` cells.
 
-    Returns (char, mode) per cell: mode 0 empty, 1 drawn in the bar colour,
-    2 drawn reversed (the left part of the cell is background: a bar that
-    starts mid-cell, since Unicode has only left-aligned partial blocks).
+    Returns (text, mode) runs covering exactly ``width`` cells: mode 0 empty,
+    1 drawn in the bar colour, 2 drawn reversed (the cell where a bar starts
+    mid-cell: Unicode has only left-aligned partial blocks, so the left part
+    is drawn in the background colour over a bar-coloured cell).
     """
-    out: list[tuple[str, int]] = []
-    for c in range(width):
-        a = max(x0, c * 8)
-        b = min(x1, c * 8 + 8)
-        k = b - a
-        if k <= 0:
-            out.append((" ", 0))
-        elif k >= 8:
-            out.append((_FULL, 1))
-        elif a == c * 8:
-            out.append((_EIGHTHS[k], 1))  # bar ends inside this cell
-        elif b == c * 8 + 8:
-            out.append((_EIGHTHS[8 - k], 2))  # bar starts inside this cell
+    runs: list[tuple[str, int]] = []
+
+    def add(text: str, mode: int) -> None:
+        if not text:
+            return
+        if runs and runs[-1][1] == mode:
+            runs[-1] = (runs[-1][0] + text, mode)
         else:
-            # Starts and ends inside one cell: keep its width, snap to the nearer side.
-            out.append((_EIGHTHS[k], 1) if a - c * 8 < 4 else (_EIGHTHS[8 - k], 2))
-    return out
+            runs.append((text, mode))
+
+    c0, c1 = x0 // 8, (x1 - 1) // 8
+    add(" " * c0, 0)
+    if c0 == c1:
+        k = x1 - x0
+        off = x0 - c0 * 8
+        if k >= 8:
+            add(_FULL, 1)
+        elif off == 0:
+            add(_EIGHTHS[k], 1)
+        elif x1 == c0 * 8 + 8:
+            add(_EIGHTHS[off], 2)
+        elif off < 4:
+            add(_EIGHTHS[k], 1)  # starts and ends inside one cell: snap to the nearer side
+        else:
+            add(_EIGHTHS[8 - k], 2)
+    else:
+        if x0 % 8:
+            add(_EIGHTHS[x0 % 8], 2)
+            first_full = c0 + 1
+        else:
+            first_full = c0
+        tail = x1 - c1 * 8
+        add(_FULL * ((c1 if tail < 8 else c1 + 1) - first_full), 1)
+        if tail < 8:
+            add(_EIGHTHS[tail], 1)
+    add(" " * (width - c1 - 1), 0)
+    return runs
 
 
 def bar_eighths(start: int, end: int, t0: int, t1: int, width: int) -> tuple[int, int]:
@@ -123,6 +144,19 @@ def bar_eighths(start: int, end: int, t0: int, t1: int, width: int) -> tuple[int
     x0 = min(max(0, x0), scale - 1)
     x1 = min(max(x0 + 1, x1), scale)
     return x0, x1
+
+
+def axis_length(total_ns: int) -> int:
+    """The waterfall's time axis: the trace's duration rounded up to two significant digits.
+
+    A growing trace then rescales its bars (and invalidates every cached row)
+    only when it crosses a step, not on every refresh, and the scale labels
+    are round numbers. The margin is under 10 %.
+    """
+    if total_ns <= 1:
+        return 1
+    step = 10 ** max(0, len(str(int(total_ns))) - 2)
+    return -(-int(total_ns) // step) * step
 
 
 def layout(width: int) -> tuple[int, int]:
@@ -263,6 +297,12 @@ class SpanTreeView(ScrollView, can_focus=True):
         self._lines: LRUCache[tuple, tuple[Span, Strip]] = LRUCache(4096)
         self._header_cache: tuple[tuple, Strip] | None = None
         self._tick = 0
+        self._base: Style | None = None
+        #: screen line -> (span, cache key) last painted there, to repaint only what changed
+        self._painted: dict[int, tuple[Span, tuple]] = {}
+        self._painted_scroll = -1
+        self._painted_width = -1
+        self._kind_styles: dict[str, Style] = {}
 
     # -- public API ------------------------------------------------------------
     @property
@@ -343,10 +383,10 @@ class SpanTreeView(ScrollView, can_focus=True):
                     self._tick = tick
                     if now - self._analysis_at >= _ANALYSIS_EVERY_NS:
                         self._analyze(now)
-                    self.refresh()
+                    self._refresh_changed_lines()
             return
         self._rebuild(anchor=True)
-        self.refresh()
+        self._refresh_changed_lines()
 
     def set_filter(self, query: str) -> FilterResult:
         """Filter the tree (``FILTER_HELP``): hide non-matching spans, keep their ancestors.
@@ -513,7 +553,12 @@ class SpanTreeView(ScrollView, can_focus=True):
         first = self._tree is None
         self._tree = self._builder.build(trace)
         if first:
-            self._analyze(self.now_ns())
+            if len(self._tree) <= _ANALYZE_NOW_SPANS or not self.is_attached:
+                self._analyze(self.now_ns())
+            else:
+                # A big trace shows its rows first; the critical path follows a frame later.
+                self._analysis = TraceAnalysis()
+                self.call_after_refresh(self._deferred_analysis)
             self._compute_matches()
         else:
             self._analyze_soon()
@@ -533,7 +578,7 @@ class SpanTreeView(ScrollView, can_focus=True):
         top_id = old.sid(top) if anchor and 0 <= top < len(old) else None
         old_cursor_row = old.row_of(self._cursor_id)
         self._rows = rows
-        self.virtual_size = Size(self.size.width, len(rows) + 1)
+        self._set_virtual_size()
         if top_id is not None:
             new_top = rows.row_of(top_id)
             if new_top >= 0 and new_top != top:
@@ -620,12 +665,31 @@ class SpanTreeView(ScrollView, can_focus=True):
         row = self.cursor_row
         self.scroll_y = int(self.scroll_y) + page
         self._set_cursor(row + page)
+        self.call_after_refresh(self._prefetch, int(self.scroll_y) + page)
 
     def action_page_up(self) -> None:
         page = self._page()
         row = self.cursor_row
         self.scroll_y = max(0, int(self.scroll_y) - page)
         self._set_cursor(max(0, row - page))
+        self.call_after_refresh(self._prefetch, int(self.scroll_y) - page)
+
+    def _prefetch(self, first_row: int) -> None:
+        """After a page move, render the next page in the same direction into the
+        line cache (once the frame is out), so paging on costs cache hits."""
+        if self._tree is None:
+            return
+        width = self.size.width
+        now = self._now_tick()
+        for row in range(max(0, first_row), min(len(self._rows), first_row + self._page())):
+            state = self._row_state(row, width, now)
+            if state is None:
+                continue
+            span, key = state
+            cached = self._lines.get(key)
+            if cached is None or cached[0] is not span:
+                _sid, _w, guides, disclosure, selected, dimmed, critical, hot, t0, t1, _now = key
+                self._lines[key] = (span, self._build_row(span, width, guides, disclosure, bool(selected), dimmed, critical, hot, t0, t1, now))
 
     def _toggle(self, row: int, expand: bool | None = None) -> None:
         rows = self._rows
@@ -716,10 +780,50 @@ class SpanTreeView(ScrollView, can_focus=True):
         self.virtual_size = Size(self.size.width, len(self._rows) + 1)
         self._header_cache = None
 
+    def _set_virtual_size(self) -> None:
+        """Tell the scroll machinery how many rows there are, without a screen re-layout.
+
+        Assigning ``virtual_size`` re-lays out the whole screen; a live trace
+        grows at every refresh, so only the scrollbar is updated unless it
+        has to appear or disappear.
+        """
+        size = Size(self.size.width, len(self._rows) + 1)
+        if size == self.virtual_size:
+            return
+        scroll_update = getattr(self, "_scroll_update", None)
+        if scroll_update is None or not self.is_attached:
+            self.virtual_size = size
+            return
+        shown = self.show_vertical_scrollbar
+        self.set_reactive(ScrollView.virtual_size, size)
+        scroll_update(size)
+        if self.show_vertical_scrollbar != shown:
+            self.refresh(layout=True)
+
+    def _refresh_changed_lines(self) -> None:
+        """After new data: repaint only the lines whose content changed (and the header)."""
+        if not self._painted or self._painted_scroll != int(self.scroll_y) or self._painted_width != self.size.width:
+            self.refresh()
+            return
+        width = self.size.width
+        now = self._now_tick()
+        top = int(self.scroll_y)
+        self.refresh_line(top)  # the header (virtual line = scroll_y, screen line 0)
+        for y in range(1, self.size.height):
+            row = top + y - 1
+            state = self._row_state(row, width, now) if self._tree is not None and 0 <= row < len(self._rows) else None
+            old = self._painted.get(y)
+            if state is None and old is None:
+                continue
+            if state is None or old is None or state[0] is not old[0] or state[1] != old[1]:
+                self.refresh_line(row + 1)
+
     def on_focus(self) -> None:
+        self._base = None
         self.refresh()
 
     def on_blur(self) -> None:
+        self._base = None
         self.refresh()
 
     def notify_style_update(self) -> None:
@@ -727,6 +831,20 @@ class SpanTreeView(ScrollView, can_focus=True):
         super().notify_style_update()
         self._lines.clear()
         self._header_cache = None
+        self._base = None
+        self._kind_styles.clear()
+
+    def _base_style(self) -> Style:
+        # Resolving the widget's style walks the DOM: once per theme, not per row.
+        if self._base is None:
+            self._base = self.rich_style
+        return self._base
+
+    def _kind_color(self, color: str) -> Style:
+        got = self._kind_styles.get(color)
+        if got is None:
+            got = self._kind_styles[color] = Style(color=color)
+        return got
 
     # -- rendering -------------------------------------------------------------
     def _axis(self, now: int) -> tuple[int, int]:
@@ -737,7 +855,7 @@ class SpanTreeView(ScrollView, can_focus=True):
         t1 = trace.end_ns
         if trace.totals.running:
             t1 = max(t1, now)
-        return t0, max(t1, t0 + 1)
+        return t0, t0 + axis_length(t1 - t0)
 
     def _now_tick(self) -> int:
         # Running spans draw at 100 ms resolution so their cache keys change only that often.
@@ -746,20 +864,36 @@ class SpanTreeView(ScrollView, can_focus=True):
     def render_line(self, y: int) -> Strip:
         width = self.size.width
         now = self._now_tick()
+        scroll = int(self.scroll_y)
+        if scroll != self._painted_scroll or width != self._painted_width:
+            self._painted.clear()
+            self._painted_scroll = scroll
+            self._painted_width = width
         if y == 0:
             return self._render_header(width, now)
-        row = int(self.scroll_y) + y - 1
-        if self._tree is None or not (0 <= row < len(self._rows)):
-            return Strip.blank(width, self.rich_style)
-        return self._render_row(row, width, now)
+        row = scroll + y - 1
+        state = self._row_state(row, width, now) if self._tree is not None and 0 <= row < len(self._rows) else None
+        if state is None:
+            self._painted.pop(y, None)
+            return Strip.blank(width, self._base_style())
+        self._painted[y] = state
+        span, key = state
+        cached = self._lines.get(key)
+        if cached is not None and cached[0] is span:
+            return cached[1]
+        _sid, _w, guides, disclosure, selected, dimmed, critical, hot, t0, t1, _now = key
+        strip = self._build_row(span, width, guides, disclosure, bool(selected), dimmed, critical, hot, t0, t1, now)
+        self._lines[key] = (span, strip)
+        return strip
 
-    def _render_row(self, row: int, width: int, now: int) -> Strip:
+    def _row_state(self, row: int, width: int, now: int) -> tuple[Span, tuple] | None:
+        """The span a row shows and everything else its pixels depend on (the cache key)."""
         rows = self._rows
         sid = rows.sid(row)
         tree = self._tree
         span = tree.spans.get(sid) if tree is not None else None
         if span is None:
-            return Strip.blank(width, self.rich_style)
+            return None
         running = span.end_ns is None
         selected = sid == self._cursor_id
         focused = self.has_focus
@@ -782,12 +916,7 @@ class SpanTreeView(ScrollView, can_focus=True):
             t1,
             now if running else 0,
         )
-        cached = self._lines.get(key)
-        if cached is not None and cached[0] is span:
-            return cached[1]
-        strip = self._build_row(span, width, guides, disclosure, selected, dimmed, critical, hot, t0, t1, now)
-        self._lines[key] = (span, strip)
-        return strip
+        return span, key
 
     def _build_row(
         self,
@@ -804,7 +933,7 @@ class SpanTreeView(ScrollView, can_focus=True):
         now: int,
     ) -> Strip:
         cstyle = self.get_component_rich_style
-        base = self.rich_style
+        base = self._base_style()
         if selected:
             cur = cstyle("span-tree--cursor")
             base = base + Style(bgcolor=cur.bgcolor, bold=cur.bold)
@@ -819,7 +948,7 @@ class SpanTreeView(ScrollView, can_focus=True):
         text = Text(style=base, no_wrap=True, end="")
         text.append(guides, cstyle("span-tree--guide", partial=True))
         text.append("▾" if disclosure == 1 else "▸" if disclosure == 2 else " ", muted)
-        text.append(ks.glyph, dim_style if dimmed else Style(color=ks.color))
+        text.append(ks.glyph, dim_style if dimmed else self._kind_color(ks.color))
         text.append(" ")
         name_style = dim_style if dimmed else err_style if error else Style()
         if not dimmed and self._visible is not None:
@@ -858,26 +987,19 @@ class SpanTreeView(ScrollView, can_focus=True):
             elif dimmed:
                 color = dim_style.color
             else:
-                color = Style(color=ks.color).color
+                color = self._kind_color(ks.color).color
             on = base + Style(color=color)
             rev = Style(color=row_bg, bgcolor=color) if row_bg is not None else Style(color=color, reverse=True)
             rev = base + rev
-            run_chars: list[str] = []
-            run_mode = -1
-            for ch, mode in waterfall_cells(x0, x1, wf_w):
-                if mode != run_mode and run_chars:
-                    segments.append(Segment("".join(run_chars), base if run_mode == 0 else on if run_mode == 1 else rev))
-                    run_chars = []
-                run_mode = mode
-                run_chars.append(ch)
-            if run_chars:
-                segments.append(Segment("".join(run_chars), base if run_mode == 0 else on if run_mode == 1 else rev))
+            styles = (base, on, rev)
+            for run, mode in waterfall_runs(x0, x1, wf_w):
+                segments.append(Segment(run, styles[mode]))
         return Strip(segments).adjust_cell_length(width, base)
 
     def _render_header(self, width: int, now: int) -> Strip:
         tree = self._tree
         t0, t1 = self._axis(now)
-        key = (width, tree.version if tree is not None else -1, self._evicted, t0, t1, self._filter is not None and len(self._match_pre), self._trace_id)
+        key = (width, tree.version if tree is not None else -1, self._evicted, t0, t1, now, self._filter is not None and len(self._match_pre), self._trace_id)
         if self._header_cache is not None and self._header_cache[0] == key:
             return self._header_cache[1]
         style = self.get_component_rich_style("span-tree--header")
@@ -889,7 +1011,7 @@ class SpanTreeView(ScrollView, can_focus=True):
         elif self._evicted:
             text.append("trace ", muted)
             text.append(clean(self._trace_id, 64))
-            text.append(" is no longer in memory (evicted)", muted)
+            text.append(" is not in memory (evicted, or not arrived yet)", muted)
         elif tree is not None:
             trace = self.store.traces.get(self._trace_id)
             name = trace.name if trace is not None else self._trace_id
@@ -901,7 +1023,13 @@ class SpanTreeView(ScrollView, can_focus=True):
                 text.append(f"  filter: {len(self._match_pre)} match{'es' if len(self._match_pre) != 1 else ''}", muted)
         text.truncate(left_w, overflow="ellipsis", pad=True)
         segments = list(text.render(self.app.console))
-        total = fmt_duration(t1 - t0) if tree is not None else ""
+        trace = self.store.traces.get(self._trace_id) if self._trace_id else None
+        if trace is not None:
+            total = fmt_duration(trace.duration_ns(now))
+        elif tree is not None:
+            total = fmt_duration(self._analysis.duration_ns)
+        else:
+            total = ""
         segments.append(Segment(" " + " " + total.rjust(_DUR_W)[-_DUR_W:], style))
         if wf_w:
             segments.append(Segment(" " + self._scale(wf_w, t1 - t0), style + muted))
