@@ -317,6 +317,70 @@ async def test_trace_moving_to_a_named_session_updates_both(tmp_path: Path) -> N
         assert {s.session_id for s in r.spans_of_trace("t1")} == {"named"}
 
 
+async def test_incremental_summaries_equal_a_full_recompute(tmp_path: Path) -> None:
+    """Many small batches of starts, ends, repeats, errors, evictions and a
+    restart: the summary rows kept by deltas match a recompute from spans."""
+    import random
+
+    rnd = random.Random(5)
+    path = tmp_path / "a.db"
+    open_spans: list[tuple[str, str, str]] = []
+    sent: list[Span] = []
+    n = 0
+    for run in range(2):
+        store = Store(max_spans=40)
+        w = await started(store, path, interval_s=3600, max_batch=7)
+        for step in range(60):
+            ups: list = []
+            for _ in range(rnd.randint(1, 6)):
+                roll = rnd.random()
+                if open_spans and roll < 0.35:
+                    tid, sid, sess = open_spans.pop(rnd.randrange(len(open_spans)))
+                    ups.append(Span(span_id=sid, trace_id=tid, session_id=sess, name="", start_ns=0,
+                                    end_ns=10_000 + step * 100 + run * 100_000,
+                                    status=rnd.choice([Status.OK, Status.ERROR]),
+                                    usage=TokenUsage(output=rnd.randint(0, 9))))
+                elif sent and roll < 0.5:
+                    ups.append(msgspec.structs.replace(rnd.choice(sent)))  # a duplicate report
+                else:
+                    n += 1
+                    tid = f"r{run}t{rnd.randint(0, 15)}"
+                    sess = f"s{int(tid[3:]) % 3}"
+                    running = rnd.random() < 0.5
+                    span = mk(f"x{n}", tid=tid, session_id=sess, start_ns=5_000 + step * 100 + run * 100_000,
+                              end_ns=None if running else 6_000 + step * 100 + run * 100_000,
+                              status=Status.RUNNING if running else Status.OK,
+                              kind=SpanKind.LLM_CALL, llm=LlmInfo(model=rnd.choice(["a", "b"])),
+                              usage=TokenUsage(input=rnd.randint(0, 50)), cost=Cost(total=0.125))
+                    if running:
+                        open_spans.append((tid, f"x{n}", sess))
+                    else:
+                        sent.append(msgspec.structs.replace(span))
+                    ups.append(span)
+            store.apply(ups)
+            if step % 3 == 0:
+                await w.flush()
+        await w.close()
+        assert w.errors == 0, w.last_error
+
+    def snapshot() -> tuple[list, list]:
+        conn = sqlite3.connect(path)
+        t = conn.execute("SELECT trace_id, session_id, start_ns, end_ns, spans, errors, running, input_tokens,"
+                         " output_tokens, round(cost, 6), models FROM traces ORDER BY trace_id").fetchall()
+        s = conn.execute("SELECT id, traces, spans, errors, running, input_tokens, output_tokens, round(cost, 6),"
+                         " first_ns, last_ns FROM sessions ORDER BY id").fetchall()
+        conn.close()
+        return t, s
+
+    kept_traces, kept_sessions = snapshot()
+    rebuild_summaries(path)
+    full_traces, full_sessions = snapshot()
+    norm = lambda rows: [r[:-1] + (",".join(sorted((r[-1] or "").split(","))),) for r in rows]  # noqa: E731
+    assert norm(kept_traces) == norm(full_traces)
+    assert kept_sessions == full_sessions
+    assert sum(r[2] for r in kept_sessions) == sum(r[4] for r in kept_traces) > 0
+
+
 async def test_attached_events_and_metrics_are_stored(tmp_path: Path) -> None:
     store = Store()
     w = await started(store, tmp_path / "a.db", interval_s=3600)

@@ -36,6 +36,7 @@ def monitor_flags() -> argparse.ArgumentParser:
     g.add_argument("--forward", metavar="URL", help="also send everything to this upstream OTLP/HTTP endpoint")
     g.add_argument("--budget", metavar="USD", help="per-session budget: highlight sessions at 80%% and 100%%")
     g.add_argument("--prices", metavar="PATH", help="TOML price file that overrides bundled prices")
+    g.add_argument("--retain", dest="retain_days", metavar="DAYS", help="at start, delete saved sessions older than this")
     g.add_argument("--headless", action="store_true", help="no UI: print one line per finished trace")
     return p
 
@@ -67,7 +68,22 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _command_modules() -> list[Any]:
-    return []
+    from .commands import (
+        compare,
+        costs,
+        export,
+        import_claude,
+        importer,
+        prune,
+        replay,
+        send,
+        sessions,
+        spans,
+        stats,
+        traces,
+    )
+
+    return [sessions, traces, spans, stats, costs, compare, export, importer, import_claude, replay, prune, send]
 
 
 def config_from_args(args: argparse.Namespace, *, default_db: str | None = None) -> Config:
@@ -153,7 +169,11 @@ async def _run(cfg: Config, *, headless: bool, demo: argparse.Namespace | None) 
     from .ingest.receivers import PortInUseError
     from .runtime import Monitor
 
-    monitor = Monitor(cfg)
+    try:
+        monitor = Monitor(cfg)
+    except ConfigError as exc:
+        print(f"{PROG}: {exc}", file=sys.stderr)
+        return 2
     try:
         await monitor.start()
     except PortInUseError as exc:

@@ -1,10 +1,15 @@
-"""Attribute conventions -> model: one table, read by every receiver.
+"""Attribute conventions -> model: the tables every receiver reads.
 
 Agents name the same facts many ways (seed 002's ``llm.model``, OTel GenAI's
 ``gen_ai.request.model``, OpenInference's ``llm.model_name`` ...). Each row of
 ``ATTRIBUTE_MAP`` says which attribute keys fill which field of which typed
-part, first key found wins. ``KIND_BY_NAME`` guesses a span kind from a span
-name when nothing else says it. docs/conventions.md renders these tables.
+part, first key found wins. The other tables say where a session id, a span
+kind, a reported cost, subtree usage, prompt/response text and a framework
+name come from. docs/conventions.md renders these tables for users, and a
+test checks that it lists every key named here.
+
+Only ``extract_parts``, ``kind_from_string`` and ``guess_kind`` are used by
+the native path; the OTLP receiver uses everything.
 """
 
 from __future__ import annotations
@@ -12,7 +17,9 @@ from __future__ import annotations
 import re
 from typing import Any, Callable
 
-from .model import SpanKind
+import msgspec
+
+from .model import Cost, SpanKind, TokenUsage
 
 # (part, field, converter, keys in priority order)
 Row = tuple[str, str, Callable[[Any], Any], tuple[str, ...]]
@@ -25,11 +32,23 @@ def _str(v: Any) -> str:
 def _int(v: Any) -> int:
     if isinstance(v, bool):
         raise ValueError("bool is not a count")
+    if isinstance(v, str):
+        v = v.strip()
+        return int(float(v)) if "." in v or "e" in v.lower() else int(v)
+    if isinstance(v, float):
+        if v != v or v in (float("inf"), float("-inf")):
+            raise ValueError("not a finite count")
+        return int(v)
     return int(v)
 
 
 def _float(v: Any) -> float:
-    return float(v)
+    if isinstance(v, bool):
+        raise ValueError("bool is not a number")
+    f = float(v)
+    if f != f or f in (float("inf"), float("-inf")):
+        raise ValueError("not a finite number")
+    return f
 
 
 def _bool(v: Any) -> bool:
@@ -43,14 +62,38 @@ ATTRIBUTE_MAP: list[Row] = [
     ("llm", "model", _str, ("gen_ai.request.model", "gen_ai.response.model", "llm.model_name", "llm.model")),
     ("llm", "temperature", _float, ("gen_ai.request.temperature", "llm.temperature")),
     ("llm", "max_tokens", _int, ("gen_ai.request.max_tokens", "llm.max_tokens")),
-    ("llm", "stop_reason", _str, ("gen_ai.response.finish_reasons", "llm.stop_reason")),
+    ("llm", "stop_reason", _str, ("gen_ai.response.finish_reasons", "llm.stop_reason", "llm.finish_reason")),
     ("llm", "cached", _bool, ("llm.cached",)),
     ("llm", "prompt_preview", _str, ("llm.prompt", "gen_ai.prompt", "input.value")),
     ("llm", "response_preview", _str, ("llm.response", "gen_ai.completion", "output.value")),
-    ("usage", "input", _int, ("gen_ai.usage.input_tokens", "llm.token_count.prompt", "llm.usage.prompt_tokens")),
-    ("usage", "output", _int, ("gen_ai.usage.output_tokens", "llm.token_count.completion", "llm.usage.completion_tokens")),
-    ("usage", "total", _int, ("llm.token_count.total", "llm.usage.total_tokens")),
-    ("usage", "cache_read", _int, ("gen_ai.usage.cache_read.input_tokens", "llm.token_count.prompt_details.cache_read")),
+    (
+        "usage",
+        "input",
+        _int,
+        ("gen_ai.usage.input_tokens", "llm.token_count.prompt", "gen_ai.usage.prompt_tokens", "llm.usage.prompt_tokens"),
+    ),
+    (
+        "usage",
+        "output",
+        _int,
+        (
+            "gen_ai.usage.output_tokens",
+            "llm.token_count.completion",
+            "gen_ai.usage.completion_tokens",
+            "llm.usage.completion_tokens",
+        ),
+    ),
+    ("usage", "total", _int, ("llm.token_count.total", "gen_ai.usage.total_tokens", "llm.usage.total_tokens")),
+    (
+        "usage",
+        "cache_read",
+        _int,
+        (
+            "gen_ai.usage.cache_read.input_tokens",
+            "llm.token_count.prompt_details.cache_read",
+            "gen_ai.usage.cache_read_input_tokens",
+        ),
+    ),
     (
         "usage",
         "cache_write",
@@ -59,15 +102,21 @@ ATTRIBUTE_MAP: list[Row] = [
             "gen_ai.usage.cache_creation.input_tokens",
             "gen_ai.usage.cache_write.input_tokens",
             "llm.token_count.prompt_details.cache_write",
+            "gen_ai.usage.cache_creation_input_tokens",
         ),
     ),
-    ("usage", "reasoning", _int, ("gen_ai.usage.reasoning.output_tokens", "llm.token_count.completion_details.reasoning")),
+    (
+        "usage",
+        "reasoning",
+        _int,
+        ("gen_ai.usage.reasoning.output_tokens", "llm.token_count.completion_details.reasoning"),
+    ),
     ("tool", "name", _str, ("gen_ai.tool.name", "tool.name")),
     ("tool", "action", _str, ("tool.action",)),
     ("tool", "target", _str, ("tool.target",)),
     ("tool", "status", _str, ("tool.status",)),
-    ("tool", "call_id", _str, ("gen_ai.tool.call.id", "tool.call_id")),
-    ("tool", "input_preview", _str, ("gen_ai.tool.call.arguments", "tool.input")),
+    ("tool", "call_id", _str, ("gen_ai.tool.call.id", "tool.call_id", "tool_call.id")),
+    ("tool", "input_preview", _str, ("gen_ai.tool.call.arguments", "tool.input", "tool_call.function.arguments")),
     ("tool", "output_preview", _str, ("gen_ai.tool.call.result", "tool.output")),
     ("agent", "name", _str, ("gen_ai.agent.name", "agent.name")),
     ("agent", "iteration", _int, ("agent.iteration",)),
@@ -81,6 +130,21 @@ ATTRIBUTE_MAP: list[Row] = [
     ("file", "bytes", _int, ("file.bytes",)),
 ]
 
+# key -> [(row index, priority within the row)]; lets extract_parts walk the
+# span's (few) attributes instead of every row of the table.
+_KEY_INDEX: dict[str, tuple[int, int]] = {}
+
+
+def _build_index() -> None:
+    _KEY_INDEX.clear()
+    for r, (_part, _field, _conv, keys) in enumerate(ATTRIBUTE_MAP):
+        for p, key in enumerate(keys):
+            _KEY_INDEX.setdefault(key, (r, p))
+
+
+_build_index()
+
+
 def extract_parts(attributes: dict[str, Any]) -> tuple[dict[str, dict[str, Any]], set[str]]:
     """Fields per typed part found in ``attributes``, and the keys consumed.
 
@@ -92,18 +156,37 @@ def extract_parts(attributes: dict[str, Any]) -> tuple[dict[str, dict[str, Any]]
     used: set[str] = set()
     if not attributes:
         return parts, used
-    for part, field, conv, keys in ATTRIBUTE_MAP:
-        for key in keys:
-            if key in attributes:
-                value = attributes[key]
-                if isinstance(value, list) and value and field == "stop_reason":
-                    value = value[0]
-                try:
-                    parts.setdefault(part, {})[field] = conv(value)
-                except (TypeError, ValueError, OverflowError):
+    # Candidate keys per row, found by walking the attributes once.
+    hits: dict[int, list[tuple[int, str]]] | None = None
+    index = _KEY_INDEX
+    for key in attributes:
+        slot = index.get(key)
+        if slot is not None:
+            if hits is None:
+                hits = {}
+            hits.setdefault(slot[0], []).append((slot[1], key))
+    if hits is None:
+        return parts, used
+    for r, cands in hits.items():
+        part, field, conv, _keys = ATTRIBUTE_MAP[r]
+        if len(cands) > 1:
+            cands.sort()
+        for _prio, key in cands:
+            value = attributes[key]
+            if field == "stop_reason" and isinstance(value, (list, tuple)):
+                if not value:
                     continue
-                used.add(key)
-                break
+                value = value[0]
+            try:
+                converted = conv(value)
+            except (TypeError, ValueError, OverflowError):
+                continue
+            fields = parts.get(part)
+            if fields is None:
+                fields = parts[part] = {}
+            fields[field] = converted
+            used.add(key)
+            break
     return parts, used
 
 
@@ -122,6 +205,7 @@ KIND_BY_NAME: list[tuple[re.Pattern[str], SpanKind]] = [
     (re.compile(r"(write_file|file_write)", re.I), SpanKind.FILE_WRITE),
     (re.compile(r"(memory_store|remember)", re.I), SpanKind.MEMORY_STORE),
     (re.compile(r"(memory|recall)", re.I), SpanKind.MEMORY_RETRIEVAL),
+    (re.compile(r"(^task|_task|task_|workflow)", re.I), SpanKind.TASK),
 ]
 
 
@@ -143,9 +227,419 @@ def guess_kind(name: str, parts: dict[str, Any]) -> SpanKind:
     if parts.get("agent"):
         return SpanKind.AGENT
     if file := parts.get("file"):
-        op = (getattr(file, "operation", None) or "").lower()
-        return SpanKind.FILE_WRITE if op in ("write", "create", "delete", "move") else SpanKind.FILE_READ
-    for pattern, kind in KIND_BY_NAME:
+        op = (file.get("operation") if isinstance(file, dict) else getattr(file, "operation", None)) or ""
+        return SpanKind.FILE_WRITE if op.lower() in ("write", "create", "delete", "move") else SpanKind.FILE_READ
+    return kind_from_name(name) or SpanKind.CUSTOM
+
+
+# --------------------------------------------------------------------------
+# OTLP: sessions, kinds, cost, subtree usage, messages, frameworks
+# --------------------------------------------------------------------------
+
+#: Span (then resource) attributes that name the session, first found wins.
+SESSION_KEYS: tuple[str, ...] = ("session.id", "gen_ai.conversation.id", "langfuse.session.id", "conversation.id")
+#: Without a session attribute: one session per service.name + the first of these.
+INSTANCE_KEYS: tuple[str, ...] = ("service.instance.id", "process.pid", "host.name")
+
+#: Our own explicit kind attribute, for senders that know our kind names.
+KIND_KEY = "agenttrace.kind"
+
+#: ``gen_ai.operation.name`` values -> kind.
+OPERATION_KINDS: dict[str, SpanKind] = {
+    "chat": SpanKind.LLM_CALL,
+    "text_completion": SpanKind.LLM_CALL,
+    "generate_content": SpanKind.LLM_CALL,
+    "completion": SpanKind.LLM_CALL,
+    "execute_tool": SpanKind.TOOL_EXECUTION,
+    "invoke_agent": SpanKind.AGENT,
+    "create_agent": SpanKind.AGENT,
+    "invoke_workflow": SpanKind.AGENT,
+    "embeddings": SpanKind.EMBEDDING,
+    "embedding": SpanKind.EMBEDDING,
+    "retrieval": SpanKind.RETRIEVAL,
+}
+
+#: ``openinference.span.kind`` values (upper case) -> kind.
+OPENINFERENCE_KINDS: dict[str, SpanKind] = {
+    "LLM": SpanKind.LLM_CALL,
+    "TOOL": SpanKind.TOOL_EXECUTION,
+    "AGENT": SpanKind.AGENT,
+    "CHAIN": SpanKind.TASK,
+    "RETRIEVER": SpanKind.RETRIEVAL,
+    "EMBEDDING": SpanKind.EMBEDDING,
+    "RERANKER": SpanKind.RETRIEVAL,
+    "GUARDRAIL": SpanKind.VERIFICATION,
+    "EVALUATOR": SpanKind.VERIFICATION,
+}
+
+#: Other attributes that carry an operation kind (OpenLLMetry's traceloop).
+TRACELOOP_KINDS: dict[str, SpanKind] = {
+    "workflow": SpanKind.TASK,
+    "task": SpanKind.TASK,
+    "agent": SpanKind.AGENT,
+    "tool": SpanKind.TOOL_EXECUTION,
+}
+TRACELOOP_KIND_KEY = "traceloop.span.kind"
+OPERATION_KEY = "gen_ai.operation.name"
+OPENINFERENCE_KEY = "openinference.span.kind"
+
+#: Seed 002's span names, matched exactly (``iteration_N`` by pattern).
+SEED_NAME_KINDS: dict[str, SpanKind] = {
+    "llm_inference": SpanKind.LLM_CALL,
+    "chat_completion": SpanKind.LLM_CALL,
+    "llm_planning_call": SpanKind.LLM_CALL,
+    "tool_execute": SpanKind.TOOL_EXECUTION,
+    "rag_context_retrieval": SpanKind.RETRIEVAL,
+    "rag_retrieval": SpanKind.RETRIEVAL,
+    "vector_search": SpanKind.RETRIEVAL,
+    "query_embedding": SpanKind.EMBEDDING,
+    "react_loop": SpanKind.AGENT,
+    "orchestrator_decompose": SpanKind.AGENT,
+    "task_execution": SpanKind.TASK,
+    "execute_workflow_dag": SpanKind.TASK,
+    "validate_result": SpanKind.VERIFICATION,
+    "parse_plan": SpanKind.REASONING,
+}
+_ITERATION = re.compile(r"^iteration_\d+$")
+
+
+def kind_from_name(name: str) -> SpanKind | None:
+    """Kind from a span name: seed 002's names exactly, then the patterns."""
+    kind = SEED_NAME_KINDS.get(name)
+    if kind is not None:
+        return kind
+    if _ITERATION.match(name):
+        return SpanKind.AGENT
+    for pattern, k in KIND_BY_NAME:
         if pattern.search(name):
-            return kind
-    return SpanKind.CUSTOM
+            return k
+    return None
+
+
+def kind_from_attributes(attributes: dict[str, Any]) -> tuple[SpanKind | None, str | None]:
+    """An explicit kind attribute and the key that said it (kept, not consumed)."""
+    v = attributes.get(KIND_KEY)
+    if isinstance(v, str) and (k := kind_from_string(v)) is not None:
+        return k, KIND_KEY
+    v = attributes.get(OPERATION_KEY)
+    if isinstance(v, str) and (k := OPERATION_KINDS.get(v.strip().lower())) is not None:
+        return k, OPERATION_KEY
+    v = attributes.get(OPENINFERENCE_KEY)
+    if isinstance(v, str) and (k := OPENINFERENCE_KINDS.get(v.strip().upper())) is not None:
+        return k, OPENINFERENCE_KEY
+    v = attributes.get(TRACELOOP_KIND_KEY)
+    if isinstance(v, str) and (k := TRACELOOP_KINDS.get(v.strip().lower())) is not None:
+        return k, TRACELOOP_KIND_KEY
+    return None, None
+
+
+#: Reported dollar cost, first key found per field wins.
+COST_KEYS: dict[str, tuple[str, ...]] = {
+    "total": ("llm.cost.total", "operation.cost", "cost_usd", "gen_ai.usage.cost"),
+    "input": ("llm.cost.prompt", "llm.cost.input"),
+    "output": ("llm.cost.completion", "llm.cost.output"),
+}
+
+
+def extract_cost(attributes: dict[str, Any]) -> tuple[Cost | None, list[str]]:
+    """A reported cost (``source="reported"``) and the keys it consumed."""
+    found: dict[str, float] = {}
+    used: list[str] = []
+    for field, keys in COST_KEYS.items():
+        for key in keys:
+            if key in attributes:
+                try:
+                    value = _float(attributes[key])
+                except (TypeError, ValueError):
+                    continue
+                if value < 0:
+                    continue
+                found[field] = value
+                used.append(key)
+                break
+    if not found:
+        return None, used
+    total = found.get("total")
+    if total is None:
+        total = found.get("input", 0.0) + found.get("output", 0.0)
+    return Cost(total=total, input=found.get("input"), output=found.get("output"), source="reported"), used
+
+
+#: Usage an agent span reports for its whole subtree: shown, never summed.
+SUBTREE_USAGE_KEYS: dict[str, tuple[str, ...]] = {
+    "input": ("gen_ai.aggregated_usage.input_tokens",),
+    "output": ("gen_ai.aggregated_usage.output_tokens",),
+    "total": ("gen_ai.aggregated_usage.total_tokens",),
+    "cache_read": ("gen_ai.aggregated_usage.cache_read.input_tokens",),
+    "cache_write": (
+        "gen_ai.aggregated_usage.cache_creation.input_tokens",
+        "gen_ai.aggregated_usage.cache_write.input_tokens",
+    ),
+    "reasoning": ("gen_ai.aggregated_usage.reasoning.output_tokens",),
+}
+
+
+def extract_subtree_usage(attributes: dict[str, Any]) -> tuple[dict[str, int], list[str]]:
+    """Fields of subtree-scoped usage and the keys consumed."""
+    found: dict[str, int] = {}
+    used: list[str] = []
+    for field, keys in SUBTREE_USAGE_KEYS.items():
+        for key in keys:
+            if key in attributes:
+                try:
+                    found[field] = _int(attributes[key])
+                except (TypeError, ValueError, OverflowError):
+                    continue
+                used.append(key)
+                break
+    return found, used
+
+
+def finish_usage(fields: dict[str, int], scope: str = "span") -> TokenUsage | None:
+    """A TokenUsage from extracted fields, in the model's convention.
+
+    ``input`` must include cache reads and writes (the OTel GenAI rule). When
+    a sender's input is smaller than its cache reads + writes it evidently
+    reported them Anthropic-style (beside input), so they are added in.
+    """
+    if not fields:
+        return None
+    u = TokenUsage(**fields, scope=scope)  # type: ignore[arg-type]
+    cached = u.cache_read + u.cache_write
+    if cached and u.input < cached:
+        u.input += cached
+    if u.total < u.input + u.output:
+        u.total = u.input + u.output
+    return u
+
+
+# -- messages -> previews ----------------------------------------------------
+
+#: Longest prompt / response preview kept (characters). The prompt keeps its
+#: end (the newest message matters most), the response its beginning.
+PREVIEW_CHARS = 2000
+#: Longest tool argument / result preview and exception stack kept.
+TOOL_PREVIEW_CHARS = 2000
+STACK_CHARS = 8000
+
+#: JSON-string message attributes (OTel GenAI, current).
+MESSAGE_JSON_KEYS: dict[str, str] = {
+    "gen_ai.system_instructions": "prompt",
+    "gen_ai.input.messages": "prompt",
+    "gen_ai.output.messages": "response",
+}
+#: Flattened message lists: prefix -> prompt/response. Keys look like
+#: ``<prefix>.<N>.message.role`` (OpenInference) or ``<prefix>.<N>.role``
+#: (OpenLLMetry's deprecated ``gen_ai.prompt.N.content``).
+MESSAGE_LIST_PREFIXES: dict[str, str] = {
+    "llm.input_messages": "prompt",
+    "llm.output_messages": "response",
+    "gen_ai.prompt": "prompt",
+    "gen_ai.completion": "response",
+}
+#: Plain-text input/output (OpenInference), used when no messages are given.
+VALUE_KEYS: dict[str, str] = {"input.value": "prompt", "output.value": "response"}
+#: Deprecated GenAI per-message span events -> prompt/response.
+MESSAGE_EVENTS: dict[str, str] = {
+    "gen_ai.system.message": "prompt",
+    "gen_ai.user.message": "prompt",
+    "gen_ai.assistant.message": "prompt",
+    "gen_ai.tool.message": "prompt",
+    "gen_ai.choice": "response",
+    "gen_ai.content.prompt": "prompt",
+    "gen_ai.content.completion": "response",
+}
+#: Attribute keys inside those events that hold the text.
+MESSAGE_EVENT_CONTENT_KEYS: tuple[str, ...] = ("gen_ai.event.content", "content", "gen_ai.prompt", "gen_ai.completion", "message")
+
+_MSG_RE = re.compile(r"^(llm\.input_messages|llm\.output_messages|gen_ai\.prompt|gen_ai\.completion)\.(\d+)\.(.+)$")
+_json = msgspec.json.Decoder()
+
+
+def cut_tail(text: str, limit: int = PREVIEW_CHARS) -> str:
+    return text if len(text) <= limit else "…" + text[-(limit - 1) :]
+
+
+def cut_head(text: str, limit: int = PREVIEW_CHARS) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _part_text(part: Any) -> str:
+    """Text of one GenAI message part (text, tool_call, tool_call_response ...)."""
+    if isinstance(part, str):
+        return part
+    if not isinstance(part, dict):
+        return str(part)
+    ptype = part.get("type")
+    if "content" in part and isinstance(part["content"], str):
+        return part["content"]
+    if ptype == "tool_call":
+        args = part.get("arguments")
+        if not isinstance(args, str):
+            args = msgspec.json.encode(args).decode() if args is not None else ""
+        return f"[tool_call {part.get('name', '')}({args})]"
+    if ptype == "tool_call_response":
+        resp = part.get("response", part.get("result", ""))
+        return f"[tool result {resp if isinstance(resp, str) else msgspec.json.encode(resp).decode()}]"
+    if "text" in part and isinstance(part["text"], str):
+        return part["text"]
+    return f"[{ptype or 'part'}]"
+
+
+def render_messages(value: Any) -> str | None:
+    """A GenAI message list (JSON string or list) -> "role: text" lines."""
+    if isinstance(value, str):
+        try:
+            value = _json.decode(value)
+        except (msgspec.DecodeError, ValueError):
+            return value
+    if isinstance(value, dict):
+        value = [value]
+    if not isinstance(value, list):
+        return None
+    lines = []
+    for msg in value:
+        if isinstance(msg, dict):
+            role = msg.get("role")
+            parts = msg.get("parts")
+            if parts is None and "content" in msg:
+                parts = [msg["content"]]
+            if parts is None and "type" in msg:  # system_instructions: a list of parts
+                parts = [msg]
+            if not isinstance(parts, list):
+                parts = [parts] if parts is not None else []
+            text = " ".join(_part_text(p) for p in parts)
+            lines.append(f"{role}: {text}" if role else text)
+        else:
+            lines.append(_part_text(msg))
+    return "\n".join(lines)
+
+
+def extract_messages(attributes: dict[str, Any]) -> tuple[str | None, str | None, list[str]]:
+    """Prompt and response previews from message attributes, and keys consumed."""
+    prompt: list[str] = []
+    response: list[str] = []
+    used: list[str] = []
+    target = {"prompt": prompt, "response": response}
+    for key, side in MESSAGE_JSON_KEYS.items():
+        if key in attributes:
+            text = render_messages(attributes[key])
+            if text:
+                target[side].append(text)
+            used.append(key)
+    flat: dict[str, dict[int, dict[str, Any]]] | None = None
+    for key in attributes:
+        if key[0] in "lg" and (m := _MSG_RE.match(key)):
+            if flat is None:
+                flat = {}
+            flat.setdefault(m.group(1), {}).setdefault(int(m.group(2)), {})[m.group(3)] = attributes[key]
+            used.append(key)
+    if flat:
+        for prefix, msgs in flat.items():
+            lines = []
+            for _i, fields in sorted(msgs.items()):
+                role = fields.get("message.role", fields.get("role"))
+                content = fields.get("message.content", fields.get("content"))
+                if content is None:
+                    texts = [v for k, v in sorted(fields.items()) if k.endswith(".text") and isinstance(v, str)]
+                    calls = [v for k, v in sorted(fields.items()) if k.endswith("function.name")]
+                    content = " ".join(texts + [f"[tool_call {c}]" for c in calls])
+                lines.append(f"{role}: {content}" if role else str(content))
+            target[MESSAGE_LIST_PREFIXES[prefix]].append("\n".join(lines))
+    for key, side in VALUE_KEYS.items():
+        if key in attributes and not target[side]:
+            v = attributes[key]
+            target[side].append(v if isinstance(v, str) else str(v))
+            used.append(key)
+    p = cut_tail("\n".join(prompt)) if prompt else None
+    r = cut_head("\n".join(response)) if response else None
+    return p, r, used
+
+
+def message_event_text(name: str, attributes: dict[str, Any]) -> tuple[str, str] | None:
+    """(side, text) of a deprecated per-message GenAI event, else None."""
+    side = MESSAGE_EVENTS.get(name)
+    if side is None:
+        return None
+    for key in MESSAGE_EVENT_CONTENT_KEYS:
+        if key in attributes:
+            v = attributes[key]
+            text = render_messages(v) if not isinstance(v, str) or v[:1] in "[{" else v
+            role = name.split(".")[1] if name.count(".") >= 2 else ""
+            return side, (f"{role}: {text}" if role and side == "prompt" else (text or ""))
+    return None
+
+
+# -- resource -> session metadata ------------------------------------------------
+
+#: Instrumentation scope name fragments -> framework (first match wins).
+FRAMEWORK_HINTS: list[tuple[str, str]] = [
+    ("claude_code", "claude-code"),
+    ("codex", "codex"),
+    ("langgraph", "langgraph"),
+    ("langchain", "langchain"),
+    ("llama_index", "llama-index"),
+    ("llamaindex", "llama-index"),
+    ("crewai", "crewai"),
+    ("autogen", "autogen"),
+    ("openai_agents", "openai-agents"),
+    ("openai.agents", "openai-agents"),
+    ("pydantic-ai", "pydantic-ai"),
+    ("pydantic_ai", "pydantic-ai"),
+    ("smolagents", "smolagents"),
+    ("haystack", "haystack"),
+    ("dspy", "dspy"),
+    ("semantickernel", "semantic-kernel"),
+    ("semantic_kernel", "semantic-kernel"),
+    ("strands", "strands"),
+    ("google.adk", "google-adk"),
+    ("gcp.vertex.agent", "google-adk"),
+    ("mastra", "mastra"),
+    ("agno", "agno"),
+    ("bedrock", "bedrock"),
+    ("openllmetry", "openllmetry"),
+    ("traceloop", "openllmetry"),
+    ("openinference", "openinference"),
+]
+#: Resource attributes copied onto the session.
+RESOURCE_SESSION_KEYS: dict[str, str] = {
+    "service.name": "service",
+    "host.name": "hostname",
+    "service.version": "framework_version",
+}
+
+
+def framework_hint(scope_name: str | None, resource: dict[str, Any]) -> str | None:
+    """A framework name from the instrumentation scope, then the SDK name."""
+    names = [scope_name or "", str(resource.get("service.name", ""))]
+    for text in names:
+        low = text.lower()
+        if not low:
+            continue
+        for fragment, framework in FRAMEWORK_HINTS:
+            if fragment in low:
+                return framework
+    sdk = resource.get("telemetry.sdk.name")
+    if isinstance(sdk, str) and sdk and sdk != "opentelemetry":
+        return sdk
+    return None
+
+
+def all_documented_keys() -> set[str]:
+    """Every attribute key the tables above read (docs/conventions.md lists them)."""
+    keys: set[str] = set()
+    for _p, _f, _c, ks in ATTRIBUTE_MAP:
+        keys.update(ks)
+    keys.update(SESSION_KEYS)
+    keys.update(INSTANCE_KEYS)
+    keys.update((KIND_KEY, OPERATION_KEY, OPENINFERENCE_KEY, TRACELOOP_KIND_KEY))
+    for ks in COST_KEYS.values():
+        keys.update(ks)
+    for ks in SUBTREE_USAGE_KEYS.values():
+        keys.update(ks)
+    keys.update(MESSAGE_JSON_KEYS)
+    keys.update(MESSAGE_LIST_PREFIXES)
+    keys.update(VALUE_KEYS)
+    keys.update(MESSAGE_EVENTS)
+    keys.update(RESOURCE_SESSION_KEYS)
+    return keys

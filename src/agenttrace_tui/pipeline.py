@@ -32,8 +32,9 @@ class Pipeline:
         self.store = store
         self.stats = stats or IngestStats()
         self.enrichers = list(enrichers)
-        self.taps: list[Tap] = []
         self.max_record_bytes = max_record_bytes
+        #: Called after each batch is stored; must not block (queue and return).
+        self.taps: list[Tap] = []
 
     def feed(self, payload: bytes | memoryview, source: str) -> int:
         """Decode one datagram or stream line and apply it; returns records accepted."""
@@ -55,10 +56,15 @@ class Pipeline:
             stats.accepted[source] += len(updates)
         return len(updates)
 
-    def apply(self, updates: list[Update]) -> None:
-        """Enrich and store already-normalised updates."""
+    def apply(self, updates: list[Update], *, tap: bool = True) -> None:
+        """Enrich and store already-normalised updates, then show them to the taps.
+
+        ``tap=False`` skips the taps: a receiver that forwards its raw input
+        itself (OTLP) uses it so nothing is forwarded twice.
+        """
         for enrich in self.enrichers:
             enrich(updates)
         self.store.apply(updates)
-        for tap in self.taps:
-            tap(updates)
+        if tap:
+            for t in self.taps:
+                t(updates)

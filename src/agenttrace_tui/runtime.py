@@ -44,13 +44,14 @@ class Monitor:
         self.pipeline = Pipeline(
             self.store,
             self.stats,
-            enrichers=_enrichers(self.config),
+            enrichers=_enrichers(self.config, self.store),
             max_record_bytes=self.config.max_record_bytes,
         )
         self.receivers: Any = None
         self.otlp: Any = None
         self.writer: Any = None
         self.forwarder: Any = None
+        self.retention_pruned = 0
         self._started = False
 
     @property
@@ -112,8 +113,10 @@ class Monitor:
             self.pipeline.taps.append(self.forwarder.tap)
         path = self.db_path
         if path is not None:
+            from .store.maintenance import apply_retention
             from .store.sqlite import Writer
 
+            self.retention_pruned = apply_retention(path, cfg.retain_days)
             self.writer = Writer(self.store, path)
             await self.writer.start()
 
@@ -155,9 +158,10 @@ class Monitor:
         )
 
 
-def _enrichers(config: Config) -> list:
+def _enrichers(config: Config, store: Store) -> list:
     try:
         from .enrich import make_enrichers
     except ImportError:
         return []
-    return make_enrichers(config)
+    # With the store, pricing runs on merged spans (span_start + span_end).
+    return make_enrichers(config, store)

@@ -8,12 +8,13 @@ so it is safe to run while a monitor is writing the same file.
 from __future__ import annotations
 
 import sqlite3
+import time
 from pathlib import Path
 
 from .schema import BUSY_TIMEOUT_MS, SchemaError, check_version
 from .writer import CREATE_TOUCHED, UPSERT_SESSION_SUMMARY
 
-__all__ = ["delete_session", "prune", "vacuum", "rebuild_summaries"]
+__all__ = ["apply_retention", "delete_session", "prune", "vacuum", "rebuild_summaries"]
 
 
 def _open(path: str | Path) -> sqlite3.Connection:
@@ -126,3 +127,21 @@ def rebuild_summaries(path: str | Path) -> None:
             raise
     finally:
         conn.close()
+
+
+DAY_NS = 86_400 * 1_000_000_000
+
+
+def apply_retention(path: str | Path, days: float | None, now_ns: int | None = None) -> int:
+    """Delete sessions inactive for more than ``days`` (``--retain``); returns how many.
+
+    The monitor calls this at start. No file or no setting: nothing to do.
+    """
+    if days is None:
+        return 0
+    if days < 0:
+        raise ValueError("retain_days must not be negative")
+    if not Path(path).exists():
+        return 0
+    now = time.time_ns() if now_ns is None else now_ns
+    return prune(path, now - int(days * DAY_NS))

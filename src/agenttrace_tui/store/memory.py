@@ -11,6 +11,13 @@ Change counters: ``Store.version`` grows by one per applied batch; each trace
 and session remembers the version that last touched it, so a reader redraws
 only what changed. The store is single-threaded: call it from one thread (the
 event loop); readers on that thread see consistent state between batches.
+
+Cost rollups (docs/costs.md): every aggregate also keeps spend and tokens per
+minute (``Totals.series``) for sparklines and burn rate; per-tool attribution
+(the LLM calls that decided and consumed each tool call) is derived per trace
+and cached by the trace's change counter, see ``store.tools``. A ``span_hook``
+(the cost enricher) runs on every stored span *after* merging, so a model named
+in span_start and usage reported in span_end are priced together.
 """
 
 from __future__ import annotations
@@ -18,7 +25,7 @@ from __future__ import annotations
 import sys
 import time
 from collections import deque
-from typing import Any, Iterable, Iterator
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Literal
 
 import msgspec
 
@@ -33,6 +40,9 @@ from ..model import (
     Update,
 )
 
+if TYPE_CHECKING:
+    from .tools import ToolCost
+
 DEFAULT_MAX_SPANS = 200_000
 #: Session id for spans that name none.
 DEFAULT_SESSION = "default"
@@ -41,6 +51,11 @@ IDLE_NS = 30 * 1_000_000_000
 #: Events for spans not seen yet are held: this many per span, for this many spans.
 MAX_PENDING_EVENTS = 256
 MAX_PENDING_SPANS = 10_000
+_NS_PER_MIN = 60 * 1_000_000_000
+#: Budget thresholds: "warn" from this fraction of the budget, "over" from 1.0.
+BUDGET_WARN = 0.8
+#: Kinds whose cost, when reported without span-scoped usage, covers their subtree.
+_SUBTREE_KINDS = frozenset({SpanKind.AGENT, SpanKind.TASK})
 
 _SPAN_FIELDS = [(f.name, f.default) for f in msgspec.structs.fields(Span)]
 _PARTS = frozenset({"llm", "tool", "agent", "rag", "file", "usage", "cost"})
@@ -112,6 +127,7 @@ class Totals:
         "cost",
         "cost_unknown",
         "by",
+        "series",
     )
 
     def __init__(self) -> None:
@@ -131,6 +147,8 @@ class Totals:
         self.cost_unknown = 0
         #: Breakdown: ("model"|"provider"|"kind"|"tool", value) -> Bucket
         self.by: dict[tuple[str, str], Bucket] = {}
+        #: Spend over time: minute index (ns // 60e9) -> [cost USD, tokens]
+        self.series: dict[int, list[float]] = {}
 
     @property
     def tokens(self) -> int:
@@ -167,13 +185,29 @@ class Totals:
             bucket.apply(c, sign)
             if bucket.spans == 0:
                 del self.by[key]
+        if c.cost or c.tokens:
+            point = self.series.get(c.minute)
+            if point is None:
+                point = self.series[c.minute] = [0.0, 0]
+            point[0] += sign * c.cost
+            point[1] += sign * c.tokens
+            if point[1] == 0 and abs(point[0]) < 1e-12:
+                del self.series[c.minute]
 
     def merge_from(self, other: "Totals", sign: int = 1) -> None:
         """Add (or subtract) a whole other aggregate, e.g. an evicted trace."""
         for name in self.__slots__:
-            if name == "by":
+            if name == "by" or name == "series":
                 continue
             setattr(self, name, getattr(self, name) + sign * getattr(other, name))
+        for minute, (cost, tokens) in other.series.items():
+            point = self.series.get(minute)
+            if point is None:
+                point = self.series[minute] = [0.0, 0]
+            point[0] += sign * cost
+            point[1] += sign * tokens
+            if point[1] == 0 and abs(point[0]) < 1e-12:
+                del self.series[minute]
         for key, ob in other.by.items():
             bucket = self.by.get(key)
             if bucket is None:
@@ -192,14 +226,31 @@ class Totals:
 class Bucket:
     """One row of a breakdown: spans, tokens, cost, errors, time."""
 
-    __slots__ = ("spans", "errors", "input_tokens", "output_tokens", "cost", "duration_ns")
+    __slots__ = (
+        "spans",
+        "errors",
+        "input_tokens",
+        "output_tokens",
+        "cache_read",
+        "cache_write",
+        "estimated",
+        "cost",
+        "cost_unknown",
+        "duration_ns",
+    )
 
     def __init__(self) -> None:
         self.spans = 0
         self.errors = 0
         self.input_tokens = 0
         self.output_tokens = 0
+        self.cache_read = 0
+        self.cache_write = 0
+        #: Spans whose tokens were estimated by the monitor (show "≈").
+        self.estimated = 0
         self.cost = 0.0
+        #: LLM spans with usage but no known price.
+        self.cost_unknown = 0
         self.duration_ns = 0
 
     @property
@@ -211,12 +262,33 @@ class Bucket:
         self.errors += sign * c.error
         self.input_tokens += sign * c.input_tokens
         self.output_tokens += sign * c.output_tokens
+        self.cache_read += sign * c.cache_read
+        self.cache_write += sign * c.cache_write
+        self.estimated += sign * c.estimated
         self.cost += sign * c.cost
+        self.cost_unknown += sign * c.cost_unknown
         self.duration_ns += sign * c.duration_ns
 
     def merge_from(self, other: "Bucket", sign: int) -> None:
         for name in self.__slots__:
             setattr(self, name, getattr(self, name) + sign * getattr(other, name))
+
+
+def counted_cost(span: Span) -> float:
+    """The part of a span's cost that rollups add up (docs/costs.md).
+
+    A cost that covers a subtree -- usage scoped "subtree", or an agent /
+    task span without usage of its own -- is shown on the span, never summed:
+    its children carry that spend already. Unknown costs count as 0 here
+    (they are counted separately as unpriced).
+    """
+    c = span.cost
+    if c is None or c.total is None:
+        return 0.0
+    u = span.usage
+    if u is not None:
+        return c.total if u.scope == "span" else 0.0
+    return 0.0 if span.kind in _SUBTREE_KINDS else c.total
 
 
 class Contribution:
@@ -236,6 +308,7 @@ class Contribution:
         "cost",
         "cost_unknown",
         "keys",
+        "minute",
     )
 
     def __init__(self, span: Span) -> None:
@@ -257,8 +330,9 @@ class Contribution:
             self.input_tokens = self.output_tokens = self.cache_read = 0
             self.cache_write = self.reasoning = self.estimated = 0
         c = span.cost
-        self.cost = c.total if c is not None and c.total is not None else 0.0
-        self.cost_unknown = 1 if self.llm and (c is None or c.total is None) and u is not None else 0
+        self.cost = counted_cost(span)
+        self.cost_unknown = 1 if self.llm and (c is None or c.total is None) and u is not None and u.scope == "span" else 0
+        self.minute = (span.end_ns if span.end_ns is not None else span.start_ns) // _NS_PER_MIN
         keys = [("kind", span.kind.value)]
         if span.llm is not None:
             if span.llm.model:
@@ -268,6 +342,10 @@ class Contribution:
         if span.tool is not None and span.tool.name:
             keys.append(("tool", span.tool.name))
         self.keys = keys
+
+    @property
+    def tokens(self) -> int:
+        return self.input_tokens + self.output_tokens
 
 
 class TraceEntry:
@@ -284,6 +362,7 @@ class TraceEntry:
         "root_id",
         "version",
         "first_seen",
+        "tool_cache",
     )
 
     def __init__(self, trace_id: str, session_id: str, seq: int) -> None:
@@ -298,6 +377,8 @@ class TraceEntry:
         self.root_id: str | None = None
         self.version = 0
         self.first_seen = seq
+        #: (version, tool attribution) -- see store.tools.trace_tools
+        self.tool_cache: tuple[int, Any] | None = None
 
     @property
     def name(self) -> str:
@@ -403,10 +484,15 @@ class RateMeter:
 class Store:
     """Bounded in-memory index of spans by trace and by session."""
 
-    def __init__(self, max_spans: int = DEFAULT_MAX_SPANS) -> None:
+    def __init__(self, max_spans: int = DEFAULT_MAX_SPANS, span_hook: Callable[[Span], None] | None = None) -> None:
         if max_spans < 1:
             raise ValueError("max_spans must be at least 1")
         self.max_spans = max_spans
+        #: Runs on each span as it will be stored (after merging), before it is
+        #: counted: the cost enricher prices and estimates here.
+        self.span_hook = span_hook
+        #: Failures of span_hook, by exception type (a bad span never stops ingest).
+        self.hook_errors: dict[str, int] = {}
         self.traces: dict[str, TraceEntry] = {}
         self.sessions: dict[str, SessionEntry] = {}
         self.metrics: dict[tuple[str, tuple[tuple[str, str], ...]], MetricSeries] = {}
@@ -481,11 +567,17 @@ class Store:
         old = trace.spans.get(span.span_id)
         session = self.sessions[trace.session_id]
         if old is not None:
-            new = merge_span(old, span)
             c_old = Contribution(old)
             trace.totals.apply(c_old, -1)
             session.totals.apply(c_old, -1)
             self.totals.apply(c_old, -1)
+            # Reported numbers replace derived ones whole: usage the monitor
+            # estimated, a cost it computed (no field-wise mixing of the two).
+            if old.usage is not None and old.usage.estimated and span.usage is not None and not span.usage.estimated:
+                old.usage = None
+            if old.cost is not None and span.cost is not None and span.cost.source == "reported" and old.cost.source != "reported":
+                old.cost = None
+            new = merge_span(old, span)
             if old.parent_span_id != new.parent_span_id:
                 self._unlink(trace, old)
                 trace.children.setdefault(new.parent_span_id, []).append(new.span_id)
@@ -502,6 +594,12 @@ class Store:
         if new.llm is not None and new.llm.model:
             new.llm.model = self._intern(new.llm.model)
         trace.spans[new.span_id] = new
+        if self.span_hook is not None:
+            try:
+                self.span_hook(new)
+            except Exception as exc:  # noqa: BLE001 - enrichment must never lose the span
+                name = type(exc).__name__
+                self.hook_errors[name] = self.hook_errors.get(name, 0) + 1
         c = Contribution(new)
         trace.totals.apply(c, 1)
         session.totals.apply(c, 1)
@@ -646,6 +744,70 @@ class Store:
         for trace in self.traces.values():
             yield from trace.spans.values()
 
+    # -- cost rollups ------------------------------------------------------
+    def _totals_for(self, session_id: str | None) -> Totals | None:
+        if session_id is None:
+            return self.totals
+        entry = self.sessions.get(session_id)
+        return entry.totals if entry is not None else None
+
+    def burn_rate(self, session_id: str | None = None, window_s: float = 300, now_ns: int | None = None) -> tuple[float, float]:
+        """(USD per minute, tokens per minute) over the last ``window_s`` seconds.
+
+        Counted by the minute each span ended in (running spans: started in),
+        so the window is rounded to whole minutes, the current one included.
+        """
+        totals = self._totals_for(session_id)
+        if totals is None or not totals.series:
+            return 0.0, 0.0
+        now = time.time_ns() if now_ns is None else now_ns
+        last = now // _NS_PER_MIN
+        first = (now - int(window_s * 1e9)) // _NS_PER_MIN
+        cost = tokens = 0.0
+        for minute, (c, t) in totals.series.items():
+            if first <= minute <= last:
+                cost += c
+                tokens += t
+        minutes = max(window_s / 60, 1.0)
+        return cost / minutes, tokens / minutes
+
+    def spend_series(
+        self,
+        session_id: str | None = None,
+        bucket: Literal["minute", "hour", "day"] = "minute",
+        n: int = 30,
+        now_ns: int | None = None,
+        what: Literal["cost", "tokens"] = "cost",
+    ) -> list[float]:
+        """Spend (or tokens) per bucket for the last ``n`` buckets, oldest first.
+
+        Without ``now_ns`` the series ends at the latest bucket that has data
+        (so a finished or replayed session still draws); with it, at now.
+        """
+        totals = self._totals_for(session_id)
+        if n <= 0:
+            return []
+        if totals is None or not totals.series:
+            return [0.0] * n
+        width = {"minute": 1, "hour": 60, "day": 1440}[bucket]
+        idx = 0 if what == "cost" else 1
+        agg: dict[int, float] = {}
+        for minute, point in totals.series.items():
+            b = minute // width
+            agg[b] = agg.get(b, 0.0) + point[idx]
+        end = (now_ns // _NS_PER_MIN) // width if now_ns is not None else max(agg)
+        return [max(agg.get(b, 0.0), 0.0) for b in range(end - n + 1, end + 1)]
+
+    def tool_costs(self, session_id: str | None = None) -> list["ToolCost"]:
+        """Per tool name: the LLM spend that decided and consumed its calls (docs/costs.md)."""
+        from .tools import rollup_tools
+
+        if session_id is None:
+            traces = list(self.traces.values())
+        else:
+            traces = self.traces_of(session_id)
+        return rollup_tools(traces)
+
     # -- persistence hand-off ----------------------------------------------
     @property
     def dirty_count(self) -> int:
@@ -660,6 +822,18 @@ class Store:
         self._dirty_sessions = {}
         self._dirty_metrics = {}
         return spans, sessions, metrics
+
+
+def budget_state(entry: SessionEntry | None, budget: float | None) -> Literal["ok", "warn", "over"]:
+    """``"over"`` at 100 % of the per-session budget, ``"warn"`` from 80 %, else ``"ok"``."""
+    if entry is None or budget is None or budget <= 0:
+        return "ok"
+    spent = entry.totals.cost
+    if spent >= budget:
+        return "over"
+    if spent >= BUDGET_WARN * budget:
+        return "warn"
+    return "ok"
 
 
 def span_size_hint() -> int:

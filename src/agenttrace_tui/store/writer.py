@@ -25,16 +25,16 @@ import os
 import sqlite3
 from collections import deque
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any, Iterable, Mapping, Sequence
 
 import aiosqlite
 import msgspec
 
 from ..model import Session, Span
-from .memory import DEFAULT_SESSION, MetricSeries, Store, merge_span
+from .memory import DEFAULT_SESSION, MetricSeries, Store, TraceEntry, merge_span
 from .schema import BUSY_TIMEOUT_MS, WRITER_PRAGMAS, ensure_schema
 
-__all__ = ["Writer", "Batch", "encode_batch", "write_batch", "batch_statements"]
+__all__ = ["Writer", "Batch", "encode_batch", "write_batch", "batch_statements", "trace_summary"]
 
 _I64 = 2**63 - 1
 _msgpack = msgspec.msgpack.Encoder()
@@ -61,36 +61,76 @@ UPSERT_EVENT = """
 INSERT OR REPLACE INTO span_events (trace_id, span_id, seq, name, time_ns, attributes)
 VALUES (?, ?, ?, ?, ?, ?)
 """
-# Sessions the sender described: the store's merged metadata wins.
+# Sessions the sender described: the store's merged metadata wins; their
+# own start/end times widen the session's first/last activity.
 UPSERT_SESSION_META = """
-INSERT INTO sessions (id, name, service, framework, hostname, started_ns, ended_ns, meta)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+INSERT INTO sessions (id, name, service, framework, hostname, started_ns, ended_ns, meta, first_ns, last_ns)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT (id) DO UPDATE SET
     name = excluded.name, service = excluded.service, framework = excluded.framework,
     hostname = excluded.hostname, started_ns = excluded.started_ns,
-    ended_ns = excluded.ended_ns, meta = excluded.meta
+    ended_ns = excluded.ended_ns, meta = excluded.meta,
+    first_ns = CASE WHEN excluded.first_ns > 0 AND (sessions.first_ns = 0 OR excluded.first_ns < sessions.first_ns)
+                    THEN excluded.first_ns ELSE sessions.first_ns END,
+    last_ns = max(sessions.last_ns, excluded.last_ns)
 """
 # Sessions only implied by spans: never overwrite what a sender described
 # (possibly before the monitor restarted).
 INSERT_SESSION_IMPLIED = """
-INSERT INTO sessions (id, name, service, framework, hostname, started_ns, ended_ns, meta)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+INSERT INTO sessions (id, name, service, framework, hostname, started_ns, ended_ns, meta, first_ns, last_ns)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT (id) DO NOTHING
 """
 CREATE_TOUCHED = "CREATE TEMP TABLE IF NOT EXISTS touched_sessions (id TEXT PRIMARY KEY)"
 CLEAR_TOUCHED = "DELETE FROM temp.touched_sessions"
-# Before the trace rows change: a trace that moved to another session must
-# also refresh the session it left.
-TOUCH_OLD_SESSIONS = """
+# Before the trace rows change: a session a trace moves away from is
+# recomputed in full (rare: a later span named the real session).
+TOUCH_LEFT_SESSIONS = """
 INSERT OR IGNORE INTO temp.touched_sessions (id)
-SELECT session_id FROM traces
-WHERE trace_id IN (SELECT json_extract(value, '$[0]') FROM json_each(?))
+SELECT t.session_id
+FROM (SELECT json_extract(value, '$[0]') AS tid, json_extract(value, '$[1]') AS sid FROM json_each(?)) AS k
+JOIN traces AS t ON t.trace_id = k.tid
+WHERE t.session_id <> k.sid
 """
-TOUCH_SESSIONS = """
-INSERT OR IGNORE INTO temp.touched_sessions (id) SELECT value FROM json_each(?)
+# Session totals move by trace deltas: subtract the touched traces' old rows,
+# rewrite those rows, add them back. O(traces touched), whatever the session's size.
+_SESSION_DELTA = """
+INSERT INTO sessions (id, traces, spans, errors, running, input_tokens, output_tokens, cost, first_ns, last_ns)
+SELECT session_id, {s}count(*), {s}sum(spans), {s}sum(errors), {s}sum(running), {s}sum(input_tokens),
+       {s}sum(output_tokens), {s}total(cost), min(start_ns), max(end_ns)
+FROM traces WHERE trace_id IN (SELECT value FROM json_each(?))
+GROUP BY session_id
+ON CONFLICT (id) DO UPDATE SET
+    traces = sessions.traces + excluded.traces, spans = sessions.spans + excluded.spans,
+    errors = sessions.errors + excluded.errors, running = sessions.running + excluded.running,
+    input_tokens = sessions.input_tokens + excluded.input_tokens,
+    output_tokens = sessions.output_tokens + excluded.output_tokens,
+    cost = sessions.cost + excluded.cost{extra}
 """
-# One index range per touched trace (UNIQUE (trace_id, span_id)); the first
-# root name seen wins, as in the in-memory store.
+SESSION_SUB = _SESSION_DELTA.format(s="-", extra="")
+SESSION_ADD = _SESSION_DELTA.format(
+    s="",
+    extra=""",
+    first_ns = CASE WHEN excluded.first_ns > 0 AND (sessions.first_ns = 0 OR excluded.first_ns < sessions.first_ns)
+                    THEN excluded.first_ns ELSE sessions.first_ns END,
+    last_ns = max(sessions.last_ns, excluded.last_ns)""",
+)
+# A trace summary the in-memory store already holds (it has every span of
+# the trace that is on disk): written as is, no span is read back.
+UPSERT_TRACE_ROW = """
+INSERT INTO traces (trace_id, session_id, name, start_ns, end_ns, spans, errors, running,
+                    input_tokens, output_tokens, cost, models)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT (trace_id) DO UPDATE SET
+    session_id = excluded.session_id, name = coalesce(traces.name, excluded.name),
+    start_ns = excluded.start_ns, end_ns = excluded.end_ns, spans = excluded.spans,
+    errors = excluded.errors, running = excluded.running,
+    input_tokens = excluded.input_tokens, output_tokens = excluded.output_tokens,
+    cost = excluded.cost, models = excluded.models
+"""
+# Otherwise (imports, traces evicted from memory or written by an earlier
+# run) recomputed from the spans on disk: one index range per trace.
+# The first root name seen wins, as in the in-memory store.
 UPSERT_TRACE_SUMMARY = """
 INSERT INTO traces (trace_id, session_id, name, start_ns, end_ns, spans, errors, running,
                     input_tokens, output_tokens, cost, models)
@@ -110,8 +150,9 @@ ON CONFLICT (trace_id) DO UPDATE SET
     input_tokens = excluded.input_tokens, output_tokens = excluded.output_tokens,
     cost = excluded.cost, models = excluded.models
 """
-# Sessions from their traces (index traces_session); the session's own
-# started/ended times widen the span-derived first/last, as in memory.
+# Full recompute of the sessions in temp.touched_sessions from their traces
+# (index traces_session); the session's own started/ended times widen the
+# span-derived first/last, as in memory.
 UPSERT_SESSION_SUMMARY = """
 INSERT INTO sessions (id, traces, spans, errors, running, input_tokens, output_tokens, cost,
                       first_ns, last_ns)
@@ -217,13 +258,36 @@ def _cleaned(span: Span) -> Span:
 
 
 def _session_row(s: Session) -> tuple:
-    return (s.id, s.name, s.service, s.framework, s.hostname, s.started_ns, s.ended_ns, _msgpack.encode(s))
+    first = s.started_ns or 0
+    last = max(first, s.ended_ns or 0)
+    return (s.id, s.name, s.service, s.framework, s.hostname, s.started_ns, s.ended_ns, _msgpack.encode(s), first, last)
+
+
+def trace_summary(entry: TraceEntry) -> tuple:
+    """A ``traces`` row from the in-memory trace's incremental totals."""
+    t = entry.totals
+    root = entry.spans.get(entry.root_id) if entry.root_id is not None else None
+    models = sorted(k[1] for k in t.by if k[0] == "model")
+    return (
+        entry.trace_id,
+        entry.session_id,
+        root.name if root is not None and root.name else None,
+        _i(entry.start_ns),
+        _i(entry.end_ns),
+        t.spans,
+        t.errors,
+        t.running,
+        _i(t.input_tokens),
+        _i(t.output_tokens),
+        t.cost,
+        ",".join(models) or None,
+    )
 
 
 class Batch:
     """One transaction's rows, already encoded."""
 
-    __slots__ = ("spans", "events", "sessions", "implied", "traces", "session_ids", "metrics", "bad")
+    __slots__ = ("spans", "events", "sessions", "implied", "traces", "trace_rows", "recompute", "metrics", "bad")
 
     def __init__(self) -> None:
         self.spans: list[tuple] = []
@@ -232,7 +296,9 @@ class Batch:
         self.implied: list[tuple] = []
         #: [trace_id, session_id, root span name or None] per touched trace
         self.traces: list[list] = []
-        self.session_ids: list[str] = []
+        #: summary rows known up front (from memory), and traces to recompute in SQL
+        self.trace_rows: list[tuple] = []
+        self.recompute: list[list] = []
         self.metrics: list[tuple] = []
         #: spans that could not be encoded even after cleaning (skipped)
         self.bad = 0
@@ -243,8 +309,14 @@ def encode_batch(
     sessions: Iterable[Session] = (),
     metrics: Iterable[MetricSeries] = (),
     implied: Iterable[Session] = (),
+    summaries: Mapping[str, tuple | None] | None = None,
 ) -> Batch:
-    """Encode spans, described sessions, metric series and implied sessions."""
+    """Encode spans, described sessions, metric series and implied sessions.
+
+    ``summaries`` maps trace ids to ready ``traces`` rows (see
+    ``trace_summary``); a touched trace without one is recomputed from the
+    spans on disk inside the transaction.
+    """
     b = Batch()
     roots: dict[str, list] = {}
     span_rows = b.spans
@@ -270,16 +342,21 @@ def encode_batch(
             t[1] = span.session_id  # the latest report names the trace's session
         if span.parent_span_id is None and span.name and t[2] is None:
             t[2] = span.name
+    summaries = summaries or {}
+    for tid, t in roots.items():
+        row = summaries.get(tid)
+        if row is not None:
+            t[1] = row[1]
+            b.trace_rows.append(row)
+        else:
+            b.recompute.append(t)
     b.traces = list(roots.values())
-    sids = {t[1]: None for t in b.traces}
     for s in sessions:
         b.sessions.append(_session_row(s))
-        sids[s.id] = None
     described = {r[0] for r in b.sessions}
     for s in implied:
         if s.id not in described:
             b.implied.append(_session_row(s))
-    b.session_ids = list(sids)
     for m in metrics:
         b.metrics.append(
             (m.name, _json_sorted.encode(m.labels).decode(), m.kind, m.last, m.sum, m.count, _i(m.time_ns))
@@ -298,15 +375,18 @@ def batch_statements(b: Batch) -> list[tuple[str, Any, bool]]:
         out.append((UPSERT_SESSION_META, b.sessions, True))
     if b.implied:
         out.append((INSERT_SESSION_IMPLIED, b.implied, True))
-    if b.traces or b.session_ids:
-        traces_json = _json.encode(b.traces).decode()
+    if b.traces:
+        tids = (_json.encode([t[0] for t in b.traces]).decode(),)
         out.append((CREATE_TOUCHED, (), False))
         out.append((CLEAR_TOUCHED, (), False))
-        if b.traces:
-            out.append((TOUCH_OLD_SESSIONS, (traces_json,), False))
-            out.append((UPSERT_TRACE_SUMMARY, (traces_json,), False))
-        out.append((TOUCH_SESSIONS, (_json.encode(b.session_ids).decode(),), False))
-        out.append((UPSERT_SESSION_SUMMARY, (), False))
+        out.append((TOUCH_LEFT_SESSIONS, (_json.encode(b.traces).decode(),), False))
+        out.append((SESSION_SUB, tids, False))
+        if b.trace_rows:
+            out.append((UPSERT_TRACE_ROW, b.trace_rows, True))
+        if b.recompute:
+            out.append((UPSERT_TRACE_SUMMARY, (_json.encode(b.recompute).decode(),), False))
+        out.append((SESSION_ADD, tids, False))
+        out.append((UPSERT_SESSION_SUMMARY, (), False))  # only the sessions a trace left
         out.append((DROP_EMPTY_DEFAULT, (), False))
     if b.metrics:
         out.append((UPSERT_METRIC, b.metrics, True))
@@ -334,12 +414,24 @@ def write_batch(conn: sqlite3.Connection, batch: Batch) -> None:
 
 # -- the background writer ---------------------------------------------------
 class _Pending:
-    __slots__ = ("spans", "sessions", "metrics", "since_seq", "attempts")
+    """One chunk of a drain, encoded when drained (a consistent snapshot)."""
 
-    def __init__(self, spans: list[Span], sessions: list[Session], metrics: list[MetricSeries], since_seq: int) -> None:
+    __slots__ = ("spans", "sessions", "metrics", "summaries", "batch", "since_seq", "attempts")
+
+    def __init__(
+        self,
+        spans: list[Span],
+        sessions: list[Session],
+        metrics: list[MetricSeries],
+        summaries: dict[str, tuple | None],
+        batch: Batch,
+        since_seq: int,
+    ) -> None:
         self.spans = spans
         self.sessions = sessions
         self.metrics = metrics
+        self.summaries = summaries
+        self.batch = batch
         #: traces first seen by the store after this sequence number are new
         #: to memory: the file may already hold older reports of their spans.
         self.since_seq = since_seq
@@ -479,20 +571,61 @@ class Writer:
             return written
 
     def _drain(self) -> bool:
-        spans, sessions, metrics = self.store.drain_dirty()
+        """Take the store's dirty set and cut it into encoded chunks.
+
+        A chunk holds at most ``max_batch`` spans, whole traces where they
+        fit; each trace's summary row rides with the chunk holding its last
+        spans, taken from memory at the same instant as the span rows, so
+        every committed transaction is consistent with itself.
+        """
+        store = self.store
+        spans, sessions, metrics = store.drain_dirty()
         if not (spans or sessions or metrics):
             return False
         since = self._seen_seq
-        traces = self.store.traces
+        traces = store.traces
+        groups: dict[str, list[Span]] = {}
         for s in spans:
-            entry = traces.get(s.trace_id)
+            g = groups.get(s.trace_id)
+            if g is None:
+                groups[s.trace_id] = [s]
+            else:
+                g.append(s)
+        step = self.max_batch
+        chunks: list[tuple[list[Span], dict[str, tuple | None]]] = []
+        cur: list[Span] = []
+        summaries: dict[str, tuple | None] = {}
+        for tid, group in groups.items():
+            entry = traces.get(tid)
             if entry is not None and entry.first_seen > self._seen_seq:
                 self._seen_seq = entry.first_seen
-        step = self.max_batch
-        for i in range(0, max(len(spans), 1), step):
-            first = i == 0
-            self._queue.append(_Pending(spans[i : i + step], sessions if first else [], metrics if first else [], since))
+            i = 0
+            while i < len(group):
+                if len(cur) >= step:
+                    chunks.append((cur, summaries))
+                    cur, summaries = [], {}
+                part = group[i : i + step - len(cur)]
+                cur.extend(part)
+                i += len(part)
+            # None (evicted meanwhile, or memory lacks older spans): recompute in SQL.
+            summaries[tid] = trace_summary(entry) if entry is not None and tid not in self._merge_traces else None
+        if cur or not chunks:
+            chunks.append((cur, summaries))
+        for n, (chunk, summ) in enumerate(chunks):
+            first = n == 0
+            p_sessions = sessions if first else []
+            p_metrics = metrics if first else []
+            batch = encode_batch(chunk, p_sessions, p_metrics, self._implied(chunk), summ)
+            self._queue.append(_Pending(chunk, p_sessions, p_metrics, summ, batch, since))
         return True
+
+    def _implied(self, spans: Iterable[Span]) -> list[Session]:
+        sessions = self.store.sessions
+        out = []
+        for sid in {s.session_id for s in spans}:
+            entry = sessions.get(sid)
+            out.append(entry.session if entry is not None else Session(id=sid))
+        return out
 
     async def _write(self, p: _Pending) -> int | None:
         """One transaction; returns spans written, or None if it failed."""
@@ -502,13 +635,7 @@ class Writer:
         try:
             await conn.execute("BEGIN IMMEDIATE")
             try:
-                spans = await self._merge_with_file(conn, p)
-                sessions_mem = self.store.sessions
-                implied = []
-                for sid in {s.session_id for s in spans}:
-                    entry = sessions_mem.get(sid)
-                    implied.append(entry.session if entry is not None else Session(id=sid))
-                batch = encode_batch(spans, p.sessions, p.metrics, implied)
+                batch = await self._merge_with_file(conn, p)
                 for sql, params, many in batch_statements(batch):
                     if many:
                         await conn.executemany(sql, params)
@@ -531,12 +658,15 @@ class Writer:
         self.batches += 1
         return len(batch.spans)
 
-    async def _merge_with_file(self, conn: aiosqlite.Connection, p: _Pending) -> list[Span]:
+    async def _merge_with_file(self, conn: aiosqlite.Connection, p: _Pending) -> Batch:
         """Fold in what the file already holds for spans memory no longer has.
 
         A trace the store evicted (or that a previous run wrote) comes back
         as a new trace in memory holding only the newest reports, e.g. a
-        bare span_end: written as is, it would overwrite the full span.
+        bare span_end: written as is, it would overwrite the full span, and
+        its summary from memory would miss the spans on disk. Such traces
+        are found once (when new to memory) and their spans merged with the
+        rows on disk from then on. Rare; everything else passes through.
         """
         traces = self.store.traces
         fresh = set()
@@ -552,10 +682,10 @@ class Writer:
             ) as cur:
                 self._merge_traces.update(r[0] for r in await cur.fetchall())
         if not self._merge_traces:
-            return p.spans
+            return p.batch
         targets = [s for s in p.spans if s.trace_id in self._merge_traces]
         if not targets:
-            return p.spans
+            return p.batch
         keys = _json.encode([[s.trace_id, s.span_id] for s in targets]).decode()
         async with conn.execute(
             "SELECT s.trace_id, s.span_id, s.body FROM spans AS s JOIN (SELECT json_extract(value, '$[0]') AS t,"
@@ -563,9 +693,7 @@ class Writer:
             (keys,),
         ) as cur:
             on_file = {(r[0], r[1]): r[2] for r in await cur.fetchall()}
-        if not on_file:
-            return p.spans
-        out = []
+        merged_spans = []
         for s in p.spans:
             body = on_file.get((s.trace_id, s.span_id))
             if body is not None:
@@ -579,8 +707,9 @@ class Writer:
                         # The store dates a bare span_end at its end; the file knows the start.
                         merged.start_ns = old.start_ns
                     s = merged
-            out.append(s)
-        return out
+            merged_spans.append(s)
+        summaries = {t: (None if t in self._merge_traces else row) for t, row in p.summaries.items()}
+        return encode_batch(merged_spans, p.sessions, p.metrics, self._implied(merged_spans), summaries)
 
     def _record_error(self, exc: BaseException) -> None:
         self.errors += 1

@@ -1,0 +1,172 @@
+"""A trace as seed 002's ASCII tree, for ``traces tree`` and plain-text reports.
+
+    [Trace: execute_query] (Total: 2m05s, Spans: 14, Tokens: 3.1k, Cost: $0.0132)
+    ├── [Span: orchestrator_decompose] (Duration: 5.00s)
+    │   ├── [Span: llm_planning_call] (Duration: 1.20s, Model: "llama3.1", Tokens: 450/120)
+    │   └── [Span: parse_plan] (Duration: 10ms)
+    ├── [Span: rag_context_retrieval] (Duration: 30.0s) <--- HOTSPOT
+
+With a single root span, the root is the ``[Trace: ...]`` line (as in the
+seed) and its children form the top level; several roots each get a row.
+
+Structure, critical path and the HOTSPOT rule come from ``analysis`` (the
+same ones the UI tree uses). Every untrusted value (names, models, paths,
+messages) goes through ``sanitize.clean`` and is quoted, so the output is
+safe to print and readable when piped. Pure: lines are lists of
+``(text, style)`` segments; the caller decides whether to colour them.
+"""
+
+from __future__ import annotations
+
+from typing import Iterable
+
+from .analysis import TraceTree, analyze, fmt_cost, fmt_duration, fmt_tokens
+from .model import Span, Status
+from .sanitize import clean
+
+__all__ = ["render_tree", "to_plain", "span_attributes", "HOTSPOT_MARK", "Segment", "Line"]
+
+HOTSPOT_MARK = "<--- HOTSPOT"
+Segment = tuple[str, str]
+Line = list[Segment]
+
+_ERROR = frozenset({Status.ERROR, Status.TIMEOUT})
+
+
+def _q(value: object, limit: int = 80) -> str:
+    return '"' + clean(value, limit).replace('"', '\\"') + '"'
+
+
+def span_attributes(span: Span, now_ns: int) -> list[str]:
+    """The inline ``Label: value`` pairs of one span, per its typed parts."""
+    out: list[str] = []
+    if span.end_ns is None:
+        out.append(f"Running: {fmt_duration(max(0, now_ns - span.start_ns))}")
+    else:
+        out.append(f"Duration: {fmt_duration(span.duration_ns())}")
+    llm = span.llm
+    if llm is not None:
+        if llm.model:
+            out.append(f"Model: {_q(llm.model)}")
+        if llm.provider:
+            out.append(f"Provider: {_q(llm.provider)}")
+    u = span.usage
+    if u is not None and (u.input or u.output):
+        mark = "≈" if u.estimated else ""
+        tok = f"Tokens: {mark}{u.input}/{u.output}"
+        if u.scope == "subtree":
+            tok += " (subtree)"
+        out.append(tok)
+        if u.cache_read or u.cache_write:
+            out.append(f"Cache: {u.cache_read} read/{u.cache_write} write")
+    if llm is not None and llm.stop_reason:
+        out.append(f"Stop: {_q(llm.stop_reason)}")
+    t = span.tool
+    if t is not None:
+        if t.name:
+            out.append(f"Tool: {_q(t.name)}")
+        if t.action:
+            out.append(f"Op: {_q(t.action)}")
+        if t.target:
+            out.append(f"Target: {_q(t.target)}")
+    a = span.agent
+    if a is not None:
+        if a.name:
+            out.append(f"Agent: {_q(a.name)}")
+        if a.iteration is not None:
+            out.append(f"Iteration: {a.iteration}")
+        if a.state:
+            out.append(f"State: {_q(a.state)}")
+    r = span.rag
+    if r is not None:
+        if r.query:
+            out.append(f"Query: {_q(r.query, 60)}")
+        if r.sources_found is not None:
+            out.append(f"Hits: {r.sources_found}")
+        if r.top_score is not None:
+            out.append(f"Score: {r.top_score:.2f}")
+    f = span.file
+    if f is not None and not (t is not None and t.target and t.target == f.path):
+        if f.operation:
+            out.append(f"Op: {_q(f.operation)}")
+        if f.path:
+            out.append(f"Path: {_q(f.path)}")
+    c = span.cost
+    if c is not None and c.total:
+        out.append(f"Cost: {fmt_cost(c.total)}")
+    if span.status in _ERROR or span.status.value == "cancelled":
+        msg = f" {_q(span.status_message, 120)}" if span.status_message else ""
+        out.append(f"Status: {span.status.value.upper()}{msg}")
+    return out
+
+
+def render_tree(spans: Iterable[Span], now_ns: int | None = None, attributes: bool = True) -> list[Line]:
+    """The lines of one trace's tree (empty for no spans)."""
+    by_id: dict[str, Span] = {}
+    for s in spans:
+        by_id[s.span_id] = s
+    if not by_id:
+        return []
+    children: dict[str | None, list[str]] = {}
+    roots: list[str] = []
+    for sid, s in by_id.items():
+        parent = s.parent_span_id if s.parent_span_id in by_id and s.parent_span_id != sid else None
+        children.setdefault(parent, []).append(sid)
+        if parent is None:
+            roots.append(sid)
+    if now_ns is None:
+        now_ns = max((s.end_ns or s.start_ns) for s in by_id.values())
+    tree = TraceTree(by_id, children, roots)
+    an = analyze(tree, now_ns)
+    single_root = len(roots) == 1
+    root = by_id[tree.order[0]]
+    name = root.name if single_root else root.trace_id
+    tokens = sum(s.usage.input + s.usage.output for s in by_id.values() if s.usage and s.usage.scope == "span")
+    estimated = any(s.usage.estimated for s in by_id.values() if s.usage)
+    cost = sum(s.cost.total for s in by_id.values() if s.cost and s.cost.total)
+    errors = sum(1 for s in by_id.values() if s.status in _ERROR)
+    summary = [f"Total: {fmt_duration(an.duration_ns)}", f"Spans: {len(by_id)}"]
+    if tokens:
+        summary.append(f"Tokens: {'≈' if estimated else ''}{fmt_tokens(tokens)}")
+    if cost:
+        summary.append(f"Cost: {fmt_cost(cost)}")
+    if errors:
+        summary.append(f"Errors: {errors}")
+    if single_root and attributes:
+        # The root is the trace line itself (seed 002): its own attributes go there.
+        summary += [a for a in span_attributes(root, now_ns) if not a.startswith(("Duration:", "Running:", "Cost:"))]
+    head: Line = [("[Trace: ", "bold"), (clean(name, 120), "bold"), ("] ", "bold"), (f"({', '.join(summary)})", "dim")]
+    if single_root and root.span_id in an.hotspots:
+        head.append((" " + HOTSPOT_MARK, "bold red"))
+    lines: list[Line] = [head]
+    # With one root its children are the top level; otherwise every root is.
+    skip = 1 if single_root else 0
+    # Guides: for each depth, whether the ancestor at that depth was a last child.
+    last_at: list[bool] = []
+    n = len(tree.order)
+    tops = [j for j in range(n) if tree.parent[j] < 0]
+    for i in range(skip, n):
+        sid = tree.order[i]
+        span = by_id[sid]
+        d = tree.depth[i] - skip
+        p = tree.parent[i]
+        siblings = tree.children_of(p) if p >= 0 else tops
+        is_last = siblings[-1] == i
+        del last_at[d:]
+        prefix = "".join("    " if last else "│   " for last in last_at)
+        prefix += "└── " if is_last else "├── "
+        last_at.append(is_last)
+        err = span.status in _ERROR
+        line: Line = [(prefix, "dim"), ("[Span: ", ""), (clean(span.name, 120), "red" if err else "bold"), ("]", "")]
+        if attributes:
+            attrs = span_attributes(span, now_ns)
+            if attrs:
+                line.append((" (" + ", ".join(attrs) + ")", "red" if err else ""))
+        if sid in an.hotspots:
+            line.append((" " + HOTSPOT_MARK, "bold red"))
+        lines.append(line)
+    return lines
+
+
+def to_plain(lines: list[Line]) -> str:
+    return "\n".join("".join(text for text, _ in line) for line in lines)

@@ -1,0 +1,614 @@
+"""Claude Code session transcripts (JSON Lines) -> sessions and spans.
+
+Claude Code appends one JSON object per line to
+``~/.claude/projects/<encoded cwd>/<sessionId>.jsonl`` (``$CLAUDE_CONFIG_DIR``
+replaces ``~/.claude``); sub-agents write ``<sessionId>/subagents/agent-<id>.jsonl``
+(older versions: ``agent-<id>.jsonl`` beside it, or inline in the main file).
+There is no official schema; what we rely on (see docs/history.md and the
+fixture in tests/fixtures/claude/):
+
+* every record: ``type``, and for conversation records ``uuid``,
+  ``parentUuid``, ``sessionId``, ``timestamp`` (ISO 8601), ``isSidechain``,
+  ``cwd``, ``version``, ``gitBranch``; sub-agent records also ``agentId``;
+* ``user``: ``message.content`` is the prompt (a string or text blocks), or
+  ``tool_result`` blocks (``tool_use_id``, ``content``, ``is_error``) with
+  ``toolUseResult`` beside (for Task: ``agentId``); ``isMeta`` marks
+  injected, non-typed messages;
+* ``assistant``: ``requestId`` and ``message`` = the API response: ``id``,
+  ``model``, ``content`` blocks (``text``, ``thinking``, ``tool_use`` with
+  ``id``/``name``/``input``), ``stop_reason``, ``usage`` (``input_tokens``,
+  ``cache_read_input_tokens``, ``cache_creation_input_tokens``,
+  ``output_tokens``). One response is logged as several records (one per
+  content block) sharing ``message.id`` + ``requestId``; they are merged;
+* ``summary`` (session title), ``system``, ``file-history-snapshot``,
+  ``queue-operation``, ``custom-title`` and a few others carry no spans.
+
+Mapping: one session per ``sessionId``; one trace per user prompt, rooted at
+an ``agent`` span covering the turn; each API response -> an ``llm_call``
+span (model, tokens: our ``input`` = input + cache read + cache write, as
+the model's convention requires; cache reads/writes kept separately); each
+``tool_use`` + its ``tool_result`` -> a ``tool_execution`` span (name,
+input, output, error from ``is_error``); a ``Task``/``Agent`` tool call is
+an ``agent`` span and the sub-agent's spans nest under it, linked by the
+``agentId`` in its result, else by its prompt, else by time. Ids are derived
+from Claude's own ids, so importing a file twice stores nothing twice.
+
+Unknown record types and broken lines are skipped and counted, never fatal.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import hashlib
+import json
+import os
+import re
+from collections import Counter
+from pathlib import Path
+from typing import Any, Iterable, Iterator
+
+import msgspec
+
+from .model import AgentInfo, FileInfo, LlmInfo, Session, Span, SpanKind, Status, TokenUsage, ToolInfo, Update
+
+__all__ = ["ClaudeImportStats", "default_paths", "find_transcripts", "convert_session", "iter_updates", "KNOWN_TYPES"]
+
+#: Record types that are understood; those without spans are simply passed over.
+KNOWN_TYPES = frozenset(
+    {
+        "user",
+        "assistant",
+        "summary",
+        "system",
+        "file-history-snapshot",
+        "queue-operation",
+        "custom-title",
+        "progress",
+        "attachment",
+    }
+)
+#: Tools that run a sub-agent (``Agent`` in newer versions).
+AGENT_TOOLS = frozenset({"Task", "Agent"})
+PREVIEW_CHARS = 2000
+_AGENT_ID_RE = re.compile(r"agent_?[iI]d:\s*([A-Za-z0-9_@.\-]+)")
+_TARGET_KEYS = ("file_path", "path", "notebook_path", "command", "pattern", "url", "query")
+
+
+class ClaudeImportStats:
+    def __init__(self) -> None:
+        self.files = 0
+        self.records = 0
+        self.sessions = 0
+        self.traces = 0
+        self.llm_spans = 0
+        self.tool_spans = 0
+        self.duplicates = 0
+        self.sidechains_linked = 0
+        self.sidechains_unlinked = 0
+        self.skipped: Counter[str] = Counter()
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "files": self.files,
+            "records": self.records,
+            "sessions": self.sessions,
+            "traces": self.traces,
+            "llm_spans": self.llm_spans,
+            "tool_spans": self.tool_spans,
+            "duplicates": self.duplicates,
+            "sidechains_linked": self.sidechains_linked,
+            "sidechains_unlinked": self.sidechains_unlinked,
+            "skipped": dict(self.skipped),
+        }
+
+
+# -- finding files ----------------------------------------------------------------------
+def default_paths(env: dict[str, str] | None = None) -> list[Path]:
+    """``$CLAUDE_CONFIG_DIR/projects`` when set, else ``~/.claude/projects``."""
+    env = os.environ if env is None else env  # type: ignore[assignment]
+    base = env.get("CLAUDE_CONFIG_DIR")
+    root = Path(base).expanduser() if base else Path.home() / ".claude"
+    return [root / "projects"]
+
+
+def find_transcripts(paths: Iterable[str | Path]) -> list[Path]:
+    """Every ``*.jsonl`` under the given files/directories (recursively), sorted."""
+    out: set[Path] = set()
+    for p in paths:
+        p = Path(p).expanduser()
+        if p.is_dir():
+            out.update(q for q in p.rglob("*.jsonl") if q.is_file())
+        elif p.is_file():
+            out.add(p)
+    return sorted(out)
+
+
+def _read_records(path: Path, stats: ClaudeImportStats) -> Iterator[dict[str, Any]]:
+    try:
+        fh = open(path, "rb")
+    except OSError as exc:
+        stats.skipped[f"unreadable_file ({exc.strerror})"] += 1
+        return
+    with fh:
+        for raw in fh:
+            raw = raw.strip()
+            if not raw:
+                continue
+            try:
+                rec = msgspec.json.decode(raw)
+            except msgspec.DecodeError:
+                stats.skipped["invalid_json"] += 1
+                continue
+            if not isinstance(rec, dict):
+                stats.skipped["not_an_object"] += 1
+                continue
+            yield rec
+
+
+def _session_of_file(path: Path) -> str | None:
+    """The sessionId a file belongs to (its first record that names one)."""
+    probe = ClaudeImportStats()  # the real pass counts; this one only looks
+    for rec in _read_records(path, probe):
+        sid = rec.get("sessionId")
+        if isinstance(sid, str) and sid:
+            return sid
+    return None
+
+
+# -- helpers ---------------------------------------------------------------------------------
+def _ns(ts: Any) -> int | None:
+    if not isinstance(ts, str):
+        return None
+    s = ts[:-1] + "+00:00" if ts.endswith("Z") else ts
+    try:
+        dt = _dt.datetime.fromisoformat(s)
+    except ValueError:
+        return None
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=_dt.timezone.utc)
+    return (int(dt.replace(microsecond=0).timestamp()) * 1_000_000 + dt.microsecond) * 1000
+
+
+def _hid(*parts: str, n: int = 16) -> str:
+    return hashlib.sha256("\x1f".join(parts).encode("utf-8", "replace")).hexdigest()[:n]
+
+
+def _cut(s: str, limit: int = PREVIEW_CHARS) -> str:
+    return s if len(s) <= limit else s[: limit - 1] + "…"
+
+
+def _text_of(content: Any) -> str:
+    """Plain text of a message content / tool_result content."""
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        parts = []
+        for b in content:
+            if isinstance(b, dict):
+                if b.get("type") == "text" and isinstance(b.get("text"), str):
+                    parts.append(b["text"])
+                elif b.get("type") == "image":
+                    parts.append("[image]")
+            elif isinstance(b, str):
+                parts.append(b)
+        return "\n".join(parts)
+    return "" if content is None else str(content)
+
+
+def _blocks(rec: dict[str, Any]) -> list[dict[str, Any]]:
+    msg = rec.get("message")
+    content = msg.get("content") if isinstance(msg, dict) else None
+    if isinstance(content, list):
+        return [b for b in content if isinstance(b, dict)]
+    return []
+
+
+#: User-role texts Claude Code writes itself: they are events of a turn, not prompts.
+_NOT_PROMPTS = ("[Request interrupted by user", "<local-command-stdout>", "<local-command-stderr>")
+
+
+def _is_prompt(rec: dict[str, Any]) -> bool:
+    if rec.get("isMeta") or rec.get("isSidechain") or rec.get("isCompactSummary"):
+        return False
+    msg = rec.get("message")
+    if not isinstance(msg, dict):
+        return False
+    content = msg.get("content")
+    if isinstance(content, list):
+        kinds = {b.get("type") for b in content if isinstance(b, dict)}
+        if "tool_result" in kinds or not kinds & {"text", "image"}:
+            return False
+    elif not isinstance(content, str):
+        return False
+    text = _text_of(content).strip()
+    return bool(text) and not text.startswith(_NOT_PROMPTS)
+
+
+def _int(v: Any) -> int:
+    return v if isinstance(v, int) and not isinstance(v, bool) and v >= 0 else 0
+
+
+# -- per-session conversion ------------------------------------------------------------------
+class _Llm:
+    """One API response, merged from the records that log its content blocks."""
+
+    __slots__ = ("key", "first_ts", "last_ts", "parent_uuid", "model", "usage", "stop", "blocks", "texts", "trace", "parent", "side")
+
+    def __init__(self, key: tuple[str, str], ts: int, parent_uuid: str | None) -> None:
+        self.key = key
+        self.first_ts = self.last_ts = ts
+        self.parent_uuid = parent_uuid
+        self.model: str | None = None
+        self.usage: dict[str, Any] | None = None
+        self.stop: str | None = None
+        self.blocks: set[str] = set()
+        self.texts: list[str] = []
+        self.trace = ""
+        self.parent = ""
+        self.side = False
+
+
+class _Tool:
+    __slots__ = ("id", "name", "input", "start", "end", "output", "error", "result_extra", "trace", "parent", "side")
+
+    def __init__(self, tool_id: str, name: str, tool_input: Any, start: int) -> None:
+        self.id = tool_id
+        self.name = name
+        self.input = tool_input
+        self.start = start
+        self.end: int | None = None
+        self.output: str | None = None
+        self.error = False
+        self.result_extra: Any = None
+        self.trace = ""
+        self.parent = ""
+        self.side = False
+
+
+class _Turn:
+    __slots__ = ("trace", "root", "start", "end", "prompt")
+
+    def __init__(self, trace: str, root: str, start: int, prompt: str) -> None:
+        self.trace = trace
+        self.root = root
+        self.start = start
+        self.end = start
+        self.prompt = prompt
+
+
+def convert_session(records: list[dict[str, Any]], stats: ClaudeImportStats, session_id: str | None = None) -> list[Update]:
+    """All records of one sessionId (main file, sub-agent files) -> session + spans."""
+    sid = session_id or next((r["sessionId"] for r in records if isinstance(r.get("sessionId"), str)), None)
+    if sid is None:
+        return []
+    seen_uuid: set[str] = set()
+    ts_of: dict[str, int] = {}
+    title: str | None = None
+    meta: dict[str, Any] = {}
+    convo: list[tuple[int, int, dict[str, Any]]] = []  # (ts, file order, record)
+    for i, rec in enumerate(records):
+        stats.records += 1
+        kind = rec.get("type")
+        if kind not in KNOWN_TYPES:
+            stats.skipped[f"unknown_type:{str(kind)[:40]}"] += 1
+            continue
+        if kind == "summary" and isinstance(rec.get("summary"), str):
+            title = title or rec["summary"]
+        if kind == "custom-title" and isinstance(rec.get("customTitle"), str):
+            title = rec["customTitle"]
+        if kind not in ("user", "assistant"):
+            continue
+        uuid = rec.get("uuid")
+        if isinstance(uuid, str):
+            if uuid in seen_uuid:
+                stats.duplicates += 1
+                continue
+            seen_uuid.add(uuid)
+        ts = _ns(rec.get("timestamp"))
+        if ts is None:
+            stats.skipped["no_timestamp"] += 1
+            continue
+        if isinstance(uuid, str):
+            ts_of[uuid] = ts
+        for k in ("cwd", "version", "gitBranch"):
+            if k not in meta and isinstance(rec.get(k), str) and rec[k]:
+                meta[k] = rec[k]
+        convo.append((ts, i, rec))
+    convo.sort(key=lambda t: (t[0], t[1]))
+
+    llms: dict[tuple[str, str], _Llm] = {}
+    tools: dict[str, _Tool] = {}
+    turns: list[_Turn] = []
+    # Sidechain records by sub-agent: agentId, else the uuid of their chain's root.
+    side_parent: dict[str, str | None] = {}
+    for _ts, _i, rec in convo:
+        if rec.get("isSidechain") and isinstance(rec.get("uuid"), str):
+            side_parent[rec["uuid"]] = rec.get("parentUuid")
+
+    def chain_of(rec: dict[str, Any]) -> str:
+        aid = rec.get("agentId")
+        if isinstance(aid, str) and aid:
+            return "agent:" + aid
+        u = rec.get("uuid")
+        hops = 0
+        while isinstance(u, str) and side_parent.get(u) in side_parent and hops < 100_000:
+            u = side_parent[u]
+            hops += 1
+        return "chain:" + str(u)
+
+    side_groups: dict[str, dict[str, Any]] = {}
+    current: _Turn | None = None
+    for ts, _i, rec in convo:
+        side = bool(rec.get("isSidechain"))
+        group = None
+        if side:
+            gkey = chain_of(rec)
+            group = side_groups.get(gkey)
+            if group is None:
+                group = side_groups[gkey] = {"start": ts, "prompt": None, "agent_id": rec.get("agentId"), "llms": [], "tools": []}
+        if rec.get("type") == "user":
+            if not side and _is_prompt(rec):
+                text = _text_of(rec["message"].get("content"))
+                uuid = rec.get("uuid") or f"{ts}"
+                current = _Turn(_hid(sid, "turn", uuid, n=32), _hid("root", uuid), ts, text)
+                turns.append(current)
+                continue
+            if side and group is not None and group["prompt"] is None:
+                msg = rec.get("message")
+                if isinstance(msg, dict) and not any(b.get("type") == "tool_result" for b in _blocks(rec)):
+                    group["prompt"] = _text_of(msg.get("content")).strip()
+            for b in _blocks(rec):
+                if b.get("type") != "tool_result":
+                    continue
+                t = tools.get(str(b.get("tool_use_id")))
+                if t is None:
+                    stats.skipped["tool_result_without_tool_use"] += 1
+                    continue
+                if t.end is not None:
+                    stats.duplicates += 1
+                    continue
+                t.end = max(ts, t.start)
+                t.output = _text_of(b.get("content"))
+                t.error = bool(b.get("is_error"))
+                t.result_extra = rec.get("toolUseResult")
+            if current is not None and not side:
+                current.end = max(current.end, ts)
+            continue
+        # assistant
+        msg = rec.get("message")
+        if not isinstance(msg, dict):
+            stats.skipped["assistant_without_message"] += 1
+            continue
+        mid = msg.get("id") if isinstance(msg.get("id"), str) else rec.get("uuid")
+        key = (str(mid), str(rec.get("requestId") or ""))
+        llm = llms.get(key)
+        existed = llm is not None
+        new_blocks = 0
+        if llm is None:
+            llm = llms[key] = _Llm(key, ts, rec.get("parentUuid"))
+            llm.side = side
+            if side and group is not None:
+                group["llms"].append(llm)
+            elif current is not None:
+                llm.trace, llm.parent = current.trace, current.root
+        llm.last_ts = max(llm.last_ts, ts)
+        if isinstance(msg.get("model"), str):
+            llm.model = msg["model"]
+        if isinstance(msg.get("stop_reason"), str):
+            llm.stop = msg["stop_reason"]
+        usage = msg.get("usage")
+        if isinstance(usage, dict):
+            if llm.usage is None or _int(usage.get("output_tokens")) >= _int(llm.usage.get("output_tokens")):
+                llm.usage = usage
+        for b in _blocks(rec):
+            bkey = str(b.get("id") or b.get("text") or b.get("thinking") or json.dumps(b, sort_keys=True)[:200])
+            if bkey in llm.blocks:
+                continue
+            llm.blocks.add(bkey)
+            new_blocks += 1
+            if b.get("type") == "text" and isinstance(b.get("text"), str):
+                llm.texts.append(b["text"])
+            elif b.get("type") == "tool_use" and isinstance(b.get("id"), str):
+                t = _Tool(b["id"], str(b.get("name") or "tool"), b.get("input"), ts)
+                t.side = side
+                tools[t.id] = t
+                if side and group is not None:
+                    group["tools"].append(t)
+                elif current is not None:
+                    t.trace, t.parent = current.trace, current.root
+        if existed and new_blocks == 0:
+            stats.duplicates += 1  # the same response logged again
+        if current is not None and not side:
+            current.end = max(current.end, ts)
+
+    # Responses before any prompt (a resumed file) get a turn of their own.
+    orphans = [x for x in list(llms.values()) + list(tools.values()) if not x.side and not x.trace]
+    if orphans:
+        start = min(x.first_ts if isinstance(x, _Llm) else x.start for x in orphans)
+        turn = _Turn(_hid(sid, "turn", "(no prompt)", n=32), _hid("root", sid, "(no prompt)"), start, "(continued session)")
+        turns.insert(0, turn)
+        for x in orphans:
+            x.trace, x.parent = turn.trace, turn.root
+
+    # Sub-agents: nest under the Task call that spawned them.
+    agent_calls = [t for t in tools.values() if t.name in AGENT_TOOLS and not t.side]
+    for group in side_groups.values():
+        owner = _find_owner(group, agent_calls)
+        if owner is not None:
+            stats.sidechains_linked += 1
+            trace, parent = owner.trace, _hid("tool", owner.id)
+        else:
+            stats.sidechains_unlinked += 1
+            turn = next((t for t in reversed(turns) if t.start <= group["start"]), turns[0] if turns else None)
+            if turn is None:
+                turn = _Turn(_hid(sid, "turn", "(sub-agent)", n=32), _hid("root", sid, "(sub-agent)"), group["start"], "(sub-agent)")
+                turns.append(turn)
+            trace, parent = turn.trace, turn.root
+        for x in group["llms"] + group["tools"]:
+            x.trace, x.parent = trace, parent
+
+    # Turn ends cover everything in them.
+    by_trace = {t.trace: t for t in turns}
+    for x in list(llms.values()) + list(tools.values()):
+        turn = by_trace.get(x.trace)
+        if turn is not None:
+            end = x.last_ts if isinstance(x, _Llm) else (x.end or x.start)
+            turn.end = max(turn.end, end)
+
+    out: list[Update] = []
+    session = Session(
+        id=sid,
+        name=title or (turns[0].prompt.strip().splitlines()[0][:80] if turns and turns[0].prompt.strip() else None),
+        service="claude-code",
+        framework="claude-code",
+        framework_version=meta.get("version"),
+        started_ns=min((t.start for t in turns), default=None),
+        ended_ns=max((t.end for t in turns), default=None),
+        attributes={k: v for k, v in (("cwd", meta.get("cwd")), ("git.branch", meta.get("gitBranch"))) if v},
+    )
+    out.append(session)
+    stats.sessions += 1
+    for turn in turns:
+        first_line = turn.prompt.strip().splitlines()[0] if turn.prompt.strip() else "(empty prompt)"
+        out.append(
+            Span(
+                span_id=turn.root,
+                trace_id=turn.trace,
+                session_id=sid,
+                name=_cut(first_line, 80),
+                kind=SpanKind.AGENT,
+                start_ns=turn.start,
+                end_ns=turn.end,
+                agent=AgentInfo(name="claude-code"),
+                attributes={"prompt": _cut(turn.prompt)},
+            )
+        )
+        stats.traces += 1
+    for llm in llms.values():
+        out.append(_llm_span(llm, sid, ts_of))
+        stats.llm_spans += 1
+    for t in tools.values():
+        out.append(_tool_span(t, sid, by_trace))
+        stats.tool_spans += 1
+    return out
+
+
+def _find_owner(group: dict[str, Any], calls: list[_Tool]) -> _Tool | None:
+    """The Task call a sub-agent belongs to: by agentId, then prompt, then time."""
+    aid = group.get("agent_id")
+    if isinstance(aid, str) and aid:
+        for t in calls:
+            extra = t.result_extra
+            if isinstance(extra, dict) and extra.get("agentId") == aid:
+                return t
+            m = _AGENT_ID_RE.search(t.output or "")
+            if m and m.group(1) == aid:
+                return t
+    prompt = group.get("prompt")
+    if prompt:
+        for t in calls:
+            if isinstance(t.input, dict) and str(t.input.get("prompt", "")).strip() == prompt:
+                return t
+    start = group["start"]
+    open_calls = [t for t in calls if t.start <= start and (t.end is None or start <= t.end)]
+    return open_calls[0] if len(open_calls) == 1 else None
+
+
+def _llm_span(llm: _Llm, sid: str, ts_of: dict[str, int]) -> Span:
+    u = llm.usage or {}
+    base_in = _int(u.get("input_tokens"))
+    cache_read = _int(u.get("cache_read_input_tokens"))
+    cache_write = _int(u.get("cache_creation_input_tokens"))
+    out_tok = _int(u.get("output_tokens"))
+    # model.TokenUsage.input includes cache reads and writes; Claude reports them beside input_tokens.
+    usage = TokenUsage(
+        input=base_in + cache_read + cache_write,
+        output=out_tok,
+        total=base_in + cache_read + cache_write + out_tok,
+        cache_read=cache_read,
+        cache_write=cache_write,
+    )
+    start = ts_of.get(llm.parent_uuid or "", llm.first_ts)
+    if start > llm.first_ts:
+        start = llm.first_ts
+    text = "\n".join(llm.texts)
+    return Span(
+        span_id=_hid("llm", *llm.key),
+        trace_id=llm.trace,
+        session_id=sid,
+        parent_span_id=llm.parent or None,
+        name="llm_call",
+        kind=SpanKind.LLM_CALL,
+        start_ns=start,
+        end_ns=llm.last_ts,
+        llm=LlmInfo(provider="anthropic", model=llm.model, stop_reason=llm.stop, response_preview=_cut(text) if text else None),
+        usage=usage if llm.usage is not None else None,
+        attributes={"claude.message_id": llm.key[0], "claude.request_id": llm.key[1]} | ({"claude.sidechain": True} if llm.side else {}),
+    )
+
+
+def _tool_span(t: _Tool, sid: str, turns: dict[str, _Turn]) -> Span:
+    target = None
+    if isinstance(t.input, dict):
+        for k in _TARGET_KEYS:
+            if isinstance(t.input.get(k), str):
+                target = t.input[k]
+                break
+    agent = t.name in AGENT_TOOLS
+    end = t.end
+    status = Status.ERROR if t.error else Status.OK
+    message = None
+    if end is None:
+        # No result in the transcript (interrupted, or the session ended).
+        turn = turns.get(t.trace)
+        end = max(t.start, turn.end if turn is not None else t.start)
+        status = Status.CANCELLED
+        message = "no tool_result in the transcript"
+    elif t.error:
+        message = _cut((t.output or "").strip(), 300) or "tool error"
+    input_text = json.dumps(t.input, ensure_ascii=False) if t.input is not None else None
+    file = None
+    if t.name in ("Read", "Write", "Edit", "MultiEdit", "NotebookEdit") and isinstance(target, str):
+        file = FileInfo(path=target, operation="read" if t.name == "Read" else "write")
+    return Span(
+        span_id=_hid("tool", t.id),
+        trace_id=t.trace,
+        session_id=sid,
+        parent_span_id=t.parent or None,
+        name=t.name,
+        kind=SpanKind.AGENT if agent else SpanKind.TOOL_EXECUTION,
+        start_ns=t.start,
+        end_ns=end,
+        status=status,
+        status_message=message,
+        tool=ToolInfo(
+            name=t.name,
+            target=_cut(target, 300) if target else None,
+            status="error" if t.error else ("ok" if t.end is not None else "cancelled"),
+            call_id=t.id,
+            input_preview=_cut(input_text) if input_text else None,
+            output_preview=_cut(t.output) if t.output is not None else None,
+        ),
+        agent=AgentInfo(name=str(t.input.get("subagent_type") or "sub-agent")) if agent and isinstance(t.input, dict) else None,
+        file=file,
+        attributes={"claude.sidechain": True} if t.side else {},
+    )
+
+
+def iter_updates(files: Iterable[Path], stats: ClaudeImportStats) -> Iterator[list[Update]]:
+    """Updates per session, reading one session's files at a time."""
+    by_session: dict[str, list[Path]] = {}
+    for f in files:
+        stats.files += 1
+        sid = _session_of_file(f)
+        if sid is None:
+            stats.skipped["file_without_session"] += 1
+            continue
+        by_session.setdefault(sid, []).append(f)
+    for sid, paths in by_session.items():
+        # Main file first, then sub-agent files: file order breaks timestamp ties.
+        paths.sort(key=lambda p: (p.name.startswith("agent-"), str(p)))
+        records: list[dict[str, Any]] = []
+        for p in paths:
+            records.extend(_read_records(p, stats))
+        yield convert_session(records, stats, sid)

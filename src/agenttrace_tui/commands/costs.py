@@ -1,0 +1,357 @@
+"""``agenttrace-tui costs``: spend from the database, grouped, as a table or JSON.
+
+Spans are read session by session from the SQLite file and replayed into an
+in-memory store with the cost enricher as its span hook, so the numbers obey
+exactly the rules the live monitor uses (subtree usage never summed twice,
+reported costs win, spans saved without a price are priced now, unknown
+models stay unknown). Estimated figures carry "≈"; unknown prices are listed
+with their reasons, never shown as $0.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+import time
+from collections import Counter
+from datetime import UTC, datetime
+from typing import Any, Iterable
+
+GROUPS = ("model", "provider", "kind", "tool", "day")
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw])\s*$", re.I)
+_UNIT_S = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+
+
+def register(subparsers: Any) -> argparse.ArgumentParser:
+    p = subparsers.add_parser(
+        "costs",
+        help="show token and dollar spend from the database",
+        description="Spend from the database, grouped by model, provider, span kind, tool or day.",
+    )
+    p.add_argument("--session", metavar="ID", help="only this session")
+    p.add_argument("--since", metavar="WHEN", help="only spans that started since: 30m, 12h, 7d, or a date/time (2025-06-01, 2025-06-01T14:00)")
+    p.add_argument("--group-by", choices=GROUPS, default="model", help="rows of the table (default: model)")
+    p.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    p.add_argument("--db", metavar="PATH", help="SQLite file (default: the user data directory)")
+    p.add_argument("--prices", metavar="TOML", help="user price file that overrides bundled prices")
+    p.set_defaults(func=run)
+    return p
+
+
+def parse_since(value: str, now_ns: int | None = None) -> int:
+    """``30m`` / ``12h`` / ``7d`` / ``2w`` ago, or an ISO date/time (UTC unless it says otherwise) -> ns."""
+    now = time.time_ns() if now_ns is None else now_ns
+    m = _DURATION.match(value)
+    if m:
+        return now - int(float(m.group(1)) * _UNIT_S[m.group(2).lower()] * 1e9)
+    try:
+        dt = datetime.fromisoformat(value.strip())
+    except ValueError:
+        raise ValueError(f"--since: expected 30m, 12h, 7d or a date like 2025-06-01, got {value!r}") from None
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=UTC)
+    return int(dt.timestamp() * 1e9)
+
+
+class Row:
+    """One line of the report."""
+
+    __slots__ = ("key", "spans", "input", "output", "cache_read", "cache_write", "cost", "unknown", "estimated", "decided", "consumed")
+
+    def __init__(self, key: str) -> None:
+        self.key = key
+        self.spans = self.input = self.output = self.cache_read = self.cache_write = 0
+        self.cost = self.decided = self.consumed = 0.0
+        self.unknown = self.estimated = 0
+
+    def as_dict(self, group: str) -> dict[str, Any]:
+        d: dict[str, Any] = {
+            group: self.key,
+            "spans": self.spans,
+            "input_tokens": self.input,
+            "output_tokens": self.output,
+            "cache_read_tokens": self.cache_read,
+            "cache_write_tokens": self.cache_write,
+            "cost_usd": round(self.cost, 10),
+            "unpriced_calls": self.unknown,
+            "estimated": self.estimated > 0,
+        }
+        if group == "tool":
+            d = {
+                "tool": self.key,
+                "calls": self.spans,
+                "decided_cost_usd": round(self.decided, 10),
+                "consumed_cost_usd": round(self.consumed, 10),
+                "cost_usd": round(self.cost, 10),
+                "decided_tokens": self.input,
+                "consumed_tokens": self.output,
+                "estimated": self.estimated > 0,
+            }
+        return d
+
+
+class Report:
+    """Accumulates rows over sessions (each replayed into its own store)."""
+
+    def __init__(self, group: str) -> None:
+        self.group = group
+        self.rows: dict[str, Row] = {}
+        self.total = Row("total")
+        self.sessions = 0
+        self.unknown_reasons: Counter[str] = Counter()
+
+    def row(self, key: str) -> Row:
+        r = self.rows.get(key)
+        if r is None:
+            r = self.rows[key] = Row(key)
+        return r
+
+    def add_store(self, store: Any) -> None:
+        totals = store.totals
+        if not totals.spans:
+            return
+        self.sessions += 1
+        t = self.total
+        t.spans += totals.spans
+        t.input += totals.input_tokens
+        t.output += totals.output_tokens
+        t.cache_read += totals.cache_read
+        t.cache_write += totals.cache_write
+        t.cost += totals.cost
+        t.unknown += totals.cost_unknown
+        t.estimated += totals.estimated
+        for span in store.iter_spans():
+            c = span.cost
+            if c is not None and c.total is None and c.reason and span.usage is not None and span.usage.scope == "span":
+                self.unknown_reasons[c.reason] += 1
+        if self.group == "tool":
+            for tc in store.tool_costs():
+                r = self.row(tc.name)
+                r.spans += tc.calls
+                r.decided += tc.decided_cost
+                r.consumed += tc.consumed_cost
+                r.cost += tc.cost
+                r.input += round(tc.decided_tokens)
+                r.output += round(tc.consumed_tokens)
+                r.estimated += tc.estimated
+        elif self.group == "day":
+            self._add_days(store)
+        else:
+            for key, b in totals.breakdown(self.group):
+                r = self.row(key)
+                r.spans += b.spans
+                r.input += b.input_tokens
+                r.output += b.output_tokens
+                r.cache_read += b.cache_read
+                r.cache_write += b.cache_write
+                r.cost += b.cost
+                r.unknown += b.cost_unknown
+                r.estimated += b.estimated
+
+    def _add_days(self, store: Any) -> None:
+        # Day rows come from the spans themselves (the minute series has no cache/unknown split).
+        from ..store.memory import Contribution
+
+        for span in store.iter_spans():
+            c = Contribution(span)
+            day = datetime.fromtimestamp(c.minute * 60, tz=UTC).strftime("%Y-%m-%d")
+            r = self.row(day)
+            r.spans += 1
+            r.input += c.input_tokens
+            r.output += c.output_tokens
+            r.cache_read += c.cache_read
+            r.cache_write += c.cache_write
+            r.cost += c.cost
+            r.unknown += c.cost_unknown
+            r.estimated += c.estimated
+
+    def sorted_rows(self) -> list[Row]:
+        rows = list(self.rows.values())
+        if self.group == "day":
+            return sorted(rows, key=lambda r: r.key)
+        return sorted(rows, key=lambda r: (-r.cost, -(r.input + r.output), r.key))
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "group_by": self.group,
+            "sessions": self.sessions,
+            "rows": [r.as_dict(self.group) for r in self.sorted_rows()],
+            "total": self.total.as_dict("total"),
+            "unpriced": dict(self.unknown_reasons.most_common()),
+        }
+
+
+def _session_ids(reader: Any, session: str | None, since_ns: int | None) -> list[str]:
+    if session is not None:
+        return [session] if reader.session(session) is not None else []
+    return [row.id for row in reader.sessions(limit=1_000_000, since_ns=since_ns)]
+
+
+def build_report(reader: Any, group: str, session: str | None = None, since_ns: int | None = None, prices: str | None = None) -> Report:
+    """Replay the selected spans, one session at a time, into cost-enriched stores."""
+    from ..enrich import SpanCoster
+    from ..enrich.prices import PriceBook, load_price_file
+    from ..store.memory import Store
+
+    coster = SpanCoster(PriceBook(load_price_file(prices) if prices else None))
+    report = Report(group)
+    for sid in _session_ids(reader, session, since_ns):
+        store = Store(max_spans=10_000_000, span_hook=coster.finish)
+        batch: list[Any] = []
+        for span in reader.iter_spans(sid):
+            if since_ns is not None and span.start_ns < since_ns:
+                continue
+            batch.append(span)
+            if len(batch) >= 5000:
+                store.apply(batch)
+                batch = []
+        if batch:
+            store.apply(batch)
+        report.add_store(store)
+    return report
+
+
+def render(report: Report, console: Any) -> None:
+    """The report as a Rich table (untrusted names through safe_text)."""
+    from rich.table import Table
+    from rich.text import Text
+
+    from ..enrich.format import fmt_tokens, fmt_usd
+    from ..ui.text import safe_text
+
+    group = report.group
+    rows = report.sorted_rows()
+    t = report.total
+    total_cost = t.cost or 0.0
+    wide = console.width >= 100
+    table = Table(title=f"Costs by {group}", title_justify="left", show_footer=True, header_style="bold")
+    table.add_column(group, footer="total", overflow="fold", min_width=8, max_width=40)
+
+    def num(header: str, footer: str = "") -> None:
+        # Numbers are never cut: the name column gives way instead.
+        table.add_column(header, justify="right", no_wrap=True, footer=footer, min_width=max(len(footer), 5))
+
+    def name(key: str) -> Text:
+        text = safe_text(key, limit=200)
+        text.no_wrap = False  # a long model name folds rather than vanishing
+        text.overflow = "fold"
+        return text
+
+    def share_bar(cost: float) -> Text:
+        width = 10
+        filled = round(width * cost / total_cost) if total_cost > 0 else 0
+        return Text("█" * filled + "·" * (width - filled), style="cyan")
+
+    def cost_cell(r: Row) -> Text:
+        if r.unknown and r.cost == 0:
+            return Text("unknown", style="yellow")
+        return Text(fmt_usd(r.cost, estimated=r.estimated > 0))
+
+    if group == "tool":
+        est_any = any(r.estimated for r in rows)
+        num("calls", str(sum(r.spans for r in rows)))
+        num("deciding LLM", fmt_usd(sum(r.decided for r in rows), est_any))
+        num("consuming LLM", fmt_usd(sum(r.consumed for r in rows), est_any))
+        num("tokens", fmt_tokens(sum(r.input + r.output for r in rows), est_any))
+        num("cost", fmt_usd(sum(r.cost for r in rows), est_any))
+        if wide:
+            table.add_column("share", no_wrap=True)
+        for r in rows:
+            est = r.estimated > 0
+            cells = [
+                name(r.key),
+                str(r.spans),
+                fmt_usd(r.decided, est),
+                fmt_usd(r.consumed, est),
+                fmt_tokens(r.input + r.output, est),
+                fmt_usd(r.cost, est),
+            ]
+            table.add_row(*cells, *([share_bar(r.cost)] if wide else []))
+    else:
+        est = t.estimated > 0
+        unpriced = t.unknown > 0
+        num("spans", str(t.spans))
+        num("input", fmt_tokens(t.input, est))
+        num("cache r/w", f"{fmt_tokens(t.cache_read)}/{fmt_tokens(t.cache_write)}")
+        num("output", fmt_tokens(t.output, est))
+        num("cost", cost_cell(t).plain)
+        if unpriced:
+            num("unpriced", str(t.unknown))
+        if wide:
+            table.add_column("share", no_wrap=True)
+        for r in rows:
+            e = r.estimated > 0
+            cells: list[Any] = [
+                name(r.key),
+                str(r.spans),
+                fmt_tokens(r.input, e),
+                f"{fmt_tokens(r.cache_read)}/{fmt_tokens(r.cache_write)}",
+                fmt_tokens(r.output, e),
+                cost_cell(r),
+            ]
+            if unpriced:
+                cells.append(str(r.unknown) if r.unknown else "")
+            table.add_row(*cells, *([share_bar(r.cost)] if wide else []))
+    for col in table.columns[1:]:
+        cells = [c.plain if isinstance(c, Text) else str(c) for c in col._cells]
+        col.min_width = max([col.min_width or 0, len(str(col.header)), *(len(c) for c in cells)])
+    console.print(table)
+    if t.estimated:
+        console.print(Text(f"≈ estimated: {t.estimated} LLM call(s) reported no usage; tokens counted from their previews."))
+    for reason, n in report.unknown_reasons.most_common(10):
+        line = Text(f"unpriced: {n} call(s): ")
+        line.append_text(safe_text(reason, limit=200))
+        console.print(line)
+
+
+def run(args: argparse.Namespace) -> int:
+    from rich.console import Console
+
+    from ..enrich.prices import PriceFileError
+    from ..store.sqlite import Reader, SchemaError, default_db_path
+
+    err = Console(stderr=True)
+    try:
+        since_ns = parse_since(args.since) if args.since else None
+    except ValueError as exc:
+        err.print(str(exc), markup=False)
+        return 2
+    path = args.db or str(default_db_path())
+    try:
+        reader = Reader(path)
+    except FileNotFoundError:
+        err.print(f"no database at {path} (run the monitor first, or pass --db)", markup=False)
+        return 1
+    except SchemaError as exc:
+        err.print(str(exc), markup=False)
+        return 1
+    try:
+        with reader:
+            report = build_report(reader, args.group_by, args.session, since_ns, getattr(args, "prices", None))
+    except PriceFileError as exc:
+        err.print(str(exc), markup=False)
+        return 2
+    if args.json:
+        import json
+
+        sys.stdout.write(json.dumps(report.as_json(), ensure_ascii=False, indent=2) + "\n")
+        return 0
+    if args.session is not None and report.sessions == 0:
+        err.print(f"no spans for session {args.session!r} in {path}", markup=False)
+        return 1
+    render(report, Console())
+    return 0
+
+
+def main(argv: Iterable[str] | None = None) -> int:
+    """Stand-alone entry (the main CLI mounts ``register`` as a subcommand)."""
+    parser = argparse.ArgumentParser(prog="agenttrace-tui")
+    sub = parser.add_subparsers(dest="command", required=True)
+    register(sub)
+    args = parser.parse_args(list(argv) if argv is not None else None)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,90 @@
+"""``agenttrace-tui export``: saved spans as native JSON Lines, OTLP JSON or CSV.
+
+Spans are streamed from the database (a session is read in pages), so a
+large export never holds every span in memory. Formats: see ``exporters``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any, Iterator
+
+from .history_common import CommandError, add_common, guarded, open_reader
+
+
+def register(subparsers: Any) -> None:
+    from ..exporters import FORMATS
+
+    p = subparsers.add_parser(
+        "export",
+        help="export saved spans as JSON, OTLP JSON or CSV",
+        description="Export a trace, a session, or everything. OTLP JSON is one ExportTraceServiceRequest per line "
+        "(readable by OpenTelemetry tools and by `agenttrace-tui import`).",
+    )
+    which = p.add_mutually_exclusive_group()
+    which.add_argument("--session", metavar="ID", help="one session ('latest' for the most recent)")
+    which.add_argument("--trace", metavar="ID", help="one trace")
+    p.add_argument("--format", choices=FORMATS, default="json", help="output format (default json: native records)")
+    p.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
+    add_common(p, json_flag=False)
+    p.set_defaults(func=guarded(run), json=False)
+
+
+def _select(reader: Any, args: argparse.Namespace) -> tuple[dict[str, Any], Iterator[Any]]:
+    """(sessions by id, spans in time order) for the chosen scope."""
+    from .history_common import resolve_session_id
+
+    if args.trace is not None:
+        spans = reader.spans_of_trace(args.trace)
+        if not spans:
+            raise CommandError(f"no trace {args.trace!r}")
+        sids = {s.session_id for s in spans}
+        return _sessions(reader, sids), iter(spans)
+    if args.session is not None:
+        sid = resolve_session_id(reader, args.session)
+        if reader.session(sid) is None:
+            raise CommandError(f"no session {sid!r}")
+        return _sessions(reader, {sid}), reader.iter_spans(sid)
+    rows = reader.sessions(limit=2**62)
+    ids = [r.id for r in reversed(rows)]  # oldest first
+
+    def every() -> Iterator[Any]:
+        for sid in ids:
+            yield from reader.iter_spans(sid)
+
+    return {r.id: r.session for r in rows}, every()
+
+
+def _sessions(reader: Any, ids: set[str]) -> dict[str, Any]:
+    out = {}
+    for sid in sorted(ids):
+        row = reader.session(sid)
+        if row is not None:
+            out[sid] = row.session
+    return out
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..exporters import write_csv, write_json, write_otlp_json
+
+    with open_reader(args) as reader:
+        sessions, spans = _select(reader, args)
+        out = open(args.output, "w", encoding="utf-8", newline="") if args.output else sys.stdout
+        try:
+            if args.format == "json":
+                n = write_json(out, sessions.values(), spans)
+            elif args.format == "csv":
+                n = write_csv(out, spans)
+            else:
+                n = write_otlp_json(out, sessions, spans)
+        finally:
+            if args.output:
+                out.close()
+            else:
+                out.flush()
+    if args.output:
+        from ..sanitize import clean
+
+        print(f"exported {n} spans to {clean(args.output, 300)} ({args.format})", file=sys.stderr)
+    return 0

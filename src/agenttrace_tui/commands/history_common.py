@@ -1,0 +1,199 @@
+"""What the history commands share: --db/--json flags, opening the file, output.
+
+Tables go through Rich with every untrusted string passed through
+``sanitize.clean`` and wrapped in ``Text`` (never parsed as markup). When
+stdout is not a terminal Rich writes no colour and we widen the table so
+piped output is not squeezed to 80 columns. ``--json`` prints plain JSON.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import msgspec
+
+PROG = "agenttrace-tui"
+
+_json = msgspec.json.Encoder()
+
+
+def add_common(p: argparse.ArgumentParser, json_flag: bool = True) -> None:
+    # SUPPRESS: when absent here, a --db given before the subcommand still counts.
+    p.add_argument(
+        "--db",
+        metavar="PATH",
+        default=argparse.SUPPRESS,
+        help="SQLite file (default: $AGENTTRACE_DB, the config file's db, or the user data dir)",
+    )
+    if json_flag:
+        p.add_argument("--json", action="store_true", help="print JSON for scripts instead of a table")
+
+
+def db_path(args: argparse.Namespace) -> Path:
+    """--db, else AGENTTRACE_DB / the config file's ``db``, else the default path."""
+    if getattr(args, "db", None):
+        return Path(args.db).expanduser()
+    try:
+        from ..config import load_config
+
+        cfg = load_config({}, config_path=None)
+        if cfg.db:
+            return Path(cfg.db).expanduser()
+    except Exception:  # a broken config file must not stop a read-only query
+        pass
+    from ..store.paths import default_db_path
+
+    return default_db_path()
+
+
+def db_path_for_write(args: argparse.Namespace) -> Path:
+    return db_path(args)
+
+
+class CommandError(Exception):
+    """A user-facing failure: printed as one line, exit status 1."""
+
+
+def fail(message: str, code: int = 1) -> int:
+    from ..sanitize import clean
+
+    print(f"{PROG}: {clean(message, 2000)}", file=sys.stderr)
+    return code
+
+
+def open_reader(args: argparse.Namespace) -> Any:
+    """A Reader on the file, or CommandError with a clear message."""
+    from ..store.sqlite import Reader, SchemaError
+
+    path = db_path(args)
+    try:
+        return Reader(path)
+    except FileNotFoundError:
+        raise CommandError(f"no database at {path} (use --db, or run the monitor first)") from None
+    except SchemaError as exc:
+        raise CommandError(str(exc)) from None
+
+
+def resolve_session_id(reader: Any, sid: str | None) -> str:
+    """``latest`` (or nothing) -> the most recently active session's id."""
+    if sid in (None, "", "latest"):
+        rows = reader.sessions(limit=1)
+        if not rows:
+            raise CommandError("the database holds no sessions")
+        return rows[0].id
+    return sid
+
+
+def print_json(value: Any) -> None:
+    sys.stdout.write(_json.encode(value).decode())
+    sys.stdout.write("\n")
+    sys.stdout.flush()
+
+
+def to_builtins(value: Any) -> Any:
+    return msgspec.to_builtins(value)
+
+
+def console() -> Any:
+    from rich.console import Console
+
+    out = sys.stdout
+    tty = out.isatty()
+    # Piped output: no colour, and wide enough that rows do not wrap.
+    return Console(file=out, width=None if tty else 1000, no_color=not tty, highlight=False, soft_wrap=False)
+
+
+def cell(value: Any, limit: int = 60, style: str = "") -> Any:
+    """An untrusted value as a table cell: cleaned, literal, never markup."""
+    from rich.text import Text
+
+    from ..sanitize import clean
+
+    return Text(clean("" if value is None else value, limit), style=style, no_wrap=True, overflow="ellipsis")
+
+
+def table(*columns: str, title: str | None = None) -> Any:
+    from rich import box
+    from rich.table import Table
+
+    t = Table(title=title, box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
+    for c in columns:
+        justify = "right" if c in _NUMERIC else "left"
+        t.add_column(c, justify=justify, no_wrap=True)
+    return t
+
+
+_NUMERIC = {
+    "SPANS", "TRACES", "ERRORS", "TOKENS", "IN", "OUT", "COST", "DURATION", "P50", "P90", "P99",
+    "ERR%", "CACHE R", "CACHE W", "Δ", "A", "B",
+}
+
+
+def fmt_time(ns: int | None) -> str:
+    if not ns:
+        return "-"
+    return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(ns / 1e9))
+
+
+def fmt_duration(ns: int | None) -> str:
+    if ns is None:
+        return "-"
+    s = ns / 1e9
+    if s < 1:
+        return f"{s * 1000:.0f}ms" if s >= 0.001 or s == 0 else f"{s * 1e6:.0f}µs"
+    if s < 60:
+        return f"{s:.2f}s"
+    if s < 3600:
+        return f"{int(s // 60)}m{s % 60:04.1f}s"
+    return f"{int(s // 3600)}h{int(s % 3600 // 60):02d}m"
+
+
+def fmt_tokens(n: int, estimated: bool = False) -> str:
+    mark = "≈" if estimated else ""
+    if n >= 1_000_000:
+        return f"{mark}{n / 1e6:.1f}M"
+    if n >= 10_000:
+        return f"{mark}{n / 1e3:.1f}k"
+    return f"{mark}{n}"
+
+
+def fmt_cost(usd: float | None) -> str:
+    if usd is None:
+        return "?"
+    if usd == 0:
+        return "$0"
+    return f"${usd:.4f}" if usd < 1 else f"${usd:.2f}"
+
+
+def time_arg(value: str | None, flag: str) -> int | None:
+    if value is None:
+        return None
+    from ..timeparse import TimeParseError, parse_time
+
+    try:
+        return parse_time(value)
+    except TimeParseError as exc:
+        raise CommandError(f"{flag}: {exc}") from None
+
+
+def guarded(run: Any) -> Any:
+    """Wrap a command's run: CommandError and a missing/locked file become one-line errors."""
+    import functools
+    import sqlite3
+
+    @functools.wraps(run)
+    def wrapper(args: argparse.Namespace) -> int:
+        try:
+            return int(run(args) or 0)
+        except CommandError as exc:
+            return fail(str(exc))
+        except sqlite3.Error as exc:
+            return fail(f"database error: {exc}")
+        except BrokenPipeError:
+            return 0
+
+    return wrapper

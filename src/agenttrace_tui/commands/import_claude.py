@@ -1,0 +1,91 @@
+"""``agenttrace-tui import-claude [PATH ...]``: Claude Code transcripts into the database.
+
+Default PATH: ``$CLAUDE_CONFIG_DIR/projects`` (else ``~/.claude/projects``),
+searched recursively for ``*.jsonl``. See ``claude_transcripts`` for the
+mapping. Importing again is safe: span ids derive from Claude's ids.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sqlite3
+from typing import Any
+
+from .history_common import CommandError, add_common, db_path_for_write, guarded, print_json
+
+
+def register(subparsers: Any) -> None:
+    p = subparsers.add_parser(
+        "import-claude",
+        help="import Claude Code session transcripts (~/.claude/projects/**/*.jsonl)",
+        description="Turn Claude Code transcripts into sessions, traces (one per prompt), LLM spans with tokens "
+        "and tool spans, so past sessions can be inspected and priced with no instrumentation.",
+    )
+    p.add_argument("paths", nargs="*", metavar="PATH", help="transcript files or directories (default: Claude's projects dir)")
+    add_common(p)
+    p.set_defaults(func=guarded(run))
+
+
+def import_claude(paths: list[str] | None, db: Any, enrich: bool = True) -> Any:
+    """Import transcripts into ``db``; returns ClaudeImportStats (the DB import stats as ``.db``)."""
+    from ..claude_transcripts import ClaudeImportStats, default_paths, find_transcripts, iter_updates
+    from .importer import DbSink, ImportStats
+
+    files = find_transcripts(paths or default_paths())
+    stats = ClaudeImportStats()
+    db_stats = ImportStats()
+    enricher = _cost_enricher() if enrich else None
+    sink = DbSink(db, db_stats)
+    try:
+        for updates in iter_updates(files, stats):
+            if enricher is not None:
+                enricher(updates)
+            sink.add(updates)
+    finally:
+        sink.close()
+    stats.db = db_stats  # type: ignore[attr-defined]
+    return stats
+
+
+def _cost_enricher() -> Any:
+    """The monitor's cost enrichment (when installed), so imported sessions are priced."""
+    try:
+        from ..enrich import make_enrichers  # type: ignore[attr-defined]
+    except ImportError:
+        return None
+    try:
+        enrichers = make_enrichers(None, None)
+    except Exception:  # pricing is a bonus here; the import must not fail for it
+        return None
+
+    def enrich(updates: list[Any]) -> None:
+        for e in enrichers:
+            e(updates)
+
+    return enrich
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..sanitize import clean
+
+    db = db_path_for_write(args)
+    try:
+        stats = import_claude(args.paths, db)
+    except sqlite3.Error as exc:
+        raise CommandError(f"cannot write {db}: {exc}") from None
+    if stats.files == 0:
+        where = ", ".join(args.paths) if args.paths else "Claude Code's projects directory"
+        raise CommandError(f"no transcripts (*.jsonl) found in {where}")
+    result = stats.as_dict()
+    result["stored_spans"] = stats.db.spans
+    if args.json:
+        print_json(result)
+        return 0
+    print(
+        f"imported {stats.sessions} sessions, {stats.traces} prompts, {stats.llm_spans} LLM calls, "
+        f"{stats.tool_spans} tool calls from {stats.files} files into {clean(db)}"
+        f" ({stats.duplicates} duplicate records merged, {stats.sidechains_linked} sub-agents nested)"
+    )
+    for reason, n in sorted(stats.skipped.items()):
+        print(f"  skipped {n} {clean(reason, 80)}")
+    return 0

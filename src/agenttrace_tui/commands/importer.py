@@ -1,0 +1,488 @@
+"""``agenttrace-tui import FILE``: OTLP JSON (ours or other tools') into the database.
+
+Accepted files, detected per JSON value, so one file may mix them:
+
+* OTLP JSON ``ExportTraceServiceRequest`` documents (``{"resourceSpans": ...}``),
+  one per file, one per line (the Collector's file exporter, our export), or
+  concatenated; ids in hex (the spec) or base64 (protobuf's JSON default);
+* the OpenTelemetry Python SDK's console format (``ReadableSpan.to_json()``,
+  what ``ConsoleSpanExporter`` prints): objects with ``context``/``parent_id``;
+* our native records (``agenttrace-tui export --format json``).
+
+Streaming: the file is read in 1 MiB chunks and each complete JSON value is
+converted and written as soon as it is complete, so a file of many requests
+never sits in memory at once (a single huge document does, unavoidably).
+
+Spans are de-duplicated by (trace id, span id): a repeat inside the file or
+one already in the database is merged into the stored span (the same rule
+as live ingest) and counted, never stored twice. Writes go through the
+SQLite writer's own batch encoder (``store.sqlite.encode_batch`` /
+``write_batch``) so trace and session summaries stay right.
+
+Bad input is counted by reason and reported; it never stops the import.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as _dt
+import json
+import sqlite3
+import sys
+from collections import Counter
+from pathlib import Path
+from typing import Any, Iterable, Iterator, TextIO
+
+import msgspec
+
+from ..model import Session, Span, Update
+
+__all__ = ["register", "run", "ImportStats", "DbSink", "import_file", "iter_json_values", "updates_from_value"]
+
+READ_CHUNK = 1 << 20
+_span_json = msgspec.json.Decoder(Span)
+_session_json = msgspec.json.Decoder(Session)
+
+
+class ImportStats:
+    """What an import did: spans stored, duplicates merged, rejects by reason."""
+
+    def __init__(self) -> None:
+        self.spans = 0
+        self.duplicates = 0
+        self.sessions: set[str] = set()
+        self.traces: set[str] = set()
+        self.values = 0
+        self.rejected: Counter[str] = Counter()
+        self.examples: dict[str, str] = {}
+
+    def reject(self, reason: str, detail: str, n: int = 1) -> None:
+        self.rejected[reason] += n
+        self.examples.setdefault(reason, detail[:200])
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "spans": self.spans,
+            "duplicates": self.duplicates,
+            "sessions": len(self.sessions),
+            "traces": len(self.traces),
+            "rejected": dict(self.rejected),
+            "reject_examples": dict(self.examples),
+        }
+
+
+# -- reading JSON values from a stream --------------------------------------------------
+def iter_json_values(fh: TextIO, stats: ImportStats, chunk: int = READ_CHUNK) -> Iterator[Any]:
+    """Every top-level JSON value of a stream: JSON Lines, concatenated or one document.
+
+    A line that is a complete value takes a fast path; a value spanning lines
+    (pretty-printed) is decoded once the buffer holds all of it. A broken
+    line is counted and skipped; the values after it still import.
+    """
+    dec = json.JSONDecoder()
+    buf = ""
+    retry_at = 0  # buffer length before which a failed multi-line decode is not retried
+    eof = False
+    while not eof:
+        data = fh.read(chunk)
+        if not data:
+            eof = True
+        buf += data
+        pos = 0
+        n = len(buf)
+        while pos < n:
+            while pos < n and buf[pos] in " \t\r\n":
+                pos += 1
+            if pos >= n:
+                break
+            nl = buf.find("\n", pos)
+            if nl != -1:
+                line = buf[pos:nl]
+                try:
+                    yield msgspec.json.decode(line)
+                    pos = nl + 1
+                    continue
+                except msgspec.DecodeError:
+                    pass
+            if not eof and n < retry_at:
+                break
+            try:
+                value, end = dec.raw_decode(buf, pos)
+            except json.JSONDecodeError as exc:
+                complete_line = nl != -1 and exc.pos < nl and not _opens_value(buf, pos, nl)
+                if complete_line or eof:
+                    stop = nl if nl != -1 else n
+                    stats.reject("invalid_json", f"{exc.msg} at line text {buf[pos:min(stop, pos + 80)]!r}")
+                    pos = stop + 1 if nl != -1 else n
+                    continue
+                retry_at = n * 2  # wait for much more data before trying again
+                break
+            retry_at = 0
+            yield value
+            pos = end
+        buf = buf[pos:]
+
+
+def _opens_value(buf: str, pos: int, nl: int) -> bool:
+    """Does this line start a value continued on later lines (pretty-printed JSON)?"""
+    head = buf[pos:nl].rstrip()
+    return head in ("{", "[") or head.endswith((",", "{", "[", ":"))
+
+
+# -- values -> updates ------------------------------------------------------------------
+def _kv_get(kvs: Any, key: str) -> Any:
+    # From the end: our exports put the native copy last.
+    if isinstance(kvs, list):
+        for kv in reversed(kvs):
+            if isinstance(kv, dict) and kv.get("key") == key:
+                v = kv.get("value") or {}
+                return v.get("stringValue") if isinstance(v, dict) else None
+    return None
+
+
+class _Context:
+    """State kept across the values of one file."""
+
+    def __init__(self, stats: ImportStats) -> None:
+        self.stats = stats
+        #: trace id -> session id learnt so far (a trace stays in one session)
+        self.trace_sessions: dict[str, str] = {}
+        from .import_claude import _cost_enricher
+
+        #: the monitor's cost enrichment when installed (None otherwise)
+        self.enrich = _cost_enricher()
+
+
+def updates_from_value(value: Any, ctx: _Context) -> Iterator[list[Update]]:
+    """One top-level JSON value -> batches of updates (bad parts counted in ctx.stats)."""
+    stats = ctx.stats
+    stats.values += 1
+    if isinstance(value, list):
+        if all(isinstance(v, dict) and "context" in v for v in value[:5]) and value:
+            yield from _sdk_console(value, ctx)
+            return
+        for v in value:
+            yield from updates_from_value(v, ctx)
+        return
+    if not isinstance(value, dict):
+        stats.reject("unknown_document", f"a JSON {type(value).__name__} is not a trace export")
+        return
+    if "resourceSpans" in value or "resource_spans" in value:
+        yield from _otlp(value, ctx)
+    elif "type" in value and "v" in value:
+        got = _native(value, stats)
+        if got:
+            yield got
+    elif "context" in value and "name" in value:
+        yield from _sdk_console([value], ctx)
+    elif "resourceLogs" in value or "resourceMetrics" in value:
+        stats.reject("not_traces", "logs and metrics exports are not imported (traces only)")
+    else:
+        keys = ", ".join(list(value)[:5])
+        stats.reject("unknown_document", f"object with keys {keys} is not an OTLP trace export")
+
+
+def _native(rec: dict[str, Any], stats: ImportStats) -> list[Update]:
+    kind = rec.get("type")
+    body = {k: v for k, v in rec.items() if k not in ("v", "type", "sender", "seq")}
+    try:
+        if kind in ("span", "span_start") and body.get("session_id"):
+            return [msgspec.convert(body, Span)]
+        if kind == "session":
+            body["id"] = body.pop("session_id")
+            return [msgspec.convert(body, Session)]
+    except (msgspec.ValidationError, KeyError, TypeError):
+        pass
+    # Anything else (or a hand-written record): the live decoder decides.
+    from ..ingest.protocol import decode
+    from ..normalize import normalize
+
+    records, rejects = decode(msgspec.json.encode(rec))
+    for r in rejects:
+        stats.reject(r.reason, r.detail)
+    updates, bad = normalize(records)
+    for r in bad:
+        stats.reject(r.reason, r.detail)
+    return [u for u in updates if isinstance(u, (Span, Session))]
+
+
+def _otlp(doc: dict[str, Any], ctx: _Context) -> Iterator[list[Update]]:
+    """Our own spans come back exactly from their native copy; others are decoded."""
+    from ..exporters import NATIVE_ATTR, SESSION_ATTR
+    from ..ingest.otlp_decode import Rejects, convert_traces
+
+    resource_spans = doc.get("resourceSpans", doc.get("resource_spans"))
+    if not isinstance(resource_spans, list):
+        ctx.stats.reject("invalid_otlp", "`resourceSpans` is not a list")
+        return
+    native: list[Update] = []
+    foreign: list[Any] = []
+    for rs in resource_spans:
+        if not isinstance(rs, dict):
+            ctx.stats.reject("invalid_otlp", "resourceSpans item is not an object")
+            continue
+        res = rs.get("resource") if isinstance(rs.get("resource"), dict) else {}
+        sess = _kv_get(res.get("attributes"), SESSION_ATTR)
+        if isinstance(sess, str):
+            try:
+                native.append(_session_json.decode(sess))
+            except msgspec.DecodeError as exc:
+                ctx.stats.reject("invalid_native", f"session: {exc}")
+        scopes = rs.get("scopeSpans", rs.get("scope_spans", rs.get("instrumentationLibrarySpans"))) or []
+        rest_scopes = []
+        for ss in scopes if isinstance(scopes, list) else []:
+            if not isinstance(ss, dict):
+                continue
+            rest = []
+            for sp in ss.get("spans") or []:
+                blob = _kv_get(sp.get("attributes"), NATIVE_ATTR) if isinstance(sp, dict) else None
+                if isinstance(blob, str):
+                    try:
+                        native.append(_span_json.decode(blob))
+                        continue
+                    except msgspec.DecodeError as exc:
+                        ctx.stats.reject("invalid_native", f"span: {exc}")
+                rest.append(sp)
+            if rest:
+                rest_scopes.append({**ss, "spans": rest})
+        if rest_scopes:
+            foreign.append({**rs, "scopeSpans": rest_scopes})
+    if native:
+        yield native
+    if foreign:
+        rejects = Rejects()
+        for chunk in convert_traces(foreign, True, rejects, ctx.trace_sessions.get):
+            for u in chunk:
+                if isinstance(u, Span):
+                    ctx.trace_sessions.setdefault(u.trace_id, u.session_id)
+            # Other tools' spans are priced as live OTLP is; ours carry their cost already.
+            if ctx.enrich is not None:
+                ctx.enrich(chunk)
+            yield chunk
+        for reason, n in rejects.by_reason.items():
+            ctx.stats.reject(reason, rejects.first.get(reason, ""), n)
+
+
+def _iso_ns(value: Any) -> int:
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return int(value)
+    s = str(value)
+    if s.endswith("Z"):
+        s = s[:-1] + "+00:00"
+    dt = _dt.datetime.fromisoformat(s)
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=_dt.timezone.utc)
+    return (int(dt.replace(microsecond=0).timestamp()) * 1_000_000 + dt.microsecond) * 1000
+
+
+def _hex(value: Any) -> str:
+    s = str(value or "")
+    return s[2:] if s.startswith("0x") else s
+
+
+_STATUS = {"OK": 1, "ERROR": 2, "UNSET": 0}
+
+
+def _sdk_console(spans: list[Any], ctx: _Context) -> Iterator[list[Update]]:
+    """``ReadableSpan.to_json()`` objects -> OTLP JSON shape -> the OTLP decoder."""
+    from ..exporters import any_value, kv_list
+
+    by_resource: dict[str, dict[str, Any]] = {}
+    for sp in spans:
+        try:
+            c = sp["context"]
+            out: dict[str, Any] = {
+                "traceId": _hex(c["trace_id"]),
+                "spanId": _hex(c["span_id"]),
+                "name": sp.get("name") or "",
+                "startTimeUnixNano": str(_iso_ns(sp["start_time"])),
+                "endTimeUnixNano": str(_iso_ns(sp["end_time"])) if sp.get("end_time") else "0",
+                "attributes": kv_list(sp.get("attributes") or {}),
+                "events": [
+                    {
+                        "name": e.get("name", ""),
+                        "timeUnixNano": str(_iso_ns(e["timestamp"])),
+                        "attributes": kv_list(e.get("attributes") or {}),
+                    }
+                    for e in sp.get("events") or []
+                ],
+            }
+            if sp.get("parent_id"):
+                out["parentSpanId"] = _hex(sp["parent_id"])
+            st = sp.get("status") or {}
+            out["status"] = {"code": _STATUS.get(str(st.get("status_code", "UNSET")).upper(), 0)}
+            if st.get("description"):
+                out["status"]["message"] = st["description"]
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            ctx.stats.reject("invalid_span", f"SDK console span: {exc!r}")
+            continue
+        res = (sp.get("resource") or {}).get("attributes") or {}
+        key = json.dumps(res, sort_keys=True, default=str)
+        entry = by_resource.get(key)
+        if entry is None:
+            entry = by_resource[key] = {
+                "resource": {"attributes": [{"key": k, "value": any_value(v)} for k, v in res.items()]},
+                "scopeSpans": [{"spans": []}],
+            }
+        entry["scopeSpans"][0]["spans"].append(out)
+    if by_resource:
+        yield from _otlp({"resourceSpans": list(by_resource.values())}, ctx)
+
+
+# -- writing ---------------------------------------------------------------------------------
+class DbSink:
+    """Batched, de-duplicating writes of updates into a database file.
+
+    Uses the live writer's encoder and transaction, so spans, events and the
+    trace/session summary rows are exactly what the monitor would have written.
+    """
+
+    def __init__(self, path: str | Path, stats: ImportStats, batch: int = 2000) -> None:
+        from ..store.schema import WRITER_PRAGMAS, ensure_schema
+
+        self.path = Path(path)
+        self.stats = stats
+        self.batch = batch
+        ensure_schema(self.path)
+        self.conn = sqlite3.connect(self.path, isolation_level=None, timeout=5)
+        for pragma in WRITER_PRAGMAS:
+            self.conn.execute(pragma)
+        self._spans: dict[tuple[str, str], Span] = {}
+        self._sessions: dict[str, Session] = {}
+
+    def add(self, updates: Iterable[Update]) -> None:
+        from ..store.memory import merge_span
+
+        for u in updates:
+            if isinstance(u, Span):
+                key = (u.trace_id, u.span_id)
+                old = self._spans.get(key)
+                if old is not None:
+                    self.stats.duplicates += 1
+                    u = merge_span(old, u)
+                self._spans[key] = u
+            elif isinstance(u, Session):
+                old_s = self._sessions.get(u.id)
+                self._sessions[u.id] = u if old_s is None else _merge_session(old_s, u)
+        if len(self._spans) >= self.batch:
+            self.flush()
+
+    def flush(self) -> None:
+        from ..store.memory import DEFAULT_SESSION, merge_span
+        from ..store.writer import _span_decoder, encode_batch, write_batch
+
+        if not self._spans and not self._sessions:
+            return
+        spans = list(self._spans.values())
+        if spans:
+            keys = json.dumps([[s.trace_id, s.span_id] for s in spans])
+            rows = self.conn.execute(
+                "SELECT s.trace_id, s.span_id, s.body FROM spans AS s JOIN (SELECT json_extract(value, '$[0]') AS t,"
+                " json_extract(value, '$[1]') AS i FROM json_each(?)) AS k ON s.trace_id = k.t AND s.span_id = k.i",
+                (keys,),
+            ).fetchall()
+            if rows:
+                on_file = {(r[0], r[1]): r[2] for r in rows}
+                merged = []
+                for s in spans:
+                    body = on_file.get((s.trace_id, s.span_id))
+                    if body is not None:
+                        self.stats.duplicates += 1
+                        try:
+                            s = merge_span(_span_decoder.decode(body), s)
+                        except msgspec.DecodeError:
+                            pass
+                    merged.append(s)
+                spans = merged
+        for s in spans:
+            if not s.session_id:
+                s.session_id = DEFAULT_SESSION
+        implied = [Session(id=sid) for sid in {s.session_id for s in spans} if sid not in self._sessions]
+        batch = encode_batch(spans, list(self._sessions.values()), (), implied)
+        write_batch(self.conn, batch)
+        if batch.bad:
+            self.stats.reject("unencodable", f"{batch.bad} span(s) could not be stored")
+        self.stats.spans += len(batch.spans)
+        for s in spans:
+            self.stats.sessions.add(s.session_id)
+            self.stats.traces.add(s.trace_id)
+        self.stats.sessions.update(self._sessions)
+        self._spans.clear()
+        self._sessions.clear()
+
+    def close(self) -> None:
+        try:
+            self.flush()
+        finally:
+            self.conn.close()
+
+
+def _merge_session(old: Session, new: Session) -> Session:
+    fields = {}
+    for f in msgspec.structs.fields(Session):
+        nv, ov = getattr(new, f.name), getattr(old, f.name)
+        fields[f.name] = ov if nv in (None, "", (), {}) else nv
+    return Session(**fields)
+
+
+def import_file(src: str | Path | TextIO, db_path: str | Path, batch: int = 2000) -> ImportStats:
+    """Import one file (or an open text stream) into the database; returns the stats."""
+    stats = ImportStats()
+    ctx = _Context(stats)
+    sink = DbSink(db_path, stats, batch)
+    try:
+        if isinstance(src, (str, Path)):
+            with open(src, encoding="utf-8", errors="replace") as fh:
+                for value in iter_json_values(fh, stats):
+                    for updates in updates_from_value(value, ctx):
+                        sink.add(updates)
+        else:
+            for value in iter_json_values(src, stats):
+                for updates in updates_from_value(value, ctx):
+                    sink.add(updates)
+    finally:
+        sink.close()
+    return stats
+
+
+# -- the command ---------------------------------------------------------------------------
+def register(subparsers: Any) -> None:
+    from .history_common import add_common
+
+    p = subparsers.add_parser(
+        "import",
+        help="import an OTLP JSON file (ours or another tool's) into the database",
+        description="Import OTLP JSON trace exports (one document, JSON Lines, or the OTel SDK's console "
+        "format) or our native JSON Lines. Spans already stored are merged, not duplicated. '-' reads stdin.",
+    )
+    p.add_argument("file", metavar="FILE", help="file to import ('-' for stdin)")
+    add_common(p)
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from .history_common import db_path_for_write, fail, print_json
+
+    db = db_path_for_write(args)
+    try:
+        if args.file == "-":
+            stats = import_file(sys.stdin, db)
+        else:
+            stats = import_file(args.file, db)
+    except OSError as exc:
+        return fail(f"cannot import {args.file}: {exc.strerror or exc}")
+    except sqlite3.Error as exc:
+        return fail(f"cannot write {db}: {exc}")
+    result = stats.as_dict()
+    if args.json:
+        print_json(result)
+    else:
+        from ..sanitize import clean
+
+        print(
+            f"imported {stats.spans} spans in {len(stats.traces)} traces, {len(stats.sessions)} sessions"
+            f" into {clean(db)}; {stats.duplicates} duplicates merged"
+        )
+        for reason, n in stats.rejected.most_common():
+            print(f"  skipped {n} {clean(reason)}: {clean(stats.examples.get(reason, ''), 200)}")
+    return 0

@@ -1,0 +1,116 @@
+"""``agenttrace-tui send``: emit one span from the command line.
+
+For shell scripts and agents in other languages::
+
+    agenttrace-tui send --name deploy --kind task --duration-ms 1200 --attr env=prod
+
+The span ends now and started ``--duration-ms`` ago. It prints
+``<trace_id> <span_id>`` so a script can pass them on as ``--trace-id`` and
+``--parent`` of the next call. ``--attr`` values that parse as JSON (numbers,
+true/false, lists) keep their type; anything else is a string.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from typing import Any
+
+from ..sdk.span import new_span_id, new_trace_id
+from ..sdk.transport import EndpointError, default_endpoint, open_transport
+
+STATUSES = ("ok", "error", "cancelled", "timeout")
+
+
+def register(subparsers: Any) -> None:
+    p = subparsers.add_parser("send", help="emit one span from the command line", description=__doc__.split("\n\n")[0])
+    p.add_argument("--name", required=True, help="span name")
+    p.add_argument("--kind", default="custom", help="span kind: task, agent, llm_call, tool_execution, ... (default custom)")
+    p.add_argument("--trace-id", default=None, help="trace to add the span to (default: a new trace)")
+    p.add_argument("--parent", default=None, metavar="SPAN_ID", help="parent span id")
+    p.add_argument("--session", default=None, metavar="SESSION_ID", help="session id")
+    p.add_argument("--duration-ms", type=float, default=0.0, help="how long ago the span started (default 0)")
+    p.add_argument("--status", choices=STATUSES, default="ok")
+    p.add_argument("--message", default=None, help="status message (e.g. the error)")
+    p.add_argument("--attr", action="append", default=[], metavar="KEY=VALUE", help="an attribute; repeatable")
+    p.add_argument("--endpoint", default=None, help="udp://, tcp:// or unix:// (default $AGENTTRACE_ENDPOINT or udp://127.0.0.1:4319)")
+    p.set_defaults(func=run)
+
+
+def parse_attr(text: str) -> tuple[str, Any]:
+    key, sep, raw = text.partition("=")
+    if not sep or not key.strip():
+        raise ValueError(f"--attr {text!r}: expected KEY=VALUE")
+    try:
+        value = json.loads(raw)
+    except ValueError:
+        value = raw
+    if isinstance(value, dict):
+        value = raw  # attribute values are scalars or lists; keep objects as text
+    return key.strip(), value
+
+
+def build_record(args: argparse.Namespace) -> dict[str, Any]:
+    if args.duration_ms < 0:
+        raise ValueError("--duration-ms must be >= 0")
+    attrs = dict(parse_attr(a) for a in args.attr)
+    end = time.time_ns()
+    rec: dict[str, Any] = {
+        "v": 1,
+        "type": "span",
+        "trace_id": args.trace_id or new_trace_id(),
+        "span_id": new_span_id(),
+        "name": args.name,
+        "kind": args.kind,
+        "start_ns": end - int(args.duration_ms * 1_000_000),
+        "end_ns": end,
+        "status": args.status,
+    }
+    if args.parent:
+        rec["parent_span_id"] = args.parent
+    if args.session:
+        rec["session_id"] = args.session
+    if args.message:
+        rec["status_message"] = args.message
+    if attrs:
+        rec["attributes"] = attrs
+    return rec
+
+
+def run(args: argparse.Namespace) -> int:
+    import msgspec
+
+    try:
+        rec = build_record(args)
+        transport = open_transport(args.endpoint or default_endpoint())
+    except (ValueError, EndpointError) as exc:
+        print(f"agenttrace-tui send: {exc}", file=sys.stderr)
+        return 2
+    try:
+        if not transport.ready():
+            print(f"agenttrace-tui send: cannot connect to {args.endpoint or default_endpoint()} (is the monitor running?)", file=sys.stderr)
+            return 1
+        payload = msgspec.json.encode(rec)
+        if getattr(transport, "stream", False):
+            payload += b"\n"
+        if not transport.send([payload]):
+            print("agenttrace-tui send: the span could not be sent", file=sys.stderr)
+            return 1
+    finally:
+        transport.close()
+    print(f"{rec['trace_id']} {rec['span_id']}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Standalone entry (``python -m agenttrace_tui.commands.send``)."""
+    parser = argparse.ArgumentParser(prog="agenttrace-tui")
+    register(parser.add_subparsers(dest="command", required=True))
+    args = parser.parse_args(["send", *(sys.argv[1:] if argv is None else argv)])
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,213 @@
+"""``agenttrace-tui sessions list|show|delete``: saved sessions from the database.
+
+``list`` reads only the sessions summary table (its ``last_ns`` index), so it
+stays fast however many spans the file holds.
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from .history_common import (
+    CommandError,
+    add_common,
+    cell,
+    console,
+    db_path,
+    fmt_cost,
+    fmt_duration,
+    fmt_time,
+    fmt_tokens,
+    guarded,
+    open_reader,
+    print_json,
+    resolve_session_id,
+    table,
+    time_arg,
+    to_builtins,
+)
+
+STATUSES = ("running", "done", "error")
+
+
+def register(subparsers: Any) -> None:
+    p = subparsers.add_parser("sessions", help="list, show or delete saved sessions", description="Saved sessions.")
+    sub = p.add_subparsers(dest="sessions_command", metavar="ACTION", required=True)
+
+    ls = sub.add_parser("list", help="recent sessions, most recently active first")
+    ls.add_argument("--limit", type=int, default=50, metavar="N", help="at most N sessions (default 50)")
+    ls.add_argument("--since", metavar="TIME", help="active since TIME (ISO, or 30m, 1h, 2d, today, yesterday)")
+    ls.add_argument("--framework", metavar="NAME", help="only sessions of this framework")
+    ls.add_argument("--status", choices=STATUSES, help="only sessions with this status")
+    add_common(ls)
+    ls.set_defaults(func=guarded(run_list))
+
+    show = sub.add_parser("show", help="one session with its traces")
+    show.add_argument("session_id", metavar="ID", help="session id, or 'latest'")
+    add_common(show)
+    show.set_defaults(func=guarded(run_show))
+
+    rm = sub.add_parser("delete", help="delete a session with its traces and spans")
+    rm.add_argument("session_id", metavar="ID", help="session id")
+    add_common(rm)
+    rm.set_defaults(func=guarded(run_delete))
+
+
+# Kept for the command registry's convention (func=run).
+def run(args: argparse.Namespace) -> int:
+    return run_list(args)
+
+
+def session_dict(row: Any) -> dict[str, Any]:
+    s = row.session
+    return {
+        "id": s.id,
+        "name": s.name,
+        "service": s.service,
+        "framework": s.framework,
+        "framework_version": s.framework_version,
+        "hostname": s.hostname,
+        "tags": list(s.tags),
+        "started_ns": row.first_ns,
+        "last_ns": row.last_ns,
+        "ended_ns": s.ended_ns,
+        "duration_ns": row.duration_ns,
+        "status": row.status,
+        "traces": row.traces,
+        "spans": row.spans,
+        "errors": row.errors,
+        "running": row.running,
+        "input_tokens": row.input_tokens,
+        "output_tokens": row.output_tokens,
+        "tokens": row.tokens,
+        "cost": row.cost,
+    }
+
+
+def trace_dict(row: Any) -> dict[str, Any]:
+    return {
+        "trace_id": row.trace_id,
+        "session_id": row.session_id,
+        "name": row.name,
+        "start_ns": row.start_ns,
+        "end_ns": row.end_ns,
+        "duration_ns": row.duration_ns,
+        "spans": row.spans,
+        "errors": row.errors,
+        "running": row.running,
+        "input_tokens": row.input_tokens,
+        "output_tokens": row.output_tokens,
+        "tokens": row.tokens,
+        "cost": row.cost,
+        "models": list(row.models),
+    }
+
+
+def _status_style(status: str) -> str:
+    return {"error": "red", "running": "yellow"}.get(status, "green")
+
+
+def run_list(args: argparse.Namespace) -> int:
+    since = time_arg(getattr(args, "since", None), "--since")
+    with open_reader(args) as reader:
+        rows = reader.sessions(
+            getattr(args, "limit", 50) or 50,
+            since_ns=since,
+            framework=getattr(args, "framework", None),
+            status=getattr(args, "status", None),
+        )
+    if getattr(args, "json", False):
+        print_json([session_dict(r) for r in rows])
+        return 0
+    t = table("ID", "NAME", "FRAMEWORK", "STARTED", "DURATION", "TRACES", "SPANS", "ERRORS", "TOKENS", "COST", "STATUS")
+    for r in rows:
+        s = r.session
+        t.add_row(
+            cell(s.id, 40),
+            cell(s.name or s.service or "", 30),
+            cell(s.framework or "", 16),
+            fmt_time(r.first_ns),
+            fmt_duration(r.duration_ns),
+            str(r.traces),
+            str(r.spans),
+            cell(r.errors, style="red" if r.errors else ""),
+            fmt_tokens(r.tokens),
+            fmt_cost(r.cost),
+            cell(r.status, style=_status_style(r.status)),
+        )
+    c = console()
+    if rows:
+        c.print(t)
+    else:
+        c.print("no sessions", highlight=False)
+    return 0
+
+
+def run_show(args: argparse.Namespace) -> int:
+    with open_reader(args) as reader:
+        sid = resolve_session_id(reader, args.session_id)
+        row = reader.session(sid)
+        if row is None:
+            raise CommandError(f"no session {sid!r} in {reader.path}")
+        traces = reader.traces(sid, limit=100_000)
+    if args.json:
+        out = session_dict(row)
+        out["attributes"] = to_builtins(row.session.attributes)
+        out["trace_list"] = [trace_dict(t) for t in traces]
+        print_json(out)
+        return 0
+    from rich.text import Text
+
+    c = console()
+    s = row.session
+    head = Text()
+    for label, value in (
+        ("session", s.id),
+        ("name", s.name or s.service or "-"),
+        ("framework", " ".join(x for x in (s.framework, s.framework_version) if x) or "-"),
+        ("host", s.hostname or "-"),
+        ("started", fmt_time(row.first_ns)),
+        ("duration", fmt_duration(row.duration_ns)),
+        ("status", row.status),
+        ("spans", f"{row.spans} in {row.traces} traces, {row.errors} errors"),
+        ("tokens", f"{fmt_tokens(row.tokens)} ({row.input_tokens} in / {row.output_tokens} out)"),
+        ("cost", fmt_cost(row.cost)),
+    ):
+        head.append(f"{label:>10}: ", style="bold")
+        head.append_text(cell(value, 200))
+        head.append("\n")
+    c.print(head, end="")
+    t = table("TRACE", "NAME", "STARTED", "DURATION", "SPANS", "ERRORS", "TOKENS", "COST", "MODELS")
+    for tr in traces:
+        t.add_row(
+            cell(tr.trace_id, 34),
+            cell(tr.name, 40),
+            fmt_time(tr.start_ns),
+            fmt_duration(tr.duration_ns),
+            str(tr.spans),
+            cell(tr.errors, style="red" if tr.errors else ""),
+            fmt_tokens(tr.tokens),
+            fmt_cost(tr.cost),
+            cell(",".join(tr.models), 40),
+        )
+    c.print(t)
+    return 0
+
+
+def run_delete(args: argparse.Namespace) -> int:
+    from ..store.sqlite import delete_session
+
+    path = db_path(args)
+    if not path.exists():
+        raise CommandError(f"no database at {path}")
+    found = delete_session(path, args.session_id)
+    if args.json:
+        print_json({"deleted": found, "session_id": args.session_id})
+    elif found:
+        from ..sanitize import clean
+
+        print(f"deleted session {clean(args.session_id, 200)}")
+    if not found:
+        raise CommandError(f"no session {args.session_id!r}")
+    return 0

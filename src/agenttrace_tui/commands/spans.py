@@ -1,0 +1,98 @@
+"""``agenttrace-tui spans query``: spans matching filters, for scripts and quick looks."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from .history_common import (
+    CommandError,
+    add_common,
+    cell,
+    console,
+    fmt_cost,
+    fmt_duration,
+    fmt_time,
+    guarded,
+    open_reader,
+    print_json,
+    table,
+    time_arg,
+    to_builtins,
+)
+
+
+def register(subparsers: Any) -> None:
+    from ..model import SpanKind, Status
+
+    p = subparsers.add_parser("spans", help="query saved spans", description="Saved spans.")
+    sub = p.add_subparsers(dest="spans_command", metavar="ACTION", required=True)
+    q = sub.add_parser("query", help="spans matching every given filter, by start time")
+    q.add_argument("--session", metavar="ID", help="session id ('latest' for the most recent)")
+    q.add_argument("--trace", metavar="ID", help="trace id")
+    q.add_argument("--kind", choices=[k.value for k in SpanKind], metavar="KIND", help="span kind (llm_call, tool_execution, ...)")
+    q.add_argument("--model", metavar="NAME", help="LLM model")
+    q.add_argument("--status", choices=[s.value for s in Status], help="span status")
+    q.add_argument("--since", metavar="TIME", help="started at or after TIME (ISO, or 30m, 1h, 2d, today)")
+    q.add_argument("--until", metavar="TIME", help="started before TIME")
+    q.add_argument("--limit", type=int, default=100, metavar="N", help="at most N spans (default 100)")
+    add_common(q)
+    q.set_defaults(func=guarded(run))
+
+
+def span_dict(span: Any) -> dict[str, Any]:
+    """A span for --json: every stored field, plus duration and the estimate flag."""
+    d = to_builtins(span)
+    d["duration_ns"] = None if span.end_ns is None else span.duration_ns()
+    d["tokens_estimated"] = bool(span.usage is not None and span.usage.estimated)
+    return d
+
+
+def tokens_cell(span: Any) -> str:
+    u = span.usage
+    if u is None or not (u.input or u.output):
+        return ""
+    return f"{'≈' if u.estimated else ''}{u.input}/{u.output}"
+
+
+def run(args: argparse.Namespace) -> int:
+    from .history_common import resolve_session_id
+
+    since = time_arg(args.since, "--since")
+    until = time_arg(args.until, "--until")
+    if args.limit < 1:
+        raise CommandError("--limit must be at least 1")
+    with open_reader(args) as reader:
+        sid = resolve_session_id(reader, args.session) if args.session is not None else None
+        spans = reader.query_spans(
+            session_id=sid,
+            trace_id=args.trace,
+            kind=args.kind,
+            model=args.model,
+            status=args.status,
+            since_ns=since,
+            until_ns=until,
+            limit=args.limit,
+        )
+    if args.json:
+        print_json([span_dict(s) for s in spans])
+        return 0
+    t = table("STARTED", "TRACE", "SPAN", "NAME", "KIND", "STATUS", "DURATION", "MODEL/TOOL", "TOKENS", "COST")
+    for s in spans:
+        what = (s.llm.model if s.llm and s.llm.model else None) or (s.tool.name if s.tool else None) or ""
+        bad = s.status.value in ("error", "timeout")
+        t.add_row(
+            fmt_time(s.start_ns),
+            cell(s.trace_id, 20),
+            cell(s.span_id, 20),
+            cell(s.name, 40),
+            s.kind.value,
+            cell(s.status.value, style="red" if bad else ""),
+            fmt_duration(None if s.end_ns is None else s.duration_ns()),
+            cell(what, 30),
+            tokens_cell(s),
+            fmt_cost(s.cost.total) if s.cost is not None else "",
+        )
+    c = console()
+    c.print(t) if spans else c.print("no spans")
+    return 0

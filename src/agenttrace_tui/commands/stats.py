@@ -1,0 +1,176 @@
+"""``agenttrace-tui stats``: spans, tokens, cost, error rate and latency percentiles.
+
+Broken down by span kind and by model. Percentiles are nearest-rank over the
+spans that finished (running spans have no latency yet). Token counts the
+monitor estimated are marked ``≈`` in the table and counted in
+``estimated_spans`` / ``tokens_estimated`` in JSON.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+from typing import Any, Iterable
+
+from .history_common import (
+    add_common,
+    cell,
+    console,
+    fmt_cost,
+    fmt_duration,
+    fmt_tokens,
+    guarded,
+    open_reader,
+    print_json,
+    table,
+    time_arg,
+)
+
+#: Most spans a stats run reads without --session (oldest first; the JSON says when it was cut).
+MAX_SPANS = 5_000_000
+_ERRORS = ("error", "timeout")
+
+
+def register(subparsers: Any) -> None:
+    p = subparsers.add_parser(
+        "stats",
+        help="spans, tokens, cost, error rate and latency p50/p90/p99 by kind and model",
+        description="Aggregate statistics over saved spans.",
+    )
+    p.add_argument("--session", metavar="ID", help="one session ('latest' for the most recent)")
+    p.add_argument("--since", metavar="TIME", help="spans started at or after TIME (ISO, or 30m, 1h, 2d, today)")
+    add_common(p)
+    p.set_defaults(func=guarded(run))
+
+
+def percentile(sorted_values: list[int], q: float) -> int | None:
+    """Nearest-rank percentile of an ascending list (None when empty)."""
+    if not sorted_values:
+        return None
+    rank = max(1, math.ceil(q / 100 * len(sorted_values)))
+    return sorted_values[rank - 1]
+
+
+class _Acc:
+    __slots__ = ("spans", "errors", "input", "output", "cache_read", "cache_write", "cost", "estimated", "durations", "traces")
+
+    def __init__(self) -> None:
+        self.spans = self.errors = self.input = self.output = self.cache_read = self.cache_write = self.estimated = 0
+        self.cost = 0.0
+        self.durations: list[int] = []
+        self.traces: set[str] = set()
+
+    def add(self, s: Any) -> None:
+        self.spans += 1
+        self.traces.add(s.trace_id)
+        if s.status.value in _ERRORS:
+            self.errors += 1
+        u = s.usage
+        if u is not None and u.scope == "span":
+            self.input += u.input
+            self.output += u.output
+            self.cache_read += u.cache_read
+            self.cache_write += u.cache_write
+            if u.estimated:
+                self.estimated += 1
+        if s.cost is not None and s.cost.total:
+            self.cost += s.cost.total
+        if s.end_ns is not None:
+            self.durations.append(s.duration_ns())
+
+    def as_dict(self) -> dict[str, Any]:
+        d = sorted(self.durations)
+        return {
+            "spans": self.spans,
+            "errors": self.errors,
+            "error_rate": self.errors / self.spans if self.spans else 0.0,
+            "input_tokens": self.input,
+            "output_tokens": self.output,
+            "cache_read_tokens": self.cache_read,
+            "cache_write_tokens": self.cache_write,
+            "tokens": self.input + self.output,
+            "estimated_spans": self.estimated,
+            "tokens_estimated": self.estimated > 0,
+            "cost": round(self.cost, 10),
+            "p50_ns": percentile(d, 50),
+            "p90_ns": percentile(d, 90),
+            "p99_ns": percentile(d, 99),
+        }
+
+
+def compute_stats(spans: Iterable[Any]) -> dict[str, Any]:
+    """Totals, by kind and by model (pure; spans are model.Span)."""
+    total = _Acc()
+    by_kind: dict[str, _Acc] = {}
+    by_model: dict[str, _Acc] = {}
+    sessions: set[str] = set()
+    for s in spans:
+        total.add(s)
+        sessions.add(s.session_id)
+        by_kind.setdefault(s.kind.value, _Acc()).add(s)
+        if s.llm is not None and s.llm.model:
+            by_model.setdefault(s.llm.model, _Acc()).add(s)
+    out = total.as_dict()
+    out["sessions"] = len(sessions)
+    out["traces"] = len(total.traces)
+
+    def rows(d: dict[str, _Acc], key: str) -> list[dict[str, Any]]:
+        items = [{key: k, **a.as_dict()} for k, a in d.items()]
+        items.sort(key=lambda r: (-r["cost"], -r["spans"], r[key]))
+        return items
+
+    out["by_kind"] = rows(by_kind, "kind")
+    out["by_model"] = rows(by_model, "model")
+    return out
+
+
+def _spans(reader: Any, session: str | None, since: int | None) -> Iterable[Any]:
+    if session is not None:
+        for s in reader.iter_spans(session):
+            if since is None or s.start_ns >= since:
+                yield s
+    else:
+        yield from reader.query_spans(since_ns=since, limit=MAX_SPANS)
+
+
+def run(args: argparse.Namespace) -> int:
+    from .history_common import resolve_session_id
+
+    since = time_arg(args.since, "--since")
+    with open_reader(args) as reader:
+        sid = resolve_session_id(reader, args.session) if args.session is not None else None
+        result = compute_stats(_spans(reader, sid, since))
+    result["truncated"] = sid is None and result["spans"] >= MAX_SPANS
+    if sid is not None:
+        result["session_id"] = sid
+    if args.json:
+        print_json(result)
+        return 0
+    c = console()
+    est = "≈" if result["tokens_estimated"] else ""
+    c.print(
+        f"{result['spans']} spans in {result['traces']} traces, {result['sessions']} sessions; "
+        f"errors {result['errors']} ({result['error_rate']:.1%}); "
+        f"tokens {est}{result['tokens']} ({result['input_tokens']} in, {result['output_tokens']} out, "
+        f"{result['cache_read_tokens']} cache read); cost {fmt_cost(result['cost'])}",
+        highlight=False,
+        markup=False,
+    )
+    for key, title in (("kind", "by kind"), ("model", "by model")):
+        rows = result[f"by_{key}"]
+        if not rows:
+            continue
+        t = table(key.upper(), "SPANS", "ERR%", "TOKENS", "COST", "P50", "P90", "P99", title=title)
+        for r in rows:
+            t.add_row(
+                cell(r[key], 50),
+                str(r["spans"]),
+                f"{r['error_rate']:.1%}",
+                fmt_tokens(r["tokens"], r["tokens_estimated"]),
+                fmt_cost(r["cost"]),
+                fmt_duration(r["p50_ns"]),
+                fmt_duration(r["p90_ns"]),
+                fmt_duration(r["p99_ns"]),
+            )
+        c.print(t)
+    return 0

@@ -1,0 +1,113 @@
+"""``agenttrace-tui traces list|tree``: saved traces, and one trace as an ASCII tree."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from .history_common import (
+    CommandError,
+    add_common,
+    cell,
+    console,
+    fmt_cost,
+    fmt_duration,
+    fmt_time,
+    fmt_tokens,
+    guarded,
+    open_reader,
+    print_json,
+    table,
+    to_builtins,
+)
+from .sessions import trace_dict
+
+
+def register(subparsers: Any) -> None:
+    p = subparsers.add_parser("traces", help="list saved traces, or print one as a tree", description="Saved traces.")
+    sub = p.add_subparsers(dest="traces_command", metavar="ACTION", required=True)
+    ls = sub.add_parser("list", help="traces, newest first")
+    ls.add_argument("--session", metavar="ID", help="only traces of this session ('latest' for the most recent)")
+    ls.add_argument("--limit", type=int, default=100, metavar="N", help="at most N traces (default 100)")
+    add_common(ls)
+    ls.set_defaults(func=guarded(run_list))
+    tree = sub.add_parser("tree", help="one trace as an ASCII tree with durations and HOTSPOT marks")
+    tree.add_argument("trace_id", metavar="ID", help="trace id")
+    tree.add_argument("--no-attributes", dest="attributes", action="store_false", help="names and tree only")
+    add_common(tree)
+    tree.set_defaults(func=guarded(run_tree))
+
+
+def run(args: argparse.Namespace) -> int:
+    return run_list(args)
+
+
+def run_list(args: argparse.Namespace) -> int:
+    from .history_common import resolve_session_id
+
+    with open_reader(args) as reader:
+        sid = resolve_session_id(reader, args.session) if args.session is not None else None
+        rows = reader.traces(sid, limit=args.limit)
+    if args.json:
+        print_json([trace_dict(r) for r in rows])
+        return 0
+    t = table("TRACE", "SESSION", "NAME", "STARTED", "DURATION", "SPANS", "ERRORS", "TOKENS", "COST", "MODELS")
+    for tr in rows:
+        t.add_row(
+            cell(tr.trace_id, 34),
+            cell(tr.session_id, 30),
+            cell(tr.name, 40),
+            fmt_time(tr.start_ns),
+            fmt_duration(tr.duration_ns),
+            str(tr.spans),
+            cell(tr.errors, style="red" if tr.errors else ""),
+            fmt_tokens(tr.tokens),
+            fmt_cost(tr.cost),
+            cell(",".join(tr.models), 40),
+        )
+    c = console()
+    c.print(t) if rows else c.print("no traces")
+    return 0
+
+
+def run_tree(args: argparse.Namespace) -> int:
+    from ..ascii_tree import render_tree, to_plain
+
+    with open_reader(args) as reader:
+        spans = reader.spans_of_trace(args.trace_id)
+    if not spans:
+        raise CommandError(f"no trace {args.trace_id!r}")
+    if args.json:
+        from ..analysis import TraceTree, analyze
+
+        by_id = {s.span_id: s for s in spans}
+        children: dict[str | None, list[str]] = {}
+        for s in spans:
+            parent = s.parent_span_id if s.parent_span_id in by_id else None
+            children.setdefault(parent, []).append(s.span_id)
+        tree = TraceTree(by_id, children, children.get(None, []))
+        an = analyze(tree, max((s.end_ns or s.start_ns) for s in spans))
+        out = []
+        for i, sid in enumerate(tree.order):
+            d = to_builtins(by_id[sid])
+            d["depth"] = tree.depth[i]
+            d["hotspot"] = sid in an.hotspots
+            d["critical_ns"] = an.critical.get(sid, 0)
+            d["tokens_estimated"] = bool(by_id[sid].usage and by_id[sid].usage.estimated)
+            out.append(d)
+        print_json({"trace_id": args.trace_id, "duration_ns": an.duration_ns, "spans": out})
+        return 0
+    lines = render_tree(spans, attributes=args.attributes)
+    if sys.stdout.isatty():
+        from rich.text import Text
+
+        c = console()
+        for line in lines:
+            t = Text(no_wrap=True, end="\n")
+            for text, style in line:
+                t.append(text, style=style)
+            c.print(t, soft_wrap=True)
+    else:
+        sys.stdout.write(to_plain(lines) + "\n")
+    return 0

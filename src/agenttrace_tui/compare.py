@@ -1,0 +1,140 @@
+"""Two traces (or two sessions) -> what changed, biggest differences first.
+
+Like Jaeger's trace comparison, spans are matched by *name*: for each span
+name the two sides' counts, total durations, tokens, cost and errors are
+compared and the row is classified ``added`` (only in B), ``removed`` (only
+in A), ``slower`` / ``faster`` (total duration changed by more than
+``REL_THRESHOLD`` and ``ABS_THRESHOLD_NS``), ``more_expensive`` /
+``cheaper`` (cost changed by more than ``REL_THRESHOLD``), ``more_errors`` /
+``fewer_errors``, or ``same``. Rows are ordered by the size of the duration
+change (the absent side counts as zero), then the cost change.
+
+Pure: takes spans, returns plain dicts (the CLI prints them, the UI will too).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterable
+
+from .model import Span, Status
+
+__all__ = ["summarize", "compare_spans", "REL_THRESHOLD", "ABS_THRESHOLD_NS"]
+
+#: Relative change below which durations or costs count as "the same".
+REL_THRESHOLD = 0.10
+#: Duration changes smaller than this are noise.
+ABS_THRESHOLD_NS = 1_000_000
+
+_ERRORS = frozenset({Status.ERROR, Status.TIMEOUT})
+
+
+def summarize(spans: Iterable[Span]) -> dict[str, Any]:
+    """Duration, spans by kind, tokens, cost and errors of one side."""
+    n = errors = tin = tout = 0
+    cost = 0.0
+    estimated = False
+    start: int | None = None
+    end: int | None = None
+    kinds: dict[str, int] = {}
+    for s in spans:
+        n += 1
+        kinds[s.kind.value] = kinds.get(s.kind.value, 0) + 1
+        errors += s.status in _ERRORS
+        u = s.usage
+        if u is not None and u.scope == "span":
+            tin += u.input
+            tout += u.output
+            estimated = estimated or u.estimated
+        if s.cost is not None and s.cost.total:
+            cost += s.cost.total
+        e = s.end_ns if s.end_ns is not None else s.start_ns
+        start = s.start_ns if start is None else min(start, s.start_ns)
+        end = e if end is None else max(end, e)
+    return {
+        "spans": n,
+        "duration_ns": 0 if start is None or end is None else end - start,
+        "spans_by_kind": dict(sorted(kinds.items())),
+        "input_tokens": tin,
+        "output_tokens": tout,
+        "tokens": tin + tout,
+        "tokens_estimated": estimated,
+        "cost": round(cost, 10),
+        "errors": errors,
+    }
+
+
+def _by_name(spans: list[Span]) -> dict[str, dict[str, Any]]:
+    out: dict[str, dict[str, Any]] = {}
+    for s in spans:
+        row = out.get(s.name)
+        if row is None:
+            row = out[s.name] = {"count": 0, "duration_ns": 0, "tokens": 0, "cost": 0.0, "errors": 0}
+        row["count"] += 1
+        row["duration_ns"] += s.duration_ns()
+        if s.usage is not None and s.usage.scope == "span":
+            row["tokens"] += s.usage.input + s.usage.output
+        if s.cost is not None and s.cost.total:
+            row["cost"] += s.cost.total
+        row["errors"] += s.status in _ERRORS
+    return out
+
+
+def _changed(a: float, b: float, rel: float, absolute: float = 0.0) -> bool:
+    d = abs(b - a)
+    return d > absolute and d > rel * max(abs(a), abs(b))
+
+
+def compare_spans(a: Iterable[Span], b: Iterable[Span], label_a: str = "A", label_b: str = "B") -> dict[str, Any]:
+    """The full comparison: both summaries, their deltas, and per-name rows."""
+    la, lb = list(a), list(b)
+    sa, sb = summarize(la), summarize(lb)
+    delta = {
+        k: sb[k] - sa[k]
+        for k in ("spans", "duration_ns", "input_tokens", "output_tokens", "tokens", "cost", "errors")
+    }
+    delta["cost"] = round(delta["cost"], 10)
+    kinds = sorted(set(sa["spans_by_kind"]) | set(sb["spans_by_kind"]))
+    delta["spans_by_kind"] = {
+        k: sb["spans_by_kind"].get(k, 0) - sa["spans_by_kind"].get(k, 0)
+        for k in kinds
+        if sb["spans_by_kind"].get(k, 0) != sa["spans_by_kind"].get(k, 0)
+    }
+    na, nb = _by_name(la), _by_name(lb)
+    rows = []
+    empty = {"count": 0, "duration_ns": 0, "tokens": 0, "cost": 0.0, "errors": 0}
+    for name in set(na) | set(nb):
+        ra, rb = na.get(name, empty), nb.get(name, empty)
+        changes: list[str] = []
+        if not ra["count"]:
+            changes.append("added")
+        elif not rb["count"]:
+            changes.append("removed")
+        else:
+            if _changed(ra["duration_ns"], rb["duration_ns"], REL_THRESHOLD, ABS_THRESHOLD_NS):
+                changes.append("slower" if rb["duration_ns"] > ra["duration_ns"] else "faster")
+            if _changed(ra["cost"], rb["cost"], REL_THRESHOLD, 1e-9):
+                changes.append("more_expensive" if rb["cost"] > ra["cost"] else "cheaper")
+            if rb["errors"] != ra["errors"]:
+                changes.append("more_errors" if rb["errors"] > ra["errors"] else "fewer_errors")
+            if rb["count"] != ra["count"]:
+                changes.append("more_calls" if rb["count"] > ra["count"] else "fewer_calls")
+        rows.append(
+            {
+                "name": name,
+                "changes": changes or ["same"],
+                "count_a": ra["count"],
+                "count_b": rb["count"],
+                "duration_a_ns": ra["duration_ns"],
+                "duration_b_ns": rb["duration_ns"],
+                "duration_delta_ns": rb["duration_ns"] - ra["duration_ns"],
+                "tokens_a": ra["tokens"],
+                "tokens_b": rb["tokens"],
+                "cost_a": round(ra["cost"], 10),
+                "cost_b": round(rb["cost"], 10),
+                "cost_delta": round(rb["cost"] - ra["cost"], 10),
+                "errors_a": ra["errors"],
+                "errors_b": rb["errors"],
+            }
+        )
+    rows.sort(key=lambda r: (-abs(r["duration_delta_ns"]), -abs(r["cost_delta"]), r["name"]))
+    return {"a": {"label": label_a, **sa}, "b": {"label": label_b, **sb}, "delta": delta, "spans": rows}

@@ -1,0 +1,88 @@
+"""Derived fields: span cost (genai-prices, user overrides) and estimated tokens.
+
+Wiring (runtime)::
+
+    store = Store(config.max_spans)
+    pipeline = Pipeline(store, enrichers=make_enrichers(config, store))
+
+``make_enrichers`` installs the pricing step as ``store.span_hook`` so it runs
+on the merged span (span_start + span_end), and returns the per-batch step
+that marks costs the agent reported. Nothing heavy is imported here:
+genai-prices and tiktoken load on the first span that needs them.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Callable
+
+from ..model import Span, Update
+from .cost import SpanCoster, anthropic_usage, fix_cache_convention
+from .prices import PriceBook, PriceFileError, Rates, Unknown, load_price_file
+from .tokens import TokenEstimator, encoding_for_model
+
+if TYPE_CHECKING:
+    from ..config import Config
+    from ..store.memory import Store
+
+__all__ = [
+    "CostEnricher",
+    "PriceBook",
+    "PriceFileError",
+    "Rates",
+    "SpanCoster",
+    "TokenEstimator",
+    "Unknown",
+    "anthropic_usage",
+    "encoding_for_model",
+    "fix_cache_convention",
+    "load_price_file",
+    "make_enrichers",
+]
+
+Enricher = Callable[[list[Update]], None]
+
+
+class CostEnricher:
+    """Per batch: marks agent-reported costs; prices spans itself only when no store is bound.
+
+    A cost that arrives on a span (from the wire, an import or a replay) is
+    the agent's own figure and wins over computing: it is marked
+    ``source="reported"``. A cost with no total is dropped so one is computed.
+    """
+
+    def __init__(self, coster: SpanCoster, store: "Store | None" = None) -> None:
+        self.coster = coster
+        self.store = store
+        if store is not None:
+            store.span_hook = coster.finish
+
+    def __call__(self, updates: list[Update]) -> None:
+        price_here = self.store is None
+        for u in updates:
+            if type(u) is not Span:
+                continue
+            c = u.cost
+            if c is not None:
+                if c.total is None:
+                    u.cost = None
+                elif c.source != "reported":
+                    c.source = "reported"
+            if price_here:
+                self.coster.finish(u)
+
+    enrich = __call__
+
+
+def make_enrichers(
+    config: "Config | None" = None, store: "Store | None" = None, *, background_tokens: bool = True
+) -> list[Enricher]:
+    """The enrichers for a Pipeline; pass the store so merged spans are priced right.
+
+    ``background_tokens``: build tiktoken vocabularies in a worker thread
+    (estimates use chars/4 until ready) so a live event loop never stalls.
+    Raises ``PriceFileError`` (a ``ConfigError``, with a message for the
+    user) when ``config.prices`` names a file that cannot be used.
+    """
+    overrides = load_price_file(config.prices) if config is not None and config.prices else None
+    coster = SpanCoster(PriceBook(overrides), TokenEstimator(background=background_tokens))
+    return [CostEnricher(coster, store)]

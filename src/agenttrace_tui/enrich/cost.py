@@ -1,0 +1,91 @@
+"""Cost of one span: reported wins, else computed from usage, else unknown with a reason.
+
+``SpanCoster.finish(span)`` runs on the *merged* span inside the store (after a
+span_end has been folded into its span_start), so a model named at the start
+and usage reported at the end still price together. It also fills estimated
+usage from the prompt/response previews when no usage was reported.
+"""
+
+from __future__ import annotations
+
+from ..model import Cost, Span, SpanKind, TokenUsage
+from .prices import PriceBook, Rates, Unknown, compute
+from .tokens import TokenEstimator
+
+
+def anthropic_usage(
+    input_tokens: int,
+    output_tokens: int,
+    cache_read_input_tokens: int = 0,
+    cache_creation_input_tokens: int = 0,
+) -> TokenUsage:
+    """Anthropic's usage numbers -> our convention (cache tokens inside input).
+
+    Anthropic reports ``input_tokens`` *beside* the cache counts; we (like
+    OpenTelemetry GenAI and genai-prices) count them inside. Receivers and SDK
+    wrappers that read Anthropic responses call this.
+    """
+    inp = input_tokens + cache_read_input_tokens + cache_creation_input_tokens
+    return TokenUsage(
+        input=inp,
+        output=output_tokens,
+        total=inp + output_tokens,
+        cache_read=cache_read_input_tokens,
+        cache_write=cache_creation_input_tokens,
+    )
+
+
+def fix_cache_convention(usage: TokenUsage) -> bool:
+    """Repair usage that plainly followed Anthropic's convention; True if changed.
+
+    Under our convention cache reads + writes can never exceed input; when
+    they do, the sender reported them beside input, so they are added in.
+    (When they do not, the two conventions cannot be told apart: senders must
+    convert, see ``anthropic_usage``.)
+    """
+    cached = usage.cache_read + usage.cache_write
+    if cached > usage.input:
+        usage.input += cached
+        usage.total = max(usage.total, usage.input + usage.output) if usage.total else usage.input + usage.output
+        return True
+    return False
+
+
+def cost_of(rates: Rates | Unknown, usage: TokenUsage) -> Cost:
+    if type(rates) is Unknown:
+        return Cost(total=None, source="unknown", reason=rates.reason)
+    total, cin, cout = compute(rates, usage.input, usage.output, usage.cache_read, usage.cache_write, usage.reasoning)  # type: ignore[arg-type]
+    return Cost(total=total, input=cin, output=cout, source="computed")
+
+
+class SpanCoster:
+    """Fills ``span.cost`` (and estimated ``span.usage``) on llm spans, in place."""
+
+    def __init__(self, book: PriceBook | None = None, estimator: TokenEstimator | None = None) -> None:
+        self.book = book or PriceBook()
+        self.estimator = estimator or TokenEstimator()
+        self.fixed_conventions = 0
+
+    def finish(self, span: Span) -> None:
+        llm = span.llm
+        if llm is None and span.kind is not SpanKind.LLM_CALL:
+            return
+        usage = span.usage
+        # Only an llm call's own text is estimated: an agent span's previews
+        # cover its children, whose tokens are counted already.
+        if (usage is None or usage.estimated) and llm is not None and span.kind is SpanKind.LLM_CALL:
+            if llm.prompt_preview or llm.response_preview:
+                usage = span.usage = self.estimator.estimate(llm.model, llm.prompt_preview, llm.response_preview)
+        if usage is not None and usage.cache_read + usage.cache_write > usage.input and fix_cache_convention(usage):
+            self.fixed_conventions += 1
+        c = span.cost
+        if c is not None and c.source == "reported":
+            return
+        if usage is None or usage.scope != "span":
+            span.cost = None
+            return
+        model = llm.model if llm is not None else None
+        if not model:
+            span.cost = Cost(total=None, source="unknown", reason="no model named")
+            return
+        span.cost = cost_of(self.book.rates(llm.provider, model, span.start_ns), usage)  # type: ignore[union-attr]

@@ -1,0 +1,274 @@
+"""Per-token prices: genai-prices' bundled data, resolved once, applied cheaply.
+
+genai-prices (maintained, offline data) knows which model a name refers to and
+what it cost on a given day. Asking it per span costs about 0.1 ms, and
+importing it about 0.25 s, so this module imports it on first use and caches,
+per (provider, model), the *resolved* per-token rates; pricing a span is then a
+dict lookup and a handful of multiplications (tests check the result equals
+genai-prices' own ``calc_price``).
+
+Token convention (model.py): ``TokenUsage.input`` counts all prompt tokens,
+cache reads and writes included -- the same convention genai-prices uses, so
+usage maps straight onto its ``input_tokens`` / ``cache_read_tokens`` /
+``cache_write_tokens``. Arithmetic mirrors genai-prices' leaf decomposition:
+cached tokens are taken out of the input count only when the model has a
+price for them (otherwise they are billed as plain input); reasoning tokens
+likewise out of output; a tiered price applies its tier to every token once
+the prompt (total input) passes the tier's start; a per-request price adds once.
+
+A user price file (TOML) overrides the bundled data::
+
+    [ollama."llama3.1"]        # provider, then model; "*" matches any model
+    input = 0                  # USD per million tokens
+    output = 0
+    cache_read = 0             # optional; absent = billed as input
+    cache_write = 0            # optional; absent = billed as input
+"""
+
+from __future__ import annotations
+
+from typing import Any, NamedTuple
+
+from ..config import ConfigError
+
+#: OpenTelemetry ``gen_ai.system`` / ``gen_ai.provider.name`` spellings that
+#: genai-prices' own provider matching does not recognise.
+PROVIDER_ALIASES = {
+    "x_ai": "x-ai",
+    "fireworks_ai": "fireworks",
+    "azure.ai.inference": "azure",
+    "az.ai.inference": "azure",
+}
+
+_NS_PER_DAY = 86_400 * 1_000_000_000
+_NS_PER_MIN = 60 * 1_000_000_000
+#: Bound on cached (model, time bucket) rate entries; cleared when exceeded.
+_MAX_TIMED = 4096
+
+
+class Rates(NamedTuple):
+    """USD per token for the units we count; ``None`` = no separate price."""
+
+    input: float
+    output: float
+    cache_read: float | None = None
+    cache_write: float | None = None
+    reasoning: float | None = None
+    per_request: float = 0.0
+    #: Tiers as (start, rates) ascending; rates apply to all tokens once the
+    #: prompt (total input tokens) exceeds ``start``.
+    tiers: tuple = ()
+
+    def for_prompt(self, input_tokens: int) -> "Rates":
+        for start, rates in reversed(self.tiers):
+            if input_tokens > start:
+                return rates
+        return self
+
+
+class Unknown(NamedTuple):
+    """No usable price, and why (shown to the user, never a silent $0)."""
+
+    reason: str
+
+
+def compute(rates: Rates, input_tokens: int, output_tokens: int, cache_read: int = 0, cache_write: int = 0, reasoning: int = 0) -> tuple[float, float, float]:
+    """(total, input, output) USD for one call; ``input_tokens`` includes cache tokens."""
+    r = rates.for_prompt(input_tokens) if rates.tiers else rates
+    plain_in = input_tokens
+    cost_in = 0.0
+    if r.cache_read is not None and cache_read:
+        plain_in -= cache_read
+        cost_in += cache_read * r.cache_read
+    if r.cache_write is not None and cache_write:
+        plain_in -= cache_write
+        cost_in += cache_write * r.cache_write
+    if plain_in < 0:
+        raise ValueError(f"cache tokens ({cache_read + cache_write}) exceed input tokens ({input_tokens})")
+    cost_in += plain_in * r.input
+    plain_out = output_tokens
+    cost_out = 0.0
+    if r.reasoning is not None and reasoning and reasoning <= output_tokens:
+        plain_out -= reasoning
+        cost_out += reasoning * r.reasoning
+    cost_out += plain_out * r.output
+    return cost_in + cost_out + r.per_request, cost_in, cost_out
+
+
+# -- genai-prices -> Rates -------------------------------------------------------
+
+_PRICE_KEYS = {
+    "input_mtok": "input",
+    "output_mtok": "output",
+    "cache_read_mtok": "cache_read",
+    "cache_write_mtok": "cache_write",
+    "output_reasoning_mtok": "reasoning",
+}
+
+
+def _rates_from_model_price(mp: Any) -> Rates:
+    """Per-token Rates from a genai-prices ModelPrice (tiers expanded)."""
+    from genai_prices.types import TieredPrices
+
+    values: dict[str, Any] = {}
+    for key, field in _PRICE_KEYS.items():
+        v = getattr(mp, key, None)
+        if v is not None:
+            values[field] = v
+    req = getattr(mp, "requests_kcount", None)
+    per_request = float(req) / 1000 if req is not None else 0.0
+
+    def at(tier_index: int | None) -> Rates:
+        kw: dict[str, Any] = {}
+        for field, v in values.items():
+            if isinstance(v, TieredPrices):
+                price = v.base
+                if tier_index is not None:
+                    # Each unit's own tier list; the highest tier at or below this start applies.
+                    for t in v.tiers:
+                        if t.start <= starts[tier_index]:
+                            price = t.price
+            else:
+                price = v
+            kw[field] = float(price) / 1_000_000
+        kw.setdefault("input", 0.0)
+        kw.setdefault("output", 0.0)
+        return Rates(per_request=per_request, **kw)
+
+    starts = sorted({t.start for v in values.values() if isinstance(v, TieredPrices) for t in v.tiers})
+    base = at(None)
+    if not starts:
+        return base
+    tiers = tuple((s, at(i)) for i, s in enumerate(starts))
+    return Rates(
+        input=base.input,
+        output=base.output,
+        cache_read=base.cache_read,
+        cache_write=base.cache_write,
+        reasoning=base.reasoning,
+        per_request=base.per_request,
+        tiers=tiers,
+    )
+
+
+class _Model:
+    """A resolved genai-prices model: fixed rates, or rates by day / minute."""
+
+    __slots__ = ("info", "fixed", "by_minute", "timed")
+
+    def __init__(self, info: Any) -> None:
+        from genai_prices.types import ModelPrice, TimeOfDateConstraint
+
+        self.info = info
+        self.fixed: Rates | None = None
+        self.by_minute = False
+        self.timed: dict[int, Rates] = {}
+        if isinstance(info.prices, ModelPrice):
+            self.fixed = _rates_from_model_price(info.prices)
+        else:
+            # Start dates change prices per UTC day; time-of-day windows (off-peak) per minute.
+            self.by_minute = any(isinstance(c.constraint, TimeOfDateConstraint) for c in info.prices)
+
+    def rates_at(self, start_ns: int) -> Rates:
+        if self.fixed is not None:
+            return self.fixed
+        bucket = start_ns // (_NS_PER_MIN if self.by_minute else _NS_PER_DAY)
+        rates = self.timed.get(bucket)
+        if rates is None:
+            if len(self.timed) >= _MAX_TIMED:
+                self.timed.clear()
+            mp = self.info.get_prices(_timestamp(start_ns))
+            rates = self.timed[bucket] = _rates_from_model_price(mp)
+        return rates
+
+
+def _timestamp(start_ns: int) -> Any:
+    from datetime import UTC, datetime
+
+    return datetime.fromtimestamp(start_ns / 1e9, tz=UTC)
+
+
+# -- user overrides ----------------------------------------------------------
+
+
+class PriceFileError(ConfigError):
+    """A user price file that cannot be used; ``str()`` says where and why."""
+
+
+def load_price_file(path: str) -> dict[tuple[str, str], Rates]:
+    """Parse a user price TOML into {(provider, model): Rates} (lower-cased keys)."""
+    import tomllib
+
+    try:
+        with open(path, "rb") as f:
+            data = tomllib.load(f)
+    except OSError as exc:
+        raise PriceFileError(f"cannot read price file {path}: {exc.strerror or exc}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise PriceFileError(f"price file {path} is not valid TOML: {exc}") from None
+    out: dict[tuple[str, str], Rates] = {}
+    for provider, models in data.items():
+        if not isinstance(models, dict):
+            raise PriceFileError(f"price file {path}: [{provider}] must be a table of models")
+        for model, prices in models.items():
+            where = f"price file {path}: [{provider}.{model}]"
+            if not isinstance(prices, dict):
+                raise PriceFileError(f"{where} must be a table with input/output prices")
+            unknown = set(prices) - {"input", "output", "cache_read", "cache_write", "reasoning"}
+            if unknown:
+                raise PriceFileError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}")
+            kw: dict[str, float] = {}
+            for key, value in prices.items():
+                if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0 or value != value:
+                    raise PriceFileError(f"{where}: {key} must be a non-negative number (USD per million tokens)")
+                kw[key] = float(value) / 1_000_000
+            if "input" not in kw or "output" not in kw:
+                raise PriceFileError(f"{where}: both input and output prices are required")
+            out[(provider.lower(), model.lower())] = Rates(**kw)
+    return out
+
+
+# -- the resolver ----------------------------------------------------------------
+
+
+class PriceBook:
+    """(provider, model, time) -> Rates or Unknown, with every answer cached."""
+
+    def __init__(self, overrides: dict[tuple[str, str], Rates] | None = None) -> None:
+        self.overrides = overrides or {}
+        self._cache: dict[tuple[str | None, str], Rates | _Model | Unknown] = {}
+        self.lookups = 0  # resolutions through genai-prices (cache misses)
+
+    def rates(self, provider: str | None, model: str, start_ns: int) -> Rates | Unknown:
+        key = (provider, model)
+        got = self._cache.get(key)
+        if got is None:
+            got = self._cache[key] = self._resolve(provider, model)
+        if type(got) is _Model:
+            return got.rates_at(start_ns)
+        return got  # type: ignore[return-value]
+
+    def _resolve(self, provider: str | None, model: str) -> Rates | _Model | Unknown:
+        p = provider.lower().strip() if provider else None
+        m = model.lower().strip()
+        if p is not None and self.overrides:
+            o = self.overrides.get((p, m)) or self.overrides.get((p, "*"))
+            if o is not None:
+                return o
+        self.lookups += 1
+        try:
+            from genai_prices import data_snapshot
+        except ImportError:
+            return Unknown("genai-prices is not installed")
+        pid = PROVIDER_ALIASES.get(p, p) if p else None
+        try:
+            _provider, info = data_snapshot.get_snapshot().find_provider_model(m, None, pid, None)
+        except LookupError:
+            return Unknown(f"no price for {provider or '?'}/{model}")
+        try:
+            entry = _Model(info)
+            if entry.fixed is not None:
+                return entry.fixed
+            return entry
+        except (ValueError, TypeError, AttributeError) as exc:  # odd price data: say so, never guess
+            return Unknown(f"unusable price data for {provider or '?'}/{model}: {exc}")

@@ -1,0 +1,353 @@
+"""Saved spans -> files: native JSON Lines, CSV for spreadsheets, OTLP JSON.
+
+* ``json``: our native wire records, one per line (``docs/protocol.md``):
+  ``session`` records, then ``span`` (or ``span_start`` for a span that was
+  still running). Any agenttrace-tui can send or import them back.
+* ``csv``: one row per span with the columns of ``CSV_COLUMNS``; token counts
+  the monitor estimated are marked by ``tokens_estimated=true`` (the token
+  columns stay plain numbers so spreadsheets can sum them). Text cells are
+  sanitised and defused (OWASP: a leading ``'`` before ``= + - @``).
+* ``otlp-json``: one ``ExportTraceServiceRequest`` per line (the layout of the
+  OpenTelemetry Collector's file exporter), one resource per session. Ids
+  that are not OTLP hex ids are hashed into valid ones. Attributes follow the
+  OTel GenAI conventions so other tools show models, tokens and tools; the
+  span exactly as we store it rides along in ``agenttrace.native`` (and the
+  session in the resource's ``agenttrace.session``) so our own import
+  restores every field, the estimated-token flag and cost source included.
+
+Pure functions over model objects and a text stream: no SQLite here.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import time
+from typing import Any, Iterable, Iterator, TextIO
+
+import msgspec
+
+from .ingest.protocol import PROTOCOL_VERSION
+from .model import Session, Span, SpanKind, Status
+from .sanitize import clean
+
+__all__ = [
+    "FORMATS",
+    "CSV_COLUMNS",
+    "NATIVE_ATTR",
+    "SESSION_ATTR",
+    "native_records",
+    "write_json",
+    "write_csv",
+    "write_otlp_json",
+    "otlp_request",
+    "span_to_otlp",
+    "any_value",
+    "kv_list",
+    "otlp_trace_id",
+    "otlp_span_id",
+]
+
+FORMATS = ("json", "otlp-json", "csv")
+#: Span attribute holding the span as we store it (exact round trips).
+NATIVE_ATTR = "agenttrace.native"
+#: Resource attribute holding the session as we store it.
+SESSION_ATTR = "agenttrace.session"
+#: Spans per OTLP request line.
+OTLP_CHUNK = 1000
+
+_json = msgspec.json.Encoder()
+_HEX = frozenset("0123456789abcdef")
+
+
+# -- native JSON Lines ----------------------------------------------------------
+def native_records(sessions: Iterable[Session], spans: Iterable[Span]) -> Iterator[dict[str, Any]]:
+    """Wire records (dicts) for the sessions, then the spans."""
+    for s in sessions:
+        rec = msgspec.to_builtins(s)
+        rec["session_id"] = rec.pop("id")
+        yield {"v": PROTOCOL_VERSION, "type": "session", **rec}
+    for span in spans:
+        rec = msgspec.to_builtins(span)
+        kind = "span" if span.end_ns is not None else "span_start"
+        yield {"v": PROTOCOL_VERSION, "type": kind, **rec}
+
+
+def write_json(out: TextIO, sessions: Iterable[Session], spans: Iterable[Span]) -> int:
+    """Native records, one per line; returns the spans written."""
+    n = 0
+    for rec in native_records(sessions, spans):
+        out.write(_json.encode(rec).decode())
+        out.write("\n")
+        n += rec["type"] != "session"
+    return n
+
+
+# -- CSV ----------------------------------------------------------------------------
+CSV_COLUMNS = (
+    "session_id",
+    "trace_id",
+    "span_id",
+    "parent_span_id",
+    "name",
+    "kind",
+    "status",
+    "status_message",
+    "start",
+    "start_ns",
+    "end_ns",
+    "duration_ms",
+    "provider",
+    "model",
+    "tool",
+    "input_tokens",
+    "output_tokens",
+    "cache_read_tokens",
+    "cache_write_tokens",
+    "reasoning_tokens",
+    "total_tokens",
+    "tokens_estimated",
+    "cost_usd",
+    "cost_source",
+)
+
+
+def _defuse(value: Any) -> Any:
+    """An untrusted text cell: control characters made visible (no escape
+    sequence reaches a terminal that shows the file), and a leading
+    ``= + - @`` quoted so a spreadsheet does not run it as a formula."""
+    if not isinstance(value, str):
+        return value
+    value = clean(value, 32_768)
+    if value[:1] in ("=", "+", "-", "@"):
+        return "'" + value
+    return value
+
+
+def _iso(ns: int | None) -> str:
+    if ns is None:
+        return ""
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(ns / 1e9)) + f".{(ns // 1000) % 1_000_000:06d}Z"
+
+
+def csv_row(span: Span) -> list[Any]:
+    u = span.usage
+    c = span.cost
+    llm = span.llm
+    dur = "" if span.end_ns is None else round(span.duration_ns() / 1e6, 3)
+    return [
+        span.session_id,
+        span.trace_id,
+        span.span_id,
+        span.parent_span_id or "",
+        _defuse(span.name),
+        span.kind.value,
+        span.status.value,
+        _defuse(span.status_message or ""),
+        _iso(span.start_ns),
+        span.start_ns,
+        "" if span.end_ns is None else span.end_ns,
+        dur,
+        _defuse(llm.provider or "") if llm else "",
+        _defuse(llm.model or "") if llm else "",
+        _defuse(span.tool.name or "") if span.tool else "",
+        u.input if u else "",
+        u.output if u else "",
+        u.cache_read if u else "",
+        u.cache_write if u else "",
+        u.reasoning if u else "",
+        u.sum if u else "",
+        ("true" if u.estimated else "false") if u else "",
+        "" if c is None or c.total is None else c.total,
+        c.source if c is not None else "",
+    ]
+
+
+def write_csv(out: TextIO, spans: Iterable[Span]) -> int:
+    w = csv.writer(out, lineterminator="\n")
+    w.writerow(CSV_COLUMNS)
+    n = 0
+    for span in spans:
+        w.writerow(csv_row(span))
+        n += 1
+    return n
+
+
+# -- OTLP JSON ------------------------------------------------------------------------
+def _is_hex(s: str, n: int) -> bool:
+    return len(s) == n and _HEX.issuperset(s) and s.strip("0") != ""
+
+
+def otlp_trace_id(trace_id: str) -> str:
+    """Our trace id as 32 hex digits: itself when it already is one, else a hash."""
+    low = trace_id.lower()
+    return low if _is_hex(low, 32) else hashlib.sha256(trace_id.encode("utf-8", "replace")).hexdigest()[:32]
+
+
+def otlp_span_id(span_id: str) -> str:
+    low = span_id.lower()
+    return low if _is_hex(low, 16) else hashlib.sha256(span_id.encode("utf-8", "replace")).hexdigest()[:16]
+
+
+def any_value(v: Any) -> dict[str, Any]:
+    """A Python value as an OTLP JSON AnyValue."""
+    if isinstance(v, bool):
+        return {"boolValue": v}
+    if isinstance(v, int):
+        return {"intValue": str(v)}
+    if isinstance(v, float):
+        return {"doubleValue": v}
+    if isinstance(v, str):
+        return {"stringValue": v}
+    if isinstance(v, dict):
+        return {"kvlistValue": {"values": kv_list(v)}}
+    if isinstance(v, (list, tuple)):
+        return {"arrayValue": {"values": [any_value(x) for x in v]}}
+    if v is None:
+        return {}
+    return {"stringValue": str(v)}
+
+
+def kv_list(attrs: dict[str, Any]) -> list[dict[str, Any]]:
+    return [{"key": str(k), "value": any_value(v)} for k, v in attrs.items()]
+
+
+_OPERATION = {
+    SpanKind.LLM_CALL: "chat",
+    SpanKind.TOOL_EXECUTION: "execute_tool",
+    SpanKind.AGENT: "invoke_agent",
+    SpanKind.EMBEDDING: "embeddings",
+}
+
+
+def _standard_attributes(span: Span) -> dict[str, Any]:
+    """What other OTel tools understand (GenAI semantic conventions)."""
+    a: dict[str, Any] = dict(span.attributes)
+    a["session.id"] = span.session_id
+    a["agenttrace.kind"] = span.kind.value
+    op = _OPERATION.get(span.kind)
+    if op:
+        a["gen_ai.operation.name"] = op
+    if span.llm is not None:
+        if span.llm.provider:
+            a["gen_ai.provider.name"] = span.llm.provider
+        if span.llm.model:
+            a["gen_ai.request.model"] = span.llm.model
+        if span.llm.stop_reason:
+            a["gen_ai.response.finish_reasons"] = [span.llm.stop_reason]
+    u = span.usage
+    if u is not None and u.scope == "span":
+        a["gen_ai.usage.input_tokens"] = u.input
+        a["gen_ai.usage.output_tokens"] = u.output
+        if u.cache_read:
+            a["gen_ai.usage.cache_read.input_tokens"] = u.cache_read
+        if u.cache_write:
+            a["gen_ai.usage.cache_creation.input_tokens"] = u.cache_write
+    if span.tool is not None:
+        if span.tool.name:
+            a["gen_ai.tool.name"] = span.tool.name
+        if span.tool.call_id:
+            a["gen_ai.tool.call.id"] = span.tool.call_id
+    if span.agent is not None and span.agent.name:
+        a["gen_ai.agent.name"] = span.agent.name
+    if span.file is not None and span.file.path:
+        a["file.path"] = span.file.path
+    if span.cost is not None and span.cost.total is not None:
+        a["agenttrace.cost.usd"] = span.cost.total
+    a[NATIVE_ATTR] = _json.encode(span).decode()
+    return a
+
+
+def span_to_otlp(span: Span) -> dict[str, Any]:
+    """One span as an OTLP JSON span object."""
+    tid = otlp_trace_id(span.trace_id)
+    out: dict[str, Any] = {
+        "traceId": tid,
+        "spanId": otlp_span_id(span.span_id),
+        "name": span.name,
+        "kind": 3 if span.kind in (SpanKind.LLM_CALL, SpanKind.EMBEDDING, SpanKind.API_CALL) else 1,
+        "startTimeUnixNano": str(span.start_ns),
+        # A running span gets end = start for tools that need one; our import
+        # knows it was running from the native copy.
+        "endTimeUnixNano": str(span.end_ns if span.end_ns is not None else span.start_ns),
+        "attributes": kv_list(_standard_attributes(span)),
+    }
+    if span.parent_span_id:
+        out["parentSpanId"] = otlp_span_id(span.parent_span_id)
+    if span.events:
+        out["events"] = [
+            {"timeUnixNano": str(e.time_ns), "name": e.name, "attributes": kv_list(e.attributes)} for e in span.events
+        ]
+    if span.links:
+        out["links"] = [
+            {
+                "traceId": otlp_trace_id(ln.trace_id),
+                "spanId": otlp_span_id(ln.span_id),
+                "attributes": kv_list(ln.attributes),
+            }
+            for ln in span.links
+        ]
+    status: dict[str, Any] = {}
+    if span.status in (Status.ERROR, Status.TIMEOUT):
+        status["code"] = 2
+        if span.status_message:
+            status["message"] = span.status_message
+    elif span.status is Status.OK:
+        status["code"] = 1
+    out["status"] = status
+    return out
+
+
+def _resource(session: Session | None, session_id: str) -> dict[str, Any]:
+    attrs: dict[str, Any] = {"service.name": (session.service if session else None) or "agenttrace", "session.id": session_id}
+    if session is not None:
+        if session.hostname:
+            attrs["host.name"] = session.hostname
+        if session.framework_version:
+            attrs["service.version"] = session.framework_version
+        attrs[SESSION_ATTR] = _json.encode(session).decode()
+    return {"attributes": kv_list(attrs)}
+
+
+def otlp_request(session: Session | None, session_id: str, spans: list[Span]) -> dict[str, Any]:
+    from . import __version__
+
+    return {
+        "resourceSpans": [
+            {
+                "resource": _resource(session, session_id),
+                "scopeSpans": [
+                    {
+                        "scope": {"name": "agenttrace-tui", "version": __version__},
+                        "spans": [span_to_otlp(s) for s in spans],
+                    }
+                ],
+            }
+        ]
+    }
+
+
+def write_otlp_json(
+    out: TextIO, sessions: dict[str, Session], spans: Iterable[Span], chunk: int = OTLP_CHUNK
+) -> int:
+    """One request per line, each holding up to ``chunk`` spans of one session."""
+    n = 0
+    batch: list[Span] = []
+    current: str | None = None
+
+    def flush() -> None:
+        if batch:
+            assert current is not None
+            out.write(json.dumps(otlp_request(sessions.get(current), current, batch), ensure_ascii=False))
+            out.write("\n")
+            batch.clear()
+
+    for span in spans:
+        if span.session_id != current or len(batch) >= chunk:
+            flush()
+            current = span.session_id
+        batch.append(span)
+        n += 1
+    flush()
+    return n

@@ -1,0 +1,470 @@
+"""OTLP log records -> agent activity: Claude Code and Codex events, other logs.
+
+Claude Code (``CLAUDE_CODE_ENABLE_TELEMETRY=1``) and Codex CLI (``[otel]``)
+report what they do as log *events*, not spans. This module rebuilds spans
+from them:
+
+* Claude Code: every ``prompt.id`` within a ``session.id`` is one trace whose
+  root is the user's prompt; ``claude_code.api_request`` becomes an llm_call
+  child (tokens, reported ``cost_usd``, ``duration_ms`` ending at the event
+  time), ``claude_code.tool_result`` a tool child, ``claude_code.api_error``
+  an errored llm_call; other ``claude_code.*`` events become events on the
+  prompt's root span (or the session log when they carry no prompt id).
+* Codex: every ``codex.user_prompt`` within a ``conversation.id`` opens a
+  trace; ``codex.api_request`` is an llm_call child, completed by the
+  ``codex.sse_event`` of kind ``response.completed`` that carries the token
+  counts; ``codex.tool_result`` a tool child; other ``codex.*`` events become
+  events of the current prompt (or the session log).
+* Any other record attaches as an event to the span it names
+  (trace_id/span_id), or else to its session's log.
+
+Where session-level events go: the model has no event list on a session, so
+each session gets one synthetic span named "session log" (its own trace,
+kind custom) that spans the session's first to last such event and carries
+them as span events. At most ``MAX_LOG_EVENTS`` per session are kept.
+
+Ids of rebuilt spans are derived from stable event fields (session, prompt
+id, ``event.sequence``, call id, time), so a record delivered twice merges
+instead of duplicating.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections import OrderedDict
+from datetime import datetime
+from typing import Any, Iterator
+
+from .. import conventions as cv
+from ..model import (
+    AttachedEvent,
+    Cost,
+    LlmInfo,
+    Session,
+    Span,
+    SpanEvent,
+    SpanKind,
+    Status,
+    TokenUsage,
+    ToolInfo,
+    Update,
+)
+from .otlp_decode import CHUNK, LogView, Rejects, ResourceInfo, iter_logs
+
+#: Events kept on one session's "session log" span.
+MAX_LOG_EVENTS = 2000
+#: Sessions / prompts whose state is remembered (least recently used forgotten).
+MAX_STATE = 10_000
+SESSION_LOG_NAME = "session log"
+
+#: Attributes every Claude Code / Codex event repeats: kept on the session, not per span.
+SESSION_ATTRS = frozenset({
+    "session.id", "conversation.id", "user.id", "user.email", "user.account_uuid", "user.account_id",
+    "organization.id", "terminal.type", "app.version", "auth_mode", "slug",
+})
+#: Attributes that only identify or order the event.
+EVENT_META = frozenset({"event.name", "event.timestamp", "event.sequence", "event.kind", "prompt.id"})
+
+
+def _id(nbytes: int, *parts: Any) -> str:
+    return hashlib.blake2b("\x1f".join(map(str, parts)).encode(), digest_size=nbytes).hexdigest()
+
+
+def _num(v: Any, conv: Any = int) -> Any:
+    if v is None or v == "":
+        return None
+    try:
+        return conv(float(v)) if conv is int else conv(v)
+    except (TypeError, ValueError, OverflowError):
+        return None
+
+
+def _ms(v: Any) -> int:
+    d = _num(v, float)
+    return int(d * 1_000_000) if d is not None and d >= 0 and d == d and d < 1e12 else 0
+
+
+def _event_time(rec: LogView) -> int:
+    if rec.time_ns:
+        return rec.time_ns
+    ts = rec.attrs.get("event.timestamp")
+    if isinstance(ts, str):
+        try:
+            return int(datetime.fromisoformat(ts.replace("Z", "+00:00")).timestamp() * 1e9)
+        except ValueError:
+            pass
+    return time.time_ns()
+
+
+def event_name(rec: LogView, res: ResourceInfo) -> str | None:
+    """The event's full name (``claude_code.api_request``), or None for a plain log."""
+    attr = rec.attrs.get("event.name")
+    body = rec.body if isinstance(rec.body, str) and len(rec.body) < 100 else None
+    for cand in (rec.event_name, attr, body):
+        if isinstance(cand, str) and cand.startswith(("claude_code.", "codex.")):
+            return cand
+    name = rec.event_name or (attr if isinstance(attr, str) else None)
+    if name and "." not in name and (res.service or "").startswith("claude"):
+        return "claude_code." + name
+    return name or None
+
+
+def _free(attrs: dict[str, Any], consumed: tuple[str, ...] = ()) -> dict[str, Any]:
+    return {
+        k: cv.cut_head(v, 4096) if isinstance(v, str) else v
+        for k, v in attrs.items()
+        if k not in SESSION_ATTRS and k not in EVENT_META and k not in consumed
+    }
+
+
+class _Turn:
+    __slots__ = ("trace_id", "root_id", "start", "end", "name", "attrs")
+
+    def __init__(self, trace_id: str, root_id: str, t: int) -> None:
+        self.trace_id = trace_id
+        self.root_id = root_id
+        self.start = t
+        self.end = t
+        self.name = "prompt"
+        self.attrs: dict[str, Any] = {}
+
+
+class _Conv:
+    """Per-session state: Codex's current prompt and open llm call, the session log."""
+
+    __slots__ = ("turn", "llm", "provider", "log_first", "log_last", "log_count")
+
+    def __init__(self) -> None:
+        self.turn: _Turn | None = None
+        self.llm: tuple[str, str, int, int, str | None] | None = None  # span, trace, start, end, model
+        self.provider: str | None = None
+        self.log_first = 0
+        self.log_last = 0
+        self.log_count = 0
+
+
+class LogMapper:
+    """Stateful: remembers open prompts and sessions across requests (bounded)."""
+
+    def __init__(self) -> None:
+        self._turns: OrderedDict[tuple[str, str], _Turn] = OrderedDict()
+        self._convs: OrderedDict[str, _Conv] = OrderedDict()
+        self.dropped_events = 0
+        self.ignored = 0
+
+    # -- state ------------------------------------------------------------------
+    def _conv(self, sid: str) -> _Conv:
+        c = self._convs.get(sid)
+        if c is None:
+            c = self._convs[sid] = _Conv()
+            if len(self._convs) > MAX_STATE:
+                self._convs.popitem(last=False)
+        else:
+            self._convs.move_to_end(sid)
+        return c
+
+    def _turn(self, sid: str, key: str, t: int, prefix: str) -> _Turn:
+        turn = self._turns.get((sid, key))
+        if turn is None:
+            turn = _Turn(_id(16, prefix, sid, key), _id(8, prefix, sid, key, "root"), t)
+            self._turns[(sid, key)] = turn
+            if len(self._turns) > MAX_STATE:
+                self._turns.popitem(last=False)
+        else:
+            self._turns.move_to_end((sid, key))
+        return turn
+
+    def _root(self, turn: _Turn, sid: str) -> Span:
+        return Span(
+            span_id=turn.root_id,
+            trace_id=turn.trace_id,
+            session_id=sid,
+            name=turn.name,
+            kind=SpanKind.AGENT,
+            start_ns=turn.start,
+            end_ns=turn.end,
+            attributes=dict(turn.attrs),
+        )
+
+    def _child(self, turn: _Turn, sid: str, span: Span) -> list[Update]:
+        turn.start = min(turn.start, span.start_ns)
+        turn.end = max(turn.end, span.end_ns or span.start_ns)
+        return [self._root(turn, sid), span]
+
+    def _session_log(self, sid: str, t: int, name: str, attrs: dict[str, Any]) -> list[Update]:
+        c = self._conv(sid)
+        if c.log_count >= MAX_LOG_EVENTS:
+            self.dropped_events += 1
+            return []
+        c.log_count += 1
+        c.log_first = min(c.log_first, t) if c.log_first else t
+        c.log_last = max(c.log_last, t)
+        tid, span_id = _id(16, "log", sid), _id(8, "log", sid)
+        log = Span(span_id=span_id, trace_id=tid, session_id=sid, name=SESSION_LOG_NAME, start_ns=c.log_first,
+                   end_ns=c.log_last, kind=SpanKind.CUSTOM)
+        return [log, AttachedEvent(trace_id=tid, span_id=span_id, event=SpanEvent(name=name, time_ns=t, attributes=attrs))]
+
+    # -- records ------------------------------------------------------------------
+    def convert(self, req: Any, json: bool, rejects: Rejects) -> Iterator[list[Update]]:
+        out: list[Update] = []
+        sessions: dict[str, Session] = {}
+        for res, _scope, rec in iter_logs(req, json, rejects):
+            try:
+                out.extend(self.one(res, rec, sessions))
+            except (TypeError, ValueError, AttributeError, OverflowError) as exc:
+                rejects.add("invalid_log_record", str(exc)[:200])
+            if len(out) >= CHUNK:
+                yield [*sessions.values(), *out]
+                out, sessions = [], {}
+        if out or sessions:
+            yield [*sessions.values(), *out]
+
+    def one(self, res: ResourceInfo, rec: LogView, sessions: dict[str, Session]) -> list[Update]:
+        name = event_name(rec, res)
+        t = _event_time(rec)
+        if name and name.startswith("claude_code."):
+            sid = _str(rec.attrs.get("session.id")) or res.explicit_sid or res.derived_sid
+            self._note_session(sessions, sid, res, rec.attrs, "claude-code")
+            return self._claude(name[len("claude_code."):], sid, t, rec)
+        if name and name.startswith("codex."):
+            sid = _str(rec.attrs.get("conversation.id")) or res.explicit_sid or res.derived_sid
+            self._note_session(sessions, sid, res, rec.attrs, "codex")
+            return self._codex(name[len("codex."):], sid, t, rec)
+        attrs = _free(rec.attrs)
+        if rec.body is not None:
+            attrs["body"] = cv.cut_head(rec.body, 4096) if isinstance(rec.body, str) else rec.body
+        if rec.severity_text:
+            attrs["severity"] = rec.severity_text
+        elif rec.severity:
+            attrs["severity_number"] = rec.severity
+        ev_name = name or "log"
+        if rec.trace_id and rec.span_id:
+            return [AttachedEvent(trace_id=rec.trace_id, span_id=rec.span_id,
+                                  event=SpanEvent(name=ev_name, time_ns=t, attributes=attrs))]
+        sid = next((_str(rec.attrs[k]) for k in cv.SESSION_KEYS if rec.attrs.get(k)), None) \
+            or res.explicit_sid or res.derived_sid
+        if sid not in sessions:
+            sessions[sid] = res.session(sid)
+        return self._session_log(sid, t, ev_name, attrs)
+
+    def _note_session(self, sessions: dict[str, Session], sid: str, res: ResourceInfo, attrs: dict[str, Any],
+                      framework: str) -> None:
+        if sid in sessions:
+            return
+        base = res.session(sid)
+        extra = {k: v for k, v in attrs.items() if k in SESSION_ATTRS and k not in ("session.id", "conversation.id")}
+        version = _str(attrs.get("app.version")) or base.framework_version
+        sessions[sid] = Session(id=sid, service=base.service, framework=framework, framework_version=version,
+                                hostname=base.hostname, attributes={**base.attributes, **extra})
+
+    # -- Claude Code ------------------------------------------------------------
+    def _claude(self, event: str, sid: str, t: int, rec: LogView) -> list[Update]:
+        a = rec.attrs
+        prompt_id = _str(a.get("prompt.id")) or ""
+        seq = a.get("event.sequence")
+        key = seq if seq not in (None, "") else (a.get("request_id") or t)
+        if event == "user_prompt":
+            turn = self._turn(sid, prompt_id, t, "cc")
+            turn.start = min(turn.start, t)
+            text = a.get("prompt")
+            turn.name = f"prompt: {cv.cut_head(text, 60)}" if isinstance(text, str) and text else "prompt"
+            turn.attrs.update(_free(a))
+            if isinstance(text, str):
+                turn.attrs["prompt"] = cv.cut_tail(text)
+            return [self._root(turn, sid)]
+        if event in ("api_request", "api_error"):
+            turn = self._turn(sid, prompt_id, t, "cc")
+            dur = _ms(a.get("duration_ms"))
+            model = _str(a.get("model"))
+            span = Span(
+                span_id=_id(8, "cc", sid, prompt_id, event, key),
+                trace_id=turn.trace_id,
+                session_id=sid,
+                parent_span_id=turn.root_id,
+                name=event,
+                kind=SpanKind.LLM_CALL,
+                start_ns=t - dur,
+                end_ns=t,
+                llm=LlmInfo(provider="anthropic", model=model),
+                attributes=_free(a, ("model", "duration_ms", "cost_usd", "input_tokens", "output_tokens",
+                                     "cache_read_tokens", "cache_creation_tokens", "error", "status_code")),
+            )
+            if event == "api_request":
+                inp = _num(a.get("input_tokens")) or 0
+                out = _num(a.get("output_tokens")) or 0
+                cr = _num(a.get("cache_read_tokens")) or 0
+                cw = _num(a.get("cache_creation_tokens")) or 0
+                # Anthropic reports cache reads/writes beside input: add them in (model.py).
+                span.usage = TokenUsage(input=inp + cr + cw, output=out, total=inp + cr + cw + out, cache_read=cr,
+                                        cache_write=cw)
+                cost = _num(a.get("cost_usd"), float)
+                if cost is not None:
+                    span.cost = Cost(total=cost, source="reported")
+            else:
+                span.status = Status.ERROR
+                span.status_message = cv.cut_head(str(a.get("error") or "API error"), 1000)
+                code = a.get("status_code")
+                span.status_code = str(code) if code not in (None, "") else "api_error"
+            return self._child(turn, sid, span)
+        if event == "tool_result":
+            turn = self._turn(sid, prompt_id, t, "cc")
+            dur = _ms(a.get("duration_ms"))
+            ok = cv._bool(a.get("success", True))
+            tool = _str(a.get("tool_name")) or "tool"
+            params = a.get("tool_parameters") or a.get("tool_input")
+            span = Span(
+                span_id=_id(8, "cc", sid, prompt_id, event, a.get("tool_use_id") or key),
+                trace_id=turn.trace_id,
+                session_id=sid,
+                parent_span_id=turn.root_id,
+                name=tool,
+                kind=SpanKind.TOOL_EXECUTION,
+                start_ns=t - dur,
+                end_ns=t,
+                tool=ToolInfo(
+                    name=tool,
+                    status="ok" if ok else "error",
+                    call_id=_str(a.get("tool_use_id")),
+                    input_preview=cv.cut_head(params if isinstance(params, str) else str(params), cv.TOOL_PREVIEW_CHARS)
+                    if params is not None else None,
+                ),
+                attributes=_free(a, ("tool_name", "duration_ms", "success", "tool_parameters", "tool_input",
+                                     "tool_use_id", "error")),
+            )
+            if not ok:
+                span.status = Status.ERROR
+                span.status_message = cv.cut_head(str(a.get("error") or "tool failed"), 1000)
+                span.status_code = "tool_error"
+            return self._child(turn, sid, span)
+        attrs = _free(a)
+        if prompt_id:
+            turn = self._turn(sid, prompt_id, t, "cc")
+            turn.end = max(turn.end, t)
+            return [self._root(turn, sid), AttachedEvent(trace_id=turn.trace_id, span_id=turn.root_id,
+                                                          event=SpanEvent(name=f"claude_code.{event}", time_ns=t,
+                                                                          attributes=attrs))]
+        return self._session_log(sid, t, f"claude_code.{event}", attrs)
+
+    # -- Codex ----------------------------------------------------------------------
+    def _codex(self, event: str, sid: str, t: int, rec: LogView) -> list[Update]:
+        a = rec.attrs
+        c = self._conv(sid)
+        if event == "conversation_starts":
+            c.provider = _str(a.get("provider_name")) or c.provider
+            return self._session_log(sid, t, "codex.conversation_starts", _free(a))
+        if event == "user_prompt":
+            turn = self._turn(sid, str(t), t, "codex")
+            text = a.get("prompt")
+            shown = isinstance(text, str) and text and text != "[REDACTED]"
+            turn.name = f"prompt: {cv.cut_head(text, 60)}" if shown else "prompt"
+            turn.attrs.update(_free(a, ("model",)))
+            if shown:
+                turn.attrs["prompt"] = cv.cut_tail(text)
+            c.turn = turn
+            return [self._root(turn, sid)]
+        turn = c.turn
+        if turn is None and event in ("api_request", "sse_event", "tool_result"):
+            turn = c.turn = self._turn(sid, "-", t, "codex")
+            turn.name = "conversation"
+        model = _str(a.get("model"))
+        if event == "api_request":
+            dur = _ms(a.get("duration_ms"))
+            span = Span(
+                span_id=_id(8, "codex", sid, "req", t, a.get("attempt")),
+                trace_id=turn.trace_id,
+                session_id=sid,
+                parent_span_id=turn.root_id,
+                name="api_request",
+                kind=SpanKind.LLM_CALL,
+                start_ns=t - dur,
+                end_ns=t,
+                llm=LlmInfo(provider=c.provider or "openai", model=model),
+                attributes=_free(a, ("model", "duration_ms", "error.message")),
+            )
+            err = a.get("error.message")
+            code = _num(a.get("http.response.status_code"))
+            if err or (code is not None and code >= 400):
+                span.status = Status.ERROR
+                span.status_message = cv.cut_head(str(err or f"HTTP {code}"), 1000)
+                span.status_code = str(code) if code is not None else "api_error"
+                c.llm = None
+            else:
+                c.llm = (span.span_id, turn.trace_id, span.start_ns, t, model)
+            return self._child(turn, sid, span)
+        if event == "sse_event":
+            kind = a.get("event.kind")
+            err = a.get("error.message")
+            if kind == "response.completed" and not err and a.get("input_token_count") is not None:
+                inp = _num(a.get("input_token_count")) or 0
+                out = _num(a.get("output_token_count")) or 0
+                usage = TokenUsage(
+                    input=inp,  # OpenAI counts cached tokens inside input already
+                    output=out,
+                    total=inp + out,
+                    cache_read=_num(a.get("cached_token_count")) or 0,
+                    reasoning=_num(a.get("reasoning_token_count")) or 0,
+                )
+                extra = {k: a[k] for k in ("tool_token_count",) if k in a}
+                if c.llm is not None and c.llm[1] == turn.trace_id:
+                    span_id, trace_id, start, end, old_model = c.llm
+                else:
+                    span_id, trace_id, start, end, old_model = _id(8, "codex", sid, "sse", t), turn.trace_id, t, t, None
+                span = Span(span_id=span_id, trace_id=trace_id, session_id=sid, parent_span_id=turn.root_id,
+                            name="api_request", kind=SpanKind.LLM_CALL, start_ns=start, end_ns=max(t, end),
+                            llm=LlmInfo(provider=c.provider or "openai", model=model or old_model),
+                            usage=usage, attributes=extra)
+                c.llm = None
+                return self._child(turn, sid, span)
+            if err and c.llm is not None:
+                span_id, trace_id, start, end, old_model = c.llm
+                span = Span(span_id=span_id, trace_id=trace_id, session_id=sid, parent_span_id=turn.root_id,
+                            name="api_request", kind=SpanKind.LLM_CALL, start_ns=start, end_ns=max(t, end),
+                            status=Status.ERROR, status_message=cv.cut_head(str(err), 1000),
+                            status_code=str(kind or "sse_error"))
+                c.llm = None
+                return self._child(turn, sid, span)
+            self.ignored += 1  # streaming deltas: one per token chunk, not worth a span event
+            return []
+        if event == "tool_result":
+            dur = _ms(a.get("duration_ms"))
+            ok = cv._bool(a.get("success", True))
+            tool = _str(a.get("tool_name")) or "tool"
+            call_id = _str(a.get("call_id"))
+            args, output = a.get("arguments"), a.get("output")
+            span = Span(
+                span_id=_id(8, "codex", sid, "tool", call_id or t),
+                trace_id=turn.trace_id,
+                session_id=sid,
+                parent_span_id=turn.root_id,
+                name=tool,
+                kind=SpanKind.TOOL_EXECUTION,
+                start_ns=t - dur,
+                end_ns=t,
+                tool=ToolInfo(
+                    name=tool,
+                    call_id=call_id,
+                    status="ok" if ok else "error",
+                    input_preview=cv.cut_head(str(args), cv.TOOL_PREVIEW_CHARS) if args is not None else None,
+                    output_preview=cv.cut_head(str(output), cv.TOOL_PREVIEW_CHARS) if output is not None else None,
+                ),
+                attributes=_free(a, ("tool_name", "call_id", "arguments", "output", "duration_ms", "success", "model")),
+            )
+            if not ok:
+                span.status = Status.ERROR
+                span.status_message = cv.cut_head(str(output or "tool failed"), 1000)
+                span.status_code = "tool_error"
+            return self._child(turn, sid, span)
+        attrs = _free(a)
+        if turn is not None:
+            turn.end = max(turn.end, t)
+            return [self._root(turn, sid), AttachedEvent(trace_id=turn.trace_id, span_id=turn.root_id,
+                                                          event=SpanEvent(name=f"codex.{event}", time_ns=t,
+                                                                          attributes=attrs))]
+        return self._session_log(sid, t, f"codex.{event}", attrs)
+
+
+def _str(v: Any) -> str | None:
+    if v is None or v == "":
+        return None
+    return v if isinstance(v, str) else str(v)

@@ -1,0 +1,1 @@
+"""Auto-instrumentation of LLM client SDKs (imported only when asked for)."""

@@ -1,0 +1,392 @@
+"""The background sender: a bounded queue drained by one daemon thread.
+
+Agent threads only append to the queue (``put``): a span object at its start
+and again at its end, or a ready record dict (session, event, metric). When
+the queue is full the item is dropped and counted; the agent never blocks.
+
+The sender thread turns items into wire records, encodes them with msgspec,
+numbers them (``sender`` + ``seq``, so the monitor can count lost datagrams)
+and hands batches to the transport. A span's state machine (``Span._wire``)
+lets it coalesce: if a span has already ended by the time its start is taken
+off the queue, one complete ``span`` record is sent instead of
+``span_start`` + ``span_end``, and the second queue entry is skipped. A span
+still running when its start is taken off the queue gets a ``span_start``
+(so the monitor shows it ticking) and later a ``span_end`` that repeats all
+its fields (so a lost ``span_start`` datagram loses nothing but liveness).
+
+The thread sleeps on an Event when the queue is empty; an agent sets it only
+when the thread said it is sleeping, so a busy sender costs the agent no
+lock. Every ``TICK`` seconds it also promotes slow pending traces (sampling).
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+import weakref
+from collections import deque
+from typing import Any, Callable
+
+import msgspec
+
+from .span import Span
+from .transport import Transport
+
+TICK = 0.1
+#: Pause after each drain while records keep coming.
+BATCH_WAIT = 0.002
+#: Items taken off the queue per transport write.
+BATCH_ITEMS = 2048
+#: Records larger than this are trimmed, then dropped (the monitor's limit is 64 KiB).
+MAX_RECORD_BYTES = 60_000
+_PARTS = ("llm", "tool", "agent", "rag", "file", "usage")
+
+
+def _fallback(obj: Any) -> Any:
+    """Encode what JSON cannot hold as text rather than fail the record."""
+    if isinstance(obj, (set, frozenset, tuple)):
+        return list(obj)
+    if isinstance(obj, bytes):
+        return obj.decode("utf-8", "replace")[:1000]
+    return str(obj)[:1000]
+
+
+class Flush:
+    """A marker: set ``done`` once every item queued before it has been sent.
+
+    ``ok`` is False when the marker was released early because nothing could
+    be sent (a stream endpoint with no monitor listening).
+    """
+
+    __slots__ = ("done", "ok")
+
+    def __init__(self) -> None:
+        self.done = threading.Event()
+        self.ok = True
+
+
+class Sender:
+    def __init__(self, transport: Transport, sender_id: str, maxsize: int = 65_536, periodic: Callable[[], None] | None = None) -> None:
+        self.transport = transport
+        self.sender_id = sender_id
+        self.maxsize = maxsize
+        self.queue: deque[Any] = deque()
+        self.periodic = periodic
+        #: Items dropped because the queue was full.
+        self.dropped = 0
+        #: Records handed to the transport, and those it failed to send.
+        self.sent = 0
+        self.failed = 0
+        #: Records over MAX_RECORD_BYTES even after trimming.
+        self.oversized = 0
+        self.encode_errors = 0
+        self.seq = 0
+        self.sleeping = False
+        self.wake = threading.Event()
+        self._stop = False
+        self._thread: threading.Thread | None = None
+        self._pid = os.getpid()
+        encoder = msgspec.json.Encoder(enc_hook=_fallback)
+        self._encode = encoder.encode
+        self._encode_lines = encoder.encode_lines
+        self.stream = getattr(transport, "stream", False)
+        self.batch_bytes = getattr(transport, "batch_bytes", 16 * 1024)
+        self._group = 16
+        self._lost_in_framing = 0
+        self.start()
+        ref = weakref.ref(self)
+        os.register_at_fork(after_in_child=lambda: (s := ref()) and s._after_fork())
+
+    # -- agent side ----------------------------------------------------------
+    def put(self, item: Any) -> None:
+        q = self.queue
+        if len(q) < self.maxsize:
+            q.append(item)
+            if self.sleeping:
+                self.wake.set()
+        else:
+            self.dropped += 1
+
+    def flush(self, timeout: float) -> bool:
+        """Wait until everything queued so far is sent; False on timeout."""
+        if self._thread is None or not self._thread.is_alive():
+            return not self.queue
+        marker = Flush()
+        self.queue.append(marker)  # markers bypass the bound: they are tiny and rare
+        self.wake.set()
+        return marker.done.wait(timeout) and marker.ok
+
+    def stop(self, timeout: float) -> bool:
+        done = self.flush(timeout)
+        self._stop = True
+        self.wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout=0.5)
+        self.transport.close()
+        return done
+
+    def start(self) -> None:
+        self._stop = False
+        self._thread = threading.Thread(target=self._run, name="agenttrace-sender", daemon=True)
+        self._thread.start()
+
+    def _after_fork(self) -> None:
+        # The child has the queue but not the thread: start over, fresh.
+        # (The same deque object: tracers hold a reference to it.)
+        self.queue.clear()
+        self.sleeping = False
+        self.wake = threading.Event()
+        self._pid = os.getpid()
+        self.start()
+
+    # -- sender thread -----------------------------------------------------
+    def _run(self) -> None:
+        q = self.queue
+        next_tick = time.monotonic() + TICK
+        while True:
+            if self._pid != os.getpid():  # a thread object inherited across fork
+                return
+            if q:
+                if self.transport.ready():
+                    try:
+                        self._drain(q)
+                    except Exception:  # noqa: BLE001 - the sender thread must never die
+                        self.encode_errors += 1
+                    # Let the next batch gather instead of waking per record: the
+                    # agent then never pays for an Event.set while records flow,
+                    # and a running span still shows within milliseconds.
+                    if not self._stop:
+                        time.sleep(BATCH_WAIT)
+                else:
+                    # No monitor to write to: keep the records (bounded), let
+                    # flush() callers go, and retry after the transport's backoff.
+                    self._release_markers(q)
+                    if self._stop:
+                        return
+                    self.wake.clear()
+                    self.wake.wait(TICK)
+            else:
+                if self._stop:
+                    return
+                self.wake.clear()
+                self.sleeping = True
+                if not q:  # re-checked after announcing sleep: no wake-up is lost
+                    self.wake.wait(TICK)
+                self.sleeping = False
+            now = time.monotonic()
+            if now >= next_tick:
+                next_tick = now + TICK
+                if self.periodic is not None:
+                    try:
+                        self.periodic()
+                    except Exception:  # noqa: BLE001 - the sender must survive anything
+                        pass
+
+    def _release_markers(self, q: deque[Any]) -> None:
+        # Nothing can be sent right now: let flush() callers go rather than wait.
+        for item in list(q):
+            if type(item) is Flush:
+                item.ok = False
+                item.done.set()
+
+    def _drain(self, q: deque[Any]) -> None:
+        recs: list[Any] = []
+        markers: list[Flush] = []
+        popleft = q.popleft
+        span_record = self._span_record
+        for _ in range(min(len(q), BATCH_ITEMS)):
+            item = popleft()
+            cls = type(item)
+            if cls is Span:
+                if item._wire == 2:
+                    continue  # already sent complete (coalesced start + end)
+                try:
+                    rec = span_record(item)
+                except Exception:  # noqa: BLE001 - a bad span must not stop the sender
+                    self.encode_errors += 1
+                    continue
+                if rec is not None:
+                    recs.append(rec)
+            elif cls is Flush:
+                markers.append(item)
+            else:
+                self.seq += 1
+                item["sender"] = self.sender_id
+                item["seq"] = self.seq
+                recs.append(item)
+        if recs:
+            payloads = self._frame(recs)
+            if payloads:
+                n = len(recs) - self._lost_in_framing
+                if self.transport.send(payloads):
+                    self.sent += n
+                else:
+                    self.failed += n
+        for m in markers:
+            m.done.set()
+
+    # -- encoding ------------------------------------------------------------
+    def _frame(self, recs: list[Any]) -> list[bytes]:
+        """Encode a batch: JSON arrays per datagram, or newline-delimited lines."""
+        self._lost_in_framing = 0
+        if self.stream:
+            data = self._encode_safe_lines(recs)
+            return [data] if data else []
+        out: list[bytes] = []
+        limit = self.batch_bytes
+        i, n = 0, len(recs)
+        group = self._group
+        while i < n:
+            chunk = recs[i : i + group]
+            data = self._encode_safe(chunk if len(chunk) > 1 else chunk[0])
+            if data is None:
+                pass
+            elif len(data) > limit and len(chunk) > 1:
+                group = max(1, len(chunk) // 2)  # too big: retry with half as many
+                continue
+            else:
+                out.append(data)
+            i += len(chunk)
+            # Grow back towards the largest group that fits.
+            if data is not None and len(data) * 2 < limit and group < 256:
+                group *= 2
+        self._group = group
+        return out
+
+    def _encode_safe(self, obj: Any) -> bytes | None:
+        try:
+            data = self._encode(obj)
+        except Exception:  # noqa: BLE001 - e.g. a dict with non-string keys
+            items = obj if isinstance(obj, list) else [obj]
+            good = [r for r in (self._one(r) for r in items) if r is not None]
+            return (b"[" + b",".join(good) + b"]") if len(good) > 1 else (good[0] if good else None)
+        if len(data) > MAX_RECORD_BYTES and not isinstance(obj, list):
+            return self._one(obj)
+        return data
+
+    def _encode_safe_lines(self, recs: list[Any]) -> bytes:
+        try:
+            data = self._encode_lines(recs)
+        except Exception:  # noqa: BLE001
+            data = b""
+            good = [r for r in (self._one(r) for r in recs) if r is not None]
+            return b"\n".join(good) + b"\n" if good else b""
+        if len(data) > MAX_RECORD_BYTES and any(len(line) > MAX_RECORD_BYTES for line in data.split(b"\n")):
+            good = [r for r in (self._one(r) for r in recs) if r is not None]
+            return b"\n".join(good) + b"\n" if good else b""
+        return data
+
+    def _one(self, rec: Any) -> bytes | None:
+        """One record alone, trimmed if too large; None (counted) if hopeless."""
+        try:
+            data = self._encode(rec)
+        except Exception:  # noqa: BLE001
+            data = None
+            self.encode_errors += 1
+        if data is None or len(data) > MAX_RECORD_BYTES:
+            try:
+                data = self._encode(_trimmed(rec))
+            except Exception:  # noqa: BLE001
+                data = None
+            if data is None or len(data) > MAX_RECORD_BYTES:
+                self.oversized += 1
+                self._lost_in_framing += 1
+                return None
+        return data
+
+    def _span_record(self, span: Span) -> Any:
+        wire = span._wire
+        if wire == 2:
+            return None
+        end = span.end_ns
+        if end is None:
+            if wire == 1:
+                return None
+            span._wire = 1
+            cls = SpanStart
+        else:
+            cls = SpanDone if wire == 0 else SpanEnd
+            span._wire = 2
+        self.seq += 1
+        return cls(
+            1,
+            self.sender_id,
+            self.seq,
+            span.trace_id,
+            span.span_id,
+            span._session or span._tracer.session_id,
+            span.name,
+            span.kind,
+            span.start_ns,
+            span.parent_span_id if span._pid is not None else None,
+            end,
+            (span.status or "ok") if end is not None else None,
+            span.status_message,
+            span.status_code,
+            span.llm,
+            span.tool,
+            span.agent,
+            span.rag,
+            span.file,
+            span.usage,
+            span.attributes or None,
+            span.events,
+        )
+
+
+class _Wire(msgspec.Struct, omit_defaults=True, tag_field="type", gc=False):
+    """A span record on the wire (docs/protocol.md); unset fields are left out."""
+
+    v: int
+    sender: str
+    seq: int
+    trace_id: str
+    span_id: str
+    session_id: str
+    name: str
+    kind: str
+    start_ns: int
+    parent_span_id: str | None = None
+    end_ns: int | None = None
+    status: str | None = None
+    status_message: str | None = None
+    status_code: str | None = None
+    llm: Any = None
+    tool: Any = None
+    agent: Any = None
+    rag: Any = None
+    file: Any = None
+    usage: Any = None
+    attributes: Any = None
+    events: Any = None
+
+
+class SpanStart(_Wire, tag="span_start"):
+    pass
+
+
+class SpanEnd(_Wire, tag="span_end"):
+    pass
+
+
+class SpanDone(_Wire, tag="span"):
+    pass
+
+
+def _trimmed(rec: Any) -> dict[str, Any]:
+    """A too-large record cut down: long strings shortened, events dropped."""
+    if isinstance(rec, _Wire):
+        out = {k: v for k, v in msgspec.structs.asdict(rec).items() if v is not None}
+        out["type"] = type(rec).__struct_config__.tag
+    else:
+        out = dict(rec)
+    out.pop("events", None)
+    for key in ("attributes", "llm", "tool", "rag"):
+        part = out.get(key)
+        if part:
+            out[key] = {k: (v[:1000] if isinstance(v, str) else v if isinstance(v, (int, float, bool)) or v is None else str(v)[:1000]) for k, v in part.items()}
+    attrs = dict(out.get("attributes") or {})
+    attrs["agenttrace.truncated"] = True
+    out["attributes"] = attrs
+    return out

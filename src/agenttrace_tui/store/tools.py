@@ -1,0 +1,190 @@
+"""Which tool calls burn tokens: LLM spend attributed to the tool calls around it.
+
+The rule (docs/costs.md):
+
+* The LLM call that **decided** a tool call is the llm span whose response
+  preview names the tool's call id; failing that, the last llm sibling (same
+  parent) that started at or before the tool started; failing that, the
+  nearest llm ancestor.
+* The LLM call that **consumed** its result is the first llm sibling that
+  started at or after the tool ended (a running tool has no consumer yet).
+* An LLM call that decided (or consumed) several tool calls splits its cost
+  and tokens equally among them, so the per-tool columns add up to no more
+  than the LLM spend -- nothing is counted twice.
+
+Derived per trace and cached by the trace's change counter, so a reader
+recomputes only traces that changed since it last asked.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Iterable
+
+from ..model import Span, SpanKind
+
+if TYPE_CHECKING:
+    from .memory import TraceEntry
+
+
+class ToolCost:
+    """One tool name's share of LLM spend, plus its own calls."""
+
+    __slots__ = (
+        "name",
+        "calls",
+        "errors",
+        "duration_ns",
+        "decided_cost",
+        "decided_tokens",
+        "consumed_cost",
+        "consumed_tokens",
+        "estimated",
+    )
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.calls = 0
+        self.errors = 0
+        self.duration_ns = 0
+        self.decided_cost = 0.0
+        self.decided_tokens = 0.0
+        self.consumed_cost = 0.0
+        self.consumed_tokens = 0.0
+        #: Tool calls whose attributed LLM tokens were (partly) estimated.
+        self.estimated = 0
+
+    @property
+    def cost(self) -> float:
+        return self.decided_cost + self.consumed_cost
+
+    @property
+    def tokens(self) -> float:
+        return self.decided_tokens + self.consumed_tokens
+
+    def add(self, other: "ToolCost") -> None:
+        for name in self.__slots__[1:]:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+
+def _is_llm(s: Span) -> bool:
+    return s.kind is SpanKind.LLM_CALL
+
+
+def _is_tool(s: Span) -> bool:
+    return s.kind is SpanKind.TOOL_EXECUTION or (s.tool is not None and s.kind is not SpanKind.LLM_CALL)
+
+
+def _spend(s: Span) -> tuple[float, int, bool]:
+    u = s.usage
+    tokens = u.input + u.output if u is not None and u.scope == "span" else 0
+    c = s.cost
+    cost = c.total if c is not None and c.total is not None and (u is None or u.scope == "span") else 0.0
+    return cost, tokens, bool(u is not None and u.estimated)
+
+
+def attribute_trace(trace: "TraceEntry") -> dict[str, ToolCost]:
+    """Tool name -> ToolCost for one trace (uncached)."""
+    spans = trace.spans
+    tools: list[Span] = [s for s in spans.values() if _is_tool(s)]
+    if not tools:
+        return {}
+    llms_by_parent: dict[str | None, list[Span]] = {}
+    answering: list[Span] = []
+    for s in spans.values():
+        if _is_llm(s):
+            llms_by_parent.setdefault(s.parent_span_id, []).append(s)
+            if s.llm is not None and s.llm.response_preview:
+                answering.append(s)
+    for group in llms_by_parent.values():
+        group.sort(key=lambda s: s.start_ns)
+
+    decided: dict[str, list[Span]] = {}  # llm span id -> tools it decided
+    consumed: dict[str, list[Span]] = {}
+    for t in tools:
+        siblings = llms_by_parent.get(t.parent_span_id, ())
+        decider: Span | None = None
+        call_id = t.tool.call_id if t.tool is not None else None
+        if call_id:
+            for s in answering:
+                if call_id in s.llm.response_preview:  # type: ignore[union-attr, operator]
+                    decider = s
+                    break
+        if decider is None:
+            for s in siblings:
+                if s.start_ns <= t.start_ns:
+                    decider = s
+                else:
+                    break
+        if decider is None:
+            pid = t.parent_span_id
+            seen = 0
+            while pid is not None and seen < 1000:  # bounded: ids may form a cycle
+                p = spans.get(pid)
+                if p is None:
+                    break
+                if _is_llm(p):
+                    decider = p
+                    break
+                pid = p.parent_span_id
+                seen += 1
+        if decider is not None:
+            decided.setdefault(decider.span_id, []).append(t)
+        if t.end_ns is not None:
+            for s in siblings:
+                if s.start_ns >= t.end_ns and s is not decider:
+                    consumed.setdefault(s.span_id, []).append(t)
+                    break
+
+    out: dict[str, ToolCost] = {}
+
+    def row(t: Span) -> ToolCost:
+        name = (t.tool.name if t.tool is not None and t.tool.name else None) or t.name or "?"
+        r = out.get(name)
+        if r is None:
+            r = out[name] = ToolCost(name)
+        return r
+
+    for t in tools:
+        r = row(t)
+        r.calls += 1
+        r.errors += 1 if t.status.value in ("error", "timeout") else 0
+        r.duration_ns += t.duration_ns()
+    marked: set[str] = set()
+    for table, is_decided in ((decided, True), (consumed, False)):
+        for llm_id, ts in table.items():
+            cost, tokens, estimated = _spend(spans[llm_id])
+            share_c, share_t = cost / len(ts), tokens / len(ts)
+            for t in ts:
+                r = row(t)
+                if is_decided:
+                    r.decided_cost += share_c
+                    r.decided_tokens += share_t
+                else:
+                    r.consumed_cost += share_c
+                    r.consumed_tokens += share_t
+                if estimated and t.span_id not in marked:
+                    marked.add(t.span_id)
+                    r.estimated += 1
+    return out
+
+
+def trace_tools(trace: "TraceEntry") -> dict[str, ToolCost]:
+    """``attribute_trace`` cached on the trace until it changes."""
+    cached = trace.tool_cache
+    if cached is not None and cached[0] == trace.version:
+        return cached[1]
+    result = attribute_trace(trace)
+    trace.tool_cache = (trace.version, result)
+    return result
+
+
+def rollup_tools(traces: Iterable["TraceEntry"]) -> list[ToolCost]:
+    """Sum per-trace attributions; costliest tools first."""
+    total: dict[str, ToolCost] = {}
+    for trace in traces:
+        for name, r in trace_tools(trace).items():
+            acc = total.get(name)
+            if acc is None:
+                acc = total[name] = ToolCost(name)
+            acc.add(r)
+    return sorted(total.values(), key=lambda r: (-r.cost, -r.tokens, r.name))

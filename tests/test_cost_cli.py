@@ -1,0 +1,178 @@
+"""``agenttrace-tui costs``: a table (or JSON) from a real SQLite file."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from agenttrace_tui.commands.costs import main, parse_since
+from agenttrace_tui.enrich import make_enrichers
+from agenttrace_tui.model import Cost, LlmInfo, Session, Span, SpanKind, TokenUsage, ToolInfo
+from agenttrace_tui.pipeline import Pipeline
+from agenttrace_tui.store.memory import Store
+from agenttrace_tui.store.sqlite import Writer
+
+S = 1_000_000_000
+DAY = 86_400 * S
+T0 = 20_000 * DAY  # 2024-10-04 00:00 UTC
+
+
+def llm(sid: str, tid: str, session: str, start: int, model: str, provider: str, usage: TokenUsage | None = None, **kw) -> Span:
+    return Span(
+        span_id=sid,
+        trace_id=tid,
+        session_id=session,
+        parent_span_id=kw.pop("parent", "root"),
+        name="chat",
+        kind=SpanKind.LLM_CALL,
+        start_ns=start,
+        end_ns=start + S,
+        llm=LlmInfo(provider=provider, model=model, **kw.pop("llm_kw", {})),
+        usage=usage,
+        **kw,
+    )
+
+
+def fixture_spans() -> list:
+    return [
+        Session(id="s1", name="coder"),
+        Span(span_id="root", trace_id="t1", session_id="s1", name="agent", kind=SpanKind.AGENT, start_ns=T0, end_ns=T0 + 60 * S,
+             usage=TokenUsage(input=99_999, output=9_999, scope="subtree")),
+        llm("a", "t1", "s1", T0 + S, "gpt-4o", "openai", TokenUsage(input=10_000, output=1_000, cache_read=4_000)),
+        Span(span_id="tool1", trace_id="t1", session_id="s1", parent_span_id="root", name="tool", kind=SpanKind.TOOL_EXECUTION,
+             start_ns=T0 + 3 * S, end_ns=T0 + 4 * S, tool=ToolInfo(name="read_file")),
+        llm("b", "t1", "s1", T0 + 5 * S, "claude-sonnet-4-5", "anthropic", TokenUsage(input=2_000, output=300, cache_write=1_000)),
+        llm("c", "t1", "s1", T0 + 7 * S, "llama3.1:8b", "ollama", TokenUsage(input=50, output=50)),
+        # no usage, previews only: estimated
+        llm("d", "t1", "s1", T0 + 9 * S, "gpt-4o", "openai", llm_kw={"prompt_preview": "what is in the file?", "response_preview": "a monitor"}),
+        # next day, other session, reported cost
+        llm("e", "t2", "s2", T0 + DAY + S, "gpt-4o-mini", "openai", TokenUsage(input=100, output=10), cost=Cost(total=1.25), parent=None),
+    ]
+
+
+@pytest.fixture
+async def db(tmp_path: Path) -> Path:
+    store = Store()
+    Pipeline(store, enrichers=make_enrichers(None, store, background_tokens=False)).apply(fixture_spans())
+    path = tmp_path / "agenttrace.db"
+    writer = Writer(store, path)
+    await writer.start()
+    await writer.flush()
+    await writer.close()
+    return path
+
+
+def run_cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(["costs", *argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_json_by_model_matches_the_live_store(db: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run_cli(capsys, "--db", str(db), "--json")
+    assert code == 0
+    got = json.loads(out)
+    rows = {r["model"]: r for r in got["rows"]}
+    store = Store()
+    Pipeline(store, enrichers=make_enrichers(None, store, background_tokens=False)).apply(fixture_spans())
+    live = dict(store.totals.breakdown("model"))
+    assert set(rows) == set(live) == {"gpt-4o", "claude-sonnet-4-5", "llama3.1:8b", "gpt-4o-mini"}
+    for model, b in live.items():
+        assert rows[model]["cost_usd"] == pytest.approx(b.cost)
+        assert rows[model]["input_tokens"] == b.input_tokens
+    assert rows["gpt-4o"]["estimated"] is True and rows["claude-sonnet-4-5"]["estimated"] is False
+    assert rows["gpt-4o-mini"]["cost_usd"] == 1.25
+    assert rows["llama3.1:8b"]["unpriced_calls"] == 1
+    assert got["unpriced"] == {"no price for ollama/llama3.1:8b": 1}
+    assert got["total"]["input_tokens"] == store.totals.input_tokens  # the agent's subtree usage is not added
+    assert got["total"]["cost_usd"] == pytest.approx(store.totals.cost)
+
+
+def test_table_shows_estimates_and_unpriced(db: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COLUMNS", "160")
+    code, out, _ = run_cli(capsys, "--db", str(db), "--session", "s1", "--group-by", "model")
+    assert code == 0
+    assert "Costs by model" in out
+    line = next(l for l in out.splitlines() if "gpt-4o " in l or "gpt-4o│" in l or " gpt-4o" in l)
+    assert "≈" in line
+    assert "unpriced" in out and "unpriced: 1 call(s): no price for ollama/llama3.1:8b" in out
+    assert "unknown" in next(l for l in out.splitlines() if "llama3.1:8b" in l and "│" in l)
+    assert "gpt-4o-mini" not in out  # other session
+
+
+@pytest.mark.parametrize("group", ["provider", "kind", "tool", "day"])
+def test_group_by(db: Path, capsys: pytest.CaptureFixture[str], group: str) -> None:
+    code, out, _ = run_cli(capsys, "--db", str(db), "--json", "--group-by", group)
+    assert code == 0
+    rows = {r[group]: r for r in json.loads(out)["rows"]}
+    if group == "provider":
+        assert set(rows) == {"openai", "anthropic", "ollama"}
+    elif group == "kind":
+        assert rows["agent"]["cost_usd"] == 0 and rows["llm_call"]["spans"] == 5
+    elif group == "tool":
+        # read_file was decided by "a" and its result consumed by "b"
+        r = rows["read_file"]
+        assert r["calls"] == 1 and r["decided_cost_usd"] > 0 and r["consumed_cost_usd"] > 0
+    else:
+        assert list(rows) == ["2024-10-04", "2024-10-05"]
+        assert rows["2024-10-05"]["cost_usd"] == 1.25
+
+
+def test_since_filters_by_start_time(db: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run_cli(capsys, "--db", str(db), "--json", "--since", "2024-10-05")
+    assert code == 0
+    got = json.loads(out)
+    assert [r["model"] for r in got["rows"]] == ["gpt-4o-mini"] and got["sessions"] == 1
+
+
+def test_parse_since() -> None:
+    now = T0
+    assert parse_since("30m", now) == now - 30 * 60 * S
+    assert parse_since("2d", now) == now - 2 * DAY
+    assert parse_since("2024-10-04T00:00:00+00:00") == T0
+    with pytest.raises(ValueError, match="--since"):
+        parse_since("yesterday-ish")
+
+
+def test_errors_are_messages_not_tracebacks(tmp_path: Path, db: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run_cli(capsys, "--db", str(tmp_path / "missing.db"))
+    assert code == 1 and "no database at" in err
+    code, _, err = run_cli(capsys, "--db", str(db), "--since", "soon")
+    assert code == 2 and "--since" in err
+    code, _, err = run_cli(capsys, "--db", str(db), "--session", "nope")
+    assert code == 1 and "no spans for session" in err
+    bad = tmp_path / "p.toml"
+    bad.write_text("[x\n")
+    code, _, err = run_cli(capsys, "--db", str(db), "--prices", str(bad))
+    assert code == 2 and "not valid TOML" in err
+
+
+def test_runs_as_a_program(db: Path) -> None:
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent / "src"), "COLUMNS": "160"}
+    out = subprocess.run(
+        [sys.executable, "-m", "agenttrace_tui.commands.costs", "costs", "--db", str(db), "--group-by", "tool"],
+        capture_output=True, text=True, env=env, timeout=120,
+    )
+    assert out.returncode == 0, out.stderr
+    assert "read_file" in out.stdout and "Costs by tool" in out.stdout
+
+
+async def test_untrusted_names_are_shown_literally(tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COLUMNS", "160")
+    store = Store()
+    evil = "[bold red]evil\x1b[2J"
+    Pipeline(store, enrichers=make_enrichers(None, store, background_tokens=False)).apply([llm("x", "t9", "s9", T0, evil, "openai", TokenUsage(input=1, output=1), parent=None)])
+    path = tmp_path / "evil.db"
+    writer = Writer(store, path)
+    await writer.start()
+    await writer.flush()
+    await writer.close()
+    code, out, _ = run_cli(capsys, "--db", str(path))
+    assert code == 0
+    assert "[bold red]evil␛[2J" in out and "\x1b" not in out
+    assert "no price for openai/[bold red]evil␛[2J" in out

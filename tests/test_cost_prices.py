@@ -1,0 +1,268 @@
+"""Computed prices equal genai-prices' own calculation; precedence, unknowns, overrides."""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, datetime
+
+import pytest
+from genai_prices import Usage, calc_price, data_snapshot, types
+
+from agenttrace_tui.config import Config
+from agenttrace_tui.enrich import (
+    PriceBook,
+    PriceFileError,
+    SpanCoster,
+    Unknown,
+    anthropic_usage,
+    load_price_file,
+    make_enrichers,
+)
+from agenttrace_tui.enrich.prices import compute
+from agenttrace_tui.model import Cost, LlmInfo, Span, SpanKind, Status, TokenUsage
+from agenttrace_tui.pipeline import Pipeline
+from agenttrace_tui.store.memory import Store
+
+T_2025_05 = int(datetime(2025, 5, 1, 12, tzinfo=UTC).timestamp() * 1e9)
+T_2025_07 = int(datetime(2025, 7, 1, 12, tzinfo=UTC).timestamp() * 1e9)
+
+
+def llm(sid: str, provider: str | None, model: str | None, usage: TokenUsage | None, start_ns: int = T_2025_07, **kw) -> Span:
+    return Span(
+        span_id=sid,
+        trace_id=kw.pop("trace_id", "t1"),
+        session_id="s1",
+        name="chat",
+        kind=SpanKind.LLM_CALL,
+        start_ns=start_ns,
+        end_ns=kw.pop("end_ns", start_ns + 1_000_000),
+        llm=LlmInfo(provider=provider, model=model) if (provider or model) else None,
+        usage=usage,
+        **kw,
+    )
+
+
+def run(spans: list[Span], config: Config | None = None) -> Store:
+    store = Store()
+    Pipeline(store, enrichers=make_enrichers(config, store)).apply(spans)
+    return store
+
+
+def reference(usage: TokenUsage, model: str, provider: str | None, start_ns: int) -> types.PriceCalculation:
+    u = Usage(input_tokens=usage.input, output_tokens=usage.output)
+    if usage.cache_read:
+        u.cache_read_tokens = usage.cache_read
+    if usage.cache_write:
+        u.cache_write_tokens = usage.cache_write
+    ts = datetime.fromtimestamp(start_ns / 1e9, tz=UTC)
+    return calc_price(u, model, provider_id=provider, genai_request_timestamp=ts)
+
+
+def assert_same(cost: Cost, ref: types.PriceCalculation) -> None:
+    assert cost.source == "computed"
+    assert cost.total == pytest.approx(float(ref.total_price), rel=1e-12, abs=1e-15)
+    assert cost.input == pytest.approx(float(ref.input_price), rel=1e-12, abs=1e-15)
+    assert cost.output == pytest.approx(float(ref.output_price), rel=1e-12, abs=1e-15)
+
+
+def test_anthropic_cache_read_and_write_priced_as_genai_prices() -> None:
+    # Anthropic's own numbers: input 1000 beside 500 cache reads and 300 cache writes.
+    usage = anthropic_usage(input_tokens=1000, output_tokens=200, cache_read_input_tokens=500, cache_creation_input_tokens=300)
+    assert (usage.input, usage.cache_read, usage.cache_write) == (1800, 500, 300)
+    st = run([llm("a", "anthropic", "claude-sonnet-4-5", usage)])
+    cost = st.span("t1", "a").cost
+    assert_same(cost, reference(usage, "claude-sonnet-4-5", "anthropic", T_2025_07))
+    # and it is not the price of 1000 plain input tokens
+    plain = reference(TokenUsage(input=1000, output=200), "claude-sonnet-4-5", "anthropic", T_2025_07)
+    assert cost.total != pytest.approx(float(plain.total_price))
+
+
+def test_anthropic_style_numbers_that_cannot_be_ours_are_added_in() -> None:
+    # input 1000 with 1200 cache reads is impossible under our convention:
+    # the sender reported cache beside input, so 2200 input of which 1200 cached.
+    st = run([llm("a", "anthropic", "claude-3-5-haiku-latest", TokenUsage(input=1000, output=10, cache_read=1200))])
+    got = st.span("t1", "a")
+    assert got.usage.input == 2200
+    assert_same(got.cost, reference(TokenUsage(input=2200, output=10, cache_read=1200), "claude-3-5-haiku-latest", "anthropic", T_2025_07))
+
+
+def test_openai_cached_input() -> None:
+    usage = TokenUsage(input=12_000, output=800, cache_read=10_000)
+    st = run([llm("a", "openai", "gpt-4o", usage)])
+    cost = st.span("t1", "a").cost
+    assert_same(cost, reference(usage, "gpt-4o", "openai", T_2025_07))
+    full = reference(TokenUsage(input=12_000, output=800), "gpt-4o", "openai", T_2025_07)
+    assert cost.total < float(full.total_price)  # cached tokens are cheaper
+
+
+@pytest.mark.parametrize("prompt", [50_000, 250_000])
+def test_google_gemini_with_tiered_price(prompt: int) -> None:
+    usage = TokenUsage(input=prompt, output=2_000, cache_read=prompt // 2)
+    st = run([llm("a", "gcp.gemini", "gemini-2.5-pro", usage)])
+    assert_same(st.span("t1", "a").cost, reference(usage, "gemini-2.5-pro", "google", T_2025_07))
+
+
+def test_dated_historical_price_follows_span_start_time() -> None:
+    usage = TokenUsage(input=100_000, output=10_000)
+    st = run([llm("before", "openai", "o3", usage, start_ns=T_2025_05), llm("after", "openai", "o3", usage, start_ns=T_2025_07)])
+    before, after = st.span("t1", "before").cost, st.span("t1", "after").cost
+    assert_same(before, reference(usage, "o3", "openai", T_2025_05))
+    assert_same(after, reference(usage, "o3", "openai", T_2025_07))
+    assert before.total > after.total  # o3's price dropped on 2025-06-10
+
+
+def test_many_bundled_models_match_genai_prices() -> None:
+    """Every text model of a few providers, random usage: same numbers as calc_price."""
+    rng = random.Random(5)
+    snap = data_snapshot.get_snapshot()
+    book = PriceBook()
+    checked = 0
+    for provider in snap.providers:
+        if provider.id not in ("openai", "anthropic", "google", "mistral", "deepseek", "groq", "x-ai", "aws"):
+            continue
+        for model in provider.models:
+            inp = rng.randrange(0, 400_000)
+            usage = TokenUsage(
+                input=inp,
+                output=rng.randrange(0, 20_000),
+                cache_read=rng.randrange(0, inp // 2 + 1),
+                cache_write=rng.randrange(0, inp // 4 + 1),
+            )
+            start = rng.choice([T_2025_05, T_2025_07, T_2025_07 + rng.randrange(0, 86_400) * 10**9])
+            try:
+                ref = reference(usage, model.id, provider.id, start)
+            except (LookupError, ValueError):
+                continue
+            rates = book.rates(provider.id, model.id, start)
+            assert not isinstance(rates, Unknown), model.id
+            total, cin, cout = compute(rates, usage.input, usage.output, usage.cache_read, usage.cache_write)
+            assert total == pytest.approx(float(ref.total_price), rel=1e-9, abs=1e-12), (provider.id, model.id)
+            assert cin == pytest.approx(float(ref.input_price), rel=1e-9, abs=1e-12), (provider.id, model.id)
+            assert cout == pytest.approx(float(ref.output_price), rel=1e-9, abs=1e-12), (provider.id, model.id)
+            checked += 1
+    assert checked > 200
+
+
+def test_lookups_are_cached_per_provider_and_model() -> None:
+    book = PriceBook()
+    coster = SpanCoster(book)
+    for i in range(50):
+        coster.finish(llm(f"a{i}", "openai", "gpt-4o-mini", TokenUsage(input=10 + i, output=5)))
+    assert book.lookups == 1
+
+
+def test_reported_cost_wins_over_computed() -> None:
+    reported = llm("a", "openai", "gpt-4o", TokenUsage(input=1000, output=100), cost=Cost(total=0.42))
+    st = run([reported])
+    cost = st.span("t1", "a").cost
+    assert (cost.total, cost.source) == (0.42, "reported")
+    assert st.totals.cost == pytest.approx(0.42)
+
+
+def test_reported_cost_in_span_end_replaces_the_computed_one() -> None:
+    start = llm("a", "openai", "gpt-4o", TokenUsage(input=1000, output=100), end_ns=None, status=Status.RUNNING)
+    st = run([start])
+    assert st.span("t1", "a").cost.source == "computed"
+    end = Span(span_id="a", trace_id="t1", session_id="", name="", start_ns=0, end_ns=T_2025_07 + 5, cost=Cost(total=0.5))
+    Pipeline(st, enrichers=make_enrichers(None, st)).apply([end])
+    cost = st.span("t1", "a").cost
+    assert (cost.total, cost.source, cost.input) == (0.5, "reported", None)
+    assert st.totals.cost == pytest.approx(0.5)
+
+
+@pytest.mark.parametrize("same_batch", [False, True])
+def test_model_in_span_start_and_usage_in_span_end_price_together(same_batch: bool) -> None:
+    start = llm("a", "anthropic", "claude-sonnet-4-5", None, end_ns=None, status=Status.RUNNING)
+    end = Span(span_id="a", trace_id="t1", session_id="", name="", start_ns=0, end_ns=T_2025_07 + 10**9, usage=TokenUsage(input=3000, output=400, cache_read=1000))
+    store = Store()
+    pipe = Pipeline(store, enrichers=make_enrichers(None, store))
+    if same_batch:
+        pipe.apply([start, end])
+    else:
+        pipe.apply([start])
+        assert store.span("t1", "a").cost is None  # no usage yet: nothing to price
+        pipe.apply([end])
+    got = store.span("t1", "a")
+    assert_same(got.cost, reference(TokenUsage(input=3000, output=400, cache_read=1000), "claude-sonnet-4-5", "anthropic", T_2025_07))
+    assert store.totals.cost == pytest.approx(got.cost.total) and store.totals.cost_unknown == 0
+
+
+def test_unknown_model_is_unknown_with_reason_never_zero() -> None:
+    st = run([llm("a", "ollama", "llama3.1:8b", TokenUsage(input=100, output=20)), llm("b", "openai", "no-such-model-xyz", TokenUsage(input=1, output=1))])
+    a, b = st.span("t1", "a").cost, st.span("t1", "b").cost
+    assert a.total is None and a.source == "unknown" and a.reason == "no price for ollama/llama3.1:8b"
+    assert b.total is None and "openai/no-such-model-xyz" in b.reason
+    assert st.totals.cost_unknown == 2 and st.totals.cost == 0.0
+    assert st.totals.breakdown("model")[0][1].cost_unknown == 1
+
+
+def test_llm_span_without_model_is_unknown() -> None:
+    st = run([llm("a", None, None, TokenUsage(input=5, output=5))])
+    assert st.span("t1", "a").cost == Cost(total=None, source="unknown", reason="no model named")
+
+
+def test_user_price_file_overrides(tmp_path) -> None:
+    f = tmp_path / "prices.toml"
+    f.write_text(
+        '[ollama."llama3.1:8b"]\ninput = 0\noutput = 0\n\n'
+        '[openai."gpt-4o"]\ninput = 1.0\noutput = 2.0\ncache_read = 0.5\n\n'
+        '[vllm."*"]\ninput = 0.1\noutput = 0.1\n'
+    )
+    st = run(
+        [
+            llm("local", "ollama", "llama3.1:8b", TokenUsage(input=1000, output=1000)),
+            llm("oai", "openai", "gpt-4o", TokenUsage(input=1_000_000, output=1_000_000, cache_read=400_000)),
+            llm("any", "vllm", "whatever-7b", TokenUsage(input=1_000_000, output=0)),
+            llm("bundled", "openai", "gpt-4o-mini", TokenUsage(input=10, output=10)),
+        ],
+        Config(prices=str(f)),
+    )
+    local = st.span("t1", "local").cost
+    assert (local.total, local.source) == (0.0, "computed")  # a real $0, not unknown
+    assert st.span("t1", "oai").cost.total == pytest.approx(0.6 * 1.0 + 0.4 * 0.5 + 2.0)
+    assert st.span("t1", "any").cost.total == pytest.approx(0.1)
+    assert_same(st.span("t1", "bundled").cost, reference(TokenUsage(input=10, output=10), "gpt-4o-mini", "openai", T_2025_07))
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("[p.m]\ninput = 1\n", "both input and output"),
+        ("[p.m]\ninput = -1\noutput = 1\n", "non-negative"),
+        ("[p.m]\ninput = 1\noutput = 1\nbogus = 2\n", "unknown key(s) bogus"),
+        ("p = 3\n", "must be a table"),
+        ("[p\n", "not valid TOML"),
+    ],
+)
+def test_bad_price_file_is_a_clear_error(tmp_path, text: str, message: str) -> None:
+    f = tmp_path / "prices.toml"
+    f.write_text(text)
+    with pytest.raises(PriceFileError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        load_price_file(str(f))
+
+
+def test_missing_price_file_is_a_clear_error(tmp_path) -> None:
+    with pytest.raises(PriceFileError, match="cannot read price file"):
+        make_enrichers(Config(prices=str(tmp_path / "nope.toml")))
+
+
+def test_the_monitor_prices_merged_spans() -> None:
+    from agenttrace_tui.runtime import Monitor
+
+    monitor = Monitor(Config(persist=False))
+    start = llm("a", "openai", "gpt-4o", TokenUsage(input=5000), end_ns=None, status=Status.RUNNING)
+    end = Span(span_id="a", trace_id="t1", session_id="", name="", start_ns=0, end_ns=T_2025_07 + 10**9, usage=TokenUsage(output=700))
+    monitor.pipeline.apply([start])
+    monitor.pipeline.apply([end])
+    got = monitor.store.span("t1", "a")
+    assert (got.usage.input, got.usage.output) == (5000, 700)
+    assert_same(got.cost, reference(TokenUsage(input=5000, output=700), "gpt-4o", "openai", T_2025_07))
+
+
+def test_a_bad_price_file_is_a_config_error(tmp_path) -> None:
+    from agenttrace_tui.config import ConfigError
+
+    f = tmp_path / "prices.toml"
+    f.write_text("[x.y]\ninput = 1\n")
+    with pytest.raises(ConfigError, match="prices.toml"):
+        make_enrichers(Config(prices=str(f)))

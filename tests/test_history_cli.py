@@ -1,0 +1,214 @@
+"""Query commands on the fixture DB: sessions, traces, spans, stats, prune, replay."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from test_history_fixture import S, build_db
+
+from agenttrace_tui import cli
+from agenttrace_tui.store.maintenance import apply_retention
+from agenttrace_tui.commands.stats import percentile
+from agenttrace_tui.store.sqlite import Reader
+
+
+@pytest.fixture()
+def db(tmp_path):
+    path = tmp_path / "history.db"
+    build_db(path)
+    return path
+
+
+def run(capsys, *argv):
+    capsys.readouterr()
+    code = cli.main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def run_json(capsys, *argv):
+    code, out, err = run(capsys, *argv, "--json")
+    assert code == 0, err
+    return json.loads(out)
+
+
+def test_sessions_list_json_and_filters(db, capsys):
+    rows = run_json(capsys, "sessions", "list", "--db", str(db))
+    assert [r["id"] for r in rows] == ["sess-v2", "sess-v1"]  # most recently active first
+    v1 = rows[1]
+    assert v1["name"] == "agent v1" and v1["framework"] == "langgraph"
+    assert (v1["traces"], v1["spans"], v1["errors"], v1["status"]) == (2, 19, 1, "error")
+    assert v1["input_tokens"] == 450 + 2048 + 2300 + 1000 and v1["output_tokens"] == 120 + 150 + 50 + 10
+    assert v1["cost"] == pytest.approx(0.002 + 0.01 + 0.008 + 0.0011)
+    assert [r["id"] for r in run_json(capsys, "sessions", "list", "--db", str(db), "--since", "1d")] == ["sess-v2"]
+    assert [r["id"] for r in run_json(capsys, "sessions", "list", "--db", str(db), "--framework", "langgraph")] == ["sess-v1"]
+    assert [r["id"] for r in run_json(capsys, "sessions", "list", "--db", str(db), "--status", "done")] == ["sess-v2"]
+    assert len(run_json(capsys, "sessions", "list", "--db", str(db), "--limit", "1")) == 1
+
+
+def test_sessions_list_table_is_plain_when_piped(db, capsys):
+    code, out, _ = run(capsys, "sessions", "list", "--db", str(db))
+    assert code == 0
+    assert "\x1b" not in out  # no colour codes when stdout is not a terminal
+    lines = out.splitlines()
+    assert lines[0].split()[:3] == ["ID", "NAME", "FRAMEWORK"]
+    assert any(line.startswith("sess-v1") and "agent v1" in line and "error" in line for line in lines)
+
+
+def test_sessions_show_and_latest(db, capsys):
+    d = run_json(capsys, "sessions", "show", "sess-v1", "--db", str(db))
+    assert d["id"] == "sess-v1" and d["hostname"] == "box"
+    assert sorted(t["trace_id"] for t in d["trace_list"]) == ["trace-v1", "trace-v1b"]
+    assert run_json(capsys, "sessions", "show", "latest", "--db", str(db))["id"] == "sess-v2"
+    code, out, _ = run(capsys, "sessions", "show", "sess-v1", "--db", str(db))
+    assert code == 0 and "quick_check" in out and "execute_query" in out
+    code, _, err = run(capsys, "sessions", "show", "nope", "--db", str(db))
+    assert code == 1 and "no session 'nope'" in err
+
+
+def test_sessions_delete(db, capsys):
+    assert run_json(capsys, "sessions", "delete", "sess-v2", "--db", str(db)) == {"deleted": True, "session_id": "sess-v2"}
+    assert [r["id"] for r in run_json(capsys, "sessions", "list", "--db", str(db))] == ["sess-v1"]
+    with Reader(db) as r:
+        assert r.spans_of_trace("trace-v2") == []
+    code, _, err = run(capsys, "sessions", "delete", "sess-v2", "--db", str(db))
+    assert code == 1 and "no session" in err
+
+
+def test_traces_list(db, capsys):
+    rows = run_json(capsys, "traces", "list", "--session", "sess-v1", "--db", str(db))
+    assert [(r["trace_id"], r["name"], r["spans"]) for r in rows] == [("trace-v1b", "quick_check", 2), ("trace-v1", "execute_query", 17)]
+    assert rows[1]["errors"] == 1 and rows[1]["models"] == ["gpt-4o", "llama3.1", "minilm"]
+    assert len(run_json(capsys, "traces", "list", "--db", str(db))) == 3
+
+
+def test_traces_tree_ascii(db, capsys):
+    code, out, _ = run(capsys, "traces", "tree", "trace-v1", "--db", str(db))
+    assert code == 0 and "\x1b" not in out
+    lines = out.splitlines()
+    assert lines[0].startswith("[Trace: execute_query] (Total: 2m05s, Spans: 17")
+    assert len(lines) == 17  # the root is the trace line, then one line per other span
+    rag = next(line for line in lines if "rag_context_retrieval" in line)
+    assert rag.startswith("│       ├── [Span: rag_context_retrieval] (Duration: 30.0s") and rag.endswith("<--- HOTSPOT")
+    tool = next(line for line in lines if "tool_execute" in line and "ERROR" in line)
+    assert 'Status: ERROR "permission denied"' in tool and 'Tool: "filesystem"' in tool
+    assert any('Tokens: ≈2300/50' in line for line in lines)  # estimated tokens are marked
+    assert lines[-1].startswith("└── [Span: synthesize_results]")
+
+
+def test_traces_tree_sanitises_and_json(db, capsys):
+    code, out, _ = run(capsys, "traces", "tree", "trace-v1b", "--db", str(db))
+    assert code == 0 and "\x1b" not in out and "␛[2J=evil[bold]name" in out
+    d = run_json(capsys, "traces", "tree", "trace-v1", "--db", str(db))
+    by_name = {s["name"]: s for s in d["spans"]}
+    assert by_name["rag_context_retrieval"]["hotspot"] is True
+    assert by_name["synthesize_results"]["hotspot"] is False
+    assert d["spans"][0]["depth"] == 0 and d["duration_ns"] == 125 * S
+    code, _, err = run(capsys, "traces", "tree", "missing", "--db", str(db))
+    assert code == 1 and "no trace" in err
+
+
+def test_spans_query_filters(db, capsys):
+    llm = run_json(capsys, "spans", "query", "--kind", "llm_call", "--db", str(db))
+    assert len(llm) == 7
+    est = [s for s in llm if s["tokens_estimated"]]
+    assert [(s["trace_id"], s["span_id"]) for s in est] == [("trace-v1", "v1-llm2"), ("trace-v2", "v2-llm2")]
+    assert est[0]["usage"]["estimated"] is True
+    errs = run_json(capsys, "spans", "query", "--status", "error", "--db", str(db))
+    assert [(s["span_id"], s["status_message"]) for s in errs] == [("v1-tool1", "permission denied")]
+    gpt = run_json(capsys, "spans", "query", "--model", "gpt-4o", "--session", "sess-v2", "--db", str(db))
+    assert sorted(s["span_id"] for s in gpt) == ["v2-llm1", "v2-llm2"]
+    recent = run_json(capsys, "spans", "query", "--since", "1d", "--db", str(db), "--limit", "1000")
+    assert {s["session_id"] for s in recent} == {"sess-v2"} and len(recent) == 17
+    old = run_json(capsys, "spans", "query", "--until", "1d", "--trace", "trace-v1", "--db", str(db), "--limit", "5")
+    assert len(old) == 5 and old[0]["span_id"] == "v1-root"  # by start time
+    code, out, _ = run(capsys, "spans", "query", "--kind", "llm_call", "--db", str(db))
+    assert code == 0 and "≈2300/50" in out and "\x1b" not in out
+
+
+def test_stats(db, capsys):
+    d = run_json(capsys, "stats", "--db", str(db))
+    assert (d["spans"], d["traces"], d["sessions"], d["errors"]) == (36, 3, 2, 1)
+    assert d["error_rate"] == pytest.approx(1 / 36)
+    assert d["tokens_estimated"] is True and d["estimated_spans"] == 2
+    kinds = {r["kind"]: r for r in d["by_kind"]}
+    llm = kinds["llm_call"]
+    # llm durations: 3.9, 14, 20, 0.8 (v1 + hostile) and 3.9, 20, 20 (v2)
+    durs = sorted(int(x * S) for x in (3.9, 14, 20, 0.8, 3.9, 20, 20))
+    assert (llm["p50_ns"], llm["p90_ns"], llm["p99_ns"]) == (percentile(durs, 50), percentile(durs, 90), percentile(durs, 99))
+    assert llm["p50_ns"] == 14 * S
+    assert kinds["tool_execution"]["error_rate"] == pytest.approx(0.25)
+    models = {r["model"]: r for r in d["by_model"]}
+    assert models["gpt-4o"]["spans"] == 4 and models["gpt-4o"]["cost"] == pytest.approx(0.056)
+    one = run_json(capsys, "stats", "--session", "sess-v2", "--db", str(db))
+    assert one["spans"] == 17 and one["errors"] == 0 and one["session_id"] == "sess-v2"
+    code, out, _ = run(capsys, "stats", "--db", str(db))
+    assert code == 0 and "by kind" in out and "P99" in out
+
+
+def test_percentile_nearest_rank():
+    assert percentile([], 50) is None
+    assert percentile([5], 99) == 5
+    assert percentile(list(range(1, 101)), 90) == 90
+
+
+def test_prune_and_retention(db, capsys, tmp_path):
+    dry = run_json(capsys, "prune", "--before", "1d", "--dry-run", "--db", str(db))
+    assert dry["sessions"] == ["sess-v1"]
+    d = run_json(capsys, "prune", "--before", "1d", "--vacuum", "--db", str(db))
+    assert d["deleted"] == 1 and d["vacuumed"] is True
+    assert [r["id"] for r in run_json(capsys, "sessions", "list", "--db", str(db))] == ["sess-v2"]
+    # --retain DAYS: sessions inactive for longer go at start
+    assert apply_retention(db, None) == 0
+    assert apply_retention(tmp_path / "absent.db", 1) == 0
+    assert apply_retention(db, 1) == 0  # v2 is 3 h old
+    assert apply_retention(db, 1, now_ns=time.time_ns() + 2 * 86400 * S) == 1
+    with Reader(db) as r:
+        assert r.sessions() == []
+
+
+def test_bad_arguments_are_clear_errors(db, capsys, tmp_path):
+    code, _, err = run(capsys, "sessions", "list", "--db", str(db), "--since", "last tuesday")
+    assert code == 1 and "--since" in err and "1h" in err
+    code, _, err = run(capsys, "sessions", "list", "--db", str(tmp_path / "none.db"))
+    assert code == 1 and "no database at" in err
+    with pytest.raises(SystemExit):
+        cli.main(["replay", "--speed", "fast", "--db", str(db)])
+
+
+def test_replay_headless_subprocess_prints_traces_in_replay_order(db):
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).parents[1] / "src")}
+    proc = subprocess.run(
+        [sys.executable, "-m", "agenttrace_tui", "replay", "sess-v1", "--headless", "--speed", "instant", "--db", str(db)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+    )
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.splitlines()
+    assert len(lines) == 2
+    assert " agent v1 execute_query ERROR " in lines[0] and "spans=17" in lines[0] and "tokens=≈5118" in lines[0]
+    assert " quick_check ok " in lines[1] and "trace=trace-v1b" in lines[1]
+    assert "\x1b" not in proc.stdout
+
+
+def test_replay_without_ui_points_to_headless(db, capsys):
+    import importlib.util
+
+    if importlib.util.find_spec("agenttrace_tui.ui.replay") is not None:
+        pytest.skip("the replay UI is installed; the UI's own tests cover it")
+    code, _, err = run(capsys, "replay", "latest", "--db", str(db))
+    assert code == 2 and "--headless" in err
+
+
+def test_db_flag_before_the_subcommand_counts(db, capsys):
+    code, out, err = run(capsys, "--db", str(db), "sessions", "list", "--json")
+    assert code == 0, err
+    assert [r["id"] for r in json.loads(out)] == ["sess-v2", "sess-v1"]

@@ -1,0 +1,188 @@
+"""Cost rollups: no double counting, per-tool attribution, spend over time, budgets."""
+
+from __future__ import annotations
+
+import pytest
+
+from agenttrace_tui.enrich import make_enrichers
+from agenttrace_tui.model import Cost, LlmInfo, Span, SpanKind, Status, TokenUsage, ToolInfo
+from agenttrace_tui.pipeline import Pipeline
+from agenttrace_tui.store.memory import Store, budget_state
+
+S = 1_000_000_000
+MIN = 60 * S
+T0 = 29_166_660 * MIN  # 2025-06-15 14:40 UTC, on a whole minute
+
+
+def sp(sid: str, parent: str | None, kind: SpanKind, start: float, end: float | None, tid: str = "t1", session: str = "s1", **kw) -> Span:
+    return Span(
+        span_id=sid,
+        trace_id=tid,
+        session_id=session,
+        parent_span_id=parent,
+        name=kw.pop("name", sid),
+        kind=kind,
+        start_ns=T0 + int(start * S),
+        end_ns=None if end is None else T0 + int(end * S),
+        status=kw.pop("status", Status.OK if end is not None else Status.RUNNING),
+        **kw,
+    )
+
+
+def llm(sid: str, parent: str | None, start: float, end: float, usd: float, tokens: int = 100, response: str | None = None, **kw) -> Span:
+    return sp(
+        sid,
+        parent,
+        SpanKind.LLM_CALL,
+        start,
+        end,
+        llm=LlmInfo(provider="openai", model=kw.pop("model", "gpt-4o"), response_preview=response),
+        usage=TokenUsage(input=tokens, output=0, total=tokens),
+        cost=Cost(total=usd),
+        **kw,
+    )
+
+
+def tool(sid: str, parent: str | None, start: float, end: float | None, name: str, call_id: str | None = None, **kw) -> Span:
+    return sp(sid, parent, SpanKind.TOOL_EXECUTION, start, end, tool=ToolInfo(name=name, call_id=call_id), **kw)
+
+
+def fed(spans: list[Span]) -> Store:
+    store = Store()
+    Pipeline(store, enrichers=make_enrichers(None, store)).apply(spans)
+    return store
+
+
+def test_nested_agents_with_subtree_usage_are_not_counted_twice() -> None:
+    spans = [
+        sp("root", None, SpanKind.AGENT, 0, 30, usage=TokenUsage(input=700, output=70, scope="subtree"), cost=Cost(total=9.99)),
+        sp("sub", "root", SpanKind.AGENT, 1, 20, usage=TokenUsage(input=300, output=30, scope="subtree")),
+        sp("task", "sub", SpanKind.TASK, 1, 19, cost=Cost(total=5.0)),  # a task's own cost covers its subtree too
+        # priced from bundled prices:
+        sp("l1", "root", SpanKind.LLM_CALL, 0, 1, llm=LlmInfo(provider="openai", model="gpt-4o-mini"), usage=TokenUsage(input=400, output=40)),
+        sp("l2", "task", SpanKind.LLM_CALL, 2, 3, llm=LlmInfo(provider="openai", model="gpt-4o-mini"), usage=TokenUsage(input=200, output=20)),
+        sp("l3", "task", SpanKind.LLM_CALL, 4, 5, llm=LlmInfo(provider="anthropic", model="claude-3-5-haiku-latest"), usage=TokenUsage(input=100, output=10)),
+    ]
+    st = fed(spans)
+    leaf_cost = sum(st.span("t1", s).cost.total for s in ("l1", "l2", "l3"))
+    assert st.span("t1", "root").cost.total == 9.99 and st.span("t1", "root").usage.sum == 770  # shown on the span
+    for totals in (st.totals, st.session("s1").totals, st.trace("t1").totals):
+        assert (totals.input_tokens, totals.output_tokens) == (700, 70)
+        assert totals.cost == pytest.approx(leaf_cost)
+    models = dict(st.totals.breakdown("model"))
+    assert models["gpt-4o-mini"].tokens == 660 and models["claude-3-5-haiku-latest"].tokens == 110
+    assert sum(b.cost for _, b in st.totals.breakdown("provider")) == pytest.approx(leaf_cost)
+    kinds = dict(st.totals.breakdown("kind"))
+    assert kinds["agent"].cost == 0 and kinds["task"].cost == 0 and kinds["llm_call"].cost == pytest.approx(leaf_cost)
+    assert sum(st.spend_series(n=5)) == pytest.approx(leaf_cost)
+
+
+def fixture_trace() -> list[Span]:
+    """An agent loop: llm1 decides read_file (by call id) and grep; llm2 consumes both and
+    decides write_file; llm3 consumes write_file; a sub-agent's tool runs inside an llm span."""
+    return [
+        sp("agent", None, SpanKind.AGENT, 0, 20),
+        llm("llm1", "agent", 0, 1, 0.10, tokens=1000, response='tool_use id="call_A" read_file; grep'),
+        tool("read", "agent", 1.2, 2.0, "read_file", call_id="call_A"),
+        tool("grep", "agent", 1.1, 1.5, "grep"),
+        llm("llm2", "agent", 2.5, 3.0, 0.20, tokens=2000),
+        tool("write", "agent", 3.1, 4.0, "write_file"),
+        llm("llm3", "agent", 4.5, 5.0, 0.40, tokens=4000),
+        # named by llm1's response although llm2 started before it: the call id wins
+        tool("late", "agent", 2.6, 2.8, "read_file", call_id="call_A"),
+        # a tool running inside an llm span (no llm sibling): the llm ancestor decided it
+        llm("llm4", "agent", 6.0, 8.0, 0.08, tokens=800),
+        tool("calc", "llm4", 6.5, 7.0, "calculator"),
+        # still running: decided, not yet consumed
+        tool("run", "agent", 9.0, None, "shell"),
+    ]
+
+
+def test_per_tool_attribution_on_a_fixture_trace() -> None:
+    st = fed(fixture_trace())
+    rows = {r.name: r for r in st.tool_costs()}
+    assert set(rows) == {"read_file", "grep", "write_file", "calculator", "shell"}
+    # llm1 decided three calls (read, grep, late): a third each.
+    # llm2 consumed read and grep (late ended at 2.8 > llm2's start), decided write.
+    # llm3 consumed write and late; llm4 decided calc (its ancestor) and shell (last llm sibling).
+    r = rows["read_file"]
+    assert r.calls == 2
+    assert r.decided_cost == pytest.approx(2 * 0.10 / 3)
+    assert r.consumed_cost == pytest.approx(0.20 / 2 + 0.40 / 2)  # read via llm2, late via llm3
+    assert r.decided_tokens == pytest.approx(2 * 1000 / 3)
+    g = rows["grep"]
+    assert (g.decided_cost, g.consumed_cost) == (pytest.approx(0.10 / 3), pytest.approx(0.20 / 2))
+    w = rows["write_file"]
+    assert (w.decided_cost, w.consumed_cost) == (pytest.approx(0.20), pytest.approx(0.40 / 2))
+    c = rows["calculator"]
+    assert (c.decided_cost, c.consumed_cost) == (pytest.approx(0.08 / 2), 0.0)  # shares llm4 with shell
+    s = rows["shell"]
+    assert (s.calls, s.decided_cost, s.consumed_cost) == (1, pytest.approx(0.08 / 2), 0.0)
+    # nothing is counted twice: the attributed spend never exceeds the LLM spend
+    assert sum(x.decided_cost for x in rows.values()) == pytest.approx(0.10 + 0.20 + 0.08)
+    assert sum(x.consumed_cost for x in rows.values()) <= 0.20 + 0.40 + 1e-12
+    assert [x.name for x in st.tool_costs()][:2] == ["write_file", "read_file"]  # costliest first
+
+
+def test_tool_attribution_updates_when_the_trace_changes() -> None:
+    st = fed(fixture_trace())
+    before = {r.name: r.consumed_cost for r in st.tool_costs("s1")}
+    assert before["shell"] == 0.0
+    Pipeline(st, enrichers=make_enrichers(None, st)).apply(
+        [
+            Span(span_id="run", trace_id="t1", session_id="", name="", start_ns=0, end_ns=T0 + 10 * S),
+            llm("llm5", "agent", 11, 12, 1.0),
+        ]
+    )
+    after = {r.name: r for r in st.tool_costs("s1")}
+    assert after["shell"].consumed_cost == pytest.approx(1.0)
+    assert st.tool_costs("no-such-session") == []
+
+
+def test_spend_series_by_minute_hour_and_day() -> None:
+    st = fed(
+        [
+            llm("a", None, 10, 20, 0.5),  # minute 0
+            llm("b", None, 70, 80, 0.25),  # minute 1
+            llm("c", None, 3 * 60 + 1, 3 * 60 + 2, 1.0),  # minute 3
+            llm("d", None, 65 * 60, 65 * 60 + 5, 2.0, tid="t2", session="s2"),  # hour 1, other session
+        ]
+    )
+    assert st.spend_series("s1", "minute", n=5, now_ns=T0 + 4 * MIN) == pytest.approx([0.5, 0.25, 0.0, 1.0, 0.0])
+    assert st.spend_series("s1", "minute", n=4) == pytest.approx([0.5, 0.25, 0.0, 1.0])  # ends at the last data
+    assert st.spend_series(None, "hour", n=2, now_ns=T0 + 65 * MIN) == pytest.approx([1.75, 2.0])
+    assert sum(st.spend_series(None, "day", n=3)) == pytest.approx(3.75)
+    assert st.spend_series("s1", "minute", n=4, what="tokens") == [100, 100, 0, 100]
+    assert st.spend_series("nobody", n=3) == [0.0, 0.0, 0.0]
+
+
+def test_burn_rate_over_the_last_five_minutes() -> None:
+    st = fed([llm("a", None, 0, 5, 3.0), llm("b", None, 6 * 60, 6 * 60 + 5, 1.0, tokens=500), llm("c", None, 9 * 60, 9 * 60 + 1, 2.0, tokens=1000)])
+    usd, tok = st.burn_rate(window_s=300, now_ns=T0 + 9 * MIN + 30 * S)
+    assert usd == pytest.approx(3.0 / 5) and tok == pytest.approx(1500 / 5)  # "a" is older than 5 minutes
+    assert st.burn_rate("s1", now_ns=T0 + 60 * MIN) == (0.0, 0.0)
+
+
+def test_series_follow_merges_and_eviction() -> None:
+    st = Store(max_spans=3)
+    pipe = Pipeline(st, enrichers=make_enrichers(None, st))
+    pipe.apply([llm("a", None, 0, 5, 1.0, tid="t1")])
+    # the same span re-reported with a later end: moves to minute 2, not counted twice
+    pipe.apply([llm("a", None, 0, 125, 1.0, tid="t1")])
+    assert st.totals.series == {T0 // MIN + 2: [1.0, 100]}
+    pipe.apply([llm("b", None, 0, 5, 2.0, tid="t2"), llm("c", None, 0, 5, 4.0, tid="t3"), llm("d", None, 0, 5, 8.0, tid="t4")])
+    assert st.evicted_traces == 1
+    assert sum(st.spend_series(n=3)) == pytest.approx(14.0) == st.totals.cost
+
+
+@pytest.mark.parametrize(
+    ("spent", "budget", "state"),
+    [(0.79, 1.0, "ok"), (0.80, 1.0, "warn"), (0.99, 1.0, "warn"), (1.0, 1.0, "over"), (5.0, 1.0, "over"), (5.0, None, "ok"), (5.0, 0, "ok")],
+)
+def test_budget_states(spent: float, budget: float | None, state: str) -> None:
+    st = fed([llm("a", None, 0, 1, spent)])
+    assert budget_state(st.session("s1"), budget) == state
+
+
+def test_budget_state_of_a_missing_session_is_ok() -> None:
+    assert budget_state(None, 1.0) == "ok"

@@ -1,0 +1,67 @@
+"""``agenttrace-tui send``: one span from the command line, chained by ids."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+
+from agenttrace_tui.commands.send import main, parse_attr, register
+from agenttrace_tui.model import SpanKind, Status
+from agenttrace_tui.sdk.testing import LocalMonitor
+
+SRC = str(Path(__file__).resolve().parent.parent / "src")
+
+
+def test_send_chains_parent_and_child(capsys):
+    with LocalMonitor("udp") as mon:
+        assert main(["--name", "deploy", "--kind", "task", "--duration-ms", "1500", "--session", "cli-run",
+                     "--attr", "env=prod", "--attr", "replicas=3", "--attr", "dry=false", "--endpoint", mon.endpoint]) == 0
+        trace_id, span_id = capsys.readouterr().out.split()
+        assert main(["--name", "migrate", "--kind", "tool_execution", "--trace-id", trace_id, "--parent", span_id,
+                     "--status", "error", "--message", "lock timeout", "--attr", "tool.name=psql", "--endpoint", mon.endpoint]) == 0
+        assert mon.wait_for(lambda s: s.span_count == 2)
+        spans = {s.name: s for s in mon.spans()}
+    deploy, migrate = spans["deploy"], spans["migrate"]
+    assert deploy.kind is SpanKind.TASK and deploy.session_id == "cli-run"
+    assert deploy.end_ns - deploy.start_ns == 1_500_000_000
+    assert deploy.attributes == {"env": "prod", "replicas": 3, "dry": False}
+    assert (migrate.trace_id, migrate.parent_span_id) == (trace_id, span_id)
+    assert migrate.status is Status.ERROR and migrate.status_message == "lock timeout"
+    assert migrate.tool.name == "psql"
+
+
+def test_send_over_tcp_and_errors(capsys):
+    with LocalMonitor("tcp") as mon:
+        assert main(["--name", "over-tcp", "--endpoint", mon.endpoint]) == 0
+        assert mon.wait_for(lambda s: s.span_count == 1)
+    assert main(["--name", "x", "--attr", "novalue", "--endpoint", "udp://127.0.0.1:9"]) == 2
+    assert "expected KEY=VALUE" in capsys.readouterr().err
+    assert main(["--name", "x", "--endpoint", "smoke-signals://x"]) == 2
+    assert main(["--name", "x", "--duration-ms", "-5"]) == 2
+    free = LocalMonitor("tcp")
+    endpoint = free.endpoint
+    free.close()  # nobody listens there now
+    assert main(["--name", "x", "--endpoint", endpoint]) == 1
+    assert "cannot connect" in capsys.readouterr().err
+
+
+def test_register_adds_a_subparser():
+    parser = argparse.ArgumentParser(prog="agenttrace-tui")
+    register(parser.add_subparsers(dest="command"))
+    args = parser.parse_args(["send", "--name", "n", "--attr", "a=1"])
+    assert args.func.__name__ == "run" and args.attr == ["a=1"]
+    assert parse_attr("list=[1,2]") == ("list", [1, 2]) and parse_attr("obj={\"a\":1}") == ("obj", '{"a":1}')
+
+
+def test_runs_as_a_process():
+    with LocalMonitor("udp") as mon:
+        env = {**os.environ, "PYTHONPATH": SRC, "AGENTTRACE_ENDPOINT": mon.endpoint}
+        out = subprocess.run([sys.executable, "-m", "agenttrace_tui.commands.send", "--name", "from-shell"],
+                             capture_output=True, text=True, env=env, timeout=60)
+        assert out.returncode == 0, out.stderr
+        assert mon.wait_for(lambda s: s.span_count == 1)
+        assert mon.spans()[0].name == "from-shell"
