@@ -38,7 +38,7 @@ def render_header(
     out = Text(no_wrap=True, overflow="ellipsis", end="")
     out.append(" ◆ agenttrace ", style=style(app, "accent", bold=True))
     if paused:
-        out.append(f" ⏸ PAUSED, {new_updates} new ", style=style(app, "warning", bold=True) + _reverse())
+        out.append(f" ‖ PAUSED, {new_updates} new ", style=style(app, "warning", bold=True) + _reverse())
     else:
         out.append(" ● LIVE ", style=style(app, "success", bold=True))
     out.append(" ")
