@@ -25,16 +25,18 @@ def session_label(entry: SessionEntry) -> str:
 
 
 class SessionList(RowList):
+    # The glyph is the status (colour + shape, readable under NO_COLOR); the
+    # word, spans and framework join when the pane is wide (zoom shows all).
     COLUMNS = [
         Column(" ", 1),
         Column("Session", 0),
-        Column("Framework", 11, min_total=70),
-        Column("Status", 7),
+        Column("Framework", 11, min_total=76),
+        Column("Status", 7, min_total=62),
         Column("Dur", 7, "right"),
-        Column("Spans", 5, "right", min_total=58),
-        Column("Tokens", 6, "right", min_total=48),
+        Column("Spans", 5, "right", min_total=68),
+        Column("Tokens", 6, "right", min_total=44),
         Column("Cost", 7, "right"),
-        Column("Last", 4, "right", min_total=53),
+        Column("Last", 4, "right", min_total=40),
     ]
 
     def __init__(self, store: Store, now_ns: Callable[[], int], *, id: str | None = None) -> None:
