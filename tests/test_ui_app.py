@@ -249,7 +249,7 @@ async def test_a_toggles_code_attributes_in_the_detail():
         await pilot.pause()
         app.span_tree.select_span(fixtures.LLM_SPAN)
         await pilot.pause()
-        text = lambda: plain(app.query_one("#detail-body").content)  # noqa: E731
+        text = lambda: app.detail.plain()  # noqa: E731
         assert "code.filepath" not in text()
         assert "4 code.*/thread.* hidden" in text()
         await pilot.press("a")

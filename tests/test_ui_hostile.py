@@ -39,11 +39,11 @@ async def test_hostile_strings_render_literally_everywhere():
         for span_id in ("h-root", "h-llm", "h-tool", "h-file"):
             app.span_tree.select_span(span_id)
             await pilot.pause()
-            detail = plain(app.query_one("#detail-body").content, 150)
+            detail = app.detail.plain()
             assert "\x1b" not in detail and "\x07" not in detail
         app.span_tree.select_span("h-llm")
         await pilot.pause()
-        detail = plain(app.query_one("#detail-body").content, 150)
+        detail = app.detail.plain()
         assert "[@click=app.quit]click me[/]" in detail
         assert "漢字テスト" in detail and "مرحبا" in detail
         assert "\\u202e" in detail  # the bidi override is shown, not obeyed

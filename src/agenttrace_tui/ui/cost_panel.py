@@ -8,16 +8,14 @@ the burn rate over the last five minutes from ``BurnMeter``.
 
 from __future__ import annotations
 
-from rich.console import Group, RenderableType
 from rich.text import Text
-from textual.containers import VerticalScroll
-from textual.widgets import Static
 
 from ..store.memory import SessionEntry, Store, Totals
 from . import fmt
 from .burn import ALL, BurnMeter
 from .colors import style
 from .text import clean
+from .textview import TextView
 
 _EIGHTHS = " ▏▎▍▌▋▊▉"
 
@@ -116,7 +114,7 @@ def _summary(app, title: str, totals: Totals, rate: tuple[float, float] | None, 
     return lines
 
 
-def render_cost(app, store: Store, session: SessionEntry | None, burn: BurnMeter, now_ns: int, width: int) -> RenderableType:
+def render_cost(app, store: Store, session: SessionEntry | None, burn: BurnMeter, now_ns: int, width: int) -> Text:
     parts: list[Text] = []
     sections: list[tuple[str, Totals, object]] = []
     if session is not None:
@@ -138,31 +136,20 @@ def render_cost(app, store: Store, session: SessionEntry | None, burn: BurnMeter
             parts.append(Text(" by kind         spans    time     cost", style=muted, no_wrap=True, overflow="ellipsis"))
             parts.extend(kinds)
         parts.append(Text(""))
-    return Group(*parts)
+    return Text("\n").join(parts)
 
 
-class CostPanel(VerticalScroll):
-
-    ALLOW_MAXIMIZE = True
-    DEFAULT_CSS = """
-    CostPanel > Static { width: 1fr; height: auto; }
-    """
-
+class CostPanel(TextView):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.border_title = "Cost"
-        self._body = Static("", id="cost-body")
         self._shown: tuple | None = None
-
-    def compose(self):
-        yield self._body
 
     def show(self, app, store: Store, session: SessionEntry | None, burn: BurnMeter, now_ns: int, stamp: tuple) -> None:
         if stamp == self._shown:
             return
         self._shown = stamp
-        width = max(20, self.scrollable_content_region.width or 36)
-        self._body.update(render_cost(app, store, session, burn, now_ns, width))
+        self.set_text(render_cost(app, store, session, burn, now_ns, self.content_width))
 
     def invalidate(self) -> None:
         self._shown = None

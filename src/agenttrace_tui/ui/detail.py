@@ -11,10 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 import msgspec
-from rich.console import RenderableType
 from rich.text import Text
-from textual.containers import VerticalScroll
-from textual.widgets import Static
 
 from ..model import Span, Status
 from ..store.memory import TraceEntry
@@ -22,6 +19,7 @@ from . import fmt
 from .colors import STATUS_GLYPH, status_style, style
 from .colors import kind_glyph, kind_style
 from .text import clean, clean_multiline
+from .textview import TextView
 
 #: Attribute prefixes hidden until the user asks for them.
 CODE_PREFIXES = ("code.", "thread.")
@@ -115,7 +113,7 @@ class _Doc:
 
 def render_detail(
     app, span: Span | None, trace: TraceEntry | None, now_ns: int, *, show_code: bool = False, width: int = 80
-) -> RenderableType:
+) -> Text:
     if span is None:
         return Text("No span selected.\nPick a session and a trace, then move in the tree with j/k.", style=style(app, "text-muted"))
     d = _Doc(app, width)
@@ -246,34 +244,22 @@ def render_detail(
     return d.group()
 
 
-class SpanDetail(VerticalScroll):
+class SpanDetail(TextView):
     """Scrollable pane holding the rendered detail of one span."""
-
-    ALLOW_MAXIMIZE = True
-
-    DEFAULT_CSS = """
-    SpanDetail > Static { width: 1fr; height: auto; }
-    """
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.border_title = "Span"
-        self._body = Static("", id="detail-body")
         self._shown: tuple | None = None
 
-    def compose(self):
-        yield self._body
-
     def show(self, app, span: Span | None, trace: TraceEntry | None, now_ns: int, *, show_code: bool, stamp: tuple) -> None:
-        """Redraw only when (span, its trace version, clock bucket, toggle) changed."""
+        """Redraw only when (span, its version, clock bucket, toggle, width) changed."""
         if stamp == self._shown:
             return
         same_span = self._shown is not None and span is not None and self._shown[0] == stamp[0]
         self._shown = stamp
-        width = self.scrollable_content_region.width or 80
-        self._body.update(render_detail(app, span, trace, now_ns, show_code=show_code, width=width))
-        if not same_span:
-            self.scroll_home(animate=False)
+        text = render_detail(app, span, trace, now_ns, show_code=show_code, width=self.content_width)
+        self.set_text(text, keep_scroll=same_span)
 
     def invalidate(self) -> None:
         self._shown = None
