@@ -199,6 +199,10 @@ async def test_page_keys_move_by_a_screen() -> None:
         assert tree.cursor_row == 11
         await pilot.press("G")
         assert tree.cursor_row == 200 and tree.scroll_offset.y == 201 - 11
+        # With a scrollbar the rows are drawn beside it, not under it.
+        assert tree.content_width < tree.size.width
+        header = tree.render_line(0).text
+        assert len(header) == tree.content_width and header.rstrip().endswith("s")
 
 
 # -- filter, matches, errors ---------------------------------------------------------
@@ -316,7 +320,7 @@ async def test_new_data_never_moves_the_cursor_or_the_view() -> None:
         after = screen_lines(tree)[1:]
         # The same rows at the same places (names and guides; the critical-path
         # marks may move, new spans end later); only the updated span's row changed.
-        left_w = layout(tree.size.width)[0]
+        left_w = layout(tree.content_width)[0]
         assert [line[:left_w] for line in after if "c150" not in line] == [line[:left_w] for line in screen_before if "c150" not in line]
         assert any("c150 renamed" in line for line in after)
         # Textual repainted the changed line (only changed lines are refreshed).
@@ -415,10 +419,10 @@ async def test_hostile_names_render_literally_and_keep_columns_aligned() -> None
         app = TreeApp(make_store(*spans), now=BASE + 20 * S)
         async with app.run_test(size=(width, 12)) as pilot:
             tree = await started(app, pilot)
-            left_w, wf_w = layout(tree.size.width)
+            left_w, wf_w = layout(tree.content_width)
             strips = [tree.render_line(y) for y in range(1, 1 + len(HOSTILE) + 1)]
             for strip in strips:
-                assert strip.cell_length == tree.size.width
+                assert strip.cell_length == tree.content_width
                 for seg in strip:
                     assert "\x1b" not in seg.text and "\r" not in seg.text and "\n" not in seg.text
                     assert "\u202e" not in seg.text
@@ -443,7 +447,7 @@ async def test_narrow_widget_hides_the_waterfall_gracefully() -> None:
     async with app.run_test(size=(50, 14)) as pilot:
         tree = await started(app, pilot)
         lines = screen_lines(tree)
-        assert all(cell_len(line) == tree.size.width for line in lines)
+        assert all(cell_len(line) == tree.content_width for line in lines)
         assert "█" not in "".join(lines)
         assert "2m05s" in lines[1]
 

@@ -306,6 +306,12 @@ class SpanTreeView(ScrollView, can_focus=True):
 
     # -- public API ------------------------------------------------------------
     @property
+    def content_width(self) -> int:
+        """Cells a row is drawn on: the content area minus the vertical scrollbar."""
+        return self.scrollable_content_region.width
+
+
+    @property
     def trace_id(self) -> str | None:
         return self._trace_id
 
@@ -618,7 +624,7 @@ class SpanTreeView(ScrollView, can_focus=True):
             self.post_message(self.SpanHighlighted(self._trace_id, sid))
 
     def _page(self) -> int:
-        return max(1, self.size.height - 1)
+        return max(1, self.scrollable_content_region.height - 1)
 
     def _ensure_cursor_visible(self) -> None:
         row = self.cursor_row
@@ -679,7 +685,7 @@ class SpanTreeView(ScrollView, can_focus=True):
         line cache (once the frame is out), so paging on costs cache hits."""
         if self._tree is None:
             return
-        width = self.size.width
+        width = self.content_width
         now = self._now_tick()
         for row in range(max(0, first_row), min(len(self._rows), first_row + self._page())):
             state = self._row_state(row, width, now)
@@ -777,7 +783,7 @@ class SpanTreeView(ScrollView, can_focus=True):
             self._set_cursor(row, scroll=False)
 
     def on_resize(self, event: events.Resize) -> None:
-        self.virtual_size = Size(self.size.width, len(self._rows) + 1)
+        self.virtual_size = Size(self.content_width, len(self._rows) + 1)
         self._header_cache = None
 
     def _set_virtual_size(self) -> None:
@@ -787,7 +793,7 @@ class SpanTreeView(ScrollView, can_focus=True):
         grows at every refresh, so only the scrollbar is updated unless it
         has to appear or disappear.
         """
-        size = Size(self.size.width, len(self._rows) + 1)
+        size = Size(self.content_width, len(self._rows) + 1)
         if size == self.virtual_size:
             return
         scroll_update = getattr(self, "_scroll_update", None)
@@ -802,14 +808,14 @@ class SpanTreeView(ScrollView, can_focus=True):
 
     def _refresh_changed_lines(self) -> None:
         """After new data: repaint only the lines whose content changed (and the header)."""
-        if not self._painted or self._painted_scroll != int(self.scroll_y) or self._painted_width != self.size.width:
+        if not self._painted or self._painted_scroll != int(self.scroll_y) or self._painted_width != self.content_width:
             self.refresh()
             return
-        width = self.size.width
+        width = self.content_width
         now = self._now_tick()
         top = int(self.scroll_y)
         self.refresh_line(top)  # the header (virtual line = scroll_y, screen line 0)
-        for y in range(1, self.size.height):
+        for y in range(1, self.scrollable_content_region.height):
             row = top + y - 1
             state = self._row_state(row, width, now) if self._tree is not None and 0 <= row < len(self._rows) else None
             old = self._painted.get(y)
@@ -862,7 +868,7 @@ class SpanTreeView(ScrollView, can_focus=True):
         return (self.now_ns() // _TICK_NS) * _TICK_NS
 
     def render_line(self, y: int) -> Strip:
-        width = self.size.width
+        width = self.content_width
         now = self._now_tick()
         scroll = int(self.scroll_y)
         if scroll != self._painted_scroll or width != self._painted_width:
