@@ -10,13 +10,14 @@ import asyncio
 import errno
 import json
 import os
+import pickle
 import socket
 import stat
 import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any, AsyncIterator, Awaitable, Callable
+from typing import Any, AsyncIterator, Callable
 
 import pytest
 
@@ -240,29 +241,21 @@ async def test_round_trip_keeps_every_field(rig: Rig, source: str) -> None:
 
 @pytest.mark.parametrize("source", SOURCES)
 async def test_session_event_and_metric_records_arrive(rig: Rig, source: str) -> None:
-    await rig.send(
-        source,
-        [
-            {"v": 1, "type": "session", "session_id": "sess-a", "name": "refactor run", "service": "coder",
-             "framework": "langgraph", "framework_version": "0.2", "hostname": "box", "tags": ["ci", "v2"],
-             "started_ns": T0, "attributes": {"team": "infra"}},
-            good(1, session_id="sess-a"),
-            {"v": 1, "type": "event", "trace_id": "good-trace", "span_id": "g1", "name": "cache hit",
-             "time_ns": T0 + 10, "attributes": {"k": 1}},
-            {"v": 1, "type": "metric", "name": "queue.depth", "value": 7.5, "labels": {"q": "main"},
-             "time_ns": T0, "metric_kind": "gauge"},
-        ]
-        if source == "udp"
-        else {"v": 1, "type": "session", "session_id": "sess-a", "name": "refactor run", "service": "coder",
-              "framework": "langgraph", "framework_version": "0.2", "hostname": "box", "tags": ["ci", "v2"],
-              "started_ns": T0, "attributes": {"team": "infra"}},
-    )
-    if source != "udp":
-        await rig.send(source, good(1, session_id="sess-a"))
-        await rig.send(source, {"v": 1, "type": "event", "trace_id": "good-trace", "span_id": "g1",
-                                "name": "cache hit", "time_ns": T0 + 10, "attributes": {"k": 1}})
-        await rig.send(source, {"v": 1, "type": "metric", "name": "queue.depth", "value": 7.5,
-                                "labels": {"q": "main"}, "time_ns": T0, "metric_kind": "gauge"})
+    records = [
+        {"v": 1, "type": "session", "session_id": "sess-a", "name": "refactor run", "service": "coder",
+         "framework": "langgraph", "framework_version": "0.2", "hostname": "box", "tags": ["ci", "v2"],
+         "started_ns": T0, "attributes": {"team": "infra"}},
+        good(1, session_id="sess-a"),
+        {"v": 1, "type": "event", "trace_id": "good-trace", "span_id": "g1", "name": "cache hit",
+         "time_ns": T0 + 10, "attributes": {"k": 1}},
+        {"v": 1, "type": "metric", "name": "queue.depth", "value": 7.5, "labels": {"q": "main"},
+         "time_ns": T0, "metric_kind": "gauge"},
+    ]
+    if source == "udp":
+        await rig.send(source, records)  # one datagram, a JSON array
+    else:
+        for rec in records:  # one line each
+            await rig.send(source, rec)
     await wait_for(lambda: rig.store.updates >= 4)
     sess = rig.store.session("sess-a").session
     assert (sess.name, sess.service, sess.framework, sess.framework_version, sess.hostname) == (
@@ -479,6 +472,7 @@ async def test_udp_port_in_use_raises_one_line_error() -> None:
     assert str(err) == f"UDP port {port} on 127.0.0.1 is already in use; choose another with --udp-port"
     assert (err.proto, err.host, err.port, err.flag) == ("UDP", "127.0.0.1", port, "--udp-port")
     assert err.errno == errno.EADDRINUSE and isinstance(err, OSError)
+    assert str(pickle.loads(pickle.dumps(err))) == str(err)  # survives a process boundary
 
 
 async def test_tcp_port_in_use_raises_and_releases_the_udp_socket() -> None:
@@ -560,7 +554,9 @@ def test_default_socket_path(monkeypatch: pytest.MonkeyPatch, short_dir: Path) -
     monkeypatch.setenv("XDG_RUNTIME_DIR", str(short_dir))
     assert default_socket_path() == str(short_dir / "agenttrace-tui.sock")
     monkeypatch.delenv("XDG_RUNTIME_DIR")
-    assert default_socket_path() == os.path.join(tempfile.gettempdir(), f"agenttrace-tui-{os.getuid()}.sock")
+    assert default_socket_path() == f"/tmp/agenttrace-tui-{os.getuid()}.sock"
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(short_dir / "missing"))  # set but absent: fall back
+    assert default_socket_path() == f"/tmp/agenttrace-tui-{os.getuid()}.sock"
 
 
 async def test_close_releases_ports_for_a_new_receiver_set(rig: Rig) -> None:
@@ -580,3 +576,103 @@ async def test_udp_burst_is_drained_without_loss(rig: Rig) -> None:
         rig.send_udp(p)
     await wait_for(lambda: rig.store.span_count == n, timeout=30)
     assert rig.stats.lost == 0 and rig.stats.datagrams == n
+
+
+@pytest.mark.parametrize("source", SOURCES)
+async def test_a_failing_enricher_is_counted_and_the_receiver_keeps_going(short_dir: Path, source: str) -> None:
+    def explode_on_boom(updates: list) -> None:
+        if any(getattr(u, "name", "") == "boom" for u in updates):
+            raise RuntimeError("enricher bug")
+
+    pipeline = Pipeline(Store(), enrichers=[explode_on_boom], max_record_bytes=LIMIT)
+    rs = await start_receivers(pipeline, udp_port=0, tcp_port=0, unix_path=str(short_dir / "e.sock"))
+    r = Rig(pipeline, rs)
+    try:
+        await r.send(source, good(0, name="boom"))
+        await r.send(source, good(1))
+        await wait_for(lambda: r.store.span("good-trace", "g1") is not None)
+        assert r.stats.rejected == {"internal_error": 1}
+        assert "enricher bug" in r.stats.recent[0].detail
+    finally:
+        await r.close()
+
+
+async def test_long_unix_path_still_gets_mode_0600(short_dir: Path) -> None:
+    # Long enough that the private-directory detour would exceed the AF_UNIX limit.
+    deep = short_dir / ("d" * (97 - len(str(short_dir)) - 1))
+    deep.mkdir()
+    path = deep / "l.sock"
+    assert len(str(path)) == 104  # fits; the 14-byte-longer temporary path would not
+    rs = await start_receivers(Pipeline(Store()), udp_port=None, tcp_port=None, unix_path=str(path))
+    try:
+        assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+        assert sorted(p.name for p in deep.iterdir()) == ["l.sock"]
+    finally:
+        await rs.close()
+
+
+async def test_unusable_unix_paths_give_clear_errors(short_dir: Path) -> None:
+    with pytest.raises(OSError, match="longer than 107 bytes; choose a shorter one with --socket"):
+        await start_receivers(Pipeline(Store()), udp_port=None, tcp_port=None, unix_path="/tmp/" + "x" * 120)
+    with pytest.raises(FileNotFoundError, match="does not exist"):
+        await start_receivers(Pipeline(Store()), udp_port=None, tcp_port=None, unix_path=str(short_dir / "no" / "s.sock"))
+
+
+def _ipv6_loopback() -> bool:
+    try:
+        with socket.socket(socket.AF_INET6, socket.SOCK_DGRAM) as s:
+            s.bind(("::1", 0))
+        return True
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not _ipv6_loopback(), reason="no IPv6 loopback on this host")
+async def test_ipv6_loopback_receivers() -> None:
+    pipeline = Pipeline(Store())
+    rs = await start_receivers(pipeline, host="::1", udp_port=0, tcp_port=0)
+    try:
+        assert rs.endpoints == [f"udp [::1]:{rs.udp_address[1]}", f"tcp [::1]:{rs.tcp_address[1]}"]
+        with socket.socket(socket.AF_INET6, socket.SOCK_DGRAM) as s:
+            s.sendto(json.dumps(good(0)).encode(), ("::1", rs.udp_address[1]))
+        _, writer = await asyncio.open_connection("::1", rs.tcp_address[1])
+        writer.write(json.dumps(good(1)).encode() + b"\n")
+        await writer.drain()
+        await wait_for(lambda: pipeline.store.span_count == 2)
+        writer.close()
+    finally:
+        await rs.close()
+
+
+def test_feed_many_counts_like_feed_one_by_one() -> None:
+    payloads = [
+        json.dumps(good(0)).encode(),
+        b"not json",
+        json.dumps([good(1), good(2, sender="s", seq=1)]).encode(),
+        json.dumps(good(3, status="meh")).encode(),
+        json.dumps(good(4, sender="s", seq=3)).encode(),  # seq 2 missing: one lost
+        b"[]",
+    ]
+    one, many = Pipeline(Store()), Pipeline(Store())
+    for p in payloads:
+        one.feed(p, "udp")
+    assert many.feed_many(payloads, "udp") == 4
+    assert many.store.version == 1  # one batch
+    for pl in (one, many):
+        assert pl.stats.accepted == {"udp": 4}
+        assert pl.stats.rejected == {"malformed_json": 1, "invalid_field": 1, "empty": 1}
+        assert pl.stats.lost == 1
+        assert {s.span_id for s in pl.store.iter_spans()} == {"g0", "g1", "g2", "g4"}
+
+
+def test_feed_many_isolates_the_payload_that_breaks_storing() -> None:
+    def explode_on_boom(updates: list) -> None:
+        if any(getattr(u, "name", "") == "boom" for u in updates):
+            raise RuntimeError("enricher bug")
+
+    pipeline = Pipeline(Store(), enrichers=[explode_on_boom])
+    payloads = [json.dumps(good(0)).encode(), json.dumps(good(1, name="boom")).encode(), json.dumps(good(2)).encode()]
+    assert pipeline.feed_many(payloads, "tcp") == 2
+    assert {s.span_id for s in pipeline.store.iter_spans()} == {"g0", "g2"}
+    assert pipeline.stats.rejected == {"internal_error": 1}
+    assert pipeline.stats.accepted == {"tcp": 2}

@@ -156,38 +156,49 @@ def extract_parts(attributes: dict[str, Any]) -> tuple[dict[str, dict[str, Any]]
     used: set[str] = set()
     if not attributes:
         return parts, used
-    # Candidate keys per row, found by walking the attributes once.
-    hits: dict[int, list[tuple[int, str]]] | None = None
+    # Best key per row, found by walking the (few) attributes once.
+    best: dict[int, tuple[int, str]] = {}
     index = _KEY_INDEX
     for key in attributes:
         slot = index.get(key)
         if slot is not None:
-            if hits is None:
-                hits = {}
-            hits.setdefault(slot[0], []).append((slot[1], key))
-    if hits is None:
-        return parts, used
-    for r, cands in hits.items():
-        part, field, conv, _keys = ATTRIBUTE_MAP[r]
-        if len(cands) > 1:
-            cands.sort()
-        for _prio, key in cands:
-            value = attributes[key]
+            r, p = slot
+            got = best.get(r)
+            if got is None or p < got[0]:
+                best[r] = (p, key)
+    for r, (_p, key) in best.items():
+        part, field, conv, keys = ATTRIBUTE_MAP[r]
+        value = attributes[key]
+        try:
             if field == "stop_reason" and isinstance(value, (list, tuple)):
-                if not value:
-                    continue
                 value = value[0]
-            try:
-                converted = conv(value)
-            except (TypeError, ValueError, OverflowError):
+            converted = conv(value)
+        except (TypeError, ValueError, OverflowError, IndexError):
+            # Rare: the preferred spelling holds junk; try the row's other keys in order.
+            key, converted = _fallback(attributes, field, conv, keys, key)
+            if key is None:
                 continue
-            fields = parts.get(part)
-            if fields is None:
-                fields = parts[part] = {}
-            fields[field] = converted
-            used.add(key)
-            break
+        fields = parts.get(part)
+        if fields is None:
+            fields = parts[part] = {}
+        fields[field] = converted
+        used.add(key)
     return parts, used
+
+
+def _fallback(attributes: dict[str, Any], field: str, conv: Callable[[Any], Any], keys: tuple[str, ...],
+              bad: str) -> tuple[str | None, Any]:
+    for key in keys:
+        if key == bad or key not in attributes:
+            continue
+        value = attributes[key]
+        try:
+            if field == "stop_reason" and isinstance(value, (list, tuple)):
+                value = value[0]
+            return key, conv(value)
+        except (TypeError, ValueError, OverflowError, IndexError):
+            continue
+    return None, None
 
 
 _KIND_VALUES = {k.value: k for k in SpanKind}
@@ -205,7 +216,7 @@ KIND_BY_NAME: list[tuple[re.Pattern[str], SpanKind]] = [
     (re.compile(r"(write_file|file_write)", re.I), SpanKind.FILE_WRITE),
     (re.compile(r"(memory_store|remember)", re.I), SpanKind.MEMORY_STORE),
     (re.compile(r"(memory|recall)", re.I), SpanKind.MEMORY_RETRIEVAL),
-    (re.compile(r"(^task|_task|task_|workflow)", re.I), SpanKind.TASK),
+    (re.compile(r"(\btask|_task|task_|workflow)", re.I), SpanKind.TASK),
 ]
 
 
@@ -452,6 +463,7 @@ MESSAGE_EVENTS: dict[str, str] = {
 #: Attribute keys inside those events that hold the text.
 MESSAGE_EVENT_CONTENT_KEYS: tuple[str, ...] = ("gen_ai.event.content", "content", "gen_ai.prompt", "gen_ai.completion", "message")
 
+_MSG_PREFIXES = ("llm.input_messages.", "llm.output_messages.", "gen_ai.prompt.", "gen_ai.completion.")
 _MSG_RE = re.compile(r"^(llm\.input_messages|llm\.output_messages|gen_ai\.prompt|gen_ai\.completion)\.(\d+)\.(.+)$")
 _json = msgspec.json.Decoder()
 
@@ -529,7 +541,7 @@ def extract_messages(attributes: dict[str, Any]) -> tuple[str | None, str | None
             used.append(key)
     flat: dict[str, dict[int, dict[str, Any]]] | None = None
     for key in attributes:
-        if key[0] in "lg" and (m := _MSG_RE.match(key)):
+        if key.startswith(_MSG_PREFIXES) and (m := _MSG_RE.match(key)):
             if flat is None:
                 flat = {}
             flat.setdefault(m.group(1), {}).setdefault(int(m.group(2)), {})[m.group(3)] = attributes[key]
@@ -623,6 +635,72 @@ def framework_hint(scope_name: str | None, resource: dict[str, Any]) -> str | No
     if isinstance(sdk, str) and sdk and sdk != "opentelemetry":
         return sdk
     return None
+
+
+class Plan:
+    """What the tables make of one *set* of attribute keys, computed once.
+
+    Spans from one instrumentation repeat the same keys endlessly, so the
+    OTLP path looks the key tuple up here instead of probing every table
+    for every span: only the rows whose keys are present are tried.
+    """
+
+    __slots__ = ("rows", "kind", "messages", "subtree", "cost")
+
+    def __init__(self, keys: tuple[str, ...]) -> None:
+        present = set(keys)
+        rows = []
+        for part, field, conv, row_keys in ATTRIBUTE_MAP:
+            got = tuple(k for k in row_keys if k in present)
+            if got:
+                rows.append((part, field, conv, got))
+        self.rows = rows
+        self.kind = bool(present & {KIND_KEY, OPERATION_KEY, OPENINFERENCE_KEY, TRACELOOP_KIND_KEY})
+        self.messages = bool(present & (set(MESSAGE_JSON_KEYS) | set(VALUE_KEYS))) or any(
+            k.startswith(_MSG_PREFIXES) for k in keys)
+        self.subtree = any(k in present for ks in SUBTREE_USAGE_KEYS.values() for k in ks)
+        self.cost = any(k in present for ks in COST_KEYS.values() for k in ks)
+
+
+_PLANS: dict[tuple[str, ...], Plan] = {}
+_MAX_PLANS = 4096
+
+
+def plan_for(attributes: dict[str, Any]) -> Plan:
+    keys = tuple(attributes)
+    plan = _PLANS.get(keys)
+    if plan is None:
+        if len(_PLANS) >= _MAX_PLANS:
+            _PLANS.clear()  # senders with ever-changing keys: start over rather than grow
+        plan = _PLANS[keys] = Plan(keys)
+    return plan
+
+
+def parts_from_plan(plan: Plan, attributes: dict[str, Any]) -> tuple[dict[str, dict[str, Any]], set[str]]:
+    """``extract_parts`` for a known key set (same result, fewer lookups)."""
+    parts: dict[str, dict[str, Any]] = {}
+    used: set[str] = set()
+    for part, field, conv, keys in plan.rows:
+        for key in keys:
+            value = attributes[key]
+            cls = value.__class__
+            # Fast paths: the value already has the field's type (the usual case).
+            if (conv is _str and cls is str) or (conv is _int and cls is int):
+                converted = value
+            else:
+                try:
+                    if field == "stop_reason" and isinstance(value, (list, tuple)):
+                        value = value[0]
+                    converted = conv(value)
+                except (TypeError, ValueError, OverflowError, IndexError):
+                    continue
+            fields = parts.get(part)
+            if fields is None:
+                fields = parts[part] = {}
+            fields[field] = converted
+            used.add(key)
+            break
+    return parts, used
 
 
 def all_documented_keys() -> set[str]:

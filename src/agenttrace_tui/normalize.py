@@ -55,26 +55,59 @@ class NormalizeError(ValueError):
     """A record that decoded but cannot become a span; ``str()`` says why."""
 
 
+#: Every attribute key some convention reads: a span without any of them skips the table.
+_CONVENTION_KEYS = frozenset(key for _, _, _, keys in conventions.ATTRIBUTE_MAP for key in keys)
+#: Parts whose fields all default to None: an empty one (``"llm": {}``) means "absent".
+_NONE_PARTS = ("llm", "agent", "rag", "file")
+_EMPTY = {name: _PART_TYPES[name]() for name in _NONE_PARTS}
+_DEFAULTS = {name: {f.name: f.default for f in msgspec.structs.fields(cls)} for name, cls in _PART_TYPES.items()}
+
+
+def _tool(value: Any) -> ToolInfo | None:
+    """The ``tool`` field as sent: a ToolInfo object or just a tool name."""
+    if isinstance(value, str):
+        return ToolInfo(name=value)
+    if isinstance(value, dict):
+        try:
+            return msgspec.convert(value, ToolInfo)
+        except msgspec.ValidationError as exc:
+            raise NormalizeError(f"invalid `tool`: {exc}") from None
+    raise NormalizeError("`tool` must be an object or a tool name")
+
+
 def _explicit_part(rec: Any, part: str) -> dict[str, Any]:
+    """Fields a sender set on a typed part (defaults are "not set", so conventions may fill them)."""
     value = getattr(rec, part)
     if value is None:
         return {}
     if part == "tool" and not isinstance(value, msgspec.Struct):
-        if isinstance(value, str):
-            return {"name": value}
-        if isinstance(value, dict):
-            try:
-                value = msgspec.convert(value, ToolInfo)
-            except msgspec.ValidationError as exc:
-                raise NormalizeError(f"invalid `tool`: {exc}") from None
-        else:
-            raise NormalizeError("`tool` must be an object or a tool name")
-    return {k: v for k, v in msgspec.structs.asdict(value).items() if v is not None}
+        value = _tool(value)
+    defaults = _DEFAULTS[part]
+    return {k: v for k, v in msgspec.structs.asdict(value).items() if v is not None and v != defaults[k]}
 
 
 def _build_parts(rec: Any) -> tuple[dict[str, Any], dict[str, Any]]:
     """Typed parts (explicit ones win over attribute conventions) and free attributes."""
     attrs = rec.attributes
+    if attrs and not _CONVENTION_KEYS.isdisjoint(attrs):
+        return _merge_conventions(rec, attrs)
+    # Fast path (every native record that uses typed parts): no convention can
+    # apply, so the decoded part objects are used as they are, with no copy.
+    parts: dict[str, Any] = {}
+    for name in _NONE_PARTS:
+        value = getattr(rec, name)
+        if value is not None and value != _EMPTY[name]:
+            parts[name] = value
+    if rec.usage is not None:
+        parts["usage"] = rec.usage
+    if rec.tool is not None:
+        tool = _tool(rec.tool) if not isinstance(rec.tool, msgspec.Struct) else rec.tool
+        if tool != ToolInfo():
+            parts["tool"] = tool
+    return parts, attrs
+
+
+def _merge_conventions(rec: Any, attrs: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
     derived, used = conventions.extract_parts(attrs)
     free = {k: v for k, v in attrs.items() if k not in used} if used else attrs
     parts: dict[str, Any] = {}
@@ -83,7 +116,7 @@ def _build_parts(rec: Any) -> tuple[dict[str, Any], dict[str, Any]]:
         explicit = _explicit_part(rec, name)
         if explicit:
             fields = {**fields, **explicit}
-        if fields:
+        if fields or (name == "usage" and rec.usage is not None):
             parts[name] = cls(**fields)
     return parts, free
 

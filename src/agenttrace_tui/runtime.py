@@ -98,19 +98,16 @@ class Monitor:
 
     async def _start_optional(self) -> None:
         cfg = self.config
-        if cfg.otlp_port is not None:
-            try:
-                from .ingest.otlp_http import start_otlp
-            except ImportError:
-                start_otlp = None
-            if start_otlp is not None:
-                self.otlp = await start_otlp(self.pipeline, host=cfg.bind, port=cfg.otlp_port)
         if cfg.forward:
             from .forward import Forwarder
 
-            self.forwarder = Forwarder(cfg.forward)
+            self.forwarder = Forwarder(cfg.forward, store=self.store)
             await self.forwarder.start()
             self.pipeline.taps.append(self.forwarder.tap)
+        if cfg.otlp_port is not None:
+            from .ingest.otlp_http import start_otlp
+
+            self.otlp = await start_otlp(self.pipeline, host=cfg.bind, port=cfg.otlp_port, forwarder=self.forwarder)
         path = self.db_path
         if path is not None:
             from .store.maintenance import apply_retention
@@ -159,9 +156,7 @@ class Monitor:
 
 
 def _enrichers(config: Config, store: Store) -> list:
-    try:
-        from .enrich import make_enrichers
-    except ImportError:
-        return []
+    from .enrich import make_enrichers
+
     # With the store, pricing runs on merged spans (span_start + span_end).
     return make_enrichers(config, store)

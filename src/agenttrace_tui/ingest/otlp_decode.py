@@ -16,8 +16,7 @@ from __future__ import annotations
 
 import base64
 import binascii
-import math
-from collections import Counter, OrderedDict
+from collections import Counter
 from typing import Any, Callable, Iterator
 
 import msgspec
@@ -29,10 +28,8 @@ from opentelemetry.proto.collector.trace.v1 import trace_service_pb2
 from .. import conventions as cv
 from ..model import (
     AgentInfo,
-    AttachedEvent,
     FileInfo,
     LlmInfo,
-    Metric,
     RagInfo,
     Session,
     Span,
@@ -46,7 +43,7 @@ from ..model import (
 
 SIGNALS = ("traces", "logs", "metrics")
 #: Spans (or log records, data points) converted before the store sees a chunk.
-CHUNK = 2000
+CHUNK = 256
 #: Free string attributes longer than this are cut (memory per span).
 MAX_ATTR_CHARS = 4096
 
@@ -93,7 +90,7 @@ def parse(signal: str, body: bytes, json: bool) -> Any:
     if json:
         try:
             doc = _json_decoder.decode(body)
-        except (msgspec.DecodeError, ValueError) as exc:
+        except (msgspec.DecodeError, ValueError, RecursionError) as exc:
             raise BodyError(f"invalid JSON: {exc}") from None
         if not isinstance(doc, dict):
             raise BodyError("OTLP JSON must be an object")
@@ -104,7 +101,7 @@ def parse(signal: str, body: bytes, json: bool) -> Any:
         return items
     try:
         return _PB_REQUEST[signal].FromString(body)
-    except (_PbDecodeError, RuntimeError, ValueError) as exc:
+    except (_PbDecodeError, RuntimeError, ValueError, RecursionError) as exc:
         raise BodyError(f"invalid protobuf: {exc or 'truncated or malformed message'}") from None
 
 
@@ -138,13 +135,12 @@ def pb_attrs(kvs: Any) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for kv in kvs:
         v = kv.value
+        s = v.string_value
+        if s:  # most values are non-empty strings: one C call instead of two
+            out[kv.key] = s
+            continue
         w = v.WhichOneof("value")
-        if w == "string_value":
-            out[kv.key] = v.string_value
-        elif w == "int_value":
-            out[kv.key] = v.int_value
-        else:
-            out[kv.key] = pb_value(v)
+        out[kv.key] = v.int_value if w == "int_value" else pb_value(v)
     return out
 
 
@@ -325,9 +321,10 @@ def build_span(
     session_id: str,
 ) -> Span:
     """One OTel span -> model span, applying every convention table."""
-    kind, _kind_key = cv.kind_from_attributes(attrs)
-    prompt, response, used_msgs = cv.extract_messages(attrs) if attrs else (None, None, [])
-    fields, used = cv.extract_parts(attrs)
+    plan = cv.plan_for(attrs)
+    kind = cv.kind_from_attributes(attrs)[0] if plan.kind else None
+    prompt, response, used_msgs = cv.extract_messages(attrs) if plan.messages else (None, None, [])
+    fields, used = cv.parts_from_plan(plan, attrs)
     for k in used_msgs:
         used.add(k)
     llm = fields.get("llm")
@@ -341,13 +338,15 @@ def build_span(
             del fields["llm"]
     usage_fields = fields.pop("usage", None)
     usage = cv.finish_usage(usage_fields) if usage_fields else None
-    if usage is None:
+    if usage is None and plan.subtree:
         sub, sub_used = cv.extract_subtree_usage(attrs)
         if sub:
             usage = cv.finish_usage(sub, "subtree")
             used.update(sub_used)
-    cost, cost_used = cv.extract_cost(attrs)
-    used.update(cost_used)
+    cost = None
+    if plan.cost:
+        cost, cost_used = cv.extract_cost(attrs)
+        used.update(cost_used)
 
     # Events: exception details, deprecated per-message events.
     events: list[SpanEvent] = []
@@ -422,7 +421,11 @@ def build_span(
     elif status_code == 1:
         message = None
 
-    free = {k: _cut(v) for k, v in attrs.items() if k not in used} if used else {k: _cut(v) for k, v in attrs.items()}
+    free = {
+        k: v if v.__class__ is not str or len(v) <= MAX_ATTR_CHARS else _cut(v)
+        for k, v in attrs.items()
+        if k not in used
+    }
     if end and end < start:
         raise ValueError(f"end time {end} is before start time {start}")
     return Span(
@@ -480,24 +483,32 @@ class SessionResolver:
         return sessions
 
 
+def _pb_ids(sp: Any) -> tuple[str | None, str | None, str | None]:
+    t, s, p = sp.trace_id, sp.span_id, sp.parent_span_id
+    # Fast path: well-formed ids (the usual case) need no further checks than these.
+    if len(t) == 16 and len(s) == 8 and (not p or len(p) == 8) and any(t) and any(s) and (not p or any(p)):
+        return t.hex(), s.hex(), p.hex() if p else None
+    return hex_id(t, 16), hex_id(s, 8), hex_id(p, 8)
+
+
 def _span_from_pb(sp: Any, res: ResourceInfo, rejects: Rejects) -> tuple[Span, bool] | None:
     try:
-        tid = hex_id(sp.trace_id, 16)
-        sid = hex_id(sp.span_id, 8)
-        parent = hex_id(sp.parent_span_id, 8)
+        tid, sid, parent = _pb_ids(sp)
     except ValueError as exc:
         rejects.add("invalid_id", str(exc))
         return None
     if tid is None or sid is None:
         rejects.add("missing_id", f"span {sp.name[:60]!r} has no {'trace' if tid is None else 'span'} id")
         return None
-    attrs = pb_attrs(sp.attributes) if sp.attributes else {}
+    attrs = pb_attrs(sp.attributes)
     explicit = _session_attr(attrs)
-    events = [(e.name, e.time_unix_nano, pb_attrs(e.attributes)) for e in sp.events] if sp.events else []
+    pb_events = sp.events
+    events = [(e.name, e.time_unix_nano, pb_attrs(e.attributes)) for e in pb_events] if pb_events else []
     links: tuple[SpanLink, ...] = ()
-    if sp.links:
+    pb_links = sp.links
+    if pb_links:
         ls = []
-        for ln in sp.links:
+        for ln in pb_links:
             try:
                 lt, li = hex_id(ln.trace_id, 16), hex_id(ln.span_id, 8)
             except ValueError:
@@ -505,12 +516,13 @@ def _span_from_pb(sp: Any, res: ResourceInfo, rejects: Rejects) -> tuple[Span, b
             if lt and li:
                 ls.append(SpanLink(trace_id=lt, span_id=li, attributes=pb_attrs(ln.attributes)))
         links = tuple(ls)
+    st = sp.status
     try:
         span = build_span(
             tid, sid, parent, sp.name, sp.start_time_unix_nano, sp.end_time_unix_nano, attrs, events, links,
-            sp.status.code, sp.status.message, explicit or "",
+            st.code, st.message, explicit or "",
         )
-    except (TypeError, ValueError) as exc:
+    except (TypeError, ValueError, RecursionError) as exc:
         rejects.add("invalid_span", str(exc)[:200])
         return None
     return span, explicit is not None
@@ -561,7 +573,7 @@ def _span_from_json(sp: Any, res: ResourceInfo, rejects: Rejects) -> tuple[Span,
         message = st.get("message", "") if isinstance(st, dict) else ""
         span = build_span(tid, sid, parent, name, start, end, attrs, events, tuple(ls), code,
                           message if isinstance(message, str) else str(message), explicit or "")
-    except (TypeError, ValueError, AttributeError) as exc:
+    except (TypeError, ValueError, AttributeError, RecursionError) as exc:
         rejects.add("invalid_span", str(exc)[:200])
         return None
     return span, explicit is not None
@@ -605,13 +617,15 @@ def count_items(signal: str, req: Any, json: bool) -> int:
     """How many spans / log records / data points a parsed request holds."""
     scope_field, item_field = {"traces": ("scopeSpans", "spans"), "logs": ("scopeLogs", "logRecords"),
                                "metrics": ("scopeMetrics", "metrics")}[signal]
+    from .otlp_metrics import metric_points
+
     n = 0
     for _res, _scope, items in _iter_resource_items(req, json, scope_field, item_field):
         if signal != "metrics":
             n += len(items)
         else:
             for m in items:
-                n += len(_metric_points(m, json)[1])
+                n += len(metric_points(m, json)[1])
     return n
 
 
@@ -648,129 +662,6 @@ def convert_traces(
                 yield flush()
     if spans:
         yield flush()
-
-
-# -- metrics -------------------------------------------------------------------------
-
-_TEMPORALITY = {"AGGREGATION_TEMPORALITY_DELTA": 1, "AGGREGATION_TEMPORALITY_CUMULATIVE": 2}
-
-
-def _metric_points(m: Any, json: bool) -> tuple[str, list[Any], str, int]:
-    """(data kind, points, name, temporality) of one metric in either encoding."""
-    if json:
-        if not isinstance(m, dict):
-            return "none", [], "", 0
-        for kind in ("gauge", "sum", "histogram", "exponentialHistogram", "summary"):
-            body = m.get(kind) or (m.get("exponential_histogram") if kind == "exponentialHistogram" else None)
-            if isinstance(body, dict):
-                pts = _jget(body, "dataPoints", "data_points") or []
-                t = _jget(body, "aggregationTemporality", "aggregation_temporality") or 0
-                if isinstance(t, str):
-                    t = _TEMPORALITY.get(t, int(t) if t.isdigit() else 0)
-                return kind, pts if isinstance(pts, list) else [], str(m.get("name", "")), t
-        return "none", [], str(m.get("name", "")), 0
-    kind = m.WhichOneof("data")
-    if kind is None:
-        return "none", [], m.name, 0
-    body = getattr(m, kind)
-    t = getattr(body, "aggregation_temporality", 0)
-    return {"exponential_histogram": "exponentialHistogram"}.get(kind, kind), list(body.data_points), m.name, t
-
-
-class MetricState:
-    """Turns cumulative sums into deltas so every counter's running sum is its total."""
-
-    MAX_SERIES = 50_000
-
-    def __init__(self) -> None:
-        self._last: OrderedDict[tuple[Any, ...], tuple[int, float]] = OrderedDict()
-
-    def delta(self, key: tuple[Any, ...], start_ns: int, value: float) -> float:
-        prev = self._last.get(key)
-        self._last[key] = (start_ns, value)
-        self._last.move_to_end(key)
-        if len(self._last) > self.MAX_SERIES:
-            self._last.popitem(last=False)
-        if prev is None or prev[0] != start_ns or value < prev[1]:
-            return value  # a new series, or the sender restarted it
-        return value - prev[1]
-
-
-def _labels(attrs: dict[str, Any], res: ResourceInfo) -> dict[str, str]:
-    labels = {k: v if isinstance(v, str) else msgspec.json.encode(v).decode() for k, v in attrs.items()}
-    if res.service and "service" not in labels:
-        labels["service"] = res.service
-    return labels
-
-
-def convert_metrics(req: Any, json: bool, rejects: Rejects, state: MetricState) -> Iterator[list[Update]]:
-    """Every data point -> Metric; sums and histogram counts become counters."""
-    out: list[Update] = []
-    for res, _scope, metrics in _iter_resource_items(req, json, "scopeMetrics", "metrics"):
-        for m in metrics:
-            kind, points, name, temporality = _metric_points(m, json)
-            if not name:
-                rejects.add("invalid_metric", "metric without a name", max(1, len(points)))
-                continue
-            for p in points:
-                try:
-                    out.extend(_point(kind, name, temporality, p, json, res, state))
-                except (TypeError, ValueError, AttributeError) as exc:
-                    rejects.add("invalid_data_point", f"{name}: {exc}"[:200])
-                    continue
-                if len(out) >= CHUNK:
-                    yield out
-                    out = []
-    if out:
-        yield out
-
-
-def _point(kind: str, name: str, temporality: int, p: Any, json: bool, res: ResourceInfo, state: MetricState) -> list[Metric]:
-    if json:
-        if not isinstance(p, dict):
-            raise ValueError("data point is not an object")
-        attrs = json_attrs(p.get("attributes"))
-        t = jint(_jget(p, "timeUnixNano", "time_unix_nano") or 0)
-        start = jint(_jget(p, "startTimeUnixNano", "start_time_unix_nano") or 0)
-    else:
-        attrs = pb_attrs(p.attributes)
-        t = p.time_unix_nano
-        start = p.start_time_unix_nano
-    labels = _labels(attrs, res)
-    if kind in ("gauge", "sum"):
-        if json:
-            if "asDouble" in p or "as_double" in p:
-                value = float(_jget(p, "asDouble", "as_double"))
-            elif "asInt" in p or "as_int" in p:
-                value = float(jint(_jget(p, "asInt", "as_int")))
-            else:
-                raise ValueError("data point has no value")
-        else:
-            w = p.WhichOneof("value")
-            if w is None:
-                raise ValueError("data point has no value")
-            value = float(getattr(p, w))
-        if not math.isfinite(value):
-            raise ValueError("value is not finite")
-        if kind == "gauge":
-            return [Metric(name=name, value=value, labels=labels, time_ns=t, kind="gauge")]
-        if temporality == 2:
-            value = state.delta((name, tuple(sorted(labels.items()))), start, value)
-        return [Metric(name=name, value=value, labels=labels, time_ns=t, kind="counter")]
-    if kind in ("histogram", "exponentialHistogram", "summary"):
-        count = float(jint(p.get("count", 0)) if json else p.count)
-        total = float(p.get("sum", 0.0) if json else p.sum)
-        if not math.isfinite(total):
-            raise ValueError("sum is not finite")
-        if temporality == 2 or kind == "summary":
-            key = tuple(sorted(labels.items()))
-            count = state.delta((name + ".count", key), start, count)
-            total = state.delta((name + ".sum", key), start, total)
-        return [
-            Metric(name=name + ".count", value=count, labels=labels, time_ns=t, kind="counter"),
-            Metric(name=name + ".sum", value=total, labels=labels, time_ns=t, kind="counter"),
-        ]
-    raise ValueError(f"unsupported metric type {kind}")
 
 
 # -- logs --------------------------------------------------------------------------
@@ -826,16 +717,12 @@ def iter_logs(req: Any, json: bool, rejects: Rejects) -> Iterator[tuple[Resource
                 rejects.add("invalid_log_record", str(exc)[:200])
 
 
-# Re-exported for the log mapper.
 __all__ = [
-    "AttachedEvent",
     "BodyError",
     "LogView",
-    "MetricState",
     "Rejects",
     "ResourceInfo",
     "build_span",
-    "convert_metrics",
     "convert_traces",
     "count_items",
     "hex_id",

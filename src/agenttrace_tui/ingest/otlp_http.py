@@ -28,8 +28,9 @@ from opentelemetry.proto.collector.logs.v1 import logs_service_pb2
 from opentelemetry.proto.collector.metrics.v1 import metrics_service_pb2
 from opentelemetry.proto.collector.trace.v1 import trace_service_pb2
 
-from .otlp_decode import BodyError, MetricState, Rejects, convert_metrics, convert_traces, count_items, parse
+from .otlp_decode import BodyError, Rejects, convert_traces, count_items, parse
 from .otlp_logs import LogMapper
+from .otlp_metrics import MetricState, convert_metrics
 
 if TYPE_CHECKING:
     from ..forward import Forwarder
@@ -247,7 +248,11 @@ class OtlpServer:
             body = await self._body(reader, writer, headers)
         except HttpError as err:
             await self._error(writer, err, json)
-            return False  # the body (if any) was not read: the stream is out of step
+            # The body (if any) was not read: the stream is out of step, so close; but read
+            # what the client is still sending first (briefly, bounded), or its OS would see
+            # a reset instead of our answer.
+            await _linger(reader)
+            return False
         raw = body
         try:
             if encoding == "gzip":
@@ -265,7 +270,13 @@ class OtlpServer:
         self.stats.bytes += len(raw)
         self.pipeline.stats.bytes += len(raw)
         rejects = Rejects()
-        accepted = await self._convert(signal, req, json, rejects)
+        try:
+            accepted = await self._convert(signal, req, json, rejects)
+        except (RecursionError, MemoryError, ValueError, TypeError, AttributeError) as exc:
+            # A body that parsed but defeats conversion as a whole (e.g. absurd nesting).
+            err = HttpError(400, "unconvertible_body", f"{type(exc).__name__}: {exc}"[:300], close=False)
+            await self._error(writer, err, json, raw)
+            return keep
         if self.forwarder is not None:
             self.forwarder.forward_otlp(signal, raw, ctype, encoding if encoding == "gzip" else None,
                                         accepted + rejects.total)
@@ -390,6 +401,28 @@ def _keep_alive(version: str, headers: dict[str, str]) -> bool:
     if version == "HTTP/1.0":
         return "keep-alive" in conn
     return "close" not in conn
+
+
+LINGER_S = 1.0
+LINGER_BYTES = 64 * 1024 * 1024
+
+
+async def _linger(reader: asyncio.StreamReader) -> None:
+    """Discard what the peer still sends, for at most LINGER_S / LINGER_BYTES."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + LINGER_S
+    left = LINGER_BYTES
+    try:
+        while left > 0:
+            timeout = deadline - loop.time()
+            if timeout <= 0:
+                return
+            data = await asyncio.wait_for(reader.read(min(left, 1 << 20)), timeout)
+            if not data:
+                return
+            left -= len(data)
+    except (asyncio.TimeoutError, TimeoutError, ConnectionError):
+        return
 
 
 async def _read_chunked(reader: asyncio.StreamReader, limit: int) -> bytes:

@@ -1,15 +1,15 @@
 """Native receivers: UDP, TCP and a Unix socket, all on the running event loop.
 
-Each receiver only moves bytes into ``Pipeline.feed(payload, source)``; it
-never waits on the store or the disk, so a slow consumer can never make the
-kernel drop datagrams behind our back.
+Each receiver only moves bytes into ``Pipeline.feed(payload, source)``, which
+is synchronous and in memory: nothing here waits on the store's writer or the
+disk, so the loop is back at the sockets as soon as a payload is indexed.
 
 UDP is read by a plain ``loop.add_reader`` callback that drains the socket
 (until ``BlockingIOError``) on every wake-up. asyncio's DatagramProtocol takes
-one datagram per loop iteration, which loses about 15 % at 50k datagrams/s on
-a 2-core machine; draining loses none at 150k/s. The receive buffer is raised
-to 8 MiB (SO_RCVBUFFORCE when privileged, else SO_RCVBUF up to the sysctl
-cap) to ride out pauses of the loop, e.g. a UI frame.
+one datagram per loop iteration and pays a full loop turn for each, so it falls
+behind and loses datagrams far sooner (docs/bench/ingest.md measures both).
+The receive buffer is raised to 8 MiB (SO_RCVBUFFORCE when privileged, else
+SO_RCVBUF up to the sysctl cap) to ride out pauses of the loop, e.g. a UI frame.
 
 Stream sockets (TCP, Unix) carry newline-delimited JSON; see ``LineProtocol``.
 """
@@ -32,9 +32,10 @@ __all__ = ["PortInUseError", "ReceiverSet", "default_socket_path", "start_receiv
 
 #: Receive buffer requested for the UDP socket.
 UDP_RCVBUF = 8 * 1024 * 1024
-#: Datagrams read per wake-up before yielding to other callbacks; the reader
+#: Datagrams read per wake-up, then fed to the pipeline as one batch before
+#: yielding to other callbacks (a UI frame waits at most one batch); the reader
 #: fires again at once if more are waiting, so nothing is lost by the cap.
-UDP_DRAIN_CAP = 4096
+UDP_DRAIN_CAP = 1024
 #: Largest UDP payload possible (IPv4: 65,507); one read always takes a whole datagram.
 _UDP_READ = 65536
 #: Linux's SO_RCVBUFFORCE (not exported by the socket module): ignores rmem_max, needs CAP_NET_ADMIN.
@@ -51,6 +52,9 @@ class PortInUseError(OSError):
         self.port = port
         self.flag = flag
 
+    def __reduce__(self) -> tuple:
+        return (type(self), (self.proto, self.host, self.port, self.flag))
+
     def __str__(self) -> str:
         if self.proto == "unix":
             return f"Unix socket {self.host} is already in use by a running process; choose another with {self.flag}"
@@ -62,7 +66,8 @@ def default_socket_path() -> str:
     runtime = os.environ.get("XDG_RUNTIME_DIR")
     if runtime and os.path.isdir(runtime):
         return os.path.join(runtime, "agenttrace-tui.sock")
-    return os.path.join(tempfile.gettempdir(), f"agenttrace-tui-{os.getuid()}.sock")
+    # Literally /tmp (not $TMPDIR): senders compute the same path without asking us.
+    return f"/tmp/agenttrace-tui-{os.getuid()}.sock"
 
 
 def _feed_safely(pipeline: Pipeline, payload: bytes, source: str) -> None:
@@ -72,6 +77,14 @@ def _feed_safely(pipeline: Pipeline, payload: bytes, source: str) -> None:
         pipeline.feed(payload, source)
     except Exception as exc:  # noqa: BLE001 - a receiver must outlive any record
         pipeline.stats.reject(source, "internal_error", f"{type(exc).__name__}: {exc}", payload)
+
+
+def _feed_many_safely(pipeline: Pipeline, payloads: list[bytes], source: str) -> None:
+    # feed_many already isolates a failing payload; this is the last line of defence.
+    try:
+        pipeline.feed_many(payloads, source)
+    except Exception as exc:  # noqa: BLE001 - a receiver must outlive any record
+        pipeline.stats.reject(source, "internal_error", f"{type(exc).__name__}: {exc}", payloads[0], n=len(payloads))
 
 
 # -- UDP ------------------------------------------------------------------
@@ -88,24 +101,18 @@ class _UdpReader:
 
     def _drain(self) -> None:
         recv = self.sock.recv
-        feed = self.pipeline.feed
-        stats = self.pipeline.stats
-        n = 0
+        batch: list[bytes] = []
+        append = batch.append
         try:
-            while n < UDP_DRAIN_CAP:
-                data = recv(_UDP_READ)
-                n += 1
-                try:
-                    feed(data, "udp")
-                except Exception as exc:  # noqa: BLE001 - see _feed_safely
-                    stats.reject("udp", "internal_error", f"{type(exc).__name__}: {exc}", data)
+            for _ in range(UDP_DRAIN_CAP):
+                append(recv(_UDP_READ))
         except (BlockingIOError, InterruptedError):
             pass
         except OSError:
-            # e.g. an ICMP error surfaced on the socket: nothing to read now.
-            pass
-        finally:
-            stats.datagrams += n
+            pass  # e.g. an ICMP error surfaced on the socket: nothing more to read now
+        if batch:
+            self.pipeline.stats.datagrams += len(batch)
+            _feed_many_safely(self.pipeline, batch, "udp")
 
     def close(self) -> None:
         if self.sock.fileno() >= 0:
@@ -113,8 +120,10 @@ class _UdpReader:
             self.sock.close()
 
 
-def _bind_udp(host: str, port: int) -> socket.socket:
-    family, _, _, _, addr = socket.getaddrinfo(host, port, type=socket.SOCK_DGRAM, flags=socket.AI_PASSIVE)[0]
+async def _bind_udp(host: str, port: int) -> socket.socket:
+    loop = asyncio.get_running_loop()
+    infos = await loop.getaddrinfo(host, port, type=socket.SOCK_DGRAM, flags=socket.AI_PASSIVE)
+    family, _, _, _, addr = infos[0]
     sock = socket.socket(family, socket.SOCK_DGRAM)
     try:
         sock.setblocking(False)
@@ -161,7 +170,6 @@ class LineProtocol(asyncio.Protocol):
         self.transport: asyncio.Transport | None = None
         self._buf = bytearray()
         self._discarding = False  # inside an oversized line, waiting for its newline
-        self._discarded = 0
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = transport  # type: ignore[assignment]
@@ -196,9 +204,8 @@ class LineProtocol(asyncio.Protocol):
             self._keep(data, start)
             return
         max_bytes = self.max_bytes
-        pipeline = self.pipeline
-        source = self.source
         buf = self._buf
+        lines: list[bytes] = []
         if buf:
             # The first line began in an earlier read.
             i = data.find(b"\n", start)
@@ -206,21 +213,18 @@ class LineProtocol(asyncio.Protocol):
                 self._oversized(len(buf) + i - start, buf)
             else:
                 buf += data[start:i]
-                line = bytes(buf)
-                if not line.isspace():
-                    _feed_safely(pipeline, line, source)
+                if not buf.isspace():
+                    lines.append(bytes(buf))
             buf.clear()
             start = i + 1
         if start < last:
-            feed = pipeline.feed
             for line in data[start:last].split(b"\n"):
                 if len(line) > max_bytes:
                     self._oversized(len(line), line)
                 elif line and not line.isspace():
-                    try:
-                        feed(line, source)
-                    except Exception as exc:  # noqa: BLE001 - see _feed_safely
-                        pipeline.stats.reject(source, "internal_error", f"{type(exc).__name__}: {exc}", line)
+                    lines.append(line)
+        if lines:
+            _feed_many_safely(self.pipeline, lines, self.source)
         self._keep(data, last + 1)
 
     def _keep(self, data: bytes, start: int) -> None:
@@ -268,24 +272,46 @@ def _claim_unix_path(path: str) -> None:
         pass
 
 
+#: Longest AF_UNIX path Linux accepts (sun_path is 108 bytes with its NUL).
+_MAX_UNIX_PATH = 107
+
+
 def _bind_unix(path: str) -> tuple[socket.socket, tuple[int, int]]:
     """Bind a listening Unix socket at ``path`` that is mode 0600 from its first moment.
 
     The socket is bound inside a private 0700 directory next to ``path``,
     chmod-ed there and renamed into place, so no other user can ever connect
-    to it in a window before the chmod.
+    to it in a window before the chmod. (When that detour would make the path
+    too long, it is bound in place under a 0177 umask instead.)
     """
     path = os.path.abspath(path)
+    if len(os.fsencode(path)) > _MAX_UNIX_PATH:
+        raise OSError(
+            errno.ENAMETOOLONG,
+            f"Unix socket path {path} is longer than {_MAX_UNIX_PATH} bytes; choose a shorter one with --socket",
+        )
+    parent = os.path.dirname(path)
+    if not os.path.isdir(parent):
+        raise FileNotFoundError(errno.ENOENT, f"directory {parent} for the Unix socket does not exist; create it or choose another path with --socket")
     _claim_unix_path(path)
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    tmpdir = tempfile.mkdtemp(prefix=".agenttrace-", dir=os.path.dirname(path))
+    tmpdir = tempfile.mkdtemp(prefix=".at", dir=parent)
     tmp = os.path.join(tmpdir, "s")
+    direct = len(os.fsencode(tmp)) > _MAX_UNIX_PATH
     placed = False
     try:
-        sock.bind(tmp)
-        os.chmod(tmp, 0o600)
-        os.rename(tmp, path)
+        if direct:
+            old_mask = os.umask(0o177)
+            try:
+                sock.bind(path)
+            finally:
+                os.umask(old_mask)
+        else:
+            sock.bind(tmp)
+            os.chmod(tmp, 0o600)
+            os.rename(tmp, path)
         placed = True
+        os.chmod(path, 0o600)
         sock.listen(128)
         sock.setblocking(False)
         st = os.lstat(path)
@@ -311,6 +337,9 @@ class ReceiverSet:
         self.udp_address: tuple[str, int] | None = None
         self.tcp_address: tuple[str, int] | None = None
         self.unix_path: str | None = None
+        #: SO_RCVBUF as the kernel reports it after our 8 MiB request. Linux
+        #: doubles the request for bookkeeping (8 MiB -> 16,777,216) and caps it
+        #: at net.core.rmem_max unless SO_RCVBUFFORCE was allowed.
         self.udp_rcvbuf: int | None = None
         self._udp: _UdpReader | None = None
         self._servers: list[asyncio.AbstractServer] = []
@@ -371,7 +400,7 @@ async def start_receivers(
     )
     try:
         if udp_port is not None:
-            sock = _bind_udp(host, udp_port)
+            sock = await _bind_udp(host, udp_port)
             rs._udp = _UdpReader(sock, pipeline, loop)
             rs.udp_address = _host_port(sock.getsockname())
             rs.udp_rcvbuf = sock.getsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF)

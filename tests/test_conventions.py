@@ -1,0 +1,229 @@
+"""Convention tables: one case per mapping row, and the docs list every key."""
+
+from __future__ import annotations
+
+import json as jsonlib
+from pathlib import Path
+
+import pytest
+
+from agenttrace_tui import conventions as cv
+from agenttrace_tui.ingest.otlp_decode import ResourceInfo, _session_attr, build_span
+from agenttrace_tui.ingest.protocol import decode
+from agenttrace_tui.model import SpanKind, Status
+from agenttrace_tui.normalize import normalize
+from agenttrace_tui.store.memory import Store
+
+DOC = Path(__file__).resolve().parent.parent / "docs" / "conventions.md"
+KIND_FOR_PART = {"llm": "llm_call", "usage": "llm_call", "tool": "tool_execution", "agent": "agent",
+                 "rag": "retrieval", "file": "file_read"}
+SAMPLE = {cv._str: ("v-1", "v-1"), cv._int: ("42", 42), cv._float: (0.5, 0.5), cv._bool: ("true", True)}
+
+
+def span(attrs: dict, name: str = "op", events=(), status_code: int = 0, message: str = "", session: str = "s"):
+    return build_span("ab" * 16, "cd" * 8, None, name, 1_000, 2_000, dict(attrs), list(events), (), status_code,
+                      message, session)
+
+
+ROWS = [(part, field, conv, key) for part, field, conv, keys in cv.ATTRIBUTE_MAP for key in keys]
+
+
+@pytest.mark.parametrize(("part", "field", "conv", "key"), ROWS, ids=[f"{r[0]}.{r[1]}<-{r[3]}" for r in ROWS])
+def test_attribute_row(part, field, conv, key) -> None:
+    raw, want = SAMPLE[conv]
+    if field == "stop_reason" and key == "gen_ai.response.finish_reasons":
+        raw = ["v-1", "other"]
+    s = span({key: raw, cv.KIND_KEY: KIND_FOR_PART[part]})
+    assert s.kind.value == KIND_FOR_PART[part]
+    assert getattr(getattr(s, part), field) == want
+    assert key not in s.attributes  # consumed
+
+
+@pytest.mark.parametrize("key", cv.SESSION_KEYS)
+def test_session_key_row(key) -> None:
+    assert _session_attr({key: "sess-9"}) == "sess-9"
+    res = ResourceInfo({"service.name": "svc", key: "sess-9"}, None)
+    assert res.explicit_sid == "sess-9"
+
+
+def test_session_key_priority_and_service_instance_fallback() -> None:
+    assert _session_attr({k: k for k in cv.SESSION_KEYS}) == cv.SESSION_KEYS[0]
+    for key in cv.INSTANCE_KEYS:
+        res = ResourceInfo({"service.name": "svc", "host.name": "h", key: "i-1"}, "openinference.instrumentation.crewai")
+        assert res.derived_sid == "svc/i-1" and res.explicit_sid is None
+        assert res.framework == "crewai" and res.hostname == ("i-1" if key == "host.name" else "h")
+    assert ResourceInfo({}, None).derived_sid == "unknown_service"
+
+
+@pytest.mark.parametrize(("value", "kind"), list(cv.OPERATION_KINDS.items()))
+def test_operation_name_row(value, kind) -> None:
+    assert span({cv.OPERATION_KEY: value}, name="x").kind is kind
+
+
+@pytest.mark.parametrize(("value", "kind"), list(cv.OPENINFERENCE_KINDS.items()))
+def test_openinference_kind_row(value, kind) -> None:
+    assert span({cv.OPENINFERENCE_KEY: value}, name="x").kind is kind
+
+
+@pytest.mark.parametrize(("value", "kind"), list(cv.TRACELOOP_KINDS.items()))
+def test_traceloop_kind_row(value, kind) -> None:
+    assert span({cv.TRACELOOP_KIND_KEY: value}, name="x").kind is kind
+
+
+@pytest.mark.parametrize(("name", "kind"), [*cv.SEED_NAME_KINDS.items(), ("iteration_3", SpanKind.AGENT)])
+def test_seed_name_row(name, kind) -> None:
+    assert span({}, name=name).kind is kind
+
+
+@pytest.mark.parametrize(("pattern", "kind"), cv.KIND_BY_NAME, ids=[p.pattern for p, _ in cv.KIND_BY_NAME])
+def test_name_fallback_rows(pattern, kind) -> None:
+    # The first alternative of each pattern, as a word inside a longer name.
+    word = pattern.pattern.strip("()").split("|")[0].replace("\\.", ".").replace("\\d+", "7").replace("\\b", "")
+    got = cv.kind_from_name(f"my {word}")
+    assert got is not None
+    if cv.kind_from_name(word) is kind:
+        assert got is kind
+
+
+@pytest.mark.parametrize(("field", "key"), [(f, k) for f, ks in cv.COST_KEYS.items() for k in ks])
+def test_reported_cost_row(field, key) -> None:
+    s = span({key: "0.25"})
+    assert s.cost.source == "reported" and getattr(s.cost, field) == 0.25 and s.cost.total == 0.25
+    assert key not in s.attributes
+
+
+def test_cost_total_from_prompt_and_completion() -> None:
+    s = span({"llm.cost.prompt": 0.01, "llm.cost.completion": 0.02})
+    assert s.cost.total == pytest.approx(0.03)
+
+
+@pytest.mark.parametrize("key", ["gen_ai.usage.cache_creation.input_tokens", "gen_ai.usage.cache_write.input_tokens"])
+def test_both_cache_write_spellings(key) -> None:
+    s = span({"gen_ai.usage.input_tokens": 1000, key: 300, "gen_ai.usage.output_tokens": 5})
+    assert (s.usage.input, s.usage.cache_write, s.usage.total) == (1000, 300, 1005)
+    assert s.kind is SpanKind.LLM_CALL
+
+
+def test_anthropic_style_usage_gets_cache_added_into_input() -> None:
+    # input (10) smaller than cache read + write: reported beside input, so added in.
+    s = span({"gen_ai.usage.input_tokens": 10, "gen_ai.usage.cache_read.input_tokens": 500,
+              "gen_ai.usage.cache_creation.input_tokens": 40})
+    assert (s.usage.input, s.usage.cache_read, s.usage.cache_write) == (550, 500, 40)
+
+
+@pytest.mark.parametrize(("field", "key"), [(f, k) for f, ks in cv.SUBTREE_USAGE_KEYS.items() for k in ks])
+def test_subtree_usage_row(field, key) -> None:
+    s = span({key: 77, cv.KIND_KEY: "agent"})
+    assert s.usage.scope == "subtree" and getattr(s.usage, field) == 77
+
+
+def test_subtree_usage_is_shown_but_never_double_counted() -> None:
+    st = Store()
+    agent = build_span("ab" * 16, "a" * 16, None, "invoke_agent", 1, 10, {
+        "gen_ai.operation.name": "invoke_agent", "gen_ai.aggregated_usage.input_tokens": 300,
+        "gen_ai.aggregated_usage.output_tokens": 30, "gen_ai.aggregated_usage.cache_write.input_tokens": 50}, [], (), 0, "", "s")
+    kids = [build_span("ab" * 16, f"{i:016x}", "a" * 16, "chat", 2, 3, {
+        "gen_ai.operation.name": "chat", "gen_ai.usage.input_tokens": 100, "gen_ai.usage.output_tokens": 10,
+        "gen_ai.usage.cache_write.input_tokens": 50 if i == 1 else 0}, [], (), 0, "", "s") for i in (1, 2, 3)]
+    st.apply([agent, *kids])
+    trace = st.trace("ab" * 16)
+    assert st.span("ab" * 16, "a" * 16).usage.input == 300
+    assert (trace.totals.input_tokens, trace.totals.output_tokens, trace.totals.cache_write) == (300, 30, 50)
+    assert st.totals.input_tokens == 300
+
+
+def test_own_usage_wins_over_subtree_usage() -> None:
+    s = span({"gen_ai.usage.input_tokens": 5, "gen_ai.aggregated_usage.input_tokens": 500})
+    assert s.usage.scope == "span" and s.usage.input == 5
+    assert s.attributes["gen_ai.aggregated_usage.input_tokens"] == 500
+
+
+def test_message_json_rows() -> None:
+    s = span({
+        "gen_ai.system_instructions": jsonlib.dumps([{"type": "text", "content": "Be terse."}]),
+        "gen_ai.input.messages": jsonlib.dumps([{"role": "user", "parts": [{"type": "text", "content": "hello"}]}]),
+        "gen_ai.output.messages": jsonlib.dumps([{"role": "assistant", "parts": [{"type": "text", "content": "hi"}],
+                                                   "finish_reason": "stop"}]),
+    }, name="chat")
+    assert s.llm.prompt_preview == "Be terse.\nuser: hello"
+    assert s.llm.response_preview == "assistant: hi"
+    assert not any(k.startswith("gen_ai.") and "messages" in k for k in s.attributes)
+
+
+@pytest.mark.parametrize("prefix", list(cv.MESSAGE_LIST_PREFIXES))
+def test_flattened_message_rows(prefix) -> None:
+    if prefix.startswith("llm."):
+        attrs = {f"{prefix}.0.message.role": "user", f"{prefix}.0.message.content": "ping"}
+    else:
+        attrs = {f"{prefix}.0.role": "user", f"{prefix}.0.content": "ping"}
+    s = span(attrs, name="chat")
+    side = cv.MESSAGE_LIST_PREFIXES[prefix]
+    got = s.llm.prompt_preview if side == "prompt" else s.llm.response_preview
+    assert got == "user: ping"
+
+
+def test_openinference_message_contents_and_tool_calls() -> None:
+    s = span({"llm.input_messages.0.message.role": "user",
+              "llm.input_messages.0.message.contents.0.message_content.text": "look",
+              "llm.output_messages.0.message.role": "assistant",
+              "llm.output_messages.0.message.tool_calls.0.tool_call.function.name": "search"}, name="chat")
+    assert s.llm.prompt_preview == "user: look" and s.llm.response_preview == "assistant: [tool_call search]"
+
+
+@pytest.mark.parametrize(("key", "side"), list(cv.VALUE_KEYS.items()))
+def test_value_rows_by_kind(key, side) -> None:
+    llm = span({key: "text", cv.OPENINFERENCE_KEY: "LLM"})
+    assert (llm.llm.prompt_preview if side == "prompt" else llm.llm.response_preview) == "text"
+    tool = span({key: "text", cv.OPENINFERENCE_KEY: "TOOL"})
+    assert (tool.tool.input_preview if side == "prompt" else tool.tool.output_preview) == "text"
+    chain = span({key: "text", cv.OPENINFERENCE_KEY: "CHAIN"})
+    assert chain.llm is None and chain.attributes[key] == "text" and chain.kind is SpanKind.TASK
+
+
+@pytest.mark.parametrize(("event", "side"), list(cv.MESSAGE_EVENTS.items()))
+def test_deprecated_message_event_rows(event, side) -> None:
+    s = span({cv.OPERATION_KEY: "chat"}, events=[(event, 1_500, {"content": "words"})])
+    got = s.llm.prompt_preview if side == "prompt" else s.llm.response_preview
+    assert got is not None and got.endswith("words")
+    assert [e.name for e in s.events] == [event]
+
+
+def test_long_previews_are_cut_keeping_the_newest_prompt_text() -> None:
+    long = "x" * 10_000 + "THE END"
+    s = span({"input.value": long, "output.value": "START" + "y" * 10_000, cv.OPERATION_KEY: "chat"})
+    assert len(s.llm.prompt_preview) == cv.PREVIEW_CHARS and s.llm.prompt_preview.endswith("THE END")
+    assert len(s.llm.response_preview) == cv.PREVIEW_CHARS and s.llm.response_preview.startswith("START")
+
+
+def test_status_rows() -> None:
+    assert span({}, status_code=2, message="bad").status is Status.ERROR
+    assert span({}, status_code=1).status is Status.OK
+    exc = ("exception", 1_500, {"exception.type": "ValueError", "exception.message": "nope",
+                                "exception.stacktrace": "Traceback\n" * 2000, "exception.escaped": "true"})
+    s = span({}, events=[exc])
+    assert s.status is Status.ERROR and s.status_code == "ValueError" and s.status_message == "ValueError: nope"
+    assert len(s.events[0].attributes["exception.stacktrace"]) == cv.STACK_CHARS
+    handled = span({}, events=[("exception", 1_500, {"exception.type": "KeyError"})])
+    assert handled.status is Status.OK  # recorded but not escaped, status unset: handled
+    assert span({"error.type": "TimeoutError"}, status_code=2).status is Status.TIMEOUT
+    assert span({"error.type": "CancelledError"}, status_code=2).status is Status.CANCELLED
+
+
+def test_native_path_still_uses_the_table() -> None:
+    rec = b'{"v":1,"type":"span","trace_id":"t","span_id":"s","name":"llm_inference","start_ns":1,"end_ns":2,' \
+          b'"attributes":{"llm.model":"phi3","llm.token_count.prompt":9,"gen_ai.usage.cache_write.input_tokens":3,' \
+          b'"cost_usd":0.5}}'
+    records, rejects = decode(rec, 65536)
+    (s,), bad = normalize(records)
+    assert not rejects and not bad
+    assert s.kind is SpanKind.LLM_CALL and s.llm.model == "phi3" and s.usage.input == 9 and s.usage.cache_write == 3
+    assert s.attributes == {"cost_usd": 0.5}  # cost is not part of the native table's parts
+    assert cv.kind_from_string("Tool_Execution") is SpanKind.TOOL_EXECUTION and cv.kind_from_string("x") is None
+    assert cv.guess_kind("react_loop", {}) is SpanKind.AGENT
+    assert cv.guess_kind("x", {"file": {"operation": "write"}}) is SpanKind.FILE_WRITE
+
+
+def test_docs_list_every_key() -> None:
+    text = DOC.read_text(encoding="utf-8")
+    missing = sorted(k for k in cv.all_documented_keys() if f"`{k}`" not in text)
+    assert not missing, f"docs/conventions.md does not list: {missing}"

@@ -1,0 +1,68 @@
+"""Typed parts in normalize: the no-copy fast path agrees with the general path.
+
+Native records that carry typed parts and no convention attributes skip the
+attribute table and reuse the decoded part objects; records with convention
+attributes merge both, explicit fields winning over conventions.
+"""
+
+from __future__ import annotations
+
+from hypothesis import HealthCheck, given, settings
+
+from agenttrace_tui import normalize as norm
+from agenttrace_tui.ingest.protocol import SpanEndRecord, SpanRecord, SpanStartRecord, decode, encode
+from agenttrace_tui.model import LlmInfo, SpanKind, TokenUsage, ToolInfo
+
+from test_protocol import records
+
+
+def _span(**kw: object) -> SpanRecord:
+    return SpanRecord(v=1, trace_id="t", span_id="s", name="work", start_ns=1, end_ns=2, **kw)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(records.filter(lambda r: isinstance(r, (SpanRecord, SpanStartRecord, SpanEndRecord))))
+def test_fast_path_equals_general_path(rec: SpanRecord) -> None:
+    # Re-decode so each path gets its own objects (the fast path reuses them).
+    (a,), _ = decode(encode(rec), max_bytes=1 << 20)
+    (b,), _ = decode(encode(rec), max_bytes=1 << 20)
+    if a.attributes and not norm._CONVENTION_KEYS.isdisjoint(a.attributes):
+        return  # the general path is the only path then
+    try:
+        fast = norm._build_parts(a)
+    except norm.NormalizeError as exc:
+        try:
+            norm._merge_conventions(b, b.attributes)
+        except norm.NormalizeError as exc2:
+            assert str(exc) == str(exc2)
+            return
+        raise AssertionError("only the fast path refused the record") from None
+    assert fast == norm._merge_conventions(b, b.attributes)
+
+
+def test_explicit_fields_win_and_conventions_fill_the_rest() -> None:
+    rec = _span(
+        usage=TokenUsage(output=5),
+        llm=LlmInfo(model="explicit-model"),
+        attributes={"gen_ai.usage.input_tokens": 100, "gen_ai.request.model": "attr-model", "other": 1},
+    )
+    span = norm.span_from_record(rec)
+    assert (span.usage.input, span.usage.output, span.usage.total) == (100, 5, 105)
+    assert span.llm.model == "explicit-model"
+    assert span.attributes == {"other": 1}
+    assert span.kind is SpanKind.LLM_CALL
+
+
+def test_empty_parts_are_absent_and_tool_name_string_is_a_tool() -> None:
+    span = norm.span_from_record(_span(llm=LlmInfo(), tool="grep"))
+    assert span.llm is None
+    assert span.tool == ToolInfo(name="grep")
+    assert span.kind is SpanKind.TOOL_EXECUTION
+    assert norm.span_from_record(_span(tool={})).tool is None
+    assert norm.span_from_record(_span(usage=TokenUsage())).usage == TokenUsage()
+
+
+def test_bad_tool_is_a_normalize_error() -> None:
+    out, bad = norm.normalize([_span(tool=42)])
+    assert out == [] and [r.reason for r in bad] == ["invalid_field"]
+    assert "tool" in bad[0].detail

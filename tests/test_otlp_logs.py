@@ -1,0 +1,239 @@
+"""The SDK's OTLP log exporter sends Claude Code- and Codex-shaped events.
+
+Fixtures follow the published event schemas: Claude Code's monitoring docs
+(body ``claude_code.<event>``, ``event.name``, ``session.id``, ``prompt.id``,
+``event.sequence``; api_request with model, tokens, cache tokens, cost_usd,
+duration_ms; tool_result with tool_name, success, duration_ms, error) and
+Codex's ``codex_otel`` events (``event.name = codex.*``, ``conversation.id``,
+numbers as their Display strings, response.completed token counts).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json as jsonlib
+from datetime import datetime, timezone
+
+import pytest
+
+from opentelemetry._logs import LogRecord
+from opentelemetry.exporter.otlp.proto.http._log_exporter import OTLPLogExporter
+from opentelemetry.sdk._logs import LoggerProvider
+from opentelemetry.sdk._logs.export import SimpleLogRecordProcessor
+from opentelemetry.sdk.resources import Resource
+
+from agenttrace_tui.ingest.otlp_logs import SESSION_LOG_NAME
+from agenttrace_tui.model import SpanKind, Status
+from test_otlp_support import apost, provider, receiver, wait_for
+
+T0 = 1_790_000_000_000_000_000
+S = 1_000_000_000
+
+
+def _iso(ns: int) -> str:
+    return datetime.fromtimestamp(ns / 1e9, tz=timezone.utc).isoformat().replace("+00:00", "Z")
+
+
+def send_logs(port: int, service: str, version: str, records: list[dict], **resource) -> None:
+    lp = LoggerProvider(resource=Resource.create({"service.name": service, "service.version": version,
+                                                  "host.name": "devbox", **resource}))
+    lp.add_log_record_processor(SimpleLogRecordProcessor(OTLPLogExporter(endpoint=f"http://127.0.0.1:{port}/v1/logs")))
+    logger = lp.get_logger(service)
+    for r in records:
+        logger.emit(LogRecord(timestamp=r["t"], body=r.get("body"), attributes=r["attrs"],
+                              trace_id=r.get("trace_id"), span_id=r.get("span_id")))
+    lp.shutdown()
+
+
+def claude(event: str, t: int, seq: int, prompt_id: str | None, **attrs) -> dict:
+    base = {"event.name": event, "event.timestamp": _iso(t), "event.sequence": seq, "session.id": "sess-1",
+            "user.account_uuid": "u-1", "organization.id": "org-1", "terminal.type": "tmux", "app.version": "2.0.14"}
+    if prompt_id:
+        base["prompt.id"] = prompt_id
+    return {"t": t, "body": f"claude_code.{event}", "attrs": {**base, **attrs}}
+
+
+CLAUDE_SESSION = [
+    claude("user_prompt", T0, 1, "p1", prompt_length="27", prompt="fix the failing test please"),
+    claude("api_request", T0 + 3 * S, 2, "p1", model="claude-sonnet-4-5", input_tokens="12", output_tokens="340",
+           cache_read_tokens="20000", cache_creation_tokens="1500", cost_usd="0.0421", duration_ms="2300",
+           speed="normal", query_source="main"),
+    claude("tool_decision", T0 + 3 * S + 10, 3, "p1", tool_name="Bash", decision="accept", source="config"),
+    claude("tool_result", T0 + 5 * S, 4, "p1", tool_name="Bash", success="true", duration_ms="1500",
+           tool_parameters='{"command": "pytest -x"}', tool_result_size_bytes="2048"),
+    claude("tool_result", T0 + 6 * S, 5, "p1", tool_name="Edit", success="false", duration_ms="20",
+           error="File has not been read yet"),
+    claude("api_error", T0 + 8 * S, 6, "p1", model="claude-sonnet-4-5", error="Overloaded", status_code="529",
+           duration_ms="900", attempt="1"),
+    claude("api_request", T0 + 12 * S, 7, "p1", model="claude-sonnet-4-5", input_tokens=8, output_tokens=120,
+           cache_read_tokens=21000, cache_creation_tokens=0, cost_usd=0.0123, duration_ms=3000),
+    claude("user_prompt", T0 + 60 * S, 8, "p2", prompt_length="4"),
+    claude("api_request", T0 + 62 * S, 9, "p2", model="claude-haiku-4-5", input_tokens="100", output_tokens="10",
+           cache_read_tokens="0", cache_creation_tokens="0", cost_usd="0.0002", duration_ms="500"),
+    claude("mcp_server_connection", T0 + 1, 10, None, status="connected", server_scope="user"),
+]
+
+
+def codex(event: str, t: int, **attrs) -> dict:
+    base = {"event.name": f"codex.{event}", "event.timestamp": _iso(t), "conversation.id": "conv-7",
+            "app.version": "0.46.0", "auth_mode": "ChatGPT", "terminal.type": "xterm", "model": "gpt-5-codex",
+            "slug": "gpt-5-codex"}
+    return {"t": t, "attrs": {**base, **attrs}}
+
+
+CODEX_SESSION = [
+    codex("conversation_starts", T0, provider_name="OpenAI", reasoning_effort="medium", approval_policy="on-request",
+          sandbox_policy="workspace-write", context_window="272000"),
+    codex("user_prompt", T0 + 1 * S, prompt_length="18", prompt="list the big files"),
+    codex("api_request", T0 + 2 * S, attempt="1", duration_ms="800", **{"http.response.status_code": "200"}),
+    codex("sse_event", T0 + 2 * S + 1, duration_ms="3", **{"event.kind": "response.created"}),
+    codex("sse_event", T0 + 2 * S + 2, duration_ms="1", **{"event.kind": "response.output_text.delta"}),
+    codex("sse_event", T0 + 4 * S, duration_ms="5", input_token_count="5000", output_token_count="300",
+          cached_token_count="4096", reasoning_token_count="128", tool_token_count="0",
+          **{"event.kind": "response.completed"}),
+    codex("tool_decision", T0 + 4 * S + 5, tool_name="shell", call_id="call_9", decision="approved", source="config"),
+    codex("tool_result", T0 + 5 * S, tool_name="shell", call_id="call_9", arguments='{"command":["du","-sh","*"]}',
+          duration_ms="700", success="true", output="12M\tdata"),
+]
+
+
+async def test_claude_code_events_become_prompt_traces() -> None:
+    store, pipeline, server = await receiver()
+    try:
+        await asyncio.to_thread(send_logs, server.address[1], "claude-code", "2.0.14", CLAUDE_SESSION)
+        assert await wait_for(lambda: store.span_count >= 9)
+        session = store.sessions["sess-1"]
+        assert session.session.framework == "claude-code" and session.session.service == "claude-code"
+        assert session.session.framework_version == "2.0.14" and session.session.hostname == "devbox"
+        assert session.session.attributes["terminal.type"] == "tmux"
+        traces = {store.traces[t].name: store.traces[t] for t in session.trace_ids}
+        assert set(traces) == {"prompt: fix the failing test please", "prompt", SESSION_LOG_NAME}
+        p1 = traces["prompt: fix the failing test please"]
+        root = p1.spans[p1.root_id]
+        assert root.kind is SpanKind.AGENT and root.attributes["prompt"] == "fix the failing test please"
+        assert root.start_ns == T0 and root.end_ns == T0 + 12 * S
+        kids = [p1.spans[i] for i in p1.children[p1.root_id]]
+        llm = [s for s in kids if s.kind is SpanKind.LLM_CALL and s.status is Status.OK]
+        assert len(llm) == 2
+        first = min(llm, key=lambda s: s.start_ns)
+        assert (first.llm.provider, first.llm.model) == ("anthropic", "claude-sonnet-4-5")
+        # Anthropic-style numbers: cache reads/writes are added into input.
+        u = first.usage
+        assert (u.input, u.output, u.cache_read, u.cache_write) == (21512, 340, 20000, 1500)
+        assert first.cost.total == 0.0421 and first.cost.source == "reported"
+        assert first.end_ns == T0 + 3 * S and first.start_ns == T0 + 3 * S - 2300 * 1_000_000
+        tools = {s.name: s for s in kids if s.kind is SpanKind.TOOL_EXECUTION}
+        assert tools["Bash"].status is Status.OK and tools["Bash"].tool.input_preview == '{"command": "pytest -x"}'
+        assert tools["Bash"].duration_ns() == 1500 * 1_000_000
+        assert tools["Edit"].status is Status.ERROR and tools["Edit"].status_message == "File has not been read yet"
+        (err,) = [s for s in kids if s.status is Status.ERROR and s.kind is SpanKind.LLM_CALL]
+        assert err.status_code == "529" and err.status_message == "Overloaded"
+        assert [e.name for e in root.events] == ["claude_code.tool_decision"]
+        assert p1.totals.cost == 0.0421 + 0.0123 and p1.totals.errors == 2
+        log = traces[SESSION_LOG_NAME].spans[traces[SESSION_LOG_NAME].root_id]
+        assert [e.name for e in log.events] == ["claude_code.mcp_server_connection"]
+        assert session.totals.cost == 0.0421 + 0.0123 + 0.0002
+        assert pipeline.stats.accepted["otlp"] == len(CLAUDE_SESSION)
+        # Delivered again (an exporter retry): merged, never duplicated.
+        before = store.span_count
+        await asyncio.to_thread(send_logs, server.address[1], "claude-code", "2.0.14", CLAUDE_SESSION[:7])
+        assert await wait_for(lambda: pipeline.stats.accepted["otlp"] == len(CLAUDE_SESSION) + 7)
+        assert store.span_count == before and session.totals.cost == 0.0421 + 0.0123 + 0.0002
+    finally:
+        await server.close()
+
+
+def otlp_json_logs(service: str, records: list[dict]) -> bytes:
+    """The records as an OTLP JSON logs body (Codex's otlp-http exporter can send JSON too)."""
+    def value(v):
+        if isinstance(v, bool):
+            return {"boolValue": v}
+        if isinstance(v, int):
+            return {"intValue": str(v)}
+        return {"stringValue": str(v)}
+
+    logs = [{"timeUnixNano": str(r["t"]), "observedTimeUnixNano": str(r["t"]), "severityNumber": 9,
+             "severityText": "INFO", "traceId": "", "spanId": "",
+             "attributes": [{"key": k, "value": value(v)} for k, v in r["attrs"].items()]} for r in records]
+    return jsonlib.dumps({"resourceLogs": [{
+        "resource": {"attributes": [{"key": "service.name", "value": {"stringValue": service}}]},
+        "scopeLogs": [{"scope": {"name": "codex_otel"}, "logRecords": logs}]}]}).encode()
+
+
+@pytest.mark.parametrize("use_json", [False, True], ids=["protobuf", "json"])
+async def test_codex_events_become_turn_traces(use_json: bool) -> None:
+    store, _pipeline, server = await receiver()
+    try:
+        if use_json:
+            status, _h, _b = await apost(server.address[1], "/v1/logs", otlp_json_logs("codex_cli_rs", CODEX_SESSION),
+                                         {"Content-Type": "application/json"})
+            assert status == 200 and jsonlib.loads(_b) == {}
+        else:
+            await asyncio.to_thread(send_logs, server.address[1], "codex_cli_rs", "0.46.0", CODEX_SESSION)
+        assert await wait_for(lambda: store.span_count >= 4 and store.sessions.get("conv-7") is not None)
+        session = store.sessions["conv-7"]
+        assert session.session.framework == "codex"
+        traces = {store.traces[t].name: store.traces[t] for t in session.trace_ids}
+        assert set(traces) == {"prompt: list the big files", SESSION_LOG_NAME}
+        turn = traces["prompt: list the big files"]
+        kids = {turn.spans[i].kind: turn.spans[i] for i in turn.children[turn.root_id]}
+        llm = kids[SpanKind.LLM_CALL]
+        assert (llm.llm.provider, llm.llm.model) == ("OpenAI", "gpt-5-codex")
+        u = llm.usage
+        assert (u.input, u.output, u.cache_read, u.reasoning, u.total) == (5000, 300, 4096, 128, 5300)
+        assert llm.start_ns == T0 + 2 * S - 800 * 1_000_000 and llm.end_ns == T0 + 4 * S  # streamed to completion
+        tool = kids[SpanKind.TOOL_EXECUTION]
+        assert tool.tool.name == "shell" and tool.tool.call_id == "call_9"
+        assert tool.tool.input_preview == '{"command":["du","-sh","*"]}' and tool.tool.output_preview == "12M\tdata"
+        root = turn.spans[turn.root_id]
+        assert [e.name for e in root.events] == ["codex.tool_decision"]
+        log = traces[SESSION_LOG_NAME].spans[traces[SESSION_LOG_NAME].root_id]
+        (starts,) = log.events
+        assert starts.name == "codex.conversation_starts" and starts.attributes["sandbox_policy"] == "workspace-write"
+        assert server.logs.ignored == 2  # streaming deltas are not kept
+        assert session.totals.input_tokens == 5000
+    finally:
+        await server.close()
+
+
+async def test_other_logs_attach_to_their_span_or_the_session_log() -> None:
+    store, _pipeline, server = await receiver()
+    try:
+        tp = provider(server.address[1], service="worker", **{"service.instance.id": "w1"})
+
+        def run() -> tuple[int, int]:
+            with tp.get_tracer("x").start_as_current_span("task_step") as span:
+                ctx = span.get_span_context()
+            tp.shutdown()
+            return ctx.trace_id, ctx.span_id
+
+        trace_id, span_id = await asyncio.to_thread(run)
+        records = [
+            {"t": T0, "body": "cache miss for key k1", "attrs": {"cache.key": "k1"}, "trace_id": trace_id,
+             "span_id": span_id},
+            {"t": T0 + 1, "body": "worker idle", "attrs": {}},
+        ]
+        await asyncio.to_thread(send_logs, server.address[1], "worker", "1.0", records, **{"service.instance.id": "w1"})
+        tid, sid = format(trace_id, "032x"), format(span_id, "016x")
+        assert await wait_for(lambda: store.span(tid, sid) is not None and store.span(tid, sid).events)
+        (ev,) = store.span(tid, sid).events
+        assert ev.attributes["body"] == "cache miss for key k1" and ev.attributes["cache.key"] == "k1"
+        assert await wait_for(lambda: [t for t in store.traces.values() if t.name == SESSION_LOG_NAME])
+        (log,) = [t for t in store.traces.values() if t.name == SESSION_LOG_NAME]
+        assert log.session_id == "worker/w1" == store.trace(tid).session_id
+        assert [e.attributes["body"] for e in log.spans[log.root_id].events] == ["worker idle"]
+    finally:
+        await server.close()
+
+
+async def test_log_record_with_an_invalid_id_is_a_partial_success() -> None:
+    store, pipeline, server = await receiver()
+    try:
+        body = jsonlib.loads(otlp_json_logs("svc", [{"t": T0, "attrs": {"k": "v"}}, {"t": T0 + 1, "attrs": {}}]))
+        body["resourceLogs"][0]["scopeLogs"][0]["logRecords"][1]["traceId"] = "not-hex"
+        status, _h, resp = await apost(server.address[1], "/v1/logs", jsonlib.dumps(body).encode(),
+                                       {"Content-Type": "application/json"})
+        assert status == 200 and jsonlib.loads(resp)["partialSuccess"]["rejectedLogRecords"] == "1"
+        assert pipeline.stats.rejected["invalid_log_record"] == 1 and pipeline.stats.accepted["otlp"] == 1
+    finally:
+        await server.close()

@@ -1,0 +1,198 @@
+"""The OpenTelemetry SDK's OTLP/HTTP exporter -> receiver -> store: same tree,
+kinds, models, tokens, status and sessions (protobuf and OTLP JSON)."""
+
+from __future__ import annotations
+
+import asyncio
+import json as jsonlib
+
+import pytest
+from opentelemetry.trace import Status as OtelStatus, StatusCode
+
+from agenttrace_tui.model import SpanKind, Status
+from test_otlp_support import provider, receiver, wait_for
+
+pytestmark = pytest.mark.parametrize("use_json", [False, True], ids=["protobuf", "json"])
+
+
+def _genai_agent(tp) -> dict[str, str]:
+    """An agent run in OTel GenAI conventions; returns name -> hex span id."""
+    t = tp.get_tracer("opentelemetry.instrumentation.openai_agents")
+    ids: dict[str, str] = {}
+
+    def note(span) -> None:
+        ids[span.name] = format(span.get_span_context().span_id, "016x")
+
+    with t.start_as_current_span("invoke_agent researcher", attributes={
+        "gen_ai.operation.name": "invoke_agent", "gen_ai.agent.name": "researcher",
+        "gen_ai.conversation.id": "conv-42",
+        "gen_ai.aggregated_usage.input_tokens": 1300, "gen_ai.aggregated_usage.output_tokens": 90,
+    }) as root:
+        note(root)
+        with t.start_as_current_span("chat claude-sonnet-4", attributes={
+            "gen_ai.operation.name": "chat", "gen_ai.provider.name": "anthropic",
+            "gen_ai.request.model": "claude-sonnet-4", "gen_ai.request.temperature": 0.2,
+            "gen_ai.usage.input_tokens": 1000, "gen_ai.usage.output_tokens": 60,
+            "gen_ai.usage.cache_read.input_tokens": 400, "gen_ai.usage.cache_creation.input_tokens": 100,
+            "gen_ai.response.finish_reasons": ["tool_use"],
+            "gen_ai.system_instructions": jsonlib.dumps([{"type": "text", "content": "Be brief."}]),
+            "gen_ai.input.messages": jsonlib.dumps([{"role": "user", "parts": [{"type": "text", "content": "Find the bug"}]}]),
+            "gen_ai.output.messages": jsonlib.dumps([{"role": "assistant", "parts": [
+                {"type": "tool_call", "name": "grep", "arguments": {"pattern": "TODO"}}]}]),
+        }) as llm:
+            note(llm)
+        with t.start_as_current_span("execute_tool grep", attributes={
+            "gen_ai.operation.name": "execute_tool", "gen_ai.tool.name": "grep",
+            "gen_ai.tool.call.id": "call_1", "gen_ai.tool.call.arguments": '{"pattern": "TODO"}',
+        }) as tool:
+            note(tool)
+            try:
+                raise FileNotFoundError("no such file: src/")
+            except FileNotFoundError as exc:
+                tool.record_exception(exc)
+                tool.set_status(OtelStatus(StatusCode.ERROR, "grep failed"))
+        with t.start_as_current_span("chat claude-sonnet-4 #2", attributes={
+            "gen_ai.operation.name": "chat", "gen_ai.provider.name": "anthropic",
+            "gen_ai.request.model": "claude-sonnet-4",
+            "gen_ai.usage.input_tokens": 300, "gen_ai.usage.output_tokens": 30,
+            "gen_ai.usage.cache_write.input_tokens": 50, "llm.cost.total": 0.0123,
+        }) as llm2:
+            note(llm2)
+    return ids
+
+
+def _openinference_agent(tp) -> dict[str, str]:
+    t = tp.get_tracer("openinference.instrumentation.llama_index")
+    ids: dict[str, str] = {}
+
+    def note(span) -> None:
+        ids[span.name] = format(span.get_span_context().span_id, "016x")
+
+    with t.start_as_current_span("agent_run", attributes={"openinference.span.kind": "AGENT", "session.id": "oi-1",
+                                                          "input.value": "What is 2+2?"}) as root:
+        note(root)
+        with t.start_as_current_span("retrieve", attributes={"openinference.span.kind": "RETRIEVER",
+                                                             "input.value": "arithmetic facts"}) as r:
+            note(r)
+        with t.start_as_current_span("llm", attributes={
+            "openinference.span.kind": "LLM", "llm.model_name": "gpt-4o-mini", "llm.provider": "openai",
+            "llm.token_count.prompt": 200, "llm.token_count.completion": 10, "llm.token_count.total": 210,
+            "llm.token_count.prompt_details.cache_read": 128,
+            "llm.input_messages.0.message.role": "system", "llm.input_messages.0.message.content": "You add.",
+            "llm.input_messages.1.message.role": "user", "llm.input_messages.1.message.content": "2+2?",
+            "llm.output_messages.0.message.role": "assistant", "llm.output_messages.0.message.content": "4",
+            "llm.cost.prompt": 0.001, "llm.cost.completion": 0.0005,
+        }) as llm:
+            note(llm)
+        with t.start_as_current_span("calculator", attributes={"openinference.span.kind": "TOOL",
+                                                               "tool.name": "calculator", "input.value": "2+2",
+                                                               "output.value": "4"}) as tool:
+            note(tool)
+    return ids
+
+
+async def test_genai_agent_tree_arrives_whole(use_json: bool) -> None:
+    store, pipeline, server = await receiver()
+    try:
+        tp = provider(server.address[1], json=use_json, service="researcher-svc")
+        ids = await asyncio.to_thread(_genai_agent, tp)
+        await asyncio.to_thread(tp.shutdown)
+        assert await wait_for(lambda: store.span_count == 4)
+        (trace,) = store.traces.values()
+        spans = {s.name: s for s in trace.spans.values()}
+        root = spans["invoke_agent researcher"]
+        assert trace.root_id == root.span_id == ids[root.name] and root.parent_span_id is None
+        for name in ("chat claude-sonnet-4", "execute_tool grep", "chat claude-sonnet-4 #2"):
+            assert spans[name].parent_span_id == root.span_id and spans[name].span_id == ids[name]
+        assert sorted(trace.children[root.span_id]) == sorted(ids[n] for n in ids if n != root.name)
+        # kinds, agent, session grouping
+        assert root.kind is SpanKind.AGENT and root.agent.name == "researcher"
+        assert trace.session_id == "conv-42"
+        assert store.sessions["conv-42"].session.service == "researcher-svc"
+        assert store.sessions["conv-42"].session.framework == "openai-agents"
+        # llm: model, provider, tokens (input already includes cache reads/writes), previews
+        llm = spans["chat claude-sonnet-4"]
+        assert llm.kind is SpanKind.LLM_CALL
+        assert (llm.llm.provider, llm.llm.model, llm.llm.temperature, llm.llm.stop_reason) == (
+            "anthropic", "claude-sonnet-4", 0.2, "tool_use")
+        u = llm.usage
+        assert (u.input, u.output, u.cache_read, u.cache_write, u.total, u.scope) == (1000, 60, 400, 100, 1060, "span")
+        assert "system: Be brief." not in (llm.llm.prompt_preview or "")  # instructions have no role
+        assert "Be brief." in llm.llm.prompt_preview and "user: Find the bug" in llm.llm.prompt_preview
+        assert "tool_call grep" in llm.llm.response_preview
+        assert "gen_ai.input.messages" not in llm.attributes
+        llm2 = spans["chat claude-sonnet-4 #2"]
+        assert llm2.usage.cache_write == 50 and llm2.cost.total == pytest.approx(0.0123)
+        assert llm2.cost.source == "reported"
+        # tool: error status from the OTel status and the exception event (stack kept)
+        tool = spans["execute_tool grep"]
+        assert tool.kind is SpanKind.TOOL_EXECUTION and tool.tool.name == "grep" and tool.tool.call_id == "call_1"
+        assert tool.tool.input_preview == '{"pattern": "TODO"}'
+        assert tool.status is Status.ERROR and tool.status_message == "grep failed"
+        assert tool.status_code == "FileNotFoundError"
+        (exc,) = [e for e in tool.events if e.name == "exception"]
+        assert "Traceback" in exc.attributes["exception.stacktrace"]
+        # subtree usage on the agent is shown but not summed
+        assert root.usage.scope == "subtree" and root.usage.input == 1300
+        assert trace.totals.input_tokens == 1300 and trace.totals.output_tokens == 90
+        assert trace.totals.errors == 1 and trace.totals.llm_calls == 2
+        assert pipeline.stats.accepted["otlp"] == 4 and pipeline.stats.rejected_total == 0
+    finally:
+        await server.close()
+
+
+async def test_openinference_agent_tree_arrives_whole(use_json: bool) -> None:
+    store, pipeline, server = await receiver()
+    try:
+        tp = provider(server.address[1], json=use_json, service="li-app")
+        ids = await asyncio.to_thread(_openinference_agent, tp)
+        await asyncio.to_thread(tp.shutdown)
+        assert await wait_for(lambda: store.span_count == 4)
+        (trace,) = store.traces.values()
+        spans = {s.name: s for s in trace.spans.values()}
+        assert {n: s.span_id for n, s in spans.items()} == ids
+        root = spans["agent_run"]
+        assert root.kind is SpanKind.AGENT and trace.session_id == "oi-1"
+        assert root.attributes["input.value"] == "What is 2+2?"  # agents have no preview slot
+        assert store.sessions["oi-1"].session.framework == "llama-index"
+        assert spans["retrieve"].kind is SpanKind.RETRIEVAL and spans["retrieve"].rag.query == "arithmetic facts"
+        llm = spans["llm"]
+        assert llm.kind is SpanKind.LLM_CALL and (llm.llm.provider, llm.llm.model) == ("openai", "gpt-4o-mini")
+        assert (llm.usage.input, llm.usage.output, llm.usage.total, llm.usage.cache_read) == (200, 10, 210, 128)
+        assert llm.llm.prompt_preview == "system: You add.\nuser: 2+2?"
+        assert llm.llm.response_preview == "assistant: 4"
+        assert llm.cost.total == pytest.approx(0.0015) and llm.cost.source == "reported"
+        tool = spans["calculator"]
+        assert tool.kind is SpanKind.TOOL_EXECUTION and tool.tool.name == "calculator"
+        assert (tool.tool.input_preview, tool.tool.output_preview) == ("2+2", "4")
+        assert all(s.parent_span_id == root.span_id for s in spans.values() if s is not root)
+        assert trace.totals.input_tokens == 200 and trace.totals.cost == pytest.approx(0.0015)
+    finally:
+        await server.close()
+
+
+async def test_spans_without_session_group_by_service_instance(use_json: bool) -> None:
+    store, _pipeline, server = await receiver()
+    try:
+        def run(tp, n: int) -> None:
+            t = tp.get_tracer("plain")
+            for i in range(n):
+                with t.start_as_current_span(f"task_{i}"):
+                    with t.start_as_current_span("llm_inference", attributes={"llm.model": "llama3",
+                                                                              "llm.token_count.prompt": 5}):
+                        pass
+
+        a = provider(server.address[1], json=use_json, service="svc-a", **{"service.instance.id": "A1"})
+        b = provider(server.address[1], json=use_json, service="svc-b", **{"service.instance.id": "B1"})
+        await asyncio.to_thread(run, a, 3)
+        await asyncio.to_thread(run, b, 2)
+        await asyncio.to_thread(a.shutdown)
+        await asyncio.to_thread(b.shutdown)
+        assert await wait_for(lambda: store.span_count == 10)
+        assert set(store.sessions) == {"svc-a/A1", "svc-b/B1"}
+        assert len(store.sessions["svc-a/A1"].trace_ids) == 3 and len(store.sessions["svc-b/B1"].trace_ids) == 2
+        assert store.sessions["svc-b/B1"].session.service == "svc-b"
+        kinds = {s.name: s.kind for s in store.iter_spans()}
+        assert kinds["llm_inference"] is SpanKind.LLM_CALL and kinds["task_0"] is SpanKind.TASK
+    finally:
+        await server.close()
