@@ -175,6 +175,25 @@ async def test_f_follows_the_newest_running_session_trace_and_span():
         assert not app.follow
 
 
+async def test_moving_the_cursor_by_hand_turns_follow_off():
+    app = _app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("f")
+        await wait_for(pilot, lambda: app.span_tree.selected_span.span_id == fixtures.RUNNING_SPAN)
+        for _ in range(5):  # follow holds while nobody touches anything
+            await pilot.pause(0.05)
+        assert app.follow
+        app.span_tree.focus()
+        await pilot.press("k")
+        await wait_for(pilot, lambda: not app.follow)
+        moved_to = app.span_tree.selected_span.span_id
+        app.store.apply(fixtures.extra_spans(fixtures.DEEP_TRACE, fixtures.RESEARCH, 2, "after", parent="s-root", at_s=0.5))
+        for _ in range(5):
+            await pilot.pause(0.05)
+        assert app.span_tree.selected_span.span_id == moved_to
+
+
 async def test_e_jumps_to_errors_in_this_trace_then_the_next_traces():
     app = _app()
     async with app.run_test(size=SIZE) as pilot:

@@ -100,6 +100,7 @@ class AgentTraceApp(App[None]):
         self._drawn_version = -1
         self._drawn_session_version = -1
         self._follow_trace_version = -1
+        self._follow_target: tuple | None = None
         self._last_burn_s = -1
         self._theme_gen = 0
         # Before the first frame, so nothing is drawn (and cached) in the wrong theme.
@@ -241,6 +242,9 @@ class AgentTraceApp(App[None]):
         self._sync_traces(force=True)
 
     def _apply_follow(self) -> None:
+        self._check_user_moved()  # a key pressed since the last tick wins over new data
+        if not self.follow:
+            return
         key = self._pick_session()
         if key is None:
             return
@@ -259,6 +263,19 @@ class AgentTraceApp(App[None]):
             newest = max(trace.spans.values(), key=lambda s: s.start_ns, default=None)
             if newest is not None:
                 self.span_tree.select_span(newest.span_id)
+        self._follow_target = self._cursor_state()
+
+    def _cursor_state(self) -> tuple:
+        span = self.span_tree.selected_span
+        return (self.sessions.cursor_key, self.traces.cursor_key, span.span_id if span is not None else None)
+
+    def _check_user_moved(self) -> None:
+        """In follow mode, a cursor the user moved elsewhere turns follow off (like leaving tail -f)."""
+        if self.follow and self._follow_target is not None and self._cursor_state() != self._follow_target:
+            self.follow = False
+            self._follow_target = None
+            self._update_header()
+            self.notify("Follow off (you moved the cursor); f turns it back on.", markup=False, timeout=3)
 
     def _show_trace(self, trace_id: str | None) -> None:
         if trace_id != self.span_tree.trace_id:
@@ -339,10 +356,12 @@ class AgentTraceApp(App[None]):
         # Messages can be stale (a programmatic move since): act on where the cursor is now.
         self._select_session(self.sessions.cursor_key)
         self._sync_cost()
+        self._check_user_moved()
 
     @on(RowList.Highlighted, "#traces")
     def _trace_highlighted(self, event: RowList.Highlighted) -> None:
         self._show_trace(self.traces.cursor_key)
+        self._check_user_moved()
 
     @on(RowList.Opened, "#sessions")
     def _session_opened(self, event: RowList.Opened) -> None:
@@ -355,6 +374,7 @@ class AgentTraceApp(App[None]):
     @on(SpanTreeView.SpanHighlighted)
     def _span_highlighted(self, event: SpanTreeView.SpanHighlighted) -> None:
         self._sync_detail()
+        self._check_user_moved()
 
     @on(SpanTreeView.CopyRequested)
     def _copy_requested(self, event: SpanTreeView.CopyRequested) -> None:
@@ -416,6 +436,7 @@ class AgentTraceApp(App[None]):
 
     def action_toggle_follow(self) -> None:
         self.follow = not self.follow
+        self._follow_target = None
         if self.follow:
             self._follow_trace_version = -1
             if not self.paused:
