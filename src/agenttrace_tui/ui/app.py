@@ -1,0 +1,572 @@
+"""The live monitor app: header, session and trace lists, span tree, detail, cost.
+
+Refresh model (issue 3 §7): one timer at 10 Hz compares the store's change
+counters (global, per session, per trace) with what was last drawn and
+updates only what changed; rows that show a running duration are re-rendered
+on the same tick. Nothing is posted per span. While paused, the tick only
+updates the header's "N new" counter. New data never moves a cursor or a
+scroll position unless follow is on.
+
+Untrusted strings reach the screen only as cleaned ``Text``/``Content``, and
+``notify`` is always called with ``markup=False``.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Callable
+
+import msgspec
+from rich.text import Text
+from textual import on
+from textual.actions import SkipAction
+from textual.app import App, ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.content import Content
+from textual.widgets import Footer, Input, Static
+
+from ..runtime import Monitor
+from ..store.memory import SessionEntry, Store
+from .burn import BurnMeter
+from .cost_panel import CostPanel
+from .detail import SpanDetail
+from .header import StatusHeader, render_endpoints, render_header
+from .help import HelpScreen
+from .palette import MonitorCommands
+from .paths import stylesheet
+from .rowlist import RowList
+from .session_list import SessionList
+from .span_tree import SpanTreeView
+from .text import clean
+from .trace_list import TraceList
+
+TICK_S = 0.1
+DARK_THEME = "textual-dark"
+LIGHT_THEME = "textual-light"
+#: Below this size the panes stack (see Screen.-narrow in app.tcss).
+NARROW_WIDTH = 100
+NARROW_HEIGHT = 30
+
+
+class AgentTraceApp(App[None]):
+    """Live monitor of agent sessions, traces and spans."""
+
+    TITLE = "agenttrace"
+    CSS_PATH = str(stylesheet("app.tcss"))
+    COMMANDS = App.COMMANDS | {MonitorCommands}
+
+    BINDINGS = [
+        Binding("tab", "focus_pane(1)", "Next pane", show=False, id="app.next_pane"),
+        Binding("shift+tab", "focus_pane(-1)", "Previous pane", show=False, id="app.previous_pane"),
+        Binding("slash", "open_filter", "Filter", id="app.filter"),
+        Binding("escape", "clear_filter", "Clear filter", show=False, id="app.clear_filter"),
+        Binding("space", "toggle_pause", "Pause", id="app.pause"),
+        Binding("f", "toggle_follow", "Follow", id="app.follow"),
+        # The tree's own "e" handles errors inside the trace; NoMoreErrors brings us to the next trace.
+        Binding("e", "next_error", "Next error", id="app.next_error"),
+        Binding("y", "copy_span", "Copy span JSON", show=False, id="app.copy_span"),
+        Binding("a", "toggle_code_attrs", "Show code.*/thread.*", show=False, id="app.code_attrs"),
+        Binding("c", "toggle_cost", "Cost panel", id="app.cost"),
+        Binding("z", "zoom", "Zoom pane", show=False, id="app.zoom"),
+        Binding("ctrl+t", "toggle_theme", "Light/dark theme", show=False, id="app.theme"),
+        Binding("question_mark", "help", "Help", id="app.help"),
+        Binding("q", "quit_monitor", "Quit", id="app.quit"),
+        # Like otel-tui/k9s: Ctrl+C leaves too (flushing the DB), rather than Textual's hint.
+        Binding("ctrl+c", "quit_monitor", "Quit", show=False, priority=True, id="app.quit_ctrl_c"),
+    ]
+
+    def __init__(
+        self,
+        monitor: Monitor | None = None,
+        *,
+        store: Store | None = None,
+        now_ns: Callable[[], int] | None = None,
+        theme: str | None = None,
+    ) -> None:
+        super().__init__()
+        if store is None:
+            store = monitor.store if monitor is not None else Store()
+        self.monitor = monitor
+        self.store = store
+        self.now_ns: Callable[[], int] = now_ns or time.time_ns
+        self._initial_theme = theme or DARK_THEME
+        self.paused = False
+        self.follow = False
+        self.show_code = False
+        self.selected_session_id: str | None = None
+        self.burn = BurnMeter()
+        self._pause_mark = 0
+        self._drawn_version = -1
+        self._drawn_session_version = -1
+        self._follow_trace_version = -1
+        self._follow_target: tuple | None = None
+        self._last_burn_s = -1
+        self._theme_gen = 0
+        # Before the first frame, so nothing is drawn (and cached) in the wrong theme.
+        self.theme = self._initial_theme
+
+    # -- layout ----------------------------------------------------------
+    def compose(self) -> ComposeResult:
+        # Panes are kept as attributes: the refresh tick must not query the DOM.
+        self.header = StatusHeader(id="header")
+        self.sessions = SessionList(self.store, self.now_ns, id="sessions").add_class("pane")
+        self.traces = TraceList(self.store, self.now_ns, id="traces").add_class("pane")
+        self.cost = CostPanel(id="cost").add_class("pane")
+        self.span_tree = SpanTreeView(self.store, id="tree", classes="pane")
+        self.span_tree.now_ns = self.now_ns
+        self.span_tree.border_title = "Span tree"
+        self.detail = SpanDetail(id="detail").add_class("pane")
+        yield self.header
+        with Horizontal(id="body"):
+            with Vertical(id="left"):
+                yield self.sessions
+                yield self.traces
+                yield self.cost
+            with Vertical(id="main"):
+                yield self.span_tree
+                with Horizontal(id="filter-bar"):
+                    yield Static("/", id="filter-label")
+                    yield Input(placeholder="text  status:error  kind:llm  model:gpt-4o  dur>2s  cost>0.01", id="filter-input")
+                    yield Static("", id="filter-result")
+                yield self.detail
+        yield Footer(compact=True)
+
+    def panes(self) -> list:
+        """Focusable panes in Tab order, skipping hidden ones."""
+        out = [self.sessions, self.traces, self.cost, self.span_tree, self.detail]
+        return [p for p in out if p.display and p.parent is not None and p.parent.display and p.region.area]
+
+    async def on_mount(self) -> None:
+        self.theme_changed_signal.subscribe(self, self._on_theme_changed)
+        self._apply_size_class()
+        if self.monitor is not None:
+            try:
+                await self.monitor.start()
+            except Exception as exc:  # a port in use: say so and leave
+                self.exit(return_code=1, message=f"agenttrace-tui: {exc}")
+                return
+        self.burn.seed(self.store, self.now_ns())
+        self._sync(force=True)
+        self.sessions.focus()
+        self.set_interval(TICK_S, self._tick, name="refresh")
+
+    def on_resize(self) -> None:
+        self._apply_size_class()
+
+    def _apply_size_class(self) -> None:
+        w, h = self.size
+        self.screen.set_class(w < NARROW_WIDTH or h < NARROW_HEIGHT, "-narrow")
+
+    # -- the refresh tick ------------------------------------------------
+    def _tick(self) -> None:
+        if not self.header.is_attached:  # shutting down
+            return
+        now = self.now_ns()
+        sec = now // 1_000_000_000
+        if sec != self._last_burn_s:
+            self._last_burn_s = sec
+            self.burn.sample(self.store, now)
+        self._update_header()
+        if self.paused:
+            return
+        self._sync()
+
+    def _sync(self, force: bool = False) -> None:
+        store = self.store
+        if force or store.version != self._drawn_version:
+            self._drawn_version = store.version
+            self.sessions.set_keys(list(store.sessions))
+            if self.selected_session_id is None or self.selected_session_id not in store.sessions:
+                self._auto_select_session()
+            self._sync_traces(force)
+            if self.follow:
+                self._apply_follow()
+        self.sessions.touch()
+        self.traces.touch()
+        self.span_tree.refresh_from_store()
+        self._sync_detail()
+        self._sync_cost()
+        self._update_header()
+
+    def _sync_traces(self, force: bool = False) -> None:
+        entry = self.store.session(self.selected_session_id) if self.selected_session_id else None
+        version = entry.version if entry is not None else -2
+        if not force and version == self._drawn_session_version and self.traces.session_id == self.selected_session_id:
+            return
+        self._drawn_session_version = version
+        self.traces.session_id = self.selected_session_id
+        traces = self.store.traces
+        keys = [t for t in entry.trace_ids if t in traces] if entry is not None else []
+        self.traces.set_keys(keys)
+        if self.traces.cursor_key is None and keys:
+            key = self._pick_trace(keys)
+            self.traces.select_key(key)
+            self._show_trace(key)
+        elif not keys and self.span_tree.trace_id is not None:
+            self.span_tree.show_trace(None)
+
+    def _pick_trace(self, keys: list[str]) -> str:
+        """The newest running trace, else the newest."""
+        traces = self.store.traces
+        for key in reversed(keys):
+            if traces[key].running:
+                return key
+        return keys[-1]
+
+    def _pick_session(self) -> str | None:
+        """The newest running session, else the newest one."""
+        best: SessionEntry | None = None
+        now = self.now_ns()
+        running = [e for e in self.store.sessions.values() if e.totals.running > 0]
+        if not running:
+            running = [e for e in self.store.sessions.values() if e.status(now) == "running"]
+        pool = running or list(self.store.sessions.values())
+        for e in pool:
+            if best is None or e.first_ns >= best.first_ns:
+                best = e
+        return best.id if best is not None else None
+
+    def _auto_select_session(self) -> None:
+        key = self._pick_session()
+        if key is not None:
+            self.sessions.select_key(key)
+            self._select_session(key)
+
+    def _select_session(self, key: str | None) -> None:
+        if key == self.selected_session_id:
+            return
+        self.selected_session_id = key
+        self.traces.set_keys([])
+        self.traces.move_to(-1)
+        self._sync_traces(force=True)
+
+    def _apply_follow(self) -> None:
+        self._check_user_moved()  # a key pressed since the last tick wins over new data
+        if not self.follow:
+            return
+        key = self._pick_session()
+        if key is None:
+            return
+        if key != self.selected_session_id:
+            self.sessions.select_key(key)
+            self._select_session(key)
+        if self.traces.keys:
+            trace_key = self._pick_trace(self.traces.keys)
+            if trace_key != self.traces.cursor_key:
+                self.traces.select_key(trace_key)
+                self._show_trace(trace_key)
+        trace = self.store.trace(self.span_tree.trace_id) if self.span_tree.trace_id else None
+        if trace is not None and trace.version != self._follow_trace_version:
+            self._follow_trace_version = trace.version
+            self.span_tree.refresh_from_store()
+            newest = max(trace.spans.values(), key=lambda s: s.start_ns, default=None)
+            if newest is not None:
+                self.span_tree.select_span(newest.span_id)
+        self._follow_target = self._cursor_state()
+
+    def _cursor_state(self) -> tuple:
+        span = self.span_tree.selected_span
+        return (self.sessions.cursor_key, self.traces.cursor_key, span.span_id if span is not None else None)
+
+    def _check_user_moved(self) -> None:
+        """In follow mode, a cursor the user moved elsewhere turns follow off (like leaving tail -f)."""
+        if self.follow and self._follow_target is not None and self._cursor_state() != self._follow_target:
+            self.follow = False
+            self._follow_target = None
+            self._update_header()
+            self.notify("Follow off (you moved the cursor); f turns it back on.", markup=False, timeout=3)
+
+    def _show_trace(self, trace_id: str | None) -> None:
+        if trace_id != self.span_tree.trace_id:
+            self.span_tree.show_trace(trace_id)
+            trace = self.store.trace(trace_id) if trace_id else None
+            title = "Span tree" if trace is None else "Span tree · " + clean(trace.name, 80)
+            self.span_tree.border_title = Content(title)
+            self._sync_detail()
+
+    def _sync_detail(self) -> None:
+        tree = self.span_tree
+        span = tree.selected_span
+        trace = self.store.trace(tree.trace_id) if tree.trace_id else None
+        now = self.now_ns()
+        if span is None:
+            stamp: tuple = (None, self._theme_gen, self.detail.size.width)
+        else:
+            # The span object is replaced when it changes, events are appended in
+            # place: so identity + event count, not the trace version (which moves
+            # with every sibling and would redraw the pane for nothing).
+            stamp = (
+                span.span_id,
+                id(span),
+                len(span.events),
+                now // 100_000_000 if span.running else 0,
+                self.show_code,
+                self._theme_gen,
+                self.detail.size.width,
+            )
+        self.detail.show(self, span, trace, now, show_code=self.show_code, stamp=stamp)
+
+    def _sync_cost(self) -> None:
+        panel = self.cost
+        if not panel.display:
+            return
+        entry = self.store.session(self.selected_session_id) if self.selected_session_id else None
+        now = self.now_ns()
+        # Totals move with every batch; a redraw reflows the pane, so at most
+        # one per second for other sessions' traffic, at once for this session's.
+        stamp = (
+            self.selected_session_id,
+            entry.version if entry is not None else -1,
+            now // 1_000_000_000,
+            self._theme_gen,
+            panel.size.width,
+        )
+        panel.show(self, self.store, entry, self.burn, now, stamp)
+
+    def _update_header(self) -> None:
+        status = self.monitor.status() if self.monitor is not None else None
+        store = self.store
+        line = render_header(
+            self,
+            status,
+            paused=self.paused,
+            new_updates=store.updates - self._pause_mark,
+            follow=self.follow,
+            sessions=len(store.sessions),
+            spans=store.span_count,
+        )
+        text = Text.assemble(line, "\n", render_endpoints(self, status))
+        self.header.show(text)
+
+    def _on_theme_changed(self, _theme) -> None:
+        self._theme_gen += 1
+        for rows in (self.sessions, self.traces):
+            rows._cache.clear()
+            rows._header = None
+            rows.refresh()
+        self.header.invalidate()
+        self._sync_detail()
+        self._sync_cost()
+        self._update_header()
+
+    # -- messages from the panes -----------------------------------------
+    @on(RowList.Highlighted, "#sessions")
+    def _session_highlighted(self, event: RowList.Highlighted) -> None:
+        # Messages can be stale (a programmatic move since): act on where the cursor is now.
+        self._select_session(self.sessions.cursor_key)
+        self._sync_cost()
+        self._check_user_moved()
+
+    @on(RowList.Highlighted, "#traces")
+    def _trace_highlighted(self, event: RowList.Highlighted) -> None:
+        self._show_trace(self.traces.cursor_key)
+        self._check_user_moved()
+
+    @on(RowList.Opened, "#sessions")
+    def _session_opened(self, event: RowList.Opened) -> None:
+        self.traces.focus()
+
+    @on(RowList.Opened, "#traces")
+    def _trace_opened(self, event: RowList.Opened) -> None:
+        self.span_tree.focus()
+
+    @on(SpanTreeView.SpanHighlighted)
+    def _span_highlighted(self, event: SpanTreeView.SpanHighlighted) -> None:
+        self._sync_detail()
+        self._check_user_moved()
+
+    @on(SpanTreeView.CopyRequested)
+    def _copy_requested(self, event: SpanTreeView.CopyRequested) -> None:
+        self._copy(event.span)
+
+    # -- actions ---------------------------------------------------------
+    def action_focus_pane(self, step: int) -> None:
+        panes = self.panes()
+        if not panes:
+            return
+        focused = self.focused
+        idx = next((i for i, p in enumerate(panes) if focused is p or (focused is not None and p in focused.ancestors)), -1)
+        panes[(idx + step) % len(panes)].focus()
+
+    def action_open_filter(self) -> None:
+        bar = self.query_one("#filter-bar")
+        bar.add_class("-active")
+        self.query_one("#filter-input", Input).focus()
+
+    @on(Input.Submitted, "#filter-input")
+    def _filter_submitted(self, event: Input.Submitted) -> None:
+        self.apply_filter(event.value)
+        self.span_tree.focus()
+
+    def apply_filter(self, query: str) -> None:
+        result = self.span_tree.set_filter(query)
+        label = self.query_one("#filter-result", Static)
+        label.set_class(bool(result.error), "-error")
+        if not query.strip():
+            self.action_clear_filter()
+            return
+        if result.error:
+            label.update(Content(clean(result.error, 200)))
+        else:
+            label.update(f"{result.matches} match{'es' if result.matches != 1 else ''}")
+        self._sync_detail()
+
+    def action_clear_filter(self) -> None:
+        bar = self.query_one("#filter-bar")
+        if not bar.has_class("-active"):
+            raise SkipAction()
+        self.span_tree.set_filter("")
+        inp = self.query_one("#filter-input", Input)
+        inp.value = ""
+        self.query_one("#filter-result", Static).update("")
+        bar.remove_class("-active")
+        if self.focused is inp or self.focused is None:
+            self.span_tree.focus()
+        self._sync_detail()
+
+    def action_toggle_pause(self) -> None:
+        self.paused = not self.paused
+        if self.paused:
+            self._pause_mark = self.store.updates
+        else:
+            self._pause_mark = 0
+            self._sync(force=True)
+        self._update_header()
+
+    def action_toggle_follow(self) -> None:
+        self.follow = not self.follow
+        self._follow_target = None
+        if self.follow:
+            self._follow_trace_version = -1
+            if not self.paused:
+                self._apply_follow()
+                self._sync()
+        self._update_header()
+
+    @on(SpanTreeView.NoMoreErrors)
+    def _no_more_errors(self, event: SpanTreeView.NoMoreErrors) -> None:
+        if not self._next_error_trace():
+            self.notify("No more errors.", markup=False, timeout=2)
+
+    def action_next_error(self) -> None:
+        if self.span_tree.next_error():
+            self._sync_detail()
+            return
+        if not self._next_error_trace():
+            self.notify("No more errors.", markup=False, timeout=2)
+
+    def _next_error_trace(self) -> bool:
+        """Open the next trace (this session first, then later sessions) that has errors."""
+        store = self.store
+        session_keys = self.sessions.keys
+        start_s = session_keys.index(self.selected_session_id) if self.selected_session_id in session_keys else 0
+        current = self.span_tree.trace_id
+        for n in range(len(session_keys) + 1):
+            sid = session_keys[(start_s + n) % len(session_keys)] if session_keys else None
+            entry = store.session(sid) if sid else None
+            if entry is None:
+                continue
+            tids = [t for t in entry.trace_ids if t in store.traces]
+            if n == 0 and current in tids:
+                tids = tids[tids.index(current) + 1:]
+            elif n == len(session_keys):
+                tids = tids[: tids.index(current)] if current in tids else tids
+            for tid in tids:
+                if store.traces[tid].totals.errors:
+                    if sid != self.selected_session_id:
+                        self.sessions.select_key(sid)
+                        self._select_session(sid)
+                    self.traces.select_key(tid)
+                    self._show_trace(tid)
+                    self.span_tree.next_error()
+                    self._sync_detail()
+                    return True
+        return False
+
+    def action_copy_span(self) -> None:
+        span = self.span_tree.selected_span
+        if span is None:
+            self.notify("No span selected.", markup=False, timeout=2)
+            return
+        self._copy(span)
+
+    def _copy(self, span) -> None:
+        data = msgspec.json.encode(span).decode()
+        self.copy_to_clipboard(data)
+        self.notify(f"Copied span {clean(span.name, 60)} as JSON ({len(data):,} bytes).", markup=False, timeout=3)
+
+    def action_toggle_code_attrs(self) -> None:
+        self.show_code = not self.show_code
+        self._sync_detail()
+
+    def action_toggle_cost(self) -> None:
+        screen = self.screen
+        if screen.has_class("-narrow"):
+            screen.toggle_class("-show-cost")
+        else:
+            screen.toggle_class("-hide-cost")
+        self.call_after_refresh(self._sync_cost)
+
+    def action_zoom(self) -> None:
+        screen = self.screen
+        if screen.maximized is not None:
+            screen.minimize()
+            return
+        focused = self.focused
+        pane = next((p for p in self.panes() if focused is p or (focused is not None and p in focused.ancestors)), None)
+        if pane is not None:
+            screen.maximize(pane, container=False)
+
+    def action_toggle_theme(self) -> None:
+        self.theme = LIGHT_THEME if self.theme == DARK_THEME else DARK_THEME
+
+    def action_help(self) -> None:
+        self.push_screen(HelpScreen(self.help_sections()))
+
+    async def action_quit(self) -> None:
+        """Every way out (ctrl+q, the palette's Quit) flushes like q does."""
+        await self.action_quit_monitor()
+
+    async def action_quit_monitor(self) -> None:
+        if self.monitor is not None:
+            self.notify("Flushing spans to the database…", markup=False, timeout=5)
+            await self.monitor.stop()
+        self.exit()
+
+    # -- palette / help sources ------------------------------------------
+    def help_sections(self) -> list[tuple[str, list[Binding]]]:
+        return [
+            ("Monitor", list(self.BINDINGS)),
+            ("Span tree", list(SpanTreeView.BINDINGS)),
+            ("Session and trace lists", list(RowList.BINDINGS)),
+        ]
+
+    def palette_bindings(self) -> list[tuple[Binding, object]]:
+        skip = ("app.next_pane", "app.previous_pane", "app.quit_ctrl_c")
+        out: list[tuple[Binding, object]] = [(b, self) for b in self.BINDINGS if b.id not in skip]
+        tree = self.span_tree
+        out.extend((b, tree) for b in SpanTreeView.BINDINGS if b.id not in ("tree.cursor_down", "tree.cursor_up", "tree.next_error", "tree.copy"))
+        return out
+
+    def jump_to_session(self, session_id: str) -> None:
+        if self.sessions.select_key(session_id):
+            self._select_session(session_id)
+            self.sessions.focus()
+
+    def jump_to_trace(self, trace_id: str) -> None:
+        if self.traces.select_key(trace_id):
+            self._show_trace(trace_id)
+            self.span_tree.focus()
+
+
+def make_app(
+    monitor: Monitor | None = None,
+    *,
+    store: Store | None = None,
+    now_ns: Callable[[], int] | None = None,
+    theme: str | None = None,
+) -> AgentTraceApp:
+    """The app. With a monitor, mounting starts its receivers and quitting flushes its DB;
+    with only a store (tests, snapshots) nothing listens and ``now_ns`` can fix the clock."""
+    return AgentTraceApp(monitor, store=store, now_ns=now_ns, theme=theme)

@@ -1,0 +1,265 @@
+"""The span detail pane: everything about the selected span, scrollable.
+
+``render_detail`` is a pure function from a span to Rich renderables; every
+string the agent supplied goes through ``clean``/``clean_multiline`` and is
+appended as plain text, never markup. Code metadata (``code.*``,
+``thread.*``) is hidden unless toggled, as seed 002 asks.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+from rich.text import Text
+
+from ..model import Span, Status
+from ..store.memory import TraceEntry
+from . import fmt
+from .colors import STATUS_GLYPH, status_style, style
+from .colors import kind_glyph, kind_style
+from .text import clean, clean_multiline
+from .textview import TextView
+
+#: Attribute prefixes hidden until the user asks for them.
+CODE_PREFIXES = ("code.", "thread.")
+PREVIEW_LIMIT = 16 * 1024
+
+
+def is_code_attr(key: str) -> bool:
+    return key.startswith(CODE_PREFIXES)
+
+
+def _value(v: Any) -> str:
+    if isinstance(v, str):
+        return v
+    if isinstance(v, (dict, list, tuple)):
+        try:
+            return msgspec.json.encode(v).decode()
+        except (TypeError, msgspec.EncodeError):
+            return repr(v)
+    return str(v)
+
+
+class _Doc:
+    """Accumulates the detail view as one pre-wrapped Text: aligned key/value
+    rows, section titles and indented previews. One Text (not a Rich Table)
+    keeps a redraw cheap while follow mode moves the selection every tick."""
+
+    def __init__(self, app, width: int) -> None:
+        self.app = app
+        self.console = app.console
+        self.width = max(20, width)
+        self.out = Text()
+        self.rows: list[tuple[str, Text]] = []
+        self.muted = style(app, "text-muted")
+
+    def _line(self, text: Text) -> None:
+        self.out.append_text(text)
+        self.out.append("\n")
+
+    def flush(self) -> None:
+        if not self.rows:
+            return
+        keyw = max(7, min(16, max(len(k) for k, _ in self.rows)))
+        valw = max(8, self.width - keyw - 1)
+        pad = Text(" " * (keyw + 1))
+        for key, value in self.rows:
+            k = Text(key, style=self.muted)
+            k.truncate(keyw, overflow="ellipsis", pad=True)
+            k.append(" ")
+            for i, line in enumerate(value.wrap(self.console, valw, overflow="fold")):
+                self.out.append_text(k if i == 0 else pad)
+                self._line(line)
+        self.rows = []
+
+    def title(self, text: Text) -> None:
+        self.flush()
+        self._line(text)
+
+    def row(self, key: str, *pieces: tuple[str, Any] | Text | str) -> None:
+        """A row: trusted ``key``; pieces are Text, untrusted str, or (untrusted str, style)."""
+        value = Text()
+        for piece in pieces:
+            if isinstance(piece, Text):
+                value.append_text(piece)
+            elif isinstance(piece, tuple):
+                value.append(clean(piece[0], 2000), style=piece[1])
+            else:
+                value.append(clean(piece, 2000))
+        self.rows.append((key, value))
+
+    def label(self, text: str) -> Text:
+        """A trusted inline label inside a value ("in", "out", ...)."""
+        return Text(text, style=self.muted)
+
+    def section(self, title: str) -> None:
+        self.flush()
+        self._line(Text(f"── {title} ", style=style(self.app, "accent", bold=True)))
+
+    def block(self, text: str, limit: int = PREVIEW_LIMIT) -> None:
+        """A multi-line untrusted preview, indented by one cell."""
+        self.flush()
+        body = Text(clean_multiline(text, limit))
+        for line in body.wrap(self.console, self.width - 1, overflow="fold"):
+            self.out.append(" ")
+            self._line(line)
+
+    def group(self) -> Text:
+        self.flush()
+        self.out.rstrip()
+        return self.out
+
+
+def render_detail(
+    app, span: Span | None, trace: TraceEntry | None, now_ns: int, *, show_code: bool = False, width: int = 80
+) -> Text:
+    if span is None:
+        return Text("No span selected.\nPick a session and a trace, then move in the tree with j/k.", style=style(app, "text-muted"))
+    d = _Doc(app, width)
+    L = d.label
+    status = span.status.value
+    title = Text()
+    title.append(f"{kind_glyph(span.kind)} {span.kind.value}  ", style=kind_style(app, span.kind))
+    title.append(clean(span.name, 300), style="bold")
+    d.title(title)
+    is_err = span.status in (Status.ERROR, Status.TIMEOUT)
+    st = Text(f"{STATUS_GLYPH.get(status, '?')} {status}", style=status_style(app, status, bold=True))
+    d.row("status", st, *((L("  code "), span.status_code) if span.status_code else ()))
+    if span.status_message:
+        d.row("message", (span.status_message, status_style(app, "error") if is_err else ""))
+    dur = Text(fmt.duration(span.duration_ns(now_ns)) + (" and counting" if span.running else ""), style="bold")
+    d.row("duration", dur, *((L(f"  at +{fmt.duration(span.start_ns - trace.start_ns)} in trace"),) if trace is not None and span.start_ns > trace.start_ns else ()))
+    d.row("start", fmt.clock_ms(span.start_ns), L("  end "), fmt.clock_ms(span.end_ns) if span.end_ns is not None else Text("running", style=status_style(app, "running")))
+
+    llm = span.llm
+    if llm is not None:
+        if llm.model or llm.provider:
+            d.row("model", (llm.model or "?", "bold"), *((L("  provider "), llm.provider) if llm.provider else ()))
+        params: list = []
+        if llm.temperature is not None:
+            params += [L("temperature "), f"{llm.temperature:g}  "]
+        if llm.max_tokens is not None:
+            params += [L("max_tokens "), f"{llm.max_tokens:,}"]
+        if params:
+            d.row("params", *params)
+        if llm.stop_reason or llm.cached is not None:
+            pieces: list = []
+            if llm.stop_reason:
+                pieces += [llm.stop_reason]
+            if llm.cached is not None:
+                pieces += [L("  cached "), "yes" if llm.cached else "no"]
+            d.row("stop", *pieces)
+    u = span.usage
+    if u is not None:
+        d.row("tokens", L("in "), (f"{u.input:,}", "bold"), L("  out "), (f"{u.output:,}", "bold"), L("  total "), f"{u.sum:,}",
+              *((Text("  estimated", style=style(app, "warning")),) if u.estimated else ()))
+        d.row("cache", L("read "), f"{u.cache_read:,}", L("  write "), f"{u.cache_write:,}", L("  reasoning "), f"{u.reasoning:,}")
+        if u.scope == "subtree":
+            d.row("", L("reported for the whole subtree; not added to totals"))
+    c = span.cost
+    if c is not None and c.total is not None:
+        extra = [L(f"  {c.source}")]
+        if c.input is not None or c.output is not None:
+            extra += [L("  in "), fmt.cost(c.input), L(" out "), fmt.cost(c.output)]
+        d.row("cost", Text(fmt.cost(c.total), style="bold"), *extra)
+    elif c is not None or llm is not None:
+        why = (c.reason if c is not None else None) or "no usage or price"
+        d.row("cost", Text("unknown", style=style(app, "warning")), L("  "), (why, d.muted))
+
+    t = span.tool
+    if t is not None:
+        if t.name or t.action:
+            d.row("tool", (t.name or "?", "bold"), *((L("  action "), t.action) if t.action else ()))
+        if t.target:
+            d.row("target", t.target)
+        if t.status or t.call_id:
+            d.row("result", t.status or "", *((L("  call "), t.call_id) if t.call_id else ()))
+    a = span.agent
+    if a is not None:
+        pieces = []
+        if a.name:
+            pieces += [(a.name, "bold")]
+        if a.iteration is not None:
+            pieces += [L("  iteration "), str(a.iteration)]
+        if a.state:
+            pieces += [L("  state "), a.state]
+        if a.stop_reason:
+            pieces += [L("  stop "), a.stop_reason]
+        if pieces:
+            d.row("agent", *pieces)
+    r = span.rag
+    if r is not None:
+        if r.query:
+            d.row("query", r.query)
+        pieces = []
+        if r.sources_found is not None:
+            pieces += [L("hits "), str(r.sources_found)]
+        if r.top_score is not None:
+            pieces += [L("  top score "), f"{r.top_score:.3f}"]
+        if pieces:
+            d.row("results", *pieces)
+    f = span.file
+    if f is not None:
+        d.row("file", f.path or "?", *((L("  "), f.operation) if f.operation else ()),
+              *((L(f"  {f.bytes:,} bytes"),) if f.bytes is not None else ()))
+
+    if llm is not None and llm.prompt_preview:
+        d.section("prompt")
+        d.block(llm.prompt_preview)
+    if llm is not None and llm.response_preview:
+        d.section("response")
+        d.block(llm.response_preview)
+    if t is not None and t.input_preview:
+        d.section("tool input")
+        d.block(t.input_preview)
+    if t is not None and t.output_preview:
+        d.section("tool output")
+        d.block(t.output_preview)
+
+    if span.events:
+        d.section(f"events ({len(span.events)})")
+        for ev in span.events:
+            pieces = [(ev.name, "bold")]
+            for k in sorted(ev.attributes):
+                pieces += [L(f"  {clean(k, 100)}="), _value(ev.attributes[k])]
+            d.row("+" + fmt.duration(ev.time_ns - span.start_ns), *pieces)
+
+    keys = sorted(span.attributes)
+    hidden = [k for k in keys if is_code_attr(k)]
+    shown = keys if show_code else [k for k in keys if not is_code_attr(k)]
+    if shown or hidden:
+        d.section(f"attributes ({len(keys)})")
+        for k in shown:
+            d.rows.append((clean(k, 120), Text(clean(_value(span.attributes[k]), 2000))))
+        if hidden and not show_code:
+            d.row("", L(f"{len(hidden)} code.*/thread.* hidden: press a"))
+
+    d.section("ids")
+    for key, val in (("span", span.span_id), ("parent", span.parent_span_id), ("trace", span.trace_id), ("session", span.session_id)):
+        if val:
+            d.row(key, val)
+    for link in span.links:
+        d.row("link", f"{link.trace_id}/{link.span_id}")
+    return d.group()
+
+
+class SpanDetail(TextView):
+    """Scrollable pane holding the rendered detail of one span."""
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.border_title = "Span"
+        self._shown: tuple | None = None
+
+    def show(self, app, span: Span | None, trace: TraceEntry | None, now_ns: int, *, show_code: bool, stamp: tuple) -> None:
+        """Redraw only when (span, its version, clock bucket, toggle, width) changed."""
+        if stamp == self._shown:
+            return
+        same_span = self._shown is not None and span is not None and self._shown[0] == stamp[0]
+        self._shown = stamp
+        text = render_detail(app, span, trace, now_ns, show_code=show_code, width=self.content_width)
+        self.set_text(text, keep_scroll=same_span)
+
+    def invalidate(self) -> None:
+        self._shown = None

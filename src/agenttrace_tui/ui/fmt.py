@@ -1,0 +1,44 @@
+"""Small number formatters for the lists, header and cost panel.
+
+Thin re-export point: span-level formatting lives with the tree
+(``analysis``); this module only adds what the app's panes need on top, so
+every pane shows a duration, a token count or a dollar amount the same way.
+"""
+
+from __future__ import annotations
+
+import time
+
+from ..analysis import fmt_cost, fmt_duration, fmt_tokens
+
+S = 1_000_000_000
+
+
+#: Span-level formatting is the tree's (one look across panes).
+duration = fmt_duration
+tokens = fmt_tokens
+cost = fmt_cost
+
+
+def ago(then_ns: int, now_ns: int) -> str:
+    """How long ago: 'now', '12s', '3m', '2h', '4d'."""
+    d = max(0, now_ns - then_ns) // S
+    if d < 2:
+        return "now"
+    if d < 60:
+        return f"{d}s"
+    if d < 3600:
+        return f"{d // 60}m"
+    if d < 86400:
+        return f"{d // 3600}h"
+    return f"{d // 86400}d"
+
+
+def clock(ns: int) -> str:
+    """Local wall-clock time of day, HH:MM:SS."""
+    return time.strftime("%H:%M:%S", time.localtime(ns / S))
+
+
+def clock_ms(ns: int) -> str:
+    """Local wall-clock time with milliseconds, HH:MM:SS.mmm."""
+    return f"{clock(ns)}.{(ns // 1_000_000) % 1000:03d}"

@@ -1,0 +1,117 @@
+"""The one-line status header: receivers, rates, losses, DB, PAUSED/FOLLOW.
+
+It is redrawn from a ``MonitorStatus`` snapshot on the app's timer, only when
+the rendered text differs from what is on screen.
+"""
+
+from __future__ import annotations
+
+import os
+
+from rich.text import Text
+from textual.widget import Widget
+
+from ..runtime import MonitorStatus
+from . import fmt
+from .colors import style
+from .text import clean
+
+
+def _short_path(path: str) -> str:
+    home = os.path.expanduser("~")
+    return "~" + path[len(home):] if home and path.startswith(home + os.sep) else path
+
+
+def render_header(
+    app,
+    status: MonitorStatus | None,
+    *,
+    paused: bool,
+    new_updates: int,
+    follow: bool,
+    sessions: int,
+    spans: int,
+) -> Text:
+    """Everything the header says, as one Text (values from config are still cleaned)."""
+    muted = style(app, "text-muted")
+    sep = Text(" │ ", style=muted)
+    out = Text(no_wrap=True, overflow="ellipsis", end="")
+    out.append(" ◆ agenttrace ", style=style(app, "accent", bold=True))
+    if paused:
+        out.append(f" ‖ PAUSED, {new_updates} new ", style=style(app, "warning", bold=True) + _reverse())
+    else:
+        out.append(" ● LIVE ", style=style(app, "success", bold=True))
+    out.append(" ")
+    out.append("FOLLOW" if follow else "follow off", style=style(app, "accent", bold=True) if follow else muted)
+    out.append_text(sep)
+    out.append(f"{sessions} sessions · {fmt.tokens(spans)} spans")
+    if status is None:
+        out.append_text(sep)
+        out.append("store only, no receivers", style=muted)
+        return out
+    out.append_text(sep)
+    out.append(f"{status.spans_per_s:,.0f} spans/s")
+    for label, value in (("rejected", status.rejected), ("evicted", status.evicted), ("lost", status.lost)):
+        out.append_text(sep)
+        out.append(f"{label} {value:,}", style=style(app, "warning") if value else muted)
+    if status.db_errors:
+        out.append_text(sep)
+        out.append(f"db errors {status.db_errors:,}", style=style(app, "error", bold=True))
+    return out
+
+
+def _reverse():
+    from rich.style import Style
+
+    return Style(reverse=True)
+
+
+def render_endpoints(app, status: MonitorStatus | None) -> Text:
+    """Second line: where agents should send, and where spans are saved."""
+    muted = style(app, "text-muted")
+    out = Text(no_wrap=True, overflow="ellipsis", end="")
+    out.append(" listening ", style=muted)
+    if status is None or not status.endpoints:
+        out.append("nowhere (store only)", style=muted)
+    else:
+        out.append(clean("  ·  ".join(status.endpoints), 300))
+    out.append(" │ ", style=muted)
+    if status is None:
+        out.append("no database", style=muted)
+    elif status.db_path:
+        db = clean(_short_path(status.db_path), 200)
+        if status.db_size is not None:
+            db += f" ({fmt.tokens(status.db_size)}B)"
+        out.append("db ", style=muted)
+        out.append(db)
+    else:
+        out.append("not persisting (--no-persist)", style=style(app, "warning"))
+    return out
+
+
+class StatusHeader(Widget):
+    """The header widget. ``show`` repaints only when the text changed, and never
+    asks for a layout pass (a Static.update would reflow the whole screen)."""
+
+    DEFAULT_CSS = """
+    StatusHeader { height: 2; background: $panel; color: $foreground; }
+    """
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._text = Text()
+        self._last: str | None = None
+
+    def render(self) -> Text:
+        return self._text
+
+    def show(self, text: Text) -> None:
+        key = text.plain + repr(text.spans)
+        if key != self._last:
+            self._last = key
+            self._text = text
+            self.refresh()
+
+    def invalidate(self) -> None:
+        """Force the next ``show`` to redraw (theme change)."""
+        self._last = None

@@ -1,0 +1,87 @@
+"""Command palette provider built from the app's current state.
+
+Offers every app binding as a command (so nothing is reachable only by a
+key), plus "jump to" entries for each session and for the traces of the
+selected session. Session and trace names are untrusted: they are cleaned
+and wrapped in plain ``Content`` (the stock fuzzy highlighter would parse
+them as markup), and help lines only ever contain text we wrote.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import TYPE_CHECKING, Callable, Iterator, NamedTuple
+
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.content import Content
+from textual.markup import escape
+
+from . import fmt
+from .keys import key_label
+from .text import clean
+
+if TYPE_CHECKING:
+    from .app import AgentTraceApp
+
+#: Sessions and traces offered at most (the palette is for jumping, not listing).
+MAX_ENTRIES = 500
+
+
+class Command(NamedTuple):
+    title: str  # may hold cleaned untrusted text: shown as plain content only
+    help: str  # trusted text only
+    callback: Callable[[], object]
+    discover: bool
+
+
+def app_commands(app: "AgentTraceApp") -> Iterator[Command]:
+    for binding, target in app.palette_bindings():
+        yield Command(
+            binding.description,
+            escape(f"{key_label(binding)}  ·  {binding.id}"),
+            partial(target.run_action, binding.action),
+            True,
+        )
+    store = app.store
+    now = app.now_ns()
+    for entry in list(store.sessions.values())[-MAX_ENTRIES:]:
+        t = entry.totals
+        yield Command(
+            "Session: " + clean(entry.session.label, 120),
+            f"{entry.status(now)} · {t.spans} spans · {fmt.cost(t.cost)}",
+            partial(app.jump_to_session, entry.id),
+            False,
+        )
+    if app.selected_session_id:
+        for trace in store.traces_of(app.selected_session_id)[:MAX_ENTRIES]:
+            yield Command(
+                "Trace: " + clean(trace.name, 120),
+                f"{fmt.clock(trace.start_ns)} · {trace.totals.spans} spans · {trace.totals.errors} errors",
+                partial(app.jump_to_trace, trace.trace_id),
+                False,
+            )
+
+
+def _highlight(matcher, text: str) -> Content:
+    content = Content(text)
+    score, offsets = matcher.fuzzy_search.match(matcher.query, text)
+    for offset in offsets if score else ():
+        if not text[offset].isspace():
+            content = content.stylize(matcher.match_style, offset, offset + 1)
+    return content
+
+
+class MonitorCommands(Provider):
+    """Actions, sessions and traces of the running monitor."""
+
+    async def discover(self) -> Hits:
+        for cmd in app_commands(self.app):  # type: ignore[arg-type]
+            if cmd.discover:
+                yield DiscoveryHit(Content(cmd.title), cmd.callback, text=cmd.title, help=cmd.help)
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for cmd in app_commands(self.app):  # type: ignore[arg-type]
+            score = matcher.match(cmd.title)
+            if score > 0:
+                yield Hit(score, _highlight(matcher, cmd.title), cmd.callback, text=cmd.title, help=cmd.help)

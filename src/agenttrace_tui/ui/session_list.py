@@ -1,0 +1,81 @@
+"""The session list: one row per session, drawn from the store's aggregates.
+
+Rows are in arrival order (new sessions append at the bottom, so nothing
+moves under the cursor); follow mode selects the newest running one. Each
+row's stamp is the session's store version plus a 100 ms bucket while it
+runs, so a running session's duration ticks and an idle one is never redrawn.
+"""
+
+from __future__ import annotations
+
+from typing import Callable, Hashable
+
+from rich.text import Text
+
+from ..store.memory import SessionEntry, Store
+from . import fmt
+from .colors import STATUS_GLYPH, status_style, style
+from .rowlist import Column, RowList
+from .text import safe_text
+
+
+def session_label(entry: SessionEntry) -> str:
+    """Name, else service, else id (untrusted: clean before display)."""
+    return entry.session.label
+
+
+class SessionList(RowList):
+    # The glyph is the status (colour + shape, readable under NO_COLOR); the
+    # word, spans and framework join when the pane is wide (zoom shows all).
+    COLUMNS = [
+        Column(" ", 1),
+        Column("Session", 0),
+        Column("Framework", 11, min_total=76),
+        Column("Status", 7, min_total=62),
+        Column("Dur", 7, "right"),
+        Column("Spans", 5, "right", min_total=68),
+        Column("Tokens", 6, "right", min_total=44),
+        Column("Cost", 7, "right"),
+        Column("Last", 4, "right", min_total=40),
+    ]
+
+    def __init__(self, store: Store, now_ns: Callable[[], int], *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.store = store
+        self.now_ns = now_ns
+        self.border_title = "Sessions"
+
+    def row_stamp(self, key: str) -> Hashable:
+        entry = self.store.session(key)
+        if entry is None:
+            return None
+        now = self.now_ns()
+        # Duration ticks only while a span runs; status can flip to "done" by
+        # idling, and the "last" column moves once a second.
+        ticking = entry.totals.running > 0 and entry.session.ended_ns is None
+        return (entry.version, entry.status(now), now // 100_000_000 if ticking else 0, now // 1_000_000_000)
+
+    def row_cells(self, key: str) -> list[Text]:
+        entry = self.store.session(key)
+        if entry is None:
+            return [Text("?"), safe_text(key, limit=256)]
+        now = self.now_ns()
+        status = entry.status(now)
+        st = status_style(self.app, status)
+        t = entry.totals
+        muted = style(self.app, "text-muted")
+        fw = entry.session.framework or ""
+        name = safe_text(session_label(entry), limit=256)
+        if not entry.session.name and entry.session.service:
+            name.stylize("italic")
+        return [
+            Text(STATUS_GLYPH.get(status, "?"), style=st),
+            name,
+            safe_text(fw, style=muted, limit=64),
+            Text(status, style=st),
+            Text(fmt.duration(entry.duration_ns(now))),
+            Text(str(t.spans)),
+            Text(fmt.tokens(t.tokens)),
+            Text(fmt.cost(t.cost) if t.cost or not t.cost_unknown else "?"),
+            Text(fmt.ago(entry.last_ns, now), style=muted),
+        ]

@@ -1,0 +1,65 @@
+"""A scrollable view of one pre-wrapped Rich Text, drawn line by line (Line API).
+
+The detail and cost panes change whenever the selection or the totals move;
+a ``Static.update`` there would ask Textual for a layout pass of the whole
+screen on every change. This view only sets its virtual size and repaints
+itself, and renders just the visible lines.
+"""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.geometry import Size
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+
+class TextView(ScrollView, can_focus=True):
+    ALLOW_MAXIMIZE = True
+
+    DEFAULT_CSS = """
+    TextView { overflow-x: hidden; background: $surface; }
+    """
+
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
+        self.text = Text()
+        self._lines: list[Text] = []
+        self._strips: dict[int, Strip] = {}
+
+    @property
+    def content_width(self) -> int:
+        """Width to wrap to: the pane minus padding and the scrollbar."""
+        return max(10, self.scrollable_content_region.width - 1)
+
+    def set_text(self, text: Text, *, keep_scroll: bool = True) -> None:
+        self.text = text
+        self._lines = list(text.split("\n", allow_blank=True))
+        self._strips = {}
+        self.virtual_size = Size(self.content_width, len(self._lines))
+        if not keep_scroll:
+            self.scroll_to(0, 0, animate=False, force=True)
+        self.refresh()
+
+    def plain(self) -> str:
+        return self.text.plain
+
+    def render_line(self, y: int) -> Strip:
+        width = self.scrollable_content_region.width
+        index = int(self.scroll_offset.y) + y
+        base = self.rich_style
+        if index >= len(self._lines):
+            return Strip.blank(width, base)
+        strip = self._strips.get(index)
+        if strip is None:
+            line = self._lines[index]
+            if line.cell_len > width:
+                line = line.copy()
+                line.truncate(width, overflow="ellipsis")
+            strip = Strip(list(line.render(self.app.console))).crop_extend(0, width, None)
+            self._strips[index] = strip
+        return strip.apply_style(base)
+
+    def on_resize(self) -> None:
+        self._strips = {}
+        self.virtual_size = Size(self.content_width, len(self._lines))

@@ -1,0 +1,62 @@
+"""The traces of the selected session, one row each, in arrival order.
+
+Same caching rule as the session list: a row is re-rendered only when its
+trace's store version changes, or every 100 ms while the trace runs.
+"""
+
+from __future__ import annotations
+
+from typing import Callable, Hashable
+
+from rich.text import Text
+
+from ..store.memory import Store
+from . import fmt
+from .colors import STATUS_GLYPH, status_style, style
+from .rowlist import Column, RowList
+from .text import safe_text
+
+
+class TraceList(RowList):
+    COLUMNS = [
+        Column(" ", 1),
+        Column("Trace", 0),
+        Column("Start", 8, min_total=62),
+        Column("Dur", 7, "right"),
+        Column("Spans", 5, "right", min_total=52),
+        Column("Tokens", 6, "right", min_total=46),
+        Column("Cost", 7, "right"),
+        Column("Err", 3, "right", min_total=40),
+    ]
+
+    def __init__(self, store: Store, now_ns: Callable[[], int], *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.store = store
+        self.now_ns = now_ns
+        self.session_id: str | None = None
+        self.border_title = "Traces"
+
+    def row_stamp(self, key: str) -> Hashable:
+        trace = self.store.trace(key)
+        if trace is None:
+            return None
+        return (trace.version, self.now_ns() // 100_000_000 if trace.running else 0)
+
+    def row_cells(self, key: str) -> list[Text]:
+        trace = self.store.trace(key)
+        if trace is None:
+            return [Text("?"), safe_text(key, limit=256)]
+        t = trace.totals
+        status = "running" if trace.running else ("error" if t.errors else "ok")
+        st = status_style(self.app, status)
+        errs = Text(str(t.errors), style=status_style(self.app, "error", bold=True)) if t.errors else Text("·", style=style(self.app, "text-muted"))
+        return [
+            Text(STATUS_GLYPH.get(status, "?"), style=st),
+            safe_text(trace.name, limit=256),
+            Text(fmt.clock(trace.start_ns), style=style(self.app, "text-muted")),
+            Text(fmt.duration(trace.duration_ns(self.now_ns()))),
+            Text(str(t.spans)),
+            Text(fmt.tokens(t.tokens)),
+            Text(fmt.cost(t.cost) if t.cost or not t.cost_unknown else "?"),
+            errs,
+        ]

@@ -1,0 +1,359 @@
+"""Pilot tests of every app-level binding, driving the real app over the fixture store.
+
+New data is applied to the real store while the app runs, exactly as the
+receivers would; waits poll for a condition (bounded), never sleep-and-assert.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import json
+
+import msgspec
+import pytest
+from rich.console import Console
+
+import fixtures
+from textual.command import CommandList
+
+from agenttrace_tui.model import Session, Span
+from agenttrace_tui.ui.app import DARK_THEME, LIGHT_THEME, make_app
+from agenttrace_tui.ui.palette import app_commands
+
+SIZE = (120, 36)
+
+
+async def wait_for(pilot, cond, timeout: float = 10.0) -> None:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not cond():
+        if loop.time() > deadline:
+            raise AssertionError("condition not met within %.0fs" % timeout)
+        await pilot.pause(0.05)
+
+
+def plain(renderable, width: int = 120) -> str:
+    """What a Rich renderable shows, as plain text."""
+    console = Console(width=width, file=io.StringIO(), record=True, color_system=None)
+    console.print(renderable)
+    return console.export_text()
+
+
+def _app(store=None, **kw):
+    return make_app(store=store or fixtures.build_store(), now_ns=fixtures.clock, **kw)
+
+
+async def test_initial_selection_is_newest_running_session_and_trace():
+    app = _app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert app.sessions.cursor_key == fixtures.RESEARCH
+        assert app.traces.keys == [fixtures.RESEARCH_OLD_TRACE, fixtures.DEEP_TRACE]
+        assert app.span_tree.trace_id == fixtures.DEEP_TRACE
+
+
+async def test_tab_and_shift_tab_cycle_the_panes():
+    app = _app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        order = ["sessions", "traces", "cost", "tree", "detail", "sessions"]
+        assert app.focused.id == "sessions"
+        for expected in order[1:]:
+            await pilot.press("tab")
+            assert app.focused.id == expected
+        for expected in reversed(order[:-1]):
+            await pilot.press("shift+tab")
+            assert app.focused.id == expected
+
+
+async def test_tab_skips_the_hidden_cost_pane_when_narrow():
+    app = _app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert app.screen.has_class("-narrow")
+        seen = []
+        for _ in range(4):
+            await pilot.press("tab")
+            seen.append(app.focused.id)
+        assert seen == ["traces", "tree", "detail", "sessions"]
+
+
+async def test_list_keys_move_the_cursor_and_load_traces():
+    app = _app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("g")
+        assert app.sessions.cursor_key == fixtures.CODE_REVIEW
+        await wait_for(pilot, lambda: app.traces.keys == [fixtures.REVIEW_OK_TRACE, fixtures.REVIEW_ERR_TRACE])
+        await wait_for(pilot, lambda: app.span_tree.trace_id == fixtures.REVIEW_ERR_TRACE)
+        await pilot.press("G")
+        assert app.sessions.cursor_key == fixtures.BILLING
+        await wait_for(pilot, lambda: app.span_tree.trace_id == fixtures.BILLING_TRACE)
+        await pilot.press("k")
+        assert app.sessions.cursor_key == fixtures.RESEARCH
+        await pilot.press("enter")
+        assert app.focused.id == "traces"
+        await pilot.press("k")
+        await wait_for(pilot, lambda: app.span_tree.trace_id == fixtures.RESEARCH_OLD_TRACE)
+        await pilot.press("enter")
+        assert app.focused.id == "tree"
+
+
+async def test_pause_buffers_and_resume_shows_new_data():
+    app = _app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("space")
+        assert app.paused
+        before = list(app.traces.keys)
+        app.store.apply(fixtures.extra_spans("trace-late", fixtures.RESEARCH, 3, "late"))
+        app.store.apply(fixtures.extra_spans("trace-late", fixtures.RESEARCH, 2, "later"))
+        # The header counts what arrived; the lists do not change while paused.
+        await wait_for(pilot, lambda: "PAUSED, 5 new" in str(app.query_one("#header").render()))
+        for _ in range(5):
+            await pilot.pause(0.05)
+        assert app.traces.keys == before
+        await pilot.press("space")
+        assert not app.paused
+        await wait_for(pilot, lambda: "trace-late" in app.traces.keys)
+        assert "PAUSED" not in str(app.query_one("#header").render())
+
+
+async def test_follow_off_never_moves_cursor_or_scroll_while_data_arrives():
+    app = _app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        app.span_tree.focus()
+        app.span_tree.select_span(fixtures.LLM_SPAN)
+        await pilot.pause()
+        state = lambda: (  # noqa: E731
+            app.sessions.cursor_key,
+            app.traces.cursor_key,
+            app.span_tree.trace_id,
+            app.span_tree.selected_span.span_id,
+            app.span_tree.scroll_offset.y,
+            app.sessions.scroll_offset.y,
+            app.traces.scroll_offset.y,
+        )
+        before = state()
+        for i in range(10):
+            # New session, new trace in the selected session, new spans in the open trace.
+            app.store.apply([Session(id=f"new-{i}", name=f"newcomer {i}", started_ns=fixtures.NOW_NS)])
+            app.store.apply(fixtures.extra_spans(f"new-trace-{i}", f"new-{i}", 2, f"n{i}"))
+            app.store.apply(fixtures.extra_spans(f"more-{i}", fixtures.RESEARCH, 2, f"m{i}"))
+            app.store.apply(fixtures.extra_spans(fixtures.DEEP_TRACE, fixtures.RESEARCH, 3, f"d{i}", parent="s-root"))
+            await pilot.pause(0.05)
+        await wait_for(pilot, lambda: "new-9" in app.sessions.keys and "more-9" in app.traces.keys)
+        await pilot.pause(0.3)
+        assert state() == before
+
+
+async def test_f_follows_the_newest_running_session_trace_and_span():
+    app = _app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("g")  # start away from the running session
+        await wait_for(pilot, lambda: app.span_tree.trace_id == fixtures.REVIEW_ERR_TRACE)
+        await pilot.press("f")
+        assert app.follow
+        await wait_for(pilot, lambda: app.sessions.cursor_key == fixtures.RESEARCH)
+        await wait_for(pilot, lambda: app.span_tree.trace_id == fixtures.DEEP_TRACE)
+        await wait_for(pilot, lambda: app.span_tree.selected_span.span_id == fixtures.RUNNING_SPAN)
+        # A new running session appears: follow moves there, and onto its newest span.
+        t0 = fixtures.NOW_NS
+        app.store.apply([Session(id="fresh", name="fresh-agent", started_ns=t0)])
+        app.store.apply([
+            Span(span_id="f-root", trace_id="t-fresh", session_id="fresh", name="root", start_ns=t0),
+            Span(span_id="f-kid", trace_id="t-fresh", session_id="fresh", name="kid", start_ns=t0 + 5,
+                 parent_span_id="f-root"),
+        ])
+        await wait_for(pilot, lambda: app.sessions.cursor_key == "fresh")
+        await wait_for(pilot, lambda: app.span_tree.trace_id == "t-fresh")
+        await wait_for(pilot, lambda: app.span_tree.selected_span is not None and app.span_tree.selected_span.span_id == "f-kid")
+        await pilot.press("f")
+        assert not app.follow
+
+
+async def test_moving_the_cursor_by_hand_turns_follow_off():
+    app = _app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("f")
+        await wait_for(pilot, lambda: app.span_tree.selected_span.span_id == fixtures.RUNNING_SPAN)
+        for _ in range(5):  # follow holds while nobody touches anything
+            await pilot.pause(0.05)
+        assert app.follow
+        app.span_tree.focus()
+        await pilot.press("k")
+        await wait_for(pilot, lambda: not app.follow)
+        moved_to = app.span_tree.selected_span.span_id
+        app.store.apply(fixtures.extra_spans(fixtures.DEEP_TRACE, fixtures.RESEARCH, 2, "after", parent="s-root", at_s=0.5))
+        for _ in range(5):
+            await pilot.pause(0.05)
+        assert app.span_tree.selected_span.span_id == moved_to
+
+
+async def test_e_jumps_to_errors_in_this_trace_then_the_next_traces():
+    app = _app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("e")
+        await wait_for(pilot, lambda: app.span_tree.selected_span.span_id == fixtures.ERROR_SPAN)
+        await pilot.press("e")  # no more errors in the deep trace: next session with errors
+        await wait_for(pilot, lambda: app.span_tree.trace_id == fixtures.BILLING_TRACE)
+        assert app.sessions.cursor_key == fixtures.BILLING
+        assert app.span_tree.selected_span.status.value in ("error", "timeout")
+        seen = set()
+        for _ in range(6):
+            await pilot.press("e")
+            await pilot.pause(0.05)
+            seen.add(app.span_tree.trace_id)
+        assert fixtures.REVIEW_ERR_TRACE in seen  # wraps around to the first session
+
+
+async def test_e_from_the_tree_pane_goes_on_to_the_next_trace():
+    app = _app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        app.span_tree.focus()
+        app.span_tree.select_span(fixtures.ERROR_SPAN)
+        await pilot.pause()
+        await pilot.press("e")
+        await wait_for(pilot, lambda: app.span_tree.trace_id == fixtures.BILLING_TRACE)
+
+
+async def test_y_copies_the_selected_span_as_json():
+    app = _app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        app.span_tree.select_span(fixtures.LLM_SPAN)
+        await pilot.pause()
+        await pilot.press("y")  # from the session list: the app binding
+        copied = msgspec.json.decode(app.clipboard, type=Span)
+        assert copied.span_id == fixtures.LLM_SPAN and copied.llm.model == "gpt-4o"
+        app.span_tree.focus()
+        app.span_tree.select_span(fixtures.ERROR_SPAN)
+        await pilot.pause()
+        await pilot.press("y")  # from the tree: its CopyRequested message
+        await wait_for(pilot, lambda: json.loads(app.clipboard)["span_id"] == fixtures.ERROR_SPAN)
+
+
+async def test_filter_applies_shows_count_and_escape_clears():
+    app = _app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        total = app.span_tree.row_count
+        await pilot.press("slash", *"kind:llm", "enter")
+        label = app.query_one("#filter-result")
+        n = app.span_tree.match_count
+        assert n == 5  # the deep trace's LLM calls
+        assert str(label.render()) == f"{n} matches"
+        assert app.focused is app.span_tree
+        visible = app.span_tree.visible_span_ids
+        spans = app.store.trace(fixtures.DEEP_TRACE).spans
+        assert 0 < len(visible) < total
+        assert sum(spans[s].kind.value == "llm_call" for s in visible) == n
+        await pilot.press("slash", "ctrl+u", *"dur>>x", "enter")
+        assert label.has_class("-error")
+        await pilot.press("escape")
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: not app.query_one("#filter-bar").has_class("-active"))
+        assert app.span_tree.row_count == total
+
+
+async def test_a_toggles_code_attributes_in_the_detail():
+    app = _app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        app.span_tree.select_span(fixtures.LLM_SPAN)
+        await pilot.pause()
+        text = lambda: app.detail.plain()  # noqa: E731
+        assert "code.filepath" not in text()
+        assert "4 code.*/thread.* hidden" in text()
+        await pilot.press("a")
+        await wait_for(pilot, lambda: "code.filepath" in text())
+        assert "thread.name" in text() and "MainThread" in text()
+        await pilot.press("a")
+        await wait_for(pilot, lambda: "code.filepath" not in text())
+
+
+async def test_ctrl_t_switches_theme_and_back():
+    app = _app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert app.theme == DARK_THEME
+        await pilot.press("ctrl+t")
+        assert app.theme == LIGHT_THEME
+        await pilot.press("ctrl+t")
+        assert app.theme == DARK_THEME
+
+
+async def test_c_hides_and_shows_the_cost_panel_and_z_zooms():
+    app = _app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("c")
+        assert not app.cost.display
+        await pilot.press("c")
+        assert app.cost.display
+        app.span_tree.focus()
+        await pilot.press("z")
+        assert app.screen.maximized is app.span_tree
+        await pilot.press("z")
+        assert app.screen.maximized is None
+
+
+async def test_help_lists_every_binding_id():
+    app = _app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("question_mark")
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "HelpScreen")
+        ids = [b.id for _, group in app.help_sections() for b in group]
+        assert all(ids), "every binding has an id"
+        text = plain(app.screen.query_one("#help-body Static").content, 140)
+        for binding_id in ids:
+            assert binding_id in text
+        assert "HOTSPOT" in text
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: type(app.screen).__name__ != "HelpScreen")
+
+
+async def test_palette_offers_bindings_and_jumps_to_a_session():
+    app = _app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        titles = [c.title for c in app_commands(app)]
+        for binding, _ in app.palette_bindings():
+            assert binding.description in titles
+        assert "Session: billing-bot" in titles
+        await pilot.press("ctrl+p")
+        await pilot.pause(0.2)
+        await pilot.press(*"billing-bot")
+        await wait_for(pilot, lambda: app.screen.query_one(CommandList).option_count > 0)
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.sessions.cursor_key == fixtures.BILLING)
+
+
+@pytest.mark.parametrize("key", ["q", "ctrl+c", "ctrl+q"])
+async def test_quit_keys(key):
+    app = _app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press(key)
+        await wait_for(pilot, lambda: not app.is_running)
+    assert app.return_code in (0, None)
+
+
+@pytest.mark.parametrize("size", [(120, 36), (80, 24), (60, 16)])
+async def test_layout_survives_sizes_and_resizes(size):
+    app = _app()
+    async with app.run_test(size=size) as pilot:
+        await pilot.pause()
+        await pilot.resize_terminal(100, 30)
+        await pilot.pause()
+        await pilot.resize_terminal(*size)
+        await pilot.pause()
+        assert app.span_tree.trace_id == fixtures.DEEP_TRACE
