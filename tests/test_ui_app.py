@@ -357,3 +357,14 @@ async def test_layout_survives_sizes_and_resizes(size):
         await pilot.resize_terminal(*size)
         await pilot.pause()
         assert app.span_tree.trace_id == fixtures.DEEP_TRACE
+
+
+async def test_shrinking_the_terminal_switches_to_the_stacked_layout():
+    app = _app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.pause()
+        assert not app.screen.has_class("-narrow")
+        await pilot.resize_terminal(80, 24)
+        await wait_for(pilot, lambda: app.screen.has_class("-narrow"))
+        await pilot.resize_terminal(120, 36)
+        await wait_for(pilot, lambda: not app.screen.has_class("-narrow"))

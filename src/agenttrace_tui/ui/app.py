@@ -151,17 +151,18 @@ class AgentTraceApp(App[None]):
         self.sessions.focus()
         self.set_interval(TICK_S, self._tick, name="refresh")
 
-    def on_resize(self) -> None:
-        self._apply_size_class()
-
     def _apply_size_class(self) -> None:
+        # Called from the tick too: Textual does not hand the App a Resize.
         w, h = self.size
-        self.screen.set_class(w < NARROW_WIDTH or h < NARROW_HEIGHT, "-narrow")
+        narrow = w < NARROW_WIDTH or h < NARROW_HEIGHT
+        if self.screen.has_class("-narrow") != narrow:
+            self.screen.set_class(narrow, "-narrow")
 
     # -- the refresh tick ------------------------------------------------
     def _tick(self) -> None:
         if not self.header.is_attached:  # shutting down
             return
+        self._apply_size_class()
         now = self.now_ns()
         sec = now // 1_000_000_000
         if sec != self._last_burn_s:
