@@ -565,6 +565,32 @@ class Store:
             return s
         return got
 
+    def _intern_parts(self, span: Span) -> None:
+        """Share the few distinct values typed parts repeat (models, tools, states)."""
+        intern = self._intern
+        llm = span.llm
+        if llm is not None:
+            if llm.model:
+                llm.model = intern(llm.model)
+            if llm.provider:
+                llm.provider = intern(llm.provider)
+            if llm.stop_reason:
+                llm.stop_reason = intern(llm.stop_reason)
+        tool = span.tool
+        if tool is not None:
+            if tool.name:
+                tool.name = intern(tool.name)
+            if tool.action:
+                tool.action = intern(tool.action)
+            if tool.status:
+                tool.status = intern(tool.status)
+        agent = span.agent
+        if agent is not None:
+            if agent.name:
+                agent.name = intern(agent.name)
+            if agent.state:
+                agent.state = intern(agent.state)
+
     def _session_for(self, sid: str, start_ns: int) -> SessionEntry:
         entry = self.sessions.get(sid)
         if entry is None:
@@ -605,14 +631,17 @@ class Store:
             new = span
             if not new.start_ns and new.end_ns is not None:
                 new.start_ns = new.end_ns  # span_end with no span_start: zero-length
+            if new.parent_span_id is not None:
+                parent = trace.spans.get(new.parent_span_id)
+                if parent is not None:
+                    new.parent_span_id = parent.span_id  # one string per id, not one per child
             trace.children.setdefault(new.parent_span_id, []).append(new.span_id)
             self.span_count += 1
             if self._pending_events:
                 held = self._pending_events.pop((trace.trace_id, new.span_id), None)
                 if held:
                     new.events = new.events + tuple(held)
-        if new.llm is not None and new.llm.model:
-            new.llm.model = self._intern(new.llm.model)
+        self._intern_parts(new)
         trace.spans[new.span_id] = new
         if self.span_hook is not None:
             try:
