@@ -16,7 +16,6 @@ Writes docs/bench/cost.md.
 from __future__ import annotations
 
 import os
-import platform
 import statistics
 import subprocess
 import sys
@@ -31,6 +30,7 @@ from agenttrace_tui.enrich.cost import SpanCoster  # noqa: E402
 from agenttrace_tui.enrich.prices import PriceBook  # noqa: E402
 from agenttrace_tui.model import LlmInfo, Span, SpanKind, TokenUsage  # noqa: E402
 from agenttrace_tui.store.memory import Store  # noqa: E402
+from machine import describe as machine
 
 MODELS = [
     ("openai", "gpt-4o"),
@@ -45,21 +45,6 @@ N_BASELINE = 2_000
 RUNS = 7
 IMPORT_RUNS = 15
 T0 = int(datetime(2025, 7, 1, tzinfo=UTC).timestamp() * 1e9)
-
-
-def machine() -> str:
-    cpu = "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return (
-        f"{os.cpu_count()} CPUs ({cpu}), Python {platform.python_version()}, "
-        f"{platform.system()} {platform.release()}, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC"
-    )
 
 
 def make_spans(n: int, prefix: str = "s") -> list[Span]:
@@ -204,7 +189,7 @@ def main() -> None:
     lines = [
         "## Cost enrichment",
         "",
-        f"Machine: {machine()}. Other workers were loading the machine while this ran; "
+        f"Machine: {machine()}. Shared 2-core machine; "
         f"medians of {RUNS} runs (import timings: {IMPORT_RUNS}, interleaved), ratios against baselines measured in the same run.",
         "",
         "| measure | result | baseline (same run) | ratio |",

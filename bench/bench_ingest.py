@@ -44,6 +44,7 @@ from agenttrace_tui.ingest.receivers import start_receivers  # noqa: E402
 from agenttrace_tui.normalize import normalize  # noqa: E402
 from agenttrace_tui.pipeline import Pipeline  # noqa: E402
 from agenttrace_tui.store.memory import Store  # noqa: E402
+from machine import cpu_model as _cpu_model, load as _load
 
 T0 = 1_700_000_000_000_000_000
 UDP_RATES = [10_000, 25_000, 50_000, 100_000, 150_000]
@@ -432,23 +433,6 @@ def _sustained(rows: list[dict]) -> int:
     return best
 
 
-def _cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
-
-
-def _load() -> str:
-    try:
-        return " ".join(f"{x:.2f}" for x in os.getloadavg())
-    except OSError:
-        return "n/a"
-
-
 def main() -> None:
     started = datetime.now(timezone.utc)
     load_before = _load()
@@ -490,8 +474,8 @@ def main() -> None:
         "",
         f"Measured {started:%Y-%m-%d %H:%M} UTC on {os.cpu_count()} cores ({_cpu_model()}), "
         f"Python {platform.python_version()}, {platform.system()} {platform.release()}. "
-        f"Load average {load_before} at the start, {_load()} at the end: other workers were "
-        "loading the same 2-core machine while this ran, so absolute numbers are pessimistic "
+        f"Load average {load_before} at the start, {_load()} at the end (a shared "
+        "2-core machine), so absolute numbers are pessimistic "
         "and vary between runs. Medians of "
         f"{RUNS} runs. Reproduce: `PYTHONPATH=src python bench/bench_ingest.py`.",
         "",

@@ -20,11 +20,10 @@ import asyncio
 import gzip
 import json
 import os
-import platform
 import statistics
 import sys
 import time
-from datetime import datetime, timezone
+from machine import describe as machine
 from pathlib import Path
 
 import msgspec
@@ -299,19 +298,6 @@ def bench_sdk(n: int, env: dict[str, str]) -> tuple[float, int, float]:
     return asyncio.run(main())
 
 
-def machine() -> str:
-    cpu = "unknown"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return (f"{os.cpu_count()} CPUs ({cpu}), Python {platform.python_version()}, "
-            f"{datetime.now(timezone.utc).strftime('%Y-%m-%d %H:%M UTC')}")
-
-
 def main() -> None:
     bodies = [agent_request(i) for i in range(40)]  # 20,480 spans
     json_bodies = [pb_to_json(b) for b in bodies]
@@ -342,7 +328,7 @@ def main() -> None:
     lines = [
         "## OTLP/HTTP ingest",
         "",
-        f"Machine: {machine()}. Other workers were loading the machine while this ran;",
+        f"Machine: {machine()}. Shared 2-core machine;",
         f"each figure is the median of {RUNS} runs (3 for HTTP and SDK runs).",
         f"Workload: {n:,} spans of agent traces (1 agent root, 4 LLM calls with GenAI model/token",
         f"attributes, 3 tool calls per trace) in requests of {BATCH} spans, "

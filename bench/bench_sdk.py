@@ -19,16 +19,14 @@ Writes docs/bench/sdk.md.
 
 from __future__ import annotations
 
-import contextlib
 import datetime
 import json
-import os
-import platform
 import socket
 import statistics
 import subprocess
 import sys
 import time
+from machine import describe as machine
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -231,16 +229,6 @@ def loss_at_rate(rate: int, seconds: float) -> dict:
     }
 
 
-def machine() -> str:
-    cpu = "unknown"
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    return f"{os.cpu_count()} CPUs ({cpu}), Python {platform.python_version()}, {platform.system()} {platform.release()}"
-
-
 def main() -> None:
     when = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     cost = cost_per_span()
@@ -253,7 +241,7 @@ def main() -> None:
     lines = [
         "## SDK (agent side)",
         "",
-        f"Measured {when} on {machine()}, while other workers were loading the machine",
+        f"Measured {when} on {machine()} (a shared machine)",
         "(wall-clock numbers are noisy; CPU-time numbers much less so; all ratios come from the same run, interleaved).",
         "",
         f"Cost per span: `with span(name, kind, 5 attributes): pass`, median of {RUNS} runs of {N:,} spans,",

@@ -19,12 +19,10 @@ Writes docs/bench/store.md. Three measurements (issue 2 targets):
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import gc
 import itertools
 import json
 import os
-import platform
 import random
 import shutil
 import sqlite3
@@ -46,6 +44,7 @@ from agenttrace_tui.store.memory import Store
 from agenttrace_tui.store.schema import ddl_statements, ensure_schema
 from agenttrace_tui.store.sqlite import Reader, Writer, rebuild_summaries
 from agenttrace_tui.store.batch import UPSERT_SESSION_META, UPSERT_SPAN, session_row, span_row
+from machine import describe as machine
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "docs" / "bench" / "store.md"
@@ -415,19 +414,6 @@ def run_memory(n_spans: int) -> dict:
 
 
 # -- report ----------------------------------------------------------------------------------
-def machine() -> str:
-    cpu = "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return (f"{os.cpu_count()} CPUs ({cpu}), Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}, "
-            f"{platform.system()} {platform.release()}, {dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC")
-
-
 def main() -> None:
     runs = 3
     n_persist = 20_000 if QUICK else 40_000
@@ -496,7 +482,7 @@ def main() -> None:
     lines += [
         "## SQLite persistence and the in-memory store (`bench/bench_store.py`)",
         "",
-        f"Machine: {machine()}. Other workers were loading the same machine while this ran "
+        f"Machine: {machine()}. Shared machine "
         f"(CPU pressure, share of time a runnable task waited for a CPU, over the minute before: {pressure}); "
         "wall-clock rates suffer most from that, CPU-time figures least. Numbers are medians of several runs.",
         "",

@@ -18,11 +18,8 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
-import platform
 import socket
 import statistics
-import subprocess
 import sys
 import threading
 import time
@@ -34,6 +31,7 @@ from agenttrace_tui.config import Config
 from agenttrace_tui.model import Session, Span, SpanKind
 from agenttrace_tui.runtime import Monitor
 from agenttrace_tui.ui.app import make_app
+from machine import describe as machine
 
 ROOT = Path(__file__).resolve().parent.parent
 PROBES = 30
@@ -226,19 +224,6 @@ async def scenario(loaded: bool) -> dict:
     }
 
 
-def machine() -> str:
-    cpu = "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    nproc = subprocess.run(["nproc"], capture_output=True, text=True).stdout.strip() or str(os.cpu_count())
-    return f"{nproc} cores, {cpu}, Python {platform.python_version()}, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}"
-
-
 def main() -> None:
     results = {"baseline": [], "loaded": []}
     keys = {"idle": [], "ingest": []}
@@ -262,7 +247,7 @@ def main() -> None:
     p95 = med("loaded", "p95")
     md = f"""## Live monitor UI (bench/bench_ui_app.py)
 
-Machine: {machine()}. Other workers were loading this 2-core machine while it ran.
+Machine: {machine()}. Shared 2-core machine: compare the ratios, not absolute numbers.
 
 UDP span -> first frame that shows it (the real app headless at 120x36 with a real
 Monitor on 127.0.0.1, follow mode on; {PROBES} probes per run, median of {RUNS} runs).

@@ -21,10 +21,7 @@ measurement with the start-up heap frozen (shows what GC pauses cost).
 from __future__ import annotations
 
 import asyncio
-import datetime
 import gc
-import os
-import platform
 import random
 import resource
 import statistics
@@ -41,6 +38,7 @@ from agenttrace_tui.model import AgentInfo, LlmInfo, Span, SpanKind, Status, Tok
 from agenttrace_tui.pipeline import Pipeline
 from agenttrace_tui.store.memory import Store
 from agenttrace_tui.ui.span_tree import SpanTreeView
+from machine import describe as machine
 
 S = 1_000_000_000
 T0 = 1_700_000_000 * S
@@ -304,23 +302,6 @@ async def main() -> None:
     report(results, work, rebuilds, colds, analyses, shown_rows, final_spans, evicted, rss_mb, setup_s, capacity, gc_pauses.pauses, (in_gc, len(slow)))
 
 
-def machine() -> str:
-    model = "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
-    return (
-        f"{os.cpu_count()} CPUs ({model}), Python {platform.python_version()}, "
-        f"{platform.system()} {platform.release()}, {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC, "
-        f"load average at the end {load}"
-    )
-
-
 def summarize(runs: list[list[float]]) -> tuple[float, float, int]:
     """Median over runs of each run's median and p99, and the sample count."""
     med = statistics.median(statistics.median(r) for r in runs)
@@ -359,7 +340,7 @@ def report(results, work, rebuilds, colds, analyses, shown_rows, final_spans, ev
     lines = [
         "## UI: span tree key latency under ingest",
         "",
-        f"Machine: {machine()}. Other workers were loading the machine while this ran, so absolute",
+        f"Machine: {machine()}. Shared 2-core machine, so absolute",
         "numbers are pessimistic; the ratios against the idle baseline (same run) are the point.",
         "",
         f"Set-up: a store with 100,000 spans (90 traces x 1,000 + one 10,000-span trace), the 10k trace",

@@ -15,7 +15,7 @@ import re
 import fixtures
 from agenttrace_tui.ui.app import make_app
 from agenttrace_tui.ui.palette import app_commands
-from test_ui_app import plain, wait_for
+from test_ui_app import wait_for
 
 
 def screen_text(app) -> str:

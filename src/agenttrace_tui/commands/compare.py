@@ -9,14 +9,12 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from ..format import fmt_cost, fmt_duration, fmt_tokens
 from .history_common import (
     CommandError,
     add_common,
     cell,
     console,
-    fmt_cost,
-    fmt_duration,
-    fmt_tokens,
     guarded,
     open_reader,
     print_json,

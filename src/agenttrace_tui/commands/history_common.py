@@ -10,13 +10,11 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
 import msgspec
 
-from ..format import fmt_cost, fmt_duration, fmt_time, fmt_tokens  # noqa: F401 - the commands import them from here
 
 PROG = "agenttrace-tui"
 

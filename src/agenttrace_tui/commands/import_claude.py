@@ -29,13 +29,14 @@ def register(subparsers: Any) -> None:
 def import_claude(paths: list[str] | None, db: Any, enrich: bool = True) -> Any:
     """Import transcripts into ``db``; returns ClaudeImportStats (the DB import stats as ``.db``)."""
     from ..claude_transcripts import ClaudeImportStats, default_paths, find_transcripts, iter_updates
-    from .importer import DbSink, ImportStats
+    from ..store.bulk import BulkWriter
+    from .importer import ImportStats
 
     files = find_transcripts(paths or default_paths())
     stats = ClaudeImportStats()
     db_stats = ImportStats()
     enricher = _cost_enricher() if enrich else None
-    sink = DbSink(db, db_stats)
+    sink = BulkWriter(db, db_stats)
     try:
         for updates in iter_updates(files, stats):
             if enricher is not None:

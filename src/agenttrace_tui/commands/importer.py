@@ -31,13 +31,13 @@ import sqlite3
 import sys
 from collections import Counter
 from pathlib import Path
-from typing import Any, Iterable, Iterator, TextIO
+from typing import Any, Iterator, TextIO
 
 import msgspec
 
 from ..model import Session, Span, Update
 
-__all__ = ["register", "run", "ImportStats", "DbSink", "import_file", "iter_json_values", "updates_from_value"]
+__all__ = ["register", "run", "ImportStats", "import_file", "iter_json_values", "updates_from_value"]
 
 READ_CHUNK = 1 << 20
 _span_json = msgspec.json.Decoder(Span)
@@ -330,106 +330,13 @@ def _sdk_console(spans: list[Any], ctx: _Context) -> Iterator[list[Update]]:
 
 
 # -- writing ---------------------------------------------------------------------------------
-class DbSink:
-    """Batched, de-duplicating writes of updates into a database file.
-
-    Uses the live writer's encoder and transaction, so spans, events and the
-    trace/session summary rows are exactly what the monitor would have written.
-    """
-
-    def __init__(self, path: str | Path, stats: ImportStats, batch: int = 2000) -> None:
-        from ..store.schema import WRITER_PRAGMAS, ensure_schema
-
-        self.path = Path(path)
-        self.stats = stats
-        self.batch = batch
-        ensure_schema(self.path)
-        self.conn = sqlite3.connect(self.path, isolation_level=None, timeout=5)
-        for pragma in WRITER_PRAGMAS:
-            self.conn.execute(pragma)
-        self._spans: dict[tuple[str, str], Span] = {}
-        self._sessions: dict[str, Session] = {}
-
-    def add(self, updates: Iterable[Update]) -> None:
-        from ..store.memory import merge_span
-
-        for u in updates:
-            if isinstance(u, Span):
-                key = (u.trace_id, u.span_id)
-                old = self._spans.get(key)
-                if old is not None:
-                    self.stats.duplicates += 1
-                    u = merge_span(old, u)
-                self._spans[key] = u
-            elif isinstance(u, Session):
-                old_s = self._sessions.get(u.id)
-                self._sessions[u.id] = u if old_s is None else _merge_session(old_s, u)
-        if len(self._spans) >= self.batch:
-            self.flush()
-
-    def flush(self) -> None:
-        from ..store.memory import DEFAULT_SESSION, merge_span
-        from ..store.writer import _span_decoder, encode_batch, write_batch
-
-        if not self._spans and not self._sessions:
-            return
-        spans = list(self._spans.values())
-        if spans:
-            keys = json.dumps([[s.trace_id, s.span_id] for s in spans])
-            rows = self.conn.execute(
-                "SELECT s.trace_id, s.span_id, s.body FROM spans AS s JOIN (SELECT json_extract(value, '$[0]') AS t,"
-                " json_extract(value, '$[1]') AS i FROM json_each(?)) AS k ON s.trace_id = k.t AND s.span_id = k.i",
-                (keys,),
-            ).fetchall()
-            if rows:
-                on_file = {(r[0], r[1]): r[2] for r in rows}
-                merged = []
-                for s in spans:
-                    body = on_file.get((s.trace_id, s.span_id))
-                    if body is not None:
-                        self.stats.duplicates += 1
-                        try:
-                            s = merge_span(_span_decoder.decode(body), s)
-                        except msgspec.DecodeError:
-                            pass
-                    merged.append(s)
-                spans = merged
-        for s in spans:
-            if not s.session_id:
-                s.session_id = DEFAULT_SESSION
-        implied = [Session(id=sid) for sid in {s.session_id for s in spans} if sid not in self._sessions]
-        batch = encode_batch(spans, list(self._sessions.values()), (), implied)
-        write_batch(self.conn, batch)
-        if batch.bad:
-            self.stats.reject("unencodable", f"{batch.bad} span(s) could not be stored")
-        self.stats.spans += len(batch.spans)
-        for s in spans:
-            self.stats.sessions.add(s.session_id)
-            self.stats.traces.add(s.trace_id)
-        self.stats.sessions.update(self._sessions)
-        self._spans.clear()
-        self._sessions.clear()
-
-    def close(self) -> None:
-        try:
-            self.flush()
-        finally:
-            self.conn.close()
-
-
-def _merge_session(old: Session, new: Session) -> Session:
-    fields = {}
-    for f in msgspec.structs.fields(Session):
-        nv, ov = getattr(new, f.name), getattr(old, f.name)
-        fields[f.name] = ov if nv in (None, "", (), {}) else nv
-    return Session(**fields)
-
-
 def import_file(src: str | Path | TextIO, db_path: str | Path, batch: int = 2000) -> ImportStats:
     """Import one file (or an open text stream) into the database; returns the stats."""
+    from ..store.bulk import BulkWriter
+
     stats = ImportStats()
     ctx = _Context(stats)
-    sink = DbSink(db_path, stats, batch)
+    sink = BulkWriter(db_path, stats, batch)
     try:
         if isinstance(src, (str, Path)):
             with open(src, encoding="utf-8", errors="replace") as fh:

@@ -9,16 +9,13 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from ..format import fmt_cost, fmt_duration, fmt_time, fmt_tokens
 from .history_common import (
     CommandError,
     add_common,
     cell,
     console,
     db_path,
-    fmt_cost,
-    fmt_duration,
-    fmt_time,
-    fmt_tokens,
     guarded,
     open_reader,
     print_json,

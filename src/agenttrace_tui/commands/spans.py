@@ -5,14 +5,12 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from ..format import fmt_cost, fmt_duration, fmt_time
 from .history_common import (
     CommandError,
     add_common,
     cell,
     console,
-    fmt_cost,
-    fmt_duration,
-    fmt_time,
     guarded,
     open_reader,
     print_json,

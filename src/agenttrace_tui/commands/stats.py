@@ -12,13 +12,11 @@ import argparse
 import math
 from typing import Any, Iterable
 
+from ..format import fmt_cost, fmt_duration, fmt_tokens
 from .history_common import (
     add_common,
     cell,
     console,
-    fmt_cost,
-    fmt_duration,
-    fmt_tokens,
     guarded,
     open_reader,
     print_json,

@@ -6,15 +6,12 @@ import argparse
 import sys
 from typing import Any
 
+from ..format import fmt_cost, fmt_duration, fmt_time, fmt_tokens
 from .history_common import (
     CommandError,
     add_common,
     cell,
     console,
-    fmt_cost,
-    fmt_duration,
-    fmt_time,
-    fmt_tokens,
     guarded,
     open_reader,
     print_json,

@@ -30,9 +30,9 @@ def _flavour(fn: Callable[..., Any]) -> str:
     if code is None:
         import inspect
 
-        if flavour == "agen":
+        if inspect.isasyncgenfunction(fn):
             return "agen"
-        if flavour == "gen":
+        if inspect.isgeneratorfunction(fn):
             return "gen"
         return "coro" if inspect.iscoroutinefunction(fn) else "sync"
     flags = code.co_flags

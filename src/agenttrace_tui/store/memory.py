@@ -115,6 +115,23 @@ def merge_span(old: Span, new: Span) -> Span:
     return Span(**merged)
 
 
+def merge_session(cur: Session, new: Session) -> Session:
+    """Combine two reports of one session: the newer one's set fields win,
+    except the start, which the first report knows best."""
+    return Session(
+        id=new.id,
+        name=new.name or cur.name,
+        service=new.service or cur.service,
+        framework=new.framework or cur.framework,
+        framework_version=new.framework_version or cur.framework_version,
+        hostname=new.hostname or cur.hostname,
+        tags=new.tags or cur.tags,
+        started_ns=cur.started_ns or new.started_ns,
+        ended_ns=new.ended_ns or cur.ended_ns,
+        attributes={**cur.attributes, **new.attributes},
+    )
+
+
 class Totals:
     """Incremental aggregate over a set of spans (a trace, session, or all)."""
 
@@ -701,19 +718,7 @@ class Store:
         if entry is None:
             entry = self.sessions[s.id] = SessionEntry(s)
         else:
-            cur = entry.session
-            entry.session = Session(
-                id=s.id,
-                name=s.name or cur.name,
-                service=s.service or cur.service,
-                framework=s.framework or cur.framework,
-                framework_version=s.framework_version or cur.framework_version,
-                hostname=s.hostname or cur.hostname,
-                tags=s.tags or cur.tags,
-                started_ns=cur.started_ns or s.started_ns,
-                ended_ns=s.ended_ns or cur.ended_ns,
-                attributes={**cur.attributes, **s.attributes},
-            )
+            entry.session = merge_session(entry.session, s)
         sess = entry.session
         if sess.started_ns and (not entry.first_ns or sess.started_ns < entry.first_ns):
             entry.first_ns = sess.started_ns

@@ -30,8 +30,6 @@ import msgspec
 
 from ..model import Session, Span
 from .batch import Batch, batch_statements, encode_batch, trace_summary
-# Re-exported: commands/importer.py and bench/bench_history.py import these from here.
-from .batch import UPSERT_SESSION_META, UPSERT_SPAN, write_batch  # noqa: F401
 from .memory import MetricSeries, Store, merge_span
 from .schema import BUSY_TIMEOUT_MS, WRITER_PRAGMAS, ensure_schema
 

@@ -1,0 +1,106 @@
+"""Bulk writes of updates straight into a database file (imports).
+
+The live monitor writes through ``Writer`` (async, from the in-memory store);
+an import has no store and may meet spans the file already holds, so it
+merges with what is on disk, batch by batch, through the same encoder and
+transaction code so the summary rows stay exactly right.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+from typing import Any, Iterable
+
+import msgspec
+
+from ..model import Session, Span, Update
+from .batch import encode_batch, write_batch
+from .memory import DEFAULT_SESSION, merge_session, merge_span
+from .schema import WRITER_PRAGMAS, ensure_schema
+
+_span_decoder = msgspec.msgpack.Decoder(Span)
+
+
+class BulkWriter:
+    """Batched, de-duplicating writes of updates into a database file.
+
+    Uses the live writer's encoder and transaction, so spans, events and the
+    trace/session summary rows are exactly what the monitor would have written.
+    ``stats`` is the caller's counter object: it needs ``duplicates`` and
+    ``spans`` (ints), ``sessions`` and ``traces`` (sets) and
+    ``reject(reason, detail)``.
+    """
+
+    def __init__(self, path: str | Path, stats: Any, batch: int = 2000) -> None:
+        self.path = Path(path)
+        self.stats = stats
+        self.batch = batch
+        ensure_schema(self.path)
+        self.conn = sqlite3.connect(self.path, isolation_level=None, timeout=5)
+        for pragma in WRITER_PRAGMAS:
+            self.conn.execute(pragma)
+        self._spans: dict[tuple[str, str], Span] = {}
+        self._sessions: dict[str, Session] = {}
+
+    def add(self, updates: Iterable[Update]) -> None:
+        for u in updates:
+            if isinstance(u, Span):
+                key = (u.trace_id, u.span_id)
+                old = self._spans.get(key)
+                if old is not None:
+                    self.stats.duplicates += 1
+                    u = merge_span(old, u)
+                self._spans[key] = u
+            elif isinstance(u, Session):
+                old_s = self._sessions.get(u.id)
+                self._sessions[u.id] = u if old_s is None else merge_session(old_s, u)
+        if len(self._spans) >= self.batch:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self._spans and not self._sessions:
+            return
+        spans = list(self._spans.values())
+        if spans:
+            keys = json.dumps([[s.trace_id, s.span_id] for s in spans])
+            rows = self.conn.execute(
+                "SELECT s.trace_id, s.span_id, s.body FROM spans AS s JOIN (SELECT json_extract(value, '$[0]') AS t,"
+                " json_extract(value, '$[1]') AS i FROM json_each(?)) AS k ON s.trace_id = k.t AND s.span_id = k.i",
+                (keys,),
+            ).fetchall()
+            if rows:
+                on_file = {(r[0], r[1]): r[2] for r in rows}
+                merged = []
+                for s in spans:
+                    body = on_file.get((s.trace_id, s.span_id))
+                    if body is not None:
+                        self.stats.duplicates += 1
+                        try:
+                            s = merge_span(_span_decoder.decode(body), s)
+                        except msgspec.DecodeError:
+                            pass
+                    merged.append(s)
+                spans = merged
+        for s in spans:
+            if not s.session_id:
+                s.session_id = DEFAULT_SESSION
+        implied = [Session(id=sid) for sid in {s.session_id for s in spans} if sid not in self._sessions]
+        batch = encode_batch(spans, list(self._sessions.values()), (), implied)
+        write_batch(self.conn, batch)
+        if batch.bad:
+            self.stats.reject("unencodable", f"{batch.bad} span(s) could not be stored")
+        self.stats.spans += len(batch.spans)
+        for s in spans:
+            self.stats.sessions.add(s.session_id)
+            self.stats.traces.add(s.trace_id)
+        self.stats.sessions.update(self._sessions)
+        self._spans.clear()
+        self._sessions.clear()
+
+    def close(self) -> None:
+        try:
+            self.flush()
+        finally:
+            self.conn.close()
