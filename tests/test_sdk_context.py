@@ -336,3 +336,20 @@ def test_fork_session_and_metrics(mon):
         (series,) = mon.store.metrics.values()
     assert (series.name, series.last, series.labels) == ("queue.depth", 7.0, {"queue": "tools"})
     assert other.sender_id == owner.sender_id
+
+
+def test_decorating_callables_without_code_objects(mon, tracer):
+    import functools
+
+    def scale(x: int, factor: int) -> int:
+        return x * factor
+
+    class Adder:
+        def __call__(self, x: int) -> int:
+            return x + 1
+
+    doubled = trace("doubled")(functools.partial(scale, factor=2))
+    added = trace("added")(Adder())
+    assert doubled(4) == 8 and added(4) == 5
+    spans = by_name(mon, tracer, 2)
+    assert spans["doubled"].status is Status.OK and spans["added"].status is Status.OK
