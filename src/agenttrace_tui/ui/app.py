@@ -75,8 +75,8 @@ class AgentTraceApp(App[None]):
         # Like otel-tui/k9s: Ctrl+C leaves too (flushing the DB), rather than Textual's hint.
         Binding("ctrl+c", "quit_monitor", "Quit", show=False, priority=True, id="app.quit_ctrl_c"),
         # History and compare (issue 7): ui/history.py and ui/compare_view.py.
-        Binding("H", "toggle_history", "History / live", id="app.history"),
-        Binding("m", "mark_compare", "Mark A / compare with A", id="app.compare"),
+        Binding("H", "toggle_history", "History / live", show=False, id="app.history"),
+        Binding("m", "mark_compare", "Mark A / compare with A", show=False, id="app.compare"),
     ]
 
     #: Shown in the header instead of LIVE when the panes show something else (history).
