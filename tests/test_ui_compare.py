@@ -144,3 +144,19 @@ async def test_nothing_to_mark_says_so():
         await pilot.press("m")
         assert getattr(app, "compare_a", None) is None
         assert any("Nothing to mark" in str(n.message) for n in app._notifications)
+
+
+def test_compare_snapshot(snap_compare):
+    app = _app()
+
+    async def run_before(pilot) -> None:
+        await pilot.pause()
+        await show(pilot, app, "sess-v1", "trace-v1")
+        await pilot.press("m")
+        await show(pilot, app, "sess-v2", "trace-v2")
+        await pilot.press("m")
+        await wait_for(pilot, lambda: isinstance(app.screen, CompareScreen))
+        app.clear_notifications()
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=(120, 36), run_before=run_before)

@@ -221,3 +221,44 @@ def test_cli_hook_finds_the_replay_ui():
     assert callable(run_replay_ui)
     assert cmd.open_replay_ui.__doc__  # the command imports ui.replay.run_replay_ui lazily
     assert fmt_clock(65 * S) == "1:05.0" and fmt_clock(3700 * S) == "1:01:40"
+
+
+# -- snapshots (fixed clock, fixed zone, relative DB path so the header is stable) --
+
+
+@pytest.fixture()
+def fixed_env(tmp_path, monkeypatch):
+    import time
+
+    monkeypatch.setenv("TZ", "UTC")
+    time.tzset()
+    monkeypatch.chdir(tmp_path)
+    build_db(tmp_path / "fx.db", now_ns=fixtures.NOW_NS)
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+def test_replay_bar_snapshot_120x36(snap_compare, fixed_env):
+    from pathlib import Path
+
+    app = ReplayApp(Path("fx.db"), "sess-v1", clock=FakeClock())
+
+    async def run_before(pilot) -> None:
+        await wait_for(pilot, lambda: app.error_marks_loaded and app.store.span_count == 2)
+        await pilot.press("space", "greater_than_sign", "greater_than_sign", "greater_than_sign", "greater_than_sign")
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=(120, 36), run_before=run_before)
+
+
+def test_picker_snapshot(snap_compare, fixed_env):
+    from pathlib import Path
+
+    app = ReplayApp(Path("fx.db"), None, clock=FakeClock())
+
+    async def run_before(pilot) -> None:
+        await wait_for(pilot, lambda: isinstance(app.screen, SessionPicker) and app.screen.loaded)
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=(120, 36), run_before=run_before)

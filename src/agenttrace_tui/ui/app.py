@@ -81,6 +81,12 @@ class AgentTraceApp(App[None]):
 
     #: Shown in the header instead of LIVE when the panes show something else (history).
     view_mode: str | None = None
+    #: Actions on the main screen's panes: off (and out of the footer) while another
+    #: screen (picker, compare, help) is on top, so a key never acts on hidden panes.
+    PANE_ACTIONS = frozenset({
+        "focus_pane", "open_filter", "clear_filter", "toggle_pause", "toggle_follow", "next_error",
+        "copy_span", "toggle_code_attrs", "toggle_cost", "zoom", "toggle_history", "mark_compare",
+    })
 
     def __init__(
         self,
@@ -578,6 +584,11 @@ class AgentTraceApp(App[None]):
         self._follow_target = None
         self._sync_detail()
         self._update_header()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in self.PANE_ACTIONS and len(self.screen_stack) > 1:
+            return False
+        return True
 
     def action_toggle_history(self) -> None:
         from .history import toggle_history

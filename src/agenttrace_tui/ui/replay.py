@@ -45,15 +45,17 @@ SEEK_S = 10
 #: Error marks loaded for the bar at most.
 MAX_ERROR_MARKS = 2000
 
+#: Speeds cycle 0.5x 1x 2x 10x instant. Keys clear of the panes' own: arrows,
+#: h/j/k/l, g/G, [/], n/N, e and y belong to the lists and the tree.
 REPLAY_BINDINGS = [
-    Binding("plus,equals_sign", "replay_faster", "Faster (0.5x 1x 2x 10x instant)", key_display="+", id="replay.faster"),
+    Binding("plus,equals_sign", "replay_faster", "Faster", key_display="+", id="replay.faster"),
     Binding("minus", "replay_slower", "Slower", key_display="-", id="replay.slower"),
-    Binding("full_stop", "replay_step_next", "Step to next span start", key_display=".", id="replay.step_next"),
-    Binding("comma", "replay_step_prev", "Step to previous span start", key_display=",", id="replay.step_prev"),
-    Binding("greater_than_sign,ctrl+right", "replay_seek(10)", "Forward 10 s", key_display="> ctrl+→", id="replay.forward"),
-    Binding("less_than_sign,ctrl+left", "replay_seek(-10)", "Back 10 s", key_display="< ctrl+←", id="replay.back"),
-    Binding("E", "replay_next_error", "Play to next error", id="replay.next_error"),
-    Binding("o", "replay_open", "Open another saved session", id="replay.open"),
+    Binding("full_stop", "replay_step_next", "Step to next span start", key_display=".", show=False, id="replay.step_next"),
+    Binding("comma", "replay_step_prev", "Step to previous span start", key_display=",", show=False, id="replay.step_prev"),
+    Binding("greater_than_sign,ctrl+right", "replay_seek(10)", "Forward 10 s", key_display="> ctrl+→", show=False, id="replay.forward"),
+    Binding("less_than_sign,ctrl+left", "replay_seek(-10)", "Back 10 s", key_display="< ctrl+←", show=False, id="replay.back"),
+    Binding("E", "replay_next_error", "Play to next error", show=False, id="replay.next_error"),
+    Binding("o", "replay_open", "Open another saved session", show=False, id="replay.open"),
 ]
 
 
@@ -154,6 +156,7 @@ class ReplayApp(AgentTraceApp):
     """The monitor's screens playing a saved session (or the picker first)."""
 
     BINDINGS = REPLAY_BINDINGS
+    PANE_ACTIONS = AgentTraceApp.PANE_ACTIONS | {b.action.split("(")[0] for b in REPLAY_BINDINGS}
 
     def __init__(
         self,
@@ -266,6 +269,15 @@ class ReplayApp(AgentTraceApp):
             self.error_marks = marks
             self.error_marks_loaded = True
             self._update_bar()
+
+    def _sync(self, force: bool = False) -> None:
+        # New data makes the base sync move cursors itself (first trace of a
+        # session, auto-pick) before follow compares the cursor with where it
+        # left it: check for a user move first, then let follow set a fresh mark.
+        if self.follow and (force or self.store.version != self._drawn_version):
+            self._check_user_moved()
+            self._follow_target = None
+        super()._sync(force)
 
     def _after_move(self) -> None:
         """Redraw at once after a key moved the play position."""
