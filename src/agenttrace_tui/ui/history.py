@@ -21,7 +21,8 @@ from .text import clean
 if TYPE_CHECKING:
     from .app import AgentTraceApp
 
-HISTORY_MODE = "HISTORY"
+#: The header shows this instead of LIVE.
+HISTORY_MODE = "HISTORY · H back to live"
 
 
 def db_for(app: "AgentTraceApp") -> Path | None:

@@ -226,6 +226,10 @@ class ReplayApp(AgentTraceApp):
             yield widget
 
     async def on_mount(self) -> None:
+        if self.player is not None:
+            # The first events go in before the base mount's first sync, so the
+            # first frame already shows the replay (not an empty session).
+            self.player.tick()
         await super().on_mount()
         self.set_interval(self.tick_s, self._replay_tick, name="replay")
         if self.player is None:
