@@ -105,6 +105,8 @@ async def test_mark_sessions_from_the_session_list_and_unmark():
         await wait_for(pilot, lambda: isinstance(app.screen, CompareScreen))
         assert app.screen.result["a"]["spans"] == 19 and app.screen.result["b"]["spans"] == 17
         assert "quick_check" in by_name(app.screen)  # only in v1's second trace
+        text = plain(app.screen.renderable())
+        assert "=evil[bold]name" in text and "\x1b" not in text  # a hostile span name, literally
         await pilot.press("q")
         await wait_for(pilot, lambda: not isinstance(app.screen, CompareScreen))
 

@@ -120,6 +120,8 @@ async def test_step_forward_and_back_rebinds_the_panes(db):
         await wait_for(pilot, lambda: app.span_tree.trace_id == "trace-v1")
         assert "v1-parse" not in app.span_tree.visible_span_ids
         assert app.sessions.keys == ["sess-v1"]
+        await pilot.pause()
+        assert app.follow  # the rebind's own cursor moves are not the user's
 
 
 async def test_seek_keys_jump_ten_seconds(db):
@@ -213,6 +215,29 @@ async def test_picker_arrow_keys_move_and_q_closes(db):
         await pilot.press("q")
         await wait_for(pilot, lambda: app.screen is not picker)
         assert app.player.session_id == "sess-v1" and app.is_running
+
+
+def test_hostile_session_names_in_the_picker_show_literally(tmp_path):
+    from test_history_fixture import HOSTILE, _write
+
+    from agenttrace_tui.model import Session, Span
+
+    path = tmp_path / "hostile.db"
+    asyncio.run(_write(path, [
+        Session(id="s-evil", name=HOSTILE),
+        Span(span_id="a", trace_id="t", session_id="s-evil", name="x", start_ns=fixtures.NOW_NS, end_ns=fixtures.NOW_NS + S),
+    ]))
+
+    async def run() -> str:
+        app = ReplayApp(path, None, clock=FakeClock())
+        async with app.run_test(size=SIZE) as pilot:
+            await wait_for(pilot, lambda: isinstance(app.screen, SessionPicker) and app.screen.loaded)
+            await pilot.pause()
+            lst = app.screen.list
+            return "\n".join(lst.render_line(y).text for y in range(3))
+
+    text = asyncio.run(run())
+    assert "=evil[bold]name" in text and "\x1b" not in text
 
 
 def test_cli_hook_finds_the_replay_ui():

@@ -569,6 +569,7 @@ class AgentTraceApp(App[None]):
         self._drawn_version = -1
         self._drawn_session_version = -1
         self._follow_trace_version = -1
+        self._follow_target = None  # every cursor move below is ours, not the user's
         self.selected_session_id = None
         self.sessions.set_keys(list(store.sessions))
         if session_id in store.sessions:
@@ -580,7 +581,6 @@ class AgentTraceApp(App[None]):
             self._show_trace(trace_id)
             if span_id is not None and store.span(trace_id, span_id) is not None:
                 self.span_tree.select_span(span_id)
-        # The moves above are ours, not the user's: follow stays as it was.
         self._follow_target = None
         self._sync_detail()
         self._update_header()
