@@ -287,3 +287,19 @@ def test_picker_snapshot(snap_compare, fixed_env):
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=(120, 36), run_before=run_before)
+
+
+def test_run_replay_ui_refuses_a_missing_file(tmp_path, capsys):
+    assert run_replay_ui(tmp_path / "nope.db", None) == 2
+    assert "no database" in capsys.readouterr().err
+
+
+async def test_history_key_in_a_replay_opens_the_picker(db):
+    app = ReplayApp(db, "sess-v1", clock=FakeClock())
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.store.span_count >= 1)
+        await pilot.press("H")
+        await wait_for(pilot, lambda: isinstance(app.screen, SessionPicker) and app.screen.loaded)
+        await pilot.press("v", "2", "enter")
+        await wait_for(pilot, lambda: app.player.session_id == "sess-v2" and app.sessions.keys == ["sess-v2"])
+        assert app.view_mode is None

@@ -375,6 +375,10 @@ class ReplayApp(AgentTraceApp):
             self.player.pause()
         self.push_screen(SessionPicker(self.db, title="Replay a saved session"), self._picked)
 
+    def action_toggle_history(self) -> None:
+        """H (saved sessions) in a replay is the picker: everything here is saved."""
+        self.action_replay_open()
+
     def _picked(self, session_id: str | None) -> None:
         if session_id is None:
             if self.player is None:
@@ -408,6 +412,11 @@ def make_replay_app(
 
 def run_replay_ui(db: str | Path, session_id: str | None, speed: float = 1.0, max_idle_s: float | None = None) -> int:
     """``agenttrace-tui replay``: play ``session_id`` (None: pick one first); returns the exit code."""
+    if not Path(db).exists():
+        import sys
+
+        print(f"agenttrace-tui: no database at {db}", file=sys.stderr)
+        return 2
     app = make_replay_app(db, session_id, speed=speed, max_idle_s=max_idle_s)
     try:
         app.run()
