@@ -148,11 +148,16 @@ class CompareScreen(Screen[None]):
         r = self.result
         a, b, d = r["a"], r["b"], r["delta"]
         head = Text(no_wrap=True, overflow="ellipsis")
-        head.append("A ", style=self._color("accent") + _bold())
-        head.append_text(safe_text(self.a.label, limit=80))
-        head.append("  vs  ", style=self._color("text-muted"))
-        head.append("B ", style=self._color("accent") + _bold())
-        head.append_text(safe_text(self.b.label, limit=80))
+        muted = self._color("text-muted")
+        for n, (tag, side) in enumerate((("A ", self.a), ("B ", self.b))):
+            if n:
+                head.append("   vs   ", style=muted)
+            head.append(tag, style=self._color("accent") + _bold())
+            head.append_text(safe_text(side.label, limit=60))
+            # Two runs of one agent share their names: the id tells them apart.
+            head.append(" (", style=muted)
+            head.append_text(safe_text(side.ident, style=muted, limit=40))
+            head.append(")", style=muted)
 
         summary = Table(box=None, padding=(0, 2), show_edge=False, header_style="bold")
         summary.add_column("")
