@@ -303,3 +303,12 @@ async def test_history_key_in_a_replay_opens_the_picker(db):
         await pilot.press("v", "2", "enter")
         await wait_for(pilot, lambda: app.player.session_id == "sess-v2" and app.sessions.keys == ["sess-v2"])
         assert app.view_mode is None
+
+
+async def test_instant_speed_plays_to_the_end_in_steps(db):
+    app = ReplayApp(db, "sess-v1", clock=FakeClock(), speed=INSTANT)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.player.finished)
+        assert app.store.session("sess-v1").totals.spans == 19
+        assert app.store.session("sess-v1").totals.running == 0
+        await wait_for(pilot, lambda: "END" in app.replay_bar.plain and "1/1 errors" in app.replay_bar.plain)

@@ -42,6 +42,8 @@ from .text import clean
 #: How often the Player is driven (the panes still redraw at the app's 10 Hz).
 REPLAY_TICK_S = 1 / 25
 SEEK_S = 10
+#: Wall time one "instant" step may take on the event loop.
+INSTANT_BUDGET_S = 0.025
 #: Error marks loaded for the bar at most.
 MAX_ERROR_MARKS = 2000
 
@@ -178,6 +180,8 @@ class ReplayApp(AgentTraceApp):
         self.error_marks: list[int] = []
         self.error_marks_loaded = False
         self._reader = None
+        #: session time one "instant" step covers (adapted to INSTANT_BUDGET_S)
+        self._instant_step_ns = 1_000_000_000
         super().__init__(None, store=Store(), now_ns=self._play_now, theme=theme)
         self.follow = True
         if session_id is not None:
@@ -229,7 +233,7 @@ class ReplayApp(AgentTraceApp):
         if self.player is not None:
             # The first events go in before the base mount's first sync, so the
             # first frame already shows the replay (not an empty session).
-            self.player.tick()
+            self._drive()
         await super().on_mount()
         self.set_interval(self.tick_s, self._replay_tick, name="replay")
         if self.player is None:
@@ -242,8 +246,26 @@ class ReplayApp(AgentTraceApp):
     def _replay_tick(self) -> None:
         if self.player is None or not self.replay_bar.is_attached:
             return
-        self.player.tick()
+        self._drive()
         self._update_bar()
+
+    def _drive(self) -> None:
+        """One step of play. At "instant" the Player would apply up to 20k events
+        in one tick (a few hundred ms on this event loop), so instead it moves
+        forward by a span of session time sized to keep each step near
+        ``INSTANT_BUDGET_S`` of wall time: keys stay responsive while it runs."""
+        player = self.player
+        assert player is not None
+        if player.speed != INSTANT or player.paused or player.finished:
+            player.tick()
+            return
+        t = time.perf_counter()
+        player.seek(player.position_ns + self._instant_step_ns)
+        spent = time.perf_counter() - t
+        if spent < INSTANT_BUDGET_S / 2:
+            self._instant_step_ns = min(self._instant_step_ns * 2, 10**15)
+        elif spent > INSTANT_BUDGET_S:
+            self._instant_step_ns = max(self._instant_step_ns // 2, 1_000_000)
 
     def _update_bar(self) -> None:
         width = self.replay_bar.size.width or self.size.width
