@@ -312,3 +312,20 @@ async def test_instant_speed_plays_to_the_end_in_steps(db):
         assert app.store.session("sess-v1").totals.spans == 19
         assert app.store.session("sess-v1").totals.running == 0
         await wait_for(pilot, lambda: "END" in app.replay_bar.plain and "1/1 errors" in app.replay_bar.plain)
+
+
+async def test_a_click_on_the_progress_bar_seeks_there(db):
+    app = ReplayApp(db, "sess-v1", clock=FakeClock())
+    async with app.run_test(size=SIZE) as pilot:
+        player = app.player
+        await wait_for(pilot, lambda: app.store.span_count == 2 and app.replay_bar.geometry.get("width"))
+        geo = app.replay_bar.geometry
+        await pilot.click("#replay-bar", offset=(geo["x0"] + geo["width"] // 2, 0))
+        total = player.end_ns - player.start_ns
+        await wait_for(pilot, lambda: player.position_ns > player.start_ns + total // 3)
+        assert abs(player.position_ns - (player.start_ns + total // 2)) <= total // geo["width"] + 1
+        assert "v1-react" in ids(app)  # react_loop starts at 36 s, before the middle (100 s)
+        position = player.position_ns
+        await pilot.click("#replay-bar", offset=(1, 0))  # on the state label: nothing
+        await pilot.pause()
+        assert player.position_ns >= position

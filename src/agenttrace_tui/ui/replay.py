@@ -13,7 +13,8 @@ its ``on_reset`` calls ``rebind_store`` so every pane reads the new one.
 The replay bar (one docked line above the footer) shows play state, speed,
 elapsed/total on the session's time axis, a progress bar with a mark per
 error (error times come from a second Reader in a thread worker), and
-counts. Without a session id the saved-session picker opens first.
+counts; a click on the progress bar seeks there. Without a session id the
+saved-session picker opens first.
 """
 
 from __future__ import annotations
@@ -23,9 +24,10 @@ from pathlib import Path
 from typing import Callable
 
 from rich.text import Text
-from textual import work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import Footer
 
@@ -76,8 +78,9 @@ def fmt_speed(speed: float) -> str:
     return f"{speed:g}x"
 
 
-def render_bar(app, player: Player | None, errors_ns: list[int], width: int) -> Text:
-    """The replay bar as one line of ``width`` cells."""
+def render_bar(app, player: Player | None, errors_ns: list[int], width: int, geometry: dict | None = None) -> Text:
+    """The replay bar as one line of ``width`` cells; ``geometry`` gets the progress
+    bar's first column and width (for click-to-seek)."""
     muted = style(app, "text-muted")
     out = Text(no_wrap=True, overflow="ellipsis", end="")
     if player is None:
@@ -101,6 +104,8 @@ def render_bar(app, player: Player | None, errors_ns: list[int], width: int) -> 
     room = width - out.cell_len - tail.cell_len - 2
     if room >= 10:
         out.append("[", style=muted)
+        if geometry is not None:
+            geometry["x0"], geometry["width"] = out.cell_len, room
         out.append_text(_progress(app, player.progress, errors_ns, start, total, room))
         out.append("]", style=muted)
     out.append_text(tail)
@@ -138,6 +143,8 @@ class ReplayBar(Widget):
         super().__init__(id=id)
         self._text = Text()
         self._last: str | None = None
+        #: where the progress bar sits in the line (filled by render_bar)
+        self.geometry: dict = {}
 
     def render(self) -> Text:
         return self._text
@@ -152,6 +159,18 @@ class ReplayBar(Widget):
     @property
     def plain(self) -> str:
         return self._text.plain
+
+    class Seek(Message):
+        """A click on the progress bar: seek to ``fraction`` of the session."""
+
+        def __init__(self, fraction: float) -> None:
+            super().__init__()
+            self.fraction = fraction
+
+    def on_click(self, event: events.Click) -> None:
+        x0, width = self.geometry.get("x0"), self.geometry.get("width")
+        if x0 is not None and width and x0 <= event.x < x0 + width:
+            self.post_message(self.Seek((event.x - x0 + 0.5) / width))
 
 
 class ReplayApp(AgentTraceApp):
@@ -269,7 +288,7 @@ class ReplayApp(AgentTraceApp):
 
     def _update_bar(self) -> None:
         width = self.replay_bar.size.width or self.size.width
-        self.replay_bar.show(render_bar(self, self.player, self.error_marks, width))
+        self.replay_bar.show(render_bar(self, self.player, self.error_marks, width, self.replay_bar.geometry))
 
     @work(thread=True, exclusive=True, group="replay-errors")
     def _load_error_marks(self) -> None:
@@ -365,6 +384,14 @@ class ReplayApp(AgentTraceApp):
         if self.player is not None:
             self.player.seek_by(int(seconds * 1e9))
             self._after_move()
+
+    @on(ReplayBar.Seek)
+    def _bar_clicked(self, event: ReplayBar.Seek) -> None:
+        player = self.player
+        if player is None or player.start_ns is None or not player.end_ns:
+            return
+        player.seek(player.start_ns + int((player.end_ns - player.start_ns) * event.fraction))
+        self._after_move()
 
     def action_replay_next_error(self) -> None:
         player = self.player
