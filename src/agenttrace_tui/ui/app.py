@@ -74,7 +74,19 @@ class AgentTraceApp(App[None]):
         Binding("q", "quit_monitor", "Quit", id="app.quit"),
         # Like otel-tui/k9s: Ctrl+C leaves too (flushing the DB), rather than Textual's hint.
         Binding("ctrl+c", "quit_monitor", "Quit", show=False, priority=True, id="app.quit_ctrl_c"),
+        # History and compare (issue 7): ui/history.py and ui/compare_view.py.
+        Binding("H", "toggle_history", "History / live", show=False, id="app.history"),
+        Binding("m", "mark_compare", "Mark A / compare with A", show=False, id="app.compare"),
     ]
+
+    #: Shown in the header instead of LIVE when the panes show something else (history).
+    view_mode: str | None = None
+    #: Actions on the main screen's panes: off (and out of the footer) while another
+    #: screen (picker, compare, help) is on top, so a key never acts on hidden panes.
+    PANE_ACTIONS = frozenset({
+        "focus_pane", "open_filter", "clear_filter", "toggle_pause", "toggle_follow", "next_error",
+        "copy_span", "toggle_code_attrs", "toggle_cost", "zoom", "toggle_history", "mark_compare",
+    })
 
     def __init__(
         self,
@@ -336,6 +348,7 @@ class AgentTraceApp(App[None]):
             follow=self.follow,
             sessions=len(store.sessions),
             spans=store.span_count,
+            mode=self.view_mode,
         )
         text = Text.assemble(line, "\n", render_endpoints(self, status))
         self.header.show(text)
@@ -534,6 +547,59 @@ class AgentTraceApp(App[None]):
             self.notify("Flushing spans to the database…", markup=False, timeout=5)
             await self.monitor.stop()
         self.exit()
+
+    # -- another store in the same panes (replay, history) ----------------
+    def rebind_store(self, store: Store) -> None:
+        """Show ``store`` in every pane (a replay's rebuilt store, a saved session,
+        back to live): drops every cache keyed by the old store's versions and
+        keeps the session/trace/span selection where the new store has it."""
+        trace_id = self.span_tree.trace_id
+        span = self.span_tree.selected_span
+        span_id = span.span_id if span is not None else None
+        session_id = self.selected_session_id
+        self.store = store
+        for rows in (self.sessions, self.traces):
+            rows.store = store
+            rows._cache.clear()
+            rows.set_keys([])
+        self.span_tree.store = store
+        self.span_tree.show_trace(None)
+        self.burn = BurnMeter()
+        self.burn.seed(store, self.now_ns())
+        self._pause_mark = 0
+        self._drawn_version = -1
+        self._drawn_session_version = -1
+        self._follow_trace_version = -1
+        self._follow_target = None  # every cursor move below is ours, not the user's
+        self.selected_session_id = None
+        self.sessions.set_keys(list(store.sessions))
+        if session_id in store.sessions:
+            self.sessions.select_key(session_id)
+            self._select_session(session_id)
+        self._sync(force=True)
+        if trace_id is not None and trace_id in store.traces:
+            self.traces.select_key(trace_id)
+            self._show_trace(trace_id)
+            if span_id is not None and store.span(trace_id, span_id) is not None:
+                self.span_tree.select_span(span_id)
+        self._follow_target = None
+        self._sync_detail()
+        self._update_header()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in self.PANE_ACTIONS and len(self.screen_stack) > 1:
+            return False
+        return True
+
+    def action_toggle_history(self) -> None:
+        from .history import toggle_history
+
+        toggle_history(self)
+
+    def action_mark_compare(self) -> None:
+        from .compare_view import mark_compare
+
+        mark_compare(self)
 
     # -- palette / help sources ------------------------------------------
     def help_sections(self) -> list[tuple[str, list[Binding]]]:

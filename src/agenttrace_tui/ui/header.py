@@ -31,13 +31,16 @@ def render_header(
     follow: bool,
     sessions: int,
     spans: int,
+    mode: str | None = None,
 ) -> Text:
     """Everything the header says, as one Text (values from config are still cleaned)."""
     muted = style(app, "text-muted")
     sep = Text(" │ ", style=muted)
     out = Text(no_wrap=True, overflow="ellipsis", end="")
     out.append(" ◆ agenttrace ", style=style(app, "accent", bold=True))
-    if paused:
+    if mode:  # the panes show something other than live data (history)
+        out.append(f" ◷ {mode} ", style=style(app, "accent", bold=True) + _reverse())
+    elif paused:
         out.append(f" ‖ PAUSED, {new_updates} new ", style=style(app, "warning", bold=True) + _reverse())
     else:
         out.append(" ● LIVE ", style=style(app, "success", bold=True))

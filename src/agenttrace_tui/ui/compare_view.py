@@ -1,0 +1,209 @@
+"""Compare two traces (or two sessions) in the UI: ``m`` marks A, ``m`` on another opens A vs B.
+
+``m`` acts on the focused pane's selection: the session under the cursor
+when the session list has focus, else the trace shown in the tree. The
+spans are copied when marked, so A survives a store swap (history, replay
+rebuilds) and B may come from another saved session. The screen shows
+``compare.compare_spans``: both summaries with deltas, then one row per span
+name (added, removed, slower, faster, costlier...), biggest differences
+first, in a scrollable view; Esc or q closes. Names are cleaned, never markup.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+from rich.console import Group
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+
+from ..compare import compare_spans
+from ..model import Span
+from . import fmt
+from .text import clean, safe_text
+
+if TYPE_CHECKING:
+    from .app import AgentTraceApp
+
+
+class Marked(NamedTuple):
+    kind: str  # "trace" | "session"
+    ident: str
+    label: str  # untrusted: cleaned when shown
+    spans: list[Span]
+
+
+def selection(app: "AgentTraceApp") -> Marked | None:
+    """What ``m`` acts on: the focused session, else the trace in the tree."""
+    store = app.store
+    if app.focused is app.sessions and app.sessions.cursor_key is not None:
+        sid = app.sessions.cursor_key
+        entry = store.session(sid)
+        if entry is None:
+            return None
+        spans = [s for t in store.traces_of(sid) for s in t.spans.values()]
+        return Marked("session", sid, entry.session.label, spans)
+    tid = app.span_tree.trace_id or app.traces.cursor_key
+    trace = store.trace(tid) if tid else None
+    if trace is None:
+        return None
+    return Marked("trace", trace.trace_id, trace.name, list(trace.spans.values()))
+
+
+def mark_compare(app: "AgentTraceApp") -> None:
+    sel = selection(app)
+    if sel is None:
+        app.notify("Nothing to mark: select a trace (or focus a session).", markup=False, timeout=3)
+        return
+    a: Marked | None = getattr(app, "compare_a", None)
+    if a is None or a.kind != sel.kind or a.ident == sel.ident:
+        if a is not None and a.ident == sel.ident and a.kind == sel.kind:
+            app.compare_a = None  # type: ignore[attr-defined]
+            app.notify(f"Unmarked {sel.kind} A.", markup=False, timeout=2)
+            return
+        app.compare_a = sel  # type: ignore[attr-defined]
+        app.notify(
+            f"Marked {sel.kind} {clean(sel.label, 60)} as A; press m on another {sel.kind} to compare.",
+            markup=False,
+            timeout=4,
+        )
+        return
+    app.compare_a = None  # type: ignore[attr-defined]
+    app.push_screen(CompareScreen(a, sel))
+
+
+def _signed(v: float, f) -> str:
+    if v == 0:
+        return "0"
+    return ("+" if v > 0 else "-") + f(abs(v))
+
+
+#: change -> theme colour name (worse is error, better is success)
+CHANGE_COLOR = {
+    "added": "success",
+    "removed": "error",
+    "slower": "warning",
+    "faster": "success",
+    "more_expensive": "warning",
+    "cheaper": "success",
+    "more_errors": "error",
+    "fewer_errors": "success",
+    "more_calls": "accent",
+    "fewer_calls": "accent",
+    "same": "text-muted",
+}
+
+
+class CompareScreen(Screen[None]):
+    """A vs B: summaries, then per span name, biggest differences first."""
+
+    BINDINGS = [
+        Binding("escape,q", "close", "Close compare", id="compare.close"),
+        Binding("down,j", "scroll(1)", "Down", show=False, id="compare.down"),
+        Binding("up,k", "scroll(-1)", "Up", show=False, id="compare.up"),
+    ]
+
+    DEFAULT_CSS = """
+    CompareScreen { background: $background; }
+    CompareScreen #compare-body { height: 1fr; border: round $border; background: $surface; padding: 0 1; }
+    """
+
+    def __init__(self, a: Marked, b: Marked) -> None:
+        super().__init__()
+        self.a, self.b = a, b
+        self.result: dict[str, Any] = compare_spans(a.spans, b.spans, a.ident, b.ident)
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(id="compare-body") as body:
+            body.border_title = f"Compare {self.a.kind}s · A vs B · esc closes"
+            yield Static(self.renderable(), id="compare-table")
+        yield Footer(compact=True)
+
+    def action_close(self) -> None:
+        self.dismiss(None)
+
+    def action_scroll(self, step: int) -> None:
+        body = self.query_one("#compare-body", VerticalScroll)
+        body.scroll_to(y=body.scroll_y + step, animate=False)
+
+    # -- drawing ---------------------------------------------------------
+    def _color(self, name: str):
+        from .colors import style
+
+        return style(self.app, name)
+
+    def _delta(self, v: float, f, worse_if_more: bool = True) -> Text:
+        text = _signed(v, f)
+        if v == 0:
+            return Text(text, style=self._color("text-muted"))
+        worse = (v > 0) == worse_if_more
+        return Text(text, style=self._color("error" if worse else "success"))
+
+    def renderable(self) -> Group:
+        r = self.result
+        a, b, d = r["a"], r["b"], r["delta"]
+        head = Text(no_wrap=True, overflow="ellipsis")
+        muted = self._color("text-muted")
+        for n, (tag, side) in enumerate((("A ", self.a), ("B ", self.b))):
+            if n:
+                head.append("   vs   ", style=muted)
+            head.append(tag, style=self._color("accent") + _bold())
+            head.append_text(safe_text(side.label, limit=60))
+            # Two runs of one agent share their names: the id tells them apart.
+            head.append(" (", style=muted)
+            head.append_text(safe_text(side.ident, style=muted, limit=40))
+            head.append(")", style=muted)
+
+        summary = Table(box=None, padding=(0, 2), show_edge=False, header_style="bold")
+        summary.add_column("")
+        summary.add_column("A", justify="right")
+        summary.add_column("B", justify="right")
+        summary.add_column("Δ", justify="right")
+        summary.add_row("duration", fmt.duration(a["duration_ns"]), fmt.duration(b["duration_ns"]), self._delta(d["duration_ns"], fmt.duration))
+        summary.add_row("spans", str(a["spans"]), str(b["spans"]), self._delta(d["spans"], str, worse_if_more=False))
+        for k in sorted(set(a["spans_by_kind"]) | set(b["spans_by_kind"])):
+            va, vb = a["spans_by_kind"].get(k, 0), b["spans_by_kind"].get(k, 0)
+            summary.add_row(Text(f"  {k}", style=self._color("text-muted")), str(va), str(vb), self._delta(vb - va, str, worse_if_more=False))
+        summary.add_row("tokens", fmt.tokens(a["tokens"]), fmt.tokens(b["tokens"]), self._delta(d["tokens"], fmt.tokens))
+        summary.add_row("cost", fmt.cost(a["cost"]), fmt.cost(b["cost"]), self._delta(d["cost"], fmt.cost))
+        summary.add_row("errors", str(a["errors"]), str(b["errors"]), self._delta(d["errors"], str))
+
+        rows = Table(box=None, padding=(0, 1), show_edge=False, header_style="bold", expand=True)
+        rows.add_column("Span name", ratio=1, no_wrap=True, overflow="ellipsis")
+        rows.add_column("Change", no_wrap=True)
+        rows.add_column("Calls", justify="right", no_wrap=True)
+        rows.add_column("Dur A", justify="right", no_wrap=True)
+        rows.add_column("Dur B", justify="right", no_wrap=True)
+        rows.add_column("Δ dur", justify="right", no_wrap=True)
+        rows.add_column("Cost A", justify="right", no_wrap=True)
+        rows.add_column("Cost B", justify="right", no_wrap=True)
+        rows.add_column("Δ cost", justify="right", no_wrap=True)
+        changed = [x for x in r["spans"] if x["changes"] != ["same"]]
+        same = [x for x in r["spans"] if x["changes"] == ["same"]]
+        for x in changed + same:
+            color = self._color(CHANGE_COLOR.get(x["changes"][0], "foreground"))
+            dim = x["changes"] == ["same"]
+            rows.add_row(
+                safe_text(x["name"], limit=200, style=self._color("text-muted") if dim else ""),
+                Text(", ".join(c.replace("_", " ") for c in x["changes"]), style=color),
+                f"{x['count_a']}→{x['count_b']}",
+                fmt.duration(x["duration_a_ns"]) if x["count_a"] else "-",
+                fmt.duration(x["duration_b_ns"]) if x["count_b"] else "-",
+                self._delta(x["duration_delta_ns"], fmt.duration),
+                fmt.cost(x["cost_a"]),
+                fmt.cost(x["cost_b"]),
+                self._delta(x["cost_delta"], fmt.cost),
+            )
+        title = Text(f"By span name · {len(changed)} changed, {len(same)} same · biggest differences first", style=_bold())
+        return Group(head, Text(""), summary, Text(""), title, rows)
+
+
+def _bold():
+    from rich.style import Style
+
+    return Style(bold=True)

@@ -1,0 +1,331 @@
+"""Replay screens (issue 7): the live app's panes fed by a Player over a real SQLite fixture file.
+
+The Player's clock is a fake the test advances by hand, so nothing sleeps for
+real; waits poll for a condition (bounded), never sleep-and-assert.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from test_history_fixture import S, build_db
+
+import fixtures
+from agenttrace_tui.replay import INSTANT
+from agenttrace_tui.ui.picker import SessionPicker
+from agenttrace_tui.ui.replay import REPLAY_BINDINGS, ReplayApp, fmt_clock, run_replay_ui
+
+SIZE = (120, 36)
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 1_000 * S
+
+    def __call__(self) -> int:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += int(seconds * S)
+
+
+async def wait_for(pilot, cond, timeout: float = 10.0) -> None:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not cond():
+        if loop.time() > deadline:
+            raise AssertionError("condition not met within %.0fs" % timeout)
+        await pilot.pause(0.02)
+
+
+@pytest.fixture()
+def db(tmp_path):
+    path = tmp_path / "fx.db"
+    build_db(path, now_ns=fixtures.NOW_NS)
+    return path
+
+
+def ids(app) -> set[str]:
+    return {s.span_id for t in app.store.traces.values() for s in t.spans.values()}
+
+
+async def test_spans_arrive_in_order_and_pace_over_fake_time(db):
+    clock = FakeClock()
+    app = ReplayApp(db, "sess-v1", clock=clock)
+    async with app.run_test(size=SIZE) as pilot:
+        player = app.player
+        await wait_for(pilot, lambda: ids(app) == {"v1-root", "v1-orch"})  # both start at 0 s
+        assert app.store.span("trace-v1", "v1-root").running
+        await wait_for(pilot, lambda: app.span_tree.trace_id == "trace-v1")
+        assert "PLAYING" in app.replay_bar.plain and "1x" in app.replay_bar.plain
+        clock.advance(4.5)  # plan (0.1 s) and parse_plan (4 s) have started
+        await wait_for(pilot, lambda: "v1-parse" in ids(app))
+        assert ids(app) == {"v1-root", "v1-orch", "v1-plan", "v1-parse"}
+        assert not app.store.span("trace-v1", "v1-plan").running  # it ended at 4 s
+        clock.advance(2)
+        await wait_for(pilot, lambda: "v1-emb" in ids(app))
+        assert "v1-vec" not in ids(app)  # starts at 7.5 s
+        await wait_for(pilot, lambda: "0:06" in app.replay_bar.plain)
+        # the tree draws what arrived: the app redraws from the store as live
+        await wait_for(pilot, lambda: "v1-rag" in app.span_tree.visible_span_ids)
+        assert player.position_ns == player.start_ns + int(6.5 * S)
+
+
+async def test_pause_and_speed_keys_drive_the_player(db):
+    clock = FakeClock()
+    app = ReplayApp(db, "sess-v1", clock=clock)
+    async with app.run_test(size=SIZE) as pilot:
+        player = app.player
+        await wait_for(pilot, lambda: app.store.span_count == 2)
+        await pilot.press("space")
+        assert player.paused
+        await wait_for(pilot, lambda: "PAUSED" in app.replay_bar.plain)
+        clock.advance(30)
+        for _ in range(5):
+            await pilot.pause(0.05)
+        assert app.store.span_count == 2  # paused: the clock moved, the replay did not
+        await pilot.press("plus")
+        assert player.speed == 2.0
+        await pilot.press("plus", "plus")
+        assert player.speed == INSTANT
+        await wait_for(pilot, lambda: "instant" in app.replay_bar.plain)
+        await pilot.press("minus", "minus", "minus", "minus")
+        assert player.speed == 0.5
+        await pilot.press("space")
+        assert not player.paused
+        clock.advance(2)  # 1 s of session time at 0.5x
+        await wait_for(pilot, lambda: "v1-plan" in ids(app))
+        assert "v1-parse" not in ids(app)
+
+
+async def test_step_forward_and_back_rebinds_the_panes(db):
+    clock = FakeClock()
+    app = ReplayApp(db, "sess-v1", clock=clock)
+    async with app.run_test(size=SIZE) as pilot:
+        player = app.player
+        await wait_for(pilot, lambda: app.store.span_count == 2)
+        await pilot.press("full_stop")  # the next start: llm_planning_call at 0.1 s
+        assert player.paused
+        assert ids(app) == {"v1-root", "v1-orch", "v1-plan"}
+        await pilot.press("full_stop")
+        assert "v1-parse" in ids(app)
+        first_store = app.store
+        await pilot.press("comma")  # back: the Player rebuilds its store
+        assert player.store is not first_store
+        assert app.store is player.store
+        assert app.sessions.store is player.store and app.traces.store is player.store
+        assert app.span_tree.store is player.store
+        assert "v1-parse" not in ids(app) and "v1-plan" in ids(app)
+        await wait_for(pilot, lambda: app.span_tree.trace_id == "trace-v1")
+        assert "v1-parse" not in app.span_tree.visible_span_ids
+        assert app.sessions.keys == ["sess-v1"]
+        await pilot.pause()
+        assert app.follow  # the rebind's own cursor moves are not the user's
+
+
+async def test_seek_keys_jump_ten_seconds(db):
+    clock = FakeClock()
+    app = ReplayApp(db, "sess-v1", clock=clock)
+    async with app.run_test(size=SIZE) as pilot:
+        player = app.player
+        await wait_for(pilot, lambda: app.store.span_count == 2)
+        await pilot.press("space")
+        start = player.start_ns
+        await pilot.press("greater_than_sign")
+        assert player.position_ns == start + 10 * S
+        assert "v1-rag" in ids(app) and "v1-react" not in ids(app)
+        await pilot.press("ctrl+right", "ctrl+right", "ctrl+right")
+        assert player.position_ns == start + 40 * S
+        assert "v1-react" in ids(app)
+        await wait_for(pilot, lambda: "0:40.0" in app.replay_bar.plain)
+        await pilot.press("less_than_sign")
+        assert player.position_ns == start + 30 * S
+        assert "v1-react" not in ids(app)
+        assert app.store is player.store
+
+
+async def test_error_key_seeks_to_the_error_and_selects_it(db):
+    clock = FakeClock()
+    app = ReplayApp(db, "sess-v1", clock=clock)
+    async with app.run_test(size=SIZE) as pilot:
+        player = app.player
+        await wait_for(pilot, lambda: app.error_marks_loaded)
+        assert len(app.error_marks) == 1
+        await pilot.press("E")
+        assert player.paused and player.errors_seen == 1
+        assert player.position_ns == player.start_ns + 60 * S  # the failed tool call ended at 60 s
+        assert app.span_tree.selected_span is not None and app.span_tree.selected_span.span_id == "v1-tool1"
+        assert "1/1 errors" in app.replay_bar.plain
+        await pilot.press("E")  # no more: the position stays
+        assert player.position_ns == player.start_ns + 60 * S
+
+
+async def test_bindings_are_in_help_and_palette(db):
+    app = ReplayApp(db, "sess-v1", clock=FakeClock())
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        ids_in_help = {b.id for _, bs in app.help_sections() for b in bs}
+        ids_in_palette = {b.id for b, _ in app.palette_bindings()}
+        for b in REPLAY_BINDINGS:
+            assert b.id in ids_in_help and b.id in ids_in_palette
+        await pilot.press("question_mark")
+        assert type(app.screen).__name__ == "HelpScreen"
+
+
+async def test_picker_filters_and_opens_a_session(db):
+    app = ReplayApp(db, None, clock=FakeClock())
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: isinstance(app.screen, SessionPicker) and app.screen.loaded)
+        picker = app.screen
+        assert picker.shown_ids == ["sess-v2", "sess-v1"]  # newest first
+        await pilot.press("v", "1")
+        assert picker.shown_ids == ["sess-v1"]
+        await pilot.press("backspace", "backspace", "c", "r", "e", "w")  # framework crewai
+        assert picker.shown_ids == ["sess-v2"]
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.player is not None and app.screen is not picker)
+        assert app.player.session_id == "sess-v2"
+        await wait_for(pilot, lambda: "v2-root" in ids(app))
+        assert app.sessions.keys == ["sess-v2"]
+
+
+async def test_picker_escape_without_a_session_quits(db):
+    app = ReplayApp(db, None, clock=FakeClock())
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: isinstance(app.screen, SessionPicker) and app.screen.loaded)
+        await pilot.press("x")
+        await pilot.press("escape")  # clears the filter first
+        assert isinstance(app.screen, SessionPicker) and len(app.screen.shown_ids) == 2
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: not app.is_running)
+    assert app.return_code == 0
+
+
+async def test_picker_arrow_keys_move_and_q_closes(db):
+    app = ReplayApp(db, "sess-v1", clock=FakeClock())
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.store.span_count >= 1)
+        await pilot.press("o")
+        await wait_for(pilot, lambda: isinstance(app.screen, SessionPicker) and app.screen.loaded)
+        picker = app.screen
+        assert app.player.paused  # the replay waits while picking
+        await pilot.press("down")
+        assert picker.list.cursor_key == "sess-v1"
+        await pilot.press("q")
+        await wait_for(pilot, lambda: app.screen is not picker)
+        assert app.player.session_id == "sess-v1" and app.is_running
+
+
+def test_hostile_session_names_in_the_picker_show_literally(tmp_path):
+    from test_history_fixture import HOSTILE, _write
+
+    from agenttrace_tui.model import Session, Span
+
+    path = tmp_path / "hostile.db"
+    asyncio.run(_write(path, [
+        Session(id="s-evil", name=HOSTILE),
+        Span(span_id="a", trace_id="t", session_id="s-evil", name="x", start_ns=fixtures.NOW_NS, end_ns=fixtures.NOW_NS + S),
+    ]))
+
+    async def run() -> str:
+        app = ReplayApp(path, None, clock=FakeClock())
+        async with app.run_test(size=SIZE) as pilot:
+            await wait_for(pilot, lambda: isinstance(app.screen, SessionPicker) and app.screen.loaded)
+            await pilot.pause()
+            lst = app.screen.list
+            return "\n".join(lst.render_line(y).text for y in range(3))
+
+    text = asyncio.run(run())
+    assert "=evil[bold]name" in text and "\x1b" not in text
+
+
+def test_cli_hook_finds_the_replay_ui():
+    from agenttrace_tui.commands import replay as cmd
+
+    assert callable(run_replay_ui)
+    assert cmd.open_replay_ui.__doc__  # the command imports ui.replay.run_replay_ui lazily
+    assert fmt_clock(65 * S) == "1:05.0" and fmt_clock(3700 * S) == "1:01:40"
+
+
+# -- snapshots (fixed clock, fixed zone, relative DB path so the header is stable) --
+
+
+@pytest.fixture()
+def fixed_env(tmp_path, monkeypatch):
+    import time
+
+    monkeypatch.setenv("TZ", "UTC")
+    time.tzset()
+    monkeypatch.chdir(tmp_path)
+    build_db(tmp_path / "fx.db", now_ns=fixtures.NOW_NS)
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+def test_replay_bar_snapshot_120x36(snap_compare, fixed_env):
+    from pathlib import Path
+
+    app = ReplayApp(Path("fx.db"), "sess-v1", clock=FakeClock())
+
+    async def run_before(pilot) -> None:
+        await wait_for(pilot, lambda: app.error_marks_loaded and app.store.span_count == 2)
+        await pilot.press("space", "greater_than_sign", "greater_than_sign", "greater_than_sign", "greater_than_sign")
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=(120, 36), run_before=run_before)
+
+
+def test_picker_snapshot(snap_compare, fixed_env):
+    from pathlib import Path
+
+    app = ReplayApp(Path("fx.db"), None, clock=FakeClock())
+
+    async def run_before(pilot) -> None:
+        await wait_for(pilot, lambda: isinstance(app.screen, SessionPicker) and app.screen.loaded)
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=(120, 36), run_before=run_before)
+
+
+def test_run_replay_ui_refuses_a_missing_file(tmp_path, capsys):
+    assert run_replay_ui(tmp_path / "nope.db", None) == 2
+    assert "no database" in capsys.readouterr().err
+
+
+async def test_history_key_in_a_replay_opens_the_picker(db):
+    app = ReplayApp(db, "sess-v1", clock=FakeClock())
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.store.span_count >= 1)
+        await pilot.press("H")
+        await wait_for(pilot, lambda: isinstance(app.screen, SessionPicker) and app.screen.loaded)
+        await pilot.press("v", "2", "enter")
+        await wait_for(pilot, lambda: app.player.session_id == "sess-v2" and app.sessions.keys == ["sess-v2"])
+        assert app.view_mode is None
+
+
+async def test_instant_speed_plays_to_the_end_in_steps(db):
+    app = ReplayApp(db, "sess-v1", clock=FakeClock(), speed=INSTANT)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.player.finished)
+        assert app.store.session("sess-v1").totals.spans == 19
+        assert app.store.session("sess-v1").totals.running == 0
+        await wait_for(pilot, lambda: "END" in app.replay_bar.plain and "1/1 errors" in app.replay_bar.plain)
+
+
+async def test_a_click_on_the_progress_bar_seeks_there(db):
+    app = ReplayApp(db, "sess-v1", clock=FakeClock())
+    async with app.run_test(size=SIZE) as pilot:
+        player = app.player
+        await wait_for(pilot, lambda: app.store.span_count == 2 and app.replay_bar.geometry.get("width"))
+        geo = app.replay_bar.geometry
+        await pilot.click("#replay-bar", offset=(geo["x0"] + geo["width"] // 2, 0))
+        total = player.end_ns - player.start_ns
+        await wait_for(pilot, lambda: player.position_ns > player.start_ns + total // 3)
+        assert abs(player.position_ns - (player.start_ns + total // 2)) <= total // geo["width"] + 1
+        assert "v1-react" in ids(app)  # react_loop starts at 36 s, before the middle (100 s)
+        position = player.position_ns
+        await pilot.click("#replay-bar", offset=(1, 0))  # on the state label: nothing
+        await pilot.pause()
+        assert player.position_ns >= position
