@@ -199,15 +199,6 @@ def test_replay_headless_subprocess_prints_traces_in_replay_order(db):
     assert "\x1b" not in proc.stdout
 
 
-def test_replay_without_ui_points_to_headless(db, capsys):
-    import importlib.util
-
-    if importlib.util.find_spec("agenttrace_tui.ui.replay") is not None:
-        pytest.skip("the replay UI is installed; the UI's own tests cover it")
-    code, _, err = run(capsys, "replay", "latest", "--db", str(db))
-    assert code == 2 and "--headless" in err
-
-
 def test_db_flag_before_the_subcommand_counts(db, capsys):
     code, out, err = run(capsys, "--db", str(db), "sessions", "list", "--json")
     assert code == 0, err

@@ -51,18 +51,9 @@ def register(subparsers: Any) -> None:
 
 
 def open_replay_ui(db: Path, session_id: str | None, speed: float, max_idle_s: float | None = None) -> int:
-    """Hook for the UI issue: open the monitor's screens in replay mode.
+    """The monitor's screens in replay mode (``session_id=None``: the picker first)."""
+    from ..ui.replay import run_replay_ui
 
-    ``session_id=None`` means "show the saved-session picker first". The UI
-    builds ``replay.Player(Reader(db), session_id, clock=...)`` and calls
-    ``player.tick()`` from a timer; ``player.on_reset`` tells it when a
-    backward seek replaced the store. Until the UI provides
-    ``ui.replay.run_replay_ui``, this explains how to replay headless.
-    """
-    try:
-        from ..ui.replay import run_replay_ui  # type: ignore[import-not-found]
-    except ImportError:
-        return fail("the replay screens are not available in this build; use `agenttrace-tui replay --headless`", 2)
     return int(run_replay_ui(db, session_id, speed, max_idle_s) or 0)
 
 
