@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from .history_common import CommandError, add_common, db_path, fail, guarded, open_reader, resolve_session_id
+from .history_common import CommandError, add_common, db_path, guarded, open_reader, resolve_session_id
 
 
 def parse_speed(text: str) -> float:
