@@ -27,8 +27,7 @@ from textual.content import Content
 from textual.widgets import Footer, Input, Static
 
 from ..runtime import Monitor
-from ..store.memory import SessionEntry, Store
-from .burn import BurnMeter
+from ..store.memory import SessionEntry, Store, budget_state
 from .cost_panel import CostPanel
 from .detail import SpanDetail
 from .header import StatusHeader, render_endpoints, render_header
@@ -67,7 +66,7 @@ class AgentTraceApp(App[None]):
         Binding("e", "next_error", "Next error", id="app.next_error"),
         Binding("y", "copy_span", "Copy span JSON", show=False, id="app.copy_span"),
         Binding("a", "toggle_code_attrs", "Show code.*/thread.*", show=False, id="app.code_attrs"),
-        Binding("c", "toggle_cost", "Cost panel", id="app.cost"),
+        Binding("c", "toggle_cost", "Cost", id="app.cost"),
         Binding("z", "zoom", "Zoom pane", show=False, id="app.zoom"),
         Binding("ctrl+t", "toggle_theme", "Light/dark theme", show=False, id="app.theme"),
         Binding("question_mark", "help", "Help", id="app.help"),
@@ -83,6 +82,7 @@ class AgentTraceApp(App[None]):
         store: Store | None = None,
         now_ns: Callable[[], int] | None = None,
         theme: str | None = None,
+        budget: float | None = None,
     ) -> None:
         super().__init__()
         if store is None:
@@ -95,13 +95,15 @@ class AgentTraceApp(App[None]):
         self.follow = False
         self.show_code = False
         self.selected_session_id: str | None = None
-        self.burn = BurnMeter()
+        #: USD per session (``--budget``); None: no budget.
+        self.budget = budget if budget is not None else (monitor.config.budget if monitor is not None else None)
+        self._budget_seen: dict[str, str] = {}
+        self._budget_version = -1
         self._pause_mark = 0
         self._drawn_version = -1
         self._drawn_session_version = -1
         self._follow_trace_version = -1
         self._follow_target: tuple | None = None
-        self._last_burn_s = -1
         self._theme_gen = 0
         # Before the first frame, so nothing is drawn (and cached) in the wrong theme.
         self.theme = self._initial_theme
@@ -111,6 +113,7 @@ class AgentTraceApp(App[None]):
         # Panes are kept as attributes: the refresh tick must not query the DOM.
         self.header = StatusHeader(id="header")
         self.sessions = SessionList(self.store, self.now_ns, id="sessions").add_class("pane")
+        self.sessions.budget = self.budget
         self.traces = TraceList(self.store, self.now_ns, id="traces").add_class("pane")
         self.cost = CostPanel(id="cost").add_class("pane")
         self.span_tree = SpanTreeView(self.store, id="tree", classes="pane")
@@ -130,7 +133,8 @@ class AgentTraceApp(App[None]):
                     yield Input(placeholder="text  status:error  kind:llm  model:gpt-4o  dur>2s  cost>0.01", id="filter-input")
                     yield Static("", id="filter-result")
                 yield self.detail
-        yield Footer(compact=True)
+        self.footer = Footer(compact=True)
+        yield self.footer
 
     def panes(self) -> list:
         """Focusable panes in Tab order, skipping hidden ones."""
@@ -146,7 +150,6 @@ class AgentTraceApp(App[None]):
             except Exception as exc:  # a port in use: say so and leave
                 self.exit(return_code=1, message=f"agenttrace-tui: {exc}")
                 return
-        self.burn.seed(self.store, self.now_ns())
         self._sync(force=True)
         self.sessions.focus()
         self.set_interval(TICK_S, self._tick, name="refresh")
@@ -156,18 +159,18 @@ class AgentTraceApp(App[None]):
 
     def _apply_size_class(self) -> None:
         w, h = self.size
-        self.screen.set_class(w < NARROW_WIDTH or h < NARROW_HEIGHT, "-narrow")
+        narrow = w < NARROW_WIDTH or h < NARROW_HEIGHT
+        self.screen.set_class(narrow, "-narrow")
+        # At 80 columns the app's own keys need the whole footer (ctrl+p is in ? help).
+        self.footer.show_command_palette = w >= NARROW_WIDTH
 
     # -- the refresh tick ------------------------------------------------
     def _tick(self) -> None:
         if not self.header.is_attached:  # shutting down
             return
-        now = self.now_ns()
-        sec = now // 1_000_000_000
-        if sec != self._last_burn_s:
-            self._last_burn_s = sec
-            self.burn.sample(self.store, now)
         self._update_header()
+        # Budget alerts fire while paused too: they are about money, not the view.
+        self._check_budgets()
         if self.paused:
             return
         self._sync()
@@ -322,7 +325,26 @@ class AgentTraceApp(App[None]):
             self._theme_gen,
             panel.size.width,
         )
-        panel.show(self, self.store, entry, self.burn, now, stamp)
+        panel.show(self, self.store, entry, now, stamp, self.budget)
+
+    def _check_budgets(self) -> None:
+        """Notify once when a session reaches 80 % of the budget and once at 100 %."""
+        if self.budget is None or self.store.version == self._budget_version:
+            return
+        self._budget_version = self.store.version
+        seen = self._budget_seen
+        for sid, entry in self.store.sessions.items():
+            state = budget_state(entry, self.budget)
+            before = seen.get(sid, "ok")
+            if state == before or state == "ok" or before == "over":
+                continue
+            seen[sid] = state
+            label = clean(entry.session.label, 60)
+            spent = f"${entry.totals.cost:.4f} of ${self.budget:.4f}"
+            if state == "over":
+                self.notify(f"Session {label} is over budget: {spent}.", markup=False, severity="error", timeout=8)
+            else:
+                self.notify(f"Session {label} used 80% of its budget: {spent}.", markup=False, severity="warning", timeout=6)
 
     def _update_header(self) -> None:
         status = self.monitor.status() if self.monitor is not None else None
@@ -566,7 +588,9 @@ def make_app(
     store: Store | None = None,
     now_ns: Callable[[], int] | None = None,
     theme: str | None = None,
+    budget: float | None = None,
 ) -> AgentTraceApp:
     """The app. With a monitor, mounting starts its receivers and quitting flushes its DB;
-    with only a store (tests, snapshots) nothing listens and ``now_ns`` can fix the clock."""
-    return AgentTraceApp(monitor, store=store, now_ns=now_ns, theme=theme)
+    with only a store (tests, snapshots) nothing listens and ``now_ns`` can fix the clock.
+    ``budget`` (USD per session) defaults to the monitor's ``config.budget``."""
+    return AgentTraceApp(monitor, store=store, now_ns=now_ns, theme=theme, budget=budget)
