@@ -66,7 +66,7 @@ class AgentTraceApp(App[None]):
         Binding("e", "next_error", "Next error", id="app.next_error"),
         Binding("y", "copy_span", "Copy span JSON", show=False, id="app.copy_span"),
         Binding("a", "toggle_code_attrs", "Show code.*/thread.*", show=False, id="app.code_attrs"),
-        Binding("c", "toggle_cost", "Cost", id="app.cost"),
+        Binding("c", "toggle_cost", "Cost panel", id="app.cost"),
         Binding("z", "zoom", "Zoom pane", show=False, id="app.zoom"),
         Binding("ctrl+t", "toggle_theme", "Light/dark theme", show=False, id="app.theme"),
         Binding("question_mark", "help", "Help", id="app.help"),

@@ -197,7 +197,7 @@ def _summary(
         l4.append(f"  {fmt.tokens(tok, estimated=est)} tok/min", style="bold")
         l4.append("  (5 min)", style=muted)
     lines.append(l4)
-    n = max(8, min(SPARK_MINUTES, width - 20))
+    n = max(8, min(SPARK_MINUTES, width - 30))
     what = "cost" if totals.cost else "tokens"
     series = store.spend_series(session_id, "minute", n=n, now_ns=now_ns, what=what)
     if any(series):
