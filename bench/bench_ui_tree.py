@@ -36,6 +36,7 @@ from textual import events
 from textual.app import App, ComposeResult
 
 from agenttrace_tui.analysis import TraceTree, analyze
+from agenttrace_tui.gcpolicy import GcPolicy
 from agenttrace_tui.ingest.protocol import SpanRecord, SpanStartRecord, encode
 from agenttrace_tui.model import AgentInfo, LlmInfo, Span, SpanKind, Status, TokenUsage, ToolInfo
 from agenttrace_tui.pipeline import Pipeline
@@ -54,6 +55,9 @@ REPEATS = 3
 OUT = Path(__file__).resolve().parent.parent / "docs" / "bench" / "ui_tree.md"
 #: ``--gc-freeze``: freeze the 100k-span start-up heap before measuring (a comparison run).
 FREEZE = "--gc-freeze" in sys.argv
+#: ``--gc-policy``: run the app's GC policy (``agenttrace_tui.gcpolicy``) from the 10 Hz tick (a comparison run).
+POLICY = "--gc-policy" in sys.argv
+POLICY_OBJ: GcPolicy | None = None
 
 
 # -- data --------------------------------------------------------------------------
@@ -132,7 +136,12 @@ class BenchApp(App[None]):
         tree.show_trace(self.shown)
         tree.focus()
         # The app's refresh loop: at most 10 Hz, only when the trace changed (the widget checks).
-        self.set_interval(0.1, tree.refresh_from_store)
+        self.set_interval(0.1, self._tick)
+
+    def _tick(self) -> None:
+        self.query_one(SpanTreeView).refresh_from_store()
+        if POLICY_OBJ is not None:
+            POLICY_OBJ.tick()
 
     def _display(self, screen, renderable) -> None:  # noqa: ANN001 - Textual's signature
         super()._display(screen, renderable)
@@ -242,6 +251,10 @@ async def main() -> None:
     if FREEZE:
         gc.collect()
         gc.freeze()  # what an app can do after loading: start-up objects leave the GC's scans
+    if POLICY:
+        global POLICY_OBJ
+        POLICY_OBJ = GcPolicy()
+        POLICY_OBJ.start()  # what AgentTraceApp does on mount
     shown_end = store.trace(shown).end_ns
     payloads = ingest_payloads(phase_s * REPEATS, shown, rng, shown_end)
     setup_s = time.perf_counter() - t_setup
@@ -414,12 +427,13 @@ def report(results, work, rebuilds, colds, analyses, shown_rows, final_spans, ev
         "",
     ]
     text = "\n".join(lines)
-    if FREEZE:
+    if FREEZE or POLICY:
         # Appended to the main run's section: the same measurement with the start-up heap frozen.
         rows = [ln for ln in lines if ln.startswith("|") or ln.startswith("Under ingest") or ln.startswith("p99 <=") or ln.startswith("- cyclic") or ln.startswith("Of the")]
         extra = [
             "",
-            "### Comparison: the same run with `gc.freeze()` after set-up",
+            "### Comparison: the same run with `gc.freeze()` after set-up" if FREEZE else
+            "### Comparison: the same run with the app's GC policy (`agenttrace_tui.gcpolicy.GcPolicy`)",
             "",
             f"Separate process ({machine()}); achieved ingest {rate:,.0f} spans/s.",
             "",

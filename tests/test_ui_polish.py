@@ -198,3 +198,16 @@ async def test_light_theme_tree_text_is_readable():
                 for ks in KIND_STYLES.values():
                     c = tree._kind_color(ks.color, on).color.get_truecolor().hex
                     assert contrast(Color.parse(c), Color.parse(bg)) >= 3.0, (theme, ks.label, c, bg)
+
+
+async def test_app_runs_the_gc_policy_and_gives_collection_back_on_exit():
+    import gc
+
+    app = make_app(store=fixtures.build_store(), now_ns=fixtures.clock)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.pause()
+        assert app.gc_policy.active and not gc.isenabled()
+        await pilot.press("j")
+        await wait_for(pilot, lambda: app.gc_policy.stats.young + app.gc_policy.stats.middle > 2)
+    assert not app.gc_policy.active
+    assert gc.isenabled()

@@ -18,7 +18,7 @@ from typing import Callable
 
 import msgspec
 from rich.text import Text
-from textual import on
+from textual import events, on
 from textual.actions import SkipAction
 from textual.app import App, ComposeResult
 from textual.binding import Binding
@@ -26,6 +26,7 @@ from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.widgets import Footer, Input, Static
 
+from ..gcpolicy import GcPolicy
 from ..runtime import Monitor
 from ..store.memory import SessionEntry, Store, budget_state
 from .cost_panel import CostPanel
@@ -99,6 +100,8 @@ class AgentTraceApp(App[None]):
         self.budget = budget if budget is not None else (monitor.config.budget if monitor is not None else None)
         self._budget_seen: dict[str, str] = {}
         self._budget_version = -1
+        #: Cyclic GC run from the tick instead of at random (docs/bench/ui_tree.md).
+        self.gc_policy = GcPolicy()
         self._pause_mark = 0
         self._drawn_version = -1
         self._drawn_session_version = -1
@@ -152,7 +155,16 @@ class AgentTraceApp(App[None]):
                 return
         self._sync(force=True)
         self.sessions.focus()
+        self.gc_policy.start()
         self.set_interval(TICK_S, self._tick, name="refresh")
+
+    def on_unmount(self) -> None:
+        self.gc_policy.stop()
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, (events.Key, events.MouseDown)):
+            self.gc_policy.note_input()  # no full collection while someone is typing
+        await super().on_event(event)
 
     def on_resize(self) -> None:
         self._apply_size_class()
@@ -168,6 +180,7 @@ class AgentTraceApp(App[None]):
     def _tick(self) -> None:
         if not self.header.is_attached:  # shutting down
             return
+        self.gc_policy.tick()
         self._update_header()
         # Budget alerts fire while paused too: they are about money, not the view.
         self._check_budgets()
