@@ -93,3 +93,19 @@ def test_stop_restores_automatic_collection_and_is_idempotent():
     assert gc.isenabled() == was
     assert gc.get_freeze_count() == 0
     assert policy.tick() == -1
+
+
+async def test_run_ticks_until_stopped_then_restores_collection():
+    import asyncio
+
+    policy = GcPolicy()
+    stop = asyncio.Event()
+    task = asyncio.create_task(policy.run(stop, interval_s=0.01))
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + 10
+    while policy.stats.young + policy.stats.middle < 3 and loop.time() < deadline:
+        await asyncio.sleep(0.02)
+    assert policy.stats.young + policy.stats.middle >= 3
+    stop.set()
+    await task
+    assert gc.isenabled() and not policy.active

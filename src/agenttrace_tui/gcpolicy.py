@@ -31,6 +31,7 @@ Core module: no Textual, no Rich.
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import time
 from typing import Callable
@@ -134,3 +135,18 @@ class GcPolicy:
         self.stats.total_ms += ms
         if ms > self.stats.longest_ms:
             self.stats.longest_ms = ms
+
+    async def run(self, stop: asyncio.Event, interval_s: float = 0.1) -> None:
+        """Start, tick every ``interval_s`` until ``stop`` is set, then stop (headless mode)."""
+        self.start()
+        # Headless has no keys to protect: full collections run on schedule.
+        self._last_input = float("-inf")
+        try:
+            while not stop.is_set():
+                try:
+                    await asyncio.wait_for(stop.wait(), interval_s)
+                except asyncio.TimeoutError:
+                    pass
+                self.tick()
+        finally:
+            self.stop()
