@@ -211,3 +211,21 @@ async def test_app_runs_the_gc_policy_and_gives_collection_back_on_exit():
         await wait_for(pilot, lambda: app.gc_policy.stats.young + app.gc_policy.stats.middle > 2)
     assert not app.gc_policy.active
     assert gc.isenabled()
+
+
+async def test_session_rows_fit_beside_the_scrollbar():
+    store = fixtures.build_store()
+    store.apply([Session(id=f"extra-{i}", name=f"extra session {i}", started_ns=fixtures.NOW_NS - 10 * S) for i in range(30)])
+    store.apply([
+        Span(span_id=f"x{i}", trace_id=f"tx{i}", session_id=f"extra-{i}", name="x", start_ns=fixtures.NOW_NS - 5 * S, end_ns=fixtures.NOW_NS - 4 * S)
+        for i in range(30)
+    ])
+    app = make_app(store=store, now_ns=fixtures.clock)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.pause()
+        rows = app.sessions
+        assert rows.max_scroll_y > 0  # the scrollbar is showing
+        width = rows.scrollable_content_region.width
+        line = rows.render_line(1)
+        assert line.cell_length == width
+        assert line.text.rstrip().endswith(("s", "m", "h", "d", "now"))  # the "Last" column is whole

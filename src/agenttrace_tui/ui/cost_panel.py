@@ -108,7 +108,8 @@ def _tools(app, store: Store, session_id: str | None, width: int) -> list[Text]:
         return []
     muted = style(app, "text-muted")
     label_w = max(6, min(18, width - 32))
-    out = [Text(" " + "tools by LLM cost".ljust(label_w) + " calls  decided consumed", style=muted, no_wrap=True, overflow="ellipsis")]
+    title = "tools by LLM cost" if label_w >= 17 else "tools"
+    out = [Text(" " + title.ljust(label_w) + " calls  decided consumed", style=muted, no_wrap=True, overflow="ellipsis")]
     for r in rows[:TOOL_ROWS]:
         est = r.estimated > 0
         line = Text(no_wrap=True, overflow="ellipsis")
@@ -166,7 +167,8 @@ def _summary(
     if totals.cost_unknown:
         l1.append(f"  +{totals.cost_unknown} unpriced", style=style(app, "warning"))
     if est:
-        l1.append(f"  ≈ {totals.estimated} estimated", style=muted)
+        n = totals.estimated
+        l1.append(f"  ≈ {n} span{'s' if n != 1 else ''} with estimated tokens", style=muted)
     lines.append(l1)
     l2 = Text()
     l2.append(" tokens ", style=muted)
