@@ -126,7 +126,7 @@ async def test_cost_panel_sparkline_and_tools_by_llm_cost():
     ])
     app = make_app(store=store, now_ns=fixtures.clock)
     async with app.run_test(size=(120, 36)) as pilot:
-        await wait_for(pilot, lambda: "tools by LLM cost" in app.cost.plain())
+        await wait_for(pilot, lambda: "calls  decided consumed" in app.cost.plain())
         text = app.cost.plain()
         line = next(l for l in text.splitlines() if l.strip().startswith("grep"))
         assert "$0.02" in line and "≈$0.04" in line, line

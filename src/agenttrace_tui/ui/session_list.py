@@ -38,7 +38,7 @@ class SessionList(RowList):
         Column("Dur", 7, "right"),
         Column("Spans", 5, "right", min_total=68),
         Column("Tokens", 6, "right", min_total=44),
-        Column("Cost", 7, "right"),
+        Column("Cost", 8, "right"),
         Column(" ", 1),
         Column("Last", 4, "right", min_total=40),
     ]
