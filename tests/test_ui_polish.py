@@ -229,3 +229,19 @@ async def test_session_rows_fit_beside_the_scrollbar():
         line = rows.render_line(1)
         assert line.cell_length == width
         assert line.text.rstrip().endswith(("s", "m", "h", "d", "now"))  # the "Last" column is whole
+
+
+async def test_many_sessions_already_over_budget_give_one_notification():
+    store = Store()
+    spans = []
+    for i in range(6):
+        sid = f"spent-{i}"
+        store.apply([Session(id=sid, name=f"spent {i}", started_ns=fixtures.NOW_NS - 60 * S)])
+        spans.append(msgspec.structs.replace(_llm_span(i, 2.0, parent=None), session_id=sid, trace_id=f"t-{i}"))
+    store.apply(spans)
+    app = make_app(store=store, now_ns=fixtures.clock, budget=1.0)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await wait_for(pilot, lambda: any("budget" in m for m in _notes(app)))
+        await pilot.pause(0.3)
+        notes = [m for m in _notes(app) if "budget" in m]
+        assert notes == ["6 sessions over budget, 0 past 80% (budget $1.00 per session)."]

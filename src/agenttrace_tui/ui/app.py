@@ -29,6 +29,7 @@ from textual.widgets import Footer, Input, Static
 from ..gcpolicy import GcPolicy
 from ..runtime import Monitor
 from ..store.memory import SessionEntry, Store, budget_state
+from . import fmt
 from .cost_panel import CostPanel
 from .detail import SpanDetail
 from .header import StatusHeader, render_endpoints, render_header
@@ -346,14 +347,25 @@ class AgentTraceApp(App[None]):
             return
         self._budget_version = self.store.version
         seen = self._budget_seen
+        crossed: list[tuple[SessionEntry, str]] = []
         for sid, entry in self.store.sessions.items():
             state = budget_state(entry, self.budget)
             before = seen.get(sid, "ok")
             if state == before or state == "ok" or before == "over":
                 continue
             seen[sid] = state
+            crossed.append((entry, state))
+        if len(crossed) > 3:
+            # A replayed or restarted store can hold many spent sessions: one line, not a storm.
+            over = sum(1 for _, st in crossed if st == "over")
+            self.notify(
+                f"{over} sessions over budget, {len(crossed) - over} past 80% (budget {fmt.cost(self.budget)} per session).",
+                markup=False, severity="error" if over else "warning", timeout=8,
+            )
+            return
+        for entry, state in crossed:
             label = clean(entry.session.label, 60)
-            spent = f"${entry.totals.cost:.4f} of ${self.budget:.4f}"
+            spent = f"{fmt.cost(entry.totals.cost)} of {fmt.cost(self.budget)}"
             if state == "over":
                 self.notify(f"Session {label} is over budget: {spent}.", markup=False, severity="error", timeout=8)
             else:
