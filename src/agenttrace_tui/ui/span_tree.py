@@ -207,7 +207,7 @@ class SpanTreeView(ScrollView, can_focus=True):
     SpanTreeView > .span-tree--critical { color: $warning; }
     SpanTreeView > .span-tree--hotspot {
         background: $warning;
-        color: $background;
+        color: auto 90%;
         text-style: bold;
     }
     SpanTreeView > .span-tree--match { text-style: underline; }
@@ -874,8 +874,10 @@ class SpanTreeView(ScrollView, can_focus=True):
         if got is None:
             full = self.get_component_rich_style(component)
             color = full.color.get_truecolor().hex if full.color is not None else None
-            if color is not None and on is not None:
-                color = readable(color, on, 3.0)
+            if color is not None:
+                # Theme colours ($success, $warning) are tuned for widget backgrounds,
+                # not for text on the surface: a light theme's amber would vanish.
+                color = readable(color, on or theme_color(self.app, "surface"), 3.0)
             got = self._kind_styles[key] = Style(
                 color=color, bold=full.bold, italic=full.italic, underline=full.underline
             )
@@ -995,7 +997,7 @@ class SpanTreeView(ScrollView, can_focus=True):
         text.append(clean(span.name, _TEXT_LIMIT) or "(unnamed)", name_style)
         if hot:
             text.append(" ")
-            text.append(" HOTSPOT ", cstyle("span-tree--hotspot", partial=True))
+            text.append(" HOTSPOT ", cstyle("span-tree--hotspot"))
         for label, value in span_summary(span, limit=_TEXT_LIMIT // 4):
             text.append("  ")
             if label:
