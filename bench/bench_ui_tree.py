@@ -15,7 +15,9 @@ visible line), a rebuild after 100 new spans in the shown trace, a cold
 
 Run: PYTHONPATH=src python bench/bench_ui_tree.py  (about 1-2 minutes; writes
 docs/bench/ui_tree.md), then optionally with ``--gc-freeze`` to append the same
-measurement with the start-up heap frozen (shows what GC pauses cost).
+measurement with the start-up heap frozen (shows what GC pauses cost), or
+``--gc-policy`` to append it with the app's GC policy (``gcpolicy.GcPolicy``,
+ticked from the 10 Hz refresh like ``AgentTraceApp`` does).
 """
 
 from __future__ import annotations
@@ -410,9 +412,9 @@ def report(results, work, rebuilds, colds, analyses, shown_rows, final_spans, ev
         "and the cyclic GC's generation-2 collections, triggered by the store's growth, stall it",
         f"({n_gen2} during the key phases, the longest {max_gen2:.0f} ms, {sum_gen2 / 1000:.1f} s in all): a key that lands in one waits for it.",
         f"Of the {slow_in_gc[1]} slowest keys under ingest (the worst 1 %), {slow_in_gc[0]} overlapped a generation-2 collection.",
-        "The `--gc-freeze` comparison below (a separate process, if present) shows what freezing the",
-        "start-up heap changes; the store keeps growing under ingest, so",
-        "generation-2 collections continue either way. Page keys draw ~35 new rows (about 0.5 ms each",
+        "The `--gc-freeze` / `--gc-policy` comparisons below (separate processes, if present) show what freezing the",
+        "start-up heap, or the app's GC policy (`agenttrace_tui/gcpolicy.py`), changes; the store keeps growing under ingest, so",
+        "full collections continue unless something schedules them. Page keys draw ~35 new rows (about 0.5 ms each",
         "here; the page after is prefetched) on top of the 60 Hz frame pacing.",
         "",
         "Widget work alone (no frame pacing), median / p99:",
