@@ -15,7 +15,9 @@ visible line), a rebuild after 100 new spans in the shown trace, a cold
 
 Run: PYTHONPATH=src python bench/bench_ui_tree.py  (about 1-2 minutes; writes
 docs/bench/ui_tree.md), then optionally with ``--gc-freeze`` to append the same
-measurement with the start-up heap frozen (shows what GC pauses cost).
+measurement with the start-up heap frozen (shows what GC pauses cost), or
+``--gc-policy`` to append it with the app's GC policy (``gcpolicy.GcPolicy``,
+ticked from the 10 Hz refresh like ``AgentTraceApp`` does).
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from textual import events
 from textual.app import App, ComposeResult
 
 from agenttrace_tui.analysis import TraceTree, analyze
+from agenttrace_tui.gcpolicy import GcPolicy
 from agenttrace_tui.ingest.protocol import SpanRecord, SpanStartRecord, encode
 from agenttrace_tui.model import AgentInfo, LlmInfo, Span, SpanKind, Status, TokenUsage, ToolInfo
 from agenttrace_tui.pipeline import Pipeline
@@ -52,6 +55,9 @@ REPEATS = 3
 OUT = Path(__file__).resolve().parent.parent / "docs" / "bench" / "ui_tree.md"
 #: ``--gc-freeze``: freeze the 100k-span start-up heap before measuring (a comparison run).
 FREEZE = "--gc-freeze" in sys.argv
+#: ``--gc-policy``: run the app's GC policy (``agenttrace_tui.gcpolicy``) from the 10 Hz tick (a comparison run).
+POLICY = "--gc-policy" in sys.argv
+POLICY_OBJ: GcPolicy | None = None
 
 
 # -- data --------------------------------------------------------------------------
@@ -130,7 +136,12 @@ class BenchApp(App[None]):
         tree.show_trace(self.shown)
         tree.focus()
         # The app's refresh loop: at most 10 Hz, only when the trace changed (the widget checks).
-        self.set_interval(0.1, tree.refresh_from_store)
+        self.set_interval(0.1, self._tick)
+
+    def _tick(self) -> None:
+        self.query_one(SpanTreeView).refresh_from_store()
+        if POLICY_OBJ is not None:
+            POLICY_OBJ.tick()
 
     def _display(self, screen, renderable) -> None:  # noqa: ANN001 - Textual's signature
         super()._display(screen, renderable)
@@ -240,6 +251,10 @@ async def main() -> None:
     if FREEZE:
         gc.collect()
         gc.freeze()  # what an app can do after loading: start-up objects leave the GC's scans
+    if POLICY:
+        global POLICY_OBJ
+        POLICY_OBJ = GcPolicy()
+        POLICY_OBJ.start()  # what AgentTraceApp does on mount
     shown_end = store.trace(shown).end_ns
     payloads = ingest_payloads(phase_s * REPEATS, shown, rng, shown_end)
     setup_s = time.perf_counter() - t_setup
@@ -378,9 +393,9 @@ def report(results, work, rebuilds, colds, analyses, shown_rows, final_spans, ev
         "and the cyclic GC's generation-2 collections, triggered by the store's growth, stall it",
         f"({n_gen2} during the key phases, the longest {max_gen2:.0f} ms, {sum_gen2 / 1000:.1f} s in all): a key that lands in one waits for it.",
         f"Of the {slow_in_gc[1]} slowest keys under ingest (the worst 1 %), {slow_in_gc[0]} overlapped a generation-2 collection.",
-        "The `--gc-freeze` comparison below (a separate process, if present) shows what freezing the",
-        "start-up heap changes; the store keeps growing under ingest, so",
-        "generation-2 collections continue either way. Page keys draw ~35 new rows (about 0.5 ms each",
+        "The `--gc-freeze` / `--gc-policy` comparisons below (separate processes, if present) show what freezing the",
+        "start-up heap, or the app's GC policy (`agenttrace_tui/gcpolicy.py`), changes; the store keeps growing under ingest, so",
+        "full collections continue unless something schedules them. Page keys draw ~35 new rows (about 0.5 ms each",
         "here; the page after is prefetched) on top of the 60 Hz frame pacing.",
         "",
         "Widget work alone (no frame pacing), median / p99:",
@@ -395,12 +410,13 @@ def report(results, work, rebuilds, colds, analyses, shown_rows, final_spans, ev
         "",
     ]
     text = "\n".join(lines)
-    if FREEZE:
+    if FREEZE or POLICY:
         # Appended to the main run's section: the same measurement with the start-up heap frozen.
         rows = [ln for ln in lines if ln.startswith("|") or ln.startswith("Under ingest") or ln.startswith("p99 <=") or ln.startswith("- cyclic") or ln.startswith("Of the")]
         extra = [
             "",
-            "### Comparison: the same run with `gc.freeze()` after set-up",
+            "### Comparison: the same run with `gc.freeze()` after set-up" if FREEZE else
+            "### Comparison: the same run with the app's GC policy (`agenttrace_tui.gcpolicy.GcPolicy`)",
             "",
             f"Separate process ({machine()}); achieved ingest {rate:,.0f} spans/s.",
             "",

@@ -195,7 +195,12 @@ async def _run(cfg: Config, *, headless: bool, demo: argparse.Namespace | None) 
                 loop.add_signal_handler(sig, stop.set)
             for ep in monitor.endpoints:
                 print(f"{PROG}: listening on {ep}", file=sys.stderr)
+            from .gcpolicy import GcPolicy
+
+            gc_task = asyncio.create_task(GcPolicy().run(stop))  # GC off the ingest path (gcpolicy.py)
             await run_headless(monitor, stop)
+            stop.set()
+            await gc_task
         else:
             from .ui.app import make_app
 

@@ -18,7 +18,7 @@ from typing import Callable
 
 import msgspec
 from rich.text import Text
-from textual import on
+from textual import events, on
 from textual.actions import SkipAction
 from textual.app import App, ComposeResult
 from textual.binding import Binding
@@ -26,9 +26,10 @@ from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.widgets import Footer, Input, Static
 
+from ..gcpolicy import GcPolicy
 from ..runtime import Monitor
-from ..store.memory import SessionEntry, Store
-from .burn import BurnMeter
+from ..store.memory import SessionEntry, Store, budget_state
+from . import fmt
 from .cost_panel import CostPanel
 from .detail import SpanDetail
 from .header import StatusHeader, render_endpoints, render_header
@@ -95,6 +96,7 @@ class AgentTraceApp(App[None]):
         store: Store | None = None,
         now_ns: Callable[[], int] | None = None,
         theme: str | None = None,
+        budget: float | None = None,
     ) -> None:
         super().__init__()
         if store is None:
@@ -107,13 +109,17 @@ class AgentTraceApp(App[None]):
         self.follow = False
         self.show_code = False
         self.selected_session_id: str | None = None
-        self.burn = BurnMeter()
+        #: USD per session (``--budget``); None: no budget.
+        self.budget = budget if budget is not None else (monitor.config.budget if monitor is not None else None)
+        self._budget_seen: dict[str, str] = {}
+        self._budget_version = -1
+        #: Cyclic GC run from the tick instead of at random (docs/bench/ui_tree.md).
+        self.gc_policy = GcPolicy()
         self._pause_mark = 0
         self._drawn_version = -1
         self._drawn_session_version = -1
         self._follow_trace_version = -1
         self._follow_target: tuple | None = None
-        self._last_burn_s = -1
         self._theme_gen = 0
         # Before the first frame, so nothing is drawn (and cached) in the wrong theme.
         self.theme = self._initial_theme
@@ -123,6 +129,7 @@ class AgentTraceApp(App[None]):
         # Panes are kept as attributes: the refresh tick must not query the DOM.
         self.header = StatusHeader(id="header")
         self.sessions = SessionList(self.store, self.now_ns, id="sessions").add_class("pane")
+        self.sessions.budget = self.budget
         self.traces = TraceList(self.store, self.now_ns, id="traces").add_class("pane")
         self.cost = CostPanel(id="cost").add_class("pane")
         self.span_tree = SpanTreeView(self.store, id="tree", classes="pane")
@@ -142,7 +149,8 @@ class AgentTraceApp(App[None]):
                     yield Input(placeholder="text  status:error  kind:llm  model:gpt-4o  dur>2s  cost>0.01", id="filter-input")
                     yield Static("", id="filter-result")
                 yield self.detail
-        yield Footer(compact=True)
+        self.footer = Footer(compact=True)
+        yield self.footer
 
     def panes(self) -> list:
         """Focusable panes in Tab order, skipping hidden ones."""
@@ -158,10 +166,18 @@ class AgentTraceApp(App[None]):
             except Exception as exc:  # a port in use: say so and leave
                 self.exit(return_code=1, message=f"agenttrace-tui: {exc}")
                 return
-        self.burn.seed(self.store, self.now_ns())
         self._sync(force=True)
         self.sessions.focus()
+        self.gc_policy.start()
         self.set_interval(TICK_S, self._tick, name="refresh")
+
+    def on_unmount(self) -> None:
+        self.gc_policy.stop()
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, (events.Key, events.MouseDown)):
+            self.gc_policy.note_input()  # no full collection while someone is typing
+        await super().on_event(event)
 
     def _apply_size_class(self) -> None:
         # Called from the tick too: Textual does not hand the App a Resize.
@@ -169,18 +185,18 @@ class AgentTraceApp(App[None]):
         narrow = w < NARROW_WIDTH or h < NARROW_HEIGHT
         if self.screen.has_class("-narrow") != narrow:
             self.screen.set_class(narrow, "-narrow")
+            # At 80 columns the app's own keys need the whole footer (ctrl+p is in ? help).
+            self.footer.show_command_palette = w >= NARROW_WIDTH
 
     # -- the refresh tick ------------------------------------------------
     def _tick(self) -> None:
         if not self.header.is_attached:  # shutting down
             return
         self._apply_size_class()
-        now = self.now_ns()
-        sec = now // 1_000_000_000
-        if sec != self._last_burn_s:
-            self._last_burn_s = sec
-            self.burn.sample(self.store, now)
+        self.gc_policy.tick()
         self._update_header()
+        # Budget alerts fire while paused too: they are about money, not the view.
+        self._check_budgets()
         if self.paused:
             return
         self._sync()
@@ -188,6 +204,12 @@ class AgentTraceApp(App[None]):
     def _sync(self, force: bool = False) -> None:
         store = self.store
         if force or store.version != self._drawn_version:
+            if self.follow:
+                # New data can make this sync move cursors itself (the first
+                # trace of a session, an auto-pick): judge a user move before
+                # that, and let follow set a fresh mark afterwards.
+                self._check_user_moved()
+                self._follow_target = None
             self._drawn_version = store.version
             self.sessions.set_keys(list(store.sessions))
             if self.selected_session_id is None or self.selected_session_id not in store.sessions:
@@ -335,7 +357,37 @@ class AgentTraceApp(App[None]):
             self._theme_gen,
             panel.size.width,
         )
-        panel.show(self, self.store, entry, self.burn, now, stamp)
+        panel.show(self, self.store, entry, now, stamp, self.budget)
+
+    def _check_budgets(self) -> None:
+        """Notify once when a session reaches 80 % of the budget and once at 100 %."""
+        if self.budget is None or self.store.version == self._budget_version:
+            return
+        self._budget_version = self.store.version
+        seen = self._budget_seen
+        crossed: list[tuple[SessionEntry, str]] = []
+        for sid, entry in self.store.sessions.items():
+            state = budget_state(entry, self.budget)
+            before = seen.get(sid, "ok")
+            if state == before or state == "ok" or before == "over":
+                continue
+            seen[sid] = state
+            crossed.append((entry, state))
+        if len(crossed) > 3:
+            # A replayed or restarted store can hold many spent sessions: one line, not a storm.
+            over = sum(1 for _, st in crossed if st == "over")
+            self.notify(
+                f"{over} sessions over budget, {len(crossed) - over} past 80% (budget {fmt.cost(self.budget)} per session).",
+                markup=False, severity="error" if over else "warning", timeout=8,
+            )
+            return
+        for entry, state in crossed:
+            label = clean(entry.session.label, 60)
+            spent = f"{fmt.cost(entry.totals.cost)} of {fmt.cost(self.budget)}"
+            if state == "over":
+                self.notify(f"Session {label} is over budget: {spent}.", markup=False, severity="error", timeout=8)
+            else:
+                self.notify(f"Session {label} used 80% of its budget: {spent}.", markup=False, severity="warning", timeout=6)
 
     def _update_header(self) -> None:
         status = self.monitor.status() if self.monitor is not None else None
@@ -564,8 +616,6 @@ class AgentTraceApp(App[None]):
             rows.set_keys([])
         self.span_tree.store = store
         self.span_tree.show_trace(None)
-        self.burn = BurnMeter()
-        self.burn.seed(store, self.now_ns())
         self._pause_mark = 0
         self._drawn_version = -1
         self._drawn_session_version = -1
@@ -633,7 +683,9 @@ def make_app(
     store: Store | None = None,
     now_ns: Callable[[], int] | None = None,
     theme: str | None = None,
+    budget: float | None = None,
 ) -> AgentTraceApp:
     """The app. With a monitor, mounting starts its receivers and quitting flushes its DB;
-    with only a store (tests, snapshots) nothing listens and ``now_ns`` can fix the clock."""
-    return AgentTraceApp(monitor, store=store, now_ns=now_ns, theme=theme)
+    with only a store (tests, snapshots) nothing listens and ``now_ns`` can fix the clock.
+    ``budget`` (USD per session) defaults to the monitor's ``config.budget``."""
+    return AgentTraceApp(monitor, store=store, now_ns=now_ns, theme=theme, budget=budget)

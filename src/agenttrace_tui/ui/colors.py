@@ -59,7 +59,12 @@ def theme_color(app: App, name: str) -> str:
 
 
 def style(app: App, name: str, *, bold: bool = False, dim: bool = False) -> Style:
-    return Style(color=theme_color(app, name), bold=bold, dim=dim)
+    colour = theme_color(app, name)
+    if colour.startswith("#") and app is not None:
+        # Theme accents are tuned for widgets' own backgrounds; hand-drawn
+        # text sits on the surface, so make sure it reads there.
+        colour = readable(colour, surface_hex(app))
+    return Style(color=colour, bold=bold, dim=dim)
 
 
 #: Session/trace/span status -> theme colour name.
@@ -92,4 +97,59 @@ def kind_glyph(kind) -> str:
 
 
 def kind_style(app: App, kind) -> Style:
-    return Style(color=kinds.kind_style(kind).color, bold=True)
+    return Style(color=kind_color(app, kind), bold=True)
+
+
+# -- contrast ---------------------------------------------------------------
+# Hand-picked hues (kinds, bars) are mid-tones; on a light surface some fall
+# below a readable contrast, on the cursor row others do. ``readable`` nudges
+# a colour toward black or white until it reads on the given background,
+# keeping its hue, so each theme gets legible kinds without a second palette.
+
+_readable_cache: dict[tuple[str, str, float], str] = {}
+
+
+def contrast(a: Color, b: Color) -> float:
+    """WCAG contrast ratio between two opaque colours (1..21)."""
+    la, lb = _luminance(a), _luminance(b)
+    hi, lo = max(la, lb), min(la, lb)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+def _luminance(c: Color) -> float:
+    def channel(v: int) -> float:
+        s = v / 255
+        return s / 12.92 if s <= 0.03928 else ((s + 0.055) / 1.055) ** 2.4
+
+    return 0.2126 * channel(c.r) + 0.7152 * channel(c.g) + 0.0722 * channel(c.b)
+
+
+def readable(color: str, background: str, min_ratio: float = 3.0) -> str:
+    """``color`` (hex) adjusted toward black or white to reach ``min_ratio`` on ``background``."""
+    key = (color, background, min_ratio)
+    hit = _readable_cache.get(key)
+    if hit is not None:
+        return hit
+    fg, bg = _parse(color), _parse(background)
+    if fg is None or bg is None:
+        return color
+    target = Color(0, 0, 0) if _luminance(bg) > 0.4 else Color(255, 255, 255)
+    out = fg
+    for step in range(1, 11):
+        if contrast(out, bg) >= min_ratio:
+            break
+        out = fg.blend(target, step / 10)
+    if len(_readable_cache) > 1024:
+        _readable_cache.clear()
+    _readable_cache[key] = out.hex6
+    return out.hex6
+
+
+def surface_hex(app: App) -> str:
+    """The panes' background colour (what most hand-drawn text sits on)."""
+    return theme_color(app, "surface")
+
+
+def kind_color(app: App, kind) -> str:
+    """A kind's hue made readable on the current theme's surface."""
+    return readable(kinds.kind_style(kind).color, surface_hex(app))

@@ -1,23 +1,31 @@
 """The cost panel: where the money and tokens go, for one session and for all.
 
-Read straight from the store's incremental ``Totals`` (no span scans): cost
-and tokens, breakdowns by model and provider as text bar charts with
-eighth-block precision, by span kind, error rate, average LLM latency, and
-the burn rate over the last five minutes from ``BurnMeter``.
+Everything comes from the store's rollups (no span scans, no app-side
+copies): ``Totals`` for cost and tokens, ``Totals.breakdown`` for models,
+providers and kinds, ``Store.spend_series`` for the spend sparkline,
+``Store.burn_rate`` for $/min and tokens/min over five minutes and
+``Store.tool_costs`` for which tool calls burn tokens (docs/costs.md). With a
+per-session budget the session's spend shows against it as a bar.
+Numbers built on estimated tokens carry ``≈``.
 """
 
 from __future__ import annotations
 
 from rich.text import Text
 
-from ..store.memory import SessionEntry, Store, Totals
+from ..store.memory import SessionEntry, Store, Totals, budget_state
 from . import fmt
-from .burn import ALL, BurnMeter
 from .colors import style
 from .text import clean
 from .textview import TextView
 
 _EIGHTHS = " ▏▎▍▌▋▊▉"
+_SPARKS = "▁▂▃▄▅▆▇█"
+#: Minutes of history in the spend sparkline (fewer when the pane is narrow).
+SPARK_MINUTES = 30
+TOOL_ROWS = 6
+BUDGET_COLOR = {"ok": "success", "warn": "warning", "over": "error"}
+BUDGET_MARK = {"ok": "", "warn": "!", "over": "‼"}
 
 
 def bar(fraction: float, width: int) -> str:
@@ -29,6 +37,28 @@ def bar(fraction: float, width: int) -> str:
     return out.ljust(width)
 
 
+def sparkline(values: list[float]) -> str:
+    """One cell per value, ▁ to █ scaled to the largest; zero is a blank cell."""
+    top = max(values, default=0.0)
+    if top <= 0:
+        return " " * len(values)
+    out = []
+    for v in values:
+        if v <= 0:
+            out.append(" ")
+        else:
+            # Anything above zero gets at least ▁, so small spend stays visible.
+            out.append(_SPARKS[min(7, max(0, int(v / top * 8 - 1e-9)))])
+    return "".join(out)
+
+
+def _fit(label: str, width: int) -> str:
+    label = clean(label, 64)
+    if len(label) > width:
+        label = label[: width - 1] + "…"
+    return label.ljust(width)
+
+
 def _breakdown(app, totals: Totals, dimension: str, width: int, colour: str, limit: int = 6) -> list[Text]:
     rows = totals.breakdown(dimension)
     if not rows:
@@ -37,17 +67,15 @@ def _breakdown(app, totals: Totals, dimension: str, width: int, colour: str, lim
     values = [b.cost if by_cost else b.tokens for _, b in rows]
     top = max(values) or 1
     label_w = max(6, min(18, max(len(k) for k, _ in rows[:limit])))
-    val_w = 8
+    val_w = 9
     bar_w = max(4, min(40, width - label_w - val_w - 4))
     out = []
     for (key, bucket), value in list(zip(rows, values))[:limit]:
         line = Text(no_wrap=True, overflow="ellipsis")
-        label = clean(key, 64)
-        if len(label) > label_w:
-            label = label[: label_w - 1] + "…"
-        line.append(" " + label.ljust(label_w) + " ")
+        line.append(" " + _fit(key, label_w) + " ")
         line.append(bar(value / top, bar_w), style=style(app, colour))
-        shown = fmt.cost(bucket.cost) if by_cost else fmt.tokens(bucket.tokens)
+        est = bucket.estimated > 0
+        shown = fmt.cost(bucket.cost, estimated=est) if by_cost else fmt.tokens(bucket.tokens, estimated=est)
         line.append(" " + shown.rjust(val_w))
         out.append(line)
     if len(rows) > limit:
@@ -66,27 +94,85 @@ def _by_kind(app, totals: Totals, width: int) -> list[Text]:
         line.append(f"{b.spans:>5}")
         line.append(f" {fmt.duration(b.duration_ns):>7}", style=muted)
         if b.cost:
-            line.append(f" {fmt.cost(b.cost):>8}")
+            line.append(f" {fmt.cost(b.cost, estimated=b.estimated > 0):>8}")
         if b.errors:
             line.append(f" {b.errors}✗", style=style(app, "error"))
         out.append(line)
     return out
 
 
-def _summary(app, title: str, totals: Totals, rate: tuple[float, float] | None, width: int) -> list[Text]:
+def _tools(app, store: Store, session_id: str | None, width: int) -> list[Text]:
+    """Which tool calls burn tokens: LLM spend that decided and consumed each tool's calls."""
+    rows = [r for r in store.tool_costs(session_id) if r.calls]
+    if not rows:
+        return []
     muted = style(app, "text-muted")
+    label_w = max(6, min(18, width - 32))
+    title = "tools by LLM cost" if label_w >= 17 else "tools"
+    out = [Text(" " + title.ljust(label_w) + " calls  decided consumed", style=muted, no_wrap=True, overflow="ellipsis")]
+    for r in rows[:TOOL_ROWS]:
+        est = r.estimated > 0
+        line = Text(no_wrap=True, overflow="ellipsis")
+        line.append(" " + _fit(r.name, label_w))
+        line.append(f" {r.calls:>5}")
+        if r.errors:
+            line.append("✗", style=style(app, "error"))
+        else:
+            line.append(" ")
+        if r.cost:
+            line.append(f" {fmt.cost(r.decided_cost, estimated=est):>7} {fmt.cost(r.consumed_cost, estimated=est):>8}")
+        else:
+            # No priced LLM around it: show the tokens it drew instead.
+            line.append(f" {fmt.tokens(r.decided_tokens, estimated=est):>7} {fmt.tokens(r.consumed_tokens, estimated=est):>8}", style=muted)
+        out.append(line)
+    if len(rows) > TOOL_ROWS:
+        out.append(Text(f"  … {len(rows) - TOOL_ROWS} more", style=muted))
+    return out
+
+
+def _budget(app, totals: Totals, state: str, budget: float, width: int) -> Text:
+    colour = style(app, BUDGET_COLOR[state], bold=state != "ok")
+    line = Text(no_wrap=True, overflow="ellipsis")
+    line.append(" budget ", style=style(app, "text-muted"))
+    spent = f"{fmt.cost(totals.cost)} / {fmt.cost(budget)}"
+    pct = f" {totals.cost / budget:4.0%}" if budget else ""
+    bar_w = max(4, min(30, width - len(spent) - len(pct) - 12))
+    line.append(bar(totals.cost / budget, bar_w), style=colour)
+    line.append(" " + spent)
+    line.append(pct + (" " + BUDGET_MARK[state] if state != "ok" else ""), style=colour)
+    return line
+
+
+def _summary(
+    app,
+    store: Store,
+    title: str,
+    totals: Totals,
+    session_id: str | None,
+    now_ns: int,
+    width: int,
+    budget: float | None,
+    entry: SessionEntry | None,
+) -> list[Text]:
+    muted = style(app, "text-muted")
+    est = totals.estimated > 0
     head = Text(no_wrap=True, overflow="ellipsis")
     head.append(f"{title}", style=style(app, "accent", bold=True))
     lines = [head]
+    if budget is not None and entry is not None:
+        lines.append(_budget(app, totals, budget_state(entry, budget), budget, width))
     l1 = Text()
     l1.append(" cost   ", style=muted)
-    l1.append(fmt.cost(totals.cost), style="bold")
+    l1.append(fmt.cost(totals.cost, estimated=est), style="bold")
     if totals.cost_unknown:
         l1.append(f"  +{totals.cost_unknown} unpriced", style=style(app, "warning"))
+    if est:
+        n = totals.estimated
+        l1.append(f"  ≈ {n} span{'s' if n != 1 else ''} with estimated tokens", style=muted)
     lines.append(l1)
     l2 = Text()
     l2.append(" tokens ", style=muted)
-    l2.append(fmt.tokens(totals.tokens), style="bold")
+    l2.append(fmt.tokens(totals.tokens, estimated=est), style="bold")
     l2.append("  in ", style=muted)
     l2.append(fmt.tokens(totals.input_tokens))
     l2.append(" out ", style=muted)
@@ -103,26 +189,38 @@ def _summary(app, title: str, totals: Totals, rate: tuple[float, float] | None, 
     l3.append("  llm avg ", style=muted)
     l3.append(fmt.duration(totals.avg_llm_ns) if totals.llm_finished else "—")
     lines.append(l3)
+    usd, tok = store.burn_rate(session_id, window_s=300, now_ns=now_ns)
     l4 = Text()
     l4.append(" burn   ", style=muted)
-    if rate is None:
-        l4.append("— (collecting)", style=muted)
+    if not usd and not tok:
+        l4.append("— (nothing in the last 5 min)", style=muted)
     else:
-        l4.append(f"{fmt.cost(rate[0])}/min", style="bold")
-        l4.append(f"  {fmt.tokens(rate[1])} tok/min", style="bold")
+        l4.append(f"{fmt.cost(usd, estimated=est)}/min", style="bold")
+        l4.append(f"  {fmt.tokens(tok, estimated=est)} tok/min", style="bold")
+        l4.append("  (5 min)", style=muted)
     lines.append(l4)
+    n = max(8, min(SPARK_MINUTES, width - 30))
+    what = "cost" if totals.cost else "tokens"
+    series = store.spend_series(session_id, "minute", n=n, now_ns=now_ns, what=what)
+    if any(series):
+        l5 = Text(no_wrap=True, overflow="ellipsis")
+        l5.append(" spend  ", style=muted)
+        l5.append(sparkline(series), style=style(app, "primary"))
+        peak = max(series)
+        l5.append(f" {n}m  max {fmt.cost(peak) if what == 'cost' else fmt.tokens(peak)}/min", style=muted)
+        lines.append(l5)
     return lines
 
 
-def render_cost(app, store: Store, session: SessionEntry | None, burn: BurnMeter, now_ns: int, width: int) -> Text:
+def render_cost(app, store: Store, session: SessionEntry | None, now_ns: int, width: int, budget: float | None = None) -> Text:
     parts: list[Text] = []
-    sections: list[tuple[str, Totals, object]] = []
+    sections: list[tuple[str, Totals, str | None, SessionEntry | None]] = []
     if session is not None:
-        sections.append((f"session {clean(session.session.label, 40)}", session.totals, session.id))
-    sections.append((f"all sessions ({len(store.sessions)})", store.totals, ALL))
+        sections.append((f"session {clean(session.session.label, 40)}", session.totals, session.id, session))
+    sections.append((f"all sessions ({len(store.sessions)})", store.totals, None, None))
     muted = style(app, "text-muted")
-    for title, totals, key in sections:
-        parts.extend(_summary(app, title, totals, burn.rate(key, totals, now_ns), width))
+    for title, totals, sid, entry in sections:
+        parts.extend(_summary(app, store, title, totals, sid, now_ns, width, budget, entry))
         models = _breakdown(app, totals, "model", width, "primary")
         if models:
             parts.append(Text(" by model", style=muted))
@@ -131,6 +229,7 @@ def render_cost(app, store: Store, session: SessionEntry | None, burn: BurnMeter
         if providers:
             parts.append(Text(" by provider", style=muted))
             parts.extend(providers)
+        parts.extend(_tools(app, store, sid, width))
         kinds = _by_kind(app, totals, width)
         if kinds:
             parts.append(Text(" by kind         spans    time     cost", style=muted, no_wrap=True, overflow="ellipsis"))
@@ -145,11 +244,11 @@ class CostPanel(TextView):
         self.border_title = "Cost"
         self._shown: tuple | None = None
 
-    def show(self, app, store: Store, session: SessionEntry | None, burn: BurnMeter, now_ns: int, stamp: tuple) -> None:
+    def show(self, app, store: Store, session: SessionEntry | None, now_ns: int, stamp: tuple, budget: float | None = None) -> None:
         if stamp == self._shown:
             return
         self._shown = stamp
-        self.set_text(render_cost(app, store, session, burn, now_ns, self.content_width))
+        self.set_text(render_cost(app, store, session, now_ns, self.content_width, budget))
 
     def invalidate(self) -> None:
         self._shown = None

@@ -13,6 +13,7 @@ from typing import Any
 import msgspec
 from rich.text import Text
 
+from ..enrich.format import span_cost_text
 from ..model import Span, Status
 from ..store.memory import TraceEntry
 from . import fmt
@@ -152,17 +153,21 @@ def render_detail(
             d.row("stop", *pieces)
     u = span.usage
     if u is not None:
-        d.row("tokens", L("in "), (f"{u.input:,}", "bold"), L("  out "), (f"{u.output:,}", "bold"), L("  total "), f"{u.sum:,}",
-              *((Text("  estimated", style=style(app, "warning")),) if u.estimated else ()))
+        # "≈" on each estimated number, as everywhere else (docs/costs.md "Estimated tokens").
+        mark = "≈" if u.estimated else ""
+        d.row("tokens", L("in "), (f"{mark}{u.input:,}", "bold"), L("  out "), (f"{mark}{u.output:,}", "bold"), L("  total "), f"{mark}{u.sum:,}",
+              *((Text("  estimated by the monitor", style=style(app, "warning")),) if u.estimated else ()))
         d.row("cache", L("read "), f"{u.cache_read:,}", L("  write "), f"{u.cache_write:,}", L("  reasoning "), f"{u.reasoning:,}")
         if u.scope == "subtree":
             d.row("", L("reported for the whole subtree; not added to totals"))
     c = span.cost
     if c is not None and c.total is not None:
-        extra = [L(f"  {c.source}")]
+        est = bool(u is not None and u.estimated and c.source != "reported")
+        source = "computed from estimated tokens" if est else c.source
+        extra = [L(f"  {source}")]
         if c.input is not None or c.output is not None:
-            extra += [L("  in "), fmt.cost(c.input), L(" out "), fmt.cost(c.output)]
-        d.row("cost", Text(fmt.cost(c.total), style="bold"), *extra)
+            extra += [L("  in "), fmt.cost(c.input, estimated=est), L(" out "), fmt.cost(c.output, estimated=est)]
+        d.row("cost", Text(span_cost_text(c, u), style="bold"), *extra)
     elif c is not None or llm is not None:
         why = (c.reason if c is not None else None) or "no usage or price"
         d.row("cost", Text("unknown", style=style(app, "warning")), L("  "), (why, d.muted))

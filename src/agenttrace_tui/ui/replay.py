@@ -315,15 +315,6 @@ class ReplayApp(AgentTraceApp):
             self.error_marks_loaded = True
             self._update_bar()
 
-    def _sync(self, force: bool = False) -> None:
-        # New data makes the base sync move cursors itself (first trace of a
-        # session, auto-pick) before follow compares the cursor with where it
-        # left it: check for a user move first, then let follow set a fresh mark.
-        if self.follow and (force or self.store.version != self._drawn_version):
-            self._check_user_moved()
-            self._follow_target = None
-        super()._sync(force)
-
     def _after_move(self) -> None:
         """Redraw at once after a key moved the play position."""
         self._sync()

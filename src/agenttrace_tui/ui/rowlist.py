@@ -253,7 +253,8 @@ class RowList(ScrollView, can_focus=True):
         return Strip(segments).crop_extend(0, width, None)
 
     def render_line(self, y: int) -> Strip:
-        width = self.size.width
+        # Not size.width: once rows overflow, the scrollbar takes a column.
+        width = self.scrollable_content_region.width
         base = self.rich_style
         if y == 0:
             if self._header is None or self._header[0] != width:

@@ -4,6 +4,9 @@ Rows are in arrival order (new sessions append at the bottom, so nothing
 moves under the cursor); follow mode selects the newest running one. Each
 row's stamp is the session's store version plus a 100 ms bucket while it
 runs, so a running session's duration ticks and an idle one is never redrawn.
+With a per-session budget, a session at 80 % shows ``!`` and its cost in the
+warning colour, one at 100 % ``‼`` in the error colour (mark + colour, so it
+reads under NO_COLOR too).
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ from typing import Callable, Hashable
 
 from rich.text import Text
 
-from ..store.memory import SessionEntry, Store
+from ..store.memory import SessionEntry, Store, budget_state
 from . import fmt
 from .colors import STATUS_GLYPH, status_style, style
 from .rowlist import Column, RowList
@@ -35,7 +38,8 @@ class SessionList(RowList):
         Column("Dur", 7, "right"),
         Column("Spans", 5, "right", min_total=68),
         Column("Tokens", 6, "right", min_total=44),
-        Column("Cost", 7, "right"),
+        Column("Cost", 8, "right"),
+        Column(" ", 1),
         Column("Last", 4, "right", min_total=40),
     ]
 
@@ -44,6 +48,8 @@ class SessionList(RowList):
         self.store = store
         self.now_ns = now_ns
         self.border_title = "Sessions"
+        #: USD per session, set by the app (None: no budget).
+        self.budget: float | None = None
 
     def row_stamp(self, key: str) -> Hashable:
         entry = self.store.session(key)
@@ -68,6 +74,9 @@ class SessionList(RowList):
         name = safe_text(session_label(entry), limit=256)
         if not entry.session.name and entry.session.service:
             name.stylize("italic")
+        budget = budget_state(entry, self.budget)
+        cost_style = style(self.app, "error" if budget == "over" else "warning", bold=True) if budget != "ok" else ""
+        mark = {"ok": " ", "warn": "!", "over": "‼"}[budget]
         return [
             Text(STATUS_GLYPH.get(status, "?"), style=st),
             name,
@@ -76,6 +85,7 @@ class SessionList(RowList):
             Text(fmt.duration(entry.duration_ns(now))),
             Text(str(t.spans)),
             Text(fmt.tokens(t.tokens)),
-            Text(fmt.cost(t.cost) if t.cost or not t.cost_unknown else "?"),
+            Text(fmt.cost(t.cost, estimated=t.estimated > 0) if t.cost or not t.cost_unknown else "?", style=cost_style),
+            Text(mark, style=cost_style),
             Text(fmt.ago(entry.last_ns, now), style=muted),
         ]

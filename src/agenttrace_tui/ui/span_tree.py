@@ -53,6 +53,7 @@ from ..analysis import (
 )
 from ..model import Span
 from ..store.memory import Store
+from .colors import readable, theme_color
 from .kinds import kind_style
 from .text import clean
 
@@ -186,9 +187,11 @@ class SpanTreeView(ScrollView, can_focus=True):
     }
     SpanTreeView > .span-tree--cursor {
         background: $block-cursor-blurred-background;
+        color: $foreground;
     }
     SpanTreeView:focus > .span-tree--cursor {
         background: $block-cursor-background;
+        color: $block-cursor-foreground;
         text-style: bold;
     }
     SpanTreeView > .span-tree--header {
@@ -204,7 +207,7 @@ class SpanTreeView(ScrollView, can_focus=True):
     SpanTreeView > .span-tree--critical { color: $warning; }
     SpanTreeView > .span-tree--hotspot {
         background: $warning;
-        color: $background;
+        color: auto 90%;
         text-style: bold;
     }
     SpanTreeView > .span-tree--match { text-style: underline; }
@@ -223,21 +226,25 @@ class SpanTreeView(ScrollView, can_focus=True):
         "span-tree--match",
     }
 
+    #: One footer hint for both ways of folding ("← → Fold"): the app's own
+    #: keys must still fit beside it at 80 columns (the rest are in ? help).
+    _FOLD = Binding.Group("Fold", compact=True)
+
     BINDINGS = [
         Binding("j,down", "cursor_down", "Down", show=False, id="tree.cursor_down"),
         Binding("k,up", "cursor_up", "Up", show=False, id="tree.cursor_up"),
-        Binding("enter,l,right", "expand", "Expand / into child", id="tree.expand"),
-        Binding("h,left", "collapse", "Collapse / to parent", id="tree.collapse"),
+        Binding("enter,l,right", "expand", "Expand / into child", id="tree.expand", group=_FOLD),
+        Binding("h,left", "collapse", "Collapse / to parent", id="tree.collapse", group=_FOLD),
         Binding("g,home", "top", "Top", show=False, id="tree.top"),
         Binding("G,end", "bottom", "Bottom", show=False, id="tree.bottom"),
         Binding("pageup", "page_up", "Page up", show=False, id="tree.page_up"),
         Binding("pagedown", "page_down", "Page down", show=False, id="tree.page_down"),
-        Binding("left_square_bracket", "collapse_all", "Collapse all", id="tree.collapse_all"),
-        Binding("right_square_bracket", "expand_all", "Expand all", id="tree.expand_all"),
-        Binding("n", "next_match", "Next match", id="tree.next_match"),
-        Binding("N", "previous_match", "Previous match", id="tree.previous_match"),
+        Binding("left_square_bracket", "collapse_all", "Collapse all", show=False, id="tree.collapse_all"),
+        Binding("right_square_bracket", "expand_all", "Expand all", show=False, id="tree.expand_all"),
+        Binding("n", "next_match", "Next match", show=False, id="tree.next_match"),
+        Binding("N", "previous_match", "Previous match", show=False, id="tree.previous_match"),
         Binding("e", "next_error", "Next error", id="tree.next_error"),
-        Binding("y", "copy", "Copy span JSON", id="tree.copy"),
+        Binding("y", "copy", "Copy span JSON", show=False, id="tree.copy"),
     ]
 
     class SpanHighlighted(Message):
@@ -302,7 +309,7 @@ class SpanTreeView(ScrollView, can_focus=True):
         self._painted: dict[int, tuple[Span, tuple]] = {}
         self._painted_scroll = -1
         self._painted_width = -1
-        self._kind_styles: dict[str, Style] = {}
+        self._kind_styles: dict[tuple, Style] = {}
 
     # -- public API ------------------------------------------------------------
     @property
@@ -846,10 +853,34 @@ class SpanTreeView(ScrollView, can_focus=True):
             self._base = self.rich_style
         return self._base
 
-    def _kind_color(self, color: str) -> Style:
-        got = self._kind_styles.get(color)
+    def _kind_color(self, color: str, on: str | None = None) -> Style:
+        """A kind's hue, made readable on the surface (or on the cursor row's ``on``)."""
+        key = (color, on)
+        got = self._kind_styles.get(key)
         if got is None:
-            got = self._kind_styles[color] = Style(color=color)
+            bg = on or theme_color(self.app, "surface")
+            got = self._kind_styles[key] = Style(color=readable(color, bg))
+        return got
+
+    def _fg(self, component: str, on: str | None = None) -> Style:
+        """A component's foreground (no background), readable on ``on`` when given.
+
+        ``partial=True`` would lose colours Textual computes against the
+        background ("auto 60%" for muted text resolves to plain white), so the
+        full style is resolved and only its background dropped.
+        """
+        key = (component, on)
+        got = self._kind_styles.get(key)
+        if got is None:
+            full = self.get_component_rich_style(component)
+            color = full.color.get_truecolor().hex if full.color is not None else None
+            if color is not None:
+                # Theme colours ($success, $warning) are tuned for widget backgrounds,
+                # not for text on the surface: a light theme's amber would vanish.
+                color = readable(color, on or theme_color(self.app, "surface"), 3.0)
+            got = self._kind_styles[key] = Style(
+                color=color, bold=full.bold, italic=full.italic, underline=full.underline
+            )
         return got
 
     # -- rendering -------------------------------------------------------------
@@ -940,29 +971,33 @@ class SpanTreeView(ScrollView, can_focus=True):
     ) -> Strip:
         cstyle = self.get_component_rich_style
         base = self._base_style()
+        on: str | None = None
         if selected:
             cur = cstyle("span-tree--cursor")
-            base = base + Style(bgcolor=cur.bgcolor, bold=cur.bold)
+            base = base + Style(color=cur.color, bgcolor=cur.bgcolor, bold=cur.bold)
+            # Every colour on the cursor row must read on the cursor's background.
+            on = cur.bgcolor.get_truecolor().hex if cur.bgcolor is not None else None
+        fg = self._fg
         row_bg = base.bgcolor
         left_w, wf_w = layout(width)
         error = span.status in ERROR_STATUSES
         ks = kind_style(span.kind)
-        dim_style = cstyle("span-tree--dim", partial=True)
-        muted = dim_style if dimmed else cstyle("span-tree--muted", partial=True)
-        err_style = cstyle("span-tree--error", partial=True)
+        dim_style = fg("span-tree--dim", on)
+        muted = dim_style if dimmed else fg("span-tree--muted", on)
+        err_style = fg("span-tree--error", on)
 
         text = Text(style=base, no_wrap=True, end="")
-        text.append(guides, cstyle("span-tree--guide", partial=True))
+        text.append(guides, fg("span-tree--guide", on))
         text.append("▾" if disclosure == 1 else "▸" if disclosure == 2 else " ", muted)
-        text.append(ks.glyph, dim_style if dimmed else self._kind_color(ks.color))
+        text.append(ks.glyph, dim_style if dimmed else self._kind_color(ks.color, on))
         text.append(" ")
         name_style = dim_style if dimmed else err_style if error else Style()
         if not dimmed and self._visible is not None:
-            name_style = name_style + cstyle("span-tree--match", partial=True)
+            name_style = name_style + fg("span-tree--match")
         text.append(clean(span.name, _TEXT_LIMIT) or "(unnamed)", name_style)
         if hot:
             text.append(" ")
-            text.append(" HOTSPOT ", cstyle("span-tree--hotspot", partial=True))
+            text.append(" HOTSPOT ", cstyle("span-tree--hotspot"))
         for label, value in span_summary(span, limit=_TEXT_LIMIT // 4):
             text.append("  ")
             if label:
@@ -977,12 +1012,12 @@ class SpanTreeView(ScrollView, can_focus=True):
         dur = fmt_duration((span.end_ns if span.end_ns is not None else max(now, span.start_ns)) - span.start_ns)
         if span.end_ns is None:
             dur += "…"
-            dur_style = cstyle("span-tree--running", partial=True)
+            dur_style = fg("span-tree--running", on)
         else:
             dur_style = err_style if error else muted
         segments = list(text.render(self.app.console))
         segments.append(Segment(" ", base))
-        segments.append(Segment("●" if critical else " ", base + cstyle("span-tree--critical", partial=True)))
+        segments.append(Segment("●" if critical else " ", base + fg("span-tree--critical", on)))
         segments.append(Segment(dur.rjust(_DUR_W)[-_DUR_W:], base + dur_style))
         if wf_w:
             segments.append(Segment(" ", base))
@@ -993,7 +1028,7 @@ class SpanTreeView(ScrollView, can_focus=True):
             elif dimmed:
                 color = dim_style.color
             else:
-                color = self._kind_color(ks.color).color
+                color = self._kind_color(ks.color, on).color
             on = base + Style(color=color)
             rev = Style(color=row_bg, bgcolor=color) if row_bg is not None else Style(color=color, reverse=True)
             rev = base + rev
@@ -1009,7 +1044,8 @@ class SpanTreeView(ScrollView, can_focus=True):
         if self._header_cache is not None and self._header_cache[0] == key:
             return self._header_cache[1]
         style = self.get_component_rich_style("span-tree--header")
-        muted = self.get_component_rich_style("span-tree--muted", partial=True)
+        header_bg = style.bgcolor.get_truecolor().hex if style.bgcolor is not None else None
+        muted = self._fg("span-tree--muted", header_bg)
         left_w, wf_w = layout(width)
         text = Text(style=style, no_wrap=True, end="")
         if self._trace_id is None:
@@ -1024,7 +1060,7 @@ class SpanTreeView(ScrollView, can_focus=True):
             text.append(clean(name, _TEXT_LIMIT))
             text.append(f"  {len(tree)} spans", muted)
             if tree.errors:
-                text.append(f"  {len(tree.errors)} error{'s' if len(tree.errors) != 1 else ''}", self.get_component_rich_style("span-tree--error", partial=True))
+                text.append(f"  {len(tree.errors)} error{'s' if len(tree.errors) != 1 else ''}", self._fg("span-tree--error", header_bg))
             if self._filter is not None:
                 text.append(f"  filter: {len(self._match_pre)} match{'es' if len(self._match_pre) != 1 else ''}", muted)
         text.truncate(left_w, overflow="ellipsis", pad=True)

@@ -1,0 +1,152 @@
+"""When Python's cyclic garbage collector runs, so its pauses miss the keys.
+
+The store holds hundreds of thousands of tracked containers (dicts, lists,
+entries) that live for minutes. With automatic collection, a generation-2
+collection every so often walks all of them on the event loop: the span-tree
+benchmark saw pauses up to ~230 ms under ingest, and every slow key overlapped
+one (docs/bench/ui_tree.md). Most garbage here is freed by reference counting
+anyway (spans are ``gc=False`` structs); the collector only has to find the
+rare cycles.
+
+The policy:
+
+* at start, collect once and ``gc.freeze()`` the start-up heap (imports,
+  Textual, a replayed store), and turn automatic collection off;
+* from the caller's periodic timer (the app's 10 Hz tick): a generation-0
+  collection each tick and a generation-1 one each second (both small: only
+  young objects);
+* every ``sweep_s`` a generation-2 collection of what is not frozen -- only
+  what survived since the last sweep -- after which the survivors are frozen
+  too, so the next sweep does not walk them again;
+* every ``deep_s``, once the user has been idle for ``idle_s``, a true full
+  collection (unfreeze, collect, freeze): frozen objects that later became
+  cyclic garbage are freed then, so memory stays bounded. If the user is never
+  idle, it runs anyway after ``2 * deep_s``.
+
+Objects freed by reference counting are freed at once whether frozen or not;
+freezing only hides them from the collector's scans. ``stop()`` restores
+automatic collection and unfreezes (tests start many apps in one process).
+Core module: no Textual, no Rich.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import time
+from typing import Callable
+
+__all__ = ["GcPolicy", "GcStats"]
+
+
+class GcStats:
+    """What the policy did: collections per kind and the longest one (ms)."""
+
+    __slots__ = ("young", "middle", "sweeps", "deep", "longest_ms", "total_ms")
+
+    def __init__(self) -> None:
+        self.young = 0
+        self.middle = 0
+        self.sweeps = 0
+        self.deep = 0
+        self.longest_ms = 0.0
+        self.total_ms = 0.0
+
+
+class GcPolicy:
+    def __init__(
+        self,
+        *,
+        middle_s: float = 1.0,
+        sweep_s: float = 10.0,
+        deep_s: float = 600.0,
+        idle_s: float = 2.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.middle_s = middle_s
+        self.sweep_s = sweep_s
+        self.deep_s = deep_s
+        self.idle_s = idle_s
+        self.clock = clock
+        self.stats = GcStats()
+        self.active = False
+        self._was_enabled = True
+        self._last_middle = self._last_sweep = self._last_deep = 0.0
+        self._last_input = 0.0
+
+    def start(self) -> None:
+        """Collect and freeze the start-up heap, then take over from automatic collection."""
+        if self.active:
+            return
+        self._was_enabled = gc.isenabled()
+        gc.collect()
+        gc.freeze()
+        gc.disable()
+        self.active = True
+        now = self.clock()
+        self._last_middle = self._last_sweep = self._last_deep = self._last_input = now
+
+    def stop(self) -> None:
+        """Give collection back to Python (and let it see the frozen objects again)."""
+        if not self.active:
+            return
+        self.active = False
+        gc.unfreeze()
+        if self._was_enabled:
+            gc.enable()
+
+    def note_input(self) -> None:
+        """The user pressed a key or clicked: a full collection would be felt now."""
+        self._last_input = self.clock()
+
+    def tick(self) -> int:
+        """Run the collections that are due (call it often, e.g. at 10 Hz); returns the generation run."""
+        if not self.active:
+            return -1
+        now = self.clock()
+        if now - self._last_deep >= self.deep_s and (
+            now - self._last_input >= self.idle_s or now - self._last_deep >= 2 * self.deep_s
+        ):
+            self._last_deep = self._last_sweep = self._last_middle = now
+            gc.unfreeze()
+            self._timed(2)
+            gc.freeze()
+            self.stats.deep += 1
+            return 3
+        if now - self._last_sweep >= self.sweep_s:
+            self._last_sweep = self._last_middle = now
+            self._timed(2)  # frozen objects are not scanned: this walks only the recent survivors
+            gc.freeze()
+            self.stats.sweeps += 1
+            return 2
+        if now - self._last_middle >= self.middle_s:
+            self._last_middle = now
+            self._timed(1)
+            self.stats.middle += 1
+            return 1
+        self._timed(0)
+        self.stats.young += 1
+        return 0
+
+    def _timed(self, generation: int) -> None:
+        t0 = time.perf_counter()
+        gc.collect(generation)
+        ms = (time.perf_counter() - t0) * 1000
+        self.stats.total_ms += ms
+        if ms > self.stats.longest_ms:
+            self.stats.longest_ms = ms
+
+    async def run(self, stop: asyncio.Event, interval_s: float = 0.1) -> None:
+        """Start, tick every ``interval_s`` until ``stop`` is set, then stop (headless mode)."""
+        self.start()
+        # Headless has no keys to protect: full collections run on schedule.
+        self._last_input = float("-inf")
+        try:
+            while not stop.is_set():
+                try:
+                    await asyncio.wait_for(stop.wait(), interval_s)
+                except asyncio.TimeoutError:
+                    pass
+                self.tick()
+        finally:
+            self.stop()

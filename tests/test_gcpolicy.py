@@ -1,0 +1,111 @@
+"""The GC policy collects what automatic collection would, at the times it chooses."""
+
+from __future__ import annotations
+
+import gc
+import weakref
+
+from agenttrace_tui.gcpolicy import GcPolicy
+
+
+class Node:
+    def __init__(self) -> None:
+        self.me = self  # a reference cycle: only the cyclic collector frees it
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.t = 1000.0
+
+    def __call__(self) -> float:
+        return self.t
+
+
+def _cycle() -> weakref.ref:
+    return weakref.ref(Node())
+
+
+def test_ticks_run_young_middle_sweep_and_idle_deep_collections():
+    clock = Clock()
+    policy = GcPolicy(middle_s=1.0, sweep_s=10.0, deep_s=60.0, idle_s=2.0, clock=clock)
+    policy.start()
+    try:
+        assert not gc.isenabled()
+        clock.t += 0.1
+        assert policy.tick() == 0
+        clock.t += 1.0
+        assert policy.tick() == 1
+        clock.t += 10.0
+        assert policy.tick() == 2
+        # A full collection waits for the user to be idle ...
+        clock.t += 50.0
+        policy.note_input()
+        clock.t += 1.0
+        assert policy.tick() != 3
+        clock.t += 2.0
+        assert policy.tick() == 3
+        # ... but not forever.
+        clock.t += 119.0
+        policy.note_input()
+        clock.t += 1.0
+        assert policy.tick() == 3
+        s = policy.stats
+        assert s.young >= 1 and s.middle >= 1 and s.sweeps >= 1 and s.deep == 2
+    finally:
+        policy.stop()
+    assert gc.isenabled()
+
+
+def test_cyclic_garbage_is_freed_young_and_after_freezing():
+    clock = Clock()
+    policy = GcPolicy(clock=clock)
+    policy.start()
+    try:
+        young = _cycle()
+        clock.t += 0.1
+        policy.tick()
+        assert young() is None  # a generation-0 collection freed it
+
+        # A cycle that survives a sweep is frozen; it is freed by the next deep collection.
+        keep = [Node()]
+        old = weakref.ref(keep[0])
+        clock.t += 10.0
+        assert policy.tick() == 2
+        keep.clear()
+        for _ in range(3):
+            clock.t += 0.1
+            policy.tick()
+        assert old() is not None  # frozen: invisible to young collections (bounded leak)
+        clock.t += policy.deep_s
+        assert policy.tick() == 3
+        assert old() is None
+    finally:
+        policy.stop()
+
+
+def test_stop_restores_automatic_collection_and_is_idempotent():
+    was = gc.isenabled()
+    policy = GcPolicy()
+    policy.start()
+    policy.start()
+    policy.stop()
+    policy.stop()
+    assert gc.isenabled() == was
+    assert gc.get_freeze_count() == 0
+    assert policy.tick() == -1
+
+
+async def test_run_ticks_until_stopped_then_restores_collection():
+    import asyncio
+
+    policy = GcPolicy()
+    stop = asyncio.Event()
+    task = asyncio.create_task(policy.run(stop, interval_s=0.01))
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + 10
+    while policy.stats.young + policy.stats.middle < 3 and loop.time() < deadline:
+        await asyncio.sleep(0.02)
+    assert policy.stats.young + policy.stats.middle >= 3
+    stop.set()
+    await task
+    assert gc.isenabled() and not policy.active

@@ -1,0 +1,247 @@
+"""Pilot tests for budgets, the cost panel's store-backed sections, the footer
+and the detail pane's cost/estimate marks, on the real app and a real store.
+
+Spend is applied to the store while the app runs, as the receivers would;
+waits poll for a condition (bounded), never sleep-and-assert.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+import msgspec
+
+from textual.widgets import Footer
+from textual.widgets._footer import FooterKey
+
+import fixtures
+from agenttrace_tui.model import Cost, LlmInfo, Session, Span, SpanKind, TokenUsage, ToolInfo
+from agenttrace_tui.store.memory import Store
+from agenttrace_tui.ui.app import LIGHT_THEME, make_app
+
+S = fixtures.S
+SID = "sess-budget"
+TRACE = "trace-budget"
+APP_KEYS = {"slash", "space", "f", "question_mark", "q"}
+
+
+async def wait_for(pilot, cond, timeout: float = 10.0) -> None:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not cond():
+        if loop.time() > deadline:
+            raise AssertionError("condition not met within %.0fs" % timeout)
+        await pilot.pause(0.05)
+
+
+def _llm_span(n: int, cost: float, *, estimated: bool = False, parent: str | None = "root") -> Span:
+    start = fixtures.NOW_NS - 120 * S + n * S
+    return Span(
+        span_id=f"llm-{n}",
+        trace_id=TRACE,
+        session_id=SID,
+        parent_span_id=parent,
+        name=f"llm call {n}",
+        kind=SpanKind.LLM_CALL,
+        start_ns=start,
+        end_ns=start + S // 2,
+        llm=LlmInfo(provider="openai", model="gpt-4o"),
+        usage=TokenUsage(input=1000, output=100, total=1100, estimated=estimated),
+        cost=Cost(total=cost, source="computed"),
+    )
+
+
+def _budget_store() -> Store:
+    store = Store()
+    start = fixtures.NOW_NS - 130 * S
+    store.apply([
+        Session(id=SID, name="budgeted agent", started_ns=start),
+        Span(span_id="root", trace_id=TRACE, session_id=SID, name="run", kind=SpanKind.AGENT, start_ns=start),
+    ])
+    return store
+
+
+def _notes(app) -> list[str]:
+    return [n.message for n in app._notifications]
+
+
+async def test_budget_highlight_and_one_notification_per_threshold():
+    store = _budget_store()
+    app = make_app(store=store, now_ns=fixtures.clock, budget=1.0)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.pause()
+        assert app.sessions.cursor_key == SID
+        row = "".join(c.plain for c in app.sessions.row_cells(SID))
+        assert "!" not in row and "‼" not in row
+
+        store.apply([_llm_span(1, 0.5)])  # 50 %: nothing
+        await wait_for(pilot, lambda: "$0.50" in "".join(c.plain for c in app.sessions.row_cells(SID)))
+        await pilot.pause(0.3)
+        assert not any("budget" in m for m in _notes(app))
+
+        store.apply([_llm_span(2, 0.35)])  # 85 %: warn
+        await wait_for(pilot, lambda: any("80% of its budget" in m for m in _notes(app)))
+        cells = app.sessions.row_cells(SID)
+        assert "!" in [c.plain for c in cells]
+        cost_cell = next(c for c in cells if c.plain == "$0.85")
+        assert cost_cell.style, "a warned session's cost is coloured"
+
+        store.apply([_llm_span(3, 0.01)])  # still warn: no second warning
+        await wait_for(pilot, lambda: "$0.86" in "".join(c.plain for c in app.sessions.row_cells(SID)))
+        await pilot.pause(0.3)
+        assert sum("80% of its budget" in m for m in _notes(app)) == 1
+
+        store.apply([_llm_span(4, 0.2)])  # 106 %: over
+        await wait_for(pilot, lambda: any("over budget" in m for m in _notes(app)))
+        assert "‼" in [c.plain for c in app.sessions.row_cells(SID)]
+        store.apply([_llm_span(5, 0.2)])
+        await wait_for(pilot, lambda: "$1.26" in "".join(c.plain for c in app.sessions.row_cells(SID)))
+        await pilot.pause(0.3)
+        assert sum("over budget" in m for m in _notes(app)) == 1
+        assert sum("80% of its budget" in m for m in _notes(app)) == 1
+
+        await wait_for(pilot, lambda: "budget" in app.cost.plain())
+        text = app.cost.plain()
+        assert "$1.26 / $1.00" in text and "‼" in text
+
+
+async def test_budget_comes_from_the_monitor_config():
+    from agenttrace_tui.config import Config
+    from agenttrace_tui.runtime import Monitor
+
+    monitor = Monitor(Config(budget=0.25, persist=False))
+    app = make_app(monitor)
+    assert app.budget == 0.25
+    assert make_app(store=Store()).budget is None
+
+
+async def test_cost_panel_sparkline_and_tools_by_llm_cost():
+    store = _budget_store()
+    tool_start = fixtures.NOW_NS - 110 * S
+    store.apply([
+        _llm_span(1, 0.02),  # decides the tool call (last llm sibling before it)
+        Span(span_id="tool-1", trace_id=TRACE, session_id=SID, parent_span_id="root", name="grep repo",
+             kind=SpanKind.TOOL_EXECUTION, start_ns=tool_start, end_ns=tool_start + S, tool=ToolInfo(name="grep")),
+        _llm_span(12, 0.04, estimated=True),  # consumes its result, on estimated tokens
+    ])
+    app = make_app(store=store, now_ns=fixtures.clock)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await wait_for(pilot, lambda: "calls  decided consumed" in app.cost.plain())
+        text = app.cost.plain()
+        line = next(l for l in text.splitlines() if l.strip().startswith("grep"))
+        assert "$0.02" in line and "≈$0.04" in line, line
+        spend = next(l for l in text.splitlines() if l.strip().startswith("spend"))
+        assert any(ch in spend for ch in "▁▂▃▄▅▆▇█"), spend
+        assert "≈" in next(l for l in text.splitlines() if l.strip().startswith("tokens"))
+        assert "/min" in next(l for l in text.splitlines() if l.strip().startswith("burn"))
+
+
+async def test_detail_marks_estimated_tokens_and_cost_source():
+    store = _budget_store()
+    store.apply([_llm_span(1, 0.04, estimated=True)])
+    unpriced = msgspec.structs.replace(_llm_span(2, 0.0), cost=Cost(total=None, source="unknown", reason="no price for model gpt-9"))
+    store.apply([unpriced])
+    app = make_app(store=store, now_ns=fixtures.clock)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.pause()
+        app.span_tree.focus()
+        app.span_tree.select_span("llm-1")
+        await wait_for(pilot, lambda: "≈1,000" in app.detail.plain())
+        assert "≈$0.04" in app.detail.plain() and "computed from estimated tokens" in app.detail.plain()
+        app.span_tree.select_span("llm-2")
+        await wait_for(pilot, lambda: "unknown" in app.detail.plain())
+        assert "no price for model gpt-9" in app.detail.plain()
+
+
+async def _footer_keys(app, pilot) -> tuple[set[str], int]:
+    await pilot.pause()
+    await pilot.pause()
+    footer = app.query_one(Footer)
+    return {k.key for k in footer.query(FooterKey) if k.region.width}, footer.max_scroll_x
+
+
+async def test_footer_keeps_the_app_keys_with_any_pane_focused():
+    for size in ((120, 36), (80, 24)):
+        app = make_app(store=fixtures.build_store(), now_ns=fixtures.clock)
+        async with app.run_test(size=size) as pilot:
+            for pane in (app.sessions, app.traces, app.span_tree, app.detail):
+                pane.focus()
+                keys, overflow = await _footer_keys(app, pilot)
+                assert APP_KEYS <= keys, (size, type(pane).__name__, keys)
+                assert overflow == 0, (size, type(pane).__name__)
+            app.span_tree.focus()
+            keys, _ = await _footer_keys(app, pilot)
+            assert {"left", "right", "e"} <= keys
+            assert "n" not in keys and "left_square_bracket" not in keys  # in ? help instead
+
+
+async def test_light_theme_tree_text_is_readable():
+    from textual.color import Color
+
+    from agenttrace_tui.ui.colors import contrast
+
+    for theme in (None, LIGHT_THEME):
+        app = make_app(store=fixtures.build_store(), now_ns=fixtures.clock, theme=theme)
+        async with app.run_test(size=(120, 36)) as pilot:
+            tree = app.span_tree
+            tree.focus()
+            await pilot.pause()
+            surface = tree.rich_style.bgcolor.get_truecolor().hex
+            cursor = tree.get_component_rich_style("span-tree--cursor")
+            cur_bg = cursor.bgcolor.get_truecolor().hex
+            assert contrast(Color.parse(cursor.color.get_truecolor().hex), Color.parse(cur_bg)) >= 3.0  # bold text
+            for bg, on in ((surface, None), (cur_bg, cur_bg)):
+                muted = tree._fg("span-tree--muted", on).color.get_truecolor().hex
+                assert contrast(Color.parse(muted), Color.parse(bg)) >= 3.0, (theme, muted, bg)
+                from agenttrace_tui.ui.kinds import KIND_STYLES
+
+                for ks in KIND_STYLES.values():
+                    c = tree._kind_color(ks.color, on).color.get_truecolor().hex
+                    assert contrast(Color.parse(c), Color.parse(bg)) >= 3.0, (theme, ks.label, c, bg)
+
+
+async def test_app_runs_the_gc_policy_and_gives_collection_back_on_exit():
+    import gc
+
+    app = make_app(store=fixtures.build_store(), now_ns=fixtures.clock)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.pause()
+        assert app.gc_policy.active and not gc.isenabled()
+        await pilot.press("j")
+        await wait_for(pilot, lambda: app.gc_policy.stats.young + app.gc_policy.stats.middle > 2)
+    assert not app.gc_policy.active
+    assert gc.isenabled()
+
+
+async def test_session_rows_fit_beside_the_scrollbar():
+    store = fixtures.build_store()
+    store.apply([Session(id=f"extra-{i}", name=f"extra session {i}", started_ns=fixtures.NOW_NS - 10 * S) for i in range(30)])
+    store.apply([
+        Span(span_id=f"x{i}", trace_id=f"tx{i}", session_id=f"extra-{i}", name="x", start_ns=fixtures.NOW_NS - 5 * S, end_ns=fixtures.NOW_NS - 4 * S)
+        for i in range(30)
+    ])
+    app = make_app(store=store, now_ns=fixtures.clock)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.pause()
+        rows = app.sessions
+        assert rows.max_scroll_y > 0  # the scrollbar is showing
+        width = rows.scrollable_content_region.width
+        line = rows.render_line(1)
+        assert line.cell_length == width
+        assert line.text.rstrip().endswith(("s", "m", "h", "d", "now"))  # the "Last" column is whole
+
+
+async def test_many_sessions_already_over_budget_give_one_notification():
+    store = Store()
+    spans = []
+    for i in range(6):
+        sid = f"spent-{i}"
+        store.apply([Session(id=sid, name=f"spent {i}", started_ns=fixtures.NOW_NS - 60 * S)])
+        spans.append(msgspec.structs.replace(_llm_span(i, 2.0, parent=None), session_id=sid, trace_id=f"t-{i}"))
+    store.apply(spans)
+    app = make_app(store=store, now_ns=fixtures.clock, budget=1.0)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await wait_for(pilot, lambda: any("budget" in m for m in _notes(app)))
+        await pilot.pause(0.3)
+        notes = [m for m in _notes(app) if "budget" in m]
+        assert notes == ["6 sessions over budget, 0 past 80% (budget $1.00 per session)."]
