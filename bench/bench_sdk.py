@@ -19,7 +19,6 @@ Writes docs/bench/sdk.md.
 
 from __future__ import annotations
 
-import datetime
 import json
 import socket
 import statistics
@@ -230,7 +229,6 @@ def loss_at_rate(rate: int, seconds: float) -> dict:
 
 
 def main() -> None:
-    when = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     cost = cost_per_span()
     print(json.dumps(cost, indent=1))
     loss = loss_at_rate(LOSS_RATE, LOSS_SECONDS)
@@ -241,7 +239,7 @@ def main() -> None:
     lines = [
         "## SDK (agent side)",
         "",
-        f"Measured {when} on {machine()} (a shared machine)",
+        f"Measured on {machine()} (a shared machine)",
         "(wall-clock numbers are noisy; CPU-time numbers much less so; all ratios come from the same run, interleaved).",
         "",
         f"Cost per span: `with span(name, kind, 5 attributes): pass`, median of {RUNS} runs of {N:,} spans,",
