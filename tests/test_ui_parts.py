@@ -55,3 +55,23 @@ def test_row_layout_drops_optional_columns_and_keeps_a_flexible_one():
     wide = [c.title for _, c in RowList._layout(SessionList.__new__(SessionList), 120)]
     assert wide == [c.title for c in SessionList.COLUMNS]
     assert all(isinstance(c, Column) for c in SessionList.COLUMNS)
+
+
+async def test_header_shows_forward_drops_only_when_there_are_some():
+    import fixtures
+
+    from agenttrace_tui.runtime import MonitorStatus
+    from agenttrace_tui.ui.app import make_app
+    from agenttrace_tui.ui.header import render_header
+
+    app = make_app(store=fixtures.build_store(), now_ns=fixtures.clock)
+    async with app.run_test(size=(120, 36)):
+        def header(dropped: int) -> str:
+            status = MonitorStatus(
+                endpoints=[], spans_per_s=0, accepted=0, rejected=0, evicted=0, lost=0,
+                db_path=None, db_size=None, forward_dropped=dropped,
+            )
+            return render_header(app, status, paused=False, new_updates=0, follow=False, sessions=1, spans=1).plain
+
+        assert "forward dropped 1,234" in header(1234)
+        assert "forward" not in header(0)

@@ -57,6 +57,10 @@ def render_header(
     for label, value in (("rejected", status.rejected), ("evicted", status.evicted), ("lost", status.lost)):
         out.append_text(sep)
         out.append(f"{label} {value:,}", style=style(app, "warning") if value else muted)
+    if status.forward_dropped:
+        # Shown only with --forward: spans the upstream never got.
+        out.append_text(sep)
+        out.append(f"forward dropped {status.forward_dropped:,}", style=style(app, "warning"))
     if status.db_errors:
         out.append_text(sep)
         out.append(f"db errors {status.db_errors:,}", style=style(app, "error", bold=True))
