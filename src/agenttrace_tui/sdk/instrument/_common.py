@@ -11,6 +11,7 @@ consumer's own spans are not the LLM call's children).
 
 from __future__ import annotations
 
+import functools
 from typing import Any, Callable
 
 from ..span import Span
@@ -199,3 +200,61 @@ class AsyncStreamProxy:
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._stream, name)
+
+
+#: How one SDK call is recorded: start(tracer, kwargs, streaming) -> Span,
+#: record(span, result) for a whole response, stream_state(span) -> an object
+#: with on_event(event) and on_done() for a streamed one.
+Start = Callable[[Tracer, dict[str, Any], bool], Span]
+Record = Callable[[Span, Any], None]
+StreamState = Callable[[Span], Any]
+
+
+def wrap_create(original: Any, settings: dict[str, Any], start: Start, record: Record, stream_state: StreamState) -> Any:
+    """A traced ``create`` (sync): one span per call, streamed or not."""
+
+    @functools.wraps(original)
+    def create(self: Any, *args: Any, **kwargs: Any) -> Any:
+        tracer = tracer_or_none(settings["tracer"])
+        if tracer is None:
+            return original(self, *args, **kwargs)
+        streaming = kwargs.get("stream") is True
+        span = start(tracer, kwargs, streaming)
+        try:
+            result = original(self, *args, **kwargs)
+        except BaseException as exc:
+            fail(span, exc)
+            raise
+        if streaming:
+            state = stream_state(span)
+            return SyncStreamProxy(result, span, state.on_event, state.on_done)
+        record(span, result)
+        span.end()
+        return result
+
+    return create
+
+
+def wrap_acreate(original: Any, settings: dict[str, Any], start: Start, record: Record, stream_state: StreamState) -> Any:
+    """The async twin of ``wrap_create``."""
+
+    @functools.wraps(original)
+    async def create(self: Any, *args: Any, **kwargs: Any) -> Any:
+        tracer = tracer_or_none(settings["tracer"])
+        if tracer is None:
+            return await original(self, *args, **kwargs)
+        streaming = kwargs.get("stream") is True
+        span = start(tracer, kwargs, streaming)
+        try:
+            result = await original(self, *args, **kwargs)
+        except BaseException as exc:
+            fail(span, exc)
+            raise
+        if streaming:
+            state = stream_state(span)
+            return AsyncStreamProxy(result, span, state.on_event, state.on_done)
+        record(span, result)
+        span.end()
+        return result
+
+    return create

@@ -22,8 +22,6 @@ from typing import Any
 from ..span import Span
 from ..tracer import Tracer
 from ._common import (
-    AsyncStreamProxy,
-    SyncStreamProxy,
     fail,
     field,
     given,
@@ -33,6 +31,8 @@ from ._common import (
     text_of,
     tracer_or_none,
     unpatch,
+    wrap_acreate,
+    wrap_create,
 )
 
 PROVIDER = "anthropic"
@@ -173,50 +173,16 @@ class _StreamState:
 
 
 # -- wrappers ----------------------------------------------------------------
-def _wrap_create(original: Any) -> Any:
-    @functools.wraps(original)
-    def create(self: Any, *args: Any, **kwargs: Any) -> Any:
-        tracer = tracer_or_none(_settings["tracer"])
-        if tracer is None:
-            return original(self, *args, **kwargs)
-        streaming = kwargs.get("stream") is True
-        span = _start(tracer, "anthropic.messages.create", kwargs, streaming)
-        try:
-            result = original(self, *args, **kwargs)
-        except BaseException as exc:
-            fail(span, exc)
-            raise
-        if streaming:
-            state = _StreamState(span)
-            return SyncStreamProxy(result, span, state.on_event, state.on_done)
-        _record_message(span, result)
-        span.end()
-        return result
+def _start_create(tracer: Tracer, kwargs: dict[str, Any], streaming: bool) -> Span:
+    return _start(tracer, "anthropic.messages.create", kwargs, streaming)
 
-    return create
+
+def _wrap_create(original: Any) -> Any:
+    return wrap_create(original, _settings, _start_create, _record_message, _StreamState)
 
 
 def _wrap_acreate(original: Any) -> Any:
-    @functools.wraps(original)
-    async def create(self: Any, *args: Any, **kwargs: Any) -> Any:
-        tracer = tracer_or_none(_settings["tracer"])
-        if tracer is None:
-            return await original(self, *args, **kwargs)
-        streaming = kwargs.get("stream") is True
-        span = _start(tracer, "anthropic.messages.create", kwargs, streaming)
-        try:
-            result = await original(self, *args, **kwargs)
-        except BaseException as exc:
-            fail(span, exc)
-            raise
-        if streaming:
-            state = _StreamState(span)
-            return AsyncStreamProxy(result, span, state.on_event, state.on_done)
-        _record_message(span, result)
-        span.end()
-        return result
-
-    return create
+    return wrap_acreate(original, _settings, _start_create, _record_message, _StreamState)
 
 
 class _StreamManager:

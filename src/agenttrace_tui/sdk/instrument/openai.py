@@ -23,17 +23,15 @@ from typing import Any
 from ..span import Span
 from ..tracer import Tracer
 from ._common import (
-    AsyncStreamProxy,
-    SyncStreamProxy,
-    fail,
     field,
     given,
     is_patched,
     last_user_text,
     patch,
     text_of,
-    tracer_or_none,
     unpatch,
+    wrap_acreate,
+    wrap_create,
 )
 
 PROVIDER = "openai"
@@ -222,47 +220,16 @@ def _stream_state(api: str, span: Span) -> Any:
 
 
 # -- wrappers ----------------------------------------------------------------
-def _wrap(original: Any, *, api: str) -> Any:
-    @functools.wraps(original)
-    def create(self: Any, *args: Any, **kwargs: Any) -> Any:
-        tracer = tracer_or_none(_settings["tracer"])
-        if tracer is None:
-            return original(self, *args, **kwargs)
-        streaming = kwargs.get("stream") is True
-        span = _start(tracer, api, kwargs, streaming)
-        try:
-            result = original(self, *args, **kwargs)
-        except BaseException as exc:
-            fail(span, exc)
-            raise
-        if streaming:
-            state = _stream_state(api, span)
-            return SyncStreamProxy(result, span, state.on_event, state.on_done)
-        _record(api, span, result)
-        span.end()
-        return result
+def _hooks(api: str) -> tuple[Any, Any, Any]:
+    def start(tracer: Tracer, kwargs: dict[str, Any], streaming: bool) -> Span:
+        return _start(tracer, api, kwargs, streaming)
 
-    return create
+    return start, functools.partial(_record, api), functools.partial(_stream_state, api)
+
+
+def _wrap(original: Any, *, api: str) -> Any:
+    return wrap_create(original, _settings, *_hooks(api))
 
 
 def _awrap(original: Any, *, api: str) -> Any:
-    @functools.wraps(original)
-    async def create(self: Any, *args: Any, **kwargs: Any) -> Any:
-        tracer = tracer_or_none(_settings["tracer"])
-        if tracer is None:
-            return await original(self, *args, **kwargs)
-        streaming = kwargs.get("stream") is True
-        span = _start(tracer, api, kwargs, streaming)
-        try:
-            result = await original(self, *args, **kwargs)
-        except BaseException as exc:
-            fail(span, exc)
-            raise
-        if streaming:
-            state = _stream_state(api, span)
-            return AsyncStreamProxy(result, span, state.on_event, state.on_done)
-        _record(api, span, result)
-        span.end()
-        return result
-
-    return create
+    return wrap_acreate(original, _settings, *_hooks(api))
