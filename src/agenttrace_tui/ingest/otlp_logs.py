@@ -118,6 +118,42 @@ def _free(attrs: dict[str, Any], consumed: tuple[str, ...] = ()) -> dict[str, An
     }
 
 
+
+def _preview(value: Any) -> str | None:
+    if value is None:
+        return None
+    return cv.cut_head(value if isinstance(value, str) else str(value), cv.TOOL_PREVIEW_CHARS)
+
+
+def _tool_span(
+    turn: Any, sid: str, span_id: str, name: str, t: int, dur: int, ok: bool, *,
+    call_id: str | None, args: Any, output: Any, error: Any, attributes: dict[str, Any],
+) -> Span:
+    """A tool call reported as a log event (Claude Code, Codex): ends at the event time."""
+    span = Span(
+        span_id=span_id,
+        trace_id=turn.trace_id,
+        session_id=sid,
+        parent_span_id=turn.root_id,
+        name=name,
+        kind=SpanKind.TOOL_EXECUTION,
+        start_ns=t - dur,
+        end_ns=t,
+        tool=ToolInfo(
+            name=name,
+            call_id=call_id,
+            status="ok" if ok else "error",
+            input_preview=_preview(args),
+            output_preview=_preview(output),
+        ),
+        attributes=attributes,
+    )
+    if not ok:
+        span.status = Status.ERROR
+        span.status_message = cv.cut_head(str(error or "tool failed"), 1000)
+        span.status_code = "tool_error"
+    return span
+
 class _Turn:
     __slots__ = ("trace_id", "root_id", "start", "end", "name", "attrs")
 
@@ -313,29 +349,12 @@ class LogMapper:
             ok = cv._bool(a.get("success", True))
             tool = _str(a.get("tool_name")) or "tool"
             params = a.get("tool_parameters") or a.get("tool_input")
-            span = Span(
-                span_id=_id(8, "cc", sid, prompt_id, event, a.get("tool_use_id") or key),
-                trace_id=turn.trace_id,
-                session_id=sid,
-                parent_span_id=turn.root_id,
-                name=tool,
-                kind=SpanKind.TOOL_EXECUTION,
-                start_ns=t - dur,
-                end_ns=t,
-                tool=ToolInfo(
-                    name=tool,
-                    status="ok" if ok else "error",
-                    call_id=_str(a.get("tool_use_id")),
-                    input_preview=cv.cut_head(params if isinstance(params, str) else str(params), cv.TOOL_PREVIEW_CHARS)
-                    if params is not None else None,
-                ),
+            span = _tool_span(
+                turn, sid, _id(8, "cc", sid, prompt_id, event, a.get("tool_use_id") or key), tool, t, dur, ok,
+                call_id=_str(a.get("tool_use_id")), args=params, output=None, error=a.get("error"),
                 attributes=_free(a, ("tool_name", "duration_ms", "success", "tool_parameters", "tool_input",
                                      "tool_use_id", "error")),
             )
-            if not ok:
-                span.status = Status.ERROR
-                span.status_message = cv.cut_head(str(a.get("error") or "tool failed"), 1000)
-                span.status_code = "tool_error"
             return self._child(turn, sid, span)
         attrs = _free(a)
         if prompt_id:
@@ -432,28 +451,11 @@ class LogMapper:
             tool = _str(a.get("tool_name")) or "tool"
             call_id = _str(a.get("call_id"))
             args, output = a.get("arguments"), a.get("output")
-            span = Span(
-                span_id=_id(8, "codex", sid, "tool", call_id or t),
-                trace_id=turn.trace_id,
-                session_id=sid,
-                parent_span_id=turn.root_id,
-                name=tool,
-                kind=SpanKind.TOOL_EXECUTION,
-                start_ns=t - dur,
-                end_ns=t,
-                tool=ToolInfo(
-                    name=tool,
-                    call_id=call_id,
-                    status="ok" if ok else "error",
-                    input_preview=cv.cut_head(str(args), cv.TOOL_PREVIEW_CHARS) if args is not None else None,
-                    output_preview=cv.cut_head(str(output), cv.TOOL_PREVIEW_CHARS) if output is not None else None,
-                ),
+            span = _tool_span(
+                turn, sid, _id(8, "codex", sid, "tool", call_id or t), tool, t, dur, ok,
+                call_id=call_id, args=args, output=output, error=output,
                 attributes=_free(a, ("tool_name", "call_id", "arguments", "output", "duration_ms", "success", "model")),
             )
-            if not ok:
-                span.status = Status.ERROR
-                span.status_message = cv.cut_head(str(output or "tool failed"), 1000)
-                span.status_code = "tool_error"
             return self._child(turn, sid, span)
         attrs = _free(a)
         if turn is not None:
