@@ -163,8 +163,8 @@ def bench_import() -> dict[str, float]:
     codes = {
         "pass": "pass",
         "enrich": "import agenttrace_tui.enrich",
-        "core": "import agenttrace_tui.pipeline, agenttrace_tui.config",
-        "core_enrich": "import agenttrace_tui.pipeline, agenttrace_tui.config, agenttrace_tui.enrich",
+        "core": "import agenttrace_tui.ingest.pipeline, agenttrace_tui.config",
+        "core_enrich": "import agenttrace_tui.ingest.pipeline, agenttrace_tui.config, agenttrace_tui.enrich",
         "genai_prices": "import genai_prices.data_snapshot as d; d.get_snapshot()",
         "tiktoken": "import tiktoken",
     }

@@ -41,8 +41,8 @@ sys.path.insert(0, str(ROOT / "src"))
 
 from agenttrace_tui.ingest.protocol import decode  # noqa: E402
 from agenttrace_tui.ingest.receivers import start_receivers  # noqa: E402
-from agenttrace_tui.normalize import normalize  # noqa: E402
-from agenttrace_tui.pipeline import Pipeline  # noqa: E402
+from agenttrace_tui.normalize.native import normalize  # noqa: E402
+from agenttrace_tui.ingest.pipeline import Pipeline  # noqa: E402
 from agenttrace_tui.store.memory import Store  # noqa: E402
 from machine import cpu_model as _cpu_model, load as _load
 

@@ -33,7 +33,7 @@ from opentelemetry.proto.trace.v1 import trace_pb2
 
 from agenttrace_tui.ingest.otlp_decode import CHUNK, Rejects, convert_traces, parse
 from agenttrace_tui.ingest.otlp_http import start_otlp
-from agenttrace_tui.pipeline import Pipeline
+from agenttrace_tui.ingest.pipeline import Pipeline
 from agenttrace_tui.store.memory import Store
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -38,8 +38,8 @@ import msgspec
 
 from agenttrace_tui.ingest.protocol import decode
 from agenttrace_tui.model import LlmInfo, Session, Span, SpanKind, Status, TokenUsage, Cost
-from agenttrace_tui.normalize import normalize
-from agenttrace_tui.pipeline import Pipeline
+from agenttrace_tui.normalize.native import normalize
+from agenttrace_tui.ingest.pipeline import Pipeline
 from agenttrace_tui.store.memory import Store
 from agenttrace_tui.store.schema import ddl_statements, ensure_schema
 from agenttrace_tui.store.sqlite import Reader, Writer, rebuild_summaries

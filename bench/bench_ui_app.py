@@ -29,7 +29,7 @@ from textual import events
 
 from agenttrace_tui.config import Config
 from agenttrace_tui.model import Session, Span, SpanKind
-from agenttrace_tui.runtime import Monitor
+from agenttrace_tui.runtime.monitor import Monitor
 from agenttrace_tui.ui.app import make_app
 from machine import describe as machine
 

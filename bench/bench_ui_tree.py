@@ -34,11 +34,13 @@ from pathlib import Path
 from textual import events
 from textual.app import App, ComposeResult
 
-from agenttrace_tui.analysis import TraceTree, analyze
-from agenttrace_tui.gcpolicy import GcPolicy
-from agenttrace_tui.ingest.protocol import SpanRecord, SpanStartRecord, encode
+from agenttrace_tui.analysis.tree import TraceTree
+from agenttrace_tui.analysis.critical_path import analyze
+from agenttrace_tui.runtime.gcpolicy import GcPolicy
+from agenttrace_tui.normalize.records import SpanRecord, SpanStartRecord
+from agenttrace_tui.ingest.protocol import encode
 from agenttrace_tui.model import AgentInfo, LlmInfo, Span, SpanKind, Status, TokenUsage, ToolInfo
-from agenttrace_tui.pipeline import Pipeline
+from agenttrace_tui.ingest.pipeline import Pipeline
 from agenttrace_tui.store.memory import Store
 from agenttrace_tui.ui.span_tree import SpanTreeView
 from machine import describe as machine
@@ -55,7 +57,7 @@ REPEATS = 3
 OUT = Path(__file__).resolve().parent.parent / "docs" / "bench" / "ui_tree.md"
 #: ``--gc-freeze``: freeze the 100k-span start-up heap before measuring (a comparison run).
 FREEZE = "--gc-freeze" in sys.argv
-#: ``--gc-policy``: run the app's GC policy (``agenttrace_tui.gcpolicy``) from the 10 Hz tick (a comparison run).
+#: ``--gc-policy``: run the app's GC policy (``agenttrace_tui.runtime.gcpolicy``) from the 10 Hz tick (a comparison run).
 POLICY = "--gc-policy" in sys.argv
 POLICY_OBJ: GcPolicy | None = None
 
@@ -394,7 +396,7 @@ def report(results, work, rebuilds, colds, analyses, shown_rows, final_spans, ev
         f"({n_gen2} during the key phases, the longest {max_gen2:.0f} ms, {sum_gen2 / 1000:.1f} s in all): a key that lands in one waits for it.",
         f"Of the {slow_in_gc[1]} slowest keys under ingest (the worst 1 %), {slow_in_gc[0]} overlapped a generation-2 collection.",
         "The `--gc-freeze` / `--gc-policy` comparisons below (separate processes, if present) show what freezing the",
-        "start-up heap, or the app's GC policy (`agenttrace_tui/gcpolicy.py`), changes; the store keeps growing under ingest, so",
+        "start-up heap, or the app's GC policy (`agenttrace_tui/runtime/gcpolicy.py`), changes; the store keeps growing under ingest, so",
         "full collections continue unless something schedules them. Page keys draw ~35 new rows (about 0.5 ms each",
         "here; the page after is prefetched) on top of the 60 Hz frame pacing.",
         "",
@@ -416,7 +418,7 @@ def report(results, work, rebuilds, colds, analyses, shown_rows, final_spans, ev
         extra = [
             "",
             "### Comparison: the same run with `gc.freeze()` after set-up" if FREEZE else
-            "### Comparison: the same run with the app's GC policy (`agenttrace_tui.gcpolicy.GcPolicy`)",
+            "### Comparison: the same run with the app's GC policy (`agenttrace_tui.runtime.gcpolicy.GcPolicy`)",
             "",
             f"Separate process ({machine()}); achieved ingest {rate:,.0f} spans/s.",
             "",

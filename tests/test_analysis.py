@@ -7,23 +7,19 @@ import sys
 
 import pytest
 
-from agenttrace_tui.analysis import (
-    HOTSPOT_RULE,
+from agenttrace_tui.analysis.critical_path import HOTSPOT_RULE, analyze
+from agenttrace_tui.analysis.filter import (
     FilterError,
-    TraceTree,
-    TreeBuilder,
-    analyze,
-    flatten,
-    fmt_cost,
-    fmt_duration,
-    fmt_tokens,
     matching_ids,
     next_index,
     parse_duration,
     parse_filter,
-    span_summary,
     with_ancestors,
 )
+from agenttrace_tui.analysis.tree import TraceTree, TreeBuilder
+from agenttrace_tui.analysis.rows import flatten
+from agenttrace_tui.format.numbers import fmt_cost, fmt_duration, fmt_tokens
+from agenttrace_tui.analysis.summary import span_summary
 from agenttrace_tui.model import (
     AgentInfo,
     Cost,

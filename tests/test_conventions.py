@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from agenttrace_tui import conventions as cv
+from agenttrace_tui.normalize import conventions as cv
 from agenttrace_tui.ingest.otlp_decode import ResourceInfo, _session_attr, build_span
 from agenttrace_tui.ingest.protocol import decode
 from agenttrace_tui.model import SpanKind, Status
-from agenttrace_tui.normalize import normalize
+from agenttrace_tui.normalize.native import normalize
 from agenttrace_tui.store.memory import Store
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "conventions.md"

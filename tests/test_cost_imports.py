@@ -24,7 +24,7 @@ def test_genai_prices_loads_on_the_first_priced_span() -> None:
         "import sys\n"
         "from agenttrace_tui.enrich import make_enrichers\n"
         "from agenttrace_tui.model import LlmInfo, Span, SpanKind, TokenUsage\n"
-        "from agenttrace_tui.pipeline import Pipeline\n"
+        "from agenttrace_tui.ingest.pipeline import Pipeline\n"
         "from agenttrace_tui.store.memory import Store\n"
         "st = Store(); pipe = Pipeline(st, enrichers=make_enrichers(None, st))\n"
         "pipe.apply([Span(span_id='x', trace_id='t', session_id='s', name='tool', start_ns=1, end_ns=2)])\n"

@@ -20,7 +20,7 @@ from agenttrace_tui.enrich import (
 )
 from agenttrace_tui.enrich.prices import compute
 from agenttrace_tui.model import Cost, LlmInfo, Span, SpanKind, Status, TokenUsage
-from agenttrace_tui.pipeline import Pipeline
+from agenttrace_tui.ingest.pipeline import Pipeline
 from agenttrace_tui.store.memory import Store
 
 T_2025_05 = int(datetime(2025, 5, 1, 12, tzinfo=UTC).timestamp() * 1e9)
@@ -44,7 +44,7 @@ def llm(sid: str, provider: str | None, model: str | None, usage: TokenUsage | N
 
 def run(spans: list[Span], config: Config | None = None) -> Store:
     store = Store()
-    Pipeline(store, enrichers=make_enrichers(config, store)).apply(spans)
+    Pipeline(store, enrichers=make_enrichers(config.prices if config else None, store)).apply(spans)
     return store
 
 
@@ -243,11 +243,11 @@ def test_bad_price_file_is_a_clear_error(tmp_path, text: str, message: str) -> N
 
 def test_missing_price_file_is_a_clear_error(tmp_path) -> None:
     with pytest.raises(PriceFileError, match="cannot read price file"):
-        make_enrichers(Config(prices=str(tmp_path / "nope.toml")))
+        make_enrichers(str(tmp_path / "nope.toml"))
 
 
 def test_the_monitor_prices_merged_spans() -> None:
-    from agenttrace_tui.runtime import Monitor
+    from agenttrace_tui.runtime.monitor import Monitor
 
     monitor = Monitor(Config(persist=False))
     start = llm("a", "openai", "gpt-4o", TokenUsage(input=5000), end_ns=None, status=Status.RUNNING)
@@ -261,8 +261,9 @@ def test_the_monitor_prices_merged_spans() -> None:
 
 def test_a_bad_price_file_is_a_config_error(tmp_path) -> None:
     from agenttrace_tui.config import ConfigError
+    from agenttrace_tui.runtime.monitor import Monitor
 
     f = tmp_path / "prices.toml"
     f.write_text("[x.y]\ninput = 1\n")
     with pytest.raises(ConfigError, match="prices.toml"):
-        make_enrichers(Config(prices=str(f)))
+        Monitor(Config(prices=str(f), persist=False))

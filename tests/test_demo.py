@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from agenttrace_tui.demo import main, run_demo
+from agenttrace_tui.commands.demo import main, run_demo
 from agenttrace_tui.model import SpanKind, Status
-from agenttrace_tui.sdk.testing import LocalMonitor
+from agenttrace_tui.runtime.testing import LocalMonitor
 
 
 def run(seed: int, duration: float = 4.0, sessions: int = 2) -> LocalMonitor:
@@ -125,7 +125,7 @@ def test_sigterm_stops_the_demo_cleanly():
 
     src = str(Path(__file__).resolve().parent.parent / "src")
     with LocalMonitor("udp") as mon:
-        proc = subprocess.Popen([sys.executable, "-m", "agenttrace_tui.demo", "--endpoint", mon.endpoint, "--seed", "5", "--rate", "5"],
+        proc = subprocess.Popen([sys.executable, "-m", "agenttrace_tui.commands.demo", "--endpoint", mon.endpoint, "--seed", "5", "--rate", "5"],
                                 env={**os.environ, "PYTHONPATH": src}, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         try:
             # Running spans arrive while the demo works.

@@ -5,7 +5,7 @@ from __future__ import annotations
 import gc
 import weakref
 
-from agenttrace_tui.gcpolicy import GcPolicy
+from agenttrace_tui.runtime.gcpolicy import GcPolicy
 
 
 class Node:

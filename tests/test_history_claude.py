@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from agenttrace_tui import cli
-from agenttrace_tui.claude_transcripts import default_paths
+from agenttrace_tui.history.claude_transcripts import default_paths
 from agenttrace_tui.model import SpanKind, Status
 from agenttrace_tui.store.sqlite import Reader
 

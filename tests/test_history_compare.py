@@ -8,7 +8,7 @@ import pytest
 from test_history_fixture import S, agent_spans, build_db
 
 from agenttrace_tui import cli
-from agenttrace_tui.compare import compare_spans
+from agenttrace_tui.analysis.compare import compare_spans
 
 
 @pytest.fixture()

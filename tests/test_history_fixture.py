@@ -25,7 +25,7 @@ from agenttrace_tui.model import (
     TokenUsage,
     ToolInfo,
 )
-from agenttrace_tui.pipeline import Pipeline
+from agenttrace_tui.ingest.pipeline import Pipeline
 from agenttrace_tui.store.memory import Store
 from agenttrace_tui.store.sqlite import Reader, Writer
 

@@ -16,7 +16,7 @@ from test_history_fixture import build_db
 
 from agenttrace_tui import cli
 from agenttrace_tui.commands.importer import ImportStats, import_file, iter_json_values
-from agenttrace_tui.exporters import CSV_COLUMNS, otlp_span_id, otlp_trace_id
+from agenttrace_tui.history.export import CSV_COLUMNS, otlp_span_id, otlp_trace_id
 from agenttrace_tui.model import SpanKind
 from agenttrace_tui.store.sqlite import Reader
 
@@ -108,7 +108,7 @@ def test_csv_export(db, capsys):
 
 
 def test_csv_defuses_formulas(tmp_path):
-    from agenttrace_tui.exporters import write_csv
+    from agenttrace_tui.history.export import write_csv
     from agenttrace_tui.model import Span
 
     buf = io.StringIO()

@@ -8,12 +8,12 @@ import sys
 import pytest
 
 CORE = [
-    "agenttrace_tui.replay",
-    "agenttrace_tui.exporters",
-    "agenttrace_tui.compare",
-    "agenttrace_tui.ascii_tree",
-    "agenttrace_tui.claude_transcripts",
-    "agenttrace_tui.timeparse",
+    "agenttrace_tui.history.replay",
+    "agenttrace_tui.history.export",
+    "agenttrace_tui.analysis.compare",
+    "agenttrace_tui.commands.ascii_tree",
+    "agenttrace_tui.history.claude_transcripts",
+    "agenttrace_tui.format.timeparse",
     "agenttrace_tui.commands.importer",
 ]
 

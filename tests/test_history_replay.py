@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 
 from agenttrace_tui.model import Session, Span, SpanKind, Status, TokenUsage
-from agenttrace_tui.pipeline import Pipeline
-from agenttrace_tui.replay import INSTANT, ListSource, Player
+from agenttrace_tui.ingest.pipeline import Pipeline
+from agenttrace_tui.history.replay import INSTANT, ListSource, Player
 from agenttrace_tui.store.memory import Store
 
 S = 1_000_000_000
@@ -268,7 +268,7 @@ def test_bad_speed_is_refused():
 
 
 def test_load_complete_gives_the_session_as_it_ended():
-    from agenttrace_tui.replay import load_complete
+    from agenttrace_tui.history.replay import load_complete
 
     store = load_complete(ListSource(spans(), {"s1": Session(id="s1", name="done")}), "s1")
     assert store.sessions["s1"].session.name == "done"

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from agenttrace_tui.timeparse import TimeParseError, parse_duration, parse_time
+from agenttrace_tui.format.timeparse import TimeParseError, parse_duration, parse_time
 
 S = 1_000_000_000
 NOW = int(dt.datetime(2026, 11, 22, 15, 30, tzinfo=dt.timezone.utc).timestamp()) * S

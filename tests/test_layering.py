@@ -9,15 +9,17 @@ import pytest
 
 CORE = [
     "agenttrace_tui.model",
-    "agenttrace_tui.conventions",
-    "agenttrace_tui.normalize",
-    "agenttrace_tui.pipeline",
+    "agenttrace_tui.normalize.conventions",
+    "agenttrace_tui.normalize.native",
+    "agenttrace_tui.ingest.pipeline",
     "agenttrace_tui.ingest.protocol",
     "agenttrace_tui.ingest.stats",
+    "agenttrace_tui.analysis.tree",
+    "agenttrace_tui.analysis.filter",
     "agenttrace_tui.store.memory",
-    "agenttrace_tui.sanitize",
+    "agenttrace_tui.format.sanitize",
     "agenttrace_tui.config",
-    "agenttrace_tui.runtime",
+    "agenttrace_tui.runtime.monitor",
 ]
 
 

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from hypothesis import HealthCheck, given, settings
 
-from agenttrace_tui import normalize as norm
-from agenttrace_tui.ingest.protocol import SpanEndRecord, SpanRecord, SpanStartRecord, decode, encode
+from agenttrace_tui.normalize import native as norm
+from agenttrace_tui.normalize.records import SpanEndRecord, SpanRecord, SpanStartRecord
+from agenttrace_tui.ingest.protocol import decode, encode
 from agenttrace_tui.model import LlmInfo, SpanKind, TokenUsage, ToolInfo
 
 from test_protocol import records

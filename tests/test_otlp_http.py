@@ -263,7 +263,7 @@ async def test_deeply_nested_json_values_never_break_the_receiver(depth: int) ->
         await server.close()
 
 
-@pytest.mark.parametrize("module", ["agenttrace_tui.ingest.otlp_http", "agenttrace_tui.forward"])
+@pytest.mark.parametrize("module", ["agenttrace_tui.ingest.otlp_http", "agenttrace_tui.runtime.forward"])
 def test_otlp_modules_do_not_import_the_ui_stack(module: str) -> None:
     import subprocess
     import sys

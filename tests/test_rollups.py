@@ -6,7 +6,7 @@ import pytest
 
 from agenttrace_tui.enrich import make_enrichers
 from agenttrace_tui.model import Cost, LlmInfo, Span, SpanKind, Status, TokenUsage, ToolInfo
-from agenttrace_tui.pipeline import Pipeline
+from agenttrace_tui.ingest.pipeline import Pipeline
 from agenttrace_tui.store.memory import Store, budget_state
 
 S = 1_000_000_000

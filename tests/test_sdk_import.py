@@ -9,7 +9,7 @@ import sys
 def test_sdk_import_is_light():
     code = (
         "import sys, agenttrace_tui.sdk\n"
-        "heavy = ('textual', 'rich', 'agenttrace_tui.store', 'agenttrace_tui.pipeline', 'agenttrace_tui.ui', 'asyncio', 'anthropic', 'openai')\n"
+        "heavy = ('textual', 'rich', 'agenttrace_tui.store', 'agenttrace_tui.ingest.pipeline', 'agenttrace_tui.ui', 'asyncio', 'anthropic', 'openai')\n"
         "bad = sorted(m for m in sys.modules if any(m == h or m.startswith(h + '.') for h in heavy))\n"
         "print(','.join(bad))\n"
     )

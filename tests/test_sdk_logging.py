@@ -6,7 +6,7 @@ import logging
 
 from agenttrace_tui.model import Status
 from agenttrace_tui.sdk import AgentTraceLogHandler, Tracer
-from agenttrace_tui.sdk.testing import LocalMonitor
+from agenttrace_tui.runtime.testing import LocalMonitor
 
 
 def test_log_records_become_events_and_errors_set_status():

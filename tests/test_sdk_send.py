@@ -11,7 +11,7 @@ from pathlib import Path
 
 from agenttrace_tui.commands.send import main, parse_attr, register
 from agenttrace_tui.model import SpanKind, Status
-from agenttrace_tui.sdk.testing import LocalMonitor
+from agenttrace_tui.runtime.testing import LocalMonitor
 
 SRC = str(Path(__file__).resolve().parent.parent / "src")
 

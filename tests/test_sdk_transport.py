@@ -11,7 +11,7 @@ import pytest
 
 from agenttrace_tui.model import Status
 from agenttrace_tui.sdk import EndpointError, Tracer, parse_endpoint
-from agenttrace_tui.sdk.testing import LocalMonitor
+from agenttrace_tui.runtime.testing import LocalMonitor
 
 
 def closed_port(kind: int) -> int:

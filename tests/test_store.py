@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
-from agenttrace_tui.model import AttachedEvent, Cost, LlmInfo, Session, Span, SpanEvent, SpanKind, Status, TokenUsage
+from agenttrace_tui.model import (
+    AttachedEvent,
+    Cost,
+    LlmInfo,
+    Session,
+    Span,
+    SpanEvent,
+    SpanKind,
+    Status,
+    TokenUsage,
+)
 from agenttrace_tui.store.memory import DEFAULT_SESSION, Store
 
 

@@ -14,10 +14,10 @@ from pathlib import Path
 import pytest
 
 from agenttrace_tui.enrich import make_enrichers
-from agenttrace_tui.enrich.format import fmt_tokens, span_cost_text
+from agenttrace_tui.format.cost import fmt_tokens, span_cost_text
 from agenttrace_tui.enrich.tokens import TokenEstimator, encoding_for_model
 from agenttrace_tui.model import LlmInfo, Span, SpanKind, Status, TokenUsage
-from agenttrace_tui.pipeline import Pipeline
+from agenttrace_tui.ingest.pipeline import Pipeline
 from agenttrace_tui.store.memory import Store
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -169,10 +169,10 @@ def test_fresh_virtualenv_install_estimates_offline(tmp_path: Path) -> None:
     script = _NO_NET + (
         "import json\n"
         "from agenttrace_tui.enrich import make_enrichers\n"
-        "from agenttrace_tui.enrich.format import fmt_tokens\n"
+        "from agenttrace_tui.format.cost import fmt_tokens\n"
         "from agenttrace_tui.enrich.tokens import TokenEstimator\n"
         "from agenttrace_tui.model import LlmInfo, Span, SpanKind\n"
-        "from agenttrace_tui.pipeline import Pipeline\n"
+        "from agenttrace_tui.ingest.pipeline import Pipeline\n"
         "from agenttrace_tui.store.memory import Store\n"
         "st = Store()\n"
         "Pipeline(st, enrichers=make_enrichers(None, st, background_tokens=False)).apply([Span(span_id='a', trace_id='t', session_id='s',\n"

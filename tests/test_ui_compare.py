@@ -10,7 +10,7 @@ from rich.console import Console
 from test_history_fixture import build_db, fixture_updates
 
 import fixtures
-from agenttrace_tui.pipeline import Pipeline
+from agenttrace_tui.ingest.pipeline import Pipeline
 from agenttrace_tui.store.memory import Store
 from agenttrace_tui.ui.app import make_app
 from agenttrace_tui.ui.compare_view import CompareScreen

@@ -8,7 +8,7 @@ import socket
 import time
 
 from agenttrace_tui.config import Config
-from agenttrace_tui.runtime import Monitor
+from agenttrace_tui.runtime.monitor import Monitor
 from agenttrace_tui.store.sqlite import Reader
 from agenttrace_tui.ui.app import make_app
 from test_ui_app import wait_for

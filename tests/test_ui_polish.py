@@ -107,7 +107,7 @@ async def test_budget_highlight_and_one_notification_per_threshold():
 
 async def test_budget_comes_from_the_monitor_config():
     from agenttrace_tui.config import Config
-    from agenttrace_tui.runtime import Monitor
+    from agenttrace_tui.runtime.monitor import Monitor
 
     monitor = Monitor(Config(budget=0.25, persist=False))
     app = make_app(monitor)

@@ -128,7 +128,7 @@ def _demo_db() -> str:
 
 
 def _send_demo(args: argparse.Namespace) -> int:
-    from .demo import run_demo
+    from .commands.demo import run_demo
 
     endpoint = args.endpoint or f"udp://127.0.0.1:{args.udp_port or 4319}"
     try:
@@ -146,7 +146,7 @@ async def _start_demo_agent(monitor: Any, args: argparse.Namespace, quiet: bool)
         endpoint = f"tcp://{_host(rs.tcp_address[0])}:{rs.tcp_address[1]}"
     else:
         endpoint = f"unix://{rs.unix_path}"
-    cmd = [sys.executable, "-m", "agenttrace_tui.demo", "--endpoint", endpoint, "--rate", str(args.rate)]
+    cmd = [sys.executable, "-m", "agenttrace_tui.commands.demo", "--endpoint", endpoint, "--rate", str(args.rate)]
     cmd += ["--sessions", str(args.sessions)]
     if args.seed is not None:
         cmd += ["--seed", str(args.seed)]
@@ -167,7 +167,7 @@ def _host(addr: str) -> str:
 
 async def _run(cfg: Config, *, headless: bool, demo: argparse.Namespace | None) -> int:
     from .ingest.receivers import PortInUseError
-    from .runtime import Monitor
+    from .runtime.monitor import Monitor
 
     try:
         monitor = Monitor(cfg)
@@ -188,7 +188,7 @@ async def _run(cfg: Config, *, headless: bool, demo: argparse.Namespace | None) 
         if demo is not None:
             agent = await _start_demo_agent(monitor, demo, quiet=not headless)
         if headless:
-            from .headless import run_headless
+            from .commands.headless import run_headless
 
             stop = asyncio.Event()
             for sig in (signal.SIGINT, signal.SIGTERM):
@@ -197,9 +197,9 @@ async def _run(cfg: Config, *, headless: bool, demo: argparse.Namespace | None) 
                 print(f"{PROG}: listening on {ep}", file=sys.stderr)
             if monitor.receivers.udp_rcvbuf:
                 print(f"{PROG}: UDP receive buffer granted: {monitor.receivers.udp_rcvbuf:,} bytes", file=sys.stderr)
-            from .gcpolicy import GcPolicy
+            from .runtime.gcpolicy import GcPolicy
 
-            gc_task = asyncio.create_task(GcPolicy().run(stop))  # GC off the ingest path (gcpolicy.py)
+            gc_task = asyncio.create_task(GcPolicy().run(stop))  # GC off the ingest path (runtime/gcpolicy.py)
             await run_headless(monitor, stop)
             stop.set()
             await gc_task

@@ -15,7 +15,7 @@ from typing import Any, Mapping
 
 import msgspec
 
-from .ingest.protocol import DEFAULT_MAX_RECORD_BYTES
+from .normalize.records import DEFAULT_MAX_RECORD_BYTES
 from .store.memory import DEFAULT_MAX_SPANS
 
 ENV_PREFIX = "AGENTTRACE_"

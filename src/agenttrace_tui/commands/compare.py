@@ -9,17 +9,8 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from ..format import fmt_cost, fmt_duration, fmt_tokens
-from .history_common import (
-    CommandError,
-    add_common,
-    cell,
-    console,
-    guarded,
-    open_reader,
-    print_json,
-    table,
-)
+from ..format.numbers import fmt_cost, fmt_duration, fmt_tokens
+from .history_common import CommandError, add_common, cell, console, guarded, open_reader, print_json, table
 
 
 def register(subparsers: Any) -> None:
@@ -55,7 +46,7 @@ def _signed(v: float, fmt: Any) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..compare import compare_spans
+    from ..analysis.compare import compare_spans
 
     with open_reader(args) as reader:
         kind_a, spans_a = _load(reader, args.a)

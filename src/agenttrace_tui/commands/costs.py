@@ -217,7 +217,7 @@ def render(report: Report, console: Any) -> None:
     from rich.table import Table
     from rich.text import Text
 
-    from ..enrich.format import fmt_tokens, fmt_usd
+    from ..format.cost import fmt_tokens, fmt_usd
     from ..ui.text import safe_text
 
     group = report.group

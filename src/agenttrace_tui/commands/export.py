@@ -14,7 +14,7 @@ from .history_common import CommandError, add_common, guarded, open_reader
 
 
 def register(subparsers: Any) -> None:
-    from ..exporters import FORMATS
+    from ..history.export import FORMATS
 
     p = subparsers.add_parser(
         "export",
@@ -66,7 +66,7 @@ def _sessions(reader: Any, ids: set[str]) -> dict[str, Any]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..exporters import write_csv, write_json, write_otlp_json
+    from ..history.export import write_csv, write_json, write_otlp_json
 
     with open_reader(args) as reader:
         sessions, spans = _select(reader, args)
@@ -84,7 +84,7 @@ def run(args: argparse.Namespace) -> int:
             else:
                 out.flush()
     if args.output:
-        from ..sanitize import clean
+        from ..format.sanitize import clean
 
         print(f"exported {n} spans to {clean(args.output, 300)} ({args.format})", file=sys.stderr)
     return 0

@@ -59,7 +59,7 @@ class CommandError(Exception):
 
 
 def fail(message: str, code: int = 1) -> int:
-    from ..sanitize import clean
+    from ..format.sanitize import clean
 
     print(f"{PROG}: {clean(message, 2000)}", file=sys.stderr)
     return code
@@ -111,7 +111,7 @@ def cell(value: Any, limit: int = 60, style: str = "") -> Any:
     """An untrusted value as a table cell: cleaned, literal, never markup."""
     from rich.text import Text
 
-    from ..sanitize import clean
+    from ..format.sanitize import clean
 
     return Text(clean("" if value is None else value, limit), style=style, no_wrap=True, overflow="ellipsis")
 
@@ -136,7 +136,7 @@ _NUMERIC = {
 def time_arg(value: str | None, flag: str) -> int | None:
     if value is None:
         return None
-    from ..timeparse import TimeParseError, parse_time
+    from ..format.timeparse import TimeParseError, parse_time
 
     try:
         return parse_time(value)

@@ -28,7 +28,7 @@ def register(subparsers: Any) -> None:
 
 def import_claude(paths: list[str] | None, db: Any, enrich: bool = True) -> Any:
     """Import transcripts into ``db``; returns ClaudeImportStats (the DB import stats as ``.db``)."""
-    from ..claude_transcripts import ClaudeImportStats, default_paths, find_transcripts, iter_updates
+    from ..history.claude_transcripts import ClaudeImportStats, default_paths, find_transcripts, iter_updates
     from ..store.bulk import BulkWriter
     from .importer import ImportStats
 
@@ -67,7 +67,7 @@ def _cost_enricher() -> Any:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..sanitize import clean
+    from ..format.sanitize import clean
 
     db = db_path_for_write(args)
     try:

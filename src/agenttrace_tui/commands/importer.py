@@ -195,7 +195,7 @@ def _native(rec: dict[str, Any], stats: ImportStats) -> list[Update]:
         pass
     # Anything else (or a hand-written record): the live decoder decides.
     from ..ingest.protocol import decode
-    from ..normalize import normalize
+    from ..normalize.native import normalize
 
     records, rejects = decode(msgspec.json.encode(rec))
     for r in rejects:
@@ -208,7 +208,7 @@ def _native(rec: dict[str, Any], stats: ImportStats) -> list[Update]:
 
 def _otlp(doc: dict[str, Any], ctx: _Context) -> Iterator[list[Update]]:
     """Our own spans come back exactly from their native copy; others are decoded."""
-    from ..exporters import NATIVE_ATTR, SESSION_ATTR
+    from ..history.export import NATIVE_ATTR, SESSION_ATTR
     from ..ingest.otlp_decode import Rejects, convert_traces
 
     resource_spans = doc.get("resourceSpans", doc.get("resource_spans"))
@@ -285,7 +285,7 @@ _STATUS = {"OK": 1, "ERROR": 2, "UNSET": 0}
 
 def _sdk_console(spans: list[Any], ctx: _Context) -> Iterator[list[Update]]:
     """``ReadableSpan.to_json()`` objects -> OTLP JSON shape -> the OTLP decoder."""
-    from ..exporters import any_value, kv_list
+    from ..history.export import any_value, kv_list
 
     by_resource: dict[str, dict[str, Any]] = {}
     for sp in spans:
@@ -384,7 +384,7 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print_json(result)
     else:
-        from ..sanitize import clean
+        from ..format.sanitize import clean
 
         print(
             f"imported {stats.spans} spans in {len(stats.traces)} traces, {len(stats.sessions)} sessions"

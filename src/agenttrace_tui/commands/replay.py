@@ -19,7 +19,7 @@ from .history_common import CommandError, add_common, db_path, guarded, open_rea
 
 def parse_speed(text: str) -> float:
     """``0.5``, ``2x``, ``10X`` or ``instant`` -> a Player speed."""
-    from ..replay import INSTANT
+    from ..history.replay import INSTANT
 
     s = text.strip().lower().removesuffix("x")
     if s in ("instant", "max", "inf"):
@@ -61,8 +61,8 @@ async def replay_headless(
     reader: Any, session_id: str, speed: float, out: Any = None, max_idle_s: float | None = None
 ) -> int:
     """Play a session, printing each trace line as it completes in replay time; returns lines printed."""
-    from ..headless import HeadlessPrinter
-    from ..replay import Player
+    from .headless import HeadlessPrinter
+    from ..history.replay import Player
 
     out = out or sys.stdout
     max_idle = None if max_idle_s is None else int(max_idle_s * 1e9)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from ..format import fmt_cost, fmt_duration, fmt_time, fmt_tokens
+from ..format.numbers import fmt_cost, fmt_duration, fmt_time, fmt_tokens
 from .history_common import (
     CommandError,
     add_common,
@@ -202,7 +202,7 @@ def run_delete(args: argparse.Namespace) -> int:
     if args.json:
         print_json({"deleted": found, "session_id": args.session_id})
     elif found:
-        from ..sanitize import clean
+        from ..format.sanitize import clean
 
         print(f"deleted session {clean(args.session_id, 200)}")
     if not found:

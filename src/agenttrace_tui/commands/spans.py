@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from ..format import fmt_cost, fmt_duration, fmt_time
+from ..format.numbers import fmt_cost, fmt_duration, fmt_time
 from .history_common import (
     CommandError,
     add_common,

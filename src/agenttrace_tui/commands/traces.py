@@ -6,7 +6,7 @@ import argparse
 import sys
 from typing import Any
 
-from ..format import fmt_cost, fmt_duration, fmt_time, fmt_tokens
+from ..format.numbers import fmt_cost, fmt_duration, fmt_time, fmt_tokens
 from .history_common import (
     CommandError,
     add_common,
@@ -69,15 +69,15 @@ def run_list(args: argparse.Namespace) -> int:
 
 
 def run_tree(args: argparse.Namespace) -> int:
-    from ..ascii_tree import render_tree, to_plain
+    from .ascii_tree import render_tree, to_plain
 
     with open_reader(args) as reader:
         spans = reader.spans_of_trace(args.trace_id)
     if not spans:
         raise CommandError(f"no trace {args.trace_id!r}")
     if args.json:
-        from ..analysis import analyze
-        from ..ascii_tree import build_tree
+        from ..analysis.critical_path import analyze
+        from .ascii_tree import build_tree
 
         tree = build_tree(spans)
         by_id = tree.spans

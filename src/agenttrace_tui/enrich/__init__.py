@@ -3,7 +3,7 @@
 Wiring (runtime)::
 
     store = Store(config.max_spans)
-    pipeline = Pipeline(store, enrichers=make_enrichers(config, store))
+    pipeline = Pipeline(store, enrichers=make_enrichers(config.prices, store))
 
 ``make_enrichers`` installs the pricing step as ``store.span_hook`` so it runs
 on the merged span (span_start + span_end), and returns the per-batch step
@@ -13,16 +13,18 @@ genai-prices and tiktoken load on the first span that needs them.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Callable
+from typing import Callable, Protocol
 
 from ..model import Span, Update
 from .cost import SpanCoster, anthropic_usage, fix_cache_convention
 from .prices import PriceBook, PriceFileError, Rates, Unknown, load_price_file
 from .tokens import TokenEstimator, encoding_for_model
 
-if TYPE_CHECKING:
-    from ..config import Config
-    from ..store.memory import Store
+
+class HookedStore(Protocol):
+    """What pricing needs of the store: a hook it calls on every merged span."""
+
+    span_hook: Callable[[Span], None] | None
 
 __all__ = [
     "CostEnricher",
@@ -50,7 +52,7 @@ class CostEnricher:
     ``source="reported"``. A cost with no total is dropped so one is computed.
     """
 
-    def __init__(self, coster: SpanCoster, store: "Store | None" = None) -> None:
+    def __init__(self, coster: SpanCoster, store: HookedStore | None = None) -> None:
         self.coster = coster
         self.store = store
         if store is not None:
@@ -74,15 +76,15 @@ class CostEnricher:
 
 
 def make_enrichers(
-    config: "Config | None" = None, store: "Store | None" = None, *, background_tokens: bool = True
+    prices: str | None = None, store: HookedStore | None = None, *, background_tokens: bool = True
 ) -> list[Enricher]:
     """The enrichers for a Pipeline; pass the store so merged spans are priced right.
 
     ``background_tokens``: build tiktoken vocabularies in a worker thread
     (estimates use chars/4 until ready) so a live event loop never stalls.
-    Raises ``PriceFileError`` (a ``ConfigError``, with a message for the
-    user) when ``config.prices`` names a file that cannot be used.
+    Raises ``PriceFileError`` (with a message for the user) when ``prices``
+    names a price file that cannot be used.
     """
-    overrides = load_price_file(config.prices) if config is not None and config.prices else None
+    overrides = load_price_file(prices) if prices else None
     coster = SpanCoster(PriceBook(overrides), TokenEstimator(background=background_tokens))
     return [CostEnricher(coster, store)]

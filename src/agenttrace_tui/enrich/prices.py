@@ -29,7 +29,6 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple
 
-from ..config import ConfigError
 
 #: OpenTelemetry ``gen_ai.system`` / ``gen_ai.provider.name`` spellings that
 #: genai-prices' own provider matching does not recognise.
@@ -191,7 +190,7 @@ def _timestamp(start_ns: int) -> Any:
 # -- user overrides ----------------------------------------------------------
 
 
-class PriceFileError(ConfigError):
+class PriceFileError(ValueError):
     """A user price file that cannot be used; ``str()`` says where and why."""
 
 

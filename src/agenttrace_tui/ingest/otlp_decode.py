@@ -25,7 +25,7 @@ from opentelemetry.proto.collector.logs.v1 import logs_service_pb2
 from opentelemetry.proto.collector.metrics.v1 import metrics_service_pb2
 from opentelemetry.proto.collector.trace.v1 import trace_service_pb2
 
-from .. import conventions as cv
+from ..normalize import conventions as cv
 from ..model import (
     AgentInfo,
     FileInfo,

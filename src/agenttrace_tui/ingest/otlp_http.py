@@ -21,7 +21,7 @@ import asyncio
 import errno
 import zlib
 from collections import Counter
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import msgspec
 from opentelemetry.proto.collector.logs.v1 import logs_service_pb2
@@ -31,27 +31,16 @@ from opentelemetry.proto.collector.trace.v1 import trace_service_pb2
 from .otlp_decode import BodyError, Rejects, convert_traces, count_items, parse
 from .otlp_logs import LogMapper
 from .otlp_metrics import MetricState, convert_metrics
+from .receivers import PortInUseError
 
 if TYPE_CHECKING:
-    from ..forward import Forwarder
-    from ..pipeline import Pipeline
+    from .pipeline import Pipeline
 
-try:  # the engine's receivers define the shared error; fall back until they are merged
-    from .receivers import PortInUseError  # type: ignore[attr-defined]
-except ImportError:  # pragma: no cover - depends on merge order
 
-    class PortInUseError(OSError):  # type: ignore[no-redef]
-        """A receiver address is taken; ``str()`` is one line naming the flag to change it."""
+class Forwarder(Protocol):
+    """Where raw request bodies go upstream (the runtime's forwarder)."""
 
-        def __init__(self, proto: str, host: str, port: int, flag: str) -> None:
-            super().__init__(errno.EADDRINUSE, "address already in use")
-            self.proto = proto
-            self.host = host
-            self.port = port
-            self.flag = flag
-
-        def __str__(self) -> str:
-            return f"{self.proto} port {self.port} on {self.host} is already in use; choose another with {self.flag}"
+    def forward_otlp(self, signal: str, body: bytes, content_type: str, encoding: str | None, items: int) -> None: ...
 
 
 SOURCE = "otlp"

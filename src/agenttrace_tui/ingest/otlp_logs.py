@@ -36,7 +36,7 @@ from collections import OrderedDict
 from datetime import datetime
 from typing import Any, Iterator
 
-from .. import conventions as cv
+from ..normalize import conventions as cv
 from ..model import (
     AttachedEvent,
     Cost,

@@ -29,16 +29,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Literal
 
 import msgspec
 
-from ..model import (
-    AttachedEvent,
-    Metric,
-    Session,
-    Span,
-    SpanEvent,
-    SpanKind,
-    Status,
-    Update,
-)
+from ..model import AttachedEvent, Metric, Session, Span, SpanEvent, SpanKind, Status, Update
 
 if TYPE_CHECKING:
     from .tools import ToolCost

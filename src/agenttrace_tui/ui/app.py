@@ -26,8 +26,8 @@ from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.widgets import Footer, Input, Static
 
-from ..gcpolicy import GcPolicy
-from ..runtime import Monitor
+from ..runtime.gcpolicy import GcPolicy
+from ..runtime.monitor import Monitor
 from ..store.memory import SessionEntry, Store, budget_state
 from . import fmt
 from .cost_panel import CostPanel

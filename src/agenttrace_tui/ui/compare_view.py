@@ -22,7 +22,7 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
-from ..compare import compare_spans
+from ..analysis.compare import compare_spans
 from ..model import Span
 from . import fmt
 from .text import clean, safe_text

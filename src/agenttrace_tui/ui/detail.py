@@ -13,7 +13,7 @@ from typing import Any
 import msgspec
 from rich.text import Text
 
-from ..enrich.format import span_cost_text
+from ..format.cost import span_cost_text
 from ..model import Span, Status
 from ..store.memory import TraceEntry
 from . import fmt

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 
-from ..analysis import fmt_cost, fmt_duration, fmt_tokens
+from ..format.numbers import fmt_cost, fmt_duration, fmt_tokens
 
 S = 1_000_000_000
 

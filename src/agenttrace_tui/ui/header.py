@@ -11,7 +11,7 @@ import os
 from rich.text import Text
 from textual.widget import Widget
 
-from ..runtime import MonitorStatus
+from ..runtime.monitor import MonitorStatus
 from . import fmt
 from .colors import style
 from .text import clean

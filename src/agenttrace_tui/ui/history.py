@@ -55,7 +55,7 @@ def _picked(app: "AgentTraceApp", db: Path, session_id: str | None) -> None:
     app.notify("Loading the saved session…", markup=False, timeout=2)
 
     def load() -> None:
-        from ..replay import load_complete
+        from ..history.replay import load_complete
         from ..store.sqlite import Reader
 
         try:

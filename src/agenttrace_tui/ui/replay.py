@@ -32,7 +32,7 @@ from textual.widget import Widget
 from textual.widgets import Footer
 
 from ..model import Status
-from ..replay import INSTANT, Player
+from ..history.replay import INSTANT, Player
 from ..store.memory import Store
 from . import fmt
 from .app import AgentTraceApp

@@ -32,25 +32,20 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from ..analysis import (
-    ERROR_STATUSES,
+from ..analysis.tree import ERROR_STATUSES, TraceTree, TreeBuilder
+from ..analysis.filter import (
     FILTER_HELP,
-    HOTSPOT_RULE,
     FilterError,
     FilterResult,
-    Rows,
     SpanFilter,
-    TraceAnalysis,
-    TraceTree,
-    TreeBuilder,
-    analyze,
-    flatten,
-    fmt_duration,
     next_index,
     parse_filter,
-    span_summary,
     with_ancestors,
 )
+from ..analysis.critical_path import HOTSPOT_RULE, TraceAnalysis, analyze
+from ..analysis.rows import Rows, flatten
+from ..format.numbers import fmt_duration
+from ..analysis.summary import span_summary
 from ..model import Span
 from ..store.memory import Store
 from .colors import readable, theme_color

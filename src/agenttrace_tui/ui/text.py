@@ -10,7 +10,7 @@ from __future__ import annotations
 from rich.style import Style
 from rich.text import Text
 
-from ..sanitize import clean, clean_multiline
+from ..format.sanitize import clean, clean_multiline
 
 __all__ = ["clean", "clean_multiline", "safe_text"]
 

@@ -11,7 +11,7 @@ socket, port 0), feeds what arrives into the monitor's own ``Pipeline`` and
         mon.wait_for(lambda store: store.span_count >= 3)
 
 Importing it loads the monitor's store and pipeline (not the UI); it is not
-imported by ``agenttrace_tui.sdk`` itself.
+part of ``agenttrace_tui.sdk``: agents import the SDK alone.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ import threading
 import time
 from typing import Any, Callable
 
-from ..pipeline import Pipeline
+from ..ingest.pipeline import Pipeline
 from ..store.memory import Store
 
 

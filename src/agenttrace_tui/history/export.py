@@ -28,9 +28,9 @@ from typing import Any, Iterable, Iterator, TextIO
 
 import msgspec
 
-from .ingest.protocol import PROTOCOL_VERSION
-from .model import Session, Span, SpanKind, Status
-from .sanitize import clean
+from ..normalize.records import PROTOCOL_VERSION
+from ..model import Session, Span, SpanKind, Status
+from ..format.sanitize import clean
 
 __all__ = [
     "FORMATS",
@@ -311,7 +311,7 @@ def _resource(session: Session | None, session_id: str) -> dict[str, Any]:
 
 
 def otlp_request(session: Session | None, session_id: str, spans: list[Span]) -> dict[str, Any]:
-    from . import __version__
+    from .. import __version__
 
     return {
         "resourceSpans": [

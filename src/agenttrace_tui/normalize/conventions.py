@@ -19,7 +19,7 @@ from typing import Any, Callable
 
 import msgspec
 
-from .model import Cost, SpanKind, TokenUsage
+from ..model import Cost, SpanKind, TokenUsage
 
 # (part, field, converter, keys in priority order)
 Row = tuple[str, str, Callable[[Any], Any], tuple[str, ...]]

@@ -36,8 +36,8 @@ import threading
 import time
 from typing import Any, Sequence
 
-from .sdk import Tracer
-from .sdk.transport import DEFAULT_ENDPOINT
+from ..sdk import Tracer
+from ..sdk.transport import DEFAULT_ENDPOINT
 
 #: (session name, framework, provider, planner model, worker model, agent names)
 AGENTS = [
@@ -269,7 +269,7 @@ def run_demo(
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m agenttrace_tui.demo", description="Send simulated agent traffic to a running monitor.")
+    parser = argparse.ArgumentParser(prog="python -m agenttrace_tui.commands.demo", description="Send simulated agent traffic to a running monitor.")
     parser.add_argument("--endpoint", default=DEFAULT_ENDPOINT, help="where to send (udp://, tcp://, unix://); default %(default)s")
     parser.add_argument("--seed", type=int, default=None, help="make the traffic's shape deterministic")
     parser.add_argument("--rate", type=float, default=1.0, help="speed-up factor: divides sleeps, multiplies sessions from 10 up")

@@ -13,7 +13,7 @@ from typing import Any
 import msgspec
 
 from . import conventions
-from .ingest.protocol import (
+from .records import (
     EventRecord,
     MetricRecord,
     Reject,
@@ -23,7 +23,7 @@ from .ingest.protocol import (
     SpanStartRecord,
     WireRecord,
 )
-from .model import (
+from ..model import (
     AgentInfo,
     AttachedEvent,
     FileInfo,

@@ -37,9 +37,9 @@ from typing import Any, Awaitable, Callable, Iterator, Protocol
 
 import msgspec
 
-from .model import Session, Span, Status, Update
-from .pipeline import Pipeline
-from .store.memory import Store
+from ..model import Session, Span, Status, Update
+from ..ingest.pipeline import Pipeline
+from ..store.memory import Store
 
 __all__ = [
     "Player",

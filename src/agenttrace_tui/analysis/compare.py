@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import Any, Iterable
 
-from .model import Span, Status
+from ..model import Span, Status
 
 __all__ = ["summarize", "compare_spans", "REL_THRESHOLD", "ABS_THRESHOLD_NS"]
 

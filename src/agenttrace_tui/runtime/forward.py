@@ -33,10 +33,10 @@ from opentelemetry.proto.metrics.v1 import metrics_pb2
 from opentelemetry.proto.resource.v1 import resource_pb2
 from opentelemetry.proto.trace.v1 import trace_pb2
 
-from .model import AttachedEvent, Metric, Session, Span, SpanKind, Status, Update
+from ..model import AttachedEvent, Metric, Session, Span, SpanKind, Status, Update
 
 if TYPE_CHECKING:
-    from .store.memory import Store
+    from ..store.memory import Store
 
 DEFAULT_MAX_QUEUE = 50_000
 DEFAULT_BATCH = 512

@@ -15,10 +15,10 @@ from typing import Any
 
 import msgspec
 
-from .config import Config
-from .ingest.stats import IngestStats
-from .pipeline import Pipeline
-from .store.memory import Store
+from ..config import Config
+from ..ingest.stats import IngestStats
+from ..ingest.pipeline import Pipeline
+from ..store.memory import Store
 
 
 class MonitorStatus(msgspec.Struct, kw_only=True):
@@ -60,7 +60,7 @@ class Monitor:
             return None
         if self.config.db:
             return Path(self.config.db).expanduser()
-        from .store.paths import default_db_path
+        from ..store.paths import default_db_path
 
         return default_db_path()
 
@@ -69,7 +69,7 @@ class Monitor:
         if sock == "":
             return None
         if sock is None:
-            from .ingest.receivers import default_socket_path
+            from ..ingest.receivers import default_socket_path
 
             return default_socket_path()
         return os.path.expanduser(sock)
@@ -78,7 +78,7 @@ class Monitor:
         """Bind every receiver, open the DB; idempotent. Raises PortInUseError."""
         if self._started:
             return
-        from .ingest.receivers import start_receivers
+        from ..ingest.receivers import start_receivers
 
         cfg = self.config
         self.receivers = await start_receivers(
@@ -105,13 +105,13 @@ class Monitor:
             await self.forwarder.start()
             self.pipeline.taps.append(self.forwarder.tap)
         if cfg.otlp_port is not None:
-            from .ingest.otlp_http import start_otlp
+            from ..ingest.otlp_http import start_otlp
 
             self.otlp = await start_otlp(self.pipeline, host=cfg.bind, port=cfg.otlp_port, forwarder=self.forwarder)
         path = self.db_path
         if path is not None:
-            from .store.maintenance import apply_retention
-            from .store.sqlite import Writer
+            from ..store.maintenance import apply_retention
+            from ..store.sqlite import Writer
 
             self.retention_pruned = apply_retention(path, cfg.retain_days)
             self.writer = Writer(self.store, path)
@@ -156,7 +156,12 @@ class Monitor:
 
 
 def _enrichers(config: Config, store: Store) -> list:
-    from .enrich import make_enrichers
+    from ..config import ConfigError
+    from ..enrich import make_enrichers
+    from ..enrich.prices import PriceFileError
 
     # With the store, pricing runs on merged spans (span_start + span_end).
-    return make_enrichers(config, store)
+    try:
+        return make_enrichers(config.prices, store)
+    except PriceFileError as exc:
+        raise ConfigError(str(exc)) from None

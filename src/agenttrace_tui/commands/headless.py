@@ -13,10 +13,10 @@ import sys
 import time
 from typing import TextIO
 
-from .format import ESTIMATED_MARK, fmt_duration
-from .runtime import Monitor
-from .sanitize import clean
-from .store.memory import Store, TraceEntry
+from ..format.numbers import ESTIMATED_MARK, fmt_duration
+from ..runtime.monitor import Monitor
+from ..format.sanitize import clean
+from ..store.memory import Store, TraceEntry
 
 
 def trace_line(store: Store, trace: TraceEntry) -> str:

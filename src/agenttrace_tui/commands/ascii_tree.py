@@ -22,9 +22,11 @@ from types import SimpleNamespace
 
 from typing import Iterable
 
-from .analysis import TraceTree, analyze, fmt_cost, fmt_duration, fmt_tokens
-from .model import Span, Status
-from .sanitize import clean
+from ..analysis.tree import TraceTree
+from ..analysis.critical_path import analyze
+from ..format.numbers import fmt_cost, fmt_duration, fmt_tokens
+from ..model import Span, Status
+from ..format.sanitize import clean
 
 __all__ = ["render_tree", "to_plain", "span_attributes", "HOTSPOT_MARK", "Segment", "Line"]
 

@@ -49,7 +49,18 @@ from typing import Any, Iterable, Iterator
 
 import msgspec
 
-from .model import AgentInfo, FileInfo, LlmInfo, Session, Span, SpanKind, Status, TokenUsage, ToolInfo, Update
+from ..model import (
+    AgentInfo,
+    FileInfo,
+    LlmInfo,
+    Session,
+    Span,
+    SpanKind,
+    Status,
+    TokenUsage,
+    ToolInfo,
+    Update,
+)
 
 __all__ = ["ClaudeImportStats", "default_paths", "find_transcripts", "convert_session", "iter_updates", "KNOWN_TYPES"]
 

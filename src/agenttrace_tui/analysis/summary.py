@@ -1,0 +1,77 @@
+"""The key attributes shown inline after a span's name, per span kind."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..format.numbers import fmt_cost, fmt_tokens
+from ..model import Span
+
+
+def span_summary(span: Span, limit: int = 80) -> list[tuple[str, str]]:
+    """The key attributes shown inline for a span, per kind, as (label, value) pairs.
+
+    Values are raw (untrusted) strings: the caller makes them safe for display.
+    llm: model, tokens in→out, stop reason, cached; tool: tool, action, target,
+    status; agent: name, iteration, state; rag: query, hits; file: operation,
+    path; cost when known.
+    """
+    out: list[tuple[str, str]] = []
+
+    def add(label: str, value: Any) -> None:
+        if value is None or value == "":
+            return
+        s = value if isinstance(value, str) else str(value)
+        if len(s) > limit:
+            s = s[: limit - 1] + "…"
+        out.append((label, s))
+
+    llm = span.llm
+    if llm is not None:
+        add("", llm.model)
+    u = span.usage
+    if u is not None and (u.input or u.output):
+        tok = f"{fmt_tokens(u.input)}→{fmt_tokens(u.output)}"
+        if u.scope == "subtree":
+            tok += " Σ"
+        if u.estimated:
+            tok = "~" + tok
+        add("tok", tok)
+        if u.cache_read:
+            add("cache", fmt_tokens(u.cache_read))
+    if llm is not None:
+        add("stop", llm.stop_reason)
+        if llm.cached:
+            add("", "cached")
+    t = span.tool
+    if t is not None:
+        add("tool", t.name)
+        add("", t.action)
+        add("", t.target)
+        if t.status and t.status.lower() not in ("ok", "success"):
+            add("status", t.status)
+    a = span.agent
+    if a is not None:
+        add("agent", a.name)
+        if a.iteration is not None:
+            add("iter", a.iteration)
+        add("state", a.state)
+    r = span.rag
+    if r is not None:
+        if r.query:
+            add("query", f"\u201c{r.query}\u201d")
+        if r.sources_found is not None:
+            add("hits", r.sources_found)
+        if r.top_score is not None:
+            add("score", f"{r.top_score:.2f}")
+    f = span.file
+    if f is not None:
+        add("", f.operation)
+        add("", f.path)
+    c = span.cost
+    if c is not None and c.total:
+        add("", fmt_cost(c.total))
+    return out
+
+
+# -- structure ----------------------------------------------------------------

@@ -1,0 +1,121 @@
+"""The native protocol's records: what one JSON object on the wire holds.
+
+``ingest.protocol`` decodes bytes into these typed records (msgspec checks
+types and ranges while decoding); ``normalize.native`` turns them into the
+span model. See docs/protocol.md for the format a sender writes.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Union
+
+import msgspec
+
+from ..model import AgentInfo, Cost, FileInfo, LlmInfo, RagInfo, SpanEvent, SpanLink, TokenUsage
+
+PROTOCOL_VERSION = 1
+#: Default size limit of one record (a datagram, or a line of a stream).
+DEFAULT_MAX_RECORD_BYTES = 64 * 1024
+
+#: Ids are 1 to 128 characters; checked by msgspec while decoding, at C speed.
+Id = Annotated[str, msgspec.Meta(min_length=1, max_length=128)]
+#: A time in ns since the epoch: non-negative and within SQLite's 64-bit INTEGER,
+#: so a wild value is rejected here instead of failing the writer later.
+Ns = Annotated[int, msgspec.Meta(ge=0, le=2**63 - 1)]
+
+
+class _Record(msgspec.Struct, tag_field="type", kw_only=True, gc=False, omit_defaults=True):
+    v: int
+    #: Optional per-sender id and sequence number, for counting lost datagrams.
+    sender: str | None = None
+    seq: int | None = None
+
+
+class _SpanFields(_Record, kw_only=True):
+    trace_id: Id
+    span_id: Id
+    parent_span_id: Id | None = None
+    session_id: Id | None = None
+    kind: str | None = None
+    status: str | None = None
+    status_message: str | None = None
+    status_code: str | None = None
+    llm: LlmInfo | None = None
+    tool: Any = None  # ToolInfo; Any so that "tool": "grep" is accepted as a name
+    agent: AgentInfo | None = None
+    rag: RagInfo | None = None
+    file: FileInfo | None = None
+    usage: TokenUsage | None = None
+    cost: Cost | None = None
+    events: list[SpanEvent] = []
+    links: list[SpanLink] = []
+    attributes: dict[str, Any] = {}
+
+
+class SpanRecord(_SpanFields, tag="span", kw_only=True):
+    """A complete span."""
+
+    name: str
+    start_ns: Ns
+    end_ns: Ns
+
+
+class SpanStartRecord(_SpanFields, tag="span_start", kw_only=True):
+    """A span that has begun; its duration ticks until its span_end."""
+
+    name: str
+    start_ns: Ns
+
+
+class SpanEndRecord(_SpanFields, tag="span_end", kw_only=True):
+    """The end of a span; may repeat or add any field of the span."""
+
+    end_ns: Ns
+    name: str | None = None
+    start_ns: Ns | None = None
+
+
+class SessionRecord(_Record, tag="session", kw_only=True):
+    """Start, update or end of a session (an agent run)."""
+
+    session_id: Id
+    name: str | None = None
+    service: str | None = None
+    framework: str | None = None
+    framework_version: str | None = None
+    hostname: str | None = None
+    tags: list[str] = []
+    started_ns: Ns | None = None
+    ended_ns: Ns | None = None
+    attributes: dict[str, Any] = {}
+
+
+class EventRecord(_Record, tag="event", kw_only=True):
+    """An event attached to a span (which may arrive before or after it)."""
+
+    trace_id: Id
+    span_id: Id
+    name: str
+    time_ns: Ns
+    attributes: dict[str, Any] = {}
+
+
+class MetricRecord(_Record, tag="metric", kw_only=True):
+    """A metric sample: name, labels, value (seed 000)."""
+
+    name: str
+    value: float
+    labels: dict[str, str] = {}
+    time_ns: Ns | None = None
+    metric_kind: str | None = None
+
+
+WireRecord = Union[SpanRecord, SpanStartRecord, SpanEndRecord, SessionRecord, EventRecord, MetricRecord]
+
+
+
+class Reject(msgspec.Struct, frozen=True, gc=False):
+    """Why a record (or a whole datagram/line) was refused."""
+
+    reason: str
+    detail: str
