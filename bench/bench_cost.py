@@ -26,11 +26,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
+from machine import describe as machine
+
 from agenttrace_tui.enrich.cost import SpanCoster  # noqa: E402
 from agenttrace_tui.enrich.prices import PriceBook  # noqa: E402
 from agenttrace_tui.model import LlmInfo, Span, SpanKind, TokenUsage  # noqa: E402
 from agenttrace_tui.store.memory import Store  # noqa: E402
-from machine import describe as machine
 
 MODELS = [
     ("openai", "gpt-4o"),

@@ -31,15 +31,25 @@ import tempfile
 import time
 from pathlib import Path
 
+from machine import cpu_model
+
 from agenttrace_tui import cli
 from agenttrace_tui.commands.importer import import_file
 from agenttrace_tui.history.export import NATIVE_ATTR, SESSION_ATTR, write_otlp_json
-from agenttrace_tui.model import Cost, LlmInfo, Session, Span, SpanKind, Status, TokenUsage, ToolInfo
 from agenttrace_tui.history.replay import INSTANT, Player
+from agenttrace_tui.model import (
+    Cost,
+    LlmInfo,
+    Session,
+    Span,
+    SpanKind,
+    Status,
+    TokenUsage,
+    ToolInfo,
+)
+from agenttrace_tui.store.batch import UPSERT_SESSION_META, UPSERT_SPAN, encode_batch
 from agenttrace_tui.store.schema import WRITER_PRAGMAS, ensure_schema
 from agenttrace_tui.store.sqlite import Reader, rebuild_summaries
-from agenttrace_tui.store.batch import UPSERT_SESSION_META, UPSERT_SPAN, encode_batch
-from machine import cpu_model
 
 S = 1_000_000_000
 BIG = "big-session"

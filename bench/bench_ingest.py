@@ -39,12 +39,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
+from machine import cpu_model as _cpu_model
+from machine import load as _load
+
+from agenttrace_tui.ingest.pipeline import Pipeline  # noqa: E402
 from agenttrace_tui.ingest.protocol import decode  # noqa: E402
 from agenttrace_tui.ingest.receivers import start_receivers  # noqa: E402
 from agenttrace_tui.normalize.native import normalize  # noqa: E402
-from agenttrace_tui.ingest.pipeline import Pipeline  # noqa: E402
 from agenttrace_tui.store.memory import Store  # noqa: E402
-from machine import cpu_model as _cpu_model, load as _load
 
 T0 = 1_700_000_000_000_000_000
 UDP_RATES = [10_000, 25_000, 50_000, 100_000, 150_000]
@@ -514,7 +516,7 @@ def main() -> None:
         )
         + f" Target 50,000/s: {'met' if sustained['udp-drain'] >= 50_000 else 'NOT met on this loaded machine'}.",
         "",
-        f"### TCP stream: spans/s with zero loss (target >= 200,000/s)",
+        "### TCP stream: spans/s with zero loss (target >= 200,000/s)",
         "",
         f"{TCP_SPANS:,} records, {TCP_LINES_PER_WRITE} lines per write, sent as fast as the "
         "connection takes them; time from the first write until the receiver closed after EOF "

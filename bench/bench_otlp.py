@@ -23,10 +23,10 @@ import os
 import statistics
 import sys
 import time
-from machine import describe as machine
 from pathlib import Path
 
 import msgspec
+from machine import describe as machine
 from opentelemetry.proto.collector.trace.v1 import trace_service_pb2
 from opentelemetry.proto.common.v1 import common_pb2
 from opentelemetry.proto.trace.v1 import trace_pb2

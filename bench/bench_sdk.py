@@ -25,8 +25,9 @@ import statistics
 import subprocess
 import sys
 import time
-from machine import describe as machine
 from pathlib import Path
+
+from machine import describe as machine
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
@@ -145,7 +146,11 @@ def loop_sdk(tracer: Tracer, n: int) -> tuple[float, float, float]:
 
 def make_otel():
     from opentelemetry.sdk.trace import TracerProvider
-    from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter, SpanExportResult
+    from opentelemetry.sdk.trace.export import (
+        BatchSpanProcessor,
+        SpanExporter,
+        SpanExportResult,
+    )
 
     class NullExporter(SpanExporter):
         def export(self, spans):

@@ -35,16 +35,29 @@ import tracemalloc
 from pathlib import Path
 
 import msgspec
+from machine import describe as machine
 
-from agenttrace_tui.ingest.protocol import decode
-from agenttrace_tui.model import LlmInfo, Session, Span, SpanKind, Status, TokenUsage, Cost
-from agenttrace_tui.normalize.native import normalize
 from agenttrace_tui.ingest.pipeline import Pipeline
+from agenttrace_tui.ingest.protocol import decode
+from agenttrace_tui.model import (
+    Cost,
+    LlmInfo,
+    Session,
+    Span,
+    SpanKind,
+    Status,
+    TokenUsage,
+)
+from agenttrace_tui.normalize.native import normalize
+from agenttrace_tui.store.batch import (
+    UPSERT_SESSION_META,
+    UPSERT_SPAN,
+    session_row,
+    span_row,
+)
 from agenttrace_tui.store.memory import Store
 from agenttrace_tui.store.schema import ddl_statements, ensure_schema
 from agenttrace_tui.store.sqlite import Reader, Writer, rebuild_summaries
-from agenttrace_tui.store.batch import UPSERT_SESSION_META, UPSERT_SPAN, session_row, span_row
-from machine import describe as machine
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "docs" / "bench" / "store.md"

@@ -31,19 +31,27 @@ import sys
 import time
 from pathlib import Path
 
+from machine import describe as machine
 from textual import events
 from textual.app import App, ComposeResult
 
-from agenttrace_tui.analysis.tree import TraceTree
 from agenttrace_tui.analysis.critical_path import analyze
-from agenttrace_tui.runtime.gcpolicy import GcPolicy
-from agenttrace_tui.normalize.records import SpanRecord, SpanStartRecord
-from agenttrace_tui.ingest.protocol import encode
-from agenttrace_tui.model import AgentInfo, LlmInfo, Span, SpanKind, Status, TokenUsage, ToolInfo
+from agenttrace_tui.analysis.tree import TraceTree
 from agenttrace_tui.ingest.pipeline import Pipeline
+from agenttrace_tui.ingest.protocol import encode
+from agenttrace_tui.model import (
+    AgentInfo,
+    LlmInfo,
+    Span,
+    SpanKind,
+    Status,
+    TokenUsage,
+    ToolInfo,
+)
+from agenttrace_tui.normalize.records import SpanRecord, SpanStartRecord
+from agenttrace_tui.runtime.gcpolicy import GcPolicy
 from agenttrace_tui.store.memory import Store
 from agenttrace_tui.ui.span_tree import SpanTreeView
-from machine import describe as machine
 
 S = 1_000_000_000
 T0 = 1_700_000_000 * S
@@ -360,7 +368,7 @@ def report(results, work, rebuilds, colds, analyses, shown_rows, final_spans, ev
         f"Machine: {machine()}. Shared 2-core machine, so absolute",
         "numbers are pessimistic; the ratios against the idle baseline (same run) are the point.",
         "",
-        f"Set-up: a store with 100,000 spans (90 traces x 1,000 + one 10,000-span trace), the 10k trace",
+        "Set-up: a store with 100,000 spans (90 traces x 1,000 + one 10,000-span trace), the 10k trace",
         f"shown in `SpanTreeView` at {SIZE[0]}x{SIZE[1]} with every node expanded ({shown_rows:,} rows), the app",
         "refreshing it at 10 Hz. Ingest: the real path (`Pipeline.feed`: decode, normalise, store) on the",
         f"same event loop, paced at {INGEST_RATE:,} spans/s in {int(TICK_S * 1000)} ms batches of {SPANS_PER_PAYLOAD}-span datagrams;",

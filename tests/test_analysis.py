@@ -16,10 +16,10 @@ from agenttrace_tui.analysis.filter import (
     parse_filter,
     with_ancestors,
 )
-from agenttrace_tui.analysis.tree import TraceTree, TreeBuilder
 from agenttrace_tui.analysis.rows import flatten
-from agenttrace_tui.format.numbers import fmt_cost, fmt_duration, fmt_tokens
 from agenttrace_tui.analysis.summary import span_summary
+from agenttrace_tui.analysis.tree import TraceTree, TreeBuilder
+from agenttrace_tui.format.numbers import fmt_cost, fmt_duration, fmt_tokens
 from agenttrace_tui.model import (
     AgentInfo,
     Cost,

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from agenttrace_tui.normalize import conventions as cv
 from agenttrace_tui.ingest.otlp_decode import ResourceInfo, _session_attr, build_span
 from agenttrace_tui.ingest.protocol import decode
 from agenttrace_tui.model import SpanKind, Status
+from agenttrace_tui.normalize import conventions as cv
 from agenttrace_tui.normalize.native import normalize
 from agenttrace_tui.store.memory import Store
 

@@ -12,8 +12,16 @@ import pytest
 
 from agenttrace_tui.commands.costs import main, parse_since
 from agenttrace_tui.enrich import make_enrichers
-from agenttrace_tui.model import Cost, LlmInfo, Session, Span, SpanKind, TokenUsage, ToolInfo
 from agenttrace_tui.ingest.pipeline import Pipeline
+from agenttrace_tui.model import (
+    Cost,
+    LlmInfo,
+    Session,
+    Span,
+    SpanKind,
+    TokenUsage,
+    ToolInfo,
+)
 from agenttrace_tui.store.memory import Store
 from agenttrace_tui.store.sqlite import Writer
 

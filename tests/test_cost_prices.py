@@ -19,8 +19,8 @@ from agenttrace_tui.enrich import (
     make_enrichers,
 )
 from agenttrace_tui.enrich.prices import compute
-from agenttrace_tui.model import Cost, LlmInfo, Span, SpanKind, Status, TokenUsage
 from agenttrace_tui.ingest.pipeline import Pipeline
+from agenttrace_tui.model import Cost, LlmInfo, Span, SpanKind, Status, TokenUsage
 from agenttrace_tui.store.memory import Store
 
 T_2025_05 = int(datetime(2025, 5, 1, 12, tzinfo=UTC).timestamp() * 1e9)

@@ -11,6 +11,7 @@ import asyncio
 import time
 from pathlib import Path
 
+from agenttrace_tui.ingest.pipeline import Pipeline
 from agenttrace_tui.model import (
     AgentInfo,
     Cost,
@@ -25,7 +26,6 @@ from agenttrace_tui.model import (
     TokenUsage,
     ToolInfo,
 )
-from agenttrace_tui.ingest.pipeline import Pipeline
 from agenttrace_tui.store.memory import Store
 from agenttrace_tui.store.sqlite import Reader, Writer
 

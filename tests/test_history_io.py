@@ -176,7 +176,9 @@ def test_opentelemetry_sdk_otlp_json_imports(tmp_path, capsys):
 def test_protobuf_json_mapping_of_the_sdk_request_imports(tmp_path, capsys):
     """The SDK's protobuf request printed with protobuf's JSON mapping (base64 ids, as some tools write)."""
     from google.protobuf.json_format import MessageToJson
-    from opentelemetry.exporter.otlp.proto.common.trace_encoder import encode_spans as encode_pb
+    from opentelemetry.exporter.otlp.proto.common.trace_encoder import (
+        encode_spans as encode_pb,
+    )
 
     sdk = _sdk_spans()
     path = tmp_path / "pb.json"

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import asyncio
 
-from agenttrace_tui.model import Session, Span, SpanKind, Status, TokenUsage
-from agenttrace_tui.ingest.pipeline import Pipeline
 from agenttrace_tui.history.replay import INSTANT, ListSource, Player
+from agenttrace_tui.ingest.pipeline import Pipeline
+from agenttrace_tui.model import Session, Span, SpanKind, Status, TokenUsage
 from agenttrace_tui.store.memory import Store
 
 S = 1_000_000_000

@@ -15,16 +15,15 @@ import json as jsonlib
 from datetime import datetime, timezone
 
 import pytest
-
 from opentelemetry._logs import LogRecord
 from opentelemetry.exporter.otlp.proto.http._log_exporter import OTLPLogExporter
 from opentelemetry.sdk._logs import LoggerProvider
 from opentelemetry.sdk._logs.export import SimpleLogRecordProcessor
 from opentelemetry.sdk.resources import Resource
+from test_otlp_support import apost, provider, receiver, wait_for
 
 from agenttrace_tui.ingest.otlp_logs import SESSION_LOG_NAME
 from agenttrace_tui.model import SpanKind, Status
-from test_otlp_support import apost, provider, receiver, wait_for
 
 T0 = 1_790_000_000_000_000_000
 S = 1_000_000_000

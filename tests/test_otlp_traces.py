@@ -7,10 +7,11 @@ import asyncio
 import json as jsonlib
 
 import pytest
-from opentelemetry.trace import Status as OtelStatus, StatusCode
+from opentelemetry.trace import Status as OtelStatus
+from opentelemetry.trace import StatusCode
+from test_otlp_support import provider, receiver, wait_for
 
 from agenttrace_tui.model import SpanKind, Status
-from test_otlp_support import provider, receiver, wait_for
 
 pytestmark = pytest.mark.parametrize("use_json", [False, True], ids=["protobuf", "json"])
 

@@ -13,6 +13,17 @@ import msgspec
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from agenttrace_tui.ingest.protocol import decode, encode
+from agenttrace_tui.model import (
+    AgentInfo,
+    Cost,
+    FileInfo,
+    LlmInfo,
+    RagInfo,
+    SpanEvent,
+    SpanLink,
+    TokenUsage,
+)
 from agenttrace_tui.normalize.records import (
     DEFAULT_MAX_RECORD_BYTES,
     EventRecord,
@@ -22,8 +33,6 @@ from agenttrace_tui.normalize.records import (
     SpanRecord,
     SpanStartRecord,
 )
-from agenttrace_tui.ingest.protocol import decode, encode
-from agenttrace_tui.model import AgentInfo, Cost, FileInfo, LlmInfo, RagInfo, SpanEvent, SpanLink, TokenUsage
 
 # Every reason the decoder may give (docs/protocol.md lists them for senders).
 REASONS = {

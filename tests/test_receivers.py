@@ -21,7 +21,13 @@ from typing import Any, AsyncIterator, Callable
 
 import pytest
 
-from agenttrace_tui.ingest.receivers import PortInUseError, ReceiverSet, default_socket_path, start_receivers
+from agenttrace_tui.ingest.pipeline import Pipeline
+from agenttrace_tui.ingest.receivers import (
+    PortInUseError,
+    ReceiverSet,
+    default_socket_path,
+    start_receivers,
+)
 from agenttrace_tui.model import (
     AgentInfo,
     Cost,
@@ -36,7 +42,6 @@ from agenttrace_tui.model import (
     TokenUsage,
     ToolInfo,
 )
-from agenttrace_tui.ingest.pipeline import Pipeline
 from agenttrace_tui.store.memory import Store
 
 LIMIT = 4096  # max_record_bytes for these tests: small, so "oversized" is cheap to provoke

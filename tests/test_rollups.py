@@ -4,10 +4,19 @@ from __future__ import annotations
 
 import pytest
 
+from agenttrace_tui.analysis.budget import budget_state
 from agenttrace_tui.enrich import make_enrichers
-from agenttrace_tui.model import Cost, LlmInfo, Span, SpanKind, Status, TokenUsage, ToolInfo
 from agenttrace_tui.ingest.pipeline import Pipeline
-from agenttrace_tui.store.memory import Store, budget_state
+from agenttrace_tui.model import (
+    Cost,
+    LlmInfo,
+    Span,
+    SpanKind,
+    Status,
+    TokenUsage,
+    ToolInfo,
+)
+from agenttrace_tui.store.memory import Store
 
 S = 1_000_000_000
 MIN = 60 * S

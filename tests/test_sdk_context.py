@@ -15,8 +15,8 @@ import threading
 import pytest
 
 from agenttrace_tui.model import SpanKind, Status
-from agenttrace_tui.sdk import Tracer, current_span, get_tracer, set_tracer, trace, wrap
 from agenttrace_tui.runtime.testing import LocalMonitor
+from agenttrace_tui.sdk import Tracer, current_span, get_tracer, set_tracer, trace, wrap
 
 
 @pytest.fixture()

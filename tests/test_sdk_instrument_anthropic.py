@@ -15,8 +15,8 @@ anthropic = pytest.importorskip("anthropic")
 httpx2 = pytest.importorskip("httpx2")
 
 from agenttrace_tui.model import SpanKind, Status  # noqa: E402
-from agenttrace_tui.sdk import Tracer, instrument_anthropic, uninstrument_anthropic  # noqa: E402
 from agenttrace_tui.runtime.testing import LocalMonitor  # noqa: E402
+from agenttrace_tui.sdk import Tracer, instrument_anthropic, uninstrument_anthropic  # noqa: E402
 
 # The SDK warns about model names it considers deprecated; irrelevant here.
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")

@@ -11,8 +11,8 @@ openai = pytest.importorskip("openai")
 httpx2 = pytest.importorskip("httpx2")
 
 from agenttrace_tui.model import SpanKind, Status  # noqa: E402
-from agenttrace_tui.sdk import Tracer, instrument_openai, uninstrument_openai  # noqa: E402
 from agenttrace_tui.runtime.testing import LocalMonitor  # noqa: E402
+from agenttrace_tui.sdk import Tracer, instrument_openai, uninstrument_openai  # noqa: E402
 
 COMPLETION = {
     "id": "chatcmpl-1",

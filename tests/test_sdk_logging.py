@@ -5,8 +5,8 @@ from __future__ import annotations
 import logging
 
 from agenttrace_tui.model import Status
-from agenttrace_tui.sdk import AgentTraceLogHandler, Tracer
 from agenttrace_tui.runtime.testing import LocalMonitor
+from agenttrace_tui.sdk import AgentTraceLogHandler, Tracer
 
 
 def test_log_records_become_events_and_errors_set_status():

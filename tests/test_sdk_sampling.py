@@ -8,8 +8,8 @@ import time
 import pytest
 
 from agenttrace_tui.model import Status
-from agenttrace_tui.sdk import Sampler, Tracer, clamp_rate
 from agenttrace_tui.runtime.testing import LocalMonitor
+from agenttrace_tui.sdk import Sampler, Tracer, clamp_rate
 
 
 @pytest.fixture()

@@ -8,7 +8,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-
 from agenttrace_tui.commands.send import main, parse_attr, register
 from agenttrace_tui.model import SpanKind, Status
 from agenttrace_tui.runtime.testing import LocalMonitor

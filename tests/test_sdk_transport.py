@@ -10,8 +10,8 @@ import time
 import pytest
 
 from agenttrace_tui.model import Status
-from agenttrace_tui.sdk import EndpointError, Tracer, parse_endpoint
 from agenttrace_tui.runtime.testing import LocalMonitor
+from agenttrace_tui.sdk import EndpointError, Tracer, parse_endpoint
 
 
 def closed_port(kind: int) -> int:

@@ -5,9 +5,24 @@ from __future__ import annotations
 from rich.cells import cell_len
 from textual.app import App, ComposeResult
 
-from agenttrace_tui.model import AgentInfo, LlmInfo, RagInfo, Span, SpanKind, Status, TokenUsage, ToolInfo
+from agenttrace_tui.model import (
+    AgentInfo,
+    LlmInfo,
+    RagInfo,
+    Span,
+    SpanKind,
+    Status,
+    TokenUsage,
+    ToolInfo,
+)
 from agenttrace_tui.store.memory import Store
-from agenttrace_tui.ui.span_tree import SpanTreeView, axis_length, bar_eighths, layout, waterfall_runs
+from agenttrace_tui.ui.span_tree import (
+    SpanTreeView,
+    axis_length,
+    bar_eighths,
+    layout,
+    waterfall_runs,
+)
 
 S = 1_000_000_000
 BASE = 1_700_000_000 * S

@@ -32,7 +32,8 @@ from agenttrace_tui.model import (
     TokenUsage,
     ToolInfo,
 )
-from agenttrace_tui.store.memory import DEFAULT_SESSION, Store
+from agenttrace_tui.store.entries import DEFAULT_SESSION
+from agenttrace_tui.store.memory import Store
 from agenttrace_tui.store.sqlite import (
     SCHEMA_VERSION,
     Reader,

@@ -13,7 +13,8 @@ from agenttrace_tui.model import (
     Status,
     TokenUsage,
 )
-from agenttrace_tui.store.memory import DEFAULT_SESSION, Store
+from agenttrace_tui.store.entries import DEFAULT_SESSION
+from agenttrace_tui.store.memory import Store
 
 
 def span(sid: str, tid: str = "t1", parent: str | None = None, **kw) -> Span:

@@ -14,10 +14,10 @@ from pathlib import Path
 import pytest
 
 from agenttrace_tui.enrich import make_enrichers
-from agenttrace_tui.format.cost import fmt_tokens, span_cost_text
 from agenttrace_tui.enrich.tokens import TokenEstimator, encoding_for_model
-from agenttrace_tui.model import LlmInfo, Span, SpanKind, Status, TokenUsage
+from agenttrace_tui.format.cost import fmt_tokens, span_cost_text
 from agenttrace_tui.ingest.pipeline import Pipeline
+from agenttrace_tui.model import LlmInfo, Span, SpanKind, Status, TokenUsage
 from agenttrace_tui.store.memory import Store
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -10,11 +10,10 @@ import asyncio
 import io
 import json
 
+import fixtures
 import msgspec
 import pytest
 from rich.console import Console
-
-import fixtures
 from textual.command import CommandList
 
 from agenttrace_tui.model import Session, Span

@@ -5,11 +5,11 @@ from __future__ import annotations
 import asyncio
 import io
 
+import fixtures
 import pytest
 from rich.console import Console
 from test_history_fixture import build_db, fixture_updates
 
-import fixtures
 from agenttrace_tui.ingest.pipeline import Pipeline
 from agenttrace_tui.store.memory import Store
 from agenttrace_tui.ui.app import make_app

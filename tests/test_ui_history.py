@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import asyncio
 
+import fixtures
 import pytest
 from test_history_fixture import build_db
 
-import fixtures
 from agenttrace_tui.model import Span
 from agenttrace_tui.ui.app import make_app
 from agenttrace_tui.ui.history import HISTORY_MODE

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from textual.color import Color
+
 from agenttrace_tui.ui.colors import contrast, readable
 from agenttrace_tui.ui.cost_panel import bar, sparkline
-from textual.color import Color
 from agenttrace_tui.ui.fmt import ago
 from agenttrace_tui.ui.paths import styles_dir
 from agenttrace_tui.ui.rowlist import Column, RowList

@@ -9,13 +9,20 @@ from __future__ import annotations
 
 import asyncio
 
+import fixtures
 import msgspec
-
 from textual.widgets import Footer
 from textual.widgets._footer import FooterKey
 
-import fixtures
-from agenttrace_tui.model import Cost, LlmInfo, Session, Span, SpanKind, TokenUsage, ToolInfo
+from agenttrace_tui.model import (
+    Cost,
+    LlmInfo,
+    Session,
+    Span,
+    SpanKind,
+    TokenUsage,
+    ToolInfo,
+)
 from agenttrace_tui.store.memory import Store
 from agenttrace_tui.ui.app import LIGHT_THEME, make_app
 

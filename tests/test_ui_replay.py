@@ -8,13 +8,18 @@ from __future__ import annotations
 
 import asyncio
 
+import fixtures
 import pytest
 from test_history_fixture import S, build_db
 
-import fixtures
 from agenttrace_tui.history.replay import INSTANT
 from agenttrace_tui.ui.picker import SessionPicker
-from agenttrace_tui.ui.replay import REPLAY_BINDINGS, ReplayApp, fmt_clock, run_replay_ui
+from agenttrace_tui.ui.replay import (
+    REPLAY_BINDINGS,
+    ReplayApp,
+    fmt_clock,
+    run_replay_ui,
+)
 
 SIZE = (120, 36)
 

@@ -19,14 +19,13 @@ safe to print and readable when piped. Pure: lines are lists of
 from __future__ import annotations
 
 from types import SimpleNamespace
-
 from typing import Iterable
 
-from ..analysis.tree import TraceTree
 from ..analysis.critical_path import analyze
+from ..analysis.tree import TraceTree
 from ..format.numbers import fmt_cost, fmt_duration, fmt_tokens
-from ..model import Span, Status
 from ..format.sanitize import clean
+from ..model import Span, Status
 
 __all__ = ["render_tree", "to_plain", "span_attributes", "HOTSPOT_MARK", "Segment", "Line"]
 

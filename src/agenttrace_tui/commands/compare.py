@@ -10,7 +10,16 @@ import argparse
 from typing import Any
 
 from ..format.numbers import fmt_cost, fmt_duration, fmt_tokens
-from .history_common import CommandError, add_common, cell, console, guarded, open_reader, print_json, table
+from .history_common import (
+    CommandError,
+    add_common,
+    cell,
+    console,
+    guarded,
+    open_reader,
+    print_json,
+    table,
+)
 
 
 def register(subparsers: Any) -> None:

@@ -151,7 +151,7 @@ class Report:
 
     def _add_days(self, store: Any) -> None:
         # Day rows come from the spans themselves (the minute series has no cache/unknown split).
-        from ..store.memory import Contribution
+        from ..store.aggregates import Contribution
 
         for span in store.iter_spans():
             c = Contribution(span)

@@ -14,9 +14,10 @@ import time
 from typing import TextIO
 
 from ..format.numbers import ESTIMATED_MARK, fmt_duration
-from ..runtime.monitor import Monitor
 from ..format.sanitize import clean
-from ..store.memory import Store, TraceEntry
+from ..runtime.monitor import Monitor
+from ..store.entries import TraceEntry
+from ..store.memory import Store
 
 
 def trace_line(store: Store, trace: TraceEntry) -> str:

@@ -15,7 +15,6 @@ from typing import Any
 
 import msgspec
 
-
 PROG = "agenttrace-tui"
 
 _json = msgspec.json.Encoder()

@@ -11,7 +11,13 @@ import argparse
 import sqlite3
 from typing import Any
 
-from .history_common import CommandError, add_common, db_path_for_write, guarded, print_json
+from .history_common import (
+    CommandError,
+    add_common,
+    db_path_for_write,
+    guarded,
+    print_json,
+)
 
 
 def register(subparsers: Any) -> None:
@@ -28,7 +34,12 @@ def register(subparsers: Any) -> None:
 
 def import_claude(paths: list[str] | None, db: Any, enrich: bool = True) -> Any:
     """Import transcripts into ``db``; returns ClaudeImportStats (the DB import stats as ``.db``)."""
-    from ..history.claude_transcripts import ClaudeImportStats, default_paths, find_transcripts, iter_updates
+    from ..history.claude_transcripts import (
+        ClaudeImportStats,
+        default_paths,
+        find_transcripts,
+        iter_updates,
+    )
     from ..store.bulk import BulkWriter
     from .importer import ImportStats
 

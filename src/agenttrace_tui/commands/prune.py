@@ -15,7 +15,6 @@ from typing import Any
 from .history_common import CommandError, add_common, db_path, guarded, print_json
 
 
-
 def register(subparsers: Any) -> None:
     p = subparsers.add_parser(
         "prune",

@@ -14,7 +14,14 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from .history_common import CommandError, add_common, db_path, guarded, open_reader, resolve_session_id
+from .history_common import (
+    CommandError,
+    add_common,
+    db_path,
+    guarded,
+    open_reader,
+    resolve_session_id,
+)
 
 
 def parse_speed(text: str) -> float:
@@ -61,8 +68,8 @@ async def replay_headless(
     reader: Any, session_id: str, speed: float, out: Any = None, max_idle_s: float | None = None
 ) -> int:
     """Play a session, printing each trace line as it completes in replay time; returns lines printed."""
-    from .headless import HeadlessPrinter
     from ..history.replay import Player
+    from .headless import HeadlessPrinter
 
     out = out or sys.stdout
     max_idle = None if max_idle_s is None else int(max_idle_s * 1e9)

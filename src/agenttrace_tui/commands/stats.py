@@ -13,7 +13,16 @@ import math
 from typing import Any, Iterable
 
 from ..format.numbers import fmt_cost, fmt_duration, fmt_tokens
-from .history_common import add_common, cell, console, guarded, open_reader, print_json, table, time_arg
+from .history_common import (
+    add_common,
+    cell,
+    console,
+    guarded,
+    open_reader,
+    print_json,
+    table,
+    time_arg,
+)
 
 #: Most spans a stats run reads without --session (oldest first; the JSON says when it was cut).
 MAX_SPANS = 5_000_000

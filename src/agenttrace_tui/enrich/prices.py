@@ -29,7 +29,6 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple
 
-
 #: OpenTelemetry ``gen_ai.system`` / ``gen_ai.provider.name`` spellings that
 #: genai-prices' own provider matching does not recognise.
 PROVIDER_ALIASES = {

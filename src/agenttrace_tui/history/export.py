@@ -28,9 +28,9 @@ from typing import Any, Iterable, Iterator, TextIO
 
 import msgspec
 
-from ..normalize.records import PROTOCOL_VERSION
-from ..model import Session, Span, SpanKind, Status
 from ..format.sanitize import clean
+from ..model import Session, Span, SpanKind, Status
+from ..normalize.records import PROTOCOL_VERSION
 
 __all__ = [
     "FORMATS",

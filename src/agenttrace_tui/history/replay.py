@@ -37,8 +37,8 @@ from typing import Any, Awaitable, Callable, Iterator, Protocol
 
 import msgspec
 
-from ..model import Session, Span, Status, Update
 from ..ingest.pipeline import Pipeline
+from ..model import Session, Span, Status, Update
 from ..store.memory import Store
 
 __all__ = [

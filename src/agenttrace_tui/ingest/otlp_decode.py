@@ -25,7 +25,6 @@ from opentelemetry.proto.collector.logs.v1 import logs_service_pb2
 from opentelemetry.proto.collector.metrics.v1 import metrics_service_pb2
 from opentelemetry.proto.collector.trace.v1 import trace_service_pb2
 
-from ..normalize import conventions as cv
 from ..model import (
     AgentInfo,
     FileInfo,
@@ -40,6 +39,7 @@ from ..model import (
     ToolInfo,
     Update,
 )
+from ..normalize import conventions as cv
 
 SIGNALS = ("traces", "logs", "metrics")
 #: Spans (or log records, data points) converted before the store sees a chunk.

@@ -36,7 +36,6 @@ from collections import OrderedDict
 from datetime import datetime
 from typing import Any, Iterator
 
-from ..normalize import conventions as cv
 from ..model import (
     AttachedEvent,
     Cost,
@@ -50,6 +49,7 @@ from ..model import (
     ToolInfo,
     Update,
 )
+from ..normalize import conventions as cv
 from .otlp_decode import CHUNK, LogView, Rejects, ResourceInfo, iter_logs
 
 #: Events kept on one session's "session log" span.

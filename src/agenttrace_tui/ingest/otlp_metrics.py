@@ -17,7 +17,16 @@ from typing import Any, Iterator
 import msgspec
 
 from ..model import Metric, Update
-from .otlp_decode import CHUNK, Rejects, ResourceInfo, _iter_resource_items, _jget, jint, json_attrs, pb_attrs
+from .otlp_decode import (
+    CHUNK,
+    Rejects,
+    ResourceInfo,
+    _iter_resource_items,
+    _jget,
+    jint,
+    json_attrs,
+    pb_attrs,
+)
 
 _TEMPORALITY = {"AGGREGATION_TEMPORALITY_DELTA": 1, "AGGREGATION_TEMPORALITY_CUMULATIVE": 2}
 

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from typing import Callable, Sequence
 
-from ..normalize.records import DEFAULT_MAX_RECORD_BYTES
-from .protocol import decode
-from .stats import IngestStats
 from ..model import Update
 from ..normalize.native import normalize
+from ..normalize.records import DEFAULT_MAX_RECORD_BYTES
 from ..store.memory import Store
+from .protocol import decode
+from .stats import IngestStats
 
 #: An enricher fills in derived fields (cost, estimated tokens) in place.
 Enricher = Callable[[list[Update]], None]

@@ -13,7 +13,12 @@ from typing import Any, Union
 
 import msgspec
 
-from ..normalize.records import DEFAULT_MAX_RECORD_BYTES, PROTOCOL_VERSION, Reject, WireRecord
+from ..normalize.records import (
+    DEFAULT_MAX_RECORD_BYTES,
+    PROTOCOL_VERSION,
+    Reject,
+    WireRecord,
+)
 
 _one = msgspec.json.Decoder(WireRecord)
 _many = msgspec.json.Decoder(Union[WireRecord, list[WireRecord]])

@@ -25,8 +25,8 @@ import sys
 import tempfile
 from typing import Callable
 
-from .pipeline import Pipeline
 from ..normalize.records import DEFAULT_MAX_RECORD_BYTES
+from .pipeline import Pipeline
 
 __all__ = ["PortInUseError", "ReceiverSet", "default_socket_path", "start_receivers", "LineProtocol"]
 

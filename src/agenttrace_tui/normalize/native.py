@@ -12,17 +12,6 @@ from typing import Any
 
 import msgspec
 
-from . import conventions
-from .records import (
-    EventRecord,
-    MetricRecord,
-    Reject,
-    SessionRecord,
-    SpanEndRecord,
-    SpanRecord,
-    SpanStartRecord,
-    WireRecord,
-)
 from ..model import (
     AgentInfo,
     AttachedEvent,
@@ -38,6 +27,17 @@ from ..model import (
     TokenUsage,
     ToolInfo,
     Update,
+)
+from . import conventions
+from .records import (
+    EventRecord,
+    MetricRecord,
+    Reject,
+    SessionRecord,
+    SpanEndRecord,
+    SpanRecord,
+    SpanStartRecord,
+    WireRecord,
 )
 
 _PART_TYPES: dict[str, type[msgspec.Struct]] = {

@@ -11,7 +11,16 @@ from typing import Annotated, Any, Union
 
 import msgspec
 
-from ..model import AgentInfo, Cost, FileInfo, LlmInfo, RagInfo, SpanEvent, SpanLink, TokenUsage
+from ..model import (
+    AgentInfo,
+    Cost,
+    FileInfo,
+    LlmInfo,
+    RagInfo,
+    SpanEvent,
+    SpanLink,
+    TokenUsage,
+)
 
 PROTOCOL_VERSION = 1
 #: Default size limit of one record (a datagram, or a line of a stream).

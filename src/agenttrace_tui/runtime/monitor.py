@@ -16,8 +16,8 @@ from typing import Any
 import msgspec
 
 from ..config import Config
-from ..ingest.stats import IngestStats
 from ..ingest.pipeline import Pipeline
+from ..ingest.stats import IngestStats
 from ..store.memory import Store
 
 

@@ -18,7 +18,6 @@ from typing import Any, Callable
 
 from .context import _current
 
-
 _CO_GENERATOR = 0x20
 _CO_COROUTINE = 0x80
 _CO_ASYNC_GENERATOR = 0x200

@@ -28,7 +28,13 @@ from .context import _current, current_span, wrap
 from .sampling import KEEP, Sampler
 from .sender import Sender
 from .span import Span
-from .transport import DEFAULT_ENDPOINT, UDP_BATCH_BYTES, EndpointError, default_endpoint, open_transport
+from .transport import (
+    DEFAULT_ENDPOINT,
+    UDP_BATCH_BYTES,
+    EndpointError,
+    default_endpoint,
+    open_transport,
+)
 
 F = TypeVar("F", bound=Callable[..., Any])
 

@@ -21,7 +21,8 @@ from typing import Any, Iterable, Mapping, Sequence
 import msgspec
 
 from ..model import Session, Span
-from .memory import MetricSeries, TraceEntry, counted_cost
+from .aggregates import counted_cost
+from .entries import MetricSeries, TraceEntry
 
 __all__ = ["Batch", "encode_batch", "batch_statements", "write_batch", "trace_summary", "span_row", "session_row"]
 

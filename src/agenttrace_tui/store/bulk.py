@@ -17,7 +17,8 @@ import msgspec
 
 from ..model import Session, Span, Update
 from .batch import encode_batch, write_batch
-from .memory import DEFAULT_SESSION, merge_session, merge_span
+from .entries import DEFAULT_SESSION
+from .merge import merge_session, merge_span
 from .schema import WRITER_PRAGMAS, ensure_schema
 
 _span_decoder = msgspec.msgpack.Decoder(Span)

@@ -21,7 +21,7 @@ from urllib.parse import quote
 import msgspec
 
 from ..model import Session, Span, SpanKind, Status
-from .memory import IDLE_NS
+from .entries import IDLE_NS
 from .schema import READER_PRAGMAS, SchemaError, check_version
 
 __all__ = ["Reader", "SessionRow", "TraceRow", "MetricRow", "session_status_sql"]

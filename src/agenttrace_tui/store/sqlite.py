@@ -12,11 +12,11 @@
 
 from __future__ import annotations
 
+from .batch import Batch, encode_batch, write_batch
 from .maintenance import delete_session, prune, rebuild_summaries, vacuum
 from .paths import default_db_path
 from .reader import MetricRow, Reader, SessionRow, TraceRow
 from .schema import SCHEMA_VERSION, SchemaError, ensure_schema
-from .batch import Batch, encode_batch, write_batch
 from .writer import Writer
 
 __all__ = [

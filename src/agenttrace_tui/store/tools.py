@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Iterable
 from ..model import Span, SpanKind
 
 if TYPE_CHECKING:
-    from .memory import TraceEntry
+    from .entries import TraceEntry
 
 
 class ToolCost:

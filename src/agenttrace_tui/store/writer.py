@@ -30,7 +30,9 @@ import msgspec
 
 from ..model import Session, Span
 from .batch import Batch, batch_statements, encode_batch, trace_summary
-from .memory import MetricSeries, Store, merge_span
+from .entries import MetricSeries
+from .memory import Store
+from .merge import merge_span
 from .schema import BUSY_TIMEOUT_MS, WRITER_PRAGMAS, ensure_schema
 
 __all__ = ["Writer", "MAX_ATTEMPTS"]

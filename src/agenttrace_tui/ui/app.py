@@ -26,9 +26,11 @@ from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.widgets import Footer, Input, Static
 
+from ..analysis.budget import budget_state
 from ..runtime.gcpolicy import GcPolicy
 from ..runtime.monitor import Monitor
-from ..store.memory import SessionEntry, Store, budget_state
+from ..store.entries import SessionEntry
+from ..store.memory import Store
 from . import fmt
 from .cost_panel import CostPanel
 from .detail import SpanDetail

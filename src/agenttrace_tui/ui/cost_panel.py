@@ -13,7 +13,10 @@ from __future__ import annotations
 
 from rich.text import Text
 
-from ..store.memory import SessionEntry, Store, Totals, budget_state
+from ..analysis.budget import budget_state
+from ..store.aggregates import Totals
+from ..store.entries import SessionEntry
+from ..store.memory import Store
 from . import fmt
 from .colors import style
 from .text import clean

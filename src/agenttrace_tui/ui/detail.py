@@ -15,10 +15,9 @@ from rich.text import Text
 
 from ..format.cost import span_cost_text
 from ..model import Span, Status
-from ..store.memory import TraceEntry
+from ..store.entries import TraceEntry
 from . import fmt
-from .colors import STATUS_GLYPH, status_style, style
-from .colors import kind_glyph, kind_style
+from .colors import STATUS_GLYPH, kind_glyph, kind_style, status_style, style
 from .text import clean, clean_multiline
 from .textview import TextView
 

@@ -20,8 +20,8 @@ from textual.widgets import Static
 from .keys import key_label
 
 try:  # the tree's own documentation, when its analysis module is present
-    from ..analysis.filter import FILTER_HELP
     from ..analysis.critical_path import HOTSPOT_RULE
+    from ..analysis.filter import FILTER_HELP
 except ImportError:  # pragma: no cover - only before the tree work is merged
     FILTER_HELP = "free text, status:error kind:llm model:gpt-4o tool:grep dur>2s cost>0.01"
     HOTSPOT_RULE = "A span on the critical path that takes a large share of the trace."

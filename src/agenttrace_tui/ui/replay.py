@@ -31,8 +31,8 @@ from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import Footer
 
-from ..model import Status
 from ..history.replay import INSTANT, Player
+from ..model import Status
 from ..store.memory import Store
 from . import fmt
 from .app import AgentTraceApp

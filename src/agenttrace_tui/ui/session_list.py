@@ -15,7 +15,9 @@ from typing import Callable, Hashable
 
 from rich.text import Text
 
-from ..store.memory import SessionEntry, Store, budget_state
+from ..analysis.budget import budget_state
+from ..store.entries import SessionEntry
+from ..store.memory import Store
 from . import fmt
 from .colors import STATUS_GLYPH, status_style, style
 from .rowlist import Column, RowList

@@ -32,7 +32,7 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from ..analysis.tree import ERROR_STATUSES, TraceTree, TreeBuilder
+from ..analysis.critical_path import HOTSPOT_RULE, TraceAnalysis, analyze
 from ..analysis.filter import (
     FILTER_HELP,
     FilterError,
@@ -42,10 +42,10 @@ from ..analysis.filter import (
     parse_filter,
     with_ancestors,
 )
-from ..analysis.critical_path import HOTSPOT_RULE, TraceAnalysis, analyze
 from ..analysis.rows import Rows, flatten
-from ..format.numbers import fmt_duration
 from ..analysis.summary import span_summary
+from ..analysis.tree import ERROR_STATUSES, TraceTree, TreeBuilder
+from ..format.numbers import fmt_duration
 from ..model import Span
 from ..store.memory import Store
 from .colors import readable, theme_color

@@ -39,7 +39,10 @@ _settings: dict[str, Any] = {"previews": True, "tracer": None}
 
 
 def _classes() -> dict[str, tuple[type, type]]:
-    from openai.resources.chat.completions.completions import AsyncCompletions, Completions
+    from openai.resources.chat.completions.completions import (
+        AsyncCompletions,
+        Completions,
+    )
     from openai.resources.responses.responses import AsyncResponses, Responses
 
     return {"chat": (Completions, AsyncCompletions), "responses": (Responses, AsyncResponses)}

@@ -1,0 +1,130 @@
+"""What the store keeps per trace, per session and per metric series."""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING, Any
+
+from ..model import Metric, Session, Span
+from .aggregates import Totals
+
+if TYPE_CHECKING:
+    pass
+
+#: Session id for spans that name none.
+DEFAULT_SESSION = "default"
+#: A session with no running span and no activity for this long is "done".
+IDLE_NS = 30 * 1_000_000_000
+
+
+class TraceEntry:
+    """One trace: its spans, the children index, and its totals."""
+
+    __slots__ = (
+        "trace_id",
+        "session_id",
+        "spans",
+        "children",
+        "totals",
+        "start_ns",
+        "end_ns",
+        "root_id",
+        "version",
+        "first_seen",
+        "tool_cache",
+    )
+
+    def __init__(self, trace_id: str, session_id: str, seq: int) -> None:
+        self.trace_id = trace_id
+        self.session_id = session_id
+        self.spans: dict[str, Span] = {}
+        #: parent span id (None for roots) -> child span ids, in arrival order
+        self.children: dict[str | None, list[str]] = {}
+        self.totals = Totals(detailed=False)
+        self.start_ns = 0
+        self.end_ns = 0
+        self.root_id: str | None = None
+        self.version = 0
+        self.first_seen = seq
+        #: (version, tool attribution) -- see store.tools.trace_tools
+        self.tool_cache: tuple[int, Any] | None = None
+
+    @property
+    def name(self) -> str:
+        root = self.spans.get(self.root_id) if self.root_id else None
+        return root.name if root is not None and root.name else (self.root_id or self.trace_id)
+
+    @property
+    def running(self) -> bool:
+        return self.totals.running > 0
+
+    def roots(self) -> list[str]:
+        """Top-level span ids: true roots, then orphans whose parent has not arrived."""
+        out = list(self.children.get(None, ()))
+        for parent, kids in self.children.items():
+            if parent is not None and parent not in self.spans:
+                out.extend(kids)
+        return out
+
+    def duration_ns(self, now_ns: int | None = None) -> int:
+        end = self.end_ns
+        if self.running and now_ns is not None:
+            end = max(end, now_ns)
+        return max(0, end - self.start_ns)
+
+
+class SessionEntry:
+    """One session: its metadata, traces (arrival order) and totals."""
+
+    __slots__ = ("session", "trace_ids", "totals", "first_ns", "last_ns", "version")
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.trace_ids: dict[str, None] = {}
+        self.totals = Totals()
+        self.first_ns = session.started_ns or 0
+        self.last_ns = session.started_ns or 0
+        self.version = 0
+
+    @property
+    def id(self) -> str:
+        return self.session.id
+
+    def status(self, now_ns: int | None = None) -> str:
+        """``running``, ``error`` or ``done``."""
+        if self.totals.running > 0:
+            return "running"
+        if self.session.ended_ns is None:
+            now = now_ns if now_ns is not None else time.time_ns()
+            if now - self.last_ns < IDLE_NS:
+                return "running"
+        return "error" if self.totals.errors else "done"
+
+    def duration_ns(self, now_ns: int | None = None) -> int:
+        end = self.session.ended_ns or self.last_ns
+        if self.session.ended_ns is None and self.totals.running and now_ns is not None:
+            end = max(end, now_ns)
+        return max(0, end - self.first_ns)
+
+
+class MetricSeries:
+    """Latest value and running sum of one metric name + label set."""
+
+    __slots__ = ("name", "labels", "kind", "last", "sum", "count", "time_ns")
+
+    def __init__(self, metric: Metric) -> None:
+        self.name = metric.name
+        self.labels = metric.labels
+        self.kind = metric.kind
+        self.last = 0.0
+        self.sum = 0.0
+        self.count = 0
+        self.time_ns = 0
+
+    def add(self, metric: Metric) -> None:
+        self.last = metric.value
+        self.sum += metric.value
+        self.count += 1
+        self.time_ns = max(self.time_ns, metric.time_ns)
+
+

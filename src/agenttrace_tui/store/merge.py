@@ -1,0 +1,93 @@
+"""Merge rules: how a repeated or partial report of a span or session combines with what is stored.
+
+A ``span_end`` or a second export of the same span id merges field by field:
+the newer report's set fields win, typed parts (llm, tool, usage, ...) merge
+field-wise, so a model named at start and usage reported at the end meet.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import msgspec
+
+from ..model import Session, Span, SpanKind
+
+if TYPE_CHECKING:
+    pass
+
+_SPAN_FIELDS = [(f.name, f.default) for f in msgspec.structs.fields(Span)]
+_PARTS = frozenset({"llm", "tool", "agent", "rag", "file", "usage", "cost"})
+# (name, default) per part type. Cached: msgspec.structs.fields() re-evaluates the
+# string annotations on every call (~0.4 ms), which made every merge cost ~1 ms.
+_PART_FIELDS: dict[type, tuple[tuple[str, Any], ...]] = {}
+
+
+def _merge_part(old: Any, new: Any) -> Any:
+    """Field-wise merge of two typed parts: the newer report's set fields win."""
+    if old is None:
+        return new
+    if new is None:
+        return old
+    cls = type(new)
+    fields = _PART_FIELDS.get(cls)
+    if fields is None:
+        fields = _PART_FIELDS[cls] = tuple((f.name, f.default) for f in msgspec.structs.fields(cls))
+    merged = {}
+    for name, default in fields:
+        nv = getattr(new, name)
+        merged[name] = nv if nv != default else getattr(old, name)
+    return cls(**merged)
+
+
+def merge_span(old: Span, new: Span) -> Span:
+    """Combine two reports of one span (span_start + span_end, or a repeat).
+
+    A field the newer report leaves unset (None, "", 0, empty, or the
+    default) keeps the older value. A newer report that says "running" never
+    reopens a span that has already ended (UDP may deliver the end first).
+    """
+    merged: dict[str, Any] = {}
+    for name, default in _SPAN_FIELDS:
+        nv = getattr(new, name)
+        ov = getattr(old, name)
+        if name == "attributes":
+            merged[name] = {**ov, **nv} if nv else ov
+        elif name == "events":
+            merged[name] = ov + tuple(e for e in nv if e not in ov) if nv else ov
+        elif name in _PARTS:
+            merged[name] = _merge_part(ov, nv)
+        elif name == "kind":
+            merged[name] = nv if nv is not SpanKind.CUSTOM else ov
+        elif name == "status":
+            if old.end_ns is not None and new.end_ns is None:
+                merged[name] = ov
+            else:
+                merged[name] = nv
+        elif nv is None or nv == "" or nv == 0 or nv == () or nv is default:
+            merged[name] = ov
+        else:
+            merged[name] = nv
+    usage = merged["usage"]
+    if usage is not None and usage.total < usage.input + usage.output:
+        usage.total = usage.input + usage.output
+    return Span(**merged)
+
+
+def merge_session(cur: Session, new: Session) -> Session:
+    """Combine two reports of one session: the newer one's set fields win,
+    except the start, which the first report knows best."""
+    return Session(
+        id=new.id,
+        name=new.name or cur.name,
+        service=new.service or cur.service,
+        framework=new.framework or cur.framework,
+        framework_version=new.framework_version or cur.framework_version,
+        hostname=new.hostname or cur.hostname,
+        tags=new.tags or cur.tags,
+        started_ns=cur.started_ns or new.started_ns,
+        ended_ns=new.ended_ns or cur.ended_ns,
+        attributes={**cur.attributes, **new.attributes},
+    )
+
+
