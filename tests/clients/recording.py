@@ -47,7 +47,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 HERE = Path(__file__).resolve().parent
 if str(HERE) not in sys.path:
@@ -68,7 +68,8 @@ _DROP_PREFIXES = ("OTEL_", "OPENAI_", "ANTHROPIC_", "LOGFIRE_", "GOOGLE_", "GEMI
 def ensure_venv(name: str, packages: list[str], python: str | None = None) -> Path:
     """A venv under ``VENV_ROOT/name`` with exactly ``packages`` installed; returns its python.
 
-    Re-used when a marker file says the same package list was installed.
+    Re-used when a marker file says the same package list was installed; a
+    changed list is installed over the existing venv (pip resolves the pins).
     """
     venv = VENV_ROOT / name
     marker = venv / ".recording-packages.json"
@@ -76,12 +77,14 @@ def ensure_venv(name: str, packages: list[str], python: str | None = None) -> Pa
     wanted = sorted(packages)
     if py.exists() and marker.exists() and json.loads(marker.read_text()) == wanted:
         return py
-    if venv.exists():
-        shutil.rmtree(venv)
-    VENV_ROOT.mkdir(parents=True, exist_ok=True)
-    subprocess.run([python or sys.executable, "-m", "venv", str(venv)], check=True)
-    subprocess.run([str(py), "-m", "pip", "install", "-q", "--upgrade", "pip"], check=True)
-    subprocess.run([str(py), "-m", "pip", "install", "-q", *packages], check=True)
+    if not py.exists():
+        VENV_ROOT.mkdir(parents=True, exist_ok=True)
+        subprocess.run([python or sys.executable, "-m", "venv", str(venv)], check=True)
+    # pip's output (warnings about local index folders) is shown only when it fails.
+    res = subprocess.run([str(py), "-m", "pip", "install", "-q", *packages], capture_output=True, text=True)
+    if res.returncode != 0:
+        sys.stderr.write(res.stdout[-5000:] + res.stderr[-5000:])
+        raise SystemExit(f"pip install failed for {name}: {packages}")
     marker.write_text(json.dumps(wanted))
     return py
 
@@ -318,3 +321,64 @@ class Recording:
         if total() > max_bytes:
             print(f"[{self.client}] WARNING: fixtures are {total()} bytes, over {max_bytes}", file=sys.stderr)
         return out
+
+
+# Python source a child script can start with to set up the OTel SDK itself
+# (for instrumentations that only use the global providers).  It reads the
+# standard OTEL_* variables from ``otel_env`` and defines ``otel_shutdown()``.
+OTEL_SDK_SETUP = '''
+import os
+from opentelemetry import trace, metrics, _logs
+from opentelemetry.sdk.resources import Resource
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import BatchSpanProcessor
+from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+
+resource = Resource.create()
+tracer_provider = TracerProvider(resource=resource)
+tracer_provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter()))
+trace.set_tracer_provider(tracer_provider)
+_providers = [tracer_provider]
+logger_provider = None
+meter_provider = None
+if os.environ.get("OTEL_LOGS_EXPORTER") == "otlp":
+    from opentelemetry.sdk._logs import LoggerProvider
+    from opentelemetry.sdk._logs.export import BatchLogRecordProcessor
+    from opentelemetry.exporter.otlp.proto.http._log_exporter import OTLPLogExporter
+    logger_provider = LoggerProvider(resource=resource)
+    logger_provider.add_log_record_processor(BatchLogRecordProcessor(OTLPLogExporter()))
+    _logs.set_logger_provider(logger_provider)
+    _providers.append(logger_provider)
+if os.environ.get("OTEL_METRICS_EXPORTER") == "otlp":
+    from opentelemetry.sdk.metrics import MeterProvider
+    from opentelemetry.sdk.metrics.export import PeriodicExportingMetricReader
+    from opentelemetry.exporter.otlp.proto.http.metric_exporter import OTLPMetricExporter
+    meter_provider = MeterProvider(resource=resource, metric_readers=[PeriodicExportingMetricReader(OTLPMetricExporter())])
+    metrics.set_meter_provider(meter_provider)
+    _providers.append(meter_provider)
+
+
+def otel_shutdown():
+    for p in _providers:
+        p.shutdown()
+'''
+
+# Base packages for children that use OTEL_SDK_SETUP.
+OTEL_SDK_PACKAGES = ["opentelemetry-sdk==1.45.2", "opentelemetry-exporter-otlp-proto-http==1.45.2"]
+
+
+def recorder_main(name: str, packages: list[str], record: "Callable[[Path], None]") -> None:
+    """Command line of every recorder: install the pinned venv, then record.
+
+    ``--install-only`` stops after the venv is ready (to pre-build venvs).
+    """
+    import argparse
+
+    parser = argparse.ArgumentParser(description=f"Record the {name} client's telemetry into fixtures/{name}/")
+    parser.add_argument("--install-only", action="store_true", help="only create the pinned venv")
+    args = parser.parse_args()
+    python = ensure_venv(name, packages)
+    if args.install_only:
+        print(f"[{name}] venv ready: {python}")
+        return
+    record(python)
