@@ -41,6 +41,12 @@ def _val(v: dict):
     return inner
 
 
+def _status(st: dict) -> str:
+    code = st.get("code", "UNSET")
+    msg = st.get("message", "")
+    return f"status={code}" + (f" {msg[:100]!r}" if msg else "")
+
+
 def attrs(items: list[dict]) -> dict:
     return {kv["key"]: _val(kv.get("value", {})) for kv in items or []}
 
@@ -55,7 +61,7 @@ def main() -> None:
             for ss in rs.get("scopeSpans", []):
                 for sp in ss.get("spans", []):
                     a = attrs(sp.get("attributes"))
-                    print(f"  span {sp['name']!r} scope={ss.get('scope', {}).get('name')} status={sp.get('status', {})}")
+                    print(f"  span {sp['name']!r} scope={ss.get('scope', {}).get('name')} {_status(sp.get('status', {}))}")
                     if show_attrs:
                         for k, v in a.items():
                             print(f"      {k} = {str(v)[:160]}")
