@@ -58,7 +58,11 @@ def record(python: Path) -> None:
             ),
             env=env,
             recorder=Path(__file__).name,
-            notes=["Call 1 non-streaming, call 2 streaming (messages.create(stream=True))."],
+            notes=[
+                "Call 1 non-streaming, call 2 streaming (messages.create(stream=True)).",
+                "anthropic 2.x also traces itself through the global tracer provider (scope "
+                "com.anthropic.sdk.python): each call has two LLM spans, one per instrumentation.",
+            ],
         )
 
 

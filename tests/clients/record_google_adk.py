@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from recording import FAKE_KEY, OTEL_SDK_PACKAGES, OTEL_SDK_SETUP, Recording, installed_versions, otel_env, recorder_main
+from recording import FAKE_KEY, OTEL_SDK_SETUP, Recording, installed_versions, otel_env, recorder_main
 
 NAME = "google_adk"
-PACKAGES = ["google-adk==2.13.0", "litellm==1.110.2", *OTEL_SDK_PACKAGES]
+# ADK pins its own OpenTelemetry range, so the SDK and exporter are left to the resolver.
+PACKAGES = ["google-adk==2.13.0", "litellm==1.110.2", "opentelemetry-sdk", "opentelemetry-exporter-otlp-proto-http"]
 
 AGENT = OTEL_SDK_SETUP + '''
 import asyncio, sys
