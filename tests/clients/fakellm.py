@@ -1,0 +1,761 @@
+"""A deterministic fake LLM server for recording what real agent clients send.
+
+It speaks just enough of three wire APIs for real client packages to run one
+agent turn against it on 127.0.0.1, with no network and no key:
+
+* OpenAI Chat Completions: ``POST .../chat/completions`` (JSON or SSE stream,
+  ``usage`` with ``prompt_tokens_details.cached_tokens``; when streaming the
+  usage chunk is sent only if ``stream_options.include_usage`` is true, as the
+  real API does).
+* OpenAI Responses: ``POST .../responses`` (JSON or SSE events ending with
+  ``response.completed`` that carries usage; Codex CLI uses this API).
+* Anthropic Messages: ``POST .../messages`` (JSON or SSE, usage with
+  ``cache_read_input_tokens`` and ``cache_creation_input_tokens``) and
+  ``POST .../messages/count_tokens``.
+* ``GET .../models`` for both vendors' list shapes.
+
+Paths are matched by their ending, so base URLs with or without ``/v1`` work.
+
+What it answers is decided from the conversation, not from a call counter,
+so side calls a client makes (titles, quota probes) do not shift the script:
+
+* the last input item is a tool result  -> ``final``: text that quotes it;
+* else the request offers tools         -> ``tool_call``: one call of a tool;
+* else                                  -> ``text``: a short plain answer.
+
+Each kind returns KNOWN usage numbers (``DEFAULT_USAGE``), distinct from each
+other so tests can find them in telemetry.  In ``error`` mode every model call
+is answered with an HTTP error (400 by default, so SDKs do not retry) and the
+vendor's JSON error body.
+
+Stable API (used by the recorders and by the CLI recorders):
+
+    with FakeLLM(log_path=None) as llm:     # starts on a free port
+        llm.url                              # "http://127.0.0.1:PORT"
+        llm.openai_base_url                  # llm.url + "/v1"
+        llm.begin_run("ok")                  # tags later log entries
+        llm.begin_run("error", mode="error", error_status=400)
+        llm.log                              # list of dicts, one per request
+        llm.calls(run="ok")                  # model calls only (no /models)
+
+Each log entry holds: ``seq``, ``run``, ``method``, ``path``, ``api``
+(``chat`` | ``responses`` | ``messages`` | ``count_tokens`` | ``models`` |
+``other``), ``model``, ``stream``, ``kind``, ``status``, ``response_id``,
+``tool_call_id``, ``tool_name``, ``usage`` (exactly the usage object sent on
+the wire, or None) and ``usage_normalized`` (``input``, ``output``,
+``cached``, ``cache_creation``, ``reasoning``), ``user_agent``.  With
+``log_path`` every entry is also appended to that file as a JSON line.
+
+Run as a script (``python fakellm.py --port 8999``) it serves until killed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import threading
+import time
+import zlib
+from dataclasses import asdict, dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Usage:
+    """Token counts for one answer, in the vendor-neutral sense.
+
+    ``input`` is the OpenAI meaning (prompt tokens, cached ones included);
+    for Anthropic the wire ``input_tokens`` is ``input`` itself and the cache
+    counts are reported beside it, as the Anthropic API does.
+    """
+
+    input: int
+    output: int
+    cached: int = 0
+    cache_creation: int = 0
+    reasoning: int = 0
+
+
+# Distinct numbers per answer kind, so a test can tell which call a number came from.
+DEFAULT_USAGE: dict[str, Usage] = {
+    "tool_call": Usage(input=1234, output=56, cached=200, cache_creation=64, reasoning=0),
+    "final": Usage(input=1400, output=78, cached=300, cache_creation=32, reasoning=0),
+    "text": Usage(input=321, output=21, cached=0, cache_creation=0, reasoning=0),
+}
+
+# Tools a client is likely to define, tried in this order before "the first tool".
+PREFERRED_TOOLS = (
+    "get_weather",
+    "Bash",
+    "shell",
+    "shell_command",
+    "exec_command",
+    "bash",
+)
+
+# Arguments for well-known tools; others get arguments made from their JSON schema.
+KNOWN_ARGS: dict[str, dict[str, Any]] = {
+    "get_weather": {"city": "Paris"},
+    "Bash": {"command": "echo fakellm-tool-ok", "description": "Print a marker"},
+}
+
+FINAL_PREFIX = "Final answer from fakellm. The tool said: "
+TEXT_ANSWER = "Hello from fakellm."
+
+
+def _schema_args(schema: dict | None) -> dict[str, Any]:
+    """Make plausible arguments from a tool's JSON schema (required fields only)."""
+    if not isinstance(schema, dict):
+        return {}
+    props = schema.get("properties") or {}
+    required = list(schema.get("required") or [])
+    if not required and props:
+        required = [next(iter(props))]
+    args: dict[str, Any] = {}
+    for name in required:
+        spec = props.get(name) or {}
+        typ = spec.get("type")
+        if isinstance(typ, list):
+            typ = next((t for t in typ if t != "null"), "string")
+        if "enum" in spec and spec["enum"]:
+            args[name] = spec["enum"][0]
+        elif typ == "array":
+            shell_like = name in ("command", "cmd", "argv")
+            args[name] = ["bash", "-lc", "echo fakellm-tool-ok"] if shell_like else []
+        elif typ in ("integer", "number"):
+            args[name] = 1
+        elif typ == "boolean":
+            args[name] = False
+        elif typ == "object":
+            args[name] = {}
+        elif name in ("command", "cmd"):
+            args[name] = "echo fakellm-tool-ok"
+        else:
+            args[name] = "Paris"
+    return args
+
+
+def _tool_defs(api: str, body: dict) -> list[tuple[str, dict | None]]:
+    """(name, json schema) of every function tool the request offers."""
+    out: list[tuple[str, dict | None]] = []
+    for tool in body.get("tools") or []:
+        if not isinstance(tool, dict):
+            continue
+        if api == "chat" and isinstance(tool.get("function"), dict):
+            fn = tool["function"]
+            out.append((fn.get("name", ""), fn.get("parameters")))
+        elif api == "responses" and tool.get("type") == "function":
+            out.append((tool.get("name", ""), tool.get("parameters")))
+        elif api == "messages" and tool.get("name"):
+            # Server tools (web_search and so on) have a "type" but no input_schema.
+            if "input_schema" in tool:
+                out.append((tool["name"], tool.get("input_schema")))
+    return [t for t in out if t[0]]
+
+
+def _pick_tool(tools: list[tuple[str, dict | None]]) -> tuple[str, dict]:
+    names = {name: schema for name, schema in tools}
+    for name in PREFERRED_TOOLS:
+        if name in names:
+            return name, KNOWN_ARGS.get(name) or _schema_args(names[name])
+    name, schema = tools[0]
+    return name, KNOWN_ARGS.get(name) or _schema_args(schema)
+
+
+def _text_of(value: Any) -> str:
+    """Flatten a tool result (string, content-part list, ...) into text."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, list):
+        return " ".join(_text_of(v) for v in value)
+    if isinstance(value, dict):
+        for key in ("text", "output", "content"):
+            if key in value:
+                return _text_of(value[key])
+    return "" if value is None else json.dumps(value)
+
+
+def _last_tool_result(api: str, body: dict) -> str | None:
+    """The tool result the conversation ends with, or None when it does not."""
+    if api == "chat":
+        msgs = body.get("messages") or []
+        if msgs and isinstance(msgs[-1], dict) and msgs[-1].get("role") == "tool":
+            return _text_of(msgs[-1].get("content"))
+    elif api == "responses":
+        items = body.get("input")
+        if isinstance(items, list) and items and isinstance(items[-1], dict):
+            last = items[-1]
+            if str(last.get("type", "")).endswith("_output"):
+                return _text_of(last.get("output"))
+    elif api == "messages":
+        msgs = body.get("messages") or []
+        if msgs and isinstance(msgs[-1], dict) and msgs[-1].get("role") == "user":
+            content = msgs[-1].get("content")
+            if isinstance(content, list):
+                results = [c for c in content if isinstance(c, dict) and c.get("type") == "tool_result"]
+                if results:
+                    return _text_of(results[-1].get("content"))
+    return None
+
+
+class FakeLLM:
+    """The server; see the module docstring for the stable API."""
+
+    def __init__(
+        self,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        log_path: str | Path | None = None,
+        usage: dict[str, Usage] | None = None,
+        log_bodies: bool = False,
+    ) -> None:
+        self.usage = dict(DEFAULT_USAGE, **(usage or {}))
+        self.log: list[dict] = []
+        self.log_path = Path(log_path) if log_path else None
+        self.log_bodies = log_bodies
+        self.run = "default"
+        self.mode = "ok"
+        self.error_status = 400
+        self._lock = threading.Lock()
+        self._seq = 0
+        self._httpd = ThreadingHTTPServer((host, port), self._handler_class())
+        self._httpd.daemon_threads = True
+        self._thread: threading.Thread | None = None
+
+    # -- lifecycle -------------------------------------------------------
+    @property
+    def port(self) -> int:
+        return self._httpd.server_address[1]
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def openai_base_url(self) -> str:
+        return self.url + "/v1"
+
+    def start(self) -> "FakeLLM":
+        self._thread = threading.Thread(target=self._httpd.serve_forever, name="fakellm", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._httpd.shutdown()
+        self._httpd.server_close()
+        if self._thread:
+            self._thread.join(timeout=5)
+
+    def __enter__(self) -> "FakeLLM":
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def begin_run(self, run: str, mode: str = "ok", error_status: int = 400) -> None:
+        """Tag what follows with ``run``; ``mode`` is ``ok`` or ``error``."""
+        if mode not in ("ok", "error"):
+            raise ValueError(f"mode must be 'ok' or 'error', not {mode!r}")
+        with self._lock:
+            self.run, self.mode, self.error_status = run, mode, error_status
+
+    def calls(self, run: str | None = None) -> list[dict]:
+        """Model calls (chat, responses, messages), optionally of one run."""
+        return [
+            e
+            for e in list(self.log)
+            if e["api"] in ("chat", "responses", "messages") and (run is None or e["run"] == run)
+        ]
+
+    # -- internals -------------------------------------------------------
+    def _next_seq(self) -> int:
+        with self._lock:
+            self._seq += 1
+            return self._seq
+
+    def _record(self, entry: dict) -> None:
+        with self._lock:
+            self.log.append(entry)
+            if self.log_path:
+                with self.log_path.open("a", encoding="utf-8") as fh:
+                    fh.write(json.dumps(entry, sort_keys=True) + "\n")
+
+    def _handler_class(self) -> type[BaseHTTPRequestHandler]:
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args: Any) -> None:  # keep recorder output quiet
+                pass
+
+            def do_GET(self) -> None:
+                server._handle(self, "GET")
+
+            def do_POST(self) -> None:
+                server._handle(self, "POST")
+
+            def do_HEAD(self) -> None:
+                server._handle(self, "HEAD")
+
+        return Handler
+
+    def _handle(self, req: BaseHTTPRequestHandler, method: str) -> None:
+        raw = b""
+        length = int(req.headers.get("Content-Length") or 0)
+        if length:
+            raw = req.rfile.read(length)
+        enc = (req.headers.get("Content-Encoding") or "").lower()
+        try:
+            if enc == "gzip":
+                raw = gzip.decompress(raw)
+            elif enc == "deflate":
+                raw = zlib.decompress(raw)
+        except Exception:  # noqa: BLE001 - a bad body is answered with 400 below
+            pass
+        path = req.path.split("?", 1)[0].rstrip("/")
+        try:
+            body = json.loads(raw) if raw else {}
+        except ValueError:
+            body = {}
+        if not isinstance(body, dict):
+            body = {}
+
+        if path.endswith("/chat/completions"):
+            api = "chat"
+        elif path.endswith("/messages/count_tokens"):
+            api = "count_tokens"
+        elif path.endswith("/messages"):
+            api = "messages"
+        elif path.endswith("/responses"):
+            api = "responses"
+        elif path.endswith("/models") or "/models/" in path:
+            api = "models"
+        else:
+            api = "other"
+
+        seq = self._next_seq()
+        with self._lock:
+            run, mode, error_status = self.run, self.mode, self.error_status
+        entry: dict[str, Any] = {
+            "seq": seq,
+            "run": run,
+            "time": time.time(),
+            "method": method,
+            "path": path,
+            "api": api,
+            "model": body.get("model"),
+            "stream": bool(body.get("stream")),
+            "kind": None,
+            "status": 200,
+            "response_id": None,
+            "tool_call_id": None,
+            "tool_name": None,
+            "usage": None,
+            "usage_normalized": None,
+            "user_agent": req.headers.get("User-Agent"),
+        }
+        if self.log_bodies:
+            entry["request_body"] = body
+
+        if api == "models":
+            payload = self._models_payload(path)
+            self._send_json(req, 200, payload)
+        elif api == "count_tokens":
+            self._send_json(req, 200, {"input_tokens": self.usage["text"].input})
+        elif api == "other":
+            entry["status"] = 404
+            self._send_json(req, 404, {"error": {"message": f"fakellm: no route {path}", "type": "not_found"}})
+        elif mode == "error":
+            entry["kind"] = "error"
+            entry["status"] = error_status
+            self._send_json(req, error_status, self._error_payload(api, error_status))
+        else:
+            self._answer(req, api, body, seq, entry)
+        self._record(entry)
+
+    def _models_payload(self, path: str) -> dict:
+        now = int(time.time())
+        names = ["gpt-4o-mini", "gpt-4.1-mini", "gpt-5-codex", "claude-sonnet-4-5", "claude-haiku-4-5"]
+        return {
+            "object": "list",
+            "data": [
+                {"id": n, "object": "model", "created": now, "owned_by": "fakellm", "type": "model", "display_name": n}
+                for n in names
+            ],
+            "has_more": False,
+        }
+
+    @staticmethod
+    def _error_payload(api: str, status: int) -> dict:
+        message = f"fakellm: scripted error (HTTP {status})"
+        if api == "messages":
+            kind = "invalid_request_error" if status < 500 else "api_error"
+            return {"type": "error", "error": {"type": kind, "message": message}}
+        kind = "invalid_request_error" if status < 500 else "server_error"
+        return {"error": {"message": message, "type": kind, "param": None, "code": "fakellm_error"}}
+
+    def _answer(self, req: BaseHTTPRequestHandler, api: str, body: dict, seq: int, entry: dict) -> None:
+        model = body.get("model") or "fake-model"
+        tool_result = _last_tool_result(api, body)
+        tools = _tool_defs(api, body)
+        if tool_result is not None:
+            kind, text, tool = "final", FINAL_PREFIX + tool_result.strip()[:80], None
+        elif tools:
+            kind, text, tool = "tool_call", None, _pick_tool(tools)
+        else:
+            kind, text, tool = "text", TEXT_ANSWER, None
+        usage = self.usage[kind]
+        entry["kind"] = kind
+        entry["usage_normalized"] = asdict(usage)
+        if tool:
+            entry["tool_name"] = tool[0]
+        stream = bool(body.get("stream"))
+        if api == "chat":
+            include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
+            self._chat(req, entry, seq, model, stream, include_usage, usage, text, tool)
+        elif api == "responses":
+            self._responses(req, entry, seq, model, stream, usage, text, tool)
+        else:
+            self._messages(req, entry, seq, model, stream, usage, text, tool)
+
+    # -- OpenAI Chat Completions ----------------------------------------
+    def _chat(self, req, entry, seq, model, stream, include_usage, usage: Usage, text, tool) -> None:
+        rid = f"chatcmpl-fake{seq:04d}"
+        entry["response_id"] = rid
+        created = int(time.time())
+        wire_usage = {
+            "prompt_tokens": usage.input,
+            "completion_tokens": usage.output,
+            "total_tokens": usage.input + usage.output,
+            "prompt_tokens_details": {"cached_tokens": usage.cached, "audio_tokens": 0},
+            "completion_tokens_details": {
+                "reasoning_tokens": usage.reasoning,
+                "audio_tokens": 0,
+                "accepted_prediction_tokens": 0,
+                "rejected_prediction_tokens": 0,
+            },
+        }
+        tool_calls = None
+        if tool:
+            call_id = f"call_fake{seq:04d}"
+            entry["tool_call_id"] = call_id
+            tool_calls = [
+                {"id": call_id, "type": "function", "function": {"name": tool[0], "arguments": json.dumps(tool[1])}}
+            ]
+        finish = "tool_calls" if tool else "stop"
+        base = {"id": rid, "created": created, "model": model, "system_fingerprint": "fp_fakellm"}
+        if not stream:
+            entry["usage"] = wire_usage
+            message: dict[str, Any] = {"role": "assistant", "content": text, "refusal": None}
+            if tool_calls:
+                message["tool_calls"] = tool_calls
+            payload = dict(
+                base,
+                object="chat.completion",
+                choices=[{"index": 0, "message": message, "logprobs": None, "finish_reason": finish}],
+                usage=wire_usage,
+                service_tier="default",
+            )
+            self._send_json(req, 200, payload)
+            return
+
+        def chunk(delta: dict, finish_reason: str | None = None) -> dict:
+            c = dict(
+                base,
+                object="chat.completion.chunk",
+                choices=[{"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish_reason}],
+            )
+            if include_usage:
+                c["usage"] = None
+            return c
+
+        chunks = [chunk({"role": "assistant", "content": "" if text is not None else None, "refusal": None})]
+        if tool_calls:
+            call = tool_calls[0]
+            args = call["function"]["arguments"]
+            chunks.append(
+                chunk(
+                    {
+                        "tool_calls": [
+                            {
+                                "index": 0,
+                                "id": call["id"],
+                                "type": "function",
+                                "function": {"name": call["function"]["name"], "arguments": ""},
+                            }
+                        ]
+                    }
+                )
+            )
+            half = len(args) // 2
+            for part in (args[:half], args[half:]):
+                chunks.append(chunk({"tool_calls": [{"index": 0, "function": {"arguments": part}}]}))
+        else:
+            words = text.split(" ")
+            for i, w in enumerate(words):
+                chunks.append(chunk({"content": w if i == 0 else " " + w}))
+        chunks.append(chunk({}, finish))
+        if include_usage:
+            entry["usage"] = wire_usage
+            chunks.append(dict(base, object="chat.completion.chunk", choices=[], usage=wire_usage))
+        data = "".join(f"data: {json.dumps(c)}\n\n" for c in chunks) + "data: [DONE]\n\n"
+        self._send_sse(req, data)
+
+    # -- OpenAI Responses ------------------------------------------------
+    def _responses(self, req, entry, seq, model, stream, usage: Usage, text, tool) -> None:
+        rid = f"resp_fake{seq:04d}"
+        entry["response_id"] = rid
+        created = int(time.time())
+        wire_usage = {
+            "input_tokens": usage.input,
+            "input_tokens_details": {"cached_tokens": usage.cached},
+            "output_tokens": usage.output,
+            "output_tokens_details": {"reasoning_tokens": usage.reasoning},
+            "total_tokens": usage.input + usage.output,
+        }
+        entry["usage"] = wire_usage
+        if tool:
+            call_id = f"call_fake{seq:04d}"
+            entry["tool_call_id"] = call_id
+            item = {
+                "type": "function_call",
+                "id": f"fc_fake{seq:04d}",
+                "call_id": call_id,
+                "name": tool[0],
+                "arguments": json.dumps(tool[1]),
+                "status": "completed",
+            }
+        else:
+            item = {
+                "type": "message",
+                "id": f"msg_fake{seq:04d}",
+                "role": "assistant",
+                "status": "completed",
+                "content": [{"type": "output_text", "text": text, "annotations": [], "logprobs": []}],
+            }
+
+        def response(status: str, output: list, with_usage: bool) -> dict:
+            return {
+                "id": rid,
+                "object": "response",
+                "created_at": created,
+                "status": status,
+                "error": None,
+                "incomplete_details": None,
+                "instructions": None,
+                "max_output_tokens": None,
+                "model": model,
+                "output": output,
+                "parallel_tool_calls": True,
+                "previous_response_id": None,
+                "reasoning": {"effort": None, "summary": None},
+                "store": False,
+                "temperature": 1.0,
+                "text": {"format": {"type": "text"}},
+                "tool_choice": "auto",
+                "tools": [],
+                "top_p": 1.0,
+                "truncation": "disabled",
+                "usage": wire_usage if with_usage else None,
+                "user": None,
+                "metadata": {},
+            }
+
+        if not stream:
+            self._send_json(req, 200, response("completed", [item], True))
+            return
+        events: list[dict] = []
+        events.append({"type": "response.created", "response": response("in_progress", [], False)})
+        events.append({"type": "response.in_progress", "response": response("in_progress", [], False)})
+        if tool:
+            added = dict(item, arguments="", status="in_progress")
+            events.append({"type": "response.output_item.added", "output_index": 0, "item": added})
+            events.append(
+                {
+                    "type": "response.function_call_arguments.delta",
+                    "item_id": item["id"],
+                    "output_index": 0,
+                    "delta": item["arguments"],
+                }
+            )
+            events.append(
+                {
+                    "type": "response.function_call_arguments.done",
+                    "item_id": item["id"],
+                    "output_index": 0,
+                    "arguments": item["arguments"],
+                }
+            )
+        else:
+            added = dict(item, status="in_progress", content=[])
+            part = {"type": "output_text", "text": "", "annotations": [], "logprobs": []}
+            events.append({"type": "response.output_item.added", "output_index": 0, "item": added})
+            events.append(
+                {
+                    "type": "response.content_part.added",
+                    "item_id": item["id"],
+                    "output_index": 0,
+                    "content_index": 0,
+                    "part": part,
+                }
+            )
+            words = text.split(" ")
+            for i, w in enumerate(words):
+                events.append(
+                    {
+                        "type": "response.output_text.delta",
+                        "item_id": item["id"],
+                        "output_index": 0,
+                        "content_index": 0,
+                        "delta": w if i == 0 else " " + w,
+                        "logprobs": [],
+                    }
+                )
+            events.append(
+                {
+                    "type": "response.output_text.done",
+                    "item_id": item["id"],
+                    "output_index": 0,
+                    "content_index": 0,
+                    "text": text,
+                    "logprobs": [],
+                }
+            )
+            events.append(
+                {
+                    "type": "response.content_part.done",
+                    "item_id": item["id"],
+                    "output_index": 0,
+                    "content_index": 0,
+                    "part": item["content"][0],
+                }
+            )
+        events.append({"type": "response.output_item.done", "output_index": 0, "item": item})
+        events.append({"type": "response.completed", "response": response("completed", [item], True)})
+        data = ""
+        for n, ev in enumerate(events):
+            ev["sequence_number"] = n
+            data += f"event: {ev['type']}\ndata: {json.dumps(ev)}\n\n"
+        self._send_sse(req, data)
+
+    # -- Anthropic Messages ----------------------------------------------
+    def _messages(self, req, entry, seq, model, stream, usage: Usage, text, tool) -> None:
+        mid = f"msg_fake{seq:04d}"
+        entry["response_id"] = mid
+        wire_usage = {
+            "input_tokens": usage.input,
+            "cache_creation_input_tokens": usage.cache_creation,
+            "cache_read_input_tokens": usage.cached,
+            "output_tokens": usage.output,
+            "service_tier": "standard",
+        }
+        entry["usage"] = wire_usage
+        if tool:
+            tid = f"toolu_fake{seq:04d}"
+            entry["tool_call_id"] = tid
+            block = {"type": "tool_use", "id": tid, "name": tool[0], "input": tool[1]}
+            stop = "tool_use"
+        else:
+            block = {"type": "text", "text": text}
+            stop = "end_turn"
+        message = {
+            "id": mid,
+            "type": "message",
+            "role": "assistant",
+            "model": model,
+            "content": [block],
+            "stop_reason": stop,
+            "stop_sequence": None,
+            "usage": wire_usage,
+        }
+        if not stream:
+            self._send_json(req, 200, message)
+            return
+        start_usage = dict(wire_usage, output_tokens=1)
+        events: list[dict] = [
+            {"type": "message_start", "message": dict(message, content=[], stop_reason=None, usage=start_usage)},
+            {"type": "ping"},
+        ]
+        if tool:
+            events.append(
+                {"type": "content_block_start", "index": 0, "content_block": dict(block, input={})}
+            )
+            args = json.dumps(tool[1])
+            half = len(args) // 2
+            for part in (args[:half], args[half:]):
+                events.append(
+                    {"type": "content_block_delta", "index": 0, "delta": {"type": "input_json_delta", "partial_json": part}}
+                )
+        else:
+            events.append({"type": "content_block_start", "index": 0, "content_block": {"type": "text", "text": ""}})
+            words = text.split(" ")
+            for i, w in enumerate(words):
+                events.append(
+                    {
+                        "type": "content_block_delta",
+                        "index": 0,
+                        "delta": {"type": "text_delta", "text": w if i == 0 else " " + w},
+                    }
+                )
+        events.append({"type": "content_block_stop", "index": 0})
+        # As documented: message_delta carries the final output count only.
+        events.append(
+            {
+                "type": "message_delta",
+                "delta": {"stop_reason": stop, "stop_sequence": None},
+                "usage": {"output_tokens": usage.output},
+            }
+        )
+        events.append({"type": "message_stop"})
+        data = "".join(f"event: {ev['type']}\ndata: {json.dumps(ev)}\n\n" for ev in events)
+        self._send_sse(req, data)
+
+    # -- wire helpers ----------------------------------------------------
+    @staticmethod
+    def _send_json(req: BaseHTTPRequestHandler, status: int, payload: dict) -> None:
+        data = json.dumps(payload).encode()
+        req.send_response(status)
+        req.send_header("Content-Type", "application/json")
+        req.send_header("Content-Length", str(len(data)))
+        req.send_header("x-request-id", "req_fakellm")
+        req.send_header("request-id", "req_fakellm")
+        req.end_headers()
+        if req.command != "HEAD":
+            req.wfile.write(data)
+
+    @staticmethod
+    def _send_sse(req: BaseHTTPRequestHandler, text: str) -> None:
+        # The whole stream is sent at once with a length: SSE parsers only need the framing.
+        data = text.encode()
+        req.send_response(200)
+        req.send_header("Content-Type", "text/event-stream; charset=utf-8")
+        req.send_header("Cache-Control", "no-cache")
+        req.send_header("Content-Length", str(len(data)))
+        req.send_header("x-request-id", "req_fakellm")
+        req.send_header("request-id", "req_fakellm")
+        req.end_headers()
+        req.wfile.write(data)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--log", default=None, help="append JSON lines here")
+    parser.add_argument("--mode", choices=["ok", "error"], default="ok")
+    parser.add_argument("--error-status", type=int, default=400)
+    args = parser.parse_args()
+    llm = FakeLLM(port=args.port, log_path=args.log)
+    llm.begin_run("cli", mode=args.mode, error_status=args.error_status)
+    print(llm.url, flush=True)
+    try:
+        llm._httpd.serve_forever()
+    except KeyboardInterrupt:
+        pass
+
+
+if __name__ == "__main__":
+    main()

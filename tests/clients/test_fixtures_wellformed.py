@@ -1,0 +1,171 @@
+"""The recorded client fixtures are complete and parse with the real OTLP classes.
+
+For every ``tests/clients/fixtures/<client>/manifest.json`` this checks, with
+no network and without the monitor:
+
+* every file the manifest lists is there (and no stray numbered file), and
+  each body parses: protobuf with ``opentelemetry-proto``'s Export*Request
+  classes (which must consume every byte), JSON with ``json`` into the
+  OTLP/JSON shape of its signal;
+* each successful run has telemetry, and every usage the fake LLM actually
+  sent (its log, in the manifest) shows up in that run's telemetry: the input
+  and output token counts appear as numbers somewhere in the run (attribute
+  values, metric points, log bodies, JSON text inside attributes);
+  a metric histogram may hold the run's sum instead of each call's count;
+  calls a client is known not to report are listed by the recorder in
+  ``usage_not_reported`` with the reason, and are checked to be absent;
+* the requested model name appears in each successful run;
+* each error run reached the fake LLM, got the scripted error, and its
+  telemetry says so (an ERROR span status, or the error text).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from google.protobuf.json_format import MessageToDict
+from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import ExportLogsServiceRequest
+from opentelemetry.proto.collector.metrics.v1.metrics_service_pb2 import ExportMetricsServiceRequest
+from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+MANIFESTS = sorted(FIXTURES.glob("*/manifest.json"))
+
+MESSAGES = {"traces": ExportTraceServiceRequest, "logs": ExportLogsServiceRequest, "metrics": ExportMetricsServiceRequest}
+TOP_KEY = {"traces": "resourceSpans", "logs": "resourceLogs", "metrics": "resourceMetrics"}
+INT_RE = re.compile(r"(?<![\d.])\d+(?![\d.])")
+
+
+def _parse(path: Path, signal: str) -> dict:
+    data = path.read_bytes()
+    if path.suffix == ".json":
+        doc = json.loads(data)
+        assert isinstance(doc, dict)
+        assert set(doc) <= {TOP_KEY[signal]}, f"{path.name}: unexpected keys {set(doc)}"
+        return doc
+    msg = MESSAGES[signal]()
+    consumed = msg.MergeFromString(data)
+    assert consumed == len(data)
+    # Re-serializing must give back a message that parses the same: no garbage fields.
+    again = MESSAGES[signal]()
+    again.ParseFromString(msg.SerializeToString())
+    assert again == msg
+    return MessageToDict(msg)
+
+
+def _walk(node, numbers: set[int], strings: list[str], statuses: list[str]) -> None:
+    if isinstance(node, dict):
+        if "status" in node and isinstance(node["status"], dict):
+            statuses.append(str(node["status"].get("code", "")))
+        for key, value in node.items():
+            if key in ("traceId", "spanId", "parentSpanId"):
+                continue
+            _walk(value, numbers, strings, statuses)
+    elif isinstance(node, list):
+        for value in node:
+            _walk(value, numbers, strings, statuses)
+    elif isinstance(node, bool):
+        return
+    elif isinstance(node, (int, float)):
+        if float(node).is_integer():
+            numbers.add(int(node))
+    elif isinstance(node, str):
+        strings.append(node)
+        numbers.update(int(m) for m in INT_RE.findall(node))
+
+
+def _run_telemetry(root: Path, manifest: dict, run: dict) -> tuple[set[int], list[str], list[str]]:
+    numbers: set[int] = set()
+    strings: list[str] = []
+    statuses: list[str] = []
+    signal_of = {f["file"]: f["signal"] for f in manifest["files"]}
+    for name in run["files"]:
+        _walk(_parse(root / name, signal_of[name]), numbers, strings, statuses)
+    return numbers, strings, statuses
+
+
+def _wire_counts(usage: dict) -> tuple[int, int]:
+    """(input, output) exactly as the fake LLM put them on the wire."""
+    if "prompt_tokens" in usage:
+        return usage["prompt_tokens"], usage["completion_tokens"]
+    return usage["input_tokens"], usage["output_tokens"]
+
+
+def _input_forms(usage: dict) -> set[int]:
+    """The input count as sent, and as the total with Anthropic's cache counts added."""
+    inp = _wire_counts(usage)[0]
+    total = inp + usage.get("cache_read_input_tokens", 0) + usage.get("cache_creation_input_tokens", 0)
+    return {inp, total}
+
+
+@pytest.fixture(params=MANIFESTS, ids=[m.parent.name for m in MANIFESTS])
+def fixture_dir(request) -> tuple[Path, dict]:
+    path: Path = request.param
+    return path.parent, json.loads(path.read_text())
+
+
+def test_there_are_recordings() -> None:
+    assert MANIFESTS, "no fixtures recorded under tests/clients/fixtures"
+
+
+def test_files_match_manifest_and_parse(fixture_dir) -> None:
+    root, manifest = fixture_dir
+    listed = [f["file"] for f in manifest["files"]]
+    on_disk = sorted(p.name for p in root.iterdir() if p.name[:3].isdigit())
+    assert sorted(listed) == on_disk
+    total = 0
+    for entry in manifest["files"]:
+        path = root / entry["file"]
+        assert path.stat().st_size == entry["bytes"]
+        total += entry["bytes"]
+        if entry["signal"] in MESSAGES:
+            doc = _parse(path, entry["signal"])
+            assert doc.get(TOP_KEY[entry["signal"]]) is not None or entry["bytes"] <= 2, entry["file"]
+    assert total < 300_000, "keep fixtures small"
+    assert manifest["packages"], "the manifest names the recorded packages and versions"
+    assert all(manifest["packages"].values()), manifest["packages"]
+
+
+def test_successful_runs_carry_the_served_usage(fixture_dir) -> None:
+    root, manifest = fixture_dir
+    not_reported = {int(k): why for k, why in manifest.get("usage_not_reported", {}).items()}
+    ok_runs = [r for r in manifest["runs"] if r["mode"] == "ok"]
+    assert ok_runs
+    for run in ok_runs:
+        assert run["exit_code"] == 0, run["stderr_tail"]
+        calls = [c for c in run["fake_calls"] if c["status"] == 200]
+        kinds = [c["kind"] for c in calls]
+        assert "tool_call" in kinds and "final" in kinds, f"{run['label']}: not a tool turn: {kinds}"
+        assert run["files"], f"{run['label']}: no telemetry captured"
+        numbers, strings, _ = _run_telemetry(root, manifest, run)
+        served = [c for c in calls if c["usage"]]
+        assert served, "the fake LLM sent usage in this run"
+        sums_in = sum(_wire_counts(c["usage"])[0] for c in served)
+        sums_out = sum(_wire_counts(c["usage"])[1] for c in served)
+        for call in served:
+            inp, out = _wire_counts(call["usage"])
+            if call["seq"] in not_reported:
+                assert not _input_forms(call["usage"]) & numbers, f"call {call['seq']} is listed as not reported but {inp} is there"
+                continue
+            found = (_input_forms(call["usage"]) | {sums_in}) & numbers
+            assert found, f"{run['label']}: input {inp} of call {call['seq']} missing"
+            assert out in numbers or sums_out in numbers, f"{run['label']}: output {out} of call {call['seq']} missing"
+        for model in {c["model"] for c in calls if c["model"]}:
+            assert any(model in s for s in strings), f"{run['label']}: model {model} missing"
+
+
+def test_error_runs_record_the_error(fixture_dir) -> None:
+    root, manifest = fixture_dir
+    err_runs = [r for r in manifest["runs"] if r["mode"] == "error"]
+    assert err_runs, "every recording has an API error run"
+    for run in err_runs:
+        calls = run["fake_calls"]
+        assert calls and all(c["kind"] == "error" for c in calls), calls
+        assert run["files"], f"{run['label']}: no telemetry captured for the failing turn"
+        _, strings, statuses = _run_telemetry(root, manifest, run)
+        # OTLP/JSON bodies may carry the enum as its number (2 is ERROR).
+        marked = bool({"STATUS_CODE_ERROR", "2"} & set(statuses)) or any("scripted error" in s for s in strings)
+        assert marked, f"{run['label']}: telemetry does not show the API error"
