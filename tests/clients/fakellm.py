@@ -41,6 +41,7 @@ Stable API (used by the recorders and by the CLI recorders):
 Each log entry holds: ``seq``, ``run``, ``method``, ``path``, ``api``
 (``chat`` | ``responses`` | ``messages`` | ``count_tokens`` | ``models`` |
 ``other``), ``model``, ``stream``, ``kind``, ``status``, ``response_id``,
+``request_id`` (the ``request-id``/``x-request-id`` header sent, one per call),
 ``tool_call_id``, ``tool_name``, ``usage`` (exactly the usage object sent on
 the wire, or None) and ``usage_normalized`` (``input``, ``output``,
 ``cached``, ``cache_creation``, ``reasoning``), ``user_agent``.  With
@@ -338,6 +339,9 @@ class FakeLLM:
             api = "other"
 
         seq = self._next_seq()
+        # One request id per call (clients report it in telemetry), so a test can
+        # tell which call an event describes; a constant id would match them all.
+        req.fake_request_id = f"req_fake{seq:04d}"  # type: ignore[attr-defined]
         with self._lock:
             run, mode, error_status = self.run, self.mode, self.error_status
         entry: dict[str, Any] = {
@@ -352,6 +356,7 @@ class FakeLLM:
             "kind": None,
             "status": 200,
             "response_id": None,
+            "request_id": req.fake_request_id,  # type: ignore[attr-defined]
             "tool_call_id": None,
             "tool_name": None,
             "usage": None,
@@ -721,8 +726,9 @@ class FakeLLM:
         req.send_response(status)
         req.send_header("Content-Type", "application/json")
         req.send_header("Content-Length", str(len(data)))
-        req.send_header("x-request-id", "req_fakellm")
-        req.send_header("request-id", "req_fakellm")
+        rid = getattr(req, "fake_request_id", "req_fakellm")
+        req.send_header("x-request-id", rid)
+        req.send_header("request-id", rid)
         req.end_headers()
         if req.command != "HEAD":
             req.wfile.write(data)
@@ -735,8 +741,9 @@ class FakeLLM:
         req.send_header("Content-Type", "text/event-stream; charset=utf-8")
         req.send_header("Cache-Control", "no-cache")
         req.send_header("Content-Length", str(len(data)))
-        req.send_header("x-request-id", "req_fakellm")
-        req.send_header("request-id", "req_fakellm")
+        rid = getattr(req, "fake_request_id", "req_fakellm")
+        req.send_header("x-request-id", rid)
+        req.send_header("request-id", rid)
         req.end_headers()
         req.wfile.write(data)
 
