@@ -28,7 +28,9 @@ Stable API:
 working directory, and (unless ``isolate_home=False``) a fresh ``HOME``, so
 nothing of the user's real config or state is read or written.
 
-``save`` replaces the fixture directory's ``NNN-*`` files and manifest.  The
+``save`` replaces the fixture directory's ``NNN-*`` files and manifest
+(``save(..., gzip_files=True)`` stores each body gzip-compressed as
+``NNN-signal.ext.gz``; ``read_body(path)`` gives back the exact body either way).  The
 manifest replaces the two servers' URLs with ``{FAKELLM_URL}`` and
 ``{OTLP_URL}`` so re-recording does not churn it.  When the files pass
 ``max_bytes`` (300 KB by default), metrics exports other than the last one of
@@ -38,6 +40,7 @@ each run are dropped first, and the manifest lists what was dropped.
 from __future__ import annotations
 
 import datetime as _dt
+import gzip
 import json
 import os
 import platform
@@ -61,8 +64,13 @@ VENV_ROOT = Path(os.environ.get("AGENTTRACE_CLIENT_VENVS", "/tmp/agenttrace-clie
 FAKE_KEY = "sk-fakellm-not-a-real-key"
 MAX_FIXTURE_BYTES = 300_000
 
-# Parent variables that must not leak into a recorded client (real keys, exporters).
-_DROP_PREFIXES = ("OTEL_", "OPENAI_", "ANTHROPIC_", "LOGFIRE_", "GOOGLE_", "GEMINI_", "LITELLM_", "AWS_", "AZURE_")
+# Parent variables that must not leak into a recorded client (real keys, exporters,
+# and the agent CLIs' own settings: a recorder started from inside Claude Code or
+# Codex would otherwise hand CLAUDECODE/CLAUDE_CODE_*/CODEX_* to the recorded CLI).
+_DROP_PREFIXES = (
+    "OTEL_", "OPENAI_", "ANTHROPIC_", "LOGFIRE_", "GOOGLE_", "GEMINI_", "LITELLM_", "AWS_", "AZURE_",
+    "CLAUDE", "CODEX",
+)
 
 
 def ensure_venv(name: str, packages: list[str], python: str | None = None) -> Path:
@@ -128,6 +136,12 @@ def otel_env(
         "OTEL_METRICS_EXPORTER": "otlp" if "metrics" in signals else "none",
     }
     return env
+
+
+def read_body(path: str | Path) -> bytes:
+    """The OTLP request body a fixture file holds (``*.gz`` files are stored gzip-compressed)."""
+    data = Path(path).read_bytes()
+    return gzip.decompress(data) if str(path).endswith(".gz") else data
 
 
 def _clean_parent_env() -> dict[str, str]:
@@ -250,8 +264,16 @@ class Recording:
         recorder: str | None = None,
         max_bytes: int = MAX_FIXTURE_BYTES,
         extra: dict | None = None,
+        gzip_files: bool = False,
     ) -> Path:
-        """Write the fixture files and manifest; returns the fixture directory."""
+        """Write the fixture files and manifest; returns the fixture directory.
+
+        With ``gzip_files`` each request body is stored gzip-compressed as
+        ``NNN-signal.ext.gz`` (the bytes inside are exactly what was received),
+        and the size limit applies to the stored files: for clients whose raw
+        exports are far over the limit (Codex sends hundreds of internal spans
+        per turn) this keeps every request instead of dropping some.
+        """
         out = self.out_dir
         out.mkdir(parents=True, exist_ok=True)
         for old in out.iterdir():
@@ -262,8 +284,19 @@ class Recording:
         dropped: list[dict] = []
         run_of = {i: r["label"] for r in self.runs for i in r["requests"]}
 
+        stored_size: dict[int, int] = {}
+
+        def stored(i: int) -> bytes:
+            body = reqs[i].body
+            return gzip.compress(body, compresslevel=9, mtime=0) if gzip_files else body
+
+        def size(i: int) -> int:
+            if i not in stored_size:
+                stored_size[i] = len(stored(i))
+            return stored_size[i]
+
         def total() -> int:
-            return sum(len(reqs[i].body) for i in keep)
+            return sum(size(i) for i in keep)
 
         if total() > max_bytes:
             # Metrics are cumulative snapshots: the last export of a run holds its totals.
@@ -271,14 +304,14 @@ class Recording:
                 metric_idx = [i for i in run["requests"] if reqs[i].signal == "metrics"]
                 for i in metric_idx[:-1]:
                     keep.discard(i)
-                    dropped.append({"index": i, "signal": "metrics", "bytes": len(reqs[i].body), "run": run["label"]})
+                    dropped.append({"index": i, "signal": "metrics", "bytes": size(i), "run": run["label"]})
         files: list[dict] = []
         name_of: dict[int, str] = {}
         for n, i in enumerate(sorted(keep), start=1):
             req = reqs[i]
-            name = req.filename(n)
+            name = req.filename(n) + (".gz" if gzip_files else "")
             name_of[i] = name
-            (out / name).write_bytes(req.body)
+            (out / name).write_bytes(stored(i))
             files.append(
                 {
                     "file": name,
@@ -287,6 +320,8 @@ class Recording:
                     "content_type": req.content_type,
                     "content_encoding": req.content_encoding or None,
                     "bytes": len(req.body),
+                    "stored": "gzip" if gzip_files else "raw",
+                    "stored_bytes": size(i),
                     "run": run_of.get(i),
                     "user_agent": req.user_agent,
                 }

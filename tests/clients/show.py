@@ -14,16 +14,18 @@ from google.protobuf.json_format import MessageToDict, Parse
 from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import ExportLogsServiceRequest
 from opentelemetry.proto.collector.metrics.v1.metrics_service_pb2 import ExportMetricsServiceRequest
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
+from recording import read_body
 
 MESSAGES = {"traces": ExportTraceServiceRequest, "logs": ExportLogsServiceRequest, "metrics": ExportMetricsServiceRequest}
 
 
 def load(path: Path) -> dict:
     """One captured body as the OTLP JSON mapping (protobuf is parsed by the real classes)."""
-    signal = path.stem.split("-", 1)[1]
+    name = path.name[:-3] if path.name.endswith(".gz") else path.name  # stored gzip-compressed
+    signal, ext = name.split("-", 1)[1].split(".", 1)
     msg = MESSAGES[signal]()
-    data = path.read_bytes()
-    if path.suffix == ".json":
+    data = read_body(path)
+    if ext == "json":
         Parse(data.decode(), msg, ignore_unknown_fields=True)
     else:
         msg.ParseFromString(data)
