@@ -1,0 +1,123 @@
+"""Helpers for recording agent CLIs shipped on npm (Claude Code, Codex).
+
+Three things the Python-package recorders do not need:
+
+* ``ensure_npm(name, ["pkg@1.2.3", ...])`` installs PINNED npm packages into
+  a cached prefix (``VENV_ROOT/npm-<name>``) and returns the prefix; the
+  install is skipped when a marker says the same list is already there.
+  Both CLIs ship their native binary inside a registry package, so nothing
+  is downloaded from elsewhere.
+* ``isolate_network()`` re-runs the calling script inside a fresh network
+  namespace whose only interface is loopback (``unshare --net``), so the
+  fake LLM, the capture server and the CLI share 127.0.0.1 and any other
+  address the CLI tries fails at once instead of leaving the machine.
+  Call it after installing (the namespace has no route to the registry).
+  Set ``AGENTTRACE_RECORD_NO_NETNS=1`` to skip it where ``unshare`` is not
+  allowed; the recorders still point every endpoint at 127.0.0.1.
+* ``traced(argv, log)`` wraps a command in ``strace`` (when installed) so
+  ``foreign_addresses(log)`` can list every non-loopback address the CLI
+  tried to reach (connect/sendto), as ground truth for the manifest.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from recording import VENV_ROOT
+
+_NETNS_MARK = "AGENTTRACE_RECORD_IN_NETNS"
+
+
+def ensure_npm(name: str, packages: list[str]) -> Path:
+    """An npm prefix under ``VENV_ROOT/npm-<name>`` holding exactly ``packages``."""
+    prefix = VENV_ROOT / f"npm-{name}"
+    marker = prefix / ".recording-packages.json"
+    wanted = sorted(packages)
+    if marker.exists() and json.loads(marker.read_text()) == wanted:
+        return prefix
+    if prefix.exists():
+        shutil.rmtree(prefix)
+    prefix.mkdir(parents=True)
+    npm = shutil.which("npm")
+    if not npm:
+        raise SystemExit("npm is needed to install the CLI (apt-get install npm)")
+    # --no-fund/--no-audit: no extra registry calls beyond the install itself.
+    subprocess.run(
+        [npm, "install", "--prefix", str(prefix), "--no-fund", "--no-audit", "--loglevel=error", *packages],
+        check=True,
+    )
+    marker.write_text(json.dumps(wanted))
+    return prefix
+
+
+def npm_version(prefix: Path, package: str) -> str | None:
+    """The version of ``package`` installed under ``prefix`` (None when absent)."""
+    pj = prefix / "node_modules" / package / "package.json"
+    return json.loads(pj.read_text()).get("version") if pj.exists() else None
+
+
+def isolate_network() -> bool:
+    """Re-run this script in a loopback-only network namespace; True when inside one.
+
+    Returns False (and the caller goes on in the current namespace) when the
+    namespace cannot be made; never returns in the parent that re-ran itself.
+    """
+    if os.environ.get(_NETNS_MARK) == "1":
+        subprocess.run(["ip", "link", "set", "lo", "up"], check=True)
+        return True
+    if os.environ.get("AGENTTRACE_RECORD_NO_NETNS") == "1":
+        return False
+    unshare, ip = shutil.which("unshare"), shutil.which("ip")
+    if not unshare or not ip:
+        print("[netns] unshare or ip not found: recording without network isolation", file=sys.stderr)
+        return False
+    cmd = [unshare, "--net"] if os.geteuid() == 0 else [unshare, "--map-root-user", "--net"]
+    probe = subprocess.run([*cmd, ip, "link", "set", "lo", "up"], capture_output=True)
+    if probe.returncode != 0:
+        print(f"[netns] {' '.join(cmd)} failed: recording without network isolation", file=sys.stderr)
+        return False
+    env = dict(os.environ, **{_NETNS_MARK: "1"})
+    sys.stdout.flush()
+    sys.exit(subprocess.run([*cmd, sys.executable, *sys.argv], env=env).returncode)
+
+
+def traced(argv: list[str], log: Path) -> list[str]:
+    """``argv`` under strace logging network syscalls to ``log`` (unchanged without strace)."""
+    strace = shutil.which("strace")
+    if not strace:
+        return argv
+    return [strace, "-f", "-qq", "-e", "trace=connect,sendto,sendmsg", "-o", str(log), *argv]
+
+
+_ADDR = re.compile(r'sin6?_port=htons\((\d+)\).*?inet(?:_pton\(AF_INET6, |_addr\()"([^"]+)"')
+_DNS_NAME = re.compile(r'sendto\(\d+, "(?:\\\d+|[^"])*?\\\d+((?:[a-z0-9-]+\\\d+)+[a-z]+)\\0')
+
+
+def foreign_addresses(log: Path) -> list[str]:
+    """Sorted ``addr:port`` destinations other than loopback found in a strace log.
+
+    DNS queries (to port 53) also get the queried name, decoded from the packet.
+    """
+    if not log.exists():
+        return []
+    found: set[str] = set()
+    for line in log.read_text(errors="replace").splitlines():
+        m = _ADDR.search(line)
+        if not m:
+            continue
+        port, addr = m.group(1), m.group(2)
+        if addr.startswith("127.") or addr in ("::1", "::ffff:127.0.0.1"):
+            continue
+        item = f"{addr}:{port}"
+        if port == "53":
+            name = _DNS_NAME.search(line)
+            if name:
+                item += " (DNS query " + re.sub(r"\\\d+", ".", name.group(1)) + ")"
+        found.add(item)
+    return sorted(found)

@@ -1,0 +1,127 @@
+"""Record the telemetry the real Claude Code CLI sends, run headless against the fake LLM.
+
+Run: ``python tests/clients/record_claude_code.py [--only json|protobuf|traces]``
+(installs the pinned npm package itself; needs node and npm).
+
+Writes three fixture directories, each with one tool-calling run (``ok``: the
+model asks for the Bash tool, the CLI runs ``echo``, the second call answers)
+and one run whose only model call gets HTTP 400 (``error``):
+
+* ``claude-code-json/``     logs + metrics, ``OTEL_EXPORTER_OTLP_PROTOCOL=http/json``
+* ``claude-code-protobuf/`` logs + metrics, ``http/protobuf``
+* ``claude-code-traces/``   the enhanced telemetry beta
+  (``CLAUDE_CODE_ENHANCED_TELEMETRY_BETA=1``, ``OTEL_TRACES_EXPORTER=otlp``):
+  spans as well as logs and metrics, ``http/protobuf``
+
+Everything runs in a loopback-only network namespace when the machine allows
+it (see ``cli_support.isolate_network``), with a fresh HOME and
+CLAUDE_CONFIG_DIR per run and non-essential traffic switched off.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from cli_support import ensure_npm, foreign_addresses, isolate_network, npm_version, traced
+from recording import FAKE_KEY, Recording
+
+PACKAGE = "@anthropic-ai/claude-code"
+VERSION = "2.1.332"
+PROMPT = "Run the shell command `echo hi` with the Bash tool and tell me what it printed."
+
+# name -> (protocol, traces on)
+VARIANTS = {
+    "json": ("http/json", False),
+    "protobuf": ("http/protobuf", False),
+    "traces": ("http/protobuf", True),
+}
+
+
+def telemetry_env(otlp_url: str, protocol: str, traces: bool) -> dict[str, str]:
+    """The documented telemetry switches, every signal pointed at the capture server."""
+    env = {
+        "CLAUDE_CODE_ENABLE_TELEMETRY": "1",
+        "OTEL_LOGS_EXPORTER": "otlp",
+        "OTEL_METRICS_EXPORTER": "otlp",
+        "OTEL_EXPORTER_OTLP_PROTOCOL": protocol,
+        "OTEL_EXPORTER_OTLP_ENDPOINT": otlp_url,
+        # Short intervals so a 2-second run exports while running, not only at exit.
+        "OTEL_LOGS_EXPORT_INTERVAL": "500",
+        "OTEL_METRIC_EXPORT_INTERVAL": "1000",
+        "OTEL_LOG_USER_PROMPTS": "1",
+    }
+    if traces:
+        env |= {
+            "CLAUDE_CODE_ENHANCED_TELEMETRY_BETA": "1",
+            "OTEL_TRACES_EXPORTER": "otlp",
+            "OTEL_TRACES_EXPORT_INTERVAL": "500",
+        }
+    return env
+
+
+def record_variant(name: str, claude: Path, version: str | None) -> Path:
+    protocol, traces = VARIANTS[name]
+    with Recording(f"claude-code-{name}") as rec:
+        base_env = telemetry_env(rec.cap.url, protocol, traces) | {
+            "ANTHROPIC_BASE_URL": rec.llm.url,
+            "ANTHROPIC_API_KEY": FAKE_KEY,
+            # No update checks, error reports, feature-flag or metrics uploads to the vendor.
+            "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC": "1",
+            "DISABLE_AUTOUPDATER": "1",
+        }
+        cli_results: dict[str, object] = {}
+        argv = [str(claude), "-p", PROMPT, "--allowedTools", "Bash", "--output-format", "json"]
+        for label, mode in (("ok", "ok"), ("error", "error")):
+            # Recording.run gives each run HOME=<tmp>/home-<label>; the config dir goes inside it.
+            env = base_env | {"CLAUDE_CONFIG_DIR": str(rec.tmp / f"home-{label}" / ".claude")}
+            netlog = rec.tmp / f"strace-{label}.log"
+            result = rec.tmp / f"result-{label}.json"
+            # The run record keeps only a tail of stdout; the shell keeps the whole JSON summary too.
+            keep_stdout = ["sh", "-c", 'exec "$@" > "$0"', str(result)]
+            run = rec.run(label, traced([*keep_stdout, *argv], netlog), env, mode=mode, quiet=1.5, timeout=180)
+            run["argv"] = ["claude", *argv[1:]]
+            run["network_attempts_off_loopback"] = foreign_addresses(netlog) if netlog.exists() else None
+            try:
+                cli_results[label] = json.loads(result.read_text())
+                run["stdout_tail"] = "(see cli_results)"
+            except (OSError, ValueError):
+                cli_results[label] = None
+        notes = [
+            f"Claude Code {version} run as `claude -p ... --allowedTools Bash --output-format json`.",
+            "ok: call 1 answers with a Bash tool_use (echo), the CLI runs it, call 2 answers with text.",
+            "error: the only model call gets HTTP 400 with an Anthropic error body (400 is not retried).",
+            "cli_results holds the CLI's own --output-format json summary per run (its usage and cost totals).",
+            "Attribute user.id in the exports is a hash the CLI derives and stores in CLAUDE_CONFIG_DIR; "
+            "it differs per run because each run has a fresh config dir.",
+        ]
+        if not traces:
+            notes.append("Traces are off: without the enhanced telemetry beta the CLI exports only logs and metrics.")
+        return rec.save(
+            packages={PACKAGE: version},
+            env=base_env | {"CLAUDE_CONFIG_DIR": "{TMP}/home-<run>/.claude", "HOME": "{TMP}/home-<run>"},
+            recorder=Path(__file__).name,
+            notes=notes,
+            extra={"cli_results": cli_results, "variant": {"protocol": protocol, "traces": traces}},
+        )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="Record Claude Code telemetry into fixtures/claude-code-*/")
+    parser.add_argument("--only", choices=sorted(VARIANTS), action="append", help="record only these variants")
+    parser.add_argument("--install-only", action="store_true", help="only install the pinned CLI")
+    args = parser.parse_args()
+    prefix = ensure_npm("claude-code", [f"{PACKAGE}@{VERSION}"])
+    claude = prefix / "node_modules" / ".bin" / "claude"
+    version = npm_version(prefix, PACKAGE)
+    if args.install_only:
+        print(f"[claude-code] installed {version}: {claude}")
+        return
+    isolate_network()
+    for name in args.only or list(VARIANTS):
+        record_variant(name, claude, version)
+
+
+if __name__ == "__main__":
+    main()
