@@ -71,7 +71,7 @@ def main() -> None:
             for sl in rl.get("scopeLogs", []):
                 for lr in sl.get("logRecords", []):
                     a = attrs(lr.get("attributes"))
-                    print(f"  log {lr.get('eventName') or a.get('event.name')!r} body={str(lr.get('body'))[:100]}")
+                    print(f"  log {a.get('event.name') or lr.get('eventName')!r} body={str(lr.get('body'))[:100]}")
                     if show_attrs:
                         for k, v in a.items():
                             print(f"      {k} = {str(v)[:160]}")

@@ -1,0 +1,165 @@
+"""Record the telemetry the real Codex CLI sends, run as ``codex exec`` against the fake LLM.
+
+Run: ``python tests/clients/record_codex.py [--only codex|codex-json]``
+(installs the pinned npm package itself; needs node and npm).
+
+Writes ``fixtures/codex/`` (OTLP protobuf, ``protocol = "binary"``) and
+``fixtures/codex-json/`` (``protocol = "json"``), each with one tool-calling
+run (``ok``: the model asks for ``exec_command``, Codex runs ``echo``, the
+second call answers), one run whose model call gets HTTP 400 (``error``) and
+one whose calls get HTTP 500 and are retried (``error-retry``).
+Codex exports hundreds of internal spans per turn, so the bodies are stored
+gzip-compressed (``NNN-signal.ext.gz``; ``recording.read_body`` reads them).
+
+Codex is configured only through ``$CODEX_HOME/config.toml`` (written fresh
+per run): a custom model provider on the fake server's Responses API and an
+``[otel]`` section sending logs, traces and metrics to the capture server.
+Everything runs in a loopback-only network namespace when the machine allows
+it (see ``cli_support.isolate_network``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+from cli_support import ensure_npm, foreign_addresses, isolate_network, npm_version, traced
+from recording import FAKE_KEY, Recording
+
+PACKAGE = "@openai/codex"
+VERSION = "0.171.0"
+MODEL = "gpt-5.5"  # a slug the CLI knows (unknown ones work but warn and use fallback metadata)
+PROMPT = "Run the shell command `echo hi` and tell me what it printed."
+VARIANTS = {"codex": "binary", "codex-json": "json"}
+KEY_ENV = "FAKELLM_OPENAI_KEY"
+_SHORT_BATCHES = {"OTEL_BLRP_SCHEDULE_DELAY": "200", "OTEL_BSP_SCHEDULE_DELAY": "200", "OTEL_METRIC_EXPORT_INTERVAL": "500"}
+# label, fakellm mode, HTTP status of errors, provider retry settings, extra env
+RUNS = (
+    ("ok", "ok", 400, "", {}),
+    ("error", "error", 400, "", {}),
+    ("error-retry", "error", 500, "request_max_retries = 1\nstream_max_retries = 1\n", _SHORT_BATCHES),
+)
+
+CONFIG = """\
+# Written by record_codex.py for one recorded run.
+model = "{model}"
+model_provider = "fakellm"
+approval_policy = "never"
+# The recorder already isolates the run (temp dirs, loopback-only network).
+sandbox_mode = "danger-full-access"
+
+[model_providers.fakellm]
+name = "fakellm"
+base_url = "{base_url}"
+env_key = "{key_env}"
+wire_api = "responses"
+{{retries}}
+# No usage analytics, plugin/app catalogues or update checks: they would try to
+# reach the vendor or GitHub (plugin sync runs `git ls-remote` on start-up).
+[analytics]
+enabled = false
+
+[features]
+plugins = false
+remote_plugin = false
+apps = false
+in_app_updates = false
+
+[otel]
+environment = "recording"
+log_user_prompt = true
+exporter = {{ otlp-http = {{ endpoint = "{otlp}/v1/logs", protocol = "{protocol}" }} }}
+trace_exporter = {{ otlp-http = {{ endpoint = "{otlp}/v1/traces", protocol = "{protocol}" }} }}
+metrics_exporter = {{ otlp-http = {{ endpoint = "{otlp}/v1/metrics", protocol = "{protocol}" }} }}
+"""
+
+
+def record_variant(name: str, codex: Path, version: str | None) -> Path:
+    protocol = VARIANTS[name]
+    with Recording(name) as rec:
+        config = CONFIG.format(
+            model=MODEL, base_url=rec.llm.openai_base_url, key_env=KEY_ENV, otlp=rec.cap.url, protocol=protocol
+        )
+        argv = [str(codex), "exec", "--skip-git-repo-check", "--json", PROMPT]
+        events: dict[str, list | None] = {}
+        configs: dict[str, str] = {}
+        for label, mode, status, retries, otel_env in RUNS:
+            codex_home = rec.tmp / f"home-{label}" / ".codex"
+            codex_home.mkdir(parents=True, exist_ok=True)
+            configs[label] = config.replace("{retries}", retries)
+            (codex_home / "config.toml").write_text(configs[label])
+            env = {"CODEX_HOME": str(codex_home), KEY_ENV: FAKE_KEY, "RUST_LOG": "warn", **otel_env}
+            netlog = rec.tmp / f"strace-{label}.log"
+            result = rec.tmp / f"events-{label}.jsonl"
+            keep_stdout = ["sh", "-c", 'exec "$@" > "$0"', str(result)]
+            run = rec.run(
+                label,
+                traced([*keep_stdout, *argv], netlog),
+                env,
+                mode=mode,
+                error_status=status,
+                quiet=1.5,
+                timeout=180,
+                stdin="",
+            )
+            run["argv"] = ["codex", *argv[1:]]
+            run["network_attempts_off_loopback"] = foreign_addresses(netlog) if netlog.exists() else None
+            try:
+                events[label] = [json.loads(line) for line in result.read_text().splitlines() if line.strip()]
+                run["stdout_tail"] = "(see cli_events)"
+            except (OSError, ValueError):
+                events[label] = None
+        notes = [
+            f"Codex {version} run as `codex exec --skip-git-repo-check --json <prompt>` via the npm launcher.",
+            "ok: call 1 answers with a function_call of exec_command (echo), Codex runs it, "
+            "call 2 answers with text.",
+            "error: the model call gets HTTP 400 with an OpenAI error body (not retried). Codex exits 1 "
+            "without shutting its OTel providers down: only what a periodic export had already sent "
+            "arrives (often nothing, at most the start-up log events); no error event, span or metric.",
+            "error-retry: HTTP 500, retried (request_max_retries = 1, stream_max_retries = 1: 4 calls), with "
+            "OTEL_BLRP_SCHEDULE_DELAY/OTEL_BSP_SCHEDULE_DELAY=200 ms and OTEL_METRIC_EXPORT_INTERVAL=500 ms "
+            "(the Rust OTel SDK reads them) so that the periodic exports during the back-off carry "
+            "codex.api_request events with http.response.status_code=500; what comes after the last "
+            "periodic export is lost as in 'error', so the exact set of files varies between recordings.",
+            "config_toml is the whole $CODEX_HOME/config.toml of each run; cli_events is the --json event stream per run "
+            "(its turn.completed carries the CLI's own usage totals).",
+            "Codex also POSTs {base_url}/analytics/codex/turn-costs after a turn even with analytics disabled; "
+            "the fake server answers 404 (api 'other' in fakellm_log).",
+            "Bodies are stored gzip-compressed; the size of each as received is in files[].bytes.",
+        ]
+        return rec.save(
+            packages={PACKAGE: version, "node": _node_version()},
+            env={"CODEX_HOME": "{TMP}/home-<run>/.codex", KEY_ENV: FAKE_KEY, "RUST_LOG": "warn", "HOME": "{TMP}/home-<run>"},
+            recorder=Path(__file__).name,
+            notes=notes,
+            gzip_files=True,
+            extra={"config_toml": configs, "cli_events": events, "variant": {"protocol": protocol}},
+        )
+
+
+def _node_version() -> str | None:
+    node = shutil.which("node")
+    return subprocess.run([node, "--version"], capture_output=True, text=True).stdout.strip() if node else None
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="Record Codex CLI telemetry into fixtures/codex*/")
+    parser.add_argument("--only", choices=sorted(VARIANTS), action="append", help="record only these variants")
+    parser.add_argument("--install-only", action="store_true", help="only install the pinned CLI")
+    args = parser.parse_args()
+    prefix = ensure_npm("codex", [f"{PACKAGE}@{VERSION}"])
+    codex = prefix / "node_modules" / ".bin" / "codex"
+    version = npm_version(prefix, PACKAGE)
+    if args.install_only:
+        print(f"[codex] installed {version}: {codex}")
+        return
+    isolate_network()
+    for name in args.only or list(VARIANTS):
+        record_variant(name, codex, version)
+
+
+if __name__ == "__main__":
+    main()
