@@ -106,6 +106,11 @@ def record_variant(name: str, codex: Path, version: str | None) -> Path:
                 stdin="",
             )
             run["argv"] = ["codex", *argv[1:]]
+            if label == "error":
+                run["error_not_reported"] = (
+                    "codex exec exits 1 right after the 400 without shutting its OTel providers down; "
+                    "telemetry not yet sent by a periodic export (the error events among it) is lost"
+                )
             run["network_attempts_off_loopback"] = foreign_addresses(netlog) if netlog.exists() else None
             try:
                 events[label] = [json.loads(line) for line in result.read_text().splitlines() if line.strip()]
