@@ -26,12 +26,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
-from machine import describe as machine
-
 from agenttrace_tui.enrich.cost import SpanCoster  # noqa: E402
 from agenttrace_tui.enrich.prices import PriceBook  # noqa: E402
 from agenttrace_tui.model import LlmInfo, Span, SpanKind, TokenUsage  # noqa: E402
 from agenttrace_tui.store.memory import Store  # noqa: E402
+from machine import describe as machine  # noqa: E402
 
 MODELS = [
     ("openai", "gpt-4o"),
@@ -68,7 +67,7 @@ def make_spans(n: int, prefix: str = "s") -> list[Span]:
     return out
 
 
-def median_per_item(fn, n: int, runs: int = RUNS) -> float:  # noqa: ANN001
+def median_per_item(fn, n: int, runs: int = RUNS) -> float:
     times = []
     for _ in range(runs):
         t = time.perf_counter()

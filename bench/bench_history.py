@@ -31,8 +31,6 @@ import tempfile
 import time
 from pathlib import Path
 
-from machine import cpu_model
-
 from agenttrace_tui import cli
 from agenttrace_tui.commands.importer import import_file
 from agenttrace_tui.history.export import NATIVE_ATTR, SESSION_ATTR, write_otlp_json
@@ -50,6 +48,7 @@ from agenttrace_tui.model import (
 from agenttrace_tui.store.batch import UPSERT_SESSION_META, UPSERT_SPAN, encode_batch
 from agenttrace_tui.store.schema import WRITER_PRAGMAS, ensure_schema
 from agenttrace_tui.store.sqlite import Reader, rebuild_summaries
+from machine import cpu_model
 
 S = 1_000_000_000
 BIG = "big-session"
@@ -180,7 +179,7 @@ def bench_import(tmp: Path, n: int) -> dict[str, float]:
     strip_native(ours, foreign)
     out: dict[str, float] = {}
     for label, path in (("ours", ours), ("foreign", foreign)):
-        def parse_only() -> float:
+        def parse_only(path: Path = path) -> float:
             t = time.perf_counter()
             with open(path) as fh:
                 for line in fh:
@@ -189,7 +188,7 @@ def bench_import(tmp: Path, n: int) -> dict[str, float]:
 
         counter = [0]
 
-        def full() -> float:
+        def full(path: Path = path, label: str = label, counter: list[int] = counter) -> float:
             counter[0] += 1
             db = tmp / f"import-{label}-{counter[0]}.db"
             t = time.perf_counter()

@@ -33,20 +33,19 @@ import statistics
 import subprocess
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
-
-from machine import cpu_model as _cpu_model
-from machine import load as _load
 
 from agenttrace_tui.ingest.pipeline import Pipeline  # noqa: E402
 from agenttrace_tui.ingest.protocol import decode  # noqa: E402
 from agenttrace_tui.ingest.receivers import start_receivers  # noqa: E402
 from agenttrace_tui.normalize.native import normalize  # noqa: E402
 from agenttrace_tui.store.memory import Store  # noqa: E402
+from machine import cpu_model as _cpu_model  # noqa: E402
+from machine import load as _load  # noqa: E402
 
 T0 = 1_700_000_000_000_000_000
 UDP_RATES = [10_000, 25_000, 50_000, 100_000, 150_000]
@@ -436,7 +435,7 @@ def _sustained(rows: list[dict]) -> int:
 
 
 def main() -> None:
-    started = datetime.now(timezone.utc)
+    started = datetime.now(UTC)
     load_before = _load()
     print("in-process stage costs ...", flush=True)
     inproc_runs = [in_process() for _ in range(RUNS)]
@@ -500,7 +499,7 @@ def main() -> None:
         "| plain DatagramProtocol: loss | backlog | CPU µs/span | delivered, drain / plain |",
         "|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
-    for d, p in zip(med["udp-drain"], med["udp-plain"]):
+    for d, p in zip(med["udp-drain"], med["udp-plain"], strict=True):
         lines.append(
             f"| {d['rate']:,}/s | {d['offered']:,.0f}/s | {pct(d['loss'])} | {d['backlog_s']:.2f} s | {d['cpu_us']:.1f} "
             f"| {pct(p['loss'])} | {p['backlog_s']:.2f} s | {p['cpu_us']:.1f} | {ratio(1 - d['loss'], 1 - p['loss'])} |"

@@ -26,7 +26,6 @@ import time
 from pathlib import Path
 
 import msgspec
-from machine import describe as machine
 from opentelemetry.proto.collector.trace.v1 import trace_service_pb2
 from opentelemetry.proto.common.v1 import common_pb2
 from opentelemetry.proto.trace.v1 import trace_pb2
@@ -35,6 +34,7 @@ from agenttrace_tui.ingest.otlp_decode import CHUNK, Rejects, convert_traces, pa
 from agenttrace_tui.ingest.otlp_http import start_otlp
 from agenttrace_tui.ingest.pipeline import Pipeline
 from agenttrace_tui.store.memory import Store
+from machine import describe as machine
 
 ROOT = Path(__file__).resolve().parent.parent
 BATCH = 512  # the SDK's default export batch
@@ -321,7 +321,7 @@ def main() -> None:
     print(f"SDK default queue: {med(sdk_default, 0):,.0f} spans/s, received {med(sdk_default, 1):,.0f}/{sdk_n}")
     print(f"SDK raised queue:  {med(sdk_raised, 0):,.0f} spans/s, received {med(sdk_raised, 1):,.0f}/{sdk_n}")
 
-    base_w, base = inproc["parse only (protobuf)"]
+    _base_w, base = inproc["parse only (protobuf)"]
     full_w, full = inproc["parse + convert + store (protobuf)"]
     store_c = inproc["store only (already converted spans)"][1]
     conv_us = 1e6 / full - 1e6 / store_c - 1e6 / base

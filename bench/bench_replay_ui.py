@@ -28,13 +28,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_history import BIG, build_db  # noqa: E402
-from machine import describe as machine  # noqa: E402
-
-from agenttrace_tui.store.memory import Store  # noqa: E402
-from agenttrace_tui.ui.app import make_app  # noqa: E402
-from agenttrace_tui.ui.picker import SessionPicker  # noqa: E402
-from agenttrace_tui.ui.replay import ReplayApp  # noqa: E402
+from agenttrace_tui.store.memory import Store
+from agenttrace_tui.ui.app import make_app
+from agenttrace_tui.ui.picker import SessionPicker
+from agenttrace_tui.ui.replay import ReplayApp
+from bench_history import BIG, build_db
+from machine import describe as machine
 
 SIZE = (120, 36)
 
@@ -43,7 +42,7 @@ async def _until(pilot, cond, limit_s: float = 30.0) -> None:
     deadline = time.perf_counter() + limit_s
     while not cond():
         if time.perf_counter() > deadline:
-            raise RuntimeError("no first frame within %.0f s" % limit_s)
+            raise RuntimeError(f"no first frame within {limit_s:.0f} s")
         await pilot.pause(0.001)
 
 

@@ -121,7 +121,7 @@ def _clocks() -> tuple[float, float, float]:
 
 
 def _per(t0: tuple[float, float, float], t1: tuple[float, float, float], n: int) -> tuple[float, float, float]:
-    return tuple((b - a) / n for a, b in zip(t0, t1))  # type: ignore[return-value]
+    return tuple((b - a) / n for a, b in zip(t0, t1, strict=True))  # type: ignore[return-value]
 
 
 def loop_noop(n: int) -> tuple[float, float, float]:
@@ -177,7 +177,7 @@ def loop_otel(provider, tracer, n: int) -> tuple[float, float, float]:
 
 
 def cost_per_span() -> dict:
-    proc, port, rcvbuf = start_receiver("drain")
+    proc, port, _rcvbuf = start_receiver("drain")
     tracer = Tracer("bench", endpoint=f"udp://127.0.0.1:{port}", set_global=False, queue_size=4 * N)
     provider, otel = make_otel()
     res: dict[str, list[tuple[float, float, float]]] = {"noop": [], "sdk": [], "otel": []}

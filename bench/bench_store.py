@@ -35,7 +35,6 @@ import tracemalloc
 from pathlib import Path
 
 import msgspec
-from machine import describe as machine
 
 from agenttrace_tui.ingest.pipeline import Pipeline
 from agenttrace_tui.ingest.protocol import decode
@@ -58,6 +57,7 @@ from agenttrace_tui.store.batch import (
 from agenttrace_tui.store.memory import Store
 from agenttrace_tui.store.schema import ddl_statements, ensure_schema
 from agenttrace_tui.store.sqlite import Reader, Writer, rebuild_summaries
+from machine import describe as machine
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "docs" / "bench" / "store.md"

@@ -25,13 +25,13 @@ import threading
 import time
 from pathlib import Path
 
-from machine import describe as machine
 from textual import events
 
 from agenttrace_tui.config import Config
 from agenttrace_tui.model import Session, Span, SpanKind
 from agenttrace_tui.runtime.monitor import Monitor
 from agenttrace_tui.ui.app import make_app
+from machine import describe as machine
 
 ROOT = Path(__file__).resolve().parent.parent
 PROBES = 30

@@ -31,7 +31,6 @@ import sys
 import time
 from pathlib import Path
 
-from machine import describe as machine
 from textual import events
 from textual.app import App, ComposeResult
 
@@ -52,6 +51,7 @@ from agenttrace_tui.normalize.records import SpanRecord, SpanStartRecord
 from agenttrace_tui.runtime.gcpolicy import GcPolicy
 from agenttrace_tui.store.memory import Store
 from agenttrace_tui.ui.span_tree import SpanTreeView
+from machine import describe as machine
 
 S = 1_000_000_000
 T0 = 1_700_000_000 * S
@@ -153,7 +153,7 @@ class BenchApp(App[None]):
         if POLICY_OBJ is not None:
             POLICY_OBJ.tick()
 
-    def _display(self, screen, renderable) -> None:  # noqa: ANN001 - Textual's signature
+    def _display(self, screen, renderable) -> None:
         super()._display(screen, renderable)
         if renderable is not None and hasattr(renderable, "render_segments"):
             renderable.render_segments(self.console)  # what a real terminal driver would write
@@ -228,7 +228,7 @@ class GcPauses:
 
 def pct(values: list[float], q: float) -> float:
     s = sorted(values)
-    return s[min(len(s) - 1, int(round(q / 100 * (len(s) - 1))))]
+    return s[min(len(s) - 1, round(q / 100 * (len(s) - 1)))]
 
 
 def widget_work(tree: SpanTreeView, n: int = 400) -> list[float]:
@@ -349,13 +349,13 @@ def pipeline_capacity(shown: str, rng: random.Random) -> float:
     return statistics.median(rates)
 
 
-def report(results, work, rebuilds, colds, analyses, shown_rows, final_spans, evicted, rss_mb, setup_s, capacity, gc_pauses, slow_in_gc) -> None:  # noqa: ANN001
+def report(results, work, rebuilds, colds, analyses, shown_rows, final_spans, evicted, rss_mb, setup_s, capacity, gc_pauses, slow_in_gc) -> None:
     im, ip99, n_im = summarize(results["idle_moves"])
     lm, lp99, n_lm = summarize(results["load_moves"])
     ipm, ipp99, n_ip = summarize(results["idle_pages"])
     lpm, lpp99, n_lp = summarize(results["load_pages"])
-    all_load = [a + b for a, b in zip(results["load_moves"], results["load_pages"])]
-    all_idle = [a + b for a, b in zip(results["idle_moves"], results["idle_pages"])]
+    all_load = [a + b for a, b in zip(results["load_moves"], results["load_pages"], strict=True)]
+    all_idle = [a + b for a, b in zip(results["idle_moves"], results["idle_pages"], strict=True)]
     am, ap99, _ = summarize(all_load)
     bm, bp99, _ = summarize(all_idle)
     rate = statistics.median(results["rate"])

@@ -15,7 +15,7 @@ import pytest_textual_snapshot
 SNAPSHOT_DIR = Path(__file__).resolve().parent.parent / "snapshots"
 
 
-def _snapshot_dirname(cls, *, test_location) -> str:  # noqa: ANN001 - syrupy's signature
+def _snapshot_dirname(cls, *, test_location) -> str:
     return str(SNAPSHOT_DIR / test_location.basename)
 
 

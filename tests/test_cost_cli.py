@@ -106,10 +106,10 @@ def test_table_shows_estimates_and_unpriced(db: Path, capsys: pytest.CaptureFixt
     code, out, _ = run_cli(capsys, "--db", str(db), "--session", "s1", "--group-by", "model")
     assert code == 0
     assert "Costs by model" in out
-    line = next(l for l in out.splitlines() if "gpt-4o " in l or "gpt-4o│" in l or " gpt-4o" in l)
+    line = next(ln for ln in out.splitlines() if "gpt-4o " in ln or "gpt-4o│" in ln or " gpt-4o" in ln)
     assert "≈" in line
     assert "unpriced" in out and "unpriced: 1 call(s): no price for ollama/llama3.1:8b" in out
-    assert "unknown" in next(l for l in out.splitlines() if "llama3.1:8b" in l and "│" in l)
+    assert "unknown" in next(ln for ln in out.splitlines() if "llama3.1:8b" in ln and "│" in ln)
     assert "gpt-4o-mini" not in out  # other session
 
 

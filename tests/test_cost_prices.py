@@ -265,5 +265,5 @@ def test_a_bad_price_file_is_a_config_error(tmp_path) -> None:
 
     f = tmp_path / "prices.toml"
     f.write_text("[x.y]\ninput = 1\n")
-    with pytest.raises(ConfigError, match="prices.toml"):
+    with pytest.raises(ConfigError, match=r"prices\.toml"):
         Monitor(Config(prices=str(f), persist=False))

@@ -10,12 +10,12 @@ import time
 from pathlib import Path
 
 import pytest
-from test_history_fixture import S, build_db
 
 from agenttrace_tui import cli
 from agenttrace_tui.commands.stats import percentile
 from agenttrace_tui.store.maintenance import apply_retention
 from agenttrace_tui.store.sqlite import Reader
+from test_history_fixture import S, build_db
 
 
 @pytest.fixture()

@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 
 import pytest
-from test_history_fixture import S, agent_spans, build_db
 
 from agenttrace_tui import cli
 from agenttrace_tui.analysis.compare import compare_spans
+from test_history_fixture import S, agent_spans, build_db
 
 
 @pytest.fixture()

@@ -12,13 +12,13 @@ from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import Status, StatusCode
-from test_history_fixture import build_db
 
 from agenttrace_tui import cli
 from agenttrace_tui.commands.importer import ImportStats, import_file, iter_json_values
 from agenttrace_tui.history.export import CSV_COLUMNS, otlp_span_id, otlp_trace_id
 from agenttrace_tui.model import SpanKind
 from agenttrace_tui.store.sqlite import Reader
+from test_history_fixture import build_db
 
 TRACES = ("trace-v1", "trace-v1b", "trace-v2")
 
@@ -113,7 +113,7 @@ def test_csv_defuses_formulas(tmp_path):
 
     buf = io.StringIO()
     write_csv(buf, [Span(span_id="a", trace_id="t", session_id="s", name="=HYPERLINK(\"x\")", start_ns=1, end_ns=2)])
-    row = list(csv.DictReader(io.StringIO(buf.getvalue())))[0]
+    row = next(iter(csv.DictReader(io.StringIO(buf.getvalue()))))
     assert row["name"] == "'=HYPERLINK(\"x\")"
 
 

@@ -110,7 +110,7 @@ def test_speed_scales_pace_and_can_change_mid_play():
 
 def test_instant_applies_everything_in_order():
     seen = []
-    player, clock, _ = make(speed=INSTANT)
+    player, _clock, _ = make(speed=INSTANT)
     player.pipeline.taps.append(lambda ups: seen.extend((u.span_id, u.end_ns is None) for u in ups if isinstance(u, Span)))
     player.tick()
     assert player.finished
@@ -157,7 +157,7 @@ def test_seek_forward_and_back_rebuilds_the_store():
 
 
 def test_step_next_and_previous_span_start():
-    player, clock, _ = make()
+    player, _clock, _ = make()
     assert player.step_next() == T0  # the root's start
     assert player.paused
     assert player.step_next() == T0 + 1 * S
@@ -171,7 +171,7 @@ def test_step_next_and_previous_span_start():
 
 
 def test_next_error_jumps_and_restores_when_none_left():
-    player, clock, _ = make()
+    player, _clock, _ = make()
     player.tick()
     err = player.next_error()
     assert err is not None and err.span_id == "b"
@@ -219,9 +219,8 @@ def test_async_run_plays_to_the_end_with_an_injected_sleep():
 
 
 def test_player_on_a_real_database(tmp_path):
-    from test_history_fixture import build_db
-
     from agenttrace_tui.store.sqlite import Reader
+    from test_history_fixture import build_db
 
     db = tmp_path / "r.db"
     build_db(db)

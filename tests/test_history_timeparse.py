@@ -9,7 +9,7 @@ import pytest
 from agenttrace_tui.format.timeparse import TimeParseError, parse_duration, parse_time
 
 S = 1_000_000_000
-NOW = int(dt.datetime(2026, 11, 22, 15, 30, tzinfo=dt.timezone.utc).timestamp()) * S
+NOW = int(dt.datetime(2026, 11, 22, 15, 30, tzinfo=dt.UTC).timestamp()) * S
 
 
 @pytest.mark.parametrize(
@@ -30,9 +30,9 @@ def test_now_today_yesterday():
 
 
 def test_iso_forms():
-    assert parse_time("2026-11-21T14:05:00Z") == int(dt.datetime(2026, 11, 21, 14, 5, tzinfo=dt.timezone.utc).timestamp()) * S
+    assert parse_time("2026-11-21T14:05:00Z") == int(dt.datetime(2026, 11, 21, 14, 5, tzinfo=dt.UTC).timestamp()) * S
     assert parse_time("2026-11-21 14:05:00.250+01:00") == (
-        int(dt.datetime(2026, 11, 21, 13, 5, tzinfo=dt.timezone.utc).timestamp()) * S + 250_000_000
+        int(dt.datetime(2026, 11, 21, 13, 5, tzinfo=dt.UTC).timestamp()) * S + 250_000_000
     )
     local = dt.datetime(2026, 11, 21).astimezone()
     assert parse_time("2026-11-21") == int(local.timestamp()) * S

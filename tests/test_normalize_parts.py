@@ -8,12 +8,12 @@ attributes merge both, explicit fields winning over conventions.
 from __future__ import annotations
 
 from hypothesis import HealthCheck, given, settings
-from test_protocol import records
 
 from agenttrace_tui.ingest.protocol import decode, encode
 from agenttrace_tui.model import LlmInfo, SpanKind, TokenUsage, ToolInfo
 from agenttrace_tui.normalize import native as norm
 from agenttrace_tui.normalize.records import SpanEndRecord, SpanRecord, SpanStartRecord
+from test_protocol import records
 
 
 def _span(**kw: object) -> SpanRecord:

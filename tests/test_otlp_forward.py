@@ -7,13 +7,12 @@ import asyncio
 import json as jsonlib
 import socket
 
-from test_otlp_support import provider, receiver, wait_for
-
 from agenttrace_tui.ingest.otlp_http import start_otlp
 from agenttrace_tui.ingest.pipeline import Pipeline
 from agenttrace_tui.model import SpanKind, Status
 from agenttrace_tui.runtime.forward import Forwarder
 from agenttrace_tui.store.memory import Store
+from test_otlp_support import provider, receiver, wait_for
 
 
 def native(i: int, **extra) -> bytes:

@@ -12,9 +12,9 @@ import json as jsonlib
 
 import pytest
 from opentelemetry.proto.collector.trace.v1 import trace_service_pb2
-from test_otlp_support import apost, receiver
 
 from agenttrace_tui.ingest.otlp_http import PortInUseError, start_otlp
+from test_otlp_support import apost, receiver
 
 PB = {"Content-Type": "application/x-protobuf"}
 JS = {"Content-Type": "application/json"}

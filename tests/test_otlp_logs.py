@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import json as jsonlib
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from opentelemetry._logs import LogRecord
@@ -20,17 +20,17 @@ from opentelemetry.exporter.otlp.proto.http._log_exporter import OTLPLogExporter
 from opentelemetry.sdk._logs import LoggerProvider
 from opentelemetry.sdk._logs.export import SimpleLogRecordProcessor
 from opentelemetry.sdk.resources import Resource
-from test_otlp_support import apost, provider, receiver, wait_for
 
 from agenttrace_tui.ingest.otlp_logs import SESSION_LOG_NAME
 from agenttrace_tui.model import SpanKind, Status
+from test_otlp_support import apost, provider, receiver, wait_for
 
 T0 = 1_790_000_000_000_000_000
 S = 1_000_000_000
 
 
 def _iso(ns: int) -> str:
-    return datetime.fromtimestamp(ns / 1e9, tz=timezone.utc).isoformat().replace("+00:00", "Z")
+    return datetime.fromtimestamp(ns / 1e9, tz=UTC).isoformat().replace("+00:00", "Z")
 
 
 def send_logs(port: int, service: str, version: str, records: list[dict], **resource) -> None:
@@ -226,7 +226,7 @@ async def test_other_logs_attach_to_their_span_or_the_session_log() -> None:
 
 
 async def test_log_record_with_an_invalid_id_is_a_partial_success() -> None:
-    store, pipeline, server = await receiver()
+    _store, pipeline, server = await receiver()
     try:
         body = jsonlib.loads(otlp_json_logs("svc", [{"t": T0, "attrs": {"k": "v"}}, {"t": T0 + 1, "attrs": {}}]))
         body["resourceLogs"][0]["scopeLogs"][0]["logRecords"][1]["traceId"] = "not-hex"

@@ -9,9 +9,9 @@ import json as jsonlib
 import pytest
 from opentelemetry.trace import Status as OtelStatus
 from opentelemetry.trace import StatusCode
-from test_otlp_support import provider, receiver, wait_for
 
 from agenttrace_tui.model import SpanKind, Status
+from test_otlp_support import provider, receiver, wait_for
 
 pytestmark = pytest.mark.parametrize("use_json", [False, True], ids=["protobuf", "json"])
 
@@ -143,7 +143,7 @@ async def test_genai_agent_tree_arrives_whole(use_json: bool) -> None:
 
 
 async def test_openinference_agent_tree_arrives_whole(use_json: bool) -> None:
-    store, pipeline, server = await receiver()
+    store, _pipeline, server = await receiver()
     try:
         tp = provider(server.address[1], json=use_json, service="li-app")
         ids = await asyncio.to_thread(_openinference_agent, tp)
@@ -178,10 +178,9 @@ async def test_spans_without_session_group_by_service_instance(use_json: bool) -
         def run(tp, n: int) -> None:
             t = tp.get_tracer("plain")
             for i in range(n):
-                with t.start_as_current_span(f"task_{i}"):
-                    with t.start_as_current_span("llm_inference", attributes={"llm.model": "llama3",
-                                                                              "llm.token_count.prompt": 5}):
-                        pass
+                attrs = {"llm.model": "llama3", "llm.token_count.prompt": 5}
+                with t.start_as_current_span(f"task_{i}"), t.start_as_current_span("llm_inference", attributes=attrs):
+                    pass
 
         a = provider(server.address[1], json=use_json, service="svc-a", **{"service.instance.id": "A1"})
         b = provider(server.address[1], json=use_json, service="svc-b", **{"service.instance.id": "B1"})

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+
 from rich.console import Console
 
 from agenttrace_tui.ui.text import clean, clean_multiline, safe_text
@@ -18,7 +20,7 @@ HOSTILE = [
 
 def test_markup_is_literal_and_no_escape_reaches_the_terminal() -> None:
     for s in HOSTILE:
-        console = Console(width=200, force_terminal=True, color_system="truecolor", record=False, file=open("/dev/null", "w"))
+        console = Console(width=200, force_terminal=True, color_system="truecolor", record=False, file=io.StringIO())
         with console.capture() as cap:
             console.print(safe_text(s))
         out = cap.get()

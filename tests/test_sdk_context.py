@@ -193,9 +193,8 @@ def test_exception_marks_error_and_reraises(mon, tracer):
     def failing() -> None:
         raise ValueError("bad input 42")
 
-    with pytest.raises(ValueError):
-        with tracer.span("err-root"):
-            failing()
+    with pytest.raises(ValueError), tracer.span("err-root"):
+        failing()
     s = by_name(mon, tracer, 2)
     for name in ("failing", "err-root"):
         assert s[name].status is Status.ERROR
@@ -314,9 +313,8 @@ def test_untraced_without_tracer():
 def test_fork_session_and_metrics(mon):
     owner = Tracer("owner", framework="a", endpoint=mon.endpoint, set_global=False)
     other = owner.fork_session("second", framework="b", tags=["x"])
-    with owner.span("in-owner"):
-        with other.span("in-second"):
-            pass
+    with owner.span("in-owner"), other.span("in-second"):
+        pass
     with other.span("second-root"):
         pass
     owner.metric("queue.depth", 7, {"queue": "tools"})

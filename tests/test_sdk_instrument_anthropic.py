@@ -121,7 +121,7 @@ def test_sync_create_records_model_usage_and_previews(setup):
 def test_sync_create_stream_true(setup):
     mon, tracer = setup
     events = list(client().messages.create(model="claude-haiku-4-5", max_tokens=15, messages=PROMPT, stream=True))
-    assert [e.type for e in events][0] == "message_start"
+    assert events[0].type == "message_start"
     (llm,) = spans_when(mon, tracer, 1)
     assert llm.attributes["llm.stream"] is True
     assert llm.llm.stop_reason == "max_tokens" and llm.llm.response_preview == "Hello!"

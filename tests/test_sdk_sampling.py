@@ -93,9 +93,8 @@ def test_errors_are_always_kept(mon):
 def test_slow_traces_are_kept_and_fast_ones_dropped(mon):
     t = make(mon, sample_rate=0.0, keep_errors=False, slow_ms=30)
     run_trace(t, "fast", children=2)
-    with t.span("slow"):
-        with t.span("slow/child"):
-            time.sleep(0.05)
+    with t.span("slow"), t.span("slow/child"):
+        time.sleep(0.05)
     assert t.flush(10)
     assert mon.wait_for(lambda s: s.span_count >= 2)
     got = names(mon)

@@ -96,7 +96,7 @@ def screen_lines(tree: SpanTreeView) -> list[str]:
     return [tree.render_line(y).text for y in range(tree.size.height)]
 
 
-async def started(app: TreeApp, pilot, trace: str = "t") -> SpanTreeView:  # noqa: ANN001 - Pilot
+async def started(app: TreeApp, pilot, trace: str = "t") -> SpanTreeView:
     tree = app.query_one(SpanTreeView)
     tree.show_trace(trace)
     tree.focus()
@@ -434,7 +434,7 @@ async def test_hostile_names_render_literally_and_keep_columns_aligned() -> None
         app = TreeApp(make_store(*spans), now=BASE + 20 * S)
         async with app.run_test(size=(width, 12)) as pilot:
             tree = await started(app, pilot)
-            left_w, wf_w = layout(tree.content_width)
+            left_w, _wf_w = layout(tree.content_width)
             strips = [tree.render_line(y) for y in range(1, 1 + len(HOSTILE) + 1)]
             for strip in strips:
                 assert strip.cell_length == tree.content_width
@@ -467,12 +467,12 @@ async def test_narrow_widget_hides_the_waterfall_gracefully() -> None:
         assert "2m05s" in lines[1]
 
 
-def test_snapshot_span_tree_120x36(snap_compare) -> None:  # noqa: ANN001 - fixture
+def test_snapshot_span_tree_120x36(snap_compare) -> None:
     st = make_store()
     st.apply([sp("live", "syn", 121, None, name="streaming answer", kind=SpanKind.LLM_CALL, status=Status.RUNNING, llm=LlmInfo(model="gpt-4o"))])
     app = TreeApp(st)
 
-    async def setup(pilot) -> None:  # noqa: ANN001
+    async def setup(pilot) -> None:
         await started(app, pilot)
         await pilot.press("j", "j")
         await pilot.pause()

@@ -41,7 +41,7 @@ socket.socket = _NoNetwork
 @pytest.fixture
 def no_network(monkeypatch: pytest.MonkeyPatch) -> None:
     class _NoNetwork(socket.socket):
-        def __init__(self, *args, **kwargs) -> None:  # noqa: ANN002, ANN003
+        def __init__(self, *args, **kwargs) -> None:
             raise OSError("networking is disabled in this test")
 
     monkeypatch.setattr(socket, "socket", _NoNetwork)

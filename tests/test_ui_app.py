@@ -10,12 +10,12 @@ import asyncio
 import io
 import json
 
-import fixtures
 import msgspec
 import pytest
 from rich.console import Console
 from textual.command import CommandList
 
+import fixtures
 from agenttrace_tui.model import Session, Span
 from agenttrace_tui.ui.app import DARK_THEME, LIGHT_THEME, make_app
 from agenttrace_tui.ui.palette import app_commands
@@ -28,7 +28,7 @@ async def wait_for(pilot, cond, timeout: float = 10.0) -> None:
     deadline = loop.time() + timeout
     while not cond():
         if loop.time() > deadline:
-            raise AssertionError("condition not met within %.0fs" % timeout)
+            raise AssertionError(f"condition not met within {timeout:.0f}s")
         await pilot.pause(0.05)
 
 

@@ -5,17 +5,17 @@ from __future__ import annotations
 import asyncio
 import io
 
-import fixtures
 import pytest
 from rich.console import Console
-from test_history_fixture import build_db, fixture_updates
 
+import fixtures
 from agenttrace_tui.ingest.pipeline import Pipeline
 from agenttrace_tui.store.memory import Store
 from agenttrace_tui.ui.app import make_app
 from agenttrace_tui.ui.compare_view import CompareScreen
 from agenttrace_tui.ui.history import HISTORY_MODE
 from agenttrace_tui.ui.picker import SessionPicker
+from test_history_fixture import build_db, fixture_updates
 
 SIZE = (120, 36)
 
@@ -25,7 +25,7 @@ async def wait_for(pilot, cond, timeout: float = 10.0) -> None:
     deadline = loop.time() + timeout
     while not cond():
         if loop.time() > deadline:
-            raise AssertionError("condition not met within %.0fs" % timeout)
+            raise AssertionError(f"condition not met within {timeout:.0f}s")
         await pilot.pause(0.02)
 
 

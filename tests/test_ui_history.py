@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import asyncio
 
-import fixtures
 import pytest
-from test_history_fixture import build_db
 
+import fixtures
 from agenttrace_tui.model import Span
 from agenttrace_tui.ui.app import make_app
 from agenttrace_tui.ui.history import HISTORY_MODE
 from agenttrace_tui.ui.picker import SessionPicker
+from test_history_fixture import build_db
 
 SIZE = (120, 36)
 
@@ -22,7 +22,7 @@ async def wait_for(pilot, cond, timeout: float = 10.0) -> None:
     deadline = loop.time() + timeout
     while not cond():
         if loop.time() > deadline:
-            raise AssertionError("condition not met within %.0fs" % timeout)
+            raise AssertionError(f"condition not met within {timeout:.0f}s")
         await pilot.pause(0.02)
 
 

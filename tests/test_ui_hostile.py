@@ -13,10 +13,9 @@ import html
 import re
 
 import fixtures
-from test_ui_app import wait_for
-
 from agenttrace_tui.ui.app import make_app
 from agenttrace_tui.ui.palette import app_commands
+from test_ui_app import wait_for
 
 
 def screen_text(app) -> str:

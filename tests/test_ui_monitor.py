@@ -7,12 +7,11 @@ import json
 import socket
 import time
 
-from test_ui_app import wait_for
-
 from agenttrace_tui.config import Config
 from agenttrace_tui.runtime.monitor import Monitor
 from agenttrace_tui.store.sqlite import Reader
 from agenttrace_tui.ui.app import make_app
+from test_ui_app import wait_for
 
 
 def _free_port() -> int:

@@ -60,7 +60,6 @@ def test_row_layout_drops_optional_columns_and_keeps_a_flexible_one():
 
 async def test_header_shows_forward_drops_only_when_there_are_some():
     import fixtures
-
     from agenttrace_tui.runtime.monitor import MonitorStatus
     from agenttrace_tui.ui.app import make_app
     from agenttrace_tui.ui.header import render_header

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import asyncio
 
-import fixtures
 import msgspec
 from textual.widgets import Footer
 from textual.widgets._footer import FooterKey
 
+import fixtures
 from agenttrace_tui.model import (
     Cost,
     LlmInfo,
@@ -37,7 +37,7 @@ async def wait_for(pilot, cond, timeout: float = 10.0) -> None:
     deadline = loop.time() + timeout
     while not cond():
         if loop.time() > deadline:
-            raise AssertionError("condition not met within %.0fs" % timeout)
+            raise AssertionError(f"condition not met within {timeout:.0f}s")
         await pilot.pause(0.05)
 
 
@@ -135,12 +135,12 @@ async def test_cost_panel_sparkline_and_tools_by_llm_cost():
     async with app.run_test(size=(120, 36)) as pilot:
         await wait_for(pilot, lambda: "calls  decided consumed" in app.cost.plain())
         text = app.cost.plain()
-        line = next(l for l in text.splitlines() if l.strip().startswith("grep"))
+        line = next(ln for ln in text.splitlines() if ln.strip().startswith("grep"))
         assert "$0.02" in line and "≈$0.04" in line, line
-        spend = next(l for l in text.splitlines() if l.strip().startswith("spend"))
+        spend = next(ln for ln in text.splitlines() if ln.strip().startswith("spend"))
         assert any(ch in spend for ch in "▁▂▃▄▅▆▇█"), spend
-        assert "≈" in next(l for l in text.splitlines() if l.strip().startswith("tokens"))
-        assert "/min" in next(l for l in text.splitlines() if l.strip().startswith("burn"))
+        assert "≈" in next(ln for ln in text.splitlines() if ln.strip().startswith("tokens"))
+        assert "/min" in next(ln for ln in text.splitlines() if ln.strip().startswith("burn"))
 
 
 async def test_detail_marks_estimated_tokens_and_cost_source():
@@ -174,7 +174,7 @@ async def test_footer_keeps_the_app_keys_with_any_pane_focused():
             for pane in (app.sessions, app.traces, app.span_tree, app.detail):
                 pane.focus()
                 keys, overflow = await _footer_keys(app, pilot)
-                assert APP_KEYS <= keys, (size, type(pane).__name__, keys)
+                assert keys >= APP_KEYS, (size, type(pane).__name__, keys)
                 assert overflow == 0, (size, type(pane).__name__)
             app.span_tree.focus()
             keys, _ = await _footer_keys(app, pilot)

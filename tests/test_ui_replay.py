@@ -8,10 +8,9 @@ from __future__ import annotations
 
 import asyncio
 
-import fixtures
 import pytest
-from test_history_fixture import S, build_db
 
+import fixtures
 from agenttrace_tui.history.replay import INSTANT
 from agenttrace_tui.ui.picker import SessionPicker
 from agenttrace_tui.ui.replay import (
@@ -20,6 +19,7 @@ from agenttrace_tui.ui.replay import (
     fmt_clock,
     run_replay_ui,
 )
+from test_history_fixture import S, build_db
 
 SIZE = (120, 36)
 
@@ -40,7 +40,7 @@ async def wait_for(pilot, cond, timeout: float = 10.0) -> None:
     deadline = loop.time() + timeout
     while not cond():
         if loop.time() > deadline:
-            raise AssertionError("condition not met within %.0fs" % timeout)
+            raise AssertionError(f"condition not met within {timeout:.0f}s")
         await pilot.pause(0.02)
 
 
@@ -223,9 +223,8 @@ async def test_picker_arrow_keys_move_and_q_closes(db):
 
 
 def test_hostile_session_names_in_the_picker_show_literally(tmp_path):
-    from test_history_fixture import HOSTILE, _write
-
     from agenttrace_tui.model import Session, Span
+    from test_history_fixture import HOSTILE, _write
 
     path = tmp_path / "hostile.db"
     asyncio.run(_write(path, [

@@ -10,9 +10,9 @@ from __future__ import annotations
 import os
 import time
 
-import fixtures
 import pytest
 
+import fixtures
 from agenttrace_tui.ui.app import LIGHT_THEME, make_app
 
 

@@ -11,7 +11,8 @@ import argparse
 import asyncio
 import signal
 import sys
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from . import __version__
 from .config import Config, ConfigError, is_loopback, load_config
@@ -214,7 +215,7 @@ async def _run(cfg: Config, *, headless: bool, demo: argparse.Namespace | None) 
             agent.terminate()
             try:
                 await asyncio.wait_for(agent.wait(), 3)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 agent.kill()
         await monitor.stop()
     return 0

@@ -31,10 +31,11 @@ import gzip
 import threading
 import time
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 SIGNALS = ("traces", "logs", "metrics")
 
@@ -91,7 +92,7 @@ class CaptureServer:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def start(self) -> "CaptureServer":
+    def start(self) -> CaptureServer:
         self._thread = threading.Thread(target=self._httpd.serve_forever, name="otlp-capture", daemon=True)
         self._thread.start()
         return self
@@ -102,7 +103,7 @@ class CaptureServer:
         if self._thread:
             self._thread.join(timeout=5)
 
-    def __enter__(self) -> "CaptureServer":
+    def __enter__(self) -> CaptureServer:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:

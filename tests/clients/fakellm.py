@@ -121,7 +121,7 @@ def _schema_args(schema: dict | None) -> dict[str, Any]:
         typ = spec.get("type")
         if isinstance(typ, list):
             typ = next((t for t in typ if t != "null"), "string")
-        if "enum" in spec and spec["enum"]:
+        if spec.get("enum"):
             args[name] = spec["enum"][0]
         elif typ == "array":
             shell_like = name in ("command", "cmd", "argv")
@@ -150,10 +150,9 @@ def _tool_defs(api: str, body: dict) -> list[tuple[str, dict | None]]:
             out.append((fn.get("name", ""), fn.get("parameters")))
         elif api == "responses" and tool.get("type") == "function":
             out.append((tool.get("name", ""), tool.get("parameters")))
-        elif api == "messages" and tool.get("name"):
-            # Server tools (web_search and so on) have a "type" but no input_schema.
-            if "input_schema" in tool:
-                out.append((tool["name"], tool.get("input_schema")))
+        # Server tools (web_search and so on) have a "type" but no input_schema.
+        elif api == "messages" and tool.get("name") and "input_schema" in tool:
+            out.append((tool["name"], tool.get("input_schema")))
     return [t for t in out if t[0]]
 
 
@@ -239,7 +238,7 @@ class FakeLLM:
     def openai_base_url(self) -> str:
         return self.url + "/v1"
 
-    def start(self) -> "FakeLLM":
+    def start(self) -> FakeLLM:
         self._thread = threading.Thread(target=self._httpd.serve_forever, name="fakellm", daemon=True)
         self._thread.start()
         return self
@@ -250,7 +249,7 @@ class FakeLLM:
         if self._thread:
             self._thread.join(timeout=5)
 
-    def __enter__(self) -> "FakeLLM":
+    def __enter__(self) -> FakeLLM:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:

@@ -9,7 +9,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from recording import FAKE_KEY, OTEL_SDK_PACKAGES, OTEL_SDK_SETUP, Recording, installed_versions, otel_env, recorder_main
+from recording import (
+    FAKE_KEY,
+    OTEL_SDK_PACKAGES,
+    OTEL_SDK_SETUP,
+    Recording,
+    installed_versions,
+    otel_env,
+    recorder_main,
+)
 
 NAME = "openai_agents"
 PACKAGES = [

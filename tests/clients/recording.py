@@ -49,8 +49,9 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 if str(HERE) not in sys.path:
@@ -158,9 +159,9 @@ class Recording:
         self.cap = CaptureServer()
         self.runs: list[dict] = []
         self.tmp = Path(tempfile.mkdtemp(prefix=f"record-{client}-"))
-        self.started = _dt.datetime.now(_dt.timezone.utc)
+        self.started = _dt.datetime.now(_dt.UTC)
 
-    def __enter__(self) -> "Recording":
+    def __enter__(self) -> Recording:
         self.llm.start()
         self.cap.start()
         return self
@@ -402,7 +403,7 @@ def otel_shutdown():
 OTEL_SDK_PACKAGES = ["opentelemetry-sdk==1.45.2", "opentelemetry-exporter-otlp-proto-http==1.45.2"]
 
 
-def recorder_main(name: str, packages: list[str], record: "Callable[[Path], None]") -> None:
+def recorder_main(name: str, packages: list[str], record: Callable[[Path], None]) -> None:
     """Command line of every recorder: install the pinned venv, then record.
 
     ``--install-only`` stops after the venv is ready (to pre-build venvs).

@@ -14,7 +14,8 @@ Pure: takes spans, returns plain dicts (the CLI prints them, the UI will too).
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from ..model import Span, Status
 

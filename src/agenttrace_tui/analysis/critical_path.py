@@ -49,7 +49,7 @@ def analyze(tree: TraceTree, now_ns: int, share: float = HOTSPOT_SHARE) -> Trace
     objs = [spans[sid] for sid in order]
     starts = [s.start_ns for s in objs]
     ends = [s.end_ns if s.end_ns is not None else now_ns for s in objs]
-    ends = [e if e >= b else b for e, b in zip(ends, starts)]
+    ends = [e if e >= b else b for e, b in zip(ends, starts, strict=True)]
     t0 = min(starts)
     t1 = max(ends)
     res.start_ns, res.end_ns = t0, t1

@@ -8,8 +8,8 @@ from __future__ import annotations
 import bisect
 import math
 import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Callable, Iterable
 
 from ..model import Span, SpanKind, Status
 from .tree import TraceTree, span_end
@@ -192,7 +192,8 @@ class SpanFilter:
         return h
 
     def matches(self, span: Span, now_ns: int = 0) -> bool:
-        for p in self._preds:
+        # A plain loop, not all(<generator>): this runs per span per keystroke.
+        for p in self._preds:  # noqa: SIM110
             if not p(span, now_ns):
                 return False
         return True

@@ -7,7 +7,7 @@
 from __future__ import annotations
 
 import bisect
-from typing import Collection, Sequence
+from collections.abc import Collection, Sequence
 
 from .tree import TraceTree
 

@@ -7,9 +7,10 @@ updates it from the spans that changed since the last build.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from itertools import compress, islice
 from operator import is_not
-from typing import Any, Callable, Mapping
+from typing import Any
 
 from ..model import Span, Status
 
@@ -47,7 +48,7 @@ class TraceTree:
         self.end: list[int] = []
         self.errors: list[int] = []
 
-    def reshaped(self, version: int) -> "TraceTree":
+    def reshaped(self, version: int) -> TraceTree:
         """The same shape at a newer version (spans changed, none added or moved)."""
         t = TraceTree()
         t.version = version
@@ -61,7 +62,7 @@ class TraceTree:
         return self.end[i] == (self.end[p] if p >= 0 else len(self.order))
 
     @classmethod
-    def from_trace(cls, trace: Any) -> "TraceTree":
+    def from_trace(cls, trace: Any) -> TraceTree:
         """Build from a store ``TraceEntry`` (or anything with spans/children/roots())."""
         return TreeBuilder().build(trace)
 
@@ -193,13 +194,13 @@ class TreeBuilder:
         tree.spans = spans
         order, depth, parent, end = tree.order, tree.depth, tree.parent, tree.end
         _walk(top, sorted_children.get, order, depth, parent, end)
-        index = dict(zip(order, range(len(order))))
+        index = dict(zip(order, range(len(order)), strict=True))
         if len(index) != len(order) or len(order) != len(spans):
             # A duplicate id in a children list, or spans unreachable from any
             # root (a parent cycle): redo it visiting each span once.
             order.clear(), depth.clear(), parent.clear(), end.clear()
             _walk_guarded(top, sorted_children.get, spans, order, depth, parent, end)
-            index = dict(zip(order, range(len(order))))
+            index = dict(zip(order, range(len(order)), strict=True))
         tree.index = index
         tree.errors = sorted(index[sid] for sid in errors if sid in index)
         self._tree = tree

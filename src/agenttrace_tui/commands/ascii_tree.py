@@ -18,8 +18,8 @@ safe to print and readable when piped. Pure: lines are lists of
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from types import SimpleNamespace
-from typing import Iterable
 
 from ..analysis.critical_path import analyze
 from ..analysis.tree import TraceTree

@@ -34,7 +34,8 @@ import random
 import signal
 import threading
 import time
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from ..sdk import Tracer
 from ..sdk.transport import DEFAULT_ENDPOINT
@@ -243,7 +244,7 @@ async def _main(endpoint: str, seed: int | None, rate: float, duration_s: float 
         else:
             try:
                 await asyncio.wait_for(stop.wait(), duration_s)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 pass
     finally:
         for task in tasks:

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from .history_common import CommandError, add_common, guarded, open_reader
 
@@ -70,7 +71,8 @@ def run(args: argparse.Namespace) -> int:
 
     with open_reader(args) as reader:
         sessions, spans = _select(reader, args)
-        out = open(args.output, "w", encoding="utf-8", newline="") if args.output else sys.stdout
+        # Closed in the finally below unless it is stdout.
+        out = open(args.output, "w", encoding="utf-8", newline="") if args.output else sys.stdout  # noqa: SIM115
         try:
             if args.format == "json":
                 n = write_json(out, sessions.values(), spans)

@@ -77,7 +77,7 @@ async def run_headless(monitor: Monitor, stop: asyncio.Event, out: TextIO = sys.
     while not stop.is_set():
         try:
             await asyncio.wait_for(stop.wait(), interval_s)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             pass
         printer.poll()
     printer.quiet_ns = 0

@@ -42,7 +42,7 @@ def db_path(args: argparse.Namespace) -> Path:
         cfg = load_config({}, config_path=None)
         if cfg.db:
             return Path(cfg.db).expanduser()
-    except Exception:  # a broken config file must not stop a read-only query
+    except Exception:  # noqa: BLE001 -- a broken config file must not stop a read-only query
         pass
     from ..store.paths import default_db_path
 

@@ -67,7 +67,7 @@ def _cost_enricher() -> Any:
         return None
     try:
         enrichers = make_enrichers(None, None)
-    except Exception:  # pricing is a bonus here; the import must not fail for it
+    except Exception:  # noqa: BLE001 -- pricing is a bonus here; the import must not fail for it
         return None
 
     def enrich(updates: list[Any]) -> None:

@@ -30,8 +30,9 @@ import json
 import sqlite3
 import sys
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator, TextIO
+from typing import Any, TextIO
 
 import msgspec
 
@@ -271,7 +272,7 @@ def _iso_ns(value: Any) -> int:
         s = s[:-1] + "+00:00"
     dt = _dt.datetime.fromisoformat(s)
     if dt.tzinfo is None:
-        dt = dt.replace(tzinfo=_dt.timezone.utc)
+        dt = dt.replace(tzinfo=_dt.UTC)
     return (int(dt.replace(microsecond=0).timestamp()) * 1_000_000 + dt.microsecond) * 1000
 
 

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import argparse
 import math
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from ..format.numbers import fmt_cost, fmt_duration, fmt_tokens
 from .history_common import (

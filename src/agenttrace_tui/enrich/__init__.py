@@ -13,7 +13,8 @@ genai-prices and tiktoken load on the first span that needs them.
 
 from __future__ import annotations
 
-from typing import Callable, Protocol
+from collections.abc import Callable
+from typing import Protocol
 
 from ..model import Span, Update
 from .cost import SpanCoster, anthropic_usage, fix_cache_convention

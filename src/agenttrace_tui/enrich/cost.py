@@ -73,9 +73,13 @@ class SpanCoster:
         usage = span.usage
         # Only an llm call's own text is estimated: an agent span's previews
         # cover its children, whose tokens are counted already.
-        if (usage is None or usage.estimated) and llm is not None and span.kind is SpanKind.LLM_CALL:
-            if llm.prompt_preview or llm.response_preview:
-                usage = span.usage = self.estimator.estimate(llm.model, llm.prompt_preview, llm.response_preview)
+        if (
+            (usage is None or usage.estimated)
+            and llm is not None
+            and span.kind is SpanKind.LLM_CALL
+            and (llm.prompt_preview or llm.response_preview)
+        ):
+            usage = span.usage = self.estimator.estimate(llm.model, llm.prompt_preview, llm.response_preview)
         if usage is not None and usage.cache_read + usage.cache_write > usage.input and fix_cache_convention(usage):
             self.fixed_conventions += 1
         c = span.cost

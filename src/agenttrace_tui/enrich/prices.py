@@ -57,7 +57,7 @@ class Rates(NamedTuple):
     #: prompt (total input tokens) exceeds ``start``.
     tiers: tuple = ()
 
-    def for_prompt(self, input_tokens: int) -> "Rates":
+    def for_prompt(self, input_tokens: int) -> Rates:
         for start, rates in reversed(self.tiers):
             if input_tokens > start:
                 return rates

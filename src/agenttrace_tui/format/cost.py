@@ -13,7 +13,7 @@ ESTIMATED_MARK = "≈"
 
 def fmt_tokens(n: float, estimated: bool = False) -> str:
     """``1,234`` or ``≈1,234``; large counts shortened (``12.3k``, ``4.56M``)."""
-    n = int(round(n))
+    n = round(n)
     if n >= 10_000_000:
         text = f"{n / 1e6:.1f}M"
     elif n >= 1_000_000:

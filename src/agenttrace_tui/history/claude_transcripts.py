@@ -44,8 +44,9 @@ import json
 import os
 import re
 from collections import Counter
+from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any
 
 import msgspec
 
@@ -136,7 +137,7 @@ def find_transcripts(paths: Iterable[str | Path]) -> list[Path]:
 
 def _read_records(path: Path, stats: ClaudeImportStats) -> Iterator[dict[str, Any]]:
     try:
-        fh = open(path, "rb")
+        fh = open(path, "rb")  # noqa: SIM115 -- a generator: closed in its finally
     except OSError as exc:
         stats.skipped[f"unreadable_file ({exc.strerror})"] += 1
         return
@@ -176,7 +177,7 @@ def _ns(ts: Any) -> int | None:
     except ValueError:
         return None
     if dt.tzinfo is None:
-        dt = dt.replace(tzinfo=_dt.timezone.utc)
+        dt = dt.replace(tzinfo=_dt.UTC)
     return (int(dt.replace(microsecond=0).timestamp()) * 1_000_000 + dt.microsecond) * 1000
 
 
@@ -408,9 +409,10 @@ def convert_session(records: list[dict[str, Any]], stats: ClaudeImportStats, ses
         if isinstance(msg.get("stop_reason"), str):
             llm.stop = msg["stop_reason"]
         usage = msg.get("usage")
-        if isinstance(usage, dict):
-            if llm.usage is None or _int(usage.get("output_tokens")) >= _int(llm.usage.get("output_tokens")):
-                llm.usage = usage
+        if isinstance(usage, dict) and (
+            llm.usage is None or _int(usage.get("output_tokens")) >= _int(llm.usage.get("output_tokens"))
+        ):
+            llm.usage = usage
         for b in _blocks(rec):
             bkey = str(b.get("id") or b.get("text") or b.get("thinking") or json.dumps(b, sort_keys=True)[:200])
             if bkey in llm.blocks:

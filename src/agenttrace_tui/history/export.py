@@ -24,7 +24,8 @@ import csv
 import hashlib
 import json
 import time
-from typing import Any, Iterable, Iterator, TextIO
+from collections.abc import Iterable, Iterator
+from typing import Any, TextIO
 
 import msgspec
 

@@ -33,7 +33,8 @@ import heapq
 import time
 from array import array
 from bisect import bisect_left
-from typing import Any, Awaitable, Callable, Iterator, Protocol
+from collections.abc import Awaitable, Callable, Iterator
+from typing import Any, Protocol
 
 import msgspec
 

@@ -17,7 +17,8 @@ from __future__ import annotations
 import base64
 import binascii
 from collections import Counter
-from typing import Any, Callable, Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import msgspec
 from google.protobuf.message import DecodeError as _PbDecodeError
@@ -378,7 +379,7 @@ def build_span(
         kind = cv.guess_kind(name, {**fields, **({"usage": usage} if usage is not None and usage.scope == "span" else {})})
     parts: dict[str, Any] = {}
     if prompt is not None or response is not None:
-        if kind is SpanKind.LLM_CALL or kind is SpanKind.EMBEDDING and "llm" in fields:
+        if kind is SpanKind.LLM_CALL or (kind is SpanKind.EMBEDDING and "llm" in fields):
             llm = fields.setdefault("llm", {})
             if prompt is not None:
                 llm["prompt_preview"] = cv.cut_tail(prompt)
@@ -467,9 +468,9 @@ class SessionResolver:
         self.trace_session = trace_session
 
     def resolve(self, spans: list[Span], explicit: list[bool], res_of: list[ResourceInfo]) -> dict[str, ResourceInfo]:
-        by_trace = {s.trace_id: s.session_id for s, e in zip(spans, explicit) if e}
+        by_trace = {s.trace_id: s.session_id for s, e in zip(spans, explicit, strict=True) if e}
         sessions: dict[str, ResourceInfo] = {}
-        for s, e, res in zip(spans, explicit, res_of):
+        for s, e, res in zip(spans, explicit, res_of, strict=True):
             if not e:
                 sid = by_trace.get(s.trace_id) or res.explicit_sid
                 if sid is None:

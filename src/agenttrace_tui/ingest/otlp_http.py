@@ -143,8 +143,8 @@ def inflate(body: bytes, cap: int) -> bytes:
 class OtlpServer:
     """A running OTLP/HTTP receiver."""
 
-    def __init__(self, pipeline: "Pipeline", max_body_bytes: int, max_decompressed_bytes: int,
-                 forwarder: "Forwarder | None" = None) -> None:
+    def __init__(self, pipeline: Pipeline, max_body_bytes: int, max_decompressed_bytes: int,
+                 forwarder: Forwarder | None = None) -> None:
         self.pipeline = pipeline
         self.max_body_bytes = max_body_bytes
         self.max_decompressed_bytes = max_decompressed_bytes
@@ -214,7 +214,7 @@ class OtlpServer:
         except asyncio.LimitOverrunError:
             await self._error(writer, HttpError(431, "bad_http", f"request head over {MAX_HEADER_BYTES} bytes"), False)
             return False
-        except (asyncio.TimeoutError, TimeoutError):
+        except TimeoutError:
             return False
         self.stats.requests += 1
         json = False
@@ -298,7 +298,7 @@ class OtlpServer:
             writer.write(b"HTTP/1.1 100 Continue\r\n\r\n")
         try:
             return await asyncio.wait_for(reader.readexactly(length), BODY_TIMEOUT_S)
-        except (asyncio.TimeoutError, TimeoutError):
+        except TimeoutError:
             raise HttpError(408, "body_timeout", "body not received in time") from None
 
     async def _convert(self, signal: str, req: Any, json: bool, rejects: Rejects) -> int:
@@ -410,7 +410,7 @@ async def _linger(reader: asyncio.StreamReader) -> None:
             if not data:
                 return
             left -= len(data)
-    except (asyncio.TimeoutError, TimeoutError, ConnectionError):
+    except (TimeoutError, ConnectionError):
         return
 
 
@@ -434,13 +434,13 @@ async def _read_chunked(reader: asyncio.StreamReader, limit: int) -> bytes:
 
 
 async def start_otlp(
-    pipeline: "Pipeline",
+    pipeline: Pipeline,
     *,
     host: str = "127.0.0.1",
     port: int = DEFAULT_PORT,
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
     max_decompressed_bytes: int = DEFAULT_MAX_DECOMPRESSED_BYTES,
-    forwarder: "Forwarder | None" = None,
+    forwarder: Forwarder | None = None,
 ) -> OtlpServer:
     """Bind the OTLP/HTTP receiver on the running loop (port 0: any free port).
 

@@ -8,7 +8,7 @@ live, replayed and imported data look alike to everything downstream.
 
 from __future__ import annotations
 
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 from ..model import Update
 from ..normalize.native import normalize

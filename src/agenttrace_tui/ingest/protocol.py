@@ -9,7 +9,7 @@ See docs/protocol.md for the format a sender writes.
 
 from __future__ import annotations
 
-from typing import Any, Union
+from typing import Any
 
 import msgspec
 
@@ -21,7 +21,7 @@ from ..normalize.records import (
 )
 
 _one = msgspec.json.Decoder(WireRecord)
-_many = msgspec.json.Decoder(Union[WireRecord, list[WireRecord]])
+_many = msgspec.json.Decoder(WireRecord | list[WireRecord])
 _raw_list = msgspec.json.Decoder(list[msgspec.Raw])
 
 

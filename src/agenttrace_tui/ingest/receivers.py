@@ -23,7 +23,7 @@ import socket
 import stat
 import sys
 import tempfile
-from typing import Callable
+from collections.abc import Callable
 
 from ..normalize.records import DEFAULT_MAX_RECORD_BYTES
 from .pipeline import Pipeline

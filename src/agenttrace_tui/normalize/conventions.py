@@ -15,7 +15,8 @@ the native path; the OTLP receiver uses everything.
 from __future__ import annotations
 
 import re
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import msgspec
 

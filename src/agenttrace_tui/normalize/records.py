@@ -7,7 +7,7 @@ span model. See docs/protocol.md for the format a sender writes.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Union
+from typing import Annotated, Any
 
 import msgspec
 
@@ -119,7 +119,7 @@ class MetricRecord(_Record, tag="metric", kw_only=True):
     metric_kind: str | None = None
 
 
-WireRecord = Union[SpanRecord, SpanStartRecord, SpanEndRecord, SessionRecord, EventRecord, MetricRecord]
+WireRecord = SpanRecord | SpanStartRecord | SpanEndRecord | SessionRecord | EventRecord | MetricRecord
 
 
 

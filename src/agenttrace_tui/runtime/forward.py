@@ -22,7 +22,8 @@ import random
 import threading
 import time
 from collections import deque
-from typing import TYPE_CHECKING, Any, Iterable
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from opentelemetry.proto.collector.logs.v1 import logs_service_pb2
@@ -238,7 +239,7 @@ class Forwarder:
         *,
         max_queue: int = DEFAULT_MAX_QUEUE,
         batch: int = DEFAULT_BATCH,
-        store: "Store | None" = None,
+        store: Store | None = None,
         timeout: float = 5.0,
         max_retries: int = 5,
         max_backoff: float = 8.0,
@@ -347,7 +348,7 @@ class Forwarder:
             while self._queue:
                 if self._stop.is_set() and time.monotonic() > self._deadline:
                     return
-                kind, path, body, ctype, encoding, n = self._next()
+                _kind, path, body, ctype, encoding, n = self._next()
                 self._deliver(path, body, ctype, encoding, n)
             if self._stop.is_set():
                 if self._conn is not None:

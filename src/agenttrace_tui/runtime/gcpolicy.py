@@ -34,7 +34,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import time
-from typing import Callable
+from collections.abc import Callable
 
 __all__ = ["GcPolicy", "GcStats"]
 
@@ -145,7 +145,7 @@ class GcPolicy:
             while not stop.is_set():
                 try:
                     await asyncio.wait_for(stop.wait(), interval_s)
-                except asyncio.TimeoutError:
+                except TimeoutError:
                     pass
                 self.tick()
         finally:

@@ -21,7 +21,8 @@ import socket
 import tempfile
 import threading
 import time
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from ..ingest.pipeline import Pipeline
 from ..store.memory import Store
@@ -63,7 +64,7 @@ class LocalMonitor:
         self.sock.settimeout(0.05)
 
     # -- lifecycle -----------------------------------------------------------
-    def start(self) -> "LocalMonitor":
+    def start(self) -> LocalMonitor:
         target = self._udp_loop if self.transport == "udp" else self._accept_loop
         self._spawn(target)
         return self
@@ -78,7 +79,7 @@ class LocalMonitor:
                 os.unlink(os.path.join(self._tmpdir, name))
             os.rmdir(self._tmpdir)
 
-    def __enter__(self) -> "LocalMonitor":
+    def __enter__(self) -> LocalMonitor:
         return self.start()
 
     def __exit__(self, *exc: Any) -> None:
@@ -94,7 +95,7 @@ class LocalMonitor:
         while not self._stop.is_set():
             try:
                 data = self.sock.recv(65_536)
-            except (socket.timeout, BlockingIOError):
+            except (TimeoutError, BlockingIOError):
                 continue
             except OSError:
                 return
@@ -106,7 +107,7 @@ class LocalMonitor:
         while not self._stop.is_set():
             try:
                 conn, _ = self.sock.accept()
-            except (socket.timeout, BlockingIOError):
+            except (TimeoutError, BlockingIOError):
                 continue
             except OSError:
                 return
@@ -119,7 +120,7 @@ class LocalMonitor:
             while not self._stop.is_set():
                 try:
                     data = conn.recv(1 << 16)
-                except (socket.timeout, BlockingIOError):
+                except (TimeoutError, BlockingIOError):
                     continue
                 except OSError:
                     return

@@ -11,17 +11,18 @@ from __future__ import annotations
 
 import contextvars
 import functools
-from typing import TYPE_CHECKING, Any, Callable, TypeVar
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:
     from .span import Span
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-_current: contextvars.ContextVar["Span | None"] = contextvars.ContextVar("agenttrace_current_span", default=None)
+_current: contextvars.ContextVar[Span | None] = contextvars.ContextVar("agenttrace_current_span", default=None)
 
 
-def current_span() -> "Span | None":
+def current_span() -> Span | None:
     """The span the calling code runs inside, or None."""
     return _current.get()
 

@@ -14,7 +14,8 @@ without a tracer they run untraced.
 from __future__ import annotations
 
 import functools
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from .context import _current
 
@@ -94,7 +95,7 @@ def trace(_fn: Any = None, *, name: str | None = None, kind: Any = "custom", tra
                         except GeneratorExit:
                             await agen.aclose()
                             raise
-                        except BaseException as exc:  # thrown in by the consumer: pass it on
+                        except BaseException as exc:  # noqa: BLE001 -- thrown in by the consumer: pass it on
                             pending = exc
                 except BaseException as exc:
                     span.end(exc)
@@ -133,7 +134,7 @@ def trace(_fn: Any = None, *, name: str | None = None, kind: Any = "custom", tra
                         except GeneratorExit:
                             gen.close()
                             raise
-                        except BaseException as exc:
+                        except BaseException as exc:  # noqa: BLE001 -- thrown in by the consumer: pass it on
                             pending = exc
                 except BaseException as exc:
                     span.end(exc)

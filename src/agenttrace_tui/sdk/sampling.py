@@ -35,7 +35,8 @@ import os
 import random
 import threading
 import warnings
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 KEEP = 1
 PENDING = 0

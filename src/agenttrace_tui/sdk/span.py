@@ -43,7 +43,7 @@ _M64 = (1 << 64) - 1
 # the process, random across processes, and cheap to format.
 _span_ids = itertools.count(getrandbits(64))
 _trace_ids = itertools.count(getrandbits(64))
-_trace_prefix = "%016x" % getrandbits(64)
+_trace_prefix = f"{getrandbits(64):016x}"
 
 
 def _reseed() -> None:
@@ -51,7 +51,7 @@ def _reseed() -> None:
     global _span_ids, _trace_ids, _trace_prefix
     _span_ids = itertools.count(getrandbits(64))
     _trace_ids = itertools.count(getrandbits(64))
-    _trace_prefix = "%016x" % getrandbits(64)
+    _trace_prefix = f"{getrandbits(64):016x}"
 
 
 os.register_at_fork(after_in_child=_reseed)
@@ -85,7 +85,7 @@ class Span:
     file: dict[str, Any] | None = None
     usage: dict[str, int] | None = None
     start_ns = 0
-    _parent: "Span | None" = None
+    _parent: Span | None = None
     _tid: Any = None  # int (our trace) or str (a remote parent's trace id)
     _sid: int = 0
     _pid: Any = None  # parent: int (our span) or str (remote), None for a root
@@ -99,11 +99,11 @@ class Span:
 
     def __init__(
         self,
-        tracer: "Tracer",
+        tracer: Tracer,
         name: str,
         kind: Any = "custom",
         *,
-        parent: "Span | None" = None,
+        parent: Span | None = None,
         trace_id: str | None = None,
         parent_span_id: str | None = None,
         attributes: dict[str, Any] | None = None,
@@ -150,7 +150,7 @@ class Span:
         return self._session or self._tracer.session_id
 
     # -- lifecycle ---------------------------------------------------------
-    def start(self) -> "Span":
+    def start(self) -> Span:
         """Begin the span without making it current (``with`` does both)."""
         tracer = self._tracer
         # A given trace id means a remote parent (another process sampled it).
@@ -201,7 +201,7 @@ class Span:
             elif state.root is self:
                 sampler.root_ended(state, self.end_ns - self.start_ns, tracer._put)
 
-    def __enter__(self) -> "Span":
+    def __enter__(self) -> Span:
         # start() inlined for the common cases: a child of a kept trace, or
         # a root when everything is sampled.
         if self._tid is None and self._parent is None:
@@ -240,7 +240,7 @@ class Span:
             self._restore()
         return False
 
-    async def __aenter__(self) -> "Span":
+    async def __aenter__(self) -> Span:
         return self.__enter__()
 
     async def __aexit__(self, exc_type: Any, exc: BaseException | None, tb: Any) -> bool:
@@ -257,19 +257,19 @@ class Span:
     def running(self) -> bool:
         return self.end_ns is None
 
-    def set_attribute(self, key: str, value: Any) -> "Span":
+    def set_attribute(self, key: str, value: Any) -> Span:
         if self.attributes:
             self.attributes[key] = value
         else:
             self.attributes = {key: value}
         return self
 
-    def set_attributes(self, attributes: dict[str, Any]) -> "Span":
+    def set_attributes(self, attributes: dict[str, Any]) -> Span:
         if attributes:
             self.attributes = {**self.attributes, **attributes}
         return self
 
-    def add_event(self, name: str, attributes: dict[str, Any] | None = None, *, time_ns: int | None = None, **kw: Any) -> "Span":
+    def add_event(self, name: str, attributes: dict[str, Any] | None = None, *, time_ns: int | None = None, **kw: Any) -> Span:
         """Record a point in time inside the span (shown live if the span runs)."""
         attrs = {**attributes, **kw} if attributes else kw
         ev: dict[str, Any] = {"name": str(name), "time_ns": time_ns or _time_ns()}
@@ -283,7 +283,7 @@ class Span:
             self._tracer._emit_event(self, ev)
         return self
 
-    def set_status(self, status: str, message: str | None = None, code: str | None = None) -> "Span":
+    def set_status(self, status: str, message: str | None = None, code: str | None = None) -> Span:
         """``ok``, ``error``, ``cancelled`` or ``timeout`` (also an enum member)."""
         value = getattr(status, "value", status)
         value = str(value).lower()
@@ -296,7 +296,7 @@ class Span:
             self.status_code = str(code)
         return self
 
-    def record_exception(self, exc: BaseException) -> "Span":
+    def record_exception(self, exc: BaseException) -> Span:
         """Mark the span error with ``exc``'s type and message and add an event."""
         self.status = "error"
         self.status_code = type(exc).__name__
@@ -312,7 +312,7 @@ class Span:
         cache_write: int = 0,
         reasoning: int = 0,
         total: int | None = None,
-    ) -> "Span":
+    ) -> Span:
         """Token usage. ``input`` must already include ``cache_read`` and ``cache_write``.
 
         That is the OpenTelemetry GenAI convention the monitor uses. Anthropic
@@ -343,7 +343,7 @@ class Span:
         cached: bool | None = None,
         prompt: Any = None,
         response: Any = None,
-    ) -> "Span":
+    ) -> Span:
         """LLM call facts; ``prompt``/``response`` become truncated previews (if enabled)."""
         fields = {
             "model": model,
@@ -369,7 +369,7 @@ class Span:
         call_id: str | None = None,
         input: Any = None,
         output: Any = None,
-    ) -> "Span":
+    ) -> Span:
         """Tool facts: which tool, what it did (action) and to what (target)."""
         fields = {"name": name, "action": action, "target": target, "status": status, "call_id": call_id}
         if self._tracer.previews:
@@ -384,17 +384,17 @@ class Span:
         iteration: int | None = None,
         state: str | None = None,
         stop_reason: str | None = None,
-    ) -> "Span":
+    ) -> Span:
         self.agent = _merge(self.agent, {"name": name, "iteration": iteration, "state": state, "stop_reason": stop_reason})
         return self
 
-    def set_rag(self, query: str | None = None, sources_found: int | None = None, top_score: float | None = None) -> "Span":
+    def set_rag(self, query: str | None = None, sources_found: int | None = None, top_score: float | None = None) -> Span:
         if query is not None:
             query = self._tracer.preview(query) if self._tracer.previews else None
         self.rag = _merge(self.rag, {"query": query, "sources_found": sources_found, "top_score": top_score})
         return self
 
-    def set_file(self, path: str | None = None, operation: str | None = None, bytes: int | None = None) -> "Span":
+    def set_file(self, path: str | None = None, operation: str | None = None, bytes: int | None = None) -> Span:
         self.file = _merge(self.file, {"path": path, "operation": operation, "bytes": bytes})
         return self
 

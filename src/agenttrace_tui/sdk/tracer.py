@@ -20,8 +20,9 @@ import socket
 import time
 import warnings
 import weakref
+from collections.abc import Callable, Iterable
 from random import getrandbits
-from typing import Any, Callable, Iterable, TypeVar
+from typing import Any, TypeVar
 
 from .. import __version__
 from .context import _current, current_span, wrap
@@ -40,16 +41,16 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 DEFAULT_PREVIEW_CHARS = 500
 
-_global: "Tracer | None" = None
-_live: "weakref.WeakSet[Tracer]" = weakref.WeakSet()
+_global: Tracer | None = None
+_live: weakref.WeakSet[Tracer] = weakref.WeakSet()
 
 
-def get_tracer() -> "Tracer | None":
+def get_tracer() -> Tracer | None:
     """The global tracer (the first one created, or the one set last)."""
     return _global
 
 
-def set_tracer(tracer: "Tracer | None") -> None:
+def set_tracer(tracer: Tracer | None) -> None:
     global _global
     _global = tracer
 
@@ -92,7 +93,7 @@ class Tracer:
         flush_timeout: float = 2.0,
         udp_batch_bytes: int = UDP_BATCH_BYTES,
         set_global: bool = True,
-        _share: "Tracer | None" = None,
+        _share: Tracer | None = None,
     ) -> None:
         self.endpoint = endpoint or (_share.endpoint if _share is not None else default_endpoint())
         self.session_id = session_id or f"{getrandbits(128):032x}"
@@ -169,7 +170,7 @@ class Tracer:
 
         return trace(_fn, tracer=self, **kw)
 
-    def fork_session(self, session_name: str | None = None, **kw: Any) -> "Tracer":
+    def fork_session(self, session_name: str | None = None, **kw: Any) -> Tracer:
         """Another session sharing this tracer's socket and sender thread.
 
         For one process that runs many agent sessions at once (a server, the
@@ -285,7 +286,7 @@ class Tracer:
             set_tracer(None)
         return done
 
-    def __enter__(self) -> "Tracer":
+    def __enter__(self) -> Tracer:
         return self
 
     def __exit__(self, *exc: Any) -> None:

@@ -80,7 +80,7 @@ class Totals:
     def avg_llm_ns(self) -> float:
         return self.llm_ns / self.llm_finished if self.llm_finished else 0.0
 
-    def apply(self, c: "Contribution", sign: int) -> None:
+    def apply(self, c: Contribution, sign: int) -> None:
         self.spans += sign
         self.running += sign * c.running
         self.errors += sign * c.error
@@ -138,7 +138,7 @@ class Totals:
             if point[1] == 0 and abs(point[0]) < 1e-12:
                 del self.series[c.minute]
 
-    def breakdown(self, dimension: str) -> list[tuple[str, "Bucket"]]:
+    def breakdown(self, dimension: str) -> list[tuple[str, Bucket]]:
         """Buckets of one dimension ("model", "provider", "kind", "tool"), costliest first."""
         rows = [(k[1], b) for k, b in self.by.items() if k[0] == dimension]
         rows.sort(key=lambda kv: (-kv[1].cost, -kv[1].tokens, kv[0]))
@@ -179,7 +179,7 @@ class Bucket:
     def tokens(self) -> int:
         return self.input_tokens + self.output_tokens
 
-    def apply(self, c: "Contribution", sign: int) -> None:
+    def apply(self, c: Contribution, sign: int) -> None:
         self.spans += sign
         self.errors += sign * c.error
         self.input_tokens += sign * c.input_tokens

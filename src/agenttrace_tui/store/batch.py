@@ -16,7 +16,8 @@ through triggers (schema.py).
 from __future__ import annotations
 
 import sqlite3
-from typing import Any, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
 import msgspec
 

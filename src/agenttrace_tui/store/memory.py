@@ -25,7 +25,8 @@ in span_start and usage reported in span_end are priced together.
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Literal
+from collections.abc import Callable, Iterable, Iterator
+from typing import TYPE_CHECKING, Literal
 
 from ..model import AttachedEvent, Metric, Session, Span, SpanEvent, Update
 from .aggregates import NS_PER_MIN, Contribution, RateMeter, Totals
@@ -383,7 +384,7 @@ class Store:
         end = (now_ns // NS_PER_MIN) // width if now_ns is not None else max(agg)
         return [max(agg.get(b, 0.0), 0.0) for b in range(end - n + 1, end + 1)]
 
-    def tool_costs(self, session_id: str | None = None) -> list["ToolCost"]:
+    def tool_costs(self, session_id: str | None = None) -> list[ToolCost]:
         """Per tool name: the LLM spend that decided and consumed its calls (docs/costs.md)."""
         from .tools import rollup_tools
 

@@ -14,8 +14,9 @@ from __future__ import annotations
 import sqlite3
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 from urllib.parse import quote
 
 import msgspec
@@ -138,7 +139,7 @@ class Reader:
         with self._lock:
             self._conn.close()
 
-    def __enter__(self) -> "Reader":
+    def __enter__(self) -> Reader:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -168,7 +169,7 @@ class Reader:
             where.append("framework = ?")
             params.append(framework)
         if status is not None:
-            conds = dict(zip(("running", "error", "done"), session_status_sql(now)))
+            conds = dict(zip(("running", "error", "done"), session_status_sql(now), strict=True))
             if status not in conds:
                 raise ValueError(f"status must be running, error or done, not {status!r}")
             where.append(conds[status])

@@ -18,7 +18,8 @@ recomputes only traces that changed since it last asked.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Iterable
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from ..model import Span, SpanKind
 
@@ -61,7 +62,7 @@ class ToolCost:
     def tokens(self) -> float:
         return self.decided_tokens + self.consumed_tokens
 
-    def add(self, other: "ToolCost") -> None:
+    def add(self, other: ToolCost) -> None:
         for name in self.__slots__[1:]:
             setattr(self, name, getattr(self, name) + getattr(other, name))
 
@@ -82,7 +83,7 @@ def _spend(s: Span) -> tuple[float, int, bool]:
     return cost, tokens, bool(u is not None and u.estimated)
 
 
-def attribute_trace(trace: "TraceEntry") -> dict[str, ToolCost]:
+def attribute_trace(trace: TraceEntry) -> dict[str, ToolCost]:
     """Tool name -> ToolCost for one trace (uncached)."""
     spans = trace.spans
     tools: list[Span] = [s for s in spans.values() if _is_tool(s)]
@@ -168,7 +169,7 @@ def attribute_trace(trace: "TraceEntry") -> dict[str, ToolCost]:
     return out
 
 
-def trace_tools(trace: "TraceEntry") -> dict[str, ToolCost]:
+def trace_tools(trace: TraceEntry) -> dict[str, ToolCost]:
     """``attribute_trace`` cached on the trace until it changes."""
     cached = trace.tool_cache
     if cached is not None and cached[0] == trace.version:
@@ -178,7 +179,7 @@ def trace_tools(trace: "TraceEntry") -> dict[str, ToolCost]:
     return result
 
 
-def rollup_tools(traces: Iterable["TraceEntry"]) -> list[ToolCost]:
+def rollup_tools(traces: Iterable[TraceEntry]) -> list[ToolCost]:
     """Sum per-trace attributions; costliest tools first."""
     total: dict[str, ToolCost] = {}
     for trace in traces:

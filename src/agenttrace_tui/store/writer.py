@@ -143,7 +143,7 @@ class Writer:
                 await self._task
             except asyncio.CancelledError:
                 pass
-            except Exception as exc:  # the loop never raises, but close must not
+            except Exception as exc:  # noqa: BLE001 -- the loop never raises, but close must not
                 self._record_error(exc)
         if self._conn is None:
             return
@@ -171,7 +171,7 @@ class Writer:
                 last = now
                 try:
                     await self.flush()
-                except Exception as exc:  # flush() records its own; a last guard so persistence never stops
+                except Exception as exc:  # noqa: BLE001 -- flush() records its own; a last guard so persistence never stops
                     self._record_error(exc)
 
     # -- writing ----------------------------------------------------------
@@ -269,10 +269,10 @@ class Writer:
             except BaseException:
                 try:
                     await conn.rollback()
-                except Exception:
+                except Exception:  # noqa: BLE001 -- a failed rollback must not hide the error being raised
                     pass
                 raise
-        except Exception as exc:  # disk full, locked, I/O error -- or a bug: never fatal, counted
+        except Exception as exc:  # noqa: BLE001 -- disk full, locked, I/O error -- or a bug: never fatal, counted
             self._record_error(exc)
             return None
         if batch.bad:

@@ -14,7 +14,7 @@ Untrusted strings reach the screen only as cleaned ``Text``/``Content``, and
 from __future__ import annotations
 
 import time
-from typing import Callable
+from collections.abc import Callable
 
 import msgspec
 from rich.text import Text
@@ -165,7 +165,7 @@ class AgentTraceApp(App[None]):
         if self.monitor is not None:
             try:
                 await self.monitor.start()
-            except Exception as exc:  # a port in use: say so and leave
+            except Exception as exc:  # noqa: BLE001 -- a port in use: say so and leave
                 self.exit(return_code=1, message=f"agenttrace-tui: {exc}")
                 return
         self._sync(force=True)
@@ -639,9 +639,8 @@ class AgentTraceApp(App[None]):
         self._update_header()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in self.PANE_ACTIONS and len(self.screen_stack) > 1:
-            return False
-        return True
+        # Pane actions belong to the main screen, not to a modal on top of it.
+        return not (action in self.PANE_ACTIONS and len(self.screen_stack) > 1)
 
     def action_toggle_history(self) -> None:
         from .history import toggle_history

@@ -33,7 +33,7 @@ def _parse(value: str | None) -> Color | None:
         return None
     try:
         return Color.parse(value)
-    except Exception:  # "auto 60%" and other CSS-only forms
+    except Exception:  # noqa: BLE001 -- "auto 60%" and other CSS-only forms
         return None
 
 

@@ -38,7 +38,7 @@ class Marked(NamedTuple):
     spans: list[Span]
 
 
-def selection(app: "AgentTraceApp") -> Marked | None:
+def selection(app: AgentTraceApp) -> Marked | None:
     """What ``m`` acts on: the focused session, else the trace in the tree."""
     store = app.store
     if app.focused is app.sessions and app.sessions.cursor_key is not None:
@@ -55,7 +55,7 @@ def selection(app: "AgentTraceApp") -> Marked | None:
     return Marked("trace", trace.trace_id, trace.name, list(trace.spans.values()))
 
 
-def mark_compare(app: "AgentTraceApp") -> None:
+def mark_compare(app: AgentTraceApp) -> None:
     sel = selection(app)
     if sel is None:
         app.notify("Nothing to mark: select a trace (or focus a session).", markup=False, timeout=3)

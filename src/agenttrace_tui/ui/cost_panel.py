@@ -73,7 +73,7 @@ def _breakdown(app, totals: Totals, dimension: str, width: int, colour: str, lim
     val_w = 9
     bar_w = max(4, min(40, width - label_w - val_w - 4))
     out = []
-    for (key, bucket), value in list(zip(rows, values))[:limit]:
+    for (key, bucket), value in list(zip(rows, values, strict=True))[:limit]:
         line = Text(no_wrap=True, overflow="ellipsis")
         line.append(" " + _fit(key, label_w) + " ")
         line.append(bar(value / top, bar_w), style=style(app, colour))

@@ -6,7 +6,7 @@ without anyone remembering to document it.
 
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 from rich.console import Group
 from rich.table import Table

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 HISTORY_MODE = "HISTORY · H back to live"
 
 
-def db_for(app: "AgentTraceApp") -> Path | None:
+def db_for(app: AgentTraceApp) -> Path | None:
     explicit = getattr(app, "history_db", None)
     if explicit is not None:
         return Path(explicit)
@@ -33,11 +33,11 @@ def db_for(app: "AgentTraceApp") -> Path | None:
     return monitor.db_path if monitor is not None else None
 
 
-def in_history(app: "AgentTraceApp") -> bool:
+def in_history(app: AgentTraceApp) -> bool:
     return app.view_mode == HISTORY_MODE
 
 
-def toggle_history(app: "AgentTraceApp") -> None:
+def toggle_history(app: AgentTraceApp) -> None:
     if in_history(app):
         back_to_live(app)
         return
@@ -49,7 +49,7 @@ def toggle_history(app: "AgentTraceApp") -> None:
     app.push_screen(SessionPicker(db, title="Saved sessions (H: back to live)"), lambda sid: _picked(app, db, sid))
 
 
-def _picked(app: "AgentTraceApp", db: Path, session_id: str | None) -> None:
+def _picked(app: AgentTraceApp, db: Path, session_id: str | None) -> None:
     if session_id is None:
         return
     app.notify("Loading the saved session…", markup=False, timeout=2)
@@ -62,14 +62,14 @@ def _picked(app: "AgentTraceApp", db: Path, session_id: str | None) -> None:
             with Reader(db) as reader:
                 store = load_complete(reader, session_id)
             error = None
-        except Exception as exc:  # a damaged file or a vanished session: say so, stay live
+        except Exception as exc:  # noqa: BLE001 -- a damaged file or a vanished session: say so, stay live
             store, error = None, str(exc)
         app.call_from_thread(show_saved, app, session_id, store, error)
 
     app.run_worker(load, thread=True, exclusive=True, group="history-load", name="history-load")
 
 
-def show_saved(app: "AgentTraceApp", session_id: str, store: Store | None, error: str | None = None) -> None:
+def show_saved(app: AgentTraceApp, session_id: str, store: Store | None, error: str | None = None) -> None:
     """Put a loaded saved session in the panes (keeps the live store to come back to)."""
     if store is None:
         app.notify(f"Cannot load the session: {clean(error or '?', 200)}", markup=False, severity="error", timeout=5)
@@ -86,7 +86,7 @@ def show_saved(app: "AgentTraceApp", session_id: str, store: Store | None, error
     app._update_header()
 
 
-def back_to_live(app: "AgentTraceApp") -> None:
+def back_to_live(app: AgentTraceApp) -> None:
     live = getattr(app, "_history_live_store", None)
     app.view_mode = None
     if live is not None:

@@ -9,8 +9,9 @@ them as markup), and help lines only ever contain text we wrote.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from functools import partial
-from typing import TYPE_CHECKING, Callable, Iterator, NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.content import Content
@@ -34,7 +35,7 @@ class Command(NamedTuple):
     discover: bool
 
 
-def app_commands(app: "AgentTraceApp") -> Iterator[Command]:
+def app_commands(app: AgentTraceApp) -> Iterator[Command]:
     for binding, target in app.palette_bindings():
         yield Command(
             binding.description,

@@ -11,8 +11,8 @@ screen with the chosen session id, Esc clears the filter and then closes,
 
 from __future__ import annotations
 
+from collections.abc import Callable, Hashable
 from pathlib import Path
-from typing import Callable, Hashable
 
 from rich.text import Text
 from textual import events, on, work
@@ -165,7 +165,7 @@ class SessionPicker(Screen[str | None]):
         try:
             rows = self.loader(self.db)
             error = None
-        except Exception as exc:  # a missing or foreign file: say so in the screen
+        except Exception as exc:  # noqa: BLE001 -- a missing or foreign file: say so in the screen
             rows, error = [], f"cannot read {self.db}: {exc}"
         self.app.call_from_thread(self._loaded, rows, error)
 

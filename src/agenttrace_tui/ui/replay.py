@@ -20,8 +20,8 @@ saved-session picker opens first.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from rich.text import Text
 from textual import events, on, work
@@ -305,7 +305,7 @@ class ReplayApp(AgentTraceApp):
                 for st in (Status.ERROR, Status.TIMEOUT):
                     for s in reader.query_spans(session_id=player.session_id, status=st, limit=MAX_ERROR_MARKS):
                         marks.append(s.end_ns if s.end_ns is not None else s.start_ns)
-        except Exception:  # marks are a nicety; the replay works without them
+        except Exception:  # noqa: BLE001 -- marks are a nicety; the replay works without them
             marks = []
         self.call_from_thread(self._error_marks_loaded, player, sorted(marks))
 

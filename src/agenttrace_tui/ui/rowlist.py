@@ -13,8 +13,8 @@ Line 0 is a fixed column header; data row ``i`` is drawn on line
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from dataclasses import dataclass
-from typing import Hashable
 
 from rich.segment import Segment
 from rich.style import Style
@@ -67,25 +67,25 @@ class RowList(ScrollView, can_focus=True):
     class Highlighted(Message):
         """The cursor moved to another key (user, follow or palette)."""
 
-        def __init__(self, rowlist: "RowList", key: str | None) -> None:
+        def __init__(self, rowlist: RowList, key: str | None) -> None:
             super().__init__()
             self.rowlist = rowlist
             self.key = key
 
         @property
-        def control(self) -> "RowList":
+        def control(self) -> RowList:
             return self.rowlist
 
     class Opened(Message):
         """Enter on a row: the app moves focus to the next pane."""
 
-        def __init__(self, rowlist: "RowList", key: str) -> None:
+        def __init__(self, rowlist: RowList, key: str) -> None:
             super().__init__()
             self.rowlist = rowlist
             self.key = key
 
         @property
-        def control(self) -> "RowList":
+        def control(self) -> RowList:
             return self.rowlist
 
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:

@@ -11,7 +11,7 @@ reads under NO_COLOR too).
 
 from __future__ import annotations
 
-from typing import Callable, Hashable
+from collections.abc import Callable, Hashable
 
 from rich.text import Text
 

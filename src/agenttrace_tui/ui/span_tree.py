@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import time
 from collections import OrderedDict
-from typing import Callable, Iterable
+from collections.abc import Callable, Iterable
 
 from rich.cells import cell_len
 from rich.segment import Segment
@@ -136,7 +136,7 @@ def bar_eighths(start: int, end: int, t0: int, t1: int, width: int) -> tuple[int
     total = max(1, t1 - t0)
     scale = width * 8
     x0 = int((start - t0) * scale / total)
-    x1 = int(round((end - t0) * scale / total))
+    x1 = round((end - t0) * scale / total)
     x0 = min(max(0, x0), scale - 1)
     x1 = min(max(x0 + 1, x1), scale)
     return x0, x1

@@ -6,7 +6,7 @@ trace's store version changes, or every 100 ms while the trace runs.
 
 from __future__ import annotations
 
-from typing import Callable, Hashable
+from collections.abc import Callable, Hashable
 
 from rich.text import Text
 

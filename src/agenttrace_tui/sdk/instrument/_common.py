@@ -12,7 +12,8 @@ consumer's own spans are not the LLM call's children).
 from __future__ import annotations
 
 import functools
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from ..span import Span
 from ..tracer import Tracer, get_tracer
@@ -118,7 +119,7 @@ class SyncStreamProxy:
         else:
             fail(self._span, exc)
 
-    def __iter__(self) -> "SyncStreamProxy":
+    def __iter__(self) -> SyncStreamProxy:
         return self
 
     def __next__(self) -> Any:
@@ -144,7 +145,7 @@ class SyncStreamProxy:
         finally:
             self._finish()
 
-    def __enter__(self) -> "SyncStreamProxy":
+    def __enter__(self) -> SyncStreamProxy:
         return self
 
     def __exit__(self, *exc: Any) -> None:
@@ -166,7 +167,7 @@ class AsyncStreamProxy:
 
     _finish = SyncStreamProxy._finish
 
-    def __aiter__(self) -> "AsyncStreamProxy":
+    def __aiter__(self) -> AsyncStreamProxy:
         return self
 
     async def __anext__(self) -> Any:
@@ -192,7 +193,7 @@ class AsyncStreamProxy:
         finally:
             self._finish()
 
-    async def __aenter__(self) -> "AsyncStreamProxy":
+    async def __aenter__(self) -> AsyncStreamProxy:
         return self
 
     async def __aexit__(self, *exc: Any) -> None:
