@@ -267,3 +267,43 @@ def test_a_bad_price_file_is_a_config_error(tmp_path) -> None:
     f.write_text("[x.y]\ninput = 1\n")
     with pytest.raises(ConfigError, match=r"prices\.toml"):
         Monitor(Config(prices=str(f), persist=False))
+
+
+@pytest.mark.parametrize(
+    ("provider", "model", "priced_as"),
+    [
+        ("fakellm", "gpt-5.5", "openai/gpt-5.5"),  # Codex custom model_providers entry
+        ("strands-agents", "gpt-4o", "openai/gpt-4o"),  # a framework's gen_ai.system
+        ("fake", "gpt-4o-mini", "openai/gpt-4o-mini"),
+        ("openai", "claude-sonnet-4-5", "anthropic/claude-sonnet-4-5"),  # Claude behind an OpenAI-style gateway
+        (None, "gpt-4o", "openai/gpt-4o"),
+        ("my-gateway", "openai/gpt-4o", "openai/gpt-4o"),  # provider/model spelling
+    ],
+)
+def test_unknown_or_proxy_provider_falls_back_to_the_models_own_price(provider, model, priced_as) -> None:
+    usage = TokenUsage(input=12_000, output=800, cache_read=2_000)
+    st = run([llm("a", provider, model, usage)])
+    cost = st.span("t1", "a").cost
+    ref_provider, ref_model = priced_as.split("/", 1)
+    assert_same(cost, reference(usage, ref_model, ref_provider, T_2025_07))
+    assert cost.priced_as == priced_as and cost.source == "computed"
+    assert st.totals.cost_unknown == 0
+
+
+def test_known_provider_keeps_its_own_price_and_names_none() -> None:
+    usage = TokenUsage(input=1000, output=100)
+    for provider, model in (("azure", "gpt-4o"), ("litellm", "gpt-4o"), ("openai", "gpt-4o")):
+        cost = run([llm("a", provider, model, usage)]).span("t1", "a").cost
+        assert cost.total is not None and cost.priced_as is None, provider
+
+
+def test_price_file_still_wins_over_the_model_fallback(tmp_path) -> None:
+    f = tmp_path / "p.toml"
+    f.write_text('[fakellm."gpt-5.5"]\ninput = 1\noutput = 2\n[mine."gpt-4o"]\ninput = 3\noutput = 4\n')
+    st = Store()
+    pipe = Pipeline(st, enrichers=make_enrichers(str(f), st))
+    pipe.apply([llm("a", "fakellm", "gpt-5.5", TokenUsage(input=1_000_000, output=1_000_000)),
+                llm("b", "strands-agents", "gpt-4o", TokenUsage(input=1_000_000, output=1_000_000))])
+    a, b = st.span("t1", "a").cost, st.span("t1", "b").cost
+    assert (a.total, a.priced_as) == (pytest.approx(3.0), None)
+    assert (b.total, b.priced_as) == (pytest.approx(7.0), "mine/gpt-4o (price file)")

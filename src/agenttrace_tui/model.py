@@ -138,13 +138,19 @@ class TokenUsage(_Part):
 
 
 class Cost(_Part):
-    """Dollar cost of a span. ``total is None`` means unknown (see reason)."""
+    """Dollar cost of a span. ``total is None`` means unknown (see reason).
+
+    ``priced_as`` names the price used (``"openai/gpt-5.5"``) when it is not
+    the span's own provider's: a proxy or framework name the price list does
+    not know, priced by the model alone.
+    """
 
     total: float | None = None
     input: float | None = None
     output: float | None = None
     source: Literal["computed", "reported", "unknown"] = "computed"
     reason: str | None = None
+    priced_as: str | None = None
 
 
 class SpanEvent(_Part):

@@ -51,11 +51,11 @@ def fix_cache_convention(usage: TokenUsage) -> bool:
     return False
 
 
-def cost_of(rates: Rates | Unknown, usage: TokenUsage) -> Cost:
+def cost_of(rates: Rates | Unknown, usage: TokenUsage, priced_as: str | None = None) -> Cost:
     if type(rates) is Unknown:
         return Cost(total=None, source="unknown", reason=rates.reason)
     total, cin, cout = compute(rates, usage.input, usage.output, usage.cache_read, usage.cache_write, usage.reasoning)  # type: ignore[arg-type]
-    return Cost(total=total, input=cin, output=cout, source="computed")
+    return Cost(total=total, input=cin, output=cout, source="computed", priced_as=priced_as)
 
 
 class SpanCoster:
@@ -92,4 +92,5 @@ class SpanCoster:
         if not model:
             span.cost = Cost(total=None, source="unknown", reason="no model named")
             return
-        span.cost = cost_of(self.book.rates(llm.provider, model, span.start_ns), usage)  # type: ignore[union-attr]
+        rates, priced_as = self.book.resolve(llm.provider, model, span.start_ns)  # type: ignore[union-attr]
+        span.cost = cost_of(rates, usage, priced_as)

@@ -230,39 +230,87 @@ def load_price_file(path: str) -> dict[tuple[str, str], Rates]:
 
 
 class PriceBook:
-    """(provider, model, time) -> Rates or Unknown, with every answer cached."""
+    """(provider, model, time) -> Rates or Unknown, with every answer cached.
+
+    Which price applies, first match wins:
+
+    1. the user's price file for (provider, model), then (provider, ``*``);
+    2. genai-prices for that provider and model;
+    3. the user's price file for (``*``, model), then that model under any
+       provider in the file (sorted, first);
+    4. genai-prices by the model name alone, then with a ``provider/`` prefix
+       of the model name taken as the provider (``openai/gpt-4o``).
+
+    Steps 3 and 4 exist because the provider an agent names is often not the
+    one that set the price: a proxy (``litellm``), a framework
+    (``strands-agents``), a custom gateway (Codex ``model_providers.fake``), or
+    ``openai`` for a Claude model behind an OpenAI-compatible endpoint. The
+    price used is then named (``priced_as``) so the detail view can say so.
+    """
 
     def __init__(self, overrides: dict[tuple[str, str], Rates] | None = None) -> None:
         self.overrides = overrides or {}
-        self._cache: dict[tuple[str | None, str], Rates | _Model | Unknown] = {}
+        self._cache: dict[tuple[str | None, str], tuple[Rates | _Model | Unknown, str | None]] = {}
         self.lookups = 0  # resolutions through genai-prices (cache misses)
 
     def rates(self, provider: str | None, model: str, start_ns: int) -> Rates | Unknown:
+        return self.resolve(provider, model, start_ns)[0]
+
+    def resolve(self, provider: str | None, model: str, start_ns: int) -> tuple[Rates | Unknown, str | None]:
+        """(rates or Unknown, ``"provider/model"`` of the price used when it is another provider's)."""
         key = (provider, model)
         got = self._cache.get(key)
         if got is None:
             got = self._cache[key] = self._resolve(provider, model)
-        if type(got) is _Model:
-            return got.rates_at(start_ns)
-        return got  # type: ignore[return-value]
+        rates, priced_as = got
+        if type(rates) is _Model:
+            return rates.rates_at(start_ns), priced_as
+        return rates, priced_as  # type: ignore[return-value]
 
-    def _resolve(self, provider: str | None, model: str) -> Rates | _Model | Unknown:
+    def _override(self, provider: str, model: str) -> Rates | None:
+        return self.overrides.get((provider, model)) or self.overrides.get((provider, "*"))
+
+    def _resolve(self, provider: str | None, model: str) -> tuple[Rates | _Model | Unknown, str | None]:
         p = provider.lower().strip() if provider else None
         m = model.lower().strip()
         if p is not None and self.overrides:
-            o = self.overrides.get((p, m)) or self.overrides.get((p, "*"))
+            o = self._override(p, m)
             if o is not None:
-                return o
+                return o, None
         self.lookups += 1
         try:
             from genai_prices import data_snapshot
         except ImportError:
-            return Unknown("genai-prices is not installed")
+            return Unknown("genai-prices is not installed"), None
+        snapshot = data_snapshot.get_snapshot()
         pid = PROVIDER_ALIASES.get(p, p) if p else None
-        try:
-            _provider, info = data_snapshot.get_snapshot().find_provider_model(m, None, pid, None)
-        except LookupError:
-            return Unknown(f"no price for {provider or '?'}/{model}")
+        if pid is not None:
+            try:
+                return self._entry(snapshot.find_provider_model(m, None, pid, None)[1], provider, model), None
+            except LookupError:
+                pass
+        # The named provider is unknown to the price list or has no such model: price by the model.
+        if self.overrides:
+            o = self.overrides.get(("*", m))
+            if o is not None:
+                return o, f"*/{m} (price file)"
+            for (op, om), rates in sorted(self.overrides.items()):
+                if om == m and op != p:
+                    return rates, f"{op}/{om} (price file)"
+        candidates = [(m, None)]
+        if "/" in m:
+            prefix, _, rest = m.rpartition("/")
+            candidates += [(rest, PROVIDER_ALIASES.get(prefix, prefix)), (rest, None)]
+        for ref, by in candidates:
+            try:
+                found_provider, info = snapshot.find_provider_model(ref, None, by, None)
+            except LookupError:
+                continue
+            return self._entry(info, provider, model), f"{found_provider.id}/{info.id}"
+        return Unknown(f"no price for {provider or '?'}/{model}"), None
+
+    @staticmethod
+    def _entry(info: Any, provider: str | None, model: str) -> Rates | _Model | Unknown:
         try:
             entry = _Model(info)
             if entry.fixed is not None:

@@ -167,6 +167,8 @@ def render_detail(
         if c.input is not None or c.output is not None:
             extra += [L("  in "), fmt.cost(c.input, estimated=est), L(" out "), fmt.cost(c.output, estimated=est)]
         d.row("cost", Text(span_cost_text(c, u), style="bold"), *extra)
+        if c.priced_as:
+            d.row("", L(f"priced as {c.priced_as}: the span's provider has no price for this model"))
     elif c is not None or llm is not None:
         why = (c.reason if c is not None else None) or "no usage or price"
         d.row("cost", Text("unknown", style=style(app, "warning")), L("  "), (why, d.muted))
