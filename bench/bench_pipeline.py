@@ -1,0 +1,417 @@
+"""Side by side: every ingest stage against its physical limit, in one run.
+
+Run: PYTHONPATH=src python bench/bench_pipeline.py [--label NAME] [--runs N]
+Writes docs/bench/pipeline.json (results kept per label, so a "before" run
+stays beside later ones) and docs/bench/pipeline.md (the section
+``bench/report.py`` puts into docs/benchmarks.md).
+
+Why ratios: the machine is shared (2 cores, other work running), so
+absolute times drift by 2x between minutes. Each stage is timed in CPU time
+of this thread (``time.thread_time``), interleaved with its baseline (stage,
+baseline, stage, baseline, ...), and reported as the median over the runs of
+µs per span and of the stage/baseline ratio of the same run. The baselines
+are the cheapest way any implementation could do that step in Python:
+
+* native decode: reading the same bytes from a stream socket and splitting
+  them into lines (what a receiver must do anyway), and msgspec decoding the
+  same lines into plain dicts;
+* normalize: building the model ``Span`` structs with the same fields
+  directly (what any normaliser ends with);
+* store apply: putting the same spans into a dict per trace;
+* OTLP: protobuf ``ParseFromString`` of the same request bodies;
+* SQLite: ``executemany`` of already-encoded rows (the row encoder is the
+  extra);
+* a live span (span_start + span_end): against the same span sent complete,
+  through the whole native pipeline.
+"""
+
+from __future__ import annotations
+
+import gc
+import json
+import os
+import socket
+import sqlite3
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+import msgspec
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_otlp import agent_request  # noqa: E402
+from bench_store import wire_records  # noqa: E402
+from machine import describe as machine  # noqa: E402
+
+from agenttrace_tui.enrich import make_enrichers  # noqa: E402
+from agenttrace_tui.ingest.otlp_decode import Rejects, convert_traces, parse  # noqa: E402
+from agenttrace_tui.ingest.pipeline import Pipeline  # noqa: E402
+from agenttrace_tui.ingest.protocol import decode  # noqa: E402
+from agenttrace_tui.model import Span  # noqa: E402
+from agenttrace_tui.normalize.native import normalize  # noqa: E402
+from agenttrace_tui.store.batch import UPSERT_SPAN, span_row  # noqa: E402
+from agenttrace_tui.store.memory import Store  # noqa: E402
+from agenttrace_tui.store.schema import ensure_schema  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT_JSON = ROOT / "docs" / "bench" / "pipeline.json"
+OUT_MD = ROOT / "docs" / "bench" / "pipeline.md"
+
+N_SPANS = 20_000
+LINES_PER_READ = 200  # a stream read's worth of lines (what feed_many gets)
+OTLP_REQUESTS = 40  # x 512 spans
+SQL_TX = 1000  # rows per transaction, as the writer batches them
+
+
+def _arg(name: str, default: str) -> str:
+    if name in sys.argv:
+        return sys.argv[sys.argv.index(name) + 1]
+    return default
+
+
+RUNS = int(_arg("--runs", "5"))
+LABEL = _arg("--label", "current")
+
+
+def cpu(fn: Callable[[], Any]) -> float:
+    """CPU seconds of this thread spent in fn (GC collected before, not during)."""
+    gc.collect()
+    gc.disable()
+    try:
+        t = time.thread_time()
+        fn()
+        return time.thread_time() - t
+    finally:
+        gc.enable()
+
+
+def paired(stage: Callable[[], Any], base: Callable[[], Any], n: int, setup: Callable[[], Any] | None = None) -> dict:
+    """Median µs/span of stage and baseline, and the median of per-run ratios."""
+    s_us, b_us, ratios = [], [], []
+    for _ in range(RUNS):
+        if setup is not None:
+            setup()
+        b = cpu(base)
+        if setup is not None:
+            setup()
+        s = cpu(stage)
+        s_us.append(s / n * 1e6)
+        b_us.append(b / n * 1e6)
+        ratios.append(s / b if b > 0 else float("inf"))
+    return {"us": statistics.median(s_us), "base_us": statistics.median(b_us), "ratio": statistics.median(ratios)}
+
+
+# -- inputs ---------------------------------------------------------------------------
+def native_lines(start_ratio: float) -> list[list[bytes]]:
+    """Span records as stream lines, grouped as one read hands them to feed_many."""
+    enc = msgspec.json.Encoder()
+    recs = [r for r in wire_records(N_SPANS, seed=5, start_ratio=start_ratio) if r["type"] != "session"]
+    lines = [enc.encode(r) for r in recs]
+    return [lines[i : i + LINES_PER_READ] for i in range(0, len(lines), LINES_PER_READ)]
+
+
+def socket_read_cpu(batches: list[list[bytes]]) -> float:
+    """CPU of a reader thread that drains the same bytes from a socketpair and splits lines."""
+    blob = b"".join(line + b"\n" for b in batches for line in b)
+    a, b = socket.socketpair()
+    a.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 1 << 20)
+    b.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 20)
+    result: list[float] = []
+
+    def reader() -> None:
+        t = time.thread_time()
+        rest = b""
+        n = 0
+        while True:
+            data = b.recv(262_144)
+            if not data:
+                break
+            data = rest + data
+            cut = data.rfind(b"\n") + 1
+            n += len(data[:cut].split(b"\n")) - 1
+            rest = data[cut:]
+        result.append(time.thread_time() - t)
+
+    th = threading.Thread(target=reader)
+    th.start()
+    a.sendall(blob)
+    a.shutdown(socket.SHUT_WR)
+    th.join()
+    a.close()
+    b.close()
+    return result[0]
+
+
+# -- stages ---------------------------------------------------------------------------
+def bench_native(results: dict) -> None:
+    batches = native_lines(0.0)
+    n = sum(len(b) for b in batches)
+    plain = msgspec.json.Decoder()
+
+    def decode_lines() -> None:
+        for b in batches:
+            for line in b:
+                decode(line)
+
+    def dict_lines() -> None:
+        for b in batches:
+            for line in b:
+                plain.decode(line)
+
+    # The socket baseline runs in its own thread: its CPU is measured there.
+    sock_us = statistics.median(socket_read_cpu(batches) / n * 1e6 for _ in range(RUNS))
+    r = paired(decode_lines, dict_lines, n)
+    r["socket_us"] = sock_us
+    r["socket_ratio"] = r["us"] / sock_us if sock_us else float("inf")
+    results["native decode (protocol.decode per line)"] = r
+
+    records = [decode(line)[0] for b in batches for line in b]
+    flat = [rec for rs in records for rec in rs]
+    spans = [normalize([rec])[0][0] for rec in flat]
+    fields = [{f: getattr(s, f) for f in Span.__struct_fields__} for s in spans]
+
+    def norm() -> None:
+        for i in range(0, len(flat), LINES_PER_READ):
+            normalize(flat[i : i + LINES_PER_READ])
+
+    def build() -> None:
+        for f in fields:
+            Span(**f)
+
+    results["normalize (records -> Span)"] = paired(norm, build, n)
+
+    fresh: list[list[Span]] = []
+
+    def make_fresh() -> None:
+        fresh.clear()
+        for i in range(0, len(flat), LINES_PER_READ):
+            fresh.append(normalize(flat[i : i + LINES_PER_READ])[0])
+
+    def apply() -> None:
+        store = Store(max_spans=1_000_000)
+        for b in fresh:
+            store.apply(b)
+
+    def index() -> None:
+        traces: dict[str, dict[str, Span]] = {}
+        for b in fresh:
+            for s in b:
+                t = traces.get(s.trace_id)
+                if t is None:
+                    t = traces[s.trace_id] = {}
+                t[s.span_id] = s
+
+    results["store apply (Store.apply, no pricing)"] = paired(apply, index, n, setup=make_fresh)
+
+    def apply_priced() -> None:
+        store = Store(max_spans=1_000_000)
+        pipe = Pipeline(store, enrichers=make_enrichers(None, store, background_tokens=False))
+        for b in fresh:
+            pipe.apply(b)
+
+    results["store apply + pricing (Pipeline.apply with the cost enricher)"] = paired(apply_priced, index, n, setup=make_fresh)
+
+    def whole(bs: list[list[bytes]]) -> Callable[[], None]:
+        def run() -> None:
+            store = Store(max_spans=1_000_000)
+            pipe = Pipeline(store)
+            for b in bs:
+                pipe.feed_many(b, "tcp")
+            assert store.span_count == N_SPANS, store.span_count
+
+        return run
+
+    r = paired(whole(batches), dict_lines, n)
+    r["socket_us"] = sock_us
+    r["socket_ratio"] = r["us"] / sock_us if sock_us else float("inf")
+    r["spans_per_cpu_s"] = 1e6 / r["us"]
+    results["native pipeline, complete spans (feed_many per read)"] = r
+
+    live = native_lines(1.0)
+    rl = paired(whole(live), whole(batches), n)
+    rl["spans_per_cpu_s"] = 1e6 / rl["us"]
+    results["native pipeline, live spans (span_start + span_end) vs complete"] = rl
+
+
+def bench_otlp(results: dict) -> None:
+    bodies = [agent_request(i) for i in range(OTLP_REQUESTS)]
+    n = OTLP_REQUESTS * 512
+
+    def parse_only() -> None:
+        for b in bodies:
+            parse("traces", b, False)
+
+    def convert() -> None:
+        for b in bodies:
+            for _ in convert_traces(parse("traces", b, False), False, Rejects(), lambda t: None):
+                pass
+
+    results["OTLP parse + convert (protobuf)"] = paired(convert, parse_only, n)
+
+    def full() -> None:
+        store = Store(max_spans=1_000_000)
+        pipe = Pipeline(store)
+
+        def lookup(tid: str) -> str | None:
+            t = store.traces.get(tid)
+            return t.session_id if t is not None else None
+
+        for b in bodies:
+            for chunk in convert_traces(parse("traces", b, False), False, Rejects(), lookup):
+                pipe.apply(chunk, tap=False)
+        assert store.span_count == n, store.span_count
+
+    r = paired(full, parse_only, n)
+    r["spans_per_cpu_s"] = 1e6 / r["us"]
+    results["OTLP parse + convert + store (protobuf)"] = r
+
+
+def bench_sqlite(results: dict) -> None:
+    batches = native_lines(0.0)
+    store = Store(max_spans=1_000_000)
+    for b in batches:
+        store.apply(normalize([rec for line in b for rec in decode(line)[0]])[0])
+    spans = list(store.iter_spans())
+    n = len(spans)
+    rows = [span_row(s) for s in spans]
+    tmp = Path(tempfile.mkdtemp(prefix="bench-pipeline-"))
+    counter = [0]
+
+    def fresh_db() -> sqlite3.Connection:
+        counter[0] += 1
+        path = tmp / f"b{counter[0]}.db"
+        ensure_schema(path)
+        conn = sqlite3.connect(path, isolation_level=None)
+        conn.execute("PRAGMA synchronous=NORMAL")
+        return conn
+
+    def insert(make_rows: Callable[[int], list]) -> Callable[[], None]:
+        def run() -> None:
+            conn = fresh_db()
+            for i in range(0, n, SQL_TX):
+                chunk = make_rows(i)
+                conn.execute("BEGIN IMMEDIATE")
+                conn.executemany(UPSERT_SPAN, chunk)
+                conn.execute("COMMIT")
+            conn.close()
+
+        return run
+
+    encode_and_insert = insert(lambda i: [span_row(s) for s in spans[i : i + SQL_TX]])
+    insert_only = insert(lambda i: rows[i : i + SQL_TX])
+    results["SQLite row encode + executemany"] = paired(encode_and_insert, insert_only, n)
+
+    def encode_only() -> None:
+        for s in spans:
+            span_row(s)
+
+    r = paired(encode_only, insert_only, n)
+    results["SQLite row encode alone (vs executemany)"] = r
+    for p in tmp.iterdir():
+        p.unlink()
+    tmp.rmdir()
+
+
+# -- report ---------------------------------------------------------------------------
+BASELINES = {
+    "native decode (protocol.decode per line)": "msgspec decode of the same lines to dicts",
+    "normalize (records -> Span)": "Span(**fields) with the same fields",
+    "store apply (Store.apply, no pricing)": "a dict per trace",
+    "store apply + pricing (Pipeline.apply with the cost enricher)": "a dict per trace",
+    "native pipeline, complete spans (feed_many per read)": "msgspec decode of the same lines to dicts",
+    "native pipeline, live spans (span_start + span_end) vs complete": "the same spans sent complete",
+    "OTLP parse + convert (protobuf)": "protobuf ParseFromString",
+    "OTLP parse + convert + store (protobuf)": "protobuf ParseFromString",
+    "SQLite row encode + executemany": "executemany of pre-encoded rows",
+    "SQLite row encode alone (vs executemany)": "executemany of pre-encoded rows",
+}
+
+
+def render(doc: dict) -> str:
+    labels = list(doc["runs"])
+    lines = [
+        "## Pipeline stages against their physical limits (`bench/bench_pipeline.py`)",
+        "",
+        "Each stage is timed in CPU time of the measuring thread, interleaved with its baseline (the",
+        "cheapest possible way to do that step), on the same input in the same process; figures are",
+        f"medians of {RUNS} runs of {N_SPANS:,} native spans (stream lines, {LINES_PER_READ} per read) or",
+        f"{OTLP_REQUESTS * 512:,} OTLP spans (requests of 512). The ratio (stage / baseline, median of the",
+        "per-run ratios) is the portable figure; the machine is shared, so absolute µs drift between runs.",
+        "",
+    ]
+    for label in labels:
+        run = doc["runs"][label]
+        lines.append(f"- `{label}`: {run['machine']}, commit {run.get('commit', '?')}")
+    lines.append("")
+    head = "| stage | baseline (physical limit) | " + " | ".join(f"{lb}: µs/span | {lb}: base µs | {lb}: ratio" for lb in labels) + " |"
+    lines.append(head)
+    lines.append("|---|---|" + "---:|---:|---:|" * len(labels))
+    for stage, base in BASELINES.items():
+        cells = []
+        for label in labels:
+            r = doc["runs"][label]["stages"].get(stage)
+            if r is None:
+                cells.append("| | ")
+            else:
+                cells.append(f"{r['us']:.2f} | {r['base_us']:.2f} | {r['ratio']:.2f}x")
+        lines.append(f"| {stage} | {base} | " + " | ".join(cells) + " |")
+    lines.append("")
+    for label in labels:
+        st = doc["runs"][label]["stages"]
+        extra = []
+        d = st.get("native decode (protocol.decode per line)")
+        if d and "socket_us" in d:
+            extra.append(f"reading the same lines from a stream socket costs {d['socket_us']:.2f} µs/span "
+                         f"(decode is {d['socket_ratio']:.1f}x that)")
+        w = st.get("native pipeline, complete spans (feed_many per read)")
+        if w:
+            extra.append(f"the whole native pipeline runs {w['spans_per_cpu_s']:,.0f} spans per CPU-second "
+                         f"({w['socket_ratio']:.0f}x the socket read)")
+        o = st.get("OTLP parse + convert + store (protobuf)")
+        if o:
+            extra.append(f"OTLP decode + normalise + store {o['spans_per_cpu_s']:,.0f} spans per CPU-second")
+        lv = st.get("native pipeline, live spans (span_start + span_end) vs complete")
+        if lv:
+            extra.append(f"a live span costs {lv['ratio']:.2f}x a complete one")
+        lines.append(f"`{label}`: " + "; ".join(extra) + ".")
+        lines.append("")
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def commit() -> str:
+    try:
+        import subprocess
+
+        return subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True,
+                              text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "?"
+
+
+def main() -> None:
+    results: dict = {}
+    only = _arg("--only", "native,otlp,sqlite").split(",")
+    if "native" in only:
+        bench_native(results)
+    if "otlp" in only:
+        bench_otlp(results)
+    if "sqlite" in only:
+        bench_sqlite(results)
+    for k, v in results.items():
+        print(f"{k:70s} {v['us']:8.2f} µs/span  base {v['base_us']:7.2f}  ratio {v['ratio']:6.2f}x", flush=True)
+    if "--no-save" in sys.argv:
+        return
+    doc = json.loads(OUT_JSON.read_text()) if OUT_JSON.exists() else {"runs": {}}
+    prev = doc["runs"].get(LABEL, {}).get("stages", {}) if set(only) != {"native", "otlp", "sqlite"} else {}
+    doc["runs"][LABEL] = {"machine": machine(), "commit": commit(), "runs": RUNS, "stages": {**prev, **results}}
+    OUT_JSON.write_text(json.dumps(doc, indent=1) + "\n")
+    OUT_MD.write_text(render(doc))
+    print(f"wrote {OUT_JSON} and {OUT_MD}")
+
+
+if __name__ == "__main__":
+    main()
