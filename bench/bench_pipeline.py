@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import gc
 import json
-import os
 import socket
 import sqlite3
 import statistics
@@ -37,25 +36,25 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import msgspec
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_otlp import agent_request  # noqa: E402
-from bench_store import wire_records  # noqa: E402
-from machine import describe as machine  # noqa: E402
-
-from agenttrace_tui.enrich import make_enrichers  # noqa: E402
-from agenttrace_tui.ingest.otlp_decode import Rejects, convert_traces, parse  # noqa: E402
-from agenttrace_tui.ingest.pipeline import Pipeline  # noqa: E402
-from agenttrace_tui.ingest.protocol import decode  # noqa: E402
-from agenttrace_tui.model import Span  # noqa: E402
-from agenttrace_tui.normalize.native import normalize  # noqa: E402
-from agenttrace_tui.store.batch import UPSERT_SPAN, span_row  # noqa: E402
-from agenttrace_tui.store.memory import Store  # noqa: E402
-from agenttrace_tui.store.schema import ensure_schema  # noqa: E402
+from agenttrace_tui.enrich import make_enrichers
+from agenttrace_tui.ingest.otlp_decode import Rejects, convert_traces, parse
+from agenttrace_tui.ingest.pipeline import Pipeline
+from agenttrace_tui.ingest.protocol import decode
+from agenttrace_tui.model import Span
+from agenttrace_tui.normalize.native import normalize
+from agenttrace_tui.store.batch import UPSERT_SPAN, span_row
+from agenttrace_tui.store.memory import Store
+from agenttrace_tui.store.schema import ensure_schema
+from bench_otlp import agent_request
+from bench_store import wire_records
+from machine import describe as machine
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT_JSON = ROOT / "docs" / "bench" / "pipeline.json"
