@@ -124,7 +124,7 @@ class Background(threading.Thread):
 async def key_scenario(ingest: bool) -> dict:
     """Key event -> frame in the full app: tree focused on the 10k-span trace."""
     port = free_port()
-    monitor = Monitor(Config(udp_port=port, tcp_port=port, socket="", otlp_port=None, persist=False))
+    monitor = Monitor(Config(udp_port=port, tcp_port=port, socket="", otlp_port=None, otlp_grpc_port=None, persist=False))
     preload(monitor.store, 100_000)
     app = make_app(monitor)
     frames: list[float] = []
@@ -166,7 +166,7 @@ async def key_scenario(ingest: bool) -> dict:
 
 async def scenario(loaded: bool) -> dict:
     port = free_port()
-    monitor = Monitor(Config(udp_port=port, tcp_port=port, socket="", otlp_port=None, persist=False))
+    monitor = Monitor(Config(udp_port=port, tcp_port=port, socket="", otlp_port=None, otlp_grpc_port=None, persist=False))
     if loaded:
         preload(monitor.store, 100_000)
     app = make_app(monitor)

@@ -31,7 +31,7 @@ def _free_port() -> int:
 async def test_udp_spans_show_live_and_q_flushes_the_db(tmp_path):
     port = _free_port()
     db = tmp_path / "ui.db"
-    monitor = Monitor(Config(udp_port=port, tcp_port=port, socket="", otlp_port=None, db=str(db)))
+    monitor = Monitor(Config(udp_port=port, tcp_port=port, socket="", otlp_port=None, otlp_grpc_port=None, db=str(db)))
     app = make_app(monitor)
     async with app.run_test(size=(120, 36)) as pilot:
         await wait_for(pilot, lambda: any(str(port) in e for e in monitor.status().endpoints))

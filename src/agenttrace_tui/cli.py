@@ -31,6 +31,7 @@ def monitor_flags() -> argparse.ArgumentParser:
     g.add_argument("--tcp-port", metavar="PORT", help="native TCP port (default 4319; 'off' disables)")
     g.add_argument("--socket", metavar="PATH", help="Unix socket path ('off' disables)")
     g.add_argument("--otlp-port", metavar="PORT", help="OTLP/HTTP port (default 4318; 'off' disables)")
+    g.add_argument("--otlp-grpc-port", metavar="PORT", help="OTLP/gRPC port (default 4317; 'off' disables)")
     g.add_argument("--bind", metavar="ADDR", help="listen on this address instead of 127.0.0.1 (prints a warning)")
     g.add_argument("--max-spans", metavar="N", help="spans kept in memory before the oldest traces are evicted (default 200000)")
     g.add_argument("--max-record-bytes", metavar="N", help="largest accepted record (default 65536)")

@@ -32,6 +32,8 @@ class Config(msgspec.Struct, kw_only=True):
     socket: str | None = None
     #: OTLP/HTTP port (None disables).
     otlp_port: int | None = 4318
+    #: OTLP/gRPC port (None disables).
+    otlp_grpc_port: int | None = 4317
     #: Upstream OTLP/HTTP endpoint to forward everything to.
     forward: str | None = None
     #: SQLite file; None means the default in the user's data directory.
@@ -48,7 +50,7 @@ class Config(msgspec.Struct, kw_only=True):
 
 
 _FIELDS = {f.name: f for f in msgspec.structs.fields(Config)}
-_PORTS = ("udp_port", "tcp_port", "otlp_port")
+_PORTS = ("udp_port", "tcp_port", "otlp_port", "otlp_grpc_port")
 _OFF = ("off", "none", "disabled")
 
 

@@ -21,7 +21,7 @@ import asyncio
 import errno
 import zlib
 from collections import Counter
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Iterator, Protocol
 
 import msgspec
 from opentelemetry.proto.collector.logs.v1 import logs_service_pb2
@@ -34,6 +34,7 @@ from .otlp_metrics import MetricState, convert_metrics
 from .receivers import PortInUseError
 
 if TYPE_CHECKING:
+    from ..model import Update
     from .pipeline import Pipeline
 
 
@@ -140,21 +141,126 @@ def inflate(body: bytes, cap: int) -> bytes:
     return bytes(out)
 
 
-class OtlpServer:
-    """A running OTLP/HTTP receiver."""
+class OtlpIngest:
+    """What every OTLP transport shares: body limits, decoding, conversion, counters.
 
-    def __init__(self, pipeline: Pipeline, max_body_bytes: int, max_decompressed_bytes: int,
+    The HTTP server here and the gRPC receiver (``otlp_grpc``) both hand a
+    request body to ``export``; one instance serves both in a monitor, so a
+    sender's cumulative metrics and log-built tool spans stay in one state
+    whichever transport it uses. Rejects are counted in ``pipeline.stats``
+    under the transport's source name.
+    """
+
+    def __init__(self, pipeline: Pipeline, max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+                 max_decompressed_bytes: int = DEFAULT_MAX_DECOMPRESSED_BYTES,
                  forwarder: Forwarder | None = None) -> None:
         self.pipeline = pipeline
         self.max_body_bytes = max_body_bytes
         self.max_decompressed_bytes = max_decompressed_bytes
         self.forwarder = forwarder
-        self.stats = OtlpStats()
         self.logs = LogMapper()
         self.metric_state = MetricState()
+
+    def reject(self, reason: str, detail: str, payload: bytes | None = None, source: str = SOURCE) -> None:
+        self.pipeline.stats.reject(source, reason, detail, payload)
+
+    async def export(self, signal: str, body: bytes, *, gzip: bool, json: bool, ctype: str = "application/x-protobuf",
+                     source: str = SOURCE, stats: OtlpStats | None = None) -> Rejects:
+        """Decode and apply one Export request body; the items rejected in it.
+
+        Raises ``HttpError`` (not yet counted: the caller answers and counts
+        it) when the body as a whole is unusable.
+        """
+        raw = body
+        if gzip:
+            if len(body) > THREAD_INFLATE_BYTES:
+                body = await asyncio.to_thread(inflate, body, self.max_decompressed_bytes)
+            else:
+                body = inflate(body, self.max_decompressed_bytes)
+        elif len(body) > self.max_decompressed_bytes:
+            raise HttpError(413, "decompressed_too_large", f"body of {len(body)} bytes is over the "
+                            f"{self.max_decompressed_bytes}-byte limit")
+        try:
+            req = parse(signal, body, json)
+        except BodyError as exc:
+            raise HttpError(400, "undecodable_body", str(exc), close=False) from None
+        if stats is not None:
+            stats.bytes += len(raw)
+        self.pipeline.stats.bytes += len(raw)
+        rejects = Rejects()
+        try:
+            accepted = await self._convert(signal, req, json, rejects, source)
+        except (RecursionError, MemoryError, ValueError, TypeError, AttributeError) as exc:
+            # A body that parsed but defeats conversion as a whole (e.g. absurd nesting).
+            raise HttpError(400, "unconvertible_body", f"{type(exc).__name__}: {exc}"[:300], close=False) from None
+        if stats is not None:
+            stats.items[signal] += accepted
+        if self.forwarder is not None:
+            self.forwarder.forward_otlp(signal, raw, ctype, "gzip" if gzip else None, accepted + rejects.total)
+        if rejects.total:
+            for reason, n in rejects.by_reason.items():
+                self.pipeline.stats.reject(source, reason, rejects.first[reason], None, n=n)
+            if stats is not None:
+                stats.rejected_items += rejects.total
+        return rejects
+
+    async def _convert(self, signal: str, req: Any, json: bool, rejects: Rejects, source: str) -> int:
+        """Apply the request's updates chunk by chunk; returns items accepted."""
+        store = self.pipeline.store
+        tap = self.forwarder is None  # with a forwarder the raw body goes upstream instead
+        chunks: Iterator[list[Update]]
+        if signal == "traces":
+            def trace_session(tid: str) -> str | None:
+                t = store.traces.get(tid)
+                return t.session_id if t is not None else None
+
+            chunks = convert_traces(req, json, rejects, trace_session)
+        elif signal == "logs":
+            chunks = self.logs.convert(req, json, rejects)
+        else:
+            chunks = convert_metrics(req, json, rejects, self.metric_state)
+        first = True
+        for chunk in chunks:
+            if not first:
+                await asyncio.sleep(0)  # let the loop (UI, UDP) breathe between chunks
+            first = False
+            if chunk:
+                self.pipeline.apply(chunk, tap=tap)
+        total = count_items(signal, req, json)
+        accepted = max(0, total - rejects.total)
+        self.pipeline.stats.accepted[source] += accepted
+        return accepted
+
+    def success(self, signal: str, rejects: Rejects, json: bool) -> bytes:
+        """The Export*ServiceResponse body, with ``partial_success`` when items were rejected."""
+        cls, field, jfield = _RESPONSES[signal]
+        if json:
+            if not rejects.total:
+                return b"{}"
+            return msgspec.json.encode({"partialSuccess": {jfield: str(rejects.total), "errorMessage": rejects.message()}})
+        resp = cls()
+        if rejects.total:
+            setattr(resp.partial_success, field, rejects.total)
+            resp.partial_success.error_message = rejects.message()
+        return resp.SerializeToString()
+
+
+class OtlpServer:
+    """A running OTLP/HTTP receiver."""
+
+    def __init__(self, pipeline: Pipeline, max_body_bytes: int, max_decompressed_bytes: int,
+                 forwarder: Forwarder | None = None, core: OtlpIngest | None = None) -> None:
+        self.core = core or OtlpIngest(pipeline, max_body_bytes, max_decompressed_bytes, forwarder)
+        self.pipeline = pipeline
+        self.max_body_bytes = self.core.max_body_bytes
+        self.stats = OtlpStats()
         self.address: tuple[str, int] = ("", 0)
         self._server: asyncio.base_events.Server | None = None
         self._conns: set[asyncio.Task[Any]] = set()
+
+    @property
+    def logs(self) -> LogMapper:
+        return self.core.logs
 
     @property
     def endpoint(self) -> str:
@@ -242,38 +348,13 @@ class OtlpServer:
             # a reset instead of our answer.
             await _linger(reader)
             return False
-        raw = body
         try:
-            if encoding == "gzip":
-                if len(body) > THREAD_INFLATE_BYTES:
-                    body = await asyncio.to_thread(inflate, body, self.max_decompressed_bytes)
-                else:
-                    body = inflate(body, self.max_decompressed_bytes)
-            req = parse(signal, body, json)
+            rejects = await self.core.export(signal, body, gzip=encoding == "gzip", json=json, ctype=ctype,
+                                             stats=self.stats)
         except HttpError as err:
-            await self._error(writer, err, json, raw)
+            await self._error(writer, err, json, body)
             return keep and not err.close
-        except BodyError as exc:
-            await self._error(writer, HttpError(400, "undecodable_body", str(exc), close=False), json, raw)
-            return keep
-        self.stats.bytes += len(raw)
-        self.pipeline.stats.bytes += len(raw)
-        rejects = Rejects()
-        try:
-            accepted = await self._convert(signal, req, json, rejects)
-        except (RecursionError, MemoryError, ValueError, TypeError, AttributeError) as exc:
-            # A body that parsed but defeats conversion as a whole (e.g. absurd nesting).
-            err = HttpError(400, "unconvertible_body", f"{type(exc).__name__}: {exc}"[:300], close=False)
-            await self._error(writer, err, json, raw)
-            return keep
-        if self.forwarder is not None:
-            self.forwarder.forward_otlp(signal, raw, ctype, encoding if encoding == "gzip" else None,
-                                        accepted + rejects.total)
-        if rejects.total:
-            for reason, n in rejects.by_reason.items():
-                self.pipeline.stats.reject(SOURCE, reason, rejects.first[reason], None, n=n)
-            self.stats.rejected_items += rejects.total
-        await self._send(writer, 200, self._success(signal, rejects, json), json, keep)
+        await self._send(writer, 200, self.core.success(signal, rejects, json), json, keep)
         return keep
 
     async def _body(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, headers: dict[str, str]) -> bytes:
@@ -301,47 +382,8 @@ class OtlpServer:
         except TimeoutError:
             raise HttpError(408, "body_timeout", "body not received in time") from None
 
-    async def _convert(self, signal: str, req: Any, json: bool, rejects: Rejects) -> int:
-        """Apply the request's updates chunk by chunk; returns items accepted."""
-        store = self.pipeline.store
-        tap = self.forwarder is None  # with a forwarder the raw body goes upstream instead
-        if signal == "traces":
-            def trace_session(tid: str) -> str | None:
-                t = store.traces.get(tid)
-                return t.session_id if t is not None else None
-
-            chunks = convert_traces(req, json, rejects, trace_session)
-        elif signal == "logs":
-            chunks = self.logs.convert(req, json, rejects)
-        else:
-            chunks = convert_metrics(req, json, rejects, self.metric_state)
-        first = True
-        for chunk in chunks:
-            if not first:
-                await asyncio.sleep(0)  # let the loop (UI, UDP) breathe between chunks
-            first = False
-            if chunk:
-                self.pipeline.apply(chunk, tap=tap)
-        total = count_items(signal, req, json)
-        accepted = max(0, total - rejects.total)
-        self.stats.items[signal] += accepted
-        self.pipeline.stats.accepted[SOURCE] += accepted
-        return accepted
-
-    def _success(self, signal: str, rejects: Rejects, json: bool) -> bytes:
-        cls, field, jfield = _RESPONSES[signal]
-        if json:
-            if not rejects.total:
-                return b"{}"
-            return msgspec.json.encode({"partialSuccess": {jfield: str(rejects.total), "errorMessage": rejects.message()}})
-        resp = cls()
-        if rejects.total:
-            setattr(resp.partial_success, field, rejects.total)
-            resp.partial_success.error_message = rejects.message()
-        return resp.SerializeToString()
-
     def _reject(self, reason: str, detail: str, payload: bytes | None = None) -> None:
-        self.pipeline.stats.reject(SOURCE, reason, detail, payload)
+        self.core.reject(reason, detail, payload)
 
     async def _error(self, writer: asyncio.StreamWriter, err: HttpError, json: bool, payload: bytes | None = None) -> None:
         self._reject(err.reason, err.detail, payload)
@@ -441,13 +483,15 @@ async def start_otlp(
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
     max_decompressed_bytes: int = DEFAULT_MAX_DECOMPRESSED_BYTES,
     forwarder: Forwarder | None = None,
+    core: OtlpIngest | None = None,
 ) -> OtlpServer:
     """Bind the OTLP/HTTP receiver on the running loop (port 0: any free port).
 
     With a ``forwarder`` the raw request bodies are forwarded upstream as
     received (and the pipeline's taps skip them, so nothing goes twice).
+    ``core`` shares decoding state and limits with another transport.
     """
-    server = OtlpServer(pipeline, max_body_bytes, max_decompressed_bytes, forwarder)
+    server = OtlpServer(pipeline, max_body_bytes, max_decompressed_bytes, forwarder, core)
     try:
         srv = await asyncio.start_server(server._connection, host, port, limit=MAX_HEADER_BYTES)
     except OSError as exc:

@@ -49,6 +49,9 @@ class Monitor:
         )
         self.receivers: Any = None
         self.otlp: Any = None
+        self.otlp_grpc: Any = None
+        #: Why a configured receiver is not running (e.g. grpcio not installed).
+        self.notes: list[str] = []
         self.writer: Any = None
         self.forwarder: Any = None
         self.retention_pruned = 0
@@ -92,7 +95,10 @@ class Monitor:
         try:
             await self._start_optional()
         except BaseException:
-            await self.receivers.close()
+            # Close what did start, so a failed start leaves no port bound.
+            for part in (self.otlp_grpc, self.otlp, self.receivers):
+                if part is not None:
+                    await part.close()
             raise
         self._started = True
 
@@ -108,6 +114,8 @@ class Monitor:
             from ..ingest.otlp_http import start_otlp
 
             self.otlp = await start_otlp(self.pipeline, host=cfg.bind, port=cfg.otlp_port, forwarder=self.forwarder)
+        if cfg.otlp_grpc_port is not None:
+            await self._start_grpc()
         path = self.db_path
         if path is not None:
             from ..store.maintenance import apply_retention
@@ -117,12 +125,24 @@ class Monitor:
             self.writer = Writer(self.store, path)
             await self.writer.start()
 
+    async def _start_grpc(self) -> None:
+        from ..ingest.otlp_grpc import grpc_available, start_otlp_grpc
+
+        if not grpc_available():
+            self.notes.append("OTLP/gRPC off: grpcio is not installed (pip install grpcio)")
+            return
+        cfg = self.config
+        self.otlp_grpc = await start_otlp_grpc(
+            self.pipeline, host=cfg.bind, port=cfg.otlp_grpc_port or 0,
+            core=self.otlp.core if self.otlp is not None else None, forwarder=self.forwarder,
+        )
+
     async def stop(self) -> None:
         """Stop receiving, then flush everything received to the DB; idempotent."""
         if not self._started:
             return
         self._started = False
-        for part in (self.receivers, self.otlp):
+        for part in (self.receivers, self.otlp, self.otlp_grpc):
             if part is not None:
                 await part.close()
         if self.forwarder is not None:
@@ -137,6 +157,8 @@ class Monitor:
             out.extend(self.receivers.endpoints)
         if self.otlp is not None:
             out.append(self.otlp.endpoint)
+        if self.otlp_grpc is not None:
+            out.append(self.otlp_grpc.endpoint)
         return out
 
     def status(self) -> MonitorStatus:
