@@ -13,7 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-ORDER = ["pipeline", "ingest", "store", "otlp", "cost", "sdk", "ui_tree", "ui_app", "history", "replay_ui"]
+ORDER = ["pipeline", "ingest", "store", "otlp", "otlp_grpc", "cost", "sdk", "ui_tree", "ui_app", "history", "replay_ui"]
 INTRO = """# Benchmarks
 
 Every number here comes from a script under `bench/` (run it with

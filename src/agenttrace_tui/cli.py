@@ -76,6 +76,7 @@ def _command_modules() -> list[Any]:
         export,
         import_claude,
         importer,
+        metrics,
         prune,
         replay,
         send,
@@ -85,7 +86,7 @@ def _command_modules() -> list[Any]:
         traces,
     )
 
-    return [sessions, traces, spans, stats, costs, compare, export, importer, import_claude, replay, prune, send]
+    return [sessions, traces, spans, stats, costs, metrics, compare, export, importer, import_claude, replay, prune, send]
 
 
 def config_from_args(args: argparse.Namespace, *, default_db: str | None = None) -> Config:

@@ -229,6 +229,8 @@ class Metric(msgspec.Struct, omit_defaults=True, gc=False, kw_only=True):
     labels: dict[str, str] = {}
     time_ns: int = 0
     kind: Literal["gauge", "counter"] = "gauge"
+    #: The session the sample belongs to (its resource's or its own session.id), if known.
+    session_id: str | None = None
 
 
 class AttachedEvent(msgspec.Struct, gc=False, kw_only=True):

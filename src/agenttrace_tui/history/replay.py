@@ -39,7 +39,7 @@ from typing import Any, Protocol
 import msgspec
 
 from ..ingest.pipeline import Pipeline
-from ..model import Session, Span, Status, Update
+from ..model import Metric, Session, Span, Status, Update
 from ..store.memory import Store
 
 __all__ = [
@@ -108,6 +108,15 @@ def running_view(span: Span) -> Span:
     )
 
 
+def saved_metrics(source: Any, session_id: str) -> list[Metric]:
+    """The session's saved metric samples in time order (none from a source that keeps none)."""
+    getter = getattr(source, "session_metric_points", None)
+    if getter is None:
+        return []
+    return [Metric(name=n, labels=lab, kind=kind, time_ns=t, value=v, session_id=session_id)  # type: ignore[arg-type]
+            for n, lab, kind, t, v in getter(session_id)]
+
+
 def load_complete(source: SpanSource, session_id: str, pipeline: Pipeline | None = None) -> Store:
     """A saved session as it ended, in bulk (the live monitor's history view).
 
@@ -126,6 +135,9 @@ def load_complete(source: SpanSource, session_id: str, pipeline: Pipeline | None
             batch = []
     if batch:
         pipeline.apply(batch)
+    metrics = saved_metrics(source, session_id)
+    if metrics:
+        pipeline.apply(list(metrics))
     pipeline.store.drain_dirty()  # already on disk: nothing for a writer to do
     return pipeline.store
 
@@ -174,6 +186,8 @@ class Player:
         self.events_applied = 0
         self.errors_seen = 0
         self._session_meta = self._load_session_meta()
+        #: metric samples, played at their time like span starts and ends
+        self._metrics = saved_metrics(source, session_id)
         self._open()
         #: session time axis: first start (None for an empty session) and the
         #: last known time (from the summary row when the source has one)
@@ -416,6 +430,7 @@ class Player:
         self._ends: list[tuple[int, int, Span]] = []
         self._seq = 0
         self._last_event_ns = 0
+        self._metric_i = 0
 
     def _pull(self) -> Span:
         span = self._peek
@@ -470,7 +485,19 @@ class Player:
             self._apply(batch)
         if target is not None and (limit is None or n < limit):
             self._position = max(self._position, target)
+        self._advance_metrics(None if target is None and self._peek is None and not self._ends else self._position)
         return n
+
+    def _advance_metrics(self, upto: int | None) -> None:
+        """Apply the metric samples up to ``upto`` (all when None)."""
+        ms = self._metrics
+        i = j = self._metric_i
+        while j < len(ms) and (upto is None or ms[j].time_ns <= upto):
+            j += 1
+        if j > i:
+            self._metric_i = j
+            self.pipeline.apply(list(ms[i:j]))
+            self.store.drain_dirty()
 
     def _skip_idle(self, target: int, wall: int) -> int:
         """Compress a long idle gap (nothing running) to ``max_idle_ns`` of session time."""
@@ -521,5 +548,6 @@ class Player:
             self._apply(batch)
         self._position = target
         self._last_event_ns = target
+        self._advance_metrics(target)
         if self.on_reset is not None:
             self.on_reset(self.store)

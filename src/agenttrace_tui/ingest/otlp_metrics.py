@@ -18,6 +18,7 @@ from typing import Any
 import msgspec
 
 from ..model import Metric, Update
+from ..normalize import conventions as cv
 from .otlp_decode import (
     CHUNK,
     Rejects,
@@ -80,6 +81,16 @@ def _labels(attrs: dict[str, Any], res: ResourceInfo) -> dict[str, str]:
     return labels
 
 
+def _session_of(attrs: dict[str, Any], res: ResourceInfo) -> str:
+    """The session a point belongs to: its own session.id (Claude Code puts it on
+    every point), else the resource's, else the one spans of that resource get."""
+    for key in cv.SESSION_KEYS:
+        v = attrs.get(key)
+        if v not in (None, ""):
+            return str(v)
+    return res.explicit_sid or res.derived_sid
+
+
 def convert_metrics(req: Any, json: bool, rejects: Rejects, state: MetricState) -> Iterator[list[Update]]:
     """Every data point -> Metric; sums and histogram counts become counters."""
     out: list[Update] = []
@@ -114,6 +125,7 @@ def _point(kind: str, name: str, temporality: int, p: Any, json: bool, res: Reso
         t = p.time_unix_nano
         start = p.start_time_unix_nano
     labels = _labels(attrs, res)
+    sid = _session_of(attrs, res)
     if kind in ("gauge", "sum"):
         if json:
             if "asDouble" in p or "as_double" in p:
@@ -130,10 +142,10 @@ def _point(kind: str, name: str, temporality: int, p: Any, json: bool, res: Reso
         if not math.isfinite(value):
             raise ValueError("value is not finite")
         if kind == "gauge":
-            return [Metric(name=name, value=value, labels=labels, time_ns=t, kind="gauge")]
+            return [Metric(name=name, value=value, labels=labels, time_ns=t, kind="gauge", session_id=sid)]
         if temporality == 2:
             value = state.delta((name, tuple(sorted(labels.items()))), start, value)
-        return [Metric(name=name, value=value, labels=labels, time_ns=t, kind="counter")]
+        return [Metric(name=name, value=value, labels=labels, time_ns=t, kind="counter", session_id=sid)]
     if kind in ("histogram", "exponentialHistogram", "summary"):
         count = float(jint(p.get("count", 0)) if json else p.count)
         total = float(p.get("sum", 0.0) if json else p.sum)
@@ -144,8 +156,8 @@ def _point(kind: str, name: str, temporality: int, p: Any, json: bool, res: Reso
             count = state.delta((name + ".count", key), start, count)
             total = state.delta((name + ".sum", key), start, total)
         return [
-            Metric(name=name + ".count", value=count, labels=labels, time_ns=t, kind="counter"),
-            Metric(name=name + ".sum", value=total, labels=labels, time_ns=t, kind="counter"),
+            Metric(name=name + ".count", value=count, labels=labels, time_ns=t, kind="counter", session_id=sid),
+            Metric(name=name + ".sum", value=total, labels=labels, time_ns=t, kind="counter", session_id=sid),
         ]
     raise ValueError(f"unsupported metric type {kind}")
 

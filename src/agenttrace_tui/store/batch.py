@@ -110,6 +110,8 @@ ON CONFLICT (name, labels) DO UPDATE SET
     count = excluded.count, time_ns = excluded.time_ns
 """
 
+INSERT_METRIC_POINT = "INSERT INTO metric_points (name, labels, time_ns, value, session_id) VALUES (?, ?, ?, ?, ?)"
+
 
 # -- rows -------------------------------------------------------------------
 def _i(x: int) -> int:
@@ -223,7 +225,7 @@ def trace_summary(entry: TraceEntry) -> tuple:
 class Batch:
     """One transaction's rows, already encoded."""
 
-    __slots__ = ("spans", "events", "sessions", "implied", "trace_rows", "recompute", "metrics", "bad")
+    __slots__ = ("spans", "events", "sessions", "implied", "trace_rows", "recompute", "metrics", "metric_points", "bad")
 
     def __init__(self) -> None:
         self.spans: list[tuple] = []
@@ -235,6 +237,7 @@ class Batch:
         self.trace_rows: list[tuple] = []
         self.recompute: list[list] = []
         self.metrics: list[tuple] = []
+        self.metric_points: list[tuple] = []
         #: spans that could not be encoded even after cleaning (skipped)
         self.bad = 0
 
@@ -304,9 +307,10 @@ def encode_batch(
         if s.id not in described:
             b.implied.append(session_row(s))
     for m in metrics:
-        b.metrics.append(
-            (m.name, _json_sorted.encode(m.labels).decode(), m.kind, m.last, m.sum, m.count, _i(m.time_ns))
-        )
+        labels = _json_sorted.encode(m.labels).decode()
+        b.metrics.append((m.name, labels, m.kind, m.last, m.sum, m.count, _i(m.time_ns)))
+        for t, v, sid in getattr(m, "new_points", ()):
+            b.metric_points.append((m.name, labels, _i(t), v, sid))
     return b
 
 
@@ -331,6 +335,8 @@ def batch_statements(b: Batch) -> list[tuple[str, Any, bool]]:
         out.append((UPSERT_TRACE_SUMMARY, (_json.encode(b.recompute).decode(),), False))
     if b.metrics:
         out.append((UPSERT_METRIC, b.metrics, True))
+    if b.metric_points:
+        out.append((INSERT_METRIC_POINT, b.metric_points, True))
     return out
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections import deque
 from typing import TYPE_CHECKING, Any
 
 from ..model import Metric, Session, Span
@@ -108,9 +109,20 @@ class SessionEntry:
 
 
 class MetricSeries:
-    """Latest value and running sum of one metric name + label set."""
+    """Latest value and running sum of one metric name + label set.
 
-    __slots__ = ("name", "labels", "kind", "last", "sum", "count", "time_ns")
+    ``points`` keeps the most recent samples (time, value) for a sparkline and
+    a rate; ``new_points`` the samples not yet handed to the SQLite writer
+    (taken by ``Store.drain_dirty``; capped so a store without a writer stays
+    bounded).
+    """
+
+    __slots__ = ("name", "labels", "kind", "last", "sum", "count", "time_ns", "session_id", "points", "new_points")
+
+    #: Samples kept in memory per series for the sparkline and rate.
+    RECENT = 240
+    #: Unwritten samples kept per series between two writer drains.
+    MAX_UNWRITTEN = 4096
 
     def __init__(self, metric: Metric) -> None:
         self.name = metric.name
@@ -120,11 +132,29 @@ class MetricSeries:
         self.sum = 0.0
         self.count = 0
         self.time_ns = 0
+        self.session_id: str | None = None
+        self.points: deque[tuple[int, float]] = deque(maxlen=self.RECENT)
+        self.new_points: list[tuple[int, float, str | None]] = []
 
     def add(self, metric: Metric) -> None:
         self.last = metric.value
         self.sum += metric.value
         self.count += 1
         self.time_ns = max(self.time_ns, metric.time_ns)
+        if metric.session_id is not None:
+            self.session_id = metric.session_id
+        self.points.append((metric.time_ns, metric.value))
+        if len(self.new_points) >= self.MAX_UNWRITTEN:
+            del self.new_points[: self.MAX_UNWRITTEN // 4]
+        self.new_points.append((metric.time_ns, metric.value, metric.session_id))
+
+    def snapshot(self) -> "MetricSeries":
+        """A frozen copy for the writer, owning the unwritten samples (a retry re-encodes the same rows)."""
+        copy = MetricSeries.__new__(MetricSeries)
+        for k in ("name", "labels", "kind", "last", "sum", "count", "time_ns", "session_id"):
+            setattr(copy, k, getattr(self, k))
+        copy.points = deque(maxlen=1)
+        copy.new_points, self.new_points = self.new_points, []
+        return copy
 
 

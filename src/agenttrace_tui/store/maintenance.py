@@ -33,6 +33,8 @@ def _open(path: str | Path) -> sqlite3.Connection:
 
 def _delete_sessions(conn: sqlite3.Connection, ids: list[str]) -> int:
     spans = 0
+    has_points = conn.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'metric_points'").fetchone() is not None
     for sid in ids:
         conn.execute(
             "DELETE FROM span_events WHERE trace_id IN (SELECT trace_id FROM traces WHERE session_id = ?)", (sid,)
@@ -40,6 +42,8 @@ def _delete_sessions(conn: sqlite3.Connection, ids: list[str]) -> int:
         spans += conn.execute("DELETE FROM spans WHERE session_id = ?", (sid,)).rowcount
         conn.execute("DELETE FROM traces WHERE session_id = ?", (sid,))
         conn.execute("DELETE FROM sessions WHERE id = ?", (sid,))
+        if has_points:
+            conn.execute("DELETE FROM metric_points WHERE session_id = ?", (sid,))
     return spans
 
 

@@ -403,7 +403,7 @@ class Store:
         """Everything changed since the last drain (the SQLite writer's input)."""
         spans = list(self._dirty_spans.values())
         sessions = list(self._dirty_sessions.values())
-        metrics = list(self._dirty_metrics.values())
+        metrics = [m.snapshot() for m in self._dirty_metrics.values()]
         self._dirty_spans = {}
         self._dirty_sessions = {}
         self._dirty_metrics = {}

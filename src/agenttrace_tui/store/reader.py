@@ -329,8 +329,24 @@ class Reader:
             )
 
     # -- metrics ----------------------------------------------------------
-    def metrics(self) -> list[MetricRow]:
-        rows = self._all("SELECT name, labels, kind, last, sum, count, time_ns FROM metrics ORDER BY name, labels")
+    def has_metric_points(self) -> bool:
+        """Files written before samples were kept have only the series' latest state."""
+        return bool(self._all("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'metric_points'"))
+
+    def metrics(self, session_id: str | None = None) -> list[MetricRow]:
+        """Every series' latest state; with ``session_id``, the series as that session's samples make them."""
+        if session_id is not None:
+            if not self.has_metric_points():
+                return []
+            # SQLite's bare columns with max(): p.value is the value of the latest sample.
+            rows = self._all(
+                "SELECT p.name, p.labels, coalesce(m.kind, 'gauge'), p.value, sum(p.value), count(*), max(p.time_ns)"
+                " FROM metric_points p LEFT JOIN metrics m ON m.name = p.name AND m.labels = p.labels"
+                " WHERE p.session_id = ? GROUP BY p.name, p.labels ORDER BY p.name, p.labels",
+                (session_id,),
+            )
+        else:
+            rows = self._all("SELECT name, labels, kind, last, sum, count, time_ns FROM metrics ORDER BY name, labels")
         out = []
         for name, labels, kind, last, total, count, time_ns in rows:
             try:
@@ -348,6 +364,38 @@ class Reader:
                     time_ns=time_ns,
                 )
             )
+        return out
+
+    def metric_points(self, name: str, labels: dict[str, str], *, session_id: str | None = None,
+                      limit: int = 240) -> list[tuple[int, float]]:
+        """The latest ``limit`` samples (time_ns, value) of one series, oldest first."""
+        if not self.has_metric_points():
+            return []
+        key = msgspec.json.encode(dict(sorted(labels.items()))).decode()
+        sql = "SELECT time_ns, value FROM metric_points WHERE name = ? AND labels = ?"
+        params: list[Any] = [name, key]
+        if session_id is not None:
+            sql += " AND session_id = ?"
+            params.append(session_id)
+        rows = self._all(sql + " ORDER BY time_ns DESC, rowid DESC LIMIT ?", [*params, int(limit)])
+        return [(t, v) for t, v in reversed(rows)]
+
+    def session_metric_points(self, session_id: str) -> list[tuple[str, dict[str, str], str, int, float]]:
+        """Every sample of one session in time order (name, labels, kind, time_ns, value): what replay plays."""
+        if not self.has_metric_points():
+            return []
+        out = []
+        for name, labels, kind, t, v in self._all(
+            "SELECT p.name, p.labels, coalesce(m.kind, 'gauge'), p.time_ns, p.value FROM metric_points p"
+            " LEFT JOIN metrics m ON m.name = p.name AND m.labels = p.labels"
+            " WHERE p.session_id = ? ORDER BY p.time_ns, p.rowid",
+            (session_id,),
+        ):
+            try:
+                lab = msgspec.json.decode(labels, type=dict[str, str])
+            except msgspec.DecodeError:
+                lab = {}
+            out.append((name, lab, kind, t, v))
         return out
 
     def span_count(self) -> int:

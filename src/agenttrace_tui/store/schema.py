@@ -175,6 +175,21 @@ CREATE TABLE IF NOT EXISTS metrics (
 ) WITHOUT ROWID;
 """
 
+#: Added after version 1 without changing it: created in any file that lacks
+#: it (a reader that does not know the table ignores it). Every metric sample,
+#: for sparklines, rates, per-session metrics and replay.
+DDL_METRIC_POINTS = """
+CREATE TABLE IF NOT EXISTS metric_points (
+    name       TEXT NOT NULL,
+    labels     TEXT NOT NULL,
+    time_ns    INTEGER NOT NULL,
+    value      REAL NOT NULL,
+    session_id TEXT
+);
+CREATE INDEX IF NOT EXISTS metric_points_series ON metric_points (name, labels, time_ns);
+CREATE INDEX IF NOT EXISTS metric_points_session ON metric_points (session_id, time_ns);
+"""
+
 #: The writer's connection: WAL so readers never block it, NORMAL sync (a
 #: commit survives a killed process; only a power cut may lose the last few),
 #: a bigger page cache because index pages are what a batch touches, and
@@ -238,6 +253,8 @@ def ensure_schema(path: str | Path) -> None:
                 for stmt in ddl_statements():
                     conn.execute(stmt)
                 conn.execute("INSERT INTO schema_version (version) VALUES (?)", (SCHEMA_VERSION,))
+            for stmt in ddl_statements(DDL_METRIC_POINTS):
+                conn.execute(stmt)
             conn.execute("COMMIT")
         except BaseException:
             conn.execute("ROLLBACK")

@@ -80,6 +80,7 @@ class AgentTraceApp(App[None]):
         # History and compare (issue 7): ui/history.py and ui/compare_view.py.
         Binding("H", "toggle_history", "History / live", show=False, id="app.history"),
         Binding("m", "mark_compare", "Mark A / compare with A", show=False, id="app.compare"),
+        Binding("M", "metrics", "Metrics (series, rates, sparklines)", show=False, id="app.metrics"),
     ]
 
     #: Shown in the header instead of LIVE when the panes show something else (history).
@@ -88,7 +89,7 @@ class AgentTraceApp(App[None]):
     #: screen (picker, compare, help) is on top, so a key never acts on hidden panes.
     PANE_ACTIONS = frozenset({
         "focus_pane", "open_filter", "clear_filter", "toggle_pause", "toggle_follow", "next_error",
-        "copy_span", "toggle_code_attrs", "toggle_cost", "zoom", "toggle_history", "mark_compare",
+        "copy_span", "toggle_code_attrs", "toggle_cost", "zoom", "toggle_history", "mark_compare", "metrics",
     })
 
     def __init__(
@@ -646,6 +647,11 @@ class AgentTraceApp(App[None]):
         from .history import toggle_history
 
         toggle_history(self)
+
+    def action_metrics(self) -> None:
+        from .metrics_view import MetricsScreen
+
+        self.push_screen(MetricsScreen())
 
     def action_mark_compare(self) -> None:
         from .compare_view import mark_compare

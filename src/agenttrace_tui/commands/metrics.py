@@ -1,0 +1,75 @@
+"""``agenttrace-tui metrics``: saved metric series with latest value, rate and sparkline.
+
+Reads the SQLite file like the other history commands: every series (name +
+labels) with its value (a counter's total, a gauge's latest), its rate over
+the last minute of samples and a sparkline of its recent samples; Claude
+Code's and Codex's known metrics are named in words. ``--session`` shows the
+series as one session's samples make them.
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from ..analysis.metrics import describe, row_dict, series_values, short_labels, sparkline
+from ..format.numbers import fmt_cost
+from .history_common import add_common, cell, console, guarded, open_reader, print_json, resolve_session_id, table
+
+
+def register(subparsers: Any) -> None:
+    p = subparsers.add_parser(
+        "metrics",
+        help="metric series (OTLP metrics): latest value, rate and sparkline",
+        description="Saved metric series by name and labels: value, rate per second, recent samples.",
+    )
+    p.add_argument("--session", metavar="ID", help="only this session's samples ('latest' for the most recent)")
+    p.add_argument("--name", metavar="TEXT", help="only series whose name contains TEXT")
+    add_common(p)
+    p.set_defaults(func=guarded(run))
+
+
+def collect(reader: Any, session_id: str | None, name: str | None = None) -> list[dict[str, Any]]:
+    out = []
+    for m in reader.metrics(session_id):
+        if name and name not in m.name:
+            continue
+        points = reader.metric_points(m.name, m.labels, session_id=session_id)
+        d = row_dict(m.name, m.labels, m.kind, m.last, m.sum, m.count, m.time_ns, points)
+        d["spark"] = sparkline(series_values(points, m.kind))
+        out.append(d)
+    return out
+
+
+def fmt_value(name: str, value: float) -> str:
+    if name == "claude_code.cost.usage":
+        return fmt_cost(value)
+    if value == int(value) and abs(value) < 1e15:
+        return f"{int(value):,}"
+    return f"{value:,.4g}" if abs(value) < 1e6 else f"{value:,.0f}"
+
+
+def run(args: argparse.Namespace) -> int:
+    with open_reader(args) as reader:
+        sid = resolve_session_id(reader, args.session) if args.session is not None else None
+        rows = collect(reader, sid, args.name)
+    if args.json:
+        print_json({"session_id": sid, "series": rows})
+        return 0
+    c = console()
+    if not rows:
+        c.print("no metric series saved" + (f" for session {sid}" if sid else ""), markup=False, highlight=False)
+        return 0
+    t = table("METRIC", "LABELS", "VALUE", "RATE/S", "RECENT", title=f"session {sid}" if sid else None)
+    for r in rows:
+        words = describe(r["name"], r["labels"])
+        rate = r["rate_per_s"]
+        t.add_row(
+            cell(f"{words}  [{r['name']}]" if words else r["name"], 70),
+            cell(short_labels(r["labels"]), 60),
+            cell(fmt_value(r["name"], r["value"])),
+            cell("" if rate is None else f"{rate:,.3g}"),
+            cell(r["spark"]),
+        )
+    c.print(t)
+    return 0
