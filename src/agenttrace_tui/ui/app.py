@@ -169,6 +169,8 @@ class AgentTraceApp(App[None]):
             except Exception as exc:  # noqa: BLE001 -- a port in use: say so and leave
                 self.exit(return_code=1, message=f"agenttrace-tui: {exc}")
                 return
+            for note in self.monitor.notes:
+                self.notify(note, markup=False, timeout=8)
         self._sync(force=True)
         self.sessions.focus()
         self.gc_policy.start()
