@@ -30,16 +30,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_otlp import BATCH, HTTP_CHILD, agent_request  # noqa: E402
-from machine import describe as machine  # noqa: E402
-import report  # noqa: E402
-
-from agenttrace_tui.config import Config  # noqa: E402
-from agenttrace_tui.ingest.otlp_grpc import start_otlp_grpc  # noqa: E402
-from agenttrace_tui.ingest.otlp_http import start_otlp  # noqa: E402
-from agenttrace_tui.ingest.pipeline import Pipeline  # noqa: E402
-from agenttrace_tui.runtime.monitor import Monitor  # noqa: E402
-from agenttrace_tui.store.memory import Store  # noqa: E402
+import report
+from agenttrace_tui.config import Config
+from agenttrace_tui.ingest.otlp_grpc import start_otlp_grpc
+from agenttrace_tui.ingest.otlp_http import start_otlp
+from agenttrace_tui.ingest.pipeline import Pipeline
+from agenttrace_tui.store.memory import Store
+from bench_otlp import BATCH, HTTP_CHILD, agent_request
+from machine import describe as machine
 
 ROOT = Path(__file__).resolve().parent.parent
 RUNS = 3

@@ -23,8 +23,8 @@ from agenttrace_tui import cli
 from agenttrace_tui.analysis.metrics import describe, rate_per_s, sparkline
 from agenttrace_tui.config import Config
 from agenttrace_tui.history.replay import Player, load_complete
-from agenttrace_tui.model import Metric
 from agenttrace_tui.ingest.pipeline import Pipeline
+from agenttrace_tui.model import Metric
 from agenttrace_tui.runtime.monitor import Monitor
 from agenttrace_tui.store.memory import Store
 from agenttrace_tui.store.sqlite import Reader

@@ -8,7 +8,8 @@ samples, and how samples become a fixed-width sparkline. No I/O.
 
 from __future__ import annotations
 
-from typing import Any, Iterable, Sequence
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 #: name -> (words, unit, the label whose value completes the words).
 KNOWN: dict[str, tuple[str, str, str | None]] = {
@@ -106,7 +107,7 @@ def sparkline(values: Iterable[float], width: int = 16) -> str:
     if hi == lo:
         return SPARK[len(SPARK) // 2 if hi else 0] * len(vals)
     step = (hi - lo) / (len(SPARK) - 1)
-    return "".join(SPARK[int(round((v - lo) / step))] for v in vals)
+    return "".join(SPARK[round((v - lo) / step)] for v in vals)
 
 
 def series_values(points: Sequence[tuple[int, float]], kind: str) -> list[float]:

@@ -22,7 +22,8 @@ from __future__ import annotations
 
 import errno
 import socket
-from typing import TYPE_CHECKING, Any, Awaitable, Callable
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any
 
 from opentelemetry.proto.collector.logs.v1 import logs_service_pb2
 from opentelemetry.proto.collector.metrics.v1 import metrics_service_pb2
@@ -102,12 +103,12 @@ class OtlpGrpcServer:
 
 
 async def start_otlp_grpc(
-    pipeline: "Pipeline",
+    pipeline: Pipeline,
     *,
     host: str = "127.0.0.1",
     port: int = DEFAULT_PORT,
     core: OtlpIngest | None = None,
-    forwarder: "Forwarder | None" = None,
+    forwarder: Forwarder | None = None,
 ) -> OtlpGrpcServer:
     """Bind the OTLP/gRPC receiver on the running loop (port 0: any free port).
 

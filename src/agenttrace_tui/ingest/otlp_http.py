@@ -21,7 +21,8 @@ import asyncio
 import errno
 import zlib
 from collections import Counter
-from typing import TYPE_CHECKING, Any, Iterator, Protocol
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any, Protocol
 
 import msgspec
 from opentelemetry.proto.collector.logs.v1 import logs_service_pb2

@@ -148,7 +148,7 @@ class MetricSeries:
             del self.new_points[: self.MAX_UNWRITTEN // 4]
         self.new_points.append((metric.time_ns, metric.value, metric.session_id))
 
-    def snapshot(self) -> "MetricSeries":
+    def snapshot(self) -> MetricSeries:
         """A frozen copy for the writer, owning the unwritten samples (a retry re-encodes the same rows)."""
         copy = MetricSeries.__new__(MetricSeries)
         for k in ("name", "labels", "kind", "last", "sum", "count", "time_ns", "session_id"):

@@ -11,7 +11,8 @@ Names and labels come from senders: shown through ``safe_text``, never markup.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Hashable
+from collections.abc import Hashable
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -40,7 +41,7 @@ def fmt_value(name: str, value: float) -> str:
     return f"{value:,.4g}"
 
 
-def _key(series: "MetricSeries") -> str:
+def _key(series: MetricSeries) -> str:
     return series.name + "\x00" + "\x00".join(f"{k}={v}" for k, v in sorted(series.labels.items()))
 
 
@@ -57,9 +58,9 @@ class MetricList(RowList):
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
-        self.series: dict[str, "MetricSeries"] = {}
+        self.series: dict[str, MetricSeries] = {}
 
-    def load(self, store: "Store") -> None:
+    def load(self, store: Store) -> None:
         self.series = {_key(s): s for s in list(store.metrics.values())}
         self.set_keys(sorted(self.series))
         self.refresh()
