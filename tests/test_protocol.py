@@ -181,6 +181,15 @@ def test_arbitrary_bytes_never_raise(data: bytes) -> None:
     _accounted(data)
 
 
+def test_a_memoryview_batch_with_one_bad_element_keeps_the_good_ones() -> None:
+    # The UDP receiver hands decode() memoryviews; the batch fallback must work on them too.
+    good = json.loads(encode(SpanRecord(v=1, trace_id="t", span_id="a", session_id="s", name="ok", start_ns=1, end_ns=2)))
+    payload = json.dumps([good, {"v": 1, "type": "span", "span_id": 5}]).encode()
+    records, rejects = decode(memoryview(payload))
+    assert [r.span_id for r in records] == ["a"]
+    assert len(rejects) == 1
+
+
 JSONISH = st.lists(
     st.sampled_from([b"{", b"}", b"[", b"]", b",", b":", b'"', b"\\", b'"v"', b"1", b'"type"', b'"span"', b"null", b" ", b"\xff", b"\x00", b"\n"]),
     max_size=200,

@@ -200,7 +200,7 @@ async def _run(cfg: Config, *, headless: bool, demo: argparse.Namespace | None) 
                 print(f"{PROG}: listening on {ep}", file=sys.stderr)
             for note in monitor.notes:
                 print(f"{PROG}: {note}", file=sys.stderr)
-            if monitor.receivers.udp_rcvbuf:
+            if monitor.receivers is not None and monitor.receivers.udp_rcvbuf:
                 print(f"{PROG}: UDP receive buffer granted: {monitor.receivers.udp_rcvbuf:,} bytes", file=sys.stderr)
             from .runtime.gcpolicy import GcPolicy
 

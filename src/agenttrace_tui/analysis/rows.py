@@ -49,6 +49,8 @@ class Rows:
             seen.add(p)
         self._last = last
         vis = self.visible
+        if vis is None:  # only called under a filter
+            return
         index = self.tree.index
         self._has_visible_kids = {parent[i] for i in (index.get(s, -1) for s in vis) if i >= 0 and parent[i] >= 0}
 

@@ -80,7 +80,7 @@ class TraceTree:
 
     def ancestors(self, sid: str) -> list[str]:
         """Ids of the ancestors of ``sid``, nearest first."""
-        out = []
+        out: list[str] = []
         i = self.index.get(sid, -1)
         if i < 0:
             return out
@@ -124,7 +124,7 @@ class TreeBuilder:
         return self._running
 
     def build(self, trace: Any) -> TraceTree:
-        spans: Mapping[str, Span] = trace.spans
+        spans: dict[str, Span] = trace.spans  # insertion-ordered: see _changed_ids
         children: Mapping[str | None, list[str]] = trace.children
         known = self._known
         if len(known) > len(spans):  # spans vanished: cannot happen in the store; start over
@@ -163,8 +163,9 @@ class TreeBuilder:
             return tree
 
         if prev is not None and added and not moved:
-            tree = self._append(prev, added, spans)
-            if tree is not None:
+            appended = self._append(prev, added, spans)
+            if appended is not None:
+                tree = appended
                 tree.version = getattr(trace, "version", 0)
                 tree.errors = sorted(tree.index[sid] for sid in errors if sid in tree.index)
                 self._tree = tree
@@ -198,7 +199,8 @@ class TreeBuilder:
         if len(index) != len(order) or len(order) != len(spans):
             # A duplicate id in a children list, or spans unreachable from any
             # root (a parent cycle): redo it visiting each span once.
-            order.clear(), depth.clear(), parent.clear(), end.clear()
+            for column in (order, depth, parent, end):
+                column.clear()
             _walk_guarded(top, sorted_children.get, spans, order, depth, parent, end)
             index = dict(zip(order, range(len(order)), strict=True))
         tree.index = index
@@ -263,7 +265,7 @@ class TreeBuilder:
         return tree
 
 
-def _changed_ids(spans: Mapping[str, Span], known: dict[str, Span]) -> list[str]:
+def _changed_ids(spans: dict[str, Span], known: dict[str, Span]) -> list[str]:
     """Ids of spans added or replaced since ``known`` was filled, in C-speed passes.
 
     The store only ever appends to a trace's span dict (a merge replaces the

@@ -260,7 +260,7 @@ def render(report: Report, console: Any) -> None:
             table.add_column("share", no_wrap=True)
         for r in rows:
             est = r.estimated > 0
-            cells = [
+            row: list[Any] = [
                 name(r.key),
                 str(r.spans),
                 fmt_usd(r.decided, est),
@@ -268,7 +268,7 @@ def render(report: Report, console: Any) -> None:
                 fmt_tokens(r.input + r.output, est),
                 fmt_usd(r.cost, est),
             ]
-            table.add_row(*cells, *([share_bar(r.cost)] if wide else []))
+            table.add_row(*row, *([share_bar(r.cost)] if wide else []))
     else:
         est = t.estimated > 0
         unpriced = t.unknown > 0
@@ -283,7 +283,7 @@ def render(report: Report, console: Any) -> None:
             table.add_column("share", no_wrap=True)
         for r in rows:
             e = r.estimated > 0
-            cells: list[Any] = [
+            row = [
                 name(r.key),
                 str(r.spans),
                 fmt_tokens(r.input, e),
@@ -292,11 +292,11 @@ def render(report: Report, console: Any) -> None:
                 cost_cell(r),
             ]
             if unpriced:
-                cells.append(str(r.unknown) if r.unknown else "")
-            table.add_row(*cells, *([share_bar(r.cost)] if wide else []))
+                row.append(str(r.unknown) if r.unknown else "")
+            table.add_row(*row, *([share_bar(r.cost)] if wide else []))
     for col in table.columns[1:]:
-        cells = [c.plain if isinstance(c, Text) else str(c) for c in col._cells]
-        col.min_width = max([col.min_width or 0, len(str(col.header)), *(len(c) for c in cells)])
+        texts = [c.plain if isinstance(c, Text) else str(c) for c in col._cells]
+        col.min_width = max([col.min_width or 0, len(str(col.header)), *(len(c) for c in texts)])
     console.print(table)
     if t.estimated:
         console.print(Text(f"≈ estimated: {t.estimated} LLM call(s) reported no usage; tokens counted from their previews."))

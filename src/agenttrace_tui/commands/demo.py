@@ -73,7 +73,7 @@ class _Session:
     def __init__(self, owner: Tracer | None, endpoint: str, queue: int, index: int, rng: random.Random, rate: float) -> None:
         name, framework, _, planner, worker, agents = AGENTS[index % len(AGENTS)]
         suffix = f"-{index // len(AGENTS) + 1}" if index >= len(AGENTS) else ""
-        meta = {"framework": framework, "framework_version": "demo", "tags": ["demo", framework], "service": "agenttrace-demo"}
+        meta: dict[str, Any] = {"framework": framework, "framework_version": "demo", "tags": ["demo", framework], "service": "agenttrace-demo"}
         if owner is None:
             # The first session owns the socket and sender thread; the others share it.
             self.tracer = Tracer(name + suffix, endpoint=endpoint, set_global=False, queue_size=queue, **meta)

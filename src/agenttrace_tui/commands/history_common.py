@@ -121,8 +121,7 @@ def table(*columns: str, title: str | None = None) -> Any:
 
     t = Table(title=title, box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
     for c in columns:
-        justify = "right" if c in _NUMERIC else "left"
-        t.add_column(c, justify=justify, no_wrap=True)
+        t.add_column(c, justify="right" if c in _NUMERIC else "left", no_wrap=True)
     return t
 
 

@@ -62,7 +62,7 @@ def import_claude(paths: list[str] | None, db: Any, enrich: bool = True) -> Any:
 def _cost_enricher() -> Any:
     """The monitor's cost enrichment (when installed), so imported sessions are priced."""
     try:
-        from ..enrich import make_enrichers  # type: ignore[attr-defined]
+        from ..enrich import make_enrichers
     except ImportError:
         return None
     try:

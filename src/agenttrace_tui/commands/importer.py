@@ -222,7 +222,9 @@ def _otlp(doc: dict[str, Any], ctx: _Context) -> Iterator[list[Update]]:
         if not isinstance(rs, dict):
             ctx.stats.reject("invalid_otlp", "resourceSpans item is not an object")
             continue
-        res = rs.get("resource") if isinstance(rs.get("resource"), dict) else {}
+        res = rs.get("resource")
+        if not isinstance(res, dict):
+            res = {}
         sess = _kv_get(res.get("attributes"), SESSION_ATTR)
         if isinstance(sess, str):
             try:

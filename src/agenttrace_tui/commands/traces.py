@@ -88,7 +88,8 @@ def run_tree(args: argparse.Namespace) -> int:
             d["depth"] = tree.depth[i]
             d["hotspot"] = sid in an.hotspots
             d["critical_ns"] = an.critical.get(sid, 0)
-            d["tokens_estimated"] = bool(by_id[sid].usage and by_id[sid].usage.estimated)
+            usage = by_id[sid].usage
+            d["tokens_estimated"] = bool(usage and usage.estimated)
             out.append(d)
         print_json({"trace_id": args.trace_id, "duration_ns": an.duration_ns, "spans": out})
         return 0

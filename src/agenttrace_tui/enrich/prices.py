@@ -222,7 +222,7 @@ def load_price_file(path: str) -> dict[tuple[str, str], Rates]:
                 kw[key] = float(value) / 1_000_000
             if "input" not in kw or "output" not in kw:
                 raise PriceFileError(f"{where}: both input and output prices are required")
-            out[(provider.lower(), model.lower())] = Rates(**kw)
+            out[(provider.lower(), model.lower())] = Rates(**kw)  # type: ignore[arg-type]  # NamedTuple **kw
     return out
 
 

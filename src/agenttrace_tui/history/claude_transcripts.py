@@ -117,8 +117,7 @@ class ClaudeImportStats:
 # -- finding files ----------------------------------------------------------------------
 def default_paths(env: dict[str, str] | None = None) -> list[Path]:
     """``$CLAUDE_CONFIG_DIR/projects`` when set, else ``~/.claude/projects``."""
-    env = os.environ if env is None else env  # type: ignore[assignment]
-    base = env.get("CLAUDE_CONFIG_DIR")
+    base = (os.environ if env is None else env).get("CLAUDE_CONFIG_DIR")
     root = Path(base).expanduser() if base else Path.home() / ".claude"
     return [root / "projects"]
 
@@ -452,21 +451,21 @@ def convert_session(records: list[dict[str, Any]], stats: ClaudeImportStats, ses
             trace, parent = owner.trace, _hid("tool", owner.id)
         else:
             stats.sidechains_unlinked += 1
-            turn = next((t for t in reversed(turns) if t.start <= group["start"]), turns[0] if turns else None)
-            if turn is None:
-                turn = _Turn(_hid(sid, "turn", "(sub-agent)", n=32), _hid("root", sid, "(sub-agent)"), group["start"], "(sub-agent)")
-                turns.append(turn)
-            trace, parent = turn.trace, turn.root
+            near = next((t for t in reversed(turns) if t.start <= group["start"]), turns[0] if turns else None)
+            if near is None:
+                near = _Turn(_hid(sid, "turn", "(sub-agent)", n=32), _hid("root", sid, "(sub-agent)"), group["start"], "(sub-agent)")
+                turns.append(near)
+            trace, parent = near.trace, near.root
         for x in group["llms"] + group["tools"]:
             x.trace, x.parent = trace, parent
 
     # Turn ends cover everything in them.
     by_trace = {t.trace: t for t in turns}
     for x in list(llms.values()) + list(tools.values()):
-        turn = by_trace.get(x.trace)
-        if turn is not None:
+        covering = by_trace.get(x.trace)
+        if covering is not None:
             end = x.last_ts if isinstance(x, _Llm) else (x.end or x.start)
-            turn.end = max(turn.end, end)
+            covering.end = max(covering.end, end)
 
     out: list[Update] = []
     session = Session(

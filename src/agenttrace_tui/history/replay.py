@@ -113,7 +113,7 @@ def saved_metrics(source: Any, session_id: str) -> list[Metric]:
     getter = getattr(source, "session_metric_points", None)
     if getter is None:
         return []
-    return [Metric(name=n, labels=lab, kind=kind, time_ns=t, value=v, session_id=session_id)  # type: ignore[arg-type]
+    return [Metric(name=n, labels=lab, kind=kind, time_ns=t, value=v, session_id=session_id)
             for n, lab, kind, t, v in getter(session_id)]
 
 

@@ -77,7 +77,7 @@ class Rejects:
 
 # -- parsing -------------------------------------------------------------------
 
-_PB_REQUEST = {
+_PB_REQUEST: dict[str, Any] = {
     "traces": trace_service_pb2.ExportTraceServiceRequest,
     "logs": logs_service_pb2.ExportLogsServiceRequest,
     "metrics": metrics_service_pb2.ExportMetricsServiceRequest,
@@ -395,15 +395,15 @@ def build_span(
             if kind is SpanKind.RETRIEVAL and prompt is not None:
                 fields.setdefault("rag", {}).setdefault("query", cv.cut_head(prompt, 500))
             # Other kinds have no preview slot: keep the text as attributes.
-            for key, text in (("input.value", prompt), ("output.value", response)):
-                if text is not None:
-                    attrs[key] = text
+            for key, value in (("input.value", prompt), ("output.value", response)):
+                if value is not None:
+                    attrs[key] = value
                     used.discard(key)
-    tool = fields.get("tool")
-    if tool is not None:
+    tool_fields = fields.get("tool")
+    if tool_fields is not None:
         for k in ("input_preview", "output_preview"):
-            if k in tool:
-                tool[k] = cv.cut_head(tool[k], cv.TOOL_PREVIEW_CHARS)
+            if k in tool_fields:
+                tool_fields[k] = cv.cut_head(tool_fields[k], cv.TOOL_PREVIEW_CHARS)
     for part, values in fields.items():
         cls = _PARTS.get(part)
         if cls is not None:

@@ -60,7 +60,7 @@ THREAD_INFLATE_BYTES = 256 * 1024
 PATHS = {"/v1/traces": "traces", "/v1/logs": "logs", "/v1/metrics": "metrics"}
 _PROTOBUF_TYPES = ("application/x-protobuf", "application/protobuf")
 _JSON_TYPES = ("application/json",)
-_RESPONSES = {
+_RESPONSES: dict[str, tuple[Any, str, str]] = {
     "traces": (trace_service_pb2.ExportTraceServiceResponse, "rejected_spans", "rejectedSpans"),
     "logs": (logs_service_pb2.ExportLogsServiceResponse, "rejected_log_records", "rejectedLogRecords"),
     "metrics": (metrics_service_pb2.ExportMetricsServiceResponse, "rejected_data_points", "rejectedDataPoints"),

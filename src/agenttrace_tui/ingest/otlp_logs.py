@@ -374,21 +374,22 @@ class LogMapper:
             c.provider = _str(a.get("provider_name")) or c.provider
             return self._session_log(sid, t, "codex.conversation_starts", _free(a))
         if event == "user_prompt":
-            turn = self._turn(sid, str(t), t, "codex")
+            new = self._turn(sid, str(t), t, "codex")
             text = a.get("prompt")
-            shown = isinstance(text, str) and text and text != "[REDACTED]"
-            turn.name = f"prompt: {cv.cut_head(text, 60)}" if shown else "prompt"
-            turn.attrs.update(_free(a, ("model",)))
+            shown = text if isinstance(text, str) and text != "[REDACTED]" else ""
+            new.name = f"prompt: {cv.cut_head(shown, 60)}" if shown else "prompt"
+            new.attrs.update(_free(a, ("model",)))
             if shown:
-                turn.attrs["prompt"] = cv.cut_tail(text)
-            c.turn = turn
-            return [self._root(turn, sid)]
+                new.attrs["prompt"] = cv.cut_tail(shown)
+            c.turn = new
+            return [self._root(new, sid)]
         turn = c.turn
         if turn is None and event in ("api_request", "sse_event", "tool_result"):
             turn = c.turn = self._turn(sid, "-", t, "codex")
             turn.name = "conversation"
         model = _str(a.get("model"))
         if event == "api_request":
+            assert turn is not None  # made above for this event
             dur = _ms(a.get("duration_ms"))
             span = Span(
                 span_id=_id(8, "codex", sid, "req", t, a.get("attempt")),
@@ -413,6 +414,7 @@ class LogMapper:
                 c.llm = (span.span_id, turn.trace_id, span.start_ns, t, model)
             return self._child(turn, sid, span)
         if event == "sse_event":
+            assert turn is not None  # made above for this event
             kind = a.get("event.kind")
             err = a.get("error.message")
             if kind == "response.completed" and not err and a.get("input_token_count") is not None:
@@ -447,6 +449,7 @@ class LogMapper:
             self.ignored += 1  # streaming deltas: one per token chunk, not worth a span event
             return []
         if event == "tool_result":
+            assert turn is not None  # made above for this event
             dur = _ms(a.get("duration_ms"))
             ok = cv._bool(a.get("success", True))
             tool = _str(a.get("tool_name")) or "tool"

@@ -83,7 +83,8 @@ def decode(data: bytes | memoryview, max_bytes: int = DEFAULT_MAX_RECORD_BYTES) 
         out = _many.decode(data)
     except (msgspec.DecodeError, UnicodeDecodeError, RecursionError) as exc:
         if isinstance(exc, msgspec.ValidationError):
-            if data.lstrip()[:1] == b"[":
+            # bytes(): a memoryview has no lstrip (error path only, so the copy is cheap).
+            if bytes(data).lstrip()[:1] == b"[":
                 return _decode_each(data)
             return [], [_version_reject(data) or _classify(exc)]
         if not bytes(data).strip():

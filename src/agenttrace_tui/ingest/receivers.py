@@ -176,7 +176,7 @@ class LineProtocol(asyncio.Protocol):
         self.conns.add(transport)  # type: ignore[arg-type]
 
     def connection_lost(self, exc: Exception | None) -> None:
-        self.conns.discard(self.transport)  # type: ignore[arg-type]
+        self.conns.discard(self.transport)
         if self._buf and not self._discarding:
             tail = bytes(self._buf)
             self._buf.clear()

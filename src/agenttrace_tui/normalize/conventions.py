@@ -176,8 +176,8 @@ def extract_parts(attributes: dict[str, Any]) -> tuple[dict[str, dict[str, Any]]
             converted = conv(value)
         except (TypeError, ValueError, OverflowError, IndexError):
             # Rare: the preferred spelling holds junk; try the row's other keys in order.
-            key, converted = _fallback(attributes, field, conv, keys, key)
-            if key is None:
+            alt, converted = _fallback(attributes, field, conv, keys, key)
+            if alt is None:
                 continue
         fields = parts.get(part)
         if fields is None:

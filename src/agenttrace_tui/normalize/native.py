@@ -8,7 +8,7 @@ that span id (see ``store.memory.merge_span``).
 from __future__ import annotations
 
 import time
-from typing import Any
+from typing import Any, Literal
 
 import msgspec
 
@@ -209,14 +209,14 @@ def normalize(records: list[WireRecord]) -> tuple[list[Update], list[Reject]]:
                     )
                 )
             elif isinstance(rec, MetricRecord):
-                kind = "counter" if rec.metric_kind == "counter" else "gauge"
+                metric_kind: Literal["gauge", "counter"] = "counter" if rec.metric_kind == "counter" else "gauge"
                 out.append(
                     Metric(
                         name=rec.name,
                         value=rec.value,
                         labels=rec.labels,
                         time_ns=rec.time_ns or time.time_ns(),
-                        kind=kind,
+                        kind=metric_kind,
                     )
                 )
         except NormalizeError as exc:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import msgspec
 
@@ -19,6 +19,15 @@ from ..config import Config
 from ..ingest.pipeline import Pipeline
 from ..ingest.stats import IngestStats
 from ..store.memory import Store
+
+if TYPE_CHECKING:
+    # Imported lazily at run time: a monitor without OTLP, forwarding or a DB
+    # never loads those modules (start-up time).
+    from ..ingest.otlp_grpc import OtlpGrpcServer
+    from ..ingest.otlp_http import OtlpServer
+    from ..ingest.receivers import ReceiverSet
+    from ..store.writer import Writer
+    from .forward import Forwarder
 
 
 class MonitorStatus(msgspec.Struct, kw_only=True):
@@ -47,13 +56,13 @@ class Monitor:
             enrichers=_enrichers(self.config, self.store),
             max_record_bytes=self.config.max_record_bytes,
         )
-        self.receivers: Any = None
-        self.otlp: Any = None
-        self.otlp_grpc: Any = None
+        self.receivers: ReceiverSet | None = None
+        self.otlp: OtlpServer | None = None
+        self.otlp_grpc: OtlpGrpcServer | None = None
         #: Why a configured receiver is not running (e.g. grpcio not installed).
         self.notes: list[str] = []
-        self.writer: Any = None
-        self.forwarder: Any = None
+        self.writer: Writer | None = None
+        self.forwarder: Forwarder | None = None
         self.retention_pruned = 0
         self._started = False
 

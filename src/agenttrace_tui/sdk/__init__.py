@@ -52,7 +52,7 @@ def __getattr__(name: str) -> Any:
 
         return getattr(mod, name)
     if name in ("instrument_openai", "uninstrument_openai"):
-        from .instrument import openai as mod
+        from .instrument import openai
 
-        return getattr(mod, name)
+        return getattr(openai, name)
     raise AttributeError(f"module 'agenttrace_tui.sdk' has no attribute {name!r}")

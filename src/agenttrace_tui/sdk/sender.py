@@ -97,7 +97,13 @@ class Sender:
         self._lost_in_framing = 0
         self.start()
         ref = weakref.ref(self)
-        os.register_at_fork(after_in_child=lambda: (s := ref()) and s._after_fork())
+
+        def reset_in_child() -> None:
+            s = ref()
+            if s is not None:
+                s._after_fork()
+
+        os.register_at_fork(after_in_child=reset_in_child)
 
     # -- agent side ----------------------------------------------------------
     def put(self, item: Any) -> None:
@@ -232,8 +238,8 @@ class Sender:
         """Encode a batch: JSON arrays per datagram, or newline-delimited lines."""
         self._lost_in_framing = 0
         if self.stream:
-            data = self._encode_safe_lines(recs)
-            return [data] if data else []
+            lines = self._encode_safe_lines(recs)
+            return [lines] if lines else []
         out: list[bytes] = []
         limit = self.batch_bytes
         i, n = 0, len(recs)
@@ -305,7 +311,7 @@ class Sender:
             if wire == 1:
                 return None
             span._wire = 1
-            cls = SpanStart
+            cls: type[SpanStart | SpanDone | SpanEnd] = SpanStart
         else:
             cls = SpanDone if wire == 0 else SpanEnd
             span._wire = 2

@@ -21,7 +21,7 @@ import os
 import sys
 import time
 from random import getrandbits
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from .context import _current
 from .sampling import KEEP, KEPT, PENDING
@@ -228,7 +228,7 @@ class Span:
         self._token = _current.set(self)
         return self
 
-    def __exit__(self, exc_type: Any, exc: BaseException | None, tb: Any) -> bool:
+    def __exit__(self, exc_type: Any, exc: BaseException | None, tb: Any) -> Literal[False]:
         if exc is None and self.end_ns is None and self._trace.decision == KEEP:
             self.end_ns = _time_ns()
             self._tracer._put(self)

@@ -95,7 +95,7 @@ class Tracer:
         set_global: bool = True,
         _share: Tracer | None = None,
     ) -> None:
-        self.endpoint = endpoint or (_share.endpoint if _share is not None else default_endpoint())
+        self.endpoint: str = endpoint or (_share.endpoint if _share is not None else default_endpoint())
         self.session_id = session_id or f"{getrandbits(128):032x}"
         self.session_name = session_name
         self.framework = framework
@@ -103,8 +103,8 @@ class Tracer:
         self.service = service
         self.tags = [str(t) for t in tags]
         self.session_attributes = {"sdk.name": "agenttrace_tui.sdk", "sdk.version": __version__, "process.pid": os.getpid(), **(attributes or {})}
-        self.sampler = sampler or Sampler(sample_rate, keep_errors=keep_errors, slow_ms=slow_ms)
-        self._sample_all = self.sampler.always
+        self.sampler: Sampler = sampler or Sampler(sample_rate, keep_errors=keep_errors, slow_ms=slow_ms)
+        self._sample_all: bool = self.sampler.always
         self.previews = _env_bool("AGENTTRACE_PREVIEWS", True) if previews is None else bool(previews)
         self.preview_chars = max(0, int(preview_chars))
         self.flush_timeout = flush_timeout
@@ -112,11 +112,11 @@ class Tracer:
         self.closed = False
         if _share is not None:
             # One sender thread and socket for many sessions (see fork_session).
-            self._sender = _share._sender
+            self._sender: Sender = _share._sender
             self._owner = False
             self.sampler = _share.sampler if sampler is None and sample_rate is None else self.sampler
             self._sample_all = self.sampler.always
-            self._samplers = _share._samplers
+            self._samplers: list[Sampler] = _share._samplers
             if self.sampler not in self._samplers:
                 self._samplers.append(self.sampler)
         else:
@@ -133,7 +133,7 @@ class Tracer:
             self._sender = Sender(transport, sender_id, maxsize=queue_size, periodic=self._periodic)
             self._owner = True
             self._samplers = [self.sampler]
-        self._put = self._sender.put
+        self._put: Callable[[Any], None] = self._sender.put
         # The hot path: a C-level partial instead of a Python method call.
         self.span = functools.partial(Span, self)  # type: ignore[method-assign]
         self._send_session()

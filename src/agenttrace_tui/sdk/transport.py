@@ -18,7 +18,7 @@ from __future__ import annotations
 import os
 import socket
 import time
-from typing import Protocol
+from typing import Protocol, cast
 
 DEFAULT_ENDPOINT = "udp://127.0.0.1:4319"
 #: Largest UDP datagram the sender builds by packing records into a JSON array.
@@ -202,13 +202,13 @@ def open_transport(endpoint: str, udp_batch_bytes: int = UDP_BATCH_BYTES) -> Tra
     if scheme == "none":
         return NullTransport()
     if scheme == "udp":
-        host, port = address  # type: ignore[misc]
+        host, port = cast("tuple[str, int]", address)
         try:
             return UdpTransport(host, port, udp_batch_bytes)
         except OSError as exc:
             raise EndpointError(f"endpoint {endpoint!r}: {exc}") from None
     if scheme == "tcp":
-        host, port = address  # type: ignore[misc]
+        host, port = cast("tuple[str, int]", address)
         try:
             info = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
         except OSError as exc:

@@ -255,7 +255,7 @@ class Store:
     def _attach_event(self, ev: AttachedEvent) -> None:
         trace = self.traces.get(ev.trace_id)
         span = trace.spans.get(ev.span_id) if trace is not None else None
-        if span is None:
+        if span is None or trace is None:
             # The span has not arrived yet: hold the event (bounded) until it does.
             key = (ev.trace_id, ev.span_id)
             pending = self._pending_events.get(key)

@@ -14,14 +14,14 @@ Untrusted strings reach the screen only as cleaned ``Text``/``Content``, and
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 import msgspec
 from rich.text import Text
 from textual import events, on
 from textual.actions import SkipAction
 from textual.app import App, ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.widgets import Footer, Input, Static
@@ -51,6 +51,11 @@ LIGHT_THEME = "textual-light"
 NARROW_WIDTH = 100
 NARROW_HEIGHT = 30
 
+
+
+def _bindings(declared: Iterable[BindingType]) -> list[Binding]:
+    """The Binding objects of a BINDINGS list (ours hold no tuple shorthands)."""
+    return [b for b in declared if isinstance(b, Binding)]
 
 class AgentTraceApp(App[None]):
     """Live monitor of agent sessions, traces and spans."""
@@ -372,7 +377,7 @@ class AgentTraceApp(App[None]):
         seen = self._budget_seen
         crossed: list[tuple[SessionEntry, str]] = []
         for sid, entry in self.store.sessions.items():
-            state = budget_state(entry, self.budget)
+            state: str = budget_state(entry, self.budget)
             before = seen.get(sid, "ok")
             if state == before or state == "ok" or before == "over":
                 continue
@@ -663,16 +668,18 @@ class AgentTraceApp(App[None]):
     # -- palette / help sources ------------------------------------------
     def help_sections(self) -> list[tuple[str, list[Binding]]]:
         return [
-            ("Monitor", list(self.BINDINGS)),
-            ("Span tree", list(SpanTreeView.BINDINGS)),
-            ("Session and trace lists", list(RowList.BINDINGS)),
+            ("Monitor", _bindings(self.BINDINGS)),
+            ("Span tree", _bindings(SpanTreeView.BINDINGS)),
+            ("Session and trace lists", _bindings(RowList.BINDINGS)),
         ]
 
-    def palette_bindings(self) -> list[tuple[Binding, object]]:
+    def palette_bindings(self) -> list[tuple[Binding, AgentTraceApp | SpanTreeView]]:
         skip = ("app.next_pane", "app.previous_pane", "app.quit_ctrl_c")
-        out: list[tuple[Binding, object]] = [(b, self) for b in self.BINDINGS if b.id not in skip]
+        out: list[tuple[Binding, AgentTraceApp | SpanTreeView]] = [
+            (b, self) for b in _bindings(self.BINDINGS) if b.id not in skip
+        ]
         tree = self.span_tree
-        out.extend((b, tree) for b in SpanTreeView.BINDINGS if b.id not in ("tree.cursor_down", "tree.cursor_up", "tree.next_error", "tree.copy"))
+        out.extend((b, tree) for b in _bindings(SpanTreeView.BINDINGS) if b.id not in ("tree.cursor_down", "tree.cursor_up", "tree.next_error", "tree.copy"))
         return out
 
     def jump_to_session(self, session_id: str) -> None:

@@ -11,6 +11,8 @@ Numbers built on estimated tokens carry ``≈``.
 
 from __future__ import annotations
 
+from typing import Literal
+
 from rich.text import Text
 
 from ..analysis.budget import budget_state
@@ -203,7 +205,7 @@ def _summary(
         l4.append("  (5 min)", style=muted)
     lines.append(l4)
     n = max(8, min(SPARK_MINUTES, width - 30))
-    what = "cost" if totals.cost else "tokens"
+    what: Literal["cost", "tokens"] = "cost" if totals.cost else "tokens"
     series = store.spend_series(session_id, "minute", n=n, now_ns=now_ns, what=what)
     if any(series):
         l5 = Text(no_wrap=True, overflow="ellipsis")

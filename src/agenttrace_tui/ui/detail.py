@@ -163,7 +163,7 @@ def render_detail(
     if c is not None and c.total is not None:
         est = bool(u is not None and u.estimated and c.source != "reported")
         source = "computed from estimated tokens" if est else c.source
-        extra = [L(f"  {source}")]
+        extra: list[Text | str] = [L(f"  {source}")]
         if c.input is not None or c.output is not None:
             extra += [L("  in "), fmt.cost(c.input, estimated=est), L(" out "), fmt.cost(c.output, estimated=est)]
         d.row("cost", Text(span_cost_text(c, u), style="bold"), *extra)

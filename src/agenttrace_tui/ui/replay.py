@@ -22,11 +22,12 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
 from textual import events, on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import Footer
@@ -40,6 +41,9 @@ from .colors import style
 from .header import _reverse
 from .picker import SessionPicker
 from .text import clean
+
+if TYPE_CHECKING:
+    from ..store.sqlite import Reader
 
 #: How often the Player is driven (the panes still redraw at the app's 10 Hz).
 REPLAY_TICK_S = 1 / 25
@@ -176,7 +180,7 @@ class ReplayBar(Widget):
 class ReplayApp(AgentTraceApp):
     """The monitor's screens playing a saved session (or the picker first)."""
 
-    BINDINGS = REPLAY_BINDINGS
+    BINDINGS: ClassVar[list[BindingType]] = [*REPLAY_BINDINGS]
     PANE_ACTIONS = AgentTraceApp.PANE_ACTIONS | {b.action.split("(")[0] for b in REPLAY_BINDINGS}
 
     def __init__(
@@ -198,7 +202,7 @@ class ReplayApp(AgentTraceApp):
         self.tick_s = tick_s
         self.error_marks: list[int] = []
         self.error_marks_loaded = False
-        self._reader = None
+        self._reader: Reader | None = None
         #: session time one "instant" step covers (adapted to INSTANT_BUDGET_S)
         self._instant_step_ns = 1_000_000_000
         super().__init__(None, store=Store(), now_ns=self._play_now, theme=theme)

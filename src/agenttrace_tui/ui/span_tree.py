@@ -1024,10 +1024,10 @@ class SpanTreeView(ScrollView, can_focus=True):
                 color = dim_style.color
             else:
                 color = self._kind_color(ks.color, on).color
-            on = base + Style(color=color)
+            drawn = base + Style(color=color)
             rev = Style(color=row_bg, bgcolor=color) if row_bg is not None else Style(color=color, reverse=True)
             rev = base + rev
-            styles = (base, on, rev)
+            styles = (base, drawn, rev)
             for run, mode in waterfall_runs(x0, x1, wf_w):
                 segments.append(Segment(run, styles[mode]))
         return Strip(segments).adjust_cell_length(width, base)

@@ -97,8 +97,8 @@ def fail(span: Span, exc: BaseException) -> None:
     span.end(exc)
 
 
-class SyncStreamProxy:
-    """Iterates a sync SDK stream, feeding each event to ``on_event``; ends the span."""
+class _StreamProxy:
+    """What the sync and async stream proxies share: the span and how it ends."""
 
     def __init__(self, stream: Any, span: Span, on_event: Callable[[Any], None], on_done: Callable[[], None]) -> None:
         self._stream = stream
@@ -118,6 +118,10 @@ class SyncStreamProxy:
             self._span.end()
         else:
             fail(self._span, exc)
+
+
+class SyncStreamProxy(_StreamProxy):
+    """Iterates a sync SDK stream, feeding each event to ``on_event``; ends the span."""
 
     def __iter__(self) -> SyncStreamProxy:
         return self
@@ -155,17 +159,8 @@ class SyncStreamProxy:
         return getattr(self._stream, name)
 
 
-class AsyncStreamProxy:
+class AsyncStreamProxy(_StreamProxy):
     """The async twin of SyncStreamProxy."""
-
-    def __init__(self, stream: Any, span: Span, on_event: Callable[[Any], None], on_done: Callable[[], None]) -> None:
-        self._stream = stream
-        self._span = span
-        self._on_event = on_event
-        self._on_done = on_done
-        self._iter: Any = None
-
-    _finish = SyncStreamProxy._finish
 
     def __aiter__(self) -> AsyncStreamProxy:
         return self

@@ -92,7 +92,7 @@ def _start(tracer: Tracer, name: str, kwargs: dict[str, Any], streaming: bool) -
     for key in ("top_p", "top_k"):
         if given(kwargs.get(key)):
             attrs[f"gen_ai.request.{key}"] = kwargs[key]
-    tools = kwargs.get("tools")
+    tools: Any = kwargs.get("tools")
     if given(tools):
         try:
             attrs["llm.tools"] = len(tools)
