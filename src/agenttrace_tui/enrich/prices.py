@@ -297,7 +297,7 @@ class PriceBook:
             for (op, om), rates in sorted(self.overrides.items()):
                 if om == m and op != p:
                     return rates, f"{op}/{om} (price file)"
-        candidates = [(m, None)]
+        candidates: list[tuple[str, str | None]] = [(m, None)]
         if "/" in m:
             prefix, _, rest = m.rpartition("/")
             candidates += [(rest, PROVIDER_ALIASES.get(prefix, prefix)), (rest, None)]
