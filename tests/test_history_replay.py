@@ -262,8 +262,41 @@ def test_bad_speed_is_refused():
     with pytest.raises(ValueError):
         make(speed=0)
     player, _, _ = make()
-    assert [player.faster() for _ in range(4)] == [2.0, 10.0, INSTANT, 0.5]
-    assert player.slower() == 0.5
+    # Speed keys stop at both ends: no wrap from instant back to the slowest.
+    assert [player.faster() for _ in range(4)] == [2.0, 10.0, INSTANT, INSTANT]
+    assert [player.slower() for _ in range(5)] == [10.0, 2.0, 1.0, 0.5, 0.5]
+
+
+def test_from_the_end_seek_and_step_go_back_and_space_plays_again():
+    player, clock, _ = make(speed=INSTANT)
+    player.tick()
+    assert player.finished
+    end = player.position_ns
+    assert end == T0 + 31 * S  # the last event, not past it
+    player.seek_by(-10 * S)
+    assert not player.finished and player.position_ns == T0 + 21 * S
+    assert state(player) == {"root": "ok", "a": "ok", "b": "error", "c": "ok"}
+    player.seek(T0 + 10**6 * S)  # far past the end: clamped to it
+    assert player.finished and player.position_ns == end
+    assert player.step_prev() == T0 + 30 * S  # the last span start
+    assert state(player)["d"] == "running"
+    player.seek(end)
+    player.toggle_pause()  # at the end: play again from the start
+    assert not player.paused and player.position_ns == T0 and state(player) == {"root": "running"}
+
+
+def test_a_span_the_recording_never_saw_end_does_not_tick_at_the_end():
+    clock = FakeClock()
+    src = ListSource(spans() + [_span("open", "never_ended", 4, None, "root")])
+    player = Player(src, "s1", clock=clock, speed=INSTANT)
+    player.tick()
+    assert player.finished and player.unfinished == 1
+    end = player.position_ns
+    assert end == T0 + 31 * S
+    clock.advance(3600)
+    player.tick()
+    assert player.position_ns == end
+    assert player.store.span("t1", "open").duration_ns(player.position_ns) == 27 * S
 
 
 def test_load_complete_gives_the_session_as_it_ended():

@@ -131,7 +131,7 @@ async def test_compare_a_live_trace_with_a_saved_one(db):
         await pilot.press("H")
         await wait_for(pilot, lambda: isinstance(app.screen, SessionPicker) and app.screen.loaded)
         await pilot.press("v", "2", "enter")
-        await wait_for(pilot, lambda: app.view_mode == HISTORY_MODE and app.span_tree.trace_id == "trace-v2")
+        await wait_for(pilot, lambda: app.mode == HISTORY_MODE and app.span_tree.trace_id == "trace-v2")
         app.span_tree.focus()
         await pilot.press("m")
         await wait_for(pilot, lambda: isinstance(app.screen, CompareScreen))

@@ -54,7 +54,7 @@ async def test_history_shows_a_saved_session_complete_then_back_to_live(db):
         picker = await open_history(pilot, app)
         assert picker.shown_ids == ["sess-v2", "sess-v1"]
         await pilot.press("v", "1", "enter")
-        await wait_for(pilot, lambda: app.view_mode == HISTORY_MODE)
+        await wait_for(pilot, lambda: app.mode == HISTORY_MODE)
         assert app.store is not live
         assert app.sessions.keys == ["sess-v1"]
         entry = app.store.session("sess-v1")
@@ -65,7 +65,7 @@ async def test_history_shows_a_saved_session_complete_then_back_to_live(db):
         # live data keeps arriving into the live store meanwhile, unseen
         live.apply([Span(span_id="late", trace_id="t-late", session_id=fixtures.BILLING, name="late", start_ns=fixtures.NOW_NS)])
         await pilot.press("H")
-        assert app.view_mode is None and app.store is live
+        assert app.mode == "live" and app.store is live
         assert app.sessions.keys == live_sessions
         assert "LIVE" in app.header._text.plain
         assert app.sessions.store is live and app.span_tree.store is live
@@ -77,7 +77,7 @@ async def test_hostile_names_in_saved_sessions_show_literally(db):
         await pilot.pause()
         await open_history(pilot, app)
         await pilot.press("v", "1", "enter")
-        await wait_for(pilot, lambda: app.view_mode == HISTORY_MODE)
+        await wait_for(pilot, lambda: app.mode == HISTORY_MODE)
         app.jump_to_trace("trace-v1b")
         await wait_for(pilot, lambda: app.span_tree.trace_id == "trace-v1b")
         await pilot.pause()
@@ -93,7 +93,7 @@ async def test_escape_in_the_picker_stays_live(db):
         await open_history(pilot, app)
         await pilot.press("escape")
         await wait_for(pilot, lambda: not isinstance(app.screen, SessionPicker))
-        assert app.view_mode is None and app.store is live
+        assert app.mode == "live" and app.store is live
 
 
 async def test_history_without_a_database_says_so(tmp_path):
@@ -104,7 +104,7 @@ async def test_history_without_a_database_says_so(tmp_path):
         await pilot.pause()
         assert not isinstance(app.screen, SessionPicker)
         assert any("No saved sessions" in str(n.message) for n in app._notifications)
-        assert app.view_mode is None
+        assert app.mode == "live"
 
 
 async def test_picker_reports_an_unreadable_file(tmp_path):

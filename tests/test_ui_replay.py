@@ -306,7 +306,7 @@ async def test_history_key_in_a_replay_opens_the_picker(db):
         await wait_for(pilot, lambda: isinstance(app.screen, SessionPicker) and app.screen.loaded)
         await pilot.press("v", "2", "enter")
         await wait_for(pilot, lambda: app.player.session_id == "sess-v2" and app.sessions.keys == ["sess-v2"])
-        assert app.view_mode is None
+        assert app.mode == "replay"
 
 
 async def test_instant_speed_plays_to_the_end_in_steps(db):

@@ -25,7 +25,7 @@ from .history_common import (
     to_builtins,
 )
 
-STATUSES = ("running", "done", "error")
+STATUSES = ("running", "done", "error", "interrupted")
 
 
 def register(subparsers: Any) -> None:
@@ -102,7 +102,7 @@ def trace_dict(row: Any) -> dict[str, Any]:
 
 
 def _status_style(status: str) -> str:
-    return {"error": "red", "running": "yellow"}.get(status, "green")
+    return {"error": "red", "running": "yellow", "interrupted": "magenta"}.get(status, "green")
 
 
 def run_list(args: argparse.Namespace) -> int:

@@ -213,8 +213,28 @@ class Player:
 
     @property
     def position_ns(self) -> int:
-        """The current point on the session's time axis (all events up to it applied)."""
-        return max(self._position, self.start_ns or 0)
+        """The current point on the session's time axis (all events up to it applied).
+
+        Never past the recording's end: the clock of a replay is the
+        recording's, so a span still open when the recording stopped shows the
+        duration it had then and does not tick on at END.
+        """
+        pos = max(self._position, self.start_ns or 0)
+        end = self.recording_end_ns
+        return min(pos, end) if end is not None and self.finished else pos
+
+    @property
+    def recording_end_ns(self) -> int | None:
+        """The last moment the recording knows of (summary row, or the last event seen)."""
+        last = self._last_seen_ns or None
+        if self.end_ns is None:
+            return last
+        return max(self.end_ns, last or 0)
+
+    @property
+    def unfinished(self) -> int:
+        """At the end: spans the recording never saw end (shown "unfinished", not running)."""
+        return self.store.totals.running if self.finished else 0
 
     @property
     def finished(self) -> bool:
@@ -242,9 +262,9 @@ class Player:
         self._speed = self._check_speed(speed)
 
     def faster(self) -> float:
-        """Next speed of ``SPEEDS`` (wraps); returns it."""
+        """Next speed of ``SPEEDS``, stopping at instant (no wrap back to the slowest); returns it."""
         i = SPEEDS.index(self._speed) if self._speed in SPEEDS else 0
-        self.set_speed(SPEEDS[(i + 1) % len(SPEEDS)])
+        self.set_speed(SPEEDS[min(i + 1, len(SPEEDS) - 1)])
         return self._speed
 
     def slower(self) -> float:
@@ -263,8 +283,18 @@ class Player:
             self._reanchor()
 
     def toggle_pause(self) -> bool:
+        """Pause or play; at the end, play again from the start (as a media player does)."""
+        if self.finished:
+            self.restart()
+            return self.paused
         self.resume() if self.paused else self.pause()
         return self.paused
+
+    def restart(self) -> None:
+        """Back to the first span start and playing."""
+        self.seek(self.start_ns or 0)
+        self.paused = False
+        self._reanchor()
 
     def step_next(self) -> int | None:
         """Advance to the next span start (applying everything up to it); pauses."""
@@ -300,10 +330,21 @@ class Player:
         if self.start_ns is None:
             return 0
         target = max(int(target_ns), self.start_ns)
+        if self.finished:
+            # Stopped at the end: a move back stays where it lands (paused), as a
+            # media player does; space plays on from there.
+            self.paused = True
+        # The position may sit past the last event (instant play moves in big
+        # steps): compare with where the screen is, never with that overshoot.
+        self._position = self.position_ns
         if target < self._position:
             self._rebuild(target)
         else:
             self._advance_to(target)
+        if self.finished:
+            end = self.recording_end_ns
+            if end is not None:
+                target = min(target, end)
         self._position = target
         self._reanchor()
         return target
@@ -354,6 +395,8 @@ class Player:
         n = self._advance_to(target, limit=MAX_EVENTS_PER_TICK)
         if target is not None and (n < MAX_EVENTS_PER_TICK):
             self._position = max(self._position, target)
+        if self.finished:
+            self._position = self.position_ns  # no overshoot past the recording's end
         return n
 
     def wall_delay_ns(self, now: int | None = None) -> int | None:
@@ -431,6 +474,9 @@ class Player:
         self._seq = 0
         self._last_event_ns = 0
         self._metric_i = 0
+        #: the latest event time ever seen (kept across rebuilds: the recording's end)
+        if not hasattr(self, "_last_seen_ns"):
+            self._last_seen_ns = 0
 
     def _pull(self) -> Span:
         span = self._peek
@@ -452,6 +498,7 @@ class Player:
                 return None
             _, _, span = heapq.heappop(self._ends)
             self._last_event_ns = t
+            self._last_seen_ns = max(self._last_seen_ns, t)
             return t, _END, span
         if peek is None:
             return None
@@ -461,6 +508,7 @@ class Player:
         span = self._pull()
         self._note_start(t)
         self._last_event_ns = t
+        self._last_seen_ns = max(self._last_seen_ns, t)
         if span.end_ns is not None:
             self._seq += 1
             heapq.heappush(self._ends, (max(span.end_ns, t), self._seq, span))

@@ -64,6 +64,10 @@ class Monitor:
         self.writer: Writer | None = None
         self.forwarder: Forwarder | None = None
         self.retention_pruned = 0
+        #: this run's row in the file's monitor_runs (store/runs.py), and how
+        #: many sessions of a previous monitor that died were marked interrupted
+        self.run_id: int | None = None
+        self.interrupted_marked = 0
         self._started = False
 
     @property
@@ -131,6 +135,7 @@ class Monitor:
             from ..store.sqlite import Writer
 
             self.retention_pruned = apply_retention(path, cfg.retain_days)
+            await self._begin_run(path)
             self.writer = Writer(self.store, path)
             await self.writer.start()
 
@@ -146,6 +151,16 @@ class Monitor:
             core=self.otlp.core if self.otlp is not None else None, forwarder=self.forwarder,
         )
 
+    async def _begin_run(self, path: Path) -> None:
+        import asyncio
+
+        from ..store.runs import begin_run
+
+        try:
+            self.run_id, self.interrupted_marked = await asyncio.to_thread(begin_run, path)
+        except Exception:  # the writer reports a broken file itself; runs are a nicety on top
+            self.run_id = None
+
     async def stop(self) -> None:
         """Stop receiving, then flush everything received to the DB; idempotent."""
         if not self._started:
@@ -158,6 +173,20 @@ class Monitor:
             await self.forwarder.close()
         if self.writer is not None:
             await self.writer.close()
+            if self.run_id is not None:
+                await self._end_run(self.writer.path, self.run_id)
+
+    async def _end_run(self, path: Path, run_id: int) -> None:
+        """After the last flush: sessions of this run are never "running" again
+        (store/runs.py), unless a later monitor hears from them."""
+        import asyncio
+
+        from ..store.runs import end_run
+
+        try:
+            await asyncio.to_thread(end_run, path, run_id, list(self.store.sessions))
+        except Exception:  # a read-only or vanished file: the data is saved already
+            pass
 
     @property
     def endpoints(self) -> list[str]:

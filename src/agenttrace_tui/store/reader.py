@@ -23,9 +23,13 @@ import msgspec
 
 from ..model import Session, Span, SpanKind, Status
 from .entries import IDLE_NS
+from .runs import mark_condition
 from .schema import READER_PRAGMAS, SchemaError, check_version
 
-__all__ = ["Reader", "SessionRow", "TraceRow", "MetricRow", "session_status_sql"]
+__all__ = ["Reader", "SessionRow", "TraceRow", "MetricRow", "session_status_sql", "SESSION_STATUSES"]
+
+#: Every status a saved session can have.
+SESSION_STATUSES = ("running", "done", "error", "interrupted")
 
 _span_decoder = msgspec.msgpack.Decoder(Span)
 _session_decoder = msgspec.msgpack.Decoder(Session)
@@ -44,7 +48,8 @@ class SessionRow(msgspec.Struct, kw_only=True):
     cost: float
     first_ns: int
     last_ns: int
-    #: "running", "done" or "error" (the in-memory store's rule)
+    #: "running", "done", "error" (the in-memory store's rule) or "interrupted"
+    #: (its monitor stopped or died while it ran: store/runs.py)
     status: str
 
     @property
@@ -95,10 +100,24 @@ class MetricRow(msgspec.Struct, kw_only=True):
     time_ns: int
 
 
-def session_status_sql(now_ns: int) -> tuple[str, str, str]:
-    """SQL conditions for running / error / done, mirroring SessionEntry.status."""
-    running = f"(running > 0 OR (ended_ns IS NULL AND last_ns > {int(now_ns) - IDLE_NS}))"
-    return running, f"(NOT {running} AND errors > 0)", f"(NOT {running} AND errors = 0)"
+def session_status_sql(now_ns: int, marks: bool = True) -> dict[str, str]:
+    """SQL conditions for running / error / done / interrupted, mirroring
+    SessionEntry.status plus the monitor's end marks (store/runs.py): a session
+    its monitor stopped watching is never "running"."""
+    live = f"(running > 0 OR (ended_ns IS NULL AND last_ns > {int(now_ns) - IDLE_NS}))"
+    if marks:
+        ended = mark_condition()
+        interrupted = mark_condition("interrupted")
+        running = f"({live} AND NOT {ended})"
+    else:
+        interrupted = "0"
+        running = live
+    return {
+        "running": running,
+        "interrupted": interrupted,
+        "error": f"(NOT {running} AND NOT {interrupted} AND errors > 0)",
+        "done": f"(NOT {running} AND NOT {interrupted} AND errors = 0)",
+    }
 
 
 _SESSION_COLS = (
@@ -131,6 +150,15 @@ class Reader:
                 raise SchemaError(f"{self.path}: not an agenttrace-tui database (no schema)")
             for pragma in READER_PRAGMAS:
                 self._conn.execute(pragma)
+            #: a file from before monitor runs were recorded has no end marks
+            self._has_marks = bool(self._conn.execute(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'session_ends'"
+            ).fetchone())
+            mark = (
+                f"(SELECT e.reason FROM session_ends e WHERE e.session_id = sessions.id AND e.at_ns >= sessions.last_ns)"
+                if self._has_marks else "NULL"
+            )
+            self._session_cols = f"{_SESSION_COLS}, {mark}"
         except BaseException:
             self._conn.close()
             raise
@@ -169,11 +197,11 @@ class Reader:
             where.append("framework = ?")
             params.append(framework)
         if status is not None:
-            conds = dict(zip(("running", "error", "done"), session_status_sql(now), strict=True))
+            conds = session_status_sql(now, self._has_marks)
             if status not in conds:
-                raise ValueError(f"status must be running, error or done, not {status!r}")
+                raise ValueError(f"status must be one of {', '.join(SESSION_STATUSES)}, not {status!r}")
             where.append(conds[status])
-        sql = f"SELECT {_SESSION_COLS} FROM sessions"
+        sql = f"SELECT {self._session_cols} FROM sessions"
         if where:
             sql += " WHERE " + " AND ".join(where)
         sql += " ORDER BY last_ns DESC LIMIT ?"
@@ -181,12 +209,12 @@ class Reader:
         return [self._session_row(r, now) for r in self._all(sql, params)]
 
     def session(self, session_id: str) -> SessionRow | None:
-        rows = self._all(f"SELECT {_SESSION_COLS} FROM sessions WHERE id = ?", (session_id,))
+        rows = self._all(f"SELECT {self._session_cols} FROM sessions WHERE id = ?", (session_id,))
         return self._session_row(rows[0], time.time_ns()) if rows else None
 
     @staticmethod
     def _session_row(r: tuple, now_ns: int) -> SessionRow:
-        sid, started, meta, traces, spans, errors, running, tin, tout, cost, first, last, ended = r
+        sid, started, meta, traces, spans, errors, running, tin, tout, cost, first, last, ended, mark = r
         sess = None
         if meta is not None:
             try:
@@ -195,7 +223,9 @@ class Reader:
                 sess = None
         if sess is None:  # only implied by its spans, as in memory
             sess = Session(id=sid, started_ns=started if started is not None else (first or None), ended_ns=ended)
-        if running > 0 or (ended is None and now_ns - last < IDLE_NS):
+        if mark == "interrupted":
+            status = "interrupted"
+        elif mark is None and (running > 0 or (ended is None and now_ns - last < IDLE_NS)):
             status = "running"
         else:
             status = "error" if errors else "done"

@@ -1,11 +1,18 @@
 """The live monitor app: header, session and trace lists, span tree, detail, cost.
 
-Refresh model (issue 3 §7): one timer at 10 Hz compares the store's change
-counters (global, per session, per trace) with what was last drawn and
-updates only what changed; rows that show a running duration are re-rendered
-on the same tick. Nothing is posted per span. While paused, the tick only
-updates the header's "N new" counter. New data never moves a cursor or a
-scroll position unless follow is on.
+Refresh model: one timer at 10 Hz compares the store's change counters
+(global, per session, per trace) with what was last drawn and updates only
+what changed; rows that show a running duration are re-rendered on the same
+tick. Nothing is posted per span. While paused, the tick only updates the
+header's "N new" counter. New data never moves a cursor or a scroll position
+unless follow is on.
+
+View state is reactive: ``mode`` (live, history, replay), ``paused`` and
+``follow`` are ``var``s whose watchers redraw the header, so no action has to
+remember to. The clock the panes read (``now_ns``) is the wall clock live and
+the recording's own time in history and replay: a span the recording never
+saw end is "unfinished" there, with the duration it had, and never ticks.
+The screen's size classes follow ``on_resize`` (no polling).
 
 Untrusted strings reach the screen only as cleaned ``Text``/``Content``, and
 ``notify`` is always called with ``markup=False``.
@@ -23,7 +30,9 @@ from textual.actions import SkipAction
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
+from textual.reactive import var
 from textual.content import Content
+from textual.geometry import Size
 from textual.widgets import Footer, Input, Static
 
 from ..analysis.budget import budget_state
@@ -50,6 +59,9 @@ LIGHT_THEME = "textual-light"
 #: Below this size the panes stack (see Screen.-narrow in app.tcss).
 NARROW_WIDTH = 100
 NARROW_HEIGHT = 30
+
+#: What the panes show: live data, a saved session (H), a replay.
+LIVE, HISTORY, REPLAY = "live", "history", "replay"
 
 
 
@@ -88,8 +100,12 @@ class AgentTraceApp(App[None]):
         Binding("M", "metrics", "Metrics (series, rates, sparklines)", show=False, id="app.metrics"),
     ]
 
-    #: Shown in the header instead of LIVE when the panes show something else (history).
-    view_mode: str | None = None
+    #: What the panes show (LIVE, HISTORY, REPLAY); the header follows.
+    mode = var(LIVE, init=False)
+    #: Live: the screen is frozen (ingest goes on).
+    paused = var(False, init=False)
+    #: Cursors follow the newest running session/trace/span.
+    follow = var(False, init=False)
     #: Actions on the main screen's panes: off (and out of the footer) while another
     #: screen (picker, compare, help) is on top, so a key never acts on hidden panes.
     PANE_ACTIONS = frozenset({
@@ -111,10 +127,14 @@ class AgentTraceApp(App[None]):
             store = monitor.store if monitor is not None else Store()
         self.monitor = monitor
         self.store = store
-        self.now_ns: Callable[[], int] = now_ns or time.time_ns
+        #: the wall clock (or a test's); ``now_ns`` is the clock of what is shown
+        self.clock_ns: Callable[[], int] = now_ns or time.time_ns
+        self.now_ns: Callable[[], int] = self._view_now
+        #: history: the saved session's last moment (its clock stops there)
+        self.recorded_now_ns: int | None = None
+        #: history: the live store to come back to
+        self._live_store: Store | None = None
         self._initial_theme = theme or DARK_THEME
-        self.paused = False
-        self.follow = False
         self.show_code = False
         self.selected_session_id: str | None = None
         #: USD per session (``--budget``); None: no budget.
@@ -189,9 +209,12 @@ class AgentTraceApp(App[None]):
             self.gc_policy.note_input()  # no full collection while someone is typing
         await super().on_event(event)
 
-    def _apply_size_class(self) -> None:
-        # Called from the tick too: Textual does not hand the App a Resize.
-        w, h = self.size
+    def on_resize(self, event: events.Resize) -> None:
+        # Runs before App._on_resize records the new size: use the event's.
+        self._apply_size_class(event.size)
+
+    def _apply_size_class(self, size: Size | None = None) -> None:
+        w, h = size if size is not None else self.size
         narrow = w < NARROW_WIDTH or h < NARROW_HEIGHT
         if self.screen.has_class("-narrow") != narrow:
             self.screen.set_class(narrow, "-narrow")
@@ -202,7 +225,6 @@ class AgentTraceApp(App[None]):
     def _tick(self) -> None:
         if not self.header.is_attached:  # shutting down
             return
-        self._apply_size_class()
         self.gc_policy.tick()
         self._update_header()
         # Budget alerts fire while paused too: they are about money, not the view.
@@ -319,7 +341,6 @@ class AgentTraceApp(App[None]):
         if self.follow and self._follow_target is not None and self._cursor_state() != self._follow_target:
             self.follow = False
             self._follow_target = None
-            self._update_header()
             self.notify("Follow off (you moved the cursor); f turns it back on.", markup=False, timeout=3)
 
     def _show_trace(self, trace_id: str | None) -> None:
@@ -346,6 +367,7 @@ class AgentTraceApp(App[None]):
                 id(span),
                 len(span.events),
                 now // 100_000_000 if span.running else 0,
+                self.recording_over,
                 self.show_code,
                 self._theme_gen,
                 self.detail.size.width,
@@ -410,17 +432,14 @@ class AgentTraceApp(App[None]):
             follow=self.follow,
             sessions=len(store.sessions),
             spans=store.span_count,
-            mode=self.view_mode,
+            mode=self.mode,
         )
         text = Text.assemble(line, "\n", render_endpoints(self, status))
         self.header.show(text)
 
     def _on_theme_changed(self, _theme) -> None:
+        # The lists drop their own caches (RowList.notify_style_update).
         self._theme_gen += 1
-        for rows in (self.sessions, self.traces):
-            rows._cache.clear()
-            rows._header = None
-            rows.refresh()
         self.header.invalidate()
         self._sync_detail()
         self._sync_cost()
@@ -502,13 +521,10 @@ class AgentTraceApp(App[None]):
         self._sync_detail()
 
     def action_toggle_pause(self) -> None:
+        self._pause_mark = 0 if self.paused else self.store.updates
         self.paused = not self.paused
-        if self.paused:
-            self._pause_mark = self.store.updates
-        else:
-            self._pause_mark = 0
+        if not self.paused:
             self._sync(force=True)
-        self._update_header()
 
     def action_toggle_follow(self) -> None:
         self.follow = not self.follow
@@ -518,7 +534,31 @@ class AgentTraceApp(App[None]):
             if not self.paused:
                 self._apply_follow()
                 self._sync()
-        self._update_header()
+
+    # -- reactive view state ---------------------------------------------
+    def _view_now(self) -> int:
+        if self.mode == HISTORY and self.recorded_now_ns is not None:
+            return self.recorded_now_ns
+        return self.clock_ns()
+
+    @property
+    def recording_over(self) -> bool:
+        """True when the panes show a recording at its end: open spans are "unfinished"."""
+        return self.mode == HISTORY
+
+    def _view_state_changed(self) -> None:
+        header = getattr(self, "header", None)
+        if header is not None and header.is_attached:
+            self._update_header()
+
+    def watch_mode(self) -> None:
+        self._view_state_changed()
+
+    def watch_paused(self) -> None:
+        self._view_state_changed()
+
+    def watch_follow(self) -> None:
+        self._view_state_changed()
 
     @on(SpanTreeView.NoMoreErrors)
     def _no_more_errors(self, event: SpanTreeView.NoMoreErrors) -> None:
@@ -621,9 +661,7 @@ class AgentTraceApp(App[None]):
         session_id = self.selected_session_id
         self.store = store
         for rows in (self.sessions, self.traces):
-            rows.store = store
-            rows._cache.clear()
-            rows.set_keys([])
+            rows.rebind(store)
         self.span_tree.store = store
         self.span_tree.show_trace(None)
         self._pause_mark = 0
@@ -645,6 +683,37 @@ class AgentTraceApp(App[None]):
         self._follow_target = None
         self._sync_detail()
         self._update_header()
+
+    # -- history: a saved session in the same panes (ui/history.py loads it) --
+    def show_saved(self, session_id: str, store: Store, recorded_now_ns: int | None = None) -> None:
+        """Show a loaded saved session (keeps the live store to come back to).
+        Its clock is the recording's: ``recorded_now_ns`` (default: its last moment)."""
+        if self.mode != HISTORY:
+            self._live_store = self.store
+        entry = store.session(session_id)
+        self.recorded_now_ns = recorded_now_ns if recorded_now_ns is not None else (entry.last_ns if entry is not None else None)
+        self.follow = False
+        self.paused = False
+        self.mode = HISTORY
+        self.rebind_store(store)
+        if self.sessions.select_key(session_id):
+            self._select_session(session_id)
+        self.sessions.focus()
+
+    def on_history_loaded(self, message) -> None:
+        """A saved session loaded in a worker (ui/history.py): show it, or say why not."""
+        if message.store is None:
+            self.notify(f"Cannot load the session: {clean(message.error or '?', 200)}", markup=False, severity="error", timeout=5)
+            return
+        self.show_saved(message.session_id, message.store)
+
+    def back_to_live(self) -> None:
+        live, self._live_store = self._live_store, None
+        self.mode = LIVE
+        self.recorded_now_ns = None
+        if live is not None:
+            self.rebind_store(live)
+        self.notify("Back to live.", markup=False, timeout=2)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # Pane actions belong to the main screen, not to a modal on top of it.

@@ -75,6 +75,8 @@ STATUS_COLOR = {
     "error": "error",
     "timeout": "error",
     "cancelled": "warning",
+    "unfinished": "text-muted",
+    "interrupted": "warning",
 }
 
 #: One glyph per status, readable without colour (NO_COLOR).
@@ -85,7 +87,17 @@ STATUS_GLYPH = {
     "error": "✗",
     "timeout": "⧗",
     "cancelled": "⊘",
+    "unfinished": "◌",
+    "interrupted": "⊗",
 }
+
+
+def shown_status(app: App, status: str) -> str:
+    """The status a pane shows: "running" in a recording that is over (history,
+    the end of a replay) is "unfinished": the recording never saw it end."""
+    if status == "running" and getattr(app, "recording_over", False):
+        return "unfinished"
+    return status
 
 
 def status_style(app: App, status: str, *, bold: bool = False) -> Style:

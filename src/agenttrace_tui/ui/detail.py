@@ -17,7 +17,7 @@ from ..format.cost import span_cost_text
 from ..model import Span, Status
 from ..store.entries import TraceEntry
 from . import fmt
-from .colors import STATUS_GLYPH, kind_glyph, kind_style, status_style, style
+from .colors import STATUS_GLYPH, kind_glyph, kind_style, shown_status, status_style, style
 from .text import clean, clean_multiline
 from .textview import TextView
 
@@ -118,7 +118,7 @@ def render_detail(
         return Text("No span selected.\nPick a session and a trace, then move in the tree with j/k.", style=style(app, "text-muted"))
     d = _Doc(app, width)
     L = d.label
-    status = span.status.value
+    status = shown_status(app, "running" if span.running else span.status.value)
     title = Text()
     title.append(f"{kind_glyph(span.kind)} {span.kind.value}  ", style=kind_style(app, span.kind))
     title.append(clean(span.name, 300), style="bold")
@@ -128,9 +128,10 @@ def render_detail(
     d.row("status", st, *((L("  code "), span.status_code) if span.status_code else ()))
     if span.status_message:
         d.row("message", (span.status_message, status_style(app, "error") if is_err else ""))
-    dur = Text(fmt.duration(span.duration_ns(now_ns)) + (" and counting" if span.running else ""), style="bold")
+    counting = "" if not span.running else " and counting" if status == "running" else " when the recording ends"
+    dur = Text(fmt.duration(span.duration_ns(now_ns)) + counting, style="bold")
     d.row("duration", dur, *((L(f"  at +{fmt.duration(span.start_ns - trace.start_ns)} in trace"),) if trace is not None and span.start_ns > trace.start_ns else ()))
-    d.row("start", fmt.clock_ms(span.start_ns), L("  end "), fmt.clock_ms(span.end_ns) if span.end_ns is not None else Text("running", style=status_style(app, "running")))
+    d.row("start", fmt.clock_ms(span.start_ns), L("  end "), fmt.clock_ms(span.end_ns) if span.end_ns is not None else Text(status, style=status_style(app, status)))
 
     llm = span.llm
     if llm is not None:

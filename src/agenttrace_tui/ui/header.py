@@ -17,6 +17,10 @@ from .colors import style
 from .text import clean
 
 
+#: What the header says instead of LIVE for each view mode (ui/app.py's ``mode``).
+MODE_LABELS = {"history": "HISTORY · H back to live", "replay": "REPLAY"}
+
+
 def _short_path(path: str) -> str:
     home = os.path.expanduser("~")
     return "~" + path[len(home):] if home and path.startswith(home + os.sep) else path
@@ -38,8 +42,9 @@ def render_header(
     sep = Text(" │ ", style=muted)
     out = Text(no_wrap=True, overflow="ellipsis", end="")
     out.append(" ◆ agenttrace ", style=style(app, "accent", bold=True))
-    if mode:  # the panes show something other than live data (history)
-        out.append(f" ◷ {mode} ", style=style(app, "accent", bold=True) + _reverse())
+    label = MODE_LABELS.get(mode or "live")
+    if label:  # the panes show something other than live data (history)
+        out.append(f" ◷ {label} ", style=style(app, "accent", bold=True) + _reverse())
     elif paused:
         out.append(f" ‖ PAUSED, {new_updates} new ", style=style(app, "warning", bold=True) + _reverse())
     else:

@@ -3,16 +3,20 @@
 ``H`` while live opens the saved-session picker over the monitor's database;
 Enter loads that session complete (``replay.load_complete`` through a
 ``store.sqlite.Reader``, in a thread worker: the event loop never waits on
-SQLite) into a store of its own, and the same panes show it, with HISTORY in
-the header. ``H`` again puts the live store back; live data kept arriving
-(and being saved) meanwhile. The database is the monitor's (``db_path``), or
-``app.history_db`` when set (tests, a store-only app).
+SQLite). The worker only posts a ``HistoryLoaded`` message; the app's
+handler owns the state change (``AgentTraceApp.show_saved``: mode HISTORY,
+the recording's clock, the live store kept aside). ``H`` again is
+``back_to_live``; live data kept arriving (and being saved) meanwhile. The
+database is the monitor's (``db_path``), or ``app.history_db`` when set
+(tests, a store-only app).
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from textual.message import Message
 
 from ..store.memory import Store
 from .picker import SessionPicker
@@ -21,8 +25,18 @@ from .text import clean
 if TYPE_CHECKING:
     from .app import AgentTraceApp
 
-#: The header shows this instead of LIVE.
-HISTORY_MODE = "HISTORY · H back to live"
+#: The app's ``mode`` while it shows a saved session.
+HISTORY_MODE = "history"
+
+
+class HistoryLoaded(Message):
+    """A saved session finished loading (``store``), or could not be (``error``)."""
+
+    def __init__(self, session_id: str, store: Store | None, error: str | None = None) -> None:
+        super().__init__()
+        self.session_id = session_id
+        self.store = store
+        self.error = error
 
 
 def db_for(app: AgentTraceApp) -> Path | None:
@@ -34,22 +48,23 @@ def db_for(app: AgentTraceApp) -> Path | None:
 
 
 def in_history(app: AgentTraceApp) -> bool:
-    return app.view_mode == HISTORY_MODE
+    return app.mode == HISTORY_MODE
 
 
 def toggle_history(app: AgentTraceApp) -> None:
     if in_history(app):
-        back_to_live(app)
+        app.back_to_live()
         return
     db = db_for(app)
     if db is None or not db.exists():
         why = "not persisting (--no-persist)" if db is None else f"no database yet at {db}"
         app.notify(f"No saved sessions: {clean(str(why), 200)}.", markup=False, timeout=3)
         return
-    app.push_screen(SessionPicker(db, title="Saved sessions (H: back to live)"), lambda sid: _picked(app, db, sid))
+    app.push_screen(SessionPicker(db, title="Saved sessions"), lambda sid: load_saved(app, db, sid))
 
 
-def _picked(app: AgentTraceApp, db: Path, session_id: str | None) -> None:
+def load_saved(app: AgentTraceApp, db: Path, session_id: str | None) -> None:
+    """Load ``session_id`` in a thread; the app gets a ``HistoryLoaded``."""
     if session_id is None:
         return
     app.notify("Loading the saved session…", markup=False, timeout=2)
@@ -61,36 +76,8 @@ def _picked(app: AgentTraceApp, db: Path, session_id: str | None) -> None:
         try:
             with Reader(db) as reader:
                 store = load_complete(reader, session_id)
-            error = None
+            app.post_message(HistoryLoaded(session_id, store))
         except Exception as exc:  # noqa: BLE001 -- a damaged file or a vanished session: say so, stay live
-            store, error = None, str(exc)
-        app.call_from_thread(show_saved, app, session_id, store, error)
+            app.post_message(HistoryLoaded(session_id, None, str(exc)))
 
     app.run_worker(load, thread=True, exclusive=True, group="history-load", name="history-load")
-
-
-def show_saved(app: AgentTraceApp, session_id: str, store: Store | None, error: str | None = None) -> None:
-    """Put a loaded saved session in the panes (keeps the live store to come back to)."""
-    if store is None:
-        app.notify(f"Cannot load the session: {clean(error or '?', 200)}", markup=False, severity="error", timeout=5)
-        return
-    if not in_history(app):
-        app._history_live_store = app.store  # type: ignore[attr-defined]
-    app.view_mode = HISTORY_MODE
-    app.follow = False
-    app.paused = False
-    app.rebind_store(store)
-    if app.sessions.select_key(session_id):
-        app._select_session(session_id)
-    app.sessions.focus()
-    app._update_header()
-
-
-def back_to_live(app: AgentTraceApp) -> None:
-    live = getattr(app, "_history_live_store", None)
-    app.view_mode = None
-    if live is not None:
-        app._history_live_store = None  # type: ignore[attr-defined]
-        app.rebind_store(live)
-    app._update_header()
-    app.notify("Back to live.", markup=False, timeout=2)

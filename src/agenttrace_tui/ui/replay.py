@@ -5,7 +5,9 @@ whose store is the Player's. A timer at ``REPLAY_TICK_S`` calls
 ``player.tick()`` (never blocking: the Player applies at most a bounded
 number of events per tick and reads the file lazily, one page at a time); the
 app's own 10 Hz tick then redraws what changed, exactly as with live data.
-The app's clock is the play position, so running spans tick in session time.
+The app's clock is the play position, so running spans tick in session time;
+at the end it stops at the recording's last moment, and a span the recording
+never saw end reads "unfinished" with the duration it had (``recording_over``).
 
 A backward move (step back, seek -10 s) makes the Player rebuild its store;
 its ``on_reset`` calls ``rebind_store`` so every pane reads the new one.
@@ -36,7 +38,7 @@ from ..history.replay import INSTANT, Player
 from ..model import Status
 from ..store.memory import Store
 from . import fmt
-from .app import AgentTraceApp
+from .app import REPLAY, AgentTraceApp
 from .colors import style
 from .header import _reverse
 from .picker import SessionPicker
@@ -206,11 +208,16 @@ class ReplayApp(AgentTraceApp):
         #: session time one "instant" step covers (adapted to INSTANT_BUDGET_S)
         self._instant_step_ns = 1_000_000_000
         super().__init__(None, store=Store(), now_ns=self._play_now, theme=theme)
+        self.mode = REPLAY
         self.follow = True
         if session_id is not None:
             self._open_player(session_id)
 
     # -- the player ------------------------------------------------------
+    @property
+    def recording_over(self) -> bool:
+        return self.player is not None and self.player.finished
+
     def _play_now(self) -> int:
         # Session time: running spans and "ago" columns move with the replay.
         return self.player.position_ns if self.player is not None else time.time_ns()

@@ -9,6 +9,10 @@ tied to a key, so rows appended by new data never move it.
 
 Line 0 is a fixed column header; data row ``i`` is drawn on line
 ``i - scroll_y + 1``, so the virtual height is ``len(keys) + 1``.
+
+The widget owns its row cache: a bounded LRU (as Textual's own ``Log``)
+cleared when the theme changes (``notify_style_update``), the width changes,
+or the rows come from another store (``rebind``).
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from rich.style import Style
 from rich.text import Text
 from textual import events
 from textual.binding import Binding
+from textual.cache import LRUCache
 from textual.geometry import Region, Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
@@ -63,6 +68,8 @@ class RowList(ScrollView, can_focus=True):
 
     #: Columns from the widest layout down; the first with width 0 is the flexible one.
     COLUMNS: list[Column] = []
+    #: Rendered rows kept at most (a screenful is a few dozen; scrolling back reuses them).
+    CACHE_ROWS = 1024
 
     class Highlighted(Message):
         """The cursor moved to another key (user, follow or palette)."""
@@ -93,7 +100,7 @@ class RowList(ScrollView, can_focus=True):
         self.keys: list[str] = []
         self._index: dict[str, int] = {}
         self._cursor_key: str | None = None
-        self._cache: dict[str, tuple[Hashable, int, Strip]] = {}
+        self._cache: LRUCache[str, tuple[Hashable, int, Strip]] = LRUCache(self.CACHE_ROWS)
         self._header: tuple[int, Strip] | None = None
 
     # -- subclass hooks --------------------------------------------------
@@ -127,8 +134,6 @@ class RowList(ScrollView, can_focus=True):
         else:
             self.keys = list(keys)
             self._index = {k: i for i, k in enumerate(self.keys)}
-            live = self._index
-            self._cache = {k: v for k, v in self._cache.items() if k in live}
         cursor_gone = self._cursor_key is not None and self._cursor_key not in self._index
         self.virtual_size = Size(self.size.width, len(self.keys) + 1)
         if cursor_gone:
@@ -215,9 +220,26 @@ class RowList(ScrollView, can_focus=True):
             self.move_to(int(self.scroll_offset.y) + event.y - 1)
 
     def on_resize(self, event: events.Resize) -> None:
+        self.clear_cache()
+        self.virtual_size = Size(event.size.width, len(self.keys) + 1)
+
+    def clear_cache(self) -> None:
+        """Drop every rendered row (and the header): the next paint rebuilds them."""
         self._cache.clear()
         self._header = None
-        self.virtual_size = Size(event.size.width, len(self.keys) + 1)
+        self.refresh()
+
+    def notify_style_update(self) -> None:
+        # A theme change restyles every cell: what is cached was drawn in the old one.
+        super().notify_style_update()
+        self.clear_cache()
+
+    def rebind(self, store: object) -> None:
+        """Read rows from another store (a replay rebuilt, a saved session, back to live):
+        no row, stamp or key of the old one is kept."""
+        self.store = store
+        self.clear_cache()
+        self.set_keys([])
 
     def on_focus(self) -> None:
         self.refresh()

@@ -19,7 +19,7 @@ from ..analysis.budget import budget_state
 from ..store.entries import SessionEntry
 from ..store.memory import Store
 from . import fmt
-from .colors import STATUS_GLYPH, status_style, style
+from .colors import STATUS_GLYPH, shown_status, status_style, style
 from .rowlist import Column, RowList
 from .text import safe_text
 
@@ -61,14 +61,14 @@ class SessionList(RowList):
         # Duration ticks only while a span runs; status can flip to "done" by
         # idling, and the "last" column moves once a second.
         ticking = entry.totals.running > 0 and entry.session.ended_ns is None
-        return (entry.version, entry.status(now), now // 100_000_000 if ticking else 0, now // 1_000_000_000)
+        return (entry.version, shown_status(self.app, entry.status(now)), now // 100_000_000 if ticking else 0, now // 1_000_000_000)
 
     def row_cells(self, key: str) -> list[Text]:
         entry = self.store.session(key)
         if entry is None:
             return [Text("?"), safe_text(key, limit=256)]
         now = self.now_ns()
-        status = entry.status(now)
+        status = shown_status(self.app, entry.status(now))
         st = status_style(self.app, status)
         t = entry.totals
         muted = style(self.app, "text-muted")

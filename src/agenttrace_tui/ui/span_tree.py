@@ -155,6 +155,10 @@ def axis_length(total_ns: int) -> int:
     return -(-int(total_ns) // step) * step
 
 
+#: The status column of a row (blank for ok): readable without colour.
+_ROW_GLYPH = {"error": "✗", "timeout": "⧗", "cancelled": "⊘", "running": "◐", "unfinished": "◌"}
+
+
 def layout(width: int) -> tuple[int, int]:
     """(left text width, waterfall width) for a widget ``width`` cells wide.
 
@@ -946,9 +950,13 @@ class SpanTreeView(ScrollView, can_focus=True):
             hot,
             t0,
             t1,
-            now if running else 0,
+            # a running span redraws with the clock; at a recording's end it reads "unfinished"
+            (now, self._recording_over()) if running else 0,
         )
         return span, key
+
+    def _recording_over(self) -> bool:
+        return bool(getattr(self.app, "recording_over", False)) if self.is_attached else False
 
     def _build_row(
         self,
@@ -982,6 +990,14 @@ class SpanTreeView(ScrollView, can_focus=True):
         err_style = fg("span-tree--error", on)
 
         text = Text(style=base, no_wrap=True, end="")
+        # The status column comes first, at a fixed place, so it survives any width
+        # and reads without colour: ✗ error, ⧗ timeout, ⊘ cancelled, ◐ running, ◌ unfinished.
+        unfinished = span.end_ns is None and self._recording_over()
+        status = "unfinished" if unfinished else "running" if span.end_ns is None else span.status.value
+        glyph = _ROW_GLYPH.get(status, " ")
+        glyph_style = err_style if error else fg("span-tree--running", on) if status == "running" else muted
+        text.append(glyph, glyph_style)
+        text.append(" ")
         text.append(guides, fg("span-tree--guide", on))
         text.append("▾" if disclosure == 1 else "▸" if disclosure == 2 else " ", muted)
         text.append(ks.glyph, dim_style if dimmed else self._kind_color(ks.color, on))
@@ -990,6 +1006,11 @@ class SpanTreeView(ScrollView, can_focus=True):
         if not dimmed and self._visible is not None:
             name_style = name_style + fg("span-tree--match")
         text.append(clean(span.name, _TEXT_LIMIT) or "(unnamed)", name_style)
+        if error:
+            # The message first: at 120 columns the attributes would push it out of sight.
+            msg = span.status_message or span.status.value
+            text.append("  ✗ ", err_style)
+            text.append(clean(msg, _TEXT_LIMIT), err_style)
         if hot:
             text.append(" ")
             text.append(" HOTSPOT ", cstyle("span-tree--hotspot"))
@@ -998,14 +1019,12 @@ class SpanTreeView(ScrollView, can_focus=True):
             if label:
                 text.append(label + " ", muted)
             text.append(clean(value, _TEXT_LIMIT // 4), dim_style if dimmed else Style())
-        if error:
-            msg = span.status_message or span.status.value
-            text.append("  ✗ ", err_style)
-            text.append(clean(msg, _TEXT_LIMIT), err_style)
         text.truncate(left_w, overflow="ellipsis", pad=True)
 
         dur = fmt_duration((span.end_ns if span.end_ns is not None else max(now, span.start_ns)) - span.start_ns)
-        if span.end_ns is None:
+        if unfinished:
+            dur_style = muted  # the duration it had when the recording ended: no "…", no ticking
+        elif span.end_ns is None:
             dur += "…"
             dur_style = fg("span-tree--running", on)
         else:

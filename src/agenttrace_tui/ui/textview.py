@@ -3,12 +3,15 @@
 The detail and cost panes change whenever the selection or the totals move;
 a ``Static.update`` there would ask Textual for a layout pass of the whole
 screen on every change. This view only sets its virtual size and repaints
-itself, and renders just the visible lines.
+itself, and renders just the visible lines. Rendered lines live in a
+bounded LRU the widget owns, dropped with new text, a new width or a new
+theme (``notify_style_update``).
 """
 
 from __future__ import annotations
 
 from rich.text import Text
+from textual.cache import LRUCache
 from textual.geometry import Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
@@ -16,6 +19,8 @@ from textual.strip import Strip
 
 class TextView(ScrollView, can_focus=True):
     ALLOW_MAXIMIZE = True
+    #: Rendered lines kept at most (a pane shows a few dozen).
+    CACHE_LINES = 512
 
     DEFAULT_CSS = """
     TextView { overflow-x: hidden; background: $surface; }
@@ -25,7 +30,7 @@ class TextView(ScrollView, can_focus=True):
         super().__init__(id=id, classes=classes)
         self.text = Text()
         self._lines: list[Text] = []
-        self._strips: dict[int, Strip] = {}
+        self._strips: LRUCache[int, Strip] = LRUCache(self.CACHE_LINES)
 
     @property
     def content_width(self) -> int:
@@ -35,7 +40,7 @@ class TextView(ScrollView, can_focus=True):
     def set_text(self, text: Text, *, keep_scroll: bool = True) -> None:
         self.text = text
         self._lines = list(text.split("\n", allow_blank=True))
-        self._strips = {}
+        self._strips.clear()
         self.virtual_size = Size(self.content_width, len(self._lines))
         if not keep_scroll:
             self.scroll_to(0, 0, animate=False, force=True)
@@ -61,5 +66,10 @@ class TextView(ScrollView, can_focus=True):
         return strip.apply_style(base)
 
     def on_resize(self) -> None:
-        self._strips = {}
+        self._strips.clear()
         self.virtual_size = Size(self.content_width, len(self._lines))
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._strips.clear()
+        self.refresh()

@@ -12,7 +12,7 @@ from rich.text import Text
 
 from ..store.memory import Store
 from . import fmt
-from .colors import STATUS_GLYPH, status_style, style
+from .colors import STATUS_GLYPH, shown_status, status_style, style
 from .rowlist import Column, RowList
 from .text import safe_text
 
@@ -40,14 +40,14 @@ class TraceList(RowList):
         trace = self.store.trace(key)
         if trace is None:
             return None
-        return (trace.version, self.now_ns() // 100_000_000 if trace.running else 0)
+        return (trace.version, self.now_ns() // 100_000_000 if trace.running else 0, shown_status(self.app, "running") if trace.running else 0)
 
     def row_cells(self, key: str) -> list[Text]:
         trace = self.store.trace(key)
         if trace is None:
             return [Text("?"), safe_text(key, limit=256)]
         t = trace.totals
-        status = "running" if trace.running else ("error" if t.errors else "ok")
+        status = shown_status(self.app, "running") if trace.running else ("error" if t.errors else "ok")
         st = status_style(self.app, status)
         errs = Text(str(t.errors), style=status_style(self.app, "error", bold=True)) if t.errors else Text("·", style=style(self.app, "text-muted"))
         return [
