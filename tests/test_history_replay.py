@@ -268,7 +268,7 @@ def test_bad_speed_is_refused():
 
 
 def test_from_the_end_seek_and_step_go_back_and_space_plays_again():
-    player, clock, _ = make(speed=INSTANT)
+    player, _clock, _ = make(speed=INSTANT)
     player.tick()
     assert player.finished
     end = player.position_ns

@@ -158,7 +158,7 @@ class Monitor:
 
         try:
             self.run_id, self.interrupted_marked = await asyncio.to_thread(begin_run, path)
-        except Exception:  # the writer reports a broken file itself; runs are a nicety on top
+        except Exception:  # noqa: BLE001 -- the writer reports a broken file itself; runs are a nicety on top
             self.run_id = None
 
     async def stop(self) -> None:
@@ -185,7 +185,7 @@ class Monitor:
 
         try:
             await asyncio.to_thread(end_run, path, run_id, list(self.store.sessions))
-        except Exception:  # a read-only or vanished file: the data is saved already
+        except Exception:  # noqa: BLE001 -- a read-only or vanished file: the data is saved already
             pass
 
     @property

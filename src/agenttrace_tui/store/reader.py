@@ -155,7 +155,7 @@ class Reader:
                 "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'session_ends'"
             ).fetchone())
             mark = (
-                f"(SELECT e.reason FROM session_ends e WHERE e.session_id = sessions.id AND e.at_ns >= sessions.last_ns)"
+                "(SELECT e.reason FROM session_ends e WHERE e.session_id = sessions.id AND e.at_ns >= sessions.last_ns)"
                 if self._has_marks else "NULL"
             )
             self._session_cols = f"{_SESSION_COLS}, {mark}"

@@ -28,8 +28,8 @@ import os
 import socket
 import sqlite3
 import time
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable
 
 from .schema import BUSY_TIMEOUT_MS, ensure_schema
 

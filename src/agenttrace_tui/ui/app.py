@@ -30,9 +30,9 @@ from textual.actions import SkipAction
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.reactive import var
 from textual.content import Content
 from textual.geometry import Size
+from textual.reactive import var
 from textual.widgets import Footer, Input, Static
 
 from ..analysis.budget import budget_state

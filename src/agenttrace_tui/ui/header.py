@@ -16,7 +16,6 @@ from . import fmt
 from .colors import style
 from .text import clean
 
-
 #: What the header says instead of LIVE for each view mode (ui/app.py's ``mode``).
 MODE_LABELS = {"history": "HISTORY · H back to live", "replay": "REPLAY"}
 
