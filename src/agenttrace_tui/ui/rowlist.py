@@ -31,6 +31,8 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from ..store.memory import Store
+
 
 @dataclass(frozen=True)
 class Column:
@@ -234,7 +236,10 @@ class RowList(ScrollView, can_focus=True):
         super().notify_style_update()
         self.clear_cache()
 
-    def rebind(self, store: object) -> None:
+    #: the store rows are read from (set by the subclasses and by ``rebind``)
+    store: Store
+
+    def rebind(self, store: Store) -> None:
         """Read rows from another store (a replay rebuilt, a saved session, back to live):
         no row, stamp or key of the old one is kept."""
         self.store = store
