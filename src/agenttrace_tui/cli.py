@@ -66,7 +66,16 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--sessions", type=int, default=3, metavar="N", help="concurrent demo sessions (default 3)")
     for module in _command_modules():
         module.register(sub)
+    # These take the monitor's settings too (the ports an agent is pointed at, the served monitor's).
+    for module in _config_command_modules().values():
+        module.register(sub, parent)
     return parser
+
+
+def _config_command_modules() -> dict[str, Any]:
+    from .commands import env, run, serve
+
+    return {"run": run, "env": env, "serve": serve}
 
 
 def _command_modules() -> list[Any]:
@@ -102,6 +111,8 @@ def config_from_args(args: argparse.Namespace, *, default_db: str | None = None)
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.command in ("run", "env", "serve"):
+        return _with_config(args)
     if args.command not in (None, "demo"):
         return int(args.func(args) or 0)
     try:
@@ -121,6 +132,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         return asyncio.run(_run(cfg, headless=args.headless, demo=demo))
     except KeyboardInterrupt:
         return 130
+
+
+def _with_config(args: argparse.Namespace) -> int:
+    """Subcommands that act on the monitor's settings (run, env, serve)."""
+    try:
+        cfg = config_from_args(args)
+    except ConfigError as exc:
+        print(f"{PROG}: {exc}", file=sys.stderr)
+        return 2
+    return int(_config_command_modules()[args.command].main(args, cfg) or 0)
 
 
 def _demo_db() -> str:

@@ -10,7 +10,8 @@ Responses follow the OTLP/HTTP spec: 200 with the Export*ServiceResponse in
 the request's encoding (``partial_success`` counts rejected items), 400 for
 an undecodable body, 413 over the body or decompressed-size limit, 415 for
 other media types or encodings, 405 for a method other than POST, 404 for
-other paths; error bodies are a ``google.rpc.Status``. Every reject is
+other paths (``GET /health`` answers 200 and names the monitor); error bodies
+are a ``google.rpc.Status``. Every reject is
 counted by reason in ``pipeline.stats`` under source "otlp". Gzip is
 inflated incrementally with a cap, so a small bomb never becomes a big buffer.
 """
@@ -58,6 +59,8 @@ BODY_TIMEOUT_S = 30.0
 THREAD_INFLATE_BYTES = 256 * 1024
 
 PATHS = {"/v1/traces": "traces", "/v1/logs": "logs", "/v1/metrics": "metrics"}
+HEALTH_PATH = "/health"
+HEALTH_BODY = b'{"status":"ok","service":"agenttrace-tui"}'
 _PROTOBUF_TYPES = ("application/x-protobuf", "application/protobuf")
 _JSON_TYPES = ("application/json",)
 _RESPONSES: dict[str, tuple[Any, str, str]] = {
@@ -330,6 +333,10 @@ class OtlpServer:
             ctype = headers.get("content-type", "").split(";")[0].strip().lower()
             json = ctype in _JSON_TYPES
             keep = _keep_alive(version, headers)
+            if path == HEALTH_PATH and method in ("GET", "HEAD"):
+                # How `agenttrace-tui run` tells this monitor from any other OTLP receiver.
+                await self._send(writer, 200, HEALTH_BODY, True, keep)
+                return keep
             signal = PATHS.get(path)
             if signal is None:
                 raise HttpError(404, "not_found", f"no OTLP endpoint at {path[:100]}")

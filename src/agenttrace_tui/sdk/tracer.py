@@ -96,7 +96,9 @@ class Tracer:
         _share: Tracer | None = None,
     ) -> None:
         self.endpoint: str = endpoint or (_share.endpoint if _share is not None else default_endpoint())
-        self.session_id = session_id or f"{getrandbits(128):032x}"
+        # AGENTTRACE_SESSION_ID: set by `agenttrace-tui run` so the agent's spans join the run's session.
+        env_sid = os.environ.get("AGENTTRACE_SESSION_ID") if _share is None else None
+        self.session_id = session_id or env_sid or f"{getrandbits(128):032x}"
         self.session_name = session_name
         self.framework = framework
         self.framework_version = framework_version

@@ -1,0 +1,168 @@
+"""The telemetry settings an agent needs to report to the monitor, in one place.
+
+Used by ``agenttrace-tui run`` (set for the command it starts) and
+``agenttrace-tui env`` (printed for a shell). Four groups:
+
+* ``otel``: any OpenTelemetry SDK: endpoint and protocol, the batch queues
+  raised (the SDK's 2,048-span default drops spans silently in bursts), a
+  prompt export, the service name and a ``session.id`` resource attribute;
+* ``claude``: Claude Code's switches (telemetry on, logs and metrics over
+  OTLP, short intervals, prompt text; the traces beta behind a flag);
+* ``codex``: Codex reads only ``$CODEX_HOME/config.toml``, so ``run`` makes a
+  temporary overlay of the user's Codex home (every entry linked, never
+  modified) whose config.toml is the user's plus an ``[otel]`` section;
+* ``sdk``: our own SDK's ``AGENTTRACE_ENDPOINT`` and session id.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shlex
+import shutil
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+
+GROUPS = ("otel", "claude", "codex", "sdk")
+#: Agent CLIs that name their own service: ``run`` leaves OTEL_SERVICE_NAME alone for them.
+SELF_NAMED = frozenset({"claude", "codex"})
+
+
+def otel_env(otlp_port: int, session_id: str | None = None, service: str | None = None,
+             base: Mapping[str, str] | None = None) -> dict[str, str]:
+    env = {
+        "OTEL_EXPORTER_OTLP_ENDPOINT": f"http://127.0.0.1:{otlp_port}",
+        "OTEL_EXPORTER_OTLP_PROTOCOL": "http/protobuf",
+        "OTEL_BSP_MAX_QUEUE_SIZE": "65536",
+        "OTEL_BSP_MAX_EXPORT_BATCH_SIZE": "2048",
+        "OTEL_BSP_SCHEDULE_DELAY": "200",
+        "OTEL_BLRP_MAX_QUEUE_SIZE": "65536",
+        "OTEL_BLRP_SCHEDULE_DELAY": "200",
+    }
+    if service:
+        env["OTEL_SERVICE_NAME"] = service
+    if session_id:
+        # Kept beside the user's own resource attributes (theirs first: ours wins on a clash).
+        prev = (base or {}).get("OTEL_RESOURCE_ATTRIBUTES", "").strip().strip(",")
+        own = f"session.id={_attr_value(session_id)}"
+        env["OTEL_RESOURCE_ATTRIBUTES"] = f"{prev},{own}" if prev else own
+    return env
+
+
+def _attr_value(value: str) -> str:
+    # OTEL_RESOURCE_ATTRIBUTES values are percent-encoded where they hold , = % or spaces.
+    return re.sub(r"[,=%\s]", lambda m: f"%{ord(m.group()):02X}", value)
+
+
+def claude_env(traces_beta: bool = False) -> dict[str, str]:
+    env = {
+        "CLAUDE_CODE_ENABLE_TELEMETRY": "1",
+        "OTEL_LOGS_EXPORTER": "otlp",
+        "OTEL_METRICS_EXPORTER": "otlp",
+        "OTEL_LOGS_EXPORT_INTERVAL": "1000",
+        "OTEL_METRIC_EXPORT_INTERVAL": "5000",
+        "OTEL_LOG_USER_PROMPTS": "1",
+    }
+    if traces_beta:
+        env["CLAUDE_CODE_ENHANCED_TELEMETRY_BETA"] = "1"
+        env["OTEL_TRACES_EXPORTER"] = "otlp"
+    return env
+
+
+def sdk_env(udp_port: int | None, tcp_port: int | None, session_id: str | None = None) -> dict[str, str]:
+    env: dict[str, str] = {}
+    if udp_port is not None:
+        env["AGENTTRACE_ENDPOINT"] = f"udp://127.0.0.1:{udp_port}"
+    elif tcp_port is not None:
+        env["AGENTTRACE_ENDPOINT"] = f"tcp://127.0.0.1:{tcp_port}"
+    if session_id:
+        env["AGENTTRACE_SESSION_ID"] = session_id
+    return env
+
+
+def codex_otel_toml(otlp_port: int) -> str:
+    """The ``[otel]`` section that sends Codex's logs, traces and metrics to the monitor."""
+    base = f"http://127.0.0.1:{otlp_port}"
+    lines = ["[otel]", 'environment = "agenttrace"', "log_user_prompt = true"]
+    for key, signal in (("exporter", "logs"), ("trace_exporter", "traces"), ("metrics_exporter", "metrics")):
+        lines.append(f'{key} = {{ otlp-http = {{ endpoint = "{base}/v1/{signal}", protocol = "binary" }} }}')
+    return "\n".join(lines) + "\n"
+
+
+_HEADER = re.compile(r"^\s*\[\[?\s*([^\]]+?)\s*\]\]?\s*(#.*)?$")
+
+
+def without_otel(toml_text: str) -> str:
+    """The config text with its ``[otel]`` tables removed (ours replaces them)."""
+    out: list[str] = []
+    skipping = False
+    for line in toml_text.splitlines():
+        m = _HEADER.match(line)
+        if m:
+            name = m.group(1).strip().strip('"')
+            skipping = name == "otel" or name.startswith("otel.")
+        if not skipping:
+            out.append(line)
+    return "\n".join(out).rstrip() + "\n" if out else ""
+
+
+def user_codex_home(env: Mapping[str, str]) -> Path:
+    explicit = env.get("CODEX_HOME")
+    return Path(explicit).expanduser() if explicit else Path(env.get("HOME", str(Path.home()))) / ".codex"
+
+
+def make_codex_overlay(user_home: Path, otlp_port: int, parent: str | None = None) -> Path:
+    """A temporary Codex home: links to every entry of the user's, config.toml rewritten with our [otel].
+
+    The user's files are never written: config.toml is a copy (a link would
+    let Codex write through it), the rest are symlinks so Codex's sessions,
+    history and login keep living in the user's own home. Remove it with
+    ``shutil.rmtree`` when the command has exited.
+    """
+    overlay = Path(tempfile.mkdtemp(prefix="agenttrace-codex-", dir=parent))
+    os.chmod(overlay, 0o700)
+    user_config = ""
+    if user_home.is_dir():
+        for entry in user_home.iterdir():
+            if entry.name == "config.toml":
+                try:
+                    user_config = entry.read_text(encoding="utf-8")
+                except (OSError, UnicodeDecodeError):
+                    user_config = ""
+                continue
+            (overlay / entry.name).symlink_to(entry)
+    text = without_otel(user_config)
+    (overlay / "config.toml").write_text((text + "\n" if text else "") + codex_otel_toml(otlp_port), encoding="utf-8")
+    return overlay
+
+
+def remove_overlay(overlay: Path) -> None:
+    # Symlinks are unlinked, never followed: the user's files stay.
+    shutil.rmtree(overlay, ignore_errors=True)
+
+
+def shell_lines(groups: list[str], *, otlp_port: int, udp_port: int | None, tcp_port: int | None,
+                traces_beta: bool = False) -> str:
+    """What ``agenttrace-tui env`` prints: export lines (and the Codex TOML as a comment block)."""
+    out: list[str] = []
+    for group in groups:
+        if group == "otel":
+            out.append("# Any OpenTelemetry SDK (exporters whose default is gRPC also reach :4317 with no setting)")
+            out += _exports(otel_env(otlp_port))
+        elif group == "claude":
+            out.append("# Claude Code")
+            out += _exports({**claude_env(traces_beta), **{k: v for k, v in otel_env(otlp_port).items()
+                                                           if k.startswith("OTEL_EXPORTER_")}})
+        elif group == "codex":
+            out.append("# Codex: add to ~/.codex/config.toml (or run it as: agenttrace-tui run -- codex ...)")
+            out += ["# " + line for line in codex_otel_toml(otlp_port).splitlines()]
+        elif group == "sdk":
+            out.append("# agenttrace_tui.sdk (Python)")
+            out += _exports(sdk_env(udp_port, tcp_port))
+        out.append("")
+    return "\n".join(out).rstrip() + "\n"
+
+
+def _exports(env: Mapping[str, str]) -> list[str]:
+    return [f"export {k}={shlex.quote(v)}" for k, v in env.items()]

@@ -1,0 +1,296 @@
+"""``agenttrace-tui run [--name NAME] [--traces-beta] [--no-ui] -- <command ...>``.
+
+Starts an agent with every telemetry setting already in its environment
+(``agent_env``: OTel SDK, Claude Code, a Codex home overlay, our SDK), all
+carrying one session id, and attaches it to a monitor:
+
+* a monitor already running (its OTLP/HTTP port answers ``GET /health`` as
+  agenttrace-tui) is used: the command keeps the terminal, and its session is
+  announced and ended over the native protocol;
+* otherwise the live UI starts in this process with follow on, the command's
+  output going to a log file (the UI owns the terminal); ``--no-ui`` runs the
+  monitor headless instead and leaves the terminal to the command (for
+  interactive agents).
+
+When the command exits its session is marked ended with a ``session`` record
+carrying ``ended_ns`` and the exit code (``process.exit.code``); ``run``
+exits with the command's code.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import http.client
+import os
+import re
+import shlex
+import signal
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from .agent_env import SELF_NAMED, claude_env, make_codex_overlay, otel_env, remove_overlay, sdk_env, user_codex_home
+
+PROG = "agenttrace-tui"
+PROBE_TIMEOUT_S = 0.5
+HEALTH_PATH = "/health"
+
+
+def register(subparsers: Any, parent: argparse.ArgumentParser) -> None:
+    p = subparsers.add_parser(
+        "run",
+        parents=[parent],
+        help="start an agent with telemetry set and watch it (run -- <command ...>)",
+        description="Start a command with the telemetry environment set for it (OTel SDK, Claude Code, Codex, "
+        "agenttrace SDK) and show it in the monitor: a running one, or the live UI started here.",
+    )
+    p.add_argument("--name", metavar="NAME", help="session name (default: the command's name)")
+    p.add_argument("--traces-beta", action="store_true", help="also turn on Claude Code's traces beta")
+    p.add_argument("--no-ui", action="store_true",
+                   help="with no monitor running, run one headless here and leave the terminal to the command")
+    p.add_argument("argv", nargs=argparse.REMAINDER, metavar="-- COMMAND", help="the command and its arguments")
+
+
+def command_argv(raw: list[str]) -> list[str]:
+    return raw[1:] if raw and raw[0] == "--" else raw
+
+
+def new_session_id(name: str) -> str:
+    slug = re.sub(r"[^A-Za-z0-9_.-]+", "-", name).strip("-")[:40] or "run"
+    return f"run-{slug}-{uuid.uuid4().hex[:8]}"
+
+
+def monitor_running(otlp_port: int | None, host: str = "127.0.0.1") -> bool:
+    """Whether an agenttrace-tui monitor answers on the OTLP/HTTP port (not just anything listening)."""
+    if not otlp_port:
+        return False
+    conn = http.client.HTTPConnection(host, otlp_port, timeout=PROBE_TIMEOUT_S)
+    try:
+        conn.request("GET", HEALTH_PATH)
+        resp = conn.getresponse()
+        return resp.status == 200 and b"agenttrace-tui" in resp.read(1024)
+    except (OSError, http.client.HTTPException):
+        return False
+    finally:
+        conn.close()
+
+
+def child_env(base: dict[str, str], argv: list[str], session_id: str, *, otlp_port: int, udp_port: int | None,
+              tcp_port: int | None, traces_beta: bool, name: str, codex_home: Path | None) -> dict[str, str]:
+    """The command's environment: the user's, plus every group of telemetry settings."""
+    exe = Path(argv[0]).name
+    # Agents that name their own service keep it; so does a service name the user set.
+    service = None if exe in SELF_NAMED or "OTEL_SERVICE_NAME" in base else name
+    env = dict(base)
+    env.update(otel_env(otlp_port, session_id, service, base))
+    env.update(claude_env(traces_beta))
+    env.update(sdk_env(udp_port, tcp_port, session_id))
+    if codex_home is not None:
+        env["CODEX_HOME"] = str(codex_home)
+    return env
+
+
+def session_record(session_id: str, name: str, argv: list[str], *, ended_ns: int | None = None,
+                   exit_code: int | None = None) -> dict[str, Any]:
+    """The native ``session`` record that announces (or ends) the run's session."""
+    rec: dict[str, Any] = {"v": 1, "type": "session", "session_id": session_id, "name": name}
+    attrs: dict[str, Any] = {"process.command_line": shlex.join(argv)[:500]}
+    if ended_ns is None:
+        rec["started_ns"] = time.time_ns()
+    else:
+        rec["ended_ns"] = ended_ns
+        attrs["process.exit.code"] = exit_code
+    rec["attributes"] = attrs
+    return rec
+
+
+def exit_status(returncode: int) -> int:
+    """A shell's view of a child's status: 128 + N for a child killed by signal N."""
+    return 128 - returncode if returncode < 0 else returncode
+
+
+# -- entry ----------------------------------------------------------------------
+def main(args: argparse.Namespace, cfg: Any) -> int:
+    argv = command_argv(list(args.argv or []))
+    if not argv:
+        print(f"{PROG} run: give the command after --, e.g. {PROG} run -- python my_agent.py", file=sys.stderr)
+        return 2
+    name = args.name or Path(argv[0]).name
+    sid = new_session_id(name)
+    if monitor_running(cfg.otlp_port):
+        return attached(cfg, argv, name, sid, traces_beta=args.traces_beta)
+    ui = not (args.no_ui or args.headless)
+    try:
+        return asyncio.run(own_monitor(cfg, argv, name, sid, traces_beta=args.traces_beta, ui=ui))
+    except KeyboardInterrupt:
+        return 130
+
+
+def _send_native(cfg: Any, rec: dict[str, Any]) -> bool:
+    import msgspec
+
+    from ..sdk.transport import EndpointError, open_transport
+
+    endpoint = f"tcp://127.0.0.1:{cfg.tcp_port}" if cfg.tcp_port else f"udp://127.0.0.1:{cfg.udp_port or 4319}"
+    try:
+        transport = open_transport(endpoint)
+    except EndpointError:
+        return False
+    try:
+        if not transport.ready():
+            return False
+        payload = msgspec.json.encode(rec) + (b"\n" if getattr(transport, "stream", False) else b"")
+        return bool(transport.send([payload]))
+    finally:
+        transport.close()
+
+
+def attached(cfg: Any, argv: list[str], name: str, sid: str, *, traces_beta: bool) -> int:
+    """A monitor is running: the command keeps the terminal; its session is announced and ended natively."""
+    import subprocess
+
+    print(f"{PROG} run: using the monitor on 127.0.0.1:{cfg.otlp_port}; session {sid}", file=sys.stderr)
+    overlay = make_codex_overlay(user_codex_home(os.environ), cfg.otlp_port)
+    try:
+        env = child_env(dict(os.environ), argv, sid, otlp_port=cfg.otlp_port, udp_port=cfg.udp_port,
+                        tcp_port=cfg.tcp_port, traces_beta=traces_beta, name=name, codex_home=overlay)
+        _send_native(cfg, session_record(sid, name, argv))
+        try:
+            proc = subprocess.Popen(argv, env=env)
+        except OSError as exc:
+            print(f"{PROG} run: cannot start {argv[0]}: {exc.strerror}", file=sys.stderr)
+            _send_native(cfg, session_record(sid, name, argv, ended_ns=time.time_ns(), exit_code=127))
+            return 127
+        while True:
+            try:
+                rc = proc.wait()
+                break
+            except KeyboardInterrupt:
+                continue  # the child got the same SIGINT: wait for it to finish
+        code = exit_status(rc)
+        _send_native(cfg, session_record(sid, name, argv, ended_ns=time.time_ns(), exit_code=code))
+        return code
+    finally:
+        remove_overlay(overlay)
+
+
+class RunHandle:
+    """The command started beside an in-process monitor; ``wait`` marks its session ended."""
+
+    def __init__(self, monitor: Any, argv: list[str], name: str, sid: str, proc: Any, overlay: Path,
+                 log_path: Path | None) -> None:
+        self.monitor = monitor
+        self.argv = argv
+        self.name = name
+        self.session_id = sid
+        self.proc = proc
+        self.overlay = overlay
+        self.log_path = log_path
+        self.exit_code: int | None = None
+
+    async def wait(self, on_exit: Callable[[int], None] | None = None) -> int:
+        rc = await self.proc.wait()
+        self.exit_code = exit_status(rc)
+        _apply_record(self.monitor, session_record(self.session_id, self.name, self.argv, ended_ns=time.time_ns(),
+                                                   exit_code=self.exit_code))
+        remove_overlay(self.overlay)
+        if on_exit is not None:
+            on_exit(self.exit_code)
+        return self.exit_code
+
+    async def stop(self) -> None:
+        """Ask the command to end (the monitor is closing), then wait briefly."""
+        if self.proc.returncode is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                await asyncio.wait_for(self.proc.wait(), 5)
+            except TimeoutError:
+                self.proc.kill()
+                await self.proc.wait()
+        remove_overlay(self.overlay)
+
+
+def _apply_record(monitor: Any, rec: dict[str, Any]) -> None:
+    """Into the in-process monitor's pipeline, as if it had arrived over the wire."""
+    import msgspec
+
+    monitor.pipeline.feed(msgspec.json.encode(rec), "run")
+
+
+async def start_command(monitor: Any, argv: list[str], name: str, sid: str, *, traces_beta: bool = False,
+                        log_path: Path | None = None) -> RunHandle:
+    """Start ``argv`` against the started ``monitor`` (its real ports); output to ``log_path`` if given."""
+    otlp_port = monitor.otlp.address[1] if monitor.otlp is not None else 4318
+    rs = monitor.receivers
+    udp = rs.udp_address[1] if rs is not None and rs.udp_address is not None else None
+    tcp = rs.tcp_address[1] if rs is not None and rs.tcp_address is not None else None
+    overlay = make_codex_overlay(user_codex_home(os.environ), otlp_port)
+    env = child_env(dict(os.environ), argv, sid, otlp_port=otlp_port, udp_port=udp, tcp_port=tcp,
+                    traces_beta=traces_beta, name=name, codex_home=overlay)
+    _apply_record(monitor, session_record(sid, name, argv))
+    out: Any = None
+    if log_path is not None:
+        out = open(log_path, "ab")  # noqa: SIM115 - handed to the child, closed below
+    try:
+        proc = await asyncio.create_subprocess_exec(
+            *argv, env=env, stdin=asyncio.subprocess.DEVNULL if out is not None else None, stdout=out,
+            stderr=out)
+    except OSError:
+        remove_overlay(overlay)
+        _apply_record(monitor, session_record(sid, name, argv, ended_ns=time.time_ns(), exit_code=127))
+        raise
+    finally:
+        if out is not None:
+            out.close()
+    return RunHandle(monitor, argv, name, sid, proc, overlay, log_path)
+
+
+async def own_monitor(cfg: Any, argv: list[str], name: str, sid: str, *, traces_beta: bool, ui: bool) -> int:
+    """No monitor running: start one here (UI or headless) with the command as its session."""
+    from ..ingest.receivers import PortInUseError
+    from ..runtime.monitor import Monitor
+
+    monitor = Monitor(cfg)
+    try:
+        await monitor.start()
+    except PortInUseError as exc:
+        print(f"{PROG}: {exc}", file=sys.stderr)
+        return 2
+    log_path = Path(tempfile.gettempdir()) / f"agenttrace-{sid}.log" if ui else None
+    try:
+        try:
+            handle = await start_command(monitor, argv, name, sid, traces_beta=traces_beta, log_path=log_path)
+        except OSError as exc:
+            print(f"{PROG} run: cannot start {argv[0]}: {exc.strerror}", file=sys.stderr)
+            return 127
+        if not ui:
+            for ep in monitor.endpoints:
+                print(f"{PROG}: listening on {ep}; session {sid}", file=sys.stderr)
+            loop = asyncio.get_running_loop()
+            # Ctrl-C reaches the command (same process group); we wait for it to end.
+            loop.add_signal_handler(signal.SIGINT, lambda: None)
+            return await handle.wait()
+        from ..ui.app import make_app
+
+        app = make_app(monitor)
+        app.follow = True
+        waiter = asyncio.create_task(handle.wait(lambda code: _notify_exit(app, argv, code)))
+        await app.run_async()
+        if not waiter.done():
+            await handle.stop()
+            await waiter
+        print(f"{PROG} run: {argv[0]} exited with {handle.exit_code}; its output is in {log_path}", file=sys.stderr)
+        return handle.exit_code if handle.exit_code is not None else 0
+    finally:
+        await monitor.stop()
+
+
+def _notify_exit(app: Any, argv: list[str], code: int) -> None:
+    from ..format.sanitize import clean
+
+    app.notify(f"{clean(argv[0], 80)} exited with {code}; q quits the monitor", markup=False, timeout=10)

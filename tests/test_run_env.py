@@ -1,0 +1,218 @@
+"""``agenttrace-tui run`` and ``env`` with a fake agent that reads its env and sends real OTLP.
+
+The fake agent configures the real OpenTelemetry SDK (traces and metrics,
+OTLP/HTTP protobuf) and our SDK from the environment alone, records what it
+saw (including the Codex home it was given) and exits with code 3. Three
+paths: no monitor running (a headless monitor in the ``run`` process, via the
+real CLI in a subprocess), a monitor already running (attached), and the
+live UI (Pilot). Each checks the session: the agent's spans in it, and the
+``session`` record with ``ended_ns`` and the exit code.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from agenttrace_tui import cli
+from agenttrace_tui.commands.agent_env import make_codex_overlay, otel_env, without_otel
+from agenttrace_tui.commands.run import attached, monitor_running, new_session_id, start_command
+from agenttrace_tui.config import Config
+from agenttrace_tui.runtime.monitor import Monitor
+from agenttrace_tui.store.sqlite import Reader
+from agenttrace_tui.ui.app import make_app
+from test_otlp_support import wait_for
+
+FAKE_AGENT = textwrap.dedent('''
+    import json, os, sys
+    from opentelemetry import metrics, trace
+    from opentelemetry.exporter.otlp.proto.http.metric_exporter import OTLPMetricExporter
+    from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+    from opentelemetry.sdk.metrics import MeterProvider
+    from opentelemetry.sdk.metrics.export import PeriodicExportingMetricReader
+    from opentelemetry.sdk.resources import Resource
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import BatchSpanProcessor
+
+    from agenttrace_tui.sdk import Tracer
+
+    seen = {k: v for k, v in os.environ.items() if k.startswith(("OTEL_", "CLAUDE_", "AGENTTRACE_", "CODEX_"))}
+    codex = os.environ.get("CODEX_HOME")
+    seen["codex_config"] = open(os.path.join(codex, "config.toml")).read() if codex else None
+    seen["codex_entries"] = sorted(os.listdir(codex)) if codex else []
+    with open(sys.argv[1], "w") as fh:
+        json.dump(seen, fh)
+
+    # Everything from the environment: endpoint, protocol, queue, service name, session id.
+    resource = Resource.create()
+    tp = TracerProvider(resource=resource)
+    tp.add_span_processor(BatchSpanProcessor(OTLPSpanExporter()))
+    tracer = tp.get_tracer("fake-agent")
+    with tracer.start_as_current_span("invoke_agent fake") as root:
+        root.set_attribute("gen_ai.operation.name", "invoke_agent")
+        with tracer.start_as_current_span("chat gpt-4o") as sp:
+            sp.set_attribute("gen_ai.operation.name", "chat")
+            sp.set_attribute("gen_ai.request.model", "gpt-4o")
+    mp = MeterProvider(resource=resource, metric_readers=[PeriodicExportingMetricReader(OTLPMetricExporter())])
+    mp.get_meter("fake").create_counter("agent.steps").add(2)
+    tp.shutdown()
+    mp.shutdown()
+
+    own = Tracer(session_name=None, set_global=False)
+    with own.span("own sdk step", kind="tool_execution"):
+        pass
+    own.flush()
+    own.close()
+    print("fake agent done")
+    sys.exit(3)
+''')
+
+
+@pytest.fixture()
+def agent(tmp_path, monkeypatch):
+    script = tmp_path / "fake_agent.py"
+    script.write_text(FAKE_AGENT)
+    user_codex = tmp_path / "home" / ".codex"
+    (user_codex / "sessions").mkdir(parents=True)
+    original = 'model = "gpt-5.5"\n\n[otel]\nenvironment = "mine"\nexporter = "none"\n\n[otel.extra]\nx = 1\n\n[tui]\nnotifications = true\n'
+    (user_codex / "config.toml").write_text(original)
+    monkeypatch.setenv("CODEX_HOME", str(user_codex))
+    for k in list(os.environ):
+        if k.startswith(("OTEL_", "AGENTTRACE_")):
+            monkeypatch.delenv(k)
+    return script, user_codex, original
+
+
+def _check_session(db: Path, sid: str, seen: dict) -> None:
+    with Reader(db) as reader:
+        row = reader.session(sid)
+        assert row is not None, sid
+        s = row.session
+        assert s.ended_ns is not None and s.attributes.get("process.exit.code") == 3
+        names = {sp.name for sp in reader.iter_spans(sid)}
+        assert {"invoke_agent fake", "chat gpt-4o", "own sdk step"} <= names
+        assert any(m.name == "agent.steps" and m.sum == 2 for m in reader.metrics(sid))
+    assert seen["OTEL_EXPORTER_OTLP_PROTOCOL"] == "http/protobuf"
+    assert seen["OTEL_BSP_MAX_QUEUE_SIZE"] == "65536" and seen["CLAUDE_CODE_ENABLE_TELEMETRY"] == "1"
+    assert seen["OTEL_LOG_USER_PROMPTS"] == "1" and seen["OTEL_LOGS_EXPORTER"] == "otlp"
+    assert f"session.id={sid}" in seen["OTEL_RESOURCE_ATTRIBUTES"] and seen["AGENTTRACE_SESSION_ID"] == sid
+
+
+def _check_codex(seen: dict, user_codex: Path, original: str) -> None:
+    cfg = seen["codex_config"]
+    assert 'model = "gpt-5.5"' in cfg and "[tui]" in cfg and "notifications = true" in cfg
+    assert 'environment = "agenttrace"' in cfg and "/v1/logs" in cfg and "mine" not in cfg and "[otel.extra]" not in cfg
+    assert "sessions" in seen["codex_entries"]
+    assert Path(seen["CODEX_HOME"]) != user_codex and not Path(seen["CODEX_HOME"]).exists()  # overlay removed
+    assert (user_codex / "config.toml").read_text() == original  # the user's file untouched
+
+
+def test_run_without_a_monitor_runs_one_headless_and_marks_the_session(agent, tmp_path):
+    script, user_codex, original = agent
+    db = tmp_path / "run.db"
+    out = tmp_path / "seen.json"
+    proc = subprocess.run(
+        [sys.executable, "-m", "agenttrace_tui", "run", "--no-ui", "--name", "fake", "--db", str(db),
+         "--udp-port", "0", "--tcp-port", "0", "--socket", "off", "--otlp-port", "0", "--otlp-grpc-port", "off",
+         "--", sys.executable, str(script), str(out)],
+        capture_output=True, text=True, timeout=120, env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},
+    )
+    assert proc.returncode == 3, proc.stderr
+    assert "fake agent done" in proc.stdout  # the command kept the terminal
+    seen = json.loads(out.read_text())
+    sid = seen["AGENTTRACE_SESSION_ID"]
+    assert sid.startswith("run-fake-") and seen["OTEL_SERVICE_NAME"] == "fake"
+    _check_session(db, sid, seen)
+    _check_codex(seen, user_codex, original)
+
+
+async def test_run_attaches_to_a_running_monitor(agent, tmp_path):
+    script, user_codex, original = agent
+    db = tmp_path / "attached.db"
+    out = tmp_path / "seen.json"
+    monitor = Monitor(Config(udp_port=0, tcp_port=0, socket="", otlp_port=0, otlp_grpc_port=None, db=str(db)))
+    await monitor.start()
+    try:
+        otlp = monitor.otlp.address[1]
+        assert await asyncio.to_thread(monitor_running, otlp)
+        cfg = Config(udp_port=monitor.receivers.udp_address[1], tcp_port=monitor.receivers.tcp_address[1],
+                     otlp_port=otlp)
+        sid = new_session_id("attached")
+        rc = await asyncio.to_thread(attached, cfg, [sys.executable, str(script), str(out)], "attached", sid,
+                                     traces_beta=True)
+        assert rc == 3
+        seen = json.loads(out.read_text())
+        assert seen["CLAUDE_CODE_ENHANCED_TELEMETRY_BETA"] == "1" and seen["OTEL_TRACES_EXPORTER"] == "otlp"
+        assert await wait_for(lambda: (e := monitor.store.sessions.get(sid)) is not None
+                              and e.session.ended_ns is not None and e.totals.spans >= 3)
+    finally:
+        await monitor.stop()
+    _check_session(db, sid, seen)
+    _check_codex(seen, user_codex, original)
+
+
+async def test_monitor_running_is_false_for_another_http_server():
+    # Something else on the port (here: nothing on a closed port, and a plain socket that never answers HTTP).
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        s.listen(1)
+        assert not await asyncio.to_thread(monitor_running, s.getsockname()[1])
+    assert not monitor_running(None)
+
+
+async def test_run_in_the_live_ui_follows_the_session(agent, tmp_path):
+    script, _user_codex, _original = agent
+    out = tmp_path / "seen.json"
+    monitor = Monitor(Config(udp_port=0, tcp_port=0, socket="", otlp_port=0, otlp_grpc_port=None, persist=False))
+    await monitor.start()
+    log = tmp_path / "agent.log"
+    sid = new_session_id("ui")
+    handle = await start_command(monitor, [sys.executable, str(script), str(out)], "ui", sid, log_path=log)
+    app = make_app(monitor)
+    app.follow = True
+    codes: list[int] = []
+    waiter = asyncio.create_task(handle.wait(codes.append))
+    async with app.run_test(size=(120, 36)) as pilot:
+        async def until(cond, timeout=30.0):
+            deadline = asyncio.get_running_loop().time() + timeout
+            while not cond() and asyncio.get_running_loop().time() < deadline:
+                await pilot.pause(0.05)
+            return cond()
+
+        assert await until(lambda: sid in app.sessions.keys)
+        assert await until(lambda: codes == [3])
+        assert await until(lambda: app.selected_session_id == sid and app.store.sessions[sid].totals.spans >= 3)
+        assert app.store.sessions[sid].session.attributes["process.exit.code"] == 3
+        await pilot.press("q")
+    await waiter
+    assert "fake agent done" in log.read_text()
+
+
+def test_env_prints_paste_ready_lines(capsys):
+    assert cli.main(["env", "claude", "sdk", "--otlp-port", "4400", "--udp-port", "4500"]) == 0
+    out = capsys.readouterr().out
+    assert "export CLAUDE_CODE_ENABLE_TELEMETRY=1" in out and "export OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:4400" in out
+    assert "export AGENTTRACE_ENDPOINT=udp://127.0.0.1:4500" in out and "codex" not in out.lower()
+    assert cli.main(["env", "codex"]) == 0
+    out = capsys.readouterr().out
+    assert all(line.startswith("#") for line in out.strip().splitlines()) and "# [otel]" in out
+
+
+def test_otel_env_keeps_the_users_resource_attributes_and_escapes():
+    env = otel_env(4318, "s 1,x", "svc", {"OTEL_RESOURCE_ATTRIBUTES": "team=infra"})
+    assert env["OTEL_RESOURCE_ATTRIBUTES"] == "team=infra,session.id=s%201%2Cx"
+
+
+def test_without_otel_and_an_overlay_of_a_missing_home(tmp_path):
+    assert without_otel('a = 1\n[otel]\nb = 2\n[ otel.x ]\nc = 3\n[z]\nd = 4\n') == "a = 1\n[z]\nd = 4\n"
+    overlay = make_codex_overlay(tmp_path / "none", 4318, parent=str(tmp_path))
+    assert (overlay / "config.toml").read_text().startswith("[otel]")
