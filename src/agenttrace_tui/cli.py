@@ -39,7 +39,9 @@ def monitor_flags() -> argparse.ArgumentParser:
     g.add_argument("--budget", metavar="USD", help="per-session budget: highlight sessions at 80%% and 100%%")
     g.add_argument("--prices", metavar="PATH", help="TOML price file that overrides bundled prices")
     g.add_argument("--retain", dest="retain_days", metavar="DAYS", help="at start, delete saved sessions older than this")
-    g.add_argument("--headless", action="store_true", help="no UI: print one line per finished trace")
+    g.add_argument("--log-level", metavar="LEVEL", help="engine log level: debug, info, warning (default), error, off")
+    g.add_argument("--log-file", metavar="PATH", help="engine log file (default: the user state dir's agenttrace-tui/agenttrace-tui.log; rotated at 1 MB)")
+    g.add_argument("--headless", action="store_true", help="no UI: print one line per finished trace, and each new kind of failure on stderr")
     return p
 
 
@@ -128,6 +130,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
     demo = args if args.command == "demo" else None
+    from .runtime.logsetup import setup_engine_logging
+
+    try:
+        setup_engine_logging(cfg.log_level, cfg.log_file)
+    except OSError as exc:  # an unwritable state dir must not stop the monitor
+        print(f"{PROG}: cannot open the log file: {exc}", file=sys.stderr)
     try:
         return asyncio.run(_run(cfg, headless=args.headless, demo=demo))
     except KeyboardInterrupt:

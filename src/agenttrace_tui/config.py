@@ -47,6 +47,9 @@ class Config(msgspec.Struct, kw_only=True):
     prices: str | None = None
     #: Delete saved sessions older than this many days (None: keep all).
     retain_days: float | None = None
+    #: The engine's log (runtime/logsetup.py): level, and file (None: the user state dir).
+    log_level: str = "warning"
+    log_file: str | None = None
 
 
 _FIELDS = {f.name: f for f in msgspec.structs.fields(Config)}
@@ -113,6 +116,10 @@ def _coerce(name: str, value: Any) -> Any:
         raise ValueError(f"must be at least 1, got {out}")
     if name == "max_record_bytes" and not 512 <= out <= 16 * 1024 * 1024:
         raise ValueError(f"must be 512 to 16777216 bytes, got {out}")
+    if name == "log_level":
+        out = out.lower()
+        if out not in ("debug", "info", "warning", "error", "off"):
+            raise ValueError(f"expected debug, info, warning, error or off, got {value!r}")
     if name in ("budget", "retain_days") and out is not None and out <= 0:
         raise ValueError(f"must be positive, got {out}")
     if name == "bind":

@@ -3,7 +3,10 @@
 A trace is printed once, when it has no running span left and nothing new
 arrived for ``quiet_s`` (so late children of a finished root are included).
 Untrusted names are sanitised: a span name cannot write escape sequences to
-the terminal or a log file.
+the terminal or a log file. Each new kind of failure (a reject reason, an
+enrichment error, a sender losing datagrams, a writer or forwarder error) is
+printed once on stderr (runtime/diagnostics.py); the counts are in the UI's
+diagnostics view.
 """
 
 from __future__ import annotations
@@ -71,15 +74,31 @@ class HeadlessPrinter:
         return n
 
 
-async def run_headless(monitor: Monitor, stop: asyncio.Event, out: TextIO = sys.stdout, interval_s: float = 0.25) -> None:
+async def run_headless(
+    monitor: Monitor, stop: asyncio.Event, out: TextIO = sys.stdout, interval_s: float = 0.25, err: TextIO | None = None
+) -> None:
     """Run until ``stop`` is set; the caller started the monitor and stops it."""
+    from ..runtime.diagnostics import FailureLog, collect
+
+    err = err if err is not None else sys.stderr
     printer = HeadlessPrinter(monitor.store, out)
+    failures = FailureLog()
+
+    def report_failures() -> None:
+        lines = failures.new_failures(collect(monitor))
+        for line in lines:
+            err.write(f"agenttrace-tui: {line}\n")
+        if lines:
+            err.flush()
+
     while not stop.is_set():
         try:
             await asyncio.wait_for(stop.wait(), interval_s)
         except TimeoutError:
             pass
         printer.poll()
+        report_failures()
     printer.quiet_ns = 0
     printer.poll()
+    report_failures()
     printer.poll()

@@ -8,10 +8,13 @@ fills a gap takes it back.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections import Counter, deque
 
 import msgspec
+
+log = logging.getLogger(__name__)
 
 #: How many recent rejects are kept for the diagnostics view.
 RECENT_REJECTS = 50
@@ -30,10 +33,12 @@ class RejectInfo(msgspec.Struct, frozen=True, gc=False):
 
 
 class _Sender:
-    __slots__ = ("next_seq",)
+    __slots__ = ("next_seq", "lost")
 
     def __init__(self, next_seq: int) -> None:
         self.next_seq = next_seq
+        #: datagrams of this sender counted lost (the diagnostics view shows it)
+        self.lost = 0
 
 
 class IngestStats:
@@ -53,6 +58,8 @@ class IngestStats:
         return sum(self.rejected.values())
 
     def reject(self, source: str, reason: str, detail: str, payload: bytes | memoryview | None = None, n: int = 1) -> None:
+        if reason not in self.rejected:  # once per reason: the counter has the rest
+            log.warning("rejected %s record(s) from %s (%s): %r", n, source, reason, detail[:200])
         self.rejected[reason] += n
         preview = ""
         if payload is not None:
@@ -70,8 +77,17 @@ class IngestStats:
             return
         if seq >= s.next_seq:
             self.lost += seq - s.next_seq
+            s.lost += seq - s.next_seq
             s.next_seq = seq + 1
         elif seq < s.next_seq - 1_000_000:
             s.next_seq = seq + 1  # the sender restarted its numbering
         elif self.lost > 0:
             self.lost -= 1  # a late (reordered) record fills a gap counted as lost
+            if s.lost > 0:
+                s.lost -= 1
+
+    def lost_by_sender(self, limit: int = 20) -> list[tuple[str, int]]:
+        """Senders that lost datagrams, most first (at most ``limit``)."""
+        losers = [(sender, s.lost) for sender, s in self._senders.items() if s.lost]
+        losers.sort(key=lambda x: -x[1])
+        return losers[:limit]

@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import http.client
+import logging
 import random
 import threading
 import time
@@ -38,6 +39,8 @@ from ..model import AttachedEvent, Metric, Session, Span, SpanKind, Status, Upda
 
 if TYPE_CHECKING:
     from ..store.memory import Store
+
+log = logging.getLogger(__name__)
 
 DEFAULT_MAX_QUEUE = 50_000
 DEFAULT_BATCH = 512
@@ -407,9 +410,13 @@ class Forwarder:
                 self._conn.close()
                 self._conn = None
             if resp.status >= 300:
+                if self.last_error is None:
+                    log.warning("forwarding to %s failed: HTTP %s", self.url, resp.status)
                 self.last_error = f"HTTP {resp.status} from {self.url}"
             return resp.status
         except (OSError, http.client.HTTPException) as exc:
+            if self.last_error is None:
+                log.warning("forwarding to %s failed: %s: %s", self.url, type(exc).__name__, exc)
             self.last_error = f"{type(exc).__name__}: {exc}"[:200]
             if self._conn is not None:
                 self._conn.close()

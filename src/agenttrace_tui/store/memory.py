@@ -24,6 +24,7 @@ in span_start and usage reported in span_end are priced together.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Literal
@@ -35,6 +36,8 @@ from .merge import merge_session, merge_span
 
 if TYPE_CHECKING:
     from .tools import ToolCost
+
+log = logging.getLogger(__name__)
 
 DEFAULT_MAX_SPANS = 200_000
 #: Events for spans not seen yet are held: this many per span, for this many spans.
@@ -189,6 +192,8 @@ class Store:
                 self.span_hook(new)
             except Exception as exc:  # noqa: BLE001 - enrichment must never lose the span
                 name = type(exc).__name__
+                if name not in self.hook_errors:  # once per kind: the counter has the rest
+                    log.warning("enrichment failed on span %r (%s: %s); kept unpriced", new.span_id[:64], name, exc)
                 self.hook_errors[name] = self.hook_errors.get(name, 0) + 1
         c = Contribution(new)
         trace.totals.apply(c, 1)

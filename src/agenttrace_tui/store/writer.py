@@ -20,6 +20,7 @@ what is on disk. Session totals follow through triggers (schema.py).
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import sqlite3
 from collections import deque
@@ -36,6 +37,8 @@ from .merge import merge_span
 from .schema import BUSY_TIMEOUT_MS, WRITER_PRAGMAS, ensure_schema
 
 __all__ = ["Writer", "MAX_ATTEMPTS"]
+
+log = logging.getLogger(__name__)
 
 #: Failed attempts after which a batch is dropped (and counted) for good.
 MAX_ATTEMPTS = 5
@@ -339,6 +342,7 @@ class Writer:
     def _record_error(self, exc: BaseException) -> None:
         self.errors += 1
         self.last_error = f"{type(exc).__name__}: {exc}"
+        log.warning("SQLite write failed (attempt counted, batch kept for retry): %s", self.last_error)
 
     # -- status -----------------------------------------------------------
     @property

@@ -98,6 +98,7 @@ class AgentTraceApp(App[None]):
         Binding("H", "toggle_history", "History / live", show=False, id="app.history"),
         Binding("m", "mark_compare", "Mark A / compare with A", show=False, id="app.compare"),
         Binding("M", "metrics", "Metrics (series, rates, sparklines)", show=False, id="app.metrics"),
+        Binding("d", "diagnostics", "Diagnostics (rejects, losses, writer)", show=False, id="app.diagnostics"),
     ]
 
     #: What the panes show (LIVE, HISTORY, REPLAY); the header follows.
@@ -111,6 +112,7 @@ class AgentTraceApp(App[None]):
     PANE_ACTIONS = frozenset({
         "focus_pane", "open_filter", "clear_filter", "toggle_pause", "toggle_follow", "next_error",
         "copy_span", "toggle_code_attrs", "toggle_cost", "zoom", "toggle_history", "mark_compare", "metrics",
+        "diagnostics",
     })
 
     def __init__(
@@ -728,6 +730,11 @@ class AgentTraceApp(App[None]):
         from .metrics_view import MetricsScreen
 
         self.push_screen(MetricsScreen())
+
+    def action_diagnostics(self) -> None:
+        from .diagnostics import DiagnosticsScreen
+
+        self.push_screen(DiagnosticsScreen())
 
     def action_mark_compare(self) -> None:
         from .compare_view import mark_compare
