@@ -16,15 +16,14 @@ import subprocess
 import sys
 import time
 
-from test_ui_app import wait_for
-from test_ui_monitor import _free_port
-
 from agenttrace_tui.config import Config
 from agenttrace_tui.ingest.stats import IngestStats
 from agenttrace_tui.runtime.diagnostics import FailureLog, collect
 from agenttrace_tui.runtime.monitor import Monitor
 from agenttrace_tui.ui.app import make_app
 from agenttrace_tui.ui.diagnostics import DiagnosticsScreen
+from test_ui_app import wait_for
+from test_ui_monitor import _free_port
 
 HOSTILE = b'{"v":1,"type":"span","name":"\x1b[2J\x1b]52;c;aGk=\x07 boom'  # not JSON, with escapes
 
@@ -124,7 +123,7 @@ def test_headless_prints_each_new_kind_of_failure_once_and_logs_it(tmp_path):
         time.sleep(1.5)
     finally:
         proc.send_signal(signal.SIGINT)
-        out, err = proc.communicate(timeout=30)
+        _out, err = proc.communicate(timeout=30)
     rejected = [line for line in err.splitlines() if "rejected records" in line]
     assert len(rejected) == 1, err  # three rejects of one kind: one line
     assert "\x1b" not in err
