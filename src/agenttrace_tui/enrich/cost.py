@@ -8,7 +8,7 @@ usage from the prompt/response previews when no usage was reported.
 
 from __future__ import annotations
 
-from ..model import Cost, Span, SpanKind, TokenUsage
+from ..model import Cost, Span, SpanKind, Status, TokenUsage
 from .prices import PriceBook, Rates, Unknown, compute
 from .tokens import TokenEstimator
 
@@ -73,10 +73,15 @@ class SpanCoster:
         usage = span.usage
         # Only an llm call's own text is estimated: an agent span's previews
         # cover its children, whose tokens are counted already.
+        if usage is not None and usage.estimated and span.status is Status.ERROR:
+            usage = span.usage = None  # a call that failed produced nothing to count
+        # Only a finished call's text is counted: a failed call (the provider
+        # answered with an error) has no tokens, and no text means no estimate.
         if (
             (usage is None or usage.estimated)
             and llm is not None
             and span.kind is SpanKind.LLM_CALL
+            and span.status is not Status.ERROR
             and (llm.prompt_preview or llm.response_preview)
         ):
             usage = span.usage = self.estimator.estimate(llm.model, llm.prompt_preview, llm.response_preview)

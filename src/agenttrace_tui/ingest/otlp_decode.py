@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import base64
 import binascii
-from collections import Counter
+from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -320,10 +320,20 @@ def build_span(
     status_code: int,
     status_message: str,
     session_id: str,
+    client: str | None = None,
 ) -> Span:
-    """One OTel span -> model span, applying every convention table."""
+    """One OTel span -> model span, applying every convention table.
+
+    ``client`` is the framework its resource/scope names (``cv.framework_hint``):
+    a known client's own names decide the kind before any guess.
+    """
+    shown = attrs.get(cv.RENDERED_NAME_KEY)
+    if isinstance(shown, str) and shown and "{" in name:
+        name = shown  # logfire names spans by template; the rendered message is the name
     plan = cv.plan_for(attrs)
-    kind = cv.kind_from_attributes(attrs)[0] if plan.kind else None
+    kind, internal = cv.client_kind(client, name, attrs) if client is not None else (None, False)
+    if kind is None and plan.kind:
+        kind = cv.kind_from_attributes(attrs)[0]
     prompt, response, used_msgs = cv.extract_messages(attrs) if plan.messages else (None, None, [])
     fields, used = cv.parts_from_plan(plan, attrs)
     for k in used_msgs:
@@ -377,6 +387,18 @@ def build_span(
 
     if kind is None:
         kind = cv.guess_kind(name, {**fields, **({"usage": usage} if usage is not None and usage.scope == "span" else {})})
+    if internal:
+        attrs[cv.INTERNAL_KEY] = True
+    llm_fields = fields.get("llm")
+    if llm_fields is not None and kind not in (SpanKind.LLM_CALL, SpanKind.EMBEDDING) and not cv._names_a_call(llm_fields):
+        del fields["llm"]  # a provider stamped on every span of a client says nothing about this one
+    if client is not None and kind is SpanKind.TOOL_EXECUTION:
+        tool_fields = fields.setdefault("tool", {})
+        for field, keys in (("name", cv.CLIENT_TOOL_NAME_KEYS), ("call_id", cv.CLIENT_TOOL_CALL_KEYS)):
+            if field not in tool_fields:
+                v = next((attrs[k] for k in keys if attrs.get(k) not in (None, "")), None)
+                if v is not None:
+                    tool_fields[field] = str(v)
     parts: dict[str, Any] = {}
     if prompt is not None or response is not None:
         if kind is SpanKind.LLM_CALL or (kind is SpanKind.EMBEDDING and "llm" in fields):
@@ -454,6 +476,37 @@ def cut_msg(message: str | None) -> str | None:
     return cv.cut_head(message, 1000) if message else None
 
 
+#: Clients that name their session (conversation) on a few spans only: their
+#: other spans and records join the session their service named last.
+PROCESS_SESSION_CLIENTS = frozenset({"codex"})
+MAX_SERVICES = 1024
+
+
+class ServiceSessions:
+    """The session each known client's service named last (bounded).
+
+    Codex puts ``conversation.id`` on a handful of its ~600 spans per turn
+    and on its log events; its start-up traces (auth, fs.*) and some records
+    carry no identity at all. They belong to the run's conversation, not to a
+    per-process session of their own.
+    """
+
+    def __init__(self) -> None:
+        self._last: OrderedDict[str, str] = OrderedDict()
+
+    def note(self, res: "ResourceInfo", sid: str) -> None:
+        if res.framework in PROCESS_SESSION_CLIENTS and res.service:
+            self._last[res.service] = sid
+            self._last.move_to_end(res.service)
+            if len(self._last) > MAX_SERVICES:
+                self._last.popitem(last=False)
+
+    def get(self, res: "ResourceInfo") -> str | None:
+        if res.framework in PROCESS_SESSION_CLIENTS and res.service:
+            return self._last.get(res.service)
+        return None
+
+
 class SessionResolver:
     """Which session a span belongs to.
 
@@ -464,11 +517,16 @@ class SessionResolver:
     between sessions when its children arrive in an earlier export.
     """
 
-    def __init__(self, trace_session: Callable[[str], str | None]) -> None:
+    def __init__(self, trace_session: Callable[[str], str | None], services: ServiceSessions | None = None) -> None:
         self.trace_session = trace_session
+        self.services = services or ServiceSessions()
 
     def resolve(self, spans: list[Span], explicit: list[bool], res_of: list[ResourceInfo]) -> dict[str, ResourceInfo]:
         by_trace = {s.trace_id: s.session_id for s, e in zip(spans, explicit, strict=True) if e}
+        services = self.services
+        for s, e, res in zip(spans, explicit, res_of, strict=True):
+            if e:
+                services.note(res, s.session_id)
         sessions: dict[str, ResourceInfo] = {}
         for s, e, res in zip(spans, explicit, res_of, strict=True):
             if not e:
@@ -478,7 +536,7 @@ class SessionResolver:
                     if known is not None:
                         s.session_id = known
                         continue
-                    sid = res.derived_sid
+                    sid = services.get(res) or res.derived_sid
                 s.session_id = sid
             sessions.setdefault(s.session_id, res)
         return sessions
@@ -521,7 +579,7 @@ def _span_from_pb(sp: Any, res: ResourceInfo, rejects: Rejects) -> tuple[Span, b
     try:
         span = build_span(
             tid, sid, parent, sp.name, sp.start_time_unix_nano, sp.end_time_unix_nano, attrs, events, links,
-            st.code, st.message, explicit or "",
+            st.code, st.message, explicit or "", res.framework,
         )
     except (TypeError, ValueError, RecursionError) as exc:
         rejects.add("invalid_span", str(exc)[:200])
@@ -573,7 +631,7 @@ def _span_from_json(sp: Any, res: ResourceInfo, rejects: Rejects) -> tuple[Span,
             code = {"STATUS_CODE_UNSET": 0, "STATUS_CODE_OK": 1, "STATUS_CODE_ERROR": 2}.get(code, 0) if not code.isdigit() else int(code)
         message = st.get("message", "") if isinstance(st, dict) else ""
         span = build_span(tid, sid, parent, name, start, end, attrs, events, tuple(ls), code,
-                          message if isinstance(message, str) else str(message), explicit or "")
+                          message if isinstance(message, str) else str(message), explicit or "", res.framework)
     except (TypeError, ValueError, AttributeError, RecursionError) as exc:
         rejects.add("invalid_span", str(exc)[:200])
         return None
@@ -631,10 +689,11 @@ def count_items(signal: str, req: Any, json: bool) -> int:
 
 
 def convert_traces(
-    req: Any, json: bool, rejects: Rejects, trace_session: Callable[[str], str | None], chunk: int = CHUNK
+    req: Any, json: bool, rejects: Rejects, trace_session: Callable[[str], str | None], chunk: int = CHUNK,
+    services: ServiceSessions | None = None,
 ) -> Iterator[list[Update]]:
     """Chunks of updates (sessions first, then spans) for a trace request."""
-    resolver = SessionResolver(trace_session)
+    resolver = SessionResolver(trace_session, services)
     one = _span_from_json if json else _span_from_pb
     spans: list[Span] = []
     explicit: list[bool] = []
@@ -723,6 +782,7 @@ __all__ = [
     "LogView",
     "Rejects",
     "ResourceInfo",
+    "ServiceSessions",
     "build_span",
     "convert_traces",
     "count_items",

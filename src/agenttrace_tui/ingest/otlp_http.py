@@ -30,7 +30,7 @@ from opentelemetry.proto.collector.logs.v1 import logs_service_pb2
 from opentelemetry.proto.collector.metrics.v1 import metrics_service_pb2
 from opentelemetry.proto.collector.trace.v1 import trace_service_pb2
 
-from .otlp_decode import BodyError, Rejects, convert_traces, count_items, parse
+from .otlp_decode import BodyError, Rejects, ServiceSessions, convert_traces, count_items, parse
 from .otlp_logs import LogMapper
 from .otlp_metrics import MetricState, convert_metrics
 from .receivers import PortInUseError
@@ -162,7 +162,9 @@ class OtlpIngest:
         self.max_body_bytes = max_body_bytes
         self.max_decompressed_bytes = max_decompressed_bytes
         self.forwarder = forwarder
-        self.logs = LogMapper()
+        #: The session each Codex-like service named last (shared by spans and log records).
+        self.services = ServiceSessions()
+        self.logs = LogMapper(self.services)
         self.metric_state = MetricState()
 
     def reject(self, reason: str, detail: str, payload: bytes | None = None, source: str = SOURCE) -> None:
@@ -218,7 +220,7 @@ class OtlpIngest:
                 t = store.traces.get(tid)
                 return t.session_id if t is not None else None
 
-            chunks = convert_traces(req, json, rejects, trace_session)
+            chunks = convert_traces(req, json, rejects, trace_session, services=self.services)
         elif signal == "logs":
             chunks = self.logs.convert(req, json, rejects)
         else:

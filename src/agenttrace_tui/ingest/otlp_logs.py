@@ -51,7 +51,7 @@ from ..model import (
     Update,
 )
 from ..normalize import conventions as cv
-from .otlp_decode import CHUNK, LogView, Rejects, ResourceInfo, iter_logs
+from .otlp_decode import CHUNK, LogView, Rejects, ResourceInfo, ServiceSessions, iter_logs
 
 #: Events kept on one session's "session log" span.
 MAX_LOG_EVENTS = 2000
@@ -64,6 +64,8 @@ SESSION_ATTRS = frozenset({
     "session.id", "conversation.id", "user.id", "user.email", "user.account_uuid", "user.account_id",
     "organization.id", "terminal.type", "app.version", "auth_mode", "slug",
 })
+#: Claude Code events logged inside the interaction span (its root) when traces are on.
+CLAUDE_TURN_EVENTS = frozenset({"user_prompt", "api_request", "api_error", "tool_result", "assistant_response"})
 #: Attributes that only identify or order the event.
 EVENT_META = frozenset({"event.name", "event.timestamp", "event.sequence", "event.kind", "prompt.id"})
 
@@ -111,12 +113,30 @@ def event_name(rec: LogView, res: ResourceInfo) -> str | None:
     return name or None
 
 
+#: Marks spans rebuilt from log events, so the store can fold them into the
+#: client's own span of the same call (store.calls.REBUILT).
+REBUILT = "agenttrace.rebuilt_from"
+REBUILT_FROM = "log events"
+
+
+def _number(v: Any) -> Any:
+    """Claude Code and Codex send some counts as strings (``prompt_length: "60"``): numbers again."""
+    if isinstance(v, str) and 0 < len(v) < 19 and (v.isdigit() or (v[0] == "-" and v[1:].isdigit())):
+        return int(v)
+    return v
+
+
 def _free(attrs: dict[str, Any], consumed: tuple[str, ...] = ()) -> dict[str, Any]:
     return {
-        k: cv.cut_head(v, 4096) if isinstance(v, str) else v
+        k: cv.cut_head(v, 4096) if isinstance(v, str) and len(v) > 4096 else _number(v)
         for k, v in attrs.items()
         if k not in SESSION_ATTRS and k not in EVENT_META and k not in consumed
     }
+
+
+def _rebuilt(attrs: dict[str, Any]) -> dict[str, Any]:
+    attrs[REBUILT] = REBUILT_FROM
+    return attrs
 
 
 
@@ -147,7 +167,7 @@ def _tool_span(
             input_preview=_preview(args),
             output_preview=_preview(output),
         ),
-        attributes=attributes,
+        attributes=_rebuilt(attributes),
     )
     if not ok:
         span.status = Status.ERROR
@@ -156,9 +176,12 @@ def _tool_span(
     return span
 
 class _Turn:
-    __slots__ = ("trace_id", "root_id", "start", "end", "name", "attrs")
+    __slots__ = ("trace_id", "root_id", "start", "end", "name", "attrs", "native")
 
     def __init__(self, trace_id: str, root_id: str, t: int) -> None:
+        #: The client exports its own spans for this turn (Codex with trace context):
+        #: rebuilt spans go under the span each event was logged in, no rebuilt root.
+        self.native = False
         self.trace_id = trace_id
         self.root_id = root_id
         self.start = t
@@ -170,10 +193,12 @@ class _Turn:
 class _Conv:
     """Per-session state: Codex's current prompt and open llm call, the session log."""
 
-    __slots__ = ("turn", "llm", "provider", "log_first", "log_last", "log_count")
+    __slots__ = ("turn", "llm", "provider", "log_first", "log_last", "log_count", "pending")
 
     def __init__(self) -> None:
         self.turn: _Turn | None = None
+        #: Codex with trace context: the model call waiting for its usage (response.completed).
+        self.pending: Span | None = None
         self.llm: tuple[str, str, int, int, str | None] | None = None  # span, trace, start, end, model
         self.provider: str | None = None
         self.log_first = 0
@@ -184,7 +209,8 @@ class _Conv:
 class LogMapper:
     """Stateful: remembers open prompts and sessions across requests (bounded)."""
 
-    def __init__(self) -> None:
+    def __init__(self, services: ServiceSessions | None = None) -> None:
+        self.services = services or ServiceSessions()
         self._turns: OrderedDict[tuple[str, str], _Turn] = OrderedDict()
         self._convs: OrderedDict[str, _Conv] = OrderedDict()
         self.dropped_events = 0
@@ -201,10 +227,13 @@ class LogMapper:
             self._convs.move_to_end(sid)
         return c
 
-    def _turn(self, sid: str, key: str, t: int, prefix: str) -> _Turn:
+    def _turn(self, sid: str, key: str, t: int, prefix: str, ctx: tuple[str, str] | None = None) -> _Turn:
         turn = self._turns.get((sid, key))
         if turn is None:
-            turn = _Turn(_id(16, prefix, sid, key), _id(8, prefix, sid, key, "root"), t)
+            # With trace context (Claude Code's enhanced telemetry), the turn is the
+            # client's own interaction span: rebuilt spans join that trace.
+            tid, rid = ctx if ctx is not None else (_id(16, prefix, sid, key), _id(8, prefix, sid, key, "root"))
+            turn = _Turn(tid, rid, t)
             self._turns[(sid, key)] = turn
             if len(self._turns) > MAX_STATE:
                 self._turns.popitem(last=False)
@@ -221,7 +250,7 @@ class LogMapper:
             kind=SpanKind.AGENT,
             start_ns=turn.start,
             end_ns=turn.end,
-            attributes=dict(turn.attrs),
+            attributes=_rebuilt(dict(turn.attrs)),
         )
 
     def _child(self, turn: _Turn, sid: str, span: Span) -> list[Update]:
@@ -265,7 +294,10 @@ class LogMapper:
             self._note_session(sessions, sid, res, rec.attrs, "claude-code")
             return self._claude(name[len("claude_code."):], sid, t, rec)
         if name and name.startswith("codex."):
-            sid = _str(rec.attrs.get("conversation.id")) or res.explicit_sid or res.derived_sid
+            named = _str(rec.attrs.get("conversation.id")) or res.explicit_sid
+            if named:
+                self.services.note(res, named)
+            sid = named or self.services.get(res) or res.derived_sid
             self._note_session(sessions, sid, res, rec.attrs, "codex")
             return self._codex(name[len("codex."):], sid, t, rec)
         attrs = _free(rec.attrs)
@@ -279,8 +311,10 @@ class LogMapper:
         if rec.trace_id and rec.span_id:
             return [AttachedEvent(trace_id=rec.trace_id, span_id=rec.span_id,
                                   event=SpanEvent(name=ev_name, time_ns=t, attributes=attrs))]
+        # A record with no identity joins the session its client's service named
+        # (Codex); it never opens a session of its own for a known client.
         sid = next((_str(rec.attrs[k]) for k in cv.SESSION_KEYS if rec.attrs.get(k)), None) \
-            or res.explicit_sid or res.derived_sid
+            or res.explicit_sid or self.services.get(res) or res.derived_sid
         if sid not in sessions:
             sessions[sid] = res.session(sid)
         return self._session_log(sid, t, ev_name, attrs)
@@ -301,8 +335,10 @@ class LogMapper:
         prompt_id = _str(a.get("prompt.id")) or ""
         seq = a.get("event.sequence")
         key = seq if seq not in (None, "") else (a.get("request_id") or t)
+        # These events are logged inside the interaction span (enhanced telemetry on).
+        ctx = (rec.trace_id, rec.span_id) if rec.trace_id and rec.span_id and event in CLAUDE_TURN_EVENTS else None
         if event == "user_prompt":
-            turn = self._turn(sid, prompt_id, t, "cc")
+            turn = self._turn(sid, prompt_id, t, "cc", ctx)
             turn.start = min(turn.start, t)
             text = a.get("prompt")
             turn.name = f"prompt: {cv.cut_head(text, 60)}" if isinstance(text, str) and text else "prompt"
@@ -311,7 +347,7 @@ class LogMapper:
                 turn.attrs["prompt"] = cv.cut_tail(text)
             return [self._root(turn, sid)]
         if event in ("api_request", "api_error"):
-            turn = self._turn(sid, prompt_id, t, "cc")
+            turn = self._turn(sid, prompt_id, t, "cc", ctx)
             dur = _ms(a.get("duration_ms"))
             model = _str(a.get("model"))
             span = Span(
@@ -324,8 +360,8 @@ class LogMapper:
                 start_ns=t - dur,
                 end_ns=t,
                 llm=LlmInfo(provider="anthropic", model=model),
-                attributes=_free(a, ("model", "duration_ms", "cost_usd", "input_tokens", "output_tokens",
-                                     "cache_read_tokens", "cache_creation_tokens", "error", "status_code")),
+                attributes=_rebuilt(_free(a, ("model", "duration_ms", "cost_usd", "input_tokens", "output_tokens",
+                                              "cache_read_tokens", "cache_creation_tokens", "error", "status_code"))),
             )
             if event == "api_request":
                 inp = _num(a.get("input_tokens")) or 0
@@ -345,7 +381,7 @@ class LogMapper:
                 span.status_code = str(code) if code not in (None, "") else "api_error"
             return self._child(turn, sid, span)
         if event == "tool_result":
-            turn = self._turn(sid, prompt_id, t, "cc")
+            turn = self._turn(sid, prompt_id, t, "cc", ctx)
             dur = _ms(a.get("duration_ms"))
             ok = cv._bool(a.get("success", True))
             tool = _str(a.get("tool_name")) or "tool"
@@ -359,7 +395,7 @@ class LogMapper:
             return self._child(turn, sid, span)
         attrs = _free(a)
         if prompt_id:
-            turn = self._turn(sid, prompt_id, t, "cc")
+            turn = self._turn(sid, prompt_id, t, "cc", ctx)
             turn.end = max(turn.end, t)
             return [self._root(turn, sid), AttachedEvent(trace_id=turn.trace_id, span_id=turn.root_id,
                                                           event=SpanEvent(name=f"claude_code.{event}", time_ns=t,
@@ -367,12 +403,94 @@ class LogMapper:
         return self._session_log(sid, t, f"claude_code.{event}", attrs)
 
     # -- Codex ----------------------------------------------------------------------
+    def _codex_in_trace(self, event: str, sid: str, t: int, rec: LogView, ctx: tuple[str, str] | None,
+                        c: _Conv) -> list[Update]:
+        """Codex events that carry trace context: its own spans are exported too.
+
+        The model call and the tool call are rebuilt under the span each was
+        logged in (and the store folds them into Codex's own ``handle_responses``
+        and tool spans, store.calls); a model call is sent once its usage
+        (``response.completed``) or its error is known. Everything else these
+        records say Codex exports again as span events, so they are not kept twice.
+        """
+        a = rec.attrs
+        if ctx is not None and (c.turn is None or c.turn.trace_id != ctx[0]):
+            c.turn = self._turn(sid, ctx[0], t, "codex", ctx)
+            c.turn.native = True
+        out: list[Update] = []
+        if event == "api_request" and ctx is not None:
+            endpoint = _str(a.get("endpoint")) or ""
+            if endpoint and "models" in endpoint.rsplit("/", 1)[-1]:
+                self.ignored += 1  # the model list fetch is not a model call
+                return []
+            if c.pending is not None:
+                out.append(c.pending)  # its completion never came: keep what is known
+                c.pending = None
+            dur = _ms(a.get("duration_ms"))
+            span = Span(
+                span_id=_id(8, "codex", sid, "req", t, a.get("attempt")), trace_id=ctx[0], session_id=sid,
+                parent_span_id=ctx[1], name="api_request", kind=SpanKind.LLM_CALL, start_ns=t - dur, end_ns=t,
+                llm=LlmInfo(provider=c.provider or "openai", model=_str(a.get("model"))),
+                attributes=_rebuilt(_free(a, ("model", "duration_ms", "error.message"))),
+            )
+            err = a.get("error.message")
+            code = _num(a.get("http.response.status_code"))
+            if err or (code is not None and code >= 400):
+                span.status = Status.ERROR
+                span.status_message = cv.cut_head(str(err or f"HTTP {code}"), 1000)
+                span.status_code = str(code) if code is not None else "api_error"
+                out.append(span)
+            else:
+                c.pending = span
+            return out
+        if event == "sse_event":
+            kind = a.get("event.kind")
+            err = a.get("error.message")
+            span = c.pending
+            if span is None:
+                self.ignored += 1
+                return []
+            if kind == "response.completed" and not err and a.get("input_token_count") is not None:
+                inp = _num(a.get("input_token_count")) or 0
+                out_tokens = _num(a.get("output_token_count")) or 0
+                span.usage = TokenUsage(input=inp, output=out_tokens, total=inp + out_tokens,
+                                        cache_read=_num(a.get("cached_token_count")) or 0,
+                                        reasoning=_num(a.get("reasoning_token_count")) or 0)
+                span.end_ns = max(t, span.end_ns or t)
+            elif err:
+                span.status = Status.ERROR
+                span.status_message = cv.cut_head(str(err), 1000)
+                span.status_code = str(kind or "sse_error")
+            else:
+                self.ignored += 1  # streaming deltas
+                return []
+            c.pending = None
+            return [span]
+        if event == "tool_result" and ctx is not None:
+            dur = _ms(a.get("duration_ms"))
+            ok = cv._bool(a.get("success", True))
+            call_id = _str(a.get("call_id"))
+            turn = _Turn(ctx[0], ctx[1], t)  # parent: the span the result was logged in
+            span = _tool_span(
+                turn, sid, _id(8, "codex", sid, "tool", call_id or t), _str(a.get("tool_name")) or "tool", t, dur, ok,
+                call_id=call_id, args=a.get("arguments"), output=a.get("output"), error=a.get("output"),
+                attributes=_free(a, ("tool_name", "call_id", "arguments", "output", "duration_ms", "success", "model")),
+            )
+            return [span]
+        if event == "conversation_starts":
+            c.provider = _str(a.get("provider_name")) or c.provider
+        self.ignored += 1  # exported again as a span event on the span it names
+        return []
+
     def _codex(self, event: str, sid: str, t: int, rec: LogView) -> list[Update]:
         a = rec.attrs
         c = self._conv(sid)
         if event == "conversation_starts":
             c.provider = _str(a.get("provider_name")) or c.provider
             return self._session_log(sid, t, "codex.conversation_starts", _free(a))
+        ctx = (rec.trace_id, rec.span_id) if rec.trace_id and rec.span_id else None
+        if ctx is not None or (c.turn is not None and c.turn.native and event in ("sse_event", "api_request", "tool_result")):
+            return self._codex_in_trace(event, sid, t, rec, ctx, c)
         if event == "user_prompt":
             new = self._turn(sid, str(t), t, "codex")
             text = a.get("prompt")
@@ -401,7 +519,7 @@ class LogMapper:
                 start_ns=t - dur,
                 end_ns=t,
                 llm=LlmInfo(provider=c.provider or "openai", model=model),
-                attributes=_free(a, ("model", "duration_ms", "error.message")),
+                attributes=_rebuilt(_free(a, ("model", "duration_ms", "error.message"))),
             )
             err = a.get("error.message")
             code = _num(a.get("http.response.status_code"))
@@ -435,7 +553,7 @@ class LogMapper:
                 span = Span(span_id=span_id, trace_id=trace_id, session_id=sid, parent_span_id=turn.root_id,
                             name="api_request", kind=SpanKind.LLM_CALL, start_ns=start, end_ns=max(t, end),
                             llm=LlmInfo(provider=c.provider or "openai", model=model or old_model),
-                            usage=usage, attributes=extra)
+                            usage=usage, attributes=_rebuilt(extra))
                 c.llm = None
                 return self._child(turn, sid, span)
             if err and c.llm is not None:

@@ -228,9 +228,17 @@ def kind_from_string(value: str | None) -> SpanKind | None:
     return _KIND_VALUES.get(value.strip().lower())
 
 
+def _names_a_call(llm: Any) -> bool:
+    """An llm part that says more than the provider (a provider alone is often
+    stamped on every span of a client, e.g. Claude Code's and Strands')."""
+    if isinstance(llm, dict):
+        return any(k != "provider" for k in llm)
+    return bool(llm) and any(getattr(llm, f, None) is not None for f in ("model", "temperature", "max_tokens"))
+
+
 def guess_kind(name: str, parts: dict[str, Any]) -> SpanKind:
     """Kind from the typed parts a span has, then from its name."""
-    if parts.get("llm") or (parts.get("usage") and not parts.get("agent")):
+    if _names_a_call(parts.get("llm")) or (parts.get("usage") and not parts.get("agent")):
         return SpanKind.LLM_CALL
     if parts.get("tool"):
         return SpanKind.TOOL_EXECUTION
@@ -343,6 +351,59 @@ def kind_from_attributes(attributes: dict[str, Any]) -> tuple[SpanKind | None, s
     if isinstance(v, str) and (k := TRACELOOP_KINDS.get(v.strip().lower())) is not None:
         return k, TRACELOOP_KIND_KEY
     return None, None
+
+
+#: Known clients' own span names -> kind, before any guess (``client_kind``).
+#: Spans marked internal are a client's framework internals: kept and shown,
+#: never counted as tool or LLM calls (kind custom + ``agenttrace.internal``).
+CLIENT_SPAN_KINDS: dict[str, dict[str, SpanKind | None]] = {
+    "claude-code": {
+        "claude_code.interaction": SpanKind.AGENT,
+        "claude_code.llm_request": SpanKind.LLM_CALL,
+        "claude_code.tool": SpanKind.TOOL_EXECUTION,
+        "claude_code.tool.blocked_on_user": None,  # the permission wait
+        "claude_code.tool.execution": None,  # inside claude_code.tool, same call
+    },
+    "strands": {
+        "execute_event_loop_cycle": SpanKind.TASK,
+    },
+    "codex": {
+        "turn/start": SpanKind.AGENT,
+        "session_task.turn": SpanKind.TASK,
+    },
+}
+#: Clients whose spans are internal unless named above or told apart by ``client_kind``.
+INTERNAL_BY_DEFAULT = frozenset({"codex"})
+INTERNAL_KEY = "agenttrace.internal"
+#: The rendered message of a span named by a template (logfire): shown as its name.
+RENDERED_NAME_KEY = "logfire.msg"
+#: Attributes a known client names its tool with.
+CLIENT_TOOL_NAME_KEYS: tuple[str, ...] = ("tool_name",)
+#: Attributes a known client names its tool call id with.
+CLIENT_TOOL_CALL_KEYS: tuple[str, ...] = ("call_id", "tool_use_id")
+
+
+def client_kind(client: str | None, name: str, attributes: dict[str, Any]) -> tuple[SpanKind | None, bool]:
+    """(kind, internal) a known client says for a span; (None, False) when it says nothing.
+
+    Codex's runtime spans come from Rust ``tracing`` (``fs.get_metadata``,
+    ``build_tool_router`` ...): all internal but the turn, the model call (the
+    ``handle_responses`` span that carries usage) and tool dispatches (a span
+    named by its own ``tool_name``, with a ``call_id``).
+    """
+    if client is None:
+        return None, False
+    table = CLIENT_SPAN_KINDS.get(client)
+    if table is not None and name in table:
+        kind = table[name]
+        return (kind, False) if kind is not None else (SpanKind.CUSTOM, True)
+    if client in INTERNAL_BY_DEFAULT:
+        if "gen_ai.usage.input_tokens" in attributes or "gen_ai.usage.output_tokens" in attributes:
+            return SpanKind.LLM_CALL, False
+        if attributes.get("tool_name") == name and "call_id" in attributes:  # the tool's dispatch span
+            return SpanKind.TOOL_EXECUTION, False
+        return SpanKind.CUSTOM, True
+    return None, False
 
 
 #: Reported dollar cost, first key found per field wins.

@@ -33,6 +33,8 @@ class TraceEntry:
         "version",
         "first_seen",
         "tool_cache",
+        "calls",
+        "aliases",
     )
 
     def __init__(self, trace_id: str, session_id: str, seq: int) -> None:
@@ -49,6 +51,10 @@ class TraceEntry:
         self.first_seen = seq
         #: (version, tool attribution) -- see store.tools.trace_tools
         self.tool_cache: tuple[int, Any] | None = None
+        #: call key -> span id of the span that reported that call (store.calls); None until needed
+        self.calls: dict[tuple[Any, ...], str] | None = None
+        #: span id of a second report of a call -> the span it was folded into
+        self.aliases: dict[str, str] | None = None
 
     @property
     def name(self) -> str:
@@ -58,6 +64,12 @@ class TraceEntry:
     @property
     def running(self) -> bool:
         return self.totals.running > 0
+
+    @property
+    def internal_only(self) -> bool:
+        """Every span is a client's internal framework span (``store.calls.INTERNAL``):
+        the UI may fold such a trace under its session instead of listing it."""
+        return bool(self.spans) and all(s.attributes.get("agenttrace.internal") for s in self.spans.values())
 
     def roots(self) -> list[str]:
         """Top-level span ids: true roots, then orphans whose parent has not arrived."""

@@ -29,9 +29,10 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Literal
 
-from ..model import AttachedEvent, Metric, Session, Span, SpanEvent, Update
+from ..model import AttachedEvent, Metric, Session, Span, SpanEvent, SpanKind, Update
 from .aggregates import NS_PER_MIN, Contribution, RateMeter, Totals
 from .entries import DEFAULT_SESSION, MetricSeries, SessionEntry, TraceEntry
+from .calls import find_twin, fold_into, remember, scope_usage
 from .merge import merge_session, merge_span
 
 if TYPE_CHECKING:
@@ -154,8 +155,20 @@ class Store:
         span.trace_id = trace.trace_id
         span.session_id = trace.session_id
         span.name = self._intern(span.name)
+        aliases = trace.aliases
+        if aliases:
+            # A second report of a call already folded into another span (store.calls).
+            span.span_id = aliases.get(span.span_id, span.span_id)
+            if span.parent_span_id is not None:
+                span.parent_span_id = aliases.get(span.parent_span_id, span.parent_span_id)
         old = trace.spans.get(span.span_id)
         session = self.sessions[trace.session_id]
+        reparent: tuple[str, str | None] | None = None
+        if old is None and (span.kind is SpanKind.LLM_CALL or trace.calls is not None) and (
+            twin := find_twin(trace, span)
+        ) is not None:
+            old, rule = twin
+            reparent = self._fold(trace, old, span, rule)
         if old is not None:
             c_old = Contribution(old)
             trace.totals.apply(c_old, -1)
@@ -168,11 +181,15 @@ class Store:
             if old.cost is not None and span.cost is not None and span.cost.source == "reported" and old.cost.source != "reported":
                 old.cost = None
             new = merge_span(old, span)
+            if reparent is not None and new.parent_span_id == reparent[0]:
+                new.parent_span_id = reparent[1]  # the stored span was nested in its twin
+            scope_usage(new)
             if old.parent_span_id != new.parent_span_id:
                 self._unlink(trace, old)
                 trace.children.setdefault(new.parent_span_id, []).append(new.span_id)
         else:
             new = span
+            scope_usage(new)
             if not new.start_ns and new.end_ns is not None:
                 new.start_ns = new.end_ns  # span_end with no span_start: zero-length
             if new.parent_span_id is not None:
@@ -187,6 +204,8 @@ class Store:
                     new.events = new.events + tuple(held)
         self._intern_parts(new)
         trace.spans[new.span_id] = new
+        if new.kind is SpanKind.LLM_CALL or new.kind is SpanKind.TOOL_EXECUTION:
+            remember(trace, new)
         if self.span_hook is not None:
             try:
                 self.span_hook(new)
@@ -212,6 +231,30 @@ class Store:
             session.last_ns = last
         trace.version = session.version = self.version
         self._dirty_spans[(trace.trace_id, new.span_id)] = new
+
+    def _fold(self, trace: TraceEntry, keeper: Span, twin: Span, rule: str) -> tuple[str, str | None]:
+        """Fold a new second report of a call into the stored span (``store.calls``).
+
+        Returns (the twin's own id, its parent) so the merge can take the
+        twin's parent when the stored span was nested in it.
+        """
+        orig_id, orig_parent = twin.span_id, twin.parent_span_id
+        fold_into(keeper, twin, rule)
+        if trace.aliases is None:
+            trace.aliases = {}
+        trace.aliases[orig_id] = keeper.span_id
+        # Children that arrived before the twin wait under its id: move them under the keeper.
+        kids = trace.children.pop(orig_id, None)
+        for cid in kids or ():
+            child = trace.spans.get(cid)
+            if child is None or cid == keeper.span_id:
+                continue
+            child.parent_span_id = keeper.span_id
+            trace.children.setdefault(keeper.span_id, []).append(cid)
+            self._dirty_spans[(trace.trace_id, cid)] = child
+        if keeper.parent_span_id == orig_id:
+            trace.children.setdefault(orig_id, []).append(keeper.span_id)  # unlinked by the merge below
+        return orig_id, orig_parent
 
     def _unlink(self, trace: TraceEntry, span: Span) -> None:
         kids = trace.children.get(span.parent_span_id)

@@ -1,0 +1,209 @@
+"""One model call, counted once: where usage and cost belong, and calls reported twice.
+
+The rule (docs/conventions.md, "Counting"): usage and cost belong to the span
+of the model call. The store enforces it here, in one place, on every span it
+stores -- live OTLP or native input, imports and replays alike -- because only
+the store sees every report of a call and the tree around it, whatever order
+and batches they arrive in (normalisation sees one request at a time). Nothing
+here prices or estimates: enrichment runs after, on the merged span.
+
+* **Aggregates are shown, never added.** Usage on an agent, workflow or task
+  span (Strands' ``invoke_agent``, a turn span) is what the client reports
+  for its subtree: its scope becomes ``"subtree"``, so the detail shows it
+  and no rollup adds it (as pydantic-ai's ``gen_ai.aggregated_usage.*``).
+* **One call reported twice is one span.** Some clients report the same call
+  twice in one trace: Claude Code's ``api_request`` event and its
+  ``claude_code.llm_request`` span, Codex's ``response.completed`` event and
+  its ``handle_responses`` span, the anthropic SDK tracing itself inside an
+  OpenInference span. When a span arrives that is such a second report of a
+  call already stored in the same trace, it is folded into the stored span
+  (its fields merged in, its id made an alias of the stored one) instead of
+  being stored beside it. Four rules say "same call", in this order:
+
+  1. the same id -- a request id, response id or tool call id
+     (``ID_KEYS``, ``ToolInfo.call_id``) -- on reports from two reporters
+     (one rebuilt from log events and one not, or one nested in the other);
+  2. nesting: a model call directly inside a model call of the same model
+     (an SDK tracing itself inside an OpenInference or LangChain span);
+  3. logfire's streamed call: its request span and the "streaming
+     response" log span beside it (``logfire.span_type = log``);
+  4. a tight match: both are model calls with the same reported usage
+     (input, output, cache read), compatible models, times within
+     ``MATCH_NS`` of each other, from two reporters as in 1 -- so two real
+     calls of one instrumentation are never merged.
+
+  The merged span carries ``agenttrace.merged_by`` naming the rule, which
+  the span detail shows.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from ..model import Span, SpanKind
+
+if TYPE_CHECKING:
+    from .entries import TraceEntry
+
+#: Attribute naming the rule that merged two reports of one call.
+MERGED_BY = "agenttrace.merged_by"
+#: Attribute on spans the monitor rebuilt from log events (Claude Code, Codex).
+REBUILT = "agenttrace.rebuilt_from"
+#: Attribute on a client's internal framework spans (kept, not counted as tool or LLM calls).
+INTERNAL = "agenttrace.internal"
+#: Attributes that identify one model call, first found wins per span.
+ID_KEYS: tuple[str, ...] = ("gen_ai.response.id", "request_id", "auth.request_id", "llm.response.id")
+#: Kinds whose usage is what they report for their subtree (agents, workflows, turns).
+AGGREGATE_KINDS = frozenset({SpanKind.AGENT, SpanKind.TASK})
+NESTED_RULE = "model call nested in a model call of the same model"
+STREAM_RULE = "logfire streaming response of the same request"
+LOGFIRE_SPAN_TYPE = "logfire.span_type"
+#: How far apart two reports of one call may start or end.
+MATCH_NS = 2_000_000_000
+
+
+def scope_usage(span: Span) -> None:
+    """Usage on an agent, workflow or turn span covers its subtree: shown, never added."""
+    u = span.usage
+    if u is not None and u.scope == "span" and span.kind in AGGREGATE_KINDS and not u.estimated:
+        u.scope = "subtree"
+
+
+def call_keys(span: Span) -> list[tuple[Any, ...]]:
+    """The keys under which a trace remembers this span as a call."""
+    keys: list[tuple[Any, ...]] = []
+    if span.kind is SpanKind.LLM_CALL:
+        a = span.attributes
+        for k in ID_KEYS:
+            v = a.get(k)
+            if v not in (None, ""):
+                keys.append(("id", str(v)))
+                break
+        u = span.usage
+        if u is not None and u.scope == "span" and not u.estimated and (u.input or u.output):
+            keys.append(("usage", u.input, u.output, u.cache_read))
+    elif span.kind is SpanKind.TOOL_EXECUTION and span.tool is not None and span.tool.call_id:
+        keys.append(("tool", span.tool.call_id))
+    return keys
+
+
+def _rule(key: tuple[Any, ...]) -> str:
+    if key[0] == "id":
+        return f"same id {key[1]}"
+    if key[0] == "tool":
+        return f"same tool call id {key[1]}"
+    return "same usage, model and time"
+
+
+def _tight(a: Span, b: Span) -> bool:
+    ma = a.llm.model if a.llm is not None else None
+    mb = b.llm.model if b.llm is not None else None
+    if ma and mb and ma != mb and not (ma.endswith(mb) or mb.endswith(ma)):
+        return False
+    a_end = a.end_ns if a.end_ns is not None else a.start_ns
+    b_end = b.end_ns if b.end_ns is not None else b.start_ns
+    if a.start_ns > b_end + MATCH_NS or b.start_ns > a_end + MATCH_NS:
+        return False
+    return _two_reporters(a, b)
+
+
+def _two_reporters(a: Span, b: Span) -> bool:
+    """One report rebuilt from log events and one not, or one nested in the other:
+    two reports of one call, never two calls of one reporter (a retried tool
+    call may reuse its call id)."""
+    nested = a.parent_span_id == b.span_id or b.parent_span_id == a.span_id
+    return (REBUILT in a.attributes) != (REBUILT in b.attributes) or nested
+
+
+def _same_model(a: Span, b: Span) -> bool:
+    ma = a.llm.model if a.llm is not None else None
+    mb = b.llm.model if b.llm is not None else None
+    return bool(ma and mb and (ma == mb or ma.endswith(mb) or mb.endswith(ma)))
+
+
+def _is_stream_log(span: Span) -> bool:
+    return span.attributes.get(LOGFIRE_SPAN_TYPE) == "log"
+
+
+def _logfire_stream_twin(trace: "TraceEntry", span: Span) -> Span | None:
+    """logfire reports a streamed call as its request span plus a zero-length
+    "streaming response" log span (usage, answer) beside it: one call."""
+    if LOGFIRE_SPAN_TYPE not in span.attributes:
+        return None
+    log = _is_stream_log(span)
+    for sid in trace.children.get(span.parent_span_id, ()):
+        other = trace.spans.get(sid)
+        if other is None or other.kind is not SpanKind.LLM_CALL or not _same_model(other, span):
+            continue
+        if _is_stream_log(other) == log or LOGFIRE_SPAN_TYPE not in other.attributes:
+            continue
+        request, stream = (other, span) if log else (span, other)
+        reported = request.usage is not None and not request.usage.estimated
+        if not reported and request.end_ns is not None and request.end_ns <= stream.start_ns + MATCH_NS:
+            return other
+    return None
+
+
+def find_twin(trace: "TraceEntry", span: Span) -> tuple[Span, str] | None:
+    """A stored span of the same trace that this new span reports again, and the rule."""
+    if span.kind is SpanKind.LLM_CALL:
+        # A model call directly inside a model call of the same model: two
+        # instrumentations of one call (an SDK tracing itself inside an
+        # OpenInference or LangChain span).
+        parent = trace.spans.get(span.parent_span_id) if span.parent_span_id is not None else None
+        if parent is not None and parent.kind is SpanKind.LLM_CALL and _same_model(parent, span):
+            return parent, NESTED_RULE
+        for cid in trace.children.get(span.span_id, ()):
+            child = trace.spans.get(cid)
+            if child is not None and child.kind is SpanKind.LLM_CALL and _same_model(child, span):
+                return child, NESTED_RULE
+        twin = _logfire_stream_twin(trace, span)
+        if twin is not None:
+            return twin, STREAM_RULE
+    index = trace.calls
+    if index is None:
+        return None
+    for key in call_keys(span):
+        sid = index.get(key)
+        if sid is None or sid == span.span_id:
+            continue
+        other = trace.spans.get(sid)
+        if other is None or other.kind is not span.kind:
+            continue
+        if not (_tight(other, span) if key[0] == "usage" else _two_reporters(other, span)):
+            continue
+        return other, _rule(key)
+    return None
+
+
+def remember(trace: "TraceEntry", span: Span) -> None:
+    keys = call_keys(span)
+    if not keys:
+        return
+    if trace.calls is None:
+        trace.calls = {}
+    for key in keys:
+        trace.calls.setdefault(key, span.span_id)
+
+
+def fold_into(keeper: Span, twin: Span, rule: str) -> None:
+    """Make ``twin`` (the new report) merge into ``keeper`` (the stored span), in place.
+
+    The client's own span (not rebuilt from log events) keeps its name, kind
+    and place in the tree; when one report is nested in the other, the merged
+    span takes the outer one's parent.
+    """
+    orig_parent = twin.parent_span_id
+    twin.span_id = keeper.span_id
+    if REBUILT in twin.attributes and REBUILT not in keeper.attributes:
+        twin.name = keeper.name
+        twin.kind = keeper.kind
+        twin.parent_span_id = keeper.parent_span_id
+    elif orig_parent == keeper.span_id:
+        twin.parent_span_id = keeper.parent_span_id
+    attrs = dict(twin.attributes)
+    if (REBUILT in attrs) != (REBUILT in keeper.attributes):
+        attrs.pop(REBUILT, None)
+        keeper.attributes = {k: v for k, v in keeper.attributes.items() if k != REBUILT}
+    attrs[MERGED_BY] = rule
+    twin.attributes = attrs
