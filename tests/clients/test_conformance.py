@@ -32,19 +32,19 @@ import sys
 from collections import Counter
 from contextlib import redirect_stdout
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from recording import read_body  # noqa: E402
+from recording import read_body
 
-from agenttrace_tui.cli import main as cli_main  # noqa: E402
-from agenttrace_tui.config import Config  # noqa: E402
-from agenttrace_tui.model import SpanKind, Status  # noqa: E402
-from agenttrace_tui.runtime.monitor import Monitor  # noqa: E402
+from agenttrace_tui.cli import main as cli_main
+from agenttrace_tui.config import Config
+from agenttrace_tui.model import SpanKind, Status
+from agenttrace_tui.runtime.monitor import Monitor
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
@@ -59,7 +59,7 @@ class Client:
     text: bool = True
     #: Sends tool spans/events (each tool call the fake server asked for).
     tools: bool = True
-    #: Its provider name is one genai-prices does not know (needs the price-by-model fallback).
+    #: Its provider name is one genai-prices does not know (priced by model alone).
     custom_provider: str | None = None
     #: Text the monitor does not read yet (strict xfail with this reason).
     text_pending: str | None = None
@@ -294,28 +294,16 @@ def test_errors_are_marked(name: str, replays: Any) -> None:
 def _genai_price(model: str, usage: dict[str, int], start_ns: int) -> float:
     from genai_prices import Usage, calc_price
 
-    when = datetime.fromtimestamp(start_ns / 1e9, tz=timezone.utc)
+    when = datetime.fromtimestamp(start_ns / 1e9, tz=UTC)
     got = calc_price(Usage(input_tokens=usage["input"], output_tokens=usage["output"],
                            cache_read_tokens=usage["cache_read"], cache_write_tokens=usage["cache_write"]),
                      model_ref=model, genai_request_timestamp=when)
     return float(got.total_price)
 
 
-def _cost_params() -> list[Any]:
-    out = []
-    for name in NAMES:
-        marks = []
-        if CLIENTS[name].custom_provider:
-            marks.append(pytest.mark.xfail(
-                strict=True, reason=f"provider {CLIENTS[name].custom_provider!r}: needs prices by model "
-                                    "when the provider is unknown (not landed yet)"))
-        out.append(pytest.param(name, marks=marks))
-    return out
-
-
-@pytest.mark.parametrize("name", _cost_params())
+@pytest.mark.parametrize("name", NAMES)
 def test_cost_equals_genai_prices(name: str, replays: Any) -> None:
-    rp, client = replays(name), CLIENTS[name]
+    rp = replays(name)
     for run in reported_runs(rp.manifest):
         calls = ok_calls(run)
         if not calls:

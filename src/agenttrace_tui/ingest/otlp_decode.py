@@ -393,12 +393,12 @@ def build_span(
     if llm_fields is not None and kind not in (SpanKind.LLM_CALL, SpanKind.EMBEDDING) and not cv._names_a_call(llm_fields):
         del fields["llm"]  # a provider stamped on every span of a client says nothing about this one
     if client is not None and kind is SpanKind.TOOL_EXECUTION:
-        tool_fields = fields.setdefault("tool", {})
+        named = fields.setdefault("tool", {})
         for field, keys in (("name", cv.CLIENT_TOOL_NAME_KEYS), ("call_id", cv.CLIENT_TOOL_CALL_KEYS)):
-            if field not in tool_fields:
+            if field not in named:
                 v = next((attrs[k] for k in keys if attrs.get(k) not in (None, "")), None)
                 if v is not None:
-                    tool_fields[field] = str(v)
+                    named[field] = str(v)
     parts: dict[str, Any] = {}
     if prompt is not None or response is not None:
         if kind is SpanKind.LLM_CALL or (kind is SpanKind.EMBEDDING and "llm" in fields):
@@ -494,14 +494,14 @@ class ServiceSessions:
     def __init__(self) -> None:
         self._last: OrderedDict[str, str] = OrderedDict()
 
-    def note(self, res: "ResourceInfo", sid: str) -> None:
+    def note(self, res: ResourceInfo, sid: str) -> None:
         if res.framework in PROCESS_SESSION_CLIENTS and res.service:
             self._last[res.service] = sid
             self._last.move_to_end(res.service)
             if len(self._last) > MAX_SERVICES:
                 self._last.popitem(last=False)
 
-    def get(self, res: "ResourceInfo") -> str | None:
+    def get(self, res: ResourceInfo) -> str | None:
         if res.framework in PROCESS_SESSION_CLIENTS and res.service:
             return self._last.get(res.service)
         return None

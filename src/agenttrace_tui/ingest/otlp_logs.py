@@ -446,10 +446,11 @@ class LogMapper:
         if event == "sse_event":
             kind = a.get("event.kind")
             err = a.get("error.message")
-            span = c.pending
-            if span is None:
+            pending = c.pending
+            if pending is None:
                 self.ignored += 1
                 return []
+            span = pending
             if kind == "response.completed" and not err and a.get("input_token_count") is not None:
                 inp = _num(a.get("input_token_count")) or 0
                 out_tokens = _num(a.get("output_token_count")) or 0

@@ -23,8 +23,9 @@ here prices or estimates: enrichment runs after, on the merged span.
   1. the same id -- a request id, response id or tool call id
      (``ID_KEYS``, ``ToolInfo.call_id``) -- on reports from two reporters
      (one rebuilt from log events and one not, or one nested in the other);
-  2. nesting: a model call directly inside a model call of the same model
-     (an SDK tracing itself inside an OpenInference or LangChain span);
+  2. nesting: a model call directly inside, and within the time of, a model
+     call of the same model, their usage agreeing where both report it (an
+     SDK tracing itself inside an OpenInference or LangChain span);
   3. logfire's streamed call: its request span and the "streaming
      response" log span beside it (``logfire.span_type = log``);
   4. a tight match: both are model calls with the same reported usage
@@ -58,6 +59,8 @@ AGGREGATE_KINDS = frozenset({SpanKind.AGENT, SpanKind.TASK})
 NESTED_RULE = "model call nested in a model call of the same model"
 STREAM_RULE = "logfire streaming response of the same request"
 LOGFIRE_SPAN_TYPE = "logfire.span_type"
+#: Slack when one report must lie within the other's time (one process, one clock: none).
+CLOCK_NS = 0
 #: How far apart two reports of one call may start or end.
 MATCH_NS = 2_000_000_000
 
@@ -111,8 +114,14 @@ def _two_reporters(a: Span, b: Span) -> bool:
     """One report rebuilt from log events and one not, or one nested in the other:
     two reports of one call, never two calls of one reporter (a retried tool
     call may reuse its call id)."""
-    nested = a.parent_span_id == b.span_id or b.parent_span_id == a.span_id
+    nested = (b.parent_span_id == a.span_id and _within(a, b)) or (a.parent_span_id == b.span_id and _within(b, a))
     return (REBUILT in a.attributes) != (REBUILT in b.attributes) or nested
+
+
+def _within(outer: Span, inner: Span) -> bool:
+    if outer.end_ns is None or inner.end_ns is None:
+        return False
+    return inner.start_ns + CLOCK_NS >= outer.start_ns and inner.end_ns <= outer.end_ns + CLOCK_NS
 
 
 def _same_model(a: Span, b: Span) -> bool:
@@ -121,11 +130,24 @@ def _same_model(a: Span, b: Span) -> bool:
     return bool(ma and mb and (ma == mb or ma.endswith(mb) or mb.endswith(ma)))
 
 
+def _nested_twins(outer: Span, inner: Span) -> bool:
+    """The inner model call runs within the outer one's time, same model, and
+    their usage (where both report it) agrees."""
+    if outer.kind is not SpanKind.LLM_CALL or inner.kind is not SpanKind.LLM_CALL or not _same_model(outer, inner):
+        return False
+    if not _within(outer, inner):
+        return False
+    a, b = outer.usage, inner.usage
+    if a is not None and b is not None and not a.estimated and not b.estimated:
+        return (a.input, a.output) == (b.input, b.output)
+    return True
+
+
 def _is_stream_log(span: Span) -> bool:
     return span.attributes.get(LOGFIRE_SPAN_TYPE) == "log"
 
 
-def _logfire_stream_twin(trace: "TraceEntry", span: Span) -> Span | None:
+def _logfire_stream_twin(trace: TraceEntry, span: Span) -> Span | None:
     """logfire reports a streamed call as its request span plus a zero-length
     "streaming response" log span (usage, answer) beside it: one call."""
     if LOGFIRE_SPAN_TYPE not in span.attributes:
@@ -144,18 +166,18 @@ def _logfire_stream_twin(trace: "TraceEntry", span: Span) -> Span | None:
     return None
 
 
-def find_twin(trace: "TraceEntry", span: Span) -> tuple[Span, str] | None:
+def find_twin(trace: TraceEntry, span: Span) -> tuple[Span, str] | None:
     """A stored span of the same trace that this new span reports again, and the rule."""
     if span.kind is SpanKind.LLM_CALL:
         # A model call directly inside a model call of the same model: two
         # instrumentations of one call (an SDK tracing itself inside an
         # OpenInference or LangChain span).
         parent = trace.spans.get(span.parent_span_id) if span.parent_span_id is not None else None
-        if parent is not None and parent.kind is SpanKind.LLM_CALL and _same_model(parent, span):
+        if parent is not None and _nested_twins(parent, span):
             return parent, NESTED_RULE
         for cid in trace.children.get(span.span_id, ()):
             child = trace.spans.get(cid)
-            if child is not None and child.kind is SpanKind.LLM_CALL and _same_model(child, span):
+            if child is not None and _nested_twins(span, child):
                 return child, NESTED_RULE
         twin = _logfire_stream_twin(trace, span)
         if twin is not None:
@@ -176,7 +198,7 @@ def find_twin(trace: "TraceEntry", span: Span) -> tuple[Span, str] | None:
     return None
 
 
-def remember(trace: "TraceEntry", span: Span) -> None:
+def remember(trace: TraceEntry, span: Span) -> None:
     keys = call_keys(span)
     if not keys:
         return

@@ -31,8 +31,8 @@ from typing import TYPE_CHECKING, Literal
 
 from ..model import AttachedEvent, Metric, Session, Span, SpanEvent, SpanKind, Update
 from .aggregates import NS_PER_MIN, Contribution, RateMeter, Totals
-from .entries import DEFAULT_SESSION, MetricSeries, SessionEntry, TraceEntry
 from .calls import find_twin, fold_into, remember, scope_usage
+from .entries import DEFAULT_SESSION, MetricSeries, SessionEntry, TraceEntry
 from .merge import merge_session, merge_span
 
 if TYPE_CHECKING:
