@@ -138,6 +138,89 @@ class Totals:
             if point[1] == 0 and abs(point[0]) < 1e-12:
                 del self.series[c.minute]
 
+    def fold(self, c: Contribution, sign: int) -> None:
+        """Add a contribution to a *delta* (a batch's change, merged later with ``merge``).
+
+        Unlike ``apply`` it never drops a bucket or a series point that sums
+        to zero spans: in a delta, "-old +new" of one span cancels the span
+        count while its tokens and cost changed.
+        """
+        self.spans += sign
+        self.running += sign * c.running
+        self.errors += sign * c.error
+        self.llm_calls += sign * c.llm
+        if c.llm and not c.running:
+            self.llm_ns += sign * c.duration_ns
+            self.llm_finished += sign
+        by = self.by
+        if c.plain:
+            for key in c.keys:
+                bucket = by.get(key)
+                if bucket is None:
+                    bucket = by[key] = Bucket()
+                bucket.spans += sign
+                bucket.errors += sign * c.error
+                bucket.duration_ns += sign * c.duration_ns
+            return
+        self.input_tokens += sign * c.input_tokens
+        self.output_tokens += sign * c.output_tokens
+        self.cache_read += sign * c.cache_read
+        self.cache_write += sign * c.cache_write
+        self.reasoning += sign * c.reasoning
+        self.estimated += sign * c.estimated
+        self.cost += sign * c.cost
+        self.cost_unknown += sign * c.cost_unknown
+        for key in c.keys:
+            bucket = by.get(key)
+            if bucket is None:
+                bucket = by[key] = Bucket()
+            bucket.apply(c, sign)
+        if c.cost or c.tokens:
+            point = self.series.get(c.minute)
+            if point is None:
+                point = self.series[c.minute] = [0.0, 0]
+            point[0] += sign * c.cost
+            point[1] += sign * c.tokens
+
+    def merge(self, d: Totals, sign: int = 1) -> None:
+        """Add (sign 1) or take out (sign -1) another aggregate: a delta, or a whole trace's totals.
+
+        Buckets and series points that end at zero spans (zero spend) are
+        dropped, as ``apply`` drops them.
+        """
+        self.spans += sign * d.spans
+        self.running += sign * d.running
+        self.errors += sign * d.errors
+        self.llm_calls += sign * d.llm_calls
+        self.llm_ns += sign * d.llm_ns
+        self.llm_finished += sign * d.llm_finished
+        self.input_tokens += sign * d.input_tokens
+        self.output_tokens += sign * d.output_tokens
+        self.cache_read += sign * d.cache_read
+        self.cache_write += sign * d.cache_write
+        self.reasoning += sign * d.reasoning
+        self.estimated += sign * d.estimated
+        self.cost += sign * d.cost
+        self.cost_unknown += sign * d.cost_unknown
+        by = self.by
+        for key, b in d.by.items():
+            mine = by.get(key)
+            if mine is None:
+                mine = by[key] = Bucket()
+            mine.merge(b, sign)
+            if mine.spans == 0:
+                del by[key]
+        if d.series:
+            series = self.series
+            for minute, (cost, tokens) in d.series.items():
+                point = series.get(minute)
+                if point is None:
+                    point = series[minute] = [0.0, 0]
+                point[0] += sign * cost
+                point[1] += sign * tokens
+                if point[1] == 0 and abs(point[0]) < 1e-12:
+                    del series[minute]
+
     def breakdown(self, dimension: str) -> list[tuple[str, Bucket]]:
         """Buckets of one dimension ("model", "provider", "kind", "tool"), costliest first."""
         rows = [(k[1], b) for k, b in self.by.items() if k[0] == dimension]
@@ -190,6 +273,18 @@ class Bucket:
         self.cost += sign * c.cost
         self.cost_unknown += sign * c.cost_unknown
         self.duration_ns += sign * c.duration_ns
+
+    def merge(self, b: Bucket, sign: int) -> None:
+        self.spans += sign * b.spans
+        self.errors += sign * b.errors
+        self.input_tokens += sign * b.input_tokens
+        self.output_tokens += sign * b.output_tokens
+        self.cache_read += sign * b.cache_read
+        self.cache_write += sign * b.cache_write
+        self.estimated += sign * b.estimated
+        self.cost += sign * b.cost
+        self.cost_unknown += sign * b.cost_unknown
+        self.duration_ns += sign * b.duration_ns
 
 
 

@@ -1,4 +1,9 @@
-"""What the store keeps per trace, per session and per metric series."""
+"""What the store keeps per trace, per session and per metric series.
+
+Totals are read through a property: the store folds the spans that changed
+since the last read into them first (``Store.flush_aggregates``), so
+ingest never pays for aggregates nobody looks at.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +12,7 @@ from collections import deque
 from typing import TYPE_CHECKING, Any
 
 from ..model import Metric, Session, Span
-from .aggregates import Totals
+from .aggregates import Contribution, Totals
 
 if TYPE_CHECKING:
     pass
@@ -26,7 +31,9 @@ class TraceEntry:
         "session_id",
         "spans",
         "children",
-        "totals",
+        "_totals",
+        "pending",
+        "_owner",
         "start_ns",
         "end_ns",
         "root_id",
@@ -37,13 +44,18 @@ class TraceEntry:
         "aliases",
     )
 
-    def __init__(self, trace_id: str, session_id: str, seq: int) -> None:
+    def __init__(self, trace_id: str, session_id: str, seq: int, owner: Any = None) -> None:
         self.trace_id = trace_id
         self.session_id = session_id
         self.spans: dict[str, Span] = {}
         #: parent span id (None for roots) -> child span ids, in arrival order
         self.children: dict[str | None, list[str]] = {}
-        self.totals = Totals(detailed=False)
+        self._totals = Totals()
+        #: span id -> the contribution the totals count for it now (None: not
+        #: counted yet), for spans changed since the store last folded them in.
+        self.pending: dict[str, Contribution | None] = {}
+        #: The store, whose dirty traces are folded in before totals are read.
+        self._owner = owner
         self.start_ns = 0
         self.end_ns = 0
         self.root_id: str | None = None
@@ -55,6 +67,13 @@ class TraceEntry:
         self.calls: dict[tuple[Any, ...], str] | None = None
         #: span id of a second report of a call -> the span it was folded into
         self.aliases: dict[str, str] | None = None
+
+    @property
+    def totals(self) -> Totals:
+        owner = self._owner
+        if owner is not None and owner._agg_dirty:
+            owner.flush_aggregates()
+        return self._totals
 
     @property
     def name(self) -> str:
@@ -89,15 +108,23 @@ class TraceEntry:
 class SessionEntry:
     """One session: its metadata, traces (arrival order) and totals."""
 
-    __slots__ = ("session", "trace_ids", "totals", "first_ns", "last_ns", "version")
+    __slots__ = ("session", "trace_ids", "_totals", "_owner", "first_ns", "last_ns", "version")
 
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, owner: Any = None) -> None:
         self.session = session
         self.trace_ids: dict[str, None] = {}
-        self.totals = Totals()
+        self._totals = Totals()
+        self._owner = owner
         self.first_ns = session.started_ns or 0
         self.last_ns = session.started_ns or 0
         self.version = 0
+
+    @property
+    def totals(self) -> Totals:
+        owner = self._owner
+        if owner is not None and owner._agg_dirty:
+            owner.flush_aggregates()
+        return self._totals
 
     @property
     def id(self) -> str:

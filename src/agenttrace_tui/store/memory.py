@@ -3,9 +3,14 @@
 Everything the UI shows is read from here. Spans live in per-trace dicts; a
 children index keyed by parent id makes out-of-order arrival free (a child
 that comes first simply waits under its parent's id). Aggregates are kept
-incrementally: every change subtracts the span's old contribution and adds its
-new one, so totals never need a rescan. When the span budget is exceeded the
-oldest whole traces are evicted and counted.
+incrementally but folded in lazily: ingest only notes which spans of a trace
+changed (and what the totals counted for them before), and the first read of
+any totals (the UI's tick, the writer's trace rows) folds every changed span
+into its trace, session and the global totals at once -- one contribution per
+span per fold, so a span_start + span_end pair between two reads costs one,
+and session and global totals take one merge per trace instead of one update
+per span. When the span budget is exceeded the oldest whole traces are
+evicted and counted (their trace totals taken out of their session's).
 
 Change counters: ``Store.version`` grows by one per applied batch; each trace
 and session remembers the version that last touched it, so a reader redraws
@@ -61,7 +66,9 @@ class Store:
         self.traces: dict[str, TraceEntry] = {}
         self.sessions: dict[str, SessionEntry] = {}
         self.metrics: dict[tuple[str, tuple[tuple[str, str], ...]], MetricSeries] = {}
-        self.totals = Totals()
+        self._totals = Totals()
+        #: Traces with spans not folded into the totals yet (trace id -> entry).
+        self._agg_dirty: dict[str, TraceEntry] = {}
         self.span_count = 0
         self.version = 0
         self.evicted_spans = 0
@@ -139,7 +146,7 @@ class Store:
     def _session_for(self, sid: str, start_ns: int) -> SessionEntry:
         entry = self.sessions.get(sid)
         if entry is None:
-            entry = self.sessions[sid] = SessionEntry(Session(id=sid, started_ns=start_ns or None))
+            entry = self.sessions[sid] = SessionEntry(Session(id=sid, started_ns=start_ns or None), self)
         return entry
 
     def _upsert_span(self, span: Span) -> None:
@@ -147,7 +154,7 @@ class Store:
         sid = span.session_id
         if trace is None:
             self._seq += 1
-            trace = TraceEntry(span.trace_id, sid or DEFAULT_SESSION, self._seq)
+            trace = TraceEntry(span.trace_id, sid or DEFAULT_SESSION, self._seq, self)
             self.traces[span.trace_id] = trace
             self._session_for(trace.session_id, span.start_ns).trace_ids[trace.trace_id] = None
         elif sid and sid != trace.session_id:
@@ -170,10 +177,12 @@ class Store:
             old, rule = twin
             reparent = self._fold(trace, old, span, rule)
         if old is not None:
-            c_old = Contribution(old)
-            trace.totals.apply(c_old, -1)
-            session.totals.apply(c_old, -1)
-            self.totals.apply(c_old, -1)
+            pending = trace.pending
+            if old.span_id not in pending:
+                # What the totals count for this span until the next fold
+                # (computed before the reported-wins rules below touch ``old``).
+                pending[old.span_id] = Contribution(old)
+                self._agg_dirty[trace.trace_id] = trace
             # Reported numbers replace derived ones whole: usage the monitor
             # estimated, a cost it computed (no field-wise mixing of the two).
             if old.usage is not None and old.usage.estimated and span.usage is not None and not span.usage.estimated:
@@ -198,6 +207,8 @@ class Store:
                     new.parent_span_id = parent.span_id  # one string per id, not one per child
             trace.children.setdefault(new.parent_span_id, []).append(new.span_id)
             self.span_count += 1
+            trace.pending[new.span_id] = None
+            self._agg_dirty[trace.trace_id] = trace
             if self._pending_events:
                 held = self._pending_events.pop((trace.trace_id, new.span_id), None)
                 if held:
@@ -214,10 +225,6 @@ class Store:
                 if name not in self.hook_errors:  # once per kind: the counter has the rest
                     log.warning("enrichment failed on span %r (%s: %s); kept unpriced", new.span_id[:64], name, exc)
                 self.hook_errors[name] = self.hook_errors.get(name, 0) + 1
-        c = Contribution(new)
-        trace.totals.apply(c, 1)
-        session.totals.apply(c, 1)
-        self.totals.apply(c, 1)
         if new.parent_span_id is None and (trace.root_id is None or trace.root_id not in trace.spans):
             trace.root_id = new.span_id
         if not trace.start_ns or new.start_ns < trace.start_ns:
@@ -268,19 +275,19 @@ class Store:
 
     def _rehome(self, trace: TraceEntry, sid: str) -> None:
         """Move a trace to the session a later span names."""
+        self.flush_aggregates()  # rare: move settled totals, not pending changes
         old = self.sessions[trace.session_id]
         new = self._session_for(sid, trace.start_ns)
+        old._totals.merge(trace._totals, -1)
+        new._totals.merge(trace._totals, 1)
         for s in trace.spans.values():
-            c = Contribution(s)
-            old.totals.apply(c, -1)
-            new.totals.apply(c, 1)
             s.session_id = sid
             self._dirty_spans[(trace.trace_id, s.span_id)] = s
         old.trace_ids.pop(trace.trace_id, None)
         old.version = self.version
         trace.session_id = sid
         new.trace_ids[trace.trace_id] = None
-        if not old.trace_ids and not old.totals.spans:
+        if not old.trace_ids and not old._totals.spans:
             # Its only traces were placed there provisionally (the default, or
             # an OTLP service session) before a span named their real session.
             del self.sessions[old.session.id]
@@ -288,7 +295,7 @@ class Store:
     def _upsert_session(self, s: Session) -> None:
         entry = self.sessions.get(s.id)
         if entry is None:
-            entry = self.sessions[s.id] = SessionEntry(s)
+            entry = self.sessions[s.id] = SessionEntry(s, self)
         else:
             entry.session = merge_session(entry.session, s)
         sess = entry.session
@@ -339,16 +346,39 @@ class Store:
             self.evicted_spans += n
             self.evicted_traces += 1
             session = self.sessions.get(trace.session_id)
-            # Traces keep no breakdowns, so their spans are taken out one by
-            # one (eviction is rare next to insertion, which stays cheap).
-            for span in trace.spans.values():
-                c = Contribution(span)
-                if session is not None:
-                    session.totals.apply(c, -1)
-                self.totals.apply(c, -1)
+            # The trace's totals are exactly what its session and the global
+            # totals count for it (changes not folded in yet are dropped with it).
+            self._agg_dirty.pop(trace_id, None)
+            if session is not None:
+                session._totals.merge(trace._totals, -1)
+            self._totals.merge(trace._totals, -1)
             if session is not None:
                 session.trace_ids.pop(trace_id, None)
                 session.version = self.version
+
+    # -- aggregates --------------------------------------------------------
+    @property
+    def totals(self) -> Totals:
+        """Totals over every stored span (changed spans folded in first)."""
+        if self._agg_dirty:
+            self.flush_aggregates()
+        return self._totals
+
+    def flush_aggregates(self) -> None:
+        """Fold every span changed since the last fold into its trace, session and the global totals."""
+        dirty = self._agg_dirty
+        if not dirty:
+            return
+        self._agg_dirty = {}
+        sessions = self.sessions
+        total = self._totals
+        for trace in dirty.values():
+            delta = _delta_of(trace)
+            trace._totals.merge(delta)
+            entry = sessions.get(trace.session_id)
+            if entry is not None:
+                entry._totals.merge(delta)
+            total.merge(delta)
 
     # -- reading ---------------------------------------------------------
     def trace(self, trace_id: str) -> TraceEntry | None:
@@ -456,3 +486,18 @@ class Store:
         self._dirty_sessions = {}
         self._dirty_metrics = {}
         return spans, sessions, metrics
+
+
+def _delta_of(trace: TraceEntry) -> Totals:
+    """The change of a trace's totals since its last fold: -counted +now per changed span."""
+    pending = trace.pending
+    trace.pending = {}
+    delta = Totals()
+    spans = trace.spans
+    for span_id, counted in pending.items():
+        if counted is not None:
+            delta.fold(counted, -1)
+        span = spans.get(span_id)
+        if span is not None:
+            delta.fold(Contribution(span), 1)
+    return delta
