@@ -182,11 +182,12 @@ class Totals:
             point[0] += sign * c.cost
             point[1] += sign * c.tokens
 
-    def merge(self, d: Totals, sign: int = 1) -> None:
+    def merge(self, d: Totals, sign: int = 1, prune: bool = True) -> None:
         """Add (sign 1) or take out (sign -1) another aggregate: a delta, or a whole trace's totals.
 
         Buckets and series points that end at zero spans (zero spend) are
-        dropped, as ``apply`` drops them.
+        dropped, as ``apply`` drops them -- unless ``prune`` is false, when
+        merging one delta into another (see ``fold``).
         """
         self.spans += sign * d.spans
         self.running += sign * d.running
@@ -208,7 +209,7 @@ class Totals:
             if mine is None:
                 mine = by[key] = Bucket()
             mine.merge(b, sign)
-            if mine.spans == 0:
+            if prune and mine.spans == 0:
                 del by[key]
         if d.series:
             series = self.series
@@ -218,7 +219,7 @@ class Totals:
                     point = series[minute] = [0.0, 0]
                 point[0] += sign * cost
                 point[1] += sign * tokens
-                if point[1] == 0 and abs(point[0]) < 1e-12:
+                if prune and point[1] == 0 and abs(point[0]) < 1e-12:
                     del series[minute]
 
     def breakdown(self, dimension: str) -> list[tuple[str, Bucket]]:
@@ -305,6 +306,29 @@ def counted_cost(span: Span) -> float:
     return 0.0 if span.kind in _SUBTREE_KINDS else c.total
 
 
+#: (kind, model, provider, tool name) -> (breakdown keys, model key): a few
+#: hundred distinct combinations, built once instead of per span (shared,
+#: never mutated).
+_KEYS: dict[tuple, tuple[tuple[tuple[str, str], ...], tuple[str, str] | None]] = {}
+
+
+def _keys_for(sig: tuple) -> tuple[tuple[tuple[str, str], ...], tuple[str, str] | None]:
+    kind, model, provider, tool = sig
+    keys: list[tuple[str, str]] = [("kind", kind.value)]
+    model_key = None
+    if model:
+        model_key = ("model", model)
+        keys.append(model_key)
+    if provider:
+        keys.append(("provider", provider))
+    if tool:
+        keys.append(("tool", tool))
+    got = (tuple(keys), model_key)
+    if len(_KEYS) < 10_000:
+        _KEYS[sig] = got
+    return got
+
+
 class Contribution:
     """What one span adds to every aggregate that contains it."""
 
@@ -349,17 +373,13 @@ class Contribution:
         self.cost = counted_cost(span)
         self.cost_unknown = 1 if self.llm and (c is None or c.total is None) and u is not None and u.scope == "span" else 0
         self.minute = (span.end_ns if span.end_ns is not None else span.start_ns) // NS_PER_MIN
-        keys = [("kind", span.kind.value)]
-        self.model_key = None
-        if span.llm is not None:
-            if span.llm.model:
-                self.model_key = ("model", span.llm.model)
-                keys.append(self.model_key)
-            if span.llm.provider:
-                keys.append(("provider", span.llm.provider))
-        if span.tool is not None and span.tool.name:
-            keys.append(("tool", span.tool.name))
-        self.keys = keys
+        llm, tool = span.llm, span.tool
+        sig = (span.kind, llm.model if llm is not None else None, llm.provider if llm is not None else None,
+               tool.name if tool is not None else None)
+        got = _KEYS.get(sig)
+        if got is None:
+            got = _keys_for(sig)
+        self.keys, self.model_key = got
         self.plain = not (
             self.input_tokens or self.output_tokens or self.cache_read or self.cache_write
             or self.reasoning or self.estimated or self.cost or self.cost_unknown

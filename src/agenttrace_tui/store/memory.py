@@ -370,12 +370,21 @@ class Store:
         if not dirty:
             return
         self._agg_dirty = {}
-        sessions = self.sessions
-        total = self._totals
+        # One delta per trace (its own totals), summed per session, so session
+        # and global totals take one merge per session per fold.
+        by_session: dict[str, Totals] = {}
         for trace in dirty.values():
             delta = _delta_of(trace)
             trace._totals.merge(delta)
-            entry = sessions.get(trace.session_id)
+            acc = by_session.get(trace.session_id)
+            if acc is None:
+                by_session[trace.session_id] = delta  # the trace is done with it: reuse as the sum
+            else:
+                acc.merge(delta, prune=False)
+        sessions = self.sessions
+        total = self._totals
+        for sid, delta in by_session.items():
+            entry = sessions.get(sid)
             if entry is not None:
                 entry._totals.merge(delta)
             total.merge(delta)

@@ -40,6 +40,12 @@ def _merge_part(old: Any, new: Any) -> Any:
     return cls(**merged)
 
 
+_SPECIAL = _PARTS | {"attributes", "events", "kind", "status"}
+#: Fields merged by the plain rule: an unset newer value keeps the older one.
+_PLAIN = tuple((name, default) for name, default in _SPAN_FIELDS if name not in _SPECIAL)
+_PART_NAMES = tuple(name for name, _ in _SPAN_FIELDS if name in _PARTS)
+
+
 def merge_span(old: Span, new: Span) -> Span:
     """Combine two reports of one span (span_start + span_end, or a repeat).
 
@@ -47,27 +53,27 @@ def merge_span(old: Span, new: Span) -> Span:
     default) keeps the older value. A newer report that says "running" never
     reopens a span that has already ended (UDP may deliver the end first).
     """
-    merged: dict[str, Any] = {}
-    for name, default in _SPAN_FIELDS:
+    # Start from the older report (one C call) and overwrite what the newer sets.
+    merged = msgspec.structs.asdict(old)
+    for name, default in _PLAIN:
         nv = getattr(new, name)
-        ov = getattr(old, name)
-        if name == "attributes":
-            merged[name] = {**ov, **nv} if nv else ov
-        elif name == "events":
-            merged[name] = ov + tuple(e for e in nv if e not in ov) if nv else ov
-        elif name in _PARTS:
-            merged[name] = _merge_part(ov, nv)
-        elif name == "kind":
-            merged[name] = nv if nv is not SpanKind.CUSTOM else ov
-        elif name == "status":
-            if old.end_ns is not None and new.end_ns is None:
-                merged[name] = ov
-            else:
-                merged[name] = nv
-        elif nv is None or nv == "" or nv == 0 or nv == () or nv is default:
-            merged[name] = ov
-        else:
+        if not (nv is None or nv == "" or nv == 0 or nv == () or nv is default):
             merged[name] = nv
+    nv = new.attributes
+    if nv:
+        merged["attributes"] = {**old.attributes, **nv}
+    ev = new.events
+    if ev:
+        ov = old.events
+        merged["events"] = ov + tuple(e for e in ev if e not in ov)
+    for name in _PART_NAMES:
+        part = getattr(new, name)
+        if part is not None:
+            merged[name] = _merge_part(merged[name], part)
+    if new.kind is not SpanKind.CUSTOM:
+        merged["kind"] = new.kind
+    if old.end_ns is None or new.end_ns is not None:
+        merged["status"] = new.status
     usage = merged["usage"]
     if usage is not None and usage.total < usage.input + usage.output:
         usage.total = usage.input + usage.output
