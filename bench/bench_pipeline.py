@@ -402,6 +402,18 @@ def render(doc: dict) -> str:
             extra.append(f"a live span costs {lv['ratio']:.2f}x a complete one")
         lines.append(f"`{label}`: " + "; ".join(extra) + ".")
         lines.append("")
+    cg = doc.get("callgrind")
+    if cg:
+        # Instruction counts do not drift with the machine's load (recorded by hand, see the JSON).
+        lines.append(f"Repeatable under load: {cg['what']}:")
+        lines.append("")
+        lines.append("| code | complete span | live span (start + end) | live / complete |")
+        lines.append("|---|---:|---:|---:|")
+        for label in ("before", "after"):
+            c = cg.get(label)
+            if c:
+                lines.append(f"| {label} | {c['complete']:,} | {c['live']:,} | {c['live'] / c['complete']:.2f}x |")
+        lines.append("")
     return "\n".join(lines).rstrip() + "\n"
 
 
@@ -430,6 +442,7 @@ def main() -> None:
         return
     doc = json.loads(OUT_JSON.read_text()) if OUT_JSON.exists() else {"runs": {}}
     prev = doc["runs"].get(LABEL, {}).get("stages", {}) if set(only) != {"native", "otlp", "sqlite"} else {}
+    doc.setdefault("runs", {})
     doc["runs"][LABEL] = {"machine": machine(), "commit": commit(), "runs": RUNS, "stages": {**prev, **results}}
     OUT_JSON.write_text(json.dumps(doc, indent=1) + "\n")
     OUT_MD.write_text(render(doc))
