@@ -130,7 +130,7 @@ async def test_compare_a_live_trace_with_a_saved_one(db):
         assert app.compare_a.ident == fixtures.DEEP_TRACE
         await pilot.press("H")
         await wait_for(pilot, lambda: isinstance(app.screen, SessionPicker) and app.screen.loaded)
-        await pilot.press("v", "2", "enter")
+        await pilot.press("slash", "v", "2", "enter")
         await wait_for(pilot, lambda: app.mode == HISTORY_MODE and app.span_tree.trace_id == "trace-v2")
         app.span_tree.focus()
         await pilot.press("m")

@@ -53,7 +53,7 @@ async def test_history_shows_a_saved_session_complete_then_back_to_live(db):
         live_sessions = list(app.sessions.keys)
         picker = await open_history(pilot, app)
         assert picker.shown_ids == ["sess-v2", "sess-v1"]
-        await pilot.press("v", "1", "enter")
+        await pilot.press("slash", "v", "1", "enter")
         await wait_for(pilot, lambda: app.mode == HISTORY_MODE)
         assert app.store is not live
         assert app.sessions.keys == ["sess-v1"]
@@ -76,7 +76,7 @@ async def test_hostile_names_in_saved_sessions_show_literally(db):
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         await open_history(pilot, app)
-        await pilot.press("v", "1", "enter")
+        await pilot.press("slash", "v", "1", "enter")
         await wait_for(pilot, lambda: app.mode == HISTORY_MODE)
         app.jump_to_trace("trace-v1b")
         await wait_for(pilot, lambda: app.span_tree.trace_id == "trace-v1b")

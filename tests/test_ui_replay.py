@@ -184,7 +184,9 @@ async def test_picker_filters_and_opens_a_session(db):
         await wait_for(pilot, lambda: isinstance(app.screen, SessionPicker) and app.screen.loaded)
         picker = app.screen
         assert picker.shown_ids == ["sess-v2", "sess-v1"]  # newest first
-        await pilot.press("v", "1")
+        await pilot.press("v")  # the list has focus: a letter is not typed into the filter
+        assert picker.shown_ids == ["sess-v2", "sess-v1"] and picker.filter_input.value == ""
+        await pilot.press("slash", "v", "1")
         assert picker.shown_ids == ["sess-v1"]
         await pilot.press("backspace", "backspace", "c", "r", "e", "w")  # framework crewai
         assert picker.shown_ids == ["sess-v2"]
@@ -199,12 +201,36 @@ async def test_picker_escape_without_a_session_quits(db):
     app = ReplayApp(db, None, clock=FakeClock())
     async with app.run_test(size=SIZE) as pilot:
         await wait_for(pilot, lambda: isinstance(app.screen, SessionPicker) and app.screen.loaded)
-        await pilot.press("x")
-        await pilot.press("escape")  # clears the filter first
+        await pilot.press("slash", "x")
+        await pilot.press("escape")  # clears the filter and goes back to the list first
         assert isinstance(app.screen, SessionPicker) and len(app.screen.shown_ids) == 2
+        assert app.screen.list.has_focus
         await pilot.press("escape")
         await wait_for(pilot, lambda: not app.is_running)
     assert app.return_code == 0
+
+
+async def test_picker_is_a_list_j_k_enter_and_H_closes(db):
+    app = ReplayApp(db, "sess-v1", clock=FakeClock())
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.store.span_count >= 1)
+        await pilot.press("o")
+        await wait_for(pilot, lambda: isinstance(app.screen, SessionPicker) and app.screen.loaded)
+        picker = app.screen
+        assert picker.list.has_focus and picker.list.cursor_key == "sess-v2"
+        await pilot.press("j")
+        assert picker.list.cursor_key == "sess-v1" and picker.filter_input.value == ""
+        await pilot.press("k")
+        assert picker.list.cursor_key == "sess-v2"
+        await pilot.press("slash", "H")  # on the filter line H is a letter
+        assert picker.filter_input.value == "H" and app.screen is picker
+        await pilot.press("escape", "H")  # back on the list, H closes
+        await wait_for(pilot, lambda: app.screen is not picker)
+        assert app.player.session_id == "sess-v1"
+        await pilot.press("o")
+        await wait_for(pilot, lambda: isinstance(app.screen, SessionPicker) and app.screen.loaded)
+        await pilot.press("j", "enter")
+        await wait_for(pilot, lambda: app.player.session_id == "sess-v1" and not isinstance(app.screen, SessionPicker))
 
 
 async def test_picker_arrow_keys_move_and_q_closes(db):
@@ -304,7 +330,7 @@ async def test_history_key_in_a_replay_opens_the_picker(db):
         await wait_for(pilot, lambda: app.store.span_count >= 1)
         await pilot.press("H")
         await wait_for(pilot, lambda: isinstance(app.screen, SessionPicker) and app.screen.loaded)
-        await pilot.press("v", "2", "enter")
+        await pilot.press("slash", "v", "2", "enter")
         await wait_for(pilot, lambda: app.player.session_id == "sess-v2" and app.sessions.keys == ["sess-v2"])
         assert app.mode == "replay"
 

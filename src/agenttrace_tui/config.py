@@ -50,6 +50,9 @@ class Config(msgspec.Struct, kw_only=True):
     #: The engine's log (runtime/logsetup.py): level, and file (None: the user state dir).
     log_level: str = "warning"
     log_file: str | None = None
+    #: Key remapping, only from the config file's ``[keys]`` table: binding id ->
+    #: keys, e.g. ``"app.pause" = "p"`` (``?`` in the monitor lists every id).
+    keys: dict[str, str] = msgspec.field(default_factory=dict)
 
 
 _FIELDS = {f.name: f for f in msgspec.structs.fields(Config)}

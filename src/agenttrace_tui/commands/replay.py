@@ -59,9 +59,14 @@ def register(subparsers: Any) -> None:
 
 def open_replay_ui(db: Path, session_id: str | None, speed: float, max_idle_s: float | None = None) -> int:
     """The monitor's screens in replay mode (``session_id=None``: the picker first)."""
+    from ..config import ConfigError, load_config
     from ..ui.replay import run_replay_ui
 
-    return int(run_replay_ui(db, session_id, speed, max_idle_s) or 0)
+    try:  # the same [keys] remapping as the monitor
+        keymap = load_config().keys
+    except ConfigError:
+        keymap = {}
+    return int(run_replay_ui(db, session_id, speed, max_idle_s, keymap) or 0)
 
 
 async def replay_headless(

@@ -123,8 +123,11 @@ class AgentTraceApp(App[None]):
         now_ns: Callable[[], int] | None = None,
         theme: str | None = None,
         budget: float | None = None,
+        keymap: dict[str, str] | None = None,
     ) -> None:
         super().__init__()
+        #: binding id -> keys (the config file's [keys]); applied on mount, shown by ?
+        self.keymap: dict[str, str] = dict(keymap if keymap is not None else (monitor.config.keys if monitor is not None else {}))
         if store is None:
             store = monitor.store if monitor is not None else Store()
         self.monitor = monitor
@@ -189,6 +192,7 @@ class AgentTraceApp(App[None]):
 
     async def on_mount(self) -> None:
         self.theme_changed_signal.subscribe(self, self._on_theme_changed)
+        self._apply_keymap()
         self._apply_size_class()
         if self.monitor is not None:
             try:
@@ -640,7 +644,23 @@ class AgentTraceApp(App[None]):
         self.theme = LIGHT_THEME if self.theme == DARK_THEME else DARK_THEME
 
     def action_help(self) -> None:
-        self.push_screen(HelpScreen(self.help_sections()))
+        self.push_screen(HelpScreen(self.help_sections(), self.keymap))
+
+    def known_binding_ids(self) -> set[str]:
+        return {b.id for _, bindings in self.help_sections() for b in bindings if b.id}
+
+    def _apply_keymap(self) -> None:
+        if not self.keymap:
+            return
+        unknown = sorted(set(self.keymap) - self.known_binding_ids())
+        for bad in unknown:
+            self.keymap.pop(bad)
+        self.set_keymap(self.keymap)
+        if unknown:
+            self.notify(
+                f"Unknown key binding id(s) in [keys]: {clean(', '.join(unknown), 200)} (? lists the ids).",
+                markup=False, severity="warning", timeout=8,
+            )
 
     async def action_quit(self) -> None:
         """Every way out (ctrl+q, the palette's Quit) flushes like q does."""
@@ -743,8 +763,10 @@ class AgentTraceApp(App[None]):
 
     # -- palette / help sources ------------------------------------------
     def help_sections(self) -> list[tuple[str, list[Binding]]]:
+        # AgentTraceApp's own list, not self.BINDINGS: a subclass (replay) lists its
+        # keys in a section of its own, and the monitor's keys still work there.
         return [
-            ("Monitor", _bindings(self.BINDINGS)),
+            ("Monitor", _bindings(AgentTraceApp.BINDINGS)),
             ("Span tree", _bindings(SpanTreeView.BINDINGS)),
             ("Session and trace lists", _bindings(RowList.BINDINGS)),
         ]
@@ -752,7 +774,7 @@ class AgentTraceApp(App[None]):
     def palette_bindings(self) -> list[tuple[Binding, AgentTraceApp | SpanTreeView]]:
         skip = ("app.next_pane", "app.previous_pane", "app.quit_ctrl_c")
         out: list[tuple[Binding, AgentTraceApp | SpanTreeView]] = [
-            (b, self) for b in _bindings(self.BINDINGS) if b.id not in skip
+            (b, self) for b in _bindings(AgentTraceApp.BINDINGS) if b.id not in skip
         ]
         tree = self.span_tree
         out.extend((b, tree) for b in _bindings(SpanTreeView.BINDINGS) if b.id not in ("tree.cursor_down", "tree.cursor_up", "tree.next_error", "tree.copy"))
@@ -776,8 +798,9 @@ def make_app(
     now_ns: Callable[[], int] | None = None,
     theme: str | None = None,
     budget: float | None = None,
+    keymap: dict[str, str] | None = None,
 ) -> AgentTraceApp:
     """The app. With a monitor, mounting starts its receivers and quitting flushes its DB;
     with only a store (tests, snapshots) nothing listens and ``now_ns`` can fix the clock.
     ``budget`` (USD per session) defaults to the monitor's ``config.budget``."""
-    return AgentTraceApp(monitor, store=store, now_ns=now_ns, theme=theme, budget=budget)
+    return AgentTraceApp(monitor, store=store, now_ns=now_ns, theme=theme, budget=budget, keymap=keymap)

@@ -27,7 +27,7 @@ except ImportError:  # pragma: no cover - only before the tree work is merged
     HOTSPOT_RULE = "A span on the critical path that takes a large share of the trace."
 
 
-def _bindings_table(title: str, bindings: Iterable[Binding]) -> Table:
+def _bindings_table(title: str, bindings: Iterable[Binding], keymap: dict[str, str] | None = None) -> Table:
     table = Table.grid(padding=(0, 2))
     table.add_column(style="bold", min_width=14, no_wrap=True)
     table.add_column()
@@ -40,14 +40,17 @@ def _bindings_table(title: str, bindings: Iterable[Binding]) -> Table:
         if b.id in seen:
             continue
         seen.add(b.id or b.action)
-        table.add_row(key_label(b), b.description or b.action, b.id or "")
+        table.add_row(key_label(b, keymap), b.description or b.action, b.id or "")
     return table
 
 
-def help_renderable(sections: list[tuple[str, list[Binding]]]) -> Group:
+def help_renderable(sections: list[tuple[str, list[Binding]]], keymap: dict[str, str] | None = None) -> Group:
     parts: list = [Text("agenttrace-tui keys", style="bold"), Text("")]
+    if keymap:
+        parts.append(Text(f"{len(keymap)} key(s) remapped by the config file's [keys] table.", style="dim"))
+        parts.append(Text(""))
     for title, bindings in sections:
-        parts.append(_bindings_table(title, bindings))
+        parts.append(_bindings_table(title, bindings, keymap))
         parts.append(Text(""))
     parts.append(Text("Filter (/)", style="bold"))
     parts.append(Text(FILTER_HELP.strip()))
@@ -55,7 +58,11 @@ def help_renderable(sections: list[tuple[str, list[Binding]]]) -> Group:
     parts.append(Text("HOTSPOT", style="bold"))
     parts.append(Text(HOTSPOT_RULE.strip()))
     parts.append(Text(""))
-    parts.append(Text("Every action is also in the command palette (ctrl+p). Esc or ? closes this help.", style="dim"))
+    parts.append(Text(
+        "Every action is also in the command palette (ctrl+p). Remap a key by its id (third column) in the "
+        'config file: [keys] "app.pause" = "p". Esc or ? closes this help.',
+        style="dim",
+    ))
     return Group(*parts)
 
 
@@ -72,14 +79,15 @@ class HelpScreen(ModalScreen[None]):
     }
     """
 
-    def __init__(self, sections: list[tuple[str, list[Binding]]]) -> None:
+    def __init__(self, sections: list[tuple[str, list[Binding]]], keymap: dict[str, str] | None = None) -> None:
         super().__init__()
         self.sections = sections
+        self.keymap = keymap or {}
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="help-body") as body:
             body.border_title = "Help"
-            yield Static(help_renderable(self.sections))
+            yield Static(help_renderable(self.sections, self.keymap))
 
     def action_dismiss_help(self) -> None:
         self.dismiss(None)

@@ -20,8 +20,11 @@ _NAMES = {
 }
 
 
-def key_label(binding: Binding) -> str:
-    if binding.key_display:
+def key_label(binding: Binding, keymap: dict[str, str] | None = None) -> str:
+    """The keys of ``binding`` as a person reads them; ``keymap`` (binding id ->
+    keys, the config file's ``[keys]``) wins over the default keys."""
+    remapped = keymap.get(binding.id) if keymap and binding.id else None
+    if binding.key_display and not remapped:
         return binding.key_display
-    parts = [k.strip() for k in binding.key.split(",")]
+    parts = [k.strip() for k in (remapped or binding.key).split(",")]
     return " ".join(_NAMES.get(k, {"up": "↑", "down": "↓", "left": "←", "right": "→"}.get(k, k)) for k in parts)

@@ -3,10 +3,14 @@
 Used by ``replay`` without a session id and by the live monitor's history
 view (``H``). Rows come from ``store.sqlite.Reader.sessions`` (the summary
 table: no span scan), read in a thread worker so the event loop never waits
-on SQLite. Typing goes to the filter line (substring of name, id, framework,
-service or status); arrows and page keys move the list; Enter dismisses the
-screen with the chosen session id, Esc clears the filter and then closes,
-``q`` on an empty filter closes. Names are untrusted: cleaned, never markup.
+on SQLite.
+
+A real list, like the monitor's: the list has focus, ``j``/``k`` and the
+arrows move, ``enter`` opens, ``escape``, ``q`` and ``H`` close. ``/`` moves
+to the filter line (substring of name, id, framework, service or status);
+there every key types, ``enter`` opens the highlighted match, the arrows
+still move the list, and ``escape`` clears the filter and returns to the
+list. Names are untrusted: cleaned, never markup.
 """
 
 from __future__ import annotations
@@ -15,10 +19,9 @@ from collections.abc import Callable, Hashable
 from pathlib import Path
 
 from rich.text import Text
-from textual import events, on, work
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Static
 
@@ -94,31 +97,20 @@ def fmt_start(ns: int) -> str:
     return time.strftime("%Y-%m-%d %H:%M", time.localtime(ns / 1_000_000_000)) if ns else "-"
 
 
-class _FilterInput(Input):
-    """The filter line; ``q`` on an empty filter asks to close instead of typing."""
-
-    class CloseRequested(Message):
-        pass
-
-    async def _on_key(self, event: events.Key) -> None:
-        if event.key == "q" and not self.value:
-            event.stop()
-            event.prevent_default()
-            self.post_message(self.CloseRequested())
-            return
-        await super()._on_key(event)
-
-
 class SessionPicker(Screen[str | None]):
     """Pick a saved session; dismisses with its id (None when closed)."""
 
     BINDINGS = [
+        # The list's own keys (j/k, arrows, g/G, enter) work while it has focus;
+        # these reach the screen from the filter line too.
         Binding("down", "move(1)", "Down", show=False, id="picker.down"),
         Binding("up", "move(-1)", "Up", show=False, id="picker.up"),
         Binding("pagedown", "move(10)", "Page down", show=False, id="picker.page_down"),
         Binding("pageup", "move(-10)", "Page up", show=False, id="picker.page_up"),
         Binding("enter", "open", "Open", id="picker.open"),
-        Binding("escape", "close", "Clear filter / close", id="picker.close"),
+        Binding("slash", "filter", "Filter", id="picker.filter"),
+        Binding("escape", "close", "Back / close", id="picker.close"),
+        Binding("q,H", "dismiss_picker", "Close", id="picker.quit"),
     ]
 
     DEFAULT_CSS = """
@@ -147,7 +139,7 @@ class SessionPicker(Screen[str | None]):
 
     def compose(self) -> ComposeResult:
         yield Static(Text(f" {self.title_text} · {clean(str(self.db), 200)}", no_wrap=True, overflow="ellipsis"), id="picker-title")
-        self.filter_input = _FilterInput(placeholder="type to filter: name, id, framework, status", id="picker-filter")
+        self.filter_input = Input(placeholder="/ filters: name, id, framework, status", id="picker-filter")
         yield self.filter_input
         self.list = SessionPickerList(id="picker-list")
         self.list.border_title = "Sessions"
@@ -157,7 +149,7 @@ class SessionPicker(Screen[str | None]):
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
-        self.filter_input.focus()
+        self.list.focus()
         self._load()
 
     @work(thread=True, exclusive=True, group="picker-load")
@@ -193,7 +185,7 @@ class SessionPicker(Screen[str | None]):
             n = len(self.all_rows)
             more = f" (first {MAX_SESSIONS:,})" if n >= MAX_SESSIONS else ""
             self.status.update(
-                f"{len(keys):,} of {n:,} sessions{more} · type to filter · ↑↓ move · enter open · esc close"
+                f"{len(keys):,} of {n:,} sessions{more} · j/k move · enter open · / filter · esc close"
             )
 
     @on(Input.Changed, "#picker-filter")
@@ -204,10 +196,6 @@ class SessionPicker(Screen[str | None]):
     @on(Input.Submitted, "#picker-filter")
     def _submitted(self, event: Input.Submitted) -> None:
         self.action_open()
-
-    @on(_FilterInput.CloseRequested)
-    def _close_requested(self) -> None:
-        self.dismiss(None)
 
     @on(RowList.Opened, "#picker-list")
     def _opened(self, event: RowList.Opened) -> None:
@@ -223,8 +211,20 @@ class SessionPicker(Screen[str | None]):
         if key is not None:
             self.dismiss(key)
 
+    def action_filter(self) -> None:
+        self.filter_input.focus()
+
     def action_close(self) -> None:
-        if self.filter_input.value:
+        """Esc: out of the filter line (clearing it) first, then close."""
+        if self.filter_input.has_focus or self.filter_input.value:
             self.filter_input.value = ""
+            self.list.focus()
             return
         self.dismiss(None)
+
+    def action_dismiss_picker(self) -> None:
+        self.dismiss(None)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # On the filter line, q and H are letters to type, not "close".
+        return not (action == "dismiss_picker" and self.filter_input.has_focus)

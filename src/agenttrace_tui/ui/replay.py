@@ -195,6 +195,7 @@ class ReplayApp(AgentTraceApp):
         clock: Callable[[], int] = time.monotonic_ns,
         theme: str | None = None,
         tick_s: float = REPLAY_TICK_S,
+        keymap: dict[str, str] | None = None,
     ) -> None:
         self.db = Path(db)
         self.player: Player | None = None
@@ -207,7 +208,7 @@ class ReplayApp(AgentTraceApp):
         self._reader: Reader | None = None
         #: session time one "instant" step covers (adapted to INSTANT_BUDGET_S)
         self._instant_step_ns = 1_000_000_000
-        super().__init__(None, store=Store(), now_ns=self._play_now, theme=theme)
+        super().__init__(None, store=Store(), now_ns=self._play_now, theme=theme, keymap=keymap)
         self.mode = REPLAY
         self.follow = True
         if session_id is not None:
@@ -457,18 +458,22 @@ def make_replay_app(
     max_idle_s: float | None = None,
     clock: Callable[[], int] = time.monotonic_ns,
     theme: str | None = None,
+    keymap: dict[str, str] | None = None,
 ) -> ReplayApp:
-    return ReplayApp(db, session_id, speed=speed, max_idle_s=max_idle_s, clock=clock, theme=theme)
+    return ReplayApp(db, session_id, speed=speed, max_idle_s=max_idle_s, clock=clock, theme=theme, keymap=keymap)
 
 
-def run_replay_ui(db: str | Path, session_id: str | None, speed: float = 1.0, max_idle_s: float | None = None) -> int:
+def run_replay_ui(
+    db: str | Path, session_id: str | None, speed: float = 1.0, max_idle_s: float | None = None,
+    keymap: dict[str, str] | None = None,
+) -> int:
     """``agenttrace-tui replay``: play ``session_id`` (None: pick one first); returns the exit code."""
     if not Path(db).exists():
         import sys
 
         print(f"agenttrace-tui: no database at {db}", file=sys.stderr)
         return 2
-    app = make_replay_app(db, session_id, speed=speed, max_idle_s=max_idle_s)
+    app = make_replay_app(db, session_id, speed=speed, max_idle_s=max_idle_s, keymap=keymap)
     try:
         app.run()
     finally:
