@@ -8,15 +8,15 @@
 
 from __future__ import annotations
 
-import fixtures
 import pytest
-from test_history_fixture import build_db
-from test_ui_app import wait_for
 
+import fixtures
 from agenttrace_tui.config import ConfigError, load_config
 from agenttrace_tui.ui.app import AgentTraceApp, make_app
 from agenttrace_tui.ui.help import HelpScreen
 from agenttrace_tui.ui.replay import REPLAY_BINDINGS, ReplayApp
+from test_history_fixture import build_db
+from test_ui_app import wait_for
 
 SIZE = (120, 36)
 MONITOR_KEYS = ("app.next_pane", "app.filter", "app.pause", "app.follow", "app.copy_span", "app.cost", "app.zoom",
