@@ -22,7 +22,7 @@ S = 1_000_000_000
 
 
 def _config(db) -> Config:
-    return Config(udp_port=None, tcp_port=None, socket="", otlp_port=None, db=str(db))
+    return Config(udp_port=None, tcp_port=None, socket="", otlp_port=None, otlp_grpc_port=None, db=str(db))
 
 
 def _spans(sid: str, *, open_span: bool) -> list:
@@ -74,7 +74,7 @@ KILLEE = textwrap.dedent(
     from agenttrace_tui.runtime.monitor import Monitor
 
     async def main(db):
-        m = Monitor(Config(udp_port=None, tcp_port=None, socket="", otlp_port=None, db=db))
+        m = Monitor(Config(udp_port=None, tcp_port=None, socket="", otlp_port=None, otlp_grpc_port=None, db=db))
         await m.start()
         now = time.time_ns()
         m.pipeline.apply([
