@@ -61,16 +61,14 @@ class Client:
     tools: bool = True
     #: Its provider name is one genai-prices does not know (priced by model alone).
     custom_provider: str | None = None
-    #: Text the monitor does not read yet (strict xfail with this reason).
-    text_pending: str | None = None
     #: Reports one failed call however many times it retried (Claude Code re-sends a 400 five times).
     one_error_per_turn: bool = False
 
 
 CLIENTS: dict[str, Client] = {
     "openai_agents": Client(),
-    "strands": Client(custom_provider="strands-agents", text_pending="Strands' message shapes"),
-    "strands_latest": Client(custom_provider="strands-agents", text_pending="span-event messages"),
+    "strands": Client(custom_provider="strands-agents"),
+    "strands_latest": Client(custom_provider="strands-agents"),
     "langchain": Client(),
     # LiteLLM names the model "openai/gpt-4o-mini"; ADK's spans carry no message text.
     "google_adk": Client(text=False, custom_provider="litellm model prefix"),
@@ -118,7 +116,15 @@ class Replay:
     store: Any
 
 
-async def _replay(name: str, db: Path) -> Replay:
+#: Orders to post a run's files in: as recorded, or one signal's requests all before the others'.
+ORDERS = {
+    "recorded": lambda f: 0,
+    "spans first": lambda f: 0 if f["signal"] == "traces" else 1,
+    "logs first": lambda f: 0 if f["signal"] == "logs" else 1,
+}
+
+
+async def _replay(name: str, db: Path, order: str = "recorded") -> Replay:
     folder = FIXTURES / name
     manifest = json.loads((folder / "manifest.json").read_text())
     monitor = Monitor(Config(persist=True, db=str(db), otlp_port=0, udp_port=None, tcp_port=None, socket=""))
@@ -128,9 +134,7 @@ async def _replay(name: str, db: Path) -> Replay:
         port = monitor.otlp.address[1]
         for run in manifest["runs"]:
             before = set(monitor.store.sessions)
-            for f in manifest["files"]:
-                if f["run"] != run["label"]:
-                    continue
+            for f in sorted((f for f in manifest["files"] if f["run"] == run["label"]), key=ORDERS[order]):
                 status = await asyncio.to_thread(_post, port, f["path"], read_body(folder / f["file"]), f["content_type"])
                 assert status == 200, f"{name}/{f['file']}: HTTP {status}"
             sessions[run["label"]] = [s for s in monitor.store.sessions if s not in before]
@@ -244,6 +248,8 @@ def test_model_and_tree(name: str, replays: Any) -> None:
         sid = run_session(rp, run)
         for span in llm_spans(rp.store, sid):
             assert span.llm is not None and span.llm.model, f"{span.name}: no model"
+            assert not (span.llm.stop_reason or "").startswith("["), f"finish reason {span.llm.stop_reason!r}"
+            assert "{" not in span.name, f"template as name: {span.name!r}"
             assert calls[0]["model"] in span.llm.model, f"{span.name}: model {span.llm.model}"
         traces = rp.store.traces_of(sid)
         for trace in traces:
@@ -258,12 +264,25 @@ def test_model_and_tree(name: str, replays: Any) -> None:
             assert len(tools) == len(asked), f"{[t.name for t in tools]} for {len(asked)} tool calls"
 
 
-def _preview_params() -> list[Any]:
-    return [pytest.param(n, marks=[pytest.mark.xfail(strict=True, reason=f"not read yet: {CLIENTS[n].text_pending}")]
-                         if CLIENTS[n].text_pending else []) for n in NAMES]
+@pytest.mark.parametrize("order", ["spans first", "logs first"])
+@pytest.mark.parametrize("name", ["claude-code-traces", "codex", "codex-json"])
+def test_calls_reported_twice_merge_in_any_order(name: str, order: str, tmp_path: Path) -> None:
+    """A call sent as a log event and as a span (separate requests) is one span, whichever comes first."""
+    rp, client = asyncio.run(_replay(name, tmp_path / "order.db", order)), CLIENTS[name]
+    for run in reported_runs(rp.manifest):
+        calls = ok_calls(run)
+        if not calls:
+            continue
+        spans = [s for s in llm_spans(rp.store, run_session(rp, run)) if counted(s)]
+        want = Counter(tuple(sorted(expected_usage(c, client).items())) for c in calls)
+        assert Counter(tuple(sorted(usage_of(s).items())) for s in spans) == want
+        for span in spans:
+            assert "agenttrace.merged_by" in span.attributes, f"{span.name}: not merged"
+            assert span.llm is not None and span.llm.model == calls[0]["model"]
+            assert "agenttrace.rebuilt_from" not in span.attributes
 
 
-@pytest.mark.parametrize("name", _preview_params())
+@pytest.mark.parametrize("name", NAMES)
 def test_previews_where_the_client_sent_text(name: str, replays: Any) -> None:
     rp, client = replays(name), CLIENTS[name]
     if not client.text:

@@ -372,6 +372,12 @@ def build_span(
             st = ev_attrs.get("exception.stacktrace")
             if isinstance(st, str) and len(st) > cv.STACK_CHARS:
                 ev_attrs["exception.stacktrace"] = cv.cut_tail(st, cv.STACK_CHARS)
+        elif ev_name in cv.MESSAGE_DETAIL_EVENTS and not used_msgs:
+            p_text, r_text, _keys = cv.extract_messages(ev_attrs)
+            if p_text:
+                prompt = f"{prompt}\n{p_text}" if prompt else p_text
+            if r_text:
+                response = f"{response}\n{r_text}" if response else r_text
         elif ev_name in cv.MESSAGE_EVENTS:
             got = cv.message_event_text(ev_name, ev_attrs)
             if got is not None:
@@ -493,6 +499,23 @@ class ServiceSessions:
 
     def __init__(self) -> None:
         self._last: OrderedDict[str, str] = OrderedDict()
+        #: (trace id, session, provisional session) the receiver hands to
+        #: ``Store.claim_trace`` after each chunk: a trace (and the service's
+        #: provisional session) filed before its session was named moves there.
+        self.claims: list[tuple[str, str, str]] = []
+        self._claimed: OrderedDict[tuple[str, str], None] = OrderedDict()
+
+    def claim(self, res: ResourceInfo, trace_id: str, sid: str) -> None:
+        if res.framework not in PROCESS_SESSION_CLIENTS or (trace_id, sid) in self._claimed:
+            return
+        self._claimed[(trace_id, sid)] = None
+        if len(self._claimed) > MAX_SERVICES * 16:
+            self._claimed.popitem(last=False)
+        self.claims.append((trace_id, sid, res.derived_sid))
+
+    def drain(self) -> list[tuple[str, str, str]]:
+        out, self.claims = self.claims, []
+        return out
 
     def note(self, res: ResourceInfo, sid: str) -> None:
         if res.framework in PROCESS_SESSION_CLIENTS and res.service:
@@ -527,6 +550,7 @@ class SessionResolver:
         for s, e, res in zip(spans, explicit, res_of, strict=True):
             if e:
                 services.note(res, s.session_id)
+                services.claim(res, s.trace_id, s.session_id)
         sessions: dict[str, ResourceInfo] = {}
         for s, e, res in zip(spans, explicit, res_of, strict=True):
             if not e:

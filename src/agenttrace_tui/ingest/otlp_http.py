@@ -232,6 +232,8 @@ class OtlpIngest:
             first = False
             if chunk:
                 self.pipeline.apply(chunk, tap=tap)
+            for trace_id, sid, provisional in self.services.drain():
+                store.claim_trace(trace_id, sid, provisional)
         total = count_items(signal, req, json)
         accepted = max(0, total - rejects.total)
         self.pipeline.stats.accepted[source] += accepted

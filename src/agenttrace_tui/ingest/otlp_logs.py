@@ -297,6 +297,8 @@ class LogMapper:
             named = _str(rec.attrs.get("conversation.id")) or res.explicit_sid
             if named:
                 self.services.note(res, named)
+                if rec.trace_id:
+                    self.services.claim(res, rec.trace_id, named)
             sid = named or self.services.get(res) or res.derived_sid
             self._note_session(sessions, sid, res, rec.attrs, "codex")
             return self._codex(name[len("codex."):], sid, t, rec)

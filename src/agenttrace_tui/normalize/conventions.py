@@ -146,6 +146,18 @@ def _build_index() -> None:
 _build_index()
 
 
+def first_reason(value: Any) -> Any:
+    """The first finish reason of a list, also of a list sent as a JSON string (``'["tool_calls"]'``)."""
+    if isinstance(value, str) and value[:1] == "[":
+        try:
+            value = _json.decode(value)
+        except (msgspec.DecodeError, ValueError):
+            return value
+    if isinstance(value, (list, tuple)):
+        return value[0]
+    return value
+
+
 def extract_parts(attributes: dict[str, Any]) -> tuple[dict[str, dict[str, Any]], set[str]]:
     """Fields per typed part found in ``attributes``, and the keys consumed.
 
@@ -171,8 +183,8 @@ def extract_parts(attributes: dict[str, Any]) -> tuple[dict[str, dict[str, Any]]
         part, field, conv, keys = ATTRIBUTE_MAP[r]
         value = attributes[key]
         try:
-            if field == "stop_reason" and isinstance(value, (list, tuple)):
-                value = value[0]
+            if field == "stop_reason":
+                value = first_reason(value)
             converted = conv(value)
         except (TypeError, ValueError, OverflowError, IndexError):
             # Rare: the preferred spelling holds junk; try the row's other keys in order.
@@ -194,8 +206,8 @@ def _fallback(attributes: dict[str, Any], field: str, conv: Callable[[Any], Any]
             continue
         value = attributes[key]
         try:
-            if field == "stop_reason" and isinstance(value, (list, tuple)):
-                value = value[0]
+            if field == "stop_reason":
+                value = first_reason(value)
             return key, conv(value)
         except (TypeError, ValueError, OverflowError, IndexError):
             continue
@@ -522,6 +534,9 @@ MESSAGE_EVENTS: dict[str, str] = {
     "gen_ai.content.prompt": "prompt",
     "gen_ai.content.completion": "response",
 }
+#: Span events that carry a whole call's messages as GenAI message attributes
+#: (``gen_ai.input.messages`` ...: latest GenAI conventions, Strands' opt-in mode).
+MESSAGE_DETAIL_EVENTS: tuple[str, ...] = ("gen_ai.client.inference.operation.details",)
 #: Attribute keys inside those events that hold the text.
 MESSAGE_EVENT_CONTENT_KEYS: tuple[str, ...] = ("gen_ai.event.content", "content", "gen_ai.prompt", "gen_ai.completion", "message")
 
@@ -552,6 +567,14 @@ def _part_text(part: Any) -> str:
         if not isinstance(args, str):
             args = msgspec.json.encode(args).decode() if args is not None else ""
         return f"[tool_call {part.get('name', '')}({args})]"
+    if "toolUse" in part and isinstance(part["toolUse"], dict):  # Strands (Bedrock Converse shape)
+        use = part["toolUse"]
+        args = use.get("input")
+        return f"[tool_call {use.get('name', '')}({args if isinstance(args, str) else msgspec.json.encode(args).decode()})]"
+    if "toolResult" in part and isinstance(part["toolResult"], dict):
+        content = part["toolResult"].get("content")
+        texts = [c.get("text", "") for c in content if isinstance(c, dict)] if isinstance(content, list) else [str(content)]
+        return f"[tool result {' '.join(t for t in texts if t)}]"
     if ptype == "tool_call_response":
         resp = part.get("response", part.get("result", ""))
         return f"[tool result {resp if isinstance(resp, str) else msgspec.json.encode(resp).decode()}]"
@@ -578,8 +601,8 @@ def render_messages(value: Any) -> str | None:
             parts = msg.get("parts")
             if parts is None and "content" in msg:
                 parts = [msg["content"]]
-            if parts is None and "type" in msg:  # system_instructions: a list of parts
-                parts = [msg]
+            if parts is None and ("type" in msg or "text" in msg or "toolUse" in msg or "toolResult" in msg):
+                parts = [msg]  # a list of parts (system instructions, Strands' content blocks)
             if not isinstance(parts, list):
                 parts = [parts] if parts is not None else []
             text = " ".join(_part_text(p) for p in parts)
@@ -747,12 +770,13 @@ def parts_from_plan(plan: Plan, attributes: dict[str, Any]) -> tuple[dict[str, d
             value = attributes[key]
             cls = value.__class__
             # Fast paths: the value already has the field's type (the usual case).
-            if (conv is _str and cls is str) or (conv is _int and cls is int):
+            if ((conv is _str and cls is str) or (conv is _int and cls is int)) and not (
+                    field == "stop_reason" and value[:1] == "["):
                 converted = value
             else:
                 try:
-                    if field == "stop_reason" and isinstance(value, (list, tuple)):
-                        value = value[0]
+                    if field == "stop_reason":
+                        value = first_reason(value)
                     converted = conv(value)
                 except (TypeError, ValueError, OverflowError, IndexError):
                     continue

@@ -292,6 +292,26 @@ class Store:
             # an OTLP service session) before a span named their real session.
             del self.sessions[old.session.id]
 
+    def claim_trace(self, trace_id: str, sid: str, provisional: str | None = None) -> None:
+        """A later record names the session of a trace filed elsewhere: move it there.
+
+        ``provisional`` is the per-process session the sender's unnamed spans
+        were filed under before it named its session (Codex start-up traces):
+        its traces move too, and it disappears.
+        """
+        self.version += 1
+        trace = self.traces.get(trace_id)
+        if trace is not None and trace.session_id != sid:
+            self._rehome(trace, sid)
+        if provisional is not None and provisional != sid and provisional in self.sessions:
+            for tid in list(self.sessions[provisional].trace_ids):
+                t = self.traces.get(tid)
+                if t is not None and t.session_id == provisional:
+                    self._rehome(t, sid)
+        entry = self.sessions.get(sid)
+        if entry is not None:
+            entry.version = self.version
+
     def _upsert_session(self, s: Session) -> None:
         entry = self.sessions.get(s.id)
         if entry is None:
