@@ -227,3 +227,21 @@ def test_docs_list_every_key() -> None:
     text = DOC.read_text(encoding="utf-8")
     missing = sorted(k for k in cv.all_documented_keys() if f"`{k}`" not in text)
     assert not missing, f"docs/conventions.md does not list: {missing}"
+
+
+def test_known_clients_names_decide_the_kind_and_internals_are_marked() -> None:
+    for client, names in cv.CLIENT_SPAN_KINDS.items():
+        for name, kind in names.items():
+            s = build_span("ab" * 16, "cd" * 8, None, name, 1_000, 2_000, {"gen_ai.provider.name": "p"}, [], (), 0,
+                           "", "s", client)
+            assert s.kind is (kind or SpanKind.CUSTOM), (client, name)
+            assert bool(s.attributes.get(cv.INTERNAL_KEY)) is (kind is None)
+            if s.kind is not SpanKind.LLM_CALL:
+                assert s.llm is None  # a provider alone does not make a span a model call
+
+
+def test_call_merging_keys_are_documented() -> None:
+    from agenttrace_tui.store.calls import ID_KEYS, MERGED_BY, REBUILT
+
+    text = DOC.read_text(encoding="utf-8")
+    assert all(f"`{k}`" in text for k in (*ID_KEYS, MERGED_BY, REBUILT))

@@ -127,7 +127,8 @@ ORDERS = {
 async def _replay(name: str, db: Path, order: str = "recorded") -> Replay:
     folder = FIXTURES / name
     manifest = json.loads((folder / "manifest.json").read_text())
-    monitor = Monitor(Config(persist=True, db=str(db), otlp_port=0, udp_port=None, tcp_port=None, socket=""))
+    monitor = Monitor(Config(persist=True, db=str(db), otlp_port=0, otlp_grpc_port=None, udp_port=None, tcp_port=None,
+                             socket=""))
     await monitor.start()
     sessions: dict[str, list[str]] = {}
     try:

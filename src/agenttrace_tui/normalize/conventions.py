@@ -806,4 +806,10 @@ def all_documented_keys() -> set[str]:
     keys.update(VALUE_KEYS)
     keys.update(MESSAGE_EVENTS)
     keys.update(RESOURCE_SESSION_KEYS)
+    keys.update(CLIENT_TOOL_NAME_KEYS)
+    keys.update(CLIENT_TOOL_CALL_KEYS)
+    keys.update(MESSAGE_DETAIL_EVENTS)
+    keys.update((INTERNAL_KEY, RENDERED_NAME_KEY))
+    for names in CLIENT_SPAN_KINDS.values():
+        keys.update(names)
     return keys
