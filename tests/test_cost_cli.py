@@ -91,14 +91,16 @@ def test_json_by_model_matches_the_live_store(db: Path, capsys: pytest.CaptureFi
     live = dict(store.totals.breakdown("model"))
     assert set(rows) == set(live) == {"gpt-4o", "claude-sonnet-4-5", "llama3.1:8b", "gpt-4o-mini"}
     for model, b in live.items():
-        assert rows[model]["cost_usd"] == pytest.approx(b.cost)
+        assert rows[model]["cost_priced_usd"] == pytest.approx(b.cost)
+        assert rows[model]["cost_usd"] == (None if b.cost_unknown else pytest.approx(b.cost))
         assert rows[model]["input_tokens"] == b.input_tokens
     assert rows["gpt-4o"]["estimated"] is True and rows["claude-sonnet-4-5"]["estimated"] is False
     assert rows["gpt-4o-mini"]["cost_usd"] == 1.25
-    assert rows["llama3.1:8b"]["unpriced_calls"] == 1
+    assert rows["llama3.1:8b"]["unpriced_calls"] == 1 and rows["llama3.1:8b"]["cost_usd"] is None  # never 0
     assert got["unpriced"] == {"no price for ollama/llama3.1:8b": 1}
     assert got["total"]["input_tokens"] == store.totals.input_tokens  # the agent's subtree usage is not added
-    assert got["total"]["cost_usd"] == pytest.approx(store.totals.cost)
+    assert got["total"]["cost_usd"] is None  # one call unpriced: the total is not known
+    assert got["total"]["cost_priced_usd"] == pytest.approx(store.totals.cost)
 
 
 def test_table_shows_estimates_and_unpriced(db: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
@@ -108,8 +110,9 @@ def test_table_shows_estimates_and_unpriced(db: Path, capsys: pytest.CaptureFixt
     assert "Costs by model" in out
     line = next(ln for ln in out.splitlines() if "gpt-4o " in ln or "gpt-4o│" in ln or " gpt-4o" in ln)
     assert "≈" in line
-    assert "unpriced" in out and "unpriced: 1 call(s): no price for ollama/llama3.1:8b" in out
-    assert "unknown" in next(ln for ln in out.splitlines() if "llama3.1:8b" in ln and "│" in ln)
+    assert "unpriced" in out and "$? unpriced: 1 call: no price for ollama/llama3.1:8b" in out
+    llama = next(ln for ln in out.splitlines() if "llama3.1:8b" in ln and "│" in ln)
+    assert "$?" in llama and "$0" not in llama
     assert "gpt-4o-mini" not in out  # other session
 
 

@@ -129,7 +129,7 @@ def test_spans_query_filters(db, capsys):
     old = run_json(capsys, "spans", "query", "--until", "1d", "--trace", "trace-v1", "--db", str(db), "--limit", "5")
     assert len(old) == 5 and old[0]["span_id"] == "v1-root"  # by start time
     code, out, _ = run(capsys, "spans", "query", "--kind", "llm_call", "--db", str(db))
-    assert code == 0 and "≈2300/50" in out and "\x1b" not in out
+    assert code == 0 and "≈2,300/50" in out and "\x1b" not in out
 
 
 def test_stats(db, capsys):

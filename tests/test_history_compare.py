@@ -53,7 +53,7 @@ def test_compare_two_sessions_and_table(db, capsys):
     capsys.readouterr()
     assert cli.main(["compare", "trace-v1", "trace-v2", "--db", str(db)]) == 0
     out = capsys.readouterr().out
-    assert "by span name" in out and "rag_context_retrieval" in out and "slower, more_expensive" in out
+    assert "by span name" in out and "rag_context_retrieval" in out and "slower, more expensive" in out
     assert "\x1b" not in out
 
 

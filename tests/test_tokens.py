@@ -15,7 +15,8 @@ import pytest
 
 from agenttrace_tui.enrich import make_enrichers
 from agenttrace_tui.enrich.tokens import TokenEstimator, encoding_for_model
-from agenttrace_tui.format.cost import fmt_tokens, span_cost_text
+from agenttrace_tui.format.cost import span_cost_text
+from agenttrace_tui.format.numbers import fmt_tokens
 from agenttrace_tui.ingest.pipeline import Pipeline
 from agenttrace_tui.model import LlmInfo, Span, SpanKind, Status, TokenUsage
 from agenttrace_tui.store.memory import Store
@@ -169,7 +170,7 @@ def test_fresh_virtualenv_install_estimates_offline(tmp_path: Path) -> None:
     script = _NO_NET + (
         "import json\n"
         "from agenttrace_tui.enrich import make_enrichers\n"
-        "from agenttrace_tui.format.cost import fmt_tokens\n"
+        "from agenttrace_tui.format.numbers import fmt_tokens\n"
         "from agenttrace_tui.enrich.tokens import TokenEstimator\n"
         "from agenttrace_tui.model import LlmInfo, Span, SpanKind\n"
         "from agenttrace_tui.ingest.pipeline import Pipeline\n"
@@ -208,3 +209,50 @@ def test_live_monitor_builds_vocabularies_in_the_background(no_network: None) ->
     prompt = "a later call is counted with tiktoken"
     pipe.apply([_llm("b", llm=LlmInfo(model="gpt-4o", prompt_preview=prompt))])
     assert store.span("t1", "b").usage.input == TokenEstimator().count(prompt, "gpt-4o")
+
+
+def test_spans_counted_before_the_vocabulary_was_ready_are_counted_again() -> None:
+    """A live monitor in a fresh process (no vocabulary built yet): the first span
+    without usage is counted by characters, then again with tiktoken once the
+    vocabularies built at start-up are ready -- span, trace and session totals alike."""
+    prompt, answer = TEXTS[2], TEXTS[1]
+    code = (
+        "import asyncio, json, time\n"
+        "from agenttrace_tui.config import Config\n"
+        "from agenttrace_tui.enrich.tokens import TokenEstimator\n"
+        "from agenttrace_tui.model import LlmInfo, Span, SpanKind\n"
+        "from agenttrace_tui.runtime.monitor import Monitor\n"
+        "async def main():\n"
+        "    exec(NO_NET)  # after the event loop made its own socket pair: no network from here\n"
+        "    m = Monitor(Config(persist=False, udp_port=None, tcp_port=None, socket='', otlp_port=None))\n"
+        "    await m.start()\n"
+        "    m.pipeline.apply([Span(span_id='a', trace_id='t', session_id='s', name='chat', start_ns=1,\n"
+        "        end_ns=2, kind=SpanKind.LLM_CALL,\n"
+        f"        llm=LlmInfo(model='gpt-4o', prompt_preview={prompt!r}, response_preview={answer!r}))])\n"
+        "    u = m.store.span('t', 'a').usage\n"
+        "    first = [u.input, u.output]\n"
+        "    deadline = time.monotonic() + 60\n"
+        "    while time.monotonic() < deadline:\n"
+        "        await asyncio.sleep(0.05)\n"
+        "        u = m.store.span('t', 'a').usage\n"
+        "        if [u.input, u.output] != first:\n"
+        "            break\n"
+        "    t = m.store.sessions['s'].totals\n"
+        "    tr = m.store.traces['t'].totals\n"
+        "    print(json.dumps({'first': first, 'then': [u.input, u.output], 'estimated': u.estimated,\n"
+        "        'session': [t.input_tokens, t.output_tokens, t.estimated], 'trace': [tr.input_tokens, tr.output_tokens],\n"
+        "        'cost': m.store.span('t', 'a').cost.total}))\n"
+        "    await m.stop()\n"
+        "asyncio.run(main())\n"
+    )
+    code = f"NO_NET = {_NO_NET!r}\n" + code
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=180)
+    assert out.returncode == 0, out.stderr[-3000:]
+    got = json.loads(out.stdout)
+    est = TokenEstimator()
+    exact = [est.count(prompt, "gpt-4o"), est.count(answer, "gpt-4o")]
+    assert got["first"] == [-(-len(prompt) // 4), -(-len(answer) // 4)]  # before the vocabulary: characters
+    assert got["then"] == exact != got["first"]  # after: tiktoken, without any new span arriving
+    assert got["estimated"] is True  # still the monitor's count: "≈"
+    assert got["session"] == [*exact, 1] and got["trace"] == exact  # the sums moved with it
+    assert got["cost"] is not None and got["cost"] > 0

@@ -36,6 +36,8 @@ __all__ = [
     "FINISHED",
     "AttachedEvent",
     "Update",
+    "counted_cost",
+    "span_flags",
 ]
 
 
@@ -243,3 +245,40 @@ class AttachedEvent(msgspec.Struct, gc=False, kw_only=True):
 
 #: What normalisation hands the store.
 Update = Span | Session | AttachedEvent | Metric
+
+
+# -- what sums count ------------------------------------------------------------
+#: Kinds whose cost, when reported without span-scoped usage, covers their subtree.
+SUBTREE_KINDS = frozenset({SpanKind.AGENT, SpanKind.TASK})
+
+
+def counted_cost(span: Span) -> float:
+    """The part of a span's cost that rollups add up (docs/costs.md).
+
+    A cost that covers a subtree -- usage scoped "subtree", or an agent /
+    task span without usage of its own -- is shown on the span, never summed:
+    its children carry that spend already. Unknown costs count as 0 here
+    (they are counted separately as unpriced).
+    """
+    c = span.cost
+    if c is None or c.total is None:
+        return 0.0
+    u = span.usage
+    if u is not None:
+        return c.total if u.scope == "span" else 0.0
+    return 0.0 if span.kind in SUBTREE_KINDS else c.total
+
+
+def span_flags(span: Span) -> tuple[int, int]:
+    """(unpriced, estimated) of one span, 0 or 1 each, as every rollup counts them.
+
+    Unpriced: an LLM call with usage of its own and no known cost (no price,
+    no model). Estimated: usage of its own that the monitor counted itself.
+    Sums carrying either show ``$?`` / ``≈`` on every surface (docs/costs.md).
+    """
+    u = span.usage
+    if u is None or u.scope != "span":
+        return 0, 0
+    c = span.cost
+    unpriced = 1 if span.kind is SpanKind.LLM_CALL and (c is None or c.total is None) else 0
+    return unpriced, 1 if u.estimated else 0

@@ -9,6 +9,10 @@ in A), ``slower`` / ``faster`` (total duration changed by more than
 ``fewer_errors``, or ``same``. Rows are ordered by the size of the duration
 change (the absent side counts as zero), then the cost change.
 
+Costs are summed as the store sums them (``model.counted_cost``); a side or
+row with unpriced calls has ``cost`` null (``cost_priced`` and ``unpriced``
+say the rest), and is never called cheaper or more expensive.
+
 Pure: takes spans, returns plain dicts (the CLI prints them, the UI will too).
 """
 
@@ -17,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from ..model import Span, Status
+from ..model import Span, Status, counted_cost, span_flags
 
 __all__ = ["summarize", "compare_spans", "REL_THRESHOLD", "ABS_THRESHOLD_NS"]
 
@@ -31,7 +35,7 @@ _ERRORS = frozenset({Status.ERROR, Status.TIMEOUT})
 
 def summarize(spans: Iterable[Span]) -> dict[str, Any]:
     """Duration, spans by kind, tokens, cost and errors of one side."""
-    n = errors = tin = tout = 0
+    n = errors = tin = tout = unpriced = 0
     cost = 0.0
     estimated = False
     start: int | None = None
@@ -46,8 +50,9 @@ def summarize(spans: Iterable[Span]) -> dict[str, Any]:
             tin += u.input
             tout += u.output
             estimated = estimated or u.estimated
-        if s.cost is not None and s.cost.total:
-            cost += s.cost.total
+        # Counted as every sum counts (subtree costs never twice; unpriced apart).
+        cost += counted_cost(s)
+        unpriced += span_flags(s)[0]
         e = s.end_ns if s.end_ns is not None else s.start_ns
         start = s.start_ns if start is None else min(start, s.start_ns)
         end = e if end is None else max(end, e)
@@ -59,7 +64,10 @@ def summarize(spans: Iterable[Span]) -> dict[str, Any]:
         "output_tokens": tout,
         "tokens": tin + tout,
         "tokens_estimated": estimated,
-        "cost": round(cost, 10),
+        # null unless every call was priced; cost_priced is the part that was.
+        "cost": None if unpriced else round(cost, 10),
+        "cost_priced": round(cost, 10),
+        "unpriced": unpriced,
         "errors": errors,
     }
 
@@ -69,13 +77,13 @@ def _by_name(spans: list[Span]) -> dict[str, dict[str, Any]]:
     for s in spans:
         row = out.get(s.name)
         if row is None:
-            row = out[s.name] = {"count": 0, "duration_ns": 0, "tokens": 0, "cost": 0.0, "errors": 0}
+            row = out[s.name] = {"count": 0, "duration_ns": 0, "tokens": 0, "cost": 0.0, "errors": 0, "unpriced": 0}
         row["count"] += 1
         row["duration_ns"] += s.duration_ns()
         if s.usage is not None and s.usage.scope == "span":
             row["tokens"] += s.usage.input + s.usage.output
-        if s.cost is not None and s.cost.total:
-            row["cost"] += s.cost.total
+        row["cost"] += counted_cost(s)
+        row["unpriced"] += span_flags(s)[0]
         row["errors"] += s.status in _ERRORS
     return out
 
@@ -91,9 +99,11 @@ def compare_spans(a: Iterable[Span], b: Iterable[Span], label_a: str = "A", labe
     sa, sb = summarize(la), summarize(lb)
     delta = {
         k: sb[k] - sa[k]
-        for k in ("spans", "duration_ns", "input_tokens", "output_tokens", "tokens", "cost", "errors")
+        for k in ("spans", "duration_ns", "input_tokens", "output_tokens", "tokens", "cost_priced", "errors")
     }
-    delta["cost"] = round(delta["cost"], 10)
+    delta["cost_priced"] = round(delta["cost_priced"], 10)
+    # A difference with an unknown side is unknown too.
+    delta["cost"] = None if sa["unpriced"] or sb["unpriced"] else delta["cost_priced"]
     kinds = sorted(set(sa["spans_by_kind"]) | set(sb["spans_by_kind"]))
     delta["spans_by_kind"] = {
         k: sb["spans_by_kind"].get(k, 0) - sa["spans_by_kind"].get(k, 0)
@@ -102,7 +112,7 @@ def compare_spans(a: Iterable[Span], b: Iterable[Span], label_a: str = "A", labe
     }
     na, nb = _by_name(la), _by_name(lb)
     rows = []
-    empty = {"count": 0, "duration_ns": 0, "tokens": 0, "cost": 0.0, "errors": 0}
+    empty = {"count": 0, "duration_ns": 0, "tokens": 0, "cost": 0.0, "errors": 0, "unpriced": 0}
     for name in set(na) | set(nb):
         ra, rb = na.get(name, empty), nb.get(name, empty)
         changes: list[str] = []
@@ -113,7 +123,8 @@ def compare_spans(a: Iterable[Span], b: Iterable[Span], label_a: str = "A", labe
         else:
             if _changed(ra["duration_ns"], rb["duration_ns"], REL_THRESHOLD, ABS_THRESHOLD_NS):
                 changes.append("slower" if rb["duration_ns"] > ra["duration_ns"] else "faster")
-            if _changed(ra["cost"], rb["cost"], REL_THRESHOLD, 1e-9):
+            # Below a millionth of a dollar a change is float noise, not money.
+            if not (ra["unpriced"] or rb["unpriced"]) and _changed(ra["cost"], rb["cost"], REL_THRESHOLD, 1e-6):
                 changes.append("more_expensive" if rb["cost"] > ra["cost"] else "cheaper")
             if rb["errors"] != ra["errors"]:
                 changes.append("more_errors" if rb["errors"] > ra["errors"] else "fewer_errors")
@@ -130,12 +141,14 @@ def compare_spans(a: Iterable[Span], b: Iterable[Span], label_a: str = "A", labe
                 "duration_delta_ns": rb["duration_ns"] - ra["duration_ns"],
                 "tokens_a": ra["tokens"],
                 "tokens_b": rb["tokens"],
-                "cost_a": round(ra["cost"], 10),
-                "cost_b": round(rb["cost"], 10),
-                "cost_delta": round(rb["cost"] - ra["cost"], 10),
+                "cost_a": None if ra["unpriced"] else round(ra["cost"], 10),
+                "cost_b": None if rb["unpriced"] else round(rb["cost"], 10),
+                "cost_delta": None if ra["unpriced"] or rb["unpriced"] else round(rb["cost"] - ra["cost"], 10),
+                "unpriced_a": ra["unpriced"],
+                "unpriced_b": rb["unpriced"],
                 "errors_a": ra["errors"],
                 "errors_b": rb["errors"],
             }
         )
-    rows.sort(key=lambda r: (-abs(r["duration_delta_ns"]), -abs(r["cost_delta"]), r["name"]))
+    rows.sort(key=lambda r: (-abs(r["duration_delta_ns"]), -abs(r["cost_delta"] or 0.0), r["name"]))
     return {"a": {"label": label_a, **sa}, "b": {"label": label_b, **sb}, "delta": delta, "spans": rows}

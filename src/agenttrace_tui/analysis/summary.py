@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..format.numbers import fmt_cost, fmt_tokens
+from ..format.cost import span_cost_text
+from ..format.numbers import ESTIMATED_MARK, fmt_tokens
 from ..model import Span
 
 
@@ -14,7 +15,7 @@ def span_summary(span: Span, limit: int = 80) -> list[tuple[str, str]]:
     Values are raw (untrusted) strings: the caller makes them safe for display.
     llm: model, tokens in→out, stop reason, cached; tool: tool, action, target,
     status; agent: name, iteration, state; rag: query, hits; file: operation,
-    path; cost when known.
+    path; cost (``$?`` when it has no price, ``≈`` when from estimated tokens).
     """
     out: list[tuple[str, str]] = []
 
@@ -35,7 +36,7 @@ def span_summary(span: Span, limit: int = 80) -> list[tuple[str, str]]:
         if u.scope == "subtree":
             tok += " Σ"
         if u.estimated:
-            tok = "~" + tok
+            tok = ESTIMATED_MARK + tok
         add("tok", tok)
         if u.cache_read:
             add("cache", fmt_tokens(u.cache_read))
@@ -69,8 +70,9 @@ def span_summary(span: Span, limit: int = 80) -> list[tuple[str, str]]:
         add("", f.operation)
         add("", f.path)
     c = span.cost
-    if c is not None and c.total:
-        add("", fmt_cost(c.total))
+    if c is not None and (c.total or c.total is None):
+        # Unknown shows $? (the detail says why); a real $0 stays quiet.
+        add("", span_cost_text(c, u))
     return out
 
 

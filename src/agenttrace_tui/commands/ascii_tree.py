@@ -23,9 +23,10 @@ from types import SimpleNamespace
 
 from ..analysis.critical_path import analyze
 from ..analysis.tree import TraceTree
+from ..format.cost import span_cost_text
 from ..format.numbers import fmt_cost, fmt_duration, fmt_tokens
 from ..format.sanitize import clean
-from ..model import Span, Status
+from ..model import Span, Status, counted_cost, span_flags
 
 __all__ = ["render_tree", "to_plain", "span_attributes", "HOTSPOT_MARK", "Segment", "Line"]
 
@@ -95,8 +96,8 @@ def span_attributes(span: Span, now_ns: int) -> list[str]:
         if f.path:
             out.append(f"Path: {_q(f.path)}")
     c = span.cost
-    if c is not None and c.total:
-        out.append(f"Cost: {fmt_cost(c.total)}")
+    if c is not None and (c.total or c.total is None):
+        out.append(f"Cost: {span_cost_text(c, span.usage)}")
     if span.status in _ERROR or span.status.value == "cancelled":
         msg = f" {_q(span.status_message, 120)}" if span.status_message else ""
         out.append(f"Status: {span.status.value.upper()}{msg}")
@@ -127,13 +128,15 @@ def render_tree(spans: Iterable[Span], now_ns: int | None = None, attributes: bo
     name = root.name if single_root else root.trace_id
     tokens = sum(s.usage.input + s.usage.output for s in by_id.values() if s.usage and s.usage.scope == "span")
     estimated = any(s.usage.estimated for s in by_id.values() if s.usage)
-    cost = sum(s.cost.total for s in by_id.values() if s.cost and s.cost.total)
+    # Summed as every surface sums (subtree costs once; unpriced calls apart).
+    cost = sum(counted_cost(s) for s in by_id.values())
+    unpriced = sum(span_flags(s)[0] for s in by_id.values())
     errors = sum(1 for s in by_id.values() if s.status in _ERROR)
     summary = [f"Total: {fmt_duration(an.duration_ns)}", f"Spans: {len(by_id)}"]
     if tokens:
-        summary.append(f"Tokens: {'≈' if estimated else ''}{fmt_tokens(tokens)}")
-    if cost:
-        summary.append(f"Cost: {fmt_cost(cost)}")
+        summary.append(f"Tokens: {fmt_tokens(tokens, estimated)}")
+    if cost or unpriced:
+        summary.append(f"Cost: {fmt_cost(cost, estimated, unpriced)}")
     if errors:
         summary.append(f"Errors: {errors}")
     if single_root and attributes:

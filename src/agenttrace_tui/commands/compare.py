@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from ..format.numbers import fmt_cost, fmt_duration, fmt_tokens
+from ..format.numbers import column_digits, fmt_cost, fmt_cost_delta, fmt_duration, fmt_signed, fmt_tokens
 from .history_common import (
     CommandError,
     add_common,
@@ -48,12 +48,6 @@ def _load(reader: Any, ident: str) -> tuple[str, list[Any]]:
     raise CommandError(f"{ident!r} is neither a trace nor a session in {reader.path}")
 
 
-def _signed(v: float, fmt: Any) -> str:
-    if v == 0:
-        return "0"
-    return ("+" if v > 0 else "-") + fmt(abs(v))
-
-
 def run(args: argparse.Namespace) -> int:
     from ..analysis.compare import compare_spans
 
@@ -71,19 +65,24 @@ def run(args: argparse.Namespace) -> int:
     c = console()
     t = table("", "A", "B", "Δ", title=f"{kind_a}s")
     t.add_row("id", cell(args.a, 40), cell(args.b, 40), "")
-    t.add_row("duration", fmt_duration(a["duration_ns"]), fmt_duration(b["duration_ns"]), _signed(d["duration_ns"], fmt_duration))
-    t.add_row("spans", str(a["spans"]), str(b["spans"]), _signed(d["spans"], str))
+    t.add_row("duration", fmt_duration(a["duration_ns"]), fmt_duration(b["duration_ns"]), fmt_signed(d["duration_ns"], fmt_duration))
+    t.add_row("spans", str(a["spans"]), str(b["spans"]), fmt_signed(d["spans"], str))
     for k in sorted(set(a["spans_by_kind"]) | set(b["spans_by_kind"])):
         va, vb = a["spans_by_kind"].get(k, 0), b["spans_by_kind"].get(k, 0)
-        t.add_row(f"  {k}", str(va), str(vb), _signed(vb - va, str))
+        t.add_row(f"  {k}", str(va), str(vb), fmt_signed(vb - va, str))
     t.add_row(
         "tokens",
         fmt_tokens(a["tokens"], a["tokens_estimated"]),
         fmt_tokens(b["tokens"], b["tokens_estimated"]),
-        _signed(d["tokens"], fmt_tokens),
+        fmt_signed(d["tokens"], fmt_tokens),
     )
-    t.add_row("cost", fmt_cost(a["cost"]), fmt_cost(b["cost"]), _signed(d["cost"], fmt_cost))
-    t.add_row("errors", str(a["errors"]), str(b["errors"]), _signed(d["errors"], str))
+    t.add_row(
+        "cost",
+        fmt_cost(a["cost_priced"], a["tokens_estimated"], a["unpriced"]),
+        fmt_cost(b["cost_priced"], b["tokens_estimated"], b["unpriced"]),
+        fmt_cost_delta(d["cost"]),
+    )
+    t.add_row("errors", str(a["errors"]), str(b["errors"]), fmt_signed(d["errors"], str))
     c.print(t)
     rows = [r for r in result["spans"] if r["changes"] != ["same"]][: args.limit]
     if not rows:
@@ -91,17 +90,20 @@ def run(args: argparse.Namespace) -> int:
         return 0
     st = table("SPAN NAME", "CHANGE", "CALLS", "DUR A", "DUR B", "Δ", "COST A", "COST B", title="by span name")
     styles = {"added": "green", "removed": "red", "slower": "yellow", "more_expensive": "yellow", "more_errors": "red"}
+    digits = column_digits([x for r in rows for x in (r["cost_a"], r["cost_b"])])
     for r in rows:
-        ch = ", ".join(r["changes"])
+        # JSON keeps the identifiers (more_expensive); people read words.
+        ch = ", ".join(c.replace("_", " ") for c in r["changes"])
         st.add_row(
             cell(r["name"], 50),
             cell(ch, 40, style=styles.get(r["changes"][0], "")),
             f"{r['count_a']}→{r['count_b']}",
-            fmt_duration(r["duration_a_ns"]),
-            fmt_duration(r["duration_b_ns"]),
-            _signed(r["duration_delta_ns"], fmt_duration),
-            fmt_cost(r["cost_a"]),
-            fmt_cost(r["cost_b"]),
+            # A side without the span shows "-", not a zero it never had.
+            fmt_duration(r["duration_a_ns"]) if r["count_a"] else "-",
+            fmt_duration(r["duration_b_ns"]) if r["count_b"] else "-",
+            fmt_signed(r["duration_delta_ns"], fmt_duration),
+            fmt_cost(r["cost_a"], digits=digits) if r["count_a"] else "-",
+            fmt_cost(r["cost_b"], digits=digits) if r["count_b"] else "-",
         )
     c.print(st)
     return 0

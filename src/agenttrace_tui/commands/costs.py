@@ -11,7 +11,6 @@ with their reasons, never shown as $0.
 from __future__ import annotations
 
 import argparse
-import re
 import sys
 import time
 from collections import Counter
@@ -20,8 +19,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 GROUPS = ("model", "provider", "kind", "tool", "day")
-_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw])\s*$", re.I)
-_UNIT_S = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 
 
 def register(subparsers: Any) -> argparse.ArgumentParser:
@@ -42,10 +39,13 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
 
 def parse_since(value: str, now_ns: int | None = None) -> int:
     """``30m`` / ``12h`` / ``7d`` / ``2w`` ago, or an ISO date/time (UTC unless it says otherwise) -> ns."""
+    from ..format.timeparse import TimeParseError, parse_duration
+
     now = time.time_ns() if now_ns is None else now_ns
-    m = _DURATION.match(value)
-    if m:
-        return now - int(float(m.group(1)) * _UNIT_S[m.group(2).lower()] * 1e9)
+    try:
+        return now - parse_duration(value.removesuffix("ago"))  # the one duration grammar
+    except TimeParseError:
+        pass
     try:
         dt = datetime.fromisoformat(value.strip())
     except ValueError:
@@ -74,7 +74,9 @@ class Row:
             "output_tokens": self.output,
             "cache_read_tokens": self.cache_read,
             "cache_write_tokens": self.cache_write,
-            "cost_usd": round(self.cost, 10),
+            # null unless every call was priced (never a silent 0); the priced part apart.
+            "cost_usd": None if self.unknown else round(self.cost, 10),
+            "cost_priced_usd": round(self.cost, 10),
             "unpriced_calls": self.unknown,
             "estimated": self.estimated > 0,
         }
@@ -218,8 +220,14 @@ def render(report: Report, console: Any) -> None:
     from rich.table import Table
     from rich.text import Text
 
-    from ..format.cost import fmt_tokens, fmt_usd
+    from ..format.numbers import column_digits, fmt_cost, fmt_count, plural
     from ..ui.text import safe_text
+
+    def fmt_tokens(n: float, estimated: bool = False) -> str:
+        return fmt_count(n, estimated)
+
+    def fmt_usd(usd: float, estimated: bool = False) -> str:
+        return fmt_cost(usd, estimated, digits=digits)
 
     group = report.group
     rows = report.sorted_rows()
@@ -244,10 +252,10 @@ def render(report: Report, console: Any) -> None:
         filled = round(width * cost / total_cost) if total_cost > 0 else 0
         return Text("█" * filled + "·" * (width - filled), style="cyan")
 
+    digits = column_digits([t.cost, *(r.cost for r in rows), *(r.decided for r in rows), *(r.consumed for r in rows)])
+
     def cost_cell(r: Row) -> Text:
-        if r.unknown and r.cost == 0:
-            return Text("unknown", style="yellow")
-        return Text(fmt_usd(r.cost, estimated=r.estimated > 0))
+        return Text(fmt_cost(r.cost, r.estimated > 0, r.unknown, digits), style="yellow" if r.unknown else "")
 
     if group == "tool":
         est_any = any(r.estimated for r in rows)
@@ -299,9 +307,9 @@ def render(report: Report, console: Any) -> None:
         col.min_width = max([col.min_width or 0, len(str(col.header)), *(len(c) for c in texts)])
     console.print(table)
     if t.estimated:
-        console.print(Text(f"≈ estimated: {t.estimated} LLM call(s) reported no usage; tokens counted from their previews."))
+        console.print(Text(f"≈ estimated: {plural(t.estimated, 'LLM call')} reported no usage; tokens counted from their text."))
     for reason, n in report.unknown_reasons.most_common(10):
-        line = Text(f"unpriced: {n} call(s): ")
+        line = Text(f"$? unpriced: {plural(n, 'call')}: ")
         line.append_text(safe_text(reason, limit=200))
         console.print(line)
 

@@ -16,7 +16,7 @@ import sys
 import time
 from typing import TextIO
 
-from ..format.numbers import ESTIMATED_MARK, fmt_duration
+from ..format.numbers import fmt_cost, fmt_count, fmt_duration
 from ..format.sanitize import clean
 from ..runtime.monitor import Monitor
 from ..store.entries import TraceEntry
@@ -30,11 +30,11 @@ def trace_line(store: Store, trace: TraceEntry) -> str:
     started = time.strftime("%H:%M:%S", time.localtime(trace.start_ns / 1e9))
     status = "ERROR" if t.errors else "ok"
     # Exact numbers, not the UI's compact ones: these lines are read by scripts.
-    tokens = f"{ESTIMATED_MARK if t.estimated else ''}{t.tokens}"
+    tokens = fmt_count(t.tokens, t.estimated > 0).replace(",", "")
     return (
         f"{started} {clean(label, 40)} {clean(trace.name, 60)} {status} "
         f"dur={fmt_duration(trace.duration_ns())} spans={t.spans} errors={t.errors} "
-        f"tokens={tokens} cost=${t.cost:.4f}{'+?' if t.cost_unknown else ''} trace={clean(trace.trace_id, 64)}"
+        f"tokens={tokens} cost={fmt_cost(t.cost, t.estimated > 0, t.cost_unknown, 4)} trace={clean(trace.trace_id, 64)}"
     )
 
 

@@ -66,9 +66,19 @@ def fail(message: str, code: int = 1) -> int:
 
 def open_reader(args: argparse.Namespace) -> Any:
     """A Reader on the file, or CommandError with a clear message."""
-    from ..store.sqlite import Reader, SchemaError
+    import sqlite3
+
+    from ..store.sqlite import Reader, SchemaError, ensure_schema, needs_upgrade
 
     path = db_path(args)
+    try:
+        # A file from an older version is upgraded in place (one transaction)
+        # so its unpriced and estimated counts show; a file we may not write
+        # is read as it is.
+        if path.exists() and needs_upgrade(path):
+            ensure_schema(path)
+    except (sqlite3.Error, OSError):
+        pass
     try:
         return Reader(path)
     except FileNotFoundError:
@@ -129,6 +139,27 @@ _NUMERIC = {
     "SPANS", "TRACES", "ERRORS", "TOKENS", "IN", "OUT", "COST", "DURATION", "P50", "P90", "P99",
     "ERR%", "CACHE R", "CACHE W", "Δ", "A", "B",
 }
+
+
+def cost_footnote(c: Any, unpriced: int, estimated: int, session: str | None = None) -> None:
+    """What ``$?`` and ``≈`` in the table above mean, printed only when they appear."""
+    from ..format.numbers import plural
+    from ..format.sanitize import clean
+
+    if unpriced:
+        where = f" --session {clean(session, 80)}" if session else ""
+        c.print(
+            f"$?: {plural(unpriced, 'LLM call')} without a price (its cost is unknown, not $0);"
+            f" `{PROG} costs{where}` says why.",
+            highlight=False,
+            markup=False,
+        )
+    if estimated:
+        c.print(
+            f"≈: {plural(estimated, 'span')} reported no usage; the monitor counted the tokens from the text.",
+            highlight=False,
+            markup=False,
+        )
 
 
 def time_arg(value: str | None, flag: str) -> int | None:

@@ -46,12 +46,11 @@ def import_claude(paths: list[str] | None, db: Any, enrich: bool = True) -> Any:
     files = find_transcripts(paths or default_paths())
     stats = ClaudeImportStats()
     db_stats = ImportStats()
-    enricher = _cost_enricher() if enrich else None
     sink = BulkWriter(db, db_stats)
+    if enrich:
+        install_pricing(sink)
     try:
         for updates in iter_updates(files, stats):
-            if enricher is not None:
-                enricher(updates)
             sink.add(updates)
     finally:
         sink.close()
@@ -59,22 +58,28 @@ def import_claude(paths: list[str] | None, db: Any, enrich: bool = True) -> Any:
     return stats
 
 
-def _cost_enricher() -> Any:
-    """The monitor's cost enrichment (when installed), so imported sessions are priced."""
-    try:
-        from ..enrich import make_enrichers
-    except ImportError:
-        return None
-    try:
-        enrichers = make_enrichers(None, None)
-    except Exception:  # noqa: BLE001 -- pricing is a bonus here; the import must not fail for it
-        return None
+def install_pricing(sink: Any) -> None:
+    """The live monitor's pricing for an import into ``sink`` (a BulkWriter).
 
-    def enrich(updates: list[Any]) -> None:
-        for e in enrichers:
-            e(updates)
+    Installs the live store's span hook on the sink, so every span is priced
+    (or its tokens estimated) once merged with what the file already holds:
+    usage without a cost, or with an unknown one, gets the price the live
+    monitor would give it. A figure the file carries is kept as it is
+    (decoders mark an agent's own ``reported``; our exports say ``computed``),
+    so an export imported back is the same data. Vocabularies are built up
+    front (an import may wait; its counts are tiktoken's, not chars/4).
+    """
+    from ..enrich import make_enrichers
 
-    return enrich
+    (enricher,) = make_enrichers(None, sink, background_tokens=False)
+    finish = enricher.coster.finish
+
+    def hook(span: Any) -> None:
+        c = span.cost
+        if c is None or c.total is None:
+            finish(span)
+
+    sink.span_hook = hook
 
 
 def run(args: argparse.Namespace) -> int:

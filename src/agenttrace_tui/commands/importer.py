@@ -148,10 +148,6 @@ class _Context:
         self.stats = stats
         #: trace id -> session id learnt so far (a trace stays in one session)
         self.trace_sessions: dict[str, str] = {}
-        from .import_claude import _cost_enricher
-
-        #: the monitor's cost enrichment when installed (None otherwise)
-        self.enrich = _cost_enricher()
 
 
 def updates_from_value(value: Any, ctx: _Context) -> Iterator[list[Update]]:
@@ -188,7 +184,12 @@ def _native(rec: dict[str, Any], stats: ImportStats) -> list[Update]:
     body = {k: v for k, v in rec.items() if k not in ("v", "type", "sender", "seq")}
     try:
         if kind in ("span", "span_start") and body.get("session_id"):
-            return [msgspec.convert(body, Span)]
+            span = msgspec.convert(body, Span)
+            cost = body.get("cost")
+            if span.cost is not None and isinstance(cost, dict) and "source" not in cost and span.cost.total is not None:
+                # A figure the sender gave (our exports name their source): it wins, as live.
+                span.cost.source = "reported"
+            return [span]
         if kind == "session":
             body["id"] = body.pop("session_id")
             return [msgspec.convert(body, Session)]
@@ -258,9 +259,6 @@ def _otlp(doc: dict[str, Any], ctx: _Context) -> Iterator[list[Update]]:
             for u in chunk:
                 if isinstance(u, Span):
                     ctx.trace_sessions.setdefault(u.trace_id, u.session_id)
-            # Other tools' spans are priced as live OTLP is; ours carry their cost already.
-            if ctx.enrich is not None:
-                ctx.enrich(chunk)
             yield chunk
         for reason, n in rejects.by_reason.items():
             ctx.stats.reject(reason, rejects.first.get(reason, ""), n)
@@ -336,10 +334,13 @@ def _sdk_console(spans: list[Any], ctx: _Context) -> Iterator[list[Update]]:
 def import_file(src: str | Path | TextIO, db_path: str | Path, batch: int = 2000) -> ImportStats:
     """Import one file (or an open text stream) into the database; returns the stats."""
     from ..store.bulk import BulkWriter
+    from .import_claude import install_pricing
 
     stats = ImportStats()
     ctx = _Context(stats)
     sink = BulkWriter(db_path, stats, batch)
+    # Every format is priced as live ingest is, on the merged span.
+    install_pricing(sink)
     try:
         if isinstance(src, (str, Path)):
             with open(src, encoding="utf-8", errors="replace") as fh:

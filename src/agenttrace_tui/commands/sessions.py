@@ -9,12 +9,13 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from ..format.numbers import fmt_cost, fmt_duration, fmt_time, fmt_tokens
+from ..format.numbers import column_digits, cost_json, fmt_cost, fmt_count, fmt_duration, fmt_time, fmt_tokens, plural
 from .history_common import (
     CommandError,
     add_common,
     cell,
     console,
+    cost_footnote,
     db_path,
     guarded,
     open_reader,
@@ -78,7 +79,7 @@ def session_dict(row: Any) -> dict[str, Any]:
         "input_tokens": row.input_tokens,
         "output_tokens": row.output_tokens,
         "tokens": row.tokens,
-        "cost": row.cost,
+        **cost_json(row.cost, row.unpriced, row.estimated),
     }
 
 
@@ -96,7 +97,7 @@ def trace_dict(row: Any) -> dict[str, Any]:
         "input_tokens": row.input_tokens,
         "output_tokens": row.output_tokens,
         "tokens": row.tokens,
-        "cost": row.cost,
+        **cost_json(row.cost, row.unpriced, row.estimated),
         "models": list(row.models),
     }
 
@@ -118,6 +119,7 @@ def run_list(args: argparse.Namespace) -> int:
         print_json([session_dict(r) for r in rows])
         return 0
     t = table("ID", "NAME", "FRAMEWORK", "STARTED", "DURATION", "TRACES", "SPANS", "ERRORS", "TOKENS", "COST", "STATUS")
+    digits = column_digits(r.cost for r in rows)
     for r in rows:
         s = r.session
         t.add_row(
@@ -129,13 +131,14 @@ def run_list(args: argparse.Namespace) -> int:
             str(r.traces),
             str(r.spans),
             cell(r.errors, style="red" if r.errors else ""),
-            fmt_tokens(r.tokens),
-            fmt_cost(r.cost),
+            fmt_tokens(r.tokens, r.estimated > 0),
+            fmt_cost(r.cost, r.estimated > 0, r.unpriced, digits),
             cell(r.status, style=_status_style(r.status)),
         )
     c = console()
     if rows:
         c.print(t)
+        cost_footnote(c, sum(r.unpriced for r in rows), sum(r.estimated for r in rows))
     else:
         c.print("no sessions", highlight=False)
     return 0
@@ -167,15 +170,17 @@ def run_show(args: argparse.Namespace) -> int:
         ("started", fmt_time(row.first_ns)),
         ("duration", fmt_duration(row.duration_ns)),
         ("status", row.status),
-        ("spans", f"{row.spans} in {row.traces} traces, {row.errors} errors"),
-        ("tokens", f"{fmt_tokens(row.tokens)} ({row.input_tokens} in / {row.output_tokens} out)"),
-        ("cost", fmt_cost(row.cost)),
+        ("spans", f"{plural(row.spans, 'span')} in {plural(row.traces, 'trace')}, {plural(row.errors, 'error')}"),
+        ("tokens", f"{fmt_count(row.tokens, row.estimated > 0)} ({fmt_count(row.input_tokens)} in / {fmt_count(row.output_tokens)} out)"),
+        ("cost", fmt_cost(row.cost, row.estimated > 0, row.unpriced)
+         + (f" ({plural(row.unpriced, 'LLM call')} without a price)" if row.unpriced else "")),
     ):
         head.append(f"{label:>10}: ", style="bold")
         head.append_text(cell(value, 200))
         head.append("\n")
     c.print(head, end="")
     t = table("TRACE", "NAME", "STARTED", "DURATION", "SPANS", "ERRORS", "TOKENS", "COST", "MODELS")
+    digits = column_digits(tr.cost for tr in traces)
     for tr in traces:
         t.add_row(
             cell(tr.trace_id, 34),
@@ -184,11 +189,12 @@ def run_show(args: argparse.Namespace) -> int:
             fmt_duration(tr.duration_ns),
             str(tr.spans),
             cell(tr.errors, style="red" if tr.errors else ""),
-            fmt_tokens(tr.tokens),
-            fmt_cost(tr.cost),
+            fmt_tokens(tr.tokens, tr.estimated > 0),
+            fmt_cost(tr.cost, tr.estimated > 0, tr.unpriced, digits),
             cell(",".join(tr.models), 40),
         )
     c.print(t)
+    cost_footnote(c, row.unpriced, row.estimated, sid)
     return 0
 
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from ..format.numbers import fmt_cost, fmt_duration, fmt_time
+from ..format.cost import span_cost_text
+from ..format.numbers import column_digits, fmt_count, fmt_duration, fmt_time
+from ..format.sanitize import clean
 from .history_common import (
     CommandError,
     add_common,
@@ -50,7 +52,7 @@ def tokens_cell(span: Any) -> str:
     u = span.usage
     if u is None or not (u.input or u.output):
         return ""
-    return f"{'≈' if u.estimated else ''}{u.input}/{u.output}"
+    return f"{fmt_count(u.input, u.estimated)}/{fmt_count(u.output)}"
 
 
 def run(args: argparse.Namespace) -> int:
@@ -76,6 +78,7 @@ def run(args: argparse.Namespace) -> int:
         print_json([span_dict(s) for s in spans])
         return 0
     t = table("STARTED", "TRACE", "SPAN", "NAME", "KIND", "STATUS", "DURATION", "MODEL/TOOL", "TOKENS", "COST")
+    digits = column_digits(s.cost.total for s in spans if s.cost is not None)
     for s in spans:
         what = (s.llm.model if s.llm and s.llm.model else None) or (s.tool.name if s.tool else None) or ""
         bad = s.status.value in ("error", "timeout")
@@ -89,8 +92,14 @@ def run(args: argparse.Namespace) -> int:
             fmt_duration(None if s.end_ns is None else s.duration_ns()),
             cell(what, 30),
             tokens_cell(s),
-            fmt_cost(s.cost.total) if s.cost is not None else "",
+            span_cost_text(s.cost, s.usage, digits),
         )
     c = console()
-    c.print(t) if spans else c.print("no spans")
+    if spans:
+        c.print(t)
+        reasons = sorted({s.cost.reason for s in spans if s.cost is not None and s.cost.total is None and s.cost.reason})
+        for reason in reasons[:5]:
+            c.print(f"$? = {clean(reason, 200)}", highlight=False, markup=False)
+    else:
+        c.print("no spans")
     return 0

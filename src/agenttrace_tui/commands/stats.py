@@ -13,11 +13,13 @@ import math
 from collections.abc import Iterable
 from typing import Any
 
-from ..format.numbers import fmt_cost, fmt_duration, fmt_tokens
+from ..format.numbers import column_digits, cost_json, fmt_cost, fmt_count, fmt_duration, fmt_tokens, plural
+from ..model import counted_cost, span_flags
 from .history_common import (
     add_common,
     cell,
     console,
+    cost_footnote,
     guarded,
     open_reader,
     print_json,
@@ -51,10 +53,14 @@ def percentile(sorted_values: list[int], q: float) -> int | None:
 
 
 class _Acc:
-    __slots__ = ("spans", "errors", "input", "output", "cache_read", "cache_write", "cost", "estimated", "durations", "traces")
+    __slots__ = (
+        "spans", "errors", "input", "output", "cache_read", "cache_write", "cost", "estimated", "unpriced",
+        "durations", "traces",
+    )
 
     def __init__(self) -> None:
         self.spans = self.errors = self.input = self.output = self.cache_read = self.cache_write = self.estimated = 0
+        self.unpriced = 0
         self.cost = 0.0
         self.durations: list[int] = []
         self.traces: set[str] = set()
@@ -72,8 +78,9 @@ class _Acc:
             self.cache_write += u.cache_write
             if u.estimated:
                 self.estimated += 1
-        if s.cost is not None and s.cost.total:
-            self.cost += s.cost.total
+        # Summed as the store sums: subtree costs once, unpriced calls counted apart.
+        self.cost += counted_cost(s)
+        self.unpriced += span_flags(s)[0]
         if s.end_ns is not None:
             self.durations.append(s.duration_ns())
 
@@ -90,7 +97,7 @@ class _Acc:
             "tokens": self.input + self.output,
             "estimated_spans": self.estimated,
             "tokens_estimated": self.estimated > 0,
-            "cost": round(self.cost, 10),
+            **cost_json(self.cost, self.unpriced, self.estimated),
             "p50_ns": percentile(d, 50),
             "p90_ns": percentile(d, 90),
             "p99_ns": percentile(d, 99),
@@ -115,7 +122,7 @@ def compute_stats(spans: Iterable[Any]) -> dict[str, Any]:
 
     def rows(d: dict[str, _Acc], key: str) -> list[dict[str, Any]]:
         items = [{key: k, **a.as_dict()} for k, a in d.items()]
-        items.sort(key=lambda r: (-r["cost"], -r["spans"], r[key]))
+        items.sort(key=lambda r: (-r["cost_priced"], -r["spans"], r[key]))
         return items
 
     out["by_kind"] = rows(by_kind, "kind")
@@ -146,27 +153,30 @@ def run(args: argparse.Namespace) -> int:
         print_json(result)
         return 0
     c = console()
-    est = "≈" if result["tokens_estimated"] else ""
+    tot = result
     c.print(
-        f"{result['spans']} spans in {result['traces']} traces, {result['sessions']} sessions; "
-        f"errors {result['errors']} ({result['error_rate']:.1%}); "
-        f"tokens {est}{result['tokens']} ({result['input_tokens']} in, {result['output_tokens']} out, "
-        f"{result['cache_read_tokens']} cache read); cost {fmt_cost(result['cost'])}",
+        f"{plural(tot['spans'], 'span')} in {plural(tot['traces'], 'trace')}, {plural(tot['sessions'], 'session')}; "
+        f"{plural(tot['errors'], 'error')} ({tot['error_rate']:.1%}); "
+        f"tokens {fmt_count(tot['tokens'], tot['tokens_estimated'])} ({fmt_count(tot['input_tokens'])} in, "
+        f"{fmt_count(tot['output_tokens'])} out, {fmt_count(tot['cache_read_tokens'])} cache read); "
+        f"cost {fmt_cost(tot['cost_priced'], tot['tokens_estimated'], tot['unpriced'])}",
         highlight=False,
         markup=False,
     )
+    cost_footnote(c, tot["unpriced"], tot["estimated_spans"], sid)
     for key, title in (("kind", "by kind"), ("model", "by model")):
         rows = result[f"by_{key}"]
         if not rows:
             continue
         t = table(key.upper(), "SPANS", "ERR%", "TOKENS", "COST", "P50", "P90", "P99", title=title)
+        digits = column_digits(r["cost_priced"] for r in rows)
         for r in rows:
             t.add_row(
                 cell(r[key], 50),
                 str(r["spans"]),
                 f"{r['error_rate']:.1%}",
                 fmt_tokens(r["tokens"], r["tokens_estimated"]),
-                fmt_cost(r["cost"]),
+                fmt_cost(r["cost_priced"], r["tokens_estimated"], r["unpriced"], digits),
                 fmt_duration(r["p50_ns"]),
                 fmt_duration(r["p90_ns"]),
                 fmt_duration(r["p99_ns"]),

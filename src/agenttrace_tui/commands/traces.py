@@ -6,12 +6,13 @@ import argparse
 import sys
 from typing import Any
 
-from ..format.numbers import fmt_cost, fmt_duration, fmt_time, fmt_tokens
+from ..format.numbers import column_digits, fmt_cost, fmt_duration, fmt_time, fmt_tokens
 from .history_common import (
     CommandError,
     add_common,
     cell,
     console,
+    cost_footnote,
     guarded,
     open_reader,
     print_json,
@@ -50,6 +51,7 @@ def run_list(args: argparse.Namespace) -> int:
         print_json([trace_dict(r) for r in rows])
         return 0
     t = table("TRACE", "SESSION", "NAME", "STARTED", "DURATION", "SPANS", "ERRORS", "TOKENS", "COST", "MODELS")
+    digits = column_digits(tr.cost for tr in rows)
     for tr in rows:
         t.add_row(
             cell(tr.trace_id, 34),
@@ -59,12 +61,16 @@ def run_list(args: argparse.Namespace) -> int:
             fmt_duration(tr.duration_ns),
             str(tr.spans),
             cell(tr.errors, style="red" if tr.errors else ""),
-            fmt_tokens(tr.tokens),
-            fmt_cost(tr.cost),
+            fmt_tokens(tr.tokens, tr.estimated > 0),
+            fmt_cost(tr.cost, tr.estimated > 0, tr.unpriced, digits),
             cell(",".join(tr.models), 40),
         )
     c = console()
-    c.print(t) if rows else c.print("no traces")
+    if rows:
+        c.print(t)
+        cost_footnote(c, sum(r.unpriced for r in rows), sum(r.estimated for r in rows), sid)
+    else:
+        c.print("no traces")
     return 0
 
 

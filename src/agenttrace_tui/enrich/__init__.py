@@ -59,6 +59,16 @@ class CostEnricher:
         if store is not None:
             store.span_hook = coster.finish
 
+    def refresh(self) -> int:
+        """Count again, with tiktoken, the spans counted by characters while a
+        vocabulary was being built; returns how many. Call it on the thread
+        that owns the store (the event loop) once a vocabulary is ready."""
+        keys = self.coster.take_rough()
+        rederive = getattr(self.store, "rederive", None)
+        if not keys or rederive is None:
+            return 0
+        return int(rederive(keys))
+
     def __call__(self, updates: list[Update]) -> None:
         price_here = self.store is None
         for u in updates:

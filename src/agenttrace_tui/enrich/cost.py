@@ -61,10 +61,27 @@ def cost_of(rates: Rates | Unknown, usage: TokenUsage, priced_as: str | None = N
 class SpanCoster:
     """Fills ``span.cost`` (and estimated ``span.usage``) on llm spans, in place."""
 
+    #: Most spans remembered as counted by characters (a bound on memory: the
+    #: vocabularies take about a second to build, so few spans ever wait).
+    MAX_ROUGH = 100_000
+
     def __init__(self, book: PriceBook | None = None, estimator: TokenEstimator | None = None) -> None:
         self.book = book or PriceBook()
         self.estimator = estimator or TokenEstimator()
         self.fixed_conventions = 0
+        #: (trace_id, span_id) -> model of spans whose tokens were counted by
+        #: characters while their vocabulary was being built: counted again once it is.
+        self.rough: dict[tuple[str, str], str | None] = {}
+
+    def take_rough(self) -> list[tuple[str, str]]:
+        """Spans counted by characters whose vocabulary is ready now (and forgotten here)."""
+        if not self.rough:
+            return []
+        pending = self.estimator.pending
+        ready = [k for k, model in self.rough.items() if not pending(model)]
+        for k in ready:
+            del self.rough[k]
+        return ready
 
     def finish(self, span: Span) -> None:
         llm = span.llm
@@ -84,6 +101,13 @@ class SpanCoster:
             and span.status is not Status.ERROR
             and (llm.prompt_preview or llm.response_preview)
         ):
+            key = (span.trace_id, span.span_id)
+            if self.estimator.pending(llm.model):
+                if len(self.rough) >= self.MAX_ROUGH:
+                    del self.rough[next(iter(self.rough))]
+                self.rough[key] = llm.model
+            elif self.rough:
+                self.rough.pop(key, None)
             usage = span.usage = self.estimator.estimate(llm.model, llm.prompt_preview, llm.response_preview)
         if usage is not None and usage.cache_read + usage.cache_write > usage.input and fix_cache_convention(usage):
             self.fixed_conventions += 1

@@ -11,6 +11,12 @@ estimate (one token per four characters) is used instead -- also, in the
 live monitor, while a vocabulary is still being built in the background.
 Either way the result is marked ``estimated=True`` (shown as "≈").
 
+The live monitor builds both vocabularies in the background at start-up
+(``warm``); spans counted by characters before they were ready are counted
+again once they are (``SpanCoster.take_rough`` + ``Store.rederive``), so a
+run's first spans end with tiktoken counts too. Built vocabularies are
+shared by every estimator of the process.
+
 Encoding by model family: ``o200k_base`` for gpt-4o, the o-series, gpt-4.1
 and gpt-5; ``cl100k_base`` for everything else (a fair approximation for
 non-OpenAI models too). Previews may be truncated by the sender, so an
@@ -56,6 +62,13 @@ _SPECIALS = {
 _PATTERNS = {"cl100k_base": _CL100K_PAT, "o200k_base": _O200K_PAT}
 
 _MISSING = object()
+#: Built encodings, shared by every estimator of the process: name -> Encoding,
+#: or None once building failed (then chars/4). Written by one worker thread
+#: per name (a single dict store each), read anywhere.
+_BUILT: dict[str, Any] = {}
+#: Names being built in the background: name -> threading.Thread.
+_BUILDING: dict[str, Any] = {}
+ENCODINGS = ("o200k_base", "cl100k_base")
 _O200K_MODELS = re.compile(r"^(gpt-4o|chatgpt-4o|gpt-4\.1|gpt-4\.5|gpt-5|o\d)")
 
 
@@ -101,10 +114,22 @@ class TokenEstimator:
     def __init__(self, background: bool = False) -> None:
         self.background = background
         #: encoding name -> Encoding, or None once loading failed (then chars/4).
-        self._encodings: dict[str, Any] = {}
-        self._loading: dict[str, Any] = {}  # name -> threading.Thread
+        self._encodings = _BUILT
+        self._loading = _BUILDING
         #: Why tiktoken is not used, if it is not (for the status line / docs).
         self.fallback_reason: str | None = None
+        #: Called (from the worker thread) when a background build finishes.
+        self.on_ready: Any = None
+
+    def warm(self) -> None:
+        """Start building every vocabulary in the background (the live monitor, at start-up)."""
+        for name in ENCODINGS:
+            self._start(name)
+
+    def pending(self, model: str | None = None) -> bool:
+        """True when a count for ``model`` now would be chars/4 only because its
+        vocabulary is not built yet (background mode; the count starts the build)."""
+        return self.background and encoding_for_model(model) not in self._encodings
 
     def method(self, model: str | None = None) -> str:
         """``"tiktoken"`` or ``"chars/4"``: what ``count`` will use for this model now."""
@@ -126,20 +151,31 @@ class TokenEstimator:
             enc = None
             self.fallback_reason = f"{name}: {type(exc).__name__}: {exc}"
         self._encodings[name] = enc  # one dict store: safe to publish from the worker
+        callback = self.on_ready
+        if callback is not None and self.background:
+            callback()
+
+    def _start(self, name: str) -> None:
+        if name in self._encodings or name in self._loading:
+            return
+        import threading
+
+        t = threading.Thread(target=self._load, args=(name,), name=f"agenttrace-{name}", daemon=True)
+        self._loading[name] = t
+        t.start()
 
     def _encoding(self, name: str) -> Any:
         enc = self._encodings.get(name, _MISSING)
         if enc is not _MISSING:
             return enc
+        thread = self._loading.get(name)
         if not self.background:
-            self._load(name)
-            return self._encodings[name]
-        if name not in self._loading:
-            import threading
-
-            t = threading.Thread(target=self._load, args=(name,), name=f"agenttrace-{name}", daemon=True)
-            self._loading[name] = t
-            t.start()
+            if thread is not None:
+                thread.join()  # another estimator is building it: wait, as a foreground count does
+            else:
+                self._load(name)
+            return self._encodings.get(name)
+        self._start(name)
         return None  # chars/4 until the worker has it
 
     def count(self, text: str | None, model: str | None = None) -> int:

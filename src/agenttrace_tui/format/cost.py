@@ -1,49 +1,38 @@
-"""Plain-text renderings of tokens and dollars, shared by UI, CLI and exports.
+"""A span's cost with its provenance, for the detail view, the tree and exports.
 
-Numbers the monitor estimated carry the mark ``≈`` wherever they show; a cost
-nobody can price shows as ``unknown``, never as ``$0``.
+Only the wording lives here; every figure goes through ``numbers.fmt_cost``
+so a span shows the same amount wherever it appears.
 """
 
 from __future__ import annotations
 
 from ..model import Cost, TokenUsage
-
-ESTIMATED_MARK = "≈"
-
-
-def fmt_tokens(n: float, estimated: bool = False) -> str:
-    """``1,234`` or ``≈1,234``; large counts shortened (``12.3k``, ``4.56M``)."""
-    n = round(n)
-    if n >= 10_000_000:
-        text = f"{n / 1e6:.1f}M"
-    elif n >= 1_000_000:
-        text = f"{n / 1e6:.2f}M"
-    elif n >= 100_000:
-        text = f"{n / 1e3:.0f}k"
-    else:
-        text = f"{n:,}"
-    return ESTIMATED_MARK + text if estimated else text
+from .numbers import fmt_cost
 
 
-def fmt_usd(value: float | None, estimated: bool = False) -> str:
-    """``$1.23``, ``$0.0042``, ``≈$0.10``, or ``unknown`` for None."""
-    if value is None:
-        return "unknown"
-    if value == 0:
-        text = "$0"
-    elif abs(value) < 0.01:
-        text = f"${value:.4f}"
-    elif abs(value) < 100:
-        text = f"${value:.2f}"
-    else:
-        text = f"${value:,.0f}"
-    return ESTIMATED_MARK + text if estimated else text
+def cost_estimated(cost: Cost | None, usage: TokenUsage | None) -> bool:
+    """True when the figure was computed from tokens the monitor estimated."""
+    return bool(cost is not None and cost.source != "reported" and usage is not None and usage.estimated)
 
 
-def span_cost_text(cost: Cost | None, usage: TokenUsage | None) -> str:
-    """One span's cost as shown: reported/computed amount, ``≈`` if from estimated tokens."""
+def span_unpriced(cost: Cost | None, usage: TokenUsage | None) -> bool:
+    """An LLM call's usage with no price: its cost is unknown, never $0."""
+    return cost is not None and cost.total is None
+
+
+def span_cost_text(cost: Cost | None, usage: TokenUsage | None, digits: int | None = None) -> str:
+    """One span's cost as shown: the amount, ``≈`` if from estimated tokens, ``$?`` if unknown, "" if none."""
     if cost is None:
         return ""
     if cost.total is None:
-        return "unknown"
-    return fmt_usd(cost.total, estimated=bool(usage is not None and usage.estimated and cost.source != "reported"))
+        return fmt_cost(None)
+    return fmt_cost(cost.total, estimated=cost_estimated(cost, usage), digits=digits)
+
+
+def cost_source_text(cost: Cost, usage: TokenUsage | None) -> str:
+    """Where a span's figure came from, in words (the detail view's cost line)."""
+    if cost.total is None:
+        return cost.reason or "no price"
+    if cost_estimated(cost, usage):
+        return "computed from estimated tokens"
+    return cost.source

@@ -1,14 +1,17 @@
-"""Plain-text numbers for every surface (tree rows, panes, CLI tables, headless).
+"""Plain-text numbers for every surface (tree rows, panes, CLI tables, headless, exports).
 
 One place decides how a duration, a token count and a dollar amount look, so
 the UI, the CLI and exports agree. Numbers the monitor estimated carry ``≈``;
-a cost nobody could price shows ``$?`` (the detail view says why).
+a cost nobody could price shows ``$?`` (the detail view and ``costs`` say
+why), a sum with unpriced calls in it ``$0.42+$?``, and JSON gives ``null``
+with the ``unpriced`` count (``cost_json``) -- never a silent 0.
 """
 
 from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable, Iterable
 
 ESTIMATED_MARK = "≈"
 
@@ -40,7 +43,7 @@ def fmt_duration(ns: int | float | None) -> str:
 
 
 def fmt_tokens(n: int | float, estimated: bool = False) -> str:
-    """Token counts: ``950``, ``1.2k``, ``12k``, ``3.4M``; ``≈`` marks an estimate."""
+    """Token counts in a narrow column: ``950``, ``1.2k``, ``12k``, ``3.4M``; ``≈`` marks an estimate."""
     if estimated:
         return ESTIMATED_MARK + fmt_tokens(n)
     n = int(n)
@@ -57,20 +60,109 @@ def fmt_tokens(n: int | float, estimated: bool = False) -> str:
     return f"{sign}{n // 1_000_000}M"
 
 
-def fmt_cost(usd: float | None, estimated: bool = False) -> str:
-    """Dollars with enough digits to tell small LLM costs apart; ``$?`` when unknown."""
-    if estimated and usd is not None:
-        return ESTIMATED_MARK + fmt_cost(usd)
-    if usd is None or not math.isfinite(usd):
-        return "$?"
-    a = abs(usd)
-    if a == 0:
-        return "$0"
+def fmt_count(n: int | float, estimated: bool = False) -> str:
+    """An exact count, digits grouped: ``1,138,125``; ``≈`` marks an estimate."""
+    text = f"{int(n):,}"
+    return ESTIMATED_MARK + text if estimated else text
+
+
+# -- money ----------------------------------------------------------------------
+#: What a cost nobody could price shows as: alone (nothing priced) or after
+#: the priced part (``$0.42+$?``). Never ``$0``.
+UNKNOWN_COST = "$?"
+#: Below this a summed cost is float residue (sums kept by adding and
+#: subtracting), not money: shown as 0, never as ``-$0.0000``.
+_EPSILON = 1e-9
+
+
+def money_digits(usd: float | None) -> int:
+    """Decimals that tell an amount apart: 4 below a cent, 2 below $100, else 0."""
+    a = abs(usd) if usd is not None and math.isfinite(usd) else 0.0
+    if a < _EPSILON:
+        return 2
     if a < 0.01:
-        return f"${usd:.4f}"
+        return 4
     if a < 100:
-        return f"${usd:.2f}"
-    return f"${usd:,.0f}"
+        return 2
+    return 0
+
+
+def column_digits(amounts: Iterable[float | None]) -> int:
+    """One number of decimals for a whole column (the most any amount needs),
+    so ``$0.0090`` and ``$0.0100`` line up instead of ``$0.0090`` over ``$0.01``."""
+    digits = [money_digits(a) for a in amounts if a is not None and math.isfinite(a) and abs(a) >= _EPSILON]
+    return max(digits, default=2)
+
+
+def _usd(a: float, digits: int) -> str:
+    """A non-negative amount at ``digits`` decimals; a non-zero amount too small
+    for them says so rather than rounding to zero."""
+    if a < _EPSILON:
+        return "$0"
+    if round(a, digits) == 0:
+        return f"<${10 ** -digits:.{digits}f}"
+    return f"${a:,.{digits}f}"
+
+
+def fmt_cost(usd: float | None, estimated: bool = False, unpriced: int = 0, digits: int | None = None) -> str:
+    """A span's or a sum's cost, the one way every surface shows it.
+
+    ``usd`` is the priced part; ``unpriced`` the LLM calls in the sum that
+    have usage but no price: with any, the figure is not the whole cost and
+    says so -- ``$?`` when nothing was priced, ``$0.42+$?`` otherwise.
+    ``estimated`` (tokens the monitor counted) prefixes ``≈``. ``digits``
+    fixes the decimals (a column's ``column_digits``); else by magnitude.
+    A negative amount is a difference (``-$0.01``); one that rounds to zero
+    is ``$0``, never ``-$0.0000``.
+    """
+    if usd is None or not math.isfinite(usd):
+        text = UNKNOWN_COST
+    else:
+        d = money_digits(usd) if digits is None else digits
+        a = abs(usd)
+        text = _usd(a, d)
+        if usd < 0 and text != "$0" and not text.startswith("<"):
+            text = "-" + text
+        if unpriced:
+            text = UNKNOWN_COST if a < _EPSILON else f"{text}+{UNKNOWN_COST}"
+    return ESTIMATED_MARK + text if estimated and text != UNKNOWN_COST else text
+
+
+def fmt_cost_delta(usd: float | None, digits: int | None = None) -> str:
+    """A difference of two costs: ``+$0.01``, ``-$0.0042``, ``$0`` when there is none
+    (never ``+$0.0000``), ``$?`` when a side is unpriced."""
+    if usd is None or not math.isfinite(usd):
+        return UNKNOWN_COST
+    if abs(usd) < _EPSILON:
+        return "$0"
+    d = money_digits(usd) if digits is None else digits
+    return ("+" if usd > 0 else "-") + _usd(abs(usd), d)
+
+
+def fmt_signed(value: int | float, fmt: Callable[[int | float], str] = str) -> str:
+    """A difference as ``+3`` / ``-1.2s``, formatted by ``fmt``; ``0`` for none."""
+    if not value:
+        return "0"
+    return ("+" if value > 0 else "-") + fmt(abs(value))
+
+
+def cost_json(usd: float | None, unpriced: int = 0, estimated: int | bool = 0) -> dict[str, object]:
+    """The cost fields of a JSON row: ``cost`` is null unless every call was
+    priced (never a silent 0); ``cost_priced`` is the part that was; plus the
+    ``unpriced`` count and whether any tokens were ``estimated``."""
+    priced = 0.0 if usd is None or not math.isfinite(usd) or abs(usd) < _EPSILON else round(usd, 10)
+    return {
+        "cost": None if unpriced or usd is None else priced,
+        "cost_priced": priced,
+        "unpriced": int(unpriced),
+        "estimated": bool(estimated),
+    }
+
+
+# -- words ------------------------------------------------------------------------
+def plural(n: int, word: str, many: str | None = None) -> str:
+    """``1 session``, ``2 sessions``, ``1,204 errors`` (``many`` for irregular plurals)."""
+    return f"{n:,} {word if n == 1 else (many or word + 's')}"
 
 
 def fmt_time(ns: int | None) -> str:

@@ -5,7 +5,8 @@
   still running). Any agenttrace-tui can send or import them back.
 * ``csv``: one row per span with the columns of ``CSV_COLUMNS``; token counts
   the monitor estimated are marked by ``tokens_estimated=true`` (the token
-  columns stay plain numbers so spreadsheets can sum them). Text cells are
+  columns stay plain numbers so spreadsheets can sum them); an unknown cost
+  is an empty ``cost_usd`` (never 0) with its ``cost_reason``. Text cells are
   sanitised and defused (OWASP: a leading ``'`` before ``= + - @``).
 * ``otlp-json``: one ``ExportTraceServiceRequest`` per line (the layout of the
   OpenTelemetry Collector's file exporter), one resource per session. Ids
@@ -71,6 +72,9 @@ def native_records(sessions: Iterable[Session], spans: Iterable[Span]) -> Iterat
         yield {"v": PROTOCOL_VERSION, "type": "session", **rec}
     for span in spans:
         rec = msgspec.to_builtins(span)
+        if span.cost is not None:
+            # Explicit, so an import tells our computed figure from one an agent reported.
+            rec["cost"]["source"] = span.cost.source
         kind = "span" if span.end_ns is not None else "span_start"
         yield {"v": PROTOCOL_VERSION, "type": kind, **rec}
 
@@ -111,6 +115,7 @@ CSV_COLUMNS = (
     "tokens_estimated",
     "cost_usd",
     "cost_source",
+    "cost_reason",
 )
 
 
@@ -160,8 +165,10 @@ def csv_row(span: Span) -> list[Any]:
         u.reasoning if u else "",
         u.sum if u else "",
         ("true" if u.estimated else "false") if u else "",
+        # Empty, never 0, when unknown; cost_reason says why (or whose price was used).
         "" if c is None or c.total is None else c.total,
         c.source if c is not None else "",
+        _defuse((c.reason or (f"priced as {c.priced_as}" if c.priced_as else "")) if c is not None else ""),
     ]
 
 
@@ -254,8 +261,16 @@ def _standard_attributes(span: Span) -> dict[str, Any]:
         a["gen_ai.agent.name"] = span.agent.name
     if span.file is not None and span.file.path:
         a["file.path"] = span.file.path
-    if span.cost is not None and span.cost.total is not None:
-        a["agenttrace.cost.usd"] = span.cost.total
+    if u is not None and u.estimated:
+        a["agenttrace.usage.estimated"] = True
+    c = span.cost
+    if c is not None and c.total is not None:
+        a["agenttrace.cost.usd"] = c.total
+    elif c is not None:
+        # No price: say so instead of leaving a reader to assume $0.
+        a["agenttrace.cost.unpriced"] = True
+        if c.reason:
+            a["agenttrace.cost.reason"] = c.reason
     a[NATIVE_ATTR] = _json.encode(span).decode()
     return a
 

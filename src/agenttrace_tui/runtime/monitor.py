@@ -45,6 +45,10 @@ class MonitorStatus(msgspec.Struct, kw_only=True):
     db_errors: int = 0
 
 
+#: Seconds after start before the token vocabularies are built (about 0.5 s of work each).
+WARM_DELAY_S = 1.0
+
+
 class Monitor:
     def __init__(self, config: Config | None = None, store: Store | None = None) -> None:
         self.config = config or Config()
@@ -114,6 +118,30 @@ class Monitor:
                     await part.close()
             raise
         self._started = True
+        self._warm_tokens()
+
+    def _warm_tokens(self) -> None:
+        """Build the token vocabularies in the background now, so spans that report
+        no usage are counted with tiktoken from the first; the few counted by
+        characters before they are ready are counted again when they are."""
+        import asyncio
+
+        loop = asyncio.get_running_loop()
+        for enricher in self.pipeline.enrichers:
+            coster = getattr(enricher, "coster", None)
+            if coster is None or not coster.estimator.background:
+                continue
+            refresh = enricher.refresh
+
+            def ready(refresh: Any = refresh) -> None:  # on the worker thread
+                try:
+                    loop.call_soon_threadsafe(refresh)
+                except RuntimeError:  # the loop is gone: nothing left to show
+                    pass
+
+            coster.estimator.on_ready = ready
+            # A moment after start: building competes with the first frame for the GIL.
+            loop.call_later(WARM_DELAY_S, coster.estimator.warm)
 
     async def _start_optional(self) -> None:
         cfg = self.config

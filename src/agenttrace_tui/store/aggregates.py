@@ -12,14 +12,14 @@ import time
 from collections import deque
 from typing import TYPE_CHECKING
 
-from ..model import Span, SpanKind, Status
+# The counting rules live with the span model so analysis (compare) and the
+# commands count exactly as the store does.
+from ..model import Span, SpanKind, Status, counted_cost, span_flags
 
 if TYPE_CHECKING:
     pass
 
 NS_PER_MIN = 60 * 1_000_000_000
-#: Kinds whose cost, when reported without span-scoped usage, covers their subtree.
-_SUBTREE_KINDS = frozenset({SpanKind.AGENT, SpanKind.TASK})
 
 
 class Totals:
@@ -289,23 +289,6 @@ class Bucket:
 
 
 
-def counted_cost(span: Span) -> float:
-    """The part of a span's cost that rollups add up (docs/costs.md).
-
-    A cost that covers a subtree -- usage scoped "subtree", or an agent /
-    task span without usage of its own -- is shown on the span, never summed:
-    its children carry that spend already. Unknown costs count as 0 here
-    (they are counted separately as unpriced).
-    """
-    c = span.cost
-    if c is None or c.total is None:
-        return 0.0
-    u = span.usage
-    if u is not None:
-        return c.total if u.scope == "span" else 0.0
-    return 0.0 if span.kind in _SUBTREE_KINDS else c.total
-
-
 #: (kind, model, provider, tool name) -> (breakdown keys, model key): a few
 #: hundred distinct combinations, built once instead of per span (shared,
 #: never mutated).
@@ -369,9 +352,8 @@ class Contribution:
         else:
             self.input_tokens = self.output_tokens = self.cache_read = 0
             self.cache_write = self.reasoning = self.estimated = 0
-        c = span.cost
         self.cost = counted_cost(span)
-        self.cost_unknown = 1 if self.llm and (c is None or c.total is None) and u is not None and u.scope == "span" else 0
+        self.cost_unknown = span_flags(span)[0]
         self.minute = (span.end_ns if span.end_ns is not None else span.start_ns) // NS_PER_MIN
         llm, tool = span.llm, span.tool
         sig = (span.kind, llm.model if llm is not None else None, llm.provider if llm is not None else None,

@@ -22,7 +22,7 @@ from typing import Any
 import msgspec
 
 from ..model import Session, Span
-from .aggregates import counted_cost
+from .aggregates import counted_cost, span_flags
 from .entries import MetricSeries, TraceEntry
 
 __all__ = ["Batch", "encode_batch", "batch_statements", "write_batch", "trace_summary", "span_row", "session_row"]
@@ -34,14 +34,14 @@ _json_sorted = msgspec.json.Encoder(order="sorted")
 
 UPSERT_SPAN = """
 INSERT INTO spans (trace_id, span_id, session_id, parent, name, kind, status, model, provider,
-                   start_ns, end_ns, input_tokens, output_tokens, cost, body)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                   start_ns, end_ns, input_tokens, output_tokens, cost, body, unpriced, estimated)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT (trace_id, span_id) DO UPDATE SET
     session_id = excluded.session_id, parent = excluded.parent, name = excluded.name,
     kind = excluded.kind, status = excluded.status, model = excluded.model,
     provider = excluded.provider, start_ns = excluded.start_ns, end_ns = excluded.end_ns,
     input_tokens = excluded.input_tokens, output_tokens = excluded.output_tokens,
-    cost = excluded.cost, body = excluded.body
+    cost = excluded.cost, body = excluded.body, unpriced = excluded.unpriced, estimated = excluded.estimated
 """
 # Events only ever grow (merge_span appends), so event i of a span is stable.
 UPSERT_EVENT = """
@@ -73,23 +73,24 @@ ON CONFLICT (id) DO NOTHING
 # root name seen wins, as in the in-memory store.
 UPSERT_TRACE_ROW = """
 INSERT INTO traces (trace_id, session_id, name, start_ns, end_ns, spans, errors, running,
-                    input_tokens, output_tokens, cost, models)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    input_tokens, output_tokens, cost, models, unpriced, estimated)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT (trace_id) DO UPDATE SET
     session_id = excluded.session_id, name = coalesce(traces.name, excluded.name),
     start_ns = excluded.start_ns, end_ns = excluded.end_ns, spans = excluded.spans,
     errors = excluded.errors, running = excluded.running,
     input_tokens = excluded.input_tokens, output_tokens = excluded.output_tokens,
-    cost = excluded.cost, models = excluded.models
+    cost = excluded.cost, models = excluded.models, unpriced = excluded.unpriced, estimated = excluded.estimated
 """
 # Otherwise (imports, traces evicted from memory or written by an earlier
 # run) recomputed from the spans on disk: one index range per trace.
 UPSERT_TRACE_SUMMARY = """
 INSERT INTO traces (trace_id, session_id, name, start_ns, end_ns, spans, errors, running,
-                    input_tokens, output_tokens, cost, models)
+                    input_tokens, output_tokens, cost, models, unpriced, estimated)
 SELECT t.tid, t.sid, t.root, min(s.start_ns), max(coalesce(s.end_ns, s.start_ns)), count(*),
        sum(s.status IN ('error', 'timeout')), sum(s.end_ns IS NULL),
-       sum(s.input_tokens), sum(s.output_tokens), total(s.cost), group_concat(DISTINCT s.model)
+       sum(s.input_tokens), sum(s.output_tokens), total(s.cost), group_concat(DISTINCT s.model),
+       sum(s.unpriced), sum(s.estimated)
 FROM (SELECT json_extract(value, '$[0]') AS tid, json_extract(value, '$[1]') AS sid,
              json_extract(value, '$[2]') AS root
       FROM json_each(?)) AS t
@@ -101,7 +102,7 @@ ON CONFLICT (trace_id) DO UPDATE SET
     start_ns = excluded.start_ns, end_ns = excluded.end_ns, spans = excluded.spans,
     errors = excluded.errors, running = excluded.running,
     input_tokens = excluded.input_tokens, output_tokens = excluded.output_tokens,
-    cost = excluded.cost, models = excluded.models
+    cost = excluded.cost, models = excluded.models, unpriced = excluded.unpriced, estimated = excluded.estimated
 """
 UPSERT_METRIC = """
 INSERT INTO metrics (name, labels, kind, last, sum, count, time_ns) VALUES (?, ?, ?, ?, ?, ?, ?)
@@ -151,6 +152,7 @@ def span_row(span: Span) -> tuple:
         tout,
         counted_cost(span) if span.cost is not None else None,
         body,
+        *span_flags(span),
     )
 
 
@@ -218,6 +220,8 @@ def trace_summary(entry: TraceEntry) -> tuple:
         _i(t.output_tokens),
         t.cost,
         ",".join(models) or None,
+        t.cost_unknown,
+        t.estimated,
     )
 
 

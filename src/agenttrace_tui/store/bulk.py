@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +33,11 @@ class BulkWriter:
     ``stats`` is the caller's counter object: it needs ``duplicates`` and
     ``spans`` (ints), ``sessions`` and ``traces`` (sets) and
     ``reject(reason, detail)``.
+
+    ``span_hook`` runs on every span once it is merged with what the file
+    and the batch hold, just before it is written -- the live store's hook,
+    so pricing (enrich) sees a model named at the start and usage reported
+    at the end together, exactly as in the live monitor.
     """
 
     def __init__(self, path: str | Path, stats: Any, batch: int = 2000) -> None:
@@ -45,6 +50,7 @@ class BulkWriter:
             self.conn.execute(pragma)
         self._spans: dict[tuple[str, str], Span] = {}
         self._sessions: dict[str, Session] = {}
+        self.span_hook: Callable[[Span], None] | None = None
 
     def add(self, updates: Iterable[Update]) -> None:
         for u in updates:
@@ -85,9 +91,12 @@ class BulkWriter:
                             pass
                     merged.append(s)
                 spans = merged
+        hook = self.span_hook
         for s in spans:
             if not s.session_id:
                 s.session_id = DEFAULT_SESSION
+            if hook is not None:
+                hook(s)
         implied = [Session(id=sid) for sid in {s.session_id for s in spans} if sid not in self._sessions]
         batch = encode_batch(spans, list(self._sessions.values()), (), implied)
         write_batch(self.conn, batch)

@@ -95,13 +95,15 @@ def vacuum(path: str | Path) -> None:
 # Every session's totals from its traces (index traces_session); the
 # session's own started/ended times widen the span-derived first/last.
 _REBUILD_SESSIONS = """
-INSERT INTO sessions (id, traces, spans, errors, running, input_tokens, output_tokens, cost, first_ns, last_ns)
+INSERT INTO sessions (id, traces, spans, errors, running, input_tokens, output_tokens, cost, first_ns, last_ns,
+                      unpriced, estimated)
 SELECT s.id, count(t.trace_id), coalesce(sum(t.spans), 0), coalesce(sum(t.errors), 0),
        coalesce(sum(t.running), 0), coalesce(sum(t.input_tokens), 0), coalesce(sum(t.output_tokens), 0),
        total(t.cost),
        CASE WHEN s.started_ns > 0 AND (min(t.start_ns) IS NULL OR s.started_ns < min(t.start_ns))
             THEN s.started_ns ELSE coalesce(min(t.start_ns), 0) END,
-       max(coalesce(max(t.end_ns), 0), coalesce(s.started_ns, 0), coalesce(s.ended_ns, 0))
+       max(coalesce(max(t.end_ns), 0), coalesce(s.started_ns, 0), coalesce(s.ended_ns, 0)),
+       coalesce(sum(t.unpriced), 0), coalesce(sum(t.estimated), 0)
 FROM sessions AS s LEFT JOIN traces AS t ON t.session_id = s.id
 WHERE true
 GROUP BY s.id
@@ -109,17 +111,19 @@ ON CONFLICT (id) DO UPDATE SET
     traces = excluded.traces, spans = excluded.spans, errors = excluded.errors,
     running = excluded.running, input_tokens = excluded.input_tokens,
     output_tokens = excluded.output_tokens, cost = excluded.cost,
-    first_ns = excluded.first_ns, last_ns = excluded.last_ns
+    first_ns = excluded.first_ns, last_ns = excluded.last_ns,
+    unpriced = excluded.unpriced, estimated = excluded.estimated
 """
 _REBUILD_TRACES = """
 INSERT OR REPLACE INTO traces (trace_id, session_id, name, start_ns, end_ns, spans, errors, running,
-                               input_tokens, output_tokens, cost, models)
+                               input_tokens, output_tokens, cost, models, unpriced, estimated)
 SELECT trace_id, max(session_id),
        (SELECT r.name FROM spans AS r WHERE r.trace_id = s.trace_id AND r.parent IS NULL AND r.name <> ''
         ORDER BY r.rowid LIMIT 1),
        min(start_ns), max(coalesce(end_ns, start_ns)), count(*),
        sum(status IN ('error', 'timeout')), sum(end_ns IS NULL),
-       sum(input_tokens), sum(output_tokens), total(cost), group_concat(DISTINCT model)
+       sum(input_tokens), sum(output_tokens), total(cost), group_concat(DISTINCT model),
+       sum(unpriced), sum(estimated)
 FROM spans AS s GROUP BY trace_id
 """
 

@@ -108,6 +108,36 @@ class Store:
             self.rate.add(spans)
         return n
 
+    def rederive(self, keys: Iterable[tuple[str, str]]) -> int:
+        """Run ``span_hook`` again on stored spans whose derived fields can now
+        be better (a token vocabulary became ready), moving every aggregate by
+        the difference; returns how many spans were found."""
+        hook = self.span_hook
+        if hook is None:
+            return 0
+        self.version += 1
+        n = 0
+        for trace_id, span_id in keys:
+            trace = self.traces.get(trace_id)
+            span = trace.spans.get(span_id) if trace is not None else None
+            if trace is None or span is None:
+                continue  # evicted meanwhile
+            session = self.sessions[trace.session_id]
+            old = Contribution(span)
+            try:
+                hook(span)
+            except Exception as exc:  # noqa: BLE001 - as in apply: never lose the span
+                name = type(exc).__name__
+                self.hook_errors[name] = self.hook_errors.get(name, 0) + 1
+            new = Contribution(span)
+            for totals in (trace.totals, session.totals, self.totals):
+                totals.apply(old, -1)
+                totals.apply(new, 1)
+            trace.version = session.version = self.version
+            self._dirty_spans[(trace.trace_id, span.span_id)] = span
+            n += 1
+        return n
+
     def _intern(self, s: str) -> str:
         # Span names and models repeat endlessly; one string object each.
         got = self._names.get(s)

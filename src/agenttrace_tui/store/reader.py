@@ -45,12 +45,17 @@ class SessionRow(msgspec.Struct, kw_only=True):
     running: int
     input_tokens: int
     output_tokens: int
+    #: the priced part: add ``unpriced`` calls of unknown cost to it
     cost: float
     first_ns: int
     last_ns: int
     #: "running", "done", "error" (the in-memory store's rule) or "interrupted"
     #: (its monitor stopped or died while it ran: store/runs.py)
     status: str
+    #: LLM calls with usage and no price (the cost is then unknown: ``$?``)
+    unpriced: int = 0
+    #: spans whose tokens the monitor estimated (tokens and cost show ``≈``)
+    estimated: int = 0
 
     @property
     def id(self) -> str:
@@ -80,6 +85,8 @@ class TraceRow(msgspec.Struct, kw_only=True):
     output_tokens: int
     cost: float
     models: tuple[str, ...] = ()
+    unpriced: int = 0
+    estimated: int = 0
 
     @property
     def tokens(self) -> int:
@@ -121,11 +128,21 @@ def session_status_sql(now_ns: int, marks: bool = True) -> dict[str, str]:
 
 
 _SESSION_COLS = (
-    "id, started_ns, meta, traces, spans, errors, running, input_tokens, output_tokens, cost, first_ns, last_ns, ended_ns"
+    "id, started_ns, meta, traces, spans, errors, running, input_tokens, output_tokens, cost, first_ns, last_ns, ended_ns,"
+    " unpriced, estimated"
 )
 _TRACE_COLS = (
-    "trace_id, session_id, name, start_ns, end_ns, spans, errors, running, input_tokens, output_tokens, cost, models"
+    "trace_id, session_id, name, start_ns, end_ns, spans, errors, running, input_tokens, output_tokens, cost, models,"
+    " unpriced, estimated"
 )
+
+
+
+def _money(x: float) -> float:
+    """A summed cost without float residue: session totals are kept by adding
+    and subtracting trace rows, so an empty one can hold -1e-19 (shown as
+    ``-$0.0000`` before); a billionth of a dollar is below any price."""
+    return 0.0 if abs(x) < 1e-9 else x
 
 
 def _value(x: Any) -> str:
@@ -145,9 +162,14 @@ class Reader:
         except sqlite3.Error as exc:
             raise SchemaError(f"{self.path}: cannot open ({exc})") from exc
         self._lock = threading.Lock()
+        self._session_cols, self._trace_cols = _SESSION_COLS, _TRACE_COLS
         try:
-            if check_version(self._conn, self.path) is None:
+            version = check_version(self._conn, self.path)
+            if version is None:
                 raise SchemaError(f"{self.path}: not an agenttrace-tui database (no schema)")
+            if version < 2:  # a version 1 file we may not upgrade: no counts, read as zero
+                self._session_cols = _SESSION_COLS.replace(" unpriced, estimated", " 0, 0")
+                self._trace_cols = _TRACE_COLS.replace(" unpriced, estimated", " 0, 0")
             for pragma in READER_PRAGMAS:
                 self._conn.execute(pragma)
             #: a file from before monitor runs were recorded has no end marks
@@ -158,7 +180,7 @@ class Reader:
                 "(SELECT e.reason FROM session_ends e WHERE e.session_id = sessions.id AND e.at_ns >= sessions.last_ns)"
                 if self._has_marks else "NULL"
             )
-            self._session_cols = f"{_SESSION_COLS}, {mark}"
+            self._session_cols = f"{self._session_cols}, {mark}"
         except BaseException:
             self._conn.close()
             raise
@@ -214,7 +236,7 @@ class Reader:
 
     @staticmethod
     def _session_row(r: tuple, now_ns: int) -> SessionRow:
-        sid, started, meta, traces, spans, errors, running, tin, tout, cost, first, last, ended, mark = r
+        sid, started, meta, traces, spans, errors, running, tin, tout, cost, first, last, ended, unpriced, est, mark = r
         sess = None
         if meta is not None:
             try:
@@ -237,31 +259,33 @@ class Reader:
             running=running,
             input_tokens=tin,
             output_tokens=tout,
-            cost=cost,
+            cost=_money(cost),
             first_ns=first,
             last_ns=last,
             status=status,
+            unpriced=unpriced,
+            estimated=est,
         )
 
     # -- traces -----------------------------------------------------------
     def traces(self, session_id: str | None = None, *, limit: int = 1000) -> list[TraceRow]:
         """Traces, newest first; of one session when given."""
         if session_id is None:
-            rows = self._all(f"SELECT {_TRACE_COLS} FROM traces ORDER BY start_ns DESC LIMIT ?", (int(limit),))
+            rows = self._all(f"SELECT {self._trace_cols} FROM traces ORDER BY start_ns DESC LIMIT ?", (int(limit),))
         else:
             rows = self._all(
-                f"SELECT {_TRACE_COLS} FROM traces WHERE session_id = ? ORDER BY start_ns DESC LIMIT ?",
+                f"SELECT {self._trace_cols} FROM traces WHERE session_id = ? ORDER BY start_ns DESC LIMIT ?",
                 (session_id, int(limit)),
             )
         return [self._trace_row(r) for r in rows]
 
     def trace(self, trace_id: str) -> TraceRow | None:
-        rows = self._all(f"SELECT {_TRACE_COLS} FROM traces WHERE trace_id = ?", (trace_id,))
+        rows = self._all(f"SELECT {self._trace_cols} FROM traces WHERE trace_id = ?", (trace_id,))
         return self._trace_row(rows[0]) if rows else None
 
     @staticmethod
     def _trace_row(r: tuple) -> TraceRow:
-        tid, sid, name, start, end, spans, errors, running, tin, tout, cost, models = r
+        tid, sid, name, start, end, spans, errors, running, tin, tout, cost, models, unpriced, est = r
         return TraceRow(
             trace_id=tid,
             session_id=sid,
@@ -273,8 +297,10 @@ class Reader:
             running=running,
             input_tokens=tin,
             output_tokens=tout,
-            cost=cost,
+            cost=_money(cost),
             models=tuple(sorted(m for m in models.split(",") if m)) if models else (),
+            unpriced=unpriced,
+            estimated=est,
         )
 
     # -- spans ------------------------------------------------------------

@@ -19,7 +19,14 @@ and the benchmark all agree on it. Design choices that matter for speed:
 
 Token columns hold what the span adds to rollups: usage an agent reports
 for its whole subtree (``scope="subtree"``) is 0 there, as in the in-memory
-store, while the blob keeps the reported numbers.
+store, while the blob keeps the reported numbers. ``unpriced`` and
+``estimated`` count LLM calls with usage but no price, and spans whose tokens
+the monitor estimated: every surface shows a sum's cost as unknown (``$?``) or
+estimated (``≈``) from them, never as a plain figure.
+
+Version 2 added those two columns; ``ensure_schema`` upgrades a version 1
+file in place (columns added, triggers replaced, counts filled from the span
+bodies), and ``Reader`` still reads a version 1 file it may not write to.
 """
 
 from __future__ import annotations
@@ -28,7 +35,7 @@ import sqlite3
 from pathlib import Path
 
 #: Bump when the layout changes; a file with a newer version is refused.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 #: Milliseconds a connection waits for another writer's lock before failing.
 BUSY_TIMEOUT_MS = 5_000
 
@@ -58,7 +65,9 @@ CREATE TABLE IF NOT EXISTS sessions (
     output_tokens INTEGER NOT NULL DEFAULT 0,
     cost          REAL NOT NULL DEFAULT 0,
     first_ns      INTEGER NOT NULL DEFAULT 0,
-    last_ns       INTEGER NOT NULL DEFAULT 0
+    last_ns       INTEGER NOT NULL DEFAULT 0,
+    unpriced      INTEGER NOT NULL DEFAULT 0,
+    estimated     INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS sessions_last ON sessions (last_ns);
 CREATE TABLE IF NOT EXISTS traces (
@@ -73,7 +82,9 @@ CREATE TABLE IF NOT EXISTS traces (
     input_tokens  INTEGER NOT NULL DEFAULT 0,
     output_tokens INTEGER NOT NULL DEFAULT 0,
     cost          REAL NOT NULL DEFAULT 0,
-    models        TEXT
+    models        TEXT,
+    unpriced      INTEGER NOT NULL DEFAULT 0,
+    estimated     INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS traces_session ON traces (session_id, start_ns);
 CREATE INDEX IF NOT EXISTS traces_start ON traces (start_ns);
@@ -93,6 +104,8 @@ CREATE TABLE IF NOT EXISTS spans (
     output_tokens INTEGER NOT NULL DEFAULT 0,
     cost          REAL,
     body          BLOB NOT NULL,
+    unpriced      INTEGER NOT NULL DEFAULT 0,
+    estimated     INTEGER NOT NULL DEFAULT 0,
     UNIQUE (trace_id, span_id)
 );
 CREATE INDEX IF NOT EXISTS spans_session ON spans (session_id, start_ns);
@@ -112,15 +125,17 @@ CREATE TABLE IF NOT EXISTS span_events (
 -- of a trace row moves its session's totals by the difference, so a batch
 -- costs O(traces touched) whatever the size of the session.
 CREATE TRIGGER IF NOT EXISTS traces_after_insert AFTER INSERT ON traces BEGIN
-    INSERT INTO sessions (id, traces, spans, errors, running, input_tokens, output_tokens, cost, first_ns, last_ns)
+    INSERT INTO sessions (id, traces, spans, errors, running, input_tokens, output_tokens, cost, first_ns, last_ns,
+                          unpriced, estimated)
     VALUES (new.session_id, 1, new.spans, new.errors, new.running, new.input_tokens, new.output_tokens,
-            new.cost, new.start_ns, new.end_ns)
+            new.cost, new.start_ns, new.end_ns, new.unpriced, new.estimated)
     ON CONFLICT (id) DO UPDATE SET
         traces = sessions.traces + 1, spans = sessions.spans + excluded.spans,
         errors = sessions.errors + excluded.errors, running = sessions.running + excluded.running,
         input_tokens = sessions.input_tokens + excluded.input_tokens,
         output_tokens = sessions.output_tokens + excluded.output_tokens,
-        cost = sessions.cost + excluded.cost,
+        cost = sessions.cost + excluded.cost, unpriced = sessions.unpriced + excluded.unpriced,
+        estimated = sessions.estimated + excluded.estimated,
         first_ns = CASE WHEN excluded.first_ns > 0 AND (sessions.first_ns = 0 OR excluded.first_ns < sessions.first_ns)
                         THEN excluded.first_ns ELSE sessions.first_ns END,
         last_ns = max(sessions.last_ns, excluded.last_ns);
@@ -129,24 +144,28 @@ CREATE TRIGGER IF NOT EXISTS traces_after_delete AFTER DELETE ON traces BEGIN
     UPDATE sessions SET
         traces = traces - 1, spans = spans - old.spans, errors = errors - old.errors,
         running = running - old.running, input_tokens = input_tokens - old.input_tokens,
-        output_tokens = output_tokens - old.output_tokens, cost = cost - old.cost
+        output_tokens = output_tokens - old.output_tokens, cost = cost - old.cost,
+        unpriced = unpriced - old.unpriced, estimated = estimated - old.estimated
     WHERE id = old.session_id;
 END;
 CREATE TRIGGER IF NOT EXISTS traces_after_update AFTER UPDATE ON traces BEGIN
     UPDATE sessions SET
         traces = traces - 1, spans = spans - old.spans, errors = errors - old.errors,
         running = running - old.running, input_tokens = input_tokens - old.input_tokens,
-        output_tokens = output_tokens - old.output_tokens, cost = cost - old.cost
+        output_tokens = output_tokens - old.output_tokens, cost = cost - old.cost,
+        unpriced = unpriced - old.unpriced, estimated = estimated - old.estimated
     WHERE id = old.session_id;
-    INSERT INTO sessions (id, traces, spans, errors, running, input_tokens, output_tokens, cost, first_ns, last_ns)
+    INSERT INTO sessions (id, traces, spans, errors, running, input_tokens, output_tokens, cost, first_ns, last_ns,
+                          unpriced, estimated)
     VALUES (new.session_id, 1, new.spans, new.errors, new.running, new.input_tokens, new.output_tokens,
-            new.cost, new.start_ns, new.end_ns)
+            new.cost, new.start_ns, new.end_ns, new.unpriced, new.estimated)
     ON CONFLICT (id) DO UPDATE SET
         traces = sessions.traces + 1, spans = sessions.spans + excluded.spans,
         errors = sessions.errors + excluded.errors, running = sessions.running + excluded.running,
         input_tokens = sessions.input_tokens + excluded.input_tokens,
         output_tokens = sessions.output_tokens + excluded.output_tokens,
-        cost = sessions.cost + excluded.cost,
+        cost = sessions.cost + excluded.cost, unpriced = sessions.unpriced + excluded.unpriced,
+        estimated = sessions.estimated + excluded.estimated,
         first_ns = CASE WHEN excluded.first_ns > 0 AND (sessions.first_ns = 0 OR excluded.first_ns < sessions.first_ns)
                         THEN excluded.first_ns ELSE sessions.first_ns END,
         last_ns = max(sessions.last_ns, excluded.last_ns);
@@ -249,10 +268,13 @@ def ensure_schema(path: str | Path) -> None:
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("BEGIN IMMEDIATE")
         try:
-            if check_version(conn, path) is None:
+            version = check_version(conn, path)
+            if version is None:
                 for stmt in ddl_statements():
                     conn.execute(stmt)
                 conn.execute("INSERT INTO schema_version (version) VALUES (?)", (SCHEMA_VERSION,))
+            elif version < SCHEMA_VERSION:
+                _upgrade(conn, version)
             for stmt in ddl_statements(DDL_METRIC_POINTS):
                 conn.execute(stmt)
             conn.execute("COMMIT")
@@ -279,3 +301,54 @@ def ddl_statements(script: str = DDL) -> list[str]:
                 out.append(stmt)
             cur = ""
     return out
+
+
+def needs_upgrade(path: str | Path) -> bool:
+    """True when the file holds an older layout that ``ensure_schema`` would upgrade."""
+    from urllib.parse import quote
+
+    conn = sqlite3.connect(f"file:{quote(str(Path(path).resolve()))}?mode=ro", uri=True)
+    try:
+        version = file_version(conn)
+    except sqlite3.DatabaseError:
+        return False
+    finally:
+        conn.close()
+    return version is not None and version < SCHEMA_VERSION
+
+
+def _upgrade(conn: sqlite3.Connection, version: int) -> None:
+    """Bring a file from ``version`` to SCHEMA_VERSION inside the caller's transaction."""
+    if version < 2:
+        from .aggregates import span_flags
+
+        for table in ("spans", "traces", "sessions"):
+            for column in ("unpriced", "estimated"):
+                conn.execute(f"ALTER TABLE {table} ADD COLUMN {column} INTEGER NOT NULL DEFAULT 0")
+        for name in ("traces_after_insert", "traces_after_delete", "traces_after_update"):
+            conn.execute(f"DROP TRIGGER IF EXISTS {name}")
+        for stmt in ddl_statements():
+            if stmt.lstrip().upper().startswith("CREATE TRIGGER"):
+                conn.execute(stmt)
+        # Only LLM calls are priced or estimated: decode those bodies, nothing else.
+        import msgspec
+
+        from ..model import Span
+
+        decode = msgspec.msgpack.Decoder(Span).decode
+        rows = []
+        for rowid, body in conn.execute("SELECT rowid, body FROM spans WHERE kind = 'llm_call'"):
+            try:
+                flags = span_flags(decode(body))
+            except msgspec.DecodeError:
+                continue
+            if any(flags):
+                rows.append((*flags, rowid))
+        conn.executemany("UPDATE spans SET unpriced = ?, estimated = ? WHERE rowid = ?", rows)
+        # Trace rows from their spans; the update trigger moves the session totals.
+        conn.execute(
+            "UPDATE traces SET unpriced = (SELECT total(unpriced) FROM spans WHERE spans.trace_id = traces.trace_id),"
+            " estimated = (SELECT total(estimated) FROM spans WHERE spans.trace_id = traces.trace_id)"
+            " WHERE trace_id IN (SELECT trace_id FROM spans WHERE unpriced > 0 OR estimated > 0)"
+        )
+    conn.execute("UPDATE schema_version SET version = ?", (SCHEMA_VERSION,))

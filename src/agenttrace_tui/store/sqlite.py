@@ -16,7 +16,7 @@ from .batch import Batch, encode_batch, write_batch
 from .maintenance import delete_session, prune, rebuild_summaries, vacuum
 from .paths import default_db_path
 from .reader import MetricRow, Reader, SessionRow, TraceRow
-from .schema import SCHEMA_VERSION, SchemaError, ensure_schema
+from .schema import SCHEMA_VERSION, SchemaError, ensure_schema, needs_upgrade
 from .writer import Writer
 
 __all__ = [
@@ -33,6 +33,7 @@ __all__ = [
     "vacuum",
     "rebuild_summaries",
     "ensure_schema",
+    "needs_upgrade",
     "Batch",
     "encode_batch",
     "write_batch",

@@ -421,7 +421,8 @@ class AgentTraceApp(App[None]):
             return
         for entry, state in crossed:
             label = clean(entry.session.label, 60)
-            spent = f"{fmt.cost(entry.totals.cost)} of {fmt.cost(self.budget)}"
+            t = entry.totals
+            spent = f"{fmt.cost(t.cost, t.estimated > 0, t.cost_unknown)} of {fmt.cost(self.budget)}"
             if state == "over":
                 self.notify(f"Session {label} is over budget: {spent}.", markup=False, severity="error", timeout=8)
             else:

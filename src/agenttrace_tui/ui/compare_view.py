@@ -77,12 +77,6 @@ def mark_compare(app: AgentTraceApp) -> None:
     app.push_screen(CompareScreen(a, sel))
 
 
-def _signed(v: float, f) -> str:
-    if v == 0:
-        return "0"
-    return ("+" if v > 0 else "-") + f(abs(v))
-
-
 #: change -> theme colour name (worse is error, better is success)
 CHANGE_COLOR = {
     "added": "success",
@@ -138,11 +132,17 @@ class CompareScreen(Screen[None]):
         return style(self.app, name)
 
     def _delta(self, v: float, f, worse_if_more: bool = True) -> Text:
-        text = _signed(v, f)
+        text = fmt.signed(v, f)
         if v == 0:
             return Text(text, style=self._color("text-muted"))
         worse = (v > 0) == worse_if_more
         return Text(text, style=self._color("error" if worse else "success"))
+
+    def _cost_delta(self, v: float | None, digits: int | None = None) -> Text:
+        text = fmt.cost_delta(v, digits)
+        if v is None or text == "$0":
+            return Text(text, style=self._color("text-muted"))
+        return Text(text, style=self._color("error" if v > 0 else "success"))
 
     def renderable(self) -> Group:
         r = self.result
@@ -169,8 +169,18 @@ class CompareScreen(Screen[None]):
         for k in sorted(set(a["spans_by_kind"]) | set(b["spans_by_kind"])):
             va, vb = a["spans_by_kind"].get(k, 0), b["spans_by_kind"].get(k, 0)
             summary.add_row(Text(f"  {k}", style=self._color("text-muted")), str(va), str(vb), self._delta(vb - va, str, worse_if_more=False))
-        summary.add_row("tokens", fmt.tokens(a["tokens"]), fmt.tokens(b["tokens"]), self._delta(d["tokens"], fmt.tokens))
-        summary.add_row("cost", fmt.cost(a["cost"]), fmt.cost(b["cost"]), self._delta(d["cost"], fmt.cost))
+        summary.add_row(
+            "tokens",
+            fmt.tokens(a["tokens"], a["tokens_estimated"]),
+            fmt.tokens(b["tokens"], b["tokens_estimated"]),
+            self._delta(d["tokens"], fmt.tokens),
+        )
+        summary.add_row(
+            "cost",
+            fmt.cost(a["cost_priced"], a["tokens_estimated"], a["unpriced"]),
+            fmt.cost(b["cost_priced"], b["tokens_estimated"], b["unpriced"]),
+            self._cost_delta(d["cost"]),
+        )
         summary.add_row("errors", str(a["errors"]), str(b["errors"]), self._delta(d["errors"], str))
 
         rows = Table(box=None, padding=(0, 1), show_edge=False, header_style="bold", expand=True)
@@ -185,6 +195,7 @@ class CompareScreen(Screen[None]):
         rows.add_column("Δ cost", justify="right", no_wrap=True)
         changed = [x for x in r["spans"] if x["changes"] != ["same"]]
         same = [x for x in r["spans"] if x["changes"] == ["same"]]
+        digits = fmt.column_digits([v for x in r["spans"] for v in (x["cost_a"], x["cost_b"])])
         for x in changed + same:
             color = self._color(CHANGE_COLOR.get(x["changes"][0], "foreground"))
             dim = x["changes"] == ["same"]
@@ -195,9 +206,9 @@ class CompareScreen(Screen[None]):
                 fmt.duration(x["duration_a_ns"]) if x["count_a"] else "-",
                 fmt.duration(x["duration_b_ns"]) if x["count_b"] else "-",
                 self._delta(x["duration_delta_ns"], fmt.duration),
-                fmt.cost(x["cost_a"]),
-                fmt.cost(x["cost_b"]),
-                self._delta(x["cost_delta"], fmt.cost),
+                fmt.cost(x["cost_a"], digits=digits) if x["count_a"] else "-",
+                fmt.cost(x["cost_b"], digits=digits) if x["count_b"] else "-",
+                self._cost_delta(x["cost_delta"], digits),
             )
         title = Text(f"By span name · {len(changed)} changed, {len(same)} same · biggest differences first", style=_bold())
         return Group(head, Text(""), summary, Text(""), title, rows)

@@ -75,12 +75,19 @@ def _breakdown(app, totals: Totals, dimension: str, width: int, colour: str, lim
     val_w = 9
     bar_w = max(4, min(40, width - label_w - val_w - 4))
     out = []
-    for (key, bucket), value in list(zip(rows, values, strict=True))[:limit]:
+    shown_rows = list(zip(rows, values, strict=True))[:limit]
+    digits = fmt.column_digits(b.cost for (_, b), _ in shown_rows)
+    for (key, bucket), value in shown_rows:
         line = Text(no_wrap=True, overflow="ellipsis")
         line.append(" " + _fit(key, label_w) + " ")
         line.append(bar(value / top, bar_w), style=style(app, colour))
         est = bucket.estimated > 0
-        shown = fmt.cost(bucket.cost, estimated=est) if by_cost else fmt.tokens(bucket.tokens, estimated=est)
+        # An unpriced model shows $?, never $0 beside priced ones.
+        shown = (
+            fmt.cost(bucket.cost, estimated=est, unpriced=bucket.cost_unknown, digits=digits)
+            if by_cost
+            else fmt.tokens(bucket.tokens, estimated=est)
+        )
         line.append(" " + shown.rjust(val_w))
         out.append(line)
     if len(rows) > limit:
@@ -93,13 +100,14 @@ def _by_kind(app, totals: Totals, width: int) -> list[Text]:
     rows.sort(key=lambda kv: (-kv[1].spans, kv[0]))
     out = []
     muted = style(app, "text-muted")
+    digits = fmt.column_digits(b.cost for _, b in rows)
     for key, b in rows:
         line = Text(no_wrap=True, overflow="ellipsis")
         line.append(" " + clean(key, 32)[:14].ljust(14))
         line.append(f"{b.spans:>5}")
         line.append(f" {fmt.duration(b.duration_ns):>7}", style=muted)
-        if b.cost:
-            line.append(f" {fmt.cost(b.cost, estimated=b.estimated > 0):>8}")
+        if b.cost or b.cost_unknown:
+            line.append(f" {fmt.cost(b.cost, b.estimated > 0, b.cost_unknown, digits):>8}")
         if b.errors:
             line.append(f" {b.errors}✗", style=style(app, "error"))
         out.append(line)
@@ -139,7 +147,7 @@ def _budget(app, totals: Totals, state: str, budget: float, width: int) -> Text:
     colour = style(app, BUDGET_COLOR[state], bold=state != "ok")
     line = Text(no_wrap=True, overflow="ellipsis")
     line.append(" budget ", style=style(app, "text-muted"))
-    spent = f"{fmt.cost(totals.cost)} / {fmt.cost(budget)}"
+    spent = f"{fmt.cost(totals.cost, totals.estimated > 0, totals.cost_unknown)} / {fmt.cost(budget)}"
     pct = f" {totals.cost / budget:4.0%}" if budget else ""
     bar_w = max(4, min(30, width - len(spent) - len(pct) - 12))
     line.append(bar(totals.cost / budget, bar_w), style=colour)
@@ -168,12 +176,11 @@ def _summary(
         lines.append(_budget(app, totals, budget_state(entry, budget), budget, width))
     l1 = Text()
     l1.append(" cost   ", style=muted)
-    l1.append(fmt.cost(totals.cost, estimated=est), style="bold")
+    l1.append(fmt.cost(totals.cost, estimated=est, unpriced=totals.cost_unknown), style="bold")
     if totals.cost_unknown:
-        l1.append(f"  +{totals.cost_unknown} unpriced", style=style(app, "warning"))
+        l1.append(f"  {fmt.plural(totals.cost_unknown, 'call')} unpriced", style=style(app, "warning"))
     if est:
-        n = totals.estimated
-        l1.append(f"  ≈ {n} span{'s' if n != 1 else ''} with estimated tokens", style=muted)
+        l1.append(f"  ≈ {fmt.plural(totals.estimated, 'span')} with estimated tokens", style=muted)
     lines.append(l1)
     l2 = Text()
     l2.append(" tokens ", style=muted)

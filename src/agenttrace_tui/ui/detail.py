@@ -13,7 +13,7 @@ from typing import Any
 import msgspec
 from rich.text import Text
 
-from ..format.cost import span_cost_text
+from ..format.cost import cost_estimated, cost_source_text, span_cost_text
 from ..model import Span, Status
 from ..store.entries import TraceEntry
 from . import fmt
@@ -154,17 +154,16 @@ def render_detail(
     u = span.usage
     if u is not None:
         # "≈" on each estimated number, as everywhere else (docs/costs.md "Estimated tokens").
-        mark = "≈" if u.estimated else ""
-        d.row("tokens", L("in "), (f"{mark}{u.input:,}", "bold"), L("  out "), (f"{mark}{u.output:,}", "bold"), L("  total "), f"{mark}{u.sum:,}",
+        d.row("tokens", L("in "), (fmt.count(u.input, u.estimated), "bold"), L("  out "), (fmt.count(u.output, u.estimated), "bold"),
+              L("  total "), fmt.count(u.sum, u.estimated),
               *((Text("  estimated by the monitor", style=style(app, "warning")),) if u.estimated else ()))
         d.row("cache", L("read "), f"{u.cache_read:,}", L("  write "), f"{u.cache_write:,}", L("  reasoning "), f"{u.reasoning:,}")
         if u.scope == "subtree":
             d.row("", L("reported for the whole subtree; not added to totals"))
     c = span.cost
     if c is not None and c.total is not None:
-        est = bool(u is not None and u.estimated and c.source != "reported")
-        source = "computed from estimated tokens" if est else c.source
-        extra: list[Text | str] = [L(f"  {source}")]
+        est = cost_estimated(c, u)
+        extra: list[Text | str] = [L(f"  {cost_source_text(c, u)}")]
         if c.input is not None or c.output is not None:
             extra += [L("  in "), fmt.cost(c.input, estimated=est), L(" out "), fmt.cost(c.output, estimated=est)]
         d.row("cost", Text(span_cost_text(c, u), style="bold"), *extra)
@@ -172,7 +171,7 @@ def render_detail(
             d.row("", L(f"priced as {c.priced_as}: the span's provider has no price for this model"))
     elif c is not None or llm is not None:
         why = (c.reason if c is not None else None) or "no usage or price"
-        d.row("cost", Text("unknown", style=style(app, "warning")), L("  "), (why, d.muted))
+        d.row("cost", Text(fmt.cost(None), style=style(app, "warning")), L("  "), (why, d.muted))
 
     t = span.tool
     if t is not None:

@@ -9,7 +9,16 @@ from __future__ import annotations
 
 import time
 
-from ..format.numbers import fmt_cost, fmt_duration, fmt_tokens
+from ..format.numbers import (
+    column_digits,
+    fmt_cost,
+    fmt_cost_delta,
+    fmt_count,
+    fmt_duration,
+    fmt_signed,
+    fmt_tokens,
+    plural,
+)
 
 S = 1_000_000_000
 
@@ -17,7 +26,11 @@ S = 1_000_000_000
 #: Span-level formatting is the tree's (one look across panes).
 duration = fmt_duration
 tokens = fmt_tokens
+count = fmt_count
 cost = fmt_cost
+cost_delta = fmt_cost_delta
+signed = fmt_signed
+__all__ = ["duration", "tokens", "count", "cost", "cost_delta", "signed", "column_digits", "plural", "ago", "clock", "clock_ms"]
 
 
 def ago(then_ns: int, now_ns: int) -> str:

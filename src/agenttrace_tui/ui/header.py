@@ -51,7 +51,7 @@ def render_header(
     out.append(" ")
     out.append("FOLLOW" if follow else "follow off", style=style(app, "accent", bold=True) if follow else muted)
     out.append_text(sep)
-    out.append(f"{sessions} sessions · {fmt.tokens(spans)} spans")
+    out.append(f"{fmt.plural(sessions, 'session')} · {fmt.tokens(spans)} {'span' if spans == 1 else 'spans'}")
     if status is None:
         out.append_text(sep)
         out.append("store only, no receivers", style=muted)

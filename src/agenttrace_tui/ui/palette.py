@@ -49,7 +49,7 @@ def app_commands(app: AgentTraceApp) -> Iterator[Command]:
         t = entry.totals
         yield Command(
             "Session: " + clean(entry.session.label, 120),
-            f"{entry.status(now)} · {t.spans} spans · {fmt.cost(t.cost)}",
+            f"{entry.status(now)} · {fmt.plural(t.spans, 'span')} · {fmt.cost(t.cost, t.estimated > 0, t.cost_unknown)}",
             partial(app.jump_to_session, entry.id),
             False,
         )
@@ -57,7 +57,7 @@ def app_commands(app: AgentTraceApp) -> Iterator[Command]:
         for trace in store.traces_of(app.selected_session_id)[:MAX_ENTRIES]:
             yield Command(
                 "Trace: " + clean(trace.name, 120),
-                f"{fmt.clock(trace.start_ns)} · {trace.totals.spans} spans · {trace.totals.errors} errors",
+                f"{fmt.clock(trace.start_ns)} · {fmt.plural(trace.totals.spans, 'span')} · {fmt.plural(trace.totals.errors, 'error')}",
                 partial(app.jump_to_trace, trace.trace_id),
                 False,
             )

@@ -84,8 +84,8 @@ class SessionPickerList(RowList):
             Text(fmt_start(row.first_ns), style=muted),
             Text(fmt.duration(row.duration_ns)),
             Text(f"{row.spans:,}"),
-            Text(fmt.tokens(row.tokens)),
-            Text(fmt.cost(row.cost)),
+            Text(fmt.tokens(row.tokens, estimated=row.estimated > 0)),
+            Text(fmt.cost(row.cost, estimated=row.estimated > 0, unpriced=row.unpriced)),
             Text(row.status, style=st),
         ]
 

@@ -106,7 +106,7 @@ def render_bar(app, player: Player | None, errors_ns: list[int], width: int, geo
     out.append(f" {fmt_clock(elapsed)} / {fmt_clock(total)} ")
     tail = Text(no_wrap=True, end="")
     tail.append(f" {player.errors_seen}/{len(errors_ns)} errors", style=style(app, "error") if errors_ns else muted)
-    tail.append(f" · {player.store.span_count:,} spans ", style=muted)
+    tail.append(f" · {fmt.plural(player.store.span_count, 'span')} ", style=muted)
     room = width - out.cell_len - tail.cell_len - 2
     if room >= 10:
         out.append("[", style=muted)
@@ -347,7 +347,8 @@ class ReplayApp(AgentTraceApp):
         if entry is not None:
             line.append(clean(entry.session.label, 80))
             line.append_text(sep)
-        line.append(f"{fmt.tokens(self.store.span_count)} spans")
+        n = self.store.span_count
+        line.append(f"{fmt.tokens(n)} {'span' if n == 1 else 'spans'}")
         second = Text(no_wrap=True, overflow="ellipsis", end="")
         second.append(" replaying ", style=muted)
         second.append(clean(str(self.db), 200))

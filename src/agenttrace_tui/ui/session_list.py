@@ -86,8 +86,8 @@ class SessionList(RowList):
             Text(status, style=st),
             Text(fmt.duration(entry.duration_ns(now))),
             Text(str(t.spans)),
-            Text(fmt.tokens(t.tokens)),
-            Text(fmt.cost(t.cost, estimated=t.estimated > 0) if t.cost or not t.cost_unknown else "?", style=cost_style),
+            Text(fmt.tokens(t.tokens, estimated=t.estimated > 0)),
+            Text(fmt.cost(t.cost, estimated=t.estimated > 0, unpriced=t.cost_unknown), style=cost_style),
             Text(mark, style=cost_style),
             Text(fmt.ago(entry.last_ns, now), style=muted),
         ]

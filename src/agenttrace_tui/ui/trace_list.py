@@ -56,7 +56,7 @@ class TraceList(RowList):
             Text(fmt.clock(trace.start_ns), style=style(self.app, "text-muted")),
             Text(fmt.duration(trace.duration_ns(self.now_ns()))),
             Text(str(t.spans)),
-            Text(fmt.tokens(t.tokens)),
-            Text(fmt.cost(t.cost) if t.cost or not t.cost_unknown else "?"),
+            Text(fmt.tokens(t.tokens, estimated=t.estimated > 0)),
+            Text(fmt.cost(t.cost, estimated=t.estimated > 0, unpriced=t.cost_unknown)),
             errs,
         ]
