@@ -224,7 +224,7 @@ def test_spans_counted_before_the_vocabulary_was_ready_are_counted_again() -> No
         "from agenttrace_tui.runtime.monitor import Monitor\n"
         "async def main():\n"
         "    exec(NO_NET)  # after the event loop made its own socket pair: no network from here\n"
-        "    m = Monitor(Config(persist=False, udp_port=None, tcp_port=None, socket='', otlp_port=None))\n"
+        "    m = Monitor(Config(persist=False, udp_port=None, tcp_port=None, socket='', otlp_port=None, otlp_grpc_port=None))\n"
         "    await m.start()\n"
         "    m.pipeline.apply([Span(span_id='a', trace_id='t', session_id='s', name='chat', start_ns=1,\n"
         "        end_ns=2, kind=SpanKind.LLM_CALL,\n"

@@ -11,32 +11,10 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+# The one duration grammar of every command and the filter (``dur>2s``).
+from ..format.timeparse import parse_duration
 from ..model import Span, SpanKind, Status
 from .tree import TraceTree, span_end
-
-_DUR_UNITS = {
-    "ns": 1,
-    "us": 1_000,
-    "µs": 1_000,
-    "μs": 1_000,
-    "ms": 1_000_000,
-    "s": 1_000_000_000,
-    "m": 60_000_000_000,
-    "min": 60_000_000_000,
-    "h": 3_600_000_000_000,
-}
-_DUR_RE = re.compile(r"^\s*(\d+(?:\.\d*)?|\.\d+)\s*([a-zµμ]*)\s*$", re.IGNORECASE)
-
-
-def parse_duration(text: str) -> int:
-    """``"2s"``, ``"100ms"``, ``"1.5m"``, ``"250us"`` -> nanoseconds (a bare number is seconds)."""
-    m = _DUR_RE.match(text)
-    if not m:
-        raise ValueError(f"not a duration: {text!r} (try 2s, 100ms, 1.5m)")
-    unit = m.group(2).lower() or "s"
-    if unit not in _DUR_UNITS:
-        raise ValueError(f"unknown duration unit {m.group(2)!r} (ns, us, ms, s, m, h)")
-    return int(float(m.group(1)) * _DUR_UNITS[unit])
 
 
 def _parse_count(text: str) -> float:

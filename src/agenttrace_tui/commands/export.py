@@ -11,6 +11,7 @@ import sys
 from collections.abc import Iterator
 from typing import Any
 
+from ..format.numbers import plural
 from .history_common import CommandError, add_common, guarded, open_reader
 
 
@@ -88,5 +89,5 @@ def run(args: argparse.Namespace) -> int:
     if args.output:
         from ..format.sanitize import clean
 
-        print(f"exported {n} spans to {clean(args.output, 300)} ({args.format})", file=sys.stderr)
+        print(f"exported {plural(n, 'span')} to {clean(args.output, 300)} ({args.format})", file=sys.stderr)
     return 0

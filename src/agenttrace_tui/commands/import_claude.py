@@ -83,6 +83,7 @@ def install_pricing(sink: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from ..format.numbers import plural
     from ..format.sanitize import clean
 
     db = db_path_for_write(args)
@@ -99,9 +100,10 @@ def run(args: argparse.Namespace) -> int:
         print_json(result)
         return 0
     print(
-        f"imported {stats.sessions} sessions, {stats.traces} prompts, {stats.llm_spans} LLM calls, "
-        f"{stats.tool_spans} tool calls from {stats.files} files into {clean(db)}"
-        f" ({stats.duplicates} duplicate records merged, {stats.sidechains_linked} sub-agents nested)"
+        f"imported {plural(stats.sessions, 'session')}, {plural(stats.traces, 'prompt')}, "
+        f"{plural(stats.llm_spans, 'LLM call')}, {plural(stats.tool_spans, 'tool call')} "
+        f"from {plural(stats.files, 'file')} into {clean(db)}"
+        f" ({plural(stats.duplicates, 'duplicate record')} merged, {plural(stats.sidechains_linked, 'sub-agent')} nested)"
     )
     for reason, n in sorted(stats.skipped.items()):
         print(f"  skipped {n} {clean(reason, 80)}")

@@ -388,11 +388,12 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print_json(result)
     else:
+        from ..format.numbers import plural
         from ..format.sanitize import clean
 
         print(
-            f"imported {stats.spans} spans in {len(stats.traces)} traces, {len(stats.sessions)} sessions"
-            f" into {clean(db)}; {stats.duplicates} duplicates merged"
+            f"imported {plural(stats.spans, 'span')} in {plural(len(stats.traces), 'trace')},"
+            f" {plural(len(stats.sessions), 'session')} into {clean(db)}; {plural(stats.duplicates, 'duplicate')} merged"
         )
         for reason, n in stats.rejected.most_common():
             print(f"  skipped {n} {clean(reason)}: {clean(stats.examples.get(reason, ''), 200)}")

@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from ..format.numbers import plural
 from .history_common import CommandError, add_common, db_path, guarded, print_json
 
 
@@ -57,7 +58,7 @@ def run(args: argparse.Namespace) -> int:
         if args.json:
             print_json(result)
         else:
-            print(f"would delete {len(rows)} sessions last active before {time.strftime('%Y-%m-%d %H:%M', time.localtime(before / 1e9))}")
+            print(f"would delete {plural(len(rows), 'session')} last active before {time.strftime('%Y-%m-%d %H:%M', time.localtime(before / 1e9))}")
         return 0
     deleted = prune(path, before)
     if args.vacuum:
@@ -67,7 +68,7 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print_json(result)
     else:
-        msg = f"deleted {deleted} sessions"
+        msg = f"deleted {plural(deleted, 'session')}"
         if args.vacuum:
             msg += f"; file {size_before / 1e6:.1f} MB -> {size_after / 1e6:.1f} MB"
         print(msg)

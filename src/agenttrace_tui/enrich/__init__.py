@@ -88,7 +88,7 @@ class CostEnricher:
 
 def make_enrichers(
     prices: str | None = None, store: HookedStore | None = None, *, background_tokens: bool = True
-) -> list[Enricher]:
+) -> list[CostEnricher]:
     """The enrichers for a Pipeline; pass the store so merged spans are priced right.
 
     ``background_tokens``: build tiktoken vocabularies in a worker thread

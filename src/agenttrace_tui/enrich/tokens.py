@@ -126,6 +126,17 @@ class TokenEstimator:
         for name in ENCODINGS:
             self._start(name)
 
+    @staticmethod
+    def join_builds(timeout: float = 5.0) -> None:
+        """Wait (bounded) for vocabularies being built in the background: a
+        build still running in native code when the interpreter exits can
+        crash it, so a stopping monitor lets it finish (under a second)."""
+        import time
+
+        deadline = time.monotonic() + timeout
+        for thread in list(_BUILDING.values()):
+            thread.join(max(0.0, deadline - time.monotonic()))
+
     def pending(self, model: str | None = None) -> bool:
         """True when a count for ``model`` now would be chars/4 only because its
         vocabulary is not built yet (background mode; the count starts the build)."""

@@ -104,7 +104,9 @@ def _usd(a: float, digits: int) -> str:
     return f"${a:,.{digits}f}"
 
 
-def fmt_cost(usd: float | None, estimated: bool = False, unpriced: int = 0, digits: int | None = None) -> str:
+def fmt_cost(
+    usd: float | None, estimated: bool = False, unpriced: int = 0, digits: int | None = None, width: int | None = None
+) -> str:
     """A span's or a sum's cost, the one way every surface shows it.
 
     ``usd`` is the priced part; ``unpriced`` the LLM calls in the sum that
@@ -113,8 +115,15 @@ def fmt_cost(usd: float | None, estimated: bool = False, unpriced: int = 0, digi
     ``estimated`` (tokens the monitor counted) prefixes ``≈``. ``digits``
     fixes the decimals (a column's ``column_digits``); else by magnitude.
     A negative amount is a difference (``-$0.01``); one that rounds to zero
-    is ``$0``, never ``-$0.0000``.
+    is ``$0``, never ``-$0.0000``. ``width`` (a narrow list column): a text
+    that would not fit drops the ``≈`` (the tokens beside it carry it), never
+    a digit or the ``$?``, so a number is never cut.
     """
+    if width is not None:
+        text = fmt_cost(usd, estimated, unpriced, digits)
+        if len(text) > width and estimated:
+            return fmt_cost(usd, False, unpriced, digits)
+        return text
     if usd is None or not math.isfinite(usd):
         text = UNKNOWN_COST
     else:

@@ -3,7 +3,7 @@
 Accepted forms (``--since``, ``--until``, ``--before``):
 
 * relative, meaning "that long ago": ``90s``, ``30m``, ``1h``, ``2d``, ``1w``
-  (a number, optionally fractional, and one unit; ``1h30m`` combines them);
+  (a duration as ``parse_duration`` reads it, with at least one unit);
 * ``now``, ``today`` (local midnight), ``yesterday`` (the midnight before);
 * ISO 8601 dates and times: ``2026-11-21``, ``2026-11-21T14:05``,
   ``2026-11-21 14:05:00+01:00``, ``...Z``; without an offset they are local time;
@@ -20,15 +20,26 @@ import time
 
 __all__ = ["parse_time", "TimeParseError", "parse_duration"]
 
+#: The one duration grammar (the ``dur>2s`` filter, ``--since 30m``, ``costs
+#: --since 7d``): parts of a number and a unit, ``1h30m``, ``1.5m``, ``250ms``.
 _UNIT_NS = {
+    "ns": 1,
+    "us": 1_000,
+    "µs": 1_000,
+    "μs": 1_000,
+    "ms": 1_000_000,
     "s": 1_000_000_000,
+    "sec": 1_000_000_000,
     "m": 60 * 1_000_000_000,
+    "min": 60 * 1_000_000_000,
     "h": 3600 * 1_000_000_000,
     "d": 86400 * 1_000_000_000,
     "w": 7 * 86400 * 1_000_000_000,
 }
-_PART = re.compile(r"(\d+(?:\.\d+)?)\s*([smhdw])")
-_RELATIVE = re.compile(r"^(?:\d+(?:\.\d+)?\s*[smhdw]\s*)+(?:ago)?$")
+_NUM = r"(?:\d+(?:\.\d*)?|\.\d+)"
+_PART = re.compile(rf"({_NUM})\s*([a-zµμ]*)", re.IGNORECASE)
+_DURATION = re.compile(rf"^\s*(?:{_NUM}\s*[a-zµμ]*\s*)+$", re.IGNORECASE)
+_RELATIVE = re.compile(rf"^(?:{_NUM}\s*[a-zµμ]+\s*)+(?:ago)?$", re.IGNORECASE)
 
 
 class TimeParseError(ValueError):
@@ -36,11 +47,21 @@ class TimeParseError(ValueError):
 
 
 def parse_duration(text: str) -> int:
-    """``"1h30m"`` -> nanoseconds. Raises TimeParseError."""
+    """``"2s"``, ``"100ms"``, ``"1.5m"``, ``"1h30m"``, ``"2d"`` -> nanoseconds.
+
+    Units ns, us/µs, ms, s, m/min, h, d, w; a bare number is seconds. Raises
+    TimeParseError (a ValueError) naming what is accepted.
+    """
     s = text.strip().lower()
-    if not s or not _RELATIVE.match(s):
-        raise TimeParseError(f"not a duration: {text!r} (use e.g. 90s, 30m, 1h, 2d, 1w)")
-    return int(sum(float(n) * _UNIT_NS[u] for n, u in _PART.findall(s)))
+    if not s or not _DURATION.match(s):
+        raise TimeParseError(f"not a duration: {text!r} (use e.g. 250ms, 2s, 1.5m, 1h30m, 2d, 1w)")
+    total = 0.0
+    for number, unit in _PART.findall(s):
+        factor = _UNIT_NS.get(unit or "s")
+        if factor is None:
+            raise TimeParseError(f"unknown duration unit {unit!r} in {text!r} (ns, us, ms, s, m, h, d, w)")
+        total += float(number) * factor
+    return int(total)
 
 
 def _local_midnight(now_ns: int, days_back: int) -> int:

@@ -9,6 +9,7 @@ everything received is on disk when it returns.
 
 from __future__ import annotations
 
+import asyncio
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -73,6 +74,7 @@ class Monitor:
         self.run_id: int | None = None
         self.interrupted_marked = 0
         self._started = False
+        self._warm_handle: asyncio.TimerHandle | None = None
 
     @property
     def db_path(self) -> Path | None:
@@ -125,15 +127,18 @@ class Monitor:
         no usage are counted with tiktoken from the first; the few counted by
         characters before they are ready are counted again when they are."""
         import asyncio
+        from collections.abc import Callable
+
+        from ..enrich import CostEnricher
 
         loop = asyncio.get_running_loop()
         for enricher in self.pipeline.enrichers:
-            coster = getattr(enricher, "coster", None)
-            if coster is None or not coster.estimator.background:
+            if not isinstance(enricher, CostEnricher) or not enricher.coster.estimator.background:
                 continue
+            coster = enricher.coster
             refresh = enricher.refresh
 
-            def ready(refresh: Any = refresh) -> None:  # on the worker thread
+            def ready(refresh: Callable[[], int] = refresh) -> None:  # on the worker thread
                 try:
                     loop.call_soon_threadsafe(refresh)
                 except RuntimeError:  # the loop is gone: nothing left to show
@@ -141,7 +146,7 @@ class Monitor:
 
             coster.estimator.on_ready = ready
             # A moment after start: building competes with the first frame for the GIL.
-            loop.call_later(WARM_DELAY_S, coster.estimator.warm)
+            self._warm_handle = loop.call_later(WARM_DELAY_S, coster.estimator.warm)
 
     async def _start_optional(self) -> None:
         cfg = self.config
@@ -203,6 +208,19 @@ class Monitor:
             await self.writer.close()
             if self.run_id is not None:
                 await self._end_run(self.writer.path, self.run_id)
+        await self._stop_tokens()
+
+    async def _stop_tokens(self) -> None:
+        """Cancel a vocabulary build not started yet; let one under way finish
+        (off the loop): exiting while it runs in native code can crash the process."""
+        import asyncio
+
+        from ..enrich.tokens import TokenEstimator
+
+        if self._warm_handle is not None:
+            self._warm_handle.cancel()
+            self._warm_handle = None
+        await asyncio.to_thread(TokenEstimator.join_builds)
 
     async def _end_run(self, path: Path, run_id: int) -> None:
         """After the last flush: sessions of this run are never "running" again

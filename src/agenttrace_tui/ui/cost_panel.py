@@ -72,22 +72,22 @@ def _breakdown(app, totals: Totals, dimension: str, width: int, colour: str, lim
     values = [b.cost if by_cost else b.tokens for _, b in rows]
     top = max(values) or 1
     label_w = max(6, min(18, max(len(k) for k, _ in rows[:limit])))
-    val_w = 9
-    bar_w = max(4, min(40, width - label_w - val_w - 4))
-    out = []
     shown_rows = list(zip(rows, values, strict=True))[:limit]
     digits = fmt.column_digits(b.cost for (_, b), _ in shown_rows)
-    for (key, bucket), value in shown_rows:
+    # An unpriced model shows $?, never $0 beside priced ones.
+    texts = [
+        fmt.cost(b.cost, estimated=b.estimated > 0, unpriced=b.cost_unknown, digits=digits)
+        if by_cost
+        else fmt.tokens(b.tokens, estimated=b.estimated > 0)
+        for (_, b), _ in shown_rows
+    ]
+    val_w = max(9, *(len(t) for t in texts))  # the figure whole; the bar gives way
+    bar_w = max(4, min(40, width - label_w - val_w - 4))
+    out = []
+    for ((key, _bucket), value), shown in zip(shown_rows, texts, strict=True):
         line = Text(no_wrap=True, overflow="ellipsis")
         line.append(" " + _fit(key, label_w) + " ")
         line.append(bar(value / top, bar_w), style=style(app, colour))
-        est = bucket.estimated > 0
-        # An unpriced model shows $?, never $0 beside priced ones.
-        shown = (
-            fmt.cost(bucket.cost, estimated=est, unpriced=bucket.cost_unknown, digits=digits)
-            if by_cost
-            else fmt.tokens(bucket.tokens, estimated=est)
-        )
         line.append(" " + shown.rjust(val_w))
         out.append(line)
     if len(rows) > limit:

@@ -30,6 +30,7 @@ from . import fmt
 from .colors import STATUS_GLYPH, status_style, style
 from .rowlist import Column, RowList
 from .text import clean, safe_text
+from .trace_list import COST_WIDTH
 
 #: Sessions listed at most (the summary query is indexed on last_ns).
 MAX_SESSIONS = 5000
@@ -62,7 +63,7 @@ class SessionPickerList(RowList):
         Column("Dur", 7, "right"),
         Column("Spans", 7, "right"),
         Column("Tokens", 6, "right", min_total=50),
-        Column("Cost", 7, "right"),
+        Column("Cost", COST_WIDTH, "right"),
         Column("Status", 7, min_total=60),
     ]
 
@@ -85,7 +86,7 @@ class SessionPickerList(RowList):
             Text(fmt.duration(row.duration_ns)),
             Text(f"{row.spans:,}"),
             Text(fmt.tokens(row.tokens, estimated=row.estimated > 0)),
-            Text(fmt.cost(row.cost, estimated=row.estimated > 0, unpriced=row.unpriced)),
+            Text(fmt.cost(row.cost, row.estimated > 0, row.unpriced, width=COST_WIDTH)),
             Text(row.status, style=st),
         ]
 

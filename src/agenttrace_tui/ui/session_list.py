@@ -22,6 +22,7 @@ from . import fmt
 from .colors import STATUS_GLYPH, shown_status, status_style, style
 from .rowlist import Column, RowList
 from .text import safe_text
+from .trace_list import COST_WIDTH
 
 
 def session_label(entry: SessionEntry) -> str:
@@ -40,7 +41,7 @@ class SessionList(RowList):
         Column("Dur", 7, "right"),
         Column("Spans", 5, "right", min_total=68),
         Column("Tokens", 6, "right", min_total=44),
-        Column("Cost", 8, "right"),
+        Column("Cost", COST_WIDTH, "right"),
         Column(" ", 1),
         Column("Last", 4, "right", min_total=40),
     ]
@@ -87,7 +88,7 @@ class SessionList(RowList):
             Text(fmt.duration(entry.duration_ns(now))),
             Text(str(t.spans)),
             Text(fmt.tokens(t.tokens, estimated=t.estimated > 0)),
-            Text(fmt.cost(t.cost, estimated=t.estimated > 0, unpriced=t.cost_unknown), style=cost_style),
+            Text(fmt.cost(t.cost, t.estimated > 0, t.cost_unknown, width=COST_WIDTH), style=cost_style),
             Text(mark, style=cost_style),
             Text(fmt.ago(entry.last_ns, now), style=muted),
         ]

@@ -1072,7 +1072,7 @@ class SpanTreeView(ScrollView, can_focus=True):
             trace = self.store.traces.get(self._trace_id)
             name = trace.name if trace is not None else self._trace_id
             text.append(clean(name, _TEXT_LIMIT))
-            text.append(f"  {len(tree)} spans", muted)
+            text.append(f"  {len(tree)} span{'s' if len(tree) != 1 else ''}", muted)
             if tree.errors:
                 text.append(f"  {len(tree.errors)} error{'s' if len(tree.errors) != 1 else ''}", self._fg("span-tree--error", header_bg))
             if self._filter is not None:

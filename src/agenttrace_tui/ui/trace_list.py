@@ -16,6 +16,9 @@ from .colors import STATUS_GLYPH, shown_status, status_style, style
 from .rowlist import Column, RowList
 from .text import safe_text
 
+#: Fits "$0.0314+$?" (a partly unpriced sum) whole: numbers are never cut.
+COST_WIDTH = 10
+
 
 class TraceList(RowList):
     COLUMNS = [
@@ -25,7 +28,7 @@ class TraceList(RowList):
         Column("Dur", 7, "right"),
         Column("Spans", 5, "right", min_total=52),
         Column("Tokens", 6, "right", min_total=46),
-        Column("Cost", 7, "right"),
+        Column("Cost", COST_WIDTH, "right"),
         Column("Err", 3, "right", min_total=40),
     ]
 
@@ -57,6 +60,6 @@ class TraceList(RowList):
             Text(fmt.duration(trace.duration_ns(self.now_ns()))),
             Text(str(t.spans)),
             Text(fmt.tokens(t.tokens, estimated=t.estimated > 0)),
-            Text(fmt.cost(t.cost, estimated=t.estimated > 0, unpriced=t.cost_unknown)),
+            Text(fmt.cost(t.cost, t.estimated > 0, t.cost_unknown, width=COST_WIDTH)),
             errs,
         ]
