@@ -123,16 +123,15 @@ class Store:
             if trace is None or span is None:
                 continue  # evicted meanwhile
             session = self.sessions[trace.session_id]
-            old = Contribution(span)
+            if span_id not in trace.pending:
+                # What the totals count for it until the next fold (aggregates are folded on read).
+                trace.pending[span_id] = Contribution(span)
+                self._agg_dirty[trace.trace_id] = trace
             try:
                 hook(span)
             except Exception as exc:  # noqa: BLE001 - as in apply: never lose the span
                 name = type(exc).__name__
                 self.hook_errors[name] = self.hook_errors.get(name, 0) + 1
-            new = Contribution(span)
-            for totals in (trace.totals, session.totals, self.totals):
-                totals.apply(old, -1)
-                totals.apply(new, 1)
             trace.version = session.version = self.version
             self._dirty_spans[(trace.trace_id, span.span_id)] = span
             n += 1
