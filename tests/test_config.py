@@ -75,3 +75,23 @@ def test_cli_non_loopback_needs_explicit_bind() -> None:
         env={**__import__("os").environ, "AGENTTRACE_BIND": "0.0.0.0"},
     )
     assert proc.returncode == 2 and "needs an explicit --bind" in proc.stderr
+
+
+def test_session_idle_is_a_setting_like_every_other(tmp_path) -> None:
+    from agenttrace_tui.config import ConfigError, load_config
+    from agenttrace_tui.model import Session, Span
+    from agenttrace_tui.runtime.monitor import Monitor
+
+    path = tmp_path / "c.toml"
+    path.write_text("session_idle = 12\n")
+    assert load_config(config_path=path, env={}).session_idle == 12
+    assert load_config(config_path=path, env={"AGENTTRACE_SESSION_IDLE": "7"}).session_idle == 7
+    assert load_config({"session_idle": "3"}, config_path=path, env={"AGENTTRACE_SESSION_IDLE": "7"}).session_idle == 3
+    with pytest.raises(ConfigError, match="session_idle"):
+        load_config({"session_idle": "0"}, config_path=path, env={})
+    cfg = load_config({"session_idle": "5", "persist": "false"}, config_path=path, env={})
+    store = Monitor(cfg).store
+    store.apply([Session(id="s"), Span(span_id="a", trace_id="t", session_id="s", name="x", start_ns=10**9,
+                                       end_ns=2 * 10**9)])
+    assert store.session("s").status(now_ns=6 * 10**9) == "running"  # quiet 4 s < 5 s
+    assert store.session("s").status(now_ns=8 * 10**9) == "done"  # quiet 6 s

@@ -39,6 +39,8 @@ def monitor_flags() -> argparse.ArgumentParser:
     g.add_argument("--budget", metavar="USD", help="per-session budget: highlight sessions at 80%% and 100%%")
     g.add_argument("--prices", metavar="PATH", help="TOML price file that overrides bundled prices")
     g.add_argument("--retain", dest="retain_days", metavar="DAYS", help="at start, delete saved sessions older than this")
+    g.add_argument("--session-idle", metavar="SECONDS",
+                   help="a session with no running span and no record for this long is no longer running (default 300)")
     g.add_argument("--log-level", metavar="LEVEL", help="engine log level: debug, info, warning (default), error, off")
     g.add_argument("--log-file", metavar="PATH", help="engine log file (default: the user state dir's agenttrace-tui/agenttrace-tui.log; rotated at 1 MB)")
     g.add_argument("--headless", action="store_true", help="no UI: print one line per finished trace, and each new kind of failure on stderr")

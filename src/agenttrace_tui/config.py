@@ -17,6 +17,7 @@ from typing import Any
 import msgspec
 
 from .normalize.records import DEFAULT_MAX_RECORD_BYTES
+from .store.entries import DEFAULT_SESSION_IDLE_S
 from .store.memory import DEFAULT_MAX_SPANS
 
 ENV_PREFIX = "AGENTTRACE_"
@@ -47,6 +48,9 @@ class Config(msgspec.Struct, kw_only=True):
     prices: str | None = None
     #: Delete saved sessions older than this many days (None: keep all).
     retain_days: float | None = None
+    #: Seconds with no running span and no record after which a session is no
+    #: longer shown as running (it is quiet: done, or error if any span failed).
+    session_idle: float = DEFAULT_SESSION_IDLE_S
     #: The engine's log (runtime/logsetup.py): level, and file (None: the user state dir).
     log_level: str = "warning"
     log_file: str | None = None
@@ -123,7 +127,7 @@ def _coerce(name: str, value: Any) -> Any:
         out = out.lower()
         if out not in ("debug", "info", "warning", "error", "off"):
             raise ValueError(f"expected debug, info, warning, error or off, got {value!r}")
-    if name in ("budget", "retain_days") and out is not None and out <= 0:
+    if name in ("budget", "retain_days", "session_idle") and out is not None and out <= 0:
         raise ValueError(f"must be positive, got {out}")
     if name == "bind":
         try:

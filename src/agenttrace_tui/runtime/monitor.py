@@ -53,7 +53,7 @@ WARM_DELAY_S = 1.0
 class Monitor:
     def __init__(self, config: Config | None = None, store: Store | None = None) -> None:
         self.config = config or Config()
-        self.store = store or Store(self.config.max_spans)
+        self.store = store or Store(self.config.max_spans, idle_ns=int(self.config.session_idle * 1_000_000_000))
         self.stats = IngestStats()
         self.pipeline = Pipeline(
             self.store,

@@ -19,8 +19,10 @@ if TYPE_CHECKING:
 
 #: Session id for spans that name none.
 DEFAULT_SESSION = "default"
-#: A session with no running span and no activity for this long is "done".
-IDLE_NS = 30 * 1_000_000_000
+#: A session with no running span and no activity for this long is no longer
+#: running ("done", or "error"): the ``session_idle`` setting, in seconds.
+DEFAULT_SESSION_IDLE_S = 300.0
+IDLE_NS = int(DEFAULT_SESSION_IDLE_S * 1_000_000_000)
 
 
 class TraceEntry:
@@ -136,7 +138,8 @@ class SessionEntry:
             return "running"
         if self.session.ended_ns is None:
             now = now_ns if now_ns is not None else time.time_ns()
-            if now - self.last_ns < IDLE_NS:
+            # The owning store's session_idle setting, else the default.
+            if now - self.last_ns < getattr(self._owner, "idle_ns", IDLE_NS):
                 return "running"
         return "error" if self.totals.errors else "done"
 

@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING, Literal
 from ..model import AttachedEvent, Metric, Session, Span, SpanEvent, SpanKind, Update
 from .aggregates import NS_PER_MIN, Contribution, RateMeter, Totals
 from .calls import find_twin, fold_into, remember, scope_usage
-from .entries import DEFAULT_SESSION, MetricSeries, SessionEntry, TraceEntry
+from .entries import DEFAULT_SESSION, IDLE_NS, MetricSeries, SessionEntry, TraceEntry
 from .merge import merge_session, merge_span
 
 if TYPE_CHECKING:
@@ -54,10 +54,13 @@ MAX_PENDING_SPANS = 10_000
 class Store:
     """Bounded in-memory index of spans by trace and by session."""
 
-    def __init__(self, max_spans: int = DEFAULT_MAX_SPANS, span_hook: Callable[[Span], None] | None = None) -> None:
+    def __init__(self, max_spans: int = DEFAULT_MAX_SPANS, span_hook: Callable[[Span], None] | None = None,
+                 idle_ns: int = IDLE_NS) -> None:
         if max_spans < 1:
             raise ValueError("max_spans must be at least 1")
         self.max_spans = max_spans
+        #: Quiet time after which a session is no longer running (the session_idle setting).
+        self.idle_ns = idle_ns
         #: Runs on each span as it will be stored (after merging), before it is
         #: counted: the cost enricher prices and estimates here.
         self.span_hook = span_hook
