@@ -41,7 +41,7 @@ def import_claude(paths: list[str] | None, db: Any, enrich: bool = True) -> Any:
         iter_updates,
     )
     from ..store.bulk import BulkWriter
-    from .importer import ImportStats
+    from .importer import ImportStats, install_pricing
 
     files = find_transcripts(paths or default_paths())
     stats = ClaudeImportStats()
@@ -56,30 +56,6 @@ def import_claude(paths: list[str] | None, db: Any, enrich: bool = True) -> Any:
         sink.close()
     stats.db = db_stats  # type: ignore[attr-defined]
     return stats
-
-
-def install_pricing(sink: Any) -> None:
-    """The live monitor's pricing for an import into ``sink`` (a BulkWriter).
-
-    Installs the live store's span hook on the sink, so every span is priced
-    (or its tokens estimated) once merged with what the file already holds:
-    usage without a cost, or with an unknown one, gets the price the live
-    monitor would give it. A figure the file carries is kept as it is
-    (decoders mark an agent's own ``reported``; our exports say ``computed``),
-    so an export imported back is the same data. Vocabularies are built up
-    front (an import may wait; its counts are tiktoken's, not chars/4).
-    """
-    from ..enrich import make_enrichers
-
-    (enricher,) = make_enrichers(None, sink, background_tokens=False)
-    finish = enricher.coster.finish
-
-    def hook(span: Any) -> None:
-        c = span.cost
-        if c is None or c.total is None:
-            finish(span)
-
-    sink.span_hook = hook
 
 
 def run(args: argparse.Namespace) -> int:

@@ -330,11 +330,35 @@ def _sdk_console(spans: list[Any], ctx: _Context) -> Iterator[list[Update]]:
         yield from _otlp({"resourceSpans": list(by_resource.values())}, ctx)
 
 
+
+def install_pricing(sink: Any) -> None:
+    """The live monitor's pricing for an import into ``sink`` (a BulkWriter).
+
+    Installs the live store's span hook on the sink, so every span is priced
+    (or its tokens estimated) once merged with what the file already holds:
+    usage without a cost, or with an unknown one, gets the price the live
+    monitor would give it. A figure the file carries is kept as it is
+    (decoders mark an agent's own ``reported``; our exports say ``computed``),
+    so an export imported back is the same data. Vocabularies are built up
+    front (an import may wait; its counts are tiktoken's, not chars/4).
+    """
+    from ..enrich import make_enrichers
+
+    (enricher,) = make_enrichers(None, sink, background_tokens=False)
+    finish = enricher.coster.finish
+
+    def hook(span: Any) -> None:
+        c = span.cost
+        if c is None or c.total is None:
+            finish(span)
+
+    sink.span_hook = hook
+
+
 # -- writing ---------------------------------------------------------------------------------
 def import_file(src: str | Path | TextIO, db_path: str | Path, batch: int = 2000) -> ImportStats:
     """Import one file (or an open text stream) into the database; returns the stats."""
     from ..store.bulk import BulkWriter
-    from .import_claude import install_pricing
 
     stats = ImportStats()
     ctx = _Context(stats)

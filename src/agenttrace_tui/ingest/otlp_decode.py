@@ -696,22 +696,6 @@ def _iter_resource_items(
             yield info, ss.scope.name or None, getattr(ss, pb_item)
 
 
-def count_items(signal: str, req: Any, json: bool) -> int:
-    """How many spans / log records / data points a parsed request holds."""
-    scope_field, item_field = {"traces": ("scopeSpans", "spans"), "logs": ("scopeLogs", "logRecords"),
-                               "metrics": ("scopeMetrics", "metrics")}[signal]
-    from .otlp_metrics import metric_points
-
-    n = 0
-    for _res, _scope, items in _iter_resource_items(req, json, scope_field, item_field):
-        if signal != "metrics":
-            n += len(items)
-        else:
-            for m in items:
-                n += len(metric_points(m, json)[1])
-    return n
-
-
 def convert_traces(
     req: Any, json: bool, rejects: Rejects, trace_session: Callable[[str], str | None], chunk: int = CHUNK,
     services: ServiceSessions | None = None,
@@ -809,7 +793,6 @@ __all__ = [
     "ServiceSessions",
     "build_span",
     "convert_traces",
-    "count_items",
     "hex_id",
     "iter_logs",
     "parse",

@@ -30,9 +30,9 @@ from opentelemetry.proto.collector.logs.v1 import logs_service_pb2
 from opentelemetry.proto.collector.metrics.v1 import metrics_service_pb2
 from opentelemetry.proto.collector.trace.v1 import trace_service_pb2
 
-from .otlp_decode import BodyError, Rejects, ServiceSessions, convert_traces, count_items, parse
+from .otlp_decode import BodyError, Rejects, ServiceSessions, convert_traces, parse
 from .otlp_logs import LogMapper
-from .otlp_metrics import MetricState, convert_metrics
+from .otlp_metrics import MetricState, convert_metrics, count_items
 from .receivers import PortInUseError
 
 if TYPE_CHECKING:

@@ -162,3 +162,20 @@ def _point(kind: str, name: str, temporality: int, p: Any, json: bool, res: Reso
     raise ValueError(f"unsupported metric type {kind}")
 
 
+def count_items(signal: str, req: Any, json: bool) -> int:
+    """How many spans / log records / data points a parsed request holds.
+
+    Here rather than in otlp_decode (which the metrics decoder builds on) so that
+    counting data points does not make the two modules import each other.
+    """
+    scope_field, item_field = {"traces": ("scopeSpans", "spans"), "logs": ("scopeLogs", "logRecords"),
+                               "metrics": ("scopeMetrics", "metrics")}[signal]
+    n = 0
+    for _res, _scope, items in _iter_resource_items(req, json, scope_field, item_field):
+        if signal != "metrics":
+            n += len(items)
+        else:
+            for m in items:
+                n += len(metric_points(m, json)[1])
+    return n
+

@@ -1,5 +1,8 @@
 """Which span is current: one ContextVar, and helpers to carry it elsewhere.
 
+Also the process-wide default tracer (``get_tracer``/``set_tracer``): the
+decorators find it here without importing the tracer module, which imports them.
+
 asyncio copies the context into every task it creates (``gather``,
 ``create_task``, ``TaskGroup``, ``to_thread``), so parenting there is automatic.
 A plain ``threading.Thread`` or an executor does not copy it: hand the function
@@ -16,10 +19,24 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:
     from .span import Span
+    from .tracer import Tracer
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 _current: contextvars.ContextVar[Span | None] = contextvars.ContextVar("agenttrace_current_span", default=None)
+
+
+_global: Tracer | None = None
+
+
+def get_tracer() -> Tracer | None:
+    """The global tracer (the first one created, or the one set last)."""
+    return _global
+
+
+def set_tracer(tracer: Tracer | None) -> None:
+    global _global
+    _global = tracer
 
 
 def current_span() -> Span | None:

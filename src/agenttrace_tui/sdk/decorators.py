@@ -17,7 +17,7 @@ import functools
 from collections.abc import Callable
 from typing import Any
 
-from .context import _current
+from .context import _current, get_tracer
 
 _CO_GENERATOR = 0x20
 _CO_COROUTINE = 0x80
@@ -48,8 +48,6 @@ def _flavour(fn: Callable[..., Any]) -> str:
 def _resolve(bound: Any) -> Any:
     if bound is not None:
         return bound
-    from .tracer import get_tracer
-
     return get_tracer()
 
 

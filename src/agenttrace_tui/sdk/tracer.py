@@ -25,7 +25,8 @@ from random import getrandbits
 from typing import Any, TypeVar
 
 from .. import __version__
-from .context import _current, current_span, wrap
+from .context import _current, current_span, get_tracer, set_tracer, wrap
+from .decorators import trace as _trace
 from .sampling import KEEP, Sampler
 from .sender import Sender
 from .span import Span
@@ -41,18 +42,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 DEFAULT_PREVIEW_CHARS = 500
 
-_global: Tracer | None = None
 _live: weakref.WeakSet[Tracer] = weakref.WeakSet()
-
-
-def get_tracer() -> Tracer | None:
-    """The global tracer (the first one created, or the one set last)."""
-    return _global
-
-
-def set_tracer(tracer: Tracer | None) -> None:
-    global _global
-    _global = tracer
 
 
 def _env_bool(name: str, default: bool) -> bool:
@@ -168,9 +158,7 @@ class Tracer:
 
     def trace(self, _fn: Any = None, **kw: Any) -> Any:
         """``@tracer.trace(...)``: like the module-level ``trace`` bound to this tracer."""
-        from .decorators import trace
-
-        return trace(_fn, tracer=self, **kw)
+        return _trace(_fn, tracer=self, **kw)
 
     def fork_session(self, session_name: str | None = None, **kw: Any) -> Tracer:
         """Another session sharing this tracer's socket and sender thread.
@@ -284,7 +272,7 @@ class Tracer:
         wait = self.flush_timeout if timeout is None else timeout
         done = self._sender.stop(wait) if self._owner else self._sender.flush(wait)
         _live.discard(self)
-        if _global is self:
+        if get_tracer() is self:
             set_tracer(None)
         return done
 
