@@ -6,6 +6,7 @@ import os
 import socket
 import threading
 import time
+import warnings
 
 import pytest
 
@@ -111,17 +112,24 @@ def test_awkward_attributes_never_stop_the_sender():
         tracer.close()
 
 
-def test_monitor_absent_udp_costs_nothing_visible():
+def test_monitor_absent_udp_costs_nothing_visible(capfd):
+    """No monitor on the port: the agent sees no error, warning, output or loss."""
     port = closed_port(socket.SOCK_DGRAM)
-    tracer = Tracer("nobody", endpoint=f"udp://127.0.0.1:{port}", set_global=False)
-    t0 = time.monotonic()
-    for i in range(2000):
-        with tracer.span("into-the-void", i=i):
-            pass
-    assert tracer.flush(10)  # written to the socket: nobody listening is not an error
-    assert tracer.close(5)
-    assert time.monotonic() - t0 < 60  # bounded: generous on a loaded machine
-    assert tracer.stats()["dropped"] == 0
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        tracer = Tracer("nobody", endpoint=f"udp://127.0.0.1:{port}", set_global=False)
+        for i in range(2000):
+            with tracer.span("into-the-void", i=i):
+                pass
+        assert tracer.flush(10)  # written to the socket: nobody listening is not an error
+        assert tracer.close(5)
+    stats = tracer.stats()
+    # Every record went out (the kernel's "port unreachable" is not the agent's problem) ...
+    assert stats["sent"] == stats["seq"] >= 2001
+    assert stats["dropped"] == stats["failed"] == stats["transport_errors"] == stats["queued"] == 0
+    # ... and nothing surfaced in the agent's process.
+    assert [str(w.message) for w in caught] == []
+    assert capfd.readouterr() == ("", "")
 
 
 def test_monitor_absent_tcp_queues_bounded_then_drops_counted():

@@ -10,7 +10,11 @@ from __future__ import annotations
 
 import asyncio
 import html
+import json
 import re
+
+import msgspec
+from textual.command import CommandPalette
 
 import fixtures
 from agenttrace_tui.ui.app import make_app
@@ -26,7 +30,8 @@ def screen_text(app) -> str:
 
 async def test_hostile_strings_render_literally_everywhere():
     app = make_app(store=fixtures.hostile_store(), now_ns=fixtures.clock)
-    async with app.run_test(size=(160, 50)) as pilot:
+    # Toasts on (run_test hides them by default): the copy notification is read off the screen.
+    async with app.run_test(size=(160, 50), notifications=True) as pilot:
         await pilot.pause()
         app.jump_to_session("hostile")
         await wait_for(pilot, lambda: app.span_tree.trace_id == "t-hostile")
@@ -47,23 +52,44 @@ async def test_hostile_strings_render_literally_everywhere():
         assert "[@click=app.quit]click me[/]" in detail
         assert "漢字テスト" in detail and "مرحبا" in detail
         assert "\\u202e" in detail  # the bidi override is shown, not obeyed
-        # Clicking the row that carries "[@click=app.quit]" does nothing but select it.
-        await pilot.click("#sessions", offset=(5, 1 + app.sessions.cursor_index + 1 - int(app.sessions.scroll_offset.y)))
+        # Clicking the row that carries "[@click=app.quit]" does nothing but select it:
+        # start from the other session, click the hostile row, and the click moved the
+        # cursor there while no action (quit, a screen) ran.
+        huge = next(k for k in app.sessions.keys if k != "hostile")
+        app.sessions.select_key(huge)
+        await pilot.pause()
+        assert app.sessions.cursor_key == huge
+        row = app.sessions.keys.index("hostile")
+        assert await pilot.click("#sessions", offset=(5, 1 + row - int(app.sessions.scroll_offset.y)))
         await pilot.pause(0.2)
-        assert app.is_running
-        # Copying a span whose name is markup notifies without interpreting it.
+        assert app.sessions.cursor_key == "hostile"
+        assert app.is_running and app.return_code is None and len(app.screen_stack) == 1
+        # Copying a span whose name is markup copies its JSON, name byte for byte, and
+        # the notification shows the name as typed.
+        marked = next(s for s in app.store.trace("t-hostile").spans.values() if "[bold red]markup[/]" in s.name)
+        app.span_tree.focus()
+        app.span_tree.select_span(marked.span_id)
+        await pilot.pause()
+        span = app.span_tree.selected_span
+        assert span is not None and span.span_id == marked.span_id
         await pilot.press("y")
         await pilot.pause(0.2)
-        assert app.is_running
-        # The palette lists the hostile session by its cleaned name.
+        assert app.clipboard == msgspec.json.encode(span).decode()
+        assert json.loads(app.clipboard)["name"] == span.name
+        await wait_for(pilot, lambda: "Copied span" in screen_text(app))
+        assert "Copied span [bold red]markup[/]" in screen_text(app)
+        # The palette lists the hostile session by its cleaned name, and shows it so.
         titles = [c.title for c in app_commands(app)]
         assert any("[bold red]markup[/]" in t for t in titles)
         await pilot.press("ctrl+p")
         await pilot.pause(0.2)
         await pilot.press(*"markup")
         await pilot.pause(0.5)
-        assert app.is_running
+        assert isinstance(app.screen, CommandPalette)
+        assert "[bold red]markup[/]" in screen_text(app)
         await pilot.press("escape")
+        await pilot.pause(0.2)
+        assert app.is_running and app.return_code is None and len(app.screen_stack) == 1
 
 
 async def test_a_100kb_session_name_and_span_name_stay_cheap_and_cut():
@@ -97,5 +123,12 @@ async def test_hostile_data_arriving_live_does_not_crash_the_tick():
             await pilot.pause(0.2)
         await asyncio.sleep(0.3)
         await pilot.pause()
-        assert app.is_running
-        assert "t-huge" in app.store.traces
+        # The tick drew what arrived: the header counts the new sessions and spans,
+        # and the hostile session's name is on screen as typed, with no escape
+        # sequence reaching the terminal.
+        spans = sum(len(t.spans) for t in app.store.traces.values())
+        await wait_for(pilot, lambda: f"{len(app.store.sessions)} sessions · {spans} spans" in screen_text(app))
+        shown = screen_text(app)
+        assert "[bold red]ma" in shown
+        assert "\x1b" not in app.export_screenshot()
+        assert app.is_running and app.return_code is None

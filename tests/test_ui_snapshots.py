@@ -7,7 +7,7 @@ look at the SVGs before committing them.
 
 from __future__ import annotations
 
-import os
+import re
 import time
 
 import pytest
@@ -97,9 +97,25 @@ def test_light_theme(snap_compare):
     assert snap_compare(_app(theme=LIGHT_THEME), run_before=_select(fixtures.LLM_SPAN), terminal_size=(120, 36))
 
 
-def test_no_color_env_is_respected(monkeypatch):
+async def _screen_colours(**kw) -> set[str]:
+    """Every colour the rendered screen uses (from the real app's SVG screenshot)."""
+    app = _app(**kw)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.pause()
+        svg = app.export_screenshot()
+    return set(re.findall(r"(?:fill|color):\s*(#[0-9a-fA-F]{6})", svg))
+
+
+def _hued(colour: str) -> bool:
+    """Not a grey: its channels differ by more than rounding."""
+    rgb = [int(colour[i : i + 2], 16) for i in (1, 3, 5)]
+    return max(rgb) - min(rgb) > 16
+
+
+async def test_no_color_env_is_respected(monkeypatch):
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    coloured = await _screen_colours()
+    assert any(_hued(c) for c in coloured)  # the same screen does use colour without it
     monkeypatch.setenv("NO_COLOR", "1")
-    app = _app()
-    assert app.no_color
-    assert any(type(f).__name__ in ("Monochrome", "NoColor") for f in app._filters)
-    assert os.environ["NO_COLOR"] == "1"
+    plain = await _screen_colours()
+    assert plain and not [c for c in plain if _hued(c)]
