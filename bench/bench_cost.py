@@ -31,6 +31,7 @@ from agenttrace_tui.enrich.prices import PriceBook  # noqa: E402
 from agenttrace_tui.model import LlmInfo, Span, SpanKind, TokenUsage  # noqa: E402
 from agenttrace_tui.store.memory import Store  # noqa: E402
 from machine import describe as machine  # noqa: E402
+from results import row, save  # noqa: E402
 
 MODELS = [
     ("openai", "gpt-4o"),
@@ -216,9 +217,12 @@ def main() -> None:
         "equals genai-prices' own calculation for every bundled model of the main providers.",
         "",
     ]
-    out = ROOT / "docs" / "bench" / "cost.md"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text("\n".join(lines))
+    summary = [
+        row("price one llm span, warm", "<= 5 µs",
+            f"{p['warm'] * us:.2f} µs ({p['baseline'] / p['warm']:.0f}x faster than genai-prices' own calc)", p["warm"] * us <= 5),
+    ]
+    out = save("cost", machine=machine(), section="\n".join(lines), summary=summary,
+               data={"pricing": p, "store": s, "tokens": tk, "imports": im})
     print("\n".join(lines))
     print(f"(took {time.perf_counter() - started:.0f} s; written to {out.relative_to(ROOT)})")
 

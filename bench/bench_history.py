@@ -49,6 +49,8 @@ from agenttrace_tui.store.batch import UPSERT_SESSION_META, UPSERT_SPAN, encode_
 from agenttrace_tui.store.schema import WRITER_PRAGMAS, ensure_schema
 from agenttrace_tui.store.sqlite import Reader, rebuild_summaries
 from machine import cpu_model
+from machine import describe as machine
+from results import row, save
 
 S = 1_000_000_000
 BIG = "big-session"
@@ -257,7 +259,7 @@ def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--spans", type=int, default=1_000_000)
     ap.add_argument("--import-spans", type=int, default=50_000)
-    ap.add_argument("--out", default=str(Path(__file__).parents[1] / "docs" / "bench" / "history.md"))
+    ap.add_argument("--no-save", action="store_true", help="print only (a smoke run, not for the record)")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as d:
         tmp = Path(d)
@@ -291,7 +293,7 @@ def main() -> int:
          f"{imp['foreign_import'] / imp['foreign_parse']:.1f}x parsing the JSON alone"),
     ]
     lines = [
-        "## History: replay, import, sessions list (issue 7)",
+        "## History: replay, import, sessions list",
         "",
         f"Machine: {os.cpu_count()} CPUs ({cpu_model()}), Python {platform.python_version()}, "
         f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}. Shared 2-core machine: compare the ratios, not absolute numbers.",
@@ -311,10 +313,15 @@ def main() -> int:
         "files go through the OTLP decoder and the convention tables, the same path as live OTLP.",
         "",
     ]
-    out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text("\n".join(lines))
     print("\n".join(lines))
+    if not args.no_save:
+        summary = [
+            row(f"`sessions list` on {args.spans / 1e6:g}M spans", "<= 50 ms",
+                f"{query * 1000:.2f} ms query, {cmd * 1000:.1f} ms whole command in-process", cmd <= 0.05),
+        ]
+        data = {"spans": args.spans, "first_events_s": first, "reader_open_s": open_base, "seek_back_s": seek,
+                "sessions_list_cmd_s": cmd, "sessions_list_query_s": query, "process_s": proc, "import": imp}
+        save("history", machine=machine(), section="\n".join(lines), summary=summary, data=data)
     return 0
 
 

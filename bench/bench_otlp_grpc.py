@@ -38,6 +38,7 @@ from agenttrace_tui.ingest.pipeline import Pipeline
 from agenttrace_tui.store.memory import Store
 from bench_otlp import BATCH, HTTP_CHILD, agent_request
 from machine import describe as machine
+from results import save
 
 ROOT = Path(__file__).resolve().parent.parent
 RUNS = 3
@@ -233,7 +234,7 @@ def main() -> None:
         f"grpcio {r['grpcio_version']} installs {r['grpcio_installed_mb']:.1f} MB.",
         "",
     ]
-    (out_dir / "otlp_grpc.md").write_text("\n".join(lines), encoding="utf-8")
+    save("otlp_grpc", machine=machine(), section="\n".join(lines), data=result)
     report.main()
 
 

@@ -55,10 +55,10 @@ from agenttrace_tui.store.schema import ensure_schema
 from bench_otlp import agent_request
 from bench_store import wire_records
 from machine import describe as machine
+from results import save
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT_JSON = ROOT / "docs" / "bench" / "pipeline.json"
-OUT_MD = ROOT / "docs" / "bench" / "pipeline.md"
 
 N_SPANS = 20_000
 LINES_PER_READ = 200  # a stream read's worth of lines (what feed_many gets)
@@ -445,8 +445,8 @@ def main() -> None:
     doc.setdefault("runs", {})
     doc["runs"][LABEL] = {"machine": machine(), "commit": commit(), "runs": RUNS, "stages": {**prev, **results}}
     OUT_JSON.write_text(json.dumps(doc, indent=1) + "\n")
-    OUT_MD.write_text(render(doc))
-    print(f"wrote {OUT_JSON} and {OUT_MD}")
+    out = save("pipeline", machine=machine(), section=render(doc), data=doc)
+    print(f"wrote {OUT_JSON} and {out}")
 
 
 if __name__ == "__main__":

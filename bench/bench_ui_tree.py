@@ -29,7 +29,6 @@ import resource
 import statistics
 import sys
 import time
-from pathlib import Path
 
 from textual import events
 from textual.app import App, ComposeResult
@@ -52,6 +51,7 @@ from agenttrace_tui.runtime.gcpolicy import GcPolicy
 from agenttrace_tui.store.memory import Store
 from agenttrace_tui.ui.span_tree import SpanTreeView
 from machine import describe as machine
+from results import load, row, save
 
 S = 1_000_000_000
 T0 = 1_700_000_000 * S
@@ -62,7 +62,6 @@ SPANS_PER_PAYLOAD = 20
 SHOWN_SHARE = 0.01  # of ingested spans that grow the shown trace
 KEYS_PER_PHASE = 150
 REPEATS = 3
-OUT = Path(__file__).resolve().parent.parent / "docs" / "bench" / "ui_tree.md"
 #: ``--gc-freeze``: freeze the 100k-span start-up heap before measuring (a comparison run).
 FREEZE = "--gc-freeze" in sys.argv
 #: ``--gc-policy``: run the app's GC policy (``agenttrace_tui.runtime.gcpolicy``) from the 10 Hz tick (a comparison run).
@@ -420,27 +419,44 @@ def report(results, work, rebuilds, colds, analyses, shown_rows, final_spans, ev
         "",
     ]
     text = "\n".join(lines)
+    data = {"all_keys_ingest_ms": [am, ap99], "all_keys_idle_ms": [bm, bp99], "rate": rate, "capacity": capacity,
+            "gen2_collections": n_gen2, "longest_gen2_ms": max_gen2}
     if FREEZE or POLICY:
-        # Appended to the main run's section: the same measurement with the start-up heap frozen.
+        # The same measurement with the start-up heap frozen, or with the app's GC policy: it
+        # replaces its own comparison block in the main run's section (never a second copy).
         rows = [ln for ln in lines if ln.startswith("|") or ln.startswith("Under ingest") or ln.startswith("p99 <=") or ln.startswith("- cyclic") or ln.startswith("Of the")]
-        extra = [
-            "",
-            "### Comparison: the same run with `gc.freeze()` after set-up" if FREEZE else
-            "### Comparison: the same run with the app's GC policy (`agenttrace_tui.runtime.gcpolicy.GcPolicy`)",
-            "",
-            f"Separate process ({machine()}); achieved ingest {rate:,.0f} spans/s.",
-            "",
-            *rows,
-            "",
-        ]
-        text = "\n".join(extra)
-        with OUT.open("a") as f:
-            f.write(text)
-        print(text)
+        heading = ("### Comparison: the same run with `gc.freeze()` after set-up" if FREEZE else
+                   "### Comparison: the same run with the app's GC policy (`agenttrace_tui.runtime.gcpolicy.GcPolicy`)")
+        block = "\n".join([heading, "", f"Separate process ({machine()}); achieved ingest {rate:,.0f} spans/s.", "", *rows, ""])
+        main_run = load("ui_tree")
+        if main_run is None:
+            print(block)
+            print("no saved main run to add this comparison to: run without --gc-freeze/--gc-policy first")
+            return
+        key = "freeze" if FREEZE else "policy"
+        main_run["data"] = {**(main_run.get("data") or {}), key: data}
+        save("ui_tree", machine=main_run["machine"], section=replace_block(main_run["section"], heading, block),
+             summary=main_run["summary"], data=main_run["data"])
+        print(block)
         return
-    OUT.parent.mkdir(parents=True, exist_ok=True)
-    OUT.write_text(text)
+    summary = [
+        row("key -> frame, 10k-span trace, 10k spans/s ingest (span tree)", "median <= 16 ms, p99 <= 50 ms",
+            f"{am:.1f} / {ap99:.1f} ms", am <= 16 and ap99 <= 50),
+    ]
+    save("ui_tree", machine=machine(), section=text, summary=summary, data=data)
     print(text)
+
+
+def replace_block(section: str, heading: str, block: str) -> str:
+    """``section`` with the ``###`` block titled ``heading`` replaced by ``block`` (appended if absent)."""
+    kept: list[str] = []
+    skipping = False
+    for line in section.rstrip("\n").split("\n"):
+        if line.startswith("### "):
+            skipping = line == heading
+        if not skipping:
+            kept.append(line)
+    return "\n".join(kept).rstrip("\n") + "\n\n" + block
 
 
 if __name__ == "__main__":

@@ -1,0 +1,54 @@
+"""Saved benchmark results: what each bench_*.py leaves for bench/report.py.
+
+Each benchmark calls :func:`save` once at the end of a run for the record. It
+writes ``docs/bench/results/<area>.json`` holding the machine line, the
+section the script rendered from its measurements, the rows it contributes to
+the summary of targets, and its raw figures. ``bench/report.py`` builds
+docs/benchmarks.md from these files only, so every number on that page was
+produced by a script run.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+RESULTS = Path(__file__).resolve().parent.parent / "docs" / "bench" / "results"
+
+
+def row(measure: str, target: str, measured: str, met: bool | None) -> dict[str, Any]:
+    """One line of the summary: a target and where this run stands against it."""
+    return {"measure": measure, "target": target, "measured": measured, "met": met}
+
+
+def save(
+    area: str,
+    *,
+    machine: str,
+    section: str,
+    summary: list[dict[str, Any]] | tuple[()] = (),
+    data: Any = None,
+) -> Path:
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    path = RESULTS / f"{area}.json"
+    doc = {
+        "area": area,
+        "machine": machine,
+        "saved_utc": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+        "summary": list(summary),
+        "section": section.rstrip() + "\n",
+        "data": data,
+    }
+    path.write_text(json.dumps(doc, indent=1, ensure_ascii=False, default=str) + "\n", encoding="utf-8")
+    return path
+
+
+def load_all() -> dict[str, dict[str, Any]]:
+    return {p.stem: json.loads(p.read_text(encoding="utf-8")) for p in sorted(RESULTS.glob("*.json"))}
+
+
+def load(area: str) -> dict[str, Any] | None:
+    path = RESULTS / f"{area}.json"
+    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
