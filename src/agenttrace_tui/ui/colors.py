@@ -2,7 +2,8 @@
 
 Line-API widgets and Rich renderables cannot use CSS variables, so they ask
 the running theme for its resolved colours here; panes drop their caches
-when the theme changes (``AgentTraceApp.watch_theme``).
+when the theme changes (``AgentTraceApp._on_theme_changed``, subscribed to
+Textual's ``theme_changed_signal``).
 """
 
 from __future__ import annotations
