@@ -314,6 +314,10 @@ def test_picker_snapshot(snap_compare, fixed_env):
 
     async def run_before(pilot) -> None:
         await wait_for(pilot, lambda: isinstance(app.screen, SessionPicker) and app.screen.loaded)
+        # A steady cursor: with blinking on, a slow machine catches it in its off phase.
+        from textual.widgets import Input
+
+        app.screen.query_one(Input).cursor_blink = False
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=(120, 36), run_before=run_before)
