@@ -6,18 +6,21 @@ pytest-textual-snapshot has no option for that, so its extension's
 ``dirname`` is overridden here.
 
 Tests never touch the user's own data, config or state: every test runs with
-HOME and the XDG directories pointed at a temporary home, and the session fails
-if the real agenttrace-tui directories changed while it ran.
+HOME and the XDG directories pointed at a fresh temporary home, and a test that
+still writes under the real agenttrace-tui directories (a path resolved too
+early, a hard-coded one) fails. Writes are seen through Python's audit hooks,
+so only this test process counts, not other programs using the same home.
 """
 
 from __future__ import annotations
 
 import os
+import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import platformdirs
 import pytest
-import pytest_textual_snapshot
 
 APP = "agenttrace-tui"
 #: The variables that lead the app (or its dependencies) to per-user files.
@@ -37,25 +40,41 @@ REAL_DIRS = {
 os.environ.setdefault("XDG_CACHE_HOME", str(Path.home() / ".cache"))
 
 
-def listing(path: Path) -> list[tuple[str, int, int]] | None:
-    """What is under ``path`` (name, size, mtime), or None when it does not exist."""
-    if not path.exists():
+#: Where no test may write: the real directories above (a test may add one to check the guard).
+GUARDED: list[str] = [str(p) for p in REAL_DIRS.values()]
+#: Writes seen under a guarded path since the current test started: (event, path).
+TOUCHED: list[tuple[str, str]] = []
+_WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_APPEND | os.O_TRUNC
+_WRITE_EVENTS = {"os.mkdir", "os.rename", "os.remove", "os.rmdir", "os.truncate", "shutil.rmtree", "sqlite3.connect"}
+
+
+def _guarded(path: object) -> str | None:
+    if isinstance(path, bytes):
+        path = os.fsdecode(path)
+    if not isinstance(path, str | os.PathLike):
         return None
-    if not path.is_dir():
-        st = path.stat()
-        return [(path.name, st.st_size, st.st_mtime_ns)]
-    out = []
-    for f in sorted(path.rglob("*")):
-        st = f.lstat()
-        out.append((str(f.relative_to(path)), st.st_size, st.st_mtime_ns))
-    return out
+    text = os.path.abspath(os.fspath(path))
+    return text if any(text == g or text.startswith(g + os.sep) for g in GUARDED) else None
 
 
-_BEFORE = {name: listing(path) for name, path in REAL_DIRS.items()}
+def _audit(event: str, args: tuple) -> None:
+    # Called for every audited operation in this process: keep it cheap.
+    if event == "open":
+        path, mode, flags = args
+        writing = (isinstance(mode, str) and any(c in mode for c in "wax+")) or (
+            isinstance(flags, int) and flags & _WRITE_FLAGS
+        )
+        if writing and (hit := _guarded(path)):
+            TOUCHED.append((event, hit))
+    elif event in _WRITE_EVENTS and args and (hit := _guarded(args[0])):
+        TOUCHED.append((event, hit))
+
+
+sys.addaudithook(_audit)
 
 
 @pytest.fixture(autouse=True)
-def private_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+def private_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     """A fresh, empty home for each test: HOME and XDG dirs point into it."""
     home = tmp_path_factory.mktemp("home")
     dirs = {
@@ -70,33 +89,8 @@ def private_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.M
         monkeypatch.setenv(var, str(dirs[var]))
     for var in _APP_VARS:
         monkeypatch.delenv(var, raising=False)
-    return home
-
-
-def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    changed = [name for name, path in REAL_DIRS.items() if listing(path) != _BEFORE[name]]
-    if changed:
-        session.config.stash[_TOUCHED] = changed
-        session.exitstatus = pytest.ExitCode.TESTS_FAILED
-
-
-def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:
-    changed = config.stash.get(_TOUCHED, None)
-    if changed:
-        terminalreporter.write_line(
-            "FAILED: the test run changed the user's own directories: "
-            + ", ".join(f"{n} ({REAL_DIRS[n]})" for n in changed),
-            red=True,
-        )
-
-
-_TOUCHED = pytest.StashKey[list]()
-
-SNAPSHOT_DIR = Path(__file__).resolve().parent.parent / "snapshots"
-
-
-def _snapshot_dirname(cls, *, test_location) -> str:
-    return str(SNAPSHOT_DIR / test_location.basename)
-
-
-pytest_textual_snapshot.SVGImageExtension.dirname = classmethod(_snapshot_dirname)
+    TOUCHED.clear()
+    yield home
+    touched, TOUCHED[:] = list(TOUCHED), []
+    if touched:
+        pytest.fail(f"wrote under the user's own directories: {touched}", pytrace=False)

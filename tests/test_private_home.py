@@ -1,7 +1,7 @@
 """Tests run in a private home: the app's per-user paths all resolve under it.
 
 tests/conftest.py points HOME and the XDG directories at a fresh temporary
-directory for every test, and fails the session if the real ones changed.
+directory for every test, and fails a test that writes under the real ones.
 """
 
 from __future__ import annotations
@@ -32,9 +32,18 @@ def test_every_per_user_path_is_inside_the_private_home(private_home: Path) -> N
             assert not real.is_relative_to(private_home), name
 
 
-def test_the_real_directories_check_sees_a_change(tmp_path: Path) -> None:
-    # The session-end check compares listings: a new file must show as a change.
-    before = conftest.listing(tmp_path)
-    (tmp_path / "agenttrace.db").write_bytes(b"x")
-    assert conftest.listing(tmp_path) != before
-    assert conftest.listing(tmp_path / "missing") is None
+def test_a_write_under_a_guarded_directory_is_caught(tmp_path: Path) -> None:
+    # The guard the autouse fixture applies, pointed at a directory of this test's own.
+    guarded = tmp_path / "real-data"
+    conftest.GUARDED.append(str(guarded))
+    try:
+        (tmp_path / "elsewhere.txt").write_text("fine")
+        assert conftest.TOUCHED == []
+        guarded.mkdir()
+        (guarded / "agenttrace.db").write_bytes(b"x")
+        (guarded / "agenttrace.db").read_bytes()  # reading is not touching
+        events = [event for event, _ in conftest.TOUCHED]
+        assert events == ["os.mkdir", "open"]
+    finally:
+        conftest.GUARDED.remove(str(guarded))
+        conftest.TOUCHED.clear()
