@@ -21,6 +21,7 @@ from pathlib import Path
 
 import platformdirs
 import pytest
+import pytest_textual_snapshot
 
 APP = "agenttrace-tui"
 #: The variables that lead the app (or its dependencies) to per-user files.
@@ -94,3 +95,13 @@ def private_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.M
     touched, TOUCHED[:] = list(TOUCHED), []
     if touched:
         pytest.fail(f"wrote under the user's own directories: {touched}", pytrace=False)
+
+
+SNAPSHOT_DIR = Path(__file__).resolve().parent.parent / "snapshots"
+
+
+def _snapshot_dirname(cls, *, test_location) -> str:
+    return str(SNAPSHOT_DIR / test_location.basename)
+
+
+pytest_textual_snapshot.SVGImageExtension.dirname = classmethod(_snapshot_dirname)
