@@ -624,23 +624,26 @@ async def test_locked_database_is_counted_retried_then_written(tmp_path: Path) -
         assert r.session("s1").spans == 3
 
 
-async def test_a_batch_that_keeps_failing_is_dropped_and_counted(tmp_path: Path) -> None:
+async def test_waiting_batches_past_the_bound_are_dropped_oldest_first_and_counted(tmp_path: Path) -> None:
     store = Store()
-    w = await started(store, tmp_path / "a.db", interval_s=3600, busy_timeout_ms=10, max_attempts=2)
+    w = await started(store, tmp_path / "a.db", interval_s=3600, busy_timeout_ms=10, max_batch=2, max_waiting=2)
     blocker = sqlite3.connect(w.path, isolation_level=None)
     blocker.execute("BEGIN IMMEDIATE")
     try:
         store.apply([mk("a"), mk("b")])
         await w.flush()
+        assert not w.writable and w.waiting_spans == 2 and w.dropped_spans == 0
+        store.apply([mk("c", tid="t2"), mk("d", tid="t2")])
         await w.flush()
-        assert w.dropped_spans == 2 and w.errors == 2
-        store.apply([mk("c")])
+        assert w.dropped_spans == 2 and w.waiting_spans == 2
     finally:
         blocker.execute("ROLLBACK")
         blocker.close()
     await w.close()
+    assert w.writable
     with Reader(w.path) as r:
-        assert [s.span_id for s in r.spans_of_trace("t1")] == ["c"]
+        assert [s.span_id for s in r.spans_of_trace("t1")] == []
+        assert [s.span_id for s in r.spans_of_trace("t2")] == ["c", "d"]
 
 
 # -- kill -9 -----------------------------------------------------------------------

@@ -231,7 +231,7 @@ class OtlpIngest:
                 await asyncio.sleep(0)  # let the loop (UI, UDP) breathe between chunks
             first = False
             if chunk:
-                self.pipeline.apply(chunk, tap=tap)
+                self.pipeline.apply(chunk, tap=tap, source=source, on_refuse=rejects.add)
             for trace_id, sid, provisional in self.services.drain():
                 store.claim_trace(trace_id, sid, provisional)
         total = count_items(signal, req, json)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from ..model import Update
+from ..normalize.limits import check
 from ..normalize.native import normalize
 from ..normalize.records import DEFAULT_MAX_RECORD_BYTES
 from ..store.memory import Store
@@ -41,10 +42,11 @@ class Pipeline:
     def feed(self, payload: bytes | memoryview, source: str) -> int:
         """Decode one datagram or stream line and apply it; returns records accepted."""
         updates = self._decode(payload, source)
-        if updates:
-            self.apply(updates)
-            self.stats.accepted[source] += len(updates)
-        return len(updates)
+        if not updates:
+            return 0
+        n = self.apply(updates, source=source)
+        self.stats.accepted[source] += n
+        return n
 
     def feed_many(self, payloads: Sequence[bytes | memoryview], source: str) -> int:
         """Like ``feed`` for each payload, but enrich and store them as one batch.
@@ -66,11 +68,11 @@ class Pipeline:
         if not batch:
             return 0
         try:
-            self.apply(batch)
+            n = self.apply(batch, source=source)
         except Exception:  # noqa: BLE001 - isolate the payload that breaks it
             return self._apply_each(groups, source)
-        self.stats.accepted[source] += len(batch)
-        return len(batch)
+        self.stats.accepted[source] += n
+        return n
 
     def _decode(self, payload: bytes | memoryview, source: str) -> list[Update]:
         """Bytes -> updates, counting rejects and sequence numbers (never raises on bad input)."""
@@ -93,23 +95,48 @@ class Pipeline:
         accepted = 0
         for payload, updates in groups:
             try:
-                self.apply(updates)
+                accepted += self.apply(updates, source=source)
             except Exception as exc:  # noqa: BLE001
                 self.stats.reject(source, "internal_error", f"{type(exc).__name__}: {exc}", payload, n=len(updates))
                 continue
-            accepted += len(updates)
         self.stats.accepted[source] += accepted
         return accepted
 
-    def apply(self, updates: list[Update], *, tap: bool = True) -> None:
-        """Enrich and store already-normalised updates, then show them to the taps.
+    def apply(
+        self,
+        updates: list[Update],
+        *,
+        tap: bool = True,
+        source: str = "local",
+        on_refuse: Callable[[str, str], None] | None = None,
+    ) -> int:
+        """Check, enrich and store already-normalised updates, then show them to the taps.
+
+        Every update passes the door first (``normalize.limits.check``):
+        values it fixes are counted in ``stats.fixed``, updates it refuses in
+        ``stats.rejected`` (or handed to ``on_refuse(reason, detail)``, for a
+        receiver that reports them to its sender). Returns the updates kept.
 
         ``tap=False`` skips the taps: a receiver that forwards its raw input
         itself (OTLP) uses it so nothing is forwarded twice.
         """
+        stats = self.stats
+
+        def report(reason: str, detail: str, refused: bool) -> None:
+            if not refused:
+                stats.fix(source, reason, detail)
+            elif on_refuse is not None:
+                on_refuse(reason, detail)
+            else:
+                stats.reject(source, reason, detail)
+
+        updates = check(updates, report)
+        if not updates:
+            return 0
         for enrich in self.enrichers:
             enrich(updates)
         self.store.apply(updates)
         if tap:
             for t in self.taps:
                 t(updates)
+        return len(updates)

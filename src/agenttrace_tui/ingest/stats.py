@@ -47,6 +47,8 @@ class IngestStats:
     def __init__(self) -> None:
         self.accepted: Counter[str] = Counter()  # records per source ("udp", "tcp", ...)
         self.rejected: Counter[str] = Counter()  # records per reason
+        #: values the door fixed in records it kept, per reason (normalize/limits.py)
+        self.fixed: Counter[str] = Counter()
         self.recent: deque[RejectInfo] = deque(maxlen=RECENT_REJECTS)
         self.lost = 0
         self.datagrams = 0
@@ -66,6 +68,11 @@ class IngestStats:
             # repr() of bytes is plain ASCII: no control character reaches a terminal.
             preview = repr(bytes(payload[:PREVIEW_BYTES]))
         self.recent.append(RejectInfo(time.time_ns(), source, reason, detail[:300], preview))
+
+    def fix(self, source: str, reason: str, detail: str) -> None:
+        """A value fixed at the door (the record was kept): counted, and shown among the recent."""
+        self.fixed[reason] += 1
+        self.recent.append(RejectInfo(time.time_ns(), source, f"fixed:{reason}", detail[:300], ""))
 
     def sequence(self, sender: str, seq: int) -> None:
         """Note one record's (sender, seq); count gaps as lost."""

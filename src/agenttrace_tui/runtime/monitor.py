@@ -44,6 +44,16 @@ class MonitorStatus(msgspec.Struct, kw_only=True):
     db_size: int | None
     forward_dropped: int = 0
     db_errors: int = 0
+    #: False while the database refuses writes (disk full, read-only, locked):
+    #: ``db_waiting`` spans are then held in memory and retried with backoff.
+    db_writable: bool = True
+    db_waiting: int = 0
+    #: spans the writer dropped (the waiting bound, or a row it had to quarantine)
+    db_dropped: int = 0
+    #: rows set aside in the ``quarantine`` table this run
+    db_quarantined: int = 0
+    #: values the door fixed in records it kept (normalize/limits.py)
+    fixed: int = 0
 
 
 #: Seconds after start before the token vocabularies are built (about 0.5 s of work each).
@@ -258,6 +268,11 @@ class Monitor:
             db_size=w.db_size() if w is not None else None,
             forward_dropped=self.forwarder.dropped if self.forwarder is not None else 0,
             db_errors=w.errors if w is not None else 0,
+            db_writable=w.writable if w is not None else True,
+            db_waiting=w.pending_spans if w is not None and not w.writable else 0,
+            db_dropped=w.dropped_spans if w is not None else 0,
+            db_quarantined=w.quarantined if w is not None else 0,
+            fixed=sum(self.stats.fixed.values()),
         )
 
 

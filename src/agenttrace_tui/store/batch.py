@@ -16,6 +16,7 @@ through triggers (schema.py).
 from __future__ import annotations
 
 import sqlite3
+import time
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -25,7 +26,19 @@ from ..model import Session, Span
 from .aggregates import counted_cost, span_flags
 from .entries import MetricSeries, TraceEntry
 
-__all__ = ["Batch", "encode_batch", "batch_statements", "write_batch", "trace_summary", "span_row", "session_row"]
+__all__ = [
+    "Batch",
+    "encode_batch",
+    "batch_statements",
+    "write_batch",
+    "trace_summary",
+    "span_row",
+    "session_row",
+    "metric_row",
+    "quarantine_row",
+    "INSERT_QUARANTINE",
+    "INSERT_METRIC_POINT",
+]
 
 _I64 = 2**63 - 1
 _msgpack = msgspec.msgpack.Encoder()
@@ -103,6 +116,11 @@ ON CONFLICT (trace_id) DO UPDATE SET
     errors = excluded.errors, running = excluded.running,
     input_tokens = excluded.input_tokens, output_tokens = excluded.output_tokens,
     cost = excluded.cost, models = excluded.models, unpriced = excluded.unpriced, estimated = excluded.estimated
+"""
+# A row that could not be encoded or stored: kept aside with its reason (the
+# diagnostics view lists them), never holding back the rows around it.
+INSERT_QUARANTINE = """
+INSERT INTO quarantine (time_ns, kind, key, reason, body) VALUES (?, ?, ?, ?, ?)
 """
 UPSERT_METRIC = """
 INSERT INTO metrics (name, labels, kind, last, sum, count, time_ns) VALUES (?, ?, ?, ?, ?, ?, ?)
@@ -229,7 +247,10 @@ def trace_summary(entry: TraceEntry) -> tuple:
 class Batch:
     """One transaction's rows, already encoded."""
 
-    __slots__ = ("spans", "events", "sessions", "implied", "trace_rows", "recompute", "metrics", "metric_points", "bad")
+    __slots__ = (
+        "spans", "events", "sessions", "implied", "trace_rows", "recompute", "metrics", "metric_points", "bad",
+        "quarantine",
+    )
 
     def __init__(self) -> None:
         self.spans: list[tuple] = []
@@ -242,8 +263,15 @@ class Batch:
         self.recompute: list[list] = []
         self.metrics: list[tuple] = []
         self.metric_points: list[tuple] = []
-        #: spans that could not be encoded even after cleaning (skipped)
+        #: rows that could not be encoded even after cleaning (skipped, quarantined)
         self.bad = 0
+        #: (time_ns, kind, key, reason, body) of those rows, for the quarantine table
+        self.quarantine: list[tuple] = []
+
+    def set_aside(self, kind: str, key: str, exc: BaseException, obj: Any) -> None:
+        """Count a row that cannot be stored and keep what can be kept of it."""
+        self.bad += 1
+        self.quarantine.append(quarantine_row(kind, key, f"{type(exc).__name__}: {exc}", obj))
 
     @property
     def trace_ids(self) -> list[str]:
@@ -251,6 +279,24 @@ class Batch:
 
 
 _ENCODE_ERRORS = (ValueError, TypeError, OverflowError, UnicodeError, msgspec.MsgspecError)
+#: Bytes of a quarantined row's text kept.
+QUARANTINE_BODY_CHARS = 4096
+
+
+def quarantine_row(kind: str, key: str, reason: str, obj: Any) -> tuple:
+    """A ``quarantine`` row: what it was, its key, why, and its content as text (cut)."""
+    try:
+        text = _json.encode(_clean(msgspec.to_builtins(obj), True)).decode() if obj is not None else ""
+    except Exception:  # noqa: BLE001 - whatever it is, a repr is still worth keeping
+        text = repr(obj)
+    return (time.time_ns(), kind, key[:300], reason[:500], text[:QUARANTINE_BODY_CHARS])
+
+
+def _cleaned_session(s: Session) -> Session:
+    raw = msgspec.to_builtins(s)
+    if "attributes" in raw:
+        raw["attributes"] = _clean(raw["attributes"], True)
+    return msgspec.convert(_clean(raw, False), Session)
 
 
 def encode_batch(
@@ -266,11 +312,15 @@ def encode_batch(
     gave is never overwritten); the live writer passes none, the session
     rows its trace rows need are created by the triggers.
 
-    ``summaries`` maps trace ids to ready ``traces`` rows (``trace_summary``);
-    a touched trace without one is recomputed from the spans on disk inside
-    the transaction. A span that cannot be encoded (an integer beyond 64
-    bits, text that is not UTF-8) is cleaned; if even that fails it is
-    skipped and counted in ``Batch.bad``.
+    ``summaries`` maps trace ids to ready ``traces`` rows (``trace_summary``)
+    or to None (recompute that trace from the spans on disk inside the
+    transaction); a touched trace *absent* from it gets no summary row in
+    this batch (another chunk of the same drain carries it, so a big trace
+    is summarised once per drain, not once per chunk). Without
+    ``summaries`` every touched trace is recomputed. A row that cannot be
+    encoded (an integer beyond 64 bits, text that is not UTF-8) is cleaned;
+    if even that fails it is skipped, counted in ``Batch.bad`` and kept in
+    ``Batch.quarantine``.
     """
     b = Batch()
     roots: dict[str, list] = {}
@@ -284,8 +334,8 @@ def encode_batch(
                 span = _cleaned(span)
                 row = span_row(span)
                 ev = _event_rows(span) if span.events else None
-            except _ENCODE_ERRORS:
-                b.bad += 1
+            except _ENCODE_ERRORS as exc:
+                b.set_aside("span", f"{span.trace_id}/{span.span_id}", exc, span)
                 continue
         span_rows.append(row)
         if ev:
@@ -297,25 +347,53 @@ def encode_batch(
             t[1] = span.session_id  # the latest report names the trace's session
         if span.parent_span_id is None and span.name and t[2] is None:
             t[2] = span.name
-    summaries = summaries or {}
-    for tid, t in roots.items():
-        ready = summaries.get(tid)
-        if ready is not None:
-            b.trace_rows.append(ready)
-        else:
-            b.recompute.append(t)
+    if summaries is None:
+        b.recompute.extend(roots.values())
+    else:
+        for tid, t in roots.items():
+            if tid not in summaries:
+                continue
+            ready = summaries[tid]
+            if ready is not None:
+                b.trace_rows.append(ready)
+            else:
+                b.recompute.append(t)
     for s in sessions:
-        b.sessions.append(session_row(s))
+        row = _session_row_safe(s, b)
+        if row is not None:
+            b.sessions.append(row)
     described = {r[0] for r in b.sessions}
     for s in implied:
         if s.id not in described:
-            b.implied.append(session_row(s))
+            row = _session_row_safe(s, b)
+            if row is not None:
+                b.implied.append(row)
     for m in metrics:
-        labels = _json_sorted.encode(m.labels).decode()
-        b.metrics.append((m.name, labels, m.kind, m.last, m.sum, m.count, _i(m.time_ns)))
+        try:
+            row = metric_row(m)
+        except _ENCODE_ERRORS as exc:
+            b.set_aside("metric", m.name, exc, m)
+            continue
+        b.metrics.append(row)
         for t, v, sid in getattr(m, "new_points", ()):
-            b.metric_points.append((m.name, labels, _i(t), v, sid))
+            b.metric_points.append((m.name, row[1], _i(t), v, sid))
     return b
+
+
+def metric_row(m: MetricSeries) -> tuple:
+    """The ``metrics`` row of a series (parameters of UPSERT_METRIC)."""
+    return (m.name, _json_sorted.encode(m.labels).decode(), m.kind, m.last, m.sum, m.count, _i(m.time_ns))
+
+
+def _session_row_safe(s: Session, b: Batch) -> tuple | None:
+    try:
+        return session_row(s)
+    except _ENCODE_ERRORS:
+        try:
+            return session_row(_cleaned_session(s))
+        except _ENCODE_ERRORS as exc:
+            b.set_aside("session", s.id, exc, s)
+            return None
 
 
 def batch_statements(b: Batch) -> list[tuple[str, Any, bool]]:
@@ -341,6 +419,8 @@ def batch_statements(b: Batch) -> list[tuple[str, Any, bool]]:
         out.append((UPSERT_METRIC, b.metrics, True))
     if b.metric_points:
         out.append((INSERT_METRIC_POINT, b.metric_points, True))
+    if b.quarantine:
+        out.append((INSERT_QUARANTINE, b.quarantine, True))
     return out
 
 

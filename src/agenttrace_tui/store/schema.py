@@ -209,6 +209,19 @@ CREATE INDEX IF NOT EXISTS metric_points_series ON metric_points (name, labels, 
 CREATE INDEX IF NOT EXISTS metric_points_session ON metric_points (session_id, time_ns);
 """
 
+#: Likewise: rows the writer could not store, set aside with their reason
+#: (the diagnostics view lists them).
+EXTRA_DDL = """
+CREATE TABLE IF NOT EXISTS quarantine (
+    id      INTEGER PRIMARY KEY,
+    time_ns INTEGER NOT NULL,
+    kind    TEXT NOT NULL,
+    key     TEXT NOT NULL,
+    reason  TEXT NOT NULL,
+    body    TEXT NOT NULL DEFAULT ''
+);
+"""
+
 #: The writer's connection: WAL so readers never block it, NORMAL sync (a
 #: commit survives a killed process; only a power cut may lose the last few),
 #: a bigger page cache because index pages are what a batch touches, and
@@ -275,7 +288,7 @@ def ensure_schema(path: str | Path) -> None:
                 conn.execute("INSERT INTO schema_version (version) VALUES (?)", (SCHEMA_VERSION,))
             elif version < SCHEMA_VERSION:
                 _upgrade(conn, version)
-            for stmt in ddl_statements(DDL_METRIC_POINTS):
+            for stmt in ddl_statements(DDL_METRIC_POINTS + EXTRA_DDL):
                 conn.execute(stmt)
             conn.execute("COMMIT")
         except BaseException:

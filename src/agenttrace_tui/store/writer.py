@@ -6,15 +6,32 @@ drains that every ``interval_s`` (250 ms), or as soon as ``max_batch`` spans
 are dirty, and writes each batch of at most ``max_batch`` spans in ONE
 transaction. Rows are encoded on the event loop when drained (cheap, a
 consistent snapshot, and the store's objects are only safe to read there);
-SQL runs in aiosqlite's thread, a handful of calls per batch. If the disk is
-slow, spans just stay dirty in the store and a later batch carries their
-newest state; if it fails, the batch is retried, then dropped and counted,
-and the monitor keeps running.
+SQL runs in aiosqlite's thread, a handful of calls per batch.
+
+Nothing one sender sends can stop the others' data from being stored:
+
+* A row that cannot be encoded is set aside at encoding (``Batch.quarantine``).
+* A batch the database refuses for its *content* (a constraint, a value
+  SQLite will not take) is retried row by row, each row in its own
+  transaction: the row that fails goes to the ``quarantine`` table with
+  its reason (``quarantined`` counts them, ``Writer.quarantine`` reads
+  them back), its neighbours are stored.
+* A batch that fails because the *database* cannot be written (disk full,
+  read-only, I/O error, locked by another program) stays in memory and is
+  retried with backoff (``RETRY_MIN_S`` doubling to ``RETRY_MAX_S``);
+  ``writable`` is False and ``pending_spans`` says how many wait meanwhile.
+  Waiting chunks are bounded by ``max_waiting`` spans (default
+  ``MAX_WAITING_SPANS``): past it the oldest chunk is dropped and counted
+  in ``dropped_spans``. On close, a database that stays unwritable is
+  retried for ``CLOSE_RETRY_S`` seconds, then what waits is counted as
+  dropped.
 
 Trace summary rows ride in the same transaction as their spans, taken from
 the store's incremental totals; traces the store cannot vouch for (evicted
 earlier, or written by a previous run) are merged with and recomputed from
-what is on disk. Session totals follow through triggers (schema.py).
+what is on disk. A trace cut into several chunks gets its summary row once,
+with the chunk holding its last spans. Session totals follow through
+triggers (schema.py).
 """
 
 from __future__ import annotations
@@ -23,25 +40,84 @@ import asyncio
 import logging
 import os
 import sqlite3
+import time
 from collections import deque
 from pathlib import Path
+
+from typing import Any
 
 import aiosqlite
 import msgspec
 
 from ..model import Session, Span
-from .batch import Batch, batch_statements, encode_batch, trace_summary
+from .batch import (
+    INSERT_METRIC_POINT,
+    INSERT_QUARANTINE,
+    UPSERT_EVENT,
+    UPSERT_METRIC,
+    UPSERT_SESSION_META,
+    UPSERT_SPAN,
+    UPSERT_TRACE_ROW,
+    UPSERT_TRACE_SUMMARY,
+    Batch,
+    batch_statements,
+    encode_batch,
+    quarantine_row,
+    trace_summary,
+)
 from .entries import MetricSeries
 from .memory import Store
 from .merge import merge_span
 from .schema import BUSY_TIMEOUT_MS, WRITER_PRAGMAS, ensure_schema
 
-__all__ = ["Writer", "MAX_ATTEMPTS"]
+__all__ = ["Writer", "MAX_ATTEMPTS", "MAX_WAITING_SPANS", "QuarantinedRow"]
 
 log = logging.getLogger(__name__)
 
-#: Failed attempts after which a batch is dropped (and counted) for good.
-MAX_ATTEMPTS = 5
+#: Failed attempts of a batch the database refuses for its content before it
+#: is split row by row (content errors fail the same way every time).
+MAX_ATTEMPTS = 1
+#: Spans waiting in memory while the database is not writable; past this the
+#: oldest waiting chunk is dropped (counted in ``dropped_spans``).
+MAX_WAITING_SPANS = 500_000
+#: Backoff between attempts while the database is not writable.
+RETRY_MIN_S = 0.25
+RETRY_MAX_S = 5.0
+#: How long close() keeps retrying a database that is not writable.
+CLOSE_RETRY_S = 3.0
+
+#: SQLite errors that say the database cannot be written now, whatever the
+#: rows (sqlite3 error names, Python 3.11+): the batch waits and is retried.
+_ENV_ERRORS = frozenset({
+    "SQLITE_FULL", "SQLITE_READONLY", "SQLITE_IOERR", "SQLITE_BUSY", "SQLITE_LOCKED", "SQLITE_CANTOPEN",
+    "SQLITE_PROTOCOL", "SQLITE_NOMEM", "SQLITE_INTERRUPT", "SQLITE_PERM", "SQLITE_AUTH",
+})
+_ENV_WORDS = ("disk", "full", "readonly", "read-only", "locked", "busy", "unable to open", "i/o")
+
+
+def _unwritable(exc: BaseException) -> bool:
+    """Whether a failure is the database's (retry later) rather than the rows' (isolate them)."""
+    if isinstance(exc, OSError):
+        return True
+    if isinstance(exc, sqlite3.Error):
+        name = getattr(exc, "sqlite_errorname", "") or ""  # e.g. SQLITE_IOERR_WRITE
+        if "_".join(name.split("_")[:2]) in _ENV_ERRORS:
+            return True
+        if isinstance(exc, sqlite3.OperationalError):
+            msg = str(exc).lower()
+            return any(w in msg for w in _ENV_WORDS)
+    return False
+
+
+class QuarantinedRow(msgspec.Struct, frozen=True, kw_only=True):
+    """A row set aside because it could not be stored (for the diagnostics view)."""
+
+    id: int
+    time_ns: int
+    kind: str
+    key: str
+    reason: str
+    body: str
 
 _json = msgspec.json.Encoder()
 _span_decoder = msgspec.msgpack.Decoder(Span)
@@ -84,6 +160,7 @@ class Writer:
         max_batch: int = 1000,
         poll_s: float = 0.03,
         max_attempts: int = MAX_ATTEMPTS,
+        max_waiting: int = MAX_WAITING_SPANS,
         busy_timeout_ms: int = BUSY_TIMEOUT_MS,
     ) -> None:
         if max_batch < 1:
@@ -94,16 +171,26 @@ class Writer:
         self.max_batch = max_batch
         self.poll_s = min(poll_s, interval_s) if interval_s > 0 else poll_s
         self.max_attempts = max_attempts
+        self.max_waiting = max_waiting
         self.busy_timeout_ms = busy_timeout_ms
         self.written_spans = 0
         self.batches = 0
         self.errors = 0
         self.dropped_spans = 0
+        #: rows set aside into the quarantine table (this run)
+        self.quarantined = 0
         self.last_error: str | None = None
+        #: False while the database refuses writes (disk full, read-only, ...)
+        self.writable = True
+        #: when the current unwritable spell began (time.time_ns), else None
+        self.unwritable_since_ns: int | None = None
+        self._retry_at = 0.0
+        self._backoff = RETRY_MIN_S
         self._conn: aiosqlite.Connection | None = None
         self._task: asyncio.Task | None = None
         self._lock = asyncio.Lock()
         self._queue: deque[_Pending] = deque()
+        self._queued_spans = 0
         self._closing = False
         self._closed = False
         self._seen_seq = 0
@@ -137,7 +224,11 @@ class Writer:
         self._task = asyncio.create_task(self._run(), name="agenttrace-sqlite-writer")
 
     async def close(self) -> None:
-        """Flush everything (retrying a failing batch a few times), then close."""
+        """Flush everything, then close.
+
+        A database that is not writable is retried for ``CLOSE_RETRY_S``
+        seconds; what still waits then is counted in ``dropped_spans``.
+        """
         if self._closed:
             return
         self._closed = self._closing = True
@@ -150,12 +241,17 @@ class Writer:
                 self._record_error(exc)
         if self._conn is None:
             return
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + CLOSE_RETRY_S
         try:
-            for _ in range(self.max_attempts * 2 + 2):
+            while True:
                 await self.flush()
                 if not self._queue and not self.store.dirty_count:
                     break
-                await asyncio.sleep(0.05)
+                if loop.time() >= deadline:
+                    self._drop_waiting()
+                    break
+                await asyncio.sleep(0.1)
             try:
                 await self._conn.execute("PRAGMA optimize")
             except sqlite3.Error:
@@ -170,7 +266,9 @@ class Writer:
         while not self._closing:
             await asyncio.sleep(self.poll_s)
             now = loop.time()
-            if self.store.dirty_count >= self.max_batch or now - last >= self.interval_s:
+            if now < self._retry_at:
+                continue
+            if self.store.dirty_count >= self.max_batch or now - last >= self.interval_s or self._queue:
                 last = now
                 try:
                     await self.flush()
@@ -179,32 +277,69 @@ class Writer:
 
     # -- writing ----------------------------------------------------------
     async def flush(self) -> int:
-        """Write everything dirty now; returns the spans written."""
+        """Write everything dirty now; returns the spans written.
+
+        While the database is not writable, what was drained waits in memory
+        (bounded by ``max_waiting`` spans) and this returns early.
+        """
         if self._conn is None:
             raise RuntimeError("Writer.start() has not been awaited (or the writer is closed)")
         async with self._lock:
             written = 0
-            drained = False
-            while True:
-                if not self._queue:
-                    # Drain once per call: under sustained load a flush must end.
-                    if drained or not self._drain():
-                        break
-                    drained = True
+            # Drain once per call: under sustained load a flush must end.
+            if self._drain():
+                self._bound_waiting()
+            # (The background task waits out the backoff; a flush() asked for tries now.)
+            while self._queue:
                 pending = self._queue[0]
                 n = await self._write(pending)
-                if n is not None:
-                    self._queue.popleft()
-                    written += n
-                    continue
-                if pending.attempts >= self.max_attempts:
-                    self._queue.popleft()
-                    self.dropped_spans += len(pending.spans)
-                break
+                if n is None:
+                    if not self.writable:
+                        break  # the database refuses writes: everything waits, retried with backoff
+                    if pending.attempts < self.max_attempts:
+                        continue
+                    n = await self._write_rows(pending)
+                    if n is None:
+                        break  # became unwritable midway: the chunk waits whole
+                self._queue.popleft()
+                self._queued_spans -= len(pending.spans)
+                written += n
             if self._merge_traces:
                 traces = self.store.traces
                 self._merge_traces = {t for t in self._merge_traces if t in traces}
             return written
+
+    def _bound_waiting(self) -> None:
+        """Drop the oldest waiting chunks past ``max_waiting`` spans (counted)."""
+        while self._queued_spans > self.max_waiting and len(self._queue) > 1:
+            old = self._queue.popleft()
+            self._queued_spans -= len(old.spans)
+            self.dropped_spans += len(old.spans)
+
+    def _drop_waiting(self) -> None:
+        n = self._queued_spans + self.store.dirty_count
+        self.store.drain_dirty()
+        self._queue.clear()
+        self._queued_spans = 0
+        self.dropped_spans += n
+
+    def _set_unwritable(self, exc: BaseException) -> None:
+        self._record_error(exc)
+        loop = asyncio.get_running_loop()
+        if self.writable:
+            self.writable = False
+            self.unwritable_since_ns = time.time_ns()
+            self._backoff = RETRY_MIN_S
+        else:
+            self._backoff = min(self._backoff * 2, RETRY_MAX_S)
+        self._retry_at = loop.time() + self._backoff
+
+    def _set_writable(self) -> None:
+        if not self.writable:
+            self.writable = True
+            self.unwritable_since_ns = None
+            self._backoff = RETRY_MIN_S
+            self._retry_at = 0.0
 
     def _drain(self) -> bool:
         """Take the store's dirty set and cut it into encoded chunks.
@@ -253,6 +388,7 @@ class Writer:
             p_metrics = metrics if first else []
             batch = encode_batch(chunk, p_sessions, p_metrics, summaries=summ)
             self._queue.append(_Pending(chunk, p_sessions, p_metrics, summ, batch, since))
+            self._queued_spans += len(chunk)
         return True
 
     async def _write(self, p: _Pending) -> int | None:
@@ -262,28 +398,116 @@ class Writer:
         p.attempts += 1
         try:
             batch = await self._merge_with_file(conn, p)
-            try:
-                for sql, params, many in batch_statements(batch):
-                    if many:
-                        await conn.executemany(sql, params)
-                    else:
-                        await conn.execute(sql, params)
-                await conn.commit()
-            except BaseException:
-                try:
-                    await conn.rollback()
-                except Exception:  # noqa: BLE001 -- a failed rollback must not hide the error being raised
-                    pass
-                raise
-        except Exception as exc:  # noqa: BLE001 -- disk full, locked, I/O error -- or a bug: never fatal, counted
-            self._record_error(exc)
+            await self._run_statements(conn, batch_statements(batch))
+        except Exception as exc:  # noqa: BLE001 -- disk full, locked, I/O error, a bad row -- or a bug: never fatal
+            if _unwritable(exc):
+                self._set_unwritable(exc)
+            else:
+                self._record_error(exc)
             return None
+        self._set_writable()
+        self._count(batch)
+        return len(batch.spans)
+
+    async def _run_statements(self, conn: aiosqlite.Connection, statements: list) -> None:
+        try:
+            for sql, params, many in statements:
+                if many:
+                    await conn.executemany(sql, params)
+                else:
+                    await conn.execute(sql, params)
+            await conn.commit()
+        except BaseException:
+            try:
+                await conn.rollback()
+            except Exception:  # noqa: BLE001 -- a failed rollback must not hide the error being raised
+                pass
+            raise
+
+    def _count(self, batch: Batch) -> None:
         if batch.bad:
             self.errors += batch.bad
-            self.last_error = f"{batch.bad} span(s) could not be encoded and were skipped"
+            self.quarantined += batch.bad
+            self.last_error = f"{batch.bad} row(s) could not be encoded and were quarantined"
         self.written_spans += len(batch.spans)
         self.batches += 1
-        return len(batch.spans)
+
+    async def _write_rows(self, p: _Pending) -> int | None:
+        """The chunk again, one row per transaction: a row the database refuses is quarantined.
+
+        Returns spans written, or None if the database became unwritable
+        (the chunk then waits whole; rows already written are simply
+        written again later, every statement is an upsert).
+        """
+        conn = self._conn
+        assert conn is not None
+        try:
+            batch = await self._merge_with_file(conn, p)
+        except Exception as exc:  # noqa: BLE001
+            if _unwritable(exc):
+                self._set_unwritable(exc)
+                return None
+            batch = p.batch
+        events: dict[tuple[str, str], list[tuple]] = {}
+        for ev in batch.events:
+            events.setdefault((ev[0], ev[1]), []).append(ev)
+        units: list[tuple[str, str, list, Any]] = []
+        for row in batch.sessions:
+            units.append(("session", row[0], [(UPSERT_SESSION_META, [row], True)], row))
+        for row in batch.spans:
+            stmts = [(UPSERT_SPAN, [row], True)]
+            evs = events.get((row[0], row[1]))
+            if evs:
+                stmts.append((UPSERT_EVENT, evs, True))
+            units.append(("span", f"{row[0]}/{row[1]}", stmts, row))
+        for row in batch.trace_rows:
+            units.append(("trace", row[0], [(UPSERT_TRACE_ROW, [row], True)], row))
+        for t in batch.recompute:
+            units.append(("trace", str(t[0]), [(UPSERT_TRACE_SUMMARY, (_json.encode([t]).decode(),), False)], t))
+        for row in batch.metrics:
+            units.append(("metric", row[0], [(UPSERT_METRIC, [row], True)], row))
+        if batch.metric_points:
+            units.append(("metric_points", "", [(INSERT_METRIC_POINT, batch.metric_points, True)], None))
+        if batch.quarantine:
+            units.append(("quarantine", "", [(INSERT_QUARANTINE, batch.quarantine, True)], None))
+        written = 0
+        for kind, key, stmts, row in units:
+            try:
+                await self._run_statements(conn, stmts)
+            except Exception as exc:  # noqa: BLE001 - sorted below: the database's fault or the row's
+                if _unwritable(exc):
+                    self._set_unwritable(exc)
+                    return None
+                self._record_error(exc)
+                await self._quarantine(conn, kind, key, exc, row)
+                continue
+            if kind == "span":
+                written += 1
+        self._set_writable()
+        self.batches += 1
+        self.written_spans += written
+        if batch.bad:
+            self.errors += batch.bad
+            self.quarantined += batch.bad
+        return written
+
+    async def _quarantine(self, conn: aiosqlite.Connection, kind: str, key: str, exc: BaseException, row: Any) -> None:
+        self.quarantined += 1
+        if kind == "span":
+            self.dropped_spans += 1
+        obj = row
+        if kind == "span" and isinstance(row, tuple):
+            try:
+                obj = _span_decoder.decode(row[-1])
+            except Exception:  # noqa: BLE001
+                obj = [repr(v)[:200] for v in row[:-1]]
+        elif isinstance(row, tuple):
+            obj = [v if not isinstance(v, bytes) else v.hex()[:200] for v in row]
+        qrow = quarantine_row(kind, key, f"{type(exc).__name__}: {exc}", obj)
+        try:
+            await self._run_statements(conn, [(INSERT_QUARANTINE, [qrow], True)])
+        except Exception as exc2:  # noqa: BLE001 - the quarantine itself failing must not stop the rest
+            self._record_error(exc2)
 
     async def _merge_with_file(self, conn: aiosqlite.Connection, p: _Pending) -> Batch:
         """Fold in what the file already holds for spans memory no longer has.
@@ -342,13 +566,29 @@ class Writer:
     def _record_error(self, exc: BaseException) -> None:
         self.errors += 1
         self.last_error = f"{type(exc).__name__}: {exc}"
-        log.warning("SQLite write failed (attempt counted, batch kept for retry): %s", self.last_error)
+        log.warning("SQLite write failed: %s", self.last_error)
 
     # -- status -----------------------------------------------------------
     @property
     def pending_spans(self) -> int:
         """Spans changed in memory but not on disk yet."""
-        return self.store.dirty_count + sum(len(p.spans) for p in self._queue)
+        return self.store.dirty_count + self._queued_spans
+
+    @property
+    def waiting_spans(self) -> int:
+        """Spans drained and encoded, waiting for the database (retried with backoff)."""
+        return self._queued_spans
+
+    async def quarantine(self, limit: int = 100) -> list[QuarantinedRow]:
+        """The newest rows set aside (this file, any run), newest first."""
+        conn = self._conn
+        if conn is None:
+            return []
+        async with conn.execute(
+            "SELECT id, time_ns, kind, key, reason, body FROM quarantine ORDER BY id DESC LIMIT ?", (int(limit),)
+        ) as cur:
+            rows = await cur.fetchall()
+        return [QuarantinedRow(id=r[0], time_ns=r[1], kind=r[2], key=r[3], reason=r[4], body=r[5]) for r in rows]
 
     def db_size(self) -> int:
         """Bytes of the database file plus its write-ahead log."""

@@ -65,7 +65,11 @@ def render_header(
         # Shown only with --forward: spans the upstream never got.
         out.append_text(sep)
         out.append(f"forward dropped {status.forward_dropped:,}", style=style(app, "warning"))
-    if status.db_errors:
+    if not status.db_writable:
+        # Spans are held in memory and retried; past the writer's bound the oldest are dropped.
+        out.append_text(sep)
+        out.append(f"database not writable, {status.db_waiting:,} spans waiting", style=style(app, "error", bold=True))
+    elif status.db_errors:
         out.append_text(sep)
         out.append(f"db errors {status.db_errors:,}", style=style(app, "error", bold=True))
     return out

@@ -1,0 +1,243 @@
+"""The door: every number a sender gives is range-checked before the model keeps it.
+
+Every update (native record, OTLP span/log/metric, replayed or imported
+span) passes ``check`` once, in ``ingest.pipeline.Pipeline.apply``, before
+enrichment and the store. The rule is one table (docs/protocol.md, "Limits"):
+
+* **Tokens** (every ``usage`` field) must be integers in ``[0, MAX_TOKENS]``.
+  A usage with any field outside is dropped whole (the span is kept, its
+  tokens become unknown): reason ``bad_tokens``.
+* **Costs** (``cost.total``/``input``/``output``) must be finite and in
+  ``[0, MAX_COST]`` dollars. Otherwise the cost becomes unknown
+  (``source="unknown"``), so a price table may still compute it from the
+  tokens: reason ``bad_cost``.
+* **Times** (span start/end, event times, session start/end, metric time)
+  must be in ``[0, now + MAX_FUTURE_NS]``. A span whose own start or end is
+  outside is rejected: reason ``bad_time``. An event outside is dropped;
+  a session's bad start/end is forgotten; a metric's bad time becomes now.
+* **Other typed integers** (``llm.max_tokens``, ``agent.iteration``,
+  ``rag.sources_found``, ``file.bytes``) must fit a signed 64-bit integer
+  and typed floats (``llm.temperature``, ``rag.top_score``) must be finite;
+  otherwise the field is forgotten: reason ``out_of_range``.
+* **Free attributes** (span, event, link, session): an integer beyond
+  signed 64 bits becomes its decimal text (the digits are kept, SQLite and
+  msgpack can store it): reason ``big_int``.
+* **Metric values** must be finite with magnitude at most ``MAX_METRIC``
+  (so a running sum stays finite): otherwise the sample is rejected,
+  reason ``bad_value``.
+
+With these bounds no sum the store or SQLite keeps can overflow to inf or
+become NaN: 2^63 spans would be needed to overflow a token sum, and
+``MAX_COST`` times any realistic span count stays far below 1e308.
+
+``check`` edits updates in place (the model's structs are mutable) and
+returns the kept ones plus what it fixed or refused, by reason; the caller
+counts those in the ingest stats.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from typing import Any, Callable
+
+from ..model import AttachedEvent, Cost, Metric, Session, Span, SpanEvent, Update
+
+__all__ = [
+    "MAX_TOKENS",
+    "MAX_COST",
+    "MAX_FUTURE_NS",
+    "MAX_METRIC",
+    "I64",
+    "check",
+    "clean_attributes",
+]
+
+#: Tokens one span may report in any usage field (100x the largest context window).
+MAX_TOKENS = 1_000_000_000
+#: Dollars one span may report.
+MAX_COST = 1_000_000.0
+#: How far ahead of this machine's clock a time may be (clock skew between hosts).
+MAX_FUTURE_NS = 24 * 3600 * 1_000_000_000
+#: Largest magnitude of one metric sample.
+MAX_METRIC = 1e15
+#: SQLite's (and msgpack's signed) integer range.
+I64 = 2**63 - 1
+
+_USAGE_FIELDS = ("input", "output", "total", "cache_read", "cache_write", "reasoning")
+_TYPED_INTS = (("llm", "max_tokens"), ("agent", "iteration"), ("rag", "sources_found"), ("file", "bytes"))
+_TYPED_FLOATS = (("llm", "temperature"), ("rag", "top_score"))
+
+#: Called with (reason, detail, refused) for every value fixed (refused=False)
+#: or record refused (refused=True).
+Report = Callable[[str, str, bool], None]
+
+
+def _big(v: Any) -> bool:
+    return v.__class__ is int and not -I64 - 1 <= v <= I64
+
+
+def _needs_clean(obj: Any, depth: int = 0) -> bool:
+    cls = obj.__class__
+    if cls is int:
+        return not -I64 - 1 <= obj <= I64
+    if cls is dict:
+        return any(_needs_clean(v, depth + 1) for v in obj.values())
+    if cls is list or cls is tuple:
+        return any(_needs_clean(v, depth + 1) for v in obj)
+    return False
+
+
+def _clean(obj: Any) -> Any:
+    cls = obj.__class__
+    if cls is int:
+        return obj if -I64 - 1 <= obj <= I64 else str(obj)
+    if cls is dict:
+        return {k: _clean(v) for k, v in obj.items()}
+    if cls is list or cls is tuple:
+        return [_clean(v) for v in obj]
+    return obj
+
+
+def clean_attributes(attrs: dict[str, Any]) -> dict[str, Any] | None:
+    """A copy of ``attrs`` with integers beyond 64 bits as text, or None if none were.
+
+    The common case (a flat dict of strings and small numbers) is one pass
+    over the values with no allocation.
+    """
+    for v in attrs.values():
+        cls = v.__class__
+        if cls is str or cls is float or cls is bool:
+            continue
+        if _needs_clean(v):
+            return {k: _clean(v) for k, v in attrs.items()}
+    return None
+
+
+def _time_ok(t: int | None, limit: int) -> bool:
+    return t is None or 0 <= t <= limit
+
+
+def _finite_cost(v: float | None) -> bool:
+    return v is None or (v.__class__ in (float, int) and 0.0 <= v <= MAX_COST and not math.isnan(v))
+
+
+def _check_span(s: Span, limit: int, report: Report) -> bool:
+    if not (_time_ok(s.start_ns, limit) and _time_ok(s.end_ns, limit)):
+        report("bad_time", f"span {s.span_id[:40]!r}: time outside [0, now + 1 day]", True)
+        return False
+    u = s.usage
+    if u is not None:
+        vals = (u.input, u.output, u.total, u.cache_read, u.cache_write, u.reasoning)
+        for f, v in zip(_USAGE_FIELDS, vals) if not 0 <= min(vals) <= max(vals) <= MAX_TOKENS else ():
+            if not 0 <= v <= MAX_TOKENS:
+                report("bad_tokens", f"span {s.span_id[:40]!r}: usage.{f} = {str(v)[:40]} outside [0, {MAX_TOKENS}]", False)
+                s.usage = None
+                break
+    c = s.cost
+    if c is not None and not (_finite_cost(c.total) and _finite_cost(c.input) and _finite_cost(c.output)):
+        bad = next(str(v)[:40] for v in (c.total, c.input, c.output) if not _finite_cost(v))
+        report("bad_cost", f"span {s.span_id[:40]!r}: cost {bad} is not a finite amount in [0, {MAX_COST:g}]", False)
+        s.cost = Cost(total=None, source="unknown", reason="the reported cost was out of range")
+    for part, field in _TYPED_INTS:
+        p = getattr(s, part)
+        if p is not None:
+            v = getattr(p, field)
+            if v is not None and not 0 <= v <= I64:
+                report("out_of_range", f"span {s.span_id[:40]!r}: {part}.{field} = {str(v)[:40]}", False)
+                setattr(p, field, None)
+    for part, field in _TYPED_FLOATS:
+        p = getattr(s, part)
+        if p is not None:
+            v = getattr(p, field)
+            if v is not None and not math.isfinite(v):
+                report("out_of_range", f"span {s.span_id[:40]!r}: {part}.{field} = {v}", False)
+                setattr(p, field, None)
+    if s.attributes:
+        fixed = clean_attributes(s.attributes)
+        if fixed is not None:
+            report("big_int", f"span {s.span_id[:40]!r}: attribute integer beyond 64 bits kept as text", False)
+            s.attributes = fixed
+    if s.events:
+        s.events = _check_events(s.events, limit, report, s.span_id)
+    if s.links:
+        for ln in s.links:
+            if ln.attributes:
+                fixed = clean_attributes(ln.attributes)
+                if fixed is not None:
+                    report("big_int", f"link of span {s.span_id[:40]!r}: attribute integer beyond 64 bits kept as text", False)
+                    ln.attributes = fixed
+    return True
+
+
+def _check_event(e: SpanEvent, limit: int, report: Report, owner: str, alone: bool = True) -> bool:
+    """``alone``: an event sent on its own (refused whole), else one of a kept span's events."""
+    if not 0 <= e.time_ns <= limit:
+        report("bad_time", f"event {e.name[:40]!r} of span {owner[:40]!r}: time outside [0, now + 1 day]", alone)
+        return False
+    if e.attributes:
+        fixed = clean_attributes(e.attributes)
+        if fixed is not None:
+            report("big_int", f"event {e.name[:40]!r} of span {owner[:40]!r}: attribute integer beyond 64 bits kept as text", False)
+            e.attributes = fixed
+    return True
+
+
+def _check_events(events: tuple[SpanEvent, ...], limit: int, report: Report, owner: str) -> tuple[SpanEvent, ...]:
+    keep = [e for e in events if _check_event(e, limit, report, owner, False)]
+    return events if len(keep) == len(events) else tuple(keep)
+
+
+def _check_session(s: Session, limit: int, report: Report) -> None:
+    if not _time_ok(s.started_ns, limit):
+        report("bad_time", f"session {s.id[:40]!r}: start outside [0, now + 1 day]", False)
+        s.started_ns = None
+    if not _time_ok(s.ended_ns, limit):
+        report("bad_time", f"session {s.id[:40]!r}: end outside [0, now + 1 day]", False)
+        s.ended_ns = None
+    if s.attributes:
+        fixed = clean_attributes(s.attributes)
+        if fixed is not None:
+            report("big_int", f"session {s.id[:40]!r}: attribute integer beyond 64 bits kept as text", False)
+            s.attributes = fixed
+
+
+def _check_metric(m: Metric, limit: int, report: Report) -> bool:
+    v = m.value
+    if not (v.__class__ in (float, int) and not _big(v) and math.isfinite(v) and abs(v) <= MAX_METRIC):
+        report("bad_value", f"metric {m.name[:60]!r}: value {str(v)[:40]} is not finite or beyond {MAX_METRIC:g}", True)
+        return False
+    if not 0 <= m.time_ns <= limit:
+        report("bad_time", f"metric {m.name[:60]!r}: time outside [0, now + 1 day], taken as now", False)
+        m.time_ns = time.time_ns()
+    return True
+
+
+def check(updates: list[Update], report: Report, now_ns: int | None = None) -> list[Update]:
+    """Range-check updates in place; returns those kept (the same list if all were).
+
+    ``report(reason, detail)`` is called once per value fixed or record
+    refused (see the module docstring for the rule per field).
+    """
+    limit = min((now_ns if now_ns is not None else time.time_ns()) + MAX_FUTURE_NS, I64)
+    dropped = False
+    keep: list[bool] = []
+    for u in updates:
+        cls = u.__class__
+        if cls is Span:
+            ok = _check_span(u, limit, report)  # type: ignore[arg-type]
+        elif cls is Session:
+            _check_session(u, limit, report)  # type: ignore[arg-type]
+            ok = True
+        elif cls is AttachedEvent:
+            ok = _check_event(u.event, limit, report, u.span_id)  # type: ignore[union-attr]
+        elif cls is Metric:
+            ok = _check_metric(u, limit, report)  # type: ignore[arg-type]
+        else:
+            ok = True
+        keep.append(ok)
+        if not ok:
+            dropped = True
+    if not dropped:
+        return updates
+    return [u for u, ok in zip(updates, keep) if ok]

@@ -1,0 +1,286 @@
+"""Hostile input must never cost anyone else's data: the door, the writer, the store.
+
+Each test sends an attack at a bounded size through the real receivers (or
+the real pipeline) alongside good records, and asserts every good record
+reached SQLite, that the attack was counted, and that no sum became inf or
+NaN.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import math
+import socket
+import sqlite3
+import time
+import urllib.request
+from pathlib import Path
+
+import msgspec
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from agenttrace_tui.config import Config
+from agenttrace_tui.ingest.pipeline import Pipeline
+from agenttrace_tui.model import Cost, Session, Span, TokenUsage
+from agenttrace_tui.normalize.limits import MAX_COST, MAX_TOKENS
+from agenttrace_tui.runtime.monitor import Monitor
+from agenttrace_tui.store.memory import Store
+from agenttrace_tui.store.reader import Reader
+from agenttrace_tui.store.writer import Writer
+
+NOW = time.time_ns()
+BIG = 10**40
+
+
+def good(i: int, trace: str = "good-t", session: str = "good") -> dict:
+    return {
+        "v": 1, "type": "span", "trace_id": f"{trace}{i // 50}", "span_id": f"g{i}", "session_id": session,
+        "name": f"good {i}", "start_ns": NOW - 10_000 + i, "end_ns": NOW - 5_000 + i,
+        "usage": {"input": 10, "output": 5}, "cost": {"total": 0.01},
+    }
+
+
+def hostile() -> list[dict]:
+    """One of each poison value the door must take apart."""
+    return [
+        {"v": 1, "type": "session", "session_id": "evil", "attributes": {"big": BIG}},
+        {"v": 1, "type": "span", "trace_id": "evil-t", "span_id": "e1", "session_id": "evil", "name": "x",
+         "start_ns": NOW - 1000, "end_ns": NOW, "cost": {"total": 1e308}, "attributes": {"n": -BIG}},
+        {"v": 1, "type": "span", "trace_id": "evil-t", "span_id": "e2", "session_id": "evil", "name": "x",
+         "start_ns": NOW - 1000, "end_ns": NOW, "cost": {"total": 1e308}},
+        {"v": 1, "type": "span", "trace_id": "evil-t", "span_id": "e3", "session_id": "evil", "name": "x",
+         "start_ns": NOW - 1000, "end_ns": NOW, "usage": {"input": -18, "output": 10**30}},
+        {"v": 1, "type": "span", "trace_id": "evil-t", "span_id": "e4", "session_id": "evil", "name": "x",
+         "start_ns": NOW - 1000, "end_ns": NOW, "llm": {"max_tokens": BIG, "temperature": 1e999}},
+        {"v": 1, "type": "event", "trace_id": "evil-t", "span_id": "e1", "name": "ev", "time_ns": NOW,
+         "attributes": {"big": BIG}},
+        {"v": 1, "type": "metric", "name": "m", "value": 1e308},
+    ]
+
+
+def monitor_config(tmp_path: Path) -> Config:
+    return Config(udp_port=0, tcp_port=0, otlp_port=0, socket="", db=str(tmp_path / "m.db"))
+
+
+def assert_finite_db(path: Path) -> None:
+    conn = sqlite3.connect(path)
+    try:
+        for table in ("sessions", "traces"):
+            for cost, tin, tout in conn.execute(f"SELECT cost, input_tokens, output_tokens FROM {table}"):
+                assert cost is not None and math.isfinite(cost) and cost >= 0, (table, cost)
+                assert 0 <= tin <= 2**63 - 1 and 0 <= tout <= 2**63 - 1, (table, tin, tout)
+    finally:
+        conn.close()
+
+
+def good_ids(path: Path) -> set[str]:
+    conn = sqlite3.connect(path)
+    try:
+        return {r[0] for r in conn.execute("SELECT span_id FROM spans WHERE session_id = 'good'")}
+    finally:
+        conn.close()
+
+
+# -- a big integer or an overflowing cost, over every native receiver and OTLP ----------
+@pytest.mark.parametrize("transport", ["udp", "tcp"])
+async def test_poison_records_beside_good_ones_lose_nothing(tmp_path: Path, transport: str) -> None:
+    mon = Monitor(monitor_config(tmp_path))
+    await mon.start()
+    try:
+        n = 300
+        records = []
+        for i in range(n):
+            records.append(good(i))
+            if i % 10 == 0:
+                records.extend(hostile())
+        if transport == "udp":
+            host, port = mon.receivers.udp_address
+            s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            for r in records:
+                s.sendto(msgspec.json.encode(r), (host, port))
+                if len(records) > 100:
+                    await asyncio.sleep(0)  # bounded burst: the test is about poison, not UDP loss
+            s.close()
+        else:
+            host, port = mon.receivers.tcp_address
+            _, w = await asyncio.open_connection(host, port)
+            w.write(b"".join(msgspec.json.encode(r) + b"\n" for r in records))
+            await w.drain()
+            w.close()
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and mon.store.span_count < n + 4:
+            await asyncio.sleep(0.05)
+        await asyncio.sleep(0.6)  # at least two writer intervals with poison in them
+    finally:
+        await mon.stop()
+    path = Path(mon.config.db)
+    assert good_ids(path) == {f"g{i}" for i in range(n)}
+    assert mon.writer.dropped_spans == 0 and mon.writer.quarantined == 0
+    assert mon.stats.fixed["big_int"] > 0 and mon.stats.fixed["bad_cost"] > 0 and mon.stats.fixed["bad_tokens"] > 0
+    assert mon.stats.fixed["out_of_range"] > 0 and mon.stats.rejected["bad_value"] > 0
+    assert_finite_db(path)
+    with Reader(path) as r:
+        evil = r.session("evil")
+        assert evil is not None and evil.input_tokens >= 0 and evil.output_tokens >= 0
+        (e1,) = [s for s in r.spans_of_trace("evil-t") if s.span_id == "e1"]
+        assert e1.attributes["n"] == str(-BIG) and (e1.cost is None or e1.cost.total is None)
+
+
+def _otlp_post(port: int, body: dict) -> int:
+    req = urllib.request.Request(
+        f"http://127.0.0.1:{port}/v1/traces", data=json.dumps(body).encode(),
+        headers={"Content-Type": "application/json"}, method="POST",
+    )
+    with urllib.request.urlopen(req, timeout=10) as resp:
+        return resp.status
+
+
+def _otlp_span(i: int, attrs: list[dict] | None = None) -> dict:
+    return {"traceId": f"{i // 50 + 1:032x}", "spanId": f"{i + 1:016x}", "name": f"s{i}",
+            "startTimeUnixNano": str(NOW - 10_000), "endTimeUnixNano": str(NOW - 5_000),
+            "attributes": attrs or []}
+
+
+async def test_otlp_poison_resource_and_cost_overflow_lose_nothing(tmp_path: Path) -> None:
+    mon = Monitor(monitor_config(tmp_path))
+    await mon.start()
+    port = mon.otlp.address[1]
+    try:
+        good_body = {"resourceSpans": [{
+            "resource": {"attributes": [{"key": "session.id", "value": {"stringValue": "good"}}]},
+            "scopeSpans": [{"spans": [_otlp_span(i) for i in range(200)]}],
+        }]}
+        big_cost = [{"key": "llm.cost.prompt", "value": {"doubleValue": 1e308}},
+                    {"key": "llm.cost.completion", "value": {"doubleValue": 1e308}},
+                    {"key": "gen_ai.request.model", "value": {"stringValue": "m"}}]
+        evil_body = {"resourceSpans": [{
+            "resource": {"attributes": [{"key": "session.id", "value": {"stringValue": "evil"}},
+                                        {"key": "big", "value": {"intValue": str(BIG)}}]},
+            "scopeSpans": [{"spans": [_otlp_span(1000 + i, big_cost) for i in range(3)]}],
+        }]}
+        for body in (evil_body, good_body, evil_body, evil_body):  # the exporter retries
+            assert await asyncio.to_thread(_otlp_post, port, body) == 200
+        await asyncio.sleep(0.6)
+    finally:
+        await mon.stop()
+    path = Path(mon.config.db)
+    assert len(good_ids(path)) == 200
+    assert mon.writer.dropped_spans == 0
+    assert_finite_db(path)
+
+
+# -- aggregates stay finite whatever the values (hypothesis, whole pipeline into SQLite) ---
+_ints = st.one_of(st.integers(-(2**70), 2**70), st.sampled_from([0, -1, MAX_TOKENS, MAX_TOKENS + 1, 2**63, -(2**63)]))
+_floats = st.one_of(st.floats(allow_nan=True, allow_infinity=True), st.sampled_from([1e308, -1e308, MAX_COST]))
+_times = st.one_of(st.integers(0, 2**64), st.just(NOW), st.integers(-(2**63), -1))
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.tuples(_ints, _ints, _floats, _floats, _times, _times, _ints), min_size=1, max_size=12))
+def test_extreme_values_never_make_a_sum_inf_or_nan(tmp_path_factory: pytest.TempPathFactory, values: list) -> None:
+    path = tmp_path_factory.mktemp("hyp") / "h.db"
+
+    async def run() -> Writer:
+        store = Store()
+        pipeline = Pipeline(store)
+        w = Writer(store, path, interval_s=3600)
+        await w.start()
+        updates: list = [Session(id="s", attributes={"x": values[0][6]})]
+        for i, (tin, tout, c1, c2, t0, t1, attr) in enumerate(values):
+            updates.append(Span(
+                span_id=f"x{i}", trace_id="t", session_id="s", name="x", start_ns=t0, end_ns=t1,
+                usage=TokenUsage(input=tin, output=tout, total=0), cost=Cost(total=c1, input=c2),
+                attributes={"a": attr, "nested": [attr, {"b": attr}]},
+            ))
+            updates.append(Span(span_id=f"ok{i}", trace_id="t", session_id="s", name="ok",
+                                start_ns=NOW - 100, end_ns=NOW, cost=Cost(total=0.5)))
+        pipeline.apply(updates)
+        await w.flush()
+        await w.close()
+        return w
+
+    w = asyncio.run(run())
+    assert w.dropped_spans == 0 and w.quarantined == 0
+    assert_finite_db(path)
+    conn = sqlite3.connect(path)
+    try:
+        ok = {r[0] for r in conn.execute("SELECT span_id FROM spans WHERE span_id LIKE 'ok%'")}
+        assert ok == {f"ok{i}" for i in range(len(values))}
+    finally:
+        conn.close()
+
+
+# -- a row the database refuses is quarantined, its neighbours stored ----------------------
+async def test_a_row_the_database_refuses_is_quarantined_and_its_neighbours_kept(tmp_path: Path) -> None:
+    store = Store()
+    w = Writer(store, tmp_path / "q.db", interval_s=3600)
+    await w.start()
+    # Past the door (a bug, or a caller that skips the pipeline): a NaN cost would make
+    # the trace row's NOT NULL cost NULL. Only that row may be lost.
+    store.apply([Span(span_id=f"a{i}", trace_id="ok", session_id="s", name="a", start_ns=1, end_ns=2)
+                 for i in range(50)])
+    store.apply([Span(span_id="bad", trace_id="poison", session_id="s", name="b", start_ns=1, end_ns=2,
+                      cost=Cost(total=float("nan")))])
+    store.apply([Session(id="s2", attributes={"big": BIG})])
+    await w.flush()
+    rows = await w.quarantine()
+    await w.close()
+    assert w.quarantined >= 1 and rows and rows[0].kind == "trace" and rows[0].key == "poison"
+    assert "NOT NULL" in rows[0].reason or "IntegrityError" in rows[0].reason
+    with Reader(w.path) as r:
+        assert len(r.spans_of_trace("ok")) == 50
+        assert [s.span_id for s in r.spans_of_trace("poison")] == ["bad"]
+        assert r.session("s2") is not None
+    assert_finite_db(w.path)
+
+
+# -- a full disk: batches wait in memory, nothing is dropped, the state is visible ---------
+async def test_disk_full_keeps_batches_waiting_and_writes_them_when_space_returns(tmp_path: Path) -> None:
+    store = Store()
+    w = Writer(store, tmp_path / "full.db", interval_s=0.05, max_batch=200)
+    await w.start()
+    store.apply([Span(span_id="first", trace_id="t0", session_id="s", name="x", start_ns=1, end_ns=2)])
+    await w.flush()
+    assert w._conn is not None
+    async with w._conn.execute("PRAGMA page_count") as cur:
+        pages = (await cur.fetchone())[0]
+    await w._conn.execute(f"PRAGMA max_page_count={pages}")  # the "disk" is full from now on
+    n = 0
+    deadline = time.monotonic() + 1.5  # an outage of 1.5 s at a steady rate
+    while time.monotonic() < deadline:
+        store.apply([Span(span_id=f"s{n + k}", trace_id=f"t{(n + k) // 100}", session_id="s", name="x",
+                          start_ns=1, end_ns=2) for k in range(100)])
+        n += 100
+        await asyncio.sleep(0.02)
+    assert not w.writable and w.pending_spans > 0
+    assert "full" in (w.last_error or "")
+    await w._conn.execute("PRAGMA max_page_count=1073741823")  # space again
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and (w.pending_spans or not w.writable):
+        await asyncio.sleep(0.05)
+    await w.close()
+    assert w.writable and w.dropped_spans == 0
+    with Reader(w.path) as r:
+        assert r.span_count() == n + 1
+
+
+# -- a trace cut into many chunks is summarised once per drain ----------------------------
+async def test_a_big_trace_is_summarised_once_per_drain_not_per_chunk(tmp_path: Path) -> None:
+    store = Store()
+    w = Writer(store, tmp_path / "big.db", interval_s=3600, max_batch=100)
+    await w.start()
+    store.apply([Span(span_id=f"s{i}", trace_id="big", session_id="s", name="x", start_ns=1 + i, end_ns=2 + i,
+                      usage=TokenUsage(input=1, output=1, total=2)) for i in range(1000)])
+    assert w._drain()
+    chunks = list(w._queue)
+    assert len(chunks) == 10
+    summarised = [p for p in chunks if p.batch.trace_rows or p.batch.recompute]
+    assert len(summarised) == 1 and summarised[0] is chunks[-1]
+    await w.flush()
+    await w.close()
+    with Reader(w.path) as r:
+        t = r.trace("big")
+        assert t is not None and t.spans == 1000 and t.input_tokens == 1000
