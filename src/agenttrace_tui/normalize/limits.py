@@ -39,7 +39,8 @@ from __future__ import annotations
 
 import math
 import time
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from ..model import AttachedEvent, Cost, Metric, Session, Span, SpanEvent, Update
 
@@ -129,7 +130,7 @@ def _check_span(s: Span, limit: int, report: Report) -> bool:
     u = s.usage
     if u is not None:
         vals = (u.input, u.output, u.total, u.cache_read, u.cache_write, u.reasoning)
-        for f, v in zip(_USAGE_FIELDS, vals) if not 0 <= min(vals) <= max(vals) <= MAX_TOKENS else ():
+        for f, v in zip(_USAGE_FIELDS, vals, strict=True) if not 0 <= min(vals) <= max(vals) <= MAX_TOKENS else ():
             if not 0 <= v <= MAX_TOKENS:
                 report("bad_tokens", f"span {s.span_id[:40]!r}: usage.{f} = {str(v)[:40]} outside [0, {MAX_TOKENS}]", False)
                 s.usage = None
@@ -240,4 +241,4 @@ def check(updates: list[Update], report: Report, now_ns: int | None = None) -> l
             dropped = True
     if not dropped:
         return updates
-    return [u for u, ok in zip(updates, keep) if ok]
+    return [u for u, ok in zip(updates, keep, strict=True) if ok]

@@ -359,15 +359,15 @@ def encode_batch(
             else:
                 b.recompute.append(t)
     for s in sessions:
-        row = _session_row_safe(s, b)
-        if row is not None:
-            b.sessions.append(row)
+        srow = _session_row_safe(s, b)
+        if srow is not None:
+            b.sessions.append(srow)
     described = {r[0] for r in b.sessions}
     for s in implied:
         if s.id not in described:
-            row = _session_row_safe(s, b)
-            if row is not None:
-                b.implied.append(row)
+            srow = _session_row_safe(s, b)
+            if srow is not None:
+                b.implied.append(srow)
     for m in metrics:
         try:
             row = metric_row(m)

@@ -43,7 +43,6 @@ import sqlite3
 import time
 from collections import deque
 from pathlib import Path
-
 from typing import Any
 
 import aiosqlite
