@@ -274,9 +274,13 @@ async def test_a_big_trace_is_summarised_once_per_drain_not_per_chunk(tmp_path: 
     await w.start()
     store.apply([Span(span_id=f"s{i}", trace_id="big", session_id="s", name="x", start_ns=1 + i, end_ns=2 + i,
                       usage=TokenUsage(input=1, output=1, total=2)) for i in range(1000)])
+    store.apply([Span(span_id="lone", trace_id="small", session_id="s", name="x", start_ns=1, end_ns=2)])
     assert w._drain()
-    chunks = list(w._queue)
-    assert len(chunks) == 10
+    groups = list(w._queue)
+    # The big trace's ten chunks go in one transaction (its row sums what commits with it),
+    # summarised once; the small trace after it is a transaction of its own.
+    assert [len(g.parts) for g in groups] == [10, 1]
+    chunks = groups[0].parts
     summarised = [p for p in chunks if p.batch.trace_rows or p.batch.recompute]
     assert len(summarised) == 1 and summarised[0] is chunks[-1]
     await w.flush()

@@ -144,6 +144,23 @@ class _Pending:
         #: traces first seen by the store after this sequence number are new
         #: to memory: the file may already hold older reports of their spans.
         self.since_seq = since_seq
+
+
+class _Group:
+    """Chunks written in ONE transaction: one chunk, or the chunks a big trace spans.
+
+    A trace cut into several chunks has its summary row in the last one
+    only (computed once per drain); writing them together keeps every
+    committed transaction consistent with itself (a trace row always sums
+    the spans committed with it) while each chunk is still one round of
+    ``executemany`` calls.
+    """
+
+    __slots__ = ("parts", "spans", "attempts")
+
+    def __init__(self, parts: list[_Pending]) -> None:
+        self.parts = parts
+        self.spans = sum(len(p.spans) for p in parts)
         self.attempts = 0
 
 
@@ -188,7 +205,7 @@ class Writer:
         self._conn: aiosqlite.Connection | None = None
         self._task: asyncio.Task | None = None
         self._lock = asyncio.Lock()
-        self._queue: deque[_Pending] = deque()
+        self._queue: deque[_Group] = deque()
         self._queued_spans = 0
         self._closing = False
         self._closed = False
@@ -301,7 +318,7 @@ class Writer:
                     if n is None:
                         break  # became unwritable midway: the chunk waits whole
                 self._queue.popleft()
-                self._queued_spans -= len(pending.spans)
+                self._queued_spans -= pending.spans
                 written += n
             if self._merge_traces:
                 traces = self.store.traces
@@ -312,8 +329,8 @@ class Writer:
         """Drop the oldest waiting chunks past ``max_waiting`` spans (counted)."""
         while self._queued_spans > self.max_waiting and len(self._queue) > 1:
             old = self._queue.popleft()
-            self._queued_spans -= len(old.spans)
-            self.dropped_spans += len(old.spans)
+            self._queued_spans -= old.spans
+            self.dropped_spans += old.spans
 
     def _drop_waiting(self) -> None:
         n = self._queued_spans + self.store.dirty_count
@@ -362,9 +379,11 @@ class Writer:
             else:
                 g.append(s)
         step = self.max_batch
-        chunks: list[tuple[list[Span], dict[str, tuple | None]]] = []
+        # (spans, summaries, whether it continues a trace of the chunk before)
+        chunks: list[tuple[list[Span], dict[str, tuple | None], bool]] = []
         cur: list[Span] = []
         summaries: dict[str, tuple | None] = {}
+        joins = False
         for tid, group in groups.items():
             entry = traces.get(tid)
             if entry is not None and entry.first_seen > self._seen_seq:
@@ -372,7 +391,8 @@ class Writer:
             i = 0
             while i < len(group):
                 if len(cur) >= step:
-                    chunks.append((cur, summaries))
+                    chunks.append((cur, summaries, joins))
+                    joins = i > 0  # the next chunk continues this trace
                     cur, summaries = [], {}
                 part = group[i : i + step - len(cur)]
                 cur.extend(part)
@@ -380,24 +400,44 @@ class Writer:
             # None (evicted meanwhile, or memory lacks older spans): recompute in SQL.
             summaries[tid] = trace_summary(entry) if entry is not None and tid not in self._merge_traces else None
         if cur or not chunks:
-            chunks.append((cur, summaries))
-        for n, (chunk, summ) in enumerate(chunks):
+            chunks.append((cur, summaries, joins))
+        parts: list[_Pending] = []
+        for n, (chunk, summ, joined) in enumerate(chunks):
             first = n == 0
             p_sessions = sessions if first else []
             p_metrics = metrics if first else []
             batch = encode_batch(chunk, p_sessions, p_metrics, summaries=summ)
-            self._queue.append(_Pending(chunk, p_sessions, p_metrics, summ, batch, since))
-            self._queued_spans += len(chunk)
+            if parts and not joined:
+                self._enqueue(_Group(parts))
+                parts = []
+            parts.append(_Pending(chunk, p_sessions, p_metrics, summ, batch, since))
+        if parts:
+            self._enqueue(_Group(parts))
         return True
 
-    async def _write(self, p: _Pending) -> int | None:
-        """One transaction; returns spans written, or None if it failed."""
+    def _enqueue(self, g: _Group) -> None:
+        self._queue.append(g)
+        self._queued_spans += g.spans
+
+    async def _write(self, g: _Group) -> int | None:
+        """One transaction for the group; returns spans written, or None if it failed."""
         conn = self._conn
         assert conn is not None
-        p.attempts += 1
+        g.attempts += 1
+        batches: list[Batch] = []
         try:
-            batch = await self._merge_with_file(conn, p)
-            await self._run_statements(conn, batch_statements(batch))
+            try:
+                for p in g.parts:
+                    batch = await self._merge_with_file(conn, p)
+                    await self._execute(conn, batch_statements(batch))
+                    batches.append(batch)
+                await conn.commit()
+            except BaseException:
+                try:
+                    await conn.rollback()
+                except Exception:  # noqa: BLE001 -- a failed rollback must not hide the error being raised
+                    pass
+                raise
         except Exception as exc:  # noqa: BLE001 -- disk full, locked, I/O error, a bad row -- or a bug: never fatal
             if _unwritable(exc):
                 self._set_unwritable(exc)
@@ -405,16 +445,21 @@ class Writer:
                 self._record_error(exc)
             return None
         self._set_writable()
-        self._count(batch)
-        return len(batch.spans)
+        for batch in batches:
+            self._count(batch)
+        return sum(len(b.spans) for b in batches)
+
+    @staticmethod
+    async def _execute(conn: aiosqlite.Connection, statements: list) -> None:
+        for sql, params, many in statements:
+            if many:
+                await conn.executemany(sql, params)
+            else:
+                await conn.execute(sql, params)
 
     async def _run_statements(self, conn: aiosqlite.Connection, statements: list) -> None:
         try:
-            for sql, params, many in statements:
-                if many:
-                    await conn.executemany(sql, params)
-                else:
-                    await conn.execute(sql, params)
+            await self._execute(conn, statements)
             await conn.commit()
         except BaseException:
             try:
@@ -431,7 +476,17 @@ class Writer:
         self.written_spans += len(batch.spans)
         self.batches += 1
 
-    async def _write_rows(self, p: _Pending) -> int | None:
+    async def _write_rows(self, g: _Group) -> int | None:
+        """Every chunk of the group row by row (``_write_part_rows``)."""
+        written = 0
+        for p in g.parts:
+            n = await self._write_part_rows(p)
+            if n is None:
+                return None
+            written += n
+        return written
+
+    async def _write_part_rows(self, p: _Pending) -> int | None:
         """The chunk again, one row per transaction: a row the database refuses is quarantined.
 
         Returns spans written, or None if the database became unwritable
