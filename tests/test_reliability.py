@@ -288,3 +288,153 @@ async def test_a_big_trace_is_summarised_once_per_drain_not_per_chunk(tmp_path: 
     with Reader(w.path) as r:
         t = r.trace("big")
         assert t is not None and t.spans == 1000 and t.input_tokens == 1000
+
+
+# -- OTLP amplification: counted on the wire, refused before it is materialised -----------
+def _pb_post(port: int, body: bytes, gzip: bool = False) -> tuple[int, bytes]:
+    headers = {"Content-Type": "application/x-protobuf"}
+    if gzip:
+        headers["Content-Encoding"] = "gzip"
+    req = urllib.request.Request(f"http://127.0.0.1:{port}/v1/traces", data=body, headers=headers, method="POST")
+    try:
+        with urllib.request.urlopen(req, timeout=20) as resp:
+            return resp.status, resp.read()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read()
+
+
+async def test_a_small_body_of_millions_of_empty_spans_is_413_and_good_traffic_flows(tmp_path: Path) -> None:
+    import gzip as gz
+
+    from opentelemetry.proto.collector.trace.v1 import trace_service_pb2
+    from opentelemetry.proto.trace.v1 import trace_pb2
+
+    mon = Monitor(monitor_config(tmp_path))
+    await mon.start()
+    port = mon.otlp.address[1]
+    try:
+        # ResourceSpans{ScopeSpans{spans: 2_000_000 x empty Span}}: 4 MB raw, a few KB gzipped.
+        scope = b"\x12\x00" * 2_000_000
+        rs = b"\x12" + _varint(len(scope)) + scope
+        bomb = gz.compress(b"\x0a" + _varint(len(rs)) + rs)
+        assert len(bomb) < 64 * 1024
+        good_req = trace_service_pb2.ExportTraceServiceRequest()
+        r = good_req.resource_spans.add()
+        kv = r.resource.attributes.add()
+        kv.key, kv.value.string_value = "session.id", "good"
+        ss = r.scope_spans.add()
+        for i in range(500):
+            sp: trace_pb2.Span = ss.spans.add()
+            sp.trace_id = (i // 50 + 1).to_bytes(16, "big")
+            sp.span_id = (i + 1).to_bytes(8, "big")
+            sp.name = f"s{i}"
+            sp.start_time_unix_nano, sp.end_time_unix_nano = NOW - 10_000, NOW - 5_000
+        t0 = time.monotonic()
+        results = await asyncio.gather(
+            asyncio.to_thread(_pb_post, port, bomb, True),
+            asyncio.to_thread(_pb_post, port, good_req.SerializeToString()),
+            asyncio.to_thread(_pb_post, port, bomb, True),
+        )
+        elapsed = time.monotonic() - t0
+        assert [code for code, _ in results] == [413, 200, 413]
+        assert b"more than" in results[0][1]
+        assert elapsed < 10  # refused on the wire count: no 30 s of materialising
+    finally:
+        await mon.stop()
+    assert len(good_ids(Path(mon.config.db))) == 500
+    assert mon.stats.rejected["too_many_items"] == 2
+
+
+def _varint(n: int) -> bytes:
+    out = bytearray()
+    while True:
+        b = n & 0x7F
+        n >>= 7
+        out.append(b | 0x80 if n else b)
+        if not n:
+            return bytes(out)
+
+
+# -- depth: no O(depth) per span, no O(depth^2) per trace ---------------------------------
+def test_a_deep_live_chain_builds_in_linear_time_and_prints_in_linear_size() -> None:
+    from agenttrace_tui.analysis.critical_path import analyze
+    from agenttrace_tui.analysis.tree import TreeBuilder
+    from agenttrace_tui.commands.ascii_tree import render_tree, to_plain
+
+    depth = 20_000
+    store = Store(max_spans=100_000)
+    builder = TreeBuilder()
+    t0 = time.process_time()
+    step = 500
+    for k in range(0, depth, step):  # a live chain, arriving a few hundred spans per frame
+        store.apply([Span(span_id=f"s{i}", trace_id="deep", session_id="s", name="x", start_ns=1_000 + i,
+                          end_ns=None, parent_span_id=f"s{i - 1}" if i else None) for i in range(k, k + step)])
+        tree = builder.build(store.traces["deep"])
+    analyze(tree, now_ns=10**6)
+    cpu = time.process_time() - t0
+    assert len(tree) == depth and tree.depth[-1] == depth - 1
+    # O(depth) per span would be 40 builds x 20k ancestors x 500 spans = 4e8 steps (minutes).
+    assert cpu < 20, cpu
+    spans = list(store.traces["deep"].spans.values())
+    out = to_plain(render_tree(spans, now_ns=10**6, attributes=False))
+    assert len(out) < 300 * depth  # linear: a line never carries more than 32 guides
+    assert "[+" in out.splitlines()[-1]
+
+
+# -- cross-protocol: an HTTP POST to the native stream port stores nothing ------------------
+async def test_an_http_post_to_the_native_tcp_port_is_refused_whole(tmp_path: Path) -> None:
+    mon = Monitor(monitor_config(tmp_path))
+    await mon.start()
+    try:
+        host, port = mon.receivers.tcp_address
+        body = b"\n".join(msgspec.json.encode(r) for r in hostile()) + b"\n" + msgspec.json.encode(good(0, session="web"))
+        # What fetch(url, {method: "POST", mode: "no-cors", body}) sends from a web page.
+        request = (b"POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: text/plain;charset=UTF-8\r\n"
+                   b"Origin: http://evil.example\r\nContent-Length: %d\r\n\r\n" % len(body)) + body
+        r, w = await asyncio.open_connection(host, port)
+        w.write(request)
+        await w.drain()
+        assert await asyncio.wait_for(r.read(), 5) == b""  # closed on us, no answer
+        w.close()
+        _, w2 = await asyncio.open_connection(host, port)  # a real sender beside it
+        w2.write(b"".join(msgspec.json.encode(good(i)) + b"\n" for i in range(20)))
+        await w2.drain()
+        w2.close()
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline and mon.store.span_count < 20:
+            await asyncio.sleep(0.05)
+    finally:
+        await mon.stop()
+    assert good_ids(Path(mon.config.db)) == {f"g{i}" for i in range(20)}
+    assert mon.store.span_count == 20 and "evil" not in mon.store.sessions
+    assert mon.stats.rejected["http_on_native_port"] == 1
+
+
+# -- slowloris: stalled connections give way to real clients --------------------------------
+async def test_slowloris_connections_give_way_to_a_real_otlp_client(tmp_path: Path) -> None:
+    from agenttrace_tui.ingest import otlp_http
+
+    mon = Monitor(monitor_config(tmp_path))
+    await mon.start()
+    port = mon.otlp.address[1]
+    stalled = []
+    try:
+        for _ in range(otlp_http.MAX_CONNECTIONS):
+            _, w = await asyncio.open_connection("127.0.0.1", port)
+            w.write(b"P")  # then nothing: a head that never ends
+            stalled.append(w)
+        await asyncio.sleep(0.2)
+        body = {"resourceSpans": [{
+            "resource": {"attributes": [{"key": "session.id", "value": {"stringValue": "good"}}]},
+            "scopeSpans": [{"spans": [_otlp_span(i) for i in range(10)]}],
+        }]}
+        t0 = time.monotonic()
+        assert await asyncio.to_thread(_otlp_post, port, body) == 200
+        assert time.monotonic() - t0 < 3
+        await asyncio.sleep(0.4)
+    finally:
+        for w in stalled:
+            w.close()
+        await mon.stop()
+    assert len(good_ids(Path(mon.config.db))) == 10
+    assert mon.stats.rejected["connection_evicted"] >= 1

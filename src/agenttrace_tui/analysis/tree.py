@@ -212,7 +212,7 @@ class TreeBuilder:
     def _append(self, prev: TraceTree, added: list[Span], spans: Mapping[str, Span]) -> TraceTree | None:
         """The live-trace fast path: new spans that sort after everything in
         their parent's subtree, under a parent whose subtree ends the preorder
-        (the running branch of an agent), are appended in O(added x depth).
+        (the running branch of an agent), are appended in O(added x depth), bounded by O(n) per build.
         Returns None when any span does not fit; the caller then rebuilds.
         """
         if len(added) > max(64, len(prev.order) // 8):
@@ -220,6 +220,10 @@ class TreeBuilder:
         order, index, depth, parent, end = list(prev.order), dict(prev.index), list(prev.depth), list(prev.parent), list(prev.end)
         sorted_children = self._sorted
         orphans = self._orphan_parents
+        # Ancestor walks may cost what a full rebuild costs (O(n)) and no more:
+        # along a deep chain each append walks every ancestor, so past this
+        # budget the caller's linear rebuild is cheaper (never O(depth) per span).
+        budget = len(order) + 64
         for s in sorted(added, key=lambda x: x.start_ns):
             sid = s.span_id
             if sid in orphans or sid in sorted_children:
@@ -242,6 +246,9 @@ class TreeBuilder:
                 r = n - 1
                 while parent[r] >= 0:
                     r = parent[r]
+                    budget -= 1
+                if budget < 0:
+                    return None
                 if spans[order[r]].start_ns > s.start_ns:
                     return None  # it sorts before the last top-level span
             order.append(sid)
@@ -253,6 +260,9 @@ class TreeBuilder:
             while a >= 0:
                 end[a] = n + 1
                 a = parent[a]
+                budget -= 1
+            if budget < 0:
+                return None
             if kids is None:
                 sorted_children[p] = [sid]
             else:

@@ -151,16 +151,18 @@ def render_tree(spans: Iterable[Span], now_ns: int | None = None, attributes: bo
     # Guides: for each depth, whether the ancestor at that depth was a last child.
     last_at: list[bool] = []
     n = len(tree.order)
-    tops = [j for j in range(n) if tree.parent[j] < 0]
     for i in range(skip, n):
         sid = tree.order[i]
         span = by_id[sid]
         d = tree.depth[i] - skip
-        p = tree.parent[i]
-        siblings = tree.children_of(p) if p >= 0 else tops
-        is_last = siblings[-1] == i
+        is_last = tree.is_last(i)  # O(1): a wide parent must not make this quadratic
         del last_at[d:]
-        prefix = "".join("    " if last else "│   " for last in last_at)
+        if d > MAX_GUIDES:
+            # A deep chain: only the nearest guides are drawn, the rest is a count,
+            # so a line stays short and the output linear in the trace's size.
+            prefix = f"[+{d - MAX_GUIDES}] " + "".join("    " if last else "│   " for last in last_at[-MAX_GUIDES:])
+        else:
+            prefix = "".join("    " if last else "│   " for last in last_at)
         prefix += "└── " if is_last else "├── "
         last_at.append(is_last)
         err = span.status in _ERROR
@@ -173,6 +175,10 @@ def render_tree(spans: Iterable[Span], now_ns: int | None = None, attributes: bo
             line.append((" " + HOTSPOT_MARK, "bold red"))
         lines.append(line)
     return lines
+
+
+#: Levels of guides drawn before a line shows "[+N]" for the deeper ones.
+MAX_GUIDES = 32
 
 
 def to_plain(lines: list[Line]) -> str:

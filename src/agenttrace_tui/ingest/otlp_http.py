@@ -30,7 +30,16 @@ from opentelemetry.proto.collector.logs.v1 import logs_service_pb2
 from opentelemetry.proto.collector.metrics.v1 import metrics_service_pb2
 from opentelemetry.proto.collector.trace.v1 import trace_service_pb2
 
-from .otlp_decode import BodyError, Rejects, ServiceSessions, convert_traces, parse
+from .otlp_decode import (
+    MAX_ITEMS,
+    BodyError,
+    Rejects,
+    ServiceSessions,
+    TooManyItems,
+    check_size,
+    convert_traces,
+    parse,
+)
 from .otlp_logs import LogMapper
 from .otlp_metrics import MetricState, convert_metrics, count_items
 from .receivers import PortInUseError
@@ -53,7 +62,10 @@ DEFAULT_MAX_DECOMPRESSED_BYTES = 64 * 1024 * 1024
 #: Request line + headers.
 MAX_HEADER_BYTES = 64 * 1024
 MAX_CONNECTIONS = 256
-IDLE_TIMEOUT_S = 60.0
+#: A connection must deliver a whole request head within this many seconds of
+#: waiting for it (idle keep-alive included): a client sending one byte a
+#: second cannot hold a slot for a minute.
+IDLE_TIMEOUT_S = 10.0
 BODY_TIMEOUT_S = 30.0
 #: Compressed bodies above this are inflated on a worker thread (zlib drops the GIL).
 THREAD_INFLATE_BYTES = 256 * 1024
@@ -187,9 +199,15 @@ class OtlpIngest:
             raise HttpError(413, "decompressed_too_large", f"body of {len(body)} bytes is over the "
                             f"{self.max_decompressed_bytes}-byte limit")
         try:
+            check_size(signal, body, json)
             req = parse(signal, body, json)
+        except TooManyItems as exc:
+            raise HttpError(413, "too_many_items", str(exc), close=False) from None
         except BodyError as exc:
             raise HttpError(400, "undecodable_body", str(exc), close=False) from None
+        if json and count_items(signal, req, json) > MAX_ITEMS:
+            raise HttpError(413, "too_many_items", f"request holds more than {MAX_ITEMS} items; send smaller batches",
+                            close=False)
         if stats is not None:
             stats.bytes += len(raw)
         self.pipeline.stats.bytes += len(raw)
@@ -265,6 +283,8 @@ class OtlpServer:
         self.address: tuple[str, int] = ("", 0)
         self._server: asyncio.base_events.Server | None = None
         self._conns: set[asyncio.Task[Any]] = set()
+        #: connections waiting for a request head -> since when (loop time)
+        self._waiting: dict[asyncio.Task[Any], float] = {}
 
     @property
     def logs(self) -> LogMapper:
@@ -292,7 +312,7 @@ class OtlpServer:
         task = asyncio.current_task()
         st = self.stats
         st.connections += 1
-        if len(self._conns) >= MAX_CONNECTIONS:
+        if len(self._conns) >= MAX_CONNECTIONS and not self._make_room():
             self._reject("too_many_connections", f"more than {MAX_CONNECTIONS} open connections")
             writer.close()
             return
@@ -312,13 +332,38 @@ class OtlpServer:
             st.open_connections -= 1
             if task is not None:
                 self._conns.discard(task)
+                self._waiting.pop(task, None)
             try:
                 writer.close()
             except Exception:  # noqa: BLE001 - a dying socket must not matter
                 pass
 
+    def _make_room(self) -> bool:
+        """At the cap, close the connection that has waited longest for a request head.
+
+        Room is reserved for new clients: connections that send nothing (or
+        a head one byte at a time) give way to one that just arrived, while
+        a connection busy with a request body or a response keeps its slot.
+        """
+        oldest: asyncio.Task[Any] | None = None
+        since = float("inf")
+        for task in self._conns:
+            t = self._waiting.get(task)
+            if t is not None and t < since:
+                oldest, since = task, t
+        if oldest is None:
+            return False
+        self._waiting.pop(oldest, None)
+        self._conns.discard(oldest)
+        oldest.cancel()
+        self._reject("connection_evicted", "an idle connection gave way to a new client at the connection cap")
+        return True
+
     async def _request(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> bool:
         """Serve one request; False when the connection must close."""
+        task = asyncio.current_task()
+        if task is not None:
+            self._waiting[task] = asyncio.get_running_loop().time()
         try:
             head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), IDLE_TIMEOUT_S)
         except asyncio.IncompleteReadError as exc:
@@ -330,6 +375,9 @@ class OtlpServer:
             return False
         except TimeoutError:
             return False
+        finally:
+            if task is not None:
+                self._waiting.pop(task, None)
         self.stats.requests += 1
         json = False
         try:

@@ -19,10 +19,12 @@ from __future__ import annotations
 import asyncio
 import errno
 import os
+import re
 import socket
 import stat
 import sys
 import tempfile
+import time
 from collections.abc import Callable
 
 from ..normalize.records import DEFAULT_MAX_RECORD_BYTES
@@ -153,6 +155,60 @@ def _grow_rcvbuf(sock: socket.socket) -> None:
 # -- streams --------------------------------------------------------------
 
 
+#: Bytes held at the start of a stream connection to tell HTTP from records.
+_SNIFF_BYTES = 16
+#: An HTTP/1.x request line's start: a method token and a space (records start with "{" or "[").
+_HTTP_START = re.compile(rb"\s*(GET|POST|PUT|HEAD|OPTIONS|DELETE|PATCH|CONNECT|TRACE|PRI) ")
+
+
+def quiet_accept_errors(loop: asyncio.AbstractEventLoop, pipeline: Pipeline) -> None:
+    """Out of file descriptors: one line on stderr, then only a count.
+
+    asyncio reports every failed accept() (EMFILE/ENFILE) through the loop's
+    exception handler with a traceback, once per listener per retry: at the
+    fd limit that was tens of thousands of tracebacks. This handler counts
+    them as ``fd_exhausted`` rejects and prints the first one as one line;
+    everything else goes to the previous handler.
+    """
+    prev = loop.get_exception_handler()
+    if getattr(prev, "_agenttrace_quiet", False):
+        return
+    printed = False
+
+    def handler(lp: asyncio.AbstractEventLoop, context: dict) -> None:
+        nonlocal printed
+        exc = context.get("exception")
+        if isinstance(exc, OSError) and exc.errno in (errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM):
+            pipeline.stats.reject("accept", "fd_exhausted", f"accept() failed: {exc.strerror}; new connections wait")
+            if not printed:
+                printed = True
+                print(f"agenttrace-tui: cannot accept connections: {exc.strerror} (raise `ulimit -n`); "
+                      "counted as fd_exhausted from now on", file=sys.stderr)
+            return
+        if prev is not None:
+            prev(lp, context)
+        else:
+            lp.default_exception_handler(context)
+
+    handler._agenttrace_quiet = True  # type: ignore[attr-defined]
+    loop.set_exception_handler(handler)
+
+
+#: Open stream connections per receiver set (TCP and Unix together). At the
+#: cap the connection idle the longest is closed to make room for a new one.
+MAX_STREAM_CONNECTIONS = 1024
+
+
+def _evict_idlest(conns: set[asyncio.Transport], pipeline: Pipeline, source: str) -> None:
+    idlest = min(conns, key=lambda t: getattr(t.get_protocol(), "last_active", 0.0), default=None)
+    if idlest is None:
+        return
+    conns.discard(idlest)
+    idlest.close()
+    pipeline.stats.reject(source, "connection_evicted",
+                          f"the connection idle the longest gave way to a new one (cap {MAX_STREAM_CONNECTIONS})")
+
+
 class LineProtocol(asyncio.Protocol):
     """Newline-delimited JSON on a stream: many lines per read, lines split across reads.
 
@@ -170,13 +226,22 @@ class LineProtocol(asyncio.Protocol):
         self.transport: asyncio.Transport | None = None
         self._buf = bytearray()
         self._discarding = False  # inside an oversized line, waiting for its newline
+        #: the first bytes of the connection, held until it is clear it is not HTTP
+        self._head: bytearray | None = bytearray()
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = transport  # type: ignore[assignment]
+        self.last_active = time.monotonic()
+        if len(self.conns) >= MAX_STREAM_CONNECTIONS:
+            _evict_idlest(self.conns, self.pipeline, self.source)
         self.conns.add(transport)  # type: ignore[arg-type]
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.conns.discard(self.transport)
+        if self._head:  # a short connection that never reached a newline
+            head, self._head = bytes(self._head), None
+            if not _HTTP_START.match(head):
+                self._buf += head
         if self._buf and not self._discarding:
             tail = bytes(self._buf)
             self._buf.clear()
@@ -192,6 +257,25 @@ class LineProtocol(asyncio.Protocol):
         )
 
     def data_received(self, data: bytes) -> None:
+        self.last_active = time.monotonic()
+        if self._head is not None:
+            head = self._head
+            head += data
+            if len(head) < _SNIFF_BYTES and b"\n" not in head:
+                return
+            self._head = None
+            if _HTTP_START.match(head):
+                # A browser's fetch(no-cors) or any HTTP client: its body lines must
+                # never become records. Refused whole, the connection closed.
+                self.pipeline.stats.reject(self.source, "http_on_native_port",
+                                           "an HTTP request on the native stream port; use the OTLP port",
+                                           bytes(head[:120]))
+                if self.transport is not None:
+                    self.transport.close()
+                self._buf.clear()
+                self._discarding = True
+                return
+            data = bytes(head)
         start = 0
         if self._discarding:
             i = data.find(b"\n")
@@ -394,6 +478,7 @@ async def start_receivers(
     (after releasing whatever was already bound) when an address is taken.
     """
     loop = asyncio.get_running_loop()
+    quiet_accept_errors(loop, pipeline)
     rs = ReceiverSet()
     factory: Callable[[str], Callable[[], LineProtocol]] = lambda source: lambda: LineProtocol(  # noqa: E731
         pipeline, source, max_record_bytes, rs._conns
