@@ -438,3 +438,47 @@ async def test_slowloris_connections_give_way_to_a_real_otlp_client(tmp_path: Pa
         await mon.stop()
     assert len(good_ids(Path(mon.config.db))) == 10
     assert mon.stats.rejected["connection_evicted"] >= 1
+
+
+# -- hostile text: sanitizer, CSV, JSON exports ---------------------------------------------
+def test_invisible_and_line_breaking_characters_are_made_visible() -> None:
+    from agenttrace_tui.format.sanitize import clean
+
+    for ch in ("\u2060", "\u180e", "\U000e0041", "\u2028", "\u2029", "\u202e", "\x9b", "\u2064", "\u206a"):
+        out = clean(f"a{ch}b")
+        assert ch not in out and out.startswith("a\\") and out.endswith("b"), repr(out)
+
+
+def test_exports_defuse_every_csv_cell_and_escape_controls_in_json() -> None:
+    import csv as csvmod
+    import io
+
+    from agenttrace_tui.history.export import write_csv, write_json, write_otlp_json
+
+    evil = "=HYPERLINK(\"http://x\")"
+    span = Span(span_id=evil, trace_id="+1+1", session_id="@SUM(A1)", parent_span_id="-2", name="x\x9b[31m\u202e",
+                start_ns=NOW, end_ns=NOW + 1, cost=Cost(total=0.1, source="reported"))
+    buf = io.StringIO()
+    write_csv(buf, [span])
+    rows = list(csvmod.reader(io.StringIO(buf.getvalue())))
+    for cell in rows[1]:
+        assert cell[:1] not in ("=", "+", "-", "@"), cell
+    for writer in (lambda o: write_json(o, [Session(id="@SUM(A1)", name="\u202e\x85")], [span]),
+                   lambda o: write_otlp_json(o, {"@SUM(A1)": Session(id="@SUM(A1)")}, [span])):
+        out = io.StringIO()
+        writer(out)
+        text = out.getvalue()
+        assert not any(0x7F <= ord(c) <= 0x9F or c in "\u202e\u2028\u2029" for c in text)
+        for line in text.splitlines():
+            json.loads(line)  # still valid JSON, the same values
+
+
+def test_an_otlp_span_without_times_is_not_running_since_1970() -> None:
+    from agenttrace_tui.ingest.otlp_decode import Rejects, convert_traces
+
+    body = [{"resource": {"attributes": []}, "scopeSpans": [{"spans": [
+        {"traceId": "1" * 32, "spanId": "2" * 16, "name": "timeless"}]}]}]
+    (chunk,) = list(convert_traces(body, True, Rejects(), lambda _t: None))
+    (span,) = [u for u in chunk if isinstance(u, Span)]
+    assert span.start_ns > NOW - 10**12 and span.end_ns == span.start_ns
+    assert span.status.value != "running" and span.attributes["agenttrace.times_missing"] is True

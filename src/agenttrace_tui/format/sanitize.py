@@ -13,8 +13,15 @@ from __future__ import annotations
 import re
 
 # C0 (except nothing: even \t and \n are shown, a row is one line), DEL, C1,
-# and the bidi/zero-width controls that can reorder or hide what follows.
-_UNSAFE = re.compile("[\x00-\x1f\x7f\x80-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
+# the bidi/zero-width controls that can reorder or hide what follows, the
+# Mongolian vowel separator (U+180E), the line/paragraph separators (U+2028/9:
+# a line break to some terminals and editors), the word joiner and invisible
+# operators (U+2060-2064), the deprecated format controls (U+206A-206F) and
+# the tag characters (U+E0000-E007F: invisible text riding after an emoji).
+_UNSAFE = re.compile(
+    "[\x00-\x1f\x7f\x80-\x9f\u180e\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u206f\ufeff"
+    "\U000e0000-\U000e007f]"
+)
 
 
 def _visible(m: re.Match[str]) -> str:
@@ -26,6 +33,8 @@ def _visible(m: re.Match[str]) -> str:
         return "\u2421"
     if code <= 0x9F:
         return f"\\x{code:02x}"
+    if code > 0xFFFF:
+        return f"\\U{code:08x}"
     return f"\\u{code:04x}"
 
 

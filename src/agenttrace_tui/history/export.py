@@ -24,6 +24,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
+import re
 import time
 from collections.abc import Iterable, Iterator
 from typing import Any, TextIO
@@ -79,11 +80,32 @@ def native_records(sessions: Iterable[Session], spans: Iterable[Span]) -> Iterat
         yield {"v": PROTOCOL_VERSION, "type": kind, **rec}
 
 
+# Characters JSON allows raw that a terminal or editor showing the file would
+# act on (C1 controls such as CSI, bidi overrides, invisible and line-breaking
+# format characters, tag characters): written as \u escapes, same data.
+_JSON_UNSAFE = re.compile(
+    "[\x7f-\x9f\u180e\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u206f\ufeff\U000e0000-\U000e007f]"
+)
+
+
+def _escape_char(m: re.Match[str]) -> str:
+    code = ord(m.group())
+    if code > 0xFFFF:
+        code -= 0x10000
+        return f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}"
+    return f"\\u{code:04x}"
+
+
+def json_safe(text: str) -> str:
+    """JSON text with every control a terminal could act on escaped (still the same JSON value)."""
+    return _JSON_UNSAFE.sub(_escape_char, text)
+
+
 def write_json(out: TextIO, sessions: Iterable[Session], spans: Iterable[Span]) -> int:
     """Native records, one per line; returns the spans written."""
     n = 0
     for rec in native_records(sessions, spans):
-        out.write(_json.encode(rec).decode())
+        out.write(json_safe(_json.encode(rec).decode()))
         out.write("\n")
         n += rec["type"] != "session"
     return n
@@ -143,10 +165,11 @@ def csv_row(span: Span) -> list[Any]:
     llm = span.llm
     dur = "" if span.end_ns is None else round(span.duration_ns() / 1e6, 3)
     return [
-        span.session_id,
-        span.trace_id,
-        span.span_id,
-        span.parent_span_id or "",
+        # Ids are a sender's free text too: defused like every text cell.
+        _defuse(span.session_id),
+        _defuse(span.trace_id),
+        _defuse(span.span_id),
+        _defuse(span.parent_span_id or ""),
         _defuse(span.name),
         span.kind.value,
         span.status.value,
@@ -167,7 +190,7 @@ def csv_row(span: Span) -> list[Any]:
         ("true" if u.estimated else "false") if u else "",
         # Empty, never 0, when unknown; cost_reason says why (or whose price was used).
         "" if c is None or c.total is None else c.total,
-        c.source if c is not None else "",
+        _defuse(c.source) if c is not None else "",
         _defuse((c.reason or (f"priced as {c.priced_as}" if c.priced_as else "")) if c is not None else ""),
     ]
 
@@ -355,7 +378,7 @@ def write_otlp_json(
     def flush() -> None:
         if batch:
             assert current is not None
-            out.write(json.dumps(otlp_request(sessions.get(current), current, batch), ensure_ascii=False))
+            out.write(json_safe(json.dumps(otlp_request(sessions.get(current), current, batch), ensure_ascii=False)))
             out.write("\n")
             batch.clear()
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import time
 from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -556,6 +557,11 @@ def build_span(
     }
     if end and end < start:
         raise ValueError(f"end time {end} is before start time {start}")
+    if not start and not end:
+        # No times at all: not "running since 1970". Taken as a finished,
+        # instant span at its arrival, and marked so.
+        start = end = time.time_ns()
+        free["agenttrace.times_missing"] = True
     return Span(
         span_id=span_id,
         trace_id=trace_id,
