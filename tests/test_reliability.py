@@ -482,3 +482,40 @@ def test_an_otlp_span_without_times_is_not_running_since_1970() -> None:
     (span,) = [u for u in chunk if isinstance(u, Span)]
     assert span.start_ns > NOW - 10**12 and span.end_ns == span.start_ns
     assert span.status.value != "running" and span.attributes["agenttrace.times_missing"] is True
+
+
+# -- shutdown reads what the kernel already holds -------------------------------------------
+@pytest.mark.parametrize("transport", ["tcp", "udp"])
+async def test_stop_keeps_records_already_sent(tmp_path: Path, transport: str) -> None:
+    mon = Monitor(monitor_config(tmp_path))
+    await mon.start()
+    n = 20_000 if transport == "tcp" else 2_000
+    lines = [msgspec.json.encode(good(i)) for i in range(n)]
+
+    def send() -> None:
+        if transport == "tcp":
+            with socket.create_connection(mon.receivers.tcp_address) as s:
+                s.sendall(b"\n".join(lines) + b"\n")  # returns once the kernel holds it all
+        else:
+            s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            for i in range(0, n, 20):  # 100 datagrams of 20 records: well within the UDP buffer
+                s.sendto(b"[" + b",".join(lines[i:i + 20]) + b"]", mon.receivers.udp_address)
+            s.close()
+
+    await asyncio.to_thread(send)
+    await mon.stop()  # at once: part of it is still in socket buffers
+    assert good_ids(Path(mon.config.db)) == {f"g{i}" for i in range(n)}
+
+
+# -- events per span are bounded, and merging them is linear ---------------------------------
+def test_events_per_span_are_capped_and_cheap() -> None:
+    from agenttrace_tui.model import AttachedEvent, SpanEvent
+    from agenttrace_tui.store.merge import MAX_EVENTS_PER_SPAN
+
+    store = Store()
+    store.apply([Span(span_id="s", trace_id="t", session_id="x", name="n", start_ns=1, end_ns=None)])
+    t0 = time.process_time()
+    store.apply([AttachedEvent(trace_id="t", span_id="s", event=SpanEvent(name="e", time_ns=i)) for i in range(20_000)])
+    assert time.process_time() - t0 < 5
+    span = store.traces["t"].spans["s"]
+    assert len(span.events) == MAX_EVENTS_PER_SPAN and store.dropped_events == 20_000 - MAX_EVENTS_PER_SPAN

@@ -18,12 +18,14 @@ from __future__ import annotations
 
 import asyncio
 import errno
+import fcntl
 import os
 import re
 import socket
 import stat
 import sys
 import tempfile
+import termios
 import time
 from collections.abc import Callable
 
@@ -192,6 +194,12 @@ def quiet_accept_errors(loop: asyncio.AbstractEventLoop, pipeline: Pipeline) -> 
 
     handler._agenttrace_quiet = True  # type: ignore[attr-defined]
     loop.set_exception_handler(handler)
+
+
+#: On close, reading goes on while records still arrive, for at most this long...
+DRAIN_S = 2.0
+#: ...checking the kernel's unread bytes (FIONREAD) this often.
+DRAIN_POLL_S = 0.01
 
 
 #: Open stream connections per receiver set (TCP and Unix together). At the
@@ -430,12 +438,35 @@ class ReceiverSet:
         self._conns: set[asyncio.Transport] = set()
         self._unix_id: tuple[int, int] | None = None
 
-    async def close(self) -> None:
+    def _kernel_holds(self) -> bool:
+        """Whether any receiver socket still has unread bytes in the kernel."""
+        if self._udp is not None and _queued(self._udp.sock):
+            return True
+        return any(_queued(t.get_extra_info("socket")) for t in self._conns if not t.is_closing())
+
+    async def close(self, drain_s: float = DRAIN_S) -> None:
+        """Stop accepting, read what the kernel already holds, then release everything.
+
+        Records a sender has already written sit in socket buffers (TCP and
+        Unix connections, the UDP queue): after the listeners close, reading
+        goes on until the kernel holds no unread byte for them (FIONREAD; at most
+        ``drain_s``), so a clean shutdown keeps them.
+        """
+        for server in self._servers:
+            server.close()
+        if drain_s > 0 and (self._udp is not None or self._conns):
+            loop = asyncio.get_running_loop()
+            deadline = loop.time() + drain_s
+            while loop.time() < deadline:
+                if self._udp is not None:
+                    self._udp._drain()
+                if not self._kernel_holds():
+                    break
+                await asyncio.sleep(DRAIN_POLL_S)
+            await asyncio.sleep(0)  # the reads just scheduled run before the transports close
         if self._udp is not None:
             self._udp.close()
             self._udp = None
-        for server in self._servers:
-            server.close()
         for transport in list(self._conns):
             transport.close()  # connection_lost feeds any final unterminated line
         for server in self._servers:
@@ -452,6 +483,17 @@ class ReceiverSet:
             self._unix_id = None
         # Let transports run their connection_lost callbacks before returning.
         await asyncio.sleep(0)
+
+
+def _queued(sock: socket.socket | None) -> int:
+    """Bytes the kernel holds unread for a socket (FIONREAD); 0 when unknown."""
+    if sock is None:
+        return 0
+    try:
+        buf = fcntl.ioctl(sock.fileno(), termios.FIONREAD, b"\0\0\0\0")
+    except (OSError, ValueError):
+        return 0
+    return int.from_bytes(buf, sys.byteorder)
 
 
 def _host_port(sockname: tuple) -> tuple[str, int]:

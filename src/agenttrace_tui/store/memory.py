@@ -38,7 +38,7 @@ from ..model import AttachedEvent, Metric, Session, Span, SpanEvent, SpanKind, U
 from .aggregates import NS_PER_MIN, Contribution, RateMeter, Totals
 from .calls import find_twin, fold_into, remember, scope_usage
 from .entries import DEFAULT_SESSION, IDLE_NS, MetricSeries, SessionEntry, TraceEntry
-from .merge import merge_session, merge_span
+from .merge import MAX_EVENTS_PER_SPAN, merge_session, merge_span
 
 if TYPE_CHECKING:
     from .tools import ToolCost
@@ -375,6 +375,11 @@ class Store:
                 pending.append(ev.event)
             else:
                 self.dropped_events += 1
+            return
+        if len(span.events) >= MAX_EVENTS_PER_SPAN:
+            # A span's events are bounded (memory, and the copy each one costs):
+            # past the cap new ones are counted, not kept.
+            self.dropped_events += 1
             return
         span.events = span.events + (ev.event,)
         trace.version = self.sessions[trace.session_id].version = self.version

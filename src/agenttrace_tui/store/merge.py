@@ -40,6 +40,19 @@ def _merge_part(old: Any, new: Any) -> Any:
     return cls(**merged)
 
 
+#: Events one span keeps (memory; later ones are not kept). Also the store's
+#: cap for events attached to a span one by one.
+MAX_EVENTS_PER_SPAN = 1000
+
+
+def _new_events(old: tuple, new: tuple) -> tuple:
+    """Events of ``new`` not already in ``old`` (equal events are one), in linear time."""
+    seen: dict[tuple, list] = {}
+    for e in old:
+        seen.setdefault((e.name, e.time_ns), []).append(e)
+    return tuple(e for e in new if e not in seen.get((e.name, e.time_ns), ()))
+
+
 _SPECIAL = _PARTS | {"attributes", "events", "kind", "status"}
 #: Fields merged by the plain rule: an unset newer value keeps the older one.
 _PLAIN = tuple((name, default) for name, default in _SPAN_FIELDS if name not in _SPECIAL)
@@ -65,7 +78,8 @@ def merge_span(old: Span, new: Span) -> Span:
     ev = new.events
     if ev:
         ov = old.events
-        merged["events"] = ov + tuple(e for e in ev if e not in ov)
+        if len(ov) < MAX_EVENTS_PER_SPAN:
+            merged["events"] = (ov + _new_events(ov, ev))[:MAX_EVENTS_PER_SPAN]
     for name in _PART_NAMES:
         part = getattr(new, name)
         if part is not None:
