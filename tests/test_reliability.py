@@ -519,3 +519,24 @@ def test_events_per_span_are_capped_and_cheap() -> None:
     assert time.process_time() - t0 < 5
     span = store.traces["t"].spans["s"]
     assert len(span.events) == MAX_EVENTS_PER_SPAN and store.dropped_events == 20_000 - MAX_EVENTS_PER_SPAN
+
+
+# -- memory: sessions and metric series are bounded -----------------------------------------
+def test_many_tiny_sessions_and_series_stay_within_the_budget() -> None:
+    from agenttrace_tui.model import Metric
+
+    store = Store(max_spans=10_000)
+    for k in range(0, 30_000, 1_000):
+        batch: list = []
+        for i in range(k, k + 1_000):
+            batch.append(Session(id=f"s{i}", name=f"n{i}"))
+            batch.append(Span(span_id="a", trace_id=f"t{i}", session_id=f"s{i}", name="x", start_ns=1, end_ns=2))
+            batch.append(Metric(name="m", value=1.0, labels={"i": str(i)}, time_ns=1))
+        store.apply(batch)
+        # Sessions holding a trace in memory are bounded by the span budget; the rest by max_sessions.
+        holding = sum(1 for e in store.sessions.values() if e.trace_ids)
+        assert holding <= store.max_spans and len(store.sessions) - holding <= store.max_sessions
+        assert len(store.metrics) <= store.max_series
+        assert store.span_count <= store.max_spans
+    assert store.evicted_sessions > 0 and store.evicted_series > 0
+    assert "s29999" in store.sessions

@@ -61,15 +61,18 @@ UPSERT_EVENT = """
 INSERT OR REPLACE INTO span_events (trace_id, span_id, seq, name, time_ns, attributes)
 VALUES (?, ?, ?, ?, ?, ?)
 """
-# Sessions the sender described: the store's merged metadata wins; their
+# Sessions the sender described: the store's merged metadata wins (a field
+# it lacks keeps what the file has: memory may have forgotten the session); their
 # own start/end times widen the session's first/last activity.
 UPSERT_SESSION_META = """
 INSERT INTO sessions (id, name, service, framework, hostname, started_ns, ended_ns, meta, first_ns, last_ns)
 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT (id) DO UPDATE SET
-    name = excluded.name, service = excluded.service, framework = excluded.framework,
-    hostname = excluded.hostname, started_ns = excluded.started_ns,
-    ended_ns = excluded.ended_ns, meta = excluded.meta,
+    name = coalesce(excluded.name, sessions.name), service = coalesce(excluded.service, sessions.service),
+    framework = coalesce(excluded.framework, sessions.framework),
+    hostname = coalesce(excluded.hostname, sessions.hostname),
+    started_ns = coalesce(excluded.started_ns, sessions.started_ns),
+    ended_ns = coalesce(excluded.ended_ns, sessions.ended_ns), meta = excluded.meta,
     first_ns = CASE WHEN excluded.first_ns > 0 AND (sessions.first_ns = 0 OR excluded.first_ns < sessions.first_ns)
                     THEN excluded.first_ns ELSE sessions.first_ns END,
     last_ns = max(sessions.last_ns, excluded.last_ns)

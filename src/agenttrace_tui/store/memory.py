@@ -48,6 +48,9 @@ log = logging.getLogger(__name__)
 DEFAULT_MAX_SPANS = 200_000
 #: Events for spans not seen yet are held: this many per span, for this many spans.
 MAX_PENDING_EVENTS = 256
+#: Floors of the session and metric-series budgets (see Store.__init__).
+MIN_SESSIONS = 1_000
+MIN_SERIES = 1_000
 MAX_PENDING_SPANS = 10_000
 
 
@@ -61,6 +64,18 @@ class Store:
         self.max_spans = max_spans
         #: Quiet time after which a session is no longer running (the session_idle setting).
         self.idle_ns = idle_ns
+        #: Sessions and metric series kept in memory (they are in SQLite too):
+        #: past these, the oldest sessions with no trace left in memory and
+        #: the oldest series are forgotten (counted), so many tiny sessions or
+        #: label combinations cannot grow memory without bound. (Sessions that
+        #: still hold a trace are bounded by the span budget: at most max_spans.)
+        self.max_sessions = max(MIN_SESSIONS, max_spans // 10)
+        self.max_series = max(MIN_SERIES, max_spans // 20)
+        self.evicted_sessions = 0
+        self.evicted_series = 0
+        #: next session count at which to look for sessions to forget (a pass
+        #: that finds too few raises it, so a pass is amortised, never per batch)
+        self._session_scan_at = self.max_sessions
         #: Runs on each span as it will be stored (after merging), before it is
         #: counted: the cost enricher prices and estimates here.
         self.span_hook = span_hook
@@ -106,6 +121,8 @@ class Store:
                 self._record_metric(u)
         if self.span_count > self.max_spans:
             self._evict()
+        if len(self.sessions) > self._session_scan_at:
+            self._evict_sessions()
         self.updates += n
         if spans:
             self.rate.add(spans)
@@ -389,6 +406,9 @@ class Store:
         key = (m.name, tuple(sorted(m.labels.items())))
         series = self.metrics.get(key)
         if series is None:
+            if len(self.metrics) >= self.max_series:
+                self.metrics.pop(next(iter(self.metrics)))  # the oldest series; on disk already or still dirty
+                self.evicted_series += 1
             series = self.metrics[key] = MetricSeries(m)
         series.add(m)
         self._dirty_metrics[key] = series
@@ -412,6 +432,29 @@ class Store:
             if session is not None:
                 session.trace_ids.pop(trace_id, None)
                 session.version = self.version
+
+    def _evict_sessions(self) -> None:
+        """Forget the oldest sessions with no trace in memory, down to 90 % of the budget.
+
+        One pass in creation order, so the cost is amortised over the
+        sessions added since the last pass. A session still waiting to be
+        written stays referenced by the writer's dirty set until it is.
+        """
+        target = self.max_sessions * 9 // 10
+        excess = len(self.sessions) - target
+        drop = []
+        for sid, entry in self.sessions.items():
+            if excess <= 0:
+                break
+            if not entry.trace_ids:
+                drop.append(sid)
+                excess -= 1
+        for sid in drop:
+            del self.sessions[sid]
+        self.evicted_sessions += len(drop)
+        self._session_scan_at = max(self.max_sessions, len(self.sessions) + self.max_sessions // 10)
+        if drop:
+            self.version += 1
 
     # -- aggregates --------------------------------------------------------
     @property
