@@ -283,6 +283,20 @@ def test_calls_reported_twice_merge_in_any_order(name: str, order: str, tmp_path
             assert "agenttrace.rebuilt_from" not in span.attributes
 
 
+@pytest.mark.parametrize("name", ["codex", "codex-json"])
+def test_codex_internals_are_kept_but_folded(name: str, replays: Any) -> None:
+    """Codex's runtime spans stay in the store, but only the turn (and the session log) is listed."""
+    rp = replays(name)
+    run = next(r for r in reported_runs(rp.manifest) if ok_calls(r))
+    sid = run_session(rp, run)
+    every, listed = rp.store.traces_of(sid), rp.store.traces_of(sid, internal=False)
+    assert len(every) > 10 and 1 <= len(listed) <= 2, (len(every), [t.name for t in listed])
+    turn = [t for t in listed if any(s.kind is SpanKind.LLM_CALL for s in t.spans.values())]
+    assert len(turn) == 1
+    internals = [s for s in turn[0].spans.values() if s.attributes.get("agenttrace.internal")]
+    assert internals and all(s.kind is SpanKind.CUSTOM for s in internals)
+
+
 @pytest.mark.parametrize("name", NAMES)
 def test_previews_where_the_client_sent_text(name: str, replays: Any) -> None:
     rp, client = replays(name), CLIENTS[name]

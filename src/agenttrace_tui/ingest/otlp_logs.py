@@ -583,7 +583,7 @@ class LogMapper:
             )
             return self._child(turn, sid, span)
         attrs = _free(a)
-        if turn is not None:
+        if turn is not None and not turn.native:  # Codex's own trace has no rebuilt root to carry it
             turn.end = max(turn.end, t)
             return [self._root(turn, sid), AttachedEvent(trace_id=turn.trace_id, span_id=turn.root_id,
                                                           event=SpanEvent(name=f"codex.{event}", time_ns=t,

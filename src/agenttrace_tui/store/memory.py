@@ -504,12 +504,16 @@ class Store:
         """Sessions, most recently active first."""
         return sorted(self.sessions.values(), key=lambda s: s.last_ns, reverse=True)
 
-    def traces_of(self, session_id: str) -> list[TraceEntry]:
-        """Traces of a session, newest first."""
+    def traces_of(self, session_id: str, *, internal: bool = True) -> list[TraceEntry]:
+        """Traces of a session, newest first; ``internal=False`` leaves out the
+        traces made only of a client's framework internals (``TraceEntry.internal_only``),
+        which a trace list folds under the session."""
         entry = self.sessions.get(session_id)
         if entry is None:
             return []
         out = [self.traces[t] for t in entry.trace_ids if t in self.traces]
+        if not internal:
+            out = [t for t in out if not t.internal_only]
         out.sort(key=lambda t: t.start_ns, reverse=True)
         return out
 
