@@ -14,6 +14,7 @@ import math
 import socket
 import sqlite3
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -540,3 +541,29 @@ def test_many_tiny_sessions_and_series_stay_within_the_budget() -> None:
         assert store.span_count <= store.max_spans
     assert store.evicted_sessions > 0 and store.evicted_series > 0
     assert "s29999" in store.sessions
+
+
+# -- an OTLP 200 means the spans are on disk ------------------------------------------------
+async def test_otlp_answers_200_only_once_the_spans_are_committed(tmp_path: Path) -> None:
+    mon = Monitor(monitor_config(tmp_path))
+    mon.config.db = str(tmp_path / "ack.db")
+    await mon.start()
+    try:
+        mon.writer.interval_s = 3600  # no background flush: only the acknowledgement can write
+        body = {"resourceSpans": [{
+            "resource": {"attributes": [{"key": "session.id", "value": {"stringValue": "good"}}]},
+            "scopeSpans": [{"spans": [_otlp_span(i) for i in range(100)]}],
+        }]}
+        assert await asyncio.to_thread(_otlp_post, mon.otlp.address[1], body) == 200
+        assert len(good_ids(tmp_path / "ack.db")) == 100  # committed before the answer, read by another connection
+        assert mon.writer._conn is not None
+        await mon.writer._conn.execute("PRAGMA query_only=1")  # the database refuses writes now
+        with pytest.raises(urllib.error.HTTPError) as err:
+            await asyncio.to_thread(_otlp_post, mon.otlp.address[1], {"resourceSpans": [{
+                "resource": {"attributes": [{"key": "session.id", "value": {"stringValue": "good"}}]},
+                "scopeSpans": [{"spans": [_otlp_span(200 + i) for i in range(10)]}]}]})
+        assert err.value.code == 503  # not acknowledged: the exporter retries
+        await mon.writer._conn.execute("PRAGMA query_only=0")
+    finally:
+        await mon.stop()
+    assert len(good_ids(tmp_path / "ack.db")) == 110  # held in memory, written once it could be

@@ -61,6 +61,8 @@ def _status(err: HttpError) -> Any:
 
     if err.status == 413:
         return grpc.StatusCode.RESOURCE_EXHAUSTED
+    if err.status == 503:
+        return grpc.StatusCode.UNAVAILABLE  # retryable: the exporter keeps the batch
     return grpc.StatusCode.INVALID_ARGUMENT
 
 

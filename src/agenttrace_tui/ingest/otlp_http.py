@@ -226,6 +226,12 @@ class OtlpIngest:
                 self.pipeline.stats.reject(source, reason, rejects.first[reason], None, n=n)
             if stats is not None:
                 stats.rejected_items += rejects.total
+        durable = self.pipeline.durable
+        if durable is not None and accepted and not await durable():
+            # Held in memory, not on disk: the exporter keeps the batch and retries
+            # (a retry merges into the same spans, nothing is counted twice).
+            raise HttpError(503, "database_not_writable", "the database cannot be written now; retry later",
+                            close=False)
         return rejects
 
     async def _convert(self, signal: str, req: Any, json: bool, rejects: Rejects, source: str) -> int:

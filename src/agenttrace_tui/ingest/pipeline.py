@@ -8,7 +8,7 @@ live, replayed and imported data look alike to everything downstream.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 
 from ..model import Update
 from ..normalize.limits import check
@@ -38,6 +38,10 @@ class Pipeline:
         self.max_record_bytes = max_record_bytes
         #: Called after each batch is stored; must not block (queue and return).
         self.taps: list[Tap] = []
+        #: Set by the runtime when a database is open: writes everything
+        #: stored so far and says whether it reached the disk. A receiver that
+        #: acknowledges (OTLP) awaits it before answering 200.
+        self.durable: Callable[[], Awaitable[bool]] | None = None
 
     def feed(self, payload: bytes | memoryview, source: str) -> int:
         """Decode one datagram or stream line and apply it; returns records accepted."""

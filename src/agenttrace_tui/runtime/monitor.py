@@ -181,6 +181,7 @@ class Monitor:
             await self._begin_run(path)
             self.writer = Writer(self.store, path)
             await self.writer.start()
+            self.pipeline.durable = self.writer.sync
 
     async def _start_grpc(self) -> None:
         from ..ingest.otlp_grpc import grpc_available, start_otlp_grpc

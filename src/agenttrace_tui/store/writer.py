@@ -325,6 +325,23 @@ class Writer:
                 self._merge_traces = {t for t in self._merge_traces if t in traces}
             return written
 
+    async def sync(self) -> bool:
+        """Write everything stored so far now; True once it is committed.
+
+        An acknowledging receiver (OTLP) awaits this before its 200, so an
+        acknowledged span is on disk: a crash afterwards cannot lose it.
+        Concurrent calls share the work (one flush drains everyone's spans).
+        False while the database refuses writes (the spans wait in memory).
+        """
+        if self._conn is None or self._closed:
+            return False
+        try:
+            await self.flush()
+        except Exception as exc:  # noqa: BLE001 - flush records its own; never fail a request on a bug here
+            self._record_error(exc)
+            return False
+        return self.writable
+
     def _bound_waiting(self) -> None:
         """Drop the oldest waiting chunks past ``max_waiting`` spans (counted)."""
         while self._queued_spans > self.max_waiting and len(self._queue) > 1:
