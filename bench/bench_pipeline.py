@@ -1,6 +1,7 @@
 """Side by side: every ingest stage against its physical limit, in one run.
 
-Run: PYTHONPATH=src python bench/bench_pipeline.py [--label NAME] [--runs N]
+Run: PYTHONPATH=src python bench/bench_pipeline.py [--label NAME] [--runs N] [--only native,otlp,sqlite]
+(``--commit TEXT`` names the code measured when PYTHONPATH points at another checkout.)
 Writes docs/bench/pipeline.json (results kept per label, so a "before" run
 stays beside later ones) and docs/bench/pipeline.md (the section
 ``bench/report.py`` puts into docs/benchmarks.md).
@@ -47,6 +48,11 @@ from agenttrace_tui.enrich import make_enrichers
 from agenttrace_tui.ingest.otlp_decode import Rejects, convert_traces, parse
 from agenttrace_tui.ingest.pipeline import Pipeline
 from agenttrace_tui.ingest.protocol import decode
+
+try:
+    from agenttrace_tui.ingest.protocol import decode_batch
+except ImportError:  # a "before" run against code without the batch decoder
+    decode_batch = None
 from agenttrace_tui.model import Span
 from agenttrace_tui.normalize.native import normalize
 from agenttrace_tui.store.batch import UPSERT_SPAN, span_row
@@ -184,6 +190,16 @@ def bench_native(results: dict) -> None:
     r["socket_us"] = sock_us
     r["socket_ratio"] = r["us"] / sock_us if sock_us else float("inf")
     results["native decode (protocol.decode per line)"] = r
+
+    if decode_batch is not None:
+        def decode_reads() -> None:
+            for b in batches:
+                decode_batch(b)
+
+        r = paired(decode_reads, dict_lines, n)
+        r["socket_us"] = sock_us
+        r["socket_ratio"] = r["us"] / sock_us if sock_us else float("inf")
+        results["native decode, batched (protocol.decode_batch per read)"] = r
 
     records = [decode(line)[0] for b in batches for line in b]
     flat = [rec for rs in records for rec in rs]
@@ -342,6 +358,7 @@ def bench_sqlite(results: dict) -> None:
 # -- report ---------------------------------------------------------------------------
 BASELINES = {
     "native decode (protocol.decode per line)": "msgspec decode of the same lines to dicts",
+    "native decode, batched (protocol.decode_batch per read)": "msgspec decode of the same lines to dicts",
     "normalize (records -> Span)": "Span(**fields) with the same fields",
     "store apply (Store.apply, no pricing)": "a dict per trace",
     "store apply + pricing (Pipeline.apply with the cost enricher)": "a dict per trace",
@@ -443,7 +460,7 @@ def main() -> None:
     doc = json.loads(OUT_JSON.read_text()) if OUT_JSON.exists() else {"runs": {}}
     prev = doc["runs"].get(LABEL, {}).get("stages", {}) if set(only) != {"native", "otlp", "sqlite"} else {}
     doc.setdefault("runs", {})
-    doc["runs"][LABEL] = {"machine": machine(), "commit": commit(), "runs": RUNS, "stages": {**prev, **results}}
+    doc["runs"][LABEL] = {"machine": machine(), "commit": _arg("--commit", "") or commit(), "runs": RUNS, "stages": {**prev, **results}}
     OUT_JSON.write_text(json.dumps(doc, indent=1) + "\n")
     out = save("pipeline", machine=machine(), section=render(doc), data=doc)
     print(f"wrote {OUT_JSON} and {out}")

@@ -2,7 +2,9 @@
 
 Arbitrary bytes never raise and always yield records or rejects; every valid
 record a sender can build survives encode -> decode unchanged, alone or in a
-batch, and one bad element of a batch costs only itself.
+batch, and one bad element of a batch costs only itself. ``decode_batch``
+(a wake-up's worth of lines at once) gives exactly what ``decode`` gives
+line by line, whatever the lines hold.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import msgspec
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from agenttrace_tui.ingest.protocol import decode, encode
+from agenttrace_tui.ingest.protocol import decode, decode_batch, encode
 from agenttrace_tui.model import (
     AgentInfo,
     Cost,
@@ -289,3 +291,85 @@ def test_other_versions_are_rejected_as_unsupported(rec: object, version: int) -
     obj["v"] = version
     good, bad = decode(json.dumps(obj).encode(), max_bytes=1 << 20)
     assert good == [] and [r.reason for r in bad] == ["unsupported_version"]
+
+
+# -- a batch of lines decodes exactly like the lines one by one ----------------
+
+
+def _one_by_one(payloads: list, max_bytes: int) -> tuple[list, list, list]:
+    records, owners, rejects = [], [], []
+    for i, p in enumerate(payloads):
+        good, bad = decode(p, max_bytes)
+        records += good
+        owners += [i] * len(good)
+        rejects += [(i, r) for r in bad]
+    return records, owners, rejects
+
+
+def _batch(payloads: list, max_bytes: int = DEFAULT_MAX_RECORD_BYTES) -> tuple[list, list, list]:
+    records, owners, rejects = decode_batch(payloads, max_bytes)
+    return records, list(range(len(records))) if owners is None else owners, rejects
+
+
+LINE = st.one_of(
+    records.map(encode),
+    st.lists(records, min_size=0, max_size=2).map(encode),
+    JSONISH,
+    json_value.map(msgspec.json.encode),
+)
+
+
+@RECORDS
+@given(st.lists(LINE, max_size=8), st.data())
+def test_a_batch_of_lines_decodes_like_each_line_alone(lines: list, data: st.DataObject) -> None:
+    # Damage some lines as a broken sender would: cut short, or a byte changed.
+    lines = list(lines)
+    for i in range(len(lines)):
+        if lines[i] and data.draw(st.integers(0, 3)) == 0:
+            cut = data.draw(st.integers(0, len(lines[i])))
+            lines[i] = lines[i][:cut]
+    limit = data.draw(st.sampled_from([64, 1 << 20]))
+    assert _batch(lines, limit) == _one_by_one(lines, limit)
+    assert _batch([memoryview(x) for x in lines], limit) == _one_by_one(lines, limit)
+
+
+def _span(i: int, name: str = "ok") -> bytes:
+    return encode(SpanRecord(v=1, trace_id="t", span_id=f"s{i}", name=name, start_ns=1, end_ns=2))
+
+
+def test_a_string_split_across_two_lines_is_two_rejects_and_the_neighbours_stay() -> None:
+    # Joined with "," into one array, these two halves would make one valid
+    # record named "a,b": each line alone is malformed and must stay rejected.
+    whole = _span(1, name="a,b")
+    cut = whole.index(b"a,b") + 1
+    lines = [_span(0), whole[:cut], whole[cut + 1 :], _span(2)]
+    records, owners, rejects = _batch(lines)
+    assert [r.span_id for r in records] == ["s0", "s2"] and owners == [0, 3]
+    assert [(i, r.reason) for i, r in rejects] == [(1, "malformed_json"), (2, "malformed_json")]
+
+
+def test_misaligned_lines_that_keep_the_count_are_still_rejected_alone() -> None:
+    # A joined array of these three lines would have three elements (the
+    # count a naive check expects) but none of them lines up with its line.
+    opened = b'{"v":1,"type":"span","trace_id":"t","span_id":"x","start_ns":1,"end_ns":2,"name":"a}'
+    closes = b'{", "attributes":{}}'
+    two = _span(7) + b"," + _span(8)
+    lines = [_span(0), opened, closes, two, _span(9)]
+    records, owners, rejects = _batch(lines)
+    assert [r.span_id for r in records] == ["s0", "s9"] and owners == [0, 4]
+    assert [i for i, _ in rejects] == [1, 2, 3]
+    assert _batch(lines) == _one_by_one(lines, DEFAULT_MAX_RECORD_BYTES)
+
+
+def test_a_batch_keeps_arrays_versions_and_oversized_lines_apart() -> None:
+    old = json.loads(_span(3))
+    old["v"] = 2
+    lines = [_span(0), encode([SpanRecord(v=1, trace_id="t", span_id=f"a{k}", name="n", start_ns=1, end_ns=2)
+                                for k in range(2)]), json.dumps(old).encode(), b"", _span(4)]
+    records, owners, rejects = _batch(lines)
+    assert [r.span_id for r in records] == ["s0", "a0", "a1", "s4"] and owners == [0, 1, 1, 4]
+    assert [(i, r.reason) for i, r in rejects] == [(2, "unsupported_version"), (3, "empty")]
+    big = [_span(0), _span(1, name="x" * 200), _span(2)]
+    records, owners, rejects = _batch(big, max_bytes=150)
+    assert [r.span_id for r in records] == ["s0", "s2"] and owners == [0, 2]
+    assert [(i, r.reason) for i, r in rejects] == [(1, "oversized")]

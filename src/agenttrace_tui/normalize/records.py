@@ -33,8 +33,13 @@ Id = Annotated[str, msgspec.Meta(min_length=1, max_length=128)]
 Ns = Annotated[int, msgspec.Meta(ge=0, le=2**63 - 1)]
 
 
+#: The protocol version, checked while decoding (another one is rejected as
+#: "unsupported_version" on the error path, with the version it had).
+Version = Annotated[int, msgspec.Meta(ge=PROTOCOL_VERSION, le=PROTOCOL_VERSION)]
+
+
 class _Record(msgspec.Struct, tag_field="type", kw_only=True, gc=False, omit_defaults=True):
-    v: int
+    v: Version
     #: Optional per-sender id and sequence number, for counting lost datagrams.
     sender: str | None = None
     seq: int | None = None
