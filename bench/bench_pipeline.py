@@ -431,6 +431,17 @@ def render(doc: dict) -> str:
             if c:
                 lines.append(f"| {label} | {c['complete']:,} | {c['live']:,} | {c['live'] / c['complete']:.2f}x |")
         lines.append("")
+    cd = doc.get("callgrind_decode")
+    if cd:
+        # Recorded by hand like the table above (see the JSON): stable under load.
+        lines.append(f"Native decode, {cd['what']}:")
+        lines.append("")
+        lines.append("| code | " + " | ".join(cd["after"]) + " |")
+        lines.append("|---|" + "---:|" * len(cd["after"]))
+        for label in ("before", "after"):
+            c = cd[label]
+            lines.append(f"| {label} | " + " | ".join(f"{c[k]:,}" if k in c else "" for k in cd["after"]) + " |")
+        lines.append("")
     return "\n".join(lines).rstrip() + "\n"
 
 
