@@ -15,8 +15,8 @@ Writes docs/bench/ui_app.md.
 
 ``--keys-only [--preload N] [--rate R] [--runs K] [--label NAME]`` runs only
 key -> frame, idle and under ingest interleaved (idle, ingest, idle, ...), and
-keeps its results per label in docs/bench/ui_keys.json (rendered to
-docs/bench/ui_keys.md), so a "before" run stays beside later ones.
+keeps its results per label in docs/bench/results/ui_keys.json (its own
+section of docs/benchmarks.md), so a "before" run stays beside later ones.
 ``--slow-ms M`` also logs every event-loop callback that took over M ms
 during the ingest runs (which callback makes the tail).
 """
@@ -39,7 +39,7 @@ from agenttrace_tui.model import Session, Span, SpanKind
 from agenttrace_tui.runtime.monitor import Monitor
 from agenttrace_tui.ui.app import make_app
 from machine import describe as machine
-from results import row, save
+from results import load, row, save
 
 ROOT = Path(__file__).resolve().parent.parent
 PROBES = 30
@@ -232,15 +232,14 @@ def keys_only() -> None:
     def med(rs: list[dict], key: str) -> float:
         return statistics.median(r[key] for r in rs)
 
-    out_json = ROOT / "docs" / "bench" / "ui_keys.json"
-    doc = json.loads(out_json.read_text()) if out_json.exists() else {"runs": {}}
+    prev = load("ui_keys")
+    doc = prev["data"] if prev else {"runs": {}}
     doc["runs"][label] = {
         "machine": machine(), "preload": n_preload, "rate": rate, "runs": runs, "keys": KEYS,
         "idle_median": med(idle, "median"), "idle_p99": med(idle, "p99"),
         "ingest_median": med(busy, "median"), "ingest_p99": med(busy, "p99"), "ingest_max": med(busy, "max"),
         "sent_per_run": med(busy, "sent"),
     }
-    out_json.write_text(json.dumps(doc, indent=1) + "\n")
     rows = []
     for name, r in doc["runs"].items():
         rows.append(f"| `{name}` | {r['preload']:,} | {r['rate']:,} | {r['idle_median']:.1f} | {r['idle_p99']:.1f} | "
@@ -259,7 +258,7 @@ ingest/idle ratio, not absolute ms across rows.
 {chr(10).join(rows)}
 
 """ + "\n".join(f"- `{name}`: {r['machine']}" for name, r in doc["runs"].items()) + "\n"
-    (ROOT / "docs" / "bench" / "ui_keys.md").write_text(md)
+    save("ui_keys", machine=machine(), section=md, data=doc)
     print(md)
 
 
