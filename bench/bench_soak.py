@@ -1,9 +1,9 @@
 """Soak: good traffic beside a steady stream of hostile input; nothing good may be lost.
 
 Run: ``PYTHONPATH=src python bench/bench_soak.py [--seconds 180]``.
-Writes JSON to docs/bench/soak.json and a Markdown section to
-docs/bench/soak.md (then ``python bench/report.py`` rebuilds
-docs/benchmarks.md).
+Saves docs/bench/results/soak.json (``bench/results.py``: the section, the
+summary rows and the raw figures, RSS over time included); then
+``python bench/report.py`` rebuilds docs/benchmarks.md.
 
 A real monitor runs headless in its own process (``agenttrace-tui
 --headless`` with a database in a temporary directory). For ``--seconds``
@@ -50,6 +50,7 @@ sys.path.insert(0, str(ROOT / "src"))
 
 from machine import cpu_model as _cpu_model  # noqa: E402
 from machine import load as _load  # noqa: E402
+from results import row, save  # noqa: E402
 
 BIG = 10**40
 GOOD_TCP_PER_S = 2_000
@@ -336,6 +337,18 @@ def markdown(res: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
+def record(res: dict) -> None:
+    """Save the run for docs/benchmarks.md (bench/results.py)."""
+    lost = res["good_lost_total"]
+    summary = [
+        row("good records lost beside hostile input (soak)", "0", f"{lost} of {sum(res['good_sent'].values()):,}",
+            lost == 0),
+        row("monitor RSS during the soak (default --max-spans 200,000)", "flat (bounded)",
+            f"peak {res['rss_max_kb'] / 1024:.0f} MB", None),
+    ]
+    save("soak", machine=res["machine"], section=markdown(res), summary=summary, data=res)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seconds", type=float, default=180.0, help="how long to soak (default 180)")
@@ -346,10 +359,7 @@ def main() -> None:
     print(md)
     print(json.dumps({k: v for k, v in res.items() if k != "rss_kb"}, indent=1))
     if not args.no_write:
-        out = ROOT / "docs" / "bench"
-        out.mkdir(parents=True, exist_ok=True)
-        (out / "soak.json").write_text(json.dumps(res, indent=1) + "\n")
-        (out / "soak.md").write_text(md)
+        record(res)
     sys.exit(1 if res["good_lost_total"] else 0)
 
 
