@@ -195,3 +195,31 @@ def test_budget_states(spent: float, budget: float | None, state: str) -> None:
 
 def test_budget_state_of_a_missing_session_is_ok() -> None:
     assert budget_state(None, 1.0) == "ok"
+
+
+def test_a_running_tool_rollup_matches_a_fresh_one_as_traces_change() -> None:
+    # The cost pane reads tool_costs over and over; its kept bucket sums must
+    # give what summing every trace afresh gives, as traces come and change.
+    from agenttrace_tui.store.tools import rollup_tools
+
+    st = fed(fixture_trace())
+    pipe = Pipeline(st, enrichers=make_enrichers(None, st))
+
+    def same() -> None:
+        fresh = {r.name: r for r in rollup_tools(st.traces.values())}
+        kept = {r.name: r for r in st.tool_costs()}
+        assert set(fresh) == set(kept)
+        for name, r in fresh.items():
+            k = kept[name]
+            assert (k.calls, k.errors, k.estimated) == (r.calls, r.errors, r.estimated)
+            assert (k.decided_cost, k.consumed_cost) == (pytest.approx(r.decided_cost), pytest.approx(r.consumed_cost))
+
+    same()
+    for i in range(30):
+        pipe.apply([llm(f"x{i}", None, 20 + i, 21 + i, 0.5, tid=f"tx{i}"),
+                    tool(f"y{i}", f"x{i}", 20.2 + i, 20.4 + i, f"tool{i % 3}", tid=f"tx{i}")])
+        same()
+    pipe.apply([Span(span_id="run", trace_id="t1", session_id="", name="", start_ns=0, end_ns=T0 + 10 * S),
+                llm("llm5", "agent", 11, 12, 1.0)])
+    same()
+    assert st.tool_costs()[0].calls >= 1

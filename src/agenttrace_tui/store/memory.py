@@ -41,7 +41,7 @@ from .entries import DEFAULT_SESSION, IDLE_NS, MetricSeries, SessionEntry, Trace
 from .merge import MAX_EVENTS_PER_SPAN, merge_session, merge_span
 
 if TYPE_CHECKING:
-    from .tools import ToolCost
+    from .tools import ToolCost, ToolRollup
 
 log = logging.getLogger(__name__)
 
@@ -82,6 +82,8 @@ class Store:
         #: Failures of span_hook, by exception type (a bad span never stops ingest).
         self.hook_errors: dict[str, int] = {}
         self.traces: dict[str, TraceEntry] = {}
+        #: Running tool-cost rollups by reader key (None: all sessions); see tool_costs.
+        self._tool_rollups: dict[str | None, ToolRollup] = {}
         self.sessions: dict[str, SessionEntry] = {}
         self.metrics: dict[tuple[str, tuple[tuple[str, str], ...]], MetricSeries] = {}
         self._totals = Totals()
@@ -577,13 +579,20 @@ class Store:
 
     def tool_costs(self, session_id: str | None = None) -> list[ToolCost]:
         """Per tool name: the LLM spend that decided and consumed its calls (docs/costs.md)."""
-        from .tools import rollup_tools
+        from .tools import ToolRollup
 
         if session_id is None:
             traces = list(self.traces.values())
         else:
             traces = self.traces_of(session_id)
-        return rollup_tools(traces)
+        # One running rollup per recent reader key (all sessions, the selected one):
+        # a read re-adds only the traces that changed since the last one.
+        rollups = self._tool_rollups
+        rollup = rollups.pop(session_id, None) or ToolRollup()
+        rollups[session_id] = rollup
+        while len(rollups) > 4:
+            rollups.pop(next(iter(rollups)))
+        return rollup.read(traces)
 
     # -- persistence hand-off ----------------------------------------------
     @property
