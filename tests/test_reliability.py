@@ -63,7 +63,7 @@ def hostile() -> list[dict]:
 
 
 def monitor_config(tmp_path: Path) -> Config:
-    return Config(udp_port=0, tcp_port=0, otlp_port=0, socket="", db=str(tmp_path / "m.db"))
+    return Config(udp_port=0, tcp_port=0, otlp_port=0, otlp_grpc_port=None, socket="", db=str(tmp_path / "m.db"))
 
 
 def assert_finite_db(path: Path) -> None:
