@@ -116,19 +116,23 @@ def fmt_cost(
     fixes the decimals (a column's ``column_digits``); else by magnitude.
     A negative amount is a difference (``-$0.01``); one that rounds to zero
     is ``$0``, never ``-$0.0000``. ``width`` (a narrow list column): a text
-    that would not fit drops the ``≈`` (the tokens beside it carry it), never
-    a digit or the ``$?``, so a number is never cut.
+    that would not fit drops the ``≈`` (the tokens beside it carry it), then
+    the column's extra decimals, never a digit that matters or the ``$?``.
     """
     if width is not None:
         text = fmt_cost(usd, estimated, unpriced, digits)
         if len(text) > width and estimated:
-            return fmt_cost(usd, False, unpriced, digits)
+            text = fmt_cost(usd, False, unpriced, digits)
+        if len(text) > width and digits is not None:
+            text = fmt_cost(usd, False, unpriced)  # the column's decimals do not fit this amount
         return text
     if usd is None or not math.isfinite(usd):
         text = UNKNOWN_COST
     else:
-        d = money_digits(usd) if digits is None else digits
         a = abs(usd)
+        d = money_digits(usd) if digits is None else digits
+        if digits is not None and a >= _EPSILON and round(a, digits) == 0:
+            d = money_digits(usd)  # a column's decimals would hide this amount: show it by its own
         text = _usd(a, d)
         if usd < 0 and text != "$0" and not text.startswith("<"):
             text = "-" + text

@@ -178,8 +178,17 @@ class RowList(ScrollView, can_focus=True):
         elif index >= top + body:
             self.scroll_to(y=index - body + 1, animate=False, force=True)
 
+    def visible_keys(self) -> list[str]:
+        """The keys of the rows on screen now."""
+        top = int(self.scroll_offset.y)
+        return self.keys[top : top + max(0, self.size.height - 1)]
+
+    def before_touch(self) -> None:
+        """Hook: update what every visible row depends on (e.g. a column's decimals)."""
+
     def touch(self) -> None:
         """Repaint only the visible rows whose stamp changed since they were drawn."""
+        self.before_touch()
         height = self.size.height
         if height <= 1:
             return

@@ -53,6 +53,14 @@ class SessionList(RowList):
         self.border_title = "Sessions"
         #: USD per session, set by the app (None: no budget).
         self.budget: float | None = None
+        #: Decimals of the cost column, one for the rows on screen ($0.0090 over $0.0100).
+        self.cost_digits = 2
+
+    def before_touch(self) -> None:
+        store = self.store
+        self.cost_digits = fmt.column_digits(
+            e.totals.cost for e in (store.session(k) for k in self.visible_keys()) if e is not None
+        )
 
     def row_stamp(self, key: str) -> Hashable:
         entry = self.store.session(key)
@@ -62,7 +70,13 @@ class SessionList(RowList):
         # Duration ticks only while a span runs; status can flip to "done" by
         # idling, and the "last" column moves once a second.
         ticking = entry.totals.running > 0 and entry.session.ended_ns is None
-        return (entry.version, shown_status(self.app, entry.status(now)), now // 100_000_000 if ticking else 0, now // 1_000_000_000)
+        return (
+            entry.version,
+            shown_status(self.app, entry.status(now)),
+            now // 100_000_000 if ticking else 0,
+            now // 1_000_000_000,
+            self.cost_digits,
+        )
 
     def row_cells(self, key: str) -> list[Text]:
         entry = self.store.session(key)
@@ -88,7 +102,7 @@ class SessionList(RowList):
             Text(fmt.duration(entry.duration_ns(now))),
             Text(str(t.spans)),
             Text(fmt.tokens(t.tokens, estimated=t.estimated > 0)),
-            Text(fmt.cost(t.cost, t.estimated > 0, t.cost_unknown, width=COST_WIDTH), style=cost_style),
+            Text(fmt.cost(t.cost, t.estimated > 0, t.cost_unknown, self.cost_digits, width=COST_WIDTH), style=cost_style),
             Text(mark, style=cost_style),
             Text(fmt.ago(entry.last_ns, now), style=muted),
         ]

@@ -38,12 +38,25 @@ class TraceList(RowList):
         self.now_ns = now_ns
         self.session_id: str | None = None
         self.border_title = "Traces"
+        #: Decimals of the cost column, one for the rows on screen ($0.0090 over $0.0100).
+        self.cost_digits = 2
+
+    def before_touch(self) -> None:
+        store = self.store
+        self.cost_digits = fmt.column_digits(
+            t.totals.cost for t in (store.trace(k) for k in self.visible_keys()) if t is not None
+        )
 
     def row_stamp(self, key: str) -> Hashable:
         trace = self.store.trace(key)
         if trace is None:
             return None
-        return (trace.version, self.now_ns() // 100_000_000 if trace.running else 0, shown_status(self.app, "running") if trace.running else 0)
+        return (
+            trace.version,
+            self.now_ns() // 100_000_000 if trace.running else 0,
+            shown_status(self.app, "running") if trace.running else 0,
+            self.cost_digits,
+        )
 
     def row_cells(self, key: str) -> list[Text]:
         trace = self.store.trace(key)
@@ -60,6 +73,6 @@ class TraceList(RowList):
             Text(fmt.duration(trace.duration_ns(self.now_ns()))),
             Text(str(t.spans)),
             Text(fmt.tokens(t.tokens, estimated=t.estimated > 0)),
-            Text(fmt.cost(t.cost, t.estimated > 0, t.cost_unknown, width=COST_WIDTH)),
+            Text(fmt.cost(t.cost, t.estimated > 0, t.cost_unknown, self.cost_digits, width=COST_WIDTH)),
             errs,
         ]
