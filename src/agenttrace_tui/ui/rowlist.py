@@ -293,6 +293,8 @@ class RowList(ScrollView, can_focus=True):
         width = self.scrollable_content_region.width
         base = self.rich_style
         if y == 0:
+            # A full repaint starts here: settle what the rows below share first.
+            self.before_touch()
             if self._header is None or self._header[0] != width:
                 titles = [Text(c.title) for c in self.COLUMNS]
                 strip = self._compose_line(titles, width)
