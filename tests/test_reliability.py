@@ -567,3 +567,17 @@ async def test_otlp_answers_200_only_once_the_spans_are_committed(tmp_path: Path
     finally:
         await mon.stop()
     assert len(good_ids(tmp_path / "ack.db")) == 110  # held in memory, written once it could be
+
+
+def test_headless_bookkeeping_follows_the_store() -> None:
+    import io
+
+    from agenttrace_tui.commands.headless import HeadlessPrinter
+
+    store = Store(max_spans=1_000)
+    printer = HeadlessPrinter(store, io.StringIO(), quiet_s=3600)  # never quiet: every trace stays "seen"
+    for k in range(0, 50_000, 1_000):
+        store.apply([Span(span_id="a", trace_id=f"t{i}", session_id="s", name="x", start_ns=1, end_ns=2)
+                     for i in range(k, k + 1_000)])
+        printer.poll()
+        assert len(printer._seen) <= max(10_000, 2 * len(store.traces)) + 1_000

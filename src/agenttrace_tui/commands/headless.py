@@ -68,9 +68,14 @@ class HeadlessPrinter:
             n += 1
         if n:
             self.out.flush()
-        if len(self._printed) > 100_000:
-            live = self.store.traces
+        # Bookkeeping follows the store: entries of traces it evicted are
+        # dropped once they outnumber the live traces (amortised, bounded).
+        live = self.store.traces
+        limit = max(10_000, 2 * len(live))
+        if len(self._printed) > limit:
             self._printed = {k: v for k, v in self._printed.items() if k in live}
+        if len(self._seen) > limit:
+            self._seen = {k: v for k, v in self._seen.items() if k in live}
         return n
 
 

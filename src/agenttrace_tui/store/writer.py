@@ -78,7 +78,7 @@ log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 1
 #: Spans waiting in memory while the database is not writable; past this the
 #: oldest waiting chunk is dropped (counted in ``dropped_spans``).
-MAX_WAITING_SPANS = 500_000
+MAX_WAITING_SPANS = 200_000
 #: Backoff between attempts while the database is not writable.
 RETRY_MIN_S = 0.25
 RETRY_MAX_S = 5.0
@@ -302,11 +302,22 @@ class Writer:
             raise RuntimeError("Writer.start() has not been awaited (or the writer is closed)")
         async with self._lock:
             written = 0
-            # Drain once per call: under sustained load a flush must end.
-            if self._drain():
+            # Drain once per call (under sustained load a flush must end), and
+            # only once what was drained before is written: spans waiting for a
+            # slow disk stay dirty in the store, where newer reports of the same
+            # span replace each other. While the database refuses writes, drain
+            # past the bound only, so the oldest are dropped, not memory grown.
+            drained = False
+            if self._queue and not self.writable and self._queued_spans + self.store.dirty_count > self.max_waiting:
+                drained = self._drain()
                 self._bound_waiting()
             # (The background task waits out the backoff; a flush() asked for tries now.)
-            while self._queue:
+            while True:
+                if not self._queue:
+                    if drained or not self._drain():
+                        break
+                    drained = True
+                    self._bound_waiting()
                 pending = self._queue[0]
                 n = await self._write(pending)
                 if n is None:
