@@ -224,7 +224,7 @@ class Session(msgspec.Struct, omit_defaults=True, gc=False, kw_only=True):
 
 
 class Metric(msgspec.Struct, omit_defaults=True, gc=False, kw_only=True):
-    """A metric sample (seed 000: name, labels, value)."""
+    """A metric sample: name, labels, value."""
 
     name: str
     value: float

@@ -1,4 +1,4 @@
-"""A trace as seed 002's ASCII tree, for ``traces tree`` and plain-text reports.
+"""A trace as an ASCII tree, for ``traces tree`` and plain-text reports.
 
     [Trace: execute_query] (Total: 2m05s, Spans: 14, Tokens: 3.1k, Cost: $0.0132)
     ├── [Span: orchestrator_decompose] (Duration: 5.00s)
@@ -140,7 +140,7 @@ def render_tree(spans: Iterable[Span], now_ns: int | None = None, attributes: bo
     if errors:
         summary.append(f"Errors: {errors}")
     if single_root and attributes:
-        # The root is the trace line itself (seed 002): its own attributes go there.
+        # The root is the trace line itself: its own attributes go there.
         summary += [a for a in span_attributes(root, now_ns) if not a.startswith(("Duration:", "Running:", "Cost:"))]
     head: Line = [("[Trace: ", "bold"), (clean(name, 120), "bold"), ("] ", "bold"), (f"({', '.join(summary)})", "dim")]
     if single_root and root.span_id in an.hotspots:

@@ -1,4 +1,4 @@
-"""The built-in demo agent: seed-002-shaped traffic through the real UDP path.
+"""The built-in demo agent: orchestrator, tool and LLM traffic through the real UDP path.
 
 Several concurrent sessions (different agents, frameworks and providers) each
 run task after task, every task one trace::

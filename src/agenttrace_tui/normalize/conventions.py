@@ -1,6 +1,6 @@
 """Attribute conventions -> model: the tables every receiver reads.
 
-Agents name the same facts many ways (seed 002's ``llm.model``, OTel GenAI's
+Agents name the same facts many ways (the agenttrace SDK's ``llm.model``, OTel GenAI's
 ``gen_ai.request.model``, OpenInference's ``llm.model_name`` ...). Each row of
 ``ATTRIBUTE_MAP`` says which attribute keys fill which field of which typed
 part, first key found wins. The other tables say where a session id, a span
@@ -216,7 +216,7 @@ def _fallback(attributes: dict[str, Any], field: str, conv: Callable[[Any], Any]
 
 _KIND_VALUES = {k.value: k for k in SpanKind}
 
-#: Span-name patterns (seed 002 style and common words) -> kind, first match wins.
+#: Span-name patterns (agenttrace SDK style and common words) -> kind, first match wins.
 KIND_BY_NAME: list[tuple[re.Pattern[str], SpanKind]] = [
     (re.compile(r"(llm|chat|completion|inference|generate|messages\.create)", re.I), SpanKind.LLM_CALL),
     (re.compile(r"embed", re.I), SpanKind.EMBEDDING),
@@ -315,7 +315,7 @@ TRACELOOP_KIND_KEY = "traceloop.span.kind"
 OPERATION_KEY = "gen_ai.operation.name"
 OPENINFERENCE_KEY = "openinference.span.kind"
 
-#: Seed 002's span names, matched exactly (``iteration_N`` by pattern).
+#: The agenttrace SDK's span names, matched exactly (``iteration_N`` by pattern).
 SEED_NAME_KINDS: dict[str, SpanKind] = {
     "llm_inference": SpanKind.LLM_CALL,
     "chat_completion": SpanKind.LLM_CALL,
@@ -336,7 +336,7 @@ _ITERATION = re.compile(r"^iteration_\d+$")
 
 
 def kind_from_name(name: str) -> SpanKind | None:
-    """Kind from a span name: seed 002's names exactly, then the patterns."""
+    """Kind from a span name: the SDK's names exactly, then the patterns."""
     kind = SEED_NAME_KINDS.get(name)
     if kind is not None:
         return kind

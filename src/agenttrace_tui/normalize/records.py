@@ -115,7 +115,7 @@ class EventRecord(_Record, tag="event", kw_only=True):
 
 
 class MetricRecord(_Record, tag="metric", kw_only=True):
-    """A metric sample: name, labels, value (seed 000)."""
+    """A metric sample: name, labels, value."""
 
     name: str
     value: float

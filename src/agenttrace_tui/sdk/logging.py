@@ -7,7 +7,7 @@ an event on that span: name = the message (cut to 200 characters),
 attributes = level, logger, source location and any exception. Records at
 ERROR or above also set the span's status to ``error`` (unless
 ``error_status=False``). Records outside any span are ignored, so the handler
-can sit on the root logger. The Python counterpart of seed 000's tracing Layer.
+can sit on the root logger.
 """
 
 from __future__ import annotations

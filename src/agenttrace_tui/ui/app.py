@@ -94,7 +94,7 @@ class AgentTraceApp(App[None]):
         Binding("q", "quit_monitor", "Quit", id="app.quit"),
         # Like otel-tui/k9s: Ctrl+C leaves too (flushing the DB), rather than Textual's hint.
         Binding("ctrl+c", "quit_monitor", "Quit", show=False, priority=True, id="app.quit_ctrl_c"),
-        # History and compare (issue 7): ui/history.py and ui/compare_view.py.
+        # History and compare: ui/history.py and ui/compare_view.py.
         Binding("H", "toggle_history", "History / live", show=False, id="app.history"),
         Binding("m", "mark_compare", "Mark A / compare with A", show=False, id="app.compare"),
         Binding("M", "metrics", "Metrics (series, rates, sparklines)", show=False, id="app.metrics"),

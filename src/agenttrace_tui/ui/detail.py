@@ -3,7 +3,7 @@
 ``render_detail`` is a pure function from a span to Rich renderables; every
 string the agent supplied goes through ``clean``/``clean_multiline`` and is
 appended as plain text, never markup. Code metadata (``code.*``,
-``thread.*``) is hidden unless toggled, as seed 002 asks.
+``thread.*``) is hidden unless toggled.
 """
 
 from __future__ import annotations
