@@ -18,7 +18,7 @@ import msgspec
 
 from .normalize.records import DEFAULT_MAX_RECORD_BYTES
 from .store.entries import DEFAULT_SESSION_IDLE_S
-from .store.memory import DEFAULT_MAX_SPANS
+from .store.limits import DEFAULT_MAX_SPANS
 
 ENV_PREFIX = "AGENTTRACE_"
 

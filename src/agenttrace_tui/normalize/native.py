@@ -2,7 +2,7 @@
 
 A ``span_end`` becomes a *partial* span: its unknown name is ``""`` and its
 unknown start is ``0``; the store merges it into whatever it already has for
-that span id (see ``store.memory.merge_span``).
+that span id (see ``store.merge.merge_span``).
 """
 
 from __future__ import annotations

@@ -32,189 +32,34 @@ earlier, or written by a previous run) are merged with and recomputed from
 what is on disk. A trace cut into several chunks gets its summary row once,
 with the chunk holding its last spans. Session totals follow through
 triggers (schema.py).
+
+The writer is made of parts with one job each: ``write_state`` (its state,
+health and backoff), ``filemerge`` (spans merged with the file's rows),
+``quarantine`` (row-by-row isolation); this module drains, cuts and writes.
 """
 
 from __future__ import annotations
 
 import asyncio
-import logging
 import os
 import sqlite3
-import time
-from collections import deque
-from pathlib import Path
-from typing import Any
 
 import aiosqlite
-import msgspec
 
-from ..model import Session, Span
-from .batch import (
-    INSERT_METRIC_POINT,
-    INSERT_QUARANTINE,
-    UPSERT_EVENT,
-    UPSERT_METRIC,
-    UPSERT_SESSION_META,
-    UPSERT_SPAN,
-    UPSERT_TRACE_ROW,
-    UPSERT_TRACE_SUMMARY,
-    Batch,
-    batch_statements,
-    encode_batch,
-    quarantine_row,
-    trace_summary,
-)
-from .entries import MetricSeries
-from .memory import Store
-from .merge import merge_span
-from .schema import BUSY_TIMEOUT_MS, WRITER_PRAGMAS, ensure_schema
+from ..model import Span
+from .batch import Batch, batch_statements, encode_batch, trace_summary
+from .quarantine import QuarantinedRow, RowIsolation
+from .schema import WRITER_PRAGMAS, ensure_schema
+from .write_state import MAX_ATTEMPTS, MAX_WAITING_SPANS, _Group, _Pending, _unwritable
 
 __all__ = ["Writer", "MAX_ATTEMPTS", "MAX_WAITING_SPANS", "QuarantinedRow"]
 
-log = logging.getLogger(__name__)
-
-#: Failed attempts of a batch the database refuses for its content before it
-#: is split row by row (content errors fail the same way every time).
-MAX_ATTEMPTS = 1
-#: Spans waiting in memory while the database is not writable; past this the
-#: oldest waiting chunk is dropped (counted in ``dropped_spans``).
-MAX_WAITING_SPANS = 200_000
-#: Backoff between attempts while the database is not writable.
-RETRY_MIN_S = 0.25
-RETRY_MAX_S = 5.0
 #: How long close() keeps retrying a database that is not writable.
 CLOSE_RETRY_S = 3.0
 
-#: SQLite errors that say the database cannot be written now, whatever the
-#: rows (sqlite3 error names, Python 3.11+): the batch waits and is retried.
-_ENV_ERRORS = frozenset({
-    "SQLITE_FULL", "SQLITE_READONLY", "SQLITE_IOERR", "SQLITE_BUSY", "SQLITE_LOCKED", "SQLITE_CANTOPEN",
-    "SQLITE_PROTOCOL", "SQLITE_NOMEM", "SQLITE_INTERRUPT", "SQLITE_PERM", "SQLITE_AUTH",
-})
-_ENV_WORDS = ("disk", "full", "readonly", "read-only", "locked", "busy", "unable to open", "i/o")
 
-
-def _unwritable(exc: BaseException) -> bool:
-    """Whether a failure is the database's (retry later) rather than the rows' (isolate them)."""
-    if isinstance(exc, OSError):
-        return True
-    if isinstance(exc, sqlite3.Error):
-        name = getattr(exc, "sqlite_errorname", "") or ""  # e.g. SQLITE_IOERR_WRITE
-        if "_".join(name.split("_")[:2]) in _ENV_ERRORS:
-            return True
-        if isinstance(exc, sqlite3.OperationalError):
-            msg = str(exc).lower()
-            return any(w in msg for w in _ENV_WORDS)
-    return False
-
-
-class QuarantinedRow(msgspec.Struct, frozen=True, kw_only=True):
-    """A row set aside because it could not be stored (for the diagnostics view)."""
-
-    id: int
-    time_ns: int
-    kind: str
-    key: str
-    reason: str
-    body: str
-
-_json = msgspec.json.Encoder()
-_span_decoder = msgspec.msgpack.Decoder(Span)
-
-
-class _Pending:
-    """One chunk of a drain, encoded when drained."""
-
-    __slots__ = ("spans", "sessions", "metrics", "summaries", "batch", "since_seq", "attempts")
-
-    def __init__(
-        self,
-        spans: list[Span],
-        sessions: list[Session],
-        metrics: list[MetricSeries],
-        summaries: dict[str, tuple | None],
-        batch: Batch,
-        since_seq: int,
-    ) -> None:
-        self.spans = spans
-        self.sessions = sessions
-        self.metrics = metrics
-        self.summaries = summaries
-        self.batch = batch
-        #: traces first seen by the store after this sequence number are new
-        #: to memory: the file may already hold older reports of their spans.
-        self.since_seq = since_seq
-
-
-class _Group:
-    """Chunks written in ONE transaction: one chunk, or the chunks a big trace spans.
-
-    A trace cut into several chunks has its summary row in the last one
-    only (computed once per drain); writing them together keeps every
-    committed transaction consistent with itself (a trace row always sums
-    the spans committed with it) while each chunk is still one round of
-    ``executemany`` calls.
-    """
-
-    __slots__ = ("parts", "spans", "attempts")
-
-    def __init__(self, parts: list[_Pending]) -> None:
-        self.parts = parts
-        self.spans = sum(len(p.spans) for p in parts)
-        self.attempts = 0
-
-
-class Writer:
+class Writer(RowIsolation):
     """Drains the store's dirty spans, sessions and metrics into SQLite."""
-
-    def __init__(
-        self,
-        store: Store,
-        path: str | Path,
-        *,
-        interval_s: float = 0.25,
-        max_batch: int = 1000,
-        poll_s: float = 0.03,
-        max_attempts: int = MAX_ATTEMPTS,
-        max_waiting: int = MAX_WAITING_SPANS,
-        busy_timeout_ms: int = BUSY_TIMEOUT_MS,
-    ) -> None:
-        if max_batch < 1:
-            raise ValueError("max_batch must be at least 1")
-        self.store = store
-        self.path = Path(path)
-        self.interval_s = interval_s
-        self.max_batch = max_batch
-        self.poll_s = min(poll_s, interval_s) if interval_s > 0 else poll_s
-        self.max_attempts = max_attempts
-        self.max_waiting = max_waiting
-        self.busy_timeout_ms = busy_timeout_ms
-        self.written_spans = 0
-        self.batches = 0
-        self.errors = 0
-        self.dropped_spans = 0
-        #: rows set aside into the quarantine table (this run)
-        self.quarantined = 0
-        self.last_error: str | None = None
-        #: False while the database refuses writes (disk full, read-only, ...)
-        self.writable = True
-        #: when the current unwritable spell began (time.time_ns), else None
-        self.unwritable_since_ns: int | None = None
-        self._retry_at = 0.0
-        self._backoff = RETRY_MIN_S
-        self._conn: aiosqlite.Connection | None = None
-        self._task: asyncio.Task | None = None
-        self._lock = asyncio.Lock()
-        self._queue: deque[_Group] = deque()
-        self._queued_spans = 0
-        self._closing = False
-        self._closed = False
-        self._seen_seq = 0
-        #: whether the file held traces before this writer wrote any
-        self._file_had_traces = False
-        #: traces whose spans the file held before memory saw them again
-        #: (evicted earlier, or written by a previous run): merged on write.
-        self._merge_traces: set[str] = set()
 
     # -- lifecycle --------------------------------------------------------
     async def start(self) -> None:
@@ -367,24 +212,6 @@ class Writer:
         self._queued_spans = 0
         self.dropped_spans += n
 
-    def _set_unwritable(self, exc: BaseException) -> None:
-        self._record_error(exc)
-        loop = asyncio.get_running_loop()
-        if self.writable:
-            self.writable = False
-            self.unwritable_since_ns = time.time_ns()
-            self._backoff = RETRY_MIN_S
-        else:
-            self._backoff = min(self._backoff * 2, RETRY_MAX_S)
-        self._retry_at = loop.time() + self._backoff
-
-    def _set_writable(self) -> None:
-        if not self.writable:
-            self.writable = True
-            self.unwritable_since_ns = None
-            self._backoff = RETRY_MIN_S
-            self._retry_at = 0.0
-
     def _drain(self) -> bool:
         """Take the store's dirty set and cut it into encoded chunks.
 
@@ -476,179 +303,6 @@ class Writer:
         for batch in batches:
             self._count(batch)
         return sum(len(b.spans) for b in batches)
-
-    @staticmethod
-    async def _execute(conn: aiosqlite.Connection, statements: list) -> None:
-        for sql, params, many in statements:
-            if many:
-                await conn.executemany(sql, params)
-            else:
-                await conn.execute(sql, params)
-
-    async def _run_statements(self, conn: aiosqlite.Connection, statements: list) -> None:
-        try:
-            await self._execute(conn, statements)
-            await conn.commit()
-        except BaseException:
-            try:
-                await conn.rollback()
-            except Exception:  # noqa: BLE001 -- a failed rollback must not hide the error being raised
-                pass
-            raise
-
-    def _count(self, batch: Batch) -> None:
-        if batch.bad:
-            self.errors += batch.bad
-            self.quarantined += batch.bad
-            self.last_error = f"{batch.bad} row(s) could not be encoded and were quarantined"
-        self.written_spans += len(batch.spans)
-        self.batches += 1
-
-    async def _write_rows(self, g: _Group) -> int | None:
-        """Every chunk of the group row by row (``_write_part_rows``)."""
-        written = 0
-        for p in g.parts:
-            n = await self._write_part_rows(p)
-            if n is None:
-                return None
-            written += n
-        return written
-
-    async def _write_part_rows(self, p: _Pending) -> int | None:
-        """The chunk again, one row per transaction: a row the database refuses is quarantined.
-
-        Returns spans written, or None if the database became unwritable
-        (the chunk then waits whole; rows already written are simply
-        written again later, every statement is an upsert).
-        """
-        conn = self._conn
-        assert conn is not None
-        try:
-            batch = await self._merge_with_file(conn, p)
-        except Exception as exc:  # noqa: BLE001
-            if _unwritable(exc):
-                self._set_unwritable(exc)
-                return None
-            batch = p.batch
-        events: dict[tuple[str, str], list[tuple]] = {}
-        for ev in batch.events:
-            events.setdefault((ev[0], ev[1]), []).append(ev)
-        units: list[tuple[str, str, list, Any]] = []
-        for row in batch.sessions:
-            units.append(("session", row[0], [(UPSERT_SESSION_META, [row], True)], row))
-        for row in batch.spans:
-            stmts = [(UPSERT_SPAN, [row], True)]
-            evs = events.get((row[0], row[1]))
-            if evs:
-                stmts.append((UPSERT_EVENT, evs, True))
-            units.append(("span", f"{row[0]}/{row[1]}", stmts, row))
-        for row in batch.trace_rows:
-            units.append(("trace", row[0], [(UPSERT_TRACE_ROW, [row], True)], row))
-        for t in batch.recompute:
-            units.append(("trace", str(t[0]), [(UPSERT_TRACE_SUMMARY, (_json.encode([t]).decode(),), False)], t))
-        for row in batch.metrics:
-            units.append(("metric", row[0], [(UPSERT_METRIC, [row], True)], row))
-        if batch.metric_points:
-            units.append(("metric_points", "", [(INSERT_METRIC_POINT, batch.metric_points, True)], None))
-        if batch.quarantine:
-            units.append(("quarantine", "", [(INSERT_QUARANTINE, batch.quarantine, True)], None))
-        written = 0
-        for kind, key, stmts, row in units:
-            try:
-                await self._run_statements(conn, stmts)
-            except Exception as exc:  # noqa: BLE001 - sorted below: the database's fault or the row's
-                if _unwritable(exc):
-                    self._set_unwritable(exc)
-                    return None
-                self._record_error(exc)
-                await self._quarantine(conn, kind, key, exc, row)
-                continue
-            if kind == "span":
-                written += 1
-        self._set_writable()
-        self.batches += 1
-        self.written_spans += written
-        if batch.bad:
-            self.errors += batch.bad
-            self.quarantined += batch.bad
-        return written
-
-    async def _quarantine(self, conn: aiosqlite.Connection, kind: str, key: str, exc: BaseException, row: Any) -> None:
-        self.quarantined += 1
-        if kind == "span":
-            self.dropped_spans += 1
-        obj = row
-        if kind == "span" and isinstance(row, tuple):
-            try:
-                obj = _span_decoder.decode(row[-1])
-            except Exception:  # noqa: BLE001
-                obj = [repr(v)[:200] for v in row[:-1]]
-        elif isinstance(row, tuple):
-            obj = [v if not isinstance(v, bytes) else v.hex()[:200] for v in row]
-        qrow = quarantine_row(kind, key, f"{type(exc).__name__}: {exc}", obj)
-        try:
-            await self._run_statements(conn, [(INSERT_QUARANTINE, [qrow], True)])
-        except Exception as exc2:  # noqa: BLE001 - the quarantine itself failing must not stop the rest
-            self._record_error(exc2)
-
-    async def _merge_with_file(self, conn: aiosqlite.Connection, p: _Pending) -> Batch:
-        """Fold in what the file already holds for spans memory no longer has.
-
-        A trace the store evicted (or that a previous run wrote) comes back
-        as a new trace in memory holding only the newest reports, e.g. a
-        bare span_end: written as is, it would overwrite the full span, and
-        its summary from memory would miss the spans on disk. Such traces
-        are found once (when new to memory) and their spans merged with the
-        rows on disk from then on. Rare; everything else passes through.
-        """
-        if self._file_had_traces or self.store.evicted_traces:
-            traces = self.store.traces
-            fresh = set()
-            for s in p.spans:
-                entry = traces.get(s.trace_id)
-                if entry is None or entry.first_seen > p.since_seq:
-                    fresh.add(s.trace_id)
-            fresh -= self._merge_traces
-            if fresh:
-                async with conn.execute(
-                    "SELECT trace_id FROM traces WHERE trace_id IN (SELECT value FROM json_each(?))",
-                    (_json.encode(list(fresh)).decode(),),
-                ) as cur:
-                    self._merge_traces.update(r[0] for r in await cur.fetchall())
-        if not self._merge_traces:
-            return p.batch
-        targets = [s for s in p.spans if s.trace_id in self._merge_traces]
-        if not targets:
-            return p.batch
-        keys = _json.encode([[s.trace_id, s.span_id] for s in targets]).decode()
-        async with conn.execute(
-            "SELECT s.trace_id, s.span_id, s.body FROM spans AS s JOIN (SELECT json_extract(value, '$[0]') AS t,"
-            " json_extract(value, '$[1]') AS i FROM json_each(?)) AS k ON s.trace_id = k.t AND s.span_id = k.i",
-            (keys,),
-        ) as cur:
-            on_file = {(r[0], r[1]): r[2] for r in await cur.fetchall()}
-        merged_spans = []
-        for s in p.spans:
-            body = on_file.get((s.trace_id, s.span_id))
-            if body is not None:
-                try:
-                    old = _span_decoder.decode(body)
-                except msgspec.DecodeError:
-                    old = None
-                if old is not None:
-                    merged = merge_span(old, s)
-                    if old.start_ns and old.start_ns < merged.start_ns:
-                        # The store dates a bare span_end at its end; the file knows the start.
-                        merged.start_ns = old.start_ns
-                    s = merged
-            merged_spans.append(s)
-        summaries = {t: (None if t in self._merge_traces else row) for t, row in p.summaries.items()}
-        return encode_batch(merged_spans, p.sessions, p.metrics, summaries=summaries)
-
-    def _record_error(self, exc: BaseException) -> None:
-        self.errors += 1
-        self.last_error = f"{type(exc).__name__}: {exc}"
-        log.warning("SQLite write failed: %s", self.last_error)
 
     # -- status -----------------------------------------------------------
     @property

@@ -27,7 +27,8 @@ from .rowlist import Column, RowList
 from .text import safe_text
 
 if TYPE_CHECKING:
-    from ..store.memory import MetricSeries, Store
+    from ..store.entries import MetricSeries
+    from ..store.memory import Store
 
 REFRESH_S = 1.0
 SPARK_WIDTH = 16

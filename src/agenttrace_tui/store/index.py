@@ -1,0 +1,182 @@
+"""The store's state and its read side: traces and sessions by id, folded totals.
+
+``StoreIndex`` holds everything the store keeps (set up in one ``__init__``)
+and what every part of it reads: lookups, the traces of a session, and the
+lazy fold of changed spans into trace, session and global totals (see
+``store.memory`` for how ingest marks spans changed). The parts that write
+are beside it: ``store.upsert`` (spans), ``store.budget`` (eviction),
+``store.rollups`` (cost reads), ``store.memory`` (the ``Store`` they make up).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING
+
+from ..model import Session, Span, SpanEvent
+from .aggregates import Contribution, RateMeter, Totals
+from .entries import IDLE_NS, MetricSeries, SessionEntry, TraceEntry
+from .limits import DEFAULT_MAX_SPANS, MIN_SERIES, MIN_SESSIONS
+
+if TYPE_CHECKING:
+    from .tools import ToolRollup
+
+
+class StoreIndex:
+    """The store's state: spans by trace, traces by session, metric series, totals."""
+
+    def __init__(self, max_spans: int = DEFAULT_MAX_SPANS, span_hook: Callable[[Span], None] | None = None,
+                 idle_ns: int = IDLE_NS) -> None:
+        if max_spans < 1:
+            raise ValueError("max_spans must be at least 1")
+        self.max_spans = max_spans
+        #: Quiet time after which a session is no longer running (the session_idle setting).
+        self.idle_ns = idle_ns
+        #: Sessions and metric series kept in memory (they are in SQLite too):
+        #: past these, the oldest sessions with no trace left in memory and
+        #: the oldest series are forgotten (counted), so many tiny sessions or
+        #: label combinations cannot grow memory without bound. (Sessions that
+        #: still hold a trace are bounded by the span budget: at most max_spans.)
+        self.max_sessions = max(MIN_SESSIONS, max_spans // 10)
+        self.max_series = max(MIN_SERIES, max_spans // 20)
+        self.evicted_sessions = 0
+        self.evicted_series = 0
+        #: next session count at which to look for sessions to forget (a pass
+        #: that finds too few raises it, so a pass is amortised, never per batch)
+        self._session_scan_at = self.max_sessions
+        #: Runs on each span as it will be stored (after merging), before it is
+        #: counted: the cost enricher prices and estimates here.
+        self.span_hook = span_hook
+        #: Failures of span_hook, by exception type (a bad span never stops ingest).
+        self.hook_errors: dict[str, int] = {}
+        self.traces: dict[str, TraceEntry] = {}
+        #: Running tool-cost rollups by reader key (None: all sessions); see tool_costs.
+        self._tool_rollups: dict[str | None, ToolRollup] = {}
+        self.sessions: dict[str, SessionEntry] = {}
+        self.metrics: dict[tuple[str, tuple[tuple[str, str], ...]], MetricSeries] = {}
+        self._totals = Totals()
+        #: Traces with spans not folded into the totals yet (trace id -> entry).
+        self._agg_dirty: dict[str, TraceEntry] = {}
+        self.span_count = 0
+        self.version = 0
+        self.evicted_spans = 0
+        self.evicted_traces = 0
+        self.updates = 0
+        self.dropped_events = 0
+        self.rate = RateMeter()
+        self._pending_events: dict[tuple[str, str], list[SpanEvent]] = {}
+        self._seq = 0
+        self._names: dict[str, str] = {}
+        # Spans, sessions changed since the persistence layer last drained.
+        self._dirty_spans: dict[tuple[str, str], Span] = {}
+        self._dirty_sessions: dict[str, Session] = {}
+        self._dirty_metrics: dict[tuple[str, tuple[tuple[str, str], ...]], MetricSeries] = {}
+
+
+    def _session_for(self, sid: str, start_ns: int) -> SessionEntry:
+        entry = self.sessions.get(sid)
+        if entry is None:
+            entry = self.sessions[sid] = SessionEntry(Session(id=sid, started_ns=start_ns or None), self)
+        return entry
+
+
+    def _rehome(self, trace: TraceEntry, sid: str) -> None:
+        """Move a trace to the session a later span names."""
+        self.flush_aggregates()  # rare: move settled totals, not pending changes
+        old = self.sessions[trace.session_id]
+        new = self._session_for(sid, trace.start_ns)
+        old._totals.merge(trace._totals, -1)
+        new._totals.merge(trace._totals, 1)
+        for s in trace.spans.values():
+            s.session_id = sid
+            self._dirty_spans[(trace.trace_id, s.span_id)] = s
+        old.trace_ids.pop(trace.trace_id, None)
+        old.version = self.version
+        trace.session_id = sid
+        new.trace_ids[trace.trace_id] = None
+        if not old.trace_ids and not old._totals.spans:
+            # Its only traces were placed there provisionally (the default, or
+            # an OTLP service session) before a span named their real session.
+            del self.sessions[old.session.id]
+
+
+    # -- aggregates --------------------------------------------------------
+    @property
+    def totals(self) -> Totals:
+        """Totals over every stored span (changed spans folded in first)."""
+        if self._agg_dirty:
+            self.flush_aggregates()
+        return self._totals
+
+    def flush_aggregates(self) -> None:
+        """Fold every span changed since the last fold into its trace, session and the global totals."""
+        dirty = self._agg_dirty
+        if not dirty:
+            return
+        self._agg_dirty = {}
+        # One delta per trace (its own totals), summed per session, so session
+        # and global totals take one merge per session per fold.
+        by_session: dict[str, Totals] = {}
+        for trace in dirty.values():
+            delta = _delta_of(trace)
+            trace._totals.merge(delta)
+            acc = by_session.get(trace.session_id)
+            if acc is None:
+                by_session[trace.session_id] = delta  # the trace is done with it: reuse as the sum
+            else:
+                acc.merge(delta, prune=False)
+        sessions = self.sessions
+        total = self._totals
+        for sid, delta in by_session.items():
+            entry = sessions.get(sid)
+            if entry is not None:
+                entry._totals.merge(delta)
+            total.merge(delta)
+
+    # -- reading ---------------------------------------------------------
+    def trace(self, trace_id: str) -> TraceEntry | None:
+        return self.traces.get(trace_id)
+
+    def session(self, session_id: str) -> SessionEntry | None:
+        return self.sessions.get(session_id)
+
+    def span(self, trace_id: str, span_id: str) -> Span | None:
+        t = self.traces.get(trace_id)
+        return t.spans.get(span_id) if t is not None else None
+
+    def sessions_by_activity(self) -> list[SessionEntry]:
+        """Sessions, most recently active first."""
+        return sorted(self.sessions.values(), key=lambda s: s.last_ns, reverse=True)
+
+    def traces_of(self, session_id: str, *, internal: bool = True) -> list[TraceEntry]:
+        """Traces of a session, newest first; ``internal=False`` leaves out the
+        traces made only of a client's framework internals (``TraceEntry.internal_only``),
+        which a trace list folds under the session."""
+        entry = self.sessions.get(session_id)
+        if entry is None:
+            return []
+        out = [self.traces[t] for t in entry.trace_ids if t in self.traces]
+        if not internal:
+            out = [t for t in out if not t.internal_only]
+        out.sort(key=lambda t: t.start_ns, reverse=True)
+        return out
+
+    def iter_spans(self) -> Iterator[Span]:
+        for trace in self.traces.values():
+            yield from trace.spans.values()
+
+
+
+def _delta_of(trace: TraceEntry) -> Totals:
+    """The change of a trace's totals since its last fold: -counted +now per changed span."""
+    pending = trace.pending
+    trace.pending = {}
+    delta = Totals()
+    spans = trace.spans
+    for span_id, counted in pending.items():
+        if counted is not None:
+            delta.fold(counted, -1)
+        span = spans.get(span_id)
+        if span is not None:
+            delta.fold(Contribution(span), 1)
+    return delta

@@ -1,0 +1,92 @@
+"""Cost reads of the store: burn rate, spend per bucket, cost per tool.
+
+Each aggregate keeps spend and tokens per minute (``Totals.series``); these
+reads sum them over a window or into buckets for sparklines. Per-tool
+attribution (docs/costs.md) is a running rollup per reader key, see
+``store.tools``.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING, Literal
+
+from .aggregates import NS_PER_MIN, Totals
+from .index import StoreIndex
+
+if TYPE_CHECKING:
+    from .tools import ToolCost
+
+
+class CostReads(StoreIndex):
+    """Spend over time and per tool, read from the store's totals."""
+
+    def _totals_for(self, session_id: str | None) -> Totals | None:
+        if session_id is None:
+            return self.totals
+        entry = self.sessions.get(session_id)
+        return entry.totals if entry is not None else None
+
+    def burn_rate(self, session_id: str | None = None, window_s: float = 300, now_ns: int | None = None) -> tuple[float, float]:
+        """(USD per minute, tokens per minute) over the last ``window_s`` seconds.
+
+        Counted by the minute each span ended in (running spans: started in),
+        so the window is rounded to whole minutes, the current one included.
+        """
+        totals = self._totals_for(session_id)
+        if totals is None or not totals.series:
+            return 0.0, 0.0
+        now = time.time_ns() if now_ns is None else now_ns
+        last = now // NS_PER_MIN
+        first = (now - int(window_s * 1e9)) // NS_PER_MIN
+        cost = tokens = 0.0
+        for minute, (c, t) in totals.series.items():
+            if first <= minute <= last:
+                cost += c
+                tokens += t
+        minutes = max(window_s / 60, 1.0)
+        return cost / minutes, tokens / minutes
+
+    def spend_series(
+        self,
+        session_id: str | None = None,
+        bucket: Literal["minute", "hour", "day"] = "minute",
+        n: int = 30,
+        now_ns: int | None = None,
+        what: Literal["cost", "tokens"] = "cost",
+    ) -> list[float]:
+        """Spend (or tokens) per bucket for the last ``n`` buckets, oldest first.
+
+        Without ``now_ns`` the series ends at the latest bucket that has data
+        (so a finished or replayed session still draws); with it, at now.
+        """
+        totals = self._totals_for(session_id)
+        if n <= 0:
+            return []
+        if totals is None or not totals.series:
+            return [0.0] * n
+        width = {"minute": 1, "hour": 60, "day": 1440}[bucket]
+        idx = 0 if what == "cost" else 1
+        agg: dict[int, float] = {}
+        for minute, point in totals.series.items():
+            b = minute // width
+            agg[b] = agg.get(b, 0.0) + point[idx]
+        end = (now_ns // NS_PER_MIN) // width if now_ns is not None else max(agg)
+        return [max(agg.get(b, 0.0), 0.0) for b in range(end - n + 1, end + 1)]
+
+    def tool_costs(self, session_id: str | None = None) -> list[ToolCost]:
+        """Per tool name: the LLM spend that decided and consumed its calls (docs/costs.md)."""
+        from .tools import ToolRollup
+
+        if session_id is None:
+            traces = list(self.traces.values())
+        else:
+            traces = self.traces_of(session_id)
+        # One running rollup per recent reader key (all sessions, the selected one):
+        # a read re-adds only the traces that changed since the last one.
+        rollups = self._tool_rollups
+        rollup = rollups.pop(session_id, None) or ToolRollup()
+        rollups[session_id] = rollup
+        while len(rollups) > 4:
+            rollups.pop(next(iter(rollups)))
+        return rollup.read(traces)
