@@ -12,7 +12,8 @@ View state is reactive: ``mode`` (live, history, replay), ``paused`` and
 remember to. The clock the panes read (``now_ns``) is the wall clock live and
 the recording's own time in history and replay: a span the recording never
 saw end is "unfinished" there, with the duration it had, and never ticks.
-The screen's size classes follow ``on_resize`` (no polling).
+The layout follows the terminal through the main screen's breakpoints
+(ui/screen.py), never by polling its size.
 
 Untrusted strings reach the screen only as cleaned ``Text``/``Content``, and
 ``notify`` is always called with ``markup=False``.
@@ -31,7 +32,6 @@ from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
-from textual.geometry import Size
 from textual.reactive import var
 from textual.widgets import Footer, Input, Static
 
@@ -48,6 +48,7 @@ from .help import HelpScreen
 from .palette import MonitorCommands
 from .paths import stylesheet
 from .rowlist import RowList
+from .screen import MonitorScreen
 from .session_list import SessionList
 from .span_tree import SpanTreeView
 from .text import clean
@@ -56,9 +57,6 @@ from .trace_list import TraceList
 TICK_S = 0.1
 DARK_THEME = "textual-dark"
 LIGHT_THEME = "textual-light"
-#: Below this size the panes stack (see Screen.-narrow in app.tcss).
-NARROW_WIDTH = 100
-NARROW_HEIGHT = 30
 
 #: What the panes show: live data, a saved session (H), a replay.
 LIVE, HISTORY, REPLAY = "live", "history", "replay"
@@ -185,6 +183,16 @@ class AgentTraceApp(App[None]):
         self.footer = Footer(compact=True)
         yield self.footer
 
+    def get_default_screen(self) -> MonitorScreen:
+        return MonitorScreen(id="_default")
+
+    @property
+    def main_screen(self) -> MonitorScreen:
+        """The screen the panes live on (under any modal on top)."""
+        screen = self.screen_stack[0] if self.screen_stack else self.screen
+        assert isinstance(screen, MonitorScreen)
+        return screen
+
     def panes(self) -> list:
         """Focusable panes in Tab order, skipping hidden ones."""
         out = [self.sessions, self.traces, self.cost, self.span_tree, self.detail]
@@ -193,7 +201,6 @@ class AgentTraceApp(App[None]):
     async def on_mount(self) -> None:
         self.theme_changed_signal.subscribe(self, self._on_theme_changed)
         self._apply_keymap()
-        self._apply_size_class()
         if self.monitor is not None:
             try:
                 await self.monitor.start()
@@ -214,18 +221,6 @@ class AgentTraceApp(App[None]):
         if isinstance(event, (events.Key, events.MouseDown)):
             self.gc_policy.note_input()  # no full collection while someone is typing
         await super().on_event(event)
-
-    def on_resize(self, event: events.Resize) -> None:
-        # Runs before App._on_resize records the new size: use the event's.
-        self._apply_size_class(event.size)
-
-    def _apply_size_class(self, size: Size | None = None) -> None:
-        w, h = size if size is not None else self.size
-        narrow = w < NARROW_WIDTH or h < NARROW_HEIGHT
-        if self.screen.has_class("-narrow") != narrow:
-            self.screen.set_class(narrow, "-narrow")
-            # At 80 columns the app's own keys need the whole footer (ctrl+p is in ? help).
-            self.footer.show_command_palette = w >= NARROW_WIDTH
 
     # -- the refresh tick ------------------------------------------------
     def _tick(self) -> None:
@@ -624,8 +619,8 @@ class AgentTraceApp(App[None]):
         self._sync_detail()
 
     def action_toggle_cost(self) -> None:
-        screen = self.screen
-        if screen.has_class("-narrow"):
+        screen = self.main_screen
+        if screen.stacked:
             screen.toggle_class("-show-cost")
         else:
             screen.toggle_class("-hide-cost")

@@ -109,7 +109,8 @@ class StatusHeader(Widget):
     asks for a layout pass (a Static.update would reflow the whole screen)."""
 
     DEFAULT_CSS = """
-    StatusHeader { height: 2; background: $panel; color: $foreground; }
+    /* Each line is cut with an ellipsis at the edge, never wrapped onto the next. */
+    StatusHeader { height: 2; background: $panel; color: $foreground; text-wrap: nowrap; text-overflow: ellipsis; }
     """
 
     def __init__(self, *, id: str | None = None) -> None:

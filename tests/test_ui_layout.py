@@ -1,0 +1,151 @@
+"""Pilot tests of the layout across terminal sizes: the stacked layout follows
+every resize (also one made while another screen is on top), the session list
+keeps its rows, the left column grows with the terminal within bounds, and the
+header and footer cut their lines instead of wrapping them.
+
+Real app over the fixture store; waits poll for a condition (bounded).
+"""
+
+from __future__ import annotations
+
+import pytest
+from textual.widgets._footer import FooterKey
+
+import fixtures
+from agenttrace_tui.ui.app import make_app
+from agenttrace_tui.ui.help import HelpScreen
+from agenttrace_tui.ui.history import HISTORY_MODE
+from agenttrace_tui.ui.picker import SessionPicker
+from test_history_fixture import build_db
+from test_ui_app import wait_for
+
+
+def _app():
+    return make_app(store=fixtures.build_store(), now_ns=fixtures.clock)
+
+
+def list_lines(widget) -> list[str]:
+    """The lines a list pane renders in its content area."""
+    return [widget.render_line(y).text for y in range(widget.scrollable_content_region.height)]
+
+
+def assert_session_rows_shown(app) -> None:
+    """Every session of the fixture has a visible, rendered row in the session list."""
+    sessions = app.sessions
+    labels = [app.store.session(key).session.label for key in sessions.keys]
+    assert len(labels) == 3
+    # A header line plus one line per session fits in the pane...
+    assert sessions.scrollable_content_region.height >= 1 + len(labels), sessions.region
+    # ... and each row is drawn there (names may be cut with an ellipsis when narrow).
+    shown = "\n".join(list_lines(sessions))
+    for label in labels:
+        assert label[:8] in shown, (label, shown)
+
+
+def stacked(app) -> bool:
+    return app.main_screen.stacked
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 36), (200, 60)])
+async def test_session_rows_show_at_every_size(size):
+    app = _app()
+    async with app.run_test(size=size) as pilot:
+        await pilot.pause()
+        assert stacked(app) == (size == (80, 24))
+        assert_session_rows_shown(app)
+
+
+async def test_resize_stacks_the_panes_and_keeps_the_session_rows():
+    app = _app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.pause()
+        for size, want in (((80, 24), True), ((200, 60), False), ((80, 24), True), ((120, 36), False)):
+            await pilot.resize_terminal(*size)
+            await wait_for(pilot, lambda want=want: stacked(app) == want)
+            await pilot.pause()
+            assert_session_rows_shown(app)
+
+
+@pytest.mark.parametrize(("start", "end", "want"), [((120, 36), (80, 24), True), ((80, 24), (120, 36), False)])
+async def test_resize_under_another_screen_applies_when_it_closes(start, end, want):
+    """Help (or the picker, the palette) on top gets the resize; the panes' screen must
+    still take the new size's layout when it comes back."""
+    app = _app()
+    async with app.run_test(size=start) as pilot:
+        await pilot.pause()
+        await pilot.press("question_mark")
+        await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen))
+        await pilot.resize_terminal(*end)
+        await pilot.pause()
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: app.screen is app.main_screen)
+        await wait_for(pilot, lambda: stacked(app) == want)
+        await pilot.pause()
+        assert_session_rows_shown(app)
+
+
+async def test_left_column_is_a_share_of_the_width_with_a_floor_and_a_ceiling():
+    app = _app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.pause()
+        left = app.query_one("#left")
+        assert left.region.width == 48  # the floor: 35 % of 120 is less
+        await pilot.resize_terminal(200, 60)
+        await wait_for(pilot, lambda: left.region.width == 70)  # 35 % of 200
+        # Wide enough now for the full names of the fixture's sessions.
+        shown = "\n".join(list_lines(app.sessions))
+        for key in app.sessions.keys:
+            assert app.store.session(key).session.label in shown
+        await pilot.resize_terminal(260, 60)
+        await wait_for(pilot, lambda: left.region.width == 72)  # the ceiling
+        await pilot.resize_terminal(80, 24)
+        await wait_for(pilot, lambda: left.region.width == 80)  # stacked: the whole width
+
+
+async def test_footer_after_a_resize_to_80_columns_drops_the_palette_key_not_quit():
+    app = _app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.pause()
+        palette = [k for k in app.query(FooterKey) if k.has_class("-command-palette")]
+        assert palette and palette[0].region.width > 0
+        await pilot.resize_terminal(80, 24)
+        await wait_for(pilot, lambda: stacked(app))
+        await pilot.pause()
+        keys = [k for k in app.query(FooterKey) if k.region.width > 0]
+        assert not any(k.has_class("-command-palette") for k in keys)
+        quit_key = next(k for k in keys if k.action == "quit_monitor")
+        # Quit is whole on screen: its right edge inside the 80 columns.
+        assert quit_key.region.right <= 80
+
+
+@pytest.fixture()
+def db(tmp_path):
+    path = tmp_path / "fx.db"
+    build_db(path, now_ns=fixtures.NOW_NS)
+    return path
+
+
+async def test_header_lines_are_cut_not_wrapped_in_history(db):
+    app = _app()
+    app.history_db = db
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.pause()
+        await pilot.press("H")
+        await wait_for(pilot, lambda: isinstance(app.screen, SessionPicker) and app.screen.loaded)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.mode == HISTORY_MODE)
+        header = app.header
+        # 100 columns: the widest that still stacks nothing, and the status line is longer.
+        await pilot.resize_terminal(100, 36)
+        await wait_for(pilot, lambda: header.size.width == 100)
+        await pilot.pause()
+        assert not stacked(app)
+        first, second = (header.render_line(y).text for y in range(2))
+        assert "HISTORY" in first and first.rstrip().endswith("…"), first
+        # The second line is the endpoints line, not the tail of the first.
+        assert second.startswith(" listening"), second
+        await pilot.resize_terminal(80, 24)
+        await wait_for(pilot, lambda: stacked(app))
+        await pilot.pause()
+        first = header.render_line(0).text
+        assert "HISTORY" in first and first.rstrip().endswith("…")
