@@ -1,0 +1,210 @@
+"""The attribute map: which attribute keys fill which field of a span's typed parts.
+
+Agents name the same facts many ways (the agenttrace SDK's ``llm.model``, OTel
+GenAI's ``gen_ai.request.model``, OpenInference's ``llm.model_name`` ...). Each
+row of ``ATTRIBUTE_MAP`` says which keys fill which field of which typed part
+(llm, tool, agent, rag, file, usage), first key found wins; ``extract_parts``
+applies it to one span's attributes. Read through ``conventions``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import msgspec
+
+__all__ = ["ATTRIBUTE_MAP", "Row", "extract_parts", "first_reason"]
+
+_json = msgspec.json.Decoder()
+
+# (part, field, converter, keys in priority order)
+Row = tuple[str, str, Callable[[Any], Any], tuple[str, ...]]
+
+
+def _str(v: Any) -> str:
+    return v if isinstance(v, str) else str(v)
+
+
+def _int(v: Any) -> int:
+    if isinstance(v, bool):
+        raise ValueError("bool is not a count")
+    if isinstance(v, str):
+        v = v.strip()
+        return int(float(v)) if "." in v or "e" in v.lower() else int(v)
+    if isinstance(v, float):
+        if v != v or v in (float("inf"), float("-inf")):
+            raise ValueError("not a finite count")
+        return int(v)
+    return int(v)
+
+
+def _float(v: Any) -> float:
+    if isinstance(v, bool):
+        raise ValueError("bool is not a number")
+    f = float(v)
+    if f != f or f in (float("inf"), float("-inf")):
+        raise ValueError("not a finite number")
+    return f
+
+
+def _bool(v: Any) -> bool:
+    if isinstance(v, str):
+        return v.strip().lower() in ("1", "true", "yes")
+    return bool(v)
+
+
+ATTRIBUTE_MAP: list[Row] = [
+    ("llm", "provider", _str, ("gen_ai.provider.name", "gen_ai.system", "llm.provider", "llm.system")),
+    ("llm", "model", _str, ("gen_ai.request.model", "gen_ai.response.model", "llm.model_name", "llm.model")),
+    ("llm", "temperature", _float, ("gen_ai.request.temperature", "llm.temperature")),
+    ("llm", "max_tokens", _int, ("gen_ai.request.max_tokens", "llm.max_tokens")),
+    ("llm", "stop_reason", _str, ("gen_ai.response.finish_reasons", "llm.stop_reason", "llm.finish_reason")),
+    ("llm", "cached", _bool, ("llm.cached",)),
+    ("llm", "prompt_preview", _str, ("llm.prompt", "gen_ai.prompt", "input.value")),
+    ("llm", "response_preview", _str, ("llm.response", "gen_ai.completion", "output.value")),
+    (
+        "usage",
+        "input",
+        _int,
+        ("gen_ai.usage.input_tokens", "llm.token_count.prompt", "gen_ai.usage.prompt_tokens", "llm.usage.prompt_tokens"),
+    ),
+    (
+        "usage",
+        "output",
+        _int,
+        (
+            "gen_ai.usage.output_tokens",
+            "llm.token_count.completion",
+            "gen_ai.usage.completion_tokens",
+            "llm.usage.completion_tokens",
+        ),
+    ),
+    ("usage", "total", _int, ("llm.token_count.total", "gen_ai.usage.total_tokens", "llm.usage.total_tokens")),
+    (
+        "usage",
+        "cache_read",
+        _int,
+        (
+            "gen_ai.usage.cache_read.input_tokens",
+            "llm.token_count.prompt_details.cache_read",
+            "gen_ai.usage.cache_read_input_tokens",
+        ),
+    ),
+    (
+        "usage",
+        "cache_write",
+        _int,
+        (
+            "gen_ai.usage.cache_creation.input_tokens",
+            "gen_ai.usage.cache_write.input_tokens",
+            "llm.token_count.prompt_details.cache_write",
+            "gen_ai.usage.cache_creation_input_tokens",
+        ),
+    ),
+    (
+        "usage",
+        "reasoning",
+        _int,
+        ("gen_ai.usage.reasoning.output_tokens", "llm.token_count.completion_details.reasoning"),
+    ),
+    ("tool", "name", _str, ("gen_ai.tool.name", "tool.name")),
+    ("tool", "action", _str, ("tool.action",)),
+    ("tool", "target", _str, ("tool.target",)),
+    ("tool", "status", _str, ("tool.status",)),
+    ("tool", "call_id", _str, ("gen_ai.tool.call.id", "tool.call_id", "tool_call.id")),
+    ("tool", "input_preview", _str, ("gen_ai.tool.call.arguments", "tool.input", "tool_call.function.arguments")),
+    ("tool", "output_preview", _str, ("gen_ai.tool.call.result", "tool.output")),
+    ("agent", "name", _str, ("gen_ai.agent.name", "agent.name")),
+    ("agent", "iteration", _int, ("agent.iteration",)),
+    ("agent", "state", _str, ("agent.state",)),
+    ("agent", "stop_reason", _str, ("agent.stop_reason",)),
+    ("rag", "query", _str, ("rag.query", "retrieval.query")),
+    ("rag", "sources_found", _int, ("rag.sources_found", "retrieval.documents.count")),
+    ("rag", "top_score", _float, ("rag.top_score",)),
+    ("file", "path", _str, ("file.path",)),
+    ("file", "operation", _str, ("file.operation",)),
+    ("file", "bytes", _int, ("file.bytes",)),
+]
+
+# key -> [(row index, priority within the row)]; lets extract_parts walk the
+# span's (few) attributes instead of every row of the table.
+_KEY_INDEX: dict[str, tuple[int, int]] = {}
+
+
+def _build_index() -> None:
+    _KEY_INDEX.clear()
+    for r, (_part, _field, _conv, keys) in enumerate(ATTRIBUTE_MAP):
+        for p, key in enumerate(keys):
+            _KEY_INDEX.setdefault(key, (r, p))
+
+
+_build_index()
+
+
+def first_reason(value: Any) -> Any:
+    """The first finish reason of a list, also of a list sent as a JSON string (``'["tool_calls"]'``)."""
+    if isinstance(value, str) and value[:1] == "[":
+        try:
+            value = _json.decode(value)
+        except (msgspec.DecodeError, ValueError):
+            return value
+    if isinstance(value, (list, tuple)):
+        return value[0]
+    return value
+
+
+def extract_parts(attributes: dict[str, Any]) -> tuple[dict[str, dict[str, Any]], set[str]]:
+    """Fields per typed part found in ``attributes``, and the keys consumed.
+
+    The first matching key of a row wins and is consumed; other spellings stay
+    free attributes. A value the converter refuses (``"llm.max_tokens":
+    "lots"``) is left in the free attributes rather than failing the span.
+    """
+    parts: dict[str, dict[str, Any]] = {}
+    used: set[str] = set()
+    if not attributes:
+        return parts, used
+    # Best key per row, found by walking the (few) attributes once.
+    best: dict[int, tuple[int, str]] = {}
+    index = _KEY_INDEX
+    for key in attributes:
+        slot = index.get(key)
+        if slot is not None:
+            r, p = slot
+            got = best.get(r)
+            if got is None or p < got[0]:
+                best[r] = (p, key)
+    for r, (_p, key) in best.items():
+        part, field, conv, keys = ATTRIBUTE_MAP[r]
+        value = attributes[key]
+        try:
+            if field == "stop_reason":
+                value = first_reason(value)
+            converted = conv(value)
+        except (TypeError, ValueError, OverflowError, IndexError):
+            # Rare: the preferred spelling holds junk; try the row's other keys in order.
+            alt, converted = _fallback(attributes, field, conv, keys, key)
+            if alt is None:
+                continue
+        fields = parts.get(part)
+        if fields is None:
+            fields = parts[part] = {}
+        fields[field] = converted
+        used.add(key)
+    return parts, used
+
+
+def _fallback(attributes: dict[str, Any], field: str, conv: Callable[[Any], Any], keys: tuple[str, ...],
+              bad: str) -> tuple[str | None, Any]:
+    for key in keys:
+        if key == bad or key not in attributes:
+            continue
+        value = attributes[key]
+        try:
+            if field == "stop_reason":
+                value = first_reason(value)
+            return key, conv(value)
+        except (TypeError, ValueError, OverflowError, IndexError):
+            continue
+    return None, None

@@ -1,0 +1,209 @@
+"""Span kinds: what a span is (LLM call, tool, agent, retrieval ...) from what it carries.
+
+In order of trust: an explicit kind attribute (ours, GenAI's operation name,
+OpenInference's or traceloop's span kind), a known client's own span names,
+then a guess from the typed parts and from the name. The tables here are the
+conventions' kind rows (docs/conventions.md renders them); read through
+``conventions``.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from ..model import SpanKind
+
+_KIND_VALUES = {k.value: k for k in SpanKind}
+
+#: Span-name patterns (agenttrace SDK style and common words) -> kind, first match wins.
+KIND_BY_NAME: list[tuple[re.Pattern[str], SpanKind]] = [
+    (re.compile(r"(llm|chat|completion|inference|generate|messages\.create)", re.I), SpanKind.LLM_CALL),
+    (re.compile(r"embed", re.I), SpanKind.EMBEDDING),
+    (re.compile(r"(rag|retriev|vector_search|search_docs)", re.I), SpanKind.RETRIEVAL),
+    (re.compile(r"(tool|function_call)", re.I), SpanKind.TOOL_EXECUTION),
+    (re.compile(r"(react_loop|iteration_\d+|agent|orchestrat)", re.I), SpanKind.AGENT),
+    (re.compile(r"(reason|think|plan)", re.I), SpanKind.REASONING),
+    (re.compile(r"(validat|verif|test)", re.I), SpanKind.VERIFICATION),
+    (re.compile(r"(read_file|file_read)", re.I), SpanKind.FILE_READ),
+    (re.compile(r"(write_file|file_write)", re.I), SpanKind.FILE_WRITE),
+    (re.compile(r"(memory_store|remember)", re.I), SpanKind.MEMORY_STORE),
+    (re.compile(r"(memory|recall)", re.I), SpanKind.MEMORY_RETRIEVAL),
+    (re.compile(r"(\btask|_task|task_|workflow)", re.I), SpanKind.TASK),
+]
+
+
+def kind_from_string(value: str | None) -> SpanKind | None:
+    """A kind spelled as one of our kind names (``"llm_call"``), else None."""
+    if not value:
+        return None
+    return _KIND_VALUES.get(value.strip().lower())
+
+
+def _names_a_call(llm: Any) -> bool:
+    """An llm part that says more than the provider (a provider alone is often
+    stamped on every span of a client, e.g. Claude Code's and Strands')."""
+    if isinstance(llm, dict):
+        return any(k != "provider" for k in llm)
+    return bool(llm) and any(getattr(llm, f, None) is not None for f in ("model", "temperature", "max_tokens"))
+
+
+def guess_kind(name: str, parts: dict[str, Any]) -> SpanKind:
+    """Kind from the typed parts a span has, then from its name."""
+    if _names_a_call(parts.get("llm")) or (parts.get("usage") and not parts.get("agent")):
+        return SpanKind.LLM_CALL
+    if parts.get("tool"):
+        return SpanKind.TOOL_EXECUTION
+    if parts.get("rag"):
+        return SpanKind.RETRIEVAL
+    if parts.get("agent"):
+        return SpanKind.AGENT
+    if file := parts.get("file"):
+        op = (file.get("operation") if isinstance(file, dict) else getattr(file, "operation", None)) or ""
+        return SpanKind.FILE_WRITE if op.lower() in ("write", "create", "delete", "move") else SpanKind.FILE_READ
+    return kind_from_name(name) or SpanKind.CUSTOM
+
+
+#: Our own explicit kind attribute, for senders that know our kind names.
+KIND_KEY = "agenttrace.kind"
+
+#: ``gen_ai.operation.name`` values -> kind.
+OPERATION_KINDS: dict[str, SpanKind] = {
+    "chat": SpanKind.LLM_CALL,
+    "text_completion": SpanKind.LLM_CALL,
+    "generate_content": SpanKind.LLM_CALL,
+    "completion": SpanKind.LLM_CALL,
+    "execute_tool": SpanKind.TOOL_EXECUTION,
+    "invoke_agent": SpanKind.AGENT,
+    "create_agent": SpanKind.AGENT,
+    "invoke_workflow": SpanKind.AGENT,
+    "embeddings": SpanKind.EMBEDDING,
+    "embedding": SpanKind.EMBEDDING,
+    "retrieval": SpanKind.RETRIEVAL,
+}
+
+#: ``openinference.span.kind`` values (upper case) -> kind.
+OPENINFERENCE_KINDS: dict[str, SpanKind] = {
+    "LLM": SpanKind.LLM_CALL,
+    "TOOL": SpanKind.TOOL_EXECUTION,
+    "AGENT": SpanKind.AGENT,
+    "CHAIN": SpanKind.TASK,
+    "RETRIEVER": SpanKind.RETRIEVAL,
+    "EMBEDDING": SpanKind.EMBEDDING,
+    "RERANKER": SpanKind.RETRIEVAL,
+    "GUARDRAIL": SpanKind.VERIFICATION,
+    "EVALUATOR": SpanKind.VERIFICATION,
+}
+
+#: Other attributes that carry an operation kind (OpenLLMetry's traceloop).
+TRACELOOP_KINDS: dict[str, SpanKind] = {
+    "workflow": SpanKind.TASK,
+    "task": SpanKind.TASK,
+    "agent": SpanKind.AGENT,
+    "tool": SpanKind.TOOL_EXECUTION,
+}
+TRACELOOP_KIND_KEY = "traceloop.span.kind"
+OPERATION_KEY = "gen_ai.operation.name"
+OPENINFERENCE_KEY = "openinference.span.kind"
+
+#: The agenttrace SDK's span names, matched exactly (``iteration_N`` by pattern).
+SEED_NAME_KINDS: dict[str, SpanKind] = {
+    "llm_inference": SpanKind.LLM_CALL,
+    "chat_completion": SpanKind.LLM_CALL,
+    "llm_planning_call": SpanKind.LLM_CALL,
+    "tool_execute": SpanKind.TOOL_EXECUTION,
+    "rag_context_retrieval": SpanKind.RETRIEVAL,
+    "rag_retrieval": SpanKind.RETRIEVAL,
+    "vector_search": SpanKind.RETRIEVAL,
+    "query_embedding": SpanKind.EMBEDDING,
+    "react_loop": SpanKind.AGENT,
+    "orchestrator_decompose": SpanKind.AGENT,
+    "task_execution": SpanKind.TASK,
+    "execute_workflow_dag": SpanKind.TASK,
+    "validate_result": SpanKind.VERIFICATION,
+    "parse_plan": SpanKind.REASONING,
+}
+_ITERATION = re.compile(r"^iteration_\d+$")
+
+
+def kind_from_name(name: str) -> SpanKind | None:
+    """Kind from a span name: the SDK's names exactly, then the patterns."""
+    kind = SEED_NAME_KINDS.get(name)
+    if kind is not None:
+        return kind
+    if _ITERATION.match(name):
+        return SpanKind.AGENT
+    for pattern, k in KIND_BY_NAME:
+        if pattern.search(name):
+            return k
+    return None
+
+
+def kind_from_attributes(attributes: dict[str, Any]) -> tuple[SpanKind | None, str | None]:
+    """An explicit kind attribute and the key that said it (kept, not consumed)."""
+    v = attributes.get(KIND_KEY)
+    if isinstance(v, str) and (k := kind_from_string(v)) is not None:
+        return k, KIND_KEY
+    v = attributes.get(OPERATION_KEY)
+    if isinstance(v, str) and (k := OPERATION_KINDS.get(v.strip().lower())) is not None:
+        return k, OPERATION_KEY
+    v = attributes.get(OPENINFERENCE_KEY)
+    if isinstance(v, str) and (k := OPENINFERENCE_KINDS.get(v.strip().upper())) is not None:
+        return k, OPENINFERENCE_KEY
+    v = attributes.get(TRACELOOP_KIND_KEY)
+    if isinstance(v, str) and (k := TRACELOOP_KINDS.get(v.strip().lower())) is not None:
+        return k, TRACELOOP_KIND_KEY
+    return None, None
+
+
+#: Known clients' own span names -> kind, before any guess (``client_kind``).
+#: Spans marked internal are a client's framework internals: kept and shown,
+#: never counted as tool or LLM calls (kind custom + ``agenttrace.internal``).
+CLIENT_SPAN_KINDS: dict[str, dict[str, SpanKind | None]] = {
+    "claude-code": {
+        "claude_code.interaction": SpanKind.AGENT,
+        "claude_code.llm_request": SpanKind.LLM_CALL,
+        "claude_code.tool": SpanKind.TOOL_EXECUTION,
+        "claude_code.tool.blocked_on_user": None,  # the permission wait
+        "claude_code.tool.execution": None,  # inside claude_code.tool, same call
+    },
+    "strands": {
+        "execute_event_loop_cycle": SpanKind.TASK,
+    },
+    "codex": {
+        "turn/start": SpanKind.AGENT,
+        "session_task.turn": SpanKind.TASK,
+    },
+}
+#: Clients whose spans are internal unless named above or told apart by ``client_kind``.
+INTERNAL_BY_DEFAULT = frozenset({"codex"})
+INTERNAL_KEY = "agenttrace.internal"
+#: The rendered message of a span named by a template (logfire): shown as its name.
+RENDERED_NAME_KEY = "logfire.msg"
+#: Attributes a known client names its tool with.
+CLIENT_TOOL_NAME_KEYS: tuple[str, ...] = ("tool_name",)
+#: Attributes a known client names its tool call id with.
+CLIENT_TOOL_CALL_KEYS: tuple[str, ...] = ("call_id", "tool_use_id")
+
+
+def client_kind(client: str | None, name: str, attributes: dict[str, Any]) -> tuple[SpanKind | None, bool]:
+    """(kind, internal) a known client says for a span; (None, False) when it says nothing.
+
+    Codex's runtime spans come from Rust ``tracing`` (``fs.get_metadata``,
+    ``build_tool_router`` ...): all internal but the turn, the model call (the
+    ``handle_responses`` span that carries usage) and tool dispatches (a span
+    named by its own ``tool_name``, with a ``call_id``).
+    """
+    if client is None:
+        return None, False
+    table = CLIENT_SPAN_KINDS.get(client)
+    if table is not None and name in table:
+        kind = table[name]
+        return (kind, False) if kind is not None else (SpanKind.CUSTOM, True)
+    if client in INTERNAL_BY_DEFAULT:
+        if "gen_ai.usage.input_tokens" in attributes or "gen_ai.usage.output_tokens" in attributes:
+            return SpanKind.LLM_CALL, False
+        if attributes.get("tool_name") == name and "call_id" in attributes:  # the tool's dispatch span
+            return SpanKind.TOOL_EXECUTION, False
+        return SpanKind.CUSTOM, True
+    return None, False
