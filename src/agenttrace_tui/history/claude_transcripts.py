@@ -34,33 +34,41 @@ an ``agent`` span and the sub-agent's spans nest under it, linked by the
 from Claude's own ids, so importing a file twice stores nothing twice.
 
 Unknown record types and broken lines are skipped and counted, never fatal.
+
+This module walks a session (``convert_session``); finding and reading the
+files is ``claude_files``, the record readers and span builders ``claude_spans``.
 """
 
 from __future__ import annotations
 
-import datetime as _dt
-import hashlib
 import json
-import os
-import re
-from collections import Counter
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-import msgspec
-
 from ..model import (
     AgentInfo,
-    FileInfo,
-    LlmInfo,
     Session,
     Span,
     SpanKind,
-    Status,
-    TokenUsage,
-    ToolInfo,
     Update,
+)
+from .claude_files import ClaudeImportStats, _read_records, _session_of_file, default_paths, find_transcripts
+from .claude_spans import (
+    _AGENT_ID_RE,
+    AGENT_TOOLS,
+    _blocks,
+    _cut,
+    _hid,
+    _int,
+    _is_prompt,
+    _Llm,
+    _llm_span,
+    _ns,
+    _text_of,
+    _Tool,
+    _tool_span,
+    _Turn,
 )
 
 __all__ = ["ClaudeImportStats", "default_paths", "find_transcripts", "convert_session", "iter_updates", "KNOWN_TYPES"]
@@ -79,212 +87,6 @@ KNOWN_TYPES = frozenset(
         "attachment",
     }
 )
-#: Tools that run a sub-agent (``Agent`` in newer versions).
-AGENT_TOOLS = frozenset({"Task", "Agent"})
-PREVIEW_CHARS = 2000
-_AGENT_ID_RE = re.compile(r"agent_?[iI]d:\s*([A-Za-z0-9_@.\-]+)")
-_TARGET_KEYS = ("file_path", "path", "notebook_path", "command", "pattern", "url", "query")
-
-
-class ClaudeImportStats:
-    def __init__(self) -> None:
-        self.files = 0
-        self.records = 0
-        self.sessions = 0
-        self.traces = 0
-        self.llm_spans = 0
-        self.tool_spans = 0
-        self.duplicates = 0
-        self.sidechains_linked = 0
-        self.sidechains_unlinked = 0
-        self.skipped: Counter[str] = Counter()
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "files": self.files,
-            "records": self.records,
-            "sessions": self.sessions,
-            "traces": self.traces,
-            "llm_spans": self.llm_spans,
-            "tool_spans": self.tool_spans,
-            "duplicates": self.duplicates,
-            "sidechains_linked": self.sidechains_linked,
-            "sidechains_unlinked": self.sidechains_unlinked,
-            "skipped": dict(self.skipped),
-        }
-
-
-# -- finding files ----------------------------------------------------------------------
-def default_paths(env: dict[str, str] | None = None) -> list[Path]:
-    """``$CLAUDE_CONFIG_DIR/projects`` when set, else ``~/.claude/projects``."""
-    base = (os.environ if env is None else env).get("CLAUDE_CONFIG_DIR")
-    root = Path(base).expanduser() if base else Path.home() / ".claude"
-    return [root / "projects"]
-
-
-def find_transcripts(paths: Iterable[str | Path]) -> list[Path]:
-    """Every ``*.jsonl`` under the given files/directories (recursively), sorted."""
-    out: set[Path] = set()
-    for p in paths:
-        p = Path(p).expanduser()
-        if p.is_dir():
-            out.update(q for q in p.rglob("*.jsonl") if q.is_file())
-        elif p.is_file():
-            out.add(p)
-    return sorted(out)
-
-
-def _read_records(path: Path, stats: ClaudeImportStats) -> Iterator[dict[str, Any]]:
-    try:
-        fh = open(path, "rb")  # noqa: SIM115 -- a generator: closed in its finally
-    except OSError as exc:
-        stats.skipped[f"unreadable_file ({exc.strerror})"] += 1
-        return
-    with fh:
-        for raw in fh:
-            raw = raw.strip()
-            if not raw:
-                continue
-            try:
-                rec = msgspec.json.decode(raw)
-            except msgspec.DecodeError:
-                stats.skipped["invalid_json"] += 1
-                continue
-            if not isinstance(rec, dict):
-                stats.skipped["not_an_object"] += 1
-                continue
-            yield rec
-
-
-def _session_of_file(path: Path) -> str | None:
-    """The sessionId a file belongs to (its first record that names one)."""
-    probe = ClaudeImportStats()  # the real pass counts; this one only looks
-    for rec in _read_records(path, probe):
-        sid = rec.get("sessionId")
-        if isinstance(sid, str) and sid:
-            return sid
-    return None
-
-
-# -- helpers ---------------------------------------------------------------------------------
-def _ns(ts: Any) -> int | None:
-    if not isinstance(ts, str):
-        return None
-    s = ts[:-1] + "+00:00" if ts.endswith("Z") else ts
-    try:
-        dt = _dt.datetime.fromisoformat(s)
-    except ValueError:
-        return None
-    if dt.tzinfo is None:
-        dt = dt.replace(tzinfo=_dt.UTC)
-    return (int(dt.replace(microsecond=0).timestamp()) * 1_000_000 + dt.microsecond) * 1000
-
-
-def _hid(*parts: str, n: int = 16) -> str:
-    return hashlib.sha256("\x1f".join(parts).encode("utf-8", "replace")).hexdigest()[:n]
-
-
-def _cut(s: str, limit: int = PREVIEW_CHARS) -> str:
-    return s if len(s) <= limit else s[: limit - 1] + "…"
-
-
-def _text_of(content: Any) -> str:
-    """Plain text of a message content / tool_result content."""
-    if isinstance(content, str):
-        return content
-    if isinstance(content, list):
-        parts = []
-        for b in content:
-            if isinstance(b, dict):
-                if b.get("type") == "text" and isinstance(b.get("text"), str):
-                    parts.append(b["text"])
-                elif b.get("type") == "image":
-                    parts.append("[image]")
-            elif isinstance(b, str):
-                parts.append(b)
-        return "\n".join(parts)
-    return "" if content is None else str(content)
-
-
-def _blocks(rec: dict[str, Any]) -> list[dict[str, Any]]:
-    msg = rec.get("message")
-    content = msg.get("content") if isinstance(msg, dict) else None
-    if isinstance(content, list):
-        return [b for b in content if isinstance(b, dict)]
-    return []
-
-
-#: User-role texts Claude Code writes itself: they are events of a turn, not prompts.
-_NOT_PROMPTS = ("[Request interrupted by user", "<local-command-stdout>", "<local-command-stderr>")
-
-
-def _is_prompt(rec: dict[str, Any]) -> bool:
-    if rec.get("isMeta") or rec.get("isSidechain") or rec.get("isCompactSummary"):
-        return False
-    msg = rec.get("message")
-    if not isinstance(msg, dict):
-        return False
-    content = msg.get("content")
-    if isinstance(content, list):
-        kinds = {b.get("type") for b in content if isinstance(b, dict)}
-        if "tool_result" in kinds or not kinds & {"text", "image"}:
-            return False
-    elif not isinstance(content, str):
-        return False
-    text = _text_of(content).strip()
-    return bool(text) and not text.startswith(_NOT_PROMPTS)
-
-
-def _int(v: Any) -> int:
-    return v if isinstance(v, int) and not isinstance(v, bool) and v >= 0 else 0
-
-
-# -- per-session conversion ------------------------------------------------------------------
-class _Llm:
-    """One API response, merged from the records that log its content blocks."""
-
-    __slots__ = ("key", "first_ts", "last_ts", "parent_uuid", "model", "usage", "stop", "blocks", "texts", "trace", "parent", "side")
-
-    def __init__(self, key: tuple[str, str], ts: int, parent_uuid: str | None) -> None:
-        self.key = key
-        self.first_ts = self.last_ts = ts
-        self.parent_uuid = parent_uuid
-        self.model: str | None = None
-        self.usage: dict[str, Any] | None = None
-        self.stop: str | None = None
-        self.blocks: set[str] = set()
-        self.texts: list[str] = []
-        self.trace = ""
-        self.parent = ""
-        self.side = False
-
-
-class _Tool:
-    __slots__ = ("id", "name", "input", "start", "end", "output", "error", "result_extra", "trace", "parent", "side")
-
-    def __init__(self, tool_id: str, name: str, tool_input: Any, start: int) -> None:
-        self.id = tool_id
-        self.name = name
-        self.input = tool_input
-        self.start = start
-        self.end: int | None = None
-        self.output: str | None = None
-        self.error = False
-        self.result_extra: Any = None
-        self.trace = ""
-        self.parent = ""
-        self.side = False
-
-
-class _Turn:
-    __slots__ = ("trace", "root", "start", "end", "prompt")
-
-    def __init__(self, trace: str, root: str, start: int, prompt: str) -> None:
-        self.trace = trace
-        self.root = root
-        self.start = start
-        self.end = start
-        self.prompt = prompt
 
 
 def convert_session(records: list[dict[str, Any]], stats: ClaudeImportStats, session_id: str | None = None) -> list[Update]:
@@ -524,87 +326,6 @@ def _find_owner(group: dict[str, Any], calls: list[_Tool]) -> _Tool | None:
     start = group["start"]
     open_calls = [t for t in calls if t.start <= start and (t.end is None or start <= t.end)]
     return open_calls[0] if len(open_calls) == 1 else None
-
-
-def _llm_span(llm: _Llm, sid: str, ts_of: dict[str, int]) -> Span:
-    u = llm.usage or {}
-    base_in = _int(u.get("input_tokens"))
-    cache_read = _int(u.get("cache_read_input_tokens"))
-    cache_write = _int(u.get("cache_creation_input_tokens"))
-    out_tok = _int(u.get("output_tokens"))
-    # model.TokenUsage.input includes cache reads and writes; Claude reports them beside input_tokens.
-    usage = TokenUsage(
-        input=base_in + cache_read + cache_write,
-        output=out_tok,
-        total=base_in + cache_read + cache_write + out_tok,
-        cache_read=cache_read,
-        cache_write=cache_write,
-    )
-    start = ts_of.get(llm.parent_uuid or "", llm.first_ts)
-    if start > llm.first_ts:
-        start = llm.first_ts
-    text = "\n".join(llm.texts)
-    return Span(
-        span_id=_hid("llm", *llm.key),
-        trace_id=llm.trace,
-        session_id=sid,
-        parent_span_id=llm.parent or None,
-        name="llm_call",
-        kind=SpanKind.LLM_CALL,
-        start_ns=start,
-        end_ns=llm.last_ts,
-        llm=LlmInfo(provider="anthropic", model=llm.model, stop_reason=llm.stop, response_preview=_cut(text) if text else None),
-        usage=usage if llm.usage is not None else None,
-        attributes={"claude.message_id": llm.key[0], "claude.request_id": llm.key[1]} | ({"claude.sidechain": True} if llm.side else {}),
-    )
-
-
-def _tool_span(t: _Tool, sid: str, turns: dict[str, _Turn]) -> Span:
-    target = None
-    if isinstance(t.input, dict):
-        for k in _TARGET_KEYS:
-            if isinstance(t.input.get(k), str):
-                target = t.input[k]
-                break
-    agent = t.name in AGENT_TOOLS
-    end = t.end
-    status = Status.ERROR if t.error else Status.OK
-    message = None
-    if end is None:
-        # No result in the transcript (interrupted, or the session ended).
-        turn = turns.get(t.trace)
-        end = max(t.start, turn.end if turn is not None else t.start)
-        status = Status.CANCELLED
-        message = "no tool_result in the transcript"
-    elif t.error:
-        message = _cut((t.output or "").strip(), 300) or "tool error"
-    input_text = json.dumps(t.input, ensure_ascii=False) if t.input is not None else None
-    file = None
-    if t.name in ("Read", "Write", "Edit", "MultiEdit", "NotebookEdit") and isinstance(target, str):
-        file = FileInfo(path=target, operation="read" if t.name == "Read" else "write")
-    return Span(
-        span_id=_hid("tool", t.id),
-        trace_id=t.trace,
-        session_id=sid,
-        parent_span_id=t.parent or None,
-        name=t.name,
-        kind=SpanKind.AGENT if agent else SpanKind.TOOL_EXECUTION,
-        start_ns=t.start,
-        end_ns=end,
-        status=status,
-        status_message=message,
-        tool=ToolInfo(
-            name=t.name,
-            target=_cut(target, 300) if target else None,
-            status="error" if t.error else ("ok" if t.end is not None else "cancelled"),
-            call_id=t.id,
-            input_preview=_cut(input_text) if input_text else None,
-            output_preview=_cut(t.output) if t.output is not None else None,
-        ),
-        agent=AgentInfo(name=str(t.input.get("subagent_type") or "sub-agent")) if agent and isinstance(t.input, dict) else None,
-        file=file,
-        attributes={"claude.sidechain": True} if t.side else {},
-    )
 
 
 def iter_updates(files: Iterable[Path], stats: ClaudeImportStats) -> Iterator[list[Update]]:
