@@ -105,3 +105,17 @@ def _snapshot_dirname(cls, *, test_location) -> str:
 
 
 pytest_textual_snapshot.SVGImageExtension.dirname = classmethod(_snapshot_dirname)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "heavy: a test that runs for most of a minute or more (a whole install, a browser); started first"
+    )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    # pytest-xdist hands tests out in collection order: a heavy test collected last would
+    # run alone on one worker at the end while the other sits idle. Moving the few heavy
+    # ones to the front (a stable sort: the rest keep their order) lets the other worker
+    # run everything else meanwhile.
+    items.sort(key=lambda item: item.get_closest_marker("heavy") is None)

@@ -12,8 +12,8 @@ from hypothesis import HealthCheck, given, settings
 from agenttrace_tui.ingest.protocol import decode, encode
 from agenttrace_tui.model import LlmInfo, SpanKind, TokenUsage, ToolInfo
 from agenttrace_tui.normalize import native as norm
-from agenttrace_tui.normalize.records import SpanEndRecord, SpanRecord, SpanStartRecord
-from test_protocol import records
+from agenttrace_tui.normalize.records import SpanRecord
+from test_protocol import span_records
 
 
 def _span(**kw: object) -> SpanRecord:
@@ -21,7 +21,7 @@ def _span(**kw: object) -> SpanRecord:
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(records.filter(lambda r: isinstance(r, (SpanRecord, SpanStartRecord, SpanEndRecord))))
+@given(span_records)
 def test_fast_path_equals_general_path(rec: SpanRecord) -> None:
     # Re-decode so each path gets its own objects (the fast path reuses them).
     (a,), _ = decode(encode(rec), max_bytes=1 << 20)

@@ -124,6 +124,7 @@ def _session_records(sid: str, name: str, t0: int) -> list[dict]:
     ]
 
 
+@pytest.mark.heavy
 def test_live_monitor_in_headless_chromium(tmp_path):
     sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
     if not Path(CHROMIUM).exists():
