@@ -8,18 +8,26 @@ the real app's screenshot.
 
 from __future__ import annotations
 
-import asyncio
 import html
 import json
 import re
 
 import msgspec
-from textual.command import CommandPalette
+from textual.command import CommandList, CommandPalette
 
 import fixtures
 from agenttrace_tui.ui.app import make_app
 from agenttrace_tui.ui.palette import app_commands
 from test_ui_app import wait_for
+
+
+def palette_prompts(app) -> list[str]:
+    """The text of each option the open command palette lists."""
+    found = app.screen.query(CommandList)
+    if not found:
+        return []
+    options = found.first()
+    return [str(getattr(o.prompt, "plain", o.prompt)) for o in (options.get_option_at_index(i) for i in range(options.option_count))]
 
 
 def screen_text(app) -> str:
@@ -61,7 +69,8 @@ async def test_hostile_strings_render_literally_everywhere():
         assert app.sessions.cursor_key == huge
         row = app.sessions.keys.index("hostile")
         assert await pilot.click("#sessions", offset=(5, 1 + row - int(app.sessions.scroll_offset.y)))
-        await pilot.pause(0.2)
+        await wait_for(pilot, lambda: app.sessions.cursor_key == "hostile")
+        await pilot.pause()  # anything the click set off has run by now
         assert app.sessions.cursor_key == "hostile"
         assert app.is_running and app.return_code is None and len(app.screen_stack) == 1
         # Copying a span whose name is markup copies its JSON, name byte for byte, and
@@ -73,7 +82,7 @@ async def test_hostile_strings_render_literally_everywhere():
         span = app.span_tree.selected_span
         assert span is not None and span.span_id == marked.span_id
         await pilot.press("y")
-        await pilot.pause(0.2)
+        await wait_for(pilot, lambda: bool(app.clipboard))
         assert app.clipboard == msgspec.json.encode(span).decode()
         assert json.loads(app.clipboard)["name"] == span.name
         await wait_for(pilot, lambda: "Copied span" in screen_text(app))
@@ -82,13 +91,15 @@ async def test_hostile_strings_render_literally_everywhere():
         titles = [c.title for c in app_commands(app)]
         assert any("[bold red]markup[/]" in t for t in titles)
         await pilot.press("ctrl+p")
-        await pilot.pause(0.2)
+        await wait_for(pilot, lambda: isinstance(app.screen, CommandPalette))
         await pilot.press(*"markup")
-        await pilot.pause(0.5)
+        # The palette's own list (the session list behind it shows the name too): its
+        # option for the session reads as typed, brackets and all, not as bold red text.
+        await wait_for(pilot, lambda: any("[bold red]markup[/]" in p for p in palette_prompts(app)))
         assert isinstance(app.screen, CommandPalette)
-        assert "[bold red]markup[/]" in screen_text(app)
         await pilot.press("escape")
-        await pilot.pause(0.2)
+        await wait_for(pilot, lambda: len(app.screen_stack) == 1)
+        await pilot.pause()
         assert app.is_running and app.return_code is None and len(app.screen_stack) == 1
 
 
@@ -120,9 +131,7 @@ async def test_hostile_data_arriving_live_does_not_crash_the_tick():
             entry = hostile.trace(trace)
             app.store.apply([hostile.session(entry.session_id).session])
             app.store.apply(list(entry.spans.values()))
-            await pilot.pause(0.2)
-        await asyncio.sleep(0.3)
-        await pilot.pause()
+            await pilot.pause()
         # The tick drew what arrived: the header counts the new sessions and spans,
         # and the hostile session's name is on screen as typed, with no escape
         # sequence reaching the terminal.
