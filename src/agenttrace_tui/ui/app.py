@@ -15,6 +15,12 @@ saw end is "unfinished" there, with the duration it had, and never ticks.
 The layout follows the terminal through the main screen's breakpoints
 (ui/screen.py), never by polling its size.
 
+The app is split by job: this module composes the panes and owns the keys
+and the tick; ``ui/panes.py`` (``PaneSync``) keeps the panes in step with the
+store (selection, follow, store swaps); ``ui/history.py`` (``HistoryViews``)
+shows a saved session; ``ui/budget_alerts.py`` says when a budget is crossed;
+the filter bar is a widget (``ui/filter_bar.py``).
+
 Untrusted strings reach the screen only as cleaned ``Text``/``Content``, and
 ``notify`` is always called with ``markup=False``.
 """
@@ -23,6 +29,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING
 
 import msgspec
 from rich.text import Text
@@ -31,21 +38,20 @@ from textual.actions import SkipAction
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.content import Content
-from textual.reactive import var
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Footer, Input
 
-from ..analysis.budget import budget_state
 from ..runtime.gcpolicy import GcPolicy
 from ..runtime.monitor import Monitor
-from ..store.entries import SessionEntry
 from ..store.memory import Store
-from . import fmt
+from .budget_alerts import BudgetWatch
 from .cost_panel import CostPanel
 from .detail import SpanDetail
+from .filter_bar import FilterBar
 from .header import StatusHeader, render_endpoints, render_header
 from .help import HelpScreen
+from .history import HistoryViews
 from .palette import MonitorCommands
+from .panes import HISTORY
 from .paths import stylesheet
 from .rowlist import RowList
 from .screen import MonitorScreen
@@ -54,12 +60,13 @@ from .span_tree import SpanTreeView
 from .text import clean
 from .trace_list import TraceList
 
+if TYPE_CHECKING:
+    from .compare_view import Marked
+
 TICK_S = 0.1
 DARK_THEME = "textual-dark"
 LIGHT_THEME = "textual-light"
 
-#: What the panes show: live data, a saved session (H), a replay.
-LIVE, HISTORY, REPLAY = "live", "history", "replay"
 
 
 
@@ -67,7 +74,7 @@ def _bindings(declared: Iterable[BindingType]) -> list[Binding]:
     """The Binding objects of a BINDINGS list (ours hold no tuple shorthands)."""
     return [b for b in declared if isinstance(b, Binding)]
 
-class AgentTraceApp(App[None]):
+class AgentTraceApp(HistoryViews):
     """Live monitor of agent sessions, traces and spans."""
 
     TITLE = "agenttrace"
@@ -99,12 +106,6 @@ class AgentTraceApp(App[None]):
         Binding("d", "diagnostics", "Diagnostics (rejects, losses, writer)", show=False, id="app.diagnostics"),
     ]
 
-    #: What the panes show (LIVE, HISTORY, REPLAY); the header follows.
-    mode = var(LIVE, init=False)
-    #: Live: the screen is frozen (ingest goes on).
-    paused = var(False, init=False)
-    #: Cursors follow the newest running session/trace/span.
-    follow = var(False, init=False)
     #: Actions on the main screen's panes: off (and out of the footer) while another
     #: screen (picker, compare, help) is on top, so a key never acts on hidden panes.
     PANE_ACTIONS = frozenset({
@@ -133,17 +134,14 @@ class AgentTraceApp(App[None]):
         #: the wall clock (or a test's); ``now_ns`` is the clock of what is shown
         self.clock_ns: Callable[[], int] = now_ns or time.time_ns
         self.now_ns: Callable[[], int] = self._view_now
-        #: history: the saved session's last moment (its clock stops there)
-        self.recorded_now_ns: int | None = None
-        #: history: the live store to come back to
-        self._live_store: Store | None = None
+        #: compare: the trace or session marked A with ``m``
+        self.compare_a: Marked | None = None
         self._initial_theme = theme or DARK_THEME
         self.show_code = False
         self.selected_session_id: str | None = None
         #: USD per session (``--budget``); None: no budget.
         self.budget = budget if budget is not None else (monitor.config.budget if monitor is not None else None)
-        self._budget_seen: dict[str, str] = {}
-        self._budget_version = -1
+        self.budget_watch = BudgetWatch(self.budget)
         #: Cyclic GC run from the tick instead of at random (docs/bench/ui_tree.md).
         self.gc_policy = GcPolicy()
         self._pause_mark = 0
@@ -151,7 +149,6 @@ class AgentTraceApp(App[None]):
         self._drawn_session_version = -1
         self._follow_trace_version = -1
         self._follow_target: tuple | None = None
-        self._theme_gen = 0
         # Before the first frame, so nothing is drawn (and cached) in the wrong theme.
         self.theme = self._initial_theme
 
@@ -175,10 +172,8 @@ class AgentTraceApp(App[None]):
                 yield self.cost
             with Vertical(id="main"):
                 yield self.span_tree
-                with Horizontal(id="filter-bar"):
-                    yield Static("/", id="filter-label")
-                    yield Input(placeholder="text  status:error  kind:llm  model:gpt-4o  dur>2s  cost>0.01", id="filter-input")
-                    yield Static("", id="filter-result")
+                self.filter_bar = FilterBar(id="filter-bar")
+                yield self.filter_bar
                 yield self.detail
         self.footer = Footer(compact=True)
         yield self.footer
@@ -210,6 +205,7 @@ class AgentTraceApp(App[None]):
             for note in self.monitor.notes:
                 self.notify(note, markup=False, timeout=8)
         self._sync(force=True)
+        self._update_header()
         self.sessions.focus()
         self.gc_policy.start()
         self.set_interval(TICK_S, self._tick, name="refresh")
@@ -227,201 +223,14 @@ class AgentTraceApp(App[None]):
         if not self.header.is_attached:  # shutting down
             return
         self.gc_policy.tick()
-        self._update_header()
         # Budget alerts fire while paused too: they are about money, not the view.
-        self._check_budgets()
-        if self.paused:
-            return
-        self._sync()
-
-    def _sync(self, force: bool = False) -> None:
-        store = self.store
-        if force or store.version != self._drawn_version:
-            if self.follow:
-                # New data can make this sync move cursors itself (the first
-                # trace of a session, an auto-pick): judge a user move before
-                # that, and let follow set a fresh mark afterwards.
-                self._check_user_moved()
-                self._follow_target = None
-            self._drawn_version = store.version
-            self.sessions.set_keys(list(store.sessions))
-            if self.selected_session_id is None or self.selected_session_id not in store.sessions:
-                self._auto_select_session()
-            self._sync_traces(force)
-            if self.follow:
-                self._apply_follow()
-        self.sessions.touch()
-        self.traces.touch()
-        self.span_tree.refresh_from_store()
-        self._sync_detail()
-        self._sync_cost()
+        for notice in self.budget_watch.check(self.store):
+            self.notify(notice.message, markup=False, severity=notice.severity, timeout=notice.timeout)
+        if not self.paused:
+            self._sync()
+        # The one periodic header redraw: rates, counters and "N new" move with
+        # no view state changing (the view state's watchers redraw it at once).
         self._update_header()
-
-    def _sync_traces(self, force: bool = False) -> None:
-        entry = self.store.session(self.selected_session_id) if self.selected_session_id else None
-        version = entry.version if entry is not None else -2
-        if not force and version == self._drawn_session_version and self.traces.session_id == self.selected_session_id:
-            return
-        self._drawn_session_version = version
-        self.traces.session_id = self.selected_session_id
-        traces = self.store.traces
-        keys = [t for t in entry.trace_ids if t in traces] if entry is not None else []
-        self.traces.set_keys(keys)
-        if self.traces.cursor_key is None and keys:
-            key = self._pick_trace(keys)
-            self.traces.select_key(key)
-            self._show_trace(key)
-        elif not keys and self.span_tree.trace_id is not None:
-            self.span_tree.show_trace(None)
-
-    def _pick_trace(self, keys: list[str]) -> str:
-        """The newest running trace, else the newest."""
-        traces = self.store.traces
-        for key in reversed(keys):
-            if traces[key].running:
-                return key
-        return keys[-1]
-
-    def _pick_session(self) -> str | None:
-        """The newest running session, else the newest one."""
-        best: SessionEntry | None = None
-        now = self.now_ns()
-        running = [e for e in self.store.sessions.values() if e.totals.running > 0]
-        if not running:
-            running = [e for e in self.store.sessions.values() if e.status(now) == "running"]
-        pool = running or list(self.store.sessions.values())
-        for e in pool:
-            if best is None or e.first_ns >= best.first_ns:
-                best = e
-        return best.id if best is not None else None
-
-    def _auto_select_session(self) -> None:
-        key = self._pick_session()
-        if key is not None:
-            self.sessions.select_key(key)
-            self._select_session(key)
-
-    def _select_session(self, key: str | None) -> None:
-        if key == self.selected_session_id:
-            return
-        self.selected_session_id = key
-        self.traces.set_keys([])
-        self.traces.move_to(-1)
-        self._sync_traces(force=True)
-
-    def _apply_follow(self) -> None:
-        self._check_user_moved()  # a key pressed since the last tick wins over new data
-        if not self.follow:
-            return
-        key = self._pick_session()
-        if key is None:
-            return
-        if key != self.selected_session_id:
-            self.sessions.select_key(key)
-            self._select_session(key)
-        if self.traces.keys:
-            trace_key = self._pick_trace(self.traces.keys)
-            if trace_key != self.traces.cursor_key:
-                self.traces.select_key(trace_key)
-                self._show_trace(trace_key)
-        trace = self.store.trace(self.span_tree.trace_id) if self.span_tree.trace_id else None
-        if trace is not None and trace.version != self._follow_trace_version:
-            self._follow_trace_version = trace.version
-            self.span_tree.refresh_from_store()
-            newest = max(trace.spans.values(), key=lambda s: s.start_ns, default=None)
-            if newest is not None:
-                self.span_tree.select_span(newest.span_id)
-        self._follow_target = self._cursor_state()
-
-    def _cursor_state(self) -> tuple:
-        span = self.span_tree.selected_span
-        return (self.sessions.cursor_key, self.traces.cursor_key, span.span_id if span is not None else None)
-
-    def _check_user_moved(self) -> None:
-        """In follow mode, a cursor the user moved elsewhere turns follow off (like leaving tail -f)."""
-        if self.follow and self._follow_target is not None and self._cursor_state() != self._follow_target:
-            self.follow = False
-            self._follow_target = None
-            self.notify("Follow off (you moved the cursor); f turns it back on.", markup=False, timeout=3)
-
-    def _show_trace(self, trace_id: str | None) -> None:
-        if trace_id != self.span_tree.trace_id:
-            self.span_tree.show_trace(trace_id)
-            trace = self.store.trace(trace_id) if trace_id else None
-            title = "Span tree" if trace is None else "Span tree · " + clean(trace.name, 80)
-            self.span_tree.border_title = Content(title)
-            self._sync_detail()
-
-    def _sync_detail(self) -> None:
-        tree = self.span_tree
-        span = tree.selected_span
-        trace = self.store.trace(tree.trace_id) if tree.trace_id else None
-        now = self.now_ns()
-        if span is None:
-            stamp: tuple = (None, self._theme_gen, self.detail.size.width)
-        else:
-            # The span object is replaced when it changes, events are appended in
-            # place: so identity + event count, not the trace version (which moves
-            # with every sibling and would redraw the pane for nothing).
-            stamp = (
-                span.span_id,
-                id(span),
-                len(span.events),
-                now // 100_000_000 if span.running else 0,
-                self.recording_over,
-                self.show_code,
-                self._theme_gen,
-                self.detail.size.width,
-            )
-        self.detail.show(self, span, trace, now, show_code=self.show_code, stamp=stamp)
-
-    def _sync_cost(self) -> None:
-        panel = self.cost
-        if not panel.display:
-            return
-        entry = self.store.session(self.selected_session_id) if self.selected_session_id else None
-        now = self.now_ns()
-        # Totals move with every batch; a redraw reflows the pane, so at most
-        # one per second for other sessions' traffic, at once for this session's.
-        stamp = (
-            self.selected_session_id,
-            entry.version if entry is not None else -1,
-            now // 1_000_000_000,
-            self._theme_gen,
-            panel.size.width,
-        )
-        panel.show(self, self.store, entry, now, stamp, self.budget)
-
-    def _check_budgets(self) -> None:
-        """Notify once when a session reaches 80 % of the budget and once at 100 %."""
-        if self.budget is None or self.store.version == self._budget_version:
-            return
-        self._budget_version = self.store.version
-        seen = self._budget_seen
-        crossed: list[tuple[SessionEntry, str]] = []
-        for sid, entry in self.store.sessions.items():
-            state: str = budget_state(entry, self.budget)
-            before = seen.get(sid, "ok")
-            if state == before or state == "ok" or before == "over":
-                continue
-            seen[sid] = state
-            crossed.append((entry, state))
-        if len(crossed) > 3:
-            # A replayed or restarted store can hold many spent sessions: one line, not a storm.
-            over = sum(1 for _, st in crossed if st == "over")
-            self.notify(
-                f"{over} sessions over budget, {len(crossed) - over} past 80% (budget {fmt.cost(self.budget)} per session).",
-                markup=False, severity="error" if over else "warning", timeout=8,
-            )
-            return
-        for entry, state in crossed:
-            label = clean(entry.session.label, 60)
-            t = entry.totals
-            spent = f"{fmt.cost(t.cost, t.estimated > 0, t.cost_unknown)} of {fmt.cost(self.budget)}"
-            if state == "over":
-                self.notify(f"Session {label} is over budget: {spent}.", markup=False, severity="error", timeout=8)
-            else:
-                self.notify(f"Session {label} used 80% of its budget: {spent}.", markup=False, severity="warning", timeout=6)
 
     def _update_header(self) -> None:
         status = self.monitor.status() if self.monitor is not None else None
@@ -440,9 +249,11 @@ class AgentTraceApp(App[None]):
         self.header.show(text)
 
     def _on_theme_changed(self, _theme) -> None:
-        # The lists drop their own caches (RowList.notify_style_update).
-        self._theme_gen += 1
-        self.header.invalidate()
+        # Every pane drops what it drew in the old theme (notify_style_update);
+        # redraw them after that, also while paused (the tick would not).
+        self.call_after_refresh(self._redraw_all)
+
+    def _redraw_all(self) -> None:
         self._sync_detail()
         self._sync_cost()
         self._update_header()
@@ -487,9 +298,7 @@ class AgentTraceApp(App[None]):
         panes[(idx + step) % len(panes)].focus()
 
     def action_open_filter(self) -> None:
-        bar = self.query_one("#filter-bar")
-        bar.add_class("-active")
-        self.query_one("#filter-input", Input).focus()
+        self.filter_bar.open()
 
     @on(Input.Submitted, "#filter-input")
     def _filter_submitted(self, event: Input.Submitted) -> None:
@@ -497,28 +306,20 @@ class AgentTraceApp(App[None]):
         self.span_tree.focus()
 
     def apply_filter(self, query: str) -> None:
-        result = self.span_tree.set_filter(query)
-        label = self.query_one("#filter-result", Static)
-        label.set_class(bool(result.error), "-error")
         if not query.strip():
+            self.span_tree.set_filter("")
             self.action_clear_filter()
             return
-        if result.error:
-            label.update(Content(clean(result.error, 200)))
-        else:
-            label.update(f"{result.matches} match{'es' if result.matches != 1 else ''}")
+        self.filter_bar.show_result(self.span_tree.set_filter(query))
         self._sync_detail()
 
     def action_clear_filter(self) -> None:
-        bar = self.query_one("#filter-bar")
-        if not bar.has_class("-active"):
+        bar = self.filter_bar
+        if not bar.active:
             raise SkipAction()
         self.span_tree.set_filter("")
-        inp = self.query_one("#filter-input", Input)
-        inp.value = ""
-        self.query_one("#filter-result", Static).update("")
-        bar.remove_class("-active")
-        if self.focused is inp or self.focused is None:
+        bar.close()
+        if self.focused is bar.input or self.focused is None:
             self.span_tree.focus()
         self._sync_detail()
 
@@ -573,34 +374,6 @@ class AgentTraceApp(App[None]):
             return
         if not self._next_error_trace():
             self.notify("No more errors.", markup=False, timeout=2)
-
-    def _next_error_trace(self) -> bool:
-        """Open the next trace (this session first, then later sessions) that has errors."""
-        store = self.store
-        session_keys = self.sessions.keys
-        start_s = session_keys.index(self.selected_session_id) if self.selected_session_id in session_keys else 0
-        current = self.span_tree.trace_id
-        for n in range(len(session_keys) + 1):
-            sid = session_keys[(start_s + n) % len(session_keys)] if session_keys else None
-            entry = store.session(sid) if sid else None
-            if entry is None:
-                continue
-            tids = [t for t in entry.trace_ids if t in store.traces]
-            if n == 0 and current in tids:
-                tids = tids[tids.index(current) + 1:]
-            elif n == len(session_keys):
-                tids = tids[: tids.index(current)] if current in tids else tids
-            for tid in tids:
-                if store.traces[tid].totals.errors:
-                    if sid != self.selected_session_id:
-                        self.sessions.select_key(sid)
-                        self._select_session(sid)
-                    self.traces.select_key(tid)
-                    self._show_trace(tid)
-                    self.span_tree.next_error()
-                    self._sync_detail()
-                    return True
-        return False
 
     def action_copy_span(self) -> None:
         span = self.span_tree.selected_span
@@ -668,79 +441,10 @@ class AgentTraceApp(App[None]):
             await self.monitor.stop()
         self.exit()
 
-    # -- another store in the same panes (replay, history) ----------------
-    def rebind_store(self, store: Store) -> None:
-        """Show ``store`` in every pane (a replay's rebuilt store, a saved session,
-        back to live): drops every cache keyed by the old store's versions and
-        keeps the session/trace/span selection where the new store has it."""
-        trace_id = self.span_tree.trace_id
-        span = self.span_tree.selected_span
-        span_id = span.span_id if span is not None else None
-        session_id = self.selected_session_id
-        self.store = store
-        for rows in (self.sessions, self.traces):
-            rows.rebind(store)
-        self.span_tree.store = store
-        self.span_tree.show_trace(None)
-        self._pause_mark = 0
-        self._drawn_version = -1
-        self._drawn_session_version = -1
-        self._follow_trace_version = -1
-        self._follow_target = None  # every cursor move below is ours, not the user's
-        self.selected_session_id = None
-        self.sessions.set_keys(list(store.sessions))
-        if session_id in store.sessions:
-            self.sessions.select_key(session_id)
-            self._select_session(session_id)
-        self._sync(force=True)
-        if trace_id is not None and trace_id in store.traces:
-            self.traces.select_key(trace_id)
-            self._show_trace(trace_id)
-            if span_id is not None and store.span(trace_id, span_id) is not None:
-                self.span_tree.select_span(span_id)
-        self._follow_target = None
-        self._sync_detail()
-        self._update_header()
-
     # -- history: a saved session in the same panes (ui/history.py loads it) --
-    def show_saved(self, session_id: str, store: Store, recorded_now_ns: int | None = None) -> None:
-        """Show a loaded saved session (keeps the live store to come back to).
-        Its clock is the recording's: ``recorded_now_ns`` (default: its last moment)."""
-        if self.mode != HISTORY:
-            self._live_store = self.store
-        entry = store.session(session_id)
-        self.recorded_now_ns = recorded_now_ns if recorded_now_ns is not None else (entry.last_ns if entry is not None else None)
-        self.follow = False
-        self.paused = False
-        self.mode = HISTORY
-        self.rebind_store(store)
-        if self.sessions.select_key(session_id):
-            self._select_session(session_id)
-        self.sessions.focus()
-
-    def on_history_loaded(self, message) -> None:
-        """A saved session loaded in a worker (ui/history.py): show it, or say why not."""
-        if message.store is None:
-            self.notify(f"Cannot load the session: {clean(message.error or '?', 200)}", markup=False, severity="error", timeout=5)
-            return
-        self.show_saved(message.session_id, message.store)
-
-    def back_to_live(self) -> None:
-        live, self._live_store = self._live_store, None
-        self.mode = LIVE
-        self.recorded_now_ns = None
-        if live is not None:
-            self.rebind_store(live)
-        self.notify("Back to live.", markup=False, timeout=2)
-
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # Pane actions belong to the main screen, not to a modal on top of it.
         return not (action in self.PANE_ACTIONS and len(self.screen_stack) > 1)
-
-    def action_toggle_history(self) -> None:
-        from .history import toggle_history
-
-        toggle_history(self)
 
     def action_metrics(self) -> None:
         from .metrics_view import MetricsScreen
@@ -753,9 +457,16 @@ class AgentTraceApp(App[None]):
         self.push_screen(DiagnosticsScreen())
 
     def action_mark_compare(self) -> None:
-        from .compare_view import mark_compare
+        from .compare_view import mark_step, selection
 
-        mark_compare(self)
+        focused_session = self.sessions.cursor_key if self.focused is self.sessions else None
+        sel = selection(self.store, session_id=focused_session, trace_id=self.span_tree.trace_id or self.traces.cursor_key)
+        step = mark_step(self.compare_a, sel)
+        self.compare_a = step.mark
+        if step.message is not None:
+            self.notify(step.message, markup=False, timeout=3 if sel is None else 4)
+        if step.screen is not None:
+            self.push_screen(step.screen)
 
     # -- palette / help sources ------------------------------------------
     def help_sections(self) -> list[tuple[str, list[Binding]]]:
@@ -776,15 +487,6 @@ class AgentTraceApp(App[None]):
         out.extend((b, tree) for b in _bindings(SpanTreeView.BINDINGS) if b.id not in ("tree.cursor_down", "tree.cursor_up", "tree.next_error", "tree.copy"))
         return out
 
-    def jump_to_session(self, session_id: str) -> None:
-        if self.sessions.select_key(session_id):
-            self._select_session(session_id)
-            self.sessions.focus()
-
-    def jump_to_trace(self, trace_id: str) -> None:
-        if self.traces.select_key(trace_id):
-            self._show_trace(trace_id)
-            self.span_tree.focus()
 
 
 def make_app(

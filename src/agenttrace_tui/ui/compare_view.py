@@ -7,6 +7,9 @@ rebuilds) and B may come from another saved session. The screen shows
 ``compare.compare_spans``: both summaries with deltas, then one row per span
 name (added, removed, slower, faster, costlier...), biggest differences
 first, in a scrollable view; Esc or q closes. Names are cleaned, never markup.
+
+The app owns the mark (``compare_a``) and acts on ``mark_step``'s answer;
+nothing here knows the app (no import of ui/app.py, not even for types).
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ from . import fmt
 from .text import clean, safe_text
 
 if TYPE_CHECKING:
-    from .app import AgentTraceApp
+    from ..store.memory import Store
 
 
 class Marked(NamedTuple):
@@ -38,43 +41,39 @@ class Marked(NamedTuple):
     spans: list[Span]
 
 
-def selection(app: AgentTraceApp) -> Marked | None:
-    """What ``m`` acts on: the focused session, else the trace in the tree."""
-    store = app.store
-    if app.focused is app.sessions and app.sessions.cursor_key is not None:
-        sid = app.sessions.cursor_key
-        entry = store.session(sid)
+def selection(store: Store, *, session_id: str | None, trace_id: str | None) -> Marked | None:
+    """What ``m`` acts on: ``session_id`` when the session list has focus, else the trace."""
+    if session_id is not None:
+        entry = store.session(session_id)
         if entry is None:
             return None
-        spans = [s for t in store.traces_of(sid) for s in t.spans.values()]
-        return Marked("session", sid, entry.session.label, spans)
-    tid = app.span_tree.trace_id or app.traces.cursor_key
-    trace = store.trace(tid) if tid else None
+        spans = [s for t in store.traces_of(session_id) for s in t.spans.values()]
+        return Marked("session", session_id, entry.session.label, spans)
+    trace = store.trace(trace_id) if trace_id else None
     if trace is None:
         return None
     return Marked("trace", trace.trace_id, trace.name, list(trace.spans.values()))
 
 
-def mark_compare(app: AgentTraceApp) -> None:
-    sel = selection(app)
+class MarkStep(NamedTuple):
+    """What one ``m`` does: the new mark A, what to say, and a compare screen to open."""
+
+    mark: Marked | None
+    message: str | None
+    screen: CompareScreen | None
+
+
+def mark_step(marked: Marked | None, sel: Marked | None) -> MarkStep:
+    """``m`` on ``sel`` with ``marked`` as A: mark it, unmark it, or compare A with it."""
     if sel is None:
-        app.notify("Nothing to mark: select a trace (or focus a session).", markup=False, timeout=3)
-        return
-    a: Marked | None = getattr(app, "compare_a", None)
-    if a is None or a.kind != sel.kind or a.ident == sel.ident:
-        if a is not None and a.ident == sel.ident and a.kind == sel.kind:
-            app.compare_a = None  # type: ignore[attr-defined]
-            app.notify(f"Unmarked {sel.kind} A.", markup=False, timeout=2)
-            return
-        app.compare_a = sel  # type: ignore[attr-defined]
-        app.notify(
-            f"Marked {sel.kind} {clean(sel.label, 60)} as A; press m on another {sel.kind} to compare.",
-            markup=False,
-            timeout=4,
+        return MarkStep(marked, "Nothing to mark: select a trace (or focus a session).", None)
+    if marked is not None and marked.kind == sel.kind and marked.ident == sel.ident:
+        return MarkStep(None, f"Unmarked {sel.kind} A.", None)
+    if marked is None or marked.kind != sel.kind:
+        return MarkStep(
+            sel, f"Marked {sel.kind} {clean(sel.label, 60)} as A; press m on another {sel.kind} to compare.", None,
         )
-        return
-    app.compare_a = None  # type: ignore[attr-defined]
-    app.push_screen(CompareScreen(a, sel))
+    return MarkStep(None, None, CompareScreen(marked, sel))
 
 
 #: change -> theme colour name (worse is error, better is success)

@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import Literal
 
 from rich.text import Text
+from textual import events, on
 
 from ..analysis.budget import budget_state
 from ..store.aggregates import Totals
@@ -255,6 +256,7 @@ class CostPanel(TextView):
         super().__init__(id=id)
         self.border_title = "Cost"
         self._shown: tuple | None = None
+        self._drawn_width = -1
 
     def show(self, app, store: Store, session: SessionEntry | None, now_ns: int, stamp: tuple, budget: float | None = None) -> None:
         if stamp == self._shown:
@@ -263,4 +265,17 @@ class CostPanel(TextView):
         self.set_text(render_cost(app, store, session, now_ns, self.content_width, budget))
 
     def invalidate(self) -> None:
+        """Redraw at the next ``show`` whatever its stamp."""
         self._shown = None
+
+    # The pane owns its cache: what it shows depends on the theme and the width too.
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self.invalidate()
+
+    @on(events.Resize)
+    def _width_changed(self, event: events.Resize) -> None:
+        # Only a new width changes the text (a new text's height resizes too).
+        if event.size.width != self._drawn_width:
+            self._drawn_width = event.size.width
+            self.invalidate()

@@ -12,6 +12,7 @@ from typing import Any
 
 import msgspec
 from rich.text import Text
+from textual import events, on
 
 from ..format.cost import cost_estimated, cost_source_text, span_cost_text
 from ..model import Span, Status
@@ -257,6 +258,7 @@ class SpanDetail(TextView):
         super().__init__(id=id)
         self.border_title = "Span"
         self._shown: tuple | None = None
+        self._drawn_width = -1
 
     def show(self, app, span: Span | None, trace: TraceEntry | None, now_ns: int, *, show_code: bool, stamp: tuple) -> None:
         """Redraw only when (span, its version, clock bucket, toggle, width) changed."""
@@ -268,4 +270,17 @@ class SpanDetail(TextView):
         self.set_text(text, keep_scroll=same_span)
 
     def invalidate(self) -> None:
+        """Redraw at the next ``show`` whatever its stamp."""
         self._shown = None
+
+    # The pane owns its cache: what it shows depends on the theme and the width too.
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self.invalidate()
+
+    @on(events.Resize)
+    def _width_changed(self, event: events.Resize) -> None:
+        # Only a new width changes the text (a new text's height resizes too).
+        if event.size.width != self._drawn_width:
+            self._drawn_width = event.size.width
+            self.invalidate()

@@ -129,5 +129,10 @@ class StatusHeader(Widget):
             self.refresh()
 
     def invalidate(self) -> None:
-        """Force the next ``show`` to redraw (theme change)."""
+        """Force the next ``show`` to redraw."""
         self._last = None
+
+    def notify_style_update(self) -> None:
+        # The text carries the old theme's colours: the next show redraws it.
+        super().notify_style_update()
+        self.invalidate()

@@ -5,13 +5,16 @@ key), plus "jump to" entries for each session and for the traces of the
 selected session. Session and trace names are untrusted: they are cleaned
 and wrapped in plain ``Content`` (the stock fuzzy highlighter would parse
 them as markup), and help lines only ever contain text we wrote.
+
+The app is seen through ``PaletteSource`` (what the palette reads of it), so
+this module never imports ui/app.py, not even for types.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from functools import partial
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, NamedTuple, Protocol
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.content import Content
@@ -22,7 +25,11 @@ from .keys import key_label
 from .text import clean
 
 if TYPE_CHECKING:
-    from .app import AgentTraceApp
+    from textual.app import App
+    from textual.binding import Binding
+    from textual.widget import Widget
+
+    from ..store.memory import Store
 
 #: Sessions and traces offered at most (the palette is for jumping, not listing).
 MAX_ENTRIES = 500
@@ -35,7 +42,19 @@ class Command(NamedTuple):
     discover: bool
 
 
-def app_commands(app: AgentTraceApp) -> Iterator[Command]:
+class PaletteSource(Protocol):
+    """What the palette reads of the monitor app."""
+
+    store: Store
+    selected_session_id: str | None
+
+    def now_ns(self) -> int: ...
+    def palette_bindings(self) -> Sequence[tuple[Binding, App | Widget]]: ...
+    def jump_to_session(self, session_id: str) -> None: ...
+    def jump_to_trace(self, trace_id: str) -> None: ...
+
+
+def app_commands(app: PaletteSource) -> Iterator[Command]:
     for binding, target in app.palette_bindings():
         yield Command(
             binding.description,

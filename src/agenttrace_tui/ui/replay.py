@@ -38,9 +38,10 @@ from ..history.replay import INSTANT, Player
 from ..model import Status
 from ..store.memory import Store
 from . import fmt
-from .app import REPLAY, AgentTraceApp
+from .app import AgentTraceApp
 from .colors import style
 from .header import _reverse
+from .panes import REPLAY
 from .picker import SessionPicker
 from .text import clean
 
