@@ -61,7 +61,7 @@ from agenttrace_tui.store.schema import ensure_schema
 from bench_otlp import agent_request
 from bench_store import wire_records
 from machine import describe as machine
-from results import row, save
+from results import load, row, save
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT_JSON = ROOT / "docs" / "bench" / "pipeline.json"
@@ -478,7 +478,10 @@ def main() -> None:
         # rendering and target rows, measuring nothing.
         doc = json.loads(OUT_JSON.read_text())
         last = list(doc["runs"].values())[-1]
-        print(f"wrote {save('pipeline', machine=last['machine'], section=render(doc), summary=summary(doc), data=doc)}")
+        prev = load("pipeline")
+        out = save("pipeline", machine=last["machine"], section=render(doc), summary=summary(doc), data=doc,
+                   saved_utc=prev["saved_utc"] if prev else None)
+        print(f"wrote {out}")
         return
     results: dict = {}
     only = _arg("--only", "native,otlp,sqlite").split(",")

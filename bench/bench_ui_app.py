@@ -265,7 +265,8 @@ ingest/idle ratio, not absolute ms across rows.
 {chr(10).join(rows)}
 
 """ + "\n".join(f"- `{name}`: {r['machine']}" for name, r in doc["runs"].items()) + "\n"
-    save("ui_keys", machine=last["machine"], section=md, summary=summary, data=doc)
+    save("ui_keys", machine=last["machine"], section=md, summary=summary, data=doc,
+         saved_utc=prev["saved_utc"] if prev and not idle else None)
     print(md)
 
 

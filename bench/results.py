@@ -30,13 +30,16 @@ def save(
     section: str,
     summary: list[dict[str, Any]] | tuple[()] = (),
     data: Any = None,
+    saved_utc: str | None = None,
 ) -> Path:
+    """Write ``<area>.json``. ``saved_utc``: keep the time of the run being re-saved
+    (a ``--resave`` that measures nothing), else now."""
     RESULTS.mkdir(parents=True, exist_ok=True)
     path = RESULTS / f"{area}.json"
     doc = {
         "area": area,
         "machine": machine,
-        "saved_utc": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+        "saved_utc": saved_utc or time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
         "summary": list(summary),
         "section": section.rstrip() + "\n",
         "data": data,
