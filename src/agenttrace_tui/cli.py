@@ -32,7 +32,9 @@ def monitor_flags() -> argparse.ArgumentParser:
     g.add_argument("--socket", metavar="PATH", help="Unix socket path ('off' disables)")
     g.add_argument("--otlp-port", metavar="PORT", help="OTLP/HTTP port (default 4318; 'off' disables)")
     g.add_argument("--otlp-grpc-port", metavar="PORT", help="OTLP/gRPC port (default 4317; 'off' disables)")
-    g.add_argument("--bind", metavar="ADDR", help="listen on this address instead of 127.0.0.1 (prints a warning)")
+    g.add_argument("--bind", metavar="ADDR", help="listen on this address instead of 127.0.0.1 (prints a warning; needs a token)")
+    g.add_argument("--token", metavar="SECRET",
+                   help="shared secret senders must present (prefer AGENTTRACE_TOKEN: flags show in the process list)")
     g.add_argument("--max-spans", metavar="N", help="spans kept in memory before the oldest traces are evicted (default 200000)")
     g.add_argument("--max-record-bytes", metavar="N", help="largest accepted record (default 65536)")
     g.add_argument("--forward", metavar="URL", help="also send everything to this upstream OTLP/HTTP endpoint")
@@ -86,6 +88,7 @@ def _command_modules() -> list[Any]:
     from .commands import (
         compare,
         costs,
+        db,
         export,
         import_claude,
         importer,
@@ -99,7 +102,8 @@ def _command_modules() -> list[Any]:
         traces,
     )
 
-    return [sessions, traces, spans, stats, costs, metrics, compare, export, importer, import_claude, replay, prune, send]
+    return [sessions, traces, spans, stats, costs, metrics, compare, export, importer, import_claude, replay, prune, db,
+            send]
 
 
 def config_from_args(args: argparse.Namespace, *, default_db: str | None = None) -> Config:
@@ -202,6 +206,7 @@ def _host(addr: str) -> str:
 async def _run(cfg: Config, *, headless: bool, demo: argparse.Namespace | None) -> int:
     from .ingest.receivers import PortInUseError
     from .runtime.monitor import Monitor
+    from .store.check import DatabaseProblem
 
     try:
         monitor = Monitor(cfg)
@@ -210,7 +215,7 @@ async def _run(cfg: Config, *, headless: bool, demo: argparse.Namespace | None) 
         return 2
     try:
         await monitor.start()
-    except PortInUseError as exc:
+    except (PortInUseError, DatabaseProblem) as exc:
         print(f"{PROG}: {exc}", file=sys.stderr)
         return 2
     except OSError as exc:

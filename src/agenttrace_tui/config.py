@@ -54,6 +54,11 @@ class Config(msgspec.Struct, kw_only=True):
     #: The engine's log (runtime/logsetup.py): level, and file (None: the user state dir).
     log_level: str = "warning"
     log_file: str | None = None
+    #: Shared secret every sender must present (OTLP: ``Authorization: Bearer``;
+    #: native streams: a first ``hello`` line). Required when a receiver listens
+    #: beyond loopback. Prefer AGENTTRACE_TOKEN or the config file to the flag,
+    #: which other local users can read in the process list.
+    token: str | None = None
     #: Key remapping, only from the config file's ``[keys]`` table: binding id ->
     #: keys, e.g. ``"app.pause" = "p"`` (``?`` in the monitor lists every id).
     keys: dict[str, str] = msgspec.field(default_factory=dict)
@@ -129,6 +134,12 @@ def _coerce(name: str, value: Any) -> Any:
             raise ValueError(f"expected debug, info, warning, error or off, got {value!r}")
     if name in ("budget", "retain_days", "session_idle") and out is not None and out <= 0:
         raise ValueError(f"must be positive, got {out}")
+    if name == "token" and out is not None:
+        out = out.strip()
+        if not out:
+            return None
+        if any(not 0x21 <= ord(c) <= 0x7E for c in out):
+            raise ValueError("expected visible ASCII characters with no spaces (e.g. from `openssl rand -hex 24`)")
     if name == "bind":
         try:
             ipaddress.ip_address(out)
@@ -176,6 +187,16 @@ def load_config(
                 )
                 raise ConfigError(f"invalid {name} ({where}): {exc}") from None
     return Config(**values)
+
+
+def token_problem(cfg: Config) -> str | None:
+    """Why ``cfg`` cannot run as it is (a receiver beyond loopback without a token), or None."""
+    if cfg.token or is_loopback(cfg.bind):
+        return None
+    if all(getattr(cfg, port) is None for port in _PORTS):
+        return None
+    return (f"listening on {cfg.bind} (beyond loopback) needs a shared token: set AGENTTRACE_TOKEN, "
+            "token in the config file, or --token; senders then present it (docs/protocol.md, docs/otlp.md)")
 
 
 def is_loopback(host: str) -> bool:

@@ -12,6 +12,10 @@ Used by ``agenttrace-tui run`` (set for the command it starts) and
   temporary overlay of the user's Codex home (every entry linked, never
   modified) whose config.toml is the user's plus an ``[otel]`` section;
 * ``sdk``: our own SDK's ``AGENTTRACE_ENDPOINT`` and session id.
+
+With the monitor's shared token set, every group carries it: the OTLP
+``Authorization: Bearer`` header (``OTEL_EXPORTER_OTLP_HEADERS``, Codex's
+``headers``) and ``AGENTTRACE_TOKEN`` for the SDK's hello line.
 """
 
 from __future__ import annotations
@@ -30,7 +34,7 @@ SELF_NAMED = frozenset({"claude", "codex"})
 
 
 def otel_env(otlp_port: int, session_id: str | None = None, service: str | None = None,
-             base: Mapping[str, str] | None = None) -> dict[str, str]:
+             base: Mapping[str, str] | None = None, token: str | None = None) -> dict[str, str]:
     env = {
         "OTEL_EXPORTER_OTLP_ENDPOINT": f"http://127.0.0.1:{otlp_port}",
         "OTEL_EXPORTER_OTLP_PROTOCOL": "http/protobuf",
@@ -40,6 +44,12 @@ def otel_env(otlp_port: int, session_id: str | None = None, service: str | None 
         "OTEL_BLRP_MAX_QUEUE_SIZE": "65536",
         "OTEL_BLRP_SCHEDULE_DELAY": "200",
     }
+    if token:
+        # OTEL_EXPORTER_OTLP_HEADERS is key=value pairs with percent-encoded values (the space too).
+        prev = (base or {}).get("OTEL_EXPORTER_OTLP_HEADERS", "").strip().strip(",")
+        prev = ",".join(p for p in prev.split(",") if p and p.split("=", 1)[0].strip().lower() != "authorization")
+        own = f"Authorization=Bearer%20{_attr_value(token)}"
+        env["OTEL_EXPORTER_OTLP_HEADERS"] = f"{prev},{own}" if prev else own
     if service:
         env["OTEL_SERVICE_NAME"] = service
     if session_id:
@@ -70,8 +80,13 @@ def claude_env(traces_beta: bool = False) -> dict[str, str]:
     return env
 
 
-def sdk_env(udp_port: int | None, tcp_port: int | None, session_id: str | None = None) -> dict[str, str]:
+def sdk_env(udp_port: int | None, tcp_port: int | None, session_id: str | None = None,
+            token: str | None = None) -> dict[str, str]:
     env: dict[str, str] = {}
+    if token:
+        # The SDK opens every stream with a hello line carrying it (no UDP with a token).
+        env["AGENTTRACE_TOKEN"] = token
+        udp_port = None
     if udp_port is not None:
         env["AGENTTRACE_ENDPOINT"] = f"udp://127.0.0.1:{udp_port}"
     elif tcp_port is not None:
@@ -81,12 +96,14 @@ def sdk_env(udp_port: int | None, tcp_port: int | None, session_id: str | None =
     return env
 
 
-def codex_otel_toml(otlp_port: int) -> str:
+def codex_otel_toml(otlp_port: int, token: str | None = None) -> str:
     """The ``[otel]`` section that sends Codex's logs, traces and metrics to the monitor."""
     base = f"http://127.0.0.1:{otlp_port}"
     lines = ["[otel]", 'environment = "agenttrace"', "log_user_prompt = true"]
+    # A token is visible ASCII without quotes or backslashes (config.py), so it sits in a TOML string as is.
+    headers = f', headers = {{ "authorization" = "Bearer {token}" }}' if token else ""
     for key, signal in (("exporter", "logs"), ("trace_exporter", "traces"), ("metrics_exporter", "metrics")):
-        lines.append(f'{key} = {{ otlp-http = {{ endpoint = "{base}/v1/{signal}", protocol = "binary" }} }}')
+        lines.append(f'{key} = {{ otlp-http = {{ endpoint = "{base}/v1/{signal}", protocol = "binary"{headers} }} }}')
     return "\n".join(lines) + "\n"
 
 
@@ -112,7 +129,7 @@ def user_codex_home(env: Mapping[str, str]) -> Path:
     return Path(explicit).expanduser() if explicit else Path(env.get("HOME", str(Path.home()))) / ".codex"
 
 
-def make_codex_overlay(user_home: Path, otlp_port: int, parent: str | None = None) -> Path:
+def make_codex_overlay(user_home: Path, otlp_port: int, parent: str | None = None, token: str | None = None) -> Path:
     """A temporary Codex home: links to every entry of the user's, config.toml rewritten with our [otel].
 
     The user's files are never written: config.toml is a copy (a link would
@@ -133,7 +150,8 @@ def make_codex_overlay(user_home: Path, otlp_port: int, parent: str | None = Non
                 continue
             (overlay / entry.name).symlink_to(entry)
     text = without_otel(user_config)
-    (overlay / "config.toml").write_text((text + "\n" if text else "") + codex_otel_toml(otlp_port), encoding="utf-8")
+    (overlay / "config.toml").write_text((text + "\n" if text else "") + codex_otel_toml(otlp_port, token),
+                                        encoding="utf-8")
     return overlay
 
 
@@ -143,23 +161,23 @@ def remove_overlay(overlay: Path) -> None:
 
 
 def shell_lines(groups: list[str], *, otlp_port: int, udp_port: int | None, tcp_port: int | None,
-                traces_beta: bool = False) -> str:
+                traces_beta: bool = False, token: str | None = None) -> str:
     """What ``agenttrace-tui env`` prints: export lines (and the Codex TOML as a comment block)."""
     out: list[str] = []
     for group in groups:
         if group == "otel":
             out.append("# Any OpenTelemetry SDK (exporters whose default is gRPC also reach :4317 with no setting)")
-            out += _exports(otel_env(otlp_port))
+            out += _exports(otel_env(otlp_port, token=token))
         elif group == "claude":
             out.append("# Claude Code")
-            out += _exports({**claude_env(traces_beta), **{k: v for k, v in otel_env(otlp_port).items()
+            out += _exports({**claude_env(traces_beta), **{k: v for k, v in otel_env(otlp_port, token=token).items()
                                                            if k.startswith("OTEL_EXPORTER_")}})
         elif group == "codex":
             out.append("# Codex: add to ~/.codex/config.toml (or run it as: agenttrace-tui run -- codex ...)")
-            out += ["# " + line for line in codex_otel_toml(otlp_port).splitlines()]
+            out += ["# " + line for line in codex_otel_toml(otlp_port, token).splitlines()]
         elif group == "sdk":
             out.append("# agenttrace_tui.sdk (Python)")
-            out += _exports(sdk_env(udp_port, tcp_port))
+            out += _exports(sdk_env(udp_port, tcp_port, token=token))
         out.append("")
     return "\n".join(out).rstrip() + "\n"
 

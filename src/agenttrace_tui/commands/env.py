@@ -31,5 +31,5 @@ def register(subparsers: Any, parent: argparse.ArgumentParser) -> None:
 def main(args: argparse.Namespace, cfg: Any) -> int:
     groups = list(dict.fromkeys(args.groups)) or list(GROUPS)
     sys.stdout.write(shell_lines(groups, otlp_port=cfg.otlp_port or 4318, udp_port=cfg.udp_port,
-                                 tcp_port=cfg.tcp_port, traces_beta=args.traces_beta))
+                                 tcp_port=cfg.tcp_port, traces_beta=args.traces_beta, token=cfg.token))
     return 0

@@ -81,15 +81,16 @@ def monitor_running(otlp_port: int | None, host: str = "127.0.0.1") -> bool:
 
 
 def child_env(base: dict[str, str], argv: list[str], session_id: str, *, otlp_port: int, udp_port: int | None,
-              tcp_port: int | None, traces_beta: bool, name: str, codex_home: Path | None) -> dict[str, str]:
+              tcp_port: int | None, traces_beta: bool, name: str, codex_home: Path | None,
+              token: str | None = None) -> dict[str, str]:
     """The command's environment: the user's, plus every group of telemetry settings."""
     exe = Path(argv[0]).name
     # Agents that name their own service keep it; so does a service name the user set.
     service = None if exe in SELF_NAMED or "OTEL_SERVICE_NAME" in base else name
     env = dict(base)
-    env.update(otel_env(otlp_port, session_id, service, base))
+    env.update(otel_env(otlp_port, session_id, service, base, token))
     env.update(claude_env(traces_beta))
-    env.update(sdk_env(udp_port, tcp_port, session_id))
+    env.update(sdk_env(udp_port, tcp_port, session_id, token))
     if codex_home is not None:
         env["CODEX_HOME"] = str(codex_home)
     return env
@@ -138,7 +139,7 @@ def _send_native(cfg: Any, rec: dict[str, Any]) -> bool:
 
     endpoint = f"tcp://127.0.0.1:{cfg.tcp_port}" if cfg.tcp_port else f"udp://127.0.0.1:{cfg.udp_port or 4319}"
     try:
-        transport = open_transport(endpoint)
+        transport = open_transport(endpoint, token=cfg.token)
     except EndpointError:
         return False
     try:
@@ -155,10 +156,11 @@ def attached(cfg: Any, argv: list[str], name: str, sid: str, *, traces_beta: boo
     import subprocess
 
     print(f"{PROG} run: using the monitor on 127.0.0.1:{cfg.otlp_port}; session {sid}", file=sys.stderr)
-    overlay = make_codex_overlay(user_codex_home(os.environ), cfg.otlp_port)
+    overlay = make_codex_overlay(user_codex_home(os.environ), cfg.otlp_port, token=cfg.token)
     try:
         env = child_env(dict(os.environ), argv, sid, otlp_port=cfg.otlp_port, udp_port=cfg.udp_port,
-                        tcp_port=cfg.tcp_port, traces_beta=traces_beta, name=name, codex_home=overlay)
+                        tcp_port=cfg.tcp_port, traces_beta=traces_beta, name=name, codex_home=overlay,
+                        token=cfg.token)
         _send_native(cfg, session_record(sid, name, argv))
         try:
             proc = subprocess.Popen(argv, env=env)
@@ -229,9 +231,10 @@ async def start_command(monitor: Any, argv: list[str], name: str, sid: str, *, t
     rs = monitor.receivers
     udp = rs.udp_address[1] if rs is not None and rs.udp_address is not None else None
     tcp = rs.tcp_address[1] if rs is not None and rs.tcp_address is not None else None
-    overlay = make_codex_overlay(user_codex_home(os.environ), otlp_port)
+    token = monitor.config.token
+    overlay = make_codex_overlay(user_codex_home(os.environ), otlp_port, token=token)
     env = child_env(dict(os.environ), argv, sid, otlp_port=otlp_port, udp_port=udp, tcp_port=tcp,
-                    traces_beta=traces_beta, name=name, codex_home=overlay)
+                    traces_beta=traces_beta, name=name, codex_home=overlay, token=token)
     _apply_record(monitor, session_record(sid, name, argv))
     out: Any = None
     if log_path is not None:
@@ -254,11 +257,12 @@ async def own_monitor(cfg: Any, argv: list[str], name: str, sid: str, *, traces_
     """No monitor running: start one here (UI or headless) with the command as its session."""
     from ..ingest.receivers import PortInUseError
     from ..runtime.monitor import Monitor
+    from ..store.check import DatabaseProblem
 
     monitor = Monitor(cfg)
     try:
         await monitor.start()
-    except PortInUseError as exc:
+    except (PortInUseError, DatabaseProblem) as exc:
         print(f"{PROG}: {exc}", file=sys.stderr)
         return 2
     log_path = Path(tempfile.gettempdir()) / f"agenttrace-{sid}.log" if ui else None

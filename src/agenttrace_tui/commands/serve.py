@@ -9,7 +9,8 @@ ports are in use); replays can be open in many tabs.
 
 Listening on loopback (127.0.0.1) needs nothing more. Any other address
 needs an explicit ``--bind`` and a token: a random one is printed once at
-start (or ``--token``); every page and the websocket require it, as
+start (or ``--token`` / ``AGENTTRACE_TOKEN``, which the served monitor's
+receivers then require as well); every page and the websocket require it, as
 ``?token=...``, an ``X-Agenttrace-Token`` header or ``Authorization: Bearer``,
 after which a same-site cookie carries it. Without it: 401, no UI.
 """
@@ -43,7 +44,6 @@ def register(subparsers: Any, parent: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--port", type=int, default=8000, help="HTTP port of the web UI (default 8000)")
     p.add_argument("--replay", metavar="SESSION", help="serve a replay of this saved session instead of the live monitor")
-    p.add_argument("--token", help="the token a non-loopback bind requires (default: a random one, printed once)")
     p.add_argument("--public-url", metavar="URL", help="the URL browsers reach the server at (default http://HOST:PORT)")
 
 
@@ -110,14 +110,17 @@ def main(args: argparse.Namespace, cfg: Any) -> int:
     from ..config import is_loopback
 
     host = cfg.bind
-    token = None
+    # The monitor's --token / AGENTTRACE_TOKEN: one secret for the web UI and the receivers.
+    token = cfg.token
+    if token is not None:
+        import os
+
+        os.environ["AGENTTRACE_TOKEN"] = token  # the served monitor's receivers require it too (never on its argv)
     if not is_loopback(host):
-        token = args.token or secrets.token_urlsafe(24)
-        if not args.token:
+        if token is None:
+            token = secrets.token_urlsafe(24)
             print(f"{PROG}: token (shown once): {token}", file=sys.stderr)
         print(f"{PROG}: warning: the web UI listens on {host}; open it with ?token=<token>", file=sys.stderr)
-    elif args.token:
-        token = args.token
     try:
         server = make_server(served_command(args), host, args.port, token, args.public_url)
     except ImportError:

@@ -29,7 +29,7 @@ from opentelemetry.proto.collector.logs.v1 import logs_service_pb2
 from opentelemetry.proto.collector.metrics.v1 import metrics_service_pb2
 from opentelemetry.proto.collector.trace.v1 import trace_service_pb2
 
-from .otlp_http import HttpError, OtlpIngest, OtlpStats
+from .otlp_http import HttpError, OtlpIngest, OtlpStats, authorized
 from .receivers import PortInUseError
 
 if TYPE_CHECKING:
@@ -69,8 +69,10 @@ def _status(err: HttpError) -> Any:
 class OtlpGrpcServer:
     """A running OTLP/gRPC receiver."""
 
-    def __init__(self, core: OtlpIngest) -> None:
+    def __init__(self, core: OtlpIngest, token: str | None = None) -> None:
         self.core = core
+        #: The shared secret every call must carry as ``authorization: Bearer <token>`` metadata.
+        self.token = token.encode() if token else None
         self.stats = OtlpStats()
         self.address: tuple[str, int] = ("", 0)
         self._server: Any = None
@@ -85,6 +87,17 @@ class OtlpGrpcServer:
         async def export(body: bytes, context: Any) -> bytes:
             st = self.stats
             st.requests += 1
+            if self.token is not None:
+                metadata = {k.lower(): v for k, v in (context.invocation_metadata() or ())}
+                auth = metadata.get("authorization", "")
+                if not isinstance(auth, str) or not authorized(auth, self.token):
+                    import grpc
+
+                    st.responses[401] += 1
+                    self.core.reject("unauthorized", "missing or wrong token: send authorization: Bearer <token> "
+                                     "metadata", None, source=SOURCE)
+                    await context.abort(grpc.StatusCode.UNAUTHENTICATED, "missing or wrong token")
+                    raise AssertionError("unreachable: abort raises")
             try:
                 rejects = await self.core.export(signal, body, gzip=False, json=False, source=SOURCE, stats=st)
             except HttpError as err:
@@ -111,18 +124,21 @@ async def start_otlp_grpc(
     port: int = DEFAULT_PORT,
     core: OtlpIngest | None = None,
     forwarder: Forwarder | None = None,
+    token: str | None = None,
 ) -> OtlpGrpcServer:
     """Bind the OTLP/gRPC receiver on the running loop (port 0: any free port).
 
     ``core`` is the HTTP receiver's, so both transports share limits and
     state; without one a new core is made. Raises ``PortInUseError``, or
-    ``ImportError`` when grpcio is not installed.
+    ``ImportError`` when grpcio is not installed. With a ``token`` every call
+    needs ``authorization: Bearer <token>`` metadata (else UNAUTHENTICATED,
+    counted as "unauthorized").
     """
     import grpc
     import grpc.aio
 
     core = core or OtlpIngest(pipeline, forwarder=forwarder)
-    server = OtlpGrpcServer(core)
+    server = OtlpGrpcServer(core, token)
     # The check gRPC itself makes, at our decompressed-size limit; the
     # compressed size is bounded by it too.
     limit = core.max_decompressed_bytes

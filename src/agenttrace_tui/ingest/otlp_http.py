@@ -445,7 +445,7 @@ class OtlpServer:
             _check_framing(raw, event.headers)
             health = path == HEALTH_PATH and method in ("GET", "HEAD")
             if not health:
-                if self.token is not None and not _authorized(headers.get("authorization", ""), self.token):
+                if self.token is not None and not authorized(headers.get("authorization", ""), self.token):
                     raise HttpError(401, "unauthorized", "missing or wrong token: send Authorization: Bearer <token>")
                 if signal is None:
                     raise HttpError(404, "not_found", f"no OTLP endpoint at {path[:100]}")
@@ -584,7 +584,8 @@ def _check_framing(raw: bytes | bytearray, headers: Any) -> None:
         raise HttpError(400, "bad_http", "more than one Content-Length")
 
 
-def _authorized(header: str, token: bytes) -> bool:
+def authorized(header: str, token: bytes) -> bool:
+    """Whether an ``Authorization`` value is ``Bearer <token>`` (compared in constant time)."""
     scheme, _, cred = header.strip().partition(" ")
     return scheme.lower() == "bearer" and hmac.compare_digest(cred.strip().encode("utf-8", "replace"), token)
 

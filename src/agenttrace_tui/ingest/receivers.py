@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import errno
 import fcntl
+import hmac
 import os
 import re
 import socket
@@ -28,6 +29,8 @@ import tempfile
 import termios
 import time
 from collections.abc import Callable
+
+import msgspec
 
 from ..normalize.records import DEFAULT_MAX_RECORD_BYTES
 from .pipeline import Pipeline
@@ -226,16 +229,22 @@ class LineProtocol(asyncio.Protocol):
     A final line without newline is still fed when the peer closes.
     """
 
-    def __init__(self, pipeline: Pipeline, source: str, max_bytes: int, conns: set[asyncio.Transport]) -> None:
+    def __init__(self, pipeline: Pipeline, source: str, max_bytes: int, conns: set[asyncio.Transport],
+                 token: bytes | None = None) -> None:
         self.pipeline = pipeline
         self.source = source
         self.max_bytes = max_bytes
         self.conns = conns
+        #: With a token, the connection's first line must be a hello carrying it.
+        self.token = token
+        #: Whether the connection's first line is still to come (a hello, or with no token maybe a record).
+        self._first = True
         self.transport: asyncio.Transport | None = None
         self._buf = bytearray()
         self._discarding = False  # inside an oversized line, waiting for its newline
         #: the first bytes of the connection, held until it is clear it is not HTTP
         self._head: bytearray | None = bytearray()
+        self._closed_unauthorized = False
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = transport  # type: ignore[assignment]
@@ -254,9 +263,45 @@ class LineProtocol(asyncio.Protocol):
             tail = bytes(self._buf)
             self._buf.clear()
             if not tail.isspace():
-                _feed_safely(self.pipeline, tail, self.source)
+                lines = self._after_hello([tail])
+                if lines:
+                    _feed_safely(self.pipeline, lines[0], self.source)
+
+    def _after_hello(self, lines: list[bytes]) -> list[bytes]:
+        """The lines to feed once the connection's first line is dealt with.
+
+        A first line that is a hello is consumed (its token checked when one
+        is required). With a token, anything else first, or a wrong token,
+        is refused: counted as "unauthorized", the connection closed, its
+        lines dropped.
+        """
+        if not self._first or not lines:
+            return lines
+        self._first = False
+        hello = _hello_token(lines[0])
+        if self.token is None:
+            return lines[1:] if hello is not None else lines
+        if hello is not None and hmac.compare_digest(hello.encode("utf-8", "replace"), self.token):
+            return lines[1:]
+        self._refuse("a wrong token in the hello line" if hello is not None
+                     else "no hello line with the token first", lines[0])
+        return []
+
+    def _refuse(self, why: str, payload: bytes | bytearray) -> None:
+        self.pipeline.stats.reject(self.source, "unauthorized", f"{why}: the connection was closed",
+                                   _redacted(bytes(payload[:120])))
+        if self.transport is not None:
+            self.transport.close()
+        self._buf.clear()
+        self._discarding = True
+        self._closed_unauthorized = True
 
     def _oversized(self, seen: int, head: bytes | bytearray) -> None:
+        if self._first:
+            self._first = False
+            if self.token is not None:  # an oversized first line is no hello
+                self._refuse("no hello line with the token first", head)
+                return
         self.pipeline.stats.reject(
             self.source,
             "oversized",
@@ -265,6 +310,8 @@ class LineProtocol(asyncio.Protocol):
         )
 
     def data_received(self, data: bytes) -> None:
+        if self._closed_unauthorized:
+            return
         self.last_active = time.monotonic()
         if self._head is not None:
             head = self._head
@@ -315,6 +362,10 @@ class LineProtocol(asyncio.Protocol):
                     self._oversized(len(line), line)
                 elif line and not line.isspace():
                     lines.append(line)
+        if self._first:
+            lines = self._after_hello(lines)
+            if self._closed_unauthorized:
+                return
         if lines:
             _feed_many_safely(self.pipeline, lines, self.source)
         self._keep(data, last + 1)
@@ -333,6 +384,28 @@ class LineProtocol(asyncio.Protocol):
 
     def eof_received(self) -> bool:
         return False  # close our side too; connection_lost feeds any final line
+
+
+_hello_decoder = msgspec.json.Decoder()
+
+
+def _hello_token(line: bytes) -> str | None:
+    """The token of a hello line (``{"v":1,"type":"hello","token":"..."}``), "" without one; None if not a hello."""
+    if b'"hello"' not in line:
+        return None
+    try:
+        obj = _hello_decoder.decode(line)
+    except msgspec.DecodeError:
+        return None
+    if not isinstance(obj, dict) or obj.get("type") != "hello":
+        return None
+    token = obj.get("token")
+    return token if isinstance(token, str) else ""
+
+
+def _redacted(payload: bytes) -> bytes:
+    """A refused first line as the diagnostics show it: a hello's token is never kept."""
+    return b'{"type":"hello","token":"<redacted>"}' if b'"hello"' in payload else payload
 
 
 # -- Unix socket ----------------------------------------------------------
@@ -512,18 +585,22 @@ async def start_receivers(
     tcp_port: int | None = 4319,
     unix_path: str | None = None,
     max_record_bytes: int = DEFAULT_MAX_RECORD_BYTES,
+    token: str | None = None,
 ) -> ReceiverSet:
     """Bind the enabled receivers on the running loop and return them.
 
     A port of ``None`` disables that receiver, ``0`` picks a free port;
-    ``unix_path=None`` disables the Unix socket. Raises ``PortInUseError``
+    ``unix_path=None`` disables the Unix socket. With a ``token`` a stream
+    connection's first line must be ``{"v":1,"type":"hello","token":"..."}``
+    (without one a hello line is accepted and skipped). Raises ``PortInUseError``
     (after releasing whatever was already bound) when an address is taken.
     """
     loop = asyncio.get_running_loop()
     quiet_accept_errors(loop, pipeline)
     rs = ReceiverSet()
+    secret = token.encode() if token else None
     factory: Callable[[str], Callable[[], LineProtocol]] = lambda source: lambda: LineProtocol(  # noqa: E731
-        pipeline, source, max_record_bytes, rs._conns
+        pipeline, source, max_record_bytes, rs._conns, secret
     )
     try:
         if udp_port is not None:

@@ -52,6 +52,8 @@ class Diagnostics(msgspec.Struct, kw_only=True):
     forwarder: list[tuple[str, str]] | None
     forwarder_error: str | None
     notes: list[str]
+    #: damage found in the database while running (one line), None when sound or unchecked
+    db_problem: str | None = None
 
 
 def _writer_rows(w: Any) -> tuple[list[tuple[str, str]], str | None]:
@@ -101,6 +103,7 @@ def collect(monitor: Monitor) -> Diagnostics:
         forwarder=forwarder,
         forwarder_error=forwarder_error,
         notes=list(monitor.notes),
+        db_problem=getattr(monitor, "db_problem", None),
     )
 
 
@@ -128,6 +131,8 @@ class FailureLog:
             note(("hook", name), f"enrichment failed on a span ({name}); the span is kept unpriced")
         for sender, n in d.lost_by_sender:
             note(("lost", sender), f"datagrams lost from sender {sender} ({n} so far): raise its rate limit or use TCP")
+        if d.db_problem:
+            note(("database", "damaged"), d.db_problem)
         if d.writer_error:
             note(("writer", d.writer_error.split(":")[0]), f"database writer: {d.writer_error}")
         if d.forwarder_error:

@@ -54,6 +54,8 @@ class MonitorStatus(msgspec.Struct, kw_only=True):
     db_quarantined: int = 0
     #: values the door fixed in records it kept (normalize/limits.py)
     fixed: int = 0
+    #: damage found in the database while running (store/check.py), one line
+    db_problem: str | None = None
 
 
 #: Seconds after start before the token vocabularies are built (about 0.5 s of work each).
@@ -62,7 +64,12 @@ WARM_DELAY_S = 1.0
 
 class Monitor:
     def __init__(self, config: Config | None = None, store: Store | None = None) -> None:
+        from ..config import ConfigError, token_problem
+
         self.config = config or Config()
+        problem = token_problem(self.config)
+        if problem is not None:
+            raise ConfigError(problem)
         self.store = store or Store(self.config.max_spans, idle_ns=int(self.config.session_idle * 1_000_000_000))
         self.stats = IngestStats()
         self.pipeline = Pipeline(
@@ -85,6 +92,9 @@ class Monitor:
         self.interrupted_marked = 0
         self._started = False
         self._warm_handle: asyncio.TimerHandle | None = None
+        #: damage the background quick_check of a big database found (one line)
+        self.db_problem: str | None = None
+        self._check_task: asyncio.Task[None] | None = None
 
     @property
     def db_path(self) -> Path | None:
@@ -113,13 +123,21 @@ class Monitor:
         from ..ingest.receivers import start_receivers
 
         cfg = self.config
+        udp_port = cfg.udp_port
+        if cfg.token and udp_port is not None:
+            # A datagram has no connection to authenticate once, and a secret in every
+            # datagram would cost a check per record: with a token, native senders use
+            # a stream (the SDK moves a udp:// endpoint to TCP on the same port).
+            udp_port = None
+            self.notes.append("UDP off: a token is set; native senders use TCP or the Unix socket with a hello line")
         self.receivers = await start_receivers(
             self.pipeline,
             host=cfg.bind,
-            udp_port=cfg.udp_port,
+            udp_port=udp_port,
             tcp_port=cfg.tcp_port,
             unix_path=self.socket_path(),
             max_record_bytes=cfg.max_record_bytes,
+            token=cfg.token,
         )
         try:
             await self._start_optional()
@@ -169,19 +187,48 @@ class Monitor:
         if cfg.otlp_port is not None:
             from ..ingest.otlp_http import start_otlp
 
-            self.otlp = await start_otlp(self.pipeline, host=cfg.bind, port=cfg.otlp_port, forwarder=self.forwarder)
+            self.otlp = await start_otlp(self.pipeline, host=cfg.bind, port=cfg.otlp_port, forwarder=self.forwarder,
+                                         token=cfg.token)
         if cfg.otlp_grpc_port is not None:
             await self._start_grpc()
         path = self.db_path
         if path is not None:
-            from ..store.maintenance import apply_retention
-            from ..store.sqlite import Writer
+            await self._open_db(path)
 
-            self.retention_pruned = apply_retention(path, cfg.retain_days)
+    async def _open_db(self, path: Path) -> None:
+        """Check the file (private, SQLite, ours, writable, not damaged), then start the writer.
+
+        Every way the file can be unusable is a ``DatabaseProblem`` with one
+        line for the user, raised before anything is written to it.
+        """
+        import sqlite3
+
+        from ..store.check import DatabaseProblem, prepare_database
+        from ..store.maintenance import apply_retention
+        from ..store.sqlite import SchemaError, Writer
+
+        check_later = await asyncio.to_thread(prepare_database, path)
+        try:
+            self.retention_pruned = apply_retention(path, self.config.retain_days)
             await self._begin_run(path)
             self.writer = Writer(self.store, path)
             await self.writer.start()
-            self.pipeline.durable = self.writer.sync
+        except (SchemaError, sqlite3.Error, OSError) as exc:
+            self.writer = None
+            detail = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+            raise DatabaseProblem(f"cannot open the database {path}: {detail}; choose another file with --db") from None
+        self.pipeline.durable = self.writer.sync
+        if check_later:
+            self._check_task = asyncio.create_task(self._check_db(path), name="agenttrace-db-check")
+
+    async def _check_db(self, path: Path) -> None:
+        """quick_check of a big file while the monitor runs; damage is shown, not fatal."""
+        from ..store.check import background_check
+
+        problem = await asyncio.to_thread(background_check, path)
+        if problem is not None:
+            self.db_problem = problem
+            self.notes.append(problem)
 
     async def _start_grpc(self) -> None:
         from ..ingest.otlp_grpc import grpc_available, start_otlp_grpc
@@ -192,7 +239,7 @@ class Monitor:
         cfg = self.config
         self.otlp_grpc = await start_otlp_grpc(
             self.pipeline, host=cfg.bind, port=cfg.otlp_grpc_port or 0,
-            core=self.otlp.core if self.otlp is not None else None, forwarder=self.forwarder,
+            core=self.otlp.core if self.otlp is not None else None, forwarder=self.forwarder, token=cfg.token,
         )
 
     async def _begin_run(self, path: Path) -> None:
@@ -210,6 +257,8 @@ class Monitor:
         if not self._started:
             return
         self._started = False
+        if self._check_task is not None and not self._check_task.done():
+            self._check_task.cancel()  # the worker thread finishes on its own; nothing waits for it
         for part in (self.receivers, self.otlp, self.otlp_grpc):
             if part is not None:
                 await part.close()
@@ -274,6 +323,7 @@ class Monitor:
             db_dropped=w.dropped_spans if w is not None else 0,
             db_quarantined=w.quarantined if w is not None else 0,
             fixed=sum(self.stats.fixed.values()),
+            db_problem=self.db_problem,
         )
 
 

@@ -83,6 +83,7 @@ class Tracer:
         flush_timeout: float = 2.0,
         udp_batch_bytes: int = UDP_BATCH_BYTES,
         set_global: bool = True,
+        token: str | None = None,
         _share: Tracer | None = None,
     ) -> None:
         self.endpoint: str = endpoint or (_share.endpoint if _share is not None else default_endpoint())
@@ -113,14 +114,15 @@ class Tracer:
                 self._samplers.append(self.sampler)
         else:
             try:
-                transport = open_transport(self.endpoint, udp_batch_bytes)
+                # token (else AGENTTRACE_TOKEN): a monitor's shared secret, sent in a hello line.
+                transport = open_transport(self.endpoint, udp_batch_bytes, token)
             except EndpointError as exc:
                 if endpoint:
                     raise  # a wrong argument is the caller's bug: say so
                 # A typo in AGENTTRACE_ENDPOINT must not stop the agent.
                 warnings.warn(f"agenttrace: {exc}; AGENTTRACE_ENDPOINT ignored, sending to {DEFAULT_ENDPOINT}", stacklevel=2)
                 self.endpoint = DEFAULT_ENDPOINT
-                transport = open_transport(self.endpoint, udp_batch_bytes)
+                transport = open_transport(self.endpoint, udp_batch_bytes, token)
             sender_id = f"{socket.gethostname()[:40]}:{os.getpid()}:{getrandbits(32):08x}"
             self._sender = Sender(transport, sender_id, maxsize=queue_size, periodic=self._periodic)
             self._owner = True

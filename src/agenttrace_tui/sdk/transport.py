@@ -3,7 +3,8 @@
 Endpoints are URLs: ``udp://127.0.0.1:4319`` (the default), ``tcp://host:port``,
 ``unix:///path/to/socket`` (or ``unix://relative/path``), ``udp://[::1]:4319``
 for IPv6, and ``none`` to send nothing. ``AGENTTRACE_ENDPOINT`` supplies the
-default.
+default. ``AGENTTRACE_TOKEN`` (a monitor's shared secret) makes every stream
+start with a hello line carrying it, and sends a ``udp://`` endpoint over TCP.
 
 A missing monitor must cost the agent nothing visible. UDP: a datagram to a
 closed port is simply lost (an ICMP "refused" that surfaces as an OSError on a
@@ -133,8 +134,11 @@ class StreamTransport:
 
     stream = True
 
-    def __init__(self, family: int, address: object, connect_timeout: float = 1.0, send_timeout: float = 5.0) -> None:
+    def __init__(self, family: int, address: object, connect_timeout: float = 1.0, send_timeout: float = 5.0,
+                 token: str | None = None) -> None:
         self.family = family
+        #: Sent as the first line of every connection: ``{"v":1,"type":"hello","token":"..."}``.
+        self.hello = hello_line(token) if token else None
         self.address = address
         self.connect_timeout = connect_timeout
         self.send_timeout = send_timeout
@@ -164,6 +168,15 @@ class StreamTransport:
         sock.settimeout(self.send_timeout)
         if self.family != socket.AF_UNIX:
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        if self.hello is not None:
+            try:
+                sock.sendall(self.hello)
+            except OSError:
+                sock.close()
+                self.connect_failures += 1
+                self._retry_at = now + self._backoff
+                self._backoff = min(self._backoff * 2, 5.0)
+                return False
         self.sock = sock
         self.connects += 1
         self._backoff = 0.1
@@ -197,10 +210,27 @@ class StreamTransport:
         self._disconnect()
 
 
-def open_transport(endpoint: str, udp_batch_bytes: int = UDP_BATCH_BYTES) -> Transport:
+def default_token() -> str | None:
+    return os.environ.get("AGENTTRACE_TOKEN", "").strip() or None
+
+
+def hello_line(token: str) -> bytes:
+    """The first line of a stream to a monitor that requires a token (docs/protocol.md)."""
+    import json
+
+    return json.dumps({"v": 1, "type": "hello", "token": token}, separators=(",", ":")).encode() + b"\n"
+
+
+def open_transport(endpoint: str, udp_batch_bytes: int = UDP_BATCH_BYTES, token: str | None = None) -> Transport:
+    """The transport for ``endpoint``. With a token (``token``, else ``AGENTTRACE_TOKEN``)
+    streams open with a hello line, and a ``udp://`` endpoint is reached over TCP at
+    the same host and port: a monitor that requires a token takes no datagrams."""
     scheme, address = parse_endpoint(endpoint)
+    token = token or default_token()
     if scheme == "none":
         return NullTransport()
+    if scheme == "udp" and token:
+        scheme = "tcp"
     if scheme == "udp":
         host, port = cast("tuple[str, int]", address)
         try:
@@ -213,7 +243,7 @@ def open_transport(endpoint: str, udp_batch_bytes: int = UDP_BATCH_BYTES) -> Tra
             info = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
         except OSError as exc:
             raise EndpointError(f"endpoint {endpoint!r}: {exc}") from None
-        return StreamTransport(info[0], info[4])
+        return StreamTransport(info[0], info[4], token=token)
     if not hasattr(socket, "AF_UNIX"):
         raise EndpointError("unix:// endpoints need a platform with Unix sockets")
-    return StreamTransport(socket.AF_UNIX, address)
+    return StreamTransport(socket.AF_UNIX, address, token=token)

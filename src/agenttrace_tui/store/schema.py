@@ -266,14 +266,17 @@ def check_version(conn: sqlite3.Connection, path: str | Path) -> int | None:
 
 
 def ensure_schema(path: str | Path) -> None:
-    """Create the file (and its directories), the tables and WAL mode if needed.
+    """Create the file (and its directories, private: paths.py), the tables and WAL mode if needed.
 
     Synchronous: the async writer runs it in a worker thread before opening
     its own connection. Safe against another process doing the same at the
     same moment (IF NOT EXISTS inside one immediate transaction).
     """
+    from .paths import create_private_file, make_private_dirs
+
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    make_private_dirs(path.parent)  # 0700 where created
+    create_private_file(path)  # 0600 where created (SQLite gives -wal/-shm the same mode)
     conn = sqlite3.connect(path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
     try:
         conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
