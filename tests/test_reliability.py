@@ -445,7 +445,7 @@ async def test_slowloris_connections_give_way_to_a_real_otlp_client(tmp_path: Pa
 def test_invisible_and_line_breaking_characters_are_made_visible() -> None:
     from agenttrace_tui.format.sanitize import clean
 
-    for ch in ("\u2060", "\u180e", "\U000e0041", "\u2028", "\u2029", "\u202e", "\x9b", "\u2064", "\u206a"):
+    for ch in ("\u2060", "\u180e", "\U000e0041", "\u2028", "\u2029", "\u202e", "\x9b", "\u2064", "\u206a", "\u061c"):
         out = clean(f"a{ch}b")
         assert ch not in out and out.startswith("a\\") and out.endswith("b"), repr(out)
 
@@ -457,7 +457,7 @@ def test_exports_defuse_every_csv_cell_and_escape_controls_in_json() -> None:
     from agenttrace_tui.history.export import write_csv, write_json, write_otlp_json
 
     evil = "=HYPERLINK(\"http://x\")"
-    span = Span(span_id=evil, trace_id="+1+1", session_id="@SUM(A1)", parent_span_id="-2", name="x\x9b[31m\u202e",
+    span = Span(span_id=evil, trace_id="+1+1", session_id="@SUM(A1)", parent_span_id="-2", name="x\x9b[31m\u202e\u061c",
                 start_ns=NOW, end_ns=NOW + 1, cost=Cost(total=0.1, source="reported"))
     buf = io.StringIO()
     write_csv(buf, [span])
@@ -469,7 +469,7 @@ def test_exports_defuse_every_csv_cell_and_escape_controls_in_json() -> None:
         out = io.StringIO()
         writer(out)
         text = out.getvalue()
-        assert not any(0x7F <= ord(c) <= 0x9F or c in "\u202e\u2028\u2029" for c in text)
+        assert not any(0x7F <= ord(c) <= 0x9F or c in "\u202e\u2028\u2029\u061c" for c in text)
         for line in text.splitlines():
             json.loads(line)  # still valid JSON, the same values
 

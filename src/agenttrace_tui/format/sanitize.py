@@ -13,13 +13,14 @@ from __future__ import annotations
 import re
 
 # C0 (except nothing: even \t and \n are shown, a row is one line), DEL, C1,
-# the bidi/zero-width controls that can reorder or hide what follows, the
+# the bidi/zero-width controls that can reorder or hide what follows (the
+# Arabic letter mark U+061C is one of Unicode's Bidi_Control set too), the
 # Mongolian vowel separator (U+180E), the line/paragraph separators (U+2028/9:
 # a line break to some terminals and editors), the word joiner and invisible
 # operators (U+2060-2064), the deprecated format controls (U+206A-206F) and
 # the tag characters (U+E0000-E007F: invisible text riding after an emoji).
 _UNSAFE = re.compile(
-    "[\x00-\x1f\x7f\x80-\x9f\u180e\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u206f\ufeff"
+    "[\x00-\x1f\x7f\x80-\x9f\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u206f\ufeff"
     "\U000e0000-\U000e007f]"
 )
 

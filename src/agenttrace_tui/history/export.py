@@ -84,7 +84,7 @@ def native_records(sessions: Iterable[Session], spans: Iterable[Span]) -> Iterat
 # act on (C1 controls such as CSI, bidi overrides, invisible and line-breaking
 # format characters, tag characters): written as \u escapes, same data.
 _JSON_UNSAFE = re.compile(
-    "[\x7f-\x9f\u180e\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u206f\ufeff\U000e0000-\U000e007f]"
+    "[\x7f-\x9f\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u206f\ufeff\U000e0000-\U000e007f]"
 )
 
 
