@@ -161,3 +161,15 @@ async def test_http10_and_pipelined_requests_are_served(no_tracebacks) -> None:
         assert out.count(b"HTTP/1.1 200 ") == 3 and store.span_count == 3
     finally:
         await server.close()
+
+
+async def test_head_health_is_headers_only_and_the_connection_goes_on(no_tracebacks) -> None:
+    _store, _pipeline, server = await receiver()
+    try:
+        out = await exchange(server.address[1], b"HEAD /health HTTP/1.1\r\nHost: x\r\n\r\n"
+                             b"GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        first, _, rest = out.partition(b"\r\n\r\n")
+        assert first.startswith(b"HTTP/1.1 200 ") and b"content-length: 42" in first.lower()
+        assert rest.startswith(b"HTTP/1.1 200 ") and rest.endswith(b'"service":"agenttrace-tui"}')
+    finally:
+        await server.close()

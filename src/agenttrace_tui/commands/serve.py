@@ -9,8 +9,7 @@ ports are in use); replays can be open in many tabs.
 
 Listening on loopback (127.0.0.1) needs nothing more. Any other address
 needs an explicit ``--bind`` and a token: a random one is printed once at
-start (or ``--token`` / ``AGENTTRACE_TOKEN``, which the served monitor's
-receivers then require as well); every page and the websocket require it, as
+start (or ``--token`` / ``AGENTTRACE_TOKEN``); every page and the websocket require it, as
 ``?token=...``, an ``X-Agenttrace-Token`` header or ``Authorization: Bearer``,
 after which a same-site cookie carries it. Without it: 401, no UI.
 """
@@ -110,12 +109,9 @@ def main(args: argparse.Namespace, cfg: Any) -> int:
     from ..config import is_loopback
 
     host = cfg.bind
-    # The monitor's --token / AGENTTRACE_TOKEN: one secret for the web UI and the receivers.
+    # --token guards the web UI; the served monitor's receivers stay on loopback and follow
+    # its own settings (AGENTTRACE_TOKEN or the config file's token, inherited, apply there too).
     token = cfg.token
-    if token is not None:
-        import os
-
-        os.environ["AGENTTRACE_TOKEN"] = token  # the served monitor's receivers require it too (never on its argv)
     if not is_loopback(host):
         if token is None:
             token = secrets.token_urlsafe(24)

@@ -466,7 +466,7 @@ class OtlpServer:
             return False
         if health:
             # How `agenttrace-tui run` tells this monitor from any other OTLP receiver.
-            await self._send(conn, writer, 200, HEALTH_BODY, True, True)
+            await self._send(conn, writer, 200, HEALTH_BODY, True, True, head=method == "HEAD")
             return _reusable(conn)
         assert signal is not None
         try:
@@ -526,7 +526,8 @@ class OtlpServer:
             pass  # the peer left before its answer
 
     async def _send(self, conn: h11.Connection, writer: asyncio.StreamWriter, status: int, body: bytes, json: bool,
-                    keep: bool, extra: list[tuple[bytes, bytes]] | None = None) -> None:
+                    keep: bool, extra: list[tuple[bytes, bytes]] | None = None, head: bool = False) -> None:
+        """One response; ``head``: its headers only (the answer to HEAD, Content-Length as for GET)."""
         self.stats.responses[status] += 1
         headers = [(b"Content-Type", b"application/json" if json else b"application/x-protobuf"),
                    (b"Content-Length", b"%d" % len(body)), *(extra or [])]
@@ -535,7 +536,8 @@ class OtlpServer:
         reason = _REASONS.get(status, "Error").encode()
         try:
             data = conn.send(h11.Response(status_code=status, headers=headers, reason=reason)) or b""
-            data += conn.send(h11.Data(data=body)) or b""
+            if not head:
+                data += conn.send(h11.Data(data=body)) or b""
             data += conn.send(h11.EndOfMessage()) or b""
         except h11.LocalProtocolError:
             # No request was parsed (its head was malformed): h11 has nothing to answer,
