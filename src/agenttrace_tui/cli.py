@@ -116,9 +116,35 @@ def config_from_args(args: argparse.Namespace, *, default_db: str | None = None)
     return cfg
 
 
+def _parse(parser: argparse.ArgumentParser, argv: Sequence[str] | None) -> argparse.Namespace:
+    """parse_args, except that an unknown flag is reported with the usage of the
+    subcommand it was given to (``sessions list --bogus`` shows ``sessions list``'s)."""
+    args, extra = parser.parse_known_args(argv)
+    if not extra:
+        return args
+    tokens = list(sys.argv[1:] if argv is None else argv)
+    deepest = parser
+    while True:
+        subs = [a for a in deepest._actions if isinstance(a, argparse._SubParsersAction)]
+        nxt = None
+        for action in subs:
+            for tok in tokens:
+                if tok in action.choices:
+                    nxt = action.choices[tok]
+                    tokens = tokens[tokens.index(tok) + 1:]
+                    break
+            if nxt is not None:
+                break
+        if nxt is None:
+            break
+        deepest = nxt
+    deepest.error(f"unrecognized arguments: {' '.join(extra)}")
+    raise AssertionError("unreachable")  # error() exits
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = _parse(parser, argv)
     if args.command in ("run", "env", "serve"):
         return _with_config(args)
     if args.command not in (None, "demo"):

@@ -40,7 +40,8 @@ FILTER_HELP = """\
 Free text matches names and attribute values (case-insensitive substring).
 Field terms, all combined with AND; prefix a term with - to negate it:
   status:error|ok|running|cancelled|timeout   kind:llm|tool|agent|rag|file|...
-  model:gpt-4o  provider:openai  tool:grep  name:plan  agent:coder
+  model:gpt-4o (exact; model:gpt-4o* for a prefix)  provider:openai  tool:grep
+  name:plan  agent:coder
   session:x  path:/src  id:abc
   dur>2s  dur<100ms  cost>0.01  tokens>1000   (also >= and <=)
 Quote text with spaces: name:"vector search"."""
@@ -48,6 +49,29 @@ Quote text with spaces: name:"vector search"."""
 
 class FilterError(ValueError):
     """A query term that cannot be understood; the message says why."""
+
+
+def resolve_kinds(name: str) -> tuple[SpanKind, ...]:
+    """The span kinds a kind name means, the same in the UI filter and the CLI:
+    an alias (llm, tool, file, rag, ...), a kind (llm_call), or a kind's prefix."""
+    v = name.strip().lower()
+    kinds = _KIND_ALIASES.get(v)
+    if kinds is not None:
+        return kinds
+    exact = [k for k in SpanKind if k.value == v] or [k for k in SpanKind if k.value.startswith(v)]
+    if not exact or not v:
+        names = sorted({*_KIND_ALIASES, *(k.value for k in SpanKind)})
+        raise FilterError(f"unknown kind {name!r}; try {', '.join(names)}")
+    return tuple(exact)
+
+
+def model_matches(model: str | None, pattern: str) -> bool:
+    """Model matching, the same in the UI filter and the CLI: exact (ignoring
+    case) by default, a prefix when the pattern ends with ``*`` (gpt-4o*)."""
+    if model is None:
+        return False
+    m, p = model.lower(), pattern.lower()
+    return m.startswith(p[:-1]) if p.endswith("*") else m == p
 
 
 @dataclass(frozen=True, slots=True)
@@ -238,16 +262,10 @@ def _field_pred(flt: SpanFilter, fname: str, op: str, value: str, tok: str) -> C
                 raise FilterError(f"unknown status {value!r}; try {', '.join(sorted(_STATUS_ALIASES))}")
             return lambda s, now: s.status in statuses
         if fname == "kind":
-            kinds = _KIND_ALIASES.get(v)
-            if kinds is None:
-                exact = [k for k in SpanKind if k.value == v] or [k for k in SpanKind if k.value.startswith(v)]
-                if not exact:
-                    names = sorted({*_KIND_ALIASES, *(k.value for k in SpanKind)})
-                    raise FilterError(f"unknown kind {value!r}; try {', '.join(names)}")
-                kinds = tuple(exact)
+            kinds = resolve_kinds(value)
             return lambda s, now: s.kind in kinds
         if fname == "model":
-            return lambda s, now: s.llm is not None and _sub(s.llm.model, v)
+            return lambda s, now: s.llm is not None and model_matches(s.llm.model, v)
         if fname == "provider":
             return lambda s, now: s.llm is not None and _sub(s.llm.provider, v)
         if fname == "tool":

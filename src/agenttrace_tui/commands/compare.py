@@ -17,6 +17,7 @@ from .history_common import (
     console,
     guarded,
     open_reader,
+    positive_int,
     print_json,
     table,
 )
@@ -31,7 +32,7 @@ def register(subparsers: Any) -> None:
     )
     p.add_argument("a", metavar="A", help="trace id or session id (the baseline)")
     p.add_argument("b", metavar="B", help="trace id or session id (compared with A)")
-    p.add_argument("--limit", type=int, default=30, metavar="N", help="span-name rows shown in the table (default 30)")
+    p.add_argument("--limit", type=positive_int, default=30, metavar="N", help="span-name rows shown in the table (default 30)")
     add_common(p)
     p.set_defaults(func=guarded(run))
 

@@ -337,6 +337,14 @@ def run(args: argparse.Namespace) -> int:
         return 1
     try:
         with reader:
+            if args.session is not None:  # 'latest' and id prefixes, as every command
+                from .history_common import CommandError, resolve_session_id
+
+                try:
+                    args.session = resolve_session_id(reader, args.session)
+                except CommandError as exc:
+                    err.print(f"agenttrace-tui: {exc}", markup=False)
+                    return 1
             report = build_report(reader, args.group_by, args.session, since_ns, getattr(args, "prices", None))
     except PriceFileError as exc:
         err.print(str(exc), markup=False)

@@ -38,6 +38,9 @@ def _select(reader: Any, args: argparse.Namespace) -> tuple[dict[str, Any], Iter
     from .history_common import resolve_session_id
 
     if args.trace is not None:
+        from .history_common import resolve_trace_id
+
+        args.trace = resolve_trace_id(reader, args.trace)
         spans = reader.spans_of_trace(args.trace)
         if not spans:
             raise CommandError(f"no trace {args.trace!r}")

@@ -88,13 +88,52 @@ def open_reader(args: argparse.Namespace) -> Any:
 
 
 def resolve_session_id(reader: Any, sid: str | None) -> str:
-    """``latest`` (or nothing) -> the most recently active session's id."""
+    """``latest`` (or nothing) -> the most recently active session's id; an id,
+    or any unique prefix of one (as git takes commit ids). Not found or
+    ambiguous: CommandError (one line, exit 1)."""
     if sid in (None, "", "latest"):
         rows = reader.sessions(limit=1)
         if not rows:
             raise CommandError("the database holds no sessions")
         return rows[0].id
-    return sid
+    assert sid is not None
+    return _resolve(reader, "session", sid)
+
+
+def resolve_trace_id(reader: Any, tid: str) -> str:
+    """A trace id or any unique prefix of one; ``latest``: the newest trace."""
+    if tid == "latest":
+        rows = reader.traces(limit=1)
+        if not rows:
+            raise CommandError("the database holds no traces")
+        return rows[0].trace_id
+    return _resolve(reader, "trace", tid)
+
+
+def _resolve(reader: Any, what: str, ident: str) -> str:
+    found = reader.ids_with_prefix(what, ident)
+    if ident in found:
+        return ident
+    if len(found) == 1:
+        return found[0]
+    from ..format.sanitize import clean
+
+    if not found:
+        raise CommandError(f"no {what} {clean(ident, 200)!r}")
+    shown = ", ".join(clean(f, 64) for f in found[:10])
+    more = " and more" if len(found) > 10 else ""
+    raise CommandError(f"{what} id {clean(ident, 200)!r} is ambiguous: {shown}{more}; give more characters")
+
+
+def positive_int(text: str) -> int:
+    """argparse type for --limit and friends: a whole number of at least 1."""
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {n}")
+    return n
 
 
 def print_json(value: Any) -> None:

@@ -19,6 +19,7 @@ from .history_common import (
     db_path,
     guarded,
     open_reader,
+    positive_int,
     print_json,
     resolve_session_id,
     table,
@@ -34,7 +35,7 @@ def register(subparsers: Any) -> None:
     sub = p.add_subparsers(dest="sessions_command", metavar="ACTION", required=True)
 
     ls = sub.add_parser("list", help="recent sessions, most recently active first")
-    ls.add_argument("--limit", type=int, default=50, metavar="N", help="at most N sessions (default 50)")
+    ls.add_argument("--limit", type=positive_int, default=50, metavar="N", help="at most N sessions (default 50)")
     ls.add_argument("--since", metavar="TIME", help="active since TIME (ISO, or 30m, 1h, 2d, today, yesterday)")
     ls.add_argument("--framework", metavar="NAME", help="only sessions of this framework")
     ls.add_argument("--status", choices=STATUSES, help="only sessions with this status")

@@ -15,6 +15,7 @@ from .history_common import (
     console,
     guarded,
     open_reader,
+    positive_int,
     print_json,
     table,
     time_arg,
@@ -23,19 +24,19 @@ from .history_common import (
 
 
 def register(subparsers: Any) -> None:
-    from ..model import SpanKind, Status
+    from ..model import Status
 
     p = subparsers.add_parser("spans", help="query saved spans", description="Saved spans.")
     sub = p.add_subparsers(dest="spans_command", metavar="ACTION", required=True)
     q = sub.add_parser("query", help="spans matching every given filter, by start time")
     q.add_argument("--session", metavar="ID", help="session id ('latest' for the most recent)")
-    q.add_argument("--trace", metavar="ID", help="trace id")
-    q.add_argument("--kind", choices=[k.value for k in SpanKind], metavar="KIND", help="span kind (llm_call, tool_execution, ...)")
-    q.add_argument("--model", metavar="NAME", help="LLM model")
+    q.add_argument("--trace", metavar="ID", help="trace id, or a unique prefix of one")
+    q.add_argument("--kind", metavar="KIND", help="span kind, as in the monitor's filter: llm, tool, file, rag, ... or llm_call, tool_execution, ...")
+    q.add_argument("--model", metavar="NAME", help="LLM model, exact (ignoring case); end with * for a prefix: 'gpt-4o*'")
     q.add_argument("--status", choices=[s.value for s in Status], help="span status")
     q.add_argument("--since", metavar="TIME", help="started at or after TIME (ISO, or 30m, 1h, 2d, today)")
     q.add_argument("--until", metavar="TIME", help="started before TIME")
-    q.add_argument("--limit", type=int, default=100, metavar="N", help="at most N spans (default 100)")
+    q.add_argument("--limit", type=positive_int, default=100, metavar="N", help="at most N spans (default 100)")
     add_common(q)
     q.set_defaults(func=guarded(run))
 
@@ -56,18 +57,22 @@ def tokens_cell(span: Any) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from .history_common import resolve_session_id
+    from ..analysis.filter import FilterError, resolve_kinds
+    from .history_common import resolve_session_id, resolve_trace_id
 
     since = time_arg(args.since, "--since")
     until = time_arg(args.until, "--until")
-    if args.limit < 1:
-        raise CommandError("--limit must be at least 1")
+    try:
+        kinds = resolve_kinds(args.kind) if args.kind is not None else None
+    except FilterError as exc:
+        raise CommandError(f"--kind: {exc}") from None
     with open_reader(args) as reader:
         sid = resolve_session_id(reader, args.session) if args.session is not None else None
+        tid = resolve_trace_id(reader, args.trace) if args.trace is not None else None
         spans = reader.query_spans(
             session_id=sid,
-            trace_id=args.trace,
-            kind=args.kind,
+            trace_id=tid,
+            kinds=kinds,
             model=args.model,
             status=args.status,
             since_ns=since,

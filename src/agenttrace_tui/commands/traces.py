@@ -15,6 +15,7 @@ from .history_common import (
     cost_footnote,
     guarded,
     open_reader,
+    positive_int,
     print_json,
     table,
     to_builtins,
@@ -27,11 +28,11 @@ def register(subparsers: Any) -> None:
     sub = p.add_subparsers(dest="traces_command", metavar="ACTION", required=True)
     ls = sub.add_parser("list", help="traces, newest first")
     ls.add_argument("--session", metavar="ID", help="only traces of this session ('latest' for the most recent)")
-    ls.add_argument("--limit", type=int, default=100, metavar="N", help="at most N traces (default 100)")
+    ls.add_argument("--limit", type=positive_int, default=100, metavar="N", help="at most N traces (default 100)")
     add_common(ls)
     ls.set_defaults(func=guarded(run_list))
     tree = sub.add_parser("tree", help="one trace as an ASCII tree with durations and HOTSPOT marks")
-    tree.add_argument("trace_id", metavar="ID", help="trace id")
+    tree.add_argument("trace_id", metavar="ID", help="trace id, a unique prefix of one, or 'latest'")
     tree.add_argument("--no-attributes", dest="attributes", action="store_false", help="names and tree only")
     add_common(tree)
     tree.set_defaults(func=guarded(run_tree))
@@ -76,8 +77,10 @@ def run_list(args: argparse.Namespace) -> int:
 
 def run_tree(args: argparse.Namespace) -> int:
     from .ascii_tree import render_tree, to_plain
+    from .history_common import resolve_trace_id
 
     with open_reader(args) as reader:
+        args.trace_id = resolve_trace_id(reader, args.trace_id)
         spans = reader.spans_of_trace(args.trace_id)
     if not spans:
         raise CommandError(f"no trace {args.trace_id!r}")

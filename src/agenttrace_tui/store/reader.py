@@ -267,6 +267,16 @@ class Reader:
             estimated=est,
         )
 
+    def ids_with_prefix(self, what: str, prefix: str, limit: int = 11) -> list[str]:
+        """Session (``what="session"``) or trace ids starting with ``prefix``, sorted
+        (an index range on the primary key: never a scan)."""
+        table, col = {"session": ("sessions", "id"), "trace": ("traces", "trace_id")}[what]
+        rows = self._all(
+            f"SELECT {col} FROM {table} WHERE {col} >= ? AND {col} < ? ORDER BY {col} LIMIT ?",
+            (prefix, prefix + "\U0010ffff", int(limit)),
+        )
+        return [r[0] for r in rows]
+
     # -- traces -----------------------------------------------------------
     def traces(self, session_id: str | None = None, *, limit: int = 1000) -> list[TraceRow]:
         """Traces, newest first; of one session when given."""
@@ -321,10 +331,13 @@ class Reader:
         until_ns: int | None = None,
         limit: int = 1000,
         newest_first: bool = False,
+        kinds: tuple[SpanKind | str, ...] | None = None,
     ) -> list[Span]:
         """Spans matching every given filter, by start time.
 
         The time range applies to the start: ``since_ns <= start_ns < until_ns``.
+        ``model`` is exact, or a prefix when it ends with ``*`` (as the UI filter);
+        ``kinds`` is any of several kinds (an alias such as "file").
         """
         where: list[str] = []
         params: list[Any] = []
@@ -337,9 +350,16 @@ class Reader:
         if kind is not None:
             where.append("kind = ?")
             params.append(_value(kind))
-        if model is not None:
-            where.append("model = ?")
-            params.append(model)
+        if kinds:
+            where.append(f"kind IN ({','.join('?' * len(kinds))})")
+            params.extend(_value(k) for k in kinds)
+        if model is not None and model.endswith("*"):
+            where.append("lower(model) >= ? AND lower(model) < ?")
+            lo = model[:-1].lower()
+            params.extend((lo, lo + "\U0010ffff"))
+        elif model is not None:
+            where.append("lower(model) = ?")
+            params.append(model.lower())
         if status is not None:
             st = _value(status)
             where.append("status = ?")
