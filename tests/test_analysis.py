@@ -295,7 +295,8 @@ def test_filter_fields(ftree: TraceTree) -> None:
     assert ids(ftree, "kind:llm") == ["llm1", "llm2"]  # alias of llm_call
     assert ids(ftree, "kind:tool") == ids(ftree, "kind:tool_execution") == ["grep"]
     assert ids(ftree, "kind:file") == ["read"]
-    assert ids(ftree, "model:gpt-4o") == ["llm1"]
+    assert ids(ftree, "model:gpt-4o") == []  # exact: gpt-4o is not gpt-4o-mini
+    assert ids(ftree, "model:gpt-4o*") == ids(ftree, "model:GPT-4O-MINI") == ["llm1"]
     assert ids(ftree, "provider:ANTHROPIC") == ["llm2"]
     assert ids(ftree, "tool:grep") == ["grep"]
     assert ids(ftree, 'name:"vector search"') == ["slow"]
@@ -317,7 +318,7 @@ def test_filter_free_text_and_combinations(ftree: TraceTree) -> None:
     assert ids(ftree, '"2 exit"') == []  # quoted: one phrase
     assert ids(ftree, '"exit 2"') == ["grep"]  # the status message is searched
     assert ids(ftree, "kind:llm dur>1s") == ["llm1"]
-    assert ids(ftree, "kind:llm -model:gpt") == ["llm2"]
+    assert ids(ftree, "kind:llm -model:gpt*") == ["llm2"]
     assert ids(ftree, "search -status:error") == ["read"]
     assert ids(ftree, '"kind:llm"') == []  # quoted: literal text, not a field
     assert parse_filter("   ").empty

@@ -156,7 +156,7 @@ def test_errors_are_messages_not_tracebacks(tmp_path: Path, db: Path, capsys: py
     code, _, err = run_cli(capsys, "--db", str(db), "--since", "soon")
     assert code == 2 and "--since" in err
     code, _, err = run_cli(capsys, "--db", str(db), "--session", "nope")
-    assert code == 1 and "no spans for session" in err
+    assert code == 1 and "no session 'nope'" in err
     bad = tmp_path / "p.toml"
     bad.write_text("[x\n")
     code, _, err = run_cli(capsys, "--db", str(db), "--prices", str(bad))
