@@ -226,8 +226,9 @@ CREATE TABLE IF NOT EXISTS quarantine (
 #: commit survives a killed process; only a power cut may lose the last few),
 #: a bigger page cache because index pages are what a batch touches, and
 #: checkpoints (the only fsyncs in WAL + NORMAL) every ~32 MB of log rather
-#: than 4 MB: on a busy disk they were a third of the commit time. The log
-#: is cut back to 64 MB after a checkpoint.
+#: than 4 MB: on a busy disk they were a third of the commit time. Outside
+#: bursts the writer checkpoints once the log passes 4 MB (writer.py), and the
+#: file is cut back to 4 MB when a checkpoint resets it.
 WRITER_PRAGMAS = (
     "PRAGMA journal_mode=WAL",
     "PRAGMA synchronous=NORMAL",
@@ -235,7 +236,7 @@ WRITER_PRAGMAS = (
     "PRAGMA cache_size=-32000",
     "PRAGMA temp_store=MEMORY",
     "PRAGMA wal_autocheckpoint=8000",
-    "PRAGMA journal_size_limit=67108864",
+    "PRAGMA journal_size_limit=4194304",
 )
 READER_PRAGMAS = (f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}", "PRAGMA cache_size=-16000")
 

@@ -143,6 +143,7 @@ class WriterState:
         self._retry_at = 0.0
         self._backoff = RETRY_MIN_S
         self._conn: aiosqlite.Connection | None = None
+        self._last_checkpoint = 0.0
         self._task: asyncio.Task | None = None
         self._lock = asyncio.Lock()
         self._queue: deque[_Group] = deque()

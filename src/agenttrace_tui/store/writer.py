@@ -56,6 +56,13 @@ __all__ = ["Writer", "MAX_ATTEMPTS", "MAX_WAITING_SPANS", "QuarantinedRow"]
 
 #: How long close() keeps retrying a database that is not writable.
 CLOSE_RETRY_S = 3.0
+#: The longest idle wait of the flush loop (also how long close() may wait for it).
+IDLE_POLL_S = 0.25
+#: The write-ahead log is checkpointed outside bursts once it passes this
+#: (docs/history.md: the WAL stays under ~4 MB plus a batch at a steady rate,
+#: under the 32 MB autocheckpoint plus a batch in bursts, and is gone at exit).
+WAL_SOFT_BYTES = 4 * 1024 * 1024
+CHECKPOINT_EVERY_S = 1.0
 
 
 class Writer(RowIsolation):
@@ -115,6 +122,8 @@ class Writer(RowIsolation):
                 await asyncio.sleep(0.1)
             try:
                 await self._conn.execute("PRAGMA optimize")
+                # Leave no log behind: the file alone holds everything at exit.
+                await self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             except sqlite3.Error:
                 pass
         finally:
@@ -125,16 +134,42 @@ class Writer(RowIsolation):
         loop = asyncio.get_running_loop()
         last = loop.time()
         while not self._closing:
-            await asyncio.sleep(self.poll_s)
+            # Nothing dirty: look again at the flush interval (at most IDLE_POLL_S, so
+            # close() never waits long for this loop), not 33 times a second: an idle
+            # monitor should cost nothing; the first span waits at most 250 ms.
+            await asyncio.sleep(self.poll_s if self.store.dirty_count else min(self.interval_s, IDLE_POLL_S))
             now = loop.time()
             if now < self._retry_at:
                 continue
             if self.store.dirty_count >= self.max_batch or now - last >= self.interval_s or self._queue:
                 last = now
                 try:
-                    await self.flush()
+                    written = await self.flush()
+                    if written < self.max_batch:  # not in a burst: the log can be folded back now
+                        await self._maybe_checkpoint(now)
                 except Exception as exc:  # noqa: BLE001 -- flush() records its own; a last guard so persistence never stops
                     self._record_error(exc)
+
+    async def _maybe_checkpoint(self, now: float) -> None:
+        """Keep the write-ahead log near WAL_SOFT_BYTES: every batch rewrites the
+        summary and index pages it touches, so at a steady trickle the log grew
+        to the 32 MB autocheckpoint for a database of 1 MB. Outside bursts, at most
+        every CHECKPOINT_EVERY_S, a log past the soft bound is checkpointed
+        (PASSIVE: never waits for a reader); journal_size_limit then cuts the
+        file back on the next write. Bursts still checkpoint at 32 MB."""
+        if self._conn is None or now - self._last_checkpoint < CHECKPOINT_EVERY_S:
+            return
+        try:
+            wal = os.path.getsize(f"{self.path}-wal")
+        except OSError:
+            return
+        if wal <= WAL_SOFT_BYTES:
+            return
+        self._last_checkpoint = now
+        try:
+            await self._conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
+        except sqlite3.Error:  # busy: the next chance is a few seconds away
+            pass
 
     # -- writing ----------------------------------------------------------
     async def flush(self) -> int:

@@ -38,6 +38,7 @@ from textual.actions import SkipAction
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
+from textual.timer import Timer
 from textual.widgets import Footer, Input
 
 from ..runtime.gcpolicy import GcPolicy
@@ -64,6 +65,10 @@ if TYPE_CHECKING:
     from .compare_view import Marked
 
 TICK_S = 0.1
+#: With nothing changing for this many ticks the refresh timer sleeps, and a
+#: check every IDLE_TICK_S wakes it: an idle monitor does no timer work to speak of.
+IDLE_AFTER_TICKS = 20
+IDLE_TICK_S = 0.25
 DARK_THEME = "textual-dark"
 LIGHT_THEME = "textual-light"
 
@@ -149,6 +154,11 @@ class AgentTraceApp(HistoryViews):
         self._drawn_session_version = -1
         self._follow_trace_version = -1
         self._follow_target: tuple | None = None
+        self._last_tick_key: tuple | None = None
+        self._idle_ticks = 0
+        self._refresh_timer: Timer | None = None
+        #: bumped by every key, click and resize: the next tick redraws whatever they changed
+        self._input_gen = 0
         # Before the first frame, so nothing is drawn (and cached) in the wrong theme.
         self.theme = self._initial_theme
 
@@ -208,7 +218,10 @@ class AgentTraceApp(HistoryViews):
         self._update_header()
         self.sessions.focus()
         self.gc_policy.start()
-        self.set_interval(TICK_S, self._tick, name="refresh")
+        self._refresh_timer = self.set_interval(TICK_S, self._tick, name="refresh")
+        # While nothing changes the 10 Hz timer sleeps; this one looks 4 times a
+        # second and wakes it (so does any key, click or resize).
+        self.set_interval(IDLE_TICK_S, self._idle_watch, name="idle-watch")
 
     def on_unmount(self) -> None:
         self.gc_policy.stop()
@@ -216,12 +229,76 @@ class AgentTraceApp(HistoryViews):
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, (events.Key, events.MouseDown)):
             self.gc_policy.note_input()  # no full collection while someone is typing
+            self._input_gen += 1
+            self._wake()
         await super().on_event(event)
 
+    def on_resize(self, event: events.Resize) -> None:
+        # The layout follows through the main screen's breakpoints; the refresh
+        # tick must draw again too (panes it sizes follow the new size).
+        self._input_gen += 1
+        self._wake()
+
     # -- the refresh tick ------------------------------------------------
+    def _idle_key(self) -> tuple:
+        """Everything a tick could draw differently, read from counters (no rendering).
+        Equal to the last tick's: nothing changed, the tick does no work at all."""
+        store = self.store
+        monitor = self.monitor
+        now = self.now_ns()
+        counters: tuple = ()
+        if monitor is not None:
+            stats = monitor.stats
+            w = monitor.writer
+            counters = (
+                stats.rejected_total, stats.lost, store.evicted_spans,
+                w.errors if w is not None else 0, getattr(w, "dropped_spans", 0),
+                monitor.forwarder.dropped if monitor.forwarder is not None else 0,
+                round(store.rate.rate(), 1),
+            )
+        return (
+            store.version,
+            store.updates,
+            counters,
+            # running spans tick (a tenth of a second); "last seen" columns and idle
+            # sessions turning "done" move once a second while sessions are listed
+            now // 100_000_000 if store.totals.running else (now // 1_000_000_000 if store.sessions else 0),
+            self.paused,
+            self.follow,
+            self.mode,
+            self._input_gen,
+        )
+
+    def _wake(self) -> None:
+        if self._refresh_timer is not None and self._idle_ticks >= IDLE_AFTER_TICKS:
+            self._idle_ticks = 0
+            self._refresh_timer.resume()
+
+    def _idle_watch(self) -> None:
+        """While the refresh timer sleeps: wake it (and draw now) once anything changed."""
+        if self._idle_ticks < IDLE_AFTER_TICKS or not self.header.is_attached:
+            return
+        if self._idle_key() != self._last_tick_key:
+            self._wake()
+            self._tick()
+        else:
+            self.gc_policy.tick()
+
     def _tick(self) -> None:
         if not self.header.is_attached:  # shutting down
             return
+        key = self._idle_key()
+        if key == self._last_tick_key:
+            # Nothing changed: no header, no panes, no budget check, and the
+            # collector's turn once a second (nothing is allocated meanwhile).
+            self._idle_ticks += 1
+            if self._idle_ticks % 10 == 0:
+                self.gc_policy.tick()
+            if self._idle_ticks >= IDLE_AFTER_TICKS and self._refresh_timer is not None:
+                self._refresh_timer.pause()  # _idle_watch resumes it
+            return
+        self._idle_ticks = 0
+        self._last_tick_key = key
         self.gc_policy.tick()
         # Budget alerts fire while paused too: they are about money, not the view.
         for notice in self.budget_watch.check(self.store):
