@@ -25,13 +25,18 @@ STATUSES = ("ok", "error", "cancelled", "timeout")
 
 
 def register(subparsers: Any) -> None:
-    p = subparsers.add_parser("send", help="emit one span from the command line", description=__doc__.split("\n\n")[0])
+    p = subparsers.add_parser(
+        "send",
+        help="emit one span from the command line",
+        description="Emit one span that ends now. Prints '<trace_id> <span_id>' to pass on as --trace-id and --parent.",
+        epilog="example: agenttrace-tui send --name deploy --kind task --duration-ms 1200 --attr env=prod",
+    )
     p.add_argument("--name", required=True, help="span name")
     p.add_argument("--kind", default="custom", help="span kind: task, agent, llm_call, tool_execution, ... (default custom)")
     p.add_argument("--trace-id", default=None, help="trace to add the span to (default: a new trace)")
     p.add_argument("--parent", default=None, metavar="SPAN_ID", help="parent span id")
     p.add_argument("--session", default=None, metavar="SESSION_ID", help="session id")
-    p.add_argument("--duration-ms", type=float, default=0.0, help="how long ago the span started (default 0)")
+    p.add_argument("--duration-ms", type=float, default=0.0, help="the span's duration in milliseconds: it started this long ago and ends now (default 0)")
     p.add_argument("--status", choices=STATUSES, default="ok")
     p.add_argument("--message", default=None, help="status message (e.g. the error)")
     p.add_argument("--attr", action="append", default=[], metavar="KEY=VALUE", help="an attribute; repeatable")
