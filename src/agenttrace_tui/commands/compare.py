@@ -41,8 +41,13 @@ def _load(reader: Any, ident: str) -> tuple[str, list[Any]]:
     """('trace' | 'session', spans) for an id."""
     from .history_common import resolve_session_id
 
-    if ident != "latest" and reader.trace(ident) is not None:
-        return "trace", reader.spans_of_trace(ident)
+    if ident != "latest":
+        traces = reader.ids_with_prefix("trace", ident)
+        if ident in traces or (len(traces) == 1 and not reader.ids_with_prefix("session", ident)):
+            tid = ident if ident in traces else traces[0]
+            return "trace", reader.spans_of_trace(tid)
+        if not traces and not reader.ids_with_prefix("session", ident):
+            raise CommandError(f"{ident!r} is neither a trace nor a session in {reader.path}")
     sid = resolve_session_id(reader, ident)
     if reader.session(sid) is not None:
         return "session", list(reader.iter_spans(sid))

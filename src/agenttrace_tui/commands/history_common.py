@@ -87,7 +87,7 @@ def open_reader(args: argparse.Namespace) -> Any:
         raise CommandError(str(exc)) from None
 
 
-def resolve_session_id(reader: Any, sid: str | None) -> str:
+def resolve_session_id(reader: Any, sid: str | None, *, allow_unknown: bool = False) -> str:
     """``latest`` (or nothing) -> the most recently active session's id; an id,
     or any unique prefix of one (as git takes commit ids). Not found or
     ambiguous: CommandError (one line, exit 1)."""
@@ -97,6 +97,8 @@ def resolve_session_id(reader: Any, sid: str | None) -> str:
             raise CommandError("the database holds no sessions")
         return rows[0].id
     assert sid is not None
+    if allow_unknown and not reader.ids_with_prefix("session", sid):
+        return sid  # e.g. metric samples of a session that sent no span
     return _resolve(reader, "session", sid)
 
 

@@ -51,7 +51,7 @@ def fmt_value(name: str, value: float) -> str:
 
 def run(args: argparse.Namespace) -> int:
     with open_reader(args) as reader:
-        sid = resolve_session_id(reader, args.session) if args.session is not None else None
+        sid = resolve_session_id(reader, args.session, allow_unknown=True) if args.session is not None else None
         rows = collect(reader, sid, args.name)
     if args.json:
         print_json({"session_id": sid, "series": rows})
