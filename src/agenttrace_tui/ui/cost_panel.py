@@ -257,11 +257,14 @@ class CostPanel(TextView):
         self.border_title = "Cost"
         self._shown: tuple | None = None
         self._drawn_width = -1
+        #: what the last show() drew from: redrawn at once at a new width
+        self._last: tuple | None = None
 
     def show(self, app, store: Store, session: SessionEntry | None, now_ns: int, stamp: tuple, budget: float | None = None) -> None:
         if stamp == self._shown:
             return
         self._shown = stamp
+        self._last = (app, store, session, now_ns, budget)
         self.set_text(render_cost(app, store, session, now_ns, self.content_width, budget))
 
     def invalidate(self) -> None:
@@ -279,3 +282,8 @@ class CostPanel(TextView):
         if event.size.width != self._drawn_width:
             self._drawn_width = event.size.width
             self.invalidate()
+            # Now, not at the next refresh tick: that one sleeps while nothing
+            # changes, and a zoom's layout settles after the key's tick.
+            if self._last is not None:
+                app, store, session, now_ns, budget = self._last
+                self.set_text(render_cost(app, store, session, now_ns, self.content_width, budget))
