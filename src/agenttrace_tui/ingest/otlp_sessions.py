@@ -1,0 +1,99 @@
+"""Which session an OTLP span belongs to, decided per converted chunk.
+
+A span's own session attribute wins, then another span of the same trace in
+the chunk, the resource's, the session the store already files the trace
+under, and last one session per service instance. Clients that name their
+session on a few spans only (Codex) file the rest under the one their
+service named last.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Callable
+
+from ..model import Span
+from ..normalize.otel import ResourceInfo
+
+#: Clients that name their session (conversation) on a few spans only: their
+#: other spans and records join the session their service named last.
+PROCESS_SESSION_CLIENTS = frozenset({"codex"})
+MAX_SERVICES = 1024
+
+
+class ServiceSessions:
+    """The session each known client's service named last (bounded).
+
+    Codex puts ``conversation.id`` on a handful of its ~600 spans per turn
+    and on its log events; its start-up traces (auth, fs.*) and some records
+    carry no identity at all. They belong to the run's conversation, not to a
+    per-process session of their own.
+    """
+
+    def __init__(self) -> None:
+        self._last: OrderedDict[str, str] = OrderedDict()
+        #: (trace id, session, provisional session) the receiver hands to
+        #: ``Store.claim_trace`` after each chunk: a trace (and the service's
+        #: provisional session) filed before its session was named moves there.
+        self.claims: list[tuple[str, str, str]] = []
+        self._claimed: OrderedDict[tuple[str, str], None] = OrderedDict()
+
+    def claim(self, res: ResourceInfo, trace_id: str, sid: str) -> None:
+        if res.framework not in PROCESS_SESSION_CLIENTS or (trace_id, sid) in self._claimed:
+            return
+        self._claimed[(trace_id, sid)] = None
+        if len(self._claimed) > MAX_SERVICES * 16:
+            self._claimed.popitem(last=False)
+        self.claims.append((trace_id, sid, res.derived_sid))
+
+    def drain(self) -> list[tuple[str, str, str]]:
+        out, self.claims = self.claims, []
+        return out
+
+    def note(self, res: ResourceInfo, sid: str) -> None:
+        if res.framework in PROCESS_SESSION_CLIENTS and res.service:
+            self._last[res.service] = sid
+            self._last.move_to_end(res.service)
+            if len(self._last) > MAX_SERVICES:
+                self._last.popitem(last=False)
+
+    def get(self, res: ResourceInfo) -> str | None:
+        if res.framework in PROCESS_SESSION_CLIENTS and res.service:
+            return self._last.get(res.service)
+        return None
+
+
+class SessionResolver:
+    """Which session a span belongs to.
+
+    Order: the span's own session attribute, another span of the same trace
+    in this chunk that names one, the resource's, the session the store
+    already files the trace under (kept as is), then one session per service
+    instance. So a trace whose root alone carries ``session.id`` is not torn
+    between sessions when its children arrive in an earlier export.
+    """
+
+    def __init__(self, trace_session: Callable[[str], str | None], services: ServiceSessions | None = None) -> None:
+        self.trace_session = trace_session
+        self.services = services or ServiceSessions()
+
+    def resolve(self, spans: list[Span], explicit: list[bool], res_of: list[ResourceInfo]) -> dict[str, ResourceInfo]:
+        by_trace = {s.trace_id: s.session_id for s, e in zip(spans, explicit, strict=True) if e}
+        services = self.services
+        for s, e, res in zip(spans, explicit, res_of, strict=True):
+            if e:
+                services.note(res, s.session_id)
+                services.claim(res, s.trace_id, s.session_id)
+        sessions: dict[str, ResourceInfo] = {}
+        for s, e, res in zip(spans, explicit, res_of, strict=True):
+            if not e:
+                sid = by_trace.get(s.trace_id) or res.explicit_sid
+                if sid is None:
+                    known = self.trace_session(s.trace_id)
+                    if known is not None:
+                        s.session_id = known
+                        continue
+                    sid = services.get(res) or res.derived_sid
+                s.session_id = sid
+            sessions.setdefault(s.session_id, res)
+        return sessions

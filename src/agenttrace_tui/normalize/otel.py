@@ -1,0 +1,275 @@
+"""OpenTelemetry spans -> the span model, through the convention tables.
+
+``build_span`` takes one span already read into plain shapes (ids as hex,
+attributes as a dict, events as tuples) and applies every table in
+``conventions``: kind, typed parts (LLM, tool, agent, retrieval, file),
+usage, cost, previews from messages and events, status from the status code
+and exception events. ``ResourceInfo`` is what a resource says about the
+session. Both OTLP encodings and the transcript importers end here.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from ..model import (
+    AgentInfo,
+    FileInfo,
+    LlmInfo,
+    RagInfo,
+    Session,
+    Span,
+    SpanEvent,
+    SpanKind,
+    SpanLink,
+    Status,
+    ToolInfo,
+)
+from . import conventions as cv
+
+#: Free string attributes longer than this are cut (memory per span).
+MAX_ATTR_CHARS = 4096
+
+_PARTS = {"llm": LlmInfo, "tool": ToolInfo, "agent": AgentInfo, "rag": RagInfo, "file": FileInfo}
+
+
+def _cut(value: Any, limit: int = MAX_ATTR_CHARS) -> Any:
+    if isinstance(value, str) and len(value) > limit:
+        return value[: limit - 1] + "…"
+    return value
+
+
+# -- resources and sessions --------------------------------------------------------
+
+
+class ResourceInfo:
+    """What one resource says about the session its telemetry belongs to."""
+
+    __slots__ = ("attrs", "explicit_sid", "derived_sid", "service", "framework", "version", "hostname")
+
+    def __init__(self, attrs: dict[str, Any], scope_name: str | None) -> None:
+        self.attrs = attrs
+        self.explicit_sid = _session_attr(attrs)
+        service = attrs.get("service.name")
+        self.service = str(service) if service is not None else None
+        instance = next((attrs[k] for k in cv.INSTANCE_KEYS if attrs.get(k) not in (None, "")), None)
+        base = self.service or "unknown_service"
+        self.derived_sid = f"{base}/{instance}" if instance is not None else base
+        self.framework = cv.framework_hint(scope_name, attrs)
+        v = attrs.get("service.version")
+        self.version = str(v) if v is not None else None
+        h = attrs.get("host.name")
+        self.hostname = str(h) if h is not None else None
+
+    def session(self, sid: str) -> Session:
+        keep = {k: _cut(v, 256) for k, v in self.attrs.items() if isinstance(v, (str, int, float, bool))}
+        return Session(
+            id=sid,
+            service=self.service,
+            framework=self.framework,
+            framework_version=self.version,
+            hostname=self.hostname,
+            attributes=keep,
+        )
+
+
+def _session_attr(attrs: dict[str, Any]) -> str | None:
+    for key in cv.SESSION_KEYS:
+        v = attrs.get(key)
+        if v not in (None, ""):
+            return v if isinstance(v, str) else str(v)
+    return None
+
+
+# -- spans -----------------------------------------------------------------------
+
+_ERROR_WORDS = (("timeout", Status.TIMEOUT), ("timedout", Status.TIMEOUT), ("cancel", Status.CANCELLED))
+
+
+def _error_status(code: str | None) -> Status:
+    low = (code or "").lower()
+    for word, status in _ERROR_WORDS:
+        if word in low:
+            return status
+    return Status.ERROR
+
+
+def build_span(
+    trace_id: str,
+    span_id: str,
+    parent: str | None,
+    name: str,
+    start: int,
+    end: int,
+    attrs: dict[str, Any],
+    raw_events: list[tuple[str, int, dict[str, Any]]],
+    links: tuple[SpanLink, ...],
+    status_code: int,
+    status_message: str,
+    session_id: str,
+    client: str | None = None,
+) -> Span:
+    """One OTel span -> model span, applying every convention table.
+
+    ``client`` is the framework its resource/scope names (``cv.framework_hint``):
+    a known client's own names decide the kind before any guess.
+    """
+    shown = attrs.get(cv.RENDERED_NAME_KEY)
+    if isinstance(shown, str) and shown and "{" in name:
+        name = shown  # logfire names spans by template; the rendered message is the name
+    plan = cv.plan_for(attrs)
+    kind, internal = cv.client_kind(client, name, attrs) if client is not None else (None, False)
+    if kind is None and plan.kind:
+        kind = cv.kind_from_attributes(attrs)[0]
+    prompt, response, used_msgs = cv.extract_messages(attrs) if plan.messages else (None, None, [])
+    fields, used = cv.parts_from_plan(plan, attrs)
+    for k in used_msgs:
+        used.add(k)
+    llm = fields.get("llm")
+    if llm is not None:
+        # Previews are placed by kind below; they must not make a span an LLM call.
+        p = llm.pop("prompt_preview", None)
+        r = llm.pop("response_preview", None)
+        prompt = prompt or p
+        response = response or r
+        if not llm:
+            del fields["llm"]
+    usage_fields = fields.pop("usage", None)
+    usage = cv.finish_usage(usage_fields) if usage_fields else None
+    if usage is None and plan.subtree:
+        sub, sub_used = cv.extract_subtree_usage(attrs)
+        if sub:
+            usage = cv.finish_usage(sub, "subtree")
+            used.update(sub_used)
+    cost = None
+    if plan.cost:
+        cost, cost_used = cv.extract_cost(attrs)
+        used.update(cost_used)
+
+    # Events: exception details, deprecated per-message events.
+    events: list[SpanEvent] = []
+    exc_type = exc_msg = None
+    escaped = False
+    for ev_name, ev_time, ev_attrs in raw_events:
+        if ev_name == "exception":
+            if exc_type is None:
+                exc_type = ev_attrs.get("exception.type")
+                exc_msg = ev_attrs.get("exception.message")
+                escaped = cv._bool(ev_attrs.get("exception.escaped", False))
+            st = ev_attrs.get("exception.stacktrace")
+            if isinstance(st, str) and len(st) > cv.STACK_CHARS:
+                ev_attrs["exception.stacktrace"] = cv.cut_tail(st, cv.STACK_CHARS)
+        elif ev_name in cv.MESSAGE_DETAIL_EVENTS and not used_msgs:
+            p_text, r_text, _keys = cv.extract_messages(ev_attrs)
+            if p_text:
+                prompt = f"{prompt}\n{p_text}" if prompt else p_text
+            if r_text:
+                response = f"{response}\n{r_text}" if response else r_text
+        elif ev_name in cv.MESSAGE_EVENTS:
+            got = cv.message_event_text(ev_name, ev_attrs)
+            if got is not None:
+                side, text = got
+                if side == "prompt" and not used_msgs:
+                    prompt = f"{prompt}\n{text}" if prompt else text
+                elif side == "response" and not used_msgs:
+                    response = f"{response}\n{text}" if response else text
+        for k, v in ev_attrs.items():
+            if isinstance(v, str) and len(v) > MAX_ATTR_CHARS and k != "exception.stacktrace":
+                ev_attrs[k] = _cut(v)
+        events.append(SpanEvent(name=ev_name, time_ns=ev_time, attributes=ev_attrs))
+
+    if kind is None:
+        kind = cv.guess_kind(name, {**fields, **({"usage": usage} if usage is not None and usage.scope == "span" else {})})
+    if internal:
+        attrs[cv.INTERNAL_KEY] = True
+    llm_fields = fields.get("llm")
+    if llm_fields is not None and kind not in (SpanKind.LLM_CALL, SpanKind.EMBEDDING) and not cv._names_a_call(llm_fields):
+        del fields["llm"]  # a provider stamped on every span of a client says nothing about this one
+    if client is not None and kind is SpanKind.TOOL_EXECUTION:
+        named = fields.setdefault("tool", {})
+        for field, keys in (("name", cv.CLIENT_TOOL_NAME_KEYS), ("call_id", cv.CLIENT_TOOL_CALL_KEYS)):
+            if field not in named:
+                v = next((attrs[k] for k in keys if attrs.get(k) not in (None, "")), None)
+                if v is not None:
+                    named[field] = str(v)
+    parts: dict[str, Any] = {}
+    if prompt is not None or response is not None:
+        if kind is SpanKind.LLM_CALL or (kind is SpanKind.EMBEDDING and "llm" in fields):
+            llm = fields.setdefault("llm", {})
+            if prompt is not None:
+                llm["prompt_preview"] = cv.cut_tail(prompt)
+            if response is not None:
+                llm["response_preview"] = cv.cut_head(response)
+        elif kind is SpanKind.TOOL_EXECUTION:
+            tool = fields.setdefault("tool", {})
+            if prompt is not None:
+                tool.setdefault("input_preview", prompt)
+            if response is not None:
+                tool.setdefault("output_preview", response)
+        else:
+            if kind is SpanKind.RETRIEVAL and prompt is not None:
+                fields.setdefault("rag", {}).setdefault("query", cv.cut_head(prompt, 500))
+            # Other kinds have no preview slot: keep the text as attributes.
+            for key, value in (("input.value", prompt), ("output.value", response)):
+                if value is not None:
+                    attrs[key] = value
+                    used.discard(key)
+    tool_fields = fields.get("tool")
+    if tool_fields is not None:
+        for k in ("input_preview", "output_preview"):
+            if k in tool_fields:
+                tool_fields[k] = cv.cut_head(tool_fields[k], cv.TOOL_PREVIEW_CHARS)
+    for part, values in fields.items():
+        cls = _PARTS.get(part)
+        if cls is not None:
+            parts[part] = cls(**values)
+
+    # Status: the OTel status code, then exception events.
+    status = Status.OK
+    code: str | None = None
+    message: str | None = status_message or None
+    err_type = attrs.get("error.type")
+    if status_code == 2 or (status_code == 0 and exc_type is not None and escaped):
+        code = str(exc_type or err_type or "error")
+        status = _error_status(code)
+        if message is None and (exc_type or exc_msg):
+            message = f"{exc_type}: {exc_msg}" if exc_type and exc_msg else str(exc_type or exc_msg)
+    elif status_code == 1:
+        message = None
+
+    free = {
+        k: v if v.__class__ is not str or len(v) <= MAX_ATTR_CHARS else _cut(v)
+        for k, v in attrs.items()
+        if k not in used
+    }
+    if end and end < start:
+        raise ValueError(f"end time {end} is before start time {start}")
+    if not start and not end:
+        # No times at all: not "running since 1970". Taken as a finished,
+        # instant span at its arrival, and marked so.
+        start = end = time.time_ns()
+        free["agenttrace.times_missing"] = True
+    return Span(
+        span_id=span_id,
+        trace_id=trace_id,
+        session_id=session_id,
+        parent_span_id=parent,
+        name=name,
+        kind=kind,
+        start_ns=start or end,
+        end_ns=end or None,
+        status=status if end else Status.RUNNING,
+        status_message=cut_msg(message),
+        status_code=code,
+        usage=usage,
+        cost=cost,
+        events=tuple(events),
+        links=links,
+        attributes=free,
+        **parts,
+    )
+
+
+def cut_msg(message: str | None) -> str | None:
+    return cv.cut_head(message, 1000) if message else None
