@@ -231,9 +231,12 @@ class Plan:
     for every span: only the rows whose keys are present are tried.
     """
 
-    __slots__ = ("rows", "kind", "messages", "subtree", "cost")
+    __slots__ = ("rows", "kind", "messages", "subtree", "cost", "keys", "fast")
 
     def __init__(self, keys: tuple[str, ...]) -> None:
+        self.keys = keys
+        #: What the OTel span builder precomputes for this key set (``normalize.otel``), once asked.
+        self.fast: Any = None
         present = set(keys)
         rows = []
         for part, field, conv, row_keys in ATTRIBUTE_MAP:

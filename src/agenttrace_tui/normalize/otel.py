@@ -115,10 +115,19 @@ def build_span(
     ``client`` is the framework its resource/scope names (``cv.framework_hint``):
     a known client's own names decide the kind before any guess.
     """
+    plan = cv.plan_for(attrs)
+    if not raw_events:
+        fast = plan.fast
+        if fast is None:
+            fast = plan.fast = _FastPlan.make(plan)
+        if fast is not _NO_FAST:
+            span = fast.build(trace_id, span_id, parent, name, start, end, attrs, links, status_code, status_message,
+                              session_id, client)
+            if span is not None:
+                return span
     shown = attrs.get(cv.RENDERED_NAME_KEY)
     if isinstance(shown, str) and shown and "{" in name:
         name = shown  # logfire names spans by template; the rendered message is the name
-    plan = cv.plan_for(attrs)
     kind, internal = cv.client_kind(client, name, attrs) if client is not None else (None, False)
     if kind is None and plan.kind:
         kind = cv.kind_from_attributes(attrs)[0]
@@ -273,3 +282,163 @@ def build_span(
 
 def cut_msg(message: str | None) -> str | None:
     return cv.cut_head(message, 1000) if message else None
+
+
+# -- the same tables, decided once per key set ----------------------------------------
+#
+# Spans of one instrumentation repeat the same attribute keys, names and
+# operation values endlessly. For a key set whose rows only copy typed values
+# (no messages, events, cost, subtree usage, file parts, previews or stop
+# reasons), everything ``build_span`` decides but the values themselves (the
+# kind, which key fills which field, which keys stay free attributes) depends
+# only on the keys, the client, the name and the values of the kind
+# attributes. That decision is made once, by the same functions, and kept per
+# key set as a recipe; each span then only copies its values. A value of an
+# unexpected type (or any shape not covered) takes the general path.
+
+#: Field types the recipes copy without conversion: (converter, the value's exact class).
+_TYPED: dict[Any, type] = {cv._str: str, cv._int: int, cv._float: float}
+#: Keys whose values decide the kind (``client_kind``, ``kind_from_attributes``).
+_KIND_KEYS = (cv.KIND_KEY, cv.OPERATION_KEY, cv.OPENINFERENCE_KEY, cv.TRACELOOP_KIND_KEY, *cv.CLIENT_TOOL_NAME_KEYS)
+#: Recipes kept per key set (client x name x kind values); cleared when full.
+MAX_RECIPES = 256
+_NO_FAST: Any = object()
+_INF = float("inf")
+
+
+class _Recipe:
+    """What the tables make of one (key set, client, name, kind values)."""
+
+    __slots__ = ("kind", "internal", "parts", "usage", "free")
+
+    def __init__(self, kind: SpanKind, internal: bool, parts: tuple[tuple[str, Any, tuple[tuple[str, str, type, bool], ...]], ...],
+                 usage: tuple[tuple[str, str, type, bool], ...], free: tuple[str, ...]) -> None:
+        self.kind = kind
+        self.internal = internal
+        self.parts = parts
+        self.usage = usage
+        self.free = free
+
+
+class _FastPlan:
+    """A key set's typed rows and its recipes (see above)."""
+
+    __slots__ = ("rows", "kind_keys", "recipes")
+
+    def __init__(self, rows: tuple[tuple[str, str, type, str], ...], kind_keys: tuple[str, ...]) -> None:
+        self.rows = rows  # (part, field, class, key)
+        self.kind_keys = kind_keys
+        self.recipes: dict[tuple[Any, ...], _Recipe | None] = {}
+
+    @staticmethod
+    def make(plan: cv.Plan) -> Any:
+        if plan.messages or plan.subtree or plan.cost or cv.RENDERED_NAME_KEY in plan.keys:
+            return _NO_FAST
+        rows = []
+        for part, field, conv, keys in plan.rows:
+            typ = _TYPED.get(conv)
+            if typ is None or (part not in _PARTS and part != "usage") or part == "file" or field in ("stop_reason", "prompt_preview", "response_preview"):
+                return _NO_FAST
+            rows.append((part, field, typ, keys[0]))  # the first key present wins when its value has the type
+        present = set(plan.keys)
+        return _FastPlan(tuple(rows), tuple(k for k in _KIND_KEYS if k in present))
+
+    def recipe(self, key: tuple[Any, ...], name: str, attrs: dict[str, Any], client: str | None) -> _Recipe | None:
+        """The recipe for this span's (client, name, kind values), made by the general functions."""
+        kind, internal = cv.client_kind(client, name, attrs) if client is not None else (None, False)
+        if kind is None:
+            kind = cv.kind_from_attributes(attrs)[0]
+        parts: dict[str, dict[str, Any]] = {}
+        for part, field, _typ, k in self.rows:
+            parts.setdefault(part, {})[field] = attrs[k]
+        usage = parts.pop("usage", None)
+        if kind is None:
+            shown: dict[str, Any] = dict(parts)
+            if usage:
+                shown["usage"] = usage  # any TokenUsage is truthy, as in build_span
+            kind = cv.guess_kind(name, shown)
+        recipe: _Recipe | None = None
+        if not (client is not None and kind is SpanKind.TOOL_EXECUTION):  # client tool names: general path
+            llm = parts.get("llm")
+            drop_llm = llm is not None and kind not in (SpanKind.LLM_CALL, SpanKind.EMBEDDING) and not cv._names_a_call(llm)
+            by_part: dict[str, list[tuple[str, str, type, bool]]] = {}
+            for part, field, typ, k in self.rows:
+                if part == "llm" and drop_llm:
+                    continue
+                by_part.setdefault(part, []).append(
+                    (field, k, typ, part == "tool" and field in ("input_preview", "output_preview")))
+            used = {k for _p, _f, _t, k in self.rows}
+            recipe = _Recipe(
+                kind, internal,
+                tuple((p, _PARTS[p], tuple(fs)) for p, fs in by_part.items() if p != "usage"),
+                tuple(by_part.get("usage", ())),
+                tuple(k for k in attrs if k not in used),
+            )
+        if len(self.recipes) >= MAX_RECIPES:
+            self.recipes.clear()  # ever-new names: start over rather than grow
+        self.recipes[key] = recipe
+        return recipe
+
+    def build(self, trace_id: str, span_id: str, parent: str | None, name: str, start: int, end: int,
+              attrs: dict[str, Any], links: tuple[SpanLink, ...], status_code: int, status_message: str,
+              session_id: str, client: str | None) -> Span | None:
+        """The span by its recipe; None when this span needs the general path."""
+        for _p, _f, typ, k in self.rows:
+            v = attrs[k]
+            if v.__class__ is not typ or (typ is float and (v != v or v == _INF or v == -_INF)):
+                return None
+        try:
+            key = (client, name, *[attrs[k] for k in self.kind_keys])
+            recipe = self.recipes.get(key, _NO_FAST)
+        except TypeError:  # an unhashable kind value: let the general path judge it
+            return None
+        if recipe is _NO_FAST:
+            recipe = self.recipe(key, name, attrs, client)
+        if recipe is None:
+            return None
+        parts: dict[str, Any] = {}
+        for part, cls, fields in recipe.parts:
+            values: dict[str, Any] = {}
+            for field, k, _typ, cut in fields:
+                v = attrs[k]
+                values[field] = cv.cut_head(v, cv.TOOL_PREVIEW_CHARS) if cut else v
+            parts[part] = cls(**values)
+        usage = cv.finish_usage({field: attrs[k] for field, k, _t, _c in recipe.usage}) if recipe.usage else None
+        if recipe.internal:
+            attrs[cv.INTERNAL_KEY] = True
+        free = {}
+        for k in recipe.free:
+            v = attrs[k]
+            free[k] = v if v.__class__ is not str or len(v) <= MAX_ATTR_CHARS else _cut(v)
+        if recipe.internal:
+            free[cv.INTERNAL_KEY] = True
+        status = Status.OK
+        code: str | None = None
+        message: str | None = status_message or None
+        if status_code == 2:
+            code = str(attrs.get("error.type") or "error")
+            status = _error_status(code)
+        elif status_code == 1:
+            message = None
+        if end and end < start:
+            raise ValueError(f"end time {end} is before start time {start}")
+        if not start and not end:
+            start = end = time.time_ns()  # as build_span: a finished instant span at its arrival, marked
+            free["agenttrace.times_missing"] = True
+        return Span(
+            span_id=span_id,
+            trace_id=trace_id,
+            session_id=session_id,
+            parent_span_id=parent,
+            name=name,
+            kind=recipe.kind,
+            start_ns=start or end,
+            end_ns=end or None,
+            status=status if end else Status.RUNNING,
+            status_message=cut_msg(message),
+            status_code=code,
+            usage=usage,
+            links=links,
+            attributes=free,
+            **parts,
+        )
