@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import asyncio
 import gzip
-import inspect
 import json
 import os
 import statistics
@@ -127,11 +126,6 @@ def median_rate(fn, n: int) -> tuple[float, float]:
     return statistics.median(walls), statistics.median(cpus)
 
 
-def _wire(body: bytes) -> dict[str, bytes]:
-    """The protobuf body beside the parsed request, for code that reads it off the wire."""
-    return {"body": body} if "body" in inspect.signature(convert_traces).parameters else {}
-
-
 def bench_inprocess(bodies: list[bytes], json_bodies: list[bytes]) -> dict[str, tuple[float, float]]:
     n = len(bodies) * BATCH
     out: dict[str, tuple[float, float]] = {}
@@ -139,7 +133,7 @@ def bench_inprocess(bodies: list[bytes], json_bodies: list[bytes]) -> dict[str, 
 
     def convert_only() -> None:
         for b in bodies:
-            for _chunk in convert_traces(parse("traces", b, False), False, Rejects(), lambda t: None, **_wire(b)):
+            for _chunk in convert_traces(parse("traces", b, False), False, Rejects(), lambda t: None):
                 pass
 
     out["parse + convert (protobuf)"] = median_rate(convert_only, n)
@@ -153,7 +147,7 @@ def bench_inprocess(bodies: list[bytes], json_bodies: list[bytes]) -> dict[str, 
             return t.session_id if t is not None else None
 
         for b in bs:
-            for chunk in convert_traces(parse("traces", b, js), js, Rejects(), lookup, **({} if js else _wire(b))):
+            for chunk in convert_traces(parse("traces", b, js), js, Rejects(), lookup):
                 pipeline.apply(chunk)
         assert store.span_count == n, store.span_count
 

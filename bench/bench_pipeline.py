@@ -29,7 +29,6 @@ are the cheapest way any implementation could do that step in Python:
 from __future__ import annotations
 
 import gc
-import inspect
 import json
 import socket
 import sqlite3
@@ -65,8 +64,6 @@ from machine import describe as machine
 from results import load, row, save
 
 ROOT = Path(__file__).resolve().parent.parent
-# Code that reads protobuf off the wire takes the body beside the parsed request.
-_WIRE = "body" in inspect.signature(convert_traces).parameters
 OUT_JSON = ROOT / "docs" / "bench" / "pipeline.json"
 
 N_SPANS = 20_000
@@ -288,8 +285,7 @@ def bench_otlp(results: dict) -> None:
 
     def convert() -> None:
         for b in bodies:
-            for _ in convert_traces(parse("traces", b, False), False, Rejects(), lambda t: None,
-                                    **({"body": b} if _WIRE else {})):
+            for _ in convert_traces(parse("traces", b, False), False, Rejects(), lambda t: None):
                 pass
 
     results["OTLP parse + convert (protobuf)"] = paired(convert, parse_only, n)
@@ -303,8 +299,7 @@ def bench_otlp(results: dict) -> None:
             return t.session_id if t is not None else None
 
         for b in bodies:
-            for chunk in convert_traces(parse("traces", b, False), False, Rejects(), lookup,
-                                        **({"body": b} if _WIRE else {})):
+            for chunk in convert_traces(parse("traces", b, False), False, Rejects(), lookup):
                 pipe.apply(chunk, tap=False)
             store.totals  # noqa: B018
         assert store.span_count == n, store.span_count

@@ -1,12 +1,9 @@
 """OTLP trace and log requests -> model updates, in chunks.
 
-A protobuf trace request is read straight off the wire (``otlp_wire``) into
-plain tuples, after the generated classes have checked it parses; OTLP JSON
-and any protobuf shape the wire reader does not take go through the parsed
-objects. Either way each span ends in ``normalize.otel.build_span`` (the
-convention tables), and conversion yields updates in chunks, so the server
-can hand them to the store and let the event loop breathe between chunks of
-a large request.
+Spans are read from the parsed request (protobuf or OTLP JSON) into plain
+shapes and end in ``normalize.otel.build_span`` (the convention tables);
+conversion yields updates in chunks, so the server can hand them to the
+store and let the event loop breathe between chunks of a large request.
 
 Bad items (a span with a missing or invalid id) are rejected one by one and
 counted by reason; they never fail the request.
@@ -14,13 +11,11 @@ counted by reason; they never fail the request.
 
 from __future__ import annotations
 
-import struct
 from collections.abc import Callable, Iterator
 from typing import Any
 
 from ..model import Span, SpanLink, Update
 from ..normalize.otel import MAX_ATTR_CHARS, ResourceInfo, _session_attr, build_span, cut_msg
-from . import otlp_wire
 from .otlp_parse import (
     MAX_ITEMS,
     MAX_JSON_OBJECTS,
@@ -38,9 +33,15 @@ from .otlp_values import _jget, hex_id, jint, json_attrs, json_value, pb_attrs, 
 #: Spans (or log records, data points) converted before the store sees a chunk.
 CHUNK = 256
 
+#: One span in plain shapes: (trace id, span id, parent id (raw bytes, b"" when absent), name, start,
+#: end, attributes, events as (name, time, attributes), links as (trace id, span id, attributes),
+#: status code, status message).
+RawSpan = tuple[bytes, bytes, bytes, str, int, int, dict[str, Any], list[tuple[str, int, dict[str, Any]]],
+                list[tuple[bytes, bytes, dict[str, Any]]], int, str]
 
-def _span_from_raw(raw: otlp_wire.RawSpan, framework: str | None, rejects: Rejects) -> tuple[Span, bool] | None:
-    """One span read off the wire (or from a parsed object) -> (span, names its session)."""
+
+def _span_from_raw(raw: RawSpan, framework: str | None, rejects: Rejects) -> tuple[Span, bool] | None:
+    """One span in plain shapes -> (span, names its session)."""
     t, s, p, name, start, end, attrs, raw_events, raw_links, code, message = raw
     tid: str | None
     sid: str | None
@@ -77,8 +78,8 @@ def _span_from_raw(raw: otlp_wire.RawSpan, framework: str | None, rejects: Rejec
     return span, explicit is not None
 
 
-def _raw_from_pb(sp: Any) -> otlp_wire.RawSpan:
-    """A parsed protobuf span in the wire reader's shape."""
+def _raw_from_pb(sp: Any) -> RawSpan:
+    """A parsed protobuf span in plain shapes."""
     pb_events = sp.events
     pb_links = sp.links
     st = sp.status
@@ -146,24 +147,6 @@ def _span_from_json(sp: Any, res: ResourceInfo, rejects: Rejects) -> tuple[Span,
     return span, explicit is not None
 
 
-def _iter_wire(body: bytes) -> Iterator[tuple[ResourceInfo, str | None, list[otlp_wire.RawSpan]]] | None:
-    """(resource, scope name, spans) per scope read off the wire; None when the wire reader declines."""
-    try:
-        walked = otlp_wire.walk_traces(body)
-    except (ValueError, IndexError, struct.error, RecursionError):
-        return None  # a shape the wire reader leaves to the parsed objects (same result, slower)
-
-    def scopes() -> Iterator[tuple[ResourceInfo, str | None, list[otlp_wire.RawSpan]]]:
-        for rattrs, scope_list in walked:
-            info = None
-            for scope_name, spans in scope_list:
-                if info is None:
-                    info = ResourceInfo(rattrs, scope_name)
-                yield info, scope_name, spans
-
-    return scopes()
-
-
 def _iter_resource_items(
     req: Any, json: bool, scope_field: str, item_field: str
 ) -> Iterator[tuple[ResourceInfo, str | None, Any]]:
@@ -200,13 +183,9 @@ def _iter_resource_items(
 
 def convert_traces(
     req: Any, json: bool, rejects: Rejects, trace_session: Callable[[str], str | None], chunk: int = CHUNK,
-    services: ServiceSessions | None = None, body: bytes | None = None,
+    services: ServiceSessions | None = None,
 ) -> Iterator[list[Update]]:
-    """Chunks of updates (sessions first, then spans) for a trace request.
-
-    ``body``: the protobuf bytes ``req`` was parsed from; given, the spans are
-    read off the wire instead of through the parsed objects.
-    """
+    """Chunks of updates (sessions first, then spans) for a trace request."""
     resolver = SessionResolver(trace_session, services)
     spans: list[Span] = []
     explicit: list[bool] = []
@@ -223,31 +202,17 @@ def convert_traces(
         res_of.clear()
         return out
 
-    wire = _iter_wire(body) if body is not None and not json else None
-    if wire is not None:
-        for res, _scope, raws in wire:
-            framework = res.framework
-            for raw in raws:
-                got = _span_from_raw(raw, framework, rejects)
-                if got is None:
-                    continue
-                spans.append(got[0])
-                explicit.append(got[1])
-                res_of.append(res)
-                if len(spans) >= chunk:
-                    yield flush()
-    else:
-        one = _span_from_json if json else _span_from_pb
-        for res, _scope, items in _iter_resource_items(req, json, "scopeSpans", "spans"):
-            for sp in items:
-                got = one(sp, res, rejects)
-                if got is None:
-                    continue
-                spans.append(got[0])
-                explicit.append(got[1])
-                res_of.append(res)
-                if len(spans) >= chunk:
-                    yield flush()
+    one = _span_from_json if json else _span_from_pb
+    for res, _scope, items in _iter_resource_items(req, json, "scopeSpans", "spans"):
+        for sp in items:
+            got = one(sp, res, rejects)
+            if got is None:
+                continue
+            spans.append(got[0])
+            explicit.append(got[1])
+            res_of.append(res)
+            if len(spans) >= chunk:
+                yield flush()
     if spans:
         yield flush()
 

@@ -227,7 +227,7 @@ class OtlpIngest:
         self.pipeline.stats.bytes += len(raw)
         rejects = Rejects()
         try:
-            accepted = await self._convert(signal, req, json, rejects, source, body)
+            accepted = await self._convert(signal, req, json, rejects, source)
         except (RecursionError, MemoryError, ValueError, TypeError, AttributeError) as exc:
             # A body that parsed but defeats conversion as a whole (e.g. absurd nesting).
             raise HttpError(400, "unconvertible_body", f"{type(exc).__name__}: {exc}"[:300], close=False) from None
@@ -248,8 +248,7 @@ class OtlpIngest:
                             close=False)
         return rejects
 
-    async def _convert(self, signal: str, req: Any, json: bool, rejects: Rejects, source: str,
-                       body: bytes | None = None) -> int:
+    async def _convert(self, signal: str, req: Any, json: bool, rejects: Rejects, source: str) -> int:
         """Apply the request's updates chunk by chunk; returns items accepted."""
         store = self.pipeline.store
         tap = self.forwarder is None  # with a forwarder the raw body goes upstream instead
@@ -259,7 +258,7 @@ class OtlpIngest:
                 t = store.traces.get(tid)
                 return t.session_id if t is not None else None
 
-            chunks = convert_traces(req, json, rejects, trace_session, services=self.services, body=body)
+            chunks = convert_traces(req, json, rejects, trace_session, services=self.services)
         elif signal == "logs":
             chunks = self.logs.convert(req, json, rejects)
         else:
