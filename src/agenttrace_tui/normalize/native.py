@@ -142,8 +142,35 @@ def _status(rec: Any, default: Status) -> Status:
     return status
 
 
+def _bare_end(rec: SpanEndRecord) -> Span:
+    """A span_end that carries no name, kind, parts or attributes (what SDKs send): no table applies."""
+    start = rec.start_ns or 0
+    end = rec.end_ns
+    if end is not None and start and end < start:
+        raise NormalizeError(f"`end_ns` ({end}) is before `start_ns` ({start})")
+    return Span(
+        span_id=rec.span_id,
+        trace_id=rec.trace_id,
+        session_id=rec.session_id or "",
+        parent_span_id=rec.parent_span_id or None,
+        name="",
+        start_ns=start,
+        end_ns=end,
+        status=_status(rec, Status.OK),
+        status_message=rec.status_message,
+        status_code=rec.status_code,
+        cost=rec.cost,
+        events=tuple(rec.events),
+        links=tuple(rec.links),
+        attributes=rec.attributes,
+    )
+
+
 def span_from_record(rec: SpanRecord | SpanStartRecord | SpanEndRecord) -> Span:
     partial = isinstance(rec, SpanEndRecord)
+    if (partial and not rec.name and not rec.kind and not rec.attributes and rec.usage is None and rec.llm is None
+            and rec.tool is None and rec.agent is None and rec.rag is None and rec.file is None):
+        return _bare_end(rec)  # type: ignore[arg-type]
     name = rec.name or ""
     parts, free = _build_parts(rec)
     if isinstance(rec, SpanStartRecord):

@@ -44,6 +44,7 @@ class TraceEntry:
         "tool_cache",
         "calls",
         "aliases",
+        "counted_running",
     )
 
     def __init__(self, trace_id: str, session_id: str, seq: int, owner: Any = None) -> None:
@@ -56,6 +57,9 @@ class TraceEntry:
         #: span id -> the contribution the totals count for it now (None: not
         #: counted yet), for spans changed since the store last folded them in.
         self.pending: dict[str, Contribution | None] = {}
+        #: span id -> the contribution the last fold counted for a span that was
+        #: still running (its span_end then needs no second one); None until needed.
+        self.counted_running: dict[str, Contribution] | None = None
         #: The store, whose dirty traces are folded in before totals are read.
         self._owner = owner
         self.start_ns = 0

@@ -173,10 +173,17 @@ def _delta_of(trace: TraceEntry) -> Totals:
     trace.pending = {}
     delta = Totals()
     spans = trace.spans
+    running = trace.counted_running
     for span_id, counted in pending.items():
         if counted is not None:
             delta.fold(counted, -1)
         span = spans.get(span_id)
         if span is not None:
-            delta.fold(Contribution(span), 1)
+            c = Contribution(span)
+            delta.fold(c, 1)
+            if c.running:
+                # Kept while the span runs: its span_end subtracts this instead of building it again.
+                if running is None:
+                    running = trace.counted_running = {}
+                running[span_id] = c
     return delta

@@ -93,9 +93,11 @@ class Store(SpanUpserts, Budget, CostReads):
             if trace is None or span is None:
                 continue  # evicted meanwhile
             session = self.sessions[trace.session_id]
+            running = trace.counted_running
+            counted = running.pop(span_id, None) if running else None
             if span_id not in trace.pending:
                 # What the totals count for it until the next fold (aggregates are folded on read).
-                trace.pending[span_id] = Contribution(span)
+                trace.pending[span_id] = counted if counted is not None else Contribution(span)
                 self._agg_dirty[trace.trace_id] = trace
             try:
                 hook(span)

@@ -66,6 +66,10 @@ def merge_span(old: Span, new: Span) -> Span:
     default) keeps the older value. A newer report that says "running" never
     reopens a span that has already ended (UDP may deliver the end first).
     """
+    if (new.kind is SpanKind.CUSTOM and not new.attributes and not new.events and new.llm is None
+            and new.tool is None and new.agent is None and new.rag is None and new.file is None
+            and new.usage is None and new.cost is None):
+        return _merge_plain(old, new)
     # Start from the older report (one C call) and overwrite what the newer sets.
     merged = msgspec.structs.asdict(old)
     for name, default in _PLAIN:
@@ -92,6 +96,22 @@ def merge_span(old: Span, new: Span) -> Span:
     if usage is not None and usage.total < usage.input + usage.output:
         usage.total = usage.input + usage.output
     return Span(**merged)
+
+
+def _merge_plain(old: Span, new: Span) -> Span:
+    """``merge_span`` for a newer report with no parts, attributes, events or kind (a bare span_end):
+    the same rules, as one copy of the older span with the plain fields the newer sets."""
+    changes: dict[str, Any] = {}
+    for name, default in _PLAIN:
+        nv = getattr(new, name)
+        if not (nv is None or nv == "" or nv == 0 or nv == () or nv is default):
+            changes[name] = nv
+    if old.end_ns is None or new.end_ns is not None:
+        changes["status"] = new.status
+    usage = old.usage
+    if usage is not None and usage.total < usage.input + usage.output:
+        usage.total = usage.input + usage.output
+    return msgspec.structs.replace(old, **changes)
 
 
 def merge_session(cur: Session, new: Session) -> Session:

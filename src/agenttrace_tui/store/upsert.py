@@ -90,10 +90,13 @@ class SpanUpserts(StoreIndex):
             reparent = self._fold(trace, old, span, rule)
         if old is not None:
             pending = trace.pending
+            running = trace.counted_running
+            # What the last fold counted for a running span (None after a twin fold, which changed ``old``).
+            counted = running.pop(old.span_id, None) if running else None
             if old.span_id not in pending:
                 # What the totals count for this span until the next fold
                 # (computed before the reported-wins rules below touch ``old``).
-                pending[old.span_id] = Contribution(old)
+                pending[old.span_id] = counted if counted is not None and reparent is None else Contribution(old)
                 self._agg_dirty[trace.trace_id] = trace
             # Reported numbers replace derived ones whole: usage the monitor
             # estimated, a cost it computed (no field-wise mixing of the two).
