@@ -228,7 +228,8 @@ class Monitor:
         problem = await asyncio.to_thread(background_check, path)
         if problem is not None:
             self.db_problem = problem
-            self.notes.append(problem)
+            # The diagnostics view cuts long lines: what to do first, then what was found.
+            self.notes.append(f"database damaged: agenttrace-tui db recover --db {path}  ({problem})")
 
     async def _start_grpc(self) -> None:
         from ..ingest.otlp_grpc import grpc_available, start_otlp_grpc

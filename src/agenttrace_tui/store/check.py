@@ -146,6 +146,8 @@ def _open_ro(path: Path) -> sqlite3.Connection:
 
 
 def _damaged(path: Path, detail: str) -> DatabaseProblem:
-    detail = " ".join(detail.replace("*** in database main ***", "").split())[:160]
+    # quick_check's first problem names the page; the rest add nothing a user can act on.
+    lines = [ln for ln in detail.splitlines() if ln.strip() and not ln.startswith("*** in database")]
+    detail = " ".join((lines[0] if lines else detail).split())[:160]
     return DatabaseProblem(f"{path} is damaged ({detail}); start with --db OTHER-FILE, or copy out what can be read: "
                            f"agenttrace-tui db recover --db {path}", damaged=True)

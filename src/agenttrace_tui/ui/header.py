@@ -68,7 +68,7 @@ def render_header(
     if status.db_problem:
         # Found by the background check of a big file: the diagnostics view (d) has the line.
         out.append_text(sep)
-        out.append("database damaged: see d, agenttrace-tui db recover", style=style(app, "error", bold=True))
+        out.append("db damaged (d)", style=style(app, "error", bold=True))
     if not status.db_writable:
         # Spans are held in memory and retried; past the writer's bound the oldest are dropped.
         out.append_text(sep)
