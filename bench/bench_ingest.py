@@ -566,9 +566,11 @@ def main() -> None:
             if udp_cpu > 20
             else ", which the receiving process met here; on this shared host it lacked the core"
         )
-        + "; the store's aggregate updates "
-        f"({inproc['store_us'] * prof['aggregates']:.1f} µs per span) are the largest single item to "
-        "trim, decode and normalize the next. 200,000 stream spans/s means 5 µs per span: out of "
+        + "; by the in-process figures above, the stages to trim are, largest first: "
+        + ", ".join(f"{name} ({us:.1f} µs)" for us, name in sorted(
+            ((inproc["store_us"], "store.apply"), (inproc["decode_us"], "decode"),
+             (inproc["normalize_us"], "normalize")), reverse=True))
+        + ". 200,000 stream spans/s means 5 µs per span: out of "
         "reach for a pipeline that decodes, normalises and "
         "indexes each span one by one in Python, whatever the receiver does.",
         "",
