@@ -105,3 +105,22 @@ async def test_dead_upstream_never_stops_ingest_and_drops_are_counted() -> None:
     finally:
         await server.close()
         await fwd.close()
+
+
+async def test_queue_is_bounded_by_bytes_not_only_by_count() -> None:
+    """A few huge OTLP bodies cannot hold the memory a count bound would allow:
+    past ``max_bytes`` they are dropped, and their count and bytes are counted."""
+    with socket.socket() as s:  # a port with nobody listening
+        s.bind(("127.0.0.1", 0))
+        dead = s.getsockname()[1]
+    fwd = Forwarder(f"http://127.0.0.1:{dead}", max_queue=50_000, max_bytes=1_000_000, max_retries=0,
+                    max_backoff=0.01)
+    body = b"\x0a" * 150_000  # as the receiver hands it on: bytes, forwarded unchanged
+    for _ in range(40):  # 6 MB offered to a 1 MB queue (the sender thread not started yet)
+        fwd.forward_otlp("traces", body, "application/x-protobuf", None, 1000)
+    assert fwd.queued_bytes <= 1_000_000 and fwd.queued_bytes == 6 * len(body)
+    assert fwd.dropped == 34 * 1000 and fwd.dropped_bytes == 34 * len(body)
+    await fwd.start()
+    await fwd.close(timeout=2.0)  # the dead upstream refuses the rest: counted too
+    assert fwd.queued == 0 and fwd.queued_bytes == 0
+    assert fwd.sent == 0 and fwd.dropped == 40 * 1000 and fwd.dropped_bytes == 40 * len(body)

@@ -105,7 +105,7 @@ class TreeBuilder:
     span are re-sorted and the preorder is redone in one tight O(n) pass.
     """
 
-    __slots__ = ("_known", "_sorted", "_orphan_parents", "_errors", "_running", "_tree", "changed_ids")
+    __slots__ = ("_known", "_sorted", "_orphan_parents", "_errors", "_running", "_tree", "changed_ids", "_trimmed")
 
     def __init__(self) -> None:
         self._known: dict[str, Span] = {}
@@ -118,6 +118,8 @@ class TreeBuilder:
         self._tree: TraceTree | None = None
         #: ids of the spans added or replaced by the last ``build``
         self.changed_ids: list[str] = []
+        #: the trace's count of spans trimmed from memory at the last build
+        self._trimmed = 0
 
     @property
     def running_ids(self) -> set[str]:
@@ -127,8 +129,11 @@ class TreeBuilder:
         spans: dict[str, Span] = trace.spans  # insertion-ordered: see _changed_ids
         children: Mapping[str | None, list[str]] = trace.children
         known = self._known
-        if len(known) > len(spans):  # spans vanished: cannot happen in the store; start over
+        trimmed = getattr(trace, "trimmed", 0)
+        if len(known) > len(spans) or trimmed != self._trimmed:
+            # Spans left memory (the store trimmed a trace too big for its budget): start over.
             self.__init__()  # type: ignore[misc]
+            self._trimmed = trimmed
             known = self._known
         changed = _changed_ids(spans, known)
         self.changed_ids = changed

@@ -15,6 +15,7 @@ from ..normalize.limits import check
 from ..normalize.native import normalize
 from ..normalize.records import DEFAULT_MAX_RECORD_BYTES
 from ..store.memory import Store
+from .flow import Flow
 from .protocol import decode, decode_batch
 from .stats import IngestStats
 
@@ -42,6 +43,9 @@ class Pipeline:
         #: stored so far and says whether it reached the disk. A receiver that
         #: acknowledges (OTLP) awaits it before answering 200.
         self.durable: Callable[[], Awaitable[bool]] | None = None
+        #: Set by the runtime when a database is open: native receivers pause
+        #: while the writer is behind (ingest/flow.py).
+        self.flow: Flow | None = None
 
     def feed(self, payload: bytes | memoryview, source: str) -> int:
         """Decode one datagram or stream line and apply it; returns records accepted."""

@@ -104,6 +104,7 @@ class _UdpReader:
         self.sock = sock
         self.pipeline = pipeline
         self.loop = loop
+        self._paused = False
         loop.add_reader(sock.fileno(), self._drain)
 
     def _drain(self) -> None:
@@ -120,10 +121,22 @@ class _UdpReader:
         if batch:
             self.pipeline.stats.datagrams += len(batch)
             _feed_many_safely(self.pipeline, batch, "udp")
+            flow = self.pipeline.flow
+            if flow is not None and not self._paused and flow.over():
+                # The writer is behind: datagrams wait in the receive buffer (ingest/flow.py).
+                self._paused = True
+                self.loop.remove_reader(self.sock.fileno())
+                flow.hold(self, self._resume)
+
+    def _resume(self) -> None:
+        if self._paused and self.sock.fileno() >= 0:
+            self._paused = False
+            self.loop.add_reader(self.sock.fileno(), self._drain)
 
     def close(self) -> None:
         if self.sock.fileno() >= 0:
-            self.loop.remove_reader(self.sock.fileno())
+            if not self._paused:
+                self.loop.remove_reader(self.sock.fileno())
             self.sock.close()
 
 
@@ -255,6 +268,8 @@ class LineProtocol(asyncio.Protocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.conns.discard(self.transport)
+        if self.pipeline.flow is not None:
+            self.pipeline.flow.forget(self)
         if self._head:  # a short connection that never reached a newline
             head, self._head = bytes(self._head), None
             if not _HTTP_START.match(head):
@@ -368,7 +383,17 @@ class LineProtocol(asyncio.Protocol):
                 return
         if lines:
             _feed_many_safely(self.pipeline, lines, self.source)
+            flow = self.pipeline.flow
+            if flow is not None and self.transport is not None and flow.over():
+                # The writer is behind: stop reading; the sender waits in its send (ingest/flow.py).
+                self.transport.pause_reading()
+                flow.hold(self, self._resume)
         self._keep(data, last + 1)
+
+    def _resume(self) -> None:
+        t = self.transport
+        if t is not None and not t.is_closing():
+            t.resume_reading()
 
     def _keep(self, data: bytes, start: int) -> None:
         """Buffer an unfinished line, or start discarding it once it is too long."""
@@ -510,6 +535,7 @@ class ReceiverSet:
         self._servers: list[asyncio.AbstractServer] = []
         self._conns: set[asyncio.Transport] = set()
         self._unix_id: tuple[int, int] | None = None
+        self._pipeline: Pipeline | None = None
 
     def _kernel_holds(self) -> bool:
         """Whether any receiver socket still has unread bytes in the kernel."""
@@ -527,6 +553,8 @@ class ReceiverSet:
         """
         for server in self._servers:
             server.close()
+        if self._pipeline is not None and self._pipeline.flow is not None:
+            self._pipeline.flow.close()  # paused receivers read on: what the kernel holds is kept
         if drain_s > 0 and (self._udp is not None or self._conns):
             loop = asyncio.get_running_loop()
             deadline = loop.time() + drain_s
@@ -599,6 +627,7 @@ async def start_receivers(
     quiet_accept_errors(loop, pipeline)
     rs = ReceiverSet()
     secret = token.encode() if token else None
+    rs._pipeline = pipeline
     factory: Callable[[str], Callable[[], LineProtocol]] = lambda source: lambda: LineProtocol(  # noqa: E731
         pipeline, source, max_record_bytes, rs._conns, secret
     )

@@ -77,6 +77,11 @@ def _forwarder_rows(f: Any) -> tuple[list[tuple[str, str]], str | None]:
     rows = [("upstream", str(getattr(f, "url", "?"))), ("sent", f"{f.sent:,}"), ("dropped", f"{f.dropped:,}")]
     rows.append(("retries", f"{f.retries:,}"))
     rows.append(("queued", f"{f.queued:,}"))
+    # Byte counts of a forwarder bounded by bytes (runtime/forward.py), when present.
+    for attr, label in (("queued_bytes", "queued bytes"), ("dropped_bytes", "dropped bytes")):
+        value = getattr(f, attr, None)
+        if isinstance(value, int):
+            rows.append((label, f"{value:,}"))
     return rows, f.last_error
 
 

@@ -7,10 +7,13 @@ as log records, metrics as gauges and delta sums.
 
 The ingest side only appends to a bounded queue (``tap``/``forward_otlp`` never
 block and never do I/O); a daemon thread converts, batches and POSTs with
-``http.client``, retrying with exponential backoff and jitter. When the queue
-is full, or a batch fails for good, the items are dropped and counted in
-``dropped`` (the header shows it). A dead or slow upstream therefore costs
-ingest nothing but the drops.
+``http.client``, retrying with exponential backoff and jitter. The queue is
+bounded twice: by items (``max_queue``) and by bytes (``max_bytes``: a raw
+OTLP body counts its length, a native item ``NATIVE_ITEM_BYTES``), so a few
+huge requests cannot hold hundreds of megabytes. When the queue is full, or a
+batch fails for good, the items are dropped and counted in ``dropped`` (and
+their bytes in ``dropped_bytes``; the header shows the count). A dead or slow
+upstream therefore costs ingest nothing but the drops.
 """
 
 from __future__ import annotations
@@ -43,6 +46,11 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 DEFAULT_MAX_QUEUE = 50_000
+#: Bytes the queue may hold (raw OTLP bodies by length, native items estimated).
+DEFAULT_MAX_BYTES = 32 * 1024 * 1024
+#: What a queued native item (a span, event or metric) is counted as: about
+#: what one costs in memory once the store let go of it.
+NATIVE_ITEM_BYTES = 2048
 DEFAULT_BATCH = 512
 SCOPE = common_pb2.InstrumentationScope(name="agenttrace-tui")
 MAX_SESSIONS = 10_000
@@ -241,6 +249,7 @@ class Forwarder:
         url: str,
         *,
         max_queue: int = DEFAULT_MAX_QUEUE,
+        max_bytes: int = DEFAULT_MAX_BYTES,
         batch: int = DEFAULT_BATCH,
         store: Store | None = None,
         timeout: float = 5.0,
@@ -260,6 +269,7 @@ class Forwarder:
                 base = base[: -len(suffix)]
         self._base = base
         self.max_queue = max_queue
+        self.max_bytes = max_bytes
         self.batch = max(1, batch)
         self.store = store
         self.timeout = timeout
@@ -267,10 +277,14 @@ class Forwarder:
         self.max_backoff = max_backoff
         self.sent = 0
         self.dropped = 0
+        #: bytes of what was dropped (raw bodies exactly, native items estimated)
+        self.dropped_bytes = 0
         self.retries = 0
         self.last_error: str | None = None
-        self._queue: deque[tuple[str, Any, int]] = deque()
+        #: (kind, item, items it carries, bytes it is counted as)
+        self._queue: deque[tuple[str, Any, int, int]] = deque()
         self._queued = 0
+        self._queued_bytes = 0
         self._lock = threading.Lock()
         self._wake = threading.Event()
         self._stop = threading.Event()
@@ -283,36 +297,45 @@ class Forwarder:
     def queued(self) -> int:
         return self._queued
 
+    @property
+    def queued_bytes(self) -> int:
+        return self._queued_bytes
+
     # -- ingest side (event loop): never blocks ------------------------------------
-    def _put(self, items: list[tuple[str, Any, int]]) -> None:
+    def _put(self, items: list[tuple[str, Any, int, int]]) -> None:
         if not items:
             return
         with self._lock:
             room = self.max_queue - self._queued
+            room_bytes = self.max_bytes - self._queued_bytes
             for item in items:
-                n = item[2]
-                if n > room:
+                n, size = item[2], item[3]
+                if n > room or size > room_bytes:
                     self.dropped += n
+                    self.dropped_bytes += size
                     continue
                 room -= n
+                room_bytes -= size
                 self._queued += n
+                self._queued_bytes += size
                 self._queue.append(item)
         self._wake.set()
 
     def tap(self, updates: list[Update]) -> None:
         """Queue native updates (a pipeline tap): ended spans, events, metrics."""
         store = self.store
-        items: list[tuple[str, Any, int]] = []
+        items: list[tuple[str, Any, int, int]] = []
+        size = NATIVE_ITEM_BYTES
         for u in updates:
             if isinstance(u, Span):
                 if store is not None:
                     u = store.span(u.trace_id, u.span_id) or u  # the merged span, not a bare span_end
                 if u.end_ns is not None:
-                    items.append(("span", u, 1))
+                    items.append(("span", u, 1, size))
             elif isinstance(u, Metric):
-                items.append(("metric", u, 1))
+                items.append(("metric", u, 1, size))
             elif isinstance(u, AttachedEvent):
-                items.append(("event", u, 1))
+                items.append(("event", u, 1, size))
             elif isinstance(u, Session):
                 if len(self._sessions) >= MAX_SESSIONS:
                     self._sessions.pop(next(iter(self._sessions)))
@@ -321,7 +344,7 @@ class Forwarder:
 
     def forward_otlp(self, signal: str, body: bytes, content_type: str, encoding: str | None, items: int) -> None:
         """Queue one OTLP request body to go upstream unchanged."""
-        self._put([("raw", (signal, body, content_type, encoding), max(1, items))])
+        self._put([("raw", (signal, body, content_type, encoding), max(1, items), len(body))])
 
     # -- lifecycle ----------------------------------------------------------------
     async def start(self) -> None:
@@ -339,8 +362,9 @@ class Forwarder:
             self._thread = None
         with self._lock:
             left = self._queued
+            self.dropped_bytes += self._queued_bytes
             self._queue.clear()
-            self._queued = 0
+            self._queued = self._queued_bytes = 0
         self.dropped += left
 
     # -- sender thread ----------------------------------------------------------------
@@ -351,25 +375,29 @@ class Forwarder:
             while self._queue:
                 if self._stop.is_set() and time.monotonic() > self._deadline:
                     return
-                _kind, path, body, ctype, encoding, n = self._next()
-                self._deliver(path, body, ctype, encoding, n)
+                _kind, path, body, ctype, encoding, n, size = self._next()
+                self._deliver(path, body, ctype, encoding, n, size)
             if self._stop.is_set():
                 if self._conn is not None:
                     self._conn.close()
                 return
 
-    def _next(self) -> tuple[str, str, bytes, str, str | None, int]:
+    def _next(self) -> tuple[str, str, bytes, str, str | None, int, int]:
         """Pop one raw body, or up to ``batch`` native items of one kind, encoded."""
         with self._lock:
-            kind, item, n = self._queue.popleft()
+            kind, item, n, size = self._queue.popleft()
             self._queued -= n
+            self._queued_bytes -= size
             if kind == "raw":
                 signal, body, ctype, encoding = item
-                return kind, f"/v1/{signal}", body, ctype, encoding, n
+                return kind, f"/v1/{signal}", body, ctype, encoding, n, size
             items = [item]
             while len(items) < self.batch and self._queue and self._queue[0][0] == kind:
-                items.append(self._queue.popleft()[1])
+                _k, nxt, _n, nsize = self._queue.popleft()
+                items.append(nxt)
                 self._queued -= 1
+                self._queued_bytes -= nsize
+                size += nsize
         if kind == "span":
             req: Any = spans_request(items, self._sessions)
             path = "/v1/traces"
@@ -377,9 +405,9 @@ class Forwarder:
             req, path = events_request(items), "/v1/logs"
         else:
             req, path = metrics_request(items), "/v1/metrics"
-        return kind, path, req.SerializeToString(), "application/x-protobuf", None, len(items)
+        return kind, path, req.SerializeToString(), "application/x-protobuf", None, len(items), size
 
-    def _deliver(self, path: str, body: bytes, ctype: str, encoding: str | None, n: int) -> None:
+    def _deliver(self, path: str, body: bytes, ctype: str, encoding: str | None, n: int, size: int) -> None:
         headers = {"Content-Type": ctype, "User-Agent": "agenttrace-tui"}
         if encoding:
             headers["Content-Encoding"] = encoding
@@ -397,6 +425,7 @@ class Forwarder:
             if self._stop.wait(delay) and time.monotonic() > self._deadline:
                 break
         self.dropped += n
+        self.dropped_bytes += size
 
     def _post(self, path: str, body: bytes, headers: dict[str, str]) -> int | None:
         try:

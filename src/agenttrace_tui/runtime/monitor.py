@@ -194,6 +194,8 @@ class Monitor:
         path = self.db_path
         if path is not None:
             await self._open_db(path)
+        else:
+            self.store.track_dirty = False  # nothing persists: keep no changes for a writer
 
     async def _open_db(self, path: Path) -> None:
         """Check the file (private, SQLite, ours, writable, not damaged), then start the writer.
@@ -217,7 +219,13 @@ class Monitor:
             self.writer = None
             detail = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
             raise DatabaseProblem(f"cannot open the database {path}: {detail}; choose another file with --db") from None
-        self.pipeline.durable = self.writer.sync
+        writer = self.writer
+        self.pipeline.durable = writer.sync
+        # A sender faster than the disk pauses instead of growing memory (ingest/flow.py).
+        from ..ingest.flow import Flow
+
+        flow = self.pipeline.flow = Flow(lambda: writer.backlog, self.store.max_pending, active=lambda: writer.writable)
+        writer.on_written.append(flow.release)
         if check_later:
             self._check_task = asyncio.create_task(self._check_db(path), name="agenttrace-db-check")
 

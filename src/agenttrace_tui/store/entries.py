@@ -45,6 +45,7 @@ class TraceEntry:
         "calls",
         "aliases",
         "counted_running",
+        "trimmed",
     )
 
     def __init__(self, trace_id: str, session_id: str, seq: int, owner: Any = None) -> None:
@@ -73,6 +74,9 @@ class TraceEntry:
         self.calls: dict[tuple[Any, ...], str] | None = None
         #: span id of a second report of a call -> the span it was folded into
         self.aliases: dict[str, str] | None = None
+        #: oldest spans dropped from memory to keep the trace within the span
+        #: budget (store.budget); their rows are in SQLite, the totals count them
+        self.trimmed = 0
 
     @property
     def totals(self) -> Totals:

@@ -46,9 +46,14 @@ class FileMerge(WriterState):
                     (_json.encode(list(fresh)).decode(),),
                 ) as cur:
                     self._merge_traces.update(r[0] for r in await cur.fetchall())
-        if not self._merge_traces:
+        store = self.store
+        trimming = store.trimmed_spans > 0
+        if not self._merge_traces and not trimming:
             return p.batch
-        targets = [s for s in p.spans if s.trace_id in self._merge_traces]
+        merge = self._merge_traces
+        # Also a later report of a span trimmed from memory (store/budget.py):
+        # memory holds only that report now, the file the full row.
+        targets = [s for s in p.spans if s.trace_id in merge or (trimming and store.maybe_trimmed(s.trace_id, s.span_id))]
         if not targets:
             return p.batch
         keys = _json.encode([[s.trace_id, s.span_id] for s in targets]).decode()

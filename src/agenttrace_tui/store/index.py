@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from ..model import Session, Span, SpanEvent
 from .aggregates import Contribution, RateMeter, Totals
 from .entries import IDLE_NS, MetricSeries, SessionEntry, TraceEntry
-from .limits import DEFAULT_MAX_SPANS, MIN_SERIES, MIN_SESSIONS
+from .limits import DEFAULT_MAX_SPANS, MIN_SERIES, MIN_SESSIONS, MIN_TRACES, TRIM_FILTER_BYTES, pending_bound
 
 if TYPE_CHECKING:
     from .tools import ToolRollup
@@ -32,13 +32,28 @@ class StoreIndex:
         self.max_spans = max_spans
         #: Quiet time after which a session is no longer running (the session_idle setting).
         self.idle_ns = idle_ns
-        #: Sessions and metric series kept in memory (they are in SQLite too):
-        #: past these, the oldest sessions with no trace left in memory and
-        #: the oldest series are forgotten (counted), so many tiny sessions or
-        #: label combinations cannot grow memory without bound. (Sessions that
-        #: still hold a trace are bounded by the span budget: at most max_spans.)
+        #: Traces, sessions and metric series kept in memory (they are in
+        #: SQLite too), derived from the span budget: a trace or a session
+        #: costs a few spans' worth of memory (entries, totals), so many tiny
+        #: ones must not fill it. Past these the oldest traces are evicted
+        #: (counted), the oldest sessions forgotten -- first those with no
+        #: trace left in memory, then with their oldest traces -- and the
+        #: oldest series forgotten (counted).
+        self.max_traces = max(MIN_TRACES, max_spans // 4)
         self.max_sessions = max(MIN_SESSIONS, max_spans // 10)
         self.max_series = max(MIN_SERIES, max_spans // 20)
+        #: Spans of a trace too big for the budget alone, dropped from memory (in SQLite still).
+        self.trimmed_spans = 0
+        #: Which spans were trimmed (a Bloom filter, allocated at the first trim):
+        #: a later report of one must be merged with its row on disk (``maybe_trimmed``).
+        self._trim_bits = bytearray()
+        #: span count before which a trim that fell short is not tried again
+        self._trim_retry_at = 0
+        #: Changes waiting for the database writer before receivers pause (``backlog``).
+        self.max_pending = pending_bound(max_spans)
+        #: False when nothing persists the store (no database): changes are
+        #: then not kept for a writer that will never take them.
+        self.track_dirty = True
         self.evicted_sessions = 0
         self.evicted_series = 0
         #: next session count at which to look for sessions to forget (a pass
@@ -132,6 +147,25 @@ class StoreIndex:
             if entry is not None:
                 entry._totals.merge(delta)
             total.merge(delta)
+
+    # -- trimmed spans ----------------------------------------------------
+    def _mark_trimmed(self, trace_id: str, span_id: str) -> None:
+        bits = self._trim_bits
+        if not bits:
+            bits = self._trim_bits = bytearray(TRIM_FILTER_BYTES)
+        mask = len(bits) * 8 - 1
+        h = hash((trace_id, span_id))
+        for b in (h & mask, (h >> 32) & mask):
+            bits[b >> 3] |= 1 << (b & 7)
+
+    def maybe_trimmed(self, trace_id: str, span_id: str) -> bool:
+        """Whether this span may have been trimmed from memory earlier (no false negatives)."""
+        bits = self._trim_bits
+        if not bits:
+            return False
+        mask = len(bits) * 8 - 1
+        h = hash((trace_id, span_id))
+        return all(bits[b >> 3] & (1 << (b & 7)) for b in (h & mask, (h >> 32) & mask))
 
     # -- reading ---------------------------------------------------------
     def trace(self, trace_id: str) -> TraceEntry | None:

@@ -69,10 +69,12 @@ class Store(SpanUpserts, Budget, CostReads):
                 self._attach_event(u)
             elif isinstance(u, Metric):
                 self._record_metric(u)
-        if self.span_count > self.max_spans:
+        if self.span_count > self.max_spans or len(self.traces) > self.max_traces:
             self._evict()
         if len(self.sessions) > self._session_scan_at:
             self._evict_sessions()
+        if not self.track_dirty and (self._dirty_spans or self._dirty_sessions or self._dirty_metrics):
+            self.drain_dirty()  # no writer: nothing may pile up for one
         self.updates += n
         if spans:
             self.rate.add(spans)
@@ -187,6 +189,11 @@ class Store(SpanUpserts, Budget, CostReads):
     @property
     def dirty_count(self) -> int:
         return len(self._dirty_spans)
+
+    @property
+    def backlog(self) -> int:
+        """Spans, sessions and metric series changed and not drained by the writer yet."""
+        return len(self._dirty_spans) + len(self._dirty_sessions) + len(self._dirty_metrics)
 
     def drain_dirty(self) -> tuple[list[Span], list[Session], list[MetricSeries]]:
         """Everything changed since the last drain (the SQLite writer's input)."""

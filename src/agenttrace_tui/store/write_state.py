@@ -15,6 +15,7 @@ import logging
 import sqlite3
 import time
 from collections import deque
+from collections.abc import Callable
 from pathlib import Path
 
 import aiosqlite
@@ -156,6 +157,8 @@ class WriterState:
         #: traces whose spans the file held before memory saw them again
         #: (evicted earlier, or written by a previous run): merged on write.
         self._merge_traces: set[str] = set()
+        #: Called after every flush (the receivers' backpressure resumes here, ingest/flow.py).
+        self.on_written: list[Callable[[], object]] = []
 
 
     def _set_unwritable(self, exc: BaseException) -> None:

@@ -214,7 +214,9 @@ class Writer(RowIsolation):
             if self._merge_traces:
                 traces = self.store.traces
                 self._merge_traces = {t for t in self._merge_traces if t in traces}
-            return written
+        for callback in self.on_written:
+            callback()
+        return written
 
     async def sync(self) -> bool:
         """Write everything stored so far now; True once it is committed.
@@ -344,6 +346,11 @@ class Writer(RowIsolation):
     def pending_spans(self) -> int:
         """Spans changed in memory but not on disk yet."""
         return self.store.dirty_count + self._queued_spans
+
+    @property
+    def backlog(self) -> int:
+        """Changes not on disk yet: spans, sessions and series in the store, drained spans waiting."""
+        return self.store.backlog + self._queued_spans
 
     @property
     def waiting_spans(self) -> int:

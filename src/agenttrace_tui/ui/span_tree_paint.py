@@ -382,6 +382,11 @@ class SpanTreePainter(ScrollView):
             name = trace.name if trace is not None else self._trace_id
             text.append(clean(name, TEXT_LIMIT))
             text.append(f"  {len(tree)} span{'s' if len(tree) != 1 else ''}", muted)
+            if trace is not None and trace.trimmed:
+                # Too big for the span budget: its oldest spans left memory (store/budget.py).
+                where = "in the database" if self.store.track_dirty else "not kept (no database)"
+                text.append(f"  trimmed: {trace.trimmed:,} older span{'s' if trace.trimmed != 1 else ''} {where}",
+                            self._fg("span-tree--error", header_bg))
             if tree.errors:
                 text.append(f"  {len(tree.errors)} error{'s' if len(tree.errors) != 1 else ''}", self._fg("span-tree--error", header_bg))
             if self._matches.filter is not None:
