@@ -9,18 +9,16 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from ..format.numbers import column_digits, fmt_cost, fmt_cost_delta, fmt_duration, fmt_signed, fmt_tokens
+from ..format.numbers import column_digits, fmt_cost, fmt_cost_delta, fmt_count, fmt_duration, fmt_signed, fmt_tokens
 from .history_common import (
     CommandError,
     add_common,
-    cell,
-    console,
     guarded,
     open_reader,
     positive_int,
     print_json,
-    table,
 )
+from .table import CliTable, console, name_col, num_col, text_col
 
 
 def register(subparsers: Any) -> None:
@@ -33,24 +31,24 @@ def register(subparsers: Any) -> None:
     p.add_argument("a", metavar="A", help="trace id or session id (the baseline)")
     p.add_argument("b", metavar="B", help="trace id or session id (compared with A)")
     p.add_argument("--limit", type=positive_int, default=30, metavar="N", help="span-name rows shown in the table (default 30)")
-    add_common(p)
+    add_common(p, wide=True)
     p.set_defaults(func=guarded(run))
 
 
-def _load(reader: Any, ident: str) -> tuple[str, list[Any]]:
-    """('trace' | 'session', spans) for an id."""
+def _load(reader: Any, ident: str) -> tuple[str, str, list[Any]]:
+    """('trace' | 'session', the full id, spans) for an id, a unique prefix or ``latest``."""
     from .history_common import resolve_session_id
 
     if ident != "latest":
         traces = reader.ids_with_prefix("trace", ident)
         if ident in traces or (len(traces) == 1 and not reader.ids_with_prefix("session", ident)):
             tid = ident if ident in traces else traces[0]
-            return "trace", reader.spans_of_trace(tid)
+            return "trace", tid, reader.spans_of_trace(tid)
         if not traces and not reader.ids_with_prefix("session", ident):
             raise CommandError(f"{ident!r} is neither a trace nor a session in {reader.path}")
     sid = resolve_session_id(reader, ident)
     if reader.session(sid) is not None:
-        return "session", list(reader.iter_spans(sid))
+        return "session", sid, list(reader.iter_spans(sid))
     raise CommandError(f"{ident!r} is neither a trace nor a session in {reader.path}")
 
 
@@ -58,8 +56,8 @@ def run(args: argparse.Namespace) -> int:
     from ..analysis.compare import compare_spans
 
     with open_reader(args) as reader:
-        kind_a, spans_a = _load(reader, args.a)
-        kind_b, spans_b = _load(reader, args.b)
+        kind_a, id_a, spans_a = _load(reader, args.a)
+        kind_b, id_b, spans_b = _load(reader, args.b)
     if kind_a != kind_b:
         raise CommandError(f"cannot compare a {kind_a} with a {kind_b}: give two trace ids or two session ids")
     result = compare_spans(spans_a, spans_b, args.a, args.b)
@@ -69,41 +67,56 @@ def run(args: argparse.Namespace) -> int:
         return 0
     a, b, d = result["a"], result["b"], result["delta"]
     c = console()
-    t = table("", "A", "B", "Δ", title=f"{kind_a}s")
-    t.add_row("id", cell(args.a, 40), cell(args.b, 40), "")
+    from ..format.sanitize import clean
+
+    # The full ids on lines of their own: never cut, whatever the width.
+    c.print(f"A: {kind_a} {clean(id_a, 1000)}\nB: {kind_b} {clean(id_b, 1000)}", markup=False, highlight=False)
+    t = CliTable(text_col("", rank=0), num_col("A", rank=1), num_col("B", rank=2), num_col("Δ", rank=3))
     t.add_row("duration", fmt_duration(a["duration_ns"]), fmt_duration(b["duration_ns"]), fmt_signed(d["duration_ns"], fmt_duration))
-    t.add_row("spans", str(a["spans"]), str(b["spans"]), fmt_signed(d["spans"], str))
+    t.add_row("spans", fmt_count(a["spans"]), fmt_count(b["spans"]), fmt_signed(d["spans"], fmt_count))
     for k in sorted(set(a["spans_by_kind"]) | set(b["spans_by_kind"])):
         va, vb = a["spans_by_kind"].get(k, 0), b["spans_by_kind"].get(k, 0)
-        t.add_row(f"  {k}", str(va), str(vb), fmt_signed(vb - va, str))
+        t.add_row(f"  {k}", fmt_count(va), fmt_count(vb), fmt_signed(vb - va, fmt_count))
     t.add_row(
         "tokens",
         fmt_tokens(a["tokens"], a["tokens_estimated"]),
         fmt_tokens(b["tokens"], b["tokens_estimated"]),
         fmt_signed(d["tokens"], fmt_tokens),
     )
+    # One number of decimals for the three amounts of the cost row.
+    cd = column_digits([a["cost_priced"], b["cost_priced"], d["cost"]])
     t.add_row(
         "cost",
-        fmt_cost(a["cost_priced"], a["tokens_estimated"], a["unpriced"]),
-        fmt_cost(b["cost_priced"], b["tokens_estimated"], b["unpriced"]),
-        fmt_cost_delta(d["cost"]),
+        fmt_cost(a["cost_priced"], a["tokens_estimated"], a["unpriced"], cd),
+        fmt_cost(b["cost_priced"], b["tokens_estimated"], b["unpriced"], cd),
+        fmt_cost_delta(d["cost"], cd),
     )
-    t.add_row("errors", str(a["errors"]), str(b["errors"]), fmt_signed(d["errors"], str))
-    c.print(t)
+    t.add_row("errors", fmt_count(a["errors"]), fmt_count(b["errors"]), fmt_signed(d["errors"], fmt_count))
+    t.print(c, wide=args.wide)
     rows = [r for r in result["spans"] if r["changes"] != ["same"]][: args.limit]
     if not rows:
         c.print("no span-level differences")
         return 0
-    st = table("SPAN NAME", "CHANGE", "CALLS", "DUR A", "DUR B", "Δ", "COST A", "COST B", title="by span name")
+    st = CliTable(
+        name_col("SPAN NAME", rank=0, limit=80),
+        text_col("CHANGE", rank=5, limit=80),  # our own words: whole
+        num_col("CALLS", rank=20),
+        num_col("DUR A", rank=13),
+        num_col("DUR B", rank=12),
+        num_col("Δ", rank=11),
+        num_col("COST A", rank=15),
+        num_col("COST B", rank=14),
+        title="by span name",
+    )
     styles = {"added": "green", "removed": "red", "slower": "yellow", "more_expensive": "yellow", "more_errors": "red"}
     digits = column_digits([x for r in rows for x in (r["cost_a"], r["cost_b"])])
     for r in rows:
         # JSON keeps the identifiers (more_expensive); people read words.
         ch = ", ".join(c.replace("_", " ") for c in r["changes"])
         st.add_row(
-            cell(r["name"], 50),
-            cell(ch, 40, style=styles.get(r["changes"][0], "")),
-            f"{r['count_a']}→{r['count_b']}",
+            r["name"],
+            (ch, styles.get(r["changes"][0], "")),
+            f"{fmt_count(r['count_a'])}→{fmt_count(r['count_b'])}",
             # A side without the span shows "-", not a zero it never had.
             fmt_duration(r["duration_a_ns"]) if r["count_a"] else "-",
             fmt_duration(r["duration_b_ns"]) if r["count_b"] else "-",
@@ -111,5 +124,5 @@ def run(args: argparse.Namespace) -> int:
             fmt_cost(r["cost_a"], digits=digits) if r["count_a"] else "-",
             fmt_cost(r["cost_b"], digits=digits) if r["count_b"] else "-",
         )
-    c.print(st)
+    st.print(c, wide=args.wide)
     return 0

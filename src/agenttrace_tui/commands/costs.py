@@ -33,6 +33,9 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
     p.add_argument("--db", metavar="PATH", help="SQLite file (default: the user data directory)")
     p.add_argument("--prices", metavar="TOML", help="user price file that overrides bundled prices")
+    from .table import add_wide
+
+    add_wide(p)
     p.set_defaults(func=run)
     return p
 
@@ -215,103 +218,73 @@ def build_report(reader: Any, group: str, session: str | None = None, since_ns: 
     return report
 
 
-def render(report: Report, console: Any) -> None:
-    """The report as a Rich table (untrusted names through safe_text)."""
-    from rich.table import Table
+def render(report: Report, console: Any, wide: bool = False) -> None:
+    """The report through the CLI's one table renderer (totals as its footer)."""
     from rich.text import Text
 
     from ..format.numbers import column_digits, fmt_cost, fmt_count, plural
-    from ..ui.text import safe_text
-
-    def fmt_tokens(n: float, estimated: bool = False) -> str:
-        return fmt_count(n, estimated)
-
-    def fmt_usd(usd: float, estimated: bool = False) -> str:
-        return fmt_cost(usd, estimated, digits=digits)
+    from ..format.sanitize import clean
+    from .table import CliTable, name_col, num_col
 
     group = report.group
     rows = report.sorted_rows()
     t = report.total
     total_cost = t.cost or 0.0
-    wide = console.width >= 100
-    table = Table(title=f"Costs by {group}", title_justify="left", show_footer=True, header_style="bold")
-    table.add_column(group, footer="total", overflow="fold", min_width=8, max_width=40)
-
-    def num(header: str, footer: str = "") -> None:
-        # Numbers are never cut: the name column gives way instead.
-        table.add_column(header, justify="right", no_wrap=True, footer=footer, min_width=max(len(footer), 5))
-
-    def name(key: str) -> Text:
-        text = safe_text(key, limit=200)
-        text.no_wrap = False  # a long model name folds rather than vanishing
-        text.overflow = "fold"
-        return text
-
-    def share_bar(cost: float) -> Text:
-        width = 10
-        filled = round(width * cost / total_cost) if total_cost > 0 else 0
-        return Text("█" * filled + "·" * (width - filled), style="cyan")
-
     digits = column_digits([t.cost, *(r.cost for r in rows), *(r.decided for r in rows), *(r.consumed for r in rows)])
 
-    def cost_cell(r: Row) -> Text:
-        return Text(fmt_cost(r.cost, r.estimated > 0, r.unknown, digits), style="yellow" if r.unknown else "")
+    def usd(amount: float, estimated: bool = False, unknown: int = 0) -> str:
+        return fmt_cost(amount, estimated, unknown, digits)
 
+    def share_bar(cost: float) -> tuple[str, str]:
+        width = 10
+        filled = round(width * cost / total_cost) if total_cost > 0 else 0
+        return "█" * filled + "·" * (width - filled), "cyan"
+
+    key = name_col(group, rank=0, limit=200)
+    share = name_col("share", rank=90)
     if group == "tool":
         est_any = any(r.estimated for r in rows)
-        num("calls", str(sum(r.spans for r in rows)))
-        num("deciding LLM", fmt_usd(sum(r.decided for r in rows), est_any))
-        num("consuming LLM", fmt_usd(sum(r.consumed for r in rows), est_any))
-        num("tokens", fmt_tokens(sum(r.input + r.output for r in rows), est_any))
-        num("cost", fmt_usd(sum(r.cost for r in rows), est_any))
-        if wide:
-            table.add_column("share", no_wrap=True)
+        table = CliTable(
+            key, num_col("calls", 13), num_col("deciding LLM", 11), num_col("consuming LLM", 12),
+            num_col("tokens", 14), num_col("cost", 10), share, title=f"Costs by {group}",
+        )
         for r in rows:
             est = r.estimated > 0
-            row: list[Any] = [
-                name(r.key),
-                str(r.spans),
-                fmt_usd(r.decided, est),
-                fmt_usd(r.consumed, est),
-                fmt_tokens(r.input + r.output, est),
-                fmt_usd(r.cost, est),
-            ]
-            table.add_row(*row, *([share_bar(r.cost)] if wide else []))
+            table.add_row(
+                r.key, fmt_count(r.spans), usd(r.decided, est), usd(r.consumed, est),
+                fmt_count(r.input + r.output, est), usd(r.cost, est), share_bar(r.cost),
+            )
+        table.set_footer(
+            "total", fmt_count(sum(r.spans for r in rows)), usd(sum(r.decided for r in rows), est_any),
+            usd(sum(r.consumed for r in rows), est_any), fmt_count(sum(r.input + r.output for r in rows), est_any),
+            usd(sum(r.cost for r in rows), est_any), "",
+        )
     else:
         est = t.estimated > 0
         unpriced = t.unknown > 0
-        num("spans", str(t.spans))
-        num("input", fmt_tokens(t.input, est))
-        num("cache r/w", f"{fmt_tokens(t.cache_read)}/{fmt_tokens(t.cache_write)}")
-        num("output", fmt_tokens(t.output, est))
-        num("cost", cost_cell(t).plain)
-        if unpriced:
-            num("unpriced", str(t.unknown))
-        if wide:
-            table.add_column("share", no_wrap=True)
+        table = CliTable(
+            key, num_col("spans", 13), num_col("input", 14), num_col("cache r/w", 16), num_col("output", 15),
+            num_col("cost", 10), *([num_col("unpriced", 11)] if unpriced else []), share, title=f"Costs by {group}",
+        )
         for r in rows:
             e = r.estimated > 0
-            row = [
-                name(r.key),
-                str(r.spans),
-                fmt_tokens(r.input, e),
-                f"{fmt_tokens(r.cache_read)}/{fmt_tokens(r.cache_write)}",
-                fmt_tokens(r.output, e),
-                cost_cell(r),
-            ]
-            if unpriced:
-                row.append(str(r.unknown) if r.unknown else "")
-            table.add_row(*row, *([share_bar(r.cost)] if wide else []))
-    for col in table.columns[1:]:
-        texts = [c.plain if isinstance(c, Text) else str(c) for c in col._cells]
-        col.min_width = max([col.min_width or 0, len(str(col.header)), *(len(c) for c in texts)])
-    console.print(table)
+            table.add_row(
+                r.key, fmt_count(r.spans), fmt_count(r.input, e),
+                f"{fmt_count(r.cache_read)}/{fmt_count(r.cache_write)}", fmt_count(r.output, e),
+                (usd(r.cost, e, r.unknown), "yellow" if r.unknown else ""),
+                *([fmt_count(r.unknown) if r.unknown else ""] if unpriced else []),
+                share_bar(r.cost),
+            )
+        table.set_footer(
+            "total", fmt_count(t.spans), fmt_count(t.input, est), f"{fmt_count(t.cache_read)}/{fmt_count(t.cache_write)}",
+            fmt_count(t.output, est), (usd(t.cost, est, t.unknown), "yellow" if t.unknown else ""),
+            *([fmt_count(t.unknown)] if unpriced else []), "",
+        )
+    table.print(console, wide=wide)
     if t.estimated:
         console.print(Text(f"≈ estimated: {plural(t.estimated, 'LLM call')} reported no usage; tokens counted from their text."))
     for reason, n in report.unknown_reasons.most_common(10):
-        line = Text(f"$? unpriced: {plural(n, 'call')}: ")
-        line.append_text(safe_text(reason, limit=200))
-        console.print(line)
+        console.print(Text(f"$? unpriced: {plural(n, 'call')}: {clean(reason, 200)}"))
 
 
 def run(args: argparse.Namespace) -> int:
@@ -357,7 +330,9 @@ def run(args: argparse.Namespace) -> int:
     if args.session is not None and report.sessions == 0:
         err.print(f"no spans for session {args.session!r} in {path}", markup=False)
         return 1
-    render(report, Console())
+    from .table import console
+
+    render(report, console(), wide=args.wide)
     return 0
 
 

@@ -1,9 +1,7 @@
 """What the history commands share: --db/--json flags, opening the file, output.
 
-Tables go through Rich with every untrusted string passed through
-``sanitize.clean`` and wrapped in ``Text`` (never parsed as markup). When
-stdout is not a terminal Rich writes no colour and we widen the table so
-piped output is not squeezed to 80 columns. ``--json`` prints plain JSON.
+Tables are drawn by ``table`` (fitted to the terminal, whole when piped or
+with ``--wide``); ``--json`` prints plain JSON.
 """
 
 from __future__ import annotations
@@ -20,7 +18,7 @@ PROG = "agenttrace-tui"
 _json = msgspec.json.Encoder()
 
 
-def add_common(p: argparse.ArgumentParser, json_flag: bool = True) -> None:
+def add_common(p: argparse.ArgumentParser, json_flag: bool = True, wide: bool = False) -> None:
     # SUPPRESS: when absent here, a --db given before the subcommand still counts.
     p.add_argument(
         "--db",
@@ -30,6 +28,10 @@ def add_common(p: argparse.ArgumentParser, json_flag: bool = True) -> None:
     )
     if json_flag:
         p.add_argument("--json", action="store_true", help="print JSON for scripts instead of a table")
+    if wide:
+        from .table import add_wide
+
+        add_wide(p)
 
 
 def db_path(args: argparse.Namespace) -> Path:
@@ -146,40 +148,6 @@ def print_json(value: Any) -> None:
 
 def to_builtins(value: Any) -> Any:
     return msgspec.to_builtins(value)
-
-
-def console() -> Any:
-    from rich.console import Console
-
-    out = sys.stdout
-    tty = out.isatty()
-    # Piped output: no colour, and wide enough that rows do not wrap.
-    return Console(file=out, width=None if tty else 1000, no_color=not tty, highlight=False, soft_wrap=False)
-
-
-def cell(value: Any, limit: int = 60, style: str = "") -> Any:
-    """An untrusted value as a table cell: cleaned, literal, never markup."""
-    from rich.text import Text
-
-    from ..format.sanitize import clean
-
-    return Text(clean("" if value is None else value, limit), style=style, no_wrap=True, overflow="ellipsis")
-
-
-def table(*columns: str, title: str | None = None) -> Any:
-    from rich import box
-    from rich.table import Table
-
-    t = Table(title=title, box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
-    for c in columns:
-        t.add_column(c, justify="right" if c in _NUMERIC else "left", no_wrap=True)
-    return t
-
-
-_NUMERIC = {
-    "SPANS", "TRACES", "ERRORS", "TOKENS", "IN", "OUT", "COST", "DURATION", "P50", "P90", "P99",
-    "ERR%", "CACHE R", "CACHE W", "Δ", "A", "B",
-}
 
 
 def cost_footnote(c: Any, unpriced: int, estimated: int, session: str | None = None) -> None:

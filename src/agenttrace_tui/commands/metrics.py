@@ -13,8 +13,9 @@ import argparse
 from typing import Any
 
 from ..analysis.metrics import describe, row_dict, series_values, short_labels, sparkline
-from ..format.numbers import fmt_cost
-from .history_common import add_common, cell, console, guarded, open_reader, print_json, resolve_session_id, table
+from ..format.numbers import fmt_cost, fmt_number
+from .history_common import add_common, guarded, open_reader, print_json, resolve_session_id
+from .table import CliTable, console, name_col, num_col
 
 
 def register(subparsers: Any) -> None:
@@ -25,7 +26,7 @@ def register(subparsers: Any) -> None:
     )
     p.add_argument("--session", metavar="ID", help="only this session's samples ('latest' for the most recent)")
     p.add_argument("--name", metavar="TEXT", help="only series whose name contains TEXT")
-    add_common(p)
+    add_common(p, wide=True)
     p.set_defaults(func=guarded(run))
 
 
@@ -44,9 +45,7 @@ def collect(reader: Any, session_id: str | None, name: str | None = None) -> lis
 def fmt_value(name: str, value: float) -> str:
     if name == "claude_code.cost.usage":
         return fmt_cost(value)
-    if value == int(value) and abs(value) < 1e15:
-        return f"{int(value):,}"
-    return f"{value:,.4g}" if abs(value) < 1e6 else f"{value:,.0f}"
+    return fmt_number(value)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -60,16 +59,23 @@ def run(args: argparse.Namespace) -> int:
     if not rows:
         c.print("no metric series saved" + (f" for session {sid}" if sid else ""), markup=False, highlight=False)
         return 0
-    t = table("METRIC", "LABELS", "VALUE", "RATE/S", "RECENT", title=f"session {sid}" if sid else None)
+    t = CliTable(
+        name_col("METRIC", rank=0, limit=90),
+        name_col("LABELS", rank=30, limit=60),
+        num_col("VALUE", rank=10),
+        num_col("RATE/S", rank=20),
+        name_col("RECENT", rank=90, limit=40),
+        title=f"session {sid}" if sid else None,
+    )
     for r in rows:
         words = describe(r["name"], r["labels"])
         rate = r["rate_per_s"]
         t.add_row(
-            cell(f"{words}  [{r['name']}]" if words else r["name"], 70),
-            cell(short_labels(r["labels"]), 60),
-            cell(fmt_value(r["name"], r["value"])),
-            cell("" if rate is None else f"{rate:,.3g}"),
-            cell(r["spark"]),
+            f"{words}  [{r['name']}]" if words else r["name"],
+            short_labels(r["labels"]),
+            fmt_value(r["name"], r["value"]),
+            "" if rate is None else fmt_number(rate, 3),
+            r["spark"],
         )
-    c.print(t)
+    t.print(c, wide=args.wide)
     return 0

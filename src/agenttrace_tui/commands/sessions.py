@@ -13,8 +13,6 @@ from ..format.numbers import column_digits, cost_json, fmt_cost, fmt_count, fmt_
 from .history_common import (
     CommandError,
     add_common,
-    cell,
-    console,
     cost_footnote,
     db_path,
     guarded,
@@ -22,10 +20,10 @@ from .history_common import (
     positive_int,
     print_json,
     resolve_session_id,
-    table,
     time_arg,
     to_builtins,
 )
+from .table import CliTable, console, id_col, name_col, num_col, text_col
 
 STATUSES = ("running", "done", "error", "interrupted")
 
@@ -39,12 +37,12 @@ def register(subparsers: Any) -> None:
     ls.add_argument("--since", metavar="TIME", help="active since TIME (ISO, or 30m, 1h, 2d, today, yesterday)")
     ls.add_argument("--framework", metavar="NAME", help="only sessions of this framework")
     ls.add_argument("--status", choices=STATUSES, help="only sessions with this status")
-    add_common(ls)
+    add_common(ls, wide=True)
     ls.set_defaults(func=guarded(run_list))
 
     show = sub.add_parser("show", help="one session with its traces")
     show.add_argument("session_id", metavar="ID", help="session id, or 'latest'")
-    add_common(show)
+    add_common(show, wide=True)
     show.set_defaults(func=guarded(run_show))
 
     rm = sub.add_parser("delete", help="delete a session with its traces and spans")
@@ -103,6 +101,37 @@ def trace_dict(row: Any) -> dict[str, Any]:
     }
 
 
+def trace_table(with_session: bool) -> CliTable:
+    """The traces table of ``traces list`` and ``sessions show`` (same columns, same ranks)."""
+    return CliTable(
+        id_col("TRACE"),
+        *([id_col("SESSION", rank=28)] if with_session else []),
+        name_col("NAME", rank=30, limit=60),
+        text_col("STARTED", rank=50),
+        num_col("DURATION", rank=14),
+        num_col("SPANS", rank=12),
+        num_col("ERRORS", rank=13),
+        num_col("TOKENS", rank=11),
+        num_col("COST", rank=10),
+        name_col("MODELS", rank=90, limit=80),
+    )
+
+
+def add_trace_row(t: CliTable, tr: Any, digits: int, with_session: bool) -> None:
+    t.add_row(
+        tr.trace_id,
+        *([tr.session_id] if with_session else []),
+        tr.name,
+        fmt_time(tr.start_ns),
+        fmt_duration(tr.duration_ns),
+        fmt_count(tr.spans),
+        (fmt_count(tr.errors), "red" if tr.errors else ""),
+        fmt_tokens(tr.tokens, tr.estimated > 0),
+        fmt_cost(tr.cost, tr.estimated > 0, tr.unpriced, digits),
+        ",".join(tr.models),
+    )
+
+
 def _status_style(status: str) -> str:
     return {"error": "red", "running": "yellow", "interrupted": "magenta"}.get(status, "green")
 
@@ -119,26 +148,38 @@ def run_list(args: argparse.Namespace) -> int:
     if getattr(args, "json", False):
         print_json([session_dict(r) for r in rows])
         return 0
-    t = table("ID", "NAME", "FRAMEWORK", "STARTED", "DURATION", "TRACES", "SPANS", "ERRORS", "TOKENS", "COST", "STATUS")
+    t = CliTable(
+        id_col("ID"),
+        name_col("NAME", rank=30, limit=60),
+        text_col("FRAMEWORK", rank=90, limit=40),
+        text_col("STARTED", rank=50),
+        num_col("DURATION", rank=14),
+        num_col("TRACES", rank=20),
+        num_col("SPANS", rank=12),
+        num_col("ERRORS", rank=13),
+        num_col("TOKENS", rank=11),
+        num_col("COST", rank=10),
+        text_col("STATUS", rank=25),
+    )
     digits = column_digits(r.cost for r in rows)
     for r in rows:
         s = r.session
         t.add_row(
-            cell(s.id, 40),
-            cell(s.name or s.service or "", 30),
-            cell(s.framework or "", 16),
+            s.id,
+            s.name or s.service or "",
+            s.framework or "",
             fmt_time(r.first_ns),
             fmt_duration(r.duration_ns),
-            str(r.traces),
-            str(r.spans),
-            cell(r.errors, style="red" if r.errors else ""),
+            fmt_count(r.traces),
+            fmt_count(r.spans),
+            (fmt_count(r.errors), "red" if r.errors else ""),
             fmt_tokens(r.tokens, r.estimated > 0),
             fmt_cost(r.cost, r.estimated > 0, r.unpriced, digits),
-            cell(r.status, style=_status_style(r.status)),
+            (r.status, _status_style(r.status)),
         )
     c = console()
     if rows:
-        c.print(t)
+        t.print(c, wide=args.wide)
         cost_footnote(c, sum(r.unpriced for r in rows), sum(r.estimated for r in rows))
     else:
         c.print("no sessions", highlight=False)
@@ -160,6 +201,8 @@ def run_show(args: argparse.Namespace) -> int:
         return 0
     from rich.text import Text
 
+    from ..format.sanitize import clean
+
     c = console()
     s = row.session
     head = Text()
@@ -177,24 +220,14 @@ def run_show(args: argparse.Namespace) -> int:
          + (f" ({plural(row.unpriced, 'LLM call')} without a price)" if row.unpriced else "")),
     ):
         head.append(f"{label:>10}: ", style="bold")
-        head.append_text(cell(value, 200))
+        head.append(clean(value, 200))
         head.append("\n")
     c.print(head, end="")
-    t = table("TRACE", "NAME", "STARTED", "DURATION", "SPANS", "ERRORS", "TOKENS", "COST", "MODELS")
+    t = trace_table(with_session=False)
     digits = column_digits(tr.cost for tr in traces)
     for tr in traces:
-        t.add_row(
-            cell(tr.trace_id, 34),
-            cell(tr.name, 40),
-            fmt_time(tr.start_ns),
-            fmt_duration(tr.duration_ns),
-            str(tr.spans),
-            cell(tr.errors, style="red" if tr.errors else ""),
-            fmt_tokens(tr.tokens, tr.estimated > 0),
-            fmt_cost(tr.cost, tr.estimated > 0, tr.unpriced, digits),
-            cell(",".join(tr.models), 40),
-        )
-    c.print(t)
+        add_trace_row(t, tr, digits, with_session=False)
+    t.print(c, wide=args.wide)
     cost_footnote(c, row.unpriced, row.estimated, sid)
     return 0
 

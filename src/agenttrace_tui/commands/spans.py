@@ -11,16 +11,14 @@ from ..format.sanitize import clean
 from .history_common import (
     CommandError,
     add_common,
-    cell,
-    console,
     guarded,
     open_reader,
     positive_int,
     print_json,
-    table,
     time_arg,
     to_builtins,
 )
+from .table import CliTable, console, id_col, name_col, num_col, text_col
 
 
 def register(subparsers: Any) -> None:
@@ -37,7 +35,7 @@ def register(subparsers: Any) -> None:
     q.add_argument("--since", metavar="TIME", help="started at or after TIME (ISO, or 30m, 1h, 2d, today)")
     q.add_argument("--until", metavar="TIME", help="started before TIME")
     q.add_argument("--limit", type=positive_int, default=100, metavar="N", help="at most N spans (default 100)")
-    add_common(q)
+    add_common(q, wide=True)
     q.set_defaults(func=guarded(run))
 
 
@@ -82,26 +80,37 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print_json([span_dict(s) for s in spans])
         return 0
-    t = table("STARTED", "TRACE", "SPAN", "NAME", "KIND", "STATUS", "DURATION", "MODEL/TOOL", "TOKENS", "COST")
+    t = CliTable(
+        text_col("STARTED", rank=50),
+        id_col("TRACE", rank=0),
+        id_col("SPAN", rank=1),
+        name_col("NAME", rank=30, limit=60),
+        text_col("KIND", rank=40),
+        text_col("STATUS", rank=25),
+        num_col("DURATION", rank=12),
+        name_col("MODEL/TOOL", rank=90, limit=60),
+        num_col("TOKENS", rank=11),
+        num_col("COST", rank=10),
+    )
     digits = column_digits(s.cost.total for s in spans if s.cost is not None)
     for s in spans:
         what = (s.llm.model if s.llm and s.llm.model else None) or (s.tool.name if s.tool else None) or ""
         bad = s.status.value in ("error", "timeout")
         t.add_row(
             fmt_time(s.start_ns),
-            cell(s.trace_id, 20),
-            cell(s.span_id, 20),
-            cell(s.name, 40),
+            s.trace_id,
+            s.span_id,
+            s.name,
             s.kind.value,
-            cell(s.status.value, style="red" if bad else ""),
+            (s.status.value, "red" if bad else ""),
             fmt_duration(None if s.end_ns is None else s.duration_ns()),
-            cell(what, 30),
+            what,
             tokens_cell(s),
             span_cost_text(s.cost, s.usage, digits),
         )
     c = console()
     if spans:
-        c.print(t)
+        t.print(c, wide=args.wide)
         reasons = sorted({s.cost.reason for s in spans if s.cost is not None and s.cost.total is None and s.cost.reason})
         for reason in reasons[:5]:
             c.print(f"$? = {clean(reason, 200)}", highlight=False, markup=False)

@@ -17,15 +17,13 @@ from ..format.numbers import column_digits, cost_json, fmt_cost, fmt_count, fmt_
 from ..model import counted_cost, span_flags
 from .history_common import (
     add_common,
-    cell,
-    console,
     cost_footnote,
     guarded,
     open_reader,
     print_json,
-    table,
     time_arg,
 )
+from .table import CliTable, console, name_col, num_col
 
 #: Most spans a stats run reads without --session (oldest first; the JSON says when it was cut).
 MAX_SPANS = 5_000_000
@@ -40,7 +38,7 @@ def register(subparsers: Any) -> None:
     )
     p.add_argument("--session", metavar="ID", help="one session ('latest' for the most recent)")
     p.add_argument("--since", metavar="TIME", help="spans started at or after TIME (ISO, or 30m, 1h, 2d, today)")
-    add_common(p)
+    add_common(p, wide=True)
     p.set_defaults(func=guarded(run))
 
 
@@ -168,12 +166,22 @@ def run(args: argparse.Namespace) -> int:
         rows = result[f"by_{key}"]
         if not rows:
             continue
-        t = table(key.upper(), "SPANS", "ERR%", "TOKENS", "COST", "P50", "P90", "P99", title=title)
+        t = CliTable(
+            name_col(key.upper(), rank=0, limit=80),
+            num_col("SPANS", rank=12),
+            num_col("ERR%", rank=13),
+            num_col("TOKENS", rank=11),
+            num_col("COST", rank=10),
+            num_col("P50", rank=14),
+            num_col("P90", rank=15),
+            num_col("P99", rank=16),
+            title=title,
+        )
         digits = column_digits(r["cost_priced"] for r in rows)
         for r in rows:
             t.add_row(
-                cell(r[key], 50),
-                str(r["spans"]),
+                r[key],
+                fmt_count(r["spans"]),
                 f"{r['error_rate']:.1%}",
                 fmt_tokens(r["tokens"], r["tokens_estimated"]),
                 fmt_cost(r["cost_priced"], r["tokens_estimated"], r["unpriced"], digits),
@@ -181,5 +189,5 @@ def run(args: argparse.Namespace) -> int:
                 fmt_duration(r["p90_ns"]),
                 fmt_duration(r["p99_ns"]),
             )
-        c.print(t)
+        t.print(c, wide=args.wide)
     return 0

@@ -6,21 +6,19 @@ import argparse
 import sys
 from typing import Any
 
-from ..format.numbers import column_digits, fmt_cost, fmt_duration, fmt_time, fmt_tokens
+from ..format.numbers import column_digits
 from .history_common import (
     CommandError,
     add_common,
-    cell,
-    console,
     cost_footnote,
     guarded,
     open_reader,
     positive_int,
     print_json,
-    table,
     to_builtins,
 )
-from .sessions import trace_dict
+from .sessions import add_trace_row, trace_dict, trace_table
+from .table import console
 
 
 def register(subparsers: Any) -> None:
@@ -29,7 +27,7 @@ def register(subparsers: Any) -> None:
     ls = sub.add_parser("list", help="traces, newest first")
     ls.add_argument("--session", metavar="ID", help="only traces of this session ('latest' for the most recent)")
     ls.add_argument("--limit", type=positive_int, default=100, metavar="N", help="at most N traces (default 100)")
-    add_common(ls)
+    add_common(ls, wide=True)
     ls.set_defaults(func=guarded(run_list))
     tree = sub.add_parser("tree", help="one trace as an ASCII tree with durations and HOTSPOT marks")
     tree.add_argument("trace_id", metavar="ID", help="trace id, a unique prefix of one, or 'latest'")
@@ -51,24 +49,13 @@ def run_list(args: argparse.Namespace) -> int:
     if args.json:
         print_json([trace_dict(r) for r in rows])
         return 0
-    t = table("TRACE", "SESSION", "NAME", "STARTED", "DURATION", "SPANS", "ERRORS", "TOKENS", "COST", "MODELS")
+    t = trace_table(with_session=True)
     digits = column_digits(tr.cost for tr in rows)
     for tr in rows:
-        t.add_row(
-            cell(tr.trace_id, 34),
-            cell(tr.session_id, 30),
-            cell(tr.name, 40),
-            fmt_time(tr.start_ns),
-            fmt_duration(tr.duration_ns),
-            str(tr.spans),
-            cell(tr.errors, style="red" if tr.errors else ""),
-            fmt_tokens(tr.tokens, tr.estimated > 0),
-            fmt_cost(tr.cost, tr.estimated > 0, tr.unpriced, digits),
-            cell(",".join(tr.models), 40),
-        )
+        add_trace_row(t, tr, digits, with_session=True)
     c = console()
     if rows:
-        c.print(t)
+        t.print(c, wide=args.wide)
         cost_footnote(c, sum(r.unpriced for r in rows), sum(r.estimated for r in rows), sid)
     else:
         c.print("no traces")

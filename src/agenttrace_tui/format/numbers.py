@@ -66,6 +66,22 @@ def fmt_count(n: int | float, estimated: bool = False) -> str:
     return ESTIMATED_MARK + text if estimated else text
 
 
+def fmt_number(value: float, significant: int = 4) -> str:
+    """A measured value (a metric, a rate): a whole number grouped (``1,234``);
+    otherwise ``significant`` digits, grouped and never in exponent form from
+    0.001 up (``12,346``, ``3.142``, ``0.0123``); below that, ``1.2e-05``."""
+    if not math.isfinite(value):
+        return str(value)
+    if value == int(value) and abs(value) < 1e15:
+        return f"{int(value):,}"
+    a = abs(value)
+    if a >= 10 ** (significant - 1):
+        return f"{value:,.0f}"
+    if a >= 1e-3:
+        return f"{value:,.{significant}g}"
+    return f"{value:.{max(0, significant - 2)}e}"
+
+
 # -- money ----------------------------------------------------------------------
 #: What a cost nobody could price shows as: alone (nothing priced) or after
 #: the priced part (``$0.42+$?``). Never ``$0``.
