@@ -288,3 +288,18 @@ def test_fit_rule():
     # Even narrower than the id: the id is shown whole, never cut.
     tiny = fit(cols, natural, 20)
     assert tiny.shown == [0] and tiny.widths[0] == 36 and tiny.hidden == ["NAME", "N", "FW"]
+
+
+def test_numbers_are_formatted_one_way():
+    from agenttrace_tui.format.numbers import fmt_cost_delta, fmt_number, plural
+
+    # One column, one number of decimals: never $0.01 over $0.0090 over $0.0100.
+    amounts = [0.01, 0.009, 0.0100001]
+    d = column_digits(amounts)
+    assert [fmt_cost(a, digits=d) for a in amounts] == ["$0.0100", "$0.0090", "$0.0100"]
+    assert fmt_cost(-1e-12) == "$0" and fmt_cost(-0.00001, digits=4) != "-$0.0000"  # float residue is no money
+    assert fmt_cost_delta(0.0) == "$0" and fmt_cost_delta(1e-12) == "$0" and fmt_cost_delta(0.01) == "+$0.01"
+    assert fmt_count(1138125) == "1,138,125" and fmt_count(1138125, True) == "≈1,138,125"
+    assert plural(1, "session") == "1 session" and plural(2, "error") == "2 errors" and plural(1204, "span") == "1,204 spans"
+    assert [fmt_number(v) for v in (1234, 12345.6, 3.14159, 0.0123456)] == ["1,234", "12,346", "3.142", "0.01235"]
+    assert fmt_number(12345.6, 3) == "12,346"  # a rate: never 1.23e+04
