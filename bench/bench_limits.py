@@ -127,10 +127,16 @@ class Monitor:
             conn.close()
 
 
-def _span(trace: str, span: str, session: str, now: int, parent: str | None = None) -> dict[str, Any]:
+def _span(trace: str, span: str, session: str, now: int, parent: str | None = None, llm: bool = False) -> dict[str, Any]:
+    # Tool calls by default: identical LLM calls nested in each other would be
+    # folded into one by the store (one call reported twice, store/calls.py).
     rec: dict[str, Any] = {"v": 1, "type": "span", "trace_id": trace, "span_id": span, "session_id": session,
-                           "name": "call", "kind": "llm_call", "start_ns": now - 2_000_000, "end_ns": now,
-                           "llm": {"model": "gpt-4o", "provider": "openai"}, "usage": {"input": 120, "output": 30}}
+                           "name": "step", "kind": "tool_execution", "start_ns": now - 2_000_000, "end_ns": now,
+                           "tool": {"name": "grep"}}
+    if llm:
+        rec.update(name="call", kind="llm_call", llm={"model": "gpt-4o", "provider": "openai"},
+                   usage={"input": 120, "output": 30})
+        del rec["tool"]
     if parent is not None:
         rec["parent_span_id"] = parent
     return rec
@@ -179,7 +185,7 @@ def part_rss() -> dict[str, Any]:
             sid = f"sess-{k:06d}"
             out.append(_line({"v": 1, "type": "session", "session_id": sid, "name": f"run {k}", "service": "bench",
                               "started_ns": now - 3_000_000}))
-            out.append(_line(_span(f"tr-{k:06d}", "s1", sid, now)))
+            out.append(_line(_span(f"tr-{k:06d}", "s1", sid, now, llm=True)))
             out.append(_line({"v": 1, "type": "metric", "name": "agent.turns", "value": k % 17,
                               "labels": {"session.id": sid}}))
         return b"".join(out)
