@@ -212,9 +212,15 @@ def quiet_accept_errors(loop: asyncio.AbstractEventLoop, pipeline: Pipeline) -> 
     loop.set_exception_handler(handler)
 
 
-#: On close, reading goes on while records still arrive, for at most this long...
-DRAIN_S = 2.0
-#: ...checking the kernel's unread bytes (FIONREAD) this often.
+#: On close, reading goes on while the kernel's unread bytes keep going down,
+#: and stops once they have not for this long (a sender still writing at full
+#: speed is not "already sent")...
+DRAIN_S = 1.0
+#: ...or at the latest after this long: a busy machine reads a full socket
+#: buffer in seconds, and what the kernel already acknowledged to a TCP
+#: sender is kept rather than cut at a fixed 2 s.
+DRAIN_MAX_S = 8.0
+#: The kernel's unread bytes (FIONREAD) are checked this often.
 DRAIN_POLL_S = 0.01
 
 
@@ -537,19 +543,20 @@ class ReceiverSet:
         self._unix_id: tuple[int, int] | None = None
         self._pipeline: Pipeline | None = None
 
-    def _kernel_holds(self) -> bool:
-        """Whether any receiver socket still has unread bytes in the kernel."""
-        if self._udp is not None and _queued(self._udp.sock):
-            return True
-        return any(_queued(t.get_extra_info("socket")) for t in self._conns if not t.is_closing())
+    def _kernel_holds(self) -> int:
+        """Unread bytes the kernel holds for the receiver sockets."""
+        held = _queued(self._udp.sock) if self._udp is not None else 0
+        return held + sum(_queued(t.get_extra_info("socket")) for t in self._conns if not t.is_closing())
 
     async def close(self, drain_s: float = DRAIN_S) -> None:
         """Stop accepting, read what the kernel already holds, then release everything.
 
         Records a sender has already written sit in socket buffers (TCP and
         Unix connections, the UDP queue): after the listeners close, reading
-        goes on until the kernel holds no unread byte for them (FIONREAD; at most
-        ``drain_s``), so a clean shutdown keeps them.
+        goes on until the kernel holds no unread byte for them (FIONREAD), so a
+        clean shutdown keeps them. It stops early when the unread bytes have not
+        gone down for ``drain_s`` (a sender still writing), and after
+        ``DRAIN_MAX_S`` whatever happens.
         """
         for server in self._servers:
             server.close()
@@ -557,13 +564,21 @@ class ReceiverSet:
             self._pipeline.flow.close()  # paused receivers read on: what the kernel holds is kept
         if drain_s > 0 and (self._udp is not None or self._conns):
             loop = asyncio.get_running_loop()
-            deadline = loop.time() + drain_s
-            while loop.time() < deadline:
+            now = loop.time()
+            hard_stop = now + max(drain_s, DRAIN_MAX_S)
+            stall_stop = now + drain_s
+            least = None
+            while now < stall_stop and now < hard_stop:
                 if self._udp is not None:
                     self._udp._drain()
-                if not self._kernel_holds():
+                held = self._kernel_holds()
+                if not held:
                     break
+                if least is None or held < least:  # progress: the kernel's backlog went down
+                    least = held
+                    stall_stop = now + drain_s
                 await asyncio.sleep(DRAIN_POLL_S)
+                now = loop.time()
             await asyncio.sleep(0)  # the reads just scheduled run before the transports close
         if self._udp is not None:
             self._udp.close()
