@@ -1,7 +1,5 @@
 """``python -m agenttrace_tui`` is the ``agenttrace-tui`` command."""
 
-import sys
+from .cli import run
 
-from .cli import main
-
-sys.exit(main())
+run()

@@ -142,6 +142,28 @@ def _parse(parser: argparse.ArgumentParser, argv: Sequence[str] | None) -> argpa
     raise AssertionError("unreachable")  # error() exits
 
 
+def run() -> None:
+    """The ``agenttrace-tui`` command: ``main``, then end the process at once.
+
+    When ``main`` returns everything is flushed and closed (database,
+    receivers, terminal). Python's own exit would then free the whole heap
+    object by object, an hour of spans taking seconds (measured by
+    bench/bench_ui_lifecycle.py), so the process ends without that, once logs
+    and output are flushed. ``main`` itself returns normally (tests call it).
+    """
+    import logging
+    import os
+
+    code = main()
+    logging.shutdown()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # a closed pipe (| head): nothing left to say
+            pass
+    os._exit(code)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = _parse(parser, argv)
