@@ -611,10 +611,13 @@ async def test_locked_database_is_counted_retried_then_written(tmp_path: Path) -
     try:
         store.apply([mk("a"), mk("b")])
         assert await w.flush() == 0
-        assert w.errors == 1 and "locked" in (w.last_error or "")
+        # The background task may retry on its own once the backoff has passed
+        # (a busy machine): every failed attempt counts, so at least one each time.
+        first = w.errors
+        assert first >= 1 and "locked" in (w.last_error or "")
         store.apply([mk("c")])  # receivers carry on: the new span waits in the store
         assert await w.flush() == 0
-        assert w.errors == 2 and w.pending_spans == 3
+        assert w.errors > first and w.pending_spans == 3
     finally:
         blocker.execute("ROLLBACK")
         blocker.close()
