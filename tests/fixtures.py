@@ -10,6 +10,8 @@ running durations and "ago" columns never move between runs.
 
 from __future__ import annotations
 
+import asyncio
+from pathlib import Path
 from typing import Any
 
 from agenttrace_tui.model import (
@@ -279,3 +281,20 @@ def hostile_store() -> Store:
     ]
     store.apply(spans)
     return store
+
+
+def write_db(path: Path, updates: list[Any]) -> Path:
+    """``updates`` through the real pipeline, store and SQLite writer into ``path``."""
+    from agenttrace_tui.ingest.pipeline import Pipeline
+    from agenttrace_tui.store.sqlite import Writer
+
+    async def write() -> None:
+        store = Store()
+        Pipeline(store).apply(updates)
+        writer = Writer(store, path)
+        await writer.start()
+        await writer.flush()
+        await writer.close()
+
+    asyncio.run(write())
+    return path

@@ -9,7 +9,6 @@ given by ``COLUMNS`` (and, once, only by the pty's window size)."""
 
 from __future__ import annotations
 
-import asyncio
 import fcntl
 import json
 import os
@@ -26,10 +25,8 @@ import pytest
 
 from agenttrace_tui.commands.table import Column, fit
 from agenttrace_tui.format.numbers import column_digits, fmt_cost, fmt_count, fmt_duration, fmt_tokens
-from agenttrace_tui.ingest.pipeline import Pipeline
 from agenttrace_tui.model import Cost, LlmInfo, Session, Span, SpanKind, Status, TokenUsage
-from agenttrace_tui.store.memory import Store
-from agenttrace_tui.store.sqlite import Writer
+from fixtures import write_db
 
 S = 1_000_000_000
 T0 = 1_760_000_000 * S
@@ -74,17 +71,7 @@ def _updates() -> list:
 @pytest.fixture(scope="module")
 def db(tmp_path_factory):
     path = tmp_path_factory.mktemp("tables") / "t.db"
-
-    async def write() -> None:
-        store = Store()
-        Pipeline(store).apply(_updates())
-        writer = Writer(store, path)
-        await writer.start()
-        await writer.flush()
-        await writer.close()
-
-    asyncio.run(write())
-    return path
+    return write_db(path, _updates())
 
 
 def _env(columns: int | None) -> dict[str, str]:

@@ -7,7 +7,6 @@ The CLI runs as a subprocess on a real SQLite file, at 80 and 120 columns."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import subprocess
@@ -19,7 +18,7 @@ from agenttrace_tui.analysis.filter import parse_filter
 from agenttrace_tui.ingest.pipeline import Pipeline
 from agenttrace_tui.model import LlmInfo, Session, Span, SpanKind
 from agenttrace_tui.store.memory import Store
-from agenttrace_tui.store.sqlite import Writer
+from fixtures import write_db
 
 S = 1_000_000_000
 T0 = 1_760_000_000 * S
@@ -44,17 +43,7 @@ def _updates() -> list:
 @pytest.fixture(scope="module")
 def db(tmp_path_factory):
     path = tmp_path_factory.mktemp("words") / "w.db"
-
-    async def write() -> None:
-        store = Store()
-        Pipeline(store).apply(_updates())
-        writer = Writer(store, path)
-        await writer.start()
-        await writer.flush()
-        await writer.close()
-
-    asyncio.run(write())
-    return path
+    return write_db(path, _updates())
 
 
 def cli(db, *args: str, columns: int = 120) -> subprocess.CompletedProcess:

@@ -22,14 +22,13 @@ import pytest
 from textual.color import Color
 
 from agenttrace_tui.history.replay import INSTANT
-from agenttrace_tui.ingest.pipeline import Pipeline
 from agenttrace_tui.model import LlmInfo, Session, Span, SpanKind, Status
 from agenttrace_tui.store.memory import Store
-from agenttrace_tui.store.sqlite import Writer
 from agenttrace_tui.ui.app import make_app
 from agenttrace_tui.ui.colors import contrast
 from agenttrace_tui.ui.picker import SessionPicker
 from agenttrace_tui.ui.replay import ReplayApp
+from fixtures import write_db
 
 S = 1_000_000_000
 T0 = 1_760_000_000 * S
@@ -76,17 +75,7 @@ def _spans() -> list:
 @pytest.fixture()
 def db(tmp_path):
     path = tmp_path / "rec.db"
-
-    async def write() -> None:
-        store = Store()
-        Pipeline(store).apply(_spans())
-        writer = Writer(store, path)
-        await writer.start()
-        await writer.flush()
-        await writer.close()
-
-    asyncio.run(write())
-    return path
+    return write_db(path, _spans())
 
 
 def tree_rows(app) -> dict[str, str]:
