@@ -49,6 +49,8 @@ sys.path.insert(0, str(ROOT / "src"))
 
 from machine import cpu_model as _cpu_model  # noqa: E402
 from machine import load as _load  # noqa: E402
+from procs import free_port as _free_port  # noqa: E402
+from procs import rss_kb as _rss_kb  # noqa: E402
 from results import load, row, save  # noqa: E402
 
 SESSIONS = 300_000
@@ -60,23 +62,6 @@ BIG_TRACE = 500_000
 KILL_RATE = 10_000
 UDP_RATES = (5_000, 10_000, 20_000, 30_000, 40_000)
 UDP_SECONDS = 30.0
-
-
-def _free_port(kind: int = socket.SOCK_STREAM) -> int:
-    with socket.socket(socket.AF_INET, kind) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _rss_kb(pid: int) -> int:
-    try:
-        with open(f"/proc/{pid}/status") as fh:
-            for line in fh:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1])
-    except OSError:
-        pass
-    return 0
 
 
 class Monitor:

@@ -50,29 +50,14 @@ sys.path.insert(0, str(ROOT / "src"))
 
 from machine import cpu_model as _cpu_model  # noqa: E402
 from machine import load as _load  # noqa: E402
+from procs import free_port as _free_port  # noqa: E402
+from procs import rss_kb as _rss_kb  # noqa: E402
 from results import row, save  # noqa: E402
 
 BIG = 10**40
 GOOD_TCP_PER_S = 2_000
 GOOD_UNIX_PER_S = 500
 GOOD_OTLP_REQ_PER_S = 5  # of 100 spans
-
-
-def _free_port(kind: int = socket.SOCK_STREAM) -> int:
-    with socket.socket(socket.AF_INET, kind) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _rss_kb(pid: int) -> int:
-    try:
-        with open(f"/proc/{pid}/status") as fh:
-            for line in fh:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1])
-    except OSError:
-        pass
-    return 0
 
 
 def _good_line(i: int, now: int, tag: str) -> bytes:
