@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from ..format.numbers import fmt_cost, fmt_number
+
 #: name -> (words, unit, the label whose value completes the words).
 KNOWN: dict[str, tuple[str, str, str | None]] = {
     # Claude Code (its monitoring docs; every point also carries session.id, model, ...)
@@ -69,6 +71,13 @@ def describe(name: str, labels: dict[str, str]) -> str | None:
         v = labels[key]
         words = f"{words}: {VALUE_WORDS.get(v, v)}"
     return f"{words} ({unit})" if unit and unit not in ("tokens", "lines") else words
+
+
+def fmt_value(name: str, value: float) -> str:
+    """A series' value as the UI and the CLI show it: money for a cost counter, else a grouped number."""
+    if name == "claude_code.cost.usage":
+        return fmt_cost(value)
+    return fmt_number(value)
 
 
 def short_labels(labels: dict[str, str], limit: int = 80) -> str:

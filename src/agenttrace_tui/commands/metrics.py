@@ -12,8 +12,8 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from ..analysis.metrics import describe, row_dict, series_values, short_labels, sparkline
-from ..format.numbers import fmt_cost, fmt_number
+from ..analysis.metrics import describe, fmt_value, row_dict, series_values, short_labels, sparkline
+from ..format.numbers import fmt_number
 from .history_common import add_common, guarded, open_reader, print_json, resolve_session_id
 from .table import CliTable, console, name_col, num_col
 
@@ -40,12 +40,6 @@ def collect(reader: Any, session_id: str | None, name: str | None = None) -> lis
         d["spark"] = sparkline(series_values(points, m.kind))
         out.append(d)
     return out
-
-
-def fmt_value(name: str, value: float) -> str:
-    if name == "claude_code.cost.usage":
-        return fmt_cost(value)
-    return fmt_number(value)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -20,8 +20,8 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
-from ..analysis.metrics import describe, rate_per_s, series_values, short_labels, sparkline, value_of
-from . import fmt
+from ..analysis.metrics import describe, fmt_value, rate_per_s, series_values, short_labels, sparkline, value_of
+from ..format.numbers import fmt_number
 from .colors import style
 from .rowlist import Column, RowList
 from .text import safe_text
@@ -32,14 +32,6 @@ if TYPE_CHECKING:
 
 REFRESH_S = 1.0
 SPARK_WIDTH = 16
-
-
-def fmt_value(name: str, value: float) -> str:
-    if name == "claude_code.cost.usage":
-        return fmt.cost(value)
-    if value == int(value) and abs(value) < 1e15:
-        return f"{int(value):,}"
-    return f"{value:,.4g}"
 
 
 def _key(series: MetricSeries) -> str:
@@ -86,7 +78,7 @@ class MetricList(RowList):
             name,
             safe_text(short_labels(s.labels, 200), style=muted, limit=200),
             Text(fmt_value(s.name, value_of(s.kind, s.last, s.sum))),
-            Text("" if rate is None else f"{rate:,.3g}"),
+            Text("" if rate is None else fmt_number(rate, 3)),
             Text(sparkline(series_values(points, s.kind), SPARK_WIDTH), style=style(self.app, "accent")),
         ]
 
