@@ -24,6 +24,10 @@ with no per-event work. Start times seen so far are kept in a compact array
 
 No UI imports: the UI drives a ``Player`` from a timer with ``tick()``;
 ``run()`` is the same loop for headless use.
+
+Length: the replay engine in one piece: the span sources it reads from and the
+Player's clock (seek, step, speed, both ends) are one state machine that every
+replay view and the headless loop share.
 """
 
 from __future__ import annotations

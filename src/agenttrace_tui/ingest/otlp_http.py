@@ -21,6 +21,11 @@ and names the monitor); error bodies are a ``google.rpc.Status``. Every
 reject is counted by reason in ``pipeline.stats`` under source "otlp".
 Gzip is inflated incrementally with a cap, so a small bomb never becomes a
 big buffer.
+
+Length: OtlpIngest (decoding, limits, counters: shared with gRPC) and
+OtlpServer (h11 connections, timeouts, the connection cap, authentication) are
+kept side by side because every HTTP answer here is chosen by what the ingest
+step said.
 """
 
 from __future__ import annotations

@@ -26,6 +26,11 @@ them as span events. At most ``MAX_LOG_EVENTS`` per session are kept.
 Ids of rebuilt spans are derived from stable event fields (session, prompt
 id, ``event.sequence``, call id, time), so a record delivered twice merges
 instead of duplicating.
+
+Length: one state machine. LogMapper rebuilds spans from the event streams of
+Claude Code and Codex, and every event kind reads and updates the same per-
+conversation and per-turn state; split across modules, that state would have
+to travel with it.
 """
 
 from __future__ import annotations

@@ -12,6 +12,10 @@ The receive buffer is raised to 8 MiB (SO_RCVBUFFORCE when privileged, else
 SO_RCVBUF up to the sysctl cap) to ride out pauses of the loop, e.g. a UI frame.
 
 Stream sockets (TCP, Unix) carry newline-delimited JSON; see ``LineProtocol``.
+
+Length: the three native receivers (UDP, TCP, Unix) share the pipeline feed,
+the connection cap, the hello-line check and the shutdown drain, which
+ReceiverSet coordinates; they are read together.
 """
 
 from __future__ import annotations

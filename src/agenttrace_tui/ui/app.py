@@ -23,6 +23,10 @@ the filter bar is a widget (``ui/filter_bar.py``).
 
 Untrusted strings reach the screen only as cleaned ``Text``/``Content``, and
 ``notify`` is always called with ``markup=False``.
+
+Length: the App itself, its bindings and one short action per key; selection
+and follow (panes.py), history (history.py), the filter bar and budget notices
+already live apart. What is left reads as the list of things a key can do.
 """
 
 from __future__ import annotations
