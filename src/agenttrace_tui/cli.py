@@ -278,7 +278,9 @@ async def _run(cfg: Config, *, headless: bool, demo: argparse.Namespace | None) 
             from .commands.headless import run_headless
 
             stop = asyncio.Event()
-            for sig in (signal.SIGINT, signal.SIGTERM):
+            # SIGHUP: the terminal went away (a closed window, tmux kill-session):
+            # a clean stop, so the sessions it saw are marked as ended, not left running.
+            for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
                 loop.add_signal_handler(sig, stop.set)
             for ep in monitor.endpoints:
                 print(f"{PROG}: listening on {ep}", file=sys.stderr)
@@ -296,7 +298,8 @@ async def _run(cfg: Config, *, headless: bool, demo: argparse.Namespace | None) 
             from .ui.app import make_app
 
             app = make_app(monitor)
-            loop.add_signal_handler(signal.SIGTERM, app.exit)
+            for sig in (signal.SIGTERM, signal.SIGHUP):
+                loop.add_signal_handler(sig, app.exit)
             await app.run_async()
     finally:
         if agent is not None and agent.returncode is None:

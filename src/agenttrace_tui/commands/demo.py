@@ -230,7 +230,8 @@ async def _main(endpoint: str, seed: int | None, rate: float, duration_s: float 
     loop = asyncio.get_running_loop()
     if threading.current_thread() is threading.main_thread():
         try:
-            loop.add_signal_handler(signal.SIGTERM, stop.set)
+            for sig in (signal.SIGTERM, signal.SIGHUP):
+                loop.add_signal_handler(sig, stop.set)
         except (NotImplementedError, RuntimeError):
             pass
     agents: list[_Session] = []
