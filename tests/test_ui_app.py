@@ -52,6 +52,15 @@ async def test_initial_selection_is_newest_running_session_and_trace():
         assert app.span_tree.trace_id == fixtures.DEEP_TRACE
 
 
+async def test_first_frame_is_signalled_once_the_screen_is_drawn():
+    # The demo agent's process waits on this (cli.py), so it must be set after mount, drawn panes included.
+    app = _app()
+    assert not app.first_frame.is_set()
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, app.first_frame.is_set)
+        assert app.header.is_attached and app.span_tree.region.area > 0
+
+
 async def test_tab_and_shift_tab_cycle_the_panes():
     app = _app()
     async with app.run_test(size=SIZE) as pilot:

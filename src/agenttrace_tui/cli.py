@@ -242,6 +242,11 @@ async def _start_demo_agent(monitor: Any, args: argparse.Namespace, quiet: bool)
     return await asyncio.create_subprocess_exec(*cmd, stdin=asyncio.subprocess.DEVNULL, stdout=out, stderr=out)
 
 
+async def _start_demo_agent_after(shown: asyncio.Event, monitor: Any, args: argparse.Namespace) -> asyncio.subprocess.Process:
+    await shown.wait()
+    return await _start_demo_agent(monitor, args, quiet=True)
+
+
 def _host(addr: str) -> str:
     # An agent reaches a wildcard bind through loopback.
     if addr in ("0.0.0.0", ""):
@@ -271,9 +276,10 @@ async def _run(cfg: Config, *, headless: bool, demo: argparse.Namespace | None) 
         return 2
     loop = asyncio.get_running_loop()
     agent = None
+    agent_start: asyncio.Task[asyncio.subprocess.Process] | None = None
     try:
-        if demo is not None:
-            agent = await _start_demo_agent(monitor, demo, quiet=not headless)
+        if demo is not None and headless:
+            agent = await _start_demo_agent(monitor, demo, quiet=False)
         if headless:
             from .commands.headless import run_headless
 
@@ -300,8 +306,19 @@ async def _run(cfg: Config, *, headless: bool, demo: argparse.Namespace | None) 
             app = make_app(monitor)
             for sig in (signal.SIGTERM, signal.SIGHUP):
                 loop.add_signal_handler(sig, app.exit)
+            if demo is not None:
+                # The agent is a second Python process: started before the first
+                # frame it competes with it for the CPU, so it starts once the
+                # frame is on the screen (the monitor already listens).
+                agent_start = asyncio.create_task(_start_demo_agent_after(app.first_frame, monitor, demo))
             await app.run_async()
     finally:
+        if agent_start is not None:
+            if not agent_start.done():
+                agent_start.cancel()
+            await asyncio.wait({agent_start})
+            if not agent_start.cancelled() and agent_start.exception() is None:
+                agent = agent_start.result()
         if agent is not None and agent.returncode is None:
             agent.terminate()
             try:

@@ -31,6 +31,7 @@ already live apart. What is left reads as the list of things a key can do.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
@@ -153,6 +154,9 @@ class AgentTraceApp(HistoryViews):
         self.budget_watch = BudgetWatch(self.budget)
         #: Cyclic GC run from the tick instead of at random (docs/bench/ui_tree.md).
         self.gc_policy = GcPolicy()
+        #: Set once the first frame is on the screen: work that can wait (the demo
+        #: agent's process) starts then, not while the first frame is being drawn.
+        self.first_frame = asyncio.Event()
         self._pause_mark = 0
         self._drawn_version = -1
         self._drawn_session_version = -1
@@ -226,6 +230,7 @@ class AgentTraceApp(HistoryViews):
         # While nothing changes the 10 Hz timer sleeps; this one looks 4 times a
         # second and wakes it (so does any key, click or resize).
         self.set_interval(IDLE_TICK_S, self._idle_watch, name="idle-watch")
+        self.call_after_refresh(self.first_frame.set)
 
     def on_unmount(self) -> None:
         self.gc_policy.stop()
