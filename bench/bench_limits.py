@@ -50,6 +50,7 @@ sys.path.insert(0, str(ROOT / "src"))
 from machine import cpu_model as _cpu_model  # noqa: E402
 from machine import load as _load  # noqa: E402
 from procs import free_port as _free_port  # noqa: E402
+from procs import otlp_spans_body  # noqa: E402
 from procs import rss_kb as _rss_kb  # noqa: E402
 from results import load, row, save  # noqa: E402
 
@@ -266,20 +267,7 @@ def _big_parent(k: int) -> str | None:
 
 
 def _otlp_body(first: int, n: int, now: int) -> bytes:
-    from opentelemetry.proto.collector.trace.v1 import trace_service_pb2
-
-    req = trace_service_pb2.ExportTraceServiceRequest()
-    rs = req.resource_spans.add()
-    kv = rs.resource.attributes.add()
-    kv.key, kv.value.string_value = "session.id", "kill-otlp"
-    ss = rs.scope_spans.add()
-    for i in range(first, first + n):
-        sp = ss.spans.add()
-        sp.trace_id = (i // 100 + 1).to_bytes(16, "big")
-        sp.span_id = (i + 1).to_bytes(8, "big")
-        sp.name = "call"
-        sp.start_time_unix_nano, sp.end_time_unix_nano = now - 2_000_000, now
-    return req.SerializeToString()
+    return otlp_spans_body(first, n, now, "kill-otlp", "call", 2_000_000)
 
 
 def part_kill() -> dict[str, Any]:

@@ -51,6 +51,7 @@ sys.path.insert(0, str(ROOT / "src"))
 from machine import cpu_model as _cpu_model  # noqa: E402
 from machine import load as _load  # noqa: E402
 from procs import free_port as _free_port  # noqa: E402
+from procs import otlp_spans_body  # noqa: E402
 from procs import rss_kb as _rss_kb  # noqa: E402
 from results import row, save  # noqa: E402
 
@@ -95,20 +96,7 @@ def _pb_varint(n: int) -> bytes:
 
 
 def _otlp_good(first: int, n: int, now: int) -> bytes:
-    from opentelemetry.proto.collector.trace.v1 import trace_service_pb2
-
-    req = trace_service_pb2.ExportTraceServiceRequest()
-    rs = req.resource_spans.add()
-    kv = rs.resource.attributes.add()
-    kv.key, kv.value.string_value = "session.id", "good-otlp"
-    ss = rs.scope_spans.add()
-    for i in range(first, first + n):
-        sp = ss.spans.add()
-        sp.trace_id = (i // 100 + 1).to_bytes(16, "big")
-        sp.span_id = (i + 1).to_bytes(8, "big")
-        sp.name = "good"
-        sp.start_time_unix_nano, sp.end_time_unix_nano = now - 5_000_000, now
-    return req.SerializeToString()
+    return otlp_spans_body(first, n, now, "good-otlp", "good", 5_000_000)
 
 
 def _otlp_evil(now: int) -> bytes:
