@@ -2,8 +2,10 @@
 
 Usage: python tests/_sqlite_killee.py DB_PATH
 
-Every span is new (unique ids), so the rows on disk can only be at least
-as many as the spans the writer has reported committed. After each batch
+Every span is new (unique ids) and every trace lies within one session
+(a trace that crossed sessions would move, and its spans would be written
+again and counted twice), so the rows on disk can only be at least as many
+as the spans the writer has reported committed. After each batch
 the writer commits, one line ``committed N`` is printed and flushed: N is
 the cumulative count, printed only after COMMIT returned.
 """
@@ -33,7 +35,8 @@ async def main(path: str) -> None:
         sid = f"s{tick // 50}"
         updates: list = [Session(id=sid, name=f"session {sid}")] if tick % 50 == 0 else []
         for _ in range(SPANS_PER_TICK):
-            n += 1
+            # n counts from 0: traces of 20 start on multiples of 20, so a
+            # session's 50 ticks (10,000 spans) hold whole traces only.
             updates.append(
                 Span(
                     span_id=f"sp{n}",
@@ -49,6 +52,7 @@ async def main(path: str) -> None:
                     attributes={"i": n},
                 )
             )
+            n += 1
         store.apply(updates)
         await asyncio.sleep(0.005)
         if writer.written_spans != reported:
