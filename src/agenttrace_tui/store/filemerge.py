@@ -11,7 +11,6 @@ import aiosqlite
 import msgspec
 
 from ..model import Span
-from .batch import Batch, encode_batch
 from .merge import merge_span
 from .write_state import WriterState, _Pending
 
@@ -22,8 +21,11 @@ _span_decoder = msgspec.msgpack.Decoder(Span)
 class FileMerge(WriterState):
     """Spans of traces memory no longer fully holds, merged with the file's rows."""
 
-    async def _merge_with_file(self, conn: aiosqlite.Connection, p: _Pending) -> Batch:
-        """Fold in what the file already holds for spans memory no longer has.
+    async def _merge_with_file(
+        self, conn: aiosqlite.Connection, p: _Pending
+    ) -> tuple[list[Span], dict[str, tuple | None]]:
+        """The spans and trace summaries to encode for a chunk, with what the
+        file already holds folded in for spans memory no longer has.
 
         A trace the store evicted (or that a previous run wrote) comes back
         as a new trace in memory holding only the newest reports, e.g. a
@@ -35,10 +37,10 @@ class FileMerge(WriterState):
         if self._file_had_traces or self.store.evicted_traces:
             traces = self.store.traces
             fresh = set()
-            for s in p.spans:
-                entry = traces.get(s.trace_id)
+            for tid in {s.trace_id for s in p.spans}:  # per trace, not per span
+                entry = traces.get(tid)
                 if entry is None or entry.first_seen > p.since_seq:
-                    fresh.add(s.trace_id)
+                    fresh.add(tid)
             fresh -= self._merge_traces
             if fresh:
                 async with conn.execute(
@@ -49,13 +51,13 @@ class FileMerge(WriterState):
         store = self.store
         trimming = store.trimmed_spans > 0
         if not self._merge_traces and not trimming:
-            return p.batch
+            return p.spans, p.summaries
         merge = self._merge_traces
         # Also a later report of a span trimmed from memory (store/budget.py):
         # memory holds only that report now, the file the full row.
         targets = [s for s in p.spans if s.trace_id in merge or (trimming and store.maybe_trimmed(s.trace_id, s.span_id))]
         if not targets:
-            return p.batch
+            return p.spans, p.summaries
         keys = _json.encode([[s.trace_id, s.span_id] for s in targets]).decode()
         async with conn.execute(
             "SELECT s.trace_id, s.span_id, s.body FROM spans AS s JOIN (SELECT json_extract(value, '$[0]') AS t,"
@@ -79,4 +81,4 @@ class FileMerge(WriterState):
                     s = merged
             merged_spans.append(s)
         summaries = {t: (None if t in self._merge_traces else row) for t, row in p.summaries.items()}
-        return encode_batch(merged_spans, p.sessions, p.metrics, summaries=summaries)
+        return merged_spans, summaries

@@ -23,10 +23,11 @@ from .batch import (
     UPSERT_SPAN,
     UPSERT_TRACE_ROW,
     UPSERT_TRACE_SUMMARY,
+    encode_batch,
     quarantine_row,
 )
 from .filemerge import FileMerge
-from .write_state import _Group, _Pending, _unwritable
+from .write_state import _Group, _Pending, _unwritable, in_thread
 
 _json = msgspec.json.Encoder()
 _span_decoder = msgspec.msgpack.Decoder(Span)
@@ -67,12 +68,13 @@ class RowIsolation(FileMerge):
         conn = self._conn
         assert conn is not None
         try:
-            batch = await self._merge_with_file(conn, p)
+            spans, summaries = await self._merge_with_file(conn, p)
         except Exception as exc:  # noqa: BLE001
             if _unwritable(exc):
                 self._set_unwritable(exc)
                 return None
-            batch = p.batch
+            spans, summaries = p.spans, p.summaries
+        batch = p.batch = await in_thread(conn, encode_batch, spans, p.sessions, p.metrics, summaries=summaries)
         events: dict[tuple[str, str], list[tuple]] = {}
         for ev in batch.events:
             events.setdefault((ev[0], ev[1]), []).append(ev)

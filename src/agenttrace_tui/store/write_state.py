@@ -17,6 +17,7 @@ import time
 from collections import deque
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any, TypeVar
 
 import aiosqlite
 
@@ -27,6 +28,7 @@ from .memory import Store
 from .schema import BUSY_TIMEOUT_MS
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 #: Failed attempts of a batch the database refuses for its content before it
 #: is split row by row (content errors fail the same way every time).
@@ -62,8 +64,26 @@ def _unwritable(exc: BaseException) -> bool:
 
 
 
+async def in_thread(conn: aiosqlite.Connection, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """Run ``fn`` in the connection's own thread, after the calls queued before it.
+
+    aiosqlite runs every call of a connection on one thread, through
+    ``Connection._execute`` (its only way to queue a plain function; stable
+    since aiosqlite 0.17). The writer's row encoding runs there too, so the
+    event loop only hands over references, and one hop carries a whole
+    transaction instead of one per statement.
+    """
+    return await conn._execute(fn, *args, **kwargs)
+
+
 class _Pending:
-    """One chunk of a drain, encoded when drained."""
+    """One chunk of a drain: references to what changed, encoded when written.
+
+    The event loop only cuts the drain into chunks and takes the trace
+    summary rows (they read the store's totals); the rows themselves are
+    encoded in the writer's thread, in the transaction that writes them
+    (``batch`` keeps the last encoding, for row-by-row isolation).
+    """
 
     __slots__ = ("spans", "sessions", "metrics", "summaries", "batch", "since_seq", "attempts")
 
@@ -73,14 +93,13 @@ class _Pending:
         sessions: list[Session],
         metrics: list[MetricSeries],
         summaries: dict[str, tuple | None],
-        batch: Batch,
         since_seq: int,
     ) -> None:
         self.spans = spans
         self.sessions = sessions
         self.metrics = metrics
         self.summaries = summaries
-        self.batch = batch
+        self.batch: Batch | None = None
         #: traces first seen by the store after this sequence number are new
         #: to memory: the file may already hold older reports of their spans.
         self.since_seq = since_seq

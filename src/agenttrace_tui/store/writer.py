@@ -4,9 +4,11 @@ The writer never sits on the receive path: receivers only touch the store,
 which remembers what changed (``Store.drain_dirty``). A background task
 drains that every ``interval_s`` (250 ms), or as soon as ``max_batch`` spans
 are dirty, and writes each batch of at most ``max_batch`` spans in ONE
-transaction. Rows are encoded on the event loop when drained (cheap, a
-consistent snapshot, and the store's objects are only safe to read there);
-SQL runs in aiosqlite's thread, a handful of calls per batch.
+transaction. The event loop only drains references (the store's spans,
+sessions, metric snapshots), cuts them into chunks and takes each trace's
+summary row from the store's totals (those are only safe to read there);
+rows are encoded and written in aiosqlite's thread, one call per
+transaction (``_transaction``), off the loop's critical path.
 
 Nothing one sender sends can stop the others' data from being stored:
 
@@ -50,7 +52,7 @@ from ..model import Span
 from .batch import Batch, batch_statements, encode_batch, trace_summary
 from .quarantine import QuarantinedRow, RowIsolation
 from .schema import WRITER_PRAGMAS, ensure_schema
-from .write_state import MAX_ATTEMPTS, MAX_WAITING_SPANS, _Group, _Pending, _unwritable
+from .write_state import MAX_ATTEMPTS, MAX_WAITING_SPANS, _Group, _Pending, _unwritable, in_thread
 
 __all__ = ["Writer", "MAX_ATTEMPTS", "MAX_WAITING_SPANS", "QuarantinedRow"]
 
@@ -63,6 +65,37 @@ IDLE_POLL_S = 0.25
 #: under the 32 MB autocheckpoint plus a batch in bursts, and is gone at exit).
 WAL_SOFT_BYTES = 4 * 1024 * 1024
 CHECKPOINT_EVERY_S = 1.0
+
+
+def _transaction(
+    conn: sqlite3.Connection, work: list[tuple[_Pending, list[Span], dict[str, tuple | None]]]
+) -> list[Batch]:
+    """Encode and write chunks in ONE transaction (runs in the connection's thread).
+
+    The spans are the store's live objects: the loop may change one while it
+    is encoded here. Every change marks the span dirty again, so a later
+    batch writes it again (each row is an upsert), and the last drain, after
+    the last change, writes the final state. The trace summary rows were
+    taken on the loop when the chunk was drained.
+    """
+    batches: list[Batch] = []
+    try:
+        for p, spans, summaries in work:
+            batch = p.batch = encode_batch(spans, p.sessions, p.metrics, summaries=summaries)
+            for sql, params, many in batch_statements(batch):
+                if many:
+                    conn.executemany(sql, params)
+                else:
+                    conn.execute(sql, params)
+            batches.append(batch)
+        conn.commit()
+    except BaseException:
+        try:
+            conn.rollback()
+        except Exception:  # noqa: BLE001 -- a failed rollback must not hide the error being raised
+            pass
+        raise
+    return batches
 
 
 class Writer(RowIsolation):
@@ -250,12 +283,15 @@ class Writer(RowIsolation):
         self.dropped_spans += n
 
     def _drain(self) -> bool:
-        """Take the store's dirty set and cut it into encoded chunks.
+        """Take the store's dirty set and cut it into chunks (references; encoded when written).
 
         A chunk holds at most ``max_batch`` spans, whole traces where they
         fit; each trace's summary row rides with the chunk holding its last
-        spans, taken from memory at the same instant as the span rows, so
-        every committed transaction is consistent with itself.
+        spans, taken from memory now, at the instant the spans are drained.
+        Their rows are encoded later, in the writer's thread: a span changed
+        meanwhile may be written newer than the summary, but a change marks
+        it dirty again, so the next transaction rewrites it and its trace's
+        summary together (the final flush at close writes the final state).
         """
         store = self.store
         spans, sessions, metrics = store.drain_dirty()
@@ -298,11 +334,10 @@ class Writer(RowIsolation):
             first = n == 0
             p_sessions = sessions if first else []
             p_metrics = metrics if first else []
-            batch = encode_batch(chunk, p_sessions, p_metrics, summaries=summ)
             if parts and not joined:
                 self._enqueue(_Group(parts))
                 parts = []
-            parts.append(_Pending(chunk, p_sessions, p_metrics, summ, batch, since))
+            parts.append(_Pending(chunk, p_sessions, p_metrics, summ, since))
         if parts:
             self._enqueue(_Group(parts))
         return True
@@ -312,24 +347,21 @@ class Writer(RowIsolation):
         self._queued_spans += g.spans
 
     async def _write(self, g: _Group) -> int | None:
-        """One transaction for the group; returns spans written, or None if it failed."""
+        """One transaction for the group; returns spans written, or None if it failed.
+
+        On the loop: only the merge with the file's rows (reads, and only for
+        traces memory no longer fully holds). Encoding and SQL run in the
+        connection's thread, as one call.
+        """
         conn = self._conn
         assert conn is not None
         g.attempts += 1
-        batches: list[Batch] = []
         try:
-            try:
-                for p in g.parts:
-                    batch = await self._merge_with_file(conn, p)
-                    await self._execute(conn, batch_statements(batch))
-                    batches.append(batch)
-                await conn.commit()
-            except BaseException:
-                try:
-                    await conn.rollback()
-                except Exception:  # noqa: BLE001 -- a failed rollback must not hide the error being raised
-                    pass
-                raise
+            work = []
+            for p in g.parts:
+                spans, summaries = await self._merge_with_file(conn, p)
+                work.append((p, spans, summaries))
+            batches = await in_thread(conn, _transaction, conn._conn, work)
         except Exception as exc:  # noqa: BLE001 -- disk full, locked, I/O error, a bad row -- or a bug: never fatal
             if _unwritable(exc):
                 self._set_unwritable(exc)
