@@ -1,15 +1,22 @@
 """Aggregates kept incrementally per trace, session and overall.
 
-Every stored span contributes a ``Contribution`` (tokens, cost, errors, its
-kind/model/provider/tool keys); a change subtracts the old contribution and
-adds the new one, so ``Totals`` never need a rescan. ``Totals.series`` keeps
-spend and tokens per minute for sparklines and burn rate.
+Every stored span counts once in the totals that contain it: ``counted``
+gives what it adds (tokens, cost, errors, its kind/model/provider/tool
+signature) as one tuple, and a change takes the old tuple out and puts the
+new one in, so ``Totals`` never need a rescan. The breakdown buckets are kept
+per *signature* (kind, model, provider, tool name): a span adds to one
+accumulator, not to one bucket per dimension, and merging two totals touches
+one list per signature. ``Totals.by`` expands the signatures into the
+("model", "gpt-x") -> ``Bucket`` rows readers use, once per change, when read.
+``Totals.series`` keeps spend and tokens per minute for sparklines and burn
+rate.
 """
 
 from __future__ import annotations
 
 import time
 from collections import deque
+from operator import add, sub
 from typing import TYPE_CHECKING
 
 # The counting rules live with the span model so analysis (compare) and the
@@ -21,272 +28,54 @@ if TYPE_CHECKING:
 
 NS_PER_MIN = 60 * 1_000_000_000
 
+_ERROR = Status.ERROR
+_TIMEOUT = Status.TIMEOUT
+_LLM = SpanKind.LLM_CALL
 
-class Totals:
-    """Incremental aggregate over a set of spans (a trace, session, or all)."""
-
-    __slots__ = (
-        "spans",
-        "running",
-        "errors",
-        "llm_calls",
-        "llm_ns",
-        "llm_finished",
-        "input_tokens",
-        "output_tokens",
-        "cache_read",
-        "cache_write",
-        "reasoning",
-        "estimated",
-        "cost",
-        "cost_unknown",
-        "by",
-        "series",
-        "detailed",
-    )
-
-    def __init__(self, detailed: bool = True) -> None:
-        #: Breakdowns and the spend series are kept only where they are read
-        #: (sessions and the global totals); a trace keeps plain counters.
-        self.detailed = detailed
-        self.spans = 0
-        self.running = 0
-        self.errors = 0
-        self.llm_calls = 0
-        self.llm_ns = 0
-        self.llm_finished = 0
-        self.input_tokens = 0
-        self.output_tokens = 0
-        self.cache_read = 0
-        self.cache_write = 0
-        self.reasoning = 0
-        self.estimated = 0
-        self.cost = 0.0
-        self.cost_unknown = 0
-        #: Breakdown: ("model"|"provider"|"kind"|"tool", value) -> Bucket
-        self.by: dict[tuple[str, str], Bucket] = {}
-        #: Spend over time: minute index (ns // 60e9) -> [cost USD, tokens]
-        self.series: dict[int, list[float]] = {}
-
-    @property
-    def tokens(self) -> int:
-        return self.input_tokens + self.output_tokens
-
-    @property
-    def error_rate(self) -> float:
-        return self.errors / self.spans if self.spans else 0.0
-
-    @property
-    def avg_llm_ns(self) -> float:
-        return self.llm_ns / self.llm_finished if self.llm_finished else 0.0
-
-    def apply(self, c: Contribution, sign: int) -> None:
-        self.spans += sign
-        self.running += sign * c.running
-        self.errors += sign * c.error
-        self.llm_calls += sign * c.llm
-        if c.llm and not c.running:
-            self.llm_ns += sign * c.duration_ns
-            self.llm_finished += sign
-        if not self.detailed:
-            # A trace keeps plain counters and which models it used.
-            if c.model_key is not None:
-                bucket = self.by.get(c.model_key)
-                if bucket is None:
-                    bucket = self.by[c.model_key] = Bucket()
-                bucket.spans += sign
-                if bucket.spans == 0:
-                    del self.by[c.model_key]
-            if c.plain:
-                return
-        elif c.plain:
-            # Most spans carry no tokens and no cost: counters only (hot path).
-            by = self.by
-            for key in c.keys:
-                bucket = by.get(key)
-                if bucket is None:
-                    bucket = by[key] = Bucket()
-                bucket.spans += sign
-                bucket.errors += sign * c.error
-                bucket.duration_ns += sign * c.duration_ns
-                if bucket.spans == 0:
-                    del by[key]
-            return
-        self.input_tokens += sign * c.input_tokens
-        self.output_tokens += sign * c.output_tokens
-        self.cache_read += sign * c.cache_read
-        self.cache_write += sign * c.cache_write
-        self.reasoning += sign * c.reasoning
-        self.estimated += sign * c.estimated
-        self.cost += sign * c.cost
-        self.cost_unknown += sign * c.cost_unknown
-        if not self.detailed:
-            return
-        for key in c.keys:
-            bucket = self.by.get(key)
-            if bucket is None:
-                bucket = self.by[key] = Bucket()
-            bucket.apply(c, sign)
-            if bucket.spans == 0:
-                del self.by[key]
-        if c.cost or c.tokens:
-            point = self.series.get(c.minute)
-            if point is None:
-                point = self.series[c.minute] = [0.0, 0]
-            point[0] += sign * c.cost
-            point[1] += sign * c.tokens
-            if point[1] == 0 and abs(point[0]) < 1e-12:
-                del self.series[c.minute]
-
-    def fold(self, c: Contribution, sign: int) -> None:
-        """Add a contribution to a *delta* (a batch's change, merged later with ``merge``).
-
-        Unlike ``apply`` it never drops a bucket or a series point that sums
-        to zero spans: in a delta, "-old +new" of one span cancels the span
-        count while its tokens and cost changed.
-        """
-        self.spans += sign
-        self.running += sign * c.running
-        self.errors += sign * c.error
-        self.llm_calls += sign * c.llm
-        if c.llm and not c.running:
-            self.llm_ns += sign * c.duration_ns
-            self.llm_finished += sign
-        by = self.by
-        if c.plain:
-            for key in c.keys:
-                bucket = by.get(key)
-                if bucket is None:
-                    bucket = by[key] = Bucket()
-                bucket.spans += sign
-                bucket.errors += sign * c.error
-                bucket.duration_ns += sign * c.duration_ns
-            return
-        self.input_tokens += sign * c.input_tokens
-        self.output_tokens += sign * c.output_tokens
-        self.cache_read += sign * c.cache_read
-        self.cache_write += sign * c.cache_write
-        self.reasoning += sign * c.reasoning
-        self.estimated += sign * c.estimated
-        self.cost += sign * c.cost
-        self.cost_unknown += sign * c.cost_unknown
-        for key in c.keys:
-            bucket = by.get(key)
-            if bucket is None:
-                bucket = by[key] = Bucket()
-            bucket.apply(c, sign)
-        if c.cost or c.tokens:
-            point = self.series.get(c.minute)
-            if point is None:
-                point = self.series[c.minute] = [0.0, 0]
-            point[0] += sign * c.cost
-            point[1] += sign * c.tokens
-
-    def merge(self, d: Totals, sign: int = 1, prune: bool = True) -> None:
-        """Add (sign 1) or take out (sign -1) another aggregate: a delta, or a whole trace's totals.
-
-        Buckets and series points that end at zero spans (zero spend) are
-        dropped, as ``apply`` drops them -- unless ``prune`` is false, when
-        merging one delta into another (see ``fold``).
-        """
-        self.spans += sign * d.spans
-        self.running += sign * d.running
-        self.errors += sign * d.errors
-        self.llm_calls += sign * d.llm_calls
-        self.llm_ns += sign * d.llm_ns
-        self.llm_finished += sign * d.llm_finished
-        self.input_tokens += sign * d.input_tokens
-        self.output_tokens += sign * d.output_tokens
-        self.cache_read += sign * d.cache_read
-        self.cache_write += sign * d.cache_write
-        self.reasoning += sign * d.reasoning
-        self.estimated += sign * d.estimated
-        self.cost += sign * d.cost
-        self.cost_unknown += sign * d.cost_unknown
-        by = self.by
-        for key, b in d.by.items():
-            mine = by.get(key)
-            if mine is None:
-                mine = by[key] = Bucket()
-            mine.merge(b, sign)
-            if prune and mine.spans == 0:
-                del by[key]
-        if d.series:
-            series = self.series
-            for minute, (cost, tokens) in d.series.items():
-                point = series.get(minute)
-                if point is None:
-                    point = series[minute] = [0.0, 0]
-                point[0] += sign * cost
-                point[1] += sign * tokens
-                if prune and point[1] == 0 and abs(point[0]) < 1e-12:
-                    del series[minute]
-
-    def breakdown(self, dimension: str) -> list[tuple[str, Bucket]]:
-        """Buckets of one dimension ("model", "provider", "kind", "tool"), costliest first."""
-        rows = [(k[1], b) for k, b in self.by.items() if k[0] == dimension]
-        rows.sort(key=lambda kv: (-kv[1].cost, -kv[1].tokens, kv[0]))
-        return rows
+#: A signature's accumulator: the ``Bucket`` fields in this order.
+ACC_FIELDS = ("spans", "errors", "input_tokens", "output_tokens", "cache_read", "cache_write", "estimated", "cost",
+              "cost_unknown", "duration_ns")
 
 
-class Bucket:
-    """One row of a breakdown: spans, tokens, cost, errors, time."""
+def counted(span: Span) -> tuple:
+    """What one span adds to every aggregate that contains it.
 
-    __slots__ = (
-        "spans",
-        "errors",
-        "input_tokens",
-        "output_tokens",
-        "cache_read",
-        "cache_write",
-        "estimated",
-        "cost",
-        "cost_unknown",
-        "duration_ns",
-    )
-
-    def __init__(self) -> None:
-        self.spans = 0
-        self.errors = 0
-        self.input_tokens = 0
-        self.output_tokens = 0
-        self.cache_read = 0
-        self.cache_write = 0
-        #: Spans whose tokens were estimated by the monitor (show "≈").
-        self.estimated = 0
-        self.cost = 0.0
-        #: LLM spans with usage but no known price.
-        self.cost_unknown = 0
-        self.duration_ns = 0
-
-    @property
-    def tokens(self) -> int:
-        return self.input_tokens + self.output_tokens
-
-    def apply(self, c: Contribution, sign: int) -> None:
-        self.spans += sign
-        self.errors += sign * c.error
-        self.input_tokens += sign * c.input_tokens
-        self.output_tokens += sign * c.output_tokens
-        self.cache_read += sign * c.cache_read
-        self.cache_write += sign * c.cache_write
-        self.estimated += sign * c.estimated
-        self.cost += sign * c.cost
-        self.cost_unknown += sign * c.cost_unknown
-        self.duration_ns += sign * c.duration_ns
-
-    def merge(self, b: Bucket, sign: int) -> None:
-        self.spans += sign * b.spans
-        self.errors += sign * b.errors
-        self.input_tokens += sign * b.input_tokens
-        self.output_tokens += sign * b.output_tokens
-        self.cache_read += sign * b.cache_read
-        self.cache_write += sign * b.cache_write
-        self.estimated += sign * b.estimated
-        self.cost += sign * b.cost
-        self.cost_unknown += sign * b.cost_unknown
-        self.duration_ns += sign * b.duration_ns
-
+    (signature, running, error, llm, duration_ns, minute, plain, input,
+    output, cache_read, cache_write, reasoning, estimated, cost, cost_unknown);
+    ``plain`` when it carries no tokens, no cost and no unpriced flag (most
+    spans: only the counters move). The signature (kind, model, provider,
+    tool name) names its breakdown buckets (``keys_of``).
+    """
+    end = span.end_ns
+    status = span.status
+    kind = span.kind
+    llm, tool = span.llm, span.tool
+    sig = (kind, llm.model if llm is not None else None, llm.provider if llm is not None else None,
+           tool.name if tool is not None else None)
+    if end is None:
+        running = True
+        dur = 0
+        minute = span.start_ns // NS_PER_MIN
+    else:
+        running = False
+        dur = end - span.start_ns
+        if dur < 0:
+            dur = 0
+        minute = end // NS_PER_MIN
+    error = status is _ERROR or status is _TIMEOUT
+    u = span.usage
+    if u is None and span.cost is None:
+        return (sig, running, error, kind is _LLM, dur, minute, True, 0, 0, 0, 0, 0, 0, 0.0, 0)
+    # Usage an agent reports for its whole subtree is shown on the span
+    # but never summed: its children already carry those tokens.
+    if u is not None and u.scope == "span":
+        i, o, cr, cw, rs, est = u.input, u.output, u.cache_read, u.cache_write, u.reasoning, 1 if u.estimated else 0
+    else:
+        i = o = cr = cw = rs = est = 0
+    cost = counted_cost(span)
+    unknown = span_flags(span)[0]
+    plain = not (i or o or cr or cw or rs or est or cost or unknown)
+    return (sig, running, error, kind is _LLM, dur, minute, plain, i, o, cr, cw, rs, est, cost, unknown)
 
 
 #: (kind, model, provider, tool name) -> (breakdown keys, model key): a few
@@ -312,8 +101,233 @@ def _keys_for(sig: tuple) -> tuple[tuple[tuple[str, str], ...], tuple[str, str] 
     return got
 
 
+def keys_of(sig: tuple) -> tuple[tuple[str, str], ...]:
+    """The breakdown keys of a signature: ("kind", k), and ("model", m), ("provider", p), ("tool", t) when set."""
+    got = _KEYS.get(sig)
+    if got is None:
+        got = _keys_for(sig)
+    return got[0]
+
+
+class Totals:
+    """Incremental aggregate over a set of spans (a trace, session, or all)."""
+
+    __slots__ = (
+        "spans",
+        "running",
+        "errors",
+        "llm_calls",
+        "llm_ns",
+        "llm_finished",
+        "input_tokens",
+        "output_tokens",
+        "cache_read",
+        "cache_write",
+        "reasoning",
+        "estimated",
+        "cost",
+        "cost_unknown",
+        "sigs",
+        "_by",
+        "series",
+    )
+
+    def __init__(self) -> None:
+        self.spans = 0
+        self.running = 0
+        self.errors = 0
+        self.llm_calls = 0
+        self.llm_ns = 0
+        self.llm_finished = 0
+        self.input_tokens = 0
+        self.output_tokens = 0
+        self.cache_read = 0
+        self.cache_write = 0
+        self.reasoning = 0
+        self.estimated = 0
+        self.cost = 0.0
+        self.cost_unknown = 0
+        #: Breakdown by signature: (kind, model, provider, tool name) -> a list of ``ACC_FIELDS``.
+        self.sigs: dict[tuple, list] = {}
+        #: ``by`` as last expanded (None: changed since).
+        self._by: dict[tuple[str, str], Bucket] | None = None
+        #: Spend over time: minute index (ns // 60e9) -> [cost USD, tokens]
+        self.series: dict[int, list[float]] = {}
+
+    @property
+    def tokens(self) -> int:
+        return self.input_tokens + self.output_tokens
+
+    @property
+    def error_rate(self) -> float:
+        return self.errors / self.spans if self.spans else 0.0
+
+    @property
+    def avg_llm_ns(self) -> float:
+        return self.llm_ns / self.llm_finished if self.llm_finished else 0.0
+
+    @property
+    def by(self) -> dict[tuple[str, str], Bucket]:
+        """Breakdown: ("model"|"provider"|"kind"|"tool", value) -> Bucket (read only;
+        expanded from the signatures when first read after a change)."""
+        by = self._by
+        if by is None:
+            by = {}
+            for sig, acc in self.sigs.items():
+                for key in keys_of(sig):
+                    bucket = by.get(key)
+                    if bucket is None:
+                        bucket = by[key] = Bucket()
+                    bucket.add(acc)
+            self._by = by
+        return by
+
+    def fold(self, c: tuple, sign: int) -> None:
+        """Add (sign 1) or take out (sign -1) one span's ``counted`` tuple, building a *delta*
+        (a batch's change, merged later with ``merge``).
+
+        It never drops an accumulator or a series point that sums to zero
+        spans: in a delta, "-old +new" of one span cancels the span count
+        while its tokens and cost changed.
+        """
+        sig, running, error, llm, dur, minute, plain, i, o, cr, cw, rs, est, cost, unknown = c
+        self.spans += sign
+        if running:
+            self.running += sign
+        if error:
+            self.errors += sign
+        if llm:
+            self.llm_calls += sign
+            if not running:
+                self.llm_ns += sign * dur
+                self.llm_finished += sign
+        acc = self.sigs.get(sig)
+        if acc is None:
+            acc = self.sigs[sig] = [0, 0, 0, 0, 0, 0, 0, 0.0, 0, 0]
+        acc[0] += sign
+        if error:
+            acc[1] += sign
+        acc[9] += sign * dur
+        if plain:
+            return
+        self.input_tokens += sign * i
+        self.output_tokens += sign * o
+        self.cache_read += sign * cr
+        self.cache_write += sign * cw
+        self.reasoning += sign * rs
+        self.estimated += sign * est
+        self.cost += sign * cost
+        self.cost_unknown += sign * unknown
+        acc[2] += sign * i
+        acc[3] += sign * o
+        acc[4] += sign * cr
+        acc[5] += sign * cw
+        acc[6] += sign * est
+        acc[7] += sign * cost
+        acc[8] += sign * unknown
+        if cost or i + o:
+            point = self.series.get(minute)
+            if point is None:
+                point = self.series[minute] = [0.0, 0]
+            point[0] += sign * cost
+            point[1] += sign * (i + o)
+
+    def merge(self, d: Totals, sign: int = 1, prune: bool = True) -> None:
+        """Add (sign 1) or take out (sign -1) another aggregate: a delta, or a whole trace's totals.
+
+        Signatures and series points that end at zero spans (zero spend) are
+        dropped -- unless ``prune`` is false, when merging one delta into
+        another (see ``fold``).
+        """
+        self.spans += sign * d.spans
+        self.running += sign * d.running
+        self.errors += sign * d.errors
+        self.llm_calls += sign * d.llm_calls
+        self.llm_ns += sign * d.llm_ns
+        self.llm_finished += sign * d.llm_finished
+        self.input_tokens += sign * d.input_tokens
+        self.output_tokens += sign * d.output_tokens
+        self.cache_read += sign * d.cache_read
+        self.cache_write += sign * d.cache_write
+        self.reasoning += sign * d.reasoning
+        self.estimated += sign * d.estimated
+        self.cost += sign * d.cost
+        self.cost_unknown += sign * d.cost_unknown
+        if d.sigs:
+            self._by = None
+            sigs = self.sigs
+            op = add if sign > 0 else sub
+            for sig, acc in d.sigs.items():
+                mine = sigs.get(sig)
+                if mine is None:
+                    if prune and not acc[0]:
+                        continue
+                    # Never the delta's own list: a delta may be merged into others after.
+                    sigs[sig] = acc.copy() if sign > 0 else [-x for x in acc]
+                    continue
+                mine = list(map(op, mine, acc))
+                if prune and not mine[0]:
+                    del sigs[sig]
+                else:
+                    sigs[sig] = mine
+        if d.series:
+            series = self.series
+            for minute, (cost, tokens) in d.series.items():
+                point = series.get(minute)
+                if point is None:
+                    point = series[minute] = [0.0, 0]
+                point[0] += sign * cost
+                point[1] += sign * tokens
+                if prune and point[1] == 0 and abs(point[0]) < 1e-12:
+                    del series[minute]
+
+    def breakdown(self, dimension: str) -> list[tuple[str, Bucket]]:
+        """Buckets of one dimension ("model", "provider", "kind", "tool"), costliest first."""
+        rows = [(k[1], b) for k, b in self.by.items() if k[0] == dimension]
+        rows.sort(key=lambda kv: (-kv[1].cost, -kv[1].tokens, kv[0]))
+        return rows
+
+
+class Bucket:
+    """One row of a breakdown: spans, tokens, cost, errors, time."""
+
+    __slots__ = ACC_FIELDS
+
+    def __init__(self) -> None:
+        self.spans = 0
+        self.errors = 0
+        self.input_tokens = 0
+        self.output_tokens = 0
+        self.cache_read = 0
+        self.cache_write = 0
+        #: Spans whose tokens were estimated by the monitor (show "≈").
+        self.estimated = 0
+        self.cost = 0.0
+        #: LLM spans with usage but no known price.
+        self.cost_unknown = 0
+        self.duration_ns = 0
+
+    @property
+    def tokens(self) -> int:
+        return self.input_tokens + self.output_tokens
+
+    def add(self, acc: list) -> None:
+        """Add one signature's accumulator (``ACC_FIELDS`` order)."""
+        spans, errors, i, o, cr, cw, est, cost, unknown, dur = acc
+        self.spans += spans
+        self.errors += errors
+        self.input_tokens += i
+        self.output_tokens += o
+        self.cache_read += cr
+        self.cache_write += cw
+        self.estimated += est
+        self.cost += cost
+        self.cost_unknown += unknown
+        self.duration_ns += dur
+
+
 class Contribution:
-    """What one span adds to every aggregate that contains it."""
+    """What one span adds to every aggregate, by name (``counted`` is the store's tuple of it)."""
 
     __slots__ = (
         "running",
@@ -335,43 +349,17 @@ class Contribution:
     )
 
     def __init__(self, span: Span) -> None:
-        self.running = span.end_ns is None
-        self.error = span.status is Status.ERROR or span.status is Status.TIMEOUT
-        self.llm = span.kind is SpanKind.LLM_CALL
-        self.duration_ns = span.duration_ns()
-        u = span.usage
-        # Usage an agent reports for its whole subtree is shown on the span
-        # but never summed: its children already carry those tokens.
-        if u is not None and u.scope == "span":
-            self.input_tokens = u.input
-            self.output_tokens = u.output
-            self.cache_read = u.cache_read
-            self.cache_write = u.cache_write
-            self.reasoning = u.reasoning
-            self.estimated = 1 if u.estimated else 0
-        else:
-            self.input_tokens = self.output_tokens = self.cache_read = 0
-            self.cache_write = self.reasoning = self.estimated = 0
-        self.cost = counted_cost(span)
-        self.cost_unknown = span_flags(span)[0]
-        self.minute = (span.end_ns if span.end_ns is not None else span.start_ns) // NS_PER_MIN
-        llm, tool = span.llm, span.tool
-        sig = (span.kind, llm.model if llm is not None else None, llm.provider if llm is not None else None,
-               tool.name if tool is not None else None)
+        (sig, self.running, self.error, self.llm, self.duration_ns, self.minute, self.plain, self.input_tokens,
+         self.output_tokens, self.cache_read, self.cache_write, self.reasoning, self.estimated, self.cost,
+         self.cost_unknown) = counted(span)
         got = _KEYS.get(sig)
         if got is None:
             got = _keys_for(sig)
         self.keys, self.model_key = got
-        self.plain = not (
-            self.input_tokens or self.output_tokens or self.cache_read or self.cache_write
-            or self.reasoning or self.estimated or self.cost or self.cost_unknown
-        )
 
     @property
     def tokens(self) -> int:
         return self.input_tokens + self.output_tokens
-
-
 
 
 class RateMeter:

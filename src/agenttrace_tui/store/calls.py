@@ -166,8 +166,11 @@ def _logfire_stream_twin(trace: TraceEntry, span: Span) -> Span | None:
     return None
 
 
-def find_twin(trace: TraceEntry, span: Span) -> tuple[Span, str] | None:
-    """A stored span of the same trace that this new span reports again, and the rule."""
+def find_twin(trace: TraceEntry, span: Span, keys: list[tuple[Any, ...]] | None = None) -> tuple[Span, str] | None:
+    """A stored span of the same trace that this new span reports again, and the rule.
+
+    ``keys``: the span's ``call_keys`` when the caller has them already.
+    """
     if span.kind is SpanKind.LLM_CALL:
         # A model call directly inside a model call of the same model: two
         # instrumentations of one call (an SDK tracing itself inside an
@@ -185,7 +188,7 @@ def find_twin(trace: TraceEntry, span: Span) -> tuple[Span, str] | None:
     index = trace.calls
     if index is None:
         return None
-    for key in call_keys(span):
+    for key in call_keys(span) if keys is None else keys:
         sid = index.get(key)
         if sid is None or sid == span.span_id:
             continue
@@ -198,8 +201,10 @@ def find_twin(trace: TraceEntry, span: Span) -> tuple[Span, str] | None:
     return None
 
 
-def remember(trace: TraceEntry, span: Span) -> None:
-    keys = call_keys(span)
+def remember(trace: TraceEntry, span: Span, keys: list[tuple[Any, ...]] | None = None) -> None:
+    """Index the span under its call keys (``keys``: its ``call_keys`` when the caller has them)."""
+    if keys is None:
+        keys = call_keys(span)
     if not keys:
         return
     if trace.calls is None:

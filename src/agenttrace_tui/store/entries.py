@@ -12,7 +12,7 @@ from collections import deque
 from typing import TYPE_CHECKING, Any
 
 from ..model import Metric, Session, Span
-from .aggregates import Contribution, Totals
+from .aggregates import Totals
 
 if TYPE_CHECKING:
     pass
@@ -55,12 +55,12 @@ class TraceEntry:
         #: parent span id (None for roots) -> child span ids, in arrival order
         self.children: dict[str | None, list[str]] = {}
         self._totals = Totals()
-        #: span id -> the contribution the totals count for it now (None: not
+        #: span id -> what the totals count for it now (``aggregates.counted``; None: not
         #: counted yet), for spans changed since the store last folded them in.
-        self.pending: dict[str, Contribution | None] = {}
+        self.pending: dict[str, tuple | None] = {}
         #: span id -> the contribution the last fold counted for a span that was
         #: still running (its span_end then needs no second one); None until needed.
-        self.counted_running: dict[str, Contribution] | None = None
+        self.counted_running: dict[str, tuple] | None = None
         #: The store, whose dirty traces are folded in before totals are read.
         self._owner = owner
         self.start_ns = 0

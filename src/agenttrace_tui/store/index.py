@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
 from ..model import Session, Span, SpanEvent
-from .aggregates import Contribution, RateMeter, Totals
+from .aggregates import RateMeter, Totals, counted
 from .entries import IDLE_NS, MetricSeries, SessionEntry, TraceEntry
 from .limits import DEFAULT_MAX_SPANS, MIN_SERIES, MIN_SESSIONS, MIN_TRACES, TRIM_FILTER_BYTES, pending_bound
 
@@ -206,17 +206,18 @@ def _delta_of(trace: TraceEntry) -> Totals:
     pending = trace.pending
     trace.pending = {}
     delta = Totals()
+    fold = delta.fold
     spans = trace.spans
     running = trace.counted_running
-    for span_id, counted in pending.items():
-        if counted is not None:
-            delta.fold(counted, -1)
+    for span_id, was in pending.items():
+        if was is not None:
+            fold(was, -1)
         span = spans.get(span_id)
         if span is not None:
-            c = Contribution(span)
-            delta.fold(c, 1)
-            if c.running:
-                # Kept while the span runs: its span_end subtracts this instead of building it again.
+            c = counted(span)
+            fold(c, 1)
+            if c[1]:
+                # Kept while the span runs: its span_end subtracts this instead of counting it again.
                 if running is None:
                     running = trace.counted_running = {}
                 running[span_id] = c

@@ -22,7 +22,7 @@ the fold of totals), ``upsert`` (storing a span), ``budget`` (eviction past the
 bounds in ``limits``), ``rollups`` (cost reads); this module applies batches
 (sessions, events, metrics) and hands changes to the writer. Beside them:
 ``merge`` (how repeated reports of a span combine), ``aggregates``
-(``Totals``, ``Contribution``), ``entries`` (per trace, session, metric series). Cost rollups (docs/costs.md): every aggregate also keeps spend
+(``Totals``, ``counted``), ``entries`` (per trace, session, metric series). Cost rollups (docs/costs.md): every aggregate also keeps spend
 and tokens per minute (``Totals.series``) for sparklines and burn rate; per-tool attribution
 (the LLM calls that decided and consumed each tool call) is derived per trace
 and cached by the trace's change counter, see ``store.tools``. A ``span_hook``
@@ -35,7 +35,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from ..model import AttachedEvent, Metric, Session, Span, Update
-from .aggregates import Contribution, Totals
+from .aggregates import Contribution, Totals, counted
 from .budget import Budget
 from .entries import MetricSeries, SessionEntry
 from .limits import DEFAULT_MAX_SPANS, MAX_PENDING_EVENTS, MAX_PENDING_SPANS, MIN_SERIES, MIN_SESSIONS
@@ -96,10 +96,10 @@ class Store(SpanUpserts, Budget, CostReads):
                 continue  # evicted meanwhile
             session = self.sessions[trace.session_id]
             running = trace.counted_running
-            counted = running.pop(span_id, None) if running else None
+            was = running.pop(span_id, None) if running else None
             if span_id not in trace.pending:
                 # What the totals count for it until the next fold (aggregates are folded on read).
-                trace.pending[span_id] = counted if counted is not None else Contribution(span)
+                trace.pending[span_id] = was if was is not None else counted(span)
                 self._agg_dirty[trace.trace_id] = trace
             try:
                 hook(span)

@@ -59,6 +59,13 @@ _PLAIN = tuple((name, default) for name, default in _SPAN_FIELDS if name not in 
 _PART_NAMES = tuple(name for name, _ in _SPAN_FIELDS if name in _PARTS)
 
 
+def is_bare(new: Span) -> bool:
+    """A report with no parts, attributes, events or kind: a bare span_end (merged by ``merge_plain``)."""
+    return (new.kind is SpanKind.CUSTOM and not new.attributes and not new.events and new.llm is None
+            and new.tool is None and new.agent is None and new.rag is None and new.file is None
+            and new.usage is None and new.cost is None)
+
+
 def merge_span(old: Span, new: Span) -> Span:
     """Combine two reports of one span (span_start + span_end, or a repeat).
 
@@ -66,10 +73,8 @@ def merge_span(old: Span, new: Span) -> Span:
     default) keeps the older value. A newer report that says "running" never
     reopens a span that has already ended (UDP may deliver the end first).
     """
-    if (new.kind is SpanKind.CUSTOM and not new.attributes and not new.events and new.llm is None
-            and new.tool is None and new.agent is None and new.rag is None and new.file is None
-            and new.usage is None and new.cost is None):
-        return _merge_plain(old, new)
+    if is_bare(new):
+        return merge_plain(old, new)
     # Start from the older report (one C call) and overwrite what the newer sets.
     merged = msgspec.structs.asdict(old)
     for name, default in _PLAIN:
@@ -98,11 +103,19 @@ def merge_span(old: Span, new: Span) -> Span:
     return Span(**merged)
 
 
-def _merge_plain(old: Span, new: Span) -> Span:
+#: ``_PLAIN`` without the ids, which a report merged into a stored span shares with it (the store sets them).
+_PLAIN_NO_IDS = tuple((name, default) for name, default in _PLAIN if name not in ("span_id", "trace_id", "session_id"))
+
+
+def merge_plain(old: Span, new: Span, same_ids: bool = False) -> Span:
     """``merge_span`` for a newer report with no parts, attributes, events or kind (a bare span_end):
-    the same rules, as one copy of the older span with the plain fields the newer sets."""
+    the same rules, as one copy of the older span with the plain fields the newer sets.
+
+    ``same_ids``: the caller knows both name the same span of the same trace
+    (the store's upsert), so the ids are not compared (the older's stay).
+    """
     changes: dict[str, Any] = {}
-    for name, default in _PLAIN:
+    for name, default in _PLAIN_NO_IDS if same_ids else _PLAIN:
         nv = getattr(new, name)
         if not (nv is None or nv == "" or nv == 0 or nv == () or nv is default):
             changes[name] = nv

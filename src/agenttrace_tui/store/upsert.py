@@ -13,11 +13,14 @@ from __future__ import annotations
 import logging
 
 from ..model import Span, SpanKind
-from .aggregates import Contribution
-from .calls import find_twin, fold_into, remember, scope_usage
-from .entries import DEFAULT_SESSION, TraceEntry
+from .aggregates import counted as counted_of
+from .calls import AGGREGATE_KINDS, call_keys, find_twin, fold_into, remember, scope_usage
+from .entries import DEFAULT_SESSION, SessionEntry, TraceEntry
 from .index import StoreIndex
-from .merge import merge_span
+from .merge import is_bare, merge_plain, merge_span
+
+_LLM = SpanKind.LLM_CALL
+_TOOL = SpanKind.TOOL_EXECUTION
 
 log = logging.getLogger(__name__)
 
@@ -36,30 +39,32 @@ class SpanUpserts(StoreIndex):
 
     def _intern_parts(self, span: Span) -> None:
         """Share the few distinct values typed parts repeat (models, tools, states)."""
+        get = self._names.get
         intern = self._intern
         llm = span.llm
         if llm is not None:
-            if llm.model:
-                llm.model = intern(llm.model)
-            if llm.provider:
-                llm.provider = intern(llm.provider)
-            if llm.stop_reason:
-                llm.stop_reason = intern(llm.stop_reason)
+            # Assigned only when another object holds the value already (most
+            # strings of a new report are new objects equal to an interned one).
+            if (v := llm.model) and (got := get(v)) is not v:
+                llm.model = intern(v) if got is None else got
+            if (v := llm.provider) and (got := get(v)) is not v:
+                llm.provider = intern(v) if got is None else got
+            if (v := llm.stop_reason) and (got := get(v)) is not v:
+                llm.stop_reason = intern(v) if got is None else got
         tool = span.tool
         if tool is not None:
-            if tool.name:
-                tool.name = intern(tool.name)
-            if tool.action:
-                tool.action = intern(tool.action)
-            if tool.status:
-                tool.status = intern(tool.status)
+            if (v := tool.name) and (got := get(v)) is not v:
+                tool.name = intern(v) if got is None else got
+            if (v := tool.action) and (got := get(v)) is not v:
+                tool.action = intern(v) if got is None else got
+            if (v := tool.status) and (got := get(v)) is not v:
+                tool.status = intern(v) if got is None else got
         agent = span.agent
         if agent is not None:
-            if agent.name:
-                agent.name = intern(agent.name)
-            if agent.state:
-                agent.state = intern(agent.state)
-
+            if (v := agent.name) and (got := get(v)) is not v:
+                agent.name = intern(v) if got is None else got
+            if (v := agent.state) and (got := get(v)) is not v:
+                agent.state = intern(v) if got is None else got
 
     def _upsert_span(self, span: Span) -> None:
         trace = self.traces.get(span.trace_id)
@@ -73,7 +78,10 @@ class SpanUpserts(StoreIndex):
             self._rehome(trace, sid)
         span.trace_id = trace.trace_id
         span.session_id = trace.session_id
-        span.name = self._intern(span.name)
+        name = span.name
+        if name:
+            got = self._names.get(name)
+            span.name = self._intern(name) if got is None else got
         aliases = trace.aliases
         if aliases:
             # A second report of a call already folded into another span (store.calls).
@@ -83,11 +91,17 @@ class SpanUpserts(StoreIndex):
         old = trace.spans.get(span.span_id)
         session = self.sessions[trace.session_id]
         reparent: tuple[str, str | None] | None = None
-        if old is None and (span.kind is SpanKind.LLM_CALL or trace.calls is not None) and (
-            twin := find_twin(trace, span)
-        ) is not None:
-            old, rule = twin
-            reparent = self._fold(trace, old, span, rule)
+        kind = span.kind
+        #: Its call keys (store.calls), when a new span needs them for the twin search and the index.
+        keys = None
+        if old is None and (kind is _LLM or (trace.calls is not None and kind is _TOOL and span.tool is not None
+                                              and span.tool.call_id)):
+            keys = call_keys(span)
+            twin = find_twin(trace, span, keys)
+            if twin is not None:
+                keys = None  # the merged span's keys are its own
+                old, rule = twin
+                reparent = self._fold(trace, old, span, rule)
         if old is not None:
             pending = trace.pending
             running = trace.counted_running
@@ -96,13 +110,25 @@ class SpanUpserts(StoreIndex):
             if old.span_id not in pending:
                 # What the totals count for this span until the next fold
                 # (computed before the reported-wins rules below touch ``old``).
-                pending[old.span_id] = counted if counted is not None and reparent is None else Contribution(old)
+                pending[old.span_id] = counted if counted is not None and reparent is None else counted_of(old)
                 self._agg_dirty[trace.trace_id] = trace
+            if reparent is None and is_bare(span):
+                # A bare span_end (the second half of a live span): one copy of
+                # the stored span with the times and status it sets. Its parts,
+                # usage, kind and attributes are the stored span's, already
+                # interned, scoped and indexed under their call keys.
+                new = merge_plain(old, span, same_ids=True)
+                if old.parent_span_id != new.parent_span_id:
+                    self._unlink(trace, old)
+                    trace.children.setdefault(new.parent_span_id, []).append(new.span_id)
+                trace.spans[new.span_id] = new
+                self._stored(trace, session, new)
+                return
             # Reported numbers replace derived ones whole: usage the monitor
             # estimated, a cost it computed (no field-wise mixing of the two).
-            if old.usage is not None and old.usage.estimated and span.usage is not None and not span.usage.estimated:
+            if span.usage is not None and old.usage is not None and old.usage.estimated and not span.usage.estimated:
                 old.usage = None
-            if old.cost is not None and span.cost is not None and span.cost.source == "reported" and old.cost.source != "reported":
+            if span.cost is not None and old.cost is not None and span.cost.source == "reported" and old.cost.source != "reported":
                 old.cost = None
             new = merge_span(old, span)
             if reparent is not None and new.parent_span_id == reparent[0]:
@@ -113,7 +139,8 @@ class SpanUpserts(StoreIndex):
                 trace.children.setdefault(new.parent_span_id, []).append(new.span_id)
         else:
             new = span
-            scope_usage(new)
+            if kind in AGGREGATE_KINDS:
+                scope_usage(new)
             if not new.start_ns and new.end_ns is not None:
                 new.start_ns = new.end_ns  # span_end with no span_start: zero-length
             if new.parent_span_id is not None:
@@ -128,10 +155,16 @@ class SpanUpserts(StoreIndex):
                 held = self._pending_events.pop((trace.trace_id, new.span_id), None)
                 if held:
                     new.events = new.events + tuple(held)
-        self._intern_parts(new)
+        if new.llm is not None or new.tool is not None or new.agent is not None:
+            self._intern_parts(new)
         trace.spans[new.span_id] = new
-        if new.kind is SpanKind.LLM_CALL or new.kind is SpanKind.TOOL_EXECUTION:
-            remember(trace, new)
+        kind = new.kind
+        if kind is _LLM or kind is _TOOL:
+            remember(trace, new, keys)
+        self._stored(trace, session, new)
+
+    def _stored(self, trace: TraceEntry, session: SessionEntry, new: Span) -> None:
+        """What every stored span does last: enrichment, the trace's root and times, change marks."""
         if self.span_hook is not None:
             try:
                 self.span_hook(new)
@@ -142,13 +175,16 @@ class SpanUpserts(StoreIndex):
                 self.hook_errors[name] = self.hook_errors.get(name, 0) + 1
         if new.parent_span_id is None and (trace.root_id is None or trace.root_id not in trace.spans):
             trace.root_id = new.span_id
-        if not trace.start_ns or new.start_ns < trace.start_ns:
-            trace.start_ns = new.start_ns
-        last = new.end_ns if new.end_ns is not None else new.start_ns
+        start = new.start_ns
+        if not trace.start_ns or start < trace.start_ns:
+            trace.start_ns = start
+        last = new.end_ns
+        if last is None:
+            last = start
         if last > trace.end_ns:
             trace.end_ns = last
-        if not session.first_ns or new.start_ns < session.first_ns:
-            session.first_ns = new.start_ns
+        if not session.first_ns or start < session.first_ns:
+            session.first_ns = start
         if last > session.last_ns:
             session.last_ns = last
         trace.version = session.version = self.version
