@@ -205,10 +205,10 @@ def filter_times(store, runs: int) -> list[dict]:
 def tree_code_times(store, trace_id: str, runs: int) -> dict:
     """The span tree's code on one trace, no Textual: build, flatten, critical path, filter."""
     from agenttrace_tui.analysis.critical_path import analyze
+    from agenttrace_tui.analysis.filter import parse_filter
     from agenttrace_tui.analysis.rows import flatten
     from agenttrace_tui.analysis.tree import TreeBuilder
     from agenttrace_tui.ui.span_tree_state import FilterMatches
-    from agenttrace_tui.analysis.filter import parse_filter
 
     trace = store.traces[trace_id]
     now = time.time_ns()
@@ -264,7 +264,7 @@ async def empty_app_times(runs: int) -> list[float]:
         app = make_app(store=Store())
         _spy_on(app)
         async with app.run_test(size=SIZE) as pilot:
-            dt = await _next_frame(pilot, t0, lambda: app.sessions.is_attached)
+            dt = await _next_frame(pilot, t0, lambda app=app: app.sessions.is_attached)
         if i:
             out.append(dt)
     return out
@@ -286,13 +286,13 @@ async def app_times(store, big: str, runs: int) -> dict:
         app = make_app(store=store)
         spy_on(app)
         async with app.run_test(size=SIZE) as pilot:
-            out["first_frame"].append(await next_frame(pilot, t0, lambda: app.span_tree.row_count > 0))
+            out["first_frame"].append(await next_frame(pilot, t0, lambda app=app: app.span_tree.row_count > 0))
             for label, sid, tid in (("open_big", big_session, big), ("open_small", small.session_id, small.trace_id)):
                 await pilot.pause(0.05)
                 t0 = time.perf_counter()
                 app.jump_to_session(sid)
                 app.jump_to_trace(tid)
-                out[label].append(await next_frame(pilot, t0, lambda tid=tid: app.span_tree.trace_id == tid))
+                out[label].append(await next_frame(pilot, t0, lambda tid=tid, app=app: app.span_tree.trace_id == tid))
             app.jump_to_session(big_session)
             app.jump_to_trace(big)
             await pilot.pause(0.3)  # its critical path, deferred past the first frame
@@ -566,7 +566,7 @@ def main() -> int:
     print(f"[2] replay of a {n_file:,}-span file (+ baseline {n_file_base:,})", file=sys.stderr, flush=True)
     t = time.perf_counter()
     path, build = get_file(n_file, args.fresh)
-    path_base, build_base = get_file(n_file_base, args.fresh)
+    path_base, _ = get_file(n_file_base, args.fresh)
     get_s = time.perf_counter() - t
     if build is None:
         build = json.loads(path.with_suffix(".json").read_text())
