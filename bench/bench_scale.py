@@ -630,6 +630,10 @@ def main() -> int:
         f"`flatten` {ms(tree['flatten_s'])} ({tree['rows']:,} rows), critical path (`analyze`, drawn a frame after the tree) "
         f"{ms(tree['analyze_s'])}, filter `kind:llm` with its flatten {ms(tree['filter_s'])} ({tree['filtered_rows']:,} rows). "
         "",
+        "Free text matches each span's haystack (its name, typed fields and attribute values, lower-cased), "
+        "built on first use and kept by the filter for at most 500,000 spans: past that, every pass over the "
+        "store builds them again. The span tree only ever filters the trace it shows.",
+        "",
         f"Where the first frame on a full store goes: the cost pane's per-tool rollup (`Store.tool_costs`, all sessions) "
         f"attributes every trace once, {ms(parts['tools_cold_s'])} CPU with nothing cached ({ms(parts['tools_warm_s'])} once cached), "
         f"and the app's GC policy starts with a full `gc.collect()`, {ms(parts['gc_collect_s'])} over this heap. A live monitor "
