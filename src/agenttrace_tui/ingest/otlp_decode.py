@@ -16,6 +16,7 @@ from typing import Any
 
 from ..model import Span, SpanLink, Update
 from ..normalize.otel import MAX_ATTR_CHARS, ResourceInfo, _session_attr, build_span, cut_msg
+from .otlp_fastpb import FastTraceRequest, span_attrs
 from .otlp_parse import (
     MAX_ITEMS,
     MAX_JSON_OBJECTS,
@@ -78,14 +79,14 @@ def _span_from_raw(raw: RawSpan, framework: str | None, rejects: Rejects) -> tup
     return span, explicit is not None
 
 
-def _raw_from_pb(sp: Any) -> RawSpan:
+def _raw_from_pb(sp: Any, read_attrs: Callable[[Any], dict[str, Any]] = pb_attrs) -> RawSpan:
     """A parsed protobuf span in plain shapes."""
     pb_events = sp.events
     pb_links = sp.links
     st = sp.status
     return (
         sp.trace_id, sp.span_id, sp.parent_span_id, sp.name, sp.start_time_unix_nano, sp.end_time_unix_nano,
-        pb_attrs(sp.attributes),
+        read_attrs(sp.attributes),
         [(e.name, e.time_unix_nano, pb_attrs(e.attributes)) for e in pb_events] if pb_events else [],
         [(ln.trace_id, ln.span_id, pb_attrs(ln.attributes)) for ln in pb_links] if pb_links else [],
         st.code, st.message,
@@ -94,6 +95,10 @@ def _raw_from_pb(sp: Any) -> RawSpan:
 
 def _span_from_pb(sp: Any, res: ResourceInfo, rejects: Rejects) -> tuple[Span, bool] | None:
     return _span_from_raw(_raw_from_pb(sp), res.framework, rejects)
+
+
+def _span_from_fastpb(sp: Any, res: ResourceInfo, rejects: Rejects) -> tuple[Span, bool] | None:
+    return _span_from_raw(_raw_from_pb(sp, span_attrs), res.framework, rejects)
 
 
 def _span_from_json(sp: Any, res: ResourceInfo, rejects: Rejects) -> tuple[Span, bool] | None:
@@ -202,7 +207,7 @@ def convert_traces(
         res_of.clear()
         return out
 
-    one = _span_from_json if json else _span_from_pb
+    one = _span_from_json if json else _span_from_fastpb if isinstance(req, FastTraceRequest) else _span_from_pb
     for res, _scope, items in _iter_resource_items(req, json, "scopeSpans", "spans"):
         for sp in items:
             got = one(sp, res, rejects)

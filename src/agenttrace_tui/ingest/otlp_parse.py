@@ -18,6 +18,8 @@ from opentelemetry.proto.collector.logs.v1 import logs_service_pb2
 from opentelemetry.proto.collector.metrics.v1 import metrics_service_pb2
 from opentelemetry.proto.collector.trace.v1 import trace_service_pb2
 
+from .otlp_fastpb import FastTraceRequest
+
 SIGNALS = ("traces", "logs", "metrics")
 
 
@@ -70,9 +72,18 @@ def parse(signal: str, body: bytes, json: bool) -> Any:
             raise BodyError(f"`{root}` must be a list")
         return items
     try:
-        return _PB_REQUEST[signal].FromString(body)
+        req = _PB_REQUEST[signal].FromString(body)
     except (_PbDecodeError, RuntimeError, ValueError, RecursionError) as exc:
         raise BodyError(f"invalid protobuf: {exc or 'truncated or malformed message'}") from None
+    if signal == "traces":
+        # The real classes above judged the body (their errors, their limits); the
+        # twin reads the same bytes with span attributes left encoded, which
+        # conversion reads ~2x faster (see otlp_fastpb).
+        try:
+            return FastTraceRequest.FromString(body)
+        except (_PbDecodeError, RuntimeError, ValueError, RecursionError):
+            return req
+    return req
 
 
 #: Items (spans, log records, metric data points) one request may hold. A

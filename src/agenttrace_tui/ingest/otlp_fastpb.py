@@ -1,0 +1,141 @@
+"""OTLP trace requests with span attributes left as wire bytes, read through a cache.
+
+Reading a span's attributes through the generated classes builds a Python
+wrapper for every KeyValue and every AnyValue (~1 µs per attribute, most of
+the protobuf side of conversion). Here a twin of ``ExportTraceServiceRequest``
+is declared at import time whose ``Span.attributes`` is ``repeated bytes``
+(the same field number and wire type, so the same bodies parse): upb hands
+each KeyValue over as its encoded bytes, and ``span_attrs`` reads them.
+
+Spans of one instrumentation repeat the same key/value pairs byte for byte
+(operation names, models, providers, tool names), so a bounded cache maps the
+encoded pair to ``(key, value)``; a pair not in it is read by a small decoder
+for the common scalar shapes, and anything else by the generated ``KeyValue``
+class and ``pb_value`` -- the same values either way (tests compare them on
+every recorded client).
+
+The twin does not check what it leaves as bytes (UTF-8 of keys and strings,
+nested lengths), so ``otlp_parse.parse`` still parses each body with the real
+classes first: a body the real parser refuses is refused as before.
+"""
+
+from __future__ import annotations
+
+import struct
+from typing import Any
+
+from google.protobuf import descriptor_pb2, descriptor_pool, message_factory
+from opentelemetry.proto.collector.trace.v1 import trace_service_pb2
+from opentelemetry.proto.common.v1 import common_pb2
+from opentelemetry.proto.trace.v1 import trace_pb2
+
+from .otlp_values import pb_value
+
+_PACKAGE = "agenttrace.otlp_fast"
+
+
+def _declare() -> Any:
+    """The twin request class (declared once per process in the default pool)."""
+    pool = descriptor_pool.Default()
+    name = f"{_PACKAGE}.ExportTraceServiceRequest"
+    try:
+        return message_factory.GetMessageClass(pool.FindMessageTypeByName(name))
+    except KeyError:
+        pass
+    F = descriptor_pb2.FieldDescriptorProto
+    fdp = descriptor_pb2.FileDescriptorProto(
+        name="agenttrace/otlp_fast_trace.proto", package=_PACKAGE, syntax="proto3",
+        dependency=[trace_pb2.DESCRIPTOR.name, trace_service_pb2.DESCRIPTOR.name],
+    )
+
+    def twin(desc: Any, bytes_field: str | None = None, retype: tuple[str, str] | None = None) -> None:
+        m = descriptor_pb2.DescriptorProto()
+        desc.CopyToProto(m)
+        # Nested types (Span.Event, Span.Link, Span.SpanKind) stay the real ones: their
+        # fields' type names are fully qualified already.
+        del m.nested_type[:]
+        del m.enum_type[:]
+        for f in m.field:
+            if f.name == bytes_field:
+                f.type = F.TYPE_BYTES
+                f.ClearField("type_name")
+            elif retype is not None and f.name == retype[0]:
+                f.type_name = f".{_PACKAGE}.{retype[1]}"
+        fdp.message_type.add().CopyFrom(m)
+
+    twin(trace_pb2.Span.DESCRIPTOR, bytes_field="attributes")
+    twin(trace_pb2.ScopeSpans.DESCRIPTOR, retype=("spans", "Span"))
+    twin(trace_pb2.ResourceSpans.DESCRIPTOR, retype=("scope_spans", "ScopeSpans"))
+    twin(trace_service_pb2.ExportTraceServiceRequest.DESCRIPTOR, retype=("resource_spans", "ResourceSpans"))
+    pool.Add(fdp)
+    return message_factory.GetMessageClass(pool.FindMessageTypeByName(name))
+
+
+#: ``ExportTraceServiceRequest`` whose spans keep their attributes as encoded KeyValues.
+FastTraceRequest: Any = _declare()
+
+_KeyValue = common_pb2.KeyValue
+_double = struct.Struct("<d").unpack_from
+#: Encoded KeyValue -> (key, value), for short scalar pairs only (a list or dict value
+#: is mutable and must not be shared between spans; long values seldom repeat).
+_PAIRS: dict[bytes, tuple[str, Any]] = {}
+MAX_PAIRS = 4096
+MAX_PAIR_BYTES = 160
+
+
+def _read_pair(b: bytes) -> tuple[str, Any]:
+    """One encoded KeyValue -> (key, value), as ``pb_attrs`` reads it."""
+    n = len(b)
+    # The common shape: key (field 1) then value (field 2), each with a one-byte length,
+    # the value holding one scalar field. Anything else goes to the generated class.
+    if n > 4 and b[0] == 0x0A and b[1] < 0x80:
+        e = 2 + b[1]
+        if e + 2 < n and b[e] == 0x12 and b[e + 1] < 0x80 and e + 2 + b[e + 1] == n:
+            tag = b[e + 2]
+            if tag == 0x0A:  # string_value
+                if e + 3 < n and b[e + 3] < 0x80 and e + 4 + b[e + 3] == n:
+                    return b[2:e].decode(), b[e + 4:].decode()
+            elif tag == 0x18:  # int_value (varint, two's complement)
+                v = 0
+                shift = 0
+                i = e + 3
+                while i < n and shift < 64:
+                    x = b[i]
+                    v |= (x & 0x7F) << shift
+                    i += 1
+                    if x < 0x80:
+                        if i == n:
+                            v &= 0xFFFFFFFFFFFFFFFF
+                            return b[2:e].decode(), v - (1 << 64) if v >= 1 << 63 else v
+                        break
+                    shift += 7
+            elif tag == 0x21 and n == e + 11:  # double_value
+                return b[2:e].decode(), _double(b, e + 3)[0]
+            elif tag == 0x10 and n == e + 4 and b[e + 3] < 2:  # bool_value
+                return b[2:e].decode(), b[e + 3] == 1
+    kv = _KeyValue.FromString(b)
+    v = kv.value
+    s = v.string_value
+    if s:
+        return kv.key, s
+    w = v.WhichOneof("value")
+    return kv.key, v.int_value if w == "int_value" else pb_value(v)
+
+
+def span_attrs(encoded: Any) -> dict[str, Any]:
+    """A span's attributes (encoded KeyValues) as a dict, as ``pb_attrs`` builds it."""
+    out: dict[str, Any] = {}
+    pairs = _PAIRS
+    for b in encoded:
+        got = pairs.get(b)
+        if got is None:
+            got = _read_pair(b)
+            v = got[1]
+            if v.__class__ is list or v.__class__ is dict or len(b) > MAX_PAIR_BYTES:
+                out[got[0]] = v
+                continue
+            if len(pairs) >= MAX_PAIRS:
+                pairs.clear()  # ever-new values (ids, counts): start over rather than grow
+            pairs[b] = got
+        out[got[0]] = got[1]
+    return out

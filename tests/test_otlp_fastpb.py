@@ -1,0 +1,170 @@
+"""Span attributes read from their encoded bytes equal what the generated classes give.
+
+``otlp_fastpb`` parses trace requests with span attributes left as encoded
+KeyValues and reads them through a cache and a small decoder. Here every
+recorded client's protobuf bodies, every value type and the encodings the small
+decoder leaves to the generated classes (multi-byte lengths, negative and
+ten-byte varints, empty and missing values, duplicate keys) are read both ways
+and compared: values, their types and the order of the keys.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from opentelemetry.proto.collector.trace.v1 import trace_service_pb2
+from opentelemetry.proto.common.v1 import common_pb2
+
+from agenttrace_tui.ingest import otlp_fastpb
+from agenttrace_tui.ingest.otlp_parse import BodyError, parse
+from agenttrace_tui.ingest.otlp_values import pb_attrs
+
+sys.path.insert(0, str(Path(__file__).resolve().parent / "clients"))
+from recording import read_body
+
+FIXTURES = Path(__file__).resolve().parent / "clients" / "fixtures"
+
+
+def _kv(key: str, value: object) -> common_pb2.KeyValue:
+    kv = common_pb2.KeyValue(key=key)
+    _set(kv.value, value)
+    return kv
+
+
+def _set(av: common_pb2.AnyValue, value: object) -> None:
+    if isinstance(value, bool):
+        av.bool_value = value
+    elif isinstance(value, int):
+        av.int_value = value
+    elif isinstance(value, float):
+        av.double_value = value
+    elif isinstance(value, str):
+        av.string_value = value
+    elif isinstance(value, bytes):
+        av.bytes_value = value
+    elif isinstance(value, list):
+        av.array_value.SetInParent()
+        for v in value:
+            _set(av.array_value.values.add(), v)
+    elif isinstance(value, dict):
+        av.kvlist_value.SetInParent()
+        for k, v in value.items():
+            av.kvlist_value.values.append(_kv(k, v))
+
+
+def _typed(d: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """Keys in order, each value with its exact type (nan compared by repr)."""
+    return [(k, type(v).__name__, repr(v)) for k, v in d.items()]
+
+
+def _compare(body: bytes) -> int:
+    """Read every span's attributes both ways (twice, the second time from the cache); spans compared."""
+    real = trace_service_pb2.ExportTraceServiceRequest.FromString(body)
+    want = [_typed(pb_attrs(sp.attributes)) for rs in real.resource_spans for ss in rs.scope_spans for sp in ss.spans]
+    fast = parse("traces", body, False)
+    assert isinstance(fast, otlp_fastpb.FastTraceRequest)
+    for _ in range(2):
+        got = [_typed(otlp_fastpb.span_attrs(sp.attributes))
+               for rs in fast.resource_spans for ss in rs.scope_spans for sp in ss.spans]
+        assert got == want
+    # Everything but span attributes reads the same through the twin classes.
+    twin = trace_service_pb2.ExportTraceServiceRequest()
+    for rs in fast.resource_spans:
+        for ss in rs.scope_spans:
+            for sp in ss.spans:
+                del sp.attributes[:]
+    for rs in real.resource_spans:
+        for ss in rs.scope_spans:
+            for sp in ss.spans:
+                del sp.attributes[:]
+    twin.ParseFromString(fast.SerializeToString())
+    assert twin == real
+    return len(want)
+
+
+def test_recorded_clients_read_the_same_attributes() -> None:
+    bodies = [read_body(p) for p in sorted(FIXTURES.glob("*/*traces.pb*"))]
+    assert len(bodies) > 5
+    assert sum(_compare(b) for b in bodies) > 100
+
+
+VALUES: list[object] = [
+    "", "x", "é ☃ 漢字", "y" * 127, "y" * 128, "z" * 5000, 0, 1, 127, 128, -1, 2**63 - 1, -(2**63), 300,
+    1.5, -0.0, math.inf, math.nan, True, False, b"", b"\x00\x01\xff", [], [1, "a", [2.5, {"k": "v"}]], {},
+    {"n": {"m": [True]}},
+]
+
+
+def test_every_value_type_and_encoding_reads_the_same() -> None:
+    req = trace_service_pb2.ExportTraceServiceRequest()
+    ss = req.resource_spans.add().scope_spans.add()
+    for i, v in enumerate(VALUES):
+        sp = ss.spans.add(trace_id=(i + 1).to_bytes(16, "big"), span_id=(i + 1).to_bytes(8, "big"), name="s")
+        sp.attributes.extend([_kv("k", v), _kv("long key " * 20, v), _kv("", v)])
+        sp.attributes.add(key="unset")  # a KeyValue without a value
+        sp.attributes.add()  # neither key nor value
+        sp.attributes.extend([_kv("dup", v), _kv("other", 1), _kv("dup", "last")])  # the last value wins, first place kept
+    # Encodings a sender may legally use that the generated classes accept: an
+    # over-long varint, a bool as a multi-byte varint, fields in reverse order,
+    # a value with two oneof members (the last wins), an unknown field.
+    odd = [
+        b"\x0a\x01a\x12\x0b\x18\xff\xff\xff\xff\xff\xff\xff\xff\xff\x01",  # -1 as ten bytes
+        b"\x0a\x01b\x12\x03\x10\x81\x00",  # bool true as two bytes
+        b"\x12\x03\x0a\x01v\x0a\x01c",  # value before key
+        b"\x0a\x01d\x12\x05\x0a\x01v\x18\x07",  # string then int: int wins
+        b"\x0a\x01e\x12\x03\x0a\x01v\x78\x01",  # an unknown field after the value
+        b"\x0a\x01f\x12\x02\x18\x80",  # truncated varint inside (the real parser refuses; checked below)
+    ]
+    body = req.SerializeToString()
+    assert _compare(body) == len(VALUES)
+    for enc in odd[:-1]:
+        assert _compare(_one_span_body(enc)) == 1
+    with pytest.raises(BodyError):
+        parse("traces", _one_span_body(odd[-1]), False)
+
+
+def test_invalid_utf8_in_an_attribute_is_refused_as_before() -> None:
+    # The twin leaves attributes unchecked; the real classes still judge the body first.
+    with pytest.raises(BodyError):
+        parse("traces", _one_span_body(b"\x0a\x01k\x12\x04\x0a\x02\xff\xfe"), False)
+    with pytest.raises(BodyError):
+        parse("traces", _one_span_body(b"\x0a\x02\xff\xfe\x12\x03\x0a\x01v"), False)
+
+
+def test_the_cache_stays_bounded_and_keeps_no_mutable_values() -> None:
+    otlp_fastpb._PAIRS.clear()
+    req = trace_service_pb2.ExportTraceServiceRequest()
+    ss = req.resource_spans.add().scope_spans.add()
+    for i in range(otlp_fastpb.MAX_PAIRS + 10):
+        sp = ss.spans.add(trace_id=(i + 1).to_bytes(16, "big"), span_id=(i + 1).to_bytes(8, "big"), name="s")
+        sp.attributes.extend([_kv("id", f"v{i}"), _kv("list", [1, 2]), _kv("big", "b" * 400)])
+    fast = parse("traces", req.SerializeToString(), False)
+    seen = [otlp_fastpb.span_attrs(sp.attributes) for sp in fast.resource_spans[0].scope_spans[0].spans]
+    assert len(otlp_fastpb._PAIRS) <= otlp_fastpb.MAX_PAIRS
+    assert all(not isinstance(v, list) and len(b) <= otlp_fastpb.MAX_PAIR_BYTES
+               for b, (_k, v) in otlp_fastpb._PAIRS.items())
+    seen[0]["list"].append(3)  # each span has its own list
+    assert seen[1]["list"] == [1, 2]
+
+
+def _one_span_body(kv: bytes) -> bytes:
+    """A request of one span whose only attribute is the encoded KeyValue ``kv`` (Span field 9)."""
+    span = b"\x0a\x10" + b"\x01" * 16 + b"\x12\x08" + b"\x02" * 8 + b"\x4a" + _len(kv) + kv
+    scope = b"\x12" + _len(span) + span
+    rs = b"\x12" + _len(scope) + scope
+    return b"\x0a" + _len(rs) + rs
+
+
+def _len(b: bytes) -> bytes:
+    n = len(b)
+    out = bytearray()
+    while True:
+        if n < 0x80:
+            out.append(n)
+            return bytes(out)
+        out.append((n & 0x7F) | 0x80)
+        n >>= 7
