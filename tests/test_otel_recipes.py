@@ -176,3 +176,21 @@ def test_values_of_unexpected_types_and_client_tools_take_the_general_path(monke
     rs.resource.attributes[0].value.string_value = "plain-service"  # no known client
     ss.scope.name = "x"
     _both(monkeypatch, req.SerializeToString())
+
+
+def test_a_known_clients_tool_span_is_built_by_its_recipe(monkeypatch: pytest.MonkeyPatch) -> None:
+    req = trace_service_pb2.ExportTraceServiceRequest()
+    rs = req.resource_spans.add()
+    rs.resource.attributes.append(_kv("service.name", "agents"))
+    ss = rs.scope_spans.add()
+    ss.scope.name = "opentelemetry.instrumentation.openai_agents"
+    for i in range(3):
+        sp = ss.spans.add(trace_id=(1).to_bytes(16, "big"), span_id=(i + 1).to_bytes(8, "big"), name="execute_tool grep",
+                          start_time_unix_nano=10, end_time_unix_nano=20)
+        sp.attributes.extend([_kv("gen_ai.operation.name", "execute_tool"), _kv("gen_ai.tool.name", "grep"),
+                              _kv("gen_ai.tool.call.id", f"call_{i}")])
+    spans = _both(monkeypatch, req.SerializeToString())
+    assert all("'tool': {'name': 'grep'" in s for s in spans if "span_id" in s)
+    _convert(req.SerializeToString(), False)
+    plans = [p for p in cv._PLANS.values() if p.fast is not None and p.fast is not otel._NO_FAST]
+    assert any(r is not None and r.kind.value == "tool_execution" for p in plans for r in p.fast.recipes.values())

@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from ..model import Span, SpanLink, Update
+from ..normalize import conventions as cv
 from ..normalize.otel import MAX_ATTR_CHARS, ResourceInfo, _session_attr, build_span, cut_msg
 from .otlp_fastpb import FastTraceRequest, span_attrs
 from .otlp_parse import (
@@ -58,7 +59,8 @@ def _span_from_raw(raw: RawSpan, framework: str | None, rejects: Rejects) -> tup
     if tid is None or sid is None:
         rejects.add("missing_id", f"span {name[:60]!r} has no {'trace' if tid is None else 'span'} id")
         return None
-    explicit = _session_attr(attrs)
+    plan = cv.plan_for(attrs)
+    explicit = _session_attr(attrs, plan.session_keys) if plan.session_keys else None
     links: tuple[SpanLink, ...] = ()
     if raw_links:
         ls = []
@@ -72,7 +74,7 @@ def _span_from_raw(raw: RawSpan, framework: str | None, rejects: Rejects) -> tup
         links = tuple(ls)
     try:
         span = build_span(tid, sid, parent, name, start, end, attrs, raw_events, links, code, message,
-                          explicit or "", framework)
+                          explicit or "", framework, plan)
     except (TypeError, ValueError, RecursionError) as exc:
         rejects.add("invalid_span", str(exc)[:200])
         return None

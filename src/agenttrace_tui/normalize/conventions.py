@@ -231,7 +231,7 @@ class Plan:
     for every span: only the rows whose keys are present are tried.
     """
 
-    __slots__ = ("rows", "kind", "messages", "subtree", "cost", "keys", "fast")
+    __slots__ = ("rows", "kind", "messages", "subtree", "cost", "keys", "fast", "session_keys")
 
     def __init__(self, keys: tuple[str, ...]) -> None:
         self.keys = keys
@@ -248,6 +248,8 @@ class Plan:
         self.messages = bool(present & (set(MESSAGE_JSON_KEYS) | set(VALUE_KEYS))) or any(
             k.startswith(_MSG_PREFIXES) for k in keys)
         self.subtree = any(k in present for ks in SUBTREE_USAGE_KEYS.values() for k in ks)
+        #: The session keys present, in ``SESSION_KEYS`` order (usually none).
+        self.session_keys = tuple(k for k in SESSION_KEYS if k in present)
         self.cost = any(k in present for ks in COST_KEYS.values() for k in ks)
 
 

@@ -74,8 +74,9 @@ class ResourceInfo:
         )
 
 
-def _session_attr(attrs: dict[str, Any]) -> str | None:
-    for key in cv.SESSION_KEYS:
+def _session_attr(attrs: dict[str, Any], keys: tuple[str, ...] = cv.SESSION_KEYS) -> str | None:
+    """The span's (or resource's) own session; ``keys``: those of SESSION_KEYS to look at, in order."""
+    for key in keys:
         v = attrs.get(key)
         if v not in (None, ""):
             return v if isinstance(v, str) else str(v)
@@ -109,13 +110,16 @@ def build_span(
     status_message: str,
     session_id: str,
     client: str | None = None,
+    plan: cv.Plan | None = None,
 ) -> Span:
     """One OTel span -> model span, applying every convention table.
 
     ``client`` is the framework its resource/scope names (``cv.framework_hint``):
-    a known client's own names decide the kind before any guess.
+    a known client's own names decide the kind before any guess. ``plan``:
+    ``cv.plan_for(attrs)`` when the caller has it already.
     """
-    plan = cv.plan_for(attrs)
+    if plan is None:
+        plan = cv.plan_for(attrs)
     if not raw_events:
         fast = plan.fast
         if fast is None:
@@ -307,9 +311,14 @@ _INF = float("inf")
 
 
 class _Recipe:
-    """What the tables make of one (key set, client, name, kind values)."""
+    """What the tables make of one (key set, client, name, kind values), compiled.
 
-    __slots__ = ("kind", "internal", "parts", "usage", "free")
+    ``build`` is a function written for this recipe alone (see ``_compile``):
+    the same steps as the general path takes for such a span, with the keys,
+    part classes and fields fixed, so a span costs one call and its values.
+    """
+
+    __slots__ = ("kind", "internal", "parts", "usage", "free", "build")
 
     def __init__(self, kind: SpanKind, internal: bool, parts: tuple[tuple[str, Any, tuple[tuple[str, str, type, bool], ...]], ...],
                  usage: tuple[tuple[str, str, type, bool], ...], free: tuple[str, ...]) -> None:
@@ -318,17 +327,103 @@ class _Recipe:
         self.parts = parts
         self.usage = usage
         self.free = free
+        self.build: Any = _compile(self)
+
+
+def _compile(recipe: _Recipe) -> Any:
+    """The recipe as one Python function (keys reach it as bound names, never as source text)."""
+    env: dict[str, Any] = {
+        "Span": Span, "Status": Status, "time": time, "finish_usage": cv.finish_usage, "cut_head": cv.cut_head,
+        "cut_msg": cut_msg, "error_status": _error_status, "cut": _cut, "KIND": recipe.kind,
+        "INTERNAL_KEY": cv.INTERNAL_KEY, "PREVIEW": cv.TOOL_PREVIEW_CHARS, "MAX": MAX_ATTR_CHARS,
+    }
+    names: dict[str, str] = {}
+
+    def key(k: str) -> str:
+        if k not in names:
+            names[k] = f"k{len(names)}"
+            env[names[k]] = k
+        return names[k]
+
+    lines = ["def build(trace_id, span_id, parent, name, start, end, attrs, links, status_code, status_message,"
+             " session_id):"]
+    kwargs = []
+    for i, (part, cls, fields) in enumerate(recipe.parts):
+        env[f"P{i}"] = cls
+        args = []
+        for field, k, _typ, cutting in fields:
+            value = f"attrs[{key(k)}]"
+            args.append(f"{field}=cut_head({value}, PREVIEW)" if cutting else f"{field}={value}")
+        lines.append(f"    p{i} = P{i}({', '.join(args)})")
+        kwargs.append(f"{part}=p{i}")
+    if recipe.usage:
+        items = ", ".join(f"{field!r}: attrs[{key(k)}]" for field, k, _t, _c in recipe.usage)
+        lines.append(f"    usage = finish_usage({{{items}}})")
+        kwargs.append("usage=usage")
+    if recipe.internal:
+        lines.append("    attrs[INTERNAL_KEY] = True")
+    lines.append("    free = {}")
+    for k in recipe.free:
+        n = key(k)
+        lines.append(f"    v = attrs[{n}]")
+        lines.append(f"    free[{n}] = v if v.__class__ is not str or len(v) <= MAX else cut(v)")
+    if recipe.internal:
+        lines.append("    free[INTERNAL_KEY] = True")
+    error_type = key("error.type")
+    lines += [
+        "    status = Status.OK",
+        "    code = None",
+        "    message = status_message or None",
+        "    if status_code == 2:",
+        f"        code = str(attrs.get({error_type}) or 'error')",
+        "        status = error_status(code)",
+        "    elif status_code == 1:",
+        "        message = None",
+        "    if end and end < start:",
+        "        raise ValueError(f'end time {end} is before start time {start}')",
+        "    if not start and not end:",
+        "        start = end = time.time_ns()",
+        "        free['agenttrace.times_missing'] = True",
+        "    return Span(span_id=span_id, trace_id=trace_id, session_id=session_id, parent_span_id=parent, name=name,"
+        " kind=KIND, start_ns=start or end, end_ns=end or None, status=status if end else Status.RUNNING,"
+        " status_message=cut_msg(message), status_code=code, links=links, attributes=free"
+        + "".join(f", {a}" for a in kwargs) + ")",
+    ]
+    exec("\n".join(lines), env)  # source built above from our own names only
+    return env["build"]
 
 
 class _FastPlan:
     """A key set's typed rows and its recipes (see above)."""
 
-    __slots__ = ("rows", "kind_keys", "recipes")
+    __slots__ = ("rows", "kind_keys", "recipes", "probe")
 
     def __init__(self, rows: tuple[tuple[str, str, type, str], ...], kind_keys: tuple[str, ...]) -> None:
         self.rows = rows  # (part, field, class, key)
         self.kind_keys = kind_keys
         self.recipes: dict[tuple[Any, ...], _Recipe | None] = {}
+        self.probe: Any = self._compile_probe()
+
+    def _compile_probe(self) -> Any:
+        """``probe(attrs, client, name)``: the recipe key, or None when a value lacks its row's type.
+
+        Written for this key set alone, as ``_compile`` writes a recipe (keys as bound names).
+        """
+        env: dict[str, Any] = {"str": str, "int": int, "float": float, "INF": _INF}
+        lines = ["def probe(attrs, client, name):"]
+        for i, (_p, _f, typ, k) in enumerate(self.rows):
+            env[f"r{i}"] = k
+            lines.append(f"    v = attrs[r{i}]")
+            nonfinite = " or v != v or v == INF or v == -INF" if typ is float else ""
+            lines.append(f"    if v.__class__ is not {typ.__name__}{nonfinite}:")
+            lines.append("        return None")
+        kinds = []
+        for i, k in enumerate(self.kind_keys):
+            env[f"c{i}"] = k
+            kinds.append(f", attrs[c{i}]")
+        lines.append(f"    return (client, name{''.join(kinds)})")
+        exec("\n".join(lines), env)  # source built above from our own names only
+        return env["probe"]
 
     @staticmethod
     def make(plan: cv.Plan) -> Any:
@@ -358,7 +453,10 @@ class _FastPlan:
                 shown["usage"] = usage  # any TokenUsage is truthy, as in build_span
             kind = cv.guess_kind(name, shown)
         recipe: _Recipe | None = None
-        if not (client is not None and kind is SpanKind.TOOL_EXECUTION):  # client tool names: general path
+        client_tool = client is not None and kind is SpanKind.TOOL_EXECUTION
+        if not (client_tool and any(k in attrs for k in (*cv.CLIENT_TOOL_NAME_KEYS, *cv.CLIENT_TOOL_CALL_KEYS))):
+            # A known client's tool span always has a tool part (build_span); one that names
+            # its tool by the client's own keys takes the general path.
             llm = parts.get("llm")
             drop_llm = llm is not None and kind not in (SpanKind.LLM_CALL, SpanKind.EMBEDDING) and not cv._names_a_call(llm)
             by_part: dict[str, list[tuple[str, str, type, bool]]] = {}
@@ -367,6 +465,8 @@ class _FastPlan:
                     continue
                 by_part.setdefault(part, []).append(
                     (field, k, typ, part == "tool" and field in ("input_preview", "output_preview")))
+            if client_tool:
+                by_part.setdefault("tool", [])
             used = {k for _p, _f, _t, k in self.rows}
             recipe = _Recipe(
                 kind, internal,
@@ -383,12 +483,10 @@ class _FastPlan:
               attrs: dict[str, Any], links: tuple[SpanLink, ...], status_code: int, status_message: str,
               session_id: str, client: str | None) -> Span | None:
         """The span by its recipe; None when this span needs the general path."""
-        for _p, _f, typ, k in self.rows:
-            v = attrs[k]
-            if v.__class__ is not typ or (typ is float and (v != v or v == _INF or v == -_INF)):
-                return None
+        key = self.probe(attrs, client, name)
+        if key is None:
+            return None
         try:
-            key = (client, name, *[attrs[k] for k in self.kind_keys])
             recipe = self.recipes.get(key, _NO_FAST)
         except TypeError:  # an unhashable kind value: let the general path judge it
             return None
@@ -396,49 +494,5 @@ class _FastPlan:
             recipe = self.recipe(key, name, attrs, client)
         if recipe is None:
             return None
-        parts: dict[str, Any] = {}
-        for part, cls, fields in recipe.parts:
-            values: dict[str, Any] = {}
-            for field, k, _typ, cut in fields:
-                v = attrs[k]
-                values[field] = cv.cut_head(v, cv.TOOL_PREVIEW_CHARS) if cut else v
-            parts[part] = cls(**values)
-        usage = cv.finish_usage({field: attrs[k] for field, k, _t, _c in recipe.usage}) if recipe.usage else None
-        if recipe.internal:
-            attrs[cv.INTERNAL_KEY] = True
-        free = {}
-        for k in recipe.free:
-            v = attrs[k]
-            free[k] = v if v.__class__ is not str or len(v) <= MAX_ATTR_CHARS else _cut(v)
-        if recipe.internal:
-            free[cv.INTERNAL_KEY] = True
-        status = Status.OK
-        code: str | None = None
-        message: str | None = status_message or None
-        if status_code == 2:
-            code = str(attrs.get("error.type") or "error")
-            status = _error_status(code)
-        elif status_code == 1:
-            message = None
-        if end and end < start:
-            raise ValueError(f"end time {end} is before start time {start}")
-        if not start and not end:
-            start = end = time.time_ns()  # as build_span: a finished instant span at its arrival, marked
-            free["agenttrace.times_missing"] = True
-        return Span(
-            span_id=span_id,
-            trace_id=trace_id,
-            session_id=session_id,
-            parent_span_id=parent,
-            name=name,
-            kind=recipe.kind,
-            start_ns=start or end,
-            end_ns=end or None,
-            status=status if end else Status.RUNNING,
-            status_message=cut_msg(message),
-            status_code=code,
-            usage=usage,
-            links=links,
-            attributes=free,
-            **parts,
-        )
+        return recipe.build(trace_id, span_id, parent, name, start, end, attrs, links, status_code,
+                            status_message, session_id)

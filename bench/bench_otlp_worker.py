@@ -1,0 +1,135 @@
+"""Would a second process for OTLP decode pay? Measures the split before building it.
+
+Same request bodies as bench_otlp (agent traces, 512 spans a request), two ways:
+
+* in process: parse + convert + ``Pipeline.apply`` on one core (what the
+  receivers do today);
+* split: a worker process (multiprocessing, spawn) parses and converts each
+  body and sends the updates back msgpack-encoded (msgspec); the main process
+  decodes them typed and applies them, while the worker already converts the
+  next body (at most ``INFLIGHT`` bodies in flight).
+
+Prints wall spans/s, the main process's CPU µs per span (what the event loop
+would spend), the worker's start-up time and its resident memory. Session
+resolution against the store stays in the main process in a real split; here
+the worker resolves with an empty store (the bench's traces are new), so the
+main side is decode + apply only.
+
+Run: PYTHONPATH=src python bench/bench_otlp_worker.py [--bodies N] [--runs N]
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import msgspec
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from agenttrace_tui.ingest.otlp_decode import Rejects, convert_traces, parse
+from agenttrace_tui.ingest.pipeline import Pipeline
+from agenttrace_tui.model import Session, Span
+from agenttrace_tui.store.memory import Store
+from bench_otlp import agent_request
+
+INFLIGHT = 2
+Chunk = tuple[list[Session], list[Span]]
+
+
+def _arg(name: str, default: int) -> int:
+    return int(sys.argv[sys.argv.index(name) + 1]) if name in sys.argv else default
+
+
+def _worker(conn: mp.connection.Connection) -> None:
+    enc = msgspec.msgpack.Encoder()
+    conn.send_bytes(b"ready")
+    while True:
+        body = conn.recv_bytes()
+        if not body:
+            break
+        t0 = time.thread_time()
+        sessions: list[Session] = []
+        spans: list[Span] = []
+        for chunk in convert_traces(parse("traces", body, False), False, Rejects(), lambda t: None):
+            for u in chunk:
+                (spans if isinstance(u, Span) else sessions).append(u)
+        out = enc.encode((sessions, spans))
+        conn.send_bytes(out + (time.thread_time() - t0).hex().encode().rjust(32))
+
+
+def _rss_kb(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    return 0
+
+
+def in_process(bodies: list[bytes]) -> tuple[float, float]:
+    store = Store(max_spans=1_000_000)
+    pipeline = Pipeline(store)
+    t, c = time.perf_counter(), time.thread_time()
+    for b in bodies:
+        for chunk in convert_traces(parse("traces", b, False), False, Rejects(), lambda tid: None):
+            pipeline.apply(chunk)
+    return time.perf_counter() - t, time.thread_time() - c
+
+
+def split(bodies: list[bytes], conn: mp.connection.Connection) -> tuple[float, float, float]:
+    store = Store(max_spans=1_000_000)
+    pipeline = Pipeline(store)
+    dec = msgspec.msgpack.Decoder(tuple[list[Session], list[Span]])
+    worker_cpu = 0.0
+    t, c = time.perf_counter(), time.thread_time()
+    sent = 0
+    for _ in range(min(INFLIGHT, len(bodies))):
+        conn.send_bytes(bodies[sent])
+        sent += 1
+    for _ in range(len(bodies)):
+        msg = conn.recv_bytes()
+        if sent < len(bodies):
+            conn.send_bytes(bodies[sent])
+            sent += 1
+        worker_cpu += float.fromhex(msg[-32:].decode().strip())
+        sessions, spans = dec.decode(msg[:-32])
+        updates: list = [*sessions, *spans]
+        for i in range(0, len(updates), 256):
+            pipeline.apply(updates[i:i + 256])
+    return time.perf_counter() - t, time.thread_time() - c, worker_cpu
+
+
+def main() -> None:
+    nb = _arg("--bodies", 20)
+    runs = _arg("--runs", 3)
+    bodies = [agent_request(i) for i in range(nb)]
+    n = nb * 512
+    ctx = mp.get_context("spawn")
+    t0 = time.perf_counter()
+    here, there = ctx.Pipe()
+    proc = ctx.Process(target=_worker, args=(there,), daemon=True)
+    proc.start()
+    assert here.recv_bytes() == b"ready"
+    startup = time.perf_counter() - t0
+    results: dict[str, list[tuple[float, ...]]] = {"in process": [], "split": []}
+    for _ in range(runs):
+        results["in process"].append(in_process(bodies))
+        results["split"].append(split(bodies, here))
+    rss = _rss_kb(proc.pid or 0)
+    here.send_bytes(b"")
+    proc.join(5)
+    print(f"{n} spans x {runs} runs, load {os.getloadavg()[0]:.1f}; worker start-up {startup * 1000:.0f} ms, "
+          f"worker RSS {rss / 1024:.0f} MB")
+    for name, rs in results.items():
+        wall = statistics.median(r[0] for r in rs)
+        main_cpu = statistics.median(r[1] for r in rs)
+        line = f"{name:10}  {n / wall:9,.0f} spans/s wall   main CPU {main_cpu / n * 1e6:5.1f} µs/span"
+        if len(rs[0]) > 2:
+            line += f"   worker CPU {statistics.median(r[2] for r in rs) / n * 1e6:5.1f} µs/span"
+        print(line)
+
+
+if __name__ == "__main__":
+    main()
