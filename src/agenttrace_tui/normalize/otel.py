@@ -306,19 +306,23 @@ _TYPED: dict[Any, type] = {cv._str: str, cv._int: int, cv._float: float}
 _KIND_KEYS = (cv.KIND_KEY, cv.OPERATION_KEY, cv.OPENINFERENCE_KEY, cv.TRACELOOP_KIND_KEY, *cv.CLIENT_TOOL_NAME_KEYS)
 #: Recipes kept per key set (client x name x kind values); cleared when full.
 MAX_RECIPES = 256
+#: Uses after which a recipe (or a key set's type probe) is compiled to one function.
+COMPILE_AFTER = 256
 _NO_FAST: Any = object()
 _INF = float("inf")
 
 
 class _Recipe:
-    """What the tables make of one (key set, client, name, kind values), compiled.
+    """What the tables make of one (key set, client, name, kind values).
 
-    ``build`` is a function written for this recipe alone (see ``_compile``):
-    the same steps as the general path takes for such a span, with the keys,
-    part classes and fields fixed, so a span costs one call and its values.
+    ``interpret`` builds a span by the recipe. A recipe used ``COMPILE_AFTER``
+    times is compiled (``_compile``) into a function written for it alone: the
+    same steps with the keys, part classes and fields fixed, so a span costs
+    one call and its values. Compiling costs about a millisecond, so one-off
+    recipes (ever-new span names) are never compiled.
     """
 
-    __slots__ = ("kind", "internal", "parts", "usage", "free", "build")
+    __slots__ = ("kind", "internal", "parts", "usage", "free", "build", "uses")
 
     def __init__(self, kind: SpanKind, internal: bool, parts: tuple[tuple[str, Any, tuple[tuple[str, str, type, bool], ...]], ...],
                  usage: tuple[tuple[str, str, type, bool], ...], free: tuple[str, ...]) -> None:
@@ -327,7 +331,59 @@ class _Recipe:
         self.parts = parts
         self.usage = usage
         self.free = free
-        self.build: Any = _compile(self)
+        #: The compiled recipe, once used often enough.
+        self.build: Any = None
+        self.uses = 0
+
+    def interpret(self, trace_id: str, span_id: str, parent: str | None, name: str, start: int, end: int,
+                  attrs: dict[str, Any], links: tuple[SpanLink, ...], status_code: int, status_message: str,
+                  session_id: str) -> Span:
+        parts: dict[str, Any] = {}
+        for part, cls, fields in self.parts:
+            values: dict[str, Any] = {}
+            for field, k, _typ, cut in fields:
+                v = attrs[k]
+                values[field] = cv.cut_head(v, cv.TOOL_PREVIEW_CHARS) if cut else v
+            parts[part] = cls(**values)
+        usage = cv.finish_usage({field: attrs[k] for field, k, _t, _c in self.usage}) if self.usage else None
+        if self.internal:
+            attrs[cv.INTERNAL_KEY] = True
+        free = {}
+        for k in self.free:
+            v = attrs[k]
+            free[k] = v if v.__class__ is not str or len(v) <= MAX_ATTR_CHARS else _cut(v)
+        if self.internal:
+            free[cv.INTERNAL_KEY] = True
+        status = Status.OK
+        code: str | None = None
+        message: str | None = status_message or None
+        if status_code == 2:
+            code = str(attrs.get("error.type") or "error")
+            status = _error_status(code)
+        elif status_code == 1:
+            message = None
+        if end and end < start:
+            raise ValueError(f"end time {end} is before start time {start}")
+        if not start and not end:
+            start = end = time.time_ns()  # as build_span: a finished instant span at its arrival, marked
+            free["agenttrace.times_missing"] = True
+        return Span(
+            span_id=span_id,
+            trace_id=trace_id,
+            session_id=session_id,
+            parent_span_id=parent,
+            name=name,
+            kind=self.kind,
+            start_ns=start or end,
+            end_ns=end or None,
+            status=status if end else Status.RUNNING,
+            status_message=cut_msg(message),
+            status_code=code,
+            usage=usage,
+            links=links,
+            attributes=free,
+            **parts,
+        )
 
 
 def _compile(recipe: _Recipe) -> Any:
@@ -396,19 +452,26 @@ def _compile(recipe: _Recipe) -> Any:
 class _FastPlan:
     """A key set's typed rows and its recipes (see above)."""
 
-    __slots__ = ("rows", "kind_keys", "recipes", "probe")
+    __slots__ = ("rows", "kind_keys", "recipes", "probe", "uses")
 
     def __init__(self, rows: tuple[tuple[str, str, type, str], ...], kind_keys: tuple[str, ...]) -> None:
         self.rows = rows  # (part, field, class, key)
         self.kind_keys = kind_keys
         self.recipes: dict[tuple[Any, ...], _Recipe | None] = {}
-        self.probe: Any = self._compile_probe()
+        #: ``_compile_probe()`` once the key set has been seen ``COMPILE_AFTER`` times.
+        self.probe: Any = None
+        self.uses = 0
+
+    def interpret_probe(self, attrs: dict[str, Any], client: str | None, name: str) -> tuple[Any, ...] | None:
+        """The recipe key, or None when a value lacks its row's type."""
+        for _p, _f, typ, k in self.rows:
+            v = attrs[k]
+            if v.__class__ is not typ or (typ is float and (v != v or v == _INF or v == -_INF)):
+                return None
+        return (client, name, *[attrs[k] for k in self.kind_keys])
 
     def _compile_probe(self) -> Any:
-        """``probe(attrs, client, name)``: the recipe key, or None when a value lacks its row's type.
-
-        Written for this key set alone, as ``_compile`` writes a recipe (keys as bound names).
-        """
+        """``interpret_probe`` written for this key set alone, as ``_compile`` writes a recipe."""
         env: dict[str, Any] = {"str": str, "int": int, "float": float, "INF": _INF}
         lines = ["def probe(attrs, client, name):"]
         for i, (_p, _f, typ, k) in enumerate(self.rows):
@@ -483,7 +546,13 @@ class _FastPlan:
               attrs: dict[str, Any], links: tuple[SpanLink, ...], status_code: int, status_message: str,
               session_id: str, client: str | None) -> Span | None:
         """The span by its recipe; None when this span needs the general path."""
-        key = self.probe(attrs, client, name)
+        probe = self.probe
+        if probe is None:
+            self.uses += 1
+            if self.uses >= COMPILE_AFTER:
+                self.probe = self._compile_probe()
+            probe = self.interpret_probe
+        key = probe(attrs, client, name)
         if key is None:
             return None
         try:
@@ -494,5 +563,11 @@ class _FastPlan:
             recipe = self.recipe(key, name, attrs, client)
         if recipe is None:
             return None
-        return recipe.build(trace_id, span_id, parent, name, start, end, attrs, links, status_code,
-                            status_message, session_id)
+        build = recipe.build
+        if build is None:
+            recipe.uses += 1
+            if recipe.uses >= COMPILE_AFTER:
+                recipe.build = _compile(recipe)
+            build = recipe.interpret
+        return build(trace_id, span_id, parent, name, start, end, attrs, links, status_code,
+                     status_message, session_id)
