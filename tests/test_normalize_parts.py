@@ -40,6 +40,25 @@ def test_fast_path_equals_general_path(rec: SpanRecord) -> None:
     assert fast == norm._merge_conventions(b, b.attributes)
 
 
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(span_records)
+def test_typed_span_equals_general_span(rec: SpanRecord) -> None:
+    # The model-shape fast path (what normalize() takes for records without
+    # convention attributes) builds the same Span, or refuses with the same reason.
+    (a,), _ = decode(encode(rec), max_bytes=1 << 20)
+    (b,), _ = decode(encode(rec), max_bytes=1 << 20)
+    try:
+        fast = norm.normalize([a])
+    except Exception as exc:  # noqa: BLE001 - normalize never raises: report it as such
+        raise AssertionError(f"normalize raised {exc!r}") from None
+    try:
+        general = [norm._general_span(b)]
+    except norm.NormalizeError as exc:
+        assert fast[0] == [] and [r.detail for r in fast[1]] == [str(exc)]
+        return
+    assert fast == (general, [])
+
+
 def test_explicit_fields_win_and_conventions_fill_the_rest() -> None:
     rec = _span(
         usage=TokenUsage(output=5),

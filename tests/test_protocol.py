@@ -25,6 +25,7 @@ from agenttrace_tui.model import (
     SpanEvent,
     SpanLink,
     TokenUsage,
+    ToolInfo,
 )
 from agenttrace_tui.normalize.records import (
     DEFAULT_MAX_RECORD_BYTES,
@@ -84,9 +85,9 @@ llm = st.builds(
     prompt_preview=opt(st.text(max_size=50)),
     response_preview=opt(st.text(max_size=50)),
 )
-# ``tool`` is decoded as Any (a name string is accepted): generate what a sender writes.
-tool = st.text(min_size=1, max_size=10) | st.fixed_dictionaries(
-    {}, optional={"name": st.text(max_size=10), "action": st.text(max_size=10), "call_id": st.text(max_size=10)}
+# ``tool`` is a ToolInfo object or just a tool name: generate both, as decoded.
+tool = st.text(min_size=1, max_size=10) | st.builds(
+    ToolInfo, name=opt(st.text(max_size=10)), action=opt(st.text(max_size=10)), call_id=opt(st.text(max_size=10))
 )
 agent = st.builds(AgentInfo, name=opt(st.text(max_size=10)), iteration=opt(small), state=opt(st.text(max_size=10)))
 rag = st.builds(RagInfo, query=opt(st.text(max_size=20)), sources_found=opt(small), top_score=opt(floats))

@@ -108,7 +108,7 @@ def clean_attributes(attrs: dict[str, Any]) -> dict[str, Any] | None:
     """
     for v in attrs.values():
         cls = v.__class__
-        if cls is str or cls is float or cls is bool:
+        if cls is str or cls is float or cls is bool or (cls is int and -I64 - 1 <= v <= I64):
             continue
         if _needs_clean(v):
             return {k: _clean(v) for k, v in attrs.items()}
@@ -123,8 +123,36 @@ def _finite_cost(v: float | None) -> bool:
     return v is None or (v.__class__ in (float, int) and 0.0 <= v <= MAX_COST and not math.isnan(v))
 
 
+def _cost_ok(c: Cost) -> bool:
+    """``_finite_cost`` of the three amounts, inlined (a NaN fails ``0 <= v``)."""
+    t, i, o = c.total, c.input, c.output
+    return ((t is None or ((t.__class__ is float or t.__class__ is int) and 0.0 <= t <= MAX_COST))
+            and (i is None or ((i.__class__ is float or i.__class__ is int) and 0.0 <= i <= MAX_COST))
+            and (o is None or ((o.__class__ is float or o.__class__ is int) and 0.0 <= o <= MAX_COST)))
+
+
+def _parts_ok(s: Span) -> bool:
+    """Whether every typed int and float of the span's parts is in range (no report: the common case)."""
+    p = s.llm
+    if p is not None and (((v := p.max_tokens) is not None and not 0 <= v <= I64)
+                          or ((v := p.temperature) is not None and not math.isfinite(v))):
+        return False
+    p = s.agent
+    if p is not None and (v := p.iteration) is not None and not 0 <= v <= I64:
+        return False
+    p = s.rag
+    if p is not None and (((v := p.sources_found) is not None and not 0 <= v <= I64)
+                          or ((v := p.top_score) is not None and not math.isfinite(v))):
+        return False
+    p = s.file
+    return p is None or (v := p.bytes) is None or 0 <= v <= I64
+
+
 def _check_span(s: Span, limit: int, report: Report) -> bool:
-    if not (_time_ok(s.start_ns, limit) and _time_ok(s.end_ns, limit)):
+    # Each rule is tested inline first and reported by its own loop only when
+    # it fails: a span that passes (nearly all) costs a few comparisons.
+    t, e = s.start_ns, s.end_ns
+    if not ((t is None or 0 <= t <= limit) and (e is None or 0 <= e <= limit)):
         report("bad_time", f"span {s.span_id[:40]!r}: time outside [0, now + 1 day]", True)
         return False
     u = s.usage
@@ -136,24 +164,12 @@ def _check_span(s: Span, limit: int, report: Report) -> bool:
                 s.usage = None
                 break
     c = s.cost
-    if c is not None and not (_finite_cost(c.total) and _finite_cost(c.input) and _finite_cost(c.output)):
+    if c is not None and not _cost_ok(c):
         bad = next(str(v)[:40] for v in (c.total, c.input, c.output) if not _finite_cost(v))
         report("bad_cost", f"span {s.span_id[:40]!r}: cost {bad} is not a finite amount in [0, {MAX_COST:g}]", False)
         s.cost = Cost(total=None, source="unknown", reason="the reported cost was out of range")
-    for part, field in _TYPED_INTS:
-        p = getattr(s, part)
-        if p is not None:
-            v = getattr(p, field)
-            if v is not None and not 0 <= v <= I64:
-                report("out_of_range", f"span {s.span_id[:40]!r}: {part}.{field} = {str(v)[:40]}", False)
-                setattr(p, field, None)
-    for part, field in _TYPED_FLOATS:
-        p = getattr(s, part)
-        if p is not None:
-            v = getattr(p, field)
-            if v is not None and not math.isfinite(v):
-                report("out_of_range", f"span {s.span_id[:40]!r}: {part}.{field} = {v}", False)
-                setattr(p, field, None)
+    if not _parts_ok(s):
+        _fix_parts(s, report)
     if s.attributes:
         fixed = clean_attributes(s.attributes)
         if fixed is not None:
@@ -169,6 +185,24 @@ def _check_span(s: Span, limit: int, report: Report) -> bool:
                     report("big_int", f"link of span {s.span_id[:40]!r}: attribute integer beyond 64 bits kept as text", False)
                     ln.attributes = fixed
     return True
+
+
+def _fix_parts(s: Span, report: Report) -> None:
+    """Forget the typed ints and floats out of range, reporting each (the rule, in table order)."""
+    for part, field in _TYPED_INTS:
+        p = getattr(s, part)
+        if p is not None:
+            v = getattr(p, field)
+            if v is not None and not 0 <= v <= I64:
+                report("out_of_range", f"span {s.span_id[:40]!r}: {part}.{field} = {str(v)[:40]}", False)
+                setattr(p, field, None)
+    for part, field in _TYPED_FLOATS:
+        p = getattr(s, part)
+        if p is not None:
+            v = getattr(p, field)
+            if v is not None and not math.isfinite(v):
+                report("out_of_range", f"span {s.span_id[:40]!r}: {part}.{field} = {v}", False)
+                setattr(p, field, None)
 
 
 def _check_event(e: SpanEvent, limit: int, report: Report, owner: str, alone: bool = True) -> bool:
@@ -221,24 +255,26 @@ def check(updates: list[Update], report: Report, now_ns: int | None = None) -> l
     refused (see the module docstring for the rule per field).
     """
     limit = min((now_ns if now_ns is not None else time.time_ns()) + MAX_FUTURE_NS, I64)
-    dropped = False
-    keep: list[bool] = []
+    dropped: set[int] | None = None
     for u in updates:
         cls = u.__class__
         if cls is Span:
-            ok = _check_span(u, limit, report)  # type: ignore[arg-type]
+            if _check_span(u, limit, report):  # type: ignore[arg-type]
+                continue
         elif cls is Session:
             _check_session(u, limit, report)  # type: ignore[arg-type]
-            ok = True
+            continue
         elif cls is AttachedEvent:
-            ok = _check_event(u.event, limit, report, u.span_id)  # type: ignore[union-attr]
+            if _check_event(u.event, limit, report, u.span_id):  # type: ignore[union-attr]
+                continue
         elif cls is Metric:
-            ok = _check_metric(u, limit, report)  # type: ignore[arg-type]
+            if _check_metric(u, limit, report):  # type: ignore[arg-type]
+                continue
         else:
-            ok = True
-        keep.append(ok)
-        if not ok:
-            dropped = True
-    if not dropped:
+            continue
+        if dropped is None:
+            dropped = set()
+        dropped.add(id(u))
+    if dropped is None:
         return updates
-    return [u for u, ok in zip(updates, keep, strict=True) if ok]
+    return [u for u in updates if id(u) not in dropped]

@@ -20,6 +20,7 @@ from ..model import (
     SpanEvent,
     SpanLink,
     TokenUsage,
+    ToolInfo,
 )
 
 PROTOCOL_VERSION = 1
@@ -55,7 +56,9 @@ class _SpanFields(_Record, kw_only=True):
     status_message: str | None = None
     status_code: str | None = None
     llm: LlmInfo | None = None
-    tool: Any = None  # ToolInfo; Any so that "tool": "grep" is accepted as a name
+    #: A ToolInfo object or just a tool name (``"tool": "grep"``); typed, so
+    #: msgspec builds the ToolInfo while decoding instead of normalize later.
+    tool: ToolInfo | str | None = None
     agent: AgentInfo | None = None
     rag: RagInfo | None = None
     file: FileInfo | None = None
