@@ -75,9 +75,7 @@ class Pipeline:
             stats.reject(source, r.reason, r.detail, payloads[i])
         if not records:
             return 0
-        for rec in records:
-            if rec.seq is not None and rec.sender is not None:
-                stats.sequence(rec.sender, rec.seq)
+        stats.sequences(records)
         batch, bad = normalize(records)
         groups = None
         if bad or len(batch) != len(records):
@@ -130,9 +128,7 @@ class Pipeline:
             stats.reject(source, r.reason, r.detail, payload)
         if not records:
             return []
-        for rec in records:
-            if rec.sender is not None and rec.seq is not None:
-                stats.sequence(rec.sender, rec.seq)
+        stats.sequences(records)
         updates, bad = normalize(records)
         for r in bad:
             stats.reject(source, r.reason, r.detail, payload)

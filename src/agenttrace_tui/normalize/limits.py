@@ -133,19 +133,19 @@ def _cost_ok(c: Cost) -> bool:
 
 def _parts_ok(s: Span) -> bool:
     """Whether every typed int and float of the span's parts is in range (no report: the common case)."""
-    p = s.llm
-    if p is not None and (((v := p.max_tokens) is not None and not 0 <= v <= I64)
-                          or ((v := p.temperature) is not None and not math.isfinite(v))):
+    llm = s.llm
+    if llm is not None and (((n := llm.max_tokens) is not None and not 0 <= n <= I64)
+                            or ((x := llm.temperature) is not None and not math.isfinite(x))):
         return False
-    p = s.agent
-    if p is not None and (v := p.iteration) is not None and not 0 <= v <= I64:
+    agent = s.agent
+    if agent is not None and (n := agent.iteration) is not None and not 0 <= n <= I64:
         return False
-    p = s.rag
-    if p is not None and (((v := p.sources_found) is not None and not 0 <= v <= I64)
-                          or ((v := p.top_score) is not None and not math.isfinite(v))):
+    rag = s.rag
+    if rag is not None and (((n := rag.sources_found) is not None and not 0 <= n <= I64)
+                            or ((x := rag.top_score) is not None and not math.isfinite(x))):
         return False
-    p = s.file
-    return p is None or (v := p.bytes) is None or 0 <= v <= I64
+    file = s.file
+    return file is None or (n := file.bytes) is None or 0 <= n <= I64
 
 
 def _check_span(s: Span, limit: int, report: Report) -> bool:
