@@ -36,8 +36,9 @@ HERE = Path(__file__).resolve().parent
 
 def sender(port: int, n_spans: int) -> None:
     sys.path.insert(0, str(HERE))
-    import bench_store as bs
     import msgspec
+
+    import bench_store as bs
 
     enc = msgspec.json.Encoder()
     lines = b"".join(enc.encode(r) + b"\n" for r in bs.wire_records(n_spans))
