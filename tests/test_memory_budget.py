@@ -166,7 +166,6 @@ async def test_without_a_database_nothing_piles_up_for_a_writer() -> None:
         await mon.stop()
 
 
-def test_the_backlog_bound_is_fixed_whatever_the_span_budget() -> None:
-    # A bigger backlog does not write faster, it only holds more a kill -9 loses (store/limits.py).
-    assert pending_bound(10_000) == pending_bound(200_000) == pending_bound(5_000_000) == 10_000
-    assert Store(max_spans=200_000).max_pending == 10_000
+def test_the_backlog_bound_follows_the_span_budget() -> None:
+    assert pending_bound(10_000) == 10_000 and pending_bound(200_000) == 50_000
+    assert Store(max_spans=200_000).max_pending == 50_000

@@ -3,7 +3,7 @@
 Every span stored waits in memory until the writer has it on disk. A sender
 faster than the disk would otherwise grow that backlog without bound (a
 300,000-session burst held a gigabyte). So the backlog has a bound
-(``Store.max_pending``, ``store.limits.pending_bound``: 10,000):
+(``Store.max_pending``, derived from ``--max-spans``, see store/limits.py):
 once a batch leaves it at or past the bound, the receiver that fed it stops
 reading (a stream connection pauses, the UDP socket is left unread) and
 waits here; the writer releases everyone once the backlog is down to half.

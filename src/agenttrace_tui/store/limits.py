@@ -24,17 +24,13 @@ TRIM_TO = 0.9
 #: positives, each costing the writer one lookup in the file, nothing more).
 TRIM_FILTER_BYTES = 1 << 20
 MAX_PENDING_SPANS = 10_000
-#: The writer backlog bound (see ``pending_bound``).
-PENDING_WRITES = 10_000
+#: Floor of the writer backlog bound (see ``pending_bound``).
+MIN_PENDING_WRITES = 10_000
 
 
 def pending_bound(max_spans: int) -> int:
     """Spans, sessions and series waiting for the database writer before the
-    native receivers pause (ingest/flow.py): ``PENDING_WRITES``, whatever
-    the span budget. Ten of the writer's 1,000-span transactions keep it
-    busy; a bigger backlog does not write faster, it only holds more that a
-    kill -9 loses (bench/bench_backlog.py: a quarter of the budget, 50,000
-    at the default, sat at 20-28k spans waiting on average, this bound at
-    6-9k, for the same end-to-end rate). The writer drains a new batch only
-    once the last is written, so at most twice this waits at any time."""
-    return PENDING_WRITES
+    native receivers pause (ingest/flow.py): a quarter of the span budget,
+    at least ``MIN_PENDING_WRITES``. The writer drains a new batch only once
+    the last is written, so at most twice this waits at any time."""
+    return max(MIN_PENDING_WRITES, max_spans // 4)
