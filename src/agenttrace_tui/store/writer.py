@@ -170,14 +170,7 @@ class Writer(RowIsolation):
             # Nothing dirty: look again at the flush interval (at most IDLE_POLL_S, so
             # close() never waits long for this loop), not 33 times a second: an idle
             # monitor should cost nothing; the first span waits at most 250 ms.
-            # A full batch already waiting (a burst) on a writable database: no
-            # pause, only a yield to the loop, so the writer does not idle while the
-            # backlog bound holds senders (unwritable, the backoff paces it instead).
-            dirty = self.store.dirty_count
-            await asyncio.sleep(
-                0 if dirty >= self.max_batch and self.writable
-                else self.poll_s if dirty else min(self.interval_s, IDLE_POLL_S)
-            )
+            await asyncio.sleep(self.poll_s if self.store.dirty_count else min(self.interval_s, IDLE_POLL_S))
             now = loop.time()
             if now < self._retry_at:
                 continue
