@@ -229,7 +229,10 @@ def trace_summary(entry: TraceEntry) -> tuple:
     """A ``traces`` row from the in-memory trace's incremental totals."""
     t = entry.totals
     root = entry.spans.get(entry.root_id) if entry.root_id is not None else None
-    models = sorted(k[1] for k in t.by if k[0] == "model")
+    # The models of the trace's signatures (kind, model, provider, tool), which
+    # are pruned at zero spans: the same set as the "model" keys of ``t.by``,
+    # without expanding every breakdown bucket on each drain.
+    models = sorted({sig[1] for sig in t.sigs if sig[1]})
     return (
         entry.trace_id,
         entry.session_id,
