@@ -470,8 +470,8 @@ def get_file(total: int, fresh: bool) -> tuple[Path, dict | None]:
     """The cached file for ``total`` spans, built if missing (stale ones removed)."""
     CACHE.mkdir(parents=True, exist_ok=True)
     path = CACHE / f"spans-{file_key(total)}.db"
-    for old in CACHE.glob(f"spans-{total}-*.db*"):
-        if old.name != path.name or fresh:
+    for old in CACHE.glob(f"spans-{total}-*"):
+        if fresh or not old.name.startswith(path.stem + "."):  # another key: stale (its .db, -wal, -shm, .json)
             old.unlink()
     meta = path.with_suffix(".json")
     if path.exists() and meta.exists():
