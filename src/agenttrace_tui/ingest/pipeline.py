@@ -23,6 +23,11 @@ from .stats import IngestStats
 Enricher = Callable[[list[Update]], None]
 #: A tap sees every batch after the store has it (e.g. the upstream forwarder).
 Tap = Callable[[list[Update]], None]
+#: ``settle()`` folds the store's aggregates once this many updates are unfolded:
+#: the fold is per-span work, done here in the receiver's turn of the loop in
+#: pieces of a millisecond or two, instead of all at once in whatever reads
+#: the totals first (a frame drawn for a key, the refresh tick).
+SETTLE_AFTER = 256
 
 
 class Pipeline:
@@ -46,6 +51,15 @@ class Pipeline:
         #: Set by the runtime when a database is open: native receivers pause
         #: while the writer is behind (ingest/flow.py).
         self.flow: Flow | None = None
+        #: updates stored since the last ``settle()`` fold
+        self.unsettled = 0
+
+    def settle(self) -> None:
+        """Fold the store's changed aggregates if a good many updates are waiting
+        (receivers call it at the end of a wake-up; see ``SETTLE_AFTER``)."""
+        if self.unsettled >= SETTLE_AFTER:
+            self.unsettled = 0
+            self.store.flush_aggregates()
 
     def feed(self, payload: bytes | memoryview, source: str) -> int:
         """Decode one datagram or stream line and apply it; returns records accepted."""
@@ -179,6 +193,7 @@ class Pipeline:
         for enrich in self.enrichers:
             enrich(updates)
         self.store.apply(updates)
+        self.unsettled += len(updates)
         if tap:
             for t in self.taps:
                 t(updates)

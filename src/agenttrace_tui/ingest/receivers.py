@@ -44,10 +44,15 @@ __all__ = ["PortInUseError", "ReceiverSet", "default_socket_path", "start_receiv
 
 #: Receive buffer requested for the UDP socket.
 UDP_RCVBUF = 8 * 1024 * 1024
-#: Datagrams read per wake-up, then fed to the pipeline as one batch before
-#: yielding to other callbacks (a UI frame waits at most one batch); the reader
-#: fires again at once if more are waiting, so nothing is lost by the cap.
+#: Datagrams read per wake-up at most; the reader fires again at once if more
+#: are waiting, so nothing is lost by the cap.
 UDP_DRAIN_CAP = 1024
+#: A wake-up feeds the pipeline in chunks of about this many bytes (a few
+#: hundred spans: still one batch for the enrichers and the store)...
+UDP_CHUNK_BYTES = 32 * 1024
+#: ...and yields to the other callbacks (a key, a frame) once it has run this
+#: long: under a burst the UI waits for one chunk, not for the whole backlog.
+UDP_TURN_S = 0.004
 #: Largest UDP payload possible (IPv4: 65,507); one read always takes a whole datagram.
 _UDP_READ = 65536
 #: Linux's SO_RCVBUFFORCE (not exported by the socket module): ignores rmem_max, needs CAP_NET_ADMIN.
@@ -114,24 +119,38 @@ class _UdpReader:
 
     def _drain(self) -> None:
         recv = self.sock.recv
-        batch: list[bytes] = []
-        append = batch.append
-        try:
-            for _ in range(UDP_DRAIN_CAP):
-                append(recv(_UDP_READ))
-        except (BlockingIOError, InterruptedError):
-            pass
-        except OSError:
-            pass  # e.g. an ICMP error surfaced on the socket: nothing more to read now
-        if batch:
-            self.pipeline.stats.datagrams += len(batch)
-            _feed_many_safely(self.pipeline, batch, "udp")
-            flow = self.pipeline.flow
+        pipeline = self.pipeline
+        deadline = time.perf_counter() + UDP_TURN_S
+        left = UDP_DRAIN_CAP
+        empty = False
+        while left > 0 and not empty:
+            batch: list[bytes] = []
+            append = batch.append
+            size = 0
+            try:
+                while size < UDP_CHUNK_BYTES and len(batch) < left:
+                    data = recv(_UDP_READ)
+                    append(data)
+                    size += len(data)
+            except (BlockingIOError, InterruptedError):
+                empty = True
+            except OSError:
+                empty = True  # e.g. an ICMP error surfaced on the socket: nothing more to read now
+            if not batch:
+                break
+            left -= len(batch)
+            pipeline.stats.datagrams += len(batch)
+            _feed_many_safely(pipeline, batch, "udp")
+            flow = pipeline.flow
             if flow is not None and not self._paused and flow.over():
                 # The writer is behind: datagrams wait in the receive buffer (ingest/flow.py).
                 self._paused = True
                 self.loop.remove_reader(self.sock.fileno())
                 flow.hold(self, self._resume)
+                break
+            if time.perf_counter() >= deadline:
+                break  # the rest on the next turn of the loop (the reader is still ready)
+        pipeline.settle()
 
     def _resume(self) -> None:
         if self._paused and self.sock.fileno() >= 0:
@@ -399,6 +418,7 @@ class LineProtocol(asyncio.Protocol):
                 return
         if lines:
             _feed_many_safely(self.pipeline, lines, self.source)
+            self.pipeline.settle()
             flow = self.pipeline.flow
             if flow is not None and self.transport is not None and flow.over():
                 # The writer is behind: stop reading; the sender waits in its send (ingest/flow.py).
