@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from ..model import Span, SpanKind
+from ..model import Span, SpanKind, Status
 
 if TYPE_CHECKING:
     from .entries import TraceEntry
@@ -75,6 +75,10 @@ class ToolCost:
         self.estimated += other.estimated
 
 
+#: Statuses a tool call counts as an error in.
+_FAILED = frozenset({Status.ERROR, Status.TIMEOUT})
+
+
 def _is_llm(s: Span) -> bool:
     return s.kind is SpanKind.LLM_CALL
 
@@ -94,16 +98,27 @@ def _spend(s: Span) -> tuple[float, int, bool]:
 def attribute_trace(trace: TraceEntry) -> dict[str, ToolCost]:
     """Tool name -> ToolCost for one trace (uncached)."""
     spans = trace.spans
-    tools: list[Span] = [s for s in spans.values() if _is_tool(s)]
-    if not tools:
-        return {}
+    # One pass sorts the spans (what _is_llm and _is_tool say, spelled out: this
+    # runs once per changed trace per cost-pane read, over every span of it).
+    llm_kind = SpanKind.LLM_CALL
+    tool_kind = SpanKind.TOOL_EXECUTION
+    tools: list[Span] = []
     llms_by_parent: dict[str | None, list[Span]] = {}
     answering: list[Span] = []
     for s in spans.values():
-        if _is_llm(s):
-            llms_by_parent.setdefault(s.parent_span_id, []).append(s)
+        kind = s.kind
+        if kind is llm_kind:
+            group = llms_by_parent.get(s.parent_span_id)
+            if group is None:
+                llms_by_parent[s.parent_span_id] = [s]
+            else:
+                group.append(s)
             if s.llm is not None and s.llm.response_preview:
                 answering.append(s)
+        elif kind is tool_kind or s.tool is not None:
+            tools.append(s)
+    if not tools:
+        return {}
     for group in llms_by_parent.values():
         group.sort(key=lambda s: s.start_ns)
 
@@ -154,10 +169,17 @@ def attribute_trace(trace: TraceEntry) -> dict[str, ToolCost]:
         return r
 
     for t in tools:
-        r = row(t)
+        tool = t.tool
+        name = (tool.name if tool is not None and tool.name else None) or t.name or "?"
+        r = out.get(name)
+        if r is None:
+            r = out[name] = ToolCost(name)
         r.calls += 1
-        r.errors += 1 if t.status.value in ("error", "timeout") else 0
-        r.duration_ns += t.duration_ns()
+        if t.status in _FAILED:
+            r.errors += 1
+        end = t.end_ns
+        if end is not None and end > t.start_ns:  # Span.duration_ns() with no clock
+            r.duration_ns += end - t.start_ns
     marked: set[str] = set()
     for table, is_decided in ((decided, True), (consumed, False)):
         for llm_id, ts in table.items():
@@ -207,8 +229,11 @@ def rollup_tools(traces: Iterable[TraceEntry]) -> list[ToolCost]:
     return _ranked(_sum(trace_tools(t) for t in traces))
 
 
-#: Traces per rollup bucket are spread over this many buckets (by trace id).
-BUCKETS = 64
+#: Consecutive traces (by arrival, ``TraceEntry.first_seen``) summed together in one bucket...
+RUN = 32
+#: ...and consecutive buckets in one group: a read sums the changed buckets, the
+#: changed groups, then the groups.
+GROUP = 32
 
 
 class ToolRollup:
@@ -216,22 +241,28 @@ class ToolRollup:
 
     Summing every trace's attribution on each read walks the whole store: with
     200k spans that took a quarter of a second of the UI tick, once a second,
-    and every key pressed meanwhile waited for it. Here the traces are spread
-    over buckets by id; a bucket's sum is kept until one of its traces changes,
-    is added or leaves, so a read under ingest re-adds only the few buckets the
-    new spans touched, then the bucket sums. Every sum is rebuilt from the
-    per-trace figures (never kept up by subtraction), so no rounding drift
-    accumulates.
+    and every key pressed meanwhile waited for it. Here the traces are cut
+    into buckets of ``RUN`` consecutive traces in arrival order, and the
+    buckets into groups of ``GROUP``; a bucket's sum is kept until one of its
+    traces changes, is added or leaves, and a group's until one of its
+    buckets does. Under ingest the new spans land in the newest traces and
+    eviction takes the oldest, so a read re-adds the one or two buckets at
+    each end, their groups, then the few group sums, however many traces are
+    stored (buckets by a hash of the id would all change within a second of
+    eviction). Every sum is rebuilt from the per-trace figures (never kept
+    up by subtraction), so no rounding drift accumulates.
     """
 
     def __init__(self) -> None:
         #: bucket -> (the traces and versions summed, their sum)
         self._buckets: dict[int, tuple[list[tuple[TraceEntry, int]], dict[str, ToolCost]]] = {}
+        #: group -> (the bucket sums summed, their sum)
+        self._groups: dict[int, tuple[list[dict[str, ToolCost]], dict[str, ToolCost]]] = {}
 
     def read(self, traces: Iterable[TraceEntry]) -> list[ToolCost]:
         grouped: dict[int, list[tuple[TraceEntry, int]]] = {}
         for t in traces:
-            key = hash(t.trace_id) % BUCKETS
+            key = t.first_seen // RUN
             members = grouped.get(key)
             if members is None:
                 grouped[key] = [(t, t.version)]
@@ -239,14 +270,28 @@ class ToolRollup:
                 members.append((t, t.version))
         old = self._buckets
         fresh: dict[int, tuple[list[tuple[TraceEntry, int]], dict[str, ToolCost]]] = {}
+        by_group: dict[int, list[dict[str, ToolCost]]] = {}
         for key, members in grouped.items():
             kept = old.get(key)
-            if kept is not None and _same(kept[0], members):
-                fresh[key] = kept
+            if kept is None or not _same(kept[0], members):
+                kept = (members, _sum(trace_tools(t) for t, _ in members))
+            fresh[key] = kept
+            parts = by_group.get(key // GROUP)
+            if parts is None:
+                by_group[key // GROUP] = [kept[1]]
             else:
-                fresh[key] = (members, _sum(trace_tools(t) for t, _ in members))
+                parts.append(kept[1])
         self._buckets = fresh
-        return _ranked(_sum(part for _, part in fresh.values()))
+        old_groups = self._groups
+        groups: dict[int, tuple[list[dict[str, ToolCost]], dict[str, ToolCost]]] = {}
+        for g, parts in by_group.items():
+            was = old_groups.get(g)
+            if was is not None and len(was[0]) == len(parts) and all(a is b for a, b in zip(was[0], parts, strict=True)):
+                groups[g] = was
+            else:
+                groups[g] = (parts, _sum(parts))
+        self._groups = groups
+        return _ranked(_sum(total for _, total in groups.values()))
 
 
 def _same(a: list[tuple[TraceEntry, int]], b: list[tuple[TraceEntry, int]]) -> bool:
