@@ -58,6 +58,33 @@ def test_ticks_run_young_middle_sweep_and_idle_deep_collections():
     assert gc.isenabled()
 
 
+def test_right_after_input_the_sweep_and_middle_collections_wait_but_not_forever():
+    from agenttrace_tui.runtime.gcpolicy import LATE
+
+    clock = Clock()
+    policy = GcPolicy(middle_s=2.0, sweep_s=5.0, quiet_s=0.3, clock=clock)
+    policy.start()
+    try:
+        clock.t += 2.0
+        policy.note_input()
+        assert policy.tick() == 0  # the middle collection is due, but a key was just pressed
+        clock.t += 0.5
+        assert policy.tick() == 1  # quiet again: it runs
+        clock.t += 2.5
+        policy.note_input()
+        assert policy.tick() == 0  # the sweep (and the middle one) wait for the typing to stop ...
+        # ... or until they are LATE times their interval late
+        for _ in range(200):
+            clock.t += 0.1
+            policy.note_input()
+            if policy.tick() == 2:
+                break
+        assert policy.stats.sweeps == 1
+        assert clock.t - 1000.0 >= LATE * policy.sweep_s
+    finally:
+        policy.stop()
+
+
 def test_cyclic_garbage_is_freed_young_and_after_freezing():
     clock = Clock()
     policy = GcPolicy(clock=clock)
