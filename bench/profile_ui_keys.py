@@ -24,12 +24,11 @@ import time
 from collections import defaultdict
 
 import bench_ui_app as b
-from bench_ui_app import _arg
-
 from agenttrace_tui.ingest import receivers
 from agenttrace_tui.runtime import gcpolicy
 from agenttrace_tui.ui import app as app_mod
 from agenttrace_tui.ui import panes
+from bench_ui_app import _arg
 
 #: (start, end, name) of every timed part and every loop callback over min_ms
 TIMELINE: list[tuple[float, float, str]] = []
