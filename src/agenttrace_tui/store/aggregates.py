@@ -232,6 +232,48 @@ class Totals:
             point[0] += sign * cost
             point[1] += sign * (i + o)
 
+    def fold_change(self, was: tuple, now: tuple) -> None:
+        """``fold(was, -1)`` then ``fold(now, 1)`` for one span, in one pass when only its
+        running state, status, duration or minute moved (a span_end after its span_start
+        was counted: the common change), so its tokens and cost are not taken out and put back.
+        """
+        sig, r1, e1, llm, d1, m1, plain, i, o, _cr, _cw, _rs, _est, cost, _unknown = now
+        if was[0] != sig or was[6:] != now[6:]:
+            self.fold(was, -1)
+            self.fold(now, 1)
+            return
+        r0, e0, d0, m0 = was[1], was[2], was[4], was[5]
+        if r0 != r1:
+            self.running += r1 - r0
+        if e0 != e1:
+            self.errors += e1 - e0
+        if llm:
+            if not r0:
+                self.llm_ns -= d0
+                self.llm_finished -= 1
+            if not r1:
+                self.llm_ns += d1
+                self.llm_finished += 1
+        acc = self.sigs.get(sig)
+        if acc is None:
+            acc = self.sigs[sig] = [0, 0, 0, 0, 0, 0, 0, 0.0, 0, 0]
+        if e0 != e1:
+            acc[1] += e1 - e0
+        acc[9] += d1 - d0
+        if m0 != m1 and not plain and (cost or i + o):
+            # Its spend moves to the minute it ended in.
+            series = self.series
+            point = series.get(m0)
+            if point is None:
+                point = series[m0] = [0.0, 0]
+            point[0] -= cost
+            point[1] -= i + o
+            point = series.get(m1)
+            if point is None:
+                point = series[m1] = [0.0, 0]
+            point[0] += cost
+            point[1] += i + o
+
     def merge(self, d: Totals, sign: int = 1, prune: bool = True) -> None:
         """Add (sign 1) or take out (sign -1) another aggregate: a delta, or a whole trace's totals.
 
@@ -262,14 +304,18 @@ class Totals:
                 if mine is None:
                     if prune and not acc[0]:
                         continue
-                    # Never the delta's own list: a delta may be merged into others after.
+                    # Never the delta's own list: a delta is merged into others after, and lists are updated in place.
                     sigs[sig] = acc.copy() if sign > 0 else [-x for x in acc]
                     continue
-                mine = list(map(op, mine, acc))
+                if acc[2] or acc[3] or acc[7] or acc[8] or acc[4] or acc[5] or acc[6]:
+                    mine[:] = map(op, mine, acc)
+                else:
+                    # No tokens and no cost (tools, retrieval, agents...): three of the ten move.
+                    mine[0] += sign * acc[0]
+                    mine[1] += sign * acc[1]
+                    mine[9] += sign * acc[9]
                 if prune and not mine[0]:
                     del sigs[sig]
-                else:
-                    sigs[sig] = mine
         if d.series:
             series = self.series
             for minute, (cost, tokens) in d.series.items():

@@ -210,15 +210,19 @@ def _delta_of(trace: TraceEntry) -> Totals:
     spans = trace.spans
     running = trace.counted_running
     for span_id, was in pending.items():
-        if was is not None:
-            fold(was, -1)
         span = spans.get(span_id)
-        if span is not None:
-            c = counted(span)
+        if span is None:
+            if was is not None:
+                fold(was, -1)
+            continue
+        c = counted(span)
+        if was is None:
             fold(c, 1)
-            if c[1]:
-                # Kept while the span runs: its span_end subtracts this instead of counting it again.
-                if running is None:
-                    running = trace.counted_running = {}
-                running[span_id] = c
+        else:
+            delta.fold_change(was, c)
+        if c[1]:
+            # Kept while the span runs: its span_end subtracts this instead of counting it again.
+            if running is None:
+                running = trace.counted_running = {}
+            running[span_id] = c
     return delta

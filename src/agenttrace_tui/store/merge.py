@@ -7,6 +7,7 @@ field-wise, so a model named at start and usage reported at the end meet.
 
 from __future__ import annotations
 
+import operator
 from typing import TYPE_CHECKING, Any
 
 import msgspec
@@ -59,11 +60,13 @@ _PLAIN = tuple((name, default) for name, default in _SPAN_FIELDS if name not in 
 _PART_NAMES = tuple(name for name, _ in _SPAN_FIELDS if name in _PARTS)
 
 
+_parts_of = operator.attrgetter(*_PART_NAMES)
+_NO_PARTS = (None,) * len(_PART_NAMES)
+
+
 def is_bare(new: Span) -> bool:
     """A report with no parts, attributes, events or kind: a bare span_end (merged by ``merge_plain``)."""
-    return (new.kind is SpanKind.CUSTOM and not new.attributes and not new.events and new.llm is None
-            and new.tool is None and new.agent is None and new.rag is None and new.file is None
-            and new.usage is None and new.cost is None)
+    return new.kind is SpanKind.CUSTOM and _parts_of(new) == _NO_PARTS and not new.attributes and not new.events
 
 
 def merge_span(old: Span, new: Span) -> Span:
@@ -104,7 +107,14 @@ def merge_span(old: Span, new: Span) -> Span:
 
 
 #: ``_PLAIN`` without the ids, which a report merged into a stored span shares with it (the store sets them).
-_PLAIN_NO_IDS = tuple((name, default) for name, default in _PLAIN if name not in ("span_id", "trace_id", "session_id"))
+_PLAIN_NO_IDS = tuple(name for name, _ in _PLAIN if name not in ("span_id", "trace_id", "session_id"))
+_plain_no_ids = operator.attrgetter(*_PLAIN_NO_IDS)
+# merge_plain spells these out (a loop over them costs more than the rest of
+# a span_end's merge); a new plain field of Span must be added there too.
+assert _PLAIN_NO_IDS == ("name", "start_ns", "parent_span_id", "end_ns", "status_message", "status_code", "links")
+# The plain fields are strings, ints, None or a tuple (links) whose defaults are
+# all falsy: "unset" (None, "", 0, (), the default) is exactly "falsy" for them.
+assert all(not d for _, d in _PLAIN if d is not msgspec.NODEFAULT)
 
 
 def merge_plain(old: Span, new: Span, same_ids: bool = False) -> Span:
@@ -114,11 +124,30 @@ def merge_plain(old: Span, new: Span, same_ids: bool = False) -> Span:
     ``same_ids``: the caller knows both name the same span of the same trace
     (the store's upsert), so the ids are not compared (the older's stay).
     """
-    changes: dict[str, Any] = {}
-    for name, default in _PLAIN_NO_IDS if same_ids else _PLAIN:
-        nv = getattr(new, name)
-        if not (nv is None or nv == "" or nv == 0 or nv == () or nv is default):
-            changes[name] = nv
+    changes: dict[str, Any]
+    if same_ids:
+        changes = {}
+        name, start_ns, parent, end_ns, message, code, links = _plain_no_ids(new)
+        if name:
+            changes["name"] = name
+        if start_ns:
+            changes["start_ns"] = start_ns
+        if parent:
+            changes["parent_span_id"] = parent
+        if end_ns:
+            changes["end_ns"] = end_ns
+        if message:
+            changes["status_message"] = message
+        if code:
+            changes["status_code"] = code
+        if links:
+            changes["links"] = links
+    else:
+        changes = {}
+        for name, default in _PLAIN:
+            nv = getattr(new, name)
+            if not (nv is None or nv == "" or nv == 0 or nv == () or nv is default):
+                changes[name] = nv
     if old.end_ns is None or new.end_ns is not None:
         changes["status"] = new.status
     usage = old.usage
