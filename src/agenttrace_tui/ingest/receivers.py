@@ -236,9 +236,9 @@ def quiet_accept_errors(loop: asyncio.AbstractEventLoop, pipeline: Pipeline) -> 
     loop.set_exception_handler(handler)
 
 
-#: On close, reading goes on while the kernel's unread bytes keep going down,
-#: and stops once they have not for this long (a sender still writing at full
-#: speed is not "already sent")...
+#: On close, reading goes on while it makes progress (the kernel's unread
+#: bytes go down, or a connection was read from), and stops once it has not
+#: for this long...
 DRAIN_S = 1.0
 #: ...or at the latest after this long: a busy machine reads a full socket
 #: buffer in seconds, and what the kernel already acknowledged to a TCP
@@ -573,6 +573,10 @@ class ReceiverSet:
         self._unix_id: tuple[int, int] | None = None
         self._pipeline: Pipeline | None = None
 
+    def _last_read(self) -> float:
+        """When any open stream connection last received data (monotonic seconds; 0 for none)."""
+        return max((getattr(t.get_protocol(), "last_active", 0.0) for t in self._conns), default=0.0)
+
     def _kernel_holds(self) -> int:
         """Unread bytes the kernel holds for the receiver sockets."""
         held = _queued(self._udp.sock) if self._udp is not None else 0
@@ -584,9 +588,16 @@ class ReceiverSet:
         Records a sender has already written sit in socket buffers (TCP and
         Unix connections, the UDP queue): after the listeners close, reading
         goes on until the kernel holds no unread byte for them (FIONREAD), so a
-        clean shutdown keeps them. It stops early when the unread bytes have not
-        gone down for ``drain_s`` (a sender still writing), and after
+        clean shutdown keeps them. It stops early when for ``drain_s`` neither
+        the unread bytes went down nor any connection was read from, and after
         ``DRAIN_MAX_S`` whatever happens.
+
+        Why both signs of progress: a stream's unread bytes need not go down
+        while it is read. A sender's kernel holds what the receiving side's
+        buffer cannot, and refills that buffer as fast as the monitor reads it,
+        so the count stays at the buffer's size for as long as the sender's
+        queue lasts (seconds on a busy machine); stopping then cut records a
+        sender had already handed over.
         """
         for server in self._servers:
             server.close()
@@ -598,14 +609,17 @@ class ReceiverSet:
             hard_stop = now + max(drain_s, DRAIN_MAX_S)
             stall_stop = now + drain_s
             least = None
+            read_at = self._last_read()
             while now < stall_stop and now < hard_stop:
                 if self._udp is not None:
                     self._udp._drain()
                 held = self._kernel_holds()
                 if not held:
                     break
-                if least is None or held < least:  # progress: the kernel's backlog went down
-                    least = held
+                last_read = self._last_read()
+                if least is None or held < least or last_read > read_at:  # progress
+                    least = held if least is None else min(least, held)
+                    read_at = last_read
                     stall_stop = now + drain_s
                 await asyncio.sleep(DRAIN_POLL_S)
                 now = loop.time()
