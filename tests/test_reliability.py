@@ -13,7 +13,9 @@ import json
 import math
 import socket
 import sqlite3
+import sys
 import time
+import types
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -23,6 +25,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import agenttrace_tui
 from agenttrace_tui.config import Config
 from agenttrace_tui.ingest.pipeline import Pipeline
 from agenttrace_tui.model import Cost, Session, Span, TokenUsage
@@ -31,6 +34,9 @@ from agenttrace_tui.runtime.monitor import Monitor
 from agenttrace_tui.store.memory import Store
 from agenttrace_tui.store.reader import Reader
 from agenttrace_tui.store.writer import Writer
+
+#: The monitor's own source files (whose lines the linear-work test counts).
+SRC = str(Path(agenttrace_tui.__file__).resolve().parent)
 
 NOW = time.time_ns()
 BIG = 10**40
@@ -362,20 +368,44 @@ def test_a_deep_live_chain_builds_in_linear_time_and_prints_in_linear_size() -> 
     from agenttrace_tui.analysis.tree import TreeBuilder
     from agenttrace_tui.commands.ascii_tree import render_tree, to_plain
 
+    def chain(depth: int, count: bool) -> tuple[Store, int]:
+        """Store and tree a live chain arriving in 40 frames; with ``count``, also the
+        lines of the monitor's own code run meanwhile (a measure of work no load changes)."""
+        store = Store(max_spans=100_000)
+        builder = TreeBuilder()
+        step = depth // 40
+        lines = 0
+
+        def local(frame: object, event: str, arg: object) -> object:
+            nonlocal lines
+            lines += event == "line"
+            return local
+
+        def calls(frame: types.FrameType, event: str, arg: object) -> object:
+            return local if frame.f_code.co_filename.startswith(SRC) else None
+
+        if count:
+            sys.settrace(calls)
+        try:
+            for k in range(0, depth, step):  # a live chain, arriving a few hundred spans per frame
+                batch = [Span(span_id=f"s{i}", trace_id="deep", session_id="s", name="x", start_ns=1_000 + i,
+                              end_ns=None, parent_span_id=f"s{i - 1}" if i else None) for i in range(k, k + step)]
+                store.apply(batch)
+                tree = builder.build(store.traces["deep"])
+            analyze(tree, now_ns=10**6)
+        finally:
+            sys.settrace(None)
+        assert len(tree) == depth and tree.depth[-1] == depth - 1
+        return store, lines
+
+    # Linear work doubles with the depth; O(depth) per span (an ancestor walk)
+    # would quadruple it -- at 20,000 spans, minutes of CPU.
+    _, small = chain(1_000, count=True)
+    _, double = chain(2_000, count=True)
+    print(f"lines of the monitor's code run: depth 1,000 {small:,}; depth 2,000 {double:,} ({double / small:.2f}x)")
+    assert double < 2.5 * small, (small, double)
     depth = 20_000
-    store = Store(max_spans=100_000)
-    builder = TreeBuilder()
-    t0 = time.process_time()
-    step = 500
-    for k in range(0, depth, step):  # a live chain, arriving a few hundred spans per frame
-        store.apply([Span(span_id=f"s{i}", trace_id="deep", session_id="s", name="x", start_ns=1_000 + i,
-                          end_ns=None, parent_span_id=f"s{i - 1}" if i else None) for i in range(k, k + step)])
-        tree = builder.build(store.traces["deep"])
-    analyze(tree, now_ns=10**6)
-    cpu = time.process_time() - t0
-    assert len(tree) == depth and tree.depth[-1] == depth - 1
-    # O(depth) per span would be 40 builds x 20k ancestors x 500 spans = 4e8 steps (minutes).
-    assert cpu < 20, cpu
+    store, _ = chain(depth, count=False)
     spans = list(store.traces["deep"].spans.values())
     out = to_plain(render_tree(spans, now_ns=10**6, attributes=False))
     assert len(out) < 300 * depth  # linear: a line never carries more than 32 guides
