@@ -25,6 +25,8 @@ from agenttrace_tui.normalize import otel
 sys.path.insert(0, str(Path(__file__).resolve().parent / "clients"))
 from recording import read_body
 
+from otlp_values import kv as otlp_kv
+
 FIXTURES = Path(__file__).resolve().parent / "clients" / "fixtures"
 
 
@@ -34,38 +36,13 @@ def _convert(body: bytes, json: bool) -> list:
     return [repr(msgspec.to_builtins(u)) for c in chunks for u in c]  # repr: nan equals nan
 
 
-def _kv(key: str, value: object) -> common_pb2.KeyValue:
-    kv = common_pb2.KeyValue(key=key)
-    _set(kv.value, value)
-    return kv
-
-
-def _set(av: common_pb2.AnyValue, value: object) -> None:
-    if isinstance(value, bool):
-        av.bool_value = value
-    elif isinstance(value, int):
-        av.int_value = value
-    elif isinstance(value, float):
-        av.double_value = value
-    elif isinstance(value, str):
-        av.string_value = value
-    elif isinstance(value, bytes):
-        av.bytes_value = value
-    elif isinstance(value, list):
-        av.array_value.SetInParent()
-        for v in value:
-            _set(av.array_value.values.add(), v)
-    elif isinstance(value, dict):
-        av.kvlist_value.SetInParent()
-        for k, v in value.items():
-            av.kvlist_value.values.append(_kv(k, v))
 
 
 def _rich_request() -> bytes:
     req = trace_service_pb2.ExportTraceServiceRequest()
     rs = req.resource_spans.add()
-    rs.resource.attributes.extend([_kv("service.name", "wire-test"), _kv("service.instance.id", "i-9"),
-                                   _kv("process.pid", 4242)])
+    rs.resource.attributes.extend([otlp_kv("service.name", "wire-test"), otlp_kv("service.instance.id", "i-9"),
+                                   otlp_kv("process.pid", 4242)])
     ss = rs.scope_spans.add()
     ss.scope.name = "opentelemetry.instrumentation.openai_agents"
     values: list[object] = [
@@ -78,19 +55,19 @@ def _rich_request() -> bytes:
                           name=f"chat gpt-4o {i}", start_time_unix_nano=t0 + i, end_time_unix_nano=t0 + i + 1000)
         if i % 3:
             sp.parent_span_id = (i // 3 * 3 + 1).to_bytes(8, "big")
-        sp.attributes.extend([_kv("gen_ai.operation.name", "chat"), _kv("gen_ai.request.model", "gpt-4o"),
-                              _kv("gen_ai.usage.input_tokens", 100 + i), _kv("value", v)])
+        sp.attributes.extend([otlp_kv("gen_ai.operation.name", "chat"), otlp_kv("gen_ai.request.model", "gpt-4o"),
+                              otlp_kv("gen_ai.usage.input_tokens", 100 + i), otlp_kv("value", v)])
         sp.attributes.add(key="unset")  # a KeyValue without a value
     # Events, links, status codes, previews from messages.
     sp = ss.spans.add(trace_id=(99).to_bytes(16, "big"), span_id=(99).to_bytes(8, "big"), name="execute_tool grep",
                       start_time_unix_nano=t0, end_time_unix_nano=t0 + 5)
-    sp.attributes.extend([_kv("gen_ai.operation.name", "execute_tool"), _kv("gen_ai.tool.name", "grep"),
-                          _kv("session.id", "s-1")])
+    sp.attributes.extend([otlp_kv("gen_ai.operation.name", "execute_tool"), otlp_kv("gen_ai.tool.name", "grep"),
+                          otlp_kv("session.id", "s-1")])
     ev = sp.events.add(name="exception", time_unix_nano=t0 + 1)
-    ev.attributes.extend([_kv("exception.type", "OSError"), _kv("exception.message", "boom"),
-                          _kv("exception.escaped", True), _kv("exception.stacktrace", "tb\n" * 4000)])
-    sp.events.add(name="gen_ai.user.message", time_unix_nano=t0 + 2).attributes.append(_kv("content", "hi"))
-    sp.links.add(trace_id=(5).to_bytes(16, "big"), span_id=(6).to_bytes(8, "big")).attributes.append(_kv("a", 1))
+    ev.attributes.extend([otlp_kv("exception.type", "OSError"), otlp_kv("exception.message", "boom"),
+                          otlp_kv("exception.escaped", True), otlp_kv("exception.stacktrace", "tb\n" * 4000)])
+    sp.events.add(name="gen_ai.user.message", time_unix_nano=t0 + 2).attributes.append(otlp_kv("content", "hi"))
+    sp.links.add(trace_id=(5).to_bytes(16, "big"), span_id=(6).to_bytes(8, "big")).attributes.append(otlp_kv("a", 1))
     sp.links.add(trace_id=b"\x01", span_id=(6).to_bytes(8, "big"))  # invalid: skipped
     sp.status.code = trace_pb2.Status.STATUS_CODE_ERROR
     sp.status.message = "exit 2"
@@ -105,13 +82,13 @@ def _rich_request() -> bytes:
     # A second scope (unnamed), a resource without scopes, a second resource.
     rs.scope_spans.add().spans.add(trace_id=(77).to_bytes(16, "big"), span_id=(77).to_bytes(8, "big"), name="x",
                                    start_time_unix_nano=t0, end_time_unix_nano=t0)
-    req.resource_spans.add().resource.attributes.append(_kv("service.name", "empty"))
+    req.resource_spans.add().resource.attributes.append(otlp_kv("service.name", "empty"))
     rs2 = req.resource_spans.add()
-    rs2.resource.attributes.append(_kv("service.name", "claude-code"))
+    rs2.resource.attributes.append(otlp_kv("service.name", "claude-code"))
     rs2.scope_spans.add(scope=common_pb2.InstrumentationScope(name="com.anthropic.claude_code")).spans.add(
         trace_id=(78).to_bytes(16, "big"), span_id=(78).to_bytes(8, "big"), name="claude_code.llm_request",
         start_time_unix_nano=t0, end_time_unix_nano=t0 + 9).attributes.extend(
-        [_kv("model", "claude-sonnet-4-5"), _kv("input_tokens", 10), _kv("output_tokens", 2)])
+        [otlp_kv("model", "claude-sonnet-4-5"), otlp_kv("input_tokens", 10), otlp_kv("output_tokens", 2)])
     return req.SerializeToString()
 
 
@@ -153,7 +130,7 @@ def test_every_value_type_builds_the_same_spans(monkeypatch: pytest.MonkeyPatch)
 def test_values_of_unexpected_types_and_client_tools_take_the_general_path(monkeypatch: pytest.MonkeyPatch) -> None:
     req = trace_service_pb2.ExportTraceServiceRequest()
     rs = req.resource_spans.add()
-    rs.resource.attributes.append(_kv("service.name", "codex"))
+    rs.resource.attributes.append(otlp_kv("service.name", "codex"))
     ss = rs.scope_spans.add()
     ss.scope.name = "codex_otel"
     cases: list[list[tuple[str, object]]] = [
@@ -173,7 +150,7 @@ def test_values_of_unexpected_types_and_client_tools_take_the_general_path(monke
         for j, name in enumerate(("shell", "chat m", "turn/start")):
             sp = ss.spans.add(trace_id=(i + 1).to_bytes(16, "big"), span_id=(i * 8 + j + 1).to_bytes(8, "big"),
                               name=name, start_time_unix_nano=10 * (j + 1), end_time_unix_nano=20 * (j + 1) * (i % 2))
-            sp.attributes.extend([_kv(k, v) for k, v in attrs])
+            sp.attributes.extend([otlp_kv(k, v) for k, v in attrs])
             sp.status.code = j  # type: ignore[assignment]
     body = req.SerializeToString()
     _both(monkeypatch, body)
@@ -185,14 +162,14 @@ def test_values_of_unexpected_types_and_client_tools_take_the_general_path(monke
 def test_a_known_clients_tool_span_is_built_by_its_recipe(monkeypatch: pytest.MonkeyPatch) -> None:
     req = trace_service_pb2.ExportTraceServiceRequest()
     rs = req.resource_spans.add()
-    rs.resource.attributes.append(_kv("service.name", "agents"))
+    rs.resource.attributes.append(otlp_kv("service.name", "agents"))
     ss = rs.scope_spans.add()
     ss.scope.name = "opentelemetry.instrumentation.openai_agents"
     for i in range(3):
         sp = ss.spans.add(trace_id=(1).to_bytes(16, "big"), span_id=(i + 1).to_bytes(8, "big"), name="execute_tool grep",
                           start_time_unix_nano=10, end_time_unix_nano=20)
-        sp.attributes.extend([_kv("gen_ai.operation.name", "execute_tool"), _kv("gen_ai.tool.name", "grep"),
-                              _kv("gen_ai.tool.call.id", f"call_{i}")])
+        sp.attributes.extend([otlp_kv("gen_ai.operation.name", "execute_tool"), otlp_kv("gen_ai.tool.name", "grep"),
+                              otlp_kv("gen_ai.tool.call.id", f"call_{i}")])
     spans = _both(monkeypatch, req.SerializeToString())
     assert all("'tool': {'name': 'grep'" in s for s in spans if "span_id" in s)
     _convert(req.SerializeToString(), False)

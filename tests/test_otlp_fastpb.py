@@ -17,7 +17,6 @@ from typing import Any
 
 import pytest
 from opentelemetry.proto.collector.trace.v1 import trace_service_pb2
-from opentelemetry.proto.common.v1 import common_pb2
 
 from agenttrace_tui.ingest import otlp_fastpb
 from agenttrace_tui.ingest.otlp_parse import BodyError, parse
@@ -26,34 +25,11 @@ from agenttrace_tui.ingest.otlp_values import pb_attrs
 sys.path.insert(0, str(Path(__file__).resolve().parent / "clients"))
 from recording import read_body
 
+from otlp_values import kv as otlp_kv
+
 FIXTURES = Path(__file__).resolve().parent / "clients" / "fixtures"
 
 
-def _kv(key: str, value: object) -> common_pb2.KeyValue:
-    kv = common_pb2.KeyValue(key=key)
-    _set(kv.value, value)
-    return kv
-
-
-def _set(av: common_pb2.AnyValue, value: object) -> None:
-    if isinstance(value, bool):
-        av.bool_value = value
-    elif isinstance(value, int):
-        av.int_value = value
-    elif isinstance(value, float):
-        av.double_value = value
-    elif isinstance(value, str):
-        av.string_value = value
-    elif isinstance(value, bytes):
-        av.bytes_value = value
-    elif isinstance(value, list):
-        av.array_value.SetInParent()
-        for v in value:
-            _set(av.array_value.values.add(), v)
-    elif isinstance(value, dict):
-        av.kvlist_value.SetInParent()
-        for k, v in value.items():
-            av.kvlist_value.values.append(_kv(k, v))
 
 
 def _typed(d: dict[str, Any]) -> list[tuple[str, str, str]]:
@@ -104,10 +80,10 @@ def test_every_value_type_and_encoding_reads_the_same() -> None:
     ss = req.resource_spans.add().scope_spans.add()
     for i, v in enumerate(VALUES):
         sp = ss.spans.add(trace_id=(i + 1).to_bytes(16, "big"), span_id=(i + 1).to_bytes(8, "big"), name="s")
-        sp.attributes.extend([_kv("k", v), _kv("long key " * 20, v), _kv("", v)])
+        sp.attributes.extend([otlp_kv("k", v), otlp_kv("long key " * 20, v), otlp_kv("", v)])
         sp.attributes.add(key="unset")  # a KeyValue without a value
         sp.attributes.add()  # neither key nor value
-        sp.attributes.extend([_kv("dup", v), _kv("other", 1), _kv("dup", "last")])  # the last value wins, first place kept
+        sp.attributes.extend([otlp_kv("dup", v), otlp_kv("other", 1), otlp_kv("dup", "last")])  # the last value wins, first place kept
     # Encodings a sender may legally use that the generated classes accept: an
     # over-long varint, a bool as a multi-byte varint, fields in reverse order,
     # a value with two oneof members (the last wins), an unknown field.
@@ -141,7 +117,7 @@ def test_the_cache_stays_bounded_and_keeps_no_mutable_values() -> None:
     ss = req.resource_spans.add().scope_spans.add()
     for i in range(otlp_fastpb.MAX_PAIRS + 10):
         sp = ss.spans.add(trace_id=(i + 1).to_bytes(16, "big"), span_id=(i + 1).to_bytes(8, "big"), name="s")
-        sp.attributes.extend([_kv("id", f"v{i}"), _kv("list", [1, 2]), _kv("big", "b" * 400)])
+        sp.attributes.extend([otlp_kv("id", f"v{i}"), otlp_kv("list", [1, 2]), otlp_kv("big", "b" * 400)])
     fast = parse("traces", req.SerializeToString(), False)
     seen = [otlp_fastpb.span_attrs(sp.attributes) for sp in fast.resource_spans[0].scope_spans[0].spans]
     assert len(otlp_fastpb._PAIRS) <= otlp_fastpb.MAX_PAIRS
