@@ -129,7 +129,7 @@ def fill(n_spans: int, big: int):
     k = 0
     while store.span_count < target:
         want = min(chunk, target - store.span_count)
-        # Fresh seeds: new random trace and span ids per chunk.
+        # New random trace and span ids per chunk.
         chunks = payloads(wire_records(want, seed=1000 + k), per=100)
         k += 1
         t = time.thread_time()
