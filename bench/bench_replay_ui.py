@@ -47,14 +47,15 @@ async def _until(pilot, cond, limit_s: float = 30.0) -> None:
         await pilot.pause(0.001)
 
 
-def time_to_frame(make, ready) -> float:
-    """Seconds from building the app to a drawn frame where ``ready(app)`` holds."""
+def time_to_frame(make, ready, limit_s: float = 30.0) -> float:
+    """Seconds from building the app to a drawn frame where ``ready(app)`` holds
+    (shared with bench_scale)."""
 
     async def run() -> float:
         t = time.perf_counter()
         app = make()
         async with app.run_test(size=SIZE) as pilot:
-            await _until(pilot, lambda: ready(app))
+            await _until(pilot, lambda: ready(app), limit_s)
             # Render the frame now, with the content in it (waiting for the
             # app to go idle would time the replay's own timers instead).
             frame = app.export_screenshot()

@@ -488,47 +488,24 @@ def get_file(total: int, fresh: bool) -> tuple[Path, dict | None]:
     return path, build
 
 
-def time_to_frame(make, ready) -> float:
-    """Seconds from constructing the app to a drawn frame where ``ready(app)`` holds."""
-    from agenttrace_tui.ui.replay import ReplayApp
-
-    async def run() -> float:
-        t = time.perf_counter()
-        app = make()
-        async with app.run_test(size=SIZE) as pilot:
-            deadline = t + 60
-            while not ready(app):
-                if time.perf_counter() > deadline:
-                    raise RuntimeError("no first frame within 60 s")
-                await pilot.pause(0.001)
-            # Render the frame now, with the content in it (as bench_replay_ui does).
-            frame = app.export_screenshot()
-            dt = time.perf_counter() - t
-            assert frame
-            if isinstance(app, ReplayApp):
-                app.close_reader()
-        return dt
-
-    return asyncio.run(run())
-
-
 def replay_times(files: dict[str, Path], runs: int) -> dict:
     """Interleaved runs: the empty live app, replay and picker on each file."""
     from agenttrace_tui.store.memory import Store
     from agenttrace_tui.ui.app import make_app
     from agenttrace_tui.ui.picker import SessionPicker
     from agenttrace_tui.ui.replay import ReplayApp
+    from bench_replay_ui import time_to_frame  # here: the memory children never import Textual
 
     out: dict[str, list[float]] = {"empty": []}
     for _ in range(runs):
-        out["empty"].append(time_to_frame(lambda: make_app(store=Store()), lambda a: a.sessions.is_attached))
+        out["empty"].append(time_to_frame(lambda: make_app(store=Store()), lambda a: a.sessions.is_attached, limit_s=60))
         for label, db in files.items():
             out.setdefault(f"replay_{label}", []).append(time_to_frame(
                 lambda db=db: ReplayApp(db, BIG_SESSION),
-                lambda a: a.span_tree.trace_id is not None and a.span_tree.row_count > 0))
+                lambda a: a.span_tree.trace_id is not None and a.span_tree.row_count > 0, limit_s=60))
             out.setdefault(f"picker_{label}", []).append(time_to_frame(
                 lambda db=db: ReplayApp(db, None),
-                lambda a: isinstance(a.screen, SessionPicker) and a.screen.loaded))
+                lambda a: isinstance(a.screen, SessionPicker) and a.screen.loaded, limit_s=60))
     return out
 
 
