@@ -192,6 +192,9 @@ async def persist_once(chunks: list[bytes], path: Path) -> dict:
         apply_cpu += time.thread_time() - a
         await asyncio.sleep(0)  # receivers yield to the loop between datagrams
     t_apply = time.perf_counter() - t0
+    # How much the writer got done while spans were arriving (the rest is
+    # written after the last one, by close()): overlap, or its absence.
+    written_while_applying = writer.written_spans
     await writer.close()
     t_total = time.perf_counter() - t0
     loop_cpu, proc_cpu = time.thread_time() - loop0, time.process_time() - proc0
@@ -200,7 +203,7 @@ async def persist_once(chunks: list[bytes], path: Path) -> dict:
     conn.close()
     assert on_disk == n_spans and writer.errors == 0, (on_disk, n_spans, writer.last_error)
     return {"spans": n_spans, "apply_s": t_apply, "total_s": t_total, "batches": writer.batches,
-            "written": writer.written_spans, "apply_cpu": apply_cpu, "encode_cpu": drain_cpu[0],
+            "written": writer.written_spans, "written_while_applying": written_while_applying, "apply_cpu": apply_cpu, "encode_cpu": drain_cpu[0],
             "fold_cpu": fold_cpu[0], "sql_cpu": proc_cpu - loop_cpu, "loop_cpu": loop_cpu,
             # everything on the loop but Store.apply and the fold: the writer's share
             "writer_loop_cpu": loop_cpu - apply_cpu - fold_cpu[0]}

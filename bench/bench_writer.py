@@ -72,7 +72,8 @@ def main() -> None:
             n = res["spans"]
             print(f"  run {r} {label:5s}: {n / res['total_s']:8,.0f} spans/s  loop {res['loop_cpu'] / n * 1e6:5.1f} us/span "
                   f"(apply {res['apply_cpu'] / n * 1e6:4.1f}, fold {res['fold_cpu'] / n * 1e6:4.1f}, "
-                  f"writer {res['writer_loop_cpu'] / n * 1e6:4.1f})  thread {res['sql_cpu'] / n * 1e6:5.1f}", flush=True)
+                  f"writer {res['writer_loop_cpu'] / n * 1e6:4.1f})  thread {res['sql_cpu'] / n * 1e6:5.1f}  "
+                  f"written while applying {res.get('written_while_applying', 0) / n:4.0%}", flush=True)
     print(f"load after: {os.getloadavg()[0]:.2f}")
     for label, rs in results.items():
         def med(key: str, rs: list[dict] = rs) -> float:
