@@ -38,6 +38,7 @@ __all__ = [
     "quarantine_row",
     "INSERT_QUARANTINE",
     "INSERT_METRIC_POINT",
+    "SPAN_BODY_COLUMN",
 ]
 
 _I64 = 2**63 - 1
@@ -56,6 +57,8 @@ ON CONFLICT (trace_id, span_id) DO UPDATE SET
     input_tokens = excluded.input_tokens, output_tokens = excluded.output_tokens,
     cost = excluded.cost, body = excluded.body, unpriced = excluded.unpriced, estimated = excluded.estimated
 """
+#: Where ``span_row`` puts the msgpack body (the ``body`` column of UPSERT_SPAN).
+SPAN_BODY_COLUMN = 14
 # Events only ever grow (merge_span appends), so event i of a span is stable.
 UPSERT_EVENT = """
 INSERT OR REPLACE INTO span_events (trace_id, span_id, seq, name, time_ns, attributes)

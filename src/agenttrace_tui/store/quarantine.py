@@ -17,6 +17,7 @@ from ..model import Span
 from .batch import (
     INSERT_METRIC_POINT,
     INSERT_QUARANTINE,
+    SPAN_BODY_COLUMN,
     UPSERT_EVENT,
     UPSERT_METRIC,
     UPSERT_SESSION_META,
@@ -124,10 +125,12 @@ class RowIsolation(FileMerge):
             self.dropped_spans += 1
         obj = row
         if kind == "span" and isinstance(row, tuple):
+            # The span itself, from its row's msgpack body (the columns after it
+            # are the unpriced/estimated counts), kept as JSON like every other kind.
             try:
-                obj = _span_decoder.decode(row[-1])
+                obj = _span_decoder.decode(row[SPAN_BODY_COLUMN])
             except Exception:  # noqa: BLE001
-                obj = [repr(v)[:200] for v in row[:-1]]
+                obj = [repr(v)[:200] for i, v in enumerate(row) if i != SPAN_BODY_COLUMN]
         elif isinstance(row, tuple):
             obj = [v if not isinstance(v, bytes) else v.hex()[:200] for v in row]
         qrow = quarantine_row(kind, key, f"{type(exc).__name__}: {exc}", obj)
