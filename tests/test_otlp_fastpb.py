@@ -70,6 +70,7 @@ def test_recorded_clients_read_the_same_attributes() -> None:
 
 VALUES: list[object] = [
     "", "x", "é ☃ 漢字", "y" * 127, "y" * 128, "z" * 5000, 0, 1, 127, 128, -1, 2**63 - 1, -(2**63), 300,
+    16383, 16384, 2**21 - 1, 2**21, 2**28,  # one to five varint bytes
     1.5, -0.0, math.inf, math.nan, True, False, b"", b"\x00\x01\xff", [], [1, "a", [2.5, {"k": "v"}]], {},
     {"n": {"m": [True]}},
 ]
@@ -93,6 +94,9 @@ def test_every_value_type_and_encoding_reads_the_same() -> None:
         b"\x12\x03\x0a\x01v\x0a\x01c",  # value before key
         b"\x0a\x01d\x12\x05\x0a\x01v\x18\x07",  # string then int: int wins
         b"\x0a\x01e\x12\x03\x0a\x01v\x78\x01",  # an unknown field after the value
+        b"\x0a\x01g\x12\x03\x18\x85\x00",  # 5 as two varint bytes
+        b"\x0a\x01h\x12\x04\x18\x80\x80\x00",  # 0 as three varint bytes
+        b"\x0a\x01i\x12\x04\x18\x05\x18\x06",  # two ints: the last wins
         b"\x0a\x01f\x12\x02\x18\x80",  # truncated varint inside (the real parser refuses; checked below)
     ]
     body = req.SerializeToString()

@@ -16,8 +16,9 @@ from typing import Any
 
 from ..model import Span, SpanLink, Update
 from ..normalize import conventions as cv
-from ..normalize.otel import MAX_ATTR_CHARS, ResourceInfo, _session_attr, build_span, cut_msg
-from .otlp_fastpb import FastTraceRequest, span_attrs
+from ..normalize.conventions import cached_plan
+from ..normalize.otel import MAX_ATTR_CHARS, NO_FAST, ResourceInfo, _session_attr, build_span, cut_msg, fast_plan
+from .otlp_fastpb import FastTraceRequest, read_pair, span_attrs
 from .otlp_parse import (
     MAX_ITEMS,
     MAX_JSON_OBJECTS,
@@ -99,26 +100,47 @@ def _span_from_pb(sp: Any, res: ResourceInfo, rejects: Rejects) -> tuple[Span, b
     return _span_from_raw(_raw_from_pb(sp), res.framework, rejects)
 
 
+_ZERO16 = bytes(16)
+_ZERO8 = bytes(8)
+
+
 def _span_from_fastpb(sp: Any, res: ResourceInfo, rejects: Rejects) -> tuple[Span, bool] | None:
     """``_span_from_raw(_raw_from_pb(sp))`` for a span of ``FastTraceRequest``, in one step.
 
     The usual span (well-formed ids, no events, no links) is read straight into
-    ``build_span``; any other takes the two steps it abbreviates.
+    its key set's recipes (``fast_plan``), or ``build_span`` when they decline
+    it; any other takes the two steps it abbreviates.
     """
     t = sp.trace_id
     s = sp.span_id
     p = sp.parent_span_id
-    if (sp.events or sp.links or len(t) != 16 or len(s) != 8 or (p and len(p) != 8) or not any(t) or not any(s)
-            or (p and not any(p))):
+    # Ids of the right length and not all zero (compared, not any(): no call).
+    if (len(t) != 16 or len(s) != 8 or t == _ZERO16 or s == _ZERO8 or (p and (len(p) != 8 or p == _ZERO8))
+            or sp.events or sp.links):
         return _span_from_raw(_raw_from_pb(sp, span_attrs), res.framework, rejects)
-    attrs = span_attrs(sp.attributes)
-    plan = cv.plan_for(attrs)
+    attrs = dict(map(read_pair, sp.attributes[:]))  # span_attrs, inline ([:]: one C call, no IndexError to end it)
+    plan = cached_plan(tuple(attrs)) or cv.plan_for(attrs)
     explicit = _session_attr(attrs, plan.session_keys) if plan.session_keys else None
     st = sp.status
+    code = st.code
+    message = st.message
+    tid = t.hex()
+    sid = s.hex()
+    parent = p.hex() if p else None
+    name = sp.name
+    start = sp.start_time_unix_nano
+    end = sp.end_time_unix_nano
     try:
-        span = build_span(t.hex(), s.hex(), p.hex() if p else None, sp.name, sp.start_time_unix_nano,
-                          sp.end_time_unix_nano, attrs, [], (), st.code, st.message, explicit or "", res.framework,
-                          plan)
+        fast = plan.fast
+        if fast is None:
+            fast = fast_plan(plan)
+        span = None
+        if fast is not None and fast is not NO_FAST:
+            span = fast.build(tid, sid, parent, name, start, end, attrs, (), code, message, explicit or "",
+                              res.framework)
+        if span is None:
+            span = build_span(tid, sid, parent, name, start, end, attrs, [], (), code, message, explicit or "",
+                              res.framework, plan, try_fast=False)
     except (TypeError, ValueError, RecursionError) as exc:
         rejects.add("invalid_span", str(exc)[:200])
         return None

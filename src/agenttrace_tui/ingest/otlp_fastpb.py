@@ -76,9 +76,6 @@ FastTraceRequest: Any = _declare()
 
 _KeyValue = common_pb2.KeyValue
 _double = struct.Struct("<d").unpack_from
-#: Encoded KeyValue -> (key, value), for short scalar pairs only (a list or dict value
-#: is mutable and must not be shared between spans; long values seldom repeat).
-_PAIRS: dict[bytes, tuple[str, Any]] = {}
 MAX_PAIRS = 4096
 MAX_PAIR_BYTES = 160
 
@@ -122,20 +119,55 @@ def _read_pair(b: bytes) -> tuple[str, Any]:
     return kv.key, v.int_value if w == "int_value" else pb_value(v)
 
 
-def span_attrs(encoded: Any) -> dict[str, Any]:
-    """A span's attributes (encoded KeyValues) as a dict, as ``pb_attrs`` builds it."""
-    out: dict[str, Any] = {}
-    pairs = _PAIRS
-    for b in encoded:
-        got = pairs.get(b)
+class _Pairs(dict[bytes, tuple[str, Any]]):
+    """Encoded KeyValue -> (key, value): a dict that reads the pairs it lacks.
+
+    A lookup that hits stays in C (``dict(map(_PAIRS.__getitem__, encoded))``
+    reads a span's attributes without a bytecode per pair); a miss calls
+    ``__missing__``, which reads the pair and keeps it when it is a short
+    scalar (a list or dict value is mutable and must not be shared between
+    spans; long values seldom repeat).
+    """
+
+    def __missing__(self, b: bytes) -> tuple[str, Any]:
+        # Most misses are ever-new ids and token counts: a string, or an int of one to
+        # three varint bytes, in the common shape (see ``_read_pair``); read here without
+        # a further call. Anything else: ``_read_pair``.
+        n = len(b)
+        got: tuple[str, Any] | None = None
+        if n > 4 and b[0] == 0x0A and b[1] < 0x80:
+            e = 2 + b[1]
+            if e + 3 < n and b[e] == 0x12 and b[e + 1] < 0x80 and e + 2 + b[e + 1] == n:
+                tag = b[e + 2]
+                x = b[e + 3]
+                if tag == 0x0A:
+                    if x < 0x80 and e + 4 + x == n:  # string_value with a one-byte length
+                        got = (b[2:e].decode(), b[e + 4:].decode())
+                elif tag == 0x18:  # int_value: one to three varint bytes (0 <= v < 2**21)
+                    if n == e + 4:
+                        if x < 0x80:
+                            got = (b[2:e].decode(), x)
+                    elif n == e + 5:
+                        if x >= 0x80 and b[e + 4] < 0x80:
+                            got = (b[2:e].decode(), (x & 0x7F) | b[e + 4] << 7)
+                    elif n == e + 6 and x >= 0x80 and b[e + 4] >= 0x80 and b[e + 5] < 0x80:
+                        got = (b[2:e].decode(), (x & 0x7F) | (b[e + 4] & 0x7F) << 7 | b[e + 5] << 14)
         if got is None:
             got = _read_pair(b)
-            v = got[1]
-            if v.__class__ is list or v.__class__ is dict or len(b) > MAX_PAIR_BYTES:
-                out[got[0]] = v
-                continue
-            if len(pairs) >= MAX_PAIRS:
-                pairs.clear()  # ever-new values (ids, counts): start over rather than grow
-            pairs[b] = got
-        out[got[0]] = got[1]
-    return out
+        v = got[1]
+        if v.__class__ is list or v.__class__ is dict or n > MAX_PAIR_BYTES:
+            return got
+        if len(self) >= MAX_PAIRS:
+            self.clear()  # ever-new values (ids, counts): start over rather than grow
+        self[b] = got
+        return got
+
+
+_PAIRS = _Pairs()
+#: One encoded KeyValue -> (key, value), through the cache.
+read_pair = _PAIRS.__getitem__
+
+
+def span_attrs(encoded: Any) -> dict[str, Any]:
+    """A span's attributes (encoded KeyValues) as a dict, as ``pb_attrs`` builds it."""
+    return dict(map(read_pair, encoded))

@@ -257,6 +257,10 @@ _PLANS: dict[tuple[str, ...], Plan] = {}
 _MAX_PLANS = 4096
 
 
+#: The plan of a key tuple already seen, else None (``plan_for`` without the call, for hot loops).
+cached_plan = _PLANS.get
+
+
 def plan_for(attributes: dict[str, Any]) -> Plan:
     keys = tuple(attributes)
     plan = _PLANS.get(keys)

@@ -24,6 +24,7 @@ from ..model import (
     SpanKind,
     SpanLink,
     Status,
+    TokenUsage,
     ToolInfo,
 )
 from . import conventions as cv
@@ -111,16 +112,18 @@ def build_span(
     session_id: str,
     client: str | None = None,
     plan: cv.Plan | None = None,
+    try_fast: bool = True,
 ) -> Span:
     """One OTel span -> model span, applying every convention table.
 
     ``client`` is the framework its resource/scope names (``cv.framework_hint``):
     a known client's own names decide the kind before any guess. ``plan``:
-    ``cv.plan_for(attrs)`` when the caller has it already.
+    ``cv.plan_for(attrs)`` when the caller has it already. ``try_fast=False``:
+    the caller tried ``fast_plan(plan).build`` already and got None.
     """
     if plan is None:
         plan = cv.plan_for(attrs)
-    if not raw_events:
+    if not raw_events and try_fast:
         fast = plan.fast
         if fast is None:
             fast = plan.fast = _FastPlan.make(plan)
@@ -284,6 +287,14 @@ def build_span(
     )
 
 
+def fast_plan(plan: cv.Plan) -> _FastPlan | None:
+    """The key set's recipes (see below), or None when its spans take the general path."""
+    fast = plan.fast
+    if fast is None:
+        fast = plan.fast = _FastPlan.make(plan)
+    return None if fast is _NO_FAST else fast
+
+
 def cut_msg(message: str | None) -> str | None:
     return cv.cut_head(message, 1000) if message else None
 
@@ -309,6 +320,10 @@ MAX_RECIPES = 256
 #: Uses after which a recipe (or a key set's type probe) is compiled to one function.
 COMPILE_AFTER = 256
 _NO_FAST: Any = object()
+#: ``Plan.fast`` of a key set whose spans always take the general path.
+NO_FAST = _NO_FAST
+#: TokenUsage fields ``finish_usage`` reads or corrects (written out by ``_compile``).
+_USAGE_FIELDS = frozenset({"input", "output", "total", "cache_read", "cache_write", "reasoning"})
 _INF = float("inf")
 
 
@@ -390,6 +405,7 @@ def _compile(recipe: _Recipe) -> Any:
     """The recipe as one Python function (keys reach it as bound names, never as source text)."""
     env: dict[str, Any] = {
         "Span": Span, "Status": Status, "time": time, "finish_usage": cv.finish_usage, "cut_head": cv.cut_head,
+        "TokenUsage": TokenUsage,
         "cut_msg": cut_msg, "error_status": _error_status, "cut": _cut, "KIND": recipe.kind,
         "INTERNAL_KEY": cv.INTERNAL_KEY, "PREVIEW": cv.TOOL_PREVIEW_CHARS, "MAX": MAX_ATTR_CHARS,
     }
@@ -413,8 +429,23 @@ def _compile(recipe: _Recipe) -> Any:
         lines.append(f"    p{i} = P{i}({', '.join(args)})")
         kwargs.append(f"{part}=p{i}")
     if recipe.usage:
-        items = ", ".join(f"{field!r}: attrs[{key(k)}]" for field, k, _t, _c in recipe.usage)
-        lines.append(f"    usage = finish_usage({{{items}}})")
+        # ``finish_usage`` written out: its two corrections on local numbers, then one
+        # TokenUsage with the final values (the same struct, without the dict and the
+        # attribute writes).
+        got = {field: f"attrs[{key(k)}]" for field, k, _t, _c in recipe.usage}
+        if set(got) - _USAGE_FIELDS:
+            lines.append(f"    usage = finish_usage({{{', '.join(f'{f!r}: {v}' for f, v in got.items())}}})")
+        else:
+            for field in sorted(_USAGE_FIELDS):
+                lines.append(f"    u_{field} = {got.get(field, '0')}")
+            lines += [
+                "    cached = u_cache_read + u_cache_write",
+                "    if cached and u_input < cached:",
+                "        u_input += cached",
+                "    if u_total < u_input + u_output:",
+                "        u_total = u_input + u_output",
+                "    usage = TokenUsage(" + ", ".join(f"{f}=u_{f}" for f in sorted(_USAGE_FIELDS)) + ")",
+            ]
         kwargs.append("usage=usage")
     if recipe.internal:
         lines.append("    attrs[INTERNAL_KEY] = True")
@@ -442,7 +473,7 @@ def _compile(recipe: _Recipe) -> Any:
         "        free['agenttrace.times_missing'] = True",
         "    return Span(span_id=span_id, trace_id=trace_id, session_id=session_id, parent_span_id=parent, name=name,"
         " kind=KIND, start_ns=start or end, end_ns=end or None, status=status if end else Status.RUNNING,"
-        " status_message=cut_msg(message), status_code=code, links=links, attributes=free"
+        " status_message=cut_msg(message) if message else None, status_code=code, links=links, attributes=free"
         + "".join(f", {a}" for a in kwargs) + ")",
     ]
     exec("\n".join(lines), env)  # source built above from our own names only
