@@ -112,6 +112,31 @@ def test_cyclic_garbage_is_freed_young_and_after_freezing():
         policy.stop()
 
 
+def test_start_frees_young_garbage_and_leaves_the_old_generation_to_the_deep_collection():
+    # Start-up does not walk the whole heap (a preloaded store can be millions of
+    # objects): young cycles are freed at once, an old one at the first deep collection.
+    was = gc.isenabled()
+    gc.disable()  # no automatic collection between the steps below
+    clock = Clock()
+    policy = GcPolicy(clock=clock)
+    try:
+        keep = [Node()]
+        old = weakref.ref(keep[0])
+        gc.collect()  # it survives a full collection: now in the oldest generation
+        keep.clear()
+        young = _cycle()
+        policy.start()
+        assert young() is None
+        assert old() is not None  # frozen as it was
+        clock.t += policy.deep_s
+        assert policy.tick() == 3
+        assert old() is None
+    finally:
+        policy.stop()
+        if was:
+            gc.enable()
+
+
 def test_stop_restores_automatic_collection_and_is_idempotent():
     was = gc.isenabled()
     policy = GcPolicy()
