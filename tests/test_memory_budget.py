@@ -166,6 +166,17 @@ async def test_without_a_database_nothing_piles_up_for_a_writer() -> None:
         await mon.stop()
 
 
+def test_without_a_database_nothing_piles_up_before_start_either() -> None:
+    # Spans handed over before the receivers start (an import, a preload) keep no
+    # entry for a writer either: none will ever come.
+    mon = Monitor(Config(persist=False, udp_port=None, tcp_port=None, socket="", otlp_port=None, otlp_grpc_port=None))
+    mon.pipeline.apply([span(f"s{k}", f"t{k // 10}") for k in range(1_000)])
+    assert mon.store.span_count == 1_000 and mon.store.backlog == 0
+    persisting = Monitor(Config(db=":memory:", udp_port=None, tcp_port=None, socket="", otlp_port=None, otlp_grpc_port=None))
+    persisting.pipeline.apply([span("s", "t")])
+    assert persisting.store.backlog == 1  # kept for the writer start() opens
+
+
 def test_the_backlog_bound_follows_the_span_budget() -> None:
     assert pending_bound(10_000) == 10_000 and pending_bound(200_000) == 50_000
     assert Store(max_spans=200_000).max_pending == 50_000

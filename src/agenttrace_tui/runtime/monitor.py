@@ -76,6 +76,10 @@ class Monitor:
         if problem is not None:
             raise ConfigError(problem)
         self.store = store or Store(self.config.max_spans, idle_ns=int(self.config.session_idle * 1_000_000_000))
+        if not self.config.persist:
+            # Nothing will ever drain changes for a writer: keep none from the first span
+            # (a store filled before start, e.g. an import, held one map entry per span).
+            self.store.track_dirty = False
         self.stats = IngestStats()
         self.pipeline = Pipeline(
             self.store,
