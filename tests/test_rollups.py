@@ -223,3 +223,60 @@ def test_a_running_tool_rollup_matches_a_fresh_one_as_traces_change() -> None:
                 llm("llm5", "agent", 11, 12, 1.0)])
     same()
     assert st.tool_costs()[0].calls >= 1
+
+
+def _many_tool_traces(n: int, session: str = "s1") -> list[Span]:
+    """``n`` traces of an agent with three LLM calls around two tool calls (5 spans each)."""
+    out: list[Span] = []
+    for k in range(n):
+        tid = f"m{k}"
+        base = k * 0.01
+        out += [
+            sp(f"a{k}", None, SpanKind.AGENT, base, base + 5, tid=tid, session=session, name="agent"),
+            llm(f"l1-{k}", f"a{k}", base + 0.1, base + 1, 0.01 * (k % 7 + 1), tokens=100 + k, tid=tid, session=session),
+            tool(f"t1-{k}", f"a{k}", base + 1.1, base + 1.5, ("read_file", "grep", "bash")[k % 3], tid=tid, session=session),
+            llm(f"l2-{k}", f"a{k}", base + 1.6, base + 2, 0.02, tokens=50, tid=tid, session=session),
+            tool(f"t2-{k}", f"a{k}", base + 2.1, None if k % 5 == 0 else base + 2.5, "write_file", tid=tid, session=session),
+        ]
+    return out
+
+
+def _rows(rows) -> list[tuple]:
+    return [(r.name, r.calls, r.errors, r.estimated, r.duration_ns, r.decided_cost, r.consumed_cost, r.decided_tokens,
+             r.consumed_tokens) for r in rows]
+
+
+def test_a_budgeted_tool_rollup_works_through_a_full_store_in_slices_to_the_same_rows() -> None:
+    # A store filled before the cost pane's first read (a replay, a preload) is
+    # attributed a slice per read: None until whole, then exactly the rows a
+    # single read over the same spans gives.
+    whole, sliced = (fed(_many_tool_traces(200) + _many_tool_traces(50, session="s2")) for _ in range(2))
+    want_all, want_s2 = _rows(whole.tool_costs()), _rows(whole.tool_costs("s2"))
+    assert want_all and want_s2
+
+    steps = 0
+    got = sliced.tool_costs("s2", budget_spans=40)
+    while got is None and steps < 1_000:
+        steps += 1
+        got = sliced.tool_costs("s2", budget_spans=40)
+    assert steps >= 5 and _rows(got) == want_s2  # 250 spans in s2, about 40 a read
+    # The traces of s2 are attributed now: all sessions still has s1's 1,000 spans to go.
+    assert sliced.tool_costs(None, budget_spans=40) is None
+    got = sliced.tool_costs(None, budget_spans=10_000)
+    assert got is not None and _rows(got) == want_all
+    # Once whole, a budgeted read is the plain read (nothing waits).
+    assert _rows(sliced.tool_costs(None, budget_spans=1)) == want_all
+
+
+def test_a_budgeted_tool_rollup_follows_traces_that_change_between_slices() -> None:
+    whole, sliced = fed(_many_tool_traces(120)), fed(_many_tool_traces(120))
+    assert sliced.tool_costs(None, budget_spans=50) is None
+    for st in (whole, sliced):
+        more = [llm(f"late{k}", f"a{k}", k * 0.01 + 3, k * 0.01 + 4, 0.5, tid=f"m{k}") for k in range(0, 120, 7)]
+        Pipeline(st, enrichers=make_enrichers(None, st)).apply(more)
+    got = None
+    for _ in range(1_000):
+        got = sliced.tool_costs(None, budget_spans=50)
+        if got is not None:
+            break
+    assert got is not None and _rows(got) == _rows(whole.tool_costs())

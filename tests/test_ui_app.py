@@ -17,6 +17,7 @@ from textual.command import CommandList
 
 import fixtures
 from agenttrace_tui.model import Session, Span
+from agenttrace_tui.store.memory import Store
 from agenttrace_tui.ui.app import DARK_THEME, LIGHT_THEME, make_app
 from agenttrace_tui.ui.palette import app_commands
 
@@ -376,3 +377,56 @@ async def test_shrinking_the_terminal_switches_to_the_stacked_layout():
         await wait_for(pilot, lambda: app.screen.has_class("-narrow"))
         await pilot.resize_terminal(120, 36)
         await wait_for(pilot, lambda: not app.screen.has_class("-narrow"))
+
+
+def _tool_store() -> Store:
+    """150 finished agent traces of one session, an LLM call before and after each of two tool calls."""
+    from agenttrace_tui.enrich import make_enrichers
+    from agenttrace_tui.ingest.pipeline import Pipeline
+    from agenttrace_tui.model import Cost, LlmInfo, SpanKind, TokenUsage, ToolInfo
+
+    S = 1_000_000_000
+    t0 = fixtures.NOW_NS - 3_600 * S
+    spans: list = [Session(id="tools", name="tool user", started_ns=t0)]
+    def span(tid: str, base: int, sid: str, kind: SpanKind, start: float, end: float, parent: str | None = "root",
+             **kw) -> Span:
+        return Span(span_id=sid, trace_id=tid, session_id="tools", parent_span_id=parent, name=kw.pop("name", sid),
+                    kind=kind, start_ns=base + int(start * S), end_ns=base + int(end * S), **kw)
+
+    def call(tid: str, base: int, sid: str, start: float, tokens: int, usd: float) -> Span:
+        return span(tid, base, sid, SpanKind.LLM_CALL, start, start + 0.5, llm=LlmInfo(provider="openai", model="gpt-4o"),
+                    usage=TokenUsage(input=tokens, output=10, total=tokens + 10), cost=Cost(total=usd))
+
+    for k in range(150):
+        tid, base = f"tt{k}", t0 + k * 10 * S
+        spans += [
+            span(tid, base, "root", SpanKind.AGENT, 0, 5, parent=None, name="agent"),
+            call(tid, base, "l1", 0.1, 100 + k, 0.01 * (k % 7 + 1)),
+            span(tid, base, "t1", SpanKind.TOOL_EXECUTION, 1, 1.5, tool=ToolInfo(name=("read_file", "grep", "bash")[k % 3])),
+            call(tid, base, "l2", 2, 100, 0.02),
+            span(tid, base, "t2", SpanKind.TOOL_EXECUTION, 3, 3.5, tool=ToolInfo(name="write_file")),
+            call(tid, base, "l3", 4, 100, 0.03),
+        ]
+    store = Store()
+    Pipeline(store, enrichers=make_enrichers(None, store)).apply(spans)
+    return store
+
+
+async def test_the_cost_pane_attributes_a_preloaded_store_a_slice_per_draw_to_the_same_rows(monkeypatch):
+    # A store filled before the app starts (a replay, a preload of a million spans)
+    # is attributed to tool calls a slice per draw, the loop free in between: the
+    # tools sections say so meanwhile, then show exactly what one whole read shows.
+    from agenttrace_tui.ui import cost_panel
+
+    monkeypatch.setattr(cost_panel, "TOOL_SPANS_PER_DRAW", 6)  # one trace a draw: 150 draws
+    app = _app(_tool_store())
+    async with app.run_test(size=SIZE) as pilot:
+        assert app.cost.tools_pending
+        assert "tools  attributing…" in app.cost.plain()  # the pane is narrow: "tools"
+        await wait_for(pilot, lambda: not app.cost.tools_pending, timeout=60)
+        shown = app.cost.plain()
+        whole = _tool_store()
+        want = cost_panel.render_cost(app, whole, whole.session(app.selected_session_id), app.now_ns(),
+                                      app.cost.content_width, app.budget)
+        assert "attributing" not in shown and "grep" in shown
+        assert shown == want.plain

@@ -9,7 +9,7 @@ attribution (docs/costs.md) is a running rollup per reader key, see
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, overload
 
 from .aggregates import NS_PER_MIN, Totals
 from .index import StoreIndex
@@ -74,8 +74,18 @@ class CostReads(StoreIndex):
         end = (now_ns // NS_PER_MIN) // width if now_ns is not None else max(agg)
         return [max(agg.get(b, 0.0), 0.0) for b in range(end - n + 1, end + 1)]
 
-    def tool_costs(self, session_id: str | None = None) -> list[ToolCost]:
-        """Per tool name: the LLM spend that decided and consumed its calls (docs/costs.md)."""
+    @overload
+    def tool_costs(self, session_id: str | None = None, budget_spans: None = None) -> list[ToolCost]: ...
+    @overload
+    def tool_costs(self, session_id: str | None, budget_spans: int) -> list[ToolCost] | None: ...
+
+    def tool_costs(self, session_id: str | None = None, budget_spans: int | None = None) -> list[ToolCost] | None:
+        """Per tool name: the LLM spend that decided and consumed its calls (docs/costs.md).
+
+        ``budget_spans``: attribute at most about that many spans' worth of
+        changed traces in this call; None when more were waiting (ask again:
+        ``ToolRollup.read``). Without it, always the rollup.
+        """
         from .tools import ToolRollup
 
         if session_id is None:
@@ -89,4 +99,4 @@ class CostReads(StoreIndex):
         rollups[session_id] = rollup
         while len(rollups) > 4:
             rollups.pop(next(iter(rollups)))
-        return rollup.read(traces)
+        return rollup.read(traces, budget_spans)

@@ -19,7 +19,7 @@ recomputes only traces that changed since it last asked.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, overload
 
 from ..model import Span, SpanKind, Status
 
@@ -259,15 +259,46 @@ class ToolRollup:
         #: group -> (the bucket sums summed, their sum)
         self._groups: dict[int, tuple[list[dict[str, ToolCost]], dict[str, ToolCost]]] = {}
 
-    def read(self, traces: Iterable[TraceEntry]) -> list[ToolCost]:
+    @overload
+    def read(self, traces: Iterable[TraceEntry], budget_spans: None = None) -> list[ToolCost]: ...
+    @overload
+    def read(self, traces: Iterable[TraceEntry], budget_spans: int) -> list[ToolCost] | None: ...
+
+    def read(self, traces: Iterable[TraceEntry], budget_spans: int | None = None) -> list[ToolCost] | None:
+        """The rollup of ``traces``, costliest tool first.
+
+        With ``budget_spans``: when the traces not attributed since they last
+        changed hold more spans than that, attribute only about that many
+        spans' worth of them (whole traces, in the order given) and return
+        None -- the caller asks again later, and gets the same rollup a read
+        without a budget gives, once the rest is done. A store filled before
+        its first read (a replay, an import) is attributed a slice at a time
+        instead of all at once in one frame.
+        """
         grouped: dict[int, list[tuple[TraceEntry, int]]] = {}
+        stale: list[TraceEntry] = []
+        stale_spans = 0
         for t in traces:
             key = t.first_seen // RUN
+            version = t.version
             members = grouped.get(key)
             if members is None:
-                grouped[key] = [(t, t.version)]
+                grouped[key] = [(t, version)]
             else:
-                members.append((t, t.version))
+                members.append((t, version))
+            if budget_spans is not None:
+                cached = t.tool_cache
+                if cached is None or cached[0] != version:
+                    stale.append(t)
+                    stale_spans += len(t.spans)
+        if budget_spans is not None and stale_spans > budget_spans:
+            done = 0
+            for t in stale:
+                trace_tools(t)
+                done += len(t.spans)
+                if done >= budget_spans:
+                    break
+            return None
         old = self._buckets
         fresh: dict[int, tuple[list[tuple[TraceEntry, int]], dict[str, ToolCost]]] = {}
         by_group: dict[int, list[dict[str, ToolCost]]] = {}

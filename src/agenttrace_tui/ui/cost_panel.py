@@ -15,6 +15,7 @@ from typing import Literal
 
 from rich.text import Text
 from textual import events, on
+from textual.timer import Timer
 
 from ..analysis.budget import budget_state
 from ..store.aggregates import Totals
@@ -30,6 +31,15 @@ _SPARKS = "▁▂▃▄▅▆▇█"
 #: Minutes of history in the spend sparkline (fewer when the pane is narrow).
 SPARK_MINUTES = 30
 TOOL_ROWS = 6
+#: Spans' worth of changed traces the pane attributes to tool calls per draw
+#: (``Store.tool_costs``, about 2-3 us a span). Live, a second of traffic is
+#: far less; a store filled before the first draw (a replay, a preload of a
+#: million spans: seconds of work) is worked through a slice per draw, with
+#: the loop free for keys and frames in between, the section saying so until
+#: its rollup is whole -- then the same rows a single read gives.
+TOOL_SPANS_PER_DRAW = 15_000
+#: Seconds between two such slices.
+TOOL_STEP_S = 0.03
 BUDGET_COLOR = {"ok": "success", "warn": "warning", "over": "error"}
 BUDGET_MARK = {"ok": "", "warn": "!", "over": "‼"}
 
@@ -115,14 +125,24 @@ def _by_kind(app, totals: Totals, width: int) -> list[Text]:
     return out
 
 
-def _tools(app, store: Store, session_id: str | None, width: int) -> list[Text]:
-    """Which tool calls burn tokens: LLM spend that decided and consumed each tool's calls."""
-    rows = [r for r in store.tool_costs(session_id) if r.calls]
-    if not rows:
-        return []
+def _tools(app, store: Store, session_id: str | None, width: int, tool_budget: int | None = None,
+           pending: set[str | None] | None = None) -> list[Text]:
+    """Which tool calls burn tokens: LLM spend that decided and consumed each tool's calls.
+
+    With ``tool_budget`` (spans) the rollup may not be whole yet: the section
+    says so and ``pending`` gets the section's session id (None: all sessions).
+    """
     muted = style(app, "text-muted")
     label_w = max(6, min(18, width - 32))
     title = "tools by LLM cost" if label_w >= 17 else "tools"
+    got = store.tool_costs(session_id) if tool_budget is None else store.tool_costs(session_id, tool_budget)
+    if got is None:
+        if pending is not None:
+            pending.add(session_id)
+        return [Text(" " + title + "  attributing…", style=muted, no_wrap=True, overflow="ellipsis")]
+    rows = [r for r in got if r.calls]
+    if not rows:
+        return []
     out = [Text(" " + title.ljust(label_w) + " calls  decided consumed", style=muted, no_wrap=True, overflow="ellipsis")]
     for r in rows[:TOOL_ROWS]:
         est = r.estimated > 0
@@ -225,7 +245,9 @@ def _summary(
     return lines
 
 
-def render_cost(app, store: Store, session: SessionEntry | None, now_ns: int, width: int, budget: float | None = None) -> Text:
+def render_cost(app, store: Store, session: SessionEntry | None, now_ns: int, width: int, budget: float | None = None,
+                tool_budget: int | None = None, pending: set[str | None] | None = None) -> Text:
+    """The pane's text. ``tool_budget``, ``pending``: see ``_tools`` (without them every figure is whole)."""
     parts: list[Text] = []
     sections: list[tuple[str, Totals, str | None, SessionEntry | None]] = []
     if session is not None:
@@ -242,7 +264,7 @@ def render_cost(app, store: Store, session: SessionEntry | None, now_ns: int, wi
         if providers:
             parts.append(Text(" by provider", style=muted))
             parts.extend(providers)
-        parts.extend(_tools(app, store, sid, width))
+        parts.extend(_tools(app, store, sid, width, tool_budget, pending))
         kinds = _by_kind(app, totals, width)
         if kinds:
             parts.append(Text(" by kind         spans    time     cost", style=muted, no_wrap=True, overflow="ellipsis"))
@@ -259,13 +281,36 @@ class CostPanel(TextView):
         self._drawn_width = -1
         #: what the last show() drew from: redrawn at once at a new width
         self._last: tuple | None = None
+        #: A tools section still being worked out (``TOOL_SPANS_PER_DRAW``): drawn again soon.
+        self.tools_pending = False
+        self._step: Timer | None = None
 
     def show(self, app, store: Store, session: SessionEntry | None, now_ns: int, stamp: tuple, budget: float | None = None) -> None:
         if stamp == self._shown:
             return
         self._shown = stamp
         self._last = (app, store, session, now_ns, budget)
-        self.set_text(render_cost(app, store, session, now_ns, self.content_width, budget))
+        self._draw(app, store, session, now_ns, budget)
+
+    def _draw(self, app, store: Store, session: SessionEntry | None, now_ns: int, budget: float | None) -> None:
+        pending: set[str | None] = set()
+        self.set_text(render_cost(app, store, session, now_ns, self.content_width, budget, TOOL_SPANS_PER_DRAW, pending))
+        self.tools_pending = bool(pending)
+        if pending and self._step is None:
+            self._step = self.set_timer(TOOL_STEP_S, self._next_slice, name="cost-tools")
+
+    def _next_slice(self) -> None:
+        """Draw again (attributing the next slice) until the tools sections are whole."""
+        self._step = None
+        last = self._last
+        if not self.tools_pending or last is None or not self.display:
+            return
+        app, store, session, _, budget = last
+        if getattr(app, "paused", False):
+            return  # the screen is frozen; the first draw after the pause goes on from here
+        now = app.now_ns() if hasattr(app, "now_ns") else last[3]
+        self._last = (app, store, session, now, budget)
+        self._draw(app, store, session, now, budget)
 
     def invalidate(self) -> None:
         """Redraw at the next ``show`` whatever its stamp."""
@@ -286,4 +331,4 @@ class CostPanel(TextView):
             # changes, and a zoom's layout settles after the key's tick.
             if self._last is not None:
                 app, store, session, now_ns, budget = self._last
-                self.set_text(render_cost(app, store, session, now_ns, self.content_width, budget))
+                self._draw(app, store, session, now_ns, budget)
