@@ -257,3 +257,17 @@ def test_totals_after_eviction_equal_a_recount() -> None:
     if not any(t.trimmed for t in store.traces.values()):
         check_store(store)
     assert store.evicted_traces + store.trimmed_spans > 0
+
+
+def test_traces_with_the_same_signature_share_one_key_tuple() -> None:
+    # Memory: every trace's totals key their breakdown by signature; one tuple
+    # object per distinct signature, not one per trace.
+    store = Store()
+    for t in ("a", "b", "c"):
+        store.apply([Span(span_id="s", trace_id=t, session_id="x", name="grep", kind=SpanKind.TOOL_EXECUTION,
+                          start_ns=NS_PER_MIN, end_ns=NS_PER_MIN + 5, tool=ToolInfo(name="grep"))])
+        _ = store.totals
+    keys = [next(iter(store.traces[t].totals.sigs)) for t in ("a", "b", "c")]
+    assert keys[0] == (SpanKind.TOOL_EXECUTION, None, None, "grep")
+    assert keys[0] is keys[1] is keys[2]
+    check_store(store)

@@ -101,6 +101,21 @@ def _keys_for(sig: tuple) -> tuple[tuple[tuple[str, str], ...], tuple[str, str] 
     return got
 
 
+#: One tuple object per distinct signature for the totals that keep it as a
+#: key: ``counted`` builds a new tuple per span, and each trace's totals kept
+#: the first of each of its ~10 signatures (72 B each, ~40 B per stored span).
+_SIGS: dict[tuple, tuple] = {}
+
+
+def _shared(sig: tuple) -> tuple:
+    got = _SIGS.get(sig)
+    if got is None:
+        if len(_SIGS) >= 10_000:  # as _KEYS: bounded, past it each keeps its own
+            return sig
+        got = _SIGS[sig] = sig
+    return got
+
+
 def keys_of(sig: tuple) -> tuple[tuple[str, str], ...]:
     """The breakdown keys of a signature: ("kind", k), and ("model", m), ("provider", p), ("tool", t) when set."""
     got = _KEYS.get(sig)
@@ -305,7 +320,7 @@ class Totals:
                     if prune and not acc[0]:
                         continue
                     # Never the delta's own list: a delta is merged into others after, and lists are updated in place.
-                    sigs[sig] = acc.copy() if sign > 0 else [-x for x in acc]
+                    sigs[_shared(sig)] = acc.copy() if sign > 0 else [-x for x in acc]
                     continue
                 if acc[2] or acc[3] or acc[7] or acc[8] or acc[4] or acc[5] or acc[6]:
                     mine[:] = map(op, mine, acc)
