@@ -280,3 +280,15 @@ def test_a_budgeted_tool_rollup_follows_traces_that_change_between_slices() -> N
         if got is not None:
             break
     assert got is not None and _rows(got) == _rows(whole.tool_costs())
+
+
+def test_a_tool_rollup_read_again_with_nothing_changed_is_the_last_one() -> None:
+    # The cost pane reads once a second, idle too: with nothing stored changed
+    # the last read is the answer (no walk over every trace); any change reads anew.
+    st = fed(_many_tool_traces(30))
+    first = st.tool_costs()
+    assert st.tool_costs() is first and st.tool_costs(None, budget_spans=1) is first
+    Pipeline(st, enrichers=make_enrichers(None, st)).apply([llm("more", "a3", 3, 4, 0.5, tid="m3")])
+    again = st.tool_costs()
+    assert again is not first and _rows(again) == _rows(fed(_many_tool_traces(30) + [
+        llm("more", "a3", 3, 4, 0.5, tid="m3")]).tool_costs())

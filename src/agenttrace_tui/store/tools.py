@@ -258,6 +258,8 @@ class ToolRollup:
         self._buckets: dict[int, tuple[list[tuple[TraceEntry, int]], dict[str, ToolCost]]] = {}
         #: group -> (the bucket sums summed, their sum)
         self._groups: dict[int, tuple[list[dict[str, ToolCost]], dict[str, ToolCost]]] = {}
+        #: (the store's version, the rollup) of the last whole read, kept by ``Store.tool_costs``
+        self.last: tuple[int, list[ToolCost]] | None = None
 
     @overload
     def read(self, traces: Iterable[TraceEntry], budget_spans: None = None) -> list[ToolCost]: ...
