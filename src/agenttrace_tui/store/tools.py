@@ -277,30 +277,32 @@ class ToolRollup:
         its first read (a replay, an import) is attributed a slice at a time
         instead of all at once in one frame.
         """
-        grouped: dict[int, list[tuple[TraceEntry, int]]] = {}
-        stale: list[TraceEntry] = []
-        stale_spans = 0
-        for t in traces:
-            key = t.first_seen // RUN
-            version = t.version
-            members = grouped.get(key)
-            if members is None:
-                grouped[key] = [(t, version)]
-            else:
-                members.append((t, version))
-            if budget_spans is not None:
+        if budget_spans is not None:
+            traces = traces if isinstance(traces, list) else list(traces)
+            # Only the check first: a read that stops after its slice sums nothing.
+            stale: list[TraceEntry] = []
+            stale_spans = 0
+            for t in traces:
                 cached = t.tool_cache
-                if cached is None or cached[0] != version:
+                if cached is None or cached[0] != t.version:
                     stale.append(t)
                     stale_spans += len(t.spans)
-        if budget_spans is not None and stale_spans > budget_spans:
-            done = 0
-            for t in stale:
-                trace_tools(t)
-                done += len(t.spans)
-                if done >= budget_spans:
-                    break
-            return None
+            if stale_spans > budget_spans:
+                done = 0
+                for t in stale:
+                    trace_tools(t)
+                    done += len(t.spans)
+                    if done >= budget_spans:
+                        break
+                return None
+        grouped: dict[int, list[tuple[TraceEntry, int]]] = {}
+        for t in traces:
+            key = t.first_seen // RUN
+            members = grouped.get(key)
+            if members is None:
+                grouped[key] = [(t, t.version)]
+            else:
+                members.append((t, t.version))
         old = self._buckets
         fresh: dict[int, tuple[list[tuple[TraceEntry, int]], dict[str, ToolCost]]] = {}
         by_group: dict[int, list[dict[str, ToolCost]]] = {}

@@ -31,13 +31,13 @@ _SPARKS = "▁▂▃▄▅▆▇█"
 #: Minutes of history in the spend sparkline (fewer when the pane is narrow).
 SPARK_MINUTES = 30
 TOOL_ROWS = 6
-#: Spans' worth of changed traces the pane attributes to tool calls per draw
-#: (``Store.tool_costs``, about 2-3 us a span). Live, a second of traffic is
-#: far less; a store filled before the first draw (a replay, a preload of a
-#: million spans: seconds of work) is worked through a slice per draw, with
-#: the loop free for keys and frames in between, the section saying so until
-#: its rollup is whole -- then the same rows a single read gives.
-TOOL_SPANS_PER_DRAW = 15_000
+#: Spans' worth of changed traces each tools section attributes to tool calls
+#: per draw (``Store.tool_costs``, about 2-3 us a span). Live, a second of
+#: traffic is far less; a store filled before the first draw (a replay, a
+#: preload of a million spans: seconds of work) is worked through a slice per
+#: draw, with the loop free for keys and frames in between, the section saying
+#: so until its rollup is whole -- then the same rows a single read gives.
+TOOL_SPANS_PER_DRAW = 10_000
 #: Seconds between two such slices.
 TOOL_STEP_S = 0.03
 BUDGET_COLOR = {"ok": "success", "warn": "warning", "over": "error"}
