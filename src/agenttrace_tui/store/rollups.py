@@ -100,11 +100,17 @@ class CostReads(StoreIndex):
         # (the cost pane reads once a second, idle too; ~0.1 s over 50k traces).
         if rollup.last is not None and rollup.last[0] == self.version:
             return rollup.last[1]
+        backlog = rollup.backlog
+        # Nothing changed since the slice before: go on down its list (no walk over
+        # every trace per slice); once it is done the read below finds them all cached.
+        if (budget_spans is not None and backlog is not None and backlog[0] == self.version
+                and rollup.attribute_some(budget_spans)):
+            return None
         if session_id is None:
             traces = list(self.traces.values())
         else:
             traces = self.traces_of(session_id)
-        got = rollup.read(traces, budget_spans)
+        got = rollup.read(traces, budget_spans, self.version)
         if got is not None:
             rollup.last = (self.version, got)
         return got

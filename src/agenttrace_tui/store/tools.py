@@ -260,23 +260,42 @@ class ToolRollup:
         self._groups: dict[int, tuple[list[dict[str, ToolCost]], dict[str, ToolCost]]] = {}
         #: (the store's version, the rollup) of the last whole read, kept by ``Store.tool_costs``
         self.last: tuple[int, list[ToolCost]] | None = None
+        #: (the store's version, traces to attribute, next index) left by a budgeted read
+        self.backlog: tuple[int, list[TraceEntry], int] | None = None
+
+    def attribute_some(self, budget_spans: int) -> bool:
+        """Attribute the next ``budget_spans`` spans' worth of the backlog; True while some is left."""
+        if self.backlog is None:
+            return False
+        version, stale, i = self.backlog
+        done = 0
+        while i < len(stale) and done < budget_spans:
+            t = stale[i]
+            trace_tools(t)
+            done += len(t.spans)
+            i += 1
+        self.backlog = (version, stale, i) if i < len(stale) else None
+        return self.backlog is not None
 
     @overload
-    def read(self, traces: Iterable[TraceEntry], budget_spans: None = None) -> list[ToolCost]: ...
+    def read(self, traces: Iterable[TraceEntry], budget_spans: None = None, version: int = 0) -> list[ToolCost]: ...
     @overload
-    def read(self, traces: Iterable[TraceEntry], budget_spans: int) -> list[ToolCost] | None: ...
+    def read(self, traces: Iterable[TraceEntry], budget_spans: int, version: int = 0) -> list[ToolCost] | None: ...
 
-    def read(self, traces: Iterable[TraceEntry], budget_spans: int | None = None) -> list[ToolCost] | None:
+    def read(self, traces: Iterable[TraceEntry], budget_spans: int | None = None,
+             version: int = 0) -> list[ToolCost] | None:
         """The rollup of ``traces``, costliest tool first.
 
         With ``budget_spans``: when the traces not attributed since they last
         changed hold more spans than that, attribute only about that many
-        spans' worth of them (whole traces, in the order given) and return
-        None -- the caller asks again later, and gets the same rollup a read
-        without a budget gives, once the rest is done. A store filled before
-        its first read (a replay, an import) is attributed a slice at a time
-        instead of all at once in one frame.
+        spans' worth of them (whole traces, in the order given), keep the rest
+        as the backlog of the store at ``version`` and return None -- the
+        caller goes on with ``attribute_some`` while nothing changes, and gets
+        the same rollup a read without a budget gives once the rest is done.
+        A store filled before its first read (a replay, an import) is
+        attributed a slice at a time instead of all at once in one frame.
         """
+        self.backlog = None
         if budget_spans is not None:
             traces = traces if isinstance(traces, list) else list(traces)
             # Only the check first: a read that stops after its slice sums nothing.
@@ -288,12 +307,8 @@ class ToolRollup:
                     stale.append(t)
                     stale_spans += len(t.spans)
             if stale_spans > budget_spans:
-                done = 0
-                for t in stale:
-                    trace_tools(t)
-                    done += len(t.spans)
-                    if done >= budget_spans:
-                        break
+                self.backlog = (version, stale, 0)
+                self.attribute_some(budget_spans)
                 return None
         grouped: dict[int, list[tuple[TraceEntry, int]]] = {}
         for t in traces:

@@ -39,7 +39,7 @@ TOOL_ROWS = 6
 #: so until its rollup is whole -- then the same rows a single read gives.
 TOOL_SPANS_PER_DRAW = 10_000
 #: Seconds between two such slices.
-TOOL_STEP_S = 0.03
+TOOL_STEP_S = 0.02
 BUDGET_COLOR = {"ok": "success", "warn": "warning", "over": "error"}
 BUDGET_MARK = {"ok": "", "warn": "!", "over": "‼"}
 
@@ -281,8 +281,9 @@ class CostPanel(TextView):
         self._drawn_width = -1
         #: what the last show() drew from: redrawn at once at a new width
         self._last: tuple | None = None
-        #: A tools section still being worked out (``TOOL_SPANS_PER_DRAW``): drawn again soon.
-        self.tools_pending = False
+        #: Tools sections still being worked out (``TOOL_SPANS_PER_DRAW``), by session id
+        #: (None: all sessions): worked on between frames, drawn again once one is whole.
+        self._pending: set[str | None] = set()
         self._step: Timer | None = None
 
     def show(self, app, store: Store, session: SessionEntry | None, now_ns: int, stamp: tuple, budget: float | None = None) -> None:
@@ -292,22 +293,32 @@ class CostPanel(TextView):
         self._last = (app, store, session, now_ns, budget)
         self._draw(app, store, session, now_ns, budget)
 
+    @property
+    def tools_pending(self) -> bool:
+        """A tools section says "attributing…" (its rollup is being worked out)."""
+        return bool(self._pending)
+
     def _draw(self, app, store: Store, session: SessionEntry | None, now_ns: int, budget: float | None) -> None:
         pending: set[str | None] = set()
         self.set_text(render_cost(app, store, session, now_ns, self.content_width, budget, TOOL_SPANS_PER_DRAW, pending))
-        self.tools_pending = bool(pending)
+        self._pending = pending
         if pending and self._step is None:
             self._step = self.set_timer(TOOL_STEP_S, self._next_slice, name="cost-tools")
 
     def _next_slice(self) -> None:
-        """Draw again (attributing the next slice) until the tools sections are whole."""
+        """Attribute the next slice of each pending tools section; draw again once one is whole."""
         self._step = None
         last = self._last
-        if not self.tools_pending or last is None or not self.display:
+        if not self._pending or last is None or not self.display:
             return
         app, store, session, _, budget = last
         if getattr(app, "paused", False):
             return  # the screen is frozen; the first draw after the pause goes on from here
+        # Only the attribution between frames (no redraw of the pane per slice).
+        whole = [sid for sid in self._pending if store.tool_costs(sid, TOOL_SPANS_PER_DRAW) is not None]
+        if not whole:
+            self._step = self.set_timer(TOOL_STEP_S, self._next_slice, name="cost-tools")
+            return
         now = app.now_ns() if hasattr(app, "now_ns") else last[3]
         self._last = (app, store, session, now, budget)
         self._draw(app, store, session, now, budget)
