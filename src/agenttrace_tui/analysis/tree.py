@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from itertools import compress, islice
-from operator import is_not
+from operator import attrgetter, is_not
 from typing import Any
 
 from ..model import Span, Status
@@ -141,6 +141,15 @@ class TreeBuilder:
         dirty: set[str | None] = set()
         added: list[Span] = []
         moved = False
+        if not known and not errors and not running:
+            # The first build (a trace opened): every span is new. The loop below in
+            # C-speed passes -- it was most of opening a 50,000-span trace.
+            known.update(spans)
+            added = list(spans.values())
+            dirty = set(map(_PARENT, added))
+            errors.update([sid for sid, sp in spans.items() if sp.status in ERROR_STATUSES])
+            running.update([sid for sid, sp in spans.items() if sp.end_ns is None])
+            changed = []  # done: the loop below has nothing left
         for sid in changed:
             s = spans[sid]
             old = known.get(sid)
@@ -184,7 +193,8 @@ class TreeBuilder:
         for p in dirty:
             src = children.get(p)
             if src:
-                sorted_children[p] = sorted(src, key=start) if len(src) > 1 else list(src)
+                n = len(src)
+                sorted_children[p] = (sorted(src, key=start) if n <= _SMALL else _by_start(src, spans)) if n > 1 else list(src)
             else:
                 sorted_children.pop(p, None)
             if p is not None and p not in spans:
@@ -193,7 +203,7 @@ class TreeBuilder:
         top = list(sorted_children.get(None, ()))
         for p in orphans:
             top.extend(sorted_children.get(p, ()))
-        top.sort(key=start)
+        top = sorted(top, key=start) if len(top) <= _SMALL else _by_start(top, spans)
 
         tree = TraceTree()
         tree.version = getattr(trace, "version", 0)
@@ -278,6 +288,20 @@ class TreeBuilder:
         tree.spans = spans
         tree.order, tree.index, tree.depth, tree.parent, tree.end = order, index, depth, parent, end
         return tree
+
+
+_START = attrgetter("start_ns")
+_PARENT = attrgetter("parent_span_id")
+
+
+#: Up to this many ids a key function sorts faster than ``_by_start``'s passes (less set-up per list).
+_SMALL = 48
+
+
+def _by_start(ids: list[str], spans: Mapping[str, Span]) -> list[str]:
+    """``sorted(ids, key=their spans' start)``: stable (ties in the given order), no Python call per id."""
+    starts = list(map(_START, map(spans.__getitem__, ids)))
+    return list(map(ids.__getitem__, sorted(range(len(ids)), key=starts.__getitem__)))
 
 
 def _changed_ids(spans: dict[str, Span], known: dict[str, Span]) -> list[str]:
