@@ -75,3 +75,22 @@ async def test_header_shows_forward_drops_only_when_there_are_some():
 
         assert "forward dropped 1,234" in header(1234)
         assert "forward" not in header(0)
+
+
+def test_fit_strip_is_crop_extend_without_a_self_reference() -> None:
+    import gc
+
+    from rich.segment import Segment
+    from textual.strip import Strip
+
+    from agenttrace_tui.ui.textview import fit_strip
+
+    for width in (3, 6, 9):
+        strip = Strip([Segment("abc"), Segment("def")])
+        want = Strip([Segment("abc"), Segment("def")]).crop_extend(0, width, None)
+        got = fit_strip(strip, width)
+        assert got.text == want.text and got.cell_length == width
+    exact = Strip([Segment("abcdef")])
+    assert fit_strip(exact, 6) is exact
+    # crop_extend would have cached the strip on itself: a cycle only the collector frees
+    assert not any(exact in getattr(ref, "_cache", {}).values() for ref in gc.get_referents(exact))

@@ -32,6 +32,8 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from ..store.memory import Store
+from .scrolling import set_virtual_size
+from .textview import fit_strip
 
 
 @dataclass(frozen=True)
@@ -104,6 +106,8 @@ class RowList(ScrollView, can_focus=True):
         self._cursor_key: str | None = None
         self._cache: LRUCache[str, tuple[Hashable, int, Strip]] = LRUCache(self.CACHE_ROWS)
         self._header: tuple[int, Strip] | None = None
+        #: (style, width) for the lines of one repaint (see render_lines)
+        self._pass: tuple[Style, int] | None = None
 
     # -- subclass hooks --------------------------------------------------
     def row_cells(self, key: str) -> list[Text]:
@@ -137,7 +141,7 @@ class RowList(ScrollView, can_focus=True):
             self.keys = list(keys)
             self._index = {k: i for i, k in enumerate(self.keys)}
         cursor_gone = self._cursor_key is not None and self._cursor_key not in self._index
-        self.virtual_size = Size(self.size.width, len(self.keys) + 1)
+        set_virtual_size(self, Size(self.size.width, len(self.keys) + 1))
         if cursor_gone:
             # Evicted under the cursor: keep the same position rather than jump to the top.
             self.move_to(min(len(self.keys) - 1, max(0, self._last_index)) if self.keys else -1)
@@ -286,12 +290,20 @@ class RowList(ScrollView, can_focus=True):
             if n < len(layout) - 1:
                 line.append(" ")
         segments = list(line.render(self.app.console))
-        return Strip(segments).crop_extend(0, width, None)
+        return fit_strip(Strip(segments), width)
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        # The widget's style and width are resolved once per repaint, not per
+        # line: ``rich_style`` walks the DOM and was a fifth of a frame's time.
+        self._pass = (self.rich_style, self.scrollable_content_region.width)
+        try:
+            return super().render_lines(crop)
+        finally:
+            self._pass = None
 
     def render_line(self, y: int) -> Strip:
         # Not size.width: once rows overflow, the scrollbar takes a column.
-        width = self.scrollable_content_region.width
-        base = self.rich_style
+        base, width = self._pass or (self.rich_style, self.scrollable_content_region.width)
         if y == 0:
             # A full repaint starts here: settle what the rows below share first.
             self.before_touch()

@@ -33,6 +33,7 @@ from ..model import Span
 from ..store.memory import Store
 from .colors import readable, theme_color
 from .kinds import kind_style
+from .scrolling import set_virtual_size
 from .span_tree_state import FilterMatches
 from .text import clean
 from .waterfall import DUR_W, axis_length, bar_eighths, layout, time_scale, waterfall_runs
@@ -108,18 +109,7 @@ class SpanTreePainter(ScrollView):
         grows at every refresh, so only the scrollbar is updated unless it
         has to appear or disappear.
         """
-        size = Size(self.content_width, len(self._rows) + 1)
-        if size == self.virtual_size:
-            return
-        scroll_update = getattr(self, "_scroll_update", None)
-        if scroll_update is None or not self.is_attached:
-            self.virtual_size = size
-            return
-        shown = self.show_vertical_scrollbar
-        self.set_reactive(ScrollView.virtual_size, size)
-        scroll_update(size)
-        if self.show_vertical_scrollbar != shown:
-            self.refresh(layout=True)
+        set_virtual_size(self, Size(self.content_width, len(self._rows) + 1))
 
     def _refresh_changed_lines(self) -> None:
         """After new data: repaint only the lines whose content changed (and the header)."""

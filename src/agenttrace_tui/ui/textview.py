@@ -10,11 +10,24 @@ theme (``notify_style_update``).
 
 from __future__ import annotations
 
+from rich.style import Style
 from rich.text import Text
 from textual.cache import LRUCache
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
+
+from .scrolling import set_virtual_size
+
+
+def fit_strip(strip: Strip, width: int) -> Strip:
+    """``strip.crop_extend(0, width, None)``, without its self-reference for a strip
+    already ``width`` long: crop_extend caches its result on the strip, and when
+    that result is the strip itself the strip becomes a reference cycle, which
+    only the cyclic collector frees (its sweeps are what a key can wait for)."""
+    if strip.cell_length == width:
+        return strip
+    return strip.crop_extend(0, width, None)
 
 
 class TextView(ScrollView, can_focus=True):
@@ -31,6 +44,8 @@ class TextView(ScrollView, can_focus=True):
         self.text = Text()
         self._lines: list[Text] = []
         self._strips: LRUCache[int, Strip] = LRUCache(self.CACHE_LINES)
+        #: (style, width) for the lines of one repaint (see render_lines)
+        self._pass: tuple[Style, int] | None = None
 
     @property
     def content_width(self) -> int:
@@ -41,7 +56,7 @@ class TextView(ScrollView, can_focus=True):
         self.text = text
         self._lines = list(text.split("\n", allow_blank=True))
         self._strips.clear()
-        self.virtual_size = Size(self.content_width, len(self._lines))
+        set_virtual_size(self, Size(self.content_width, len(self._lines)))
         if not keep_scroll:
             self.scroll_to(0, 0, animate=False, force=True)
         self.refresh()
@@ -49,10 +64,18 @@ class TextView(ScrollView, can_focus=True):
     def plain(self) -> str:
         return self.text.plain
 
+    def render_lines(self, crop: Region) -> list[Strip]:
+        # The widget's style and width are resolved once per repaint, not per
+        # line: ``rich_style`` walks the DOM and was a fifth of a frame's time.
+        self._pass = (self.rich_style, self.scrollable_content_region.width)
+        try:
+            return super().render_lines(crop)
+        finally:
+            self._pass = None
+
     def render_line(self, y: int) -> Strip:
-        width = self.scrollable_content_region.width
+        base, width = self._pass or (self.rich_style, self.scrollable_content_region.width)
         index = int(self.scroll_offset.y) + y
-        base = self.rich_style
         if index >= len(self._lines):
             return Strip.blank(width, base)
         strip = self._strips.get(index)
@@ -61,7 +84,7 @@ class TextView(ScrollView, can_focus=True):
             if line.cell_len > width:
                 line = line.copy()
                 line.truncate(width, overflow="ellipsis")
-            strip = Strip(list(line.render(self.app.console))).crop_extend(0, width, None)
+            strip = fit_strip(Strip(list(line.render(self.app.console))), width)
             self._strips[index] = strip
         return strip.apply_style(base)
 
