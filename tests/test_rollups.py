@@ -292,3 +292,45 @@ def test_a_tool_rollup_read_again_with_nothing_changed_is_the_last_one() -> None
     again = st.tool_costs()
     assert again is not first and _rows(again) == _rows(fed(_many_tool_traces(30) + [
         llm("more", "a3", 3, 4, 0.5, tid="m3")]).tool_costs())
+
+
+def test_warming_tool_costs_fills_the_caches_a_read_uses_and_changes_no_figure() -> None:
+    # The UI tick attributes changed traces a few at a time ahead of the cost
+    # pane's read; what any read returns must be what attributing afresh gives.
+    from agenttrace_tui.store.tools import _sum, attribute_trace
+
+    st = fed(fixture_trace())
+    pipe = Pipeline(st, enrichers=make_enrichers(None, st))
+    for i in range(5):
+        pipe.apply([llm(f"x{i}", None, 20 + i, 21 + i, 0.5, tid=f"tx{i}"),
+                    tool(f"y{i}", f"x{i}", 20.2 + i, 20.4 + i, f"tool{i % 3}", tid=f"tx{i}")])
+    _ = st.totals  # a fold of the totals: every trace so far changed in it
+    assert st.warm_tool_costs(1.0) == 0  # changed in the last fold: perhaps still growing
+    pipe.apply([tool("late", None, 40, 41, "tool0", tid="tnew")])
+    _ = st.totals  # this fold sees only the new trace
+    assert st.warm_tool_costs(1.0) == 6  # the fixture trace and tx0..tx4
+    assert st.traces["tnew"].tool_cache is None
+    for tid, trace in st.traces.items():
+        if tid != "tnew":
+            assert trace.tool_cache is not None and trace.tool_cache[0] == trace.version
+    assert st.warm_tool_costs(1.0) == 0  # nothing left that changed before the last fold
+
+    fresh = _sum(attribute_trace(t) for t in st.traces.values())
+    kept = {r.name: r for r in st.tool_costs()}
+    assert set(fresh) == set(kept)
+    for name, r in fresh.items():
+        k = kept[name]
+        assert (k.calls, k.errors, k.estimated) == (r.calls, r.errors, r.estimated)
+        assert (k.decided_cost, k.consumed_cost) == (pytest.approx(r.decided_cost), pytest.approx(r.consumed_cost))
+
+
+def test_warming_tool_costs_keeps_no_evicted_trace() -> None:
+    st = Store(max_spans=10)
+    pipe = Pipeline(st)
+    for i in range(30):
+        pipe.apply([tool(f"y{i}", None, i, i + 0.5, "t", tid=f"tx{i}"), tool(f"z{i}", None, i, i + 0.5, "t", tid=f"tx{i}")])
+        _ = st.totals
+    assert len(st.traces) < 30
+    assert set(st._tools_stale) <= set(st.traces)  # evicted traces are not held for warming
+    st.warm_tool_costs(1.0)
+    assert len(st._tools_stale) <= 1

@@ -38,6 +38,7 @@ class Budget(StoreIndex):
         # The trace's totals are exactly what its session and the global
         # totals count for it (changes not folded in yet are dropped with it).
         self._agg_dirty.pop(trace_id, None)
+        self._tools_stale.pop(trace_id, None)
         if session is not None:
             session._totals.merge(trace._totals, -1)
         self._totals.merge(trace._totals, -1)

@@ -67,6 +67,10 @@ class StoreIndex:
         self.traces: dict[str, TraceEntry] = {}
         #: Running tool-cost rollups by reader key (None: all sessions); see tool_costs.
         self._tool_rollups: dict[str | None, ToolRollup] = {}
+        #: Traces changed since ``warm_tool_costs`` last attributed them, in the
+        #: order of their last change, each with the fold that saw that change.
+        self._tools_stale: dict[str, tuple[TraceEntry, int]] = {}
+        self._folds = 0
         self.sessions: dict[str, SessionEntry] = {}
         self.metrics: dict[tuple[str, tuple[tuple[str, str], ...]], MetricSeries] = {}
         self._totals = Totals()
@@ -129,6 +133,12 @@ class StoreIndex:
         if not dirty:
             return
         self._agg_dirty = {}
+        self._folds += 1
+        fold = self._folds
+        stale = self._tools_stale
+        for tid, trace in dirty.items():
+            stale.pop(tid, None)  # re-added at the end: the order is by last change
+            stale[tid] = (trace, fold)
         # One delta per trace (its own totals), summed per session, so session
         # and global totals take one merge per session per fold.
         by_session: dict[str, Totals] = {}

@@ -74,6 +74,8 @@ TICK_S = 0.1
 #: check every IDLE_TICK_S wakes it: an idle monitor does no timer work to speak of.
 IDLE_AFTER_TICKS = 20
 IDLE_TICK_S = 0.25
+#: Time a tick may spend attributing tool costs ahead of the cost pane's read.
+TOOL_WARM_S = 0.003
 DARK_THEME = "textual-dark"
 LIGHT_THEME = "textual-light"
 
@@ -314,6 +316,10 @@ class AgentTraceApp(HistoryViews):
             self.notify(notice.message, markup=False, severity=notice.severity, timeout=notice.timeout)
         if not self.paused:
             self._sync()
+            if self.cost.display:
+                # Spread over the ticks what the cost pane's once-a-second read
+                # would otherwise do in one go (Store.warm_tool_costs).
+                self.store.warm_tool_costs(TOOL_WARM_S)
         # The one periodic header redraw: rates, counters and "N new" move with
         # no view state changing (the view state's watchers redraw it at once).
         self._update_header()
