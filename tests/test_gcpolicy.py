@@ -163,3 +163,27 @@ async def test_run_ticks_until_stopped_then_restores_collection():
     stop.set()
     await task
     assert gc.isenabled() and not policy.active
+
+
+def test_after_the_frame_answering_a_key_a_due_sweep_runs_at_once():
+    # While someone types, ticks hold the sweep back; the frame answering a key
+    # being out is its turn, before the next key (not LATE intervals later).
+    clock = Clock()
+    policy = GcPolicy(middle_s=1.0, sweep_s=1.0, deep_s=60.0, quiet_s=0.3, clock=clock)
+    policy.start()
+    try:
+        clock.t += 0.5
+        policy.note_input()
+        assert policy.after_input_frame() == -1  # nothing due yet
+        clock.t += 0.6
+        policy.note_input()
+        assert policy.tick() == 0  # due, but a key was just pressed
+        assert policy.after_input_frame() == 2  # its frame is out: the sweep runs now
+        assert policy.after_input_frame() == -1  # and not twice
+        clock.t += 60.0
+        policy.note_input()
+        assert policy.after_input_frame() == 2  # never the full collection while typing
+        assert policy.stats.deep == 0
+    finally:
+        policy.stop()
+    assert policy.after_input_frame() == -1  # stopped: collection is Python's again

@@ -169,6 +169,8 @@ class AgentTraceApp(HistoryViews):
         self._refresh_timer: Timer | None = None
         #: bumped by every key, click and resize: the next tick redraws whatever they changed
         self._input_gen = 0
+        #: a collection is queued for after the frame answering the last key (on_event)
+        self._gc_after_frame = False
         # Before the first frame, so nothing is drawn (and cached) in the wrong theme.
         self.theme = self._initial_theme
 
@@ -238,11 +240,21 @@ class AgentTraceApp(HistoryViews):
         self.gc_policy.stop()
 
     async def on_event(self, event: events.Event) -> None:
-        if isinstance(event, (events.Key, events.MouseDown)):
+        is_input = isinstance(event, (events.Key, events.MouseDown))
+        if is_input:
             self.gc_policy.note_input()  # no full collection while someone is typing
             self._input_gen += 1
             self._wake()
         await super().on_event(event)
+        if is_input and not self._gc_after_frame:
+            # Queued behind the event on the widget it went to, so the callback is
+            # registered once that widget has handled it, and runs after the frame
+            # that shows the result: the collector's turn, before the next key.
+            self._gc_after_frame = (self.focused or self.screen).call_after_refresh(self._after_input_frame)
+
+    def _after_input_frame(self) -> None:
+        self._gc_after_frame = False
+        self.gc_policy.after_input_frame()
 
     def on_resize(self, event: events.Resize) -> None:
         # The layout follows through the main screen's breakpoints; the refresh
