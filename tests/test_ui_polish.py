@@ -220,6 +220,28 @@ async def test_app_runs_the_gc_policy_and_gives_collection_back_on_exit():
     assert gc.isenabled()
 
 
+async def test_while_keys_come_a_due_sweep_runs_after_a_key_frame():
+    # The tick holds the sweep back while someone types; the frame answering a
+    # key is its turn (GcPolicy.after_input_frame), before the next key.
+    app = make_app(store=fixtures.build_store(), now_ns=fixtures.clock)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.pause()
+        policy = app.gc_policy
+        policy.sweep_s = policy.middle_s = 0.05  # due at every key (the tick's wait is LATE times that)
+        policy.quiet_s = 60.0  # and the tick never counts the user as idle
+        after_frame: list[int] = []
+        real = policy.after_input_frame
+        policy.after_input_frame = lambda: after_frame.append(real()) or after_frame[-1]  # type: ignore[method-assign]
+        app.span_tree.focus()
+        for _ in range(20):
+            await pilot.press("j")
+            await pilot.pause(0.06)
+            if 2 in after_frame:
+                break
+        assert 2 in after_frame  # a sweep ran from a key's frame, not only from the tick
+        assert policy.stats.deep == 0
+
+
 async def test_session_rows_fit_beside_the_scrollbar():
     store = fixtures.build_store()
     store.apply([Session(id=f"extra-{i}", name=f"extra session {i}", started_ns=fixtures.NOW_NS - 10 * S) for i in range(30)])

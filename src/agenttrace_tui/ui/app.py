@@ -247,12 +247,19 @@ class AgentTraceApp(HistoryViews):
             self._wake()
         await super().on_event(event)
         if is_input and not self._gc_after_frame:
-            # Queued behind the event on the widget it went to, so the callback is
-            # registered once that widget has handled it, and runs after the frame
-            # that shows the result: the collector's turn, before the next key.
-            self._gc_after_frame = (self.focused or self.screen).call_after_refresh(self._after_input_frame)
+            self._gc_after_frame = self._queue_after_input_frame()
 
-    def _after_input_frame(self) -> None:
+    def _queue_after_input_frame(self) -> bool:
+        # Queued behind the event on the widget it went to, so the callback is
+        # registered once that widget has handled it, and runs after the frame
+        # that shows the result: the collector's turn, before the next key.
+        return (self.focused or self.screen).call_after_refresh(self._after_input_frame, self._input_gen)
+
+    def _after_input_frame(self, input_gen: int) -> None:
+        if input_gen != self._input_gen:
+            # Another key came meanwhile: its frame is not out yet; wait for that one.
+            self._gc_after_frame = self._queue_after_input_frame()
+            return
         self._gc_after_frame = False
         self.gc_policy.after_input_frame()
 
