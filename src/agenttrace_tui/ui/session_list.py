@@ -2,8 +2,9 @@
 
 Rows are in arrival order (new sessions append at the bottom, so nothing
 moves under the cursor); follow mode selects the newest running one. Each
-row's stamp is the session's store version plus a 100 ms bucket while it
-runs, so a running session's duration ticks and an idle one is never redrawn.
+row's stamp is the session's store version plus its clock-driven cells as
+shown (duration while it runs, "last"), so a running session's duration
+ticks and an idle one is redrawn only when its "last" column moves.
 With a per-session budget, a session at 80 % shows ``!`` and its cost in the
 warning colour, one at 100 % ``‼`` in the error colour (mark + colour, so it
 reads under NO_COLOR too).
@@ -68,13 +69,15 @@ class SessionList(RowList):
             return None
         now = self.now_ns()
         # Duration ticks only while a span runs; status can flip to "done" by
-        # idling, and the "last" column moves once a second.
+        # idling, and the "last" column moves with the clock. The time-dependent
+        # cells are in the stamp as they are shown, so a row is redrawn when one
+        # of them reads differently (a "5m" once a minute), not at every tick.
         ticking = entry.totals.running > 0 and entry.session.ended_ns is None
         return (
             entry.version,
             shown_status(self.app, entry.status(now)),
-            now // 100_000_000 if ticking else 0,
-            now // 1_000_000_000,
+            fmt.duration(entry.duration_ns(now)) if ticking else 0,
+            fmt.ago(entry.last_ns, now),
             self.cost_digits,
         )
 

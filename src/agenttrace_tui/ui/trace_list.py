@@ -1,7 +1,8 @@
 """The traces of the selected session, one row each, in arrival order.
 
 Same caching rule as the session list: a row is re-rendered only when its
-trace's store version changes, or every 100 ms while the trace runs.
+trace's store version changes, or while the trace runs, when its duration
+reads differently.
 """
 
 from __future__ import annotations
@@ -53,7 +54,8 @@ class TraceList(RowList):
             return None
         return (
             trace.version,
-            self.now_ns() // 100_000_000 if trace.running else 0,
+            # the duration as shown: redrawn when it reads differently, not every tick
+            fmt.duration(trace.duration_ns(self.now_ns())) if trace.running else 0,
             shown_status(self.app, "running") if trace.running else 0,
             self.cost_digits,
         )
