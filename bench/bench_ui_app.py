@@ -18,7 +18,10 @@ key -> frame, idle and under ingest interleaved (idle, ingest, idle, ...), and
 keeps its results per label in docs/bench/results/ui_keys.json (its own
 section of docs/benchmarks.md), so a "before" run stays beside later ones.
 ``--slow-ms M`` also logs every event-loop callback that took over M ms
-during the ingest runs (which callback makes the tail).
+during the ingest runs (which callback makes the tail). Each run also prints
+the loop thread's CPU time from a key to its frame ("loop CPU"): what ran on
+the event loop in between, without the waits for a core that a shared
+machine adds to the wall-clock figures (the sender thread is not in it).
 """
 
 from __future__ import annotations
@@ -149,15 +152,20 @@ async def key_scenario(ingest: bool, n_preload: int = 100_000, rate: int = 5_000
         _watch_slow_callbacks(slow, slow_ms)
     app = make_app(monitor)
     frames: list[float] = []
+    #: the loop thread's CPU clock at each frame: what ran on the loop between a key
+    #: and its frame, without the time spent waiting for a core on a shared machine
+    frames_cpu: list[float] = []
     original = app._display
 
     def spy(screen, renderable):
         original(screen, renderable)
         frames.append(time.perf_counter())
+        frames_cpu.append(time.thread_time())
 
     app._display = spy  # type: ignore[method-assign]
     bg = Background(port, rate) if ingest else None
     lat: list[float] = []
+    cpu: list[float] = []
     async with app.run_test(size=(120, 36)) as pilot:
         app.jump_to_session("big")
         await pilot.pause()
@@ -168,19 +176,24 @@ async def key_scenario(ingest: bool, n_preload: int = 100_000, rate: int = 5_000
         for i in range(KEYS):
             key = "j" if i % 10 < 7 else "k"
             n = len(frames)
+            c0 = time.thread_time()
             t0 = time.perf_counter()
             app.post_message(events.Key(key, key))
             while len(frames) == n and time.perf_counter() - t0 < 2:
                 await asyncio.sleep(0.0005)
             if len(frames) > n:
                 lat.append((frames[n] - t0) * 1000)
+                cpu.append((frames_cpu[n] - c0) * 1000)
             await asyncio.sleep(0.03)
         if bg:
             bg.stop.set()
         stored = monitor.store.span_count
         await pilot.press("q")
     lat.sort()
+    cpu.sort()
     return {
+        "cpu_median": statistics.median(cpu) if cpu else float("nan"),
+        "cpu_p99": cpu[min(len(cpu) - 1, int(0.99 * len(cpu)))] if cpu else float("nan"),
         "median": statistics.median(lat) if lat else float("nan"),
         "p99": lat[min(len(lat) - 1, int(0.99 * len(lat)))] if lat else float("nan"),
         "max": lat[-1] if lat else float("nan"),
@@ -225,7 +238,9 @@ def keys_only() -> None:
         idle.append(asyncio.run(key_scenario(False, n_preload, rate)))
         busy.append(asyncio.run(key_scenario(True, n_preload, rate, slow_ms)))
         print(f"idle median {idle[-1]['median']:.1f} p99 {idle[-1]['p99']:.1f} | ingest median {busy[-1]['median']:.1f} "
-              f"p99 {busy[-1]['p99']:.1f} max {busy[-1]['max']:.1f} (sent {busy[-1]['sent']:,}, stored {busy[-1]['stored']:,})",
+              f"p99 {busy[-1]['p99']:.1f} max {busy[-1]['max']:.1f} (sent {busy[-1]['sent']:,}, stored {busy[-1]['stored']:,}) "
+              f"| loop CPU key->frame idle median {idle[-1]['cpu_median']:.1f} p99 {idle[-1]['cpu_p99']:.1f}, "
+              f"ingest median {busy[-1]['cpu_median']:.1f} p99 {busy[-1]['cpu_p99']:.1f}",
               flush=True)
         for line in busy[-1]["slow"]:
             print("   slow callback:", line)
