@@ -131,6 +131,36 @@ def test_the_cache_stays_bounded_and_keeps_no_mutable_values() -> None:
     assert seen[1]["list"] == [1, 2]
 
 
+def test_ever_new_values_of_a_known_key_read_the_same() -> None:
+    """Misses read by a remembered shape (key and value header) equal the generated classes' reading."""
+    otlp_fastpb._PAIRS.clear()
+    otlp_fastpb._SHAPES.clear()
+    ints = [0, 1, 127, 128, 129, 300, 16383, 16384, 16385, 2**21 - 1, 2**21, 2**28, -1, -300]
+    strings = ["", "a", "b", "id-0001", "id-0002", "id-0003", "é", "y" * 127, "z" * 127, "y" * 128]
+    many = [*range(200, 400), *range(20000, 20200), *(f"id-{i:04d}" for i in range(200))]  # past VOLATILE_MISSES
+    values: list[object] = [*ints, *ints[::-1], *strings, *strings[::-1], 1.5, True, *many, *many]
+    req = trace_service_pb2.ExportTraceServiceRequest()
+    ss = req.resource_spans.add().scope_spans.add()
+    for i, v in enumerate(values):
+        sp = ss.spans.add(trace_id=(i + 1).to_bytes(16, "big"), span_id=(i + 1).to_bytes(8, "big"), name="s")
+        sp.attributes.extend([otlp_kv("n", v), otlp_kv("other", v)])
+    assert _compare(req.SerializeToString()) == len(values)
+    assert max(shape[3] for shape in otlp_fastpb._SHAPES.values()) >= otlp_fastpb.VOLATILE_MISSES  # shapes used
+    # Pairs that share a remembered shape's first bytes but not its shape: a second value field,
+    # an unknown field after the value, a varint that is not two or three bytes long.
+    odd = [
+        b"\x0a\x01n\x12\x03\x0a\x01v",  # the shape: a one-byte string
+        b"\x0a\x01n\x12\x03\x0a\x01w\x18\x01",  # the same first bytes, then an unknown field of the KeyValue
+        b"\x0a\x01n\x12\x03\x18\x85\x01",  # the shape: a two-byte int
+        b"\x0a\x01n\x12\x03\x18\x85\x00",  # a two-byte int (5, over-long)
+        b"\x0a\x01n\x12\x05\x18\x85\x01\x18\x07",  # two ints: the last wins
+        b"\x0a\x01n\x12\x04\x18\x85\x81\x01",  # the shape: a three-byte int
+        b"\x0a\x01n\x12\x04\x18\x86\x80\x00",  # a three-byte int (6, over-long)
+    ]
+    for enc in odd + odd:
+        assert _compare(_one_span_body(enc)) == 1
+
+
 def _one_span_body(kv: bytes) -> bytes:
     """A request of one span whose only attribute is the encoded KeyValue ``kv`` (Span field 9)."""
     span = b"\x0a\x10" + b"\x01" * 16 + b"\x12\x08" + b"\x02" * 8 + b"\x4a" + _len(kv) + kv

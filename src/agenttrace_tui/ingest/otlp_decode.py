@@ -104,47 +104,62 @@ _ZERO16 = bytes(16)
 _ZERO8 = bytes(8)
 
 
-def _span_from_fastpb(sp: Any, res: ResourceInfo, rejects: Rejects) -> tuple[Span, bool] | None:
-    """``_span_from_raw(_raw_from_pb(sp))`` for a span of ``FastTraceRequest``, in one step.
+def _spans_from_fastpb(items: list[Any], i: int, res: ResourceInfo, rejects: Rejects, spans: list[Span],
+                       explicit: list[bool], limit: int) -> int:
+    """Convert ``items[i:]`` (spans of ``FastTraceRequest``) onto ``spans``/``explicit``
+    until ``spans`` holds ``limit``; returns the index of the next item.
 
-    The usual span (well-formed ids, no events, no links) is read straight into
-    its key set's recipes (``fast_plan``), or ``build_span`` when they decline
-    it; any other takes the two steps it abbreviates.
+    ``_span_from_raw(_raw_from_pb(sp))`` in one step, one loop per scope: the
+    usual span (well-formed ids, no events, no links) is read straight into its
+    key set's recipes (``fast_plan``), or ``build_span`` when they decline it;
+    any other takes the two steps this abbreviates.
     """
-    t = sp.trace_id
-    s = sp.span_id
-    p = sp.parent_span_id
-    # Ids of the right length and not all zero (compared, not any(): no call).
-    if (len(t) != 16 or len(s) != 8 or t == _ZERO16 or s == _ZERO8 or (p and (len(p) != 8 or p == _ZERO8))
-            or sp.events or sp.links):
-        return _span_from_raw(_raw_from_pb(sp, span_attrs), res.framework, rejects)
-    attrs = dict(map(read_pair, sp.attributes[:]))  # span_attrs, inline ([:]: one C call, no IndexError to end it)
-    plan = cached_plan(tuple(attrs)) or cv.plan_for(attrs)
-    explicit = _session_attr(attrs, plan.session_keys) if plan.session_keys else None
-    st = sp.status
-    code = st.code
-    message = st.message
-    tid = t.hex()
-    sid = s.hex()
-    parent = p.hex() if p else None
-    name = sp.name
-    start = sp.start_time_unix_nano
-    end = sp.end_time_unix_nano
-    try:
-        fast = plan.fast
-        if fast is None:
-            fast = fast_plan(plan)
-        span = None
-        if fast is not None and fast is not NO_FAST:
-            span = fast.build(tid, sid, parent, name, start, end, attrs, (), code, message, explicit or "",
-                              res.framework)
-        if span is None:
-            span = build_span(tid, sid, parent, name, start, end, attrs, [], (), code, message, explicit or "",
-                              res.framework, plan, try_fast=False)
-    except (TypeError, ValueError, RecursionError) as exc:
-        rejects.add("invalid_span", str(exc)[:200])
-        return None
-    return span, explicit is not None
+    client = res.framework
+    n = len(items)
+    while i < n and len(spans) < limit:
+        sp = items[i]
+        i += 1
+        t = sp.trace_id
+        s = sp.span_id
+        p = sp.parent_span_id
+        # Ids of the right length and not all zero (compared, not any(): no call).
+        if (len(t) != 16 or len(s) != 8 or t == _ZERO16 or s == _ZERO8 or (p and (len(p) != 8 or p == _ZERO8))
+                or sp.events or sp.links):
+            got = _span_from_raw(_raw_from_pb(sp, span_attrs), client, rejects)
+            if got is not None:
+                spans.append(got[0])
+                explicit.append(got[1])
+            continue
+        attrs = dict(map(read_pair, sp.attributes[:]))  # span_attrs; [:]: one C call, no IndexError ends it
+        plan = cached_plan(tuple(attrs)) or cv.plan_for(attrs)
+        session = _session_attr(attrs, plan.session_keys) if plan.session_keys else None
+        st = sp.status
+        code = st.code
+        message = st.message
+        tid = t.hex()
+        sid = s.hex()
+        parent = p.hex() if p else None
+        name = sp.name
+        start = sp.start_time_unix_nano
+        end = sp.end_time_unix_nano
+        try:
+            fast = plan.fast
+            if fast is None:
+                fast = fast_plan(plan)
+            span = None
+            if fast is not None and fast is not NO_FAST:
+                entry = fast.entry  # the compiled build, once the key set is common
+                span = (entry or fast.build)(tid, sid, parent, name, start, end, attrs, (), code, message,
+                                             session or "", client)
+            if span is None:
+                span = build_span(tid, sid, parent, name, start, end, attrs, [], (), code, message, session or "",
+                                  client, plan, try_fast=False)
+        except (TypeError, ValueError, RecursionError) as exc:
+            rejects.add("invalid_span", str(exc)[:200])
+            continue
+        spans.append(span)
+        explicit.append(session is not None)
+    return i
 
 
 def _span_from_json(sp: Any, res: ResourceInfo, rejects: Rejects) -> tuple[Span, bool] | None:
@@ -253,7 +268,20 @@ def convert_traces(
         res_of.clear()
         return out
 
-    one = _span_from_json if json else _span_from_fastpb if isinstance(req, FastTraceRequest) else _span_from_pb
+    if not json and isinstance(req, FastTraceRequest):
+        for res, _scope, items in _iter_resource_items(req, json, "scopeSpans", "spans"):
+            listed = items[:]
+            i = 0
+            while i < len(listed):
+                had = len(spans)
+                i = _spans_from_fastpb(listed, i, res, rejects, spans, explicit, max(chunk, 1))
+                res_of.extend([res] * (len(spans) - had))
+                if len(spans) >= chunk:
+                    yield flush()
+        if spans:
+            yield flush()
+        return
+    one = _span_from_json if json else _span_from_pb
     for res, _scope, items in _iter_resource_items(req, json, "scopeSpans", "spans"):
         for sp in items:
             got = one(sp, res, rejects)

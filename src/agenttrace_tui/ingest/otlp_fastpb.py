@@ -130,30 +130,29 @@ class _Pairs(dict[bytes, tuple[str, Any]]):
     """
 
     def __missing__(self, b: bytes) -> tuple[str, Any]:
-        # Most misses are ever-new ids and token counts: a string, or an int of one to
-        # three varint bytes, in the common shape (see ``_read_pair``); read here without
-        # a further call. Anything else: ``_read_pair``.
+        # Most misses are ever-new ids and token counts of a key seen before: the pair's
+        # first bytes up to its value (key, value header, first value byte) repeat, and
+        # once ``_shape`` has read them the long way they are looked up in ``_SHAPES``.
         n = len(b)
         got: tuple[str, Any] | None = None
-        if n > 4 and b[0] == 0x0A and b[1] < 0x80:
-            e = 2 + b[1]
-            if e + 3 < n and b[e] == 0x12 and b[e + 1] < 0x80 and e + 2 + b[e + 1] == n:
-                tag = b[e + 2]
-                x = b[e + 3]
-                if tag == 0x0A:
-                    if x < 0x80 and e + 4 + x == n:  # string_value with a one-byte length
-                        got = (b[2:e].decode(), b[e + 4:].decode())
-                elif tag == 0x18:  # int_value: one to three varint bytes (0 <= v < 2**21)
-                    if n == e + 4:
-                        if x < 0x80:
-                            got = (b[2:e].decode(), x)
-                    elif n == e + 5:
-                        if x >= 0x80 and b[e + 4] < 0x80:
-                            got = (b[2:e].decode(), (x & 0x7F) | b[e + 4] << 7)
-                    elif n == e + 6 and x >= 0x80 and b[e + 4] >= 0x80 and b[e + 5] < 0x80:
-                        got = (b[2:e].decode(), (x & 0x7F) | (b[e + 4] & 0x7F) << 7 | b[e + 5] << 14)
+        if n > 5:
+            e = b[1] + 6  # where a one-byte-length string's text starts (bytes after the key: 4)
+            shape = _SHAPES.get(b[:e])
+            if shape is not None and n == shape[1]:
+                key, _n, kind, misses = shape
+                if kind == 0:  # string_value
+                    got = (key, b[e:].decode())
+                elif kind == 2 and b[e] < 0x80:  # int_value, two varint bytes
+                    got = (key, (b[e - 1] & 0x7F) | b[e] << 7)
+                elif kind == 3 and b[e] >= 0x80 and b[e + 1] < 0x80:  # int_value, three varint bytes
+                    got = (key, (b[e - 1] & 0x7F) | (b[e] & 0x7F) << 7 | b[e + 1] << 14)
+                if got is not None:
+                    if misses >= VOLATILE_MISSES:
+                        return got  # ever-new values (ids, counts): not worth keeping
+                    shape[3] = misses + 1
         if got is None:
             got = _read_pair(b)
+            _shape(b, got[0])
         v = got[1]
         if v.__class__ is list or v.__class__ is dict or n > MAX_PAIR_BYTES:
             return got
@@ -161,6 +160,40 @@ class _Pairs(dict[bytes, tuple[str, Any]]):
             self.clear()  # ever-new values (ids, counts): start over rather than grow
         self[b] = got
         return got
+
+
+#: A pair's bytes up to its value -> [key, the pair's length, kind, misses read by it]:
+#: kind 0 a string with a one-byte length, 2 or 3 an int of that many varint bytes
+#: (0 <= v < 2**21).
+_SHAPES: dict[bytes, list[Any]] = {}
+MAX_SHAPES = 4096
+#: Misses after which a shape's values are taken as ever-new and no longer cached:
+#: a key with a few values (models, tool names) misses a few times per value at most.
+VOLATILE_MISSES = 64
+
+
+def _shape(b: bytes, key: str) -> None:
+    """Remember the shape of pair ``b`` (already read as having ``key``) when it is one of ``_SHAPES``'."""
+    n = len(b)
+    if n < 6 or b[0] != 0x0A or b[1] >= 0x80:
+        return
+    e = 2 + b[1]
+    if e + 4 > n or b[e] != 0x12 or b[e + 1] >= 0x80 or e + 2 + b[e + 1] != n:
+        return
+    tag = b[e + 2]
+    x = b[e + 3]
+    kind = -1
+    if tag == 0x0A and x < 0x80 and e + 4 + x == n:
+        kind = 0
+    elif tag == 0x18 and n == e + 5 and x >= 0x80 and b[e + 4] < 0x80:
+        kind = 2
+    elif tag == 0x18 and n == e + 6 and x >= 0x80 and b[e + 4] >= 0x80 and b[e + 5] < 0x80:
+        kind = 3
+    if kind < 0:
+        return
+    if len(_SHAPES) >= MAX_SHAPES:
+        _SHAPES.clear()
+    _SHAPES[b[:e + 4]] = [key, n, kind, 0]
 
 
 _PAIRS = _Pairs()

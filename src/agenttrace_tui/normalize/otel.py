@@ -405,7 +405,7 @@ def _compile(recipe: _Recipe) -> Any:
     """The recipe as one Python function (keys reach it as bound names, never as source text)."""
     env: dict[str, Any] = {
         "Span": Span, "Status": Status, "time": time, "finish_usage": cv.finish_usage, "cut_head": cv.cut_head,
-        "TokenUsage": TokenUsage,
+        "TokenUsage": TokenUsage, "OK": Status.OK, "RUNNING": Status.RUNNING,
         "cut_msg": cut_msg, "error_status": _error_status, "cut": _cut, "KIND": recipe.kind,
         "INTERNAL_KEY": cv.INTERNAL_KEY, "PREVIEW": cv.TOOL_PREVIEW_CHARS, "MAX": MAX_ATTR_CHARS,
     }
@@ -431,20 +431,28 @@ def _compile(recipe: _Recipe) -> Any:
     if recipe.usage:
         # ``finish_usage`` written out: its two corrections on local numbers, then one
         # TokenUsage with the final values (the same struct, without the dict and the
-        # attribute writes).
+        # attribute writes; fields the key set lacks keep their defaults, 0).
         got = {field: f"attrs[{key(k)}]" for field, k, _t, _c in recipe.usage}
         if set(got) - _USAGE_FIELDS:
             lines.append(f"    usage = finish_usage({{{', '.join(f'{f!r}: {v}' for f, v in got.items())}}})")
         else:
-            for field in sorted(_USAGE_FIELDS):
-                lines.append(f"    u_{field} = {got.get(field, '0')}")
+            for field in sorted(got):
+                lines.append(f"    u_{field} = {got[field]}")
+            for field in ("input", "output", "total"):
+                if field not in got:
+                    lines.append(f"    u_{field} = 0")  # the arithmetic below reads it
+            cached = " + ".join(f"u_{f}" for f in ("cache_read", "cache_write") if f in got)
+            if cached:
+                lines += [
+                    f"    cached = {cached}",
+                    "    if cached and u_input < cached:",
+                    "        u_input += cached",
+                ]
             lines += [
-                "    cached = u_cache_read + u_cache_write",
-                "    if cached and u_input < cached:",
-                "        u_input += cached",
                 "    if u_total < u_input + u_output:",
                 "        u_total = u_input + u_output",
-                "    usage = TokenUsage(" + ", ".join(f"{f}=u_{f}" for f in sorted(_USAGE_FIELDS)) + ")",
+                "    usage = TokenUsage(" + ", ".join(f"{f}=u_{f}" for f in sorted({*got, "input", "output", "total"}))
+                + ")",
             ]
         kwargs.append("usage=usage")
     if recipe.internal:
@@ -458,7 +466,7 @@ def _compile(recipe: _Recipe) -> Any:
         lines.append("    free[INTERNAL_KEY] = True")
     error_type = key("error.type")
     lines += [
-        "    status = Status.OK",
+        "    status = OK",
         "    code = None",
         "    message = status_message or None",
         "    if status_code == 2:",
@@ -472,7 +480,7 @@ def _compile(recipe: _Recipe) -> Any:
         "        start = end = time.time_ns()",
         "        free['agenttrace.times_missing'] = True",
         "    return Span(span_id=span_id, trace_id=trace_id, session_id=session_id, parent_span_id=parent, name=name,"
-        " kind=KIND, start_ns=start or end, end_ns=end or None, status=status if end else Status.RUNNING,"
+        " kind=KIND, start_ns=start or end, end_ns=end or None, status=status if end else RUNNING,"
         " status_message=cut_msg(message) if message else None, status_code=code, links=links, attributes=free"
         + "".join(f", {a}" for a in kwargs) + ")",
     ]
@@ -483,7 +491,7 @@ def _compile(recipe: _Recipe) -> Any:
 class _FastPlan:
     """A key set's typed rows and its recipes (see above)."""
 
-    __slots__ = ("rows", "kind_keys", "recipes", "probe", "uses")
+    __slots__ = ("rows", "kind_keys", "recipes", "probe", "entry", "uses")
 
     def __init__(self, rows: tuple[tuple[str, str, type, str], ...], kind_keys: tuple[str, ...]) -> None:
         self.rows = rows  # (part, field, class, key)
@@ -491,6 +499,8 @@ class _FastPlan:
         self.recipes: dict[tuple[Any, ...], _Recipe | None] = {}
         #: ``_compile_probe()`` once the key set has been seen ``COMPILE_AFTER`` times.
         self.probe: Any = None
+        #: ``build`` in one compiled function (``_compile_entry``), made with the probe.
+        self.entry: Any = None
         self.uses = 0
 
     def interpret_probe(self, attrs: dict[str, Any], client: str | None, name: str) -> tuple[Any, ...] | None:
@@ -501,10 +511,17 @@ class _FastPlan:
                 return None
         return (client, name, *[attrs[k] for k in self.kind_keys])
 
-    def _compile_probe(self) -> Any:
-        """``interpret_probe`` written for this key set alone, as ``_compile`` writes a recipe."""
-        env: dict[str, Any] = {"str": str, "int": int, "float": float, "INF": _INF}
-        lines = ["def probe(attrs, client, name):"]
+    def _compile_probe(self, entry: bool = False) -> Any:
+        """``interpret_probe`` written for this key set alone, as ``_compile`` writes a recipe.
+
+        ``entry=True``: ``build`` instead, once the probe is compiled: the probe's
+        checks, then the recipe's compiled function called directly (a recipe not
+        made or not compiled yet is left to ``_build``).
+        """
+        env: dict[str, Any] = {"str": str, "int": int, "float": float, "INF": _INF, "recipes": self.recipes,
+                               "MISSING": _NO_FAST, "slow": self._build}
+        args = "trace_id, span_id, parent, name, start, end, attrs, links, status_code, status_message, session_id"
+        lines = [f"def probe({args}, client):" if entry else "def probe(attrs, client, name):"]
         for i, (_p, _f, typ, k) in enumerate(self.rows):
             env[f"r{i}"] = k
             lines.append(f"    v = attrs[r{i}]")
@@ -515,7 +532,22 @@ class _FastPlan:
         for i, k in enumerate(self.kind_keys):
             env[f"c{i}"] = k
             kinds.append(f", attrs[c{i}]")
-        lines.append(f"    return (client, name{''.join(kinds)})")
+        if not entry:
+            lines.append(f"    return (client, name{''.join(kinds)})")
+        else:
+            lines += [
+                "    try:",
+                f"        recipe = recipes.get((client, name{''.join(kinds)}), MISSING)",
+                "    except TypeError:  # an unhashable kind value: let the general path judge it",
+                "        return None",
+                "    if recipe is None:",
+                "        return None",
+                "    if recipe is not MISSING:",
+                "        build = recipe.build",
+                "        if build is not None:",
+                f"            return build({args})",
+                f"    return slow({args}, client)",
+            ]
         exec("\n".join(lines), env)  # source built above from our own names only
         return env["probe"]
 
@@ -577,11 +609,23 @@ class _FastPlan:
               attrs: dict[str, Any], links: tuple[SpanLink, ...], status_code: int, status_message: str,
               session_id: str, client: str | None) -> Span | None:
         """The span by its recipe; None when this span needs the general path."""
+        entry = self.entry
+        if entry is not None:
+            return entry(trace_id, span_id, parent, name, start, end, attrs, links, status_code, status_message,
+                         session_id, client)
+        return self._build(trace_id, span_id, parent, name, start, end, attrs, links, status_code, status_message,
+                           session_id, client)
+
+    def _build(self, trace_id: str, span_id: str, parent: str | None, name: str, start: int, end: int,
+               attrs: dict[str, Any], links: tuple[SpanLink, ...], status_code: int, status_message: str,
+               session_id: str, client: str | None) -> Span | None:
+        """``build`` step by step: probe, make or find the recipe, count its uses."""
         probe = self.probe
         if probe is None:
             self.uses += 1
             if self.uses >= COMPILE_AFTER:
                 self.probe = self._compile_probe()
+                self.entry = self._compile_probe(entry=True)
             probe = self.interpret_probe
         key = probe(attrs, client, name)
         if key is None:
