@@ -7,13 +7,30 @@ attributes merge both, explicit fields winning over conventions.
 
 from __future__ import annotations
 
+import msgspec
 from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from agenttrace_tui.ingest.protocol import decode, encode
 from agenttrace_tui.model import LlmInfo, SpanKind, TokenUsage, ToolInfo
 from agenttrace_tui.normalize import native as norm
-from agenttrace_tui.normalize.records import SpanRecord
-from test_protocol import span_records
+from agenttrace_tui.normalize.records import SpanEndRecord, SpanRecord
+from test_protocol import common, ids, ns, opt, span_records
+
+#: span_end records with nothing but ids, times and status (what ends a live span), valid or not.
+bare_ends = st.builds(
+    SpanEndRecord,
+    trace_id=ids,
+    span_id=ids,
+    session_id=opt(ids),
+    parent_span_id=opt(ids),
+    start_ns=opt(ns),
+    end_ns=ns,
+    status=opt(st.one_of(st.sampled_from(["ok", "OK", "Error", "running", "timeout", "cancelled"]), st.text(max_size=8))),
+    status_message=opt(st.text(max_size=20)),
+    status_code=opt(st.one_of(st.just(""), st.text(max_size=5))),
+    **common,
+)
 
 
 def _span(**kw: object) -> SpanRecord:
@@ -85,3 +102,21 @@ def test_bad_tool_is_a_normalize_error() -> None:
     out, bad = norm.normalize([_span(tool=42)])
     assert out == [] and [r.reason for r in bad] == ["invalid_field"]
     assert "tool" in bad[0].detail
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(bare_ends)
+def test_bare_span_end_short_path_equals_bare_end(rec: SpanEndRecord) -> None:
+    # normalize() takes a short path for a span_end with only ids, times and
+    # status; it must build what _bare_end builds (the general path's answer
+    # for such a record), or refuse it with the same reason.
+    (a,), _ = decode(encode(rec), max_bytes=1 << 20)
+    (b,), _ = decode(encode(rec), max_bytes=1 << 20)
+    got = norm.normalize([a])
+    try:
+        want = [norm._general_span(b)]
+    except norm.NormalizeError as exc:
+        assert got[0] == [] and [r.detail for r in got[1]] == [str(exc)]
+        return
+    assert got == (want, [])
+    assert msgspec.structs.asdict(got[0][0]) == msgspec.structs.asdict(want[0])

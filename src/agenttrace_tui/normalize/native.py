@@ -314,6 +314,32 @@ def _general_span(rec: SpanRecord | SpanStartRecord | SpanEndRecord) -> Span:
     )
 
 
+def _end_span(rec: SpanEndRecord) -> Span:
+    """``_bare_end`` for a span_end with no events, links or cost either (what SDKs send
+    to end a live span): the same Span, with the fields left out that keep their default."""
+    start = rec.start_ns or 0
+    end = rec.end_ns
+    if start and end < start:
+        raise NormalizeError(f"`end_ns` ({end}) is before `start_ns` ({start})")
+    st = rec.status
+    if st is None:
+        status = _ERROR if rec.status_code else _OK
+    else:
+        status = _STATUS.get(st) or _STATUS.get(st.lower())  # type: ignore[assignment]
+        if status is None:
+            raise NormalizeError(f"`status` must be one of {', '.join(_STATUS)}, got {st!r}")
+    span = Span(span_id=rec.span_id, trace_id=rec.trace_id, session_id=rec.session_id or "", name="",
+                start_ns=start, end_ns=end, status=status)
+    # Set only when sent (a Span call with fewer keywords is cheaper); one left out keeps its default.
+    if parent := rec.parent_span_id:
+        span.parent_span_id = parent
+    if (msg := rec.status_message) is not None:
+        span.status_message = msg
+    if (code := rec.status_code) is not None:
+        span.status_code = code
+    return span
+
+
 def normalize(records: list[WireRecord]) -> tuple[list[Update], list[Reject]]:
     """Turn decoded wire records into store updates; bad ones become rejects."""
     out: list[Update] = []
@@ -328,6 +354,14 @@ def normalize(records: list[WireRecord]) -> tuple[list[Update], list[Reject]]:
                 # The common record, inlined: no convention attribute -> the fast path.
                 attrs = rec.attributes
                 append(_general_span(rec) if attrs and not keys.isdisjoint(attrs) else _typed_span(rec, attrs))
+            elif cls is SpanEndRecord:
+                # The second half of a live span: bare (ids, times, status) -> the short path.
+                if (rec.attributes or rec.name or rec.kind or rec.usage is not None or rec.llm is not None
+                        or rec.tool is not None or rec.agent is not None or rec.rag is not None or rec.file is not None
+                        or rec.cost is not None or rec.events or rec.links):
+                    append(span_from_record(rec))
+                else:
+                    append(_end_span(rec))
             elif isinstance(rec, (SpanRecord, SpanStartRecord, SpanEndRecord)):
                 append(span_from_record(rec))
             elif isinstance(rec, SessionRecord):
