@@ -45,6 +45,7 @@ class TraceEntry:
         "calls",
         "aliases",
         "counted_running",
+        "ended",
         "trimmed",
     )
 
@@ -61,6 +62,10 @@ class TraceEntry:
         #: span id -> the contribution the last fold counted for a span that was
         #: still running (its span_end then needs no second one); None until needed.
         self.counted_running: dict[str, tuple] | None = None
+        #: The change of totals, since the last fold, of running spans a bare
+        #: span_end ended (counted when the end came, from what the fold had
+        #: counted for them: ``Totals.end_running``); None until needed.
+        self.ended: Totals | None = None
         #: The store, whose dirty traces are folded in before totals are read.
         self._owner = owner
         self.start_ns = 0

@@ -215,7 +215,11 @@ def _delta_of(trace: TraceEntry) -> Totals:
     """The change of a trace's totals since its last fold: -counted +now per changed span."""
     pending = trace.pending
     trace.pending = {}
-    delta = Totals()
+    delta = trace.ended
+    if delta is None:
+        delta = Totals()
+    else:
+        trace.ended = None  # running spans bare span_ends ended: counted already
     fold = delta.fold
     spans = trace.spans
     running = trace.counted_running

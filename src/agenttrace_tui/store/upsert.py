@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 
 from ..model import Span, SpanKind
+from .aggregates import Totals
 from .aggregates import counted as counted_of
 from .calls import AGGREGATE_KINDS, call_keys, find_twin, fold_into, remember, scope_usage
 from .entries import DEFAULT_SESSION, SessionEntry, TraceEntry
@@ -107,11 +108,6 @@ class SpanUpserts(StoreIndex):
             running = trace.counted_running
             # What the last fold counted for a running span (None after a twin fold, which changed ``old``).
             counted = running.pop(old.span_id, None) if running else None
-            if old.span_id not in pending:
-                # What the totals count for this span until the next fold
-                # (computed before the reported-wins rules below touch ``old``).
-                pending[old.span_id] = counted if counted is not None and reparent is None else counted_of(old)
-                self._agg_dirty[trace.trace_id] = trace
             if reparent is None and is_bare(span):
                 # A bare span_end (the second half of a live span): one copy of
                 # the stored span with the times and status it sets. Its parts,
@@ -122,8 +118,29 @@ class SpanUpserts(StoreIndex):
                     self._unlink(trace, old)
                     trace.children.setdefault(new.parent_span_id, []).append(new.span_id)
                 trace.spans[new.span_id] = new
-                self._stored(trace, session, new)
+                self._enrich(new)
+                if (counted is not None and new.end_ns is not None and new.usage is old.usage
+                        and new.cost is old.cost):
+                    # It ran when the totals last counted it and nothing has changed it
+                    # since (``counted`` is dropped when anything does) but this end,
+                    # and enrichment left its usage and cost as they were: the totals
+                    # change by what the end moves, counted now instead of at the fold.
+                    ended = trace.ended
+                    if ended is None:
+                        ended = trace.ended = Totals()
+                    ended.end_running(counted, new)
+                    self._agg_dirty[trace.trace_id] = trace
+                elif old.span_id not in pending:
+                    # What the totals count for this span until the next fold.
+                    pending[old.span_id] = counted if counted is not None else counted_of(old)
+                    self._agg_dirty[trace.trace_id] = trace
+                self._mark(trace, session, new)
                 return
+            if old.span_id not in pending:
+                # What the totals count for this span until the next fold
+                # (computed before the reported-wins rules below touch ``old``).
+                pending[old.span_id] = counted if counted is not None and reparent is None else counted_of(old)
+                self._agg_dirty[trace.trace_id] = trace
             # Reported numbers replace derived ones whole: usage the monitor
             # estimated, a cost it computed (no field-wise mixing of the two).
             if span.usage is not None and old.usage is not None and old.usage.estimated and not span.usage.estimated:
@@ -165,6 +182,11 @@ class SpanUpserts(StoreIndex):
 
     def _stored(self, trace: TraceEntry, session: SessionEntry, new: Span) -> None:
         """What every stored span does last: enrichment, the trace's root and times, change marks."""
+        self._enrich(new)
+        self._mark(trace, session, new)
+
+    def _enrich(self, new: Span) -> None:
+        """Run the span hook (the cost enricher) on a span as it will be stored."""
         if self.span_hook is not None:
             try:
                 self.span_hook(new)
@@ -173,6 +195,9 @@ class SpanUpserts(StoreIndex):
                 if name not in self.hook_errors:  # once per kind: the counter has the rest
                     log.warning("enrichment failed on span %r (%s: %s); kept unpriced", new.span_id[:64], name, exc)
                 self.hook_errors[name] = self.hook_errors.get(name, 0) + 1
+
+    def _mark(self, trace: TraceEntry, session: SessionEntry, new: Span) -> None:
+        """The trace's root and times, change marks."""
         if new.parent_span_id is None and (trace.root_id is None or trace.root_id not in trace.spans):
             trace.root_id = new.span_id
         start = new.start_ns
