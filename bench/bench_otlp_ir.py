@@ -1,0 +1,108 @@
+"""OTLP decode + normalise (+ store) in instructions per span, under callgrind.
+
+CPU time on a shared 2-core machine moves by 20-50 % from run to run; the
+number of instructions executed does not. This runs the OTLP stages of
+bench_pipeline (bench_otlp.agent_request bodies, 512 spans each) under
+``valgrind --tool=callgrind`` and counts only what runs inside one marked
+call (``--toggle-collect`` on ``functools.reduce``, which wraps the measured
+work), so interpreter start-up, imports and the warm-up (recipes compile after
+COMPILE_AFTER uses) are left out.
+
+Stages: ``parse`` (protobuf parse alone, the baseline), ``convert`` (parse +
+convert_traces) and ``store`` (parse + convert + Pipeline.apply + totals).
+Prints Ir per span for each; compare two trees by running it with each one's
+``src`` on PYTHONPATH. String hashing is fixed (PYTHONHASHSEED=0) so runs repeat;
+needs valgrind; about a minute per stage.
+
+Run: PYTHONPATH=src python bench/bench_otlp_ir.py [--bodies N] [--stages parse,convert,store]
+"""
+
+from __future__ import annotations
+
+import functools
+import gc
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+WARM_BODIES = 6  # enough uses of every key set of agent_request to compile its recipes
+
+
+def _arg(name: str, default: str) -> str:
+    return sys.argv[sys.argv.index(name) + 1] if name in sys.argv else default
+
+
+def _measured(stage: str, n_bodies: int) -> None:
+    """The child: warm up, then run the stage inside functools.reduce (the counted call)."""
+    from agenttrace_tui.ingest.otlp_decode import Rejects, convert_traces, parse
+    from agenttrace_tui.ingest.pipeline import Pipeline
+    from agenttrace_tui.store.memory import Store
+    from bench_otlp import agent_request
+
+    warm = [agent_request(1000 + i) for i in range(WARM_BODIES)]
+    bodies = [agent_request(i) for i in range(n_bodies)]
+    store = Store(max_spans=1_000_000)
+    pipe = Pipeline(store)
+    for b in warm:
+        for chunk in convert_traces(parse("traces", b, False), False, Rejects(), lambda t: None):
+            pipe.apply(chunk, tap=False)
+    store.totals  # noqa: B018
+    store = Store(max_spans=1_000_000)
+    pipe = Pipeline(store)
+
+    def lookup(tid: str) -> str | None:
+        t = store.traces.get(tid)
+        return t.session_id if t is not None else None
+
+    def work() -> None:
+        for b in bodies:
+            req = parse("traces", b, False)
+            if stage == "convert":
+                for _ in convert_traces(req, False, Rejects(), lookup):
+                    pass
+            elif stage == "store":
+                for chunk in convert_traces(req, False, Rejects(), lookup):
+                    pipe.apply(chunk, tap=False)
+                store.totals  # noqa: B018
+
+    gc.collect()
+    gc.disable()
+    functools.reduce(lambda _a, _b: work(), [0, 0])  # one call of work(), the only one counted
+
+
+def _count(stage: str, n_bodies: int) -> int:
+    with tempfile.TemporaryDirectory() as tmp:
+        out = subprocess.run(
+            ["valgrind", "--tool=callgrind", f"--callgrind-out-file={tmp}/cg.out", "--toggle-collect=*functools_reduce*",
+             sys.executable, __file__, "--child", stage, "--bodies", str(n_bodies)],
+            capture_output=True, text=True, env={**os.environ, "PYTHONHASHSEED": "0"}, check=True,
+        )
+    m = re.search(r"Collected : (\d+)", out.stderr)
+    if m is None:
+        raise RuntimeError(f"no instruction count from callgrind:\n{out.stderr[-2000:]}")
+    return int(m.group(1))
+
+
+def main() -> None:
+    n_bodies = int(_arg("--bodies", "4"))
+    if "--child" in sys.argv:
+        _measured(_arg("--child", "parse"), n_bodies)
+        return
+    if shutil.which("valgrind") is None:
+        sys.exit("valgrind is not installed")
+    n = n_bodies * 512
+    import agenttrace_tui
+
+    print(f"{n:,} spans ({n_bodies} requests of 512), code from {Path(agenttrace_tui.__file__).parent}")
+    for stage in _arg("--stages", "parse,convert,store").split(","):
+        print(f"{stage:8s} {_count(stage, n_bodies) / n:10,.0f} Ir/span", flush=True)
+
+
+if __name__ == "__main__":
+    main()
