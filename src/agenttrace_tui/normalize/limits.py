@@ -168,7 +168,7 @@ def _check_span(s: Span, limit: int, report: Report) -> bool:
         bad = next(str(v)[:40] for v in (c.total, c.input, c.output) if not _finite_cost(v))
         report("bad_cost", f"span {s.span_id[:40]!r}: cost {bad} is not a finite amount in [0, {MAX_COST:g}]", False)
         s.cost = Cost(total=None, source="unknown", reason="the reported cost was out of range")
-    if not _parts_ok(s):
+    if (s.llm is not None or s.agent is not None or s.rag is not None or s.file is not None) and not _parts_ok(s):
         _fix_parts(s, report)
     if s.attributes:
         fixed = clean_attributes(s.attributes)

@@ -295,43 +295,46 @@ class Totals:
         span_end): its signature, tokens and cost are ``was``'s, so only what the end
         moves is computed here, without counting the span again.
         """
-        sig, r0, e0, llm, d0, m0, plain, i, o, _cr, _cw, _rs, _est, cost, _unknown = was
+        # was = (sig, running, error, llm, duration, minute, plain, input, output, ..., cost, ...):
+        # running is true and the duration 0 (a running span's).
         end: int = span.end_ns  # type: ignore[assignment]  # ended: the caller's condition
-        d1 = end - span.start_ns
-        if d1 < 0:
-            d1 = 0
-        m1 = end // NS_PER_MIN
+        dur = end - span.start_ns
+        if dur < 0:
+            dur = 0
+        self.running -= 1
         status = span.status
         e1 = status is _ERROR or status is _TIMEOUT
-        if r0:
-            self.running -= 1
-        if e0 != e1:
-            self.errors += e1 - e0
-        if llm:
-            if not r0:
-                self.llm_ns -= d0
-                self.llm_finished -= 1
-            self.llm_ns += d1
+        e0 = was[2]
+        if was[3]:
+            self.llm_ns += dur
             self.llm_finished += 1
-        acc = self.sigs.get(sig)
+        sigs = self.sigs
+        sig = was[0]
+        acc = sigs.get(sig)
         if acc is None:
-            acc = self.sigs[sig] = [0, 0, 0, 0, 0, 0, 0, 0.0, 0, 0]
-        if e0 != e1:
+            acc = sigs[sig] = [0, 0, 0, 0, 0, 0, 0, 0.0, 0, 0]
+        if e0 is not e1:
+            self.errors += e1 - e0
             acc[1] += e1 - e0
-        acc[9] += d1 - d0
-        if m0 != m1 and not plain and (cost or i + o):
-            # Its spend moves to the minute it ended in.
-            series = self.series
-            point = series.get(m0)
-            if point is None:
-                point = series[m0] = [0.0, 0]
-            point[0] -= cost
-            point[1] -= i + o
-            point = series.get(m1)
-            if point is None:
-                point = series[m1] = [0.0, 0]
-            point[0] += cost
-            point[1] += i + o
+        acc[9] += dur
+        if not was[6]:
+            m0 = was[5]
+            m1 = end // NS_PER_MIN
+            cost = was[13]
+            tokens = was[7] + was[8]
+            if m0 != m1 and (cost or tokens):
+                # Its spend moves to the minute it ended in.
+                series = self.series
+                point = series.get(m0)
+                if point is None:
+                    point = series[m0] = [0.0, 0]
+                point[0] -= cost
+                point[1] -= tokens
+                point = series.get(m1)
+                if point is None:
+                    point = series[m1] = [0.0, 0]
+                point[0] += cost
+                point[1] += tokens
 
     def merge(self, d: Totals, sign: int = 1, prune: bool = True) -> None:
         """Add (sign 1) or take out (sign -1) another aggregate: a delta, or a whole trace's totals.
