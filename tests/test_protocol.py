@@ -136,8 +136,8 @@ span_fields = dict(
     file=opt(file),
     usage=opt(usage),
     cost=opt(cost),
-    events=st.lists(event, max_size=3),
-    links=st.lists(link, max_size=2),
+    events=st.lists(event, max_size=3).map(tuple),
+    links=st.lists(link, max_size=2).map(tuple),
     attributes=attributes,
 )
 span_records = st.one_of(

@@ -73,8 +73,10 @@ class _SpanFields(_Record, kw_only=True):
     usage: TokenUsage | None = None
     cost: Cost | None = None
     attributes: dict[str, Any] = {}
-    events: list[SpanEvent] = []
-    links: list[SpanLink] = []
+    # Tuples, not lists: an empty one is a shared default (an empty list would
+    # be a new one per record), and the Span takes them as they are.
+    events: tuple[SpanEvent, ...] = ()
+    links: tuple[SpanLink, ...] = ()
 
 
 class SpanRecord(_SpanFields, tag="span", kw_only=True):
