@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from textual.color import Color
 
 from agenttrace_tui.ui.colors import contrast, readable
@@ -94,3 +96,36 @@ def test_fit_strip_is_crop_extend_without_a_self_reference() -> None:
     assert fit_strip(exact, 6) is exact
     # crop_extend would have cached the strip on itself: a cycle only the collector frees
     assert not any(exact in getattr(ref, "_cache", {}).values() for ref in gc.get_referents(exact))
+
+
+def _rich_wrap(text: str, width: int) -> list[str]:
+    from rich.console import Console
+    from rich.text import Text
+
+    return [line.plain for line in Text(text).wrap(Console(width=200), width, overflow="fold")]
+
+
+_WRAP_ALPHABET = "ab c  xyz\n-.,é日"
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet=_WRAP_ALPHABET, max_size=300), st.integers(min_value=1, max_value=40))
+def test_wrap_plain_is_rich_wrap(text: str, width: int) -> None:
+    # The detail pane's preview wrap must draw exactly what Rich's wrap draws
+    # (ASCII lines by character count, others through Rich).
+    from rich.console import Console
+
+    from agenttrace_tui.ui.text import wrap_plain
+
+    assert wrap_plain(text, width, Console(width=200)) == _rich_wrap(text, width)
+
+
+def test_wrap_plain_on_long_words_spaces_and_blank_lines() -> None:
+    from rich.console import Console
+
+    from agenttrace_tui.ui.text import wrap_plain
+
+    for text in ("", "\n", "a\n\nb\n", "   lead", "trail   ", "x" * 95 + " y", "one two  three   four " * 9,
+                 "word " * 40 + "z" * 200, "  \n  "):
+        for width in (1, 2, 7, 19, 69):
+            assert wrap_plain(text, width, Console(width=200)) == _rich_wrap(text, width), (text, width)

@@ -19,7 +19,7 @@ from ..model import Span, Status
 from ..store.entries import TraceEntry
 from . import fmt
 from .colors import STATUS_GLYPH, kind_glyph, kind_style, shown_status, status_style, style
-from .text import clean, clean_multiline
+from .text import clean, clean_multiline, wrap_plain
 from .textview import TextView
 
 #: Attribute prefixes hidden until the user asks for them.
@@ -101,10 +101,11 @@ class _Doc:
     def block(self, text: str, limit: int = PREVIEW_LIMIT) -> None:
         """A multi-line untrusted preview, indented by one cell."""
         self.flush()
-        body = Text(clean_multiline(text, limit))
-        for line in body.wrap(self.console, self.width - 1, overflow="fold"):
-            self.out.append(" ")
-            self._line(line)
+        append = self.out.append
+        for line in wrap_plain(clean_multiline(text, limit), self.width - 1, self.console):
+            append(" ")
+            append(line)
+            append("\n")
 
     def group(self) -> Text:
         self.flush()
