@@ -242,6 +242,31 @@ async def test_while_keys_come_a_due_sweep_runs_after_a_key_frame():
         assert policy.stats.deep == 0
 
 
+async def test_a_clock_only_cost_redraw_waits_for_the_frame_of_a_key_just_pressed():
+    import time
+
+    now = [fixtures.NOW_NS]
+    app = make_app(store=fixtures.build_store(), now_ns=lambda: now[0])
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.pause()
+        policy = app.gc_policy
+        policy.sweep_s = policy.middle_s = 1e9  # no collection due: the frame's turn goes to the pane
+        panel = app.cost
+        assert panel.display
+        app._sync_cost()
+        drawn = panel._shown
+        now[0] += S  # the next second: only the clock moved
+        app._last_input_s = time.monotonic()  # a key was just pressed
+        app._sync_cost(clock_may_wait=True)  # the tick's call
+        assert panel._shown == drawn  # held back
+        app._after_input_frame(app._input_gen)  # that key's frame is out
+        assert panel._shown != drawn and panel._shown[-1] == now[0] // S
+        now[0] += S
+        app._last_input_s = float("-inf")  # nobody typing: the tick redraws at once
+        app._sync_cost(clock_may_wait=True)
+        assert panel._shown[-1] == now[0] // S
+
+
 async def test_session_rows_fit_beside_the_scrollbar():
     store = fixtures.build_store()
     store.apply([Session(id=f"extra-{i}", name=f"extra session {i}", started_ns=fixtures.NOW_NS - 10 * S) for i in range(30)])

@@ -76,6 +76,9 @@ IDLE_AFTER_TICKS = 20
 IDLE_TICK_S = 0.25
 #: Time a tick may spend attributing tool costs ahead of the cost pane's read.
 TOOL_WARM_S = 0.003
+#: For this long after a key or click the tick leaves clock-only cost pane redraws
+#: to the frame answering it (PaneSync._sync_cost).
+TYPING_S = 0.3
 DARK_THEME = "textual-dark"
 LIGHT_THEME = "textual-light"
 
@@ -171,6 +174,8 @@ class AgentTraceApp(HistoryViews):
         self._input_gen = 0
         #: a collection is queued for after the frame answering the last key (on_event)
         self._gc_after_frame = False
+        #: time.monotonic() of the last key or click (``_typing``)
+        self._last_input_s = float("-inf")
         # Before the first frame, so nothing is drawn (and cached) in the wrong theme.
         self.theme = self._initial_theme
 
@@ -243,6 +248,7 @@ class AgentTraceApp(HistoryViews):
         is_input = isinstance(event, (events.Key, events.MouseDown))
         if is_input:
             self.gc_policy.note_input()  # no full collection while someone is typing
+            self._last_input_s = time.monotonic()
             self._input_gen += 1
             self._wake()
         await super().on_event(event)
@@ -261,7 +267,12 @@ class AgentTraceApp(HistoryViews):
             self._gc_after_frame = self._queue_after_input_frame()
             return
         self._gc_after_frame = False
-        self.gc_policy.after_input_frame()
+        if self.gc_policy.after_input_frame() < 0 and not self.paused:
+            # No collection was due: a cost pane redraw the tick held back is (one per frame).
+            self._sync_cost()
+
+    def _typing(self) -> bool:
+        return time.monotonic() - self._last_input_s < TYPING_S
 
     def on_resize(self, event: events.Resize) -> None:
         # The layout follows through the main screen's breakpoints; the refresh

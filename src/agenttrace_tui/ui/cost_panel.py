@@ -293,6 +293,11 @@ class CostPanel(TextView):
         self._last = (app, store, session, now_ns, budget)
         self._draw(app, store, session, now_ns, budget)
 
+    def shows_but_the_clock(self, stamp: tuple) -> bool:
+        """What is drawn differs from ``stamp`` (session, version, second) at most in its second."""
+        shown = self._shown
+        return shown is not None and shown[:-1] == stamp[:-1]
+
     @property
     def tools_pending(self) -> bool:
         """A tools section says "attributing…" (its rollup is being worked out)."""

@@ -89,7 +89,11 @@ class PaneSync(App[None]):
         self.traces.touch()
         self.span_tree.refresh_from_store()
         self._sync_detail()
-        self._sync_cost()
+        self._sync_cost(clock_may_wait=True)
+
+    def _typing(self) -> bool:
+        """A key was pressed a moment ago (the app says): see ``_sync_cost``."""
+        return False
 
     def _sync_traces(self, force: bool = False) -> None:
         entry = self.store.session(self.selected_session_id) if self.selected_session_id else None
@@ -207,7 +211,7 @@ class PaneSync(App[None]):
             )
         self.detail.show(self, span, trace, now, show_code=self.show_code, stamp=stamp)
 
-    def _sync_cost(self) -> None:
+    def _sync_cost(self, *, clock_may_wait: bool = False) -> None:
         panel = self.cost
         if not panel.display:
             return
@@ -220,6 +224,11 @@ class PaneSync(App[None]):
             entry.version if entry is not None else -1,
             now // 1_000_000_000,
         )
+        if clock_may_wait and panel.shows_but_the_clock(stamp) and self._typing():
+            # Only the second moved (other sessions' traffic, burn rate) and a key
+            # was just pressed: the redraw (~10 ms under ingest) waits for that
+            # key's frame (the app's _after_input_frame), not in the key's path.
+            return
         panel.show(self, self.store, entry, now, stamp, self.budget)
 
     def _next_error_trace(self) -> bool:
