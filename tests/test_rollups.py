@@ -254,6 +254,9 @@ def test_a_budgeted_tool_rollup_works_through_a_full_store_in_slices_to_the_same
     want_all, want_s2 = _rows(whole.tool_costs()), _rows(whole.tool_costs("s2"))
     assert want_all and want_s2
 
+    # Deferred: nothing attributed in the asking call, only the backlog left.
+    assert sliced.tool_costs("s2", budget_spans=40, defer=True) is None
+    assert all(t.tool_cache is None for t in sliced.traces.values())
     steps = 0
     got = sliced.tool_costs("s2", budget_spans=40)
     while got is None and steps < 1_000:

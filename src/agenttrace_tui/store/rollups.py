@@ -110,16 +110,19 @@ class CostReads(StoreIndex):
         return done
 
     @overload
-    def tool_costs(self, session_id: str | None = None, budget_spans: None = None) -> list[ToolCost]: ...
+    def tool_costs(self, session_id: str | None = None, budget_spans: None = None,
+                   defer: bool = False) -> list[ToolCost]: ...
     @overload
-    def tool_costs(self, session_id: str | None, budget_spans: int) -> list[ToolCost] | None: ...
+    def tool_costs(self, session_id: str | None, budget_spans: int, defer: bool = False) -> list[ToolCost] | None: ...
 
-    def tool_costs(self, session_id: str | None = None, budget_spans: int | None = None) -> list[ToolCost] | None:
+    def tool_costs(self, session_id: str | None = None, budget_spans: int | None = None,
+                   defer: bool = False) -> list[ToolCost] | None:
         """Per tool name: the LLM spend that decided and consumed its calls (docs/costs.md).
 
         ``budget_spans``: attribute at most about that many spans' worth of
         changed traces in this call; None when more were waiting (ask again:
-        ``ToolRollup.read``). Without it, always the rollup.
+        ``ToolRollup.read``); ``defer``: then attribute none of them in this
+        call. Without a budget, always the rollup.
         """
         from .tools import ToolRollup
 
@@ -139,13 +142,13 @@ class CostReads(StoreIndex):
         # Nothing changed since the slice before: go on down its list (no walk over
         # every trace per slice); once it is done the read below finds them all cached.
         if (budget_spans is not None and backlog is not None and backlog[0] == self.version
-                and rollup.attribute_some(budget_spans)):
+                and (defer or rollup.attribute_some(budget_spans))):
             return None
         if session_id is None:
             traces = list(self.traces.values())
         else:
             traces = self.traces_of(session_id)
-        got = rollup.read(traces, budget_spans, self.version)
+        got = rollup.read(traces, budget_spans, self.version, defer)
         if got is not None:
             rollup.last = (self.version, got)
         return got

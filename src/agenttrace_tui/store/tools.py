@@ -278,12 +278,14 @@ class ToolRollup:
         return self.backlog is not None
 
     @overload
-    def read(self, traces: Iterable[TraceEntry], budget_spans: None = None, version: int = 0) -> list[ToolCost]: ...
+    def read(self, traces: Iterable[TraceEntry], budget_spans: None = None, version: int = 0,
+             defer: bool = False) -> list[ToolCost]: ...
     @overload
-    def read(self, traces: Iterable[TraceEntry], budget_spans: int, version: int = 0) -> list[ToolCost] | None: ...
+    def read(self, traces: Iterable[TraceEntry], budget_spans: int, version: int = 0,
+             defer: bool = False) -> list[ToolCost] | None: ...
 
     def read(self, traces: Iterable[TraceEntry], budget_spans: int | None = None,
-             version: int = 0) -> list[ToolCost] | None:
+             version: int = 0, defer: bool = False) -> list[ToolCost] | None:
         """The rollup of ``traces``, costliest tool first.
 
         With ``budget_spans``: when the traces not attributed since they last
@@ -294,6 +296,8 @@ class ToolRollup:
         the same rollup a read without a budget gives once the rest is done.
         A store filled before its first read (a replay, an import) is
         attributed a slice at a time instead of all at once in one frame.
+        ``defer``: attribute nothing now, only leave the backlog (a caller
+        answering a key leaves the work to its next slice, between frames).
         """
         self.backlog = None
         if budget_spans is not None:
@@ -308,7 +312,8 @@ class ToolRollup:
                     stale_spans += len(t.spans)
             if stale_spans > budget_spans:
                 self.backlog = (version, stale, 0)
-                self.attribute_some(budget_spans)
+                if not defer:
+                    self.attribute_some(budget_spans)
                 return None
         grouped: dict[int, list[tuple[TraceEntry, int]]] = {}
         for t in traces:

@@ -135,7 +135,9 @@ def _tools(app, store: Store, session_id: str | None, width: int, tool_budget: i
     muted = style(app, "text-muted")
     label_w = max(6, min(18, width - 32))
     title = "tools by LLM cost" if label_w >= 17 else "tools"
-    got = store.tool_costs(session_id) if tool_budget is None else store.tool_costs(session_id, tool_budget)
+    # With a budget the attribution itself waits for the pane's next slice, between frames:
+    # a draw answering a key (a session with a 50,000-span trace opened) never does it.
+    got = store.tool_costs(session_id) if tool_budget is None else store.tool_costs(session_id, tool_budget, defer=True)
     if got is None:
         if pending is not None:
             pending.add(session_id)
