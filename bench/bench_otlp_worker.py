@@ -37,7 +37,7 @@ from agenttrace_tui.model import Session, Span
 from agenttrace_tui.store.memory import Store
 from bench_otlp import agent_request
 from machine import describe as machine
-from results import save
+from results import row, save
 
 INFLIGHT = 2
 Chunk = tuple[list[Session], list[Span]]
@@ -161,7 +161,10 @@ store dominates; this run is how to re-decide when it no longer does.
 
 - Machine: {machine()}
 """
-    save("otlp_worker", machine=machine(), section=md, data={"spans": n, "runs": runs, "startup_ms": startup * 1000,
+    summary = [row("monitor CPU per OTLP span: decode in a worker process vs all in one", "reported (decides one process or two)",
+                   f"{split_['main_cpu_us']:.1f} vs {here_['main_cpu_us']:.1f} µs; "
+                   f"{split_['spans_per_s']:,.0f} vs {here_['spans_per_s']:,.0f} spans/s wall", None)]
+    save("otlp_worker", machine=machine(), section=md, summary=summary, data={"spans": n, "runs": runs, "startup_ms": startup * 1000,
                                                            "worker_rss_mb": rss / 1024, "figures": fig})
 
 if __name__ == "__main__":
