@@ -246,6 +246,11 @@ DRAIN_S = 1.0
 DRAIN_MAX_S = 8.0
 #: The kernel's unread bytes (FIONREAD) are checked this often.
 DRAIN_POLL_S = 0.01
+#: No unread byte ends the drain only once no stream connection was read from
+#: for this long: a TCP sender's kernel still holds what did not fit the
+#: receiving buffer and sends it when the window opens, which on a busy
+#: machine (deferred softirqs) comes a few ms after the read that emptied it.
+DRAIN_QUIET_S = 0.05
 
 
 #: Open stream connections per receiver set (TCP and Unix together). At the
@@ -590,7 +595,8 @@ class ReceiverSet:
         goes on until the kernel holds no unread byte for them (FIONREAD), so a
         clean shutdown keeps them. It stops early when for ``drain_s`` neither
         the unread bytes went down nor any connection was read from, and after
-        ``DRAIN_MAX_S`` whatever happens.
+        ``DRAIN_MAX_S`` whatever happens. No unread byte counts as drained once
+        no connection was read from for ``DRAIN_QUIET_S`` (more may be in flight).
 
         Why both signs of progress: a stream's unread bytes need not go down
         while it is read. A sender's kernel holds what the receiving side's
@@ -614,7 +620,7 @@ class ReceiverSet:
                 if self._udp is not None:
                     self._udp._drain()
                 held = self._kernel_holds()
-                if not held:
+                if not held and time.monotonic() - self._last_read() >= DRAIN_QUIET_S:
                     break
                 last_read = self._last_read()
                 if least is None or held < least or last_read > read_at:  # progress
