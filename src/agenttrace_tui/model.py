@@ -250,6 +250,9 @@ Update = Span | Session | AttachedEvent | Metric
 # -- what sums count ------------------------------------------------------------
 #: Kinds whose cost, when reported without span-scoped usage, covers their subtree.
 SUBTREE_KINDS = frozenset({SpanKind.AGENT, SpanKind.TASK})
+# A module constant: ``SpanKind.LLM_CALL`` on the class costs ~0.2 µs a read on
+# Python 3.11 (EnumType attribute lookup), and rollups count every span.
+_LLM_CALL = SpanKind.LLM_CALL
 
 
 def counted_cost(span: Span) -> float:
@@ -280,5 +283,5 @@ def span_flags(span: Span) -> tuple[int, int]:
     if u is None or u.scope != "span":
         return 0, 0
     c = span.cost
-    unpriced = 1 if span.kind is SpanKind.LLM_CALL and (c is None or c.total is None) else 0
+    unpriced = 1 if span.kind is _LLM_CALL and (c is None or c.total is None) else 0
     return unpriced, 1 if u.estimated else 0

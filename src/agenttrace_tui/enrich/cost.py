@@ -58,6 +58,12 @@ def cost_of(rates: Rates | Unknown, usage: TokenUsage, priced_as: str | None = N
     return Cost(total=total, input=cin, output=cout, source="computed", priced_as=priced_as)
 
 
+# Enum members as module constants: ``SpanKind.X`` / ``Status.X`` on the class
+# cost ~0.2 µs a read on Python 3.11 (EnumType attribute lookup); ``finish`` runs on every stored span.
+_LLM = SpanKind.LLM_CALL
+_ERROR = Status.ERROR
+
+
 class SpanCoster:
     """Fills ``span.cost`` (and estimated ``span.usage``) on llm spans, in place."""
 
@@ -85,20 +91,20 @@ class SpanCoster:
 
     def finish(self, span: Span) -> None:
         llm = span.llm
-        if llm is None and span.kind is not SpanKind.LLM_CALL:
+        if llm is None and span.kind is not _LLM:
             return
         usage = span.usage
         # Only an llm call's own text is estimated: an agent span's previews
         # cover its children, whose tokens are counted already.
-        if usage is not None and usage.estimated and span.status is Status.ERROR:
+        if usage is not None and usage.estimated and span.status is _ERROR:
             usage = span.usage = None  # a call that failed produced nothing to count
         # Only a finished call's text is counted: a failed call (the provider
         # answered with an error) has no tokens, and no text means no estimate.
         if (
             (usage is None or usage.estimated)
             and llm is not None
-            and span.kind is SpanKind.LLM_CALL
-            and span.status is not Status.ERROR
+            and span.kind is _LLM
+            and span.status is not _ERROR
             and (llm.prompt_preview or llm.response_preview)
         ):
             key = (span.trace_id, span.span_id)

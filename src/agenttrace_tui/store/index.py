@@ -221,6 +221,7 @@ def _delta_of(trace: TraceEntry) -> Totals:
     else:
         trace.ended = None  # running spans bare span_ends ended: counted already
     fold = delta.fold
+    add_ended = delta.add_ended
     spans = trace.spans
     running = trace.counted_running
     for span_id, was in pending.items():
@@ -228,6 +229,9 @@ def _delta_of(trace: TraceEntry) -> Totals:
         if span is None:
             if was is not None:
                 fold(was, -1)
+            continue
+        if was is None and span.end_ns is not None:
+            add_ended(span)  # new since the last fold and ended: the common case, no tuple
             continue
         c = counted(span)
         if was is None:

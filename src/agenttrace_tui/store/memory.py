@@ -56,19 +56,25 @@ class Store(SpanUpserts, Budget, CostReads):
     def apply(self, updates: Iterable[Update]) -> int:
         """Apply a batch of updates; returns how many were applied."""
         self.version += 1
-        n = 0
+        if not isinstance(updates, list):
+            updates = list(updates)
+        n = len(updates)
         spans = 0
-        for u in updates:
-            n += 1
-            if isinstance(u, Span):
-                self._upsert_span(u)
-                spans += 1
-            elif isinstance(u, Session):
+        i = 0
+        while i < n:
+            # A run of spans in one loop (the common batch is all spans), then the update after it.
+            j = self._upsert_spans(updates, i)
+            spans += j - i
+            if j == n:
+                break
+            u = updates[j]
+            if isinstance(u, Session):
                 self._upsert_session(u)
             elif isinstance(u, AttachedEvent):
                 self._attach_event(u)
             elif isinstance(u, Metric):
                 self._record_metric(u)
+            i = j + 1
         if self.span_count > self.max_spans or len(self.traces) > self.max_traces:
             self._evict()
         if len(self.sessions) > self._session_scan_at:

@@ -100,7 +100,7 @@ def merge_span(old: Span, new: Span) -> Span:
         part = getattr(new, name)
         if part is not None:
             merged[name] = _merge_part(merged[name], part)
-    if new.kind is not SpanKind.CUSTOM:
+    if new.kind is not _CUSTOM:
         merged["kind"] = new.kind
     if old.end_ns is None or new.end_ns is not None:
         merged["status"] = new.status

@@ -77,14 +77,17 @@ class ToolCost:
 
 #: Statuses a tool call counts as an error in.
 _FAILED = frozenset({Status.ERROR, Status.TIMEOUT})
+# Module constants: ``SpanKind.X`` on the class costs ~0.2 µs a read on Python 3.11.
+_LLM = SpanKind.LLM_CALL
+_TOOL = SpanKind.TOOL_EXECUTION
 
 
 def _is_llm(s: Span) -> bool:
-    return s.kind is SpanKind.LLM_CALL
+    return s.kind is _LLM
 
 
 def _is_tool(s: Span) -> bool:
-    return s.kind is SpanKind.TOOL_EXECUTION or (s.tool is not None and s.kind is not SpanKind.LLM_CALL)
+    return s.kind is _TOOL or (s.tool is not None and s.kind is not _LLM)
 
 
 def _spend(s: Span) -> tuple[float, int, bool]:

@@ -1,21 +1,29 @@
 """Storing one span: merge with earlier reports, index by parent, fold call twins.
 
-``SpanUpserts._upsert_span`` is the store's hot path (every span of every
-batch passes here once): it interns repeated strings, merges a span with what
-the trace already holds (``store.merge``), folds the second report of one LLM
-or tool call into the first (``store.calls``), keeps the children index, runs
-the span hook (the cost enricher) and marks the span changed for the lazy
-totals and the writer.
+``SpanUpserts._upsert_span`` stores one span: it interns repeated strings,
+merges a span with what the trace already holds (``store.merge``), folds the
+second report of one LLM or tool call into the first (``store.calls``), keeps
+the children index, runs the span hook (the cost enricher) and marks the span
+changed for the lazy totals and the writer.
+
+``SpanUpserts._upsert_spans`` is the store's hot path: it takes a batch's
+spans in one loop (the store's tables and the hook bound once per batch, not
+once per span) and stores a span that is *new* -- not stored yet, in a trace
+that names no other session and folded no call twins, and no second report of
+a call -- itself, inline: such a span needs no merge and no twin fold, only
+the steps ``_upsert_span`` takes for it, in the same order. Every other span
+goes to ``_upsert_span``.
 """
 
 from __future__ import annotations
 
 import logging
+from itertools import islice
 
 from ..model import Span, SpanKind
 from .aggregates import Totals
 from .aggregates import counted as counted_of
-from .calls import AGGREGATE_KINDS, call_keys, find_twin, fold_into, remember, scope_usage
+from .calls import AGGREGATE_KINDS, LOGFIRE_SPAN_TYPE, call_keys, find_twin, fold_into, remember, scope_usage
 from .entries import DEFAULT_SESSION, SessionEntry, TraceEntry
 from .index import StoreIndex
 from .merge import is_bare, merge_plain, merge_span
@@ -66,6 +74,125 @@ class SpanUpserts(StoreIndex):
                 agent.name = intern(v) if got is None else got
             if (v := agent.state) and (got := get(v)) is not v:
                 agent.state = intern(v) if got is None else got
+
+    def _upsert_spans(self, updates: list, start: int = 0) -> int:
+        """Store the spans of ``updates`` from ``start`` up to the first update that is no span;
+        returns that update's index (``len(updates)`` when all were spans).
+
+        A new span (see the module docstring) is stored here, with exactly the
+        steps ``_upsert_span`` takes for it; any other goes there.
+        """
+        traces = self.traces
+        sessions = self.sessions
+        names = self._names
+        names_get = names.get
+        hook = self.span_hook
+        version = self.version
+        upsert = self._upsert_span
+        i = start
+        for span in (islice(updates, start, None) if start else updates):
+            if not isinstance(span, Span):
+                return i
+            i += 1
+            tid = span.trace_id
+            trace = traces.get(tid)
+            sid = span.session_id
+            if trace is None:
+                self._seq += 1
+                trace = TraceEntry(tid, sid or DEFAULT_SESSION, self._seq, self)
+                traces[tid] = trace
+                self._session_for(trace.session_id, span.start_ns).trace_ids[tid] = None
+            elif (sid and sid != trace.session_id) or trace.aliases:
+                upsert(span)  # moves the trace to another session / may be a folded call's second report
+                continue
+            tspans = trace.spans
+            span_id = span.span_id
+            if span_id in tspans:
+                upsert(span)  # a repeated report: merged there
+                continue
+            kind = span.kind
+            parent_id = span.parent_span_id
+            parent = tspans.get(parent_id) if parent_id is not None else None
+            keys = None
+            if kind is _LLM or kind is _TOOL:
+                keys = call_keys(span)
+                # What ``find_twin`` needs to find one (else it finds none): a model call's
+                # parent or waiting child that is a model call, a logfire span, a call key
+                # already naming another span of the trace.
+                calls = trace.calls
+                if kind is _LLM and ((parent is not None and parent.kind is _LLM)
+                                     or span_id in trace.children or LOGFIRE_SPAN_TYPE in span.attributes):
+                    upsert(span)
+                    continue
+                if calls is not None and keys:
+                    for key in keys:
+                        other = calls.get(key)
+                        if other is not None and other != span_id:
+                            break
+                    else:
+                        other = None
+                    if other is not None:
+                        upsert(span)
+                        continue
+            # -- a new span: _upsert_span's steps for it, in its order --
+            span.trace_id = trace.trace_id
+            span.session_id = trace_sid = trace.session_id
+            name = span.name
+            if name:
+                got = names_get(name)
+                span.name = self._intern(name) if got is None else got
+            session = sessions[trace_sid]
+            if kind in AGGREGATE_KINDS:
+                scope_usage(span)
+            if not span.start_ns and span.end_ns is not None:
+                span.start_ns = span.end_ns  # span_end with no span_start: zero-length
+            if parent is not None:
+                span.parent_span_id = parent_id = parent.span_id  # one string per id, not one per child
+            children = trace.children
+            kids = children.get(parent_id)
+            if kids is None:
+                children[parent_id] = [span_id]
+            else:
+                kids.append(span_id)
+            self.span_count += 1
+            trace.pending[span_id] = None
+            self._agg_dirty[trace.trace_id] = trace
+            if self._pending_events:
+                held = self._pending_events.pop((trace.trace_id, span_id), None)
+                if held:
+                    span.events = span.events + tuple(held)
+            if span.llm is not None or span.tool is not None or span.agent is not None:
+                self._intern_parts(span)
+            tspans[span_id] = span
+            if keys:
+                calls = trace.calls
+                if calls is None:
+                    calls = trace.calls = {}
+                for key in keys:
+                    calls.setdefault(key, span_id)
+            if hook is not None:
+                try:
+                    hook(span)
+                except Exception as exc:  # noqa: BLE001 - enrichment must never lose the span
+                    self._hook_failed(span, exc)
+            # _mark:
+            if span.parent_span_id is None and (trace.root_id is None or trace.root_id not in tspans):
+                trace.root_id = span_id
+            start_ns = span.start_ns
+            if not trace.start_ns or start_ns < trace.start_ns:
+                trace.start_ns = start_ns
+            last = span.end_ns
+            if last is None:
+                last = start_ns
+            if last > trace.end_ns:
+                trace.end_ns = last
+            if not session.first_ns or start_ns < session.first_ns:
+                session.first_ns = start_ns
+            if last > session.last_ns:
+                session.last_ns = last
+            trace.version = session.version = version
+            self._dirty_spans[(trace.trace_id, span_id)] = span
+        return i
 
     def _upsert_span(self, span: Span) -> None:
         trace = self.traces.get(span.trace_id)
@@ -192,10 +319,13 @@ class SpanUpserts(StoreIndex):
             try:
                 self.span_hook(new)
             except Exception as exc:  # noqa: BLE001 - enrichment must never lose the span
-                name = type(exc).__name__
-                if name not in self.hook_errors:  # once per kind: the counter has the rest
-                    log.warning("enrichment failed on span %r (%s: %s); kept unpriced", new.span_id[:64], name, exc)
-                self.hook_errors[name] = self.hook_errors.get(name, 0) + 1
+                self._hook_failed(new, exc)
+
+    def _hook_failed(self, span: Span, exc: Exception) -> None:
+        name = type(exc).__name__
+        if name not in self.hook_errors:  # once per kind: the counter has the rest
+            log.warning("enrichment failed on span %r (%s: %s); kept unpriced", span.span_id[:64], name, exc)
+        self.hook_errors[name] = self.hook_errors.get(name, 0) + 1
 
     def _mark(self, trace: TraceEntry, session: SessionEntry, new: Span) -> None:
         """The trace's root and times, change marks."""

@@ -1,0 +1,238 @@
+"""The store's batch path stores exactly what the one-span path stores.
+
+``Store.apply`` takes a batch's spans in one loop and stores a new span inline
+(``SpanUpserts._upsert_spans``); every other span goes through
+``_upsert_span``. Fed the same random reports (complete spans, span_start +
+span_end, repeats, call twins, spans naming another session, events), a store
+whose every span takes ``_upsert_span`` must end in the same state: spans,
+tree, roots, times, call index, change marks, counts and totals. And the fold's
+shortcut for a new ended span (``Totals.add_ended``) must add exactly what
+``fold(counted(span), 1)`` adds.
+"""
+
+from __future__ import annotations
+
+import random
+
+import msgspec
+import pytest
+
+from agenttrace_tui.model import (
+    AgentInfo,
+    Cost,
+    LlmInfo,
+    Span,
+    SpanKind,
+    Status,
+    TokenUsage,
+    ToolInfo,
+    counted_cost,
+    span_flags,
+)
+from agenttrace_tui.store.aggregates import NS_PER_MIN, Totals, counted
+from agenttrace_tui.store.memory import Store
+from test_store_totals import MODELS, TOOLS, Sender, check_store, price
+
+
+class OneByOne(Store):
+    """The reference: every span through ``_upsert_span``, as before the batch path."""
+
+    def _upsert_spans(self, updates: list, start: int = 0) -> int:
+        i = start
+        for u in updates[start:]:
+            if not isinstance(u, Span):
+                return i
+            self._upsert_span(u)
+            i += 1
+        return i
+
+
+def _fresh(batch: list) -> list:
+    """The same updates with every string a new object, as a decoder hands them over."""
+    return [msgspec.json.decode(msgspec.json.encode(u), type=type(u)) for u in batch]
+
+
+def _batches(seed: int) -> list[list]:
+    rnd = random.Random(seed)
+    sender = Sender(rnd)
+    out: list[list] = []
+    batch: list = []
+    for _ in range(500):
+        batch += sender.next()
+        if rnd.random() < 0.25:
+            out.append(_fresh(batch))
+            batch = []
+    out.append(_fresh(batch))
+    return out
+
+
+def _state(store: Store) -> dict:
+    enc = msgspec.to_builtins
+    traces = {}
+    for tid, t in store.traces.items():
+        traces[tid] = {
+            "session": t.session_id,
+            "spans": {sid: enc(s) for sid, s in t.spans.items()},
+            "order": list(t.spans),
+            "children": {k: list(v) for k, v in t.children.items()},
+            "root": t.root_id, "start": t.start_ns, "end": t.end_ns, "version": t.version,
+            "calls": dict(t.calls) if t.calls is not None else None,
+            "aliases": dict(t.aliases) if t.aliases is not None else None,
+            # strings shared, not only equal (memory): a child's parent id, names, models
+            "shared": sorted(sid for sid, s in t.spans.items()
+                             if s.parent_span_id in t.spans and s.parent_span_id is t.spans[s.parent_span_id].span_id),
+            "interned": sorted(sid for sid, s in t.spans.items()
+                               if s.name is store._names.get(s.name)
+                               and (s.llm is None or s.llm.model is store._names.get(s.llm.model))),
+        }
+    sessions = {sid: (list(e.trace_ids), e.first_ns, e.last_ns, e.version) for sid, e in store.sessions.items()}
+    dirty = {k: enc(v) for k, v in store._dirty_spans.items()}
+    return {"traces": traces, "sessions": sessions, "dirty": dirty, "span_count": store.span_count,
+            "events": store.dropped_events, "hook_errors": dict(store.hook_errors)}
+
+
+def _totals(t: Totals) -> tuple:
+    return (tuple(getattr(t, k) for k in Totals.__slots__ if k not in ("sigs", "_by", "series")),
+            dict(t.sigs), {m: list(p) for m, p in t.series.items()})
+
+
+def _failing(span: Span) -> None:
+    if span.kind is SpanKind.TOOL_EXECUTION:
+        raise RuntimeError("no price")
+    price(span)
+
+
+@pytest.mark.parametrize("hook", [None, price, _failing], ids=["unpriced", "priced", "failing"])
+@pytest.mark.parametrize("seed", range(10))
+def test_batch_path_stores_what_the_one_span_path_stores(seed: int, hook) -> None:
+    fast = Store(max_spans=100_000, span_hook=hook)
+    ref = OneByOne(max_spans=100_000, span_hook=hook)
+    rnd = random.Random(1000 + seed)
+    for b_fast, b_ref in zip(_batches(seed), _batches(seed), strict=True):
+        fast.apply(b_fast)
+        ref.apply(b_ref)
+        assert _state(fast) == _state(ref)
+        if rnd.random() < 0.4:
+            assert _totals(fast.totals) == _totals(ref.totals)
+    assert _totals(fast.totals) == _totals(ref.totals)
+    for tid, t in fast.traces.items():
+        assert _totals(t.totals) == _totals(ref.traces[tid].totals)
+    for sid, e in fast.sessions.items():
+        assert _totals(e.totals) == _totals(ref.sessions[sid].totals)
+    check_store(fast)
+
+
+def _spans(rnd: random.Random, n: int) -> list[Span]:
+    out = []
+    for i in range(n):
+        start = 1_700_000_000_000_000_000 + rnd.randrange(0, 5 * NS_PER_MIN)
+        kw: dict = {"span_id": f"s{i}", "trace_id": "t", "session_id": "x", "name": "n", "start_ns": start,
+                    "end_ns": start + rnd.randrange(-NS_PER_MIN, 3 * NS_PER_MIN),
+                    "kind": rnd.choice(list(SpanKind)),
+                    "status": rnd.choice(list(Status))}
+        if rnd.random() < 0.6:
+            prov, model = rnd.choice(MODELS)
+            kw["llm"] = LlmInfo(provider=prov, model=model)
+        if rnd.random() < 0.3:
+            kw["tool"] = ToolInfo(name=rnd.choice(TOOLS + [None]))
+        if rnd.random() < 0.2:
+            kw["agent"] = AgentInfo(name="a")
+        if rnd.random() < 0.7:
+            kw["usage"] = TokenUsage(input=rnd.choice([0, 0, 120]), output=rnd.choice([0, 7]),
+                                     cache_read=rnd.choice([0, 10]), cache_write=rnd.choice([0, 5]),
+                                     reasoning=rnd.choice([0, 3]), estimated=rnd.random() < 0.3,
+                                     scope=rnd.choice(["span", "span", "subtree"]))
+        if rnd.random() < 0.6:
+            kw["cost"] = Cost(total=rnd.choice([None, 0.0, 0.25, 1e-13, -0.5]),
+                              source=rnd.choice(["computed", "reported", "unknown"]))
+        out.append(Span(**kw))
+    return out
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_add_ended_adds_what_fold_of_counted_adds(seed: int) -> None:
+    spans = _spans(random.Random(seed), 3000)
+    a, b = Totals(), Totals()
+    for s in spans:
+        a.add_ended(s)
+        b.fold(counted(s), 1)
+        c = counted(s)
+        assert (c[13], c[14]) == (counted_cost(s), span_flags(s)[0])
+    assert _totals(a) == _totals(b)
+    # merged into other totals (pruning on), still the same
+    ta, tb = Totals(), Totals()
+    ta.merge(a)
+    tb.merge(b)
+    assert _totals(ta) == _totals(tb)
+
+
+def _scenario() -> list[list]:
+    """Reports that each need one of the one-span path's rules, in batches with new spans around them."""
+    t0 = 1_700_000_000_000_000_000
+    ms = 1_000_000
+
+    def llm(sid: str, tid: str, start: int, end: int, parent: str | None = None, **kw) -> Span:
+        return Span(span_id=sid, trace_id=tid, session_id="s1", name="chat", start_ns=t0 + start * ms,
+                    end_ns=t0 + end * ms, parent_span_id=parent, kind=SpanKind.LLM_CALL,
+                    llm=LlmInfo(provider="openai", model="gpt-y"), **kw)
+
+    def plain(sid: str, tid: str, start: int, parent: str | None = None, **kw) -> Span:
+        return Span(span_id=sid, trace_id=tid, session_id=kw.pop("session_id", "s1"), name="step",
+                    start_ns=t0 + start * ms, end_ns=t0 + (start + 5) * ms, parent_span_id=parent, **kw)
+
+    use = TokenUsage(input=100, output=20)
+    return [_fresh(b) for b in [
+        # nested: an SDK span inside an OpenInference span of the same model and time
+        [plain("root", "a", 0), llm("outer", "a", 1, 50, "root"), llm("inner", "a", 2, 40, "outer", usage=use),
+         plain("after", "a", 60, "root")],
+        # a child that waits for its parent, then the parent: a model call nested in it
+        [llm("kid", "b", 2, 40, "mom", usage=use), plain("b-root", "b", 0)],
+        [llm("mom", "b", 1, 50, "b-root"), plain("b-2", "b", 70, "b-root")],
+        # logfire: the request span and its "streaming response" log span beside it
+        [plain("c-root", "c", 0),
+         llm("req", "c", 1, 10, "c-root", attributes={"logfire.span_type": "span"}),
+         llm("stream", "c", 10, 10, "c-root", usage=use, attributes={"logfire.span_type": "log"})],
+        # the same response id from a rebuilt report and the client's own
+        [llm("own", "d", 1, 10, None, attributes={"gen_ai.response.id": "r1"}),
+         llm("rebuilt", "d", 1, 10, None, usage=use,
+             attributes={"gen_ai.response.id": "r1", "agenttrace.rebuilt_from": "log"})],
+        # a later report under the folded id, and a child of the alias
+        [plain("d-kid", "d", 3, "rebuilt"), llm("rebuilt", "d", 1, 11, None, usage=use,
+                                               attributes={"agenttrace.rebuilt_from": "log"})],
+        # one tool call reported twice (a rebuilt report nested in the client's)
+        [Span(span_id="tool1", trace_id="e", session_id="s1", name="bash", start_ns=t0, end_ns=t0 + 9 * ms,
+              kind=SpanKind.TOOL_EXECUTION, tool=ToolInfo(name="bash", call_id="call-1")),
+         Span(span_id="tool2", trace_id="e", session_id="s1", name="bash", start_ns=t0 + ms, end_ns=t0 + 8 * ms,
+              kind=SpanKind.TOOL_EXECUTION, tool=ToolInfo(name="bash", call_id="call-1"),
+              attributes={"agenttrace.rebuilt_from": "log"}),
+         Span(span_id="tool3", trace_id="e", session_id="s1", name="bash", start_ns=t0 + 20 * ms,
+              end_ns=t0 + 30 * ms, kind=SpanKind.TOOL_EXECUTION, tool=ToolInfo(name="bash", call_id="call-2"))],
+        # a span naming another session moves its trace; new spans after it land there
+        [plain("f1", "f", 0, session_id=""), plain("f2", "f", 1, "f1", session_id="s2"),
+         plain("f3", "f", 2, "f1", session_id="")],
+        # a span_end with no span_start (start 0), an agent's usage (subtree), a repeat
+        [Span(span_id="g1", trace_id="g", session_id="s1", name="x", start_ns=0, end_ns=t0),
+         Span(span_id="g2", trace_id="g", session_id="s1", name="agent", start_ns=t0, end_ns=t0 + ms,
+              kind=SpanKind.AGENT, agent=AgentInfo(name="a"), usage=TokenUsage(input=5, output=1),
+              cost=Cost(total=0.1)),
+         Span(span_id="g1", trace_id="g", session_id="s1", name="x", start_ns=0, end_ns=t0 + ms,
+              status=Status.ERROR)],
+    ]]
+
+
+@pytest.mark.parametrize("hook", [None, price], ids=["unpriced", "priced"])
+def test_batch_path_keeps_every_rule_of_the_one_span_path(hook) -> None:
+    fast = Store(max_spans=1000, span_hook=hook)
+    ref = OneByOne(max_spans=1000, span_hook=hook)
+    for b_fast, b_ref in zip(_scenario(), _scenario(), strict=True):
+        fast.apply(b_fast)
+        ref.apply(b_ref)
+        assert _state(fast) == _state(ref)
+        assert _totals(fast.totals) == _totals(ref.totals)
+    # the scenarios did what they are for
+    assert "inner" not in fast.traces["a"].spans and fast.traces["a"].aliases == {"inner": "outer"}
+    assert "kid" not in fast.traces["b"].spans or "mom" not in fast.traces["b"].spans
+    assert fast.traces["c"].aliases and fast.traces["d"].aliases and fast.traces["e"].aliases
+    assert fast.traces["f"].session_id == "s2"
+    assert fast.traces["g"].spans["g2"].usage.scope == "subtree"
+    check_store(fast)
