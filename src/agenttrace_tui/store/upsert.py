@@ -151,9 +151,8 @@ class SpanUpserts(StoreIndex):
             children = trace.children
             kids = children.get(parent_id)
             if kids is None:
-                children[parent_id] = [span_id]
-            else:
-                kids.append(span_id)
+                kids = children[parent_id] = []  # grown by append, as setdefault's: the same memory
+            kids.append(span_id)
             self.span_count += 1
             trace.pending[span_id] = None
             self._agg_dirty[trace.trace_id] = trace
