@@ -419,6 +419,7 @@ async def test_the_cost_pane_attributes_a_preloaded_store_a_slice_per_draw_to_th
     from agenttrace_tui.ui import cost_panel
 
     monkeypatch.setattr(cost_panel, "TOOL_SPANS_PER_DRAW", 6)  # one trace a draw: 150 draws
+    monkeypatch.setattr(cost_panel, "TOOL_SLICE_SPANS", 6)  # and one trace a step within a slice
     app = _app(_tool_store())
     async with app.run_test(size=SIZE) as pilot:
         assert app.cost.tools_pending

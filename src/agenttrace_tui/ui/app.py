@@ -79,6 +79,11 @@ TOOL_WARM_S = 0.003
 #: For this long after a key or click the tick leaves clock-only cost pane redraws
 #: to the frame answering it (PaneSync._sync_cost).
 TYPING_S = 0.3
+#: A refresh tick that falls between a key (or click) and the frame answering it
+#: waits for that frame, at most this long after the key: the tick's own work
+#: (the panes' sync, the header, a young collection, 5-20 ms under ingest) and
+#: the redraws it asks for stay out of the key's frame.
+KEY_FRAME_WAIT_S = 0.1
 DARK_THEME = "textual-dark"
 LIGHT_THEME = "textual-light"
 
@@ -176,6 +181,15 @@ class AgentTraceApp(HistoryViews):
         self._gc_after_frame = False
         #: time.monotonic() of the last key or click (``_typing``)
         self._last_input_s = float("-inf")
+        #: ``_input_gen`` when the last frame was written (MonitorScreen._compositor_refresh)
+        self._framed_gen = 0
+        #: a tick was put off until the frame answering a key (``_key_frame_pending``)
+        self._tick_waits = False
+        #: so was the work queued for after that frame (``_after_input_frame``)
+        self._after_frame_waits = False
+        #: time.monotonic() when the first tick put off so was due (keys that draw
+        #: nothing bring no frame: a tick never waits longer than KEY_FRAME_WAIT_S)
+        self._tick_waits_since = 0.0
         # Before the first frame, so nothing is drawn (and cached) in the wrong theme.
         self.theme = self._initial_theme
 
@@ -266,6 +280,16 @@ class AgentTraceApp(HistoryViews):
             # Another key came meanwhile: its frame is not out yet; wait for that one.
             self._gc_after_frame = self._queue_after_input_frame()
             return
+        if self._key_frame_pending():
+            # Textual runs this once the screen is idle, which can come before the
+            # key's own repaint was even asked for: then the frame is still to
+            # come, and this waits for it (``_frame_written``).
+            self._after_frame_waits = True
+            return
+        self._run_after_input_frame()
+
+    def _run_after_input_frame(self) -> None:
+        self._after_frame_waits = False
         self._gc_after_frame = False
         if self.gc_policy.after_input_frame() < 0 and not self.paused:
             # No collection was due: a cost pane redraw the tick held back is (one per frame).
@@ -273,6 +297,20 @@ class AgentTraceApp(HistoryViews):
 
     def _typing(self) -> bool:
         return time.monotonic() - self._last_input_s < TYPING_S
+
+    def _key_frame_pending(self) -> bool:
+        """A key or click came since the last frame, a moment ago: its frame is on its way."""
+        return self._framed_gen != self._input_gen and time.monotonic() - self._last_input_s < KEY_FRAME_WAIT_S
+
+    def _frame_written(self) -> None:
+        """A frame is out (MonitorScreen): what waited for the frame answering a key runs next."""
+        self._framed_gen = self._input_gen
+        if self._after_frame_waits:
+            self._after_frame_waits = False
+            self.call_next(self._run_after_input_frame)
+        if self._tick_waits:
+            self._tick_waits = False
+            self.call_next(self._tick)
 
     def on_resize(self, event: events.Resize) -> None:
         # The layout follows through the main screen's breakpoints; the refresh
@@ -328,6 +366,18 @@ class AgentTraceApp(HistoryViews):
     def _tick(self) -> None:
         if not self.header.is_attached:  # shutting down
             return
+        if self._key_frame_pending():
+            now = time.monotonic()
+            if not self._tick_waits:
+                self._tick_waits = True
+                self._tick_waits_since = now
+            if now - self._tick_waits_since < KEY_FRAME_WAIT_S:
+                # The frame answering a key comes first; this tick runs right after it.
+                return
+        self._tick_waits = False
+        if self._after_frame_waits:
+            # A key that drew nothing brings no frame: its after-frame work runs now.
+            self._run_after_input_frame()
         key = self._idle_key()
         if key == self._last_tick_key:
             # Nothing changed: no header, no panes, no budget check, and the

@@ -11,6 +11,7 @@ Numbers built on estimated tokens carry ``≈``.
 
 from __future__ import annotations
 
+import time
 from typing import Literal
 
 from rich.text import Text
@@ -40,6 +41,11 @@ TOOL_ROWS = 6
 TOOL_SPANS_PER_DRAW = 10_000
 #: Seconds between two such slices.
 TOOL_STEP_S = 0.02
+#: A slice attributes this many spans' worth at a time (whole traces) until it
+#: has run ``TOOL_SLICE_S``: one slice of ``TOOL_SPANS_PER_DRAW`` spans took
+#: 20-60 ms of the loop, and a key pressed meanwhile waited for all of it.
+TOOL_SLICE_SPANS = 1_000
+TOOL_SLICE_S = 0.004
 BUDGET_COLOR = {"ok": "success", "warn": "warning", "over": "error"}
 BUDGET_MARK = {"ok": "", "warn": "!", "over": "‼"}
 
@@ -321,8 +327,17 @@ class CostPanel(TextView):
         app, store, session, _, budget = last
         if getattr(app, "paused", False):
             return  # the screen is frozen; the first draw after the pause goes on from here
-        # Only the attribution between frames (no redraw of the pane per slice).
-        whole = [sid for sid in self._pending if store.tool_costs(sid, TOOL_SPANS_PER_DRAW) is not None]
+        # Only the attribution between frames (no redraw of the pane per slice),
+        # in small steps until the slice's time is up.
+        deadline = time.perf_counter() + TOOL_SLICE_S
+        whole = []
+        for sid in self._pending:
+            while True:
+                if store.tool_costs(sid, TOOL_SLICE_SPANS) is not None:
+                    whole.append(sid)
+                    break
+                if time.perf_counter() >= deadline:
+                    break
         if not whole:
             self._step = self.set_timer(TOOL_STEP_S, self._next_slice, name="cost-tools")
             return

@@ -48,6 +48,15 @@ class MonitorScreen(Screen[None]):
             classes.update({name: name == chosen for _, name in points})
         self.update_classes(classes, animate=False)
 
+    def _compositor_refresh(self) -> None:
+        # Textual writes a frame here (only when something on the screen changed).
+        # The app hears of it: a refresh tick put off while a key's frame was
+        # pending runs now (AgentTraceApp._frame_written).
+        super()._compositor_refresh()
+        written = getattr(self.app, "_frame_written", None)
+        if written is not None:
+            written()
+
     def on_screen_resume(self, event: events.ScreenResume) -> None:
         # The terminal may have changed size while another screen was on top.
         self.apply_size_classes(self.app.size)
