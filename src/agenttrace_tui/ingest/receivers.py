@@ -53,6 +53,12 @@ UDP_CHUNK_BYTES = 32 * 1024
 #: ...and yields to the other callbacks (a key, a frame) once it has run this
 #: long: under a burst the UI waits for one chunk, not for the whole backlog.
 UDP_TURN_S = 0.004
+#: While the UI answers a key (``ReceiverSet.yield_to_input``) a wake-up feeds
+#: one chunk of about this many bytes (a datagram or two) and gives the loop
+#: back: a key's handling crosses several loop turns, and a full turn at each
+#: added up to a frame's worth of waiting. The kernel's 8 MiB buffer holds
+#: seconds of traffic; the backlog is read at full speed once the frame is out.
+UDP_INPUT_CHUNK_BYTES = 8 * 1024
 #: Largest UDP payload possible (IPv4: 65,507); one read always takes a whole datagram.
 _UDP_READ = 65536
 #: Linux's SO_RCVBUFFORCE (not exported by the socket module): ignores rmem_max, needs CAP_NET_ADMIN.
@@ -115,6 +121,8 @@ class _UdpReader:
         self.pipeline = pipeline
         self.loop = loop
         self._paused = False
+        #: time.monotonic() until which wake-ups are short (``ReceiverSet.yield_to_input``)
+        self.short_until = 0.0
         loop.add_reader(sock.fileno(), self._drain)
 
     def _drain(self) -> None:
@@ -122,13 +130,17 @@ class _UdpReader:
         pipeline = self.pipeline
         deadline = time.perf_counter() + UDP_TURN_S
         left = UDP_DRAIN_CAP
+        chunk_bytes = UDP_CHUNK_BYTES
+        if self.short_until and time.monotonic() < self.short_until:
+            chunk_bytes = UDP_INPUT_CHUNK_BYTES
+            deadline = 0.0  # one chunk, then the loop's other callbacks
         empty = False
         while left > 0 and not empty:
             batch: list[bytes] = []
             append = batch.append
             size = 0
             try:
-                while size < UDP_CHUNK_BYTES and len(batch) < left:
+                while size < chunk_bytes and len(batch) < left:
                     data = recv(_UDP_READ)
                     append(data)
                     size += len(data)
@@ -577,6 +589,13 @@ class ReceiverSet:
         self._conns: set[asyncio.Transport] = set()
         self._unix_id: tuple[int, int] | None = None
         self._pipeline: Pipeline | None = None
+
+    def yield_to_input(self, seconds: float) -> None:
+        """For the next ``seconds`` (0: from now on no longer) the UDP reader feeds one
+        small chunk per wake-up: the UI is answering a key, and its frame waits for
+        every callback that runs before it."""
+        if self._udp is not None:
+            self._udp.short_until = time.monotonic() + seconds if seconds > 0 else 0.0
 
     def _last_read(self) -> float:
         """When any open stream connection last received data (monotonic seconds; 0 for none)."""

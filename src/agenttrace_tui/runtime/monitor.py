@@ -324,6 +324,12 @@ class Monitor:
         except Exception:  # noqa: BLE001 -- a read-only or vanished file: the data is saved already
             pass
 
+    def yield_to_input(self, seconds: float) -> None:
+        """The UI answers a key: for ``seconds`` (0: no longer) the receivers take
+        short turns of the loop (``ReceiverSet.yield_to_input``)."""
+        if self.receivers is not None:
+            self.receivers.yield_to_input(seconds)
+
     @property
     def endpoints(self) -> list[str]:
         out: list[str] = []

@@ -265,6 +265,8 @@ class AgentTraceApp(HistoryViews):
             self._last_input_s = time.monotonic()
             self._input_gen += 1
             self._wake()
+            if self.monitor is not None:
+                self.monitor.yield_to_input(KEY_FRAME_WAIT_S)
         await super().on_event(event)
         if is_input and not self._gc_after_frame:
             self._gc_after_frame = self._queue_after_input_frame()
@@ -304,6 +306,8 @@ class AgentTraceApp(HistoryViews):
 
     def _frame_written(self) -> None:
         """A frame is out (MonitorScreen): what waited for the frame answering a key runs next."""
+        if self._framed_gen != self._input_gen and self.monitor is not None:
+            self.monitor.yield_to_input(0)
         self._framed_gen = self._input_gen
         if self._after_frame_waits:
             self._after_frame_waits = False
