@@ -21,6 +21,7 @@ import asyncio.events as aev
 import collections
 import functools
 import gc
+import os
 import statistics
 import sys
 import time
@@ -290,7 +291,7 @@ async def run(ingest: bool, n_preload: int, rate: int, slow_ms: float) -> tuple[
     t_first = slow[0][3] if slow else 0.0
     if "--timeline" in sys.argv:
         pattern = _arg("--timeline", "gc gen2")
-        for s0, s1, name, _depth_, c in EVENTS:
+        for s0, s1, name, _, c in EVENTS:
             if pattern in name:
                 print(f"  timeline {(s0 - nonlocal_key_t0[0]) * 1000:+8.1f} ms  {(s1 - s0) * 1000:6.1f} ms cpu {c:5.1f}  {name[:120]}")
     del t_first
@@ -322,7 +323,7 @@ def main() -> None:
         s = sorted(lat)
         print(f"run {r}: loop CPU key->frame median {statistics.median(CPU_LAT):.1f} p90 {_q(CPU_LAT, 0.9):.1f} "
               f"p95 {_q(CPU_LAT, 0.95):.1f} p99 {_q(CPU_LAT, 0.99):.1f} max {max(CPU_LAT):.1f} ms; "
-              f"wall p90 {_q(lat, 0.9):.1f} p95 {_q(lat, 0.95):.1f}; load {open('/proc/loadavg').read().split()[0]}", flush=True)
+              f"wall p90 {_q(lat, 0.9):.1f} p95 {_q(lat, 0.95):.1f}; load {os.getloadavg()[0]:.1f}", flush=True)
         print(f"run {r}: keys {len(lat)} median {statistics.median(s):.1f} p99 {s[min(len(s) - 1, int(0.99 * len(s)))]:.1f} "
               f"max {s[-1]:.1f} ms; slow (> {slow_ms:.0f} ms): {len(slow)}", flush=True)
         for i, key, ms, t0, tf, evs, kc in ([] if "--quiet" in sys.argv else slow):
