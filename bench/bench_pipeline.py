@@ -1,6 +1,7 @@
 """Side by side: every ingest stage against its physical limit, in one run.
 
 Run: PYTHONPATH=src python bench/bench_pipeline.py [--label NAME] [--runs N] [--only native,otlp,sqlite]
+(``--only live`` runs only the two live-span rows, part of ``native``.)
 (``--commit TEXT`` names the code measured when PYTHONPATH points at another checkout.)
 Writes docs/bench/pipeline.json (results kept per label, so a "before" run
 stays beside later ones) and docs/bench/pipeline.md (the section
@@ -23,7 +24,11 @@ are the cheapest way any implementation could do that step in Python:
 * SQLite: ``executemany`` of already-encoded rows (the row encoder is the
   extra);
 * a live span (span_start + span_end): against the same span sent complete,
-  through the whole native pipeline.
+  through the whole native pipeline; once with the bare span_end of
+  ``bench_store.wire_records`` (ids, time, status) and as our own SDK sends
+  it (``sdk_wire``: records built by the SDK's record builder), against the
+  SDK's complete span: over a stream, and as over UDP, where its span_end
+  repeats every field of the span.
 """
 
 from __future__ import annotations
@@ -62,9 +67,12 @@ from bench_otlp import agent_request
 from bench_store import wire_records
 from machine import describe as machine
 from results import load, row, save
+from sdk_wire import sdk_lines
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT_JSON = ROOT / "docs" / "bench" / "pipeline.json"
+SDK_LIVE = "native pipeline, SDK live spans over a stream vs SDK complete"
+SDK_LIVE_UDP = "native pipeline, SDK live spans as over UDP (span_end repeats the fields) vs SDK complete"
 
 N_SPANS = 20_000
 LINES_PER_READ = 200  # a stream read's worth of lines (what feed_many gets)
@@ -169,6 +177,38 @@ def socket_read_cpu(batches: list[list[bytes]]) -> float:
 
 
 # -- stages ---------------------------------------------------------------------------
+def whole(bs: list[list[bytes]]) -> Callable[[], None]:
+    """The whole native pipeline over these reads, the totals read after each."""
+    def run() -> None:
+        store = Store(max_spans=1_000_000)
+        pipe = Pipeline(store)
+        for b in bs:
+            pipe.feed_many(b, "tcp")
+            store.totals  # noqa: B018
+        assert store.span_count == N_SPANS, store.span_count
+
+    return run
+
+
+def reads(lines: list[bytes]) -> list[list[bytes]]:
+    return [lines[i : i + LINES_PER_READ] for i in range(0, len(lines), LINES_PER_READ)]
+
+
+def bench_live(results: dict, batches: list[list[bytes]]) -> None:
+    """Live spans (span_start + span_end) against the same spans sent complete."""
+    n = sum(len(b) for b in batches)
+    live = native_lines(1.0)
+    rl = paired(whole(live), whole(batches), n)
+    rl["spans_per_cpu_s"] = 1e6 / rl["us"]
+    results["native pipeline, live spans (span_start + span_end) vs complete"] = rl
+
+    sdk_done = reads(sdk_lines(N_SPANS, live=False))
+    for name, stream in ((SDK_LIVE, True), (SDK_LIVE_UDP, False)):
+        rs = paired(whole(reads(sdk_lines(N_SPANS, live=True, stream=stream))), whole(sdk_done), n)
+        rs["spans_per_cpu_s"] = 1e6 / rs["us"]
+        results[name] = rs
+
+
 def bench_native(results: dict) -> None:
     batches = native_lines(0.0)
     n = sum(len(b) for b in batches)
@@ -252,27 +292,13 @@ def bench_native(results: dict) -> None:
 
     results["store apply + pricing (Pipeline.apply with the cost enricher)"] = paired(apply_priced, index, n, setup=make_fresh)
 
-    def whole(bs: list[list[bytes]]) -> Callable[[], None]:
-        def run() -> None:
-            store = Store(max_spans=1_000_000)
-            pipe = Pipeline(store)
-            for b in bs:
-                pipe.feed_many(b, "tcp")
-                store.totals  # noqa: B018
-            assert store.span_count == N_SPANS, store.span_count
-
-        return run
-
     r = paired(whole(batches), dict_lines, n)
     r["socket_us"] = sock_us
     r["socket_ratio"] = r["us"] / sock_us if sock_us else float("inf")
     r["spans_per_cpu_s"] = 1e6 / r["us"]
     results["native pipeline, complete spans (feed_many per read)"] = r
 
-    live = native_lines(1.0)
-    rl = paired(whole(live), whole(batches), n)
-    rl["spans_per_cpu_s"] = 1e6 / rl["us"]
-    results["native pipeline, live spans (span_start + span_end) vs complete"] = rl
+    bench_live(results, batches)
 
 
 def bench_otlp(results: dict) -> None:
@@ -364,6 +390,8 @@ BASELINES = {
     "store apply + pricing (Pipeline.apply with the cost enricher)": "a dict per trace",
     "native pipeline, complete spans (feed_many per read)": "msgspec decode of the same lines to dicts",
     "native pipeline, live spans (span_start + span_end) vs complete": "the same spans sent complete",
+    SDK_LIVE: "the same spans sent complete by the SDK",
+    SDK_LIVE_UDP: "the same spans sent complete by the SDK",
     "OTLP parse + convert (protobuf)": "protobuf ParseFromString",
     "OTLP parse + convert + store (protobuf)": "protobuf ParseFromString",
     "SQLite row encode + executemany": "executemany of pre-encoded rows",
@@ -417,6 +445,12 @@ def render(doc: dict) -> str:
         lv = st.get("native pipeline, live spans (span_start + span_end) vs complete")
         if lv:
             extra.append(f"a live span costs {lv['ratio']:.2f}x a complete one")
+        sl = st.get(SDK_LIVE)
+        if sl:
+            extra.append(f"as the SDK sends it over a stream {sl['ratio']:.2f}x")
+        su = st.get(SDK_LIVE_UDP)
+        if su:
+            extra.append(f"over UDP (span_end repeating every field) {su['ratio']:.2f}x")
         lines.append(f"`{label}`: " + "; ".join(extra) + ".")
         lines.append("")
     cg = doc.get("callgrind")
@@ -487,6 +521,8 @@ def main() -> None:
     only = _arg("--only", "native,otlp,sqlite").split(",")
     if "native" in only:
         bench_native(results)
+    elif "live" in only:
+        bench_live(results, native_lines(0.0))
     if "otlp" in only:
         bench_otlp(results)
     if "sqlite" in only:

@@ -15,6 +15,7 @@ import math
 import random
 from collections.abc import Callable
 
+import msgspec
 import pytest
 
 from agenttrace_tui.model import (
@@ -184,6 +185,26 @@ class Sender:
             kw["status"] = rnd.choice([Status.ERROR, Status.TIMEOUT, Status.CANCELLED])
         return Span(**kw)
 
+    def repeated_end(self, s: Span) -> Span:
+        """The span_end our SDK sends: every field of the span again (copies, as decoded anew),
+        and what the end set: a tool's status, an agent's state, usage, an error."""
+        rnd = self.rnd
+        kw = {f: getattr(s, f) for f in Span.__struct_fields__}
+        for part in ("llm", "tool", "agent", "usage", "cost"):
+            if kw[part] is not None:
+                kw[part] = msgspec.structs.replace(kw[part])
+        kw["attributes"] = dict(s.attributes)
+        r = rnd.random()
+        if r < 0.2 and kw["tool"] is not None:
+            kw["tool"].status = "ok"
+        elif r < 0.35 and kw["agent"] is not None:
+            kw["agent"].state = "done"
+        elif r < 0.5 and kw["usage"] is not None:
+            kw["usage"] = TokenUsage(input=kw["usage"].input, output=kw["usage"].output + rnd.randrange(1, 9))
+        elif r < 0.6:
+            kw["status"] = Status.ERROR
+        return Span(**kw)
+
     def next(self) -> list:
         rnd = self.rnd
         r = rnd.random()
@@ -201,6 +222,8 @@ class Sender:
             return [start]
         if r < 0.85 and self.open:
             s = self.open.pop(rnd.randrange(len(self.open)))
+            if rnd.random() < 0.4:
+                return [self.repeated_end(s)]
             kw: dict = {"span_id": s.span_id, "trace_id": s.trace_id, "session_id": "", "name": "", "start_ns": 0,
                         "end_ns": s.end_ns, "status": s.status}
             if rnd.random() < 0.3:

@@ -166,6 +166,74 @@ def merge_plain(old: Span, new: Span, same_ids: bool = False) -> Span:
     return msgspec.structs.replace(old, **changes)
 
 
+def merge_same(old: Span, new: Span) -> Span:
+    """``merge_span`` for a newer report of the same span of the same trace (the store's upsert,
+    which set the ids): the same rules and the same result, as one copy of the older span
+    with what the newer report sets assigned on it.
+
+    A report that repeats what is stored (the SDK's span_end repeats every field
+    of its span_start) costs an equality test per part instead of a field-wise
+    merge: a part equal to the stored one is taken as it is (the merge would give
+    its values: a typed part's fields are typed, so equal values are the same
+    values), events equal to the stored ones leave them as they are.
+    """
+    out = msgspec.structs.replace(old)
+    if new.name:
+        out.name = new.name
+    if start := new.start_ns:
+        out.start_ns = start
+    if parent := new.parent_span_id:
+        out.parent_span_id = parent
+    if end := new.end_ns:
+        out.end_ns = end
+    if message := new.status_message:
+        out.status_message = message
+    if code := new.status_code:
+        out.status_code = code
+    if links := new.links:
+        out.links = links
+    if new.kind is not _CUSTOM:
+        out.kind = new.kind
+    if old.end_ns is None or new.end_ns is not None:
+        out.status = new.status
+    if attrs := new.attributes:
+        # Always merged, equal or not: 1, 1.0 and True are equal values that show differently.
+        out.attributes = {**old.attributes, **attrs}
+    ev = new.events
+    if ev:
+        ov = old.events
+        if ev != ov and len(ov) < MAX_EVENTS_PER_SPAN:
+            out.events = (ov + _new_events(ov, ev))[:MAX_EVENTS_PER_SPAN]
+    # The parts spelled out, as in is_bare (a loop with getattr/setattr costs more).
+    p: Any
+    o: Any
+    if (p := new.llm) is not None:
+        o = old.llm
+        out.llm = p if o is None or p == o else _merge_part(o, p)
+    if (p := new.tool) is not None:
+        o = old.tool
+        out.tool = p if o is None or p == o else _merge_part(o, p)
+    if (p := new.agent) is not None:
+        o = old.agent
+        out.agent = p if o is None or p == o else _merge_part(o, p)
+    if (p := new.rag) is not None:
+        o = old.rag
+        out.rag = p if o is None or p == o else _merge_part(o, p)
+    if (p := new.file) is not None:
+        o = old.file
+        out.file = p if o is None or p == o else _merge_part(o, p)
+    if (p := new.usage) is not None:
+        o = old.usage
+        out.usage = p if o is None or p == o else _merge_part(o, p)
+    if (p := new.cost) is not None:
+        o = old.cost
+        out.cost = p if o is None or p == o else _merge_part(o, p)
+    usage = out.usage
+    if usage is not None and usage.total < usage.input + usage.output:
+        usage.total = usage.input + usage.output
+    return out
+
+
 def merge_session(cur: Session, new: Session) -> Session:
     """Combine two reports of one session: the newer one's set fields win,
     except the start, which the first report knows best."""

@@ -26,12 +26,22 @@ from .aggregates import counted as counted_of
 from .calls import AGGREGATE_KINDS, LOGFIRE_SPAN_TYPE, call_keys, find_twin, fold_into, remember, scope_usage
 from .entries import DEFAULT_SESSION, SessionEntry, TraceEntry
 from .index import StoreIndex
-from .merge import is_bare, merge_plain, merge_span
+from .merge import is_bare, merge_plain, merge_same, merge_span
 
 _LLM = SpanKind.LLM_CALL
 _TOOL = SpanKind.TOOL_EXECUTION
 
 log = logging.getLogger(__name__)
+
+
+def _same_sig(a: Span, b: Span) -> bool:
+    """Whether two reports of a span have the same model, provider and tool name (its buckets)."""
+    la, lb = a.llm, b.llm
+    if la is not lb and ((la.model if la is not None else None) != (lb.model if lb is not None else None)
+                         or (la.provider if la is not None else None) != (lb.provider if lb is not None else None)):
+        return False
+    ta, tb = a.tool, b.tool
+    return ta is tb or (ta.name if ta is not None else None) == (tb.name if tb is not None else None)
 
 
 class SpanUpserts(StoreIndex):
@@ -221,6 +231,8 @@ class SpanUpserts(StoreIndex):
         kind = span.kind
         #: Its call keys (store.calls), when a new span needs them for the twin search and the index.
         keys = None
+        ran = False
+        old_usage = old_cost = None
         if old is None and (kind is _LLM or (trace.calls is not None and kind is _TOOL and span.tool is not None
                                               and span.tool.call_id)):
             keys = call_keys(span)
@@ -263,20 +275,27 @@ class SpanUpserts(StoreIndex):
                     self._agg_dirty[trace.trace_id] = trace
                 self._mark(trace, session, new)
                 return
-            if old.span_id not in pending:
+            # Counted as running by the last fold and not changed since: what the totals
+            # count for it is ``counted``, settled below once the merged span is known.
+            ran = counted is not None and reparent is None
+            if not ran and old.span_id not in pending:
                 # What the totals count for this span until the next fold
                 # (computed before the reported-wins rules below touch ``old``).
-                pending[old.span_id] = counted if counted is not None and reparent is None else counted_of(old)
+                pending[old.span_id] = counted_of(old)
                 self._agg_dirty[trace.trace_id] = trace
+            old_usage, old_cost = old.usage, old.cost
             # Reported numbers replace derived ones whole: usage the monitor
             # estimated, a cost it computed (no field-wise mixing of the two).
             if span.usage is not None and old.usage is not None and old.usage.estimated and not span.usage.estimated:
                 old.usage = None
             if span.cost is not None and old.cost is not None and span.cost.source == "reported" and old.cost.source != "reported":
                 old.cost = None
-            new = merge_span(old, span)
-            if reparent is not None and new.parent_span_id == reparent[0]:
-                new.parent_span_id = reparent[1]  # the stored span was nested in its twin
+            if reparent is None:
+                new = merge_same(old, span)
+            else:
+                new = merge_span(old, span)
+                if new.parent_span_id == reparent[0]:
+                    new.parent_span_id = reparent[1]  # the stored span was nested in its twin
             scope_usage(new)
             if old.parent_span_id != new.parent_span_id:
                 self._unlink(trace, old)
@@ -306,6 +325,19 @@ class SpanUpserts(StoreIndex):
         if kind is _LLM or kind is _TOOL:
             remember(trace, new, keys)
         self._stored(trace, session, new)
+        if ran and old is not None and counted is not None:
+            if (new.end_ns is not None and kind is old.kind and new.usage == old_usage and new.cost == old_cost
+                    and _same_sig(new, old)):
+                # Its end changed nothing the totals count but what an end moves (the
+                # report repeated the rest, or changed parts they do not count): as for
+                # a bare span_end, the totals change by that, counted now, not at the fold.
+                ended = trace.ended
+                if ended is None:
+                    ended = trace.ended = Totals()
+                ended.end_running(counted, new)
+            else:
+                trace.pending[old.span_id] = counted
+            self._agg_dirty[trace.trace_id] = trace
 
     def _stored(self, trace: TraceEntry, session: SessionEntry, new: Span) -> None:
         """What every stored span does last: enrichment, the trace's root and times, change marks."""
