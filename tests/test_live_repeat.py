@@ -9,7 +9,7 @@ once as for a bare span_end. Here:
 
 * ``merge_same`` gives exactly what ``merge_span`` gives, for any two reports of
   one span (hypothesis, from every kind of span record);
-* spans made with the real SDK and sent to a real TCP socket on 127.0.0.1 (each
+* spans made with the real SDK and sent to real sockets on 127.0.0.1 (each
   kept running until its span_start was read from the socket) go through the
   real pipeline with pricing into a real SQLite file, the totals read between
   the starts and the ends; the same spans sent complete (the SDK's span_end
@@ -19,10 +19,14 @@ once as for a bare span_end. Here:
 
 from __future__ import annotations
 
+import json
+import random
 import socket
+import time
 from pathlib import Path
 
 import msgspec
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -71,32 +75,99 @@ def test_merge_same_equals_merge_span(a: object, b: object, shape: str) -> None:
     assert [type(v) for v in got.attributes.values()] == [type(v) for v in want.attributes.values()]
 
 
-# -- the real SDK over a real socket -------------------------------------------------------
-def _agent_spans(tracer: Tracer, read_line) -> None:
-    """An agent's spans, each kept running until its span_start was read (so the SDK
-    sends span_start, then a span_end that repeats the fields)."""
+# -- the real SDK over real sockets -------------------------------------------------------
+class Wire:
+    """What the SDK wrote, read record by record from a TCP connection or UDP datagrams."""
 
-    def started(span: object) -> None:
+    def __init__(self, kind: str) -> None:
+        self.kind = kind
+        self.records: list[dict] = []
+        self._unread: list[dict] = []
+        if kind == "tcp":
+            self.srv = socket.create_server(("127.0.0.1", 0))
+            self.srv.settimeout(10)
+            self.endpoint = f"tcp://127.0.0.1:{self.srv.getsockname()[1]}"
+            self.conn: socket.socket | None = None
+            self.stream = None
+        else:
+            self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            self.sock.bind(("127.0.0.1", 0))
+            self.sock.settimeout(10)
+            self.endpoint = f"udp://127.0.0.1:{self.sock.getsockname()[1]}"
+
+    def accept(self) -> None:
+        """(TCP) Take the SDK's next connection; records are read from it from now on."""
+        if self.stream is not None:
+            self.stream.close()
+            self.conn.close()  # type: ignore[union-attr]
+        self.conn, _ = self.srv.accept()
+        self.conn.settimeout(10)
+        self.stream = self.conn.makefile("rb")
+
+    def next(self) -> dict | None:
+        """The next record (None at the end of a TCP stream)."""
+        while not self._unread:
+            if self.kind == "tcp":
+                line = self.stream.readline()  # type: ignore[union-attr]
+                if not line:
+                    return None
+                got = [json.loads(line)]
+            else:
+                got = json.loads(self.sock.recv(65536))
+                got = got if isinstance(got, list) else [got]
+            self._unread += [r for r in got if r["type"] != "session"]
+        rec = self._unread.pop(0)
+        self.records.append(rec)
+        return rec
+
+    def started(self, tracer: Tracer, span: object) -> None:
+        """Read until the span's span_start: the SDK sent it while the span runs."""
         tracer.flush(5)
-        while True:
-            line = read_line()
-            if b'"span_start"' in line and span.span_id.encode() in line:  # type: ignore[attr-defined]
+        sid = span.span_id  # type: ignore[attr-defined]
+        for _ in range(10_000):
+            rec = self.next()
+            assert rec is not None, "the stream ended before the span_start"
+            if rec["type"] == "span_start" and rec["span_id"] == sid:
                 return
+        raise AssertionError("no span_start")
 
+    def rest(self, tracer: Tracer) -> None:
+        tracer.close()
+        if self.kind == "tcp":
+            while self.next() is not None:
+                pass
+            self.stream.close()  # type: ignore[union-attr]
+            self.conn.close()  # type: ignore[union-attr]
+            self.srv.close()
+        else:
+            self.sock.settimeout(0.5)
+            try:
+                while True:
+                    self.next()
+            except TimeoutError:
+                pass
+            self.sock.close()
+
+
+def _agent(tracer: Tracer, wire: Wire) -> list:
+    """An agent's spans, each kept running until its span_start was read (so the SDK
+    sends span_start, then span_end); returns the spans."""
+    spans = []
     with tracer.span("orchestrator", "agent", tenant="acme") as root:
+        spans.append(root)
         root.set_agent(name="orchestrator", iteration=1, state="running")
-        started(root)
+        wire.started(tracer, root)
         for i in range(6):
             if i % 3 == 0:
                 with tracer.span("chat claude-sonnet-4", "llm_call", step=i) as s:
                     s.set_llm(model="claude-sonnet-4", provider="anthropic", temperature=0.2, prompt="summarise")
-                    started(s)
+                    wire.started(tracer, s)
                     s.set_llm(stop_reason="end_turn", response="the cause is")
                     s.set_tokens(1000 + i, 50 + i, cache_read=100)
             elif i % 3 == 1:
                 with tracer.span("bash", "tool_execution", step=i) as s:
                     s.set_tool(name="bash", action="run", target="make", input="make test")
-                    started(s)
+                    wire.started(tracer, s)
                     s.set_tool(status="error" if i == 4 else "ok", output="exit 1" if i == 4 else "ok")
                     if i == 4:
                         s.set_status("error", "exit 1", "1")
@@ -104,38 +175,30 @@ def _agent_spans(tracer: Tracer, read_line) -> None:
                 with tracer.span("read file", "file_read", step=i) as s:
                     s.set_file(path=f"/a/{i}.md", operation="read")
                     s.add_event("opened", {"fd": 3})
-                    started(s)
+                    wire.started(tracer, s)
                     s.set_file(bytes=4096)
-                    s.set_attribute("cached", i == 2)
+                    if i == 2:
+                        s.set_attribute("cached", True)  # a changed attribute: the end repeats everything
+            spans.append(s)
         root.set_agent(state="done")
+    return spans
 
 
-def _sdk_lines(tmp_path: Path) -> list[bytes]:
-    """Every line the SDK wrote to a TCP socket on 127.0.0.1 (sessions left out)."""
-    srv = socket.create_server(("127.0.0.1", 0))
-    port = srv.getsockname()[1]
-    tracer = Tracer("repeat test", endpoint=f"tcp://127.0.0.1:{port}", set_global=False)
-    conn, _ = srv.accept()
-    conn.settimeout(10)
-    reader = conn.makefile("rb")
-    lines: list[bytes] = []
+def _complete(spans: list) -> list[bytes]:
+    """The same spans as the SDK sends a span that ended before its sender took it:
+    one complete record each, built by the SDK's own record builder."""
+    ref = Tracer("reference", endpoint="none", set_global=False)
+    ref.close()
+    enc = msgspec.json.Encoder().encode
+    out = []
+    for s in spans:
+        s._wire = 0
+        out.append(enc(ref._sender._span_record(s)))
+    return out
 
-    def read_line() -> bytes:
-        line = reader.readline()
-        assert line, "the SDK closed the stream"
-        lines.append(line.rstrip(b"\n"))
-        return line
 
-    try:
-        _agent_spans(tracer, read_line)
-        tracer.close()
-        while line := reader.readline():
-            lines.append(line.rstrip(b"\n"))
-    finally:
-        reader.close()
-        conn.close()
-        srv.close()
-    return [line for line in lines if b'"type":"session"' not in line]
+def _lines(recs: list[dict], *types: str) -> list[bytes]:
+    return [json.dumps(r).encode() for r in recs if r["type"] in types]
 
 
 async def _run(path: Path, batches: list[list[bytes]]) -> Store:
@@ -151,17 +214,11 @@ async def _run(path: Path, batches: list[list[bytes]]) -> Store:
     return store
 
 
-async def test_sdk_start_then_repeated_end_equals_the_complete_span(tmp_path: Path) -> None:
-    lines = _sdk_lines(tmp_path)
-    starts = [x for x in lines if b'"type":"span_start"' in x]
-    ends = [x for x in lines if b'"type":"span_end"' in x]
-    events = [x for x in lines if b'"type":"event"' in x]
-    assert len(starts) == len(ends) == 7 and not [x for x in lines if b'"type":"span"' in x]
-    # The SDK's span_end repeats everything: as a complete span record it is the span.
-    complete = [x.replace(b'"type":"span_end"', b'"type":"span"', 1) for x in ends]
+async def _assert_same(tmp_path: Path, live: list[list[bytes]], complete: list[bytes]) -> None:
     want = await _run(tmp_path / "complete.db", [complete])
-    got = await _run(tmp_path / "live.db", [starts + events, ends[:3], ends[3:]])
-    assert got.totals.running == 0 and got.totals.spans == 7 and got.totals.cost > 0
+    got = await _run(tmp_path / "live.db", live)
+    assert got.totals.running == 0 and got.totals.spans == want.totals.spans == len(complete)
+    assert got.totals.cost > 0
     for w in want.iter_spans():
         g = got.span(w.trace_id, w.span_id)
         assert g is not None
@@ -175,3 +232,135 @@ async def test_sdk_start_then_repeated_end_equals_the_complete_span(tmp_path: Pa
         for tid in want.traces:
             assert b.spans_of_trace(tid) == a.spans_of_trace(tid)
             assert msgspec.structs.asdict(b.trace(tid)) == msgspec.structs.asdict(a.trace(tid))
+
+
+@pytest.mark.parametrize("transport", ["tcp", "udp"])
+async def test_sdk_live_span_equals_the_complete_span(tmp_path: Path, transport: str) -> None:
+    wire = Wire(transport)
+    tracer = Tracer("live test", endpoint=wire.endpoint, set_global=False)
+    if transport == "tcp":
+        wire.accept()
+    spans = _agent(tracer, wire)
+    wire.rest(tracer)
+    recs = wire.records
+    ends = [r for r in recs if r["type"] == "span_end"]
+    assert len(ends) == len(spans) == 7 and not [r for r in recs if r["type"] == "span"]
+    by_id = {r["span_id"]: r for r in ends}
+    if transport == "udp":
+        # A datagram may be lost: every span_end repeats the whole span.
+        for s in spans:
+            end = by_id[s.span_id]
+            assert end["attributes"] == s.attributes and end["name"] == s.name
+            for part in ("llm", "tool", "agent", "file", "usage"):
+                assert end.get(part) == getattr(s, part)
+    else:
+        # A stream loses nothing: a span_end leaves out the parts and attributes its
+        # span_start said and that did not change, and repeats all when attributes changed.
+        llm = by_id[spans[1].span_id]
+        assert "attributes" not in llm and llm["llm"] == spans[1].llm and llm["usage"] == spans[1].usage
+        assert "attributes" not in by_id[spans[0].span_id] and by_id[spans[0].span_id]["agent"]["state"] == "done"
+        changed = by_id[spans[3].span_id]
+        assert changed["attributes"] == {"step": 2, "cached": True} and changed["file"] == spans[3].file
+        for s in spans:
+            assert by_id[s.span_id]["name"] == s.name and by_id[s.span_id]["kind"] == s.kind
+    live = [_lines(recs, "span_start", "event"), _lines(ends[:3], "span_end"), _lines(ends[3:], "span_end")]
+    await _assert_same(tmp_path, live, _complete(spans))
+
+
+async def test_a_span_end_after_a_reconnect_repeats_the_whole_span(tmp_path: Path) -> None:
+    """The span_start went out on a connection that is gone: the monitor at the other
+    end of the next one may never have seen it, so the span_end carries everything."""
+    wire = Wire("tcp")
+    tracer = Tracer("reconnect test", endpoint=wire.endpoint, set_global=False)
+    wire.accept()
+    with tracer.span("chat claude-sonnet-4", "llm_call", step=1) as s:
+        s.set_llm(model="claude-sonnet-4", provider="anthropic", prompt="summarise")
+        wire.started(tracer, s)
+        # The monitor goes away; the SDK sees it on a send, then connects again.
+        wire.stream.close()  # type: ignore[union-attr]
+        wire.conn.close()  # type: ignore[union-attr]
+        transport = tracer._sender.transport
+        for i in range(1000):  # bounded: a few sends fail, then a retry after the backoff connects
+            if transport.connects == 2:
+                break
+            tracer.metric("probe", i)
+            tracer.flush(5)
+            time.sleep(0.01)
+        assert transport.connects == 2
+        wire.accept()
+        s.set_tokens(1000, 50)
+    wire.rest(tracer)
+    (end,) = [r for r in wire.records if r["type"] == "span_end"]
+    assert end["attributes"] == {"step": 1} and end["llm"] == s.llm and end["usage"] == s.usage
+    # A monitor that got only the span_end (it never saw the start) has the whole span.
+    got = await _run(tmp_path / "end.db", [_lines([end], "span_end")])
+    want = await _run(tmp_path / "complete.db", [_complete([s])])
+    (w,) = want.iter_spans()
+    assert msgspec.structs.asdict(got.span(w.trace_id, w.span_id)) == msgspec.structs.asdict(w)
+
+
+# -- the rule behind a stream's shorter span_end, on random spans ---------------------------
+_CONVENTION_ATTRS = [("gen_ai.request.model", "gpt-x"), ("gen_ai.usage.input_tokens", 7),
+                     ("gen_ai.request.temperature", 0.5), ("tool.name", "grep"), ("plain", 1)]
+
+
+def _random_fields(span: object, rnd: random.Random, end: bool) -> None:
+    """set_* calls an agent may make at a span's start or end, some of them replacing a part
+    whole (fields lost) or zeroing tokens, some attributes the monitor reads into parts."""
+    s = span
+    r = rnd.random()
+    if r < 0.3:
+        s.set_llm(model=rnd.choice(["m1", "m2", None]), provider=rnd.choice(["p", None]),
+                  temperature=rnd.choice([None, 0.0, 0.2]), stop_reason="end" if end else None)
+    if rnd.random() < 0.3:
+        s.set_tokens(rnd.choice([0, 5, 900]), rnd.choice([0, 3, 40]), cache_read=rnd.choice([0, 10]))
+    if rnd.random() < 0.3:
+        s.set_tool(name=rnd.choice(["grep", "bash", None]), status="ok" if end else None, input="x")
+    if rnd.random() < 0.2:
+        s.set_agent(name="a", state="done" if end else "running")
+    if rnd.random() < 0.15:
+        s.llm = {"model": "m3"}  # replaced whole: fields it had are gone
+    if rnd.random() < 0.3:
+        k, v = rnd.choice(_CONVENTION_ATTRS)
+        s.set_attribute(k, v)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_a_streams_span_end_merges_as_the_full_repeat(seed: int) -> None:
+    """Start and end records from the SDK's own builder: the span_end a stream gets
+    (what changed) and the one UDP gets (everything again), each merged into the
+    same span_start: equal spans and totals, whatever the agent set at either end."""
+    rnd = random.Random(seed)
+    tracer = Tracer("rule", endpoint="none", set_global=False)
+    tracer.close()
+    sender = tracer._sender
+    assert sender.stream
+    enc = msgspec.json.Encoder().encode
+    starts, short, full = [], [], []
+    for _ in range(150):
+        with tracer.span("work", rnd.choice(["llm_call", "tool_execution", "custom"]),
+                         **dict(rnd.sample(_CONVENTION_ATTRS, rnd.randrange(3)))) as s:
+            _random_fields(s, rnd, end=False)
+            starts.append(enc(sender._span_record(s)))
+            _random_fields(s, rnd, end=True)
+        sent = s._sent
+        s._sent = None
+        full.append(enc(sender._span_record(s)))  # no start to compare with: everything
+        s._wire, s._sent = 1, sent
+        short.append(enc(sender._span_record(s)))
+        sender.queue.clear()
+    stores = []
+    for ends in (full, short):
+        store = Store()
+        pipe = Pipeline(store)
+        pipe.feed_many(starts, "tcp")
+        store.totals  # noqa: B018 - the starts are counted as running
+        pipe.feed_many(ends, "tcp")
+        stores.append(store)
+    want, got = stores
+    assert got.span_count == want.span_count == 150 and got.totals.running == 0
+    for w in want.iter_spans():
+        assert msgspec.structs.asdict(got.span(w.trace_id, w.span_id)) == msgspec.structs.asdict(w)
+    assert totals_of(got.totals) == totals_of(want.totals)
+    shorter = [e for e in short if b'"attributes"' not in e and b'"llm"' not in e]
+    assert len(shorter) > 10 and len(short) - len(shorter) > 10  # both kinds of span_end were sent

@@ -11,8 +11,11 @@ lets it coalesce: if a span has already ended by the time its start is taken
 off the queue, one complete ``span`` record is sent instead of
 ``span_start`` + ``span_end``, and the second queue entry is skipped. A span
 still running when its start is taken off the queue gets a ``span_start``
-(so the monitor shows it ticking) and later a ``span_end`` that repeats all
-its fields (so a lost ``span_start`` datagram loses nothing but liveness).
+(so the monitor shows it ticking) and later a ``span_end``: over UDP one that
+repeats all its fields (so a lost ``span_start`` datagram loses nothing but
+liveness); over a stream, which loses nothing while its connection lasts, one
+that leaves out the typed parts that did not change (``_end_delta``), which
+the monitor then merges and stores for less.
 
 The thread sleeps on an Event when the queue is empty; an agent sets it only
 when the thread said it is sleeping, so a busy sender costs the agent no
@@ -312,9 +315,21 @@ class Sender:
                 return None
             span._wire = 1
             cls: type[SpanStart | SpanDone | SpanEnd] = SpanStart
+            if self.stream:
+                # What this span_start says, for its span_end to leave out what did not change.
+                span._sent = self._sent_state(span)
         else:
-            cls = SpanDone if wire == 0 else SpanEnd
             span._wire = 2
+            if wire == 0:
+                cls = SpanDone
+            else:
+                cls = SpanEnd
+                sent = span._sent
+                if sent is not None:
+                    span._sent = None
+                    rec = self._end_delta(span, sent)
+                    if rec is not None:
+                        return rec
         self.seq += 1
         return cls(
             1,
@@ -338,6 +353,79 @@ class Sender:
             span.file,
             span.usage,
             span.attributes or None,
+            span.events,
+        )
+
+
+    # -- span_end over a stream: what changed since span_start -------------------
+    def _sent_state(self, span: Span) -> tuple:
+        """What a span_start carries that its span_end may leave out, copied (an agent
+        may change a dict in place), with the connection and the count of lost
+        records it went out with."""
+        attrs = span.attributes
+        return (
+            getattr(self.transport, "connects", 0), self.oversized + self.encode_errors,
+            attrs.copy() if attrs.__class__ is dict else attrs or None,
+            *(p.copy() if p.__class__ is dict else p
+              for p in (span.llm, span.tool, span.agent, span.rag, span.file, span.usage)),
+        )
+
+    def _end_delta(self, span: Span, sent: tuple) -> SpanEnd | None:
+        """The span_end of a span whose span_start went out on this stream, with the typed
+        parts and attributes only when they changed since; None when the whole span
+        must be repeated.
+
+        A stream loses no record while its connection lasts, so the monitor has the
+        span_start and merges the end into it (docs/protocol.md: fields left out keep
+        their value): the same span as the full repeat UDP needs. Repeated in full:
+        after a reconnect (the start may have gone to a monitor that is gone), after
+        a record was lost to size or encoding, when the attributes changed (the
+        monitor reads some attribute keys into the typed parts) and when a part lost
+        a field it had or a field went to zero or empty (the monitor could fill it
+        from an attribute).
+        """
+        conn, lost, attrs, *parts = sent
+        if conn != getattr(self.transport, "connects", 0) or lost != self.oversized + self.encode_errors:
+            return None
+        if (span.attributes or None) != (attrs or None):
+            return None
+        out: list[Any] = []
+        for was, cur in zip(parts, (span.llm, span.tool, span.agent, span.rag, span.file, span.usage), strict=True):
+            if cur == was:
+                out.append(None)
+                continue
+            if was:
+                if cur.__class__ is not dict or was.__class__ is not dict:
+                    return None
+                get = cur.get
+                for k, v in was.items():
+                    if v is not None and ((c := get(k)) is None or (v and not c)):
+                        return None
+            out.append(cur)
+        self.seq += 1
+        end = span.end_ns
+        return SpanEnd(
+            1,
+            self.sender_id,
+            self.seq,
+            span.trace_id,
+            span.span_id,
+            span._session or span._tracer.session_id,
+            span.name,
+            span.kind,
+            span.start_ns,
+            span.parent_span_id if span._pid is not None else None,
+            end,
+            span.status or "ok",
+            span.status_message,
+            span.status_code,
+            out[0],
+            out[1],
+            out[2],
+            out[3],
+            out[4],
+            out[5],
+            None,
             span.events,
         )
 
