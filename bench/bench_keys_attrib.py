@@ -265,12 +265,17 @@ async def run(ingest: bool, n_preload: int, rate: int, slow_ms: float) -> tuple[
             await asyncio.sleep(1.0)
         nonlocal_key_t0[0] = clock()
         for i in range(int(_arg("--keys", str(KEYS)))):
-            key = "j" if i % 10 < 7 else "k"
+            seq = _arg("--key-seq", "")
+            if seq:
+                names = seq.split(",")
+                key = names[i % len(names)]
+            else:
+                key = "j" if i % 10 < 7 else "k"
             n = len(frames)
             mark = len(EVENTS)
             t0 = clock()
             c0 = cpu()
-            app.post_message(events.Key(key, key))
+            app.post_message(events.Key(key, {"tab": "\t", "shift+tab": None}.get(key, key)))
             while len(frames) == n and clock() - t0 < 2:
                 await asyncio.sleep(0.0005)
             if len(frames) > n:

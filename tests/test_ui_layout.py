@@ -149,3 +149,27 @@ async def test_header_lines_are_cut_not_wrapped_in_history(db):
         await pilot.pause()
         first = header.render_line(0).text
         assert "HISTORY" in first and first.rstrip().endswith("…")
+
+
+async def test_footer_keeps_its_key_widgets_across_panes_with_the_same_keys_and_follows_the_tree():
+    # Tab from the session list to the trace list shows the same keys: the footer's
+    # widgets stay (no rebuild, no layout pass); into the span tree its keys appear.
+    app = _app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.pause()
+        assert app.focused is app.sessions
+        before = list(app.query(FooterKey))
+        assert before
+        await pilot.press("tab")
+        await wait_for(pilot, lambda: app.focused is app.traces)
+        for _ in range(5):  # a rebuild comes after a refresh or two (it would have by now)
+            await pilot.pause(0.05)
+        assert list(app.query(FooterKey)) == before  # the very same widgets
+        app.span_tree.focus()
+        await wait_for(pilot, lambda: any(k.action == "collapse" for k in app.query(FooterKey)))
+        assert list(app.query(FooterKey)) != before
+        app.sessions.focus()
+        await wait_for(pilot, lambda: not any(k.action == "collapse" for k in app.query(FooterKey)))
+        assert [(k.key, k.description, k.action) for k in app.query(FooterKey)] == [
+            (k.key, k.description, k.action) for k in before
+        ]

@@ -44,7 +44,7 @@ from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.timer import Timer
-from textual.widgets import Footer, Input
+from textual.widgets import Input
 
 from ..runtime.gcpolicy import GcPolicy
 from ..runtime.monitor import Monitor
@@ -53,6 +53,7 @@ from .budget_alerts import BudgetWatch
 from .cost_panel import CostPanel
 from .detail import SpanDetail
 from .filter_bar import FilterBar
+from .footer import KeyFooter
 from .header import StatusHeader, render_endpoints, render_header
 from .help import HelpScreen
 from .history import HistoryViews
@@ -216,7 +217,7 @@ class AgentTraceApp(HistoryViews):
                 self.filter_bar = FilterBar(id="filter-bar")
                 yield self.filter_bar
                 yield self.detail
-        self.footer = Footer(compact=True)
+        self.footer = KeyFooter(compact=True)
         yield self.footer
 
     def get_default_screen(self) -> MonitorScreen:

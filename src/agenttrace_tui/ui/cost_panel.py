@@ -327,6 +327,11 @@ class CostPanel(TextView):
         app, store, session, _, budget = last
         if getattr(app, "paused", False):
             return  # the screen is frozen; the first draw after the pause goes on from here
+        pending_key = getattr(app, "_key_frame_pending", None)
+        if pending_key is not None and pending_key():
+            # A key's frame is on its way: this slice comes after it.
+            self._step = self.set_timer(TOOL_STEP_S, self._next_slice, name="cost-tools")
+            return
         # Only the attribution between frames (no redraw of the pane per slice),
         # in small steps until the slice's time is up.
         deadline = time.perf_counter() + TOOL_SLICE_S
