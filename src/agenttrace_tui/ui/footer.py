@@ -22,7 +22,7 @@ __all__ = ["KeyFooter"]
 class KeyFooter(Footer):
     """``Footer`` without the rebuilds that would show the same keys."""
 
-    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         #: what the current key widgets were built from (``_shown_keys``); None: not built yet
         self._built_from: tuple | None = None
@@ -45,7 +45,7 @@ class KeyFooter(Footer):
                            enabled, tooltip, binding.tooltip)
         return (tuple(out), palette, self.compact)
 
-    def compose(self):  # type: ignore[no-untyped-def]
+    def compose(self):
         self._built_from = self._shown_keys(self.screen) if self._bindings_ready else None
         yield from super().compose()
 
