@@ -292,6 +292,9 @@ async def run(ingest: bool, n_preload: int, rate: int, slow_ms: float) -> tuple[
             await asyncio.sleep(0.03)
         if bg:
             bg.stop.set()
+            await asyncio.sleep(0.5)  # what is in flight arrives
+            got = sum(monitor.stats.accepted.values())
+            print(f"sent {bg.sent:,} spans, the monitor accepted {got:,} ({bg.sent - got:,} not received)", flush=True)
         await pilot.press("q")
     t_first = slow[0][3] if slow else 0.0
     if "--timeline" in sys.argv:
