@@ -200,3 +200,36 @@ def test_conversion_through_the_twin_equals_conversion_through_the_generated_cla
         assert isinstance(fast, otlp_fastpb.FastTraceRequest)
         real = trace_service_pb2.ExportTraceServiceRequest.FromString(body)
         assert convert(fast) == convert(real)
+
+
+def test_status_read_through_the_twin_equals_the_generated_classes() -> None:
+    """Status codes and messages, an empty status, and a status sent twice in one span (protobuf merges them)."""
+    import msgspec
+    from opentelemetry.proto.trace.v1 import trace_pb2
+
+    from agenttrace_tui.ingest.otlp_decode import Rejects, convert_traces
+
+    def convert(req: object) -> list[str]:
+        return [repr(msgspec.to_builtins(u)) for c in convert_traces(req, False, Rejects(), lambda t: None) for u in c]
+
+    head = trace_pb2.Span(trace_id=b"\x01" * 16, span_id=b"\x02" * 8, name="s", start_time_unix_nano=10,
+                          end_time_unix_nano=20).SerializeToString()
+    statuses = [
+        b"",  # no status
+        b"\x7a\x00",  # an empty status
+        trace_pb2.Span(status=trace_pb2.Status(code=2, message="boom")).SerializeToString(),
+        trace_pb2.Span(status=trace_pb2.Status(code=1)).SerializeToString(),
+        trace_pb2.Span(status=trace_pb2.Status(code=7, message="x" * 300)).SerializeToString(),  # unknown code, long
+        # Twice: the message of the first, the code of the second.
+        trace_pb2.Span(status=trace_pb2.Status(message="first")).SerializeToString()
+        + trace_pb2.Span(status=trace_pb2.Status(code=2)).SerializeToString(),
+    ]
+    for status in statuses:
+        for _ in range(2):  # the second time from the cache
+            span = head + status
+            scope = b"\x12" + _len(span) + span
+            rs = b"\x12" + _len(scope) + scope
+            body = b"\x0a" + _len(rs) + rs
+            fast = parse("traces", body, False)
+            assert isinstance(fast, otlp_fastpb.FastTraceRequest)
+            assert convert(fast) == convert(trace_service_pb2.ExportTraceServiceRequest.FromString(body))

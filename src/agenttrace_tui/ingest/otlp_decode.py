@@ -17,8 +17,17 @@ from typing import Any
 from ..model import Span, SpanLink, Update
 from ..normalize import conventions as cv
 from ..normalize.conventions import cached_plan
-from ..normalize.otel import MAX_ATTR_CHARS, NO_FAST, ResourceInfo, _session_attr, build_span, cut_msg, fast_plan
-from .otlp_fastpb import FastTraceRequest, read_pair, span_attrs
+from ..normalize.otel import (
+    MAX_ATTR_CHARS,
+    NO_FAST,
+    ResourceInfo,
+    _session_attr,
+    build_span,
+    cut_free_strings,
+    cut_msg,
+    fast_plan,
+)
+from .otlp_fastpb import LONG_STRINGS, FastTraceRequest, read_pair, read_status, span_attrs, span_status
 from .otlp_parse import (
     MAX_ITEMS,
     MAX_JSON_OBJECTS,
@@ -82,17 +91,21 @@ def _span_from_raw(raw: RawSpan, framework: str | None, rejects: Rejects) -> tup
     return span, explicit is not None
 
 
-def _raw_from_pb(sp: Any, read_attrs: Callable[[Any], dict[str, Any]] = pb_attrs) -> RawSpan:
-    """A parsed protobuf span in plain shapes."""
+def _raw_from_pb(sp: Any, twin: bool = False) -> RawSpan:
+    """A parsed protobuf span in plain shapes (``twin``: a span of ``FastTraceRequest``)."""
     pb_events = sp.events
     pb_links = sp.links
-    st = sp.status
+    if twin:
+        code, message = span_status(sp.status)
+    else:
+        st = sp.status
+        code, message = st.code, st.message
     return (
         sp.trace_id, sp.span_id, sp.parent_span_id, sp.name, sp.start_time_unix_nano, sp.end_time_unix_nano,
-        read_attrs(sp.attributes),
+        span_attrs(sp.attributes) if twin else pb_attrs(sp.attributes),
         [(e.name, e.time_unix_nano, pb_attrs(e.attributes)) for e in pb_events] if pb_events else [],
         [(ln.trace_id, ln.span_id, pb_attrs(ln.attributes)) for ln in pb_links] if pb_links else [],
-        st.code, st.message,
+        code, message,
     )
 
 
@@ -112,10 +125,14 @@ def _spans_from_fastpb(items: list[Any], i: int, res: ResourceInfo, rejects: Rej
     ``_span_from_raw(_raw_from_pb(sp))`` in one step, one loop per scope: the
     usual span (well-formed ids, no events, no links) is read straight into its
     key set's recipes (``fast_plan``), or ``build_span`` when they decline it;
-    any other takes the two steps this abbreviates.
+    any other takes the two steps this abbreviates. Recipes build free attributes
+    uncut (``raw_entry``): a string long enough to cut is rare and counted as its
+    pair is read (``LONG_STRINGS``), and the spans of a call that saw one are cut after.
     """
     client = res.framework
     n = len(items)
+    first = len(spans)
+    long_seen = LONG_STRINGS[0]
     while i < n and len(spans) < limit:
         sp = items[i]
         i += 1
@@ -125,7 +142,7 @@ def _spans_from_fastpb(items: list[Any], i: int, res: ResourceInfo, rejects: Rej
         # Ids of the right length and not all zero (compared, not any(): no call).
         if (len(t) != 16 or len(s) != 8 or t == _ZERO16 or s == _ZERO8 or (p and (len(p) != 8 or p == _ZERO8))
                 or sp.events or sp.links):
-            got = _span_from_raw(_raw_from_pb(sp, span_attrs), client, rejects)
+            got = _span_from_raw(_raw_from_pb(sp, twin=True), client, rejects)
             if got is not None:
                 spans.append(got[0])
                 explicit.append(got[1])
@@ -133,9 +150,12 @@ def _spans_from_fastpb(items: list[Any], i: int, res: ResourceInfo, rejects: Rej
         attrs = dict(map(read_pair, sp.attributes[:]))  # span_attrs; [:]: one C call, no IndexError ends it
         plan = cached_plan(tuple(attrs)) or cv.plan_for(attrs)
         session = _session_attr(attrs, plan.session_keys) if plan.session_keys else None
-        st = sp.status
-        code = st.code
-        message = st.message
+        st = sp.status  # encoded occurrences; the common SDKs send one on every span
+        if st:
+            code, message = read_status(st[0]) if len(st) == 1 else span_status(st)
+        else:
+            code = 0
+            message = ""
         tid = t.hex()
         sid = s.hex()
         parent = p.hex() if p else None
@@ -148,7 +168,7 @@ def _spans_from_fastpb(items: list[Any], i: int, res: ResourceInfo, rejects: Rej
                 fast = fast_plan(plan)
             span = None
             if fast is not None and fast is not NO_FAST:
-                entry = fast.entry  # the compiled build, once the key set is common
+                entry = fast.raw_entry  # the compiled build, once the key set is common
                 span = (entry or fast.build)(tid, sid, parent, name, start, end, attrs, (), code, message,
                                              session or "", client)
             if span is None:
@@ -159,6 +179,8 @@ def _spans_from_fastpb(items: list[Any], i: int, res: ResourceInfo, rejects: Rej
             continue
         spans.append(span)
         explicit.append(session is not None)
+    if LONG_STRINGS[0] != long_seen:
+        cut_free_strings(spans[first:])
     return i
 
 

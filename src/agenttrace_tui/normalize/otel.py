@@ -299,6 +299,19 @@ def cut_msg(message: str | None) -> str | None:
     return cv.cut_head(message, 1000) if message else None
 
 
+def cut_free_strings(spans: list[Span]) -> None:
+    """Cut free string attributes longer than ``MAX_ATTR_CHARS``, as ``build_span`` does.
+
+    For spans built by raw recipes (``_compile(raw=True)``), whose caller saw a
+    string that long among the attributes it read; a cut string is not cut again.
+    """
+    for span in spans:
+        attrs = span.attributes
+        for k, v in list(attrs.items()):
+            if v.__class__ is str and len(v) > MAX_ATTR_CHARS:
+                attrs[k] = _cut(v)
+
+
 # -- the same tables, decided once per key set ----------------------------------------
 #
 # Spans of one instrumentation repeat the same attribute keys, names and
@@ -337,7 +350,7 @@ class _Recipe:
     recipes (ever-new span names) are never compiled.
     """
 
-    __slots__ = ("kind", "internal", "parts", "usage", "free", "build", "uses")
+    __slots__ = ("kind", "internal", "parts", "usage", "free", "build", "raw", "uses")
 
     def __init__(self, kind: SpanKind, internal: bool, parts: tuple[tuple[str, Any, tuple[tuple[str, str, type, bool], ...]], ...],
                  usage: tuple[tuple[str, str, type, bool], ...], free: tuple[str, ...]) -> None:
@@ -348,6 +361,8 @@ class _Recipe:
         self.free = free
         #: The compiled recipe, once used often enough.
         self.build: Any = None
+        #: ``build`` that leaves free strings uncut (``_compile(raw=True)``), compiled with it.
+        self.raw: Any = None
         self.uses = 0
 
     def interpret(self, trace_id: str, span_id: str, parent: str | None, name: str, start: int, end: int,
@@ -401,8 +416,14 @@ class _Recipe:
         )
 
 
-def _compile(recipe: _Recipe) -> Any:
-    """The recipe as one Python function (keys reach it as bound names, never as source text)."""
+def _compile(recipe: _Recipe, raw: bool = False) -> Any:
+    """The recipe as one Python function (keys reach it as bound names, never as source text).
+
+    ``raw=True``: the free attributes are copied as they are, in one dict display,
+    without cutting strings longer than ``MAX_ATTR_CHARS`` and without writing
+    ``INTERNAL_KEY`` into ``attrs``: for a caller that knows no value is that long,
+    or cuts them after (``cut_free_strings``), and does not read ``attrs`` after.
+    """
     env: dict[str, Any] = {
         "Span": Span, "Status": Status, "time": time, "finish_usage": cv.finish_usage, "cut_head": cv.cut_head,
         "TokenUsage": TokenUsage, "OK": Status.OK, "RUNNING": Status.RUNNING,
@@ -455,15 +476,24 @@ def _compile(recipe: _Recipe) -> Any:
                 + ")",
             ]
         kwargs.append("usage=usage")
-    if recipe.internal:
-        lines.append("    attrs[INTERNAL_KEY] = True")
-    lines.append("    free = {}")
-    for k in recipe.free:
-        n = key(k)
-        lines.append(f"    v = attrs[{n}]")
-        lines.append(f"    free[{n}] = v if v.__class__ is not str or len(v) <= MAX else cut(v)")
-    if recipe.internal:
-        lines.append("    free[INTERNAL_KEY] = True")
+    if raw:
+        # The same dict as below: keys in the same order; an INTERNAL_KEY the span sent
+        # itself keeps its place and reads True (below: written into attrs first).
+        items = [f"{key(k)}: True" if recipe.internal and k == cv.INTERNAL_KEY else f"{key(k)}: attrs[{key(k)}]"
+                 for k in recipe.free]
+        if recipe.internal and cv.INTERNAL_KEY not in recipe.free:
+            items.append("INTERNAL_KEY: True")
+        lines.append(f"    free = {{{', '.join(items)}}}")
+    else:
+        if recipe.internal:
+            lines.append("    attrs[INTERNAL_KEY] = True")
+        lines.append("    free = {}")
+        for k in recipe.free:
+            n = key(k)
+            lines.append(f"    v = attrs[{n}]")
+            lines.append(f"    free[{n}] = v if v.__class__ is not str or len(v) <= MAX else cut(v)")
+        if recipe.internal:
+            lines.append("    free[INTERNAL_KEY] = True")
     error_type = key("error.type")
     lines += [
         "    status = OK",
@@ -491,7 +521,7 @@ def _compile(recipe: _Recipe) -> Any:
 class _FastPlan:
     """A key set's typed rows and its recipes (see above)."""
 
-    __slots__ = ("rows", "kind_keys", "recipes", "probe", "entry", "uses")
+    __slots__ = ("rows", "kind_keys", "recipes", "probe", "entry", "raw_entry", "uses")
 
     def __init__(self, rows: tuple[tuple[str, str, type, str], ...], kind_keys: tuple[str, ...]) -> None:
         self.rows = rows  # (part, field, class, key)
@@ -501,6 +531,8 @@ class _FastPlan:
         self.probe: Any = None
         #: ``build`` in one compiled function (``_compile_entry``), made with the probe.
         self.entry: Any = None
+        #: ``entry`` calling the recipes' ``raw`` builds (free strings left uncut, see ``_compile``).
+        self.raw_entry: Any = None
         self.uses = 0
 
     def interpret_probe(self, attrs: dict[str, Any], client: str | None, name: str) -> tuple[Any, ...] | None:
@@ -511,12 +543,13 @@ class _FastPlan:
                 return None
         return (client, name, *[attrs[k] for k in self.kind_keys])
 
-    def _compile_probe(self, entry: bool = False) -> Any:
+    def _compile_probe(self, entry: bool = False, raw: bool = False) -> Any:
         """``interpret_probe`` written for this key set alone, as ``_compile`` writes a recipe.
 
         ``entry=True``: ``build`` instead, once the probe is compiled: the probe's
         checks, then the recipe's compiled function called directly (a recipe not
-        made or not compiled yet is left to ``_build``).
+        made or not compiled yet is left to ``_build``). ``raw=True`` (with ``entry``):
+        the recipes' ``raw`` builds (``_build`` cuts, which is the same span then).
         """
         env: dict[str, Any] = {"str": str, "int": int, "float": float, "INF": _INF, "recipes": self.recipes,
                                "MISSING": _NO_FAST, "slow": self._build}
@@ -543,7 +576,7 @@ class _FastPlan:
                 "    if recipe is None:",
                 "        return None",
                 "    if recipe is not MISSING:",
-                "        build = recipe.build",
+                f"        build = recipe.{'raw' if raw else 'build'}",
                 "        if build is not None:",
                 f"            return build({args})",
                 f"    return slow({args}, client)",
@@ -626,6 +659,7 @@ class _FastPlan:
             if self.uses >= COMPILE_AFTER:
                 self.probe = self._compile_probe()
                 self.entry = self._compile_probe(entry=True)
+                self.raw_entry = self._compile_probe(entry=True, raw=True)
             probe = self.interpret_probe
         key = probe(attrs, client, name)
         if key is None:
@@ -643,6 +677,7 @@ class _FastPlan:
             recipe.uses += 1
             if recipe.uses >= COMPILE_AFTER:
                 recipe.build = _compile(recipe)
+                recipe.raw = _compile(recipe, raw=True)
             build = recipe.interpret
         return build(trace_id, span_id, parent, name, start, end, attrs, links, status_code,
                      status_message, session_id)
