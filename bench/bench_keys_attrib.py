@@ -256,7 +256,7 @@ async def run(ingest: bool, n_preload: int, rate: int, slow_ms: float) -> tuple[
     CPU_LAT.clear()
     slow: list[list] = []
     async with app.run_test(size=(120, 36)) as pilot:
-        app.jump_to_session("big")
+        app.jump_to_session(_arg("--session", "big"))
         await pilot.pause()
         app.span_tree.focus()
         await pilot.pause(0.3)

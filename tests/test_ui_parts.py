@@ -129,3 +129,41 @@ def test_wrap_plain_on_long_words_spaces_and_blank_lines() -> None:
                  "word " * 40 + "z" * 200, "  \n  "):
         for width in (1, 2, 7, 19, 69):
             assert wrap_plain(text, width, Console(width=200)) == _rich_wrap(text, width), (text, width)
+
+
+async def test_text_view_repaints_the_lines_that_changed_and_keeps_the_rest_on_screen():
+    # A redraw with one figure changed repaints only that line: what the screen
+    # shows afterwards is the new text everywhere, never a stale line.
+    from rich.text import Text
+    from textual.app import App, ComposeResult
+
+    from agenttrace_tui.ui.textview import TextView
+
+    class One(App[None]):
+        def compose(self) -> ComposeResult:
+            yield TextView(id="view")
+
+    def screen_text(app) -> str:
+        # The compositor's full picture from the widgets' cached lines: a line
+        # that was not repainted shows here as it was last drawn.
+        update = app.screen._compositor.render_update(full=True)
+        return "\n".join("".join(strip.text for strip in line) for line in update.strips)
+
+    app = One()
+    async with app.run_test(size=(40, 8)) as pilot:
+        view = app.query_one(TextView)
+        view.set_text(Text("\n".join(["head", "cost=1", "tail", "style"])))
+        await pilot.pause()
+        assert "cost=1" in screen_text(app)
+        lines = Text("\n").join([Text("head"), Text("cost=22"), Text("tail"), Text("style", style="bold")])
+        view.set_text(lines)
+        await pilot.pause()
+        shown = screen_text(app)
+        assert "cost=22" in shown and "cost=1\n" not in shown and "head" in shown and "tail" in shown
+        # The line whose style alone changed was drawn again in the new style.
+        assert view._strips.get(3) is not None and any(seg.style and seg.style.bold for seg in view._strips.get(3))
+        # More lines than before: the whole pane is drawn again.
+        view.set_text(Text("\n".join(["a1", "b2", "c3", "d4", "e5"])))
+        await pilot.pause()
+        shown = screen_text(app)
+        assert all(t in shown for t in ("a1", "b2", "c3", "d4", "e5")) and "cost=22" not in shown

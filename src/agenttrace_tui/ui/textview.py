@@ -30,6 +30,18 @@ def fit_strip(strip: Strip, width: int) -> Strip:
     return strip.crop_extend(0, width, None)
 
 
+def _same_line(a: Text, b: Text) -> bool:
+    """Two lines that render alike (``Text.__eq__`` looks at the characters and spans only)."""
+    return (
+        a.plain == b.plain
+        and a.spans == b.spans
+        and a.style == b.style
+        and a.justify == b.justify
+        and a.overflow == b.overflow
+        and a.no_wrap == b.no_wrap
+    )
+
+
 class TextView(ScrollView, can_focus=True):
     ALLOW_MAXIMIZE = True
     #: Rendered lines kept at most (a pane shows a few dozen).
@@ -53,13 +65,34 @@ class TextView(ScrollView, can_focus=True):
         return max(10, self.scrollable_content_region.width - 1)
 
     def set_text(self, text: Text, *, keep_scroll: bool = True) -> None:
+        old = self._lines
+        lines = list(text.split("\n", allow_blank=True))
         self.text = text
-        self._lines = list(text.split("\n", allow_blank=True))
+        self._lines = lines
+        # A line equal to the one drawn at the same place keeps its strip, and only
+        # the lines that changed are repainted: the cost pane's redraw once a second
+        # (or at each tick while the selected session is busy) changes a few figures,
+        # and a running span's detail only its duration, not the whole pane.
+        same = keep_scroll and len(old) == len(lines) and self.is_attached
+        kept: list[tuple[int, Strip]] = []
+        if same:
+            for i in list(self._strips.keys()):
+                strip = self._strips.get(i)
+                if strip is not None and i < len(lines) and _same_line(old[i], lines[i]):
+                    kept.append((i, strip))
         self._strips.clear()
-        set_virtual_size(self, Size(self.content_width, len(self._lines)))
+        for i, strip in kept:
+            self._strips[i] = strip
+        set_virtual_size(self, Size(self.content_width, len(lines)))
         if not keep_scroll:
             self.scroll_to(0, 0, animate=False, force=True)
-        self.refresh()
+        if not same:
+            self.refresh()
+            return
+        top = int(self.scroll_offset.y)
+        for i in range(top, min(len(lines), top + self.size.height)):
+            if not _same_line(old[i], lines[i]):
+                self.refresh_line(i)
 
     def plain(self) -> str:
         return self.text.plain
