@@ -33,11 +33,14 @@ def _merge_part(old: Any, new: Any) -> Any:
     fields = _PART_FIELDS.get(cls)
     if fields is None:
         fields = _PART_FIELDS[cls] = tuple((f.name, f.default) for f in msgspec.structs.fields(cls))
-    merged = {}
+    # A copy of the older part with the newer's set fields assigned on it (half the
+    # cost of collecting every field in a dict for a new one).
+    merged = msgspec.structs.replace(old)
     for name, default in fields:
         nv = getattr(new, name)
-        merged[name] = nv if nv != default else getattr(old, name)
-    return cls(**merged)
+        if nv != default:
+            setattr(merged, name, nv)
+    return merged
 
 
 #: Events one span keeps (memory; later ones are not kept). Also the store's

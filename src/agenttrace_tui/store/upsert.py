@@ -44,6 +44,11 @@ def _same_sig(a: Span, b: Span) -> bool:
     return ta is tb or (ta.name if ta is not None else None) == (tb.name if tb is not None else None)
 
 
+def _same_call_id(a: Span, b: Span) -> bool:
+    ta, tb = a.tool, b.tool
+    return (ta.call_id if ta is not None else None) == (tb.call_id if tb is not None else None)
+
+
 class SpanUpserts(StoreIndex):
     """The span write path of the store."""
 
@@ -322,7 +327,10 @@ class SpanUpserts(StoreIndex):
             self._intern_parts(new)
         trace.spans[new.span_id] = new
         kind = new.kind
-        if kind is _LLM or kind is _TOOL:
+        if (kind is _LLM or kind is _TOOL) and not (
+                ran and old is not None and kind is old.kind and new.attributes is old.attributes
+                and new.usage == old_usage and (kind is _LLM or _same_call_id(new, old))):
+            # (Not again for a running span's end that left what its call keys are made of as it was.)
             remember(trace, new, keys)
         self._stored(trace, session, new)
         if ran and old is not None and counted is not None:
