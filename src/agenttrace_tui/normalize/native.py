@@ -356,10 +356,15 @@ def normalize(records: list[WireRecord]) -> tuple[list[Update], list[Reject]]:
                 append(_general_span(rec) if attrs and not keys.isdisjoint(attrs) else _typed_span(rec, attrs))
             elif cls is SpanEndRecord:
                 # The second half of a live span: bare (ids, times, status) -> the short path.
-                if (rec.attributes or rec.name or rec.kind or rec.usage is not None or rec.llm is not None
+                attrs = rec.attributes
+                if attrs and not keys.isdisjoint(attrs):
+                    append(_general_span(rec))
+                elif (attrs or rec.name or rec.kind or rec.usage is not None or rec.llm is not None
                         or rec.tool is not None or rec.agent is not None or rec.rag is not None or rec.file is not None
                         or rec.cost is not None or rec.events or rec.links):
-                    append(span_from_record(rec))
+                    # What span_from_record gives it (its bare-end case is _typed_span's
+                    # too): the fast path, as for span records, without its tests again.
+                    append(_typed_span(rec, attrs))
                 else:
                     append(_end_span(rec))
             elif isinstance(rec, (SpanRecord, SpanStartRecord, SpanEndRecord)):
