@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Callable
+from itertools import compress
 
 from ..model import Span
 from ..normalize.otel import ResourceInfo
@@ -78,22 +79,34 @@ class SessionResolver:
         self.services = services or ServiceSessions()
 
     def resolve(self, spans: list[Span], explicit: list[bool], res_of: list[ResourceInfo]) -> dict[str, ResourceInfo]:
-        by_trace = {s.trace_id: s.session_id for s, e in zip(spans, explicit, strict=True) if e}
+        named = list(compress(zip(spans, res_of, strict=True), explicit))  # the spans that name their session (few)
+        by_trace = {s.trace_id: s.session_id for s, _res in named}
         services = self.services
-        for s, e, res in zip(spans, explicit, res_of, strict=True):
-            if e:
-                services.note(res, s.session_id)
-                services.claim(res, s.trace_id, s.session_id)
+        for s, res in named:
+            services.note(res, s.session_id)
+            services.claim(res, s.trace_id, s.session_id)
         sessions: dict[str, ResourceInfo] = {}
+        # Nothing the answer depends on changes in this loop (by_trace, the services' last
+        # sessions, the store), so a span of the same trace and resource as the one before
+        # (the usual run) takes that one's session without asking again.
+        last_tid: str | None = None
+        last_res: ResourceInfo | None = None
+        last_sid = ""
         for s, e, res in zip(spans, explicit, res_of, strict=True):
             if not e:
-                sid = by_trace.get(s.trace_id) or res.explicit_sid
+                tid = s.trace_id
+                if tid == last_tid and res is last_res:
+                    s.session_id = last_sid  # and sessions holds it already, or it is the store's
+                    continue
+                sid = by_trace.get(tid) or res.explicit_sid
                 if sid is None:
-                    known = self.trace_session(s.trace_id)
+                    known = self.trace_session(tid)
                     if known is not None:
-                        s.session_id = known
+                        s.session_id = last_sid = known
+                        last_tid, last_res = tid, res
                         continue
                     sid = services.get(res) or res.derived_sid
-                s.session_id = sid
+                s.session_id = last_sid = sid
+                last_tid, last_res = tid, res
             sessions.setdefault(s.session_id, res)
         return sessions
