@@ -152,13 +152,15 @@ def _spans(rnd: random.Random, n: int) -> list[Span]:
 @pytest.mark.parametrize("seed", range(5))
 def test_add_ended_adds_what_fold_of_counted_adds(seed: int) -> None:
     spans = _spans(random.Random(seed), 3000)
-    a, b = Totals(), Totals()
-    for s in spans:
-        a.add_ended(s)
-        b.fold(counted(s), 1)
-        c = counted(s)
-        assert (c[13], c[14]) == (counted_cost(s), span_flags(s)[0])
-    assert _totals(a) == _totals(b)
+    a, b, one = Totals(), Totals(), Totals()
+    for k in range(0, len(spans), 100):
+        a.add_ended(spans[k : k + 100])
+        for s in spans[k : k + 100]:
+            one.add_ended([s])
+            b.fold(counted(s), 1)
+            c = counted(s)
+            assert (c[13], c[14]) == (counted_cost(s), span_flags(s)[0])
+        assert _totals(a) == _totals(b) == _totals(one)
     # merged into other totals (pruning on), still the same
     ta, tb = Totals(), Totals()
     ta.merge(a)
@@ -236,3 +238,17 @@ def test_batch_path_keeps_every_rule_of_the_one_span_path(hook) -> None:
     assert fast.traces["f"].session_id == "s2"
     assert fast.traces["g"].spans["g2"].usage.scope == "subtree"
     check_store(fast)
+
+
+@pytest.mark.parametrize("prune", [True, False])
+def test_merge_adds_what_the_signed_merge_adds(prune: bool) -> None:
+    rnd = random.Random(7)
+    spans = _spans(rnd, 2000)
+    a, b = Totals(), Totals()
+    for i in range(0, 2000, 50):
+        d = Totals()
+        for s in spans[i : i + 50]:
+            d.fold(counted(s), 1 if rnd.random() < 0.8 else -1)  # takings-out leave zero and negative accumulators
+        a.merge(d, prune=prune)
+        b._merge_signed(d, 1, prune)
+        assert _totals(a) == _totals(b)

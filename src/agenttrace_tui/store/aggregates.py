@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import time
 from collections import deque
+from collections.abc import Iterable
 from operator import add, sub
 from typing import TYPE_CHECKING
 
@@ -116,6 +117,9 @@ def _keys_for(sig: tuple) -> tuple[tuple[tuple[str, str], ...], tuple[str, str] 
 #: One tuple object per distinct signature for the totals that keep it as a
 #: key: ``counted`` builds a new tuple per span, and each trace's totals kept
 #: the first of each of its ~10 signatures (72 B each, ~40 B per stored span).
+#: Every accumulator of every ``Totals`` (deltas too) is made under
+#: ``_shared(sig)``, so merging one into another finds its key by identity
+#: (no tuple comparison) and never shares it again.
 _SIGS: dict[tuple, tuple] = {}
 
 
@@ -230,7 +234,7 @@ class Totals:
                 self.llm_finished += sign
         acc = self.sigs.get(sig)
         if acc is None:
-            acc = self.sigs[sig] = [0, 0, 0, 0, 0, 0, 0, 0.0, 0, 0]
+            acc = self.sigs[_shared(sig)] = [0, 0, 0, 0, 0, 0, 0, 0.0, 0, 0]
         acc[0] += sign
         if error:
             acc[1] += sign
@@ -259,44 +263,58 @@ class Totals:
             point[0] += sign * cost
             point[1] += sign * (i + o)
 
-    def add_ended(self, span: Span) -> None:
-        """``fold(counted(span), 1)`` for a span that has ended (``end_ns`` set), without
-        building the tuple: the fold's common case, a span new since the last fold.
-        The same rules as ``counted`` and ``fold``, in the same order (tests hold them equal).
+    def add_ended(self, spans: Iterable[Span]) -> None:
+        """``fold(counted(span), 1)`` for each of ``spans``, spans that have ended (``end_ns``
+        set), in order, without building the tuples: the fold's common case, spans new
+        since the last fold. The same rules as ``counted`` and ``fold`` (tests hold them
+        equal); the counters are summed in locals and stored once, the cost floats added
+        in the same order as one ``fold`` per span adds them (the same sums to the bit).
         """
-        kind = span.kind
-        llm, tool = span.llm, span.tool
-        sig = (kind, llm.model if llm is not None else None, llm.provider if llm is not None else None,
-               tool.name if tool is not None else None)
-        end: int = span.end_ns  # type: ignore[assignment]  # ended: the caller's condition
-        dur = end - span.start_ns
-        if dur < 0:
-            dur = 0
-        status = span.status
-        self.spans += 1
-        if kind is _LLM:
-            self.llm_calls += 1
-            self.llm_ns += dur
-            self.llm_finished += 1
-        acc = self.sigs.get(sig)
-        if acc is None:
-            acc = self.sigs[sig] = [0, 0, 0, 0, 0, 0, 0, 0.0, 0, 0]
-        acc[0] += 1
-        if status is _ERROR or status is _TIMEOUT:
-            self.errors += 1
-            acc[1] += 1
-        acc[9] += dur
-        u = span.usage
-        c = span.cost
-        if u is None and c is None:
-            return
-        total = c.total if c is not None else None
-        if u is None:
-            if total is None or kind in SUBTREE_KINDS:
-                return
-            cost = total
-            i = o = 0
-        elif u.scope == "span":
+        sigs = self.sigs
+        series = self.series
+        n = llm_calls = llm_ns = errors = 0
+        i_sum = o_sum = cr_sum = cw_sum = rs_sum = est_sum = unknown_sum = 0
+        cost_sum = self.cost
+        for span in spans:
+            kind = span.kind
+            llm, tool = span.llm, span.tool
+            sig = (kind, llm.model if llm is not None else None, llm.provider if llm is not None else None,
+                   tool.name if tool is not None else None)
+            end: int = span.end_ns  # type: ignore[assignment]  # ended: the caller's condition
+            dur = end - span.start_ns
+            if dur < 0:
+                dur = 0
+            status = span.status
+            n += 1
+            if kind is _LLM:
+                llm_calls += 1
+                llm_ns += dur
+            acc = sigs.get(sig)
+            if acc is None:
+                acc = sigs[_shared(sig)] = [0, 0, 0, 0, 0, 0, 0, 0.0, 0, 0]
+            acc[0] += 1
+            if status is _ERROR or status is _TIMEOUT:
+                errors += 1
+                acc[1] += 1
+            acc[9] += dur
+            u = span.usage
+            c = span.cost
+            if u is None and c is None:
+                continue
+            total = c.total if c is not None else None
+            if u is None:
+                if total is None or kind in SUBTREE_KINDS or not total:
+                    continue
+                # A cost with no usage of its own (not an agent's or a task's): only the spend moves.
+                cost_sum += total
+                acc[7] += total
+                point = series.get(end // NS_PER_MIN)
+                if point is None:
+                    point = series[end // NS_PER_MIN] = [0.0, 0]
+                point[0] += total
+                continue
+            if u.scope != "span":
+                continue  # usage for a subtree: shown, never summed (as ``counted``)
             i, o, cr, cw, rs = u.input, u.output, u.cache_read, u.cache_write, u.reasoning
             est = 1 if u.estimated else 0
             if total is None:
@@ -306,15 +324,15 @@ class Totals:
                 cost = total
                 unknown = 0
             if not (i or o or cr or cw or rs or est or cost or unknown):
-                return
-            self.input_tokens += i
-            self.output_tokens += o
-            self.cache_read += cr
-            self.cache_write += cw
-            self.reasoning += rs
-            self.estimated += est
-            self.cost += cost
-            self.cost_unknown += unknown
+                continue
+            i_sum += i
+            o_sum += o
+            cr_sum += cr
+            cw_sum += cw
+            rs_sum += rs
+            est_sum += est
+            cost_sum += cost
+            unknown_sum += unknown
             acc[2] += i
             acc[3] += o
             acc[4] += cr
@@ -323,25 +341,24 @@ class Totals:
             acc[7] += cost
             acc[8] += unknown
             if cost or i + o:
-                minute = end // NS_PER_MIN
-                point = self.series.get(minute)
+                point = series.get(end // NS_PER_MIN)
                 if point is None:
-                    point = self.series[minute] = [0.0, 0]
+                    point = series[end // NS_PER_MIN] = [0.0, 0]
                 point[0] += cost
                 point[1] += i + o
-            return
-        else:
-            return  # usage for a subtree: shown, never summed (as ``counted``)
-        if not cost:
-            return
-        # A cost with no usage of its own (not an agent's or a task's): only the spend moves.
-        self.cost += cost
-        acc[7] += cost
-        minute = end // NS_PER_MIN
-        point = self.series.get(minute)
-        if point is None:
-            point = self.series[minute] = [0.0, 0]
-        point[0] += cost
+        self.spans += n
+        self.llm_calls += llm_calls
+        self.llm_ns += llm_ns
+        self.llm_finished += llm_calls
+        self.errors += errors
+        self.input_tokens += i_sum
+        self.output_tokens += o_sum
+        self.cache_read += cr_sum
+        self.cache_write += cw_sum
+        self.reasoning += rs_sum
+        self.estimated += est_sum
+        self.cost = cost_sum
+        self.cost_unknown += unknown_sum
 
     def fold_change(self, was: tuple, now: tuple) -> None:
         """``fold(was, -1)`` then ``fold(now, 1)`` for one span, in one pass when only its
@@ -367,7 +384,7 @@ class Totals:
                 self.llm_finished += 1
         acc = self.sigs.get(sig)
         if acc is None:
-            acc = self.sigs[sig] = [0, 0, 0, 0, 0, 0, 0, 0.0, 0, 0]
+            acc = self.sigs[_shared(sig)] = [0, 0, 0, 0, 0, 0, 0, 0.0, 0, 0]
         if e0 != e1:
             acc[1] += e1 - e0
         acc[9] += d1 - d0
@@ -408,7 +425,7 @@ class Totals:
         sig = was[0]
         acc = sigs.get(sig)
         if acc is None:
-            acc = sigs[sig] = [0, 0, 0, 0, 0, 0, 0, 0.0, 0, 0]
+            acc = sigs[_shared(sig)] = [0, 0, 0, 0, 0, 0, 0, 0.0, 0, 0]
         if e0 is not e1:
             self.errors += e1 - e0
             acc[1] += e1 - e0
@@ -439,6 +456,64 @@ class Totals:
         dropped -- unless ``prune`` is false, when merging one delta into
         another (see ``fold``).
         """
+        if sign != 1:
+            self._merge_signed(d, sign, prune)
+            return
+        # Adding (every fold merges each changed trace's delta three times: into the
+        # trace, its session and the global totals): the same sums as ``_merge_signed``
+        # with sign 1, without the multiplications, ten fields of a breakdown
+        # accumulator added in one tuple instead of through ``map``.
+        self.spans += d.spans
+        self.running += d.running
+        self.errors += d.errors
+        self.llm_calls += d.llm_calls
+        self.llm_ns += d.llm_ns
+        self.llm_finished += d.llm_finished
+        self.input_tokens += d.input_tokens
+        self.output_tokens += d.output_tokens
+        self.cache_read += d.cache_read
+        self.cache_write += d.cache_write
+        self.reasoning += d.reasoning
+        self.estimated += d.estimated
+        self.cost += d.cost
+        self.cost_unknown += d.cost_unknown
+        if d.sigs:
+            self._by = None
+            sigs = self.sigs
+            for sig, acc in d.sigs.items():
+                mine = sigs.get(sig)
+                if mine is None:
+                    if prune and not acc[0]:
+                        continue
+                    # Never the delta's own list: a delta is merged into others after, and lists are updated in place.
+                    # The key is ``_shared`` already (every accumulator is made under the shared tuple).
+                    sigs[sig] = acc.copy()
+                    continue
+                a0, a1, a2, a3, a4, a5, a6, a7, a8, a9 = acc
+                if a2 or a3 or a7 or a8 or a4 or a5 or a6:
+                    m0, m1, m2, m3, m4, m5, m6, m7, m8, m9 = mine
+                    m0 += a0
+                    mine[:] = (m0, m1 + a1, m2 + a2, m3 + a3, m4 + a4, m5 + a5, m6 + a6, m7 + a7, m8 + a8, m9 + a9)
+                else:
+                    # No tokens and no cost (tools, retrieval, agents...): three of the ten move.
+                    m0 = mine[0] = mine[0] + a0
+                    mine[1] += a1
+                    mine[9] += a9
+                if prune and not m0:
+                    del sigs[sig]
+        if d.series:
+            series = self.series
+            for minute, (cost, tokens) in d.series.items():
+                point = series.get(minute)
+                if point is None:
+                    point = series[minute] = [0.0, 0]
+                point[0] += cost
+                point[1] += tokens
+                if prune and point[1] == 0 and abs(point[0]) < 1e-12:
+                    del series[minute]
+
+    def _merge_signed(self, d: Totals, sign: int, prune: bool) -> None:
+        """``merge`` with any sign (taking a trace out: eviction, a move to another session)."""
         self.spans += sign * d.spans
         self.running += sign * d.running
         self.errors += sign * d.errors
@@ -463,7 +538,7 @@ class Totals:
                     if prune and not acc[0]:
                         continue
                     # Never the delta's own list: a delta is merged into others after, and lists are updated in place.
-                    sigs[_shared(sig)] = acc.copy() if sign > 0 else [-x for x in acc]
+                    sigs[sig] = acc.copy() if sign > 0 else [-x for x in acc]
                     continue
                 if acc[2] or acc[3] or acc[7] or acc[8] or acc[4] or acc[5] or acc[6]:
                     mine[:] = map(op, mine, acc)

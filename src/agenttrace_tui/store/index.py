@@ -221,17 +221,20 @@ def _delta_of(trace: TraceEntry) -> Totals:
     else:
         trace.ended = None  # running spans bare span_ends ended: counted already
     fold = delta.fold
-    add_ended = delta.add_ended
     spans = trace.spans
     running = trace.counted_running
+    ended: list[Span] = []  # new since the last fold and ended (the common case), added a run at a time
     for span_id, was in pending.items():
         span = spans.get(span_id)
+        if was is None and span is not None and span.end_ns is not None:
+            ended.append(span)
+            continue
+        if ended:
+            delta.add_ended(ended)  # first: the floats are summed in pending's order
+            ended = []
         if span is None:
             if was is not None:
                 fold(was, -1)
-            continue
-        if was is None and span.end_ns is not None:
-            add_ended(span)  # new since the last fold and ended: the common case, no tuple
             continue
         c = counted(span)
         if was is None:
@@ -243,4 +246,6 @@ def _delta_of(trace: TraceEntry) -> Totals:
             if running is None:
                 running = trace.counted_running = {}
             running[span_id] = c
+    if ended:
+        delta.add_ended(ended)
     return delta

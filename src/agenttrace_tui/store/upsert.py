@@ -23,7 +23,7 @@ from itertools import islice
 from ..model import Span, SpanKind
 from .aggregates import Totals
 from .aggregates import counted as counted_of
-from .calls import AGGREGATE_KINDS, LOGFIRE_SPAN_TYPE, call_keys, find_twin, fold_into, remember, scope_usage
+from .calls import AGGREGATE_KINDS, ID_KEYS, LOGFIRE_SPAN_TYPE, call_keys, find_twin, fold_into, remember, scope_usage
 from .entries import DEFAULT_SESSION, SessionEntry, TraceEntry
 from .index import StoreIndex
 from .merge import is_bare, merge_plain, merge_same, merge_span
@@ -95,15 +95,21 @@ class SpanUpserts(StoreIndex):
         returns that update's index (``len(updates)`` when all were spans).
 
         A new span (see the module docstring) is stored here, with exactly the
-        steps ``_upsert_span`` takes for it; any other goes there.
+        steps ``_upsert_span`` takes for it (``call_keys``, ``remember``,
+        ``_intern_parts`` and ``_mark`` spelled out: calls cost more than their
+        bodies here); any other goes there. The trace of the previous span,
+        its session and their change marks are kept while spans of one trace
+        follow each other (a batch is mostly runs of one trace).
         """
         traces = self.traces
         sessions = self.sessions
-        names = self._names
-        names_get = names.get
+        names_get = self._names.get
+        intern = self._intern
         hook = self.span_hook
         version = self.version
         upsert = self._upsert_span
+        last = None  # the trace of the previous span stored here (None after any other step)
+        session: SessionEntry | None = None
         i = start
         for span in (islice(updates, start, None) if start else updates):
             if not isinstance(span, Span):
@@ -119,44 +125,58 @@ class SpanUpserts(StoreIndex):
                 self._session_for(trace.session_id, span.start_ns).trace_ids[tid] = None
             elif (sid and sid != trace.session_id) or trace.aliases:
                 upsert(span)  # moves the trace to another session / may be a folded call's second report
+                last = None
                 continue
             tspans = trace.spans
             span_id = span.span_id
             if span_id in tspans:
                 upsert(span)  # a repeated report: merged there
+                last = None
                 continue
             kind = span.kind
             parent_id = span.parent_span_id
             parent = tspans.get(parent_id) if parent_id is not None else None
-            keys = None
-            if kind is _LLM or kind is _TOOL:
-                keys = call_keys(span)
-                # What ``find_twin`` needs to find one (else it finds none): a model call's
-                # parent or waiting child that is a model call, a logfire span, a call key
-                # already naming another span of the trace.
-                calls = trace.calls
-                if kind is _LLM and ((parent is not None and parent.kind is _LLM)
-                                     or span_id in trace.children or LOGFIRE_SPAN_TYPE in span.attributes):
+            # Its call keys (``call_keys``: a response or request id, its usage; a tool call id).
+            id_key = usage_key = None
+            if kind is _LLM:
+                attrs = span.attributes
+                # What ``find_twin`` needs to find one (else it finds none): a parent or a
+                # waiting child that is a model call, a logfire span, a call key already
+                # naming another span of the trace (below).
+                if ((parent is not None and parent.kind is _LLM) or span_id in trace.children
+                        or LOGFIRE_SPAN_TYPE in attrs):
                     upsert(span)
+                    last = None
                     continue
-                if calls is not None and keys:
-                    for key in keys:
-                        other = calls.get(key)
-                        if other is not None and other != span_id:
+                if attrs and not attrs.keys().isdisjoint(ID_KEYS):
+                    for k in ID_KEYS:
+                        v = attrs.get(k)
+                        if v not in (None, ""):
+                            id_key = ("id", str(v))
                             break
-                    else:
-                        other = None
-                    if other is not None:
-                        upsert(span)
-                        continue
+                u = span.usage
+                if u is not None and u.scope == "span" and not u.estimated and (u.input or u.output):
+                    usage_key = ("usage", u.input, u.output, u.cache_read)
+            elif kind is _TOOL:
+                tool = span.tool
+                if tool is not None and tool.call_id:
+                    id_key = ("tool", tool.call_id)
+            calls = trace.calls
+            if calls is not None and (
+                    (id_key is not None and (other := calls.get(id_key)) is not None and other != span_id)
+                    or (usage_key is not None and (other := calls.get(usage_key)) is not None and other != span_id)):
+                upsert(span)  # perhaps a second report of a stored call
+                last = None
+                continue
             # -- a new span: _upsert_span's steps for it, in its order --
+            if trace is not last:
+                session = sessions[trace.session_id]
             span.trace_id = trace.trace_id
-            span.session_id = trace_sid = trace.session_id
+            span.session_id = trace.session_id
             name = span.name
             if name:
                 got = names_get(name)
-                span.name = self._intern(name) if got is None else got
-            session = sessions[trace_sid]
+                span.name = intern(name) if got is None else got
             if kind in AGGREGATE_KINDS:
                 scope_usage(span)
             if not span.start_ns and span.end_ns is not None:
@@ -170,20 +190,44 @@ class SpanUpserts(StoreIndex):
             kids.append(span_id)
             self.span_count += 1
             trace.pending[span_id] = None
-            self._agg_dirty[trace.trace_id] = trace
+            if trace is not last:
+                self._agg_dirty[trace.trace_id] = trace
             if self._pending_events:
                 held = self._pending_events.pop((trace.trace_id, span_id), None)
                 if held:
                     span.events = span.events + tuple(held)
-            if span.llm is not None or span.tool is not None or span.agent is not None:
-                self._intern_parts(span)
+            # _intern_parts:
+            llm = span.llm
+            if llm is not None:
+                if (v := llm.model) and (got := names_get(v)) is not v:
+                    llm.model = intern(v) if got is None else got
+                if (v := llm.provider) and (got := names_get(v)) is not v:
+                    llm.provider = intern(v) if got is None else got
+                if (v := llm.stop_reason) and (got := names_get(v)) is not v:
+                    llm.stop_reason = intern(v) if got is None else got
+            tool = span.tool
+            if tool is not None:
+                if (v := tool.name) and (got := names_get(v)) is not v:
+                    tool.name = intern(v) if got is None else got
+                if (v := tool.action) and (got := names_get(v)) is not v:
+                    tool.action = intern(v) if got is None else got
+                if (v := tool.status) and (got := names_get(v)) is not v:
+                    tool.status = intern(v) if got is None else got
+            agent = span.agent
+            if agent is not None:
+                if (v := agent.name) and (got := names_get(v)) is not v:
+                    agent.name = intern(v) if got is None else got
+                if (v := agent.state) and (got := names_get(v)) is not v:
+                    agent.state = intern(v) if got is None else got
             tspans[span_id] = span
-            if keys:
-                calls = trace.calls
+            # remember:
+            if id_key is not None or usage_key is not None:
                 if calls is None:
                     calls = trace.calls = {}
-                for key in keys:
-                    calls.setdefault(key, span_id)
+                if id_key is not None:
+                    calls.setdefault(id_key, span_id)
+                if usage_key is not None:
+                    calls.setdefault(usage_key, span_id)
             if hook is not None:
                 try:
                     hook(span)
@@ -195,16 +239,18 @@ class SpanUpserts(StoreIndex):
             start_ns = span.start_ns
             if not trace.start_ns or start_ns < trace.start_ns:
                 trace.start_ns = start_ns
-            last = span.end_ns
-            if last is None:
-                last = start_ns
-            if last > trace.end_ns:
-                trace.end_ns = last
-            if not session.first_ns or start_ns < session.first_ns:
-                session.first_ns = start_ns
-            if last > session.last_ns:
-                session.last_ns = last
-            trace.version = session.version = version
+            end_ns = span.end_ns
+            if end_ns is None:
+                end_ns = start_ns
+            if end_ns > trace.end_ns:
+                trace.end_ns = end_ns
+            if not session.first_ns or start_ns < session.first_ns:  # type: ignore[union-attr]
+                session.first_ns = start_ns  # type: ignore[union-attr]
+            if end_ns > session.last_ns:  # type: ignore[union-attr]
+                session.last_ns = end_ns  # type: ignore[union-attr]
+            if trace is not last:
+                trace.version = session.version = version  # type: ignore[union-attr]
+                last = trace
             self._dirty_spans[(trace.trace_id, span_id)] = span
         return i
 
