@@ -12,7 +12,8 @@ bench_pipeline's: 20-span agent traces (bench_store.wire_records), normalised
 every batch (the fold), the worst case of a UI reading after every socket read.
 
 Modes: ``apply`` (Store.apply, no pricing), ``upsert`` (the same with the
-totals never read, so never folded), ``priced`` (Pipeline.apply with
+totals never read, so never folded), ``door`` (Pipeline.apply with no
+enricher: the limits check, then Store.apply), ``priced`` (Pipeline.apply with
 the cost enricher bound to the store), ``live`` (every span sent as
 span_start + span_end, 300 records apart, through Pipeline.feed_many).
 
@@ -94,6 +95,11 @@ def child(mode: str, n: int, runs: int, stage: bool) -> dict:
         elif mode == "upsert":  # Store.apply with the totals never read: the fold's share is apply - upsert
             for b in fresh:
                 store.apply(b)
+        elif mode == "door":  # Pipeline.apply with no enricher: the limits check (normalize.limits) + Store.apply
+            pipe = Pipeline(store)
+            for b in fresh:
+                pipe.apply(b)
+                store.totals  # noqa: B018
         elif mode == "priced":
             pipe = Pipeline(store, enrichers=make_enrichers(None, store, background_tokens=False))
             for b in fresh:

@@ -252,3 +252,24 @@ def test_merge_adds_what_the_signed_merge_adds(prune: bool) -> None:
         a.merge(d, prune=prune)
         b._merge_signed(d, 1, prune)
         assert _totals(a) == _totals(b)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_a_delta_kept_as_a_traces_first_totals_equals_merging_it(seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A trace's first fold keeps its delta as its totals (Totals.merges_whole); merging the
+    # delta into the empty totals must give the same numbers, to the bit, everywhere.
+    def run(adopt: bool) -> tuple:
+        if not adopt:
+            monkeypatch.setattr(Totals, "merges_whole", lambda self: False)
+        store = Store(max_spans=100_000, span_hook=price)
+        rnd = random.Random(seed)
+        for b in _batches(seed):
+            store.apply(b)
+            if rnd.random() < 0.5:
+                store.flush_aggregates()
+        store.flush_aggregates()
+        monkeypatch.undo()
+        return (_totals(store.totals), {s: _totals(e.totals) for s, e in store.sessions.items()},
+                {t: _totals(e.totals) for t, e in store.traces.items()})
+
+    assert run(True) == run(False)

@@ -69,6 +69,8 @@ _USAGE_FIELDS = ("input", "output", "total", "cache_read", "cache_write", "reaso
 _TYPED_INTS = (("llm", "max_tokens"), ("agent", "iteration"), ("rag", "sources_found"), ("file", "bytes"))
 _TYPED_FLOATS = (("llm", "temperature"), ("rag", "top_score"))
 
+_isfinite = math.isfinite
+
 #: Called with (reason, detail, refused) for every value fixed (refused=False)
 #: or record refused (refused=True).
 Report = Callable[[str, str, bool], None]
@@ -259,6 +261,42 @@ def check(updates: list[Update], report: Report, now_ns: int | None = None) -> l
     for u in updates:
         cls = u.__class__
         if cls is Span:
+            # Nearly every span passes every rule: tested here first, inline (a call per rule
+            # cost more than the rules). Only when one might fail does ``_check_span`` take the
+            # span from the start, fixing and reporting exactly as it always has. Each test
+            # below passes only if that rule passes there.
+            t, e = u.start_ns, u.end_ns  # type: ignore[union-attr]
+            if ((t is None or 0 <= t <= limit) and (e is None or 0 <= e <= limit)
+                    and not u.events and not u.links):  # type: ignore[union-attr]
+                ok = True
+                us = u.usage  # type: ignore[union-attr]
+                if us is not None:
+                    # Integers (as decoded): their OR is in [0, MAX_TOKENS] only if each is
+                    # (a negative one makes it negative). Anything else: the rule decides.
+                    try:
+                        ok = 0 <= (us.input | us.output | us.total | us.cache_read | us.cache_write
+                                   | us.reasoning) <= MAX_TOKENS
+                    except TypeError:
+                        ok = False
+                c = u.cost  # type: ignore[union-attr]
+                if ok and c is not None:
+                    ok = _cost_ok(c)
+                if ok:
+                    # _parts_ok, spelled out
+                    llm = u.llm  # type: ignore[union-attr]
+                    if llm is not None and (((n := llm.max_tokens) is not None and not 0 <= n <= I64)
+                                            or ((x := llm.temperature) is not None and not _isfinite(x))):
+                        ok = False
+                    elif u.agent is not None or u.rag is not None or u.file is not None:  # type: ignore[union-attr]
+                        ok = _parts_ok(u)  # type: ignore[arg-type]
+                if ok:
+                    for v in u.attributes.values():  # type: ignore[union-attr]
+                        vc = v.__class__
+                        if not (vc is str or vc is float or vc is bool or (vc is int and -I64 - 1 <= v <= I64)):
+                            ok = False  # a nested or big value: clean_attributes decides
+                            break
+                    else:
+                        continue
             if _check_span(u, limit, report):  # type: ignore[arg-type]
                 continue
         elif cls is Session:

@@ -213,6 +213,21 @@ class Totals:
             self._by = by
         return by
 
+    def pristine(self) -> bool:
+        """Nothing counted or merged in yet (or it all summed back to exactly zero)."""
+        return not (self.spans or self.running or self.errors or self.llm_calls or self.llm_ns or self.llm_finished
+                    or self.input_tokens or self.output_tokens or self.cache_read or self.cache_write
+                    or self.reasoning or self.estimated or self.cost or self.cost_unknown or self.sigs or self.series)
+
+    def merges_whole(self) -> bool:
+        """Whether merging this delta into pristine totals keeps all of it: no accumulator at
+        zero spans and no series point at zero spend, which ``merge`` would prune. (Its
+        signature keys are the shared tuples already, its numbers added to zeros unchanged.)"""
+        for acc in self.sigs.values():
+            if not acc[0]:
+                return False
+        return all(not (tokens == 0 and abs(cost) < 1e-12) for cost, tokens in self.series.values())
+
     def fold(self, c: tuple, sign: int) -> None:
         """Add (sign 1) or take out (sign -1) one span's ``counted`` tuple, building a *delta*
         (a batch's change, merged later with ``merge``).

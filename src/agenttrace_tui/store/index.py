@@ -142,13 +142,31 @@ class StoreIndex:
         # One delta per trace (its own totals), summed per session, so session
         # and global totals take one merge per session per fold.
         by_session: dict[str, Totals] = {}
+        #: sessions whose sum so far is a delta that became its trace's totals (never to be added to)
+        kept: set[str] = set()
         for trace in dirty.values():
             delta = _delta_of(trace)
-            trace._totals.merge(delta)
-            acc = by_session.get(trace.session_id)
-            if acc is None:
-                by_session[trace.session_id] = delta  # the trace is done with it: reuse as the sum
+            mine = trace._totals
+            adopted = not mine.spans and mine.pristine() and delta.merges_whole()
+            if adopted:
+                # The trace's first fold: merging the delta into its empty totals would copy
+                # every accumulator and point of it, unchanged. It becomes the totals instead.
+                trace._totals = delta
             else:
+                mine.merge(delta)
+            sid = trace.session_id
+            acc = by_session.get(sid)
+            if acc is None:
+                by_session[sid] = delta  # the trace is done with it: reuse as the sum
+                if adopted:
+                    kept.add(sid)
+            else:
+                if sid in kept:
+                    # The sum so far is another trace's totals now: add up in a copy.
+                    kept.discard(sid)
+                    copy = Totals()
+                    copy.merge(acc, prune=False)
+                    acc = by_session[sid] = copy
                 acc.merge(delta, prune=False)
         sessions = self.sessions
         total = self._totals

@@ -1,0 +1,90 @@
+"""The door's inline pass for spans decides exactly as its rules do.
+
+``normalize.limits.check`` tests a span's rules inline first and hands it to
+``_check_span`` only when one might fail. Over spans with values on and past
+every bound (times, tokens, costs, typed part numbers, attribute integers,
+nested attributes, events, links), ``check`` must keep, fix, refuse and report
+exactly what ``_check_span`` alone does for every span.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+
+import msgspec
+import pytest
+
+from agenttrace_tui.model import (
+    AgentInfo,
+    Cost,
+    FileInfo,
+    LlmInfo,
+    RagInfo,
+    Span,
+    SpanEvent,
+    SpanLink,
+    TokenUsage,
+)
+from agenttrace_tui.normalize import limits
+from agenttrace_tui.normalize.limits import I64, MAX_COST, MAX_FUTURE_NS, MAX_TOKENS, check
+
+NOW = 1_700_000_000_000_000_000
+LIMIT = min(NOW + MAX_FUTURE_NS, I64)
+
+
+def _one(rnd: random.Random, seq: int) -> Span:
+    def tokens() -> int:
+        return rnd.choice([0, 1, 500, MAX_TOKENS, MAX_TOKENS + 1, -1])
+
+    def amount() -> float | None:
+        return rnd.choice([None, 0.0, 0.01, MAX_COST, MAX_COST * 2, -0.5, math.nan, math.inf, 3])
+
+    def attrs() -> dict:
+        return rnd.choice([{}, {"a": "x", "n": 5, "f": 1.5, "b": True},
+                           {"big": 2**70}, {"neg": -(2**64)}, {"edge": I64, "edge2": -I64 - 1},
+                           {"nested": {"deep": [1, 2**65]}}, {"nested": {"ok": [1, "x"]}}, {"none": None}])
+
+    start = rnd.choice([NOW, 0, -1, LIMIT, LIMIT + 1])
+    kw: dict = {"span_id": f"s{seq}", "trace_id": "t", "session_id": "x", "name": "n", "start_ns": start,
+                "end_ns": rnd.choice([None, NOW + 5, LIMIT + 1, -3]), "attributes": attrs()}
+    if rnd.random() < 0.6:
+        kw["usage"] = TokenUsage(input=tokens(), output=tokens(), total=rnd.choice([0, 10, MAX_TOKENS + 1]),
+                                 cache_read=tokens() if rnd.random() < 0.3 else 0,
+                                 cache_write=tokens() if rnd.random() < 0.3 else 0,
+                                 reasoning=tokens() if rnd.random() < 0.3 else 0)
+    if rnd.random() < 0.5:
+        kw["cost"] = Cost(total=amount(), input=amount() if rnd.random() < 0.3 else None,
+                          output=amount() if rnd.random() < 0.3 else None)
+    if rnd.random() < 0.4:
+        kw["llm"] = LlmInfo(model="m", max_tokens=rnd.choice([None, 10, -1, 2**64]),
+                            temperature=rnd.choice([None, 0.2, math.nan, math.inf]))
+    if rnd.random() < 0.2:
+        kw["agent"] = AgentInfo(iteration=rnd.choice([None, 1, -2]))
+    if rnd.random() < 0.2:
+        kw["rag"] = RagInfo(sources_found=rnd.choice([None, 3, -1]), top_score=rnd.choice([None, 0.5, math.nan]))
+    if rnd.random() < 0.2:
+        kw["file"] = FileInfo(bytes=rnd.choice([None, 10, 2**64]))
+    if rnd.random() < 0.15:
+        kw["events"] = (SpanEvent(name="e", time_ns=rnd.choice([NOW, -1, LIMIT + 1]), attributes=attrs()),)
+    if rnd.random() < 0.1:
+        kw["links"] = (SpanLink(trace_id="t2", span_id="s2", attributes=attrs()),)
+    return Span(**kw)
+
+
+def _copy(spans: list[Span]) -> list[Span]:
+    return [msgspec.convert(msgspec.to_builtins(s), Span) for s in spans]
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_check_decides_as_check_span_for_every_span(seed: int) -> None:
+    rnd = random.Random(seed)
+    spans = [_one(rnd, i) for i in range(600)]
+    a, b = _copy(spans), _copy(spans)
+    got: list[tuple] = []
+    kept = check(a, lambda r, d, refused: got.append((r, d, refused)), now_ns=NOW)  # type: ignore[arg-type]
+    want: list[tuple] = []
+    kept_ref = [s for s in b if limits._check_span(s, LIMIT, lambda r, d, refused: want.append((r, d, refused)))]
+    assert got == want
+    assert [msgspec.to_builtins(s) for s in kept] == [msgspec.to_builtins(s) for s in kept_ref]
+    assert len(kept) < len(spans) and any(not r[2] for r in got)  # both kinds of outcome were exercised
