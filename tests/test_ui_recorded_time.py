@@ -126,7 +126,9 @@ async def test_replay_end_is_unfinished_and_rewinds(db):
         assert player.position_ns == T0 + 307 * S  # the recording's end, not past it
         assert app.recording_over
         await pilot.press("right_square_bracket")
-        await wait_for(pilot, lambda: "open" in tree_rows(app) and tree_rows(app)["open"].startswith("◌"))
+        # The tree shows the store at its next refresh tick: wait until it shows the
+        # recording's last span too, so "before" is the row as the finished replay draws it.
+        await wait_for(pilot, lambda: "last" in tree_rows(app) and tree_rows(app)["open"].startswith("◌"))
         before = tree_rows(app)["open"]
         assert "3m27s" in before
         wall.now += 600 * S
