@@ -67,7 +67,7 @@ MODELS = [("openai", "gpt-4o"), ("openai", "gpt-4o-mini"), ("anthropic", "claude
 TOOLS = [("read_file", "read"), ("grep", "search"), ("bash", "run"), ("write_file", "write")]
 
 
-# -- realistic traffic (seed 002 shape) ----------------------------------------------
+# -- realistic agent traffic --------------------------------------------------------
 def wire_records(n_spans: int, seed: int = 7, sessions: int = 20, start_ratio: float = 0.1) -> list[dict]:
     """Wire records for ``n_spans`` spans: traces of 20 spans (agent root, LLM
     calls with usage and previews, tools, retrieval, file reads, a check),
