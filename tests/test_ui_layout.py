@@ -169,7 +169,11 @@ async def test_footer_keeps_its_key_widgets_across_panes_with_the_same_keys_and_
         await wait_for(pilot, lambda: any(k.action == "collapse" for k in app.query(FooterKey)))
         assert list(app.query(FooterKey)) != before
         app.sessions.focus()
-        await wait_for(pilot, lambda: not any(k.action == "collapse" for k in app.query(FooterKey)))
-        assert [(k.key, k.description, k.action) for k in app.query(FooterKey)] == [
-            (k.key, k.description, k.action) for k in before
-        ]
+
+        def shown() -> list[tuple[str, str, str]]:
+            return [(k.key, k.description, k.action) for k in app.query(FooterKey)]
+
+        # The rebuild removes the old keys before it mounts the new ones: wait for the
+        # whole set, not only for the tree's keys to leave (the footer is empty between).
+        await wait_for(pilot, lambda: bool(shown()) and not any(a == "collapse" for _, _, a in shown()))
+        assert shown() == [(k.key, k.description, k.action) for k in before]
