@@ -310,6 +310,7 @@ class Sender:
         if wire == 2:
             return None
         end = span.end_ns
+        parts: _Parts | None = None
         if end is None:
             if wire == 1:
                 return None
@@ -327,9 +328,10 @@ class Sender:
                 sent = span._sent
                 if sent is not None:
                     span._sent = None
-                    rec = self._end_delta(span, sent)
-                    if rec is not None:
-                        return rec
+                    parts = self._end_delta(span, sent)
+        if parts is None:
+            parts = (span.llm, span.tool, span.agent, span.rag, span.file, span.usage, span.attributes or None)
+        llm, tool, agent, rag, file, usage, attributes = parts
         self.seq += 1
         return cls(
             1,
@@ -346,16 +348,15 @@ class Sender:
             (span.status or "ok") if end is not None else None,
             span.status_message,
             span.status_code,
-            span.llm,
-            span.tool,
-            span.agent,
-            span.rag,
-            span.file,
-            span.usage,
-            span.attributes or None,
+            llm,
+            tool,
+            agent,
+            rag,
+            file,
+            usage,
+            attributes,
             span.events,
         )
-
 
     # -- span_end over a stream: what changed since span_start -------------------
     def _sent_state(self, span: Span) -> tuple:
@@ -370,10 +371,10 @@ class Sender:
               for p in (span.llm, span.tool, span.agent, span.rag, span.file, span.usage)),
         )
 
-    def _end_delta(self, span: Span, sent: tuple) -> SpanEnd | None:
-        """The span_end of a span whose span_start went out on this stream, with the typed
-        parts and attributes only when they changed since; None when the whole span
-        must be repeated.
+    def _end_delta(self, span: Span, sent: tuple) -> _Parts | None:
+        """The typed parts and attributes (as ``_span_record`` passes them) of the span_end
+        of a span whose span_start went out on this stream: a part only when it changed
+        since, None for the rest; None when the whole span must be repeated.
 
         A stream loses no record while its connection lasts, so the monitor has the
         span_start and merges the end into it (docs/protocol.md: fields left out keep
@@ -402,32 +403,12 @@ class Sender:
                     if v is not None and ((c := get(k)) is None or (v and not c)):
                         return None
             out.append(cur)
-        self.seq += 1
-        end = span.end_ns
-        return SpanEnd(
-            1,
-            self.sender_id,
-            self.seq,
-            span.trace_id,
-            span.span_id,
-            span._session or span._tracer.session_id,
-            span.name,
-            span.kind,
-            span.start_ns,
-            span.parent_span_id if span._pid is not None else None,
-            end,
-            span.status or "ok",
-            span.status_message,
-            span.status_code,
-            out[0],
-            out[1],
-            out[2],
-            out[3],
-            out[4],
-            out[5],
-            None,
-            span.events,
-        )
+        return (out[0], out[1], out[2], out[3], out[4], out[5], None)
+
+
+#: What a span record carries between its status and its events: llm, tool, agent, rag,
+#: file, usage, attributes.
+_Parts = tuple[Any, Any, Any, Any, Any, Any, Any]
 
 
 class _Wire(msgspec.Struct, omit_defaults=True, tag_field="type", gc=False):
