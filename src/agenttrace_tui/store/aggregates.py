@@ -517,15 +517,7 @@ class Totals:
                 if prune and not m0:
                     del sigs[sig]
         if d.series:
-            series = self.series
-            for minute, (cost, tokens) in d.series.items():
-                point = series.get(minute)
-                if point is None:
-                    point = series[minute] = [0.0, 0]
-                point[0] += cost
-                point[1] += tokens
-                if prune and point[1] == 0 and abs(point[0]) < 1e-12:
-                    del series[minute]
+            self._merge_series(d, 1, prune)
 
     def _merge_signed(self, d: Totals, sign: int, prune: bool) -> None:
         """``merge`` with any sign (taking a trace out: eviction, a move to another session)."""
@@ -565,15 +557,19 @@ class Totals:
                 if prune and not mine[0]:
                     del sigs[sig]
         if d.series:
-            series = self.series
-            for minute, (cost, tokens) in d.series.items():
-                point = series.get(minute)
-                if point is None:
-                    point = series[minute] = [0.0, 0]
-                point[0] += sign * cost
-                point[1] += sign * tokens
-                if prune and point[1] == 0 and abs(point[0]) < 1e-12:
-                    del series[minute]
+            self._merge_series(d, sign, prune)
+
+    def _merge_series(self, d: Totals, sign: int, prune: bool) -> None:
+        """Add (``sign`` 1) or take out (-1) ``d``'s cost and tokens per minute (a few minutes a delta)."""
+        series = self.series
+        for minute, (cost, tokens) in d.series.items():
+            point = series.get(minute)
+            if point is None:
+                point = series[minute] = [0.0, 0]
+            point[0] += sign * cost
+            point[1] += sign * tokens
+            if prune and point[1] == 0 and abs(point[0]) < 1e-12:
+                del series[minute]
 
     def breakdown(self, dimension: str) -> list[tuple[str, Bucket]]:
         """Buckets of one dimension ("model", "provider", "kind", "tool"), costliest first."""
