@@ -25,15 +25,13 @@ from __future__ import annotations
 
 import functools
 import gc
-import os
-import re
 import shutil
-import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from callgrind import collected
 
 LINES_PER_READ = 200
 WARM_SPANS = 1000
@@ -46,7 +44,7 @@ def _arg(name: str, default: str) -> str:
 def _lines(case: str, n: int, seed: int) -> list[list[bytes]]:
     import msgspec
 
-    from bench_store import wire_records
+    from bench_store import ends_later, wire_records
     from sdk_wire import sdk_lines
 
     if case.startswith("sdk-"):
@@ -55,17 +53,7 @@ def _lines(case: str, n: int, seed: int) -> list[list[bytes]]:
         enc = msgspec.json.Encoder()
         recs = [r for r in wire_records(n, seed=seed, start_ratio=1.0 if case == "live" else 0.0) if r["type"] != "session"]
         if case == "live":
-            delayed: list[tuple[int, dict]] = []
-            out: list[dict] = []
-            for r in recs:
-                if r["type"] == "span_end":
-                    delayed.append((len(out) + 300, r))
-                    continue
-                while delayed and delayed[0][0] <= len(out):
-                    out.append(delayed.pop(0)[1])
-                out.append(r)
-            out.extend(r for _, r in delayed)
-            recs = out
+            recs = ends_later(recs)
         lines = [enc.encode(r) for r in recs]
     return [lines[i : i + LINES_PER_READ] for i in range(0, len(lines), LINES_PER_READ)]
 
@@ -90,16 +78,7 @@ def _measured(case: str, n: int) -> None:
 
 
 def _count(case: str, n: int) -> int:
-    with tempfile.TemporaryDirectory() as tmp:
-        out = subprocess.run(
-            ["valgrind", "--tool=callgrind", f"--callgrind-out-file={tmp}/cg.out", "--toggle-collect=*functools_reduce*",
-             sys.executable, __file__, "--child", case, "--spans", str(n)],
-            capture_output=True, text=True, env={**os.environ, "PYTHONHASHSEED": "0"}, check=True,
-        )
-    m = re.search(r"Collected : (\d+)", out.stderr)
-    if m is None:
-        raise RuntimeError(f"no instruction count from callgrind:\n{out.stderr[-2000:]}")
-    return int(m.group(1))
+    return collected(__file__, "--child", case, "--spans", str(n))
 
 
 def main() -> None:

@@ -21,15 +21,13 @@ from __future__ import annotations
 
 import functools
 import gc
-import os
-import re
 import shutil
-import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from callgrind import collected
 
 WARM_BODIES = 6  # enough uses of every key set of agent_request to compile its recipes
 
@@ -77,16 +75,7 @@ def _measured(stage: str, n_bodies: int) -> None:
 
 
 def _count(stage: str, n_bodies: int) -> int:
-    with tempfile.TemporaryDirectory() as tmp:
-        out = subprocess.run(
-            ["valgrind", "--tool=callgrind", f"--callgrind-out-file={tmp}/cg.out", "--toggle-collect=*functools_reduce*",
-             sys.executable, __file__, "--child", stage, "--bodies", str(n_bodies)],
-            capture_output=True, text=True, env={**os.environ, "PYTHONHASHSEED": "0"}, check=True,
-        )
-    m = re.search(r"Collected : (\d+)", out.stderr)
-    if m is None:
-        raise RuntimeError(f"no instruction count from callgrind:\n{out.stderr[-2000:]}")
-    return int(m.group(1))
+    return collected(__file__, "--child", stage, "--bodies", str(n_bodies))
 
 
 def main() -> None:

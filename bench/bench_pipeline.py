@@ -64,7 +64,7 @@ from agenttrace_tui.store.batch import UPSERT_SPAN, span_row
 from agenttrace_tui.store.memory import Store
 from agenttrace_tui.store.schema import ensure_schema
 from bench_otlp import agent_request
-from bench_store import wire_records
+from bench_store import ends_later, wire_records
 from machine import describe as machine
 from results import load, row, save
 from sdk_wire import sdk_lines
@@ -129,17 +129,7 @@ def native_lines(start_ratio: float) -> list[list[bytes]]:
     enc = msgspec.json.Encoder()
     recs = [r for r in wire_records(N_SPANS, seed=5, start_ratio=start_ratio) if r["type"] != "session"]
     if start_ratio:
-        delayed: list[tuple[int, dict]] = []
-        out: list[dict] = []
-        for r in recs:
-            if r["type"] == "span_end":
-                delayed.append((len(out) + 300, r))
-                continue
-            while delayed and delayed[0][0] <= len(out):
-                out.append(delayed.pop(0)[1])
-            out.append(r)
-        out.extend(r for _, r in delayed)
-        recs = out
+        recs = ends_later(recs)
     lines = [enc.encode(r) for r in recs]
     return [lines[i : i + LINES_PER_READ] for i in range(0, len(lines), LINES_PER_READ)]
 

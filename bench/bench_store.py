@@ -68,6 +68,22 @@ TOOLS = [("read_file", "read"), ("grep", "search"), ("bash", "run"), ("write_fil
 
 
 # -- realistic agent traffic --------------------------------------------------------
+def ends_later(recs: list[dict], gap: int = 300) -> list[dict]:
+    """``recs`` with each span_end moved ``gap`` records after where it was, so a live
+    span's end arrives in a later read than its start, as from a running agent."""
+    delayed: list[tuple[int, dict]] = []
+    out: list[dict] = []
+    for r in recs:
+        if r["type"] == "span_end":
+            delayed.append((len(out) + gap, r))
+            continue
+        while delayed and delayed[0][0] <= len(out):
+            out.append(delayed.pop(0)[1])
+        out.append(r)
+    out.extend(r for _, r in delayed)
+    return out
+
+
 def wire_records(n_spans: int, seed: int = 7, sessions: int = 20, start_ratio: float = 0.1) -> list[dict]:
     """Wire records for ``n_spans`` spans: traces of 20 spans (agent root, LLM
     calls with usage and previews, tools, retrieval, file reads, a check),

@@ -58,23 +58,12 @@ def child(mode: str, n: int, runs: int, stage: bool) -> dict:
     from agenttrace_tui.ingest.protocol import decode
     from agenttrace_tui.normalize.native import normalize
     from agenttrace_tui.store.memory import Store
-    from bench_store import wire_records
+    from bench_store import ends_later, wire_records
 
     live = mode == "live"
     recs = [r for r in wire_records(n, seed=5, start_ratio=1.0 if live else 0.0) if r["type"] != "session"]
     if live:
-        # span_end 300 records after its span_start, as bench_pipeline sends them
-        delayed: list[tuple[int, dict]] = []
-        out: list[dict] = []
-        for r in recs:
-            if r["type"] == "span_end":
-                delayed.append((len(out) + 300, r))
-                continue
-            while delayed and delayed[0][0] <= len(out):
-                out.append(delayed.pop(0)[1])
-            out.append(r)
-        out.extend(r for _, r in delayed)
-        recs = out
+        recs = ends_later(recs)
     enc = msgspec.json.Encoder()
     lines = [enc.encode(r) for r in recs]
     line_batches = [lines[i : i + BATCH] for i in range(0, len(lines), BATCH)]
