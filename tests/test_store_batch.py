@@ -273,3 +273,103 @@ def test_a_delta_kept_as_a_traces_first_totals_equals_merging_it(seed: int, monk
                 {t: _totals(e.totals) for t, e in store.traces.items()})
 
     assert run(True) == run(False)
+
+
+class EndsSender(Sender):
+    """``Sender`` plus the span_end shapes a short path for ends must get right: the same
+    end twice, an end for a span never started, an end naming the trace's session or
+    another one, an end that names the span or its parent, a status-only repeat of a
+    running span, and a start repeated while it runs."""
+
+    def __init__(self, rnd: random.Random) -> None:
+        super().__init__(rnd)
+        self.ended: list[Span] = []
+        self.unknown = 0
+
+    def _bare(self, s: Span, **over) -> Span:
+        kw: dict = {"span_id": s.span_id, "trace_id": s.trace_id, "session_id": "", "name": "", "start_ns": 0,
+                    "end_ns": s.end_ns, "status": s.status}
+        kw.update(over)
+        return Span(**kw)
+
+    def next(self) -> list:
+        rnd = self.rnd
+        r = rnd.random()
+        if r < 0.12 and self.ended:
+            return [self._bare(rnd.choice(self.ended))]  # the same end again
+        if r < 0.16:
+            self.unknown += 1
+            s = Span(span_id=f"u{self.unknown}", trace_id=f"t{rnd.randrange(6)}", session_id="", name="",
+                     start_ns=0, end_ns=1_700_000_000_000_000_000 + rnd.randrange(0, 5 * NS_PER_MIN))
+            return [self._bare(s)]  # an end whose start never came (or was trimmed)
+        if r < 0.32 and self.open:
+            s = self.open.pop(rnd.randrange(len(self.open)))
+            self.ended.append(s)
+            over: dict = {}
+            k = rnd.random()
+            if k < 0.3:
+                over["session_id"] = s.session_id  # the trace's session (as a rule)
+            elif k < 0.4:
+                over["session_id"] = f"s{rnd.randrange(4)}"  # perhaps another: the trace moves
+            elif k < 0.55:
+                over["name"] = f"renamed{rnd.randrange(3)}"
+            elif k < 0.65 and self.sent:
+                over["parent_span_id"] = rnd.choice(self.sent).span_id  # a parent named only at the end
+            elif k < 0.75:
+                over["start_ns"] = s.start_ns - rnd.randrange(0, NS_PER_MIN)
+            elif k < 0.85:
+                over["status_message"] = "boom"
+                over["status"] = Status.ERROR
+            return [self._bare(s, **over)]
+        if r < 0.36 and self.open:
+            s = rnd.choice(self.open)
+            # a running span's status-only repeat (no end): it stays running
+            return [self._bare(s, end_ns=None, status=Status.RUNNING)]
+        got = super().next()
+        for u in got:
+            if isinstance(u, Span) and u.end_ns is not None and any(o.span_id == u.span_id for o in self.sent):
+                self.ended.append(u)
+        return got
+
+
+def _end_batches(seed: int, reads: float) -> list[list]:
+    rnd = random.Random(seed)
+    sender = EndsSender(rnd)
+    out: list[list] = []
+    batch: list = []
+    for _ in range(600):
+        batch += sender.next()
+        if rnd.random() < reads:
+            out.append(_fresh(batch))
+            batch = []
+    out.append(_fresh(batch))
+    return out
+
+
+@pytest.mark.parametrize("max_spans", [100_000, 40], ids=["kept", "evicting"])
+@pytest.mark.parametrize("hook", [None, price, _failing], ids=["unpriced", "priced", "failing"])
+@pytest.mark.parametrize("seed", range(8))
+def test_batch_path_stores_span_ends_as_the_one_span_path_does(seed: int, hook, max_spans: int) -> None:
+    # Long and short batches: a span's start and end in one batch, or in batches with folds between.
+    reads = 0.05 if seed % 2 else 0.4
+    fast = Store(max_spans=max_spans, span_hook=hook)
+    ref = OneByOne(max_spans=max_spans, span_hook=hook)
+    rnd = random.Random(2000 + seed)
+    for b_fast, b_ref in zip(_end_batches(seed, reads), _end_batches(seed, reads), strict=True):
+        fast.apply(b_fast)
+        ref.apply(b_ref)
+        # the reports themselves as the store left them (the taps see them after it)
+        assert [msgspec.to_builtins(u) for u in b_fast] == [msgspec.to_builtins(u) for u in b_ref]
+        assert _state(fast) == _state(ref)
+        assert fast.traces.keys() == ref.traces.keys()
+        if rnd.random() < 0.5:
+            assert _totals(fast.totals) == _totals(ref.totals)
+            for tid, t in fast.traces.items():
+                assert dict(t.counted_running or {}) == dict(ref.traces[tid].counted_running or {})
+    assert _totals(fast.totals) == _totals(ref.totals)
+    for tid, t in fast.traces.items():
+        assert _totals(t.totals) == _totals(ref.traces[tid].totals)
+    for sid, e in fast.sessions.items():
+        assert _totals(e.totals) == _totals(ref.sessions[sid].totals)
+    if max_spans > 1000:
+        check_store(fast)

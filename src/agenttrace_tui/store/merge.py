@@ -123,7 +123,7 @@ assert _PLAIN_NO_IDS == ("name", "start_ns", "parent_span_id", "end_ns", "status
 assert all(not d for _, d in _PLAIN if d is not msgspec.NODEFAULT)
 
 
-def _copy_with_plain(old: Span, new: Span) -> Span:
+def copy_with_plain(old: Span, new: Span) -> Span:
     """A copy of the older span with the plain fields the newer report sets assigned on it
     (cheaper than collecting the changes in a dict for ``structs.replace``)."""
     out = msgspec.structs.replace(old)
@@ -155,7 +155,7 @@ def merge_plain(old: Span, new: Span, same_ids: bool = False) -> Span:
     if same_ids:
         # A copy of the older span with what the newer sets assigned on it
         # (cheaper than collecting the changes in a dict for it).
-        out = _copy_with_plain(old, new)
+        out = copy_with_plain(old, new)
         if old.end_ns is None or new.end_ns is not None:
             out.status = new.status
         usage = old.usage
@@ -187,7 +187,7 @@ def merge_same(old: Span, new: Span) -> Span:
     its values: a typed part's fields are typed, so equal values are the same
     values), events equal to the stored ones leave them as they are.
     """
-    out = _copy_with_plain(old, new)
+    out = copy_with_plain(old, new)
     if new.kind is not _CUSTOM:
         out.kind = new.kind
     if old.end_ns is None or new.end_ns is not None:

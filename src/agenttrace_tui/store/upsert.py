@@ -11,8 +11,11 @@ spans in one loop (the store's tables and the hook bound once per batch, not
 once per span) and stores a span that is *new* -- not stored yet, in a trace
 that names no other session and folded no call twins, and no second report of
 a call -- itself, inline: such a span needs no merge and no twin fold, only
-the steps ``_upsert_span`` takes for it, in the same order. Every other span
-goes to ``_upsert_span``.
+the steps ``_upsert_span`` takes for it, in the same order. So is a bare
+span_end of a stored span (ids, times, status: the second half of a live
+span as the SDK sends it over a stream and as most OTel bridges do): one copy
+of the stored span with what the end sets, the totals moved by what the end
+moves. Every other span goes to ``_upsert_span``.
 """
 
 from __future__ import annotations
@@ -26,9 +29,10 @@ from .aggregates import counted as counted_of
 from .calls import AGGREGATE_KINDS, ID_KEYS, LOGFIRE_SPAN_TYPE, call_keys, find_twin, fold_into, remember, scope_usage
 from .entries import DEFAULT_SESSION, SessionEntry, TraceEntry
 from .index import StoreIndex
-from .merge import is_bare, merge_plain, merge_same, merge_span
+from .merge import copy_with_plain, is_bare, merge_plain, merge_same, merge_span
 
 _LLM = SpanKind.LLM_CALL
+_CUSTOM = SpanKind.CUSTOM
 _TOOL = SpanKind.TOOL_EXECUTION
 
 log = logging.getLogger(__name__)
@@ -129,9 +133,74 @@ class SpanUpserts(StoreIndex):
                 continue
             tspans = trace.spans
             span_id = span.span_id
-            if span_id in tspans:
-                upsert(span)  # a repeated report: merged there
-                last = None
+            old = tspans.get(span_id)
+            if old is not None:
+                if not (span.kind is _CUSTOM and span.llm is None and span.tool is None and span.agent is None
+                        and span.rag is None and span.file is None and span.usage is None and span.cost is None
+                        and not span.attributes and not span.events):
+                    upsert(span)  # a repeated report with more than a bare end's fields: merged there
+                    last = None
+                    continue
+                # -- a bare span_end of a stored span (``is_bare``, spelled out): _upsert_span's
+                # steps for it, in its order --
+                if trace is not last:
+                    session = sessions[trace.session_id]
+                # The report itself as _upsert_span leaves it (the taps see it after the store).
+                span.trace_id = trace.trace_id
+                span.session_id = trace.session_id
+                name = span.name
+                if name:
+                    got = names_get(name)
+                    span.name = intern(name) if got is None else got
+                running = trace.counted_running
+                counted = running.pop(span_id, None) if running else None
+                # merge_plain(old, span, same_ids=True), spelled out:
+                new = copy_with_plain(old, span)
+                if old.end_ns is None or span.end_ns is not None:
+                    new.status = span.status
+                usage = old.usage
+                if usage is not None and usage.total < usage.input + usage.output:
+                    usage.total = usage.input + usage.output
+                span_id = old.span_id
+                if old.parent_span_id != new.parent_span_id:
+                    self._unlink(trace, old)
+                    trace.children.setdefault(new.parent_span_id, []).append(span_id)
+                tspans[span_id] = new
+                if hook is not None:
+                    try:
+                        hook(new)
+                    except Exception as exc:  # noqa: BLE001 - enrichment must never lose the span
+                        self._hook_failed(new, exc)
+                end_ns = new.end_ns
+                if counted is not None and end_ns is not None and new.usage is usage and new.cost is old.cost:
+                    # As in _upsert_span: the totals change by what the end moves, counted now.
+                    ended = trace.ended
+                    if ended is None:
+                        ended = trace.ended = Totals()
+                    ended.end_running(counted, new)
+                    self._agg_dirty[trace.trace_id] = trace
+                elif span_id not in trace.pending:
+                    trace.pending[span_id] = counted if counted is not None else counted_of(old)
+                    self._agg_dirty[trace.trace_id] = trace
+                # _mark (with the pending entry or the end's change the trace is marked for the fold,
+                # which the new-span steps above take as done when the trace is ``last``):
+                if new.parent_span_id is None and (trace.root_id is None or trace.root_id not in tspans):
+                    trace.root_id = span_id
+                start_ns = new.start_ns
+                if not trace.start_ns or start_ns < trace.start_ns:
+                    trace.start_ns = start_ns
+                if end_ns is None:
+                    end_ns = start_ns
+                if end_ns > trace.end_ns:
+                    trace.end_ns = end_ns
+                if not session.first_ns or start_ns < session.first_ns:  # type: ignore[union-attr]
+                    session.first_ns = start_ns  # type: ignore[union-attr]
+                if end_ns > session.last_ns:  # type: ignore[union-attr]
+                    session.last_ns = end_ns  # type: ignore[union-attr]
+                if trace is not last:
+                    trace.version = session.version = version  # type: ignore[union-attr]
+                    last = trace
+                self._dirty_spans[(trace.trace_id, span_id)] = new
                 continue
             kind = span.kind
             parent_id = span.parent_span_id
