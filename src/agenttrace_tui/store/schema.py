@@ -7,8 +7,13 @@ and the benchmark all agree on it. Design choices that matter for speed:
   only appends) with a UNIQUE (trace_id, span_id) index for upserts and for
   "spans of a trace". Its secondary indexes are the ones the read API needs:
   (session_id, start_ns) for replay and per-session queries, (start_ns) for
-  time ranges, and two *partial* indexes (model; status other than ok) that
-  cost nothing for the spans they do not cover.
+  time ranges and newest-first listings, and a *partial* index on status
+  other than ok (problem spans) that costs nothing for the spans it does not
+  cover. Every index costs each span written (bench/bench_schema.py), so
+  none is kept that no query uses: the model filter compares ``lower(model)``,
+  which no index on ``model`` serves, so files made before this layout lose
+  their ``spans_model`` index when ``ensure_schema`` opens them (``_tidy``;
+  no version change: both layouts read and write the same).
 * ``traces`` and ``sessions`` hold summary rows kept current with every
   batch (trace rows by the writer, session totals by triggers on ``traces``),
   so listing recent sessions reads ``sessions`` by its ``last_ns`` index and
@@ -110,7 +115,6 @@ CREATE TABLE IF NOT EXISTS spans (
 );
 CREATE INDEX IF NOT EXISTS spans_session ON spans (session_id, start_ns);
 CREATE INDEX IF NOT EXISTS spans_start ON spans (start_ns);
-CREATE INDEX IF NOT EXISTS spans_model ON spans (model, start_ns) WHERE model IS NOT NULL;
 CREATE INDEX IF NOT EXISTS spans_problem ON spans (status, start_ns) WHERE status <> 'ok';
 CREATE TABLE IF NOT EXISTS span_events (
     trace_id   TEXT NOT NULL,
@@ -292,6 +296,8 @@ def ensure_schema(path: str | Path) -> None:
                 conn.execute("INSERT INTO schema_version (version) VALUES (?)", (SCHEMA_VERSION,))
             elif version < SCHEMA_VERSION:
                 _upgrade(conn, version)
+            if version is not None:
+                _tidy(conn)
             for stmt in ddl_statements(DDL_METRIC_POINTS + EXTRA_DDL):
                 conn.execute(stmt)
             conn.execute("COMMIT")
@@ -332,6 +338,17 @@ def needs_upgrade(path: str | Path) -> bool:
     finally:
         conn.close()
     return version is not None and version < SCHEMA_VERSION
+
+
+#: Indexes earlier layouts made that no query uses: dropped from files that
+#: have them (every span written paid for them).
+UNUSED_INDEXES = ("spans_model",)
+
+
+def _tidy(conn: sqlite3.Connection) -> None:
+    """Drop what an older file has that this layout does not need (inside the caller's transaction)."""
+    for name in UNUSED_INDEXES:
+        conn.execute(f"DROP INDEX IF EXISTS {name}")
 
 
 def _upgrade(conn: sqlite3.Connection, version: int) -> None:
