@@ -29,7 +29,6 @@ import os
 import re
 import sqlite3
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
