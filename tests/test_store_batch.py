@@ -6,8 +6,8 @@
 span_end, repeats, call twins, spans naming another session, events), a store
 whose every span takes ``_upsert_span`` must end in the same state: spans,
 tree, roots, times, call index, change marks, counts and totals. And the fold's
-shortcut for a new ended span (``Totals.add_ended``) must add exactly what
-``fold(counted(span), 1)`` adds.
+shortcut for new spans (``Totals.add_new``) must add exactly what
+``fold(counted(span), 1)`` adds, and keep ``counted(span)`` for each one still running.
 """
 
 from __future__ import annotations
@@ -150,17 +150,23 @@ def _spans(rnd: random.Random, n: int) -> list[Span]:
 
 
 @pytest.mark.parametrize("seed", range(5))
-def test_add_ended_adds_what_fold_of_counted_adds(seed: int) -> None:
-    spans = _spans(random.Random(seed), 3000)
+def test_add_new_adds_what_fold_of_counted_adds(seed: int) -> None:
+    rnd = random.Random(seed)
+    spans = _spans(rnd, 3000)
+    for s in spans:
+        if rnd.random() < 0.4:
+            s.end_ns = None  # still running
     a, b, one = Totals(), Totals(), Totals()
+    kept: dict | None = None
     for k in range(0, len(spans), 100):
-        a.add_ended(spans[k : k + 100])
+        kept = a.add_new(spans[k : k + 100], kept)
         for s in spans[k : k + 100]:
-            one.add_ended([s])
+            one.add_new([s])
             b.fold(counted(s), 1)
             c = counted(s)
             assert (c[13], c[14]) == (counted_cost(s), span_flags(s)[0])
         assert _totals(a) == _totals(b) == _totals(one)
+    assert kept == {s.span_id: counted(s) for s in spans if s.end_ns is None}
     # merged into other totals (pruning on), still the same
     ta, tb = Totals(), Totals()
     ta.merge(a)

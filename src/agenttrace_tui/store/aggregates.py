@@ -278,16 +278,20 @@ class Totals:
             point[0] += sign * cost
             point[1] += sign * (i + o)
 
-    def add_ended(self, spans: Iterable[Span]) -> None:
-        """``fold(counted(span), 1)`` for each of ``spans``, spans that have ended (``end_ns``
-        set), in order, without building the tuples: the fold's common case, spans new
-        since the last fold. The same rules as ``counted`` and ``fold`` (tests hold them
-        equal); the counters are summed in locals and stored once, the cost floats added
-        in the same order as one ``fold`` per span adds them (the same sums to the bit).
+    def add_new(self, spans: Iterable[Span], running: dict[str, tuple] | None = None) -> dict[str, tuple] | None:
+        """``fold(counted(span), 1)`` for each of ``spans``, spans new since the last fold (the
+        fold's common case), in order, without calling ``fold``: the same rules as ``counted``
+        and ``fold`` (tests hold them equal); the counters are summed in locals and stored
+        once, the cost floats added in the same order as one ``fold`` per span adds them (the
+        same sums to the bit).
+
+        A span still running (no ``end_ns``) also gets what ``counted`` gives for it kept in
+        ``running`` (span id -> tuple), as the fold keeps it for the span's end to take out
+        instead of counting it again; ``running`` is made when first needed and returned.
         """
         sigs = self.sigs
         series = self.series
-        n = llm_calls = llm_ns = errors = 0
+        n = n_running = llm_calls = llm_ended = llm_ns = errors = 0
         i_sum = o_sum = cr_sum = cw_sum = rs_sum = est_sum = unknown_sum = 0
         cost_sum = self.cost
         for span in spans:
@@ -295,25 +299,41 @@ class Totals:
             llm, tool = span.llm, span.tool
             sig = (kind, llm.model if llm is not None else None, llm.provider if llm is not None else None,
                    tool.name if tool is not None else None)
-            end: int = span.end_ns  # type: ignore[assignment]  # ended: the caller's condition
-            dur = end - span.start_ns
-            if dur < 0:
-                dur = 0
+            end = span.end_ns
             status = span.status
+            error = status is _ERROR or status is _TIMEOUT
+            u = span.usage
+            c = span.cost
             n += 1
-            if kind is _LLM:
-                llm_calls += 1
-                llm_ns += dur
+            if end is None:
+                # Running: no duration, its spend (if any) in the minute it started.
+                n_running += 1
+                dur = 0
+                minute = span.start_ns // NS_PER_MIN
+                if kind is _LLM:
+                    llm_calls += 1
+                if running is None:
+                    running = {}
+                running[span.span_id] = (
+                    (sig, True, error, kind is _LLM, 0, minute, True, 0, 0, 0, 0, 0, 0, 0.0, 0)
+                    if u is None and c is None else counted(span))
+            else:
+                dur = end - span.start_ns
+                if dur < 0:
+                    dur = 0
+                minute = end // NS_PER_MIN
+                if kind is _LLM:
+                    llm_calls += 1
+                    llm_ended += 1
+                    llm_ns += dur
             acc = sigs.get(sig)
             if acc is None:
                 acc = sigs[_shared(sig)] = [0, 0, 0, 0, 0, 0, 0, 0.0, 0, 0]
             acc[0] += 1
-            if status is _ERROR or status is _TIMEOUT:
+            if error:
                 errors += 1
                 acc[1] += 1
             acc[9] += dur
-            u = span.usage
-            c = span.cost
             if u is None and c is None:
                 continue
             total = c.total if c is not None else None
@@ -323,9 +343,9 @@ class Totals:
                 # A cost with no usage of its own (not an agent's or a task's): only the spend moves.
                 cost_sum += total
                 acc[7] += total
-                point = series.get(end // NS_PER_MIN)
+                point = series.get(minute)
                 if point is None:
-                    point = series[end // NS_PER_MIN] = [0.0, 0]
+                    point = series[minute] = [0.0, 0]
                 point[0] += total
                 continue
             if u.scope != "span":
@@ -356,15 +376,16 @@ class Totals:
             acc[7] += cost
             acc[8] += unknown
             if cost or i + o:
-                point = series.get(end // NS_PER_MIN)
+                point = series.get(minute)
                 if point is None:
-                    point = series[end // NS_PER_MIN] = [0.0, 0]
+                    point = series[minute] = [0.0, 0]
                 point[0] += cost
                 point[1] += i + o
         self.spans += n
+        self.running += n_running
         self.llm_calls += llm_calls
         self.llm_ns += llm_ns
-        self.llm_finished += llm_calls
+        self.llm_finished += llm_ended
         self.errors += errors
         self.input_tokens += i_sum
         self.output_tokens += o_sum
@@ -374,6 +395,7 @@ class Totals:
         self.estimated += est_sum
         self.cost = cost_sum
         self.cost_unknown += unknown_sum
+        return running
 
     def fold_change(self, was: tuple, now: tuple) -> None:
         """``fold(was, -1)`` then ``fold(now, 1)`` for one span, in one pass when only its

@@ -241,29 +241,27 @@ def _delta_of(trace: TraceEntry) -> Totals:
     fold = delta.fold
     spans = trace.spans
     running = trace.counted_running
-    ended: list[Span] = []  # new since the last fold and ended (the common case), added a run at a time
+    new: list[Span] = []  # new since the last fold (the common case), added a run at a time
     for span_id, was in pending.items():
         span = spans.get(span_id)
-        if was is None and span is not None and span.end_ns is not None:
-            ended.append(span)
+        if was is None and span is not None:
+            new.append(span)
             continue
-        if ended:
-            delta.add_ended(ended)  # first: the floats are summed in pending's order
-            ended = []
+        if new:
+            running = delta.add_new(new, running)  # first: the floats are summed in pending's order
+            new = []
         if span is None:
             if was is not None:
                 fold(was, -1)
             continue
         c = counted(span)
-        if was is None:
-            fold(c, 1)
-        else:
-            delta.fold_change(was, c)
+        delta.fold_change(was, c)  # type: ignore[arg-type]  # set: a new span (None) went to ``new``
         if c[1]:
             # Kept while the span runs: its span_end subtracts this instead of counting it again.
             if running is None:
-                running = trace.counted_running = {}
+                running = {}
             running[span_id] = c
-    if ended:
-        delta.add_ended(ended)
+    if new:
+        running = delta.add_new(new, running)
+    trace.counted_running = running
     return delta
