@@ -15,7 +15,14 @@ from agenttrace_tui.model import Cost, LlmInfo, Span, SpanEvent, SpanKind, Statu
 from agenttrace_tui.store.batch import UPSERT_SPAN, span_row, span_statements
 from agenttrace_tui.store.memory import Store
 from agenttrace_tui.store.reader import Reader
-from agenttrace_tui.store.schema import DDL, SCHEMA_VERSION, ddl_statements
+from agenttrace_tui.store.schema import (
+    AUTOCHECKPOINT_BYTES,
+    DDL,
+    PAGE_SIZE,
+    SCHEMA_VERSION,
+    autocheckpoint_pragma,
+    ddl_statements,
+)
 from agenttrace_tui.store.sqlite import Writer, rebuild_summaries
 
 #: The index the previous layout had on top of today's (no query can use it).
@@ -114,6 +121,25 @@ def _old_file(path: Path, content: list[Span]) -> None:
     rebuild_summaries(path)
 
 
+def _page_size(path: Path) -> int:
+    with sqlite3.connect(path) as conn:
+        return conn.execute("PRAGMA page_size").fetchone()[0]
+
+
+async def test_a_new_file_has_big_pages_and_checkpoints_by_bytes(tmp_path: Path) -> None:
+    store = Store()
+    content = spans(60)
+    store.apply(content)
+    w = Writer(store, tmp_path / "new.db")
+    await w.start()
+    await w.close()
+    assert _page_size(w.path) == PAGE_SIZE == 16384
+    assert on_disk(w.path) == {key(s): s for s in content}
+    # the log is checkpointed at the same size whatever the pages
+    assert autocheckpoint_pragma(4096) == "PRAGMA wal_autocheckpoint=8000"
+    assert autocheckpoint_pragma(PAGE_SIZE) == f"PRAGMA wal_autocheckpoint={AUTOCHECKPOINT_BYTES // PAGE_SIZE}"
+
+
 def _indexes(path: Path) -> set[str]:
     with sqlite3.connect(path) as conn:
         return {n for (n,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'spans'")}
@@ -136,6 +162,7 @@ async def test_a_file_made_by_the_previous_layout_reads_the_same_and_takes_new_w
     w = Writer(store, path)
     await w.start()  # opens the old file: the unused index goes, nothing else changes
     assert "spans_model" not in _indexes(path) and {"spans_session", "spans_start", "spans_problem"} <= _indexes(path)
+    assert _page_size(path) == 4096  # a file keeps the page size it was made with
     await w.close()
 
     got = on_disk(path)

@@ -20,7 +20,7 @@ from ..model import Session, Span, Update
 from .batch import encode_batch, write_batch
 from .entries import DEFAULT_SESSION
 from .merge import merge_session, merge_span
-from .schema import WRITER_PRAGMAS, ensure_schema
+from .schema import WRITER_PRAGMAS, autocheckpoint_pragma, ensure_schema
 
 _span_decoder = msgspec.msgpack.Decoder(Span)
 
@@ -48,6 +48,7 @@ class BulkWriter:
         self.conn = sqlite3.connect(self.path, isolation_level=None, timeout=5)
         for pragma in WRITER_PRAGMAS:
             self.conn.execute(pragma)
+        self.conn.execute(autocheckpoint_pragma(self.conn.execute("PRAGMA page_size").fetchone()[0]))
         self._spans: dict[tuple[str, str], Span] = {}
         self._sessions: dict[str, Session] = {}
         self.span_hook: Callable[[Span], None] | None = None

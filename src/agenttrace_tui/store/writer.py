@@ -51,7 +51,7 @@ import aiosqlite
 from ..model import Span
 from .batch import Batch, batch_statements, encode_batch, trace_summary
 from .quarantine import QuarantinedRow, RowIsolation
-from .schema import WRITER_PRAGMAS, ensure_schema
+from .schema import WRITER_PRAGMAS, autocheckpoint_pragma, ensure_schema
 from .write_state import MAX_ATTEMPTS, MAX_WAITING_SPANS, _Group, _Pending, _unwritable, in_thread
 
 __all__ = ["Writer", "MAX_ATTEMPTS", "MAX_WAITING_SPANS", "QuarantinedRow"]
@@ -115,6 +115,9 @@ class Writer(RowIsolation):
         try:
             for pragma in WRITER_PRAGMAS:
                 await conn.execute(pragma)
+            async with conn.execute("PRAGMA page_size") as cur:
+                row = await cur.fetchone()
+            await conn.execute(autocheckpoint_pragma(row[0] if row else 4096))
             await conn.execute(f"PRAGMA busy_timeout={int(self.busy_timeout_ms)}")
             async with conn.execute("SELECT 1 FROM traces LIMIT 1") as cur:
                 self._file_had_traces = await cur.fetchone() is not None
