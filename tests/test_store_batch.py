@@ -379,3 +379,27 @@ def test_batch_path_stores_span_ends_as_the_one_span_path_does(seed: int, hook, 
         assert _totals(e.totals) == _totals(ref.sessions[sid].totals)
     if max_spans > 1000:
         check_store(fast)
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_fold_change_from_a_plain_running_count_is_two_folds(seed: int) -> None:
+    # A running span counted with no tokens and no cost, then ended with usage or a cost (the
+    # SDK's span_end): fold_change moves the totals in one pass exactly as taking the old
+    # count out and putting the new one in does, to the bit, into totals already holding others.
+    rnd = random.Random(seed)
+    spans = _spans(rnd, 2000)
+    a, b = Totals(), Totals()
+    for s in spans[:300]:
+        a.fold(counted(s), 1)
+        b.fold(counted(s), 1)
+    for s in spans[300:]:
+        start = msgspec.structs.replace(s, end_ns=None, status=Status.RUNNING, usage=None, cost=None)
+        if rnd.random() < 0.2:
+            start.start_ns -= rnd.randrange(0, 2 * NS_PER_MIN)  # started in another minute
+            s.start_ns = start.start_ns
+        was, now = counted(start), counted(s)
+        assert was[6]
+        a.fold_change(was, now)
+        b.fold(was, -1)
+        b.fold(now, 1)
+        assert _totals(a) == _totals(b)

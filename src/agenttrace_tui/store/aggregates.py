@@ -400,10 +400,12 @@ class Totals:
     def fold_change(self, was: tuple, now: tuple) -> None:
         """``fold(was, -1)`` then ``fold(now, 1)`` for one span, in one pass when only its
         running state, status, duration or minute moved (a span_end after its span_start
-        was counted: the common change), so its tokens and cost are not taken out and put back.
+        was counted: the common change), so its tokens and cost are not taken out and put back,
+        or when ``was`` counted no tokens and no cost (a span_end that brought the usage).
         """
-        sig, r1, e1, llm, d1, m1, plain, i, o, _cr, _cw, _rs, _est, cost, _unknown = now
-        if was[0] != sig or was[6:] != now[6:]:
+        sig, r1, e1, llm, d1, m1, plain, i, o, cr, cw, rs, est, cost, unknown = now
+        same = was[6:] == now[6:]
+        if was[0] != sig or not (same or was[6]):
             self.fold(was, -1)
             self.fold(now, 1)
             return
@@ -425,7 +427,33 @@ class Totals:
         if e0 != e1:
             acc[1] += e1 - e0
         acc[9] += d1 - d0
-        if m0 != m1 and not plain and (cost or i + o):
+        if not same:
+            # ``was`` counted no tokens and no cost (``fold(was, -1)`` would stop at its
+            # counters): ``now``'s are added as ``fold(now, 1)`` adds them (a span_end that
+            # brought the usage; the same float operations, in the same order).
+            self.input_tokens += i
+            self.output_tokens += o
+            self.cache_read += cr
+            self.cache_write += cw
+            self.reasoning += rs
+            self.estimated += est
+            self.cost += cost
+            self.cost_unknown += unknown
+            acc[2] += i
+            acc[3] += o
+            acc[4] += cr
+            acc[5] += cw
+            acc[6] += est
+            acc[7] += cost
+            acc[8] += unknown
+            if cost or i + o:
+                series = self.series
+                point = series.get(m1)
+                if point is None:
+                    point = series[m1] = [0.0, 0]
+                point[0] += cost
+                point[1] += i + o
+        elif m0 != m1 and not plain and (cost or i + o):
             # Its spend moves to the minute it ended in.
             series = self.series
             point = series.get(m0)
