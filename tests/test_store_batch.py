@@ -403,3 +403,36 @@ def test_fold_change_from_a_plain_running_count_is_two_folds(seed: int) -> None:
         b.fold(was, -1)
         b.fold(now, 1)
         assert _totals(a) == _totals(b)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_a_part_merge_takes_exactly_the_newer_reports_set_fields(seed: int) -> None:
+    # The rule, written out: a field of the newer part that differs from its default wins.
+    from agenttrace_tui.model import FileInfo, RagInfo
+    from agenttrace_tui.store.merge import _merge_part
+
+    rnd = random.Random(seed)
+    values = [None, None, 0, 0.0, "", False, True, 1, 2.5, "x", "gpt-y"]
+    for cls in (LlmInfo, ToolInfo, AgentInfo, RagInfo, FileInfo, TokenUsage, Cost):
+        fields = msgspec.structs.fields(cls)
+        for _ in range(300):
+            parts = []
+            for _side in range(2):
+                kw = {}
+                for f in fields:
+                    v = rnd.choice(values)
+                    if v is not None and rnd.random() < 0.5:
+                        try:
+                            kw[f.name] = msgspec.convert(v, f.type, strict=False)
+                        except msgspec.ValidationError:
+                            pass
+                parts.append(cls(**kw))
+            old, new = parts
+            want = msgspec.structs.asdict(old)
+            for f in fields:
+                nv = getattr(new, f.name)
+                if nv != f.default:
+                    want[f.name] = nv
+            got = _merge_part(old, new)
+            assert msgspec.structs.asdict(got) == want and got is not old and got is not new
+            assert all(type(a) is type(b) for a, b in zip(msgspec.structs.astuple(got), want.values(), strict=True))

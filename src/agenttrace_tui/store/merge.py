@@ -21,6 +21,9 @@ _PARTS = frozenset({"llm", "tool", "agent", "rag", "file", "usage", "cost"})
 # (name, default) per part type. Cached: msgspec.structs.fields() re-evaluates the
 # string annotations on every call (~0.4 ms), which made every merge cost ~1 ms.
 _PART_FIELDS: dict[type, tuple[tuple[str, Any], ...]] = {}
+#: Per part type whose every field defaults to None (llm, tool, agent, rag, file): its
+#: field names; () for the others (usage, cost).
+_NONE_DEFAULTS: dict[type, tuple[str, ...]] = {}
 astuple = msgspec.structs.astuple
 
 
@@ -34,10 +37,19 @@ def _merge_part(old: Any, new: Any) -> Any:
     fields = _PART_FIELDS.get(cls)
     if fields is None:
         fields = _PART_FIELDS[cls] = tuple((f.name, f.default) for f in msgspec.structs.fields(cls))
+        _NONE_DEFAULTS[cls] = tuple(n for n, _ in fields) if all(d is None for _, d in fields) else ()
     # A copy of the older part with the newer's set fields assigned on it (half the
     # cost of collecting every field in a dict for a new one); the newer's values
     # taken in one call (astuple), not one getattr each.
     merged = msgspec.structs.replace(old)
+    names = _NONE_DEFAULTS[cls]
+    if names:
+        # Every default None: "set" is "not None" (typed values, never equal to None
+        # otherwise), an identity test instead of a comparison per field.
+        for name, nv in zip(names, astuple(new), strict=True):
+            if nv is not None:
+                setattr(merged, name, nv)
+        return merged
     for (name, default), nv in zip(fields, astuple(new), strict=True):
         if nv != default:
             setattr(merged, name, nv)
