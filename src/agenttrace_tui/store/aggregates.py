@@ -291,7 +291,7 @@ class Totals:
         """
         sigs = self.sigs
         series = self.series
-        n = n_running = llm_calls = llm_ended = llm_ns = errors = 0
+        n = n_running = llm_running = llm_ended = llm_ns = errors = 0
         i_sum = o_sum = cr_sum = cw_sum = rs_sum = est_sum = unknown_sum = 0
         cost_sum = self.cost
         for span in spans:
@@ -300,40 +300,40 @@ class Totals:
             sig = (kind, llm.model if llm is not None else None, llm.provider if llm is not None else None,
                    tool.name if tool is not None else None)
             end = span.end_ns
-            status = span.status
-            error = status is _ERROR or status is _TIMEOUT
-            u = span.usage
-            c = span.cost
-            n += 1
-            if end is None:
-                # Running: no duration, its spend (if any) in the minute it started.
-                n_running += 1
-                dur = 0
-                minute = span.start_ns // NS_PER_MIN
-                if kind is _LLM:
-                    llm_calls += 1
-                if running is None:
-                    running = {}
-                running[span.span_id] = (
-                    (sig, True, error, kind is _LLM, 0, minute, True, 0, 0, 0, 0, 0, 0, 0.0, 0)
-                    if u is None and c is None else counted(span))
-            else:
+            if end is not None:
                 dur = end - span.start_ns
                 if dur < 0:
                     dur = 0
-                minute = end // NS_PER_MIN
                 if kind is _LLM:
-                    llm_calls += 1
                     llm_ended += 1
                     llm_ns += dur
+            else:
+                # Running: no duration, its spend (if any) in the minute it started, and
+                # what ``counted`` gives for it kept for its span_end.
+                dur = 0
+                n_running += 1
+                if kind is _LLM:
+                    llm_running += 1
+                if running is None:
+                    running = {}
+                if span.usage is None and span.cost is None:
+                    status = span.status
+                    running[span.span_id] = (sig, True, status is _ERROR or status is _TIMEOUT, kind is _LLM, 0,
+                                             span.start_ns // NS_PER_MIN, True, 0, 0, 0, 0, 0, 0, 0.0, 0)
+                else:
+                    running[span.span_id] = counted(span)
+            n += 1
             acc = sigs.get(sig)
             if acc is None:
                 acc = sigs[_shared(sig)] = [0, 0, 0, 0, 0, 0, 0, 0.0, 0, 0]
             acc[0] += 1
-            if error:
+            status = span.status
+            if status is _ERROR or status is _TIMEOUT:
                 errors += 1
                 acc[1] += 1
             acc[9] += dur
+            u = span.usage
+            c = span.cost
             if u is None and c is None:
                 continue
             total = c.total if c is not None else None
@@ -343,6 +343,7 @@ class Totals:
                 # A cost with no usage of its own (not an agent's or a task's): only the spend moves.
                 cost_sum += total
                 acc[7] += total
+                minute = (end if end is not None else span.start_ns) // NS_PER_MIN
                 point = series.get(minute)
                 if point is None:
                     point = series[minute] = [0.0, 0]
@@ -376,6 +377,7 @@ class Totals:
             acc[7] += cost
             acc[8] += unknown
             if cost or i + o:
+                minute = (end if end is not None else span.start_ns) // NS_PER_MIN
                 point = series.get(minute)
                 if point is None:
                     point = series[minute] = [0.0, 0]
@@ -383,7 +385,7 @@ class Totals:
                 point[1] += i + o
         self.spans += n
         self.running += n_running
-        self.llm_calls += llm_calls
+        self.llm_calls += llm_ended + llm_running
         self.llm_ns += llm_ns
         self.llm_finished += llm_ended
         self.errors += errors

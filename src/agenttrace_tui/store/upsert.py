@@ -133,8 +133,8 @@ class SpanUpserts(StoreIndex):
                 continue
             tspans = trace.spans
             span_id = span.span_id
-            old = tspans.get(span_id)
-            if old is not None:
+            if span_id in tspans:  # (a test, not a get: most spans of a batch are new)
+                old = tspans[span_id]
                 if not (span.kind is _CUSTOM and span.llm is None and span.tool is None and span.agent is None
                         and span.rag is None and span.file is None and span.usage is None and span.cost is None
                         and not span.attributes and not span.events):
