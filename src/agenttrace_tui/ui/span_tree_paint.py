@@ -391,7 +391,7 @@ class SpanTreePainter(ScrollView):
         else:
             total = ""
         segments.append(Segment(" " + " " + total.rjust(DUR_W)[-DUR_W:], style))
-        if wf_w:
+        if wf_w and (trace is not None or tree is not None):  # no trace, no time to scale
             segments.append(Segment(" " + time_scale(wf_w, t1 - t0), style + muted))
         strip = Strip(segments).adjust_cell_length(width, style)
         self._header_cache = (key, strip)
