@@ -52,14 +52,15 @@ def _fresh(batch: list) -> list:
     return [msgspec.json.decode(msgspec.json.encode(u), type=type(u)) for u in batch]
 
 
-def _batches(seed: int) -> list[list]:
+def _batches(seed: int, sender_class: type = Sender, steps: int = 500, reads: float = 0.25) -> list[list]:
+    """What ``sender_class`` sends in ``steps`` steps, cut into reads (a read ends after a step with odds ``reads``)."""
     rnd = random.Random(seed)
-    sender = Sender(rnd)
+    sender = sender_class(rnd)
     out: list[list] = []
     batch: list = []
-    for _ in range(500):
+    for _ in range(steps):
         batch += sender.next()
-        if rnd.random() < 0.25:
+        if rnd.random() < reads:
             out.append(_fresh(batch))
             batch = []
     out.append(_fresh(batch))
@@ -338,20 +339,6 @@ class EndsSender(Sender):
         return got
 
 
-def _end_batches(seed: int, reads: float) -> list[list]:
-    rnd = random.Random(seed)
-    sender = EndsSender(rnd)
-    out: list[list] = []
-    batch: list = []
-    for _ in range(600):
-        batch += sender.next()
-        if rnd.random() < reads:
-            out.append(_fresh(batch))
-            batch = []
-    out.append(_fresh(batch))
-    return out
-
-
 @pytest.mark.parametrize("max_spans", [100_000, 40], ids=["kept", "evicting"])
 @pytest.mark.parametrize("hook", [None, price, _failing], ids=["unpriced", "priced", "failing"])
 @pytest.mark.parametrize("seed", range(8))
@@ -361,7 +348,7 @@ def test_batch_path_stores_span_ends_as_the_one_span_path_does(seed: int, hook, 
     fast = Store(max_spans=max_spans, span_hook=hook)
     ref = OneByOne(max_spans=max_spans, span_hook=hook)
     rnd = random.Random(2000 + seed)
-    for b_fast, b_ref in zip(_end_batches(seed, reads), _end_batches(seed, reads), strict=True):
+    for b_fast, b_ref in zip(_batches(seed, EndsSender, 600, reads), _batches(seed, EndsSender, 600, reads), strict=True):
         fast.apply(b_fast)
         ref.apply(b_ref)
         # the reports themselves as the store left them (the taps see them after it)
