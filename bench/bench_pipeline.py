@@ -71,6 +71,7 @@ from sdk_wire import sdk_lines
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT_JSON = ROOT / "docs" / "bench" / "pipeline.json"
+LIVE = "native pipeline, live spans (span_start + span_end) vs complete"
 SDK_LIVE = "native pipeline, SDK live spans over a stream vs SDK complete"
 SDK_LIVE_UDP = "native pipeline, SDK live spans as over UDP (span_end repeats the fields) vs SDK complete"
 
@@ -190,7 +191,7 @@ def bench_live(results: dict, batches: list[list[bytes]]) -> None:
     live = native_lines(1.0)
     rl = paired(whole(live), whole(batches), n)
     rl["spans_per_cpu_s"] = 1e6 / rl["us"]
-    results["native pipeline, live spans (span_start + span_end) vs complete"] = rl
+    results[LIVE] = rl
 
     sdk_done = reads(sdk_lines(N_SPANS, live=False))
     for name, stream in ((SDK_LIVE, True), (SDK_LIVE_UDP, False)):
@@ -379,7 +380,7 @@ BASELINES = {
     "store apply (Store.apply, no pricing)": "a dict per trace",
     "store apply + pricing (Pipeline.apply with the cost enricher)": "a dict per trace",
     "native pipeline, complete spans (feed_many per read)": "msgspec decode of the same lines to dicts",
-    "native pipeline, live spans (span_start + span_end) vs complete": "the same spans sent complete",
+    LIVE: "the same spans sent complete",
     SDK_LIVE: "the same spans sent complete by the SDK",
     SDK_LIVE_UDP: "the same spans sent complete by the SDK",
     "OTLP parse + convert (protobuf)": "protobuf ParseFromString",
@@ -396,26 +397,25 @@ def render(doc: dict) -> str:
         "",
         "Each stage is timed in CPU time of the measuring thread, interleaved with its baseline (the",
         "cheapest possible way to do that step), on the same input in the same process; figures are",
-        f"medians of {RUNS} runs of {N_SPANS:,} native spans (stream lines, {LINES_PER_READ} per read) or",
+        f"medians of the runs each label names, of {N_SPANS:,} native spans (stream lines, {LINES_PER_READ} per read) or",
         f"{OTLP_REQUESTS * 512:,} OTLP spans (requests of 512). The ratio (stage / baseline, median of the",
         "per-run ratios) is the portable figure; the machine is shared, so absolute µs drift between runs.",
         "",
     ]
     for label in labels:
         run = doc["runs"][label]
-        lines.append(f"- `{label}`: {run['machine']}, commit {run.get('commit', '?')}")
+        lines.append(f"- `{label}`: {run.get('runs', '?')} runs, {run['machine']}, commit {run.get('commit', '?')}")
     lines.append("")
-    head = "| stage | baseline (physical limit) | " + " | ".join(f"{lb}: µs/span | {lb}: base µs | {lb}: ratio" for lb in labels) + " |"
-    lines.append(head)
-    lines.append("|---|---|" + "---:|---:|---:|" * len(labels))
+    # One column per run (a cell: stage µs / baseline µs = ratio), so a run added keeps the table readable.
+    lines.append("Each cell: the stage's µs per span / its baseline's µs in the same run = the ratio.")
+    lines.append("")
+    lines.append("| stage | baseline (physical limit) | " + " | ".join(f"`{lb}`" for lb in labels) + " |")
+    lines.append("|---|---|" + "---:|" * len(labels))
     for stage, base in BASELINES.items():
         cells = []
         for label in labels:
             r = doc["runs"][label]["stages"].get(stage)
-            if r is None:
-                cells.append("| | ")
-            else:
-                cells.append(f"{r['us']:.2f} | {r['base_us']:.2f} | {r['ratio']:.2f}x")
+            cells.append("" if r is None else f"{r['us']:.2f} / {r['base_us']:.2f} = **{r['ratio']:.2f}x**")
         lines.append(f"| {stage} | {base} | " + " | ".join(cells) + " |")
     lines.append("")
     for label in labels:
@@ -432,7 +432,7 @@ def render(doc: dict) -> str:
         o = st.get("OTLP parse + convert + store (protobuf)")
         if o:
             extra.append(f"OTLP decode + normalise + store {o['spans_per_cpu_s']:,.0f} spans per CPU-second")
-        lv = st.get("native pipeline, live spans (span_start + span_end) vs complete")
+        lv = st.get(LIVE)
         if lv:
             extra.append(f"a live span costs {lv['ratio']:.2f}x a complete one")
         sl = st.get(SDK_LIVE)
@@ -484,15 +484,31 @@ TARGET_US = 20.0
 WHOLE = "native pipeline, complete spans (feed_many per read)"
 
 
+#: A live span (span_start + span_end) may cost this much more than the same span sent complete.
+LIVE_TARGET = 1.3
+
+
 def summary(doc: dict) -> list[dict]:
     """Target rows from the newest run that measured the whole native pipeline."""
     for label in reversed(list(doc.get("runs", {}))):
-        stage = doc["runs"][label]["stages"].get(WHOLE)
-        if stage is not None:
-            us = stage["us"]
-            return [row("native pipeline CPU per complete span (decode -> normalise -> store)",
-                        f"<= {TARGET_US:g} µs (50,000 spans/s on one core)",
-                        f"{us:.1f} µs ({stage['ratio']:.1f}x its dict-decode baseline; run {label!r})", us <= TARGET_US)]
+        stages = doc["runs"][label]["stages"]
+        stage = stages.get(WHOLE)
+        if stage is None:
+            continue
+        us = stage["us"]
+        rows = [row("native pipeline CPU per complete span (decode -> normalise -> store)",
+                    f"<= {TARGET_US:g} µs (50,000 spans/s on one core)",
+                    f"{us:.1f} µs ({stage['ratio']:.1f}x its dict-decode baseline; run {label!r})", us <= TARGET_US)]
+        live, sdk = stages.get(LIVE), stages.get(SDK_LIVE)
+        if live is not None:
+            # The worse of the two live kinds decides: a bare span_end, and our SDK's over a stream.
+            worst = max(live["ratio"], sdk["ratio"] if sdk is not None else 0.0)
+            rows.append(row("live span (span_start + span_end) vs the same span complete, whole native pipeline",
+                            f"<= {LIVE_TARGET:g}x",
+                            f"{live['ratio']:.2f}x with a bare span_end"
+                            + (f", {sdk['ratio']:.2f}x as our SDK sends it over a stream" if sdk is not None else "")
+                            + f" (run {label!r})", worst <= LIVE_TARGET))
+        return rows
     return []
 
 

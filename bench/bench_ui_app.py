@@ -437,9 +437,11 @@ Key latency ingest/baseline median ratio: {kmed('ingest', 'median') / kmed('idle
 
 Loaded/baseline p95 ratio: {ratio:.2f}. Target p95 <= 250 ms: {'met' if p95 <= 250 else 'NOT met'} ({p95:.0f} ms).
 The refresh tick runs at 10 Hz, so up to 100 ms of every latency is the wait for the next tick.
-Background ingest was sent at ~5k spans/s (not 10k/s): a Python sender thread in the
-same process at 10k/s takes most of one core here. The span tree widget alone is measured by
-bench/bench_ui_tree.py.
+Background ingest was sent at ~5k spans/s (not 10k/s). The probes' ingest always comes from a
+Python sender thread in the app's own process (at 10k/s it takes most of one core here); the keys'
+ingest came from {"a child process (`--sender process`), as a real agent's does" if _arg("--sender", "thread") == "process"
+else "that thread too (`--sender process` sends from a child process, as a real agent does)"}.
+The span tree widget alone is measured by bench/bench_ui_tree.py.
 """
     kp99 = kmed("ingest", "p99")
     summary = [
