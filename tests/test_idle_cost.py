@@ -81,5 +81,8 @@ async def test_the_wal_stays_under_its_bound_at_a_steady_rate_and_is_gone_at_clo
     print("biggest WAL", biggest, "spans", n, "batches over the soft bound", exceeded)
     assert exceeded  # the bound was reached, so the checkpoint had to act
     assert biggest < 2 * WAL_SOFT_BYTES, biggest  # 32 MB without the checkpoint
+    # ... and no batch after a checkpoint failed to commit (a checkpoint's result row left
+    # unread kept its statement open: "cannot commit transaction - SQL statements in progress")
+    assert writer.errors == 0 and writer.written_spans >= n, (writer.errors, writer.last_error)
     await writer.close()
     assert not os.path.exists(f"{path}-wal") or os.path.getsize(f"{path}-wal") == 0

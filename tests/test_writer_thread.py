@@ -64,15 +64,17 @@ async def test_spans_changed_while_the_thread_encodes_end_on_disk_as_in_memory(t
             if r % 7 == 3:
                 updates.append(AttachedEvent(trace_id=f"trace-{t}", span_id=f"t{t}-s1",
                                              event=SpanEvent(name=f"ev{r}", time_ns=3_000_000 + r)))
-        # In slices, yielding between them: the writer's thread runs meanwhile.
+        # In slices, pausing a poll interval between them: the writer's background flush
+        # wakes and its thread encodes while the next slices change the spans (with a
+        # bare yield a fast machine fed whole rounds before the writer woke up).
         for k in range(0, len(updates), 50):
             store.apply(updates[k : k + 50])
-            await asyncio.sleep(0)
+            await asyncio.sleep(w.poll_s)
         if r % 10 == 0:
             await w.flush()
     await w.close()
     assert w.errors == 0 and w.dropped_spans == 0, w.last_error
-    assert w.batches > 20  # it really wrote while the spans were changing
+    assert w.batches > 20, w.batches  # it really wrote while the spans were changing
 
     conn = sqlite3.connect(w.path)
     rows = {(tid, sid): body for tid, sid, body in conn.execute("SELECT trace_id, span_id, body FROM spans")}

@@ -98,6 +98,18 @@ def _transaction(
     return batches
 
 
+async def _pragma(conn: aiosqlite.Connection, sql: str) -> list:
+    """Run a PRAGMA and close its cursor; returns its rows.
+
+    A statement whose result row is left unread (a checkpoint's, a journal
+    mode's) stays open while its cursor lives, and an open statement makes the
+    connection's next COMMIT fail ("cannot commit transaction - SQL statements
+    in progress"): every batch after a checkpoint failed until the cursor was freed.
+    """
+    async with conn.execute(sql) as cur:
+        return list(await cur.fetchall())
+
+
 class Writer(RowIsolation):
     """Drains the store's dirty spans, sessions and metrics into SQLite."""
 
@@ -114,11 +126,10 @@ class Writer(RowIsolation):
         conn = await aiosqlite.connect(self.path, isolation_level="IMMEDIATE")
         try:
             for pragma in WRITER_PRAGMAS:
-                await conn.execute(pragma)
-            async with conn.execute("PRAGMA page_size") as cur:
-                row = await cur.fetchone()
-            await conn.execute(autocheckpoint_pragma(row[0] if row else 4096))
-            await conn.execute(f"PRAGMA busy_timeout={int(self.busy_timeout_ms)}")
+                await _pragma(conn, pragma)
+            page_size = await _pragma(conn, "PRAGMA page_size")
+            await _pragma(conn, autocheckpoint_pragma(page_size[0][0] if page_size else 4096))
+            await _pragma(conn, f"PRAGMA busy_timeout={int(self.busy_timeout_ms)}")
             async with conn.execute("SELECT 1 FROM traces LIMIT 1") as cur:
                 self._file_had_traces = await cur.fetchone() is not None
         except BaseException:
@@ -157,9 +168,9 @@ class Writer(RowIsolation):
                     break
                 await asyncio.sleep(0.1)
             try:
-                await self._conn.execute("PRAGMA optimize")
+                await _pragma(self._conn, "PRAGMA optimize")
                 # Leave no log behind: the file alone holds everything at exit.
-                await self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+                await _pragma(self._conn, "PRAGMA wal_checkpoint(TRUNCATE)")
             except sqlite3.Error:
                 pass
         finally:
@@ -203,7 +214,7 @@ class Writer(RowIsolation):
             return
         self._last_checkpoint = now
         try:
-            await self._conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
+            await _pragma(self._conn, "PRAGMA wal_checkpoint(PASSIVE)")
         except sqlite3.Error:  # busy: the next chance is a few seconds away
             pass
 
