@@ -64,7 +64,11 @@ IDLE_POLL_S = 0.25
 #: (docs/history.md: the WAL stays under ~4 MB plus a batch at a steady rate,
 #: under the 32 MB autocheckpoint plus a batch in bursts, and is gone at exit).
 WAL_SOFT_BYTES = 4 * 1024 * 1024
-CHECKPOINT_EVERY_S = 1.0
+#: How often the log's size is looked at (a stat) outside bursts. With 16 KiB
+#: pages a steady stream of small batches (3,500 spans/s in 20 ms batches) grows
+#: the log ~14 MB a second; looked at every 0.25 s it peaks at 4.6 MB, for 4 %
+#: more bytes written in all (the hot pages are copied back more often).
+CHECKPOINT_EVERY_S = 0.25
 
 
 def _transaction(
