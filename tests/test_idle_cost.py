@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import os
 import socket
+import sqlite3
 import time
 
 from agenttrace_tui.config import Config
@@ -86,3 +87,41 @@ async def test_the_wal_stays_under_its_bound_at_a_steady_rate_and_is_gone_at_clo
     assert writer.errors == 0 and writer.written_spans >= n, (writer.errors, writer.last_error)
     await writer.close()
     assert not os.path.exists(f"{path}-wal") or os.path.getsize(f"{path}-wal") == 0
+
+
+async def test_a_batch_synced_while_the_log_is_checkpointed_commits(tmp_path):
+    """An acknowledging receiver's sync() can land while the flush loop checkpoints
+    the log; the batch must commit all the same (it failed with "SQL statements
+    in progress" when the checkpoint's statement was still open between calls)."""
+    path = tmp_path / "race.db"
+    store = Store()
+    pipeline = Pipeline(store)
+    writer = Writer(store, path, interval_s=3600)  # no background flushes: this test orders them
+    await writer.start()
+    pipeline.apply([Session(id="s", name="race")])
+    t = time.time_ns()
+    n = 0
+
+    def spans(count: int) -> list[Span]:
+        nonlocal n
+        out = []
+        for _ in range(count):
+            n += 1
+            out.append(Span(span_id=f"s{n}", trace_id=f"t{n // 50}", session_id="s", name="step",
+                            start_ns=t + n, end_ns=t + n + 1, attributes={"pad": "x" * 2000}))
+        return out
+
+    rounds = 0
+    while rounds < 20:
+        rounds += 1
+        pipeline.apply(spans(2500))  # ~5 MB of rows: the log passes its soft bound every round
+        await writer.flush()
+        assert os.path.getsize(f"{path}-wal") > WAL_SOFT_BYTES
+        pipeline.apply(spans(50))
+        # The checkpoint's first step is queued on the connection's thread first, the sync's batch next.
+        await asyncio.gather(writer._maybe_checkpoint(time.monotonic() + rounds * 10), writer.sync())
+        assert writer.errors == 0, writer.last_error
+    await writer.close()
+    assert writer.written_spans == n
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("SELECT count(*) FROM spans").fetchone()[0] == n

@@ -102,16 +102,25 @@ def _transaction(
     return batches
 
 
+def _pragma_rows(conn: sqlite3.Connection, sql: str) -> list:
+    cur = conn.execute(sql)
+    try:
+        return cur.fetchall()
+    finally:
+        cur.close()
+
+
 async def _pragma(conn: aiosqlite.Connection, sql: str) -> list:
-    """Run a PRAGMA and close its cursor; returns its rows.
+    """Run a PRAGMA to its end and close its cursor, in one call on the
+    connection's thread; returns its rows.
 
     A statement whose result row is left unread (a checkpoint's, a journal
     mode's) stays open while its cursor lives, and an open statement makes the
     connection's next COMMIT fail ("cannot commit transaction - SQL statements
-    in progress"): every batch after a checkpoint failed until the cursor was freed.
+    in progress"). Run as execute, fetch and close (three calls), a batch that
+    an acknowledging receiver's sync() queued between them failed that way.
     """
-    async with conn.execute(sql) as cur:
-        return list(await cur.fetchall())
+    return await in_thread(conn, _pragma_rows, conn._conn, sql)
 
 
 class Writer(RowIsolation):
@@ -217,10 +226,12 @@ class Writer(RowIsolation):
         if wal <= WAL_SOFT_BYTES:
             return
         self._last_checkpoint = now
-        try:
-            await _pragma(self._conn, "PRAGMA wal_checkpoint(PASSIVE)")
-        except sqlite3.Error:  # busy: the next chance is a few seconds away
-            pass
+        # Under the lock: never between a row-by-row retry's statements and its commit.
+        async with self._lock:
+            try:
+                await _pragma(self._conn, "PRAGMA wal_checkpoint(PASSIVE)")
+            except sqlite3.Error:  # busy: the next chance is a few seconds away
+                pass
 
     # -- writing ----------------------------------------------------------
     async def flush(self) -> int:
