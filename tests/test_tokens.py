@@ -218,20 +218,26 @@ def test_live_monitor_builds_vocabularies_in_the_background(no_network: None) ->
 
 
 def test_spans_counted_before_the_vocabulary_was_ready_are_counted_again() -> None:
-    """A live monitor in a fresh process (no vocabulary built yet): the first span
-    without usage is counted by characters, then again with tiktoken once the
-    vocabularies built at start-up are ready -- span, trace and session totals alike."""
+    """A live monitor in a fresh process builds no vocabulary while spans report
+    their usage (each holds tens of MB); the first span without usage is counted
+    by characters, then again with tiktoken once the one vocabulary its model
+    needs is built -- span, trace and session totals alike."""
     prompt, answer = TEXTS[2], TEXTS[1]
     code = (
         "import asyncio, json, time\n"
         "from agenttrace_tui.config import Config\n"
-        "from agenttrace_tui.enrich.tokens import TokenEstimator\n"
-        "from agenttrace_tui.model import LlmInfo, Span, SpanKind\n"
+        "from agenttrace_tui.enrich import tokens\n"
+        "from agenttrace_tui.model import LlmInfo, Span, SpanKind, TokenUsage\n"
         "from agenttrace_tui.runtime.monitor import Monitor\n"
         "async def main():\n"
         "    exec(NO_NET)  # after the event loop made its own socket pair: no network from here\n"
         "    m = Monitor(Config(persist=False, udp_port=None, tcp_port=None, socket='', otlp_port=None, otlp_grpc_port=None))\n"
         "    await m.start()\n"
+        "    m.pipeline.apply([Span(span_id='r', trace_id='t0', session_id='s0', name='chat', start_ns=1,\n"
+        "        end_ns=2, kind=SpanKind.LLM_CALL, usage=TokenUsage(input=7, output=3),\n"
+        f"        llm=LlmInfo(model='gpt-4o', prompt_preview={prompt!r}, response_preview={answer!r}))])\n"
+        "    await asyncio.sleep(1.5)\n"
+        "    idle = sorted(tokens._BUILT) + sorted(tokens._BUILDING)\n"
         "    m.pipeline.apply([Span(span_id='a', trace_id='t', session_id='s', name='chat', start_ns=1,\n"
         "        end_ns=2, kind=SpanKind.LLM_CALL,\n"
         f"        llm=LlmInfo(model='gpt-4o', prompt_preview={prompt!r}, response_preview={answer!r}))])\n"
@@ -247,7 +253,7 @@ def test_spans_counted_before_the_vocabulary_was_ready_are_counted_again() -> No
         "    tr = m.store.traces['t'].totals\n"
         "    print(json.dumps({'first': first, 'then': [u.input, u.output], 'estimated': u.estimated,\n"
         "        'session': [t.input_tokens, t.output_tokens, t.estimated], 'trace': [tr.input_tokens, tr.output_tokens],\n"
-        "        'cost': m.store.span('t', 'a').cost.total}))\n"
+        "        'cost': m.store.span('t', 'a').cost.total, 'idle': idle, 'built': sorted(tokens._BUILT)}))\n"
         "    await m.stop()\n"
         "asyncio.run(main())\n"
     )
@@ -262,3 +268,5 @@ def test_spans_counted_before_the_vocabulary_was_ready_are_counted_again() -> No
     assert got["estimated"] is True  # still the monitor's count: "≈"
     assert got["session"] == [*exact, 1] and got["trace"] == exact  # the sums moved with it
     assert got["cost"] is not None and got["cost"] > 0
+    assert got["idle"] == []  # usage reported: nothing to count, nothing built
+    assert got["built"] == [encoding_for_model("gpt-4o")]  # only what the span's model needs

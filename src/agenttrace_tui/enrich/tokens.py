@@ -11,11 +11,12 @@ estimate (one token per four characters) is used instead -- also, in the
 live monitor, while a vocabulary is still being built in the background.
 Either way the result is marked ``estimated=True`` (shown as "≈").
 
-The live monitor builds both vocabularies in the background at start-up
-(``warm``); spans counted by characters before they were ready are counted
-again once they are (``SpanCoster.take_rough`` + ``Store.rederive``), so a
-run's first spans end with tiktoken counts too. Built vocabularies are
-shared by every estimator of the process.
+The live monitor builds a vocabulary in the background when a span first
+needs it: most agents report their usage and never need one, and the two
+hold about 80 MB of memory. Spans counted by characters before it was ready
+are counted again once it is (``SpanCoster.take_rough`` +
+``Store.rederive``), so a run's first spans end with tiktoken counts too.
+Built vocabularies are shared by every estimator of the process.
 
 Encoding by model family: ``o200k_base`` for gpt-4o, the o-series, gpt-4.1
 and gpt-5; ``cl100k_base`` for everything else (a fair approximation for
@@ -99,7 +100,13 @@ def load_encoding(name: str) -> Any:
     if digest != EXPECTED_SHA256[name]:
         raise ValueError(f"{name} vocabulary hash mismatch: {digest}")
     ranks = {base64.b64decode(tok): int(rank) for tok, rank in (line.split() for line in raw.splitlines() if line)}
-    return tiktoken.Encoding(name=name, pat_str=_PATTERNS[name], mergeable_ranks=ranks, special_tokens=_SPECIALS[name])
+    enc = tiktoken.Encoding(name=name, pat_str=_PATTERNS[name], mergeable_ranks=ranks, special_tokens=_SPECIALS[name])
+    # The encoder copied the ranks into its native tables; the Encoding keeps the
+    # Python dict only to pickle itself, which the monitor never does. Let it go:
+    # 26 MB of RSS for o200k_base.
+    if isinstance(getattr(enc, "_mergeable_ranks", None), dict):
+        enc._mergeable_ranks = {}
+    return enc
 
 
 class TokenEstimator:
@@ -120,11 +127,6 @@ class TokenEstimator:
         self.fallback_reason: str | None = None
         #: Called (from the worker thread) when a background build finishes.
         self.on_ready: Any = None
-
-    def warm(self) -> None:
-        """Start building every vocabulary in the background (the live monitor, at start-up)."""
-        for name in ENCODINGS:
-            self._start(name)
 
     @staticmethod
     def join_builds(timeout: float = 5.0) -> None:
