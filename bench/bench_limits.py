@@ -12,7 +12,7 @@ talks to it over 127.0.0.1 or its Unix socket:
 - ``rss``: 300,000 distinct sessions at ``--max-spans 10000``, each a
   session record, one LLM span and one metric series of its own, over TCP;
   the monitor's RSS is sampled every 0.5 s until the database holds every
-  span, and once more after.
+  span, and once more after. ``--rss-runs`` runs (3); the highest peak counts.
 - ``shutdown``: SIGTERM to exit (a) while a sender streams 60,000 spans/s
   over TCP, (b) right after one trace of 500,000 spans arrived over TCP;
   every span written to the socket before the signal must be in the database.
@@ -382,7 +382,7 @@ def markdown(res: dict[str, Any]) -> str:
     if r:
         lines += ["", f"**Memory**: {r['sessions']:,} distinct sessions (each a session record, one LLM span, one "
                   f"metric series of its own) at `--max-spans {r['max_spans']:,}`: RSS peak "
-                  f"{r['rss_peak_kb'] / 1024:.0f} MB, {r['rss_settled_kb'] / 1024:.0f} MB once everything was written "
+                  f"{r['rss_peak_kb'] / 1024:.0f} MB{_runs_note(r)}, {r['rss_settled_kb'] / 1024:.0f} MB once everything was written "
                   f"(start {r['rss_start_kb'] / 1024:.0f} MB); {r['spans_stored']:,} spans and "
                   f"{r['sessions_stored']:,} sessions in the database; budget {RSS_BUDGET_MB} MB."]
     s = res.get("shutdown")
@@ -406,12 +406,20 @@ def markdown(res: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _runs_note(r: dict[str, Any]) -> str:
+    """" (highest of N runs: a, b, c MB)" when the memory part ran more than once."""
+    peaks = r.get("peaks_kb") or []
+    if len(peaks) < 2:
+        return ""
+    return f" (highest of {len(peaks)} runs: " + ", ".join(f"{p / 1024:.0f}" for p in peaks) + " MB)"
+
+
 def summary_rows(res: dict[str, Any]) -> list[dict[str, Any]]:
     rows = []
     r = res.get("rss")
     if r:
         rows.append(row(f"RSS, {r['sessions']:,} sessions at --max-spans {r['max_spans']:,}", f"< {RSS_BUDGET_MB} MB",
-                        f"peak {r['rss_peak_kb'] / 1024:.0f} MB", r["rss_peak_kb"] / 1024 < RSS_BUDGET_MB))
+                        f"peak {r['rss_peak_kb'] / 1024:.0f} MB{_runs_note(r)}", r["rss_peak_kb"] / 1024 < RSS_BUDGET_MB))
     s = res.get("shutdown")
     if s:
         for key, label in (("stream", f"while {SHUTDOWN_RATE:,}/s stream in"), ("big_trace", "after a 500k-span trace")):
@@ -435,14 +443,21 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--only", default="rss,shutdown,kill,udp", help="parts to run, comma-separated")
     ap.add_argument("--udp-seconds", type=float, default=UDP_SECONDS)
+    ap.add_argument("--rss-runs", type=int, default=3, help="runs of the memory part (its highest peak is the figure)")
     ap.add_argument("--no-write", action="store_true", help="print only, write nothing under docs/")
     args = ap.parse_args()
     prev = load("limits")
     res: dict[str, Any] = dict(prev["data"]) if prev and not args.no_write else {}
     parts = {p.strip() for p in args.only.split(",") if p.strip()}
     if "rss" in parts:
-        res["rss"] = part_rss()
-        print(json.dumps({k: v for k, v in res["rss"].items() if k != "rss_kb"}), flush=True)
+        # The peak follows how far the writer falls behind the burst, which varies
+        # from run to run: the row is judged by the highest peak of the runs.
+        runs = []
+        for _ in range(args.rss_runs):
+            runs.append(part_rss())
+            print(json.dumps({k: v for k, v in runs[-1].items() if k != "rss_kb"}), flush=True)
+        res["rss"] = dict(max(runs, key=lambda r: r["rss_peak_kb"]),
+                          peaks_kb=[r["rss_peak_kb"] for r in runs])
     if "shutdown" in parts:
         res["shutdown"] = part_shutdown()
         print(json.dumps(res["shutdown"]), flush=True)
