@@ -125,3 +125,32 @@ async def test_a_batch_synced_while_the_log_is_checkpointed_commits(tmp_path):
     assert writer.written_spans == n
     with sqlite3.connect(path) as conn:
         assert conn.execute("SELECT count(*) FROM spans").fetchone()[0] == n
+
+
+async def test_a_trickle_is_committed_in_fewer_larger_batches(tmp_path):
+    """A commit writes every page it touches whatever it carries, so while fewer
+    than ``small_batch`` spans are dirty the writer waits up to ``max_delay_s``
+    since its last commit, not ``interval_s``; nothing is held past that, and a
+    clean close writes the rest."""
+    path = tmp_path / "trickle.db"
+    store = Store()
+    pipeline = Pipeline(store)
+    writer = Writer(store, path, interval_s=0.05)  # max_delay_s: 4 intervals
+    assert writer.max_delay_s == 0.2
+    await writer.start()
+    pipeline.apply([Session(id="s", name="trickle")])
+    t = time.time_ns()
+    t0 = time.monotonic()
+    for n in range(40):  # 50 spans/s: 2.5 a commit interval, far below small_batch
+        pipeline.apply([Span(span_id=f"s{n}", trace_id="t", session_id="s", name="step", start_ns=t + n,
+                             end_ns=t + n + 1)])
+        await asyncio.sleep(0.02)
+    elapsed = time.monotonic() - t0
+    on_disk = writer.written_spans
+    batches = writer.batches
+    # Committed every interval, the trickle would take elapsed / 0.05 batches (16 or more).
+    assert batches <= elapsed / writer.max_delay_s + 2, (batches, elapsed)
+    assert on_disk >= 40 - (writer.max_delay_s + 0.1) / 0.02 - 2  # what waits is at most one delay's worth
+    await writer.close()
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("SELECT count(*) FROM spans").fetchone()[0] == 40

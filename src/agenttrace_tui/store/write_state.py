@@ -36,6 +36,11 @@ MAX_ATTEMPTS = 1
 #: Spans waiting in memory while the database is not writable; past this the
 #: oldest waiting chunk is dropped (counted in ``dropped_spans``).
 MAX_WAITING_SPANS = 200_000
+#: Below this many dirty spans the writer waits up to ``max_delay_s`` (not
+#: ``interval_s``) since its last commit: a commit writes every page it touches
+#: whatever it carries (measured with 16 KiB pages: 150 KB for one span), so
+#: at 20 spans/s committing every 0.25 s wrote 32 KB per span, every 1 s 9 KB.
+SMALL_BATCH = 100
 #: Backoff between attempts while the database is not writable.
 RETRY_MIN_S = 0.25
 RETRY_MAX_S = 5.0
@@ -134,6 +139,8 @@ class WriterState:
         *,
         interval_s: float = 0.25,
         max_batch: int = 1000,
+        small_batch: int = SMALL_BATCH,
+        max_delay_s: float | None = None,
         poll_s: float = 0.03,
         max_attempts: int = MAX_ATTEMPTS,
         max_waiting: int = MAX_WAITING_SPANS,
@@ -145,6 +152,9 @@ class WriterState:
         self.path = Path(path)
         self.interval_s = interval_s
         self.max_batch = max_batch
+        #: fewer dirty spans than this wait up to max_delay_s (default 4 intervals) for a commit
+        self.small_batch = small_batch
+        self.max_delay_s = 4 * interval_s if max_delay_s is None else max_delay_s
         self.poll_s = min(poll_s, interval_s) if interval_s > 0 else poll_s
         self.max_attempts = max_attempts
         self.max_waiting = max_waiting

@@ -4,7 +4,9 @@ The writer never sits on the receive path: receivers only touch the store,
 which remembers what changed (``Store.drain_dirty``). A background task
 drains that every ``interval_s`` (250 ms), or as soon as ``max_batch`` spans
 are dirty, and writes each batch of at most ``max_batch`` spans in ONE
-transaction. The event loop only drains references (the store's spans,
+transaction. Fewer than ``small_batch`` spans wait up to ``max_delay_s``
+(1 s) since the last commit: a commit costs the same pages whatever it
+carries, so at a trickle this writes 2-3.5x fewer bytes. The event loop only drains references (the store's spans,
 sessions, metric snapshots), cuts them into chunks and takes each trace's
 summary row from the store's totals (those are only safe to read there);
 rows are encoded and written in aiosqlite's thread, one call per
@@ -61,7 +63,7 @@ CLOSE_RETRY_S = 3.0
 #: The longest idle wait of the flush loop (also how long close() may wait for it).
 IDLE_POLL_S = 0.25
 #: The write-ahead log is checkpointed outside bursts once it passes this
-#: (docs/history.md: the WAL stays under ~4 MB plus a batch at a steady rate,
+#: (the WAL stays under ~4 MB plus a batch at a steady rate,
 #: under the 32 MB autocheckpoint plus a batch in bursts, and is gone at exit).
 WAL_SOFT_BYTES = 4 * 1024 * 1024
 #: How often the log's size is looked at (a stat) outside bursts. With 16 KiB
@@ -196,19 +198,28 @@ class Writer(RowIsolation):
         while not self._closing:
             # Nothing dirty: look again at the flush interval (at most IDLE_POLL_S, so
             # close() never waits long for this loop), not 33 times a second: an idle
-            # monitor should cost nothing; the first span waits at most 250 ms.
+            # monitor should cost nothing; the first span after a pause waits at most 250 ms.
             await asyncio.sleep(self.poll_s if self.store.dirty_count else min(self.interval_s, IDLE_POLL_S))
             now = loop.time()
             if now < self._retry_at:
                 continue
-            if self.store.dirty_count >= self.max_batch or now - last >= self.interval_s or self._queue:
+            commit = bool(self._queue or self.store.backlog)  # idle: nothing to commit, the log may still be folded
+            if commit:
+                dirty = self.store.dirty_count
+                waited = now - last
+                # A commit writes every page it touches (about 150 KB with 16 KiB pages),
+                # whether it carries one span or a hundred: a small batch waits up to
+                # max_delay_s for company (at 20 spans/s, 3.5x fewer bytes written).
+                if not (dirty >= self.max_batch or self._queue or (
+                        waited >= self.interval_s and (dirty >= self.small_batch or waited >= self.max_delay_s))):
+                    continue
                 last = now
-                try:
-                    written = await self.flush()
-                    if written < self.max_batch:  # not in a burst: the log can be folded back now
-                        await self._maybe_checkpoint(now)
-                except Exception as exc:  # noqa: BLE001 -- flush() records its own; a last guard so persistence never stops
-                    self._record_error(exc)
+            try:
+                written = await self.flush() if commit else 0
+                if written < self.max_batch:  # not in a burst: the log can be folded back now
+                    await self._maybe_checkpoint(now)
+            except Exception as exc:  # noqa: BLE001 -- flush() records its own; a last guard so persistence never stops
+                self._record_error(exc)
 
     async def _maybe_checkpoint(self, now: float) -> None:
         """Keep the write-ahead log near WAL_SOFT_BYTES: every batch rewrites the
