@@ -6,11 +6,12 @@ drains that every ``interval_s`` (250 ms), or as soon as ``max_batch`` spans
 are dirty, and writes each batch of at most ``max_batch`` spans in ONE
 transaction. Fewer than ``small_batch`` spans wait up to ``max_delay_s``
 (1 s) since the last commit: a commit costs the same pages whatever it
-carries, so at a trickle this writes 2-3.5x fewer bytes. The event loop only drains references (the store's spans,
-sessions, metric snapshots), cuts them into chunks and takes each trace's
-summary row from the store's totals (those are only safe to read there);
-rows are encoded and written in aiosqlite's thread, one call per
-transaction (``_transaction``), off the loop's critical path.
+carries, so at a trickle this writes 2-3.5x fewer bytes. The event loop
+only drains references (the store's spans, sessions, metric snapshots),
+cuts them into chunks and takes each trace's summary row from the store's
+totals (those are only safe to read there); rows are encoded and written in
+aiosqlite's thread, one call per transaction (``_transaction``), off the
+loop's critical path.
 
 Nothing one sender sends can stop the others' data from being stored:
 
