@@ -111,14 +111,13 @@ async def test_a_batch_synced_while_the_log_is_checkpointed_commits(tmp_path):
                             start_ns=t + n, end_ns=t + n + 1, attributes={"pad": "x" * 2000}))
         return out
 
-    rounds = 0
-    while rounds < 20:
-        rounds += 1
+    for rounds in range(1, 21):
         pipeline.apply(spans(2500))  # ~5 MB of rows: the log passes its soft bound every round
         await writer.flush()
         assert os.path.getsize(f"{path}-wal") > WAL_SOFT_BYTES
         pipeline.apply(spans(50))
-        # The checkpoint's first step is queued on the connection's thread first, the sync's batch next.
+        # The checkpoint's first step is queued on the connection's thread first, the sync's batch
+        # next (its "now" is past the checkpoint's throttle every round).
         await asyncio.gather(writer._maybe_checkpoint(time.monotonic() + rounds * 10), writer.sync())
         assert writer.errors == 0, writer.last_error
     await writer.close()
