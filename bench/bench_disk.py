@@ -37,6 +37,7 @@ sys.path.insert(0, str(HERE))
 from agenttrace_tui.ingest.pipeline import Pipeline  # noqa: E402
 from agenttrace_tui.model import LlmInfo, Session, Span, SpanKind, TokenUsage  # noqa: E402
 from agenttrace_tui.store.memory import Store  # noqa: E402
+from agenttrace_tui.store.write_state import SMALL_BATCH  # noqa: E402
 from agenttrace_tui.store.writer import Writer  # noqa: E402
 from machine import cpu_model  # noqa: E402
 from results import row, save  # noqa: E402
@@ -62,13 +63,12 @@ def _span(n: int, now: int) -> Span:
                 start_ns=now + n * 1000, end_ns=now + n * 1000 + 500, attributes={"i": n, "pad": "x" * 200})
 
 
-async def one(rate: int, seconds: float, small_batch: int | None, where: str) -> dict[str, Any]:
+async def one(rate: int, seconds: float, small_batch: int, where: str) -> dict[str, Any]:
     """Bytes written per span at ``rate`` for ``seconds``."""
     with tempfile.TemporaryDirectory(dir=where) as d:
         store = Store()
         pipe = Pipeline(store)
-        kw = {} if small_batch is None else {"small_batch": small_batch}
-        writer = Writer(store, Path(d) / "disk.db", **kw)
+        writer = Writer(store, Path(d) / "disk.db", small_batch=small_batch)
         await writer.start()
         pipe.apply([Session(id="s", name="steady")])
         await writer.flush()
@@ -121,7 +121,7 @@ async def amain(args: argparse.Namespace) -> dict[str, Any]:
     for rate in (int(x) for x in args.rates.split(",")):
         cad, base = [], []
         for _ in range(args.runs):  # alternated, so both see the same load
-            cad.append(await one(rate, args.seconds, None, where))
+            cad.append(await one(rate, args.seconds, SMALL_BATCH, where))
             base.append(await one(rate, args.seconds, 1, where))
         med = {}
         for key, runs in (("cadence", cad), ("baseline", base)):

@@ -69,7 +69,6 @@ _MISSING = object()
 _BUILT: dict[str, Any] = {}
 #: Names being built in the background: name -> threading.Thread.
 _BUILDING: dict[str, Any] = {}
-ENCODINGS = ("o200k_base", "cl100k_base")
 _O200K_MODELS = re.compile(r"^(gpt-4o|chatgpt-4o|gpt-4\.1|gpt-4\.5|gpt-5|o\d)")
 
 

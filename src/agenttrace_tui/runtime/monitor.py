@@ -152,9 +152,9 @@ class Monitor:
                     await part.close()
             raise
         self._started = True
-        self._count_tokens_in_background()
+        self._recount_when_vocabularies_are_built()
 
-    def _count_tokens_in_background(self) -> None:
+    def _recount_when_vocabularies_are_built(self) -> None:
         """Token vocabularies are built in a worker thread when a span first needs
         one (about 0.5 s each; ``o200k_base`` holds about 55 MB, ``cl100k_base`` 30 MB).
         Built at start-up, both held 115 MB even though most agents report their

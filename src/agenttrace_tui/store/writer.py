@@ -200,19 +200,14 @@ class Writer(RowIsolation):
             # Nothing dirty: look again at the flush interval (at most IDLE_POLL_S, so
             # close() never waits long for this loop), not 33 times a second: an idle
             # monitor should cost nothing; the first span after a pause waits at most 250 ms.
+            # (Any span dirty: every poll_s, so the start of a burst is not held back.)
             await asyncio.sleep(self.poll_s if self.store.dirty_count else min(self.interval_s, IDLE_POLL_S))
             now = loop.time()
             if now < self._retry_at:
                 continue
             commit = bool(self._queue or self.store.backlog)  # idle: nothing to commit, the log may still be folded
             if commit:
-                dirty = self.store.dirty_count
-                waited = now - last
-                # A commit writes every page it touches (about 150 KB with 16 KiB pages),
-                # whether it carries one span or a hundred: a small batch waits up to
-                # max_delay_s for company (at 20 spans/s, 3.5x fewer bytes written).
-                if not (dirty >= self.max_batch or self._queue or (
-                        waited >= self.interval_s and (dirty >= self.small_batch or waited >= self.max_delay_s))):
+                if not (self._queue or self._commit_due(now - last)):
                     continue
                 last = now
             try:
@@ -221,6 +216,17 @@ class Writer(RowIsolation):
                     await self._maybe_checkpoint(now)
             except Exception as exc:  # noqa: BLE001 -- flush() records its own; a last guard so persistence never stops
                 self._record_error(exc)
+
+    def _commit_due(self, waited: float) -> bool:
+        """Whether the dirty spans are committed now, ``waited`` seconds after the last commit.
+
+        A commit writes every page it touches (about 150 KB with 16 KiB pages)
+        whether it carries one span or a hundred, so a small batch waits up to
+        ``max_delay_s`` for company (at 20 spans/s, 3.5x fewer bytes written).
+        """
+        dirty = self.store.dirty_count
+        return dirty >= self.max_batch or (
+            waited >= self.interval_s and (dirty >= self.small_batch or waited >= self.max_delay_s))
 
     async def _maybe_checkpoint(self, now: float) -> None:
         """Keep the write-ahead log near WAL_SOFT_BYTES: every batch rewrites the
