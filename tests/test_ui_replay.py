@@ -363,3 +363,37 @@ async def test_a_click_on_the_progress_bar_seeks_there(db):
         await pilot.click("#replay-bar", offset=(1, 0))  # on the state label: nothing
         await pilot.pause()
         assert player.position_ns >= position
+
+
+async def test_picker_costs_read_as_the_cli_shows_them(tmp_path):
+    """One column, one number of decimals: the picker shows each session's cost
+    exactly as ``sessions list`` does for the same file ($0.0181 beside $0.0066,
+    not $0.02)."""
+    import subprocess
+    import sys
+
+    from agenttrace_tui.model import Cost, LlmInfo, Session, Span, SpanKind, TokenUsage
+    from fixtures import write_db
+
+    t0 = fixtures.NOW_NS - 3600 * S
+    updates: list = []
+    for i, usd in enumerate((0.0181, 0.0066)):
+        sid = f"cost-{i}"
+        updates.append(Session(id=sid, name=f"agent {i}", started_ns=t0 + i * S))
+        updates.append(Span(span_id=f"c{i}", trace_id=f"t{i}", session_id=sid, name="chat", kind=SpanKind.LLM_CALL,
+                            start_ns=t0 + i * S, end_ns=t0 + (i + 1) * S, llm=LlmInfo(model="gpt-4o", provider="openai"),
+                            usage=TokenUsage(input=100, output=10), cost=Cost(total=usd, source="reported")))
+    path = await asyncio.to_thread(write_db, tmp_path / "costs.db", updates)
+    out = subprocess.run([sys.executable, "-m", "agenttrace_tui", "sessions", "list", "--db", str(path)],
+                         capture_output=True, text=True, timeout=60, check=True).stdout
+    header, *lines = out.splitlines()
+    at = header.index("COST")
+    cli = {ln.split()[0]: ln[:at + 4].split()[-1] for ln in lines if ln.startswith("cost-")}
+    assert len(cli) == 2
+    app = ReplayApp(path, None, clock=FakeClock())
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: isinstance(app.screen, SessionPicker) and app.screen.loaded)
+        picker = app.screen
+        cost_col = [c.title for c in picker.list.COLUMNS].index("Cost")
+        await pilot.pause()
+        assert {k: picker.list.row_cells(k)[cost_col].plain for k in cli} == cli

@@ -70,9 +70,15 @@ class SessionPickerList(RowList):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.rows: dict[str, SessionRow] = {}
+        #: Decimals of the cost column, one for the rows on screen, as ``sessions list`` settles them.
+        self.cost_digits = 2
+
+    def before_touch(self) -> None:
+        rows = self.rows
+        self.cost_digits = fmt.column_digits(rows[k].cost for k in self.visible_keys() if k in rows)
 
     def row_stamp(self, key: str) -> Hashable:
-        return id(self.rows.get(key))
+        return id(self.rows.get(key)), self.cost_digits
 
     def row_cells(self, key: str) -> list[Text]:
         row = self.rows[key]
@@ -86,7 +92,7 @@ class SessionPickerList(RowList):
             Text(fmt.duration(row.duration_ns)),
             Text(f"{row.spans:,}"),
             Text(fmt.tokens(row.tokens, estimated=row.estimated > 0)),
-            Text(fmt.cost(row.cost, row.estimated > 0, row.unpriced, width=COST_WIDTH)),
+            Text(fmt.cost(row.cost, row.estimated > 0, row.unpriced, self.cost_digits, width=COST_WIDTH)),
             Text(row.status, style=st),
         ]
 
