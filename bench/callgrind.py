@@ -14,13 +14,14 @@ import sys
 import tempfile
 
 
-def collected(script: str, *args: str) -> int:
-    """Instructions executed inside ``functools.reduce`` by ``python script args`` under callgrind."""
+def collected(script: str, *args: str, env: dict[str, str] | None = None) -> int:
+    """Instructions executed inside ``functools.reduce`` by ``python script args`` under callgrind
+    (``env``: the child's environment, this process's by default)."""
     with tempfile.TemporaryDirectory() as tmp:
         out = subprocess.run(
             ["valgrind", "--tool=callgrind", f"--callgrind-out-file={tmp}/cg.out", "--toggle-collect=*functools_reduce*",
              sys.executable, script, *args],
-            capture_output=True, text=True, env={**os.environ, "PYTHONHASHSEED": "0"}, check=True,
+            capture_output=True, text=True, env={**(os.environ if env is None else env), "PYTHONHASHSEED": "0"}, check=True,
         )
     m = re.search(r"Collected : (\d+)", out.stderr)
     if m is None:
