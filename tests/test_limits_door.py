@@ -17,20 +17,31 @@ import pytest
 
 from agenttrace_tui.model import (
     AgentInfo,
+    AttachedEvent,
     Cost,
     FileInfo,
     LlmInfo,
     RagInfo,
+    Session,
     Span,
     SpanEvent,
     SpanLink,
     TokenUsage,
+    Update,
 )
 from agenttrace_tui.normalize import limits
 from agenttrace_tui.normalize.limits import I64, MAX_COST, MAX_FUTURE_NS, MAX_TOKENS, check
 
 NOW = 1_700_000_000_000_000_000
 LIMIT = min(NOW + MAX_FUTURE_NS, I64)
+
+
+def nested(depth: int) -> list:
+    """A value of ``depth`` lists inside each other (the innermost holds a number)."""
+    value: list = [1]
+    for _ in range(depth - 1):
+        value = [value]
+    return value
 
 
 def _one(rnd: random.Random, seq: int) -> Span:
@@ -43,7 +54,8 @@ def _one(rnd: random.Random, seq: int) -> Span:
     def attrs() -> dict:
         return rnd.choice([{}, {"a": "x", "n": 5, "f": 1.5, "b": True},
                            {"big": 2**70}, {"neg": -(2**64)}, {"edge": I64, "edge2": -I64 - 1},
-                           {"nested": {"deep": [1, 2**65]}}, {"nested": {"ok": [1, "x"]}}, {"none": None}])
+                           {"nested": {"deep": [1, 2**65]}}, {"nested": {"ok": [1, "x"]}}, {"none": None},
+                           {"deep": nested(100)}, {"deeper": {"x": nested(100)}}, {"deep": [2**70, nested(450)]}])
 
     start = rnd.choice([NOW, 0, -1, LIMIT, LIMIT + 1])
     kw: dict = {"span_id": f"s{seq}", "trace_id": "t", "session_id": "x", "name": "n", "start_ns": start,
@@ -88,3 +100,31 @@ def test_check_decides_as_check_span_for_every_span(seed: int) -> None:
     assert got == want
     assert [msgspec.to_builtins(s) for s in kept] == [msgspec.to_builtins(s) for s in kept_ref]
     assert len(kept) < len(spans) and any(not r[2] for r in got)  # both kinds of outcome were exercised
+
+
+@pytest.mark.parametrize(("depth", "kept"), [(100, True), (101, False), (450, False)])
+@pytest.mark.parametrize("where", ["span", "event", "link", "lone event", "session"])
+def test_a_value_nested_past_100_levels_refuses_its_record_as_too_deep(where: str, depth: int, kept: bool) -> None:
+    """The documented bound (docs/protocol.md): 100 levels of lists and maps are kept, 101 refuse the
+    record, as does a value 450 deep (which once decoded and then broke the code walking it)."""
+
+    def update(attrs: dict) -> Update:
+        span = Span(span_id="s", trace_id="t", session_id="x", name="n", start_ns=NOW, end_ns=NOW + 5)
+        if where == "span":
+            span.attributes = attrs
+        elif where == "event":
+            span.events = (SpanEvent(name="e", time_ns=NOW, attributes=attrs),)
+        elif where == "link":
+            span.links = (SpanLink(trace_id="t2", span_id="s2", attributes=attrs),)
+        elif where == "lone event":
+            return AttachedEvent(trace_id="t", span_id="s", event=SpanEvent(name="e", time_ns=NOW, attributes=attrs))
+        else:
+            return Session(id="x", attributes=attrs)
+        return span
+
+    reports: list[tuple[str, bool]] = []
+    good = update({"k": "v"})
+    out = check([update({"a": "flat", "deep": {"in": nested(depth - 1)}}), good],
+                lambda reason, _detail, refused: reports.append((reason, refused)), now_ns=NOW)
+    assert len(out) == (2 if kept else 1) and out[-1] is good
+    assert reports == ([] if kept else [("too_deep", True)])

@@ -340,7 +340,13 @@ async def test_final_line_without_newline_is_read_at_close(rig: Rig, source: str
 
 # -- bad input ------------------------------------------------------------
 
-NESTED = b'{"v":1,"type":"span","trace_id":"t","span_id":"s","name":"n","start_ns":1,"end_ns":2,"attributes":{"a":' + b"[" * 1500 + b"]" * 1500 + b"}}"
+def nested_record(depth: int) -> bytes:
+    """A span whose one attribute value is ``depth`` lists deep."""
+    return (b'{"v":1,"type":"span","trace_id":"t","span_id":"s","name":"n","start_ns":1,"end_ns":2,"attributes":{"a":'
+            + b"[" * depth + b"]" * depth + b"}}")
+
+
+NESTED = nested_record(1500)
 BAD_INPUT = {
     "non_json": (b"this is not json", "malformed_json"),
     "wrong_types": (json.dumps(good(0, start_ns="yesterday")).encode(), "invalid_field"),
@@ -370,6 +376,46 @@ async def test_bad_input_is_counted_and_the_next_record_arrives(rig: Rig, source
     (info,) = rig.stats.recent
     assert info.source == source and info.reason == reason and info.detail
     assert info.preview.startswith("b") and info.preview.isprintable()  # a safe repr() of the bytes
+    assert rig.store.span_count == 1
+
+
+@pytest.mark.parametrize("source", SOURCES)
+async def test_a_record_the_door_refuses_shows_its_bytes_among_the_recent_rejects(rig: Rig, source: str) -> None:
+    # A span dated ten days ahead decodes, then the door refuses it (bad_time): its reject
+    # carries a preview of its bytes like a decoder's reject, and the records beside it stay.
+    future = time.time_ns() + 10 * 86_400 * 10**9
+    lines = [json.dumps(good(0)).encode(), json.dumps(good(7, start_ns=future, end_ns=future + 5)).encode(),
+             json.dumps(good(1)).encode()]
+    if source == "udp":
+        rig.send_udp(b"[" + b",".join(lines) + b"]")
+    else:
+        await rig.send_stream(source, b"\n".join(lines) + b"\n")
+    await wait_for(lambda: rig.store.span("good-trace", "g1") is not None)
+    assert rig.stats.rejected == {"bad_time": 1}
+    (info,) = rig.stats.recent
+    assert info.source == source and info.reason == "bad_time"
+    # The payload it came from: on a stream its own line, over UDP the datagram that held it.
+    assert info.preview.startswith("b'") and info.preview.isprintable()
+    assert ('"g7"' in info.preview) if source != "udp" else info.preview.startswith("b'[")
+    assert rig.store.span_count == 2
+
+
+@pytest.mark.parametrize("depth", [101, 450])
+@pytest.mark.parametrize("source", SOURCES)
+async def test_a_value_nested_past_the_bound_is_refused_as_too_deep(rig: Rig, source: str, depth: int) -> None:
+    # Past the documented 100 levels: refused by the door, whatever the Python version's own
+    # recursion allows (450 levels once decoded, then broke the code walking it: "internal_error").
+    if source == "udp":
+        rig.send_udp(nested_record(depth))
+    else:
+        await rig.send_stream(source, nested_record(depth) + b"\n")
+    await rig.send(source, good(1))
+    await wait_for(lambda: rig.store.span("good-trace", "g1") is not None)
+    assert rig.stats.rejected == {"too_deep": 1}
+    (info,) = rig.stats.recent
+    assert info.source == source and "nested more than 100 levels" in info.detail
+    # The record it refused shows as the decoder's rejects do: a safe repr() of its bytes.
+    assert info.preview.startswith("b'{\"v\":1,\"type\":\"span\"") and info.preview.isprintable()
     assert rig.store.span_count == 1
 
 

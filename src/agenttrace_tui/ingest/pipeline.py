@@ -66,7 +66,7 @@ class Pipeline:
         updates = self._decode(payload, source)
         if not updates:
             return 0
-        n = self.apply(updates, source=source)
+        n = self.apply(updates, source=source, payload_of=lambda _update: payload)
         self.stats.accepted[source] += n
         return n
 
@@ -99,8 +99,17 @@ class Pipeline:
             batch = [u for _, updates in groups for u in updates]
             if not batch:
                 return 0
+        index: dict[int, bytes | memoryview] | None = None
+
+        def payload_of(update: Update) -> bytes | memoryview | None:
+            # Only for a record the door refuses (rare): which payload it came from, for its preview.
+            nonlocal index
+            if index is None:
+                index = {id(u): p for p, us in (groups or self._groups(payloads, batch, owners)) for u in us}
+            return index.get(id(update))
+
         try:
-            n = self.apply(batch, source=source)
+            n = self.apply(batch, source=source, payload_of=payload_of)
         except Exception:  # noqa: BLE001 - isolate the payload that breaks it
             return self._apply_each(groups or self._groups(payloads, batch, owners), source)
         stats.accepted[source] += n
@@ -166,6 +175,7 @@ class Pipeline:
         tap: bool = True,
         source: str = "local",
         on_refuse: Callable[[str, str], None] | None = None,
+        payload_of: Callable[[Update], bytes | memoryview | None] | None = None,
     ) -> int:
         """Check, enrich and store already-normalised updates, then show them to the taps.
 
@@ -175,19 +185,31 @@ class Pipeline:
         receiver that reports them to its sender). Returns the updates kept.
 
         ``tap=False`` skips the taps: a receiver that forwards its raw input
-        itself (OTLP) uses it so nothing is forwarded twice.
+        itself (OTLP) uses it so nothing is forwarded twice. ``payload_of``
+        names the payload an update came from, so a refused record's reject
+        shows it, as a decoder's reject does.
         """
         stats = self.stats
+        refusals: list[tuple[str, str]] = []
 
         def report(reason: str, detail: str, refused: bool) -> None:
             if not refused:
                 stats.fix(source, reason, detail)
             elif on_refuse is not None:
                 on_refuse(reason, detail)
+            elif payload_of is not None:
+                refusals.append((reason, detail))  # counted below, with the payload of the update refused
             else:
                 stats.reject(source, reason, detail)
 
+        given = updates
         updates = check(updates, report)
+        if refusals and payload_of is not None:
+            # The door reports each update it refuses once, in order: they pair with the ones left out.
+            kept = {id(u) for u in updates}
+            gone = [u for u in given if id(u) not in kept]
+            for i, (reason, detail) in enumerate(refusals):
+                stats.reject(source, reason, detail, payload_of(gone[i]) if len(gone) == len(refusals) else None)
         if not updates:
             return 0
         for enrich in self.enrichers:

@@ -21,7 +21,13 @@ enrichment and the store. The rule is one table (docs/protocol.md, "Limits"):
   otherwise the field is forgotten: reason ``out_of_range``.
 * **Free attributes** (span, event, link, session): an integer beyond
   signed 64 bits becomes its decimal text (the digits are kept, SQLite and
-  msgpack can store it): reason ``big_int``.
+  msgpack can store it): reason ``big_int``. A value nested more than
+  ``MAX_NESTING`` lists and maps deep refuses its record (a span with its
+  events and links, a lone event, a session update): reason ``too_deep``.
+  The bound is the monitor's own, so the outcome does not depend on the
+  Python version: on 3.12 and later the JSON decoder parses far deeper than
+  Python code can recurse, and even on 3.11 a value 450 levels deep decoded
+  and then broke the code that walks values.
 * **Metric values** must be finite with magnitude at most ``MAX_METRIC``
   (so a running sum stays finite): otherwise the sample is rejected,
   reason ``bad_value``.
@@ -50,6 +56,7 @@ __all__ = [
     "MAX_FUTURE_NS",
     "MAX_METRIC",
     "I64",
+    "MAX_NESTING",
     "check",
     "clean_attributes",
 ]
@@ -64,6 +71,10 @@ MAX_FUTURE_NS = 24 * 3600 * 1_000_000_000
 MAX_METRIC = 1e15
 #: SQLite's (and msgpack's signed) integer range.
 I64 = 2**63 - 1
+#: How deep a free attribute value may nest lists and maps: deeper than real
+#: attributes go (OTLP's protobuf parser refuses a body past about 48 levels of
+#: arrays), far inside what the code that walks values can recurse.
+MAX_NESTING = 100
 
 _USAGE_FIELDS = ("input", "output", "total", "cache_read", "cache_write", "reasoning")
 _TYPED_INTS = (("llm", "max_tokens"), ("agent", "iteration"), ("rag", "sources_found"), ("file", "bytes"))
@@ -80,14 +91,36 @@ def _big(v: Any) -> bool:
     return v.__class__ is int and not -I64 - 1 <= v <= I64
 
 
-def _needs_clean(obj: Any, depth: int = 0) -> bool:
+def _needs_clean(obj: Any) -> bool:
     cls = obj.__class__
     if cls is int:
         return not -I64 - 1 <= obj <= I64
     if cls is dict:
-        return any(_needs_clean(v, depth + 1) for v in obj.values())
+        return any(_needs_clean(v) for v in obj.values())
     if cls is list or cls is tuple:
-        return any(_needs_clean(v, depth + 1) for v in obj)
+        return any(_needs_clean(v) for v in obj)
+    return False
+
+
+def too_deep(attrs: dict[str, Any]) -> bool:
+    """Whether a value of ``attrs`` nests lists and maps more than ``MAX_NESTING`` deep.
+
+    Walked with a stack of its own, not by recursion, so a value of any depth
+    is measured without running out of Python's stack (what it guards against).
+    """
+    stack: list[tuple[Any, int]] = []
+    for v in attrs.values():
+        cls = v.__class__
+        if cls is dict or cls is list or cls is tuple:
+            stack.append((v, 1))
+    while stack:
+        obj, depth = stack.pop()
+        if depth > MAX_NESTING:
+            return True
+        for v in obj.values() if obj.__class__ is dict else obj:
+            cls = v.__class__
+            if cls is dict or cls is list or cls is tuple:
+                stack.append((v, depth + 1))
     return False
 
 
@@ -157,6 +190,10 @@ def _check_span(s: Span, limit: int, report: Report) -> bool:
     if not ((t is None or 0 <= t <= limit) and (e is None or 0 <= e <= limit)):
         report("bad_time", f"span {s.span_id[:40]!r}: time outside [0, now + 1 day]", True)
         return False
+    if ((s.attributes and too_deep(s.attributes)) or any(too_deep(e.attributes) for e in s.events if e.attributes)
+            or any(too_deep(ln.attributes) for ln in s.links if ln.attributes)):
+        report("too_deep", f"span {s.span_id[:40]!r}: an attribute value nested more than {MAX_NESTING} levels deep", True)
+        return False
     u = s.usage
     if u is not None:
         vals = (u.input, u.output, u.total, u.cache_read, u.cache_write, u.reasoning)
@@ -212,6 +249,10 @@ def _check_event(e: SpanEvent, limit: int, report: Report, owner: str, alone: bo
     if not 0 <= e.time_ns <= limit:
         report("bad_time", f"event {e.name[:40]!r} of span {owner[:40]!r}: time outside [0, now + 1 day]", alone)
         return False
+    if alone and e.attributes and too_deep(e.attributes):  # (a span's events: checked with the span)
+        report("too_deep", f"event {e.name[:40]!r} of span {owner[:40]!r}: an attribute value nested more than "
+                           f"{MAX_NESTING} levels deep", True)
+        return False
     if e.attributes:
         fixed = clean_attributes(e.attributes)
         if fixed is not None:
@@ -225,7 +266,10 @@ def _check_events(events: tuple[SpanEvent, ...], limit: int, report: Report, own
     return events if len(keep) == len(events) else tuple(keep)
 
 
-def _check_session(s: Session, limit: int, report: Report) -> None:
+def _check_session(s: Session, limit: int, report: Report) -> bool:
+    if s.attributes and too_deep(s.attributes):
+        report("too_deep", f"session {s.id[:40]!r}: an attribute value nested more than {MAX_NESTING} levels deep", True)
+        return False
     if not _time_ok(s.started_ns, limit):
         report("bad_time", f"session {s.id[:40]!r}: start outside [0, now + 1 day]", False)
         s.started_ns = None
@@ -237,6 +281,7 @@ def _check_session(s: Session, limit: int, report: Report) -> None:
         if fixed is not None:
             report("big_int", f"session {s.id[:40]!r}: attribute integer beyond 64 bits kept as text", False)
             s.attributes = fixed
+    return True
 
 
 def _check_metric(m: Metric, limit: int, report: Report) -> bool:
@@ -300,8 +345,8 @@ def check(updates: list[Update], report: Report, now_ns: int | None = None) -> l
             if _check_span(u, limit, report):  # type: ignore[arg-type]
                 continue
         elif cls is Session:
-            _check_session(u, limit, report)  # type: ignore[arg-type]
-            continue
+            if _check_session(u, limit, report):  # type: ignore[arg-type]
+                continue
         elif cls is AttachedEvent:
             if _check_event(u.event, limit, report, u.span_id):  # type: ignore[union-attr]
                 continue
