@@ -216,6 +216,10 @@ def _scenario() -> list[list]:
               attributes={"agenttrace.rebuilt_from": "log"}),
          Span(span_id="tool3", trace_id="e", session_id="s1", name="bash", start_ns=t0 + 20 * ms,
               end_ns=t0 + 30 * ms, kind=SpanKind.TOOL_EXECUTION, tool=ToolInfo(name="bash", call_id="call-2"))],
+        # might-be twins that are not: model calls in a model call of the same model that end after
+        # it, all with one usage (no id), from one reporter -- stored as new spans, none folded
+        [llm("h-outer", "h", 0, 50, None, usage=use), llm("h-1", "h", 10, 60, "h-outer", usage=use),
+         llm("h-2", "h", 20, 70, "h-outer", usage=use), llm("h-3", "h", 900, 990, None, usage=use)],
         # a span naming another session moves its trace; new spans after it land there
         [plain("f1", "f", 0, session_id=""), plain("f2", "f", 1, "f1", session_id="s2"),
          plain("f3", "f", 2, "f1", session_id="")],
@@ -244,6 +248,7 @@ def test_batch_path_keeps_every_rule_of_the_one_span_path(hook) -> None:
     assert fast.traces["c"].aliases and fast.traces["d"].aliases and fast.traces["e"].aliases
     assert fast.traces["f"].session_id == "s2"
     assert fast.traces["g"].spans["g2"].usage.scope == "subtree"
+    assert list(fast.traces["h"].spans) == ["h-outer", "h-1", "h-2", "h-3"] and fast.traces["h"].aliases is None
     check_store(fast)
 
 

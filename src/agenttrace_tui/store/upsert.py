@@ -207,16 +207,14 @@ class SpanUpserts(StoreIndex):
             parent = tspans.get(parent_id) if parent_id is not None else None
             # Its call keys (``call_keys``: a response or request id, its usage; a tool call id).
             id_key = usage_key = None
+            maybe_twin = False
             if kind is _LLM:
                 attrs = span.attributes
                 # What ``find_twin`` needs to find one (else it finds none): a parent or a
                 # waiting child that is a model call, a logfire span, a call key already
                 # naming another span of the trace (below).
-                if ((parent is not None and parent.kind is _LLM) or span_id in trace.children
-                        or LOGFIRE_SPAN_TYPE in attrs):
-                    upsert(span)
-                    last = None
-                    continue
+                maybe_twin = ((parent is not None and parent.kind is _LLM) or span_id in trace.children
+                              or LOGFIRE_SPAN_TYPE in attrs)
                 if attrs and not attrs.keys().isdisjoint(ID_KEYS):
                     for k in ID_KEYS:
                         v = attrs.get(k)
@@ -231,10 +229,14 @@ class SpanUpserts(StoreIndex):
                 if tool is not None and tool.call_id:
                     id_key = ("tool", tool.call_id)
             calls = trace.calls
-            if calls is not None and (
+            if (maybe_twin or (calls is not None and (
                     (id_key is not None and (other := calls.get(id_key)) is not None and other != span_id)
-                    or (usage_key is not None and (other := calls.get(usage_key)) is not None and other != span_id)):
-                upsert(span)  # perhaps a second report of a stored call
+                    or (usage_key is not None and (other := calls.get(usage_key)) is not None and other != span_id)))
+                    ) and find_twin(trace, span, [k for k in (id_key, usage_key) if k is not None]) is not None:
+                # A second report of a stored call: folded into it there. (A span that only might
+                # have been one -- a model call in a model call, a usage another call had too --
+                # is new: stored below, the steps _upsert_span takes when find_twin finds none.)
+                upsert(span)
                 last = None
                 continue
             # -- a new span: _upsert_span's steps for it, in its order --
