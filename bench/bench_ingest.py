@@ -401,7 +401,8 @@ def store_profile(n: int = 20_000) -> dict[str, float]:
 
     fold = cum(memory.Store.flush_aggregates)
     total = cum(memory.Store.apply) + fold
-    return {"fold": fold / total, "upsert": cum(memory.Store._upsert_span) / total}
+    # _upsert_spans stores a batch's spans (the few it hands on to _upsert_span included).
+    return {"fold": fold / total, "upsert": cum(memory.Store._upsert_spans) / total}
 
 
 # -- report -------------------------------------------------------------------
@@ -542,7 +543,7 @@ def main() -> None:
         f"| a live span: span_start + span_end (merged in the store), per span | {inproc['live_pair_us']:.1f} |",
         "",
         f"Inside the store (deterministic profile of 20,000 spans, the totals read after every 200 as a "
-        f"UI tick reads them): storing each span (`_upsert_span`: merge, indexes, interning, dirty set) "
+        f"UI tick reads them): storing the spans (`_upsert_spans`: merge, indexes, interning, dirty set) "
         f"takes {prof['upsert'] * 100:.0f} %, folding the changed spans into trace, session and global "
         f"totals (`flush_aggregates`) {prof['fold'] * 100:.0f} %, the rest of `Store.apply` the remainder. "
         "The store, not the decoder or "
