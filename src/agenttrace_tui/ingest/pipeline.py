@@ -208,8 +208,9 @@ class Pipeline:
             # The door reports each update it refuses once, in order: they pair with the ones left out.
             kept = {id(u) for u in updates}
             gone = [u for u in given if id(u) not in kept]
+            paired = len(gone) == len(refusals)
             for i, (reason, detail) in enumerate(refusals):
-                stats.reject(source, reason, detail, payload_of(gone[i]) if len(gone) == len(refusals) else None)
+                stats.reject(source, reason, detail, payload_of(gone[i]) if paired else None)
         if not updates:
             return 0
         for enrich in self.enrichers:
