@@ -106,33 +106,20 @@ def _timed(case: str, spans: int, bodies: int) -> None:
     (the least disturbed pass on a shared machine), printed."""
     import gc
 
-    from agenttrace_tui.ingest.otlp_decode import Rejects, convert_traces, parse
     from agenttrace_tui.ingest.pipeline import Pipeline
     from agenttrace_tui.store.memory import Store
-    from bench_live_ir import WARM_SPANS, _lines
+    from bench_live_ir import WARM_SPANS, _lines, feed_reads
     from bench_otlp import agent_request
-    from bench_otlp_ir import WARM_BODIES
-
-    def native(batches: list[list[bytes]]) -> None:
-        store = Store(max_spans=1_000_000)
-        pipe = Pipeline(store)
-        for b in batches:
-            pipe.feed_many(b, "tcp")
-            store.totals  # noqa: B018
+    from bench_otlp_ir import WARM_BODIES, store_bodies
 
     def otlp(reqs: list[bytes]) -> None:
-        store = Store(max_spans=1_000_000)
-        pipe = Pipeline(store)
-        for b in reqs:
-            for chunk in convert_traces(parse("traces", b, False), False, Rejects(), lambda t: None):
-                pipe.apply(chunk, tap=False)
-            store.totals  # noqa: B018
+        store_bodies(Pipeline(Store(max_spans=1_000_000)), reqs)
 
     if case == "otlp":
         work, warm, data, n = otlp, [agent_request(1000 + i) for i in range(WARM_BODIES)], \
             [agent_request(i) for i in range(bodies)], bodies * 512
     else:
-        work, warm, data, n = native, _lines(case, WARM_SPANS, seed=11), _lines(case, spans, seed=5), spans
+        work, warm, data, n = feed_reads, _lines(case, WARM_SPANS, seed=11), _lines(case, spans, seed=5), spans
     work(warm)  # type: ignore[operator]
     best = float("inf")
     for _ in range(TIME_REPEATS):

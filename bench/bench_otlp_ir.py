@@ -23,7 +23,9 @@ import functools
 import gc
 import shutil
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -36,6 +38,16 @@ def _arg(name: str, default: str) -> str:
     return sys.argv[sys.argv.index(name) + 1] if name in sys.argv else default
 
 
+def store_bodies(pipe: Any, bodies: list[bytes], lookup: Callable[[str], str | None] = lambda _t: None) -> None:
+    """The ``store`` stage: each body parsed, converted and applied, the totals read after each."""
+    from agenttrace_tui.ingest.otlp_decode import Rejects, convert_traces, parse
+
+    for b in bodies:
+        for chunk in convert_traces(parse("traces", b, False), False, Rejects(), lookup):
+            pipe.apply(chunk, tap=False)
+        pipe.store.totals  # noqa: B018
+
+
 def _measured(stage: str, n_bodies: int) -> None:
     """The child: warm up, then run the stage inside functools.reduce (the counted call)."""
     from agenttrace_tui.ingest.otlp_decode import Rejects, convert_traces, parse
@@ -45,12 +57,7 @@ def _measured(stage: str, n_bodies: int) -> None:
 
     warm = [agent_request(1000 + i) for i in range(WARM_BODIES)]
     bodies = [agent_request(i) for i in range(n_bodies)]
-    store = Store(max_spans=1_000_000)
-    pipe = Pipeline(store)
-    for b in warm:
-        for chunk in convert_traces(parse("traces", b, False), False, Rejects(), lambda t: None):
-            pipe.apply(chunk, tap=False)
-    store.totals  # noqa: B018
+    store_bodies(Pipeline(Store(max_spans=1_000_000)), warm)
     store = Store(max_spans=1_000_000)
     pipe = Pipeline(store)
 
@@ -59,15 +66,14 @@ def _measured(stage: str, n_bodies: int) -> None:
         return t.session_id if t is not None else None
 
     def work() -> None:
+        if stage == "store":
+            store_bodies(pipe, bodies, lookup)
+            return
         for b in bodies:
             req = parse("traces", b, False)
             if stage == "convert":
                 for _ in convert_traces(req, False, Rejects(), lookup):
                     pass
-            elif stage == "store":
-                for chunk in convert_traces(req, False, Rejects(), lookup):
-                    pipe.apply(chunk, tap=False)
-                store.totals  # noqa: B018
 
     gc.collect()
     gc.disable()
