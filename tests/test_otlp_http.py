@@ -241,7 +241,7 @@ async def test_large_body_over_the_limit_still_gets_its_413() -> None:
         await server.close()
 
 
-@pytest.mark.parametrize("depth", [50, 100_000])
+@pytest.mark.parametrize("depth", [50, 150, 100_000])
 async def test_deeply_nested_json_values_never_break_the_receiver(depth: int) -> None:
     store, pipeline, server = await receiver()
     try:
@@ -249,13 +249,19 @@ async def test_deeply_nested_json_values_never_break_the_receiver(depth: int) ->
         span = ('{"traceId":"0af7651916cd43dd8448eb211c80319c","spanId":"b7ad6b7169203331","name":"deep",'
                 '"startTimeUnixNano":"1","endTimeUnixNano":"2","attributes":[{"key":"k","value":' + value + "}]}")
         body = ('{"resourceSpans":[{"scopeSpans":[{"spans":[' + span + "]}]}]}").encode()
-        status, _h, _b = await apost(server.address[1], "/v1/traces", body, JS)
+        status, _h, answer_body = await apost(server.address[1], "/v1/traces", body, JS)
         if depth == 50:
             assert status == 200 and store.span_count == 1
             v = store.span("0af7651916cd43dd8448eb211c80319c", "b7ad6b7169203331").attributes["k"]
             for _ in range(depth):
                 (v,) = v
             assert v == 1
+        elif depth == 150:  # past the 100 levels a value may nest: that span is refused, counted, said so
+            assert status == 200 and store.span_count == 0
+            assert pipeline.stats.rejected["too_deep"] == 1
+            answer = jsonlib.loads(answer_body)["partialSuccess"]  # the sender is told which span and why
+            assert answer["rejectedSpans"] == "1" and "too_deep" in answer["errorMessage"]
+            assert "nested more than 100 levels" in answer["errorMessage"]
         else:  # too deep to decode: refused as a whole, counted
             assert status == 400 and store.span_count == 0 and pipeline.stats.rejected_total == 1
         await good_request_still_served(server.address[1], store)
