@@ -17,6 +17,9 @@ receivers on an asyncio loop) and a separate *sending process*:
 - In-process: the per-record cost of decode, normalize and store, which bounds
   everything above on a single event loop.
 
+Each receiving process runs the monitor's GC policy on its loop (runtime/gcpolicy.py),
+as the monitor does; its collections count in the process's CPU time.
+
 Medians of several runs. The host is shared: other jobs load it while this runs.
 """
 
@@ -43,6 +46,7 @@ from agenttrace_tui.ingest.pipeline import Pipeline  # noqa: E402
 from agenttrace_tui.ingest.protocol import decode  # noqa: E402
 from agenttrace_tui.ingest.receivers import start_receivers  # noqa: E402
 from agenttrace_tui.normalize.native import normalize  # noqa: E402
+from agenttrace_tui.runtime.gcpolicy import GcPolicy  # noqa: E402
 from agenttrace_tui.store.memory import Store  # noqa: E402
 from machine import cpu_model as _cpu_model  # noqa: E402
 from machine import load as _load  # noqa: E402
@@ -119,6 +123,9 @@ async def _readline_client(pipeline: Pipeline, reader: asyncio.StreamReader, wri
 
 async def serve(mode: str) -> None:
     loop = asyncio.get_running_loop()
+    # The monitor's GC policy on the loop, as the running monitor has it (the baselines too).
+    gc_stop = asyncio.Event()
+    gc_task = asyncio.create_task(GcPolicy().run(gc_stop))
     pipeline = Pipeline(Store())
     closers = []
     rcvbuf = None
@@ -166,6 +173,8 @@ async def serve(mode: str) -> None:
             break
     for close in closers:
         await close()
+    gc_stop.set()
+    await gc_task
 
 
 # -- sending process ----------------------------------------------------------
