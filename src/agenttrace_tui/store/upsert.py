@@ -232,11 +232,11 @@ class SpanUpserts(StoreIndex):
             if (maybe_twin or (calls is not None and (
                     (id_key is not None and (other := calls.get(id_key)) is not None and other != span_id)
                     or (usage_key is not None and (other := calls.get(usage_key)) is not None and other != span_id)))
-                    ) and find_twin(trace, span, [k for k in (id_key, usage_key) if k is not None]) is not None:
+                    ) and (twin := find_twin(trace, span, [k for k in (id_key, usage_key) if k is not None])):
                 # A second report of a stored call: folded into it there. (A span that only might
                 # have been one -- a model call in a model call, a usage another call had too --
                 # is new: stored below, the steps _upsert_span takes when find_twin finds none.)
-                upsert(span)
+                upsert(span, twin)
                 last = None
                 continue
             # -- a new span: _upsert_span's steps for it, in its order --
@@ -326,7 +326,9 @@ class SpanUpserts(StoreIndex):
             self._dirty_spans[(trace.trace_id, span_id)] = span
         return i
 
-    def _upsert_span(self, span: Span) -> None:
+    def _upsert_span(self, span: Span, twin: tuple[Span, str] | None = None) -> None:
+        """Store one span (any report). ``twin``: what ``find_twin`` found for this new span,
+        when the batch path searched already (nothing changes between its search and this one)."""
         trace = self.traces.get(span.trace_id)
         sid = span.session_id
         if trace is None:
@@ -356,10 +358,11 @@ class SpanUpserts(StoreIndex):
         keys = None
         ran = False
         old_usage = old_cost = None
-        if old is None and (kind is _LLM or (trace.calls is not None and kind is _TOOL and span.tool is not None
-                                              and span.tool.call_id)):
-            keys = call_keys(span)
-            twin = find_twin(trace, span, keys)
+        if old is None and (twin is not None or kind is _LLM or (
+                trace.calls is not None and kind is _TOOL and span.tool is not None and span.tool.call_id)):
+            if twin is None:
+                keys = call_keys(span)
+                twin = find_twin(trace, span, keys)
             if twin is not None:
                 keys = None  # the merged span's keys are its own
                 old, rule = twin
