@@ -15,7 +15,9 @@ Modes: ``apply`` (Store.apply, no pricing), ``upsert`` (the same with the
 totals never read, so never folded), ``door`` (Pipeline.apply with no
 enricher: the limits check, then Store.apply), ``priced`` (Pipeline.apply with
 the cost enricher bound to the store), ``live`` (every span sent as
-span_start + span_end, 300 records apart, through Pipeline.feed_many).
+span_start + span_end, 300 records apart, through Pipeline.feed_many),
+``twins`` (every model call reported twice, the client's span and one rebuilt
+from its log events with the same request id: the store folds each pair).
 
 ``--callgrind`` counts instructions (load-independent) of the stage alone:
 valgrind runs the child once with the stage and once with only its set-up
@@ -72,12 +74,15 @@ def child(mode: str, n: int, runs: int, stage: bool) -> dict:
 
     def setup() -> None:
         fresh.clear()
+        if mode == "twins":
+            fresh.extend(_twin_batches(n))
+            return
         for i in range(0, len(flat), BATCH):
             fresh.append(normalize(flat[i : i + BATCH])[0])
 
     def run() -> None:
         store = Store(max_spans=1_000_000)
-        if mode == "apply":
+        if mode in ("apply", "twins"):
             for b in fresh:
                 store.apply(b)
                 store.totals  # noqa: B018 - the read folds aggregates
@@ -101,7 +106,7 @@ def child(mode: str, n: int, runs: int, stage: bool) -> dict:
                 store.totals  # noqa: B018
         else:
             raise SystemExit(f"unknown mode {mode}")
-        assert store.span_count == n, store.span_count
+        assert store.span_count == (n // 2 if mode == "twins" else n), store.span_count
 
     if runs == 0:  # callgrind: once, with or without the stage
         setup()
@@ -123,6 +128,26 @@ def child(mode: str, n: int, runs: int, stage: bool) -> dict:
         us.append((time.thread_time() - t) / n * 1e6)
         gc.enable()
     return {"us": us}
+
+
+def _twin_batches(n: int) -> list[list]:
+    """``n`` spans of calls each reported twice, as Claude Code and Codex send them: the
+    client's model-call span and one rebuilt from its log events (usage, same response id),
+    side by side in a batch; the store folds each pair into one span."""
+    from agenttrace_tui.model import LlmInfo, Span, SpanKind, TokenUsage
+
+    t0 = 1_700_000_000_000_000_000
+    spans = []
+    for i in range(n // 2):
+        tid, start = f"{i // 10:032x}", t0 + i * 1_000_000
+        spans.append(Span(span_id=f"own{i}", trace_id=tid, session_id="s", name="claude_code.llm_request",
+                          start_ns=start, end_ns=start + 900_000, kind=SpanKind.LLM_CALL,
+                          llm=LlmInfo(model="claude-sonnet-4-5"), attributes={"request_id": f"req_{i}"}))
+        spans.append(Span(span_id=f"rebuilt{i}", trace_id=tid, session_id="s", name="api_request",
+                          start_ns=start, end_ns=start + 900_000, kind=SpanKind.LLM_CALL,
+                          llm=LlmInfo(model="claude-sonnet-4-5"), usage=TokenUsage(input=1200, output=80),
+                          attributes={"request_id": f"req_{i}", "agenttrace.rebuilt_from": "log events"}))
+    return [spans[i : i + BATCH] for i in range(0, len(spans), BATCH)]
 
 
 # -- parent ----------------------------------------------------------------------------------
