@@ -46,10 +46,10 @@ from agenttrace_tui.ingest.pipeline import Pipeline  # noqa: E402
 from agenttrace_tui.ingest.protocol import decode  # noqa: E402
 from agenttrace_tui.ingest.receivers import start_receivers  # noqa: E402
 from agenttrace_tui.normalize.native import normalize  # noqa: E402
-from agenttrace_tui.runtime.gcpolicy import GcPolicy  # noqa: E402
 from agenttrace_tui.store.memory import Store  # noqa: E402
 from machine import cpu_model as _cpu_model  # noqa: E402
 from machine import load as _load  # noqa: E402
+from monitor_gc import monitor_gc  # noqa: E402
 from results import row, save  # noqa: E402
 
 T0 = 1_700_000_000_000_000_000
@@ -123,9 +123,11 @@ async def _readline_client(pipeline: Pipeline, reader: asyncio.StreamReader, wri
 
 async def serve(mode: str) -> None:
     loop = asyncio.get_running_loop()
-    # The monitor's GC policy on the loop, as the running monitor has it (the baselines too).
-    gc_stop = asyncio.Event()
-    gc_task = asyncio.create_task(GcPolicy().run(gc_stop))
+    async with monitor_gc():  # as the running monitor has it (the baselines too)
+        await _serve(loop, mode)
+
+
+async def _serve(loop: asyncio.AbstractEventLoop, mode: str) -> None:
     pipeline = Pipeline(Store())
     closers = []
     rcvbuf = None
@@ -173,8 +175,6 @@ async def serve(mode: str) -> None:
             break
     for close in closers:
         await close()
-    gc_stop.set()
-    await gc_task
 
 
 # -- sending process ----------------------------------------------------------

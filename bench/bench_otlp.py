@@ -19,7 +19,6 @@ Run: PYTHONPATH=src python bench/bench_otlp.py
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import gc
 import gzip
 import json
@@ -27,7 +26,6 @@ import os
 import statistics
 import sys
 import time
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import msgspec
@@ -41,6 +39,7 @@ from agenttrace_tui.ingest.pipeline import Pipeline
 from agenttrace_tui.runtime.gcpolicy import GcPolicy
 from agenttrace_tui.store.memory import Store
 from machine import describe as machine
+from monitor_gc import monitor_gc
 from results import row, save
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -123,10 +122,10 @@ def rate(n: int, seconds: float) -> float:
     return n / seconds if seconds > 0 else float("inf")
 
 
-def median_rate(fn, n: int, monitor_gc: bool = True) -> tuple[float, float]:
+def median_rate(fn, n: int, policy_gc: bool = True) -> tuple[float, float]:
     """Median (wall-clock rate, CPU-time rate): the machine is shared, CPU time is the steadier one.
 
-    ``monitor_gc``: run as the monitor does, under its GC policy (runtime/gcpolicy.py: Python's
+    ``policy_gc``: run as the monitor does, under its GC policy (runtime/gcpolicy.py: Python's
     automatic collection off, what survives swept now and then), with the collection of
     everything the run left inside the measured time, which is what the policy's sweeps
     walk for it; else under Python's automatic collection, which the monitor never runs with.
@@ -134,12 +133,12 @@ def median_rate(fn, n: int, monitor_gc: bool = True) -> tuple[float, float]:
     walls, cpus = [], []
     for _ in range(RUNS):
         policy = GcPolicy()
-        if monitor_gc:
+        if policy_gc:
             policy.start()
         try:
             t, c = time.perf_counter(), time.process_time()
             fn()
-            if monitor_gc:
+            if policy_gc:
                 gc.collect()
             walls.append(rate(n, time.perf_counter() - t))
             cpus.append(rate(n, time.process_time() - c))
@@ -187,7 +186,7 @@ def bench_inprocess(bodies: list[bytes], json_bodies: list[bytes]) -> dict[str, 
 
     out["store only (already converted spans)"] = median_rate(store_only, n)
     out["parse + convert + store (protobuf)"] = median_rate(lambda: full(bodies, False), n)
-    out[AUTOMATIC_GC] = median_rate(lambda: full(bodies, False), n, monitor_gc=False)
+    out[AUTOMATIC_GC] = median_rate(lambda: full(bodies, False), n, policy_gc=False)
     out["parse only (JSON)"] = median_rate(lambda: [parse("traces", b, True) for b in json_bodies], n)
     out["parse + convert + store (JSON)"] = median_rate(lambda: full(json_bodies, True), n)
     return out
@@ -214,18 +213,6 @@ for th in threads: th.start()
 for th in threads: th.join()
 print(time.perf_counter() - t)
 """
-
-
-@contextlib.asynccontextmanager
-async def monitor_gc() -> AsyncIterator[None]:
-    """The monitor's GC policy on this loop while the block runs, as the running monitor has it."""
-    stop = asyncio.Event()
-    task = asyncio.create_task(GcPolicy().run(stop))
-    try:
-        yield
-    finally:
-        stop.set()
-        await task
 
 
 def bench_http(bodies: list[bytes], gzip_it: bool) -> tuple[float, float]:
