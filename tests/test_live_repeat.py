@@ -254,15 +254,20 @@ async def test_sdk_live_span_equals_the_complete_span(tmp_path: Path, transport:
             for part in ("llm", "tool", "agent", "file", "usage"):
                 assert end.get(part) == getattr(s, part)
     else:
-        # A stream loses nothing: a span_end leaves out the parts and attributes its
-        # span_start said and that did not change, and repeats all when attributes changed.
+        # A stream loses nothing: a span_end says what changed since its span_start (the
+        # parts that changed, whole), and repeats all when attributes changed.
         llm = by_id[spans[1].span_id]
         assert "attributes" not in llm and llm["llm"] == spans[1].llm and llm["usage"] == spans[1].usage
         assert "attributes" not in by_id[spans[0].span_id] and by_id[spans[0].span_id]["agent"]["state"] == "done"
+        assert by_id[spans[2].span_id]["tool"] == spans[2].tool
         changed = by_id[spans[3].span_id]
         assert changed["attributes"] == {"step": 2, "cached": True} and changed["file"] == spans[3].file
         for s in spans:
-            assert by_id[s.span_id]["name"] == s.name and by_id[s.span_id]["kind"] == s.kind
+            end = by_id[s.span_id]
+            if s is spans[3]:
+                assert (end["name"], end["kind"], end["session_id"]) == (s.name, s.kind, s.session_id)
+            else:
+                assert not {"name", "kind", "session_id", "start_ns", "parent_span_id"} & end.keys()
     live = [_lines(recs, "span_start", "event"), _lines(ends[:3], "span_end"), _lines(ends[3:], "span_end")]
     await _assert_same(tmp_path, live, _complete(spans))
 
@@ -297,6 +302,28 @@ async def test_a_span_end_after_a_reconnect_repeats_the_whole_span(tmp_path: Pat
     want = await _run(tmp_path / "complete.db", [_complete([s])])
     (w,) = want.iter_spans()
     assert msgspec.structs.asdict(got.span(w.trace_id, w.span_id)) == msgspec.structs.asdict(w)
+
+
+async def test_a_too_large_short_span_end_is_cut_down_and_still_merges(tmp_path: Path) -> None:
+    """A stream's span_end that says only what changed, too large to send (a huge
+    stop reason): cut down as any record is, it still names nothing it did not change."""
+    wire = Wire("tcp")
+    tracer = Tracer("trim test", endpoint=wire.endpoint, set_global=False)
+    wire.accept()
+    with tracer.span("chat claude-sonnet-4", "llm_call", step=1) as s:
+        s.set_llm(model="claude-sonnet-4", provider="anthropic", prompt="summarise")
+        wire.started(tracer, s)
+        s.set_llm(stop_reason="x" * 200_000)
+        s.set_tokens(1000, 50)
+    wire.rest(tracer)
+    (end,) = [r for r in wire.records if r["type"] == "span_end"]
+    assert end["attributes"] == {"agenttrace.truncated": True} and len(end["llm"]["stop_reason"]) == 1000
+    assert not {"name", "kind", "session_id", "start_ns"} & end.keys() and end["llm"]["model"] == "claude-sonnet-4"
+    got = await _run(tmp_path / "trim.db", [_lines(wire.records, "span_start"), _lines([end], "span_end")])
+    span = got.span(s.trace_id, s.span_id)
+    assert span is not None and span.name == "chat claude-sonnet-4" and span.end_ns == s.end_ns
+    assert span.llm.model == "claude-sonnet-4" and span.llm.stop_reason == "x" * 1000
+    assert span.usage.input == 1000 and span.attributes == {"step": 1, "agenttrace.truncated": True}
 
 
 # -- the rule behind a stream's shorter span_end, on random spans ---------------------------
@@ -343,6 +370,10 @@ def test_a_streams_span_end_merges_as_the_full_repeat(seed: int) -> None:
             _random_fields(s, rnd, end=False)
             starts.append(enc(sender._span_record(s)))
             _random_fields(s, rnd, end=True)
+            if rnd.random() < 0.1:
+                s.name = "work, renamed"
+            if rnd.random() < 0.1:
+                s.kind = rnd.choice(["llm_call", "file_read", "custom"])
         sent = s._sent
         s._sent = None
         full.append(enc(sender._span_record(s)))  # no start to compare with: everything
@@ -362,5 +393,7 @@ def test_a_streams_span_end_merges_as_the_full_repeat(seed: int) -> None:
     for w in want.iter_spans():
         assert msgspec.structs.asdict(got.span(w.trace_id, w.span_id)) == msgspec.structs.asdict(w)
     assert totals_of(got.totals) == totals_of(want.totals)
-    shorter = [e for e in short if b'"attributes"' not in e and b'"llm"' not in e]
+    shorter = [e for e in short if b'"attributes"' not in e and b'"session_id"' not in e]
     assert len(shorter) > 10 and len(short) - len(shorter) > 10  # both kinds of span_end were sent
+    renamed = [r for r in map(json.loads, shorter) if "name" in r]
+    assert renamed and all("kind" in r for r in renamed)  # a new name goes with the kind

@@ -14,8 +14,9 @@ still running when its start is taken off the queue gets a ``span_start``
 (so the monitor shows it ticking) and later a ``span_end``: over UDP one that
 repeats all its fields (so a lost ``span_start`` datagram loses nothing but
 liveness); over a stream, which loses nothing while its connection lasts, one
-that leaves out the typed parts that did not change (``_end_delta``), which
-the monitor then merges and stores for less.
+that says only what changed since (``_short_end``): the ids, the end, the
+status, and the name, kind, typed parts and usage that changed, which the
+monitor merges into its span_start and stores for less.
 
 The thread sleeps on an Event when the queue is empty; an agent sets it only
 when the thread said it is sleeping, so a busy sender costs the agent no
@@ -310,7 +311,6 @@ class Sender:
         if wire == 2:
             return None
         end = span.end_ns
-        parts: _Parts | None = None
         if end is None:
             if wire == 1:
                 return None
@@ -328,10 +328,9 @@ class Sender:
                 sent = span._sent
                 if sent is not None:
                     span._sent = None
-                    parts = self._end_delta(span, sent)
-        if parts is None:
-            parts = (span.llm, span.tool, span.agent, span.rag, span.file, span.usage, span.attributes or None)
-        llm, tool, agent, rag, file, usage, attributes = parts
+                    short = self._short_end(span, sent)
+                    if short is not None:
+                        return short
         self.seq += 1
         return cls(
             1,
@@ -348,13 +347,13 @@ class Sender:
             (span.status or "ok") if end is not None else None,
             span.status_message,
             span.status_code,
-            llm,
-            tool,
-            agent,
-            rag,
-            file,
-            usage,
-            attributes,
+            span.llm,
+            span.tool,
+            span.agent,
+            span.rag,
+            span.file,
+            span.usage,
+            span.attributes or None,
             span.events,
         )
 
@@ -365,27 +364,31 @@ class Sender:
         records it went out with."""
         attrs = span.attributes
         return (
-            getattr(self.transport, "connects", 0), self.oversized + self.encode_errors,
+            getattr(self.transport, "connects", 0), self.oversized + self.encode_errors, span.name, span.kind,
             attrs.copy() if attrs.__class__ is dict else attrs or None,
             *(p.copy() if p.__class__ is dict else p
               for p in (span.llm, span.tool, span.agent, span.rag, span.file, span.usage)),
         )
 
-    def _end_delta(self, span: Span, sent: tuple) -> _Parts | None:
-        """The typed parts and attributes (as ``_span_record`` passes them) of the span_end
-        of a span whose span_start went out on this stream: a part only when it changed
-        since, None for the rest; None when the whole span must be repeated.
+    def _short_end(self, span: Span, sent: tuple) -> ShortSpanEnd | None:
+        """The span_end of a span whose span_start went out on this stream, saying only
+        what changed since; None when the whole span must be repeated.
 
         A stream loses no record while its connection lasts, so the monitor has the
         span_start and merges the end into it (docs/protocol.md: fields left out keep
-        their value): the same span as the full repeat UDP needs. Repeated in full:
-        after a reconnect (the start may have gone to a monitor that is gone), after
-        a record was lost to size or encoding, when the attributes changed (the
-        monitor reads some attribute keys into the typed parts) and when a part lost
-        a field it had or a field went to zero or empty (the monitor could fill it
-        from an attribute).
+        their value): the same span as the full repeat UDP needs. Left out: the
+        session, start and parent (they never change), the name and kind unless one
+        of them changed (a name sent alone would make the monitor guess the kind
+        again), the typed parts and attributes that did not change. (A changed part
+        goes whole: leaving out its unchanged fields too saved the monitor less
+        than finding them cost the sender.) Repeated in full: after a reconnect
+        (the start may have gone to a monitor that is gone), after a record was
+        lost to size or encoding, when the attributes changed (the monitor reads
+        some attribute keys into the typed parts) and when a part lost a field it
+        had or a field went to zero or empty (the monitor could fill it from an
+        attribute).
         """
-        conn, lost, attrs, *parts = sent
+        conn, lost, name, kind, attrs, *parts = sent
         if conn != getattr(self.transport, "connects", 0) or lost != self.oversized + self.encode_errors:
             return None
         if (span.attributes or None) != (attrs or None):
@@ -403,12 +406,15 @@ class Sender:
                     if v is not None and ((c := get(k)) is None or (v and not c)):
                         return None
             out.append(cur)
-        return (out[0], out[1], out[2], out[3], out[4], out[5], None)
-
-
-#: What a span record carries between its status and its events: llm, tool, agent, rag,
-#: file, usage, attributes.
-_Parts = tuple[Any, Any, Any, Any, Any, Any, Any]
+        if span.name != name or span.kind != kind:
+            name, kind = span.name, span.kind
+        else:
+            name = kind = ""
+        self.seq += 1
+        # Positional: msgspec takes 16 or more keywords on a slow path (several times the cost).
+        return ShortSpanEnd(1, self.sender_id, self.seq, span.trace_id, span.span_id, "", name, kind, 0, None,
+                            span.end_ns, span.status or "ok", span.status_message, span.status_code,
+                            out[0], out[1], out[2], out[3], out[4], out[5], None, span.events)
 
 
 class _Wire(msgspec.Struct, omit_defaults=True, tag_field="type", gc=False):
@@ -450,10 +456,28 @@ class SpanDone(_Wire, tag="span"):
     pass
 
 
+class ShortSpanEnd(_Wire, tag="span_end"):
+    """A span_end over a stream that says only what changed since its span_start
+    (``Sender._short_end``): the fields given a default here are left out when unset."""
+
+    session_id: str = ""
+    name: str = ""
+    kind: str = ""
+    start_ns: int = 0
+
+
+_DEFAULTS: dict[type, dict[str, Any]] = {}
+
+
 def _trimmed(rec: Any) -> dict[str, Any]:
     """A too-large record cut down: long strings shortened, events dropped."""
     if isinstance(rec, _Wire):
-        out = {k: v for k, v in msgspec.structs.asdict(rec).items() if v is not None}
+        # What encoding leaves out stays out (None, and a default ShortSpanEnd left unset).
+        defaults = _DEFAULTS.get(type(rec))
+        if defaults is None:
+            defaults = _DEFAULTS[type(rec)] = {f.name: f.default for f in msgspec.structs.fields(rec)}
+        out = {k: v for k, v in msgspec.structs.asdict(rec).items()
+               if v is not None and not (type(v) is type(d := defaults[k]) and v == d)}
         out["type"] = type(rec).__struct_config__.tag
     else:
         out = dict(rec)

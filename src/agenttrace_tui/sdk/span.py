@@ -96,7 +96,7 @@ class Span:
     _trace = KEPT
     #: Sender-side state: 0 nothing sent, 1 span_start sent, 2 finished record sent.
     _wire = 0
-    #: Sender-side: what the span_start said, over a stream (see Sender._end_delta).
+    #: Sender-side: what the span_start said, over a stream (see Sender._short_end).
     _sent: tuple | None = None
 
     def __init__(
