@@ -1,10 +1,11 @@
 """Storing one span: merge with earlier reports, index by parent, fold call twins.
 
 ``SpanUpserts._upsert_span`` stores one span: it interns repeated strings,
-merges a span with what the trace already holds (``store.merge``), folds the
-second report of one LLM or tool call into the first (``store.calls``), keeps
-the children index, runs the span hook (the cost enricher) and marks the span
-changed for the lazy totals and the writer.
+stores a new span, or has ``_merge_report`` merge a report of a stored span
+with it (``store.merge``) or fold the second report of one LLM or tool call
+into the first (``store.calls``); it keeps the children index, runs the span
+hook (the cost enricher) and marks the span changed for the lazy totals and
+the writer.
 
 ``SpanUpserts._upsert_spans`` is the store's hot path: it takes a batch's
 spans in one loop (the store's tables and the hook bound once per batch, not
@@ -15,7 +16,8 @@ the steps ``_upsert_span`` takes for it, in the same order. So is a bare
 span_end of a stored span (ids, times, status: the second half of a live
 span as the SDK sends it over a stream and as most OTel bridges do): one copy
 of the stored span with what the end sets, the totals moved by what the end
-moves. Every other span goes to ``_upsert_span``.
+moves. Another report of a stored span goes to ``_merge_report`` from here;
+every other span goes to ``_upsert_span``.
 """
 
 from __future__ import annotations
@@ -135,14 +137,6 @@ class SpanUpserts(StoreIndex):
             span_id = span.span_id
             if span_id in tspans:  # (a test, not a get: most spans of a batch are new)
                 old = tspans[span_id]
-                if not (span.kind is _CUSTOM and span.llm is None and span.tool is None and span.agent is None
-                        and span.rag is None and span.file is None and span.usage is None and span.cost is None
-                        and not span.attributes and not span.events):
-                    upsert(span)  # a repeated report with more than a bare end's fields: merged there
-                    last = None
-                    continue
-                # -- a bare span_end of a stored span (``is_bare``, spelled out): _upsert_span's
-                # steps for it, in its order --
                 if trace is not last:
                     session = sessions[trace.session_id]
                 # The report itself as _upsert_span leaves it (the taps see it after the store).
@@ -152,6 +146,15 @@ class SpanUpserts(StoreIndex):
                 if name:
                     got = names_get(name)
                     span.name = intern(name) if got is None else got
+                if not (span.kind is _CUSTOM and span.llm is None and span.tool is None and span.agent is None
+                        and span.rag is None and span.file is None and span.usage is None and span.cost is None
+                        and not span.attributes and not span.events):
+                    # A repeated report with more than a bare end's fields: merged there.
+                    self._merge_report(trace, session, old, span)  # type: ignore[arg-type]
+                    last = None
+                    continue
+                # -- a bare span_end of a stored span (``is_bare``, spelled out): _merge_report's
+                # steps for it, in its order --
                 running = trace.counted_running
                 counted = running.pop(span_id, None) if running else None
                 # merge_plain(old, span, same_ids=True), spelled out:
@@ -173,7 +176,7 @@ class SpanUpserts(StoreIndex):
                         self._hook_failed(new, exc)
                 end_ns = new.end_ns
                 if counted is not None and end_ns is not None and new.usage is usage and new.cost is old.cost:
-                    # As in _upsert_span: the totals change by what the end moves, counted now.
+                    # As in _merge_report: the totals change by what the end moves, counted now.
                     ended = trace.ended
                     if ended is None:
                         ended = trace.ended = Totals()
@@ -352,109 +355,119 @@ class SpanUpserts(StoreIndex):
                 span.parent_span_id = aliases.get(span.parent_span_id, span.parent_span_id)
         old = trace.spans.get(span.span_id)
         session = self.sessions[trace.session_id]
-        reparent: tuple[str, str | None] | None = None
         kind = span.kind
         #: Its call keys (store.calls), when a new span needs them for the twin search and the index.
         keys = None
-        ran = False
-        old_usage = old_cost = None
         if old is None and (twin is not None or kind is _LLM or (
                 trace.calls is not None and kind is _TOOL and span.tool is not None and span.tool.call_id)):
             if twin is None:
                 keys = call_keys(span)
                 twin = find_twin(trace, span, keys)
             if twin is not None:
-                keys = None  # the merged span's keys are its own
                 old, rule = twin
-                reparent = self._fold(trace, old, span, rule)
-        if old is not None:
-            pending = trace.pending
-            running = trace.counted_running
-            # What the last fold counted for a running span (None after a twin fold, which changed ``old``).
-            counted = running.pop(old.span_id, None) if running else None
-            if reparent is None and is_bare(span):
-                # A bare span_end (the second half of a live span): one copy of
-                # the stored span with the times and status it sets. Its parts,
-                # usage, kind and attributes are the stored span's, already
-                # interned, scoped and indexed under their call keys.
-                new = merge_plain(old, span, same_ids=True)
-                if old.parent_span_id != new.parent_span_id:
-                    self._unlink(trace, old)
-                    trace.children.setdefault(new.parent_span_id, []).append(new.span_id)
-                trace.spans[new.span_id] = new
-                if self.span_hook is not None:
-                    self._enrich(new)
-                if (counted is not None and new.end_ns is not None and new.usage is old.usage
-                        and new.cost is old.cost):
-                    # It ran when the totals last counted it and nothing has changed it
-                    # since (``counted`` is dropped when anything does) but this end,
-                    # and enrichment left its usage and cost as they were: the totals
-                    # change by what the end moves, counted now instead of at the fold.
-                    ended = trace.ended
-                    if ended is None:
-                        ended = trace.ended = Totals()
-                    ended.end_running(counted, new)
-                    self._agg_dirty[trace.trace_id] = trace
-                elif old.span_id not in pending:
-                    # What the totals count for this span until the next fold.
-                    pending[old.span_id] = counted if counted is not None else counted_of(old)
-                    self._agg_dirty[trace.trace_id] = trace
-                self._mark(trace, session, new)
+                self._merge_report(trace, session, old, span, self._fold(trace, old, span, rule))
                 return
-            # Counted as running by the last fold and not changed since: what the totals
-            # count for it is ``counted``, settled below once the merged span is known.
-            ran = counted is not None and reparent is None
-            if not ran and old.span_id not in pending:
-                # What the totals count for this span until the next fold
-                # (computed before the reported-wins rules below touch ``old``).
-                pending[old.span_id] = counted_of(old)
-                self._agg_dirty[trace.trace_id] = trace
-            old_usage, old_cost = old.usage, old.cost
-            # Reported numbers replace derived ones whole: usage the monitor
-            # estimated, a cost it computed (no field-wise mixing of the two).
-            if span.usage is not None and old.usage is not None and old.usage.estimated and not span.usage.estimated:
-                old.usage = None
-            if span.cost is not None and old.cost is not None and span.cost.source == "reported" and old.cost.source != "reported":
-                old.cost = None
-            if reparent is None:
-                new = merge_same(old, span)
-            else:
-                new = merge_span(old, span)
-                if new.parent_span_id == reparent[0]:
-                    new.parent_span_id = reparent[1]  # the stored span was nested in its twin
+        if old is not None:
+            self._merge_report(trace, session, old, span)
+            return
+        new = span
+        if kind in AGGREGATE_KINDS:
             scope_usage(new)
+        if not new.start_ns and new.end_ns is not None:
+            new.start_ns = new.end_ns  # span_end with no span_start: zero-length
+        if new.parent_span_id is not None:
+            parent = trace.spans.get(new.parent_span_id)
+            if parent is not None:
+                new.parent_span_id = parent.span_id  # one string per id, not one per child
+        trace.children.setdefault(new.parent_span_id, []).append(new.span_id)
+        self.span_count += 1
+        trace.pending[new.span_id] = None
+        self._agg_dirty[trace.trace_id] = trace
+        if self._pending_events:
+            held = self._pending_events.pop((trace.trace_id, new.span_id), None)
+            if held:
+                new.events = new.events + tuple(held)
+        if new.llm is not None or new.tool is not None or new.agent is not None:
+            self._intern_parts(new)
+        trace.spans[new.span_id] = new
+        if kind is _LLM or kind is _TOOL:
+            remember(trace, new, keys)
+        self._stored(trace, session, new)
+
+    def _merge_report(self, trace: TraceEntry, session: SessionEntry, old: Span, span: Span,
+                      reparent: tuple[str, str | None] | None = None) -> None:
+        """Store a report of a stored span ``old`` (a span_end, a repeat), or a second report
+        of a call folded into it (``reparent``: what ``_fold`` returned), merged with it.
+        ``span``'s ids and name are the store's already."""
+        pending = trace.pending
+        running = trace.counted_running
+        # What the last fold counted for a running span (None after a twin fold, which changed ``old``).
+        counted = running.pop(old.span_id, None) if running else None
+        if reparent is None and is_bare(span):
+            # A bare span_end (the second half of a live span): one copy of
+            # the stored span with the times and status it sets. Its parts,
+            # usage, kind and attributes are the stored span's, already
+            # interned, scoped and indexed under their call keys.
+            new = merge_plain(old, span, same_ids=True)
             if old.parent_span_id != new.parent_span_id:
                 self._unlink(trace, old)
                 trace.children.setdefault(new.parent_span_id, []).append(new.span_id)
-        else:
-            new = span
-            if kind in AGGREGATE_KINDS:
-                scope_usage(new)
-            if not new.start_ns and new.end_ns is not None:
-                new.start_ns = new.end_ns  # span_end with no span_start: zero-length
-            if new.parent_span_id is not None:
-                parent = trace.spans.get(new.parent_span_id)
-                if parent is not None:
-                    new.parent_span_id = parent.span_id  # one string per id, not one per child
-            trace.children.setdefault(new.parent_span_id, []).append(new.span_id)
-            self.span_count += 1
-            trace.pending[new.span_id] = None
+            trace.spans[new.span_id] = new
+            if self.span_hook is not None:
+                self._enrich(new)
+            if (counted is not None and new.end_ns is not None and new.usage is old.usage
+                    and new.cost is old.cost):
+                # It ran when the totals last counted it and nothing has changed it
+                # since (``counted`` is dropped when anything does) but this end,
+                # and enrichment left its usage and cost as they were: the totals
+                # change by what the end moves, counted now instead of at the fold.
+                ended = trace.ended
+                if ended is None:
+                    ended = trace.ended = Totals()
+                ended.end_running(counted, new)
+                self._agg_dirty[trace.trace_id] = trace
+            elif old.span_id not in pending:
+                # What the totals count for this span until the next fold.
+                pending[old.span_id] = counted if counted is not None else counted_of(old)
+                self._agg_dirty[trace.trace_id] = trace
+            self._mark(trace, session, new)
+            return
+        # Counted as running by the last fold and not changed since: what the totals
+        # count for it is ``counted``, settled below once the merged span is known.
+        ran = counted is not None and reparent is None
+        if not ran and old.span_id not in pending:
+            # What the totals count for this span until the next fold
+            # (computed before the reported-wins rules below touch ``old``).
+            pending[old.span_id] = counted_of(old)
             self._agg_dirty[trace.trace_id] = trace
-            if self._pending_events:
-                held = self._pending_events.pop((trace.trace_id, new.span_id), None)
-                if held:
-                    new.events = new.events + tuple(held)
+        old_usage, old_cost = old.usage, old.cost
+        # Reported numbers replace derived ones whole: usage the monitor
+        # estimated, a cost it computed (no field-wise mixing of the two).
+        if span.usage is not None and old.usage is not None and old.usage.estimated and not span.usage.estimated:
+            old.usage = None
+        if span.cost is not None and old.cost is not None and span.cost.source == "reported" and old.cost.source != "reported":
+            old.cost = None
+        if reparent is None:
+            new = merge_same(old, span)
+        else:
+            new = merge_span(old, span)
+            if new.parent_span_id == reparent[0]:
+                new.parent_span_id = reparent[1]  # the stored span was nested in its twin
+        scope_usage(new)
+        if old.parent_span_id != new.parent_span_id:
+            self._unlink(trace, old)
+            trace.children.setdefault(new.parent_span_id, []).append(new.span_id)
         if new.llm is not None or new.tool is not None or new.agent is not None:
             self._intern_parts(new)
         trace.spans[new.span_id] = new
         kind = new.kind
         if (kind is _LLM or kind is _TOOL) and not (
-                ran and old is not None and kind is old.kind and new.attributes is old.attributes
+                ran and kind is old.kind and new.attributes is old.attributes
                 and new.usage == old_usage and (kind is _LLM or _same_call_id(new, old))):
             # (Not again for a running span's end that left what its call keys are made of as it was.)
-            remember(trace, new, keys)
+            remember(trace, new, None)
         self._stored(trace, session, new)
-        if ran and old is not None and counted is not None:
+        if ran and counted is not None:
             if (new.end_ns is not None and kind is old.kind and new.usage == old_usage and new.cost == old_cost
                     and _same_sig(new, old)):
                 # Its end changed nothing the totals count but what an end moves (the
