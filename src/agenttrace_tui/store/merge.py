@@ -41,15 +41,24 @@ def _merge_part(old: Any, new: Any) -> Any:
     # A copy of the older part with the newer's set fields assigned on it (half the
     # cost of collecting every field in a dict for a new one); the newer's values
     # taken in one call (astuple), not one getattr each.
-    merged = msgspec.structs.replace(old)
     names = _NONE_DEFAULTS[cls]
     if names:
         # Every default None: "set" is "not None" (typed values, never equal to None
         # otherwise), an identity test instead of a comparison per field.
-        for name, nv in zip(names, astuple(new), strict=True):
+        values = astuple(new)
+        for ov, nv in zip(astuple(old), values, strict=True):
+            if nv is None and ov is not None:
+                break
+        else:
+            # The newer sets every field the older had (a part repeated with what the
+            # end added, as our SDK sends it): the merge is the newer part as it is.
+            return new
+        merged = msgspec.structs.replace(old)
+        for name, nv in zip(names, values, strict=True):
             if nv is not None:
                 setattr(merged, name, nv)
         return merged
+    merged = msgspec.structs.replace(old)
     for (name, default), nv in zip(fields, astuple(new), strict=True):
         if nv != default:
             setattr(merged, name, nv)
