@@ -14,11 +14,15 @@ bench_otlp_ir.py), for four inputs:
   over a stream, and live as over UDP (its span_end repeats every field of the
   span plus what the end set).
 
-Prints Ir per span and the live / complete ratios. Compare two trees by
-running it with each one's ``src`` on PYTHONPATH. String hashing is fixed
-(PYTHONHASHSEED=0) so runs repeat; needs valgrind; about a minute per case.
+Prints Ir per span and the live / complete ratios, and keeps them under a
+label in docs/bench/results/live_ir.json (a "before" run stays beside later
+ones; ``--no-save`` keeps nothing). Compare two trees by running it with each
+one's ``src`` on PYTHONPATH (``--commit`` names the code measured then). String
+hashing is fixed (PYTHONHASHSEED=0) so runs repeat; needs valgrind; about a
+minute per case.
 
-Run: PYTHONPATH=src python bench/bench_live_ir.py [--spans N] [--cases complete,live,sdk-complete,sdk-live,sdk-live-udp]
+Run: PYTHONPATH=src python bench/bench_live_ir.py [--spans N] [--label NAME] [--commit TEXT] [--no-save]
+     [--cases complete,live,sdk-complete,sdk-live,sdk-live-udp]
 """
 
 from __future__ import annotations
@@ -32,9 +36,17 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from callgrind import collected
+from machine import commit, describe
+from results import load, row, save
 
 LINES_PER_READ = 200
 WARM_SPANS = 1000
+CASES = ["complete", "live", "sdk-complete", "sdk-live", "sdk-live-udp"]
+#: (live case, its complete case, what the ratio is)
+RATIOS = [("live", "complete", "live / complete, a bare span_end"),
+          ("sdk-live", "sdk-complete", "SDK live over a stream / SDK complete"),
+          ("sdk-live-udp", "sdk-complete", "SDK live as over UDP / SDK complete")]
+LIVE_TARGET = 1.3
 
 
 def _arg(name: str, default: str) -> str:
@@ -95,14 +107,65 @@ def main() -> None:
 
     print(f"{n:,} spans, whole native pipeline, code from {Path(agenttrace_tui.__file__).parent}")
     got: dict[str, float] = {}
-    for case in _arg("--cases", "complete,live,sdk-complete,sdk-live,sdk-live-udp").split(","):
+    for case in _arg("--cases", ",".join(CASES)).split(","):
         got[case] = _count(case, n) / n
         print(f"{case:13s} {got[case]:10,.0f} Ir/span", flush=True)
-    if "complete" in got and "live" in got:
-        print(f"live / complete         {got['live'] / got['complete']:.2f}x")
-    for live in ("sdk-live", "sdk-live-udp"):
-        if "sdk-complete" in got and live in got:
-            print(f"{live} / sdk-complete {got[live] / got['sdk-complete']:.2f}x")
+    for live, complete, what in RATIOS:
+        if live in got and complete in got:
+            print(f"{what}: {got[live] / got[complete]:.2f}x")
+    if "--no-save" in sys.argv:
+        return
+    prev = load("live_ir")
+    runs = prev["data"]["runs"] if prev else {}
+    runs[_arg("--label", "current")] = {"machine": describe(), "commit": _arg("--commit", "") or commit(), "spans": n,
+                                        "ir_per_span": got}
+    data = {"runs": runs}
+    out = save("live_ir", machine=describe(), section=render(data), summary=summary(data), data=data)
+    print(f"wrote {out}")
+
+
+def render(data: dict) -> str:
+    """The section: instructions per span per case and the live / complete ratios, one column per run."""
+    runs = data["runs"]
+    labels = list(runs)
+    lines = [
+        "### Live spans against complete ones, in instructions (`bench/bench_live_ir.py`)",
+        "",
+        "The whole native pipeline (`Pipeline.feed_many` per read of 200 stream lines, the totals read after each) "
+        "under callgrind: instructions per span, which repeat for the same code and input whatever the machine's "
+        "load, so a change shows here when CPU-time ratios cannot tell it from noise. `live`: span_start + a bare "
+        "span_end (ids, time, status); `sdk-*`: the records our SDK's own builder makes for the same trace shape, "
+        "complete, live over a stream, and live as over UDP (its span_end repeats every field).",
+        "",
+        *(f"- `{label}`: commit {r['commit']}, {r['spans']:,} spans, {r['machine']}" for label, r in runs.items()),
+        "",
+        "| case | " + " | ".join(f"`{label}`" for label in labels) + " |",
+        "|---|" + "---:|" * len(labels),
+    ]
+    for case in CASES:
+        lines.append(f"| {case}, Ir/span | " + " | ".join(
+            f"{runs[label]['ir_per_span'][case]:,.0f}" if case in runs[label]["ir_per_span"] else ""
+            for label in labels) + " |")
+    for live, complete, what in RATIOS:
+        cells = []
+        for label in labels:
+            ir = runs[label]["ir_per_span"]
+            cells.append(f"**{ir[live] / ir[complete]:.2f}x**" if live in ir and complete in ir else "")
+        lines.append(f"| {what} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def summary(data: dict) -> list[dict]:
+    """The target row, from the latest run: the worse of a bare span_end and our SDK's over a stream."""
+    label, run = list(data["runs"].items())[-1]
+    ir = run["ir_per_span"]
+    if not all(c in ir for c in ("complete", "live", "sdk-complete", "sdk-live")):
+        return []
+    bare, sdk = ir["live"] / ir["complete"], ir["sdk-live"] / ir["sdk-complete"]
+    return [row("live span vs the same span complete, whole native pipeline, in instructions (load-independent)",
+                f"<= {LIVE_TARGET:g}x",
+                f"{bare:.2f}x with a bare span_end, {sdk:.2f}x as our SDK sends it over a stream (run {label!r})",
+                max(bare, sdk) <= LIVE_TARGET)]
 
 
 if __name__ == "__main__":

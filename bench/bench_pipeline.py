@@ -65,6 +65,7 @@ from agenttrace_tui.store.memory import Store
 from agenttrace_tui.store.schema import ensure_schema
 from bench_otlp import agent_request
 from bench_store import ends_later, wire_records
+from machine import commit
 from machine import describe as machine
 from results import load, row, save
 from sdk_wire import sdk_lines
@@ -467,16 +468,6 @@ def render(doc: dict) -> str:
             lines.append(f"| {label} | " + " | ".join(f"{c[k]:,}" if k in c else "" for k in cd["after"]) + " |")
         lines.append("")
     return "\n".join(lines).rstrip() + "\n"
-
-
-def commit() -> str:
-    try:
-        import subprocess
-
-        return subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True,
-                              text=True, check=True).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return "?"
 
 
 #: The native receivers' target (docs: 50,000 spans/s) leaves this much CPU per span on one core.

@@ -32,3 +32,14 @@ def describe() -> str:
         f"{platform.system()} {platform.release()}, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, "
         f"load average {load()}"
     )
+
+
+def commit() -> str:
+    """The short hash of this checkout's HEAD ("?" outside a git checkout)."""
+    import subprocess
+
+    try:
+        return subprocess.run(["git", "-C", str(Path(__file__).resolve().parent), "rev-parse", "--short", "HEAD"],
+                              capture_output=True, text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "?"
