@@ -272,12 +272,18 @@ async def test_sdk_live_span_equals_the_complete_span(tmp_path: Path, transport:
     await _assert_same(tmp_path, live, _complete(spans))
 
 
+def _connected(name: str) -> tuple[Wire, Tracer]:
+    """A tracer sending over TCP to a Wire that took its connection."""
+    wire = Wire("tcp")
+    tracer = Tracer(name, endpoint=wire.endpoint, set_global=False)
+    wire.accept()
+    return wire, tracer
+
+
 async def test_a_span_end_after_a_reconnect_repeats_the_whole_span(tmp_path: Path) -> None:
     """The span_start went out on a connection that is gone: the monitor at the other
     end of the next one may never have seen it, so the span_end carries everything."""
-    wire = Wire("tcp")
-    tracer = Tracer("reconnect test", endpoint=wire.endpoint, set_global=False)
-    wire.accept()
+    wire, tracer = _connected("reconnect test")
     with tracer.span("chat claude-sonnet-4", "llm_call", step=1) as s:
         s.set_llm(model="claude-sonnet-4", provider="anthropic", prompt="summarise")
         wire.started(tracer, s)
@@ -307,9 +313,7 @@ async def test_a_span_end_after_a_reconnect_repeats_the_whole_span(tmp_path: Pat
 async def test_a_too_large_short_span_end_is_cut_down_and_still_merges(tmp_path: Path) -> None:
     """A stream's span_end that says only what changed, too large to send (a huge
     stop reason): cut down as any record is, it still names nothing it did not change."""
-    wire = Wire("tcp")
-    tracer = Tracer("trim test", endpoint=wire.endpoint, set_global=False)
-    wire.accept()
+    wire, tracer = _connected("trim test")
     with tracer.span("chat claude-sonnet-4", "llm_call", step=1) as s:
         s.set_llm(model="claude-sonnet-4", provider="anthropic", prompt="summarise")
         wire.started(tracer, s)
