@@ -368,7 +368,7 @@ class SpanUpserts(StoreIndex):
                 self._merge_report(trace, session, old, span, self._fold(trace, old, span, rule))
                 return
         if old is not None:
-            self._merge_report(trace, session, old, span)
+            self._merge_report(trace, session, old, span, bare=is_bare(span))
             return
         new = span
         if kind in AGGREGATE_KINDS:
@@ -395,15 +395,16 @@ class SpanUpserts(StoreIndex):
         self._stored(trace, session, new)
 
     def _merge_report(self, trace: TraceEntry, session: SessionEntry, old: Span, span: Span,
-                      reparent: tuple[str, str | None] | None = None) -> None:
+                      reparent: tuple[str, str | None] | None = None, bare: bool = False) -> None:
         """Store a report of a stored span ``old`` (a span_end, a repeat), or a second report
         of a call folded into it (``reparent``: what ``_fold`` returned), merged with it.
-        ``span``'s ids and name are the store's already."""
+        ``span``'s ids and name are the store's already; ``bare``: it is a bare span_end
+        (``is_bare``, which the caller tested: the batch loop stores those itself)."""
         pending = trace.pending
         running = trace.counted_running
         # What the last fold counted for a running span (None after a twin fold, which changed ``old``).
         counted = running.pop(old.span_id, None) if running else None
-        if reparent is None and is_bare(span):
+        if bare:
             # A bare span_end (the second half of a live span): one copy of
             # the stored span with the times and status it sets. Its parts,
             # usage, kind and attributes are the stored span's, already
