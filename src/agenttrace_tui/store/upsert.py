@@ -235,7 +235,7 @@ class SpanUpserts(StoreIndex):
             if (maybe_twin or (calls is not None and (
                     (id_key is not None and (other := calls.get(id_key)) is not None and other != span_id)
                     or (usage_key is not None and (other := calls.get(usage_key)) is not None and other != span_id)))
-                    ) and (twin := find_twin(trace, span, [k for k in (id_key, usage_key) if k is not None])):
+                    ) and (twin := find_twin(trace, span, (id_key, usage_key))):
                 # A second report of a stored call: folded into it there. (A span that only might
                 # have been one -- a model call in a model call, a usage another call had too --
                 # is new: stored below, the steps _upsert_span takes when find_twin finds none.)
