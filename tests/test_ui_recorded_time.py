@@ -8,6 +8,8 @@
 * Span tree rows carry a status glyph at a fixed column (✗ error, ◐ running,
   ⊘ cancelled, ◌ unfinished) that survives narrow widths, and an error row
   shows its message before the attributes.
+* A trace row says how its run ended: ⊘ when its root span was cancelled
+  (an agent stopped, not finished), not the ✓ of a finished one.
 * Unfocused pane borders read against the background in both themes.
 
 Real SQLite files written by the real Writer, the real app through Pilot;
@@ -190,3 +192,27 @@ async def test_unfocused_borders_are_visible(theme):
         background = app.screen.styles.background
         shown = background.blend(border, border.a) if border.a < 1 else border
         assert contrast(Color.parse(shown.hex), Color.parse(background.hex)) >= 1.6
+
+
+async def test_a_trace_whose_root_was_cancelled_is_not_shown_as_finished():
+    def sp(tid, sid, parent=None, end=5, **kw):
+        return Span(span_id=sid, trace_id=tid, session_id="live", name=sid, parent_span_id=parent,
+                    start_ns=T0, end_ns=None if end is None else T0 + end * S, **kw)
+
+    store = Store()
+    store.apply([
+        Session(id="live", name="live", started_ns=T0),
+        # stopped by the user: the root cancelled, its children finished
+        sp("stopped", "root", status=Status.CANCELLED, status_message="CancelledError"),
+        sp("stopped", "step", "root", end=2),
+        # a child cancelled inside a run that finished: the run is not cancelled
+        sp("finished", "root2"), sp("finished", "retry", "root2", end=1, status=Status.CANCELLED),
+        # a failure says so before a cancellation
+        sp("failed", "root3", status=Status.CANCELLED), sp("failed", "boom", "root3", status=Status.ERROR),
+        sp("open", "root4", end=None),
+    ])
+    app = make_app(store=store, now_ns=Clock(T0 + 10 * S))
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.traces.session_id == "live")
+        glyphs = {t: app.traces.row_cells(t)[0].plain for t in ("stopped", "finished", "failed", "open")}
+        assert glyphs == {"stopped": "⊘", "finished": "✓", "failed": "✗", "open": "◐"}

@@ -11,7 +11,7 @@ import time
 from collections import deque
 from typing import TYPE_CHECKING, Any
 
-from ..model import Metric, Session, Span
+from ..model import Metric, Session, Span, Status
 from .aggregates import Totals
 
 if TYPE_CHECKING:
@@ -98,6 +98,16 @@ class TraceEntry:
     @property
     def running(self) -> bool:
         return self.totals.running > 0
+
+    def status(self) -> str:
+        """``running``, ``error`` (a span failed or timed out), ``cancelled`` (its root span
+        was: the run was stopped, not finished) or ``ok``."""
+        if self.totals.running > 0:
+            return "running"
+        if self.totals.errors:
+            return "error"
+        root = self.spans.get(self.root_id) if self.root_id else None
+        return "cancelled" if root is not None and root.status is Status.CANCELLED else "ok"
 
     @property
     def internal_only(self) -> bool:

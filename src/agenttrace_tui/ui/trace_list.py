@@ -65,7 +65,7 @@ class TraceList(RowList):
         if trace is None:
             return [Text("?"), safe_text(key, limit=256)]
         t = trace.totals
-        status = shown_status(self.app, "running") if trace.running else ("error" if t.errors else "ok")
+        status = shown_status(self.app, trace.status())
         st = status_style(self.app, status)
         errs = Text(str(t.errors), style=status_style(self.app, "error", bold=True)) if t.errors else Text("·", style=style(self.app, "text-muted"))
         return [
