@@ -135,7 +135,9 @@ def render(data: dict) -> str:
         "under callgrind: instructions per span, which repeat for the same code and input whatever the machine's "
         "load, so a change shows here when CPU-time ratios cannot tell it from noise. `live`: span_start + a bare "
         "span_end (ids, time, status); `sdk-*`: the records our SDK's own builder makes for the same trace shape, "
-        "complete, live over a stream, and live as over UDP (its span_end repeats every field).",
+        "complete, live over a stream, and live as over UDP (its span_end repeats every field). A column named "
+        "after a Python version runs the same code under that interpreter: instructions do not compare as time "
+        "across interpreters, the ratios do.",
         "",
         *(f"- `{label}`: commit {r['commit']}, {r['spans']:,} spans, {r['machine']}" for label, r in runs.items()),
         "",
