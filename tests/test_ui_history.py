@@ -117,3 +117,25 @@ async def test_picker_reports_an_unreadable_file(tmp_path):
         assert picker.shown_ids == [] and picker.error and "cannot read" in picker.error
         await pilot.press("enter")  # nothing to open: stays put
         assert app.screen is picker
+
+
+def _toasts(app) -> list[str]:
+    from textual.widgets._toast import Toast
+
+    return [str(t.render()) for t in app.screen.query(Toast)]
+
+
+async def test_a_quick_load_leaves_no_loading_note_over_the_session(db, monkeypatch):
+    # A load says "Loading…" only once it has taken this long; this one takes milliseconds,
+    # so had the note not been called off when the session came, it would show at 1 s.
+    monkeypatch.setattr("agenttrace_tui.ui.history.LOADING_NOTE_AFTER_S", 1.0)
+    app = _app(db)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await pilot.pause()
+        await open_history(pilot, app)
+        await pilot.press("slash", "v", "1", "enter")
+        await wait_for(pilot, lambda: app.mode == HISTORY_MODE)
+        await pilot.pause(1.3)
+        assert not [t for t in _toasts(app) if "Loading" in t]
+        await pilot.press("H")  # the note of going back shows: toasts are found where they are
+        await wait_for(pilot, lambda: any("Back to live" in t for t in _toasts(app)))

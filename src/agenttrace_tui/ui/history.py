@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 
 from textual import on
 from textual.message import Message
+from textual.timer import Timer
 
 from ..store.memory import Store
 from .panes import HISTORY, LIVE, PaneSync
@@ -33,6 +34,8 @@ if TYPE_CHECKING:
 
 #: The app's ``mode`` while it shows a saved session.
 HISTORY_MODE = HISTORY
+#: Seconds a saved session may take to load before the monitor says it is loading.
+LOADING_NOTE_AFTER_S = 0.3
 
 
 class HistoryLoaded(Message):
@@ -85,6 +88,8 @@ class HistoryViews(PaneSync):
         self._live_store: Store | None = None
         #: the database H reads (default: the monitor's; tests and store-only apps set it)
         self.history_db: str | Path | None = None
+        #: the "Loading…" note a load in progress says if it takes long (``LOADING_NOTE_AFTER_S``)
+        self._loading_note: Timer | None = None
 
     def show_saved(self, session_id: str, store: Store, recorded_now_ns: int | None = None) -> None:
         """Show a loaded saved session (keeps the live store to come back to).
@@ -104,6 +109,9 @@ class HistoryViews(PaneSync):
     @on(HistoryLoaded)
     def _history_loaded(self, message: HistoryLoaded) -> None:
         """A saved session loaded in a worker: show it, or say why not."""
+        if self._loading_note is not None:
+            self._loading_note.stop()
+            self._loading_note = None
         if message.store is None:
             self.notify(f"Cannot load the session: {clean(message.error or '?', 200)}", markup=False, severity="error", timeout=5)
             return
@@ -132,7 +140,10 @@ class HistoryViews(PaneSync):
         """Load the picked session in a thread; ``_history_loaded`` gets the result."""
         if session_id is None:
             return
-        self.notify("Loading the saved session…", markup=False, timeout=2)
+        # Said only if the load is slow enough to notice: a toast left over a session
+        # that is already on screen hides part of it for nothing.
+        self._loading_note = self.set_timer(
+            LOADING_NOTE_AFTER_S, partial(self.notify, "Loading the saved session…", markup=False, timeout=2))
 
         def load() -> None:
             self.post_message(load_saved(db, session_id))
