@@ -106,12 +106,15 @@ class HistoryViews(PaneSync):
             self._select_session(session_id)
         self.sessions.focus()
 
-    @on(HistoryLoaded)
-    def _history_loaded(self, message: HistoryLoaded) -> None:
-        """A saved session loaded in a worker: show it, or say why not."""
+    def _call_off_loading_note(self) -> None:
         if self._loading_note is not None:
             self._loading_note.stop()
             self._loading_note = None
+
+    @on(HistoryLoaded)
+    def _history_loaded(self, message: HistoryLoaded) -> None:
+        """A saved session loaded in a worker: show it, or say why not."""
+        self._call_off_loading_note()
         if message.store is None:
             self.notify(f"Cannot load the session: {clean(message.error or '?', 200)}", markup=False, severity="error", timeout=5)
             return
@@ -142,6 +145,7 @@ class HistoryViews(PaneSync):
             return
         # Said only if the load is slow enough to notice: a toast left over a session
         # that is already on screen hides part of it for nothing.
+        self._call_off_loading_note()  # a load picked before this one is cancelled (exclusive worker)
         self._loading_note = self.set_timer(
             LOADING_NOTE_AFTER_S, partial(self.notify, "Loading the saved session…", markup=False, timeout=2))
 
