@@ -84,6 +84,7 @@ def _child(case: str, n: int, stage: str) -> None:
     store = Store(max_spans=1_000_000)
     gc.collect()
     gc.disable()
+
     def step(fn: Any, arg: Any, counted: bool) -> None:
         if counted:
             count(fn, *arg)

@@ -56,7 +56,7 @@ from machine import describe as machine
 from results import row, save
 
 INFLIGHT = 2
-#: The stream rate the ingest target asks for, and the CPU a span that leaves on one core.
+#: The stream rate (spans/s) the TCP target asks for: 1e6 / it is the CPU µs a span that leaves on one core.
 STREAM_TARGET = 200_000
 OTLP, NATIVE = b"o", b"n"
 Updates = tuple[list[Session], list[Span]]
