@@ -20,8 +20,13 @@ from .config import Config, ConfigError, is_loopback, load_config
 PROG = "agenttrace-tui"
 
 
-def monitor_flags() -> argparse.ArgumentParser:
-    """Flags shared by the monitor and the demo (a parent parser)."""
+def monitor_flags(absent: bool = False) -> argparse.ArgumentParser:
+    """Flags shared by the monitor and the demo (a parent parser).
+
+    ``absent``: the flags of a subcommand's parser (demo, run, env, serve), which
+    leave a flag they were not given absent instead of setting its default, so one
+    given before the subcommand (``agenttrace-tui --otlp-port 5555 env``) counts.
+    """
     p = argparse.ArgumentParser(add_help=False)
     g = p.add_argument_group("monitor settings (also AGENTTRACE_<NAME> env vars and the config file)")
     g.add_argument("--config", metavar="PATH", help="TOML config file (default: the user config dir's agenttrace-tui/config.toml)")
@@ -46,11 +51,16 @@ def monitor_flags() -> argparse.ArgumentParser:
     g.add_argument("--log-level", metavar="LEVEL", help="engine log level: debug, info, warning (default), error, off")
     g.add_argument("--log-file", metavar="PATH", help="engine log file (default: the user state dir's agenttrace-tui/agenttrace-tui.log; rotated at 1 MB)")
     g.add_argument("--headless", action="store_true", help="no UI: print one line per finished trace, and each new kind of failure on stderr")
+    if absent:
+        # (A subparser's defaults would overwrite what the main parser read before the subcommand.)
+        for action in p._actions:
+            action.default = argparse.SUPPRESS
     return p
 
 
 def build_parser() -> argparse.ArgumentParser:
     parent = monitor_flags()
+    sub_flags = monitor_flags(absent=True)
     parser = argparse.ArgumentParser(
         prog=PROG,
         description="A terminal live monitor for AI agents.",
@@ -60,7 +70,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     demo = sub.add_parser(
         "demo",
-        parents=[parent],
+        parents=[sub_flags],
         help="run the monitor fed by the built-in demo agent",
         description="Run the monitor fed by a simulated agent that sends over the real UDP path.",
     )
@@ -74,7 +84,7 @@ def build_parser() -> argparse.ArgumentParser:
         module.register(sub)
     # These take the monitor's settings too (the ports an agent is pointed at, the served monitor's).
     for module in _config_command_modules().values():
-        module.register(sub, parent)
+        module.register(sub, sub_flags)
     return parser
 
 

@@ -22,6 +22,8 @@ GROUPS = ("model", "provider", "kind", "tool", "day")
 
 
 def register(subparsers: Any) -> argparse.ArgumentParser:
+    from .history_common import add_common
+
     p = subparsers.add_parser(
         "costs",
         help="show token and dollar spend from the database",
@@ -30,12 +32,10 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("--session", metavar="ID", help="only this session")
     p.add_argument("--since", metavar="WHEN", help="only spans that started since: 30m, 12h, 7d, or a date/time (2025-06-01, 2025-06-01T14:00)")
     p.add_argument("--group-by", choices=GROUPS, default="model", help="rows of the table (default: model)")
-    p.add_argument("--json", action="store_true", help="print JSON instead of a table")
-    p.add_argument("--db", metavar="PATH", help="SQLite file (default: the user data directory)")
-    p.add_argument("--prices", metavar="TOML", help="user price file that overrides bundled prices")
-    from .table import add_wide
-
-    add_wide(p)
+    p.add_argument("--prices", metavar="TOML", default=argparse.SUPPRESS,
+                   help="user price file that overrides bundled prices (default: $AGENTTRACE_PRICES or the "
+                        "config file's prices, as the monitor)")
+    add_common(p, wide=True)
     p.set_defaults(func=run)
     return p
 
@@ -291,7 +291,8 @@ def run(args: argparse.Namespace) -> int:
     from rich.console import Console
 
     from ..enrich.prices import PriceFileError
-    from ..store.sqlite import Reader, SchemaError, default_db_path
+    from ..store.sqlite import Reader, SchemaError
+    from .history_common import db_path, prices_path
 
     err = Console(stderr=True)
     try:
@@ -299,7 +300,7 @@ def run(args: argparse.Namespace) -> int:
     except ValueError as exc:
         err.print(str(exc), markup=False)
         return 2
-    path = args.db or str(default_db_path())
+    path = db_path(args)
     try:
         reader = Reader(path)
     except FileNotFoundError:
@@ -318,7 +319,7 @@ def run(args: argparse.Namespace) -> int:
                 except CommandError as exc:
                     err.print(f"agenttrace-tui: {exc}", markup=False)
                     return 1
-            report = build_report(reader, args.group_by, args.session, since_ns, getattr(args, "prices", None))
+            report = build_report(reader, args.group_by, args.session, since_ns, prices_path(args))
     except PriceFileError as exc:
         err.print(str(exc), markup=False)
         return 2

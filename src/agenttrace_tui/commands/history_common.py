@@ -34,21 +34,36 @@ def add_common(p: argparse.ArgumentParser, json_flag: bool = True, wide: bool = 
         add_wide(p)
 
 
+def _settings(args: argparse.Namespace) -> Any:
+    """The monitor's settings as its config file and AGENTTRACE_* variables give them
+    (``--config`` names the file), or None when they cannot be read."""
+    try:
+        from ..config import load_config
+
+        return load_config({}, config_path=getattr(args, "config", None))
+    except Exception:  # noqa: BLE001 -- a broken config file must not stop a read-only query
+        return None
+
+
 def db_path(args: argparse.Namespace) -> Path:
     """--db, else AGENTTRACE_DB / the config file's ``db``, else the default path."""
     if getattr(args, "db", None):
         return Path(args.db).expanduser()
-    try:
-        from ..config import load_config
-
-        cfg = load_config({}, config_path=None)
-        if cfg.db:
-            return Path(cfg.db).expanduser()
-    except Exception:  # noqa: BLE001 -- a broken config file must not stop a read-only query
-        pass
+    cfg = _settings(args)
+    if cfg is not None and cfg.db:
+        return Path(cfg.db).expanduser()
     from ..store.paths import default_db_path
 
     return default_db_path()
+
+
+def prices_path(args: argparse.Namespace) -> str | None:
+    """--prices, else AGENTTRACE_PRICES / the config file's ``prices``: the price file the
+    monitor prices with, so a command's costs are the figures the monitor shows."""
+    if getattr(args, "prices", None):
+        return str(args.prices)
+    cfg = _settings(args)
+    return cfg.prices if cfg is not None else None
 
 
 def db_path_for_write(args: argparse.Namespace) -> Path:

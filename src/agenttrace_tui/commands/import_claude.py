@@ -16,6 +16,7 @@ from .history_common import (
     add_common,
     db_path_for_write,
     guarded,
+    prices_path,
     print_json,
 )
 
@@ -32,8 +33,9 @@ def register(subparsers: Any) -> None:
     p.set_defaults(func=guarded(run))
 
 
-def import_claude(paths: list[str] | None, db: Any, enrich: bool = True) -> Any:
-    """Import transcripts into ``db``; returns ClaudeImportStats (the DB import stats as ``.db``)."""
+def import_claude(paths: list[str] | None, db: Any, enrich: bool = True, prices: str | None = None) -> Any:
+    """Import transcripts into ``db``; returns ClaudeImportStats (the DB import stats as ``.db``).
+    ``prices``: the monitor's price file (``importer.pricing_hook``)."""
     from ..history.claude_transcripts import (
         ClaudeImportStats,
         default_paths,
@@ -41,14 +43,14 @@ def import_claude(paths: list[str] | None, db: Any, enrich: bool = True) -> Any:
         iter_updates,
     )
     from ..store.bulk import BulkWriter
-    from .importer import ImportStats, install_pricing
+    from .importer import ImportStats, pricing_hook
 
     files = find_transcripts(paths or default_paths())
     stats = ClaudeImportStats()
     db_stats = ImportStats()
+    hook = pricing_hook(prices) if enrich else None
     sink = BulkWriter(db, db_stats)
-    if enrich:
-        install_pricing(sink)
+    sink.span_hook = hook
     try:
         for updates in iter_updates(files, stats):
             sink.add(updates)
@@ -59,12 +61,15 @@ def import_claude(paths: list[str] | None, db: Any, enrich: bool = True) -> Any:
 
 
 def run(args: argparse.Namespace) -> int:
+    from ..enrich.prices import PriceFileError
     from ..format.numbers import plural
     from ..format.sanitize import clean
 
     db = db_path_for_write(args)
     try:
-        stats = import_claude(args.paths, db)
+        stats = import_claude(args.paths, db, prices=prices_path(args))
+    except PriceFileError as exc:
+        raise CommandError(str(exc)) from None
     except sqlite3.Error as exc:
         raise CommandError(f"cannot write {db}: {exc}") from None
     if stats.files == 0:

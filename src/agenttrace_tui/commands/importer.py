@@ -30,7 +30,7 @@ import json
 import sqlite3
 import sys
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -331,20 +331,21 @@ def _sdk_console(spans: list[Any], ctx: _Context) -> Iterator[list[Update]]:
 
 
 
-def install_pricing(sink: Any) -> None:
-    """The live monitor's pricing for an import into ``sink`` (a BulkWriter).
+def pricing_hook(prices: str | None = None) -> Callable[[Any], None]:
+    """The live monitor's pricing for an import, as a span hook for its BulkWriter, with
+    the monitor's price file ``prices`` (``history_common.prices_path``); raises
+    ``PriceFileError`` for a bad one (before anything is written).
 
-    Installs the live store's span hook on the sink, so every span is priced
-    (or its tokens estimated) once merged with what the file already holds:
-    usage without a cost, or with an unknown one, gets the price the live
-    monitor would give it. A figure the file carries is kept as it is
-    (decoders mark an agent's own ``reported``; our exports say ``computed``),
-    so an export imported back is the same data. Vocabularies are built up
-    front (an import may wait; its counts are tiktoken's, not chars/4).
+    Every span is priced (or its tokens estimated) once merged with what the
+    file already holds: usage without a cost, or with an unknown one, gets the
+    price the live monitor would give it. A figure the file carries is kept as
+    it is (decoders mark an agent's own ``reported``; our exports say
+    ``computed``), so an export imported back is the same data. Vocabularies
+    are built up front (an import may wait; its counts are tiktoken's, not chars/4).
     """
     from ..enrich import make_enrichers
 
-    (enricher,) = make_enrichers(None, sink, background_tokens=False)
+    (enricher,) = make_enrichers(prices, None, background_tokens=False)
     finish = enricher.coster.finish
 
     def hook(span: Any) -> None:
@@ -352,19 +353,21 @@ def install_pricing(sink: Any) -> None:
         if c is None or c.total is None:
             finish(span)
 
-    sink.span_hook = hook
+    return hook
 
 
 # -- writing ---------------------------------------------------------------------------------
-def import_file(src: str | Path | TextIO, db_path: str | Path, batch: int = 2000) -> ImportStats:
-    """Import one file (or an open text stream) into the database; returns the stats."""
+def import_file(src: str | Path | TextIO, db_path: str | Path, batch: int = 2000, prices: str | None = None) -> ImportStats:
+    """Import one file (or an open text stream) into the database; returns the stats.
+    ``prices``: the monitor's price file (see ``pricing_hook``)."""
     from ..store.bulk import BulkWriter
 
     stats = ImportStats()
     ctx = _Context(stats)
-    sink = BulkWriter(db_path, stats, batch)
     # Every format is priced as live ingest is, on the merged span.
-    install_pricing(sink)
+    hook = pricing_hook(prices)
+    sink = BulkWriter(db_path, stats, batch)
+    sink.span_hook = hook
     try:
         if isinstance(src, (str, Path)):
             with open(src, encoding="utf-8", errors="replace") as fh:
@@ -396,14 +399,14 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from .history_common import db_path_for_write, fail, print_json
+    from ..enrich.prices import PriceFileError
+    from .history_common import db_path_for_write, fail, prices_path, print_json
 
     db = db_path_for_write(args)
     try:
-        if args.file == "-":
-            stats = import_file(sys.stdin, db)
-        else:
-            stats = import_file(args.file, db)
+        stats = import_file(sys.stdin if args.file == "-" else args.file, db, prices=prices_path(args))
+    except PriceFileError as exc:
+        return fail(str(exc))
     except OSError as exc:
         return fail(f"cannot import {args.file}: {exc.strerror or exc}")
     except sqlite3.Error as exc:
