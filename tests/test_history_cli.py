@@ -100,6 +100,8 @@ def test_traces_tree_ascii(db, capsys):
     assert 'Status: ERROR "permission denied"' in tool and 'Tool: "filesystem"' in tool
     assert any('Tokens: ≈2300/50' in line for line in lines)  # estimated tokens are marked
     assert lines[-1].startswith("└── [Span: synthesize_results]")
+    # "show", as for a session, is the same command.
+    assert run(capsys, "traces", "show", "trace-v1", "--db", str(db)) == (code, out, "")
 
 
 def test_traces_tree_sanitises_and_json(db, capsys):

@@ -29,7 +29,8 @@ def register(subparsers: Any) -> None:
     ls.add_argument("--limit", type=positive_int, default=100, metavar="N", help="at most N traces (default 100)")
     add_common(ls, wide=True)
     ls.set_defaults(func=guarded(run_list))
-    tree = sub.add_parser("tree", help="one trace as an ASCII tree with durations and HOTSPOT marks")
+    # "show" as for sessions: the word a user tries first for one trace.
+    tree = sub.add_parser("tree", aliases=["show"], help="one trace as an ASCII tree with durations and HOTSPOT marks")
     tree.add_argument("trace_id", metavar="ID", help="trace id, a unique prefix of one, or 'latest'")
     tree.add_argument("--no-attributes", dest="attributes", action="store_false", help="names and tree only")
     add_common(tree)
