@@ -3,9 +3,10 @@ history commands price with the monitor's own price file.
 
 ``agenttrace-tui --otlp-port 5555 env`` printed the default port (the
 subcommand's defaults overwrote what the main parser had read), and
-``agenttrace-tui --db FILE costs`` opened the default file. ``costs`` and the
-imports priced with the bundled prices while the monitor used the user's price
-file, so the same span showed two figures.
+``agenttrace-tui --db FILE costs`` opened the default file. ``costs`` priced
+every stored span again with the bundled prices, and the imports priced with
+them, while the monitor used the user's price file: the same span showed two
+figures.
 """
 
 from __future__ import annotations
@@ -105,26 +106,39 @@ async def test_costs_reads_the_db_given_before_it(tmp_path: Path, price_file: Pa
     assert json.loads(before)["total"]["input_tokens"] == USAGE.input
 
 
-async def test_costs_prices_with_the_monitors_price_file(tmp_path: Path, price_file: Path, config_file: Path,
-                                                         capsys: pytest.CaptureFixture[str],
-                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+def total_cost(capsys: pytest.CaptureFixture[str], *argv: str) -> float | None:
+    code, out, err = run(capsys, *argv, "--json")
+    assert code == 0, err
+    return json.loads(out)["total"]["cost_usd"]
+
+
+async def test_costs_shows_the_cost_the_monitor_stored(tmp_path: Path, price_file: Path,
+                                                      capsys: pytest.CaptureFixture[str]) -> None:
     db = await saved(tmp_path / "m.db", str(price_file))
     with Reader(db) as reader:
         (stored,) = [s for s in reader.iter_spans("s1") if s.span_id == "a"]
     assert stored.cost is not None and stored.cost.total == pytest.approx(expected_cost())
+    _, listed, _ = run(capsys, "sessions", "list", "--db", str(db), "--json")
+    (session,) = json.loads(listed)
+    # Read back without the price file (since moved, or prices changed): the figure the monitor
+    # showed and every other command shows, not a new price.
+    assert total_cost(capsys, "costs", "--db", str(db)) == pytest.approx(stored.cost.total) == pytest.approx(session["cost"])
 
-    def total(*argv: str) -> float | None:
-        code, out, err = run(capsys, *argv)
-        assert code == 0, err
-        return json.loads(out)["total"]["cost_usd"]
 
-    # With no price file the model is unknown: never a silent $0.
-    assert total("costs", "--db", str(db), "--json") is None
-    # The monitor's file, however it was given: the figure the monitor stored.
-    assert total("--config", str(config_file), "costs", "--db", str(db), "--json") == pytest.approx(stored.cost.total)
-    assert total("--prices", str(price_file), "costs", "--db", str(db), "--json") == pytest.approx(stored.cost.total)
+async def test_costs_prices_what_was_saved_unpriced_with_the_monitors_price_file(
+        tmp_path: Path, price_file: Path, config_file: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    db = await saved(tmp_path / "m.db", None)  # saved before the price file existed: unknown
+    with Reader(db) as reader:
+        (stored,) = [s for s in reader.iter_spans("s1") if s.span_id == "a"]
+    assert stored.cost is not None and stored.cost.total is None
+    # With no price file it stays unknown: never a silent $0.
+    assert total_cost(capsys, "costs", "--db", str(db)) is None
+    # The monitor's file, however it is given, prices it now.
+    assert total_cost(capsys, "--config", str(config_file), "costs", "--db", str(db)) == pytest.approx(expected_cost())
+    assert total_cost(capsys, "--prices", str(price_file), "costs", "--db", str(db)) == pytest.approx(expected_cost())
     monkeypatch.setenv("AGENTTRACE_PRICES", str(price_file))
-    assert total("costs", "--db", str(db), "--json") == pytest.approx(stored.cost.total)
+    assert total_cost(capsys, "costs", "--db", str(db)) == pytest.approx(expected_cost())
 
 
 def test_import_prices_with_the_monitors_price_file(tmp_path: Path, price_file: Path, config_file: Path,

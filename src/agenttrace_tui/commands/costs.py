@@ -1,10 +1,10 @@
 """``agenttrace-tui costs``: spend from the database, grouped, as a table or JSON.
 
 Spans are read session by session from the SQLite file and replayed into an
-in-memory store with the cost enricher as its span hook, so the numbers obey
+in-memory store with the monitor's pricing as its span hook, so the numbers obey
 exactly the rules the live monitor uses (subtree usage never summed twice,
-reported costs win, spans saved without a price are priced now, unknown
-models stay unknown). Estimated figures carry "≈"; unknown prices are listed
+a stored cost is the figure every other view shows, spans saved without a
+price are priced now with the monitor's price file, unknown models stay unknown). Estimated figures carry "≈"; unknown prices are listed
 with their reasons, never shown as $0.
 """
 
@@ -33,8 +33,8 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("--since", metavar="WHEN", help="only spans that started since: 30m, 12h, 7d, or a date/time (2025-06-01, 2025-06-01T14:00)")
     p.add_argument("--group-by", choices=GROUPS, default="model", help="rows of the table (default: model)")
     p.add_argument("--prices", metavar="TOML", default=argparse.SUPPRESS,
-                   help="user price file that overrides bundled prices (default: $AGENTTRACE_PRICES or the "
-                        "config file's prices, as the monitor)")
+                   help="price file for spans saved without a price (default: $AGENTTRACE_PRICES or the "
+                        "config file's prices, as the monitor); a stored cost is kept")
     add_common(p, wide=True)
     p.set_defaults(func=run)
     return p
@@ -195,15 +195,15 @@ def _session_ids(reader: Any, session: str | None, since_ns: int | None) -> list
 
 
 def build_report(reader: Any, group: str, session: str | None = None, since_ns: int | None = None, prices: str | None = None) -> Report:
-    """Replay the selected spans, one session at a time, into cost-enriched stores."""
-    from ..enrich import SpanCoster
-    from ..enrich.prices import PriceBook, load_price_file
+    """Replay the selected spans, one session at a time, into stores that price what was
+    saved without a price (``pricing_hook``, with the price file ``prices``)."""
     from ..store.memory import Store
+    from .history_common import pricing_hook
 
-    coster = SpanCoster(PriceBook(load_price_file(prices) if prices else None))
+    hook = pricing_hook(prices)
     report = Report(group)
     for sid in _session_ids(reader, session, since_ns):
-        store = Store(max_spans=10_000_000, span_hook=coster.finish)
+        store = Store(max_spans=10_000_000, span_hook=hook)
         batch: list[Any] = []
         for span in reader.iter_spans(sid):
             if since_ns is not None and span.start_ns < since_ns:

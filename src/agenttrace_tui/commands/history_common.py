@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -64,6 +65,31 @@ def prices_path(args: argparse.Namespace) -> str | None:
         return str(args.prices)
     cfg = _settings(args)
     return cfg.prices if cfg is not None else None
+
+
+def pricing_hook(prices: str | None = None) -> Callable[[Any], None]:
+    """The monitor's pricing for spans read back (an import, the ``costs`` report), as a
+    span hook for the store they go into, with the monitor's price file ``prices``
+    (``prices_path``); raises ``PriceFileError`` for a bad one (before anything is written).
+
+    A span saved without a price (no cost, or an unknown one) is priced now, or its
+    tokens estimated, as the monitor would (once merged with what is stored). A figure
+    a span carries is kept as it is: the monitor's own, shown live and by every other
+    command, and an agent's ``reported`` one; so the same span shows the same cost
+    everywhere, and an export imported back is the same data. Vocabularies are built
+    up front (the counts are tiktoken's, not chars/4).
+    """
+    from ..enrich import make_enrichers
+
+    (enricher,) = make_enrichers(prices, None, background_tokens=False)
+    finish = enricher.coster.finish
+
+    def hook(span: Any) -> None:
+        c = span.cost
+        if c is None or c.total is None:
+            finish(span)
+
+    return hook
 
 
 def db_path_for_write(args: argparse.Namespace) -> Path:

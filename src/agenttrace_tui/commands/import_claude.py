@@ -17,6 +17,7 @@ from .history_common import (
     db_path_for_write,
     guarded,
     prices_path,
+    pricing_hook,
     print_json,
 )
 
@@ -35,7 +36,7 @@ def register(subparsers: Any) -> None:
 
 def import_claude(paths: list[str] | None, db: Any, enrich: bool = True, prices: str | None = None) -> Any:
     """Import transcripts into ``db``; returns ClaudeImportStats (the DB import stats as ``.db``).
-    ``prices``: the monitor's price file (``importer.pricing_hook``)."""
+    ``prices``: the monitor's price file (``history_common.pricing_hook``)."""
     from ..history.claude_transcripts import (
         ClaudeImportStats,
         default_paths,
@@ -43,7 +44,7 @@ def import_claude(paths: list[str] | None, db: Any, enrich: bool = True, prices:
         iter_updates,
     )
     from ..store.bulk import BulkWriter
-    from .importer import ImportStats, pricing_hook
+    from .importer import ImportStats
 
     files = find_transcripts(paths or default_paths())
     stats = ClaudeImportStats()

@@ -30,7 +30,7 @@ import json
 import sqlite3
 import sys
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -331,36 +331,12 @@ def _sdk_console(spans: list[Any], ctx: _Context) -> Iterator[list[Update]]:
 
 
 
-def pricing_hook(prices: str | None = None) -> Callable[[Any], None]:
-    """The live monitor's pricing for an import, as a span hook for its BulkWriter, with
-    the monitor's price file ``prices`` (``history_common.prices_path``); raises
-    ``PriceFileError`` for a bad one (before anything is written).
-
-    Every span is priced (or its tokens estimated) once merged with what the
-    file already holds: usage without a cost, or with an unknown one, gets the
-    price the live monitor would give it. A figure the file carries is kept as
-    it is (decoders mark an agent's own ``reported``; our exports say
-    ``computed``), so an export imported back is the same data. Vocabularies
-    are built up front (an import may wait; its counts are tiktoken's, not chars/4).
-    """
-    from ..enrich import make_enrichers
-
-    (enricher,) = make_enrichers(prices, None, background_tokens=False)
-    finish = enricher.coster.finish
-
-    def hook(span: Any) -> None:
-        c = span.cost
-        if c is None or c.total is None:
-            finish(span)
-
-    return hook
-
-
 # -- writing ---------------------------------------------------------------------------------
 def import_file(src: str | Path | TextIO, db_path: str | Path, batch: int = 2000, prices: str | None = None) -> ImportStats:
     """Import one file (or an open text stream) into the database; returns the stats.
-    ``prices``: the monitor's price file (see ``pricing_hook``)."""
+    ``prices``: the monitor's price file (see ``history_common.pricing_hook``)."""
     from ..store.bulk import BulkWriter
+    from .history_common import pricing_hook
 
     stats = ImportStats()
     ctx = _Context(stats)
