@@ -12,6 +12,7 @@ figures.
 from __future__ import annotations
 
 import json
+import socket
 from pathlib import Path
 
 import pytest
@@ -19,6 +20,7 @@ import pytest
 from agenttrace_tui import cli
 from agenttrace_tui.enrich import make_enrichers
 from agenttrace_tui.ingest.pipeline import Pipeline
+from agenttrace_tui.ingest.protocol import decode
 from agenttrace_tui.model import LlmInfo, Session, Span, SpanKind, TokenUsage
 from agenttrace_tui.store.memory import Store
 from agenttrace_tui.store.sqlite import Reader, Writer
@@ -170,3 +172,22 @@ def test_a_bad_price_file_is_one_clear_error_and_writes_nothing(tmp_path: Path,
     assert code == 1
     assert "price file" in err and str(bad) in err and "Traceback" not in err
     assert not db.exists()
+
+
+@pytest.mark.parametrize("how", ["flag before", "environment"])
+def test_demo_send_only_sends_to_the_monitors_udp_port(how: str, capsys: pytest.CaptureFixture[str],
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.settimeout(5)
+        port = str(sock.getsockname()[1])
+        demo = ["demo", "--send-only", "--duration", "0.3", "--seed", "3", "--sessions", "1"]
+        if how == "environment":
+            monkeypatch.setenv("AGENTTRACE_UDP_PORT", port)
+            code = cli.main(demo)
+        else:
+            code = cli.main(["--udp-port", port, *demo])
+        assert code == 0
+        first = sock.recv(65536)
+    records = decode(first)[0]
+    assert records and all(r.v == 1 for r in records)

@@ -182,9 +182,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command not in (None, "demo"):
         return int(args.func(args) or 0)
     try:
-        if args.command == "demo" and args.send_only:
-            return _send_demo(args)
         cfg = config_from_args(args, default_db=_demo_db() if args.command == "demo" else None)
+        if args.command == "demo" and args.send_only:
+            return _send_demo(args, cfg)
     except ConfigError as exc:
         print(f"{PROG}: {exc}", file=sys.stderr)
         return 2
@@ -223,10 +223,11 @@ def _demo_db() -> str:
     return str(default_db_path().with_name("demo.db"))
 
 
-def _send_demo(args: argparse.Namespace) -> int:
+def _send_demo(args: argparse.Namespace, cfg: Config) -> int:
     from .commands.demo import run_demo
 
-    endpoint = args.endpoint or f"udp://127.0.0.1:{args.udp_port or 4319}"
+    # The monitor's UDP port as its settings give it (flag, AGENTTRACE_UDP_PORT, config file).
+    endpoint = args.endpoint or f"udp://127.0.0.1:{cfg.udp_port or 4319}"
     try:
         run_demo(endpoint, seed=args.seed, rate=args.rate, duration_s=args.duration, sessions=args.sessions)
     except KeyboardInterrupt:
