@@ -1,11 +1,12 @@
 """``agenttrace-tui costs``: spend from the database, grouped, as a table or JSON.
 
 Spans are read session by session from the SQLite file and replayed into an
-in-memory store with the monitor's pricing as its span hook, so the numbers obey
-exactly the rules the live monitor uses (subtree usage never summed twice,
-a stored cost is the figure every other view shows, spans saved without a
-price are priced now with the monitor's price file, unknown models stay unknown). Estimated figures carry "≈"; unknown prices are listed
-with their reasons, never shown as $0.
+in-memory store with the monitor's pricing as its span hook, so the numbers
+obey exactly the rules the live monitor uses (subtree usage never summed
+twice, a stored cost is the figure every other view shows, spans saved
+without a price are priced now with the monitor's price file, unknown models
+stay unknown). Estimated figures carry "≈"; unknown prices are listed with
+their reasons, never shown as $0.
 """
 
 from __future__ import annotations

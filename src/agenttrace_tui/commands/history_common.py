@@ -10,9 +10,12 @@ import argparse
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import msgspec
+
+if TYPE_CHECKING:
+    from ..config import Config
 
 PROG = "agenttrace-tui"
 
@@ -35,7 +38,7 @@ def add_common(p: argparse.ArgumentParser, json_flag: bool = True, wide: bool = 
         add_wide(p)
 
 
-def _settings(args: argparse.Namespace) -> Any:
+def _settings(args: argparse.Namespace) -> Config | None:
     """The monitor's settings as its config file and AGENTTRACE_* variables give them
     (``--config`` names the file), or None when they cannot be read."""
     try:
