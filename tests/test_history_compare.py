@@ -70,3 +70,31 @@ def test_small_changes_are_the_same():
     d = compare_spans(a, b)
     assert all(r["changes"] == ["same"] for r in d["spans"])
     assert d["delta"]["duration_ns"] == 0 and d["delta"]["spans"] == 0
+
+
+def test_a_rows_cost_says_estimated_and_unpriced_as_every_sum(db, capsys, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "200")
+    d = cmp_json(capsys, db, "trace-v1", "trace-v2")
+    est = [r for r in d["spans"] if r["estimated_a"]]
+    assert est and d["a"]["tokens_estimated"]  # the fixture's estimated model call
+    capsys.readouterr()
+    assert cli.main(["compare", "trace-v1", "trace-v2", "--db", str(db)]) == 0
+    out = capsys.readouterr().out
+    for r in est:
+        line = next(ln for ln in out.splitlines() if ln.startswith(r["name"] + " "))
+        assert line.split()[-2].startswith("≈$") and line.split()[-1].startswith("≈$")
+
+
+def test_a_row_partly_priced_keeps_its_priced_part():
+    from agenttrace_tui.model import Cost, LlmInfo, Span, SpanKind, TokenUsage
+
+    def call(sid: str, cost: float | None) -> Span:
+        return Span(span_id=sid, trace_id="t", session_id="s", name="chat", kind=SpanKind.LLM_CALL, start_ns=S, end_ns=2 * S,
+                    llm=LlmInfo(model="m"), usage=TokenUsage(input=10, output=5),
+                    cost=Cost(total=cost, source="computed" if cost is not None else "unknown"))
+
+    d = compare_spans([call("a", 0.25), call("b", None)], [call("c", 0.25)])
+    (row,) = d["spans"]
+    assert (row["cost_a"], row["cost_priced_a"], row["unpriced_a"]) == (None, 0.25, 1)  # never a silent total
+    assert (row["cost_b"], row["cost_priced_b"], row["unpriced_b"]) == (0.25, 0.25, 0)
+    assert row["cost_delta"] is None and "cheaper" not in row["changes"]

@@ -77,13 +77,16 @@ def _by_name(spans: list[Span]) -> dict[str, dict[str, Any]]:
     for s in spans:
         row = out.get(s.name)
         if row is None:
-            row = out[s.name] = {"count": 0, "duration_ns": 0, "tokens": 0, "cost": 0.0, "errors": 0, "unpriced": 0}
+            row = out[s.name] = {"count": 0, "duration_ns": 0, "tokens": 0, "cost": 0.0, "errors": 0, "unpriced": 0,
+                                 "estimated": False}
         row["count"] += 1
         row["duration_ns"] += s.duration_ns()
         if s.usage is not None and s.usage.scope == "span":
             row["tokens"] += s.usage.input + s.usage.output
         row["cost"] += counted_cost(s)
-        row["unpriced"] += span_flags(s)[0]
+        unpriced, estimated = span_flags(s)
+        row["unpriced"] += unpriced
+        row["estimated"] = row["estimated"] or bool(estimated)
         row["errors"] += s.status in _ERRORS
     return out
 
@@ -112,7 +115,7 @@ def compare_spans(a: Iterable[Span], b: Iterable[Span], label_a: str = "A", labe
     }
     na, nb = _by_name(la), _by_name(lb)
     rows = []
-    empty = {"count": 0, "duration_ns": 0, "tokens": 0, "cost": 0.0, "errors": 0, "unpriced": 0}
+    empty = {"count": 0, "duration_ns": 0, "tokens": 0, "cost": 0.0, "errors": 0, "unpriced": 0, "estimated": False}
     for name in set(na) | set(nb):
         ra, rb = na.get(name, empty), nb.get(name, empty)
         changes: list[str] = []
@@ -144,8 +147,13 @@ def compare_spans(a: Iterable[Span], b: Iterable[Span], label_a: str = "A", labe
                 "cost_a": None if ra["unpriced"] else round(ra["cost"], 10),
                 "cost_b": None if rb["unpriced"] else round(rb["cost"], 10),
                 "cost_delta": None if ra["unpriced"] or rb["unpriced"] else round(rb["cost"] - ra["cost"], 10),
+                # As for each side: the priced part, the calls without a price, whether tokens were estimated.
+                "cost_priced_a": round(ra["cost"], 10),
+                "cost_priced_b": round(rb["cost"], 10),
                 "unpriced_a": ra["unpriced"],
                 "unpriced_b": rb["unpriced"],
+                "estimated_a": ra["estimated"],
+                "estimated_b": rb["estimated"],
                 "errors_a": ra["errors"],
                 "errors_b": rb["errors"],
             }

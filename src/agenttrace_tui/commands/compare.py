@@ -109,7 +109,7 @@ def run(args: argparse.Namespace) -> int:
         title="by span name",
     )
     styles = {"added": "green", "removed": "red", "slower": "yellow", "more_expensive": "yellow", "more_errors": "red"}
-    digits = column_digits([x for r in rows for x in (r["cost_a"], r["cost_b"])])
+    digits = column_digits([x for r in rows for x in (r["cost_priced_a"], r["cost_priced_b"])])
     for r in rows:
         # JSON keeps the identifiers (more_expensive); people read words.
         ch = ", ".join(c.replace("_", " ") for c in r["changes"])
@@ -121,8 +121,8 @@ def run(args: argparse.Namespace) -> int:
             fmt_duration(r["duration_a_ns"]) if r["count_a"] else "-",
             fmt_duration(r["duration_b_ns"]) if r["count_b"] else "-",
             fmt_signed(r["duration_delta_ns"], fmt_duration),
-            fmt_cost(r["cost_a"], digits=digits) if r["count_a"] else "-",
-            fmt_cost(r["cost_b"], digits=digits) if r["count_b"] else "-",
+            fmt_cost(r["cost_priced_a"], r["estimated_a"], r["unpriced_a"], digits) if r["count_a"] else "-",
+            fmt_cost(r["cost_priced_b"], r["estimated_b"], r["unpriced_b"], digits) if r["count_b"] else "-",
         )
     st.print(c, wide=args.wide)
     return 0

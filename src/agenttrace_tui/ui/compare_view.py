@@ -194,7 +194,7 @@ class CompareScreen(Screen[None]):
         rows.add_column("Δ cost", justify="right", no_wrap=True)
         changed = [x for x in r["spans"] if x["changes"] != ["same"]]
         same = [x for x in r["spans"] if x["changes"] == ["same"]]
-        digits = fmt.column_digits([v for x in r["spans"] for v in (x["cost_a"], x["cost_b"])])
+        digits = fmt.column_digits([v for x in r["spans"] for v in (x["cost_priced_a"], x["cost_priced_b"])])
         for x in changed + same:
             color = self._color(CHANGE_COLOR.get(x["changes"][0], "foreground"))
             dim = x["changes"] == ["same"]
@@ -205,8 +205,8 @@ class CompareScreen(Screen[None]):
                 fmt.duration(x["duration_a_ns"]) if x["count_a"] else "-",
                 fmt.duration(x["duration_b_ns"]) if x["count_b"] else "-",
                 self._delta(x["duration_delta_ns"], fmt.duration),
-                fmt.cost(x["cost_a"], digits=digits) if x["count_a"] else "-",
-                fmt.cost(x["cost_b"], digits=digits) if x["count_b"] else "-",
+                fmt.cost(x["cost_priced_a"], x["estimated_a"], x["unpriced_a"], digits) if x["count_a"] else "-",
+                fmt.cost(x["cost_priced_b"], x["estimated_b"], x["unpriced_b"], digits) if x["count_b"] else "-",
                 self._cost_delta(x["cost_delta"], digits),
             )
         title = Text(f"By span name · {len(changed)} changed, {len(same)} same · biggest differences first", style=_bold())
