@@ -102,7 +102,7 @@ class TraceEntry:
     def status(self) -> str:
         """``running``, ``error`` (a span failed or timed out), ``cancelled`` (its root span
         was: the run was stopped, not finished) or ``ok``."""
-        if self.totals.running > 0:
+        if self.running:
             return "running"
         if self.totals.errors:
             return "error"
