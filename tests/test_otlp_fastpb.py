@@ -16,11 +16,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from google.protobuf.message import DecodeError
 from opentelemetry.proto.collector.trace.v1 import trace_service_pb2
 
 from agenttrace_tui.ingest import otlp_fastpb
 from agenttrace_tui.ingest.otlp_parse import BodyError, parse
 from agenttrace_tui.ingest.otlp_values import pb_attrs
+from agenttrace_tui.model import Span
 
 sys.path.insert(0, str(Path(__file__).resolve().parent / "clients"))
 from recording import read_body
@@ -97,22 +99,58 @@ def test_every_value_type_and_encoding_reads_the_same() -> None:
         b"\x0a\x01g\x12\x03\x18\x85\x00",  # 5 as two varint bytes
         b"\x0a\x01h\x12\x04\x18\x80\x80\x00",  # 0 as three varint bytes
         b"\x0a\x01i\x12\x04\x18\x05\x18\x06",  # two ints: the last wins
-        b"\x0a\x01f\x12\x02\x18\x80",  # truncated varint inside (the real parser refuses; checked below)
     ]
     body = req.SerializeToString()
     assert _compare(body) == len(VALUES)
-    for enc in odd[:-1]:
+    for enc in odd:
         assert _compare(_one_span_body(enc)) == 1
-    with pytest.raises(BodyError):
-        parse("traces", _one_span_body(odd[-1]), False)
 
 
-def test_invalid_utf8_in_an_attribute_is_refused_as_before() -> None:
-    # The twin leaves attributes unchecked; the real classes still judge the body first.
+def _deep_pair(levels: int) -> bytes:
+    """An encoded KeyValue whose value nests ``levels`` arrays (AnyValue.array_value.values)."""
+    value = b"\x18\x01"  # int_value 1
+    for _ in range(levels):
+        array = b"\x0a" + _len(value) + value  # ArrayValue.values
+        value = b"\x2a" + _len(array) + array  # AnyValue.array_value
+    return b"\x0a\x01d\x12" + _len(value) + value
+
+
+def _malformed_span(what: str) -> tuple[bytes, bytes]:
+    """(encoded attribute, encoded status) of a span that is not valid protobuf in the way ``what`` says."""
+    return {
+        "invalid UTF-8 in a value": (b"\x0a\x01k\x12\x04\x0a\x02\xff\xfe", b""),
+        "invalid UTF-8 in a key": (b"\x0a\x02\xff\xfe\x12\x03\x0a\x01v", b""),
+        "a truncated varint": (b"\x0a\x01f\x12\x02\x18\x80", b""),
+        "a value nested past the parser's depth": (_deep_pair(120), b""),
+        "invalid UTF-8 in the status message": (b"\x0a\x01k\x12\x03\x0a\x01v", b"\x12\x02\xff\xfe"),
+    }[what]
+
+
+@pytest.mark.parametrize("what", ["invalid UTF-8 in a value", "invalid UTF-8 in a key", "a truncated varint",
+                                  "a value nested past the parser's depth", "invalid UTF-8 in the status message"])
+def test_a_span_with_a_malformed_attribute_or_status_is_rejected_alone(what: str) -> None:
+    """The real classes refuse the whole request for it; read through the twin, that span
+    is rejected and counted with its id, and the good spans around it are kept."""
+    from agenttrace_tui.ingest.otlp_decode import Rejects, convert_traces
+
+    kv, status = _malformed_span(what)
+    good = b"\x0a\x01k\x12\x03\x0a\x01v"
+    body = _body([_span(1, good), _span(2, kv, status), _span(3, good)])
+    with pytest.raises(DecodeError):
+        trace_service_pb2.ExportTraceServiceRequest.FromString(body)
+    rejects = Rejects()
+    updates = [u for c in convert_traces(parse("traces", body, False), False, rejects, lambda t: None) for u in c]
+    spans = [u for u in updates if isinstance(u, Span)]
+    assert [s.span_id for s in spans] == ["0000000000000001", "0000000000000003"]
+    assert [s.attributes for s in spans] == [{"k": "v"}, {"k": "v"}]
+    assert dict(rejects.by_reason) == {"invalid_span": 1}
+    assert "'0000000000000002'" in rejects.message() and "not valid protobuf" in rejects.message()
+
+
+def test_a_body_the_twin_cannot_parse_is_refused_whole() -> None:
+    # Past the twin, malformed bytes outside attributes and statuses (here a truncated span id).
     with pytest.raises(BodyError):
-        parse("traces", _one_span_body(b"\x0a\x01k\x12\x04\x0a\x02\xff\xfe"), False)
-    with pytest.raises(BodyError):
-        parse("traces", _one_span_body(b"\x0a\x02\xff\xfe\x12\x03\x0a\x01v"), False)
+        parse("traces", b"\x0a\x06\x12\x04\x12\x02\x12\x05", False)
 
 
 def test_the_cache_stays_bounded_and_keeps_no_mutable_values() -> None:
@@ -164,7 +202,19 @@ def test_ever_new_values_of_a_known_key_read_the_same() -> None:
 def _one_span_body(kv: bytes) -> bytes:
     """A request of one span whose only attribute is the encoded KeyValue ``kv`` (Span field 9)."""
     span = b"\x0a\x10" + b"\x01" * 16 + b"\x12\x08" + b"\x02" * 8 + b"\x4a" + _len(kv) + kv
-    scope = b"\x12" + _len(span) + span
+    return _body([span])
+
+
+def _span(no: int, kv: bytes, status: bytes = b"") -> bytes:
+    """Span ``no`` of trace 1, named "s", 1 to 2 ns, with attribute ``kv`` and the encoded ``status`` (field 15) if any."""
+    span = (b"\x0a\x10" + b"\x01" * 16 + b"\x12\x08" + no.to_bytes(8, "big") + b"\x2a\x01s"
+            + b"\x39" + (1).to_bytes(8, "little") + b"\x41" + (2).to_bytes(8, "little") + b"\x4a" + _len(kv) + kv)
+    return span + (b"\x7a" + _len(status) + status if status else b"")
+
+
+def _body(spans: list[bytes]) -> bytes:
+    """A request of one resource and scope holding the encoded ``spans``."""
+    scope = b"".join(b"\x12" + _len(span) + span for span in spans)
     rs = b"\x12" + _len(scope) + scope
     return b"\x0a" + _len(rs) + rs
 
@@ -233,3 +283,30 @@ def test_status_read_through_the_twin_equals_the_generated_classes() -> None:
             fast = parse("traces", body, False)
             assert isinstance(fast, otlp_fastpb.FastTraceRequest)
             assert convert(fast) == convert(trace_service_pb2.ExportTraceServiceRequest.FromString(body))
+
+
+async def test_the_receiver_answers_malformed_spans_as_a_partial_success() -> None:
+    """Over HTTP on 127.0.0.1: every malformed span of a request is counted and named in the
+    answer, the good spans beside them are stored, and the next request is served."""
+    from opentelemetry.proto.collector.trace.v1 import trace_service_pb2 as ts
+
+    from test_otlp_support import apost, receiver
+
+    kinds = ["invalid UTF-8 in a value", "invalid UTF-8 in a key", "a truncated varint",
+             "a value nested past the parser's depth", "invalid UTF-8 in the status message"]
+    good = b"\x0a\x01k\x12\x03\x0a\x01v"
+    spans = [_span(1, good)] + [_span(2 + i, *_malformed_span(k)) for i, k in enumerate(kinds)] + [_span(9, good)]
+    store, pipeline, server = await receiver()
+    try:
+        port = server.address[1]
+        status, _h, body = await apost(port, "/v1/traces", _body(spans), {"Content-Type": "application/x-protobuf"})
+        assert status == 200
+        answer = ts.ExportTraceServiceResponse.FromString(body).partial_success
+        assert answer.rejected_spans == len(kinds)
+        assert "invalid_span" in answer.error_message and "not valid protobuf" in answer.error_message
+        assert pipeline.stats.rejected["invalid_span"] == len(kinds)
+        assert sorted(s.span_id for s in store.trace("01" * 16).spans.values()) == ["0000000000000001", "0000000000000009"]
+        status, _h, _b = await apost(port, "/v1/traces", _body([_span(10, good)]), {"Content-Type": "application/x-protobuf"})
+        assert status == 200 and store.span_count == 3
+    finally:
+        await server.close()

@@ -27,7 +27,7 @@ from ..normalize.otel import (
     cut_msg,
     fast_plan,
 )
-from .otlp_fastpb import LONG_STRINGS, FastTraceRequest, read_pair, read_status, span_attrs, span_status
+from .otlp_fastpb import LONG_STRINGS, MALFORMED, FastTraceRequest, read_pair, read_status, span_attrs, span_status
 from .otlp_parse import (
     MAX_ITEMS,
     MAX_JSON_OBJECTS,
@@ -142,20 +142,29 @@ def _spans_from_fastpb(items: list[Any], i: int, res: ResourceInfo, rejects: Rej
         # Ids of the right length and not all zero (compared, not any(): no call).
         if (len(t) != 16 or len(s) != 8 or t == _ZERO16 or s == _ZERO8 or (p and (len(p) != 8 or p == _ZERO8))
                 or sp.events or sp.links):
-            got = _span_from_raw(_raw_from_pb(sp, twin=True), client, rejects)
+            try:
+                raw = _raw_from_pb(sp, twin=True)
+            except MALFORMED as exc:
+                _malformed(rejects, sp, exc)
+                continue
+            got = _span_from_raw(raw, client, rejects)
             if got is not None:
                 spans.append(got[0])
                 explicit.append(got[1])
             continue
-        attrs = dict(map(read_pair, sp.attributes[:]))  # span_attrs; [:]: one C call, no IndexError ends it
+        st = sp.status  # encoded occurrences; the common SDKs send one on every span
+        try:
+            attrs = dict(map(read_pair, sp.attributes[:]))  # span_attrs; [:]: one C call, no IndexError ends it
+            if st:
+                code, message = read_status(st[0]) if len(st) == 1 else span_status(st)
+            else:
+                code = 0
+                message = ""
+        except MALFORMED as exc:
+            _malformed(rejects, sp, exc)
+            continue
         plan = cached_plan(tuple(attrs)) or cv.plan_for(attrs)
         session = _session_attr(attrs, plan.session_keys) if plan.session_keys else None
-        st = sp.status  # encoded occurrences; the common SDKs send one on every span
-        if st:
-            code, message = read_status(st[0]) if len(st) == 1 else span_status(st)
-        else:
-            code = 0
-            message = ""
         tid = t.hex()
         sid = s.hex()
         parent = p.hex() if p else None
@@ -182,6 +191,12 @@ def _spans_from_fastpb(items: list[Any], i: int, res: ResourceInfo, rejects: Rej
     if LONG_STRINGS[0] != long_seen:
         cut_free_strings(spans[first:])
     return i
+
+
+def _malformed(rejects: Rejects, sp: Any, exc: BaseException) -> None:
+    """Count a span of ``FastTraceRequest`` whose encoded attribute or status is not valid protobuf."""
+    rejects.add("invalid_span", f"span {sp.span_id.hex()[:16]!r} ({sp.name[:60]!r}): an attribute or its status "
+                                f"is not valid protobuf ({type(exc).__name__})")
 
 
 def _span_from_json(sp: Any, res: ResourceInfo, rejects: Rejects) -> tuple[Span, bool] | None:

@@ -19,8 +19,12 @@ class and ``pb_value`` -- the same values either way (tests compare them on
 every recorded client).
 
 The twin does not check what it leaves as bytes (UTF-8 of keys and strings,
-nested lengths), so ``otlp_parse.parse`` still parses each body with the real
-classes first: a body the real parser refuses is refused as before.
+nested lengths) when it parses: each pair and status is checked as it is read
+(the small decoder decodes UTF-8 strictly and takes only exact lengths; the
+generated classes judge anything else), and a span whose pair or status is
+malformed raises one of ``MALFORMED`` there, which rejects that span alone
+(``otlp_decode``), where parsing with the real classes refused the whole
+request with it. A pair in the cache was read, so checked, when it went in.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ import struct
 from typing import Any
 
 from google.protobuf import descriptor_pb2, descriptor_pool, message_factory
+from google.protobuf.message import DecodeError
 from opentelemetry.proto.collector.trace.v1 import trace_service_pb2
 from opentelemetry.proto.common.v1 import common_pb2
 from opentelemetry.proto.trace.v1 import trace_pb2
@@ -79,6 +84,9 @@ def _declare() -> Any:
 
 #: ``ExportTraceServiceRequest`` whose spans keep their attributes as encoded KeyValues.
 FastTraceRequest: Any = _declare()
+
+#: What reading a malformed encoded pair or status raises (UnicodeDecodeError is a ValueError).
+MALFORMED = (DecodeError, ValueError, RuntimeError, RecursionError)
 
 _KeyValue = common_pb2.KeyValue
 _Status = trace_pb2.Status
