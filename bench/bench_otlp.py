@@ -2,7 +2,8 @@
 
 Measures, in one run and on the same machine:
 
-* parse only: protobuf ``ExportTraceServiceRequest.FromString`` (the baseline);
+* parse only: protobuf ``ExportTraceServiceRequest.FromString`` (the baseline), and
+  the monitor's own parse (``otlp_parse.parse``: twin classes, attributes left encoded);
 * parse + convert (conventions, previews, sessions) without the store;
 * parse + convert + store through ``Pipeline.apply`` (target >= 100k spans/s);
 * the same for OTLP JSON bodies;
@@ -147,10 +148,17 @@ def median_rate(fn, n: int, policy_gc: bool = True) -> tuple[float, float]:
     return statistics.median(walls), statistics.median(cpus)
 
 
+#: The monitor's own parse: twin classes that leave span attributes and statuses encoded (otlp_fastpb).
+MONITOR_PARSE = "parse as the monitor does (span attributes left encoded)"
+
+
 def bench_inprocess(bodies: list[bytes], json_bodies: list[bytes]) -> dict[str, tuple[float, float]]:
     n = len(bodies) * BATCH
     out: dict[str, tuple[float, float]] = {}
-    out["parse only (protobuf)"] = median_rate(lambda: [parse("traces", b, False) for b in bodies], n)
+    # The generated classes' parse: what any protobuf reader pays, whatever the monitor parses with.
+    real = trace_service_pb2.ExportTraceServiceRequest.FromString
+    out["parse only (protobuf)"] = median_rate(lambda: [real(b) for b in bodies], n)
+    out[MONITOR_PARSE] = median_rate(lambda: [parse("traces", b, False) for b in bodies], n)
 
     def convert_only() -> None:
         for b in bodies:
@@ -350,7 +358,8 @@ def main() -> None:
     full_w, full = inproc["parse + convert + store (protobuf)"]
     auto_gc = inproc[AUTOMATIC_GC][1]
     store_c = inproc["store only (already converted spans)"][1]
-    conv_us = 1e6 / full - 1e6 / store_c - 1e6 / base
+    own_parse = inproc[MONITOR_PARSE][1]
+    conv_us = 1e6 / full - 1e6 / store_c - 1e6 / own_parse
     lines = [
         "## OTLP/HTTP ingest",
         "",
@@ -387,9 +396,11 @@ def main() -> None:
         "",
         f"Target: decode + normalise + store >= 100,000 spans/s: **{full:,.0f} spans per CPU-second, "
         f"{full_w:,.0f} spans/s wall** ({'met' if full >= 100_000 else 'NOT met on this machine'}). "
-        f"Per span: parsing {1e6 / base:.1f} µs, conversion {conv_us:.1f} µs (attribute dicts from protobuf,",
+        f"Per span: parsing {1e6 / own_parse:.2f} µs, conversion {conv_us:.1f} µs (attribute dicts from protobuf,",
         f"convention tables, model structs), the store {1e6 / store_c:.1f} µs (indexes and incremental aggregates).",
-        f"Protobuf parsing ran at {base:,.0f} spans per CPU-second here. This host's speed changes by the hour",
+        "Protobuf parsing by the generated classes (the baseline: what any reader of these bodies pays) ran at",
+        f"{base:,.0f} spans per CPU-second here; the monitor's own parse leaves span attributes and statuses",
+        "encoded, to be read (and judged) span by span through a cache. This host's speed changes by the hour",
         f"(the same code's figures move by a third between runs), so the ratio to parse only ({full / base:.3f} here)",
         "is the portable result, and a target met or missed by a few percent can flip from one run to the next.",
         "",
