@@ -276,12 +276,16 @@ def span_flags(span: Span) -> tuple[int, int]:
     """(unpriced, estimated) of one span, 0 or 1 each, as every rollup counts them.
 
     Unpriced: an LLM call with usage of its own and no known cost (no price,
-    no model). Estimated: usage of its own that the monitor counted itself.
-    Sums carrying either show ``$?`` / ``≈`` on every surface (docs/costs.md).
+    no model), or with no usage at all and a cost the pricing step marked
+    unknown (it ended, did not fail and reported no tokens). Estimated: usage
+    of its own that the monitor counted itself. Sums carrying either show
+    ``$?`` / ``≈`` on every surface (docs/costs.md).
     """
     u = span.usage
-    if u is None or u.scope != "span":
-        return 0, 0
     c = span.cost
+    if u is None:
+        return (1 if span.kind is _LLM_CALL and c is not None and c.total is None else 0), 0
+    if u.scope != "span":
+        return 0, 0
     unpriced = 1 if span.kind is _LLM_CALL and (c is None or c.total is None) else 0
     return unpriced, 1 if u.estimated else 0

@@ -19,6 +19,8 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
+from ..model import span_flags
+
 GROUPS = ("model", "provider", "kind", "tool", "day")
 
 
@@ -130,7 +132,7 @@ class Report:
         t.estimated += totals.estimated
         for span in store.iter_spans():
             c = span.cost
-            if c is not None and c.total is None and c.reason and span.usage is not None and span.usage.scope == "span":
+            if c is not None and c.reason and span_flags(span)[0]:
                 self.unknown_reasons[c.reason] += 1
         if self.group == "tool":
             for tc in store.tool_costs():

@@ -62,6 +62,8 @@ def cost_of(rates: Rates | Unknown, usage: TokenUsage, priced_as: str | None = N
 # cost ~0.2 µs a read on Python 3.11 (EnumType attribute lookup); ``finish`` runs on every stored span.
 _LLM = SpanKind.LLM_CALL
 _ERROR = Status.ERROR
+#: Why a model call that ended without reporting tokens has no cost.
+NO_TOKENS = "no tokens reported"
 
 
 class SpanCoster:
@@ -120,7 +122,16 @@ class SpanCoster:
         c = span.cost
         if c is not None and c.source == "reported":
             return
-        if usage is None or usage.scope != "span":
+        if usage is None:
+            # A model call that ended, did not fail and reported no tokens (none to estimate
+            # either) cost something nobody knows: unpriced, never $0. While it runs its
+            # tokens may still come; a failed call (the provider refused it) used none.
+            if span.kind is _LLM and span.end_ns is not None and span.status is not _ERROR:
+                span.cost = Cost(total=None, source="unknown", reason=NO_TOKENS)
+            else:
+                span.cost = None
+            return
+        if usage.scope != "span":
             span.cost = None
             return
         model = llm.model if llm is not None else None

@@ -74,8 +74,9 @@ def counted(span: Span) -> tuple:
     # out (two calls were a sixth of the fold; tests hold them equal).
     total = c.total if c is not None else None
     if u is None:
-        i = o = cr = cw = rs = est = unknown = 0
+        i = o = cr = cw = rs = est = 0
         cost = 0.0 if total is None or kind in SUBTREE_KINDS else total
+        unknown = 1 if total is None and kind is _LLM else 0  # a call that reported no tokens (span_flags)
     elif u.scope == "span":
         i, o, cr, cw, rs, est = u.input, u.output, u.cache_read, u.cache_write, u.reasoning, 1 if u.estimated else 0
         if total is None:
@@ -338,7 +339,12 @@ class Totals:
                 continue
             total = c.total if c is not None else None
             if u is None:
-                if total is None or kind in SUBTREE_KINDS or not total:
+                if total is None:
+                    if kind is _LLM:  # a call that reported no tokens: unpriced (span_flags)
+                        unknown_sum += 1
+                        acc[8] += 1
+                    continue
+                if kind in SUBTREE_KINDS or not total:
                     continue
                 # A cost with no usage of its own (not an agent's or a task's): only the spend moves.
                 cost_sum += total

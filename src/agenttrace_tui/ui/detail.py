@@ -15,7 +15,7 @@ from rich.text import Text
 from textual import events, on
 
 from ..format.cost import cost_estimated, cost_source_text, span_cost_text
-from ..model import Span, Status
+from ..model import Span, SpanKind, Status
 from ..store.entries import TraceEntry
 from . import fmt
 from .colors import STATUS_GLYPH, kind_glyph, kind_style, shown_status, status_style, style
@@ -171,9 +171,16 @@ def render_detail(
         d.row("cost", Text(span_cost_text(c, u), style="bold"), *extra)
         if c.priced_as:
             d.row("", L(f"priced as {c.priced_as}: the span's provider has no price for this model"))
-    elif c is not None or llm is not None:
-        why = (c.reason if c is not None else None) or "no usage or price"
-        d.row("cost", Text(fmt.cost(None), style=style(app, "warning")), L("  "), (why, d.muted))
+    elif c is not None:
+        d.row("cost", Text(fmt.cost(None), style=style(app, "warning")), L("  "), (c.reason or "no price", d.muted))
+    elif span.kind is SpanKind.LLM_CALL and u is None:
+        # No cost and no usage: what every sum counts for this call (model.span_flags), in words.
+        if span.end_ns is None:
+            d.row("cost", L("not known until the call ends"))
+        elif span.status is Status.ERROR:
+            d.row("cost", Text(fmt.cost(0.0), style="bold"), L("  the call failed; no tokens reported"))
+        else:
+            d.row("cost", L("no tokens reported"))
 
     t = span.tool
     if t is not None:

@@ -1,0 +1,152 @@
+"""A model call that reports no tokens: unknown cost, never a silent $0.
+
+An agent that names its model but never reports usage (content capture off,
+a stream without usage, a forgotten ``set_tokens``) spent something nobody
+knows. Every sum that holds such a call reads ``$0.0081+$?`` and says why;
+a call the provider refused (status error) used no tokens and counts $0; a
+call still running is not known yet and marks no sum.
+
+Driven as a user runs it: the real monitor (``--headless``, a subprocess
+with its own home) fed by the real SDK over UDP on 127.0.0.1, its SQLite
+file read back by the real CLI; the detail view in the real app (Pilot) on
+a store fed through the real pipeline and cost enricher. The priced call's
+figure comes from genai-prices' own ``calc_price``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+from genai_prices import Usage, calc_price
+
+from agenttrace_tui.enrich import make_enrichers
+from agenttrace_tui.format.numbers import fmt_cost
+from agenttrace_tui.ingest.pipeline import Pipeline
+from agenttrace_tui.model import LlmInfo, Span, SpanKind, Status, TokenUsage
+from agenttrace_tui.sdk import Tracer
+from agenttrace_tui.store.memory import Store
+from agenttrace_tui.ui.app import make_app
+
+S = 1_000_000_000
+MODEL, PROVIDER = "claude-sonnet-4-5", "anthropic"
+
+
+def _free_udp_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _env(tmp_path: Path) -> dict[str, str]:
+    env = dict(os.environ)
+    for var, sub in (("XDG_STATE_HOME", "state"), ("XDG_DATA_HOME", "data"), ("XDG_CONFIG_HOME", "config"),
+                     ("XDG_RUNTIME_DIR", "run"), ("HOME", "home")):
+        (tmp_path / sub).mkdir(exist_ok=True)
+        env[var] = str(tmp_path / sub)
+    env.pop("AGENTTRACE_DB", None)
+    return env
+
+
+def _price(tin: int, tout: int, when_ns: int) -> float:
+    ts = datetime.fromtimestamp(when_ns / S, tz=UTC)
+    return float(calc_price(Usage(input_tokens=tin, output_tokens=tout), MODEL, provider_id=PROVIDER,
+                            genai_request_timestamp=ts).total_price)
+
+
+def _cli(tmp_path: Path, *argv: str) -> str:
+    out = subprocess.run([sys.executable, "-m", "agenttrace_tui", *argv], capture_output=True, text=True,
+                         env=_env(tmp_path), timeout=60)
+    assert out.returncode == 0, out.stderr
+    return out.stdout
+
+
+def test_a_call_without_tokens_is_unpriced_on_every_surface_and_a_failed_one_costs_nothing(tmp_path: Path) -> None:
+    port = _free_udp_port()
+    db = tmp_path / "m.db"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "agenttrace_tui", "--headless", "--udp-port", str(port), "--tcp-port", "off",
+         "--socket", "off", "--otlp-port", "off", "--otlp-grpc-port", "off", "--db", str(db)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_env(tmp_path),
+    )
+    try:
+        assert proc.stderr is not None
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and "listening on udp" not in proc.stderr.readline():
+            pass
+        tracer = Tracer("no-tokens", endpoint=f"udp://127.0.0.1:{port}", set_global=False)
+        started = time.time_ns()
+        with tracer.span("agent run", kind="agent"):
+            with tracer.span("priced", kind="llm_call") as span:
+                span.set_llm(model=MODEL, provider=PROVIDER)
+                span.set_tokens(input=1200, output=300)
+            with tracer.span("no tokens", kind="llm_call") as span:
+                span.set_llm(model=MODEL, provider=PROVIDER)
+            with tracer.span("refused", kind="llm_call") as span:
+                span.set_llm(model=MODEL, provider=PROVIDER)
+                span.set_status("error", "429 rate limited")
+        assert tracer.flush(5)
+        time.sleep(2.5)  # a trace is printed once nothing new arrived for a second
+    finally:
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=30)
+    priced = _price(1200, 300, started)
+    want = fmt_cost(priced, unpriced=1, digits=4)
+    lines = [line for line in out.splitlines() if " agent run " in line]
+    assert len(lines) == 1, (out, err)
+    assert want.endswith("+$?") and f" cost={want} " in lines[0]
+
+    traces = json.loads(_cli(tmp_path, "--db", str(db), "traces", "list", "--json"))
+    (row,) = traces if isinstance(traces, list) else traces["traces"]
+    assert row["cost"] is None and row["unpriced"] == 1
+    assert abs(row["cost_priced"] - priced) < 1e-9
+
+    costs = json.loads(_cli(tmp_path, "--db", str(db), "costs", "--json"))
+    assert costs["unpriced"] == {"no tokens reported": 1}
+    assert costs["total"]["unpriced_calls"] == 1 and costs["total"]["cost_usd"] is None
+    text = _cli(tmp_path, "--db", str(db), "costs")
+    assert "no tokens reported" in text and "+$?" in text
+
+
+def _span(sid: str, *, end: bool = True, status: Status = Status.OK, usage: TokenUsage | None = None) -> Span:
+    t0 = time.time_ns() - 60 * S
+    return Span(span_id=sid, trace_id="t1", session_id="s1", parent_span_id=None if sid == "root" else "root",
+                name=sid, kind=SpanKind.AGENT if sid == "root" else SpanKind.LLM_CALL, start_ns=t0,
+                end_ns=t0 + S if end else None, status=status,
+                llm=None if sid == "root" else LlmInfo(model=MODEL, provider=PROVIDER), usage=usage)
+
+
+async def test_the_detail_and_the_sums_say_the_same_of_each_call() -> None:
+    store = Store()
+    pipeline = Pipeline(store, enrichers=make_enrichers(None, store, background_tokens=False))
+    pipeline.apply([_span("root", end=False), _span("no tokens"), _span("refused", status=Status.ERROR),
+                    _span("running", end=False)])
+    t = store.trace("t1")
+    assert t is not None and t.totals.cost_unknown == 1 and t.totals.cost == 0
+    app = make_app(store=store)
+    async with app.run_test(size=(160, 48)) as pilot:
+        for _ in range(100):
+            if app.traces.keys:
+                break
+            await pilot.pause(0.05)
+        assert "$?" in " ".join(c.plain for c in app.traces.row_cells("t1"))
+        app.span_tree.focus()
+        for sid, text in (("no tokens", "$?  no tokens reported"), ("refused", "$0  the call failed; no tokens reported"),
+                          ("running", "not known until the call ends")):
+            app.span_tree.select_span(sid)
+            for _ in range(100):
+                if text in app.detail.plain():
+                    break
+                await pilot.pause(0.05)
+            assert text in app.detail.plain(), (sid, app.detail.plain())
+        # The running call ends, still without tokens: now it is unpriced too.
+        pipeline.apply([_span("running")])
+        store.flush_aggregates()
+        assert store.trace("t1").totals.cost_unknown == 2  # type: ignore[union-attr]
