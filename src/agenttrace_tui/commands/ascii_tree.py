@@ -41,11 +41,11 @@ def _q(value: object, limit: int = 80) -> str:
     return '"' + clean(value, limit).replace('"', '\\"') + '"'
 
 
-def span_attributes(span: Span, now_ns: int) -> list[str]:
+def span_attributes(span: Span) -> list[str]:
     """The inline ``Label: value`` pairs of one span, per its typed parts."""
     out: list[str] = []
     if span.end_ns is None:
-        out.append(f"Running: {fmt_duration(max(0, now_ns - span.start_ns))}")
+        out.append("No end recorded")  # running, or never ended: the file cannot tell how long
     else:
         out.append(f"Duration: {fmt_duration(span.duration_ns())}")
     llm = span.llm
@@ -141,7 +141,7 @@ def render_tree(spans: Iterable[Span], now_ns: int | None = None, attributes: bo
         summary.append(f"Errors: {errors}")
     if single_root and attributes:
         # The root is the trace line itself: its own attributes go there.
-        summary += [a for a in span_attributes(root, now_ns) if not a.startswith(("Duration:", "Running:", "Cost:"))]
+        summary += [a for a in span_attributes(root) if not a.startswith(("Duration:", "No end", "Cost:"))]
     head: Line = [("[Trace: ", "bold"), (clean(name, 120), "bold"), ("] ", "bold"), (f"({', '.join(summary)})", "dim")]
     if single_root and root.span_id in an.hotspots:
         head.append((" " + HOTSPOT_MARK, "bold red"))
@@ -168,7 +168,7 @@ def render_tree(spans: Iterable[Span], now_ns: int | None = None, attributes: bo
         err = span.status in _ERROR
         line: Line = [(prefix, "dim"), ("[Span: ", ""), (clean(span.name, 120), "red" if err else "bold"), ("]", "")]
         if attributes:
-            attrs = span_attributes(span, now_ns)
+            attrs = span_attributes(span)
             if attrs:
                 line.append((" (" + ", ".join(attrs) + ")", "red" if err else ""))
         if sid in an.hotspots:

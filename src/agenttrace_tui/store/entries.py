@@ -99,11 +99,23 @@ class TraceEntry:
     def running(self) -> bool:
         return self.totals.running > 0
 
+    @property
+    def cut_ns(self) -> int | None:
+        """When this trace's session ended while spans of it were still open (the agent's
+        process exited, or was killed, before they did), else None: those spans will get
+        no end, and read "unfinished" as of that time instead of ticking on."""
+        if not self.running:
+            return None
+        owner = self._owner
+        entry = owner.sessions.get(self.session_id) if owner is not None else None
+        return entry.session.ended_ns if entry is not None else None
+
     def status(self) -> str:
-        """``running``, ``error`` (a span failed or timed out), ``cancelled`` (its root span
-        was: the run was stopped, not finished) or ``ok``."""
+        """``running``, ``unfinished`` (spans still open when its session ended: ``cut_ns``),
+        ``error`` (a span failed or timed out), ``cancelled`` (its root span was: the run was
+        stopped, not finished) or ``ok``."""
         if self.running:
-            return "running"
+            return "running" if self.cut_ns is None else "unfinished"
         if self.totals.errors:
             return "error"
         root = self.spans.get(self.root_id) if self.root_id else None
@@ -126,7 +138,8 @@ class TraceEntry:
     def duration_ns(self, now_ns: int | None = None) -> int:
         end = self.end_ns
         if self.running and now_ns is not None:
-            end = max(end, now_ns)
+            cut = self.cut_ns
+            end = max(end, now_ns if cut is None else min(now_ns, cut))
         return max(0, end - self.start_ns)
 
 
@@ -156,9 +169,10 @@ class SessionEntry:
         return self.session.id
 
     def status(self, now_ns: int | None = None) -> str:
-        """``running``, ``error`` or ``done``."""
+        """``running``, ``interrupted`` (it ended while spans of it were still open: they
+        will get no end), ``error`` or ``done``."""
         if self.totals.running > 0:
-            return "running"
+            return "running" if self.session.ended_ns is None else "interrupted"
         if self.session.ended_ns is None:
             now = now_ns if now_ns is not None else time.time_ns()
             # The owning store's session_idle setting, else the default.

@@ -111,13 +111,15 @@ def session_status_sql(now_ns: int, marks: bool = True) -> dict[str, str]:
     """SQL conditions for running / error / done / interrupted, mirroring
     SessionEntry.status plus the monitor's end marks (store/runs.py): a session
     its monitor stopped watching is never "running"."""
-    live = f"(running > 0 OR (ended_ns IS NULL AND last_ns > {int(now_ns) - IDLE_NS}))"
+    # A session that ended with spans still open (its process exited first) is interrupted.
+    cut = "(ended_ns IS NOT NULL AND running > 0)"
+    live = f"(ended_ns IS NULL AND (running > 0 OR last_ns > {int(now_ns) - IDLE_NS}))"
     if marks:
         ended = mark_condition()
-        interrupted = mark_condition("interrupted")
+        interrupted = f"({mark_condition('interrupted')} OR {cut})"
         running = f"({live} AND NOT {ended})"
     else:
-        interrupted = "0"
+        interrupted = cut
         running = live
     return {
         "running": running,
@@ -245,9 +247,9 @@ class Reader:
                 sess = None
         if sess is None:  # only implied by its spans, as in memory
             sess = Session(id=sid, started_ns=started if started is not None else (first or None), ended_ns=ended)
-        if mark == "interrupted":
+        if mark == "interrupted" or (ended is not None and running > 0):
             status = "interrupted"
-        elif mark is None and (running > 0 or (ended is None and now_ns - last < IDLE_NS)):
+        elif mark is None and ended is None and (running > 0 or now_ns - last < IDLE_NS):
             status = "running"
         else:
             status = "error" if errors else "done"

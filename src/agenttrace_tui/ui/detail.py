@@ -120,7 +120,10 @@ def render_detail(
         return Text("No span selected.\nPick a session and a trace, then move in the tree with j/k.", style=style(app, "text-muted"))
     d = _Doc(app, width)
     L = d.label
-    status = shown_status(app, "running" if span.running else span.status.value)
+    cut = trace.cut_ns if trace is not None and span.running else None
+    if cut is not None:
+        now_ns = min(now_ns, cut)  # its session ended with it open: no end will come
+    status = "unfinished" if cut is not None else shown_status(app, "running" if span.running else span.status.value)
     title = Text()
     title.append(f"{kind_glyph(span.kind)} {span.kind.value}  ", style=kind_style(app, span.kind))
     title.append(clean(span.name, 300), style="bold")
@@ -130,7 +133,8 @@ def render_detail(
     d.row("status", st, *((L("  code "), span.status_code) if span.status_code else ()))
     if span.status_message:
         d.row("message", (span.status_message, status_style(app, "error") if is_err else ""))
-    counting = "" if not span.running else " and counting" if status == "running" else " when the recording ends"
+    counting = ("" if not span.running else " and counting" if status == "running"
+                else " when its session ended" if cut is not None else " when the recording ends")
     dur = Text(fmt.duration(span.duration_ns(now_ns)) + counting, style="bold")
     d.row("duration", dur, *((L(f"  at +{fmt.duration(span.start_ns - trace.start_ns)} in trace"),) if trace is not None and span.start_ns > trace.start_ns else ()))
     d.row("start", fmt.clock_ms(span.start_ns), L("  end "), fmt.clock_ms(span.end_ns) if span.end_ns is not None else Text(status, style=status_style(app, status)))
@@ -176,7 +180,7 @@ def render_detail(
     elif span.kind is SpanKind.LLM_CALL and u is None:
         # No cost and no usage: what every sum counts for this call (model.span_flags), in words.
         if span.end_ns is None:
-            d.row("cost", L("not known until the call ends"))
+            d.row("cost", L("not known until the call ends" if status == "running" else "not known: no end came"))
         elif span.status is Status.ERROR:
             d.row("cost", Text(fmt.cost(0.0), style="bold"), L("  the call failed; no tokens reported"))
         else:

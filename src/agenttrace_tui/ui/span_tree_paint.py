@@ -193,8 +193,15 @@ class SpanTreePainter(ScrollView):
         return t0, t0 + axis_length(t1 - t0)
 
     def _now_tick(self) -> int:
-        # Running spans draw at 100 ms resolution so their cache keys change only that often.
-        return (self.now_ns() // TICK_NS) * TICK_NS
+        # Running spans draw at 100 ms resolution so their cache keys change only that often;
+        # in a trace whose session ended with spans open, time stops where the session did.
+        now = (self.now_ns() // TICK_NS) * TICK_NS
+        cut = self._cut_ns()
+        return now if cut is None else min(now, cut)
+
+    def _cut_ns(self) -> int | None:
+        trace = self.store.traces.get(self._trace_id) if self._trace_id else None
+        return trace.cut_ns if trace is not None else None
 
     def render_line(self, y: int) -> Strip:
         width = self.content_width
@@ -255,7 +262,10 @@ class SpanTreePainter(ScrollView):
         return span, key
 
     def _recording_over(self) -> bool:
-        return bool(getattr(self.app, "recording_over", False)) if self.is_attached else False
+        """Open spans read "unfinished": at a recording's end, or when the trace's session ended."""
+        if self.is_attached and getattr(self.app, "recording_over", False):
+            return True
+        return self._cut_ns() is not None
 
     def _build_row(
         self,

@@ -56,7 +56,7 @@ class TraceList(RowList):
             trace.version,
             # the duration as shown: redrawn when it reads differently, not every tick
             fmt.duration(trace.duration_ns(self.now_ns())) if trace.running else 0,
-            shown_status(self.app, "running") if trace.running else 0,
+            shown_status(self.app, trace.status()) if trace.running else 0,
             self.cost_digits,
         )
 

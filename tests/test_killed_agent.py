@@ -1,0 +1,107 @@
+"""An agent killed in the middle of a span: its open spans stop ticking.
+
+``agenttrace-tui run`` marks a session ended when its command exits. A span
+the agent had open then will never get its end (the process is gone), so
+the live UI shows it "unfinished" as of the session's end, not "running"
+with a duration that grows for as long as the monitor runs; the session reads
+"interrupted", and so do the history commands. Driven for real: ``run``'s
+own ``start_command`` starts a child that reports with our SDK over UDP on
+127.0.0.1 and kills itself (SIGKILL) inside a span; the real app under
+Pilot, the monitor's SQLite file read back by the CLI.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+from agenttrace_tui.commands.run import new_session_id, start_command
+from agenttrace_tui.config import Config
+from agenttrace_tui.runtime.monitor import Monitor
+from agenttrace_tui.ui.app import make_app
+
+KILLED_AGENT = textwrap.dedent('''
+    import os, signal, time
+    from agenttrace_tui.sdk import Tracer
+
+    tracer = Tracer(session_name=None, set_global=False)
+    root = tracer.span("agent run", kind="agent").start()
+    with tracer.span("plan", kind="llm_call", parent=root) as span:
+        span.set_llm(model="gpt-4o-mini", provider="openai")
+        span.set_tokens(input=100, output=20)
+    tracer.span("long call", kind="llm_call", parent=root).start().set_llm(model="gpt-4o-mini", provider="openai")
+    tracer.flush(5)
+    os.kill(os.getpid(), signal.SIGKILL)
+''')
+
+
+async def test_spans_open_when_the_agent_was_killed_read_unfinished_and_stop_ticking(tmp_path: Path) -> None:
+    script = tmp_path / "killed_agent.py"
+    script.write_text(KILLED_AGENT)
+    db = tmp_path / "m.db"
+    monitor = Monitor(Config(udp_port=0, tcp_port=None, socket="", otlp_port=0, otlp_grpc_port=None, db=str(db)))
+    await monitor.start()
+    sid = new_session_id("killed")
+    handle = await start_command(monitor, [sys.executable, str(script)], "killed", sid, log_path=tmp_path / "agent.log")
+    codes: list[int] = []
+    waiter = asyncio.create_task(handle.wait(codes.append))
+    clock = [0]
+    app = make_app(monitor, now_ns=lambda: clock[0])
+    app.follow = True
+    try:
+        async with app.run_test(size=(160, 40)) as pilot:
+            async def until(cond, timeout: float = 30.0) -> bool:
+                deadline = asyncio.get_running_loop().time() + timeout
+                while not cond() and asyncio.get_running_loop().time() < deadline:
+                    clock[0] = time.time_ns()
+                    await pilot.pause(0.05)
+                return bool(cond())
+
+            store = monitor.store
+            assert await until(lambda: codes == [137])
+            entry = store.sessions[sid]
+            assert await until(lambda: entry.totals.spans == 3 and app.traces.keys)
+            ended = entry.session.ended_ns
+            assert ended is not None and entry.status() == "interrupted"
+            (tid,) = app.traces.keys
+            trace = store.trace(tid)
+            assert trace is not None and trace.status() == "unfinished" and trace.cut_ns == ended
+            # Time goes on; what is shown of the open spans does not.
+            clock[0] = ended + 3_600 * 10**9
+            assert trace.duration_ns(clock[0]) == ended - trace.start_ns
+            session_row = " ".join(c.plain for c in app.sessions.row_cells(sid))
+            trace_row = " ".join(c.plain for c in app.traces.row_cells(tid))
+            assert session_row.startswith("⊗") and trace_row.startswith("◌"), (session_row, trace_row)
+            assert "1h" not in trace_row
+            long_call = next(s.span_id for s in trace.spans.values() if s.name == "long call")
+            app.span_tree.focus()
+            app.span_tree.select_span(long_call)
+            assert await until(lambda: "when its session ended" in app.detail.plain(), 10)
+            detail = app.detail.plain()
+            assert "◌ unfinished" in detail and "and counting" not in detail and "not known: no end came" in detail
+            tree = app.span_tree.render_line(0).text + "\n" + "\n".join(
+                app.span_tree.render_line(y).text for y in range(1, 5))
+            assert "long call" in tree and "…" not in tree.split("long call", 1)[1].splitlines()[0], tree
+            await pilot.press("q")
+    finally:
+        await waiter
+        await monitor.stop()
+
+    env = {**os.environ, "AGENTTRACE_DB": str(db)}
+    listed = subprocess.run([sys.executable, "-m", "agenttrace_tui", "sessions", "list", "--json"],
+                            capture_output=True, text=True, env=env, timeout=60)
+    assert listed.returncode == 0, listed.stderr
+    rows = json.loads(listed.stdout)
+    (row,) = [r for r in (rows if isinstance(rows, list) else rows["sessions"]) if r["id"] == sid]
+    assert row["status"] == "interrupted"
+    shown = subprocess.run([sys.executable, "-m", "agenttrace_tui", "traces", "show", tid],
+                           capture_output=True, text=True, env=env, timeout=60)
+    assert shown.returncode == 0, shown.stderr
+    line = next(ln for ln in shown.stdout.splitlines() if "long call" in ln)
+    assert "No end recorded" in line and "Running" not in line
