@@ -16,7 +16,6 @@ figure comes from genai-prices' own ``calc_price``.
 from __future__ import annotations
 
 import json
-import os
 import signal
 import socket
 import subprocess
@@ -45,25 +44,15 @@ def _free_udp_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _env(tmp_path: Path) -> dict[str, str]:
-    env = dict(os.environ)
-    for var, sub in (("XDG_STATE_HOME", "state"), ("XDG_DATA_HOME", "data"), ("XDG_CONFIG_HOME", "config"),
-                     ("XDG_RUNTIME_DIR", "run"), ("HOME", "home")):
-        (tmp_path / sub).mkdir(exist_ok=True)
-        env[var] = str(tmp_path / sub)
-    env.pop("AGENTTRACE_DB", None)
-    return env
-
-
 def _price(tin: int, tout: int, when_ns: int) -> float:
     ts = datetime.fromtimestamp(when_ns / S, tz=UTC)
     return float(calc_price(Usage(input_tokens=tin, output_tokens=tout), MODEL, provider_id=PROVIDER,
                             genai_request_timestamp=ts).total_price)
 
 
-def _cli(tmp_path: Path, *argv: str) -> str:
-    out = subprocess.run([sys.executable, "-m", "agenttrace_tui", *argv], capture_output=True, text=True,
-                         env=_env(tmp_path), timeout=60)
+def _cli(*argv: str) -> str:
+    # The subprocess inherits the test's private home (conftest.private_home).
+    out = subprocess.run([sys.executable, "-m", "agenttrace_tui", *argv], capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
     return out.stdout
 
@@ -74,7 +63,7 @@ def test_a_call_without_tokens_is_unpriced_on_every_surface_and_a_failed_one_cos
     proc = subprocess.Popen(
         [sys.executable, "-m", "agenttrace_tui", "--headless", "--udp-port", str(port), "--tcp-port", "off",
          "--socket", "off", "--otlp-port", "off", "--otlp-grpc-port", "off", "--db", str(db)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_env(tmp_path),
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
     try:
         assert proc.stderr is not None
@@ -103,15 +92,15 @@ def test_a_call_without_tokens_is_unpriced_on_every_surface_and_a_failed_one_cos
     assert len(lines) == 1, (out, err)
     assert want.endswith("+$?") and f" cost={want} " in lines[0]
 
-    traces = json.loads(_cli(tmp_path, "--db", str(db), "traces", "list", "--json"))
+    traces = json.loads(_cli("--db", str(db), "traces", "list", "--json"))
     (row,) = traces if isinstance(traces, list) else traces["traces"]
     assert row["cost"] is None and row["unpriced"] == 1
     assert abs(row["cost_priced"] - priced) < 1e-9
 
-    costs = json.loads(_cli(tmp_path, "--db", str(db), "costs", "--json"))
+    costs = json.loads(_cli("--db", str(db), "costs", "--json"))
     assert costs["unpriced"] == {"no tokens reported": 1}
     assert costs["total"]["unpriced_calls"] == 1 and costs["total"]["cost_usd"] is None
-    text = _cli(tmp_path, "--db", str(db), "costs")
+    text = _cli("--db", str(db), "costs")
     assert "no tokens reported" in text and "+$?" in text
 
 
