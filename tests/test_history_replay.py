@@ -308,3 +308,39 @@ def test_load_complete_gives_the_session_as_it_ended():
         "root": "ok", "a": "ok", "b": "error", "c": "ok", "d": "timeout",
     }
     assert store.totals.input_tokens == 100 and store.dirty_count == 0
+
+
+def test_a_session_that_ended_after_its_last_event_plays_on_to_its_end():
+    """An agent killed inside a span: its session ended (5 s after the last event) with the
+    span open. The play runs on to the session's end, the span ticking as it did live; the
+    session's end is played there, not at the start (before it, nothing reads interrupted)."""
+    clock = FakeClock()
+    ended = T0 + 36 * S
+    src = ListSource(spans() + [_span("open", "never_ended", 4, None, "root")],
+                     {"s1": Session(id="s1", name="killed", ended_ns=ended)})
+    player = Player(src, "s1", clock=clock)
+    entry = player.store.sessions["s1"]
+    assert entry.session.ended_ns is None
+    clock.advance(33)
+    player.tick()
+    assert not player.finished and player.position_ns == T0 + 33 * S and entry.status() == "running"
+    trace = player.store.trace("t1")
+    assert trace is not None and trace.status() == "running" and trace.duration_ns(player.position_ns) == 33 * S
+    clock.advance(10)
+    player.tick()
+    assert player.finished and player.position_ns == ended and player.progress == 1.0
+    assert entry.session.ended_ns == ended and entry.status() == "interrupted"
+    assert trace.status() == "unfinished" and trace.cut_ns == ended
+    clock.advance(3600)
+    player.tick()
+    assert player.position_ns == ended and trace.duration_ns(T0 + 10_000 * S) == 36 * S
+    player.seek_by(-10 * S)  # back before the end: the session has not ended yet there
+    assert not player.finished and player.store.sessions["s1"].session.ended_ns is None
+    player.set_speed(INSTANT)
+    player.resume()
+    for _ in range(10):
+        if player.finished:
+            break
+        player.tick()
+    assert player.finished and player.position_ns == ended
+    assert player.store.sessions["s1"].session.ended_ns == ended

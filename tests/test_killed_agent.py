@@ -105,3 +105,24 @@ async def test_spans_open_when_the_agent_was_killed_read_unfinished_and_stop_tic
     assert shown.returncode == 0, shown.stderr
     line = next(ln for ln in shown.stdout.splitlines() if "long call" in ln)
     assert "No end recorded" in line and "Running" not in line
+
+    # Replayed from the file: the play runs on to the session's end, and there the tree,
+    # the trace list and the detail read the same duration, the one the live view stopped at.
+    from agenttrace_tui.format.numbers import fmt_duration
+    from agenttrace_tui.ui.replay import make_replay_app
+
+    replay = make_replay_app(str(db), sid, speed=10.0)
+    async with replay.run_test(size=(160, 40)) as pilot:
+        for _ in range(200):
+            if replay.player is not None and replay.player.finished:
+                break
+            await pilot.pause(0.05)
+        await pilot.pause(0.3)
+        assert replay.player is not None and replay.player.finished
+        want = fmt_duration(ended - trace.start_ns)
+        replayed = replay.store.trace(tid)
+        assert replayed is not None and replayed.status() == "unfinished"
+        assert want in " ".join(c.plain for c in replay.traces.row_cells(tid))
+        rows = [replay.span_tree.render_line(y).text for y in range(1, 6)]
+        (row,) = [r for r in rows if "long call" in r]
+        assert row.startswith("◌") and f" {want} " in row, (want, row)

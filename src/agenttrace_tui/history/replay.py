@@ -14,7 +14,11 @@ without reading ahead. Opening a 1M-span file reads one chunk.
 
 Time: the position advances as ``anchor + (clock() - wall_anchor) * speed``
 while playing; pause, speed changes and seeks re-anchor. The clock is
-injected (monotonic ns), so tests drive it by hand and never sleep.
+injected (monotonic ns), so tests drive it by hand and never sleep. The play
+ends at the recording's end (the session's last activity or saved end), not
+at its last event: the session record goes in without its end at the start
+and with it there, so a span the agent left open (killed inside it) runs as
+it did live and then reads "unfinished" as of that end.
 
 Going back (step to the previous start, seek -10 s) rebuilds the store from
 the beginning up to the target in bulk (whole spans where they had already
@@ -203,8 +207,9 @@ class Player:
         self._anchor_pos = self.start_ns or 0
         self._anchor_wall = self.clock()
         self._starts = array("q")
-        if self._session_meta is not None:
-            self._apply([self._session_meta])
+        #: whether the session's end (its saved ``ended_ns``) has been played
+        self._ended_played = False
+        self._play_session_start()
 
     # -- properties the UI shows ------------------------------------------
     @property
@@ -242,7 +247,12 @@ class Player:
 
     @property
     def finished(self) -> bool:
-        return self._peek is None and not self._ends
+        """Every event applied and the play at the recording's end: a span the agent left
+        open (killed inside it) keeps its time running up to there, as it did live."""
+        if self._peek is not None or self._ends:
+            return False
+        end = self.recording_end_ns
+        return end is None or self._position >= end
 
     @property
     def progress(self) -> float:
@@ -392,7 +402,7 @@ class Player:
             return 0
         wall = self.clock() if now is None else now
         if self._speed == INSTANT:
-            target = None
+            target = self.recording_end_ns if self._peek is None and not self._ends else None
         else:
             target = self._anchor_pos + int((wall - self._anchor_wall) * self._speed)
             target = self._skip_idle(target, wall)
@@ -409,7 +419,9 @@ class Player:
             return None
         nxt = self.next_event_ns()
         if nxt is None:
-            return None
+            nxt = self.recording_end_ns  # no event left: the play runs on to the recording's end
+            if nxt is None:
+                return None
         wall = self.clock() if now is None else now
         pos = self._anchor_pos + (wall - self._anchor_wall) * self._speed
         if self.max_idle_ns is not None and self.store.totals.running == 0:
@@ -538,7 +550,22 @@ class Player:
         if target is not None and (limit is None or n < limit):
             self._position = max(self._position, target)
         self._advance_metrics(None if target is None and self._peek is None and not self._ends else self._position)
+        if not self._ended_played and self.finished:
+            self._play_session_end()
         return n
+
+    def _play_session_start(self) -> None:
+        """The session as it began: its saved record without its end, which comes at the
+        recording's end (``_play_session_end``); until then its open spans run, as they did."""
+        meta = self._session_meta
+        if meta is not None:
+            self._apply([msgspec.structs.replace(meta, ended_ns=None) if meta.ended_ns is not None else meta])
+
+    def _play_session_end(self) -> None:
+        self._ended_played = True
+        meta = self._session_meta
+        if meta is not None and meta.ended_ns is not None:
+            self._apply([meta])
 
     def _advance_metrics(self, upto: int | None) -> None:
         """Apply the metric samples up to ``upto`` (all when None)."""
@@ -556,6 +583,8 @@ class Player:
         if self.max_idle_ns is None or self.store.totals.running:
             return target
         nxt = self.next_event_ns()
+        if nxt is None:
+            nxt = self.recording_end_ns  # an idle tail before the recording's end is a gap too
         if nxt is None or nxt <= target:
             return target
         if target - self._last_event_ns > self.max_idle_ns:
@@ -579,8 +608,8 @@ class Player:
         self._open()
         self.events_applied = 0
         self.errors_seen = 0
-        if self._session_meta is not None:
-            self._apply([self._session_meta])
+        self._ended_played = False
+        self._play_session_start()
         batch: list[Update] = []
         while self._peek is not None and self._peek.start_ns <= target:
             span = self._pull()

@@ -193,11 +193,16 @@ class SpanTreePainter(ScrollView):
         return t0, t0 + axis_length(t1 - t0)
 
     def _now_tick(self) -> int:
-        # Running spans draw at 100 ms resolution so their cache keys change only that often;
-        # in a trace whose session ended with spans open, time stops where the session did.
-        now = (self.now_ns() // TICK_NS) * TICK_NS
+        # Running spans draw at 100 ms resolution so their cache keys change only that often.
+        # Where time stopped it is exact, the figure every other pane shows: in a trace whose
+        # session ended with spans open, at the session's end; at a recording's end, there.
+        now = self.now_ns()
         cut = self._cut_ns()
-        return now if cut is None else min(now, cut)
+        if cut is not None and cut <= now:
+            return cut
+        if self.is_attached and getattr(self.app, "recording_over", False):
+            return now
+        return (now // TICK_NS) * TICK_NS
 
     def _cut_ns(self) -> int | None:
         trace = self.store.traces.get(self._trace_id) if self._trace_id else None

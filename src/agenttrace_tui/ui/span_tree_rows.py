@@ -54,7 +54,7 @@ class SpanTreeRows(SpanTreePainter):
         self._cursor_id: str | None = None
         self._matches = FilterMatches()
         self._views = TraceViews()
-        self._tick = 0
+        self._tick: tuple[int, bool] = (0, False)
 
     # -- public API ------------------------------------------------------------
     @property
@@ -121,7 +121,9 @@ class SpanTreeRows(SpanTreePainter):
         if self._tree is not None and trace.version == self._tree.version:
             if trace.totals.running:
                 now = self.now_ns()
-                tick = now // TICK_NS
+                # The clock's tenth of a second, and whether open spans stopped (a recording's
+                # end, or their session's): either redraws them.
+                tick = (now // TICK_NS, self._recording_over())
                 if tick != self._tick:
                     self._tick = tick
                     if now - self._analysis_at >= _ANALYSIS_EVERY_NS:
