@@ -64,7 +64,7 @@ class SessionPickerList(RowList):
         Column("Spans", 7, "right"),
         Column("Tokens", 6, "right", min_total=50),
         Column("Cost", COST_WIDTH, "right"),
-        Column("Status", 7, min_total=60),
+        Column("Status", 11, min_total=60),  # "interrupted"
     ]
 
     def __init__(self, *, id: str | None = None) -> None:
