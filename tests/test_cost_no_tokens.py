@@ -104,21 +104,22 @@ def test_a_call_without_tokens_is_unpriced_on_every_surface_and_a_failed_one_cos
     assert "no tokens reported" in text and "+$?" in text
 
 
-def _span(sid: str, *, end: bool = True, status: Status = Status.OK, usage: TokenUsage | None = None) -> Span:
+def _span(sid: str, *, end: bool = True, status: Status = Status.OK, usage: TokenUsage | None = None, **llm: str) -> Span:
     t0 = time.time_ns() - 60 * S
     return Span(span_id=sid, trace_id="t1", session_id="s1", parent_span_id=None if sid == "root" else "root",
                 name=sid, kind=SpanKind.AGENT if sid == "root" else SpanKind.LLM_CALL, start_ns=t0,
                 end_ns=t0 + S if end else None, status=status,
-                llm=None if sid == "root" else LlmInfo(model=MODEL, provider=PROVIDER), usage=usage)
+                llm=None if sid == "root" else LlmInfo(model=MODEL, provider=PROVIDER, **llm), usage=usage)
 
 
 async def test_the_detail_and_the_sums_say_the_same_of_each_call() -> None:
     store = Store()
     pipeline = Pipeline(store, enrichers=make_enrichers(None, store, background_tokens=False))
     pipeline.apply([_span("root", end=False), _span("no tokens"), _span("refused", status=Status.ERROR),
-                    _span("running", end=False)])
+                    _span("running", end=False), _span("priced", usage=TokenUsage(input=10, output=5)),
+                    _span("estimated", prompt_preview="What failed?", response_preview="The checkout test.")])
     t = store.trace("t1")
-    assert t is not None and t.totals.cost_unknown == 1 and t.totals.cost == 0
+    assert t is not None and t.totals.cost_unknown == 1 and t.totals.estimated == 1
     app = make_app(store=store)
     async with app.run_test(size=(160, 48)) as pilot:
         for _ in range(100):
@@ -135,6 +136,15 @@ async def test_the_detail_and_the_sums_say_the_same_of_each_call() -> None:
                     break
                 await pilot.pause(0.05)
             assert text in app.detail.plain(), (sid, app.detail.plain())
+        # The filter finds them: cost:? the unknown costs, cost:~ the estimated ones.
+        for query, want in (("cost:?", ["root", "no tokens"]), ("cost:~", ["root", "estimated"])):
+            await pilot.press("slash")
+            await pilot.press(*query, "enter")
+            for _ in range(100):
+                if app.span_tree.filter_text == query:
+                    break
+                await pilot.pause(0.05)
+            assert app.span_tree.visible_span_ids == want, (query, app.span_tree.visible_span_ids)
         # The running call ends, still without tokens: now it is unpriced too.
         pipeline.apply([_span("running")])
         store.flush_aggregates()

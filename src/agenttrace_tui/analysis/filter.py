@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 # The one duration grammar of every command and the filter (``dur>2s``).
 from ..format.timeparse import parse_duration
-from ..model import Span, SpanKind, Status
+from ..model import Span, SpanKind, Status, span_flags
 from .tree import TraceTree, span_end
 
 
@@ -44,6 +44,7 @@ Field terms, all combined with AND; prefix a term with - to negate it:
   name:plan  agent:coder
   session:x  path:/src  id:abc
   dur>2s  dur<100ms  cost>0.01  tokens>1000   (also >= and <=)
+  cost:? (unknown cost, shown $?)  cost:~ (from estimated tokens, shown ≈)
 Quote text with spaces: name:"vector search"."""
 
 
@@ -286,9 +287,14 @@ def _field_pred(flt: SpanFilter, fname: str, op: str, value: str, tok: str) -> C
             return lab is not None and v in lab(s.session_id).lower()
 
         return session_pred
+    if fname == "cost" and op in (":", "=") and value in ("?", "~"):
+        # The calls every sum counts as unpriced ($?) or estimated (≈): the one rule, span_flags.
+        flag = 0 if value == "?" else 1
+        return lambda s, now: span_flags(s)[flag] == 1
     # numeric fields
     if op in (":", "="):
-        raise FilterError(f"{tok!r}: compare with > or <, e.g. {fname}>{value}")
+        raise FilterError(f"{tok!r}: compare with > or <, e.g. {fname}>{value}"
+                          + (" (or cost:? for unknown costs, cost:~ for estimated ones)" if fname == "cost" else ""))
     try:
         if fname in ("dur", "duration"):
             limit = float(parse_duration(value))
