@@ -2,7 +2,8 @@
 
 Run: ``python tests/clients/record_openai_v2.py`` (creates its own venv).
 A hand-written tool loop on chat completions (call 1 plain, call 2 streaming
-with ``include_usage``); with
+with ``include_usage``, call 3 streaming without it: no usage on the wire, the
+API's default, so its span carries none); with
 ``OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT=true`` and the logs
 exporter on, message events are exported as OTLP logs beside the spans and
 the GenAI metrics.  Two fixture folders come out:
@@ -64,6 +65,10 @@ try:
                                             stream_options={"include_usage": True})
     text = "".join(c.choices[0].delta.content or "" for c in stream if c.choices)
     print("FINAL:", text)
+    # Streaming as the API does by default: no usage on the wire, so the span has none.
+    messages += [{"role": "assistant", "content": text}, {"role": "user", "content": "Thanks! Anything else?"}]
+    again = client.chat.completions.create(model="gpt-4o-mini", messages=messages, stream=True)
+    print("AGAIN:", "".join(c.choices[0].delta.content or "" for c in again if c.choices))
 except Exception as exc:
     print("ERROR:", type(exc).__name__, exc)
     code = 3
@@ -97,7 +102,8 @@ def record(python: Path) -> None:
                 packages=versions,
                 env=env,
                 recorder=Path(__file__).name,
-                notes=["Call 1 non-streaming, call 2 streaming with include_usage; no agent framework."],
+                notes=["Call 1 non-streaming, call 2 streaming with include_usage, call 3 streaming without it "
+                       "(no usage on the wire); no agent framework."],
             )
 
 

@@ -177,6 +177,14 @@ def ok_calls(run: dict) -> list[dict]:
     return [c for c in run["fake_calls"] if c["status"] == 200 and c.get("usage")]
 
 
+def usageless_calls(run: dict) -> list[dict]:
+    """Model calls the fake server answered without usage on the wire (a stream without
+    include_usage): their cost is unknown ($?, "no tokens reported"), or estimated from
+    the text when the client sent it."""
+    return [c for c in run["fake_calls"]
+            if c["status"] == 200 and not c.get("usage") and c["api"] in ("chat", "responses", "messages")]
+
+
 def reported_runs(manifest: dict) -> list[dict]:
     return [r for r in manifest["runs"] if not r.get("error_not_reported") and r["files"]]
 
@@ -187,6 +195,11 @@ def llm_spans(store: Any, sid: str) -> list[Any]:
 
 def counted(span: Any) -> bool:
     return span.usage is not None and span.usage.scope == "span" and not span.usage.estimated
+
+
+def estimated_usages(store: Any, sid: str) -> list[Any]:
+    """The usage the monitor estimated from a call's text (the client sent none): marked ≈."""
+    return [s.usage for s in llm_spans(store, sid) if s.usage is not None and s.usage.estimated]
 
 
 def usage_of(span: Any) -> dict[str, int]:
@@ -232,11 +245,14 @@ def test_each_call_counted_once_with_the_fake_servers_tokens(name: str, replays:
         assert got == want, f"run {run['label']!r}: tokens per call {got} != fake server {want}"
         totals = rp.store.sessions[sid].totals
         exp = [expected_usage(c, client) for c in calls]
+        est = estimated_usages(rp.store, sid)
         assert (totals.input_tokens, totals.output_tokens, totals.cache_read, totals.cache_write) == (
-            sum(e["input"] for e in exp), sum(e["output"] for e in exp),
+            sum(e["input"] for e in exp) + sum(u.input for u in est), sum(e["output"] for e in exp) + sum(u.output for u in est),
             sum(e["cache_read"] for e in exp), sum(e["cache_write"] for e in exp))
-        assert totals.llm_calls == len(calls), f"{totals.llm_calls} LLM calls for {len(calls)}"
-        assert totals.estimated == 0, "a span of a client that reports usage was estimated"
+        usageless = len(usageless_calls(run))
+        assert totals.llm_calls == len(calls) + usageless, f"{totals.llm_calls} LLM calls for {len(calls)} + {usageless}"
+        assert totals.estimated == (usageless if client.text else 0), "estimated where usage was reported"
+        assert totals.cost_unknown == (0 if client.text else usageless), "a call without usage is not $?"
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -337,7 +353,7 @@ def _genai_price(model: str, usage: dict[str, int], start_ns: int) -> float:
 
 @pytest.mark.parametrize("name", NAMES)
 def test_cost_equals_genai_prices(name: str, replays: Any) -> None:
-    rp = replays(name)
+    rp, client = replays(name), CLIENTS[name]
     for run in reported_runs(rp.manifest):
         calls = ok_calls(run)
         if not calls:
@@ -351,8 +367,19 @@ def test_cost_equals_genai_prices(name: str, replays: Any) -> None:
             assert span.cost is not None and span.cost.total is not None, f"{span.name}: unpriced ({span.cost})"
             assert span.cost.total == pytest.approx(want, rel=1e-6, abs=1e-9), f"{span.name}: {span.cost}"
             total += want
-        assert rp.store.sessions[sid].totals.cost == pytest.approx(total, rel=1e-6, abs=1e-9)
-        assert rp.store.sessions[sid].totals.cost_unknown == 0
+        totals = rp.store.sessions[sid].totals
+        usageless = [s for s in llm_spans(rp.store, sid) if not counted(s) and s.status is not Status.ERROR]
+        assert len(usageless) == len(usageless_calls(run))
+        for span in usageless:
+            if client.text:  # estimated from the text it sent (≈), priced as the price table says
+                assert span.usage is not None and span.usage.estimated and span.cost is not None
+                want = _genai_price(calls[0]["model"], usage_of(span), span.start_ns)
+                assert span.cost.total == pytest.approx(want, rel=1e-6, abs=1e-9)
+                total += want
+            else:
+                assert span.cost is not None and span.cost.total is None and span.cost.reason == "no tokens reported"
+        assert totals.cost == pytest.approx(total, rel=1e-6, abs=1e-9)
+        assert totals.cost_unknown == (0 if client.text else len(usageless))
 
 
 # -- the CLI surfaces that read SQLite ---------------------------------------------------------
@@ -379,11 +406,18 @@ def test_cli_surfaces_agree_with_the_fake_server(name: str, replays: Any) -> Non
         sid = run_session(rp, run)
         exp = [expected_usage(c, client) for c in calls]
         run_in, run_out = sum(e["input"] for e in exp), sum(e["output"] for e in exp)
+        # Calls the server sent no usage for count what the monitor estimated from their text (≈).
+        estimated = estimated_usages(rp.store, sid)
+        assert len(estimated) == (len(usageless_calls(run)) if client.text else 0)
+        run_in += sum(u.input for u in estimated)
+        run_out += sum(u.output for u in estimated)
+        assert sessions[sid]["estimated"] is bool(estimated)
         assert (sessions[sid]["input_tokens"], sessions[sid]["output_tokens"]) == (run_in, run_out)
         in_traces = [t for t in traces if t["session_id"] == sid]
         assert sum(t["input_tokens"] for t in in_traces) == run_in
         assert sum(t["output_tokens"] for t in in_traces) == run_out
-        want_in, want_out, want_calls = want_in + run_in, want_out + run_out, want_calls + len(calls)
+        want_in, want_out = want_in + run_in, want_out + run_out
+        want_calls += len(calls) + len(usageless_calls(run))
     stats = cli_json(rp.db, "stats")
     assert (stats["input_tokens"], stats["output_tokens"]) == (want_in, want_out)
     llm = [k for k in stats["by_kind"] if k["kind"] == "llm_call"]
