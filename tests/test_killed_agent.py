@@ -126,3 +126,26 @@ async def test_spans_open_when_the_agent_was_killed_read_unfinished_and_stop_tic
         rows = [replay.span_tree.render_line(y).text for y in range(1, 6)]
         (row,) = [r for r in rows if "long call" in r]
         assert row.startswith("◌") and f" {want} " in row, (want, row)
+
+
+def test_a_session_reporting_again_after_its_end_is_running_not_interrupted() -> None:
+    """Something still reporting under the session's id after its end (a child the agent left
+    behind): the session is alive, so nothing is cut; a span_end that still comes ends it."""
+    from agenttrace_tui.ingest.pipeline import Pipeline
+    from agenttrace_tui.model import Session, Span
+    from agenttrace_tui.store.memory import Store
+
+    s = 1_000_000_000
+    t0 = time.time_ns() - 100 * s
+    store = Store()
+    pipe = Pipeline(store)
+    pipe.apply([Session(id="s1", started_ns=t0), Span(span_id="a", trace_id="t1", session_id="s1", name="open", start_ns=t0)])
+    pipe.apply([Session(id="s1", ended_ns=t0 + 5 * s)])
+    entry, t1 = store.sessions["s1"], store.trace("t1")
+    assert t1 is not None and entry.status() == "interrupted" and t1.status() == "unfinished" and t1.cut_ns == t0 + 5 * s
+    pipe.apply([Span(span_id="b", trace_id="t2", session_id="s1", name="late", start_ns=t0 + 9 * s)])
+    t2 = store.trace("t2")
+    assert t2 is not None and entry.status() == "running" and t1.cut_ns is None and t2.status() == "running"
+    pipe.apply([Span(span_id="a", trace_id="t1", session_id="s1", name="", start_ns=0, end_ns=t0 + 10 * s),
+                Span(span_id="b", trace_id="t2", session_id="s1", name="", start_ns=0, end_ns=t0 + 10 * s)])
+    assert t1.status() == "ok" and entry.status() == "done"

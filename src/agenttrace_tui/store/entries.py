@@ -108,7 +108,11 @@ class TraceEntry:
             return None
         owner = self._owner
         entry = owner.sessions.get(self.session_id) if owner is not None else None
-        return entry.session.ended_ns if entry is not None else None
+        if entry is None:
+            return None
+        end = entry.ended_with_open_spans()
+        # A trace begun after the session's end (something still reporting under its id) is not cut.
+        return end if end is not None and end >= self.start_ns else None
 
     def status(self) -> str:
         """``running``, ``unfinished`` (spans still open when its session ended: ``cut_ns``),
@@ -168,11 +172,16 @@ class SessionEntry:
     def id(self) -> str:
         return self.session.id
 
+    def ended_with_open_spans(self) -> int | None:
+        """The session's end when it ended while spans of it were still open (its process
+        exited first: those spans will get no end) and nothing arrived after; else None."""
+        end = self.session.ended_ns
+        return end if end is not None and end >= self.last_ns and self.totals.running > 0 else None
+
     def status(self, now_ns: int | None = None) -> str:
-        """``running``, ``interrupted`` (it ended while spans of it were still open: they
-        will get no end), ``error`` or ``done``."""
+        """``running``, ``interrupted`` (``ended_with_open_spans``), ``error`` or ``done``."""
         if self.totals.running > 0:
-            return "running" if self.session.ended_ns is None else "interrupted"
+            return "running" if self.ended_with_open_spans() is None else "interrupted"
         if self.session.ended_ns is None:
             now = now_ns if now_ns is not None else time.time_ns()
             # The owning store's session_idle setting, else the default.

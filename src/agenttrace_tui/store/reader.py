@@ -111,9 +111,9 @@ def session_status_sql(now_ns: int, marks: bool = True) -> dict[str, str]:
     """SQL conditions for running / error / done / interrupted, mirroring
     SessionEntry.status plus the monitor's end marks (store/runs.py): a session
     its monitor stopped watching is never "running"."""
-    # A session that ended with spans still open (its process exited first) is interrupted.
-    cut = "(ended_ns IS NOT NULL AND running > 0)"
-    live = f"(ended_ns IS NULL AND (running > 0 OR last_ns > {int(now_ns) - IDLE_NS}))"
+    # A session that ended with spans still open (its process exited first), nothing after, is interrupted.
+    cut = "(ended_ns IS NOT NULL AND running > 0 AND ended_ns >= last_ns)"
+    live = f"((running > 0 AND NOT {cut}) OR (ended_ns IS NULL AND last_ns > {int(now_ns) - IDLE_NS}))"
     if marks:
         ended = mark_condition()
         interrupted = f"({mark_condition('interrupted')} OR {cut})"
@@ -247,9 +247,10 @@ class Reader:
                 sess = None
         if sess is None:  # only implied by its spans, as in memory
             sess = Session(id=sid, started_ns=started if started is not None else (first or None), ended_ns=ended)
-        if mark == "interrupted" or (ended is not None and running > 0):
+        cut = ended is not None and running > 0 and ended >= last
+        if mark == "interrupted" or cut:
             status = "interrupted"
-        elif mark is None and ended is None and (running > 0 or now_ns - last < IDLE_NS):
+        elif mark is None and (running > 0 or (ended is None and now_ns - last < IDLE_NS)):
             status = "running"
         else:
             status = "error" if errors else "done"
