@@ -105,6 +105,11 @@ async def test_spans_open_when_the_agent_was_killed_read_unfinished_and_stop_tic
     assert shown.returncode == 0, shown.stderr
     line = next(ln for ln in shown.stdout.splitlines() if "long call" in ln)
     assert "No end recorded" in line and "Running" not in line
+    queried = subprocess.run([sys.executable, "-m", "agenttrace_tui", "spans", "query", "--session", sid, "--wide"],
+                             capture_output=True, text=True, env=env, timeout=60)
+    assert queried.returncode == 0, queried.stderr
+    row = next(ln for ln in queried.stdout.splitlines() if "long call" in ln)
+    assert " unfinished " in row and " running " not in row, row
 
     # Replayed from the file: the play runs on to the session's end, and there the tree,
     # the trace list and the detail read the same duration, the one the live view stopped at.
@@ -119,10 +124,10 @@ async def test_spans_open_when_the_agent_was_killed_read_unfinished_and_stop_tic
             await pilot.pause(0.05)
         await pilot.pause(0.3)
         assert replay.player is not None and replay.player.finished
-        want = fmt_duration(ended - trace.start_ns)
         replayed = replay.store.trace(tid)
         assert replayed is not None and replayed.status() == "unfinished"
-        assert want in " ".join(c.plain for c in replay.traces.row_cells(tid))
+        assert fmt_duration(ended - trace.start_ns) in " ".join(c.plain for c in replay.traces.row_cells(tid))
+        want = fmt_duration(ended - trace.spans[long_call].start_ns)  # the open span's own, as live
         rows = [replay.span_tree.render_line(y).text for y in range(1, 6)]
         (row,) = [r for r in rows if "long call" in r]
         assert row.startswith("◌") and f" {want} " in row, (want, row)

@@ -77,6 +77,10 @@ def run(args: argparse.Namespace) -> int:
             until_ns=until,
             limit=args.limit,
         )
+        # A span with no end reads running only while its session does (as in the monitor):
+        # in a session that ended, was interrupted or went quiet, no end will come.
+        open_sessions = {sp.session_id for sp in spans if sp.end_ns is None}
+        live = {sid for sid in open_sessions if (row := reader.session(sid)) is not None and row.status == "running"}
     if args.json:
         print_json([span_dict(s) for s in spans])
         return 0
@@ -96,13 +100,14 @@ def run(args: argparse.Namespace) -> int:
     for s in spans:
         what = (s.llm.model if s.llm and s.llm.model else None) or (s.tool.name if s.tool else None) or ""
         bad = s.status.value in ("error", "timeout")
+        status = "unfinished" if s.end_ns is None and s.session_id not in live else s.status.value
         t.add_row(
             fmt_time(s.start_ns),
             s.trace_id,
             s.span_id,
             s.name,
             s.kind.value,
-            (s.status.value, "red" if bad else ""),
+            (status, "red" if bad else ""),
             fmt_duration(None if s.end_ns is None else s.duration_ns()),
             what,
             tokens_cell(s),
