@@ -154,3 +154,29 @@ def test_a_session_reporting_again_after_its_end_is_running_not_interrupted() ->
     pipe.apply([Span(span_id="a", trace_id="t1", session_id="s1", name="", start_ns=0, end_ns=t0 + 10 * s),
                 Span(span_id="b", trace_id="t2", session_id="s1", name="", start_ns=0, end_ns=t0 + 10 * s)])
     assert t1.status() == "ok" and entry.status() == "done"
+
+
+async def test_follow_goes_to_the_session_still_running_not_to_one_whose_agent_was_killed() -> None:
+    from agenttrace_tui.ingest.pipeline import Pipeline
+    from agenttrace_tui.model import Session, Span
+    from agenttrace_tui.store.memory import Store
+
+    s = 1_000_000_000
+    t0 = time.time_ns() - 100 * s
+    store = Store()
+    Pipeline(store).apply([
+        Session(id="alive", name="alive", started_ns=t0),
+        Span(span_id="a", trace_id="ta", session_id="alive", name="working", start_ns=t0),
+        Session(id="killed", name="killed", started_ns=t0 + 10 * s),
+        Span(span_id="k", trace_id="tk", session_id="killed", name="was working", start_ns=t0 + 10 * s),
+        Session(id="killed", ended_ns=t0 + 20 * s),
+    ])
+    app = make_app(store=store)
+    app.follow = True
+    async with app.run_test(size=(120, 36)) as pilot:
+        for _ in range(100):
+            if app.selected_session_id is not None:
+                break
+            await pilot.pause(0.05)
+        await pilot.pause(0.3)
+        assert app.selected_session_id == "alive"

@@ -124,7 +124,8 @@ class PaneSync(App[None]):
         """The newest running session, else the newest one."""
         best: SessionEntry | None = None
         now = self.now_ns()
-        running = [e for e in self.store.sessions.values() if e.totals.running > 0]
+        # Open spans of a session that ended with them (its agent was killed) are not running.
+        running = [e for e in self.store.sessions.values() if e.totals.running > 0 and e.ended_with_open_spans() is None]
         if not running:
             running = [e for e in self.store.sessions.values() if e.status(now) == "running"]
         pool = running or list(self.store.sessions.values())
