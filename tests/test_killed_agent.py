@@ -148,12 +148,15 @@ def test_a_session_reporting_again_after_its_end_is_running_not_interrupted() ->
     pipe.apply([Session(id="s1", ended_ns=t0 + 5 * s)])
     entry, t1 = store.sessions["s1"], store.trace("t1")
     assert t1 is not None and entry.status() == "interrupted" and t1.status() == "unfinished" and t1.cut_ns == t0 + 5 * s
+    # Nothing that can still end is open: the app's clock need not tick for it.
+    assert store.totals.running == 1 and store.running_live() == 0
     pipe.apply([Span(span_id="b", trace_id="t2", session_id="s1", name="late", start_ns=t0 + 9 * s)])
     t2 = store.trace("t2")
     assert t2 is not None and entry.status() == "running" and t1.cut_ns is None and t2.status() == "running"
+    assert store.running_live() == 2
     pipe.apply([Span(span_id="a", trace_id="t1", session_id="s1", name="", start_ns=0, end_ns=t0 + 10 * s),
                 Span(span_id="b", trace_id="t2", session_id="s1", name="", start_ns=0, end_ns=t0 + 10 * s)])
-    assert t1.status() == "ok" and entry.status() == "done"
+    assert t1.status() == "ok" and entry.status() == "done" and store.running_live() == 0
 
 
 async def test_follow_goes_to_the_session_still_running_not_to_one_whose_agent_was_killed() -> None:

@@ -72,6 +72,9 @@ class StoreIndex:
         self._tools_stale: dict[str, tuple[TraceEntry, int]] = {}
         self._folds = 0
         self.sessions: dict[str, SessionEntry] = {}
+        #: Sessions that ended with spans open (``SessionEntry.ended_with_open_spans``, or
+        #: their last ends still on the way): few, and bounded (``MAX_ENDED_OPEN``).
+        self._ended: dict[str, SessionEntry] = {}
         self.metrics: dict[tuple[str, tuple[tuple[str, str], ...]], MetricSeries] = {}
         self._totals = Totals()
         #: Traces with spans not folded into the totals yet (trace id -> entry).
@@ -91,6 +94,20 @@ class StoreIndex:
         self._dirty_sessions: dict[str, Session] = {}
         self._dirty_metrics: dict[tuple[str, tuple[tuple[str, str], ...]], MetricSeries] = {}
 
+
+    def running_live(self) -> int:
+        """Open spans that may still end: all of them less those of sessions that ended with
+        them open (their agent was killed: they read "unfinished" and never tick)."""
+        n = self.totals.running
+        if n and self._ended:
+            for sid, entry in list(self._ended.items()):
+                if self.sessions.get(sid) is not entry:
+                    del self._ended[sid]  # forgotten meanwhile
+                elif entry.ended_with_open_spans() is not None:
+                    n -= entry.totals.running
+                elif not entry.totals.running:
+                    del self._ended[sid]  # all ended since
+        return n
 
     def _session_for(self, sid: str, start_ns: int) -> SessionEntry:
         entry = self.sessions.get(sid)

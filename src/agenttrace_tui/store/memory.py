@@ -38,7 +38,7 @@ from ..model import AttachedEvent, Metric, Session, Span, Update
 from .aggregates import Contribution, Totals, counted
 from .budget import Budget
 from .entries import MetricSeries, SessionEntry
-from .limits import DEFAULT_MAX_SPANS, MAX_PENDING_EVENTS, MAX_PENDING_SPANS, MIN_SERIES, MIN_SESSIONS
+from .limits import DEFAULT_MAX_SPANS, MAX_ENDED_OPEN, MAX_PENDING_EVENTS, MAX_PENDING_SPANS, MIN_SERIES, MIN_SESSIONS
 from .merge import MAX_EVENTS_PER_SPAN, merge_session
 from .rollups import CostReads
 from .upsert import SpanUpserts
@@ -152,6 +152,13 @@ class Store(SpanUpserts, Budget, CostReads):
                 entry.last_ns = t
         entry.version = self.version
         self._dirty_sessions[s.id] = sess
+        if sess.ended_ns is not None and entry.totals.running:
+            # Ended with spans open (its agent killed inside them, or ends still on their way):
+            # running_live leaves those out. Bounded: past the cap, the ones settled since go.
+            ended = self._ended
+            ended[s.id] = entry
+            if len(ended) > MAX_ENDED_OPEN:
+                self._ended = {k: e for k, e in ended.items() if self.sessions.get(k) is e and e.totals.running}
 
     def _attach_event(self, ev: AttachedEvent) -> None:
         trace = self.traces.get(ev.trace_id)

@@ -344,9 +344,9 @@ class AgentTraceApp(HistoryViews):
             store.version,
             store.updates,
             counters,
-            # running spans tick (a tenth of a second); "last seen" columns and idle
-            # sessions turning "done" move once a second while sessions are listed
-            now // 100_000_000 if store.totals.running else (now // 1_000_000_000 if store.sessions else 0),
+            # running spans tick (a tenth of a second; not those their session's end cut off); "last
+            # seen" columns and idle sessions turning "done" move once a second while sessions are listed
+            now // 100_000_000 if store.running_live() else (now // 1_000_000_000 if store.sessions else 0),
             self.paused,
             self.follow,
             self.mode,
