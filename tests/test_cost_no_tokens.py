@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import json
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -33,15 +32,10 @@ from agenttrace_tui.model import LlmInfo, Span, SpanKind, Status, TokenUsage
 from agenttrace_tui.sdk import Tracer
 from agenttrace_tui.store.memory import Store
 from agenttrace_tui.ui.app import make_app
+from test_ui_monitor import _free_port
 
 S = 1_000_000_000
 MODEL, PROVIDER = "claude-sonnet-4-5", "anthropic"
-
-
-def _free_udp_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _price(tin: int, tout: int, when_ns: int) -> float:
@@ -58,7 +52,7 @@ def _cli(*argv: str) -> str:
 
 
 def test_a_call_without_tokens_is_unpriced_on_every_surface_and_a_failed_one_costs_nothing(tmp_path: Path) -> None:
-    port = _free_udp_port()
+    port = _free_port()
     db = tmp_path / "m.db"
     proc = subprocess.Popen(
         [sys.executable, "-m", "agenttrace_tui", "--headless", "--udp-port", str(port), "--tcp-port", "off",

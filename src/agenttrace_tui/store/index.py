@@ -72,8 +72,8 @@ class StoreIndex:
         self._tools_stale: dict[str, tuple[TraceEntry, int]] = {}
         self._folds = 0
         self.sessions: dict[str, SessionEntry] = {}
-        #: Sessions that ended with spans open (``SessionEntry.ended_with_open_spans``, or
-        #: their last ends still on the way): few, and bounded (``MAX_ENDED_OPEN``).
+        #: Sessions that ended, some perhaps with spans open (``SessionEntry.ended_with_open_spans``),
+        #: for ``running_live``; bounded (``MAX_ENDED_OPEN``), pruned as it reads them.
         self._ended: dict[str, SessionEntry] = {}
         self.metrics: dict[tuple[str, tuple[tuple[str, str], ...]], MetricSeries] = {}
         self._totals = Totals()
@@ -106,7 +106,7 @@ class StoreIndex:
                 elif entry.ended_with_open_spans() is not None:
                     n -= entry.totals.running
                 elif not entry.totals.running:
-                    del self._ended[sid]  # all ended since
+                    del self._ended[sid]  # nothing open (any more)
         return n
 
     def _session_for(self, sid: str, start_ns: int) -> SessionEntry:

@@ -24,7 +24,7 @@ TRIM_TO = 0.9
 #: positives, each costing the writer one lookup in the file, nothing more).
 TRIM_FILTER_BYTES = 1 << 20
 MAX_PENDING_SPANS = 10_000
-#: Sessions that ended with spans open, kept for ``StoreIndex.running_live`` (normally a handful).
+#: Ended sessions kept for ``StoreIndex.running_live`` before those with nothing open are dropped.
 MAX_ENDED_OPEN = 1_000
 #: Floor of the writer backlog bound (see ``pending_bound``).
 MIN_PENDING_WRITES = 10_000

@@ -152,9 +152,10 @@ class Store(SpanUpserts, Budget, CostReads):
                 entry.last_ns = t
         entry.version = self.version
         self._dirty_sessions[s.id] = sess
-        if sess.ended_ns is not None and entry.totals.running:
-            # Ended with spans open (its agent killed inside them, or ends still on their way):
-            # running_live leaves those out. Bounded: past the cap, the ones settled since go.
+        if sess.ended_ns is not None:
+            # Perhaps with spans open (its agent killed inside them): running_live leaves those
+            # out. Kept without reading the totals here (that would fold them per session
+            # record); past the cap, the ones with nothing open go, at one fold for the lot.
             ended = self._ended
             ended[s.id] = entry
             if len(ended) > MAX_ENDED_OPEN:
