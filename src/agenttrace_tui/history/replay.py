@@ -207,8 +207,6 @@ class Player:
         self._anchor_pos = self.start_ns or 0
         self._anchor_wall = self.clock()
         self._starts = array("q")
-        #: whether the session's end (its saved ``ended_ns``) has been played
-        self._ended_played = False
         self._play_session_start()
 
     # -- properties the UI shows ------------------------------------------
@@ -550,7 +548,7 @@ class Player:
         if target is not None and (limit is None or n < limit):
             self._position = max(self._position, target)
         self._advance_metrics(None if target is None and self._peek is None and not self._ends else self._position)
-        if not self._ended_played and self.finished:
+        if self.finished:
             self._play_session_end()
         return n
 
@@ -562,9 +560,12 @@ class Player:
             self._apply([msgspec.structs.replace(meta, ended_ns=None) if meta.ended_ns is not None else meta])
 
     def _play_session_end(self) -> None:
-        self._ended_played = True
+        """The saved end, once: when the store's session has none yet (a seek back starts a fresh store)."""
         meta = self._session_meta
-        if meta is not None and meta.ended_ns is not None:
+        if meta is None or meta.ended_ns is None:
+            return
+        entry = self.store.sessions.get(meta.id)
+        if entry is None or entry.session.ended_ns is None:
             self._apply([meta])
 
     def _advance_metrics(self, upto: int | None) -> None:
@@ -608,7 +609,6 @@ class Player:
         self._open()
         self.events_applied = 0
         self.errors_seen = 0
-        self._ended_played = False
         self._play_session_start()
         batch: list[Update] = []
         while self._peek is not None and self._peek.start_ns <= target:
