@@ -49,7 +49,7 @@ COMPLETE_STAGES = ["ingest", "apply", "fold"]
 
 def _child(case: str, n: int, stage: str) -> None:
     from agenttrace_tui.ingest.pipeline import Pipeline
-    from agenttrace_tui.model import Span
+    from agenttrace_tui.model import Span, SpanEnd
     from agenttrace_tui.store.memory import Store
 
     class Capture:
@@ -97,8 +97,8 @@ def _child(case: str, n: int, stage: str) -> None:
             step(store.flush_aggregates, (), stage == "fold")
             continue
         # A live read: its starts (and any complete span), a fold, its ends (no start time), a fold.
-        ends = [x for x in u if isinstance(x, Span) and x.start_ns == 0]
-        rest = [x for x in u if not (isinstance(x, Span) and x.start_ns == 0)]
+        ends = [x for x in u if x.__class__ is SpanEnd or (isinstance(x, Span) and x.start_ns == 0)]
+        rest = [x for x in u if not (x.__class__ is SpanEnd or (isinstance(x, Span) and x.start_ns == 0))]
         for part, which in ((rest, "starts"), (ends, "ends")):
             step(store.apply, (part,), stage == f"{which}-apply")
             step(store.flush_aggregates, (), stage == f"{which}-fold")

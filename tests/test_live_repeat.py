@@ -33,6 +33,7 @@ from hypothesis import strategies as st
 from agenttrace_tui.enrich import make_enrichers
 from agenttrace_tui.ingest.pipeline import Pipeline
 from agenttrace_tui.ingest.protocol import decode, encode
+from agenttrace_tui.model import SpanEnd
 from agenttrace_tui.normalize.native import normalize
 from agenttrace_tui.normalize.records import SpanEndRecord
 from agenttrace_tui.sdk import Tracer
@@ -47,7 +48,10 @@ def _span(rec: object) -> object | None:
     """The record as the store gets it: decoded anew (its own objects), normalised."""
     (r,), _ = decode(encode(rec), max_bytes=1 << 20)
     spans, _ = normalize([r])
-    return spans[0] if spans else None
+    if not spans:
+        return None
+    # A bare end (SpanEnd): the store ends the stored span with it as with this report of it.
+    return spans[0].as_span() if isinstance(spans[0], SpanEnd) else spans[0]
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -243,8 +243,36 @@ class AttachedEvent(msgspec.Struct, gc=False, kw_only=True):
     event: SpanEvent
 
 
+class SpanEnd(msgspec.Struct, gc=False):
+    """The end of a span and nothing else: its ids, end time and status.
+
+    What the second half of a live span usually says (our SDK over a stream,
+    most senders that report a start and an end). Normalisation makes one of
+    a span_end record that sets nothing more, and the store ends the stored
+    span with it in place of merging a whole report: a span_end that carries
+    more (a name, a session, a start, parts, attributes) is a ``Span``.
+    """
+
+    trace_id: str
+    span_id: str
+    end_ns: int
+    status: Status = Status.OK
+    status_message: str | None = None
+    status_code: str | None = None
+
+    def as_span(self) -> Span:
+        """The same end as a report of the span (a span_end that arrived without its start)."""
+        span = Span(span_id=self.span_id, trace_id=self.trace_id, session_id="", name="", start_ns=0,
+                    end_ns=self.end_ns, status=self.status)
+        if self.status_message is not None:
+            span.status_message = self.status_message
+        if self.status_code is not None:
+            span.status_code = self.status_code
+        return span
+
+
 #: What normalisation hands the store.
-Update = Span | Session | AttachedEvent | Metric
+Update = Span | SpanEnd | Session | AttachedEvent | Metric
 
 
 # -- what sums count ------------------------------------------------------------

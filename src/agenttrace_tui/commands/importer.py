@@ -36,7 +36,7 @@ from typing import Any, TextIO
 
 import msgspec
 
-from ..model import Session, Span, Update
+from ..model import Session, Span, SpanEnd, Update
 
 __all__ = ["register", "run", "ImportStats", "import_file", "iter_json_values", "updates_from_value"]
 
@@ -205,7 +205,8 @@ def _native(rec: dict[str, Any], stats: ImportStats) -> list[Update]:
     updates, bad = normalize(records)
     for r in bad:
         stats.reject(r.reason, r.detail)
-    return [u for u in updates if isinstance(u, (Span, Session))]
+    # A file has no store to end a span in: an end alone is a report of its span, merged by the writer.
+    return [u.as_span() if isinstance(u, SpanEnd) else u for u in updates if isinstance(u, (Span, SpanEnd, Session))]
 
 
 def _otlp(doc: dict[str, Any], ctx: _Context) -> Iterator[list[Update]]:

@@ -48,7 +48,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from ..model import AttachedEvent, Cost, Metric, Session, Span, SpanEvent, Update
+from ..model import AttachedEvent, Cost, Metric, Session, Span, SpanEnd, SpanEvent, Update
 
 __all__ = [
     "MAX_TOKENS",
@@ -344,6 +344,11 @@ def check(updates: list[Update], report: Report, now_ns: int | None = None) -> l
                         continue
             if _check_span(u, limit, report):  # type: ignore[arg-type]
                 continue
+        elif cls is SpanEnd:
+            end: SpanEnd = u  # type: ignore[assignment]
+            if 0 <= end.end_ns <= limit:
+                continue
+            report("bad_time", f"span {end.span_id[:40]!r}: time outside [0, now + 1 day]", True)  # as a Span's
         elif cls is Session:
             if _check_session(u, limit, report):  # type: ignore[arg-type]
                 continue

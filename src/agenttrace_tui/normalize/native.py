@@ -1,6 +1,8 @@
 """Wire records -> model updates, applying the attribute conventions.
 
-A ``span_end`` becomes a *partial* span: its unknown name is ``""`` and its
+A ``span_end`` that says only how a span ended (ids, end time, status)
+becomes a ``SpanEnd``, which the store applies to the span it holds. Any other
+``span_end`` becomes a *partial* span: its unknown name is ``""`` and its
 unknown start is ``0``; the store merges it into whatever it already has for
 that span id (see ``store.merge.merge_span``).
 """
@@ -21,6 +23,7 @@ from ..model import (
     RagInfo,
     Session,
     Span,
+    SpanEnd,
     SpanEvent,
     SpanKind,
     Status,
@@ -315,21 +318,15 @@ def _general_span(rec: SpanRecord | SpanStartRecord | SpanEndRecord) -> Span:
 
 
 def _end_span(rec: SpanEndRecord) -> Span:
-    """``_bare_end`` for a span_end with no events, links or cost either (what SDKs send
-    to end a live span): the same Span, with the fields left out that keep their default."""
+    """``_bare_end`` for a span_end with no events, links or cost either that names its
+    session, parent or start (else ``_span_end``): the same Span, with the fields left
+    out that keep their default."""
     start = rec.start_ns or 0
     end = rec.end_ns
     if start and end < start:
         raise NormalizeError(f"`end_ns` ({end}) is before `start_ns` ({start})")
-    st = rec.status
-    if st is None:
-        status = _ERROR if rec.status_code else _OK
-    else:
-        status = _STATUS.get(st) or _STATUS.get(st.lower())  # type: ignore[assignment]
-        if status is None:
-            raise NormalizeError(f"`status` must be one of {', '.join(_STATUS)}, got {st!r}")
     span = Span(span_id=rec.span_id, trace_id=rec.trace_id, session_id=rec.session_id or "", name="",
-                start_ns=start, end_ns=end, status=status)
+                start_ns=start, end_ns=end, status=_end_status(rec))
     # Set only when sent (a Span call with fewer keywords is cheaper); one left out keeps its default.
     if parent := rec.parent_span_id:
         span.parent_span_id = parent
@@ -338,6 +335,23 @@ def _end_span(rec: SpanEndRecord) -> Span:
     if (code := rec.status_code) is not None:
         span.status_code = code
     return span
+
+
+def _end_status(rec: SpanEndRecord) -> Status:
+    """A bare span_end's status: as sent, else an error when it gives an error code."""
+    st = rec.status
+    if st is None:
+        return _ERROR if rec.status_code else _OK
+    status = _STATUS.get(st) or _STATUS.get(st.lower())
+    if status is None:
+        raise NormalizeError(f"`status` must be one of {', '.join(_STATUS)}, got {st!r}")
+    return status
+
+
+def _span_end(rec: SpanEndRecord) -> SpanEnd:
+    """``_end_span`` for a span_end that names no session, parent or start either: only
+    the end of a span (``SpanEnd``), which the store applies without a whole report."""
+    return SpanEnd(rec.trace_id, rec.span_id, rec.end_ns, _end_status(rec), rec.status_message, rec.status_code)
 
 
 def normalize(records: list[WireRecord]) -> tuple[list[Update], list[Reject]]:
@@ -365,8 +379,10 @@ def normalize(records: list[WireRecord]) -> tuple[list[Update], list[Reject]]:
                     # What span_from_record gives it (its bare-end case is _typed_span's
                     # too): the fast path, as for span records, without its tests again.
                     append(_typed_span(rec, attrs))
-                else:
+                elif rec.session_id or rec.parent_span_id or rec.start_ns:
                     append(_end_span(rec))
+                else:
+                    append(_span_end(rec))
             elif isinstance(rec, (SpanRecord, SpanStartRecord, SpanEndRecord)):
                 append(span_from_record(rec))
             elif isinstance(rec, SessionRecord):

@@ -38,7 +38,7 @@ from opentelemetry.proto.metrics.v1 import metrics_pb2
 from opentelemetry.proto.resource.v1 import resource_pb2
 from opentelemetry.proto.trace.v1 import trace_pb2
 
-from ..model import AttachedEvent, Metric, Session, Span, SpanKind, Status, Update
+from ..model import AttachedEvent, Metric, Session, Span, SpanEnd, SpanKind, Status, Update
 
 if TYPE_CHECKING:
     from ..store.memory import Store
@@ -327,9 +327,11 @@ class Forwarder:
         items: list[tuple[str, Any, int, int]] = []
         size = NATIVE_ITEM_BYTES
         for u in updates:
-            if isinstance(u, Span):
+            if isinstance(u, (Span, SpanEnd)):
                 if store is not None:
                     u = store.span(u.trace_id, u.span_id) or u  # the merged span, not a bare span_end
+                if isinstance(u, SpanEnd):
+                    u = u.as_span()  # (no store: forwarded as the report it is)
                 if u.end_ns is not None:
                     items.append(("span", u, 1, size))
             elif isinstance(u, Metric):

@@ -34,7 +34,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from ..model import AttachedEvent, Metric, Session, Span, Update
+from ..model import AttachedEvent, Metric, Session, Span, SpanEnd, Update
 from .aggregates import Contribution, Totals, counted
 from .budget import Budget
 from .entries import MetricSeries, SessionEntry
@@ -68,6 +68,11 @@ class Store(SpanUpserts, Budget, CostReads):
             if j == n:
                 break
             u = updates[j]
+            if u.__class__ is SpanEnd:
+                # A run of span ends (the second halves of live spans) in one loop too.
+                i = self._end_spans(updates, j)
+                spans += i - j
+                continue
             if isinstance(u, Session):
                 self._upsert_session(u)
             elif isinstance(u, AttachedEvent):

@@ -12,12 +12,15 @@ spans in one loop (the store's tables and the hook bound once per batch, not
 once per span) and stores a span that is *new* -- not stored yet, in a trace
 that names no other session and folded no call twins, and no second report of
 a call -- itself, inline: such a span needs no merge and no twin fold, only
-the steps ``_upsert_span`` takes for it, in the same order. So is a bare
-span_end of a stored span (ids, times, status: the second half of a live
-span as the SDK sends it over a stream and as most OTel bridges do): one copy
-of the stored span with what the end sets, the totals moved by what the end
-moves. Another report of a stored span goes to ``_merge_report`` from here;
-every other span goes to ``_upsert_span``.
+the steps ``_upsert_span`` takes for it, in the same order. Another report
+of a stored span goes to ``_merge_report`` from here; every other span goes
+to ``_upsert_span``.
+
+``SpanUpserts._end_spans`` takes a run of ``SpanEnd`` updates (the second
+half of a live span as our SDK sends it over a stream and as most senders
+of a start and an end do: ids, end time, status) the same way: one copy of
+the stored span with what the end sets, the totals moved by what the end
+moves.
 """
 
 from __future__ import annotations
@@ -25,13 +28,15 @@ from __future__ import annotations
 import logging
 from itertools import islice
 
-from ..model import Span, SpanKind
+import msgspec
+
+from ..model import Span, SpanEnd, SpanKind
 from .aggregates import Totals
 from .aggregates import counted as counted_of
 from .calls import AGGREGATE_KINDS, ID_KEYS, LOGFIRE_SPAN_TYPE, call_keys, find_twin, fold_into, remember, scope_usage
 from .entries import DEFAULT_SESSION, SessionEntry, TraceEntry
 from .index import StoreIndex
-from .merge import copy_with_plain, is_bare, merge_plain, merge_same, merge_span
+from .merge import is_bare, merge_plain, merge_same, merge_span
 
 _LLM = SpanKind.LLM_CALL
 _CUSTOM = SpanKind.CUSTOM
@@ -136,7 +141,8 @@ class SpanUpserts(StoreIndex):
             tspans = trace.spans
             span_id = span.span_id
             if span_id in tspans:  # (a test, not a get: most spans of a batch are new)
-                old = tspans[span_id]
+                # Another report of a stored span (a span_end with more than its end
+                # goes here, a bare one is a SpanEnd: ``_end_spans``): merged there.
                 if trace is not last:
                     session = sessions[trace.session_id]
                 # The report itself as _upsert_span leaves it (the taps see it after the store).
@@ -146,64 +152,8 @@ class SpanUpserts(StoreIndex):
                 if name:
                     got = names_get(name)
                     span.name = intern(name) if got is None else got
-                if not (span.kind is _CUSTOM and span.llm is None and span.tool is None and span.agent is None
-                        and span.rag is None and span.file is None and span.usage is None and span.cost is None
-                        and not span.attributes and not span.events):
-                    # A repeated report with more than a bare end's fields: merged there.
-                    self._merge_report(trace, session, old, span)  # type: ignore[arg-type]
-                    last = None
-                    continue
-                # -- a bare span_end of a stored span (``is_bare``, spelled out): _merge_report's
-                # steps for it, in its order --
-                running = trace.counted_running
-                counted = running.pop(span_id, None) if running else None
-                # merge_plain(old, span, same_ids=True), spelled out:
-                new = copy_with_plain(old, span)
-                if old.end_ns is None or span.end_ns is not None:
-                    new.status = span.status
-                usage = old.usage
-                if usage is not None and usage.total < usage.input + usage.output:
-                    usage.total = usage.input + usage.output
-                span_id = old.span_id
-                if old.parent_span_id != new.parent_span_id:
-                    self._unlink(trace, old)
-                    trace.children.setdefault(new.parent_span_id, []).append(span_id)
-                tspans[span_id] = new
-                if hook is not None:
-                    try:
-                        hook(new)
-                    except Exception as exc:  # noqa: BLE001 - enrichment must never lose the span
-                        self._hook_failed(new, exc)
-                end_ns = new.end_ns
-                if counted is not None and end_ns is not None and new.usage is usage and new.cost is old.cost:
-                    # As in _merge_report: the totals change by what the end moves, counted now.
-                    ended = trace.ended
-                    if ended is None:
-                        ended = trace.ended = Totals()
-                    ended.end_running(counted, new)
-                    self._agg_dirty[trace.trace_id] = trace
-                elif span_id not in trace.pending:
-                    trace.pending[span_id] = counted if counted is not None else counted_of(old)
-                    self._agg_dirty[trace.trace_id] = trace
-                # _mark (with the pending entry or the end's change the trace is marked for the fold,
-                # which the new-span steps above take as done when the trace is ``last``):
-                if new.parent_span_id is None and (trace.root_id is None or trace.root_id not in tspans):
-                    trace.root_id = span_id
-                start_ns = new.start_ns
-                if not trace.start_ns or start_ns < trace.start_ns:
-                    trace.start_ns = start_ns
-                if end_ns is None:
-                    end_ns = start_ns
-                if end_ns > trace.end_ns:
-                    trace.end_ns = end_ns
-                if not session.first_ns or start_ns < session.first_ns:  # type: ignore[union-attr]
-                    session.first_ns = start_ns  # type: ignore[union-attr]
-                if end_ns > session.last_ns:  # type: ignore[union-attr]
-                    session.last_ns = end_ns  # type: ignore[union-attr]
-                if trace is not last:
-                    trace.version = session.version = version  # type: ignore[union-attr]
-                    last = trace
-                self._dirty_spans[(trace.trace_id, span_id)] = new
+                self._merge_report(trace, session, tspans[span_id], span, bare=is_bare(span))  # type: ignore[arg-type]
+                last = None
                 continue
             kind = span.kind
             parent_id = span.parent_span_id
@@ -329,6 +279,94 @@ class SpanUpserts(StoreIndex):
             self._dirty_spans[(trace.trace_id, span_id)] = span
         return i
 
+    def _end_spans(self, updates: list, start: int) -> int:
+        """End stored spans by the ``SpanEnd`` updates of ``updates`` from ``start`` up to the
+        first that is none; returns that update's index.
+
+        A stored span's end is ``_merge_report``'s bare case, spelled out (a call
+        per end costs more than its body): one copy of the span with the end time
+        and status, the totals moved by what the end moves. An end whose span is
+        not stored (it came first, or the span was evicted) goes to ``_upsert_span``
+        as a report of the span; so does the end of a call twin folded into another
+        span (``store.calls``: a folded twin's id names no stored span).
+        """
+        traces = self.traces
+        sessions = self.sessions
+        hook = self.span_hook
+        version = self.version
+        dirty = self._dirty_spans
+        agg = self._agg_dirty
+        copy = msgspec.structs.replace
+        last = None  # the trace of the previous end stored here (None after any other step)
+        session: SessionEntry | None = None
+        i = start
+        n = len(updates)
+        while i < n:
+            end = updates[i]
+            if end.__class__ is not SpanEnd:
+                return i
+            i += 1
+            trace = traces.get(end.trace_id)
+            old = trace.spans.get(end.span_id) if trace is not None else None
+            if trace is None or old is None:
+                self._upsert_span(end.as_span())
+                last = None
+                continue
+            if trace is not last:
+                session = sessions[trace.session_id]
+            span_id = old.span_id
+            tspans = trace.spans
+            running = trace.counted_running
+            counted = running.pop(span_id, None) if running else None
+            # merge_plain(old, end.as_span(), same_ids=True), spelled out:
+            new = copy(old)
+            if at := end.end_ns:
+                new.end_ns = at
+            new.status = end.status
+            if message := end.status_message:
+                new.status_message = message
+            if code := end.status_code:
+                new.status_code = code
+            usage = old.usage
+            if usage is not None and usage.total < usage.input + usage.output:
+                usage.total = usage.input + usage.output
+            tspans[span_id] = new
+            if hook is not None:
+                try:
+                    hook(new)
+                except Exception as exc:  # noqa: BLE001 - enrichment must never lose the span
+                    self._hook_failed(new, exc)
+            end_ns = new.end_ns
+            if counted is not None and end_ns is not None and new.usage is usage and new.cost is old.cost:
+                # As in _merge_report: the totals change by what the end moves, counted now.
+                ended = trace.ended
+                if ended is None:
+                    ended = trace.ended = Totals()
+                ended.end_running(counted, new)
+                agg[trace.trace_id] = trace
+            elif span_id not in trace.pending:
+                trace.pending[span_id] = counted if counted is not None else counted_of(old)
+                agg[trace.trace_id] = trace
+            # _mark:
+            if new.parent_span_id is None and (trace.root_id is None or trace.root_id not in tspans):
+                trace.root_id = span_id
+            start_ns = new.start_ns
+            if not trace.start_ns or start_ns < trace.start_ns:
+                trace.start_ns = start_ns
+            if end_ns is None:
+                end_ns = start_ns
+            if end_ns > trace.end_ns:
+                trace.end_ns = end_ns
+            if not session.first_ns or start_ns < session.first_ns:  # type: ignore[union-attr]
+                session.first_ns = start_ns  # type: ignore[union-attr]
+            if end_ns > session.last_ns:  # type: ignore[union-attr]
+                session.last_ns = end_ns  # type: ignore[union-attr]
+            if trace is not last:
+                trace.version = session.version = version  # type: ignore[union-attr]
+                last = trace
+            dirty[(trace.trace_id, span_id)] = new
+        return i
+
     def _upsert_span(self, span: Span, twin: tuple[Span, str] | None = None) -> None:
         """Store one span (any report). ``twin``: what ``find_twin`` found for this new span,
         when the batch path searched already (nothing changes between its search and this one)."""
@@ -399,7 +437,7 @@ class SpanUpserts(StoreIndex):
         """Store a report of a stored span ``old`` (a span_end, a repeat), or a second report
         of a call folded into it (``reparent``: what ``_fold`` returned), merged with it.
         ``span``'s ids and name are the store's already; ``bare``: it is a bare span_end
-        (``is_bare``, which the caller tested: the batch loop stores those itself)."""
+        (``is_bare``, which the caller tested; a ``SpanEnd`` is stored by ``_end_spans``)."""
         pending = trace.pending
         running = trace.counted_running
         # What the last fold counted for a running span (None after a twin fold, which changed ``old``).
