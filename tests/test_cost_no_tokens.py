@@ -25,6 +25,7 @@ from pathlib import Path
 
 from genai_prices import Usage, calc_price
 
+from agenttrace_tui.commands.headless import trace_line
 from agenttrace_tui.enrich import make_enrichers
 from agenttrace_tui.format.numbers import fmt_cost
 from agenttrace_tui.ingest.pipeline import Pipeline
@@ -85,6 +86,7 @@ def test_a_call_without_tokens_is_unpriced_on_every_surface_and_a_failed_one_cos
     lines = [line for line in out.splitlines() if " agent run " in line]
     assert len(lines) == 1, (out, err)
     assert want.endswith("+$?") and f" cost={want} " in lines[0]
+    assert lines[0].endswith(' unpriced=1 why="no tokens reported"')  # a $? says why here too
 
     traces = json.loads(_cli("--db", str(db), "traces", "list", "--json"))
     (row,) = traces if isinstance(traces, list) else traces["traces"]
@@ -143,3 +145,24 @@ async def test_the_detail_and_the_sums_say_the_same_of_each_call() -> None:
         pipeline.apply([_span("running")])
         store.flush_aggregates()
         assert store.trace("t1").totals.cost_unknown == 2  # type: ignore[union-attr]
+
+
+def test_a_headless_line_says_why_a_call_is_unpriced_in_clean_text() -> None:
+    # A model nobody prices, named by the sender with an escape sequence and quotes: the
+    # reason names it, and the line stays one line of plain text a script can split.
+    store = Store()
+    pipe = Pipeline(store, enrichers=make_enrichers(None, store, background_tokens=False))
+    evil = 'evil\x1b[31m"model\nx'
+    t0 = time.time_ns()
+    pipe.apply([
+        Span(span_id="root", trace_id="t1", session_id="s", name="agent run", kind=SpanKind.AGENT,
+             start_ns=t0, end_ns=t0 + 3_000),
+        Span(span_id="c1", trace_id="t1", session_id="s", parent_span_id="root", name="chat",
+             kind=SpanKind.LLM_CALL, start_ns=t0 + 1, end_ns=t0 + 2_000, llm=LlmInfo(provider="acme", model=evil),
+             usage=TokenUsage(input=10, output=5, total=15)),
+    ])
+    line = trace_line(store, store.traces["t1"])
+    assert "\x1b" not in line and "\n" not in line
+    head, why = line.split(' unpriced=1 why="')
+    assert " cost=$? " in head and why.endswith('"') and why.count('"') == 1
+    assert why.startswith("no price for acme/evil") and "model" in why

@@ -2,6 +2,8 @@
 
 A trace is printed once, when it has no running span left and nothing new
 arrived for ``quiet_s`` (so late children of a finished root are included).
+A trace with unpriced model calls (``$?``) ends its line with how many and
+why: ``unpriced=2 why="no tokens reported; no price for model x"``.
 Untrusted names are sanitised: a span name cannot write escape sequences to
 the terminal or a log file. Each new kind of failure (a reject reason, an
 enrichment error, a sender losing datagrams, a writer or forwarder error) is
@@ -14,13 +16,25 @@ from __future__ import annotations
 import asyncio
 import sys
 import time
+from collections import Counter
 from typing import TextIO
 
 from ..format.numbers import fmt_cost, fmt_count, fmt_duration
 from ..format.sanitize import clean
+from ..model import span_flags
 from ..runtime.monitor import Monitor
 from ..store.entries import TraceEntry
 from ..store.memory import Store
+
+
+def unpriced_reasons(trace: TraceEntry) -> list[str]:
+    """Why the trace's unpriced calls have no price, most frequent first (each reason once)."""
+    why: Counter[str] = Counter()
+    for span in trace.spans.values():
+        if span_flags(span)[0]:
+            c = span.cost
+            why[(c.reason if c is not None else None) or "no price"] += 1
+    return [reason for reason, _ in why.most_common()]
 
 
 def trace_line(store: Store, trace: TraceEntry) -> str:
@@ -31,11 +45,16 @@ def trace_line(store: Store, trace: TraceEntry) -> str:
     status = "ERROR" if t.errors else "ok"
     # Exact numbers, not the UI's compact ones: these lines are read by scripts.
     tokens = fmt_count(t.tokens, t.estimated > 0).replace(",", "")
-    return (
+    line = (
         f"{started} {clean(label, 40)} {clean(trace.name, 60)} {status} "
         f"dur={fmt_duration(trace.duration_ns())} spans={t.spans} errors={t.errors} "
         f"tokens={tokens} cost={fmt_cost(t.cost, t.estimated > 0, t.cost_unknown, 4)} trace={clean(trace.trace_id, 64)}"
     )
+    if t.cost_unknown:
+        # A $? says why, as everywhere else; appended, so the fields before keep their places.
+        why = "; ".join(clean(r, 80).replace('"', "'") for r in unpriced_reasons(trace)[:3])
+        line += f' unpriced={t.cost_unknown} why="{why}"'
+    return line
 
 
 class HeadlessPrinter:
