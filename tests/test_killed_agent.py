@@ -104,7 +104,7 @@ async def test_spans_open_when_the_agent_was_killed_read_unfinished_and_stop_tic
                            capture_output=True, text=True, env=env, timeout=60)
     assert shown.returncode == 0, shown.stderr
     line = next(ln for ln in shown.stdout.splitlines() if "long call" in ln)
-    assert "No end recorded" in line and "Running" not in line
+    assert "Unfinished: no end recorded" in line and "Running" not in line
     queried = subprocess.run([sys.executable, "-m", "agenttrace_tui", "spans", "query", "--session", sid, "--wide"],
                              capture_output=True, text=True, env=env, timeout=60)
     assert queried.returncode == 0, queried.stderr
@@ -183,3 +183,31 @@ async def test_follow_goes_to_the_session_still_running_not_to_one_whose_agent_w
             await pilot.pause(0.05)
         await pilot.pause(0.3)
         assert app.selected_session_id == "alive"
+
+
+async def test_traces_show_reads_running_while_the_session_runs(tmp_path: Path, capsys) -> None:
+    # The counterpart of the killed agent's "Unfinished": a span whose session still runs
+    # (no end, no monitor's mark, a span open) reads "Running" in `traces show`.
+    from agenttrace_tui import cli
+    from agenttrace_tui.model import Span, SpanKind
+    from agenttrace_tui.store.memory import Store
+    from agenttrace_tui.store.sqlite import Writer
+
+    db = tmp_path / "live.db"
+    store = Store()
+    writer = Writer(store, db, interval_s=3600)
+    await writer.start()
+    now = time.time_ns()
+    store.apply([
+        Span(span_id="root", trace_id="t-open", session_id="s-open", name="agent run", kind=SpanKind.AGENT,
+             start_ns=now - 2_000_000_000),
+        Span(span_id="c1", trace_id="t-open", session_id="s-open", parent_span_id="root", name="thinking",
+             kind=SpanKind.LLM_CALL, start_ns=now - 1_000_000_000),
+    ])
+    await writer.close()
+    capsys.readouterr()
+    assert cli.main(["traces", "show", "t-open", "--db", str(db)]) == 0
+    out = capsys.readouterr().out
+    line = next(ln for ln in out.splitlines() if "thinking" in ln)
+    assert "Running" in line and "Unfinished" not in line, out
+    assert "Unfinished" not in out.splitlines()[0] and "Running" not in out.splitlines()[0]  # the root is the head line

@@ -41,11 +41,13 @@ def _q(value: object, limit: int = 80) -> str:
     return '"' + clean(value, limit).replace('"', '\\"') + '"'
 
 
-def span_attributes(span: Span) -> list[str]:
-    """The inline ``Label: value`` pairs of one span, per its typed parts."""
+def span_attributes(span: Span, running: bool = False) -> list[str]:
+    """The inline ``Label: value`` pairs of one span, per its typed parts. A span with no
+    end reads "Running" when its session still runs (``running``), else "Unfinished", as
+    in the monitor: no end will come, and how long it took is not known."""
     out: list[str] = []
     if span.end_ns is None:
-        out.append("No end recorded")  # running, or never ended: the file cannot tell how long
+        out.append("Running" if running else "Unfinished: no end recorded")
     else:
         out.append(f"Duration: {fmt_duration(span.duration_ns())}")
     llm = span.llm
@@ -113,8 +115,9 @@ def build_tree(spans: Iterable[Span]) -> TraceTree:
     return TraceTree.from_trace(SimpleNamespace(spans=by_id, children=children, version=0))
 
 
-def render_tree(spans: Iterable[Span], now_ns: int | None = None, attributes: bool = True) -> list[Line]:
-    """The lines of one trace's tree (empty for no spans)."""
+def render_tree(spans: Iterable[Span], now_ns: int | None = None, attributes: bool = True,
+                running: bool = False) -> list[Line]:
+    """The lines of one trace's tree (empty for no spans); ``running``: its session still runs."""
     tree = build_tree(spans)
     by_id = tree.spans
     if not by_id:
@@ -141,7 +144,8 @@ def render_tree(spans: Iterable[Span], now_ns: int | None = None, attributes: bo
         summary.append(f"Errors: {errors}")
     if single_root and attributes:
         # The root is the trace line itself: its own attributes go there.
-        summary += [a for a in span_attributes(root) if not a.startswith(("Duration:", "No end", "Cost:"))]
+        summary += [a for a in span_attributes(root, running)
+                    if not a.startswith(("Duration:", "Running", "Unfinished", "Cost:"))]
     head: Line = [("[Trace: ", "bold"), (clean(name, 120), "bold"), ("] ", "bold"), (f"({', '.join(summary)})", "dim")]
     if single_root and root.span_id in an.hotspots:
         head.append((" " + HOTSPOT_MARK, "bold red"))
@@ -168,7 +172,7 @@ def render_tree(spans: Iterable[Span], now_ns: int | None = None, attributes: bo
         err = span.status in _ERROR
         line: Line = [(prefix, "dim"), ("[Span: ", ""), (clean(span.name, 120), "red" if err else "bold"), ("]", "")]
         if attributes:
-            attrs = span_attributes(span)
+            attrs = span_attributes(span, running)
             if attrs:
                 line.append((" (" + ", ".join(attrs) + ")", "red" if err else ""))
         if sid in an.hotspots:

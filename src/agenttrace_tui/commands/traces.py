@@ -70,6 +70,9 @@ def run_tree(args: argparse.Namespace) -> int:
     with open_reader(args) as reader:
         args.trace_id = resolve_trace_id(reader, args.trace_id)
         spans = reader.spans_of_trace(args.trace_id)
+        # A span with no end reads running only while its session does (as in the monitor).
+        running = any(s.end_ns is None for s in spans) and (
+            (row := reader.session(spans[0].session_id)) is not None and row.status == "running")
     if not spans:
         raise CommandError(f"no trace {args.trace_id!r}")
     if args.json:
@@ -90,7 +93,7 @@ def run_tree(args: argparse.Namespace) -> int:
             out.append(d)
         print_json({"trace_id": args.trace_id, "duration_ns": an.duration_ns, "spans": out})
         return 0
-    lines = render_tree(spans, attributes=args.attributes)
+    lines = render_tree(spans, attributes=args.attributes, running=running)
     if sys.stdout.isatty():
         from rich.text import Text
 
