@@ -285,6 +285,12 @@ def test_numbers_are_formatted_one_way():
     d = column_digits(amounts)
     assert [fmt_cost(a, digits=d) for a in amounts] == ["$0.0100", "$0.0090", "$0.0100"]
     assert fmt_cost(-1e-12) == "$0" and fmt_cost(-0.00001, digits=4) != "-$0.0000"  # float residue is no money
+    # Two significant digits below a dollar: a $0.013 call is not shown as a $0.01 one, nor
+    # $0.095 as $0.10; alone or in a column, the same figure (a column only pads it).
+    assert [fmt_cost(a) for a in (0.013, 0.095, 0.01, 0.0042, 0.42, 1.5)] == [
+        "$0.013", "$0.095", "$0.01", "$0.0042", "$0.42", "$1.50"]
+    d = column_digits([0.013, 0.0042])
+    assert [fmt_cost(a, digits=d) for a in (0.013, 0.0042)] == ["$0.0130", "$0.0042"]
     assert fmt_cost_delta(0.0) == "$0" and fmt_cost_delta(1e-12) == "$0" and fmt_cost_delta(0.01) == "+$0.01"
     assert fmt_count(1138125) == "1,138,125" and fmt_count(1138125, True) == "≈1,138,125"
     assert plural(1, "session") == "1 session" and plural(2, "error") == "2 errors" and plural(1204, "span") == "1,204 spans"

@@ -92,12 +92,16 @@ _EPSILON = 1e-9
 
 
 def money_digits(usd: float | None) -> int:
-    """Decimals that tell an amount apart: 4 below a cent, 2 below $100, else 0."""
+    """Decimals that tell an amount apart: 4 below a cent; below a dime 3 when the
+    third tells (two significant digits: a $0.013 call is not a $0.01 one, a $0.010
+    one is); 2 below $100, else 0."""
     a = abs(usd) if usd is not None and math.isfinite(usd) else 0.0
     if a < _EPSILON:
         return 2
     if a < 0.01:
         return 4
+    if a < 0.1:
+        return 3 if round(a, 3) != round(a, 2) else 2
     if a < 100:
         return 2
     return 0

@@ -152,6 +152,9 @@ def _tools(app, store: Store, session_id: str | None, width: int, tool_budget: i
     if not rows:
         return []
     out = [Text(" " + title.ljust(label_w) + " calls  decided consumed", style=muted, no_wrap=True, overflow="ellipsis")]
+    # One number of decimals a column, as in every cost column.
+    decided_d = fmt.column_digits(r.decided_cost for r in rows[:TOOL_ROWS] if r.cost)
+    consumed_d = fmt.column_digits(r.consumed_cost for r in rows[:TOOL_ROWS] if r.cost)
     for r in rows[:TOOL_ROWS]:
         est = r.estimated > 0
         line = Text(no_wrap=True, overflow="ellipsis")
@@ -162,7 +165,8 @@ def _tools(app, store: Store, session_id: str | None, width: int, tool_budget: i
         else:
             line.append(" ")
         if r.cost:
-            line.append(f" {fmt.cost(r.decided_cost, estimated=est):>7} {fmt.cost(r.consumed_cost, estimated=est):>8}")
+            line.append(f" {fmt.cost(r.decided_cost, est, digits=decided_d, width=7):>7}"
+                        f" {fmt.cost(r.consumed_cost, est, digits=consumed_d, width=8):>8}")
         else:
             # No priced LLM around it: show the tokens it drew instead.
             line.append(f" {fmt.tokens(r.decided_tokens, estimated=est):>7} {fmt.tokens(r.consumed_tokens, estimated=est):>8}", style=muted)
