@@ -110,6 +110,13 @@ async def test_spans_open_when_the_agent_was_killed_read_unfinished_and_stop_tic
     assert queried.returncode == 0, queried.stderr
     row = next(ln for ln in queried.stdout.splitlines() if "long call" in ln)
     assert " unfinished " in row and " running " not in row, row
+    for argv in (["spans", "query", "--session", sid, "--json"], ["traces", "show", tid, "--json"]):
+        got = subprocess.run([sys.executable, "-m", "agenttrace_tui", *argv], capture_output=True, text=True,
+                             env=env, timeout=60)
+        assert got.returncode == 0, got.stderr
+        doc = json.loads(got.stdout)
+        (open_span,) = [sp for sp in (doc if isinstance(doc, list) else doc["spans"]) if sp["name"] == "long call"]
+        assert open_span["state"] == "unfinished" and open_span.get("end_ns") is None, argv
 
     # Replayed from the file: the play runs on to the session's end, and there the tree,
     # the trace list and the detail read the same duration, the one the live view stopped at.
@@ -211,3 +218,6 @@ async def test_traces_show_reads_running_while_the_session_runs(tmp_path: Path, 
     line = next(ln for ln in out.splitlines() if "thinking" in ln)
     assert "Running" in line and "Unfinished" not in line, out
     assert "Unfinished" not in out.splitlines()[0] and "Running" not in out.splitlines()[0]  # the root is the head line
+    assert cli.main(["traces", "show", "t-open", "--db", str(db), "--json"]) == 0
+    states = {sp["name"]: sp["state"] for sp in json.loads(capsys.readouterr().out)["spans"]}
+    assert states == {"agent run": "running", "thinking": "running"}

@@ -39,9 +39,16 @@ def register(subparsers: Any) -> None:
     q.set_defaults(func=guarded(run))
 
 
-def span_dict(span: Any) -> dict[str, Any]:
-    """A span for --json: every stored field, plus duration and the estimate flag."""
+def span_state(span: Any, session_running: bool) -> str:
+    """"ended", or for a span with no end "running" while its session runs, else "unfinished"
+    (no end will come), as every table and the monitor read it."""
+    return "ended" if span.end_ns is not None else "running" if session_running else "unfinished"
+
+
+def span_dict(span: Any, session_running: bool = False) -> dict[str, Any]:
+    """A span for --json: every stored field, plus its state, duration and the estimate flag."""
     d = to_builtins(span)
+    d["state"] = span_state(span, session_running)
     d["duration_ns"] = None if span.end_ns is None else span.duration_ns()
     d["tokens_estimated"] = bool(span.usage is not None and span.usage.estimated)
     return d
@@ -82,7 +89,7 @@ def run(args: argparse.Namespace) -> int:
         open_sessions = {sp.session_id for sp in spans if sp.end_ns is None}
         live = {sid for sid in open_sessions if (row := reader.session(sid)) is not None and row.status == "running"}
     if args.json:
-        print_json([span_dict(s) for s in spans])
+        print_json([span_dict(s, s.session_id in live) for s in spans])
         return 0
     t = CliTable(
         text_col("STARTED", rank=50),
@@ -100,7 +107,7 @@ def run(args: argparse.Namespace) -> int:
     for s in spans:
         what = (s.llm.model if s.llm and s.llm.model else None) or (s.tool.name if s.tool else None) or ""
         bad = s.status.value in ("error", "timeout")
-        status = "unfinished" if s.end_ns is None and s.session_id not in live else s.status.value
+        status = "unfinished" if span_state(s, s.session_id in live) == "unfinished" else s.status.value
         t.add_row(
             fmt_time(s.start_ns),
             s.trace_id,

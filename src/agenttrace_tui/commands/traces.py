@@ -15,9 +15,9 @@ from .history_common import (
     open_reader,
     positive_int,
     print_json,
-    to_builtins,
 )
 from .sessions import add_trace_row, trace_dict, trace_table
+from .spans import span_dict
 from .table import console
 
 
@@ -84,12 +84,10 @@ def run_tree(args: argparse.Namespace) -> int:
         an = analyze(tree, max((s.end_ns or s.start_ns) for s in spans))
         out = []
         for i, sid in enumerate(tree.order):
-            d = to_builtins(by_id[sid])
+            d = span_dict(by_id[sid], running)
             d["depth"] = tree.depth[i]
             d["hotspot"] = sid in an.hotspots
             d["critical_ns"] = an.critical.get(sid, 0)
-            usage = by_id[sid].usage
-            d["tokens_estimated"] = bool(usage and usage.estimated)
             out.append(d)
         print_json({"trace_id": args.trace_id, "duration_ns": an.duration_ns, "spans": out})
         return 0
