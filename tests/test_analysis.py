@@ -363,15 +363,22 @@ def test_span_summary_per_kind() -> None:
         llm=LlmInfo(model="gpt-4o", stop_reason="tool_call", cached=True),
         usage=TokenUsage(input=2048, output=150, cache_read=1024),
     )
-    assert span_summary(llm) == [("", "gpt-4o"), ("tok", "2.0k→150"), ("cache", "1.0k"), ("stop", "tool_call"), ("", "cached")]
+    assert span_summary(llm) == [("", "gpt-4o", False), ("tok", "2.0k→150", True), ("cache", "1.0k", True),
+                                 ("stop", "tool_call", False), ("", "cached", False)]
+    # A model call's cost sits beside its tokens, before its stop reason.
+    priced = sp("p", None, 0, 1, kind=SpanKind.LLM_CALL, llm=LlmInfo(model="gpt-4o", stop_reason="end_turn"),
+                usage=TokenUsage(input=2048, output=150), cost=Cost(total=0.013))
+    assert span_summary(priced) == [("", "gpt-4o", False), ("tok", "2.0k→150", True), ("", "$0.013", True),
+                                    ("stop", "end_turn", False)]
     tool = sp("t", None, 0, 1, tool=ToolInfo(name="filesystem", action="write", target="/src/search.py", status="failed"))
-    assert span_summary(tool) == [("tool", "filesystem"), ("", "write"), ("", "/src/search.py"), ("status", "failed")]
+    assert span_summary(tool) == [("tool", "filesystem", False), ("", "write", False), ("", "/src/search.py", False),
+                                  ("status", "failed", False)]
     agent = sp("a", None, 0, 1, agent=AgentInfo(name="CodingAgent", iteration=2, state="thinking"))
-    assert span_summary(agent) == [("agent", "CodingAgent"), ("iter", "2"), ("state", "thinking")]
+    assert span_summary(agent) == [("agent", "CodingAgent", False), ("iter", "2", True), ("state", "thinking", False)]
     rag = sp("r", None, 0, 1, rag=RagInfo(query="binary search", sources_found=15))
-    assert span_summary(rag) == [("query", "“binary search”"), ("hits", "15")]
+    assert span_summary(rag) == [("query", "“binary search”", False), ("hits", "15", True)]
     f = sp("f", None, 0, 1, file=FileInfo(operation="read", path="/src/main.rs"), cost=Cost(total=0.5))
-    assert span_summary(f) == [("", "read"), ("", "/src/main.rs"), ("", "$0.50")]
+    assert span_summary(f) == [("", "read", False), ("", "/src/main.rs", False), ("", "$0.50", True)]
     long = sp("x", None, 0, 1, tool=ToolInfo(target="y" * 1000))
     assert len(span_summary(long, limit=40)[0][1]) == 40
 

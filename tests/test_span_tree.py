@@ -468,6 +468,31 @@ async def test_narrow_widget_hides_the_waterfall_gracefully() -> None:
         assert "2m05s" in lines[1]
 
 
+async def test_a_number_in_a_row_is_shown_whole_or_left_out_never_cut() -> None:
+    # At every width, a model call's cost reads whole ($0.013) or is left out with "…":
+    # never "$0…" or "$0.01…", which would read as another figure.
+    from agenttrace_tui.model import Cost
+
+    st = Store()
+    st.apply([sp("root", None, 0, 10, name="run", kind=SpanKind.AGENT),
+              sp("call", "root", 1, 5, name="llm_planning_call", kind=SpanKind.LLM_CALL,
+                 llm=LlmInfo(model="claude-sonnet-4-5", stop_reason="end_turn"),
+                 usage=TokenUsage(input=412, output=131), cost=Cost(total=0.0133, source="reported"))])
+    seen_whole = seen_left_out = 0
+    for width in range(40, 181, 4):
+        app = TreeApp(st, now=BASE + 10 * S)
+        async with app.run_test(size=(width, 8)) as pilot:
+            tree = await started(app, pilot)
+            row = next(line for line in screen_lines(tree) if "llm_planning" in line)
+            left = row[: layout(tree.content_width)[0]]
+            if "$" in left:
+                assert "$0.013" in left and "$0.013…" not in left, (width, row)
+                seen_whole += 1
+            else:
+                seen_left_out += 1
+    assert seen_whole and seen_left_out  # both cases were met across the widths
+
+
 def test_snapshot_span_tree_120x36(snap_compare) -> None:
     st = make_store()
     st.apply([sp("live", "syn", 121, None, name="streaming answer", kind=SpanKind.LLM_CALL, status=Status.RUNNING, llm=LlmInfo(model="gpt-4o"))])

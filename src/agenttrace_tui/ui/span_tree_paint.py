@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from rich.cells import cell_len
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
@@ -328,11 +329,19 @@ class SpanTreePainter(ScrollView):
         if hot:
             text.append(" ")
             text.append(" HOTSPOT ", cstyle("span-tree--hotspot"))
-        for label, value in span_summary(span, limit=TEXT_LIMIT // 4):
+        for label, value, whole in span_summary(span, limit=TEXT_LIMIT // 4):
+            value = clean(value, TEXT_LIMIT // 4)
+            if whole and text.cell_len + 2 + (len(label) + 1 if label else 0) + cell_len(value) > left_w:
+                # A number that does not fit is left out, never cut ("$0.0033" must not read "$0…").
+                if text.cell_len < left_w:
+                    text.append("  …", muted)
+                break
             text.append("  ")
             if label:
                 text.append(label + " ", muted)
-            text.append(clean(value, TEXT_LIMIT // 4), dim_style if dimmed else Style())
+            text.append(value, dim_style if dimmed else Style())
+            if text.cell_len >= left_w:
+                break
         text.truncate(left_w, overflow="ellipsis", pad=True)
 
         dur = fmt_duration((span.end_ns if span.end_ns is not None else max(now, span.start_ns)) - span.start_ns)
