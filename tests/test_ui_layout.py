@@ -141,14 +141,15 @@ async def test_header_lines_are_cut_not_wrapped_in_history(db):
         await pilot.pause()
         assert not stacked(app)
         first, second = (header.render_line(y).text for y in range(2))
-        assert "HISTORY" in first and first.rstrip().endswith("…"), first
-        # The second line is the endpoints line, not the tail of the first.
+        # Too long for 100 columns: its quiet parts gave way (header.render_header), so
+        # it is whole, on one line; the second line is the endpoints line, not its tail.
+        assert "HISTORY" in first and "spans" in first and "follow off" not in first, first
         assert second.startswith(" listening"), second
         await pilot.resize_terminal(80, 24)
         await wait_for(pilot, lambda: stacked(app))
         await pilot.pause()
         first = header.render_line(0).text
-        assert "HISTORY" in first and first.rstrip().endswith("…")
+        assert "HISTORY" in first and "spans" in first, first
 
 
 async def test_footer_keeps_its_key_widgets_across_panes_with_the_same_keys_and_follows_the_tree():

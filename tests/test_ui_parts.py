@@ -79,6 +79,39 @@ async def test_header_shows_forward_drops_only_when_there_are_some():
         assert "forward" not in header(0)
 
 
+async def test_a_narrow_header_drops_quiet_parts_before_a_problem():
+    # At 80 columns the header cannot say everything: zero counters, "follow off" and
+    # the rate give way, and what went wrong (rejected, lost, a database that cannot
+    # be written) stays in sight, in the same order as in a wide terminal.
+    import fixtures
+    from agenttrace_tui.runtime.monitor import MonitorStatus
+    from agenttrace_tui.ui.app import make_app
+    from agenttrace_tui.ui.header import render_header
+
+    app = make_app(store=fixtures.build_store(), now_ns=fixtures.clock)
+    async with app.run_test(size=(80, 24)):
+        def header(width: int | None, **problems: int) -> str:
+            status = MonitorStatus(
+                endpoints=[], spans_per_s=1234, accepted=0, rejected=problems.get("rejected", 0), evicted=0,
+                lost=problems.get("lost", 0), db_path=None, db_size=None,
+                db_writable=not problems.get("stuck"), db_waiting=problems.get("stuck", 0),
+            )
+            return render_header(app, status, paused=False, new_updates=0, follow=False, sessions=3, spans=62,
+                                 width=width).plain
+
+        wide = header(None, rejected=5, lost=3, stuck=812)
+        assert wide.index("follow off") < wide.index("1,234 spans/s") < wide.index("rejected 5") < wide.index(
+            "evicted 0") < wide.index("lost 3") < wide.index("db not writable: 812 spans waiting")
+        narrow = header(80, rejected=5, lost=3, stuck=812)
+        assert len(narrow) <= 80
+        assert narrow.endswith("rejected 5 │ lost 3 │ db not writable: 812 spans waiting"), narrow
+        assert "evicted 0" not in narrow and "follow off" not in narrow and "spans/s" not in narrow
+        # Nothing wrong: the quiet parts show as far as they fit, left to right.
+        calm = header(80)
+        assert len(calm) <= 80 and "3 sessions · 62 spans" in calm and "rejected" not in calm
+        assert header(200) == header(None)
+
+
 def test_fit_strip_is_crop_extend_without_a_self_reference() -> None:
     import gc
 

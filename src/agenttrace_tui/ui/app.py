@@ -323,6 +323,10 @@ class AgentTraceApp(HistoryViews):
         self._input_gen += 1
         self._wake()
 
+    def on_status_header_resized(self, _message: StatusHeader.Resized) -> None:
+        # What the header says is fitted to its width (a problem stays, quiet parts give way).
+        self._update_header()
+
     # -- the refresh tick ------------------------------------------------
     def _idle_key(self) -> tuple:
         """Everything a tick could draw differently, read from counters (no rendering).
@@ -421,6 +425,7 @@ class AgentTraceApp(HistoryViews):
             sessions=len(store.sessions),
             spans=store.span_count,
             mode=self.mode,
+            width=self.header.size.width or None,
         )
         text = Text.assemble(line, "\n", render_endpoints(self, status))
         self.header.show(text)
