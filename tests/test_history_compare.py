@@ -98,3 +98,52 @@ def test_a_row_partly_priced_keeps_its_priced_part():
     assert (row["cost_a"], row["cost_priced_a"], row["unpriced_a"]) == (None, 0.25, 1)  # never a silent total
     assert (row["cost_b"], row["cost_priced_b"], row["unpriced_b"]) == (0.25, 0.25, 0)
     assert row["cost_delta"] is None and "cheaper" not in row["changes"]
+
+
+def test_a_span_with_no_end_took_a_time_nobody_knows(tmp_path, capsys, monkeypatch):
+    # B's run was cut off (its agent killed): its open spans are not "0ns" and "faster";
+    # their time is unknown, the difference too, and the row says why.
+    from agenttrace_tui.model import Span
+    from agenttrace_tui.store.memory import Store
+    from agenttrace_tui.store.sqlite import Writer
+
+    def run(trace: str, end_of_last: int | None) -> list[Span]:
+        return [Span(span_id=f"{trace}-root", trace_id=trace, session_id="s-" + trace, name="agent run", start_ns=S,
+                     end_ns=None if end_of_last is None else 10 * S),
+                Span(span_id=f"{trace}-1", trace_id=trace, session_id="s-" + trace, name="step", start_ns=S,
+                     parent_span_id=f"{trace}-root", end_ns=3 * S),
+                Span(span_id=f"{trace}-2", trace_id=trace, session_id="s-" + trace, name="step", start_ns=4 * S,
+                     parent_span_id=f"{trace}-root", end_ns=end_of_last)]
+
+    d = compare_spans(run("a", 9 * S), run("b", None))
+    rows = {r["name"]: r for r in d["spans"]}
+    assert rows["agent run"]["changes"] == ["unfinished"] and rows["agent run"]["duration_delta_ns"] is None
+    assert (rows["agent run"]["duration_b_ns"], rows["agent run"]["unfinished_b"]) == (0, 1)
+    step = rows["step"]
+    assert step["changes"] == ["unfinished"] and (step["duration_a_ns"], step["duration_b_ns"]) == (7 * S, 2 * S)
+    assert (step["unfinished_a"], step["unfinished_b"]) == (0, 1)
+    assert (d["b"]["unfinished"], d["delta"]["duration_ns"]) == (2, None)
+
+    # The same through the CLI on a real file: "?" and "+?", never 0ns.
+    db = tmp_path / "cut.db"
+
+    async def write() -> None:
+        store = Store()
+        w = Writer(store, db, interval_s=3600)
+        await w.start()
+        store.apply(run("a", 9 * S) + run("b", None))
+        await w.close()
+
+    import asyncio
+
+    asyncio.run(write())
+    monkeypatch.setenv("COLUMNS", "200")
+    capsys.readouterr()
+    assert cli.main(["compare", "a", "b", "--db", str(db)]) == 0
+    out = capsys.readouterr().out
+    duration = next(ln for ln in out.splitlines() if ln.startswith("duration"))
+    assert duration.split()[1:] == ["9.00s", "3.00s+?", "?"], duration
+    step_line = next(ln for ln in out.splitlines() if ln.startswith("step "))
+    assert step_line.split()[1:6] == ["unfinished", "2→2", "7.00s", "2.00s+?", "?"], step_line
+    root_line = next(ln for ln in out.splitlines() if ln.startswith("agent run "))
+    assert "0ns" not in root_line and " ? " in root_line, root_line

@@ -18,6 +18,7 @@ from agenttrace_tui.ui.picker import SessionPicker
 from test_history_fixture import build_db, fixture_updates
 
 SIZE = (120, 36)
+S = 1_000_000_000
 
 
 async def wait_for(pilot, cond, timeout: float = 10.0) -> None:
@@ -85,6 +86,32 @@ async def test_mark_two_traces_and_compare():
         await pilot.press("escape")
         await wait_for(pilot, lambda: not isinstance(app.screen, CompareScreen))
         assert app.compare_a is None
+
+
+async def test_a_running_span_makes_its_row_unfinished_not_faster():
+    # A call still running in B: its time is not known yet, so the row says "unfinished",
+    # B's time reads "…+?" and the difference "?", on the screen as in the CLI.
+    from agenttrace_tui.model import LlmInfo, Span, SpanKind
+
+    store = two_versions_store()
+    v2 = store.traces["trace-v2"]
+    root = v2.spans[v2.root_id]
+    store.apply([Span(span_id="still-running", trace_id="trace-v2", session_id="sess-v2", name="llm_inference",
+                      kind=SpanKind.LLM_CALL, start_ns=root.start_ns + S, parent_span_id=root.span_id,
+                      llm=LlmInfo(model="gpt-4o"))])
+    app = _app(store)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await show(pilot, app, "sess-v1", "trace-v1")
+        await pilot.press("m")
+        await show(pilot, app, "sess-v2", "trace-v2")
+        await pilot.press("m")
+        await wait_for(pilot, lambda: isinstance(app.screen, CompareScreen))
+        screen = app.screen
+        row = next(r for r in screen.result["spans"] if r["name"] == "llm_inference")
+        assert "unfinished" in row["changes"] and "slower" not in row["changes"] and "faster" not in row["changes"]
+        line = next(ln for ln in plain(screen.renderable()).splitlines() if ln.strip().startswith("llm_inference"))
+        assert "+?" in line and " ? " in line and "0ns" not in line, line
 
 
 async def test_mark_sessions_from_the_session_list_and_unmark():

@@ -9,6 +9,12 @@ in A), ``slower`` / ``faster`` (total duration changed by more than
 ``fewer_errors``, or ``same``. Rows are ordered by the size of the duration
 change (the absent side counts as zero), then the cost change.
 
+A span with no end (still running, or its agent gone) took a time nobody
+knows: a side's ``duration_ns`` counts the ended spans, ``unfinished`` counts
+the others, and a row or summary with any has no duration difference (null)
+and is ``unfinished``, never called slower or faster -- as a cost with
+unpriced calls is never called cheaper.
+
 Costs are summed as the store sums them (``model.counted_cost``); a side or
 row with unpriced calls has ``cost`` null (``cost_priced`` and ``unpriced``
 say the rest), and is never called cheaper or more expensive.
@@ -35,7 +41,7 @@ _ERRORS = frozenset({Status.ERROR, Status.TIMEOUT})
 
 def summarize(spans: Iterable[Span]) -> dict[str, Any]:
     """Duration, spans by kind, tokens, cost and errors of one side."""
-    n = errors = tin = tout = unpriced = 0
+    n = errors = tin = tout = unpriced = unfinished = 0
     cost = 0.0
     estimated = False
     start: int | None = None
@@ -53,12 +59,15 @@ def summarize(spans: Iterable[Span]) -> dict[str, Any]:
         # Counted as every sum counts (subtree costs never twice; unpriced apart).
         cost += counted_cost(s)
         unpriced += span_flags(s)[0]
+        unfinished += s.end_ns is None
         e = s.end_ns if s.end_ns is not None else s.start_ns
         start = s.start_ns if start is None else min(start, s.start_ns)
         end = e if end is None else max(end, e)
     return {
         "spans": n,
+        # From the first start to the last end or start seen: with unfinished spans, at least that.
         "duration_ns": 0 if start is None or end is None else end - start,
+        "unfinished": unfinished,
         "spans_by_kind": dict(sorted(kinds.items())),
         "input_tokens": tin,
         "output_tokens": tout,
@@ -77,10 +86,13 @@ def _by_name(spans: list[Span]) -> dict[str, dict[str, Any]]:
     for s in spans:
         row = out.get(s.name)
         if row is None:
-            row = out[s.name] = {"count": 0, "duration_ns": 0, "tokens": 0, "cost": 0.0, "errors": 0, "unpriced": 0,
-                                 "estimated": False}
+            row = out[s.name] = {"count": 0, "duration_ns": 0, "unfinished": 0, "tokens": 0, "cost": 0.0, "errors": 0,
+                                 "unpriced": 0, "estimated": False}
         row["count"] += 1
-        row["duration_ns"] += s.duration_ns()
+        if s.end_ns is None:
+            row["unfinished"] += 1
+        else:
+            row["duration_ns"] += s.duration_ns()
         if s.usage is not None and s.usage.scope == "span":
             row["tokens"] += s.usage.input + s.usage.output
         row["cost"] += counted_cost(s)
@@ -105,6 +117,8 @@ def compare_spans(a: Iterable[Span], b: Iterable[Span], label_a: str = "A", labe
         for k in ("spans", "duration_ns", "input_tokens", "output_tokens", "tokens", "cost_priced", "errors")
     }
     delta["cost_priced"] = round(delta["cost_priced"], 10)
+    if sa["unfinished"] or sb["unfinished"]:
+        delta["duration_ns"] = None  # a side's length is not known
     # A difference with an unknown side is unknown too.
     delta["cost"] = None if sa["unpriced"] or sb["unpriced"] else delta["cost_priced"]
     kinds = sorted(set(sa["spans_by_kind"]) | set(sb["spans_by_kind"]))
@@ -115,7 +129,8 @@ def compare_spans(a: Iterable[Span], b: Iterable[Span], label_a: str = "A", labe
     }
     na, nb = _by_name(la), _by_name(lb)
     rows = []
-    empty = {"count": 0, "duration_ns": 0, "tokens": 0, "cost": 0.0, "errors": 0, "unpriced": 0, "estimated": False}
+    empty = {"count": 0, "duration_ns": 0, "unfinished": 0, "tokens": 0, "cost": 0.0, "errors": 0, "unpriced": 0,
+             "estimated": False}
     for name in set(na) | set(nb):
         ra, rb = na.get(name, empty), nb.get(name, empty)
         changes: list[str] = []
@@ -124,7 +139,9 @@ def compare_spans(a: Iterable[Span], b: Iterable[Span], label_a: str = "A", labe
         elif not rb["count"]:
             changes.append("removed")
         else:
-            if _changed(ra["duration_ns"], rb["duration_ns"], REL_THRESHOLD, ABS_THRESHOLD_NS):
+            if ra["unfinished"] or rb["unfinished"]:
+                changes.append("unfinished")
+            elif _changed(ra["duration_ns"], rb["duration_ns"], REL_THRESHOLD, ABS_THRESHOLD_NS):
                 changes.append("slower" if rb["duration_ns"] > ra["duration_ns"] else "faster")
             # Below a millionth of a dollar a change is float noise, not money.
             if not (ra["unpriced"] or rb["unpriced"]) and _changed(ra["cost"], rb["cost"], REL_THRESHOLD, 1e-6):
@@ -141,7 +158,10 @@ def compare_spans(a: Iterable[Span], b: Iterable[Span], label_a: str = "A", labe
                 "count_b": rb["count"],
                 "duration_a_ns": ra["duration_ns"],
                 "duration_b_ns": rb["duration_ns"],
-                "duration_delta_ns": rb["duration_ns"] - ra["duration_ns"],
+                "unfinished_a": ra["unfinished"],
+                "unfinished_b": rb["unfinished"],
+                "duration_delta_ns": None if ra["unfinished"] or rb["unfinished"]
+                else rb["duration_ns"] - ra["duration_ns"],
                 "tokens_a": ra["tokens"],
                 "tokens_b": rb["tokens"],
                 "cost_a": None if ra["unpriced"] else round(ra["cost"], 10),
@@ -158,5 +178,5 @@ def compare_spans(a: Iterable[Span], b: Iterable[Span], label_a: str = "A", labe
                 "errors_b": rb["errors"],
             }
         )
-    rows.sort(key=lambda r: (-abs(r["duration_delta_ns"]), -abs(r["cost_delta"] or 0.0), r["name"]))
+    rows.sort(key=lambda r: (-abs(r["duration_delta_ns"] or 0), -abs(r["cost_delta"] or 0.0), r["name"]))
     return {"a": {"label": label_a, **sa}, "b": {"label": label_b, **sb}, "delta": delta, "spans": rows}

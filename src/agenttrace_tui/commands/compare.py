@@ -9,7 +9,16 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from ..format.numbers import column_digits, fmt_cost, fmt_cost_delta, fmt_count, fmt_duration, fmt_signed, fmt_tokens
+from ..format.numbers import (
+    column_digits,
+    fmt_cost,
+    fmt_cost_delta,
+    fmt_count,
+    fmt_duration,
+    fmt_signed,
+    fmt_span_time,
+    fmt_tokens,
+)
 from .history_common import (
     CommandError,
     add_common,
@@ -72,7 +81,8 @@ def run(args: argparse.Namespace) -> int:
     # The full ids on lines of their own: never cut, whatever the width.
     c.print(f"A: {kind_a} {clean(id_a, 1000)}\nB: {kind_b} {clean(id_b, 1000)}", markup=False, highlight=False)
     t = CliTable(text_col("", rank=0), num_col("A", rank=1), num_col("B", rank=2), num_col("Δ", rank=3))
-    t.add_row("duration", fmt_duration(a["duration_ns"]), fmt_duration(b["duration_ns"]), fmt_signed(d["duration_ns"], fmt_duration))
+    t.add_row("duration", fmt_span_time(a["duration_ns"], a["unfinished"]), fmt_span_time(b["duration_ns"], b["unfinished"]),
+              fmt_signed(d["duration_ns"], fmt_duration))
     t.add_row("spans", fmt_count(a["spans"]), fmt_count(b["spans"]), fmt_signed(d["spans"], fmt_count))
     for k in sorted(set(a["spans_by_kind"]) | set(b["spans_by_kind"])):
         va, vb = a["spans_by_kind"].get(k, 0), b["spans_by_kind"].get(k, 0)
@@ -118,8 +128,8 @@ def run(args: argparse.Namespace) -> int:
             (ch, styles.get(r["changes"][0], "")),
             f"{fmt_count(r['count_a'])}→{fmt_count(r['count_b'])}",
             # A side without the span shows "-", not a zero it never had.
-            fmt_duration(r["duration_a_ns"]) if r["count_a"] else "-",
-            fmt_duration(r["duration_b_ns"]) if r["count_b"] else "-",
+            fmt_span_time(r["duration_a_ns"], r["unfinished_a"]) if r["count_a"] else "-",
+            fmt_span_time(r["duration_b_ns"], r["unfinished_b"]) if r["count_b"] else "-",
             fmt_signed(r["duration_delta_ns"], fmt_duration),
             fmt_cost(r["cost_priced_a"], r["estimated_a"], r["unpriced_a"], digits) if r["count_a"] else "-",
             fmt_cost(r["cost_priced_b"], r["estimated_b"], r["unpriced_b"], digits) if r["count_b"] else "-",

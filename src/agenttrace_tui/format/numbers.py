@@ -42,6 +42,15 @@ def fmt_duration(ns: int | float | None) -> str:
     return f"{total // 86400}d{(total % 86400) // 3600:02d}h"
 
 
+def fmt_span_time(ns: int | float | None, unfinished: int = 0) -> str:
+    """Time spent in spans of which ``unfinished`` never ended, as a cost with unpriced calls
+    reads: what the ended ones took, then ``+?`` (``?`` alone when none took any). An open
+    span's time is not known: never a zero it did not take."""
+    if not unfinished:
+        return fmt_duration(ns)
+    return f"{fmt_duration(ns)}+?" if ns else "?"
+
+
 def fmt_tokens(n: int | float, estimated: bool = False) -> str:
     """Token counts in a narrow column: ``950``, ``1.2k``, ``12k``, ``3.4M``; ``≈`` marks an estimate."""
     if estimated:
@@ -172,8 +181,11 @@ def fmt_cost_delta(usd: float | None, digits: int | None = None) -> str:
     return ("+" if usd > 0 else "-") + _usd(abs(usd), d)
 
 
-def fmt_signed(value: int | float, fmt: Callable[[int | float], str] = str) -> str:
-    """A difference as ``+3`` / ``-1.2s``, formatted by ``fmt``; ``0`` for none."""
+def fmt_signed(value: int | float | None, fmt: Callable[[int | float], str] = str) -> str:
+    """A difference as ``+3`` / ``-1.2s``, formatted by ``fmt``; ``0`` for none; ``?`` when a
+    side is not known (a duration with unfinished spans in it)."""
+    if value is None:
+        return "?"
     if not value:
         return "0"
     return ("+" if value > 0 else "-") + fmt(abs(value))

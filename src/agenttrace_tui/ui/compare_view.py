@@ -130,9 +130,9 @@ class CompareScreen(Screen[None]):
 
         return style(self.app, name)
 
-    def _delta(self, v: float, f, worse_if_more: bool = True) -> Text:
+    def _delta(self, v: float | None, f, worse_if_more: bool = True) -> Text:
         text = fmt.signed(v, f)
-        if v == 0:
+        if v is None or v == 0:
             return Text(text, style=self._color("text-muted"))
         worse = (v > 0) == worse_if_more
         return Text(text, style=self._color("error" if worse else "success"))
@@ -163,7 +163,8 @@ class CompareScreen(Screen[None]):
         summary.add_column("A", justify="right")
         summary.add_column("B", justify="right")
         summary.add_column("Δ", justify="right")
-        summary.add_row("duration", fmt.duration(a["duration_ns"]), fmt.duration(b["duration_ns"]), self._delta(d["duration_ns"], fmt.duration))
+        summary.add_row("duration", fmt.span_time(a["duration_ns"], a["unfinished"]),
+                        fmt.span_time(b["duration_ns"], b["unfinished"]), self._delta(d["duration_ns"], fmt.duration))
         summary.add_row("spans", str(a["spans"]), str(b["spans"]), self._delta(d["spans"], str, worse_if_more=False))
         for k in sorted(set(a["spans_by_kind"]) | set(b["spans_by_kind"])):
             va, vb = a["spans_by_kind"].get(k, 0), b["spans_by_kind"].get(k, 0)
@@ -202,8 +203,8 @@ class CompareScreen(Screen[None]):
                 safe_text(x["name"], limit=200, style=self._color("text-muted") if dim else ""),
                 Text(", ".join(c.replace("_", " ") for c in x["changes"]), style=color),
                 f"{x['count_a']}→{x['count_b']}",
-                fmt.duration(x["duration_a_ns"]) if x["count_a"] else "-",
-                fmt.duration(x["duration_b_ns"]) if x["count_b"] else "-",
+                fmt.span_time(x["duration_a_ns"], x["unfinished_a"]) if x["count_a"] else "-",
+                fmt.span_time(x["duration_b_ns"], x["unfinished_b"]) if x["count_b"] else "-",
                 self._delta(x["duration_delta_ns"], fmt.duration),
                 fmt.cost(x["cost_priced_a"], x["estimated_a"], x["unpriced_a"], digits) if x["count_a"] else "-",
                 fmt.cost(x["cost_priced_b"], x["estimated_b"], x["unpriced_b"], digits) if x["count_b"] else "-",

@@ -16,6 +16,7 @@ from ..format.numbers import (
     fmt_count,
     fmt_duration,
     fmt_signed,
+    fmt_span_time,
     fmt_tokens,
     plural,
 )
@@ -25,12 +26,13 @@ S = 1_000_000_000
 
 #: Span-level formatting is the tree's (one look across panes).
 duration = fmt_duration
+span_time = fmt_span_time
 tokens = fmt_tokens
 count = fmt_count
 cost = fmt_cost
 cost_delta = fmt_cost_delta
 signed = fmt_signed
-__all__ = ["duration", "tokens", "count", "cost", "cost_delta", "signed", "column_digits", "plural", "ago", "clock", "clock_ms"]
+__all__ = ["duration", "span_time", "tokens", "count", "cost", "cost_delta", "signed", "column_digits", "plural", "ago", "clock", "clock_ms"]
 
 
 def ago(then_ns: int, now_ns: int) -> str:
