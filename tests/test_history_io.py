@@ -18,7 +18,7 @@ from agenttrace_tui.commands.importer import ImportStats, import_file, iter_json
 from agenttrace_tui.history.export import CSV_COLUMNS, otlp_span_id, otlp_trace_id
 from agenttrace_tui.model import SpanKind
 from agenttrace_tui.store.sqlite import Reader
-from test_history_fixture import build_db
+from test_history_fixture import S, build_db
 
 TRACES = ("trace-v1", "trace-v1b", "trace-v2")
 
@@ -231,3 +231,31 @@ def test_iter_json_values_reads_values_split_across_chunks():
     assert got == docs
     one_line = "".join(json.dumps(d) + "\n" for d in docs)
     assert list(iter_json_values(io.StringIO(one_line), ImportStats(), chunk=64)) == docs
+
+
+def test_otlp_export_says_a_span_had_no_end(tmp_path, capsys):
+    # OTLP needs an end time: an open span gets its start, and says it had no end, so
+    # another tool does not read it as a span that took no time.
+    import asyncio
+
+    from agenttrace_tui.model import Span
+    from agenttrace_tui.store.memory import Store
+    from agenttrace_tui.store.sqlite import Writer
+
+    db = tmp_path / "open.db"
+
+    async def write() -> None:
+        store = Store()
+        w = Writer(store, db, interval_s=3600)
+        await w.start()
+        store.apply([Span(span_id="done", trace_id="t", session_id="s", name="done", start_ns=S, end_ns=2 * S),
+                     Span(span_id="open", trace_id="t", session_id="s", name="open", start_ns=3 * S)])
+        await w.close()
+
+    asyncio.run(write())
+    out = main(capsys, "export", "--format", "otlp-json", "--trace", "t", "--db", str(db))
+    spans = {sp["name"]: sp for sp in json.loads(out)["resourceSpans"][0]["scopeSpans"][0]["spans"]}
+    attrs = {name: {kv["key"]: kv["value"] for kv in sp["attributes"]} for name, sp in spans.items()}
+    assert attrs["open"]["agenttrace.span.no_end"] == {"boolValue": True}
+    assert spans["open"]["endTimeUnixNano"] == spans["open"]["startTimeUnixNano"] == str(3 * S)
+    assert "agenttrace.span.no_end" not in attrs["done"]

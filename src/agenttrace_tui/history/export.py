@@ -294,6 +294,10 @@ def _standard_attributes(span: Span) -> dict[str, Any]:
         a["agenttrace.cost.unpriced"] = True
         if c.reason:
             a["agenttrace.cost.reason"] = c.reason
+    if span.end_ns is None:
+        # Its end time below is its start (OTLP needs one): say so instead of leaving a
+        # reader to take it for a span that took no time.
+        a["agenttrace.span.no_end"] = True
     a[NATIVE_ATTR] = _json.encode(span).decode()
     return a
 
