@@ -54,6 +54,16 @@ async def show(pilot, app, session: str, trace: str) -> None:
     await wait_for(pilot, lambda: app.span_tree.trace_id == trace)
 
 
+async def compare_the_two_versions(pilot, app) -> CompareScreen:
+    """Mark trace-v1, then trace-v2: the compare screen opens."""
+    await show(pilot, app, "sess-v1", "trace-v1")
+    await pilot.press("m")
+    await show(pilot, app, "sess-v2", "trace-v2")
+    await pilot.press("m")
+    await wait_for(pilot, lambda: isinstance(app.screen, CompareScreen))
+    return app.screen
+
+
 def by_name(screen: CompareScreen) -> dict[str, list[str]]:
     return {r["name"]: r["changes"] for r in screen.result["spans"]}
 
@@ -102,12 +112,7 @@ async def test_a_running_span_makes_its_row_unfinished_not_faster():
     app = _app(store)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
-        await show(pilot, app, "sess-v1", "trace-v1")
-        await pilot.press("m")
-        await show(pilot, app, "sess-v2", "trace-v2")
-        await pilot.press("m")
-        await wait_for(pilot, lambda: isinstance(app.screen, CompareScreen))
-        screen = app.screen
+        screen = await compare_the_two_versions(pilot, app)
         row = next(r for r in screen.result["spans"] if r["name"] == "llm_inference")
         assert "unfinished" in row["changes"] and "slower" not in row["changes"] and "faster" not in row["changes"]
         line = next(ln for ln in plain(screen.renderable()).splitlines() if ln.strip().startswith("llm_inference"))
@@ -180,11 +185,7 @@ def test_compare_snapshot(snap_compare):
 
     async def run_before(pilot) -> None:
         await pilot.pause()
-        await show(pilot, app, "sess-v1", "trace-v1")
-        await pilot.press("m")
-        await show(pilot, app, "sess-v2", "trace-v2")
-        await pilot.press("m")
-        await wait_for(pilot, lambda: isinstance(app.screen, CompareScreen))
+        await compare_the_two_versions(pilot, app)
         app.clear_notifications()
         await pilot.pause()
 
