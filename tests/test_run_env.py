@@ -131,6 +131,14 @@ def test_run_without_a_monitor_runs_one_headless_and_marks_the_session(agent, tm
     assert sid.startswith("run-fake-") and seen["OTEL_SERVICE_NAME"] == "fake"
     _check_session(db, sid, seen)
     _check_codex(seen, user_codex, original)
+    # Last on stderr: what the session came to, the figures the file holds.
+    with Reader(db) as reader:
+        row = reader.session(sid)
+    assert row is not None
+    summary = proc.stderr.strip().splitlines()[-1]
+    assert summary.startswith(f"agenttrace-tui run: session {sid}: {row.spans} spans in {row.traces} trace"), summary
+    assert row.unpriced == 1 and "1 call unpriced: no tokens reported" in summary, summary  # the model call sent none
+    assert summary.endswith(f"; more: agenttrace-tui sessions show {sid}"), summary
 
 
 async def test_run_attaches_to_a_running_monitor(agent, tmp_path):

@@ -14,6 +14,7 @@ normalising, so everything above ingest sees one convention.
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterable
 from typing import Any, Literal
 
 import msgspec
@@ -31,6 +32,7 @@ __all__ = [
     "SpanEvent",
     "SpanLink",
     "Span",
+    "SpanEnd",
     "Session",
     "Metric",
     "FINISHED",
@@ -38,6 +40,7 @@ __all__ = [
     "Update",
     "counted_cost",
     "span_flags",
+    "unpriced_reasons",
 ]
 
 
@@ -298,6 +301,18 @@ def counted_cost(span: Span) -> float:
     if u is not None:
         return c.total if u.scope == "span" else 0.0
     return 0.0 if span.kind in SUBTREE_KINDS else c.total
+
+
+def unpriced_reasons(spans: Iterable[Span]) -> list[str]:
+    """Why the unpriced calls among ``spans`` (``span_flags``) have no price, the most
+    frequent first, each reason once: what a ``$?`` says beside it."""
+    why: dict[str, int] = {}
+    for span in spans:
+        if span_flags(span)[0]:
+            c = span.cost
+            reason = (c.reason if c is not None else None) or "no price"
+            why[reason] = why.get(reason, 0) + 1
+    return sorted(why, key=lambda r: -why[r])
 
 
 def span_flags(span: Span) -> tuple[int, int]:

@@ -16,25 +16,14 @@ from __future__ import annotations
 import asyncio
 import sys
 import time
-from collections import Counter
 from typing import TextIO
 
 from ..format.numbers import fmt_cost, fmt_count, fmt_duration
 from ..format.sanitize import clean
-from ..model import span_flags
+from ..model import unpriced_reasons
 from ..runtime.monitor import Monitor
 from ..store.entries import TraceEntry
 from ..store.memory import Store
-
-
-def unpriced_reasons(trace: TraceEntry) -> list[str]:
-    """Why the trace's unpriced calls have no price, most frequent first (each reason once)."""
-    why: Counter[str] = Counter()
-    for span in trace.spans.values():
-        if span_flags(span)[0]:
-            c = span.cost
-            why[(c.reason if c is not None else None) or "no price"] += 1
-    return [reason for reason, _ in why.most_common()]
 
 
 def trace_line(store: Store, trace: TraceEntry) -> str:
@@ -52,7 +41,7 @@ def trace_line(store: Store, trace: TraceEntry) -> str:
     )
     if t.cost_unknown:
         # A $? says why, as everywhere else; appended, so the fields before keep their places.
-        why = "; ".join(clean(r, 80).replace('"', "'") for r in unpriced_reasons(trace)[:3])
+        why = "; ".join(clean(r, 80).replace('"', "'") for r in unpriced_reasons(trace.spans.values())[:3])
         line += f' unpriced={t.cost_unknown} why="{why}"'
     return line
 

@@ -278,20 +278,48 @@ async def own_monitor(cfg: Any, argv: list[str], name: str, sid: str, *, traces_
             loop = asyncio.get_running_loop()
             # Ctrl-C reaches the command (same process group); we wait for it to end.
             loop.add_signal_handler(signal.SIGINT, lambda: None)
-            return await handle.wait()
-        from ..ui.app import make_app
+            code = await handle.wait()
+        else:
+            from ..ui.app import make_app
 
-        app = make_app(monitor)
-        app.follow = True
-        waiter = asyncio.create_task(handle.wait(lambda code: _notify_exit(app, argv, code)))
-        await app.run_async()
-        if not waiter.done():
-            await handle.stop()
-            await waiter
-        print(f"{PROG} run: {argv[0]} exited with {handle.exit_code}; its output is in {log_path}", file=sys.stderr)
-        return handle.exit_code if handle.exit_code is not None else 0
+            app = make_app(monitor)
+            app.follow = True
+            waiter = asyncio.create_task(handle.wait(lambda code: _notify_exit(app, argv, code)))
+            await app.run_async()
+            if not waiter.done():
+                await handle.stop()
+                await waiter
+            print(f"{PROG} run: {argv[0]} exited with {handle.exit_code}; its output is in {log_path}", file=sys.stderr)
+            code = handle.exit_code if handle.exit_code is not None else 0
+        await monitor.stop()  # takes in what was still on its way, and writes it all
+        print(session_summary(monitor, sid), file=sys.stderr)
+        return code
     finally:
         await monitor.stop()
+
+
+def session_summary(monitor: Any, sid: str) -> str:
+    """What the command's session came to, in one line: spans, errors, tokens, cost (a ``$?``
+    says why), and where to look further."""
+    from ..format.numbers import fmt_cost, fmt_count, plural
+    from ..format.sanitize import clean
+    from ..model import unpriced_reasons
+
+    entry = monitor.store.sessions.get(sid)
+    if entry is None:
+        return f"{PROG} run: session {sid}: nothing was reported"
+    t = entry.totals
+    est = t.estimated > 0
+    line = (f"{PROG} run: session {sid}: {plural(t.spans, 'span')} in {plural(len(entry.trace_ids), 'trace')}, "
+            f"{plural(t.errors, 'error')}, {fmt_count(t.tokens, est)} tokens, cost {fmt_cost(t.cost, est, t.cost_unknown)}")
+    if t.cost_unknown:
+        traces = monitor.store.traces
+        spans = (sp for tid in entry.trace_ids if (tr := traces.get(tid)) is not None for sp in tr.spans.values())
+        why = "; ".join(clean(r, 80) for r in unpriced_reasons(spans)[:3])
+        line += f" ({plural(t.cost_unknown, 'call')} unpriced: {why})"
+    if monitor.writer is not None:
+        line += f"; more: {PROG} sessions show {sid}"
+    return line
 
 
 def _notify_exit(app: Any, argv: list[str], code: int) -> None:
