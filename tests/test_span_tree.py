@@ -493,6 +493,29 @@ async def test_a_number_in_a_row_is_shown_whole_or_left_out_never_cut() -> None:
     assert seen_whole and seen_left_out  # both cases were met across the widths
 
 
+async def test_an_unpriced_calls_mark_shows_where_its_token_counts_do_not_fit() -> None:
+    # A number left out does not take the shorter ones after it: the "$?" of a call nobody
+    # prices still shows in a row too narrow for "tok 12k→1.2k".
+    from agenttrace_tui.model import Cost
+
+    st = Store()
+    st.apply([sp("call", None, 0, 5, name="local model", kind=SpanKind.LLM_CALL,
+                 llm=LlmInfo(model="my-finetune-v3"), usage=TokenUsage(input=12_500, output=1_200),
+                 cost=Cost(total=None, source="unknown", reason="no price for acme/my-finetune-v3"))])
+    seen = []
+    for width in range(60, 121, 2):
+        app = TreeApp(st, now=BASE + 10 * S)
+        async with app.run_test(size=(width, 6)) as pilot:
+            tree = await started(app, pilot)
+            row = next(line for line in screen_lines(tree)[1:] if "local model" in line)  # (line 0: the header)
+            left = row[: layout(tree.content_width)[0]]
+            if "$?" in left and "tok" not in left:
+                seen.append(width)
+                assert left.rstrip().endswith("…"), left  # something was left out, and it says so
+            assert "tok 12k→1.2k" in left or "tok" not in left, left  # never a cut count
+    assert seen, "no width showed the $? without the token counts"
+
+
 def test_snapshot_span_tree_120x36(snap_compare) -> None:
     st = make_store()
     st.apply([sp("live", "syn", 121, None, name="streaming answer", kind=SpanKind.LLM_CALL, status=Status.RUNNING, llm=LlmInfo(model="gpt-4o"))])

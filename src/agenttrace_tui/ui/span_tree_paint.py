@@ -329,19 +329,22 @@ class SpanTreePainter(ScrollView):
         if hot:
             text.append(" ")
             text.append(" HOTSPOT ", cstyle("span-tree--hotspot"))
+        left_out = False
         for label, value, whole in span_summary(span, limit=TEXT_LIMIT // 4):
             value = clean(value, TEXT_LIMIT // 4)
-            if whole and text.cell_len + 2 + (len(label) + 1 if label else 0) + cell_len(value) > left_w:
-                # A number that does not fit is left out, never cut ("$0.0033" must not read "$0…").
-                if text.cell_len < left_w:
-                    text.append("  …", muted)
-                break
+            if whole and text.cell_len + 2 + (len(label) + 1 if label else 0) + cell_len(value) > left_w - 3:
+                # A number that does not fit is left out, never cut ("$0.0033" must not read "$0…");
+                # a shorter one after it may still fit (a "$?" after token counts that do not).
+                left_out = True
+                continue
             text.append("  ")
             if label:
                 text.append(label + " ", muted)
             text.append(value, dim_style if dimmed else Style())
             if text.cell_len >= left_w:
                 break
+        if left_out and text.cell_len < left_w:
+            text.append("  …", muted)
         text.truncate(left_w, overflow="ellipsis", pad=True)
 
         dur = fmt_duration((span.end_ns if span.end_ns is not None else max(now, span.start_ns)) - span.start_ns)
