@@ -8,6 +8,7 @@ from typing import Any
 from ..format.cost import span_cost_text
 from ..format.numbers import column_digits, fmt_count, fmt_duration, fmt_time
 from ..format.sanitize import clean
+from ..model import unpriced_reasons
 from .history_common import (
     CommandError,
     add_common,
@@ -123,8 +124,7 @@ def run(args: argparse.Namespace) -> int:
     c = console()
     if spans:
         t.print(c, wide=args.wide)
-        reasons = sorted({s.cost.reason for s in spans if s.cost is not None and s.cost.total is None and s.cost.reason})
-        for reason in reasons[:5]:
+        for reason in unpriced_reasons(spans)[:5]:
             c.print(f"$? = {clean(reason, 200)}", highlight=False, markup=False)
     else:
         c.print("no spans")
