@@ -110,6 +110,8 @@ async def test_a_narrow_header_drops_quiet_parts_before_a_problem():
         calm = header(80)
         assert len(calm) <= 80 and "3 sessions · 62 spans" in calm and "rejected" not in calm
         assert header(200) == header(None)
+        # Narrower than the mode badge itself: every quiet part goes, nothing fails.
+        assert header(10).startswith(" ◆ agenttrace") and "spans" not in header(10)
 
 
 def test_fit_strip_is_crop_extend_without_a_self_reference() -> None:

@@ -99,8 +99,7 @@ def _fit(head: Text, parts: list[tuple[Text, int]], sep: Text, width: int | None
     highest rank above 0 goes (the rightmost of equal ranks). What still does not fit is
     cut at the edge with an ellipsis."""
     if width is not None:
-        parts = list(parts)
-        while sum(p.cell_len for p, _ in parts) + sep.cell_len * (len(parts) - 1) + head.cell_len > width:
+        while parts and sum(p.cell_len for p, _ in parts) + sep.cell_len * (len(parts) - 1) + head.cell_len > width:
             rank = max(r for _, r in parts)
             if rank == _PROBLEM:
                 break
