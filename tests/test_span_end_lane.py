@@ -13,18 +13,20 @@ rows the writer persists.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 
 import msgspec
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from agenttrace_tui.commands.importer import import_file
 from agenttrace_tui.enrich import make_enrichers
 from agenttrace_tui.ingest.pipeline import Pipeline
 from agenttrace_tui.ingest.protocol import decode
-from agenttrace_tui.model import LlmInfo, Span, SpanEnd, SpanKind, Status, TokenUsage, ToolInfo, Update
+from agenttrace_tui.model import Cost, LlmInfo, Span, SpanEnd, SpanKind, Status, TokenUsage, ToolInfo, Update
 from agenttrace_tui.normalize.native import normalize
+from agenttrace_tui.store.aggregates import Totals, counted
 from agenttrace_tui.store.memory import Store
 from agenttrace_tui.store.sqlite import Reader
 from test_live_spans import T0, live, records, totals_of
@@ -95,9 +97,14 @@ def _traffic(plan: list[tuple]) -> list[list[Update] | None]:
     return out
 
 
-def _run(traffic: list[list[Update] | None], as_reports: bool) -> Store:
+def _run(traffic: list[list[Update] | None], as_reports: bool, priced: bool = True) -> Store:
+    """The traffic through the real pipeline, priced by the monitor or (``priced`` false) with the
+    costs the calls report (enrichment then leaves a call's usage and cost as they came)."""
     store = Store()
-    pipe = Pipeline(store, enrichers=make_enrichers(None, store, background_tokens=False))
+    if priced:
+        pipe = Pipeline(store, enrichers=make_enrichers(None, store, background_tokens=False))
+    else:
+        pipe = Pipeline(store)
     for batch in traffic:
         if batch is None:
             store.totals  # noqa: B018 - the read folds: what runs is counted as running
@@ -106,12 +113,18 @@ def _run(traffic: list[list[Update] | None], as_reports: bool) -> Store:
         updates = [msgspec.structs.replace(u) if isinstance(u, Span) else u for u in batch]
         if as_reports:
             updates = [u.as_span() if isinstance(u, SpanEnd) else u for u in updates]
+        if not priced:
+            for u in updates:
+                if isinstance(u, Span) and u.usage is not None:
+                    u.cost = Cost(total=u.usage.input * 3e-6 + u.usage.output * 1.5e-5, source="reported")
         pipe.apply(updates)
     return store
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(ops)
+# A running call whose end takes the only spend of the minute it started in to a later one.
+@example([("start", 0, 0), ("read", 0, 0), ("end", 0, 0, Status.OK, 80_000_000_000, None)])
 def test_span_ends_leave_what_the_same_ends_as_reports_leave(plan: list[tuple]) -> None:
     traffic = _traffic(plan)
     lane, reports = _run(traffic, as_reports=False), _run(traffic, as_reports=True)
@@ -131,6 +144,30 @@ def test_span_ends_leave_what_the_same_ends_as_reports_leave(plan: list[tuple]) 
     for sid, session in reports.sessions.items():
         assert totals_of(lane.sessions[sid].totals) == totals_of(session.totals), sid
         assert (lane.sessions[sid].first_ns, lane.sessions[sid].last_ns) == (session.first_ns, session.last_ns)
+    # And both are what the spans they keep add up to, counted afresh; with reported costs
+    # too, where a running call's end moves its spend to the minute it ended in.
+    for store in (lane, _run(traffic, as_reports=False, priced=False)):
+        assert _rounded(store.totals) == _rounded(_recount(store.iter_spans()))
+        for trace in store.traces.values():
+            assert _rounded(trace.totals) == _rounded(_recount(trace.spans.values())), trace.trace_id
+        for sid, session in store.sessions.items():
+            spans = [s for tid in session.trace_ids for s in store.traces[tid].spans.values()]
+            assert _rounded(session.totals) == _rounded(_recount(spans)), sid
+
+
+def _recount(spans: Iterable[Span]) -> Totals:
+    """Totals of ``spans`` counted from scratch, one ``counted`` each."""
+    out = Totals()
+    for span in spans:
+        out.fold(counted(span), 1)
+    return out
+
+
+def _rounded(t: Totals) -> dict:
+    """``totals_of`` with every float rounded: a recount adds the costs in another order."""
+    got = totals_of(t)
+    got["by"] = {k: {f: round(v, 12) if isinstance(v, float) else v for f, v in b.items()} for k, b in got["by"].items()}
+    return got
 
 
 def test_a_bare_span_end_record_is_a_span_end_and_one_naming_more_is_a_span() -> None:

@@ -9,7 +9,8 @@ accumulator, not to one bucket per dimension, and merging two totals touches
 one list per signature. ``Totals.by`` expands the signatures into the
 ("model", "gpt-x") -> ``Bucket`` rows readers use, once per change, when read.
 ``Totals.series`` keeps spend and tokens per minute for sparklines and burn
-rate.
+rate. The end of a span already counted as running moves only a few of
+those numbers: ``EndTally`` keeps what such ends moved until the next fold.
 """
 
 from __future__ import annotations
@@ -475,53 +476,6 @@ class Totals:
             point[0] += cost
             point[1] += i + o
 
-    def end_running(self, was: tuple, span: Span) -> None:
-        """``fold_change(was, counted(span))`` for a span that ``was`` counted as running and
-        that has ended since with nothing but its times and status changed (a bare
-        span_end): its signature, tokens and cost are ``was``'s, so only what the end
-        moves is computed here, without counting the span again.
-        """
-        # was = (sig, running, error, llm, duration, minute, plain, input, output, ..., cost, ...):
-        # running is true and the duration 0 (a running span's).
-        end: int = span.end_ns  # type: ignore[assignment]  # ended: the caller's condition
-        dur = end - span.start_ns
-        if dur < 0:
-            dur = 0
-        self.running -= 1
-        status = span.status
-        e1 = status is _ERROR or status is _TIMEOUT
-        e0 = was[2]
-        if was[3]:
-            self.llm_ns += dur
-            self.llm_finished += 1
-        sigs = self.sigs
-        sig = was[0]
-        acc = sigs.get(sig)
-        if acc is None:
-            acc = sigs[_shared(sig)] = [0, 0, 0, 0, 0, 0, 0, 0.0, 0, 0]
-        if e0 is not e1:
-            self.errors += e1 - e0
-            acc[1] += e1 - e0
-        acc[9] += dur
-        if not was[6]:
-            m0 = was[5]
-            m1 = end // NS_PER_MIN
-            cost = was[13]
-            tokens = was[7] + was[8]
-            if m0 != m1 and (cost or tokens):
-                # Its spend moves to the minute it ended in.
-                series = self.series
-                point = series.get(m0)
-                if point is None:
-                    point = series[m0] = [0.0, 0]
-                point[0] -= cost
-                point[1] -= tokens
-                point = series.get(m1)
-                if point is None:
-                    point = series[m1] = [0.0, 0]
-                point[0] += cost
-                point[1] += tokens
-
     def merge(self, d: Totals, sign: int = 1, prune: bool = True) -> None:
         """Add (sign 1) or take out (sign -1) another aggregate: a delta, or a whole trace's totals.
 
@@ -636,6 +590,96 @@ class Totals:
         return rows
 
 
+class EndTally:
+    """What the ends of running spans moved in a trace's totals since the last fold.
+
+    A span the last fold counted as running and that has ended since with
+    nothing but its times and status changed (a bare span_end, or one that
+    repeated the rest) changes few counters: one running span fewer, its
+    duration, maybe an error, maybe its spend's minute. ``add`` takes that
+    from what the fold counted for it (``counted``), without counting the span
+    again; the fold ``settle``s the tally into the trace's, its session's and
+    the global totals before anything else of the trace (it describes the
+    totals as that fold left them). Per signature it keeps only the two
+    numbers an end moves, errors and time: a whole ``Totals`` delta merged
+    three times cost more than the ends it carried.
+    """
+
+    __slots__ = ("ended", "errors", "llm_ns", "llm_finished", "sigs", "moves")
+
+    def __init__(self) -> None:
+        self.ended = 0
+        self.errors = 0
+        self.llm_ns = 0
+        self.llm_finished = 0
+        #: signature -> [errors, duration_ns] (``ACC_FIELDS`` 1 and 9)
+        self.sigs: dict[tuple, list[int]] = {}
+        #: spend moved to the minute its span ended in: (from minute, to minute, cost, tokens)
+        self.moves: list[tuple[int, int, float, int]] | None = None
+
+    def add(self, was: tuple, span: Span) -> None:
+        """``fold_change(was, counted(span))``, kept: ``was`` counted ``span`` as running, and it has ended."""
+        # was = (sig, running, error, llm, duration, minute, plain, input, output, ..., cost, ...):
+        # running is true and the duration 0 (a running span's).
+        end: int = span.end_ns  # type: ignore[assignment]  # ended: the caller's condition
+        dur = end - span.start_ns
+        if dur < 0:
+            dur = 0
+        self.ended += 1
+        if was[3]:
+            self.llm_ns += dur
+            self.llm_finished += 1
+        sig = was[0]
+        acc = self.sigs.get(sig)
+        if acc is None:
+            acc = self.sigs[sig] = [0, 0]
+        status = span.status
+        errors = (status is _ERROR or status is _TIMEOUT) - was[2]
+        if errors:
+            self.errors += errors
+            acc[0] += errors
+        acc[1] += dur
+        if not was[6]:
+            m0 = was[5]
+            m1 = end // NS_PER_MIN
+            cost = was[13]
+            tokens = was[7] + was[8]
+            if m0 != m1 and (cost or tokens):
+                if self.moves is None:
+                    self.moves = []
+                self.moves.append((m0, m1, cost, tokens))
+
+    def settle(self, t: Totals) -> None:
+        """Count the tallied ends in ``t`` (totals that counted their spans as running)."""
+        t.running -= self.ended
+        t.errors += self.errors
+        t.llm_ns += self.llm_ns
+        t.llm_finished += self.llm_finished
+        sigs = t.sigs
+        for sig, (errors, dur) in self.sigs.items():
+            acc = sigs.get(sig)
+            if acc is None:  # (counted under it: only a bug leaves it out)
+                acc = sigs[_shared(sig)] = [0, 0, 0, 0, 0, 0, 0, 0.0, 0, 0]
+            if errors:
+                acc[1] += errors
+            acc[9] += dur
+        t._by = None
+        if self.moves is not None:
+            for move in self.moves:
+                _move_spend(t.series, *move)
+
+def _move_spend(series: dict[int, list[float]], m0: int, m1: int, cost: float, tokens: int) -> None:
+    """Move one span's spend from minute ``m0`` to ``m1``, dropping a point it empties (as ``merge``)."""
+    for minute, c, n in ((m0, -cost, -tokens), (m1, cost, tokens)):
+        point = series.get(minute)
+        if point is None:
+            point = series[minute] = [0.0, 0]
+        point[0] += c
+        point[1] += n
+        if point[1] == 0 and abs(point[0]) < 1e-12:
+            del series[minute]
+
+
 class Bucket:
     """One row of a breakdown: spans, tokens, cost, errors, time."""
 
@@ -730,5 +774,4 @@ class RateMeter:
         sec = int(time.monotonic()) if now_s is None else now_s
         full = [n for s, n in self._buckets if sec - 5 <= s < sec]
         return sum(full) / 5 if full else 0.0
-
 

@@ -12,7 +12,7 @@ from collections import deque
 from typing import TYPE_CHECKING, Any
 
 from ..model import Metric, Session, Span, Status
-from .aggregates import Totals
+from .aggregates import EndTally, Totals
 
 if TYPE_CHECKING:
     pass
@@ -62,10 +62,9 @@ class TraceEntry:
         #: span id -> the contribution the last fold counted for a span that was
         #: still running (its span_end then needs no second one); None until needed.
         self.counted_running: dict[str, tuple] | None = None
-        #: The change of totals, since the last fold, of running spans a bare
-        #: span_end ended (counted when the end came, from what the fold had
-        #: counted for them: ``Totals.end_running``); None until needed.
-        self.ended: Totals | None = None
+        #: What ends of such running spans moved since the last fold, counted when the
+        #: ends came (``aggregates.EndTally``); None until needed.
+        self.ended: EndTally | None = None
         #: The store, whose dirty traces are folded in before totals are read.
         self._owner = owner
         self.start_ns = 0

@@ -161,7 +161,20 @@ class StoreIndex:
         by_session: dict[str, Totals] = {}
         #: sessions whose sum so far is a delta that became its trace's totals (never to be added to)
         kept: set[str] = set()
+        sessions = self.sessions
+        total = self._totals
         for trace in dirty.values():
+            ended = trace.ended
+            if ended is not None:
+                # First: the tally describes the totals as the last fold left them.
+                trace.ended = None
+                ended.settle(trace._totals)
+                entry = sessions.get(trace.session_id)
+                if entry is not None:
+                    ended.settle(entry._totals)
+                ended.settle(total)
+            if not trace.pending:
+                continue  # (only ends: its tools' figures are stale, marked above)
             delta = _delta_of(trace)
             mine = trace._totals
             adopted = not mine.spans and mine.pristine() and delta.merges_whole()
@@ -185,8 +198,6 @@ class StoreIndex:
                     copy.merge(acc, prune=False)
                     acc = by_session[sid] = copy
                 acc.merge(delta, prune=False)
-        sessions = self.sessions
-        total = self._totals
         for sid, delta in by_session.items():
             entry = sessions.get(sid)
             if entry is not None:
@@ -250,11 +261,7 @@ def _delta_of(trace: TraceEntry) -> Totals:
     """The change of a trace's totals since its last fold: -counted +now per changed span."""
     pending = trace.pending
     trace.pending = {}
-    delta = trace.ended
-    if delta is None:
-        delta = Totals()
-    else:
-        trace.ended = None  # running spans bare span_ends ended: counted already
+    delta = Totals()
     fold = delta.fold
     spans = trace.spans
     running = trace.counted_running

@@ -31,7 +31,7 @@ from itertools import islice
 import msgspec
 
 from ..model import Span, SpanEnd, SpanKind
-from .aggregates import Totals
+from .aggregates import EndTally
 from .aggregates import counted as counted_of
 from .calls import AGGREGATE_KINDS, ID_KEYS, LOGFIRE_SPAN_TYPE, call_keys, find_twin, fold_into, remember, scope_usage
 from .entries import DEFAULT_SESSION, SessionEntry, TraceEntry
@@ -341,8 +341,8 @@ class SpanUpserts(StoreIndex):
                 # As in _merge_report: the totals change by what the end moves, counted now.
                 ended = trace.ended
                 if ended is None:
-                    ended = trace.ended = Totals()
-                ended.end_running(counted, new)
+                    ended = trace.ended = EndTally()
+                ended.add(counted, new)
                 agg[trace.trace_id] = trace
             elif span_id not in trace.pending:
                 trace.pending[span_id] = counted if counted is not None else counted_of(old)
@@ -462,8 +462,8 @@ class SpanUpserts(StoreIndex):
                 # change by what the end moves, counted now instead of at the fold.
                 ended = trace.ended
                 if ended is None:
-                    ended = trace.ended = Totals()
-                ended.end_running(counted, new)
+                    ended = trace.ended = EndTally()
+                ended.add(counted, new)
                 self._agg_dirty[trace.trace_id] = trace
             elif old.span_id not in pending:
                 # What the totals count for this span until the next fold.
@@ -514,8 +514,8 @@ class SpanUpserts(StoreIndex):
                 # a bare span_end, the totals change by that, counted now, not at the fold.
                 ended = trace.ended
                 if ended is None:
-                    ended = trace.ended = Totals()
-                ended.end_running(counted, new)
+                    ended = trace.ended = EndTally()
+                ended.add(counted, new)
             else:
                 trace.pending[old.span_id] = counted
             self._agg_dirty[trace.trace_id] = trace
