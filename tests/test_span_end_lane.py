@@ -6,7 +6,9 @@ tests hold that lane to the path every other report of a span takes: the
 same traffic, once with its ends as ``SpanEnd`` and once with each end as
 the report of its span it stands for (``SpanEnd.as_span``), through the real
 pipeline with pricing on, must leave the same spans and the same totals --
-whatever order starts, ends, repeats, reads and folded call twins come in.
+whatever order starts, ends (bare, or bringing what changed, a call's usage
+as our SDK's ends do), repeats, reads and folded call twins come in -- and
+totals equal to a fresh count of the spans kept.
 It also holds for what reaches a file: an import of such records, and the
 rows the writer persists.
 """
@@ -32,8 +34,9 @@ from agenttrace_tui.store.sqlite import Reader
 from test_live_spans import T0, live, records, totals_of
 
 TRACES = ("a" * 32, "b" * 32)
-#: Span shapes by index: a priced model call, a tool, a model call that reports no tokens, an agent.
-SHAPES = ("llm", "tool", "llm-no-usage", "agent")
+#: Span shapes by index: a priced model call, a tool, a model call that reports no tokens (at its
+#: start: its end may bring them), an agent, a second priced call, a second call with no tokens.
+SHAPES = ("llm", "tool", "llm-no-usage", "agent", "llm", "llm-no-usage")
 
 
 def _start(t: int, i: int, with_end: int | None = None, response_id: str | None = None) -> Span:
@@ -56,12 +59,31 @@ def _start(t: int, i: int, with_end: int | None = None, response_id: str | None 
     return span
 
 
+def _end_report(t: int, i: int, status: Status, after: int, tokens: int | None, model: str) -> Span:
+    """A span_end that repeats the parts that changed (no session, name or start)."""
+    shape = SHAPES[i % len(SHAPES)]
+    span = Span(span_id=f"{t}-{i}", trace_id=TRACES[t], session_id="", name="", start_ns=0,
+                end_ns=T0 + i * 1_000_000_000 + after, status=status)
+    if shape.startswith("llm"):
+        span.llm = LlmInfo(provider="anthropic", model=model, stop_reason="end_turn")
+        if tokens is not None:
+            span.usage = TokenUsage(input=300 * tokens, output=40 + tokens, total=340 + 301 * tokens, reasoning=tokens)
+    elif shape == "tool":
+        span.tool = ToolInfo(name="bash", call_id=f"call-{t}-{i}", status="error" if status is Status.ERROR else "ok")
+    return span
+
+
 ops = st.lists(
     st.one_of(
         st.tuples(st.just("start"), st.integers(0, 1), st.integers(0, 5)),
         st.tuples(st.just("end"), st.integers(0, 1), st.integers(0, 5),
                   st.sampled_from([Status.OK, Status.ERROR, Status.TIMEOUT]),
                   st.integers(0, 90_000_000_000), st.sampled_from([None, "", "exit 1"])),
+        # An end that carries what changed, as our SDK sends one over a stream: a call's usage
+        # (none, or another count), its model (the same, or another), a tool's status.
+        st.tuples(st.just("end-report"), st.integers(0, 1), st.integers(0, 5),
+                  st.sampled_from([Status.OK, Status.ERROR]), st.integers(0, 90_000_000_000),
+                  st.sampled_from([None, 1, 2]), st.sampled_from(["claude-sonnet-4", "gpt-4o"])),
         st.tuples(st.just("complete"), st.integers(0, 1), st.integers(0, 5)),
         # A second report of span 0's model call under another id (the store folds it into span 0).
         st.tuples(st.just("twin"), st.integers(0, 1), st.integers(6, 7)),
@@ -83,6 +105,8 @@ def _traffic(plan: list[tuple]) -> list[list[Update] | None]:
             status, after, message = rest
             batch.append(SpanEnd(TRACES[t], f"{t}-{i}", T0 + i * 1_000_000_000 + after, status,
                                  message, "1" if message else None))
+        elif op == "end-report":
+            batch.append(_end_report(t, i, *rest))
         elif op == "complete":
             batch.append(_start(t, i, with_end=T0 + i * 1_000_000_000 + 5))
         elif op == "twin":
@@ -125,6 +149,17 @@ def _run(traffic: list[list[Update] | None], as_reports: bool, priced: bool = Tr
 @given(ops)
 # A running call whose end takes the only spend of the minute it started in to a later one.
 @example([("start", 0, 0), ("read", 0, 0), ("end", 0, 0, Status.OK, 80_000_000_000, None)])
+# A running call that counted no tokens, whose end brings them in a later minute.
+@example([("start", 0, 2), ("read", 0, 0), ("end-report", 0, 2, Status.ERROR, 80_000_000_000, 1, "claude-sonnet-4"),
+          ("read", 0, 0), ("end-report", 0, 2, Status.OK, 5, 2, "claude-sonnet-4")])
+# A running call that counted its tokens, whose end brings other counts.
+@example([("start", 0, 4), ("read", 0, 0), ("end-report", 0, 4, Status.OK, 5, 1, "claude-sonnet-4")])
+# Two such calls of one trace ending between two reads.
+@example([("start", 1, 2), ("start", 1, 5), ("read", 0, 0), ("end-report", 1, 2, Status.OK, 5, 1, "claude-sonnet-4"),
+          ("end-report", 1, 5, Status.OK, 5, 2, "claude-sonnet-4")])
+# One ending bare, one bringing tokens, under one signature, beside a priced call's spend that minute.
+@example([("complete", 0, 0), ("start", 0, 2), ("start", 0, 5), ("read", 0, 0), ("end", 0, 5, Status.OK, 5, None),
+          ("end-report", 0, 2, Status.OK, 5, 1, "claude-sonnet-4")])
 def test_span_ends_leave_what_the_same_ends_as_reports_leave(plan: list[tuple]) -> None:
     traffic = _traffic(plan)
     lane, reports = _run(traffic, as_reports=False), _run(traffic, as_reports=True)

@@ -603,9 +603,13 @@ class EndTally:
     totals as that fold left them). Per signature it keeps only the two
     numbers an end moves, errors and time: a whole ``Totals`` delta merged
     three times cost more than the ends it carried.
+
+    A model call's end usually brings its usage (and so its cost) too: one
+    that ran with no tokens and no cost counted (``add_spend``) adds them,
+    kept per signature and per minute, as ``fold_change`` would.
     """
 
-    __slots__ = ("ended", "errors", "llm_ns", "llm_finished", "sigs", "moves")
+    __slots__ = ("ended", "errors", "llm_ns", "llm_finished", "sigs", "moves", "spend", "points")
 
     def __init__(self) -> None:
         self.ended = 0
@@ -616,6 +620,12 @@ class EndTally:
         self.sigs: dict[tuple, list[int]] = {}
         #: spend moved to the minute its span ended in: (from minute, to minute, cost, tokens)
         self.moves: list[tuple[int, int, float, int]] | None = None
+        #: ends that brought spend (``add_spend``), apart, so that ``settle`` of the others
+        #: stays two numbers a signature: signature -> [errors, duration_ns, input, output,
+        #: cache_read, cache_write, estimated, cost, cost_unknown] (``ACC_FIELDS`` 1 to 9), reasoning
+        self.spend: dict[tuple, list] | None = None
+        #: minute -> [cost, tokens] brought by ends (``add_spend``)
+        self.points: dict[int, list[float]] | None = None
 
     def add(self, was: tuple, span: Span) -> None:
         """``fold_change(was, counted(span))``, kept: ``was`` counted ``span`` as running, and it has ended."""
@@ -649,6 +659,46 @@ class EndTally:
                     self.moves = []
                 self.moves.append((m0, m1, cost, tokens))
 
+    def add_spend(self, was: tuple, now: tuple) -> None:
+        """``fold_change(was, now)``, kept: ``was`` counted a running span with no tokens and
+        no cost (plain), ``now`` counts it ended, under the same signature, with what its end
+        brought (a model call's usage and cost)."""
+        sig, _, error, llm, dur, minute, _, i, o, cr, cw, rs, est, cost, unknown = now
+        self.ended += 1
+        if llm:
+            self.llm_ns += dur
+            self.llm_finished += 1
+        errors = error - was[2]
+        if errors:
+            self.errors += errors
+        spend = self.spend
+        if spend is None:
+            spend = self.spend = {}
+        acc = spend.get(sig)
+        if acc is None:
+            spend[sig] = [errors, dur, i, o, cr, cw, est, cost, unknown, rs]
+        else:
+            acc[0] += errors
+            acc[1] += dur
+            acc[2] += i
+            acc[3] += o
+            acc[4] += cr
+            acc[5] += cw
+            acc[6] += est
+            acc[7] += cost
+            acc[8] += unknown
+            acc[9] += rs
+        if cost or i + o:
+            points = self.points
+            if points is None:
+                points = self.points = {}
+            point = points.get(minute)
+            if point is None:
+                points[minute] = [cost, i + o]
+            else:
+                point[0] += cost
+                point[1] += i + o
+
     def settle(self, t: Totals) -> None:
         """Count the tallied ends in ``t`` (totals that counted their spans as running)."""
         t.running -= self.ended
@@ -667,6 +717,40 @@ class EndTally:
         if self.moves is not None:
             for move in self.moves:
                 _move_spend(t.series, *move)
+        if self.spend is None:
+            return
+        for sig, (errors, dur, i, o, cr, cw, est, cost, unknown, rs) in self.spend.items():
+            acc = sigs.get(sig)
+            if acc is None:  # (as above)
+                acc = sigs[_shared(sig)] = [0, 0, 0, 0, 0, 0, 0, 0.0, 0, 0]
+            if errors:
+                acc[1] += errors
+            acc[9] += dur
+            acc[2] += i
+            acc[3] += o
+            acc[4] += cr
+            acc[5] += cw
+            acc[6] += est
+            acc[7] += cost
+            acc[8] += unknown
+            t.input_tokens += i
+            t.output_tokens += o
+            t.cache_read += cr
+            t.cache_write += cw
+            t.reasoning += rs
+            t.estimated += est
+            t.cost += cost
+            t.cost_unknown += unknown
+        if self.points is not None:
+            series = t.series
+            for minute, (cost, tokens) in self.points.items():
+                point = series.get(minute)
+                if point is None:
+                    series[minute] = [cost, tokens]
+                else:
+                    point[0] += cost
+                    point[1] += tokens
+
 
 def _move_spend(series: dict[int, list[float]], m0: int, m1: int, cost: float, tokens: int) -> None:
     """Move one span's spend from minute ``m0`` to ``m1``, dropping a point it empties (as ``merge``)."""

@@ -507,8 +507,9 @@ class SpanUpserts(StoreIndex):
             remember(trace, new, None)
         self._stored(trace, session, new)
         if ran and counted is not None:
-            if (new.end_ns is not None and kind is old.kind and new.usage == old_usage and new.cost == old_cost
-                    and _same_sig(new, old)):
+            if new.end_ns is None or kind is not old.kind:
+                trace.pending[old.span_id] = counted
+            elif new.usage == old_usage and new.cost == old_cost and _same_sig(new, old):
                 # Its end changed nothing the totals count but what an end moves (the
                 # report repeated the rest, or changed parts they do not count): as for
                 # a bare span_end, the totals change by that, counted now, not at the fold.
@@ -516,6 +517,13 @@ class SpanUpserts(StoreIndex):
                 if ended is None:
                     ended = trace.ended = EndTally()
                 ended.add(counted, new)
+            elif counted[6] and _same_sig(new, old):
+                # It ran with no tokens and no cost counted, and its end brought them
+                # (a model call's usage): they are added, counted now, not at the fold.
+                ended = trace.ended
+                if ended is None:
+                    ended = trace.ended = EndTally()
+                ended.add_spend(counted, counted_of(new))
             else:
                 trace.pending[old.span_id] = counted
             self._agg_dirty[trace.trace_id] = trace
