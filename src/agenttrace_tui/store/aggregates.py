@@ -440,9 +440,28 @@ class Totals:
             # ``was`` counted no tokens and no cost (``fold(was, -1)`` would stop at its
             # counters): ``now``'s are added as ``fold(now, 1)`` adds them (a span_end that
             # brought the usage; the same float operations, in the same order).
-            _add_spend(self, acc, i, o, cr, cw, rs, est, cost, unknown)
+            self.input_tokens += i
+            self.output_tokens += o
+            self.cache_read += cr
+            self.cache_write += cw
+            self.reasoning += rs
+            self.estimated += est
+            self.cost += cost
+            self.cost_unknown += unknown
+            acc[2] += i
+            acc[3] += o
+            acc[4] += cr
+            acc[5] += cw
+            acc[6] += est
+            acc[7] += cost
+            acc[8] += unknown
             if cost or i + o:
-                _add_point(self.series, m1, cost, i + o)
+                series = self.series
+                point = series.get(m1)
+                if point is None:
+                    point = series[m1] = [0.0, 0]
+                point[0] += cost
+                point[1] += i + o
         elif m0 != m1 and not plain and (cost or i + o):
             # Its spend moves to the minute it ended in.
             series = self.series
@@ -670,9 +689,15 @@ class EndTally:
             acc[8] += unknown
             acc[9] += rs
         if cost or i + o:
-            if self.points is None:
-                self.points = {}
-            _add_point(self.points, minute, cost, i + o)
+            points = self.points
+            if points is None:
+                points = self.points = {}
+            point = points.get(minute)
+            if point is None:
+                points[minute] = [cost, i + o]
+            else:
+                point[0] += cost
+                point[1] += i + o
 
     def settle(self, t: Totals) -> None:
         """Count the tallied ends in ``t`` (totals that counted their spans as running)."""
@@ -701,40 +726,30 @@ class EndTally:
             if errors:
                 acc[1] += errors
             acc[9] += dur
-            _add_spend(t, acc, i, o, cr, cw, rs, est, cost, unknown)
+            acc[2] += i
+            acc[3] += o
+            acc[4] += cr
+            acc[5] += cw
+            acc[6] += est
+            acc[7] += cost
+            acc[8] += unknown
+            t.input_tokens += i
+            t.output_tokens += o
+            t.cache_read += cr
+            t.cache_write += cw
+            t.reasoning += rs
+            t.estimated += est
+            t.cost += cost
+            t.cost_unknown += unknown
         if self.points is not None:
+            series = t.series
             for minute, (cost, tokens) in self.points.items():
-                _add_point(t.series, minute, cost, tokens)
-
-
-def _add_spend(t: Totals, acc: list, i: int, o: int, cr: int, cw: int, rs: int, est: int, cost: float,
-               unknown: int) -> None:
-    """Count tokens and cost (one span's, or a sum) in ``t`` and in its signature's accumulator ``acc``."""
-    t.input_tokens += i
-    t.output_tokens += o
-    t.cache_read += cr
-    t.cache_write += cw
-    t.reasoning += rs
-    t.estimated += est
-    t.cost += cost
-    t.cost_unknown += unknown
-    acc[2] += i
-    acc[3] += o
-    acc[4] += cr
-    acc[5] += cw
-    acc[6] += est
-    acc[7] += cost
-    acc[8] += unknown
-
-
-def _add_point(series: dict[int, list[float]], minute: int, cost: float, tokens: float) -> None:
-    """Add spend to one minute of a series."""
-    point = series.get(minute)
-    if point is None:
-        series[minute] = [cost, tokens]
-    else:
-        point[0] += cost
-        point[1] += tokens
+                point = series.get(minute)
+                if point is None:
+                    series[minute] = [cost, tokens]
+                else:
+                    point[0] += cost
+                    point[1] += tokens
 
 
 def _move_spend(series: dict[int, list[float]], m0: int, m1: int, cost: float, tokens: int) -> None:
