@@ -719,6 +719,8 @@ class EndTally:
                 _move_spend(t.series, *move)
         if self.spend is None:
             return
+        # fold_change's additions, spelled out: a helper called per signature and
+        # target cost the SDK's live pair ~1k instructions (measured), most of the gain.
         for sig, (errors, dur, i, o, cr, cw, est, cost, unknown, rs) in self.spend.items():
             acc = sigs.get(sig)
             if acc is None:  # (as above)
