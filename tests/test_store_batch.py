@@ -220,6 +220,14 @@ def _scenario() -> list[list]:
         # it, all with one usage (no id), from one reporter -- stored as new spans, none folded
         [llm("h-outer", "h", 0, 50, None, usage=use), llm("h-1", "h", 10, 60, "h-outer", usage=use),
          llm("h-2", "h", 20, 70, "h-outer", usage=use), llm("h-3", "h", 900, 990, None, usage=use)],
+        # on the edge of "within": a call nested in one of the same model and the same times is
+        # a twin; one that starts or ends a millisecond outside it is not
+        [llm("i-outer", "i", 0, 50, None), llm("i-inner", "i", 0, 50, "i-outer", usage=use),
+         llm("i-late", "i", 1, 51, "i-outer", usage=TokenUsage(input=7, output=1)),
+         llm("i-early", "i", -1, 20, "i-outer", usage=TokenUsage(input=8, output=1))],
+        # the same usage from a rebuilt report and the client's own, neither nested: one call
+        [llm("j-rebuilt", "j", 1, 10, None, usage=use, attributes={"agenttrace.rebuilt_from": "log"}),
+         llm("j-own", "j", 2, 11, None, usage=use)],
         # a span naming another session moves its trace; new spans after it land there
         [plain("f1", "f", 0, session_id=""), plain("f2", "f", 1, "f1", session_id="s2"),
          plain("f3", "f", 2, "f1", session_id="")],
@@ -249,6 +257,9 @@ def test_batch_path_keeps_every_rule_of_the_one_span_path(hook) -> None:
     assert fast.traces["f"].session_id == "s2"
     assert fast.traces["g"].spans["g2"].usage.scope == "subtree"
     assert list(fast.traces["h"].spans) == ["h-outer", "h-1", "h-2", "h-3"] and fast.traces["h"].aliases is None
+    assert list(fast.traces["i"].spans) == ["i-outer", "i-late", "i-early"]
+    assert fast.traces["i"].aliases == {"i-inner": "i-outer"}
+    assert list(fast.traces["j"].spans) == ["j-rebuilt"] and fast.traces["j"].aliases == {"j-own": "j-rebuilt"}
     check_store(fast)
 
 

@@ -106,7 +106,7 @@ def _rule(key: tuple[Any, ...]) -> str:
 def _tight(a: Span, b: Span) -> bool:
     # Two reporters first: the test that fails for two calls of one instrumentation
     # (most spans that get here: calls with the same usage), the others after it.
-    if not _two_reporters(a, b):
+    if not two_reporters(a, b):
         return False
     ma = a.llm.model if a.llm is not None else None
     mb = b.llm.model if b.llm is not None else None
@@ -117,7 +117,7 @@ def _tight(a: Span, b: Span) -> bool:
     return not (a.start_ns > b_end + MATCH_NS or b.start_ns > a_end + MATCH_NS)
 
 
-def _two_reporters(a: Span, b: Span) -> bool:
+def two_reporters(a: Span, b: Span) -> bool:
     """One report rebuilt from log events and one not, or one nested in the other:
     two reports of one call, never two calls of one reporter (a retried tool
     call may reuse its call id)."""
@@ -207,7 +207,7 @@ def find_twin(trace: TraceEntry, span: Span,
         other = trace.spans.get(sid)
         if other is None or other.kind is not span.kind:
             continue
-        if not (_tight(other, span) if key[0] == "usage" else _two_reporters(other, span)):
+        if not (_tight(other, span) if key[0] == "usage" else two_reporters(other, span)):
             continue
         return other, _rule(key)
     return None

@@ -33,7 +33,18 @@ import msgspec
 from ..model import Span, SpanEnd, SpanKind
 from .aggregates import EndTally
 from .aggregates import counted as counted_of
-from .calls import AGGREGATE_KINDS, ID_KEYS, LOGFIRE_SPAN_TYPE, call_keys, find_twin, fold_into, remember, scope_usage
+from .calls import (
+    AGGREGATE_KINDS,
+    CLOCK_NS,
+    ID_KEYS,
+    LOGFIRE_SPAN_TYPE,
+    call_keys,
+    find_twin,
+    fold_into,
+    remember,
+    scope_usage,
+    two_reporters,
+)
 from .entries import DEFAULT_SESSION, SessionEntry, TraceEntry
 from .index import StoreIndex
 from .merge import is_bare, merge_plain, merge_same, merge_span
@@ -163,11 +174,17 @@ class SpanUpserts(StoreIndex):
             maybe_twin = False
             if kind is _LLM:
                 attrs = span.attributes
-                # What ``find_twin`` needs to find one (else it finds none): a parent or a
-                # waiting child that is a model call, a logfire span, a call key already
-                # naming another span of the trace (below).
-                maybe_twin = ((parent is not None and parent.kind is _LLM) or span_id in trace.children
-                              or LOGFIRE_SPAN_TYPE in attrs)
+                # What ``find_twin`` needs to find one (else it finds none): a parent that is
+                # a model call it runs within (``calls._within``, spelled out), a waiting child, a
+                # logfire span, or a call key naming another span of the trace from another
+                # reporter (below). Tested here: most spans that pass looser tests are no twin
+                # (a call in a call it outlives, calls of one reporter with the same usage),
+                # and the search costs ~9k instructions a span, these tests half as much.
+                end = span.end_ns
+                maybe_twin = ((parent is not None and parent.kind is _LLM and end is not None
+                               and (pe := parent.end_ns) is not None and end <= pe + CLOCK_NS
+                               and span.start_ns + CLOCK_NS >= parent.start_ns)
+                              or span_id in trace.children or LOGFIRE_SPAN_TYPE in attrs)
                 if attrs and not attrs.keys().isdisjoint(ID_KEYS):
                     for k in ID_KEYS:
                         v = attrs.get(k)
@@ -183,8 +200,10 @@ class SpanUpserts(StoreIndex):
                     id_key = ("tool", tool.call_id)
             calls = trace.calls
             if (maybe_twin or (calls is not None and (
-                    (id_key is not None and (other := calls.get(id_key)) is not None and other != span_id)
-                    or (usage_key is not None and (other := calls.get(usage_key)) is not None and other != span_id)))
+                    (id_key is not None and (other := calls.get(id_key)) is not None and other != span_id
+                     and (o := tspans.get(other)) is not None and two_reporters(o, span))
+                    or (usage_key is not None and (other := calls.get(usage_key)) is not None and other != span_id
+                        and (o := tspans.get(other)) is not None and two_reporters(o, span))))
                     ) and (twin := find_twin(trace, span, (id_key, usage_key))):
                 # A second report of a stored call: folded into it there. (A span that only might
                 # have been one -- a model call in a model call, a usage another call had too --
