@@ -17,7 +17,10 @@ enricher: the limits check, then Store.apply), ``priced`` (Pipeline.apply with
 the cost enricher bound to the store), ``live`` (every span sent as
 span_start + span_end, 300 records apart, through Pipeline.feed_many),
 ``twins`` (every model call reported twice, the client's span and one rebuilt
-from its log events with the same request id: the store folds each pair).
+from its log events with the same request id: the store folds each pair),
+``stream`` (the TCP benchmark's records, bench_ingest: model calls of one
+usage nested in their trace's first call, through Pipeline.feed_many and
+``settle`` per read, as the stream receiver does).
 
 ``--callgrind`` counts instructions (load-independent) of the stage alone:
 valgrind runs the child once with the stage and once with only its set-up
@@ -68,6 +71,11 @@ def child(mode: str, n: int, runs: int, stage: bool) -> dict:
         recs = ends_later(recs)
     enc = msgspec.json.Encoder()
     lines = [enc.encode(r) for r in recs]
+    if mode == "stream":
+        from bench_ingest import record, template
+
+        tpl = template("bench")
+        lines = [record(tpl, i) for i in range(n)]
     line_batches = [lines[i : i + BATCH] for i in range(0, len(lines), BATCH)]
     flat = [rec for line in lines for rec in decode(line)[0]]
     fresh: list[list] = []
@@ -104,6 +112,12 @@ def child(mode: str, n: int, runs: int, stage: bool) -> dict:
             for b in line_batches:
                 pipe.feed_many(b, "tcp")
                 store.totals  # noqa: B018
+        elif mode == "stream":
+            pipe = Pipeline(store)
+            for b in line_batches:
+                pipe.feed_many(b, "tcp")
+                pipe.settle()
+            store.totals  # noqa: B018
         else:
             raise SystemExit(f"unknown mode {mode}")
         assert store.span_count == (n // 2 if mode == "twins" else n), store.span_count
@@ -119,7 +133,7 @@ def child(mode: str, n: int, runs: int, stage: bool) -> dict:
         return {}
     us = []
     for _ in range(runs):
-        if mode != "live":
+        if mode not in ("live", "stream"):
             setup()
         gc.collect()
         gc.disable()
