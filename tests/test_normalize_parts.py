@@ -130,3 +130,21 @@ def test_bare_span_end_short_path_equals_bare_end(rec: SpanEndRecord) -> None:
         out = out.as_span()
     assert ([out], bad) == (want, [])
     assert msgspec.structs.asdict(out) == msgspec.structs.asdict(want[0])
+
+
+def test_a_span_end_that_sends_its_extras_empty_is_still_bare() -> None:
+    # A bare end is one whose every extra field is absent or empty (normalize tests each);
+    # an extra sent but empty (as some senders write them) must still give the same
+    # SpanEnd, and one sent with a value must not.
+    base = '{"v":1,"type":"span_end","trace_id":"t1","span_id":"s1","end_ns":2000,"status":"OK"%s}'
+    (bare,), _ = decode(base.encode() % b"", max_bytes=1 << 20)
+    (want,), bad = norm.normalize([bare])
+    assert bad == [] and want == SpanEnd("t1", "s1", 2000)
+    for empty in ('"name":""', '"kind":""', '"start_ns":0', '"attributes":{}', '"events":[]',
+                  '"links":[]', '"llm":null'):
+        (rec,), _ = decode((base % ("," + empty)).encode(), max_bytes=1 << 20)
+        assert norm.normalize([rec]) == ([want], []), empty
+    for extra in ('"name":"chat"', '"attributes":{"k":1}', '"session_id":"s"', '"usage":{"input":3}'):
+        (rec,), _ = decode((base % ("," + extra)).encode(), max_bytes=1 << 20)
+        (out,), bad = norm.normalize([rec])
+        assert bad == [] and not isinstance(out, SpanEnd), extra

@@ -319,8 +319,8 @@ def _general_span(rec: SpanRecord | SpanStartRecord | SpanEndRecord) -> Span:
 
 def _end_span(rec: SpanEndRecord) -> Span:
     """``_bare_end`` for a span_end with no events, links or cost either that names its
-    session, parent or start (else ``_span_end``): the same Span, with the fields left
-    out that keep their default."""
+    session, parent or start (else ``normalize`` makes it a ``SpanEnd``): the same Span,
+    with the fields left out that keep their default."""
     start = rec.start_ns or 0
     end = rec.end_ns
     if start and end < start:
@@ -346,12 +346,6 @@ def _end_status(rec: SpanEndRecord) -> Status:
     if status is None:
         raise NormalizeError(f"`status` must be one of {', '.join(_STATUS)}, got {st!r}")
     return status
-
-
-def _span_end(rec: SpanEndRecord) -> SpanEnd:
-    """``_end_span`` for a span_end that names no session, parent or start either: only
-    the end of a span (``SpanEnd``), which the store applies without a whole report."""
-    return SpanEnd(rec.trace_id, rec.span_id, rec.end_ns, _end_status(rec), rec.status_message, rec.status_code)
 
 
 def normalize(records: list[WireRecord]) -> tuple[list[Update], list[Reject]]:
@@ -382,7 +376,14 @@ def normalize(records: list[WireRecord]) -> tuple[list[Update], list[Reject]]:
                 elif rec.session_id or rec.parent_span_id or rec.start_ns:
                     append(_end_span(rec))
                 else:
-                    append(_span_end(rec))
+                    # Only how its span ended: a SpanEnd (status: the exact value first, as most ends send it)
+                    st = rec.status
+                    if st is None:
+                        status = _ERROR if rec.status_code else _OK
+                    elif (status := _STATUS.get(st)) is None:  # type: ignore[assignment]
+                        status = _end_status(rec)
+                    append(SpanEnd(rec.trace_id, rec.span_id, rec.end_ns, status, rec.status_message,
+                                   rec.status_code))
             elif isinstance(rec, (SpanRecord, SpanStartRecord, SpanEndRecord)):
                 append(span_from_record(rec))
             elif isinstance(rec, SessionRecord):
