@@ -441,6 +441,36 @@ async def test_stream_line_over_the_limit_is_dropped_up_to_its_newline(rig: Rig,
     assert rig.store.span_count == 1
 
 
+def _line_of(i: int, size: int) -> bytes:
+    """A good record of exactly ``size`` bytes (its blob attribute padded to fit)."""
+    bare = len(json.dumps(good(i, attributes={"blob": ""})).encode())
+    line = json.dumps(good(i, attributes={"blob": "x" * (size - bare)})).encode()
+    assert len(line) == size
+    return line
+
+
+@pytest.mark.parametrize("source", ["tcp", "unix"])
+async def test_lines_in_one_read_are_held_to_the_limit_byte_for_byte(rig: Rig, source: str) -> None:
+    # One write, so one read holds them all: a line of exactly the limit is a record, one
+    # byte more is oversized; blank and whitespace-only lines are no records; CRLF and
+    # trailing blanks end a line like "\n".
+    data = b"\n".join([
+        _line_of(0, LIMIT),
+        b"",
+        b" \t ",
+        _line_of(1, LIMIT + 1),
+        json.dumps(good(2)).encode() + b"\r",
+        json.dumps(good(3)).encode() + b"   ",
+        json.dumps(good(4)).encode(),
+    ]) + b"\n"
+    await rig.send_stream(source, data)
+    await wait_for(lambda: rig.store.span("good-trace", "g4") is not None)
+    assert {s.span_id for s in rig.store.iter_spans()} == {"g0", "g2", "g3", "g4"}
+    assert rig.stats.rejected == {"oversized": 1}
+    assert f"({LIMIT + 1}+ bytes)" in rig.stats.recent[0].detail
+    assert rig.stats.accepted[source] == 4
+
+
 @pytest.mark.parametrize("source", ["tcp", "unix"])
 async def test_line_that_never_ends_is_bounded_and_the_connection_stays_usable(rig: Rig, source: str) -> None:
     writer = await rig.stream(source)
