@@ -71,6 +71,8 @@ MAX_FUTURE_NS = 24 * 3600 * 1_000_000_000
 MAX_METRIC = 1e15
 #: SQLite's (and msgpack's signed) integer range.
 I64 = 2**63 - 1
+#: Its lower end, once: ``-I64 - 1`` in a test makes two new ints each time it runs.
+I64_MIN = -I64 - 1
 #: How deep a free attribute value may nest lists and maps: deeper than real
 #: attributes go (OTLP's protobuf parser refuses a body past about 48 levels of
 #: arrays), far inside what the code that walks values can recurse.
@@ -88,13 +90,13 @@ Report = Callable[[str, str, bool], None]
 
 
 def _big(v: Any) -> bool:
-    return v.__class__ is int and not -I64 - 1 <= v <= I64
+    return v.__class__ is int and not I64_MIN <= v <= I64
 
 
 def _needs_clean(obj: Any) -> bool:
     cls = obj.__class__
     if cls is int:
-        return not -I64 - 1 <= obj <= I64
+        return not I64_MIN <= obj <= I64
     if cls is dict:
         return any(_needs_clean(v) for v in obj.values())
     if cls is list or cls is tuple:
@@ -127,7 +129,7 @@ def too_deep(attrs: dict[str, Any]) -> bool:
 def _clean(obj: Any) -> Any:
     cls = obj.__class__
     if cls is int:
-        return obj if -I64 - 1 <= obj <= I64 else str(obj)
+        return obj if I64_MIN <= obj <= I64 else str(obj)
     if cls is dict:
         return {k: _clean(v) for k, v in obj.items()}
     if cls is list or cls is tuple:
@@ -143,7 +145,7 @@ def clean_attributes(attrs: dict[str, Any]) -> dict[str, Any] | None:
     """
     for v in attrs.values():
         cls = v.__class__
-        if cls is str or cls is float or cls is bool or (cls is int and -I64 - 1 <= v <= I64):
+        if cls is str or cls is float or cls is bool or (cls is int and I64_MIN <= v <= I64):
             continue
         if _needs_clean(v):
             return {k: _clean(v) for k, v in attrs.items()}
@@ -337,7 +339,7 @@ def check(updates: list[Update], report: Report, now_ns: int | None = None) -> l
                 if ok:
                     for v in u.attributes.values():  # type: ignore[union-attr]
                         vc = v.__class__
-                        if not (vc is str or vc is float or vc is bool or (vc is int and -I64 - 1 <= v <= I64)):
+                        if not (vc is str or vc is float or vc is bool or (vc is int and I64_MIN <= v <= I64)):
                             ok = False  # a nested or big value: clean_attributes decides
                             break
                     else:
