@@ -52,6 +52,26 @@ def test_sessions_list_json_and_filters(db, capsys):
     assert len(run_json(capsys, "sessions", "list", "--db", str(db), "--limit", "1")) == 1
 
 
+@pytest.mark.parametrize(("command", "action"), [("sessions", "list"), ("traces", "list"), ("spans", "query")])
+def test_a_command_given_no_action_runs_its_default_one(db, capsys, command, action):
+    whole = run_json(capsys, command, action, "--db", str(db))
+    assert len(whole) > 1
+    assert run_json(capsys, command, "--db", str(db)) == whole
+    assert run_json(capsys, "--db", str(db), command) == whole
+    assert run_json(capsys, command, "--limit", "1", "--db", str(db)) == whole[:1]
+    # A word that is no action is refused with the actions named, not taken for the default's argument.
+    with pytest.raises(SystemExit) as exc:
+        cli.main([command, "bogus", "--db", str(db)])
+    assert exc.value.code == 2
+    assert f"invalid choice: 'bogus' (choose from '{action}'" in capsys.readouterr().err
+
+
+def test_a_database_file_named_like_a_command_is_no_command(db, capsys, tmp_path, monkeypatch):
+    (tmp_path / "sessions").write_bytes(db.read_bytes())
+    monkeypatch.chdir(tmp_path)
+    assert run_json(capsys, "--db", "sessions", "sessions") == run_json(capsys, "sessions", "list", "--db", str(db))
+
+
 def test_sessions_list_table_is_plain_when_piped(db, capsys):
     code, out, _ = run(capsys, "sessions", "list", "--db", str(db))
     assert code == 0

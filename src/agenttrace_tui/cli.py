@@ -126,13 +126,46 @@ def config_from_args(args: argparse.Namespace, *, default_db: str | None = None)
     return cfg
 
 
+#: A command given no action runs this one: ``sessions`` lists, as ``sessions list`` does.
+DEFAULT_ACTIONS = {"sessions": "list", "traces": "list", "spans": "query"}
+
+
+def _with_default_action(parser: argparse.ArgumentParser, tokens: list[str]) -> list[str]:
+    """``tokens`` with the default action put right after a command that has one
+    (``DEFAULT_ACTIONS``) when nothing follows the command or a flag does (not
+    ``-h``): ``sessions --limit 5`` is ``sessions list --limit 5``. The command is the first word past the global flags and their
+    values, so ``--db sessions`` names a file, not a command."""
+    i = 0
+    while i < len(tokens):
+        tok = tokens[i]
+        action = parser._option_string_actions.get(tok)
+        if action is not None:
+            i += 1 if action.nargs == 0 else 2
+            continue
+        if tok.startswith("-"):
+            i += 1  # --flag=value, or unknown: argparse reports it
+            continue
+        default = DEFAULT_ACTIONS.get(tok)
+        if default is None:
+            return tokens
+        (command,) = (a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+        sub = command.choices[tok]
+        (actions,) = (a for a in sub._actions if isinstance(a, argparse._SubParsersAction))
+        nxt = tokens[i + 1] if i + 1 < len(tokens) else "-"
+        if nxt in actions.choices or nxt in ("-h", "--help") or not nxt.startswith("-"):
+            return tokens  # an action, help, or a word argparse refuses naming the actions
+        return [*tokens[:i + 1], default, *tokens[i + 1:]]
+    return tokens
+
+
 def _parse(parser: argparse.ArgumentParser, argv: Sequence[str] | None) -> argparse.Namespace:
     """parse_args, except that an unknown flag is reported with the usage of the
-    subcommand it was given to (``sessions list --bogus`` shows ``sessions list``'s)."""
-    args, extra = parser.parse_known_args(argv)
+    subcommand it was given to (``sessions list --bogus`` shows ``sessions list``'s),
+    and a command with a default action runs it when given none (``DEFAULT_ACTIONS``)."""
+    tokens = _with_default_action(parser, list(sys.argv[1:] if argv is None else argv))
+    args, extra = parser.parse_known_args(tokens)
     if not extra:
         return args
-    tokens = list(sys.argv[1:] if argv is None else argv)
     deepest = parser
     while True:
         subs = [a for a in deepest._actions if isinstance(a, argparse._SubParsersAction)]

@@ -30,6 +30,7 @@ STATUSES = ("running", "done", "error", "interrupted")
 
 def register(subparsers: Any) -> None:
     p = subparsers.add_parser("sessions", help="list, show or delete saved sessions", description="Saved sessions.")
+    # Given no ACTION, the command line gets its default one (cli.DEFAULT_ACTIONS).
     sub = p.add_subparsers(dest="sessions_command", metavar="ACTION", required=True)
 
     ls = sub.add_parser("list", help="recent sessions, most recently active first")

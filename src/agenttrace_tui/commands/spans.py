@@ -26,6 +26,7 @@ def register(subparsers: Any) -> None:
     from ..model import Status
 
     p = subparsers.add_parser("spans", help="query saved spans", description="Saved spans.")
+    # Given no ACTION, the command line gets its default one (cli.DEFAULT_ACTIONS).
     sub = p.add_subparsers(dest="spans_command", metavar="ACTION", required=True)
     q = sub.add_parser("query", help="spans matching every given filter, by start time")
     q.add_argument("--session", metavar="ID", help="session id ('latest' for the most recent)")

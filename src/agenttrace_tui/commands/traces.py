@@ -23,6 +23,7 @@ from .table import console
 
 def register(subparsers: Any) -> None:
     p = subparsers.add_parser("traces", help="list saved traces, or print one as a tree", description="Saved traces.")
+    # Given no ACTION, the command line gets its default one (cli.DEFAULT_ACTIONS).
     sub = p.add_subparsers(dest="traces_command", metavar="ACTION", required=True)
     ls = sub.add_parser("list", help="traces, newest first")
     ls.add_argument("--session", metavar="ID", help="only traces of this session ('latest' for the most recent)")
