@@ -115,3 +115,45 @@ async def test_a_monitor_that_died_leaves_its_sessions_interrupted(tmp_path):
     assert out.returncode == 0, out.stderr
     rows = json.loads(out.stdout)
     assert [(r["id"], r["status"]) for r in rows] == [("victim", "interrupted")]
+
+
+async def test_a_database_file_deleted_while_the_monitor_runs_is_not_left_half_made(tmp_path, caplog):
+    # Deleted under a running monitor (a user starting afresh): stopping must not make
+    # a new file holding only the run tables, which the next start would refuse as
+    # "a database of another program".
+    db = tmp_path / "gone.db"
+    monitor = Monitor(_config(db))
+    await monitor.start()
+    monitor.pipeline.apply(_spans("before", open_span=False))
+    await monitor.writer.flush()
+    for f in tmp_path.iterdir():
+        f.unlink()
+    await monitor.stop()
+    assert not db.exists()
+    assert any(str(db) in r.getMessage() and "deleted while the monitor ran" in r.getMessage() for r in caplog.records)
+    again = Monitor(_config(db))
+    await again.start()
+    again.pipeline.apply(_spans("after", open_span=False))
+    await again.writer.flush()
+    await again.stop()
+    assert _status(db, "after") == "done"
+
+
+async def test_a_file_holding_only_the_run_tables_is_taken_as_an_empty_database(tmp_path):
+    # What a monitor stopped after its file was deleted left behind (before it stopped doing so).
+    import sqlite3
+
+    from agenttrace_tui.store.runs import RUNS_DDL
+
+    db = tmp_path / "stray.db"
+    conn = sqlite3.connect(db)
+    for stmt in RUNS_DDL:
+        conn.execute(stmt)
+    conn.commit()
+    conn.close()
+    monitor = Monitor(_config(db))
+    await monitor.start()
+    monitor.pipeline.apply(_spans("kept", open_span=False))
+    await monitor.writer.flush()
+    await monitor.stop()
+    assert _status(db, "kept") == "done"

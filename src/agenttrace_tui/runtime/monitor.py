@@ -311,9 +311,14 @@ class Monitor:
 
         from ..store.runs import end_run
 
+        if not path.exists():
+            # Deleted while we ran: the writer wrote on into the deleted file, gone with it.
+            log.warning("the database %s was deleted while the monitor ran: what it held is gone "
+                        "(the next start makes a new one)", path)
+            return
         try:
             await asyncio.to_thread(end_run, path, run_id, list(self.store.sessions))
-        except Exception:  # noqa: BLE001 -- a read-only or vanished file: the data is saved already
+        except Exception:  # noqa: BLE001 -- a read-only file (or one deleted just now): the data is saved already
             pass
 
     def yield_to_input(self, seconds: float) -> None:

@@ -24,6 +24,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from .paths import create_private_file, make_private_dirs
+from .runs import RUN_TABLES
 from .schema import SCHEMA_VERSION, file_version
 
 __all__ = ["DatabaseProblem", "QUICK_CHECK_MAX_BYTES", "SQLITE_MAGIC", "background_check", "check_integrity",
@@ -110,7 +111,7 @@ def inspect(path: Path, *, quick_check: bool = True, max_bytes: int | None = QUI
                 "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")]
         except sqlite3.DatabaseError as exc:
             raise _damaged(path, str(exc)) from None
-        if version is None and tables:
+        if version is None and tables and not set(tables) <= set(RUN_TABLES):
             shown = ", ".join(tables[:5]) + (", ..." if len(tables) > 5 else "")
             raise DatabaseProblem(f"{path} is a SQLite database of another program (tables: {shown}); "
                                   "choose another file with --db")

@@ -30,11 +30,13 @@ import sqlite3
 import time
 from collections.abc import Iterable
 from pathlib import Path
+from urllib.parse import quote
 
 from .schema import BUSY_TIMEOUT_MS, ensure_schema
 
 __all__ = [
     "RUNS_DDL",
+    "RUN_TABLES",
     "begin_run",
     "end_run",
     "mark_condition",
@@ -61,6 +63,11 @@ RUNS_DDL = (
 )
 
 
+#: The tables ``RUNS_DDL`` makes: a file holding only these is an empty database of ours
+#: (what a monitor that stopped after its file was deleted once left; store/check.py).
+RUN_TABLES = ("monitor_runs", "session_ends")
+
+
 def mark_condition(reason: str | None = None, table: str = "sessions") -> str:
     """SQL that is true when a session of ``table`` carries a mark still in force."""
     extra = f" AND e.reason = '{reason}'" if reason else ""
@@ -70,8 +77,10 @@ def mark_condition(reason: str | None = None, table: str = "sessions") -> str:
     )
 
 
-def _connect(path: str | Path) -> sqlite3.Connection:
-    conn = sqlite3.connect(path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
+def _connect(path: str | Path, *, create: bool = True) -> sqlite3.Connection:
+    """``create=False``: a file that is gone stays gone (``sqlite3.OperationalError``)."""
+    target, uri = (path, False) if create else (f"file:{quote(str(Path(path).resolve()))}?mode=rw", True)
+    conn = sqlite3.connect(target, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000, uri=uri)
     conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     for stmt in RUNS_DDL:
         conn.execute(stmt)
@@ -147,8 +156,9 @@ def begin_run(path: str | Path, *, now_ns: int | None = None) -> tuple[int, int]
 
 def end_run(path: str | Path, run_id: int, session_ids: Iterable[str]) -> int:
     """This monitor stops: mark the sessions it saw (``session_ids``) that have
-    not ended. Returns how many were marked."""
-    conn = _connect(path)
+    not ended. Returns how many were marked. A file deleted while the monitor ran
+    is not made again (it would hold only the run tables): ``sqlite3.OperationalError``."""
+    conn = _connect(path, create=False)
     ids = list(session_ids)
     marked = 0
     try:
