@@ -107,6 +107,36 @@ def test_csv_export(db, capsys):
     assert (hostile["cache_read_tokens"], hostile["cache_write_tokens"], hostile["cost_usd"]) == ("800", "100", "0.0011")
 
 
+def test_csv_state_reads_as_the_tables_do(tmp_path, capsys):
+    # An open span of a session that still runs is "running"; of one that ended,
+    # "unfinished" (no end will come), as `spans query` and the monitor read them.
+    import asyncio
+    import time
+
+    from agenttrace_tui.model import Session, Span, Status
+    from test_history_fixture import _write
+
+    now = time.time_ns()
+    old = now - 3600 * S
+    db = tmp_path / "open.db"
+    asyncio.run(_write(db, [
+        Session(id="live", name="live"),
+        Span(span_id="l-open", trace_id="lt", session_id="live", name="thinking", start_ns=now - S,
+             status=Status.RUNNING),
+        Span(span_id="l-done", trace_id="lt", session_id="live", name="plan", start_ns=now - 2 * S, end_ns=now - S),
+        Session(id="gone", name="gone", ended_ns=old + S),
+        Span(span_id="g-open", trace_id="gt", session_id="gone", name="cut off", start_ns=old, status=Status.RUNNING),
+    ]))
+    rows = list(csv.DictReader(io.StringIO(main(capsys, "export", "--format", "csv", "--db", str(db)))))
+    states = {r["span_id"]: (r["status"], r["state"]) for r in rows}
+    assert states == {"l-open": ("running", "running"), "l-done": ("ok", "ended"), "g-open": ("running", "unfinished")}
+    listed = {d["span_id"]: d["state"] for d in json.loads(main(capsys, "spans", "--json", "--db", str(db)))}
+    assert listed == {k: v[1] for k, v in states.items()}
+    one = list(csv.DictReader(io.StringIO(main(capsys, "export", "--format", "csv", "--session", "live",
+                                               "--db", str(db)))))
+    assert {r["span_id"]: r["state"] for r in one} == {"l-open": "running", "l-done": "ended"}
+
+
 def test_csv_defuses_formulas(tmp_path):
     from agenttrace_tui.history.export import write_csv
     from agenttrace_tui.model import Span

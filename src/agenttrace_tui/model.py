@@ -286,6 +286,12 @@ SUBTREE_KINDS = frozenset({SpanKind.AGENT, SpanKind.TASK})
 _LLM_CALL = SpanKind.LLM_CALL
 
 
+def span_state(span: Span, session_running: bool) -> str:
+    """"ended", or for a span with no end "running" while its session runs, else "unfinished"
+    (no end will come), as every table, export and the monitor read it."""
+    return "ended" if span.end_ns is not None else "running" if session_running else "unfinished"
+
+
 def counted_cost(span: Span) -> float:
     """The part of a span's cost that rollups add up (docs/costs.md).
 

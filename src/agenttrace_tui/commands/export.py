@@ -33,8 +33,8 @@ def register(subparsers: Any) -> None:
     p.set_defaults(func=guarded(run), json=False)
 
 
-def _select(reader: Any, args: argparse.Namespace) -> tuple[dict[str, Any], Iterator[Any]]:
-    """(sessions by id, spans in time order) for the chosen scope."""
+def _select(reader: Any, args: argparse.Namespace) -> tuple[dict[str, Any], set[str], Iterator[Any]]:
+    """(sessions by id, the ids of those still running, spans in time order) for the chosen scope."""
     from .history_common import resolve_session_id
 
     if args.trace is not None:
@@ -44,13 +44,12 @@ def _select(reader: Any, args: argparse.Namespace) -> tuple[dict[str, Any], Iter
         spans = reader.spans_of_trace(args.trace)
         if not spans:
             raise CommandError(f"no trace {args.trace!r}")
-        sids = {s.session_id for s in spans}
-        return _sessions(reader, sids), iter(spans)
+        return (*_sessions(reader, {s.session_id for s in spans}), iter(spans))
     if args.session is not None:
         sid = resolve_session_id(reader, args.session)
         if reader.session(sid) is None:
             raise CommandError(f"no session {sid!r}")
-        return _sessions(reader, {sid}), reader.iter_spans(sid)
+        return (*_sessions(reader, {sid}), reader.iter_spans(sid))
     rows = reader.sessions(limit=2**62)
     ids = [r.id for r in reversed(rows)]  # oldest first
 
@@ -58,30 +57,33 @@ def _select(reader: Any, args: argparse.Namespace) -> tuple[dict[str, Any], Iter
         for sid in ids:
             yield from reader.iter_spans(sid)
 
-    return {r.id: r.session for r in rows}, every()
+    return {r.id: r.session for r in rows}, {r.id for r in rows if r.status == "running"}, every()
 
 
-def _sessions(reader: Any, ids: set[str]) -> dict[str, Any]:
+def _sessions(reader: Any, ids: set[str]) -> tuple[dict[str, Any], set[str]]:
     out = {}
+    running = set()
     for sid in sorted(ids):
         row = reader.session(sid)
         if row is not None:
             out[sid] = row.session
-    return out
+            if row.status == "running":
+                running.add(sid)
+    return out, running
 
 
 def run(args: argparse.Namespace) -> int:
     from ..history.export import write_csv, write_json, write_otlp_json
 
     with open_reader(args) as reader:
-        sessions, spans = _select(reader, args)
+        sessions, running, spans = _select(reader, args)
         # Closed in the finally below unless it is stdout.
         out = open(args.output, "w", encoding="utf-8", newline="") if args.output else sys.stdout  # noqa: SIM115
         try:
             if args.format == "json":
                 n = write_json(out, sessions.values(), spans)
             elif args.format == "csv":
-                n = write_csv(out, spans)
+                n = write_csv(out, spans, running)
             else:
                 n = write_otlp_json(out, sessions, spans)
         finally:

@@ -8,7 +8,7 @@ from typing import Any
 from ..format.cost import span_cost_text
 from ..format.numbers import column_digits, fmt_count, fmt_duration, fmt_time
 from ..format.sanitize import clean
-from ..model import unpriced_reasons
+from ..model import span_state, unpriced_reasons
 from .history_common import (
     CommandError,
     add_common,
@@ -39,12 +39,6 @@ def register(subparsers: Any) -> None:
     q.add_argument("--limit", type=positive_int, default=100, metavar="N", help="at most N spans (default 100)")
     add_common(q, wide=True)
     q.set_defaults(func=guarded(run))
-
-
-def span_state(span: Any, session_running: bool) -> str:
-    """"ended", or for a span with no end "running" while its session runs, else "unfinished"
-    (no end will come), as every table and the monitor read it."""
-    return "ended" if span.end_ns is not None else "running" if session_running else "unfinished"
 
 
 def span_dict(span: Any, session_running: bool = False) -> dict[str, Any]:

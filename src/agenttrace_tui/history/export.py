@@ -3,7 +3,8 @@
 * ``json``: our native wire records, one per line (``docs/protocol.md``):
   ``session`` records, then ``span`` (or ``span_start`` for a span that was
   still running). Any agenttrace-tui can send or import them back.
-* ``csv``: one row per span with the columns of ``CSV_COLUMNS``; token counts
+* ``csv``: one row per span with the columns of ``CSV_COLUMNS`` (``state``:
+  ended, running, or unfinished for a span whose session ended first); token counts
   the monitor estimated are marked by ``tokens_estimated=true`` (the token
   columns stay plain numbers so spreadsheets can sum them); an unknown cost
   is an empty ``cost_usd`` (never 0) with its ``cost_reason``. Text cells are
@@ -26,13 +27,13 @@ import hashlib
 import json
 import re
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from typing import Any, TextIO
 
 import msgspec
 
 from ..format.sanitize import clean
-from ..model import Session, Span, SpanKind, Status
+from ..model import Session, Span, SpanKind, Status, span_state
 from ..normalize.records import PROTOCOL_VERSION
 
 __all__ = [
@@ -120,6 +121,7 @@ CSV_COLUMNS = (
     "name",
     "kind",
     "status",
+    "state",
     "status_message",
     "start",
     "start_ns",
@@ -159,7 +161,9 @@ def _iso(ns: int | None) -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(ns / 1e9)) + f".{(ns // 1000) % 1_000_000:06d}Z"
 
 
-def csv_row(span: Span) -> list[Any]:
+def csv_row(span: Span, session_running: bool = False) -> list[Any]:
+    """``session_running``: whether the span's session still runs (its open spans read
+    "running" in ``state``, else "unfinished", as in the tables and the JSON)."""
     u = span.usage
     c = span.cost
     llm = span.llm
@@ -173,6 +177,7 @@ def csv_row(span: Span) -> list[Any]:
         _defuse(span.name),
         span.kind.value,
         span.status.value,
+        span_state(span, session_running),
         _defuse(span.status_message or ""),
         _iso(span.start_ns),
         span.start_ns,
@@ -195,12 +200,13 @@ def csv_row(span: Span) -> list[Any]:
     ]
 
 
-def write_csv(out: TextIO, spans: Iterable[Span]) -> int:
+def write_csv(out: TextIO, spans: Iterable[Span], running: Collection[str] = ()) -> int:
+    """``running``: the ids of the sessions that still run (see ``csv_row``)."""
     w = csv.writer(out, lineterminator="\n")
     w.writerow(CSV_COLUMNS)
     n = 0
     for span in spans:
-        w.writerow(csv_row(span))
+        w.writerow(csv_row(span, span.session_id in running))
         n += 1
     return n
 
