@@ -117,10 +117,16 @@ async def test_a_monitor_that_died_leaves_its_sessions_interrupted(tmp_path):
     assert [(r["id"], r["status"]) for r in rows] == [("victim", "interrupted")]
 
 
-async def test_a_database_file_deleted_while_the_monitor_runs_is_not_left_half_made(tmp_path, caplog):
+async def test_a_database_file_deleted_while_the_monitor_runs_is_not_left_half_made(tmp_path, caplog, monkeypatch):
     # Deleted under a running monitor (a user starting afresh): stopping must not make
     # a new file holding only the run tables, which the next start would refuse as
     # "a database of another program".
+    import logging
+
+    # As the running monitor has it the package's log goes to its file only (runtime/logsetup.py,
+    # which another test may have set up): here, to pytest's capture.
+    caplog.set_level(logging.WARNING, logger="agenttrace_tui")
+    monkeypatch.setattr(logging.getLogger("agenttrace_tui"), "propagate", True)
     db = tmp_path / "gone.db"
     monitor = Monitor(_config(db))
     await monitor.start()
