@@ -225,3 +225,15 @@ def test_db_flag_before_the_subcommand_counts(db, capsys):
     code, out, err = run(capsys, "--db", str(db), "sessions", "list", "--json")
     assert code == 0, err
     assert [r["id"] for r in json.loads(out)] == ["sess-v2", "sess-v1"]
+
+
+def test_a_broken_config_file_is_named_once_and_the_query_goes_on(db, capsys, tmp_path):
+    # The monitor refuses it; a read-only query runs on without its settings, but says so
+    # (its database or prices may not be the monitor's).
+    bad = tmp_path / "config.toml"
+    bad.write_text('db = "/elsewhere.db"\nprices = [\n')
+    code, out, err = run(capsys, "--config", str(bad), "costs", "--db", str(db), "--json")
+    assert code == 0 and json.loads(out)["total"]["spans"] > 0
+    assert err.count(str(bad)) == 1 and "not valid TOML" in err and "without the config file's settings" in err
+    code, _, err = run(capsys, "--config", str(bad), "sessions", "list", "--db", str(db))
+    assert code == 0 and err == ""  # --db given: the config file was never needed

@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING, Any
 
 import msgspec
 
+from ..format.sanitize import clean
+
 if TYPE_CHECKING:
     from ..config import Config
 
@@ -40,12 +42,18 @@ def add_common(p: argparse.ArgumentParser, json_flag: bool = True, wide: bool = 
 
 def _settings(args: argparse.Namespace) -> Config | None:
     """The monitor's settings as its config file and AGENTTRACE_* variables give them
-    (``--config`` names the file), or None when they cannot be read."""
+    (``--config`` names the file), or None when they cannot be read: then a line on
+    stderr says so, once a command (its figures may not be the monitor's: another
+    database, another price file)."""
     try:
         from ..config import load_config
 
         return load_config({}, config_path=getattr(args, "config", None))
-    except Exception:  # noqa: BLE001 -- a broken config file must not stop a read-only query
+    except Exception as exc:  # noqa: BLE001 -- a broken config file must not stop a read-only query
+        if not getattr(args, "_settings_warned", False):
+            args._settings_warned = True
+            print(f"{PROG}: warning: {clean(str(exc), 300)}; going on without the config file's settings",
+                  file=sys.stderr)
         return None
 
 
