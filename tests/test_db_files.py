@@ -181,6 +181,26 @@ async def test_a_damaged_database_is_refused_with_one_line_and_recovered(tmp_pat
     await filled(out, 3100)  # the monitor starts on the recovered file and writes to it
 
 
+async def test_a_history_command_on_a_damaged_schema_says_damaged_and_how_to_recover(tmp_path: Path) -> None:
+    # The first page (SQLite's own table of tables) overwritten: the file is ours, but damaged.
+    db = tmp_path / "hurt.db"
+    await filled(db, 50)
+    with open(db, "r+b") as fh:
+        page = int.from_bytes(fh.read(18)[16:18], "big")  # the header's page size
+        fh.seek(100)
+        fh.write(random.Random(3).randbytes(page - 100))
+    result = cli("sessions", "--db", str(db))
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert f"{db} is damaged" in result.stderr and f"agenttrace-tui db recover --db {db}" in result.stderr
+    # -o names the new file as it does for export.
+    out = tmp_path / "saved.db"
+    saved = cli("db", "recover", "--db", str(db), "-o", str(out))
+    assert saved.returncode == 0 and f"into {out}" in saved.stdout and out.exists()
+    garbage = tmp_path / "notes.db"
+    garbage.write_bytes(b"SQLite format 3\x00" + b"\x00" * 84 + random.Random(5).randbytes(8000))
+    assert "damaged" not in cli("sessions", "--db", str(garbage)).stderr
+
+
 async def test_recover_counts_what_a_damaged_spans_table_lost(tmp_path: Path) -> None:
     db = tmp_path / "hurt.db"
     await filled(db, 3000)

@@ -29,7 +29,7 @@ def register(subparsers: Any) -> None:
     r = sub.add_parser("recover", help="copy every readable row into a new file",
                        description="Copy every row that can still be read into a new database file; "
                                    "the damaged file is only read.")
-    r.add_argument("--to", metavar="PATH", help="the new file (default: <db>.recovered.db next to it)")
+    r.add_argument("--to", "-o", metavar="PATH", help="the new file (default: <db>.recovered.db next to it)")
     add_common(r)
     r.set_defaults(func=guarded(run_recover))
 

@@ -280,6 +280,10 @@ def check_version(conn: sqlite3.Connection, path: str | Path) -> int | None:
     try:
         version = file_version(conn)
     except sqlite3.DatabaseError as exc:
+        if getattr(exc, "sqlite_errorcode", None) == sqlite3.SQLITE_CORRUPT:
+            # Damaged, not foreign: say what can still be done with it (as store/check.py does).
+            raise SchemaError(f"{path} is damaged ({exc}); copy out what can be read: "
+                              f"agenttrace-tui db recover --db {path}") from exc
         raise SchemaError(f"{path}: not an agenttrace-tui database ({exc})") from exc
     if version is not None and version > SCHEMA_VERSION:
         raise SchemaError(
