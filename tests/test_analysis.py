@@ -309,6 +309,10 @@ def test_filter_fields(ftree: TraceTree) -> None:
     assert ids(ftree, "cost>0.01") == ["llm1"]
     assert ids(ftree, "tokens>1k") == ["llm1"]
     assert ids(ftree, "tokens<=15") == ["llm2"]
+    # GitHub's way of writing a comparison, field:>value, is the same one.
+    for plain, colon in (("dur>2s", "dur:>2s"), ("dur>=4s", "dur:>=4s"), ("cost>0.01", "cost:>0.01"),
+                         ("tokens<=15", "tokens:<=15"), ("-cost>0.01", "-cost:>0.01")):
+        assert ids(ftree, colon) == ids(ftree, plain), colon
 
 
 def test_filter_free_text_and_combinations(ftree: TraceTree) -> None:
@@ -331,7 +335,10 @@ def test_filter_free_text_and_combinations(ftree: TraceTree) -> None:
         ("status:weird", "unknown status 'weird'"),
         ("kind:banana", "unknown kind 'banana'"),
         ("dur>2wk", "unknown duration unit"),
-        ("dur:2s", "compare with > or <"),
+        ("dur:2s", "compare with > or <, e.g. dur>2s"),
+        ("cost:lots", r"compare with > or <, e.g. cost>0\.01 \(or cost:\?"),  # a hint that parses
+        ("cost:>lots", "not an amount"),
+        ("dur:>", "needs a value"),
         ("cost>lots", "not an amount"),
         ("tokens>many", "not a number"),
         ("model>3", "use model:value"),

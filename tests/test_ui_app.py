@@ -271,6 +271,23 @@ async def test_filter_applies_shows_count_and_escape_clears():
         assert app.span_tree.row_count == total
 
 
+async def test_the_query_stays_readable_beside_a_long_filter_error():
+    app = _app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.pause()
+        query = "kind:llm cost:lots"
+        await pilot.press("slash", *query, "enter")
+        label = app.query_one("#filter-result")
+        await wait_for(pilot, lambda: label.has_class("-error"))
+        assert "compare with > or <" in str(label.render())
+        box = app.query_one("#filter-input")
+        assert box.size.width >= len(query) + 2  # the whole query and its padding, not a scrolled tail
+        # GitHub's way of writing the comparison is understood.
+        await pilot.press("slash", "ctrl+u", *"kind:llm cost:>0", "enter")
+        await wait_for(pilot, lambda: not label.has_class("-error"))
+        assert app.span_tree.match_count > 0
+
+
 async def test_a_toggles_code_attributes_in_the_detail():
     app = _app()
     async with app.run_test(size=SIZE) as pilot:

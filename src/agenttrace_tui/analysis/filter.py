@@ -43,7 +43,7 @@ Field terms, all combined with AND; prefix a term with - to negate it:
   model:gpt-4o (exact; model:gpt-4o* for a prefix)  provider:openai  tool:grep
   name:plan  agent:coder
   session:x  path:/src  id:abc
-  dur>2s  dur<100ms  cost>0.01  tokens>1000   (also >= and <=)
+  dur>2s  dur<100ms  cost>0.01  tokens>1000   (also >= and <=, and cost:>0.01)
   cost:? (unknown cost, shown $?)  cost:~ (from estimated tokens, shown ≈)
 Quote text with spaces: name:"vector search"."""
 
@@ -108,6 +108,9 @@ _TEXT_FIELDS = ("model", "provider", "tool", "name", "session", "agent", "path",
 _NUM_FIELDS = ("dur", "duration", "cost", "tokens", "tok")
 _FIELDS = ("status", "kind", *_TEXT_FIELDS, *_NUM_FIELDS)
 _TERM_RE = re.compile(r"(-?)([A-Za-z_]+)(>=|<=|:|>|<|=)(.*)", re.DOTALL)
+_CMP_PREFIX = re.compile(r">=|<=|>|<")
+#: A value to show in a hint when the one given is not a number of the field's kind.
+_EXAMPLES = {"dur": "2s", "duration": "2s", "cost": "0.01", "tokens": "1000", "tok": "1000"}
 
 
 def _tokenize(text: str) -> list[tuple[str, bool]]:
@@ -231,6 +234,8 @@ def parse_filter(text: str) -> SpanFilter:
         neg, fname, op, value = m.group(1) == "-", m.group(2).lower(), m.group(3), m.group(4)
         if fname not in _FIELDS:
             raise FilterError(f"unknown field {fname!r} in {tok!r}; fields: {', '.join(_FIELDS)} (quote it to search text)")
+        if op in (":", "=") and fname in _NUM_FIELDS and (cmp := _CMP_PREFIX.match(value)) is not None:
+            op, value = cmp.group(0), value[cmp.end():]  # cost:>0.01, as GitHub's search writes it
         if value == "":
             raise FilterError(f"{tok!r} needs a value")
         pred = _field_pred(flt, fname, op, value, tok)
@@ -293,7 +298,12 @@ def _field_pred(flt: SpanFilter, fname: str, op: str, value: str, tok: str) -> C
         return lambda s, now: span_flags(s)[flag] == 1
     # numeric fields
     if op in (":", "="):
-        raise FilterError(f"{tok!r}: compare with > or <, e.g. {fname}>{value}"
+        try:
+            (parse_duration if fname in ("dur", "duration") else _parse_money if fname == "cost" else _parse_count)(value)
+            example = value
+        except ValueError:
+            example = _EXAMPLES[fname]
+        raise FilterError(f"{tok!r}: compare with > or <, e.g. {fname}>{example}"
                           + (" (or cost:? for unknown costs, cost:~ for estimated ones)" if fname == "cost" else ""))
     try:
         if fname in ("dur", "duration"):
