@@ -133,8 +133,9 @@ DEFAULT_ACTIONS = {"sessions": "list", "traces": "list", "spans": "query"}
 def _with_default_action(parser: argparse.ArgumentParser, tokens: list[str]) -> list[str]:
     """``tokens`` with the default action put right after a command that has one
     (``DEFAULT_ACTIONS``) when nothing follows the command or a flag does (not
-    ``-h``): ``sessions --limit 5`` is ``sessions list --limit 5``. The command is the first word past the global flags and their
-    values, so ``--db sessions`` names a file, not a command."""
+    ``-h``): ``sessions --limit 5`` is ``sessions list --limit 5``. The command is
+    the first word past the global flags and their values, so ``--db sessions``
+    names a file, not a command."""
     i = 0
     while i < len(tokens):
         tok = tokens[i]

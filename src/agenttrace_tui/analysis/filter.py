@@ -109,7 +109,9 @@ _NUM_FIELDS = ("dur", "duration", "cost", "tokens", "tok")
 _FIELDS = ("status", "kind", *_TEXT_FIELDS, *_NUM_FIELDS)
 _TERM_RE = re.compile(r"(-?)([A-Za-z_]+)(>=|<=|:|>|<|=)(.*)", re.DOTALL)
 _CMP_PREFIX = re.compile(r">=|<=|>|<")
-#: A value to show in a hint when the one given is not a number of the field's kind.
+#: How a numeric field reads its value (ValueError when it cannot), and a value to show in a hint.
+_NUM_PARSERS: dict[str, Callable[[str], float]] = {
+    "dur": parse_duration, "duration": parse_duration, "cost": _parse_money, "tokens": _parse_count, "tok": _parse_count}
 _EXAMPLES = {"dur": "2s", "duration": "2s", "cost": "0.01", "tokens": "1000", "tok": "1000"}
 
 
@@ -297,25 +299,24 @@ def _field_pred(flt: SpanFilter, fname: str, op: str, value: str, tok: str) -> C
         flag = 0 if value == "?" else 1
         return lambda s, now: span_flags(s)[flag] == 1
     # numeric fields
+    parse = _NUM_PARSERS[fname]
     if op in (":", "="):
         try:
-            (parse_duration if fname in ("dur", "duration") else _parse_money if fname == "cost" else _parse_count)(value)
+            parse(value)
             example = value
         except ValueError:
             example = _EXAMPLES[fname]
         raise FilterError(f"{tok!r}: compare with > or <, e.g. {fname}>{example}"
                           + (" (or cost:? for unknown costs, cost:~ for estimated ones)" if fname == "cost" else ""))
     try:
-        if fname in ("dur", "duration"):
-            limit = float(parse_duration(value))
-            return lambda s, now: _cmp(op, span_end(s, now) - s.start_ns, limit)
-        if fname == "cost":
-            amount = _parse_money(value)
-            return lambda s, now: s.cost is not None and s.cost.total is not None and _cmp(op, s.cost.total, amount)
-        count = _parse_count(value)
-        return lambda s, now: s.usage is not None and _cmp(op, s.usage.sum, count)
+        limit = float(parse(value))
     except ValueError as e:
         raise FilterError(f"{tok!r}: {e}") from None
+    if fname in ("dur", "duration"):
+        return lambda s, now: _cmp(op, span_end(s, now) - s.start_ns, limit)
+    if fname == "cost":
+        return lambda s, now: s.cost is not None and s.cost.total is not None and _cmp(op, s.cost.total, limit)
+    return lambda s, now: s.usage is not None and _cmp(op, s.usage.sum, limit)
 
 
 def matching_ids(tree: TraceTree, flt: SpanFilter, now_ns: int) -> list[int]:
