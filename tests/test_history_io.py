@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import json
+import time
 
 import pytest
 from opentelemetry.sdk.resources import Resource
@@ -16,9 +18,10 @@ from opentelemetry.trace import Status, StatusCode
 from agenttrace_tui import cli
 from agenttrace_tui.commands.importer import ImportStats, import_file, iter_json_values
 from agenttrace_tui.history.export import CSV_COLUMNS, otlp_span_id, otlp_trace_id
-from agenttrace_tui.model import SpanKind
+from agenttrace_tui.model import Session, Span, SpanKind
+from agenttrace_tui.model import Status as SpanStatus
 from agenttrace_tui.store.sqlite import Reader
-from test_history_fixture import S, build_db
+from test_history_fixture import S, _write, build_db
 
 TRACES = ("trace-v1", "trace-v1b", "trace-v2")
 
@@ -110,22 +113,17 @@ def test_csv_export(db, capsys):
 def test_csv_state_reads_as_the_tables_do(tmp_path, capsys):
     # An open span of a session that still runs is "running"; of one that ended,
     # "unfinished" (no end will come), as `spans query` and the monitor read them.
-    import asyncio
-    import time
-
-    from agenttrace_tui.model import Session, Span, Status
-    from test_history_fixture import _write
-
     now = time.time_ns()
     old = now - 3600 * S
     db = tmp_path / "open.db"
     asyncio.run(_write(db, [
         Session(id="live", name="live"),
         Span(span_id="l-open", trace_id="lt", session_id="live", name="thinking", start_ns=now - S,
-             status=Status.RUNNING),
+             status=SpanStatus.RUNNING),
         Span(span_id="l-done", trace_id="lt", session_id="live", name="plan", start_ns=now - 2 * S, end_ns=now - S),
         Session(id="gone", name="gone", ended_ns=old + S),
-        Span(span_id="g-open", trace_id="gt", session_id="gone", name="cut off", start_ns=old, status=Status.RUNNING),
+        Span(span_id="g-open", trace_id="gt", session_id="gone", name="cut off", start_ns=old,
+             status=SpanStatus.RUNNING),
     ]))
     rows = list(csv.DictReader(io.StringIO(main(capsys, "export", "--format", "csv", "--db", str(db)))))
     states = {r["span_id"]: (r["status"], r["state"]) for r in rows}

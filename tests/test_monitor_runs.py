@@ -6,8 +6,10 @@ SQLite files in tmp_path, the CLI as a subprocess."""
 from __future__ import annotations
 
 import json
+import logging
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import textwrap
@@ -16,6 +18,7 @@ import time
 from agenttrace_tui.config import Config
 from agenttrace_tui.model import Session, Span
 from agenttrace_tui.runtime.monitor import Monitor
+from agenttrace_tui.store.runs import RUNS_DDL
 from agenttrace_tui.store.sqlite import Reader
 
 S = 1_000_000_000
@@ -120,11 +123,8 @@ async def test_a_monitor_that_died_leaves_its_sessions_interrupted(tmp_path):
 async def test_a_database_file_deleted_while_the_monitor_runs_is_not_left_half_made(tmp_path, caplog, monkeypatch):
     # Deleted under a running monitor (a user starting afresh): stopping must not make
     # a new file holding only the run tables, which the next start would refuse as
-    # "a database of another program".
-    import logging
-
-    # As the running monitor has it the package's log goes to its file only (runtime/logsetup.py,
-    # which another test may have set up): here, to pytest's capture.
+    # "a database of another program". (The running monitor logs to its file only, which
+    # another test may have set up, runtime/logsetup.py: here the log goes to pytest's capture.)
     caplog.set_level(logging.WARNING, logger="agenttrace_tui")
     monkeypatch.setattr(logging.getLogger("agenttrace_tui"), "propagate", True)
     db = tmp_path / "gone.db"
@@ -147,10 +147,6 @@ async def test_a_database_file_deleted_while_the_monitor_runs_is_not_left_half_m
 
 async def test_a_file_holding_only_the_run_tables_is_taken_as_an_empty_database(tmp_path):
     # What a monitor stopped after its file was deleted left behind (before it stopped doing so).
-    import sqlite3
-
-    from agenttrace_tui.store.runs import RUNS_DDL
-
     db = tmp_path / "stray.db"
     conn = sqlite3.connect(db)
     for stmt in RUNS_DDL:
