@@ -37,6 +37,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_ingest import TCP_LINES_PER_WRITE, record, template
+from bench_live_ir import _arg
 from callgrind import collected
 from machine import commit, describe
 from results import row, save
@@ -45,10 +46,6 @@ PARTS = ["receive", "parse", "store"]
 WARM_SPANS = 2000
 #: The TCP row's target, spans/s: 1e6 / it is the CPU µs a span that leaves on one core.
 STREAM_TARGET = 200_000
-
-
-def _arg(name: str, default: str) -> str:
-    return sys.argv[sys.argv.index(name) + 1] if name in sys.argv else default
 
 
 def _reads(lo: int, hi: int) -> list[bytes]:
