@@ -43,6 +43,7 @@ from textual.actions import SkipAction
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
+from textual.geometry import Size
 from textual.timer import Timer
 from textual.widgets import Input
 
@@ -322,6 +323,14 @@ class AgentTraceApp(HistoryViews):
         # tick must draw again too (panes it sizes follow the new size).
         self._input_gen += 1
         self._wake()
+        # In a browser (``serve``), Textual's web driver posts the size it started with
+        # (textual-serve's first guess) from a coroutine that can run after the browser's
+        # own size came in: the guess would win, the page drawn at the wrong height. The
+        # driver keeps the browser's latest size (a private field, read with care): follow
+        # it. The screen meanwhile skips the stale size (MonitorScreen.on_resize).
+        wanted = getattr(self._driver, "_size", None) if self.is_web else None
+        if wanted is not None and Size(*wanted) != event.size:
+            self.post_message(events.Resize(Size(*wanted), Size(*wanted)))
 
     def on_status_header_resized(self, _message: StatusHeader.Resized) -> None:
         # What the header says is fitted to its width (a problem stays, quiet parts give way).

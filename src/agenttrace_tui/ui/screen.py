@@ -60,3 +60,12 @@ class MonitorScreen(Screen[None]):
     def on_screen_resume(self, event: events.ScreenResume) -> None:
         # The terminal may have changed size while another screen was on top.
         self.apply_size_classes(self.app.size)
+
+    def on_resize(self, event: events.Resize) -> None:
+        # A size the app no longer has: a newer one is on its way here (the app posts each
+        # change). Laid out at it anyway, Textual's screen can flip between the two sizes
+        # without end, each layout posting the other: under ``serve``, a tab closed as it
+        # opened left the app spinning a core, its memory growing, never exiting (the
+        # browser's size racing the web driver's first one, see AgentTraceApp.on_resize).
+        if event.size != self.app.size:
+            event.prevent_default()
