@@ -1,8 +1,11 @@
-"""Under ``serve`` a browser's size can reach the app before the size Textual's web
-driver started with (textual-serve's first guess): the driver's stale size then came
-last. The screen, handed a size the app no longer had, flipped between the two without
-end (a core spinning, memory growing, the app never exiting), and the page was drawn at
-the stale size. The real app under the real web driver, fed as textual-serve feeds it."""
+"""The monitor under ``serve``: the real app under the real web driver, fed as
+textual-serve feeds it.
+
+A browser's size can reach the app before the size the driver started with
+(textual-serve's first guess): the stale size then came last. The screen, handed a size
+the app no longer had, flipped between the two without end (a core spinning, memory
+growing, the app never exiting), and the page was drawn at the stale size. And a server
+that is gone without a word leaves an app that nobody sees holding the ports."""
 
 from __future__ import annotations
 
@@ -57,9 +60,9 @@ def _ended(proc: subprocess.Popen[bytes], within_s: float) -> int:
     except subprocess.TimeoutExpired:
         proc.kill()
         proc.wait()
-        raise AssertionError(f"the app was still running {within_s:.0f} s after the browser said quit") from None
+        raise AssertionError(f"the app was still running {within_s:.0f} s after it was told to end") from None
     finally:
-        if proc.stdin is not None:
+        if proc.stdin is not None and not proc.stdin.closed:
             proc.stdin.close()
 
 
@@ -96,6 +99,19 @@ def test_the_page_is_drawn_at_the_browsers_size(tmp_path: Path) -> None:
     # Each frame places its lines with cursor moves (ESC [ row ; col H): the last frame's lowest row is its height.
     rows = [int(r) for r in re.findall(r"\x1b\[(\d+);\d+H", text[text.rfind("\x1b[1;1H"):])]
     assert rows and max(rows) == BROWSER[1], f"last frame {max(rows, default=0)} rows high, the browser has {BROWSER[1]}"
+
+
+def test_a_served_monitor_whose_server_is_gone_stops(tmp_path: Path) -> None:
+    # A server killed (kill -9, a crash) sends no quit: its end of the app's stdin just
+    # closes. The app, which nobody can see any more, must not hold the ports for ever.
+    proc = _served(tmp_path)
+    assert proc.stdout is not None
+    first = proc.stdout.read1(65536)  # running: it draws
+    assert first
+    threading.Thread(target=lambda: proc.stdout.read() if proc.stdout else None, daemon=True).start()
+    assert proc.stdin is not None
+    proc.stdin.close()
+    assert _ended(proc, 30) == 0
 
 
 async def test_a_size_the_app_no_longer_has_does_not_lay_the_screen_out() -> None:

@@ -32,6 +32,7 @@ already live apart. What is left reads as the list of things a key can do.
 from __future__ import annotations
 
 import asyncio
+import select
 import time
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
@@ -72,6 +73,8 @@ if TYPE_CHECKING:
     from .compare_view import Marked
 
 TICK_S = 0.1
+#: How often a served monitor (``serve``) looks whether its server is still there.
+SERVER_WATCH_S = 1.0
 #: With nothing changing for this many ticks the refresh timer sleeps, and a
 #: check every IDLE_TICK_S wakes it: an idle monitor does no timer work to speak of.
 IDLE_AFTER_TICKS = 20
@@ -177,6 +180,8 @@ class AgentTraceApp(HistoryViews):
         self._last_tick_key: tuple | None = None
         self._idle_ticks = 0
         self._refresh_timer: Timer | None = None
+        #: Hang-up of our stdin, watched in a browser (``_watch_server``).
+        self._server_poll: select.poll | None = None
         #: bumped by every key, click and resize: the next tick redraws whatever they changed
         self._input_gen = 0
         #: a collection is queued for after the frame answering the last key (on_event)
@@ -255,7 +260,18 @@ class AgentTraceApp(HistoryViews):
         # While nothing changes the 10 Hz timer sleeps; this one looks 4 times a
         # second and wakes it (so does any key, click or resize).
         self.set_interval(IDLE_TICK_S, self._idle_watch, name="idle-watch")
+        if self.is_web and hasattr(select, "poll"):
+            self._server_poll = select.poll()
+            self._server_poll.register(0, select.POLLHUP)  # the server writes our stdin
+            self.set_interval(SERVER_WATCH_S, self._watch_server, name="server-watch")
         self.call_after_refresh(self.first_frame.set)
+
+    def _watch_server(self) -> None:
+        """In a browser (``serve``): once the server is gone (its end of our stdin closed: a
+        crash, a kill -9), nobody can see this monitor, which still holds the ports and the
+        database: it stops as at a quit. (A server that stops in order says quit itself.)"""
+        if self._server_poll is not None and self._server_poll.poll(0):
+            self.exit()
 
     def on_unmount(self) -> None:
         self.gc_policy.stop()
