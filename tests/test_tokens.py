@@ -19,6 +19,7 @@ from agenttrace_tui.format.numbers import fmt_tokens
 from agenttrace_tui.ingest.pipeline import Pipeline
 from agenttrace_tui.model import LlmInfo, Span, SpanKind, Status, TokenUsage
 from agenttrace_tui.store.memory import Store
+from agenttrace_tui.store.sqlite import Reader
 
 ROOT = Path(__file__).resolve().parent.parent
 TEXTS = [
@@ -270,3 +271,45 @@ def test_spans_counted_before_the_vocabulary_was_ready_are_counted_again() -> No
     assert got["cost"] is not None and got["cost"] > 0
     assert got["idle"] == []  # usage reported: nothing to count, nothing built
     assert got["built"] == [encoding_for_model("gpt-4o")]  # only what the span's model needs
+
+
+def test_quitting_while_a_vocabulary_builds_saves_the_exact_count(tmp_path: Path) -> None:
+    """A span counted by characters just before quitting: the monitor lets the
+    vocabulary finish and counts the span again before its last database flush,
+    so the file holds the tiktoken count the store ends with (it held the rough
+    count when the build finished after the flush)."""
+    prompt, answer = TEXTS[2], TEXTS[1]
+    db = tmp_path / "quit.db"
+    code = (
+        "import asyncio, json\n"
+        "from agenttrace_tui.config import Config\n"
+        "from agenttrace_tui.model import LlmInfo, Span, SpanKind\n"
+        "from agenttrace_tui.runtime.monitor import Monitor\n"
+        "async def main():\n"
+        "    exec(NO_NET)\n"
+        f"    m = Monitor(Config(persist=True, db={str(db)!r}, udp_port=None, tcp_port=None, socket='',\n"
+        "        otlp_port=None, otlp_grpc_port=None))\n"
+        "    await m.start()\n"
+        "    m.pipeline.apply([Span(span_id='a', trace_id='t', session_id='s', name='chat', start_ns=1,\n"
+        "        end_ns=2, kind=SpanKind.LLM_CALL,\n"
+        f"        llm=LlmInfo(model='gpt-4o', prompt_preview={prompt!r}, response_preview={answer!r}))])\n"
+        "    u = m.store.span('t', 'a').usage\n"
+        "    first = [u.input, u.output]\n"
+        "    await m.stop()  # at once: the vocabulary is still being built\n"
+        "    u = m.store.span('t', 'a').usage\n"
+        "    print(json.dumps({'first': first, 'store': [u.input, u.output]}))\n"
+        "asyncio.run(main())\n"
+    )
+    out = subprocess.run([sys.executable, "-c", f"NO_NET = {_NO_NET!r}\n" + code],
+                         capture_output=True, text=True, timeout=180)
+    assert out.returncode == 0, out.stderr[-3000:]
+    got = json.loads(out.stdout)
+    est = TokenEstimator()
+    exact = [est.count(prompt, "gpt-4o"), est.count(answer, "gpt-4o")]
+    assert got["first"] == [-(-len(prompt) // 4), -(-len(answer) // 4)] != exact  # counted by characters at first
+    assert got["store"] == exact
+    with Reader(db) as reader:
+        (span,) = list(reader.iter_spans("s"))
+        row = reader.session("s")
+    assert [span.usage.input, span.usage.output] == exact and span.usage.estimated
+    assert row is not None and (row.input_tokens, row.output_tokens) == tuple(exact)

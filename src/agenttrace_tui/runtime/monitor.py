@@ -280,29 +280,36 @@ class Monitor:
         if self.forwarder is not None:
             await self.forwarder.close()
         t1 = clock()
+        await self._stop_tokens()
+        t2 = clock()
         if self.writer is not None:
             await self.writer.close()
-            t2 = clock()
+            t3 = clock()
             if self.run_id is not None:
                 await self._end_run(self.writer.path, self.run_id)
         else:
-            t2 = clock()
-        t3 = clock()
-        await self._stop_tokens()
+            t3 = clock()
         # Where quitting spends its time (docs/benchmarks.md measures the whole).
         log.debug(
-            "stopped in %.0f ms: receivers %.0f, database flush %.0f, run end %.0f, vocabularies %.0f",
+            "stopped in %.0f ms: receivers %.0f, vocabularies %.0f, database flush %.0f, run end %.0f",
             (clock() - t0) * 1000, (t1 - t0) * 1000, (t2 - t1) * 1000, (t3 - t2) * 1000, (clock() - t3) * 1000,
         )
 
     async def _stop_tokens(self) -> None:
-        """Let a vocabulary build under way finish (off the loop): exiting while
-        it runs in native code can crash the process."""
+        """Let a vocabulary build under way finish (off the loop: exiting while it
+        runs in native code can crash the process), then count again the spans
+        counted by characters meanwhile, before the last flush: the file ends
+        with the figures the store ended with (a build that finished after the
+        flush left the file with the rough count and the store with the exact one)."""
         import asyncio
 
+        from ..enrich import CostEnricher
         from ..enrich.tokens import TokenEstimator
 
         await asyncio.to_thread(TokenEstimator.join_builds)
+        for enricher in self.pipeline.enrichers:
+            if isinstance(enricher, CostEnricher):
+                enricher.refresh()
 
     async def _end_run(self, path: Path, run_id: int) -> None:
         """After the last flush: sessions of this run are never "running" again
