@@ -2,7 +2,9 @@
 
 The fake agent configures the real OpenTelemetry SDK (traces and metrics,
 OTLP/HTTP protobuf) and our SDK from the environment alone, records what it
-saw (including the Codex home it was given) and exits with code 3. Three
+saw (including the Codex home it was given) and exits with code 3; one of
+its spans and its metric point name a session of their own, as Claude Code's
+and Codex's records do, and still join the run's session. Three
 paths: no monitor running (a headless monitor in the ``run`` process, via the
 real CLI in a subprocess), a monitor already running (attached), and the
 live UI (Pilot). Each checks the session: the agent's spans in it, and the
@@ -60,8 +62,10 @@ FAKE_AGENT = textwrap.dedent('''
         with tracer.start_as_current_span("chat gpt-4o") as sp:
             sp.set_attribute("gen_ai.operation.name", "chat")
             sp.set_attribute("gen_ai.request.model", "gpt-4o")
+            # A client that names its own session, as Claude Code and Codex do.
+            sp.set_attribute("session.id", "the-clients-own-session")
     mp = MeterProvider(resource=resource, metric_readers=[PeriodicExportingMetricReader(OTLPMetricExporter())])
-    mp.get_meter("fake").create_counter("agent.steps").add(2)
+    mp.get_meter("fake").create_counter("agent.steps").add(2, {"session.id": "the-clients-own-session"})
     tp.shutdown()
     mp.shutdown()
 
@@ -99,6 +103,8 @@ def _check_session(db: Path, sid: str, seen: dict) -> None:
         names = {sp.name for sp in reader.iter_spans(sid)}
         assert {"invoke_agent fake", "chat gpt-4o", "own sdk step"} <= names
         assert any(m.name == "agent.steps" and m.sum == 2 for m in reader.metrics(sid))
+        # The span and the point that name a session of their own joined the run's all the same.
+        assert reader.session("the-clients-own-session") is None
     assert seen["OTEL_EXPORTER_OTLP_PROTOCOL"] == "http/protobuf"
     assert seen["OTEL_BSP_MAX_QUEUE_SIZE"] == "65536" and seen["CLAUDE_CODE_ENABLE_TELEMETRY"] == "1"
     assert seen["OTEL_LOG_USER_PROMPTS"] == "1" and seen["OTEL_LOGS_EXPORTER"] == "otlp"
@@ -219,7 +225,7 @@ def test_env_prints_paste_ready_lines(capsys):
 
 def test_otel_env_keeps_the_users_resource_attributes_and_escapes():
     env = otel_env(4318, "s 1,x", "svc", {"OTEL_RESOURCE_ATTRIBUTES": "team=infra"})
-    assert env["OTEL_RESOURCE_ATTRIBUTES"] == "team=infra,session.id=s%201%2Cx"
+    assert env["OTEL_RESOURCE_ATTRIBUTES"] == "team=infra,session.id=s%201%2Cx,agenttrace.session.id=s%201%2Cx"
 
 
 def test_without_otel_and_an_overlay_of_a_missing_home(tmp_path):

@@ -1,9 +1,10 @@
 """Record the telemetry the real Claude Code CLI sends, run headless against the fake LLM.
 
-Run: ``python tests/clients/record_claude_code.py [--only json|protobuf|traces]``
-(installs the pinned npm package itself; needs node and npm).
+Run: ``python tests/clients/record_claude_code.py [--only json|protobuf|traces|run]``
+(installs the pinned npm package itself; needs node and npm; the ``run``
+variant imports the project, so run it with the project's virtualenv Python).
 
-Writes three fixture directories, each with one tool-calling run (``ok``: the
+Writes four fixture directories, each with one tool-calling run (``ok``: the
 model asks for the Bash tool, the CLI runs ``echo``, the second call answers)
 and one run whose only model call gets HTTP 400 (``error``):
 
@@ -12,6 +13,10 @@ and one run whose only model call gets HTTP 400 (``error``):
 * ``claude-code-traces/``   the enhanced telemetry beta
   (``CLAUDE_CODE_ENHANCED_TELEMETRY_BETA=1``, ``OTEL_TRACES_EXPORTER=otlp``):
   spans as well as logs and metrics, ``http/protobuf``
+* ``claude-code-run/``      the environment ``agenttrace-tui run --traces-beta``
+  gives the CLI (``commands.agent_env``: its OTel and Claude groups, each run
+  with its own run session id pinned on the resource), so the recording holds
+  what the CLI really sends when the monitor starts it
 
 Everything runs in a loopback-only network namespace when the machine allows
 it (see ``cli_support.isolate_network``), with a fresh HOME and
@@ -22,7 +27,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from cli_support import ensure_npm, foreign_addresses, isolate_network, npm_version, traced
 from recording import FAKE_KEY, Recording
@@ -36,7 +43,18 @@ VARIANTS = {
     "json": ("http/json", False),
     "protobuf": ("http/protobuf", False),
     "traces": ("http/protobuf", True),
+    "run": ("http/protobuf", True),  # the environment of ``agenttrace-tui run --traces-beta``
 }
+
+
+def run_env(otlp_url: str, label: str) -> dict[str, str]:
+    """What ``agenttrace-tui run --traces-beta -- claude`` sets, with this run's session id."""
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "src"))
+    from agenttrace_tui.commands.agent_env import claude_env, otel_env
+
+    port = urlsplit(otlp_url).port
+    assert port is not None
+    return otel_env(port, session_id=f"run-claude-{label}") | claude_env(traces_beta=True)
 
 
 def telemetry_env(otlp_url: str, protocol: str, traces: bool) -> dict[str, str]:
@@ -72,10 +90,14 @@ def record_variant(name: str, claude: Path, version: str | None) -> Path:
             "DISABLE_AUTOUPDATER": "1",
         }
         cli_results: dict[str, object] = {}
+        run_sessions: dict[str, str] = {}  # run label -> the session ``run`` pinned (the run variant)
         argv = [str(claude), "-p", PROMPT, "--allowedTools", "Bash", "--output-format", "json"]
         for label, mode in (("ok", "ok"), ("error", "error")):
             # Recording.run gives each run HOME=<tmp>/home-<label>; the config dir goes inside it.
             env = base_env | {"CLAUDE_CONFIG_DIR": str(rec.tmp / f"home-{label}" / ".claude")}
+            if name == "run":
+                env |= run_env(rec.cap.url, label)
+                run_sessions[label] = f"run-claude-{label}"
             netlog = rec.tmp / f"strace-{label}.log"
             result = rec.tmp / f"result-{label}.json"
             # The run record keeps only a tail of stdout; the shell keeps the whole JSON summary too.
@@ -98,12 +120,17 @@ def record_variant(name: str, claude: Path, version: str | None) -> Path:
         ]
         if not traces:
             notes.append("Traces are off: without the enhanced telemetry beta the CLI exports only logs and metrics.")
+        if name == "run":
+            notes.append("The environment `agenttrace-tui run --traces-beta` sets on top (commands.agent_env), "
+                         "each run's session id pinned on the resource as agenttrace.session.id (variant.run_sessions).")
         return rec.save(
             packages={PACKAGE: version},
-            env=base_env | {"CLAUDE_CONFIG_DIR": "{TMP}/home-<run>/.claude", "HOME": "{TMP}/home-<run>"},
+            env=base_env | (run_env(rec.cap.url, "<run>") if name == "run" else {})
+            | {"CLAUDE_CONFIG_DIR": "{TMP}/home-<run>/.claude", "HOME": "{TMP}/home-<run>"},
             recorder=Path(__file__).name,
             notes=notes,
-            extra={"cli_results": cli_results, "variant": {"protocol": protocol, "traces": traces}},
+            extra={"cli_results": cli_results,
+                   "variant": {"protocol": protocol, "traces": traces, "run_sessions": run_sessions}},
         )
 
 

@@ -83,6 +83,8 @@ CLIENTS: dict[str, Client] = {
     "claude-code-json": Client(text=False, one_error_per_turn=True),
     "claude-code-protobuf": Client(text=False, one_error_per_turn=True),
     "claude-code-traces": Client(text=False, one_error_per_turn=True),
+    # Started as `agenttrace-tui run --traces-beta -- claude` starts it (test_run_pins_the_clients_session).
+    "claude-code-run": Client(text=False, one_error_per_turn=True),
     # Codex sends no assistant text by default; its provider is the config's [model_providers] name.
     "codex": Client(text=False, custom_provider="fakellm"),
     "codex-json": Client(text=False, custom_provider="fakellm"),
@@ -229,6 +231,23 @@ def test_one_session_per_run(name: str, replays: Any) -> None:
             assert len(got) == 1, f"run {run['label']!r}: {got}"
         else:
             assert len(got) <= 1, f"run {run['label']!r} (telemetry lost by the client): {got}"
+
+
+def test_run_pins_the_clients_session(replays: Any) -> None:
+    """Claude Code names its own session on every record; started by ``run`` (the resource's
+    session pin), all of it goes into the run's session, which keeps Claude's id beside."""
+    rp = replays("claude-code-run")
+    pinned = rp.manifest["variant"]["run_sessions"]
+    for run in reported_runs(rp.manifest):
+        sid = pinned[run["label"]]
+        assert rp.sessions[run["label"]] == [sid]
+        session = rp.store.sessions[sid].session
+        own = session.attributes.get("session.id")
+        assert isinstance(own, str) and own and own != sid  # Claude's own id (a UUID), kept
+        assert session.framework == "claude-code"
+        calls = llm_spans(rp.store, sid)
+        assert sorted(s.usage.output for s in calls if counted(s)) == sorted(
+            c["usage_normalized"]["output"] for c in ok_calls(run))
 
 
 @pytest.mark.parametrize("name", NAMES)

@@ -5,7 +5,8 @@ Used by ``agenttrace-tui run`` (set for the command it starts) and
 
 * ``otel``: any OpenTelemetry SDK: endpoint and protocol, the batch queues
   raised (the SDK's 2,048-span default drops spans silently in bursts), a
-  prompt export, the service name and a ``session.id`` resource attribute;
+  prompt export, the service name, and ``session.id`` and the session pin
+  (``agenttrace.session.id``) as resource attributes;
 * ``claude``: Claude Code's switches (telemetry on, logs and metrics over
   OTLP, short intervals, prompt text; the traces beta behind a flag);
 * ``codex``: Codex reads only ``$CODEX_HOME/config.toml``, so ``run`` makes a
@@ -27,6 +28,8 @@ import shutil
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path
+
+from ..normalize.conventions import PINNED_SESSION_KEY
 
 GROUPS = ("otel", "claude", "codex", "sdk")
 #: Agent CLIs that name their own service: ``run`` leaves OTEL_SERVICE_NAME alone for them.
@@ -54,8 +57,11 @@ def otel_env(otlp_port: int, session_id: str | None = None, service: str | None 
         env["OTEL_SERVICE_NAME"] = service
     if session_id:
         # Kept beside the user's own resource attributes (theirs first: ours wins on a clash).
+        # session.id for any backend; the pin files what the command sends under this
+        # session even where its records name their own (Claude Code, Codex).
         prev = (base or {}).get("OTEL_RESOURCE_ATTRIBUTES", "").strip().strip(",")
-        own = f"session.id={_attr_value(session_id)}"
+        value = _attr_value(session_id)
+        own = f"session.id={value},{PINNED_SESSION_KEY}={value}"
         env["OTEL_RESOURCE_ATTRIBUTES"] = f"{prev},{own}" if prev else own
     return env
 

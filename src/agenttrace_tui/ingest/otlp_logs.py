@@ -295,11 +295,11 @@ class LogMapper:
         name = event_name(rec, res)
         t = _event_time(rec)
         if name and name.startswith("claude_code."):
-            sid = _str(rec.attrs.get("session.id")) or res.explicit_sid or res.derived_sid
+            sid = res.pinned_sid or _str(rec.attrs.get("session.id")) or res.explicit_sid or res.derived_sid
             self._note_session(sessions, sid, res, rec.attrs, "claude-code")
             return self._claude(name[len("claude_code."):], sid, t, rec)
         if name and name.startswith("codex."):
-            named = _str(rec.attrs.get("conversation.id")) or res.explicit_sid
+            named = res.pinned_sid or _str(rec.attrs.get("conversation.id")) or res.explicit_sid
             if named:
                 self.services.note(res, named)
                 if rec.trace_id:
@@ -320,7 +320,7 @@ class LogMapper:
                                   event=SpanEvent(name=ev_name, time_ns=t, attributes=attrs))]
         # A record with no identity joins the session its client's service named
         # (Codex); it never opens a session of its own for a known client.
-        sid = next((_str(rec.attrs[k]) for k in cv.SESSION_KEYS if rec.attrs.get(k)), None) \
+        sid = res.pinned_sid or next((_str(rec.attrs[k]) for k in cv.SESSION_KEYS if rec.attrs.get(k)), None) \
             or res.explicit_sid or self.services.get(res) or res.derived_sid
         if sid not in sessions:
             sessions[sid] = res.session(sid)
@@ -331,7 +331,10 @@ class LogMapper:
         if sid in sessions:
             return
         base = res.session(sid)
-        extra = {k: v for k, v in attrs.items() if k in SESSION_ATTRS and k not in ("session.id", "conversation.id")}
+        # The client's own session id is the session's id, or, when ``run`` pinned the
+        # session, kept beside it (Claude Code's ``session.id`` is what ``claude --resume`` takes).
+        own = () if res.pinned_sid is not None else ("session.id", "conversation.id")
+        extra = {k: v for k, v in attrs.items() if k in SESSION_ATTRS and k not in own}
         version = _str(attrs.get("app.version")) or base.framework_version
         sessions[sid] = Session(id=sid, service=base.service, framework=framework, framework_version=version,
                                 hostname=base.hostname, attributes={**base.attributes, **extra})

@@ -82,8 +82,11 @@ def _labels(attrs: dict[str, Any], res: ResourceInfo) -> dict[str, str]:
 
 
 def _session_of(attrs: dict[str, Any], res: ResourceInfo) -> str:
-    """The session a point belongs to: its own session.id (Claude Code puts it on
-    every point), else the resource's, else the one spans of that resource get."""
+    """The session a point belongs to: the one its resource pins (``agenttrace-tui run``),
+    its own session.id (Claude Code puts it on every point), else the resource's,
+    else the one spans of that resource get."""
+    if res.pinned_sid is not None:
+        return res.pinned_sid
     for key in cv.SESSION_KEYS:
         v = attrs.get(key)
         if v not in (None, ""):

@@ -1,7 +1,8 @@
 """Which session an OTLP span belongs to, decided per converted chunk.
 
-A span's own session attribute wins, then another span of the same trace in
-the chunk, the resource's, the session the store already files the trace
+A session its resource pins wins (``agenttrace-tui run`` pins its command's),
+then a span's own session attribute, another span of the same trace in the
+chunk, the resource's, the session the store already files the trace
 under, and last one session per service instance. Clients that name their
 session on a few spans only (Codex) file the rest under the one their
 service named last.
@@ -67,9 +68,10 @@ class ServiceSessions:
 class SessionResolver:
     """Which session a span belongs to.
 
-    Order: the span's own session attribute, another span of the same trace
-    in this chunk that names one, the resource's, the session the store
-    already files the trace under (kept as is), then one session per service
+    Order: the session its resource pins (``cv.PINNED_SESSION_KEY``), the
+    span's own session attribute, another span of the same trace in this
+    chunk that names one, the resource's, the session the store already
+    files the trace under (kept as is), then one session per service
     instance. So a trace whose root alone carries ``session.id`` is not torn
     between sessions when its children arrive in an earlier export.
     """
@@ -80,6 +82,9 @@ class SessionResolver:
 
     def resolve(self, spans: list[Span], explicit: list[bool], res_of: list[ResourceInfo]) -> dict[str, ResourceInfo]:
         named = list(compress(zip(spans, res_of, strict=True), explicit))  # the spans that name their session (few)
+        for s, res in named:
+            if res.pinned_sid is not None:
+                s.session_id = res.pinned_sid  # its process is pinned to one session (``agenttrace-tui run``)
         by_trace = {s.trace_id: s.session_id for s, _res in named}
         services = self.services
         for s, res in named:

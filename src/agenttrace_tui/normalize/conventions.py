@@ -76,7 +76,8 @@ __all__ = [
     "MESSAGE_LIST_PREFIXES", "PREVIEW_CHARS", "STACK_CHARS", "TOOL_PREVIEW_CHARS", "VALUE_KEYS", "cut_head",
     "cut_tail", "extract_messages", "message_event_text", "render_messages",
     # this module
-    "COST_KEYS", "FRAMEWORK_HINTS", "INSTANCE_KEYS", "RESOURCE_SESSION_KEYS", "SESSION_KEYS", "SUBTREE_USAGE_KEYS",
+    "COST_KEYS", "FRAMEWORK_HINTS", "INSTANCE_KEYS", "PINNED_SESSION_KEY", "RESOURCE_SESSION_KEYS", "SESSION_KEYS",
+    "SUBTREE_USAGE_KEYS",
     "Plan", "all_documented_keys", "extract_cost", "extract_subtree_usage", "finish_usage", "framework_hint",
     "parts_from_plan", "plan_for",
 ]
@@ -85,6 +86,10 @@ __all__ = [
 
 #: Span (then resource) attributes that name the session, first found wins.
 SESSION_KEYS: tuple[str, ...] = ("session.id", "gen_ai.conversation.id", "langfuse.session.id", "conversation.id")
+#: A resource attribute that files everything its process sends under one session, whatever
+#: session its records name (``agenttrace-tui run`` sets it: a client that names its own
+#: session, as Claude Code and Codex do, still reports into the run's).
+PINNED_SESSION_KEY = "agenttrace.session.id"
 #: Without a session attribute: one session per service.name + the first of these.
 INSTANCE_KEYS: tuple[str, ...] = ("service.instance.id", "process.pid", "host.name")
 
@@ -305,6 +310,7 @@ def all_documented_keys() -> set[str]:
     for _p, _f, _c, ks in ATTRIBUTE_MAP:
         keys.update(ks)
     keys.update(SESSION_KEYS)
+    keys.add(PINNED_SESSION_KEY)
     keys.update(INSTANCE_KEYS)
     keys.update((KIND_KEY, OPERATION_KEY, OPENINFERENCE_KEY, TRACELOOP_KIND_KEY))
     for ks in COST_KEYS.values():

@@ -47,11 +47,13 @@ def _cut(value: Any, limit: int = MAX_ATTR_CHARS) -> Any:
 class ResourceInfo:
     """What one resource says about the session its telemetry belongs to."""
 
-    __slots__ = ("attrs", "explicit_sid", "derived_sid", "service", "framework", "version", "hostname")
+    __slots__ = ("attrs", "pinned_sid", "explicit_sid", "derived_sid", "service", "framework", "version", "hostname")
 
     def __init__(self, attrs: dict[str, Any], scope_name: str | None) -> None:
         self.attrs = attrs
-        self.explicit_sid = _session_attr(attrs)
+        #: The session everything of this resource goes to, whatever session a record names (``run``).
+        self.pinned_sid = _session_attr(attrs, (cv.PINNED_SESSION_KEY,))
+        self.explicit_sid = self.pinned_sid or _session_attr(attrs)
         service = attrs.get("service.name")
         self.service = str(service) if service is not None else None
         instance = next((attrs[k] for k in cv.INSTANCE_KEYS if attrs.get(k) not in (None, "")), None)
