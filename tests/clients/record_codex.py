@@ -1,10 +1,13 @@
 """Record the telemetry the real Codex CLI sends, run as ``codex exec`` against the fake LLM.
 
-Run: ``python tests/clients/record_codex.py [--only codex|codex-json]``
-(installs the pinned npm package itself; needs node and npm).
+Run: ``python tests/clients/record_codex.py [--only codex|codex-json|codex-run]``
+(installs the pinned npm package itself; needs node and npm; the ``codex-run``
+variant imports the project, so run it with the project's virtualenv Python).
 
-Writes ``fixtures/codex/`` (OTLP protobuf, ``protocol = "binary"``) and
-``fixtures/codex-json/`` (``protocol = "json"``), each with one tool-calling
+Writes ``fixtures/codex/`` (OTLP protobuf, ``protocol = "binary"``),
+``fixtures/codex-json/`` (``protocol = "json"``) and ``fixtures/codex-run/``
+(protobuf, with the OpenTelemetry environment ``agenttrace-tui run`` sets,
+each run's session id pinned on the resource), each with one tool-calling
 run (``ok``: the model asks for ``exec_command``, Codex runs ``echo``, the
 second call answers), one run whose model call gets HTTP 400 (``error``) and
 one whose calls get HTTP 500 and are retried (``error-retry``).
@@ -24,7 +27,9 @@ import argparse
 import json
 import shutil
 import subprocess
+import sys
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from cli_support import ensure_npm, foreign_addresses, isolate_network, npm_version, traced
 from recording import FAKE_KEY, Recording
@@ -33,7 +38,7 @@ PACKAGE = "@openai/codex"
 VERSION = "0.171.0"
 MODEL = "gpt-5.5"  # a slug the CLI knows (unknown ones work but warn and use fallback metadata)
 PROMPT = "Run the shell command `echo hi` and tell me what it printed."
-VARIANTS = {"codex": "binary", "codex-json": "json"}
+VARIANTS = {"codex": "binary", "codex-json": "json", "codex-run": "binary"}
 KEY_ENV = "FAKELLM_OPENAI_KEY"
 _SHORT_BATCHES = {"OTEL_BLRP_SCHEDULE_DELAY": "200", "OTEL_BSP_SCHEDULE_DELAY": "200", "OTEL_METRIC_EXPORT_INTERVAL": "500"}
 # label, fakellm mode, HTTP status of errors, provider retry settings, extra env
@@ -77,6 +82,17 @@ metrics_exporter = {{ otlp-http = {{ endpoint = "{otlp}/v1/metrics", protocol = 
 """
 
 
+def run_env(otlp_url: str, label: str) -> dict[str, str]:
+    """The OpenTelemetry settings ``agenttrace-tui run -- codex`` sets, with this run's session id
+    (Codex takes its exporters from config.toml; its resource follows OTEL_RESOURCE_ATTRIBUTES)."""
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "src"))
+    from agenttrace_tui.commands.agent_env import otel_env
+
+    port = urlsplit(otlp_url).port
+    assert port is not None
+    return otel_env(port, session_id=f"run-codex-{label}")
+
+
 def record_variant(name: str, codex: Path, version: str | None) -> Path:
     protocol = VARIANTS[name]
     with Recording(name) as rec:
@@ -86,12 +102,16 @@ def record_variant(name: str, codex: Path, version: str | None) -> Path:
         argv = [str(codex), "exec", "--skip-git-repo-check", "--json", PROMPT]
         events: dict[str, list | None] = {}
         configs: dict[str, str] = {}
+        run_sessions: dict[str, str] = {}  # run label -> the session ``run`` pinned (codex-run)
         for label, mode, status, retries, otel_env in RUNS:
             codex_home = rec.tmp / f"home-{label}" / ".codex"
             codex_home.mkdir(parents=True, exist_ok=True)
             configs[label] = config.replace("{retries}", retries)
             (codex_home / "config.toml").write_text(configs[label])
             env = {"CODEX_HOME": str(codex_home), KEY_ENV: FAKE_KEY, "RUST_LOG": "warn", **otel_env}
+            if name == "codex-run":
+                env = run_env(rec.cap.url, label) | env
+                run_sessions[label] = f"run-codex-{label}"
             netlog = rec.tmp / f"strace-{label}.log"
             result = rec.tmp / f"events-{label}.jsonl"
             keep_stdout = ["sh", "-c", 'exec "$@" > "$0"', str(result)]
@@ -135,13 +155,18 @@ def record_variant(name: str, codex: Path, version: str | None) -> Path:
             "the fake server answers 404 (api 'other' in fakellm_log).",
             "Bodies are stored gzip-compressed; the size of each as received is in files[].bytes.",
         ]
+        if name == "codex-run":
+            notes.append("The OpenTelemetry environment `agenttrace-tui run` sets on top (commands.agent_env.otel_env), "
+                         "each run's session id pinned on the resource as agenttrace.session.id (variant.run_sessions).")
         return rec.save(
             packages={PACKAGE: version, "node": _node_version()},
-            env={"CODEX_HOME": "{TMP}/home-<run>/.codex", KEY_ENV: FAKE_KEY, "RUST_LOG": "warn", "HOME": "{TMP}/home-<run>"},
+            env=(run_env(rec.cap.url, "<run>") if name == "codex-run" else {})
+            | {"CODEX_HOME": "{TMP}/home-<run>/.codex", KEY_ENV: FAKE_KEY, "RUST_LOG": "warn", "HOME": "{TMP}/home-<run>"},
             recorder=Path(__file__).name,
             notes=notes,
             gzip_files=True,
-            extra={"config_toml": configs, "cli_events": events, "variant": {"protocol": protocol}},
+            extra={"config_toml": configs, "cli_events": events,
+                   "variant": {"protocol": protocol, "run_sessions": run_sessions}},
         )
 
 

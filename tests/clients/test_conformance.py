@@ -88,6 +88,8 @@ CLIENTS: dict[str, Client] = {
     # Codex sends no assistant text by default; its provider is the config's [model_providers] name.
     "codex": Client(text=False, custom_provider="fakellm"),
     "codex-json": Client(text=False, custom_provider="fakellm"),
+    # Started with the environment `agenttrace-tui run -- codex` sets (test_run_pins_the_clients_session).
+    "codex-run": Client(text=False, custom_provider="fakellm"),
 }
 
 
@@ -233,18 +235,21 @@ def test_one_session_per_run(name: str, replays: Any) -> None:
             assert len(got) <= 1, f"run {run['label']!r} (telemetry lost by the client): {got}"
 
 
-def test_run_pins_the_clients_session(replays: Any) -> None:
-    """Claude Code names its own session on every record; started by ``run`` (the resource's
-    session pin), all of it goes into the run's session, which keeps Claude's id beside."""
-    rp = replays("claude-code-run")
+@pytest.mark.parametrize(("name", "own_key", "framework"), [("claude-code-run", "session.id", "claude-code"),
+                                                             ("codex-run", "conversation.id", "codex")])
+def test_run_pins_the_clients_session(name: str, own_key: str, framework: str, replays: Any) -> None:
+    """Claude Code and Codex name their own session on their records; started by ``run``
+    (the resource's session pin), all of it goes into the run's session, which keeps
+    the client's own id beside."""
+    rp = replays(name)
     pinned = rp.manifest["variant"]["run_sessions"]
     for run in reported_runs(rp.manifest):
         sid = pinned[run["label"]]
         assert rp.sessions[run["label"]] == [sid]
         session = rp.store.sessions[sid].session
-        own = session.attributes.get("session.id")
-        assert isinstance(own, str) and own and own != sid  # Claude's own id (a UUID), kept
-        assert session.framework == "claude-code"
+        own = session.attributes.get(own_key)
+        assert isinstance(own, str) and own and own != sid  # the client's own id (a UUID), kept
+        assert session.framework == framework
         calls = llm_spans(rp.store, sid)
         assert sorted(s.usage.output for s in calls if counted(s)) == sorted(
             c["usage_normalized"]["output"] for c in ok_calls(run))
