@@ -287,3 +287,54 @@ def test_otlp_export_says_a_span_had_no_end(tmp_path, capsys):
     assert attrs["open"]["agenttrace.span.no_end"] == {"boolValue": True}
     assert spans["open"]["endTimeUnixNano"] == spans["open"]["startTimeUnixNano"] == str(3 * S)
     assert "agenttrace.span.no_end" not in attrs["done"]
+
+
+def test_import_holds_values_to_the_same_range_as_live_ingest(tmp_path, capsys):
+    """Negative or impossible tokens, a negative cost and a time beyond tomorrow: each fixed
+    or refused by the rule live ingest applies, counted and shown by reason, and the good
+    records beside them imported. (A negative token count once stopped the whole import
+    in the pricing step: nothing was imported.)"""
+    now = time.time_ns()
+
+    def native(span_id, **extra):
+        rec = {"v": 1, "type": "span", "trace_id": "t-wild", "span_id": span_id, "session_id": "s-wild",
+               "name": span_id, "kind": "llm_call", "start_ns": now - 10**9, "end_ns": now,
+               "llm": {"provider": "openai", "model": "gpt-4o"}, "usage": {"input": 100, "output": 10}}
+        return json.dumps({**rec, **extra})
+
+    otlp = {"resourceSpans": [{"scopeSpans": [{"spans": [{
+        "traceId": "5b8efff798038103d269b633813fc60c", "spanId": "eee19b7ec3c1b174", "name": "chat gpt-4o",
+        "startTimeUnixNano": str(now - 10**9), "endTimeUnixNano": str(now),
+        "attributes": [{"key": "gen_ai.operation.name", "value": {"stringValue": "chat"}},
+                       {"key": "gen_ai.request.model", "value": {"stringValue": "gpt-4o"}},
+                       {"key": "gen_ai.usage.input_tokens", "value": {"intValue": "-5"}}]}]}]}]}
+    src = tmp_path / "wild.jsonl"
+    src.write_text("\n".join([
+        native("good"),
+        native("negative-tokens", usage={"input": -100, "output": 10}),
+        native("too-many-tokens", usage={"input": 5_000_000_000, "output": 10}),
+        native("negative-cost", cost={"total": -3.0}),
+        native("from-the-future", start_ns=now + 10 * 86_400 * 10**9, end_ns=now + 10 * 86_400 * 10**9),
+        json.dumps(otlp),
+    ]) + "\n")
+    db = tmp_path / "wild.db"
+    capsys.readouterr()
+    assert cli.main(["import", str(src), "--db", str(db), "--json"]) == 0
+    got = json.loads(capsys.readouterr().out)
+    assert got["spans"] == 5  # all but the span from the future
+    assert got["rejected"] == {"bad_time": 1}
+    assert got["fixed"] == {"bad_tokens": 3, "bad_cost": 1}
+    with Reader(db) as reader:
+        spans = {s.span_id: s for s in reader.iter_spans("s-wild")}
+        good = spans["good"]
+        for wild in ("negative-tokens", "too-many-tokens"):
+            assert spans[wild].usage is None and spans[wild].cost.total is None  # tokens unknown: $?
+        assert spans["negative-cost"].cost.total == good.cost.total > 0  # priced from its tokens instead
+        otel = next(iter(reader.iter_spans(next(r.id for r in reader.sessions() if r.id != "s-wild"))))
+        assert otel.usage is None and otel.cost.total is None
+        row = reader.session("s-wild")
+        assert row is not None and row.input_tokens == 200 and row.cost == pytest.approx(2 * good.cost.total)
+    capsys.readouterr()
+    assert cli.main(["import", str(src), "--db", str(tmp_path / "again.db")]) == 0
+    out = capsys.readouterr().out
+    assert "skipped 1 bad_time" in out and "fixed 3 bad_tokens" in out and "fixed 1 bad_cost" in out

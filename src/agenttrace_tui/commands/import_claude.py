@@ -89,4 +89,9 @@ def run(args: argparse.Namespace) -> int:
     )
     for reason, n in sorted(stats.skipped.items()):
         print(f"  skipped {n} {clean(reason, 80)}")
+    # What the door refused or fixed on the way into the file (store.bulk).
+    for reason, n in stats.db.rejected.most_common():
+        print(f"  skipped {n} {clean(reason, 80)}: {clean(stats.db.examples.get(reason, ''), 200)}")
+    for reason, n in stats.db.fixed.most_common():
+        print(f"  fixed {n} {clean(reason, 80)}: {clean(stats.db.fix_examples.get(reason, ''), 200)}")
     return 0

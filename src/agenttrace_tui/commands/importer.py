@@ -46,7 +46,7 @@ _session_json = msgspec.json.Decoder(Session)
 
 
 class ImportStats:
-    """What an import did: spans stored, duplicates merged, rejects by reason."""
+    """What an import did: spans stored, duplicates merged, rejects and values fixed by reason."""
 
     def __init__(self) -> None:
         self.spans = 0
@@ -56,10 +56,17 @@ class ImportStats:
         self.values = 0
         self.rejected: Counter[str] = Counter()
         self.examples: dict[str, str] = {}
+        #: Values the door fixed (the record kept): reason -> count (``store.bulk``).
+        self.fixed: Counter[str] = Counter()
+        self.fix_examples: dict[str, str] = {}
 
     def reject(self, reason: str, detail: str, n: int = 1) -> None:
         self.rejected[reason] += n
         self.examples.setdefault(reason, detail[:200])
+
+    def fix(self, reason: str, detail: str) -> None:
+        self.fixed[reason] += 1
+        self.fix_examples.setdefault(reason, detail[:200])
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -69,6 +76,8 @@ class ImportStats:
             "traces": len(self.traces),
             "rejected": dict(self.rejected),
             "reject_examples": dict(self.examples),
+            "fixed": dict(self.fixed),
+            "fix_examples": dict(self.fix_examples),
         }
 
 
@@ -401,4 +410,6 @@ def run(args: argparse.Namespace) -> int:
         )
         for reason, n in stats.rejected.most_common():
             print(f"  skipped {n} {clean(reason)}: {clean(stats.examples.get(reason, ''), 200)}")
+        for reason, n in stats.fixed.most_common():
+            print(f"  fixed {n} {clean(reason)}: {clean(stats.fix_examples.get(reason, ''), 200)}")
     return 0

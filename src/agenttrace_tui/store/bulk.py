@@ -17,6 +17,7 @@ from typing import Any
 import msgspec
 
 from ..model import Session, Span, Update
+from ..normalize.limits import check
 from .batch import encode_batch, write_batch
 from .entries import DEFAULT_SESSION
 from .merge import merge_session, merge_span
@@ -30,9 +31,13 @@ class BulkWriter:
 
     Uses the live writer's encoder and transaction, so spans, events and the
     trace/session summary rows are exactly what the monitor would have written.
-    ``stats`` is the caller's counter object: it needs ``duplicates`` and
-    ``spans`` (ints), ``sessions`` and ``traces`` (sets) and
-    ``reject(reason, detail)``.
+    Every update passes the door first (``normalize.limits.check``), as live
+    ingest's do: a value out of range is fixed (``stats.fix``) or its record
+    refused (``stats.reject``), by the same rule, so a file holds nothing the
+    monitor would not have kept (a negative token count once stopped a whole
+    import in the pricing step). ``stats`` is the caller's counter object: it
+    needs ``duplicates`` and ``spans`` (ints), ``sessions`` and ``traces``
+    (sets), ``reject(reason, detail)`` and ``fix(reason, detail)``.
 
     ``span_hook`` runs on every span once it is merged with what the file
     and the batch hold, just before it is written -- the live store's hook,
@@ -54,7 +59,7 @@ class BulkWriter:
         self.span_hook: Callable[[Span], None] | None = None
 
     def add(self, updates: Iterable[Update]) -> None:
-        for u in updates:
+        for u in check(list(updates), self._door):
             if isinstance(u, Span):
                 key = (u.trace_id, u.span_id)
                 old = self._spans.get(key)
@@ -67,6 +72,9 @@ class BulkWriter:
                 self._sessions[u.id] = u if old_s is None else merge_session(old_s, u)
         if len(self._spans) >= self.batch:
             self.flush()
+
+    def _door(self, reason: str, detail: str, refused: bool) -> None:
+        (self.stats.reject if refused else self.stats.fix)(reason, detail)
 
     def flush(self) -> None:
         if not self._spans and not self._sessions:
@@ -97,7 +105,10 @@ class BulkWriter:
             if not s.session_id:
                 s.session_id = DEFAULT_SESSION
             if hook is not None:
-                hook(s)
+                try:
+                    hook(s)
+                except Exception as exc:  # noqa: BLE001 - as in the live store: pricing never loses the span
+                    self.stats.fix("enrich_failed", f"span {s.span_id[:40]!r} kept unpriced: {type(exc).__name__}: {exc}")
         implied = [Session(id=sid) for sid in {s.session_id for s in spans} if sid not in self._sessions]
         batch = encode_batch(spans, list(self._sessions.values()), (), implied)
         write_batch(self.conn, batch)
