@@ -275,6 +275,41 @@ async def test_a_read_only_database_gets_one_line(tmp_path: Path) -> None:
         os.chmod(db, 0o600)
 
 
+async def test_a_database_in_a_read_only_directory_is_read_and_refuses_writes_in_one_line(tmp_path: Path) -> None:
+    """A file a monitor closed cleanly (no -wal) in a directory nobody may write (a read-only
+    mount): SQLite cannot make the -shm file a WAL database is read through, so the history
+    commands used to call it "not an agenttrace-tui database" and the writing ones printed a
+    traceback. Now it is read as it is (immutable), and a write says why it cannot."""
+    folder = tmp_path / "shelf"
+    folder.mkdir()
+    db = folder / "kept.db"
+    await filled(db, 30)
+    assert sorted(p.name for p in folder.iterdir()) == ["kept.db"]  # closed cleanly: no -wal, no -shm
+    shutil.copy(db, tmp_path / "copy.db")  # (reading the file here would make its -shm)
+    expected = cli("sessions", "list", "--db", str(tmp_path / "copy.db"), "--json")
+    assert expected.returncode == 0, expected.stderr
+    if os.geteuid() != 0:
+        os.chmod(folder, 0o555)
+    elif shutil.which("chattr") is None or subprocess.run(["chattr", "+i", str(folder)],
+                                                          capture_output=True).returncode != 0:
+        pytest.skip("cannot make a directory read-only here")
+    try:
+        got = cli("sessions", "list", "--db", str(db), "--json")
+        assert got.returncode == 0, got.stderr
+        assert got.stdout == expected.stdout and '"spans": 30' in got.stdout.replace('"spans":30', '"spans": 30')
+        stats = cli("stats", "--db", str(db))
+        assert stats.returncode == 0 and "30 spans" in stats.stdout, stats.stderr
+        deleted = cli("sessions", "delete", "sess0", "--db", str(db))
+        err = deleted.stderr.strip()
+        assert deleted.returncode == 1 and "Traceback" not in err and "\n" not in err, err
+        assert str(db) in err and "read-only" in err and "not an agenttrace-tui database" not in err
+        assert sorted(p.name for p in folder.iterdir()) == ["kept.db"]  # nothing written beside it
+    finally:
+        if os.geteuid() == 0:
+            subprocess.run(["chattr", "-i", str(folder)], capture_output=True)
+        os.chmod(folder, 0o700)
+
+
 async def test_a_healthy_database_passes_the_check(tmp_path: Path) -> None:
     db = tmp_path / "fine.db"
     await filled(db, 100)

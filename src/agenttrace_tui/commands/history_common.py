@@ -239,11 +239,13 @@ def guarded(run: Any) -> Any:
     import functools
     import sqlite3
 
+    from ..store.schema import SchemaError
+
     @functools.wraps(run)
     def wrapper(args: argparse.Namespace) -> int:
         try:
             return int(run(args) or 0)
-        except CommandError as exc:
+        except (CommandError, SchemaError) as exc:  # SchemaError: a file we cannot use, said in one line
             return fail(str(exc))
         except sqlite3.Error as exc:
             return fail(f"database error: {exc}")

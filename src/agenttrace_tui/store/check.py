@@ -21,11 +21,10 @@ from __future__ import annotations
 import os
 import sqlite3
 from pathlib import Path
-from urllib.parse import quote
 
 from .paths import create_private_file, make_private_dirs
 from .runs import RUN_TABLES
-from .schema import SCHEMA_VERSION, file_version
+from .schema import SCHEMA_VERSION, connect_read_only, file_version
 
 __all__ = ["DatabaseProblem", "QUICK_CHECK_MAX_BYTES", "SQLITE_MAGIC", "background_check", "check_integrity",
            "prepare_database"]
@@ -137,7 +136,7 @@ def check_integrity(conn: sqlite3.Connection) -> list[str]:
 
 def _open_ro(path: Path) -> sqlite3.Connection:
     # Read-only: checking never creates -wal/-shm files or changes the file.
-    conn = sqlite3.connect(f"file:{quote(str(path.resolve()))}?mode=ro", uri=True, timeout=5)
+    conn = connect_read_only(path, timeout=5)
     try:
         conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
     except BaseException:

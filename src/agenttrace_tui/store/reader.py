@@ -17,14 +17,13 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 import msgspec
 
 from ..model import Session, Span, SpanKind, Status
 from .entries import IDLE_NS
 from .runs import mark_condition
-from .schema import READER_PRAGMAS, SchemaError, check_version
+from .schema import READER_PRAGMAS, SchemaError, check_version, connect_read_only
 
 __all__ = ["Reader", "SessionRow", "TraceRow", "MetricRow", "session_status_sql", "SESSION_STATUSES"]
 
@@ -158,9 +157,8 @@ class Reader:
         self.path = Path(path)
         if not self.path.exists():
             raise FileNotFoundError(f"no database at {self.path}")
-        uri = f"file:{quote(str(self.path.resolve()))}?mode=ro"
         try:
-            self._conn = sqlite3.connect(uri, uri=True, check_same_thread=False)
+            self._conn = connect_read_only(self.path, check_same_thread=False)
         except sqlite3.Error as exc:
             raise SchemaError(f"{self.path}: cannot open ({exc})") from exc
         self._lock = threading.Lock()

@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import sqlite3
 from pathlib import Path
+from typing import Any
 
 #: Bump when the layout changes; a file with a newer version is refused.
 SCHEMA_VERSION = 2
@@ -275,15 +276,49 @@ def file_version(conn: sqlite3.Connection) -> int | None:
     return row[0] if row else None
 
 
+def connect_read_only(path: str | Path, **kwargs: Any) -> sqlite3.Connection:
+    """A read-only connection to ``path``, also in a read-only directory.
+
+    A WAL file is read through its ``-shm`` index, which SQLite must be able to
+    create beside it: in a directory we may not write (a read-only mount, a
+    copy on a CD) the file does not open, even read-only. Then, when no
+    ``-wal`` holds commits the file lacks (a monitor that stopped cleanly
+    leaves none), it is opened as immutable: the file alone is the whole
+    database. With such a ``-wal`` the error stands (``check_version`` says why).
+    """
+    from urllib.parse import quote
+
+    path = Path(path)
+    uri = f"file:{quote(str(path.resolve()))}?mode=ro"
+    conn = sqlite3.connect(uri, uri=True, **kwargs)
+    try:
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        return conn
+    except sqlite3.OperationalError as exc:
+        wal = path.with_name(path.name + "-wal")
+        if getattr(exc, "sqlite_errorcode", None) != sqlite3.SQLITE_CANTOPEN or (wal.exists() and wal.stat().st_size):
+            return conn  # its queries raise the error again, for check_version to explain
+    except sqlite3.DatabaseError:
+        return conn
+    conn.close()
+    return sqlite3.connect(uri + "&immutable=1", uri=True, **kwargs)
+
+
 def check_version(conn: sqlite3.Connection, path: str | Path) -> int | None:
     """Raise SchemaError for a file this code cannot read; return its version."""
     try:
         version = file_version(conn)
     except sqlite3.DatabaseError as exc:
-        if getattr(exc, "sqlite_errorcode", None) == sqlite3.SQLITE_CORRUPT:
+        code = getattr(exc, "sqlite_errorcode", None)
+        if code == sqlite3.SQLITE_CORRUPT:
             # Damaged, not foreign: say what can still be done with it (as store/check.py does).
             raise SchemaError(f"{path} is damaged ({exc}); copy out what can be read: "
                               f"agenttrace-tui db recover --db {path}") from exc
+        if code == sqlite3.SQLITE_CANTOPEN:
+            # Most often a directory we may not write: SQLite makes its -shm (and -wal) files there.
+            raise SchemaError(f"{path}: cannot open it ({exc}); SQLite needs to write beside it, and its "
+                              f"directory may be read-only: copy it (with its -wal file, if any) somewhere "
+                              f"writable and use --db") from exc
         raise SchemaError(f"{path}: not an agenttrace-tui database ({exc})") from exc
     if version is not None and version > SCHEMA_VERSION:
         raise SchemaError(
@@ -353,9 +388,7 @@ def ddl_statements(script: str = DDL) -> list[str]:
 
 def needs_upgrade(path: str | Path) -> bool:
     """True when the file holds an older layout that ``ensure_schema`` would upgrade."""
-    from urllib.parse import quote
-
-    conn = sqlite3.connect(f"file:{quote(str(Path(path).resolve()))}?mode=ro", uri=True)
+    conn = connect_read_only(path)
     try:
         version = file_version(conn)
     except sqlite3.DatabaseError:
