@@ -167,9 +167,30 @@ def test_spend_series_by_minute_hour_and_day() -> None:
 
 def test_burn_rate_over_the_last_five_minutes() -> None:
     st = fed([llm("a", None, 0, 5, 3.0), llm("b", None, 6 * 60, 6 * 60 + 5, 1.0, tokens=500), llm("c", None, 9 * 60, 9 * 60 + 1, 2.0, tokens=1000)])
-    usd, tok = st.burn_rate(window_s=300, now_ns=T0 + 9 * MIN + 30 * S)
-    assert usd == pytest.approx(3.0 / 5) and tok == pytest.approx(1500 / 5)  # "a" is older than 5 minutes
+    # At 10:30 the window is the whole minutes 5 to 9: "a" is older, "b" and "c" in it.
+    usd, tok = st.burn_rate(window_s=300, now_ns=T0 + 10 * MIN + 30 * S)
+    assert usd == pytest.approx(3.0 / 5) and tok == pytest.approx(1500 / 5)
+    assert st.burn_window(window_s=300, now_ns=T0 + 10 * MIN + 30 * S) == pytest.approx((3.0, 1500, 5))
     assert st.burn_rate("s1", now_ns=T0 + 60 * MIN) == (0.0, 0.0)
+
+
+def test_burn_rate_is_the_bars_average_never_above_the_busiest() -> None:
+    """The sparkline's last five bars, averaged: with the same spend every minute the burn
+    is that spend, whenever in the minute it is read (a window cut at the second put six
+    minutes' spend over five: 20 % too high, above every bar). A session newer than the
+    window averages over its own whole minutes; in its first minute, what it spent so far."""
+    steady = fed([llm(f"m{i}", None, i * 60 + 1, i * 60 + 2, 0.5, tokens=100, tid=f"t{i}") for i in range(11)])
+    for second in (0, 2, 30, 59):
+        now = T0 + 11 * MIN + second * S
+        usd, tok = steady.burn_rate(window_s=300, now_ns=now)
+        bars = steady.spend_series(None, "minute", n=6, now_ns=now)[:-1]  # the whole minutes before this one
+        assert usd == pytest.approx(0.5) == pytest.approx(sum(bars) / 5) and usd <= max(bars)
+        assert tok == pytest.approx(100)
+    young = fed([llm("y1", None, 30, 31, 0.2), llm("y2", None, 70, 71, 0.4), llm("y3", None, 130, 131, 0.9)])
+    assert young.burn_window(now_ns=T0 + 130 * S) == pytest.approx((0.6, 200, 2))  # minutes 0 and 1, whole
+    assert young.burn_rate(now_ns=T0 + 130 * S) == pytest.approx((0.3, 100))
+    first = fed([llm("f1", None, 10, 11, 0.2)])
+    assert first.burn_window(now_ns=T0 + 40 * S) == pytest.approx((0.2, 100, 1))  # its first minute, so far
 
 
 def test_series_follow_merges_and_eviction() -> None:

@@ -143,6 +143,30 @@ async def test_cost_panel_sparkline_and_tools_by_llm_cost():
         assert "/min" in next(ln for ln in text.splitlines() if ln.strip().startswith("burn"))
 
 
+async def test_cost_panel_burn_of_unpriced_calls_is_unknown_not_zero():
+    """Calls with tokens and no price: the burn is $?/min (it read $0/min) and the
+    sparkline, drawing tokens for want of dollars, says so; with a priced call
+    beside them, the priced part and +$?."""
+    store = _budget_store()
+    unpriced = [msgspec.structs.replace(_llm_span(n, 0.0), cost=Cost(total=None, source="unknown",
+                                                                     reason="no price for model gpt-9"))
+                for n in (1, 2)]
+    store.apply(unpriced)
+    app = make_app(store=store, now_ns=fixtures.clock)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await wait_for(pilot, lambda: "burn" in app.cost.plain())
+        lines = [ln.strip() for ln in app.cost.plain().splitlines()]
+        burn = next(ln for ln in lines if ln.startswith("burn"))
+        assert burn.startswith("burn   $?/min") and "1.1k tok/min" in burn, burn
+        assert any(ln.startswith("tokens ") and any(ch in ln for ch in "▁▂▃▄▅▆▇█") for ln in lines), lines
+        assert not any(ln.startswith("spend") for ln in lines), lines
+        store.apply([_llm_span(3, 0.05)])
+        await wait_for(pilot, lambda: "+$?/min" in app.cost.plain())
+        burn = next(ln.strip() for ln in app.cost.plain().splitlines() if ln.strip().startswith("burn"))
+        # $0.05 over the session's two whole minutes (it is younger than the five-minute window)
+        assert burn.startswith("burn   $0.025+$?/min") and burn.endswith("(2m)"), burn
+
+
 async def test_detail_marks_estimated_tokens_and_cost_source():
     store = _budget_store()
     store.apply([_llm_span(1, 0.04, estimated=True)])

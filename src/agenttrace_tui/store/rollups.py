@@ -30,22 +30,43 @@ class CostReads(StoreIndex):
     def burn_rate(self, session_id: str | None = None, window_s: float = 300, now_ns: int | None = None) -> tuple[float, float]:
         """(USD per minute, tokens per minute) over the last ``window_s`` seconds.
 
-        Counted by the minute each span ended in (running spans: started in),
-        so the window is rounded to whole minutes, the current one included.
+        ``burn_window`` with the spend over the minutes it covers, divided by the time they cover.
+        """
+        cost, tokens, minutes = self.burn_window(session_id, window_s, now_ns)
+        return (cost / minutes, tokens / minutes) if minutes else (0.0, 0.0)
+
+    def burn_window(self, session_id: str | None = None, window_s: float = 300,
+                    now_ns: int | None = None) -> tuple[float, float, float]:
+        """(USD, tokens, minutes): what was spent over the last ``window_s / 60`` whole
+        minutes and how many minutes that is; (0, 0, 0) with nothing in them.
+
+        Spend is kept by the minute each span ended in (running spans: started
+        in). The window is the whole minutes before the current one, the
+        sparkline's bars: their average is never above the busiest of them (a
+        window cut at the second took six minutes' spend over five, and the
+        current minute's spend over the fraction of it gone by would run ahead
+        of any bar). A session newer than the window averages over its own
+        whole minutes; one in its first minute shows what it spent so far as
+        that minute's.
         """
         totals = self._totals_for(session_id)
         if totals is None or not totals.series:
-            return 0.0, 0.0
+            return 0.0, 0.0, 0.0
         now = time.time_ns() if now_ns is None else now_ns
-        last = now // NS_PER_MIN
-        first = (now - int(window_s * 1e9)) // NS_PER_MIN
+        current = now // NS_PER_MIN
+        earliest = min(totals.series)
+        if earliest >= current:
+            first, end = current, current + 1  # its first minute: so far
+        else:
+            first, end = max(current - max(1, round(window_s / 60)), earliest), current
         cost = tokens = 0.0
         for minute, (c, t) in totals.series.items():
-            if first <= minute <= last:
+            if first <= minute < end:
                 cost += c
                 tokens += t
-        minutes = max(window_s / 60, 1.0)
-        return cost / minutes, tokens / minutes
+        if not cost and not tokens:
+            return 0.0, 0.0, 0.0
+        return cost, tokens, float(end - first)
 
     def spend_series(
         self,

@@ -3,7 +3,7 @@
 Everything comes from the store's rollups (no span scans, no app-side
 copies): ``Totals`` for cost and tokens, ``Totals.breakdown`` for models,
 providers and kinds, ``Store.spend_series`` for the spend sparkline,
-``Store.burn_rate`` for $/min and tokens/min over five minutes and
+``Store.burn_window`` for $/min and tokens/min over five minutes and
 ``Store.tool_costs`` for which tool calls burn tokens (docs/costs.md). With a
 per-session budget the session's spend shows against it as a bar.
 Numbers built on estimated tokens carry ``≈``.
@@ -28,6 +28,8 @@ from .text import clean
 from .textview import TextView
 
 _EIGHTHS = " ▏▎▍▌▋▊▉"
+#: The burn rate's window (seconds): the last five minutes.
+BURN_S = 300
 _SPARKS = "▁▂▃▄▅▆▇█"
 #: Minutes of history in the spend sparkline (fewer when the pane is narrow).
 SPARK_MINUTES = 30
@@ -234,22 +236,24 @@ def _summary(
     l3.append("  llm avg ", style=muted)
     l3.append(fmt.duration(totals.avg_llm_ns) if totals.llm_finished else "—")
     lines.append(l3)
-    usd, tok = store.burn_rate(session_id, window_s=300, now_ns=now_ns)
+    usd, tok, minutes = store.burn_window(session_id, window_s=BURN_S, now_ns=now_ns)
     l4 = Text()
     l4.append(" burn   ", style=muted)
-    if not usd and not tok:
-        l4.append("— (nothing in the last 5 min)", style=muted)
+    if not minutes:
+        l4.append(f"— (nothing in the last {BURN_S // 60} min)", style=muted)
     else:
-        l4.append(f"{fmt.cost(usd, estimated=est)}/min", style="bold")
-        l4.append(f"  {fmt.tokens(tok, estimated=est)} tok/min", style="bold")
-        l4.append("  (5 min)", style=muted)
+        # Unpriced calls in the session: the rate is not the whole of it either (per session,
+        # not per minute: the series keep no unpriced counts), and $?/min when nothing was priced.
+        l4.append(f"{fmt.cost(usd / minutes, estimated=est, unpriced=totals.cost_unknown)}/min", style="bold")
+        l4.append(f"  {fmt.tokens(tok / minutes, estimated=est)} tok/min", style="bold")
+        l4.append(f"  ({minutes:.0f}m)", style=muted)  # the whole minutes averaged: fewer for a new session
     lines.append(l4)
     n = max(8, min(SPARK_MINUTES, width - 30))
     what: Literal["cost", "tokens"] = "cost" if totals.cost else "tokens"
     series = store.spend_series(session_id, "minute", n=n, now_ns=now_ns, what=what)
     if any(series):
         l5 = Text(no_wrap=True, overflow="ellipsis")
-        l5.append(" spend  ", style=muted)
+        l5.append(" spend  " if what == "cost" else " tokens ", style=muted)  # nothing priced: tokens drawn
         l5.append(sparkline(series), style=style(app, "primary"))
         peak = max(series)
         l5.append(f" {n}m  max {fmt.cost(peak) if what == 'cost' else fmt.tokens(peak)}/min", style=muted)
