@@ -82,6 +82,10 @@ def test_fmt_duration(ns: int, text: str) -> None:
 
 def test_fmt_tokens_and_cost() -> None:
     assert [fmt_tokens(n) for n in (950, 1234, 12_345, 3_400_000, 45_000_000)] == ["950", "1.2k", "12k", "3.4M", "45M"]
+    # To the nearest in every range (12k-999k were cut: 13,770 read 13k beside 2,170 as 2.2k),
+    # and a count that rounds into the next unit takes it.
+    assert [fmt_tokens(n) for n in (2_170, 13_770, 11_600, 9_960, 999_600, 12_600_000, 674.6)] == [
+        "2.2k", "14k", "12k", "10k", "1.0M", "13M", "675"]
     assert [fmt_cost(v) for v in (0.0, 0.00123, 0.5, 1234.5, None, float("nan"))] == ["$0", "$0.0012", "$0.50", "$1,234", "$?", "$?"]
 
 

@@ -52,21 +52,23 @@ def fmt_span_time(ns: int | float | None, unfinished: int = 0) -> str:
 
 
 def fmt_tokens(n: int | float, estimated: bool = False) -> str:
-    """Token counts in a narrow column: ``950``, ``1.2k``, ``12k``, ``3.4M``; ``≈`` marks an estimate."""
+    """Token counts in a narrow column: ``950``, ``1.2k``, ``14k``, ``3.4M``, each to the
+    nearest (13,770 is ``14k``, as 2,170 is ``2.2k``; a count that rounds up to the next
+    unit takes it: 999,600 is ``1.0M``); ``≈`` marks an estimate."""
     if estimated:
         return ESTIMATED_MARK + fmt_tokens(n)
-    n = int(n)
+    n = round(n)
     sign = "-" if n < 0 else ""
     n = abs(n)
     if n < 1000:
         return f"{sign}{n}"
-    if n < 10_000:
+    if n < 9_950:
         return f"{sign}{n / 1000:.1f}k"
-    if n < 1_000_000:
-        return f"{sign}{n // 1000}k"
-    if n < 10_000_000:
+    if n < 999_500:
+        return f"{sign}{round(n / 1000)}k"
+    if n < 9_950_000:
         return f"{sign}{n / 1_000_000:.1f}M"
-    return f"{sign}{n // 1_000_000}M"
+    return f"{sign}{round(n / 1_000_000)}M"
 
 
 def fmt_count(n: int | float, estimated: bool = False) -> str:
