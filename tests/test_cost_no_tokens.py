@@ -100,6 +100,46 @@ def test_a_call_without_tokens_is_unpriced_on_every_surface_and_a_failed_one_cos
     assert "no tokens reported" in text and "+$?" in text
 
 
+def test_a_call_still_open_when_the_monitor_stops_is_saved_unpriced_with_why(tmp_path: Path) -> None:
+    """The agent's process ends inside a model call (no end, no tokens): while the monitor
+    ran, the call added nothing to the sums (its tokens may still come); when it stops, the
+    file says the cost is unknown and why, where every report read a silent $0 (the
+    session 'interrupted', its model call counted at $0 with no footnote)."""
+    port = _free_port()
+    db = tmp_path / "m.db"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "agenttrace_tui", "--headless", "--udp-port", str(port), "--tcp-port", "off",
+         "--socket", "off", "--otlp-port", "off", "--otlp-grpc-port", "off", "--db", str(db)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    try:
+        assert proc.stderr is not None
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and "listening on udp" not in proc.stderr.readline():
+            pass
+        tracer = Tracer("hanging", endpoint=f"udp://127.0.0.1:{port}", set_global=False)
+        started = time.time_ns()
+        with tracer.span("priced", kind="llm_call") as span:
+            span.set_llm(model=MODEL, provider=PROVIDER)
+            span.set_tokens(input=1200, output=300)
+        hanging = tracer.span("never ends", kind="llm_call")
+        hanging.__enter__()
+        hanging.set_llm(model=MODEL, provider=PROVIDER)
+        assert tracer.flush(5)
+        time.sleep(1.0)
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.communicate(timeout=30)
+    priced = _price(1200, 300, started)
+    (session,) = json.loads(_cli("--db", str(db), "sessions", "list", "--json"))
+    assert session["unpriced"] == 1 and session["cost"] is None and abs(session["cost_priced"] - priced) < 1e-9
+    costs = json.loads(_cli("--db", str(db), "costs", "--json"))
+    assert costs["unpriced"] == {"no end came before the monitor stopped": 1}
+    assert costs["total"]["unpriced_calls"] == 1 and costs["total"]["cost_usd"] is None
+    text = _cli("--db", str(db), "costs")
+    assert "no end came before the monitor stopped" in text and "+$?" in text
+
+
 def _span(sid: str, *, end: bool = True, status: Status = Status.OK, usage: TokenUsage | None = None, **llm: str) -> Span:
     t0 = time.time_ns() - 60 * S
     return Span(span_id=sid, trace_id="t1", session_id="s1", parent_span_id=None if sid == "root" else "root",

@@ -64,6 +64,16 @@ _LLM = SpanKind.LLM_CALL
 _ERROR = Status.ERROR
 #: Why a model call that ended without reporting tokens has no cost.
 NO_TOKENS = "no tokens reported"
+#: Why a model call the monitor never saw end has no cost (``unended_unpriced``).
+NO_END = "no end came before the monitor stopped"
+
+
+def unended_unpriced(span: Span) -> None:
+    """A model call still open when the monitor stops, with no tokens: its cost is
+    unknown (``$?`` with the reason), not the ``$0`` an open call adds to sums while it
+    runs. A later report of it (its end, its usage) replaces this as any report does."""
+    if span.kind is _LLM and span.end_ns is None and span.usage is None and span.cost is None:
+        span.cost = Cost(total=None, source="unknown", reason=NO_END)
 
 
 class SpanCoster:
@@ -128,7 +138,7 @@ class SpanCoster:
             # tokens may still come; a failed call (the provider refused it) used none.
             if span.kind is _LLM and span.end_ns is not None and span.status is not _ERROR:
                 span.cost = Cost(total=None, source="unknown", reason=NO_TOKENS)
-            else:
+            elif not (span.end_ns is None and c is not None and c.reason == NO_END):  # (that one stays)
                 span.cost = None
             return
         if usage.scope != "span":

@@ -281,6 +281,7 @@ class Monitor:
             await self.forwarder.close()
         t1 = clock()
         await self._stop_tokens()
+        self._unended_unpriced()
         t2 = clock()
         if self.writer is not None:
             await self.writer.close()
@@ -310,6 +311,18 @@ class Monitor:
         for enricher in self.pipeline.enrichers:
             if isinstance(enricher, CostEnricher):
                 enricher.refresh()
+
+    def _unended_unpriced(self) -> None:
+        """Model calls still open with no tokens, at the last flush: the file says their
+        cost is unknown and why (it summed them as $0, silently, in every later report)."""
+        from ..enrich.cost import unended_unpriced
+        from ..model import SpanKind
+
+        llm = SpanKind.LLM_CALL
+        keys = [(t.trace_id, s.span_id) for t in self.store.traces.values() for s in t.spans.values()
+                if s.end_ns is None and s.kind is llm and s.usage is None and s.cost is None]
+        if keys:
+            self.store.rederive(keys, unended_unpriced)
 
     async def _end_run(self, path: Path, run_id: int) -> None:
         """After the last flush: sessions of this run are never "running" again

@@ -32,7 +32,7 @@ in span_start and usage reported in span_end are priced together.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from ..model import AttachedEvent, Metric, Session, Span, SpanEnd, Update
 from .aggregates import Contribution, Totals, counted
@@ -91,11 +91,11 @@ class Store(SpanUpserts, Budget, CostReads):
             self.rate.add(spans)
         return n
 
-    def rederive(self, keys: Iterable[tuple[str, str]]) -> int:
-        """Run ``span_hook`` again on stored spans whose derived fields can now
-        be better (a token vocabulary became ready), moving every aggregate by
-        the difference; returns how many spans were found."""
-        hook = self.span_hook
+    def rederive(self, keys: Iterable[tuple[str, str]], derive: Callable[[Span], None] | None = None) -> int:
+        """Run ``span_hook`` (or ``derive``) again on stored spans whose derived fields
+        can now be better (a token vocabulary became ready), moving every aggregate
+        by the difference; returns how many spans were found."""
+        hook = derive or self.span_hook
         if hook is None:
             return 0
         self.version += 1
