@@ -153,9 +153,12 @@ async def test_the_detail_and_the_sums_say_the_same_of_each_call() -> None:
     pipeline = Pipeline(store, enrichers=make_enrichers(None, store, background_tokens=False))
     pipeline.apply([_span("root", end=False), _span("no tokens"), _span("refused", status=Status.ERROR),
                     _span("running", end=False), _span("priced", usage=TokenUsage(input=10, output=5)),
-                    _span("estimated", prompt_preview="What failed?", response_preview="The checkout test.")])
+                    _span("estimated", prompt_preview="What failed?", response_preview="The checkout test."),
+                    # Tokens reported out of range: dropped at the door, so unpriced, saying why (it read
+                    # "no tokens reported", which they were).
+                    _span("wild tokens", usage=TokenUsage(input=10**12, output=5))])
     t = store.trace("t1")
-    assert t is not None and t.totals.cost_unknown == 1 and t.totals.estimated == 1
+    assert t is not None and t.totals.cost_unknown == 2 and t.totals.estimated == 1
     app = make_app(store=store)
     async with app.run_test(size=(160, 48)) as pilot:
         for _ in range(100):
@@ -165,7 +168,8 @@ async def test_the_detail_and_the_sums_say_the_same_of_each_call() -> None:
         assert "$?" in " ".join(c.plain for c in app.traces.row_cells("t1"))
         app.span_tree.focus()
         for sid, text in (("no tokens", "$?  no tokens reported"), ("refused", "$0  the call failed; no tokens reported"),
-                          ("running", "not known until the call ends")):
+                          ("running", "not known until the call ends"),
+                          ("wild tokens", "$?  its reported tokens were out of range (dropped)")):
             app.span_tree.select_span(sid)
             for _ in range(100):
                 if text in app.detail.plain():
@@ -173,7 +177,7 @@ async def test_the_detail_and_the_sums_say_the_same_of_each_call() -> None:
                 await pilot.pause(0.05)
             assert text in app.detail.plain(), (sid, app.detail.plain())
         # The filter finds them: cost:? the unknown costs, cost:~ the estimated ones.
-        for query, want in (("cost:?", ["root", "no tokens"]), ("cost:~", ["root", "estimated"])):
+        for query, want in (("cost:?", ["root", "no tokens", "wild tokens"]), ("cost:~", ["root", "estimated"])):
             await pilot.press("slash")
             await pilot.press(*query, "enter")
             for _ in range(100):
@@ -184,7 +188,7 @@ async def test_the_detail_and_the_sums_say_the_same_of_each_call() -> None:
         # The running call ends, still without tokens: now it is unpriced too.
         pipeline.apply([_span("running")])
         store.flush_aggregates()
-        assert store.trace("t1").totals.cost_unknown == 2  # type: ignore[union-attr]
+        assert store.trace("t1").totals.cost_unknown == 3  # type: ignore[union-attr]
 
 
 def test_a_headless_line_says_why_a_call_is_unpriced_in_clean_text() -> None:

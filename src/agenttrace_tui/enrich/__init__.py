@@ -17,6 +17,7 @@ from collections.abc import Callable
 from typing import Protocol
 
 from ..model import Span, Update
+from ..normalize.limits import TOKENS_OUT_OF_RANGE
 from .cost import SpanCoster, anthropic_usage, fix_cache_convention
 from .prices import PriceBook, PriceFileError, Rates, Unknown, load_price_file
 from .tokens import TokenEstimator, encoding_for_model
@@ -77,7 +78,8 @@ class CostEnricher:
             c = u.cost
             if c is not None:
                 if c.total is None:
-                    u.cost = None
+                    if c.reason != TOKENS_OUT_OF_RANGE:  # (the door's own word on it stays)
+                        u.cost = None
                 elif c.source != "reported":
                     c.source = "reported"
             if price_here:

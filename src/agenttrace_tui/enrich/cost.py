@@ -9,6 +9,7 @@ usage from the prompt/response previews when no usage was reported.
 from __future__ import annotations
 
 from ..model import Cost, Span, SpanKind, Status, TokenUsage
+from ..normalize.limits import TOKENS_OUT_OF_RANGE
 from .prices import PriceBook, Rates, Unknown, compute
 from .tokens import TokenEstimator
 
@@ -133,6 +134,8 @@ class SpanCoster:
         if c is not None and c.source == "reported":
             return
         if usage is None:
+            if c is not None and c.reason == TOKENS_OUT_OF_RANGE:
+                return  # tokens came, out of range (the door dropped them): unknown, and it says so
             # A model call that ended, did not fail and reported no tokens (none to estimate
             # either) cost something nobody knows: unpriced, never $0. While it runs its
             # tokens may still come; a failed call (the provider refused it) used none.

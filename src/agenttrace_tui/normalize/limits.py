@@ -48,7 +48,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from ..model import AttachedEvent, Cost, Metric, Session, Span, SpanEnd, SpanEvent, Update
+from ..model import AttachedEvent, Cost, Metric, Session, Span, SpanEnd, SpanEvent, SpanKind, Update
 
 __all__ = [
     "MAX_TOKENS",
@@ -57,6 +57,7 @@ __all__ = [
     "MAX_METRIC",
     "I64",
     "MAX_NESTING",
+    "TOKENS_OUT_OF_RANGE",
     "check",
     "clean_attributes",
 ]
@@ -77,6 +78,8 @@ I64_MIN = -I64 - 1
 #: attributes go (OTLP's protobuf parser refuses a body past about 48 levels of
 #: arrays), far inside what the code that walks values can recurse.
 MAX_NESTING = 100
+#: Why a model call whose reported tokens were out of range has no cost (not "none reported").
+TOKENS_OUT_OF_RANGE = "its reported tokens were out of range (dropped)"
 
 _USAGE_FIELDS = ("input", "output", "total", "cache_read", "cache_write", "reasoning")
 _TYPED_INTS = (("llm", "max_tokens"), ("agent", "iteration"), ("rag", "sources_found"), ("file", "bytes"))
@@ -203,6 +206,9 @@ def _check_span(s: Span, limit: int, report: Report) -> bool:
             if not 0 <= v <= MAX_TOKENS:
                 report("bad_tokens", f"span {s.span_id[:40]!r}: usage.{f} = {str(v)[:40]} outside [0, {MAX_TOKENS}]", False)
                 s.usage = None
+                if s.kind is SpanKind.LLM_CALL and s.cost is None:
+                    # Its cost is unknown, and why: tokens were reported, not none (the pricing step keeps it).
+                    s.cost = Cost(total=None, source="unknown", reason=TOKENS_OUT_OF_RANGE)
                 break
     c = s.cost
     if c is not None and not _cost_ok(c):

@@ -37,7 +37,8 @@ class Diagnostics(msgspec.Struct, kw_only=True):
 
     accepted: dict[str, int]
     rejected: dict[str, int]
-    #: the last rejected records, oldest first (payload previews are repr() of bytes: ASCII)
+    #: the last rejected records and fixed values ("fixed:<reason>"), oldest first
+    #: (payload previews are repr() of bytes: ASCII)
     recent_rejects: list[RejectInfo]
     lost: int
     lost_by_sender: list[tuple[str, int]]
@@ -54,6 +55,8 @@ class Diagnostics(msgspec.Struct, kw_only=True):
     notes: list[str]
     #: damage found in the database while running (one line), None when sound or unchecked
     db_problem: str | None = None
+    #: values fixed at the door, the record kept (tokens out of range dropped, ...), by reason
+    fixed: dict[str, int] = {}
 
 
 def _writer_rows(w: Any) -> tuple[list[tuple[str, str]], str | None]:
@@ -97,6 +100,7 @@ def collect(monitor: Monitor) -> Diagnostics:
     return Diagnostics(
         accepted=dict(stats.accepted),
         rejected=dict(stats.rejected),
+        fixed=dict(stats.fixed),
         recent_rejects=list(stats.recent),
         lost=stats.lost,
         lost_by_sender=stats.lost_by_sender(),

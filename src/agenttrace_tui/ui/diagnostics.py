@@ -1,8 +1,9 @@
 """The diagnostics screen (``d``, or "Diagnostics" in the palette): what went wrong.
 
-Counts of rejected records by reason and the last 50 of them (source, reason,
-detail, and the payload's first bytes shown literally as a Python bytes
-literal, so nothing in them can style or move the terminal), datagrams lost
+Counts of rejected records and of values fixed at the door by reason, and the
+last 50 of them (source, reason, detail, and the payload's first bytes shown
+literally as a Python bytes literal, so nothing in them can style or move the
+terminal), datagrams lost
 per sender, the UDP receive buffer the kernel granted, the store's enrichment
 errors, the SQLite writer's state (batches, failures, dropped and quarantined
 rows, last error) and the forwarder's. Everything comes from
@@ -57,6 +58,11 @@ def render_diagnostics(app, d: Diagnostics | None) -> Text:
     row("rejected", f"{total:,}", warn if total else None)
     for reason, n in sorted(d.rejected.items(), key=lambda x: -x[1]):
         row(f"  {clean(reason, 40)}", f"{n:,}")
+    # Kept, with a value dropped or fixed (listed below with the rejects, as fixed:<reason>).
+    fixed = sum(d.fixed.values())
+    row("values fixed", f"{fixed:,} (records kept)" if fixed else "0", warn if fixed else None)
+    for reason, n in sorted(d.fixed.items(), key=lambda x: -x[1]):
+        row(f"  {clean(reason, 40)}", f"{n:,}")
     row("evicted spans", f"{d.evicted_spans:,}", warn if d.evicted_spans else None)
     head("UDP")
     row("receive buffer", f"{d.udp_rcvbuf:,} bytes granted by the kernel" if d.udp_rcvbuf else "no UDP receiver")
@@ -86,7 +92,7 @@ def render_diagnostics(app, d: Diagnostics | None) -> Text:
     for note in d.notes:
         head("Note")
         out.append("  " + clean(note, 300) + "\n", style=muted)
-    head(f"Last {len(d.recent_rejects)} rejected records (newest first)")
+    head(f"Last {len(d.recent_rejects)} rejected records and fixed values (newest first)")
     if not d.recent_rejects:
         out.append("  none\n", style=muted)
     for r in reversed(d.recent_rejects):
