@@ -105,6 +105,10 @@ def _check_session(db: Path, sid: str, seen: dict) -> None:
         assert any(m.name == "agent.steps" and m.sum == 2 for m in reader.metrics(sid))
         # The span and the point that name a session of their own joined the run's all the same.
         assert reader.session("the-clients-own-session") is None
+        # It exited with 3: an error span says so, and the session reads "error" (it read "done").
+        (failed,) = [sp for sp in reader.iter_spans(sid) if sp.name.endswith(" exited with code 3")]
+        assert failed.status.value == "error" and failed.status_message == "the command exited with code 3"
+        assert row.status == "error" and [r.id for r in reader.sessions(status="error")] == [sid]
     assert seen["OTEL_EXPORTER_OTLP_PROTOCOL"] == "http/protobuf"
     assert seen["OTEL_BSP_MAX_QUEUE_SIZE"] == "65536" and seen["CLAUDE_CODE_ENABLE_TELEMETRY"] == "1"
     assert seen["OTEL_LOG_USER_PROMPTS"] == "1" and seen["OTEL_LOGS_EXPORTER"] == "otlp"

@@ -13,8 +13,9 @@ carrying one session id, and attaches it to a monitor:
   interactive agents).
 
 When the command exits its session is marked ended with a ``session`` record
-carrying ``ended_ns`` and the exit code (``process.exit.code``); ``run``
-exits with the command's code.
+carrying ``ended_ns`` and the exit code (``process.exit.code``), and, when it
+failed, an error span saying how (``end_records``); ``run`` exits with the
+command's code.
 """
 
 from __future__ import annotations
@@ -110,6 +111,23 @@ def session_record(session_id: str, name: str, argv: list[str], *, ended_ns: int
     return rec
 
 
+def end_records(session_id: str, name: str, argv: list[str], ended_ns: int, exit_code: int) -> list[dict[str, Any]]:
+    """What ends the run's session: its ``session`` record, and when the command failed
+    (a code other than 0, a signal, or it could not start) an error span saying so, so the
+    session reads "error" wherever sessions are listed or filtered (it read "done")."""
+    records = [session_record(session_id, name, argv, ended_ns=ended_ns, exit_code=exit_code)]
+    if exit_code:
+        why = (f"killed by signal {exit_code - 128}" if exit_code > 128 else
+               "could not be started" if exit_code == 127 else f"exited with code {exit_code}")
+        records.append({
+            "v": 1, "type": "span", "trace_id": uuid.uuid4().hex, "span_id": uuid.uuid4().hex[:16],
+            "session_id": session_id, "name": f"{name} {why}"[:200], "kind": "task", "start_ns": ended_ns,
+            "end_ns": ended_ns, "status": "error", "status_message": f"the command {why}",
+            "attributes": {"process.exit.code": exit_code},
+        })
+    return records
+
+
 def exit_status(returncode: int) -> int:
     """A shell's view of a child's status: 128 + N for a child killed by signal N."""
     return 128 - returncode if returncode < 0 else returncode
@@ -166,7 +184,8 @@ def attached(cfg: Any, argv: list[str], name: str, sid: str, *, traces_beta: boo
             proc = subprocess.Popen(argv, env=env)
         except OSError as exc:
             print(f"{PROG} run: cannot start {argv[0]}: {exc.strerror}", file=sys.stderr)
-            _send_native(cfg, session_record(sid, name, argv, ended_ns=time.time_ns(), exit_code=127))
+            for rec in end_records(sid, name, argv, time.time_ns(), 127):
+                _send_native(cfg, rec)
             return 127
         while True:
             try:
@@ -175,7 +194,8 @@ def attached(cfg: Any, argv: list[str], name: str, sid: str, *, traces_beta: boo
             except KeyboardInterrupt:
                 continue  # the child got the same SIGINT: wait for it to finish
         code = exit_status(rc)
-        _send_native(cfg, session_record(sid, name, argv, ended_ns=time.time_ns(), exit_code=code))
+        for rec in end_records(sid, name, argv, time.time_ns(), code):
+            _send_native(cfg, rec)
         return code
     finally:
         remove_overlay(overlay)
@@ -198,8 +218,8 @@ class RunHandle:
     async def wait(self, on_exit: Callable[[int], None] | None = None) -> int:
         rc = await self.proc.wait()
         self.exit_code = exit_status(rc)
-        _apply_record(self.monitor, session_record(self.session_id, self.name, self.argv, ended_ns=time.time_ns(),
-                                                   exit_code=self.exit_code))
+        for rec in end_records(self.session_id, self.name, self.argv, time.time_ns(), self.exit_code):
+            _apply_record(self.monitor, rec)
         remove_overlay(self.overlay)
         if on_exit is not None:
             on_exit(self.exit_code)
@@ -245,7 +265,8 @@ async def start_command(monitor: Any, argv: list[str], name: str, sid: str, *, t
             stderr=out)
     except OSError:
         remove_overlay(overlay)
-        _apply_record(monitor, session_record(sid, name, argv, ended_ns=time.time_ns(), exit_code=127))
+        for rec in end_records(sid, name, argv, time.time_ns(), 127):
+            _apply_record(monitor, rec)
         raise
     finally:
         if out is not None:
