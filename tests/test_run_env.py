@@ -28,6 +28,8 @@ from agenttrace_tui.commands.agent_env import make_codex_overlay, otel_env, with
 from agenttrace_tui.commands.run import attached, monitor_running, new_session_id, start_command
 from agenttrace_tui.config import Config
 from agenttrace_tui.runtime.monitor import Monitor
+from agenttrace_tui.runtime.testing import LocalMonitor
+from agenttrace_tui.sdk.transport import open_transport
 from agenttrace_tui.store.sqlite import Reader
 from agenttrace_tui.ui.app import make_app
 from test_otlp_support import wait_for
@@ -225,6 +227,50 @@ def test_env_prints_paste_ready_lines(capsys):
     assert cli.main(["env", "codex"]) == 0
     out = capsys.readouterr().out
     assert all(line.startswith("#") for line in out.strip().splitlines()) and "# [otel]" in out
+
+
+def test_env_sdk_names_the_socket_when_the_ports_are_off(capsys):
+    # Was: only the header, no endpoint (the SDK then sent to udp :4319, where nothing listened).
+    with LocalMonitor("unix") as mon:
+        path = mon.endpoint.removeprefix("unix://")
+        assert cli.main(["env", "sdk", "--udp-port", "off", "--tcp-port", "off", "--socket", path]) == 0
+        out = capsys.readouterr().out
+        assert f"export AGENTTRACE_ENDPOINT=unix://{path}\n" in out
+        # What it prints reaches the monitor listening there.
+        transport = open_transport(f"unix://{path}")
+        try:
+            assert transport.ready()
+            assert transport.send([b'{"v":1,"type":"span","trace_id":"t1","span_id":"s1","name":"via-env",'
+                                   b'"start_ns":1,"end_ns":2}\n'])
+        finally:
+            transport.close()
+        assert mon.wait_for(lambda s: s.span_count == 1)
+        assert mon.spans()[0].name == "via-env"
+    assert cli.main(["env", "sdk", "--udp-port", "off", "--tcp-port", "off", "--socket", "off"]) == 0
+    out = capsys.readouterr().out
+    assert "AGENTTRACE_ENDPOINT" not in out and "native receivers are off" in out
+
+
+def test_env_never_prints_an_endpoint_of_an_otlp_receiver_that_is_off(capsys):
+    # Was: OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:4318 with the OTLP/HTTP receiver off.
+    assert cli.main(["env", "otel", "claude", "codex", "--otlp-port", "off", "--otlp-grpc-port", "4400"]) == 0
+    out = capsys.readouterr().out
+    assert "4318" not in out and "OTLP/HTTP receiver is off" in out
+    assert out.count("export OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:4400\n") == 2  # otel and claude
+    assert out.count("export OTEL_EXPORTER_OTLP_PROTOCOL=grpc\n") == 2
+    assert "# [otel]" not in out and "otlp-grpc exporter can use http://127.0.0.1:4400" in out
+    assert cli.main(["env", "--otlp-port", "off", "--otlp-grpc-port", "off"]) == 0
+    out = capsys.readouterr().out
+    assert "OTEL_EXPORTER_OTLP" not in out and "OTLP receivers are off" in out
+    assert "export AGENTTRACE_ENDPOINT=udp://127.0.0.1:4319" in out  # the native ports are still on
+
+
+def test_env_names_the_groups_when_given_another(capsys):
+    with pytest.raises(SystemExit) as exc:
+        cli.main(["env", "bogus"])
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert "invalid choice: 'bogus' (choose from otel, claude, codex, sdk)" in err and "[]" not in err
 
 
 def test_otel_env_keeps_the_users_resource_attributes_and_escapes():

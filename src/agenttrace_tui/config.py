@@ -199,6 +199,21 @@ def token_problem(cfg: Config) -> str | None:
             "token in the config file, or --token; senders then present it (docs/protocol.md, docs/otlp.md)")
 
 
+def socket_path(cfg: Config) -> str | None:
+    """The Unix socket the monitor listens on with these settings, or None when it is off.
+
+    One rule for the monitor that binds it and the commands that point senders at it
+    (``env sdk``, ``send``), so they name the same path.
+    """
+    if cfg.socket == "":
+        return None
+    if cfg.socket is None:
+        from .ingest.receivers import default_socket_path
+
+        return default_socket_path()
+    return os.path.expanduser(cfg.socket)
+
+
 def is_loopback(host: str) -> bool:
     try:
         return ipaddress.ip_address(host).is_loopback

@@ -12,7 +12,12 @@ Used by ``agenttrace-tui run`` (set for the command it starts) and
 * ``codex``: Codex reads only ``$CODEX_HOME/config.toml``, so ``run`` makes a
   temporary overlay of the user's Codex home (every entry linked, never
   modified) whose config.toml is the user's plus an ``[otel]`` section;
-* ``sdk``: our own SDK's ``AGENTTRACE_ENDPOINT`` and session id.
+* ``sdk``: our own SDK's ``AGENTTRACE_ENDPOINT`` (the native UDP port, else
+  TCP, else the Unix socket: ``native_endpoint``) and session id.
+
+With the OTLP/HTTP receiver off, OpenTelemetry exporters are pointed at
+OTLP/gRPC (``otlp_target``); with a receiver group all off, ``env`` says so in
+a comment rather than print an endpoint nothing listens on.
 
 With the monitor's shared token set, every group carries it: the OTLP
 ``Authorization: Bearer`` header (``OTEL_EXPORTER_OTLP_HEADERS``, Codex's
@@ -37,10 +42,11 @@ SELF_NAMED = frozenset({"claude", "codex"})
 
 
 def otel_env(otlp_port: int, session_id: str | None = None, service: str | None = None,
-             base: Mapping[str, str] | None = None, token: str | None = None) -> dict[str, str]:
+             base: Mapping[str, str] | None = None, token: str | None = None,
+             protocol: str = "http/protobuf") -> dict[str, str]:
     env = {
         "OTEL_EXPORTER_OTLP_ENDPOINT": f"http://127.0.0.1:{otlp_port}",
-        "OTEL_EXPORTER_OTLP_PROTOCOL": "http/protobuf",
+        "OTEL_EXPORTER_OTLP_PROTOCOL": protocol,
         "OTEL_BSP_MAX_QUEUE_SIZE": "65536",
         "OTEL_BSP_MAX_EXPORT_BATCH_SIZE": "2048",
         "OTEL_BSP_SCHEDULE_DELAY": "200",
@@ -86,17 +92,39 @@ def claude_env(traces_beta: bool = False) -> dict[str, str]:
     return env
 
 
+def otlp_target(otlp_port: int | None, otlp_grpc_port: int | None) -> tuple[int, str] | None:
+    """``(port, OTEL_EXPORTER_OTLP_PROTOCOL)`` of the OTLP receiver to point exporters at:
+    OTLP/HTTP, else OTLP/gRPC (both take traces, logs and metrics); None when both are off."""
+    if otlp_port is not None:
+        return otlp_port, "http/protobuf"
+    if otlp_grpc_port is not None:
+        return otlp_grpc_port, "grpc"
+    return None
+
+
+def native_endpoint(udp_port: int | None, tcp_port: int | None, socket: str | None = None,
+                    token: str | None = None) -> str | None:
+    """Where a native sender (our SDK, ``send``) reaches the monitor: its UDP port, else
+    its TCP port, else its Unix socket (``config.socket_path``); None when all are off.
+    Not UDP with a token: a monitor that requires one takes no datagrams."""
+    if udp_port is not None and not token:
+        return f"udp://127.0.0.1:{udp_port}"
+    if tcp_port is not None:
+        return f"tcp://127.0.0.1:{tcp_port}"
+    if socket:
+        return f"unix://{socket}"
+    return None
+
+
 def sdk_env(udp_port: int | None, tcp_port: int | None, session_id: str | None = None,
-            token: str | None = None) -> dict[str, str]:
+            token: str | None = None, socket: str | None = None) -> dict[str, str]:
     env: dict[str, str] = {}
     if token:
         # The SDK opens every stream with a hello line carrying it (no UDP with a token).
         env["AGENTTRACE_TOKEN"] = token
-        udp_port = None
-    if udp_port is not None:
-        env["AGENTTRACE_ENDPOINT"] = f"udp://127.0.0.1:{udp_port}"
-    elif tcp_port is not None:
-        env["AGENTTRACE_ENDPOINT"] = f"tcp://127.0.0.1:{tcp_port}"
+    endpoint = native_endpoint(udp_port, tcp_port, socket, token)
+    if endpoint is not None:
+        env["AGENTTRACE_ENDPOINT"] = endpoint
     if session_id:
         env["AGENTTRACE_SESSION_ID"] = session_id
     return env
@@ -166,24 +194,51 @@ def remove_overlay(overlay: Path) -> None:
     shutil.rmtree(overlay, ignore_errors=True)
 
 
-def shell_lines(groups: list[str], *, otlp_port: int, udp_port: int | None, tcp_port: int | None,
-                traces_beta: bool = False, token: str | None = None) -> str:
-    """What ``agenttrace-tui env`` prints: export lines (and the Codex TOML as a comment block)."""
+#: What ``env`` prints in place of settings that would point at a receiver that is off.
+OTLP_OFF = "# The OTLP receivers are off (otlp_port, otlp_grpc_port): nothing listens for OpenTelemetry"
+NATIVE_OFF = "# The native receivers are off (udp_port, tcp_port, socket): nothing listens for the SDK"
+
+
+def shell_lines(groups: list[str], *, otlp_port: int | None, udp_port: int | None, tcp_port: int | None,
+                traces_beta: bool = False, token: str | None = None, otlp_grpc_port: int | None = 4317,
+                socket: str | None = None) -> str:
+    """What ``agenttrace-tui env`` prints: export lines (and the Codex TOML as a comment block).
+    A receiver that is off (None) is never printed as an endpoint."""
     out: list[str] = []
+    otlp = otlp_target(otlp_port, otlp_grpc_port)
+    grpc_note = (f"# The OTLP/HTTP receiver is off (otlp_port): these point at OTLP/gRPC on :{otlp_grpc_port}"
+                 if otlp_port is None and otlp is not None else None)
     for group in groups:
         if group == "otel":
-            out.append("# Any OpenTelemetry SDK (exporters whose default is gRPC also reach :4317 with no setting)")
-            out += _exports(otel_env(otlp_port, token=token))
+            default_grpc = otlp_port is not None and otlp_grpc_port == 4317
+            out.append("# Any OpenTelemetry SDK"
+                       + (" (exporters whose default is gRPC also reach :4317 with no setting)" if default_grpc else ""))
+            if otlp is None:
+                out.append(OTLP_OFF)
+            else:
+                out += [grpc_note] if grpc_note else []
+                out += _exports(otel_env(otlp[0], token=token, protocol=otlp[1]))
         elif group == "claude":
             out.append("# Claude Code")
-            out += _exports({**claude_env(traces_beta), **{k: v for k, v in otel_env(otlp_port, token=token).items()
-                                                           if k.startswith("OTEL_EXPORTER_")}})
+            if otlp is None:
+                out.append(OTLP_OFF)
+            else:
+                out += [grpc_note] if grpc_note else []
+                exporter = {k: v for k, v in otel_env(otlp[0], token=token, protocol=otlp[1]).items()
+                            if k.startswith("OTEL_EXPORTER_")}
+                out += _exports({**claude_env(traces_beta), **exporter})
         elif group == "codex":
-            out.append("# Codex: add to ~/.codex/config.toml (or run it as: agenttrace-tui run -- codex ...)")
-            out += ["# " + line for line in codex_otel_toml(otlp_port, token).splitlines()]
+            if otlp_port is None:
+                out.append("# Codex: the OTLP/HTTP receiver its [otel] section sends to is off (otlp_port)"
+                           + (f"; Codex's otlp-grpc exporter can use http://127.0.0.1:{otlp_grpc_port}"
+                              if otlp_grpc_port is not None else ""))
+            else:
+                out.append("# Codex: add to ~/.codex/config.toml (or run it as: agenttrace-tui run -- codex ...)")
+                out += ["# " + line for line in codex_otel_toml(otlp_port, token).splitlines()]
         elif group == "sdk":
             out.append("# agenttrace_tui.sdk (Python)")
-            out += _exports(sdk_env(udp_port, tcp_port, token=token))
+            env = sdk_env(udp_port, tcp_port, token=token, socket=socket)
+            out += _exports(env) if "AGENTTRACE_ENDPOINT" in env else [NATIVE_OFF]
         out.append("")
     return "\n".join(out).rstrip() + "\n"
 

@@ -11,14 +11,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import msgspec
 
-from ..config import Config
+from ..config import Config, socket_path
 from ..ingest.pipeline import Pipeline
 from ..ingest.stats import IngestStats
 from ..store.memory import Store
@@ -111,14 +110,7 @@ class Monitor:
         return default_db_path()
 
     def socket_path(self) -> str | None:
-        sock = self.config.socket
-        if sock == "":
-            return None
-        if sock is None:
-            from ..ingest.receivers import default_socket_path
-
-            return default_socket_path()
-        return os.path.expanduser(sock)
+        return socket_path(self.config)
 
     async def start(self) -> None:
         """Bind every receiver, open the DB; idempotent. Raises PortInUseError."""
