@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import argparse
+import json
 import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+from agenttrace_tui import cli
 from agenttrace_tui.commands.send import main, parse_attr, register
 from agenttrace_tui.model import SpanKind, Status
 from agenttrace_tui.runtime.testing import LocalMonitor
@@ -64,3 +69,60 @@ def test_runs_as_a_process():
         assert out.returncode == 0, out.stderr
         assert mon.wait_for(lambda s: s.span_count == 1)
         assert mon.spans()[0].name == "from-shell"
+
+
+@pytest.mark.parametrize("how", ["flag before", "environment"])
+def test_send_goes_to_the_monitors_configured_udp_port(how, capsys, monkeypatch):
+    # Was: the default udp :4319 whatever the settings said, exit 0, the span lost.
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.settimeout(5)
+        port = str(sock.getsockname()[1])
+        if how == "environment":
+            monkeypatch.setenv("AGENTTRACE_UDP_PORT", port)
+            code = cli.main(["send", "--name", "configured"])
+        else:
+            code = cli.main(["--udp-port", port, "send", "--name", "configured"])
+        assert code == 0
+        rec = json.loads(sock.recv(65536))
+    assert rec["name"] == "configured"
+    assert capsys.readouterr().out.split() == [rec["trace_id"], rec["span_id"]]
+
+
+def test_send_falls_back_to_tcp_then_the_socket_and_brings_the_token(capsys, monkeypatch, tmp_path):
+    with LocalMonitor("unix") as mon:
+        path = mon.endpoint.removeprefix("unix://")
+        assert cli.main(["--udp-port", "off", "--tcp-port", "off", "--socket", path, "send", "--name", "over-unix"]) == 0
+        assert mon.wait_for(lambda s: s.span_count == 1)
+        assert mon.spans()[0].name == "over-unix"
+    # With a token set (here by the config file): TCP, opened with a hello line carrying it.
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen(1)
+        server.settimeout(5)
+        config = tmp_path / "monitor.toml"
+        config.write_text(f'token = "s3cret-token"\ntcp_port = {server.getsockname()[1]}\n')
+        monkeypatch.setenv("AGENTTRACE_CONFIG", str(config))
+        assert cli.main(["send", "--name", "with-token"]) == 0
+        conn, _ = server.accept()
+        with conn:
+            conn.settimeout(5)
+            data = b""
+            while chunk := conn.recv(65536):
+                data += chunk
+    hello, span = (json.loads(line) for line in data.splitlines())
+    assert hello == {"v": 1, "type": "hello", "token": "s3cret-token"} and span["name"] == "with-token"
+    assert cli.main(["--udp-port", "off", "--tcp-port", "off", "--socket", "off", "send", "--name", "x"]) == 2
+    assert "agenttrace-tui send: the monitor's native receivers are off" in capsys.readouterr().err
+
+
+def test_an_explicit_endpoint_wins_over_the_settings(capsys, monkeypatch):
+    with LocalMonitor("udp") as mon:
+        monkeypatch.setenv("AGENTTRACE_UDP_PORT", "off")
+        monkeypatch.setenv("AGENTTRACE_TCP_PORT", "off")
+        monkeypatch.setenv("AGENTTRACE_SOCKET", "off")
+        assert cli.main(["send", "--name", "by-flag", "--endpoint", mon.endpoint]) == 0
+        monkeypatch.setenv("AGENTTRACE_ENDPOINT", mon.endpoint)
+        assert cli.main(["send", "--name", "by-env"]) == 0
+        assert mon.wait_for(lambda s: s.span_count == 2)
+        assert {sp.name for sp in mon.spans()} == {"by-flag", "by-env"}

@@ -8,18 +8,24 @@ The span ends now and started ``--duration-ms`` ago. It prints
 ``<trace_id> <span_id>`` so a script can pass them on as ``--trace-id`` and
 ``--parent`` of the next call. ``--attr`` values that parse as JSON (numbers,
 true/false, lists) keep their type; anything else is a string.
+
+It sends to ``--endpoint``, else ``$AGENTTRACE_ENDPOINT``, else the monitor
+its settings describe (``--udp-port`` before ``send``, ``AGENTTRACE_UDP_PORT``,
+the config file...): the native UDP port, else TCP, else the Unix socket, as
+``agenttrace-tui env sdk`` prints, with the settings' token if there is one.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from typing import Any
 
 from ..sdk.span import new_span_id, new_trace_id
-from ..sdk.transport import EndpointError, default_endpoint, open_transport
+from ..sdk.transport import EndpointError, open_transport
 
 STATUSES = ("ok", "error", "cancelled", "timeout")
 
@@ -40,7 +46,8 @@ def register(subparsers: Any) -> None:
     p.add_argument("--status", choices=STATUSES, default="ok")
     p.add_argument("--message", default=None, help="status message (e.g. the error)")
     p.add_argument("--attr", action="append", default=[], metavar="KEY=VALUE", help="an attribute; repeatable")
-    p.add_argument("--endpoint", default=None, help="udp://, tcp:// or unix:// (default $AGENTTRACE_ENDPOINT or udp://127.0.0.1:4319)")
+    p.add_argument("--endpoint", default=None, help="udp://, tcp:// or unix:// (default $AGENTTRACE_ENDPOINT, else the "
+                   "configured monitor's UDP port, TCP port or Unix socket, as `env sdk` prints)")
     p.set_defaults(func=run)
 
 
@@ -84,18 +91,38 @@ def build_record(args: argparse.Namespace) -> dict[str, Any]:
     return rec
 
 
+def target(args: argparse.Namespace) -> tuple[str, str | None]:
+    """``(endpoint, token)``: --endpoint, else $AGENTTRACE_ENDPOINT (the transport then takes
+    $AGENTTRACE_TOKEN itself), else the monitor the settings describe. Raises ConfigError
+    (a ValueError) for a bad setting, EndpointError when every native receiver is off."""
+    explicit = args.endpoint or os.environ.get("AGENTTRACE_ENDPOINT", "").strip()
+    if explicit:
+        return explicit, None
+    from ..config import Config, load_config, socket_path
+    from .agent_env import native_endpoint
+
+    # The global flags given before `send` are on args (absent when run as a module).
+    flags = {name: getattr(args, name, None) for name in Config.__struct_fields__}
+    cfg = load_config(flags, config_path=getattr(args, "config", None))
+    endpoint = native_endpoint(cfg.udp_port, cfg.tcp_port, socket_path(cfg), cfg.token)
+    if endpoint is None:
+        raise EndpointError("the monitor's native receivers are off (udp_port, tcp_port, socket): give --endpoint")
+    return endpoint, cfg.token
+
+
 def run(args: argparse.Namespace) -> int:
     import msgspec
 
     try:
         rec = build_record(args)
-        transport = open_transport(args.endpoint or default_endpoint())
+        endpoint, token = target(args)
+        transport = open_transport(endpoint, token=token)
     except (ValueError, EndpointError) as exc:
         print(f"agenttrace-tui send: {exc}", file=sys.stderr)
         return 2
     try:
         if not transport.ready():
-            print(f"agenttrace-tui send: cannot connect to {args.endpoint or default_endpoint()} (is the monitor running?)", file=sys.stderr)
+            print(f"agenttrace-tui send: cannot connect to {endpoint} (is the monitor running?)", file=sys.stderr)
             return 1
         payload = msgspec.json.encode(rec)
         if getattr(transport, "stream", False):
