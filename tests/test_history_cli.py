@@ -101,6 +101,23 @@ def test_sessions_delete(db, capsys):
     assert code == 1 and "no session" in err
 
 
+def test_sessions_delete_takes_latest_and_a_unique_prefix(db, capsys):
+    # Was: "no session 'latest'" and "no session 'sess'" (delete took only a whole id).
+    code, _, err = run(capsys, "sessions", "delete", "sess-v", "--db", str(db))
+    assert code == 1 and "session id 'sess-v' is ambiguous: sess-v1, sess-v2" in err  # nothing deleted
+    assert len(run_json(capsys, "sessions", "list", "--db", str(db))) == 2
+    assert run_json(capsys, "sessions", "delete", "latest", "--db", str(db)) == {"deleted": True, "session_id": "sess-v2"}
+    code, out, _ = run(capsys, "sessions", "delete", "sess", "--db", str(db))  # unique now
+    assert code == 0 and out == "deleted session sess-v1\n"
+    assert run_json(capsys, "sessions", "list", "--db", str(db)) == []
+    with Reader(db) as r:
+        assert r.spans_of_trace("trace-v1") == [] and r.spans_of_trace("trace-v2") == []
+    code, _, err = run(capsys, "sessions", "delete", "latest", "--db", str(db))
+    assert code == 1 and err == "agenttrace-tui: the database holds no sessions\n"
+    code, _, err = run(capsys, "sessions", "delete", "", "--db", str(db))
+    assert code == 1 and "give a session id" in err
+
+
 def test_traces_list(db, capsys):
     rows = run_json(capsys, "traces", "list", "--session", "sess-v1", "--db", str(db))
     assert [(r["trace_id"], r["name"], r["spans"]) for r in rows] == [("trace-v1b", "quick_check", 2), ("trace-v1", "execute_query", 17)]

@@ -14,7 +14,6 @@ from .history_common import (
     CommandError,
     add_common,
     cost_footnote,
-    db_path,
     guarded,
     open_reader,
     positive_int,
@@ -47,7 +46,7 @@ def register(subparsers: Any) -> None:
     show.set_defaults(func=guarded(run_show))
 
     rm = sub.add_parser("delete", help="delete a session with its traces and spans")
-    rm.add_argument("session_id", metavar="ID", help="session id")
+    rm.add_argument("session_id", metavar="ID", help="session id, a unique prefix of one, or 'latest'")
     add_common(rm)
     rm.set_defaults(func=guarded(run_delete))
 
@@ -236,16 +235,20 @@ def run_show(args: argparse.Namespace) -> int:
 def run_delete(args: argparse.Namespace) -> int:
     from ..store.sqlite import delete_session
 
-    path = db_path(args)
-    if not path.exists():
-        raise CommandError(f"no database at {path}")
-    found = delete_session(path, args.session_id)
+    if not args.session_id:
+        # resolve_session_id reads "" as latest: a delete names what it deletes.
+        raise CommandError("give a session id, a unique prefix of one, or 'latest'")
+    # The id as every session command takes it: latest, or a unique prefix (an ambiguous one lists the candidates).
+    with open_reader(args) as reader:
+        sid = resolve_session_id(reader, args.session_id)
+        path = reader.path
+    found = delete_session(path, sid)
+    if not found:  # deleted by someone else in between
+        raise CommandError(f"no session {sid!r}")
     if args.json:
-        print_json({"deleted": found, "session_id": args.session_id})
-    elif found:
+        print_json({"deleted": found, "session_id": sid})
+    else:
         from ..format.sanitize import clean
 
-        print(f"deleted session {clean(args.session_id, 200)}")
-    if not found:
-        raise CommandError(f"no session {args.session_id!r}")
+        print(f"deleted session {clean(sid, 200)}")
     return 0
