@@ -74,6 +74,19 @@ def test_export_import_round_trip_keeps_everything(db, tmp_path, capsys, fmt):
     _same_db(db, target)
 
 
+@pytest.mark.parametrize("where", ["missing directory", "a directory"])
+def test_export_to_a_path_that_cannot_be_written_is_one_line(db, tmp_path, capsys, where):
+    # Was: a FileNotFoundError / IsADirectoryError traceback.
+    target = tmp_path / "no" / "such" / "x.csv" if where == "missing directory" else tmp_path
+    capsys.readouterr()
+    code = cli.main(["export", "--format", "csv", "-o", str(target), "--db", str(db)])
+    out, err = capsys.readouterr()
+    reason = "No such file or directory" if where == "missing directory" else "Is a directory"
+    assert code == 1 and out == ""
+    assert err == f"agenttrace-tui: cannot export to {target}: {reason}\n"
+    assert not (tmp_path / "no").exists()
+
+
 def test_otlp_export_is_valid_otlp_for_other_tools(db, capsys):
     out = main(capsys, "export", "--format", "otlp-json", "--trace", "trace-v1", "--db", str(db))
     lines = out.splitlines()

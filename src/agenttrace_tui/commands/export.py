@@ -77,8 +77,12 @@ def run(args: argparse.Namespace) -> int:
 
     with open_reader(args) as reader:
         sessions, running, spans = _select(reader, args)
-        # Closed in the finally below unless it is stdout.
-        out = open(args.output, "w", encoding="utf-8", newline="") if args.output else sys.stdout  # noqa: SIM115
+        # Closed in the finally below unless it is stdout. Opened once the scope is known,
+        # so a bad --session or --trace leaves an existing file as it was.
+        try:
+            out = open(args.output, "w", encoding="utf-8", newline="") if args.output else sys.stdout  # noqa: SIM115
+        except OSError as exc:  # a missing directory, a directory, no permission
+            raise CommandError(f"cannot export to {args.output}: {exc.strerror or exc}") from None
         try:
             if args.format == "json":
                 n = write_json(out, sessions.values(), spans)
