@@ -137,6 +137,19 @@ def test_no_transcripts_is_a_clear_error(tmp_path, capsys):
     assert "no transcripts" in capsys.readouterr().err
 
 
+def test_transcripts_that_give_nothing_are_an_error(tmp_path, capsys):
+    # Was: "imported 0 sessions ..." and exit status 0.
+    (tmp_path / "a.jsonl").write_text('{"type": "summary", "summary": "no session id"}\nnot json\n')
+    (tmp_path / "b.jsonl").write_text("trace_id,span_id\n")
+    code = cli.main(["import-claude", str(tmp_path), "--db", str(tmp_path / "c.db")])
+    out, err = capsys.readouterr()
+    assert code == 1 and out.startswith("imported 0 sessions") and "skipped 2 file_without_session" in out
+    assert err == "agenttrace-tui: nothing imported from 2 transcripts: all skipped (2 file_without_session)\n"
+    # One good transcript beside them: a success.
+    shutil.copy(FIXTURES / "session.jsonl", tmp_path / "session.jsonl")
+    assert _import(capsys, tmp_path / "c.db", tmp_path)["sessions"] == 1
+
+
 @pytest.mark.parametrize(
     "line",
     [

@@ -265,6 +265,47 @@ def test_import_streams_and_survives_bad_input(tmp_path, db, capsys):
     _same_db(db, tmp_path / "mixed.db")
 
 
+@pytest.mark.parametrize(
+    ("content", "skipped"),
+    [
+        (b"trace_id,span_id,name\nt1,s1,chat\n", "skipped 2 invalid_json"),  # a CSV export
+        (bytes(range(256)) * 4, "invalid_json"),  # not text at all
+        (b"{}\n", "skipped 1 unknown_document: an empty object is not an OTLP trace export"),
+        (b'{"resourceLogs": []}\n', "skipped 1 not_traces"),
+    ],
+    ids=["csv", "bytes", "empty object", "logs export"],
+)
+def test_import_of_nothing_importable_fails(tmp_path, capsys, content, skipped):
+    # Was: "imported 0 spans" and exit status 0.
+    path = tmp_path / "input"
+    path.write_bytes(content)
+    capsys.readouterr()
+    code = cli.main(["import", str(path), "--db", str(tmp_path / "x.db")])
+    out, err = capsys.readouterr()
+    assert code == 1
+    assert out.startswith("imported 0 spans") and skipped in out
+    assert err.startswith(f"agenttrace-tui: nothing imported from {path}: all skipped (") and err.count("\n") == 1
+    code = cli.main(["import", str(path), "--db", str(tmp_path / "x.db"), "--json"])
+    out, err = capsys.readouterr()
+    assert code == 1 and json.loads(out)["spans"] == 0 and "nothing imported" in err
+
+
+def test_import_of_an_empty_file_or_part_of_a_file(tmp_path, db, capsys):
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text("\n  \n")
+    capsys.readouterr()
+    assert cli.main(["import", str(empty), "--db", str(tmp_path / "x.db")]) == 0
+    assert capsys.readouterr() == (f"nothing to import: {empty} is empty\n", "")
+    # Some of it imported: a success, with the rest reported.
+    out = tmp_path / "otlp.jsonl"
+    main(capsys, "export", "--format", "otlp-json", "--trace", "trace-v2", "-o", str(out), "--db", str(db))
+    out.write_text(out.read_text() + "{}\n")
+    assert cli.main(["import", str(out), "--db", str(tmp_path / "x.db")]) == 0
+    printed, err = capsys.readouterr()
+    assert printed.startswith("imported ") and not printed.startswith("imported 0 ") and "unknown_document" in printed
+    assert err == ""
+
+
 def test_iter_json_values_reads_values_split_across_chunks():
     docs = [{"a": i, "text": "x" * 50} for i in range(20)]
     pretty = "".join(json.dumps(d, indent=2) + "\n" for d in docs)

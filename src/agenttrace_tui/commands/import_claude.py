@@ -3,6 +3,8 @@
 Default PATH: ``$CLAUDE_CONFIG_DIR/projects`` (else ``~/.claude/projects``),
 searched recursively for ``*.jsonl``. See ``claude_transcripts`` for the
 mapping. Importing again is safe: span ids derive from Claude's ids.
+Transcripts found but nothing stored from them (no session in any) is an
+error, exit status 1, after the summary.
 """
 
 from __future__ import annotations
@@ -80,18 +82,24 @@ def run(args: argparse.Namespace) -> int:
     result["stored_spans"] = stats.db.spans
     if args.json:
         print_json(result)
-        return 0
-    print(
-        f"imported {plural(stats.sessions, 'session')}, {plural(stats.traces, 'prompt')}, "
-        f"{plural(stats.llm_spans, 'LLM call')}, {plural(stats.tool_spans, 'tool call')} "
-        f"from {plural(stats.files, 'file')} into {clean(db)}"
-        f" ({plural(stats.duplicates, 'duplicate record')} merged, {plural(stats.sidechains_linked, 'sub-agent')} nested)"
-    )
-    for reason, n in sorted(stats.skipped.items()):
-        print(f"  skipped {n} {clean(reason, 80)}")
-    # What the door refused or fixed on the way into the file (store.bulk).
-    for reason, n in stats.db.rejected.most_common():
-        print(f"  skipped {n} {clean(reason, 80)}: {clean(stats.db.examples.get(reason, ''), 200)}")
-    for reason, n in stats.db.fixed.most_common():
-        print(f"  fixed {n} {clean(reason, 80)}: {clean(stats.db.fix_examples.get(reason, ''), 200)}")
+    else:
+        print(
+            f"imported {plural(stats.sessions, 'session')}, {plural(stats.traces, 'prompt')}, "
+            f"{plural(stats.llm_spans, 'LLM call')}, {plural(stats.tool_spans, 'tool call')} "
+            f"from {plural(stats.files, 'file')} into {clean(db)}"
+            f" ({plural(stats.duplicates, 'duplicate record')} merged, {plural(stats.sidechains_linked, 'sub-agent')} nested)"
+        )
+        for reason, n in sorted(stats.skipped.items()):
+            print(f"  skipped {n} {clean(reason, 80)}")
+        # What the door refused or fixed on the way into the file (store.bulk).
+        for reason, n in stats.db.rejected.most_common():
+            print(f"  skipped {n} {clean(reason, 80)}: {clean(stats.db.examples.get(reason, ''), 200)}")
+        for reason, n in stats.db.fixed.most_common():
+            print(f"  fixed {n} {clean(reason, 80)}: {clean(stats.db.fix_examples.get(reason, ''), 200)}")
+    if stats.db.spans == 0 and not stats.db.sessions:
+        # Transcripts were found and none of them gave a session: not a success.
+        skipped = ", ".join(f"{n} {reason}" for reason, n in [*sorted(stats.skipped.items()),
+                                                              *stats.db.rejected.most_common()])
+        raise CommandError(f"nothing imported from {plural(stats.files, 'transcript')}"
+                           + (f": all skipped ({skipped})" if skipped else ""))
     return 0

@@ -20,6 +20,9 @@ SQLite writer's own batch encoder (``store.sqlite.encode_batch`` /
 ``write_batch``) so trace and session summaries stay right.
 
 Bad input is counted by reason and reported; it never stops the import.
+But a file that held something and gave nothing to store (a CSV file, an
+OTLP logs export) ends with one error line and exit status 1, so a script
+does not take it for a success; an empty file is "nothing to import", status 0.
 """
 
 from __future__ import annotations
@@ -183,9 +186,11 @@ def updates_from_value(value: Any, ctx: _Context) -> Iterator[list[Update]]:
         yield from _sdk_console([value], ctx)
     elif "resourceLogs" in value or "resourceMetrics" in value:
         stats.reject("not_traces", "logs and metrics exports are not imported (traces only)")
+    elif not value:
+        stats.reject("unknown_document", "an empty object is not an OTLP trace export")
     else:
-        keys = ", ".join(list(value)[:5])
-        stats.reject("unknown_document", f"object with keys {keys} is not an OTLP trace export")
+        keys = ", ".join(list(value)[:5]) + (", ..." if len(value) > 5 else "")
+        stats.reject("unknown_document", f"an object with keys {keys} is not an OTLP trace export")
 
 
 def _native(rec: dict[str, Any], stats: ImportStats) -> list[Update]:
@@ -398,8 +403,14 @@ def run(args: argparse.Namespace) -> int:
     except sqlite3.Error as exc:
         return fail(f"cannot write {db}: {exc}")
     result = stats.as_dict()
+    name = "stdin" if args.file == "-" else args.file
+    empty = stats.values == 0 and not stats.rejected
     if args.json:
         print_json(result)
+    elif empty:
+        from ..format.sanitize import clean
+
+        print(f"nothing to import: {clean(name, 300)} is empty")
     else:
         from ..format.numbers import plural
         from ..format.sanitize import clean
@@ -412,4 +423,8 @@ def run(args: argparse.Namespace) -> int:
             print(f"  skipped {n} {clean(reason)}: {clean(stats.examples.get(reason, ''), 200)}")
         for reason, n in stats.fixed.most_common():
             print(f"  fixed {n} {clean(reason)}: {clean(stats.fix_examples.get(reason, ''), 200)}")
+    if stats.rejected and stats.spans == 0 and not stats.sessions:
+        # It held something and none of it could be stored: not a success.
+        reasons = ", ".join(f"{n} {reason}" for reason, n in stats.rejected.most_common())
+        return fail(f"nothing imported from {name}: all skipped ({reasons})")
     return 0
