@@ -4,7 +4,8 @@
 the agent had open then will never get its end (the process is gone), so
 the live UI shows it "unfinished" as of the session's end, not "running"
 with a duration that grows for as long as the monitor runs; the session reads
-"interrupted", and so do the history commands. Driven for real: ``run``'s
+"interrupted", and so do the history commands; an error span says the process
+was killed by signal 9. Driven for real: ``run``'s
 own ``start_command`` starts a child that reports with our SDK over UDP on
 127.0.0.1 and kills itself (SIGKILL) inside a span; the real app under
 Pilot, the monitor's SQLite file read back by the CLI.
@@ -66,10 +67,14 @@ async def test_spans_open_when_the_agent_was_killed_read_unfinished_and_stop_tic
             store = monitor.store
             assert await until(lambda: codes == [137])
             entry = store.sessions[sid]
-            assert await until(lambda: entry.totals.spans == 3 and app.traces.keys)
+            # The agent's three spans, and the one saying how its process ended (run's end_records).
+            assert await until(lambda: entry.totals.spans == 4 and len(app.traces.keys) == 2)
             ended = entry.session.ended_ns
             assert ended is not None and entry.status() == "interrupted"
-            (tid,) = app.traces.keys
+            (tid,) = [k for k in app.traces.keys if any(s.name == "long call" for s in store.trace(k).spans.values())]
+            (exit_tid,) = [k for k in app.traces.keys if k != tid]
+            exit_row = " ".join(c.plain for c in app.traces.row_cells(exit_tid))
+            assert exit_row.startswith("✗") and "killed killed by signal 9" in exit_row, exit_row
             trace = store.trace(tid)
             assert trace is not None and trace.status() == "unfinished" and trace.cut_ns == ended
             # Time goes on; what is shown of the open spans does not.
