@@ -89,7 +89,13 @@ def test_json_by_model_matches_the_live_store(db: Path, capsys: pytest.CaptureFi
     store = Store()
     Pipeline(store, enrichers=make_enrichers(None, store, background_tokens=False)).apply(fixture_spans())
     live = dict(store.totals.breakdown("model"))
-    assert set(rows) == set(live) == {"gpt-4o", "claude-sonnet-4-5", "llama3.1:8b", "gpt-4o-mini"}
+    assert set(live) == {"gpt-4o", "claude-sonnet-4-5", "llama3.1:8b", "gpt-4o-mini"}
+    # The spans no model names (the agent, the tool) are a row of their own: the rows add up to
+    # the total (its spans counted them, the rows not: 8 against 6).
+    assert set(rows) == {*live, "(no model)"}
+    assert rows["(no model)"]["spans"] == store.totals.spans - sum(b.spans for b in live.values()) > 0
+    for field in ("spans", "input_tokens", "output_tokens", "cost_priced_usd"):
+        assert sum(r[field] for r in rows.values()) == pytest.approx(got["total"][field]), field
     for model, b in live.items():
         assert rows[model]["cost_priced_usd"] == pytest.approx(b.cost)
         assert rows[model]["cost_usd"] == (None if b.cost_unknown else pytest.approx(b.cost))
@@ -122,7 +128,7 @@ def test_group_by(db: Path, capsys: pytest.CaptureFixture[str], group: str) -> N
     assert code == 0
     rows = {r[group]: r for r in json.loads(out)["rows"]}
     if group == "provider":
-        assert set(rows) == {"openai", "anthropic", "ollama"}
+        assert set(rows) == {"openai", "anthropic", "ollama", "(no provider)"}
     elif group == "kind":
         assert rows["agent"]["cost_usd"] == 0 and rows["llm_call"]["spans"] == 5
     elif group == "tool":

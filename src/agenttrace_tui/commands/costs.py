@@ -147,7 +147,8 @@ class Report:
         elif self.group == "day":
             self._add_days(store)
         else:
-            for key, b in totals.breakdown(self.group):
+            rows = totals.breakdown(self.group)
+            for key, b in rows:
                 r = self.row(key)
                 r.spans += b.spans
                 r.input += b.input_tokens
@@ -157,6 +158,19 @@ class Report:
                 r.cost += b.cost
                 r.unknown += b.cost_unknown
                 r.estimated += b.estimated
+            # The spans no row of this dimension holds (no model named: tools, agents, ...), as
+            # a row of their own, so the rows add up to the total (it counted them, the rows not).
+            rest = totals.spans - sum(b.spans for _, b in rows)
+            if rest > 0:
+                r = self.row(f"(no {self.group})")
+                r.spans += rest
+                r.input += totals.input_tokens - sum(b.input_tokens for _, b in rows)
+                r.output += totals.output_tokens - sum(b.output_tokens for _, b in rows)
+                r.cache_read += totals.cache_read - sum(b.cache_read for _, b in rows)
+                r.cache_write += totals.cache_write - sum(b.cache_write for _, b in rows)
+                r.cost += totals.cost - sum(b.cost for _, b in rows)
+                r.unknown += totals.cost_unknown - sum(b.cost_unknown for _, b in rows)
+                r.estimated += totals.estimated - sum(b.estimated for _, b in rows)
 
     def _add_days(self, store: Any) -> None:
         # Day rows come from the spans themselves (the minute series has no cache/unknown split).
