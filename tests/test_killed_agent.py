@@ -110,6 +110,13 @@ async def test_spans_open_when_the_agent_was_killed_read_unfinished_and_stop_tic
     assert shown.returncode == 0, shown.stderr
     line = next(ln for ln in shown.stdout.splitlines() if "long call" in ln)
     assert "Unfinished: no end recorded" in line and "Running" not in line
+    # The trace's total is not known ("+?"), in the tree's head line as in the list of traces.
+    head = shown.stdout.splitlines()[0]
+    assert "+?," in head and "Unfinished: no end recorded" in head, head
+    traces = subprocess.run([sys.executable, "-m", "agenttrace_tui", "traces", "list", "--session", sid, "--wide"],
+                            capture_output=True, text=True, env=env, timeout=60)
+    listed_row = next(ln for ln in traces.stdout.splitlines() if ln.startswith(tid))
+    assert "+? " in listed_row, listed_row
     queried = subprocess.run([sys.executable, "-m", "agenttrace_tui", "spans", "query", "--session", sid, "--wide"],
                              capture_output=True, text=True, env=env, timeout=60)
     assert queried.returncode == 0, queried.stderr
@@ -222,7 +229,10 @@ async def test_traces_show_reads_running_while_the_session_runs(tmp_path: Path, 
     out = capsys.readouterr().out
     line = next(ln for ln in out.splitlines() if "thinking" in ln)
     assert "Running" in line and "Unfinished" not in line, out
-    assert "Unfinished" not in out.splitlines()[0] and "Running" not in out.splitlines()[0]  # the root is the head line
+    # The root is the head line: its total is not known yet ("+?", as traces list and compare say)
+    # and it says the root runs (it said nothing of it).
+    head = out.splitlines()[0]
+    assert "Total: 1.00s+?" in head and "Running" in head and "Unfinished" not in head, head
     assert cli.main(["traces", "show", "t-open", "--db", str(db), "--json"]) == 0
     states = {sp["name"]: sp["state"] for sp in json.loads(capsys.readouterr().out)["spans"]}
     assert states == {"agent run": "running", "thinking": "running"}

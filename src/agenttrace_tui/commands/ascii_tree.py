@@ -24,7 +24,7 @@ from types import SimpleNamespace
 from ..analysis.critical_path import analyze
 from ..analysis.tree import TraceTree
 from ..format.cost import span_cost_text
-from ..format.numbers import fmt_cost, fmt_duration, fmt_tokens
+from ..format.numbers import fmt_cost, fmt_duration, fmt_span_time, fmt_tokens
 from ..format.sanitize import clean
 from ..model import Span, Status, counted_cost, span_flags
 
@@ -135,7 +135,9 @@ def render_tree(spans: Iterable[Span], now_ns: int | None = None, attributes: bo
     cost = sum(counted_cost(s) for s in by_id.values())
     unpriced = sum(span_flags(s)[0] for s in by_id.values())
     errors = sum(1 for s in by_id.values() if s.status in _ERROR)
-    summary = [f"Total: {fmt_duration(an.duration_ns)}", f"Spans: {len(by_id)}"]
+    # With spans open the whole is not known: "+?" as every surface says it (fmt_span_time).
+    open_spans = sum(1 for s in by_id.values() if s.end_ns is None)
+    summary = [f"Total: {fmt_span_time(an.duration_ns, open_spans)}", f"Spans: {len(by_id)}"]
     if tokens:
         summary.append(f"Tokens: {fmt_tokens(tokens, estimated)}")
     if cost or unpriced:
@@ -144,8 +146,8 @@ def render_tree(spans: Iterable[Span], now_ns: int | None = None, attributes: bo
         summary.append(f"Errors: {errors}")
     if single_root and attributes:
         # The root is the trace line itself: its own attributes go there.
-        summary += [a for a in span_attributes(root, running)
-                    if not a.startswith(("Duration:", "Running", "Unfinished", "Cost:"))]
+        # (Its "Running" / "Unfinished" mark stays: the total does not say which spans are open.)
+        summary += [a for a in span_attributes(root, running) if not a.startswith(("Duration:", "Cost:"))]
     head: Line = [("[Trace: ", "bold"), (clean(name, 120), "bold"), ("] ", "bold"), (f"({', '.join(summary)})", "dim")]
     if single_root and root.span_id in an.hotspots:
         head.append((" " + HOTSPOT_MARK, "bold red"))

@@ -9,7 +9,17 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from ..format.numbers import column_digits, cost_json, fmt_cost, fmt_count, fmt_duration, fmt_time, fmt_tokens, plural
+from ..format.numbers import (
+    column_digits,
+    cost_json,
+    fmt_cost,
+    fmt_count,
+    fmt_duration,
+    fmt_span_time,
+    fmt_time,
+    fmt_tokens,
+    plural,
+)
 from .history_common import (
     CommandError,
     add_common,
@@ -123,7 +133,7 @@ def add_trace_row(t: CliTable, tr: Any, digits: int, with_session: bool) -> None
         *([tr.session_id] if with_session else []),
         tr.name,
         fmt_time(tr.start_ns),
-        fmt_duration(tr.duration_ns),
+        fmt_span_time(tr.duration_ns, tr.running),  # spans open: "+?", as the tree and compare say
         fmt_count(tr.spans),
         (fmt_count(tr.errors), "red" if tr.errors else ""),
         fmt_tokens(tr.tokens, tr.estimated > 0),
