@@ -194,6 +194,9 @@ def test_unknown_model_is_unknown_with_reason_never_zero() -> None:
     assert b.total is None and "openai/no-such-model-xyz" in b.reason
     assert st.totals.cost_unknown == 2 and st.totals.cost == 0.0
     assert st.totals.breakdown("model")[0][1].cost_unknown == 1
+    # A model named with its provider already is named once (it read acme/acme/my-finetune-v3).
+    own = run([llm("c", "acme", "acme/my-finetune-v3", TokenUsage(input=1, output=1))]).span("t1", "c").cost
+    assert own.total is None and own.reason == "no price for acme/my-finetune-v3"
 
 
 def test_llm_span_without_model_is_unknown() -> None:

@@ -307,7 +307,9 @@ class PriceBook:
             except LookupError:
                 continue
             return self._entry(info, provider, model), f"{found_provider.id}/{info.id}"
-        return Unknown(f"no price for {provider or '?'}/{model}"), None
+        # A model named with its provider already (acme/my-finetune-v3) is named once.
+        named = model if provider and model.startswith(f"{provider}/") else f"{provider or '?'}/{model}"
+        return Unknown(f"no price for {named}"), None
 
     @staticmethod
     def _entry(info: Any, provider: str | None, model: str) -> Rates | _Model | Unknown:
