@@ -318,9 +318,10 @@ def test_fork_session_and_metrics(mon):
     with other.span("second-root"):
         pass
     owner.metric("queue.depth", 7, {"queue": "tools"})
+    other.metric("queue.depth", 2, {"queue": "second"})
     other.close()
     owner.close()
-    assert mon.wait_for(lambda s: s.span_count == 3 and len(s.metrics) == 1
+    assert mon.wait_for(lambda s: s.span_count == 3 and len(s.metrics) == 2
                         and all(e.session.ended_ns for e in s.sessions.values()) and len(s.sessions) == 2)
     spans = {s.name: s for s in mon.spans()}
     assert spans["in-owner"].session_id == owner.session_id
@@ -331,8 +332,10 @@ def test_fork_session_and_metrics(mon):
     assert spans["second-root"].session_id == other.session_id
     with mon.lock:
         assert mon.store.session(other.session_id).session.framework == "b"
-        (series,) = mon.store.metrics.values()
-    assert (series.name, series.last, series.labels) == ("queue.depth", 7.0, {"queue": "tools"})
+        series = {m.labels["queue"]: m for m in mon.store.metrics.values()}
+    assert (series["tools"].name, series["tools"].last) == ("queue.depth", 7.0)
+    # Each sample belongs to its tracer's session (it belonged to none: `metrics --session` found nothing).
+    assert (series["tools"].session_id, series["second"].session_id) == (owner.session_id, other.session_id)
     assert other.sender_id == owner.sender_id
 
 

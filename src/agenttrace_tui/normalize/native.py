@@ -418,6 +418,7 @@ def normalize(records: list[WireRecord]) -> tuple[list[Update], list[Reject]]:
                         labels=rec.labels,
                         time_ns=rec.time_ns or time.time_ns(),
                         kind=metric_kind,
+                        session_id=rec.session_id or None,
                     )
                 )
         except NormalizeError as exc:

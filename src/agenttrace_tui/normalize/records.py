@@ -135,6 +135,8 @@ class MetricRecord(_Record, tag="metric", kw_only=True):
     labels: dict[str, str] = {}
     time_ns: Ns | None = None
     metric_kind: str | None = None
+    #: The session the sample belongs to (our SDK sends its tracer's).
+    session_id: Id | None = None
 
 
 WireRecord = SpanRecord | SpanStartRecord | SpanEndRecord | SessionRecord | EventRecord | MetricRecord

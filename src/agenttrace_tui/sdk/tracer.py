@@ -192,7 +192,8 @@ class Tracer:
         return True
 
     def metric(self, name: str, value: float, labels: dict[str, str] | None = None, kind: str = "gauge") -> None:
-        rec: dict[str, Any] = {"v": 1, "type": "metric", "name": name, "value": float(value), "time_ns": time.time_ns(), "metric_kind": kind}
+        rec: dict[str, Any] = {"v": 1, "type": "metric", "name": name, "value": float(value), "time_ns": time.time_ns(),
+                               "metric_kind": kind, "session_id": self.session_id}
         if labels:
             rec["labels"] = {str(k): str(v) for k, v in labels.items()}
         self._put(rec)
