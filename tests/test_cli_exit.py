@@ -28,3 +28,18 @@ def test_piped_output_arrives_whole_and_the_exit_code_is_kept(tmp_path):
     missing = _cmd("sessions", "show", "nope", "--db", str(db))
     assert missing.returncode == 1
     assert "nope" in missing.stderr
+
+
+def test_a_reader_that_stops_early_is_not_a_failure(tmp_path):
+    """``agenttrace-tui stats | head -1``: the reader closes the pipe before the table is
+    written. Rich's console exited 1 there (silently: a script took it for an error);
+    every table command now ends 0 with nothing on stderr, as the plain-print ones did."""
+    db = tmp_path / "fx.db"
+    build_db(db, now_ns=fixtures.NOW_NS)
+    for argv in (["stats"], ["sessions", "show", "latest"], ["costs"], ["sessions", "list"]):
+        proc = subprocess.Popen([sys.executable, "-m", "agenttrace_tui", *argv, "--db", str(db)],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        assert proc.stdout is not None
+        proc.stdout.close()  # gone before the first write: it gets EPIPE
+        _, err = proc.communicate(timeout=120)
+        assert proc.returncode == 0 and err == b"", (argv, proc.returncode, err)

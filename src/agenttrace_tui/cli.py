@@ -214,7 +214,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command in ("run", "env", "serve"):
         return _with_config(args)
     if args.command not in (None, "demo"):
-        return int(args.func(args) or 0)
+        try:
+            return int(args.func(args) or 0)
+        except BrokenPipeError:  # the reader stopped early (| head): done, not failed
+            return 0
     try:
         cfg = config_from_args(args, default_db=_demo_db() if args.command == "demo" else None)
         if args.command == "demo" and args.send_only:

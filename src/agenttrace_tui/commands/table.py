@@ -261,9 +261,16 @@ def console() -> Any:
     """
     from rich.console import Console
 
+    class _Console(Console):
+        def on_broken_pipe(self) -> None:
+            # A reader that stopped early (``| head``) is done, not failed: Rich exits 1 here;
+            # cli.main (and history_common.guarded) end with 0, as for a plain print.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            raise BrokenPipeError
+
     if is_terminal():
-        return Console(file=sys.stdout, force_terminal=True, highlight=False, soft_wrap=False)
-    return Console(file=sys.stdout, width=PIPE_WIDTH, force_terminal=False, highlight=False, soft_wrap=False)
+        return _Console(file=sys.stdout, force_terminal=True, highlight=False, soft_wrap=False)
+    return _Console(file=sys.stdout, width=PIPE_WIDTH, force_terminal=False, highlight=False, soft_wrap=False)
 
 
 def add_wide(p: Any) -> None:
