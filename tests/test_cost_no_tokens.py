@@ -210,3 +210,21 @@ def test_a_headless_line_says_why_a_call_is_unpriced_in_clean_text() -> None:
     head, why = line.split(' unpriced=1 why="')
     assert " cost=$? " in head and why.endswith('"') and why.count('"') == 1
     assert why.startswith("no price for acme/evil") and "model" in why
+
+
+def test_a_headless_line_says_a_cancelled_run_is_not_ok() -> None:
+    """A trace whose root span was cancelled (the run was stopped) read "ok" in headless and
+    replay lines; it reads CANCELLED, as the lists show it, and a failed one ERROR."""
+    store = Store()
+    t0 = time.time_ns()
+    store.apply([
+        Span(span_id="r1", trace_id="stopped", session_id="s", name="agent run", kind=SpanKind.AGENT,
+             start_ns=t0, end_ns=t0 + 3_000, status=Status.CANCELLED),
+        Span(span_id="r2", trace_id="failed", session_id="s", name="agent run", kind=SpanKind.AGENT,
+             start_ns=t0, end_ns=t0 + 3_000, status=Status.ERROR),
+        Span(span_id="r3", trace_id="fine", session_id="s", name="agent run", kind=SpanKind.AGENT,
+             start_ns=t0, end_ns=t0 + 3_000),
+    ])
+    words = {tid: trace_line(store, store.traces[tid]).split(" dur=")[0].rsplit(" ", 1)[1]
+             for tid in ("stopped", "failed", "fine")}
+    assert words == {"stopped": "CANCELLED", "failed": "ERROR", "fine": "ok"}

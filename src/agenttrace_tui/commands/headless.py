@@ -25,13 +25,17 @@ from ..runtime.monitor import Monitor
 from ..store.entries import TraceEntry
 from ..store.memory import Store
 
+#: TraceEntry.status -> the word a headless line says (scripts read "ok" and "ERROR").
+_STATUS_WORD = {"error": "ERROR", "cancelled": "CANCELLED", "unfinished": "UNFINISHED"}
+
 
 def trace_line(store: Store, trace: TraceEntry) -> str:
     t = trace.totals
     session = store.sessions.get(trace.session_id)
     label = session.session.label if session is not None else trace.session_id
     started = time.strftime("%H:%M:%S", time.localtime(trace.start_ns / 1e9))
-    status = "ERROR" if t.errors else "ok"
+    # The trace's own state, as the lists show it: a stopped (cancelled) run is not "ok".
+    status = _STATUS_WORD.get(trace.status(), "ok")
     # Exact numbers, not the UI's compact ones: these lines are read by scripts.
     tokens = fmt_count(t.tokens, t.estimated > 0).replace(",", "")
     line = (
