@@ -323,3 +323,23 @@ async def test_many_sessions_already_over_budget_give_one_notification():
         await pilot.pause(0.3)
         notes = [m for m in _notes(app) if "budget" in m]
         assert notes == ["6 sessions over budget, 0 past 80% (budget $1.00 per session)."]
+
+
+async def test_detail_dates_a_span_of_another_day():
+    """Start and end as a time of day read as today's: a span from days ago shows its
+    dates (it read '05:07:55.021' for a span of last month); one of today only its times."""
+    import time as _time
+
+    now = fixtures.NOW_NS
+    for start, dated in ((now - 40 * 86_400 * S, True), (now - 2 * S, False)):
+        store = Store()
+        store.apply([Span(span_id="one", trace_id="t", session_id="s", name="the task", kind=SpanKind.TASK,
+                          start_ns=start, end_ns=start + S)])
+        app = make_app(store=store, now_ns=fixtures.clock)
+        async with app.run_test(size=(120, 36)) as pilot:
+            await wait_for(pilot, lambda app=app: "t" in app.traces.keys)
+            app.span_tree.focus()
+            app.span_tree.select_span("one")
+            await wait_for(pilot, lambda app=app: "the task" in app.detail.plain())
+            line = next(ln for ln in app.detail.plain().splitlines() if ln.startswith("start"))
+            assert (_time.strftime("%Y-%m-%d", _time.localtime(start / S)) in line) is dated, line

@@ -137,7 +137,11 @@ def render_detail(
                 else " when its session ended" if cut is not None else " when the recording ends")
     dur = Text(fmt.duration(span.duration_ns(now_ns)) + counting, style="bold")
     d.row("duration", dur, *((L(f"  at +{fmt.duration(span.start_ns - trace.start_ns)} in trace"),) if trace is not None and span.start_ns > trace.start_ns else ()))
-    d.row("start", fmt.clock_ms(span.start_ns), L("  end "), fmt.clock_ms(span.end_ns) if span.end_ns is not None else Text(status, style=status_style(app, status)))
+    # Dated when not today's, or when it ends on another day than it started.
+    dated = fmt.day(span.start_ns) != fmt.day(now_ns) or (span.end_ns is not None
+                                                          and fmt.day(span.end_ns) != fmt.day(span.start_ns))
+    d.row("start", fmt.stamp_ms(span.start_ns, dated), L("  end "),
+          fmt.stamp_ms(span.end_ns, dated) if span.end_ns is not None else Text(status, style=status_style(app, status)))
 
     llm = span.llm
     if llm is not None:

@@ -57,3 +57,14 @@ def clock(ns: int) -> str:
 def clock_ms(ns: int) -> str:
     """Local wall-clock time with milliseconds, HH:MM:SS.mmm."""
     return f"{clock(ns)}.{(ns // 1_000_000) % 1000:03d}"
+
+
+def day(ns: int) -> tuple[int, int, int]:
+    """The local calendar day of ``ns``."""
+    return time.localtime(ns / S)[:3]
+
+
+def stamp_ms(ns: int, dated: bool) -> str:
+    """``clock_ms``, after the local date (YYYY-MM-DD) when ``dated``: a time of day alone
+    reads as today's, wrong for a span of another day or one that runs past midnight."""
+    return f"{time.strftime('%Y-%m-%d', time.localtime(ns / S))} {clock_ms(ns)}" if dated else clock_ms(ns)
