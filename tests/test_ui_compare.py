@@ -190,3 +190,26 @@ def test_compare_snapshot(snap_compare):
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=(120, 36), run_before=run_before)
+
+
+async def test_the_cost_row_has_one_number_of_decimals():
+    """$0.0134 against $0.0102: each was shown by its own magnitude ('$0.013  $0.01
+    -$0.0032', two precisions for one row); the row now takes the decimals its amounts need."""
+    from agenttrace_tui.model import Cost, LlmInfo, Span, SpanKind, TokenUsage
+
+    store = Store()
+    for n, usd in ((1, 0.0134), (2, 0.0102)):
+        store.apply([Span(span_id=f"c{n}", trace_id=f"t{n}", session_id=f"s{n}", name="chat", kind=SpanKind.LLM_CALL,
+                          start_ns=fixtures.NOW_NS - 10 * S, end_ns=fixtures.NOW_NS - 9 * S,
+                          llm=LlmInfo(provider="openai", model="gpt-4o"), usage=TokenUsage(input=10, output=5, total=15),
+                          cost=Cost(total=usd, source="reported"))])
+    app = _app(store)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await show(pilot, app, "s1", "t1")
+        await pilot.press("m")
+        await show(pilot, app, "s2", "t2")
+        await pilot.press("m")
+        await wait_for(pilot, lambda: isinstance(app.screen, CompareScreen))
+        cost_row = next(ln for ln in plain(app.screen.renderable()).splitlines() if ln.strip().startswith("cost"))
+        assert cost_row.split()[1:] == ["$0.0134", "$0.0102", "-$0.0032"], cost_row

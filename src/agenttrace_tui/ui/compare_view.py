@@ -175,11 +175,13 @@ class CompareScreen(Screen[None]):
             fmt.tokens(b["tokens"], b["tokens_estimated"]),
             self._delta(d["tokens"], fmt.tokens),
         )
+        # One number of decimals for the row ($0.013 beside $0.01 read as two precisions).
+        digits = fmt.column_digits([a["cost_priced"], b["cost_priced"], d["cost"]])
         summary.add_row(
             "cost",
-            fmt.cost(a["cost_priced"], a["tokens_estimated"], a["unpriced"]),
-            fmt.cost(b["cost_priced"], b["tokens_estimated"], b["unpriced"]),
-            self._cost_delta(d["cost"]),
+            fmt.cost(a["cost_priced"], a["tokens_estimated"], a["unpriced"], digits),
+            fmt.cost(b["cost_priced"], b["tokens_estimated"], b["unpriced"], digits),
+            self._cost_delta(d["cost"], digits),
         )
         summary.add_row("errors", str(a["errors"]), str(b["errors"]), self._delta(d["errors"], str))
 
