@@ -397,3 +397,22 @@ async def test_picker_costs_read_as_the_cli_shows_them(tmp_path):
         cost_col = [c.title for c in picker.list.COLUMNS].index("Cost")
         await pilot.pause()
         assert {k: picker.list.row_cells(k)[cost_col].plain for k in cli} == cli
+
+
+async def test_a_paused_replay_draws_running_spans_as_the_detail_does(db):
+    """Paused 50 ms into a replay, the tree drew the running root at the last 100 ms tick
+    ('0ns…') while the detail said '50ms and counting'; time stands still, so it is exact."""
+    clock = FakeClock()
+    app = ReplayApp(db, "sess-v1", clock=clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.span_tree.trace_id == "trace-v1")
+        clock.advance(0.05)
+        await pilot.press("space")
+        await wait_for(pilot, lambda: "PAUSED" in app.replay_bar.plain)
+        app.span_tree.focus()
+        app.span_tree.select_span("v1-root")
+        await wait_for(pilot, lambda: "50ms and counting" in app.detail.plain())
+        await pilot.pause(0.1)
+        rows = [app.span_tree.render_line(y).text for y in range(app.span_tree.size.height)]
+        root = next(r for r in rows if "execute_query" in r and "▾" in r)
+        assert "50ms…" in root and "0ns" not in root, root

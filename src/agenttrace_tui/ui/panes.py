@@ -66,6 +66,11 @@ class PaneSync(App[None]):
         """True when the panes show a recording at its end: open spans are "unfinished"."""
         return False
 
+    @property
+    def clock_stopped(self) -> bool:
+        """True when the panes' time stands still (a paused replay): drawn exactly, not by the tick."""
+        return False
+
     def _update_header(self) -> None:
         """Redraw the header (the app's)."""
 
@@ -206,7 +211,8 @@ class PaneSync(App[None]):
                 span.span_id,
                 id(span),
                 len(span.events),
-                now // 100_000_000 if span.running else 0,
+                # (a paused replay's time stands still where it paused: drawn there, not at a tick)
+                (now if self.clock_stopped else now // 100_000_000) if span.running else 0,
                 self.recording_over,
                 self.show_code,
             )

@@ -220,6 +220,11 @@ class ReplayApp(AgentTraceApp):
     def recording_over(self) -> bool:
         return self.player is not None and self.player.finished
 
+    @property
+    def clock_stopped(self) -> bool:
+        """The replay is paused: its time stands still, so panes draw it exactly."""
+        return self.player is not None and self.player.paused
+
     def _play_now(self) -> int:
         # Session time: running spans and "ago" columns move with the replay.
         return self.player.position_ns if self.player is not None else time.time_ns()

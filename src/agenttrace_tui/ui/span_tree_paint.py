@@ -196,13 +196,14 @@ class SpanTreePainter(ScrollView):
     def _now_tick(self) -> int:
         # Running spans draw at 100 ms resolution so their cache keys change only that often.
         # Where time stopped it is exact, the figure every other pane shows: in a trace whose
-        # session ended with spans open, at the session's end; at a recording's end, there.
+        # session ended with spans open, at the session's end; at a recording's end, there;
+        # in a paused replay, where it paused.
         now = self.now_ns()
         cut = self._cut_ns()
         if cut is not None and cut <= now:
             return cut
-        if self.is_attached and getattr(self.app, "recording_over", False):
-            return now
+        if self.is_attached and (getattr(self.app, "recording_over", False) or getattr(self.app, "clock_stopped", False)):
+            return now  # (a paused replay read 0ns… in the tree beside 4.0ms in the detail)
         return (now // TICK_NS) * TICK_NS
 
     def _cut_ns(self) -> int | None:
