@@ -296,3 +296,18 @@ def test_numbers_are_formatted_one_way():
     assert plural(1, "session") == "1 session" and plural(2, "error") == "2 errors" and plural(1204, "span") == "1,204 spans"
     assert [fmt_number(v) for v in (1234, 12345.6, 3.14159, 0.0123456)] == ["1,234", "12,346", "3.142", "0.01235"]
     assert fmt_number(12345.6, 3) == "12,346"  # a rate: never 1.23e+04
+
+
+def test_a_long_session_name_is_whole_when_wide_or_piped(tmp_path):
+    """Session names were cut at 60 characters even piped or with --wide ("every column at
+    full width"); they keep the 200-character bound every name has."""
+    name = "a nightly refactor agent for the billing service monorepo, run by the platform team"
+    assert 60 < len(name) < 200
+    now = time.time_ns()
+    db = write_db(tmp_path / "long.db", [
+        Session(id="s-long", name=name, started_ns=now - 10**9),
+        Span(span_id="a", trace_id="t", session_id="s-long", name="step", kind=SpanKind.TASK,
+             start_ns=now - 10**9, end_ns=now),
+    ])
+    assert name in piped(db, "sessions", "list")
+    assert name in in_terminal(db, "sessions", "list", "--wide", columns=100)

@@ -193,3 +193,12 @@ async def test_untrusted_names_are_shown_literally(tmp_path: Path, capsys: pytes
     assert code == 0
     assert "[bold red]evil␛[2J" in out and "\x1b" not in out
     assert "no price for openai/[bold red]evil␛[2J" in out
+
+
+def test_errors_are_one_line_as_every_command_says_them(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """costs printed its errors bare ('no database at ...'); they read as every history
+    command's: 'agenttrace-tui: ...', one line."""
+    code, _, err = run_cli(capsys, "--db", str(tmp_path / "none.db"))
+    assert code == 1 and err.startswith("agenttrace-tui: no database at ") and err.count("\n") == 1, err
+    code, _, err = run_cli(capsys, "--db", str(tmp_path / "none.db"), "--since", "bogus")
+    assert code == 2 and err.startswith("agenttrace-tui: --since: ") and err.count("\n") == 1, err

@@ -305,49 +305,39 @@ def render(report: Report, console: Any, wide: bool = False) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from rich.console import Console
-
     from ..enrich.prices import PriceFileError
     from ..store.sqlite import Reader, SchemaError
-    from .history_common import db_path, prices_path
+    from .history_common import CommandError, db_path, fail, prices_path, resolve_session_id
 
-    err = Console(stderr=True)
+    # Errors as every history command says them: one line, "agenttrace-tui: ..." (sanitized).
     try:
         since_ns = parse_since(args.since) if args.since else None
     except ValueError as exc:
-        err.print(str(exc), markup=False)
-        return 2
+        return fail(str(exc), 2)
     path = db_path(args)
     try:
         reader = Reader(path)
     except FileNotFoundError:
-        err.print(f"no database at {path} (run the monitor first, or pass --db)", markup=False)
-        return 1
+        return fail(f"no database at {path} (run the monitor first, or pass --db)")
     except SchemaError as exc:
-        err.print(str(exc), markup=False)
-        return 1
+        return fail(str(exc))
     try:
         with reader:
             if args.session is not None:  # 'latest' and id prefixes, as every command
-                from .history_common import CommandError, resolve_session_id
-
                 try:
                     args.session = resolve_session_id(reader, args.session)
                 except CommandError as exc:
-                    err.print(f"agenttrace-tui: {exc}", markup=False)
-                    return 1
+                    return fail(str(exc))
             report = build_report(reader, args.group_by, args.session, since_ns, prices_path(args))
     except PriceFileError as exc:
-        err.print(str(exc), markup=False)
-        return 2
+        return fail(str(exc), 2)
     if args.json:
         import json
 
         sys.stdout.write(json.dumps(report.as_json(), ensure_ascii=False, indent=2) + "\n")
         return 0
     if args.session is not None and report.sessions == 0:
-        err.print(f"no spans for session {args.session!r} in {path}", markup=False)
-        return 1
+        return fail(f"no spans for session {args.session!r} in {path}")
     from .table import console
 
     render(report, console(), wide=args.wide)

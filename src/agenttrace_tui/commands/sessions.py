@@ -116,7 +116,7 @@ def trace_table(with_session: bool) -> CliTable:
     return CliTable(
         id_col("TRACE"),
         *([id_col("SESSION", rank=28)] if with_session else []),
-        name_col("NAME", rank=30, limit=60),
+        name_col("NAME", rank=30),
         text_col("STARTED", rank=50),
         num_col("DURATION", rank=14),
         num_col("SPANS", rank=12),
@@ -160,7 +160,7 @@ def run_list(args: argparse.Namespace) -> int:
         return 0
     t = CliTable(
         id_col("ID"),
-        name_col("NAME", rank=30, limit=60),
+        name_col("NAME", rank=30),
         text_col("FRAMEWORK", rank=90, limit=40),
         text_col("STARTED", rank=50),
         num_col("DURATION", rank=14),
