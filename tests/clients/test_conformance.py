@@ -44,6 +44,7 @@ from recording import read_body
 from agenttrace_tui.cli import main as cli_main
 from agenttrace_tui.config import Config
 from agenttrace_tui.model import SpanKind, Status
+from agenttrace_tui.normalize import conventions as cv
 from agenttrace_tui.runtime.monitor import Monitor
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -250,6 +251,10 @@ def test_run_pins_the_clients_session(name: str, own_key: str, framework: str, r
         own = session.attributes.get(own_key)
         assert isinstance(own, str) and own and own != sid  # the client's own id (a UUID), kept
         assert session.framework == framework
+        # The pin is the session's, not repeated on each of its events (Claude Code copies
+        # its resource attributes onto every event).
+        assert not any(cv.PINNED_SESSION_KEY in e.attributes for t in rp.store.traces_of(sid)
+                       for s in t.spans.values() for e in s.events)
         calls = llm_spans(rp.store, sid)
         assert sorted(s.usage.output for s in calls if counted(s)) == sorted(
             c["usage_normalized"]["output"] for c in ok_calls(run))

@@ -68,6 +68,7 @@ SESSION_LOG_NAME = "session log"
 SESSION_ATTRS = frozenset({
     "session.id", "conversation.id", "user.id", "user.email", "user.account_uuid", "user.account_id",
     "organization.id", "terminal.type", "app.version", "auth_mode", "slug",
+    cv.PINNED_SESSION_KEY,  # Claude Code repeats its resource attributes on every event (run's pin)
 })
 #: Claude Code events logged inside the interaction span (its root) when traces are on.
 CLAUDE_TURN_EVENTS = frozenset({"user_prompt", "api_request", "api_error", "tool_result", "assistant_response"})
