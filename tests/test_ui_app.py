@@ -16,7 +16,7 @@ from rich.console import Console
 from textual.command import CommandList
 
 import fixtures
-from agenttrace_tui.model import Session, Span
+from agenttrace_tui.model import Session, Span, TokenUsage
 from agenttrace_tui.store.memory import Store
 from agenttrace_tui.ui.app import DARK_THEME, LIGHT_THEME, make_app
 from agenttrace_tui.ui.palette import app_commands
@@ -127,6 +127,66 @@ async def test_pause_buffers_and_resume_shows_new_data():
         assert not app.paused
         await wait_for(pilot, lambda: "trace-late" in app.traces.keys)
         assert "PAUSED" not in str(app.query_one("#header").render())
+
+
+def _lines(widget) -> list[str]:
+    """What a pane draws on a repaint, line by line (the Line API path Textual calls)."""
+    return [widget.render_line(y).text for y in range(widget.scrollable_content_region.height)]
+
+
+def _row(widget, label: str) -> str:
+    return next(line for line in _lines(widget) if label in line)
+
+
+async def test_pause_keeps_every_pane_at_one_moment_through_repaints():
+    # Before: while paused, a repaint (focus moving, a cursor) drew the list rows
+    # from the live store, and running durations from the moving clock, so the
+    # session row read newer tokens than its trace row and the cost pane.
+    now = [fixtures.NOW_NS]
+    app = make_app(store=fixtures.build_store(), now_ns=lambda: now[0])
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("tab")  # the traces list
+        await pilot.press("space")
+        assert app.paused
+
+        def shown():
+            return (_lines(app.sessions), _lines(app.traces), _lines(app.span_tree),
+                    app.cost.plain(), app.detail.plain())
+
+        before = shown()
+        assert "69k" in _row(app.sessions, "research") and "tokens 69k" in app.cost.plain()
+        # 31,000 tokens more for the selected session, its running LLM call ends, time goes on.
+        now[0] += 30 * fixtures.S
+        running = app.store.span(fixtures.DEEP_TRACE, fixtures.RUNNING_SPAN)
+        app.store.apply([msgspec.structs.replace(running, end_ns=now[0], usage=TokenUsage(input=31_000, total=31_000))])
+        await wait_for(pilot, lambda: "PAUSED, 1 new" in str(app.header.render()))
+        # Every pane is repainted: focus goes round, the tree cursor moves and back.
+        await pilot.press("shift+tab")
+        assert app.focused is app.sessions
+        await pilot.press("tab", "tab", "tab", "j", "k", "tab")
+        assert app.focused is app.detail
+        await pilot.pause()
+        assert shown() == before
+        # A resize lays out the same figures.
+        await pilot.resize_terminal(140, 36)  # every pane a column wider
+        await pilot.pause()
+        assert "69k" in _row(app.sessions, "research") and "17k" in _row(app.traces, "execute_query")
+        assert "tokens 69k" in app.cost.plain()
+        # Opening another session and coming back reads it again: every pane at that moment.
+        await pilot.press("shift+tab", "shift+tab", "shift+tab", "shift+tab")
+        assert app.focused is app.sessions
+        await pilot.press("k", "j")
+        await wait_for(pilot, lambda: app.span_tree.trace_id == fixtures.DEEP_TRACE)
+        assert "100k" in _row(app.sessions, "research") and "48k" in _row(app.traces, "execute_query")
+        assert "tokens 100k" in app.cost.plain()
+        assert app.paused
+        assert "7m10s" in _row(app.sessions, "research")  # to its last span's end
+        now[0] += 60 * fixtures.S
+        await pilot.press("tab")
+        assert "7m10s" in _row(app.sessions, "research")  # the clock stands still while paused
+        await pilot.press("space")
+        await wait_for(pilot, lambda: "8m10s" in _row(app.sessions, "research"))
 
 
 async def test_follow_off_never_moves_cursor_or_scroll_while_data_arrives():

@@ -4,8 +4,10 @@ Refresh model: one timer at 10 Hz compares the store's change counters
 (global, per session, per trace) with what was last drawn and updates only
 what changed; rows that show a running duration are re-rendered on the same
 tick. Nothing is posted per span. While paused, the tick only updates the
-header's "N new" counter. New data never moves a cursor or a scroll position
-unless follow is on.
+header's "N new" counter, the clock the panes read stands still, and the
+panes keep what they showed (ui/panes.py, ``freeze_panes``): a repaint (focus,
+a cursor, a resize) never shows newer data in one pane than in another. New
+data never moves a cursor or a scroll position unless follow is on.
 
 View state is reactive: ``mode`` (live, history, replay), ``paused`` and
 ``follow`` are ``var``s whose watchers redraw the header, so no action has to
@@ -173,6 +175,8 @@ class AgentTraceApp(HistoryViews):
         #: agent's process) starts then, not while the first frame is being drawn.
         self.first_frame = asyncio.Event()
         self._pause_mark = 0
+        #: the wall clock when the view was paused: the panes' clock while paused
+        self._paused_at_ns: int | None = None
         self._drawn_version = -1
         self._drawn_session_version = -1
         self._follow_trace_version = -1
@@ -461,6 +465,9 @@ class AgentTraceApp(HistoryViews):
         self.call_after_refresh(self._redraw_all)
 
     def _redraw_all(self) -> None:
+        if self.paused:
+            # What the lists keep was drawn in the old theme: paused again, now, in the new one.
+            self._freeze_view()
         self._sync_detail()
         self._sync_cost()
         self._update_header()
@@ -531,7 +538,6 @@ class AgentTraceApp(HistoryViews):
         self._sync_detail()
 
     def action_toggle_pause(self) -> None:
-        self._pause_mark = 0 if self.paused else self.store.updates
         self.paused = not self.paused
         if not self.paused:
             self._sync(force=True)
@@ -549,6 +555,8 @@ class AgentTraceApp(HistoryViews):
     def _view_now(self) -> int:
         if self.mode == HISTORY and self.recorded_now_ns is not None:
             return self.recorded_now_ns
+        if self._paused_at_ns is not None:
+            return self._paused_at_ns
         return self.clock_ns()
 
     @property
@@ -556,16 +564,34 @@ class AgentTraceApp(HistoryViews):
         """True when the panes show a recording at its end: open spans are "unfinished"."""
         return self.mode == HISTORY
 
-    def _view_state_changed(self) -> None:
+    def _panes_up(self) -> bool:
+        """The panes are composed and on screen (not before mount, nor while shutting down)."""
         header = getattr(self, "header", None)
-        if header is not None and header.is_attached:
+        return header is not None and header.is_attached
+
+    def _view_state_changed(self) -> None:
+        if self._panes_up():
             self._update_header()
 
     def watch_mode(self) -> None:
         self._view_state_changed()
 
-    def watch_paused(self) -> None:
+    def watch_paused(self, paused: bool) -> None:
+        if paused:
+            self._freeze_view()
+        else:
+            self._paused_at_ns = None
+            if self._panes_up():
+                self.thaw_panes()
         self._view_state_changed()
+
+    def _freeze_view(self) -> None:
+        """The moment the panes show while paused: now. The clock stops first, so
+        every pane is brought to the same moment; "N new" counts from it."""
+        self._pause_mark = self.store.updates
+        self._paused_at_ns = self.clock_ns()
+        if self._panes_up():
+            self.freeze_panes()
 
     def watch_follow(self) -> None:
         self._view_state_changed()

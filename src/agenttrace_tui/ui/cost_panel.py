@@ -374,7 +374,8 @@ class CostPanel(TextView):
             self._drawn_width = event.size.width
             self.invalidate()
             # Now, not at the next refresh tick: that one sleeps while nothing
-            # changes, and a zoom's layout settles after the key's tick.
-            if self._last is not None:
+            # changes, and a zoom's layout settles after the key's tick. Not while
+            # paused: the totals would be read anew, newer than the other panes'.
+            if self._last is not None and not getattr(self.app, "paused", False):
                 app, store, session, now_ns, budget = self._last
                 self._draw(app, store, session, now_ns, budget)

@@ -7,6 +7,13 @@ stamp of what it shows and skips a redraw that would change nothing), and
 how the panes move to another store (a replay's rebuilt store, a saved
 session, back to live). It is a base class of the app rather than a widget
 because it spans every pane; the app composes the panes and owns the keys.
+
+Pause freezes every pane at one moment (``freeze_panes``): the clock stops
+(the app's), the panes are brought to that moment, and the lists and the tree
+keep what they show from then on, so no repaint shows one pane newer than
+another. What is opened while paused (another session, another trace) has to
+be read from the store: then all that is shown of the selected session (its
+row, its traces' rows, the cost pane, the tree) is read again, at that moment.
 """
 
 from __future__ import annotations
@@ -100,6 +107,31 @@ class PaneSync(App[None]):
         """A key was pressed a moment ago (the app says): see ``_sync_cost``."""
         return False
 
+    def freeze_panes(self) -> None:
+        """Pause (the clock already stopped): every pane is brought to this moment, and
+        the lists and the tree keep what they show (the detail and cost panes are
+        drawn only when something is opened)."""
+        # Drawn again whatever their stamps: those count the clock in tenths or whole seconds.
+        self.detail.invalidate()
+        self.cost.invalidate()
+        self._sync()
+        for rows in (self.sessions, self.traces):
+            rows.freeze()
+        self.span_tree.freeze()
+
+    def _reread_selection(self) -> None:
+        """While paused, something of the selected session was opened and read from the
+        store (its traces, a trace's tree): what else shows that session is read with it."""
+        if self.selected_session_id is not None:
+            self.sessions.reread(self.selected_session_id)
+        self.traces.freeze()
+        self._sync_cost()
+
+    def thaw_panes(self) -> None:
+        for rows in (self.sessions, self.traces):
+            rows.thaw()
+        self.span_tree.thaw()
+
     def _sync_traces(self, force: bool = False) -> None:
         entry = self.store.session(self.selected_session_id) if self.selected_session_id else None
         version = entry.version if entry is not None else -2
@@ -152,6 +184,8 @@ class PaneSync(App[None]):
         self.traces.set_keys([])
         self.traces.move_to(-1)
         self._sync_traces(force=True)
+        if self.paused:
+            self._reread_selection()
 
     def _apply_follow(self) -> None:
         self._check_user_moved()  # a key pressed since the last tick wins over new data
@@ -191,6 +225,8 @@ class PaneSync(App[None]):
     def _show_trace(self, trace_id: str | None) -> None:
         if trace_id != self.span_tree.trace_id:
             self.span_tree.show_trace(trace_id)
+            if self.paused:
+                self._reread_selection()
             trace = self.store.trace(trace_id) if trace_id else None
             title = "Span tree" if trace is None else "Span tree · " + clean(trace.name, 80)
             self.span_tree.border_title = Content(title)

@@ -13,6 +13,10 @@ Line 0 is a fixed column header; data row ``i`` is drawn on line
 The widget owns its row cache: a bounded LRU (as Textual's own ``Log``)
 cleared when the theme changes (``notify_style_update``), the width changes,
 or the rows come from another store (``rebind``).
+
+While the app is paused (``freeze``) a row is not read from the store at
+each paint: the cells it showed are kept, so a repaint (focus moving, the
+cursor, a resize) draws the same figures as the panes beside it.
 """
 
 from __future__ import annotations
@@ -108,6 +112,8 @@ class RowList(ScrollView, can_focus=True):
         self._header: tuple[int, Strip] | None = None
         #: (style, width) for the lines of one repaint (see render_lines)
         self._pass: tuple[Style, int] | None = None
+        #: While paused: key -> (cells as read, width, strip drawn at that width); None: live
+        self._frozen: dict[str, tuple[list[Text], int, Strip | None]] | None = None
 
     # -- subclass hooks --------------------------------------------------
     def row_cells(self, key: str) -> list[Text]:
@@ -192,6 +198,8 @@ class RowList(ScrollView, can_focus=True):
 
     def touch(self) -> None:
         """Repaint only the visible rows whose stamp changed since they were drawn."""
+        if self._frozen is not None:
+            return
         self.before_touch()
         height = self.size.height
         if height <= 1:
@@ -256,8 +264,34 @@ class RowList(ScrollView, can_focus=True):
         """Read rows from another store (a replay rebuilt, a saved session, back to live):
         no row, stamp or key of the old one is kept."""
         self.store = store
+        if self._frozen is not None:
+            self._frozen = {}
         self.clear_cache()
         self.set_keys([])
+
+    # -- pause -----------------------------------------------------------
+    def freeze(self) -> None:
+        """Pause: the rows on screen are read now and keep what they show until ``thaw``.
+
+        The cells are kept, not the drawn lines, so a resize lays the same
+        figures out anew. A row first drawn while paused (scrolled to, or in a
+        session opened meanwhile) is read then, and kept from there on.
+        Called again while paused, it reads the rows on screen anew.
+        """
+        self.before_touch()
+        self._frozen = {key: (self.row_cells(key), -1, None) for key in self.visible_keys()}
+        self.refresh()
+
+    def reread(self, key: str) -> None:
+        """While paused: read ``key``'s row again now (the app opened it, and reads what goes with it now)."""
+        if self._frozen is not None and key in self._index:
+            self._frozen[key] = (self.row_cells(key), -1, None)
+            self.refresh()
+
+    def thaw(self) -> None:
+        """Resume: rows are read from the store again (the row cache was left alone)."""
+        self._frozen = None
+        self.refresh()
 
     def on_focus(self) -> None:
         self.refresh()
@@ -301,6 +335,17 @@ class RowList(ScrollView, can_focus=True):
         finally:
             self._pass = None
 
+    def _frozen_line(self, key: str, width: int) -> Strip:
+        """A row while paused: drawn from the cells kept for it (read now if it has none)."""
+        assert self._frozen is not None
+        got = self._frozen.get(key)
+        if got is not None and got[1] == width and got[2] is not None:
+            return got[2]
+        cells = got[0] if got is not None else self.row_cells(key)
+        strip = self._compose_line(cells, width)
+        self._frozen[key] = (cells, width, strip)
+        return strip
+
     def render_line(self, y: int) -> Strip:
         # Not size.width: once rows overflow, the scrollbar takes a column.
         base, width = self._pass or (self.rich_style, self.scrollable_content_region.width)
@@ -317,13 +362,16 @@ class RowList(ScrollView, can_focus=True):
         if index >= len(self.keys):
             return Strip.blank(width, base)
         key = self.keys[index]
-        stamp = self.row_stamp(key)
-        hit = self._cache.get(key)
-        if hit is not None and hit[0] == stamp and hit[1] == width:
-            strip = hit[2]
+        if self._frozen is not None:
+            strip = self._frozen_line(key, width)
         else:
-            strip = self._compose_line(self.row_cells(key), width)
-            self._cache[key] = (stamp, width, strip)
+            stamp = self.row_stamp(key)
+            hit = self._cache.get(key)
+            if hit is not None and hit[0] == stamp and hit[1] == width:
+                strip = hit[2]
+            else:
+                strip = self._compose_line(self.row_cells(key), width)
+                self._cache[key] = (stamp, width, strip)
         if key == self._cursor_key:
             name = "rowlist--cursor" if self.has_focus else "rowlist--cursor-blurred"
             cursor: Style = self.get_component_rich_style(name)

@@ -13,7 +13,8 @@ Line 0 is a fixed header (trace name, counts, time scale); it never scrolls.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from typing import NamedTuple
 
 from rich.cells import cell_len
 from rich.segment import Segment
@@ -49,6 +50,15 @@ TICK_NS = 100_000_000
 _ROW_GLYPH = {"error": "✗", "timeout": "⧗", "cancelled": "⊘", "running": "◐", "unfinished": "◌"}
 
 
+class Frozen(NamedTuple):
+    """What the tree draws while the app is paused (``SpanTreeRows.freeze``)."""
+
+    spans: Mapping[str, Span]
+    axis: tuple[int, int]
+    #: the trace's duration in the header (None: no trace in the store)
+    duration_ns: int | None
+
+
 class SpanTreePainter(ScrollView):
     """The drawing half of the span tree; ``SpanTreeView`` adds its state and keys."""
 
@@ -62,6 +72,8 @@ class SpanTreePainter(ScrollView):
     _matches: FilterMatches
     _analysis: TraceAnalysis
     _evicted: bool
+    #: While paused: what is drawn instead of the store's (``SpanTreeRows.freeze``); None: live
+    _frozen: Frozen | None
 
     def __init__(self, *, name: str | None = None, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(name=name, id=id, classes=classes)
@@ -184,6 +196,11 @@ class SpanTreePainter(ScrollView):
 
     # -- rendering -------------------------------------------------------------
     def _axis(self, now: int) -> tuple[int, int]:
+        if self._frozen is not None:
+            return self._frozen.axis
+        return self._live_axis(now)
+
+    def _live_axis(self, now: int) -> tuple[int, int]:
         trace = self.store.traces.get(self._trace_id) if self._trace_id else None
         if trace is None:
             return self._analysis.start_ns, max(self._analysis.end_ns, self._analysis.start_ns + 1)
@@ -240,7 +257,8 @@ class SpanTreePainter(ScrollView):
         rows = self._rows
         sid = rows.sid(row)
         tree = self._tree
-        span = tree.spans.get(sid) if tree is not None else None
+        spans = self._frozen.spans if self._frozen is not None else tree.spans if tree is not None else None
+        span = spans.get(sid) if spans is not None else None
         if span is None:
             return None
         running = span.end_ns is None
@@ -412,7 +430,9 @@ class SpanTreePainter(ScrollView):
         text.truncate(left_w, overflow="ellipsis", pad=True)
         segments = list(text.render(self.app.console))
         trace = self.store.traces.get(self._trace_id) if self._trace_id else None
-        if trace is not None:
+        if self._frozen is not None and self._frozen.duration_ns is not None:
+            total = fmt_duration(self._frozen.duration_ns)
+        elif trace is not None:
             total = fmt_duration(trace.duration_ns(now))
         elif tree is not None:
             total = fmt_duration(self._analysis.duration_ns)

@@ -5,6 +5,10 @@
 changes, re-flattens it into rows under the folds and the filter, schedules
 the critical path, and keeps the cursor on the same span id and the top row
 in place while rows are inserted above them.
+
+The tree's ``spans`` is the store's own dict of the trace: while the app is
+paused (``freeze``) the rows are drawn from a copy taken then, so a repaint
+(focus, the cursor, a resize) does not show spans that changed since.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ from ..analysis.rows import Rows, flatten
 from ..analysis.tree import TraceTree, TreeBuilder
 from ..model import Span
 from ..store.memory import Store
-from .span_tree_paint import TICK_NS, SpanTreePainter
+from .span_tree_paint import TICK_NS, Frozen, SpanTreePainter
 from .span_tree_state import FilterMatches, TraceViews, ViewState
 
 __all__ = ["SpanTreeRows"]
@@ -55,6 +59,7 @@ class SpanTreeRows(SpanTreePainter):
         self._matches = FilterMatches()
         self._views = TraceViews()
         self._tick: tuple[int, bool] = (0, False)
+        self._frozen = None
 
     # -- public API ------------------------------------------------------------
     @property
@@ -65,7 +70,8 @@ class SpanTreeRows(SpanTreePainter):
     def selected_span(self) -> Span | None:
         if self._tree is None or self._cursor_id is None:
             return None
-        return self._tree.spans.get(self._cursor_id)
+        spans = self._frozen.spans if self._frozen is not None else self._tree.spans
+        return spans.get(self._cursor_id)
 
     @property
     def cursor_row(self) -> int:
@@ -133,6 +139,25 @@ class SpanTreeRows(SpanTreePainter):
         self._rebuild(anchor=True)
         self._refresh_changed_lines()
 
+    def freeze(self) -> None:
+        """Pause: draw the spans and the time axis as they are now until ``thaw``
+        (a trace shown while paused is read when it is shown, and kept as read)."""
+        now = self._now_tick()
+        trace = self.store.traces.get(self._trace_id) if self._trace_id is not None else None
+        self._frozen = Frozen(
+            dict(self._tree.spans) if self._tree is not None else {},
+            self._live_axis(now),
+            trace.duration_ns(now) if trace is not None else None,
+        )
+        self._header_cache = None
+        self.refresh()
+
+    def thaw(self) -> None:
+        """Resume: draw from the store again."""
+        self._frozen = None
+        self._header_cache = None
+        self.refresh()
+
     # -- state -----------------------------------------------------------------
     def _cursor_moved(self, trace_id: str, span_id: str) -> None:
         """The cursor landed on another span (the widget tells the app)."""
@@ -184,11 +209,15 @@ class SpanTreeRows(SpanTreePainter):
                 self._analysis = TraceAnalysis()
                 self._compute_matches()
                 self._apply_rows(Rows(), anchor=False)
+                if self._frozen is not None:
+                    self.freeze()  # no trace shown: nothing of the last one kept
             # else: keep showing the last state of an evicted trace, read-only
             return
         self._evicted = False
         first = self._tree is None
         self._tree = self._builder.build(trace)
+        if self._frozen is not None:
+            self.freeze()  # read while paused (another trace shown): kept as read now
         if first:
             if len(self._tree) <= _ANALYZE_NOW_SPANS or not self.is_attached:
                 self._analyze(self.now_ns())
