@@ -1,7 +1,8 @@
 """Pilot tests of the layout across terminal sizes: the stacked layout follows
 every resize (also one made while another screen is on top), the session list
-keeps its rows, the left column grows with the terminal within bounds, and the
-header and footer cut their lines instead of wrapping them.
+keeps its rows and the lists their cursor rows in view, the left column grows
+with the terminal within bounds, and the header and footer cut their lines
+instead of wrapping them.
 
 Real app over the fixture store; waits poll for a condition (bounded).
 """
@@ -12,6 +13,8 @@ import pytest
 from textual.widgets._footer import FooterKey
 
 import fixtures
+from agenttrace_tui.model import Session, Span
+from agenttrace_tui.store.memory import Store
 from agenttrace_tui.ui.app import make_app
 from agenttrace_tui.ui.help import HelpScreen
 from agenttrace_tui.ui.history import HISTORY_MODE
@@ -178,3 +181,39 @@ async def test_footer_keeps_its_key_widgets_across_panes_with_the_same_keys_and_
         # whole set, not only for the tree's keys to leave (the footer is empty between).
         await wait_for(pilot, lambda: bool(shown()) and not any(a == "collapse" for _, _, a in shown()))
         assert shown() == [(k.key, k.description, k.action) for k in before]
+
+
+def _six_by_six() -> Store:
+    """Six sessions, the fifth with six traces: more rows than the stacked layout shows."""
+    store = Store()
+    t = fixtures.NOW_NS - 600 * fixtures.S
+    store.apply([Session(id=f"s{i}", name=f"session {i}", started_ns=t) for i in range(1, 7)])
+    store.apply([
+        Span(span_id=f"r{i}-{j}", trace_id=f"t{i}-{j}", session_id=f"s{i}", name=f"trace {i}.{j}",
+             start_ns=t + j * fixtures.S, end_ns=t + j * fixtures.S + fixtures.S // 2)
+        for i in range(1, 7) for j in range(1, 7 if i == 5 else 2)
+    ])
+    return store
+
+
+async def test_the_cursor_rows_stay_in_view_when_the_terminal_shrinks():
+    # Before: shrunk from 120x36 to 80x24 with the 5th session and the 6th trace
+    # selected, both lists kept showing their first rows, the selected ones out of
+    # view (no row highlighted) while the tree showed the 6th trace.
+    app = make_app(store=_six_by_six(), now_ns=fixtures.clock)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.pause()
+        await pilot.press("g", "j", "j", "j", "j")  # the 5th session, the list at its top
+        await wait_for(pilot, lambda: len(app.traces.keys) == 6)
+        await pilot.press("tab", "G")  # its 6th trace
+        await wait_for(pilot, lambda: app.span_tree.trace_id == "t5-6")
+        assert app.sessions.scroll_offset.y == app.traces.scroll_offset.y == 0
+        await pilot.resize_terminal(80, 24)
+        await wait_for(pilot, lambda: stacked(app))
+        await pilot.pause()
+        for rows, label in ((app.sessions, "session 5"), (app.traces, "trace 5.6")):
+            shown = list_lines(rows)
+            assert len(shown) < 1 + len(rows.keys)  # the list does not show every row ...
+            assert any(label in line for line in shown), (label, shown)  # ... but the cursor's
+            assert rows.visible_keys()[-1] == rows.cursor_key
+        assert app.span_tree.trace_id == "t5-6"

@@ -245,6 +245,10 @@ class RowList(ScrollView, can_focus=True):
     def on_resize(self, event: events.Resize) -> None:
         self.clear_cache()
         self.virtual_size = Size(event.size.width, len(self.keys) + 1)
+        # Fewer rows fit now (a smaller terminal, a stacked layout): the cursor's
+        # row must stay on screen, or nothing shown is highlighted.
+        if self.cursor_index >= 0:
+            self._scroll_to_index(self.cursor_index)
 
     def clear_cache(self) -> None:
         """Drop every rendered row (and the header): the next paint rebuilds them."""
