@@ -16,7 +16,7 @@ from rich.console import Console
 from textual.command import CommandList
 
 import fixtures
-from agenttrace_tui.model import Session, Span, TokenUsage
+from agenttrace_tui.model import Session, Span, Status, TokenUsage
 from agenttrace_tui.store.memory import Store
 from agenttrace_tui.ui.app import DARK_THEME, LIGHT_THEME, make_app
 from agenttrace_tui.ui.palette import app_commands
@@ -388,6 +388,48 @@ async def test_c_hides_and_shows_the_cost_panel_and_z_zooms():
         assert app.screen.maximized is app.span_tree
         await pilot.press("z")
         assert app.screen.maximized is None
+
+
+def _long_trace_store() -> Store:
+    """One trace of 60 spans, the 51st failed: more rows than the tree shows at 120x36."""
+    store = Store()
+    t = fixtures.NOW_NS - 120 * fixtures.S
+    store.apply([Session(id="long", name="long run", started_ns=t)])
+    store.apply([Span(span_id="root", trace_id="t-long", session_id="long", name="run", start_ns=t, end_ns=t + 100 * fixtures.S)])
+    store.apply([
+        Span(span_id=f"step-{i:02}", trace_id="t-long", session_id="long", parent_span_id="root", name=f"step {i}",
+             start_ns=t + i * fixtures.S, end_ns=t + i * fixtures.S + fixtures.S // 2,
+             status=Status.ERROR if i == 50 else Status.OK)
+        for i in range(1, 60)
+    ])
+    return store
+
+
+async def test_the_tree_cursor_stays_in_view_after_zoom_and_back():
+    # Before: e (the error near the bottom), z, z left the tree scrolled where the
+    # zoomed pane had been, with the cursor's row below the pane until j moved it.
+    app = make_app(store=_long_trace_store(), now_ns=fixtures.clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        tree = app.span_tree
+        tree.focus()
+        await pilot.press("e")
+        await wait_for(pilot, lambda: tree.selected_span is not None and tree.selected_span.span_id == "step-50")
+
+        def cursor_in_view() -> bool:
+            top = int(tree.scroll_offset.y)
+            return top <= tree.cursor_row < top + tree.scrollable_content_region.height - 1
+
+        assert cursor_in_view()
+        await pilot.press("z")
+        await wait_for(pilot, lambda: app.screen.maximized is tree)
+        await pilot.pause()
+        assert cursor_in_view()
+        await pilot.press("z")
+        await wait_for(pilot, lambda: app.screen.maximized is None)
+        await pilot.pause()
+        assert cursor_in_view()
+        assert any("step 50" in line for line in _lines(tree))
 
 
 async def test_help_lists_every_binding_id():

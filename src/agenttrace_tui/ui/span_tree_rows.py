@@ -16,6 +16,8 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
+from textual import events, on
+
 from ..analysis.critical_path import TraceAnalysis, analyze
 from ..analysis.rows import Rows, flatten
 from ..analysis.tree import TraceTree, TreeBuilder
@@ -157,6 +159,12 @@ class SpanTreeRows(SpanTreePainter):
         self._frozen = None
         self._header_cache = None
         self.refresh()
+
+    @on(events.Resize)
+    def _keep_cursor_in_view(self, event: events.Resize) -> None:
+        # Fewer rows fit (the pane back from a zoom, a smaller terminal): the scroll
+        # position the bigger pane left can put the cursor's row below the pane.
+        self._ensure_cursor_visible()
 
     # -- state -----------------------------------------------------------------
     def _cursor_moved(self, trace_id: str, span_id: str) -> None:
