@@ -217,3 +217,40 @@ async def test_the_cursor_rows_stay_in_view_when_the_terminal_shrinks():
             assert any(label in line for line in shown), (label, shown)  # ... but the cursor's
             assert rows.visible_keys()[-1] == rows.cursor_key
         assert app.span_tree.trace_id == "t5-6"
+
+
+def _traces(store: Store, first: int, last: int) -> None:
+    t = fixtures.NOW_NS - 600 * fixtures.S
+    store.apply([
+        Span(span_id=f"r5-{j}", trace_id=f"t5-{j}", session_id="s5", name=f"trace 5.{j}",
+             start_ns=t + j * fixtures.S, end_ns=t + j * fixtures.S + fixtures.S // 2)
+        for j in range(first, last + 1)
+    ])
+
+
+async def test_the_trace_list_keeps_its_columns_when_its_scrollbar_appears():
+    # Before: at 120x36 the header went from "Trace Dur Tokens Cost Err" to
+    # "Trace Dur Cost Err" as the traces outgrew the pane: the scrollbar's cell
+    # took the list below the Tokens column's width.
+    app = make_app(store=_six_by_six(), now_ns=fixtures.clock)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.pause()
+        app.jump_to_session("s5")
+        await wait_for(pilot, lambda: len(app.traces.keys) == 6)
+        await pilot.pause()
+        rows = app.traces
+        assert rows.max_scroll_y == 0
+        header = list_lines(rows)[0].split()
+        assert header == ["Trace", "Dur", "Tokens", "Cost", "Err"]
+        _traces(app.store, 7, 12)  # more traces arrive: the scrollbar shows
+        await wait_for(pilot, lambda: len(rows.keys) == 12 and rows.max_scroll_y > 0)
+        await pilot.pause()
+        assert rows.scrollable_content_region.width < rows.size.width
+        assert list_lines(rows)[0].split() == header
+        assert all(line.rstrip().endswith("·") for line in list_lines(rows)[1:])  # the Err column, whole
+        # Narrow, columns still give way by priority (Tokens before Err), scrollbar or not.
+        await pilot.resize_terminal(80, 24)
+        await wait_for(pilot, lambda: stacked(app))
+        await pilot.pause()
+        assert rows.max_scroll_y > 0
+        assert list_lines(rows)[0].split() == ["Trace", "Dur", "Cost", "Err"]

@@ -42,7 +42,8 @@ from .textview import fit_strip
 
 @dataclass(frozen=True)
 class Column:
-    """One column: fixed ``width`` (0: takes the rest), dropped below ``min_total`` width."""
+    """One column: fixed ``width`` (0: takes the rest), dropped when the pane is narrower
+    than ``min_total`` (its width, a scrollbar's cell included: see ``RowList._layout``)."""
 
     title: str
     width: int
@@ -304,16 +305,23 @@ class RowList(ScrollView, can_focus=True):
         self.refresh()
 
     # -- drawing ---------------------------------------------------------
-    def _layout(self, width: int) -> list[tuple[int, Column]]:
-        """(index, column) pairs that fit ``width``, with the flexible width resolved."""
-        cols = [(i, c) for i, c in enumerate(self.COLUMNS) if width >= c.min_total]
+    def _layout(self, width: int, pane_width: int = 0) -> list[tuple[int, Column]]:
+        """(index, column) pairs that fit ``width``, with the flexible width resolved.
+
+        Which columns show is judged on ``pane_width``, the pane's whole width,
+        not on ``width`` (what is left beside a scrollbar): a list that grows a
+        scrollbar (a sixth trace at 120x36) keeps its columns, and the flexible
+        one gives up the cell.
+        """
+        room = max(width, pane_width)
+        cols = [(i, c) for i, c in enumerate(self.COLUMNS) if room >= c.min_total]
         fixed = sum(c.width + 1 for _, c in cols if c.width)
         flex = max(4, width - fixed)
         return [(i, Column(c.title, c.width or flex, c.justify)) for i, c in cols]
 
     def _compose_line(self, cells: list[Text], width: int) -> Strip:
         line = Text(no_wrap=True, end="")
-        layout = self._layout(width)
+        layout = self._layout(width, self.size.width)
         for n, (i, col) in enumerate(layout):
             cell = cells[i].copy() if i < len(cells) else Text()
             cell.no_wrap = True
