@@ -324,7 +324,7 @@ async def test_filter_applies_shows_count_and_escape_clears():
         assert 0 < len(visible) < total
         assert sum(spans[s].kind.value == "llm_call" for s in visible) == n
         await pilot.press("slash", "ctrl+u", *"dur>>x", "enter")
-        assert label.has_class("-error")
+        assert app.filter_bar.has_class("-error") and str(label.render()) == ""
         await pilot.press("escape")
         await pilot.press("escape")
         await wait_for(pilot, lambda: not app.query_one("#filter-bar").has_class("-active"))
@@ -337,15 +337,46 @@ async def test_the_query_stays_readable_beside_a_long_filter_error():
         await pilot.pause()
         query = "kind:llm cost:lots"
         await pilot.press("slash", *query, "enter")
-        label = app.query_one("#filter-result")
-        await wait_for(pilot, lambda: label.has_class("-error"))
-        assert "compare with > or <" in str(label.render())
+        bar = app.filter_bar
+        await wait_for(pilot, lambda: bar.has_class("-error"))
+        assert "compare with > or <" in str(bar.error.render())
         box = app.query_one("#filter-input")
         assert box.size.width >= len(query) + 2  # the whole query and its padding, not a scrolled tail
         # GitHub's way of writing the comparison is understood.
         await pilot.press("slash", "ctrl+u", *"kind:llm cost:>0", "enter")
-        await wait_for(pilot, lambda: not label.has_class("-error"))
+        await wait_for(pilot, lambda: not bar.has_class("-error"))
         assert app.span_tree.match_count > 0
+        assert bar.error.region.height == 0
+
+
+async def test_a_filter_error_is_read_whole_at_80x24():
+    # Before: "unknown status 'bogus'; try canceled, cancelled, err," and no more,
+    # beside the query: the rest of the values it lists were cut off, no "…".
+    app = _app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("slash", *"status:bogus", "enter")
+        bar = app.filter_bar
+        await wait_for(pilot, lambda: bar.has_class("-error"))
+        await pilot.pause()
+        lines = str(bar.error.render()).splitlines()
+        assert bar.error.region.height == len(lines) == 2  # under the query, wrapped
+        assert bar.error.region.width == 80 and all(len(line) <= 78 for line in lines)
+        shown = " ".join(lines)
+        for value in ("canceled", "cancelled", "err", "error", "failed", "ok", "running", "timeout"):
+            assert value in shown.replace(",", " ").split(), (value, lines)
+        assert bar.region.y + 1 == bar.error.region.y  # the query's line is its own
+        # The longest error (every kind) takes at most three lines, says it goes on, and
+        # keeps the whole text (the line's tooltip).
+        await pilot.press("slash", "ctrl+u", *"kind:bogus", "enter")
+        await wait_for(pilot, lambda: "unknown kind" in str(bar.error.render()))
+        await pilot.pause()
+        lines = str(bar.error.render()).splitlines()
+        assert len(lines) == bar.error.region.height == 3
+        assert lines[-1].endswith(" …")
+        assert bar.error_text.endswith("verification, verify")
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: not bar.has_class("-error"))
 
 
 async def test_a_toggles_code_attributes_in_the_detail():
