@@ -1,15 +1,18 @@
 """Pilot tests of the layout across terminal sizes: the stacked layout follows
 every resize (also one made while another screen is on top), the session list
 keeps its rows and the lists their cursor rows in view, the left column grows
-with the terminal within bounds, and the header and footer cut their lines
-instead of wrapping them.
+with the terminal within bounds, the header and footer cut their lines
+instead of wrapping them, and the help reads at 80x24.
 
 Real app over the fixture store; waits poll for a condition (bounded).
 """
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 import pytest
+from textual.geometry import Region
 from textual.widgets._footer import FooterKey
 
 import fixtures
@@ -254,3 +257,32 @@ async def test_the_trace_list_keeps_its_columns_when_its_scrollbar_appears():
         await pilot.pause()
         assert rows.max_scroll_y > 0
         assert list_lines(rows)[0].split() == ["Trace", "Dur", "Cost", "Err"]
+
+
+async def test_help_reads_at_80x24():
+    # Before: the filter syntax and the HOTSPOT rule, wrapped by hand at 78 columns,
+    # were wrapped again in the 68 columns of the box: a word or two alone on every
+    # other line ("of the", "which is not"), and the filter's examples wrapped back
+    # to the left edge, their indent lost.
+    app = _app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("question_mark")
+        await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen))
+        await pilot.pause()
+        text = app.screen.query_one("#help-body Static")
+        width = text.size.width
+        lines = [strip.text.rstrip() for strip in text.render_lines(Region(0, 0, width, text.size.height))]
+        assert width < 78 and max(map(len, lines)) <= width
+        hotspot = lines[lines.index("HOTSPOT") + 1 :]
+        hotspot = hotspot[: hotspot.index("", hotspot.index("") + 1)]  # its two paragraphs
+        assert "of the" not in hotspot and "which is not" not in hotspot
+        for line, after in pairwise(hotspot):
+            if line and after:  # a line is cut only where the next word would not fit
+                assert len(line) + 1 + len(after.split()[0]) > width, (line, after)
+        examples = lines[lines.index("Filter (/)") + 1 :]
+        examples = examples[next(i for i, line in enumerate(examples) if line.endswith("it:")) + 1 :]
+        examples = examples[: next(i for i, line in enumerate(examples) if line.startswith("Quote"))]
+        assert len(examples) > 6  # some of them wrapped ...
+        assert all(line.startswith("  ") for line in examples), examples  # ... under themselves
+        assert any(line.startswith("  status:error|") for line in examples)

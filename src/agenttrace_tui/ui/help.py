@@ -1,14 +1,16 @@
 """The ``?`` help screen: every binding (app, lists, tree), the filter syntax and the HOTSPOT rule.
 
 Built from the live ``BINDINGS`` lists, so a new binding shows up here
-without anyone remembering to document it.
+without anyone remembering to document it. The filter syntax and the HOTSPOT
+rule are written wrapped at 78 columns (the CLI prints them as they are);
+here they are laid out again for the box's width (``_reflowed``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
-from rich.console import Group
+from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
@@ -44,6 +46,52 @@ def _bindings_table(title: str, bindings: Iterable[Binding], keymap: dict[str, s
     return table
 
 
+class _Example:
+    """An indented line of a help text: it keeps its indent, and what wraps goes
+    two cells further in, so a wrapped example does not read as the next one."""
+
+    def __init__(self, text: str, indent: int) -> None:
+        self.text = Text(text)
+        self.indent = indent
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        for n, line in enumerate(self.text.wrap(console, max(8, options.max_width - self.indent - 2))):
+            yield Text(" " * (self.indent + (2 if n else 0))) + line
+
+
+def _reflowed(text: str) -> list[RenderableType]:
+    """A text wrapped by hand at 78 columns, for Rich to wrap at the width there is.
+
+    Wrapped again as it is, in the help box at 80x24 (68 columns) each of its
+    lines left a word or two alone on the next ("of the", "which is not").
+    Here the lines of a paragraph are joined (a line ending with "." or ":"
+    ends one, as does a blank line), and an indented line (the filter's
+    examples) stays a line of its own that keeps its indent (``_Example``).
+    """
+    out: list[RenderableType] = []
+    words: list[str] = []
+
+    def end_paragraph() -> None:
+        if words:
+            out.append(Text(" ".join(words)))
+            words.clear()
+
+    for line in text.strip().splitlines():
+        body = line.strip()
+        if not body:
+            end_paragraph()
+            out.append(Text(""))
+        elif line[0].isspace():
+            end_paragraph()
+            out.append(_Example(body, len(line) - len(line.lstrip())))
+        else:
+            words.append(body)
+            if body.endswith((".", ":")):
+                end_paragraph()
+    end_paragraph()
+    return out
+
+
 def help_renderable(sections: list[tuple[str, list[Binding]]], keymap: dict[str, str] | None = None) -> Group:
     parts: list = [Text("agenttrace-tui keys", style="bold"), Text("")]
     if keymap:
@@ -53,10 +101,10 @@ def help_renderable(sections: list[tuple[str, list[Binding]]], keymap: dict[str,
         parts.append(_bindings_table(title, bindings, keymap))
         parts.append(Text(""))
     parts.append(Text("Filter (/)", style="bold"))
-    parts.append(Text(FILTER_HELP.strip()))
+    parts.extend(_reflowed(FILTER_HELP))
     parts.append(Text(""))
     parts.append(Text("HOTSPOT", style="bold"))
-    parts.append(Text(HOTSPOT_RULE.strip()))
+    parts.extend(_reflowed(HOTSPOT_RULE))
     parts.append(Text(""))
     parts.append(Text(
         "Every action is also in the command palette (ctrl+p). Remap a key by its id (third column) in the "
