@@ -331,6 +331,32 @@ async def test_filter_applies_shows_count_and_escape_clears():
         assert app.span_tree.row_count == total
 
 
+async def test_the_detail_says_when_the_filter_matches_no_span():
+    # Before: "No span selected. Pick a session and a trace…", with both picked:
+    # it is the filter that hides every span of the trace.
+    app = _app(keymap={"app.clear_filter": "ctrl+x"})
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("slash", *"name:nothing_here", "enter")
+        await wait_for(pilot, lambda: app.span_tree.filter_text == "name:nothing_here")
+        await pilot.pause()
+        assert app.span_tree.row_count == 0 and app.span_tree.trace_id == fixtures.DEEP_TRACE
+        shown = app.detail.plain()
+        assert "No span of this trace matches the filter “name:nothing_here”." in shown
+        assert "ctrl+x clears the filter, / changes it." in shown  # the keys as remapped
+        assert "Pick a session" not in shown
+        # Another trace the filter also hides: the same; a query that matches: a span.
+        await pilot.press("slash", "ctrl+u", *"name:warmup", "enter")
+        await wait_for(pilot, lambda: app.span_tree.filter_text == "name:warmup")
+        assert "name:warmup" in app.detail.plain()  # nothing of this trace is called so
+        app.jump_to_trace(fixtures.RESEARCH_OLD_TRACE)
+        await wait_for(pilot, lambda: app.span_tree.selected_span is not None)
+        assert app.detail.plain().splitlines()[0].endswith("warmup_index")
+        await pilot.press("ctrl+x")
+        await wait_for(pilot, lambda: not app.filter_bar.active)
+        assert "matches the filter" not in app.detail.plain()
+
+
 async def test_the_query_stays_readable_beside_a_long_filter_error():
     app = _app()
     async with app.run_test(size=(120, 36)) as pilot:

@@ -61,6 +61,7 @@ from .footer import KeyFooter
 from .header import StatusHeader, render_endpoints, render_header
 from .help import HelpScreen
 from .history import HistoryViews
+from .keys import key_label
 from .palette import MonitorCommands
 from .panes import HISTORY
 from .paths import stylesheet
@@ -647,6 +648,14 @@ class AgentTraceApp(HistoryViews):
 
     def action_help(self) -> None:
         self.push_screen(HelpScreen(self.help_sections(), self.keymap))
+
+    def key_of(self, binding_id: str) -> str:
+        """The keys of one of the app's bindings as the user has them ([keys] remaps), for a hint."""
+        for _, bindings in self.help_sections():
+            for binding in bindings:
+                if binding.id == binding_id:
+                    return key_label(binding, self.keymap)
+        return binding_id
 
     def known_binding_ids(self) -> set[str]:
         return {b.id for _, bindings in self.help_sections() for b in bindings if b.id}

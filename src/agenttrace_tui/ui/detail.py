@@ -114,10 +114,13 @@ class _Doc:
 
 
 def render_detail(
-    app, span: Span | None, trace: TraceEntry | None, now_ns: int, *, show_code: bool = False, width: int = 80
+    app, span: Span | None, trace: TraceEntry | None, now_ns: int, *, show_code: bool = False, width: int = 80,
+    empty: str | None = None,
 ) -> Text:
+    """The detail of ``span``; without one, ``empty`` says why (else: how to pick one)."""
     if span is None:
-        return Text("No span selected.\nPick a session and a trace, then move in the tree with j/k.", style=style(app, "text-muted"))
+        why = empty or "No span selected.\nPick a session and a trace, then move in the tree with j/k."
+        return Text(why, style=style(app, "text-muted"))
     d = _Doc(app, width)
     L = d.label
     cut = trace.cut_ns if trace is not None and span.running else None
@@ -276,13 +279,15 @@ class SpanDetail(TextView):
         self._shown: tuple | None = None
         self._drawn_width = -1
 
-    def show(self, app, span: Span | None, trace: TraceEntry | None, now_ns: int, *, show_code: bool, stamp: tuple) -> None:
-        """Redraw only when (span, its version, clock bucket, toggle, width) changed."""
+    def show(self, app, span: Span | None, trace: TraceEntry | None, now_ns: int, *, show_code: bool, stamp: tuple,
+             empty: str | None = None) -> None:
+        """Redraw only when (span, its version, clock bucket, toggle, width) changed;
+        ``empty``: what to say when there is no span (part of ``stamp``)."""
         if stamp == self._shown:
             return
         same_span = self._shown is not None and span is not None and self._shown[0] == stamp[0]
         self._shown = stamp
-        text = render_detail(app, span, trace, now_ns, show_code=show_code, width=self.content_width)
+        text = render_detail(app, span, trace, now_ns, show_code=show_code, width=self.content_width, empty=empty)
         self.set_text(text, keep_scroll=same_span)
 
     def invalidate(self) -> None:

@@ -81,6 +81,10 @@ class PaneSync(App[None]):
     def _update_header(self) -> None:
         """Redraw the header (the app's)."""
 
+    def key_of(self, binding_id: str) -> str:
+        """The keys of one of the app's bindings, as the user has them (the app's)."""
+        return binding_id
+
     def _sync(self, force: bool = False) -> None:
         store = self.store
         if force or store.version != self._drawn_version:
@@ -237,8 +241,13 @@ class PaneSync(App[None]):
         span = tree.selected_span
         trace = self.store.trace(tree.trace_id) if tree.trace_id else None
         now = self.now_ns()
+        empty: str | None = None
         if span is None:
-            stamp: tuple = (None,)
+            if tree.trace_id is not None and tree.filter_text and not tree.match_count:
+                # Not "pick a session and a trace": one is picked, the filter hides all of it.
+                empty = (f"No span of this trace matches the filter “{clean(tree.filter_text, 200)}”.\n"
+                         f"{self.key_of('app.clear_filter')} clears the filter, {self.key_of('app.filter')} changes it.")
+            stamp: tuple = (None, empty)
         else:
             # The span object is replaced when it changes, events are appended in
             # place: so identity + event count, not the trace version (which moves
@@ -252,7 +261,7 @@ class PaneSync(App[None]):
                 self.recording_over,
                 self.show_code,
             )
-        self.detail.show(self, span, trace, now, show_code=self.show_code, stamp=stamp)
+        self.detail.show(self, span, trace, now, show_code=self.show_code, stamp=stamp, empty=empty)
 
     def _sync_cost(self, *, clock_may_wait: bool = False) -> None:
         panel = self.cost
