@@ -407,6 +407,8 @@ async def test_a_paused_replay_draws_running_spans_as_the_detail_does(db):
     async with app.run_test(size=SIZE) as pilot:
         await wait_for(pilot, lambda: app.span_tree.trace_id == "trace-v1")
         clock.advance(0.05)
+        player = app.player
+        await wait_for(pilot, lambda: player.position_ns - player.start_ns == 50_000_000)  # played up to it
         await pilot.press("space")
         await wait_for(pilot, lambda: "PAUSED" in app.replay_bar.plain)
         app.span_tree.focus()
