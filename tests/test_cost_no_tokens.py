@@ -122,9 +122,9 @@ def test_a_call_still_open_when_the_monitor_stops_is_saved_unpriced_with_why(tmp
         with tracer.span("priced", kind="llm_call") as span:
             span.set_llm(model=MODEL, provider=PROVIDER)
             span.set_tokens(input=1200, output=300)
-        hanging = tracer.span("never ends", kind="llm_call")
-        hanging.__enter__()
-        hanging.set_llm(model=MODEL, provider=PROVIDER)
+        # Started, not entered: entering would make it the parent of every span this test
+        # process makes after (the context var), other tests' spans included.
+        tracer.span("never ends", kind="llm_call").start().set_llm(model=MODEL, provider=PROVIDER)
         assert tracer.flush(5)
         time.sleep(1.0)
     finally:
