@@ -52,19 +52,25 @@ def _cli(*argv: str) -> str:
     return out.stdout
 
 
-def test_a_call_without_tokens_is_unpriced_on_every_surface_and_a_failed_one_costs_nothing(tmp_path: Path) -> None:
+def _headless_monitor(db: Path) -> tuple[subprocess.Popen[str], int]:
+    """The real monitor, headless, on a free UDP port and ``db``; returns once it listens."""
     port = _free_port()
-    db = tmp_path / "m.db"
     proc = subprocess.Popen(
         [sys.executable, "-m", "agenttrace_tui", "--headless", "--udp-port", str(port), "--tcp-port", "off",
          "--socket", "off", "--otlp-port", "off", "--otlp-grpc-port", "off", "--db", str(db)],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
+    assert proc.stderr is not None
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and "listening on udp" not in proc.stderr.readline():
+        pass
+    return proc, port
+
+
+def test_a_call_without_tokens_is_unpriced_on_every_surface_and_a_failed_one_costs_nothing(tmp_path: Path) -> None:
+    db = tmp_path / "m.db"
+    proc, port = _headless_monitor(db)
     try:
-        assert proc.stderr is not None
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline and "listening on udp" not in proc.stderr.readline():
-            pass
         tracer = Tracer("no-tokens", endpoint=f"udp://127.0.0.1:{port}", set_global=False)
         started = time.time_ns()
         with tracer.span("agent run", kind="agent"):
@@ -105,18 +111,9 @@ def test_a_call_still_open_when_the_monitor_stops_is_saved_unpriced_with_why(tmp
     ran, the call added nothing to the sums (its tokens may still come); when it stops, the
     file says the cost is unknown and why, where every report read a silent $0 (the
     session 'interrupted', its model call counted at $0 with no footnote)."""
-    port = _free_port()
     db = tmp_path / "m.db"
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "agenttrace_tui", "--headless", "--udp-port", str(port), "--tcp-port", "off",
-         "--socket", "off", "--otlp-port", "off", "--otlp-grpc-port", "off", "--db", str(db)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )
+    proc, port = _headless_monitor(db)
     try:
-        assert proc.stderr is not None
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline and "listening on udp" not in proc.stderr.readline():
-            pass
         tracer = Tracer("hanging", endpoint=f"udp://127.0.0.1:{port}", set_global=False)
         started = time.time_ns()
         with tracer.span("priced", kind="llm_call") as span:
