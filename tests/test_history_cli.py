@@ -219,6 +219,13 @@ def test_bad_arguments_are_clear_errors(db, capsys, tmp_path):
     assert code == 1 and "no database at" in err
     with pytest.raises(SystemExit):
         cli.main(["replay", "--speed", "fast", "--db", str(db)])
+    # A negative or endless idle gap means nothing: refused, saying what it takes (-5 was accepted).
+    for bad, says in (("-5", "must be zero or more seconds (got '-5')"), ("inf", "zero or more"),
+                      ("soon", "give seconds")):
+        capsys.readouterr()
+        with pytest.raises(SystemExit):
+            cli.main(["replay", "sess-v1", "--headless", "--max-idle", bad, "--db", str(db)])
+        assert says in capsys.readouterr().err, bad
 
 
 def test_replay_headless_subprocess_prints_traces_in_replay_order(db):

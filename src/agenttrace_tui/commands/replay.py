@@ -40,6 +40,17 @@ def parse_speed(text: str) -> float:
     return v
 
 
+def parse_idle(text: str) -> float:
+    """``--max-idle``: seconds, zero or more (a negative gap means nothing: refused)."""
+    try:
+        v = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"give seconds, e.g. 5 (got {text!r})") from None
+    if not 0 <= v < float("inf"):
+        raise argparse.ArgumentTypeError(f"must be zero or more seconds (got {text!r})")
+    return v
+
+
 def register(subparsers: Any) -> None:
     p = subparsers.add_parser(
         "replay",
@@ -49,7 +60,7 @@ def register(subparsers: Any) -> None:
     )
     p.add_argument("session_id", nargs="?", metavar="SESSION_ID", help="session id, or 'latest'")
     p.add_argument("--speed", type=parse_speed, default=1.0, metavar="X", help="0.5, 1, 2, 10 or instant (default 1)")
-    p.add_argument("--max-idle", type=float, default=None, metavar="SECONDS", help="skip idle gaps longer than this")
+    p.add_argument("--max-idle", type=parse_idle, default=None, metavar="SECONDS", help="skip idle gaps longer than this")
     p.add_argument(
         "--headless", action="store_true", default=argparse.SUPPRESS, help="no UI: print one line per trace as it completes"
     )
