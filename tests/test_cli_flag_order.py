@@ -138,6 +138,8 @@ async def test_costs_prices_what_was_saved_unpriced_with_the_monitors_price_file
     assert total_cost(capsys, "costs", "--db", str(db)) is None
     # The monitor's file, however it is given, prices it now.
     assert total_cost(capsys, "--config", str(config_file), "costs", "--db", str(db)) == pytest.approx(expected_cost())
+    # After the subcommand too, as --db is taken there (it was refused: unrecognized arguments).
+    assert total_cost(capsys, "costs", "--config", str(config_file), "--db", str(db)) == pytest.approx(expected_cost())
     assert total_cost(capsys, "--prices", str(price_file), "costs", "--db", str(db)) == pytest.approx(expected_cost())
     monkeypatch.setenv("AGENTTRACE_PRICES", str(price_file))
     assert total_cost(capsys, "costs", "--db", str(db)) == pytest.approx(expected_cost())

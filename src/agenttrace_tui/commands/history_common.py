@@ -32,6 +32,9 @@ def add_common(p: argparse.ArgumentParser, json_flag: bool = True, wide: bool = 
         default=argparse.SUPPRESS,
         help="SQLite file (default: $AGENTTRACE_DB, the config file's db, or the user data dir)",
     )
+    # As --db: after the subcommand too (it was refused there while --db was taken).
+    p.add_argument("--config", metavar="PATH", default=argparse.SUPPRESS,
+                   help="TOML config file whose db and prices to use (default: the user config dir's)")
     if json_flag:
         p.add_argument("--json", action="store_true", help="print JSON for scripts instead of a table")
     if wide:
