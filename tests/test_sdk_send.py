@@ -126,3 +126,17 @@ def test_an_explicit_endpoint_wins_over_the_settings(capsys, monkeypatch):
         assert cli.main(["send", "--name", "by-env"]) == 0
         assert mon.wait_for(lambda s: s.span_count == 2)
         assert {sp.name for sp in mon.spans()} == {"by-flag", "by-env"}
+
+
+def test_a_kind_that_is_no_span_kind_is_sent_with_a_warning(capsys):
+    """`--kind nonsense` was stored as custom without a word; the span still goes (the
+    monitor keeps the word as agenttrace.kind) and stderr says what happened."""
+    with LocalMonitor("udp") as mon:
+        assert main(["--name", "typo", "--kind", "llm-cal", "--endpoint", mon.endpoint]) == 0
+        assert main(["--name", "fine", "--kind", "llm_call", "--endpoint", mon.endpoint]) == 0
+        assert mon.wait_for(lambda s: s.span_count == 2)
+        spans = {s.name: s for s in mon.spans()}
+    err = capsys.readouterr().err
+    assert err.count("warning") == 1 and "'llm-cal' is not a span kind" in err and "llm_call" in err
+    assert spans["typo"].kind is SpanKind.CUSTOM and spans["typo"].attributes["agenttrace.kind"] == "llm-cal"
+    assert spans["fine"].kind is SpanKind.LLM_CALL

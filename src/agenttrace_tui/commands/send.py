@@ -24,6 +24,8 @@ import sys
 import time
 from typing import Any
 
+from ..model import SpanKind
+from ..normalize.span_kinds import kind_from_string
 from ..sdk.span import new_span_id, new_trace_id
 from ..sdk.transport import EndpointError, open_transport
 
@@ -115,6 +117,11 @@ def run(args: argparse.Namespace) -> int:
 
     try:
         rec = build_record(args)
+        if kind_from_string(args.kind) is None:
+            # The monitor keeps it (a custom span, the word as agenttrace.kind): a typo should not pass unseen.
+            kinds = ", ".join(k.value for k in SpanKind)
+            print(f"agenttrace-tui send: warning: {args.kind!r} is not a span kind ({kinds}): "
+                  f"shown as custom, the word kept as agenttrace.kind", file=sys.stderr)
         endpoint, token = target(args)
         transport = open_transport(endpoint, token=token)
     except (ValueError, EndpointError) as exc:
