@@ -27,6 +27,8 @@ class HookedStore(Protocol):
     """What pricing needs of the store: a hook it calls on every merged span."""
 
     span_hook: Callable[[Span], None] | None
+    #: Runs instead on a span a bare end closed (only its end time and status set).
+    end_hook: Callable[[Span], None] | None
 
 __all__ = [
     "CostEnricher",
@@ -59,6 +61,7 @@ class CostEnricher:
         self.store = store
         if store is not None:
             store.span_hook = coster.finish
+            store.end_hook = coster.finish_end
 
     def refresh(self) -> int:
         """Count again, with tiktoken, the spans counted by characters while a

@@ -102,6 +102,18 @@ class SpanCoster:
             del self.rough[k]
         return ready
 
+    def finish_end(self, span: Span) -> None:
+        """``finish`` for a span a bare end closed: the stored span with only its end
+        time and status set. A price it has stays: nothing it was computed from
+        (model, provider, start, tokens) changed -- except tokens estimated for a
+        call that failed, which a failed call did not use. Anything else (an open
+        call with no tokens, which is unpriced once it ends) is finished again."""
+        c = span.cost
+        if c is not None and c.total is not None and not (
+                span.status is _ERROR and (u := span.usage) is not None and u.estimated):
+            return
+        self.finish(span)
+
     def finish(self, span: Span) -> None:
         llm = span.llm
         if llm is None and span.kind is not _LLM:

@@ -57,6 +57,8 @@ class BulkWriter:
         self._spans: dict[tuple[str, str], Span] = {}
         self._sessions: dict[str, Session] = {}
         self.span_hook: Callable[[Span], None] | None = None
+        #: (Spans from a file come whole: no bare end closes one here.)
+        self.end_hook: Callable[[Span], None] | None = None
 
     def add(self, updates: Iterable[Update]) -> None:
         for u in check(list(updates), self._door):

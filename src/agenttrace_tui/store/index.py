@@ -62,6 +62,11 @@ class StoreIndex:
         #: Runs on each span as it will be stored (after merging), before it is
         #: counted: the cost enricher prices and estimates here.
         self.span_hook = span_hook
+        #: Runs instead of ``span_hook`` on a span a bare end closed (one that set
+        #: only its end time and status): the cost enricher keeps a price that
+        #: nothing of the end can change, so the end's totals stay a fast move
+        #: (``EndTally``) instead of a recount at the fold. None: ``span_hook`` runs.
+        self.end_hook: Callable[[Span], None] | None = None
         #: Failures of span_hook, by exception type (a bad span never stops ingest).
         self.hook_errors: dict[str, int] = {}
         self.traces: dict[str, TraceEntry] = {}

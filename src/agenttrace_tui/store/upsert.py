@@ -26,6 +26,7 @@ moves.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from itertools import islice
 
 import msgspec
@@ -311,7 +312,7 @@ class SpanUpserts(StoreIndex):
         """
         traces = self.traces
         sessions = self.sessions
-        hook = self.span_hook
+        hook = self.end_hook or self.span_hook
         version = self.version
         dirty = self._dirty_spans
         agg = self._agg_dirty
@@ -471,8 +472,7 @@ class SpanUpserts(StoreIndex):
                 self._unlink(trace, old)
                 trace.children.setdefault(new.parent_span_id, []).append(new.span_id)
             trace.spans[new.span_id] = new
-            if self.span_hook is not None:
-                self._enrich(new)
+            self._enrich(new, self.end_hook)
             if (counted is not None and new.end_ns is not None and new.usage is old.usage
                     and new.cost is old.cost):
                 # It ran when the totals last counted it and nothing has changed it
@@ -552,11 +552,13 @@ class SpanUpserts(StoreIndex):
         self._enrich(new)
         self._mark(trace, session, new)
 
-    def _enrich(self, new: Span) -> None:
-        """Run the span hook (the cost enricher) on a span as it will be stored."""
-        if self.span_hook is not None:
+    def _enrich(self, new: Span, hook: Callable[[Span], None] | None = None) -> None:
+        """Run the span hook (the cost enricher) on a span as it will be stored
+        (``hook``: another one first, the end hook for a span a bare end closed)."""
+        hook = hook or self.span_hook
+        if hook is not None:
             try:
-                self.span_hook(new)
+                hook(new)
             except Exception as exc:  # noqa: BLE001 - enrichment must never lose the span
                 self._hook_failed(new, exc)
 
