@@ -108,6 +108,8 @@ class SpanCoster:
         (model, provider, start, tokens) changed -- except tokens estimated for a
         call that failed, which a failed call did not use. Anything else (an open
         call with no tokens, which is unpriced once it ends) is finished again."""
+        if span.llm is None and span.kind is not _LLM:
+            return  # (as in finish: no model call, nothing to price)
         c = span.cost
         if c is not None and c.total is not None and not (
                 span.status is _ERROR and (u := span.usage) is not None and u.estimated):
