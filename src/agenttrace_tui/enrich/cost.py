@@ -127,11 +127,16 @@ class SpanCoster:
             usage = span.usage = None  # a call that failed produced nothing to count
         # Only a finished call's text is counted: a failed call (the provider
         # answered with an error) has no tokens, and no text means no estimate.
+        # Nor a running call's: its end usually brings the tokens (our SDK's,
+        # OpenTelemetry's), and counting its prompt before would make an agent
+        # that reports usage pay for a vocabulary (~0.5 s, 30-55 MB) and a count
+        # it never needed.
         if (
             (usage is None or usage.estimated)
             and llm is not None
             and span.kind is _LLM
             and span.status is not _ERROR
+            and span.end_ns is not None
             and (llm.prompt_preview or llm.response_preview)
         ):
             key = (span.trace_id, span.span_id)
