@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from ..model import Cost, Span, SpanKind, Status, TokenUsage
 from ..normalize.limits import TOKENS_OUT_OF_RANGE
-from .prices import PriceBook, Rates, Unknown, compute
+from .prices import PriceBook
 from .tokens import TokenEstimator
 
 
@@ -50,13 +50,6 @@ def fix_cache_convention(usage: TokenUsage) -> bool:
         usage.total = max(usage.total, usage.input + usage.output) if usage.total else usage.input + usage.output
         return True
     return False
-
-
-def cost_of(rates: Rates | Unknown, usage: TokenUsage, priced_as: str | None = None) -> Cost:
-    if type(rates) is Unknown:
-        return Cost(total=None, source="unknown", reason=rates.reason)
-    total, cin, cout = compute(rates, usage.input, usage.output, usage.cache_read, usage.cache_write, usage.reasoning)  # type: ignore[arg-type]
-    return Cost(total=total, input=cin, output=cout, source="computed", priced_as=priced_as)
 
 
 # Enum members as module constants: ``SpanKind.X`` / ``Status.X`` on the class
@@ -170,5 +163,4 @@ class SpanCoster:
         if not model:
             span.cost = Cost(total=None, source="unknown", reason="no model named")
             return
-        rates, priced_as = self.book.resolve(llm.provider, model, span.start_ns)  # type: ignore[union-attr]
-        span.cost = cost_of(rates, usage, priced_as)
+        span.cost = self.book.price(llm.provider, model, span.start_ns, usage)  # type: ignore[union-attr]

@@ -29,6 +29,8 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple
 
+from ..model import Cost, TokenUsage
+
 #: OpenTelemetry ``gen_ai.system`` / ``gen_ai.provider.name`` spellings that
 #: genai-prices' own provider matching does not recognise.
 PROVIDER_ALIASES = {
@@ -255,6 +257,22 @@ class PriceBook:
 
     def rates(self, provider: str | None, model: str, start_ns: int) -> Rates | Unknown:
         return self.resolve(provider, model, start_ns)[0]
+
+    def price(self, provider: str | None, model: str, start_ns: int, usage: TokenUsage) -> Cost:
+        """What one call's ``usage`` cost at the price that applies at ``start_ns``: computed,
+        or unknown with why (``resolve`` and ``compute`` in one call: it runs for every
+        priced span)."""
+        key = (provider, model)
+        got = self._cache.get(key)
+        if got is None:
+            got = self._cache[key] = self._resolve(provider, model)
+        rates, priced_as = got
+        if type(rates) is _Model:
+            rates = rates.rates_at(start_ns)
+        elif type(rates) is Unknown:
+            return Cost(total=None, source="unknown", reason=rates.reason)
+        total, cin, cout = compute(rates, usage.input, usage.output, usage.cache_read, usage.cache_write, usage.reasoning)  # type: ignore[arg-type]
+        return Cost(total, cin, cout, "computed", None, priced_as)
 
     def resolve(self, provider: str | None, model: str, start_ns: int) -> tuple[Rates | Unknown, str | None]:
         """(rates or Unknown, ``"provider/model"`` of the price used when it is another provider's)."""
