@@ -29,6 +29,8 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple
 
+import msgspec
+
 from ..model import Cost, TokenUsage
 
 #: OpenTelemetry ``gen_ai.system`` / ``gen_ai.provider.name`` spellings that
@@ -46,8 +48,13 @@ _NS_PER_MIN = 60 * 1_000_000_000
 _MAX_TIMED = 4096
 
 
-class Rates(NamedTuple):
-    """USD per token for the units we count; ``None`` = no separate price."""
+class Rates(msgspec.Struct, frozen=True, gc=False):
+    """USD per token for the units we count; ``None`` = no separate price.
+
+    A Struct, not a NamedTuple: pricing a call reads a dozen of its fields, and
+    a Struct's are slots the interpreter reads directly (a NamedTuple's go
+    through a descriptor call each).
+    """
 
     input: float
     output: float
@@ -224,7 +231,7 @@ def load_price_file(path: str) -> dict[tuple[str, str], Rates]:
                 kw[key] = float(value) / 1_000_000
             if "input" not in kw or "output" not in kw:
                 raise PriceFileError(f"{where}: both input and output prices are required")
-            out[(provider.lower(), model.lower())] = Rates(**kw)  # type: ignore[arg-type]  # NamedTuple **kw
+            out[(provider.lower(), model.lower())] = Rates(**kw)  # type: ignore[arg-type]  # (its float fields by name)
     return out
 
 
