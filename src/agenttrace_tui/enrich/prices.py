@@ -66,12 +66,6 @@ class Rates(msgspec.Struct, frozen=True, gc=False):
     #: prompt (total input tokens) exceeds ``start``.
     tiers: tuple = ()
 
-    def for_prompt(self, input_tokens: int) -> Rates:
-        for start, rates in reversed(self.tiers):
-            if input_tokens > start:
-                return rates
-        return self
-
 
 class Unknown(NamedTuple):
     """No usable price, and why (shown to the user, never a silent $0)."""
@@ -81,7 +75,11 @@ class Unknown(NamedTuple):
 
 def compute(rates: Rates, input_tokens: int, output_tokens: int, cache_read: int = 0, cache_write: int = 0, reasoning: int = 0) -> tuple[float, float, float]:
     """(total, input, output) USD for one call; ``input_tokens`` includes cache tokens."""
-    r = rates.for_prompt(input_tokens) if rates.tiers else rates
+    r = rates
+    for start, tier in rates.tiers:  # (ascending: the last one the prompt passes applies)
+        if input_tokens <= start:
+            break
+        r = tier
     plain_in = input_tokens
     cost_in = 0.0
     if r.cache_read is not None and cache_read:
