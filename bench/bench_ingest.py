@@ -4,7 +4,8 @@ Run: ``PYTHONPATH=src python bench/bench_ingest.py`` (about 2-3 minutes).
 Writes a Markdown section to docs/bench/ingest.md and prints it.
 
 Each measurement runs a *receiving process* (the real Pipeline + Store +
-receivers on an asyncio loop) and a separate *sending process*:
+receivers on an asyncio loop, priced as the monitor prices: bench/wiring.py)
+and a separate *sending process*:
 
 - UDP: the sender is paced at fixed rates (steps of a few seconds each) with
   realistic ~400-byte span records carrying sender + seq. Loss is what the
@@ -51,6 +52,7 @@ from machine import cpu_model as _cpu_model  # noqa: E402
 from machine import load as _load  # noqa: E402
 from monitor_gc import monitor_gc  # noqa: E402
 from results import row, save  # noqa: E402
+from wiring import monitor_pipeline  # noqa: E402
 
 T0 = 1_700_000_000_000_000_000
 UDP_RATES = [10_000, 25_000, 50_000, 100_000, 150_000]
@@ -128,7 +130,7 @@ async def serve(mode: str) -> None:
 
 
 async def _serve(loop: asyncio.AbstractEventLoop, mode: str) -> None:
-    pipeline = Pipeline(Store())
+    pipeline = monitor_pipeline()
     closers = []
     rcvbuf = None
     if mode == "udp-drain":
@@ -345,12 +347,12 @@ def in_process(n: int = 30_000) -> dict:
     for u in updates:
         store.apply(u)
     t_store = time.process_time() - t
-    pipeline = Pipeline(Store())
+    pipeline = monitor_pipeline()
     t = time.process_time()
     for p in payloads:
         pipeline.feed(p, "udp")
     t_feed = time.process_time() - t
-    pipeline = Pipeline(Store())
+    pipeline = monitor_pipeline()
     t = time.process_time()
     for k in range(0, n, 200):
         pipeline.feed_many(payloads[k : k + 200], "udp")
@@ -365,7 +367,7 @@ def in_process(n: int = 30_000) -> dict:
     live = []
     for k in range(0, n // 2, 100):
         live += starts[k : k + 100] + ends[k : k + 100]
-    pipeline = Pipeline(Store())
+    pipeline = monitor_pipeline()
     t = time.process_time()
     for p in live:
         pipeline.feed(p, "udp")

@@ -3,7 +3,7 @@
 CPU time on the shared machine moves by 20-50 % from run to run; the number
 of instructions executed does not. This runs bench_pipeline's "whole native
 pipeline" (``Pipeline.feed_many`` per read of 200 lines, the totals read after
-each) under ``valgrind --tool=callgrind``, counting only what runs inside one
+each), priced as the monitor prices (bench/wiring.py), under ``valgrind --tool=callgrind``, counting only what runs inside one
 marked call (``functools.reduce`` wraps the measured work, as in
 bench_otlp_ir.py), for four inputs:
 
@@ -72,11 +72,11 @@ def _lines(case: str, n: int, seed: int) -> list[list[bytes]]:
 
 def feed_reads(batches: list[list[bytes]]) -> None:
     """The measured work: a fresh store fed each read's lines through ``Pipeline.feed_many``, the totals read after each."""
-    from agenttrace_tui.ingest.pipeline import Pipeline
     from agenttrace_tui.store.memory import Store
+    from wiring import monitor_pipeline
 
     store = Store(max_spans=1_000_000)
-    pipe = Pipeline(store)
+    pipe = monitor_pipeline(store)
     for b in batches:
         pipe.feed_many(b, "tcp")
         store.totals  # noqa: B018
@@ -118,7 +118,7 @@ def main() -> None:
     prev = load("live_ir")
     runs = prev["data"]["runs"] if prev else {}
     runs[_arg("--label", "current")] = {"machine": describe(), "commit": _arg("--commit", "") or commit(), "spans": n,
-                                        "ir_per_span": got}
+                                        "ir_per_span": got, "priced": True}
     data = {"runs": runs}
     out = save("live_ir", machine=describe(), section=render(data), summary=summary(data), data=data)
     print(f"wrote {out}")
@@ -137,11 +137,14 @@ def render(data: dict) -> str:
         "span_end (ids, time, status); `sdk-*`: the records our SDK's own builder makes for the same trace shape, "
         "complete, live over a stream, and live as over UDP (its span_end repeats every field). A column named "
         "after a Python version runs the same code under that interpreter: instructions do not compare as time "
-        "across interpreters, the ratios do.",
+        "across interpreters, the ratios do. Columns marked *priced* run the pipeline as the monitor wires it, "
+        "the cost enricher pricing every model call (`bench/wiring.py`); the others ran it without pricing, "
+        "before the benchmark was made to.",
         "",
         *(f"- `{label}`: commit {r['commit']}, {r['spans']:,} spans, {r['machine']}" for label, r in runs.items()),
         "",
-        "| case | " + " | ".join(f"`{label}`" for label in labels) + " |",
+        "| case | " + " | ".join(f"`{label}`" + (" *priced*" if runs[label].get("priced") else "")
+                                 for label in labels) + " |",
         "|---|" + "---:|" * len(labels),
     ]
     for case in CASES:

@@ -10,6 +10,8 @@ each) into counted parts, each under ``valgrind --tool=callgrind``
 * ``apply``: ``Store.apply`` of the updates ingest made (folds uncounted);
 * ``fold``: ``Store.flush_aggregates`` after each read (applies uncounted).
 
+Pipeline and store are priced as the monitor prices them (bench/wiring.py).
+
 For the live cases (``live``: span_start + a bare span_end; ``sdk-live``: as
 our SDK sends them over a stream) each read is stored as its starts, a fold,
 its ends, a fold, and the four are counted apart (``starts-apply``,
@@ -48,9 +50,9 @@ COMPLETE_STAGES = ["ingest", "apply", "fold"]
 
 
 def _child(case: str, n: int, stage: str) -> None:
-    from agenttrace_tui.ingest.pipeline import Pipeline
     from agenttrace_tui.model import Span, SpanEnd
     from agenttrace_tui.store.memory import Store
+    from wiring import monitor_pipeline
 
     class Capture:
         def __init__(self) -> None:
@@ -60,7 +62,7 @@ def _child(case: str, n: int, stage: str) -> None:
             self.got.append(updates)
 
     def ingest(batches: list[list[bytes]]) -> list[list[Any]]:
-        pipe = Pipeline(Store(max_spans=1_000_000))
+        pipe = monitor_pipeline(Store(max_spans=1_000_000))
         cap = Capture()
         pipe.store = cap  # type: ignore[assignment]
         for b in batches:
@@ -71,6 +73,7 @@ def _child(case: str, n: int, stage: str) -> None:
         functools.reduce(lambda _a, _b: fn(*args), [0, 0])  # counted
 
     warm = Store(max_spans=1_000_000)
+    monitor_pipeline(warm)  # (its pricing hooks on the store: the store prices as the monitor's does)
     for u in ingest(_lines(case, WARM_SPANS, seed=11)):
         warm.apply(u)
         warm.flush_aggregates()
@@ -82,6 +85,7 @@ def _child(case: str, n: int, stage: str) -> None:
         return
     reads = ingest(batches)
     store = Store(max_spans=1_000_000)
+    monitor_pipeline(store)
     gc.collect()
     gc.disable()
 
@@ -155,7 +159,9 @@ def render(data: dict) -> str:
         "The traffic of the section above, split into counted stages under callgrind (instructions per span of "
         "the case; a live case's span is its span_start and its span_end): `ingest` is decode + normalise + the "
         "door for every record, `apply` the store's apply and `fold` the totals' fold after each read of 200 lines; "
-        "a live read is stored as its starts, a fold, its ends, a fold, each counted apart.",
+        "a live read is stored as its starts, a fold, its ends, a fold, each counted apart. Priced as the monitor "
+        "prices (`bench/wiring.py`): the cost enricher's batch step counts in `ingest`, its pricing of each stored "
+        "span in `apply`.",
         "",
         f"- commit {data['commit']}, {data['spans']:,} spans, {data['machine']}",
         "",

@@ -4,8 +4,9 @@ bench_ingest's TCP row is wall-clock time on a shared machine: it moves by
 10-20 % between runs of the same code. This counts the same path under
 ``valgrind --tool=callgrind`` (bench/callgrind.py: only what runs inside one
 marked call), so a change to it shows as a number that repeats. The records are
-bench_ingest's (a ~400-byte model call a line, 200 lines a read); each part
-runs over the same reads after 2,000 spans of warm-up:
+bench_ingest's (a ~400-byte model call a line, 200 lines a read), priced as
+the monitor prices (bench/wiring.py); each part runs over the same reads after
+2,000 spans of warm-up:
 
 * ``receive``: the whole path of the TCP row, ``LineProtocol.data_received``
   of each read (split, decode, normalise, the door, the store) and the fold
@@ -63,11 +64,10 @@ class _Transport:
 
 
 def _receiver() -> tuple[Any, Any]:
-    from agenttrace_tui.ingest.pipeline import Pipeline
     from agenttrace_tui.ingest.receivers import LineProtocol
-    from agenttrace_tui.store.memory import Store
+    from wiring import monitor_pipeline
 
-    pipe = Pipeline(Store())
+    pipe = monitor_pipeline()
     proto = LineProtocol(pipe, "tcp", pipe.max_record_bytes, set())
     proto.connection_made(_Transport())  # type: ignore[arg-type]
     for data in _reads(0, WARM_SPANS):
@@ -175,7 +175,7 @@ def render(data: dict) -> str:
         "The TCP row's records and reads (200 lines of a ~400-byte model call), counted under callgrind after "
         "2,000 spans of warm-up: `receive` is the whole path (the stream receiver's `data_received` and the fold "
         "after it), `parse` msgspec's decode of the lines alone, `store` the store's apply and fold of the same "
-        "updates built beforehand. Instructions repeat for the same code whatever the machine's load; the CPU time "
+        "updates built beforehand, all priced as the monitor prices (`bench/wiring.py`). Instructions repeat for the same code whatever the machine's load; the CPU time "
         "of `receive` in the same run turns them into time.",
         "",
         f"- commit {data['commit']}, {data['spans']:,} spans, {data['machine']}",

@@ -1,0 +1,22 @@
+"""The pipeline as the monitor wires it, for the benchmarks that time the monitor's own path.
+
+``runtime.monitor`` builds its pipeline with the cost enricher: pricing runs
+on every stored span (the store's span hook) and on every span a bare end
+closes (its end hook), and a batch step marks the costs agents report. A
+benchmark of the receivers or the live path that left it out would time less
+than the monitor does; these build theirs here. Token vocabularies load in the
+calling thread (``background_tokens=False``) so a run repeats; the benchmarks'
+model calls report their tokens, so none is counted from text.
+"""
+
+from __future__ import annotations
+
+from agenttrace_tui.enrich import make_enrichers
+from agenttrace_tui.ingest.pipeline import Pipeline
+from agenttrace_tui.store.memory import Store
+
+
+def monitor_pipeline(store: Store | None = None) -> Pipeline:
+    """A pipeline into ``store`` (a fresh default ``Store`` if none), priced as the monitor prices."""
+    store = store if store is not None else Store()
+    return Pipeline(store, enrichers=make_enrichers(None, store, background_tokens=False))
