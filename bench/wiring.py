@@ -6,12 +6,15 @@ closes (its end hook), and a batch step marks the costs agents report. A
 benchmark of the receivers or the live path that left it out would time less
 than the monitor does; these build theirs here. Token vocabularies load in the
 calling thread (``background_tokens=False``) so a run repeats; the benchmarks'
-model calls report their tokens, so none is counted from text.
+model calls report their tokens, so none is counted from text. The price data
+is loaded before the pipeline is handed out, as the monitor loads it on a
+worker thread at start (``Monitor._load_prices_aside``), not by the first span
+timed.
 """
 
 from __future__ import annotations
 
-from agenttrace_tui.enrich import make_enrichers
+from agenttrace_tui.enrich import PriceBook, make_enrichers
 from agenttrace_tui.ingest.pipeline import Pipeline
 from agenttrace_tui.store.memory import Store
 
@@ -19,4 +22,5 @@ from agenttrace_tui.store.memory import Store
 def monitor_pipeline(store: Store | None = None) -> Pipeline:
     """A pipeline into ``store`` (a fresh default ``Store`` if none), priced as the monitor prices."""
     store = store if store is not None else Store()
+    PriceBook.load_bundled()
     return Pipeline(store, enrichers=make_enrichers(None, store, background_tokens=False))

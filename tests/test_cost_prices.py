@@ -310,3 +310,37 @@ def test_price_file_still_wins_over_the_model_fallback(tmp_path) -> None:
     a, b = st.span("t1", "a").cost, st.span("t1", "b").cost
     assert (a.total, a.priced_as) == (pytest.approx(3.0), None)
     assert (b.total, b.priced_as) == (pytest.approx(7.0), "mine/gpt-4o (price file)")
+
+
+_LOADS_ASIDE = """
+import asyncio, sys, time
+from agenttrace_tui.config import Config
+from agenttrace_tui.runtime.monitor import Monitor
+
+async def main():
+    monitor = Monitor(Config(persist=False, udp_port=0, tcp_port=0, otlp_port=None, otlp_grpc_port=None, socket=""))
+    await monitor.start()
+    loaded_at_start = "genai_prices.data" in sys.modules
+    t_end = time.monotonic() + 20
+    while "genai_prices.data" not in sys.modules and time.monotonic() < t_end:
+        await asyncio.sleep(0.01)
+    await monitor.stop()
+    print(loaded_at_start, "genai_prices.data" in sys.modules)
+
+asyncio.run(main())
+"""
+
+
+def test_the_monitor_loads_the_price_data_before_any_span_needs_it(tmp_path) -> None:
+    """A fresh monitor loads genai-prices' data on a worker thread at start (no span sent), so
+    the first model call priced does not stop the event loop for the import."""
+    import subprocess
+    import sys
+
+    env = {"HOME": str(tmp_path), "XDG_DATA_HOME": str(tmp_path / "d"), "XDG_CONFIG_HOME": str(tmp_path / "c"),
+           "XDG_STATE_HOME": str(tmp_path / "s"), "PATH": "/usr/bin:/bin"}
+    out = subprocess.run([sys.executable, "-c", _LOADS_ASIDE], capture_output=True, text=True, env=env, timeout=60,
+                         check=True)
+    loaded_at_start, loaded = out.stdout.split()
+    assert loaded_at_start == "False"  # start() itself does not wait for it...
+    assert loaded == "True"  # ...and with no span sent, the worker thread loaded it
