@@ -33,6 +33,8 @@ if TYPE_CHECKING:
 
 
 log = logging.getLogger(__name__)
+#: Seconds after start at which the price data loads on a worker thread (after the UI's first frame).
+LOAD_PRICES_AFTER_S = 1.0
 
 
 class MonitorStatus(msgspec.Struct, kw_only=True):
@@ -148,14 +150,16 @@ class Monitor:
         self._load_prices_aside()
 
     def _load_prices_aside(self) -> None:
-        """The price data loads on a worker thread from the start, so the first model call
+        """The price data loads on a worker thread soon after start, so the first model call
         priced does not stop the loop for it (134 ms measured: keys, frames and the
-        receivers would wait; the first TCP run of bench_ingest paid 2.7 µs a span)."""
+        receivers would wait; the first TCP run of bench_ingest paid 2.7 µs a span).
+        Not at once: the thread would take the interpreter from the UI's first frame."""
         import threading
 
         from ..enrich.prices import PriceBook
 
-        threading.Thread(target=PriceBook.load_bundled, name="agenttrace-prices", daemon=True).start()
+        thread = threading.Thread(target=PriceBook.load_bundled, name="agenttrace-prices", daemon=True)
+        asyncio.get_running_loop().call_later(LOAD_PRICES_AFTER_S, thread.start)
 
     def _recount_when_vocabularies_are_built(self) -> None:
         """Token vocabularies are built in a worker thread when a span first needs
