@@ -11,7 +11,8 @@ Measures, in one run and on the same machine:
 * end to end from the OpenTelemetry Python SDK (BatchSpanProcessor + OTLP/HTTP
   exporter in another process) with the SDK's default queue and a raised one.
 
-Everything runs as the monitor does, under its GC policy (runtime/gcpolicy.py), with
+Everything runs as the monitor does, priced as it prices (bench/wiring.py) and
+under its GC policy (runtime/gcpolicy.py), with
 one in-process row repeated under Python's automatic collection for comparison.
 Each figure is the median of several runs. Writes docs/bench/otlp.md.
 Run: PYTHONPATH=src python bench/bench_otlp.py
@@ -36,12 +37,12 @@ from opentelemetry.proto.trace.v1 import trace_pb2
 
 from agenttrace_tui.ingest.otlp_decode import CHUNK, Rejects, convert_traces, parse
 from agenttrace_tui.ingest.otlp_http import start_otlp
-from agenttrace_tui.ingest.pipeline import Pipeline
 from agenttrace_tui.runtime.gcpolicy import GcPolicy
 from agenttrace_tui.store.memory import Store
 from machine import describe as machine
 from monitor_gc import monitor_gc
 from results import row, save
+from wiring import monitor_pipeline
 
 ROOT = Path(__file__).resolve().parent.parent
 BATCH = 512  # the SDK's default export batch
@@ -169,7 +170,7 @@ def bench_inprocess(bodies: list[bytes], json_bodies: list[bytes]) -> dict[str, 
 
     def full(bs: list[bytes], js: bool) -> None:
         store = Store(max_spans=1_000_000)
-        pipeline = Pipeline(store)
+        pipeline = monitor_pipeline(store)
 
         def lookup(tid: str) -> str | None:
             t = store.traces.get(tid)
@@ -187,7 +188,7 @@ def bench_inprocess(bodies: list[bytes], json_bodies: list[bytes]) -> dict[str, 
 
     def store_only() -> None:
         store = Store(max_spans=1_000_000)
-        pipeline = Pipeline(store)
+        pipeline = monitor_pipeline(store)
         for chunk in converted:
             pipeline.apply([msgspec.structs.replace(u) for u in chunk])
         assert store.span_count == n
@@ -238,7 +239,7 @@ def bench_http(bodies: list[bytes], gzip_it: bool) -> tuple[float, float]:
         for _ in range(3):
             async def main() -> tuple[float, float]:
                 store = Store(max_spans=1_000_000)
-                pipeline = Pipeline(store)
+                pipeline = monitor_pipeline(store)
                 server = await start_otlp(pipeline, port=0)
                 worst = 0.0
                 running = True
@@ -314,7 +315,7 @@ def bench_sdk(n: int, env: dict[str, str]) -> tuple[float, int, float]:
     """(spans/s received, spans received, seconds creating) from an SDK in another process."""
     async def main() -> tuple[float, int, float]:
         store = Store(max_spans=1_000_000)
-        pipeline = Pipeline(store)
+        pipeline = monitor_pipeline(store)
         server = await start_otlp(pipeline, port=0)
         t = time.perf_counter()
         async with monitor_gc():

@@ -9,7 +9,8 @@ work), so interpreter start-up, imports and the warm-up (recipes compile after
 COMPILE_AFTER uses) are left out.
 
 Stages: ``parse`` (protobuf parse alone, the baseline), ``convert`` (parse +
-convert_traces) and ``store`` (parse + convert + Pipeline.apply + totals).
+convert_traces) and ``store`` (parse + convert + Pipeline.apply + totals, priced
+as the monitor prices: bench/wiring.py).
 Prints Ir per span for each; compare two trees by running it with each one's
 ``src`` on PYTHONPATH. String hashing is fixed (PYTHONHASHSEED=0) so runs repeat;
 needs valgrind; about a minute per stage.
@@ -53,17 +54,17 @@ def _measured(stage: str, n_bodies: int) -> None:
     from opentelemetry.proto.collector.trace.v1 import trace_service_pb2
 
     from agenttrace_tui.ingest.otlp_decode import Rejects, convert_traces, parse
-    from agenttrace_tui.ingest.pipeline import Pipeline
     from agenttrace_tui.store.memory import Store
     from bench_otlp import agent_request
+    from wiring import monitor_pipeline
 
     real = trace_service_pb2.ExportTraceServiceRequest.FromString
 
     warm = [agent_request(1000 + i) for i in range(WARM_BODIES)]
     bodies = [agent_request(i) for i in range(n_bodies)]
-    store_bodies(Pipeline(Store(max_spans=1_000_000)), warm)
+    store_bodies(monitor_pipeline(Store(max_spans=1_000_000)), warm)
     store = Store(max_spans=1_000_000)
-    pipe = Pipeline(store)
+    pipe = monitor_pipeline(store)
 
     def lookup(tid: str) -> str | None:
         t = store.traces.get(tid)
