@@ -200,7 +200,8 @@ def main() -> None:
         f"| {p['baseline'] / p['warm']:.0f}x faster |",
         f"| store ingest per llm span (batches of 500), with the cost hook | {s['hook'] * us:.2f} µs "
         f"| without hook: {s['plain'] * us:.2f} µs | {s['hook'] / s['plain']:.2f}x (noisy under load; the hook's own share is the row above) |",
-        f"| first priced span (imports genai-prices, loads its data, resolves a model) | {p['first'] * ms:.0f} ms | | once per process |",
+        f"| first priced span (imports genai-prices, loads its data, resolves a model) | {p['first'] * ms:.0f} ms | | once per process; the live monitor loads "
+        f"the data on a worker thread 1 s after start |",
         f"| genai-prices model resolutions for {N_SPANS:,} spans | {p['lookups']} | one per (provider, model) | |",
         f"| `python -c \"import agenttrace_tui.enrich\"` | {im['enrich'] * ms:.0f} ms | `python -c pass`: {im['pass'] * ms:.0f} ms "
         f"| +{(im['enrich'] - im['pass']) * ms:.0f} ms (mostly msgspec and the model, which the monitor loads anyway) |",
