@@ -279,11 +279,7 @@ class PriceBook:
         """What one call's ``usage`` cost at the price that applies at ``start_ns``: computed,
         or unknown with why (``resolve`` and ``compute`` in one call: it runs for every
         priced span)."""
-        key = (provider, model)
-        got = self._cache.get(key)
-        if got is None:
-            got = self._cache[key] = self._resolve(provider, model)
-        rates, priced_as = got
+        rates, priced_as = self._cache.get((provider, model)) or self._first(provider, model)
         if type(rates) is _Model:
             rates = rates.rates_at(start_ns)
         elif type(rates) is Unknown:
@@ -293,14 +289,15 @@ class PriceBook:
 
     def resolve(self, provider: str | None, model: str, start_ns: int) -> tuple[Rates | Unknown, str | None]:
         """(rates or Unknown, ``"provider/model"`` of the price used when it is another provider's)."""
-        key = (provider, model)
-        got = self._cache.get(key)
-        if got is None:
-            got = self._cache[key] = self._resolve(provider, model)
-        rates, priced_as = got
+        rates, priced_as = self._cache.get((provider, model)) or self._first(provider, model)
         if type(rates) is _Model:
             return rates.rates_at(start_ns), priced_as
         return rates, priced_as  # type: ignore[return-value]
+
+    def _first(self, provider: str | None, model: str) -> tuple[Rates | _Model | Unknown, str | None]:
+        """A (provider, model) not asked for before: resolved, and remembered."""
+        got = self._cache[(provider, model)] = self._resolve(provider, model)
+        return got
 
     def _override(self, provider: str, model: str) -> Rates | None:
         return self.overrides.get((provider, model)) or self.overrides.get((provider, "*"))
