@@ -97,15 +97,17 @@ class SpanCoster:
 
     def finish_end(self, span: Span) -> None:
         """``finish`` for a span a bare end closed: the stored span with only its end
-        time and status set. A price it has stays: nothing it was computed from
-        (model, provider, start, tokens) changed -- except tokens estimated for a
-        call that failed, which a failed call did not use. Anything else (an open
-        call with no tokens, which is unpriced once it ends) is finished again."""
+        time and status set (its start as it was). A price with its tokens stays:
+        nothing it was computed from (model, provider, start, tokens) changed --
+        except tokens estimated for a call that failed, which a failed call did not
+        use. Anything else is finished again: an open call with no tokens is
+        unpriced once it ends, and one with no tokens but its text (whatever its
+        cost) has them counted now that it has ended."""
         if span.llm is None and span.kind is not _LLM:
             return  # (as in finish: no model call, nothing to price)
         c = span.cost
-        if c is not None and c.total is not None and not (
-                span.status is _ERROR and (u := span.usage) is not None and u.estimated):
+        u = span.usage
+        if c is not None and c.total is not None and u is not None and not (span.status is _ERROR and u.estimated):
             return
         self.finish(span)
 

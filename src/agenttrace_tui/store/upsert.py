@@ -472,7 +472,8 @@ class SpanUpserts(StoreIndex):
                 self._unlink(trace, old)
                 trace.children.setdefault(new.parent_span_id, []).append(new.span_id)
             trace.spans[new.span_id] = new
-            self._enrich(new, self.end_hook)
+            # (A report that moves its start is priced afresh: a price may depend on the day.)
+            self._enrich(new, self.end_hook if new.start_ns == old.start_ns else None)
             if (counted is not None and new.end_ns is not None and new.usage is old.usage
                     and new.cost is old.cost):
                 # It ran when the totals last counted it and nothing has changed it
