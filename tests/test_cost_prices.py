@@ -320,12 +320,16 @@ from agenttrace_tui.runtime.monitor import Monitor
 async def main():
     monitor = Monitor(Config(persist=False, udp_port=0, tcp_port=0, otlp_port=None, otlp_grpc_port=None, socket=""))
     await monitor.start()
-    loaded_at_start = "genai_prices.data" in sys.modules
+    def loaded():  # the bundled table built (a module is in sys.modules from the start of its import)
+        bundled = getattr(sys.modules.get("genai_prices.data_snapshot"), "_bundled_snapshot", None)
+        return bundled is not None and bundled.cache_info().currsize == 1
+
+    loaded_at_start = loaded()
     t_end = time.monotonic() + 20
-    while "genai_prices.data" not in sys.modules and time.monotonic() < t_end:
+    while not loaded() and time.monotonic() < t_end:
         await asyncio.sleep(0.01)
     await monitor.stop()
-    print(loaded_at_start, "genai_prices.data" in sys.modules)
+    print(loaded_at_start, loaded())
 
 asyncio.run(main())
 """

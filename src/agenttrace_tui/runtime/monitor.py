@@ -100,6 +100,8 @@ class Monitor:
         #: damage the background quick_check of a big database found (one line)
         self.db_problem: str | None = None
         self._check_task: asyncio.Task[None] | None = None
+        #: the price data's load, due a second after start (``_load_prices_aside``)
+        self._prices_due: asyncio.TimerHandle | None = None
 
     @property
     def db_path(self) -> Path | None:
@@ -159,7 +161,7 @@ class Monitor:
         from ..enrich.prices import PriceBook
 
         thread = threading.Thread(target=PriceBook.load_bundled, name="agenttrace-prices", daemon=True)
-        asyncio.get_running_loop().call_later(LOAD_PRICES_AFTER_S, thread.start)
+        self._prices_due = asyncio.get_running_loop().call_later(LOAD_PRICES_AFTER_S, thread.start)
 
     def _recount_when_vocabularies_are_built(self) -> None:
         """Token vocabularies are built in a worker thread when a span first needs
@@ -277,6 +279,8 @@ class Monitor:
         if not self._started:
             return
         self._started = False
+        if self._prices_due is not None:
+            self._prices_due.cancel()  # (a no-op once the load has started: it finishes on its own)
         if self._check_task is not None and not self._check_task.done():
             self._check_task.cancel()  # the worker thread finishes on its own; nothing waits for it
         clock = time.perf_counter
