@@ -555,7 +555,7 @@ class SpanUpserts(StoreIndex):
 
     def _enrich(self, new: Span, hook: Callable[[Span], None] | None = None) -> None:
         """Run the span hook (the cost enricher) on a span as it will be stored
-        (``hook``: another one first, the end hook for a span a bare end closed)."""
+        (``hook``, when given, instead: the end hook for a span a bare end closed)."""
         hook = hook or self.span_hook
         if hook is not None:
             try:
