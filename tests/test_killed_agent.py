@@ -145,7 +145,12 @@ async def test_spans_open_when_the_agent_was_killed_read_unfinished_and_stop_tic
         assert replay.player is not None and replay.player.finished
         replayed = replay.store.trace(tid)
         assert replayed is not None and replayed.status() == "unfinished"
-        assert fmt_duration(ended - trace.start_ns) in " ".join(c.plain for c in replay.traces.row_cells(tid))
+        replayed_row = " ".join(c.plain for c in replay.traces.row_cells(tid))
+        assert fmt_duration(ended - trace.start_ns) in replayed_row
+        # The open call's cost as the file has it (unknown, and why), as the commands read it: not $0.
+        call = replayed.spans[long_call]
+        assert call.cost is not None and call.cost.total is None and call.cost.reason == "no end came before the monitor stopped"
+        assert "+$?" in replayed_row and "+$?" in listed_row, (replayed_row, listed_row)
         want = fmt_duration(ended - trace.spans[long_call].start_ns)  # the open span's own, as live
         rows = [replay.span_tree.render_line(y).text for y in range(1, 6)]
         (row,) = [r for r in rows if "long call" in r]

@@ -488,6 +488,8 @@ class Player:
         self._seq = 0
         self._last_event_ns = 0
         self._metric_i = 0
+        #: spans started that the recording never saw end, as saved (``_play_session_end``)
+        self._unended: list[Update] = []
         #: the latest event time ever seen (kept across rebuilds: the recording's end)
         if not hasattr(self, "_last_seen_ns"):
             self._last_seen_ns = 0
@@ -526,6 +528,8 @@ class Player:
         if span.end_ns is not None:
             self._seq += 1
             heapq.heappush(self._ends, (max(span.end_ns, t), self._seq, span))
+        else:
+            self._unended.append(span)
         return t, _START, span
 
     def _advance_to(self, target: int | None, limit: int | None = None) -> int:
@@ -560,7 +564,14 @@ class Player:
             self._apply([msgspec.structs.replace(meta, ended_ns=None) if meta.ended_ns is not None else meta])
 
     def _play_session_end(self) -> None:
-        """The saved end, once: when the store's session has none yet (a seek back starts a fresh store)."""
+        """At the recording's end, once: the spans it never saw end as they were saved (what
+        they reported while running, and the cost the monitor gave them when it stopped:
+        unknown, "no end came before the monitor stopped", not the $0 of a start), then the
+        saved session end (a seek back starts a fresh store, and both come again)."""
+        if self._unended:
+            self.pipeline.apply(self._unended)  # (reports of stored spans: no event of the play)
+            self._unended = []
+            self.store.drain_dirty()
         meta = self._session_meta
         if meta is None or meta.ended_ns is None:
             return
@@ -622,6 +633,8 @@ class Player:
                 if span.end_ns is not None:
                     self._seq += 1
                     heapq.heappush(self._ends, (max(span.end_ns, span.start_ns), self._seq, span))
+                else:
+                    self._unended.append(span)
             if len(batch) >= REBUILD_CHUNK:
                 self._apply(batch)
                 batch = []
