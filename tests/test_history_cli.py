@@ -261,3 +261,27 @@ def test_a_broken_config_file_is_named_once_and_the_query_goes_on(db, capsys, tm
     assert err.count(str(bad)) == 1 and "not valid TOML" in err and "without the config file's settings" in err
     code, _, err = run(capsys, "--config", str(bad), "sessions", "list", "--db", str(db))
     assert code == 0 and err == ""  # --db given: the config file was never needed
+
+
+def test_a_root_with_its_own_cost_keeps_its_own_line(tmp_path, capsys):
+    """A trace whose root is a model call with a call under it: the trace line carries the
+    trace's figures alone, and the root its own on a line of its own (one Tokens and one
+    Cost per line, never the trace's total beside the root's model)."""
+    from agenttrace_tui.model import Cost, LlmInfo, Span, SpanKind, TokenUsage
+    from fixtures import write_db
+
+    def call(span_id: str, parent: str | None, model: str, tokens: tuple[int, int], usd: float) -> Span:
+        return Span(span_id=span_id, trace_id="t-own", session_id="s-own", name=f"chat {model}",
+                    kind=SpanKind.LLM_CALL, start_ns=10 * S, end_ns=12 * S, parent_span_id=parent,
+                    llm=LlmInfo(provider="anthropic", model=model),
+                    usage=TokenUsage(input=tokens[0], output=tokens[1]), cost=Cost(total=usd, source="reported"))
+
+    db = write_db(tmp_path / "own.db", [call("root", None, "claude-sonnet-4-5", (3000, 400), 0.01),
+                                        call("child", "root", "gpt-4o", (20000, 2000), 0.08)])
+    code, out, _ = run(capsys, "traces", "show", "t-own", "--db", str(db))
+    head, *rest = out.splitlines()
+    assert code == 0 and "Tokens: 25k" in head and "Cost: $0.09" in head, head
+    assert "Model:" not in head and head.count("Tokens:") == 1, head
+    (own,) = [line for line in rest if "[Span: chat claude-sonnet-4-5]" in line]
+    assert "Tokens: 3000/400" in own and "Cost: $0.01)" in own, own
+    assert any("[Span: chat gpt-4o]" in line and "Cost: $0.08" in line for line in rest), rest

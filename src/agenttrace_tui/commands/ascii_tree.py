@@ -144,16 +144,19 @@ def render_tree(spans: Iterable[Span], now_ns: int | None = None, attributes: bo
         summary.append(f"Cost: {fmt_cost(cost, estimated, unpriced)}")
     if errors:
         summary.append(f"Errors: {errors}")
-    if single_root and attributes:
-        # The root is the trace line itself: its own attributes go there.
+    # One root is the trace line itself, its own attributes there -- unless it counted tokens or
+    # cost of its own (a model call with calls under it): then the trace line's figures are the
+    # trace's, and the root has its own line below for its own.
+    merged = single_root and root.usage is None and root.cost is None
+    if merged and attributes:
         # (Its "Running" / "Unfinished" mark stays: the total does not say which spans are open.)
         summary += [a for a in span_attributes(root, running) if not a.startswith(("Duration:", "Cost:"))]
     head: Line = [("[Trace: ", "bold"), (clean(name, 120), "bold"), ("] ", "bold"), (f"({', '.join(summary)})", "dim")]
-    if single_root and root.span_id in an.hotspots:
+    if merged and root.span_id in an.hotspots:
         head.append((" " + HOTSPOT_MARK, "bold red"))
     lines: list[Line] = [head]
-    # With one root its children are the top level; otherwise every root is.
-    skip = 1 if single_root else 0
+    # With one root merged its children are the top level; otherwise every root is.
+    skip = 1 if merged else 0
     # Guides: for each depth, whether the ancestor at that depth was a last child.
     last_at: list[bool] = []
     n = len(tree.order)
