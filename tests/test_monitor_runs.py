@@ -69,6 +69,28 @@ async def test_a_stopped_monitor_leaves_no_session_running(tmp_path):
     await again.stop()
 
 
+
+async def test_an_interrupted_session_is_interrupted_after_export_and_import(tmp_path):
+    """The monitor's end marks are the file's own: an export carries the end they imply
+    (the session's last activity), so the file an import makes reads it interrupted too,
+    not running for ever with its span open."""
+    db = tmp_path / "m.db"
+    monitor = Monitor(_config(db))
+    await monitor.start()
+    monitor.pipeline.apply(_spans("open", open_span=True))
+    await monitor.stop()
+    assert _status(db, "open") == "interrupted"
+    env = {k: v for k, v in os.environ.items() if k != "AGENTTRACE_DB"}  # (the home is the test's own)
+    for fmt in ("json", "otlp-json"):
+        out, copy = tmp_path / f"open.{fmt}", tmp_path / f"copy-{fmt}.db"
+        for argv in (["export", "--session", "open", "--format", fmt, "-o", str(out), "--db", str(db)],
+                     ["import", str(out), "--db", str(copy)]):
+            done = subprocess.run([sys.executable, "-m", "agenttrace_tui", *argv], capture_output=True, text=True,
+                                  env=env, timeout=60)
+            assert done.returncode == 0, (argv, done.stderr)
+        assert _status(copy, "open") == "interrupted", fmt
+
+
 KILLEE = textwrap.dedent(
     """
     import asyncio, sys, time

@@ -57,7 +57,7 @@ def _select(reader: Any, args: argparse.Namespace) -> tuple[dict[str, Any], set[
         for sid in ids:
             yield from reader.iter_spans(sid)
 
-    return {r.id: r.session for r in rows}, {r.id for r in rows if r.status == "running"}, every()
+    return {r.id: _exported(r) for r in rows}, {r.id for r in rows if r.status == "running"}, every()
 
 
 def _sessions(reader: Any, ids: set[str]) -> tuple[dict[str, Any], set[str]]:
@@ -66,10 +66,23 @@ def _sessions(reader: Any, ids: set[str]) -> tuple[dict[str, Any], set[str]]:
     for sid in sorted(ids):
         row = reader.session(sid)
         if row is not None:
-            out[sid] = row.session
+            out[sid] = _exported(row)
             if row.status == "running":
                 running.add(sid)
     return out, running
+
+
+def _exported(row: Any) -> Any:
+    """The session as exported: one the file reads interrupted (its monitor stopped, or its
+    process exited, with spans open) and that never sent its end ends at its last activity,
+    so an import of the export reads it interrupted too, not running for ever. (The monitor's
+    end marks are the file's own, not the session's record.)"""
+    s = row.session
+    if row.status == "interrupted" and s.ended_ns is None and row.last_ns:
+        import msgspec
+
+        return msgspec.structs.replace(s, ended_ns=row.last_ns)
+    return s
 
 
 def run(args: argparse.Namespace) -> int:
