@@ -117,6 +117,11 @@ async def test_spans_open_when_the_agent_was_killed_read_unfinished_and_stop_tic
                             capture_output=True, text=True, env=env, timeout=60)
     listed_row = next(ln for ln in traces.stdout.splitlines() if ln.startswith(tid))
     assert "+? " in listed_row, listed_row
+    as_json = subprocess.run([sys.executable, "-m", "agenttrace_tui", "traces", "list", "--session", sid, "--json"],
+                             capture_output=True, text=True, env=env, timeout=60)
+    (listed,) = [t for t in json.loads(as_json.stdout) if t["trace_id"] == tid]
+    # Not known while a span is open, as the table's "+?" says: null, never a length of 0.
+    assert (listed["duration_ns"], listed["end_ns"]) == (None, None) and listed["running"] == 2, listed  # (root, call)
     queried = subprocess.run([sys.executable, "-m", "agenttrace_tui", "spans", "query", "--session", sid, "--wide"],
                              capture_output=True, text=True, env=env, timeout=60)
     assert queried.returncode == 0, queried.stderr

@@ -93,13 +93,16 @@ def session_dict(row: Any) -> dict[str, Any]:
 
 
 def trace_dict(row: Any) -> dict[str, Any]:
+    # With spans open (``running``) its end and length are not known: null, as a span's are
+    # (the table reads "+?"); 0 read as a trace that took no time.
+    known = not row.running
     return {
         "trace_id": row.trace_id,
         "session_id": row.session_id,
         "name": row.name,
         "start_ns": row.start_ns,
-        "end_ns": row.end_ns,
-        "duration_ns": row.duration_ns,
+        "end_ns": row.end_ns if known else None,
+        "duration_ns": row.duration_ns if known else None,
         "spans": row.spans,
         "errors": row.errors,
         "running": row.running,
