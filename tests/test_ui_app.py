@@ -331,6 +331,32 @@ async def test_filter_applies_shows_count_and_escape_clears():
         assert app.span_tree.row_count == total
 
 
+
+async def test_a_bad_query_keeps_the_keys_in_the_bar_and_says_which_filter_holds():
+    # Before: Enter on a bad query left the bar for the tree, the tree still filtered by the
+    # query before it while the bar showed the bad one; the keys typed to mend it ran the
+    # tree's commands (m marked a trace, c hid the cost pane).
+    app = _app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("slash", *"kind:llm", "enter")
+        await wait_for(pilot, lambda: app.span_tree.filter_text == "kind:llm")
+        shown = set(app.span_tree.visible_span_ids)
+        await pilot.press("slash", "ctrl+u", *"status:bogus", "enter")
+        bar = app.filter_bar
+        await wait_for(pilot, lambda: bar.has_class("-error"))
+        await pilot.pause()
+        assert app.focused is bar.input
+        assert bar.error_text.startswith("still filtered by “kind:llm”: unknown status 'bogus'")
+        assert app.span_tree.filter_text == "kind:llm" and set(app.span_tree.visible_span_ids) == shown
+        cost_shown = app.cost.display
+        await pilot.press("ctrl+u", *"mc", "backspace", "backspace", *"kind:tool", "enter")
+        await wait_for(pilot, lambda: app.span_tree.filter_text == "kind:tool")
+        assert app.focused is app.span_tree and not bar.has_class("-error")
+        # "m" and "c" went into the query, not to the app: nothing marked, the cost pane as it was.
+        assert app.compare_a is None and app.cost.display == cost_shown
+
+
 async def test_the_detail_says_when_the_filter_matches_no_span():
     # Before: "No span selected. Pick a session and a trace…", with both picked:
     # it is the filter that hides every span of the trace.

@@ -50,6 +50,7 @@ from textual.geometry import Size
 from textual.timer import Timer
 from textual.widgets import Input
 
+from ..analysis.filter import FilterResult
 from ..runtime.gcpolicy import GcPolicy
 from ..runtime.monitor import Monitor
 from ..store.memory import Store
@@ -517,16 +518,25 @@ class AgentTraceApp(HistoryViews):
 
     @on(Input.Submitted, "#filter-input")
     def _filter_submitted(self, event: Input.Submitted) -> None:
-        self.apply_filter(event.value)
-        self.span_tree.focus()
+        if self.apply_filter(event.value):
+            self.span_tree.focus()
+        # else a bad query: the input keeps the keys, to mend it (typed into the tree they
+        # would run its commands: m marks, c hides the cost pane, ...); Esc leaves.
 
-    def apply_filter(self, query: str) -> None:
+    def apply_filter(self, query: str) -> bool:
+        """Filter the tree by ``query`` ("" clears); False when it is not a query (the
+        filter in force stays, and the bar's error says which it is)."""
         if not query.strip():
             self.span_tree.set_filter("")
             self.action_clear_filter()
-            return
-        self.filter_bar.show_result(self.span_tree.set_filter(query))
+            return True
+        result = self.span_tree.set_filter(query)
+        if result.error and (still := self.span_tree.filter_text):
+            # First: a long error is cut at its end (the values it lists).
+            result = FilterResult(result.matches, f"still filtered by “{still}”: {result.error}")
+        self.filter_bar.show_result(result)
         self._sync_detail()
+        return not result.error
 
     def action_clear_filter(self) -> None:
         bar = self.filter_bar
