@@ -344,3 +344,29 @@ def test_a_session_that_ended_after_its_last_event_plays_on_to_its_end():
         player.tick()
     assert player.finished and player.position_ns == ended
     assert player.store.sessions["s1"].session.ended_ns == ended
+
+
+def test_a_running_span_shows_none_of_what_its_end_told():
+    """The file keeps a span as it ended: while it runs in the replay its parts show what a
+    start knows, not the answer, the tool's outcome or the agent's last state; its end, all."""
+    from agenttrace_tui.model import AgentInfo, LlmInfo, ToolInfo
+
+    saved = [
+        _span("ag", "agent", 0, 10, agent=AgentInfo(name="planner", iteration=2, state="done", stop_reason="completed")),
+        _span("llm", "call", 1, 4, "ag", kind=SpanKind.LLM_CALL,
+              llm=LlmInfo(model="gpt-4o", prompt_preview="plan it", stop_reason="end_turn", response_preview="the plan")),
+        _span("tool", "bash", 5, 6, "ag", kind=SpanKind.TOOL_EXECUTION,
+              tool=ToolInfo(name="bash", input_preview="ls", status="error", output_preview="denied")),
+    ]
+    clock = FakeClock()
+    player = Player(ListSource(saved, {"s1": Session(id="s1")}), "s1", Pipeline(Store()), clock, speed=1.0)
+    player.tick(clock.advance(5.5))  # the agent and the tool run, the call has ended
+    store = player.store
+    agent, call, tool = (store.span("t1", s) for s in ("ag", "llm", "tool"))
+    assert agent.status is Status.RUNNING and (agent.agent.name, agent.agent.iteration) == ("planner", 2)
+    assert (agent.agent.state, agent.agent.stop_reason) == (None, None)
+    assert tool.status is Status.RUNNING and (tool.tool.name, tool.tool.input_preview) == ("bash", "ls")
+    assert (tool.tool.status, tool.tool.output_preview) == (None, None)
+    assert call.llm == saved[1].llm  # ended: all of it
+    player.tick(clock.advance(10))
+    assert [store.span("t1", s.span_id) for s in saved] == saved  # at their ends, as saved

@@ -102,8 +102,22 @@ class ListSource:
         return self._sessions.get(session_id)
 
 
+#: Fields of a span's parts that only its end knows (what a call answered, how a tool or an
+#: agent ended, what a retrieval found): a start shows none of them. The file keeps a span as it
+#: ended, so its running view would otherwise read "state done" beside "running".
+_END_FIELDS = {"llm": ("stop_reason", "response_preview"), "tool": ("status", "output_preview"),
+               "agent": ("state", "stop_reason"), "rag": ("sources_found", "top_score")}
+
+
+def _at_start(part: Any, fields: tuple[str, ...]) -> Any:
+    if part is None or all(getattr(part, f) is None for f in fields):
+        return part
+    return msgspec.structs.replace(part, **dict.fromkeys(fields))
+
+
 def running_view(span: Span) -> Span:
-    """The span as it looked right after it started."""
+    """The span as it looked right after it started: no end, usage, cost or events, and
+    none of what its parts learnt at the end (``_END_FIELDS``)."""
     return msgspec.structs.replace(
         span,
         end_ns=None,
@@ -113,6 +127,7 @@ def running_view(span: Span) -> Span:
         usage=None,
         cost=None,
         events=(),
+        **{name: _at_start(getattr(span, name), fields) for name, fields in _END_FIELDS.items()},
     )
 
 
