@@ -431,6 +431,23 @@ async def test_a_filter_error_is_read_whole_at_80x24():
         await wait_for(pilot, lambda: not bar.has_class("-error"))
 
 
+async def test_j_and_k_scroll_the_span_detail_as_they_move_in_the_tree():
+    app = _app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        app.span_tree.select_span(fixtures.LLM_SPAN)
+        await pilot.pause()
+        detail = app.detail
+        detail.focus()
+        await pilot.pause()
+        assert detail.max_scroll_y > 0  # more than the pane holds at 80x24
+        await pilot.press("j", "j")
+        await wait_for(pilot, lambda: detail.scroll_y == 2)
+        await pilot.press("k")
+        await wait_for(pilot, lambda: detail.scroll_y == 1)
+        assert "text.down" in app.known_binding_ids()  # listed in help, remappable by id
+
+
 async def test_a_toggles_code_attributes_in_the_detail():
     app = _app()
     async with app.run_test(size=SIZE) as pilot:

@@ -71,6 +71,7 @@ from .screen import MonitorScreen
 from .session_list import SessionList
 from .span_tree import SpanTreeView
 from .text import clean
+from .textview import TextView
 from .trace_list import TraceList
 
 if TYPE_CHECKING:
@@ -728,6 +729,7 @@ class AgentTraceApp(HistoryViews):
             ("Monitor", _bindings(AgentTraceApp.BINDINGS)),
             ("Span tree", _bindings(SpanTreeView.BINDINGS)),
             ("Session and trace lists", _bindings(RowList.BINDINGS)),
+            ("Span detail and cost panes (also ↑ ↓ PgUp PgDn Home End)", _bindings(TextView.BINDINGS)),
         ]
 
     def palette_bindings(self) -> list[tuple[Binding, AgentTraceApp | SpanTreeView]]:

@@ -277,22 +277,26 @@ class SpanDetail(TextView):
         super().__init__(id=id)
         self.border_title = "Span"
         self._shown: tuple | None = None
+        #: drawn with a style or width since changed: redraw at the next ``show``, scroll kept
+        self._stale = False
         self._drawn_width = -1
 
     def show(self, app, span: Span | None, trace: TraceEntry | None, now_ns: int, *, show_code: bool, stamp: tuple,
              empty: str | None = None) -> None:
         """Redraw only when (span, its version, clock bucket, toggle, width) changed;
         ``empty``: what to say when there is no span (part of ``stamp``)."""
-        if stamp == self._shown:
+        if stamp == self._shown and not self._stale:
             return
         same_span = self._shown is not None and span is not None and self._shown[0] == stamp[0]
         self._shown = stamp
+        self._stale = False
         text = render_detail(app, span, trace, now_ns, show_code=show_code, width=self.content_width, empty=empty)
         self.set_text(text, keep_scroll=same_span)
 
     def invalidate(self) -> None:
-        """Redraw at the next ``show`` whatever its stamp."""
-        self._shown = None
+        """Redraw at the next ``show`` whatever its stamp (the same span keeps its scroll: a
+        focus change restyles the pane, and it reset the scroll the first key had just moved)."""
+        self._stale = True
 
     # The pane owns its cache: what it shows depends on the theme and the width too.
     def notify_style_update(self) -> None:

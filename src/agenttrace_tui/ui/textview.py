@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from rich.style import Style
 from rich.text import Text
+from textual.binding import Binding
 from textual.cache import LRUCache
 from textual.geometry import Region, Size
 from textual.scroll_view import ScrollView
@@ -44,6 +45,11 @@ def _same_line(a: Text, b: Text) -> bool:
 
 class TextView(ScrollView, can_focus=True):
     ALLOW_MAXIMIZE = True
+    #: j/k as in the tree and the lists (the arrows, PgUp/PgDn, Home/End are ScrollView's).
+    BINDINGS = [
+        Binding("j", "scroll_down", "Scroll down", show=False, id="text.down"),
+        Binding("k", "scroll_up", "Scroll up", show=False, id="text.up"),
+    ]
     #: Rendered lines kept at most (a pane shows a few dozen).
     CACHE_LINES = 512
 
