@@ -490,6 +490,24 @@ async def test_c_hides_and_shows_the_cost_panel_and_z_zooms():
         assert app.screen.maximized is None
 
 
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 36)])
+async def test_a_zoomed_pane_takes_the_screen_at_every_size(size):
+    # Before: at 80x24 the zoomed span detail kept its 8 rows in the middle of an empty
+    # screen (the narrow screen's fixed height won over the zoom's).
+    app = _app()
+    async with app.run_test(size=size) as pilot:
+        await pilot.pause()
+        for pane in (app.detail, app.span_tree, app.sessions, app.traces):
+            pane.focus()
+            await pilot.press("z")
+            await wait_for(pilot, lambda pane=pane: app.screen.maximized is pane)
+            await pilot.pause()
+            assert pane.outer_size.height >= size[1] - 2, (pane.id, pane.outer_size)  # all but the footer
+            await pilot.press("z")
+            await wait_for(pilot, lambda: app.screen.maximized is None)
+
+
 def _long_trace_store() -> Store:
     """One trace of 60 spans, the 51st failed: more rows than the tree shows at 120x36."""
     store = Store()
