@@ -44,6 +44,9 @@ def test_ago_is_compact():
     assert ago(0, 42 * S) == "42s"
     assert ago(0, 3 * MIN) == "3m"
     assert ago(0, 5 * 3600 * S) == "5h"
+    assert ago(0, 200 * 86400 * S) == "200d"
+    # A time near 1970 (a sender's clock, or ids taken for times) fits the four-cell column.
+    assert ago(0, 1_796_000_000 * S) == "56y" and all(len(ago(0, n * 86400 * S)) <= 4 for n in (364, 365, 10**6))
 
 
 def test_stylesheet_is_found_from_source_tree():

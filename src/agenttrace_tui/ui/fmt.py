@@ -36,7 +36,8 @@ __all__ = ["duration", "span_time", "tokens", "count", "cost", "cost_delta", "si
 
 
 def ago(then_ns: int, now_ns: int) -> str:
-    """How long ago: 'now', '12s', '3m', '2h', '4d'."""
+    """How long ago: 'now', '12s', '3m', '2h', '4d', '2y' (four cells at most: a time near
+    1970, which a sender may well send, read '2071…' as days)."""
     d = max(0, now_ns - then_ns) // S
     if d < 2:
         return "now"
@@ -46,7 +47,9 @@ def ago(then_ns: int, now_ns: int) -> str:
         return f"{d // 60}m"
     if d < 86400:
         return f"{d // 3600}h"
-    return f"{d // 86400}d"
+    if d < 365 * 86400:
+        return f"{d // 86400}d"
+    return f"{min(d // (365 * 86400), 999)}y"
 
 
 def clock(ns: int) -> str:
