@@ -177,8 +177,9 @@ def test_burn_rate_over_the_last_five_minutes() -> None:
 def test_burn_rate_is_the_bars_average_never_above_the_busiest() -> None:
     """The sparkline's last five bars, averaged: with the same spend every minute the burn
     is that spend, whenever in the minute it is read (a window cut at the second put six
-    minutes' spend over five: 20 % too high, above every bar). A session newer than the
-    window averages over its own whole minutes; in its first minute, what it spent so far."""
+    minutes' spend over five: 20 % too high, above every bar). A session younger than the
+    window is all it spent over its age, a minute at least (its whole minutes alone left out
+    the latest spend, and the first of them held only the seconds it ran)."""
     steady = fed([llm(f"m{i}", None, i * 60 + 1, i * 60 + 2, 0.5, tokens=100, tid=f"t{i}") for i in range(11)])
     for second in (0, 2, 30, 59):
         now = T0 + 11 * MIN + second * S
@@ -187,8 +188,9 @@ def test_burn_rate_is_the_bars_average_never_above_the_busiest() -> None:
         assert usd == pytest.approx(0.5) == pytest.approx(sum(bars) / 5) and usd <= max(bars)
         assert tok == pytest.approx(100)
     young = fed([llm("y1", None, 30, 31, 0.2), llm("y2", None, 70, 71, 0.4), llm("y3", None, 130, 131, 0.9)])
-    assert young.burn_window(now_ns=T0 + 130 * S) == pytest.approx((0.6, 200, 2))  # minutes 0 and 1, whole
-    assert young.burn_rate(now_ns=T0 + 130 * S) == pytest.approx((0.3, 100))
+    # Born at 30 s, read at 130 s: 1.5 spent (the 0.9 of the minute under way too) over 100 s.
+    assert young.burn_window("s1", now_ns=T0 + 130 * S) == pytest.approx((1.5, 300, 100 / 60))
+    assert young.burn_rate("s1", now_ns=T0 + 130 * S) == pytest.approx((1.5 * 60 / 100, 300 * 60 / 100))
     first = fed([llm("f1", None, 10, 11, 0.2)])
     assert first.burn_window(now_ns=T0 + 40 * S) == pytest.approx((0.2, 100, 1))  # its first minute, so far
 

@@ -45,9 +45,10 @@ class CostReads(StoreIndex):
         sparkline's bars: their average is never above the busiest of them (a
         window cut at the second took six minutes' spend over five, and the
         current minute's spend over the fraction of it gone by would run ahead
-        of any bar). A session newer than the window averages over its own
-        whole minutes; one in its first minute shows what it spent so far as
-        that minute's.
+        of any bar). A session younger than the window is all it spent so far
+        over its age (a minute at least): its whole minutes alone left out the
+        latest spend, and the first of them held only the seconds it ran (a
+        session 30 s old that had spent $0.027 read $0.0031/min).
         """
         totals = self._totals_for(session_id)
         if totals is None or not totals.series:
@@ -55,10 +56,14 @@ class CostReads(StoreIndex):
         now = time.time_ns() if now_ns is None else now_ns
         current = now // NS_PER_MIN
         earliest = min(totals.series)
-        if earliest >= current:
-            first, end = current, current + 1  # its first minute: so far
+        window = max(1, round(window_s / 60))
+        if earliest >= current - window:
+            entry = self.sessions.get(session_id) if session_id is not None else None
+            born = entry.first_ns if entry is not None and entry.first_ns else earliest * NS_PER_MIN
+            first, end, minutes = earliest, current + 1, max(1.0, (now - born) / NS_PER_MIN)
         else:
-            first, end = max(current - max(1, round(window_s / 60)), earliest), current
+            first, end = current - window, current
+            minutes = float(window)
         cost = tokens = 0.0
         for minute, (c, t) in totals.series.items():
             if first <= minute < end:
@@ -66,7 +71,7 @@ class CostReads(StoreIndex):
                 tokens += t
         if not cost and not tokens:
             return 0.0, 0.0, 0.0
-        return cost, tokens, float(end - first)
+        return cost, tokens, minutes
 
     def spend_series(
         self,

@@ -246,7 +246,7 @@ def _summary(
         # not per minute: the series keep no unpriced counts), and $?/min when nothing was priced.
         l4.append(f"{fmt.cost(usd / minutes, estimated=est, unpriced=totals.cost_unknown)}/min", style="bold")
         l4.append(f"  {fmt.tokens(tok / minutes, estimated=est)} tok/min", style="bold")
-        l4.append(f"  ({minutes:.0f}m)", style=muted)  # the whole minutes averaged: fewer for a new session
+        l4.append(f"  ({minutes:.0f}m)", style=muted)  # the minutes averaged: a new session's age
     lines.append(l4)
     n = max(8, min(SPARK_MINUTES, width - 30))
     what: Literal["cost", "tokens"] = "cost" if totals.cost else "tokens"
