@@ -125,8 +125,8 @@ def _by_kind(app, totals: Totals, width: int) -> list[Text]:
         line.append(" " + clean(key, 32)[:14].ljust(14))
         line.append(f"{b.spans:>5}")
         line.append(f" {fmt.duration(b.duration_ns):>7}", style=muted)
-        if b.cost or b.cost_unknown:
-            line.append(f" {fmt.cost(b.cost, b.estimated > 0, b.cost_unknown, digits):>8}")
+        # The cost column kept blank when there is none: an error count never stands in it.
+        line.append(f" {fmt.cost(b.cost, b.estimated > 0, b.cost_unknown, digits) if b.cost or b.cost_unknown else '':>8}")
         if b.errors:
             line.append(f" {b.errors}✗", style=style(app, "error"))
         out.append(line)
@@ -161,17 +161,15 @@ def _tools(app, store: Store, session_id: str | None, width: int, tool_budget: i
         est = r.estimated > 0
         line = Text(no_wrap=True, overflow="ellipsis")
         line.append(" " + _fit(r.name, label_w))
-        line.append(f" {r.calls:>5}")
-        if r.errors:
-            line.append("✗", style=style(app, "error"))
-        else:
-            line.append(" ")
+        line.append(f" {r.calls:>5} ")
         if r.cost:
             line.append(f" {fmt.cost(r.decided_cost, est, digits=decided_d, width=7):>7}"
                         f" {fmt.cost(r.consumed_cost, est, digits=consumed_d, width=8):>8}")
         else:
             # No priced LLM around it: show the tokens it drew instead.
             line.append(f" {fmt.tokens(r.decided_tokens, estimated=est):>7} {fmt.tokens(r.consumed_tokens, estimated=est):>8}", style=muted)
+        if r.errors:
+            line.append(f" {r.errors}✗", style=style(app, "error"))  # how many of the calls failed
         out.append(line)
     if len(rows) > TOOL_ROWS:
         out.append(Text(f"  … {len(rows) - TOOL_ROWS} more", style=muted))
