@@ -158,6 +158,21 @@ def test_csv_defuses_formulas(tmp_path):
     assert row["name"] == "'=HYPERLINK(\"x\")"
 
 
+
+def test_csv_cost_is_the_figure_not_float_residue():
+    # Before: 0.009975000000000001 (a sum of float products), where every other surface keeps 0.009975.
+    from agenttrace_tui.history.export import write_csv
+    from agenttrace_tui.model import Cost, Span
+
+    total = 0.007 + 0.002975  # == 0.009975000000000001 in floats
+    assert repr(total) != "0.009975"
+    buf = io.StringIO()
+    write_csv(buf, [Span(span_id="a", trace_id="t", session_id="s", name="call", start_ns=1, end_ns=2,
+                         cost=Cost(total=total))])
+    row = next(iter(csv.DictReader(io.StringIO(buf.getvalue()))))
+    assert row["cost_usd"] == "0.009975"
+
+
 def _sdk_spans():
     exporter = InMemorySpanExporter()
     provider = TracerProvider(resource=Resource.create({"service.name": "sdk-agent", "session.id": "sdk-session"}))

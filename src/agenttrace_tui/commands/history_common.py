@@ -213,7 +213,8 @@ def cost_footnote(c: Any, unpriced: int, estimated: int, session: str | None = N
     if unpriced:
         where = f" --session {clean(session, 80)}" if session else ""
         c.print(
-            f"$?: {plural(unpriced, 'LLM call')} without a price (its cost is unknown, not $0);"
+            f"$?: {plural(unpriced, 'LLM call')} without a price ({'its' if unpriced == 1 else 'their'} cost is"
+            f" unknown, not $0);"
             f" `{PROG} costs{where}` says why.",
             highlight=False,
             markup=False,

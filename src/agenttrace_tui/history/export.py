@@ -193,8 +193,9 @@ def csv_row(span: Span, session_running: bool = False) -> list[Any]:
         u.reasoning if u else "",
         u.sum if u else "",
         ("true" if u.estimated else "false") if u else "",
-        # Empty, never 0, when unknown; cost_reason says why (or whose price was used).
-        "" if c is None or c.total is None else c.total,
+        # Empty, never 0, when unknown; cost_reason says why (or whose price was used). Rounded
+        # as every figure kept (cost_json): 0.009975000000000001 is float residue, not a price.
+        "" if c is None or c.total is None else round(c.total, 10),
         _defuse(c.source) if c is not None else "",
         _defuse((c.reason or (f"priced as {c.priced_as}" if c.priced_as else "")) if c is not None else ""),
     ]
