@@ -285,3 +285,24 @@ def test_a_root_with_its_own_cost_keeps_its_own_line(tmp_path, capsys):
     (own,) = [line for line in rest if "[Span: chat claude-sonnet-4-5]" in line]
     assert "Tokens: 3000/400" in own and "Cost: $0.01)" in own, own
     assert any("[Span: chat gpt-4o]" in line and "Cost: $0.08" in line for line in rest), rest
+
+
+def test_replay_headless_prints_a_trace_left_open_as_unfinished(tmp_path, capsys):
+    """A trace whose span never ended (its agent died inside it; the session's end came) is
+    printed at the recording's end, UNFINISHED, as the monitor prints it live: it never was."""
+    from agenttrace_tui.model import Session, Span
+    from fixtures import write_db
+
+    t = 1_760_000_000 * S
+    db = write_db(tmp_path / "open.db", [
+        Session(id="cut", name="cut short", started_ns=t, ended_ns=t + 5 * S),
+        Span(span_id="root", trace_id="t-cut", session_id="cut", name="agent run", start_ns=t),
+        Span(span_id="done", trace_id="t-cut", session_id="cut", name="plan", parent_span_id="root",
+             start_ns=t + S, end_ns=t + 2 * S),
+        Span(span_id="whole", trace_id="t-ok", session_id="cut", name="warmup", start_ns=t, end_ns=t + S),
+    ])
+    code, out, err = run(capsys, "replay", "cut", "--headless", "--speed", "instant", "--db", str(db))
+    assert code == 0, err
+    lines = out.splitlines()
+    assert len(lines) == 2 and " warmup ok " in lines[0], lines
+    assert " agent run UNFINISHED " in lines[1] and "trace=t-cut" in lines[1], lines

@@ -64,7 +64,9 @@ class HeadlessPrinter:
         now = now_ns if now_ns is not None else time.monotonic_ns()
         n = 0
         for trace in list(self.store.traces.values()):
-            if trace.running or self._printed.get(trace.trace_id) == trace.version:
+            # A trace with spans open is done too once its session has ended (UNFINISHED: no end
+            # will come); it waited for ever, and its line never came.
+            if (trace.running and trace.cut_ns is None) or self._printed.get(trace.trace_id) == trace.version:
                 continue
             seen = self._seen.get(trace.trace_id)
             if seen is None or seen[0] != trace.version:
