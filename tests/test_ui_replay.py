@@ -418,3 +418,27 @@ async def test_a_paused_replay_draws_running_spans_as_the_detail_does(db):
         rows = [app.span_tree.render_line(y).text for y in range(app.span_tree.size.height)]
         root = next(r for r in rows if "execute_query" in r and "▾" in r)
         assert "50ms…" in root and "0ns" not in root, root
+
+
+async def test_a_session_left_with_spans_open_reads_interrupted_at_the_replay_end(tmp_path):
+    """The picker (from the file) says a session its monitor left with a span open is
+    interrupted; at the end of its replay the sessions pane says the same, not "unfinished"
+    (a span's and a trace's word), and its trace and open span read unfinished."""
+    from agenttrace_tui.model import Session, Span
+    from fixtures import write_db
+
+    t = fixtures.NOW_NS - 600 * S
+    db = await asyncio.to_thread(write_db, tmp_path / "left.db", [
+        Session(id="left", name="left open", started_ns=t),
+        Span(span_id="root", trace_id="t-left", session_id="left", name="agent run", start_ns=t),
+        Span(span_id="done", trace_id="t-left", session_id="left", name="plan", parent_span_id="root",
+             start_ns=t + S, end_ns=t + 2 * S),
+    ])
+    app = ReplayApp(db, "left", speed=INSTANT, clock=FakeClock())
+    async with app.run_test(size=(200, 60)) as pilot:
+        await wait_for(pilot, lambda: app.player is not None and app.player.finished)
+        await pilot.pause(0.2)
+        cells = [c.plain for c in app.sessions.row_cells("left")]
+        assert cells[0] == "⊗" and "interrupted" in cells, cells
+        trace = [c.plain for c in app.traces.row_cells("t-left")]
+        assert trace[0] == "◌", trace

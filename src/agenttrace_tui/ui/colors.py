@@ -93,11 +93,13 @@ STATUS_GLYPH = {
 }
 
 
-def shown_status(app: App, status: str) -> str:
+def shown_status(app: App, status: str, over: str = "unfinished") -> str:
     """The status a pane shows: "running" in a recording that is over (history,
-    the end of a replay) is "unfinished": the recording never saw it end."""
+    the end of a replay) is ``over``: "unfinished" for a span or a trace (the
+    recording never saw it end), "interrupted" for a session (the word every
+    other surface has for a session left with spans open)."""
     if status == "running" and getattr(app, "recording_over", False):
-        return "unfinished"
+        return over
     return status
 
 

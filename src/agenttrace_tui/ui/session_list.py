@@ -38,7 +38,7 @@ class SessionList(RowList):
         Column(" ", 1),
         Column("Session", 0),
         Column("Framework", 11, min_total=76),
-        Column("Status", 7, min_total=62),
+        Column("Status", 11, min_total=76),  # "interrupted" whole; the glyph says it in less room
         Column("Dur", 7, "right"),
         Column("Spans", 5, "right", min_total=68),
         Column("Tokens", 6, "right", min_total=44),
@@ -75,7 +75,7 @@ class SessionList(RowList):
         ticking = entry.totals.running > 0 and entry.session.ended_ns is None
         return (
             entry.version,
-            shown_status(self.app, entry.status(now)),
+            shown_status(self.app, entry.status(now), "interrupted"),
             fmt.duration(entry.duration_ns(now)) if ticking else 0,
             fmt.ago(entry.last_ns, now),
             self.cost_digits,
@@ -86,7 +86,7 @@ class SessionList(RowList):
         if entry is None:
             return [Text("?"), safe_text(key, limit=256)]
         now = self.now_ns()
-        status = shown_status(self.app, entry.status(now))
+        status = shown_status(self.app, entry.status(now), "interrupted")
         st = status_style(self.app, status)
         t = entry.totals
         muted = style(self.app, "text-muted")
