@@ -442,3 +442,16 @@ async def test_a_session_left_with_spans_open_reads_interrupted_at_the_replay_en
         assert cells[0] == "⊗" and "interrupted" in cells, cells
         trace = [c.plain for c in app.traces.row_cells("t-left")]
         assert trace[0] == "◌", trace
+
+
+async def test_the_replay_footer_fits_its_speed_keys_at_80x24(db):
+    # Before: "… q Quit + Faster -" and no more: "Slower" fell off the 80 columns.
+    from textual.widgets._footer import FooterKey
+
+    app = ReplayApp(db, "sess-v1", clock=FakeClock())
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause(0.2)
+        keys = [k for k in app.query(FooterKey) if k.region.width > 0]
+        speed = [k for k in keys if k.action in ("replay_faster", "replay_slower")]
+        assert speed and all(k.region.right <= 80 for k in speed), [(k.action, k.region) for k in speed]
+        assert next(k for k in keys if k.action == "quit_monitor").region.right <= 80

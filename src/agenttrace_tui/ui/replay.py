@@ -58,9 +58,12 @@ MAX_ERROR_MARKS = 2000
 
 #: Speeds cycle 0.5x 1x 2x 10x instant. Keys clear of the panes' own: arrows,
 #: h/j/k/l, g/G, [/], n/N, e and y belong to the lists and the tree.
+#: One footer hint for both speeds ("+ - Speed"): at 80 columns "Slower" did not fit.
+_SPEED = Binding.Group("Speed", compact=True)
+
 REPLAY_BINDINGS = [
-    Binding("plus,equals_sign", "replay_faster", "Faster", key_display="+", id="replay.faster"),
-    Binding("minus", "replay_slower", "Slower", key_display="-", id="replay.slower"),
+    Binding("plus,equals_sign", "replay_faster", "Faster", key_display="+", id="replay.faster", group=_SPEED),
+    Binding("minus", "replay_slower", "Slower", key_display="-", id="replay.slower", group=_SPEED),
     Binding("full_stop", "replay_step_next", "Step to next span start", key_display=".", show=False, id="replay.step_next"),
     Binding("comma", "replay_step_prev", "Step to previous span start", key_display=",", show=False, id="replay.step_prev"),
     Binding("greater_than_sign,ctrl+right", "replay_seek(10)", "Forward 10 s", key_display="> ctrl+→", show=False, id="replay.forward"),
