@@ -357,6 +357,21 @@ async def test_a_bad_query_keeps_the_keys_in_the_bar_and_says_which_filter_holds
         assert app.compare_a is None and app.cost.display == cost_shown
 
 
+
+@pytest.mark.parametrize(("size", "tag"), [((200, 60), "filter: 5 matches"), ((120, 36), None)])
+async def test_the_tree_header_shows_the_filter_count_whole_or_not_at_all(size, tag):
+    # Before: "execute_query  22 spans  1 error  fil…" at 120x36.
+    app = _app()
+    async with app.run_test(size=size) as pilot:
+        await pilot.pause()
+        await pilot.press("slash", *"kind:llm", "enter")
+        await wait_for(pilot, lambda: app.span_tree.filter_text == "kind:llm")
+        await pilot.pause()
+        head = app.span_tree.render_line(0).text
+        assert "…" not in head.split("spans", 1)[1], head  # the counts after the name are whole
+        assert (tag in head) if tag else ("filter" not in head), head
+
+
 async def test_the_detail_says_when_the_filter_matches_no_span():
     # Before: "No span selected. Pick a session and a trace…", with both picked:
     # it is the filter that hides every span of the trace.

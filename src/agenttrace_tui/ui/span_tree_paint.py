@@ -49,6 +49,9 @@ TICK_NS = 100_000_000
 #: The status column of a row (blank for ok): readable without colour.
 _ROW_GLYPH = {"error": "✗", "timeout": "⧗", "cancelled": "⊘", "running": "◐", "unfinished": "◌"}
 
+#: Cells a trace's name keeps in the tree's header line whatever counts follow it.
+NAME_MIN = 12
+
 
 class Frozen(NamedTuple):
     """What the tree draws while the app is paused (``SpanTreeRows.freeze``)."""
@@ -416,17 +419,29 @@ class SpanTreePainter(ScrollView):
         elif tree is not None:
             trace = self.store.traces.get(self._trace_id)
             name = trace.name if trace is not None else self._trace_id
-            text.append(clean(name, TEXT_LIMIT))
-            text.append(f"  {len(tree)} span{'s' if len(tree) != 1 else ''}", muted)
+            # The counts after the name, whole: the name gives way to them ("1 error  fil…" was
+            # the filter's count cut off).
+            tags = Text(no_wrap=True, end="")
+            tags.append(f"  {len(tree)} span{'s' if len(tree) != 1 else ''}", muted)
             if trace is not None and trace.trimmed:
                 # Too big for the span budget: its oldest spans left memory (store/budget.py).
                 where = "in the database" if self.store.track_dirty else "not kept (no database)"
-                text.append(f"  trimmed: {trace.trimmed:,} older span{'s' if trace.trimmed != 1 else ''} {where}",
+                tags.append(f"  trimmed: {trace.trimmed:,} older span{'s' if trace.trimmed != 1 else ''} {where}",
                             self._fg("span-tree--error", header_bg))
             if tree.errors:
-                text.append(f"  {len(tree.errors)} error{'s' if len(tree.errors) != 1 else ''}", self._fg("span-tree--error", header_bg))
+                tags.append(f"  {len(tree.errors)} error{'s' if len(tree.errors) != 1 else ''}", self._fg("span-tree--error", header_bg))
             if self._matches.filter is not None:
-                text.append(f"  filter: {len(self._matches.pre)} match{'es' if len(self._matches.pre) != 1 else ''}", muted)
+                n = len(self._matches.pre)
+                # Shorter when the line is short, and none rather than a cut one: the filter
+                # bar under the tree says how many match too.
+                for tag in (f"  filter: {n} match{'es' if n != 1 else ''}", f"  filter: {n}"):
+                    if tags.cell_len + len(tag) + NAME_MIN <= left_w:
+                        tags.append(tag, muted)
+                        break
+            shown = Text(clean(name, TEXT_LIMIT), no_wrap=True, end="")
+            shown.truncate(max(NAME_MIN, left_w - tags.cell_len), overflow="ellipsis")
+            text.append_text(shown)
+            text.append_text(tags)
         text.truncate(left_w, overflow="ellipsis", pad=True)
         segments = list(text.render(self.app.console))
         trace = self.store.traces.get(self._trace_id) if self._trace_id else None
