@@ -106,7 +106,8 @@ async def test_history_runs_on_the_recordings_clock(db):
         assert rows["open"].startswith("◌")  # unfinished, not running
         assert "3m27s" in rows["open"] and "…" not in rows["open"]  # 100 s .. 307 s, as recorded
         assert app.traces.row_cells("tr")[0].plain == "◌"
-        assert "unfinished" in "".join(c.plain for c in app.sessions.row_cells("rec"))
+        # The session's word for it, as the picker and the commands say: "interrupted".
+        assert "interrupted" in "".join(c.plain for c in app.sessions.row_cells("rec"))
         assert "5m07s" in "".join(c.plain for c in app.sessions.row_cells("rec"))
         clock.now += 3600 * S  # the screen stays open for an hour: nothing ticks
         for _ in range(3):
