@@ -596,6 +596,12 @@ async def test_palette_offers_bindings_and_jumps_to_a_session():
         await pilot.pause(0.3)
         await pilot.press("enter")
         await wait_for(pilot, lambda: app.sessions.cursor_key == fixtures.BILLING)
+        # Its traces, told apart by their start and id (several share a name), found by an id prefix.
+        await wait_for(pilot, lambda: app.selected_session_id == fixtures.BILLING)
+        traces = [c for c in app_commands(app) if c.title.startswith("Trace: ")]
+        assert traces and len({c.title for c in traces}) == len(traces)
+        tid = app.store.traces_of(fixtures.BILLING)[0].trace_id
+        assert any(tid[:8] in c.title for c in traces)
 
 
 @pytest.mark.parametrize("key", ["q", "ctrl+c", "ctrl+q"])

@@ -74,9 +74,13 @@ def app_commands(app: PaletteSource) -> Iterator[Command]:
         )
     if app.selected_session_id:
         for trace in store.traces_of(app.selected_session_id)[:MAX_ENTRIES]:
+            # Its start and id prefix in the title: an agent's traces often share one name
+            # (every entry read "Trace: execute_query"), and a prefix finds one by id.
+            t = trace.totals
             yield Command(
-                "Trace: " + clean(trace.name, 120),
-                f"{fmt.clock(trace.start_ns)} · {fmt.plural(trace.totals.spans, 'span')} · {fmt.plural(trace.totals.errors, 'error')}",
+                f"Trace: {clean(trace.name, 120)}  {fmt.clock(trace.start_ns)}  {clean(trace.trace_id[:8], 8)}",
+                f"{fmt.plural(t.spans, 'span')} · {fmt.plural(t.errors, 'error')} · "
+                f"{fmt.cost(t.cost, t.estimated > 0, t.cost_unknown)}",
                 partial(app.jump_to_trace, trace.trace_id),
                 False,
             )
