@@ -173,6 +173,21 @@ def test_csv_cost_is_the_figure_not_float_residue():
     assert row["cost_usd"] == "0.009975"
 
 
+
+def test_csv_says_a_failed_call_cost_nothing_and_why():
+    # Before: both cells empty, which the columns' own rule reads as an unknown cost, where every
+    # sum counts the call $0 and the span detail says "$0  the call failed; no tokens reported".
+    from agenttrace_tui.format.cost import FAILED_NO_TOKENS
+    from agenttrace_tui.history.export import write_csv
+    from agenttrace_tui.model import LlmInfo, Span, SpanKind
+
+    buf = io.StringIO()
+    write_csv(buf, [Span(span_id="a", trace_id="t", session_id="s", name="call", kind=SpanKind.LLM_CALL, start_ns=1,
+                         end_ns=2, status=SpanStatus.ERROR, llm=LlmInfo(provider="openai", model="gpt-4o"))])
+    row = next(iter(csv.DictReader(io.StringIO(buf.getvalue()))))
+    assert (row["cost_usd"], row["cost_reason"]) == ("0", FAILED_NO_TOKENS)
+
+
 def _sdk_spans():
     exporter = InMemorySpanExporter()
     provider = TracerProvider(resource=Resource.create({"service.name": "sdk-agent", "session.id": "sdk-session"}))

@@ -9,6 +9,9 @@ from __future__ import annotations
 from ..model import Cost, TokenUsage
 from .numbers import fmt_cost
 
+#: Why a model call that failed and reported no tokens counts $0 (every sum counts it so).
+FAILED_NO_TOKENS = "the call failed; no tokens reported"
+
 
 def cost_estimated(cost: Cost | None, usage: TokenUsage | None) -> bool:
     """True when the figure was computed from tokens the monitor estimated."""

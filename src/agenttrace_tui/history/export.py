@@ -32,6 +32,7 @@ from typing import Any, TextIO
 
 import msgspec
 
+from ..format.cost import FAILED_NO_TOKENS
 from ..format.sanitize import clean
 from ..model import Session, Span, SpanKind, Status, span_state
 from ..normalize.records import PROTOCOL_VERSION
@@ -168,6 +169,10 @@ def csv_row(span: Span, session_running: bool = False) -> list[Any]:
     c = span.cost
     llm = span.llm
     dur = "" if span.end_ns is None else round(span.duration_ns() / 1e6, 3)
+    # A model call that failed with no tokens costs $0 in every sum and says why in the detail:
+    # so here (its cells were empty, which this file's reader takes for "unknown").
+    failed = (c is None and u is None and span.kind is SpanKind.LLM_CALL and span.end_ns is not None
+              and span.status is Status.ERROR)
     return [
         # Ids are a sender's free text too: defused like every text cell.
         _defuse(span.session_id),
@@ -195,8 +200,9 @@ def csv_row(span: Span, session_running: bool = False) -> list[Any]:
         ("true" if u.estimated else "false") if u else "",
         # Empty, never 0, when unknown; cost_reason says why (or whose price was used). Rounded
         # as every figure kept (cost_json): 0.009975000000000001 is float residue, not a price.
-        "" if c is None or c.total is None else round(c.total, 10),
+        0 if failed else "" if c is None or c.total is None else round(c.total, 10),
         _defuse(c.source) if c is not None else "",
+        FAILED_NO_TOKENS if failed else
         _defuse((c.reason or (f"priced as {c.priced_as}" if c.priced_as else "")) if c is not None else ""),
     ]
 
