@@ -149,6 +149,11 @@ def test_traces_tree_sanitises_and_json(db, capsys):
     assert by_name["rag_context_retrieval"]["hotspot"] is True
     assert by_name["synthesize_results"]["hotspot"] is False
     assert d["spans"][0]["depth"] == 0 and d["duration_ns"] == 125 * S
+    # The trace's own figures, as `traces list --json` gives them.
+    (listed,) = [r for r in run_json(capsys, "traces", "list", "--db", str(db)) if r["trace_id"] == "trace-v1"]
+    assert d["span_count"] == listed["spans"] == len(d["spans"])
+    for key in ("name", "errors", "tokens", "input_tokens", "output_tokens", "cost", "cost_priced", "unpriced"):
+        assert d[key] == listed[key], key
     code, _, err = run(capsys, "traces", "tree", "missing", "--db", str(db))
     assert code == 1 and "no trace" in err
 

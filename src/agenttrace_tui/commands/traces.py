@@ -71,6 +71,7 @@ def run_tree(args: argparse.Namespace) -> int:
     with open_reader(args) as reader:
         args.trace_id = resolve_trace_id(reader, args.trace_id)
         spans = reader.spans_of_trace(args.trace_id)
+        summary = reader.trace(args.trace_id) if args.json else None
         # A span with no end reads running only while its session does (as in the monitor).
         running = any(s.end_ns is None for s in spans) and (
             (row := reader.session(spans[0].session_id)) is not None and row.status == "running")
@@ -90,7 +91,11 @@ def run_tree(args: argparse.Namespace) -> int:
             d["hotspot"] = sid in an.hotspots
             d["critical_ns"] = an.critical.get(sid, 0)
             out.append(d)
-        print_json({"trace_id": args.trace_id, "duration_ns": an.duration_ns, "spans": out})
+        # The trace's own figures too, as `traces list --json` gives them (the head line's).
+        doc = trace_dict(summary) if summary is not None else {"trace_id": args.trace_id}
+        doc["span_count"] = doc.pop("spans", len(spans))  # ("spans" is the tree below)
+        print_json({**doc, "duration_ns": an.duration_ns if doc.get("duration_ns", 0) is not None else None,
+                    "spans": out})
         return 0
     lines = render_tree(spans, attributes=args.attributes, running=running)
     if sys.stdout.isatty():
