@@ -268,6 +268,19 @@ def test_a_broken_config_file_is_named_once_and_the_query_goes_on(db, capsys, tm
     assert code == 0 and err == ""  # --db given: the config file was never needed
 
 
+
+def test_a_typo_in_the_config_file_costs_only_itself(db, capsys, tmp_path):
+    # Before: "unknown setting 'max_spanz'; going on without the config file's settings": the
+    # file's db (and prices) were dropped with it, and the query read the default database.
+    cfg = tmp_path / "config.toml"
+    cfg.write_text(f'db = "{db}"\nmax_spanz = 5\nbudget = -1\n')
+    code, out, err = run(capsys, "sessions", "list", "--config", str(cfg), "--json")
+    assert code == 0, err
+    assert {r["id"] for r in json.loads(out)} == {"sess-v1", "sess-v2"}  # the file's db
+    assert err.count("warning:") == 2 and "'max_spanz'" in err and "invalid budget" in err, err
+    assert "the other settings used" in err and "without the config file's settings" not in err
+
+
 def test_a_root_with_its_own_cost_keeps_its_own_line(tmp_path, capsys):
     """A trace whose root is a model call with a call under it: the trace line carries the
     trace's figures alone, and the root its own on a line of its own (one Tokens and one

@@ -79,7 +79,7 @@ def default_config_path() -> Path:
     return Path(platformdirs.user_config_dir("agenttrace-tui")) / "config.toml"
 
 
-def _read_file(path: Path) -> dict[str, Any]:
+def _read_file(path: Path, skipped: list[str] | None = None) -> dict[str, Any]:
     try:
         with path.open("rb") as fh:
             data = tomllib.load(fh)
@@ -87,9 +87,13 @@ def _read_file(path: Path) -> dict[str, Any]:
         raise ConfigError(f"cannot read config file {path}: {exc.strerror}") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"config file {path} is not valid TOML: {exc}") from None
-    for key in data:
+    for key in list(data):
         if key not in _FIELDS:
-            raise ConfigError(f"config file {path}: unknown setting {key!r} (known: {', '.join(_FIELDS)})")
+            problem = f"config file {path}: unknown setting {key!r} (known: {', '.join(_FIELDS)})"
+            if skipped is None:
+                raise ConfigError(problem)
+            skipped.append(problem)
+            del data[key]
     return data
 
 
@@ -153,18 +157,22 @@ def load_config(
     *,
     config_path: str | Path | None = None,
     env: Mapping[str, str] | None = None,
+    skipped: list[str] | None = None,
 ) -> Config:
     """Merge defaults, the config file, env vars and flags (``None`` flag = not given).
 
     The config file is ``config_path``, else ``$AGENTTRACE_CONFIG``, else the
-    default path if it exists.
+    default path if it exists. ``skipped``: instead of raising for an unknown
+    setting or a bad value in the file or the environment, leave it out and say
+    why there (a read-only query keeps the file's other settings: its ``db`` and
+    ``prices`` are what the monitor used); a flag's bad value still raises.
     """
     env = os.environ if env is None else env
     explicit = config_path or env.get(ENV_PREFIX + "CONFIG")
     path = Path(explicit) if explicit else default_config_path()
     layers: list[tuple[str, dict[str, Any]]] = []
     if explicit or path.exists():
-        layers.append((f"config file {path}", _read_file(path)))
+        layers.append((f"config file {path}", _read_file(path, skipped)))
     layers.append(
         (
             "environment",
@@ -185,7 +193,9 @@ def load_config(
                     if source == "environment"
                     else source
                 )
-                raise ConfigError(f"invalid {name} ({where}): {exc}") from None
+                if skipped is None or source == "command line":
+                    raise ConfigError(f"invalid {name} ({where}): {exc}") from None
+                skipped.append(f"invalid {name} ({where}): {exc}")
     return Config(**values)
 
 

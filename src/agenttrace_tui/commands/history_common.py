@@ -48,16 +48,22 @@ def _settings(args: argparse.Namespace) -> Config | None:
     (``--config`` names the file), or None when they cannot be read: then a line on
     stderr says so, once a command (its figures may not be the monitor's: another
     database, another price file)."""
+    warn = not getattr(args, "_settings_warned", False)
+    args._settings_warned = True
+    skipped: list[str] = []
     try:
         from ..config import load_config
 
-        return load_config({}, config_path=getattr(args, "config", None))
+        cfg = load_config({}, config_path=getattr(args, "config", None), skipped=skipped)
     except Exception as exc:  # noqa: BLE001 -- a broken config file must not stop a read-only query
-        if not getattr(args, "_settings_warned", False):
-            args._settings_warned = True
+        if warn:
             print(f"{PROG}: warning: {clean(str(exc), 300)}; going on without the config file's settings",
                   file=sys.stderr)
         return None
+    # A typo or a bad value costs only itself: the file's db and prices are still the monitor's.
+    for problem in skipped if warn else ():
+        print(f"{PROG}: warning: {clean(problem, 300)}; left out, the other settings used", file=sys.stderr)
+    return cfg
 
 
 def db_path(args: argparse.Namespace) -> Path:
