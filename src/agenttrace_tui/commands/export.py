@@ -11,6 +11,8 @@ import sys
 from collections.abc import Iterator
 from typing import Any
 
+import msgspec
+
 from ..format.numbers import plural
 from .history_common import CommandError, add_common, guarded, open_reader
 
@@ -79,8 +81,6 @@ def _exported(row: Any) -> Any:
     end marks are the file's own, not the session's record.)"""
     s = row.session
     if row.status == "interrupted" and s.ended_ns is None and row.last_ns:
-        import msgspec
-
         return msgspec.structs.replace(s, ended_ns=row.last_ns)
     return s
 

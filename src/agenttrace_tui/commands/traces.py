@@ -94,8 +94,8 @@ def run_tree(args: argparse.Namespace) -> int:
         # The trace's own figures too, as `traces list --json` gives them (the head line's).
         doc = trace_dict(summary) if summary is not None else {"trace_id": args.trace_id}
         doc["span_count"] = doc.pop("spans", len(spans))  # ("spans" is the tree below)
-        print_json({**doc, "duration_ns": an.duration_ns if doc.get("duration_ns", 0) is not None else None,
-                    "spans": out})
+        open_spans = summary is not None and summary.running  # (its length is not known: null)
+        print_json({**doc, "duration_ns": None if open_spans else an.duration_ns, "spans": out})
         return 0
     lines = render_tree(spans, attributes=args.attributes, running=running)
     if sys.stdout.isatty():
