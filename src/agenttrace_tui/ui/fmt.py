@@ -37,7 +37,7 @@ __all__ = ["duration", "span_time", "tokens", "count", "cost", "cost_delta", "si
 
 def ago(then_ns: int, now_ns: int) -> str:
     """How long ago: 'now', '12s', '3m', '2h', '4d', '2y' (four cells at most: a time near
-    1970, which a sender may well send, read '2071…' as days)."""
+    1970, which a sender may well send, read '207…' in days)."""
     d = max(0, now_ns - then_ns) // S
     if d < 2:
         return "now"
