@@ -26,6 +26,8 @@ from ..store.entries import TraceEntry
 from ..store.memory import Store
 
 #: TraceEntry.status -> the word a headless line says (scripts read "ok" and "ERROR").
+#: Why a model call left open when its session ended has no cost.
+CUT_CALLS = "a call was still open when its session ended"
 _STATUS_WORD = {"error": "ERROR", "cancelled": "CANCELLED", "unfinished": "UNFINISHED"}
 
 
@@ -38,15 +40,21 @@ def trace_line(store: Store, trace: TraceEntry) -> str:
     status = _STATUS_WORD.get(trace.status(), "ok")
     # Exact numbers, not the UI's compact ones: these lines are read by scripts.
     tokens = fmt_count(t.tokens, t.estimated > 0).replace(",", "")
+    # A printed trace has ended or was cut: a model call still open with no tokens never ends,
+    # so what it cost is not known.
+    unknown = t.cost_unknown + t.llm_waiting
     line = (
         f"{started} {clean(label, 40)} {clean(trace.name, 60)} {status} "
         f"dur={fmt_duration(trace.duration_ns())} spans={t.spans} errors={t.errors} "
-        f"tokens={tokens} cost={fmt_cost(t.cost, t.estimated > 0, t.cost_unknown, 4)} trace={clean(trace.trace_id, 64)}"
+        f"tokens={tokens} cost={fmt_cost(t.cost, t.estimated > 0, unknown, 4)} trace={clean(trace.trace_id, 64)}"
     )
-    if t.cost_unknown:
+    if unknown:
         # A $? says why, as everywhere else; appended, so the fields before keep their places.
-        why = "; ".join(clean(r, 80).replace('"', "'") for r in unpriced_reasons(trace.spans.values())[:3])
-        line += f' unpriced={t.cost_unknown} why="{why}"'
+        reasons = unpriced_reasons(trace.spans.values())
+        if t.llm_waiting:
+            reasons.insert(0, CUT_CALLS)
+        why = "; ".join(clean(r, 80).replace('"', "'") for r in reasons[:3])
+        line += f' unpriced={unknown} why="{why}"'
     return line
 
 

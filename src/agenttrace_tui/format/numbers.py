@@ -3,8 +3,9 @@
 One place decides how a duration, a token count and a dollar amount look, so
 the UI, the CLI and exports agree. Numbers the monitor estimated carry ``≈``;
 a cost nobody could price shows ``$?`` (the detail view and ``costs`` say
-why), a sum with unpriced calls in it ``$0.42+$?``, and JSON gives ``null``
-with the ``unpriced`` count (``cost_json``) -- never a silent 0.
+why), a sum with unpriced calls in it ``$0.42+$?``, a sum with model calls
+still running (their cost comes with their end) ``$0.42+…``, and JSON gives
+``null`` with the ``unpriced`` count (``cost_json``) -- never a silent 0.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ import time
 from collections.abc import Callable, Iterable
 
 ESTIMATED_MARK = "≈"
+#: What a sum shows for model calls in it that are still running: their cost is still to come.
+RUNNING_COST = "…"
 
 
 def fmt_duration(ns: int | float | None) -> str:
@@ -97,6 +100,8 @@ def fmt_number(value: float, significant: int = 4) -> str:
 #: What a cost nobody could price shows as: alone (nothing priced) or after
 #: the priced part (``$0.42+$?``). Never ``$0``.
 UNKNOWN_COST = "$?"
+#: A sum whose only model calls are still running: nothing counted yet, more to come.
+_NOTHING_YET = "$" + RUNNING_COST
 #: Below this a summed cost is float residue (sums kept by adding and
 #: subtracting), not money: shown as 0, never as ``-$0.0000``.
 _EPSILON = 1e-9
@@ -136,14 +141,22 @@ def _usd(a: float, digits: int) -> str:
 
 
 def fmt_cost(
-    usd: float | None, estimated: bool = False, unpriced: int = 0, digits: int | None = None, width: int | None = None
+    usd: float | None,
+    estimated: bool = False,
+    unpriced: int = 0,
+    digits: int | None = None,
+    width: int | None = None,
+    running: int = 0,
 ) -> str:
     """A span's or a sum's cost, the one way every surface shows it.
 
     ``usd`` is the priced part; ``unpriced`` the LLM calls in the sum that
     have usage but no price: with any, the figure is not the whole cost and
     says so -- ``$?`` when nothing was priced, ``$0.42+$?`` otherwise.
-    ``estimated`` (tokens the monitor counted) prefixes ``≈``. ``digits``
+    ``running``: model calls in the sum still running (their tokens, and so
+    their cost, usually come with their end): ``$0.42+…``, ``$…`` when nothing
+    is counted yet, not ``$0`` for a call that is spending (unpriced calls
+    say more: with any, ``$?`` stands instead). ``estimated`` (tokens the monitor counted) prefixes ``≈``. ``digits``
     fixes the decimals (a column's ``column_digits``); else by magnitude.
     A negative amount is a difference (``-$0.01``); one that rounds to zero
     is ``$0``, never ``-$0.0000``. ``width`` (a narrow list column): a text
@@ -151,11 +164,11 @@ def fmt_cost(
     the column's extra decimals, never a digit that matters or the ``$?``.
     """
     if width is not None:
-        text = fmt_cost(usd, estimated, unpriced, digits)
+        text = fmt_cost(usd, estimated, unpriced, digits, running=running)
         if len(text) > width and estimated:
-            text = fmt_cost(usd, False, unpriced, digits)
+            text = fmt_cost(usd, False, unpriced, digits, running=running)
         if len(text) > width and digits is not None:
-            text = fmt_cost(usd, False, unpriced)  # the column's decimals do not fit this amount
+            text = fmt_cost(usd, False, unpriced, running=running)  # the column's decimals do not fit this amount
         return text
     if usd is None or not math.isfinite(usd):
         text = UNKNOWN_COST
@@ -169,7 +182,9 @@ def fmt_cost(
             text = "-" + text
         if unpriced:
             text = UNKNOWN_COST if a < _EPSILON else f"{text}+{UNKNOWN_COST}"
-    return ESTIMATED_MARK + text if estimated and text != UNKNOWN_COST else text
+        elif running:
+            text = _NOTHING_YET if a < _EPSILON else f"{text}+{RUNNING_COST}"
+    return ESTIMATED_MARK + text if estimated and text != UNKNOWN_COST and text != _NOTHING_YET else text
 
 
 def fmt_cost_delta(usd: float | None, digits: int | None = None) -> str:

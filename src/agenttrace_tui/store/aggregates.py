@@ -152,6 +152,7 @@ class Totals:
         "llm_calls",
         "llm_ns",
         "llm_finished",
+        "llm_waiting",
         "input_tokens",
         "output_tokens",
         "cache_read",
@@ -172,6 +173,8 @@ class Totals:
         self.llm_calls = 0
         self.llm_ns = 0
         self.llm_finished = 0
+        #: Model calls running with no tokens and no cost yet: what they cost comes with their end.
+        self.llm_waiting = 0
         self.input_tokens = 0
         self.output_tokens = 0
         self.cache_read = 0
@@ -218,7 +221,7 @@ class Totals:
     def pristine(self) -> bool:
         """Nothing counted or merged in yet (or it all summed back to exactly zero)."""
         return not (self.spans or self.running or self.errors or self.llm_calls or self.llm_ns or self.llm_finished
-                    or self.input_tokens or self.output_tokens or self.cache_read or self.cache_write
+                    or self.llm_waiting                    or self.input_tokens or self.output_tokens or self.cache_read or self.cache_write
                     or self.reasoning or self.estimated or self.cost or self.cost_unknown or self.sigs or self.series)
 
     def merges_whole(self) -> bool:
@@ -249,6 +252,8 @@ class Totals:
             if not running:
                 self.llm_ns += sign * dur
                 self.llm_finished += sign
+            elif plain:
+                self.llm_waiting += sign
         acc = self.sigs.get(sig)
         if acc is None:
             acc = self.sigs[_shared(sig)] = [0, 0, 0, 0, 0, 0, 0, 0.0, 0, 0]
@@ -293,7 +298,7 @@ class Totals:
         """
         sigs = self.sigs
         series = self.series
-        n = n_running = llm_running = llm_ended = llm_ns = errors = 0
+        n = n_running = llm_running = llm_waiting = llm_ended = llm_ns = errors = 0
         i_sum = o_sum = cr_sum = cw_sum = rs_sum = est_sum = unknown_sum = 0
         cost_sum = self.cost
         for span in spans:
@@ -319,11 +324,15 @@ class Totals:
                 if running is None:
                     running = {}
                 if span.usage is None and span.cost is None:
+                    if kind is _LLM:
+                        llm_waiting += 1
                     status = span.status
                     running[span.span_id] = (sig, True, status is _ERROR or status is _TIMEOUT, kind is _LLM, 0,
                                              span.start_ns // NS_PER_MIN, True, 0, 0, 0, 0, 0, 0, 0.0, 0)
                 else:
-                    running[span.span_id] = counted(span)
+                    kept = running[span.span_id] = counted(span)
+                    if kept[6] and kind is _LLM:
+                        llm_waiting += 1
             n += 1
             acc = sigs.get(sig)
             if acc is None:
@@ -393,6 +402,7 @@ class Totals:
         self.spans += n
         self.running += n_running
         self.llm_calls += llm_ended + llm_running
+        self.llm_waiting += llm_waiting
         self.llm_ns += llm_ns
         self.llm_finished += llm_ended
         self.errors += errors
@@ -427,9 +437,13 @@ class Totals:
             if not r0:
                 self.llm_ns -= d0
                 self.llm_finished -= 1
+            elif was[6]:
+                self.llm_waiting -= 1
             if not r1:
                 self.llm_ns += d1
                 self.llm_finished += 1
+            elif plain:
+                self.llm_waiting += 1
         acc = self.sigs.get(sig)
         if acc is None:
             acc = self.sigs[_shared(sig)] = [0, 0, 0, 0, 0, 0, 0, 0.0, 0, 0]
@@ -496,6 +510,7 @@ class Totals:
         self.llm_calls += d.llm_calls
         self.llm_ns += d.llm_ns
         self.llm_finished += d.llm_finished
+        self.llm_waiting += d.llm_waiting
         self.input_tokens += d.input_tokens
         self.output_tokens += d.output_tokens
         self.cache_read += d.cache_read
@@ -539,6 +554,7 @@ class Totals:
         self.llm_calls += sign * d.llm_calls
         self.llm_ns += sign * d.llm_ns
         self.llm_finished += sign * d.llm_finished
+        self.llm_waiting += sign * d.llm_waiting
         self.input_tokens += sign * d.input_tokens
         self.output_tokens += sign * d.output_tokens
         self.cache_read += sign * d.cache_read
@@ -609,13 +625,15 @@ class EndTally:
     kept per signature and per minute, as ``fold_change`` would.
     """
 
-    __slots__ = ("ended", "errors", "llm_ns", "llm_finished", "sigs", "moves", "spend", "points")
+    __slots__ = ("ended", "errors", "llm_ns", "llm_finished", "llm_waited", "sigs", "moves", "spend", "points")
 
     def __init__(self) -> None:
         self.ended = 0
         self.errors = 0
         self.llm_ns = 0
         self.llm_finished = 0
+        #: ended model calls that were running with no tokens and no cost (``Totals.llm_waiting``)
+        self.llm_waited = 0
         #: signature -> [errors, duration_ns] (``ACC_FIELDS`` 1 and 9)
         self.sigs: dict[tuple, list[int]] = {}
         #: spend moved to the minute its span ended in: (from minute, to minute, cost, tokens)
@@ -639,6 +657,8 @@ class EndTally:
         if was[3]:
             self.llm_ns += dur
             self.llm_finished += 1
+            if was[6]:
+                self.llm_waited += 1
         sig = was[0]
         acc = self.sigs.get(sig)
         if acc is None:
@@ -668,6 +688,7 @@ class EndTally:
         if llm:
             self.llm_ns += dur
             self.llm_finished += 1
+            self.llm_waited += 1  # (``was`` is plain)
         errors = error - was[2]
         if errors:
             self.errors += errors
@@ -705,6 +726,7 @@ class EndTally:
         t.errors += self.errors
         t.llm_ns += self.llm_ns
         t.llm_finished += self.llm_finished
+        t.llm_waiting -= self.llm_waited
         sigs = t.sigs
         for sig, (errors, dur) in self.sigs.items():
             acc = sigs.get(sig)

@@ -100,16 +100,17 @@ class StoreIndex:
         self._dirty_metrics: dict[tuple[str, tuple[tuple[str, str], ...]], MetricSeries] = {}
 
 
-    def running_live(self) -> int:
+    def running_live(self, calls: bool = False) -> int:
         """Open spans that may still end: all of them less those of sessions that ended with
-        them open (their agent was killed: they read "unfinished" and never tick)."""
-        n = self.totals.running
+        them open (their agent was killed: they read "unfinished" and never tick).
+        ``calls``: open model calls with no tokens yet only (``Totals.llm_waiting``: their cost is to come)."""
+        n = self.totals.llm_waiting if calls else self.totals.running
         if n and self._ended:
             for sid, entry in list(self._ended.items()):
                 if self.sessions.get(sid) is not entry:
                     del self._ended[sid]  # forgotten meanwhile
                 elif entry.ended_with_open_spans() is not None:
-                    n -= entry.totals.running
+                    n -= entry.totals.llm_waiting if calls else entry.totals.running
                 elif not entry.totals.running:
                     del self._ended[sid]  # nothing open (any more)
         return n

@@ -93,7 +93,7 @@ STATUS_GLYPH = {
 }
 
 
-def shown_status(app: App, status: str, over: str = "unfinished") -> str:
+def shown_status(app: object, status: str, over: str = "unfinished") -> str:
     """The status a pane shows: "running" in a recording that is over (history,
     the end of a replay) is ``over``: "unfinished" for a span or a trace (the
     recording never saw it end), "interrupted" for a session (the word every

@@ -176,11 +176,21 @@ def _tools(app, store: Store, session_id: str | None, width: int, tool_budget: i
     return out
 
 
-def _budget(app, totals: Totals, state: str, budget: float, width: int) -> Text:
+def _running_calls(app, store: Store, entry: SessionEntry | None, now_ns: int) -> int:
+    """Model calls of the session (None: of all sessions) running with no tokens yet, whose cost
+    is still to come: none in a recording that is over or a session that ended with them open."""
+    if getattr(app, "recording_over", False):
+        return 0
+    if entry is None:
+        return store.running_live(calls=True)
+    return entry.totals.llm_waiting if entry.status(now_ns) == "running" else 0
+
+
+def _budget(app, totals: Totals, state: str, budget: float, width: int, running: int) -> Text:
     colour = style(app, BUDGET_COLOR[state], bold=state != "ok")
     line = Text(no_wrap=True, overflow="ellipsis")
     line.append(" budget ", style=style(app, "text-muted"))
-    spent = f"{fmt.cost(totals.cost, totals.estimated > 0, totals.cost_unknown)} / {fmt.cost(budget)}"
+    spent = f"{fmt.sum_cost(totals, running)} / {fmt.cost(budget)}"
     pct = f" {totals.cost / budget:4.0%}" if budget else ""
     bar_w = max(4, min(30, width - len(spent) - len(pct) - 12))
     line.append(bar(totals.cost / budget, bar_w), style=colour)
@@ -205,13 +215,22 @@ def _summary(
     head = Text(no_wrap=True, overflow="ellipsis")
     head.append(f"{title}", style=style(app, "accent", bold=True))
     lines = [head]
+    running = _running_calls(app, store, entry, now_ns)
+    cut = totals.llm_waiting - running
     if budget is not None and entry is not None:
-        lines.append(_budget(app, totals, budget_state(entry, budget), budget, width))
+        lines.append(_budget(app, totals, budget_state(entry, budget), budget, width, running))
     l1 = Text()
     l1.append(" cost   ", style=muted)
-    l1.append(fmt.cost(totals.cost, estimated=est, unpriced=totals.cost_unknown), style="bold")
-    if totals.cost_unknown:
-        l1.append(f"  {fmt.plural(totals.cost_unknown, 'call')} unpriced", style=style(app, "warning"))
+    l1.append(fmt.sum_cost(totals, running), style="bold")
+    # What the figure leaves out, most telling first: "1 call unpriced, 2 running".
+    notes = [(n, label, style(app, "warning") if warn else muted)
+             for n, label, warn in ((totals.cost_unknown, "unpriced", True), (cut, "never ended", True),
+                                   (running, "running", False)) if n]
+    for i, (n, label, note_style) in enumerate(notes):
+        note = f"  {fmt.plural(n, 'call')} {label}" if i == 0 else f", {n} {label}"
+        if i and l1.cell_len + len(note) > width:
+            break  # a narrow pane: whole notes or none, not "1 runn…"
+        l1.append(note, style=note_style)
     if est:
         l1.append(f"  ≈ {fmt.plural(totals.estimated, 'span')} with estimated tokens", style=muted)
     lines.append(l1)

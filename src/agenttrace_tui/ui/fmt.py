@@ -8,6 +8,7 @@ every pane shows a duration, a token count or a dollar amount the same way.
 from __future__ import annotations
 
 import time
+from typing import TYPE_CHECKING
 
 from ..format.numbers import (
     column_digits,
@@ -21,6 +22,9 @@ from ..format.numbers import (
     plural,
 )
 
+if TYPE_CHECKING:
+    from ..store.aggregates import Totals
+
 S = 1_000_000_000
 
 
@@ -32,7 +36,18 @@ count = fmt_count
 cost = fmt_cost
 cost_delta = fmt_cost_delta
 signed = fmt_signed
-__all__ = ["duration", "span_time", "tokens", "count", "cost", "cost_delta", "signed", "column_digits", "plural", "ago", "clock", "clock_ms"]
+__all__ = ["duration", "span_time", "tokens", "count", "cost", "cost_delta", "signed", "column_digits", "plural", "ago", "clock", "clock_ms",
+           "sum_cost"]
+
+
+def sum_cost(t: Totals, live_calls: int, digits: int | None = None, width: int | None = None) -> str:
+    """A sum's cost (a trace's, a session's, all of them) as the panes show it. Of its model
+    calls still running with no tokens yet (``Totals.llm_waiting``), ``live_calls`` may still
+    end: their cost is to come (``$0.42+…``); the others never will (their agent exited inside
+    them, or the recording is over), so what they cost is not known (``$0.42+$?``), never a
+    silent part of a total."""
+    cut = t.llm_waiting - live_calls
+    return fmt_cost(t.cost, t.estimated > 0, t.cost_unknown + cut, digits, width, running=live_calls)
 
 
 def ago(then_ns: int, now_ns: int) -> str:

@@ -21,6 +21,7 @@ from textual.content import Content
 from textual.markup import escape
 
 from . import fmt
+from .colors import shown_status
 from .keys import key_label
 from .text import clean
 
@@ -66,9 +67,11 @@ def app_commands(app: PaletteSource) -> Iterator[Command]:
     now = app.now_ns()
     for entry in list(store.sessions.values())[-MAX_ENTRIES:]:
         t = entry.totals
+        status = shown_status(app, entry.status(now), "interrupted")
+        cost = fmt.sum_cost(t, t.llm_waiting if status == "running" else 0)
         yield Command(
             "Session: " + clean(entry.session.label, 120),
-            f"{entry.status(now)} · {fmt.plural(t.spans, 'span')} · {fmt.cost(t.cost, t.estimated > 0, t.cost_unknown)}",
+            f"{status} · {fmt.plural(t.spans, 'span')} · {cost}",
             partial(app.jump_to_session, entry.id),
             False,
         )
@@ -77,10 +80,10 @@ def app_commands(app: PaletteSource) -> Iterator[Command]:
             # Its start and id prefix in the title: an agent's traces often share one name
             # (every entry read "Trace: execute_query"), and a prefix finds one by id.
             t = trace.totals
+            cost = fmt.sum_cost(t, t.llm_waiting if shown_status(app, trace.status()) == "running" else 0)
             yield Command(
                 f"Trace: {clean(trace.name, 120)}  {fmt.clock(trace.start_ns)}  {clean(trace.trace_id[:8], 8)}",
-                f"{fmt.plural(t.spans, 'span')} · {fmt.plural(t.errors, 'error')} · "
-                f"{fmt.cost(t.cost, t.estimated > 0, t.cost_unknown)}",
+                f"{fmt.plural(t.spans, 'span')} · {fmt.plural(t.errors, 'error')} · {cost}",
                 partial(app.jump_to_trace, trace.trace_id),
                 False,
             )

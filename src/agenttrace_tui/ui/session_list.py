@@ -105,7 +105,7 @@ class SessionList(RowList):
             Text(fmt.duration(entry.duration_ns(now))),
             Text(str(t.spans)),
             Text(fmt.tokens(t.tokens, estimated=t.estimated > 0)),
-            Text(fmt.cost(t.cost, t.estimated > 0, t.cost_unknown, self.cost_digits, width=COST_WIDTH), style=cost_style),
+            Text(fmt.sum_cost(t, t.llm_waiting if status == "running" else 0, self.cost_digits, COST_WIDTH), style=cost_style),
             Text(mark, style=cost_style),
             Text(fmt.ago(entry.last_ns, now), style=muted),
         ]

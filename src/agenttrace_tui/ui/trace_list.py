@@ -75,6 +75,6 @@ class TraceList(RowList):
             Text(fmt.duration(trace.duration_ns(self.now_ns()))),
             Text(str(t.spans)),
             Text(fmt.tokens(t.tokens, estimated=t.estimated > 0)),
-            Text(fmt.cost(t.cost, t.estimated > 0, t.cost_unknown, self.cost_digits, width=COST_WIDTH)),
+            Text(fmt.sum_cost(t, t.llm_waiting if status == "running" else 0, self.cost_digits, COST_WIDTH)),
             errs,
         ]

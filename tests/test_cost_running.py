@@ -1,0 +1,184 @@
+"""A model call still running has no cost yet: sums that hold one say more is to come.
+
+An agent spends most of its time inside model calls, and their tokens (so
+their cost) come with their end. A trace whose only call is running read
+``$0`` in the lists, a session with a finished call and a running one the
+finished call's cost as if it were all. Now such a sum reads ``$…`` or
+``$0.0012+…`` wherever the monitor lists it live (trace and session lists,
+the cost pane, the palette), and plain once the call has ended. A call left
+open by an agent that exited (or at the end of a recording) never ends: what
+it cost is not known, ``$?``, as for any unpriced call. Driven through the
+real pipeline, enrichers and app.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from genai_prices import Usage, calc_price
+
+from agenttrace_tui.commands.headless import CUT_CALLS, trace_line
+from agenttrace_tui.enrich import make_enrichers
+from agenttrace_tui.enrich.cost import unended_unpriced
+from agenttrace_tui.format.numbers import fmt_cost
+from agenttrace_tui.ingest.pipeline import Pipeline
+from agenttrace_tui.model import AgentInfo, LlmInfo, Session, Span, SpanEnd, SpanKind, Status, TokenUsage
+from agenttrace_tui.store.memory import Store
+from agenttrace_tui.ui.app import make_app
+from agenttrace_tui.ui.fmt import sum_cost as fmt_sum_cost
+from agenttrace_tui.ui.palette import app_commands
+
+S = 1_000_000_000
+T0 = (int(datetime.now(UTC).timestamp()) - 60) * S
+NOW = T0 + 30 * S
+
+
+def price(tin: int, tout: int) -> float:
+    ts = datetime.fromtimestamp(T0 / S, tz=UTC)
+    return float(calc_price(Usage(input_tokens=tin, output_tokens=tout), "gpt-4o-mini", provider_id="openai",
+                            genai_request_timestamp=ts).total_price)
+
+
+def _call(sid: str, trace: str, session: str, n: int, usage: TokenUsage | None, ended: bool) -> Span:
+    start = T0 + n * S
+    return Span(span_id=sid, trace_id=trace, session_id=session, parent_span_id="root-" + trace, name="chat gpt-4o-mini",
+                kind=SpanKind.LLM_CALL, start_ns=start, end_ns=start + S if ended else None,
+                status=Status.OK if ended else Status.RUNNING,
+                llm=LlmInfo(provider="openai", model="gpt-4o-mini"), usage=usage)
+
+
+def _root(trace: str, session: str) -> Span:
+    return Span(span_id="root-" + trace, trace_id=trace, session_id=session, name="agent run", kind=SpanKind.AGENT,
+                start_ns=T0, status=Status.RUNNING, agent=AgentInfo(name="fixer"))
+
+
+def running_store() -> tuple[Store, Pipeline]:
+    """Session "live": trace "t-both" with an ended, priced call and a running one; trace
+    "t-open" with only a running call. Session "gone": its agent exited inside a call."""
+    store = Store()
+    pipe = Pipeline(store, enrichers=make_enrichers(None, store, background_tokens=False))
+    pipe.apply([
+        Session(id="live", name="live run", started_ns=T0),
+        _root("t-both", "live"),
+        _call("done", "t-both", "live", 1, TokenUsage(input=1000, output=200), ended=True),
+        _call("open", "t-both", "live", 3, None, ended=False),
+        _root("t-open", "live"),
+        _call("only", "t-open", "live", 5, None, ended=False),
+        Session(id="gone", name="exited run", started_ns=T0),
+        _root("t-gone", "gone"),
+        _call("left", "t-gone", "gone", 1, None, ended=False),
+        Session(id="gone", name="exited run", started_ns=T0, ended_ns=T0 + 4 * S),
+    ])
+    return store, pipe
+
+
+def test_the_figures() -> None:
+    assert fmt_cost(0.0012, running=1) == "$0.0012+…"
+    assert fmt_cost(0.0, running=2) == "$…"
+    assert fmt_cost(0.0012, unpriced=1, running=1) == "$0.0012+$?"  # unpriced says more
+    assert fmt_cost(0.0012, estimated=True, running=1) == "≈$0.0012+…"
+    assert fmt_cost(0.0012) == "$0.0012"
+
+
+def test_the_store_counts_running_calls_that_may_still_end() -> None:
+    store, _ = running_store()
+    assert store.trace("t-both").totals.llm_waiting == 1
+    assert store.trace("t-open").totals.llm_waiting == 1
+    assert store.sessions["live"].totals.llm_waiting == 2
+    # The exited session's call will get no end: its cost is not "to come".
+    assert store.sessions["gone"].totals.llm_waiting == 1
+    assert store.running_live(calls=True) == 2
+    # A call the monitor stamped unknown when it stopped (a replay's end shows it so) is
+    # counted unpriced once, not also as waiting.
+    _, pipe = running_store()
+    stamped = _call("stamped", "t-gone", "gone", 2, None, ended=False)
+    unended_unpriced(stamped)
+    pipe.store.apply([stamped])  # as a replay applies what the file kept
+    t = pipe.store.sessions["gone"].totals
+    assert (t.llm_waiting, t.cost_unknown) == (1, 1)
+    assert fmt_sum_cost(t, 0) == "$?" and "2" not in fmt_sum_cost(t, 0)
+
+
+def _row(table, key: str) -> str:
+    return " ".join(c.plain for c in table.row_cells(key))
+
+
+async def _until(pilot, ok, what: str) -> None:
+    for _ in range(100):
+        if ok():
+            return
+        await pilot.pause(0.05)
+    raise AssertionError(what)
+
+
+async def test_lists_and_cost_pane_say_more_is_to_come_until_the_calls_end() -> None:
+    store, pipe = running_store()
+    done = price(1000, 200)
+    app = make_app(store=store, now_ns=lambda: NOW)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await _until(pilot, lambda: "live" in app.sessions.keys, "sessions listed")
+        assert fmt_cost(done, running=2, width=10) in _row(app.sessions, "live")
+        gone = _row(app.sessions, "gone")
+        # Its agent exited inside the call: that call will never end, its cost is not known.
+        assert "interrupted" in gone and "$?" in gone and "…" not in gone, gone
+        app.sessions.select_key("live")
+        await _until(pilot, lambda: set(app.traces.keys) == {"t-both", "t-open"}, "traces listed")
+        assert fmt_cost(done, running=1, width=10) in _row(app.traces, "t-both")
+        assert "$…" in _row(app.traces, "t-open") and "$0 " not in _row(app.traces, "t-open") + " "
+        if app.screen.has_class("-hide-cost") or not app.cost.display:
+            await pilot.press("c")
+        await _until(pilot, lambda: "2 calls running" in app.cost.plain(), "cost pane")
+        panel = app.cost.plain()
+        session_cost = next(ln for ln in panel.splitlines() if ln.startswith(" cost"))
+        assert fmt_cost(done, running=2) in session_cost, panel
+
+        # The calls end with their tokens: the sums are whole, and plain.
+        pipe.apply([SpanEnd(trace_id="t-both", span_id="open", end_ns=T0 + 4 * S, status=Status.OK),
+                    Span(span_id="only", trace_id="t-open", session_id="live", name="chat gpt-4o-mini",
+                         kind=SpanKind.LLM_CALL, start_ns=T0 + 5 * S, end_ns=T0 + 6 * S, status=Status.OK,
+                         llm=LlmInfo(provider="openai", model="gpt-4o-mini"), usage=TokenUsage(input=500, output=100))])
+        both_open = store.trace("t-both").totals
+        # An end without tokens: that call is unpriced now ($?), never $0, nor "to come".
+        assert both_open.llm_waiting == 0 and both_open.cost_unknown == 1
+        await _until(pilot, lambda: "…" not in _row(app.traces, "t-open"), "trace row redrawn")
+        assert fmt_cost(price(500, 100), width=10) in _row(app.traces, "t-open")
+        assert fmt_cost(done, unpriced=1, width=10) in _row(app.traces, "t-both")
+        await _until(pilot, lambda: "running" not in app.cost.plain().split("all sessions")[0], "cost pane redrawn")
+
+
+async def test_palette_entries() -> None:
+    store, _ = running_store()
+    done = price(1000, 200)
+    app = make_app(store=store, now_ns=lambda: NOW)
+    async with app.run_test(size=(160, 48)) as pilot:
+        app.sessions.select_key("live")
+        await _until(pilot, lambda: set(app.traces.keys) == {"t-both", "t-open"}, "traces listed")
+        cmds = list(app_commands(app))
+        sessions = {c.title.split()[1]: c.help for c in cmds if c.title.startswith("Session:")}
+        traces = {c.title.split()[-1]: c.help for c in cmds if c.title.startswith("Trace:")}
+        assert sessions["live"] == f"running · 5 spans · {fmt_cost(done, running=2)}"
+        assert sessions["exited"] == "interrupted · 2 spans · $?", sessions  # its open call never ends
+        assert traces["t-both"].endswith(fmt_cost(done, running=1)) and traces["t-open"].endswith("$…"), traces
+
+
+def test_headless_line_of_a_cut_trace_counts_the_open_call_unknown() -> None:
+    store, _ = running_store()
+    line = trace_line(store, store.traces["t-gone"])
+    assert " UNFINISHED " in line and "cost=$?" in line, line
+    assert f'unpriced=1 why="{CUT_CALLS}"' in line
+
+
+async def test_cost_pane_of_a_session_whose_agent_exited_inside_a_call() -> None:
+    store, _ = running_store()
+    app = make_app(store=store, now_ns=lambda: NOW)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await _until(pilot, lambda: "gone" in app.sessions.keys, "sessions listed")
+        app.sessions.select_key("gone")
+        if app.screen.has_class("-hide-cost") or not app.cost.display:
+            await pilot.press("c")
+        await _until(pilot, lambda: app.cost.plain().startswith("session exited run"), "cost pane of the session")
+        session_part, everything = app.cost.plain().split("all sessions")
+        assert " cost   $?  1 call never ended" in session_part, session_part
+        # All sessions: the live session's two calls are to come, the exited one's is not known.
+        total = next(ln for ln in everything.splitlines() if ln.startswith(" cost"))
+        assert total.startswith(" cost   $0.0003+$?  1 call never ended, 2 running"), total
