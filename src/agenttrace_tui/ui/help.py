@@ -125,6 +125,8 @@ class HelpScreen(ModalScreen[None]):
         width: 90%; max-width: 100; height: 90%;
         border: round $accent; background: $surface; padding: 0 1;
     }
+    /* a column apart from the scrollbar: the longest key id ran into it */
+    HelpScreen > VerticalScroll > Static { padding-right: 1; }
     """
 
     def __init__(self, sections: list[tuple[str, list[Binding]]], keymap: dict[str, str] | None = None) -> None:
