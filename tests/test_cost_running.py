@@ -13,10 +13,15 @@ real pipeline, enrichers and app.
 
 from __future__ import annotations
 
+import asyncio
+import json
 from datetime import UTC, datetime
+from pathlib import Path
 
+import pytest
 from genai_prices import Usage, calc_price
 
+from agenttrace_tui import cli
 from agenttrace_tui.commands.headless import CUT_CALLS, trace_line
 from agenttrace_tui.enrich import make_enrichers
 from agenttrace_tui.enrich.cost import unended_unpriced
@@ -24,6 +29,7 @@ from agenttrace_tui.format.numbers import fmt_cost
 from agenttrace_tui.ingest.pipeline import Pipeline
 from agenttrace_tui.model import AgentInfo, LlmInfo, Session, Span, SpanEnd, SpanKind, Status, TokenUsage
 from agenttrace_tui.store.memory import Store
+from agenttrace_tui.store.sqlite import Writer
 from agenttrace_tui.ui.app import make_app
 from agenttrace_tui.ui.fmt import sum_cost as fmt_sum_cost
 from agenttrace_tui.ui.palette import app_commands
@@ -182,3 +188,49 @@ async def test_cost_pane_of_a_session_whose_agent_exited_inside_a_call() -> None
         # All sessions: the live session's two calls are to come, the exited one's is not known.
         total = next(ln for ln in everything.splitlines() if ln.startswith(" cost"))
         assert total.startswith(" cost   $0.0003+$?  1 call never ended, 2 running"), total
+
+
+# -- the same figures from the file, while the monitor writes it ------------------------
+@pytest.fixture(scope="module")
+def db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    store, _ = running_store()
+    path = tmp_path_factory.mktemp("running") / "running.db"
+
+    async def write() -> None:
+        w = Writer(store, path)
+        await w.start()
+        await w.close()
+
+    asyncio.run(write())
+    return path
+
+
+def cli_out(capsys: pytest.CaptureFixture[str], *argv: str) -> str:
+    capsys.readouterr()
+    code = cli.main(list(argv))
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    return out
+
+
+def test_cli_says_what_the_monitor_says(db: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    done = price(1000, 200)
+    listed = cli_out(capsys, "--db", str(db), "sessions", "list", "--wide")
+    live = next(ln for ln in listed.splitlines() if ln.startswith("live"))
+    gone = next(ln for ln in listed.splitlines() if ln.startswith("gone"))
+    assert f" {fmt_cost(done, running=2)} " in live and "running" in live, listed
+    assert " $? " in gone and "interrupted" in gone, listed
+    assert "…: 2 LLM calls still running; their cost comes with their end." in listed
+    assert "$?: 1 LLM call never ended (its session stopped running with it open): its cost is unknown." in listed
+    rows = {r["id"]: r for r in json.loads(cli_out(capsys, "--db", str(db), "sessions", "list", "--json"))}
+    assert (rows["live"]["cost"], rows["live"]["calls_running"], rows["live"]["unpriced"]) == (None, 2, 0)
+    assert rows["live"]["cost_priced"] == pytest.approx(done, rel=1e-9)
+    assert (rows["gone"]["cost"], rows["gone"]["calls_running"], rows["gone"]["unpriced"]) == (None, 0, 1)
+    traces = {r["trace_id"]: r for r in json.loads(cli_out(capsys, "--db", str(db), "traces", "list", "--json"))}
+    assert {t: (r["calls_running"], r["unpriced"]) for t, r in traces.items()} == {
+        "t-both": (1, 0), "t-open": (1, 0), "t-gone": (0, 1)}
+    shown = cli_out(capsys, "--db", str(db), "sessions", "show", "live")
+    assert f"cost: {fmt_cost(done, running=2)} (2 calls running)" in shown, shown
+    tree = cli_out(capsys, "--db", str(db), "traces", "show", "t-open")
+    assert "Cost: $…" in tree, tree
+    assert "Cost: $?" in cli_out(capsys, "--db", str(db), "traces", "show", "t-gone")

@@ -26,7 +26,7 @@ from ..analysis.tree import TraceTree
 from ..format.cost import span_cost_text
 from ..format.numbers import fmt_cost, fmt_duration, fmt_span_time, fmt_tokens
 from ..format.sanitize import clean
-from ..model import Span, Status, counted_cost, span_flags
+from ..model import Span, SpanKind, Status, counted_cost, span_flags
 
 __all__ = ["render_tree", "to_plain", "span_attributes", "HOTSPOT_MARK", "Segment", "Line"]
 
@@ -134,14 +134,19 @@ def render_tree(spans: Iterable[Span], now_ns: int | None = None, attributes: bo
     # Summed as every surface sums (subtree costs once; unpriced calls apart).
     cost = sum(counted_cost(s) for s in by_id.values())
     unpriced = sum(span_flags(s)[0] for s in by_id.values())
+    # Model calls open with nothing counted: their cost is to come while the session runs,
+    # and not known once it does not (they will never end), as the monitor's lists say.
+    open_calls = sum(1 for s in by_id.values()
+                     if s.kind is SpanKind.LLM_CALL and s.end_ns is None and s.usage is None and s.cost is None)
     errors = sum(1 for s in by_id.values() if s.status in _ERROR)
     # With spans open the whole is not known: "+?" as every surface says it (fmt_span_time).
     open_spans = sum(1 for s in by_id.values() if s.end_ns is None)
     summary = [f"Total: {fmt_span_time(an.duration_ns, open_spans)}", f"Spans: {len(by_id)}"]
     if tokens:
         summary.append(f"Tokens: {fmt_tokens(tokens, estimated)}")
-    if cost or unpriced:
-        summary.append(f"Cost: {fmt_cost(cost, estimated, unpriced)}")
+    if cost or unpriced or open_calls:
+        cost_text = fmt_cost(cost, estimated, unpriced + (0 if running else open_calls), running=open_calls if running else 0)
+        summary.append(f"Cost: {cost_text}")
     if errors:
         summary.append(f"Errors: {errors}")
     # One root is the trace line itself, its own attributes there -- unless it counted tokens or

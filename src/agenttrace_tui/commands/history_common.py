@@ -211,8 +211,11 @@ def to_builtins(value: Any) -> Any:
     return msgspec.to_builtins(value)
 
 
-def cost_footnote(c: Any, unpriced: int, estimated: int, session: str | None = None) -> None:
-    """What ``$?`` and ``≈`` in the table above mean, printed only when they appear."""
+def cost_footnote(c: Any, unpriced: int, estimated: int, session: str | None = None, *,
+                  cut: int = 0, running: int = 0) -> None:
+    """What ``$?``, ``≈`` and ``…`` in the table above mean, printed only when they appear
+    (``cut``: model calls that never ended, counted in a ``$?``; ``running``: calls still
+    running, a ``+…``)."""
     from ..format.numbers import plural
     from ..format.sanitize import clean
 
@@ -225,6 +228,14 @@ def cost_footnote(c: Any, unpriced: int, estimated: int, session: str | None = N
             highlight=False,
             markup=False,
         )
+    if cut:
+        its = "its" if cut == 1 else "their"
+        c.print(f"$?: {plural(cut, 'LLM call')} never ended ({its} session stopped running with {'it' if cut == 1 else 'them'}"
+                f" open): {its} cost is unknown.", highlight=False, markup=False)
+    if running:
+        its = "its" if running == 1 else "their"
+        c.print(f"…: {plural(running, 'LLM call')} still running; {its} cost comes with {its} end.",
+                highlight=False, markup=False)
     if estimated:
         c.print(
             f"≈: {plural(estimated, 'span')} reported no usage; the monitor counted the tokens from the text.",

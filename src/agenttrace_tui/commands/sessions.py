@@ -88,7 +88,7 @@ def session_dict(row: Any) -> dict[str, Any]:
         "input_tokens": row.input_tokens,
         "output_tokens": row.output_tokens,
         "tokens": row.tokens,
-        **cost_json(row.cost, row.unpriced, row.estimated),
+        **cost_json(row.cost, row.unpriced + row.calls_cut, row.estimated, row.calls_running),
     }
 
 
@@ -109,7 +109,7 @@ def trace_dict(row: Any) -> dict[str, Any]:
         "input_tokens": row.input_tokens,
         "output_tokens": row.output_tokens,
         "tokens": row.tokens,
-        **cost_json(row.cost, row.unpriced, row.estimated),
+        **cost_json(row.cost, row.unpriced + row.calls_cut, row.estimated, row.calls_running),
         "models": list(row.models),
     }
 
@@ -140,9 +140,19 @@ def add_trace_row(t: CliTable, tr: Any, digits: int, with_session: bool) -> None
         fmt_count(tr.spans),
         (fmt_count(tr.errors), "red" if tr.errors else ""),
         fmt_tokens(tr.tokens, tr.estimated > 0),
-        fmt_cost(tr.cost, tr.estimated > 0, tr.unpriced, digits),
+        fmt_cost(tr.cost, tr.estimated > 0, tr.unpriced + tr.calls_cut, digits, running=tr.calls_running),
         ",".join(tr.models),
     )
+
+
+def _cost_notes(row: Any) -> str:
+    """What a session's figure leaves out, in words: " (1 LLM call without a price; 2 running)"."""
+    notes = [text for n, text in (
+        (row.unpriced, f"{plural(row.unpriced, 'LLM call')} without a price"),
+        (row.calls_cut, f"{plural(row.calls_cut, 'call')} never ended"),
+        (row.calls_running, f"{plural(row.calls_running, 'call')} running"),
+    ) if n]
+    return f" ({'; '.join(notes)})" if notes else ""
 
 
 def _status_style(status: str) -> str:
@@ -187,13 +197,14 @@ def run_list(args: argparse.Namespace) -> int:
             fmt_count(r.spans),
             (fmt_count(r.errors), "red" if r.errors else ""),
             fmt_tokens(r.tokens, r.estimated > 0),
-            fmt_cost(r.cost, r.estimated > 0, r.unpriced, digits),
+            fmt_cost(r.cost, r.estimated > 0, r.unpriced + r.calls_cut, digits, running=r.calls_running),
             (r.status, _status_style(r.status)),
         )
     c = console()
     if rows:
         t.print(c, wide=args.wide)
-        cost_footnote(c, sum(r.unpriced for r in rows), sum(r.estimated for r in rows))
+        cost_footnote(c, sum(r.unpriced for r in rows), sum(r.estimated for r in rows),
+                      cut=sum(r.calls_cut for r in rows), running=sum(r.calls_running for r in rows))
     else:
         c.print("no sessions", highlight=False)
     return 0
@@ -229,8 +240,8 @@ def run_show(args: argparse.Namespace) -> int:
         ("status", row.status),
         ("spans", f"{plural(row.spans, 'span')} in {plural(row.traces, 'trace')}, {plural(row.errors, 'error')}"),
         ("tokens", f"{fmt_count(row.tokens, row.estimated > 0)} ({fmt_count(row.input_tokens)} in / {fmt_count(row.output_tokens)} out)"),
-        ("cost", fmt_cost(row.cost, row.estimated > 0, row.unpriced)
-         + (f" ({plural(row.unpriced, 'LLM call')} without a price)" if row.unpriced else "")),
+        ("cost", fmt_cost(row.cost, row.estimated > 0, row.unpriced + row.calls_cut, running=row.calls_running)
+         + _cost_notes(row)),
     ):
         head.append(f"{label:>10}: ", style="bold")
         head.append(clean(value, 200))
@@ -241,7 +252,7 @@ def run_show(args: argparse.Namespace) -> int:
     for tr in traces:
         add_trace_row(t, tr, digits, with_session=False)
     t.print(c, wide=args.wide)
-    cost_footnote(c, row.unpriced, row.estimated, sid)
+    cost_footnote(c, row.unpriced, row.estimated, sid, cut=row.calls_cut, running=row.calls_running)
     return 0
 
 

@@ -58,7 +58,8 @@ def run_list(args: argparse.Namespace) -> int:
     c = console()
     if rows:
         t.print(c, wide=args.wide)
-        cost_footnote(c, sum(r.unpriced for r in rows), sum(r.estimated for r in rows), sid)
+        cost_footnote(c, sum(r.unpriced for r in rows), sum(r.estimated for r in rows), sid,
+                      cut=sum(r.calls_cut for r in rows), running=sum(r.calls_running for r in rows))
     else:
         c.print("no traces")
     return 0

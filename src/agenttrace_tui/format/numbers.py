@@ -208,17 +208,24 @@ def fmt_signed(value: int | float | None, fmt: Callable[[int | float], str] = st
     return ("+" if value > 0 else "-") + fmt(abs(value))
 
 
-def cost_json(usd: float | None, unpriced: int = 0, estimated: int | bool = 0) -> dict[str, object]:
+def cost_json(usd: float | None, unpriced: int = 0, estimated: int | bool = 0,
+              running: int | None = None) -> dict[str, object]:
     """The cost fields of a JSON row: ``cost`` is null unless every call was
     priced (never a silent 0); ``cost_priced`` is the part that was; plus the
-    ``unpriced`` count and whether any tokens were ``estimated``."""
+    ``unpriced`` count and whether any tokens were ``estimated``. A row of a
+    sum that can hold model calls still running (``running`` given) says how
+    many (``calls_running``): with any, ``cost`` is null too, the whole is not
+    known yet."""
     priced = 0.0 if usd is None or not math.isfinite(usd) or abs(usd) < _EPSILON else round(usd, 10)
-    return {
-        "cost": None if unpriced or usd is None else priced,
+    out: dict[str, object] = {
+        "cost": None if unpriced or running or usd is None else priced,
         "cost_priced": priced,
         "unpriced": int(unpriced),
         "estimated": bool(estimated),
     }
+    if running is not None:
+        out["calls_running"] = int(running)
+    return out
 
 
 # -- words ------------------------------------------------------------------------

@@ -55,6 +55,12 @@ class SessionRow(msgspec.Struct, kw_only=True):
     unpriced: int = 0
     #: spans whose tokens the monitor estimated (tokens and cost show ``≈``)
     estimated: int = 0
+    #: model calls still running with nothing counted yet: their cost comes with their end
+    #: (``$0.42+…``); only while the session runs (``open_calls``)
+    calls_running: int = 0
+    #: model calls left open with nothing counted when the session stopped running: they
+    #: will never end, so what they cost is not known (``$?``, as an unpriced call)
+    calls_cut: int = 0
 
     @property
     def id(self) -> str:
@@ -86,6 +92,9 @@ class TraceRow(msgspec.Struct, kw_only=True):
     models: tuple[str, ...] = ()
     unpriced: int = 0
     estimated: int = 0
+    #: as ``SessionRow``'s, by the trace's session's status
+    calls_running: int = 0
+    calls_cut: int = 0
 
     @property
     def tokens(self) -> int:
@@ -128,6 +137,15 @@ def session_status_sql(now_ns: int, marks: bool = True) -> dict[str, str]:
     }
 
 
+#: Model calls still open with nothing counted yet (no tokens, no cost, not unpriced), by
+#: session or trace id. Open spans read "running" (normalize: no end, status running): the
+#: partial index on problem spans finds them without reading the sessions' other spans
+#: (the ``+`` keeps the planner off the per-session index).
+_OPEN_CALLS = (
+    "SELECT {col}, count(*) FROM spans WHERE status <> 'ok' AND status = 'running' AND end_ns IS NULL"
+    " AND kind = 'llm_call' AND unpriced = 0 AND input_tokens = 0 AND output_tokens = 0"
+    " AND (cost IS NULL OR cost = 0) AND +{col} IN ({marks}) GROUP BY {col}"
+)
 _SESSION_COLS = (
     "id, started_ns, meta, traces, spans, errors, running, input_tokens, output_tokens, cost, first_ns, last_ns, ended_ns,"
     " unpriced, estimated"
@@ -199,6 +217,48 @@ class Reader:
         with self._lock:
             return self._conn.execute(sql, params).fetchall()
 
+    def _open_calls(self, col: str, ids: list[str]) -> dict[str, int]:
+        """``_OPEN_CALLS`` of these sessions (``col`` "session_id") or traces ("trace_id")."""
+        out: dict[str, int] = {}
+        for i in range(0, len(ids), 500):
+            chunk = ids[i : i + 500]
+            out.update(self._all(_OPEN_CALLS.format(col=col, marks=",".join("?" * len(chunk))), chunk))
+        return out
+
+    def _with_open_calls(self, rows: list[SessionRow]) -> list[SessionRow]:
+        """Sessions with their open model calls counted: to come while a session runs, never
+        to end once it does not (its agent exited inside them, its monitor stopped)."""
+        got = self._open_calls("session_id", [r.id for r in rows if r.running])
+        for r in rows:
+            n = got.get(r.id, 0)
+            if r.status == "running":
+                r.calls_running = n
+            else:
+                r.calls_cut = n
+        return rows
+
+    def _traces_with_open_calls(self, rows: list[TraceRow]) -> list[TraceRow]:
+        """``_with_open_calls`` for traces, by their sessions' status."""
+        got = self._open_calls("trace_id", [r.trace_id for r in rows if r.running])
+        if not got:
+            return rows
+        sids = list({r.session_id for r in rows if r.trace_id in got})
+        live = {row.id for i in range(0, len(sids), 500)
+                for row in self._with_status(sids[i : i + 500]) if row.status == "running"}
+        for r in rows:
+            n = got.get(r.trace_id, 0)
+            if r.session_id in live:
+                r.calls_running = n
+            else:
+                r.calls_cut = n
+        return rows
+
+    def _with_status(self, session_ids: list[str]) -> list[SessionRow]:
+        now = time.time_ns()
+        marks = ",".join("?" * len(session_ids))
+        return [self._session_row(r, now) for r in self._all(
+            f"SELECT {self._session_cols} FROM sessions WHERE id IN ({marks})", session_ids)]
+
     # -- sessions ---------------------------------------------------------
     def sessions(
         self,
@@ -228,11 +288,11 @@ class Reader:
             sql += " WHERE " + " AND ".join(where)
         sql += " ORDER BY last_ns DESC LIMIT ?"
         params.append(int(limit))
-        return [self._session_row(r, now) for r in self._all(sql, params)]
+        return self._with_open_calls([self._session_row(r, now) for r in self._all(sql, params)])
 
     def session(self, session_id: str) -> SessionRow | None:
-        rows = self._all(f"SELECT {self._session_cols} FROM sessions WHERE id = ?", (session_id,))
-        return self._session_row(rows[0], time.time_ns()) if rows else None
+        rows = self._with_status([session_id])
+        return self._with_open_calls(rows)[0] if rows else None
 
     @staticmethod
     def _session_row(r: tuple, now_ns: int) -> SessionRow:
@@ -288,11 +348,11 @@ class Reader:
                 f"SELECT {self._trace_cols} FROM traces WHERE session_id = ? ORDER BY start_ns DESC LIMIT ?",
                 (session_id, int(limit)),
             )
-        return [self._trace_row(r) for r in rows]
+        return self._traces_with_open_calls([self._trace_row(r) for r in rows])
 
     def trace(self, trace_id: str) -> TraceRow | None:
         rows = self._all(f"SELECT {self._trace_cols} FROM traces WHERE trace_id = ?", (trace_id,))
-        return self._trace_row(rows[0]) if rows else None
+        return self._traces_with_open_calls([self._trace_row(rows[0])])[0] if rows else None
 
     @staticmethod
     def _trace_row(r: tuple) -> TraceRow:

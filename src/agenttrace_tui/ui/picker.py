@@ -92,7 +92,8 @@ class SessionPickerList(RowList):
             Text(fmt.duration(row.duration_ns)),
             Text(f"{row.spans:,}"),
             Text(fmt.tokens(row.tokens, estimated=row.estimated > 0)),
-            Text(fmt.cost(row.cost, row.estimated > 0, row.unpriced, self.cost_digits, width=COST_WIDTH)),
+            Text(fmt.cost(row.cost, row.estimated > 0, row.unpriced + row.calls_cut, self.cost_digits, width=COST_WIDTH,
+                          running=row.calls_running)),
             Text(row.status, style=st),
         ]
 
