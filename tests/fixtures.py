@@ -298,3 +298,27 @@ def write_db(path: Path, updates: list[Any]) -> Path:
 
     asyncio.run(write())
     return path
+
+
+def write_store(path: Path, store: Store) -> Path:
+    """What ``store`` holds, written by the real SQLite writer into ``path``."""
+    from agenttrace_tui.store.sqlite import Writer
+
+    async def write() -> None:
+        writer = Writer(store, path)
+        await writer.start()
+        await writer.close()
+
+    asyncio.run(write())
+    return path
+
+
+def cli_out(capsys: Any, *argv: str) -> str:
+    """The real CLI's standard output for ``argv``; it must exit 0."""
+    from agenttrace_tui import cli
+
+    capsys.readouterr()
+    code = cli.main(list(argv))
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    return out

@@ -13,7 +13,6 @@ real pipeline, enrichers and app.
 
 from __future__ import annotations
 
-import asyncio
 import json
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,7 +20,6 @@ from pathlib import Path
 import pytest
 from genai_prices import Usage, calc_price
 
-from agenttrace_tui import cli
 from agenttrace_tui.commands.headless import CUT_CALLS, trace_line
 from agenttrace_tui.enrich import make_enrichers
 from agenttrace_tui.enrich.cost import unended_unpriced
@@ -29,10 +27,10 @@ from agenttrace_tui.format.numbers import fmt_cost
 from agenttrace_tui.ingest.pipeline import Pipeline
 from agenttrace_tui.model import AgentInfo, LlmInfo, Session, Span, SpanEnd, SpanKind, Status, TokenUsage
 from agenttrace_tui.store.memory import Store
-from agenttrace_tui.store.sqlite import Writer
 from agenttrace_tui.ui.app import make_app
 from agenttrace_tui.ui.fmt import sum_cost as fmt_sum_cost
 from agenttrace_tui.ui.palette import app_commands
+from fixtures import cli_out, write_store
 
 S = 1_000_000_000
 T0 = (int(datetime.now(UTC).timestamp()) - 60) * S
@@ -193,24 +191,7 @@ async def test_cost_pane_of_a_session_whose_agent_exited_inside_a_call() -> None
 # -- the same figures from the file, while the monitor writes it ------------------------
 @pytest.fixture(scope="module")
 def db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    store, _ = running_store()
-    path = tmp_path_factory.mktemp("running") / "running.db"
-
-    async def write() -> None:
-        w = Writer(store, path)
-        await w.start()
-        await w.close()
-
-    asyncio.run(write())
-    return path
-
-
-def cli_out(capsys: pytest.CaptureFixture[str], *argv: str) -> str:
-    capsys.readouterr()
-    code = cli.main(list(argv))
-    out, err = capsys.readouterr()
-    assert code == 0, err
-    return out
+    return write_store(tmp_path_factory.mktemp("running") / "running.db", running_store()[0])
 
 
 def test_cli_says_what_the_monitor_says(db: Path, capsys: pytest.CaptureFixture[str]) -> None:

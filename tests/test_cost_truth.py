@@ -11,7 +11,6 @@ text from the one formatting module (``format.numbers.fmt_cost``).
 
 from __future__ import annotations
 
-import asyncio
 import csv
 import io
 import json
@@ -22,16 +21,15 @@ from pathlib import Path
 import pytest
 from genai_prices import Usage, calc_price
 
-from agenttrace_tui import cli
 from agenttrace_tui.enrich import make_enrichers
 from agenttrace_tui.enrich.tokens import TokenEstimator
 from agenttrace_tui.format.numbers import fmt_cost, money_digits
 from agenttrace_tui.ingest.pipeline import Pipeline
 from agenttrace_tui.model import AgentInfo, LlmInfo, Session, Span, SpanKind, TokenUsage
 from agenttrace_tui.store.memory import Store
-from agenttrace_tui.store.sqlite import Writer
 from agenttrace_tui.ui.app import make_app
 from agenttrace_tui.ui.trace_list import COST_WIDTH
+from fixtures import cli_out, write_store
 
 S = 1_000_000_000
 T0 = (int(datetime.now(UTC).timestamp()) - 600) * S
@@ -118,23 +116,7 @@ def live() -> Store:
 
 @pytest.fixture(scope="module")
 def db(live: Store, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("truth") / "truth.db"
-
-    async def write() -> None:
-        w = Writer(live, path)
-        await w.start()
-        await w.close()
-
-    asyncio.run(write())
-    return path
-
-
-def cli_out(capsys: pytest.CaptureFixture[str], *argv: str) -> str:
-    capsys.readouterr()
-    code = cli.main(list(argv))
-    out, err = capsys.readouterr()
-    assert code == 0, err
-    return out
+    return write_store(tmp_path_factory.mktemp("truth") / "truth.db", live)
 
 
 def cli_json(capsys: pytest.CaptureFixture[str], *argv: str):
