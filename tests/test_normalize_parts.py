@@ -14,8 +14,8 @@ from hypothesis import strategies as st
 from agenttrace_tui.ingest.protocol import decode, encode
 from agenttrace_tui.model import LlmInfo, SpanEnd, SpanKind, TokenUsage, ToolInfo
 from agenttrace_tui.normalize import native as norm
-from agenttrace_tui.normalize.records import SpanEndRecord, SpanRecord
-from test_protocol import common, ids, ns, opt, span_records
+from agenttrace_tui.normalize.records import SpanEndRecord, SpanRecord, SpanStartRecord
+from test_protocol import attributes, common, ids, llm, ns, opt, span_records, usage
 
 #: span_end records with nothing but ids, times and status (what ends a live span), valid or not.
 bare_ends = st.builds(
@@ -79,6 +79,29 @@ def test_typed_span_equals_general_span(rec: SpanRecord) -> None:
         assert isinstance(b, SpanEndRecord) and not (b.session_id or b.parent_span_id or b.start_ns)
         out = [out[0].as_span()]
     assert (out, bad) == (general, [])
+
+
+#: The shape most span records have (an exact kind and status, an llm part and usage, nothing
+#: else optional), which normalize() builds inline; near misses too: kinds by another name,
+#: statuses in capitals, an empty llm part, an end before its start, a message or a code.
+_kinds = st.sampled_from([k.value for k in SpanKind] + ["", "LLM", "llm", "tool", "nonsense"])
+_statuses = st.sampled_from(["ok", "error", "running", "timeout", "cancelled", "OK", "Error", "bogus"])
+_common_shape = dict(
+    common, trace_id=ids, span_id=ids, parent_span_id=opt(ids),
+    session_id=opt(ids), kind=opt(_kinds), status=opt(_statuses),
+    llm=opt(st.just(LlmInfo()) | llm), usage=opt(usage), attributes=attributes,
+    status_message=st.none() | st.none() | st.just("m"), status_code=st.none() | st.none() | st.just("E1"),
+)
+common_span_records = st.one_of(
+    st.builds(SpanRecord, name=st.text(max_size=10), start_ns=ns | st.just(0), end_ns=ns, **_common_shape),
+    st.builds(SpanStartRecord, name=st.text(max_size=10), start_ns=ns, **_common_shape),
+)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(common_span_records)
+def test_common_span_shape_equals_general_span(rec: SpanRecord) -> None:
+    test_typed_span_equals_general_span.hypothesis.inner_test(rec)  # type: ignore[attr-defined]
 
 
 def test_explicit_fields_win_and_conventions_fill_the_rest() -> None:

@@ -354,14 +354,47 @@ def normalize(records: list[WireRecord]) -> tuple[list[Update], list[Reject]]:
     bad: list[Reject] = []
     append = out.append
     keys = _CONVENTION_KEYS
+    kinds_get, status_get, no_llm = _KINDS.get, _STATUS.get, _NO_LLM
     # Any: the branches below test the exact class (cheaper than isinstance), which mypy does not narrow by.
     for rec in cast(list[Any], records):
         try:
             cls = rec.__class__
             if cls is SpanRecord or cls is SpanStartRecord:
-                # The common record, inlined: no convention attribute -> the fast path.
                 attrs = rec.attributes
-                append(_general_span(rec) if attrs and not keys.isdisjoint(attrs) else _typed_span(rec, attrs))
+                if attrs and not keys.isdisjoint(attrs):
+                    append(_general_span(rec))
+                    continue
+                # The common record (a kind and status given exactly, at most an llm part and
+                # usage, nothing else optional) is built here with one Span call: what
+                # ``_typed_span`` gives it, without its tests of what such a record lacks.
+                # Any other, or one whose times are wrong, goes there.
+                k, st, llm = rec.kind, rec.status, rec.llm
+                if (not k or (kind := kinds_get(k)) is None or (st is not None and (span_status := status_get(st)) is None)
+                        or (llm is not None and llm == no_llm) or rec.tool is not None or rec.agent is not None
+                        or rec.rag is not None or rec.file is not None or rec.cost is not None
+                        or rec.status_message is not None or rec.status_code is not None or rec.events or rec.links):
+                    append(_typed_span(rec, attrs))
+                    continue
+                start = rec.start_ns
+                if cls is SpanRecord:
+                    end = rec.end_ns
+                    if end < start and start:
+                        append(_typed_span(rec, attrs))  # raises: says why
+                        continue
+                    if st is None:
+                        span_status = _OK
+                else:
+                    end = None
+                    if st is None:
+                        span_status = _RUNNING
+                usage = rec.usage
+                if usage is not None and not usage.total:
+                    usage.total = usage.input + usage.output
+                # (span_status is never None here: the test above sent that record to _typed_span.)
+                append(Span(span_id=rec.span_id, trace_id=rec.trace_id, session_id=rec.session_id or "",
+                            parent_span_id=rec.parent_span_id or None, name=rec.name, kind=kind, start_ns=start,
+                            end_ns=end, status=span_status, llm=llm, usage=usage,  # type: ignore[arg-type]
+                            attributes=attrs))
             elif cls is SpanEndRecord:
                 # The second half of a live span: bare (ids, times, status) -> the short path.
                 attrs = rec.attributes
