@@ -311,45 +311,37 @@ def check(updates: list[Update], report: Report, now_ns: int | None = None) -> l
     """
     limit = min((now_ns if now_ns is not None else time.time_ns()) + MAX_FUTURE_NS, I64)
     dropped: set[int] | None = None
+    max_tokens, i64, i64_min, isfinite = MAX_TOKENS, I64, I64_MIN, _isfinite
     for u in updates:
         cls = u.__class__
         if cls is Span:
-            # Nearly every span passes every rule: tested here first, inline (a call per rule
-            # cost more than the rules). Only when one might fail does ``_check_span`` take the
-            # span from the start, fixing and reporting exactly as it always has. Each test
-            # below passes only if that rule passes there.
-            t, e = u.start_ns, u.end_ns  # type: ignore[union-attr]
-            if ((t is None or 0 <= t <= limit) and (e is None or 0 <= e <= limit)
-                    and not u.events and not u.links):  # type: ignore[union-attr]
-                ok = True
-                us = u.usage  # type: ignore[union-attr]
-                if us is not None:
-                    # Integers (as decoded): their OR is in [0, MAX_TOKENS] only if each is
-                    # (a negative one makes it negative). Anything else: the rule decides.
-                    try:
-                        ok = 0 <= (us.input | us.output | us.total | us.cache_read | us.cache_write
-                                   | us.reasoning) <= MAX_TOKENS
-                    except TypeError:
-                        ok = False
-                c = u.cost  # type: ignore[union-attr]
-                if ok and c is not None:
-                    ok = _cost_ok(c)
-                if ok:
-                    # _parts_ok, spelled out
-                    llm = u.llm  # type: ignore[union-attr]
-                    if llm is not None and (((n := llm.max_tokens) is not None and not 0 <= n <= I64)
-                                            or ((x := llm.temperature) is not None and not _isfinite(x))):
-                        ok = False
-                    elif u.agent is not None or u.rag is not None or u.file is not None:  # type: ignore[union-attr]
-                        ok = _parts_ok(u)  # type: ignore[arg-type]
-                if ok:
-                    for v in u.attributes.values():  # type: ignore[union-attr]
+            # Nearly every span passes every rule: tested here first, inline, as one condition
+            # (a call per rule cost more than the rules). Only when one might fail does
+            # ``_check_span`` take the span from the start, fixing and reporting exactly as it
+            # always has. Each test below passes only if that rule passes there; a value of
+            # another type (a start of None, a float among the tokens) raises TypeError in
+            # a comparison or an OR, and the rules there decide.
+            s: Span = u  # type: ignore[assignment]
+            try:
+                if (0 <= s.start_ns <= limit and ((e := s.end_ns) is None or 0 <= e <= limit)
+                        and not s.events and not s.links
+                        # Integers (as decoded): their OR is in [0, MAX_TOKENS] only if each is
+                        # (a negative one makes it negative).
+                        and ((us := s.usage) is None or 0 <= (us.input | us.output | us.total | us.cache_read
+                                                              | us.cache_write | us.reasoning) <= max_tokens)
+                        and ((c := s.cost) is None or _cost_ok(c))
+                        # _parts_ok, its llm part spelled out
+                        and ((llm := s.llm) is None or (((n := llm.max_tokens) is None or 0 <= n <= i64)
+                                                       and ((x := llm.temperature) is None or isfinite(x))))
+                        and ((s.agent is None and s.rag is None and s.file is None) or _parts_ok(s))):
+                    for v in s.attributes.values():
                         vc = v.__class__
-                        if not (vc is str or vc is float or vc is bool or (vc is int and I64_MIN <= v <= I64)):
-                            ok = False  # a nested or big value: clean_attributes decides
-                            break
+                        if not (vc is str or (vc is int and i64_min <= v <= i64) or vc is float or vc is bool):
+                            break  # a nested or big value: clean_attributes decides
                     else:
                         continue
+            except TypeError:
+                pass
             if _check_span(u, limit, report):  # type: ignore[arg-type]
                 continue
         elif cls is SpanEnd:
