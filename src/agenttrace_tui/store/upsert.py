@@ -13,8 +13,11 @@ once per span) and stores a span that is *new* -- not stored yet, in a trace
 that names no other session and folded no call twins, and no second report of
 a call -- itself, inline: such a span needs no merge and no twin fold, only
 the steps ``_upsert_span`` takes for it, in the same order. Another report
-of a stored span goes to ``_merge_report`` from here; every other span goes
-to ``_upsert_span``.
+of a stored span goes to ``_merge_report`` from here, or, when it is the end
+of a span the totals counted as running and brings only typed parts, usage,
+its time and status (our SDK's span_end over a stream: what changed since its
+span_start), to ``_end_report``, that merge's steps for such an end spelled
+out; every other span goes to ``_upsert_span``.
 
 ``SpanUpserts._end_spans`` takes a run of ``SpanEnd`` updates (the second
 half of a live span as our SDK sends it over a stream and as most senders
@@ -28,6 +31,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from itertools import islice
+from typing import Any
 
 import msgspec
 
@@ -48,7 +52,7 @@ from .calls import (
 )
 from .entries import DEFAULT_SESSION, SessionEntry, TraceEntry
 from .index import StoreIndex
-from .merge import is_bare, merge_plain, merge_same, merge_span
+from .merge import _merge_part, is_bare, merge_plain, merge_same, merge_span
 
 _LLM = SpanKind.LLM_CALL
 _CUSTOM = SpanKind.CUSTOM
@@ -164,7 +168,20 @@ class SpanUpserts(StoreIndex):
                 if name:
                     got = names_get(name)
                     span.name = intern(name) if got is None else got
-                self._merge_report(trace, session, tspans[span_id], span, bare=is_bare(span))  # type: ignore[arg-type]
+                old = tspans[span_id]
+                running = trace.counted_running
+                if (running and span.kind is _CUSTOM and span.end_ns and span.cost is None
+                        and not span.attributes and not span.events
+                        and (span.parent_span_id is None or span.parent_span_id == old.parent_span_id)
+                        and (span.usage is None or old.usage is None)
+                        and (span.llm is not None or span.tool is not None or span.agent is not None
+                             or span.rag is not None or span.file is not None or span.usage is not None)
+                        and (counted := running.pop(span_id, None)) is not None):
+                    # The end of a span the last fold counted as running, with the parts it
+                    # changed (our SDK's span_end over a stream): ``_end_report``.
+                    self._end_report(trace, session, old, span, counted)  # type: ignore[arg-type]
+                else:
+                    self._merge_report(trace, session, old, span, bare=is_bare(span))  # type: ignore[arg-type]
                 last = None
                 continue
             kind = span.kind
@@ -386,6 +403,121 @@ class SpanUpserts(StoreIndex):
                 last = trace
             dirty[(trace.trace_id, span_id)] = new
         return i
+
+    def _end_report(self, trace: TraceEntry, session: SessionEntry, old: Span, span: Span, counted: tuple) -> None:
+        """``_merge_report`` of an end that brings typed parts (no kind, attributes, events,
+        cost or other parent) for a span the last fold counted as running (``counted``,
+        taken off ``trace.counted_running`` by the caller), spelled out: its steps for such
+        a report, in its order, without the calls and the tests whose answer is known
+        here (its kind, attributes and parent stay the stored span's; no reported-wins
+        rule applies: the end carries no cost, and usage only where none was stored)."""
+        old_usage, old_cost = old.usage, old.cost
+        # merge_same(old, span), spelled out (the parent is the stored one, the end time set):
+        new = msgspec.structs.replace(old)
+        if name := span.name:
+            new.name = name
+        if at := span.start_ns:
+            new.start_ns = at
+        new.end_ns = span.end_ns  # (set: the caller's condition)
+        if message := span.status_message:
+            new.status_message = message
+        if code := span.status_code:
+            new.status_code = code
+        if links := span.links:
+            new.links = links
+        new.status = span.status
+        names_get = self._names.get
+        intern = self._intern
+        # A part the end brings is merged into the stored one (``_merge_part``; no equality
+        # test first, as merge_same has: a part the end sends has changed, and the merge
+        # of an equal part is that part).
+        p: Any
+        o: Any
+        if (p := span.llm) is not None:
+            o = old.llm
+            new.llm = p = p if o is None else _merge_part(o, p)
+            # _intern_parts, for the part the end brought
+            if (v := p.model) and (got := names_get(v)) is not v:
+                p.model = intern(v) if got is None else got
+            if (v := p.provider) and (got := names_get(v)) is not v:
+                p.provider = intern(v) if got is None else got
+            if (v := p.stop_reason) and (got := names_get(v)) is not v:
+                p.stop_reason = intern(v) if got is None else got
+        if (p := span.tool) is not None:
+            o = old.tool
+            new.tool = p = p if o is None else _merge_part(o, p)
+            if (v := p.name) and (got := names_get(v)) is not v:
+                p.name = intern(v) if got is None else got
+            if (v := p.action) and (got := names_get(v)) is not v:
+                p.action = intern(v) if got is None else got
+            if (v := p.status) and (got := names_get(v)) is not v:
+                p.status = intern(v) if got is None else got
+        if (p := span.agent) is not None:
+            o = old.agent
+            new.agent = p = p if o is None else _merge_part(o, p)
+            if (v := p.name) and (got := names_get(v)) is not v:
+                p.name = intern(v) if got is None else got
+            if (v := p.state) and (got := names_get(v)) is not v:
+                p.state = intern(v) if got is None else got
+        if (p := span.rag) is not None:
+            o = old.rag
+            new.rag = p if o is None else _merge_part(o, p)
+        if (p := span.file) is not None:
+            o = old.file
+            new.file = p if o is None else _merge_part(o, p)
+        kind = new.kind
+        usage = new.usage
+        if (p := span.usage) is not None:
+            new.usage = usage = p  # (none was stored: the end's is taken as it is)
+        if usage is not None:
+            if usage.total < usage.input + usage.output:
+                usage.total = usage.input + usage.output
+            # scope_usage:
+            if usage.scope == "span" and kind in AGGREGATE_KINDS and not usage.estimated:
+                usage.scope = "subtree"
+        span_id = new.span_id
+        trace.spans[span_id] = new
+        if (kind is _LLM or kind is _TOOL) and not (usage == old_usage and (kind is _LLM or _same_call_id(new, old))):
+            remember(trace, new, None)
+        hook = self.span_hook
+        if hook is not None:
+            try:
+                hook(new)
+            except Exception as exc:  # noqa: BLE001 - enrichment must never lose the span
+                self._hook_failed(new, exc)
+        # _mark (the span's parent and start are the stored span's):
+        if new.parent_span_id is None and (trace.root_id is None or trace.root_id not in trace.spans):
+            trace.root_id = span_id
+        start_ns = new.start_ns
+        if not trace.start_ns or start_ns < trace.start_ns:
+            trace.start_ns = start_ns
+        end_ns = new.end_ns
+        if end_ns is None:
+            end_ns = start_ns
+        if end_ns > trace.end_ns:
+            trace.end_ns = end_ns
+        if not session.first_ns or start_ns < session.first_ns:
+            session.first_ns = start_ns
+        if end_ns > session.last_ns:
+            session.last_ns = end_ns
+        trace.version = session.version = self.version
+        self._dirty_spans[(trace.trace_id, span_id)] = new
+        # The totals, as _merge_report moves them for a span that ran (only a part the
+        # end brought can have changed the model, provider or tool name: _same_sig).
+        same_sig = (span.llm is None and span.tool is None) or _same_sig(new, old)
+        if new.usage == old_usage and new.cost == old_cost and same_sig:
+            ended = trace.ended
+            if ended is None:
+                ended = trace.ended = EndTally()
+            ended.add(counted, new)
+        elif counted[6] and same_sig:
+            ended = trace.ended
+            if ended is None:
+                ended = trace.ended = EndTally()
+            ended.add_spend(counted, counted_of(new))
+        else:
+            trace.pending[span_id] = counted
+        self._agg_dirty[trace.trace_id] = trace
 
     def _upsert_span(self, span: Span, twin: tuple[Span, str] | None = None) -> None:
         """Store one span (any report). ``twin``: what ``find_twin`` found for this new span,
