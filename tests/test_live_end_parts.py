@@ -8,7 +8,8 @@ general merge (``_merge_report``). Here the same start and end go through the
 real pipeline with pricing, once with the totals read between them (the short
 path) and once without (the general merge): the stored span, the trace's,
 session's and global totals must be the same, and equal a recount of the
-stored spans from scratch. A trace's other spans are stored as well, and the
+stored spans from scratch; the trace indexes the call under the usage the end brought.
+A trace's other spans are stored as well, and the
 end is also sent for a start the store never got.
 """
 
@@ -20,7 +21,7 @@ from hypothesis import strategies as st
 
 from agenttrace_tui.enrich import make_enrichers
 from agenttrace_tui.ingest.pipeline import Pipeline
-from agenttrace_tui.model import LlmInfo
+from agenttrace_tui.model import LlmInfo, TokenUsage
 from agenttrace_tui.normalize.records import SpanEndRecord, SpanStartRecord
 from agenttrace_tui.store.memory import Store
 from test_live_spans import totals_of
@@ -35,18 +36,22 @@ llms = st.one_of(span_fields["llm"], st.builds(LlmInfo, provider=st.sampled_from
                                                model=st.sampled_from(["gpt-4o", "claude-sonnet-4", None]),
                                                stop_reason=st.sampled_from([None, "end_turn"]),
                                                response_preview=st.sampled_from([None, "done"])))
-kinds = st.sampled_from(["llm_call", "tool_execution", "agent", "retrieval", "file_read", "task", "custom"])
+#: Usage: anything, or what a model call reports (counted, priced, indexed as a call key).
+usages = st.one_of(span_fields["usage"], st.builds(TokenUsage, input=st.integers(1, 5000), output=st.integers(1, 500)))
+kinds = st.sampled_from(["llm_call", "llm_call", "llm_call", "tool_execution", "agent", "retrieval", "file_read",
+                         "task", "custom"])
 starts = st.builds(SpanStartRecord, v=st.just(1), trace_id=st.just(TID), span_id=st.just(SID), session_id=st.just("sess"),
                    name=st.sampled_from(["chat", "bash", "step"]), kind=kinds, start_ns=st.just(T0),
                    parent_span_id=st.sampled_from([None, ROOT]), llm=llms, tool=span_fields["tool"],
                    agent=span_fields["agent"], rag=span_fields["rag"], file=span_fields["file"],
-                   usage=span_fields["usage"])
+                   usage=usages,
+                   attributes=st.sampled_from([{}, {"gen_ai.response.id": "resp-1"}, {"request_id": ""}]))
 #: What an end may bring: typed parts, usage, its time and status (no kind, name, attributes, events or cost).
 ends = st.builds(SpanEndRecord, v=st.just(1), trace_id=st.just(TID), span_id=st.just(SID),
                  end_ns=st.integers(T0, T0 + 120_000_000_000), status=st.sampled_from([None, "ok", "error"]),
                  status_message=st.sampled_from([None, "exit 1"]), llm=llms, tool=span_fields["tool"],
                  agent=span_fields["agent"], rag=span_fields["rag"], file=span_fields["file"],
-                 usage=span_fields["usage"])
+                 usage=usages)
 
 
 def _lines(*recs: object) -> list[bytes]:
@@ -88,6 +93,13 @@ def test_an_end_with_parts_stores_what_the_general_merge_stores(start: SpanStart
     assert got is not None
     assert msgspec.structs.asdict(got) == msgspec.structs.asdict(want)
     assert _totals(short.totals) == _totals(general.totals)
+    # ... and the keys under which a second report of the call would be found (store.calls):
+    # those of its start, and the usage the end brought. (An end that changed no usage
+    # leaves the index as the start left it; the general merge indexes the call again.)
+    calls = short.traces[TID].calls or {}
+    assert (_store([first], read_between=True).traces[TID].calls or {}).items() <= calls.items()
+    if start.usage is None and end.usage is not None:
+        assert calls == (general.traces[TID].calls or {})
     assert _totals(short.traces[TID].totals) == _totals(general.traces[TID].totals)
     assert _totals(short.sessions["sess"].totals) == _totals(general.sessions["sess"].totals)
     check(short.totals, list(short.iter_spans()), "short path")

@@ -180,9 +180,11 @@ class SpanUpserts(StoreIndex):
                     # The end of a span the last fold counted as running, with the parts it
                     # changed (our SDK's span_end over a stream): ``_end_report``.
                     self._end_report(trace, session, old, span, counted)  # type: ignore[arg-type]
+                    # (It marked the trace changed, dirty for the totals, as this loop does.)
+                    last = trace
                 else:
                     self._merge_report(trace, session, old, span, bare=is_bare(span))  # type: ignore[arg-type]
-                last = None
+                    last = None
                 continue
             kind = span.kind
             parent_id = span.parent_span_id
@@ -477,7 +479,29 @@ class SpanUpserts(StoreIndex):
                 usage.scope = "subtree"
         span_id = new.span_id
         trace.spans[span_id] = new
-        if (kind is _LLM or kind is _TOOL) and not (usage == old_usage and (kind is _LLM or _same_call_id(new, old))):
+        if kind is _LLM:
+            if usage != old_usage:
+                # remember(trace, new, None), spelled out: its call keys (``call_keys``: a
+                # response or request id, its usage), each kept unless another span has it.
+                id_key = usage_key = None
+                attrs = new.attributes
+                if attrs and not attrs.keys().isdisjoint(ID_KEYS):
+                    for k in ID_KEYS:
+                        v = attrs.get(k)
+                        if v not in (None, ""):
+                            id_key = ("id", str(v))
+                            break
+                if usage is not None and usage.scope == "span" and not usage.estimated and (usage.input or usage.output):
+                    usage_key = ("usage", usage.input, usage.output, usage.cache_read)
+                if id_key is not None or usage_key is not None:
+                    calls = trace.calls
+                    if calls is None:
+                        calls = trace.calls = {}
+                    if id_key is not None:
+                        calls.setdefault(id_key, span_id)
+                    if usage_key is not None:
+                        calls.setdefault(usage_key, span_id)
+        elif kind is _TOOL and not (usage == old_usage and _same_call_id(new, old)):
             remember(trace, new, None)
         hook = self.span_hook
         if hook is not None:
