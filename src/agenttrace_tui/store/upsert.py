@@ -428,8 +428,6 @@ class SpanUpserts(StoreIndex):
         if links := span.links:
             new.links = links
         new.status = span.status
-        names_get = self._names.get
-        intern = self._intern
         # A part the end brings is merged into the stored one (``_merge_part``; no equality
         # test first, as merge_same has: a part the end sends has changed, and the merge
         # of an equal part is that part).
@@ -437,36 +435,21 @@ class SpanUpserts(StoreIndex):
         o: Any
         if (p := span.llm) is not None:
             o = old.llm
-            new.llm = p = p if o is None else _merge_part(o, p)
-            # _intern_parts, for the part the end brought
-            if (v := p.model) and (got := names_get(v)) is not v:
-                p.model = intern(v) if got is None else got
-            if (v := p.provider) and (got := names_get(v)) is not v:
-                p.provider = intern(v) if got is None else got
-            if (v := p.stop_reason) and (got := names_get(v)) is not v:
-                p.stop_reason = intern(v) if got is None else got
+            new.llm = p if o is None else _merge_part(o, p)
         if (p := span.tool) is not None:
             o = old.tool
-            new.tool = p = p if o is None else _merge_part(o, p)
-            if (v := p.name) and (got := names_get(v)) is not v:
-                p.name = intern(v) if got is None else got
-            if (v := p.action) and (got := names_get(v)) is not v:
-                p.action = intern(v) if got is None else got
-            if (v := p.status) and (got := names_get(v)) is not v:
-                p.status = intern(v) if got is None else got
+            new.tool = p if o is None else _merge_part(o, p)
         if (p := span.agent) is not None:
             o = old.agent
-            new.agent = p = p if o is None else _merge_part(o, p)
-            if (v := p.name) and (got := names_get(v)) is not v:
-                p.name = intern(v) if got is None else got
-            if (v := p.state) and (got := names_get(v)) is not v:
-                p.state = intern(v) if got is None else got
+            new.agent = p if o is None else _merge_part(o, p)
         if (p := span.rag) is not None:
             o = old.rag
             new.rag = p if o is None else _merge_part(o, p)
         if (p := span.file) is not None:
             o = old.file
             new.file = p if o is None else _merge_part(o, p)
+        if span.llm is not None or span.tool is not None or span.agent is not None:
+            self._intern_parts(new)
         kind = new.kind
         usage = new.usage
         if (p := span.usage) is not None:
@@ -479,30 +462,9 @@ class SpanUpserts(StoreIndex):
                 usage.scope = "subtree"
         span_id = new.span_id
         trace.spans[span_id] = new
-        if kind is _LLM:
-            if usage != old_usage:
-                # remember(trace, new, None), spelled out: its call keys (``call_keys``: a
-                # response or request id, its usage), each kept unless another span has it.
-                id_key = usage_key = None
-                attrs = new.attributes
-                if attrs and not attrs.keys().isdisjoint(ID_KEYS):
-                    for k in ID_KEYS:
-                        v = attrs.get(k)
-                        if v not in (None, ""):
-                            id_key = ("id", str(v))
-                            break
-                if usage is not None and usage.scope == "span" and not usage.estimated and (usage.input or usage.output):
-                    usage_key = ("usage", usage.input, usage.output, usage.cache_read)
-                if id_key is not None or usage_key is not None:
-                    calls = trace.calls
-                    if calls is None:
-                        calls = trace.calls = {}
-                    if id_key is not None:
-                        calls.setdefault(id_key, span_id)
-                    if usage_key is not None:
-                        calls.setdefault(usage_key, span_id)
-        elif kind is _TOOL and not (usage == old_usage and _same_call_id(new, old)):
-            remember(trace, new, None)
+        if (kind is _LLM and usage != old_usage) or (
+                kind is _TOOL and not (usage == old_usage and _same_call_id(new, old))):
+            remember(trace, new, None)  # its call keys, as the end changed them
         hook = self.span_hook
         if hook is not None:
             try:
