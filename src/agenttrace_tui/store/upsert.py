@@ -471,23 +471,7 @@ class SpanUpserts(StoreIndex):
                 hook(new)
             except Exception as exc:  # noqa: BLE001 - enrichment must never lose the span
                 self._hook_failed(new, exc)
-        # _mark (the span's parent and start are the stored span's):
-        if new.parent_span_id is None and (trace.root_id is None or trace.root_id not in trace.spans):
-            trace.root_id = span_id
-        start_ns = new.start_ns
-        if not trace.start_ns or start_ns < trace.start_ns:
-            trace.start_ns = start_ns
-        end_ns = new.end_ns
-        if end_ns is None:
-            end_ns = start_ns
-        if end_ns > trace.end_ns:
-            trace.end_ns = end_ns
-        if not session.first_ns or start_ns < session.first_ns:
-            session.first_ns = start_ns
-        if end_ns > session.last_ns:
-            session.last_ns = end_ns
-        trace.version = session.version = self.version
-        self._dirty_spans[(trace.trace_id, span_id)] = new
+        self._mark(trace, session, new)
         # The totals, as _merge_report moves them for a span that ran (only a part the
         # end brought can have changed the model, provider or tool name: _same_sig).
         same_sig = (span.llm is None and span.tool is None) or _same_sig(new, old)
