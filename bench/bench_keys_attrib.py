@@ -28,6 +28,7 @@ import time
 
 from textual import events
 
+import results  # noqa: F401 - answers -h/--help with this script's docstring
 from agenttrace_tui.config import Config
 from agenttrace_tui.runtime.monitor import Monitor
 from agenttrace_tui.ui.app import make_app

@@ -30,6 +30,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import results  # noqa: F401 - answers -h/--help with this script's docstring
 from callgrind import collected
 
 WARM_BODIES = 6  # enough uses of every key set of agent_request to compile its recipes

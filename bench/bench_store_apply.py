@@ -41,6 +41,8 @@ import tempfile
 import time
 from pathlib import Path
 
+import results  # noqa: F401 - answers -h/--help with this script's docstring
+
 HERE = Path(__file__).resolve().parent
 BATCH = 200
 
