@@ -25,9 +25,9 @@ from ..runtime.monitor import Monitor
 from ..store.entries import TraceEntry
 from ..store.memory import Store
 
-#: TraceEntry.status -> the word a headless line says (scripts read "ok" and "ERROR").
 #: Why a model call left open when its session ended has no cost.
 CUT_CALLS = "a call was still open when its session ended"
+#: TraceEntry.status -> the word a headless line says (scripts read "ok" and "ERROR").
 _STATUS_WORD = {"error": "ERROR", "cancelled": "CANCELLED", "unfinished": "UNFINISHED"}
 
 

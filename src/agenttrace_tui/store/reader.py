@@ -56,7 +56,7 @@ class SessionRow(msgspec.Struct, kw_only=True):
     #: spans whose tokens the monitor estimated (tokens and cost show ``≈``)
     estimated: int = 0
     #: model calls still running with nothing counted yet: their cost comes with their end
-    #: (``$0.42+…``); only while the session runs (``open_calls``)
+    #: (``$0.42+…``); only while the session runs (``Reader._with_open_calls``)
     calls_running: int = 0
     #: model calls left open with nothing counted when the session stopped running: they
     #: will never end, so what they cost is not known (``$?``, as an unpriced call)
