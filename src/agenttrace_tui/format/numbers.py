@@ -156,12 +156,13 @@ def fmt_cost(
     ``running``: model calls in the sum still running (their tokens, and so
     their cost, usually come with their end): ``$0.42+…``, ``$…`` when nothing
     is counted yet, not ``$0`` for a call that is spending (unpriced calls
-    say more: with any, ``$?`` stands instead). ``estimated`` (tokens the monitor counted) prefixes ``≈``. ``digits``
-    fixes the decimals (a column's ``column_digits``); else by magnitude.
-    A negative amount is a difference (``-$0.01``); one that rounds to zero
-    is ``$0``, never ``-$0.0000``. ``width`` (a narrow list column): a text
-    that would not fit drops the ``≈`` (the tokens beside it carry it), then
-    the column's extra decimals, never a digit that matters or the ``$?``.
+    say more: with any, ``$?`` stands instead). ``estimated`` (tokens the
+    monitor counted) prefixes ``≈``. ``digits`` fixes the decimals (a
+    column's ``column_digits``); else by magnitude. A negative amount is a
+    difference (``-$0.01``); one that rounds to zero is ``$0``, never
+    ``-$0.0000``. ``width`` (a narrow list column): a text that would not fit
+    drops the ``≈`` (the tokens beside it carry it), then the column's extra
+    decimals, never a digit that matters, the ``$?`` or the ``…``.
     """
     if width is not None:
         text = fmt_cost(usd, estimated, unpriced, digits, running=running)
