@@ -369,11 +369,12 @@ def normalize(records: list[WireRecord]) -> tuple[list[Update], list[Reject]]:
                 # ``_typed_span`` gives it, without its tests of what such a record lacks.
                 # Any other, or one whose times are wrong, goes there.
                 k, st, llm = rec.kind, rec.status, rec.llm
-                if (not k or (kind := kinds_get(k)) is None or (st is not None and (span_status := status_get(st)) is None)
-                        or (llm is not None and llm.model is None and llm == no_llm)
-                        or rec.tool is not None or rec.agent is not None or rec.rag is not None or rec.file is not None
-                        or rec.cost is not None or rec.status_message is not None or rec.status_code is not None
-                        or rec.events or rec.links):
+                # (What such a record lacks is tested first: a record that has it pays the least.)
+                if (rec.cost is not None or rec.tool is not None or rec.rag is not None or rec.file is not None
+                        or rec.agent is not None or rec.status_message is not None or rec.status_code is not None
+                        or rec.events or rec.links
+                        or not k or (kind := kinds_get(k)) is None or (st is not None and (span_status := status_get(st)) is None)
+                        or (llm is not None and llm.model is None and llm == no_llm)):
                     append(_typed_span(rec, attrs))
                     continue
                 start = rec.start_ns
