@@ -8,6 +8,7 @@ attributes merge both, explicit fields winning over conventions.
 from __future__ import annotations
 
 import msgspec
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -15,7 +16,7 @@ from agenttrace_tui.ingest.protocol import decode, encode
 from agenttrace_tui.model import LlmInfo, SpanEnd, SpanKind, TokenUsage, ToolInfo
 from agenttrace_tui.normalize import native as norm
 from agenttrace_tui.normalize.records import SpanEndRecord, SpanRecord, SpanStartRecord
-from test_protocol import attributes, common, ids, llm, ns, opt, span_records, usage
+from test_protocol import attributes, common, cost, ids, llm, ns, opt, span_records, tool, usage
 
 #: span_end records with nothing but ids, times and status (what ends a live span), valid or not.
 bare_ends = st.builds(
@@ -81,15 +82,17 @@ def test_typed_span_equals_general_span(rec: SpanRecord) -> None:
     assert (out, bad) == (general, [])
 
 
-#: The shape most span records have (an exact kind and status, an llm part and usage, nothing
-#: else optional), which normalize() builds inline; near misses too: kinds by another name,
-#: statuses in capitals, an empty llm part, an end before its start, a message or a code.
+#: The shape most span records have (an exact kind and status, an llm or a tool part, usage, a
+#: cost, nothing else optional), which normalize() builds inline; near misses too: kinds by
+#: another name, statuses in capitals, an empty llm or tool part, a tool given by its name
+#: alone, an end before its start, a message or a code.
 _kinds = st.sampled_from([k.value for k in SpanKind] + ["", "LLM", "llm", "tool", "nonsense"])
 _statuses = st.sampled_from(["ok", "error", "running", "timeout", "cancelled", "OK", "Error", "bogus"])
 _common_shape = dict(
     common, trace_id=ids, span_id=ids, parent_span_id=opt(ids),
     session_id=opt(ids), kind=opt(_kinds), status=opt(_statuses),
-    llm=opt(st.just(LlmInfo()) | llm), usage=opt(usage), attributes=attributes,
+    llm=opt(st.just(LlmInfo()) | llm), tool=opt(st.just(ToolInfo()) | tool), usage=opt(usage), cost=opt(cost),
+    attributes=attributes,
     status_message=st.none() | st.none() | st.just("m"), status_code=st.none() | st.none() | st.just("E1"),
 )
 common_span_records = st.one_of(
@@ -171,3 +174,12 @@ def test_a_span_end_that_sends_its_extras_empty_is_still_bare() -> None:
         (rec,), _ = decode((base % ("," + extra)).encode(), max_bytes=1 << 20)
         (out,), bad = norm.normalize([rec])
         assert bad == [] and not isinstance(out, SpanEnd), extra
+
+
+@pytest.mark.parametrize("tool", [ToolInfo(), ToolInfo(name=""), ToolInfo(name="grep", call_id="c1"), "bash"])
+def test_a_tool_part_as_decoded_takes_the_inline_case_only_when_named(tool: object) -> None:
+    rec = SpanRecord(v=1, trace_id="t", span_id="s", name="run", kind="tool_execution", status="ok", start_ns=1,
+                     end_ns=2, tool=tool)
+    (a,), _ = decode(encode(rec), max_bytes=1 << 20)
+    (b,), _ = decode(encode(rec), max_bytes=1 << 20)
+    assert norm.normalize([a]) == ([norm._general_span(b)], [])

@@ -354,7 +354,7 @@ def normalize(records: list[WireRecord]) -> tuple[list[Update], list[Reject]]:
     bad: list[Reject] = []
     append = out.append
     keys = _CONVENTION_KEYS
-    kinds_get, status_get, no_llm = _KINDS.get, _STATUS.get, _NO_LLM
+    kinds_get, status_get, no_llm, tool_info = _KINDS.get, _STATUS.get, _NO_LLM, ToolInfo
     # Any: the branches below test the exact class (cheaper than isinstance), which mypy does not narrow by.
     for rec in cast(list[Any], records):
         try:
@@ -364,15 +364,16 @@ def normalize(records: list[WireRecord]) -> tuple[list[Update], list[Reject]]:
                 if attrs and not keys.isdisjoint(attrs):
                     append(_general_span(rec))
                     continue
-                # The common record (a kind and status given exactly, at most an llm part and
-                # usage, nothing else optional) is built here with one Span call: what
+                # The common record (a kind and status given exactly, at most an llm or a tool
+                # part, usage and a cost, nothing else optional) is built here with one Span call: what
                 # ``_typed_span`` gives it, without its tests of what such a record lacks.
                 # Any other, or one whose times are wrong, goes there.
                 k, st, llm = rec.kind, rec.status, rec.llm
                 # (What such a record lacks is tested first: a record that has it pays the least.)
-                if (rec.cost is not None or rec.tool is not None or rec.rag is not None or rec.file is not None
-                        or rec.agent is not None or rec.status_message is not None or rec.status_code is not None
-                        or rec.events or rec.links
+                if (rec.rag is not None or rec.file is not None or rec.agent is not None
+                        or rec.status_message is not None or rec.status_code is not None or rec.events or rec.links
+                        # a tool part as decoded, named (so not an empty one)
+                        or ((tool := rec.tool) is not None and (tool.__class__ is not tool_info or not tool.name))
                         or not k or (kind := kinds_get(k)) is None or (st is not None and (span_status := status_get(st)) is None)
                         or (llm is not None and llm.model is None and llm == no_llm)):
                     append(_typed_span(rec, attrs))
@@ -395,8 +396,8 @@ def normalize(records: list[WireRecord]) -> tuple[list[Update], list[Reject]]:
                 # (span_status is never None here: the test above sent that record to _typed_span.)
                 append(Span(span_id=rec.span_id, trace_id=rec.trace_id, session_id=rec.session_id or "",
                             parent_span_id=rec.parent_span_id or None, name=rec.name, kind=kind, start_ns=start,
-                            end_ns=end, status=span_status, llm=llm, usage=usage,  # type: ignore[arg-type]
-                            attributes=attrs))
+                            end_ns=end, status=span_status, llm=llm, tool=tool, usage=usage,  # type: ignore[arg-type]
+                            cost=rec.cost, attributes=attrs))
             elif cls is SpanEndRecord:
                 # The second half of a live span: bare (ids, times, status) -> the short path.
                 attrs = rec.attributes
