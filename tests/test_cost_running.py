@@ -215,3 +215,15 @@ def test_cli_says_what_the_monitor_says(db: Path, capsys: pytest.CaptureFixture[
     tree = cli_out(capsys, "--db", str(db), "traces", "show", "t-open")
     assert "Cost: $…" in tree, tree
     assert "Cost: $?" in cli_out(capsys, "--db", str(db), "traces", "show", "t-gone")
+
+
+def test_a_call_that_starts_late_in_an_ended_session_is_not_to_come() -> None:
+    # The agent's last span_start (sent before it exited) arrives after its session's end.
+    store, pipe = running_store()
+    pipe.apply([Session(id="quiet", name="quiet run", started_ns=T0), _root("t-quiet", "quiet"),
+                SpanEnd(trace_id="t-quiet", span_id="root-t-quiet", end_ns=T0 + 4 * S, status=Status.OK),
+                Session(id="quiet", name="quiet run", started_ns=T0, ended_ns=T0 + 10 * S)])
+    assert store.running_live(calls=True) == 2  # (reading it forgets ended sessions with nothing open)
+    pipe.apply([_call("late", "t-quiet", "quiet", 5, None, ended=False)])
+    assert store.sessions["quiet"].status(NOW) == "interrupted"
+    assert store.running_live(calls=True) == 2 and store.running_live() == store.totals.running - 3

@@ -208,6 +208,11 @@ class StoreIndex:
             entry = sessions.get(sid)
             if entry is not None:
                 entry._totals.merge(delta)
+                if delta.running > 0 and entry.session.ended_ns is not None:
+                    # Open spans that came after its end (a late span_start, a trace moved in):
+                    # an ended session with nothing open left ``_ended``; ``running_live`` must
+                    # see it again.
+                    self._ended[sid] = entry
             total.merge(delta)
 
     # -- trimmed spans ----------------------------------------------------
