@@ -227,3 +227,16 @@ def test_a_call_that_starts_late_in_an_ended_session_is_not_to_come() -> None:
     pipe.apply([_call("late", "t-quiet", "quiet", 5, None, ended=False)])
     assert store.sessions["quiet"].status(NOW) == "interrupted"
     assert store.running_live(calls=True) == 2 and store.running_live() == store.totals.running - 3
+
+
+def test_an_open_call_reported_again_with_another_status_is_still_to_come(tmp_path: Path,
+                                                                           capsys: pytest.CaptureFixture[str]) -> None:
+    store, pipe = running_store()
+    again = _call("only", "t-open", "live", 5, None, ended=False)
+    again.status = Status.ERROR  # a re-report without an end: still open
+    pipe.apply([again])
+    assert store.trace("t-open").totals.llm_waiting == 1
+    db = write_store(tmp_path / "again.db", store)
+    traces = {r["trace_id"]: r for r in json.loads(cli_out(capsys, "--db", str(db), "traces", "list", "--json"))}
+    assert traces["t-open"]["calls_running"] == 1 and traces["t-open"]["cost"] is None
+    assert "Cost: $…" in cli_out(capsys, "--db", str(db), "traces", "show", "t-open")

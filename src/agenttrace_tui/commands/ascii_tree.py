@@ -136,8 +136,9 @@ def render_tree(spans: Iterable[Span], now_ns: int | None = None, attributes: bo
     unpriced = sum(span_flags(s)[0] for s in by_id.values())
     # Model calls open with nothing counted: their cost is to come while the session runs,
     # and not known once it does not (they will never end), as the monitor's lists say.
-    open_calls = sum(1 for s in by_id.values()
-                     if s.kind is SpanKind.LLM_CALL and s.end_ns is None and s.usage is None and s.cost is None)
+    open_calls = sum(1 for s in by_id.values() if s.kind is SpanKind.LLM_CALL and s.end_ns is None
+                     and not (s.usage is not None and (s.usage.input or s.usage.output))
+                     and not counted_cost(s) and not span_flags(s)[0])
     errors = sum(1 for s in by_id.values() if s.status in _ERROR)
     # With spans open the whole is not known: "+?" as every surface says it (fmt_span_time).
     open_spans = sum(1 for s in by_id.values() if s.end_ns is None)

@@ -138,13 +138,11 @@ def session_status_sql(now_ns: int, marks: bool = True) -> dict[str, str]:
 
 
 #: Model calls still open with nothing counted yet (no tokens, no cost, not unpriced), by
-#: session or trace id. Open spans read "running" (normalize: no end, status running): the
-#: partial index on problem spans finds them without reading the sessions' other spans
-#: (the ``+`` keeps the planner off the per-session index).
+#: trace, of traces with open spans (the traces table says which: a few, read by their index).
 _OPEN_CALLS = (
-    "SELECT {col}, count(*) FROM spans WHERE status <> 'ok' AND status = 'running' AND end_ns IS NULL"
+    "SELECT trace_id, count(*) FROM spans WHERE trace_id IN ({marks}) AND end_ns IS NULL"
     " AND kind = 'llm_call' AND unpriced = 0 AND input_tokens = 0 AND output_tokens = 0"
-    " AND (cost IS NULL OR cost = 0) AND +{col} IN ({marks}) GROUP BY {col}"
+    " AND (cost IS NULL OR cost = 0) GROUP BY trace_id"
 )
 _SESSION_COLS = (
     "id, started_ns, meta, traces, spans, errors, running, input_tokens, output_tokens, cost, first_ns, last_ns, ended_ns,"
@@ -217,18 +215,29 @@ class Reader:
         with self._lock:
             return self._conn.execute(sql, params).fetchall()
 
-    def _open_calls(self, col: str, ids: list[str]) -> dict[str, int]:
-        """``_OPEN_CALLS`` of these sessions (``col`` "session_id") or traces ("trace_id")."""
+    def _open_calls(self, trace_ids: list[str]) -> dict[str, int]:
+        """``_OPEN_CALLS`` of these traces."""
         out: dict[str, int] = {}
-        for i in range(0, len(ids), 500):
-            chunk = ids[i : i + 500]
-            out.update(self._all(_OPEN_CALLS.format(col=col, marks=",".join("?" * len(chunk))), chunk))
+        for i in range(0, len(trace_ids), 500):
+            chunk = trace_ids[i : i + 500]
+            out.update(self._all(_OPEN_CALLS.format(marks=",".join("?" * len(chunk))), chunk))
         return out
 
     def _with_open_calls(self, rows: list[SessionRow]) -> list[SessionRow]:
         """Sessions with their open model calls counted: to come while a session runs, never
         to end once it does not (its agent exited inside them, its monitor stopped)."""
-        got = self._open_calls("session_id", [r.id for r in rows if r.running])
+        sids = [r.id for r in rows if r.running]
+        if not sids:
+            return rows
+        open_traces: list[tuple[str, str]] = []
+        for i in range(0, len(sids), 500):
+            chunk = sids[i : i + 500]
+            open_traces += self._all(f"SELECT trace_id, session_id FROM traces WHERE session_id IN"
+                                     f" ({','.join('?' * len(chunk))}) AND running > 0", chunk)
+        calls = self._open_calls([tid for tid, _ in open_traces])
+        got: dict[str, int] = {}
+        for tid, sid in open_traces:
+            got[sid] = got.get(sid, 0) + calls.get(tid, 0)
         for r in rows:
             n = got.get(r.id, 0)
             if r.status == "running":
@@ -239,7 +248,7 @@ class Reader:
 
     def _traces_with_open_calls(self, rows: list[TraceRow]) -> list[TraceRow]:
         """``_with_open_calls`` for traces, by their sessions' status."""
-        got = self._open_calls("trace_id", [r.trace_id for r in rows if r.running])
+        got = self._open_calls([r.trace_id for r in rows if r.running])
         if not got:
             return rows
         sids = list({r.session_id for r in rows if r.trace_id in got})
