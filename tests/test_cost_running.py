@@ -20,9 +20,10 @@ from pathlib import Path
 import pytest
 from genai_prices import Usage, calc_price
 
-from agenttrace_tui.commands.headless import CUT_CALLS, trace_line
+from agenttrace_tui.commands.headless import trace_line
 from agenttrace_tui.enrich import make_enrichers
 from agenttrace_tui.enrich.cost import unended_unpriced
+from agenttrace_tui.format.cost import NEVER_ENDED
 from agenttrace_tui.format.numbers import fmt_cost
 from agenttrace_tui.ingest.pipeline import Pipeline
 from agenttrace_tui.model import AgentInfo, LlmInfo, Session, Span, SpanEnd, SpanKind, Status, TokenUsage
@@ -169,7 +170,7 @@ def test_headless_line_of_a_cut_trace_counts_the_open_call_unknown() -> None:
     store, _ = running_store()
     line = trace_line(store, store.traces["t-gone"])
     assert " UNFINISHED " in line and "cost=$?" in line, line
-    assert f'unpriced=1 why="{CUT_CALLS}"' in line
+    assert f'unpriced=1 why="{NEVER_ENDED}"' in line
 
 
 async def test_cost_pane_of_a_session_whose_agent_exited_inside_a_call() -> None:
@@ -240,3 +241,25 @@ def test_an_open_call_reported_again_with_another_status_is_still_to_come(tmp_pa
     traces = {r["trace_id"]: r for r in json.loads(cli_out(capsys, "--db", str(db), "traces", "list", "--json"))}
     assert traces["t-open"]["calls_running"] == 1 and traces["t-open"]["cost"] is None
     assert "Cost: $…" in cli_out(capsys, "--db", str(db), "traces", "show", "t-open")
+
+
+def test_stats_costs_and_compare_say_it_too(db: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    done = price(1000, 200)
+    live = json.loads(cli_out(capsys, "--db", str(db), "stats", "--session", "live", "--json"))
+    assert (live["cost"], live["calls_running"], live["unpriced"]) == (None, 2, 0)
+    assert f"cost {fmt_cost(done, running=2)}" in cli_out(capsys, "--db", str(db), "stats", "--session", "live")
+    gone = json.loads(cli_out(capsys, "--db", str(db), "stats", "--session", "gone", "--json"))
+    assert (gone["cost"], gone["calls_running"], gone["unpriced"], gone["calls_never_ended"]) == (None, 0, 1, 1)
+    text = cli_out(capsys, "--db", str(db), "stats", "--session", "gone")
+    assert "cost $?" in text and "1 LLM call never ended" in text and "without a price" not in text, text
+
+    costs = json.loads(cli_out(capsys, "--db", str(db), "costs", "--session", "gone", "--json"))
+    assert (costs["total"]["cost_usd"], costs["total"]["unpriced_calls"]) == (None, 1)
+    assert costs["unpriced"] == {NEVER_ENDED: 1}
+    costs = json.loads(cli_out(capsys, "--db", str(db), "costs", "--session", "live", "--json"))
+    assert (costs["total"]["cost_usd"], costs["total"]["calls_running"]) == (None, 2)
+    assert "… running: 2 LLM calls still running" in cli_out(capsys, "--db", str(db), "costs", "--session", "live")
+
+    # Compared, the exited run is not the cheaper one: what its open call cost is not known.
+    rows = json.loads(cli_out(capsys, "--db", str(db), "compare", "gone", "live", "--json"))
+    assert rows["a"]["cost"] is None and rows["a"]["unpriced"] == 1, rows["a"]

@@ -321,6 +321,19 @@ def unpriced_reasons(spans: Iterable[Span]) -> list[str]:
     return sorted(why, key=lambda r: -why[r])
 
 
+def waiting_call(span: Span) -> bool:
+    """A model call still open with nothing counted yet (no tokens, no cost, not unpriced):
+    what it costs comes with its end. A sum holding one reads ``$0.42+…`` while its session
+    runs, and counts it unpriced (``$?``) once the session stopped with it open (it will
+    never end) -- as the store's ``Totals.llm_waiting`` counts it (docs/costs.md)."""
+    if span.kind is not _LLM_CALL or span.end_ns is not None:
+        return False
+    u = span.usage
+    c = span.cost
+    return ((u is None or not (u.input or u.output)) and (c is None or not c.total)
+            and not span_flags(span)[0])
+
+
 def span_flags(span: Span) -> tuple[int, int]:
     """(unpriced, estimated) of one span, 0 or 1 each, as every rollup counts them.
 

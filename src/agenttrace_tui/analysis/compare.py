@@ -27,7 +27,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from ..model import Span, Status, counted_cost, span_flags
+from ..model import Span, Status, counted_cost, span_flags, waiting_call
 
 __all__ = ["summarize", "compare_spans", "REL_THRESHOLD", "ABS_THRESHOLD_NS"]
 
@@ -58,7 +58,8 @@ def summarize(spans: Iterable[Span]) -> dict[str, Any]:
             estimated = estimated or u.estimated
         # Counted as every sum counts (subtree costs never twice; unpriced apart).
         cost += counted_cost(s)
-        unpriced += span_flags(s)[0]
+        # A model call still open with nothing counted: its cost is not known here either.
+        unpriced += span_flags(s)[0] or waiting_call(s)
         unfinished += s.end_ns is None
         e = s.end_ns if s.end_ns is not None else s.start_ns
         start = s.start_ns if start is None else min(start, s.start_ns)
@@ -97,7 +98,7 @@ def _by_name(spans: list[Span]) -> dict[str, dict[str, Any]]:
             row["tokens"] += s.usage.input + s.usage.output
         row["cost"] += counted_cost(s)
         unpriced, estimated = span_flags(s)
-        row["unpriced"] += unpriced
+        row["unpriced"] += unpriced or waiting_call(s)
         row["estimated"] = row["estimated"] or bool(estimated)
         row["errors"] += s.status in _ERRORS
     return out

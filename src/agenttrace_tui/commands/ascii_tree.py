@@ -26,7 +26,7 @@ from ..analysis.tree import TraceTree
 from ..format.cost import span_cost_text
 from ..format.numbers import fmt_cost, fmt_duration, fmt_span_time, fmt_tokens
 from ..format.sanitize import clean
-from ..model import Span, SpanKind, Status, counted_cost, span_flags
+from ..model import Span, Status, counted_cost, span_flags, waiting_call
 
 __all__ = ["render_tree", "to_plain", "span_attributes", "HOTSPOT_MARK", "Segment", "Line"]
 
@@ -136,9 +136,7 @@ def render_tree(spans: Iterable[Span], now_ns: int | None = None, attributes: bo
     unpriced = sum(span_flags(s)[0] for s in by_id.values())
     # Model calls open with nothing counted: their cost is to come while the session runs,
     # and not known once it does not (they will never end), as the monitor's lists say.
-    open_calls = sum(1 for s in by_id.values() if s.kind is SpanKind.LLM_CALL and s.end_ns is None
-                     and not (s.usage is not None and (s.usage.input or s.usage.output))
-                     and not counted_cost(s) and not span_flags(s)[0])
+    open_calls = sum(map(waiting_call, by_id.values()))
     errors = sum(1 for s in by_id.values() if s.status in _ERROR)
     # With spans open the whole is not known: "+?" as every surface says it (fmt_span_time).
     open_spans = sum(1 for s in by_id.values() if s.end_ns is None)

@@ -19,6 +19,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
+from ..format.cost import NEVER_ENDED
 from ..model import span_flags
 
 GROUPS = ("model", "provider", "kind", "tool", "day")
@@ -64,13 +65,16 @@ def parse_since(value: str, now_ns: int | None = None) -> int:
 class Row:
     """One line of the report."""
 
-    __slots__ = ("key", "spans", "input", "output", "cache_read", "cache_write", "cost", "unknown", "estimated", "decided", "consumed")
+    __slots__ = ("key", "spans", "input", "output", "cache_read", "cache_write", "cost", "unknown", "estimated", "decided",
+                 "consumed", "running")
 
     def __init__(self, key: str) -> None:
         self.key = key
         self.spans = self.input = self.output = self.cache_read = self.cache_write = 0
         self.cost = self.decided = self.consumed = 0.0
         self.unknown = self.estimated = 0
+        #: model calls still running with nothing counted (the total's only: ``add_store``)
+        self.running = 0
 
     def as_dict(self, group: str) -> dict[str, Any]:
         d: dict[str, Any] = {
@@ -81,11 +85,13 @@ class Row:
             "cache_read_tokens": self.cache_read,
             "cache_write_tokens": self.cache_write,
             # null unless every call was priced (never a silent 0); the priced part apart.
-            "cost_usd": None if self.unknown else round(self.cost, 10),
+            "cost_usd": None if self.unknown or self.running else round(self.cost, 10),
             "cost_priced_usd": round(self.cost, 10),
             "unpriced_calls": self.unknown,
             "estimated": self.estimated > 0,
         }
+        if group == "total":
+            d["calls_running"] = self.running
         if group == "tool":
             d = {
                 "tool": self.key,
@@ -116,7 +122,9 @@ class Report:
             r = self.rows[key] = Row(key)
         return r
 
-    def add_store(self, store: Any) -> None:
+    def add_store(self, store: Any, live: bool = False) -> None:
+        """One session's spans, replayed into ``store``; ``live``: the session still runs (its
+        model calls open with nothing counted are to come; else they never end: unpriced)."""
         totals = store.totals
         if not totals.spans:
             return
@@ -130,6 +138,12 @@ class Report:
         t.cost += totals.cost
         t.unknown += totals.cost_unknown
         t.estimated += totals.estimated
+        if totals.llm_waiting:
+            if live:
+                t.running += totals.llm_waiting
+            else:
+                t.unknown += totals.llm_waiting
+                self.unknown_reasons[NEVER_ENDED] += totals.llm_waiting
         for span in store.iter_spans():
             c = span.cost
             if c is not None and c.reason and span_flags(span)[0]:
@@ -231,7 +245,8 @@ def build_report(reader: Any, group: str, session: str | None = None, since_ns: 
                 batch = []
         if batch:
             store.apply(batch)
-        report.add_store(store)
+        row = reader.session(sid)
+        report.add_store(store, live=row is not None and row.status == "running")
     return report
 
 
@@ -294,7 +309,7 @@ def render(report: Report, console: Any, wide: bool = False) -> None:
             )
         table.set_footer(
             "total", fmt_count(t.spans), fmt_count(t.input, est), f"{fmt_count(t.cache_read)}/{fmt_count(t.cache_write)}",
-            fmt_count(t.output, est), (usd(t.cost, est, t.unknown), "yellow" if t.unknown else ""),
+            fmt_count(t.output, est), (fmt_cost(t.cost, est, t.unknown, digits, running=t.running), "yellow" if t.unknown else ""),
             *([fmt_count(t.unknown)] if unpriced else []), "",
         )
     table.print(console, wide=wide)
@@ -302,6 +317,8 @@ def render(report: Report, console: Any, wide: bool = False) -> None:
         console.print(Text(f"≈ estimated: {plural(t.estimated, 'LLM call')} reported no usage; tokens counted from their text."))
     for reason, n in report.unknown_reasons.most_common(10):
         console.print(Text(f"$? unpriced: {plural(n, 'call')}: {clean(reason, 200)}"))
+    if t.running:
+        console.print(Text(f"… running: {plural(t.running, 'LLM call')} still running; the total grows when they end."))
 
 
 def run(args: argparse.Namespace) -> int:

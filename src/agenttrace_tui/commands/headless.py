@@ -18,6 +18,7 @@ import sys
 import time
 from typing import TextIO
 
+from ..format.cost import NEVER_ENDED
 from ..format.numbers import fmt_cost, fmt_count, fmt_duration
 from ..format.sanitize import clean
 from ..model import unpriced_reasons
@@ -25,8 +26,6 @@ from ..runtime.monitor import Monitor
 from ..store.entries import TraceEntry
 from ..store.memory import Store
 
-#: Why a model call left open when its session ended has no cost.
-CUT_CALLS = "a call was still open when its session ended"
 #: TraceEntry.status -> the word a headless line says (scripts read "ok" and "ERROR").
 _STATUS_WORD = {"error": "ERROR", "cancelled": "CANCELLED", "unfinished": "UNFINISHED"}
 
@@ -52,7 +51,7 @@ def trace_line(store: Store, trace: TraceEntry) -> str:
         # A $? says why, as everywhere else; appended, so the fields before keep their places.
         reasons = unpriced_reasons(trace.spans.values())
         if t.llm_waiting:
-            reasons.insert(0, CUT_CALLS)
+            reasons.insert(0, NEVER_ENDED)
         why = "; ".join(clean(r, 80).replace('"', "'") for r in reasons[:3])
         line += f' unpriced={unknown} why="{why}"'
     return line

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import argparse
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from ..format.numbers import column_digits, cost_json, fmt_cost, fmt_count, fmt_duration, fmt_tokens, plural
-from ..model import counted_cost, span_flags
+from ..model import counted_cost, span_flags, waiting_call
 from .history_common import (
     add_common,
     cost_footnote,
@@ -53,17 +53,19 @@ def percentile(sorted_values: list[int], q: float) -> int | None:
 class _Acc:
     __slots__ = (
         "spans", "errors", "input", "output", "cache_read", "cache_write", "cost", "estimated", "unpriced",
-        "durations", "traces",
+        "running", "cut", "durations", "traces",
     )
 
     def __init__(self) -> None:
         self.spans = self.errors = self.input = self.output = self.cache_read = self.cache_write = self.estimated = 0
         self.unpriced = 0
+        #: model calls open with nothing counted: to come (their session runs), never to end
+        self.running = self.cut = 0
         self.cost = 0.0
         self.durations: list[int] = []
         self.traces: set[str] = set()
 
-    def add(self, s: Any) -> None:
+    def add(self, s: Any, live: bool = False) -> None:
         self.spans += 1
         self.traces.add(s.trace_id)
         if s.status.value in _ERRORS:
@@ -79,6 +81,11 @@ class _Acc:
         # Summed as the store sums: subtree costs once, unpriced calls counted apart.
         self.cost += counted_cost(s)
         self.unpriced += span_flags(s)[0]
+        if waiting_call(s):
+            if live:
+                self.running += 1
+            else:
+                self.cut += 1
         if s.end_ns is not None:
             self.durations.append(s.duration_ns())
 
@@ -95,25 +102,28 @@ class _Acc:
             "tokens": self.input + self.output,
             "estimated_spans": self.estimated,
             "tokens_estimated": self.estimated > 0,
-            **cost_json(self.cost, self.unpriced, self.estimated),
+            **cost_json(self.cost, self.unpriced + self.cut, self.estimated, self.running),
+            "calls_never_ended": self.cut,
             "p50_ns": percentile(d, 50),
             "p90_ns": percentile(d, 90),
             "p99_ns": percentile(d, 99),
         }
 
 
-def compute_stats(spans: Iterable[Any]) -> dict[str, Any]:
-    """Totals, by kind and by model (pure; spans are model.Span)."""
+def compute_stats(spans: Iterable[Any], live: Callable[[str], bool] | None = None) -> dict[str, Any]:
+    """Totals, by kind and by model (pure; spans are model.Span). ``live(session_id)``: whether
+    a session still runs (its open model calls are to come; else they never end)."""
     total = _Acc()
     by_kind: dict[str, _Acc] = {}
     by_model: dict[str, _Acc] = {}
     sessions: set[str] = set()
     for s in spans:
-        total.add(s)
+        on = live is not None and s.end_ns is None and live(s.session_id)
+        total.add(s, on)
         sessions.add(s.session_id)
-        by_kind.setdefault(s.kind.value, _Acc()).add(s)
+        by_kind.setdefault(s.kind.value, _Acc()).add(s, on)
         if s.llm is not None and s.llm.model:
-            by_model.setdefault(s.llm.model, _Acc()).add(s)
+            by_model.setdefault(s.llm.model, _Acc()).add(s, on)
     out = total.as_dict()
     out["sessions"] = len(sessions)
     out["traces"] = len(total.traces)
@@ -143,7 +153,16 @@ def run(args: argparse.Namespace) -> int:
     since = time_arg(args.since, "--since")
     with open_reader(args) as reader:
         sid = resolve_session_id(reader, args.session) if args.session is not None else None
-        result = compute_stats(_spans(reader, sid, since))
+        statuses: dict[str, bool] = {}
+
+        def live(session_id: str) -> bool:
+            got = statuses.get(session_id)
+            if got is None:
+                row = reader.session(session_id)
+                got = statuses[session_id] = row is not None and row.status == "running"
+            return got
+
+        result = compute_stats(_spans(reader, sid, since), live)
     result["truncated"] = sid is None and result["spans"] >= MAX_SPANS
     if sid is not None:
         result["session_id"] = sid
@@ -157,11 +176,12 @@ def run(args: argparse.Namespace) -> int:
         f"{plural(tot['errors'], 'error')} ({tot['error_rate']:.1%}); "
         f"tokens {fmt_count(tot['tokens'], tot['tokens_estimated'])} ({fmt_count(tot['input_tokens'])} in, "
         f"{fmt_count(tot['output_tokens'])} out, {fmt_count(tot['cache_read_tokens'])} cache read); "
-        f"cost {fmt_cost(tot['cost_priced'], tot['tokens_estimated'], tot['unpriced'])}",
+        f"cost {fmt_cost(tot['cost_priced'], tot['tokens_estimated'], tot['unpriced'], running=tot['calls_running'])}",
         highlight=False,
         markup=False,
     )
-    cost_footnote(c, tot["unpriced"], tot["estimated_spans"], sid)
+    cut = tot["calls_never_ended"]
+    cost_footnote(c, tot["unpriced"] - cut, tot["estimated_spans"], sid, cut=cut, running=tot["calls_running"])
     for key, title in (("kind", "by kind"), ("model", "by model")):
         rows = result[f"by_{key}"]
         if not rows:
@@ -184,7 +204,7 @@ def run(args: argparse.Namespace) -> int:
                 fmt_count(r["spans"]),
                 f"{r['error_rate']:.1%}",
                 fmt_tokens(r["tokens"], r["tokens_estimated"]),
-                fmt_cost(r["cost_priced"], r["tokens_estimated"], r["unpriced"], digits),
+                fmt_cost(r["cost_priced"], r["tokens_estimated"], r["unpriced"], digits, running=r["calls_running"]),
                 fmt_duration(r["p50_ns"]),
                 fmt_duration(r["p90_ns"]),
                 fmt_duration(r["p99_ns"]),
