@@ -29,6 +29,7 @@ from agenttrace_tui.ingest.pipeline import Pipeline
 from agenttrace_tui.model import AgentInfo, LlmInfo, Session, Span, SpanEnd, SpanKind, Status, TokenUsage
 from agenttrace_tui.store.memory import Store
 from agenttrace_tui.ui.app import make_app
+from agenttrace_tui.ui.budget_alerts import BudgetWatch
 from agenttrace_tui.ui.fmt import sum_cost as fmt_sum_cost
 from agenttrace_tui.ui.palette import app_commands
 from fixtures import cli_out, write_store
@@ -263,3 +264,10 @@ def test_stats_costs_and_compare_say_it_too(db: Path, capsys: pytest.CaptureFixt
     # Compared, the exited run is not the cheaper one: what its open call cost is not known.
     rows = json.loads(cli_out(capsys, "--db", str(db), "compare", "gone", "live", "--json"))
     assert rows["a"]["cost"] is None and rows["a"]["unpriced"] == 1, rows["a"]
+
+
+def test_a_budget_notice_says_more_is_to_come() -> None:
+    store, _ = running_store()
+    done = price(1000, 200)
+    notices = {n.message.split(" is over")[0]: n.message for n in BudgetWatch(done / 2).check(store)}
+    assert notices["Session live run"].endswith(f"over budget: {fmt_cost(done, running=2)} of {fmt_cost(done / 2)}.")

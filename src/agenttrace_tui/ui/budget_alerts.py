@@ -57,7 +57,8 @@ class BudgetWatch:
         for entry, state in crossed:
             label = clean(entry.session.label, 60)
             t = entry.totals
-            spent = f"{fmt.cost(t.cost, t.estimated > 0, t.cost_unknown)} of {fmt.cost(budget)}"
+            # (a running session's calls still open add to it when they end: "+…")
+            spent = f"{fmt.sum_cost(t, t.llm_waiting if entry.status() == 'running' else 0)} of {fmt.cost(budget)}"
             if state == "over":
                 out.append(Notice(f"Session {label} is over budget: {spent}.", "error", 8))
             else:
