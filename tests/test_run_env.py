@@ -19,6 +19,7 @@ import os
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 
 import pytest
@@ -282,3 +283,27 @@ def test_without_otel_and_an_overlay_of_a_missing_home(tmp_path):
     assert without_otel('a = 1\n[otel]\nb = 2\n[ otel.x ]\nc = 3\n[z]\nd = 4\n') == "a = 1\n[z]\nd = 4\n"
     overlay = make_codex_overlay(tmp_path / "none", 4318, parent=str(tmp_path))
     assert (overlay / "config.toml").read_text().startswith("[otel]")
+
+
+def test_the_run_end_keeps_the_name_the_agent_gave_its_session():
+    import msgspec
+
+    from agenttrace_tui.commands.run import end_records, session_record
+    from agenttrace_tui.ingest.pipeline import Pipeline
+    from agenttrace_tui.store.memory import Store
+
+    store = Store()
+    pipe = Pipeline(store)
+    sid = new_session_id("python")
+    feed = [session_record(sid, "python", ["python", "agent.py"]),
+            {"v": 1, "type": "session", "session_id": sid, "name": "research agent"},  # the agent's SDK
+            *end_records(sid, "python", ["python", "agent.py"], time.time_ns(), 1)]
+    for rec in feed:
+        assert pipe.feed(msgspec.json.encode(rec), "tcp") == 1
+    s = store.sessions[sid].session
+    assert s.name == "research agent" and s.ended_ns is not None and s.attributes["process.exit.code"] == 1
+    # A command whose agent names nothing keeps the command's name.
+    other = new_session_id("python")
+    for rec in [session_record(other, "python", ["python"]), *end_records(other, "python", ["python"], time.time_ns(), 0)]:
+        pipe.feed(msgspec.json.encode(rec), "tcp")
+    assert store.sessions[other].session.name == "python"

@@ -97,10 +97,13 @@ def child_env(base: dict[str, str], argv: list[str], session_id: str, *, otlp_po
     return env
 
 
-def session_record(session_id: str, name: str, argv: list[str], *, ended_ns: int | None = None,
+def session_record(session_id: str, name: str | None, argv: list[str], *, ended_ns: int | None = None,
                    exit_code: int | None = None) -> dict[str, Any]:
-    """The native ``session`` record that announces (or ends) the run's session."""
-    rec: dict[str, Any] = {"v": 1, "type": "session", "session_id": session_id, "name": name}
+    """The native ``session`` record that announces (or ends) the run's session (``name``:
+    None leaves the name the session has)."""
+    rec: dict[str, Any] = {"v": 1, "type": "session", "session_id": session_id}
+    if name is not None:
+        rec["name"] = name
     attrs: dict[str, Any] = {"process.command_line": shlex.join(argv)[:500]}
     if ended_ns is None:
         rec["started_ns"] = time.time_ns()
@@ -115,7 +118,9 @@ def end_records(session_id: str, name: str, argv: list[str], ended_ns: int, exit
     """What ends the run's session: its ``session`` record, and when the command failed
     (a code other than 0, a signal, or it could not start) an error span saying so, so the
     session reads "error" wherever sessions are listed or filtered (it read "done")."""
-    records = [session_record(session_id, name, argv, ended_ns=ended_ns, exit_code=exit_code)]
+    # Unnamed: the name the agent gave its session (our SDK's session_name) stays; the
+    # announcement named it after the command, which a later report of the agent's may change.
+    records = [session_record(session_id, None, argv, ended_ns=ended_ns, exit_code=exit_code)]
     if exit_code:
         why = (f"killed by signal {exit_code - 128}" if exit_code > 128 else
                "could not be started" if exit_code == 127 else f"exited with code {exit_code}")
