@@ -13,6 +13,7 @@ real pipeline, enrichers and app.
 
 from __future__ import annotations
 
+import csv
 import json
 from datetime import UTC, datetime
 from pathlib import Path
@@ -271,3 +272,17 @@ def test_a_budget_notice_says_more_is_to_come() -> None:
     done = price(1000, 200)
     notices = {n.message.split(" is over")[0]: n.message for n in BudgetWatch(done / 2).check(store)}
     assert notices["Session live run"].endswith(f"over budget: {fmt_cost(done, running=2)} of {fmt_cost(done / 2)}.")
+
+
+def test_the_csv_export_says_why_an_open_calls_cost_cell_is_empty(db: Path, tmp_path: Path,
+                                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    rows = {}
+    for sid in ("live", "gone"):
+        out = tmp_path / f"{sid}.csv"
+        cli_out(capsys, "export", "--session", sid, "--format", "csv", "-o", str(out), "--db", str(db))
+        rows.update({r["span_id"]: r for r in csv.DictReader(out.open())})
+    assert (rows["open"]["state"], rows["open"]["cost_usd"], rows["open"]["cost_reason"]) == (
+        "running", "", "not known until the call ends")
+    assert (rows["left"]["state"], rows["left"]["cost_usd"], rows["left"]["cost_reason"]) == (
+        "unfinished", "", NEVER_ENDED)
+    assert rows["done"]["cost_usd"] == str(round(price(1000, 200), 10))

@@ -11,6 +11,8 @@ from .numbers import fmt_cost
 
 #: Why a model call that failed and reported no tokens counts $0 (every sum counts it so).
 FAILED_NO_TOKENS = "the call failed; no tokens reported"
+#: What a model call still running with nothing counted costs: it comes with its end.
+UNTIL_ITS_END = "not known until the call ends"
 #: Why a model call left open with nothing counted has no cost once its session stopped
 #: running (its agent exited inside it): it will never end (``model.waiting_call``).
 NEVER_ENDED = "a call was still open when its session stopped running"

@@ -32,9 +32,9 @@ from typing import Any, TextIO
 
 import msgspec
 
-from ..format.cost import FAILED_NO_TOKENS
+from ..format.cost import FAILED_NO_TOKENS, NEVER_ENDED, UNTIL_ITS_END
 from ..format.sanitize import clean
-from ..model import Session, Span, SpanKind, Status, span_state
+from ..model import Session, Span, SpanKind, Status, span_state, waiting_call
 from ..normalize.records import PROTOCOL_VERSION
 
 __all__ = [
@@ -173,6 +173,9 @@ def csv_row(span: Span, session_running: bool = False) -> list[Any]:
     # so here (its cells were empty, which this file's reader takes for "unknown").
     failed = (c is None and u is None and span.kind is SpanKind.LLM_CALL and span.end_ns is not None
               and span.status is Status.ERROR)
+    # A model call open with nothing counted: its cell is empty, and the reason says why
+    # (its cost is to come while its session runs; it never ends once the session stopped).
+    why_open = (UNTIL_ITS_END if session_running else NEVER_ENDED) if waiting_call(span) else ""
     return [
         # Ids are a sender's free text too: defused like every text cell.
         _defuse(span.session_id),
@@ -202,7 +205,7 @@ def csv_row(span: Span, session_running: bool = False) -> list[Any]:
         # as every figure kept (cost_json): 0.009975000000000001 is float residue, not a price.
         0 if failed else "" if c is None or c.total is None else round(c.total, 10),
         _defuse(c.source) if c is not None else "",
-        FAILED_NO_TOKENS if failed else
+        FAILED_NO_TOKENS if failed else why_open or
         _defuse((c.reason or (f"priced as {c.priced_as}" if c.priced_as else "")) if c is not None else ""),
     ]
 

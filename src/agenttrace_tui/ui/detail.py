@@ -14,7 +14,7 @@ import msgspec
 from rich.text import Text
 from textual import events, on
 
-from ..format.cost import FAILED_NO_TOKENS, cost_estimated, cost_source_text, span_cost_text
+from ..format.cost import FAILED_NO_TOKENS, UNTIL_ITS_END, cost_estimated, cost_source_text, span_cost_text
 from ..model import Span, SpanKind, Status
 from ..store.entries import TraceEntry
 from . import fmt
@@ -187,7 +187,7 @@ def render_detail(
     elif span.kind is SpanKind.LLM_CALL and u is None:
         # No cost and no usage: what every sum counts for this call (model.span_flags), in words.
         if span.end_ns is None:
-            d.row("cost", L("not known until the call ends" if status == "running" else "not known: no end came"))
+            d.row("cost", L(UNTIL_ITS_END if status == "running" else "not known: no end came"))
         elif span.status is Status.ERROR:
             d.row("cost", Text(fmt.cost(0.0), style="bold"), L("  " + FAILED_NO_TOKENS))
         else:
