@@ -286,3 +286,20 @@ def test_the_csv_export_says_why_an_open_calls_cost_cell_is_empty(db: Path, tmp_
     assert (rows["left"]["state"], rows["left"]["cost_usd"], rows["left"]["cost_reason"]) == (
         "unfinished", "", NEVER_ENDED)
     assert rows["done"]["cost_usd"] == str(round(price(1000, 200), 10))
+
+
+async def test_a_model_whose_only_call_runs_has_no_dollar_zero_in_the_cost_pane() -> None:
+    store, pipe = running_store()
+    pipe.apply([Span(span_id="other", trace_id="t-both", session_id="live", parent_span_id="root-t-both",
+                     name="chat claude", kind=SpanKind.LLM_CALL, start_ns=T0 + 6 * S, status=Status.RUNNING,
+                     llm=LlmInfo(provider="anthropic", model="claude-sonnet-4-5"))])
+    app = make_app(store=store, now_ns=lambda: NOW)
+    async with app.run_test(size=(160, 48)) as pilot:
+        app.sessions.select_key("live")
+        if app.screen.has_class("-hide-cost") or not app.cost.display:
+            await pilot.press("c")
+        await _until(pilot, lambda: "claude-sonnet-4-5" in app.cost.plain(), "cost pane")
+        session_part = app.cost.plain().split("all sessions")[0]
+        row = next(ln for ln in session_part.splitlines() if "claude-sonnet-4-5" in ln)
+        assert row.rstrip().endswith("—") and "$0" not in row, row
+        assert "anthropic" in session_part and "$0 " not in session_part + " ", session_part

@@ -93,9 +93,11 @@ def _breakdown(app, totals: Totals, dimension: str, width: int, colour: str, lim
     label_w = max(6, min(18, max(len(k) for k, _ in rows[:limit])))
     shown_rows = list(zip(rows, values, strict=True))[:limit]
     digits = fmt.column_digits(b.cost for (_, b), _ in shown_rows)
-    # An unpriced model shows $?, never $0 beside priced ones.
+    # An unpriced model shows $?, never $0 beside priced ones; one whose calls have counted
+    # nothing yet (still running, or failed before any token) a dash, not a $0 it may not be.
     texts = [
-        fmt.cost(b.cost, estimated=b.estimated > 0, unpriced=b.cost_unknown, digits=digits)
+        (fmt.cost(b.cost, estimated=b.estimated > 0, unpriced=b.cost_unknown, digits=digits)
+         if b.cost or b.cost_unknown or b.tokens else "—")
         if by_cost
         else fmt.tokens(b.tokens, estimated=b.estimated > 0)
         for (_, b), _ in shown_rows
