@@ -172,9 +172,12 @@ async def test_run_attaches_to_a_running_monitor(agent, tmp_path):
         seen = json.loads(out.read_text())
         assert seen["CLAUDE_CODE_ENHANCED_TELEMETRY_BETA"] == "1" and seen["OTEL_TRACES_EXPORTER"] == "otlp"
         # The agent's own SDK ends the session too (closing its tracer), before `run` sends
-        # the end with the exit code on a connection of its own: wait for that one.
+        # the end with the exit code, then the span saying it failed, each on a connection of
+        # its own: wait for both (the span may come a moment after the end).
         assert await wait_for(lambda: (e := monitor.store.sessions.get(sid)) is not None
-                              and e.session.attributes.get("process.exit.code") == 3 and e.totals.spans >= 3)
+                              and e.session.attributes.get("process.exit.code") == 3 and e.totals.spans >= 3
+                              and any(sp.name.endswith(" exited with code 3")
+                                      for tr in monitor.store.traces_of(sid) for sp in tr.spans.values()))
     finally:
         await monitor.stop()
     _check_session(db, sid, seen)
