@@ -140,9 +140,15 @@ def add_trace_row(t: CliTable, tr: Any, digits: int, with_session: bool) -> None
         fmt_count(tr.spans),
         (fmt_count(tr.errors), "red" if tr.errors else ""),
         fmt_tokens(tr.tokens, tr.estimated > 0),
-        fmt_cost(tr.cost, tr.estimated > 0, tr.unpriced + tr.calls_cut, digits, running=tr.calls_running),
+        row_cost(tr, digits),
         ",".join(tr.models),
     )
+
+
+def row_cost(row: Any, digits: int | None = None) -> str:
+    """A session's or trace's cost as the tables show it: its open model calls to come
+    (``+…``) or, once its session stopped with them open, not known (``$?``)."""
+    return fmt_cost(row.cost, row.estimated > 0, row.unpriced + row.calls_cut, digits, running=row.calls_running)
 
 
 def _cost_notes(row: Any) -> str:
@@ -197,7 +203,7 @@ def run_list(args: argparse.Namespace) -> int:
             fmt_count(r.spans),
             (fmt_count(r.errors), "red" if r.errors else ""),
             fmt_tokens(r.tokens, r.estimated > 0),
-            fmt_cost(r.cost, r.estimated > 0, r.unpriced + r.calls_cut, digits, running=r.calls_running),
+            row_cost(r, digits),
             (r.status, _status_style(r.status)),
         )
     c = console()
@@ -240,8 +246,7 @@ def run_show(args: argparse.Namespace) -> int:
         ("status", row.status),
         ("spans", f"{plural(row.spans, 'span')} in {plural(row.traces, 'trace')}, {plural(row.errors, 'error')}"),
         ("tokens", f"{fmt_count(row.tokens, row.estimated > 0)} ({fmt_count(row.input_tokens)} in / {fmt_count(row.output_tokens)} out)"),
-        ("cost", fmt_cost(row.cost, row.estimated > 0, row.unpriced + row.calls_cut, running=row.calls_running)
-         + _cost_notes(row)),
+        ("cost", row_cost(row) + _cost_notes(row)),
     ):
         head.append(f"{label:>10}: ", style="bold")
         head.append(clean(value, 200))
