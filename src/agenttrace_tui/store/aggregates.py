@@ -221,8 +221,9 @@ class Totals:
     def pristine(self) -> bool:
         """Nothing counted or merged in yet (or it all summed back to exactly zero)."""
         return not (self.spans or self.running or self.errors or self.llm_calls or self.llm_ns or self.llm_finished
-                    or self.llm_waiting                    or self.input_tokens or self.output_tokens or self.cache_read or self.cache_write
-                    or self.reasoning or self.estimated or self.cost or self.cost_unknown or self.sigs or self.series)
+                    or self.llm_waiting or self.input_tokens or self.output_tokens or self.cache_read
+                    or self.cache_write or self.reasoning or self.estimated or self.cost or self.cost_unknown
+                    or self.sigs or self.series)
 
     def merges_whole(self) -> bool:
         """Whether merging this delta into pristine totals keeps all of it: no accumulator at
