@@ -38,7 +38,7 @@ from agenttrace_tui.store.memory import Store
 
 MODELS = [("anthropic", "claude-x"), ("openai", "gpt-y"), (None, "local-z"), ("openai", None)]
 TOOLS = ["grep", "edit", "bash"]
-COUNTERS = ("spans", "running", "errors", "llm_calls", "llm_ns", "llm_finished", "input_tokens",
+COUNTERS = ("spans", "running", "errors", "llm_calls", "llm_ns", "llm_finished", "llm_waiting", "input_tokens",
             "output_tokens", "cache_read", "cache_write", "reasoning", "estimated", "cost_unknown")
 BUCKET_INTS = ("spans", "errors", "input_tokens", "output_tokens", "cache_read", "cache_write", "estimated",
                "cost_unknown", "duration_ns")
@@ -71,6 +71,8 @@ def recount(spans: list[Span]) -> dict:
             out[name] += v
         out["cost"] += cost
         out["cost_unknown"] += unknown
+        # A model call open with nothing counted (no tokens, no cost, not unpriced): its cost is to come.
+        out["llm_waiting"] += llm and running and not (any(tok) or cost or unknown)
         keys = [("kind", s.kind.value)]
         if s.llm is not None and s.llm.model:
             keys.append(("model", s.llm.model))
