@@ -52,7 +52,7 @@ from .calls import (
 )
 from .entries import DEFAULT_SESSION, SessionEntry, TraceEntry
 from .index import StoreIndex
-from .merge import _merge_part, is_bare, merge_plain, merge_same, merge_span
+from .merge import _merge_part, copy_with_plain, is_bare, merge_plain, merge_same, merge_span
 
 _LLM = SpanKind.LLM_CALL
 _CUSTOM = SpanKind.CUSTOM
@@ -414,19 +414,8 @@ class SpanUpserts(StoreIndex):
         here (its kind, attributes and parent stay the stored span's; no reported-wins
         rule applies: the end carries no cost, and usage only where none was stored)."""
         old_usage, old_cost = old.usage, old.cost
-        # merge_same(old, span), spelled out (the parent is the stored one, the end time set):
-        new = msgspec.structs.replace(old)
-        if name := span.name:
-            new.name = name
-        if at := span.start_ns:
-            new.start_ns = at
-        new.end_ns = span.end_ns  # (set: the caller's condition)
-        if message := span.status_message:
-            new.status_message = message
-        if code := span.status_code:
-            new.status_code = code
-        if links := span.links:
-            new.links = links
+        # merge_same(old, span), its steps for such an end (the end time set: the caller's condition):
+        new = copy_with_plain(old, span)
         new.status = span.status
         # A part the end brings is merged into the stored one (``_merge_part``; no equality
         # test first, as merge_same has: a part the end sends has changed, and the merge
