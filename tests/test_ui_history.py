@@ -139,3 +139,40 @@ async def test_a_quick_load_leaves_no_loading_note_over_the_session(db, monkeypa
         assert not [t for t in _toasts(app) if "Loading" in t]
         await pilot.press("H")  # the note of going back shows: toasts are found where they are
         await wait_for(pilot, lambda: any("Back to live" in t for t in _toasts(app)))
+
+
+@pytest.fixture()
+def live_db(tmp_path):
+    """The live store's own sessions saved, as the monitor's writer saves them while they run."""
+    return fixtures.write_store(tmp_path / "live.db", fixtures.build_store())
+
+
+async def test_picking_a_session_still_running_here_shows_it_live(live_db):
+    # Its saved copy is behind what the monitor holds, and its model call still running
+    # would read as one that never ended: the live session is shown instead.
+    app = _app(live_db)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        live = app.store
+        assert live.session(fixtures.RESEARCH).status(fixtures.NOW_NS) == "running"
+        await open_history(pilot, app)
+        await pilot.press("slash", *"research", "enter")
+        await wait_for(pilot, lambda: not isinstance(app.screen, SessionPicker))
+        await pilot.pause()
+        assert app.mode == "live" and app.store is live
+        assert app.selected_session_id == fixtures.RESEARCH and app.sessions.cursor_key == fixtures.RESEARCH
+        assert any("running: shown live" in str(n.message) for n in app._notifications)
+        row = app.sessions.render_line(app.sessions.keys.index(fixtures.RESEARCH) + 1).text
+        assert row.startswith("◐ research")  # running, where its saved copy read ⊗ interrupted
+
+
+async def test_picking_a_session_that_ended_here_loads_its_saved_copy(live_db):
+    app = _app(live_db)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        live = app.store
+        assert live.session(fixtures.BILLING).status(fixtures.NOW_NS) != "running"
+        await open_history(pilot, app)
+        await pilot.press("slash", *"billing", "enter")
+        await wait_for(pilot, lambda: app.mode == HISTORY_MODE)
+        assert app.store is not live and app.sessions.keys == [fixtures.BILLING]

@@ -1,7 +1,8 @@
 """History in the live monitor: ``H`` shows a saved session in the panes, ``H`` again goes back to live.
 
 ``H`` while live opens the saved-session picker over the monitor's database;
-Enter loads that session complete (``load_saved_store``: ``replay.load_complete``
+Enter loads that session complete (one this monitor is receiving, still running,
+is shown live instead: its saved copy is behind and its open calls never ended there) (``load_saved_store``: ``replay.load_complete``
 through a ``store.sqlite.Reader``) in a thread worker, so the event loop never
 waits on SQLite. The worker only posts a ``HistoryLoaded`` message; the app's
 handler owns the state change (``AgentTraceApp.show_saved``: mode HISTORY,
@@ -142,6 +143,14 @@ class HistoryViews(PaneSync):
     def _load_saved(self, db: Path, session_id: str | None) -> None:
         """Load the picked session in a thread; ``_history_loaded`` gets the result."""
         if session_id is None:
+            return
+        entry = self.store.session(session_id)
+        if entry is not None and entry.status(self.now_ns()) == "running":
+            # This monitor is receiving it: the saved copy is already behind, and its
+            # open calls would read as never ended. Shown live instead.
+            self.follow = False
+            self.jump_to_session(session_id)
+            self.notify("That session is running: shown live.", markup=False, timeout=3)
             return
         # Said only if the load is slow enough to notice: a toast left over a session
         # that is already on screen hides part of it for nothing.
