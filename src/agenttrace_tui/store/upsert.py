@@ -451,19 +451,51 @@ class SpanUpserts(StoreIndex):
                 usage.scope = "subtree"
         span_id = new.span_id
         trace.spans[span_id] = new
-        if (kind is _LLM and usage != old_usage) or (
-                kind is _TOOL and not (usage == old_usage and _same_call_id(new, old))):
-            remember(trace, new, None)  # its call keys, as the end changed them
+        if kind is _LLM:
+            if usage != old_usage and usage is not None and usage.scope == "span" and not usage.estimated and (
+                    usage.input or usage.output):
+                # Its call keys as the end changed them (``remember``): the usage key only. The
+                # id key comes from the attributes, which the end leaves as stored, and was
+                # remembered with the stored span (``setdefault`` again would change nothing).
+                calls = trace.calls
+                if calls is None:
+                    calls = trace.calls = {}
+                calls.setdefault(("usage", usage.input, usage.output, usage.cache_read), span_id)
+        elif kind is _TOOL and (tool := new.tool) is not None and (call_id := tool.call_id) and (
+                (o := old.tool) is None or o.call_id != call_id):
+            # (As above: the tool call key, when the end brought a new one.)
+            calls = trace.calls
+            if calls is None:
+                calls = trace.calls = {}
+            calls.setdefault(("tool", call_id), span_id)
         hook = self.span_hook
         if hook is not None:
             try:
                 hook(new)
             except Exception as exc:  # noqa: BLE001 - enrichment must never lose the span
                 self._hook_failed(new, exc)
-        self._mark(trace, session, new)
-        # The totals, as _merge_report moves them for a span that ran (only a part the
-        # end brought can have changed the model, provider or tool name: _same_sig).
-        same_sig = (span.llm is None and span.tool is None) or _same_sig(new, old)
+        # _mark, spelled out (the end time is set: the caller's condition):
+        if new.parent_span_id is None and (trace.root_id is None or trace.root_id not in trace.spans):
+            trace.root_id = span_id
+        start = new.start_ns
+        if not trace.start_ns or start < trace.start_ns:
+            trace.start_ns = start
+        end: int = new.end_ns  # type: ignore[assignment]
+        if end > trace.end_ns:
+            trace.end_ns = end
+        if not session.first_ns or start < session.first_ns:
+            session.first_ns = start
+        if end > session.last_ns:
+            session.last_ns = end
+        trace.version = session.version = self.version
+        self._dirty_spans[(trace.trace_id, span_id)] = new
+        # The totals, as _merge_report moves them for a span that ran. Only a part the end
+        # brought can have changed the model, provider or tool name (``_same_sig``): they are
+        # compared with the signature the fold counted for the stored span (``counted[0]``).
+        sig = counted[0]
+        same_sig = ((span.llm is None or ((llm := new.llm) is not None and llm.model == sig[1]
+                                          and llm.provider == sig[2]))
+                    and (span.tool is None or ((tool := new.tool) is not None and tool.name == sig[3])))
         if new.usage == old_usage and new.cost == old_cost and same_sig:
             ended = trace.ended
             if ended is None:
