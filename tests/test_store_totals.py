@@ -24,6 +24,7 @@ from agenttrace_tui.model import (
     Cost,
     LlmInfo,
     Span,
+    SpanEnd,
     SpanEvent,
     SpanKind,
     Status,
@@ -296,3 +297,39 @@ def test_traces_with_the_same_signature_share_one_key_tuple() -> None:
     assert keys[0] == (SpanKind.TOOL_EXECUTION, None, None, "grep")
     assert keys[0] is keys[1] is keys[2]
     check_store(store)
+
+
+def test_ends_in_traces_of_one_session_settle_together() -> None:
+    # One fold takes the ends of running spans of several traces of one session: their
+    # tallies are summed (EndTally.absorb) and settled once into the session's and the
+    # global totals. Model calls whose end brings the usage (spend under one signature,
+    # two traces in one minute), calls whose spend was counted while running (moved to
+    # the minute each ends in), tools that end in an error: every total equals a recount.
+    store = Store(span_hook=price)
+    t0 = 1_700_000_000_000_000_000
+    starts: list = []
+    for t in ("a", "b", "c"):
+        common = {"trace_id": t, "session_id": "s", "start_ns": t0, "status": Status.RUNNING}
+        starts += [
+            Span(span_id=f"{t}1", name="chat", kind=SpanKind.LLM_CALL, llm=LlmInfo(provider="openai", model="gpt-y"),
+                 **common),
+            Span(span_id=f"{t}2", name="chat", kind=SpanKind.LLM_CALL, llm=LlmInfo(provider="openai", model="gpt-y"),
+                 usage=TokenUsage(input=10, output=5), **common),
+            Span(span_id=f"{t}3", name="grep", kind=SpanKind.TOOL_EXECUTION, tool=ToolInfo(name="grep"), **common),
+        ]
+    store.apply(starts)
+    check_store(store)  # (the fold counts them running)
+    ends: list = []
+    for i, t in enumerate(("a", "b", "c")):
+        end = t0 + (1 + i // 2) * NS_PER_MIN
+        ends += [
+            Span(span_id=f"{t}1", trace_id=t, session_id="", name="", start_ns=0, end_ns=end,
+                 usage=TokenUsage(input=100 * (i + 1), output=7)),
+            SpanEnd(trace_id=t, span_id=f"{t}2", end_ns=end),
+            SpanEnd(trace_id=t, span_id=f"{t}3", end_ns=end, status=Status.ERROR),
+        ]
+    store.apply(ends)
+    assert all(t.ended is not None for t in store.traces.values())  # (tallied, not recounted)
+    check_store(store)
+    assert store.totals.running == 0
+    assert store.sessions["s"].totals.errors == 3

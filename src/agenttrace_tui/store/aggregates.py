@@ -721,6 +721,61 @@ class EndTally:
                 point[0] += cost
                 point[1] += i + o
 
+    def absorb(self, o: EndTally) -> None:
+        """Add another trace's tally to this one (``o`` is used up: its lists may be taken),
+        so that settling this one settles both."""
+        self.ended += o.ended
+        self.errors += o.errors
+        self.llm_ns += o.llm_ns
+        self.llm_finished += o.llm_finished
+        self.llm_waited += o.llm_waited
+        sigs = self.sigs
+        for sig, pair in o.sigs.items():
+            acc = sigs.get(sig)
+            if acc is None:
+                sigs[sig] = pair
+            else:
+                acc[0] += pair[0]
+                acc[1] += pair[1]
+        if o.moves is not None:
+            if self.moves is None:
+                self.moves = o.moves
+            else:
+                self.moves += o.moves
+        if o.spend is not None:
+            spend = self.spend
+            if spend is None:
+                self.spend = o.spend
+            else:
+                for sig, got in o.spend.items():
+                    acc = spend.get(sig)
+                    if acc is None:
+                        spend[sig] = got
+                    else:
+                        errors, dur, i, o_, cr, cw, est, cost, unknown, rs = got
+                        acc[0] += errors
+                        acc[1] += dur
+                        acc[2] += i
+                        acc[3] += o_
+                        acc[4] += cr
+                        acc[5] += cw
+                        acc[6] += est
+                        acc[7] += cost
+                        acc[8] += unknown
+                        acc[9] += rs
+        if o.points is not None:
+            points = self.points
+            if points is None:
+                self.points = o.points
+            else:
+                for minute, got in o.points.items():
+                    point = points.get(minute)
+                    if point is None:
+                        points[minute] = got
+                    else:
+                        point[0] += got[0]
+                        point[1] += got[1]
+
     def settle(self, t: Totals) -> None:
         """Count the tallied ends in ``t`` (totals that counted their spans as running)."""
         t.running -= self.ended

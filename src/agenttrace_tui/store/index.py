@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
 from ..model import Session, Span, SpanEvent
-from .aggregates import RateMeter, Totals, counted
+from .aggregates import EndTally, RateMeter, Totals, counted
 from .entries import IDLE_NS, MetricSeries, SessionEntry, TraceEntry
 from .limits import DEFAULT_MAX_SPANS, MIN_SERIES, MIN_SESSIONS, MIN_TRACES, TRIM_FILTER_BYTES, pending_bound
 
@@ -169,16 +169,22 @@ class StoreIndex:
         kept: set[str] = set()
         sessions = self.sessions
         total = self._totals
+        #: The end tallies of each session's traces, summed: settled once per session (into its
+        #: totals and the global ones) instead of once per trace (most folds end spans of a few
+        #: traces of one session).
+        ends: dict[str, EndTally] | None = None
         for trace in dirty.values():
             ended = trace.ended
             if ended is not None:
                 # First: the tally describes the totals as the last fold left them.
                 trace.ended = None
                 ended.settle(trace._totals)
-                entry = sessions.get(trace.session_id)
-                if entry is not None:
-                    ended.settle(entry._totals)
-                ended.settle(total)
+                if ends is None:
+                    ends = {trace.session_id: ended}
+                elif (tally := ends.get(trace.session_id)) is None:
+                    ends[trace.session_id] = ended
+                else:
+                    tally.absorb(ended)
             if not trace.pending:
                 continue  # (only ends: its tools' figures are stale, marked above)
             delta = _delta_of(trace)
@@ -204,6 +210,13 @@ class StoreIndex:
                     copy.merge(acc, prune=False)
                     acc = by_session[sid] = copy
                 acc.merge(delta, prune=False)
+        if ends is not None:
+            # Before any delta is merged into them, as each trace's above.
+            for sid, ended in ends.items():
+                entry = sessions.get(sid)
+                if entry is not None:
+                    ended.settle(entry._totals)
+                ended.settle(total)
         for sid, delta in by_session.items():
             entry = sessions.get(sid)
             if entry is not None:
