@@ -52,7 +52,19 @@ from .calls import (
 )
 from .entries import DEFAULT_SESSION, SessionEntry, TraceEntry
 from .index import StoreIndex
-from .merge import _merge_part, copy_with_plain, is_bare, merge_plain, merge_same, merge_span
+from .merge import (
+    _agent_covers,
+    _file_covers,
+    _llm_covers,
+    _merge_part,
+    _rag_covers,
+    _tool_covers,
+    copy_with_plain,
+    is_bare,
+    merge_plain,
+    merge_same,
+    merge_span,
+)
 
 _LLM = SpanKind.LLM_CALL
 _CUSTOM = SpanKind.CUSTOM
@@ -419,24 +431,25 @@ class SpanUpserts(StoreIndex):
         new.status = span.status
         # A part the end brings is merged into the stored one (``_merge_part``; no equality
         # test first, as merge_same has: a part the end sends has changed, and the merge
-        # of an equal part is that part).
+        # of an equal part is that part). Its test whether the end's part sets every field
+        # of the stored one (then the merge is the end's part) is called here directly.
         p: Any
         o: Any
         if (p := span.llm) is not None:
             o = old.llm
-            new.llm = p if o is None else _merge_part(o, p)
+            new.llm = p if o is None or _llm_covers(o, p) else _merge_part(o, p)
         if (p := span.tool) is not None:
             o = old.tool
-            new.tool = p if o is None else _merge_part(o, p)
+            new.tool = p if o is None or _tool_covers(o, p) else _merge_part(o, p)
         if (p := span.agent) is not None:
             o = old.agent
-            new.agent = p if o is None else _merge_part(o, p)
+            new.agent = p if o is None or _agent_covers(o, p) else _merge_part(o, p)
         if (p := span.rag) is not None:
             o = old.rag
-            new.rag = p if o is None else _merge_part(o, p)
+            new.rag = p if o is None or _rag_covers(o, p) else _merge_part(o, p)
         if (p := span.file) is not None:
             o = old.file
-            new.file = p if o is None else _merge_part(o, p)
+            new.file = p if o is None or _file_covers(o, p) else _merge_part(o, p)
         if span.llm is not None or span.tool is not None or span.agent is not None:
             self._intern_parts(new)
         kind = new.kind
