@@ -607,6 +607,17 @@ class Totals:
         return rows
 
 
+def _sum_rows(into: dict, rows: dict) -> None:
+    """Add ``rows`` (key -> a list of numbers) into ``into``, figure by figure; a row new to
+    ``into`` is taken as it is (``rows`` is used up)."""
+    for key, got in rows.items():
+        acc = into.get(key)
+        if acc is None:
+            into[key] = got
+        else:
+            acc[:] = map(add, acc, got)
+
+
 class EndTally:
     """What the ends of running spans moved in a trace's totals since the last fold.
 
@@ -729,52 +740,22 @@ class EndTally:
         self.llm_ns += o.llm_ns
         self.llm_finished += o.llm_finished
         self.llm_waited += o.llm_waited
-        sigs = self.sigs
-        for sig, pair in o.sigs.items():
-            acc = sigs.get(sig)
-            if acc is None:
-                sigs[sig] = pair
-            else:
-                acc[0] += pair[0]
-                acc[1] += pair[1]
+        _sum_rows(self.sigs, o.sigs)
         if o.moves is not None:
             if self.moves is None:
                 self.moves = o.moves
             else:
                 self.moves += o.moves
         if o.spend is not None:
-            spend = self.spend
-            if spend is None:
+            if self.spend is None:
                 self.spend = o.spend
             else:
-                for sig, got in o.spend.items():
-                    acc = spend.get(sig)
-                    if acc is None:
-                        spend[sig] = got
-                    else:
-                        errors, dur, i, o_, cr, cw, est, cost, unknown, rs = got
-                        acc[0] += errors
-                        acc[1] += dur
-                        acc[2] += i
-                        acc[3] += o_
-                        acc[4] += cr
-                        acc[5] += cw
-                        acc[6] += est
-                        acc[7] += cost
-                        acc[8] += unknown
-                        acc[9] += rs
+                _sum_rows(self.spend, o.spend)
         if o.points is not None:
-            points = self.points
-            if points is None:
+            if self.points is None:
                 self.points = o.points
             else:
-                for minute, got in o.points.items():
-                    point = points.get(minute)
-                    if point is None:
-                        points[minute] = got
-                    else:
-                        point[0] += got[0]
-                        point[1] += got[1]
+                _sum_rows(self.points, o.points)
 
     def settle(self, t: Totals) -> None:
         """Count the tallied ends in ``t`` (totals that counted their spans as running)."""

@@ -53,17 +53,17 @@ from .calls import (
 from .entries import DEFAULT_SESSION, SessionEntry, TraceEntry
 from .index import StoreIndex
 from .merge import (
-    _agent_covers,
-    _file_covers,
-    _llm_covers,
     _merge_part,
-    _rag_covers,
-    _tool_covers,
+    agent_covers,
     copy_with_plain,
+    file_covers,
     is_bare,
+    llm_covers,
     merge_plain,
     merge_same,
     merge_span,
+    rag_covers,
+    tool_covers,
 )
 
 _LLM = SpanKind.LLM_CALL
@@ -437,19 +437,19 @@ class SpanUpserts(StoreIndex):
         o: Any
         if (p := span.llm) is not None:
             o = old.llm
-            new.llm = p if o is None or _llm_covers(o, p) else _merge_part(o, p)
+            new.llm = p if o is None or llm_covers(o, p) else _merge_part(o, p)
         if (p := span.tool) is not None:
             o = old.tool
-            new.tool = p if o is None or _tool_covers(o, p) else _merge_part(o, p)
+            new.tool = p if o is None or tool_covers(o, p) else _merge_part(o, p)
         if (p := span.agent) is not None:
             o = old.agent
-            new.agent = p if o is None or _agent_covers(o, p) else _merge_part(o, p)
+            new.agent = p if o is None or agent_covers(o, p) else _merge_part(o, p)
         if (p := span.rag) is not None:
             o = old.rag
-            new.rag = p if o is None or _rag_covers(o, p) else _merge_part(o, p)
+            new.rag = p if o is None or rag_covers(o, p) else _merge_part(o, p)
         if (p := span.file) is not None:
             o = old.file
-            new.file = p if o is None or _file_covers(o, p) else _merge_part(o, p)
+            new.file = p if o is None or file_covers(o, p) else _merge_part(o, p)
         if span.llm is not None or span.tool is not None or span.agent is not None:
             self._intern_parts(new)
         kind = new.kind
@@ -487,21 +487,7 @@ class SpanUpserts(StoreIndex):
                 hook(new)
             except Exception as exc:  # noqa: BLE001 - enrichment must never lose the span
                 self._hook_failed(new, exc)
-        # _mark, spelled out (the end time is set: the caller's condition):
-        if new.parent_span_id is None and (trace.root_id is None or trace.root_id not in trace.spans):
-            trace.root_id = span_id
-        start = new.start_ns
-        if not trace.start_ns or start < trace.start_ns:
-            trace.start_ns = start
-        end: int = new.end_ns  # type: ignore[assignment]
-        if end > trace.end_ns:
-            trace.end_ns = end
-        if not session.first_ns or start < session.first_ns:
-            session.first_ns = start
-        if end > session.last_ns:
-            session.last_ns = end
-        trace.version = session.version = self.version
-        self._dirty_spans[(trace.trace_id, span_id)] = new
+        self._mark(trace, session, new)
         # The totals, as _merge_report moves them for a span that ran. Only a part the end
         # brought can have changed the model, provider or tool name (``_same_sig``): they are
         # compared with the signature the fold counted for the stored span (``counted[0]``).
