@@ -450,8 +450,13 @@ async def test_the_replay_footer_fits_its_speed_keys_at_80x24(db):
 
     app = ReplayApp(db, "sess-v1", clock=FakeClock())
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.pause(0.2)
-        keys = [k for k in app.query(FooterKey) if k.region.width > 0]
+
+        def shown() -> list:
+            return [k for k in app.query(FooterKey) if k.region.width > 0]
+
+        # The footer lays its keys out after the first frames (later on a loaded machine).
+        await wait_for(pilot, lambda: {"replay_faster", "replay_slower", "quit_monitor"} <= {k.action for k in shown()})
+        keys = shown()
         speed = [k for k in keys if k.action in ("replay_faster", "replay_slower")]
         assert speed and all(k.region.right <= 80 for k in speed), [(k.action, k.region) for k in speed]
         assert next(k for k in keys if k.action == "quit_monitor").region.right <= 80
