@@ -183,7 +183,7 @@ def test_ever_new_values_of_a_known_key_read_the_same() -> None:
         sp = ss.spans.add(trace_id=(i + 1).to_bytes(16, "big"), span_id=(i + 1).to_bytes(8, "big"), name="s")
         sp.attributes.extend([otlp_kv("n", v), otlp_kv("other", v)])
     assert _compare(req.SerializeToString()) == len(values)
-    assert max(shape[3] for shape in otlp_fastpb._SHAPES.values()) >= otlp_fastpb.VOLATILE_MISSES  # shapes used
+    assert max(shape[3][0] for shape in otlp_fastpb._SHAPES.values()) >= otlp_fastpb.VOLATILE_MISSES  # shapes used
     # Pairs that share a remembered shape's first bytes but not its shape: a second value field,
     # an unknown field after the value, a varint that is not two or three bytes long.
     odd = [
@@ -197,6 +197,23 @@ def test_ever_new_values_of_a_known_key_read_the_same() -> None:
     ]
     for enc in odd + odd:
         assert _compare(_one_span_body(enc)) == 1
+
+
+def test_a_key_of_ever_new_counts_stops_being_kept() -> None:
+    """Ints of one key that take two varint bytes share one count of misses whatever their first
+    byte: past ``VOLATILE_MISSES`` they are read and not kept, as ever-new ids of one length are."""
+    otlp_fastpb._PAIRS.clear()
+    otlp_fastpb._SHAPES.clear()
+    req = trace_service_pb2.ExportTraceServiceRequest()
+    ss = req.resource_spans.add().scope_spans.add()
+    counts = range(1000, 1600)  # two varint bytes each, 128 different first bytes
+    for i, v in enumerate(counts):
+        sp = ss.spans.add(trace_id=(i + 1).to_bytes(16, "big"), span_id=(i + 1).to_bytes(8, "big"), name="s")
+        sp.attributes.extend([otlp_kv("tokens", v)])
+    assert _compare(req.SerializeToString()) == len(counts)
+    kept = [b for b, (k, _v) in otlp_fastpb._PAIRS.items() if k == "tokens"]
+    # Each first byte's shape is read the long way once (and kept), then by shape until the count.
+    assert len(kept) <= 128 + otlp_fastpb.VOLATILE_MISSES
 
 
 def _one_span_body(kv: bytes) -> bytes:

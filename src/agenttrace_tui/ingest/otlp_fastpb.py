@@ -154,17 +154,23 @@ class _Pairs(dict[bytes, tuple[str, Any]]):
             e = b[1] + 6  # where a one-byte-length string's text starts (bytes after the key: 4)
             shape = _SHAPES.get(b[:e])
             if shape is not None and n == shape[1]:
-                key, _n, kind, misses = shape
+                key, _n, kind, group = shape
+                if kind == _EVER_NEW:  # a string of ever-new values (ids): read, not kept
+                    return key, b[e:].decode()
                 if kind == 0:  # string_value
                     got = (key, b[e:].decode())
-                elif kind == 2 and b[e] < 0x80:  # int_value, two varint bytes
-                    got = (key, (b[e - 1] & 0x7F) | b[e] << 7)
-                elif kind == 3 and b[e] >= 0x80 and b[e + 1] < 0x80:  # int_value, three varint bytes
+                elif kind & 3 == 2:  # int_value, two varint bytes
+                    if b[e] < 0x80:
+                        got = (key, (b[e - 1] & 0x7F) | b[e] << 7)
+                elif b[e] >= 0x80 and b[e + 1] < 0x80:  # int_value, three varint bytes
                     got = (key, (b[e - 1] & 0x7F) | (b[e] & 0x7F) << 7 | b[e + 1] << 14)
                 if got is not None:
-                    if misses >= VOLATILE_MISSES:
+                    if kind & _EVER_NEW:
                         return got  # ever-new values (ids, counts): not worth keeping
-                    shape[3] = misses + 1
+                    group[0] += 1
+                    if group[0] >= VOLATILE_MISSES:
+                        for other in group[1]:
+                            other[2] |= _EVER_NEW
         if got is None:
             got = _read_pair(b)
             _shape(b, got[0])
@@ -179,10 +185,18 @@ class _Pairs(dict[bytes, tuple[str, Any]]):
         return got
 
 
-#: A pair's bytes up to its value -> [key, the pair's length, kind, misses read by it]:
-#: kind 0 a string with a one-byte length, 2 or 3 an int of that many varint bytes
-#: (0 <= v < 2**21).
+#: A pair's bytes up to its value -> [key, the pair's length, kind, its group]: kind 0 a
+#: string with a one-byte length, 2 or 3 an int of that many varint bytes (0 <= v < 2**21),
+#: plus ``_EVER_NEW`` once its group has read ``VOLATILE_MISSES``. A group is [misses read
+#: by its shapes, its shapes]: a string shape's own, or one per key and varint length for
+#: ints (their first varint byte is among the shape's bytes, so one key has up to 128 shapes
+#: of each length; counted apart, a key of ever-new counts would be kept ~128 times as long
+#: as one of ever-new ids).
 _SHAPES: dict[bytes, list[Any]] = {}
+#: A pair's bytes up to its value's tag -> the group of its int shapes.
+_INT_GROUPS: dict[bytes, list[Any]] = {}
+#: Added to a shape's kind once its values are taken as ever new (a flag: kinds are below it).
+_EVER_NEW = 4
 MAX_SHAPES = 4096
 #: Misses after which a shape's values are taken as ever-new and no longer cached:
 #: a key with a few values (models, tool names) misses a few times per value at most.
@@ -210,7 +224,11 @@ def _shape(b: bytes, key: str) -> None:
         return
     if len(_SHAPES) >= MAX_SHAPES:
         _SHAPES.clear()
-    _SHAPES[b[:e + 4]] = [key, n, kind, 0]
+        _INT_GROUPS.clear()
+    group: list[Any] = [0, []] if kind == 0 else _INT_GROUPS.setdefault(b[:e + 3], [0, []])
+    shape = [key, n, kind | _EVER_NEW if group[0] >= VOLATILE_MISSES else kind, group]
+    group[1].append(shape)
+    _SHAPES[b[:e + 4]] = shape
 
 
 _PAIRS = _Pairs()
