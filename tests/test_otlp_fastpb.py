@@ -269,6 +269,37 @@ def test_conversion_through_the_twin_equals_conversion_through_the_generated_cla
         assert convert(fast) == convert(real)
 
 
+def test_runs_of_ids_read_through_the_twin_equal_the_generated_classes() -> None:
+    """Trace and parent ids repeated from one span to the next (the twin reuses their text), with
+    missing, short and all-zero ids among them and after them: the same updates and rejects either way."""
+    import msgspec
+
+    from agenttrace_tui.ingest.otlp_decode import Rejects, convert_traces
+
+    def convert(req: object) -> tuple[list[str], dict[str, int]]:
+        rejects = Rejects()
+        out = [repr(msgspec.to_builtins(u)) for c in convert_traces(req, False, rejects, lambda t: None) for u in c]
+        return out, dict(rejects.by_reason)
+
+    t1, t2 = b"\x01" * 16, b"\x02" * 16
+    p1, p2 = b"\x01" * 8, b"\x02" * 8
+    # (trace id, parent id) of consecutive spans (span ids 1, 2, ...).
+    ids = [(b"", b""), (t1, b""), (t1, p1), (t1, p1), (t1, p2), (t1, b"\x03" * 5), (t1, p2), (t1, bytes(8)),
+           (t1, p2), (t1, b""), (t1, p2), (b"", p2), (t1, p2), (bytes(16), p2), (t1, p2), (b"\x01" * 5, p2),
+           (t1, p2), (t2, p2), (t2, b""), (t1, b""), (b"", b""), (b"", b""), (bytes(16), bytes(8)), (t2, p1)]
+    req = trace_service_pb2.ExportTraceServiceRequest()
+    ss = req.resource_spans.add().scope_spans.add()
+    for no, (tid, parent) in enumerate(ids, 1):
+        ss.spans.add(trace_id=tid, span_id=no.to_bytes(8, "big"), parent_span_id=parent, name=f"s{no}",
+                     start_time_unix_nano=10, end_time_unix_nano=20).attributes.add(key="k").value.string_value = "v"
+    body = req.SerializeToString()
+    fast = parse("traces", body, False)
+    assert isinstance(fast, otlp_fastpb.FastTraceRequest)
+    got = convert(fast)
+    assert got == convert(trace_service_pb2.ExportTraceServiceRequest.FromString(body))
+    assert got[1] == {"invalid_id": 5, "missing_id": 4}
+
+
 def test_status_read_through_the_twin_equals_the_generated_classes() -> None:
     """Status codes and messages, an empty status, and a status sent twice in one span (protobuf merges them)."""
     import msgspec

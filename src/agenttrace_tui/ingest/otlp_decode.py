@@ -133,6 +133,13 @@ def _spans_from_fastpb(items: list[Any], i: int, res: ResourceInfo, rejects: Rej
     n = len(items)
     first = len(spans)
     long_seen = LONG_STRINGS[0]
+    # The trace and parent ids of the span before, checked, and their text: spans of a
+    # trace come in runs, children of one parent too. A repeated id takes the text made
+    # for it (one string per id: no hex() again here, one hash in the store).
+    last_t: bytes | None = None  # (no span's: an id of none or b"" is not valid)
+    last_tid = ""
+    last_p = b""  # no parent
+    last_parent: str | None = None
     while i < n and len(spans) < limit:
         sp = items[i]
         i += 1
@@ -140,8 +147,23 @@ def _spans_from_fastpb(items: list[Any], i: int, res: ResourceInfo, rejects: Rej
         s = sp.span_id
         p = sp.parent_span_id
         # Ids of the right length and not all zero (compared, not any(): no call).
-        if (len(t) != 16 or len(s) != 8 or t == _ZERO16 or s == _ZERO8 or (p and (len(p) != 8 or p == _ZERO8))
-                or sp.events or sp.links):
+        ok = True
+        if t != last_t:
+            if len(t) == 16 and t != _ZERO16:
+                last_t = t
+                last_tid = t.hex()
+            else:
+                ok = False  # the general path below judges it
+        if p != last_p:
+            if len(p) == 8 and p != _ZERO8:
+                last_p = p
+                last_parent = p.hex()
+            elif p:
+                ok = False
+            else:
+                last_p = p
+                last_parent = None
+        if not ok or len(s) != 8 or s == _ZERO8 or sp.events or sp.links:
             try:
                 raw = _raw_from_pb(sp, twin=True)
             except MALFORMED as exc:
@@ -165,9 +187,9 @@ def _spans_from_fastpb(items: list[Any], i: int, res: ResourceInfo, rejects: Rej
             continue
         plan = cached_plan(tuple(attrs)) or cv.plan_for(attrs)
         session = _session_attr(attrs, plan.session_keys) if plan.session_keys else None
-        tid = t.hex()
+        tid = last_tid
         sid = s.hex()
-        parent = p.hex() if p else None
+        parent = last_parent
         name = sp.name
         start = sp.start_time_unix_nano
         end = sp.end_time_unix_nano
