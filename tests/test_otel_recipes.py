@@ -176,3 +176,29 @@ def test_a_known_clients_tool_span_is_built_by_its_recipe(monkeypatch: pytest.Mo
     plans = [p for p in cv._PLANS.values() if p.fast is not None and p.fast is not otel._NO_FAST]
     assert plans
     assert any(r is not None and r.kind.value == "tool_execution" for p in plans for r in p.fast.recipes.values())
+
+
+def test_spans_of_one_key_set_with_other_clients_names_and_kind_values_build_the_same_spans(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """One key set's spans under two clients, several names and kind values of several types (equal
+    across types, NaN): the recipe its compiled entry holds itself takes only the spans of its own
+    key, the others go to their own recipes, as the general path builds them."""
+    req = trace_service_pb2.ExportTraceServiceRequest()
+    # Eight kind values under three names: each value comes under every name.
+    kinds: list[object] = ["chat", "execute_tool", 1.5, float("nan"), True, 1, "invoke_agent", "chat"]
+    for service, scope in (("codex", "codex_otel"), ("agents", "opentelemetry.instrumentation.openai_agents"),
+                           ("plain", "x")):
+        rs = req.resource_spans.add()
+        rs.resource.attributes.append(otlp_kv("service.name", service))
+        ss = rs.scope_spans.add()
+        ss.scope.name = scope
+        for i, kind in enumerate(kinds * 2):
+            sp = ss.spans.add(trace_id=(1).to_bytes(16, "big"), span_id=(len(ss.spans) + 1).to_bytes(8, "big"),
+                              name=("chat gpt-4o", "grep", "chat gpt-4o")[i % 3], start_time_unix_nano=10,
+                              end_time_unix_nano=20)
+            sp.attributes.extend([otlp_kv("gen_ai.operation.name", kind), otlp_kv("gen_ai.request.model", "gpt-4o"),
+                                  otlp_kv("gen_ai.request.max_tokens", 7 + i), otlp_kv("gen_ai.tool.name", "grep"),
+                                  otlp_kv("free", f"v{i}")])
+            sp.status.code = i % 3  # type: ignore[assignment]
+    spans = _both(monkeypatch, req.SerializeToString())
+    assert sum("span_id" in s for s in spans) == 3 * 2 * len(kinds)

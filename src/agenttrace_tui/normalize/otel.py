@@ -426,108 +426,124 @@ def _compile(recipe: _Recipe, raw: bool = False) -> Any:
     ``INTERNAL_KEY`` into ``attrs``: for a caller that knows no value is that long,
     or cuts them after (``cut_free_strings``), and does not read ``attrs`` after.
     """
-    env: dict[str, Any] = {
+    env: dict[str, Any] = {}
+    key = _namer(env, "k")
+    lines = ["def build(trace_id, span_id, parent, name, start, end, attrs, links, status_code, status_message,"
+             " session_id):"]
+    lines += _recipe_lines(recipe, raw, env, key, lambda k: f"attrs[{key(k)}]", "    ")
+    exec("\n".join(lines), env)  # source built above from our own names only
+    return env["build"]
+
+
+def _namer(env: dict[str, Any], prefix: str) -> Any:
+    """``name(k)``: the name ``k`` is bound to in ``env`` (``prefix`` and a number), bound on first use."""
+    names: dict[str, str] = {}
+
+    def name(k: str) -> str:
+        if k not in names:
+            names[k] = f"{prefix}{len(names)}"
+            env[names[k]] = k
+        return names[k]
+
+    return name
+
+
+def _recipe_lines(recipe: _Recipe, raw: bool, env: dict[str, Any], key: Any, val: Any, pad: str) -> list[str]:
+    """The body of ``_compile``'s function, each line after ``pad``: ``key(k)`` names key ``k``
+    (bound in ``env``, as are the names the body uses), ``val(k)`` is the source of its value."""
+    env.update({
         "Span": Span, "Status": Status, "time": time, "finish_usage": cv.finish_usage, "cut_head": cv.cut_head,
         "TokenUsage": TokenUsage, "OK": Status.OK, "RUNNING": Status.RUNNING,
         "cut_msg": cut_msg, "error_status": _error_status, "cut": _cut, "KIND": recipe.kind,
         "INTERNAL_KEY": cv.INTERNAL_KEY, "PREVIEW": cv.TOOL_PREVIEW_CHARS, "MAX": MAX_ATTR_CHARS,
-    }
-    names: dict[str, str] = {}
-
-    def key(k: str) -> str:
-        if k not in names:
-            names[k] = f"k{len(names)}"
-            env[names[k]] = k
-        return names[k]
-
-    lines = ["def build(trace_id, span_id, parent, name, start, end, attrs, links, status_code, status_message,"
-             " session_id):"]
+    })
+    lines: list[str] = []
     kwargs = []
     for i, (part, cls, fields) in enumerate(recipe.parts):
         env[f"P{i}"] = cls
         args = []
         for field, k, _typ, cutting in fields:
-            value = f"attrs[{key(k)}]"
+            value = val(k)
             args.append(f"{field}=cut_head({value}, PREVIEW)" if cutting else f"{field}={value}")
-        lines.append(f"    p{i} = P{i}({', '.join(args)})")
+        lines.append(f"p{i} = P{i}({', '.join(args)})")
         kwargs.append(f"{part}=p{i}")
     if recipe.usage:
         # ``finish_usage`` written out: its two corrections on local numbers, then one
         # TokenUsage with the final values (the same struct, without the dict and the
         # attribute writes; fields the key set lacks keep their defaults, 0).
-        got = {field: f"attrs[{key(k)}]" for field, k, _t, _c in recipe.usage}
+        got = {field: val(k) for field, k, _t, _c in recipe.usage}
         if set(got) - _USAGE_FIELDS:
-            lines.append(f"    usage = finish_usage({{{', '.join(f'{f!r}: {v}' for f, v in got.items())}}})")
+            lines.append(f"usage = finish_usage({{{', '.join(f'{f!r}: {v}' for f, v in got.items())}}})")
         else:
             for field in sorted(got):
-                lines.append(f"    u_{field} = {got[field]}")
+                lines.append(f"u_{field} = {got[field]}")
             for field in ("input", "output", "total"):
                 if field not in got:
-                    lines.append(f"    u_{field} = 0")  # the arithmetic below reads it
+                    lines.append(f"u_{field} = 0")  # the arithmetic below reads it
             cached = " + ".join(f"u_{f}" for f in ("cache_read", "cache_write") if f in got)
             if cached:
                 lines += [
-                    f"    cached = {cached}",
-                    "    if cached and u_input < cached:",
-                    "        u_input += cached",
+                    f"cached = {cached}",
+                    "if cached and u_input < cached:",
+                    "    u_input += cached",
                 ]
             lines += [
-                "    if u_total < u_input + u_output:",
-                "        u_total = u_input + u_output",
-                "    usage = TokenUsage(" + ", ".join(f"{f}=u_{f}" for f in sorted({*got, "input", "output", "total"}))
+                "if u_total < u_input + u_output:",
+                "    u_total = u_input + u_output",
+                "usage = TokenUsage(" + ", ".join(f"{f}=u_{f}" for f in sorted({*got, "input", "output", "total"}))
                 + ")",
             ]
         kwargs.append("usage=usage")
     if raw:
         # The same dict as below: keys in the same order; an INTERNAL_KEY the span sent
         # itself keeps its place and reads True (below: written into attrs first).
-        items = [f"{key(k)}: True" if recipe.internal and k == cv.INTERNAL_KEY else f"{key(k)}: attrs[{key(k)}]"
+        items = [f"{key(k)}: True" if recipe.internal and k == cv.INTERNAL_KEY else f"{key(k)}: {val(k)}"
                  for k in recipe.free]
         if recipe.internal and cv.INTERNAL_KEY not in recipe.free:
             items.append("INTERNAL_KEY: True")
-        lines.append(f"    free = {{{', '.join(items)}}}")
+        lines.append(f"free = {{{', '.join(items)}}}")
     else:
         if recipe.internal:
-            lines.append("    attrs[INTERNAL_KEY] = True")
-        lines.append("    free = {}")
+            lines.append("attrs[INTERNAL_KEY] = True")
+        lines.append("free = {}")
         for k in recipe.free:
-            n = key(k)
-            lines.append(f"    v = attrs[{n}]")
-            lines.append(f"    free[{n}] = v if v.__class__ is not str or len(v) <= MAX else cut(v)")
+            lines.append(f"v = {val(k)}")
+            lines.append(f"free[{key(k)}] = v if v.__class__ is not str or len(v) <= MAX else cut(v)")
         if recipe.internal:
-            lines.append("    free[INTERNAL_KEY] = True")
+            lines.append("free[INTERNAL_KEY] = True")
     error_type = key("error.type")
     lines += [
-        "    status = OK",
-        "    code = None",
-        "    message = status_message or None",
-        "    if status_code == 2:",
-        f"        code = str(attrs.get({error_type}) or 'error')",
-        "        status = error_status(code)",
-        "    elif status_code == 1:",
-        "        message = None",
-        "    if end and end < start:",
-        "        raise ValueError(f'end time {end} is before start time {start}')",
-        "    if not start and not end:",
-        "        start = end = time.time_ns()",
-        "        free['agenttrace.times_missing'] = True",
-        "    return Span(span_id=span_id, trace_id=trace_id, session_id=session_id, parent_span_id=parent, name=name,"
+        "status = OK",
+        "code = None",
+        "message = status_message or None",
+        "if status_code == 2:",
+        f"    code = str(attrs.get({error_type}) or 'error')",
+        "    status = error_status(code)",
+        "elif status_code == 1:",
+        "    message = None",
+        "if end and end < start:",
+        "    raise ValueError(f'end time {end} is before start time {start}')",
+        "if not start and not end:",
+        "    start = end = time.time_ns()",
+        "    free['agenttrace.times_missing'] = True",
+        "return Span(span_id=span_id, trace_id=trace_id, session_id=session_id, parent_span_id=parent, name=name,"
         " kind=KIND, start_ns=start or end, end_ns=end or None, status=status if end else RUNNING,"
         " status_message=cut_msg(message) if message else None, status_code=code, links=links, attributes=free"
         + "".join(f", {a}" for a in kwargs) + ")",
     ]
-    exec("\n".join(lines), env)  # source built above from our own names only
-    return env["build"]
+    return [pad + line for line in lines]
 
 
 class _FastPlan:
     """A key set's typed rows and its recipes (see above)."""
 
-    __slots__ = ("rows", "kind_keys", "recipes", "probe", "entry", "raw_entry", "uses")
+    __slots__ = ("rows", "kind_keys", "keys", "recipes", "probe", "entry", "raw_entry", "inlined", "uses")
 
-    def __init__(self, rows: tuple[tuple[str, str, type, str], ...], kind_keys: tuple[str, ...]) -> None:
+    def __init__(self, rows: tuple[tuple[str, str, type, str], ...], kind_keys: tuple[str, ...],
+                 keys: tuple[str, ...]) -> None:
         self.rows = rows  # (part, field, class, key)
         self.kind_keys = kind_keys
+        self.keys = keys  # the key set, in its order
         self.recipes: dict[tuple[Any, ...], _Recipe | None] = {}
         #: ``_compile_probe()`` once the key set has been seen ``COMPILE_AFTER`` times.
         self.probe: Any = None
@@ -535,6 +551,8 @@ class _FastPlan:
         self.entry: Any = None
         #: ``entry`` calling the recipes' ``raw`` builds (free strings left uncut, see ``_compile``).
         self.raw_entry: Any = None
+        #: Whether ``raw_entry`` holds a compiled recipe's steps itself (``_compile_probe(inline=...)``).
+        self.inlined = False
         self.uses = 0
 
     def interpret_probe(self, attrs: dict[str, Any], client: str | None, name: str) -> tuple[Any, ...] | None:
@@ -545,31 +563,61 @@ class _FastPlan:
                 return None
         return (client, name, *[attrs[k] for k in self.kind_keys])
 
-    def _compile_probe(self, entry: bool = False, raw: bool = False) -> Any:
+    def _compile_probe(self, entry: bool = False, raw: bool = False,
+                       inline: tuple[tuple[Any, ...], _Recipe] | None = None) -> Any:
         """``interpret_probe`` written for this key set alone, as ``_compile`` writes a recipe.
 
         ``entry=True``: ``build`` instead, once the probe is compiled: the probe's
         checks, then the recipe's compiled function called directly (a recipe not
         made or not compiled yet is left to ``_build``). ``raw=True`` (with ``entry``):
-        the recipes' ``raw`` builds (``_build`` cuts, which is the same span then).
+        the recipes' ``raw`` builds (``_build`` cuts, which is the same span then),
+        reading the values by their place in the key set (``attrs`` has exactly its
+        keys, in its order: the caller's plan is the one of ``tuple(attrs)``), not by key.
+        ``inline`` (with ``raw``): (key, recipe) of a compiled recipe whose steps the
+        entry takes itself, on the locals, for a span of that key: no call, no key tuple
+        (a key set's spans usually share one client, name and kind values).
         """
         env: dict[str, Any] = {"str": str, "int": int, "float": float, "INF": _INF, "recipes": self.recipes,
                                "MISSING": _NO_FAST, "slow": self._build}
         args = "trace_id, span_id, parent, name, start, end, attrs, links, status_code, status_message, session_id"
         lines = [f"def probe({args}, client):" if entry else "def probe(attrs, client, name):"]
+        place = {k: i for i, k in enumerate(self.keys)} if entry and raw else {}
+
+        def value(k: str, prefix: str) -> str:
+            if k in place:
+                return f"a{place[k]}"
+            return f"attrs[{prefix}]"
+
+        if place:
+            lines.append(f"    {''.join(f'a{i}, ' for i in range(len(place)))}= attrs.values()")
         for i, (_p, _f, typ, k) in enumerate(self.rows):
             env[f"r{i}"] = k
-            lines.append(f"    v = attrs[r{i}]")
-            nonfinite = " or v != v or v == INF or v == -INF" if typ is float else ""
-            lines.append(f"    if v.__class__ is not {typ.__name__}{nonfinite}:")
+            v = value(k, f"r{i}")
+            if not place:
+                lines.append(f"    v = {v}")  # one lookup
+                v = "v"
+            nonfinite = f" or {v} != {v} or {v} == INF or {v} == -INF" if typ is float else ""
+            lines.append(f"    if {v}.__class__ is not {typ.__name__}{nonfinite}:")
             lines.append("        return None")
         kinds = []
         for i, k in enumerate(self.kind_keys):
             env[f"c{i}"] = k
-            kinds.append(f", attrs[c{i}]")
+            kinds.append(f", {value(k, f'c{i}')}")
         if not entry:
             lines.append(f"    return (client, name{''.join(kinds)})")
         else:
+            if inline is not None and place:
+                # Equal to the recipe's key as the dict finds it (``==`` on each part; a part
+                # ``==`` misses but the dict finds, a NaN by identity, goes on to the dict).
+                (i_client, i_name, *i_kinds), recipe = inline
+                env["I_CLIENT"] = i_client
+                env["I_NAME"] = i_name
+                same = ["client == I_CLIENT", "name == I_NAME"]
+                for i, (k, v) in enumerate(zip(self.kind_keys, i_kinds, strict=True)):
+                    env[f"I_KIND{i}"] = v
+                    same.append(f"{value(k, '')} == I_KIND{i}")
+                lines.append(f"    if {' and '.join(same)}:")
+                lines += _recipe_lines(recipe, True, env, _namer(env, "k"), lambda k: value(k, ""), "        ")
             lines += [
                 "    try:",
                 f"        recipe = recipes.get((client, name{''.join(kinds)}), MISSING)",
@@ -597,7 +645,11 @@ class _FastPlan:
                 return _NO_FAST
             rows.append((part, field, typ, keys[0]))  # the first key present wins when its value has the type
         present = set(plan.keys)
-        return _FastPlan(tuple(rows), tuple(k for k in _KIND_KEYS if k in present))
+        return _FastPlan(tuple(rows), tuple(k for k in _KIND_KEYS if k in present), plan.keys)
+
+    def _compiled(self) -> tuple[tuple[Any, ...], _Recipe] | None:
+        """A recipe of this key set compiled already, with its key (None when there is none)."""
+        return next(((key, r) for key, r in self.recipes.items() if r is not None and r.raw is not None), None)
 
     def recipe(self, key: tuple[Any, ...], name: str, attrs: dict[str, Any], client: str | None) -> _Recipe | None:
         """The recipe for this span's (client, name, kind values), made by the general functions."""
@@ -661,7 +713,9 @@ class _FastPlan:
             if self.uses >= COMPILE_AFTER:
                 self.probe = self._compile_probe()
                 self.entry = self._compile_probe(entry=True)
-                self.raw_entry = self._compile_probe(entry=True, raw=True)
+                inline = self._compiled()
+                self.raw_entry = self._compile_probe(entry=True, raw=True, inline=inline)
+                self.inlined = inline is not None
             probe = self.interpret_probe
         key = probe(attrs, client, name)
         if key is None:
@@ -680,6 +734,9 @@ class _FastPlan:
             if recipe.uses >= COMPILE_AFTER:
                 recipe.build = _compile(recipe)
                 recipe.raw = _compile(recipe, raw=True)
+                if self.raw_entry is not None and not self.inlined:
+                    self.raw_entry = self._compile_probe(entry=True, raw=True, inline=(key, recipe))
+                    self.inlined = True
             build = recipe.interpret
         return build(trace_id, span_id, parent, name, start, end, attrs, links, status_code,
                      status_message, session_id)
