@@ -49,9 +49,15 @@ def _compare(body: bytes) -> int:
         got = [_typed(otlp_fastpb.span_attrs(sp.attributes))
                for rs in fast.resource_spans for ss in rs.scope_spans for sp in ss.spans]
         assert got == want
-    # Everything but span attributes reads the same through the twin classes.
+    # Of a span's events and links the twin keeps whether it has any; the other twin
+    # (for such a span) reads everything but span attributes the same as the real classes.
+    extra = [otlp_fastpb.has_extra(sp, otlp_fastpb.EXTRA) is not None
+             for rs in fast.resource_spans for ss in rs.scope_spans for sp in ss.spans]
+    assert extra == [bool(sp.events or sp.links) for rs in real.resource_spans for ss in rs.scope_spans for sp in ss.spans]
+    assert fast.body == body
+    full = otlp_fastpb.FullTraceRequest.FromString(body)
     twin = trace_service_pb2.ExportTraceServiceRequest()
-    for rs in fast.resource_spans:
+    for rs in full.resource_spans:
         for ss in rs.scope_spans:
             for sp in ss.spans:
                 del sp.attributes[:]
@@ -59,7 +65,7 @@ def _compare(body: bytes) -> int:
         for ss in rs.scope_spans:
             for sp in ss.spans:
                 del sp.attributes[:]
-    twin.ParseFromString(fast.SerializeToString())
+    twin.ParseFromString(full.SerializeToString())
     assert twin == real
     return len(want)
 
@@ -358,3 +364,46 @@ async def test_the_receiver_answers_malformed_spans_as_a_partial_success() -> No
         assert status == 200 and store.span_count == 3
     finally:
         await server.close()
+
+
+def test_events_and_links_of_spans_in_any_scope_read_again_from_the_body() -> None:
+    """Spans with events, links, both, an empty event or a bad id among plain ones, in several
+    resources and scopes, converted in small chunks: the twin reads each such span again from
+    the body (the right one: the same updates and rejects as the generated classes)."""
+    import msgspec
+
+    from agenttrace_tui.ingest.otlp_decode import Rejects, convert_traces
+
+    def convert(req: object) -> tuple[list[str], dict[str, int]]:
+        rejects = Rejects()
+        out = [repr(msgspec.to_builtins(u))
+               for c in convert_traces(req, False, rejects, lambda t: None, chunk=2) for u in c]
+        return out, dict(rejects.by_reason)
+
+    req = trace_service_pb2.ExportTraceServiceRequest()
+    n = 0
+    for r in range(2):
+        rs = req.resource_spans.add()
+        rs.resource.attributes.append(otlp_kv("service.name", f"svc-{r}"))
+        for s in range(2):
+            ss = rs.scope_spans.add()
+            for k in range(5):
+                n += 1
+                sp = ss.spans.add(trace_id=n.to_bytes(16, "big"), span_id=n.to_bytes(8, "big"), name=f"s{n}",
+                                  start_time_unix_nano=1_000 + n, end_time_unix_nano=2_000 + n)
+                sp.attributes.append(otlp_kv("gen_ai.operation.name", "chat"))
+                if (n + r + s) % 3 == 0:
+                    sp.events.add(name=f"e{n}", time_unix_nano=1_500 + n).attributes.append(otlp_kv("i", n))
+                    sp.events.add()  # an empty event: encoded as no bytes, kept all the same
+                if k == 3:
+                    sp.links.add(trace_id=(n + 100).to_bytes(16, "big"), span_id=(n + 100).to_bytes(8, "big"))
+                if n == 14:
+                    sp.span_id = b"\x01\x02"  # a bad id on a span with events: rejected
+    body = req.SerializeToString()
+    fast = parse("traces", body, False)
+    assert isinstance(fast, otlp_fastpb.FastTraceRequest)
+    got = convert(fast)
+    assert got == convert(trace_service_pb2.ExportTraceServiceRequest.FromString(body))
+    assert sum("'events': ({" in u for u in got[0]) >= 5
+    assert sum("'links': ({" in u for u in got[0]) == 3  # (n = 14's rejected)
+    assert got[1] == {"invalid_id": 1}

@@ -11,6 +11,7 @@ counted by reason; they never fail the request.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -27,7 +28,18 @@ from ..normalize.otel import (
     cut_msg,
     fast_plan,
 )
-from .otlp_fastpb import LONG_STRINGS, MALFORMED, FastTraceRequest, read_pair, read_status, span_attrs, span_status
+from .otlp_fastpb import (
+    EXTRA,
+    LONG_STRINGS,
+    MALFORMED,
+    FastTraceRequest,
+    FullTraceRequest,
+    has_extra,
+    read_pair,
+    read_status,
+    span_attrs,
+    span_status,
+)
 from .otlp_parse import (
     MAX_ITEMS,
     MAX_JSON_OBJECTS,
@@ -91,10 +103,11 @@ def _span_from_raw(raw: RawSpan, framework: str | None, rejects: Rejects) -> tup
     return span, explicit is not None
 
 
-def _raw_from_pb(sp: Any, twin: bool = False) -> RawSpan:
-    """A parsed protobuf span in plain shapes (``twin``: a span of ``FastTraceRequest``)."""
-    pb_events = sp.events
-    pb_links = sp.links
+def _raw_from_pb(sp: Any, twin: bool = False, bare: bool = False) -> RawSpan:
+    """A parsed protobuf span in plain shapes (``twin``: a span of ``FullTraceRequest``, or with
+    ``bare`` one of ``FastTraceRequest`` without events and links)."""
+    pb_events = () if bare else sp.events
+    pb_links = () if bare else sp.links
     if twin:
         code, message = span_status(sp.status)
     else:
@@ -118,14 +131,15 @@ _ZERO8 = bytes(8)
 
 
 def _spans_from_fastpb(items: list[Any], i: int, res: ResourceInfo, rejects: Rejects, spans: list[Span],
-                       explicit: list[bool], limit: int) -> int:
+                       explicit: list[bool], limit: int, full: Callable[[int], Any]) -> int:
     """Convert ``items[i:]`` (spans of ``FastTraceRequest``) onto ``spans``/``explicit``
     until ``spans`` holds ``limit``; returns the index of the next item.
 
     ``_span_from_raw(_raw_from_pb(sp))`` in one step, one loop per scope: the
     usual span (well-formed ids, no events, no links) is read straight into its
     key set's recipes (``fast_plan``), or ``build_span`` when they decline it;
-    any other takes the two steps this abbreviates. Recipes build free attributes
+    any other takes the two steps this abbreviates (one with events or links read again
+    with them: ``full(index)`` is the item of ``FullTraceRequest``). Recipes build free attributes
     uncut (``raw_entry``): a string long enough to cut is rare and counted as its
     pair is read (``LONG_STRINGS``), and the spans of a call that saw one are cut after.
     """
@@ -163,9 +177,10 @@ def _spans_from_fastpb(items: list[Any], i: int, res: ResourceInfo, rejects: Rej
             else:
                 last_p = p
                 last_parent = None
-        if not ok or len(s) != 8 or s == _ZERO8 or sp.events or sp.links:
+        extra = has_extra(sp, EXTRA) is not None
+        if not ok or len(s) != 8 or s == _ZERO8 or extra:
             try:
-                raw = _raw_from_pb(sp, twin=True)
+                raw = _raw_from_pb(full(i - 1) if extra else sp, twin=True, bare=not extra)
             except MALFORMED as exc:
                 _malformed(rejects, sp, exc)
                 continue
@@ -213,6 +228,11 @@ def _spans_from_fastpb(items: list[Any], i: int, res: ResourceInfo, rejects: Rej
     if LONG_STRINGS[0] != long_seen:
         cut_free_strings(spans[first:])
     return i
+
+
+def _full_span(full_scope: Callable[[int], Any], n: int, i: int) -> Any:
+    """Span ``i`` of scope ``n`` (in request order) as ``full_scope`` reads it."""
+    return full_scope(n)[i]
 
 
 def _malformed(rejects: Rejects, sp: Any, exc: BaseException) -> None:
@@ -328,12 +348,23 @@ def convert_traces(
         return out
 
     if not json and isinstance(req, FastTraceRequest):
-        for res, _scope, items in _iter_resource_items(req, json, "scopeSpans", "spans"):
+        # The spans of each scope of the request read again with their events and links,
+        # once a span has some (the same body, so the same scopes and spans in order).
+        full_scopes: list[Any] = []
+
+        def full_scope(n: int) -> Any:
+            if not full_scopes:
+                full_req = FullTraceRequest.FromString(req.body)
+                full_scopes.extend(ss.spans for rs in full_req.resource_spans for ss in rs.scope_spans)
+            return full_scopes[n]
+
+        for n, (res, _scope, items) in enumerate(_iter_resource_items(req, json, "scopeSpans", "spans")):
             listed = items[:]
             i = 0
+            full = functools.partial(_full_span, full_scope, n)
             while i < len(listed):
                 had = len(spans)
-                i = _spans_from_fastpb(listed, i, res, rejects, spans, explicit, max(chunk, 1))
+                i = _spans_from_fastpb(listed, i, res, rejects, spans, explicit, max(chunk, 1), full)
                 res_of.extend([res] * (len(spans) - had))
                 if len(spans) >= chunk:
                     yield flush()

@@ -9,7 +9,10 @@ each KeyValue over as its encoded bytes, and ``span_attrs`` reads them.
 ``Span.status`` is ``repeated bytes`` there too (each occurrence encoded, as
 protobuf merges them: ``span_status``), read through a cache as well: the
 generated classes build a wrapper for the status and read two fields, ~3x
-the cost, and every span of the common SDKs carries one.
+the cost, and every span of the common SDKs carries one. Of a span's events
+and links the twin keeps only whether it has any (one oneof, read in one
+call); the rare span that has some is read again from the request's body by
+a second twin that keeps them (``FullTraceRequest``).
 
 Spans of one instrumentation repeat the same key/value pairs byte for byte
 (operation names, models, providers, tool names), so a bounded cache maps the
@@ -42,48 +45,79 @@ from ..normalize.otel import MAX_ATTR_CHARS
 from .otlp_values import pb_value
 
 _PACKAGE = "agenttrace.otlp_fast"
+#: The twin span's oneof that stands for its events and links (see ``_declare``).
+EXTRA = "extra"
+#: The twin request's field holding the body it was read from (set by ``otlp_parse.parse``):
+#: the highest field number, which no OTLP message uses.
+BODY_FIELD = 536870911
 
 
-def _declare() -> Any:
-    """The twin request class (declared once per process in the default pool)."""
+def _declare(package: str, presence_only: bool) -> Any:
+    """A twin request class (declared once per process in the default pool, in ``package``).
+
+    ``presence_only``: the span's events and links are one oneof (``EXTRA``) of one
+    event and one link: parsed and checked as the real fields are (every occurrence
+    is read as its message), but what a span keeps of them is only whether it had
+    any, read in one call (``WhichOneof``) where the two repeated fields cost two
+    containers on every span. A span that has some is read again from the body
+    (``BODY_FIELD``) by the twin declared without it.
+    """
     pool = descriptor_pool.Default()
-    name = f"{_PACKAGE}.ExportTraceServiceRequest"
+    name = f"{package}.ExportTraceServiceRequest"
     try:
         return message_factory.GetMessageClass(pool.FindMessageTypeByName(name))
     except KeyError:
         pass
     F = descriptor_pb2.FieldDescriptorProto
     fdp = descriptor_pb2.FileDescriptorProto(
-        name="agenttrace/otlp_fast_trace.proto", package=_PACKAGE, syntax="proto3",
+        name=f"{package.replace('.', '/')}_trace.proto", package=package, syntax="proto3",
         dependency=[trace_pb2.DESCRIPTOR.name, trace_service_pb2.DESCRIPTOR.name],
     )
 
-    def twin(desc: Any, bytes_fields: tuple[str, ...] = (), retype: tuple[str, str] | None = None) -> None:
+    def twin(desc: Any, bytes_fields: tuple[str, ...] = (), retype: tuple[str, str] | None = None,
+             oneof: tuple[str, ...] = ()) -> Any:
         m = descriptor_pb2.DescriptorProto()
         desc.CopyToProto(m)
         # Nested types (Span.Event, Span.Link, Span.SpanKind) stay the real ones: their
         # fields' type names are fully qualified already.
         del m.nested_type[:]
         del m.enum_type[:]
+        if oneof:
+            m.oneof_decl.add(name=EXTRA)
         for f in m.field:
             if f.name in bytes_fields:
                 f.type = F.TYPE_BYTES
                 f.label = F.LABEL_REPEATED  # status: every occurrence kept, merged when read
                 f.ClearField("type_name")
+            elif f.name in oneof:
+                f.label = F.LABEL_OPTIONAL
+                f.oneof_index = 0
             elif retype is not None and f.name == retype[0]:
-                f.type_name = f".{_PACKAGE}.{retype[1]}"
-        fdp.message_type.add().CopyFrom(m)
+                f.type_name = f".{package}.{retype[1]}"
+        added = fdp.message_type.add()
+        added.CopyFrom(m)
+        return added
 
-    twin(trace_pb2.Span.DESCRIPTOR, bytes_fields=("attributes", "status"))
+    twin(trace_pb2.Span.DESCRIPTOR, bytes_fields=("attributes", "status"),
+         oneof=("events", "links") if presence_only else ())
     twin(trace_pb2.ScopeSpans.DESCRIPTOR, retype=("spans", "Span"))
     twin(trace_pb2.ResourceSpans.DESCRIPTOR, retype=("scope_spans", "ScopeSpans"))
-    twin(trace_service_pb2.ExportTraceServiceRequest.DESCRIPTOR, retype=("resource_spans", "ResourceSpans"))
+    request = twin(trace_service_pb2.ExportTraceServiceRequest.DESCRIPTOR, retype=("resource_spans", "ResourceSpans"))
+    if presence_only:
+        request.field.add(name="body", number=BODY_FIELD, type=F.TYPE_BYTES, label=F.LABEL_OPTIONAL, json_name="body")
     pool.Add(fdp)
     return message_factory.GetMessageClass(pool.FindMessageTypeByName(name))
 
 
-#: ``ExportTraceServiceRequest`` whose spans keep their attributes as encoded KeyValues.
-FastTraceRequest: Any = _declare()
+#: ``ExportTraceServiceRequest`` whose spans keep their attributes as encoded KeyValues,
+#: and of their events and links only whether they have any (``EXTRA``).
+FastTraceRequest: Any = _declare(_PACKAGE, presence_only=True)
+#: The same with the spans' events and links, for a span of ``FastTraceRequest`` that has some.
+FullTraceRequest: Any = _declare(f"{_PACKAGE}_full", presence_only=False)
+#: Whether a span of ``FastTraceRequest`` has events or links: ``has_extra(span, EXTRA)`` is
+#: not None (the unbound method: no attribute lookup on the span).
+has_extra = message_factory.GetMessageClass(descriptor_pool.Default().FindMessageTypeByName(f"{_PACKAGE}.Span")).WhichOneof
+
 
 #: What reading a malformed encoded pair or status raises (UnicodeDecodeError is a ValueError).
 MALFORMED = (DecodeError, ValueError, RuntimeError, RecursionError)

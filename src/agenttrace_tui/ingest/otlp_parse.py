@@ -76,8 +76,12 @@ def parse(signal: str, body: bytes, json: bool) -> Any:
         # conversion reads ~2x faster (see otlp_fastpb). It judges every other field as the
         # real classes do; what it leaves encoded is judged span by span as it is read
         # (otlp_decode: a span with a malformed attribute is rejected, its request kept).
+        # It keeps of a span's events and links only whether it has some, and the body,
+        # for conversion to read such a span again with them (FullTraceRequest).
         try:
-            return FastTraceRequest.FromString(body)
+            req = FastTraceRequest.FromString(body)
+            req.body = body
+            return req
         except (_PbDecodeError, RuntimeError, ValueError, RecursionError):
             pass  # the real classes give the error (or read what the twin could not)
     try:
