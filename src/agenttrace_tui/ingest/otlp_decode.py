@@ -133,7 +133,7 @@ _ZERO8 = bytes(8)
 def _spans_from_fastpb(items: list[Any], i: int, res: ResourceInfo, rejects: Rejects, spans: list[Span],
                        explicit: list[bool], limit: int, full: Callable[[int], Any]) -> int:
     """Convert ``items[i:]`` (spans of ``FastTraceRequest``) onto ``spans``/``explicit``
-    until ``spans`` holds ``limit``; returns the index of the next item.
+    until ``spans`` holds ``limit`` (or sooner when some were rejected); returns the index of the next item.
 
     ``_span_from_raw(_raw_from_pb(sp))`` in one step, one loop per scope: the
     usual span (well-formed ids, no events, no links) is read straight into its
@@ -144,8 +144,10 @@ def _spans_from_fastpb(items: list[Any], i: int, res: ResourceInfo, rejects: Rej
     pair is read (``LONG_STRINGS``), and the spans of a call that saw one are cut after.
     """
     client = res.framework
-    n = len(items)
     first = len(spans)
+    # Each item adds one span at most: up to ``stop`` none can reach ``limit`` (one test a
+    # span, not two; a call that rejected some returns short, and the caller calls again).
+    stop = min(len(items), i + limit - first)
     long_seen = LONG_STRINGS[0]
     # The trace and parent ids of the span before, checked, and their text: spans of a
     # trace come in runs, children of one parent too. A repeated id takes the text made
@@ -154,7 +156,7 @@ def _spans_from_fastpb(items: list[Any], i: int, res: ResourceInfo, rejects: Rej
     last_tid = ""
     last_p = b""  # no parent
     last_parent: str | None = None
-    while i < n and len(spans) < limit:
+    while i < stop:
         sp = items[i]
         i += 1
         t = sp.trace_id
@@ -202,9 +204,7 @@ def _spans_from_fastpb(items: list[Any], i: int, res: ResourceInfo, rejects: Rej
             continue
         plan = cached_plan(tuple(attrs)) or cv.plan_for(attrs)
         session = _session_attr(attrs, plan.session_keys) if plan.session_keys else None
-        tid = last_tid
         sid = s.hex()
-        parent = last_parent
         name = sp.name
         start = sp.start_time_unix_nano
         end = sp.end_time_unix_nano
@@ -215,11 +215,11 @@ def _spans_from_fastpb(items: list[Any], i: int, res: ResourceInfo, rejects: Rej
             span = None
             if fast is not None and fast is not NO_FAST:
                 entry = fast.raw_entry  # the compiled build, once the key set is common
-                span = (entry or fast.build)(tid, sid, parent, name, start, end, attrs, (), code, message,
+                span = (entry or fast.build)(last_tid, sid, last_parent, name, start, end, attrs, (), code, message,
                                              session or "", client)
             if span is None:
-                span = build_span(tid, sid, parent, name, start, end, attrs, [], (), code, message, session or "",
-                                  client, plan, try_fast=False)
+                span = build_span(last_tid, sid, last_parent, name, start, end, attrs, [], (), code, message,
+                                  session or "", client, plan, try_fast=False)
         except (TypeError, ValueError, RecursionError) as exc:
             rejects.add("invalid_span", str(exc)[:200])
             continue
