@@ -405,12 +405,38 @@ def normalize(records: list[WireRecord]) -> tuple[list[Update], list[Reject]]:
                 attrs = rec.attributes
                 if attrs and not keys.isdisjoint(attrs):
                     append(_general_span(rec))
-                elif (attrs or rec.name or rec.kind or rec.usage is not None or rec.llm is not None
-                        or rec.tool is not None or rec.agent is not None or rec.rag is not None or rec.file is not None
-                        or rec.cost is not None or rec.events or rec.links):
-                    # What span_from_record gives it (its bare-end case is _typed_span's
-                    # too): the fast path, as for span records, without its tests again.
+                elif rec.name or rec.kind or rec.cost is not None or rec.events or rec.links:
+                    # What span_from_record gives it: the fast path, as for span records.
                     append(_typed_span(rec, attrs))
+                elif ((llm := rec.llm) is not None or (tool := rec.tool) is not None or rec.agent is not None
+                        or rec.rag is not None or rec.file is not None or rec.usage is not None or attrs):
+                    # An end with what changed in its typed parts and usage, no name or kind (our
+                    # SDK's over a stream): what _typed_span gives it, with one Span call. An empty
+                    # part, a tool by name alone, an inexact status or an end before its start: there.
+                    tool, agent, rag, file = rec.tool, rec.agent, rec.rag, rec.file
+                    st, start = rec.status, rec.start_ns
+                    if ((llm is not None and llm.provider is None and llm == no_llm)
+                            or (tool is not None and (tool.__class__ is not tool_info or tool.name is None))
+                            or (agent is not None and agent.name is None) or (rag is not None and rag.query is None)
+                            or (file is not None and file.path is None)
+                            or (st is not None and (span_status := status_get(st)) is None)
+                            or (start and rec.end_ns < start)):
+                        append(_typed_span(rec, attrs))
+                        continue
+                    if st is None:
+                        span_status = _ERROR if rec.status_code else _OK
+                    usage = rec.usage
+                    if usage is not None and not usage.total:
+                        usage.total = usage.input + usage.output
+                    span = Span(span_id=rec.span_id, trace_id=rec.trace_id, session_id=rec.session_id or "",
+                                parent_span_id=rec.parent_span_id or None, name="", start_ns=start or 0,
+                                end_ns=rec.end_ns, status=span_status, llm=llm, tool=tool, agent=agent, rag=rag,  # type: ignore[arg-type]
+                                file=file, usage=usage, attributes=attrs)
+                    if (msg := rec.status_message) is not None:
+                        span.status_message = msg
+                    if (code := rec.status_code) is not None:
+                        span.status_code = code
+                    append(span)
                 elif rec.session_id or rec.parent_span_id or rec.start_ns:
                     append(_end_span(rec))
                 else:
