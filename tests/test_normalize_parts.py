@@ -82,16 +82,18 @@ def test_typed_span_equals_general_span(rec: SpanRecord) -> None:
     assert (out, bad) == (general, [])
 
 
-#: The shape most span records have (an exact kind and status, an llm or a tool part, usage, a
-#: cost, nothing else optional), which normalize() builds inline; near misses too: kinds by
-#: another name, statuses in capitals, an empty llm or tool part, a tool given by its name
-#: alone, an end before its start, a message or a code.
+#: The shape most span records have (an exact kind and status, typed parts, usage, a cost,
+#: nothing else optional), which normalize() builds inline; near misses too: kinds by another
+#: name, statuses in capitals, an empty part, a tool given by its name alone, an end before its
+#: start, a message or a code.
 _kinds = st.sampled_from([k.value for k in SpanKind] + ["", "LLM", "llm", "tool", "nonsense"])
 _statuses = st.sampled_from(["ok", "error", "running", "timeout", "cancelled", "OK", "Error", "bogus"])
 _common_shape = dict(
     common, trace_id=ids, span_id=ids, parent_span_id=opt(ids),
     session_id=opt(ids), kind=opt(_kinds), status=opt(_statuses),
     llm=opt(st.just(LlmInfo()) | llm), tool=opt(st.just(ToolInfo()) | tool), usage=opt(usage), cost=opt(cost),
+    agent=st.none() | st.none() | agent | st.just(AgentInfo()), rag=st.none() | st.none() | rag | st.just(RagInfo()),
+    file=st.none() | st.none() | file | st.just(FileInfo()),
     attributes=attributes,
     status_message=st.none() | st.none() | st.just("m"), status_code=st.none() | st.none() | st.just("E1"),
 )

@@ -366,18 +366,21 @@ def normalize(records: list[WireRecord]) -> tuple[list[Update], list[Reject]]:
                 if attrs and not keys.isdisjoint(attrs):
                     append(_general_span(rec))
                     continue
-                # The common record (a kind and status given exactly, at most an llm or a tool
-                # part, usage and a cost, nothing else optional) is built here with one Span call: what
-                # ``_typed_span`` gives it, without its tests of what such a record lacks.
-                # Any other, or one whose times are wrong, goes there.
+                # The common record (a kind and status given exactly, typed parts each naming
+                # its first field, usage and a cost, nothing else optional) is built here with one
+                # Span call: what ``_typed_span`` gives it, without its tests of what such a record
+                # lacks. Any other, or one whose times are wrong, goes there.
                 k, st, llm = rec.kind, rec.status, rec.llm
                 # (What such a record lacks is tested first: a record that has it pays the least.)
-                if (rec.rag is not None or rec.file is not None or rec.agent is not None
-                        or rec.status_message is not None or rec.status_code is not None or rec.events or rec.links
+                if (rec.status_message is not None or rec.status_code is not None or rec.events or rec.links
                         # a tool part as decoded, named (so not an empty one)
                         or ((tool := rec.tool) is not None and (tool.__class__ is not tool_info or not tool.name))
                         or not k or (kind := kinds_get(k)) is None or (st is not None and (span_status := status_get(st)) is None)
-                        or (llm is not None and llm.model is None and llm == no_llm)):
+                        or (llm is not None and llm.model is None and llm == no_llm)
+                        # an agent, retrieval or file part with its first field unset may be empty
+                        or ((agent := rec.agent) is not None and agent.name is None)
+                        or ((rag := rec.rag) is not None and rag.query is None)
+                        or ((file := rec.file) is not None and file.path is None)):
                     append(_typed_span(rec, attrs))
                     continue
                 start = rec.start_ns
@@ -396,10 +399,18 @@ def normalize(records: list[WireRecord]) -> tuple[list[Update], list[Reject]]:
                 if usage is not None and not usage.total:
                     usage.total = usage.input + usage.output
                 # (span_status is never None here: the test above sent that record to _typed_span.)
-                append(Span(span_id=rec.span_id, trace_id=rec.trace_id, session_id=rec.session_id or "",
+                span = Span(span_id=rec.span_id, trace_id=rec.trace_id, session_id=rec.session_id or "",
                             parent_span_id=rec.parent_span_id or None, name=rec.name, kind=kind, start_ns=start,
                             end_ns=end, status=span_status, llm=llm, tool=tool, usage=usage,  # type: ignore[arg-type]
-                            cost=rec.cost, attributes=attrs))
+                            cost=rec.cost, attributes=attrs, agent=agent)
+                # The rarer parts assigned after the call, only when sent: a Span call with 16 or
+                # more keywords costs 4x one with 15 (see _typed_span), and an assignment to a
+                # Span field costs more than a keyword in the call.
+                if rag is not None:
+                    span.rag = rag
+                if file is not None:
+                    span.file = file
+                append(span)
             elif cls is SpanEndRecord:
                 # The second half of a live span: bare (ids, times, status) -> the short path.
                 attrs = rec.attributes
