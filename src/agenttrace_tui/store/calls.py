@@ -42,7 +42,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from ..model import Span, SpanKind
+from ..model import Span, SpanKind, TokenUsage
 
 if TYPE_CHECKING:
     from .entries import TraceEntry
@@ -87,12 +87,19 @@ def call_keys(span: Span) -> list[tuple[Any, ...]]:
             if v not in (None, ""):
                 keys.append(("id", str(v)))
                 break
-        u = span.usage
-        if u is not None and u.scope == "span" and not u.estimated and (u.input or u.output):
-            keys.append(("usage", u.input, u.output, u.cache_read))
+        key = usage_key(span.usage)
+        if key is not None:
+            keys.append(key)
     elif span.kind is _TOOL and span.tool is not None and span.tool.call_id:
         keys.append(("tool", span.tool.call_id))
     return keys
+
+
+def usage_key(u: TokenUsage | None) -> tuple[Any, ...] | None:
+    """A model call's key by the usage it reported itself (None: no usage to know it by)."""
+    if u is not None and u.scope == "span" and not u.estimated and (u.input or u.output):
+        return ("usage", u.input, u.output, u.cache_read)
+    return None
 
 
 def _rule(key: tuple[Any, ...]) -> str:

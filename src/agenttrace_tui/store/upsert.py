@@ -49,6 +49,7 @@ from .calls import (
     remember,
     scope_usage,
     two_reporters,
+    usage_key,
 )
 from .entries import DEFAULT_SESSION, SessionEntry, TraceEntry
 from .index import StoreIndex
@@ -464,23 +465,15 @@ class SpanUpserts(StoreIndex):
                 usage.scope = "subtree"
         span_id = new.span_id
         trace.spans[span_id] = new
+        # Its call keys as the end changed them (``remember``): the usage key, or a tool call
+        # id the end brought. (The id key comes from the attributes, which the end leaves as
+        # stored: remembered with the stored span.)
         if kind is _LLM:
-            if usage != old_usage and usage is not None and usage.scope == "span" and not usage.estimated and (
-                    usage.input or usage.output):
-                # Its call keys as the end changed them (``remember``): the usage key only. The
-                # id key comes from the attributes, which the end leaves as stored, and was
-                # remembered with the stored span (``setdefault`` again would change nothing).
-                calls = trace.calls
-                if calls is None:
-                    calls = trace.calls = {}
-                calls.setdefault(("usage", usage.input, usage.output, usage.cache_read), span_id)
+            if usage != old_usage and (key := usage_key(usage)) is not None:
+                remember(trace, new, [key])
         elif kind is _TOOL and (tool := new.tool) is not None and (call_id := tool.call_id) and (
                 (o := old.tool) is None or o.call_id != call_id):
-            # (As above: the tool call key, when the end brought a new one.)
-            calls = trace.calls
-            if calls is None:
-                calls = trace.calls = {}
-            calls.setdefault(("tool", call_id), span_id)
+            remember(trace, new, [("tool", call_id)])
         hook = self.span_hook
         if hook is not None:
             try:
