@@ -120,6 +120,9 @@ def test_table_shows_estimates_and_unpriced(db: Path, capsys: pytest.CaptureFixt
     llama = next(ln for ln in out.splitlines() if "llama3.1:8b" in ln and not ln.startswith("$?"))
     assert "$?" in llama and "$0" not in llama
     assert "gpt-4o-mini" not in out  # other session
+    # The agent and the tool: nothing to price, a dash (as in the cost pane), never a $0.
+    rest = next(ln for ln in out.splitlines() if ln.startswith("(no model)"))
+    assert "—" in rest and "$0" not in rest
 
 
 @pytest.mark.parametrize("group", ["provider", "kind", "tool", "day"])

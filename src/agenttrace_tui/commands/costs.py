@@ -303,7 +303,10 @@ def render(report: Report, console: Any, wide: bool = False) -> None:
             table.add_row(
                 r.key, fmt_count(r.spans), fmt_count(r.input, e),
                 f"{fmt_count(r.cache_read)}/{fmt_count(r.cache_write)}", fmt_count(r.output, e),
-                (usd(r.cost, e, r.unknown), "yellow" if r.unknown else ""),
+                # A row that counted nothing (spans no model names, a model whose calls still
+                # run) reads a dash, as in the cost pane: not a $0 it may not be.
+                (usd(r.cost, e, r.unknown) if r.cost or r.unknown or r.input or r.output else "—",
+                 "yellow" if r.unknown else ""),
                 *([fmt_count(r.unknown) if r.unknown else ""] if unpriced else []),
                 share_bar(r.cost),
             )
