@@ -205,3 +205,31 @@ def test_errors_are_one_line_as_every_command_says_them(tmp_path: Path, capsys: 
     assert code == 1 and err.startswith("agenttrace-tui: no database at ") and err.count("\n") == 1, err
     code, _, err = run_cli(capsys, "--db", str(tmp_path / "none.db"), "--since", "bogus")
     assert code == 2 and err.startswith("agenttrace-tui: --since: ") and err.count("\n") == 1, err
+
+
+async def test_the_row_of_spans_no_model_names_reads_a_dash_whatever_the_float_sums(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    # Reported costs whose sum in span order and by model differ in the last bit
+    # ((0.1 + 0.3) + 0.7 against (0.1 + 0.7) + 0.3): the row of the rest is their
+    # difference, float noise that read "$0" where those spans cost nothing.
+    assert (0.1 + 0.3) + 0.7 != (0.1 + 0.7) + 0.3
+    root = Span(span_id="root", trace_id="t1", session_id="s1", name="agent", kind=SpanKind.AGENT,
+                start_ns=T0, end_ns=T0 + 60 * S)
+    spans = [Session(id="s1", name="noise"), root]
+    for i, (model, usd) in enumerate([("gpt-4o", 0.1), ("claude-sonnet-4-5", 0.3), ("gpt-4o", 0.7)]):
+        spans.append(llm(f"c{i}", "t1", "s1", T0 + (i + 1) * S, model, "openai", TokenUsage(input=10, output=5),
+                         cost=Cost(total=usd)))
+    store = Store()
+    Pipeline(store, enrichers=make_enrichers(None, store, background_tokens=False)).apply(spans)
+    path = tmp_path / "noise.db"
+    writer = Writer(store, path)
+    await writer.start()
+    await writer.close()
+    monkeypatch.setenv("COLUMNS", "160")
+    code, out, _ = run_cli(capsys, "--db", str(path))
+    assert code == 0
+    rest = next(ln for ln in out.splitlines() if ln.startswith("(no model)"))
+    assert "—" in rest and "$" not in rest
+    code, out, _ = run_cli(capsys, "--db", str(path), "--json")
+    rows = {r["model"]: r for r in json.loads(out)["rows"]}
+    assert rows["(no model)"]["cost_usd"] == 0 and rows["(no model)"]["spans"] == 1
