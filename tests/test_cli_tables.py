@@ -211,6 +211,12 @@ def test_stats_costs_compare_and_show_fit(db, columns):
     assert f"{total['sessions']} sessions" in out and "1 error " in out  # plural only when more than one
     for r in total["by_model"]:
         assert r["model"] in out  # the model is the row's key: never dropped, and short enough here
+    for r in total["by_kind"]:
+        # A kind that counted nothing (agents, tools) reads a dash in the cost column, never $0.
+        cells = next(ln for ln in out.splitlines() if ln.startswith(r["kind"] + " ")).split()
+        counted = r["cost_priced"] or r["unpriced"] or r["tokens"] or r["calls_running"]
+        assert ("—" in cells) is (not counted) and "$0" not in cells
+    assert any("—" in ln.split() for ln in out.splitlines())  # the fixture has such a kind
 
     out = in_terminal(db, "costs", columns=columns)
     assert_fits(out, columns)
@@ -219,7 +225,9 @@ def test_stats_costs_compare_and_show_fit(db, columns):
     digits = column_digits(costs)
     for r in rep["rows"]:
         line = next(ln for ln in out.splitlines() if ln.startswith(r["model"] + " "))
-        assert fmt_cost(r["cost_priced_usd"], digits=digits) in line.split()
+        counted = r["cost_priced_usd"] or r["unpriced_calls"] or r["input_tokens"] or r["output_tokens"]
+        # A row that counted nothing (the spans that name no model) reads a dash, never $0.
+        assert (fmt_cost(r["cost_priced_usd"], digits=digits) if counted else "—") in line.split()
         assert fmt_count(r["input_tokens"]) in line.split()
 
     a, b = (s[0] for s in SESSIONS[:2])

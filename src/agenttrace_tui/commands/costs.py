@@ -256,7 +256,7 @@ def render(report: Report, console: Any, wide: bool = False) -> None:
     """The report through the CLI's one table renderer (totals as its footer)."""
     from rich.text import Text
 
-    from ..format.numbers import column_digits, fmt_cost, fmt_count, plural
+    from ..format.numbers import column_digits, fmt_cost, fmt_count, fmt_row_cost, plural
     from ..format.sanitize import clean
     from .table import CliTable, name_col, num_col
 
@@ -307,8 +307,7 @@ def render(report: Report, console: Any, wide: bool = False) -> None:
                 f"{fmt_count(r.cache_read)}/{fmt_count(r.cache_write)}", fmt_count(r.output, e),
                 # A row that counted nothing (spans no model names, a model whose calls still
                 # run) reads a dash, as in the cost pane: not a $0 it may not be.
-                (usd(r.cost, e, r.unknown) if r.cost or r.unknown or r.input or r.output else "—",
-                 "yellow" if r.unknown else ""),
+                (fmt_row_cost(r.cost, e, r.unknown, digits, tokens=r.input + r.output), "yellow" if r.unknown else ""),
                 *([fmt_count(r.unknown) if r.unknown else ""] if unpriced else []),
                 share_bar(r.cost),
             )

@@ -13,7 +13,16 @@ import math
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from ..format.numbers import column_digits, cost_json, fmt_cost, fmt_count, fmt_duration, fmt_tokens, plural
+from ..format.numbers import (
+    column_digits,
+    cost_json,
+    fmt_cost,
+    fmt_count,
+    fmt_duration,
+    fmt_row_cost,
+    fmt_tokens,
+    plural,
+)
 from ..model import counted_cost, span_flags, waiting_call
 from .history_common import (
     add_common,
@@ -204,7 +213,9 @@ def run(args: argparse.Namespace) -> int:
                 fmt_count(r["spans"]),
                 f"{r['error_rate']:.1%}",
                 fmt_tokens(r["tokens"], r["tokens_estimated"]),
-                fmt_cost(r["cost_priced"], r["tokens_estimated"], r["unpriced"], digits, running=r["calls_running"]),
+                # (A row that counted nothing, as agents and tools: a dash, never $0.)
+                fmt_row_cost(r["cost_priced"], r["tokens_estimated"], r["unpriced"], digits, tokens=r["tokens"],
+                             running=r["calls_running"]),
                 fmt_duration(r["p50_ns"]),
                 fmt_duration(r["p90_ns"]),
                 fmt_duration(r["p99_ns"]),

@@ -188,6 +188,21 @@ def fmt_cost(
     return ESTIMATED_MARK + text if estimated and text != UNKNOWN_COST and text != _NOTHING_YET else text
 
 
+#: A breakdown row's cost when the row counted nothing (``fmt_row_cost``).
+NOTHING_COUNTED = "—"
+
+
+def fmt_row_cost(usd: float | None, estimated: bool = False, unpriced: int = 0, digits: int | None = None, *,
+                 tokens: int = 0, running: int = 0) -> str:
+    """A breakdown row's cost (by model, provider, kind): ``fmt_cost``, or ``—`` for a row
+    that counted nothing (no tokens, no cost, no call unpriced or running: spans with
+    nothing to price, or a model whose calls have not ended), where ``$0`` would read as
+    free what may be nothing yet."""
+    if not (tokens or unpriced or running or usd is None or abs(usd) >= _EPSILON):
+        return NOTHING_COUNTED
+    return fmt_cost(usd, estimated, unpriced, digits, running=running)
+
+
 def fmt_cost_delta(usd: float | None, digits: int | None = None) -> str:
     """A difference of two costs: ``+$0.01``, ``-$0.0042``, ``$0`` when there is none
     (never ``+$0.0000``), ``$?`` when a side is unpriced."""

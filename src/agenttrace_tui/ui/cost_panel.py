@@ -96,8 +96,7 @@ def _breakdown(app, totals: Totals, dimension: str, width: int, colour: str, lim
     # An unpriced model shows $?, never $0 beside priced ones; one whose calls have counted
     # nothing yet (still running, or failed before any token) a dash, not a $0 it may not be.
     texts = [
-        (fmt.cost(b.cost, estimated=b.estimated > 0, unpriced=b.cost_unknown, digits=digits)
-         if b.cost or b.cost_unknown or b.tokens else "—")
+        fmt.row_cost(b.cost, b.estimated > 0, b.cost_unknown, digits, tokens=b.tokens)
         if by_cost
         else fmt.tokens(b.tokens, estimated=b.estimated > 0)
         for (_, b), _ in shown_rows

@@ -16,6 +16,7 @@ from ..format.numbers import (
     fmt_cost_delta,
     fmt_count,
     fmt_duration,
+    fmt_row_cost,
     fmt_signed,
     fmt_span_time,
     fmt_tokens,
@@ -35,8 +36,9 @@ tokens = fmt_tokens
 count = fmt_count
 cost = fmt_cost
 cost_delta = fmt_cost_delta
+row_cost = fmt_row_cost
 signed = fmt_signed
-__all__ = ["duration", "span_time", "tokens", "count", "cost", "cost_delta", "signed", "column_digits", "plural", "ago", "clock", "clock_ms",
+__all__ = ["duration", "span_time", "tokens", "count", "cost", "row_cost", "cost_delta", "signed", "column_digits", "plural", "ago", "clock", "clock_ms",
            "sum_cost"]
 
 
