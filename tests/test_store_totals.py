@@ -333,3 +333,23 @@ def test_ends_in_traces_of_one_session_settle_together() -> None:
     check_store(store)
     assert store.totals.running == 0
     assert store.sessions["s"].totals.errors == 3
+
+
+def test_a_fold_of_new_spans_skips_one_no_longer_stored() -> None:
+    # The fold of a trace whose changes are all new spans takes them a trace at a time
+    # (``_delta_of``'s fast path); a span marked new but gone from the trace since is
+    # left out, as the general path leaves it out.
+    from agenttrace_tui.store.index import _delta_of
+
+    store = Store()
+    spans = [Span(span_id=f"s{i}", trace_id="t", session_id="x", name="grep", kind=SpanKind.TOOL_EXECUTION,
+                  start_ns=NS_PER_MIN * i, end_ns=NS_PER_MIN * i + 5, tool=ToolInfo(name="grep"))
+             for i in range(3)]
+    store.apply(spans)
+    trace = store.traces["t"]
+    assert trace.pending == {"s0": None, "s1": None, "s2": None}
+    del trace.spans["s1"]
+    delta = _delta_of(trace)
+    assert trace.pending == {}
+    assert delta.spans == 2
+    assert delta.sigs[(SpanKind.TOOL_EXECUTION, None, None, "grep")][0] == 2

@@ -302,6 +302,10 @@ class Totals:
         n = n_running = llm_running = llm_waiting = llm_ended = llm_ns = errors = 0
         i_sum = o_sum = cr_sum = cw_sum = rs_sum = est_sum = unknown_sum = 0
         cost_sum = self.cost
+        # The series point of the minute [lo, hi) last added to: the spans of one fold mostly
+        # end in one minute, so most take it without a division and a lookup (none yet).
+        lo, hi = 1, 0
+        point: list[float] = []
         for span in spans:
             kind = span.kind
             llm, tool = span.llm, span.tool
@@ -357,27 +361,19 @@ class Totals:
                     continue
                 if kind in SUBTREE_KINDS or not total:
                     continue
-                # A cost with no usage of its own (not an agent's or a task's): only the spend moves.
-                cost_sum += total
-                acc[7] += total
-                minute = (end if end is not None else span.start_ns) // NS_PER_MIN
-                point = series.get(minute)
-                if point is None:
-                    point = series[minute] = [0.0, 0]
-                point[0] += total
-                continue
-            if u.scope != "span":
-                continue  # usage for a subtree: shown, never summed (as ``counted``)
-            i, o, cr, cw, rs = u.input, u.output, u.cache_read, u.cache_write, u.reasoning
-            est = 1 if u.estimated else 0
-            if total is None:
-                cost = 0.0
-                unknown = 1 if kind is _LLM else 0
-            else:
+                # A cost with no usage of its own (not an agent's or a task's): only the spend
+                # moves (the counts below add zeros).
+                i = o = cr = cw = rs = est = unknown = 0
                 cost = total
-                unknown = 0
-            if not (i or o or cr or cw or rs or est or cost or unknown):
-                continue
+            else:
+                if u.scope != "span":
+                    continue  # usage for a subtree: shown, never summed (as ``counted``)
+                i, o, cr, cw, rs = u.input, u.output, u.cache_read, u.cache_write, u.reasoning
+                est = 1 if u.estimated else 0
+                cost = 0.0 if total is None else total
+                unknown = 1 if total is None and kind is _LLM else 0
+                if not (i or o or cr or cw or rs or est or cost or unknown):
+                    continue
             i_sum += i
             o_sum += o
             cr_sum += cr
@@ -394,10 +390,12 @@ class Totals:
             acc[7] += cost
             acc[8] += unknown
             if cost or i + o:
-                minute = (end if end is not None else span.start_ns) // NS_PER_MIN
-                point = series.get(minute)
-                if point is None:
-                    point = series[minute] = [0.0, 0]
+                at = end if end is not None else span.start_ns
+                if not lo <= at < hi:
+                    minute = at // NS_PER_MIN
+                    lo = minute * NS_PER_MIN
+                    hi = lo + NS_PER_MIN
+                    point = series.get(minute) or series.setdefault(minute, [0.0, 0])
                 point[0] += cost
                 point[1] += i + o
         self.spans += n
