@@ -24,7 +24,7 @@ _PART_FIELDS: dict[type, tuple[tuple[str, Any], ...]] = {}
 astuple = msgspec.structs.astuple
 
 
-def llm_covers(o: LlmInfo, n: LlmInfo) -> bool:
+def _llm_covers(o: LlmInfo, n: LlmInfo) -> bool:
     """Whether ``n`` sets every field ``o`` sets (the merge of the two is ``n``)."""
     return ((n.provider is not None or o.provider is None) and (n.model is not None or o.model is None)
             and (n.temperature is not None or o.temperature is None)
@@ -34,8 +34,8 @@ def llm_covers(o: LlmInfo, n: LlmInfo) -> bool:
             and (n.response_preview is not None or o.response_preview is None))
 
 
-def tool_covers(o: ToolInfo, n: ToolInfo) -> bool:
-    """``llm_covers`` of a tool part."""
+def _tool_covers(o: ToolInfo, n: ToolInfo) -> bool:
+    """``_llm_covers`` of a tool part."""
     return ((n.name is not None or o.name is None) and (n.action is not None or o.action is None)
             and (n.target is not None or o.target is None) and (n.status is not None or o.status is None)
             and (n.call_id is not None or o.call_id is None)
@@ -43,20 +43,20 @@ def tool_covers(o: ToolInfo, n: ToolInfo) -> bool:
             and (n.output_preview is not None or o.output_preview is None))
 
 
-def agent_covers(o: AgentInfo, n: AgentInfo) -> bool:
-    """``llm_covers`` of an agent part."""
+def _agent_covers(o: AgentInfo, n: AgentInfo) -> bool:
+    """``_llm_covers`` of an agent part."""
     return ((n.name is not None or o.name is None) and (n.iteration is not None or o.iteration is None)
             and (n.state is not None or o.state is None) and (n.stop_reason is not None or o.stop_reason is None))
 
 
-def rag_covers(o: RagInfo, n: RagInfo) -> bool:
-    """``llm_covers`` of a retrieval part."""
+def _rag_covers(o: RagInfo, n: RagInfo) -> bool:
+    """``_llm_covers`` of a retrieval part."""
     return ((n.query is not None or o.query is None) and (n.sources_found is not None or o.sources_found is None)
             and (n.top_score is not None or o.top_score is None))
 
 
-def file_covers(o: FileInfo, n: FileInfo) -> bool:
-    """``llm_covers`` of a file part."""
+def _file_covers(o: FileInfo, n: FileInfo) -> bool:
+    """``_llm_covers`` of a file part."""
     return ((n.path is not None or o.path is None) and (n.operation is not None or o.operation is None)
             and (n.bytes is not None or o.bytes is None))
 
@@ -64,8 +64,8 @@ def file_covers(o: FileInfo, n: FileInfo) -> bool:
 #: The parts whose every field defaults to None, each with its test that a newer part sets every
 #: field an older one sets. The tests spell their fields out: a loop over the fields (``zip`` of
 #: the two parts' values) cost ~6.7k instructions a part, the test ~1.1k (an end brings a part).
-_COVERS: dict[type, Any] = {LlmInfo: llm_covers, ToolInfo: tool_covers, AgentInfo: agent_covers,
-                            RagInfo: rag_covers, FileInfo: file_covers}
+_COVERS: dict[type, Any] = {LlmInfo: _llm_covers, ToolInfo: _tool_covers, AgentInfo: _agent_covers,
+                            RagInfo: _rag_covers, FileInfo: _file_covers}
 #: Their field names, in order.
 _NONE_FIELDS = {cls: tuple(f.name for f in msgspec.structs.fields(cls)) for cls in _COVERS}
 # A new field of one of these parts must be added to its test too.

@@ -55,16 +55,11 @@ from .entries import DEFAULT_SESSION, SessionEntry, TraceEntry
 from .index import StoreIndex
 from .merge import (
     _merge_part,
-    agent_covers,
     copy_with_plain,
-    file_covers,
     is_bare,
-    llm_covers,
     merge_plain,
     merge_same,
     merge_span,
-    rag_covers,
-    tool_covers,
 )
 
 _LLM = SpanKind.LLM_CALL
@@ -430,27 +425,20 @@ class SpanUpserts(StoreIndex):
         # merge_same(old, span), its steps for such an end (the end time set: the caller's condition):
         new = copy_with_plain(old, span)
         new.status = span.status
-        # A part the end brings is merged into the stored one (``_merge_part``; no equality
-        # test first, as merge_same has: a part the end sends has changed, and the merge
-        # of an equal part is that part). Its test whether the end's part sets every field
-        # of the stored one (then the merge is the end's part) is called here directly.
+        # A part the end brings is merged into the stored one (``_merge_part``: the end's part as
+        # it is when it sets every field the stored one sets; no equality test first, as
+        # merge_same has: a part the end sends has changed, and the merge of an equal part is it).
         p: Any
-        o: Any
         if (p := span.llm) is not None:
-            o = old.llm
-            new.llm = p if o is None or llm_covers(o, p) else _merge_part(o, p)
+            new.llm = _merge_part(old.llm, p)
         if (p := span.tool) is not None:
-            o = old.tool
-            new.tool = p if o is None or tool_covers(o, p) else _merge_part(o, p)
+            new.tool = _merge_part(old.tool, p)
         if (p := span.agent) is not None:
-            o = old.agent
-            new.agent = p if o is None or agent_covers(o, p) else _merge_part(o, p)
+            new.agent = _merge_part(old.agent, p)
         if (p := span.rag) is not None:
-            o = old.rag
-            new.rag = p if o is None or rag_covers(o, p) else _merge_part(o, p)
+            new.rag = _merge_part(old.rag, p)
         if (p := span.file) is not None:
-            o = old.file
-            new.file = p if o is None or file_covers(o, p) else _merge_part(o, p)
+            new.file = _merge_part(old.file, p)
         if span.llm is not None or span.tool is not None or span.agent is not None:
             self._intern_parts(new)
         kind = new.kind
