@@ -182,9 +182,9 @@ class Report:
                 r.output += totals.output_tokens - sum(b.output_tokens for _, b in rows)
                 r.cache_read += totals.cache_read - sum(b.cache_read for _, b in rows)
                 r.cache_write += totals.cache_write - sum(b.cache_write for _, b in rows)
-                # (Rounded as the JSON rounds: a difference of float sums leaves noise, e.g.
-                # -3e-18, where these spans cost nothing.)
-                r.cost += round(totals.cost - sum(b.cost for _, b in rows), 10)
+                # (A difference of float sums: noise, e.g. 2e-16, where these spans cost nothing;
+                # the JSON rounds it away, the table's fmt_row_cost reads it as nothing counted.)
+                r.cost += totals.cost - sum(b.cost for _, b in rows)
                 r.unknown += totals.cost_unknown - sum(b.cost_unknown for _, b in rows)
                 r.estimated += totals.estimated - sum(b.estimated for _, b in rows)
 
