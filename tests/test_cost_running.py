@@ -288,18 +288,60 @@ def test_the_csv_export_says_why_an_open_calls_cost_cell_is_empty(db: Path, tmp_
     assert rows["done"]["cost_usd"] == str(round(price(1000, 200), 10))
 
 
-async def test_a_model_whose_only_call_runs_has_no_dollar_zero_in_the_cost_pane() -> None:
+def _line(text: str, label: str) -> str:
+    return next(ln for ln in text.splitlines() if ln.startswith(" " + label + " "))
+
+
+async def test_breakdown_rows_of_the_cost_pane_say_which_models_have_cost_to_come() -> None:
     store, pipe = running_store()
     pipe.apply([Span(span_id="other", trace_id="t-both", session_id="live", parent_span_id="root-t-both",
                      name="chat claude", kind=SpanKind.LLM_CALL, start_ns=T0 + 6 * S, status=Status.RUNNING,
                      llm=LlmInfo(provider="anthropic", model="claude-sonnet-4-5"))])
+    done = price(1000, 200)
     app = make_app(store=store, now_ns=lambda: NOW)
     async with app.run_test(size=(160, 48)) as pilot:
         app.sessions.select_key("live")
         if app.screen.has_class("-hide-cost") or not app.cost.display:
             await pilot.press("c")
         await _until(pilot, lambda: "claude-sonnet-4-5" in app.cost.plain(), "cost pane")
+        session_part, everything = app.cost.plain().split("all sessions")
+        # A model whose only call runs: its cost is to come ($…), never a $0 nor a dash.
+        for label in ("claude-sonnet-4-5", "anthropic"):
+            row = _line(session_part, label)
+            assert row.rstrip().endswith(" $…") and "$0" not in row, row
+        # One call of gpt-4o-mini ended, two run: what ended cost, more to come, as the sum says.
+        for label in ("gpt-4o-mini", "openai"):
+            assert _line(session_part, label).rstrip().endswith(" " + fmt_cost(done, running=2)), session_part
+        assert _line(session_part, "llm_call").rstrip().endswith(" " + fmt_cost(done, running=3)), session_part
+        # All sessions: the exited session's call never ends (not known: $?), as the sum.
+        assert _line(everything, "gpt-4o-mini").rstrip().endswith(" " + fmt_cost(done, unpriced=1, running=2))
+        assert _line(everything, "claude-sonnet-4-5").rstrip().endswith(" $…"), everything
+
+        # The calls end with their tokens: the rows are plain again.
+        pipe.apply([Span(span_id=sid, trace_id=tid, session_id="live", name="chat", kind=SpanKind.LLM_CALL,
+                         start_ns=T0 + n * S, end_ns=T0 + (n + 1) * S, status=Status.OK,
+                         llm=LlmInfo(provider=prov, model=model), usage=TokenUsage(input=500, output=100))
+                    for sid, tid, n, prov, model in (("open", "t-both", 3, "openai", "gpt-4o-mini"),
+                                                     ("only", "t-open", 5, "openai", "gpt-4o-mini"),
+                                                     ("other", "t-both", 6, "anthropic", "claude-sonnet-4-5"))])
+        await _until(pilot, lambda: "…" not in app.cost.plain().split("all sessions")[0], "cost pane redrawn")
         session_part = app.cost.plain().split("all sessions")[0]
-        row = next(ln for ln in session_part.splitlines() if "claude-sonnet-4-5" in ln)
-        assert row.rstrip().endswith("—") and "$0" not in row, row
-        assert "anthropic" in session_part and "$0 " not in session_part + " ", session_part
+        assert _line(session_part, "gpt-4o-mini").rstrip().endswith(" " + fmt_cost(done + 2 * price(500, 100)))
+
+
+def test_costs_by_model_says_which_rows_have_cost_to_come(db: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    done = price(1000, 200)
+    got = json.loads(cli_out(capsys, "--db", str(db), "costs", "--session", "live", "--json"))
+    rows = {r["model"]: r for r in got["rows"]}
+    assert (rows["gpt-4o-mini"]["calls_running"], rows["gpt-4o-mini"]["cost_usd"]) == (2, None)
+    assert rows["gpt-4o-mini"]["cost_priced_usd"] == pytest.approx(done, rel=1e-9)
+    text = cli_out(capsys, "--db", str(db), "costs", "--session", "live")
+    row = next(ln for ln in text.splitlines() if "gpt-4o-mini" in ln)
+    assert fmt_cost(done, running=2) in row, text
+    # The exited run's call never ends: its model's row is not known ($?), as the total.
+    gone = json.loads(cli_out(capsys, "--db", str(db), "costs", "--session", "gone", "--group-by", "kind", "--json"))
+    kinds = {r["kind"]: r for r in gone["rows"]}
+    assert (kinds["llm_call"]["unpriced_calls"], kinds["llm_call"]["cost_usd"], kinds["llm_call"]["calls_running"]) == (
+        1, None, 0)
+    days = json.loads(cli_out(capsys, "--db", str(db), "costs", "--session", "live", "--group-by", "day", "--json"))
+    assert sum(r["calls_running"] for r in days["rows"]) == 2

@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from ..format.cost import NEVER_ENDED
-from ..model import span_flags
+from ..model import span_flags, waiting_call
 
 GROUPS = ("model", "provider", "kind", "tool", "day")
 
@@ -73,7 +73,7 @@ class Row:
         self.spans = self.input = self.output = self.cache_read = self.cache_write = 0
         self.cost = self.decided = self.consumed = 0.0
         self.unknown = self.estimated = 0
-        #: model calls still running with nothing counted (the total's only: ``add_store``)
+        #: model calls still running with nothing counted (their cost is to come)
         self.running = 0
 
     def as_dict(self, group: str) -> dict[str, Any]:
@@ -90,8 +90,7 @@ class Row:
             "unpriced_calls": self.unknown,
             "estimated": self.estimated > 0,
         }
-        if group == "total":
-            d["calls_running"] = self.running
+        d["calls_running"] = self.running
         if group == "tool":
             d = {
                 "tool": self.key,
@@ -159,11 +158,24 @@ class Report:
                 r.output += round(tc.consumed_tokens)
                 r.estimated += tc.estimated
         elif self.group == "day":
-            self._add_days(store)
+            self._add_days(store, live)
         else:
             rows = totals.breakdown(self.group)
+            # Its model calls open with nothing counted, by row: to come (live) or never known,
+            # as the total counts them.
+            waiting: dict[tuple[str, str], int] = {}
+            for entry in store.sessions.values():
+                for k, n in entry.waiting_calls().items():
+                    waiting[k] = waiting.get(k, 0) + n
+            rows_waiting = 0
             for key, b in rows:
                 r = self.row(key)
+                n = waiting.get((self.group, key), 0)
+                rows_waiting += n
+                if live:
+                    r.running += n
+                else:
+                    r.unknown += n
                 r.spans += b.spans
                 r.input += b.input_tokens
                 r.output += b.output_tokens
@@ -187,8 +199,13 @@ class Report:
                 r.cost += totals.cost - sum(b.cost for _, b in rows)
                 r.unknown += totals.cost_unknown - sum(b.cost_unknown for _, b in rows)
                 r.estimated += totals.estimated - sum(b.estimated for _, b in rows)
+                if totals.llm_waiting > rows_waiting:  # (calls that name no model)
+                    if live:
+                        r.running += totals.llm_waiting - rows_waiting
+                    else:
+                        r.unknown += totals.llm_waiting - rows_waiting
 
-    def _add_days(self, store: Any) -> None:
+    def _add_days(self, store: Any, live: bool) -> None:
         # Day rows come from the spans themselves (the minute series has no cache/unknown split).
         from ..store.aggregates import Contribution
 
@@ -204,6 +221,11 @@ class Report:
             r.cost += c.cost
             r.unknown += c.cost_unknown
             r.estimated += c.estimated
+            if waiting_call(span):  # (as the total: to come, or never known)
+                if live:
+                    r.running += 1
+                else:
+                    r.unknown += 1
 
     def sorted_rows(self) -> list[Row]:
         rows = list(self.rows.values())
@@ -307,7 +329,8 @@ def render(report: Report, console: Any, wide: bool = False) -> None:
                 f"{fmt_count(r.cache_read)}/{fmt_count(r.cache_write)}", fmt_count(r.output, e),
                 # A row that counted nothing (spans no model names, a model whose calls still
                 # run) reads a dash, as in the cost pane: not a $0 it may not be.
-                (fmt_row_cost(r.cost, e, r.unknown, digits, tokens=r.input + r.output), "yellow" if r.unknown else ""),
+                (fmt_row_cost(r.cost, e, r.unknown, digits, tokens=r.input + r.output, running=r.running),
+                 "yellow" if r.unknown else ""),
                 *([fmt_count(r.unknown) if r.unknown else ""] if unpriced else []),
                 share_bar(r.cost),
             )

@@ -12,7 +12,7 @@ from collections import deque
 from typing import TYPE_CHECKING, Any
 
 from ..model import Metric, Session, Span, Status
-from .aggregates import EndTally, Totals
+from .aggregates import EndTally, Totals, keys_of
 
 if TYPE_CHECKING:
     pass
@@ -176,6 +176,30 @@ class SessionEntry:
         exited first: those spans will get no end) and nothing arrived after; else None."""
         end = self.session.ended_ns
         return end if end is not None and end >= self.last_ns and self.totals.running > 0 else None
+
+    def waiting_calls(self) -> dict[tuple[str, str], int]:
+        """Its open model calls with no tokens yet (``Totals.llm_waiting``), counted by
+        breakdown key (("model", m), ("provider", p), ("kind", k)): the rows of a breakdown
+        whose cost is still to come, or never known (``ended_with_open_spans``)."""
+        left = self.totals.llm_waiting  # (read first: it folds what changed)
+        out: dict[tuple[str, str], int] = {}
+        if not left or self._owner is None:
+            return out
+        traces = self._owner.traces
+        # Newest first: open calls are in the traces still running, nearly always the last ones.
+        for tid in reversed(self.trace_ids):
+            trace = traces.get(tid)
+            running = trace.counted_running if trace is not None else None
+            if not running:
+                continue
+            for c in running.values():
+                if c[3] and c[6]:  # a model call that counted nothing yet (``counted``: llm, plain)
+                    for key in keys_of(c[0]):
+                        out[key] = out.get(key, 0) + 1
+                    left -= 1
+            if left <= 0:
+                break
+        return out
 
     def status(self, now_ns: int | None = None) -> str:
         """``running``, ``interrupted`` (``ended_with_open_spans``), ``error`` or ``done``."""

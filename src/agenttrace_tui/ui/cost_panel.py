@@ -83,7 +83,14 @@ def _fit(label: str, width: int) -> str:
     return label.ljust(width)
 
 
-def _breakdown(app, totals: Totals, dimension: str, width: int, colour: str, limit: int = 6) -> list[Text]:
+#: Open model calls with no tokens yet by breakdown key (``SessionEntry.waiting_calls``).
+Waiting = dict[tuple[str, str], int]
+
+
+def _breakdown(app, totals: Totals, dimension: str, width: int, colour: str, open_calls: tuple[Waiting, Waiting],
+               limit: int = 6) -> list[Text]:
+    """Rows of one dimension, costliest first; ``open_calls`` (``_open_calls``) mark a row
+    with calls still to come ``+…``, one with calls that never ended ``+$?``, as the section's sum."""
     rows = totals.breakdown(dimension)
     if not rows:
         return []
@@ -94,12 +101,15 @@ def _breakdown(app, totals: Totals, dimension: str, width: int, colour: str, lim
     shown_rows = list(zip(rows, values, strict=True))[:limit]
     digits = fmt.column_digits(b.cost for (_, b), _ in shown_rows)
     # An unpriced model shows $?, never $0 beside priced ones; one whose calls have counted
-    # nothing yet (still running, or failed before any token) a dash, not a $0 it may not be.
+    # nothing (failed before any token) a dash, not a $0 it may not be; one with calls
+    # running $…, or +… after what ended calls cost.
+    come, never = open_calls
     texts = [
-        fmt.row_cost(b.cost, b.estimated > 0, b.cost_unknown, digits, tokens=b.tokens)
+        fmt.row_cost(b.cost, b.estimated > 0, b.cost_unknown + never.get((dimension, key), 0), digits,
+                     tokens=b.tokens, running=come.get((dimension, key), 0))
         if by_cost
         else fmt.tokens(b.tokens, estimated=b.estimated > 0)
-        for (_, b), _ in shown_rows
+        for (key, b), _ in shown_rows
     ]
     val_w = max(9, *(len(t) for t in texts))  # the figure whole; the bar gives way
     bar_w = max(4, min(40, width - label_w - val_w - 4))
@@ -115,19 +125,23 @@ def _breakdown(app, totals: Totals, dimension: str, width: int, colour: str, lim
     return out
 
 
-def _by_kind(app, totals: Totals, width: int) -> list[Text]:
+def _by_kind(app, totals: Totals, width: int, open_calls: tuple[Waiting, Waiting]) -> list[Text]:
     rows = totals.breakdown("kind")
     rows.sort(key=lambda kv: (-kv[1].spans, kv[0]))
     out = []
     muted = style(app, "text-muted")
     digits = fmt.column_digits(b.cost for _, b in rows)
+    come, never = open_calls
     for key, b in rows:
         line = Text(no_wrap=True, overflow="ellipsis")
         line.append(" " + clean(key, 32)[:14].ljust(14))
         line.append(f"{b.spans:>5}")
         line.append(f" {fmt.duration(b.duration_ns):>7}", style=muted)
         # The cost column kept blank when there is none: an error count never stands in it.
-        line.append(f" {fmt.cost(b.cost, b.estimated > 0, b.cost_unknown, digits) if b.cost or b.cost_unknown else '':>8}")
+        unpriced = b.cost_unknown + never.get(("kind", key), 0)
+        running = come.get(("kind", key), 0)
+        shown = fmt.cost(b.cost, b.estimated > 0, unpriced, digits, running=running) if b.cost or unpriced or running else ""
+        line.append(f" {shown:>8}")
         if b.errors:
             line.append(f" {b.errors}✗", style=style(app, "error"))
         out.append(line)
@@ -175,6 +189,22 @@ def _tools(app, store: Store, session_id: str | None, width: int, tool_budget: i
     if len(rows) > TOOL_ROWS:
         out.append(Text(f"  … {len(rows) - TOOL_ROWS} more", style=muted))
     return out
+
+
+def _open_calls(app, store: Store, entry: SessionEntry | None, now_ns: int) -> tuple[Waiting, Waiting]:
+    """A section's model calls open with no tokens yet, by breakdown key, split as
+    ``_summary`` splits their count: (still to come, never to end)."""
+    come: Waiting = {}
+    never: Waiting = {}
+    if not (entry.totals if entry is not None else store.totals).llm_waiting:
+        return come, never
+    over = getattr(app, "recording_over", False)
+    for e in (entry,) if entry is not None else store.sessions.values():
+        if e.totals.llm_waiting:
+            into = never if over or e.status(now_ns) != "running" else come
+            for key, n in e.waiting_calls().items():
+                into[key] = into.get(key, 0) + n
+    return come, never
 
 
 def _running_calls(app, store: Store, entry: SessionEntry | None, now_ns: int) -> int:
@@ -290,16 +320,17 @@ def render_cost(app, store: Store, session: SessionEntry | None, now_ns: int, wi
     muted = style(app, "text-muted")
     for title, totals, sid, entry in sections:
         parts.extend(_summary(app, store, title, totals, sid, now_ns, width, budget, entry))
-        models = _breakdown(app, totals, "model", width, "primary")
+        open_calls = _open_calls(app, store, entry, now_ns)
+        models = _breakdown(app, totals, "model", width, "primary", open_calls)
         if models:
             parts.append(Text(" by model", style=muted))
             parts.extend(models)
-        providers = _breakdown(app, totals, "provider", width, "secondary")
+        providers = _breakdown(app, totals, "provider", width, "secondary", open_calls)
         if providers:
             parts.append(Text(" by provider", style=muted))
             parts.extend(providers)
         parts.extend(_tools(app, store, sid, width, tool_budget, pending))
-        kinds = _by_kind(app, totals, width)
+        kinds = _by_kind(app, totals, width, open_calls)
         if kinds:
             parts.append(Text(" by kind         spans    time     cost", style=muted, no_wrap=True, overflow="ellipsis"))
             parts.extend(kinds)
