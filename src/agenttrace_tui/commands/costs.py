@@ -327,8 +327,8 @@ def render(report: Report, console: Any, wide: bool = False) -> None:
             table.add_row(
                 r.key, fmt_count(r.spans), fmt_count(r.input, e),
                 f"{fmt_count(r.cache_read)}/{fmt_count(r.cache_write)}", fmt_count(r.output, e),
-                # A row that counted nothing (spans no model names, a model whose calls still
-                # run) reads a dash, as in the cost pane: not a $0 it may not be.
+                # A row that counted nothing (spans no model names) reads a dash, one whose
+                # calls still run $… or $0.42+…, as in the cost pane: not a $0 it may not be.
                 (fmt_row_cost(r.cost, e, r.unknown, digits, tokens=r.input + r.output, running=r.running),
                  "yellow" if r.unknown else ""),
                 *([fmt_count(r.unknown) if r.unknown else ""] if unpriced else []),
