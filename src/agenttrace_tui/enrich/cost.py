@@ -146,7 +146,12 @@ class SpanCoster:
             self.fixed_conventions += 1
         c = span.cost
         if c is not None and c.source == "reported":
-            return
+            if c.total or usage is None or not (usage.input or usage.output):
+                return
+            # A sender's $0 for a call that used tokens is no price (OpenLIT reports 0 for a
+            # model its own price list lacks, as offline): priced here as any call, or
+            # unpriced with why -- never a $0 nobody charged or knew.
+            span.cost = c = None
         if usage is None:
             if c is not None and c.reason == TOKENS_OUT_OF_RANGE:
                 return  # tokens came, out of range (the door dropped them): unknown, and it says so
