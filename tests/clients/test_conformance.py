@@ -64,6 +64,9 @@ class Client:
     custom_provider: str | None = None
     #: Reports one failed call however many times it retried (Claude Code re-sends a 400 five times).
     one_error_per_turn: bool = False
+    #: Counts the tokens of a call the API sent no usage for itself and reports them as the
+    #: call's usage (OpenLIT): shown as reported, never estimated again by the monitor.
+    counts_usageless: bool = False
 
 
 CLIENTS: dict[str, Client] = {
@@ -80,6 +83,12 @@ CLIENTS: dict[str, Client] = {
     "openai_v2": Client(cache_read=False, text=False, tools=False),
     "openai_v2_latest": Client(cache_read=False, tools=False),
     "anthropic": Client(tools=False),
+    # OpenLLMetry's OpenAI instrumentation: model calls only, as openai-v2 (the tool runs in user code).
+    "openllmetry": Client(tools=False),
+    # OpenLIT's own set-up: its OpenAI instrumentation (model calls only) and the contrib httpx one;
+    # it reports $0 for a model its price list lacks (offline: all), and counts a call's tokens
+    # itself when the API sent none.
+    "openlit": Client(tools=False, counts_usageless=True),
     # Claude Code sends the prompt and the answer as events, not per model call.
     "claude-code-json": Client(text=False, one_error_per_turn=True),
     "claude-code-protobuf": Client(text=False, one_error_per_turn=True),
@@ -213,6 +222,19 @@ def usage_of(span: Any) -> dict[str, int]:
             "reasoning": u.reasoning}
 
 
+def self_counted(rp: Replay, sid: str, run: dict, client: Client) -> list[Any]:
+    """The model calls the API sent no usage for that the client reported tokens for itself
+    (``Client.counts_usageless``), by the response id the fake server answered with."""
+    if not client.counts_usageless:
+        return []
+    ids = {c["response_id"] for c in usageless_calls(run)}
+    got = [s for s in llm_spans(rp.store, sid) if s.attributes.get("gen_ai.response.id") in ids]
+    assert len(got) == len(ids), f"{len(got)} spans for the usageless calls {sorted(ids)}"
+    for span in got:  # the client's own count: shown as reported, not one the monitor made
+        assert counted(span) and span.usage.input > 0 and span.usage.output > 0, span.usage
+    return got
+
+
 def run_session(rp: Replay, run: dict) -> str:
     got = rp.sessions[run["label"]]
     assert len(got) == 1, f"run {run['label']!r}: expected one session, got {got}"
@@ -269,19 +291,21 @@ def test_each_call_counted_once_with_the_fake_servers_tokens(name: str, replays:
             continue
         sid = run_session(rp, run)
         spans = [s for s in llm_spans(rp.store, sid) if counted(s)]
-        want = Counter(tuple(sorted(expected_usage(c, client).items())) for c in calls)
+        exp = [expected_usage(c, client) for c in calls] + [usage_of(s) for s in self_counted(rp, sid, run, client)]
+        want = Counter(tuple(sorted(e.items())) for e in exp)
         got = Counter(tuple(sorted(usage_of(s).items())) for s in spans)
         assert got == want, f"run {run['label']!r}: tokens per call {got} != fake server {want}"
         totals = rp.store.sessions[sid].totals
-        exp = [expected_usage(c, client) for c in calls]
         est = estimated_usages(rp.store, sid)
         assert (totals.input_tokens, totals.output_tokens, totals.cache_read, totals.cache_write) == (
             sum(e["input"] for e in exp) + sum(u.input for u in est), sum(e["output"] for e in exp) + sum(u.output for u in est),
             sum(e["cache_read"] for e in exp), sum(e["cache_write"] for e in exp))
         usageless = len(usageless_calls(run))
         assert totals.llm_calls == len(calls) + usageless, f"{totals.llm_calls} LLM calls for {len(calls)} + {usageless}"
-        assert totals.estimated == (usageless if client.text else 0), "estimated where usage was reported"
-        assert totals.cost_unknown == (0 if client.text else usageless), "a call without usage is not $?"
+        assert totals.estimated == (usageless if client.text and not client.counts_usageless else 0), (
+            "estimated where usage was reported")
+        assert totals.cost_unknown == (0 if client.text or client.counts_usageless else usageless), (
+            "a call without usage is not $?")
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -398,7 +422,7 @@ def test_cost_equals_genai_prices(name: str, replays: Any) -> None:
             total += want
         totals = rp.store.sessions[sid].totals
         usageless = [s for s in llm_spans(rp.store, sid) if not counted(s) and s.status is not Status.ERROR]
-        assert len(usageless) == len(usageless_calls(run))
+        assert len(usageless) == len(usageless_calls(run)) - len(self_counted(rp, sid, run, client))
         for span in usageless:
             if client.text:  # estimated from the text it sent (≈), priced as the price table says
                 assert span.usage is not None and span.usage.estimated and span.cost is not None
@@ -433,11 +457,11 @@ def test_cli_surfaces_agree_with_the_fake_server(name: str, replays: Any) -> Non
         if not calls:
             continue
         sid = run_session(rp, run)
-        exp = [expected_usage(c, client) for c in calls]
+        exp = [expected_usage(c, client) for c in calls] + [usage_of(s) for s in self_counted(rp, sid, run, client)]
         run_in, run_out = sum(e["input"] for e in exp), sum(e["output"] for e in exp)
         # Calls the server sent no usage for count what the monitor estimated from their text (≈).
         estimated = estimated_usages(rp.store, sid)
-        assert len(estimated) == (len(usageless_calls(run)) if client.text else 0)
+        assert len(estimated) == (len(usageless_calls(run)) if client.text and not client.counts_usageless else 0)
         run_in += sum(u.input for u in estimated)
         run_out += sum(u.output for u in estimated)
         assert sessions[sid]["estimated"] is bool(estimated)
