@@ -70,6 +70,16 @@ def test_traceloop_kind_row(value, kind) -> None:
     assert span({cv.TRACELOOP_KIND_KEY: value}, name="x").kind is kind
 
 
+@pytest.mark.parametrize(("value", "kind"), list(cv.AI_SDK_KINDS.items()))
+def test_ai_sdk_operation_row(value, kind) -> None:
+    assert span({cv.AI_SDK_OPERATION_KEY: value}, name="x").kind is kind
+
+
+def test_a_scope_named_ai_is_the_ai_sdk_and_a_fragment_of_ai_is_not() -> None:
+    assert ResourceInfo({"service.name": "svc"}, "ai").framework == "ai-sdk"
+    assert ResourceInfo({"service.name": "svc"}, "openai").framework is None
+
+
 @pytest.mark.parametrize(("name", "kind"), [*cv.SEED_NAME_KINDS.items(), ("iteration_3", SpanKind.AGENT)])
 def test_seed_name_row(name, kind) -> None:
     assert span({}, name=name).kind is kind

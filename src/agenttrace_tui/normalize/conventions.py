@@ -40,9 +40,12 @@ from .messages import (
     render_messages,
 )
 from .span_kinds import (
+    AI_SDK_KINDS,
+    AI_SDK_OPERATION_KEY,
     CLIENT_SPAN_KINDS,
     CLIENT_TOOL_CALL_KEYS,
     CLIENT_TOOL_NAME_KEYS,
+    EXPLICIT_KIND_KEYS,
     INTERNAL_BY_DEFAULT,
     INTERNAL_KEY,
     KIND_BY_NAME,
@@ -67,7 +70,8 @@ __all__ = [
     # attribute_map
     "ATTRIBUTE_MAP", "Row", "_bool", "_float", "_int", "_str", "extract_parts", "first_reason",
     # span_kinds
-    "CLIENT_SPAN_KINDS", "CLIENT_TOOL_CALL_KEYS", "CLIENT_TOOL_NAME_KEYS", "INTERNAL_BY_DEFAULT", "INTERNAL_KEY",
+    "AI_SDK_KINDS", "AI_SDK_OPERATION_KEY", "CLIENT_SPAN_KINDS", "CLIENT_TOOL_CALL_KEYS", "CLIENT_TOOL_NAME_KEYS",
+    "EXPLICIT_KIND_KEYS", "INTERNAL_BY_DEFAULT", "INTERNAL_KEY",
     "KIND_BY_NAME", "KIND_KEY", "OPENINFERENCE_KEY", "OPENINFERENCE_KINDS", "OPERATION_KEY", "OPERATION_KINDS",
     "RENDERED_NAME_KEY", "SEED_NAME_KINDS", "TRACELOOP_KIND_KEY", "TRACELOOP_KINDS", "_names_a_call", "client_kind",
     "guess_kind", "kind_from_attributes", "kind_from_name", "kind_from_string",
@@ -76,7 +80,7 @@ __all__ = [
     "MESSAGE_LIST_PREFIXES", "PREVIEW_CHARS", "STACK_CHARS", "TOOL_PREVIEW_CHARS", "VALUE_KEYS", "cut_head",
     "cut_tail", "extract_messages", "message_event_text", "render_messages",
     # this module
-    "COST_KEYS", "FRAMEWORK_HINTS", "INSTANCE_KEYS", "PINNED_SESSION_KEY", "RESOURCE_SESSION_KEYS", "SESSION_KEYS",
+    "COST_KEYS", "FRAMEWORK_HINTS", "FRAMEWORK_SCOPES", "INSTANCE_KEYS", "PINNED_SESSION_KEY", "RESOURCE_SESSION_KEYS", "SESSION_KEYS",
     "SUBTREE_USAGE_KEYS",
     "Plan", "all_documented_keys", "extract_cost", "extract_subtree_usage", "finish_usage", "framework_hint",
     "parts_from_plan", "plan_for",
@@ -204,6 +208,10 @@ FRAMEWORK_HINTS: list[tuple[str, str]] = [
     ("traceloop", "openllmetry"),
     ("openinference", "openinference"),
 ]
+#: Instrumentation scopes named too briefly for a fragment match: the whole name -> framework.
+FRAMEWORK_SCOPES: dict[str, str] = {
+    "ai": "ai-sdk",  # the Vercel AI SDK's ``ai.*`` telemetry
+}
 #: Resource attributes copied onto the session.
 RESOURCE_SESSION_KEYS: dict[str, str] = {
     "service.name": "service",
@@ -214,6 +222,8 @@ RESOURCE_SESSION_KEYS: dict[str, str] = {
 
 def framework_hint(scope_name: str | None, resource: dict[str, Any]) -> str | None:
     """A framework name from the instrumentation scope, then the SDK name."""
+    if scope_name in FRAMEWORK_SCOPES:
+        return FRAMEWORK_SCOPES[scope_name]
     names = [scope_name or "", str(resource.get("service.name", ""))]
     for text in names:
         low = text.lower()
@@ -249,7 +259,7 @@ class Plan:
             if got:
                 rows.append((part, field, conv, got))
         self.rows = rows
-        self.kind = bool(present & {KIND_KEY, OPERATION_KEY, OPENINFERENCE_KEY, TRACELOOP_KIND_KEY})
+        self.kind = not present.isdisjoint(EXPLICIT_KIND_KEYS)
         self.messages = bool(present & (set(MESSAGE_JSON_KEYS) | set(VALUE_KEYS))) or any(
             k.startswith(_MSG_PREFIXES) for k in keys)
         self.subtree = any(k in present for ks in SUBTREE_USAGE_KEYS.values() for k in ks)
@@ -312,7 +322,7 @@ def all_documented_keys() -> set[str]:
     keys.update(SESSION_KEYS)
     keys.add(PINNED_SESSION_KEY)
     keys.update(INSTANCE_KEYS)
-    keys.update((KIND_KEY, OPERATION_KEY, OPENINFERENCE_KEY, TRACELOOP_KIND_KEY))
+    keys.update(EXPLICIT_KIND_KEYS)
     for ks in COST_KEYS.values():
         keys.update(ks)
     for ks in SUBTREE_USAGE_KEYS.values():

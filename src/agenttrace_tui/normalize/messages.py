@@ -25,6 +25,9 @@ MESSAGE_JSON_KEYS: dict[str, str] = {
     "gen_ai.system_instructions": "prompt",
     "gen_ai.input.messages": "prompt",
     "gen_ai.output.messages": "response",
+    # The Vercel AI SDK's ``ai.*`` telemetry: a model call's messages, and the tool calls it answered with.
+    "ai.prompt.messages": "prompt",
+    "ai.response.toolCalls": "response",
 }
 #: Flattened message lists: prefix -> prompt/response. Keys look like
 #: ``<prefix>.<N>.message.role`` (OpenInference) or ``<prefix>.<N>.role``
@@ -75,6 +78,14 @@ def _part_text(part: Any) -> str:
     ptype = part.get("type")
     if "content" in part and isinstance(part["content"], str):
         return part["content"]
+    if "toolName" in part:  # the AI SDK's tool call / result parts ({type, toolCallId, toolName, input ...})
+        if ptype == "tool-result":
+            out = part.get("output", part.get("result", ""))
+            if isinstance(out, dict) and "value" in out:
+                out = out["value"]
+            return f"[tool result {out if isinstance(out, str) else msgspec.json.encode(out).decode()}]"
+        args = part.get("input", part.get("args"))
+        return f"[tool_call {part['toolName']}({args if isinstance(args, str) else msgspec.json.encode(args).decode()})]"
     if ptype == "tool_call":
         args = part.get("arguments")
         if not isinstance(args, str):
@@ -113,9 +124,11 @@ def render_messages(value: Any) -> str | None:
             role = msg.get("role")
             parts = msg.get("parts")
             if parts is None and "content" in msg:
-                parts = [msg["content"]]
-            if parts is None and ("type" in msg or "text" in msg or "toolUse" in msg or "toolResult" in msg):
-                parts = [msg]  # a list of parts (system instructions, Strands' content blocks)
+                content = msg["content"]
+                parts = content if isinstance(content, list) else [content]  # (a list of parts: the AI SDK's)
+            if parts is None and ("type" in msg or "text" in msg or "toolUse" in msg or "toolResult" in msg
+                                  or "toolName" in msg):
+                parts = [msg]  # a list of parts (system instructions, Strands' content blocks, AI SDK tool calls)
             if not isinstance(parts, list):
                 parts = [parts] if parts is not None else []
             text = " ".join(_part_text(p) for p in parts)

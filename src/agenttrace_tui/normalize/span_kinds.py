@@ -77,6 +77,7 @@ OPERATION_KINDS: dict[str, SpanKind] = {
     "invoke_agent": SpanKind.AGENT,
     "create_agent": SpanKind.AGENT,
     "invoke_workflow": SpanKind.AGENT,
+    "agent_step": SpanKind.AGENT,  # one step of an agent's loop (the AI SDK's), as an iteration
     "embeddings": SpanKind.EMBEDDING,
     "embedding": SpanKind.EMBEDDING,
     "retrieval": SpanKind.RETRIEVAL,
@@ -105,6 +106,25 @@ TRACELOOP_KINDS: dict[str, SpanKind] = {
 TRACELOOP_KIND_KEY = "traceloop.span.kind"
 OPERATION_KEY = "gen_ai.operation.name"
 OPENINFERENCE_KEY = "openinference.span.kind"
+#: The Vercel AI SDK's operation (its ``ai.*`` telemetry: AI SDK 4-6, and 7's
+#: ``LegacyOpenTelemetry``): the call of a function that may loop over steps
+#: with tools, each model call it makes (``.doGenerate``/``.doStream``/``.doEmbed``),
+#: and each tool call it runs.
+AI_SDK_OPERATION_KEY = "ai.operationId"
+AI_SDK_KINDS: dict[str, SpanKind] = {
+    **{f"ai.{fn}": SpanKind.AGENT for fn in ("generateText", "streamText", "generateObject", "streamObject")},
+    **{f"ai.{fn}.{step}": SpanKind.LLM_CALL for fn, step in (("generateText", "doGenerate"), ("streamText", "doStream"),
+                                                             ("generateObject", "doGenerate"),
+                                                             ("streamObject", "doStream"))},
+    "ai.toolCall": SpanKind.TOOL_EXECUTION,
+    "ai.embed": SpanKind.TASK,
+    "ai.embedMany": SpanKind.TASK,
+    "ai.embed.doEmbed": SpanKind.EMBEDDING,
+    "ai.embedMany.doEmbed": SpanKind.EMBEDDING,
+}
+#: Every attribute that says a span's kind outright (``kind_from_attributes`` reads them in this order).
+EXPLICIT_KIND_KEYS: tuple[str, ...] = (KIND_KEY, OPERATION_KEY, OPENINFERENCE_KEY, TRACELOOP_KIND_KEY,
+                                       AI_SDK_OPERATION_KEY)
 
 #: The agenttrace SDK's span names, matched exactly (``iteration_N`` by pattern).
 SEED_NAME_KINDS: dict[str, SpanKind] = {
@@ -153,6 +173,9 @@ def kind_from_attributes(attributes: dict[str, Any]) -> tuple[SpanKind | None, s
     v = attributes.get(TRACELOOP_KIND_KEY)
     if isinstance(v, str) and (k := TRACELOOP_KINDS.get(v.strip().lower())) is not None:
         return k, TRACELOOP_KIND_KEY
+    v = attributes.get(AI_SDK_OPERATION_KEY)
+    if isinstance(v, str) and (k := AI_SDK_KINDS.get(v.strip())) is not None:
+        return k, AI_SDK_OPERATION_KEY
     return None, None
 
 
