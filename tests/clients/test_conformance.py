@@ -89,6 +89,10 @@ CLIENTS: dict[str, Client] = {
     # it reports $0 for a model its price list lacks (offline: all), and counts a call's tokens
     # itself when the API sent none.
     "openlit": Client(tools=False, counts_usageless=True),
+    # The Vercel AI SDK (npm `ai` 7) with @ai-sdk/otel: its GenAI-conventions integration, and
+    # the legacy one (the `ai.*` attributes of AI SDK 4-6 apps; provider `openai.responses`).
+    "ai_sdk": Client(),
+    "ai_sdk_legacy": Client(custom_provider="openai.responses"),
     # Claude Code sends the prompt and the answer as events, not per model call.
     "claude-code-json": Client(text=False, one_error_per_turn=True),
     "claude-code-protobuf": Client(text=False, one_error_per_turn=True),
