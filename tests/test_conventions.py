@@ -9,10 +9,11 @@ import pytest
 
 from agenttrace_tui.ingest.otlp_decode import ResourceInfo, _session_attr, build_span
 from agenttrace_tui.ingest.protocol import decode
-from agenttrace_tui.model import SpanKind, Status
+from agenttrace_tui.model import Session, SpanKind, Status
 from agenttrace_tui.normalize import conventions as cv
 from agenttrace_tui.normalize.native import normalize
 from agenttrace_tui.store.memory import Store
+from agenttrace_tui.store.merge import merge_session
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "conventions.md"
 KIND_FOR_PART = {"llm": "llm_call", "usage": "llm_call", "tool": "tool_execution", "agent": "agent",
@@ -73,6 +74,18 @@ def test_traceloop_kind_row(value, kind) -> None:
 @pytest.mark.parametrize(("value", "kind"), list(cv.AI_SDK_KINDS.items()))
 def test_ai_sdk_operation_row(value, kind) -> None:
     assert span({cv.AI_SDK_OPERATION_KEY: value}, name="x").kind is kind
+
+
+def test_a_resource_is_the_framework_its_scopes_name_not_their_instrumentation_family() -> None:
+    oi_openai, oi_crew = "openinference.instrumentation.openai", "openinference.instrumentation.crewai"
+    assert cv.resource_scope([oi_openai, oi_crew]) == oi_crew
+    assert cv.resource_scope([oi_openai]) == oi_openai and cv.resource_scope([None, oi_openai]) is None
+    assert cv.resource_scope([]) is None
+    assert ResourceInfo({"service.name": "svc"}, cv.resource_scope([oi_openai, oi_crew])).framework == "crewai"
+    # A later report of only the family's spans keeps the session's framework.
+    assert merge_session(Session(id="s", framework="crewai"), Session(id="s", framework="openinference")).framework == "crewai"
+    assert merge_session(Session(id="s", framework="openinference"), Session(id="s", framework="crewai")).framework == "crewai"
+    assert merge_session(Session(id="s"), Session(id="s", framework="openinference")).framework == "openinference"
 
 
 def test_a_scope_named_ai_is_the_ai_sdk_and_a_fragment_of_ai_is_not() -> None:

@@ -303,14 +303,12 @@ def _iter_resource_items(
             res = rs.get("resource") or {}
             rattrs = json_attrs(res.get("attributes")) if isinstance(res, dict) else {}
             scopes = rs.get(scope_field) or rs.get(_snake(scope_field)) or []
-            info = None
-            for ss in scopes if isinstance(scopes, list) else []:
-                if not isinstance(ss, dict):
-                    continue
-                scope = ss.get("scope") or {}
-                sname = scope.get("name") if isinstance(scope, dict) else None
-                if info is None:
-                    info = ResourceInfo(rattrs, sname if isinstance(sname, str) else None)
+            scopes = [ss for ss in scopes if isinstance(ss, dict)] if isinstance(scopes, list) else []
+            if not scopes:
+                continue
+            names = [_json_scope_name(ss) for ss in scopes]
+            info = ResourceInfo(rattrs, cv.resource_scope(names))
+            for ss, sname in zip(scopes, names, strict=True):
                 items = ss.get(item_field) or ss.get(_snake(item_field)) or []
                 yield info, sname, items if isinstance(items, list) else []
         return
@@ -319,11 +317,18 @@ def _iter_resource_items(
     pb_resource = {"scopeSpans": "resource_spans", "scopeLogs": "resource_logs", "scopeMetrics": "resource_metrics"}
     for rs in getattr(req, pb_resource[scope_field]):
         rattrs = pb_attrs(rs.resource.attributes)
-        info = None
-        for ss in getattr(rs, pb_scope):
-            if info is None:
-                info = ResourceInfo(rattrs, ss.scope.name or None)
+        scopes = getattr(rs, pb_scope)
+        if not scopes:
+            continue
+        info = ResourceInfo(rattrs, cv.resource_scope(ss.scope.name or None for ss in scopes))
+        for ss in scopes:
             yield info, ss.scope.name or None, getattr(ss, pb_item)
+
+
+def _json_scope_name(ss: dict[str, Any]) -> str | None:
+    scope = ss.get("scope") or {}
+    name = scope.get("name") if isinstance(scope, dict) else None
+    return name if isinstance(name, str) else None
 
 
 def convert_traces(

@@ -18,6 +18,7 @@ the native path; the OTLP receiver uses everything.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from ..model import Cost, TokenUsage
@@ -80,10 +81,10 @@ __all__ = [
     "MESSAGE_LIST_PREFIXES", "PREVIEW_CHARS", "STACK_CHARS", "TOOL_PREVIEW_CHARS", "VALUE_KEYS", "cut_head",
     "cut_tail", "extract_messages", "message_event_text", "render_messages",
     # this module
-    "COST_KEYS", "FRAMEWORK_HINTS", "FRAMEWORK_SCOPES", "INSTANCE_KEYS", "PINNED_SESSION_KEY", "RESOURCE_SESSION_KEYS", "SESSION_KEYS",
+    "COST_KEYS", "FRAMEWORK_HINTS", "FRAMEWORK_SCOPES", "INSTRUMENTATION_FAMILIES", "INSTANCE_KEYS", "PINNED_SESSION_KEY", "RESOURCE_SESSION_KEYS", "SESSION_KEYS",
     "SUBTREE_USAGE_KEYS",
     "Plan", "all_documented_keys", "extract_cost", "extract_subtree_usage", "finish_usage", "framework_hint",
-    "parts_from_plan", "plan_for",
+    "parts_from_plan", "plan_for", "resource_scope",
 ]
 
 # -- sessions -------------------------------------------------------------------
@@ -208,6 +209,10 @@ FRAMEWORK_HINTS: list[tuple[str, str]] = [
     ("traceloop", "openllmetry"),
     ("openinference", "openinference"),
 ]
+#: Frameworks above that name a family of instrumentations, not the agent framework: a
+#: resource whose scopes name both (OpenInference's CrewAI and OpenAI instrumentors) is
+#: the other's, and a session's framework is never replaced by one of these.
+INSTRUMENTATION_FAMILIES = frozenset({"openinference", "openllmetry"})
 #: Instrumentation scopes named too briefly for a fragment match: the whole name -> framework.
 FRAMEWORK_SCOPES: dict[str, str] = {
     "ai": "ai-sdk",  # the Vercel AI SDK's ``ai.*`` telemetry
@@ -236,6 +241,18 @@ def framework_hint(scope_name: str | None, resource: dict[str, Any]) -> str | No
     if isinstance(sdk, str) and sdk and sdk != "opentelemetry":
         return sdk
     return None
+
+
+def resource_scope(scope_names: Iterable[str | None]) -> str | None:
+    """The scope a resource's framework is read from (``framework_hint``): the first that
+    names a framework other than an instrumentation family, else the first."""
+    first: str | None = None
+    for n, name in enumerate(scope_names):
+        if n == 0:
+            first = name
+        if name and (hint := framework_hint(name, {})) is not None and hint not in INSTRUMENTATION_FAMILIES:
+            return name
+    return first
 
 
 class Plan:

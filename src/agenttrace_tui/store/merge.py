@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 import msgspec
 
 from ..model import AgentInfo, FileInfo, LlmInfo, RagInfo, Session, Span, SpanKind, ToolInfo
+from ..normalize.conventions import INSTRUMENTATION_FAMILIES
 
 if TYPE_CHECKING:
     pass
@@ -301,12 +302,17 @@ def merge_same(old: Span, new: Span) -> Span:
 
 def merge_session(cur: Session, new: Session) -> Session:
     """Combine two reports of one session: the newer one's set fields win,
-    except the start, which the first report knows best."""
+    except the start, which the first report knows best, and a framework an
+    instrumentation family names (a batch of only OpenInference's OpenAI spans
+    of a CrewAI agent), which never replaces the agent framework a report named."""
+    framework = new.framework or cur.framework
+    if new.framework in INSTRUMENTATION_FAMILIES and cur.framework:
+        framework = cur.framework
     return Session(
         id=new.id,
         name=new.name or cur.name,
         service=new.service or cur.service,
-        framework=new.framework or cur.framework,
+        framework=framework,
         framework_version=new.framework_version or cur.framework_version,
         hostname=new.hostname or cur.hostname,
         tags=new.tags or cur.tags,
