@@ -92,7 +92,9 @@ CLIENTS: dict[str, Client] = {
     # The Vercel AI SDK (npm `ai` 7) with @ai-sdk/otel: its GenAI-conventions integration, and
     # the legacy one (the `ai.*` attributes of AI SDK 4-6 apps; provider `openai.responses`).
     "ai_sdk": Client(),
-    "ai_sdk_legacy": Client(custom_provider="openai.responses"),
+    "ai_sdk_legacy": Client(),
+    # CrewAI with OpenInference's CrewAI, LiteLLM and OpenAI instrumentors (its docs' set-up).
+    "crewai": Client(),
     # Claude Code sends the prompt and the answer as events, not per model call.
     "claude-code-json": Client(text=False, one_error_per_turn=True),
     "claude-code-protobuf": Client(text=False, one_error_per_turn=True),
@@ -260,6 +262,21 @@ def test_one_session_per_run(name: str, replays: Any) -> None:
             assert len(got) == 1, f"run {run['label']!r}: {got}"
         else:
             assert len(got) <= 1, f"run {run['label']!r} (telemetry lost by the client): {got}"
+
+
+#: The agent framework each client is (the sessions' framework column), where its telemetry names one.
+FRAMEWORKS = {"crewai": "crewai", "ai_sdk_legacy": "ai-sdk", "openai_agents": "openai-agents", "strands": "strands",
+              "langchain": "langchain", "google_adk": "google-adk", "pydantic_ai": "pydantic-ai"}
+
+
+@pytest.mark.parametrize(("name", "framework"), FRAMEWORKS.items())
+def test_the_session_names_the_agent_framework(name: str, framework: str, replays: Any) -> None:
+    """Not the instrumentation family (OpenInference's OpenAI spans come first in CrewAI's exports)."""
+    rp = replays(name)
+    for run in reported_runs(rp.manifest):
+        assert {rp.store.sessions[s].session.framework for s in rp.sessions[run["label"]]} == {framework}
+    listed = {s["id"]: s for s in cli_json(rp.db, "sessions", "list", "--limit", "1000")}
+    assert {listed[s]["framework"] for r in reported_runs(rp.manifest) for s in rp.sessions[r["label"]]} == {framework}
 
 
 @pytest.mark.parametrize(("name", "own_key", "framework"), [("claude-code-run", "session.id", "claude-code"),

@@ -1,0 +1,91 @@
+"""Record CrewAI traced by OpenInference, set up as its documentation says.
+
+Run: ``python tests/clients/record_crewai.py`` (creates its own venv).
+One agent with one tool in a one-task crew, on ``gpt-4o-mini``, against the
+fake LLM; ``CrewAIInstrumentor`` for the crew, agent, task and tool spans and
+``LiteLLMInstrumentor`` plus ``OpenAIInstrumentor`` for the model calls (CrewAI
+calls OpenAI models through the openai SDK or LiteLLM, by version): the set-up
+where one call could be reported by two instrumentations. CrewAI's own
+telemetry and its tracing prompt are switched off (they would leave the host).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from recording import (
+    FAKE_KEY,
+    OTEL_SDK_PACKAGES,
+    OTEL_SDK_SETUP,
+    Recording,
+    installed_versions,
+    otel_env,
+    recorder_main,
+)
+
+NAME = "crewai"
+PACKAGES = [
+    "crewai==1.15.30",
+    "openinference-instrumentation-crewai==1.1.21",
+    "openinference-instrumentation-litellm==0.1.51",
+    "openinference-instrumentation-openai==0.1.66",
+    "litellm",
+    *OTEL_SDK_PACKAGES,
+]
+
+AGENT = OTEL_SDK_SETUP + '''
+import sys
+from openinference.instrumentation.crewai import CrewAIInstrumentor
+from openinference.instrumentation.litellm import LiteLLMInstrumentor
+from openinference.instrumentation.openai import OpenAIInstrumentor
+
+CrewAIInstrumentor().instrument(tracer_provider=tracer_provider, skip_dep_check=True)
+LiteLLMInstrumentor().instrument(tracer_provider=tracer_provider)
+OpenAIInstrumentor().instrument(tracer_provider=tracer_provider)
+
+from crewai import LLM, Agent, Crew, Task
+from crewai.tools import tool
+
+
+@tool("get_weather")
+def get_weather(city: str) -> str:
+    """Get the current weather for a city."""
+    return f"Sunny, 22 C in {city}"
+
+
+llm = LLM(model="gpt-4o-mini", max_retries=0)
+agent = Agent(role="Weather reporter", goal="Answer weather questions with the get_weather tool.",
+              backstory="You report the weather.", tools=[get_weather], llm=llm, max_iter=3, verbose=False)
+task = Task(description="What is the weather in Paris?", expected_output="One sentence.", agent=agent)
+code = 0
+try:
+    result = Crew(agents=[agent], tasks=[task], verbose=False).kickoff()
+    print("FINAL:", result)
+except Exception as exc:
+    print("ERROR:", type(exc).__name__, exc)
+    code = 3
+finally:
+    otel_shutdown()
+sys.exit(code)
+'''
+
+
+def record(python: Path) -> None:
+    with Recording(NAME) as rec:
+        env = otel_env(rec.cap.url, service_name="crewai-recording", signals=("traces",))
+        env |= {"OPENAI_BASE_URL": rec.llm.openai_base_url, "OPENAI_API_BASE": rec.llm.openai_base_url,
+                "OPENAI_API_KEY": FAKE_KEY, "CREWAI_DISABLE_TELEMETRY": "true", "OTEL_SDK_DISABLED": "false",
+                "CREWAI_TRACING_ENABLED": "false", "CREWAI_DISABLE_TRACKING": "true"}
+        rec.run_python("ok", python, AGENT, env)
+        rec.run_python("error", python, AGENT, env, mode="error")
+        rec.save(
+            packages=installed_versions(python, [p.split("==")[0] for p in PACKAGES if "==" in p]
+                                        + ["litellm", "openai", "opentelemetry-sdk"]),
+            env=env,
+            recorder=Path(__file__).name,
+            notes=["One agent, one tool, one task; CrewAI, LiteLLM and OpenAI instrumentors of OpenInference."],
+        )
+
+
+if __name__ == "__main__":
+    recorder_main(NAME, PACKAGES, record)
