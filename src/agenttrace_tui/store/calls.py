@@ -113,8 +113,16 @@ def _rule(key: tuple[Any, ...]) -> str:
 def _tight(a: Span, b: Span) -> bool:
     # Two reporters first: the test that fails for two calls of one instrumentation
     # (most spans that get here: calls with the same usage), the others after it.
-    if not two_reporters(a, b):
-        return False
+    return two_reporters(a, b) and same_call(a, b)
+
+
+def same_call(a: Span, b: Span) -> bool:
+    """Two model call spans that may be one call: the same model (where both name one,
+    or one a prefixed spelling of the other) and times no further apart than
+    ``MATCH_NS``. Enough for two that answer with one response id: a provider's response
+    id names one response, so two spans of it are two reports of one call, whoever sent
+    them (a provider SDK tracing itself beside an instrumentation of it, in one trace
+    or, when neither sees the other's context, in two)."""
     ma = a.llm.model if a.llm is not None else None
     mb = b.llm.model if b.llm is not None else None
     if ma and mb and ma != mb and not (ma.endswith(mb) or mb.endswith(ma)):
@@ -214,7 +222,9 @@ def find_twin(trace: TraceEntry, span: Span,
         other = trace.spans.get(sid)
         if other is None or other.kind is not span.kind:
             continue
-        if not (_tight(other, span) if key[0] == "usage" else two_reporters(other, span)):
+        kind = key[0]
+        if not (_tight(other, span) if kind == "usage" else same_call(other, span) if kind == "id"
+                else two_reporters(other, span)):
             continue
         return other, _rule(key)
     return None

@@ -47,6 +47,7 @@ from .calls import (
     find_twin,
     fold_into,
     remember,
+    same_call,
     scope_usage,
     two_reporters,
     usage_key,
@@ -63,6 +64,9 @@ from .merge import (
 )
 
 _LLM = SpanKind.LLM_CALL
+#: Response ids of model calls that are the roots of their traces kept for ``_report_elsewhere``.
+MAX_ROOT_CALLS = 65_536
+SAME_RESPONSE_RULE = "same response id, in another trace"
 _CUSTOM = SpanKind.CUSTOM
 _TOOL = SpanKind.TOOL_EXECUTION
 
@@ -154,6 +158,12 @@ class SpanUpserts(StoreIndex):
             trace = traces.get(tid)
             sid = span.session_id
             if trace is None:
+                if span.kind is _LLM and self._root_calls and span.parent_span_id is None:
+                    elsewhere = self._report_elsewhere(span)
+                    if elsewhere is not None:
+                        self._fold_across(span, *elsewhere)
+                        last = None
+                        continue
                 self._seq += 1
                 trace = TraceEntry(tid, sid or DEFAULT_SESSION, self._seq, self)
                 traces[tid] = trace
@@ -229,7 +239,8 @@ class SpanUpserts(StoreIndex):
             calls = trace.calls
             if (maybe_twin or (calls is not None and (
                     (id_key is not None and (other := calls.get(id_key)) is not None and other != span_id
-                     and (o := tspans.get(other)) is not None and two_reporters(o, span))
+                     and (o := tspans.get(other)) is not None
+                     and (same_call(o, span) if id_key[0] == "id" else two_reporters(o, span)))
                     or (usage_key is not None and (other := calls.get(usage_key)) is not None and other != span_id
                         and (o := tspans.get(other)) is not None and two_reporters(o, span))))
                     ) and (twin := find_twin(trace, span, (id_key, usage_key))):
@@ -298,6 +309,8 @@ class SpanUpserts(StoreIndex):
                     calls = trace.calls = {}
                 if id_key is not None:
                     calls.setdefault(id_key, span_id)
+                    if id_key[0] == "id" and span.parent_span_id is None:
+                        self._note_root_call(id_key[1], trace.trace_id, span_id)
                 if usage_key is not None:
                     calls.setdefault(usage_key, span_id)
             if hook is not None:
@@ -496,6 +509,11 @@ class SpanUpserts(StoreIndex):
         trace = self.traces.get(span.trace_id)
         sid = span.session_id
         if trace is None:
+            if twin is None and span.kind is _LLM and self._root_calls and span.parent_span_id is None:
+                elsewhere = self._report_elsewhere(span)
+                if elsewhere is not None:
+                    self._fold_across(span, *elsewhere)
+                    return
             self._seq += 1
             trace = TraceEntry(span.trace_id, sid or DEFAULT_SESSION, self._seq, self)
             self.traces[span.trace_id] = trace
@@ -552,8 +570,54 @@ class SpanUpserts(StoreIndex):
             self._intern_parts(new)
         trace.spans[new.span_id] = new
         if kind is _LLM or kind is _TOOL:
+            if keys is None:
+                keys = call_keys(new)
             remember(trace, new, keys)
+            if new.parent_span_id is None:
+                for key in keys:
+                    if key[0] == "id":
+                        self._note_root_call(key[1], trace.trace_id, new.span_id)
         self._stored(trace, session, new)
+
+    def _note_root_call(self, response_id: str, trace_id: str, span_id: str) -> None:
+        """Remember a model call that is the root of its trace by its response id (bounded)."""
+        calls = self._root_calls
+        if response_id not in calls:
+            if len(calls) >= MAX_ROOT_CALLS:
+                del calls[next(iter(calls))]  # the oldest: its second report came long ago, if ever
+            calls[response_id] = (trace_id, span_id)
+
+    def _report_elsewhere(self, span: Span) -> tuple[TraceEntry, Span] | None:
+        """The model call of another trace that this new model call, the root of a trace not
+        stored yet, reports again: the root of its own trace in the same session, answered
+        with the same response id (``calls.same_call``). An instrumentation that starts its
+        span outside the context a provider SDK traces itself in (OpenLLMetry's Anthropic
+        one) makes two one-span traces of one call: counted twice, before."""
+        attrs = span.attributes
+        if not attrs or attrs.keys().isdisjoint(ID_KEYS):
+            return None
+        rid = next((str(v) for k in ID_KEYS if (v := attrs.get(k)) not in (None, "")), None)
+        where = self._root_calls.get(rid) if rid is not None else None
+        if where is None:
+            return None
+        trace = self.traces.get(where[0])
+        old = trace.spans.get(where[1]) if trace is not None else None
+        if (trace is None or old is None or old.kind is not _LLM or old.parent_span_id is not None
+                or trace.session_id != (span.session_id or DEFAULT_SESSION) or not same_call(old, span)):
+            return None
+        return trace, old
+
+    def _fold_across(self, span: Span, trace: TraceEntry, old: Span) -> None:
+        """Fold ``span`` into ``old``, the same call reported in another trace (``_report_elsewhere``),
+        as a twin of one trace is folded. The first report's token counts stand: a provider SDK's
+        own span ends, and so arrives, first, with what the provider answered (OpenLLMetry adds
+        the first event's count to a streamed Anthropic call's output)."""
+        span.trace_id = trace.trace_id
+        span.session_id = trace.session_id
+        if old.usage is not None and span.usage is not None:
+            span.usage = None
+            span.cost = None
+        self._upsert_span(span, (old, SAME_RESPONSE_RULE))
 
     def _merge_report(self, trace: TraceEntry, session: SessionEntry, old: Span, span: Span,
                       reparent: tuple[str, str | None] | None = None, bare: bool = False) -> None:

@@ -1,0 +1,80 @@
+"""Two reports of one model call that answer with one response id are one call.
+
+A provider SDK that traces itself (anthropic 2.x, through the global tracer
+provider) beside an instrumentation of it (OpenLLMetry's) reports each call
+twice. When the instrumentation starts its span outside the context the SDK
+traces in, the two are siblings under the app's span, or, with no app span,
+the roots of two one-span traces: counted twice, before, and each call's
+tokens and cost doubled. Spans from the real OpenTelemetry SDK (one tracer
+per instrumentation) to the real OTLP receiver, priced by the real enrichers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from opentelemetry import trace as otel_trace
+
+from agenttrace_tui.enrich import make_enrichers
+from agenttrace_tui.ingest.otlp_http import start_otlp
+from agenttrace_tui.ingest.pipeline import Pipeline
+from agenttrace_tui.model import SpanKind
+from agenttrace_tui.store.calls import MERGED_BY
+from agenttrace_tui.store.memory import Store
+from test_otlp_support import provider, wait_for
+
+CALL = {"gen_ai.operation.name": "chat", "gen_ai.provider.name": "anthropic", "gen_ai.request.model": "claude-sonnet-4-5"}
+
+
+def _call(tracer, name: str, rid: str, tokens: tuple[int, int], session: str, **extra) -> None:
+    attrs = {**CALL, "gen_ai.response.id": rid, "gen_ai.usage.input_tokens": tokens[0],
+             "gen_ai.usage.output_tokens": tokens[1], "session.id": session, **extra}
+    with tracer.start_as_current_span(name, attributes=attrs):
+        pass
+
+
+def _send(tp) -> None:
+    sdk = tp.get_tracer("com.anthropic.sdk.python")
+    oll = tp.get_tracer("opentelemetry.instrumentation.anthropic")
+    app = tp.get_tracer("my-agent")
+    # Under the app's span: the SDK's span and the instrumentation's, siblings (neither current).
+    with app.start_as_current_span("agent run", attributes={"session.id": "s-app"}):
+        ctx = otel_trace.get_current_span().get_span_context()
+        parent = otel_trace.set_span_in_context(otel_trace.NonRecordingSpan(ctx))
+        for tracer, name in ((sdk, "anthropic.messages.create"), (oll, "anthropic.chat")):
+            with tracer.start_as_current_span(name, context=parent, attributes={
+                    **CALL, "gen_ai.response.id": "msg_1", "gen_ai.usage.input_tokens": 1000,
+                    "gen_ai.usage.output_tokens": 50, "session.id": "s-app"}):
+                pass
+        _call(sdk, "anthropic.messages.create", "msg_2", (2000, 80), "s-app")  # another call: its own
+    # No app span: the roots of two traces, one call; the same id in another session is not it.
+    _call(sdk, "anthropic.messages.create", "msg_3", (3000, 90), "s-bare")
+    _call(oll, "anthropic.chat", "msg_3", (3000, 91), "s-bare", **{"gen_ai.input.messages": '[{"role": "user", "parts": [{"type": "text", "content": "hi"}]}]'})
+    _call(oll, "anthropic.chat", "msg_3", (3000, 91), "s-other")
+
+
+async def test_one_call_reported_twice_is_counted_once_in_one_trace_or_two() -> None:
+    store = Store()
+    server = await start_otlp(Pipeline(store, enrichers=make_enrichers(None, store, background_tokens=False)), port=0)
+    try:
+        tp = provider(server.address[1], service="anthropic-app")
+        await asyncio.to_thread(_send, tp)
+        await asyncio.to_thread(tp.shutdown)
+        assert await wait_for(lambda: store.sessions.get("s-other") is not None and store.totals.llm_calls >= 4)
+    finally:
+        await server.close()
+    app = store.sessions["s-app"].totals
+    assert (app.llm_calls, app.input_tokens, app.output_tokens) == (2, 1000 + 2000, 50 + 80)
+    (trace,) = store.traces_of("s-app")
+    calls = [s for s in trace.spans.values() if s.kind is SpanKind.LLM_CALL]
+    assert len(calls) == 2 and sum(MERGED_BY in s.attributes for s in calls) == 1
+
+    bare = store.sessions["s-bare"]
+    # One trace, one call: the first report's counts (the SDK's own span), the other's text.
+    (only,) = store.traces_of("s-bare")
+    (call,) = only.spans.values()
+    assert (bare.totals.llm_calls, call.usage.input, call.usage.output) == (1, 3000, 90)
+    assert call.llm.prompt_preview == "user: hi" and MERGED_BY in call.attributes
+    assert call.cost is not None and call.cost.total == pytest.approx(bare.totals.cost) and bare.totals.cost > 0
+    assert store.sessions["s-other"].totals.llm_calls == 1  # another session's span is its own call
