@@ -85,6 +85,8 @@ CLIENTS: dict[str, Client] = {
     "anthropic": Client(tools=False),
     # OpenLLMetry's OpenAI instrumentation: model calls only, as openai-v2 (the tool runs in user code).
     "openllmetry": Client(tools=False),
+    # OpenLLMetry's Anthropic instrumentation (the SDK traces itself too: two spans a call).
+    "openllmetry_anthropic": Client(tools=False),
     # OpenLIT's own set-up: its OpenAI instrumentation (model calls only) and the contrib httpx one;
     # it reports $0 for a model its price list lacks (offline: all), and counts a call's tokens
     # itself when the API sent none.
