@@ -88,6 +88,16 @@ def test_a_resource_is_the_framework_its_scopes_name_not_their_instrumentation_f
     assert merge_session(Session(id="s"), Session(id="s", framework="openinference")).framework == "openinference"
 
 
+@pytest.mark.parametrize(("client", "pattern"), cv.CLIENT_INTERNAL_NAMES.items())
+def test_client_internal_name_rows(client, pattern) -> None:
+    llm = {cv.OPENINFERENCE_KEY: "LLM", "llm.model_name": "gpt-4o-mini", "input.value": '{"tools": []}'}
+    prep = build_span("ab" * 16, "cd" * 8, None, "Anthropic._prepare_chat_with_tools", 1, 2, dict(llm), [], (), 0, "", "s",
+                      client)
+    assert pattern.search(prep.name) and prep.kind is SpanKind.CUSTOM and prep.attributes[cv.INTERNAL_KEY] is True
+    call = build_span("ab" * 16, "cd" * 8, None, "Anthropic.achat", 1, 2, dict(llm), [], (), 0, "", "s", client)
+    assert call.kind is SpanKind.LLM_CALL and cv.INTERNAL_KEY not in call.attributes
+
+
 def test_a_scope_named_ai_is_the_ai_sdk_and_a_fragment_of_ai_is_not() -> None:
     assert ResourceInfo({"service.name": "svc"}, "ai").framework == "ai-sdk"
     assert ResourceInfo({"service.name": "svc"}, "openai").framework is None

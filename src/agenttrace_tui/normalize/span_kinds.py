@@ -200,6 +200,12 @@ CLIENT_SPAN_KINDS: dict[str, dict[str, SpanKind | None]] = {
 }
 #: Clients whose spans are internal unless named above or told apart by ``client_kind``.
 INTERNAL_BY_DEFAULT = frozenset({"codex"})
+#: Known clients' spans that are internal by their name's pattern: LlamaIndex's instrumentor
+#: traces an LLM class's request preparation (``OpenAI._prepare_chat_with_tools``) as an LLM
+#: span, with the request's arguments as its text; no model is called in it.
+CLIENT_INTERNAL_NAMES: dict[str, re.Pattern[str]] = {
+    "llama-index": re.compile(r"\._prepare_\w+$"),
+}
 INTERNAL_KEY = "agenttrace.internal"
 #: The rendered message of a span named by a template (logfire): shown as its name.
 RENDERED_NAME_KEY = "logfire.msg"
@@ -223,6 +229,9 @@ def client_kind(client: str | None, name: str, attributes: dict[str, Any]) -> tu
     if table is not None and name in table:
         kind = table[name]
         return (kind, False) if kind is not None else (SpanKind.CUSTOM, True)
+    internal = CLIENT_INTERNAL_NAMES.get(client)
+    if internal is not None and internal.search(name):
+        return SpanKind.CUSTOM, True
     if client in INTERNAL_BY_DEFAULT:
         if "gen_ai.usage.input_tokens" in attributes or "gen_ai.usage.output_tokens" in attributes:
             return SpanKind.LLM_CALL, False
