@@ -19,7 +19,8 @@ Paths are matched by their ending, so base URLs with or without ``/v1`` work.
 What it answers is decided from the conversation, not from a call counter,
 so side calls a client makes (titles, quota probes) do not shift the script:
 
-* the last input item is a tool result  -> ``final``: text that quotes it;
+* the last input item is a tool result  -> ``final``: text that quotes it
+  (smolagents hands results back as a user message ``Observation: …``);
 * else the request offers tools         -> ``tool_call``: one call of a tool;
 * else                                  -> ``text``: a short plain answer.
 
@@ -184,6 +185,11 @@ def _last_tool_result(api: str, body: dict) -> str | None:
         msgs = body.get("messages") or []
         if msgs and isinstance(msgs[-1], dict) and msgs[-1].get("role") == "tool":
             return _text_of(msgs[-1].get("content"))
+        if msgs and isinstance(msgs[-1], dict) and msgs[-1].get("role") == "user":
+            # smolagents hands a tool's result back as a user message: "Observation:\n…".
+            text = _text_of(msgs[-1].get("content"))
+            if text.startswith("Observation:"):
+                return text.split("Observation:", 1)[1].strip()
     elif api == "responses":
         items = body.get("input")
         if isinstance(items, list) and items and isinstance(items[-1], dict):

@@ -97,8 +97,10 @@ CLIENTS: dict[str, Client] = {
     "ai_sdk_legacy": Client(),
     # CrewAI with OpenInference's CrewAI, LiteLLM and OpenAI instrumentors (its docs' set-up).
     "crewai": Client(),
-    # LlamaIndex's FunctionAgent streams its calls without asking for usage: none on the wire.
+    # LlamaIndex's FunctionAgent streams its calls (usage asked for with stream_options).
     "llama_index": Client(),
+    # smolagents' OpenInference instrumentor reports no cached tokens; the agent span sums its calls.
+    "smolagents": Client(cache_read=False),
     # Claude Code sends the prompt and the answer as events, not per model call.
     "claude-code-json": Client(text=False, one_error_per_turn=True),
     "claude-code-protobuf": Client(text=False, one_error_per_turn=True),
