@@ -101,6 +101,8 @@ CLIENTS: dict[str, Client] = {
     "llama_index": Client(),
     # smolagents' OpenInference instrumentor reports no cached tokens; the agent span sums its calls.
     "smolagents": Client(cache_read=False),
+    # Agno with OpenInference's Agno instrumentor.
+    "agno": Client(),
     # Claude Code sends the prompt and the answer as events, not per model call.
     "claude-code-json": Client(text=False, one_error_per_turn=True),
     "claude-code-protobuf": Client(text=False, one_error_per_turn=True),
