@@ -58,6 +58,7 @@ ID_KEYS: tuple[str, ...] = ("gen_ai.response.id", "request_id", "auth.request_id
 #: Kinds whose usage is what they report for their subtree (agents, workflows, turns).
 AGGREGATE_KINDS = frozenset({SpanKind.AGENT, SpanKind.TASK})
 NESTED_RULE = "model call nested in a model call of the same model"
+NESTED_TOOL_RULE = "tool call nested in a call of the same tool"
 STREAM_RULE = "logfire streaming response of the same request"
 LOGFIRE_SPAN_TYPE = "logfire.span_type"
 #: Slack when one report must lie within the other's time (one process, one clock: none).
@@ -166,6 +167,18 @@ def _nested_twins(outer: Span, inner: Span) -> bool:
     return True
 
 
+def _nested_tool_twins(outer: Span, inner: Span) -> bool:
+    """The inner tool span runs within the outer one's time, for the same tool, and no call
+    id (where both have one) tells them apart: two instrumentations of one tool call
+    (autogen-core's ``execute_tool`` inside OpenInference's span of it)."""
+    if outer.kind is not _TOOL or inner.kind is not _TOOL or not _within(outer, inner):
+        return False
+    a, b = outer.tool, inner.tool
+    if a is None or b is None or not a.name or a.name != b.name:
+        return False
+    return not (a.call_id and b.call_id and a.call_id != b.call_id)
+
+
 def _is_stream_log(span: Span) -> bool:
     return span.attributes.get(LOGFIRE_SPAN_TYPE) == "log"
 
@@ -210,6 +223,14 @@ def find_twin(trace: TraceEntry, span: Span,
             twin = _logfire_stream_twin(trace, span)
             if twin is not None:
                 return twin, STREAM_RULE
+    elif span.kind is _TOOL:
+        parent = trace.spans.get(span.parent_span_id) if span.parent_span_id is not None else None
+        if parent is not None and _nested_tool_twins(parent, span):
+            return parent, NESTED_TOOL_RULE
+        for cid in trace.children.get(span.span_id, ()):
+            child = trace.spans.get(cid)
+            if child is not None and _nested_tool_twins(span, child):
+                return child, NESTED_TOOL_RULE
     index = trace.calls
     if index is None:
         return None

@@ -236,6 +236,8 @@ class SpanUpserts(StoreIndex):
                 tool = span.tool
                 if tool is not None and tool.call_id:
                     id_key = ("tool", tool.call_id)
+                # One tool call reported by two instrumentations, one inside the other (``find_twin``).
+                maybe_twin = (parent is not None and parent.kind is _TOOL) or span_id in trace.children
             calls = trace.calls
             if (maybe_twin or (calls is not None and (
                     (id_key is not None and (other := calls.get(id_key)) is not None and other != span_id
@@ -537,8 +539,7 @@ class SpanUpserts(StoreIndex):
         kind = span.kind
         #: Its call keys (store.calls), when a new span needs them for the twin search and the index.
         keys = None
-        if old is None and (twin is not None or kind is _LLM or (
-                trace.calls is not None and kind is _TOOL and span.tool is not None and span.tool.call_id)):
+        if old is None and (twin is not None or kind is _LLM or kind is _TOOL):
             if twin is None:
                 keys = call_keys(span)
                 twin = find_twin(trace, span, keys)
