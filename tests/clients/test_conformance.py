@@ -103,6 +103,9 @@ CLIENTS: dict[str, Client] = {
     "smolagents": Client(cache_read=False),
     # Agno with OpenInference's Agno instrumentor.
     "agno": Client(),
+    # AutoGen AgentChat with OpenInference's instrumentor (no cached-token count), beside
+    # autogen-core's own tracing (its execute_tool span inside OpenInference's tool span).
+    "autogen": Client(cache_read=False),
     # Claude Code sends the prompt and the answer as events, not per model call.
     "claude-code-json": Client(text=False, one_error_per_turn=True),
     "claude-code-protobuf": Client(text=False, one_error_per_turn=True),
