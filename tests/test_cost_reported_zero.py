@@ -17,12 +17,8 @@ from datetime import UTC, datetime
 import pytest
 from genai_prices import Usage, calc_price
 
-from agenttrace_tui.enrich import make_enrichers
 from agenttrace_tui.format.numbers import fmt_cost
-from agenttrace_tui.ingest.otlp_http import start_otlp
-from agenttrace_tui.ingest.pipeline import Pipeline
-from agenttrace_tui.store.memory import Store
-from test_otlp_support import provider, wait_for
+from test_otlp_support import provider, receiver, wait_for
 
 
 def _calls(tp) -> None:
@@ -38,8 +34,7 @@ def _calls(tp) -> None:
 
 
 async def test_a_reported_zero_for_tokens_is_priced_or_unpriced_never_free() -> None:
-    store = Store()
-    server = await start_otlp(Pipeline(store, enrichers=make_enrichers(None, store, background_tokens=False)), port=0)
+    store, _pipeline, server = await receiver(priced=True)
     try:
         tp = provider(server.address[1], service="openlit-app")
         await asyncio.to_thread(_calls, tp)

@@ -20,14 +20,17 @@ from opentelemetry.sdk.trace.export import (
     SpanExportResult,
 )
 
+from agenttrace_tui.enrich import make_enrichers
 from agenttrace_tui.ingest.otlp_http import OtlpServer, start_otlp
 from agenttrace_tui.ingest.pipeline import Pipeline
 from agenttrace_tui.store.memory import Store
 
 
-async def receiver(**kw: Any) -> tuple[Store, Pipeline, OtlpServer]:
+async def receiver(priced: bool = False, **kw: Any) -> tuple[Store, Pipeline, OtlpServer]:
+    """A store fed by an OTLP receiver on a free loopback port; ``priced``: with the
+    monitor's enrichers (prices and token counts, vocabularies loaded here)."""
     store = Store()
-    pipeline = Pipeline(store)
+    pipeline = Pipeline(store, enrichers=make_enrichers(None, store, background_tokens=False) if priced else ())
     server = await start_otlp(pipeline, port=0, **kw)
     return store, pipeline, server
 

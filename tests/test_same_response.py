@@ -16,13 +16,9 @@ import asyncio
 import pytest
 from opentelemetry import trace as otel_trace
 
-from agenttrace_tui.enrich import make_enrichers
-from agenttrace_tui.ingest.otlp_http import start_otlp
-from agenttrace_tui.ingest.pipeline import Pipeline
 from agenttrace_tui.model import SpanKind
 from agenttrace_tui.store.calls import MERGED_BY
-from agenttrace_tui.store.memory import Store
-from test_otlp_support import provider, wait_for
+from test_otlp_support import provider, receiver, wait_for
 
 CALL = {"gen_ai.operation.name": "chat", "gen_ai.provider.name": "anthropic", "gen_ai.request.model": "claude-sonnet-4-5"}
 
@@ -55,8 +51,7 @@ def _send(tp) -> None:
 
 
 async def test_one_call_reported_twice_is_counted_once_in_one_trace_or_two() -> None:
-    store = Store()
-    server = await start_otlp(Pipeline(store, enrichers=make_enrichers(None, store, background_tokens=False)), port=0)
+    store, _pipeline, server = await receiver(priced=True)
     try:
         tp = provider(server.address[1], service="anthropic-app")
         await asyncio.to_thread(_send, tp)

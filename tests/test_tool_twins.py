@@ -11,12 +11,9 @@ from __future__ import annotations
 
 import asyncio
 
-from agenttrace_tui.ingest.otlp_http import start_otlp
-from agenttrace_tui.ingest.pipeline import Pipeline
 from agenttrace_tui.model import SpanKind
 from agenttrace_tui.store.calls import MERGED_BY, NESTED_TOOL_RULE
-from agenttrace_tui.store.memory import Store
-from test_otlp_support import provider, wait_for
+from test_otlp_support import provider, receiver, wait_for
 
 
 def _tool(tracer, name: str, tool: str, call_id: str | None = None):
@@ -41,8 +38,7 @@ def _send(tp) -> None:
 
 
 async def test_a_tool_call_reported_inside_itself_is_one_call() -> None:
-    store = Store()
-    server = await start_otlp(Pipeline(store), port=0)
+    store, _pipeline, server = await receiver()
     try:
         tp = provider(server.address[1], service="autogen-app")
         await asyncio.to_thread(_send, tp)

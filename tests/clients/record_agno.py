@@ -10,15 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from recording import (
-    FAKE_KEY,
-    OTEL_SDK_PACKAGES,
-    OTEL_SDK_SETUP,
-    Recording,
-    installed_versions,
-    otel_env,
-    recorder_main,
-)
+from recording import OTEL_SDK_PACKAGES, OTEL_SDK_SETUP, guarded, openai_env, record_turns, recorder_main
 
 NAME = "agno"
 PACKAGES = ["agno==3.1.10", "openai", "openinference-instrumentation-agno==1.0.15", *OTEL_SDK_PACKAGES]
@@ -45,34 +37,20 @@ def get_weather(city: str) -> str:
 agent = Agent(model=OpenAIChat(id="gpt-4o-mini", base_url=os.environ["OPENAI_BASE_URL"], max_retries=0),
               tools=[get_weather], instructions="Answer weather questions with the get_weather tool.",
               telemetry=False)
-code = 0
-try:
-    out = agent.run("What is the weather in Paris?")
-    print("FINAL:", out.content)
-    if getattr(out, "status", None) is not None and str(out.status).lower().endswith("error"):
-        code = 3
-except Exception as exc:
-    print("ERROR:", type(exc).__name__, exc)
+''' + guarded('''
+out = agent.run("What is the weather in Paris?")
+print("FINAL:", out.content)
+if getattr(out, "status", None) is not None and str(out.status).lower().endswith("error"):
     code = 3
-finally:
-    otel_shutdown()
-sys.exit(code)
-'''
+''')
+
 
 
 def record(python: Path) -> None:
-    with Recording(NAME) as rec:
-        env = otel_env(rec.cap.url, service_name="agno-recording", signals=("traces",))
-        env |= {"OPENAI_BASE_URL": rec.llm.openai_base_url, "OPENAI_API_KEY": FAKE_KEY, "AGNO_TELEMETRY": "false"}
-        rec.run_python("ok", python, AGENT, env)
-        rec.run_python("error", python, AGENT, env, mode="error")
-        rec.save(
-            packages=installed_versions(python, ["agno", "openinference-instrumentation-agno", "openai",
-                                                 "opentelemetry-sdk"]),
-            env=env,
-            recorder=Path(__file__).name,
-            notes=["Agent with one tool, OpenAIChat (chat completions); Agno telemetry off."],
-        )
+    record_turns(NAME, python, AGENT, recorder=Path(__file__).name,
+                 versions=["agno", "openinference-instrumentation-agno", "openai", "opentelemetry-sdk"],
+                 notes=["Agent with one tool, OpenAIChat (chat completions); Agno telemetry off."],
+                 client_env=lambda rec: openai_env(rec) | {"AGNO_TELEMETRY": "false"})
 
 
 if __name__ == "__main__":

@@ -12,15 +12,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from recording import (
-    FAKE_KEY,
-    OTEL_SDK_PACKAGES,
-    OTEL_SDK_SETUP,
-    Recording,
-    installed_versions,
-    otel_env,
-    recorder_main,
-)
+from recording import OTEL_SDK_PACKAGES, OTEL_SDK_SETUP, guarded, record_turns, recorder_main
 
 NAME = "autogen"
 PACKAGES = ["autogen-agentchat==0.7.5", "autogen-ext[openai]==0.7.5",
@@ -51,33 +43,18 @@ async def main() -> str:
     return result.messages[-1].content
 
 
-code = 0
-try:
-    print("FINAL:", asyncio.run(main()))
-except Exception as exc:
-    print("ERROR:", type(exc).__name__, exc)
-    code = 3
-finally:
-    otel_shutdown()
-sys.exit(code)
-'''
+''' + guarded('''
+print("FINAL:", asyncio.run(main()))
+''')
+
 
 
 def record(python: Path) -> None:
-    with Recording(NAME) as rec:
-        env = otel_env(rec.cap.url, service_name="autogen-recording", signals=("traces",))
-        env |= {"OPENAI_BASE_URL": rec.llm.openai_base_url, "OPENAI_API_KEY": FAKE_KEY}
-        rec.run_python("ok", python, AGENT, env)
-        rec.run_python("error", python, AGENT, env, mode="error")
-        rec.save(
-            packages=installed_versions(python, ["autogen-agentchat", "autogen-ext", "autogen-core",
-                                                 "openinference-instrumentation-autogen-agentchat", "openai",
-                                                 "opentelemetry-sdk"]),
-            env=env,
-            recorder=Path(__file__).name,
-            notes=["AssistantAgent with one tool, reflect_on_tool_use; OpenAIChatCompletionClient (chat "
-                   "completions); OpenInference's AgentChat instrumentor beside autogen-core's own tracing."],
-        )
+    record_turns(NAME, python, AGENT, recorder=Path(__file__).name,
+                 versions=["autogen-agentchat", "autogen-ext", "autogen-core",
+                           "openinference-instrumentation-autogen-agentchat", "openai", "opentelemetry-sdk"],
+                 notes=["AssistantAgent with one tool, reflect_on_tool_use; OpenAIChatCompletionClient (chat "
+                        "completions); OpenInference's AgentChat instrumentor beside autogen-core's own tracing."])
 
 
 if __name__ == "__main__":

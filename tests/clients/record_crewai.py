@@ -13,15 +13,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from recording import (
-    FAKE_KEY,
-    OTEL_SDK_PACKAGES,
-    OTEL_SDK_SETUP,
-    Recording,
-    installed_versions,
-    otel_env,
-    recorder_main,
-)
+from recording import OTEL_SDK_PACKAGES, OTEL_SDK_SETUP, guarded, openai_env, record_turns, recorder_main
 
 NAME = "crewai"
 PACKAGES = [
@@ -57,34 +49,20 @@ llm = LLM(model="gpt-4o-mini", max_retries=0)
 agent = Agent(role="Weather reporter", goal="Answer weather questions with the get_weather tool.",
               backstory="You report the weather.", tools=[get_weather], llm=llm, max_iter=3, verbose=False)
 task = Task(description="What is the weather in Paris?", expected_output="One sentence.", agent=agent)
-code = 0
-try:
-    result = Crew(agents=[agent], tasks=[task], verbose=False).kickoff()
-    print("FINAL:", result)
-except Exception as exc:
-    print("ERROR:", type(exc).__name__, exc)
-    code = 3
-finally:
-    otel_shutdown()
-sys.exit(code)
-'''
+''' + guarded('''
+result = Crew(agents=[agent], tasks=[task], verbose=False).kickoff()
+print("FINAL:", result)
+''')
+
 
 
 def record(python: Path) -> None:
-    with Recording(NAME) as rec:
-        env = otel_env(rec.cap.url, service_name="crewai-recording", signals=("traces",))
-        env |= {"OPENAI_BASE_URL": rec.llm.openai_base_url, "OPENAI_API_BASE": rec.llm.openai_base_url,
-                "OPENAI_API_KEY": FAKE_KEY, "CREWAI_DISABLE_TELEMETRY": "true", "OTEL_SDK_DISABLED": "false",
-                "CREWAI_TRACING_ENABLED": "false", "CREWAI_DISABLE_TRACKING": "true"}
-        rec.run_python("ok", python, AGENT, env)
-        rec.run_python("error", python, AGENT, env, mode="error")
-        rec.save(
-            packages=installed_versions(python, [p.split("==")[0] for p in PACKAGES if "==" in p]
-                                        + ["litellm", "openai", "opentelemetry-sdk"]),
-            env=env,
-            recorder=Path(__file__).name,
-            notes=["One agent, one tool, one task; CrewAI, LiteLLM and OpenAI instrumentors of OpenInference."],
-        )
+    record_turns(NAME, python, AGENT, recorder=Path(__file__).name,
+                 versions=[p.split("==")[0] for p in PACKAGES if "==" in p] + ["litellm", "openai", "opentelemetry-sdk"],
+                 notes=["One agent, one tool, one task; CrewAI, LiteLLM and OpenAI instrumentors of OpenInference."],
+                 client_env=lambda rec: openai_env(rec) | {
+                     "OPENAI_API_BASE": rec.llm.openai_base_url, "CREWAI_DISABLE_TELEMETRY": "true",
+                     "OTEL_SDK_DISABLED": "false", "CREWAI_TRACING_ENABLED": "false", "CREWAI_DISABLE_TRACKING": "true"})
 
 
 if __name__ == "__main__":

@@ -11,15 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from recording import (
-    FAKE_KEY,
-    OTEL_SDK_PACKAGES,
-    OTEL_SDK_SETUP,
-    Recording,
-    installed_versions,
-    otel_env,
-    recorder_main,
-)
+from recording import OTEL_SDK_PACKAGES, OTEL_SDK_SETUP, guarded, openai_env, record_turns, recorder_main
 
 NAME = "llama_index"
 PACKAGES = [
@@ -54,33 +46,19 @@ async def main():
     return await agent.run("What is the weather in Paris?")  # (the workflow needs a running loop)
 
 
-code = 0
-try:
-    result = asyncio.run(main())
-    print("FINAL:", result)
-except Exception as exc:
-    print("ERROR:", type(exc).__name__, exc)
-    code = 3
-finally:
-    otel_shutdown()
-sys.exit(code)
-'''
+''' + guarded('''
+result = asyncio.run(main())
+print("FINAL:", result)
+''')
+
 
 
 def record(python: Path) -> None:
-    with Recording(NAME) as rec:
-        env = otel_env(rec.cap.url, service_name="llama-index-recording", signals=("traces",))
-        env |= {"OPENAI_BASE_URL": rec.llm.openai_base_url, "OPENAI_API_BASE": rec.llm.openai_base_url,
-                "OPENAI_API_KEY": FAKE_KEY}
-        rec.run_python("ok", python, AGENT, env)
-        rec.run_python("error", python, AGENT, env, mode="error")
-        rec.save(
-            packages=installed_versions(python, [p.split("==")[0] for p in PACKAGES] + ["openai"]),
-            env=env,
-            recorder=Path(__file__).name,
-            notes=["FunctionAgent with one tool, llama-index-llms-openai (chat completions, streamed by the agent, "
-                   "stream_options.include_usage)."],
-        )
+    record_turns(NAME, python, AGENT, recorder=Path(__file__).name,
+                 versions=[p.split("==")[0] for p in PACKAGES] + ["openai"],
+                 notes=["FunctionAgent with one tool, llama-index-llms-openai (chat completions, streamed by the "
+                        "agent, stream_options.include_usage)."],
+                 client_env=lambda rec: openai_env(rec) | {"OPENAI_API_BASE": rec.llm.openai_base_url})
 
 
 if __name__ == "__main__":

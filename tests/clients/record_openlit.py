@@ -13,7 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from record_openai_v2 import AGENT as OPENAI_V2_AGENT
-from recording import FAKE_KEY, OTEL_SDK_SETUP, Recording, installed_versions, otel_env, recorder_main
+from recording import OTEL_SDK_SETUP, record_turns, recorder_main
 
 NAME = "openlit"
 # OpenLIT pulls in a score of contrib instrumentations; pinned to one contrib release (0.66b1, with
@@ -42,20 +42,12 @@ AGENT = (OPENAI_V2_AGENT.replace(OTEL_SDK_SETUP, SETUP)
 assert "OpenAIInstrumentor" not in AGENT and "openlit.init" in AGENT
 
 
+
 def record(python: Path) -> None:
-    versions = installed_versions(python, ["openlit", "openai", "opentelemetry-sdk"])
-    with Recording(NAME) as rec:
-        env = otel_env(rec.cap.url, service_name="openlit-recording")
-        env |= {"OPENAI_BASE_URL": rec.llm.openai_base_url, "OPENAI_API_KEY": FAKE_KEY}
-        rec.run_python("ok", python, AGENT, env)
-        rec.run_python("error", python, AGENT, env, mode="error")
-        rec.save(
-            packages=versions,
-            env=env,
-            recorder=Path(__file__).name,
-            notes=["Call 1 non-streaming, call 2 streaming with include_usage, call 3 streaming without it "
-                   "(no usage on the wire); no agent framework; openlit.init(disable_batch=True) exports itself."],
-        )
+    record_turns(NAME, python, AGENT, recorder=Path(__file__).name, signals=("traces", "logs", "metrics"),
+                 versions=["openlit", "openai", "opentelemetry-sdk"],
+                 notes=["Call 1 non-streaming, call 2 streaming with include_usage, call 3 streaming without it "
+                        "(no usage on the wire); no agent framework; openlit.init(disable_batch=True) exports itself."])
 
 
 if __name__ == "__main__":

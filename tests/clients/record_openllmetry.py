@@ -13,7 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from record_openai_v2 import AGENT as OPENAI_V2_AGENT
-from recording import FAKE_KEY, OTEL_SDK_PACKAGES, Recording, installed_versions, otel_env, recorder_main
+from recording import OTEL_SDK_PACKAGES, record_turns, recorder_main
 
 NAME = "openllmetry"
 PACKAGES = ["opentelemetry-instrumentation-openai==0.62.4", "openai", "httpx", *OTEL_SDK_PACKAGES]
@@ -24,21 +24,13 @@ AGENT = OPENAI_V2_AGENT.replace("from opentelemetry.instrumentation.openai_v2 im
 assert AGENT != OPENAI_V2_AGENT
 
 
+
 def record(python: Path) -> None:
-    versions = installed_versions(python, ["opentelemetry-instrumentation-openai", "opentelemetry-semantic-conventions-ai",
-                                           "openai", "opentelemetry-sdk"])
-    with Recording(NAME) as rec:
-        env = otel_env(rec.cap.url, service_name="openllmetry-recording")
-        env |= {"OPENAI_BASE_URL": rec.llm.openai_base_url, "OPENAI_API_KEY": FAKE_KEY}
-        rec.run_python("ok", python, AGENT, env)
-        rec.run_python("error", python, AGENT, env, mode="error")
-        rec.save(
-            packages=versions,
-            env=env,
-            recorder=Path(__file__).name,
-            notes=["Call 1 non-streaming, call 2 streaming with include_usage, call 3 streaming without it "
-                   "(no usage on the wire); no agent framework; content traced (OpenLLMetry's default)."],
-        )
+    record_turns(NAME, python, AGENT, recorder=Path(__file__).name, signals=("traces", "logs", "metrics"),
+                 versions=["opentelemetry-instrumentation-openai", "opentelemetry-semantic-conventions-ai", "openai",
+                           "opentelemetry-sdk"],
+                 notes=["Call 1 non-streaming, call 2 streaming with include_usage, call 3 streaming without it "
+                        "(no usage on the wire); no agent framework; content traced (OpenLLMetry's default)."])
 
 
 if __name__ == "__main__":

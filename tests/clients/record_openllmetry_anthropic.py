@@ -13,7 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from record_anthropic import AGENT as ANTHROPIC_AGENT
-from recording import FAKE_KEY, OTEL_SDK_PACKAGES, Recording, installed_versions, otel_env, recorder_main
+from recording import FAKE_KEY, OTEL_SDK_PACKAGES, record_turns, recorder_main
 
 NAME = "openllmetry_anthropic"
 PACKAGES = ["anthropic", "opentelemetry-instrumentation-anthropic==0.62.4", *OTEL_SDK_PACKAGES]
@@ -25,20 +25,14 @@ AGENT = ANTHROPIC_AGENT.replace("from openinference.instrumentation.anthropic im
 assert "opentelemetry.instrumentation.anthropic" in AGENT and "tracer_provider=tracer_provider" not in AGENT
 
 
+
 def record(python: Path) -> None:
-    with Recording(NAME) as rec:
-        env = otel_env(rec.cap.url, service_name="openllmetry-anthropic-recording", signals=("traces",))
-        env |= {"ANTHROPIC_BASE_URL": rec.llm.url, "ANTHROPIC_API_KEY": FAKE_KEY}
-        rec.run_python("ok", python, AGENT, env)
-        rec.run_python("error", python, AGENT, env, mode="error")
-        rec.save(
-            packages=installed_versions(python, ["anthropic", "opentelemetry-instrumentation-anthropic",
-                                                 "opentelemetry-semantic-conventions-ai", "opentelemetry-sdk"]),
-            env=env,
-            recorder=Path(__file__).name,
-            notes=["Call 1 non-streaming, call 2 streaming (messages.create(stream=True)); content traced "
-                   "(OpenLLMetry's default)."],
-        )
+    record_turns(NAME, python, AGENT, recorder=Path(__file__).name,
+                 versions=["anthropic", "opentelemetry-instrumentation-anthropic",
+                           "opentelemetry-semantic-conventions-ai", "opentelemetry-sdk"],
+                 notes=["Call 1 non-streaming, call 2 streaming (messages.create(stream=True)); content traced "
+                        "(OpenLLMetry's default)."],
+                 client_env=lambda rec: {"ANTHROPIC_BASE_URL": rec.llm.url, "ANTHROPIC_API_KEY": FAKE_KEY})
 
 
 if __name__ == "__main__":

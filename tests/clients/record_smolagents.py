@@ -10,15 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from recording import (
-    FAKE_KEY,
-    OTEL_SDK_PACKAGES,
-    OTEL_SDK_SETUP,
-    Recording,
-    installed_versions,
-    otel_env,
-    recorder_main,
-)
+from recording import OTEL_SDK_PACKAGES, OTEL_SDK_SETUP, guarded, record_turns, recorder_main
 
 NAME = "smolagents"
 PACKAGES = ["smolagents[openai]==1.26.0", "openinference-instrumentation-smolagents==0.1.43", *OTEL_SDK_PACKAGES]
@@ -45,31 +37,16 @@ def get_weather(city: str) -> str:
 model = OpenAIServerModel(model_id="gpt-4o-mini", api_base=os.environ["OPENAI_BASE_URL"],
                           api_key=os.environ["OPENAI_API_KEY"], client_kwargs={"max_retries": 0})
 agent = ToolCallingAgent(tools=[get_weather], model=model, max_steps=3, verbosity_level=0)
-code = 0
-try:
-    print("FINAL:", agent.run("What is the weather in Paris?"))
-except Exception as exc:
-    print("ERROR:", type(exc).__name__, exc)
-    code = 3
-finally:
-    otel_shutdown()
-sys.exit(code)
-'''
+''' + guarded('''
+print("FINAL:", agent.run("What is the weather in Paris?"))
+''')
+
 
 
 def record(python: Path) -> None:
-    with Recording(NAME) as rec:
-        env = otel_env(rec.cap.url, service_name="smolagents-recording", signals=("traces",))
-        env |= {"OPENAI_BASE_URL": rec.llm.openai_base_url, "OPENAI_API_KEY": FAKE_KEY}
-        rec.run_python("ok", python, AGENT, env)
-        rec.run_python("error", python, AGENT, env, mode="error")
-        rec.save(
-            packages=installed_versions(python, ["smolagents", "openinference-instrumentation-smolagents", "openai",
-                                                 "opentelemetry-sdk"]),
-            env=env,
-            recorder=Path(__file__).name,
-            notes=["ToolCallingAgent with one tool, OpenAIServerModel (chat completions), max_steps 3."],
-        )
+    record_turns(NAME, python, AGENT, recorder=Path(__file__).name,
+                 versions=["smolagents", "openinference-instrumentation-smolagents", "openai", "opentelemetry-sdk"],
+                 notes=["ToolCallingAgent with one tool, OpenAIServerModel (chat completions), max_steps 3."])
 
 
 if __name__ == "__main__":

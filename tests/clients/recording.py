@@ -403,6 +403,35 @@ def otel_shutdown():
 OTEL_SDK_PACKAGES = ["opentelemetry-sdk==1.45.2", "opentelemetry-exporter-otlp-proto-http==1.45.2"]
 
 
+def guarded(turn: str) -> str:
+    """The end of an agent script: ``turn`` (Python source that runs the agent and prints
+    ``FINAL: …``), an error printed with exit code 3 instead, the exporters flushed
+    (``otel_shutdown``) either way. Scripts start with ``OTEL_SDK_SETUP`` and import ``sys``."""
+    body = "\n".join("    " + line if line else line for line in turn.strip("\n").splitlines())
+    return (f"code = 0\ntry:\n{body}\nexcept Exception as exc:\n"
+            "    print(\"ERROR:\", type(exc).__name__, exc)\n    code = 3\nfinally:\n    otel_shutdown()\nsys.exit(code)\n")
+
+
+def openai_env(rec: Recording) -> dict[str, str]:
+    """What points an OpenAI client at the fake LLM."""
+    return {"OPENAI_BASE_URL": rec.llm.openai_base_url, "OPENAI_API_KEY": FAKE_KEY}
+
+
+def record_turns(name: str, python: Path, agent: str, *, versions: Iterable[str], notes: list[str], recorder: str,
+                 client_env: Callable[[Recording], dict[str, str]] = openai_env,
+                 signals: Iterable[str] = ("traces",)) -> None:
+    """Record Python source ``agent`` as the two runs of every recording into ``fixtures/<name>/``:
+    ``ok`` (the scripted tool turn) and ``error`` (the fake LLM refuses every call), with the OTel
+    variables for ``signals`` and ``client_env(rec)`` (default: an OpenAI client's) set; the
+    manifest names the installed versions of the packages ``versions`` names."""
+    with Recording(name) as rec:
+        env = otel_env(rec.cap.url, service_name=f"{name.replace('_', '-')}-recording", signals=signals)
+        env |= client_env(rec)
+        rec.run_python("ok", python, agent, env)
+        rec.run_python("error", python, agent, env, mode="error")
+        rec.save(packages=installed_versions(python, versions), env=env, recorder=recorder, notes=notes)
+
+
 def recorder_main(name: str, packages: list[str], record: Callable[[Path], None]) -> None:
     """Command line of every recorder: install the pinned venv, then record.
 

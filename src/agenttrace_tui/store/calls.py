@@ -39,7 +39,7 @@ here prices or estimates: enrichment runs after, on the merged span.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from ..model import Span, SpanKind, TokenUsage
@@ -212,25 +212,17 @@ def find_twin(trace: TraceEntry, span: Span,
         # A model call directly inside a model call of the same model: two
         # instrumentations of one call (an SDK tracing itself inside an
         # OpenInference or LangChain span).
-        parent = trace.spans.get(span.parent_span_id) if span.parent_span_id is not None else None
-        if parent is not None and _nested_twins(parent, span):
-            return parent, NESTED_RULE
-        for cid in trace.children.get(span.span_id, ()):
-            child = trace.spans.get(cid)
-            if child is not None and _nested_twins(span, child):
-                return child, NESTED_RULE
+        nested = _nested(trace, span, _nested_twins)
+        if nested is not None:
+            return nested, NESTED_RULE
         if LOGFIRE_SPAN_TYPE in span.attributes:  # (tested here: a call costs more than the test)
             twin = _logfire_stream_twin(trace, span)
             if twin is not None:
                 return twin, STREAM_RULE
     elif span.kind is _TOOL:
-        parent = trace.spans.get(span.parent_span_id) if span.parent_span_id is not None else None
-        if parent is not None and _nested_tool_twins(parent, span):
-            return parent, NESTED_TOOL_RULE
-        for cid in trace.children.get(span.span_id, ()):
-            child = trace.spans.get(cid)
-            if child is not None and _nested_tool_twins(span, child):
-                return child, NESTED_TOOL_RULE
+        nested = _nested(trace, span, _nested_tool_twins)
+        if nested is not None:
+            return nested, NESTED_TOOL_RULE
     index = trace.calls
     if index is None:
         return None
@@ -248,6 +240,19 @@ def find_twin(trace: TraceEntry, span: Span,
                 else two_reporters(other, span)):
             continue
         return other, _rule(key)
+    return None
+
+
+def _nested(trace: TraceEntry, span: Span, twins: Callable[[Span, Span], bool]) -> Span | None:
+    """The span's parent, or one of its children already stored, that ``twins(outer, inner)``
+    says is the same call."""
+    parent = trace.spans.get(span.parent_span_id) if span.parent_span_id is not None else None
+    if parent is not None and twins(parent, span):
+        return parent
+    for cid in trace.children.get(span.span_id, ()):
+        child = trace.spans.get(cid)
+        if child is not None and twins(span, child):
+            return child
     return None
 
 
