@@ -85,6 +85,8 @@ CLIENTS: dict[str, Client] = {
     "anthropic": Client(tools=False),
     # OpenLLMetry's OpenAI instrumentation: model calls only, as openai-v2 (the tool runs in user code).
     "openllmetry": Client(tools=False),
+    # LangGraph with OpenLLMetry's LangChain and OpenAI instrumentors (as Traceloop.init() sets them up).
+    "openllmetry_langchain": Client(),
     # OpenLLMetry's Anthropic instrumentation (the SDK traces itself too: two spans a call).
     "openllmetry_anthropic": Client(tools=False),
     # OpenLIT's own set-up: its OpenAI instrumentation (model calls only) and the contrib httpx one;
