@@ -88,14 +88,29 @@ def test_a_resource_is_the_framework_its_scopes_name_not_their_instrumentation_f
     assert merge_session(Session(id="s"), Session(id="s", framework="openinference")).framework == "openinference"
 
 
+#: Per client of ``CLIENT_INTERNAL_NAMES``: (an internal span's name, a model call's name).
+INTERNAL_EXAMPLES = {"llama-index": ("Anthropic._prepare_chat_with_tools", "Anthropic.achat"),
+                     "mastra": ("model_chunk weather-agent", "chat gpt-4o-mini")}
+
+
 @pytest.mark.parametrize(("client", "pattern"), cv.CLIENT_INTERNAL_NAMES.items())
 def test_client_internal_name_rows(client, pattern) -> None:
     llm = {cv.OPENINFERENCE_KEY: "LLM", "llm.model_name": "gpt-4o-mini", "input.value": '{"tools": []}'}
-    prep = build_span("ab" * 16, "cd" * 8, None, "Anthropic._prepare_chat_with_tools", 1, 2, dict(llm), [], (), 0, "", "s",
-                      client)
+    internal, call_name = INTERNAL_EXAMPLES[client]
+    prep = build_span("ab" * 16, "cd" * 8, None, internal, 1, 2, dict(llm), [], (), 0, "", "s", client)
     assert pattern.search(prep.name) and prep.kind is SpanKind.CUSTOM and prep.attributes[cv.INTERNAL_KEY] is True
-    call = build_span("ab" * 16, "cd" * 8, None, "Anthropic.achat", 1, 2, dict(llm), [], (), 0, "", "s", client)
+    call = build_span("ab" * 16, "cd" * 8, None, call_name, 1, 2, dict(llm), [], (), 0, "", "s", client)
     assert call.kind is SpanKind.LLM_CALL and cv.INTERNAL_KEY not in call.attributes
+
+
+def test_a_model_call_that_finished_for_the_reason_error_failed() -> None:
+    call = {cv.OPERATION_KEY: "chat", "gen_ai.request.model": "gpt-4o-mini"}
+    failed = span({**call, "gen_ai.response.finish_reasons": ["error"]})
+    assert failed.status is Status.ERROR and failed.status_code == "error"
+    assert span({**call, "gen_ai.response.finish_reasons": ["stop"]}).status is Status.OK
+    assert span(call).status is Status.OK
+    # Whatever status its span was given (Mastra marks such a call OK).
+    assert span({**call, "gen_ai.response.finish_reasons": ["error"]}, status_code=1).status is Status.ERROR
 
 
 def test_a_scope_named_ai_is_the_ai_sdk_and_a_fragment_of_ai_is_not() -> None:

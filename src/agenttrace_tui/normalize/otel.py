@@ -91,6 +91,10 @@ def _session_attr(attrs: dict[str, Any], keys: tuple[str, ...] = cv.SESSION_KEYS
 _ERROR_WORDS = (("timeout", Status.TIMEOUT), ("timedout", Status.TIMEOUT), ("cancel", Status.CANCELLED))
 
 
+#: The finish reason of a model call that failed (``gen_ai.response.finish_reasons``: the AI SDK's).
+FAILED_FINISH = "error"
+
+
 def _error_status(code: str | None) -> Status:
     low = (code or "").lower()
     for word, status in _ERROR_WORDS:
@@ -253,6 +257,12 @@ def build_span(
         status = _error_status(code)
         if message is None and (exc_type or exc_msg):
             message = f"{exc_type}: {exc_msg}" if exc_type and exc_msg else str(exc_type or exc_msg)
+    elif (llm := parts.get("llm")) is not None and llm.stop_reason == FAILED_FINISH and kind is SpanKind.LLM_CALL:
+        # A model call that finished for the reason "error" (the AI SDK's) failed, whatever status
+        # its span was given (Mastra marks it OK): no tokens to estimate, no cost.
+        code = FAILED_FINISH
+        status = Status.ERROR
+        message = (message if status_code != 1 else None) or "the model call finished with reason: error"
     elif status_code == 1:
         message = None
 

@@ -77,7 +77,8 @@ OPERATION_KINDS: dict[str, SpanKind] = {
     "invoke_agent": SpanKind.AGENT,
     "create_agent": SpanKind.AGENT,
     "invoke_workflow": SpanKind.AGENT,
-    "agent_step": SpanKind.AGENT,  # one step of an agent's loop (the AI SDK's), as an iteration
+    "agent_step": SpanKind.AGENT,  # one step of an agent's loop (the AI SDK's, Mastra's), as an iteration
+    "model_generation": SpanKind.TASK,  # Mastra: the generation loop over its steps
     "embeddings": SpanKind.EMBEDDING,
     "embedding": SpanKind.EMBEDDING,
     "retrieval": SpanKind.RETRIEVAL,
@@ -202,9 +203,11 @@ CLIENT_SPAN_KINDS: dict[str, dict[str, SpanKind | None]] = {
 INTERNAL_BY_DEFAULT = frozenset({"codex"})
 #: Known clients' spans that are internal by their name's pattern: LlamaIndex's instrumentor
 #: traces an LLM class's request preparation (``OpenAI._prepare_chat_with_tools``) as an LLM
-#: span, with the request's arguments as its text; no model is called in it.
+#: span, with the request's arguments as its text (no model is called in it); Mastra sends
+#: each streamed chunk of an answer as a span of its own.
 CLIENT_INTERNAL_NAMES: dict[str, re.Pattern[str]] = {
     "llama-index": re.compile(r"\._prepare_\w+$"),
+    "mastra": re.compile(r"^model_chunk "),  # a streamed chunk of a model call's answer, as its own span
 }
 INTERNAL_KEY = "agenttrace.internal"
 #: The rendered message of a span named by a template (logfire): shown as its name.
