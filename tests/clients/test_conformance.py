@@ -97,6 +97,9 @@ CLIENTS: dict[str, Client] = {
     # the legacy one (the `ai.*` attributes of AI SDK 4-6 apps; provider `openai.responses`).
     "ai_sdk": Client(),
     "ai_sdk_legacy": Client(),
+    # Mastra's AI tracing through @mastra/otel-exporter (it runs on the AI SDK): a model call's
+    # span has its answer, the prompt is on the step around it.
+    "mastra": Client(text=False),
     # CrewAI with OpenInference's CrewAI, LiteLLM and OpenAI instrumentors (its docs' set-up).
     "crewai": Client(),
     # LlamaIndex's FunctionAgent streams its calls (usage asked for with stream_options).
