@@ -20,6 +20,11 @@ Stable API:
         rec.run("cli-ok", ["claude", "-p", "hi"], env)             # any argv
         rec.save(packages=versions, env=env, notes=["..."])
 
+Most Python recorders need only the scripted pair of runs:
+
+    AGENT = OTEL_SDK_SETUP + SETUP + guarded('print("FINAL:", agent.run("…"))')
+    record_turns("crewai", python, AGENT, versions=[...], notes=[...], recorder=Path(__file__).name)
+
 ``run``/``run_python`` return the run's record (a dict, also kept in
 ``rec.runs``): ``label``, ``mode``, ``argv``, ``exit_code``, ``seconds``,
 ``stdout_tail``, ``stderr_tail``, ``requests`` (capture indexes) and
