@@ -103,9 +103,13 @@ def usage_key(u: TokenUsage | None) -> tuple[Any, ...] | None:
     return None
 
 
+#: How the rule of a merge by response or request id starts (``agenttrace.merged_by``).
+ID_RULE = "same id "
+
+
 def _rule(key: tuple[Any, ...]) -> str:
     if key[0] == "id":
-        return f"same id {key[1]}"
+        return f"{ID_RULE}{key[1]}"
     if key[0] == "tool":
         return f"same tool call id {key[1]}"
     return "same usage, model and time"

@@ -42,6 +42,7 @@ from .calls import (
     AGGREGATE_KINDS,
     CLOCK_NS,
     ID_KEYS,
+    ID_RULE,
     LOGFIRE_SPAN_TYPE,
     call_keys,
     find_twin,
@@ -545,6 +546,13 @@ class SpanUpserts(StoreIndex):
                 twin = find_twin(trace, span, keys)
             if twin is not None:
                 old, rule = twin
+                if (rule.startswith(ID_RULE) or rule == SAME_RESPONSE_RULE) and old.usage is not None and (
+                        span.usage is not None):
+                    # Two reports of one response that disagree on its tokens: the first stands
+                    # (a provider SDK's own span ends, and arrives, first; OpenLLMetry adds
+                    # the first event's count to a streamed Anthropic call's output).
+                    span.usage = None
+                    span.cost = None
                 self._merge_report(trace, session, old, span, self._fold(trace, old, span, rule))
                 return
         if old is not None:
@@ -610,14 +618,9 @@ class SpanUpserts(StoreIndex):
 
     def _fold_across(self, span: Span, trace: TraceEntry, old: Span) -> None:
         """Fold ``span`` into ``old``, the same call reported in another trace (``_report_elsewhere``),
-        as a twin of one trace is folded. The first report's token counts stand: a provider SDK's
-        own span ends, and so arrives, first, with what the provider answered (OpenLLMetry adds
-        the first event's count to a streamed Anthropic call's output)."""
+        as a twin of one trace is folded (the first report's token counts stand there too)."""
         span.trace_id = trace.trace_id
         span.session_id = trace.session_id
-        if old.usage is not None and span.usage is not None:
-            span.usage = None
-            span.cost = None
         self._upsert_span(span, (old, SAME_RESPONSE_RULE))
 
     def _merge_report(self, trace: TraceEntry, session: SessionEntry, old: Span, span: Span,
