@@ -11,14 +11,13 @@ real OpenTelemetry SDK to the real OTLP receiver, priced by the real enrichers
 
 from __future__ import annotations
 
-import asyncio
 from datetime import UTC, datetime
 
 import pytest
 from genai_prices import Usage, calc_price
 
 from agenttrace_tui.format.numbers import fmt_cost
-from test_otlp_support import provider, receiver, wait_for
+from test_otlp_support import received
 
 
 def _calls(tp) -> None:
@@ -34,14 +33,7 @@ def _calls(tp) -> None:
 
 
 async def test_a_reported_zero_for_tokens_is_priced_or_unpriced_never_free() -> None:
-    store, _pipeline, server = await receiver(priced=True)
-    try:
-        tp = provider(server.address[1], service="openlit-app")
-        await asyncio.to_thread(_calls, tp)
-        await asyncio.to_thread(tp.shutdown)
-        assert await wait_for(lambda: store.span_count == 3)
-    finally:
-        await server.close()
+    store = await received(_calls, lambda store: store.span_count == 3, "openlit-app", priced=True)
     spans = {s.name: s for s in store.iter_spans()}
     free = spans["free?"]
     when = datetime.fromtimestamp(free.start_ns / 1e9, tz=UTC)

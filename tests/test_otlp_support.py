@@ -35,6 +35,21 @@ async def receiver(priced: bool = False, **kw: Any) -> tuple[Store, Pipeline, Ot
     return store, pipeline, server
 
 
+async def received(send: Callable[[TracerProvider], None], until: Callable[[Store], Any], service: str,
+                   priced: bool = False) -> Store:
+    """The store after ``send(tp)`` ran on the real OTel SDK exporting to a fresh receiver, its
+    provider shut down (flushed) and ``until(store)`` held (bounded wait, asserted)."""
+    store, _pipeline, server = await receiver(priced=priced)
+    try:
+        tp = provider(server.address[1], service=service)
+        await asyncio.to_thread(send, tp)
+        await asyncio.to_thread(tp.shutdown)
+        assert await wait_for(lambda: until(store)), "the spans sent did not all arrive"
+    finally:
+        await server.close()
+    return store
+
+
 async def wait_for(cond: Callable[[], Any], timeout: float = 10.0) -> Any:
     """Poll until ``cond()`` is truthy (bounded); returns its last value."""
     deadline = time.monotonic() + timeout

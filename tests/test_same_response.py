@@ -12,14 +12,12 @@ per instrumentation) to the real OTLP receiver, priced by the real enrichers.
 
 from __future__ import annotations
 
-import asyncio
-
 import pytest
 from opentelemetry import trace as otel_trace
 
 from agenttrace_tui.model import SpanKind
 from agenttrace_tui.store.calls import MERGED_BY
-from test_otlp_support import provider, receiver, wait_for
+from test_otlp_support import received
 
 CALL = {"gen_ai.operation.name": "chat", "gen_ai.provider.name": "anthropic", "gen_ai.request.model": "claude-sonnet-4-5"}
 
@@ -53,14 +51,7 @@ def _send(tp) -> None:
 
 
 async def test_one_call_reported_twice_is_counted_once_in_one_trace_or_two() -> None:
-    store, _pipeline, server = await receiver(priced=True)
-    try:
-        tp = provider(server.address[1], service="anthropic-app")
-        await asyncio.to_thread(_send, tp)
-        await asyncio.to_thread(tp.shutdown)
-        assert await wait_for(lambda: store.sessions.get("s-other") is not None and store.totals.llm_calls >= 4)
-    finally:
-        await server.close()
+    store = await received(_send, lambda store: store.sessions.get("s-other") is not None and store.totals.llm_calls >= 4, "anthropic-app", priced=True)
     app = store.sessions["s-app"].totals
     # One call each; where the two reports disagree, the first report's (the SDK's) counts stand.
     assert (app.llm_calls, app.input_tokens, app.output_tokens) == (2, 1000 + 2000, 50 + 80)

@@ -9,11 +9,9 @@ real OpenTelemetry SDK to the real OTLP receiver and store.
 
 from __future__ import annotations
 
-import asyncio
-
 from agenttrace_tui.model import SpanKind
 from agenttrace_tui.store.calls import MERGED_BY, NESTED_TOOL_RULE
-from test_otlp_support import provider, receiver, wait_for
+from test_otlp_support import received
 
 
 def _tool(tracer, name: str, tool: str, call_id: str | None = None):
@@ -38,14 +36,7 @@ def _send(tp) -> None:
 
 
 async def test_a_tool_call_reported_inside_itself_is_one_call() -> None:
-    store, _pipeline, server = await receiver()
-    try:
-        tp = provider(server.address[1], service="autogen-app")
-        await asyncio.to_thread(_send, tp)
-        await asyncio.to_thread(tp.shutdown)
-        assert await wait_for(lambda: store.span_count >= 4)
-    finally:
-        await server.close()
+    store = await received(_send, lambda store: store.span_count >= 4, "autogen-app")
     (trace,) = store.traces_of("tools")
     tools = sorted((s for s in trace.spans.values() if s.kind is SpanKind.TOOL_EXECUTION), key=lambda s: s.start_ns)
     assert [(s.tool.name, s.tool.call_id) for s in tools] == [("get_weather", "call_1"), ("plan_trip", None),
