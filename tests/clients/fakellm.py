@@ -12,6 +12,13 @@ agent turn against it on 127.0.0.1, with no network and no key:
 * Anthropic Messages: ``POST .../messages`` (JSON or SSE, usage with
   ``cache_read_input_tokens`` and ``cache_creation_input_tokens``) and
   ``POST .../messages/count_tokens``.
+* Google Gemini: ``POST .../models/<model>:generateContent`` and
+  ``:streamGenerateContent`` (SSE with ``alt=sse``; ``usageMetadata`` whose
+  ``promptTokenCount`` includes ``cachedContentTokenCount``, as the real API
+  does) and ``:countTokens``. A request that asks for JSON
+  (``generationConfig.responseMimeType``) is answered with JSON made from its
+  schema: ``json`` calls, the side questions Gemini CLI asks (next speaker,
+  routing).
 * ``GET .../models`` for both vendors' list shapes.
 
 Paths are matched by their ending, so base URLs with or without ``/v1`` work.
@@ -43,6 +50,7 @@ Each log entry holds: ``seq``, ``run``, ``method``, ``path``, ``api``
 (``chat`` | ``responses`` | ``messages`` | ``count_tokens`` | ``models`` |
 ``other``), ``model``, ``stream``, ``kind``, ``status``, ``response_id``,
 ``request_id`` (the ``request-id``/``x-request-id`` header sent, one per call),
+``api`` also ``gemini`` and ``gemini_count``,
 ``tool_call_id``, ``tool_name``, ``usage`` (exactly the usage object sent on
 the wire, or None) and ``usage_normalized`` (``input``, ``output``,
 ``cached``, ``cache_creation``, ``reasoning``), ``user_agent``.  With
@@ -86,6 +94,8 @@ DEFAULT_USAGE: dict[str, Usage] = {
     "tool_call": Usage(input=1234, output=56, cached=200, cache_creation=64, reasoning=0),
     "final": Usage(input=1400, output=78, cached=300, cache_creation=32, reasoning=0),
     "text": Usage(input=321, output=21, cached=0, cache_creation=0, reasoning=0),
+    # A JSON answer to a request that asks for one (Gemini CLI's side questions).
+    "json": Usage(input=512, output=17, cached=0, cache_creation=0, reasoning=0),
 }
 
 # Tools a client is likely to define, tried in this order before "the first tool".
@@ -96,12 +106,14 @@ PREFERRED_TOOLS = (
     "shell_command",
     "exec_command",
     "bash",
+    "run_shell_command",  # Gemini CLI
 )
 
 # Arguments for well-known tools; others get arguments made from their JSON schema.
 KNOWN_ARGS: dict[str, dict[str, Any]] = {
     "get_weather": {"city": "Paris"},
     "Bash": {"command": "echo fakellm-tool-ok", "description": "Print a marker"},
+    "run_shell_command": {"command": "echo fakellm-tool-ok", "description": "Print a marker"},
 }
 
 FINAL_PREFIX = "Final answer from fakellm. The tool said: "
@@ -154,6 +166,10 @@ def _tool_defs(api: str, body: dict) -> list[tuple[str, dict | None]]:
         # Server tools (web_search and so on) have a "type" but no input_schema.
         elif api == "messages" and tool.get("name") and "input_schema" in tool:
             out.append((tool["name"], tool.get("input_schema")))
+        elif api == "gemini":
+            for fn in tool.get("functionDeclarations") or []:
+                if isinstance(fn, dict):
+                    out.append((fn.get("name", ""), fn.get("parametersJsonSchema") or fn.get("parameters")))
     return [t for t in out if t[0]]
 
 
@@ -204,7 +220,24 @@ def _last_tool_result(api: str, body: dict) -> str | None:
                 results = [c for c in content if isinstance(c, dict) and c.get("type") == "tool_result"]
                 if results:
                     return _text_of(results[-1].get("content"))
+    elif api == "gemini":
+        contents = body.get("contents") or []
+        if contents and isinstance(contents[-1], dict):
+            parts = [p for p in contents[-1].get("parts") or [] if isinstance(p, dict) and "functionResponse" in p]
+            if parts:
+                return _text_of((parts[-1]["functionResponse"] or {}).get("response"))
     return None
+
+
+def _wants_json(api: str, body: dict) -> dict | None:
+    """The JSON schema a Gemini request asks its answer to follow ({} for JSON of any shape), or None."""
+    if api != "gemini":
+        return None
+    config = body.get("generationConfig") or {}
+    if config.get("responseMimeType") != "application/json":
+        return None
+    schema = config.get("responseJsonSchema") or config.get("responseSchema") or {}
+    return schema if isinstance(schema, dict) else {}
 
 
 class FakeLLM:
@@ -273,7 +306,7 @@ class FakeLLM:
         return [
             e
             for e in list(self.log)
-            if e["api"] in ("chat", "responses", "messages") and (run is None or e["run"] == run)
+            if e["api"] in ("chat", "responses", "messages", "gemini") and (run is None or e["run"] == run)
         ]
 
     # -- internals -------------------------------------------------------
@@ -338,6 +371,12 @@ class FakeLLM:
             api = "messages"
         elif path.endswith("/responses"):
             api = "responses"
+        elif path.endswith((":generateContent", ":streamGenerateContent")):
+            api = "gemini"
+            body.setdefault("model", path.rsplit("/", 1)[-1].split(":", 1)[0])
+            body["stream"] = path.endswith(":streamGenerateContent")
+        elif path.endswith(":countTokens"):
+            api = "gemini_count"
         elif path.endswith("/models") or "/models/" in path:
             api = "models"
         else:
@@ -376,6 +415,8 @@ class FakeLLM:
             self._send_json(req, 200, payload)
         elif api == "count_tokens":
             self._send_json(req, 200, {"input_tokens": self.usage["text"].input})
+        elif api == "gemini_count":
+            self._send_json(req, 200, {"totalTokens": self.usage["text"].input})
         elif api == "other":
             entry["status"] = 404
             self._send_json(req, 404, {"error": {"message": f"fakellm: no route {path}", "type": "not_found"}})
@@ -405,6 +446,9 @@ class FakeLLM:
         if api == "messages":
             kind = "invalid_request_error" if status < 500 else "api_error"
             return {"type": "error", "error": {"type": kind, "message": message}}
+        if api == "gemini":
+            return {"error": {"code": status, "message": message,
+                              "status": "INVALID_ARGUMENT" if status < 500 else "INTERNAL"}}
         kind = "invalid_request_error" if status < 500 else "server_error"
         return {"error": {"message": message, "type": kind, "param": None, "code": "fakellm_error"}}
 
@@ -412,7 +456,10 @@ class FakeLLM:
         model = body.get("model") or "fake-model"
         tool_result = _last_tool_result(api, body)
         tools = _tool_defs(api, body)
-        if tool_result is not None:
+        schema = _wants_json(api, body)
+        if schema is not None:
+            kind, text, tool = "json", json.dumps(_schema_args(schema) if schema else {}), None
+        elif tool_result is not None:
             kind, text, tool = "final", FINAL_PREFIX + tool_result.strip()[:80], None
         elif tools:
             kind, text, tool = "tool_call", None, _pick_tool(tools)
@@ -429,6 +476,8 @@ class FakeLLM:
             self._chat(req, entry, seq, model, stream, include_usage, usage, text, tool)
         elif api == "responses":
             self._responses(req, entry, seq, model, stream, usage, text, tool)
+        elif api == "gemini":
+            self._gemini(req, entry, seq, model, stream, usage, text, tool)
         else:
             self._messages(req, entry, seq, model, stream, usage, text, tool)
 
@@ -723,6 +772,50 @@ class FakeLLM:
         events.append({"type": "message_stop"})
         data = "".join(f"event: {ev['type']}\ndata: {json.dumps(ev)}\n\n" for ev in events)
         self._send_sse(req, data)
+
+    # -- Google Gemini ---------------------------------------------------
+    def _gemini(self, req, entry, seq, model, stream, usage: Usage, text, tool) -> None:
+        rid = f"gemresp-fake{seq:04d}"
+        entry["response_id"] = rid
+        # promptTokenCount counts the cached tokens too; candidatesTokenCount excludes the
+        # thinking tokens (thoughtsTokenCount), which ``usage.output`` includes (OpenAI's sense).
+        wire_usage = {
+            "promptTokenCount": usage.input,
+            "candidatesTokenCount": usage.output - usage.reasoning,
+            "totalTokenCount": usage.input + usage.output,
+            "promptTokensDetails": [{"modality": "TEXT", "tokenCount": usage.input}],
+        }
+        if usage.cached:
+            wire_usage["cachedContentTokenCount"] = usage.cached
+        if usage.reasoning:
+            wire_usage["thoughtsTokenCount"] = usage.reasoning
+        entry["usage"] = wire_usage
+        if tool:
+            call_id = f"fc_fake{seq:04d}"
+            entry["tool_call_id"] = call_id
+            parts: list[dict] = [{"functionCall": {"id": call_id, "name": tool[0], "args": tool[1]}}]
+        else:
+            parts = [{"text": text}]
+
+        def answer(parts: list[dict], finish: str | None, with_usage: bool) -> dict:
+            cand: dict[str, Any] = {"content": {"role": "model", "parts": parts}, "index": 0}
+            if finish:
+                cand["finishReason"] = finish
+            out: dict[str, Any] = {"candidates": [cand], "modelVersion": model, "responseId": rid}
+            if with_usage:
+                out["usageMetadata"] = wire_usage
+            return out
+
+        if not stream:
+            self._send_json(req, 200, answer(parts, "STOP", True))
+            return
+        if tool:
+            chunks = [answer(parts, "STOP", True)]
+        else:
+            words = text.split(" ")
+            head = [answer([{"text": w if i == 0 else " " + w}], None, False) for i, w in enumerate(words[:-1])]
+            chunks = [*head, answer([{"text": (" " if len(words) > 1 else "") + words[-1]}], "STOP", True)]
+        self._send_sse(req, "".join(f"data: {json.dumps(c)}\r\n\r\n" for c in chunks))
 
     # -- wire helpers ----------------------------------------------------
     @staticmethod

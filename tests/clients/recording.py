@@ -63,7 +63,7 @@ if str(HERE) not in sys.path:
     sys.path.insert(0, str(HERE))
 
 from capture import CaptureServer  # noqa: E402
-from fakellm import DEFAULT_USAGE, FakeLLM  # noqa: E402
+from fakellm import DEFAULT_USAGE, FakeLLM, Usage  # noqa: E402
 
 FIXTURES = HERE / "fixtures"
 VENV_ROOT = Path(os.environ.get("AGENTTRACE_CLIENT_VENVS", "/tmp/agenttrace-client-venvs"))
@@ -157,10 +157,11 @@ def _clean_parent_env() -> dict[str, str]:
 class Recording:
     """Servers plus run bookkeeping for one client; see the module docstring."""
 
-    def __init__(self, client: str, out_dir: str | Path | None = None, log_bodies: bool = False) -> None:
+    def __init__(self, client: str, out_dir: str | Path | None = None, log_bodies: bool = False,
+                 usage: dict[str, Usage] | None = None) -> None:
         self.client = client
         self.out_dir = Path(out_dir) if out_dir else FIXTURES / client
-        self.llm = FakeLLM(log_bodies=log_bodies)
+        self.llm = FakeLLM(log_bodies=log_bodies, usage=usage)
         self.cap = CaptureServer()
         self.runs: list[dict] = []
         self.tmp = Path(tempfile.mkdtemp(prefix=f"record-{client}-"))

@@ -101,6 +101,8 @@ def _wire_counts(usage: dict) -> tuple[int, int]:
     """(input, output) exactly as the fake LLM put them on the wire."""
     if "prompt_tokens" in usage:
         return usage["prompt_tokens"], usage["completion_tokens"]
+    if "promptTokenCount" in usage:  # Gemini (its thinking tokens are a field of their own)
+        return usage["promptTokenCount"], usage["candidatesTokenCount"]
     return usage["input_tokens"], usage["output_tokens"]
 
 
