@@ -122,6 +122,8 @@ CLIENTS: dict[str, Client] = {
     "codex-json": Client(text=False, custom_provider="fakellm"),
     # Started with the environment `agenttrace-tui run -- codex` sets (test_run_pins_the_clients_session).
     "codex-run": Client(text=False, custom_provider="fakellm"),
+    # Gemini CLI: GenAI spans of its model and tool calls, beside its own gemini_cli.* events.
+    "gemini-cli": Client(),
 }
 
 
@@ -282,7 +284,8 @@ def test_one_session_per_run(name: str, replays: Any) -> None:
 
 #: The agent framework each client is (the sessions' framework column), where its telemetry names one.
 FRAMEWORKS = {"crewai": "crewai", "ai_sdk_legacy": "ai-sdk", "openai_agents": "openai-agents", "strands": "strands",
-              "langchain": "langchain", "google_adk": "google-adk", "pydantic_ai": "pydantic-ai"}
+              "langchain": "langchain", "google_adk": "google-adk", "pydantic_ai": "pydantic-ai",
+              "gemini-cli": "gemini-cli"}
 
 
 @pytest.mark.parametrize(("name", "framework"), FRAMEWORKS.items())
@@ -387,6 +390,30 @@ def test_calls_reported_twice_merge_in_any_order(name: str, order: str, tmp_path
             assert "agenttrace.merged_by" in span.attributes, f"{span.name}: not merged"
             assert span.llm is not None and span.llm.model == calls[0]["model"]
             assert "agenttrace.rebuilt_from" not in span.attributes
+
+
+@pytest.mark.parametrize("order", ["spans first", "logs first"])
+def test_gemini_cli_calls_count_what_its_events_account_in_any_order(order: str, tmp_path: Path) -> None:
+    """Gemini CLI's spans leave cached and thinking tokens out; its api_response events have them.
+    Each call is its span (times, name, place) with the event's tokens, whichever came first."""
+    name = "gemini-cli"
+    rp, client = asyncio.run(_replay(name, tmp_path / "order.db", order)), CLIENTS[name]
+    folder = FIXTURES / name
+    own = {s["spanId"]: s for f in rp.manifest["files"] if f["signal"] == "traces"
+           for rs in json.loads(read_body(folder / f["file"]))["resourceSpans"]
+           for ss in rs["scopeSpans"] for s in ss["spans"] if s["name"] == "llm_call"}
+    run = next(r for r in reported_runs(rp.manifest) if ok_calls(r))
+    spans = llm_spans(rp.store, run_session(rp, run))
+    assert sorted(s.span_id for s in spans) == sorted(own)
+    want = Counter(tuple(sorted(expected_usage(c, client).items())) for c in ok_calls(run))
+    assert Counter(tuple(sorted(usage_of(s).items())) for s in spans) == want
+    assert sum(s.usage.reasoning for s in spans) > 0  # the thinking the spans left out
+    for span in spans:
+        sent = own[span.span_id]
+        assert (span.name, span.start_ns, span.end_ns) == (
+            "llm_call", int(sent["startTimeUnixNano"]), int(sent["endTimeUnixNano"]))
+        assert span.attributes["agenttrace.usage_from"] == "gemini_cli.api_response"
+        assert [e.name for e in span.events].count("gemini_cli.api_response") == 1
 
 
 @pytest.mark.parametrize("name", ["codex", "codex-json"])

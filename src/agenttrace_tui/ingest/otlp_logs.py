@@ -1,4 +1,4 @@
-"""OTLP log records -> agent activity: Claude Code and Codex events, other logs.
+"""OTLP log records -> agent activity: Claude Code, Codex and Gemini CLI events, other logs.
 
 Claude Code (``CLAUDE_CODE_ENABLE_TELEMETRY=1``) and Codex CLI (``[otel]``)
 report what they do as log *events*, not spans. This module rebuilds spans
@@ -15,6 +15,14 @@ from them:
   ``codex.sse_event`` of kind ``response.completed`` that carries the token
   counts; ``codex.tool_result`` a tool child; other ``codex.*`` events become
   events of the current prompt (or the session log).
+* Gemini CLI: its own spans carry each model call, but only the prompt and
+  the answer's tokens (``promptTokenCount``, ``candidatesTokenCount``):
+  its ``gemini_cli.api_response`` event has the whole account (cached and
+  thinking tokens, the latter billed as output). The event names no span;
+  the ``gemini_cli.api_request`` before it, logged inside the call's span, does
+  (same prompt id, role and model, in order). The response becomes a report
+  of that span whose usage is the event's, marked ``USAGE_FROM`` so the store
+  keeps it over the span's own counts whichever arrives first.
 * Any other record attaches as an event to the span it names
   (trace_id/span_id), or else to its session's log.
 
@@ -56,6 +64,7 @@ from ..model import (
     Update,
 )
 from ..normalize import conventions as cv
+from ..store.calls import USAGE_FROM
 from .otlp_decode import CHUNK, LogView, Rejects, ResourceInfo, ServiceSessions, iter_logs
 
 #: Events kept on one session's "session log" span.
@@ -196,12 +205,20 @@ class _Turn:
         self.attrs: dict[str, Any] = {}
 
 
-class _Conv:
-    """Per-session state: Codex's current prompt and open llm call, the session log."""
+#: Gemini CLI model calls whose request was logged and whose response was not yet, per session.
+MAX_OPEN_CALLS = 64
 
-    __slots__ = ("turn", "llm", "provider", "log_first", "log_last", "log_count", "pending")
+
+class _Conv:
+    """Per-session state: Codex's current prompt and open llm call, Gemini CLI's open calls,
+    the session log."""
+
+    __slots__ = ("turn", "llm", "provider", "log_first", "log_last", "log_count", "pending", "calls")
 
     def __init__(self) -> None:
+        #: Gemini CLI: (prompt id, role, model) -> the (trace id, span id) of each call whose
+        #: request was logged in its span and whose response has not come yet, oldest first.
+        self.calls: list[tuple[tuple[Any, Any, Any], str, str]] = []
         self.turn: _Turn | None = None
         #: Codex with trace context: the model call waiting for its usage (response.completed).
         self.pending: Span | None = None
@@ -309,6 +326,8 @@ class LogMapper:
             self._note_session(sessions, sid, res, rec.attrs, "codex")
             return self._codex(name[len("codex."):], sid, t, rec)
         attrs = _free(rec.attrs)
+        if name == "gemini_cli.api_request" or name == "gemini_cli.api_response":
+            return self._gemini(name, t, res, rec, attrs, sessions)
         if rec.body is not None:
             attrs["body"] = cv.cut_head(rec.body, 4096) if isinstance(rec.body, str) else rec.body
         if rec.severity_text:
@@ -339,6 +358,44 @@ class LogMapper:
         version = _str(attrs.get("app.version")) or base.framework_version
         sessions[sid] = Session(id=sid, service=base.service, framework=framework, framework_version=version,
                                 hostname=base.hostname, attributes={**base.attributes, **extra})
+
+    # -- Gemini CLI -------------------------------------------------------------
+    def _gemini(self, name: str, t: int, res: ResourceInfo, rec: LogView, attrs: dict[str, Any],
+                sessions: dict[str, Session]) -> list[Update]:
+        """A model call's request (remembered with the span it was logged in) or response (its
+        tokens, reported on that span); either is also kept as an event of the call's span."""
+        a = rec.attrs
+        sid = res.pinned_sid or _str(a.get("session.id")) or res.explicit_sid or res.derived_sid
+        self._note_session(sessions, sid, res, a, "gemini-cli")
+        calls = self._conv(sid).calls
+        key = (a.get("prompt_id"), a.get("role"), a.get("model"))
+        event = SpanEvent(name=name, time_ns=t, attributes=attrs)
+        if name == "gemini_cli.api_request":
+            if not (rec.trace_id and rec.span_id):
+                return self._session_log(sid, t, name, attrs)
+            calls.append((key, rec.trace_id, rec.span_id))
+            if len(calls) > MAX_OPEN_CALLS:
+                del calls[0]
+            return [AttachedEvent(trace_id=rec.trace_id, span_id=rec.span_id, event=event)]
+        found = next((i for i, c in enumerate(calls) if c[0] == key), None)
+        if found is None:
+            return self._session_log(sid, t, name, attrs)
+        _, trace_id, span_id = calls.pop(found)
+        out: list[Update] = [AttachedEvent(trace_id=trace_id, span_id=span_id, event=event)]
+        inp = _num(a.get("input_token_count"))
+        if inp is None or _num(a.get("status_code")) not in (None, 200):
+            return out
+        answer = _num(a.get("output_token_count")) or 0
+        thoughts = _num(a.get("thoughts_token_count")) or 0
+        # Gemini counts cached tokens inside the prompt's (the monitor's convention) and
+        # thinking beside the answer's; both are billed as output, so output counts both.
+        usage = TokenUsage(input=inp, output=answer + thoughts, total=inp + answer + thoughts,
+                           cache_read=_num(a.get("cached_content_token_count")) or 0, reasoning=thoughts)
+        dur = _ms(a.get("duration_ms"))
+        out.insert(0, Span(span_id=span_id, trace_id=trace_id, session_id=sid, name="", kind=SpanKind.LLM_CALL,
+                           start_ns=t - dur, end_ns=t, llm=LlmInfo(model=_str(a.get("model"))), usage=usage,
+                           attributes={USAGE_FROM: name}))
+        return out
 
     # -- Claude Code ------------------------------------------------------------
     def _claude(self, event: str, sid: str, t: int, rec: LogView) -> list[Update]:

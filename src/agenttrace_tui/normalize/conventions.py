@@ -185,6 +185,8 @@ def finish_usage(fields: dict[str, int], scope: str = "span") -> TokenUsage | No
 FRAMEWORK_HINTS: list[tuple[str, str]] = [
     ("claude_code", "claude-code"),
     ("codex", "codex"),
+    ("gemini-cli", "gemini-cli"),
+    ("gemini_cli", "gemini-cli"),
     ("langgraph", "langgraph"),
     ("langchain", "langchain"),
     ("llama_index", "llama-index"),

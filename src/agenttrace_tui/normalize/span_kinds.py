@@ -79,6 +79,9 @@ OPERATION_KINDS: dict[str, SpanKind] = {
     "invoke_workflow": SpanKind.AGENT,
     "agent_step": SpanKind.AGENT,  # one step of an agent's loop (the AI SDK's, Mastra's), as an iteration
     "model_generation": SpanKind.TASK,  # Mastra: the generation loop over its steps
+    "llm_call": SpanKind.LLM_CALL,  # Gemini CLI
+    "tool_call": SpanKind.TOOL_EXECUTION,  # Gemini CLI
+    "schedule_tool_calls": SpanKind.TASK,  # Gemini CLI: the scheduler around a turn's tool calls
     "embeddings": SpanKind.EMBEDDING,
     "embedding": SpanKind.EMBEDDING,
     "retrieval": SpanKind.RETRIEVAL,

@@ -51,6 +51,10 @@ if TYPE_CHECKING:
 MERGED_BY = "agenttrace.merged_by"
 #: Attribute on spans the monitor rebuilt from log events (Claude Code, Codex).
 REBUILT = "agenttrace.rebuilt_from"
+#: Attribute on a report of a span whose usage is the client's own account of the call (the
+#: log event named here: Gemini CLI's ``gemini_cli.api_response``), where its span reports
+#: less (no cached or thinking tokens): that usage replaces the span's, whichever came first.
+USAGE_FROM = "agenttrace.usage_from"
 #: Attribute on a client's internal framework spans (kept, not counted as tool or LLM calls).
 INTERNAL = "agenttrace.internal"
 #: Attributes that identify one model call, first found wins per span.

@@ -44,6 +44,7 @@ from .calls import (
     ID_KEYS,
     ID_RULE,
     LOGFIRE_SPAN_TYPE,
+    USAGE_FROM,
     call_keys,
     find_twin,
     fold_into,
@@ -677,6 +678,16 @@ class SpanUpserts(StoreIndex):
             old.usage = None
         if span.cost is not None and old.cost is not None and span.cost.source == "reported" and old.cost.source != "reported":
             old.cost = None
+        # The client's own account of the call's tokens (``USAGE_FROM``: its log event) replaces the
+        # usage its span reports, in either order; the span's own times stand.
+        if USAGE_FROM in span.attributes:
+            if USAGE_FROM not in old.attributes:
+                old.usage = None
+                span.start_ns = old.start_ns
+                if old.end_ns is not None:
+                    span.end_ns = old.end_ns
+        elif old.usage is not None and span.usage is not None and USAGE_FROM in old.attributes:
+            span.usage = old.usage
         if reparent is None:
             new = merge_same(old, span)
         else:

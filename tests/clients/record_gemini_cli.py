@@ -1,0 +1,125 @@
+"""Record the telemetry the real Gemini CLI sends, run headless against the fake LLM.
+
+Run: ``python tests/clients/record_gemini_cli.py`` (installs the pinned npm
+package itself; needs node and npm).
+
+Writes ``fixtures/gemini-cli/``: one tool-calling run (``ok``: the model asks
+for the shell tool, the CLI runs ``echo``, the second call answers) and one
+run whose model calls get HTTP 400 (``error``). The CLI is pointed at the
+fake server with ``GOOGLE_GEMINI_BASE_URL`` and an API key, and exports its
+traces, logs and metrics over OTLP/HTTP (protobuf) with the documented
+``GEMINI_TELEMETRY_*`` switches; usage statistics to the vendor are off in
+its settings file.
+
+Everything runs in a loopback-only network namespace when the machine allows
+it (see ``cli_support.isolate_network``), with a fresh HOME per run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from cli_support import ensure_npm, foreign_addresses, isolate_network, npm_version, traced
+from fakellm import DEFAULT_USAGE, Usage
+from recording import FAKE_KEY, Recording
+
+PACKAGE = "@google/gemini-cli"
+VERSION = "0.61.0"
+MODEL = "gemini-2.5-flash"
+PROMPT = "Run the shell command `echo hi` with your shell tool and tell me what it printed."
+
+
+def telemetry_env(otlp_url: str) -> dict[str, str]:
+    """The documented telemetry switches, every signal pointed at the capture server."""
+    return {
+        "GEMINI_TELEMETRY_ENABLED": "true",
+        "GEMINI_TELEMETRY_TARGET": "local",
+        "GEMINI_TELEMETRY_OTLP_ENDPOINT": otlp_url,
+        "GEMINI_TELEMETRY_OTLP_PROTOCOL": "http",
+        "GEMINI_TELEMETRY_TRACES_ENABLED": "true",
+        "GEMINI_TELEMETRY_LOG_PROMPTS": "true",
+    }
+
+
+#: Gemini 2.5 thinks before it answers: the usual counts with part of each answer's output
+#: as thinking (``thoughtsTokenCount``), which the CLI's spans leave out and bills as output.
+USAGE = {kind: Usage(u.input, u.output, u.cached, 0, reasoning) for (kind, u), reasoning
+         in zip(DEFAULT_USAGE.items(), (24, 40, 0, 0), strict=True)}
+
+SETTINGS = {
+    # No usage statistics to the vendor, no update checks.
+    "privacy": {"usageStatisticsEnabled": False},
+    "general": {"disableAutoUpdate": True, "disableUpdateNag": True},
+    "security": {"auth": {"selectedType": "gemini-api-key"}},
+}
+
+
+def record(gemini: Path, version: str | None) -> Path:
+    with Recording("gemini-cli", usage=USAGE) as rec:
+        base_env = telemetry_env(rec.cap.url) | {
+            "GOOGLE_GEMINI_BASE_URL": rec.llm.url,
+            "GEMINI_API_KEY": FAKE_KEY,
+            "NO_BROWSER": "1",
+            "GEMINI_CLI_TRUST_WORKSPACE": "true",  # headless in a fresh directory: trusted, as its docs say
+        }
+        cli_results: dict[str, object] = {}
+        argv = [str(gemini), "-p", PROMPT, "--model", MODEL, "--yolo", "--output-format", "json"]
+        for label, mode in (("ok", "ok"), ("error", "error")):
+            # Recording.run gives each run HOME=<tmp>/home-<label>; the settings file goes inside it.
+            settings = rec.tmp / f"home-{label}" / ".gemini" / "settings.json"
+            settings.parent.mkdir(parents=True, exist_ok=True)
+            settings.write_text(json.dumps(SETTINGS))
+            netlog = rec.tmp / f"strace-{label}.log"
+            result = rec.tmp / f"result-{label}.json"
+            keep_stdout = ["sh", "-c", 'exec "$@" > "$0"', str(result)]
+            run = rec.run(label, traced([*keep_stdout, *argv], netlog), base_env, mode=mode, quiet=2.0, timeout=240)
+            run["argv"] = ["gemini", *argv[1:]]
+            if mode == "error" and not run["requests"]:
+                run["error_not_reported"] = (
+                    "gemini exits (code 144) right after the 400 without shutting its OTel providers down: "
+                    "nothing of the failing turn was exported"
+                )
+            run["network_attempts_off_loopback"] = foreign_addresses(netlog) if netlog.exists() else None
+            try:
+                cli_results[label] = json.loads(result.read_text())
+                run["stdout_tail"] = "(see cli_results)"
+            except (OSError, ValueError):
+                cli_results[label] = None
+        notes = [
+            f"Gemini CLI {version} run as `gemini -p ... --model {MODEL} --yolo --output-format json`.",
+            "ok: call 1 answers with a functionCall of the shell tool (echo), the CLI runs it, call 2 answers with text.",
+            "error: every model call gets HTTP 400 with a Gemini error body.",
+            "Each answer's output includes thinking tokens (usage.reasoning: thoughtsTokenCount on the wire), "
+            "which the CLI's llm_call spans leave out of gen_ai.usage.output_tokens; its gemini_cli.api_response "
+            "events count them, and the cached tokens the spans do not report either.",
+            "Calls that ask for JSON (generationConfig.responseMimeType) are the CLI's side questions; "
+            "the fake LLM answers them with JSON made from their schema (kind json).",
+            "cli_results holds the CLI's own --output-format json summary per run (its token stats).",
+        ]
+        return rec.save(
+            packages={PACKAGE: version},
+            env=base_env | {"HOME": "{TMP}/home-<run>"},
+            recorder=Path(__file__).name,
+            notes=notes,
+            extra={"cli_results": cli_results, "settings": SETTINGS},
+        )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="Record Gemini CLI telemetry into fixtures/gemini-cli/")
+    parser.add_argument("--install-only", action="store_true", help="only install the pinned CLI")
+    args = parser.parse_args()
+    prefix = ensure_npm("gemini-cli", [f"{PACKAGE}@{VERSION}"])
+    gemini = prefix / "node_modules" / ".bin" / "gemini"
+    version = npm_version(prefix, PACKAGE)
+    if args.install_only:
+        print(f"[gemini-cli] installed {version}: {gemini}")
+        return
+    isolate_network()
+    record(gemini, version)
+
+
+if __name__ == "__main__":
+    main()
