@@ -203,7 +203,7 @@ async def test_ui_lists_cost_panel_and_detail(live: Store) -> None:
             if "priced as openai/gpt-4o-mini" in app.detail.plain():
                 break
             await pilot.pause(0.05)
-        assert "priced as openai/gpt-4o-mini" in app.detail.plain()
+        assert "priced as openai/gpt-4o-mini: the span's provider has no price for this model" in app.detail.plain()
 
 
 # -- SQLite and the CLI ---------------------------------------------------------------

@@ -181,7 +181,9 @@ def render_detail(
             extra += [L("  in "), fmt.cost(c.input, estimated=est), L(" out "), fmt.cost(c.output, estimated=est)]
         d.row("cost", Text(span_cost_text(c, u), style="bold"), *extra)
         if c.priced_as:
-            d.row("", L(f"priced as {c.priced_as}: the span's provider has no price for this model"))
+            why = ("the span's provider has no price for this model" if span.llm is not None and span.llm.provider
+                   else "the span names no provider")
+            d.row("", L(f"priced as {c.priced_as}: {why}"))
     elif c is not None:
         d.row("cost", Text(fmt.cost(None), style=style(app, "warning")), L("  "), (c.reason or "no price", d.muted))
     elif span.kind is SpanKind.LLM_CALL and u is None:
