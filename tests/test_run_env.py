@@ -231,6 +231,10 @@ def test_env_prints_paste_ready_lines(capsys):
     assert cli.main(["env", "codex"]) == 0
     out = capsys.readouterr().out
     assert all(line.startswith("#") for line in out.strip().splitlines()) and "# [otel]" in out
+    assert cli.main(["env", "gemini", "--otlp-port", "4400"]) == 0
+    out = capsys.readouterr().out
+    assert "export GEMINI_TELEMETRY_OTLP_ENDPOINT=http://127.0.0.1:4400\n" in out
+    assert "export GEMINI_TELEMETRY_TRACES_ENABLED=true\n" in out and "CLAUDE" not in out
 
 
 def test_env_sdk_names_the_socket_when_the_ports_are_off(capsys):
@@ -263,6 +267,9 @@ def test_env_never_prints_an_endpoint_of_an_otlp_receiver_that_is_off(capsys):
     assert out.count("export OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:4400\n") == 2  # otel and claude
     assert out.count("export OTEL_EXPORTER_OTLP_PROTOCOL=grpc\n") == 2
     assert "# [otel]" not in out and "otlp-grpc exporter can use http://127.0.0.1:4400" in out
+    assert cli.main(["env", "gemini", "--otlp-port", "off"]) == 0
+    out = capsys.readouterr().out
+    assert "GEMINI_TELEMETRY_OTLP_ENDPOINT" not in out and "OTLP/HTTP receiver it sends to is off" in out
     assert cli.main(["env", "--otlp-port", "off", "--otlp-grpc-port", "off"]) == 0
     out = capsys.readouterr().out
     assert "OTEL_EXPORTER_OTLP" not in out and "OTLP receivers are off" in out
@@ -274,7 +281,7 @@ def test_env_names_the_groups_when_given_another(capsys):
         cli.main(["env", "bogus"])
     assert exc.value.code == 2
     err = capsys.readouterr().err
-    assert "invalid choice: 'bogus' (choose from otel, claude, codex, sdk)" in err and "[]" not in err
+    assert "invalid choice: 'bogus' (choose from otel, claude, gemini, codex, sdk)" in err and "[]" not in err
 
 
 def test_otel_env_keeps_the_users_resource_attributes_and_escapes():

@@ -1,9 +1,13 @@
 """Record the telemetry the real Gemini CLI sends, run headless against the fake LLM.
 
-Run: ``python tests/clients/record_gemini_cli.py`` (installs the pinned npm
-package itself; needs node and npm).
+Run: ``python tests/clients/record_gemini_cli.py [--only gemini-cli|gemini-cli-run]``
+(installs the pinned npm package itself; needs node and npm; the ``run``
+variant imports the project, so run it with the project's virtualenv Python).
 
-Writes ``fixtures/gemini-cli/``: one tool-calling run (``ok``: the model asks
+Writes ``fixtures/gemini-cli/`` and ``fixtures/gemini-cli-run/`` (the
+environment ``agenttrace-tui run`` gives the CLI: ``commands.agent_env``'s
+OTel and Gemini groups, each run with its own run session id pinned on the
+resource), each with one tool-calling run (``ok``: the model asks
 for the shell tool, the CLI runs ``echo``, the second call answers) and one
 run whose model calls get HTTP 400 (``error``). The CLI is pointed at the
 fake server with ``GOOGLE_GEMINI_BASE_URL`` and an API key, and exports its
@@ -19,7 +23,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from cli_support import ensure_npm, foreign_addresses, isolate_network, npm_version, traced
 from fakellm import DEFAULT_USAGE, Usage
@@ -48,6 +54,19 @@ def telemetry_env(otlp_url: str) -> dict[str, str]:
 USAGE = {kind: Usage(u.input, u.output, u.cached, 0, reasoning) for (kind, u), reasoning
          in zip(DEFAULT_USAGE.items(), (24, 40, 0, 0), strict=True)}
 
+VARIANTS = ("gemini-cli", "gemini-cli-run")
+
+
+def run_env(otlp_url: str, label: str) -> dict[str, str]:
+    """What ``agenttrace-tui run -- gemini`` sets, with this run's session id."""
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "src"))
+    from agenttrace_tui.commands.agent_env import gemini_env, otel_env
+
+    port = urlsplit(otlp_url).port
+    assert port is not None
+    return otel_env(port, session_id=f"run-gemini-{label}") | gemini_env(port)
+
+
 SETTINGS = {
     # No usage statistics to the vendor, no update checks.
     "privacy": {"usageStatisticsEnabled": False},
@@ -56,8 +75,8 @@ SETTINGS = {
 }
 
 
-def record(gemini: Path, version: str | None) -> Path:
-    with Recording("gemini-cli", usage=USAGE) as rec:
+def record(name: str, gemini: Path, version: str | None) -> Path:
+    with Recording(name, usage=USAGE) as rec:
         base_env = telemetry_env(rec.cap.url) | {
             "GOOGLE_GEMINI_BASE_URL": rec.llm.url,
             "GEMINI_API_KEY": FAKE_KEY,
@@ -65,16 +84,21 @@ def record(gemini: Path, version: str | None) -> Path:
             "GEMINI_CLI_TRUST_WORKSPACE": "true",  # headless in a fresh directory: trusted, as its docs say
         }
         cli_results: dict[str, object] = {}
+        run_sessions: dict[str, str] = {}  # run label -> the session ``run`` pinned (the run variant)
         argv = [str(gemini), "-p", PROMPT, "--model", MODEL, "--yolo", "--output-format", "json"]
         for label, mode in (("ok", "ok"), ("error", "error")):
             # Recording.run gives each run HOME=<tmp>/home-<label>; the settings file goes inside it.
             settings = rec.tmp / f"home-{label}" / ".gemini" / "settings.json"
             settings.parent.mkdir(parents=True, exist_ok=True)
             settings.write_text(json.dumps(SETTINGS))
+            env = base_env
+            if name == "gemini-cli-run":
+                env = base_env | run_env(rec.cap.url, label)
+                run_sessions[label] = f"run-gemini-{label}"
             netlog = rec.tmp / f"strace-{label}.log"
             result = rec.tmp / f"result-{label}.json"
             keep_stdout = ["sh", "-c", 'exec "$@" > "$0"', str(result)]
-            run = rec.run(label, traced([*keep_stdout, *argv], netlog), base_env, mode=mode, quiet=2.0, timeout=240)
+            run = rec.run(label, traced([*keep_stdout, *argv], netlog), env, mode=mode, quiet=2.0, timeout=240)
             run["argv"] = ["gemini", *argv[1:]]
             if mode == "error" and not run["requests"]:
                 run["error_not_reported"] = (
@@ -98,17 +122,23 @@ def record(gemini: Path, version: str | None) -> Path:
             "the fake LLM answers them with JSON made from their schema (kind json).",
             "cli_results holds the CLI's own --output-format json summary per run (its token stats).",
         ]
+        if name == "gemini-cli-run":
+            notes.append("The environment `agenttrace-tui run` sets on top (commands.agent_env: its otel and gemini "
+                         "groups), each run's session id pinned on the resource as agenttrace.session.id "
+                         "(variant.run_sessions).")
         return rec.save(
             packages={PACKAGE: version},
-            env=base_env | {"HOME": "{TMP}/home-<run>"},
+            env=base_env | (run_env(rec.cap.url, "<run>") if name == "gemini-cli-run" else {})
+            | {"HOME": "{TMP}/home-<run>"},
             recorder=Path(__file__).name,
             notes=notes,
-            extra={"cli_results": cli_results, "settings": SETTINGS},
+            extra={"cli_results": cli_results, "settings": SETTINGS, "variant": {"run_sessions": run_sessions}},
         )
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description="Record Gemini CLI telemetry into fixtures/gemini-cli/")
+    parser = argparse.ArgumentParser(description="Record Gemini CLI telemetry into fixtures/gemini-cli*/")
+    parser.add_argument("--only", choices=VARIANTS, action="append", help="record only these variants")
     parser.add_argument("--install-only", action="store_true", help="only install the pinned CLI")
     args = parser.parse_args()
     prefix = ensure_npm("gemini-cli", [f"{PACKAGE}@{VERSION}"])
@@ -118,7 +148,8 @@ def main() -> None:
         print(f"[gemini-cli] installed {version}: {gemini}")
         return
     isolate_network()
-    record(gemini, version)
+    for name in args.only or VARIANTS:
+        record(name, gemini, version)
 
 
 if __name__ == "__main__":

@@ -124,6 +124,8 @@ CLIENTS: dict[str, Client] = {
     "codex-run": Client(text=False, custom_provider="fakellm"),
     # Gemini CLI: GenAI spans of its model and tool calls, beside its own gemini_cli.* events.
     "gemini-cli": Client(),
+    # Started with the environment `agenttrace-tui run -- gemini` sets (test_run_pins_the_clients_session).
+    "gemini-cli-run": Client(),
 }
 
 
@@ -299,9 +301,10 @@ def test_the_session_names_the_agent_framework(name: str, framework: str, replay
 
 
 @pytest.mark.parametrize(("name", "own_key", "framework"), [("claude-code-run", "session.id", "claude-code"),
-                                                             ("codex-run", "conversation.id", "codex")])
+                                                             ("codex-run", "conversation.id", "codex"),
+                                                             ("gemini-cli-run", "session.id", "gemini-cli")])
 def test_run_pins_the_clients_session(name: str, own_key: str, framework: str, replays: Any) -> None:
-    """Claude Code and Codex name their own session on their records; started by ``run``
+    """Claude Code, Codex and Gemini CLI name their own session on their records; started by ``run``
     (the resource's session pin), all of it goes into the run's session, which keeps
     the client's own id beside."""
     rp = replays(name)

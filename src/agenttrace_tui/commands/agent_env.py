@@ -9,6 +9,9 @@ Used by ``agenttrace-tui run`` (set for the command it starts) and
   (``agenttrace.session.id``) as resource attributes;
 * ``claude``: Claude Code's switches (telemetry on, logs and metrics over
   OTLP, short intervals, prompt text; the traces beta behind a flag);
+* ``gemini``: Gemini CLI's switches (``GEMINI_TELEMETRY_*``: telemetry on,
+  to the local OTLP/HTTP receiver, its spans and the prompt text too); it reads
+  the resource attributes and the token header of the ``otel`` group;
 * ``codex``: Codex reads only ``$CODEX_HOME/config.toml``, so ``run`` makes a
   temporary overlay of the user's Codex home (every entry linked, never
   modified) whose config.toml is the user's plus an ``[otel]`` section;
@@ -36,9 +39,9 @@ from pathlib import Path
 
 from ..normalize.conventions import PINNED_SESSION_KEY
 
-GROUPS = ("otel", "claude", "codex", "sdk")
+GROUPS = ("otel", "claude", "gemini", "codex", "sdk")
 #: Agent CLIs that name their own service: ``run`` leaves OTEL_SERVICE_NAME alone for them.
-SELF_NAMED = frozenset({"claude", "codex"})
+SELF_NAMED = frozenset({"claude", "codex", "gemini"})
 
 
 def otel_env(otlp_port: int, session_id: str | None = None, service: str | None = None,
@@ -90,6 +93,20 @@ def claude_env(traces_beta: bool = False) -> dict[str, str]:
         env["CLAUDE_CODE_ENHANCED_TELEMETRY_BETA"] = "1"
         env["OTEL_TRACES_EXPORTER"] = "otlp"
     return env
+
+
+def gemini_env(otlp_port: int) -> dict[str, str]:
+    """Gemini CLI's telemetry switches: every signal to the OTLP/HTTP receiver (its ``http``
+    exporters), its spans (the only report of its model calls' tool and prompt structure;
+    its ``api_response`` events count their tokens) and the prompt and answer text."""
+    return {
+        "GEMINI_TELEMETRY_ENABLED": "true",
+        "GEMINI_TELEMETRY_TARGET": "local",
+        "GEMINI_TELEMETRY_OTLP_ENDPOINT": f"http://127.0.0.1:{otlp_port}",
+        "GEMINI_TELEMETRY_OTLP_PROTOCOL": "http",
+        "GEMINI_TELEMETRY_TRACES_ENABLED": "true",
+        "GEMINI_TELEMETRY_LOG_PROMPTS": "true",
+    }
 
 
 def otlp_target(otlp_port: int | None, otlp_grpc_port: int | None) -> tuple[int, str] | None:
@@ -227,6 +244,12 @@ def shell_lines(groups: list[str], *, otlp_port: int | None, udp_port: int | Non
                 exporter = {k: v for k, v in otel_env(otlp[0], token=token, protocol=otlp[1]).items()
                             if k.startswith("OTEL_EXPORTER_")}
                 out += _exports({**claude_env(traces_beta), **exporter})
+        elif group == "gemini":
+            if otlp_port is None:
+                out.append("# Gemini CLI: the OTLP/HTTP receiver it sends to is off (otlp_port)")
+            else:
+                out.append("# Gemini CLI")
+                out += _exports(gemini_env(otlp_port))
         elif group == "codex":
             if otlp_port is None:
                 out.append("# Codex: the OTLP/HTTP receiver its [otel] section sends to is off (otlp_port)"

@@ -1,7 +1,7 @@
 """``agenttrace-tui run [--name NAME] [--traces-beta] [--no-ui] -- <command ...>``.
 
 Starts an agent with every telemetry setting already in its environment
-(``agent_env``: OTel SDK, Claude Code, a Codex home overlay, our SDK), all
+(``agent_env``: OTel SDK, Claude Code, Gemini CLI, a Codex home overlay, our SDK), all
 carrying one session id, and attaches it to a monitor:
 
 * a monitor already running (its OTLP/HTTP port answers ``GET /health`` as
@@ -35,7 +35,16 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from .agent_env import SELF_NAMED, claude_env, make_codex_overlay, otel_env, remove_overlay, sdk_env, user_codex_home
+from .agent_env import (
+    SELF_NAMED,
+    claude_env,
+    gemini_env,
+    make_codex_overlay,
+    otel_env,
+    remove_overlay,
+    sdk_env,
+    user_codex_home,
+)
 
 PROG = "agenttrace-tui"
 PROBE_TIMEOUT_S = 0.5
@@ -47,7 +56,7 @@ def register(subparsers: Any, parent: argparse.ArgumentParser) -> None:
         "run",
         parents=[parent],
         help="start an agent with telemetry set and watch it (run -- <command ...>)",
-        description="Start a command with the telemetry environment set for it (OTel SDK, Claude Code, Codex, "
+        description="Start a command with the telemetry environment set for it (OTel SDK, Claude Code, Gemini CLI, Codex, "
         "agenttrace SDK) and show it in the monitor: a running one, or the live UI started here.",
     )
     p.add_argument("--name", metavar="NAME", help="session name (default: the command's name)")
@@ -91,6 +100,7 @@ def child_env(base: dict[str, str], argv: list[str], session_id: str, *, otlp_po
     env = dict(base)
     env.update(otel_env(otlp_port, session_id, service, base, token))
     env.update(claude_env(traces_beta))
+    env.update(gemini_env(otlp_port))
     env.update(sdk_env(udp_port, tcp_port, session_id, token))
     if codex_home is not None:
         env["CODEX_HOME"] = str(codex_home)

@@ -326,8 +326,12 @@ class LogMapper:
             self._note_session(sessions, sid, res, rec.attrs, "codex")
             return self._codex(name[len("codex."):], sid, t, rec)
         attrs = _free(rec.attrs)
-        if name == "gemini_cli.api_request" or name == "gemini_cli.api_response":
-            return self._gemini(name, t, res, rec, attrs, sessions)
+        if name and name.startswith("gemini_cli."):
+            # Its session: the one its records name (or ``run``'s pin, its own id kept beside).
+            sid = res.pinned_sid or _str(rec.attrs.get("session.id")) or res.explicit_sid or res.derived_sid
+            self._note_session(sessions, sid, res, rec.attrs, "gemini-cli")
+            if name == "gemini_cli.api_request" or name == "gemini_cli.api_response":
+                return self._gemini(name, sid, t, rec, attrs)
         if rec.body is not None:
             attrs["body"] = cv.cut_head(rec.body, 4096) if isinstance(rec.body, str) else rec.body
         if rec.severity_text:
@@ -360,13 +364,10 @@ class LogMapper:
                                 hostname=base.hostname, attributes={**base.attributes, **extra})
 
     # -- Gemini CLI -------------------------------------------------------------
-    def _gemini(self, name: str, t: int, res: ResourceInfo, rec: LogView, attrs: dict[str, Any],
-                sessions: dict[str, Session]) -> list[Update]:
+    def _gemini(self, name: str, sid: str, t: int, rec: LogView, attrs: dict[str, Any]) -> list[Update]:
         """A model call's request (remembered with the span it was logged in) or response (its
         tokens, reported on that span); either is also kept as an event of the call's span."""
         a = rec.attrs
-        sid = res.pinned_sid or _str(a.get("session.id")) or res.explicit_sid or res.derived_sid
-        self._note_session(sessions, sid, res, a, "gemini-cli")
         calls = self._conv(sid).calls
         key = (a.get("prompt_id"), a.get("role"), a.get("model"))
         event = SpanEvent(name=name, time_ns=t, attributes=attrs)

@@ -67,6 +67,12 @@ class ResourceInfo:
 
     def session(self, sid: str) -> Session:
         keep = {k: _cut(v, 256) for k, v in self.attrs.items() if isinstance(v, (str, int, float, bool))}
+        if self.pinned_sid is not None:
+            # ``run`` names its pin as ``session.id`` too (for SDKs that read only that): not a
+            # session id of the client's own, which its records may name (Gemini CLI's) and keep.
+            for key in cv.SESSION_KEYS:
+                if keep.get(key) == self.pinned_sid:
+                    del keep[key]
         return Session(
             id=sid,
             service=self.service,
