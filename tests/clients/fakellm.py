@@ -134,6 +134,8 @@ def _schema_args(schema: dict | None) -> dict[str, Any]:
         typ = spec.get("type")
         if isinstance(typ, list):
             typ = next((t for t in typ if t != "null"), "string")
+        if isinstance(typ, str):
+            typ = typ.lower()  # Gemini's schemas spell types in capitals ("INTEGER")
         if spec.get("enum"):
             args[name] = spec["enum"][0]
         elif typ == "array":

@@ -33,7 +33,6 @@ from recording import FAKE_KEY, Recording
 
 PACKAGE = "@google/gemini-cli"
 VERSION = "0.61.0"
-MODEL = "gemini-2.5-flash"
 PROMPT = "Run the shell command `echo hi` with your shell tool and tell me what it printed."
 
 
@@ -85,7 +84,8 @@ def record(name: str, gemini: Path, version: str | None) -> Path:
         }
         cli_results: dict[str, object] = {}
         run_sessions: dict[str, str] = {}  # run label -> the session ``run`` pinned (the run variant)
-        argv = [str(gemini), "-p", PROMPT, "--model", MODEL, "--yolo", "--output-format", "json"]
+        # No --model: the CLI's defaults, as most people run it (a router call picks the model).
+        argv = [str(gemini), "-p", PROMPT, "--yolo", "--output-format", "json"]
         for label, mode in (("ok", "ok"), ("error", "error")):
             # Recording.run gives each run HOME=<tmp>/home-<label>; the settings file goes inside it.
             settings = rec.tmp / f"home-{label}" / ".gemini" / "settings.json"
@@ -112,7 +112,8 @@ def record(name: str, gemini: Path, version: str | None) -> Path:
             except (OSError, ValueError):
                 cli_results[label] = None
         notes = [
-            f"Gemini CLI {version} run as `gemini -p ... --model {MODEL} --yolo --output-format json`.",
+            f"Gemini CLI {version} run as `gemini -p ... --yolo --output-format json` with its default models: "
+            "a router call (role utility_router, a JSON answer) picks the model of the turn's calls (role main).",
             "ok: call 1 answers with a functionCall of the shell tool (echo), the CLI runs it, call 2 answers with text.",
             "error: every model call gets HTTP 400 with a Gemini error body.",
             "Each answer's output includes thinking tokens (usage.reasoning: thoughtsTokenCount on the wire), "
@@ -133,6 +134,7 @@ def record(name: str, gemini: Path, version: str | None) -> Path:
             recorder=Path(__file__).name,
             notes=notes,
             extra={"cli_results": cli_results, "settings": SETTINGS, "variant": {"run_sessions": run_sessions}},
+            gzip_files=True,  # its prompts (system instructions, tool definitions) repeat in every export
         )
 
 
