@@ -19,6 +19,7 @@ import msgspec
 import pytest
 
 from agenttrace_tui.model import (
+    INTERNAL_ATTR,
     AgentInfo,
     AttachedEvent,
     Cost,
@@ -31,6 +32,7 @@ from agenttrace_tui.model import (
     TokenUsage,
     ToolInfo,
     counted_cost,
+    counts_as_error,
     span_flags,
 )
 from agenttrace_tui.store.aggregates import NS_PER_MIN, Totals
@@ -53,7 +55,7 @@ def recount(spans: list[Span]) -> dict:
     series: dict[int, list[float]] = {}
     for s in spans:
         running = s.end_ns is None
-        error = s.status in (Status.ERROR, Status.TIMEOUT)
+        error = counts_as_error(s)  # a framework internal's failure is no error of the agent's
         llm = s.kind is SpanKind.LLM_CALL
         dur = s.duration_ns()
         u = s.usage
@@ -184,6 +186,8 @@ class Sender:
             if rnd.random() < 0.5:
                 kw["usage"] = TokenUsage(input=100, output=10)
                 kw["cost"] = Cost(total=0.5)
+        elif r < 0.9:
+            kw["attributes"] = {INTERNAL_ATTR: True}  # a client's framework internal (kind custom)
         if rnd.random() < 0.15:
             kw["status"] = rnd.choice([Status.ERROR, Status.TIMEOUT, Status.CANCELLED])
         return Span(**kw)

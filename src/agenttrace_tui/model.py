@@ -292,6 +292,19 @@ def span_state(span: Span, session_running: bool) -> str:
     return "ended" if span.end_ns is not None else "running" if session_running else "unfinished"
 
 
+#: Set on a client's framework internals (``normalize`` marks them; kind custom): kept
+#: and shown, never counted as tool or LLM calls, nor as errors of their trace.
+INTERNAL_ATTR = "agenttrace.internal"
+_FAILED = frozenset({Status.ERROR, Status.TIMEOUT})
+
+
+def counts_as_error(span: Span) -> bool:
+    """Whether a span is one of the errors every sum counts: it failed (error or timeout) and is
+    no client's framework internal (OpenCode's runtime logs a file it probes and does not find
+    as a failed span; it is not the agent's failure)."""
+    return span.status in _FAILED and not span.attributes.get(INTERNAL_ATTR)
+
+
 def counted_cost(span: Span) -> float:
     """The part of a span's cost that rollups add up (docs/costs.md).
 

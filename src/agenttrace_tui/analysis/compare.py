@@ -27,7 +27,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from ..model import Span, Status, counted_cost, span_flags, waiting_call
+from ..model import Span, counted_cost, counts_as_error, span_flags, waiting_call
 
 __all__ = ["summarize", "compare_spans", "REL_THRESHOLD", "ABS_THRESHOLD_NS"]
 
@@ -36,7 +36,6 @@ REL_THRESHOLD = 0.10
 #: Duration changes smaller than this are noise.
 ABS_THRESHOLD_NS = 1_000_000
 
-_ERRORS = frozenset({Status.ERROR, Status.TIMEOUT})
 
 
 def summarize(spans: Iterable[Span]) -> dict[str, Any]:
@@ -50,7 +49,7 @@ def summarize(spans: Iterable[Span]) -> dict[str, Any]:
     for s in spans:
         n += 1
         kinds[s.kind.value] = kinds.get(s.kind.value, 0) + 1
-        errors += s.status in _ERRORS
+        errors += counts_as_error(s)
         u = s.usage
         if u is not None and u.scope == "span":
             tin += u.input
@@ -100,7 +99,7 @@ def _by_name(spans: list[Span]) -> dict[str, dict[str, Any]]:
         unpriced, estimated = span_flags(s)
         row["unpriced"] += unpriced or waiting_call(s)
         row["estimated"] = row["estimated"] or bool(estimated)
-        row["errors"] += s.status in _ERRORS
+        row["errors"] += counts_as_error(s)
     return out
 
 

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 
 # The counting rules live with the span model so analysis (compare) and the
 # commands count exactly as the store does.
-from ..model import SUBTREE_KINDS, Span, SpanKind, Status, counted_cost, span_flags  # noqa: F401 - the two re-exported (store.batch, store.schema)
+from ..model import INTERNAL_ATTR, SUBTREE_KINDS, Span, SpanKind, Status, counted_cost, span_flags  # noqa: F401 - the two re-exported (store.batch, store.schema)
 
 if TYPE_CHECKING:
     pass
@@ -64,7 +64,8 @@ def counted(span: Span) -> tuple:
         if dur < 0:
             dur = 0
         minute = end // NS_PER_MIN
-    error = status is _ERROR or status is _TIMEOUT
+    # model.counts_as_error, spelled out: a framework internal's failure is not counted.
+    error = (status is _ERROR or status is _TIMEOUT) and not span.attributes.get(INTERNAL_ATTR)
     u = span.usage
     c = span.cost
     if u is None and c is None:
@@ -332,7 +333,8 @@ class Totals:
                     if kind is _LLM:
                         llm_waiting += 1
                     status = span.status
-                    running[span.span_id] = (sig, True, status is _ERROR or status is _TIMEOUT, kind is _LLM, 0,
+                    running[span.span_id] = (sig, True, (status is _ERROR or status is _TIMEOUT)
+                                             and not span.attributes.get(INTERNAL_ATTR), kind is _LLM, 0,
                                              span.start_ns // NS_PER_MIN, True, 0, 0, 0, 0, 0, 0, 0.0, 0)
                 else:
                     kept = running[span.span_id] = counted(span)
@@ -344,7 +346,7 @@ class Totals:
                 acc = sigs[_shared(sig)] = [0, 0, 0, 0, 0, 0, 0, 0.0, 0, 0]
             acc[0] += 1
             status = span.status
-            if status is _ERROR or status is _TIMEOUT:
+            if (status is _ERROR or status is _TIMEOUT) and not span.attributes.get(INTERNAL_ATTR):
                 errors += 1
                 acc[1] += 1
             acc[9] += dur
@@ -674,7 +676,7 @@ class EndTally:
         if acc is None:
             acc = self.sigs[sig] = [0, 0]
         status = span.status
-        errors = (status is _ERROR or status is _TIMEOUT) - was[2]
+        errors = ((status is _ERROR or status is _TIMEOUT) and not span.attributes.get(INTERNAL_ATTR)) - was[2]
         if errors:
             self.errors += errors
             acc[0] += errors

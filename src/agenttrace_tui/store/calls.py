@@ -42,7 +42,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from ..model import Span, SpanKind, TokenUsage
+from ..model import INTERNAL_ATTR, Span, SpanKind, TokenUsage
 
 if TYPE_CHECKING:
     from .entries import TraceEntry
@@ -56,7 +56,7 @@ REBUILT = "agenttrace.rebuilt_from"
 #: less (no cached or thinking tokens): that usage replaces the span's, whichever came first.
 USAGE_FROM = "agenttrace.usage_from"
 #: Attribute on a client's internal framework spans (kept, not counted as tool or LLM calls).
-INTERNAL = "agenttrace.internal"
+INTERNAL = INTERNAL_ATTR
 #: Attributes that identify one model call, first found wins per span.
 ID_KEYS: tuple[str, ...] = ("gen_ai.response.id", "request_id", "auth.request_id", "llm.response.id")
 #: Kinds whose usage is what they report for their subtree (agents, workflows, turns).

@@ -11,7 +11,7 @@ import time
 from collections import deque
 from typing import TYPE_CHECKING, Any
 
-from ..model import Metric, Session, Span, Status
+from ..model import INTERNAL_ATTR, Metric, Session, Span, Status
 from .aggregates import EndTally, Totals, keys_of
 
 if TYPE_CHECKING:
@@ -128,7 +128,7 @@ class TraceEntry:
     def internal_only(self) -> bool:
         """Every span is a client's internal framework span (``store.calls.INTERNAL``):
         the UI may fold such a trace under its session instead of listing it."""
-        return bool(self.spans) and all(s.attributes.get("agenttrace.internal") for s in self.spans.values())
+        return bool(self.spans) and all(s.attributes.get(INTERNAL_ATTR) for s in self.spans.values())
 
     def roots(self) -> list[str]:
         """Top-level span ids: true roots, then orphans whose parent has not arrived."""

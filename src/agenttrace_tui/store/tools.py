@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, overload
 
-from ..model import Span, SpanKind, Status
+from ..model import INTERNAL_ATTR, Span, SpanKind, Status
 
 if TYPE_CHECKING:
     from .entries import TraceEntry
@@ -118,8 +118,8 @@ def attribute_trace(trace: TraceEntry) -> dict[str, ToolCost]:
                 group.append(s)
             if s.llm is not None and s.llm.response_preview:
                 answering.append(s)
-        elif kind is tool_kind or s.tool is not None:
-            tools.append(s)
+        elif (kind is tool_kind or s.tool is not None) and not s.attributes.get(INTERNAL_ATTR):
+            tools.append(s)  # (a framework internal with a tool part is no tool call: OpenCode's Tool.execute)
     if not tools:
         return {}
     for group in llms_by_parent.values():
