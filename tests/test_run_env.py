@@ -25,7 +25,7 @@ from pathlib import Path
 import pytest
 
 from agenttrace_tui import cli
-from agenttrace_tui.commands.agent_env import make_codex_overlay, otel_env, without_otel
+from agenttrace_tui.commands.agent_env import make_codex_overlay, opencode_env, otel_env, without_otel
 from agenttrace_tui.commands.run import attached, monitor_running, new_session_id, start_command
 from agenttrace_tui.config import Config
 from agenttrace_tui.runtime.monitor import Monitor
@@ -235,6 +235,20 @@ def test_env_prints_paste_ready_lines(capsys):
     out = capsys.readouterr().out
     assert "export GEMINI_TELEMETRY_OTLP_ENDPOINT=http://127.0.0.1:4400\n" in out
     assert "export GEMINI_TELEMETRY_TRACES_ENABLED=true\n" in out and "CLAUDE" not in out
+    assert cli.main(["env", "opencode", "--otlp-port", "4400"]) == 0
+    out = capsys.readouterr().out
+    assert "export OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:4400\n" in out
+    assert """export OPENCODE_CONFIG_CONTENT='{"experimental":{"openTelemetry":true}}'""" in out
+
+
+def test_opencode_env_keeps_the_users_inline_config():
+    """``run`` turns OpenCode's AI SDK telemetry on in the inline configuration it reads last,
+    keeping what the user put there; inline JSON that does not parse is left as it is."""
+    mine = json.dumps({"model": "anthropic/claude-sonnet-4-5", "experimental": {"batch_tool": True}})
+    got = json.loads(opencode_env({"OPENCODE_CONFIG_CONTENT": mine})["OPENCODE_CONFIG_CONTENT"])
+    assert got == {"model": "anthropic/claude-sonnet-4-5", "experimental": {"batch_tool": True, "openTelemetry": True}}
+    assert opencode_env({"OPENCODE_CONFIG_CONTENT": "{not json"}) == {}
+    assert opencode_env({"OPENCODE_CONFIG_CONTENT": "[1]"}) == {}
 
 
 def test_env_sdk_names_the_socket_when_the_ports_are_off(capsys):
@@ -281,7 +295,7 @@ def test_env_names_the_groups_when_given_another(capsys):
         cli.main(["env", "bogus"])
     assert exc.value.code == 2
     err = capsys.readouterr().err
-    assert "invalid choice: 'bogus' (choose from otel, claude, gemini, codex, sdk)" in err and "[]" not in err
+    assert "invalid choice: 'bogus' (choose from otel, claude, gemini, opencode, codex, sdk)" in err and "[]" not in err
 
 
 def test_otel_env_keeps_the_users_resource_attributes_and_escapes():

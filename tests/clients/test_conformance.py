@@ -126,6 +126,10 @@ CLIENTS: dict[str, Client] = {
     "gemini-cli": Client(),
     # Started with the environment `agenttrace-tui run -- gemini` sets (test_run_pins_the_clients_session).
     "gemini-cli-run": Client(),
+    # OpenCode: its runtime's spans (Effect) and, with experimental.openTelemetry, the AI SDK's.
+    "opencode": Client(),
+    # Started with the environment `agenttrace-tui run -- opencode` sets (test_run_pins_the_clients_session).
+    "opencode-run": Client(),
 }
 
 
@@ -295,7 +299,7 @@ def test_one_session_per_run(name: str, replays: Any) -> None:
 #: The agent framework each client is (the sessions' framework column), where its telemetry names one.
 FRAMEWORKS = {"crewai": "crewai", "ai_sdk_legacy": "ai-sdk", "openai_agents": "openai-agents", "strands": "strands",
               "langchain": "langchain", "google_adk": "google-adk", "pydantic_ai": "pydantic-ai",
-              "gemini-cli": "gemini-cli"}
+              "gemini-cli": "gemini-cli", "opencode": "opencode"}
 
 
 @pytest.mark.parametrize(("name", "framework"), FRAMEWORKS.items())
@@ -310,7 +314,8 @@ def test_the_session_names_the_agent_framework(name: str, framework: str, replay
 
 @pytest.mark.parametrize(("name", "own_key", "framework"), [("claude-code-run", "session.id", "claude-code"),
                                                              ("codex-run", "conversation.id", "codex"),
-                                                             ("gemini-cli-run", "session.id", "gemini-cli")])
+                                                             ("gemini-cli-run", "session.id", "gemini-cli"),
+                                                             ("opencode-run", "session.id", "opencode")])
 def test_run_pins_the_clients_session(name: str, own_key: str, framework: str, replays: Any) -> None:
     """Claude Code, Codex and Gemini CLI name their own session on their records; started by ``run``
     (the resource's session pin), all of it goes into the run's session, which keeps
@@ -435,6 +440,26 @@ def test_gemini_cli_calls_count_what_its_events_account_in_any_order(order: str,
             "llm_call", int(sent["startTimeUnixNano"]), int(sent["endTimeUnixNano"]))
         assert span.attributes["agenttrace.usage_from"] == "gemini_cli.api_response"
         assert [e.name for e in span.events].count("gemini_cli.api_response") == 1
+
+
+@pytest.mark.parametrize("name", ["opencode", "opencode-run"])
+def test_opencode_runtime_is_kept_but_never_counted(name: str, replays: Any) -> None:
+    """OpenCode exports its runtime (Effect: ``LLM.run``, ``ToolRegistry.register``, a file it
+    probes and does not find as a failed ``FileSystem.readJson`` ...): kept as internal spans,
+    never counted as model calls, tool calls or errors; the AI SDK's spans among them are."""
+    rp = replays(name)
+    run = next(r for r in reported_runs(rp.manifest) if ok_calls(r))
+    sid = run_session(rp, run)
+    spans = [s for t in rp.store.traces_of(sid) for s in t.spans.values()]
+    internal = [s for s in spans if s.attributes.get("agenttrace.internal")]
+    assert len(internal) > 100 and all(s.kind is SpanKind.CUSTOM for s in internal)
+    assert any(s.status is Status.ERROR for s in internal)  # the runtime's own failures are there, shown
+    totals = rp.store.sessions[sid].totals
+    assert totals.errors == 0 and totals.llm_calls == len(ok_calls(run))
+    asked = [c for c in ok_calls(run) if c.get("tool_call_id")]
+    assert [(r.name, r.calls) for r in rp.store.tool_costs(sid)] == [(asked[0]["tool_name"], len(asked))]
+    listed = {s["id"]: s for s in cli_json(rp.db, "sessions", "list", "--limit", "1000")}
+    assert listed[sid]["errors"] == 0 and listed[sid]["status"] != "error"
 
 
 @pytest.mark.parametrize("name", ["codex", "codex-json"])

@@ -12,6 +12,10 @@ Used by ``agenttrace-tui run`` (set for the command it starts) and
 * ``gemini``: Gemini CLI's switches (``GEMINI_TELEMETRY_*``: telemetry on,
   to the local OTLP/HTTP receiver, its spans and the prompt text too); it reads
   the resource attributes and the token header of the ``otel`` group;
+* ``opencode``: OpenCode exports its runtime's spans to the ``otel`` group's
+  endpoint by itself, but a model call's tokens only with its AI SDK telemetry
+  on (``experimental.openTelemetry``), which ``run`` adds to the inline
+  configuration it reads last (``OPENCODE_CONFIG_CONTENT``, yours kept);
 * ``codex``: Codex reads only ``$CODEX_HOME/config.toml``, so ``run`` makes a
   temporary overlay of the user's Codex home (every entry linked, never
   modified) whose config.toml is the user's plus an ``[otel]`` section;
@@ -29,6 +33,7 @@ With the monitor's shared token set, every group carries it: the OTLP
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shlex
@@ -39,9 +44,9 @@ from pathlib import Path
 
 from ..normalize.conventions import PINNED_SESSION_KEY
 
-GROUPS = ("otel", "claude", "gemini", "codex", "sdk")
+GROUPS = ("otel", "claude", "gemini", "opencode", "codex", "sdk")
 #: Agent CLIs that name their own service: ``run`` leaves OTEL_SERVICE_NAME alone for them.
-SELF_NAMED = frozenset({"claude", "codex", "gemini"})
+SELF_NAMED = frozenset({"claude", "codex", "gemini", "opencode"})
 
 
 def otel_env(otlp_port: int, session_id: str | None = None, service: str | None = None,
@@ -107,6 +112,22 @@ def gemini_env(otlp_port: int) -> dict[str, str]:
         "GEMINI_TELEMETRY_TRACES_ENABLED": "true",
         "GEMINI_TELEMETRY_LOG_PROMPTS": "true",
     }
+
+
+def opencode_env(base: Mapping[str, str] | None = None) -> dict[str, str]:
+    """OpenCode's inline configuration (``OPENCODE_CONFIG_CONTENT``, the user's own if set) with
+    its AI SDK telemetry on: the only report of its model calls' tokens. Inline JSON that does
+    not parse is left as it is (OpenCode reports it; overwriting it would lose the user's)."""
+    raw = (base or {}).get("OPENCODE_CONFIG_CONTENT")
+    try:
+        config = json.loads(raw) if raw else {}
+    except ValueError:
+        return {}
+    if not isinstance(config, dict):
+        return {}
+    experimental = config.get("experimental")
+    config["experimental"] = {**(experimental if isinstance(experimental, dict) else {}), "openTelemetry": True}
+    return {"OPENCODE_CONFIG_CONTENT": json.dumps(config, separators=(",", ":"))}
 
 
 def otlp_target(otlp_port: int | None, otlp_grpc_port: int | None) -> tuple[int, str] | None:
@@ -250,6 +271,14 @@ def shell_lines(groups: list[str], *, otlp_port: int | None, udp_port: int | Non
             else:
                 out.append("# Gemini CLI")
                 out += _exports(gemini_env(otlp_port))
+        elif group == "opencode":
+            out.append("# OpenCode (the OpenTelemetry endpoint above, and its AI SDK telemetry for the tokens)")
+            if otlp is None:
+                out.append(OTLP_OFF)
+            else:
+                out += [grpc_note] if grpc_note else []
+                out += _exports({**{k: v for k, v in otel_env(otlp[0], token=token, protocol=otlp[1]).items()
+                                    if k.startswith("OTEL_EXPORTER_")}, **opencode_env(os.environ)})
         elif group == "codex":
             if otlp_port is None:
                 out.append("# Codex: the OTLP/HTTP receiver its [otel] section sends to is off (otlp_port)"

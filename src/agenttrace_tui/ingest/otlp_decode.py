@@ -15,7 +15,7 @@ import functools
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from ..model import Span, SpanLink, Update
+from ..model import Session, Span, SpanLink, Update
 from ..normalize import conventions as cv
 from ..normalize.conventions import cached_plan
 from ..normalize.otel import (
@@ -341,11 +341,17 @@ def convert_traces(
     explicit: list[bool] = []
     res_of: list[ResourceInfo] = []
     seen_sessions: set[str] = set()
+    seen_own: set[tuple[str, str]] = set()
 
     def flush() -> list[Update]:
         sessions = resolver.resolve(spans, explicit, res_of)
         out: list[Update] = [res.session(sid) for sid, res in sessions.items() if sid not in seen_sessions]
         seen_sessions.update(sessions)
+        if resolver.own:
+            # The client's own session id beside the one ``run`` pinned (once a request per session).
+            out += [Session(id=sid, attributes={"session.id": own}) for sid, own in resolver.own.items()
+                    if (sid, own) not in seen_own]
+            seen_own.update(resolver.own.items())
         out.extend(spans)
         spans.clear()
         explicit.clear()

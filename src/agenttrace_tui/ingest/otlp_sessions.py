@@ -18,8 +18,9 @@ from ..model import Span
 from ..normalize.otel import ResourceInfo
 
 #: Clients that name their session (conversation) on a few spans only: their
-#: other spans and records join the session their service named last.
-PROCESS_SESSION_CLIENTS = frozenset({"codex"})
+#: other spans and records join the session their service named last (Codex's
+#: ``conversation.id``, OpenCode's ``session.id`` on the spans of a session's work).
+PROCESS_SESSION_CLIENTS = frozenset({"codex", "opencode"})
 MAX_SERVICES = 1024
 
 
@@ -79,11 +80,16 @@ class SessionResolver:
     def __init__(self, trace_session: Callable[[str], str | None], services: ServiceSessions | None = None) -> None:
         self.trace_session = trace_session
         self.services = services or ServiceSessions()
+        #: pinned session -> the session the client named on its spans (OpenCode's ``ses_...``),
+        #: kept on the run's session as its ``session.id`` (what resumes it in the client)
+        self.own: dict[str, str] = {}
 
     def resolve(self, spans: list[Span], explicit: list[bool], res_of: list[ResourceInfo]) -> dict[str, ResourceInfo]:
         named = list(compress(zip(spans, res_of, strict=True), explicit))  # the spans that name their session (few)
         for s, res in named:
             if res.pinned_sid is not None:
+                if s.session_id != res.pinned_sid:
+                    self.own.setdefault(res.pinned_sid, s.session_id)
                 s.session_id = res.pinned_sid  # its process is pinned to one session (``agenttrace-tui run``)
         by_trace = {s.trace_id: s.session_id for s, _res in named}
         services = self.services

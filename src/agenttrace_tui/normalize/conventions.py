@@ -187,6 +187,7 @@ FRAMEWORK_HINTS: list[tuple[str, str]] = [
     ("codex", "codex"),
     ("gemini-cli", "gemini-cli"),
     ("gemini_cli", "gemini-cli"),
+    ("opencode", "opencode"),
     ("langgraph", "langgraph"),
     ("langchain", "langchain"),
     ("llama_index", "llama-index"),

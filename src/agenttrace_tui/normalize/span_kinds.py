@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from ..model import SpanKind
+from ..model import INTERNAL_ATTR, SpanKind
 
 _KIND_VALUES = {k.value: k for k in SpanKind}
 
@@ -202,8 +202,10 @@ CLIENT_SPAN_KINDS: dict[str, dict[str, SpanKind | None]] = {
         "session_task.turn": SpanKind.TASK,
     },
 }
-#: Clients whose spans are internal unless named above or told apart by ``client_kind``.
-INTERNAL_BY_DEFAULT = frozenset({"codex"})
+#: Clients whose spans are internal unless named above or told apart by ``client_kind``:
+#: Codex's Rust ``tracing`` spans, OpenCode's Effect spans (every service call, SQL
+#: statement and HTTP request of its runtime: ``LLM.run``, ``ToolRegistry.register`` ...).
+INTERNAL_BY_DEFAULT = frozenset({"codex", "opencode"})
 #: Known clients' spans that are internal by their name's pattern: LlamaIndex's instrumentor
 #: traces an LLM class's request preparation (``OpenAI._prepare_chat_with_tools``) as an LLM
 #: span, with the request's arguments as its text (no model is called in it); Mastra sends
@@ -212,7 +214,7 @@ CLIENT_INTERNAL_NAMES: dict[str, re.Pattern[str]] = {
     "llama-index": re.compile(r"\._prepare_\w+$"),
     "mastra": re.compile(r"^model_chunk "),  # a streamed chunk of a model call's answer, as its own span
 }
-INTERNAL_KEY = "agenttrace.internal"
+INTERNAL_KEY = INTERNAL_ATTR
 #: The rendered message of a span named by a template (logfire): shown as its name.
 RENDERED_NAME_KEY = "logfire.msg"
 #: Attributes a known client names its tool with.
@@ -227,7 +229,8 @@ def client_kind(client: str | None, name: str, attributes: dict[str, Any]) -> tu
     Codex's runtime spans come from Rust ``tracing`` (``fs.get_metadata``,
     ``build_tool_router`` ...): all internal but the turn, the model call (the
     ``handle_responses`` span that carries usage) and tool dispatches (a span
-    named by its own ``tool_name``, with a ``call_id``).
+    named by its own ``tool_name``, with a ``call_id``). OpenCode's come from
+    Effect: all internal but the AI SDK's spans among them.
     """
     if client is None:
         return None, False
@@ -243,5 +246,7 @@ def client_kind(client: str | None, name: str, attributes: dict[str, Any]) -> tu
             return SpanKind.LLM_CALL, False
         if attributes.get("tool_name") == name and "call_id" in attributes:  # the tool's dispatch span
             return SpanKind.TOOL_EXECUTION, False
+        if AI_SDK_OPERATION_KEY in attributes:
+            return None, False  # the AI SDK's own spans inside it (OpenCode's calls): their table decides
         return SpanKind.CUSTOM, True
     return None, False

@@ -1,0 +1,137 @@
+"""Record the telemetry the real OpenCode CLI sends, run headless against the fake LLM.
+
+Run: ``.venv/bin/python tests/clients/record_opencode.py [--only opencode|opencode-run]``
+(installs the pinned npm package itself; needs npm; imports the project for
+the ``run`` variant's environment, so run it with the project's virtualenv).
+
+OpenCode (``opencode run "<prompt>"``) exports its runtime's spans (Effect's
+tracing: every service call, SQL statement and HTTP request) to
+``OTEL_EXPORTER_OTLP_ENDPOINT`` by itself; its model calls' tokens come only
+from the AI SDK's telemetry (``ai.*`` spans), which its configuration's
+``experimental.openTelemetry`` turns on. Two fixture directories, each with
+one tool-calling run (``ok``: the model asks for the ``bash`` tool, OpenCode
+runs ``echo``, the second call answers; OpenCode also asks its small model
+for the session's title) and one run whose model calls get HTTP 400:
+
+* ``opencode/``: the configuration file sets the flag, the OTLP endpoint is
+  set by hand;
+* ``opencode-run/``: the configuration file does not; the environment
+  ``agenttrace-tui run`` gives the command (``commands.agent_env``: its otel
+  group and ``OPENCODE_CONFIG_CONTENT`` with the flag) does, each run with its
+  own run session id pinned on the resource.
+
+The configuration points the ``openai`` provider at the fake server (the
+Responses API, as OpenCode calls OpenAI models), lets the ``bash`` tool run
+unasked, and turns sharing, updates and the models catalog fetch off.
+Everything runs in a loopback-only network namespace when the machine allows it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from cli_support import ensure_npm, foreign_addresses, isolate_network, npm_version, traced
+from recording import FAKE_KEY, Recording
+
+PACKAGE = "opencode-ai"
+VERSION = "1.18.33"
+MODEL = "openai/gpt-4o-mini"
+PROMPT = "Run the shell command `echo hi` with your bash tool and tell me what it printed."
+VARIANTS = ("opencode", "opencode-run")
+
+
+def config(base_url: str, telemetry: bool) -> dict:
+    cfg: dict = {
+        "provider": {"openai": {"options": {"baseURL": base_url, "apiKey": FAKE_KEY}}},
+        "model": MODEL,
+        "autoupdate": False,
+        "share": "disabled",
+        "permission": {"bash": "allow", "edit": "allow"},
+    }
+    if telemetry:
+        cfg["experimental"] = {"openTelemetry": True}
+    return cfg
+
+
+def run_env(otlp_url: str, label: str) -> dict[str, str]:
+    """What ``agenttrace-tui run -- opencode`` sets, with this run's session id."""
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "src"))
+    from agenttrace_tui.commands.agent_env import opencode_env, otel_env
+
+    port = urlsplit(otlp_url).port
+    assert port is not None
+    return otel_env(port, session_id=f"run-opencode-{label}") | opencode_env({})
+
+
+def record(name: str, opencode: Path, version: str | None) -> Path:
+    with Recording(name) as rec:
+        base_env = {
+            "OPENCODE_DISABLE_AUTOUPDATE": "1",
+            "OPENCODE_DISABLE_MODELS_FETCH": "1",
+            "OPENCODE_DISABLE_LSP_DOWNLOAD": "1",
+            "OPENCODE_DISABLE_SHARE": "1",
+        }
+        if name == "opencode":
+            # OpenCode does not flush its spans at exit: a batch delay shorter than its 5 s default
+            # (what docs/clients.md says to set) gets a short run's last calls out before it ends.
+            base_env |= {"OTEL_EXPORTER_OTLP_ENDPOINT": rec.cap.url, "OTEL_BSP_SCHEDULE_DELAY": "200"}
+        run_sessions: dict[str, str] = {}
+        for label, mode in (("ok", "ok"), ("error", "error")):
+            # Recording.run gives each run HOME=<tmp>/home-<label>; the configuration goes inside it.
+            cfg_file = rec.tmp / f"home-{label}" / ".config" / "opencode" / "opencode.json"
+            cfg_file.parent.mkdir(parents=True, exist_ok=True)
+            cfg_file.write_text(json.dumps(config(rec.llm.openai_base_url, telemetry=name == "opencode")))
+            env = base_env
+            if name == "opencode-run":
+                env = base_env | run_env(rec.cap.url, label)
+                run_sessions[label] = f"run-opencode-{label}"
+            netlog = rec.tmp / f"strace-{label}.log"
+            run = rec.run(label, traced([str(opencode), "run", PROMPT], netlog), env, mode=mode, quiet=2.0,
+                          timeout=180)
+            run["argv"] = ["opencode", "run", PROMPT]
+            run["network_attempts_off_loopback"] = foreign_addresses(netlog) if netlog.exists() else None
+        notes = [
+            f"OpenCode {version} run as `opencode run \"<prompt>\"` with {MODEL} (the Responses API).",
+            "ok: OpenCode asks its small model for the session's title (a text answer), call 2 answers with a bash "
+            "function_call (echo), OpenCode runs it, call 3 answers with text.",
+            "error: every model call gets HTTP 400 with an OpenAI error body.",
+            "The configuration file (settings.json-like opencode.json in the run's HOME) is `config` below.",
+        ]
+        if name == "opencode-run":
+            notes.append("The environment `agenttrace-tui run` sets on top (commands.agent_env: its otel group and "
+                         "OPENCODE_CONFIG_CONTENT with experimental.openTelemetry), each run's session id pinned "
+                         "on the resource as agenttrace.session.id (variant.run_sessions).")
+        return rec.save(
+            packages={PACKAGE: version},
+            env=base_env | (run_env(rec.cap.url, "<run>") if name == "opencode-run" else {})
+            | {"HOME": "{TMP}/home-<run>"},
+            recorder=Path(__file__).name,
+            notes=notes,
+            extra={"config": config("{FAKELLM_URL}/v1", telemetry=name == "opencode"),
+                   "variant": {"run_sessions": run_sessions}},
+            gzip_files=True,  # hundreds of runtime spans a run
+        )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="Record OpenCode telemetry into fixtures/opencode*/")
+    parser.add_argument("--only", choices=VARIANTS, action="append", help="record only these variants")
+    parser.add_argument("--install-only", action="store_true", help="only install the pinned CLI")
+    args = parser.parse_args()
+    prefix = ensure_npm("opencode", [f"{PACKAGE}@{VERSION}"])
+    opencode = prefix / "node_modules" / ".bin" / "opencode"
+    version = npm_version(prefix, PACKAGE)
+    if args.install_only:
+        print(f"[opencode] installed {version}: {opencode}")
+        return
+    isolate_network()
+    for name in args.only or VARIANTS:
+        record(name, opencode, version)
+
+
+if __name__ == "__main__":
+    main()
