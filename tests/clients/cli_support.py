@@ -1,6 +1,6 @@
-"""Helpers for recording agent CLIs shipped on npm (Claude Code, Codex).
+"""Helpers for recording agent CLIs shipped on npm (Claude Code, Codex, Gemini CLI, OpenCode).
 
-Three things the Python-package recorders do not need:
+Four things the Python-package recorders do not need:
 
 * ``ensure_npm(name, ["pkg@1.2.3", ...])`` installs PINNED npm packages into
   a cached prefix (``VENV_ROOT/npm-<name>``) and returns the prefix; the
@@ -14,6 +14,12 @@ Three things the Python-package recorders do not need:
   Call it after installing (the namespace has no route to the registry).
   Set ``AGENTTRACE_RECORD_NO_NETNS=1`` to skip it where ``unshare`` is not
   allowed; the recorders still point every endpoint at 127.0.0.1.
+* ``npm_recorder_main(...)``: the command line every CLI recorder has
+  (``--only VARIANT``, ``--install-only``): installs the pinned package, then
+  records each variant in the isolated namespace;
+* ``run_with_summary(rec, label, argv, env, ...)``: one recorded run of a CLI
+  that prints a JSON summary on stdout (Claude Code's and Gemini CLI's
+  ``--output-format json``), kept whole and parsed, under ``traced``;
 * ``traced(argv, log)`` wraps a command in ``strace`` (when installed) so
   ``foreign_addresses(log)`` can list every non-loopback address the CLI
   tried to reach (connect/sendto), as ground truth for the manifest.
@@ -21,15 +27,17 @@ Three things the Python-package recorders do not need:
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import re
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from recording import VENV_ROOT
+from recording import VENV_ROOT, Recording
 
 _NETNS_MARK = "AGENTTRACE_RECORD_IN_NETNS"
 
@@ -121,3 +129,42 @@ def foreign_addresses(log: Path) -> list[str]:
                 item += " (DNS query " + re.sub(r"\\\d+", ".", name.group(1)) + ")"
         found.add(item)
     return sorted(found)
+
+
+def npm_recorder_main(client: str, package: str, version: str, command: str, variants: Sequence[str],
+                      record: Callable[[str, Path, str | None], object]) -> None:
+    """Command line of an npm CLI recorder: install ``package@version`` (its ``command`` in the
+    prefix's ``.bin``), then ``record(variant, command path, installed version)`` for each
+    variant asked for (``--only``, all by default) inside the loopback-only namespace."""
+    parser = argparse.ArgumentParser(description=f"Record {client} telemetry into fixtures/")
+    parser.add_argument("--only", choices=list(variants), action="append", help="record only these variants")
+    parser.add_argument("--install-only", action="store_true", help="only install the pinned CLI")
+    args = parser.parse_args()
+    prefix = ensure_npm(client, [f"{package}@{version}"])
+    exe = prefix / "node_modules" / ".bin" / command
+    installed = npm_version(prefix, package)
+    if args.install_only:
+        print(f"[{client}] installed {installed}: {exe}")
+        return
+    isolate_network()
+    for name in args.only or list(variants):
+        record(name, exe, installed)
+
+
+def run_with_summary(rec: Recording, label: str, argv: list[str], env: dict[str, str], *, mode: str, quiet: float,
+                     timeout: float) -> tuple[dict, object]:
+    """One recorded run of a CLI whose stdout is its JSON summary: (the run's record, the summary
+    parsed, or None). The record keeps only a tail of stdout, so a shell keeps all of it; the
+    CLI runs under ``traced`` and the record lists the addresses it tried off loopback."""
+    netlog = rec.tmp / f"strace-{label}.log"
+    result = rec.tmp / f"result-{label}.json"
+    keep_stdout = ["sh", "-c", 'exec "$@" > "$0"', str(result)]
+    run = rec.run(label, traced([*keep_stdout, *argv], netlog), env, mode=mode, quiet=quiet, timeout=timeout)
+    run["argv"] = [Path(argv[0]).name, *argv[1:]]
+    run["network_attempts_off_loopback"] = foreign_addresses(netlog) if netlog.exists() else None
+    try:
+        summary = json.loads(result.read_text())
+    except (OSError, ValueError):
+        return run, None
+    run["stdout_tail"] = "(see cli_results)"
+    return run, summary

@@ -25,13 +25,11 @@ CLAUDE_CONFIG_DIR per run and non-essential traffic switched off.
 
 from __future__ import annotations
 
-import argparse
-import json
 import sys
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from cli_support import ensure_npm, foreign_addresses, isolate_network, npm_version, traced
+from cli_support import npm_recorder_main, run_with_summary
 from recording import FAKE_KEY, Recording
 
 PACKAGE = "@anthropic-ai/claude-code"
@@ -98,18 +96,7 @@ def record_variant(name: str, claude: Path, version: str | None) -> Path:
             if name == "run":
                 env |= run_env(rec.cap.url, label)
                 run_sessions[label] = f"run-claude-{label}"
-            netlog = rec.tmp / f"strace-{label}.log"
-            result = rec.tmp / f"result-{label}.json"
-            # The run record keeps only a tail of stdout; the shell keeps the whole JSON summary too.
-            keep_stdout = ["sh", "-c", 'exec "$@" > "$0"', str(result)]
-            run = rec.run(label, traced([*keep_stdout, *argv], netlog), env, mode=mode, quiet=1.5, timeout=180)
-            run["argv"] = ["claude", *argv[1:]]
-            run["network_attempts_off_loopback"] = foreign_addresses(netlog) if netlog.exists() else None
-            try:
-                cli_results[label] = json.loads(result.read_text())
-                run["stdout_tail"] = "(see cli_results)"
-            except (OSError, ValueError):
-                cli_results[label] = None
+            _, cli_results[label] = run_with_summary(rec, label, argv, env, mode=mode, quiet=1.5, timeout=180)
         notes = [
             f"Claude Code {version} run as `claude -p ... --allowedTools Bash --output-format json`.",
             "ok: call 1 answers with a Bash tool_use (echo), the CLI runs it, call 2 answers with text.",
@@ -135,19 +122,7 @@ def record_variant(name: str, claude: Path, version: str | None) -> Path:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description="Record Claude Code telemetry into fixtures/claude-code-*/")
-    parser.add_argument("--only", choices=sorted(VARIANTS), action="append", help="record only these variants")
-    parser.add_argument("--install-only", action="store_true", help="only install the pinned CLI")
-    args = parser.parse_args()
-    prefix = ensure_npm("claude-code", [f"{PACKAGE}@{VERSION}"])
-    claude = prefix / "node_modules" / ".bin" / "claude"
-    version = npm_version(prefix, PACKAGE)
-    if args.install_only:
-        print(f"[claude-code] installed {version}: {claude}")
-        return
-    isolate_network()
-    for name in args.only or list(VARIANTS):
-        record_variant(name, claude, version)
+    npm_recorder_main("claude-code", PACKAGE, VERSION, "claude", sorted(VARIANTS), record_variant)
 
 
 if __name__ == "__main__":

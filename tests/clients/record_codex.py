@@ -23,7 +23,6 @@ it (see ``cli_support.isolate_network``).
 
 from __future__ import annotations
 
-import argparse
 import json
 import shutil
 import subprocess
@@ -31,7 +30,7 @@ import sys
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from cli_support import ensure_npm, foreign_addresses, isolate_network, npm_version, traced
+from cli_support import foreign_addresses, npm_recorder_main, traced
 from recording import FAKE_KEY, Recording
 
 PACKAGE = "@openai/codex"
@@ -176,19 +175,7 @@ def _node_version() -> str | None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description="Record Codex CLI telemetry into fixtures/codex*/")
-    parser.add_argument("--only", choices=sorted(VARIANTS), action="append", help="record only these variants")
-    parser.add_argument("--install-only", action="store_true", help="only install the pinned CLI")
-    args = parser.parse_args()
-    prefix = ensure_npm("codex", [f"{PACKAGE}@{VERSION}"])
-    codex = prefix / "node_modules" / ".bin" / "codex"
-    version = npm_version(prefix, PACKAGE)
-    if args.install_only:
-        print(f"[codex] installed {version}: {codex}")
-        return
-    isolate_network()
-    for name in args.only or list(VARIANTS):
-        record_variant(name, codex, version)
+    npm_recorder_main("codex", PACKAGE, VERSION, "codex", sorted(VARIANTS), record_variant)
 
 
 if __name__ == "__main__":

@@ -21,13 +21,12 @@ it (see ``cli_support.isolate_network``), with a fresh HOME per run.
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from cli_support import ensure_npm, foreign_addresses, isolate_network, npm_version, traced
+from cli_support import npm_recorder_main, run_with_summary
 from fakellm import DEFAULT_USAGE, Usage
 from recording import FAKE_KEY, Recording
 
@@ -95,22 +94,12 @@ def record(name: str, gemini: Path, version: str | None) -> Path:
             if name == "gemini-cli-run":
                 env = base_env | run_env(rec.cap.url, label)
                 run_sessions[label] = f"run-gemini-{label}"
-            netlog = rec.tmp / f"strace-{label}.log"
-            result = rec.tmp / f"result-{label}.json"
-            keep_stdout = ["sh", "-c", 'exec "$@" > "$0"', str(result)]
-            run = rec.run(label, traced([*keep_stdout, *argv], netlog), env, mode=mode, quiet=2.0, timeout=240)
-            run["argv"] = ["gemini", *argv[1:]]
+            run, cli_results[label] = run_with_summary(rec, label, argv, env, mode=mode, quiet=2.0, timeout=240)
             if mode == "error" and not run["requests"]:
                 run["error_not_reported"] = (
                     "gemini exits (code 144) right after the 400 without shutting its OTel providers down: "
                     "nothing of the failing turn was exported"
                 )
-            run["network_attempts_off_loopback"] = foreign_addresses(netlog) if netlog.exists() else None
-            try:
-                cli_results[label] = json.loads(result.read_text())
-                run["stdout_tail"] = "(see cli_results)"
-            except (OSError, ValueError):
-                cli_results[label] = None
         notes = [
             f"Gemini CLI {version} run as `gemini -p ... --yolo --output-format json` with its default models: "
             "a router call (role utility_router, a JSON answer) picks the model of the turn's calls (role main).",
@@ -139,19 +128,7 @@ def record(name: str, gemini: Path, version: str | None) -> Path:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description="Record Gemini CLI telemetry into fixtures/gemini-cli*/")
-    parser.add_argument("--only", choices=VARIANTS, action="append", help="record only these variants")
-    parser.add_argument("--install-only", action="store_true", help="only install the pinned CLI")
-    args = parser.parse_args()
-    prefix = ensure_npm("gemini-cli", [f"{PACKAGE}@{VERSION}"])
-    gemini = prefix / "node_modules" / ".bin" / "gemini"
-    version = npm_version(prefix, PACKAGE)
-    if args.install_only:
-        print(f"[gemini-cli] installed {version}: {gemini}")
-        return
-    isolate_network()
-    for name in args.only or VARIANTS:
-        record(name, gemini, version)
+    npm_recorder_main("gemini-cli", PACKAGE, VERSION, "gemini", VARIANTS, record)
 
 
 if __name__ == "__main__":

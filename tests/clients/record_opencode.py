@@ -28,13 +28,12 @@ Everything runs in a loopback-only network namespace when the machine allows it.
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from cli_support import ensure_npm, foreign_addresses, isolate_network, npm_version, traced
+from cli_support import foreign_addresses, npm_recorder_main, traced
 from recording import FAKE_KEY, Recording
 
 PACKAGE = "opencode-ai"
@@ -118,19 +117,7 @@ def record(name: str, opencode: Path, version: str | None) -> Path:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description="Record OpenCode telemetry into fixtures/opencode*/")
-    parser.add_argument("--only", choices=VARIANTS, action="append", help="record only these variants")
-    parser.add_argument("--install-only", action="store_true", help="only install the pinned CLI")
-    args = parser.parse_args()
-    prefix = ensure_npm("opencode", [f"{PACKAGE}@{VERSION}"])
-    opencode = prefix / "node_modules" / ".bin" / "opencode"
-    version = npm_version(prefix, PACKAGE)
-    if args.install_only:
-        print(f"[opencode] installed {version}: {opencode}")
-        return
-    isolate_network()
-    for name in args.only or VARIANTS:
-        record(name, opencode, version)
+    npm_recorder_main("opencode", PACKAGE, VERSION, "opencode", VARIANTS, record)
 
 
 if __name__ == "__main__":
