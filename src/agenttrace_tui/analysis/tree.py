@@ -12,7 +12,7 @@ from itertools import compress, islice
 from operator import attrgetter, is_not
 from typing import Any
 
-from ..model import Span, Status
+from ..model import INTERNAL_ATTR, Span, Status
 
 ERROR_STATUSES = frozenset({Status.ERROR, Status.TIMEOUT})
 
@@ -30,7 +30,8 @@ class TraceTree:
     ``parent[i]`` (preorder index, -1 for a top-level span), ``end[i]`` (one
     past the last index of its subtree, so skipping a collapsed subtree is
     ``i = end[i]``). ``errors``
-    lists the preorder indexes of failed spans. Orphans (parent not arrived)
+    lists the preorder indexes of failed spans (``model.counts_as_error``: a
+    client's framework internals are shown failed but not listed). Orphans (parent not arrived)
     are top-level; spans caught in a parent cycle are appended as top-level
     spans, so every span is shown exactly once. Build with ``TreeBuilder``
     (incremental) or ``TraceTree.from_trace``.
@@ -147,7 +148,9 @@ class TreeBuilder:
             known.update(spans)
             added = list(spans.values())
             dirty = set(map(_PARENT, added))
-            errors.update([sid for sid, sp in spans.items() if sp.status in ERROR_STATUSES])
+            # model.counts_as_error, spelled out: a framework internal's failure shows on its row only.
+            errors.update([sid for sid, sp in spans.items()
+                           if sp.status in ERROR_STATUSES and not sp.attributes.get(INTERNAL_ATTR)])
             running.update([sid for sid, sp in spans.items() if sp.end_ns is None])
             changed = []  # done: the loop below has nothing left
         for sid in changed:
@@ -161,7 +164,7 @@ class TreeBuilder:
                 dirty.add(s.parent_span_id)
                 moved = True
             known[sid] = s
-            if s.status in ERROR_STATUSES:
+            if s.status in ERROR_STATUSES and not s.attributes.get(INTERNAL_ATTR):
                 errors.add(sid)
             else:
                 errors.discard(sid)

@@ -122,6 +122,7 @@ class AgentTraceApp(HistoryViews):
         Binding("e", "next_error", "Next error", id="app.next_error"),
         Binding("y", "copy_span", "Copy span JSON", show=False, id="app.copy_span"),
         Binding("a", "toggle_code_attrs", "Show code.*/thread.*", show=False, id="app.code_attrs"),
+        Binding("i", "toggle_internal", "Show framework-internal traces", show=False, id="app.internal"),
         Binding("c", "toggle_cost", "Cost panel", id="app.cost"),
         Binding("z", "zoom", "Zoom pane", show=False, id="app.zoom"),
         Binding("ctrl+t", "toggle_theme", "Light/dark theme", show=False, id="app.theme"),
@@ -140,7 +141,7 @@ class AgentTraceApp(HistoryViews):
     #: screen (picker, compare, help) is on top, so a key never acts on hidden panes.
     PANE_ACTIONS = frozenset({
         "focus_pane", "open_filter", "clear_filter", "toggle_pause", "toggle_follow", "next_error",
-        "copy_span", "toggle_code_attrs", "toggle_cost", "zoom", "toggle_history", "mark_compare", "metrics",
+        "copy_span", "toggle_code_attrs", "toggle_internal", "toggle_cost", "zoom", "toggle_history", "mark_compare", "metrics",
         "diagnostics",
     })
 
@@ -168,6 +169,8 @@ class AgentTraceApp(HistoryViews):
         self.compare_a: Marked | None = None
         self._initial_theme = theme or DARK_THEME
         self.show_code = False
+        #: Traces made only of a client's framework internals listed too (folded by default).
+        self.show_internal = False
         self.selected_session_id: str | None = None
         #: USD per session (``--budget``); None: no budget.
         self.budget = budget if budget is not None else (monitor.config.budget if monitor is not None else None)
@@ -635,6 +638,10 @@ class AgentTraceApp(HistoryViews):
     def action_toggle_code_attrs(self) -> None:
         self.show_code = not self.show_code
         self._sync_detail()
+
+    def action_toggle_internal(self) -> None:
+        self.show_internal = not self.show_internal
+        self._sync_traces(force=True)
 
     def action_toggle_cost(self) -> None:
         screen = self.main_screen

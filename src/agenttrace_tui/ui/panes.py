@@ -57,6 +57,7 @@ class PaneSync(App[None]):
     selected_session_id: str | None
     budget: float | None
     show_code: bool
+    show_internal: bool
     sessions: SessionList
     traces: TraceList
     cost: CostPanel
@@ -144,7 +145,8 @@ class PaneSync(App[None]):
         self._drawn_session_version = version
         self.traces.session_id = self.selected_session_id
         traces = self.store.traces
-        keys = [t for t in entry.trace_ids if t in traces] if entry is not None else []
+        keys = self.traces.listed([t for t in entry.trace_ids if t in traces] if entry is not None else [],
+                                  self.show_internal)
         self.traces.set_keys(keys)
         if self.traces.cursor_key is None and keys:
             key = self._pick_trace(keys)

@@ -41,6 +41,34 @@ class TraceList(RowList):
         self.border_title = "Traces"
         #: Decimals of the cost column, one for the rows on screen ($0.0090 over $0.0100).
         self.cost_digits = 2
+        #: Trace id -> (its version, made only of framework internals): asked again only
+        #: when the trace changed (a trace of internals is scanned whole to say so).
+        self._internal: dict[str, tuple[int, bool]] = {}
+
+    def listed(self, keys: list[str], show_internal: bool) -> list[str]:
+        """``keys`` (a session's traces) as the list shows them: traces made only of a
+        client's framework internals (Codex's and OpenCode's runtime) folded away unless
+        ``show_internal`` or nothing else is left; the title says how many are folded."""
+        folded = 0
+        shown = keys
+        if not show_internal and keys:
+            traces = self.store.traces
+            cache = self._internal
+            shown = []
+            for k in keys:
+                t = traces[k]
+                got = cache.get(k)
+                if got is None or got[0] != t.version:
+                    got = cache[k] = (t.version, t.internal_only)
+                if not got[1]:
+                    shown.append(k)
+            if not shown:
+                shown = keys  # a session of nothing else (a client's start-up, alone): shown as it is
+            folded = len(keys) - len(shown)
+            if len(cache) > 4 * len(keys) + 1024:
+                self._internal = {k: cache[k] for k in keys if k in cache}
+        self.border_title = f"Traces · {folded} internal folded (i shows)" if folded else "Traces"
+        return shown
 
     def before_touch(self) -> None:
         store = self.store
