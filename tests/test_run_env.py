@@ -235,6 +235,9 @@ def test_env_prints_paste_ready_lines(capsys):
     out = capsys.readouterr().out
     assert "export GEMINI_TELEMETRY_OTLP_ENDPOINT=http://127.0.0.1:4400\n" in out
     assert "export GEMINI_TELEMETRY_TRACES_ENABLED=true\n" in out and "CLAUDE" not in out
+    assert cli.main(["env", "qwen", "--otlp-port", "4400"]) == 0
+    out = capsys.readouterr().out
+    assert "export QWEN_TELEMETRY_OTLP_ENDPOINT=http://127.0.0.1:4400\n" in out and "GEMINI" not in out
     assert cli.main(["env", "opencode", "--otlp-port", "4400"]) == 0
     out = capsys.readouterr().out
     assert "export OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:4400\n" in out
@@ -295,7 +298,7 @@ def test_env_names_the_groups_when_given_another(capsys):
         cli.main(["env", "bogus"])
     assert exc.value.code == 2
     err = capsys.readouterr().err
-    assert "invalid choice: 'bogus' (choose from otel, claude, gemini, opencode, codex, sdk)" in err and "[]" not in err
+    assert "invalid choice: 'bogus' (choose from otel, claude, gemini, qwen, opencode, codex, sdk)" in err and "[]" not in err
 
 
 def test_otel_env_keeps_the_users_resource_attributes_and_escapes():

@@ -130,6 +130,11 @@ CLIENTS: dict[str, Client] = {
     "opencode": Client(),
     # Started with the environment `agenttrace-tui run -- opencode` sets (test_run_pins_the_clients_session).
     "opencode-run": Client(),
+    # Qwen Code: spans named after Claude Code's (interaction, llm_request, tool), hooks around its
+    # tools; no text on its model call spans (the prompt is on its user_prompt event).
+    "qwen-code": Client(text=False),
+    # Started with the environment `agenttrace-tui run -- qwen` sets (test_run_pins_the_clients_session).
+    "qwen-code-run": Client(text=False),
 }
 
 
@@ -299,7 +304,7 @@ def test_one_session_per_run(name: str, replays: Any) -> None:
 #: The agent framework each client is (the sessions' framework column), where its telemetry names one.
 FRAMEWORKS = {"crewai": "crewai", "ai_sdk_legacy": "ai-sdk", "openai_agents": "openai-agents", "strands": "strands",
               "langchain": "langchain", "google_adk": "google-adk", "pydantic_ai": "pydantic-ai",
-              "gemini-cli": "gemini-cli", "opencode": "opencode"}
+              "gemini-cli": "gemini-cli", "opencode": "opencode", "qwen-code": "qwen-code"}
 
 
 @pytest.mark.parametrize(("name", "framework"), FRAMEWORKS.items())
@@ -315,7 +320,8 @@ def test_the_session_names_the_agent_framework(name: str, framework: str, replay
 @pytest.mark.parametrize(("name", "own_key", "framework"), [("claude-code-run", "session.id", "claude-code"),
                                                              ("codex-run", "conversation.id", "codex"),
                                                              ("gemini-cli-run", "session.id", "gemini-cli"),
-                                                             ("opencode-run", "session.id", "opencode")])
+                                                             ("opencode-run", "session.id", "opencode"),
+                                                             ("qwen-code-run", "session.id", "qwen-code")])
 def test_run_pins_the_clients_session(name: str, own_key: str, framework: str, replays: Any) -> None:
     """Claude Code, Codex and Gemini CLI name their own session on their records; started by ``run``
     (the resource's session pin), all of it goes into the run's session, which keeps
@@ -460,6 +466,22 @@ def test_opencode_runtime_is_kept_but_never_counted(name: str, replays: Any) -> 
     assert [(r.name, r.calls) for r in rp.store.tool_costs(sid)] == [(asked[0]["tool_name"], len(asked))]
     listed = {s["id"]: s for s in cli_json(rp.db, "sessions", "list", "--limit", "1000")}
     assert listed[sid]["errors"] == 0 and listed[sid]["status"] != "error"
+
+
+@pytest.mark.parametrize("name", ["qwen-code", "qwen-code-run"])
+def test_qwen_code_tool_hooks_are_internal(name: str, replays: Any) -> None:
+    """Qwen Code runs hooks before and after each tool call (spans with the tool's name; one
+    with no hook to run reports "no output" as failed) and traces the tool's execution inside
+    its tool span: one tool call, no error."""
+    rp = replays(name)
+    run = next(r for r in reported_runs(rp.manifest) if ok_calls(r))
+    sid = run_session(rp, run)
+    spans = [s for t in rp.store.traces_of(sid) for s in t.spans.values()]
+    hooks = [s for s in spans if s.name == "qwen-code.hook"]
+    assert hooks and all(s.kind is SpanKind.CUSTOM and s.attributes.get("agenttrace.internal") for s in hooks)
+    assert rp.store.sessions[sid].totals.errors == 0
+    asked = [c for c in ok_calls(run) if c.get("tool_call_id")]
+    assert [(r.name, r.calls, r.errors) for r in rp.store.tool_costs(sid)] == [(asked[0]["tool_name"], 1, 0)]
 
 
 @pytest.mark.parametrize("name", ["codex", "codex-json"])

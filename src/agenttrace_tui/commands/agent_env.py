@@ -12,6 +12,7 @@ Used by ``agenttrace-tui run`` (set for the command it starts) and
 * ``gemini``: Gemini CLI's switches (``GEMINI_TELEMETRY_*``: telemetry on,
   to the local OTLP/HTTP receiver, its spans and the prompt text too); it reads
   the resource attributes and the token header of the ``otel`` group;
+* ``qwen``: Qwen Code's switches (``QWEN_TELEMETRY_*``, as Gemini CLI's);
 * ``opencode``: OpenCode exports its runtime's spans to the ``otel`` group's
   endpoint by itself, but a model call's tokens only with its AI SDK telemetry
   on (``experimental.openTelemetry``), which ``run`` adds to the inline
@@ -44,9 +45,9 @@ from pathlib import Path
 
 from ..normalize.conventions import PINNED_SESSION_KEY
 
-GROUPS = ("otel", "claude", "gemini", "opencode", "codex", "sdk")
+GROUPS = ("otel", "claude", "gemini", "qwen", "opencode", "codex", "sdk")
 #: Agent CLIs that name their own service: ``run`` leaves OTEL_SERVICE_NAME alone for them.
-SELF_NAMED = frozenset({"claude", "codex", "gemini", "opencode"})
+SELF_NAMED = frozenset({"claude", "codex", "gemini", "qwen", "opencode"})
 
 
 def otel_env(otlp_port: int, session_id: str | None = None, service: str | None = None,
@@ -100,18 +101,21 @@ def claude_env(traces_beta: bool = False) -> dict[str, str]:
     return env
 
 
-def gemini_env(otlp_port: int) -> dict[str, str]:
+def gemini_env(otlp_port: int, prefix: str = "GEMINI") -> dict[str, str]:
     """Gemini CLI's telemetry switches: every signal to the OTLP/HTTP receiver (its ``http``
     exporters), its spans (the only report of its model calls' tool and prompt structure;
-    its ``api_response`` events count their tokens) and the prompt and answer text."""
-    return {
-        "GEMINI_TELEMETRY_ENABLED": "true",
-        "GEMINI_TELEMETRY_TARGET": "local",
-        "GEMINI_TELEMETRY_OTLP_ENDPOINT": f"http://127.0.0.1:{otlp_port}",
-        "GEMINI_TELEMETRY_OTLP_PROTOCOL": "http",
-        "GEMINI_TELEMETRY_TRACES_ENABLED": "true",
-        "GEMINI_TELEMETRY_LOG_PROMPTS": "true",
+    its ``api_response`` events count their tokens) and the prompt and answer text.
+    ``prefix="QWEN"``: Qwen Code's, the same switches under its name (it has no traces switch)."""
+    env = {
+        f"{prefix}_TELEMETRY_ENABLED": "true",
+        f"{prefix}_TELEMETRY_TARGET": "local",
+        f"{prefix}_TELEMETRY_OTLP_ENDPOINT": f"http://127.0.0.1:{otlp_port}",
+        f"{prefix}_TELEMETRY_OTLP_PROTOCOL": "http",
+        f"{prefix}_TELEMETRY_LOG_PROMPTS": "true",
     }
+    if prefix == "GEMINI":
+        env["GEMINI_TELEMETRY_TRACES_ENABLED"] = "true"
+    return env
 
 
 def opencode_env(base: Mapping[str, str] | None = None) -> dict[str, str]:
@@ -265,12 +269,13 @@ def shell_lines(groups: list[str], *, otlp_port: int | None, udp_port: int | Non
                 exporter = {k: v for k, v in otel_env(otlp[0], token=token, protocol=otlp[1]).items()
                             if k.startswith("OTEL_EXPORTER_")}
                 out += _exports({**claude_env(traces_beta), **exporter})
-        elif group == "gemini":
+        elif group in ("gemini", "qwen"):
+            client = "Gemini CLI" if group == "gemini" else "Qwen Code"
             if otlp_port is None:
-                out.append("# Gemini CLI: the OTLP/HTTP receiver it sends to is off (otlp_port)")
+                out.append(f"# {client}: the OTLP/HTTP receiver it sends to is off (otlp_port)")
             else:
-                out.append("# Gemini CLI")
-                out += _exports(gemini_env(otlp_port))
+                out.append(f"# {client}")
+                out += _exports(gemini_env(otlp_port, group.upper()))
         elif group == "opencode":
             out.append("# OpenCode (the OpenTelemetry endpoint above, and its AI SDK telemetry for the tokens)")
             if otlp is None:

@@ -1,7 +1,7 @@
 """``agenttrace-tui run [--name NAME] [--traces-beta] [--no-ui] -- <command ...>``.
 
 Starts an agent with every telemetry setting already in its environment
-(``agent_env``: OTel SDK, Claude Code, Gemini CLI, OpenCode, a Codex home overlay, our SDK), all
+(``agent_env``: OTel SDK, Claude Code, Gemini CLI, Qwen Code, OpenCode, a Codex home overlay, our SDK), all
 carrying one session id, and attaches it to a monitor:
 
 * a monitor already running (its OTLP/HTTP port answers ``GET /health`` as
@@ -57,7 +57,7 @@ def register(subparsers: Any, parent: argparse.ArgumentParser) -> None:
         "run",
         parents=[parent],
         help="start an agent with telemetry set and watch it (run -- <command ...>)",
-        description="Start a command with the telemetry environment set for it (OTel SDK, Claude Code, Gemini CLI, OpenCode, Codex, "
+        description="Start a command with the telemetry environment set for it (OTel SDK, Claude Code, Gemini CLI, Qwen Code, OpenCode, Codex, "
         "agenttrace SDK) and show it in the monitor: a running one, or the live UI started here.",
     )
     p.add_argument("--name", metavar="NAME", help="session name (default: the command's name)")
@@ -102,6 +102,7 @@ def child_env(base: dict[str, str], argv: list[str], session_id: str, *, otlp_po
     env.update(otel_env(otlp_port, session_id, service, base, token))
     env.update(claude_env(traces_beta))
     env.update(gemini_env(otlp_port))
+    env.update(gemini_env(otlp_port, "QWEN"))
     env.update(opencode_env(base))
     env.update(sdk_env(udp_port, tcp_port, session_id, token))
     if codex_home is not None:

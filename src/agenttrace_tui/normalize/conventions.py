@@ -188,6 +188,7 @@ FRAMEWORK_HINTS: list[tuple[str, str]] = [
     ("gemini-cli", "gemini-cli"),
     ("gemini_cli", "gemini-cli"),
     ("opencode", "opencode"),
+    ("qwen-code", "qwen-code"),
     ("langgraph", "langgraph"),
     ("langchain", "langchain"),
     ("llama_index", "llama-index"),

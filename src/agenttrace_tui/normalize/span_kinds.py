@@ -194,6 +194,14 @@ CLIENT_SPAN_KINDS: dict[str, dict[str, SpanKind | None]] = {
         "claude_code.tool.blocked_on_user": None,  # the permission wait
         "claude_code.tool.execution": None,  # inside claude_code.tool, same call
     },
+    "qwen-code": {  # its spans are named after Claude Code's
+        "qwen-code.interaction": SpanKind.AGENT,
+        "qwen-code.llm_request": SpanKind.LLM_CALL,
+        "qwen-code.tool": SpanKind.TOOL_EXECUTION,
+        "qwen-code.tool.blocked_on_user": None,  # the permission wait
+        "qwen-code.tool.execution": None,  # inside qwen-code.tool, same call
+        "qwen-code.hook": None,  # a hook run around a tool call (it reports "no output" as a failed one)
+    },
     "strands": {
         "execute_event_loop_cycle": SpanKind.TASK,
     },
