@@ -17,6 +17,9 @@ Four things the Python-package recorders do not need:
 * ``npm_recorder_main(...)``: the command line every CLI recorder has
   (``--only VARIANT``, ``--install-only``): installs the pinned package, then
   records each variant in the isolated namespace;
+* ``turns(rec, home_file, content, env, pinned)``: the ``ok`` and ``error``
+  runs of a recording, each with its settings file written in the run's fresh
+  HOME and, for a ``run`` variant, ``agenttrace-tui run``'s environment on top;
 * ``run_with_summary(rec, label, argv, env, ...)``: one recorded run of a CLI
   that prints a JSON summary on stdout (Claude Code's and Gemini CLI's
   ``--output-format json``), kept whole and parsed, under ``traced``;
@@ -34,7 +37,7 @@ import re
 import shutil
 import subprocess
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 from recording import VENV_ROOT, Recording
@@ -168,3 +171,16 @@ def run_with_summary(rec: Recording, label: str, argv: list[str], env: dict[str,
         return run, None
     run["stdout_tail"] = "(see cli_results)"
     return run, summary
+
+
+def turns(rec: Recording, home_file: str, content: str, env: dict[str, str],
+          pinned: Callable[[str], dict[str, str]] | None = None) -> Iterator[tuple[str, str, dict[str, str]]]:
+    """(label, mode, environment) of the two runs of every recording, ``ok`` then ``error``:
+    ``content`` written to ``home_file`` (a path in the run's HOME, which ``Recording.run``
+    makes fresh per run) first; ``pinned(label)``, the environment ``agenttrace-tui run`` gives
+    the command in a run variant, on top of ``env``."""
+    for label, mode in (("ok", "ok"), ("error", "error")):
+        path = rec.tmp / f"home-{label}" / home_file
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(content)
+        yield label, mode, env | (pinned(label) if pinned is not None else {})

@@ -26,7 +26,7 @@ import sys
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from cli_support import npm_recorder_main, run_with_summary
+from cli_support import npm_recorder_main, run_with_summary, turns
 from fakellm import DEFAULT_USAGE, Usage
 from recording import FAKE_KEY, Recording
 
@@ -82,18 +82,11 @@ def record(name: str, gemini: Path, version: str | None) -> Path:
             "GEMINI_CLI_TRUST_WORKSPACE": "true",  # headless in a fresh directory: trusted, as its docs say
         }
         cli_results: dict[str, object] = {}
-        run_sessions: dict[str, str] = {}  # run label -> the session ``run`` pinned (the run variant)
+        variant = name == "gemini-cli-run"
         # No --model: the CLI's defaults, as most people run it (a router call picks the model).
         argv = [str(gemini), "-p", PROMPT, "--yolo", "--output-format", "json"]
-        for label, mode in (("ok", "ok"), ("error", "error")):
-            # Recording.run gives each run HOME=<tmp>/home-<label>; the settings file goes inside it.
-            settings = rec.tmp / f"home-{label}" / ".gemini" / "settings.json"
-            settings.parent.mkdir(parents=True, exist_ok=True)
-            settings.write_text(json.dumps(SETTINGS))
-            env = base_env
-            if name == "gemini-cli-run":
-                env = base_env | run_env(rec.cap.url, label)
-                run_sessions[label] = f"run-gemini-{label}"
+        pinned = (lambda label: run_env(rec.cap.url, label)) if variant else None
+        for label, mode, env in turns(rec, ".gemini/settings.json", json.dumps(SETTINGS), base_env, pinned):
             run, cli_results[label] = run_with_summary(rec, label, argv, env, mode=mode, quiet=2.0, timeout=240)
             if mode == "error" and not run["requests"]:
                 run["error_not_reported"] = (
@@ -122,7 +115,7 @@ def record(name: str, gemini: Path, version: str | None) -> Path:
             | {"HOME": "{TMP}/home-<run>"},
             recorder=Path(__file__).name,
             notes=notes,
-            extra={"cli_results": cli_results, "settings": SETTINGS, "variant": {"run_sessions": run_sessions}},
+            extra={"cli_results": cli_results, "settings": SETTINGS, "variant": {"run_sessions": {label: f"run-gemini-{label}" for label in ("ok", "error")} if variant else {}}},
             gzip_files=True,  # its prompts (system instructions, tool definitions) repeat in every export
         )
 

@@ -33,7 +33,7 @@ import sys
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from cli_support import foreign_addresses, npm_recorder_main, traced
+from cli_support import foreign_addresses, npm_recorder_main, traced, turns
 from recording import FAKE_KEY, Recording
 
 PACKAGE = "opencode-ai"
@@ -78,16 +78,10 @@ def record(name: str, opencode: Path, version: str | None) -> Path:
             # OpenCode does not flush its spans at exit: a batch delay shorter than its 5 s default
             # (what docs/clients.md says to set) gets a short run's last calls out before it ends.
             base_env |= {"OTEL_EXPORTER_OTLP_ENDPOINT": rec.cap.url, "OTEL_BSP_SCHEDULE_DELAY": "200"}
-        run_sessions: dict[str, str] = {}
-        for label, mode in (("ok", "ok"), ("error", "error")):
-            # Recording.run gives each run HOME=<tmp>/home-<label>; the configuration goes inside it.
-            cfg_file = rec.tmp / f"home-{label}" / ".config" / "opencode" / "opencode.json"
-            cfg_file.parent.mkdir(parents=True, exist_ok=True)
-            cfg_file.write_text(json.dumps(config(rec.llm.openai_base_url, telemetry=name == "opencode")))
-            env = base_env
-            if name == "opencode-run":
-                env = base_env | run_env(rec.cap.url, label)
-                run_sessions[label] = f"run-opencode-{label}"
+        variant = name == "opencode-run"
+        pinned = (lambda label: run_env(rec.cap.url, label)) if variant else None
+        cfg = json.dumps(config(rec.llm.openai_base_url, telemetry=not variant))
+        for label, mode, env in turns(rec, ".config/opencode/opencode.json", cfg, base_env, pinned):
             netlog = rec.tmp / f"strace-{label}.log"
             run = rec.run(label, traced([str(opencode), "run", PROMPT], netlog), env, mode=mode, quiet=2.0,
                           timeout=180)
@@ -111,7 +105,7 @@ def record(name: str, opencode: Path, version: str | None) -> Path:
             recorder=Path(__file__).name,
             notes=notes,
             extra={"config": config("{FAKELLM_URL}/v1", telemetry=name == "opencode"),
-                   "variant": {"run_sessions": run_sessions}},
+                   "variant": {"run_sessions": {label: f"run-opencode-{label}" for label in ("ok", "error")} if variant else {}}},
             gzip_files=True,  # hundreds of runtime spans a run
         )
 

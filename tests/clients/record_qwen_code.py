@@ -27,7 +27,7 @@ import sys
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from cli_support import npm_recorder_main, run_with_summary
+from cli_support import npm_recorder_main, run_with_summary, turns
 from recording import FAKE_KEY, Recording
 
 PACKAGE = "@qwen-code/qwen-code"
@@ -73,17 +73,10 @@ def record(name: str, qwen: Path, version: str | None) -> Path:
             "QWEN_CODE_SUPPRESS_YOLO_WARNING": "1",
         }
         cli_results: dict[str, object] = {}
-        run_sessions: dict[str, str] = {}  # run label -> the session ``run`` pinned (the run variant)
+        variant = name == "qwen-code-run"
         argv = [str(qwen), "-p", PROMPT, "--yolo", "--auth-type", "openai", "--output-format", "json"]
-        for label, mode in (("ok", "ok"), ("error", "error")):
-            # Recording.run gives each run HOME=<tmp>/home-<label>; the settings file goes inside it.
-            settings = rec.tmp / f"home-{label}" / ".qwen" / "settings.json"
-            settings.parent.mkdir(parents=True, exist_ok=True)
-            settings.write_text(json.dumps(SETTINGS))
-            with_run = env
-            if name == "qwen-code-run":
-                with_run = env | run_env(rec.cap.url, label)
-                run_sessions[label] = f"run-qwen-{label}"
+        pinned = (lambda label: run_env(rec.cap.url, label)) if variant else None
+        for label, mode, with_run in turns(rec, ".qwen/settings.json", json.dumps(SETTINGS), env, pinned):
             _, cli_results[label] = run_with_summary(rec, label, argv, with_run, mode=mode, quiet=2.0, timeout=240)
         notes = [
             f"Qwen Code {version} run as `qwen -p ... --yolo --auth-type openai --output-format json` "
@@ -101,7 +94,7 @@ def record(name: str, qwen: Path, version: str | None) -> Path:
             env=env | (run_env(rec.cap.url, "<run>") if name == "qwen-code-run" else {}) | {"HOME": "{TMP}/home-<run>"},
             recorder=Path(__file__).name,
             notes=notes,
-            extra={"cli_results": cli_results, "settings": SETTINGS, "variant": {"run_sessions": run_sessions}},
+            extra={"cli_results": cli_results, "settings": SETTINGS, "variant": {"run_sessions": {label: f"run-qwen-{label}" for label in ("ok", "error")} if variant else {}}},
             gzip_files=True,
         )
 
