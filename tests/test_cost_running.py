@@ -265,6 +265,12 @@ def test_stats_costs_and_compare_say_it_too(db: Path, capsys: pytest.CaptureFixt
     # Compared, the exited run is not the cheaper one: what its open call cost is not known.
     rows = json.loads(cli_out(capsys, "--db", str(db), "compare", "gone", "live", "--json"))
     assert rows["a"]["cost"] is None and rows["a"]["unpriced"] == 1, rows["a"]
+    # The running one's calls are to come, not unpriced: +…, as stats and costs say.
+    assert (rows["b"]["cost"], rows["b"]["unpriced"], rows["b"]["calls_running"]) == (None, 0, 2), rows["b"]
+    assert rows["delta"]["cost"] is None and rows["delta"]["cost_to_come"] is False  # a side is unpriced: $?
+    text = cli_out(capsys, "--db", str(db), "compare", "gone", "live")
+    cost_row = next(ln for ln in text.splitlines() if ln.lstrip().startswith("cost"))
+    assert fmt_cost(done, running=2) in cost_row and "$?" in cost_row, text
 
 
 def test_a_budget_notice_says_more_is_to_come() -> None:

@@ -117,6 +117,10 @@ async def test_a_running_span_makes_its_row_unfinished_not_faster():
         assert "unfinished" in row["changes"] and "slower" not in row["changes"] and "faster" not in row["changes"]
         line = next(ln for ln in plain(screen.renderable()).splitlines() if ln.strip().startswith("llm_inference"))
         assert "+?" in line and " ? " in line and "0ns" not in line, line
+        # Its session still runs: the call's cost is to come (+…), not unpriced ($?), as in the lists.
+        assert (screen.result["b"]["calls_running"], screen.result["b"]["unpriced"]) == (1, 0)
+        cost = next(ln for ln in plain(screen.renderable()).splitlines() if ln.strip().startswith("cost"))
+        assert cost.count("+…") == 2 and "$?" not in cost, cost  # B's cost and the difference
 
 
 async def test_mark_sessions_from_the_session_list_and_unmark():

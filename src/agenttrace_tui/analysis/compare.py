@@ -24,7 +24,7 @@ Pure: takes spans, returns plain dicts (the CLI prints them, the UI will too).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from ..model import Span, counted_cost, counts_as_error, span_flags, waiting_call
@@ -38,9 +38,18 @@ ABS_THRESHOLD_NS = 1_000_000
 
 
 
-def summarize(spans: Iterable[Span]) -> dict[str, Any]:
-    """Duration, spans by kind, tokens, cost and errors of one side."""
-    n = errors = tin = tout = unpriced = unfinished = 0
+def _still_to_come(s: Span, live: Callable[[str], bool] | None) -> tuple[int, int]:
+    """(never ended, running): a model call open with nothing counted is to come while its
+    session runs (``live(session_id)``: its cost shows as ``+…``), else it never ends (``$?``),
+    as ``stats`` counts it."""
+    if not waiting_call(s):
+        return 0, 0
+    return (0, 1) if live is not None and live(s.session_id) else (1, 0)
+
+
+def summarize(spans: Iterable[Span], live: Callable[[str], bool] | None = None) -> dict[str, Any]:
+    """Duration, spans by kind, tokens, cost and errors of one side (``live``: see ``_still_to_come``)."""
+    n = errors = tin = tout = unpriced = running = unfinished = 0
     cost = 0.0
     estimated = False
     start: int | None = None
@@ -57,8 +66,9 @@ def summarize(spans: Iterable[Span]) -> dict[str, Any]:
             estimated = estimated or u.estimated
         # Counted as every sum counts (subtree costs never twice; unpriced apart).
         cost += counted_cost(s)
-        # A model call still open with nothing counted: its cost is not known here either.
-        unpriced += span_flags(s)[0] or waiting_call(s)
+        cut, on = _still_to_come(s, live)
+        unpriced += span_flags(s)[0] + cut
+        running += on
         unfinished += s.end_ns is None
         e = s.end_ns if s.end_ns is not None else s.start_ns
         start = s.start_ns if start is None else min(start, s.start_ns)
@@ -73,21 +83,22 @@ def summarize(spans: Iterable[Span]) -> dict[str, Any]:
         "output_tokens": tout,
         "tokens": tin + tout,
         "tokens_estimated": estimated,
-        # null unless every call was priced; cost_priced is the part that was.
-        "cost": None if unpriced else round(cost, 10),
+        # null unless every call was priced and none is still to come; cost_priced is the part that was.
+        "cost": None if unpriced or running else round(cost, 10),
         "cost_priced": round(cost, 10),
         "unpriced": unpriced,
+        "calls_running": running,
         "errors": errors,
     }
 
 
-def _by_name(spans: list[Span]) -> dict[str, dict[str, Any]]:
+def _by_name(spans: list[Span], live: Callable[[str], bool] | None) -> dict[str, dict[str, Any]]:
     out: dict[str, dict[str, Any]] = {}
     for s in spans:
         row = out.get(s.name)
         if row is None:
             row = out[s.name] = {"count": 0, "duration_ns": 0, "unfinished": 0, "tokens": 0, "cost": 0.0, "errors": 0,
-                                 "unpriced": 0, "estimated": False}
+                                 "unpriced": 0, "running": 0, "estimated": False}
         row["count"] += 1
         if s.end_ns is None:
             row["unfinished"] += 1
@@ -97,7 +108,9 @@ def _by_name(spans: list[Span]) -> dict[str, dict[str, Any]]:
             row["tokens"] += s.usage.input + s.usage.output
         row["cost"] += counted_cost(s)
         unpriced, estimated = span_flags(s)
-        row["unpriced"] += unpriced or waiting_call(s)
+        cut, on = _still_to_come(s, live)
+        row["unpriced"] += unpriced + cut
+        row["running"] += on
         row["estimated"] = row["estimated"] or bool(estimated)
         row["errors"] += counts_as_error(s)
     return out
@@ -108,10 +121,12 @@ def _changed(a: float, b: float, rel: float, absolute: float = 0.0) -> bool:
     return d > absolute and d > rel * max(abs(a), abs(b))
 
 
-def compare_spans(a: Iterable[Span], b: Iterable[Span], label_a: str = "A", label_b: str = "B") -> dict[str, Any]:
-    """The full comparison: both summaries, their deltas, and per-name rows."""
+def compare_spans(a: Iterable[Span], b: Iterable[Span], label_a: str = "A", label_b: str = "B",
+                  live: Callable[[str], bool] | None = None) -> dict[str, Any]:
+    """The full comparison: both summaries, their deltas, and per-name rows. ``live(session_id)``:
+    whether a session still runs (its open model calls are to come; else they never end)."""
     la, lb = list(a), list(b)
-    sa, sb = summarize(la), summarize(lb)
+    sa, sb = summarize(la, live), summarize(lb, live)
     delta = {
         k: sb[k] - sa[k]
         for k in ("spans", "duration_ns", "input_tokens", "output_tokens", "tokens", "cost_priced", "errors")
@@ -120,19 +135,23 @@ def compare_spans(a: Iterable[Span], b: Iterable[Span], label_a: str = "A", labe
     if sa["unfinished"] or sb["unfinished"]:
         delta["duration_ns"] = None  # a side's length is not known
     # A difference with an unknown side is unknown too.
-    delta["cost"] = None if sa["unpriced"] or sb["unpriced"] else delta["cost_priced"]
+    delta["cost"] = None if sa["cost"] is None or sb["cost"] is None else delta["cost_priced"]
+    # Unknown only because calls still run: the priced parts' difference, more to come (+…).
+    delta["cost_to_come"] = bool((sa["calls_running"] or sb["calls_running"]) and not (sa["unpriced"] or sb["unpriced"]))
     kinds = sorted(set(sa["spans_by_kind"]) | set(sb["spans_by_kind"]))
     delta["spans_by_kind"] = {
         k: sb["spans_by_kind"].get(k, 0) - sa["spans_by_kind"].get(k, 0)
         for k in kinds
         if sb["spans_by_kind"].get(k, 0) != sa["spans_by_kind"].get(k, 0)
     }
-    na, nb = _by_name(la), _by_name(lb)
+    na, nb = _by_name(la, live), _by_name(lb, live)
     rows = []
     empty = {"count": 0, "duration_ns": 0, "unfinished": 0, "tokens": 0, "cost": 0.0, "errors": 0, "unpriced": 0,
-             "estimated": False}
+             "running": 0, "estimated": False}
     for name in set(na) | set(nb):
         ra, rb = na.get(name, empty), nb.get(name, empty)
+        # A side's cost is known when every call of it was priced and none is still to come.
+        known_a, known_b = not (ra["unpriced"] or ra["running"]), not (rb["unpriced"] or rb["running"])
         changes: list[str] = []
         if not ra["count"]:
             changes.append("added")
@@ -144,7 +163,7 @@ def compare_spans(a: Iterable[Span], b: Iterable[Span], label_a: str = "A", labe
             elif _changed(ra["duration_ns"], rb["duration_ns"], REL_THRESHOLD, ABS_THRESHOLD_NS):
                 changes.append("slower" if rb["duration_ns"] > ra["duration_ns"] else "faster")
             # Below a millionth of a dollar a change is float noise, not money.
-            if not (ra["unpriced"] or rb["unpriced"]) and _changed(ra["cost"], rb["cost"], REL_THRESHOLD, 1e-6):
+            if known_a and known_b and _changed(ra["cost"], rb["cost"], REL_THRESHOLD, 1e-6):
                 changes.append("more_expensive" if rb["cost"] > ra["cost"] else "cheaper")
             if rb["errors"] != ra["errors"]:
                 changes.append("more_errors" if rb["errors"] > ra["errors"] else "fewer_errors")
@@ -164,14 +183,17 @@ def compare_spans(a: Iterable[Span], b: Iterable[Span], label_a: str = "A", labe
                 else rb["duration_ns"] - ra["duration_ns"],
                 "tokens_a": ra["tokens"],
                 "tokens_b": rb["tokens"],
-                "cost_a": None if ra["unpriced"] else round(ra["cost"], 10),
-                "cost_b": None if rb["unpriced"] else round(rb["cost"], 10),
-                "cost_delta": None if ra["unpriced"] or rb["unpriced"] else round(rb["cost"] - ra["cost"], 10),
+                "cost_a": round(ra["cost"], 10) if known_a else None,
+                "cost_b": round(rb["cost"], 10) if known_b else None,
+                "cost_delta": round(rb["cost"] - ra["cost"], 10) if known_a and known_b else None,
+                "cost_to_come": bool((ra["running"] or rb["running"]) and not (ra["unpriced"] or rb["unpriced"])),
                 # As for each side: the priced part, the calls without a price, whether tokens were estimated.
                 "cost_priced_a": round(ra["cost"], 10),
                 "cost_priced_b": round(rb["cost"], 10),
                 "unpriced_a": ra["unpriced"],
                 "unpriced_b": rb["unpriced"],
+                "calls_running_a": ra["running"],
+                "calls_running_b": rb["running"],
                 "estimated_a": ra["estimated"],
                 "estimated_b": rb["estimated"],
                 "errors_a": ra["errors"],

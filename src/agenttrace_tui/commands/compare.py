@@ -67,9 +67,12 @@ def run(args: argparse.Namespace) -> int:
     with open_reader(args) as reader:
         kind_a, id_a, spans_a = _load(reader, args.a)
         kind_b, id_b, spans_b = _load(reader, args.b)
+        # A session still running: its open model calls are to come (+…), else they never end ($?).
+        live = {sid for sid in {s.session_id for s in (*spans_a, *spans_b)}
+                if (row := reader.session(sid)) is not None and row.status == "running"}
     if kind_a != kind_b:
         raise CommandError(f"cannot compare a {kind_a} with a {kind_b}: give two trace ids or two session ids")
-    result = compare_spans(spans_a, spans_b, args.a, args.b)
+    result = compare_spans(spans_a, spans_b, args.a, args.b, live.__contains__)
     result["compared"] = kind_a
     if args.json:
         print_json(result)
@@ -97,9 +100,9 @@ def run(args: argparse.Namespace) -> int:
     cd = column_digits([a["cost_priced"], b["cost_priced"], d["cost"]])
     t.add_row(
         "cost",
-        fmt_cost(a["cost_priced"], a["tokens_estimated"], a["unpriced"], cd),
-        fmt_cost(b["cost_priced"], b["tokens_estimated"], b["unpriced"], cd),
-        fmt_cost_delta(d["cost"], cd),
+        fmt_cost(a["cost_priced"], a["tokens_estimated"], a["unpriced"], cd, running=a["calls_running"]),
+        fmt_cost(b["cost_priced"], b["tokens_estimated"], b["unpriced"], cd, running=b["calls_running"]),
+        fmt_cost_delta(d["cost_priced"] if d["cost_to_come"] else d["cost"], cd, d["cost_to_come"]),
     )
     t.add_row("errors", fmt_count(a["errors"]), fmt_count(b["errors"]), fmt_signed(d["errors"], fmt_count))
     t.print(c, wide=args.wide)
@@ -131,8 +134,10 @@ def run(args: argparse.Namespace) -> int:
             fmt_span_time(r["duration_a_ns"], r["unfinished_a"]) if r["count_a"] else "-",
             fmt_span_time(r["duration_b_ns"], r["unfinished_b"]) if r["count_b"] else "-",
             fmt_signed(r["duration_delta_ns"], fmt_duration),
-            fmt_cost(r["cost_priced_a"], r["estimated_a"], r["unpriced_a"], digits) if r["count_a"] else "-",
-            fmt_cost(r["cost_priced_b"], r["estimated_b"], r["unpriced_b"], digits) if r["count_b"] else "-",
+            fmt_cost(r["cost_priced_a"], r["estimated_a"], r["unpriced_a"], digits, running=r["calls_running_a"])
+            if r["count_a"] else "-",
+            fmt_cost(r["cost_priced_b"], r["estimated_b"], r["unpriced_b"], digits, running=r["calls_running_b"])
+            if r["count_b"] else "-",
         )
     st.print(c, wide=args.wide)
     return 0

@@ -23,7 +23,7 @@ from ..format.numbers import (
     fmt_tokens,
     plural,
 )
-from ..model import counted_cost, span_flags, waiting_call
+from ..model import counted_cost, counts_as_error, span_flags, waiting_call
 from .history_common import (
     add_common,
     cost_footnote,
@@ -36,7 +36,6 @@ from .table import CliTable, console, name_col, num_col
 
 #: Most spans a stats run reads without --session (oldest first; the JSON says when it was cut).
 MAX_SPANS = 5_000_000
-_ERRORS = ("error", "timeout")
 
 
 def register(subparsers: Any) -> None:
@@ -77,7 +76,7 @@ class _Acc:
     def add(self, s: Any, live: bool = False) -> None:
         self.spans += 1
         self.traces.add(s.trace_id)
-        if s.status.value in _ERRORS:
+        if counts_as_error(s):  # (a client's framework internal's failure is not counted)
             self.errors += 1
         u = s.usage
         if u is not None and u.scope == "span":

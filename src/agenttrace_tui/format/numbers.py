@@ -203,15 +203,18 @@ def fmt_row_cost(usd: float | None, estimated: bool = False, unpriced: int = 0, 
     return fmt_cost(usd, estimated, unpriced, digits, running=running)
 
 
-def fmt_cost_delta(usd: float | None, digits: int | None = None) -> str:
+def fmt_cost_delta(usd: float | None, digits: int | None = None, to_come: bool = False) -> str:
     """A difference of two costs: ``+$0.01``, ``-$0.0042``, ``$0`` when there is none
-    (never ``+$0.0000``), ``$?`` when a side is unpriced."""
+    (never ``+$0.0000``), ``$?`` when a side is unpriced. ``to_come``: ``usd`` is the
+    difference of the priced parts and a side has model calls still running: ``+$0.01+…``."""
     if usd is None or not math.isfinite(usd):
         return UNKNOWN_COST
     if abs(usd) < _EPSILON:
-        return "$0"
-    d = money_digits(usd) if digits is None else digits
-    return ("+" if usd > 0 else "-") + _usd(abs(usd), d)
+        text = "$0"
+    else:
+        d = money_digits(usd) if digits is None else digits
+        text = ("+" if usd > 0 else "-") + _usd(abs(usd), d)
+    return f"{text}+{RUNNING_COST}" if to_come else text
 
 
 def fmt_signed(value: int | float | None, fmt: Callable[[int | float], str] = str) -> str:

@@ -47,7 +47,7 @@ from typing import Any, Protocol
 import msgspec
 
 from ..ingest.pipeline import Pipeline
-from ..model import Metric, Session, Span, Status, Update
+from ..model import Metric, Session, Span, Status, Update, counts_as_error
 from ..store.memory import Store
 
 __all__ = [
@@ -393,7 +393,7 @@ class Player:
             t, kind, span = ev
             self._position = max(self._position, t)
             batch.append(span if kind == _END else running_view(span))
-            if kind == _END and span.status in ERROR_STATUSES:
+            if kind == _END and counts_as_error(span):
                 found = span
             elif len(batch) >= REBUILD_CHUNK:
                 self._apply(batch)
@@ -624,7 +624,7 @@ class Player:
         for u in updates:
             if isinstance(u, Span):
                 self.events_applied += 1
-                if u.end_ns is not None and u.status in ERROR_STATUSES:
+                if u.end_ns is not None and counts_as_error(u):
                     self.errors_seen += 1
         # A replay store is never persisted: drop the writer's dirty set.
         self.store.drain_dirty()

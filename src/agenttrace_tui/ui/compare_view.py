@@ -39,6 +39,13 @@ class Marked(NamedTuple):
     ident: str
     label: str  # untrusted: cleaned when shown
     spans: list[Span]
+    #: its session when that still runs: its open model calls are to come (``+…``), not never-ended (``$?``)
+    live: frozenset[str] = frozenset()
+
+
+def _live(store: Store, session_id: str) -> frozenset[str]:
+    entry = store.session(session_id)
+    return frozenset((session_id,)) if entry is not None and entry.ended_with_open_spans() is None else frozenset()
 
 
 def selection(store: Store, *, session_id: str | None, trace_id: str | None) -> Marked | None:
@@ -48,11 +55,11 @@ def selection(store: Store, *, session_id: str | None, trace_id: str | None) -> 
         if entry is None:
             return None
         spans = [s for t in store.traces_of(session_id) for s in t.spans.values()]
-        return Marked("session", session_id, entry.session.label, spans)
+        return Marked("session", session_id, entry.session.label, spans, _live(store, session_id))
     trace = store.trace(trace_id) if trace_id else None
     if trace is None:
         return None
-    return Marked("trace", trace.trace_id, trace.name, list(trace.spans.values()))
+    return Marked("trace", trace.trace_id, trace.name, list(trace.spans.values()), _live(store, trace.session_id))
 
 
 class MarkStep(NamedTuple):
@@ -109,7 +116,7 @@ class CompareScreen(Screen[None]):
     def __init__(self, a: Marked, b: Marked) -> None:
         super().__init__()
         self.a, self.b = a, b
-        self.result: dict[str, Any] = compare_spans(a.spans, b.spans, a.ident, b.ident)
+        self.result: dict[str, Any] = compare_spans(a.spans, b.spans, a.ident, b.ident, (a.live | b.live).__contains__)
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="compare-body") as body:
@@ -137,9 +144,12 @@ class CompareScreen(Screen[None]):
         worse = (v > 0) == worse_if_more
         return Text(text, style=self._color("error" if worse else "success"))
 
-    def _cost_delta(self, v: float | None, digits: int | None = None) -> Text:
-        text = fmt.cost_delta(v, digits)
-        if v is None or text == "$0":
+    def _cost_delta(self, v: float | None, digits: int | None = None, priced: float = 0.0, to_come: bool = False) -> Text:
+        """A difference (``v``), or, unknown because calls still run, the priced parts' (``priced``) +…."""
+        if to_come:
+            v = priced
+        text = fmt.cost_delta(v, digits, to_come)
+        if v is None or text == "$0" or to_come:
             return Text(text, style=self._color("text-muted"))
         return Text(text, style=self._color("error" if v > 0 else "success"))
 
@@ -179,9 +189,9 @@ class CompareScreen(Screen[None]):
         digits = fmt.column_digits([a["cost_priced"], b["cost_priced"], d["cost"]])
         summary.add_row(
             "cost",
-            fmt.cost(a["cost_priced"], a["tokens_estimated"], a["unpriced"], digits),
-            fmt.cost(b["cost_priced"], b["tokens_estimated"], b["unpriced"], digits),
-            self._cost_delta(d["cost"], digits),
+            fmt.cost(a["cost_priced"], a["tokens_estimated"], a["unpriced"], digits, running=a["calls_running"]),
+            fmt.cost(b["cost_priced"], b["tokens_estimated"], b["unpriced"], digits, running=b["calls_running"]),
+            self._cost_delta(d["cost"], digits, d["cost_priced"], d["cost_to_come"]),
         )
         summary.add_row("errors", str(a["errors"]), str(b["errors"]), self._delta(d["errors"], str))
 
@@ -208,9 +218,11 @@ class CompareScreen(Screen[None]):
                 fmt.span_time(x["duration_a_ns"], x["unfinished_a"]) if x["count_a"] else "-",
                 fmt.span_time(x["duration_b_ns"], x["unfinished_b"]) if x["count_b"] else "-",
                 self._delta(x["duration_delta_ns"], fmt.duration),
-                fmt.cost(x["cost_priced_a"], x["estimated_a"], x["unpriced_a"], digits) if x["count_a"] else "-",
-                fmt.cost(x["cost_priced_b"], x["estimated_b"], x["unpriced_b"], digits) if x["count_b"] else "-",
-                self._cost_delta(x["cost_delta"], digits),
+                fmt.cost(x["cost_priced_a"], x["estimated_a"], x["unpriced_a"], digits, running=x["calls_running_a"])
+                if x["count_a"] else "-",
+                fmt.cost(x["cost_priced_b"], x["estimated_b"], x["unpriced_b"], digits, running=x["calls_running_b"])
+                if x["count_b"] else "-",
+                self._cost_delta(x["cost_delta"], digits, x["cost_priced_b"] - x["cost_priced_a"], x["cost_to_come"]),
             )
         title = Text(f"By span name · {len(changed)} changed, {len(same)} same · biggest differences first", style=_bold())
         return Group(head, Text(""), summary, Text(""), title, rows)
