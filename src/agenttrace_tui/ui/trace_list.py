@@ -67,7 +67,9 @@ class TraceList(RowList):
             folded = len(keys) - len(shown)
             if len(cache) > 4 * len(keys) + 1024:
                 self._internal = {k: cache[k] for k in keys if k in cache}
-        self.border_title = f"Traces · {folded} internal folded (i shows)" if folded else "Traces"
+        title = f"Traces · {folded} internal folded (i shows)" if folded else "Traces"
+        if self.border_title != title:  # (set only when it reads differently: a set repaints the border)
+            self.border_title = title
         return shown
 
     def before_touch(self) -> None:
