@@ -37,7 +37,6 @@ REL_THRESHOLD = 0.10
 ABS_THRESHOLD_NS = 1_000_000
 
 
-
 def _still_to_come(s: Span, live: Callable[[str], bool] | None) -> tuple[int, int]:
     """(never ended, running): a model call open with nothing counted is to come while its
     session runs (``live(session_id)``: its cost shows as ``+…``), else it never ends (``$?``),

@@ -11,7 +11,7 @@ Used by ``agenttrace-tui run`` (set for the command it starts) and
   OTLP, short intervals, prompt text; the traces beta behind a flag);
 * ``gemini``: Gemini CLI's switches (``GEMINI_TELEMETRY_*``: telemetry on,
   to the local OTLP/HTTP receiver, its spans and the prompt text too); it reads
-  the resource attributes and the token header of the ``otel`` group;
+  the ``otel`` group's resource attributes (the run's session pin);
 * ``qwen``: Qwen Code's switches (``QWEN_TELEMETRY_*``, as Gemini CLI's);
 * ``opencode``: OpenCode exports its runtime's spans to the ``otel`` group's
   endpoint by itself, but a model call's tokens only with its AI SDK telemetry
@@ -266,9 +266,7 @@ def shell_lines(groups: list[str], *, otlp_port: int | None, udp_port: int | Non
                 out.append(OTLP_OFF)
             else:
                 out += [grpc_note] if grpc_note else []
-                exporter = {k: v for k, v in otel_env(otlp[0], token=token, protocol=otlp[1]).items()
-                            if k.startswith("OTEL_EXPORTER_")}
-                out += _exports({**claude_env(traces_beta), **exporter})
+                out += _exports({**claude_env(traces_beta), **_exporter_env(otlp, token)})
         elif group in ("gemini", "qwen"):
             client = "Gemini CLI" if group == "gemini" else "Qwen Code"
             if otlp_port is None:
@@ -282,8 +280,7 @@ def shell_lines(groups: list[str], *, otlp_port: int | None, udp_port: int | Non
                 out.append(OTLP_OFF)
             else:
                 out += [grpc_note] if grpc_note else []
-                out += _exports({**{k: v for k, v in otel_env(otlp[0], token=token, protocol=otlp[1]).items()
-                                    if k.startswith("OTEL_EXPORTER_")}, **opencode_env(os.environ)})
+                out += _exports({**_exporter_env(otlp, token), **opencode_env(os.environ)})
         elif group == "codex":
             if otlp_port is None:
                 out.append("# Codex: the OTLP/HTTP receiver its [otel] section sends to is off (otlp_port)"
@@ -298,6 +295,12 @@ def shell_lines(groups: list[str], *, otlp_port: int | None, udp_port: int | Non
             out += _exports(env) if "AGENTTRACE_ENDPOINT" in env else [NATIVE_OFF]
         out.append("")
     return "\n".join(out).rstrip() + "\n"
+
+
+def _exporter_env(otlp: tuple[int, str], token: str | None) -> dict[str, str]:
+    """The ``otel`` group's exporter settings alone (endpoint, protocol, token header): for a
+    client that names its own service and session."""
+    return {k: v for k, v in otel_env(otlp[0], token=token, protocol=otlp[1]).items() if k.startswith("OTEL_EXPORTER_")}
 
 
 def _exports(env: Mapping[str, str]) -> list[str]:
