@@ -128,7 +128,10 @@ class TraceEntry:
     def internal_only(self) -> bool:
         """Every span is a client's internal framework span (``store.calls.INTERNAL``):
         the UI may fold such a trace under its session instead of listing it."""
-        return bool(self.spans) and all(s.attributes.get(INTERNAL_ATTR) for s in self.spans.values())
+        for s in self.spans.values():  # (a loop, not all() over a generator: most stop at the first span)
+            if not s.attributes.get(INTERNAL_ATTR):
+                return False
+        return bool(self.spans)
 
     def roots(self) -> list[str]:
         """Top-level span ids: true roots, then orphans whose parent has not arrived."""

@@ -41,9 +41,11 @@ class TraceList(RowList):
         self.border_title = "Traces"
         #: Decimals of the cost column, one for the rows on screen ($0.0090 over $0.0100).
         self.cost_digits = 2
-        #: Trace id -> (its version, made only of framework internals): asked again only
-        #: when the trace changed (a trace of internals is scanned whole to say so).
-        self._internal: dict[str, tuple[int, bool]] = {}
+        #: Traces with a span of the agent's own: never folded (spans are only added), not asked again.
+        self._mixed: set[str] = set()
+        #: Trace id -> its version when it was made only of framework internals: asked again
+        #: only when it changed (a trace of internals is scanned whole to say so).
+        self._internal: dict[str, int] = {}
 
     def listed(self, keys: list[str], show_internal: bool) -> list[str]:
         """``keys`` (a session's traces) as the list shows them: traces made only of a
@@ -53,20 +55,28 @@ class TraceList(RowList):
         shown = keys
         if not show_internal and keys:
             traces = self.store.traces
-            cache = self._internal
+            mixed, internal = self._mixed, self._internal
             shown = []
             for k in keys:
+                if k in mixed:
+                    shown.append(k)
+                    continue
                 t = traces[k]
-                got = cache.get(k)
-                if got is None or got[0] != t.version:
-                    got = cache[k] = (t.version, t.internal_only)
-                if not got[1]:
+                if internal.get(k) == t.version:
+                    continue
+                if t.internal_only:
+                    internal[k] = t.version
+                else:
+                    internal.pop(k, None)
+                    mixed.add(k)
                     shown.append(k)
             if not shown:
                 shown = keys  # a session of nothing else (a client's start-up, alone): shown as it is
             folded = len(keys) - len(shown)
-            if len(cache) > 4 * len(keys) + 1024:
-                self._internal = {k: cache[k] for k in keys if k in cache}
+            if len(mixed) + len(internal) > 4 * len(traces) + 1024:
+                # Forget traces the store no longer holds (evicted).
+                self._mixed = {k for k in mixed if k in traces}
+                self._internal = {k: v for k, v in internal.items() if k in traces}
         title = f"Traces · {folded} internal folded (i shows)" if folded else "Traces"
         if self.border_title != title:  # (set only when it reads differently: a set repaints the border)
             self.border_title = title
