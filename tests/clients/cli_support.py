@@ -20,6 +20,8 @@ Four things the Python-package recorders do not need:
 * ``turns(rec, home_file, content, env, pinned)``: the ``ok`` and ``error``
   runs of a recording, each with its settings file written in the run's fresh
   HOME and, for a ``run`` variant, ``agenttrace-tui run``'s environment on top;
+* ``telemetry_switches(prefix, url)``: the documented ``<PREFIX>_TELEMETRY_*``
+  switches of Gemini CLI and its fork Qwen Code, every signal to ``url``;
 * ``run_with_summary(rec, label, argv, env, ...)``: one recorded run of a CLI
   that prints a JSON summary on stdout (Claude Code's and Gemini CLI's
   ``--output-format json``), kept whole and parsed, under ``traced``;
@@ -184,3 +186,18 @@ def turns(rec: Recording, home_file: str, content: str, env: dict[str, str],
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(content)
         yield label, mode, env | (pinned(label) if pinned is not None else {})
+
+
+def telemetry_switches(prefix: str, otlp_url: str, traces: bool = False) -> dict[str, str]:
+    """Gemini CLI's documented telemetry switches (``GEMINI``), or Qwen Code's (``QWEN``: the same
+    under its name), every signal pointed at ``otlp_url``; ``traces``: Gemini CLI's spans switch."""
+    env = {
+        f"{prefix}_TELEMETRY_ENABLED": "true",
+        f"{prefix}_TELEMETRY_TARGET": "local",
+        f"{prefix}_TELEMETRY_OTLP_ENDPOINT": otlp_url,
+        f"{prefix}_TELEMETRY_OTLP_PROTOCOL": "http",
+        f"{prefix}_TELEMETRY_LOG_PROMPTS": "true",
+    }
+    if traces:
+        env[f"{prefix}_TELEMETRY_TRACES_ENABLED"] = "true"
+    return env

@@ -26,7 +26,7 @@ import sys
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from cli_support import npm_recorder_main, run_with_summary, turns
+from cli_support import npm_recorder_main, run_with_summary, telemetry_switches, turns
 from fakellm import DEFAULT_USAGE, Usage
 from recording import FAKE_KEY, Recording
 
@@ -34,17 +34,6 @@ PACKAGE = "@google/gemini-cli"
 VERSION = "0.61.0"
 PROMPT = "Run the shell command `echo hi` with your shell tool and tell me what it printed."
 
-
-def telemetry_env(otlp_url: str) -> dict[str, str]:
-    """The documented telemetry switches, every signal pointed at the capture server."""
-    return {
-        "GEMINI_TELEMETRY_ENABLED": "true",
-        "GEMINI_TELEMETRY_TARGET": "local",
-        "GEMINI_TELEMETRY_OTLP_ENDPOINT": otlp_url,
-        "GEMINI_TELEMETRY_OTLP_PROTOCOL": "http",
-        "GEMINI_TELEMETRY_TRACES_ENABLED": "true",
-        "GEMINI_TELEMETRY_LOG_PROMPTS": "true",
-    }
 
 
 #: Gemini 2.5 thinks before it answers: the usual counts with part of each answer's output
@@ -75,7 +64,7 @@ SETTINGS = {
 
 def record(name: str, gemini: Path, version: str | None) -> Path:
     with Recording(name, usage=USAGE) as rec:
-        base_env = telemetry_env(rec.cap.url) | {
+        base_env = telemetry_switches("GEMINI", rec.cap.url, traces=True) | {
             "GOOGLE_GEMINI_BASE_URL": rec.llm.url,
             "GEMINI_API_KEY": FAKE_KEY,
             "NO_BROWSER": "1",

@@ -27,7 +27,7 @@ import sys
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from cli_support import npm_recorder_main, run_with_summary, turns
+from cli_support import npm_recorder_main, run_with_summary, telemetry_switches, turns
 from recording import FAKE_KEY, Recording
 
 PACKAGE = "@qwen-code/qwen-code"
@@ -43,16 +43,6 @@ SETTINGS = {
 }
 
 
-def telemetry_env(otlp_url: str) -> dict[str, str]:
-    """The documented telemetry switches, every signal pointed at the capture server."""
-    return {
-        "QWEN_TELEMETRY_ENABLED": "true",
-        "QWEN_TELEMETRY_TARGET": "local",
-        "QWEN_TELEMETRY_OTLP_ENDPOINT": otlp_url,
-        "QWEN_TELEMETRY_OTLP_PROTOCOL": "http",
-        "QWEN_TELEMETRY_LOG_PROMPTS": "true",
-    }
-
 
 def run_env(otlp_url: str, label: str) -> dict[str, str]:
     """What ``agenttrace-tui run -- qwen`` sets, with this run's session id."""
@@ -66,7 +56,7 @@ def run_env(otlp_url: str, label: str) -> dict[str, str]:
 
 def record(name: str, qwen: Path, version: str | None) -> Path:
     with Recording(name) as rec:
-        env = telemetry_env(rec.cap.url) | {
+        env = telemetry_switches("QWEN", rec.cap.url) | {
             "OPENAI_BASE_URL": rec.llm.openai_base_url,
             "OPENAI_API_KEY": FAKE_KEY,
             "OPENAI_MODEL": MODEL,
