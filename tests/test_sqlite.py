@@ -215,6 +215,36 @@ async def test_span_start_then_end_in_two_batches_is_one_row(tmp_path: Path) -> 
     assert w.batches == 2
 
 
+async def test_a_trace_without_its_root_reads_as_its_outermost_known_span_in_memory_and_on_disk(tmp_path: Path) -> None:
+    # A running turn's root is exported last; some clients' outer spans are internal runtime
+    # spans (custom kind). Until the root comes, the trace reads as its earliest-starting span
+    # of a known kind, the same in the live store and in the file's trace rows; then as its root.
+    store = Store()
+    w = await started(store, tmp_path / "a.db", interval_s=3600)
+    try:
+        store.apply([
+            mk("db", parent="runtime", name="sql.execute", start_ns=100),  # earliest, but of no known kind
+            mk("call", parent="agent", name="chat gpt-4o", kind=SpanKind.LLM_CALL, start_ns=300),
+            mk("agent", parent="runtime", name="invoke_agent planner", kind=SpanKind.AGENT, start_ns=200),
+            mk("tool", parent="agent", name="get_weather", kind=SpanKind.TOOL_EXECUTION, start_ns=400),
+            mk("other", tid="t2", parent="gone", name="sql.execute", start_ns=50),  # nothing of a known kind
+        ])
+        await w.flush()
+        with Reader(w.path) as r:
+            on_disk = {t.trace_id: t.name for t in r.traces()}
+            one = r.trace("t1").name
+        in_memory = {k: t.name for k, t in store.traces.items()}
+        store.apply([mk("root", name="turn", kind=SpanKind.AGENT, start_ns=90)])
+        await w.flush()
+        with Reader(w.path) as r:
+            rooted = r.trace("t1").name
+    finally:
+        await w.close()
+    assert on_disk == in_memory == {"t1": "invoke_agent planner", "t2": "sql.execute"} and one == "invoke_agent planner"
+    assert {k: t.name for k, t in store.traces.items()} == {"t1": "turn", "t2": "sql.execute"}
+    assert rooted == "turn"
+
+
 async def test_flush_writes_at_most_max_batch_spans_per_transaction(tmp_path: Path) -> None:
     store = Store()
     w = await started(store, tmp_path / "a.db", interval_s=3600, max_batch=100)

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import time
 from collections import deque
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-from ..model import INTERNAL_ATTR, Metric, Session, Span, Status
+from ..model import INTERNAL_ATTR, Metric, Session, Span, SpanKind, Status
 from .aggregates import EndTally, Totals, keys_of
 
 if TYPE_CHECKING:
@@ -23,6 +24,21 @@ DEFAULT_SESSION = "default"
 #: running ("done", or "error"): the ``session_idle`` setting, in seconds.
 DEFAULT_SESSION_IDLE_S = 300.0
 IDLE_NS = int(DEFAULT_SESSION_IDLE_S * 1_000_000_000)
+_CUSTOM = SpanKind.CUSTOM
+
+
+def rootless_name(spans: Iterable[Span]) -> str | None:
+    """The name a trace without a root span reads as: its earliest-starting span of a
+    known kind (an agent, a model call, a tool ...; a client's internal runtime spans are
+    of none), else its earliest-starting span; the first stored wins a tie. The store's
+    reader names such a trace's row by the same rule (``SqliteReader.traces``)."""
+    best: Span | None = None
+    best_key: tuple[bool, int] = (True, 0)
+    for s in spans:
+        key = (s.kind is _CUSTOM, s.start_ns)
+        if best is None or key < best_key:
+            best, best_key = s, key
+    return best.name if best is not None and best.name else None
 
 
 class TraceEntry:
@@ -91,8 +107,14 @@ class TraceEntry:
 
     @property
     def name(self) -> str:
+        """Its root span's name; while no root is stored (the root of a running turn is
+        exported last; a client whose outer spans are internal runtime spans sends none of
+        its own), the name of its outermost span of the agent's own as far as known:
+        ``rootless_name``; the trace id when it has no span."""
         root = self.spans.get(self.root_id) if self.root_id else None
-        return root.name if root is not None and root.name else (self.root_id or self.trace_id)
+        if root is not None and root.name:
+            return root.name
+        return rootless_name(self.spans.values()) or self.root_id or self.trace_id
 
     @property
     def running(self) -> bool:

@@ -79,7 +79,8 @@ class SessionRow(msgspec.Struct, kw_only=True):
 class TraceRow(msgspec.Struct, kw_only=True):
     trace_id: str
     session_id: str
-    #: the root span's name (the trace id when no root has arrived)
+    #: the root span's name; without a root, its outermost span's as far as known
+    #: (``entries.rootless_name``); the trace id when it has no span
     name: str
     start_ns: int
     end_ns: int
@@ -357,11 +358,23 @@ class Reader:
                 f"SELECT {self._trace_cols} FROM traces WHERE session_id = ? ORDER BY start_ns DESC LIMIT ?",
                 (session_id, int(limit)),
             )
-        return self._traces_with_open_calls([self._trace_row(r) for r in rows])
+        return self._traces_with_open_calls(self._named([self._trace_row(r) for r in rows], rows))
 
     def trace(self, trace_id: str) -> TraceRow | None:
         rows = self._all(f"SELECT {self._trace_cols} FROM traces WHERE trace_id = ?", (trace_id,))
-        return self._traces_with_open_calls([self._trace_row(rows[0])])[0] if rows else None
+        return self._traces_with_open_calls(self._named([self._trace_row(rows[0])], rows))[0] if rows else None
+
+    def _named(self, out: list[TraceRow], rows: list[tuple]) -> list[TraceRow]:
+        """Names the rows of traces no root span named (``rows[i][2]`` NULL) as the in-memory
+        store does (``entries.rootless_name``): their earliest-starting span of a known kind,
+        else their earliest-starting span (one indexed lookup each)."""
+        for row, r in zip(out, rows, strict=True):
+            if r[2] is None:
+                got = self._all("SELECT name FROM spans WHERE trace_id = ? ORDER BY kind = 'custom', start_ns, rowid"
+                                " LIMIT 1", (row.trace_id,))
+                if got and got[0][0]:
+                    row.name = got[0][0]
+        return out
 
     @staticmethod
     def _trace_row(r: tuple) -> TraceRow:
