@@ -108,6 +108,8 @@ CLIENTS: dict[str, Client] = {
     "smolagents": Client(cache_read=False),
     # Agno with OpenInference's Agno instrumentor.
     "agno": Client(),
+    # Microsoft Agent Framework's own GenAI instrumentation; its invoke_agent span sums its calls.
+    "agent_framework": Client(),
     # AutoGen AgentChat with OpenInference's instrumentor (no cached-token count), beside
     # autogen-core's own tracing (its execute_tool span inside OpenInference's tool span).
     "autogen": Client(cache_read=False),
