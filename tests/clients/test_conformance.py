@@ -108,6 +108,8 @@ CLIENTS: dict[str, Client] = {
     "smolagents": Client(cache_read=False),
     # Agno with OpenInference's Agno instrumentor.
     "agno": Client(),
+    # Microsoft Agent Framework's own GenAI instrumentation; its invoke_agent span sums its calls.
+    "agent_framework": Client(),
     # AutoGen AgentChat with OpenInference's instrumentor (no cached-token count), beside
     # autogen-core's own tracing (its execute_tool span inside OpenInference's tool span).
     "autogen": Client(cache_read=False),
@@ -304,7 +306,8 @@ def test_one_session_per_run(name: str, replays: Any) -> None:
 #: The agent framework each client is (the sessions' framework column), where its telemetry names one.
 FRAMEWORKS = {"crewai": "crewai", "ai_sdk_legacy": "ai-sdk", "openai_agents": "openai-agents", "strands": "strands",
               "langchain": "langchain", "google_adk": "google-adk", "pydantic_ai": "pydantic-ai",
-              "gemini-cli": "gemini-cli", "opencode": "opencode", "qwen-code": "qwen-code"}
+              "gemini-cli": "gemini-cli", "opencode": "opencode", "qwen-code": "qwen-code",
+              "agent_framework": "agent-framework"}
 
 
 @pytest.mark.parametrize(("name", "framework"), FRAMEWORKS.items())

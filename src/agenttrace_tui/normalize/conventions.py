@@ -204,6 +204,7 @@ FRAMEWORK_HINTS: list[tuple[str, str]] = [
     ("dspy", "dspy"),
     ("semantickernel", "semantic-kernel"),
     ("semantic_kernel", "semantic-kernel"),
+    ("agent_framework", "agent-framework"),  # Microsoft Agent Framework's scope (and default service name)
     ("strands", "strands"),
     ("google.adk", "google-adk"),
     ("gcp.vertex.agent", "google-adk"),
