@@ -108,6 +108,9 @@ CLIENTS: dict[str, Client] = {
     "smolagents": Client(cache_read=False),
     # Agno with OpenInference's Agno instrumentor.
     "agno": Client(),
+    # dspy.ReAct with OpenInference's DSPy and LiteLLM instrumentors (its docs' pair): DSPy's LM span
+    # wraps LiteLLM's completion span of the same call; ReAct's finish step is a tool call too.
+    "dspy": Client(),
     # AutoGen AgentChat with OpenInference's instrumentor (no cached-token count), beside
     # autogen-core's own tracing (its execute_tool span inside OpenInference's tool span).
     "autogen": Client(cache_read=False),
