@@ -103,6 +103,27 @@ def test_client_internal_name_rows(client, pattern) -> None:
     assert call.kind is SpanKind.LLM_CALL and cv.INTERNAL_KEY not in call.attributes
 
 
+#: Per client of ``CLIENT_TOOL_SPAN_NAMES``: (a tool span's name, the tool it names).
+TOOL_SPAN_EXAMPLES = {"dspy": [("get_weather.__call__", "get_weather"), ("search_web.acall", "search_web")]}
+
+
+@pytest.mark.parametrize(("client", "pattern"), cv.CLIENT_TOOL_SPAN_NAMES.items())
+def test_client_tool_span_name_rows(client, pattern) -> None:
+    tool = {cv.OPENINFERENCE_KEY: "TOOL", "input.value": '{"kwargs": {}}', "input.mime_type": "application/json"}
+    for name, want in TOOL_SPAN_EXAMPLES[client]:
+        assert pattern.match(name)
+        # With text (the general path) and without (the fast path, compiled after enough spans).
+        for attrs in (tool, {cv.OPENINFERENCE_KEY: "TOOL"}):
+            for _ in range(300):
+                got = build_span("ab" * 16, "cd" * 8, None, name, 1, 2, dict(attrs), [], (), 0, "", "s", client)
+                assert got.kind is SpanKind.TOOL_EXECUTION and got.tool is not None and got.tool.name == want
+        # A tool name the span carries wins; another client's span keeps its name as sent.
+        named = build_span("ab" * 16, "cd" * 8, None, name, 1, 2, {**tool, "tool.name": "t"}, [], (), 0, "", "s", client)
+        assert named.tool is not None and named.tool.name == "t"
+        other = build_span("ab" * 16, "cd" * 8, None, name, 1, 2, dict(tool), [], (), 0, "", "s", "crewai")
+        assert other.tool is None or other.tool.name is None
+
+
 def test_a_model_call_that_finished_for_the_reason_error_failed() -> None:
     call = {cv.OPERATION_KEY: "chat", "gen_ai.request.model": "gpt-4o-mini"}
     failed = span({**call, "gen_ai.response.finish_reasons": ["error"]})

@@ -31,6 +31,21 @@ so side calls a client makes (titles, quota probes) do not shift the script:
 * else the request offers tools         -> ``tool_call``: one call of a tool;
 * else                                  -> ``text``: a short plain answer.
 
+A chat request in DSPy's ChatAdapter format (its system message lists "Your
+output fields are:" and ends the answer's structure with ``[[ ## completed ## ]]``)
+is answered in that format: one ``[[ ## field ## ]]`` section per output field,
+then ``[[ ## completed ## ]]``. ``dspy.ReAct`` names its tools in the text
+(``next_tool_name``/``next_tool_args``) and hands results back inside the
+``trajectory`` input (``[[ ## observation_N ## ]]``), so for such a request:
+
+* ReAct's step with no observation yet        -> ``tool_call``: the preferred tool;
+* ReAct's step after a tool's observation     -> ``tool_call``: ReAct's ``finish`` tool;
+* any other signature after an observation    -> ``final``: its fields quote it;
+* else                                        -> ``text``.
+
+Those answers carry no call id on the wire; the log gives each tool choice an id
+of its own (``dspy_fakeNNNN``) so it still says which answers asked for a tool.
+
 Each kind returns KNOWN usage numbers (``DEFAULT_USAGE``), distinct from each
 other so tests can find them in telemetry.  In ``error`` mode every model call
 is answered with an HTTP error (400 by default, so SDKs do not retry) and the
@@ -62,8 +77,10 @@ Run as a script (``python fakellm.py --port 8999``) it serves until killed.
 from __future__ import annotations
 
 import argparse
+import ast
 import gzip
 import json
+import re
 import threading
 import time
 import zlib
@@ -240,6 +257,88 @@ def _wants_json(api: str, body: dict) -> dict | None:
         return None
     schema = config.get("responseJsonSchema") or config.get("responseSchema") or {}
     return schema if isinstance(schema, dict) else {}
+
+
+# DSPy's ChatAdapter: a field's section header, and the tool list dspy.ReAct writes into its instructions.
+DSPY_HEADER = re.compile(r"\[\[ ## (\w+) ## \]\]")
+DSPY_TOOL = re.compile(r"^\s*\(\d+\) (\w+), whose description is .*?\. It takes arguments (\{.*\})\.\s*$", re.M)
+DSPY_FINISH = "finish"  # the tool dspy.ReAct adds to end its loop
+
+
+@dataclass(frozen=True)
+class DSPyRequest:
+    """What a chat request in DSPy's ChatAdapter format asks for."""
+
+    fields: list[str]  # its output fields, in order
+    tools: list[tuple[str, dict | None]]  # dspy.ReAct's tools (name, JSON schema), finish included
+    observations: list[tuple[str, str]]  # (tool name, result) of each step of its trajectory so far
+
+
+def _sections(text: str) -> dict[str, str]:
+    """A ChatAdapter text's ``[[ ## name ## ]]`` sections (the first of each name)."""
+    parts = DSPY_HEADER.split(text)
+    out: dict[str, str] = {}
+    for name, body in zip(parts[1::2], parts[2::2], strict=False):
+        out.setdefault(name, body.strip())
+    return out
+
+
+def _dspy_request(api: str, body: dict) -> DSPyRequest | None:
+    """The request's DSPy ChatAdapter fields, or None when it is not in that format."""
+    if api != "chat":
+        return None
+    msgs = [m for m in body.get("messages") or [] if isinstance(m, dict)]
+    system = next((_text_of(m.get("content")) for m in msgs if m.get("role") in ("system", "developer")), "")
+    if "Your output fields are:" not in system or "[[ ## completed ## ]]" not in system:
+        return None
+    listed = system.split("Your output fields are:", 1)[1].split("All interactions will be structured", 1)[0]
+    fields = re.findall(r"^\d+\. `(\w+)`", listed, re.M)
+    if not fields:
+        return None
+    tools: list[tuple[str, dict | None]] = []
+    for name, args in DSPY_TOOL.findall(system):
+        try:
+            props = ast.literal_eval(args)
+        except (ValueError, SyntaxError):
+            props = {}
+        tools.append((name, {"type": "object", "properties": props} if isinstance(props, dict) else None))
+    user = next((_text_of(m.get("content")) for m in reversed(msgs) if m.get("role") == "user"), "")
+    # The trajectory is itself ChatAdapter text (thought_N, tool_name_N, tool_args_N, observation_N),
+    # the last input field of the user message; what follows its last observation is the reminder
+    # of the output format, a paragraph of its own.
+    marker = "[[ ## trajectory ## ]]"
+    steps = _sections(user.split(marker, 1)[1]) if marker in user else {}
+    observations = [
+        (steps.get(f"tool_name_{n}", ""), steps[f"observation_{n}"].split("\n\n", 1)[0])
+        for n in sorted(int(k.rsplit("_", 1)[1]) for k in steps if re.fullmatch(r"observation_\d+", k))
+    ]
+    return DSPyRequest(fields, tools, observations)
+
+
+def _dspy_answer(req: DSPyRequest) -> tuple[str, str, tuple[str, dict] | None]:
+    """(kind, ChatAdapter text, the tool it names) for a DSPy request."""
+    done = [result for name, result in req.observations if name != DSPY_FINISH] or [r for _, r in req.observations]
+    tool: tuple[str, dict] | None = None
+    if "next_tool_name" in req.fields:
+        names = [t[0] for t in req.tools]
+        if req.observations and DSPY_FINISH in names:
+            tool = (DSPY_FINISH, {})
+        else:
+            choices = [t for t in req.tools if t[0] != DSPY_FINISH] or req.tools
+            tool = _pick_tool(choices) if choices else (DSPY_FINISH, {})
+        kind, text = "tool_call", ""
+    elif done:
+        kind, text = "final", FINAL_PREFIX + done[-1].strip()[:80]
+    else:
+        kind, text = "text", TEXT_ANSWER
+    values = {
+        "next_thought": f"I will call {tool[0]}." if tool else "",
+        "next_tool_name": tool[0] if tool else "",
+        "next_tool_args": json.dumps(tool[1]) if tool else "{}",
+        "reasoning": "The tool answered the question." if done else "No tool is needed.",
+    }
+    out = "".join(f"[[ ## {f} ## ]]\n{values.get(f, text)}\n\n" for f in req.fields)
+    return kind, out + "[[ ## completed ## ]]", tool
 
 
 class FakeLLM:
@@ -459,7 +558,12 @@ class FakeLLM:
         tool_result = _last_tool_result(api, body)
         tools = _tool_defs(api, body)
         schema = _wants_json(api, body)
-        if schema is not None:
+        dspy = _dspy_request(api, body)
+        named_tool = None  # a tool DSPy's text answer names (no tool call on the wire)
+        if dspy is not None:
+            kind, text, named_tool = _dspy_answer(dspy)
+            tool = None
+        elif schema is not None:
             kind, text, tool = "json", json.dumps(_schema_args(schema) if schema else {}), None
         elif tool_result is not None:
             kind, text, tool = "final", FINAL_PREFIX + tool_result.strip()[:80], None
@@ -472,6 +576,8 @@ class FakeLLM:
         entry["usage_normalized"] = asdict(usage)
         if tool:
             entry["tool_name"] = tool[0]
+        if named_tool:
+            entry["tool_name"], entry["tool_call_id"] = named_tool[0], f"dspy_fake{seq:04d}"
         stream = bool(body.get("stream"))
         if api == "chat":
             include_usage = bool((body.get("stream_options") or {}).get("include_usage"))

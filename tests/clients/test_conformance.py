@@ -110,6 +110,9 @@ CLIENTS: dict[str, Client] = {
     "agno": Client(),
     # Microsoft Agent Framework's own GenAI instrumentation; its invoke_agent span sums its calls.
     "agent_framework": Client(),
+    # dspy.ReAct with OpenInference's DSPy and LiteLLM instrumentors (its docs' pair): DSPy's LM span
+    # wraps LiteLLM's completion span of the same call; ReAct's finish step is a tool call too.
+    "dspy": Client(),
     # AutoGen AgentChat with OpenInference's instrumentor (no cached-token count), beside
     # autogen-core's own tracing (its execute_tool span inside OpenInference's tool span).
     "autogen": Client(cache_read=False),
@@ -307,7 +310,7 @@ def test_one_session_per_run(name: str, replays: Any) -> None:
 FRAMEWORKS = {"crewai": "crewai", "ai_sdk_legacy": "ai-sdk", "openai_agents": "openai-agents", "strands": "strands",
               "langchain": "langchain", "google_adk": "google-adk", "pydantic_ai": "pydantic-ai",
               "gemini-cli": "gemini-cli", "opencode": "opencode", "qwen-code": "qwen-code",
-              "agent_framework": "agent-framework"}
+              "agent_framework": "agent-framework", "dspy": "dspy"}
 
 
 @pytest.mark.parametrize(("name", "framework"), FRAMEWORKS.items())

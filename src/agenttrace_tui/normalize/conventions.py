@@ -47,6 +47,7 @@ from .span_kinds import (
     CLIENT_SPAN_KINDS,
     CLIENT_TOOL_CALL_KEYS,
     CLIENT_TOOL_NAME_KEYS,
+    CLIENT_TOOL_SPAN_NAMES,
     EXPLICIT_KIND_KEYS,
     INTERNAL_BY_DEFAULT,
     INTERNAL_KEY,
@@ -62,6 +63,7 @@ from .span_kinds import (
     TRACELOOP_KINDS,
     _names_a_call,
     client_kind,
+    client_tool_name,
     guess_kind,
     kind_from_attributes,
     kind_from_name,
@@ -73,9 +75,9 @@ __all__ = [
     "ATTRIBUTE_MAP", "Row", "_bool", "_float", "_int", "_str", "extract_parts", "first_reason",
     # span_kinds
     "AI_SDK_KINDS", "AI_SDK_OPERATION_KEY", "CLIENT_INTERNAL_NAMES", "CLIENT_SPAN_KINDS", "CLIENT_TOOL_CALL_KEYS", "CLIENT_TOOL_NAME_KEYS",
-    "EXPLICIT_KIND_KEYS", "INTERNAL_BY_DEFAULT", "INTERNAL_KEY",
+    "CLIENT_TOOL_SPAN_NAMES", "EXPLICIT_KIND_KEYS", "INTERNAL_BY_DEFAULT", "INTERNAL_KEY",
     "KIND_BY_NAME", "KIND_KEY", "OPENINFERENCE_KEY", "OPENINFERENCE_KINDS", "OPERATION_KEY", "OPERATION_KINDS",
-    "RENDERED_NAME_KEY", "SEED_NAME_KINDS", "TRACELOOP_KIND_KEY", "TRACELOOP_KINDS", "_names_a_call", "client_kind",
+    "RENDERED_NAME_KEY", "SEED_NAME_KINDS", "TRACELOOP_KIND_KEY", "TRACELOOP_KINDS", "_names_a_call", "client_kind", "client_tool_name",
     "guess_kind", "kind_from_attributes", "kind_from_name", "kind_from_string",
     # messages
     "MESSAGE_DETAIL_EVENTS", "MESSAGE_EVENTS", "MESSAGE_EVENT_CONTENT_KEYS", "MESSAGE_JSON_KEYS",

@@ -229,6 +229,19 @@ RENDERED_NAME_KEY = "logfire.msg"
 CLIENT_TOOL_NAME_KEYS: tuple[str, ...] = ("tool_name",)
 #: Attributes a known client names its tool call id with.
 CLIENT_TOOL_CALL_KEYS: tuple[str, ...] = ("call_id", "tool_use_id")
+#: A known client's tool span named after the tool and the method traced, with no tool name
+#: among its attributes (group 1 is the tool): OpenInference's DSPy instrumentor names the span
+#: of ``dspy.Tool.__call__`` ``get_weather.__call__`` (``get_weather.acall`` when awaited).
+CLIENT_TOOL_SPAN_NAMES: dict[str, re.Pattern[str]] = {
+    "dspy": re.compile(r"^(.+)\.(?:__call__|acall)$"),
+}
+
+
+def client_tool_name(client: str | None, name: str) -> str | None:
+    """The tool a known client's tool span is named after (``CLIENT_TOOL_SPAN_NAMES``), else None."""
+    pattern = CLIENT_TOOL_SPAN_NAMES.get(client) if client is not None else None
+    got = pattern.match(name) if pattern is not None else None
+    return got.group(1) if got is not None else None
 
 
 def client_kind(client: str | None, name: str, attributes: dict[str, Any]) -> tuple[SpanKind | None, bool]:

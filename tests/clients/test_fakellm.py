@@ -1,0 +1,102 @@
+"""The fake LLM answers DSPy's ChatAdapter format as dspy.ReAct reads it, and other requests as before.
+
+The requests are shaped as DSPy 3.4's ChatAdapter sends them for ``dspy.ReAct("question -> answer")``
+(system message: the fields and ReAct's tool list; user message: the inputs, the trajectory
+so far and the reminder of the output format).
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from fakellm import DEFAULT_USAGE, FINAL_PREFIX, FakeLLM
+
+
+def _system(outputs: list[str], tools: bool) -> str:
+    listed = "\n".join(f"{n}. `{name}` (str): " for n, name in enumerate(outputs, start=1))
+    text = (f"Your input fields are:\n1. `question` (str): \n2. `trajectory` (str):\nYour output fields are:\n{listed}\n"
+            "All interactions will be structured in the following way, with the appropriate values filled in.\n\n"
+            + "".join(f"[[ ## {name} ## ]]\n{{{name}}}\n\n" for name in ["question", "trajectory", *outputs])
+            + "[[ ## completed ## ]]\nIn adhering to this structure, your objective is: \n")
+    if tools:
+        text += ("        (1) get_weather, whose description is <desc>Get the current weather for a city.</desc>. "
+                 "It takes arguments {'city': {'type': 'string'}}.\n"
+                 "        (2) finish, whose description is <desc>Marks the task as complete.</desc>. It takes arguments {}.\n")
+    return text
+
+
+def _user(trajectory: str, outputs: list[str]) -> str:
+    wanted = ", then ".join(f"`[[ ## {name} ## ]]`" for name in outputs)
+    return (f"[[ ## question ## ]]\nWhat is the weather in Paris?\n\n[[ ## trajectory ## ]]\n{trajectory}\n\n"
+            f"Respond with the corresponding output fields, starting with the field {wanted}, "
+            "and then ending with the marker for `[[ ## completed ## ]]`.")
+
+
+STEP = ["next_thought", "next_tool_name", "next_tool_args"]
+CALLED = ("[[ ## thought_0 ## ]]\nI will call get_weather.\n\n[[ ## tool_name_0 ## ]]\nget_weather\n\n"
+          "[[ ## tool_args_0 ## ]]\n{\"city\": \"Paris\"}\n\n[[ ## observation_0 ## ]]\nSunny, 22 C in Paris")
+FINISHED = CALLED + ("\n\n[[ ## thought_1 ## ]]\nI will call finish.\n\n[[ ## tool_name_1 ## ]]\nfinish\n\n"
+                     "[[ ## tool_args_1 ## ]]\n{}\n\n[[ ## observation_1 ## ]]\nCompleted.")
+
+
+def _chat(llm: FakeLLM, body: dict) -> dict:
+    """The answer to one chat request; its log entry (written once the answer is sent) is then llm.log[-1]."""
+    logged = len(llm.log)
+    conn = http.client.HTTPConnection("127.0.0.1", llm.port, timeout=10)
+    try:
+        conn.request("POST", "/v1/chat/completions", json.dumps(body), {"Content-Type": "application/json"})
+        answer = json.loads(conn.getresponse().read())
+    finally:
+        conn.close()
+    deadline = time.monotonic() + 5
+    while len(llm.log) == logged and time.monotonic() < deadline:
+        time.sleep(0.01)
+    return answer
+
+
+def _sections(text: str) -> dict[str, str]:
+    parts = text.split("[[ ## ")
+    return {p.split(" ## ]]", 1)[0]: p.split(" ## ]]", 1)[1].strip() for p in parts[1:]}
+
+
+def _dspy(llm: FakeLLM, outputs: list[str], trajectory: str, tools: bool) -> tuple[dict, dict]:
+    messages = [{"role": "system", "content": _system(outputs, tools)}, {"role": "user", "content": _user(trajectory, outputs)}]
+    answer = _chat(llm, {"model": "gpt-4o-mini", "messages": messages})
+    return _sections(answer["choices"][0]["message"]["content"]), llm.log[-1]
+
+
+def test_react_asks_for_the_tool_then_finish_then_the_answer_quotes_it() -> None:
+    with FakeLLM() as llm:
+        first, call1 = _dspy(llm, STEP, "", tools=True)
+        second, call2 = _dspy(llm, STEP, CALLED, tools=True)
+        extract, call3 = _dspy(llm, ["reasoning", "answer"], FINISHED, tools=False)
+    assert list(first) == [*STEP, "completed"]
+    assert (first["next_tool_name"], json.loads(first["next_tool_args"])) == ("get_weather", {"city": "Paris"})
+    assert (second["next_tool_name"], json.loads(second["next_tool_args"])) == ("finish", {})
+    assert extract["answer"] == FINAL_PREFIX + "Sunny, 22 C in Paris" and list(extract)[-1] == "completed"
+    assert [(c["kind"], c["tool_name"], bool(c["tool_call_id"])) for c in (call1, call2, call3)] == [
+        ("tool_call", "get_weather", True), ("tool_call", "finish", True), ("final", None, False)]
+    assert call3["usage"]["prompt_tokens"] == DEFAULT_USAGE["final"].input
+
+
+def test_a_dspy_signature_without_tools_or_results_gets_text() -> None:
+    with FakeLLM() as llm:
+        got, call = _dspy(llm, ["answer"], "", tools=False)
+    assert (got["answer"], call["kind"], call["tool_call_id"]) == ("Hello from fakellm.", "text", None)
+
+
+def test_requests_in_other_formats_are_answered_as_before() -> None:
+    tools = [{"type": "function", "function": {"name": "get_weather", "parameters": {}}}]
+    with FakeLLM() as llm:
+        answer = _chat(llm, {"model": "gpt-4o-mini", "tools": tools, "messages": [
+            {"role": "system", "content": "Your output fields are: ignored without DSPy's end marker"},
+            {"role": "user", "content": "What is the weather in Paris?"}]})
+        logged = llm.log[-1]
+    call = answer["choices"][0]["message"]["tool_calls"][0]
+    assert (call["function"]["name"], json.loads(call["function"]["arguments"])) == ("get_weather", {"city": "Paris"})
+    assert logged["tool_call_id"] == call["id"]
