@@ -137,6 +137,9 @@ CLIENTS: dict[str, Client] = {
     "qwen-code": Client(text=False),
     # Started with the environment `agenttrace-tui run -- qwen` sets (test_run_pins_the_clients_session).
     "qwen-code-run": Client(text=False),
+    # The Google Gen AI SDK with the contrib instrumentation: one span per generate_content, whose
+    # automatic function calling makes both model calls inside it (call 1: usage_not_reported).
+    "google_genai": Client(),
 }
 
 
