@@ -12,7 +12,7 @@ from pathlib import Path
 
 from agenttrace_tui.analysis.tree import TreeBuilder
 from agenttrace_tui.config import Config
-from agenttrace_tui.model import Metric, Session, Span, Status
+from agenttrace_tui.model import Metric, Session, Span, SpanKind, Status
 from agenttrace_tui.runtime.monitor import Monitor
 from agenttrace_tui.store.limits import pending_bound
 from agenttrace_tui.store.memory import Store
@@ -76,6 +76,20 @@ def test_a_single_huge_trace_is_trimmed_oldest_first_and_still_builds() -> None:
     store.apply([span(f"x{k}", "big", parent="root", start_ns=10_000 + k, end_ns=10_001 + k) for k in range(300)])
     assert trace.trimmed > total - 1_000
     assert len(builder.build(trace)) == len(trace.spans)
+
+
+def test_a_trace_without_its_root_is_named_after_its_earliest_span_still_held_when_trimmed() -> None:
+    store = Store(max_spans=1_000)
+    store.track_dirty = False
+    names = []
+    for first in range(0, 3_000, 250):  # no root: the spans' parent never comes
+        store.apply([span(f"s{k}", "big", parent="gone", kind=SpanKind.TOOL_EXECUTION, start_ns=10 + k, end_ns=20 + k)
+                     for k in range(first, first + 250)])
+        names.append(store.traces["big"].name)  # read as the UI does, between batches
+    trace = store.traces["big"]
+    assert trace.trimmed > 0 and "s0" not in trace.spans
+    held = min(trace.spans.values(), key=lambda s: s.start_ns)
+    assert names[0] == "n-s0" and names[-1] == held.name != "n-s0"
 
 
 async def test_a_trimmed_span_reported_again_is_merged_with_its_row_on_disk(tmp_path: Path) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 from collections import deque
 from collections.abc import Iterable
+from itertools import islice
 from typing import TYPE_CHECKING, Any
 
 from ..model import INTERNAL_ATTR, Metric, Session, Span, SpanKind, Status
@@ -27,18 +28,24 @@ IDLE_NS = int(DEFAULT_SESSION_IDLE_S * 1_000_000_000)
 _CUSTOM = SpanKind.CUSTOM
 
 
-def rootless_name(spans: Iterable[Span]) -> str | None:
-    """The name a trace without a root span reads as: its earliest-starting span of a
-    known kind (an agent, a model call, a tool ...; a client's internal runtime spans are
-    of none), else its earliest-starting span; the first stored wins a tie. The store's
-    reader names such a trace's row by the same rule (``SqliteReader.traces``)."""
-    best: Span | None = None
-    best_key: tuple[bool, int] = (True, 0)
-    for s in spans:
+def rootless_pick(spans: Iterable[Span], seen: list) -> str | None:
+    """The span a trace without a root span is named after (its id): its earliest-starting
+    span of a known kind (an agent, a model call, a tool ...; a client's internal runtime
+    spans are of none), else its earliest-starting span; the first stored wins a tie. The
+    store's reader names such a trace's rows by the same rule (``Reader._named``).
+
+    ``seen`` is ``[spans looked at, the pick, its key, ...]``, updated in place: a trace's
+    spans are only added, in order, so a later call looks only at those stored since (a
+    running trace's row is drawn again at each change; a full look at 50,000 spans costs
+    3.5 ms). A span a later report gives another kind keeps the place it was looked at with."""
+    n, best_id, best_key = seen[0], seen[1], seen[2]
+    for s in islice(spans, n, None):
+        n += 1
         key = (s.kind is _CUSTOM, s.start_ns)
-        if best is None or key < best_key:
-            best, best_key = s, key
-    return best.name if best is not None and best.name else None
+        if best_id is None or key < best_key:
+            best_id, best_key = s.span_id, key
+    seen[0], seen[1], seen[2] = n, best_id, best_key
+    return best_id
 
 
 class TraceEntry:
@@ -63,6 +70,7 @@ class TraceEntry:
         "counted_running",
         "ended",
         "trimmed",
+        "_rootless",
     )
 
     def __init__(self, trace_id: str, session_id: str, seq: int, owner: Any = None) -> None:
@@ -97,6 +105,8 @@ class TraceEntry:
         #: oldest spans dropped from memory to keep the trace within the span
         #: budget (store.budget); their rows are in SQLite, the totals count them
         self.trimmed = 0
+        #: ``rootless_pick``'s place in ``spans`` (and ``trimmed`` then), for ``name``
+        self._rootless: list | None = None
 
     @property
     def totals(self) -> Totals:
@@ -110,11 +120,17 @@ class TraceEntry:
         """Its root span's name; while no root is stored (the root of a running turn is
         exported last; a client whose outer spans are internal runtime spans sends none of
         its own), the name of its outermost span of the agent's own as far as known:
-        ``rootless_name``; the trace id when it has no span."""
-        root = self.spans.get(self.root_id) if self.root_id else None
+        ``rootless_pick``; the trace id when it has no span."""
+        spans = self.spans
+        root = spans.get(self.root_id) if self.root_id else None
         if root is not None and root.name:
             return root.name
-        return rootless_name(self.spans.values()) or self.root_id or self.trace_id
+        seen = self._rootless
+        if seen is None or seen[0] > len(spans) or seen[3] != self.trimmed:  # (spans trimmed: look again)
+            seen = self._rootless = [0, None, (True, 0), self.trimmed]
+        pick = rootless_pick(spans.values(), seen)
+        best = spans.get(pick) if pick is not None else None
+        return best.name if best is not None and best.name else (self.root_id or self.trace_id)
 
     @property
     def running(self) -> bool:

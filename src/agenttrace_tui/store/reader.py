@@ -80,7 +80,7 @@ class TraceRow(msgspec.Struct, kw_only=True):
     trace_id: str
     session_id: str
     #: the root span's name; without a root, its outermost span's as far as known
-    #: (``entries.rootless_name``); the trace id when it has no span
+    #: (``entries.rootless_pick``); the trace id when it has no span
     name: str
     start_ns: int
     end_ns: int
@@ -366,7 +366,7 @@ class Reader:
 
     def _named(self, out: list[TraceRow], rows: list[tuple]) -> list[TraceRow]:
         """Names the rows of traces no root span named (``rows[i][2]`` NULL) as the in-memory
-        store does (``entries.rootless_name``): their earliest-starting span of a known kind,
+        store does (``entries.rootless_pick``): their earliest-starting span of a known kind,
         else their earliest-starting span (one indexed lookup each)."""
         for row, r in zip(out, rows, strict=True):
             if r[2] is None:
