@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import json as jsonlib
 from pathlib import Path
 
@@ -205,6 +206,33 @@ def test_own_usage_wins_over_subtree_usage() -> None:
     s = span({"gen_ai.usage.input_tokens": 5, "gen_ai.aggregated_usage.input_tokens": 500})
     assert s.usage.scope == "span" and s.usage.input == 5
     assert s.attributes["gen_ai.aggregated_usage.input_tokens"] == 500
+
+
+LITELLM_USAGE = ("{'completion_tokens': 56, 'prompt_tokens': 1234, 'total_tokens': 1290, 'completion_tokens_details': "
+                 "{'reasoning_tokens': 7, 'text_tokens': None}, 'prompt_tokens_details': {'audio_tokens': 0, "
+                 "'cached_tokens': 200, 'cache_creation_tokens': 30}, 'cost': 0.0002037}")
+FLAT_USAGE = {"gen_ai.usage.input_tokens": 1234, "gen_ai.usage.output_tokens": 56, "gen_ai.usage.total_tokens": 1290}
+
+
+@pytest.mark.parametrize("value", [LITELLM_USAGE, jsonlib.dumps(ast.literal_eval(LITELLM_USAGE))])  # its repr, or JSON
+def test_a_usage_object_completes_the_flat_usage_keys(value) -> None:
+    """LiteLLM's OTel callback sends input/output/total flat; cached and reasoning counts only in its usage object."""
+    s = span({**FLAT_USAGE, "metadata.usage_object": value})
+    assert s.kind is SpanKind.LLM_CALL
+    assert (s.usage.input, s.usage.output, s.usage.cache_read, s.usage.cache_write, s.usage.reasoning) == (
+        1234, 56, 200, 30, 7)
+    assert "metadata.usage_object" not in s.attributes
+    # A flat key wins over the object.
+    assert span({**FLAT_USAGE, "gen_ai.usage.cache_read.input_tokens": 100,
+                 "metadata.usage_object": value}).usage.cache_read == 100
+
+
+def test_a_usage_object_alone_or_unreadable_counts_nothing() -> None:
+    alone = span({"metadata.usage_object": LITELLM_USAGE})
+    assert alone.usage is None and alone.kind is not SpanKind.LLM_CALL
+    for junk in ("{}", "{'prompt_tokens_details': {'cached_tokens': 'many'}}", "__import__('os')", "{" * 5000, 42):
+        s = span({**FLAT_USAGE, "metadata.usage_object": junk})
+        assert (s.usage.input, s.usage.cache_read) == (1234, 0)
 
 
 def test_message_json_rows() -> None:
