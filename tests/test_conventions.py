@@ -89,6 +89,16 @@ def test_a_resource_is_the_framework_its_scopes_name_not_their_instrumentation_f
     assert merge_session(Session(id="s"), Session(id="s", framework="openinference")).framework == "openinference"
 
 
+def test_litellm_names_its_own_sessions_only() -> None:
+    """LiteLLM's OTel callback (scope ``litellm``) names a session of its own; under an agent
+    framework that traces the same process, the agent framework's name stands."""
+    assert ResourceInfo({"service.name": "svc"}, cv.resource_scope(["litellm"])).framework == "litellm"
+    assert cv.resource_scope(["litellm", "openinference.instrumentation.crewai"]) == "openinference.instrumentation.crewai"
+    assert merge_session(Session(id="s", framework="crewai"), Session(id="s", framework="litellm")).framework == "crewai"
+    # OpenInference's LiteLLM instrumentor is not LiteLLM's own telemetry.
+    assert cv.framework_hint("openinference.instrumentation.litellm", {}) == "openinference"
+
+
 #: Per client of ``CLIENT_INTERNAL_NAMES``: (an internal span's name, a model call's name).
 INTERNAL_EXAMPLES = {"llama-index": ("Anthropic._prepare_chat_with_tools", "Anthropic.achat"),
                      "mastra": ("model_chunk weather-agent", "chat gpt-4o-mini")}

@@ -272,13 +272,16 @@ FRAMEWORK_HINTS: list[tuple[str, str]] = [
     ("traceloop", "openllmetry"),
     ("openinference", "openinference"),
 ]
-#: Frameworks above that name a family of instrumentations, not the agent framework: a
-#: resource whose scopes name both (OpenInference's CrewAI and OpenAI instrumentors) is
-#: the other's, and a session's framework is never replaced by one of these.
-INSTRUMENTATION_FAMILIES = frozenset({"openinference", "openllmetry"})
-#: Instrumentation scopes named too briefly for a fragment match: the whole name -> framework.
+#: Frameworks that name a family of instrumentations, or a model-call library agent
+#: frameworks call (LiteLLM), not the agent framework: a resource whose scopes name both
+#: (OpenInference's CrewAI and OpenAI instrumentors) is the other's, and a session's
+#: framework is never replaced by one of these.
+INSTRUMENTATION_FAMILIES = frozenset({"openinference", "openllmetry", "litellm"})
+#: Instrumentation scopes named too briefly (or too commonly) for a fragment match: the whole name -> framework.
 FRAMEWORK_SCOPES: dict[str, str] = {
     "ai": "ai-sdk",  # the Vercel AI SDK's ``ai.*`` telemetry
+    # LiteLLM's own OTel callback; not OpenInference's ``openinference.instrumentation.litellm``.
+    "litellm": "litellm",
 }
 #: Resource attributes copied onto the session.
 RESOURCE_SESSION_KEYS: dict[str, str] = {
