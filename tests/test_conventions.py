@@ -277,6 +277,20 @@ def test_openinference_message_contents_and_tool_calls() -> None:
     assert s.llm.prompt_preview == "user: look" and s.llm.response_preview == "assistant: [tool_call search]"
 
 
+def test_litellm_tool_calls_show_in_previews() -> None:
+    """LiteLLM's OTel callback: an input message's tool calls in OpenAI's shape beside its GenAI parts;
+    the answer's tool call only as ``gen_ai.completion.0.function_call.*`` (its output message has no parts)."""
+    asked = {"role": "assistant", "parts": [{"type": "text", "content": ""}], "tool_calls": [
+        {"id": "call_1", "type": "function", "function": {"name": "get_weather", "arguments": '{"city": "Paris"}'}}]}
+    s = span({"gen_ai.input.messages": jsonlib.dumps([{"role": "user", "parts": [{"type": "text", "content": "Paris?"}]},
+                                                      asked]),
+              "gen_ai.output.messages": jsonlib.dumps([{"role": "assistant", "parts": [], "finish_reason": "tool_calls"}]),
+              "gen_ai.completion.0.function_call.name": "get_weather",
+              "gen_ai.completion.0.function_call.arguments": '{"city": "Paris"}'}, name="litellm_request")
+    assert s.llm.prompt_preview == 'user: Paris?\nassistant: [tool_call get_weather({"city": "Paris"})]'
+    assert s.llm.response_preview.endswith("[tool_call get_weather]")
+
+
 @pytest.mark.parametrize(("key", "side"), list(cv.VALUE_KEYS.items()))
 def test_value_rows_by_kind(key, side) -> None:
     llm = span({key: "text", cv.OPENINFERENCE_KEY: "LLM"})
