@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import json as jsonlib
 from pathlib import Path
 
@@ -86,6 +87,16 @@ def test_a_resource_is_the_framework_its_scopes_name_not_their_instrumentation_f
     assert merge_session(Session(id="s", framework="crewai"), Session(id="s", framework="openinference")).framework == "crewai"
     assert merge_session(Session(id="s", framework="openinference"), Session(id="s", framework="crewai")).framework == "crewai"
     assert merge_session(Session(id="s"), Session(id="s", framework="openinference")).framework == "openinference"
+
+
+def test_litellm_names_its_own_sessions_only() -> None:
+    """LiteLLM's OTel callback (scope ``litellm``) names a session of its own; under an agent
+    framework that traces the same process, the agent framework's name stands."""
+    assert ResourceInfo({"service.name": "svc"}, cv.resource_scope(["litellm"])).framework == "litellm"
+    assert cv.resource_scope(["litellm", "openinference.instrumentation.crewai"]) == "openinference.instrumentation.crewai"
+    assert merge_session(Session(id="s", framework="crewai"), Session(id="s", framework="litellm")).framework == "crewai"
+    # OpenInference's LiteLLM instrumentor is not LiteLLM's own telemetry.
+    assert cv.framework_hint("openinference.instrumentation.litellm", {}) == "openinference"
 
 
 #: Per client of ``CLIENT_INTERNAL_NAMES``: (an internal span's name, a model call's name).
@@ -207,6 +218,33 @@ def test_own_usage_wins_over_subtree_usage() -> None:
     assert s.attributes["gen_ai.aggregated_usage.input_tokens"] == 500
 
 
+LITELLM_USAGE = ("{'completion_tokens': 56, 'prompt_tokens': 1234, 'total_tokens': 1290, 'completion_tokens_details': "
+                 "{'reasoning_tokens': 7, 'text_tokens': None}, 'prompt_tokens_details': {'audio_tokens': 0, "
+                 "'cached_tokens': 200, 'cache_creation_tokens': 30}, 'cost': 0.0002037}")
+FLAT_USAGE = {"gen_ai.usage.input_tokens": 1234, "gen_ai.usage.output_tokens": 56, "gen_ai.usage.total_tokens": 1290}
+
+
+@pytest.mark.parametrize("value", [LITELLM_USAGE, jsonlib.dumps(ast.literal_eval(LITELLM_USAGE))])  # its repr, or JSON
+def test_a_usage_object_completes_the_flat_usage_keys(value) -> None:
+    """LiteLLM's OTel callback sends input/output/total flat; cached and reasoning counts only in its usage object."""
+    s = span({**FLAT_USAGE, "metadata.usage_object": value})
+    assert s.kind is SpanKind.LLM_CALL
+    assert (s.usage.input, s.usage.output, s.usage.cache_read, s.usage.cache_write, s.usage.reasoning) == (
+        1234, 56, 200, 30, 7)
+    assert "metadata.usage_object" not in s.attributes
+    # A flat key wins over the object.
+    assert span({**FLAT_USAGE, "gen_ai.usage.cache_read.input_tokens": 100,
+                 "metadata.usage_object": value}).usage.cache_read == 100
+
+
+def test_a_usage_object_alone_or_unreadable_counts_nothing() -> None:
+    alone = span({"metadata.usage_object": LITELLM_USAGE})
+    assert alone.usage is None and alone.kind is not SpanKind.LLM_CALL
+    for junk in ("{}", "{'prompt_tokens_details': {'cached_tokens': 'many'}}", "__import__('os')", "{" * 5000, 42):
+        s = span({**FLAT_USAGE, "metadata.usage_object": junk})
+        assert (s.usage.input, s.usage.cache_read) == (1234, 0)
+
+
 def test_message_json_rows() -> None:
     s = span({
         "gen_ai.system_instructions": jsonlib.dumps([{"type": "text", "content": "Be terse."}]),
@@ -237,6 +275,20 @@ def test_openinference_message_contents_and_tool_calls() -> None:
               "llm.output_messages.0.message.role": "assistant",
               "llm.output_messages.0.message.tool_calls.0.tool_call.function.name": "search"}, name="chat")
     assert s.llm.prompt_preview == "user: look" and s.llm.response_preview == "assistant: [tool_call search]"
+
+
+def test_litellm_tool_calls_show_in_previews() -> None:
+    """LiteLLM's OTel callback: an input message's tool calls in OpenAI's shape beside its GenAI parts;
+    the answer's tool call only as ``gen_ai.completion.0.function_call.*`` (its output message has no parts)."""
+    asked = {"role": "assistant", "parts": [{"type": "text", "content": ""}], "tool_calls": [
+        {"id": "call_1", "type": "function", "function": {"name": "get_weather", "arguments": '{"city": "Paris"}'}}]}
+    s = span({"gen_ai.input.messages": jsonlib.dumps([{"role": "user", "parts": [{"type": "text", "content": "Paris?"}]},
+                                                      asked]),
+              "gen_ai.output.messages": jsonlib.dumps([{"role": "assistant", "parts": [], "finish_reason": "tool_calls"}]),
+              "gen_ai.completion.0.function_call.name": "get_weather",
+              "gen_ai.completion.0.function_call.arguments": '{"city": "Paris"}'}, name="litellm_request")
+    assert s.llm.prompt_preview == 'user: Paris?\nassistant: [tool_call get_weather({"city": "Paris"})]'
+    assert s.llm.response_preview.endswith("[tool_call get_weather]")
 
 
 @pytest.mark.parametrize(("key", "side"), list(cv.VALUE_KEYS.items()))

@@ -18,8 +18,11 @@ the native path; the OTLP receiver uses everything.
 
 from __future__ import annotations
 
+import ast
 from collections.abc import Iterable
 from typing import Any
+
+import msgspec
 
 from ..model import Cost, TokenUsage
 from .attribute_map import ATTRIBUTE_MAP, Row, _bool, _float, _int, _str, extract_parts, first_reason
@@ -85,8 +88,9 @@ __all__ = [
     "cut_tail", "extract_messages", "message_event_text", "render_messages",
     # this module
     "COST_KEYS", "FRAMEWORK_HINTS", "FRAMEWORK_SCOPES", "INSTRUMENTATION_FAMILIES", "INSTANCE_KEYS", "PINNED_SESSION_KEY", "RESOURCE_SESSION_KEYS", "SESSION_KEYS",
-    "SUBTREE_USAGE_KEYS",
-    "Plan", "all_documented_keys", "extract_cost", "extract_subtree_usage", "finish_usage", "framework_hint",
+    "SUBTREE_USAGE_KEYS", "USAGE_OBJECT_KEYS", "USAGE_OBJECT_PATHS",
+    "Plan", "all_documented_keys", "extract_cost", "extract_subtree_usage", "extract_usage_object", "finish_usage",
+    "framework_hint",
     "parts_from_plan", "plan_for", "resource_scope",
 ]
 
@@ -163,6 +167,57 @@ def extract_subtree_usage(attributes: dict[str, Any]) -> tuple[dict[str, int], l
     return found, used
 
 
+#: Attributes that hold a call's whole usage object in one value, read for the counts its
+#: flat usage keys leave out: LiteLLM's ``metadata.usage_object`` (its logging payload's
+#: usage, a Python dict repr). LiteLLM's OTel callback sends only input, output and total
+#: as ``gen_ai.usage.*``; the cached prompt tokens are in this object only.
+USAGE_OBJECT_KEYS: tuple[str, ...] = ("metadata.usage_object",)
+#: Usage field -> paths into the object, first found wins. LiteLLM's usage is OpenAI's shape
+#: for every provider: ``prompt_tokens`` includes cache reads and writes, ``completion_tokens``
+#: the reasoning, as the monitor counts them.
+USAGE_OBJECT_PATHS: dict[str, tuple[tuple[str, ...], ...]] = {
+    "cache_read": (("prompt_tokens_details", "cached_tokens"), ("cache_read_input_tokens",)),
+    "cache_write": (("prompt_tokens_details", "cache_creation_tokens"), ("cache_creation_input_tokens",)),
+    "reasoning": (("completion_tokens_details", "reasoning_tokens"),),
+}
+#: A longer value is not read: a usage object is a few hundred characters.
+USAGE_OBJECT_CHARS = 4096
+
+
+def _usage_object(value: Any) -> dict[str, Any] | None:
+    if isinstance(value, dict):
+        return value
+    if not isinstance(value, str) or not value.startswith("{") or len(value) > USAGE_OBJECT_CHARS:
+        return None
+    try:
+        got = msgspec.json.decode(value)
+    except msgspec.DecodeError:
+        try:  # a Python dict repr (single quotes, None): literals only, never evaluated as code
+            got = ast.literal_eval(value)
+        except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+            return None
+    return got if isinstance(got, dict) else None
+
+
+def extract_usage_object(attributes: dict[str, Any]) -> tuple[dict[str, int], list[str]]:
+    """Fields of ``USAGE_OBJECT_PATHS`` found in the first usage object present, and its key."""
+    for key in USAGE_OBJECT_KEYS:
+        obj = _usage_object(attributes.get(key))
+        if obj is None:
+            continue
+        found: dict[str, int] = {}
+        for field, paths in USAGE_OBJECT_PATHS.items():
+            for path in paths:
+                v: Any = obj
+                for step in path:
+                    v = v.get(step) if isinstance(v, dict) else None
+                if isinstance(v, int) and not isinstance(v, bool) and v >= 0:
+                    found[field] = v
+                    break
+        return found, [key]
+    return {}, []
+
+
 def finish_usage(fields: dict[str, int], scope: str = "span") -> TokenUsage | None:
     """A TokenUsage from extracted fields, in the model's convention.
 
@@ -217,13 +272,16 @@ FRAMEWORK_HINTS: list[tuple[str, str]] = [
     ("traceloop", "openllmetry"),
     ("openinference", "openinference"),
 ]
-#: Frameworks above that name a family of instrumentations, not the agent framework: a
-#: resource whose scopes name both (OpenInference's CrewAI and OpenAI instrumentors) is
-#: the other's, and a session's framework is never replaced by one of these.
-INSTRUMENTATION_FAMILIES = frozenset({"openinference", "openllmetry"})
-#: Instrumentation scopes named too briefly for a fragment match: the whole name -> framework.
+#: Frameworks that name a family of instrumentations, or a model-call library agent
+#: frameworks call (LiteLLM), not the agent framework: a resource whose scopes name both
+#: (OpenInference's CrewAI and OpenAI instrumentors) is the other's, and a session's
+#: framework is never replaced by one of these.
+INSTRUMENTATION_FAMILIES = frozenset({"openinference", "openllmetry", "litellm"})
+#: Instrumentation scopes named too briefly (or too commonly) for a fragment match: the whole name -> framework.
 FRAMEWORK_SCOPES: dict[str, str] = {
     "ai": "ai-sdk",  # the Vercel AI SDK's ``ai.*`` telemetry
+    # LiteLLM's own OTel callback; not OpenInference's ``openinference.instrumentation.litellm``.
+    "litellm": "litellm",
 }
 #: Resource attributes copied onto the session.
 RESOURCE_SESSION_KEYS: dict[str, str] = {
@@ -271,7 +329,7 @@ class Plan:
     for every span: only the rows whose keys are present are tried.
     """
 
-    __slots__ = ("rows", "kind", "messages", "subtree", "cost", "keys", "fast", "session_keys")
+    __slots__ = ("rows", "kind", "messages", "subtree", "usage_object", "cost", "keys", "fast", "session_keys")
 
     def __init__(self, keys: tuple[str, ...]) -> None:
         self.keys = keys
@@ -288,6 +346,7 @@ class Plan:
         self.messages = bool(present & (set(MESSAGE_JSON_KEYS) | set(VALUE_KEYS))) or any(
             k.startswith(_MSG_PREFIXES) for k in keys)
         self.subtree = any(k in present for ks in SUBTREE_USAGE_KEYS.values() for k in ks)
+        self.usage_object = not present.isdisjoint(USAGE_OBJECT_KEYS)
         #: The session keys present, in ``SESSION_KEYS`` order (usually none).
         self.session_keys = tuple(k for k in SESSION_KEYS if k in present)
         self.cost = any(k in present for ks in COST_KEYS.values() for k in ks)
@@ -352,6 +411,7 @@ def all_documented_keys() -> set[str]:
         keys.update(ks)
     for ks in SUBTREE_USAGE_KEYS.values():
         keys.update(ks)
+    keys.update(USAGE_OBJECT_KEYS)
     keys.update(MESSAGE_JSON_KEYS)
     keys.update(MESSAGE_LIST_PREFIXES)
     keys.update(VALUE_KEYS)

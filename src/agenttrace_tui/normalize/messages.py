@@ -131,7 +131,12 @@ def render_messages(value: Any) -> str | None:
                 parts = [msg]  # a list of parts (system instructions, Strands' content blocks, AI SDK tool calls)
             if not isinstance(parts, list):
                 parts = [parts] if parts is not None else []
-            text = " ".join(_part_text(p) for p in parts)
+            texts = [_part_text(p) for p in parts]
+            calls = msg.get("tool_calls")
+            if isinstance(calls, list):  # OpenAI's shape beside GenAI parts (LiteLLM's input messages)
+                texts += [_part_text({"type": "tool_call", **c["function"]}) for c in calls
+                          if isinstance(c, dict) and isinstance(c.get("function"), dict)]
+            text = " ".join(t for t in texts if t) if calls else " ".join(texts)
             lines.append(f"{role}: {text}" if role else text)
         else:
             lines.append(_part_text(msg))
@@ -165,7 +170,8 @@ def extract_messages(attributes: dict[str, Any]) -> tuple[str | None, str | None
                 content = fields.get("message.content", fields.get("content"))
                 if content is None:
                     texts = [v for k, v in sorted(fields.items()) if k.endswith(".text") and isinstance(v, str)]
-                    calls = [v for k, v in sorted(fields.items()) if k.endswith("function.name")]
+                    # ``tool_calls.0.function.name``; ``function_call.name`` (LiteLLM's answer's tool call)
+                    calls = [v for k, v in sorted(fields.items()) if k.endswith(("function.name", "function_call.name"))]
                     content = " ".join(texts + [f"[tool_call {c}]" for c in calls])
                 lines.append(f"{role}: {content}" if role else str(content))
             target[MESSAGE_LIST_PREFIXES[prefix]].append("\n".join(lines))

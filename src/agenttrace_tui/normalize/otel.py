@@ -164,6 +164,12 @@ def build_span(
         if not llm:
             del fields["llm"]
     usage_fields = fields.pop("usage", None)
+    if usage_fields and plan.usage_object:
+        # Only completes usage the flat keys report: the object alone never makes a call.
+        more, more_used = cv.extract_usage_object(attrs)
+        for usage_field, count in more.items():
+            usage_fields.setdefault(usage_field, count)
+        used.update(more_used)
     usage = cv.finish_usage(usage_fields) if usage_fields else None
     if usage is None and plan.subtree:
         sub, sub_used = cv.extract_subtree_usage(attrs)
@@ -654,7 +660,7 @@ class _FastPlan:
 
     @staticmethod
     def make(plan: cv.Plan) -> Any:
-        if plan.messages or plan.subtree or plan.cost or cv.RENDERED_NAME_KEY in plan.keys:
+        if plan.messages or plan.subtree or plan.usage_object or plan.cost or cv.RENDERED_NAME_KEY in plan.keys:
             return _NO_FAST
         rows = []
         for part, field, conv, keys in plan.rows:
