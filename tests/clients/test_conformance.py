@@ -325,7 +325,7 @@ def test_one_session_per_run(name: str, replays: Any) -> None:
 FRAMEWORKS = {"crewai": "crewai", "ai_sdk_legacy": "ai-sdk", "openai_agents": "openai-agents", "strands": "strands",
               "langchain": "langchain", "google_adk": "google-adk", "pydantic_ai": "pydantic-ai",
               "gemini-cli": "gemini-cli", "opencode": "opencode", "qwen-code": "qwen-code",
-              "agent_framework": "agent-framework", "dspy": "dspy"}
+              "agent_framework": "agent-framework", "dspy": "dspy", "litellm_otel": "litellm"}
 
 
 @pytest.mark.parametrize(("name", "framework"), FRAMEWORKS.items())
