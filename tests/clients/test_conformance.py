@@ -145,6 +145,9 @@ CLIENTS: dict[str, Client] = {
     # The Google Gen AI SDK with the contrib instrumentation: one span per generate_content, whose
     # automatic function calling makes both model calls inside it (call 1: usage_not_reported).
     "google_genai": Client(),
+    # Semantic Kernel's own GenAI instrumentation: its model call spans carry input and output
+    # tokens only (no cached-token count); prompts and answers come as log records in the call's span.
+    "semantic_kernel": Client(cache_read=False),
 }
 
 
@@ -322,7 +325,8 @@ def test_one_session_per_run(name: str, replays: Any) -> None:
 FRAMEWORKS = {"crewai": "crewai", "ai_sdk_legacy": "ai-sdk", "openai_agents": "openai-agents", "strands": "strands",
               "langchain": "langchain", "google_adk": "google-adk", "pydantic_ai": "pydantic-ai",
               "gemini-cli": "gemini-cli", "opencode": "opencode", "qwen-code": "qwen-code",
-              "agent_framework": "agent-framework", "dspy": "dspy"}
+              "agent_framework": "agent-framework", "dspy": "dspy",
+              "semantic_kernel": "semantic-kernel"}
 
 
 @pytest.mark.parametrize(("name", "framework"), FRAMEWORKS.items())
