@@ -117,6 +117,40 @@ def test_events_wait_for_their_span() -> None:
     assert [e.name for e in st.span("t1", "a").events] == ["early", "late"]
 
 
+def _logged(name: str, body: str, span_id: str = "a", t: int = 1) -> AttachedEvent:
+    """A per-message GenAI event logged in a span, as the OTLP logs receiver attaches it."""
+    return AttachedEvent(trace_id="t1", span_id=span_id, event=SpanEvent(name=name, time_ns=t, attributes={"body": body}))
+
+
+def test_messages_logged_in_a_model_call_are_its_previews_in_any_order() -> None:
+    """Semantic Kernel logs a call's messages as records in its span, some before the span
+    is exported, some after: each side's preview is all of them, in order."""
+    st = Store()
+    st.apply([_logged("gen_ai.system.message", '{"role": "system", "content": "Be brief."}'),
+              _logged("gen_ai.user.message", '{"role": "user", "content": "Weather in Paris?"}', t=2)])
+    st.apply([span("a", kind=SpanKind.LLM_CALL, llm=LlmInfo(model="gpt-4o-mini"))])
+    st.apply([_logged("gen_ai.tool.message", '{"role": "tool", "content": "Sunny"}', t=3),
+              _logged("gen_ai.choice", '{"message": {"role": "assistant", "tool_calls": [{"id": "c1", '
+                      '"type": "function", "function": {"name": "get_weather", "arguments": "{}"}}]}}', t=4)])
+    llm = st.span("t1", "a").llm
+    assert llm.model == "gpt-4o-mini"
+    assert llm.prompt_preview == "system: Be brief.\nuser: Weather in Paris?\ntool: Sunny"
+    assert llm.response_preview == "assistant: [tool_call get_weather({})]"
+    assert len(st.span("t1", "a").events) == 4  # kept as events too
+
+
+def test_a_calls_own_messages_win_over_the_ones_it_logged() -> None:
+    """Microsoft Agent Framework sends both: its span's messages are the previews, not doubled."""
+    st = Store()
+    st.apply([_logged("gen_ai.user.message", '{"content": "hi"}')])
+    st.apply([span("a", kind=SpanKind.LLM_CALL, llm=LlmInfo(prompt_preview="user: hi"))])
+    st.apply([_logged("gen_ai.user.message", '{"content": "again"}', t=2),
+              _logged("gen_ai.choice", '{"message": {"content": "hello"}}', t=3)])
+    llm = st.span("t1", "a").llm
+    assert llm.prompt_preview == "user: hi"
+    assert llm.response_preview == "hello"
+
+
 def test_trace_moves_to_the_session_a_later_span_names() -> None:
     st = Store()
     st.apply([span("child", parent="root", session_id="")])

@@ -148,6 +148,9 @@ CLIENTS: dict[str, Client] = {
     # LiteLLM's own OTel callback (litellm.callbacks = ["otel"]): model calls only, the tool runs in user code;
     # cached tokens only in its metadata.usage_object.
     "litellm_otel": Client(tools=False),
+    # Semantic Kernel's own GenAI instrumentation: its model call spans carry input and output
+    # tokens only (no cached-token count); prompts and answers come as log records in the call's span.
+    "semantic_kernel": Client(cache_read=False),
 }
 
 
@@ -325,7 +328,8 @@ def test_one_session_per_run(name: str, replays: Any) -> None:
 FRAMEWORKS = {"crewai": "crewai", "ai_sdk_legacy": "ai-sdk", "openai_agents": "openai-agents", "strands": "strands",
               "langchain": "langchain", "google_adk": "google-adk", "pydantic_ai": "pydantic-ai",
               "gemini-cli": "gemini-cli", "opencode": "opencode", "qwen-code": "qwen-code",
-              "agent_framework": "agent-framework", "dspy": "dspy", "litellm_otel": "litellm"}
+              "agent_framework": "agent-framework", "dspy": "dspy", "litellm_otel": "litellm",
+              "semantic_kernel": "semantic-kernel"}
 
 
 @pytest.mark.parametrize(("name", "framework"), FRAMEWORKS.items())

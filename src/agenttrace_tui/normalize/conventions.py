@@ -34,6 +34,7 @@ from .messages import (
     MESSAGE_JSON_KEYS,
     MESSAGE_LIST_PREFIXES,
     PREVIEW_CHARS,
+    PREVIEWS_FROM_RECORDS,
     STACK_CHARS,
     TOOL_PREVIEW_CHARS,
     VALUE_KEYS,
@@ -41,6 +42,7 @@ from .messages import (
     cut_tail,
     extract_messages,
     message_event_text,
+    message_record_text,
     render_messages,
 )
 from .span_kinds import (
@@ -84,8 +86,8 @@ __all__ = [
     "guess_kind", "kind_from_attributes", "kind_from_name", "kind_from_string",
     # messages
     "MESSAGE_DETAIL_EVENTS", "MESSAGE_EVENTS", "MESSAGE_EVENT_CONTENT_KEYS", "MESSAGE_JSON_KEYS",
-    "MESSAGE_LIST_PREFIXES", "PREVIEW_CHARS", "STACK_CHARS", "TOOL_PREVIEW_CHARS", "VALUE_KEYS", "cut_head",
-    "cut_tail", "extract_messages", "message_event_text", "render_messages",
+    "MESSAGE_LIST_PREFIXES", "PREVIEW_CHARS", "PREVIEWS_FROM_RECORDS", "STACK_CHARS", "TOOL_PREVIEW_CHARS", "VALUE_KEYS",
+    "cut_head", "cut_tail", "extract_messages", "message_event_text", "message_record_text", "render_messages",
     # this module
     "COST_KEYS", "FRAMEWORK_HINTS", "FRAMEWORK_SCOPES", "INSTRUMENTATION_FAMILIES", "INSTANCE_KEYS", "PINNED_SESSION_KEY", "RESOURCE_SESSION_KEYS", "SESSION_KEYS",
     "SUBTREE_USAGE_KEYS", "USAGE_OBJECT_KEYS", "USAGE_OBJECT_PATHS",

@@ -107,6 +107,15 @@ def _part_text(part: Any) -> str:
     return f"[{ptype or 'part'}]"
 
 
+def _openai_tool_call(call: Any) -> Any:
+    """An OpenAI chat message's tool call (``{"id", "type": "function", "function": {"name", "arguments"}}``)
+    as a GenAI tool_call part."""
+    fn = call.get("function") if isinstance(call, dict) else None
+    if not isinstance(fn, dict):
+        return call
+    return {"type": "tool_call", "name": fn.get("name", ""), "arguments": fn.get("arguments")}
+
+
 def render_messages(value: Any) -> str | None:
     """A GenAI message list (JSON string or list) -> "role: text" lines."""
     if isinstance(value, str):
@@ -131,12 +140,12 @@ def render_messages(value: Any) -> str | None:
                 parts = [msg]  # a list of parts (system instructions, Strands' content blocks, AI SDK tool calls)
             if not isinstance(parts, list):
                 parts = [parts] if parts is not None else []
-            texts = [_part_text(p) for p in parts]
             calls = msg.get("tool_calls")
-            if isinstance(calls, list):  # OpenAI's shape beside GenAI parts (LiteLLM's input messages)
-                texts += [_part_text({"type": "tool_call", **c["function"]}) for c in calls
-                          if isinstance(c, dict) and isinstance(c.get("function"), dict)]
-            text = " ".join(t for t in texts if t) if calls else " ".join(texts)
+            if isinstance(calls, list):  # OpenAI chat messages (LiteLLM's, Semantic Kernel's): the calls beside the content
+                parts = [p for p in parts if p is not None] + [_openai_tool_call(c) for c in calls]
+                text = " ".join(t for t in map(_part_text, parts) if t)  # (an empty content beside them says nothing)
+            else:
+                text = " ".join(_part_text(p) for p in parts)
             lines.append(f"{role}: {text}" if role else text)
         else:
             lines.append(_part_text(msg))
@@ -197,3 +206,37 @@ def message_event_text(name: str, attributes: dict[str, Any]) -> tuple[str, str]
             role = name.split(".")[1] if name.count(".") >= 2 else ""
             return side, (f"{role}: {text}" if role and side == "prompt" else (text or ""))
     return None
+
+
+#: Span attribute naming the preview sides ("prompt", "response", comma-separated) that message
+#: events logged in the span filled: those the span's own messages left empty, extended by
+#: each such record that comes later (the records of one call arrive one by one).
+PREVIEWS_FROM_RECORDS = "agenttrace.previews_from_records"
+
+
+def message_record_text(name: str, attributes: dict[str, Any]) -> tuple[str, str] | None:
+    """(side, text) of a deprecated per-message GenAI event sent as a log record (Semantic
+    Kernel, Microsoft Agent Framework): its attributes as a span event's, else its ``body``,
+    the message (``{"role", "content", "tool_calls"}``, or ``{"message": …}`` for a choice)."""
+    got = message_event_text(name, attributes)
+    if got is not None or "body" not in attributes:
+        return got
+    side = MESSAGE_EVENTS.get(name)
+    if side is None:
+        return None
+    body = attributes["body"]
+    if isinstance(body, str) and body[:1] in "[{":
+        try:
+            body = _json.decode(body)
+        except (msgspec.DecodeError, ValueError):
+            pass
+    if isinstance(body, dict) and isinstance(body.get("message"), dict):
+        body = body["message"]
+    role = name.split(".")[1] if side == "prompt" and name.count(".") >= 2 else ""
+    if isinstance(body, dict) and role and "role" not in body:
+        body = {"role": role, **body}
+    if isinstance(body, dict | list):
+        text = render_messages(body) or ""
+    else:
+        text = f"{role}: {body}" if role else str(body)
+    return side, text

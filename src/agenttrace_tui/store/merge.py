@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING, Any
 
 import msgspec
 
-from ..model import AgentInfo, FileInfo, LlmInfo, RagInfo, Session, Span, SpanKind, ToolInfo
+from ..model import AgentInfo, FileInfo, LlmInfo, RagInfo, Session, Span, SpanEvent, SpanKind, ToolInfo
+from ..normalize import conventions as cv
 from ..normalize.conventions import INSTRUMENTATION_FAMILIES
 
 if TYPE_CHECKING:
@@ -298,6 +299,35 @@ def merge_same(old: Span, new: Span) -> Span:
     if usage is not None and usage.total < usage.input + usage.output:
         usage.total = usage.input + usage.output
     return out
+
+
+def fill_previews(span: Span, events: tuple[SpanEvent, ...] | list[SpanEvent]) -> None:
+    """Previews of a model call from per-message GenAI events logged in its span (log records,
+    attached to it one by one or held until it came): they fill a side the span's own messages
+    left empty, and extend a side earlier records filled (``PREVIEWS_FROM_RECORDS``)."""
+    if span.kind is not SpanKind.LLM_CALL:
+        return
+    llm = span.llm or LlmInfo()
+    filled = span.attributes.get(cv.PREVIEWS_FROM_RECORDS, "")
+    sides = set(filled.split(",")) if isinstance(filled, str) and filled else set()
+    prompt, response = llm.prompt_preview, llm.response_preview
+    for ev in events:
+        if ev.name not in cv.MESSAGE_EVENTS or (got := cv.message_record_text(ev.name, ev.attributes)) is None:
+            continue
+        side, text = got
+        if not text:
+            continue
+        if side == "prompt" and (prompt is None or "prompt" in sides):
+            prompt = cv.cut_tail(f"{prompt}\n{text}" if prompt else text)
+            sides.add("prompt")
+        elif side == "response" and (response is None or "response" in sides):
+            response = cv.cut_head(f"{response}\n{text}" if response else text)
+            sides.add("response")
+    if prompt is llm.prompt_preview and response is llm.response_preview:
+        return
+    # New part and attributes, not changed in place: a report's parts may be shared with the taps.
+    span.llm = msgspec.structs.replace(llm, prompt_preview=prompt, response_preview=response)
+    span.attributes = {**span.attributes, cv.PREVIEWS_FROM_RECORDS: ",".join(sorted(sides))}
 
 
 def merge_session(cur: Session, new: Session) -> Session:
