@@ -135,6 +135,20 @@ def test_client_tool_span_name_rows(client, pattern) -> None:
         assert other.tool is None or other.tool.name is None
 
 
+def test_a_finish_reason_sent_as_an_enum_repr_reads_as_the_api_spells_it() -> None:
+    # Semantic Kernel: gen_ai.response.finish_reason = "FinishReason.TOOL_CALLS"; with text (the
+    # general path) and without (the fast path, compiled after enough spans of one shape).
+    call = {cv.OPERATION_KEY: "chat", "gen_ai.request.model": "gpt-4o-mini"}
+    for attrs in ({**call, "gen_ai.input.messages": "[]"}, call):
+        for _ in range(300):
+            got = span({**attrs, "gen_ai.response.finish_reason": "FinishReason.TOOL_CALLS"})
+            assert got.llm is not None and got.llm.stop_reason == "tool_calls"
+    assert span({**call, "gen_ai.response.finish_reasons": ["FinishReason.STOP"]}).llm.stop_reason == "stop"
+    # Not an enum's repr: kept as sent.
+    for kept in ("end_turn", "v1.2", "a. b"):
+        assert span({**call, "gen_ai.response.finish_reasons": [kept]}).llm.stop_reason == kept
+
+
 def test_a_model_call_that_finished_for_the_reason_error_failed() -> None:
     call = {cv.OPERATION_KEY: "chat", "gen_ai.request.model": "gpt-4o-mini"}
     failed = span({**call, "gen_ai.response.finish_reasons": ["error"]})

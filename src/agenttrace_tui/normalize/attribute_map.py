@@ -60,7 +60,8 @@ ATTRIBUTE_MAP: list[Row] = [
     ("llm", "temperature", _float, ("gen_ai.request.temperature", "llm.temperature")),
     ("llm", "max_tokens", _int, ("gen_ai.request.max_tokens", "llm.max_tokens")),
     ("llm", "stop_reason", _str,
-     ("gen_ai.response.finish_reasons", "llm.stop_reason", "llm.finish_reason", "ai.response.finishReason")),
+     ("gen_ai.response.finish_reasons", "gen_ai.response.finish_reason", "llm.stop_reason", "llm.finish_reason",
+      "ai.response.finishReason")),
     ("llm", "cached", _bool, ("llm.cached",)),
     ("llm", "prompt_preview", _str, ("llm.prompt", "gen_ai.prompt", "input.value")),
     ("llm", "response_preview", _str, ("llm.response", "gen_ai.completion", "output.value", "ai.response.text")),
@@ -153,14 +154,20 @@ _build_index()
 
 
 def first_reason(value: Any) -> Any:
-    """The first finish reason of a list, also of a list sent as a JSON string (``'["tool_calls"]'``)."""
+    """The first finish reason of a list, also of a list sent as a JSON string (``'["tool_calls"]'``);
+    a reason sent as an enum's repr (Semantic Kernel's ``FinishReason.TOOL_CALLS``) as the API
+    spells it (``tool_calls``)."""
     if isinstance(value, str) and value[:1] == "[":
         try:
             value = _json.decode(value)
         except (msgspec.DecodeError, ValueError):
             return value
     if isinstance(value, (list, tuple)):
-        return value[0]
+        value = value[0]
+    if isinstance(value, str) and "." in value:
+        head, _, member = value.rpartition(".")
+        if head.isidentifier() and member.isidentifier():
+            return member.lower()
     return value
 
 

@@ -382,7 +382,7 @@ def parts_from_plan(plan: Plan, attributes: dict[str, Any]) -> tuple[dict[str, d
             cls = value.__class__
             # Fast paths: the value already has the field's type (the usual case).
             if ((conv is _str and cls is str) or (conv is _int and cls is int)) and not (
-                    field == "stop_reason" and value[:1] == "["):
+                    field == "stop_reason" and (value[:1] == "[" or "." in value)):
                 converted = value
             else:
                 try:
