@@ -291,6 +291,18 @@ def test_openinference_message_contents_and_tool_calls() -> None:
     assert s.llm.prompt_preview == "user: look" and s.llm.response_preview == "assistant: [tool_call search]"
 
 
+def test_openinference_empty_content_beside_tool_calls() -> None:
+    """OpenInference's LangChain.js instrumentation keeps an answer's empty text as ``message.content`` ""
+    beside its tool calls: the preview shows the calls, not an empty message."""
+    s = span({"llm.input_messages.0.message.role": "user", "llm.input_messages.0.message.content": "Paris?",
+              "llm.input_messages.1.message.role": "assistant", "llm.input_messages.1.message.content": "",
+              "llm.input_messages.1.message.tool_calls.0.tool_call.function.name": "get_weather",
+              "llm.output_messages.0.message.role": "assistant", "llm.output_messages.0.message.content": "",
+              "llm.output_messages.0.message.tool_calls.0.tool_call.function.name": "get_weather"}, name="ChatOpenAI")
+    assert s.llm.prompt_preview == "user: Paris?\nassistant: [tool_call get_weather]"
+    assert s.llm.response_preview == "assistant: [tool_call get_weather]"
+
+
 def test_litellm_tool_calls_show_in_previews() -> None:
     """LiteLLM's OTel callback: an input message's tool calls in OpenAI's shape beside its GenAI parts;
     the answer's tool call only as ``gen_ai.completion.0.function_call.*`` (its output message has no parts)."""

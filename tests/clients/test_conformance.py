@@ -76,6 +76,8 @@ CLIENTS: dict[str, Client] = {
     "strands": Client(custom_provider="strands-agents"),
     "strands_latest": Client(custom_provider="strands-agents"),
     "langchain": Client(),
+    # LangGraph.js with OpenInference's LangChain.js instrumentation (manuallyInstrument on the callbacks manager).
+    "langgraph_js": Client(),
     # LiteLLM names the model "openai/gpt-4o-mini"; ADK's spans carry no message text.
     "google_adk": Client(text=False, custom_provider="litellm model prefix"),
     "pydantic_ai": Client(),
@@ -329,7 +331,7 @@ FRAMEWORKS = {"crewai": "crewai", "ai_sdk_legacy": "ai-sdk", "openai_agents": "o
               "langchain": "langchain", "google_adk": "google-adk", "pydantic_ai": "pydantic-ai",
               "gemini-cli": "gemini-cli", "opencode": "opencode", "qwen-code": "qwen-code",
               "agent_framework": "agent-framework", "dspy": "dspy", "litellm_otel": "litellm",
-              "semantic_kernel": "semantic-kernel"}
+              "semantic_kernel": "semantic-kernel", "langgraph_js": "langchain"}
 
 
 @pytest.mark.parametrize(("name", "framework"), FRAMEWORKS.items())

@@ -177,7 +177,8 @@ def extract_messages(attributes: dict[str, Any]) -> tuple[str | None, str | None
             for _i, fields in sorted(msgs.items()):
                 role = fields.get("message.role", fields.get("role"))
                 content = fields.get("message.content", fields.get("content"))
-                if content is None:
+                # "" as well as absent: OpenInference's LangChain.js sends a tool-call answer's empty text.
+                if content is None or content == "":
                     texts = [v for k, v in sorted(fields.items()) if k.endswith(".text") and isinstance(v, str)]
                     # ``tool_calls.0.function.name``; ``function_call.name`` (LiteLLM's answer's tool call)
                     calls = [v for k, v in sorted(fields.items()) if k.endswith(("function.name", "function_call.name"))]

@@ -1,0 +1,85 @@
+"""Record a LangGraph.js ReAct agent (npm ``@langchain/langgraph``) traced by OpenInference.
+
+Run: ``python tests/clients/record_langgraph_js.py`` (installs the pinned npm
+packages into a cached prefix, then records). The JavaScript counterpart of
+``record_langchain.py``: ``createReactAgent`` from ``@langchain/langgraph/prebuilt``
+with one tool on ``@langchain/openai``'s ``ChatOpenAI`` (Chat Completions,
+``streamUsage: true``), traced by ``@arizeai/openinference-instrumentation-langchain``
+set up as its documentation says (``manuallyInstrument`` on
+``@langchain/core/callbacks/manager``), the OpenTelemetry Node SDK exporting
+spans over OTLP/HTTP protobuf.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from cli_support import ensure_npm, npm_version
+from recording import FAKE_KEY, Recording, otel_env
+
+NAME = "langgraph_js"
+PACKAGES = ["@langchain/langgraph@1.7.3", "@langchain/openai@1.6.0", "@langchain/core@1.4.0",
+            "@arizeai/openinference-instrumentation-langchain@4.1.1", "@opentelemetry/sdk-node@0.301.0",
+            "@opentelemetry/exporter-trace-otlp-proto@0.301.1", "zod@4"]
+
+AGENT = """
+import { NodeSDK } from '@opentelemetry/sdk-node';
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
+import { LangChainInstrumentation } from '@arizeai/openinference-instrumentation-langchain';
+import * as CallbackManagerModule from '@langchain/core/callbacks/manager';
+
+const sdk = new NodeSDK({ traceExporter: new OTLPTraceExporter() });
+sdk.start();
+// LangChain.js is instrumented by hand (its docs' set-up), before any LangChain object is made.
+new LangChainInstrumentation().manuallyInstrument(CallbackManagerModule);
+
+const { createReactAgent } = await import('@langchain/langgraph/prebuilt');
+const { ChatOpenAI } = await import('@langchain/openai');
+const { tool } = await import('@langchain/core/tools');
+const { z } = await import('zod');
+
+const getWeather = tool(async ({ city }) => 'Sunny, 22 C in ' + city, {
+  name: 'get_weather',
+  description: 'Get the current weather for a city.',
+  schema: z.object({ city: z.string() }),
+});
+const llm = new ChatOpenAI({
+  model: 'gpt-4o-mini',
+  configuration: { baseURL: process.env.OPENAI_BASE_URL },
+  streamUsage: true,
+});
+const agent = createReactAgent({ llm, tools: [getWeather], prompt: 'Answer weather questions with the get_weather tool.' });
+let code = 0;
+try {
+  const out = await agent.invoke({ messages: [{ role: 'user', content: 'What is the weather in Paris?' }] });
+  console.log('FINAL:', out.messages[out.messages.length - 1].content);
+} catch (e) {
+  console.log('ERROR:', e.name, e.message);
+  code = 3;
+} finally {
+  await sdk.shutdown();
+}
+process.exit(code);
+"""
+
+
+def main() -> None:
+    prefix = ensure_npm(NAME, PACKAGES)
+    versions = {p: npm_version(prefix, p) for p in ("@langchain/langgraph", "@langchain/openai", "@langchain/core",
+                                                     "@arizeai/openinference-instrumentation-langchain", "openai",
+                                                     "@opentelemetry/sdk-node")}
+    script = prefix / "agent.mjs"  # in the prefix, so that its node_modules resolve the imports
+    script.write_text(AGENT)
+    with Recording(NAME) as rec:
+        env = otel_env(rec.cap.url, service_name="langgraph-js-recording", signals=("traces",))
+        env |= {"OPENAI_BASE_URL": rec.llm.openai_base_url, "OPENAI_API_KEY": FAKE_KEY}
+        for label, mode in (("ok", "ok"), ("error", "error")):
+            rec.run(label, ["node", str(script)], env, mode=mode)
+        rec.save(packages=versions, env=env, recorder=Path(__file__).name,
+                 notes=["createReactAgent with one tool on ChatOpenAI(streamUsage: true; key from "
+                        "OPENAI_API_KEY), one invoke; LangChainInstrumentation().manuallyInstrument(@langchain/core/callbacks/manager); "
+                        "OTel Node SDK, OTLP/HTTP protobuf."])
+
+
+if __name__ == "__main__":
+    main()
