@@ -148,6 +148,9 @@ CLIENTS: dict[str, Client] = {
     # LiteLLM's own OTel callback (litellm.callbacks = ["otel"]): model calls only, the tool runs in user code;
     # cached tokens only in its metadata.usage_object.
     "litellm_otel": Client(tools=False),
+    # Haystack's Agent with OpenInference's instrumentor: no cached-token count on its generator spans, and
+    # no tool span (the agent runs its tools in a plain function the instrumentor does not wrap).
+    "haystack": Client(cache_read=False, tools=False),
 }
 
 
@@ -325,7 +328,8 @@ def test_one_session_per_run(name: str, replays: Any) -> None:
 FRAMEWORKS = {"crewai": "crewai", "ai_sdk_legacy": "ai-sdk", "openai_agents": "openai-agents", "strands": "strands",
               "langchain": "langchain", "google_adk": "google-adk", "pydantic_ai": "pydantic-ai",
               "gemini-cli": "gemini-cli", "opencode": "opencode", "qwen-code": "qwen-code",
-              "agent_framework": "agent-framework", "dspy": "dspy", "litellm_otel": "litellm"}
+              "agent_framework": "agent-framework", "dspy": "dspy", "litellm_otel": "litellm",
+              "haystack": "haystack"}
 
 
 @pytest.mark.parametrize(("name", "framework"), FRAMEWORKS.items())
