@@ -314,7 +314,26 @@ def test_litellm_tool_calls_show_in_previews() -> None:
               "gen_ai.completion.0.function_call.name": "get_weather",
               "gen_ai.completion.0.function_call.arguments": '{"city": "Paris"}'}, name="litellm_request")
     assert s.llm.prompt_preview == 'user: Paris?\nassistant: [tool_call get_weather({"city": "Paris"})]'
-    assert s.llm.response_preview.endswith("[tool_call get_weather]")
+    assert s.llm.response_preview == "[tool_call get_weather]"
+
+
+def test_gemini_api_parts_and_streamed_chunks_in_previews() -> None:
+    """Gemini CLI: messages in Gemini's API shape (``functionCall``/``functionResponse`` parts), and
+    a streamed answer as one message per chunk: one line of the answer, the tool call named."""
+    asked = {"role": "model", "parts": [{"functionCall": {"name": "run_shell_command", "args": {"command": "ls"}}}]}
+    done = {"role": "user", "parts": [{"functionResponse": {"name": "run_shell_command", "response": {"output": "a"}}}]}
+    s = span({"gen_ai.input.messages": jsonlib.dumps([{"role": "user", "parts": [{"text": "list"}]}, asked, done]),
+              "gen_ai.output.messages": jsonlib.dumps([{"role": "model", "parts": [{"text": t}]}
+                                                       for t in ("Final", " answer", ".")])}, name="llm_call")
+    assert s.llm.prompt_preview == ('user: list\nmodel: [tool_call run_shell_command({"command":"ls"})]\n'
+                                    'user: [tool result {"output":"a"}]')
+    assert s.llm.response_preview == "model: Final answer."
+    one = span({"gen_ai.output.messages": jsonlib.dumps([asked])}, name="llm_call")
+    assert one.llm.response_preview == 'model: [tool_call run_shell_command({"command":"ls"})]'
+    # A prompt's messages of one role in a row stay apart (two user messages are two).
+    two = span({"gen_ai.input.messages": jsonlib.dumps([{"role": "user", "parts": [{"text": t}]} for t in ("a", "b")]),
+                cv.OPERATION_KEY: "chat"}, name="chat")
+    assert two.llm.prompt_preview == "user: a\nuser: b"
 
 
 @pytest.mark.parametrize(("key", "side"), list(cv.VALUE_KEYS.items()))

@@ -537,9 +537,17 @@ def test_previews_where_the_client_sent_text(name: str, replays: Any) -> None:
     for run in reported_runs(rp.manifest):
         if not ok_calls(run):
             continue
-        for span in llm_spans(rp.store, run_session(rp, run)):
+        spans = llm_spans(rp.store, run_session(rp, run))
+        for span in spans:
             assert span.llm.prompt_preview, f"{span.name}: no prompt preview"
             assert span.llm.response_preview, f"{span.name}: no response preview"
+        # What the fake server answered shows: the tool a call asked for, the final text.
+        answers = "\n".join(s.llm.response_preview for s in spans)
+        for call in ok_calls(run):
+            if call.get("tool_name"):
+                assert call["tool_name"] in answers, f"call {call['seq']} asked for {call['tool_name']}: {answers!r}"
+            elif call["kind"] == "final":
+                assert "Final answer from fakellm" in answers, f"call {call['seq']}'s answer: {answers!r}"
 
 
 @pytest.mark.parametrize("name", NAMES)

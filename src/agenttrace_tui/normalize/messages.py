@@ -99,6 +99,12 @@ def _part_text(part: Any) -> str:
         content = part["toolResult"].get("content")
         texts = [c.get("text", "") for c in content if isinstance(c, dict)] if isinstance(content, list) else [str(content)]
         return f"[tool result {' '.join(t for t in texts if t)}]"
+    if isinstance(call := part.get("functionCall"), dict):  # Gemini's API parts (Gemini CLI's messages)
+        args = call.get("args")
+        return f"[tool_call {call.get('name', '')}({args if isinstance(args, str) else msgspec.json.encode(args).decode()})]"
+    if isinstance(result := part.get("functionResponse"), dict):
+        resp = result.get("response", "")
+        return f"[tool result {resp if isinstance(resp, str) else msgspec.json.encode(resp).decode()}]"
     if ptype == "tool_call_response":
         resp = part.get("response", part.get("result", ""))
         return f"[tool result {resp if isinstance(resp, str) else msgspec.json.encode(resp).decode()}]"
@@ -116,8 +122,10 @@ def _openai_tool_call(call: Any) -> Any:
     return {"type": "tool_call", "name": fn.get("name", ""), "arguments": fn.get("arguments")}
 
 
-def render_messages(value: Any) -> str | None:
-    """A GenAI message list (JSON string or list) -> "role: text" lines."""
+def render_messages(value: Any, chunks: bool = False) -> str | None:
+    """A GenAI message list (JSON string or list) -> "role: text" lines; with ``chunks`` (an
+    answer), messages of one role in a row are the pieces of one streamed answer (Gemini
+    CLI sends each chunk as a message): one line."""
     if isinstance(value, str):
         try:
             value = _json.decode(value)
@@ -127,7 +135,8 @@ def render_messages(value: Any) -> str | None:
         value = [value]
     if not isinstance(value, list):
         return None
-    lines = []
+    lines: list[str] = []
+    last_role: Any = None
     for msg in value:
         if isinstance(msg, dict):
             role = msg.get("role")
@@ -146,9 +155,16 @@ def render_messages(value: Any) -> str | None:
                 text = " ".join(t for t in map(_part_text, parts) if t)  # (an empty content beside them says nothing)
             else:
                 text = " ".join(_part_text(p) for p in parts)
-            lines.append(f"{role}: {text}" if role else text)
+            if not text:
+                continue  # (a message with nothing to show: LiteLLM's answer, its tool call sent apart)
+            if chunks and role and role == last_role:
+                lines[-1] += text
+            else:
+                lines.append(f"{role}: {text}" if role else text)
+            last_role = role
         else:
             lines.append(_part_text(msg))
+            last_role = None
     return "\n".join(lines)
 
 
@@ -160,7 +176,7 @@ def extract_messages(attributes: dict[str, Any]) -> tuple[str | None, str | None
     target = {"prompt": prompt, "response": response}
     for key, side in MESSAGE_JSON_KEYS.items():
         if key in attributes:
-            text = render_messages(attributes[key])
+            text = render_messages(attributes[key], chunks=side == "response")
             if text:
                 target[side].append(text)
             used.append(key)
