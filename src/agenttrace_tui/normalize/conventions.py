@@ -39,6 +39,7 @@ from .messages import (
     VALUE_KEYS,
     cut_head,
     cut_tail,
+    detail_event_previews,
     extract_messages,
     message_event_text,
     render_messages,
@@ -85,7 +86,7 @@ __all__ = [
     # messages
     "MESSAGE_DETAIL_EVENTS", "MESSAGE_EVENTS", "MESSAGE_EVENT_CONTENT_KEYS", "MESSAGE_JSON_KEYS",
     "MESSAGE_LIST_PREFIXES", "PREVIEW_CHARS", "STACK_CHARS", "TOOL_PREVIEW_CHARS", "VALUE_KEYS", "cut_head",
-    "cut_tail", "extract_messages", "message_event_text", "render_messages",
+    "cut_tail", "detail_event_previews", "extract_messages", "message_event_text", "render_messages",
     # this module
     "COST_KEYS", "FRAMEWORK_HINTS", "FRAMEWORK_SCOPES", "INSTRUMENTATION_FAMILIES", "INSTANCE_KEYS", "PINNED_SESSION_KEY", "RESOURCE_SESSION_KEYS", "SESSION_KEYS",
     "SUBTREE_USAGE_KEYS", "USAGE_OBJECT_KEYS", "USAGE_OBJECT_PATHS",

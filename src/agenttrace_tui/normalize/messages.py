@@ -143,6 +143,25 @@ def render_messages(value: Any) -> str | None:
     return "\n".join(lines)
 
 
+def detail_event_previews(events: Any) -> tuple[str | None, str | None]:
+    """Prompt and response previews of a model call from its message-detail events.
+
+    ``events`` are ``SpanEvent``-like (``name``, ``attributes``). The GenAI conventions send
+    ``gen_ai.client.inference.operation.details`` as a log record naming the call's span
+    (Google ADK does), so the previews can only be read once the event has joined its span.
+    """
+    prompt: list[str] = []
+    response: list[str] = []
+    for ev in events:
+        if ev.name in MESSAGE_DETAIL_EVENTS:
+            p, r, _keys = extract_messages(ev.attributes)
+            if p:
+                prompt.append(p)
+            if r:
+                response.append(r)
+    return (cut_tail("\n".join(prompt)) if prompt else None, cut_head("\n".join(response)) if response else None)
+
+
 def extract_messages(attributes: dict[str, Any]) -> tuple[str | None, str | None, list[str]]:
     """Prompt and response previews from message attributes, and keys consumed."""
     prompt: list[str] = []

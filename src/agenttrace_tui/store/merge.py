@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING, Any
 
 import msgspec
 
-from ..model import AgentInfo, FileInfo, LlmInfo, RagInfo, Session, Span, SpanKind, ToolInfo
-from ..normalize.conventions import INSTRUMENTATION_FAMILIES
+from ..model import AgentInfo, FileInfo, LlmInfo, RagInfo, Session, Span, SpanEvent, SpanKind, ToolInfo
+from ..normalize.conventions import INSTRUMENTATION_FAMILIES, detail_event_previews
 
 if TYPE_CHECKING:
     pass
@@ -191,6 +191,23 @@ assert _PLAIN_NO_IDS == ("name", "start_ns", "parent_span_id", "end_ns", "status
 # The plain fields are strings, ints, None or a tuple (links) whose defaults are
 # all falsy: "unset" (None, "", 0, (), the default) is exactly "falsy" for them.
 assert all(not d for _, d in _PLAIN if d is not msgspec.NODEFAULT)
+
+
+def attach_events(span: Span, events: tuple[SpanEvent, ...]) -> None:
+    """Add events that arrived apart from ``span`` (log records naming it) to it, in place.
+
+    A model call's message-detail event sent as a log record (the GenAI conventions' way,
+    Google ADK's) gives the previews its span does not carry itself.
+    """
+    span.events = span.events + events
+    llm = span.llm
+    if span.kind is not SpanKind.LLM_CALL or (llm is not None and llm.prompt_preview and llm.response_preview):
+        return
+    prompt, response = detail_event_previews(events)
+    if prompt or response:
+        base = llm if llm is not None else LlmInfo()
+        span.llm = msgspec.structs.replace(base, prompt_preview=base.prompt_preview or prompt,
+                                           response_preview=base.response_preview or response)
 
 
 def copy_with_plain(old: Span, new: Span) -> Span:
