@@ -151,6 +151,28 @@ def test_a_calls_own_messages_win_over_the_ones_it_logged() -> None:
     assert llm.response_preview == "hello"
 
 
+def test_a_calls_message_detail_log_record_gives_its_previews_whenever_it_arrives() -> None:
+    """The GenAI conventions send a call's messages as a log record naming its span (Google ADK)."""
+    details = SpanEvent(name="gen_ai.client.inference.operation.details", time_ns=1, attributes={
+        "gen_ai.input.messages": [{"role": "user", "parts": [{"type": "text", "content": "Weather in Paris?"}]}],
+        "gen_ai.output.messages": [{"role": "assistant", "parts": [{"type": "text", "content": "Sunny."}]}],
+    })
+    call = {"kind": SpanKind.LLM_CALL, "llm": LlmInfo(model="gemini-2.5-flash")}
+    st = Store()
+    st.apply([AttachedEvent(trace_id="t1", span_id="early", event=details)])
+    st.apply([span("early", **call), span("late", **call)])
+    st.apply([AttachedEvent(trace_id="t1", span_id="late", event=details)])
+    for sid in ("early", "late"):
+        llm = st.span("t1", sid).llm
+        assert llm is not None and llm.model == "gemini-2.5-flash"
+        assert (llm.prompt_preview, llm.response_preview) == ("user: Weather in Paris?", "assistant: Sunny.")
+    # The span's own text is kept over the event's.
+    st.apply([span("own", kind=SpanKind.LLM_CALL, llm=LlmInfo(prompt_preview="mine", response_preview="mine too"))])
+    st.apply([AttachedEvent(trace_id="t1", span_id="own", event=details)])
+    llm = st.span("t1", "own").llm
+    assert llm is not None and (llm.prompt_preview, llm.response_preview) == ("mine", "mine too")
+
+
 def test_trace_moves_to_the_session_a_later_span_names() -> None:
     st = Store()
     st.apply([span("child", parent="root", session_id="")])

@@ -78,8 +78,11 @@ CLIENTS: dict[str, Client] = {
     "langchain": Client(),
     # LangGraph.js with OpenInference's LangChain.js instrumentation (manuallyInstrument on the callbacks manager).
     "langgraph_js": Client(),
-    # LiteLLM names the model "openai/gpt-4o-mini"; ADK's spans carry no message text.
-    "google_adk": Client(text=False, custom_provider="litellm model prefix"),
+    # LiteLLM names the model "openai/gpt-4o-mini". ADK's message text is in a log record naming
+    # each call's span (gen_ai.client.inference.operation.details), not on the span.
+    "google_adk": Client(custom_provider="litellm model prefix"),
+    # ADK calling Gemini itself (its own model class, google-genai): thinking and cached tokens.
+    "google_adk_gemini": Client(),
     "pydantic_ai": Client(),
     "logfire": Client(),
     # util-genai 1.1b0 reports no cached tokens; `true` is not a capture mode any more (no text).
@@ -331,7 +334,8 @@ def test_one_session_per_run(name: str, replays: Any) -> None:
 
 #: The agent framework each client is (the sessions' framework column), where its telemetry names one.
 FRAMEWORKS = {"crewai": "crewai", "ai_sdk_legacy": "ai-sdk", "openai_agents": "openai-agents", "strands": "strands",
-              "langchain": "langchain", "google_adk": "google-adk", "pydantic_ai": "pydantic-ai",
+              "langchain": "langchain", "google_adk": "google-adk",
+              "google_adk_gemini": "google-adk", "pydantic_ai": "pydantic-ai",
               "gemini-cli": "gemini-cli", "opencode": "opencode", "qwen-code": "qwen-code",
               "agent_framework": "agent-framework", "dspy": "dspy", "litellm_otel": "litellm",
               "semantic_kernel": "semantic-kernel", "langgraph_js": "langchain", "haystack": "haystack"}

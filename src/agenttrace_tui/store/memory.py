@@ -35,12 +35,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 
 from ..model import AttachedEvent, Metric, Session, Span, SpanEnd, Update
-from ..normalize.conventions import MESSAGE_EVENTS
 from .aggregates import Contribution, Totals, counted
 from .budget import Budget
 from .entries import MetricSeries, SessionEntry
 from .limits import DEFAULT_MAX_SPANS, MAX_ENDED_OPEN, MAX_PENDING_EVENTS, MAX_PENDING_SPANS, MIN_SERIES, MIN_SESSIONS
-from .merge import MAX_EVENTS_PER_SPAN, fill_previews, merge_session
+from .merge import MAX_EVENTS_PER_SPAN, PREVIEW_EVENTS, fill_previews, merge_session
 from .rollups import CostReads
 from .upsert import SpanUpserts
 
@@ -190,7 +189,7 @@ class Store(SpanUpserts, Budget, CostReads):
             self.dropped_events += 1
             return
         span.events = span.events + (ev.event,)
-        if ev.event.name in MESSAGE_EVENTS:
+        if ev.event.name in PREVIEW_EVENTS:
             fill_previews(span, (ev.event,))
         trace.version = self.sessions[trace.session_id].version = self.version
         self._dirty_spans[(trace.trace_id, span.span_id)] = span

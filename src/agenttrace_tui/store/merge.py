@@ -301,8 +301,22 @@ def merge_same(old: Span, new: Span) -> Span:
     return out
 
 
+#: Events whose text ``fill_previews`` reads: per-message events, and the message-detail event.
+PREVIEW_EVENTS = frozenset(cv.MESSAGE_EVENTS) | frozenset(cv.MESSAGE_DETAIL_EVENTS)
+
+
+def _event_texts(ev: SpanEvent) -> list[tuple[str, str | None]]:
+    """(side, text) of a message event: one message (Semantic Kernel's log records), or a
+    call's whole exchange (``gen_ai.client.inference.operation.details``: Google ADK's)."""
+    if ev.name in cv.MESSAGE_DETAIL_EVENTS:
+        prompt, response, _keys = cv.extract_messages(ev.attributes)
+        return [("prompt", prompt), ("response", response)]
+    got = cv.message_record_text(ev.name, ev.attributes) if ev.name in cv.MESSAGE_EVENTS else None
+    return [got] if got is not None else []
+
+
 def fill_previews(span: Span, events: tuple[SpanEvent, ...] | list[SpanEvent]) -> None:
-    """Previews of a model call from per-message GenAI events logged in its span (log records,
+    """Previews of a model call from GenAI message events logged in its span (log records,
     attached to it one by one or held until it came): they fill a side the span's own messages
     left empty, and extend a side earlier records filled (``PREVIEWS_FROM_RECORDS``)."""
     if span.kind is not SpanKind.LLM_CALL:
@@ -311,10 +325,7 @@ def fill_previews(span: Span, events: tuple[SpanEvent, ...] | list[SpanEvent]) -
     filled = span.attributes.get(cv.PREVIEWS_FROM_RECORDS, "")
     sides = set(filled.split(",")) if isinstance(filled, str) and filled else set()
     prompt, response = llm.prompt_preview, llm.response_preview
-    for ev in events:
-        if ev.name not in cv.MESSAGE_EVENTS or (got := cv.message_record_text(ev.name, ev.attributes)) is None:
-            continue
-        side, text = got
+    for side, text in (got for ev in events for got in _event_texts(ev)):
         if not text:
             continue
         if side == "prompt" and (prompt is None or "prompt" in sides):
