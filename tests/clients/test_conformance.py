@@ -96,6 +96,9 @@ CLIENTS: dict[str, Client] = {
     "openllmetry_langchain": Client(),
     # OpenLLMetry's Anthropic instrumentation (the SDK traces itself too: two spans a call).
     "openllmetry_anthropic": Client(tools=False),
+    # OpenLLMetry for Node.js (withWorkflow > withAgent, withTool) on the openai npm package: no
+    # cached-token count on its chat spans, and nothing of a failed call (its span never ends).
+    "traceloop_node": Client(cache_read=False),
     # OpenLIT's own set-up: its OpenAI instrumentation (model calls only) and the contrib httpx one;
     # it reports $0 for a model its price list lacks (offline: all), and counts a call's tokens
     # itself when the API sent none.
