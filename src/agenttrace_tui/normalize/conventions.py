@@ -66,6 +66,7 @@ from .span_kinds import (
     SEED_NAME_KINDS,
     TRACELOOP_KIND_KEY,
     TRACELOOP_KINDS,
+    TRACELOOP_TOOL_FIELDS,
     _names_a_call,
     client_kind,
     client_tool_name,
@@ -73,6 +74,7 @@ from .span_kinds import (
     kind_from_attributes,
     kind_from_name,
     kind_from_string,
+    traceloop_tool_fields,
 )
 
 __all__ = [
@@ -82,8 +84,8 @@ __all__ = [
     "AI_SDK_KINDS", "AI_SDK_OPERATION_KEY", "CLIENT_INTERNAL_NAMES", "CLIENT_SPAN_KINDS", "CLIENT_TOOL_CALL_KEYS", "CLIENT_TOOL_NAME_KEYS",
     "CLIENT_TOOL_SPAN_NAMES", "EXPLICIT_KIND_KEYS", "INTERNAL_BY_DEFAULT", "INTERNAL_KEY",
     "KIND_BY_NAME", "KIND_KEY", "OPENINFERENCE_KEY", "OPENINFERENCE_KINDS", "OPERATION_KEY", "OPERATION_KINDS",
-    "RENDERED_NAME_KEY", "SEED_NAME_KINDS", "TRACELOOP_KIND_KEY", "TRACELOOP_KINDS", "_names_a_call", "client_kind", "client_tool_name",
-    "guess_kind", "kind_from_attributes", "kind_from_name", "kind_from_string",
+    "RENDERED_NAME_KEY", "SEED_NAME_KINDS", "TRACELOOP_KIND_KEY", "TRACELOOP_KINDS", "TRACELOOP_TOOL_FIELDS", "_names_a_call", "client_kind",
+    "client_tool_name", "guess_kind", "kind_from_attributes", "kind_from_name", "kind_from_string", "traceloop_tool_fields",
     # messages
     "MESSAGE_DETAIL_EVENTS", "MESSAGE_EVENTS", "MESSAGE_EVENT_CONTENT_KEYS", "MESSAGE_JSON_KEYS",
     "MESSAGE_LIST_PREFIXES", "PREVIEW_CHARS", "PREVIEWS_FROM_RECORDS", "STACK_CHARS", "TOOL_PREVIEW_CHARS", "VALUE_KEYS",
@@ -421,6 +423,7 @@ def all_documented_keys() -> set[str]:
     keys.update(RESOURCE_SESSION_KEYS)
     keys.update(CLIENT_TOOL_NAME_KEYS)
     keys.update(CLIENT_TOOL_CALL_KEYS)
+    keys.update(k for _f, k in TRACELOOP_TOOL_FIELDS)
     keys.update(MESSAGE_DETAIL_EVENTS)
     keys.update((INTERNAL_KEY, RENDERED_NAME_KEY))
     for names in CLIENT_SPAN_KINDS.values():

@@ -229,6 +229,14 @@ def build_span(
                     named[field] = str(v)
         if "name" not in named and (tool_name := cv.client_tool_name(client, name)) is not None:
             named["name"] = tool_name
+    if kind is SpanKind.TOOL_EXECUTION:
+        traceloop = cv.traceloop_tool_fields(attrs)
+        if traceloop:
+            tool = fields.setdefault("tool", {})
+            for field, key in traceloop:
+                if field not in tool:
+                    tool[field] = attrs[key]
+                    used.add(key)
     parts: dict[str, Any] = {}
     if prompt is not None or response is not None:
         if kind is SpanKind.LLM_CALL or (kind is SpanKind.EMBEDDING and "llm" in fields):
@@ -691,10 +699,13 @@ class _FastPlan:
             kind = cv.guess_kind(name, shown)
         recipe: _Recipe | None = None
         client_tool = client is not None and kind is SpanKind.TOOL_EXECUTION
-        if not (client_tool and (any(k in attrs for k in (*cv.CLIENT_TOOL_NAME_KEYS, *cv.CLIENT_TOOL_CALL_KEYS))
-                                 or cv.client_tool_name(client, name) is not None)):
+        if not ((client_tool and (any(k in attrs for k in (*cv.CLIENT_TOOL_NAME_KEYS, *cv.CLIENT_TOOL_CALL_KEYS))
+                                  or cv.client_tool_name(client, name) is not None))
+                or (kind is SpanKind.TOOL_EXECUTION and any(k in attrs for _f, k in cv.TRACELOOP_TOOL_FIELDS))):
             # A known client's tool span always has a tool part (build_span); one that names
-            # its tool by the client's own keys or by its span name takes the general path.
+            # its tool by the client's own keys or by its span name, and a tool span with
+            # OpenLLMetry's entity keys (by key, not value: one recipe serves a key set), take
+            # the general path.
             llm = parts.get("llm")
             drop_llm = llm is not None and kind not in (SpanKind.LLM_CALL, SpanKind.EMBEDDING) and not cv._names_a_call(llm)
             by_part: dict[str, list[tuple[str, str, type, bool]]] = {}

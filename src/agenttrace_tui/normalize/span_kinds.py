@@ -108,6 +108,14 @@ TRACELOOP_KINDS: dict[str, SpanKind] = {
     "tool": SpanKind.TOOL_EXECUTION,
 }
 TRACELOOP_KIND_KEY = "traceloop.span.kind"
+#: OpenLLMetry's entity attributes -> the tool part's fields, on its tool spans (``traceloop.span.kind``
+#: ``tool``: the SDKs' ``@tool`` decorator, ``withTool`` in Node.js), which name the tool and carry its
+#: arguments and result only there; a GenAI key present says them first.
+TRACELOOP_TOOL_FIELDS: tuple[tuple[str, str], ...] = (
+    ("name", "traceloop.entity.name"),
+    ("input_preview", "traceloop.entity.input"),
+    ("output_preview", "traceloop.entity.output"),
+)
 OPERATION_KEY = "gen_ai.operation.name"
 OPENINFERENCE_KEY = "openinference.span.kind"
 #: The Vercel AI SDK's operation (its ``ai.*`` telemetry: AI SDK 4-6, and 7's
@@ -161,6 +169,14 @@ def kind_from_name(name: str) -> SpanKind | None:
         if pattern.search(name):
             return k
     return None
+
+
+def traceloop_tool_fields(attributes: dict[str, Any]) -> list[tuple[str, str]]:
+    """(field, key) of ``TRACELOOP_TOOL_FIELDS`` present on an OpenLLMetry tool span; [] on any other span."""
+    v = attributes.get(TRACELOOP_KIND_KEY)
+    if not isinstance(v, str) or TRACELOOP_KINDS.get(v.strip().lower()) is not SpanKind.TOOL_EXECUTION:
+        return []
+    return [(field, key) for field, key in TRACELOOP_TOOL_FIELDS if isinstance(attributes.get(key), str) and attributes[key]]
 
 
 def kind_from_attributes(attributes: dict[str, Any]) -> tuple[SpanKind | None, str | None]:
