@@ -97,6 +97,20 @@ def test_ai_sdk_operation_row(value, kind) -> None:
     assert span({cv.AI_SDK_OPERATION_KEY: value}, name="x").kind is kind
 
 
+@pytest.mark.parametrize(("value", "kind"), list(cv.LANGFUSE_KINDS.items()))
+def test_langfuse_observation_type_row(value, kind) -> None:
+    # "span" is explicit too: a Langfuse span named like a model call is not guessed one.
+    assert span({cv.LANGFUSE_KIND_KEY: value}, name="chat_handler").kind is kind
+
+
+def test_langfuse_sessions_are_langfuse_unless_it_exports_a_framework_beside_it() -> None:
+    """Langfuse's exporter sends other instrumentations' spans beside its own (scope ``langfuse-sdk``)."""
+    assert ResourceInfo({"service.name": "svc"}, cv.resource_scope(["langfuse-sdk"])).framework == "langfuse"
+    assert cv.resource_scope(["langfuse-sdk", "pydantic-ai"]) == "pydantic-ai"
+    assert merge_session(Session(id="s", framework="pydantic-ai"), Session(id="s", framework="langfuse")).framework == (
+        "pydantic-ai")
+
+
 def test_a_resource_is_the_framework_its_scopes_name_not_their_instrumentation_family() -> None:
     oi_openai, oi_crew = "openinference.instrumentation.openai", "openinference.instrumentation.crewai"
     assert cv.resource_scope([oi_openai, oi_crew]) == oi_crew
@@ -135,7 +149,8 @@ def test_client_internal_name_rows(client, pattern) -> None:
 
 
 #: Per client of ``CLIENT_TOOL_SPAN_NAMES``: (a tool span's name, the tool it names).
-TOOL_SPAN_EXAMPLES = {"dspy": [("get_weather.__call__", "get_weather"), ("search_web.acall", "search_web")]}
+TOOL_SPAN_EXAMPLES = {"dspy": [("get_weather.__call__", "get_weather"), ("search_web.acall", "search_web")],
+                      "langfuse": [("get_weather", "get_weather")]}
 
 
 @pytest.mark.parametrize(("client", "pattern"), cv.CLIENT_TOOL_SPAN_NAMES.items())
@@ -277,6 +292,64 @@ def test_a_usage_object_alone_or_unreadable_counts_nothing() -> None:
     for junk in ("{}", "{'prompt_tokens_details': {'cached_tokens': 'many'}}", "__import__('os')", "{" * 5000, 42):
         s = span({**FLAT_USAGE, "metadata.usage_object": junk})
         assert (s.usage.input, s.usage.cache_read) == (1234, 0)
+
+
+#: What Langfuse's OpenAI drop-in (langfuse.openai, 5.0.4) puts on a chat completion's generation.
+LANGFUSE_OPENAI_USAGE = jsonlib.dumps({
+    "completion_tokens": 56, "prompt_tokens": 1234, "total_tokens": 1290,
+    "completion_tokens_details": {"accepted_prediction_tokens": 0, "audio_tokens": 0, "reasoning_tokens": 7},
+    "prompt_tokens_details": {"audio_tokens": 0, "cached_tokens": 200}})
+
+
+@pytest.mark.parametrize(("usage", "want"), [
+    (LANGFUSE_OPENAI_USAGE, (1234, 56, 1290, 200, 0, 7)),
+    # The Responses API's usage object.
+    (jsonlib.dumps({"input_tokens": 900, "output_tokens": 40, "total_tokens": 940,
+                    "input_tokens_details": {"cached_tokens": 300}, "output_tokens_details": {"reasoning_tokens": 8}}),
+     (900, 40, 940, 300, 0, 8)),
+    # Langfuse's own types, as its LangChain handler makes them: the details split off input and output.
+    (jsonlib.dumps({"input": 1034, "output": 49, "total": 1290, "input_cache_read": 200, "output_reasoning": 7}),
+     (1234, 56, 1290, 200, 0, 7)),
+    # As its docs send Anthropic's usage: cache reads and writes beside input.
+    (jsonlib.dumps({"input": 100, "output": 20, "cache_read_input_tokens": 500, "cache_creation_input_tokens": 50}),
+     (650, 20, 670, 500, 50, 0)),
+])
+def test_langfuse_usage_details_are_a_generations_whole_usage(usage, want) -> None:
+    s = span({cv.LANGFUSE_KIND_KEY: "generation", "langfuse.observation.model.name": "gpt-4o-mini",
+              "langfuse.observation.usage_details": usage})
+    assert s.kind is SpanKind.LLM_CALL and s.llm.model == "gpt-4o-mini" and s.usage.scope == "span"
+    assert (s.usage.input, s.usage.output, s.usage.total, s.usage.cache_read, s.usage.cache_write,
+            s.usage.reasoning) == want
+    assert "langfuse.observation.usage_details" not in s.attributes
+    # Its cost details are not a reported cost: the price table prices the call.
+    costed = span({cv.LANGFUSE_KIND_KEY: "generation", "langfuse.observation.usage_details": usage,
+                   "langfuse.observation.cost_details": '{"input": 0, "output": 0, "total": 0}'})
+    assert costed.cost is None and "langfuse.observation.cost_details" in costed.attributes
+
+
+def test_langfuse_usage_details_without_counts_stay_an_attribute() -> None:
+    s = span({cv.LANGFUSE_KIND_KEY: "generation", "langfuse.observation.usage_details": '{"unit": "TOKENS"}'})
+    assert s.usage is None and s.attributes["langfuse.observation.usage_details"] == '{"unit": "TOKENS"}'
+
+
+def test_langfuse_observation_input_and_output_are_previews() -> None:
+    request = {"tools": [{"type": "function", "function": {"name": "get_weather"}}],
+               "messages": [{"role": "system", "content": "Be terse."}, {"role": "user", "content": "Weather?"}]}
+    answer = {"role": "assistant", "content": None, "tool_calls": [
+        {"id": "c1", "type": "function", "function": {"name": "get_weather", "arguments": '{"city": "Paris"}'}}]}
+    s = span({cv.LANGFUSE_KIND_KEY: "generation", "langfuse.observation.input": jsonlib.dumps(request),
+              "langfuse.observation.output": jsonlib.dumps(answer)})
+    assert s.llm.prompt_preview == "system: Be terse.\nuser: Weather?"
+    assert s.llm.response_preview == 'assistant: [tool_call get_weather({"city": "Paris"})]'
+    assert span({cv.LANGFUSE_KIND_KEY: "generation", "langfuse.observation.input": jsonlib.dumps(request["messages"]),
+                 "langfuse.observation.output": "Sunny."}).llm.response_preview == "Sunny."
+    # A traced function's arguments and return value, as sent; the tool named after its observation.
+    tool = build_span("ab" * 16, "cd" * 8, None, "get_weather", 1_000, 2_000, {
+        cv.LANGFUSE_KIND_KEY: "tool", "langfuse.observation.input": '{"args": [], "kwargs": {"city": "Paris"}}',
+        "langfuse.observation.output": '{"type": "report", "temp": 22}'}, [], (), 0, "", "s", "langfuse")
+    assert tool.kind is SpanKind.TOOL_EXECUTION and tool.tool.name == "get_weather"
+    assert tool.tool.input_preview == '{"args": [], "kwargs": {"city": "Paris"}}'
+    assert tool.tool.output_preview == '{"type": "report", "temp": 22}'
 
 
 def test_message_json_rows() -> None:

@@ -269,6 +269,48 @@ async def test_deeply_nested_json_values_never_break_the_receiver(depth: int) ->
         await server.close()
 
 
+LANGFUSE_PATH = "/api/public/otel/v1/traces"
+#: What Langfuse's Python SDK sends with each export: Basic auth from its keys, its own headers, gzip.
+LANGFUSE_HEADERS = {**PB, "Content-Encoding": "gzip", "Authorization": "Basic cGstbGY6c2stbGY=",
+                    "x-langfuse-sdk-name": "python", "x-langfuse-public-key": "pk-lf"}
+
+
+async def test_langfuse_export_path_is_served_as_v1_traces(tmp_path) -> None:
+    """An agent traced with Langfuse reports with only its base URL changed: a monitor takes
+    ``/api/public/otel/v1/traces`` as ``/v1/traces`` and does not check the keys' Basic auth."""
+    from agenttrace_tui.config import Config
+    from agenttrace_tui.runtime.monitor import Monitor
+
+    monitor = Monitor(Config(db=str(tmp_path / "m.db"), otlp_port=0, otlp_grpc_port=None, udp_port=None,
+                             tcp_port=None, socket=""))
+    await monitor.start()
+    try:
+        body = gzip.compress(pb_request(2, trace_id=b"\x0b" * 16, name="langfuse"))
+        status, headers, answer = await apost(monitor.otlp.address[1], LANGFUSE_PATH, body, LANGFUSE_HEADERS)
+        assert status == 200 and headers["content-type"] == "application/x-protobuf"
+        assert not trace_service_pb2.ExportTraceServiceResponse.FromString(answer).HasField("partial_success")
+        assert monitor.store.span_count == 2
+        # Only that path: the rest of Langfuse's API is not served (404, counted).
+        status, _h, _b = await apost(monitor.otlp.address[1], "/api/public/projects", b"", LANGFUSE_HEADERS, "GET")
+        assert status == 404 and monitor.pipeline.stats.rejected["not_found"] == 1
+    finally:
+        await monitor.stop()
+
+
+async def test_langfuse_export_path_needs_the_token_when_one_is_set() -> None:
+    """A token guards the alias as it guards ``/v1/traces``: the keys' Basic auth is refused."""
+    store, pipeline, server = await receiver(token="s3cret")
+    try:
+        body = gzip.compress(pb_request(1))
+        status, _h, _b = await apost(server.address[1], LANGFUSE_PATH, body, LANGFUSE_HEADERS)
+        assert status == 401 and store.span_count == 0 and pipeline.stats.rejected["unauthorized"] == 1
+        status, _h, _b = await apost(server.address[1], LANGFUSE_PATH, body,
+                                     {**LANGFUSE_HEADERS, "Authorization": "Bearer s3cret"})
+        assert status == 200 and store.span_count == 1
+    finally:
+        await server.close()
+
+
 @pytest.mark.parametrize("module", ["agenttrace_tui.ingest.otlp_http", "agenttrace_tui.runtime.forward"])
 def test_otlp_modules_do_not_import_the_ui_stack(module: str) -> None:
     import subprocess

@@ -1,7 +1,8 @@
 """An OTLP/HTTP capture server: records every export a client sends, verbatim.
 
 It accepts ``POST`` to any path ending in ``/v1/traces``, ``/v1/logs`` or
-``/v1/metrics`` (protobuf or JSON, gzip/deflate or plain), answers 200 with an
+``/v1/metrics`` (protobuf or JSON, gzip/deflate or plain; so Langfuse's
+``/api/public/otel/v1/traces`` is a traces request too), answers 200 with an
 empty success body in the request's encoding (protobuf: zero bytes, which is
 an empty ``Export*ServiceResponse``; JSON: ``{}``), and keeps each request in
 arrival order.  Other paths get 404 and are recorded too (signal ``other``),

@@ -162,6 +162,8 @@ CLIENTS: dict[str, Client] = {
     # Haystack's Agent with OpenInference's instrumentor: no cached-token count on its generator spans, and
     # no tool span (the agent runs its tools in a plain function the instrumentor does not wrap).
     "haystack": Client(cache_read=False, tools=False),
+    # The Langfuse SDK (@observe, its OpenAI drop-in) exporting to its own path, /api/public/otel/v1/traces.
+    "langfuse": Client(),
 }
 
 
@@ -341,7 +343,8 @@ FRAMEWORKS = {"crewai": "crewai", "ai_sdk_legacy": "ai-sdk", "openai_agents": "o
               "google_adk_gemini": "google-adk", "pydantic_ai": "pydantic-ai",
               "gemini-cli": "gemini-cli", "opencode": "opencode", "qwen-code": "qwen-code",
               "agent_framework": "agent-framework", "dspy": "dspy", "litellm_otel": "litellm",
-              "semantic_kernel": "semantic-kernel", "langgraph_js": "langchain", "haystack": "haystack"}
+              "semantic_kernel": "semantic-kernel", "langgraph_js": "langchain", "haystack": "haystack",
+              "langfuse": "langfuse"}
 
 
 @pytest.mark.parametrize(("name", "framework"), FRAMEWORKS.items())

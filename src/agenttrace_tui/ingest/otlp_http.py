@@ -1,5 +1,8 @@
 """OTLP/HTTP receiver: POST /v1/traces, /v1/logs, /v1/metrics on the monitor's loop.
 
+``/api/public/otel/v1/traces``, where Langfuse's SDKs export their spans, is taken as
+``/v1/traces``.
+
 HTTP/1.1 on asyncio streams, parsed by h11 (keep-alive, Content-Length or
 chunked bodies, ``Expect: 100-continue``): a strict, maintained parser with
 no I/O of its own, so it runs on the monitor's own event loop with no extra
@@ -88,7 +91,12 @@ BODY_STALL_S = 5.0
 #: Compressed bodies above this are inflated on a worker thread (zlib drops the GIL).
 THREAD_INFLATE_BYTES = 256 * 1024
 
-PATHS = {"/v1/traces": "traces", "/v1/logs": "logs", "/v1/metrics": "metrics"}
+#: Request path -> signal. Langfuse's SDKs export their spans (OTLP/HTTP, Basic auth from their keys)
+#: to ``{LANGFUSE_BASE_URL}/api/public/otel/v1/traces``: served as ``/v1/traces`` is, so an agent
+#: traced with Langfuse reports here with only its base URL changed (its Basic auth is not checked:
+#: the receiver takes what reaches it, and listens on loopback unless a token guards it).
+PATHS = {"/v1/traces": "traces", "/v1/logs": "logs", "/v1/metrics": "metrics",
+         "/api/public/otel/v1/traces": "traces"}
 HEALTH_PATH = "/health"
 HEALTH_BODY = b'{"status":"ok","service":"agenttrace-tui"}'
 _PROTOBUF_TYPES = ("application/x-protobuf", "application/protobuf")

@@ -33,6 +33,7 @@ from .messages import (
     MESSAGE_EVENTS,
     MESSAGE_JSON_KEYS,
     MESSAGE_LIST_PREFIXES,
+    OBSERVATION_KEYS,
     PREVIEW_CHARS,
     PREVIEWS_FROM_RECORDS,
     STACK_CHARS,
@@ -58,6 +59,8 @@ from .span_kinds import (
     INTERNAL_KEY,
     KIND_BY_NAME,
     KIND_KEY,
+    LANGFUSE_KIND_KEY,
+    LANGFUSE_KINDS,
     OPENINFERENCE_KEY,
     OPENINFERENCE_KINDS,
     OPERATION_KEY,
@@ -83,16 +86,16 @@ __all__ = [
     # span_kinds
     "AI_SDK_KINDS", "AI_SDK_OPERATION_KEY", "CLIENT_INTERNAL_NAMES", "CLIENT_SPAN_KINDS", "CLIENT_TOOL_CALL_KEYS", "CLIENT_TOOL_NAME_KEYS",
     "CLIENT_TOOL_SPAN_NAMES", "EXPLICIT_KIND_KEYS", "INTERNAL_BY_DEFAULT", "INTERNAL_KEY",
-    "KIND_BY_NAME", "KIND_KEY", "OPENINFERENCE_KEY", "OPENINFERENCE_KINDS", "OPERATION_KEY", "OPERATION_KINDS",
+    "KIND_BY_NAME", "KIND_KEY", "LANGFUSE_KIND_KEY", "LANGFUSE_KINDS", "OPENINFERENCE_KEY", "OPENINFERENCE_KINDS", "OPERATION_KEY", "OPERATION_KINDS",
     "RENDERED_NAME_KEY", "SEED_NAME_KINDS", "TRACELOOP_KIND_KEY", "TRACELOOP_KINDS", "TRACELOOP_TOOL_FIELDS", "_names_a_call", "client_kind",
     "client_tool_name", "guess_kind", "kind_from_attributes", "kind_from_name", "kind_from_string", "traceloop_tool_fields",
     # messages
     "MESSAGE_DETAIL_EVENTS", "MESSAGE_EVENTS", "MESSAGE_EVENT_CONTENT_KEYS", "MESSAGE_JSON_KEYS",
-    "MESSAGE_LIST_PREFIXES", "PREVIEW_CHARS", "PREVIEWS_FROM_RECORDS", "STACK_CHARS", "TOOL_PREVIEW_CHARS", "VALUE_KEYS",
+    "MESSAGE_LIST_PREFIXES", "OBSERVATION_KEYS", "PREVIEW_CHARS", "PREVIEWS_FROM_RECORDS", "STACK_CHARS", "TOOL_PREVIEW_CHARS", "VALUE_KEYS",
     "cut_head", "cut_tail", "extract_messages", "message_event_text", "message_record_text", "render_messages",
     # this module
     "COST_KEYS", "FRAMEWORK_HINTS", "FRAMEWORK_SCOPES", "INSTRUMENTATION_FAMILIES", "INSTANCE_KEYS", "PINNED_SESSION_KEY", "RESOURCE_SESSION_KEYS", "SESSION_KEYS",
-    "SUBTREE_USAGE_KEYS", "USAGE_OBJECT_KEYS", "USAGE_OBJECT_PATHS",
+    "SUBTREE_USAGE_KEYS", "USAGE_OBJECT_KEYS", "USAGE_OBJECT_PATHS", "USAGE_TYPE_PATHS", "USAGE_TYPES_BESIDE",
     "Plan", "all_documented_keys", "extract_cost", "extract_subtree_usage", "extract_usage_object", "finish_usage",
     "framework_hint",
     "parts_from_plan", "plan_for", "resource_scope",
@@ -171,19 +174,43 @@ def extract_subtree_usage(attributes: dict[str, Any]) -> tuple[dict[str, int], l
     return found, used
 
 
-#: Attributes that hold a call's whole usage object in one value, read for the counts its
-#: flat usage keys leave out: LiteLLM's ``metadata.usage_object`` (its logging payload's
-#: usage, a Python dict repr). LiteLLM's OTel callback sends only input, output and total
-#: as ``gen_ai.usage.*``; the cached prompt tokens are in this object only.
-USAGE_OBJECT_KEYS: tuple[str, ...] = ("metadata.usage_object",)
-#: Usage field -> paths into the object, first found wins. LiteLLM's usage is OpenAI's shape
-#: for every provider: ``prompt_tokens`` includes cache reads and writes, ``completion_tokens``
-#: the reasoning, as the monitor counts them.
+#: Attributes that hold a call's whole usage object in one value -> whether the object alone is
+#: the call's usage. LiteLLM's ``metadata.usage_object`` (its logging payload's usage, a Python
+#: dict repr) only completes the flat keys: its OTel callback sends input, output and total as
+#: ``gen_ai.usage.*``, the cached prompt tokens are in this object only, and the object alone
+#: never makes a call. Langfuse's ``langfuse.observation.usage_details`` (JSON) is the only usage
+#: its SDKs put on a generation: the usage its integration was given, OpenAI's own object from
+#: ``langfuse.openai``, or Langfuse's usage types (``USAGE_TYPE_PATHS``).
+USAGE_OBJECT_KEYS: dict[str, bool] = {"metadata.usage_object": False, "langfuse.observation.usage_details": True}
+#: Usage field -> paths into the object, first found wins: an API's own usage object. OpenAI's
+#: Chat Completions and Responses shapes (LiteLLM's usage has the former for every provider):
+#: ``prompt_tokens``/``input_tokens`` include cache reads and writes, ``completion_tokens``/
+#: ``output_tokens`` the reasoning, as the monitor counts them; Anthropic's cache counts (beside
+#: input) are added in by ``finish_usage``.
 USAGE_OBJECT_PATHS: dict[str, tuple[tuple[str, ...], ...]] = {
-    "cache_read": (("prompt_tokens_details", "cached_tokens"), ("cache_read_input_tokens",)),
+    "input": (("prompt_tokens",), ("input_tokens",)),
+    "output": (("completion_tokens",), ("output_tokens",)),
+    "total": (("total_tokens",),),
+    "cache_read": (("prompt_tokens_details", "cached_tokens"), ("input_tokens_details", "cached_tokens"),
+                   ("cache_read_input_tokens",)),
     "cache_write": (("prompt_tokens_details", "cache_creation_tokens"), ("cache_creation_input_tokens",)),
-    "reasoning": (("completion_tokens_details", "reasoning_tokens"),),
+    "reasoning": (("completion_tokens_details", "reasoning_tokens"), ("output_tokens_details", "reasoning_tokens")),
 }
+#: Langfuse's own usage types, read when the object has no API input or output count: ``input``,
+#: ``output``, ``total`` and the detail types its integrations split off (its LangChain handler
+#: turns ``input_token_details.cache_read`` into ``input_cache_read``, ``prompt_tokens_details.
+#: cached_tokens`` into ``input_cached_tokens``; its docs send Anthropic's ``cache_read_input_tokens``).
+USAGE_TYPE_PATHS: dict[str, tuple[tuple[str, ...], ...]] = {
+    "input": (("input",),),
+    "output": (("output",),),
+    "total": (("total",),),
+    "cache_read": (("input_cache_read",), ("input_cached_tokens",), ("cache_read_input_tokens",)),
+    "cache_write": (("input_cache_creation",), ("input_cache_write",), ("cache_creation_input_tokens",)),
+    "reasoning": (("output_reasoning",), ("output_reasoning_tokens",)),
+}
+#: Langfuse's types count the details beside ``input`` and ``output`` (its total is the sum of all
+#: types): they are added in, as the monitor counts input and output.
+USAGE_TYPES_BESIDE: dict[str, tuple[str, ...]] = {"input": ("cache_read", "cache_write"), "output": ("reasoning",)}
 #: A longer value is not read: a usage object is a few hundred characters.
 USAGE_OBJECT_CHARS = 4096
 
@@ -203,23 +230,36 @@ def _usage_object(value: Any) -> dict[str, Any] | None:
     return got if isinstance(got, dict) else None
 
 
-def extract_usage_object(attributes: dict[str, Any]) -> tuple[dict[str, int], list[str]]:
-    """Fields of ``USAGE_OBJECT_PATHS`` found in the first usage object present, and its key."""
-    for key in USAGE_OBJECT_KEYS:
+def _read_usage(obj: dict[str, Any], paths: dict[str, tuple[tuple[str, ...], ...]]) -> dict[str, int]:
+    found: dict[str, int] = {}
+    for field, field_paths in paths.items():
+        for path in field_paths:
+            v: Any = obj
+            for step in path:
+                v = v.get(step) if isinstance(v, dict) else None
+            if isinstance(v, int) and not isinstance(v, bool) and v >= 0:
+                found[field] = v
+                break
+    return found
+
+
+def extract_usage_object(attributes: dict[str, Any]) -> tuple[dict[str, int], list[str], bool]:
+    """Usage fields found in the first usage object present, its key, and whether the object
+    alone is the call's usage (``USAGE_OBJECT_KEYS``)."""
+    for key, whole in USAGE_OBJECT_KEYS.items():
         obj = _usage_object(attributes.get(key))
         if obj is None:
             continue
-        found: dict[str, int] = {}
-        for field, paths in USAGE_OBJECT_PATHS.items():
-            for path in paths:
-                v: Any = obj
-                for step in path:
-                    v = v.get(step) if isinstance(v, dict) else None
-                if isinstance(v, int) and not isinstance(v, bool) and v >= 0:
-                    found[field] = v
-                    break
-        return found, [key]
-    return {}, []
+        found = _read_usage(obj, USAGE_OBJECT_PATHS)
+        if "input" not in found and "output" not in found:
+            types = _read_usage(obj, USAGE_TYPE_PATHS)
+            if "input" in types or "output" in types:
+                for field, beside in USAGE_TYPES_BESIDE.items():
+                    if field in types:
+                        types[field] += sum(types.get(b, 0) for b in beside)
+                found = types
+        return found, [key], whole
+    return {}, [], False
 
 
 def finish_usage(fields: dict[str, int], scope: str = "span") -> TokenUsage | None:
@@ -271,16 +311,19 @@ FRAMEWORK_HINTS: list[tuple[str, str]] = [
     ("gcp.vertex.agent", "google-adk"),
     ("mastra", "mastra"),
     ("agno", "agno"),
+    ("langfuse", "langfuse"),  # the Langfuse SDK's scope, ``langfuse-sdk``
     ("bedrock", "bedrock"),
     ("openllmetry", "openllmetry"),
     ("traceloop", "openllmetry"),
     ("openinference", "openinference"),
 ]
-#: Frameworks that name a family of instrumentations, or a model-call library agent
-#: frameworks call (LiteLLM), not the agent framework: a resource whose scopes name both
+#: Frameworks that name a family of instrumentations, a model-call library agent frameworks
+#: call (LiteLLM), or a tracing SDK whose exporter sends other instrumentations' spans beside
+#: its own (Langfuse's sends pydantic-ai's, OpenInference's ...), not the agent framework:
+#: a resource whose scopes name both
 #: (OpenInference's CrewAI and OpenAI instrumentors) is the other's, and a session's
 #: framework is never replaced by one of these.
-INSTRUMENTATION_FAMILIES = frozenset({"openinference", "openllmetry", "litellm"})
+INSTRUMENTATION_FAMILIES = frozenset({"openinference", "openllmetry", "litellm", "langfuse"})
 #: Instrumentation scopes named too briefly (or too commonly) for a fragment match: the whole name -> framework.
 FRAMEWORK_SCOPES: dict[str, str] = {
     "ai": "ai-sdk",  # the Vercel AI SDK's ``ai.*`` telemetry
@@ -347,7 +390,7 @@ class Plan:
                 rows.append((part, field, conv, got))
         self.rows = rows
         self.kind = not present.isdisjoint(EXPLICIT_KIND_KEYS)
-        self.messages = bool(present & (set(MESSAGE_JSON_KEYS) | set(VALUE_KEYS))) or any(
+        self.messages = bool(present & (set(MESSAGE_JSON_KEYS) | set(VALUE_KEYS) | set(OBSERVATION_KEYS))) or any(
             k.startswith(_MSG_PREFIXES) for k in keys)
         self.subtree = any(k in present for ks in SUBTREE_USAGE_KEYS.values() for k in ks)
         self.usage_object = not present.isdisjoint(USAGE_OBJECT_KEYS)
@@ -419,6 +462,7 @@ def all_documented_keys() -> set[str]:
     keys.update(MESSAGE_JSON_KEYS)
     keys.update(MESSAGE_LIST_PREFIXES)
     keys.update(VALUE_KEYS)
+    keys.update(OBSERVATION_KEYS)
     keys.update(MESSAGE_EVENTS)
     keys.update(RESOURCE_SESSION_KEYS)
     keys.update(CLIENT_TOOL_NAME_KEYS)

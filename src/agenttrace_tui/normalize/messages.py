@@ -40,6 +40,11 @@ MESSAGE_LIST_PREFIXES: dict[str, str] = {
 }
 #: Plain-text input/output (OpenInference), used when no messages are given.
 VALUE_KEYS: dict[str, str] = {"input.value": "prompt", "output.value": "response"}
+#: An observation's input and output (Langfuse's SDKs): any value, as JSON (a plain string as
+#: is). Messages (a generation's message list, its request ``{"messages": [...], "tools": ...}``,
+#: its answer message) are rendered as messages; anything else (a traced function's
+#: ``{"args", "kwargs"}``, its return value) is shown as sent. Used when no messages are given.
+OBSERVATION_KEYS: dict[str, str] = {"langfuse.observation.input": "prompt", "langfuse.observation.output": "response"}
 #: Deprecated GenAI per-message span events -> prompt/response.
 MESSAGE_EVENTS: dict[str, str] = {
     "gen_ai.system.message": "prompt",
@@ -168,6 +173,26 @@ def render_messages(value: Any, chunks: bool = False) -> str | None:
     return "\n".join(lines)
 
 
+def observation_text(value: Any, answer: bool = False) -> str:
+    """An observation's input or output (``OBSERVATION_KEYS``) as preview text: rendered when it
+    holds messages (a dict with a ``role``, a list of them, or a request's ``messages``), else as sent."""
+    text = value if isinstance(value, str) else str(value)
+    got = value
+    if isinstance(value, str):
+        if value[:1] not in "[{":
+            return value
+        try:
+            got = _json.decode(value)
+        except (msgspec.DecodeError, ValueError):
+            return value
+    if isinstance(got, dict) and isinstance(got.get("messages"), list):
+        got = got["messages"]
+    items = got if isinstance(got, list) else [got]
+    if any(isinstance(m, dict) and "role" in m for m in items):
+        return render_messages(got, chunks=answer) or text
+    return text
+
+
 def extract_messages(attributes: dict[str, Any]) -> tuple[str | None, str | None, list[str]]:
     """Prompt and response previews from message attributes, and keys consumed."""
     prompt: list[str] = []
@@ -205,6 +230,12 @@ def extract_messages(attributes: dict[str, Any]) -> tuple[str | None, str | None
         if key in attributes and not target[side]:
             v = attributes[key]
             target[side].append(v if isinstance(v, str) else str(v))
+            used.append(key)
+    for key, side in OBSERVATION_KEYS.items():
+        if key in attributes and not target[side]:
+            text = observation_text(attributes[key], answer=side == "response")
+            if text:
+                target[side].append(text)
             used.append(key)
     p = cut_tail("\n".join(prompt)) if prompt else None
     r = cut_head("\n".join(response)) if response else None

@@ -164,12 +164,15 @@ def build_span(
         if not llm:
             del fields["llm"]
     usage_fields = fields.pop("usage", None)
-    if usage_fields and plan.usage_object:
-        # Only completes usage the flat keys report: the object alone never makes a call.
-        more, more_used = cv.extract_usage_object(attrs)
-        for usage_field, count in more.items():
-            usage_fields.setdefault(usage_field, count)
-        used.update(more_used)
+    if plan.usage_object:
+        more, more_used, whole = cv.extract_usage_object(attrs)
+        # A completing object (LiteLLM's) adds to usage the flat keys report and never makes a
+        # call alone; a whole one (Langfuse's) is the call's usage.
+        if usage_fields or (whole and more):
+            usage_fields = usage_fields or {}
+            for usage_field, count in more.items():
+                usage_fields.setdefault(usage_field, count)
+            used.update(more_used)
     usage = cv.finish_usage(usage_fields) if usage_fields else None
     if usage is None and plan.subtree:
         sub, sub_used = cv.extract_subtree_usage(attrs)

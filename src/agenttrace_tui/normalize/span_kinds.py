@@ -134,9 +134,25 @@ AI_SDK_KINDS: dict[str, SpanKind] = {
     "ai.embed.doEmbed": SpanKind.EMBEDDING,
     "ai.embedMany.doEmbed": SpanKind.EMBEDDING,
 }
+#: Langfuse's observation type (its SDKs' ``@observe(as_type=...)``, ``start_observation``; every
+#: span the SDK makes has one). ``span`` (the default) and ``event`` are a plain unit of work: kind
+#: custom, not a guess from the name (a Langfuse span named ``chat_handler`` is no model call).
+LANGFUSE_KIND_KEY = "langfuse.observation.type"
+LANGFUSE_KINDS: dict[str, SpanKind] = {
+    "generation": SpanKind.LLM_CALL,
+    "embedding": SpanKind.EMBEDDING,
+    "tool": SpanKind.TOOL_EXECUTION,
+    "agent": SpanKind.AGENT,
+    "chain": SpanKind.TASK,
+    "retriever": SpanKind.RETRIEVAL,
+    "evaluator": SpanKind.VERIFICATION,
+    "guardrail": SpanKind.VERIFICATION,
+    "span": SpanKind.CUSTOM,
+    "event": SpanKind.CUSTOM,
+}
 #: Every attribute that says a span's kind outright (``kind_from_attributes`` reads them in this order).
 EXPLICIT_KIND_KEYS: tuple[str, ...] = (KIND_KEY, OPERATION_KEY, OPENINFERENCE_KEY, TRACELOOP_KIND_KEY,
-                                       AI_SDK_OPERATION_KEY)
+                                       AI_SDK_OPERATION_KEY, LANGFUSE_KIND_KEY)
 
 #: The agenttrace SDK's span names, matched exactly (``iteration_N`` by pattern).
 SEED_NAME_KINDS: dict[str, SpanKind] = {
@@ -196,6 +212,9 @@ def kind_from_attributes(attributes: dict[str, Any]) -> tuple[SpanKind | None, s
     v = attributes.get(AI_SDK_OPERATION_KEY)
     if isinstance(v, str) and (k := AI_SDK_KINDS.get(v.strip())) is not None:
         return k, AI_SDK_OPERATION_KEY
+    v = attributes.get(LANGFUSE_KIND_KEY)
+    if isinstance(v, str) and (k := LANGFUSE_KINDS.get(v.strip().lower())) is not None:
+        return k, LANGFUSE_KIND_KEY
     return None, None
 
 
@@ -247,9 +266,11 @@ CLIENT_TOOL_NAME_KEYS: tuple[str, ...] = ("tool_name",)
 CLIENT_TOOL_CALL_KEYS: tuple[str, ...] = ("call_id", "tool_use_id")
 #: A known client's tool span named after the tool and the method traced, with no tool name
 #: among its attributes (group 1 is the tool): OpenInference's DSPy instrumentor names the span
-#: of ``dspy.Tool.__call__`` ``get_weather.__call__`` (``get_weather.acall`` when awaited).
+#: of ``dspy.Tool.__call__`` ``get_weather.__call__`` (``get_weather.acall`` when awaited); Langfuse
+#: names a tool observation after the tool itself (``@observe(as_type="tool")``: the function's name).
 CLIENT_TOOL_SPAN_NAMES: dict[str, re.Pattern[str]] = {
     "dspy": re.compile(r"^(.+)\.(?:__call__|acall)$"),
+    "langfuse": re.compile(r"^(.+)$"),
 }
 
 
