@@ -396,6 +396,18 @@ def test_openinference_empty_content_beside_tool_calls() -> None:
     assert s.llm.response_preview == "assistant: [tool_call get_weather]"
 
 
+def test_openllmetry_flat_tool_calls_show_in_previews() -> None:
+    """OpenLLMetry's flat attributes (its Ollama instrumentation) name a history message's tool
+    call ``gen_ai.prompt.N.tool_calls.M.name``, with no ``function.`` in the key."""
+    s = span({"gen_ai.prompt.0.role": "user", "gen_ai.prompt.0.content": "Paris?",
+              "gen_ai.prompt.1.role": "assistant", "gen_ai.prompt.1.tool_calls.0.name": "get_weather",
+              "gen_ai.prompt.1.tool_calls.0.arguments": '{"city": "Paris"}',
+              "gen_ai.prompt.2.role": "tool", "gen_ai.prompt.2.content": "Sunny",
+              "gen_ai.completion.0.role": "assistant", "gen_ai.completion.0.content": "Sunny in Paris."}, name="ollama.chat")
+    assert s.llm.prompt_preview == "user: Paris?\nassistant: [tool_call get_weather]\ntool: Sunny"
+    assert s.llm.response_preview == "assistant: Sunny in Paris."
+
+
 def test_litellm_tool_calls_show_in_previews() -> None:
     """LiteLLM's OTel callback: an input message's tool calls in OpenAI's shape beside its GenAI parts;
     the answer's tool call only as ``gen_ai.completion.0.function_call.*`` (its output message has no parts)."""

@@ -55,7 +55,7 @@ def fixture_spans() -> list:
         Span(span_id="tool1", trace_id="t1", session_id="s1", parent_span_id="root", name="tool", kind=SpanKind.TOOL_EXECUTION,
              start_ns=T0 + 3 * S, end_ns=T0 + 4 * S, tool=ToolInfo(name="read_file")),
         llm("b", "t1", "s1", T0 + 5 * S, "claude-sonnet-4-5", "anthropic", TokenUsage(input=2_000, output=300, cache_write=1_000)),
-        llm("c", "t1", "s1", T0 + 7 * S, "llama3.1:8b", "ollama", TokenUsage(input=50, output=50)),
+        llm("c", "t1", "s1", T0 + 7 * S, "llama3.1:8b", "acme", TokenUsage(input=50, output=50)),
         # no usage, previews only: estimated
         llm("d", "t1", "s1", T0 + 9 * S, "gpt-4o", "openai", llm_kw={"prompt_preview": "what is in the file?", "response_preview": "a monitor"}),
         # next day, other session, reported cost
@@ -103,7 +103,7 @@ def test_json_by_model_matches_the_live_store(db: Path, capsys: pytest.CaptureFi
     assert rows["gpt-4o"]["estimated"] is True and rows["claude-sonnet-4-5"]["estimated"] is False
     assert rows["gpt-4o-mini"]["cost_usd"] == 1.25
     assert rows["llama3.1:8b"]["unpriced_calls"] == 1 and rows["llama3.1:8b"]["cost_usd"] is None  # never 0
-    assert got["unpriced"] == {"no price for ollama/llama3.1:8b": 1}
+    assert got["unpriced"] == {"no price for acme/llama3.1:8b": 1}
     assert got["total"]["input_tokens"] == store.totals.input_tokens  # the agent's subtree usage is not added
     assert got["total"]["cost_usd"] is None  # one call unpriced: the total is not known
     assert got["total"]["cost_priced_usd"] == pytest.approx(store.totals.cost)
@@ -116,7 +116,7 @@ def test_table_shows_estimates_and_unpriced(db: Path, capsys: pytest.CaptureFixt
     assert "Costs by model" in out
     line = next(ln for ln in out.splitlines() if ln.startswith("gpt-4o "))
     assert "≈" in line
-    assert "unpriced" in out and "$? unpriced: 1 call: no price for ollama/llama3.1:8b" in out
+    assert "unpriced" in out and "$? unpriced: 1 call: no price for acme/llama3.1:8b" in out
     llama = next(ln for ln in out.splitlines() if "llama3.1:8b" in ln and not ln.startswith("$?"))
     assert "$?" in llama and "$0" not in llama
     assert "gpt-4o-mini" not in out  # other session
@@ -131,7 +131,7 @@ def test_group_by(db: Path, capsys: pytest.CaptureFixture[str], group: str) -> N
     assert code == 0
     rows = {r[group]: r for r in json.loads(out)["rows"]}
     if group == "provider":
-        assert set(rows) == {"openai", "anthropic", "ollama", "(no provider)"}
+        assert set(rows) == {"openai", "anthropic", "acme", "(no provider)"}
     elif group == "kind":
         assert rows["agent"]["cost_usd"] == 0 and rows["llm_call"]["spans"] == 5
     elif group == "tool":

@@ -19,6 +19,7 @@ from agenttrace_tui.enrich import (
     make_enrichers,
 )
 from agenttrace_tui.enrich.prices import compute
+from agenttrace_tui.format.cost import cost_source_text, span_cost_text
 from agenttrace_tui.ingest.pipeline import Pipeline
 from agenttrace_tui.model import Cost, LlmInfo, Span, SpanKind, Status, TokenUsage
 from agenttrace_tui.store.memory import Store
@@ -188,9 +189,9 @@ def test_model_in_span_start_and_usage_in_span_end_price_together(same_batch: bo
 
 
 def test_unknown_model_is_unknown_with_reason_never_zero() -> None:
-    st = run([llm("a", "ollama", "llama3.1:8b", TokenUsage(input=100, output=20)), llm("b", "openai", "no-such-model-xyz", TokenUsage(input=1, output=1))])
+    st = run([llm("a", "acme", "llama3.1:8b", TokenUsage(input=100, output=20)), llm("b", "openai", "no-such-model-xyz", TokenUsage(input=1, output=1))])
     a, b = st.span("t1", "a").cost, st.span("t1", "b").cost
-    assert a.total is None and a.source == "unknown" and a.reason == "no price for ollama/llama3.1:8b"
+    assert a.total is None and a.source == "unknown" and a.reason == "no price for acme/llama3.1:8b"
     assert b.total is None and "openai/no-such-model-xyz" in b.reason
     assert st.totals.cost_unknown == 2 and st.totals.cost == 0.0
     assert st.totals.breakdown("model")[0][1].cost_unknown == 1
@@ -225,6 +226,35 @@ def test_user_price_file_overrides(tmp_path) -> None:
     assert st.span("t1", "oai").cost.total == pytest.approx(0.6 * 1.0 + 0.4 * 0.5 + 2.0)
     assert st.span("t1", "any").cost.total == pytest.approx(0.1)
     assert_same(st.span("t1", "bundled").cost, reference(TokenUsage(input=10, output=10), "gpt-4o-mini", "openai", T_2025_07))
+
+
+def test_a_local_model_costs_nothing_and_says_why(tmp_path) -> None:
+    usage = TokenUsage(input=1234, output=56)
+    st = run([
+        llm("a", "Ollama", "llama3.1:8b", usage),  # OpenLLMetry's spelling
+        llm("b", "gpt4all", "Meta-Llama-3-8B-Instruct.Q4_0.gguf", usage),
+        llm("c", "vLLM", "meta-llama/Llama-3.1-8B-Instruct", usage),  # OpenLIT's vLLM engine
+        # genai-prices knows this name as DeepSeek's API model: that is not what a local run costs.
+        llm("d", "ollama", "deepseek-r1:8b", usage),
+        # A model Ollama runs in its cloud is paid: unpriced with why, as any model without a price.
+        llm("e", "ollama", "gpt-oss:120b-cloud", usage),
+    ])
+    for sid, runtime in (("a", "ollama"), ("b", "gpt4all"), ("c", "vllm"), ("d", "ollama")):
+        cost = st.span("t1", sid).cost
+        assert cost == Cost(0.0, 0.0, 0.0, "computed", f"a local model ({runtime}): no API charge"), sid
+        assert cost_source_text(cost, usage) == f"a local model ({runtime}): no API charge"
+        assert span_cost_text(cost, usage) == "$0"
+    cloud = st.span("t1", "e").cost
+    assert cloud.total is None and cloud.reason == "no price for ollama/gpt-oss:120b-cloud"
+    assert (st.totals.cost, st.totals.cost_unknown) == (0.0, 1)
+    # A price the user set still wins: the runtime's own, then the model's under any provider.
+    f = tmp_path / "prices.toml"
+    f.write_text('[ollama."*"]\ninput = 1\noutput = 2\n["*"."qwen3:8b"]\ninput = 3\noutput = 4\n')
+    st = run([llm("a", "ollama", "llama3.1:8b", TokenUsage(input=1_000_000, output=1_000_000)),
+              llm("b", "gpt4all", "qwen3:8b", TokenUsage(input=1_000_000, output=1_000_000))], Config(prices=str(f)))
+    a, b = st.span("t1", "a").cost, st.span("t1", "b").cost
+    assert (a.total, a.reason, a.priced_as) == (pytest.approx(3.0), None, None)
+    assert (b.total, b.reason, b.priced_as) == (pytest.approx(7.0), None, "*/qwen3:8b (price file)")
 
 
 @pytest.mark.parametrize(

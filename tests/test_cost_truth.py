@@ -67,7 +67,7 @@ def fixture_updates() -> list:
         Session(id=PRICED, name="priced run", started_ns=T0, ended_ns=T0 + 20 * S),
         _root("t-mix", MIX),
         _llm("priced", "t-mix", MIX, 1, "openai", "gpt-4o-mini", TokenUsage(input=1000, output=200)),
-        _llm("unpriced", "t-mix", MIX, 3, "ollama", "llama3.1:8b", TokenUsage(input=500, output=50)),
+        _llm("unpriced", "t-mix", MIX, 3, "acme", "llama3.1:8b", TokenUsage(input=500, output=50)),
         _llm("estimated", "t-mix", MIX, 5, "openai", "gpt-4o", None, prompt_preview=PROMPT, response_preview=ANSWER),
         _llm("proxied", "t-mix", MIX, 7, "strands-agents", "gpt-4o-mini", TokenUsage(input=2000, output=100)),
         _root("t-priced", PRICED),
@@ -194,10 +194,10 @@ async def test_ui_lists_cost_panel_and_detail(live: Store) -> None:
             assert text in line_with(detail, "cost"), (sid, detail)
         app.span_tree.select_span("unpriced")
         for _ in range(100):
-            if "no price for ollama/llama3.1:8b" in app.detail.plain():
+            if "no price for acme/llama3.1:8b" in app.detail.plain():
                 break
             await pilot.pause(0.05)
-        assert "no price for ollama/llama3.1:8b" in app.detail.plain()
+        assert "no price for acme/llama3.1:8b" in app.detail.plain()
         app.span_tree.select_span("proxied")
         for _ in range(100):
             if "priced as openai/gpt-4o-mini" in app.detail.plain():
@@ -242,7 +242,7 @@ def test_sessions_and_traces(db: Path, capsys: pytest.CaptureFixture[str]) -> No
 def live_model(sid: str) -> tuple[str, str]:
     return {
         "priced": ("gpt-4o-mini", "openai"),
-        "unpriced": ("llama3.1:8b", "ollama"),
+        "unpriced": ("llama3.1:8b", "acme"),
         "estimated": ("gpt-4o", "openai"),
         "proxied": ("gpt-4o-mini", "strands-agents"),
     }[sid]
@@ -252,11 +252,11 @@ def test_spans_query(db: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = cli_out(capsys, "spans", "query", "--session", MIX, "--kind", "llm_call", "--db", str(db))
     for sid, text in SPAN_TEXT.items():
         assert line_with(out, f" {sid} ").rstrip().endswith(text), (sid, out)
-    assert "$? = no price for ollama/llama3.1:8b" in out
+    assert "$? = no price for acme/llama3.1:8b" in out
     no_zero_for_unpriced(out)
     spans = {s["span_id"]: s for s in cli_json(capsys, "spans", "query", "--session", MIX, "--db", str(db))}
     assert spans["unpriced"]["cost"].get("total") is None
-    assert spans["unpriced"]["cost"]["reason"] == "no price for ollama/llama3.1:8b"
+    assert spans["unpriced"]["cost"]["reason"] == "no price for acme/llama3.1:8b"
     for sid, usd in SPAN_COST.items():
         assert spans[sid]["cost"]["total"] == pytest.approx(usd, rel=1e-9)
     assert spans["estimated"]["tokens_estimated"] is True
@@ -297,7 +297,7 @@ def test_exports_and_import_back(db: Path, tmp_path: Path, capsys: pytest.Captur
     out = tmp_path / "mix.csv"
     cli_out(capsys, "export", "--session", MIX, "--format", "csv", "-o", str(out), "--db", str(db))
     rows = {r["span_id"]: r for r in csv.DictReader(io.StringIO(out.read_text()))}
-    assert rows["unpriced"]["cost_usd"] == "" and rows["unpriced"]["cost_reason"] == "no price for ollama/llama3.1:8b"
+    assert rows["unpriced"]["cost_usd"] == "" and rows["unpriced"]["cost_reason"] == "no price for acme/llama3.1:8b"
     assert rows["proxied"]["cost_reason"] == "priced as openai/gpt-4o-mini"
     for sid, usd in SPAN_COST.items():
         assert float(rows[sid]["cost_usd"]) == pytest.approx(usd, rel=1e-9)

@@ -19,6 +19,10 @@ agent turn against it on 127.0.0.1, with no network and no key:
   (``generationConfig.responseMimeType``) is answered with JSON made from its
   schema: ``json`` calls, the side questions Gemini CLI asks (next speaker,
   routing).
+* Ollama: ``POST .../api/chat`` (JSON, or NDJSON lines when ``stream`` is true
+  or absent, Ollama's default; usage as ``prompt_eval_count``/``eval_count``
+  with the durations, on the last line when streaming; no cached-token count;
+  tool calls with their arguments as an object, no call id).
 * ``GET .../models`` for both vendors' list shapes.
 
 Paths are matched by their ending, so base URLs with or without ``/v1`` work.
@@ -65,7 +69,7 @@ Each log entry holds: ``seq``, ``run``, ``method``, ``path``, ``api``
 (``chat`` | ``responses`` | ``messages`` | ``count_tokens`` | ``models`` |
 ``other``), ``model``, ``stream``, ``kind``, ``status``, ``response_id``,
 ``request_id`` (the ``request-id``/``x-request-id`` header sent, one per call),
-``api`` also ``gemini`` and ``gemini_count``,
+``api`` also ``gemini``, ``gemini_count`` and ``ollama``,
 ``tool_call_id``, ``tool_name``, ``usage`` (exactly the usage object sent on
 the wire, or None) and ``usage_normalized`` (``input``, ``output``,
 ``cached``, ``cache_creation``, ``reasoning``), ``user_agent``.  With
@@ -177,7 +181,7 @@ def _tool_defs(api: str, body: dict) -> list[tuple[str, dict | None]]:
     for tool in body.get("tools") or []:
         if not isinstance(tool, dict):
             continue
-        if api == "chat" and isinstance(tool.get("function"), dict):
+        if api in ("chat", "ollama") and isinstance(tool.get("function"), dict):
             fn = tool["function"]
             out.append((fn.get("name", ""), fn.get("parameters")))
         elif api == "responses" and tool.get("type") == "function":
@@ -216,7 +220,7 @@ def _text_of(value: Any) -> str:
 
 def _last_tool_result(api: str, body: dict) -> str | None:
     """The tool result the conversation ends with, or None when it does not."""
-    if api == "chat":
+    if api in ("chat", "ollama"):
         msgs = body.get("messages") or []
         if msgs and isinstance(msgs[-1], dict) and msgs[-1].get("role") == "tool":
             return _text_of(msgs[-1].get("content"))
@@ -407,7 +411,7 @@ class FakeLLM:
         return [
             e
             for e in list(self.log)
-            if e["api"] in ("chat", "responses", "messages", "gemini") and (run is None or e["run"] == run)
+            if e["api"] in ("chat", "responses", "messages", "gemini", "ollama") and (run is None or e["run"] == run)
         ]
 
     # -- internals -------------------------------------------------------
@@ -466,6 +470,9 @@ class FakeLLM:
 
         if path.endswith("/chat/completions"):
             api = "chat"
+        elif path.endswith("/api/chat"):
+            api = "ollama"
+            body.setdefault("stream", True)  # Ollama streams unless told not to
         elif path.endswith("/messages/count_tokens"):
             api = "count_tokens"
         elif path.endswith("/messages"):
@@ -547,6 +554,8 @@ class FakeLLM:
         if api == "messages":
             kind = "invalid_request_error" if status < 500 else "api_error"
             return {"type": "error", "error": {"type": kind, "message": message}}
+        if api == "ollama":
+            return {"error": message}
         if api == "gemini":
             return {"error": {"code": status, "message": message,
                               "status": "INVALID_ARGUMENT" if status < 500 else "INTERNAL"}}
@@ -586,6 +595,8 @@ class FakeLLM:
             self._responses(req, entry, seq, model, stream, usage, text, tool)
         elif api == "gemini":
             self._gemini(req, entry, seq, model, stream, usage, text, tool)
+        elif api == "ollama":
+            self._ollama(req, entry, model, stream, usage, text, tool)
         else:
             self._messages(req, entry, seq, model, stream, usage, text, tool)
 
@@ -924,6 +935,48 @@ class FakeLLM:
             head = [answer([{"text": w if i == 0 else " " + w}], None, False) for i, w in enumerate(words[:-1])]
             chunks = [*head, answer([{"text": (" " if len(words) > 1 else "") + words[-1]}], "STOP", True)]
         self._send_sse(req, "".join(f"data: {json.dumps(c)}\r\n\r\n" for c in chunks))
+
+    # -- Ollama ----------------------------------------------------------
+    def _ollama(self, req, entry, model, stream, usage: Usage, text, tool) -> None:
+        # Ollama counts the prompt it evaluated and the tokens it generated, nothing cached;
+        # durations in nanoseconds, made from the counts so they stay the same run to run.
+        wire_usage = {
+            "total_duration": 250_000_000 + usage.input * 100_000 + usage.output * 20_000_000,
+            "load_duration": 250_000_000,
+            "prompt_eval_count": usage.input,
+            "prompt_eval_duration": usage.input * 100_000,
+            "eval_count": usage.output,
+            "eval_duration": usage.output * 20_000_000,
+        }
+        entry["usage"] = wire_usage
+        entry["usage_normalized"] = asdict(Usage(input=usage.input, output=usage.output))
+        created = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime()) + ".000000Z"
+        message: dict[str, Any] = {"role": "assistant", "content": text or ""}
+        if tool:
+            message["tool_calls"] = [{"function": {"name": tool[0], "arguments": tool[1]}}]
+
+        def line(message: dict, done: bool) -> dict:
+            out: dict[str, Any] = {"model": model, "created_at": created, "message": message, "done": done}
+            if done:
+                out["done_reason"] = "stop"
+                out.update(wire_usage)
+            return out
+
+        if not stream:
+            self._send_json(req, 200, line(message, True))
+            return
+        if tool:
+            lines = [line(message, False)]
+        else:
+            words = text.split(" ")
+            lines = [line({"role": "assistant", "content": w if i == 0 else " " + w}, False) for i, w in enumerate(words)]
+        lines.append(line({"role": "assistant", "content": ""}, True))
+        data = "".join(json.dumps(x) + "\n" for x in lines).encode()
+        req.send_response(200)
+        req.send_header("Content-Type", "application/x-ndjson")
+        req.send_header("Content-Length", str(len(data)))
+        req.end_headers()
+        req.wfile.write(data)
 
     # -- wire helpers ----------------------------------------------------
     @staticmethod

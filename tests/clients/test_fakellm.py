@@ -1,4 +1,5 @@
-"""The fake LLM answers DSPy's ChatAdapter format as dspy.ReAct reads it, and other requests as before.
+"""The fake LLM answers DSPy's ChatAdapter format as dspy.ReAct reads it, Ollama's API as Ollama does,
+and other requests as before.
 
 The requests are shaped as DSPy 3.4's ChatAdapter sends them for ``dspy.ReAct("question -> answer")``
 (system message: the fields and ReAct's tool list; user message: the inputs, the trajectory
@@ -100,3 +101,52 @@ def test_requests_in_other_formats_are_answered_as_before() -> None:
     call = answer["choices"][0]["message"]["tool_calls"][0]
     assert (call["function"]["name"], json.loads(call["function"]["arguments"])) == ("get_weather", {"city": "Paris"})
     assert logged["tool_call_id"] == call["id"]
+
+
+def _ollama(llm: FakeLLM, body: dict) -> tuple[int, str, list[dict], dict]:
+    """(status, content type, the answer's JSON lines, its log entry) of one ``POST /api/chat``."""
+    logged = len(llm.log)
+    conn = http.client.HTTPConnection("127.0.0.1", llm.port, timeout=10)
+    try:
+        conn.request("POST", "/api/chat", json.dumps(body), {"Content-Type": "application/json"})
+        resp = conn.getresponse()
+        status, ctype, raw = resp.status, resp.getheader("Content-Type") or "", resp.read()
+    finally:
+        conn.close()
+    deadline = time.monotonic() + 5
+    while len(llm.log) == logged and time.monotonic() < deadline:
+        time.sleep(0.01)
+    return status, ctype, [json.loads(line) for line in raw.decode().splitlines()], llm.log[-1]
+
+
+def test_ollama_chat_asks_for_the_tool_then_streams_the_answer_with_its_usage_last() -> None:
+    tools = [{"type": "function", "function": {"name": "get_weather", "parameters": {}}}]
+    asked = [{"role": "user", "content": "What is the weather in Paris?"}]
+    with FakeLLM() as llm:
+        status, ctype, (first,), call1 = _ollama(llm, {"model": "llama3.1:8b", "messages": asked, "tools": tools,
+                                                       "stream": False})
+        # No "stream" key: Ollama streams by default.
+        done = [*asked, first["message"], {"role": "tool", "tool_name": "get_weather", "content": "Sunny, 22 C"}]
+        _, stream_type, lines, call2 = _ollama(llm, {"model": "llama3.1:8b", "messages": done, "tools": tools})
+    assert (status, ctype) == (200, "application/json")
+    assert first["done"] and first["message"]["tool_calls"] == [{"function": {"name": "get_weather",
+                                                                              "arguments": {"city": "Paris"}}}]
+    tool = DEFAULT_USAGE["tool_call"]
+    assert (first["prompt_eval_count"], first["eval_count"]) == (tool.input, tool.output)
+    assert call1["usage_normalized"] == {"input": tool.input, "output": tool.output, "cached": 0,
+                                         "cache_creation": 0, "reasoning": 0}  # Ollama counts no cached tokens
+    assert (call1["api"], call1["kind"], call1["stream"], call1["tool_call_id"]) == ("ollama", "tool_call", False, None)
+    assert stream_type == "application/x-ndjson" and call2["stream"] and call2["kind"] == "final"
+    assert [line["done"] for line in lines] == [False] * (len(lines) - 1) + [True]
+    assert "".join(line["message"]["content"] for line in lines) == FINAL_PREFIX + "Sunny, 22 C"
+    assert not any("eval_count" in line for line in lines[:-1])
+    assert (lines[-1]["prompt_eval_count"], lines[-1]["eval_count"]) == (DEFAULT_USAGE["final"].input,
+                                                                         DEFAULT_USAGE["final"].output)
+    assert call2["usage"] == {k: v for k, v in lines[-1].items() if k.endswith(("_count", "_duration"))}
+
+
+def test_ollama_chat_error_is_ollamas_error_json() -> None:
+    with FakeLLM() as llm:
+        llm.begin_run("error", mode="error")
+        status, _, (body,), call = _ollama(llm, {"model": "llama3.1:8b", "messages": [], "stream": False})
+    assert (status, body, call["status"]) == (400, {"error": "fakellm: scripted error (HTTP 400)"}, 400)

@@ -103,6 +103,8 @@ def _wire_counts(usage: dict) -> tuple[int, int]:
         return usage["prompt_tokens"], usage["completion_tokens"]
     if "promptTokenCount" in usage:  # Gemini (its thinking tokens are a field of their own)
         return usage["promptTokenCount"], usage["candidatesTokenCount"]
+    if "prompt_eval_count" in usage:  # Ollama
+        return usage["prompt_eval_count"], usage["eval_count"]
     return usage["input_tokens"], usage["output_tokens"]
 
 

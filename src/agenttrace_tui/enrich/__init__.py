@@ -19,7 +19,7 @@ from typing import Protocol
 from ..model import Span, Update
 from ..normalize.limits import TOKENS_OUT_OF_RANGE
 from .cost import SpanCoster, anthropic_usage, fix_cache_convention
-from .prices import PriceBook, PriceFileError, Rates, Unknown, load_price_file
+from .prices import NoCharge, PriceBook, PriceFileError, Rates, Unknown, load_price_file
 from .tokens import TokenEstimator, encoding_for_model
 
 
@@ -32,6 +32,7 @@ class HookedStore(Protocol):
 
 __all__ = [
     "CostEnricher",
+    "NoCharge",
     "PriceBook",
     "PriceFileError",
     "Rates",

@@ -42,6 +42,16 @@ PROVIDER_ALIASES = {
     "az.ai.inference": "azure",
 }
 
+#: Runtimes that run the model on the user's own machine, by the ``gen_ai.system`` their
+#: instrumentations send (lower-cased): OpenLLMetry's Ollama instrumentation sends "Ollama",
+#: OpenLIT's "ollama", "gpt4all" (the GPT4All library) and "vLLM" (vLLM's in-process engine,
+#: ``vllm.LLM.generate``). A call to one has no API charge: it costs $0, saying so, unless a
+#: price applies (see ``PriceBook``).
+LOCAL_RUNTIMES = frozenset({"ollama", "gpt4all", "vllm"})
+#: Model tags Ollama gives the models it runs in its cloud (``gpt-oss:120b-cloud``,
+#: ``gemma4:cloud``): paid, so not local whatever the runtime says.
+_CLOUD_TAGS = (":cloud", "-cloud")
+
 _NS_PER_DAY = 86_400 * 1_000_000_000
 _NS_PER_MIN = 60 * 1_000_000_000
 #: Bound on cached (model, time bucket) rate entries; cleared when exceeded.
@@ -71,6 +81,17 @@ class Unknown(NamedTuple):
     """No usable price, and why (shown to the user, never a silent $0)."""
 
     reason: str
+
+
+class NoCharge(NamedTuple):
+    """A call nobody bills (a local model): $0, and why (shown to the user, never a silent $0)."""
+
+    reason: str
+
+
+def local_reason(provider: str) -> str:
+    """Why a local runtime's call costs $0, as the detail view and exports say it."""
+    return f"a local model ({provider}): no API charge"
 
 
 def compute(rates: Rates, input_tokens: int, output_tokens: int, cache_read: int = 0, cache_write: int = 0, reasoning: int = 0) -> tuple[float, float, float]:
@@ -248,6 +269,12 @@ class PriceBook:
     4. genai-prices by the model name alone, then with a ``provider/`` prefix
        of the model name taken as the provider (``openai/gpt-4o``).
 
+    A provider that is a local runtime (``LOCAL_RUNTIMES``) runs the model on the
+    user's machine: after steps 1, 2 and the file's (``*``, model) its call costs
+    $0 with the reason (``NoCharge``), not another provider's price for the same
+    weights (a hosted Llama is no measure of a local one) -- except a model Ollama
+    runs in its cloud (``…-cloud``), priced as any other.
+
     Steps 3 and 4 exist because the provider an agent names is often not the
     one that set the price: a proxy (``litellm``), a framework
     (``strands-agents``), a custom gateway (Codex ``model_providers.fake``), or
@@ -257,7 +284,7 @@ class PriceBook:
 
     def __init__(self, overrides: dict[tuple[str, str], Rates] | None = None) -> None:
         self.overrides = overrides or {}
-        self._cache: dict[tuple[str | None, str], tuple[Rates | _Model | Unknown, str | None]] = {}
+        self._cache: dict[tuple[str | None, str], tuple[Rates | _Model | Unknown | NoCharge, str | None]] = {}
         self.lookups = 0  # resolutions through genai-prices (cache misses)
 
     @staticmethod
@@ -272,7 +299,7 @@ class PriceBook:
             return
         data_snapshot.get_snapshot()
 
-    def rates(self, provider: str | None, model: str, start_ns: int) -> Rates | Unknown:
+    def rates(self, provider: str | None, model: str, start_ns: int) -> Rates | Unknown | NoCharge:
         return self.resolve(provider, model, start_ns)[0]
 
     def price(self, provider: str | None, model: str, start_ns: int, usage: TokenUsage) -> Cost:
@@ -284,17 +311,19 @@ class PriceBook:
             rates = rates.rates_at(start_ns)
         elif type(rates) is Unknown:
             return Cost(total=None, source="unknown", reason=rates.reason)
+        elif type(rates) is NoCharge:
+            return Cost(0.0, 0.0, 0.0, "computed", rates.reason)
         total, cin, cout = compute(rates, usage.input, usage.output, usage.cache_read, usage.cache_write, usage.reasoning)  # type: ignore[arg-type]
         return Cost(total, cin, cout, "computed", None, priced_as)
 
-    def resolve(self, provider: str | None, model: str, start_ns: int) -> tuple[Rates | Unknown, str | None]:
+    def resolve(self, provider: str | None, model: str, start_ns: int) -> tuple[Rates | Unknown | NoCharge, str | None]:
         """(rates or Unknown, ``"provider/model"`` of the price used when it is another provider's)."""
         rates, priced_as = self._cache.get((provider, model)) or self._first(provider, model)
         if type(rates) is _Model:
             return rates.rates_at(start_ns), priced_as
         return rates, priced_as  # type: ignore[return-value]
 
-    def _first(self, provider: str | None, model: str) -> tuple[Rates | _Model | Unknown, str | None]:
+    def _first(self, provider: str | None, model: str) -> tuple[Rates | _Model | Unknown | NoCharge, str | None]:
         """A (provider, model) not asked for before: resolved, and remembered."""
         got = self._cache[(provider, model)] = self._resolve(provider, model)
         return got
@@ -302,7 +331,7 @@ class PriceBook:
     def _override(self, provider: str, model: str) -> Rates | None:
         return self.overrides.get((provider, model)) or self.overrides.get((provider, "*"))
 
-    def _resolve(self, provider: str | None, model: str) -> tuple[Rates | _Model | Unknown, str | None]:
+    def _resolve(self, provider: str | None, model: str) -> tuple[Rates | _Model | Unknown | NoCharge, str | None]:
         p = provider.lower().strip() if provider else None
         m = model.lower().strip()
         if p is not None and self.overrides:
@@ -326,6 +355,11 @@ class PriceBook:
             o = self.overrides.get(("*", m))
             if o is not None:
                 return o, f"*/{m} (price file)"
+        # A local runtime's call: no other provider's price for the same weights (genai-prices
+        # takes deepseek-r1:8b for DeepSeek's API model), none is what it cost.
+        if p in LOCAL_RUNTIMES and not m.endswith(_CLOUD_TAGS):
+            return NoCharge(local_reason(p)), None
+        if self.overrides:
             for (op, om), rates in sorted(self.overrides.items()):
                 if om == m and op != p:
                     return rates, f"{op}/{om} (price file)"

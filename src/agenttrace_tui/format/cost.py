@@ -41,6 +41,8 @@ def cost_source_text(cost: Cost, usage: TokenUsage | None) -> str:
     """Where a span's figure came from, in words (the detail view's cost line)."""
     if cost.total is None:
         return cost.reason or "no price"
+    if cost.reason:  # a figure with a reason of its own: a local model's $0 says why it is $0
+        return cost.reason
     if cost_estimated(cost, usage):
         return "computed from estimated tokens"
     return cost.source

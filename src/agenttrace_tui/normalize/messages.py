@@ -63,6 +63,8 @@ MESSAGE_EVENT_CONTENT_KEYS: tuple[str, ...] = ("gen_ai.event.content", "content"
 
 _MSG_PREFIXES = ("llm.input_messages.", "llm.output_messages.", "gen_ai.prompt.", "gen_ai.completion.")
 _MSG_RE = re.compile(r"^(llm\.input_messages|llm\.output_messages|gen_ai\.prompt|gen_ai\.completion)\.(\d+)\.(.+)$")
+#: A flat message's tool call named without ``function.``: OpenLLMetry's ``tool_calls.0.name``.
+_FLAT_CALL_NAME = re.compile(r"tool_calls\.\d+\.name")
 _json = msgspec.json.Decoder()
 
 
@@ -221,8 +223,10 @@ def extract_messages(attributes: dict[str, Any]) -> tuple[str | None, str | None
                 # "" as well as absent: OpenInference's LangChain.js sends a tool-call answer's empty text.
                 if content is None or content == "":
                     texts = [v for k, v in sorted(fields.items()) if k.endswith(".text") and isinstance(v, str)]
-                    # ``tool_calls.0.function.name``; ``function_call.name`` (LiteLLM's answer's tool call)
-                    calls = [v for k, v in sorted(fields.items()) if k.endswith(("function.name", "function_call.name"))]
+                    # ``tool_calls.0.function.name``; ``function_call.name`` (LiteLLM's answer's tool call);
+                    # ``tool_calls.0.name`` (OpenLLMetry's, its Ollama instrumentation's history)
+                    calls = [v for k, v in sorted(fields.items())
+                             if k.endswith(("function.name", "function_call.name")) or _FLAT_CALL_NAME.fullmatch(k)]
                     content = " ".join(texts + [f"[tool_call {c}]" for c in calls])
                 lines.append(f"{role}: {content}" if role else str(content))
             target[MESSAGE_LIST_PREFIXES[prefix]].append("\n".join(lines))
