@@ -118,6 +118,13 @@ DEFAULT_USAGE: dict[str, Usage] = {
     # A JSON answer to a request that asks for one (Gemini CLI's side questions).
     "json": Usage(input=512, output=17, cached=0, cache_creation=0, reasoning=0),
 }
+#: The same answers from a model that thinks before it answers (Gemini 2.5 and later): each
+#: answer's output includes thinking tokens (``thoughtsTokenCount`` on the wire, billed as
+#: output); Gemini reports no cache writes.
+THINKING_USAGE: dict[str, Usage] = {
+    kind: Usage(u.input, u.output, u.cached, 0, reasoning)
+    for (kind, u), reasoning in zip(DEFAULT_USAGE.items(), (24, 40, 0, 0), strict=True)
+}
 
 # Tools a client is likely to define, tried in this order before "the first tool".
 PREFERRED_TOOLS = (

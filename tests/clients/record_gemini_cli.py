@@ -27,19 +27,13 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from cli_support import npm_recorder_main, run_with_summary, telemetry_switches, turns
-from fakellm import DEFAULT_USAGE, Usage
+from fakellm import THINKING_USAGE
 from recording import FAKE_KEY, Recording
 
 PACKAGE = "@google/gemini-cli"
 VERSION = "0.61.0"
 PROMPT = "Run the shell command `echo hi` with your shell tool and tell me what it printed."
 
-
-
-#: Gemini 2.5 thinks before it answers: the usual counts with part of each answer's output
-#: as thinking (``thoughtsTokenCount``), which the CLI's spans leave out and bills as output.
-USAGE = {kind: Usage(u.input, u.output, u.cached, 0, reasoning) for (kind, u), reasoning
-         in zip(DEFAULT_USAGE.items(), (24, 40, 0, 0), strict=True)}
 
 VARIANTS = ("gemini-cli", "gemini-cli-run")
 
@@ -63,7 +57,8 @@ SETTINGS = {
 
 
 def record(name: str, gemini: Path, version: str | None) -> Path:
-    with Recording(name, usage=USAGE) as rec:
+    # Thinking tokens in each answer's output: the CLI's spans leave them out, and bill them as output.
+    with Recording(name, usage=THINKING_USAGE) as rec:
         base_env = telemetry_switches("GEMINI", rec.cap.url, traces=True) | {
             "GOOGLE_GEMINI_BASE_URL": rec.llm.url,
             "GEMINI_API_KEY": FAKE_KEY,

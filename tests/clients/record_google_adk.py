@@ -16,27 +16,30 @@ NAME = "google_adk"
 # ADK pins its own OpenTelemetry range, so the SDK and exporter are left to the resolver.
 PACKAGES = ["google-adk==2.13.0", "litellm==1.110.2", "opentelemetry-sdk", "opentelemetry-exporter-otlp-proto-http"]
 
-AGENT = OTEL_SDK_SETUP + '''
+
+def adk_agent(model: str, imports: str = "") -> str:
+    """The recorded agent: one ADK ``Agent`` with ``get_weather`` on ``model`` (a Python
+    expression), one turn through a ``Runner``; ``imports``: what ``model`` needs."""
+    return OTEL_SDK_SETUP + f'''
 import asyncio, sys
 from google.adk.agents import Agent
-from google.adk.models.lite_llm import LiteLlm
 from google.adk.runners import Runner
 from google.adk.sessions import InMemorySessionService
 from google.genai import types
-
+{imports}
 
 def get_weather(city: str) -> str:
     """Get the current weather for a city."""
-    return f"Sunny, 22 C in {city}"
+    return f"Sunny, 22 C in {{city}}"
 
 
 agent = Agent(
     name="weather_agent",
-    model=LiteLlm(model="openai/gpt-4o-mini", api_base=os.environ["OPENAI_BASE_URL"], api_key=os.environ["OPENAI_API_KEY"]),
+    model={model},
     instruction="Answer weather questions with the get_weather tool.",
     tools=[get_weather],
 )
-
+''' + '''
 
 async def main():
     sessions = InMemorySessionService()
@@ -62,6 +65,10 @@ finally:
     otel_shutdown()
 sys.exit(code)
 '''
+
+
+AGENT = adk_agent('LiteLlm(model="openai/gpt-4o-mini", api_base=os.environ["OPENAI_BASE_URL"], '
+                  'api_key=os.environ["OPENAI_API_KEY"])', "from google.adk.models.lite_llm import LiteLlm")
 
 
 def record(python: Path) -> None:

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fakellm import DEFAULT_USAGE, Usage
+from fakellm import THINKING_USAGE
 from recording import (
     FAKE_KEY,
     OTEL_SDK_PACKAGES,
@@ -40,10 +40,6 @@ PACKAGES = [
     *OTEL_SDK_PACKAGES,
 ]
 
-#: Gemini 2.5 thinks before it answers: each answer's output includes thinking tokens
-#: (thoughtsTokenCount on the wire, billed as output); Gemini reports no cache writes.
-USAGE = {kind: Usage(u.input, u.output, u.cached, 0, reasoning) for (kind, u), reasoning
-         in zip(DEFAULT_USAGE.items(), (24, 40, 0, 0), strict=True)}
 
 AGENT = OTEL_SDK_SETUP + '''
 import sys
@@ -75,7 +71,7 @@ print("FINAL:", response.text)
 
 
 def record(python: Path) -> None:
-    with Recording(NAME, usage=USAGE) as rec:
+    with Recording(NAME, usage=THINKING_USAGE) as rec:
         env = otel_env(rec.cap.url, service_name="google-genai-recording")
         env |= {
             "FAKELLM_URL": rec.llm.url,
