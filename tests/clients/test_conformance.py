@@ -71,6 +71,10 @@ class Client:
     #: Counts the tokens of a call the API sent no usage for itself and reports them as the
     #: call's usage (OpenLIT): shown as reported, never estimated again by the monitor.
     counts_usageless: bool = False
+    #: Puts its own count of a streamed call's text on the span as the call's usage, the API's
+    #: usage chunk ignored (OpenLLMetry for Node.js): the span is no different from a non-streamed
+    #: call's, so the monitor cannot tell that count from reported usage and shows it as reported.
+    streamed_usage_own_count: bool = False
 
 
 CLIENTS: dict[str, Client] = {
@@ -101,6 +105,10 @@ CLIENTS: dict[str, Client] = {
     # OpenLLMetry for Node.js (withWorkflow > withAgent, withTool) on the openai npm package: no
     # cached-token count on its chat spans, and nothing of a failed call (its span never ends).
     "traceloop_node": Client(cache_read=False),
+    # The same with call 2 streamed (stream_options.include_usage): the instrumentation ignores the
+    # usage chunk and puts a js-tiktoken count of the text there (TRACELOOP_ENRICH_TOKENS, on by default),
+    # with no attribute saying the call streamed.
+    "traceloop_node_stream": Client(cache_read=False, streamed_usage_own_count=True),
     # OpenLIT's own set-up: its OpenAI instrumentation (model calls only) and the contrib httpx one;
     # it reports $0 for a model its price list lacks (offline: all), and counts a call's tokens
     # itself when the API sent none.
@@ -313,6 +321,23 @@ def self_counted(rp: Replay, sid: str, run: dict, client: Client) -> list[Any]:
     return got
 
 
+def own_counted_streams(rp: Replay, sid: str, run: dict, client: Client) -> list[Any]:
+    """The spans of the streamed calls whose usage the client replaced by its own count of
+    their text (``Client.streamed_usage_own_count``; its recorder lists them in
+    ``usage_not_reported``), by the response id the fake server answered with. Nothing on
+    such a span tells it from a non-streamed call's, so it is counted as reported; its
+    numbers are not the server's (if they were, the client reads the usage chunk now)."""
+    if not client.streamed_usage_own_count:
+        return []
+    calls = [c for c in ok_calls(run, reported=False) if c["stream"]]
+    assert calls and all(c["usage_not_reported"] for c in calls), "its recorder lists them as not reported"
+    spans = {s.attributes.get("gen_ai.response.id"): s for s in llm_spans(rp.store, sid)}
+    got = [spans[c["response_id"]] for c in calls]
+    for call, span in zip(calls, got, strict=True):
+        assert counted(span) and usage_of(span) != expected_usage(call, client), span.usage
+    return got
+
+
 def served_model(span: Any, calls: list[dict]) -> str | None:
     """The model the fake server was asked for that the span names (its name may carry a
     prefix: LiteLLM's ``openai/gpt-4o-mini``), or None. A run may use several (Gemini CLI's
@@ -400,7 +425,9 @@ def test_each_call_counted_once_with_the_fake_servers_tokens(name: str, replays:
             continue
         sid = run_session(rp, run)
         spans = [s for s in llm_spans(rp.store, sid) if counted(s)]
-        exp = [expected_usage(c, client) for c in calls] + [usage_of(s) for s in self_counted(rp, sid, run, client)]
+        own = own_counted_streams(rp, sid, run, client)
+        exp = [expected_usage(c, client) for c in calls] + [
+            usage_of(s) for s in [*self_counted(rp, sid, run, client), *own]]
         want = Counter(tuple(sorted(e.items())) for e in exp)
         got = Counter(tuple(sorted(usage_of(s).items())) for s in spans)
         assert got == want, f"run {run['label']!r}: tokens per call {got} != fake server {want}"
@@ -410,7 +437,8 @@ def test_each_call_counted_once_with_the_fake_servers_tokens(name: str, replays:
             sum(e["input"] for e in exp) + sum(u.input for u in est), sum(e["output"] for e in exp) + sum(u.output for u in est),
             sum(e["cache_read"] for e in exp), sum(e["cache_write"] for e in exp))
         usageless = len(usageless_calls(run))
-        assert totals.llm_calls == len(calls) + usageless, f"{totals.llm_calls} LLM calls for {len(calls)} + {usageless}"
+        assert totals.llm_calls == len(calls) + len(own) + usageless, (
+            f"{totals.llm_calls} LLM calls for {len(calls)} + {len(own)} + {usageless}")
         assert totals.estimated == (usageless if client.text and not client.counts_usageless else 0), (
             "estimated where usage was reported")
         assert totals.cost_unknown == (0 if client.text or client.counts_usageless else usageless), (
@@ -658,7 +686,9 @@ def test_cli_surfaces_agree_with_the_fake_server(name: str, replays: Any) -> Non
         if not calls:
             continue
         sid = run_session(rp, run)
-        exp = [expected_usage(c, client) for c in calls] + [usage_of(s) for s in self_counted(rp, sid, run, client)]
+        own = own_counted_streams(rp, sid, run, client)
+        exp = [expected_usage(c, client) for c in calls] + [
+            usage_of(s) for s in [*self_counted(rp, sid, run, client), *own]]
         run_in, run_out = sum(e["input"] for e in exp), sum(e["output"] for e in exp)
         # Calls the server sent no usage for count what the monitor estimated from their text (≈).
         estimated = estimated_usages(rp.store, sid)
@@ -671,7 +701,7 @@ def test_cli_surfaces_agree_with_the_fake_server(name: str, replays: Any) -> Non
         assert sum(t["input_tokens"] for t in in_traces) == run_in
         assert sum(t["output_tokens"] for t in in_traces) == run_out
         want_in, want_out = want_in + run_in, want_out + run_out
-        want_calls += len(calls) + len(usageless_calls(run))
+        want_calls += len(calls) + len(own) + len(usageless_calls(run))
     stats = cli_json(rp.db, "stats")
     assert (stats["input_tokens"], stats["output_tokens"]) == (want_in, want_out)
     llm = [k for k in stats["by_kind"] if k["kind"] == "llm_call"]
