@@ -19,7 +19,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from cli_support import ensure_npm, npm_version
-from recording import FAKE_KEY, Recording, otel_env
+from recording import FAKE_KEY, Recording, js_guarded, otel_env
 
 NAME = "ai-sdk"
 PACKAGES = ["ai@7.0.185", "@ai-sdk/otel@1.0.185", "@ai-sdk/openai@4.0.118", "@opentelemetry/sdk-node@0.301.0",
@@ -37,32 +37,26 @@ const sdk = new NodeSDK({ traceExporter: new OTLPTraceExporter() });
 sdk.start();
 registerTelemetry(new INTEGRATION());
 const openai = createOpenAI({ baseURL: process.env.OPENAI_BASE_URL, apiKey: process.env.OPENAI_API_KEY });
-let code = 0;
-try {
-  const result = await generateText({
-    model: openai('gpt-4o-mini'),
-    system: 'Answer weather questions with the get_weather tool.',
-    prompt: 'What is the weather in Paris?',
-    tools: {
-      get_weather: tool({
-        description: 'Get the current weather for a city.',
-        inputSchema: z.object({ city: z.string() }),
-        execute: async ({ city }) => 'Sunny, 22 C in ' + city,
-      }),
-    },
-    stopWhen: stepCountIs(3),
-    maxRetries: 0,
-    experimental_telemetry: { functionId: 'weather-agent' },
-  });
-  console.log('FINAL:', result.text);
-} catch (e) {
-  console.log('ERROR:', e.name, e.message);
-  code = 3;
-} finally {
-  await sdk.shutdown();
-}
-process.exit(code);
-"""
+""" + js_guarded("""
+const result = await generateText({
+  model: openai('gpt-4o-mini'),
+  system: 'Answer weather questions with the get_weather tool.',
+  prompt: 'What is the weather in Paris?',
+  tools: {
+    get_weather: tool({
+      description: 'Get the current weather for a city.',
+      inputSchema: z.object({ city: z.string() }),
+      execute: async ({ city }) => 'Sunny, 22 C in ' + city,
+    }),
+  },
+  stopWhen: stepCountIs(3),
+  maxRetries: 0,
+  experimental_telemetry: { functionId: 'weather-agent' },
+});
+console.log('FINAL:', result.text);
+""", """
+await sdk.shutdown();
+""")
 
 #: fixture -> the integration class @ai-sdk/otel exports
 MODES = {"ai_sdk": "OpenTelemetry", "ai_sdk_legacy": "LegacyOpenTelemetry"}

@@ -15,7 +15,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from cli_support import ensure_npm, npm_version
-from recording import FAKE_KEY, Recording, otel_env
+from recording import FAKE_KEY, Recording, js_guarded, otel_env
 
 NAME = "langgraph_js"
 PACKAGES = ["@langchain/langgraph@1.7.3", "@langchain/openai@1.6.0", "@langchain/core@1.4.0",
@@ -49,18 +49,12 @@ const llm = new ChatOpenAI({
   streamUsage: true,
 });
 const agent = createReactAgent({ llm, tools: [getWeather], prompt: 'Answer weather questions with the get_weather tool.' });
-let code = 0;
-try {
-  const out = await agent.invoke({ messages: [{ role: 'user', content: 'What is the weather in Paris?' }] });
-  console.log('FINAL:', out.messages[out.messages.length - 1].content);
-} catch (e) {
-  console.log('ERROR:', e.name, e.message);
-  code = 3;
-} finally {
-  await sdk.shutdown();
-}
-process.exit(code);
-"""
+""" + js_guarded("""
+const out = await agent.invoke({ messages: [{ role: 'user', content: 'What is the weather in Paris?' }] });
+console.log('FINAL:', out.messages[out.messages.length - 1].content);
+""", """
+await sdk.shutdown();
+""")
 
 
 def main() -> None:

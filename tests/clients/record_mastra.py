@@ -12,7 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from cli_support import ensure_npm, npm_version
-from recording import FAKE_KEY, Recording, otel_env
+from recording import FAKE_KEY, Recording, js_guarded, otel_env
 
 NAME = "mastra"
 PACKAGES = ["@mastra/core@1.71.0", "@mastra/observability@1.17.9", "@mastra/otel-exporter@1.4.0",
@@ -54,20 +54,14 @@ const observability = new Observability({
   },
 });
 const mastra = new Mastra({ agents: { weather: agent }, observability });
-let code = 0;
-try {
-  const result = await mastra.getAgent('weather').generate('What is the weather in Paris?', { maxSteps: 3 });
-  console.log('FINAL:', result.text);
-  if (result.error) { code = 3; }
-} catch (e) {
-  console.log('ERROR:', e.name, e.message);
-  code = 3;
-} finally {
-  await observability.shutdown?.();
-  await mastra.shutdown?.();
-}
-process.exit(code);
-"""
+""" + js_guarded("""
+const result = await mastra.getAgent('weather').generate('What is the weather in Paris?', { maxSteps: 3 });
+console.log('FINAL:', result.text);
+if (result.error) { code = 3; }
+""", """
+await observability.shutdown?.();
+await mastra.shutdown?.();
+""")
 
 
 def main() -> None:

@@ -43,7 +43,7 @@ import sys
 from pathlib import Path
 
 from cli_support import ensure_npm, foreign_addresses, isolate_network, npm_version, traced
-from recording import FAKE_KEY, Recording
+from recording import FAKE_KEY, Recording, js_guarded
 
 NAME = "traceloop_node"
 # The instrumentation patches openai ">=4 <7": the newest 6.x.
@@ -118,18 +118,12 @@ function weatherAgent(question) {
   }, question);
 }
 
-let code = 0;
-try {
-  const answer = await traceloop.withWorkflow({ name: 'weather-workflow' }, weatherAgent, 'What is the weather in Paris?');
-  console.log('FINAL:', answer);
-} catch (e) {
-  console.log('ERROR:', e.name, e.message);
-  code = 3;
-} finally {
-  await traceloop.forceFlush();
-}
-process.exit(code);
-"""
+""" + js_guarded("""
+const answer = await traceloop.withWorkflow({ name: 'weather-workflow' }, weatherAgent, 'What is the weather in Paris?');
+console.log('FINAL:', answer);
+""", """
+await traceloop.forceFlush();
+""")
 
 
 #: Why a streamed call's usage (the API's usage chunk) is not on its span.

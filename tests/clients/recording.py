@@ -418,6 +418,16 @@ def guarded(turn: str) -> str:
             "    print(\"ERROR:\", type(exc).__name__, exc)\n    code = 3\nfinally:\n    otel_shutdown()\nsys.exit(code)\n")
 
 
+def js_guarded(turn: str, flush: str) -> str:
+    """``guarded`` for a Node.js agent script (an ES module): ``turn`` (JavaScript that runs the
+    agent and logs ``FINAL: …``; it may set ``code = 3`` itself), an error logged with exit code 3
+    instead, ``flush`` (the statements that flush the exporters) awaited either way."""
+    def indent(text: str) -> str:
+        return "\n".join("  " + line if line else line for line in text.strip("\n").splitlines())
+    return (f"let code = 0;\ntry {{\n{indent(turn)}\n}} catch (e) {{\n  console.log('ERROR:', e.name, e.message);\n"
+            f"  code = 3;\n}} finally {{\n{indent(flush)}\n}}\nprocess.exit(code);\n")
+
+
 def openai_env(rec: Recording) -> dict[str, str]:
     """What points an OpenAI client at the fake LLM."""
     return {"OPENAI_BASE_URL": rec.llm.openai_base_url, "OPENAI_API_KEY": FAKE_KEY}
