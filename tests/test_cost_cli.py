@@ -56,6 +56,8 @@ def fixture_spans() -> list:
              start_ns=T0 + 3 * S, end_ns=T0 + 4 * S, tool=ToolInfo(name="read_file")),
         llm("b", "t1", "s1", T0 + 5 * S, "claude-sonnet-4-5", "anthropic", TokenUsage(input=2_000, output=300, cache_write=1_000)),
         llm("c", "t1", "s1", T0 + 7 * S, "llama3.1:8b", "acme", TokenUsage(input=50, output=50)),
+        # a local model: $0, and why
+        llm("f", "t1", "s1", T0 + 8 * S, "qwen3:4b", "ollama", TokenUsage(input=70, output=7)),
         # no usage, previews only: estimated
         llm("d", "t1", "s1", T0 + 9 * S, "gpt-4o", "openai", llm_kw={"prompt_preview": "what is in the file?", "response_preview": "a monitor"}),
         # next day, other session, reported cost
@@ -89,7 +91,7 @@ def test_json_by_model_matches_the_live_store(db: Path, capsys: pytest.CaptureFi
     store = Store()
     Pipeline(store, enrichers=make_enrichers(None, store, background_tokens=False)).apply(fixture_spans())
     live = dict(store.totals.breakdown("model"))
-    assert set(live) == {"gpt-4o", "claude-sonnet-4-5", "llama3.1:8b", "gpt-4o-mini"}
+    assert set(live) == {"gpt-4o", "claude-sonnet-4-5", "llama3.1:8b", "gpt-4o-mini", "qwen3:4b"}
     # The spans no model names (the agent, the tool) are a row of their own: the rows add up to
     # the total (its spans counted them, the rows not: 8 against 6).
     assert set(rows) == {*live, "(no model)"}
@@ -104,6 +106,7 @@ def test_json_by_model_matches_the_live_store(db: Path, capsys: pytest.CaptureFi
     assert rows["gpt-4o-mini"]["cost_usd"] == 1.25
     assert rows["llama3.1:8b"]["unpriced_calls"] == 1 and rows["llama3.1:8b"]["cost_usd"] is None  # never 0
     assert got["unpriced"] == {"no price for acme/llama3.1:8b": 1}
+    assert rows["qwen3:4b"]["cost_usd"] == 0 and got["no_charge"] == {"a local model (ollama): no API charge": 1}
     assert got["total"]["input_tokens"] == store.totals.input_tokens  # the agent's subtree usage is not added
     assert got["total"]["cost_usd"] is None  # one call unpriced: the total is not known
     assert got["total"]["cost_priced_usd"] == pytest.approx(store.totals.cost)
@@ -119,6 +122,8 @@ def test_table_shows_estimates_and_unpriced(db: Path, capsys: pytest.CaptureFixt
     assert "unpriced" in out and "$? unpriced: 1 call: no price for acme/llama3.1:8b" in out
     llama = next(ln for ln in out.splitlines() if "llama3.1:8b" in ln and not ln.startswith("$?"))
     assert "$?" in llama and "$0" not in llama
+    # A local model's $0 says why, under the table.
+    assert "$0 no charge: 1 call: a local model (ollama): no API charge" in out
     assert "gpt-4o-mini" not in out  # other session
     # The agent and the tool: nothing to price, a dash (as in the cost pane), never a $0.
     rest = next(ln for ln in out.splitlines() if ln.startswith("(no model)"))
@@ -131,9 +136,10 @@ def test_group_by(db: Path, capsys: pytest.CaptureFixture[str], group: str) -> N
     assert code == 0
     rows = {r[group]: r for r in json.loads(out)["rows"]}
     if group == "provider":
-        assert set(rows) == {"openai", "anthropic", "acme", "(no provider)"}
+        assert set(rows) == {"openai", "anthropic", "acme", "ollama", "(no provider)"}
+        assert rows["ollama"]["cost_usd"] == 0 and rows["acme"]["cost_usd"] is None
     elif group == "kind":
-        assert rows["agent"]["cost_usd"] == 0 and rows["llm_call"]["spans"] == 5
+        assert rows["agent"]["cost_usd"] == 0 and rows["llm_call"]["spans"] == 6
     elif group == "tool":
         # read_file was decided by "a" and its result consumed by "b"
         r = rows["read_file"]

@@ -114,6 +114,8 @@ class Report:
         self.total = Row("total")
         self.sessions = 0
         self.unknown_reasons: Counter[str] = Counter()
+        #: Why calls priced at $0 cost nothing (a local model's), by reason: a $0 always says why.
+        self.zero_reasons: Counter[str] = Counter()
 
     def row(self, key: str) -> Row:
         r = self.rows.get(key)
@@ -145,8 +147,11 @@ class Report:
                 self.unknown_reasons[NEVER_ENDED] += totals.llm_waiting
         for span in store.iter_spans():
             c = span.cost
-            if c is not None and c.reason and span_flags(span)[0]:
-                self.unknown_reasons[c.reason] += 1
+            if c is not None and c.reason:
+                if span_flags(span)[0]:
+                    self.unknown_reasons[c.reason] += 1
+                elif c.total == 0:
+                    self.zero_reasons[c.reason] += 1
         if self.group == "tool":
             for tc in store.tool_costs():
                 r = self.row(tc.name)
@@ -240,6 +245,7 @@ class Report:
             "rows": [r.as_dict(self.group) for r in self.sorted_rows()],
             "total": self.total.as_dict("total"),
             "unpriced": dict(self.unknown_reasons.most_common()),
+            "no_charge": dict(self.zero_reasons.most_common()),
         }
 
 
@@ -344,6 +350,8 @@ def render(report: Report, console: Any, wide: bool = False) -> None:
         console.print(Text(f"≈ estimated: {plural(t.estimated, 'LLM call')} reported no usage; tokens counted from their text."))
     for reason, n in report.unknown_reasons.most_common(10):
         console.print(Text(f"$? unpriced: {plural(n, 'call')}: {clean(reason, 200)}"))
+    for reason, n in report.zero_reasons.most_common(10):
+        console.print(Text(f"$0 no charge: {plural(n, 'call')}: {clean(reason, 200)}"))
     if t.running:
         console.print(Text(f"… running: {plural(t.running, 'LLM call')} still running; the total grows when they end."))
 
