@@ -115,6 +115,7 @@ def _check_session(db: Path, sid: str, seen: dict) -> None:
     assert seen["OTEL_EXPORTER_OTLP_PROTOCOL"] == "http/protobuf"
     assert seen["OTEL_BSP_MAX_QUEUE_SIZE"] == "65536" and seen["CLAUDE_CODE_ENABLE_TELEMETRY"] == "1"
     assert seen["OTEL_LOG_USER_PROMPTS"] == "1" and seen["OTEL_LOGS_EXPORTER"] == "otlp"
+    assert seen["OTEL_LOG_TOOL_DETAILS"] == "1"
     assert f"session.id={sid}" in seen["OTEL_RESOURCE_ATTRIBUTES"] and seen["AGENTTRACE_SESSION_ID"] == sid
 
 

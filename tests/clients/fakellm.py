@@ -193,8 +193,11 @@ def _tool_defs(api: str, body: dict) -> list[tuple[str, dict | None]]:
             out.append((fn.get("name", ""), fn.get("parameters")))
         elif api == "responses" and tool.get("type") == "function":
             out.append((tool.get("name", ""), tool.get("parameters")))
-        # Server tools (web_search and so on) have a "type" but no input_schema.
-        elif api == "messages" and tool.get("name") and "input_schema" in tool:
+        # Server tools (web_search and so on) have a "type" but no input_schema. A deferred tool
+        # (defer_loading) is out of the model's sight until a tool search loads it, so never called
+        # (Claude Code offers a DeferredToolPlaceholder that way beside its MCP tools).
+        elif (api == "messages" and tool.get("name") and "input_schema" in tool
+              and not tool.get("defer_loading")):
             out.append((tool["name"], tool.get("input_schema")))
         elif api == "gemini":
             for fn in tool.get("functionDeclarations") or []:

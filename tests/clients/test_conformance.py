@@ -142,6 +142,9 @@ CLIENTS: dict[str, Client] = {
     "claude-code-traces": Client(text=False, one_error_per_turn=True),
     # Started as `agenttrace-tui run --traces-beta -- claude` starts it (test_run_pins_the_clients_session).
     "claude-code-run": Client(text=False, one_error_per_turn=True),
+    # The Claude Agent SDK for Python drives the Claude Code CLI its wheel bundles: what is recorded is
+    # that CLI's logs and metrics, started as `agenttrace-tui run -- python agent.py` starts it.
+    "claude-agent-sdk": Client(text=False, one_error_per_turn=True),
     # Codex sends no assistant text by default; its provider is the config's [model_providers] name.
     "codex": Client(text=False, custom_provider="fakellm"),
     "codex-json": Client(text=False, custom_provider="fakellm"),
@@ -390,6 +393,7 @@ def test_the_session_names_the_agent_framework(name: str, framework: str, replay
 
 
 @pytest.mark.parametrize(("name", "own_key", "framework"), [("claude-code-run", "session.id", "claude-code"),
+                                                             ("claude-agent-sdk", "session.id", "claude-code"),
                                                              ("codex-run", "conversation.id", "codex"),
                                                              ("gemini-cli-run", "session.id", "gemini-cli"),
                                                              ("opencode-run", "session.id", "opencode"),
@@ -414,6 +418,19 @@ def test_run_pins_the_clients_session(name: str, own_key: str, framework: str, r
         calls = llm_spans(rp.store, sid)
         assert sorted(s.usage.output for s in calls if counted(s)) == sorted(
             c["usage_normalized"]["output"] for c in ok_calls(run))
+
+
+def test_an_mcp_tool_is_named_as_the_model_called_it(replays: Any) -> None:
+    """Claude Code reports every MCP tool (the Claude Agent SDK's in-process tools are MCP tools) as
+    "mcp_tool"; with the tool details ``run`` asks for (OTEL_LOG_TOOL_DETAILS) its server and tool
+    name it: the call is the tool the fake server asked for, with the arguments it was called with."""
+    rp = replays("claude-agent-sdk")
+    run = next(r for r in reported_runs(rp.manifest) if ok_calls(r))
+    sid = run_session(rp, run)
+    asked = [c for c in ok_calls(run) if c.get("tool_call_id")]
+    assert [(r.name, r.calls, r.errors) for r in rp.store.tool_costs(sid)] == [(asked[0]["tool_name"], 1, 0)]
+    (tool,) = [s for t in rp.store.traces_of(sid) for s in t.spans.values() if s.kind is SpanKind.TOOL_EXECUTION]
+    assert tool.tool is not None and tool.tool.input_preview == '{"city":"Paris"}'
 
 
 @pytest.mark.parametrize("name", NAMES)

@@ -1,5 +1,5 @@
 """The fake LLM answers DSPy's ChatAdapter format as dspy.ReAct reads it, Ollama's API as Ollama does,
-and other requests as before.
+never calls an Anthropic tool the API keeps deferred, and answers other requests as before.
 
 The requests are shaped as DSPy 3.4's ChatAdapter sends them for ``dspy.ReAct("question -> answer")``
 (system message: the fields and ReAct's tool list; user message: the inputs, the trajectory
@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from fakellm import DEFAULT_USAGE, FINAL_PREFIX, FakeLLM
+from fakellm import DEFAULT_USAGE, FINAL_PREFIX, FakeLLM, _pick_tool, _tool_defs
 
 
 def _system(outputs: list[str], tools: bool) -> str:
@@ -150,3 +150,15 @@ def test_ollama_chat_error_is_ollamas_error_json() -> None:
         llm.begin_run("error", mode="error")
         status, _, (body,), call = _ollama(llm, {"model": "llama3.1:8b", "messages": [], "stream": False})
     assert (status, body, call["status"]) == (400, {"error": "fakellm: scripted error (HTTP 400)"}, 400)
+
+
+def test_a_deferred_anthropic_tool_is_never_the_one_called() -> None:
+    """Claude Code (with MCP tools and tool search) offers a DeferredToolPlaceholder first, marked
+    defer_loading: the API hides it from the model until a search loads it, so the call is the MCP tool's."""
+    body = {"tools": [
+        {"name": "DeferredToolPlaceholder", "description": "never call this tool",
+         "input_schema": {"type": "object", "properties": {}}, "defer_loading": True},
+        {"name": "mcp__weather__get_weather", "description": "Get the weather.",
+         "input_schema": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}},
+    ]}
+    assert _pick_tool(_tool_defs("messages", body)) == ("mcp__weather__get_weather", {"city": "Paris"})

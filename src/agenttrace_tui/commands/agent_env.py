@@ -94,6 +94,8 @@ def claude_env(traces_beta: bool = False) -> dict[str, str]:
         "OTEL_LOGS_EXPORT_INTERVAL": "1000",
         "OTEL_METRIC_EXPORT_INTERVAL": "5000",
         "OTEL_LOG_USER_PROMPTS": "1",
+        # An MCP tool's name (and its server's): without it every MCP tool is reported as "mcp_tool".
+        "OTEL_LOG_TOOL_DETAILS": "1",
     }
     if traces_beta:
         env["CLAUDE_CODE_ENHANCED_TELEMETRY_BETA"] = "1"

@@ -44,6 +44,7 @@ to travel with it.
 from __future__ import annotations
 
 import hashlib
+import json
 import time
 from collections import OrderedDict
 from collections.abc import Iterator
@@ -453,8 +454,10 @@ class LogMapper:
             turn = self._turn(sid, prompt_id, t, "cc", ctx)
             dur = _ms(a.get("duration_ms"))
             ok = cv._bool(a.get("success", True))
-            tool = _str(a.get("tool_name")) or "tool"
-            params = a.get("tool_parameters") or a.get("tool_input")
+            tool = _claude_tool_name(a)
+            # tool_input (OTEL_LOG_TOOL_DETAILS) is what the model called the tool with; tool_parameters
+            # Claude Code's summary of it (for an MCP tool only its server's and tool's names).
+            params = a.get("tool_input") or a.get("tool_parameters")
             span = _tool_span(
                 turn, sid, _id(8, "cc", sid, prompt_id, event, a.get("tool_use_id") or key), tool, t, dur, ok,
                 call_id=_str(a.get("tool_use_id")), args=params, output=None, error=a.get("error"),
@@ -656,6 +659,27 @@ class LogMapper:
                                                           event=SpanEvent(name=f"codex.{event}", time_ns=t,
                                                                           attributes=attrs))]
         return self._session_log(sid, t, f"codex.{event}", attrs)
+
+
+def _claude_tool_name(a: dict[str, Any]) -> str:
+    """A Claude Code tool's name: an MCP tool's is reported as "mcp_tool" whatever it is, its own
+    name only in ``tool_parameters`` (with OTEL_LOG_TOOL_DETAILS): it is named as the model called
+    it, ``mcp__<server>__<tool>``, so different MCP tools are not one."""
+    name = _str(a.get("tool_name")) or "tool"
+    if name != "mcp_tool":
+        return name
+    params = a.get("tool_parameters")
+    if isinstance(params, str):
+        try:
+            params = json.loads(params)
+        except ValueError:
+            return name
+    if not isinstance(params, dict):
+        return name
+    server, tool = params.get("mcp_server_name"), params.get("mcp_tool_name")
+    if isinstance(server, str) and server and isinstance(tool, str) and tool:
+        return f"mcp__{server}__{tool}"
+    return name
 
 
 def _str(v: Any) -> str | None:
