@@ -1,19 +1,21 @@
 """Record the telemetry the real GitHub Copilot CLI sends, run headless against the fake LLM.
 
-Run: ``.venv/bin/python tests/clients/record_copilot_cli.py [--only copilot-cli|copilot-cli-run]``
+Run: ``.venv/bin/python tests/clients/record_copilot_cli.py [--only copilot-cli|copilot-cli-run|copilot-cli-anthropic]``
 (installs the pinned npm package itself, whose platform package ships the CLI
 as one native executable; needs npm; the ``run`` variant imports the project).
 
-Writes ``fixtures/copilot-cli/`` and ``fixtures/copilot-cli-run/`` (the
+Writes ``fixtures/copilot-cli/``, ``fixtures/copilot-cli-run/`` (the
 environment ``agenttrace-tui run`` gives the CLI: ``commands.agent_env``'s OTel
 and Copilot groups, each run with its own run session id pinned on the
-resource), each with one tool-calling run (``ok``: the model asks for the
-``bash`` tool, the CLI runs ``echo``, the second call answers) and one run
-whose model calls get HTTP 400 (``error``).
+resource) and ``fixtures/copilot-cli-anthropic/`` (its Anthropic provider type:
+Anthropic messages, with cache reads and writes), each with one tool-calling
+run (``ok``: the model asks for the ``bash`` tool, the CLI runs ``echo``, the
+second call answers) and one run whose model calls get HTTP 400 (``error``).
 
 No GitHub login: the CLI talks to the fake server as its own model provider
 ("bring your own key": ``COPILOT_PROVIDER_BASE_URL``, ``COPILOT_PROVIDER_API_KEY``,
-``COPILOT_MODEL``; streamed chat completions), with ``COPILOT_OFFLINE=true``
+``COPILOT_MODEL``; streamed chat completions, or streamed Anthropic messages
+with ``COPILOT_PROVIDER_TYPE=anthropic``), with ``COPILOT_OFFLINE=true``
 (no GitHub authentication, vendor telemetry or update check) and automatic
 updates off. Setting ``OTEL_EXPORTER_OTLP_ENDPOINT`` turns its OpenTelemetry
 on (traces and metrics; OTLP/HTTP, JSON by default, protobuf in the ``run``
@@ -37,8 +39,9 @@ from recording import FAKE_KEY, Recording
 PACKAGE = "@github/copilot"
 VERSION = "1.0.102"
 MODEL = "gpt-4o-mini"
+ANTHROPIC_MODEL = "claude-sonnet-4-5"
 PROMPT = "Run the shell command `echo hi` with your shell tool and tell me what it printed."
-VARIANTS = ("copilot-cli", "copilot-cli-run")
+VARIANTS = ("copilot-cli", "copilot-cli-run", "copilot-cli-anthropic")
 
 
 def run_env(otlp_url: str, label: str) -> dict[str, str]:
@@ -69,11 +72,14 @@ def summary(stdout: Path, usage_file: Path) -> dict:
 
 
 def record(name: str, copilot: Path, version: str | None) -> Path:
+    anthropic = name == "copilot-cli-anthropic"
+    model = ANTHROPIC_MODEL if anthropic else MODEL
     with Recording(name) as rec:
-        base_env = {
-            "COPILOT_PROVIDER_BASE_URL": rec.llm.openai_base_url,
+        provider = ({"COPILOT_PROVIDER_TYPE": "anthropic", "COPILOT_PROVIDER_BASE_URL": rec.llm.url} if anthropic
+                    else {"COPILOT_PROVIDER_BASE_URL": rec.llm.openai_base_url})
+        base_env = provider | {
             "COPILOT_PROVIDER_API_KEY": FAKE_KEY,
-            "COPILOT_MODEL": MODEL,
+            "COPILOT_MODEL": model,
             "COPILOT_OFFLINE": "true",
             "COPILOT_AUTO_UPDATE": "false",
         }
@@ -101,10 +107,12 @@ def record(name: str, copilot: Path, version: str | None) -> Path:
             cli_results[label] = summary(stdout, usage_file)
         notes = [
             f"GitHub Copilot CLI {version} run as `copilot -p ... --allow-all-tools --output-format json` with "
-            f"{MODEL} from its own provider (BYOK: COPILOT_PROVIDER_BASE_URL; streamed chat completions), offline "
+            f"{model} from its own provider (BYOK: COPILOT_PROVIDER_BASE_URL; "
+            + ("COPILOT_PROVIDER_TYPE=anthropic: streamed Anthropic messages" if anthropic else "streamed chat completions")
+            + "), offline "
             "(COPILOT_OFFLINE=true: no GitHub login, no vendor telemetry).",
             "ok: call 1 answers with a bash tool call (echo), the CLI runs it, call 2 answers with text.",
-            "error: every model call gets HTTP 400 with an OpenAI error body.",
+            f"error: every model call gets HTTP 400 with {'an Anthropic' if anthropic else 'an OpenAI'} error body.",
             "cli_results holds the `result` line of the CLI's JSONL output and its --usage-output-file per run.",
         ]
         if variant:

@@ -164,6 +164,8 @@ CLIENTS: dict[str, Client] = {
     "copilot-cli": Client(),
     # Started with the environment `agenttrace-tui run -- copilot` sets (test_run_pins_the_clients_session).
     "copilot-cli-run": Client(),
+    # Its Anthropic provider type: Anthropic messages, input with the cache reads and writes in (OTel's convention).
+    "copilot-cli-anthropic": Client(),
     # The Google Gen AI SDK with the contrib instrumentation: one span per generate_content, whose
     # automatic function calling makes both model calls inside it (call 1: usage_not_reported).
     "google_genai": Client(),
@@ -380,7 +382,8 @@ FRAMEWORKS = {"crewai": "crewai", "ai_sdk_legacy": "ai-sdk", "openai_agents": "o
               "gemini-cli": "gemini-cli", "opencode": "opencode", "qwen-code": "qwen-code",
               "agent_framework": "agent-framework", "dspy": "dspy", "litellm_otel": "litellm",
               "semantic_kernel": "semantic-kernel", "langgraph_js": "langchain", "haystack": "haystack",
-              "langfuse": "langfuse", "copilot-cli": "copilot-cli"}
+              "langfuse": "langfuse", "copilot-cli": "copilot-cli",
+              "copilot-cli-anthropic": "copilot-cli"}
 
 
 @pytest.mark.parametrize(("name", "framework"), FRAMEWORKS.items())
