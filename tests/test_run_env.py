@@ -298,6 +298,10 @@ def test_env_never_prints_an_endpoint_of_an_otlp_receiver_that_is_off(capsys):
     assert cli.main(["env", "gemini", "--otlp-port", "off"]) == 0
     out = capsys.readouterr().out
     assert "GEMINI_TELEMETRY_OTLP_ENDPOINT" not in out and "OTLP/HTTP receiver it sends to is off" in out
+    # GitHub Copilot CLI's exporter has no gRPC: not pointed at the gRPC receiver.
+    assert cli.main(["env", "copilot", "--otlp-port", "off", "--otlp-grpc-port", "4400"]) == 0
+    out = capsys.readouterr().out
+    assert "OTEL_EXPORTER_OTLP" not in out and "OTLP/HTTP receiver it sends to is off" in out
     assert cli.main(["env", "--otlp-port", "off", "--otlp-grpc-port", "off"]) == 0
     out = capsys.readouterr().out
     assert "OTEL_EXPORTER_OTLP" not in out and "OTLP receivers are off" in out

@@ -296,12 +296,12 @@ def shell_lines(groups: list[str], *, otlp_port: int | None, udp_port: int | Non
                 out += [grpc_note] if grpc_note else []
                 out += _exports({**_exporter_env(otlp, token), **opencode_env(os.environ)})
         elif group == "copilot":
-            out.append("# GitHub Copilot CLI (the OpenTelemetry endpoint above turns its telemetry on; this adds the text)")
-            if otlp is None:
-                out.append(OTLP_OFF)
+            # Its exporter speaks OTLP/HTTP only (grpc falls back to http/json): no gRPC fallback here.
+            if otlp_port is None:
+                out.append("# GitHub Copilot CLI: the OTLP/HTTP receiver it sends to is off (otlp_port)")
             else:
-                out += [grpc_note] if grpc_note else []
-                out += _exports({**_exporter_env(otlp, token), **copilot_env(os.environ)})
+                out.append("# GitHub Copilot CLI (the OpenTelemetry endpoint turns its telemetry on; the switch adds the text)")
+                out += _exports({**_exporter_env((otlp_port, "http/protobuf"), token), **copilot_env(os.environ)})
         elif group == "codex":
             if otlp_port is None:
                 out.append("# Codex: the OTLP/HTTP receiver its [otel] section sends to is off (otlp_port)"
