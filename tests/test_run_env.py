@@ -25,7 +25,7 @@ from pathlib import Path
 import pytest
 
 from agenttrace_tui import cli
-from agenttrace_tui.commands.agent_env import make_codex_overlay, opencode_env, otel_env, without_otel
+from agenttrace_tui.commands.agent_env import copilot_env, make_codex_overlay, opencode_env, otel_env, without_otel
 from agenttrace_tui.commands.run import attached, monitor_running, new_session_id, start_command
 from agenttrace_tui.config import Config
 from agenttrace_tui.runtime.monitor import Monitor
@@ -117,6 +117,7 @@ def _check_session(db: Path, sid: str, seen: dict) -> None:
     assert seen["OTEL_LOG_USER_PROMPTS"] == "1" and seen["OTEL_LOGS_EXPORTER"] == "otlp"
     assert seen["OTEL_LOG_TOOL_DETAILS"] == "1"
     assert f"session.id={sid}" in seen["OTEL_RESOURCE_ATTRIBUTES"] and seen["AGENTTRACE_SESSION_ID"] == sid
+    assert seen["OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT"] == "true"  # GitHub Copilot CLI's text
 
 
 def _check_codex(seen: dict, user_codex: Path, original: str) -> None:
@@ -243,6 +244,16 @@ def test_env_prints_paste_ready_lines(capsys):
     out = capsys.readouterr().out
     assert "export OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:4400\n" in out
     assert """export OPENCODE_CONFIG_CONTENT='{"experimental":{"openTelemetry":true}}'""" in out
+    assert cli.main(["env", "copilot", "--otlp-port", "4400"]) == 0
+    out = capsys.readouterr().out
+    assert "export OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:4400\n" in out
+    assert "export OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT=true\n" in out and "OTEL_SERVICE_NAME" not in out
+
+
+def test_copilot_env_keeps_the_users_content_switch():
+    """The switch is the GenAI instrumentations' common one: a value the user chose stays."""
+    assert copilot_env({}) == {"OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT": "true"}
+    assert copilot_env({"OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT": "span_and_event"}) == {}
 
 
 def test_opencode_env_keeps_the_users_inline_config():
@@ -288,6 +299,10 @@ def test_env_never_prints_an_endpoint_of_an_otlp_receiver_that_is_off(capsys):
     assert cli.main(["env", "gemini", "--otlp-port", "off"]) == 0
     out = capsys.readouterr().out
     assert "GEMINI_TELEMETRY_OTLP_ENDPOINT" not in out and "OTLP/HTTP receiver it sends to is off" in out
+    # GitHub Copilot CLI's exporter has no gRPC: not pointed at the gRPC receiver.
+    assert cli.main(["env", "copilot", "--otlp-port", "off", "--otlp-grpc-port", "4400"]) == 0
+    out = capsys.readouterr().out
+    assert "OTEL_EXPORTER_OTLP" not in out and "OTLP/HTTP receiver it sends to is off" in out
     assert cli.main(["env", "--otlp-port", "off", "--otlp-grpc-port", "off"]) == 0
     out = capsys.readouterr().out
     assert "OTEL_EXPORTER_OTLP" not in out and "OTLP receivers are off" in out
@@ -299,7 +314,7 @@ def test_env_names_the_groups_when_given_another(capsys):
         cli.main(["env", "bogus"])
     assert exc.value.code == 2
     err = capsys.readouterr().err
-    assert "invalid choice: 'bogus' (choose from otel, claude, gemini, qwen, opencode, codex, sdk)" in err and "[]" not in err
+    assert "invalid choice: 'bogus' (choose from otel, claude, gemini, qwen, opencode, copilot, codex, sdk)" in err and "[]" not in err
 
 
 def test_otel_env_keeps_the_users_resource_attributes_and_escapes():

@@ -163,6 +163,12 @@ CLIENTS: dict[str, Client] = {
     "qwen-code": Client(text=False),
     # Started with the environment `agenttrace-tui run -- qwen` sets (test_run_pins_the_clients_session).
     "qwen-code-run": Client(text=False),
+    # GitHub Copilot CLI with its own provider (BYOK): GenAI spans of its model and tool calls (invoke_agent sums them).
+    "copilot-cli": Client(),
+    # Started with the environment `agenttrace-tui run -- copilot` sets (test_run_pins_the_clients_session).
+    "copilot-cli-run": Client(),
+    # Its Anthropic provider type: Anthropic messages, input with the cache reads and writes in (OTel's convention).
+    "copilot-cli-anthropic": Client(),
     # The Google Gen AI SDK with the contrib instrumentation: one span per generate_content, whose
     # automatic function calling makes both model calls inside it (call 1: usage_not_reported).
     "google_genai": Client(),
@@ -379,7 +385,8 @@ FRAMEWORKS = {"crewai": "crewai", "ai_sdk_legacy": "ai-sdk", "openai_agents": "o
               "gemini-cli": "gemini-cli", "opencode": "opencode", "qwen-code": "qwen-code",
               "agent_framework": "agent-framework", "dspy": "dspy", "litellm_otel": "litellm",
               "semantic_kernel": "semantic-kernel", "langgraph_js": "langchain", "haystack": "haystack",
-              "langfuse": "langfuse"}
+              "langfuse": "langfuse", "copilot-cli": "copilot-cli",
+              "copilot-cli-anthropic": "copilot-cli"}
 
 
 @pytest.mark.parametrize(("name", "framework"), FRAMEWORKS.items())
@@ -397,7 +404,8 @@ def test_the_session_names_the_agent_framework(name: str, framework: str, replay
                                                              ("codex-run", "conversation.id", "codex"),
                                                              ("gemini-cli-run", "session.id", "gemini-cli"),
                                                              ("opencode-run", "session.id", "opencode"),
-                                                             ("qwen-code-run", "session.id", "qwen-code")])
+                                                             ("qwen-code-run", "session.id", "qwen-code"),
+                                                             ("copilot-cli-run", "session.id", "copilot-cli")])
 def test_run_pins_the_clients_session(name: str, own_key: str, framework: str, replays: Any) -> None:
     """Claude Code, Codex and Gemini CLI name their own session on their records; started by ``run``
     (the resource's session pin), all of it goes into the run's session, which keeps

@@ -17,6 +17,9 @@ Used by ``agenttrace-tui run`` (set for the command it starts) and
   endpoint by itself, but a model call's tokens only with its AI SDK telemetry
   on (``experimental.openTelemetry``), which ``run`` adds to the inline
   configuration it reads last (``OPENCODE_CONFIG_CONTENT``, yours kept);
+* ``copilot``: GitHub Copilot CLI turns its OpenTelemetry on when the ``otel``
+  group's endpoint is set; this adds the prompt, answer and tool-argument text
+  (``OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT``, the user's own value kept);
 * ``codex``: Codex reads only ``$CODEX_HOME/config.toml``, so ``run`` makes a
   temporary overlay of the user's Codex home (every entry linked, never
   modified) whose config.toml is the user's plus an ``[otel]`` section;
@@ -45,9 +48,9 @@ from pathlib import Path
 
 from ..normalize.conventions import PINNED_SESSION_KEY
 
-GROUPS = ("otel", "claude", "gemini", "qwen", "opencode", "codex", "sdk")
+GROUPS = ("otel", "claude", "gemini", "qwen", "opencode", "copilot", "codex", "sdk")
 #: Agent CLIs that name their own service: ``run`` leaves OTEL_SERVICE_NAME alone for them.
-SELF_NAMED = frozenset({"claude", "codex", "gemini", "qwen", "opencode"})
+SELF_NAMED = frozenset({"claude", "codex", "gemini", "qwen", "opencode", "copilot"})
 
 
 def otel_env(otlp_port: int, session_id: str | None = None, service: str | None = None,
@@ -134,6 +137,17 @@ def opencode_env(base: Mapping[str, str] | None = None) -> dict[str, str]:
     experimental = config.get("experimental")
     config["experimental"] = {**(experimental if isinstance(experimental, dict) else {}), "openTelemetry": True}
     return {"OPENCODE_CONFIG_CONTENT": json.dumps(config, separators=(",", ":"))}
+
+
+#: The OpenTelemetry GenAI switch for message content, which GitHub Copilot CLI reads.
+CAPTURE_CONTENT = "OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT"
+
+
+def copilot_env(base: Mapping[str, str] | None = None) -> dict[str, str]:
+    """GitHub Copilot CLI's text switch: without it its spans carry no prompt, answer or tool
+    arguments (its telemetry itself turns on with ``OTEL_EXPORTER_OTLP_ENDPOINT``). A value the
+    user set is kept: the switch is the GenAI instrumentations' common one."""
+    return {} if CAPTURE_CONTENT in (base or {}) else {CAPTURE_CONTENT: "true"}
 
 
 def otlp_target(otlp_port: int | None, otlp_grpc_port: int | None) -> tuple[int, str] | None:
@@ -283,6 +297,13 @@ def shell_lines(groups: list[str], *, otlp_port: int | None, udp_port: int | Non
             else:
                 out += [grpc_note] if grpc_note else []
                 out += _exports({**_exporter_env(otlp, token), **opencode_env(os.environ)})
+        elif group == "copilot":
+            # Its exporter speaks OTLP/HTTP only (grpc falls back to http/json): no gRPC fallback here.
+            if otlp_port is None:
+                out.append("# GitHub Copilot CLI: the OTLP/HTTP receiver it sends to is off (otlp_port)")
+            else:
+                out.append("# GitHub Copilot CLI (the OpenTelemetry endpoint turns its telemetry on; the switch adds the text)")
+                out += _exports({**_exporter_env((otlp_port, "http/protobuf"), token), **copilot_env(os.environ)})
         elif group == "codex":
             if otlp_port is None:
                 out.append("# Codex: the OTLP/HTTP receiver its [otel] section sends to is off (otlp_port)"

@@ -1,8 +1,9 @@
 """``agenttrace-tui run [--name NAME] [--traces-beta] [--no-ui] -- <command ...>``.
 
 Starts an agent with every telemetry setting already in its environment
-(``agent_env``: OTel SDK, Claude Code, Gemini CLI, Qwen Code, OpenCode, a Codex home overlay, our SDK), all
-carrying one session id, and attaches it to a monitor:
+(``agent_env``: OTel SDK, Claude Code, Gemini CLI, Qwen Code, OpenCode, GitHub
+Copilot CLI, a Codex home overlay, our SDK), all carrying one session id, and
+attaches it to a monitor:
 
 * a monitor already running (its OTLP/HTTP port answers ``GET /health`` as
   agenttrace-tui) is used: the command keeps the terminal, and its session is
@@ -38,6 +39,7 @@ from typing import Any
 from .agent_env import (
     SELF_NAMED,
     claude_env,
+    copilot_env,
     gemini_env,
     make_codex_overlay,
     opencode_env,
@@ -57,7 +59,7 @@ def register(subparsers: Any, parent: argparse.ArgumentParser) -> None:
         "run",
         parents=[parent],
         help="start an agent with telemetry set and watch it (run -- <command ...>)",
-        description="Start a command with the telemetry environment set for it (OTel SDK, Claude Code, Gemini CLI, Qwen Code, OpenCode, Codex, "
+        description="Start a command with the telemetry environment set for it (OTel SDK, Claude Code, Gemini CLI, Qwen Code, OpenCode, Copilot CLI, Codex, "
         "agenttrace SDK) and show it in the monitor: a running one, or the live UI started here.",
     )
     p.add_argument("--name", metavar="NAME", help="session name (default: the command's name)")
@@ -104,6 +106,7 @@ def child_env(base: dict[str, str], argv: list[str], session_id: str, *, otlp_po
     env.update(gemini_env(otlp_port))
     env.update(gemini_env(otlp_port, "QWEN"))
     env.update(opencode_env(base))
+    env.update(copilot_env(base))
     env.update(sdk_env(udp_port, tcp_port, session_id, token))
     if codex_home is not None:
         env["CODEX_HOME"] = str(codex_home)

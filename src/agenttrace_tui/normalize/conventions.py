@@ -290,6 +290,8 @@ FRAMEWORK_HINTS: list[tuple[str, str]] = [
     ("gemini_cli", "gemini-cli"),
     ("opencode", "opencode"),
     ("qwen-code", "qwen-code"),
+    ("github.copilot", "copilot-cli"),  # GitHub Copilot CLI's scope (COPILOT_OTEL_SOURCE_NAME's default)
+    ("github-copilot", "copilot-cli"),  # and its service name (OTEL_SERVICE_NAME's default)
     ("langgraph", "langgraph"),
     ("langchain", "langchain"),
     ("llama_index", "llama-index"),
