@@ -57,6 +57,15 @@ def test_session_key_priority_and_service_instance_fallback() -> None:
     assert ResourceInfo({}, None).derived_sid == "unknown_service"
 
 
+def test_a_session_of_an_unnamed_service_is_labelled_by_its_id() -> None:
+    # The OTel SDK's placeholder service name (Langfuse's SDK sends it) names nothing: the session's
+    # own id does (a session.id the agent set); a named service still labels its sessions.
+    for service in ("unknown_service", "unknown_service:python3"):
+        session = ResourceInfo({"service.name": service}, "langfuse-sdk").session("weather-session-ok")
+        assert session.label == "weather-session-ok" and session.shown_name is None
+    assert ResourceInfo({"service.name": "checkout"}, None).session("s-1").label == "checkout"
+
+
 @pytest.mark.parametrize(("value", "kind"), list(cv.OPERATION_KINDS.items()))
 def test_operation_name_row(value, kind) -> None:
     assert span({cv.OPERATION_KEY: value}, name="x").kind is kind

@@ -207,6 +207,10 @@ class Span(msgspec.Struct, omit_defaults=True, gc=False, kw_only=True):
         return max(0, end - self.start_ns)
 
 
+#: The OpenTelemetry SDKs' ``service.name`` when none is set (``unknown_service:<executable>`` in some).
+UNNAMED_SERVICE = "unknown_service"
+
+
 class Session(msgspec.Struct, omit_defaults=True, gc=False, kw_only=True):
     """One agent run: groups traces. ``ended_ns is None`` while it runs."""
 
@@ -222,8 +226,18 @@ class Session(msgspec.Struct, omit_defaults=True, gc=False, kw_only=True):
     attributes: dict[str, Any] = {}
 
     @property
+    def shown_name(self) -> str | None:
+        """Its name, else its service's, but not the OpenTelemetry SDK's placeholder for a
+        service nobody named (``unknown_service``, ``unknown_service:python``: Langfuse's SDK
+        sends it), which would name every such session alike."""
+        service = self.service
+        if service is not None and service.startswith(UNNAMED_SERVICE):
+            service = None
+        return self.name or service
+
+    @property
     def label(self) -> str:
-        return self.name or self.service or self.id
+        return self.shown_name or self.id
 
 
 class Metric(msgspec.Struct, omit_defaults=True, gc=False, kw_only=True):

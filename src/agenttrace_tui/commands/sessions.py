@@ -195,7 +195,7 @@ def run_list(args: argparse.Namespace) -> int:
         s = r.session
         t.add_row(
             s.id,
-            s.name or s.service or "",
+            s.shown_name or "",
             s.framework or "",
             fmt_time(r.first_ns),
             fmt_duration(r.duration_ns),
@@ -238,7 +238,7 @@ def run_show(args: argparse.Namespace) -> int:
     head = Text()
     for label, value in (
         ("session", s.id),
-        ("name", s.name or s.service or "-"),
+        ("name", s.shown_name or "-"),
         ("framework", " ".join(x for x in (s.framework, s.framework_version) if x) or "-"),
         ("host", s.hostname or "-"),
         ("started", fmt_time(row.first_ns)),
