@@ -21,13 +21,15 @@ from recording import (
 NAME = "pydantic_ai"
 PACKAGES = ["pydantic-ai-slim[openai]==2.68.0", *OTEL_SDK_PACKAGES]
 
-AGENT = OTEL_SDK_SETUP + '''
+#: The agent turn, for any model: ``{model}`` is the source of ``Agent``'s model argument and
+#: ``{imports}`` the lines that model needs (the variants for other providers fill them in).
+AGENT_TEMPLATE = OTEL_SDK_SETUP + '''
 import sys
 from pydantic_ai import Agent
-
+{imports}
 Agent.instrument_all()
 
-agent = Agent("openai:gpt-4o-mini", instructions="Answer weather questions with the get_weather tool.")
+agent = Agent({model}, instructions="Answer weather questions with the get_weather tool.")
 
 
 @agent.tool_plain
@@ -47,6 +49,14 @@ finally:
     otel_shutdown()
 sys.exit(code)
 '''
+
+
+def agent_source(model: str, imports: str = "") -> str:
+    """The agent script with ``model`` (Python source) as its model."""
+    return AGENT_TEMPLATE.replace("{model}", model).replace("{imports}", imports)
+
+
+AGENT = agent_source('"openai:gpt-4o-mini"')
 
 
 def record(python: Path) -> None:
