@@ -90,6 +90,8 @@ CLIENTS: dict[str, Client] = {
     # ADK calling Gemini itself (its own model class, google-genai): thinking and cached tokens.
     "google_adk_gemini": Client(),
     "pydantic_ai": Client(),
+    # pydantic-ai with AnthropicModel: the anthropic SDK (2.x) also traces each call itself.
+    "pydantic_ai_anthropic": Client(),
     "logfire": Client(),
     # util-genai 1.1b0 reports no cached tokens; `true` is not a capture mode any more (no text).
     # The SDK instrumentations below trace model calls only: the tool runs in user code.
@@ -382,6 +384,7 @@ def test_one_session_per_run(name: str, replays: Any) -> None:
 FRAMEWORKS = {"crewai": "crewai", "ai_sdk_legacy": "ai-sdk", "openai_agents": "openai-agents", "strands": "strands",
               "langchain": "langchain", "google_adk": "google-adk",
               "google_adk_gemini": "google-adk", "pydantic_ai": "pydantic-ai",
+              "pydantic_ai_anthropic": "pydantic-ai",
               "gemini-cli": "gemini-cli", "opencode": "opencode", "qwen-code": "qwen-code",
               "agent_framework": "agent-framework", "dspy": "dspy", "litellm_otel": "litellm",
               "semantic_kernel": "semantic-kernel", "langgraph_js": "langchain", "haystack": "haystack",
