@@ -12,34 +12,68 @@ package offers:
 * ``fixtures/ai_sdk_legacy/``: ``new LegacyOpenTelemetry()``, the ``ai.*``
   attributes AI SDK 4-6 apps send (``ai.generateText``, ``.doGenerate``,
   ``ai.toolCall``).
+
+The agent and the recording take the model provider as a parameter
+(:class:`Provider`): ``record_ai_sdk_anthropic.py`` records the same agent on
+``@ai-sdk/anthropic``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from cli_support import ensure_npm, npm_version
 from recording import FAKE_KEY, Recording, js_guarded, otel_env
 
 NAME = "ai-sdk"
-PACKAGES = ["ai@7.0.185", "@ai-sdk/otel@1.0.185", "@ai-sdk/openai@4.0.118", "@opentelemetry/sdk-node@0.301.0",
-            "@opentelemetry/exporter-trace-otlp-proto@0.301.1", "zod@4"]
+#: What every AI SDK recording installs beside its provider package.
+COMMON_PACKAGES = ["ai@7.0.185", "@ai-sdk/otel@1.0.185", "@opentelemetry/sdk-node@0.301.0",
+                   "@opentelemetry/exporter-trace-otlp-proto@0.301.1", "zod@4"]
+
+
+@dataclass(frozen=True)
+class Provider:
+    """An AI SDK model provider package, pointed at the fake LLM."""
+
+    #: npm package, pinned (``name@version``).
+    package: str
+    #: JavaScript that imports the provider and sets ``model`` (the base URL and key from ``env``).
+    setup: str
+    #: The environment that points the provider at the fake LLM.
+    env: Callable[[Recording], dict[str, str]]
+    #: What the manifest says about the model calls.
+    note: str
+
+    @property
+    def name(self) -> str:
+        return self.package.rsplit("@", 1)[0]
+
+
+OPENAI = Provider(
+    package="@ai-sdk/openai@4.0.118",
+    setup="""import { createOpenAI } from '@ai-sdk/openai';
+const openai = createOpenAI({ baseURL: process.env.OPENAI_BASE_URL, apiKey: process.env.OPENAI_API_KEY });
+const model = openai('gpt-4o-mini');""",
+    env=lambda rec: {"OPENAI_BASE_URL": rec.llm.openai_base_url, "OPENAI_API_KEY": FAKE_KEY},
+    note="@ai-sdk/openai's default (Responses API)",
+)
 
 AGENT = """
 import { NodeSDK } from '@opentelemetry/sdk-node';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { generateText, tool, stepCountIs, registerTelemetry } from 'ai';
 import { INTEGRATION } from '@ai-sdk/otel';
-import { createOpenAI } from '@ai-sdk/openai';
 import { z } from 'zod';
+PROVIDER_SETUP
 
 const sdk = new NodeSDK({ traceExporter: new OTLPTraceExporter() });
 sdk.start();
 registerTelemetry(new INTEGRATION());
-const openai = createOpenAI({ baseURL: process.env.OPENAI_BASE_URL, apiKey: process.env.OPENAI_API_KEY });
 """ + js_guarded("""
 const result = await generateText({
-  model: openai('gpt-4o-mini'),
+  model,
   system: 'Answer weather questions with the get_weather tool.',
   prompt: 'What is the weather in Paris?',
   tools: {
@@ -62,27 +96,28 @@ await sdk.shutdown();
 MODES = {"ai_sdk": "OpenTelemetry", "ai_sdk_legacy": "LegacyOpenTelemetry"}
 
 
-def main() -> None:
-    prefix = ensure_npm(NAME, PACKAGES)
-    versions = {p: npm_version(prefix, p) for p in ("ai", "@ai-sdk/otel", "@ai-sdk/openai", "@opentelemetry/sdk-node")}
-    for fixture, integration in MODES.items():
+def record(name: str, provider: Provider, modes: dict[str, str], recorder: str) -> None:
+    """Install the AI SDK with ``provider`` under npm prefix ``name``; record one fixture per mode (by ``recorder``)."""
+    prefix = ensure_npm(name, [*COMMON_PACKAGES, provider.package])
+    versions = {p: npm_version(prefix, p) for p in ("ai", "@ai-sdk/otel", provider.name, "@opentelemetry/sdk-node")}
+    for fixture, integration in modes.items():
         # In the prefix, so that its node_modules resolve the imports (ESM has no NODE_PATH).
         script = prefix / f"agent-{fixture}.mjs"
-        script.write_text(AGENT.replace("INTEGRATION", integration))
+        script.write_text(AGENT.replace("INTEGRATION", integration).replace("PROVIDER_SETUP", provider.setup))
         with Recording(fixture) as rec:
-            env = otel_env(rec.cap.url, service_name="ai-sdk-recording", signals=("traces",))
-            env |= {"OPENAI_BASE_URL": rec.llm.openai_base_url, "OPENAI_API_KEY": FAKE_KEY}
+            env = otel_env(rec.cap.url, service_name=f"{name}-recording", signals=("traces",))
+            env |= provider.env(rec)
             for label, mode in (("ok", "ok"), ("error", "error")):
                 rec.run(label, ["node", str(script)], env, mode=mode)
             rec.save(
                 packages=versions,
                 env=env,
-                recorder=Path(__file__).name,
-                notes=[f"generateText with one tool, stepCountIs(3), @ai-sdk/openai's default (Responses API), "
+                recorder=recorder,
+                notes=[f"generateText with one tool, stepCountIs(3), {provider.note}, "
                        f"maxRetries 0; registerTelemetry(new {integration}()) from @ai-sdk/otel; OTel Node SDK, "
                        "OTLP/HTTP protobuf."],
             )
 
 
 if __name__ == "__main__":
-    main()
+    record(NAME, OPENAI, MODES, Path(__file__).name)

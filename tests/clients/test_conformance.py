@@ -119,6 +119,10 @@ CLIENTS: dict[str, Client] = {
     # the legacy one (the `ai.*` attributes of AI SDK 4-6 apps; provider `openai.responses`).
     "ai_sdk": Client(),
     "ai_sdk_legacy": Client(),
+    # The same agent on @ai-sdk/anthropic, both integrations: input with the cache reads and writes in,
+    # the writes as gen_ai.usage.cache_creation.input_tokens / ai.usage.inputTokenDetails.cacheWriteTokens.
+    "ai_sdk_anthropic": Client(),
+    "ai_sdk_anthropic_legacy": Client(),
     # Mastra's AI tracing through @mastra/otel-exporter (it runs on the AI SDK): a model call's
     # span has its answer, the prompt is on the step around it.
     "mastra": Client(text=False),
