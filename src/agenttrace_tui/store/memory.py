@@ -39,7 +39,7 @@ from .aggregates import Contribution, Totals, counted
 from .budget import Budget
 from .entries import MetricSeries, SessionEntry
 from .limits import DEFAULT_MAX_SPANS, MAX_ENDED_OPEN, MAX_PENDING_EVENTS, MAX_PENDING_SPANS, MIN_SERIES, MIN_SESSIONS
-from .merge import MAX_EVENTS_PER_SPAN, PREVIEW_EVENTS, fill_previews, merge_session
+from .merge import MAX_EVENTS_PER_SPAN, attach_events, merge_session
 from .rollups import CostReads
 from .upsert import SpanUpserts
 
@@ -188,9 +188,7 @@ class Store(SpanUpserts, Budget, CostReads):
             # past the cap new ones are counted, not kept.
             self.dropped_events += 1
             return
-        span.events = span.events + (ev.event,)
-        if ev.event.name in PREVIEW_EVENTS:
-            fill_previews(span, (ev.event,))
+        attach_events(span, (ev.event,))
         trace.version = self.sessions[trace.session_id].version = self.version
         self._dirty_spans[(trace.trace_id, span.span_id)] = span
 

@@ -13,7 +13,6 @@ import msgspec
 
 from ..model import AgentInfo, FileInfo, LlmInfo, RagInfo, Session, Span, SpanEvent, SpanKind, ToolInfo
 from ..normalize import conventions as cv
-from ..normalize.conventions import INSTRUMENTATION_FAMILIES
 
 if TYPE_CHECKING:
     pass
@@ -315,6 +314,14 @@ def _event_texts(ev: SpanEvent) -> list[tuple[str, str | None]]:
     return [got] if got is not None else []
 
 
+def attach_events(span: Span, events: tuple[SpanEvent, ...] | list[SpanEvent]) -> None:
+    """Add events that came apart from ``span`` (log records naming it: attached to it as they
+    come, or held until it came) to it, in place, with the previews its message events give."""
+    span.events = span.events + tuple(events)
+    if any(ev.name in PREVIEW_EVENTS for ev in events):
+        fill_previews(span, events)
+
+
 def fill_previews(span: Span, events: tuple[SpanEvent, ...] | list[SpanEvent]) -> None:
     """Previews of a model call from GenAI message events logged in its span (log records,
     attached to it one by one or held until it came): they fill a side the span's own messages
@@ -347,7 +354,7 @@ def merge_session(cur: Session, new: Session) -> Session:
     instrumentation family names (a batch of only OpenInference's OpenAI spans
     of a CrewAI agent), which never replaces the agent framework a report named."""
     framework = new.framework or cur.framework
-    if new.framework in INSTRUMENTATION_FAMILIES and cur.framework:
+    if new.framework in cv.INSTRUMENTATION_FAMILIES and cur.framework:
         framework = cur.framework
     return Session(
         id=new.id,

@@ -58,8 +58,8 @@ from .entries import DEFAULT_SESSION, SessionEntry, TraceEntry
 from .index import StoreIndex
 from .merge import (
     _merge_part,
+    attach_events,
     copy_with_plain,
-    fill_previews,
     is_bare,
     merge_plain,
     merge_same,
@@ -282,8 +282,7 @@ class SpanUpserts(StoreIndex):
             if self._pending_events:
                 held = self._pending_events.pop((trace.trace_id, span_id), None)
                 if held:
-                    span.events = span.events + tuple(held)
-                    fill_previews(span, held)
+                    attach_events(span, held)
             # _intern_parts, inlined: calling it costs ~890 instructions a span here
             # (29.0k -> 29.9k, bench_store_apply --callgrind); keep the two in step.
             llm = span.llm
@@ -577,8 +576,7 @@ class SpanUpserts(StoreIndex):
         if self._pending_events:
             held = self._pending_events.pop((trace.trace_id, new.span_id), None)
             if held:
-                new.events = new.events + tuple(held)
-                fill_previews(new, held)
+                attach_events(new, held)
         if new.llm is not None or new.tool is not None or new.agent is not None:
             self._intern_parts(new)
         trace.spans[new.span_id] = new
