@@ -313,6 +313,7 @@ FRAMEWORK_HINTS: list[tuple[str, str]] = [
     ("gcp.vertex.agent", "google-adk"),
     ("mastra", "mastra"),
     ("agno", "agno"),
+    ("beeai", "beeai"),  # IBM's BeeAI Framework (OpenInference's ``openinference.instrumentation.beeai``)
     ("langfuse", "langfuse"),  # the Langfuse SDK's scope, ``langfuse-sdk``
     ("bedrock", "bedrock"),
     ("openllmetry", "openllmetry"),
