@@ -157,6 +157,24 @@ def test_client_internal_name_rows(client, pattern) -> None:
     assert call.kind is SpanKind.LLM_CALL and cv.INTERNAL_KEY not in call.attributes
 
 
+@pytest.mark.parametrize(("client", "key"), cv.CLIENT_INTERNAL_KEYS.items())
+def test_client_internal_key_rows(client, key) -> None:
+    # BeeAI's chat model events (a streamed token, an error) as OpenInference sends them: an LLM
+    # span inside the call's, named after the event. With text (the general path) and without
+    # (the fast path, compiled after enough spans of one shape).
+    event = {cv.OPENINFERENCE_KEY: "LLM", key: "backend.openai.chat.new_token", "metadata.id": "e1"}
+    call = {cv.OPENINFERENCE_KEY: "LLM", "llm.model_name": "gpt-4o-mini", "llm.token_count.prompt": 12}
+    for text in ({"input.value": '{"value": "Hi"}'}, {}):
+        for _ in range(300):
+            got = build_span("ab" * 16, "cd" * 8, "ef" * 8, "new_token", 1, 1, {**event, **text}, [], (), 0, "", "s", client)
+            assert got.kind is SpanKind.CUSTOM and got.attributes[cv.INTERNAL_KEY] is True
+            got = build_span("ab" * 16, "ef" * 8, None, "OpenAIChatModel", 1, 2, {**call, **text}, [], (), 0, "", "s", client)
+            assert got.kind is SpanKind.LLM_CALL and cv.INTERNAL_KEY not in got.attributes
+    # Another client's span with that key is left to the kind it says.
+    other = build_span("ab" * 16, "cd" * 8, None, "chat", 1, 2, dict(event), [], (), 0, "", "s", "crewai")
+    assert other.kind is SpanKind.LLM_CALL
+
+
 #: Per client of ``CLIENT_TOOL_SPAN_NAMES``: (a tool span's name, the tool it names).
 TOOL_SPAN_EXAMPLES = {"dspy": [("get_weather.__call__", "get_weather"), ("search_web.acall", "search_web")],
                       "langfuse": [("get_weather", "get_weather")]}

@@ -98,6 +98,9 @@ ATTRIBUTE_MAP: list[Row] = [
             "gen_ai.usage.cache_read_input_tokens",
             "ai.usage.inputTokenDetails.cacheReadTokens",
             "ai.usage.cachedInputTokens",
+            # BeeAI's own usage (OpenInference's BeeAI instrumentor flattens it under metadata):
+            # its only cached-token count.
+            "metadata.usage.cached_prompt_tokens",
         ),
     ),
     (
@@ -110,6 +113,7 @@ ATTRIBUTE_MAP: list[Row] = [
             "llm.token_count.prompt_details.cache_write",
             "gen_ai.usage.cache_creation_input_tokens",
             "ai.usage.inputTokenDetails.cacheWriteTokens",
+            "metadata.usage.cached_creation_tokens",
         ),
     ),
     (

@@ -49,6 +49,7 @@ from .messages import (
 from .span_kinds import (
     AI_SDK_KINDS,
     AI_SDK_OPERATION_KEY,
+    CLIENT_INTERNAL_KEYS,
     CLIENT_INTERNAL_NAMES,
     CLIENT_SPAN_KINDS,
     CLIENT_TOOL_CALL_KEYS,
@@ -84,7 +85,7 @@ __all__ = [
     # attribute_map
     "ATTRIBUTE_MAP", "Row", "_bool", "_float", "_int", "_str", "extract_parts", "first_reason",
     # span_kinds
-    "AI_SDK_KINDS", "AI_SDK_OPERATION_KEY", "CLIENT_INTERNAL_NAMES", "CLIENT_SPAN_KINDS", "CLIENT_TOOL_CALL_KEYS", "CLIENT_TOOL_NAME_KEYS",
+    "AI_SDK_KINDS", "AI_SDK_OPERATION_KEY", "CLIENT_INTERNAL_KEYS", "CLIENT_INTERNAL_NAMES", "CLIENT_SPAN_KINDS", "CLIENT_TOOL_CALL_KEYS", "CLIENT_TOOL_NAME_KEYS",
     "CLIENT_TOOL_SPAN_NAMES", "EXPLICIT_KIND_KEYS", "INTERNAL_BY_DEFAULT", "INTERNAL_KEY",
     "KIND_BY_NAME", "KIND_KEY", "LANGFUSE_KIND_KEY", "LANGFUSE_KINDS", "OPENINFERENCE_KEY", "OPENINFERENCE_KINDS", "OPERATION_KEY", "OPERATION_KINDS",
     "RENDERED_NAME_KEY", "SEED_NAME_KINDS", "TRACELOOP_KIND_KEY", "TRACELOOP_KINDS", "TRACELOOP_TOOL_FIELDS", "_names_a_call", "client_kind",
@@ -313,6 +314,7 @@ FRAMEWORK_HINTS: list[tuple[str, str]] = [
     ("gcp.vertex.agent", "google-adk"),
     ("mastra", "mastra"),
     ("agno", "agno"),
+    ("beeai", "beeai"),  # IBM's BeeAI Framework (OpenInference's ``openinference.instrumentation.beeai``)
     ("langfuse", "langfuse"),  # the Langfuse SDK's scope, ``langfuse-sdk``
     ("bedrock", "bedrock"),
     ("openllmetry", "openllmetry"),
@@ -474,4 +476,5 @@ def all_documented_keys() -> set[str]:
     keys.update((INTERNAL_KEY, RENDERED_NAME_KEY))
     for names in CLIENT_SPAN_KINDS.values():
         keys.update(names)
+    keys.update(CLIENT_INTERNAL_KEYS.values())
     return keys

@@ -257,6 +257,14 @@ CLIENT_INTERNAL_NAMES: dict[str, re.Pattern[str]] = {
     "llama-index": re.compile(r"\._prepare_\w+$"),
     "mastra": re.compile(r"^model_chunk "),  # a streamed chunk of a model call's answer, as its own span
 }
+#: Known clients' spans that are internal by an attribute they carry: OpenInference's BeeAI
+#: instrumentor turns each framework event it does not read (a chat model's ``error`` or streamed
+#: ``new_token``, a RequirementAgent's ``final_answer`` ...) into a zero-length child span of the
+#: same kind as its parent (an LLM span inside the model call's), carrying the event's emitter
+#: path (``metadata.path``) and its payload as input: a record of the call, not one of its own.
+CLIENT_INTERNAL_KEYS: dict[str, str] = {
+    "beeai": "metadata.path",
+}
 INTERNAL_KEY = INTERNAL_ATTR
 #: The rendered message of a span named by a template (logfire): shown as its name.
 RENDERED_NAME_KEY = "logfire.msg"
@@ -298,6 +306,10 @@ def client_kind(client: str | None, name: str, attributes: dict[str, Any]) -> tu
         return (kind, False) if kind is not None else (SpanKind.CUSTOM, True)
     internal = CLIENT_INTERNAL_NAMES.get(client)
     if internal is not None and internal.search(name):
+        return SpanKind.CUSTOM, True
+    # By key, not value: every span of one key set gets the same answer (the recipes rely on it).
+    marker = CLIENT_INTERNAL_KEYS.get(client)
+    if marker is not None and marker in attributes:
         return SpanKind.CUSTOM, True
     if client in INTERNAL_BY_DEFAULT:
         if "gen_ai.usage.input_tokens" in attributes or "gen_ai.usage.output_tokens" in attributes:
