@@ -194,6 +194,8 @@ CLIENTS: dict[str, Client] = {
     # Its spans carry the prompt and the answer's text but not the tool calls an answer asks for
     # (call 1's span keeps only the answer's role), so the check that each answer shows is skipped.
     "ollama": Client(tools=False, text=False),
+    # MLflow Tracing (mlflow.openai.autolog(), @mlflow.trace) exporting over OTLP instead of to a tracking server.
+    "mlflow": Client(),
 }
 
 
@@ -394,7 +396,8 @@ FRAMEWORKS = {"crewai": "crewai", "ai_sdk_legacy": "ai-sdk", "ai_sdk_anthropic_l
               "agent_framework": "agent-framework", "dspy": "dspy", "litellm_otel": "litellm",
               "semantic_kernel": "semantic-kernel", "langgraph_js": "langchain", "haystack": "haystack",
               "langfuse": "langfuse", "copilot-cli": "copilot-cli",
-              "copilot-cli-anthropic": "copilot-cli"}
+              "copilot-cli-anthropic": "copilot-cli",
+              "mlflow": "mlflow"}
 
 
 @pytest.mark.parametrize(("name", "framework"), FRAMEWORKS.items())
