@@ -177,7 +177,7 @@ def test_client_internal_key_rows(client, key) -> None:
 
 #: Per client of ``CLIENT_TOOL_SPAN_NAMES``: (a tool span's name, the tool it names).
 TOOL_SPAN_EXAMPLES = {"dspy": [("get_weather.__call__", "get_weather"), ("search_web.acall", "search_web")],
-                      "langfuse": [("get_weather", "get_weather")]}
+                      "langfuse": [("get_weather", "get_weather")], "mlflow": [("get_weather", "get_weather")]}
 
 
 @pytest.mark.parametrize(("client", "pattern"), cv.CLIENT_TOOL_SPAN_NAMES.items())
@@ -377,6 +377,66 @@ def test_langfuse_observation_input_and_output_are_previews() -> None:
     assert tool.kind is SpanKind.TOOL_EXECUTION and tool.tool.name == "get_weather"
     assert tool.tool.input_preview == '{"args": [], "kwargs": {"city": "Paris"}}'
     assert tool.tool.output_preview == '{"type": "report", "temp": 22}'
+
+
+def mlflow_value(value: object) -> str:
+    """A span attribute as MLflow Tracing sets it: every value through ``json.dumps``."""
+    return jsonlib.dumps(value)
+
+
+@pytest.mark.parametrize(("value", "kind"), list(cv.MLFLOW_KINDS.items()))
+def test_mlflow_span_type_row(value, kind) -> None:
+    # Sent JSON-encoded ("\"CHAT_MODEL\""); UNKNOWN is explicit too: a span named like a model call is not guessed one.
+    for sent in (mlflow_value(value), value):
+        got = span({cv.MLFLOW_KIND_KEY: sent}, name="chat_handler")
+        assert got.kind is kind and got.attributes[cv.MLFLOW_KIND_KEY] == value
+
+
+def test_mlflow_values_are_read_as_the_strings_they_encode() -> None:
+    assert set(cv.JSON_VALUE_KEYS) >= {cv.MLFLOW_KIND_KEY, "mlflow.llm.model", "mlflow.spanInputs", "mlflow.spanOutputs"}
+    call = span({cv.MLFLOW_KIND_KEY: mlflow_value("CHAT_MODEL"), "mlflow.llm.model": mlflow_value("gpt-4o-mini"),
+                 "mlflow.chat.tokenUsage": mlflow_value({"input_tokens": 1234, "output_tokens": 56, "total_tokens": 1290,
+                                                         "cache_read_input_tokens": 200})})
+    assert call.kind is SpanKind.LLM_CALL and call.llm.model == "gpt-4o-mini"
+    assert (call.usage.input, call.usage.output, call.usage.cache_read, call.usage.scope) == (1234, 56, 200, "span")
+    # A value that only looks quoted, and other attributes, stay as sent.
+    odd = span({cv.MLFLOW_KIND_KEY: mlflow_value("TOOL"), "mlflow.spanOutputs": '"a" and "b"', "model": '"gpt-4o-mini"'})
+    assert odd.tool.output_preview == '"a" and "b"' and odd.attributes["model"] == '"gpt-4o-mini"'
+
+
+def test_mlflow_span_inputs_and_outputs_are_previews() -> None:
+    """``mlflow.openai.autolog()`` keeps a call's request and its whole chat completion."""
+    request = {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "Weather?"}], "tools": []}
+    completion = {"id": "chatcmpl-1", "object": "chat.completion", "choices": [{"index": 0, "finish_reason": "tool_calls",
+                  "message": {"role": "assistant", "content": None, "tool_calls": [
+                      {"id": "c1", "type": "function", "function": {"name": "get_weather", "arguments": '{"city": "Paris"}'}}]}}]}
+    call = span({cv.MLFLOW_KIND_KEY: mlflow_value("CHAT_MODEL"), "mlflow.spanInputs": mlflow_value(request),
+                 "mlflow.spanOutputs": mlflow_value(completion)})
+    assert call.llm.prompt_preview == "user: Weather?"
+    assert call.llm.response_preview == 'assistant: [tool_call get_weather({"city": "Paris"})]'
+    # A traced function's arguments and its return value (a string, JSON-encoded), the tool named after its span.
+    tool = build_span("ab" * 16, "cd" * 8, None, "get_weather", 1_000, 2_000, {
+        cv.MLFLOW_KIND_KEY: mlflow_value("TOOL"), "mlflow.spanInputs": mlflow_value({"city": "Paris"}),
+        "mlflow.spanOutputs": mlflow_value("Sunny, 22 C in Paris")}, [], (), 0, "", "s", "mlflow")
+    assert tool.kind is SpanKind.TOOL_EXECUTION and tool.tool.name == "get_weather"
+    assert (tool.tool.input_preview, tool.tool.output_preview) == ('{"city": "Paris"}', "Sunny, 22 C in Paris")
+
+
+def test_mlflow_usage_summed_on_an_agent_span_is_counted_once() -> None:
+    """MLflow's integrations that roll usage up (pydantic-ai's, DSPy's, Agno's) put the sum of the
+    calls on the agent span as ``mlflow.chat.tokenUsage`` too: shown there, counted on the calls."""
+    st = Store()
+    usage = {"input_tokens": 100, "output_tokens": 10, "total_tokens": 110}
+    agent = build_span("ab" * 16, "a" * 16, None, "Agent.run", 1, 10, {
+        cv.MLFLOW_KIND_KEY: mlflow_value("AGENT"),
+        "mlflow.chat.tokenUsage": mlflow_value({k: 2 * v for k, v in usage.items()})}, [], (), 0, "", "s")
+    calls = [build_span("ab" * 16, f"{i:016x}", "a" * 16, "OpenAIModel.request", 2, 3, {
+        cv.MLFLOW_KIND_KEY: mlflow_value("LLM"), "mlflow.llm.model": mlflow_value("gpt-4o-mini"),
+        "mlflow.chat.tokenUsage": mlflow_value(usage)}, [], (), 0, "", "s") for i in (1, 2)]
+    st.apply([agent, *calls])
+    assert st.span("ab" * 16, "a" * 16).usage.input == 200
+    assert (st.trace("ab" * 16).totals.input_tokens, st.totals.input_tokens, st.totals.output_tokens) == (200, 200, 20)
+    assert st.totals.llm_calls == 2
 
 
 def test_message_json_rows() -> None:

@@ -200,6 +200,8 @@ CLIENTS: dict[str, Client] = {
     # IBM's BeeAI Framework (RequirementAgent, its OpenAI provider on LiteLLM) with OpenInference's instrumentor;
     # the agent hands the model's text answer to its own final_answer tool (traced as a tool call).
     "beeai": Client(unasked_tools=("final_answer",)),
+    # MLflow Tracing (mlflow.openai.autolog(), @mlflow.trace) exporting over OTLP instead of to a tracking server.
+    "mlflow": Client(),
 }
 
 
@@ -400,7 +402,7 @@ FRAMEWORKS = {"crewai": "crewai", "ai_sdk_legacy": "ai-sdk", "ai_sdk_anthropic_l
               "agent_framework": "agent-framework", "dspy": "dspy", "litellm_otel": "litellm",
               "semantic_kernel": "semantic-kernel", "langgraph_js": "langchain", "haystack": "haystack",
               "langfuse": "langfuse", "copilot-cli": "copilot-cli",
-              "copilot-cli-anthropic": "copilot-cli", "beeai": "beeai"}
+              "copilot-cli-anthropic": "copilot-cli", "beeai": "beeai", "mlflow": "mlflow"}
 
 
 @pytest.mark.parametrize(("name", "framework"), FRAMEWORKS.items())

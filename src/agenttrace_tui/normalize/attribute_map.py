@@ -57,7 +57,7 @@ def _bool(v: Any) -> bool:
 ATTRIBUTE_MAP: list[Row] = [
     ("llm", "provider", _str, ("gen_ai.provider.name", "gen_ai.system", "llm.provider", "llm.system", "ai.model.provider")),
     ("llm", "model", _str, ("gen_ai.request.model", "gen_ai.response.model", "llm.model_name", "llm.model", "ai.model.id",
-                            "langfuse.observation.model.name")),
+                            "langfuse.observation.model.name", "mlflow.llm.model")),
     ("llm", "temperature", _float, ("gen_ai.request.temperature", "llm.temperature")),
     ("llm", "max_tokens", _int, ("gen_ai.request.max_tokens", "llm.max_tokens")),
     ("llm", "stop_reason", _str,

@@ -62,6 +62,8 @@ from .span_kinds import (
     KIND_KEY,
     LANGFUSE_KIND_KEY,
     LANGFUSE_KINDS,
+    MLFLOW_KIND_KEY,
+    MLFLOW_KINDS,
     OPENINFERENCE_KEY,
     OPENINFERENCE_KINDS,
     OPERATION_KEY,
@@ -87,7 +89,7 @@ __all__ = [
     # span_kinds
     "AI_SDK_KINDS", "AI_SDK_OPERATION_KEY", "CLIENT_INTERNAL_KEYS", "CLIENT_INTERNAL_NAMES", "CLIENT_SPAN_KINDS", "CLIENT_TOOL_CALL_KEYS", "CLIENT_TOOL_NAME_KEYS",
     "CLIENT_TOOL_SPAN_NAMES", "EXPLICIT_KIND_KEYS", "INTERNAL_BY_DEFAULT", "INTERNAL_KEY",
-    "KIND_BY_NAME", "KIND_KEY", "LANGFUSE_KIND_KEY", "LANGFUSE_KINDS", "OPENINFERENCE_KEY", "OPENINFERENCE_KINDS", "OPERATION_KEY", "OPERATION_KINDS",
+    "KIND_BY_NAME", "KIND_KEY", "LANGFUSE_KIND_KEY", "LANGFUSE_KINDS", "MLFLOW_KIND_KEY", "MLFLOW_KINDS", "OPENINFERENCE_KEY", "OPENINFERENCE_KINDS", "OPERATION_KEY", "OPERATION_KINDS",
     "RENDERED_NAME_KEY", "SEED_NAME_KINDS", "TRACELOOP_KIND_KEY", "TRACELOOP_KINDS", "TRACELOOP_TOOL_FIELDS", "_names_a_call", "client_kind",
     "client_tool_name", "guess_kind", "kind_from_attributes", "kind_from_name", "kind_from_string", "traceloop_tool_fields",
     # messages
@@ -95,12 +97,35 @@ __all__ = [
     "MESSAGE_LIST_PREFIXES", "OBSERVATION_KEYS", "PREVIEW_CHARS", "PREVIEWS_FROM_RECORDS", "STACK_CHARS", "TOOL_PREVIEW_CHARS", "VALUE_KEYS",
     "cut_head", "cut_tail", "extract_messages", "message_event_text", "message_record_text", "render_messages",
     # this module
-    "COST_KEYS", "FRAMEWORK_HINTS", "FRAMEWORK_SCOPES", "INSTRUMENTATION_FAMILIES", "INSTANCE_KEYS", "PINNED_SESSION_KEY", "RESOURCE_SESSION_KEYS", "SESSION_KEYS",
+    "COST_KEYS", "FRAMEWORK_HINTS", "FRAMEWORK_SCOPES", "INSTRUMENTATION_FAMILIES", "INSTANCE_KEYS", "JSON_VALUE_KEYS", "PINNED_SESSION_KEY", "RESOURCE_SESSION_KEYS", "SESSION_KEYS",
     "SUBTREE_USAGE_KEYS", "USAGE_OBJECT_KEYS", "USAGE_OBJECT_PATHS", "USAGE_TYPE_PATHS", "USAGE_TYPES_BESIDE",
-    "Plan", "all_documented_keys", "extract_cost", "extract_subtree_usage", "extract_usage_object", "finish_usage",
+    "Plan", "all_documented_keys", "decode_json_strings", "extract_cost", "extract_subtree_usage", "extract_usage_object", "finish_usage",
     "framework_hint",
     "parts_from_plan", "plan_for", "resource_scope",
 ]
+
+# -- values ---------------------------------------------------------------------
+
+#: Attributes whose sender JSON-encodes every value it sets: MLflow Tracing passes each span
+#: attribute through ``json.dumps``, so a string arrives quoted (``"\"CHAT_MODEL\""``). A quoted
+#: string is read as the string it encodes before any table reads it; objects and lists stay
+#: the JSON text they are (the tables that read them parse JSON).
+JSON_VALUE_KEYS: frozenset[str] = frozenset({MLFLOW_KIND_KEY, "mlflow.llm.model", "mlflow.spanInputs",
+                                             "mlflow.spanOutputs"})
+
+
+def decode_json_strings(attributes: dict[str, Any], keys: Iterable[str]) -> None:
+    """Replace each value of ``keys`` (``JSON_VALUE_KEYS``) that is a JSON string literal by that string."""
+    for key in keys:
+        v = attributes.get(key)
+        if isinstance(v, str) and len(v) >= 2 and v[0] == '"' and v[-1] == '"':
+            try:
+                got = msgspec.json.decode(v)
+            except msgspec.DecodeError:
+                continue
+            if isinstance(got, str):
+                attributes[key] = got
+
 
 # -- sessions -------------------------------------------------------------------
 
@@ -181,8 +206,14 @@ def extract_subtree_usage(attributes: dict[str, Any]) -> tuple[dict[str, int], l
 #: ``gen_ai.usage.*``, the cached prompt tokens are in this object only, and the object alone
 #: never makes a call. Langfuse's ``langfuse.observation.usage_details`` (JSON) is the only usage
 #: its SDKs put on a generation: the usage its integration was given, OpenAI's own object from
-#: ``langfuse.openai``, or Langfuse's usage types (``USAGE_TYPE_PATHS``).
-USAGE_OBJECT_KEYS: dict[str, bool] = {"metadata.usage_object": False, "langfuse.observation.usage_details": True}
+#: ``langfuse.openai``, or Langfuse's usage types (``USAGE_TYPE_PATHS``). MLflow Tracing's
+#: ``mlflow.chat.tokenUsage`` (JSON: ``input_tokens`` with the cache reads and writes in, as its
+#: autologging normalizes every provider's, ``output_tokens``, ``total_tokens``,
+#: ``cache_read_input_tokens``, ``cache_creation_input_tokens``) is the only usage it puts on a
+#: model call; its integrations that roll usage up put the sum on an agent or chain span
+#: (kind agent/task: counted for their subtree, never added).
+USAGE_OBJECT_KEYS: dict[str, bool] = {"metadata.usage_object": False, "langfuse.observation.usage_details": True,
+                                      "mlflow.chat.tokenUsage": True}
 #: Usage field -> paths into the object, first found wins: an API's own usage object. OpenAI's
 #: Chat Completions and Responses shapes (LiteLLM's usage has the former for every provider):
 #: ``prompt_tokens``/``input_tokens`` include cache reads and writes, ``completion_tokens``/
@@ -380,7 +411,8 @@ class Plan:
     for every span: only the rows whose keys are present are tried.
     """
 
-    __slots__ = ("rows", "kind", "messages", "subtree", "usage_object", "cost", "keys", "fast", "session_keys")
+    __slots__ = ("rows", "kind", "messages", "subtree", "usage_object", "cost", "keys", "fast", "session_keys",
+                 "json_values")
 
     def __init__(self, keys: tuple[str, ...]) -> None:
         self.keys = keys
@@ -401,6 +433,8 @@ class Plan:
         #: The session keys present, in ``SESSION_KEYS`` order (usually none).
         self.session_keys = tuple(k for k in SESSION_KEYS if k in present)
         self.cost = any(k in present for ks in COST_KEYS.values() for k in ks)
+        #: The keys present whose values are JSON-encoded (``JSON_VALUE_KEYS``; usually none).
+        self.json_values = tuple(k for k in keys if k in JSON_VALUE_KEYS)
 
 
 _PLANS: dict[tuple[str, ...], Plan] = {}
@@ -467,6 +501,7 @@ def all_documented_keys() -> set[str]:
     keys.update(MESSAGE_LIST_PREFIXES)
     keys.update(VALUE_KEYS)
     keys.update(OBSERVATION_KEYS)
+    keys.update(JSON_VALUE_KEYS)
     keys.update(MESSAGE_EVENTS)
     keys.update(RESOURCE_SESSION_KEYS)
     keys.update(CLIENT_TOOL_NAME_KEYS)

@@ -40,11 +40,13 @@ MESSAGE_LIST_PREFIXES: dict[str, str] = {
 }
 #: Plain-text input/output (OpenInference), used when no messages are given.
 VALUE_KEYS: dict[str, str] = {"input.value": "prompt", "output.value": "response"}
-#: An observation's input and output (Langfuse's SDKs): any value, as JSON (a plain string as
-#: is). Messages (a generation's message list, its request ``{"messages": [...], "tools": ...}``,
-#: its answer message) are rendered as messages; anything else (a traced function's
-#: ``{"args", "kwargs"}``, its return value) is shown as sent. Used when no messages are given.
-OBSERVATION_KEYS: dict[str, str] = {"langfuse.observation.input": "prompt", "langfuse.observation.output": "response"}
+#: An observation's input and output (Langfuse's SDKs; MLflow Tracing's span inputs and outputs):
+#: any value, as JSON (a plain string as is). Messages (a generation's message list, its request
+#: ``{"messages": [...], "tools": ...}``, its answer message, a whole chat completion's
+#: ``choices``) are rendered as messages; anything else (a traced function's ``{"args", "kwargs"}``
+#: or arguments, its return value) is shown as sent. Used when no messages are given.
+OBSERVATION_KEYS: dict[str, str] = {"langfuse.observation.input": "prompt", "langfuse.observation.output": "response",
+                                    "mlflow.spanInputs": "prompt", "mlflow.spanOutputs": "response"}
 #: Deprecated GenAI per-message span events -> prompt/response.
 MESSAGE_EVENTS: dict[str, str] = {
     "gen_ai.system.message": "prompt",
@@ -177,7 +179,8 @@ def render_messages(value: Any, chunks: bool = False) -> str | None:
 
 def observation_text(value: Any, answer: bool = False) -> str:
     """An observation's input or output (``OBSERVATION_KEYS``) as preview text: rendered when it
-    holds messages (a dict with a ``role``, a list of them, or a request's ``messages``), else as sent."""
+    holds messages (a dict with a ``role``, a list of them, a request's ``messages``, or the
+    messages of a chat completion's ``choices``: MLflow keeps a call's whole response), else as sent."""
     text = value if isinstance(value, str) else str(value)
     got = value
     if isinstance(value, str):
@@ -189,6 +192,8 @@ def observation_text(value: Any, answer: bool = False) -> str:
             return value
     if isinstance(got, dict) and isinstance(got.get("messages"), list):
         got = got["messages"]
+    elif isinstance(got, dict) and isinstance(choices := got.get("choices"), list):
+        got = [c["message"] for c in choices if isinstance(c, dict) and isinstance(c.get("message"), dict)]
     items = got if isinstance(got, list) else [got]
     if any(isinstance(m, dict) and "role" in m for m in items):
         return render_messages(got, chunks=answer) or text

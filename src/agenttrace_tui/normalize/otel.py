@@ -135,6 +135,8 @@ def build_span(
     """
     if plan is None:
         plan = cv.plan_for(attrs)
+    if plan.json_values:
+        cv.decode_json_strings(attrs, plan.json_values)
     if not raw_events and try_fast:
         fast = plan.fast
         if fast is None:
@@ -671,7 +673,8 @@ class _FastPlan:
 
     @staticmethod
     def make(plan: cv.Plan) -> Any:
-        if plan.messages or plan.subtree or plan.usage_object or plan.cost or cv.RENDERED_NAME_KEY in plan.keys:
+        if (plan.messages or plan.subtree or plan.usage_object or plan.cost or plan.json_values
+                or cv.RENDERED_NAME_KEY in plan.keys):
             return _NO_FAST
         rows = []
         for part, field, conv, keys in plan.rows:

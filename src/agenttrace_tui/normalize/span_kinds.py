@@ -150,9 +150,30 @@ LANGFUSE_KINDS: dict[str, SpanKind] = {
     "span": SpanKind.CUSTOM,
     "event": SpanKind.CUSTOM,
 }
+#: MLflow Tracing's span type (``@mlflow.trace(span_type=...)``, its autologging; every span it
+#: makes has one, JSON-encoded: ``conventions.JSON_VALUE_KEYS``). ``UNKNOWN`` (the default) and
+#: ``PARSER`` are a plain unit of work: kind custom, not a guess from the name. ``MEMORY`` (a read
+#: or a write) is left to the name.
+MLFLOW_KIND_KEY = "mlflow.spanType"
+MLFLOW_KINDS: dict[str, SpanKind] = {
+    "LLM": SpanKind.LLM_CALL,
+    "CHAT_MODEL": SpanKind.LLM_CALL,
+    "EMBEDDING": SpanKind.EMBEDDING,
+    "TOOL": SpanKind.TOOL_EXECUTION,
+    "AGENT": SpanKind.AGENT,
+    "CHAIN": SpanKind.TASK,
+    "WORKFLOW": SpanKind.TASK,
+    "TASK": SpanKind.TASK,
+    "RETRIEVER": SpanKind.RETRIEVAL,
+    "RERANKER": SpanKind.RETRIEVAL,
+    "GUARDRAIL": SpanKind.VERIFICATION,
+    "EVALUATOR": SpanKind.VERIFICATION,
+    "PARSER": SpanKind.CUSTOM,
+    "UNKNOWN": SpanKind.CUSTOM,
+}
 #: Every attribute that says a span's kind outright (``kind_from_attributes`` reads them in this order).
 EXPLICIT_KIND_KEYS: tuple[str, ...] = (KIND_KEY, OPERATION_KEY, OPENINFERENCE_KEY, TRACELOOP_KIND_KEY,
-                                       AI_SDK_OPERATION_KEY, LANGFUSE_KIND_KEY)
+                                       AI_SDK_OPERATION_KEY, LANGFUSE_KIND_KEY, MLFLOW_KIND_KEY)
 
 #: The agenttrace SDK's span names, matched exactly (``iteration_N`` by pattern).
 SEED_NAME_KINDS: dict[str, SpanKind] = {
@@ -215,6 +236,9 @@ def kind_from_attributes(attributes: dict[str, Any]) -> tuple[SpanKind | None, s
     v = attributes.get(LANGFUSE_KIND_KEY)
     if isinstance(v, str) and (k := LANGFUSE_KINDS.get(v.strip().lower())) is not None:
         return k, LANGFUSE_KIND_KEY
+    v = attributes.get(MLFLOW_KIND_KEY)
+    if isinstance(v, str) and (k := MLFLOW_KINDS.get(v.strip().upper())) is not None:
+        return k, MLFLOW_KIND_KEY
     return None, None
 
 
@@ -275,10 +299,12 @@ CLIENT_TOOL_CALL_KEYS: tuple[str, ...] = ("call_id", "tool_use_id")
 #: A known client's tool span named after the tool and the method traced, with no tool name
 #: among its attributes (group 1 is the tool): OpenInference's DSPy instrumentor names the span
 #: of ``dspy.Tool.__call__`` ``get_weather.__call__`` (``get_weather.acall`` when awaited); Langfuse
-#: names a tool observation after the tool itself (``@observe(as_type="tool")``: the function's name).
+#: names a tool observation after the tool itself (``@observe(as_type="tool")``: the function's name),
+#: as MLflow Tracing names a tool span (``@mlflow.trace(span_type="TOOL")``, its autologged tools).
 CLIENT_TOOL_SPAN_NAMES: dict[str, re.Pattern[str]] = {
     "dspy": re.compile(r"^(.+)\.(?:__call__|acall)$"),
     "langfuse": re.compile(r"^(.+)$"),
+    "mlflow": re.compile(r"^(.+)$"),
 }
 
 
