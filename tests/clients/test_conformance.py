@@ -83,6 +83,9 @@ CLIENTS: dict[str, Client] = {
     "strands_latest": Client(custom_provider="strands-agents"),
     # Strands on its default provider, Bedrock's ConverseStream (boto3), for a cross-region inference profile id.
     "strands_bedrock": Client(custom_provider="strands-agents"),
+    # boto3's bedrock-runtime converse/converse_stream loop with the contrib botocore instrumentation: model
+    # calls only (the tool runs in user code); the messages come as log records of each call's span.
+    "bedrock_botocore": Client(tools=False),
     "langchain": Client(),
     # LangGraph.js with OpenInference's LangChain.js instrumentation (manuallyInstrument on the callbacks manager).
     "langgraph_js": Client(),
