@@ -323,6 +323,35 @@ def test_unknown_or_proxy_provider_falls_back_to_the_models_own_price(provider, 
     assert st.totals.cost_unknown == 0
 
 
+
+@pytest.mark.parametrize(
+    ("provider", "model"),
+    [
+        ("strands-agents", "us.anthropic.claude-sonnet-4-20250514-v1:0"),  # Strands' BedrockModel: a framework's name
+        (None, "eu.anthropic.claude-3-7-sonnet-20250219-v1:0"),
+        ("anthropic", "global.anthropic.claude-sonnet-4-20250514-v1:0"),  # the model's vendor named as the provider
+        ("strands-agents", "anthropic.claude-3-5-haiku-20241022-v1:0"),  # an in-region id, no geography
+        ("strands-agents", "us.amazon.nova-lite-v1:0"),
+        ("my-gateway", "apac.amazon.nova-pro-v1:0"),
+    ],
+)
+def test_a_bedrock_model_id_is_priced_by_aws_bedrock_whoever_names_the_provider(provider, model) -> None:
+    """By the name alone genai-prices looks a ``us.anthropic.…-v1:0`` id up in Anthropic's list, which
+    has none: the call would read $?. The id is Bedrock's, so is the price."""
+    usage = TokenUsage(input=12_000, output=800, cache_read=2_000, cache_write=500)
+    st = run([llm("a", provider, model, usage)])
+    cost = st.span("t1", "a").cost
+    assert_same(cost, reference(usage, model, "aws", T_2025_07))
+    assert cost.priced_as.startswith("aws/") and st.totals.cost_unknown == 0
+
+
+@pytest.mark.parametrize("model", ["my.custom-model", "acme2.5-72b", "acme.nova-pro-v1:0"])
+def test_a_name_merely_shaped_like_a_bedrock_id_stays_unknown(model) -> None:
+    """Only a vendor Bedrock serves makes a Bedrock id: a dotted version (``2.5``) or another vendor is not one."""
+    cost = run([llm("a", "strands-agents", model, TokenUsage(input=10, output=1))]).span("t1", "a").cost
+    assert (cost.total, cost.reason) == (None, f"no price for strands-agents/{model}")
+
+
 def test_known_provider_keeps_its_own_price_and_names_none() -> None:
     usage = TokenUsage(input=1000, output=100)
     for provider, model in (("azure", "gpt-4o"), ("litellm", "gpt-4o"), ("openai", "gpt-4o")):

@@ -202,3 +202,30 @@ def test_spans_of_one_key_set_with_other_clients_names_and_kind_values_build_the
             sp.status.code = i % 3  # type: ignore[assignment]
     spans = _both(monkeypatch, req.SerializeToString())
     assert sum("span_id" in s for s in spans) == 3 * 2 * len(kinds)
+
+
+def test_bedrock_cache_counts_are_added_to_its_input_by_recipe_and_general_path(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Bedrock's ``inputTokens`` leaves out the cache reads and writes it reports beside it; the contrib
+    botocore instrumentation sends it as ``gen_ai.usage.input_tokens`` (1234, with 200 + 64 cached: the
+    call's input is 1498). Another provider's spans of the same key set keep their input (OTel's rule:
+    cached tokens are in it). The provider's value picks the recipe."""
+    req = trace_service_pb2.ExportTraceServiceRequest()
+    rs = req.resource_spans.add()
+    rs.resource.attributes.append(otlp_kv("service.name", "weather"))
+    ss = rs.scope_spans.add()
+    ss.scope.name = "opentelemetry.instrumentation.botocore.bedrock-runtime"
+    for i, provider in enumerate(["aws.bedrock", "openai"] * 3):
+        sp = ss.spans.add(trace_id=(1).to_bytes(16, "big"), span_id=(i + 1).to_bytes(8, "big"),
+                          name="chat anthropic.claude-3-5-haiku-20241022-v1:0", start_time_unix_nano=10,
+                          end_time_unix_nano=20)
+        sp.attributes.extend([otlp_kv("gen_ai.system", provider), otlp_kv("gen_ai.operation.name", "chat"),
+                              otlp_kv("gen_ai.request.model", "anthropic.claude-3-5-haiku-20241022-v1:0"),
+                              otlp_kv("gen_ai.usage.input_tokens", 1234), otlp_kv("gen_ai.usage.output_tokens", 56),
+                              otlp_kv("gen_ai.usage.cache_read.input_tokens", 200),
+                              otlp_kv("gen_ai.usage.cache_creation.input_tokens", 64)])
+    spans = [s for s in _both(monkeypatch, req.SerializeToString()) if "span_id" in s]
+    assert len(spans) == 6
+    for s in spans:
+        want = 1498 if "'provider': 'aws.bedrock'" in s else 1234
+        assert f"'input': {want}, 'output': 56" in s and "'cache_read': 200, 'cache_write': 64" in s, s

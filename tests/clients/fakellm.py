@@ -23,6 +23,12 @@ agent turn against it on 127.0.0.1, with no network and no key:
   or absent, Ollama's default; usage as ``prompt_eval_count``/``eval_count``
   with the durations, on the last line when streaming; no cached-token count;
   tool calls with their arguments as an object, no call id).
+* Amazon Bedrock Converse: ``POST .../model/<modelId>/converse`` (JSON) and
+  ``/converse-stream`` (AWS event-stream binary frames, CRCs and all, as botocore
+  checks them); usage ``inputTokens`` without the cache counts, which come beside it
+  as ``cacheReadInputTokens``/``cacheWriteInputTokens`` (Anthropic's convention;
+  ``totalTokens`` is the sum of all four). Errors are Bedrock's JSON with
+  ``x-amzn-ErrorType``. Logged with ``api`` ``converse``.
 * ``GET .../models`` for both vendors' list shapes.
 
 Paths are matched by their ending, so base URLs with or without ``/v1`` work.
@@ -85,6 +91,7 @@ import ast
 import gzip
 import json
 import re
+import struct
 import threading
 import time
 import zlib
@@ -92,6 +99,7 @@ from dataclasses import asdict, dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 
 @dataclass(frozen=True)
@@ -421,7 +429,7 @@ class FakeLLM:
         return [
             e
             for e in list(self.log)
-            if e["api"] in ("chat", "responses", "messages", "gemini", "ollama") and (run is None or e["run"] == run)
+            if e["api"] in ("chat", "responses", "messages", "gemini", "ollama", "converse") and (run is None or e["run"] == run)
         ]
 
     # -- internals -------------------------------------------------------
@@ -495,6 +503,9 @@ class FakeLLM:
             body["stream"] = path.endswith(":streamGenerateContent")
         elif path.endswith(":countTokens"):
             api = "gemini_count"
+        elif "/model/" in path and path.endswith(("/converse", "/converse-stream")):
+            api = "converse"  # Amazon Bedrock: the model id (URL-encoded) is in the path
+            body["model"], body["stream"] = unquote(path.rsplit("/", 2)[-2]), path.endswith("-stream")
         elif path.endswith("/models") or "/models/" in path:
             api = "models"
         else:
@@ -535,6 +546,8 @@ class FakeLLM:
             self._send_json(req, 200, {"input_tokens": self.usage["text"].input})
         elif api == "gemini_count":
             self._send_json(req, 200, {"totalTokens": self.usage["text"].input})
+        elif api == "converse":
+            _converse(self, req, body, seq, entry, mode, error_status)
         elif api == "other":
             entry["status"] = 404
             self._send_json(req, 404, {"error": {"message": f"fakellm: no route {path}", "type": "not_found"}})
@@ -1015,6 +1028,109 @@ class FakeLLM:
         req.send_header("request-id", rid)
         req.end_headers()
         req.wfile.write(data)
+
+
+# -- Amazon Bedrock Converse -------------------------------------------------
+
+
+def _converse_tools(body: dict) -> list[tuple[str, dict | None]]:
+    """(name, json schema) of every tool a Converse request's ``toolConfig`` offers."""
+    out: list[tuple[str, dict | None]] = []
+    for tool in (body.get("toolConfig") or {}).get("tools") or []:
+        spec = tool.get("toolSpec") if isinstance(tool, dict) else None
+        if isinstance(spec, dict) and spec.get("name"):
+            out.append((spec["name"], (spec.get("inputSchema") or {}).get("json")))
+    return out
+
+
+def _converse_tool_result(body: dict) -> str | None:
+    """The text of the ``toolResult`` the conversation ends with, or None."""
+    msgs = body.get("messages") or []
+    if not msgs or not isinstance(msgs[-1], dict) or msgs[-1].get("role") != "user":
+        return None
+    results = [c["toolResult"] for c in msgs[-1].get("content") or []
+               if isinstance(c, dict) and isinstance(c.get("toolResult"), dict)]
+    if not results:
+        return None
+    parts = results[-1].get("content") or []
+    return " ".join(_text_of(p["json"]) if isinstance(p, dict) and "json" in p else _text_of(p) for p in parts)
+
+
+def _event_frame(event_type: str, payload: dict) -> bytes:
+    """One AWS event-stream message: prelude (total and headers length) and its CRC32, string
+    headers, the JSON payload, and the CRC32 of everything before it."""
+    headers = b""
+    for name, value in ((":event-type", event_type), (":content-type", "application/json"), (":message-type", "event")):
+        raw = value.encode()
+        headers += bytes([len(name)]) + name.encode() + b"\x07" + struct.pack(">H", len(raw)) + raw
+    data = json.dumps(payload).encode()
+    prelude = struct.pack(">II", 12 + len(headers) + len(data) + 4, len(headers))
+    message = prelude + struct.pack(">I", zlib.crc32(prelude)) + headers + data
+    return message + struct.pack(">I", zlib.crc32(message))
+
+
+def _converse(llm: FakeLLM, req: BaseHTTPRequestHandler, body: dict, seq: int, entry: dict,
+              mode: str, error_status: int) -> None:
+    """Answer a Bedrock Converse or ConverseStream request (see the module docstring)."""
+    rid = entry["request_id"]  # sent as x-amzn-RequestId
+    if mode == "error":
+        entry["kind"], entry["status"] = "error", error_status
+        kind = "ValidationException" if error_status < 500 else "InternalServerException"
+        _converse_send(req, error_status, "application/json",
+                       json.dumps({"message": f"fakellm: scripted error (HTTP {error_status})"}).encode(), rid, kind)
+        return
+    result, tools = _converse_tool_result(body), _converse_tools(body)
+    if result is not None:
+        kind, text, tool = "final", FINAL_PREFIX + result.strip()[:80], None
+    elif tools:
+        kind, text, tool = "tool_call", "", _pick_tool(tools)
+    else:
+        kind, text, tool = "text", TEXT_ANSWER, None
+    usage = llm.usage[kind]
+    wire_usage = {"inputTokens": usage.input, "outputTokens": usage.output,
+                  "totalTokens": usage.input + usage.output + usage.cached + usage.cache_creation}
+    if usage.cached or usage.cache_creation:
+        wire_usage |= {"cacheReadInputTokens": usage.cached, "cacheWriteInputTokens": usage.cache_creation}
+    entry.update(kind=kind, usage=wire_usage, usage_normalized=asdict(usage))
+    if tool:
+        entry["tool_name"], entry["tool_call_id"] = tool[0], f"tooluse_fake{seq:04d}"
+        block: dict[str, Any] = {"toolUse": {"toolUseId": entry["tool_call_id"], "name": tool[0], "input": tool[1]}}
+    else:
+        block = {"text": text}
+    stop = "tool_use" if tool else "end_turn"
+    metrics = {"latencyMs": 100 + seq}
+    if not body.get("stream"):
+        answer = {"output": {"message": {"role": "assistant", "content": [block]}}, "stopReason": stop,
+                  "usage": wire_usage, "metrics": metrics}
+        _converse_send(req, 200, "application/json", json.dumps(answer).encode(), rid)
+        return
+    events: list[tuple[str, dict]] = [("messageStart", {"role": "assistant"})]
+    if tool:
+        events.append(("contentBlockStart", {"contentBlockIndex": 0, "start": {
+            "toolUse": {"toolUseId": entry["tool_call_id"], "name": tool[0]}}}))
+        args = json.dumps(tool[1])
+        half = len(args) // 2
+        events += [("contentBlockDelta", {"contentBlockIndex": 0, "delta": {"toolUse": {"input": part}}})
+                   for part in (args[:half], args[half:])]
+    else:
+        words = text.split(" ")
+        events += [("contentBlockDelta", {"contentBlockIndex": 0, "delta": {"text": w if i == 0 else " " + w}})
+                   for i, w in enumerate(words)]
+    events += [("contentBlockStop", {"contentBlockIndex": 0}), ("messageStop", {"stopReason": stop}),
+               ("metadata", {"usage": wire_usage, "metrics": metrics})]
+    _converse_send(req, 200, "application/vnd.amazon.eventstream", b"".join(_event_frame(*e) for e in events), rid)
+
+
+def _converse_send(req: BaseHTTPRequestHandler, status: int, ctype: str, data: bytes, rid: str,
+                   error_type: str | None = None) -> None:
+    req.send_response(status)
+    req.send_header("Content-Type", ctype)
+    req.send_header("Content-Length", str(len(data)))
+    req.send_header("x-amzn-RequestId", rid)
+    if error_type:
+        req.send_header("x-amzn-ErrorType", f"{error_type}:http://internal.amazon.com/coral/com.amazon.bedrock/")
+    req.end_headers()
+    req.wfile.write(data)
 
 
 def main() -> None:

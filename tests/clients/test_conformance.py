@@ -84,6 +84,11 @@ CLIENTS: dict[str, Client] = {
     "openai_agents": Client(),
     "strands": Client(custom_provider="strands-agents"),
     "strands_latest": Client(custom_provider="strands-agents"),
+    # Strands on its default provider, Bedrock's ConverseStream (boto3), for a cross-region inference profile id.
+    "strands_bedrock": Client(custom_provider="strands-agents"),
+    # boto3's bedrock-runtime converse/converse_stream loop with the contrib botocore instrumentation: model
+    # calls only (the tool runs in user code); the messages come as log records of each call's span.
+    "bedrock_botocore": Client(tools=False),
     "langchain": Client(),
     # LangGraph.js with OpenInference's LangChain.js instrumentation (manuallyInstrument on the callbacks manager).
     "langgraph_js": Client(),
@@ -285,7 +290,7 @@ def replays(tmp_path_factory: pytest.TempPathFactory) -> Any:
 def expected_usage(call: dict, client: Client) -> dict[str, int]:
     """The fake server's usage in the monitor's convention (input includes cache reads and writes)."""
     u = call["usage_normalized"]
-    if call["api"] == "messages":  # Anthropic: input_tokens excludes the cache counts
+    if call["api"] in ("messages", "converse"):  # Anthropic, Bedrock: input tokens exclude the cache counts
         return {"input": u["input"] + u["cached"] + u["cache_creation"], "output": u["output"],
                 "cache_read": u["cached"], "cache_write": u["cache_creation"], "reasoning": u["reasoning"]}
     # OpenAI: prompt/input tokens include cached ones; no cache writes on the wire
@@ -394,7 +399,7 @@ def test_one_session_per_run(name: str, replays: Any) -> None:
 
 #: The agent framework each client is (the sessions' framework column), where its telemetry names one.
 FRAMEWORKS = {"crewai": "crewai", "ai_sdk_legacy": "ai-sdk", "ai_sdk_anthropic_legacy": "ai-sdk",
-              "openai_agents": "openai-agents", "strands": "strands",
+              "openai_agents": "openai-agents", "strands": "strands", "strands_bedrock": "strands",
               "langchain": "langchain", "google_adk": "google-adk",
               "google_adk_gemini": "google-adk", "pydantic_ai": "pydantic-ai",
               "pydantic_ai_anthropic": "pydantic-ai",
@@ -674,6 +679,8 @@ def _expected_price(span: Any, calls: list[dict]) -> float:
         except LookupError:
             assert span.cost is not None and span.cost.reason == local_reason(runtime), span.cost
             return 0.0
+    if any(c["api"] == "converse" for c in calls if c["model"] == model):  # called through Bedrock: its price
+        return _genai_price(model, usage, span.start_ns, provider="aws")
     return _genai_price(model, usage, span.start_ns)
 
 

@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import http.client
 import json
+import struct
 import sys
 import time
+import zlib
 from pathlib import Path
+from urllib.parse import quote
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from fakellm import DEFAULT_USAGE, FINAL_PREFIX, FakeLLM, _pick_tool, _tool_defs
@@ -162,3 +165,80 @@ def test_a_deferred_anthropic_tool_is_never_the_one_called() -> None:
          "input_schema": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}},
     ]}
     assert _pick_tool(_tool_defs("messages", body)) == ("mcp__weather__get_weather", {"city": "Paris"})
+
+
+def _converse(llm: FakeLLM, model: str, body: dict, stream: bool) -> tuple[int, dict[str, str], bytes, dict]:
+    """(status, headers, raw body, log entry) of one Bedrock ``POST /model/<id>/converse[-stream]``."""
+    logged = len(llm.log)
+    path = f"/model/{quote(model, safe='')}/converse" + ("-stream" if stream else "")
+    conn = http.client.HTTPConnection("127.0.0.1", llm.port, timeout=10)
+    try:
+        conn.request("POST", path, json.dumps(body), {"Content-Type": "application/json"})
+        resp = conn.getresponse()
+        status, headers, raw = resp.status, {k.lower(): v for k, v in resp.getheaders()}, resp.read()
+    finally:
+        conn.close()
+    deadline = time.monotonic() + 5
+    while len(llm.log) == logged and time.monotonic() < deadline:
+        time.sleep(0.01)
+    return status, headers, raw, llm.log[-1]
+
+
+def _event_stream(raw: bytes) -> list[tuple[dict[str, str], dict]]:
+    """AWS event-stream messages as botocore reads them: both CRC32s checked, string headers."""
+    out = []
+    while raw:
+        total, hlen, prelude_crc = struct.unpack(">III", raw[:12])
+        assert prelude_crc == zlib.crc32(raw[:8])
+        assert struct.unpack(">I", raw[total - 4:total])[0] == zlib.crc32(raw[:total - 4])
+        headers, pos = {}, 12
+        while pos < 12 + hlen:
+            n = raw[pos]
+            name = raw[pos + 1:pos + 1 + n].decode()
+            assert raw[pos + 1 + n] == 7  # string
+            (vlen,) = struct.unpack(">H", raw[pos + 2 + n:pos + 4 + n])
+            headers[name] = raw[pos + 4 + n:pos + 4 + n + vlen].decode()
+            pos += 4 + n + vlen
+        out.append((headers, json.loads(raw[12 + hlen:total - 4])))
+        raw = raw[total:]
+    return out
+
+
+def test_bedrock_converse_asks_for_the_tool_then_streams_the_answer_as_an_event_stream() -> None:
+    model = "us.anthropic.claude-sonnet-4-20250514-v1:0"
+    tools = {"tools": [{"toolSpec": {"name": "get_weather", "inputSchema": {"json": {
+        "type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}}}}]}
+    asked = [{"role": "user", "content": [{"text": "What is the weather in Paris?"}]}]
+    with FakeLLM() as llm:
+        status, headers, raw, call1 = _converse(llm, model, {"messages": asked, "toolConfig": tools}, stream=False)
+        first = json.loads(raw)
+        use = first["output"]["message"]["content"][0]["toolUse"]
+        done = [*asked, first["output"]["message"], {"role": "user", "content": [
+            {"toolResult": {"toolUseId": use["toolUseId"], "content": [{"text": "Sunny, 22 C"}], "status": "success"}}]}]
+        _, stream_headers, stream_raw, call2 = _converse(llm, model, {"messages": done, "toolConfig": tools}, stream=True)
+    assert (status, headers["content-type"], headers["x-amzn-requestid"]) == (200, "application/json", call1["request_id"])
+    assert (use["name"], use["input"], first["stopReason"]) == ("get_weather", {"city": "Paris"}, "tool_use")
+    tool = DEFAULT_USAGE["tool_call"]
+    # Bedrock's inputTokens leaves the cache counts out; totalTokens has them in.
+    assert first["usage"] == {"inputTokens": tool.input, "outputTokens": tool.output,
+                              "totalTokens": tool.input + tool.output + tool.cached + tool.cache_creation,
+                              "cacheReadInputTokens": tool.cached, "cacheWriteInputTokens": tool.cache_creation}
+    assert (call1["api"], call1["model"], call1["kind"], call1["stream"]) == ("converse", model, "tool_call", False)
+    assert call1["tool_call_id"] == use["toolUseId"] and call1["usage"] == first["usage"]
+    assert stream_headers["content-type"] == "application/vnd.amazon.eventstream"
+    events = _event_stream(stream_raw)
+    assert {h[":message-type"] for h, _ in events} == {"event"}
+    kinds = [h[":event-type"] for h, _ in events]
+    assert kinds[0] == "messageStart" and kinds[-3:] == ["contentBlockStop", "messageStop", "metadata"]
+    text = "".join(p["delta"]["text"] for h, p in events if h[":event-type"] == "contentBlockDelta")
+    assert text == FINAL_PREFIX + "Sunny, 22 C" and events[-2][1] == {"stopReason": "end_turn"}
+    assert events[-1][1]["usage"]["inputTokens"] == DEFAULT_USAGE["final"].input == call2["usage"]["inputTokens"]
+    assert (call2["kind"], call2["stream"], [c["seq"] for c in llm.calls()]) == ("final", True, [1, 2])
+
+
+def test_bedrock_converse_error_is_bedrocks_error_json() -> None:
+    with FakeLLM() as llm:
+        llm.begin_run("error", mode="error")
+        status, headers, raw, call = _converse(llm, "amazon.nova-lite-v1:0", {"messages": []}, stream=True)
+    assert (status, json.loads(raw), call["status"]) == (400, {"message": "fakellm: scripted error (HTTP 400)"}, 400)
+    assert headers["x-amzn-errortype"].startswith("ValidationException:")

@@ -105,13 +105,16 @@ def _wire_counts(usage: dict) -> tuple[int, int]:
         return usage["promptTokenCount"], usage["candidatesTokenCount"]
     if "prompt_eval_count" in usage:  # Ollama
         return usage["prompt_eval_count"], usage["eval_count"]
+    if "inputTokens" in usage:  # Bedrock Converse
+        return usage["inputTokens"], usage["outputTokens"]
     return usage["input_tokens"], usage["output_tokens"]
 
 
 def _input_forms(usage: dict) -> set[int]:
-    """The input count as sent, and as the total with Anthropic's cache counts added."""
+    """The input count as sent, and as the total with Anthropic's (Bedrock's) cache counts added."""
     inp = _wire_counts(usage)[0]
     total = inp + usage.get("cache_read_input_tokens", 0) + usage.get("cache_creation_input_tokens", 0)
+    total += usage.get("cacheReadInputTokens", 0) + usage.get("cacheWriteInputTokens", 0)
     return {inp, total}
 
 

@@ -27,6 +27,7 @@ A user price file (TOML) overrides the bundled data::
 
 from __future__ import annotations
 
+import re
 from typing import Any, NamedTuple
 
 import msgspec
@@ -41,6 +42,20 @@ PROVIDER_ALIASES = {
     "azure.ai.inference": "azure",
     "az.ai.inference": "azure",
 }
+
+#: The shape of an Amazon Bedrock model id: the geography of a cross-region inference profile
+#: (``us.``, ``eu.``, ``apac.``, ``global.`` ...) or none, then the model's vendor and the model
+#: (``us.anthropic.claude-sonnet-4-20250514-v1:0``, ``amazon.nova-pro-v1:0``). genai-prices knows
+#: these ids under its AWS Bedrock provider only: by the name alone it looks in the list of the
+#: provider the name contains (Anthropic's, which has no ``us.anthropic.…`` id) and finds nothing.
+#: The vendor must be one Bedrock serves: any dotted name (``qwen2.5-72b``, ``llama3.1:8b``) is
+#: not a Bedrock id, and must not be priced as one.
+_BEDROCK_ID = re.compile(
+    r"(?:(?:us|eu|apac|jp|au|ca|us-gov|global|regional)\.)?"
+    r"(?:amazon|anthropic|ai21|cohere|deepseek|google|luma|meta|minimax|mistral|moonshotai|nvidia|openai|qwen|"
+    r"stability|twelvelabs|writer|zai)\.[a-z0-9]")
+#: genai-prices' id of the AWS Bedrock provider.
+_BEDROCK_PROVIDER = "aws"
 
 #: Runtimes that run the model on the user's own machine, by the ``gen_ai.system`` their
 #: instrumentations send (lower-cased): OpenLLMetry's Ollama instrumentation sends "Ollama",
@@ -267,7 +282,8 @@ class PriceBook:
     3. the user's price file for (``*``, model), then that model under any
        provider in the file (sorted, first);
     4. genai-prices by the model name alone, then with a ``provider/`` prefix
-       of the model name taken as the provider (``openai/gpt-4o``).
+       of the model name taken as the provider (``openai/gpt-4o``), then a name
+       shaped as a Bedrock model id (``us.anthropic.claude-…-v1:0``) under AWS Bedrock.
 
     A provider that is a local runtime (``LOCAL_RUNTIMES``) runs the model on the
     user's machine: after steps 1, 2 and the file's (``*``, model) its call costs
@@ -367,6 +383,8 @@ class PriceBook:
         if "/" in m:
             prefix, _, rest = m.rpartition("/")
             candidates += [(rest, PROVIDER_ALIASES.get(prefix, prefix)), (rest, None)]
+        # A Bedrock model id named by a framework (Strands names itself the provider): Bedrock's price.
+        candidates += [(ref, _BEDROCK_PROVIDER) for ref, by in list(candidates) if by is None and _BEDROCK_ID.match(ref)]
         for ref, by in candidates:
             try:
                 found_provider, info = snapshot.find_provider_model(ref, None, by, None)

@@ -97,9 +97,11 @@ __all__ = [
     "MESSAGE_LIST_PREFIXES", "OBSERVATION_KEYS", "PREVIEW_CHARS", "PREVIEWS_FROM_RECORDS", "STACK_CHARS", "TOOL_PREVIEW_CHARS", "VALUE_KEYS",
     "cut_head", "cut_tail", "extract_messages", "message_event_text", "message_record_text", "render_messages",
     # this module
-    "COST_KEYS", "FRAMEWORK_HINTS", "FRAMEWORK_SCOPES", "INSTRUMENTATION_FAMILIES", "INSTANCE_KEYS", "JSON_VALUE_KEYS", "PINNED_SESSION_KEY", "RESOURCE_SESSION_KEYS", "SESSION_KEYS",
+    "CACHE_BESIDE_INPUT", "COST_KEYS", "FRAMEWORK_HINTS", "FRAMEWORK_SCOPES", "INSTRUMENTATION_FAMILIES", "INSTANCE_KEYS", "JSON_VALUE_KEYS",
+    "PINNED_SESSION_KEY", "RESOURCE_SESSION_KEYS", "SESSION_KEYS",
     "SUBTREE_USAGE_KEYS", "USAGE_OBJECT_KEYS", "USAGE_OBJECT_PATHS", "USAGE_TYPE_PATHS", "USAGE_TYPES_BESIDE",
-    "Plan", "all_documented_keys", "decode_json_strings", "extract_cost", "extract_subtree_usage", "extract_usage_object", "finish_usage",
+    "Plan", "all_documented_keys", "cache_beside", "decode_json_strings", "extract_cost", "extract_subtree_usage", "extract_usage_object",
+    "finish_usage",
     "framework_hint",
     "parts_from_plan", "plan_for", "resource_scope",
 ]
@@ -294,18 +296,33 @@ def extract_usage_object(attributes: dict[str, Any]) -> tuple[dict[str, int], li
     return {}, [], False
 
 
-def finish_usage(fields: dict[str, int], scope: str = "span") -> TokenUsage | None:
+#: Providers (``gen_ai.system`` / ``gen_ai.provider.name``, lower-cased) whose API counts the input
+#: without the cache reads and writes it reports beside it, and whose instrumentations pass the
+#: counts on as the API sent them: Amazon Bedrock (``aws.bedrock``): its ``inputTokens`` beside
+#: ``cacheReadInputTokens`` and ``cacheWriteInputTokens``, as the contrib botocore instrumentation and
+#: OpenLLMetry's send it as ``gen_ai.usage.input_tokens``. Their cache counts are added in, however
+#: the numbers compare.
+CACHE_BESIDE_INPUT = frozenset({"aws.bedrock"})
+
+
+def cache_beside(provider: Any) -> bool:
+    """Whether a span naming this provider counts its cache tokens beside input (``CACHE_BESIDE_INPUT``)."""
+    return isinstance(provider, str) and provider.lower() in CACHE_BESIDE_INPUT
+
+
+def finish_usage(fields: dict[str, int], scope: str = "span", beside: bool = False) -> TokenUsage | None:
     """A TokenUsage from extracted fields, in the model's convention.
 
     ``input`` must include cache reads and writes (the OTel GenAI rule). When
     a sender's input is smaller than its cache reads + writes it evidently
-    reported them Anthropic-style (beside input), so they are added in.
+    reported them Anthropic-style (beside input), so they are added in; with
+    ``beside`` (a provider of ``CACHE_BESIDE_INPUT``) they are added in always.
     """
     if not fields:
         return None
     u = TokenUsage(**fields, scope=scope)  # type: ignore[arg-type]
     cached = u.cache_read + u.cache_write
-    if cached and u.input < cached:
+    if cached and (beside or u.input < cached):
         u.input += cached
     if u.total < u.input + u.output:
         u.total = u.input + u.output

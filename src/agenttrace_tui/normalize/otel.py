@@ -175,7 +175,8 @@ def build_span(
             for usage_field, count in more.items():
                 usage_fields.setdefault(usage_field, count)
             used.update(more_used)
-    usage = cv.finish_usage(usage_fields) if usage_fields else None
+    beside = llm is not None and cv.cache_beside(llm.get("provider"))
+    usage = cv.finish_usage(usage_fields, beside=beside) if usage_fields else None
     if usage is None and plan.subtree:
         sub, sub_used = cv.extract_subtree_usage(attrs)
         if sub:
@@ -359,9 +360,11 @@ def cut_free_strings(spans: list[Span]) -> None:
 # reasons), everything ``build_span`` decides but the values themselves (the
 # kind, which key fills which field, which keys stay free attributes) depends
 # only on the keys, the client, the name and the values of the kind
-# attributes. That decision is made once, by the same functions, and kept per
-# key set as a recipe; each span then only copies its values. A value of an
-# unexpected type (or any shape not covered) takes the general path.
+# attributes (and, for a key set with cache counts, the provider's value:
+# ``cv.CACHE_BESIDE_INPUT``). That decision is made once, by the same
+# functions, and kept per key set as a recipe; each span then only copies its
+# values. A value of an unexpected type (or any shape not covered) takes the
+# general path.
 
 #: Field types the recipes copy without conversion: (converter, the value's exact class).
 _TYPED: dict[Any, type] = {cv._str: str, cv._int: int, cv._float: float}
@@ -389,14 +392,16 @@ class _Recipe:
     recipes (ever-new span names) are never compiled.
     """
 
-    __slots__ = ("kind", "internal", "parts", "usage", "free", "build", "raw", "uses")
+    __slots__ = ("kind", "internal", "parts", "usage", "beside", "free", "build", "raw", "uses")
 
     def __init__(self, kind: SpanKind, internal: bool, parts: tuple[tuple[str, Any, tuple[tuple[str, str, type, bool], ...]], ...],
-                 usage: tuple[tuple[str, str, type, bool], ...], free: tuple[str, ...]) -> None:
+                 usage: tuple[tuple[str, str, type, bool], ...], free: tuple[str, ...], beside: bool = False) -> None:
         self.kind = kind
         self.internal = internal
         self.parts = parts
         self.usage = usage
+        #: The provider counts cache tokens beside input (``cv.CACHE_BESIDE_INPUT``).
+        self.beside = beside
         self.free = free
         #: The compiled recipe, once used often enough.
         self.build: Any = None
@@ -414,7 +419,7 @@ class _Recipe:
                 v = attrs[k]
                 values[field] = cv.cut_head(v, cv.TOOL_PREVIEW_CHARS) if cut else v
             parts[part] = cls(**values)
-        usage = cv.finish_usage({field: attrs[k] for field, k, _t, _c in self.usage}) if self.usage else None
+        usage = cv.finish_usage({field: attrs[k] for field, k, _t, _c in self.usage}, beside=self.beside) if self.usage else None
         if self.internal:
             attrs[cv.INTERNAL_KEY] = True
         free = {}
@@ -510,7 +515,8 @@ def _recipe_lines(recipe: _Recipe, raw: bool, env: dict[str, Any], key: Any, val
         # attribute writes; fields the key set lacks keep their defaults, 0).
         got = {field: val(k) for field, k, _t, _c in recipe.usage}
         if set(got) - _USAGE_FIELDS:
-            lines.append(f"usage = finish_usage({{{', '.join(f'{f!r}: {v}' for f, v in got.items())}}})")
+            lines.append(f"usage = finish_usage({{{', '.join(f'{f!r}: {v}' for f, v in got.items())}}}, "
+                         f"beside={recipe.beside})")
         else:
             for field in sorted(got):
                 lines.append(f"u_{field} = {got[field]}")
@@ -521,7 +527,7 @@ def _recipe_lines(recipe: _Recipe, raw: bool, env: dict[str, Any], key: Any, val
             if cached:
                 lines += [
                     f"cached = {cached}",
-                    "if cached and u_input < cached:",
+                    "if cached:" if recipe.beside else "if cached and u_input < cached:",
                     "    u_input += cached",
                 ]
             lines += [
@@ -579,7 +585,7 @@ class _FastPlan:
     def __init__(self, rows: tuple[tuple[str, str, type, str], ...], kind_keys: tuple[str, ...],
                  keys: tuple[str, ...]) -> None:
         self.rows = rows  # (part, field, class, key)
-        self.kind_keys = kind_keys
+        self.kind_keys = kind_keys  # keys whose values pick the recipe (beside the client and name)
         self.keys = keys  # the key set, in its order
         self.recipes: dict[tuple[Any, ...], _Recipe | None] = {}
         #: ``_compile_probe()`` once the key set has been seen ``COMPILE_AFTER`` times.
@@ -683,7 +689,11 @@ class _FastPlan:
                 return _NO_FAST
             rows.append((part, field, typ, keys[0]))  # the first key present wins when its value has the type
         present = set(plan.keys)
-        return _FastPlan(tuple(rows), tuple(k for k in _KIND_KEYS if k in present), plan.keys)
+        recipe_keys = tuple(k for k in _KIND_KEYS if k in present)
+        if any(part == "usage" and field in ("cache_read", "cache_write") for part, field, _t, _k in rows):
+            # Whether cache counts are beside input depends on the provider's value: one recipe per provider.
+            recipe_keys += tuple(k for part, field, _t, k in rows if (part, field) == ("llm", "provider"))
+        return _FastPlan(tuple(rows), recipe_keys, plan.keys)
 
     def _compiled(self) -> tuple[tuple[Any, ...], _Recipe] | None:
         """A recipe of this key set compiled already, with its key (None when there is none)."""
@@ -728,6 +738,7 @@ class _FastPlan:
                 tuple((p, _PARTS[p], tuple(fs)) for p, fs in by_part.items() if p != "usage"),
                 tuple(by_part.get("usage", ())),
                 tuple(k for k in attrs if k not in used),
+                beside=llm is not None and cv.cache_beside(llm.get("provider")),
             )
         if len(self.recipes) >= MAX_RECIPES:
             self.recipes.clear()  # ever-new names: start over rather than grow
