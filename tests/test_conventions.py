@@ -433,6 +433,17 @@ def test_openllmetry_flat_tool_calls_show_in_previews() -> None:
     assert s.llm.response_preview == "assistant: Sunny in Paris."
 
 
+def test_a_flat_message_with_a_role_alone_is_no_preview() -> None:
+    """OpenLLMetry's Mistral instrumentation reads messages as objects: given the SDK's documented
+    dicts, it writes ``gen_ai.prompt.0.role`` alone; a tool-call answer's empty text is left out too."""
+    call = {cv.OPERATION_KEY: "chat", "gen_ai.request.model": "mistral-large-latest"}
+    s = span({**call, "gen_ai.prompt.0.role": "user", "gen_ai.completion.0.role": "assistant",
+              "gen_ai.completion.0.finish_reason": "tool_calls"})
+    assert (s.llm.prompt_preview, s.llm.response_preview) == (None, None)
+    s = span({**call, "gen_ai.prompt.0.role": "user", "gen_ai.prompt.1.role": "user", "gen_ai.prompt.1.content": "Paris?"})
+    assert s.llm.prompt_preview == "user: Paris?"
+
+
 def test_litellm_tool_calls_show_in_previews() -> None:
     """LiteLLM's OTel callback: an input message's tool calls in OpenAI's shape beside its GenAI parts;
     the answer's tool call only as ``gen_ai.completion.0.function_call.*`` (its output message has no parts)."""
