@@ -198,6 +198,8 @@ CLIENTS: dict[str, Client] = {
     # no message text (it reads messages as objects; the SDK's documented dicts give it a role, no content, and
     # an answer's tool calls are not kept). The SDK also traces itself: two traces a call (the store folds them).
     "mistral": Client(tools=False, text=False),
+    # The newest mistralai with OpenInference's instrumentation: model calls only, no cached-token count.
+    "mistral_openinference": Client(cache_read=False, tools=False),
 }
 
 
