@@ -221,6 +221,22 @@ def test_a_model_call_that_finished_for_the_reason_error_failed() -> None:
     assert span({**call, "gen_ai.response.finish_reasons": ["error"]}, status_code=1).status is Status.ERROR
 
 
+def test_a_model_call_whose_request_got_an_http_error_failed() -> None:
+    """The mistralai SDK's own span of a refused request leaves its status unset and reports HTTP 400."""
+    call = {"gen_ai.request.model": "mistral-large-latest", "gen_ai.provider.name": "mistral_ai"}
+    for _ in range(300):  # its key set's recipe, compiled, too
+        failed = span({**call, "http.response.status_code": 400})
+        assert failed.kind is SpanKind.LLM_CALL and failed.status is Status.ERROR
+        assert (failed.status_code, failed.status_message) == ("400", "HTTP 400")
+        assert span({**call, "http.response.status_code": 200}).status is Status.OK
+    assert span({**call, "http.status_code": "503"}).status is Status.ERROR
+    assert span({**call, "http.response.status_code": 400, "error.type": "invalid_request_error"}).status_code == (
+        "invalid_request_error")
+    # A status the instrumentation set stands; a span that is no model call keeps its own.
+    assert span({**call, "http.response.status_code": 400}, status_code=1).status is Status.OK
+    assert span({"http.response.status_code": 404}, name="GET /x").status is Status.OK
+
+
 def test_a_scope_named_ai_is_the_ai_sdk_and_a_fragment_of_ai_is_not() -> None:
     assert ResourceInfo({"service.name": "svc"}, "ai").framework == "ai-sdk"
     assert ResourceInfo({"service.name": "svc"}, "openai").framework is None
@@ -493,6 +509,17 @@ def test_openllmetry_flat_tool_calls_show_in_previews() -> None:
               "gen_ai.completion.0.role": "assistant", "gen_ai.completion.0.content": "Sunny in Paris."}, name="ollama.chat")
     assert s.llm.prompt_preview == "user: Paris?\nassistant: [tool_call get_weather]\ntool: Sunny"
     assert s.llm.response_preview == "assistant: Sunny in Paris."
+
+
+def test_a_flat_message_with_a_role_alone_is_no_preview() -> None:
+    """OpenLLMetry's Mistral instrumentation reads messages as objects: given the SDK's documented
+    dicts, it writes ``gen_ai.prompt.0.role`` alone; a tool-call answer's empty text is left out too."""
+    call = {cv.OPERATION_KEY: "chat", "gen_ai.request.model": "mistral-large-latest"}
+    s = span({**call, "gen_ai.prompt.0.role": "user", "gen_ai.completion.0.role": "assistant",
+              "gen_ai.completion.0.finish_reason": "tool_calls"})
+    assert (s.llm.prompt_preview, s.llm.response_preview) == (None, None)
+    s = span({**call, "gen_ai.prompt.0.role": "user", "gen_ai.prompt.1.role": "user", "gen_ai.prompt.1.content": "Paris?"})
+    assert s.llm.prompt_preview == "user: Paris?"
 
 
 def test_litellm_tool_calls_show_in_previews() -> None:

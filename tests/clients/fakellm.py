@@ -29,6 +29,11 @@ agent turn against it on 127.0.0.1, with no network and no key:
   as ``cacheReadInputTokens``/``cacheWriteInputTokens`` (Anthropic's convention;
   ``totalTokens`` is the sum of all four). Errors are Bedrock's JSON with
   ``x-amzn-ErrorType``. Logged with ``api`` ``converse``.
+* Mistral: ``POST .../mistral/v1/chat/completions`` (a client's server URL set to
+  ``<url>/mistral``): Chat Completions as Mistral's API answers it: usage with
+  ``prompt_tokens_details.cached_tokens`` and no completion details, sent with the
+  last chunk of every stream (there is no ``stream_options``), tool call ids of 9
+  letters and digits, a whole tool call in one chunk, ``{"object": "error", ...}``.
 * ``GET .../models`` for both vendors' list shapes.
 
 Paths are matched by their ending, so base URLs with or without ``/v1`` work.
@@ -75,7 +80,7 @@ Each log entry holds: ``seq``, ``run``, ``method``, ``path``, ``api``
 (``chat`` | ``responses`` | ``messages`` | ``count_tokens`` | ``models`` |
 ``other``), ``model``, ``stream``, ``kind``, ``status``, ``response_id``,
 ``request_id`` (the ``request-id``/``x-request-id`` header sent, one per call),
-``api`` also ``gemini``, ``gemini_count`` and ``ollama``,
+``api`` also ``gemini``, ``gemini_count``, ``ollama`` and ``mistral``,
 ``tool_call_id``, ``tool_name``, ``usage`` (exactly the usage object sent on
 the wire, or None) and ``usage_normalized`` (``input``, ``output``,
 ``cached``, ``cache_creation``, ``reasoning``), ``user_agent``.  With
@@ -196,7 +201,7 @@ def _tool_defs(api: str, body: dict) -> list[tuple[str, dict | None]]:
     for tool in body.get("tools") or []:
         if not isinstance(tool, dict):
             continue
-        if api in ("chat", "ollama") and isinstance(tool.get("function"), dict):
+        if api in ("chat", "ollama", "mistral") and isinstance(tool.get("function"), dict):
             fn = tool["function"]
             out.append((fn.get("name", ""), fn.get("parameters")))
         elif api == "responses" and tool.get("type") == "function":
@@ -238,7 +243,7 @@ def _text_of(value: Any) -> str:
 
 def _last_tool_result(api: str, body: dict) -> str | None:
     """The tool result the conversation ends with, or None when it does not."""
-    if api in ("chat", "ollama"):
+    if api in ("chat", "ollama", "mistral"):
         msgs = body.get("messages") or []
         if msgs and isinstance(msgs[-1], dict) and msgs[-1].get("role") == "tool":
             return _text_of(msgs[-1].get("content"))
@@ -429,7 +434,7 @@ class FakeLLM:
         return [
             e
             for e in list(self.log)
-            if e["api"] in ("chat", "responses", "messages", "gemini", "ollama", "converse") and (run is None or e["run"] == run)
+            if e["api"] in ("chat", "responses", "messages", "gemini", "ollama", "converse", "mistral") and (run is None or e["run"] == run)
         ]
 
     # -- internals -------------------------------------------------------
@@ -486,7 +491,9 @@ class FakeLLM:
         if not isinstance(body, dict):
             body = {}
 
-        if path.endswith("/chat/completions"):
+        if "/mistral/" in path and path.endswith("/chat/completions"):
+            api = "mistral"
+        elif path.endswith("/chat/completions"):
             api = "chat"
         elif path.endswith("/api/chat"):
             api = "ollama"
@@ -579,6 +586,9 @@ class FakeLLM:
             return {"type": "error", "error": {"type": kind, "message": message}}
         if api == "ollama":
             return {"error": message}
+        if api == "mistral":
+            kind = "invalid_request_error" if status < 500 else "internal_server_error"
+            return {"object": "error", "message": message, "type": kind, "param": None, "code": None}
         if api == "gemini":
             return {"error": {"code": status, "message": message,
                               "status": "INVALID_ARGUMENT" if status < 500 else "INTERNAL"}}
@@ -620,6 +630,8 @@ class FakeLLM:
             self._gemini(req, entry, seq, model, stream, usage, text, tool)
         elif api == "ollama":
             self._ollama(req, entry, model, stream, usage, text, tool)
+        elif api == "mistral":
+            self._mistral(req, entry, seq, model, stream, usage, text, tool)
         else:
             self._messages(req, entry, seq, model, stream, usage, text, tool)
 
@@ -1000,6 +1012,50 @@ class FakeLLM:
         req.send_header("Content-Length", str(len(data)))
         req.end_headers()
         req.wfile.write(data)
+
+    # -- Mistral ---------------------------------------------------------
+    def _mistral(self, req, entry, seq, model, stream, usage: Usage, text, tool) -> None:
+        # prompt_tokens includes the cached ones (prompt caching); Mistral writes no cache on the
+        # wire and counts no reasoning apart, so only input, output and cached are sent.
+        sent = Usage(input=usage.input, output=usage.output, cached=usage.cached)
+        rid = f"fakemistral{seq:021d}"  # 32 characters, as Mistral's ids
+        entry["response_id"] = rid
+        wire_usage = {
+            "prompt_tokens": sent.input,
+            "completion_tokens": sent.output,
+            "total_tokens": sent.input + sent.output,
+            "prompt_tokens_details": {"cached_tokens": sent.cached},
+        }
+        entry["usage"] = wire_usage
+        entry["usage_normalized"] = asdict(sent)
+        tool_calls = None
+        if tool:
+            call_id = f"fake{seq:05d}"  # Mistral's tool call ids are 9 letters and digits
+            entry["tool_call_id"] = call_id
+            tool_calls = [{"id": call_id, "type": "function", "index": 0,
+                           "function": {"name": tool[0], "arguments": json.dumps(tool[1])}}]
+        finish = "tool_calls" if tool else "stop"
+        base = {"id": rid, "created": int(time.time()), "model": model}
+        if not stream:
+            message: dict[str, Any] = {"role": "assistant", "content": text or "", "tool_calls": tool_calls,
+                                       "prefix": False}
+            self._send_json(req, 200, dict(base, object="chat.completion", usage=wire_usage,
+                                           choices=[{"index": 0, "message": message, "finish_reason": finish}]))
+            return
+
+        def chunk(delta: dict, finish_reason: str | None = None, **extra: Any) -> dict:
+            return dict(base, object="chat.completion.chunk",
+                        choices=[{"index": 0, "delta": delta, "finish_reason": finish_reason}], **extra)
+
+        chunks = [chunk({"role": "assistant", "content": ""})]
+        if tool_calls:
+            last = chunk({"content": "", "tool_calls": tool_calls}, finish, usage=wire_usage)
+        else:
+            words = text.split(" ")
+            chunks += [chunk({"content": w if i == 0 else " " + w}) for i, w in enumerate(words[:-1])]
+            last = chunk({"content": (" " if len(words) > 1 else "") + words[-1]}, finish, usage=wire_usage)
+        chunks.append(last)  # the usage comes with the finish reason, on every stream
+        self._send_sse(req, "".join(f"data: {json.dumps(c)}\n\n" for c in chunks) + "data: [DONE]\n\n")
 
     # -- wire helpers ----------------------------------------------------
     @staticmethod

@@ -207,6 +207,12 @@ CLIENTS: dict[str, Client] = {
     "beeai": Client(unasked_tools=("final_answer",)),
     # MLflow Tracing (mlflow.openai.autolog(), @mlflow.trace) exporting over OTLP instead of to a tracking server.
     "mlflow": Client(),
+    # Mistral's SDK 1.12.4 (OpenLLMetry's instrumentation cannot import 2.x) with OpenLLMetry: model calls only,
+    # no message text (it reads messages as objects; the SDK's documented dicts give it a role, no content, and
+    # an answer's tool calls are not kept). The SDK also traces itself: two traces a call (the store folds them).
+    "mistral": Client(tools=False, text=False),
+    # The newest mistralai with OpenInference's instrumentation: model calls only, no cached-token count.
+    "mistral_openinference": Client(cache_read=False, tools=False),
 }
 
 

@@ -242,3 +242,61 @@ def test_bedrock_converse_error_is_bedrocks_error_json() -> None:
         status, headers, raw, call = _converse(llm, "amazon.nova-lite-v1:0", {"messages": []}, stream=True)
     assert (status, json.loads(raw), call["status"]) == (400, {"message": "fakellm: scripted error (HTTP 400)"}, 400)
     assert headers["x-amzn-errortype"].startswith("ValidationException:")
+
+
+def _mistral(llm: FakeLLM, body: dict) -> tuple[int, str, bytes, dict]:
+    """(status, content type, raw answer, its log entry) of one ``POST /mistral/v1/chat/completions``."""
+    logged = len(llm.log)
+    conn = http.client.HTTPConnection("127.0.0.1", llm.port, timeout=10)
+    try:
+        conn.request("POST", "/mistral/v1/chat/completions", json.dumps(body), {"Content-Type": "application/json"})
+        resp = conn.getresponse()
+        status, ctype, raw = resp.status, resp.getheader("Content-Type") or "", resp.read()
+    finally:
+        conn.close()
+    deadline = time.monotonic() + 5
+    while len(llm.log) == logged and time.monotonic() < deadline:
+        time.sleep(0.01)
+    return status, ctype, raw, llm.log[-1]
+
+
+def test_mistral_chat_asks_for_the_tool_then_streams_the_answer_with_its_usage_on_the_last_chunk() -> None:
+    """Mistral's API sends a stream's usage with its finish reason whatever the request says (no
+    stream_options), cached tokens inside prompt_tokens, and tool call ids of 9 letters and digits."""
+    tools = [{"type": "function", "function": {"name": "get_weather", "parameters": {}}}]
+    asked = [{"role": "user", "content": "What is the weather in Paris?"}]
+    with FakeLLM() as llm:
+        status, _, raw, call1 = _mistral(llm, {"model": "mistral-large-latest", "messages": asked, "tools": tools})
+        first = json.loads(raw)
+        (tc,) = first["choices"][0]["message"]["tool_calls"]
+        done = [*asked, first["choices"][0]["message"],
+                {"role": "tool", "tool_call_id": tc["id"], "name": "get_weather", "content": "Sunny, 22 C"}]
+        _, ctype, raw2, call2 = _mistral(llm, {"model": "mistral-large-latest", "messages": done, "tools": tools,
+                                               "stream": True})
+        assert llm.calls() == [call1, call2]  # model calls, as a recording lists them
+    tool, final = DEFAULT_USAGE["tool_call"], DEFAULT_USAGE["final"]
+    assert status == 200 and first["choices"][0]["finish_reason"] == "tool_calls"
+    assert (tc["function"]["name"], json.loads(tc["function"]["arguments"])) == ("get_weather", {"city": "Paris"})
+    assert len(tc["id"]) == 9 and tc["id"].isalnum() and call1["tool_call_id"] == tc["id"]
+    assert first["usage"] == {"prompt_tokens": tool.input, "completion_tokens": tool.output,
+                              "total_tokens": tool.input + tool.output,
+                              "prompt_tokens_details": {"cached_tokens": tool.cached}}
+    assert call1["usage_normalized"] == {"input": tool.input, "output": tool.output, "cached": tool.cached,
+                                         "cache_creation": 0, "reasoning": 0}  # no cache writes on Mistral's wire
+    assert (call1["api"], call2["api"], call2["kind"], call2["stream"]) == ("mistral", "mistral", "final", True)
+    lines = raw2.decode().split("\n\n")
+    assert ctype.startswith("text/event-stream") and lines[-2] == "data: [DONE]"
+    chunks = [json.loads(line.removeprefix("data: ")) for line in lines[:-2]]
+    assert "".join(c["choices"][0]["delta"]["content"] for c in chunks) == FINAL_PREFIX + "Sunny, 22 C"
+    assert [("usage" in c, c["choices"][0]["finish_reason"]) for c in chunks] == (
+        [(False, None)] * (len(chunks) - 1) + [(True, "stop")])
+    assert chunks[-1]["usage"] == call2["usage"] and call2["usage"]["prompt_tokens"] == final.input
+
+
+def test_mistral_chat_error_is_mistrals_error_json() -> None:
+    with FakeLLM() as llm:
+        llm.begin_run("error", mode="error")
+        status, _, raw, call = _mistral(llm, {"model": "mistral-large-latest", "messages": []})
+    assert (status, call["status"]) == (400, 400)
+    assert json.loads(raw) == {"object": "error", "message": "fakellm: scripted error (HTTP 400)",
+                               "type": "invalid_request_error", "param": None, "code": None}

@@ -97,14 +97,33 @@ __all__ = [
     "MESSAGE_LIST_PREFIXES", "OBSERVATION_KEYS", "PREVIEW_CHARS", "PREVIEWS_FROM_RECORDS", "STACK_CHARS", "TOOL_PREVIEW_CHARS", "VALUE_KEYS",
     "cut_head", "cut_tail", "extract_messages", "message_event_text", "message_record_text", "render_messages",
     # this module
-    "CACHE_BESIDE_INPUT", "COST_KEYS", "FRAMEWORK_HINTS", "FRAMEWORK_SCOPES", "INSTRUMENTATION_FAMILIES", "INSTANCE_KEYS", "JSON_VALUE_KEYS",
+    "CACHE_BESIDE_INPUT", "COST_KEYS", "FRAMEWORK_HINTS", "FRAMEWORK_SCOPES", "HTTP_STATUS_KEYS", "INSTRUMENTATION_FAMILIES", "INSTANCE_KEYS", "JSON_VALUE_KEYS",
     "PINNED_SESSION_KEY", "RESOURCE_SESSION_KEYS", "SESSION_KEYS",
     "SUBTREE_USAGE_KEYS", "USAGE_OBJECT_KEYS", "USAGE_OBJECT_PATHS", "USAGE_TYPE_PATHS", "USAGE_TYPES_BESIDE",
     "Plan", "all_documented_keys", "cache_beside", "decode_json_strings", "extract_cost", "extract_subtree_usage", "extract_usage_object",
-    "finish_usage",
+    "failed_http_status", "finish_usage",
     "framework_hint",
     "parts_from_plan", "plan_for", "resource_scope",
 ]
+
+# -- status ---------------------------------------------------------------------
+
+#: The HTTP response status a span of one request reports (OTel's HTTP conventions, then their old name).
+HTTP_STATUS_KEYS: tuple[str, ...] = ("http.response.status_code", "http.status_code")
+
+
+def failed_http_status(attributes: dict[str, Any]) -> int | None:
+    """The HTTP response status (400 or more: the request failed) the attributes report, else None."""
+    for key in HTTP_STATUS_KEYS:
+        v = attributes.get(key)
+        if v is not None:
+            try:
+                code = int(v)
+            except (TypeError, ValueError):
+                return None
+            return code if code >= 400 else None
+    return None
+
 
 # -- values ---------------------------------------------------------------------
 
@@ -506,6 +525,7 @@ def all_documented_keys() -> set[str]:
     for _p, _f, _c, ks in ATTRIBUTE_MAP:
         keys.update(ks)
     keys.update(SESSION_KEYS)
+    keys.update(HTTP_STATUS_KEYS)
     keys.add(PINNED_SESSION_KEY)
     keys.update(INSTANCE_KEYS)
     keys.update(EXPLICIT_KIND_KEYS)

@@ -233,8 +233,11 @@ def extract_messages(attributes: dict[str, Any]) -> tuple[str | None, str | None
                     calls = [v for k, v in sorted(fields.items())
                              if k.endswith(("function.name", "function_call.name")) or _FLAT_CALL_NAME.fullmatch(k)]
                     content = " ".join(texts + [f"[tool_call {c}]" for c in calls])
+                    if not content:
+                        continue  # a role alone says nothing (OpenLLMetry's Mistral span of dict messages)
                 lines.append(f"{role}: {content}" if role else str(content))
-            target[MESSAGE_LIST_PREFIXES[prefix]].append("\n".join(lines))
+            if lines:
+                target[MESSAGE_LIST_PREFIXES[prefix]].append("\n".join(lines))
     for key, side in VALUE_KEYS.items():
         if key in attributes and not target[side]:
             v = attributes[key]

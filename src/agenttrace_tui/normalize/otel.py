@@ -291,6 +291,12 @@ def build_span(
         code = FAILED_FINISH
         status = Status.ERROR
         message = (message if status_code != 1 else None) or "the model call finished with reason: error"
+    elif kind is SpanKind.LLM_CALL and status_code == 0 and (http := cv.failed_http_status(attrs)) is not None:
+        # A model call whose request got an HTTP error failed, though its span left the status unset
+        # (the mistralai SDK's own spans): OTel's HTTP conventions make a client's 4xx and 5xx errors.
+        code = str(err_type or http)
+        status = _error_status(code)
+        message = message or f"HTTP {http}"
     elif status_code == 1:
         message = None
 
@@ -717,11 +723,13 @@ class _FastPlan:
         client_tool = client is not None and kind is SpanKind.TOOL_EXECUTION
         if not ((client_tool and (any(k in attrs for k in (*cv.CLIENT_TOOL_NAME_KEYS, *cv.CLIENT_TOOL_CALL_KEYS))
                                   or cv.client_tool_name(client, name) is not None))
-                or (kind is SpanKind.TOOL_EXECUTION and any(k in attrs for _f, k in cv.TRACELOOP_TOOL_FIELDS))):
+                or (kind is SpanKind.TOOL_EXECUTION and any(k in attrs for _f, k in cv.TRACELOOP_TOOL_FIELDS))
+                or (kind is SpanKind.LLM_CALL and any(k in attrs for k in cv.HTTP_STATUS_KEYS))):
             # A known client's tool span always has a tool part (build_span); one that names
             # its tool by the client's own keys or by its span name, and a tool span with
             # OpenLLMetry's entity keys (by key, not value: one recipe serves a key set), take
-            # the general path.
+            # the general path; so does a model call reporting an HTTP status (an error one
+            # makes it failed: build_span).
             llm = parts.get("llm")
             drop_llm = llm is not None and kind not in (SpanKind.LLM_CALL, SpanKind.EMBEDDING) and not cv._names_a_call(llm)
             by_part: dict[str, list[tuple[str, str, type, bool]]] = {}

@@ -35,6 +35,14 @@ here prices or estimates: enrichment runs after, on the merged span.
 
   The merged span carries ``agenttrace.merged_by`` naming the rule, which
   the span detail shows.
+
+  An instrumentation that starts its span outside the context a provider SDK
+  traces itself in (OpenLLMetry's, which never makes its span current) makes
+  two one-span traces of one call; the store folds the second into the first
+  (``StoreUpsert._report_elsewhere``) when both answer with one response id,
+  or when they are ``nested_elsewhere``: one runs within the other's time, as
+  in rule 2, and only one of them names the response (the SDK's own span of
+  the request may not: mistralai 1.x's names none).
 """
 
 from __future__ import annotations
@@ -42,7 +50,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from ..model import INTERNAL_ATTR, Span, SpanKind, TokenUsage
+from ..model import INTERNAL_ATTR, Span, SpanKind, Status, TokenUsage
 
 if TYPE_CHECKING:
     from .entries import TraceEntry
@@ -62,6 +70,7 @@ ID_KEYS: tuple[str, ...] = ("gen_ai.response.id", "request_id", "auth.request_id
 #: Kinds whose usage is what they report for their subtree (agents, workflows, turns).
 AGGREGATE_KINDS = frozenset({SpanKind.AGENT, SpanKind.TASK})
 NESTED_RULE = "model call nested in a model call of the same model"
+NESTED_ELSEWHERE_RULE = "model call nested in a model call of the same model, in another trace"
 NESTED_TOOL_RULE = "tool call nested in a call of the same tool"
 STREAM_RULE = "logfire streaming response of the same request"
 LOGFIRE_SPAN_TYPE = "logfire.span_type"
@@ -173,6 +182,24 @@ def _nested_twins(outer: Span, inner: Span) -> bool:
     if a is not None and b is not None and not a.estimated and not b.estimated:
         return (a.input, a.output) == (b.input, b.output)
     return True
+
+
+def has_call_id(span: Span) -> bool:
+    """Whether the span names the call by one of ``ID_KEYS`` (a response or request id)."""
+    a = span.attributes
+    return any(a.get(k) not in (None, "") for k in ID_KEYS)
+
+
+def nested_elsewhere(a: Span, b: Span) -> bool:
+    """Two model calls, each the only span of its trace in one session, that are one call
+    reported by two reporters that do not see each other's context: one runs within the
+    other's time, of the same model, their usage agreeing where both report it, both failed
+    or neither, and exactly one of them names the response (``has_call_id``). An
+    instrumentation names every response it reports or none, so concurrent calls of one
+    reporter, nested in time, are never taken for one call."""
+    if has_call_id(a) == has_call_id(b) or (a.status is Status.ERROR) != (b.status is Status.ERROR):
+        return False
+    return _nested_twins(a, b) or _nested_twins(b, a)
 
 
 def _nested_tool_twins(outer: Span, inner: Span) -> bool:

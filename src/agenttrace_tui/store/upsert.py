@@ -44,10 +44,12 @@ from .calls import (
     ID_KEYS,
     ID_RULE,
     LOGFIRE_SPAN_TYPE,
+    NESTED_ELSEWHERE_RULE,
     USAGE_FROM,
     call_keys,
     find_twin,
     fold_into,
+    nested_elsewhere,
     remember,
     same_call,
     scope_usage,
@@ -70,6 +72,8 @@ _LLM = SpanKind.LLM_CALL
 #: Response ids of model calls that are the roots of their traces kept for ``_report_elsewhere``.
 MAX_ROOT_CALLS = 65_536
 SAME_RESPONSE_RULE = "same response id, in another trace"
+#: How many of a session's latest traces ``_nested_elsewhere`` looks through.
+NESTED_ELSEWHERE_TRACES = 8
 _CUSTOM = SpanKind.CUSTOM
 _TOOL = SpanKind.TOOL_EXECUTION
 
@@ -161,7 +165,7 @@ class SpanUpserts(StoreIndex):
             trace = traces.get(tid)
             sid = span.session_id
             if trace is None:
-                if span.kind is _LLM and self._root_calls and span.parent_span_id is None:
+                if span.kind is _LLM and span.parent_span_id is None:
                     elsewhere = self._report_elsewhere(span)
                     if elsewhere is not None:
                         self._fold_across(span, *elsewhere)
@@ -514,7 +518,7 @@ class SpanUpserts(StoreIndex):
         trace = self.traces.get(span.trace_id)
         sid = span.session_id
         if trace is None:
-            if twin is None and span.kind is _LLM and self._root_calls and span.parent_span_id is None:
+            if twin is None and span.kind is _LLM and span.parent_span_id is None:
                 elsewhere = self._report_elsewhere(span)
                 if elsewhere is not None:
                     self._fold_across(span, *elsewhere)
@@ -598,32 +602,51 @@ class SpanUpserts(StoreIndex):
                 del calls[next(iter(calls))]  # the oldest: its second report came long ago, if ever
             calls[response_id] = (trace_id, span_id)
 
-    def _report_elsewhere(self, span: Span) -> tuple[TraceEntry, Span] | None:
+    def _report_elsewhere(self, span: Span) -> tuple[TraceEntry, Span, str] | None:
         """The model call of another trace that this new model call, the root of a trace not
-        stored yet, reports again: the root of its own trace in the same session, answered
-        with the same response id (``calls.same_call``). An instrumentation that starts its
-        span outside the context a provider SDK traces itself in (OpenLLMetry's Anthropic
-        one) makes two one-span traces of one call: counted twice, before."""
+        stored yet, reports again, and the rule: the root of its own trace in the same session,
+        answered with the same response id (``calls.same_call``), else the only span of one
+        of the session's latest traces that is one call with it (``calls.nested_elsewhere``).
+        An instrumentation that starts its span outside the context a provider SDK traces
+        itself in (OpenLLMetry's Anthropic and Mistral ones) makes two one-span traces of
+        one call: counted twice, before."""
         attrs = span.attributes
-        if not attrs or attrs.keys().isdisjoint(ID_KEYS):
-            return None
-        rid = next((str(v) for k in ID_KEYS if (v := attrs.get(k)) not in (None, "")), None)
+        rid = None
+        if attrs and not attrs.keys().isdisjoint(ID_KEYS):
+            rid = next((str(v) for k in ID_KEYS if (v := attrs.get(k)) not in (None, "")), None)
         where = self._root_calls.get(rid) if rid is not None else None
-        if where is None:
-            return None
-        trace = self.traces.get(where[0])
-        old = trace.spans.get(where[1]) if trace is not None else None
-        if (trace is None or old is None or old.kind is not _LLM or old.parent_span_id is not None
-                or trace.session_id != (span.session_id or DEFAULT_SESSION) or not same_call(old, span)):
-            return None
-        return trace, old
+        if where is not None:
+            trace = self.traces.get(where[0])
+            old = trace.spans.get(where[1]) if trace is not None else None
+            if (trace is not None and old is not None and old.kind is _LLM and old.parent_span_id is None
+                    and trace.session_id == (span.session_id or DEFAULT_SESSION) and same_call(old, span)):
+                return trace, old, SAME_RESPONSE_RULE
+        return self._nested_elsewhere(span)
 
-    def _fold_across(self, span: Span, trace: TraceEntry, old: Span) -> None:
-        """Fold ``span`` into ``old``, the same call reported in another trace (``_report_elsewhere``),
-        as a twin of one trace is folded (the first report's token counts stand there too)."""
+    def _nested_elsewhere(self, span: Span) -> tuple[TraceEntry, Span, str] | None:
+        """``_report_elsewhere``'s second rule: among the session's ``NESTED_ELSEWHERE_TRACES``
+        latest traces (the other report of a call ended just before or after it), a trace of
+        one model call that is one call with ``span`` (``calls.nested_elsewhere``)."""
+        session = self.sessions.get(span.session_id or DEFAULT_SESSION)
+        if session is None:
+            return None
+        traces = self.traces
+        for tid in islice(reversed(session.trace_ids), NESTED_ELSEWHERE_TRACES):
+            trace = traces.get(tid)
+            if trace is None or len(trace.spans) != 1:
+                continue
+            old = next(iter(trace.spans.values()))
+            if old.kind is _LLM and old.parent_span_id is None and nested_elsewhere(old, span):
+                return trace, old, NESTED_ELSEWHERE_RULE
+        return None
+
+    def _fold_across(self, span: Span, trace: TraceEntry, old: Span, rule: str) -> None:
+        """Fold ``span`` into ``old``, the same call reported in another trace (``_report_elsewhere``,
+        which names the ``rule``), as a twin of one trace is folded (the first report's token counts
+        stand there too when both answer with one response id)."""
         span.trace_id = trace.trace_id
         span.session_id = trace.session_id
-        self._upsert_span(span, (old, SAME_RESPONSE_RULE))
+        self._upsert_span(span, (old, rule))
 
     def _merge_report(self, trace: TraceEntry, session: SessionEntry, old: Span, span: Span,
                       reparent: tuple[str, str | None] | None = None, bare: bool = False) -> None:
