@@ -1,4 +1,5 @@
-"""The fake LLM answers DSPy's ChatAdapter format as dspy.ReAct reads it, Ollama's API as Ollama does,
+"""The fake LLM answers DSPy's ChatAdapter format as dspy.ReAct reads it, Ollama's, Mistral's and
+Amazon Bedrock's Converse APIs as they do (Bedrock's stream as AWS event-stream frames, CRCs checked),
 never calls an Anthropic tool the API keeps deferred, and answers other requests as before.
 
 The requests are shaped as DSPy 3.4's ChatAdapter sends them for ``dspy.ReAct("question -> answer")``
