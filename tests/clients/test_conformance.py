@@ -213,6 +213,10 @@ CLIENTS: dict[str, Client] = {
     "mistral": Client(tools=False, text=False),
     # The newest mistralai with OpenInference's instrumentation: model calls only, no cached-token count.
     "mistral_openinference": Client(cache_read=False, tools=False),
+    # The same with the SDK's own telemetry on too (MISTRAL_SDK_TELEMETRY=global): its span of each request, inside
+    # OpenInference's, carries the cached tokens. Model calls only (the tool runs in user code). The refused
+    # request is reported twice too (OpenInference's span names no model then): one failed call.
+    "mistral_sdk_telemetry": Client(tools=False, one_error_per_turn=True),
 }
 
 

@@ -25,7 +25,12 @@ here prices or estimates: enrichment runs after, on the merged span.
      (one rebuilt from log events and one not, or one nested in the other);
   2. nesting: a model call directly inside, and within the time of, a model
      call of the same model, their usage agreeing where both report it (an
-     SDK tracing itself inside an OpenInference or LangChain span);
+     SDK tracing itself inside an OpenInference or LangChain span); and for a
+     refused request, a failed model call naming no model whose only child is
+     a failed model call within its time (an instrumentation that reads the
+     model from the answer has none to read: OpenInference's Mistral span
+     around the SDK's own span of the request). Two failed calls inside one
+     such span are two requests: kept apart, and the outer span with them;
   3. logfire's streamed call: its request span and the "streaming
      response" log span beside it (``logfire.span_type = log``);
   4. a tight match: both are model calls with the same reported usage
@@ -70,6 +75,7 @@ ID_KEYS: tuple[str, ...] = ("gen_ai.response.id", "request_id", "auth.request_id
 #: Kinds whose usage is what they report for their subtree (agents, workflows, turns).
 AGGREGATE_KINDS = frozenset({SpanKind.AGENT, SpanKind.TASK})
 NESTED_RULE = "model call nested in a model call of the same model"
+FAILED_NESTED_RULE = "failed model call, the only one in a failed model call naming no model"
 NESTED_ELSEWHERE_RULE = "model call nested in a model call of the same model, in another trace"
 NESTED_TOOL_RULE = "tool call nested in a call of the same tool"
 STREAM_RULE = "logfire streaming response of the same request"
@@ -82,6 +88,7 @@ MATCH_NS = 2_000_000_000
 # read on Python 3.11 (EnumType attribute lookup), several per stored span here.
 _LLM = SpanKind.LLM_CALL
 _TOOL = SpanKind.TOOL_EXECUTION
+_ERROR = Status.ERROR
 
 
 def scope_usage(span: Span) -> None:
@@ -178,10 +185,42 @@ def _nested_twins(outer: Span, inner: Span) -> bool:
         return False
     if not _same_model(outer, inner):
         return False
-    a, b = outer.usage, inner.usage
-    if a is not None and b is not None and not a.estimated and not b.estimated:
-        return (a.input, a.output) == (b.input, b.output)
+    return _usage_agrees(outer, inner)
+
+
+def _usage_agrees(a: Span, b: Span) -> bool:
+    ua, ub = a.usage, b.usage
+    if ua is not None and ub is not None and not ua.estimated and not ub.estimated:
+        return (ua.input, ua.output) == (ub.input, ub.output)
     return True
+
+
+def _failed_twins(outer: Span, inner: Span) -> bool:
+    """Both model calls failed, the outer names no model, the inner runs within its time,
+    their usage agreeing where both report it. (Only child: ``_failed_nested``.)"""
+    if outer.kind is not _LLM or inner.kind is not _LLM or outer.status is not _ERROR or inner.status is not _ERROR:
+        return False
+    if outer.llm is not None and outer.llm.model:
+        return False
+    return _within(outer, inner) and _usage_agrees(outer, inner)
+
+
+def _failed_nested(trace: TraceEntry, span: Span) -> Span | None:
+    """The failed model call (parent or child) that this failed one reports again: rule 2 for a
+    refused request whose outer report names no model (``_failed_twins``), when the inner one is
+    the outer's only child among the spans stored so far -- a span around two failed requests
+    (retries, or calls it made at once) is neither of them."""
+    children = trace.children
+    parent = trace.spans.get(span.parent_span_id) if span.parent_span_id is not None else None
+    # ``span`` is new: not among its parent's children yet.
+    if parent is not None and not children.get(parent.span_id) and _failed_twins(parent, span):
+        return parent
+    kids = children.get(span.span_id)
+    if kids is not None and len(kids) == 1:
+        child = trace.spans.get(kids[0])
+        if child is not None and _failed_twins(span, child):
+            return child
+    return None
 
 
 def has_call_id(span: Span) -> bool:
@@ -250,6 +289,10 @@ def find_twin(trace: TraceEntry, span: Span,
         nested = _nested(trace, span, _nested_twins)
         if nested is not None:
             return nested, NESTED_RULE
+        if span.status is _ERROR:
+            nested = _failed_nested(trace, span)
+            if nested is not None:
+                return nested, FAILED_NESTED_RULE
         if LOGFIRE_SPAN_TYPE in span.attributes:  # (tested here: a call costs more than the test)
             twin = _logfire_stream_twin(trace, span)
             if twin is not None:
