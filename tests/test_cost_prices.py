@@ -345,6 +345,24 @@ def test_a_bedrock_model_id_is_priced_by_aws_bedrock_whoever_names_the_provider(
     assert cost.priced_as.startswith("aws/") and st.totals.cost_unknown == 0
 
 
+@pytest.mark.parametrize(
+    ("provider", "model", "price_list"),
+    [
+        ("groq.chat", "llama-3.3-70b-versatile", "groq"),  # the Vercel AI SDK's ``ai.model.provider``
+        ("togetherai.chat", "meta-llama/Llama-3.3-70B-Instruct-Turbo", "together"),
+        ("xai.chat", "grok-3", "x-ai"),
+        ("amazon-bedrock", "anthropic.claude-3-5-haiku-20241022-v1:0", "aws"),
+    ],
+)
+def test_an_ai_sdk_provider_name_is_priced_by_its_provider(provider, model, price_list) -> None:
+    """The AI SDK names a provider ``<name>.<api>``: genai-prices knows some such names, not
+    ``groq.chat``, whose calls read $?. The provider before the dot (or its alias) prices them."""
+    usage = TokenUsage(input=12_000, output=800)
+    cost = run([llm("a", provider, model, usage)]).span("t1", "a").cost
+    assert_same(cost, reference(usage, model, price_list, T_2025_07))
+    assert cost.priced_as is None  # its own provider's price, not a guess by the model's name
+
+
 @pytest.mark.parametrize("model", ["my.custom-model", "acme2.5-72b", "acme.nova-pro-v1:0"])
 def test_a_name_merely_shaped_like_a_bedrock_id_stays_unknown(model) -> None:
     """Only a vendor Bedrock serves makes a Bedrock id: a dotted version (``2.5``) or another vendor is not one."""

@@ -41,7 +41,25 @@ PROVIDER_ALIASES = {
     "fireworks_ai": "fireworks",
     "azure.ai.inference": "azure",
     "az.ai.inference": "azure",
+    # The Vercel AI SDK's provider names (``ai.model.provider`` is ``<name>.<api>``: ``provider_ids``).
+    "togetherai": "together",
+    "xai": "x-ai",
+    "amazon-bedrock": "aws",
 }
+
+
+def provider_ids(provider: str) -> list[str]:
+    """genai-prices provider ids to try for a provider as a client names it (lower-cased):
+    its alias or itself, then, for a name of the Vercel AI SDK's shape ``<provider>.<api>``
+    (``groq.chat``, ``togetherai.chat``, ``openai.responses``), the provider before the dot:
+    genai-prices matches some such names itself, not all (``groq.chat`` named no provider, and
+    its calls read ``$?``)."""
+    first = PROVIDER_ALIASES.get(provider, provider)
+    head = provider.partition(".")[0]
+    if not head or head == provider:
+        return [first]
+    second = PROVIDER_ALIASES.get(head, head)
+    return [first] if second == first else [first, second]
 
 #: The shape of an Amazon Bedrock model id: the geography of a cross-region inference profile
 #: (``us.``, ``eu.``, ``apac.``, ``global.`` ...) or none, then the model's vendor and the model
@@ -278,7 +296,8 @@ class PriceBook:
     Which price applies, first match wins:
 
     1. the user's price file for (provider, model), then (provider, ``*``);
-    2. genai-prices for that provider and model;
+    2. genai-prices for that provider and model (``provider_ids``: an AI SDK
+       ``<provider>.<api>`` name by its provider too);
     3. the user's price file for (``*``, model), then that model under any
        provider in the file (sorted, first);
     4. genai-prices by the model name alone, then with a ``provider/`` prefix
@@ -360,8 +379,7 @@ class PriceBook:
         except ImportError:
             return Unknown("genai-prices is not installed"), None
         snapshot = data_snapshot.get_snapshot()
-        pid = PROVIDER_ALIASES.get(p, p) if p else None
-        if pid is not None:
+        for pid in provider_ids(p) if p else ():
             try:
                 return self._entry(snapshot.find_provider_model(m, None, pid, None)[1], provider, model), None
             except LookupError:
