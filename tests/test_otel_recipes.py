@@ -229,3 +229,29 @@ def test_bedrock_cache_counts_are_added_to_its_input_by_recipe_and_general_path(
     for s in spans:
         want = 1498 if "'provider': 'aws.bedrock'" in s else 1234
         assert f"'input': {want}, 'output': 56" in s and "'cache_read': 200, 'cache_write': 64" in s, s
+
+
+def test_claude_code_on_bedrock_keeps_its_input_by_recipe_and_general_path(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Claude Code counts a call's input itself, the OTel way: on Bedrock its ``claude_code.llm_request``
+    span names the provider ``aws.bedrock`` and sends ``gen_ai.usage.input_tokens`` 1498 (its own
+    ``input_tokens`` 1234 with the 200 + 64 cached in). Nothing is added to it."""
+    req = trace_service_pb2.ExportTraceServiceRequest()
+    rs = req.resource_spans.add()
+    rs.resource.attributes.append(otlp_kv("service.name", "claude-code"))
+    ss = rs.scope_spans.add()
+    ss.scope.name = "com.anthropic.claude_code.tracing"
+    model = "us.anthropic.claude-sonnet-4-20250514-v1:0"
+    for i in range(3):
+        sp = ss.spans.add(trace_id=(1).to_bytes(16, "big"), span_id=(i + 1).to_bytes(8, "big"),
+                          name="claude_code.llm_request", start_time_unix_nano=10, end_time_unix_nano=20)
+        sp.attributes.extend([otlp_kv("gen_ai.provider.name", "aws.bedrock"), otlp_kv("gen_ai.system", "anthropic"),
+                              otlp_kv("span.type", "llm_request"), otlp_kv("gen_ai.operation.name", "chat"),
+                              otlp_kv("gen_ai.request.model", model), otlp_kv("input_tokens", 1234),
+                              otlp_kv("gen_ai.usage.input_tokens", 1498), otlp_kv("gen_ai.usage.output_tokens", 56),
+                              otlp_kv("gen_ai.usage.cache_read.input_tokens", 200),
+                              otlp_kv("gen_ai.usage.cache_write.input_tokens", 64)])
+    spans = [s for s in _both(monkeypatch, req.SerializeToString()) if "span_id" in s]
+    assert len(spans) == 3
+    for s in spans:
+        assert "'provider': 'aws.bedrock'" in s and "'input': 1498, 'output': 56" in s, s
+        assert "'cache_read': 200, 'cache_write': 64" in s, s

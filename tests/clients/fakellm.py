@@ -29,6 +29,12 @@ agent turn against it on 127.0.0.1, with no network and no key:
   as ``cacheReadInputTokens``/``cacheWriteInputTokens`` (Anthropic's convention;
   ``totalTokens`` is the sum of all four). Errors are Bedrock's JSON with
   ``x-amzn-ErrorType``. Logged with ``api`` ``converse``.
+* Amazon Bedrock InvokeModel with an Anthropic model (as Anthropic's Bedrock SDK and
+  Claude Code call it): ``POST .../model/<modelId>/invoke`` (the Messages answer as
+  JSON) and ``/invoke-with-response-stream`` (each Messages SSE event's JSON, base64,
+  as the ``bytes`` of an event-stream ``chunk``; Bedrock's invocation metrics added
+  to ``message_stop``). Usage as the Messages API sends it; errors as Converse's.
+  Logged with ``api`` ``invoke``.
 * Mistral: ``POST .../mistral/v1/chat/completions`` (a client's server URL set to
   ``<url>/mistral``): Chat Completions as Mistral's API answers it: usage with
   ``prompt_tokens_details.cached_tokens`` and no completion details, sent with the
@@ -93,6 +99,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import base64
 import gzip
 import json
 import re
@@ -434,7 +441,7 @@ class FakeLLM:
         return [
             e
             for e in list(self.log)
-            if e["api"] in ("chat", "responses", "messages", "gemini", "ollama", "converse", "mistral") and (run is None or e["run"] == run)
+            if e["api"] in ("chat", "responses", "messages", "gemini", "ollama", "converse", "mistral", "invoke") and (run is None or e["run"] == run)
         ]
 
     # -- internals -------------------------------------------------------
@@ -513,6 +520,9 @@ class FakeLLM:
         elif "/model/" in path and path.endswith(("/converse", "/converse-stream")):
             api = "converse"  # Amazon Bedrock: the model id (URL-encoded) is in the path
             body["model"], body["stream"] = unquote(path.rsplit("/", 2)[-2]), path.endswith("-stream")
+        elif "/model/" in path and path.endswith(("/invoke", "/invoke-with-response-stream")):
+            api = "invoke"  # Bedrock InvokeModel: the model id in the path, the body Anthropic's
+            body["model"], body["stream"] = unquote(path.rsplit("/", 2)[-2]), path.endswith("-stream")
         elif path.endswith("/models") or "/models/" in path:
             api = "models"
         else:
@@ -555,6 +565,8 @@ class FakeLLM:
             self._send_json(req, 200, {"totalTokens": self.usage["text"].input})
         elif api == "converse":
             _converse(self, req, body, seq, entry, mode, error_status)
+        elif api == "invoke":
+            _invoke(self, req, body, seq, entry, mode, error_status)
         elif api == "other":
             entry["status"] = 404
             self._send_json(req, 404, {"error": {"message": f"fakellm: no route {path}", "type": "not_found"}})
@@ -1187,6 +1199,66 @@ def _converse_send(req: BaseHTTPRequestHandler, status: int, ctype: str, data: b
         req.send_header("x-amzn-ErrorType", f"{error_type}:http://internal.amazon.com/coral/com.amazon.bedrock/")
     req.end_headers()
     req.wfile.write(data)
+
+
+# -- Amazon Bedrock InvokeModel (Anthropic Messages bodies) ---------------------
+
+
+class _CapturedAnswer:
+    """Stands in for the request handler while the Messages route writes its answer, keeping
+    what it wrote so the answer can be sent again in Bedrock's framing."""
+
+    command = "POST"
+
+    def __init__(self, rid: str) -> None:
+        self.fake_request_id = rid
+        self.headers: dict[str, str] = {}
+        self.wfile = self  # the answer's bytes land in ``write``
+        self.data = b""
+
+    def send_response(self, status: int) -> None:
+        pass
+
+    def send_header(self, name: str, value: str) -> None:
+        self.headers[name.lower()] = value
+
+    def end_headers(self) -> None:
+        pass
+
+    def write(self, data: bytes) -> None:
+        self.data += data
+
+
+def _invoke(llm: FakeLLM, req: BaseHTTPRequestHandler, body: dict, seq: int, entry: dict,
+            mode: str, error_status: int) -> None:
+    """Answer a Bedrock InvokeModel or InvokeModelWithResponseStream call for an Anthropic model
+    (see the module docstring) with what the Messages route answers."""
+    rid = entry["request_id"]  # sent as x-amzn-RequestId
+    if mode == "error":
+        entry["kind"], entry["status"] = "error", error_status
+        kind = "ValidationException" if error_status < 500 else "InternalServerException"
+        _converse_send(req, error_status, "application/json",
+                       json.dumps({"message": f"fakellm: scripted error (HTTP {error_status})"}).encode(), rid, kind)
+        return
+    captured = _CapturedAnswer(rid)
+    llm._answer(captured, "messages", body, seq, entry)  # type: ignore[arg-type]
+    if not body.get("stream"):
+        _converse_send(req, 200, "application/json", captured.data, rid)
+        return
+    usage = Usage(**entry["usage_normalized"])
+    frames = []
+    for line in captured.data.decode().splitlines():
+        if not line.startswith("data: "):
+            continue
+        event = json.loads(line[len("data: "):])
+        if event["type"] == "message_stop":  # Bedrock adds its own account of the call here
+            event["amazon-bedrock-invocationMetrics"] = {
+                "inputTokenCount": usage.input, "outputTokenCount": usage.output,
+                "invocationLatency": 100 + seq, "firstByteLatency": 50 + seq,
+                "cacheReadInputTokenCount": usage.cached, "cacheWriteInputTokenCount": usage.cache_creation}
+        raw = json.dumps(event, separators=(",", ":")).encode()
+        frames.append(_event_frame("chunk", {"bytes": base64.b64encode(raw).decode()}))
+    _converse_send(req, 200, "application/vnd.amazon.eventstream", b"".join(frames), rid)
 
 
 def main() -> None:

@@ -159,6 +159,8 @@ CLIENTS: dict[str, Client] = {
     # The Claude Agent SDK for Python drives the Claude Code CLI its wheel bundles: what is recorded is
     # that CLI's logs and metrics, started as `agenttrace-tui run -- python agent.py` starts it.
     "claude-agent-sdk": Client(text=False, one_error_per_turn=True),
+    # Claude Code on Amazon Bedrock (InvokeModel, inference profile ids); its model probe is usage_not_reported.
+    "claude-code-bedrock": Client(text=False, one_error_per_turn=True),
     # Codex sends no assistant text by default; its provider is the config's [model_providers] name.
     "codex": Client(text=False, custom_provider="fakellm"),
     "codex-json": Client(text=False, custom_provider="fakellm"),
@@ -300,7 +302,7 @@ def replays(tmp_path_factory: pytest.TempPathFactory) -> Any:
 def expected_usage(call: dict, client: Client) -> dict[str, int]:
     """The fake server's usage in the monitor's convention (input includes cache reads and writes)."""
     u = call["usage_normalized"]
-    if call["api"] in ("messages", "converse"):  # Anthropic, Bedrock: input tokens exclude the cache counts
+    if call["api"] in ("messages", "converse", "invoke"):  # Anthropic, Bedrock: input tokens exclude the cache counts
         return {"input": u["input"] + u["cached"] + u["cache_creation"], "output": u["output"],
                 "cache_read": u["cached"], "cache_write": u["cache_creation"], "reasoning": u["reasoning"]}
     # OpenAI: prompt/input tokens include cached ones; no cache writes on the wire
@@ -470,6 +472,26 @@ def test_an_mcp_tool_is_named_as_the_model_called_it(replays: Any) -> None:
     assert [(r.name, r.calls, r.errors) for r in rp.store.tool_costs(sid)] == [(asked[0]["tool_name"], 1, 0)]
     (tool,) = [s for t in rp.store.traces_of(sid) for s in t.spans.values() if s.kind is SpanKind.TOOL_EXECUTION]
     assert tool.tool is not None and tool.tool.input_preview == '{"city":"Paris"}'
+
+
+def test_claude_code_on_bedrock_counts_and_costs_what_the_cli_does(replays: Any) -> None:
+    """Claude Code on Amazon Bedrock names the provider ``aws.bedrock`` on its spans, counts each call's
+    input with the cache reads and writes in, and prices each call itself (``cost_usd``): the session is
+    claude-code's, and its tokens and cost are the CLI's own summary's (the calls as counted once, at
+    genai-prices' AWS Bedrock price: test_cost_equals_genai_prices)."""
+    rp = replays("claude-code-bedrock")
+    run = next(r for r in reported_runs(rp.manifest) if ok_calls(r))
+    sid = run_session(rp, run)
+    summary = rp.manifest["cli_results"][run["label"]]
+    ((model, used),) = summary["modelUsage"].items()
+    session = rp.store.sessions[sid]
+    assert session.session.framework == "claude-code"
+    assert {s.llm.model for s in llm_spans(rp.store, sid)} == {model}
+    cached = used["cacheReadInputTokens"] + used["cacheCreationInputTokens"]
+    t = session.totals
+    assert (t.input_tokens, t.output_tokens, t.cache_read, t.cache_write) == (
+        used["inputTokens"] + cached, used["outputTokens"], used["cacheReadInputTokens"], used["cacheCreationInputTokens"])
+    assert t.cost == pytest.approx(summary["total_cost_usd"], rel=1e-6)
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -689,7 +711,7 @@ def _expected_price(span: Any, calls: list[dict]) -> float:
         except LookupError:
             assert span.cost is not None and span.cost.reason == local_reason(runtime), span.cost
             return 0.0
-    if any(c["api"] == "converse" for c in calls if c["model"] == model):  # called through Bedrock: its price
+    if any(c["api"] in ("converse", "invoke") for c in calls if c["model"] == model):  # called through Bedrock: its price
         return _genai_price(model, usage, span.start_ns, provider="aws")
     return _genai_price(model, usage, span.start_ns)
 

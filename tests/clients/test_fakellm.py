@@ -9,6 +9,7 @@ so far and the reminder of the output format).
 
 from __future__ import annotations
 
+import base64
 import http.client
 import json
 import struct
@@ -301,3 +302,67 @@ def test_mistral_chat_error_is_mistrals_error_json() -> None:
     assert (status, call["status"]) == (400, 400)
     assert json.loads(raw) == {"object": "error", "message": "fakellm: scripted error (HTTP 400)",
                                "type": "invalid_request_error", "param": None, "code": None}
+
+
+def _invoke(llm: FakeLLM, model: str, body: dict, stream: bool) -> tuple[int, dict[str, str], bytes, dict]:
+    """(status, headers, raw body, log entry) of one Bedrock ``POST /model/<id>/invoke[-with-response-stream]``."""
+    logged = len(llm.log)
+    path = f"/model/{quote(model, safe='')}/invoke" + ("-with-response-stream" if stream else "")
+    conn = http.client.HTTPConnection("127.0.0.1", llm.port, timeout=10)
+    try:
+        conn.request("POST", path, json.dumps(body), {"Content-Type": "application/json"})
+        resp = conn.getresponse()
+        status, headers, raw = resp.status, {k.lower(): v for k, v in resp.getheaders()}, resp.read()
+    finally:
+        conn.close()
+    deadline = time.monotonic() + 5
+    while len(llm.log) == logged and time.monotonic() < deadline:
+        time.sleep(0.01)
+    return status, headers, raw, llm.log[-1]
+
+
+def test_bedrock_invoke_answers_anthropic_messages_json_then_streams_them_as_chunks() -> None:
+    """Anthropic's Bedrock SDK: the model id in the path, no model or stream in the body."""
+    model = "us.anthropic.claude-sonnet-4-20250514-v1:0"
+    tools = [{"name": "get_weather", "description": "Get the weather.",
+              "input_schema": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}}]
+    asked = [{"role": "user", "content": "What is the weather in Paris?"}]
+    base = {"anthropic_version": "bedrock-2023-05-31", "max_tokens": 1024, "tools": tools}
+    with FakeLLM() as llm:
+        status, headers, raw, call1 = _invoke(llm, model, base | {"messages": asked}, stream=False)
+        first = json.loads(raw)
+        use = first["content"][0]
+        done = [*asked, {"role": "assistant", "content": first["content"]},
+                {"role": "user", "content": [{"type": "tool_result", "tool_use_id": use["id"], "content": "Sunny, 22 C"}]}]
+        _, stream_headers, stream_raw, call2 = _invoke(llm, model, base | {"messages": done}, stream=True)
+        assert llm.calls() == [call1, call2]
+    tool, final = DEFAULT_USAGE["tool_call"], DEFAULT_USAGE["final"]
+    assert (status, headers["content-type"], headers["x-amzn-requestid"]) == (200, "application/json", call1["request_id"])
+    assert (use["type"], use["name"], use["input"], first["stop_reason"]) == ("tool_use", "get_weather", {"city": "Paris"},
+                                                                             "tool_use")
+    # The Messages API's usage: input tokens without the cache counts, which come beside them.
+    assert (first["usage"]["input_tokens"], first["usage"]["cache_read_input_tokens"],
+            first["usage"]["cache_creation_input_tokens"]) == (tool.input, tool.cached, tool.cache_creation)
+    assert (call1["api"], call1["model"], call1["kind"], call1["stream"]) == ("invoke", model, "tool_call", False)
+    assert call1["tool_call_id"] == use["id"] and call1["usage"] == first["usage"]
+    assert stream_headers["content-type"] == "application/vnd.amazon.eventstream"
+    frames = _event_stream(stream_raw)
+    assert {(h[":event-type"], h[":message-type"]) for h, _ in frames} == {("chunk", "event")}
+    events = [json.loads(base64.b64decode(p["bytes"])) for _, p in frames]
+    kinds = [e["type"] for e in events]
+    assert kinds[0] == "message_start" and kinds[-2:] == ["message_delta", "message_stop"]
+    text = "".join(e["delta"]["text"] for e in events if e["type"] == "content_block_delta")
+    assert text == FINAL_PREFIX + "Sunny, 22 C"
+    assert events[0]["message"]["usage"]["input_tokens"] == final.input and events[-2]["usage"] == {"output_tokens": final.output}
+    assert events[-1]["amazon-bedrock-invocationMetrics"]["outputTokenCount"] == final.output
+    assert (call2["api"], call2["kind"], call2["stream"], call2["usage"]["input_tokens"]) == ("invoke", "final", True, final.input)
+
+
+def test_bedrock_invoke_error_is_bedrocks_error_json() -> None:
+    with FakeLLM() as llm:
+        llm.begin_run("error", mode="error")
+        status, headers, raw, call = _invoke(llm, "us.anthropic.claude-haiku-4-5-20251001-v1:0", {"messages": []},
+                                             stream=True)
+    assert (status, json.loads(raw), call["api"], call["status"]) == (
+        400, {"message": "fakellm: scripted error (HTTP 400)"}, "invoke", 400)
+    assert headers["x-amzn-errortype"].startswith("ValidationException:")

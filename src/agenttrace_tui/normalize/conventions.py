@@ -97,7 +97,7 @@ __all__ = [
     "MESSAGE_LIST_PREFIXES", "OBSERVATION_KEYS", "PREVIEW_CHARS", "PREVIEWS_FROM_RECORDS", "STACK_CHARS", "TOOL_PREVIEW_CHARS", "VALUE_KEYS",
     "cut_head", "cut_tail", "extract_messages", "message_event_text", "message_record_text", "render_messages",
     # this module
-    "CACHE_BESIDE_INPUT", "COST_KEYS", "FRAMEWORK_HINTS", "FRAMEWORK_SCOPES", "HTTP_STATUS_KEYS", "INSTRUMENTATION_FAMILIES", "INSTANCE_KEYS", "JSON_VALUE_KEYS",
+    "CACHE_BESIDE_INPUT", "CACHE_IN_INPUT_CLIENTS", "COST_KEYS", "FRAMEWORK_HINTS", "FRAMEWORK_SCOPES", "HTTP_STATUS_KEYS", "INSTRUMENTATION_FAMILIES", "INSTANCE_KEYS", "JSON_VALUE_KEYS",
     "PINNED_SESSION_KEY", "RESOURCE_SESSION_KEYS", "SESSION_KEYS",
     "SUBTREE_USAGE_KEYS", "USAGE_OBJECT_KEYS", "USAGE_OBJECT_PATHS", "USAGE_TYPE_PATHS", "USAGE_TYPES_BESIDE",
     "Plan", "all_documented_keys", "cache_beside", "decode_json_strings", "extract_cost", "extract_subtree_usage", "extract_usage_object",
@@ -322,11 +322,18 @@ def extract_usage_object(attributes: dict[str, Any]) -> tuple[dict[str, int], li
 #: OpenLLMetry's send it as ``gen_ai.usage.input_tokens``. Their cache counts are added in, however
 #: the numbers compare.
 CACHE_BESIDE_INPUT = frozenset({"aws.bedrock"})
+#: Clients (``framework_hint``) that count a call's input themselves, the OTel way (cache reads and
+#: writes in), whatever provider they call, so ``CACHE_BESIDE_INPUT`` does not apply to their spans:
+#: Claude Code on Bedrock names the provider ``aws.bedrock`` and sends ``gen_ai.usage.input_tokens``
+#: with the cache counts in (its own ``input_tokens`` beside it leaves them out).
+CACHE_IN_INPUT_CLIENTS = frozenset({"claude-code"})
 
 
-def cache_beside(provider: Any) -> bool:
-    """Whether a span naming this provider counts its cache tokens beside input (``CACHE_BESIDE_INPUT``)."""
-    return isinstance(provider, str) and provider.lower() in CACHE_BESIDE_INPUT
+def cache_beside(provider: Any, client: str | None = None) -> bool:
+    """Whether a span naming this provider counts its cache tokens beside input (``CACHE_BESIDE_INPUT``),
+    unless the client that sent it counts them in (``CACHE_IN_INPUT_CLIENTS``)."""
+    return (client not in CACHE_IN_INPUT_CLIENTS and isinstance(provider, str)
+            and provider.lower() in CACHE_BESIDE_INPUT)
 
 
 def finish_usage(fields: dict[str, int], scope: str = "span", beside: bool = False) -> TokenUsage | None:

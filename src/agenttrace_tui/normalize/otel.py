@@ -175,7 +175,7 @@ def build_span(
             for usage_field, count in more.items():
                 usage_fields.setdefault(usage_field, count)
             used.update(more_used)
-    beside = llm is not None and cv.cache_beside(llm.get("provider"))
+    beside = llm is not None and cv.cache_beside(llm.get("provider"), client)
     usage = cv.finish_usage(usage_fields, beside=beside) if usage_fields else None
     if usage is None and plan.subtree:
         sub, sub_used = cv.extract_subtree_usage(attrs)
@@ -746,7 +746,7 @@ class _FastPlan:
                 tuple((p, _PARTS[p], tuple(fs)) for p, fs in by_part.items() if p != "usage"),
                 tuple(by_part.get("usage", ())),
                 tuple(k for k in attrs if k not in used),
-                beside=llm is not None and cv.cache_beside(llm.get("provider")),
+                beside=llm is not None and cv.cache_beside(llm.get("provider"), client),
             )
         if len(self.recipes) >= MAX_RECIPES:
             self.recipes.clear()  # ever-new names: start over rather than grow
