@@ -238,8 +238,13 @@ def test_a_local_model_costs_nothing_and_says_why(tmp_path) -> None:
         llm("d", "ollama", "deepseek-r1:8b", usage),
         # A model Ollama runs in its cloud is paid: unpriced with why, as any model without a price.
         llm("e", "ollama", "gpt-oss:120b-cloud", usage),
+        # LiteLLM names the runtime as the model's prefix, itself as the provider.
+        llm("f", "litellm", "ollama/llama3.1", usage),
+        llm("g", "litellm", "ollama_chat/deepseek-r1:8b", usage),
+        llm("h", None, "lm_studio/qwen2.5-7b-instruct", usage),
     ])
-    for sid, runtime in (("a", "ollama"), ("b", "gpt4all"), ("c", "vllm"), ("d", "ollama")):
+    for sid, runtime in (("a", "ollama"), ("b", "gpt4all"), ("c", "vllm"), ("d", "ollama"), ("f", "ollama"),
+                         ("g", "ollama_chat"), ("h", "lm_studio")):
         cost = st.span("t1", sid).cost
         assert cost == Cost(0.0, 0.0, 0.0, "computed", f"a local model ({runtime}): no API charge"), sid
         assert cost_source_text(cost, usage) == f"a local model ({runtime}): no API charge"

@@ -80,7 +80,9 @@ _BEDROCK_PROVIDER = "aws"
 #: OpenLIT's "ollama", "gpt4all" (the GPT4All library) and "vLLM" (vLLM's in-process engine,
 #: ``vllm.LLM.generate``). A call to one has no API charge: it costs $0, saying so, unless a
 #: price applies (see ``PriceBook``).
-LOCAL_RUNTIMES = frozenset({"ollama", "gpt4all", "vllm"})
+#: LiteLLM names the runtime as the model's prefix instead (``ollama/llama3.1``,
+#: ``ollama_chat/…``, ``lm_studio/…``, ``llamafile/…``, ``hosted_vllm/…``: a vLLM server of yours).
+LOCAL_RUNTIMES = frozenset({"ollama", "gpt4all", "vllm", "ollama_chat", "lm_studio", "llamafile", "hosted_vllm"})
 #: Model tags Ollama gives the models it runs in its cloud (``gpt-oss:120b-cloud``,
 #: ``gemma4:cloud``): paid, so not local whatever the runtime says.
 _CLOUD_TAGS = (":cloud", "-cloud")
@@ -391,8 +393,9 @@ class PriceBook:
                 return o, f"*/{m} (price file)"
         # A local runtime's call: no other provider's price for the same weights (genai-prices
         # takes deepseek-r1:8b for DeepSeek's API model), none is what it cost.
-        if p in LOCAL_RUNTIMES and not m.endswith(_CLOUD_TAGS):
-            return NoCharge(local_reason(p)), None
+        runtime = p if p in LOCAL_RUNTIMES else m.partition("/")[0] if "/" in m else None
+        if runtime in LOCAL_RUNTIMES and not m.endswith(_CLOUD_TAGS):
+            return NoCharge(local_reason(runtime)), None
         if self.overrides:
             for (op, om), rates in sorted(self.overrides.items()):
                 if om == m and op != p:
