@@ -41,6 +41,10 @@ PROVIDER_ALIASES = {
     "fireworks_ai": "fireworks",
     "azure.ai.inference": "azure",
     "az.ai.inference": "azure",
+    # Azure OpenAI (the new name, then the old gen_ai.system one): genai-prices takes these for
+    # OpenAI's list, which lacks the models only Azure serves (phi-4).
+    "azure.ai.openai": "azure",
+    "az.ai.openai": "azure",
 }
 
 #: The shape of an Amazon Bedrock model id: the geography of a cross-region inference profile
