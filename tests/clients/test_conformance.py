@@ -16,7 +16,8 @@ what the fake LLM server actually answered:
 * previews where the client sent text;
 * errors marked in the error runs;
 * cost equal to genai-prices' own price for that model and usage ($0 with its
-  reason for a local runtime's model genai-prices has no price for there).
+  reason for a local runtime's model genai-prices has no price for there;
+  for a deployment asked for by its own name, the price of the model that answered).
 
 Expected numbers come from the manifest only; what each client is known
 *not* to send (cache counts, text) is declared per client in ``CLIENTS``,
@@ -213,6 +214,9 @@ CLIENTS: dict[str, Client] = {
     "mistral": Client(tools=False, text=False),
     # The newest mistralai with OpenInference's instrumentation: model calls only, no cached-token count.
     "mistral_openinference": Client(cache_read=False, tools=False),
+    # AzureOpenAI on a deployment named unlike its model, traced by openai-v2 (util-genai 1.1b0): no cached-token
+    # count, model calls only (the tool runs in user code); it names the provider "openai" on Azure too.
+    "azure_openai": Client(cache_read=False, tools=False),
 }
 
 
@@ -678,6 +682,8 @@ def _expected_price(span: Any, calls: list[dict]) -> float:
     """genai-prices' price for the call; a call to a local runtime (the monitor's table) that
     genai-prices has no price for under that runtime costs nothing and says why (docs/costs.md)."""
     model, usage = served_model(span, calls), usage_of(span)
+    # A deployment (Azure) is asked for by its owner's name: the model that answered is what it cost.
+    model = next((c["response_model"] for c in calls if c["model"] == model and c.get("response_model")), model)
     runtime = (span.llm.provider or "").lower()
     if runtime in LOCAL_RUNTIMES:
         try:
