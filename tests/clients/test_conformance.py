@@ -217,6 +217,9 @@ CLIENTS: dict[str, Client] = {
     # AzureOpenAI on a deployment named unlike its model, traced by openai-v2 (util-genai 1.1b0): no cached-token
     # count, model calls only (the tool runs in user code); it names the provider "openai" on Azure too.
     "azure_openai": Client(cache_read=False, tools=False),
+    # azure-ai-inference's own tracing (AIInferenceInstrumentor on azure-core's OpenTelemetry tracing): model calls
+    # only (the tool runs in user code), no cached-token count; azure-core's HTTP span of each request beside it.
+    "azure_ai_inference": Client(cache_read=False, tools=False),
 }
 
 
