@@ -630,3 +630,25 @@ def test_call_merging_keys_are_documented() -> None:
 
     text = DOC.read_text(encoding="utf-8")
     assert all(f"`{k}`" in text for k in (*ID_KEYS, MERGED_BY, REBUILT))
+
+
+_CALL = '[{"id": "c1", "type": "function", "function": {"name": "get_weather", "arguments": "{\\"city\\": \\"Paris\\"}"}}]'
+
+
+@pytest.mark.parametrize(("name", "content", "want"), [
+    # Azure AI Inference's span events: each message an object naming its role, a choice its message.
+    ("gen_ai.user.message", '{"role": "user", "content": "Weather in Paris?"}', ("prompt", "user: Weather in Paris?")),
+    ("gen_ai.assistant.message", '{"role": "assistant", "tool_calls": ' + _CALL + "}",
+     ("prompt", 'assistant: [tool_call get_weather({"city": "Paris"})]')),
+    ("gen_ai.tool.message", '{"role": "tool", "tool_call_id": "c1", "content": "Sunny"}', ("prompt", "tool: Sunny")),
+    ("gen_ai.choice", '{"message": {"content": "It is sunny."}, "finish_reason": "stop", "index": 0}',
+     ("response", "It is sunny.")),
+    ("gen_ai.choice", '{"message": {"content": null, "tool_calls": ' + _CALL + '}, "finish_reason": "tool_calls"}',
+     ("response", '[tool_call get_weather({"city": "Paris"})]')),
+    # An object without its role takes the event's; plain text as before.
+    ("gen_ai.user.message", '{"content": "hi"}', ("prompt", "user: hi")),
+    ("gen_ai.user.message", "hi", ("prompt", "user: hi")),
+])
+def test_a_message_event_reads_the_message_object_it_holds(name: str, content: str, want: tuple[str, str]) -> None:
+    """The role once (it read "user: user: …"), a choice's message (it read nothing)."""
+    assert cv.message_event_text(name, {"gen_ai.event.content": content}) == want

@@ -430,3 +430,35 @@ def test_the_monitor_loads_the_price_data_before_any_span_needs_it(tmp_path) -> 
     loaded_at_start, loaded = out.stdout.split()
     assert loaded_at_start == "False"  # start() itself does not wait for it...
     assert loaded == "True"  # ...and with no span sent, the worker thread loaded it
+
+
+@pytest.mark.parametrize("provider", ["openai", "azure.ai.openai", "az.ai.openai", "azure.ai.inference"])
+def test_a_deployment_is_priced_by_the_model_that_answered(provider) -> None:
+    """Azure OpenAI is called by a deployment's name (``gen_ai.request.model`` "prod-chat"), which no
+    price list knows; the model that answered (``gen_ai.response.model``) is what the call cost."""
+    usage = TokenUsage(input=1234, output=56, cache_read=200)
+    span = llm("a", provider, "prod-chat", usage, attributes={"gen_ai.response.model": "gpt-4o-mini-2024-07-18"})
+    st = run([span])
+    cost = st.span("t1", "a").cost
+    assert_same(cost, reference(usage, "gpt-4o-mini-2024-07-18", None, T_2025_07))
+    assert cost.priced_as == f"{provider}/gpt-4o-mini-2024-07-18"  # the detail says which price was used
+    assert st.span("t1", "a").llm.model == "prod-chat" and st.totals.cost_unknown == 0
+
+
+def test_the_model_asked_for_keeps_its_price_and_an_unpriced_answer_changes_nothing() -> None:
+    usage = TokenUsage(input=1000, output=100)
+    asked = run([llm("a", "openai", "gpt-4o", usage, attributes={"gen_ai.response.model": "acme-mystery-1"})])
+    assert_same(asked.span("t1", "a").cost, reference(usage, "gpt-4o", "openai", T_2025_07))
+    assert asked.span("t1", "a").cost.priced_as is None
+    neither = run([llm("a", "openai", "prod-chat", usage, attributes={"gen_ai.response.model": "acme-mystery-1"})])
+    cost = neither.span("t1", "a").cost
+    assert (cost.total, cost.reason) == (None, "no price for openai/prod-chat")
+
+
+@pytest.mark.parametrize("provider", ["azure.ai.openai", "az.ai.openai"])
+def test_azure_openai_is_priced_by_azures_list(provider) -> None:
+    """genai-prices takes "azure.ai.openai" for OpenAI, whose list has no model only Azure serves."""
+    usage = TokenUsage(input=1000, output=100)
+    cost = run([llm("a", provider, "phi-4", usage)]).span("t1", "a").cost
+    assert_same(cost, reference(usage, "phi-4", "azure", T_2025_07))
+    assert cost.priced_as is None

@@ -40,6 +40,14 @@ agent turn against it on 127.0.0.1, with no network and no key:
   ``prompt_tokens_details.cached_tokens`` and no completion details, sent with the
   last chunk of every stream (there is no ``stream_options``), tool call ids of 9
   letters and digits, a whole tool call in one chunk, ``{"object": "error", ...}``.
+* Azure OpenAI: ``POST .../openai/deployments/<deployment>/chat/completions?api-version=…``:
+  Chat Completions as Azure answers a deployment: the deployment's model
+  (``AZURE_MODEL``, a dated snapshot) in the response's ``model``, content-filter
+  results (``prompt_filter_results``, each choice's ``content_filter_results``,
+  a stream's first chunk carrying the prompt's alone), usage with cached tokens
+  (a stream's only with ``include_usage``); an error is Azure's content-filter
+  refusal (``code`` ``content_filter``). Logged with ``api`` ``azure``, the
+  deployment as ``model`` and the answer's model as ``response_model``.
 * ``GET .../models`` for both vendors' list shapes.
 
 Paths are matched by their ending, so base URLs with or without ``/v1`` work.
@@ -441,7 +449,7 @@ class FakeLLM:
         return [
             e
             for e in list(self.log)
-            if e["api"] in ("chat", "responses", "messages", "gemini", "ollama", "converse", "mistral", "invoke") and (run is None or e["run"] == run)
+            if e["api"] in ("chat", "responses", "messages", "gemini", "ollama", "converse", "mistral", "invoke", "azure") and (run is None or e["run"] == run)
         ]
 
     # -- internals -------------------------------------------------------
@@ -498,7 +506,9 @@ class FakeLLM:
         if not isinstance(body, dict):
             body = {}
 
-        if "/mistral/" in path and path.endswith("/chat/completions"):
+        if _azure_deployment(path) is not None:
+            api = "azure"  # Azure OpenAI: the deployment is in the path, the model in the answer
+        elif "/mistral/" in path and path.endswith("/chat/completions"):
             api = "mistral"
         elif path.endswith("/chat/completions"):
             api = "chat"
@@ -567,6 +577,8 @@ class FakeLLM:
             _converse(self, req, body, seq, entry, mode, error_status)
         elif api == "invoke":
             _invoke(self, req, body, seq, entry, mode, error_status)
+        elif api == "azure":
+            _azure(self, req, body, seq, entry, mode, error_status)
         elif api == "other":
             entry["status"] = 404
             self._send_json(req, 404, {"error": {"message": f"fakellm: no route {path}", "type": "not_found"}})
@@ -1259,6 +1271,123 @@ def _invoke(llm: FakeLLM, req: BaseHTTPRequestHandler, body: dict, seq: int, ent
         raw = json.dumps(event, separators=(",", ":")).encode()
         frames.append(_event_frame("chunk", {"bytes": base64.b64encode(raw).decode()}))
     _converse_send(req, 200, "application/vnd.amazon.eventstream", b"".join(frames), rid)
+# -- Azure OpenAI ------------------------------------------------------------
+
+#: The model every fake Azure deployment runs, as Azure names it in a response's ``model``
+#: (the dated snapshot, never the deployment's name the request used).
+AZURE_MODEL = "gpt-4o-mini-2024-07-18"
+#: Azure's content-filter verdict when nothing was filtered; the prompt's adds jailbreak detection.
+_AZURE_SAFE = {name: {"filtered": False, "severity": "safe"} for name in ("hate", "self_harm", "sexual", "violence")}
+_AZURE_PROMPT_SAFE = dict(_AZURE_SAFE, jailbreak={"filtered": False, "detected": False})
+_AZURE_ANSWER_SAFE = dict(_AZURE_SAFE, protected_material_code={"filtered": False, "detected": False},
+                          protected_material_text={"filtered": False, "detected": False})
+
+
+def _azure_deployment(path: str) -> str | None:
+    """The deployment an Azure OpenAI path names (``/openai/deployments/{deployment}/chat/completions``)."""
+    m = re.search(r"/openai/deployments/([^/]+)/chat/completions$", path)
+    return unquote(m.group(1)) if m else None
+
+
+def _azure(llm: FakeLLM, req: BaseHTTPRequestHandler, body: dict, seq: int, entry: dict,
+           mode: str, error_status: int) -> None:
+    """Answer an Azure OpenAI chat completion as Azure does: the deployment in the path (logged as
+    the request's ``model``), the deployment's model in the response (``response_model`` in the
+    log), content-filter results for the prompt and each choice, usage with cached tokens (sent on
+    a stream only when ``stream_options.include_usage`` asks, after a first chunk that carries the
+    prompt's filter results alone); an error is Azure's content-filter refusal."""
+    entry["model"] = _azure_deployment(entry["path"])
+    rid = entry["request_id"]
+    if mode == "error":
+        entry["kind"], entry["status"] = "error", error_status
+        if error_status < 500:
+            error: dict[str, Any] = {
+                "message": "The response was filtered due to the prompt triggering Azure OpenAI's content management "
+                           "policy. Please modify your prompt and retry. (fakellm: scripted error)",
+                "type": None, "param": "prompt", "code": "content_filter", "status": error_status,
+                "innererror": {"code": "ResponsibleAIPolicyViolation", "content_filter_result": dict(
+                    _AZURE_PROMPT_SAFE, violence={"filtered": True, "severity": "medium"})}}
+        else:
+            error = {"code": "InternalServerError", "message": f"fakellm: scripted error (HTTP {error_status})"}
+        _azure_send(req, error_status, "application/json", json.dumps({"error": error}).encode(), rid)
+        return
+    result, tools = _last_tool_result("chat", body), _tool_defs("chat", body)
+    if result is not None:
+        kind, text, tool = "final", FINAL_PREFIX + result.strip()[:80], None
+    elif tools:
+        kind, text, tool = "tool_call", None, _pick_tool(tools)
+    else:
+        kind, text, tool = "text", TEXT_ANSWER, None
+    usage = llm.usage[kind]
+    sent = Usage(input=usage.input, output=usage.output, cached=usage.cached, reasoning=usage.reasoning)
+    wire_usage = {
+        "completion_tokens": sent.output,
+        "completion_tokens_details": {"accepted_prediction_tokens": 0, "audio_tokens": 0,
+                                      "reasoning_tokens": sent.reasoning, "rejected_prediction_tokens": 0},
+        "prompt_tokens": sent.input,
+        "prompt_tokens_details": {"audio_tokens": 0, "cached_tokens": sent.cached},
+        "total_tokens": sent.input + sent.output,
+    }
+    stream = bool(body.get("stream"))
+    include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
+    entry.update(kind=kind, response_id=f"chatcmpl-azfake{seq:04d}", response_model=AZURE_MODEL,
+                 usage=wire_usage if not stream or include_usage else None, usage_normalized=asdict(sent))
+    tool_calls = None
+    if tool:
+        entry["tool_name"], entry["tool_call_id"] = tool[0], f"call_azfake{seq:04d}"
+        tool_calls = [{"id": entry["tool_call_id"], "type": "function",
+                       "function": {"name": tool[0], "arguments": json.dumps(tool[1])}}]
+    finish = "tool_calls" if tool else "stop"
+    prompt_filter = [{"prompt_index": 0, "content_filter_results": _AZURE_PROMPT_SAFE}]
+    base = {"id": entry["response_id"], "created": int(time.time()), "model": AZURE_MODEL,
+            "system_fingerprint": "fp_azfake"}
+    if not stream:
+        message: dict[str, Any] = {"content": text, "refusal": None, "role": "assistant"}
+        if tool_calls:
+            message["tool_calls"] = tool_calls
+        # Azure filters text; a tool call's choice has empty filter results.
+        choice = {"content_filter_results": {} if tool else _AZURE_ANSWER_SAFE, "finish_reason": finish, "index": 0,
+                  "logprobs": None, "message": message}
+        answer = dict(base, choices=[choice], object="chat.completion", prompt_filter_results=prompt_filter,
+                      usage=wire_usage)
+        _azure_send(req, 200, "application/json", json.dumps(answer).encode(), rid)
+        return
+
+    def chunk(delta: dict, finish_reason: str | None = None, filtered: dict | None = None) -> dict:
+        choice = {"content_filter_results": filtered or {}, "delta": delta, "finish_reason": finish_reason,
+                  "index": 0, "logprobs": None}
+        return dict(base, choices=[choice], object="chat.completion.chunk", usage=None)
+
+    # Azure's first chunk: the prompt's filter results, no choice, no id, no model.
+    chunks = [{"choices": [], "created": 0, "id": "", "model": "", "object": "",
+               "prompt_filter_results": prompt_filter},
+              chunk({"content": "" if text is not None else None, "refusal": None, "role": "assistant"})]
+    if tool_calls:
+        call, args = tool_calls[0], tool_calls[0]["function"]["arguments"]
+        chunks.append(chunk({"tool_calls": [{"index": 0, "id": call["id"], "type": "function",
+                                             "function": {"name": call["function"]["name"], "arguments": ""}}]}))
+        half = len(args) // 2
+        chunks += [chunk({"tool_calls": [{"index": 0, "function": {"arguments": part}}]})
+                   for part in (args[:half], args[half:])]
+    else:
+        words = (text or "").split(" ")
+        chunks += [chunk({"content": w if i == 0 else " " + w}, filtered=_AZURE_ANSWER_SAFE) for i, w in enumerate(words)]
+    chunks.append(chunk({}, finish))
+    if include_usage:
+        chunks.append(dict(base, choices=[], object="chat.completion.chunk", usage=wire_usage))
+    data = "".join(f"data: {json.dumps(c)}\n\n" for c in chunks) + "data: [DONE]\n\n"
+    _azure_send(req, 200, "text/event-stream; charset=utf-8", data.encode(), rid)
+
+
+def _azure_send(req: BaseHTTPRequestHandler, status: int, ctype: str, data: bytes, rid: str) -> None:
+    req.send_response(status)
+    req.send_header("Content-Type", ctype)
+    req.send_header("Content-Length", str(len(data)))
+    req.send_header("apim-request-id", rid)
+    req.send_header("x-request-id", rid)
+    req.send_header("x-ms-region", "Sweden Central")
+    req.end_headers()
+    req.wfile.write(data)
 
 
 def main() -> None:

@@ -16,7 +16,8 @@ what the fake LLM server actually answered:
 * previews where the client sent text;
 * errors marked in the error runs;
 * cost equal to genai-prices' own price for that model and usage ($0 with its
-  reason for a local runtime's model genai-prices has no price for there).
+  reason for a local runtime's model genai-prices has no price for there;
+  for a deployment asked for by its own name, the price of the model that answered).
 
 Expected numbers come from the manifest only; what each client is known
 *not* to send (cache counts, text) is declared per client in ``CLIENTS``,
@@ -219,6 +220,12 @@ CLIENTS: dict[str, Client] = {
     # OpenInference's, carries the cached tokens. Model calls only (the tool runs in user code). The refused
     # request is reported twice too (OpenInference's span names no model then): one failed call.
     "mistral_sdk_telemetry": Client(tools=False, one_error_per_turn=True),
+    # AzureOpenAI on a deployment named unlike its model, traced by openai-v2 (util-genai 1.1b0): no cached-token
+    # count, model calls only (the tool runs in user code); it names the provider "openai" on Azure too.
+    "azure_openai": Client(cache_read=False, tools=False),
+    # azure-ai-inference's own tracing (AIInferenceInstrumentor on azure-core's OpenTelemetry tracing): model calls
+    # only (the tool runs in user code), no cached-token count; azure-core's HTTP span of each request beside it.
+    "azure_ai_inference": Client(cache_read=False, tools=False),
 }
 
 
@@ -704,6 +711,8 @@ def _expected_price(span: Any, calls: list[dict]) -> float:
     """genai-prices' price for the call; a call to a local runtime (the monitor's table) that
     genai-prices has no price for under that runtime costs nothing and says why (docs/costs.md)."""
     model, usage = served_model(span, calls), usage_of(span)
+    # A deployment (Azure) is asked for by its owner's name: the model that answered is what it cost.
+    model = next((c["response_model"] for c in calls if c["model"] == model and c.get("response_model")), model)
     runtime = (span.llm.provider or "").lower()
     if runtime in LOCAL_RUNTIMES:
         try:

@@ -366,3 +366,68 @@ def test_bedrock_invoke_error_is_bedrocks_error_json() -> None:
     assert (status, json.loads(raw), call["api"], call["status"]) == (
         400, {"message": "fakellm: scripted error (HTTP 400)"}, "invoke", 400)
     assert headers["x-amzn-errortype"].startswith("ValidationException:")
+
+
+def _azure(llm: FakeLLM, deployment: str, body: dict) -> tuple[int, str, bytes, dict]:
+    """(status, content type, raw answer, its log entry) of one Azure OpenAI chat completion."""
+    logged = len(llm.log)
+    conn = http.client.HTTPConnection("127.0.0.1", llm.port, timeout=10)
+    try:
+        conn.request("POST", f"/openai/deployments/{deployment}/chat/completions?api-version=2024-10-21",
+                     json.dumps(body), {"Content-Type": "application/json", "api-key": "fake"})
+        resp = conn.getresponse()
+        status, ctype, raw = resp.status, resp.getheader("Content-Type") or "", resp.read()
+    finally:
+        conn.close()
+    deadline = time.monotonic() + 5
+    while len(llm.log) == logged and time.monotonic() < deadline:
+        time.sleep(0.01)
+    return status, ctype, raw, llm.log[-1]
+
+
+def test_azure_answers_a_deployment_with_its_model_filter_results_and_cached_usage() -> None:
+    """Azure OpenAI: the deployment named in the path is what was asked for, the model it runs is
+    what the answer names; a stream starts with the prompt's filter results and sends usage last
+    when include_usage asks."""
+    from fakellm import AZURE_MODEL
+
+    tools = [{"type": "function", "function": {"name": "get_weather", "parameters": {}}}]
+    asked = [{"role": "user", "content": "What is the weather in Paris?"}]
+    with FakeLLM() as llm:
+        status, _, raw, call1 = _azure(llm, "prod-chat", {"model": "prod-chat", "messages": asked, "tools": tools})
+        first = json.loads(raw)
+        (tc,) = first["choices"][0]["message"]["tool_calls"]
+        done = [*asked, first["choices"][0]["message"], {"role": "tool", "tool_call_id": tc["id"], "content": "Sunny"}]
+        _, ctype, raw2, call2 = _azure(llm, "prod-chat", {"messages": done, "tools": tools, "stream": True,
+                                                          "stream_options": {"include_usage": True}})
+        _, _, raw3, call3 = _azure(llm, "prod-chat", {"messages": done, "stream": True})
+        assert llm.calls() == [call1, call2, call3]
+    tool, final = DEFAULT_USAGE["tool_call"], DEFAULT_USAGE["final"]
+    assert status == 200 and first["model"] == AZURE_MODEL != "prod-chat"
+    assert (call1["api"], call1["model"], call1["response_model"], call1["kind"]) == (
+        "azure", "prod-chat", AZURE_MODEL, "tool_call")
+    assert first["prompt_filter_results"][0]["content_filter_results"]["jailbreak"] == {"filtered": False,
+                                                                                       "detected": False}
+    assert "content_filter_results" in first["choices"][0] and call1["tool_call_id"] == tc["id"]
+    assert first["usage"]["prompt_tokens"] == tool.input
+    assert first["usage"]["prompt_tokens_details"]["cached_tokens"] == tool.cached == call1["usage_normalized"]["cached"]
+    assert call1["usage_normalized"]["cache_creation"] == 0  # Azure, as OpenAI, reports no cache writes
+    lines = raw2.decode().split("\n\n")
+    assert ctype.startswith("text/event-stream") and lines[-2] == "data: [DONE]"
+    chunks = [json.loads(line.removeprefix("data: ")) for line in lines[:-2]]
+    assert chunks[0]["choices"] == [] and chunks[0]["model"] == "" and "prompt_filter_results" in chunks[0]
+    assert {c["model"] for c in chunks[1:]} == {AZURE_MODEL}
+    assert "".join(c["choices"][0]["delta"].get("content") or "" for c in chunks[1:-1]) == FINAL_PREFIX + "Sunny"
+    assert chunks[-1]["choices"] == [] and chunks[-1]["usage"] == call2["usage"]
+    assert call2["usage"]["prompt_tokens"] == final.input and call2["stream"] and call2["kind"] == "final"
+    assert call3["usage"] is None and "prompt_tokens" not in raw3.decode()  # no include_usage, no usage
+
+
+def test_azure_error_is_its_content_filter_refusal() -> None:
+    with FakeLLM() as llm:
+        llm.begin_run("error", mode="error")
+        status, _, raw, call = _azure(llm, "prod-chat", {"messages": []})
+    error = json.loads(raw)["error"]
+    assert (status, call["status"], call["model"]) == (400, 400, "prod-chat")
+    assert (error["code"], error["param"], error["innererror"]["code"]) == (
+        "content_filter", "prompt", "ResponsibleAIPolicyViolation")

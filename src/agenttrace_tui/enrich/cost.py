@@ -9,6 +9,7 @@ usage from the prompt/response previews when no usage was reported.
 from __future__ import annotations
 
 from ..model import Cost, Span, SpanKind, Status, TokenUsage
+from ..normalize.conventions import answered_model
 from ..normalize.limits import TOKENS_OUT_OF_RANGE
 from .prices import PriceBook
 from .tokens import TokenEstimator
@@ -170,4 +171,14 @@ class SpanCoster:
         if not model:
             span.cost = Cost(total=None, source="unknown", reason="no model named")
             return
-        span.cost = self.book.price(llm.provider, model, span.start_ns, usage)  # type: ignore[union-attr]
+        cost = self.book.price(llm.provider, model, span.start_ns, usage)  # type: ignore[union-attr]
+        if cost.total is None:
+            # The name asked for may be the caller's own (an Azure deployment): the model that
+            # answered, priced, is what the call cost -- its price named, as another's is.
+            answered = answered_model(span.attributes, model)
+            if answered:
+                by_answer = self.book.price(llm.provider, answered, span.start_ns, usage)  # type: ignore[union-attr]
+                if by_answer.total is not None:
+                    by_answer.priced_as = by_answer.priced_as or f"{llm.provider or '?'}/{answered}"  # type: ignore[union-attr]
+                    cost = by_answer
+        span.cost = cost

@@ -45,6 +45,10 @@ PROVIDER_ALIASES = {
     "togetherai": "together",
     "xai": "x-ai",
     "amazon-bedrock": "aws",
+    # Azure OpenAI (the new name, then the old gen_ai.system one): genai-prices takes these for
+    # OpenAI's list, which lacks the models only Azure serves (phi-4).
+    "azure.ai.openai": "azure",
+    "az.ai.openai": "azure",
 }
 
 

@@ -98,10 +98,10 @@ __all__ = [
     "cut_head", "cut_tail", "extract_messages", "message_event_text", "message_record_text", "render_messages",
     # this module
     "CACHE_BESIDE_INPUT", "CACHE_IN_INPUT_CLIENTS", "COST_KEYS", "FRAMEWORK_HINTS", "FRAMEWORK_SCOPES", "HTTP_STATUS_KEYS", "INSTRUMENTATION_FAMILIES", "INSTANCE_KEYS", "JSON_VALUE_KEYS",
-    "PINNED_SESSION_KEY", "RESOURCE_SESSION_KEYS", "SESSION_KEYS",
+    "PINNED_SESSION_KEY", "RESOURCE_SESSION_KEYS", "RESPONSE_MODEL_KEYS", "SESSION_KEYS",
     "SUBTREE_USAGE_KEYS", "USAGE_OBJECT_KEYS", "USAGE_OBJECT_PATHS", "USAGE_TYPE_PATHS", "USAGE_TYPES_BESIDE",
     "Plan", "all_documented_keys", "cache_beside", "decode_json_strings", "extract_cost", "extract_subtree_usage", "extract_usage_object",
-    "failed_http_status", "finish_usage",
+    "answered_model", "failed_http_status", "finish_usage",
     "framework_hint",
     "parts_from_plan", "plan_for", "resource_scope",
 ]
@@ -122,6 +122,25 @@ def failed_http_status(attributes: dict[str, Any]) -> int | None:
             except (TypeError, ValueError):
                 return None
             return code if code >= 400 else None
+    return None
+
+
+# -- model ----------------------------------------------------------------------
+
+#: Where a model call names the model that answered it, beside the name it asked for
+#: (``llm.model``). They differ when the name asked for is the caller's own: an Azure OpenAI
+#: deployment (``gen_ai.request.model`` "prod-chat", ``gen_ai.response.model``
+#: "gpt-4o-mini-2024-07-18"), which no price list knows; the model that answered prices it.
+RESPONSE_MODEL_KEYS: tuple[str, ...] = ("gen_ai.response.model", "llm.response_model")
+
+
+def answered_model(attributes: dict[str, Any], asked: str | None) -> str | None:
+    """The model that answered a call whose span asked for ``asked``, when the attributes name
+    another one (else None)."""
+    for key in RESPONSE_MODEL_KEYS:
+        v = attributes.get(key)
+        if isinstance(v, str) and v.strip():
+            return v if v != asked else None
     return None
 
 
@@ -533,6 +552,7 @@ def all_documented_keys() -> set[str]:
         keys.update(ks)
     keys.update(SESSION_KEYS)
     keys.update(HTTP_STATUS_KEYS)
+    keys.update(RESPONSE_MODEL_KEYS)
     keys.add(PINNED_SESSION_KEY)
     keys.update(INSTANCE_KEYS)
     keys.update(EXPLICIT_KIND_KEYS)

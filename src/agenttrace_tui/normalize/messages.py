@@ -262,6 +262,10 @@ def message_event_text(name: str, attributes: dict[str, Any]) -> tuple[str, str]
     for key in MESSAGE_EVENT_CONTENT_KEYS:
         if key in attributes:
             v = attributes[key]
+            if isinstance(v, dict) or (isinstance(v, str) and v[:1] == "{"):
+                # One message as an object (Azure AI Inference's gen_ai.event.content): it may name its
+                # role itself, and a choice holds its message under "message", as a record's body does.
+                return side, _message_body_text(name, side, v)
             text = render_messages(v) if not isinstance(v, str) or v[:1] in "[{" else v
             role = name.split(".")[1] if name.count(".") >= 2 else ""
             return side, (f"{role}: {text}" if role and side == "prompt" else (text or ""))
@@ -284,7 +288,13 @@ def message_record_text(name: str, attributes: dict[str, Any]) -> tuple[str, str
     side = MESSAGE_EVENTS.get(name)
     if side is None:
         return None
-    body = attributes["body"]
+    return side, _message_body_text(name, side, attributes["body"])
+
+
+def _message_body_text(name: str, side: str, body: Any) -> str:
+    """The text of one message event's message (``{"role", "content", "tool_calls"}``, or
+    ``{"message": …}`` for a choice; JSON text or decoded), its role from the event's name
+    where it names none itself."""
     if isinstance(body, str) and body[:1] in "[{":
         try:
             body = _json.decode(body)
@@ -296,7 +306,5 @@ def message_record_text(name: str, attributes: dict[str, Any]) -> tuple[str, str
     if isinstance(body, dict) and role and "role" not in body:
         body = {"role": role, **body}
     if isinstance(body, dict | list):
-        text = render_messages(body) or ""
-    else:
-        text = f"{role}: {body}" if role else str(body)
-    return side, text
+        return render_messages(body) or ""
+    return f"{role}: {body}" if role else str(body)
