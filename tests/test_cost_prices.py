@@ -19,7 +19,7 @@ from agenttrace_tui.enrich import (
     make_enrichers,
 )
 from agenttrace_tui.enrich.prices import compute
-from agenttrace_tui.format.cost import cost_source_text, span_cost_text
+from agenttrace_tui.format.cost import cost_source_text, priced_as_text, span_cost_text
 from agenttrace_tui.ingest.pipeline import Pipeline
 from agenttrace_tui.model import Cost, LlmInfo, Span, SpanKind, Status, TokenUsage
 from agenttrace_tui.store.memory import Store
@@ -441,7 +441,10 @@ def test_a_deployment_is_priced_by_the_model_that_answered(provider) -> None:
     st = run([span])
     cost = st.span("t1", "a").cost
     assert_same(cost, reference(usage, "gpt-4o-mini-2024-07-18", None, T_2025_07))
-    assert cost.priced_as == f"{provider}/gpt-4o-mini-2024-07-18"  # the detail says which price was used
+    # The detail says which price was used, and why.
+    assert cost.priced_as == f"{provider}/gpt-4o-mini-2024-07-18 (the model that answered)"
+    assert priced_as_text(cost, provider) == (f"priced as {provider}/gpt-4o-mini-2024-07-18 (the model that answered): "
+                                              "the model the call asked for has no price")
     assert st.span("t1", "a").llm.model == "prod-chat" and st.totals.cost_unknown == 0
 
 

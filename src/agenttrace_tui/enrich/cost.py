@@ -8,6 +8,7 @@ usage from the prompt/response previews when no usage was reported.
 
 from __future__ import annotations
 
+from ..format.cost import ANSWERED
 from ..model import Cost, Span, SpanKind, Status, TokenUsage
 from ..normalize.conventions import answered_model
 from ..normalize.limits import TOKENS_OUT_OF_RANGE
@@ -179,6 +180,6 @@ class SpanCoster:
             if answered:
                 by_answer = self.book.price(llm.provider, answered, span.start_ns, usage)  # type: ignore[union-attr]
                 if by_answer.total is not None:
-                    by_answer.priced_as = by_answer.priced_as or f"{llm.provider or '?'}/{answered}"  # type: ignore[union-attr]
+                    by_answer.priced_as = (by_answer.priced_as or f"{llm.provider or '?'}/{answered}") + ANSWERED  # type: ignore[union-attr]
                     cost = by_answer
         span.cost = cost

@@ -16,6 +16,21 @@ UNTIL_ITS_END = "not known until the call ends"
 #: Why a model call left open with nothing counted has no cost once its session stopped
 #: running (its agent exited inside it): it will never end (``model.waiting_call``).
 NEVER_ENDED = "a call was still open when its session stopped running"
+#: Ends ``Cost.priced_as`` when the price is the model's that answered the call: the name it asked
+#: for has no price (an Azure OpenAI deployment's name is the caller's own).
+ANSWERED = " (the model that answered)"
+
+
+def priced_as_text(cost: Cost, provider: str | None) -> str:
+    """Whose price a span's figure is when it is not its own model's (``cost.priced_as``), and why."""
+    shown = cost.priced_as or ""
+    if shown.endswith(ANSWERED):
+        why = "the model the call asked for has no price"
+    elif provider:
+        why = "the span's provider has no price for this model"
+    else:
+        why = "the span names no provider"
+    return f"priced as {shown}: {why}"
 
 
 def cost_estimated(cost: Cost | None, usage: TokenUsage | None) -> bool:

@@ -14,7 +14,14 @@ import msgspec
 from rich.text import Text
 from textual import events, on
 
-from ..format.cost import FAILED_NO_TOKENS, UNTIL_ITS_END, cost_estimated, cost_source_text, span_cost_text
+from ..format.cost import (
+    FAILED_NO_TOKENS,
+    UNTIL_ITS_END,
+    cost_estimated,
+    cost_source_text,
+    priced_as_text,
+    span_cost_text,
+)
 from ..model import Span, SpanKind, Status
 from ..store.entries import TraceEntry
 from . import fmt
@@ -181,9 +188,7 @@ def render_detail(
             extra += [L("  in "), fmt.cost(c.input, estimated=est), L(" out "), fmt.cost(c.output, estimated=est)]
         d.row("cost", Text(span_cost_text(c, u), style="bold"), *extra)
         if c.priced_as:
-            why = ("the span's provider has no price for this model" if span.llm is not None and span.llm.provider
-                   else "the span names no provider")
-            d.row("", L(f"priced as {c.priced_as}: {why}"))
+            d.row("", L(priced_as_text(c, span.llm.provider if span.llm is not None else None)))
     elif c is not None:
         d.row("cost", Text(fmt.cost(None), style=style(app, "warning")), L("  "), (c.reason or "no price", d.muted))
     elif span.kind is SpanKind.LLM_CALL and u is None:
