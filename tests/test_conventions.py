@@ -120,6 +120,34 @@ def test_langfuse_sessions_are_langfuse_unless_it_exports_a_framework_beside_it(
         "pydantic-ai")
 
 
+#: The ``gen_ai.operation.name`` the LangSmith SDK (0.15.1) derives from each run type.
+LANGSMITH_OPERATIONS = {"llm": "chat", "tool": "execute_tool", "retriever": "embeddings", "embedding": "embeddings",
+                        "prompt": "chat", "chain": "chain", "parser": "parser"}
+
+
+@pytest.mark.parametrize(("value", "kind"), list(cv.LANGSMITH_KINDS.items()))
+def test_langsmith_run_type_row(value, kind) -> None:
+    """The run type says the kind before the operation name the SDK derives from it (a prompt
+    template filled in is no model call, a LangGraph node named ``tools`` no tool call)."""
+    got = span({cv.LANGSMITH_KIND_KEY: value, cv.OPERATION_KEY: LANGSMITH_OPERATIONS[value]}, name="tools")
+    assert got.kind is kind
+
+
+def test_a_langsmith_chain_with_its_models_usage_is_no_model_call() -> None:
+    """The SDK puts the usage of a chain's output message on the chain's span (``prompt | llm``):
+    a task, whose usage the store shows for its subtree and never adds."""
+    chain = build_span("ab" * 16, "a" * 16, None, "RunnableSequence", 1, 10, {
+        cv.LANGSMITH_KIND_KEY: "chain", cv.OPERATION_KEY: "chain", **FLAT_USAGE}, [], (), 1, "", "s")
+    call = build_span("ab" * 16, "b" * 16, "a" * 16, "ChatOpenAI", 2, 9, {
+        cv.LANGSMITH_KIND_KEY: "llm", cv.OPERATION_KEY: "chat", "gen_ai.request.model": "gpt-4o-mini", **FLAT_USAGE},
+        [], (), 1, "", "s")
+    assert (chain.kind, call.kind) == (SpanKind.TASK, SpanKind.LLM_CALL)
+    st = Store()
+    st.apply([chain, call])
+    totals = st.trace("ab" * 16).totals
+    assert (totals.input_tokens, totals.output_tokens, totals.llm_calls) == (1234, 56, 1)
+
+
 def test_a_resource_is_the_framework_its_scopes_name_not_their_instrumentation_family() -> None:
     oi_openai, oi_crew = "openinference.instrumentation.openai", "openinference.instrumentation.crewai"
     assert cv.resource_scope([oi_openai, oi_crew]) == oi_crew
