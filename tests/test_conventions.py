@@ -148,6 +148,15 @@ def test_a_langsmith_chain_with_its_models_usage_is_no_model_call() -> None:
     assert (totals.input_tokens, totals.output_tokens, totals.llm_calls) == (1234, 56, 1)
 
 
+def test_langsmith_sessions_are_its_threads_not_its_project() -> None:
+    meta = {"langsmith.trace.session_id": "project-uuid", "langsmith.metadata.thread_id": "thread-1"}
+    assert _session_attr(meta) == "thread-1"
+    assert _session_attr({"langsmith.trace.session_id": "project-uuid"}) is None
+    assert ResourceInfo({"service.name": "langsmith"}, cv.resource_scope(["langsmith"])).framework == "langsmith"
+    assert cv.resource_scope(["langsmith", "openinference.instrumentation.langchain"]) == (
+        "openinference.instrumentation.langchain")
+
+
 def test_a_resource_is_the_framework_its_scopes_name_not_their_instrumentation_family() -> None:
     oi_openai, oi_crew = "openinference.instrumentation.openai", "openinference.instrumentation.crewai"
     assert cv.resource_scope([oi_openai, oi_crew]) == oi_crew

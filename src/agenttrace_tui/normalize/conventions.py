@@ -152,8 +152,14 @@ def decode_json_strings(attributes: dict[str, Any], keys: Iterable[str]) -> None
 
 # -- sessions -------------------------------------------------------------------
 
-#: Span (then resource) attributes that name the session, first found wins.
-SESSION_KEYS: tuple[str, ...] = ("session.id", "gen_ai.conversation.id", "langfuse.session.id", "conversation.id")
+#: Span (then resource) attributes that name the session, first found wins. The LangSmith SDK
+#: groups runs into a thread by the run metadata ``session_id``, ``thread_id`` or ``conversation_id``
+#: (LangGraph copies a run config's ``configurable.thread_id`` into it), each exported as
+#: ``langsmith.metadata.<key>``; its ``langsmith.trace.session_id`` is the tracing project, not a
+#: conversation.
+SESSION_KEYS: tuple[str, ...] = ("session.id", "gen_ai.conversation.id", "langfuse.session.id", "conversation.id",
+                                 "langsmith.metadata.session_id", "langsmith.metadata.thread_id",
+                                 "langsmith.metadata.conversation_id")
 #: A resource attribute that files everything its process sends under one session, whatever
 #: session its records name (``agenttrace-tui run`` sets it: a client that names its own
 #: session, as Claude Code and Codex do, still reports into the run's).
@@ -385,6 +391,7 @@ FRAMEWORK_HINTS: list[tuple[str, str]] = [
     ("agno", "agno"),
     ("beeai", "beeai"),  # IBM's BeeAI Framework (OpenInference's ``openinference.instrumentation.beeai``)
     ("langfuse", "langfuse"),  # the Langfuse SDK's scope, ``langfuse-sdk``
+    ("langsmith", "langsmith"),  # the LangSmith SDK's scope (and its tracer provider's default service name)
     ("bedrock", "bedrock"),
     ("openllmetry", "openllmetry"),
     ("traceloop", "openllmetry"),
@@ -392,11 +399,12 @@ FRAMEWORK_HINTS: list[tuple[str, str]] = [
 ]
 #: Frameworks that name a family of instrumentations, a model-call library agent frameworks
 #: call (LiteLLM), or a tracing SDK whose exporter sends other instrumentations' spans beside
-#: its own (Langfuse's sends pydantic-ai's, OpenInference's ...), not the agent framework:
+#: its own (Langfuse's sends pydantic-ai's, OpenInference's ...; LangSmith's exports on the global
+#: tracer provider when one is set), not the agent framework:
 #: a resource whose scopes name both
 #: (OpenInference's CrewAI and OpenAI instrumentors) is the other's, and a session's
 #: framework is never replaced by one of these.
-INSTRUMENTATION_FAMILIES = frozenset({"openinference", "openllmetry", "litellm", "langfuse"})
+INSTRUMENTATION_FAMILIES = frozenset({"openinference", "openllmetry", "litellm", "langfuse", "langsmith"})
 #: Instrumentation scopes named too briefly (or too commonly) for a fragment match: the whole name -> framework.
 FRAMEWORK_SCOPES: dict[str, str] = {
     "ai": "ai-sdk",  # the Vercel AI SDK's ``ai.*`` telemetry
