@@ -366,6 +366,23 @@ def test_a_usage_object_completes_the_flat_usage_keys(value) -> None:
                  "metadata.usage_object": value}).usage.cache_read == 100
 
 
+#: What the LangSmith SDK (0.15.1) puts on a ChatOpenAI run's span: LangChain's UsageMetadata.
+LANGCHAIN_USAGE = jsonlib.dumps({"input_tokens": 1234, "output_tokens": 56, "total_tokens": 1290,
+                                 "input_token_details": {"audio": 0, "cache_read": 200, "cache_creation": 16},
+                                 "output_token_details": {"audio": 0, "reasoning": 7}})
+
+
+def test_langchain_usage_metadata_completes_a_langsmith_model_run() -> None:
+    """Input includes the cache reads and writes, output the reasoning (LangChain's convention, as ours)."""
+    for attrs in ({**FLAT_USAGE, "langsmith.metadata.usage_metadata": LANGCHAIN_USAGE},
+                  {"langsmith.metadata.usage_metadata": LANGCHAIN_USAGE}):
+        s = span({cv.LANGSMITH_KIND_KEY: "llm", "gen_ai.request.model": "gpt-4o-mini", **attrs})
+        assert s.kind is SpanKind.LLM_CALL and s.usage.scope == "span"
+        assert (s.usage.input, s.usage.output, s.usage.total, s.usage.cache_read, s.usage.cache_write,
+                s.usage.reasoning) == (1234, 56, 1290, 200, 16, 7)
+        assert "langsmith.metadata.usage_metadata" not in s.attributes
+
+
 def test_a_usage_object_alone_or_unreadable_counts_nothing() -> None:
     alone = span({"metadata.usage_object": LITELLM_USAGE})
     assert alone.usage is None and alone.kind is not SpanKind.LLM_CALL

@@ -240,11 +240,16 @@ def extract_subtree_usage(attributes: dict[str, Any]) -> tuple[dict[str, int], l
 #: autologging normalizes every provider's, ``output_tokens``, ``total_tokens``,
 #: ``cache_read_input_tokens``, ``cache_creation_input_tokens``) is the only usage it puts on a
 #: model call; its integrations that roll usage up put the sum on an agent or chain span
-#: (kind agent/task: counted for their subtree, never added).
+#: (kind agent/task: counted for their subtree, never added). The LangSmith SDK's
+#: ``langsmith.metadata.usage_metadata`` is LangChain's ``UsageMetadata`` of a model call (JSON:
+#: ``input_tokens`` with the cache reads and writes in, ``output_tokens`` with the reasoning, their
+#: ``input_token_details``/``output_token_details``); LangChain's tracer puts it on model runs only,
+#: and the cached and reasoning counts are only there.
 USAGE_OBJECT_KEYS: dict[str, bool] = {"metadata.usage_object": False, "langfuse.observation.usage_details": True,
-                                      "mlflow.chat.tokenUsage": True}
+                                      "mlflow.chat.tokenUsage": True, "langsmith.metadata.usage_metadata": True}
 #: Usage field -> paths into the object, first found wins: an API's own usage object. OpenAI's
-#: Chat Completions and Responses shapes (LiteLLM's usage has the former for every provider):
+#: Chat Completions and Responses shapes (LiteLLM's usage has the former for every provider), and
+#: LangChain's ``UsageMetadata`` (its ``*_token_details``):
 #: ``prompt_tokens``/``input_tokens`` include cache reads and writes, ``completion_tokens``/
 #: ``output_tokens`` the reasoning, as the monitor counts them; Anthropic's cache counts (beside
 #: input) are added in by ``finish_usage``.
@@ -253,9 +258,11 @@ USAGE_OBJECT_PATHS: dict[str, tuple[tuple[str, ...], ...]] = {
     "output": (("completion_tokens",), ("output_tokens",)),
     "total": (("total_tokens",),),
     "cache_read": (("prompt_tokens_details", "cached_tokens"), ("input_tokens_details", "cached_tokens"),
-                   ("cache_read_input_tokens",)),
-    "cache_write": (("prompt_tokens_details", "cache_creation_tokens"), ("cache_creation_input_tokens",)),
-    "reasoning": (("completion_tokens_details", "reasoning_tokens"), ("output_tokens_details", "reasoning_tokens")),
+                   ("cache_read_input_tokens",), ("input_token_details", "cache_read")),
+    "cache_write": (("prompt_tokens_details", "cache_creation_tokens"), ("cache_creation_input_tokens",),
+                    ("input_token_details", "cache_creation")),
+    "reasoning": (("completion_tokens_details", "reasoning_tokens"), ("output_tokens_details", "reasoning_tokens"),
+                  ("output_token_details", "reasoning")),
 }
 #: Langfuse's own usage types, read when the object has no API input or output count: ``input``,
 #: ``output``, ``total`` and the detail types its integrations split off (its LangChain handler
