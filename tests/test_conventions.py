@@ -644,6 +644,14 @@ def test_status_rows() -> None:
     assert len(s.events[0].attributes["exception.stacktrace"]) == cv.STACK_CHARS
     handled = span({}, events=[("exception", 1_500, {"exception.type": "KeyError"})])
     assert handled.status is Status.OK  # recorded but not escaped, status unset: handled
+    # The LangSmith SDK's failed run: status OK (set at its start, final), its error as an exception event.
+    error = ("exception", 1_500, {"exception.type": "Exception", "exception.message": "OpenAIInvalidRequestError(...)",
+                                  "exception.escaped": "False"})
+    failed = span({cv.LANGSMITH_KIND_KEY: "llm"}, events=[error], status_code=1)
+    assert failed.status is Status.ERROR and failed.status_code == "Exception"
+    assert failed.status_message == "Exception: OpenAIInvalidRequestError(...)"
+    assert span({cv.LANGSMITH_KIND_KEY: "llm"}, status_code=1).status is Status.OK
+    assert span({}, events=[error], status_code=1).status is Status.OK
     assert span({"error.type": "TimeoutError"}, status_code=2).status is Status.TIMEOUT
     assert span({"error.type": "CancelledError"}, status_code=2).status is Status.CANCELLED
 

@@ -99,11 +99,11 @@ __all__ = [
     "MESSAGE_LIST_PREFIXES", "OBSERVATION_KEYS", "PREVIEW_CHARS", "PREVIEWS_FROM_RECORDS", "STACK_CHARS", "TOOL_PREVIEW_CHARS", "VALUE_KEYS",
     "cut_head", "cut_tail", "extract_messages", "message_event_text", "message_record_text", "render_messages",
     # this module
-    "CACHE_BESIDE_INPUT", "COST_KEYS", "FRAMEWORK_HINTS", "FRAMEWORK_SCOPES", "HTTP_STATUS_KEYS", "INSTRUMENTATION_FAMILIES", "INSTANCE_KEYS", "JSON_VALUE_KEYS",
+    "CACHE_BESIDE_INPUT", "COST_KEYS", "FAILED_BY_EXCEPTION_KEYS", "FRAMEWORK_HINTS", "FRAMEWORK_SCOPES", "HTTP_STATUS_KEYS", "INSTRUMENTATION_FAMILIES", "INSTANCE_KEYS", "JSON_VALUE_KEYS",
     "PINNED_SESSION_KEY", "RESOURCE_SESSION_KEYS", "SESSION_KEYS",
     "SUBTREE_USAGE_KEYS", "USAGE_OBJECT_KEYS", "USAGE_OBJECT_PATHS", "USAGE_TYPE_PATHS", "USAGE_TYPES_BESIDE",
     "Plan", "all_documented_keys", "cache_beside", "decode_json_strings", "extract_cost", "extract_subtree_usage", "extract_usage_object",
-    "failed_http_status", "finish_usage",
+    "failed_by_exception", "failed_http_status", "finish_usage",
     "framework_hint",
     "parts_from_plan", "plan_for", "resource_scope",
 ]
@@ -125,6 +125,18 @@ def failed_http_status(attributes: dict[str, Any]) -> int | None:
                 return None
             return code if code >= 400 else None
     return None
+
+
+#: Attributes whose sender marks a failed span by its ``exception`` event alone, whatever status the
+#: span has: the LangSmith SDK's OTel export sets a run's span OK when the run starts and ERROR when
+#: it fails, which the OTel SDK ignores (an OK status is final), so the event it records with the
+#: run's error (``exception.type`` ``Exception``, not escaped) is all that says the run failed.
+FAILED_BY_EXCEPTION_KEYS: tuple[str, ...] = ("langsmith.span.kind",)
+
+
+def failed_by_exception(attributes: dict[str, Any]) -> bool:
+    """Whether an ``exception`` event on a span with these attributes means it failed (``FAILED_BY_EXCEPTION_KEYS``)."""
+    return any(k in attributes for k in FAILED_BY_EXCEPTION_KEYS)
 
 
 # -- values ---------------------------------------------------------------------
@@ -543,6 +555,7 @@ def all_documented_keys() -> set[str]:
         keys.update(ks)
     keys.update(SESSION_KEYS)
     keys.update(HTTP_STATUS_KEYS)
+    keys.update(FAILED_BY_EXCEPTION_KEYS)
     keys.add(PINNED_SESSION_KEY)
     keys.update(INSTANCE_KEYS)
     keys.update(EXPLICIT_KIND_KEYS)
