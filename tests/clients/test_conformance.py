@@ -213,6 +213,8 @@ CLIENTS: dict[str, Client] = {
     "mistral": Client(tools=False, text=False),
     # The newest mistralai with OpenInference's instrumentation: model calls only, no cached-token count.
     "mistral_openinference": Client(cache_read=False, tools=False),
+    # The LangSmith SDK's OTel export (tracing mode otel) of a LangGraph agent (langchain's create_agent).
+    "langsmith": Client(),
 }
 
 
@@ -413,7 +415,8 @@ FRAMEWORKS = {"crewai": "crewai", "ai_sdk_legacy": "ai-sdk", "ai_sdk_anthropic_l
               "agent_framework": "agent-framework", "dspy": "dspy", "litellm_otel": "litellm",
               "semantic_kernel": "semantic-kernel", "langgraph_js": "langchain", "haystack": "haystack",
               "langfuse": "langfuse", "copilot-cli": "copilot-cli",
-              "copilot-cli-anthropic": "copilot-cli", "beeai": "beeai", "mlflow": "mlflow"}
+              "copilot-cli-anthropic": "copilot-cli", "beeai": "beeai", "mlflow": "mlflow",
+              "langsmith": "langsmith"}
 
 
 @pytest.mark.parametrize(("name", "framework"), FRAMEWORKS.items())
