@@ -449,6 +449,44 @@ def test_langfuse_observation_input_and_output_are_previews() -> None:
     assert tool.tool.output_preview == '{"type": "report", "temp": 22}'
 
 
+def lc_message(cls: str, **kwargs: object) -> dict:
+    """A LangChain message as langchain-core 1.8 serializes it (``dumpd``)."""
+    return {"lc": 1, "type": "constructor", "id": ["langchain", "schema", "messages", cls], "kwargs": kwargs}
+
+
+def test_langsmith_run_inputs_and_outputs_are_previews() -> None:
+    """The LangSmith SDK exports a run's inputs and outputs whole, as JSON: a chat model run's
+    serialized messages and generations, a tool's arguments and its message, a graph's state."""
+    call = lc_message("AIMessage", content="", type="ai", tool_calls=[
+        {"name": "get_weather", "args": {"city": "Paris"}, "id": "call_1", "type": "tool_call"}])
+    prompt = {"messages": [[lc_message("SystemMessage", content="Be terse.", type="system"),
+                            lc_message("HumanMessage", content="Weather?", type="human"), call,
+                            lc_message("ToolMessage", content="Sunny", type="tool", tool_call_id="call_1")]]}
+    answer = {"generations": [[{"text": "It is sunny.", "generation_info": {"finish_reason": "stop"},
+                                "message": lc_message("AIMessage", content="It is sunny.", type="ai")}]],
+              "llm_output": {"model_name": "gpt-4o-mini"}}
+    s = span({cv.LANGSMITH_KIND_KEY: "llm", "gen_ai.request.model": "gpt-4o-mini", "gen_ai.prompt": jsonlib.dumps(prompt),
+              "gen_ai.completion": jsonlib.dumps(answer)})
+    assert s.llm.prompt_preview == (
+        'system: Be terse.\nuser: Weather?\nassistant: [tool_call get_weather({"city":"Paris"})]\ntool: Sunny')
+    assert s.llm.response_preview == "assistant: It is sunny."
+    assert "gen_ai.prompt" not in s.attributes and "gen_ai.completion" not in s.attributes
+    first = span({cv.LANGSMITH_KIND_KEY: "llm", "gen_ai.completion": jsonlib.dumps(
+        {"generations": [[{"text": "", "message": call}]]})})
+    assert first.llm.response_preview == 'assistant: [tool_call get_weather({"city":"Paris"})]'
+    # A tool run: its arguments as sent, its message (wrapped as {"output": ...}) as a message.
+    tool = span({cv.LANGSMITH_KIND_KEY: "tool", "gen_ai.tool.name": "get_weather", "gen_ai.prompt": '{"city": "Paris"}',
+                 "gen_ai.completion": jsonlib.dumps({"output": {"content": "Sunny", "type": "tool", "name": "get_weather",
+                                                                "tool_call_id": "call_1"}})})
+    assert (tool.tool.input_preview, tool.tool.output_preview) == ('{"city": "Paris"}', "tool: Sunny")
+    # A graph run: its input's [role, content] pairs and its state's messages (their fields).
+    graph = span({cv.LANGSMITH_KIND_KEY: "chain", "gen_ai.prompt": '{"messages": [["user", "Weather?"]]}',
+                  "gen_ai.completion": jsonlib.dumps({"messages": [{"content": "Weather?", "type": "human"},
+                                                                   {"content": "It is sunny.", "type": "ai"}]})})
+    assert graph.attributes["input.value"] == "user: Weather?"
+    assert graph.attributes["output.value"] == "user: Weather?\nassistant: It is sunny."
+
+
 def mlflow_value(value: object) -> str:
     """A span attribute as MLflow Tracing sets it: every value through ``json.dumps``."""
     return jsonlib.dumps(value)
