@@ -120,6 +120,43 @@ def test_langfuse_sessions_are_langfuse_unless_it_exports_a_framework_beside_it(
         "pydantic-ai")
 
 
+#: The ``gen_ai.operation.name`` the LangSmith SDK (0.15.1) derives from each run type.
+LANGSMITH_OPERATIONS = {"llm": "chat", "tool": "execute_tool", "retriever": "embeddings", "embedding": "embeddings",
+                        "prompt": "chat", "chain": "chain", "parser": "parser"}
+
+
+@pytest.mark.parametrize(("value", "kind"), list(cv.LANGSMITH_KINDS.items()))
+def test_langsmith_run_type_row(value, kind) -> None:
+    """The run type says the kind before the operation name the SDK derives from it (a prompt
+    template filled in is no model call, a LangGraph node named ``tools`` no tool call)."""
+    got = span({cv.LANGSMITH_KIND_KEY: value, cv.OPERATION_KEY: LANGSMITH_OPERATIONS[value]}, name="tools")
+    assert got.kind is kind
+
+
+def test_a_langsmith_chain_with_its_models_usage_is_no_model_call() -> None:
+    """The SDK puts the usage of a chain's output message on the chain's span (``prompt | llm``):
+    a task, whose usage the store shows for its subtree and never adds."""
+    chain = build_span("ab" * 16, "a" * 16, None, "RunnableSequence", 1, 10, {
+        cv.LANGSMITH_KIND_KEY: "chain", cv.OPERATION_KEY: "chain", **FLAT_USAGE}, [], (), 1, "", "s")
+    call = build_span("ab" * 16, "b" * 16, "a" * 16, "ChatOpenAI", 2, 9, {
+        cv.LANGSMITH_KIND_KEY: "llm", cv.OPERATION_KEY: "chat", "gen_ai.request.model": "gpt-4o-mini", **FLAT_USAGE},
+        [], (), 1, "", "s")
+    assert (chain.kind, call.kind) == (SpanKind.TASK, SpanKind.LLM_CALL)
+    st = Store()
+    st.apply([chain, call])
+    totals = st.trace("ab" * 16).totals
+    assert (totals.input_tokens, totals.output_tokens, totals.llm_calls) == (1234, 56, 1)
+
+
+def test_langsmith_sessions_are_its_threads_not_its_project() -> None:
+    meta = {"langsmith.trace.session_id": "project-uuid", "langsmith.metadata.thread_id": "thread-1"}
+    assert _session_attr(meta) == "thread-1"
+    assert _session_attr({"langsmith.trace.session_id": "project-uuid"}) is None
+    assert ResourceInfo({"service.name": "langsmith"}, cv.resource_scope(["langsmith"])).framework == "langsmith"
+    assert cv.resource_scope(["langsmith", "openinference.instrumentation.langchain"]) == (
+        "openinference.instrumentation.langchain")
+
+
 def test_a_resource_is_the_framework_its_scopes_name_not_their_instrumentation_family() -> None:
     oi_openai, oi_crew = "openinference.instrumentation.openai", "openinference.instrumentation.crewai"
     assert cv.resource_scope([oi_openai, oi_crew]) == oi_crew
@@ -329,6 +366,23 @@ def test_a_usage_object_completes_the_flat_usage_keys(value) -> None:
                  "metadata.usage_object": value}).usage.cache_read == 100
 
 
+#: What the LangSmith SDK (0.15.1) puts on a ChatOpenAI run's span: LangChain's UsageMetadata.
+LANGCHAIN_USAGE = jsonlib.dumps({"input_tokens": 1234, "output_tokens": 56, "total_tokens": 1290,
+                                 "input_token_details": {"audio": 0, "cache_read": 200, "cache_creation": 16},
+                                 "output_token_details": {"audio": 0, "reasoning": 7}})
+
+
+def test_langchain_usage_metadata_completes_a_langsmith_model_run() -> None:
+    """Input includes the cache reads and writes, output the reasoning (LangChain's convention, as ours)."""
+    for attrs in ({**FLAT_USAGE, "langsmith.metadata.usage_metadata": LANGCHAIN_USAGE},
+                  {"langsmith.metadata.usage_metadata": LANGCHAIN_USAGE}):
+        s = span({cv.LANGSMITH_KIND_KEY: "llm", "gen_ai.request.model": "gpt-4o-mini", **attrs})
+        assert s.kind is SpanKind.LLM_CALL and s.usage.scope == "span"
+        assert (s.usage.input, s.usage.output, s.usage.total, s.usage.cache_read, s.usage.cache_write,
+                s.usage.reasoning) == (1234, 56, 1290, 200, 16, 7)
+        assert "langsmith.metadata.usage_metadata" not in s.attributes
+
+
 def test_a_usage_object_alone_or_unreadable_counts_nothing() -> None:
     alone = span({"metadata.usage_object": LITELLM_USAGE})
     assert alone.usage is None and alone.kind is not SpanKind.LLM_CALL
@@ -393,6 +447,44 @@ def test_langfuse_observation_input_and_output_are_previews() -> None:
     assert tool.kind is SpanKind.TOOL_EXECUTION and tool.tool.name == "get_weather"
     assert tool.tool.input_preview == '{"args": [], "kwargs": {"city": "Paris"}}'
     assert tool.tool.output_preview == '{"type": "report", "temp": 22}'
+
+
+def lc_message(cls: str, **kwargs: object) -> dict:
+    """A LangChain message as langchain-core 1.8 serializes it (``dumpd``)."""
+    return {"lc": 1, "type": "constructor", "id": ["langchain", "schema", "messages", cls], "kwargs": kwargs}
+
+
+def test_langsmith_run_inputs_and_outputs_are_previews() -> None:
+    """The LangSmith SDK exports a run's inputs and outputs whole, as JSON: a chat model run's
+    serialized messages and generations, a tool's arguments and its message, a graph's state."""
+    call = lc_message("AIMessage", content="", type="ai", tool_calls=[
+        {"name": "get_weather", "args": {"city": "Paris"}, "id": "call_1", "type": "tool_call"}])
+    prompt = {"messages": [[lc_message("SystemMessage", content="Be terse.", type="system"),
+                            lc_message("HumanMessage", content="Weather?", type="human"), call,
+                            lc_message("ToolMessage", content="Sunny", type="tool", tool_call_id="call_1")]]}
+    answer = {"generations": [[{"text": "It is sunny.", "generation_info": {"finish_reason": "stop"},
+                                "message": lc_message("AIMessage", content="It is sunny.", type="ai")}]],
+              "llm_output": {"model_name": "gpt-4o-mini"}}
+    s = span({cv.LANGSMITH_KIND_KEY: "llm", "gen_ai.request.model": "gpt-4o-mini", "gen_ai.prompt": jsonlib.dumps(prompt),
+              "gen_ai.completion": jsonlib.dumps(answer)})
+    assert s.llm.prompt_preview == (
+        'system: Be terse.\nuser: Weather?\nassistant: [tool_call get_weather({"city":"Paris"})]\ntool: Sunny')
+    assert s.llm.response_preview == "assistant: It is sunny."
+    assert "gen_ai.prompt" not in s.attributes and "gen_ai.completion" not in s.attributes
+    first = span({cv.LANGSMITH_KIND_KEY: "llm", "gen_ai.completion": jsonlib.dumps(
+        {"generations": [[{"text": "", "message": call}]]})})
+    assert first.llm.response_preview == 'assistant: [tool_call get_weather({"city":"Paris"})]'
+    # A tool run: its arguments as sent, its message (wrapped as {"output": ...}) as a message.
+    tool = span({cv.LANGSMITH_KIND_KEY: "tool", "gen_ai.tool.name": "get_weather", "gen_ai.prompt": '{"city": "Paris"}',
+                 "gen_ai.completion": jsonlib.dumps({"output": {"content": "Sunny", "type": "tool", "name": "get_weather",
+                                                                "tool_call_id": "call_1"}})})
+    assert (tool.tool.input_preview, tool.tool.output_preview) == ('{"city": "Paris"}', "tool: Sunny")
+    # A graph run: its input's [role, content] pairs and its state's messages (their fields).
+    graph = span({cv.LANGSMITH_KIND_KEY: "chain", "gen_ai.prompt": '{"messages": [["user", "Weather?"]]}',
+                  "gen_ai.completion": jsonlib.dumps({"messages": [{"content": "Weather?", "type": "human"},
+                                                                   {"content": "It is sunny.", "type": "ai"}]})})
+    assert graph.attributes["input.value"] == "user: Weather?"
+    assert graph.attributes["output.value"] == "user: Weather?\nassistant: It is sunny."
 
 
 def mlflow_value(value: object) -> str:
@@ -590,6 +682,14 @@ def test_status_rows() -> None:
     assert len(s.events[0].attributes["exception.stacktrace"]) == cv.STACK_CHARS
     handled = span({}, events=[("exception", 1_500, {"exception.type": "KeyError"})])
     assert handled.status is Status.OK  # recorded but not escaped, status unset: handled
+    # The LangSmith SDK's failed run: status OK (set at its start, final), its error as an exception event.
+    error = ("exception", 1_500, {"exception.type": "Exception", "exception.message": "OpenAIInvalidRequestError(...)",
+                                  "exception.escaped": "False"})
+    failed = span({cv.LANGSMITH_KIND_KEY: "llm"}, events=[error], status_code=1)
+    assert failed.status is Status.ERROR and failed.status_code == "Exception"
+    assert failed.status_message == "Exception: OpenAIInvalidRequestError(...)"
+    assert span({cv.LANGSMITH_KIND_KEY: "llm"}, status_code=1).status is Status.OK
+    assert span({}, events=[error], status_code=1).status is Status.OK
     assert span({"error.type": "TimeoutError"}, status_code=2).status is Status.TIMEOUT
     assert span({"error.type": "CancelledError"}, status_code=2).status is Status.CANCELLED
 

@@ -226,6 +226,8 @@ CLIENTS: dict[str, Client] = {
     # azure-ai-inference's own tracing (AIInferenceInstrumentor on azure-core's OpenTelemetry tracing): model calls
     # only (the tool runs in user code), no cached-token count; azure-core's HTTP span of each request beside it.
     "azure_ai_inference": Client(cache_read=False, tools=False),
+    # The LangSmith SDK's OTel export (tracing mode otel) of a LangGraph agent (langchain's create_agent).
+    "langsmith": Client(),
 }
 
 
@@ -426,7 +428,8 @@ FRAMEWORKS = {"crewai": "crewai", "ai_sdk_legacy": "ai-sdk", "ai_sdk_anthropic_l
               "agent_framework": "agent-framework", "dspy": "dspy", "litellm_otel": "litellm",
               "semantic_kernel": "semantic-kernel", "langgraph_js": "langchain", "haystack": "haystack",
               "langfuse": "langfuse", "copilot-cli": "copilot-cli",
-              "copilot-cli-anthropic": "copilot-cli", "beeai": "beeai", "mlflow": "mlflow"}
+              "copilot-cli-anthropic": "copilot-cli", "beeai": "beeai", "mlflow": "mlflow",
+              "langsmith": "langsmith"}
 
 
 @pytest.mark.parametrize(("name", "framework"), FRAMEWORKS.items())

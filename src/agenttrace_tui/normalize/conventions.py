@@ -62,6 +62,8 @@ from .span_kinds import (
     KIND_KEY,
     LANGFUSE_KIND_KEY,
     LANGFUSE_KINDS,
+    LANGSMITH_KIND_KEY,
+    LANGSMITH_KINDS,
     MLFLOW_KIND_KEY,
     MLFLOW_KINDS,
     OPENINFERENCE_KEY,
@@ -89,7 +91,7 @@ __all__ = [
     # span_kinds
     "AI_SDK_KINDS", "AI_SDK_OPERATION_KEY", "CLIENT_INTERNAL_KEYS", "CLIENT_INTERNAL_NAMES", "CLIENT_SPAN_KINDS", "CLIENT_TOOL_CALL_KEYS", "CLIENT_TOOL_NAME_KEYS",
     "CLIENT_TOOL_SPAN_NAMES", "EXPLICIT_KIND_KEYS", "INTERNAL_BY_DEFAULT", "INTERNAL_KEY",
-    "KIND_BY_NAME", "KIND_KEY", "LANGFUSE_KIND_KEY", "LANGFUSE_KINDS", "MLFLOW_KIND_KEY", "MLFLOW_KINDS", "OPENINFERENCE_KEY", "OPENINFERENCE_KINDS", "OPERATION_KEY", "OPERATION_KINDS",
+    "KIND_BY_NAME", "KIND_KEY", "LANGFUSE_KIND_KEY", "LANGFUSE_KINDS", "LANGSMITH_KIND_KEY", "LANGSMITH_KINDS", "MLFLOW_KIND_KEY", "MLFLOW_KINDS", "OPENINFERENCE_KEY", "OPENINFERENCE_KINDS", "OPERATION_KEY", "OPERATION_KINDS",
     "RENDERED_NAME_KEY", "SEED_NAME_KINDS", "TRACELOOP_KIND_KEY", "TRACELOOP_KINDS", "TRACELOOP_TOOL_FIELDS", "_names_a_call", "client_kind",
     "client_tool_name", "guess_kind", "kind_from_attributes", "kind_from_name", "kind_from_string", "traceloop_tool_fields",
     # messages
@@ -97,11 +99,11 @@ __all__ = [
     "MESSAGE_LIST_PREFIXES", "OBSERVATION_KEYS", "PREVIEW_CHARS", "PREVIEWS_FROM_RECORDS", "STACK_CHARS", "TOOL_PREVIEW_CHARS", "VALUE_KEYS",
     "cut_head", "cut_tail", "extract_messages", "message_event_text", "message_record_text", "render_messages",
     # this module
-    "CACHE_BESIDE_INPUT", "CACHE_IN_INPUT_CLIENTS", "COST_KEYS", "FRAMEWORK_HINTS", "FRAMEWORK_SCOPES", "HTTP_STATUS_KEYS", "INSTRUMENTATION_FAMILIES", "INSTANCE_KEYS", "JSON_VALUE_KEYS",
+    "CACHE_BESIDE_INPUT", "CACHE_IN_INPUT_CLIENTS", "COST_KEYS", "FAILED_BY_EXCEPTION_KEYS", "FRAMEWORK_HINTS", "FRAMEWORK_SCOPES", "HTTP_STATUS_KEYS", "INSTRUMENTATION_FAMILIES", "INSTANCE_KEYS", "JSON_VALUE_KEYS",
     "PINNED_SESSION_KEY", "RESOURCE_SESSION_KEYS", "RESPONSE_MODEL_KEYS", "SESSION_KEYS",
     "SUBTREE_USAGE_KEYS", "USAGE_OBJECT_KEYS", "USAGE_OBJECT_PATHS", "USAGE_TYPE_PATHS", "USAGE_TYPES_BESIDE",
     "Plan", "all_documented_keys", "cache_beside", "decode_json_strings", "extract_cost", "extract_subtree_usage", "extract_usage_object",
-    "answered_model", "failed_http_status", "finish_usage",
+    "answered_model", "failed_by_exception", "failed_http_status", "finish_usage",
     "framework_hint",
     "parts_from_plan", "plan_for", "resource_scope",
 ]
@@ -123,6 +125,18 @@ def failed_http_status(attributes: dict[str, Any]) -> int | None:
                 return None
             return code if code >= 400 else None
     return None
+
+
+#: Attributes whose sender marks a failed span by its ``exception`` event alone, whatever status the
+#: span has: the LangSmith SDK's OTel export sets a run's span OK when the run starts and ERROR when
+#: it fails, which the OTel SDK ignores (an OK status is final), so the event it records with the
+#: run's error (``exception.type`` ``Exception``, not escaped) is all that says the run failed.
+FAILED_BY_EXCEPTION_KEYS: tuple[str, ...] = ("langsmith.span.kind",)
+
+
+def failed_by_exception(attributes: dict[str, Any]) -> bool:
+    """Whether an ``exception`` event on a span with these attributes means it failed (``FAILED_BY_EXCEPTION_KEYS``)."""
+    return any(k in attributes for k in FAILED_BY_EXCEPTION_KEYS)
 
 
 # -- model ----------------------------------------------------------------------
@@ -169,8 +183,14 @@ def decode_json_strings(attributes: dict[str, Any], keys: Iterable[str]) -> None
 
 # -- sessions -------------------------------------------------------------------
 
-#: Span (then resource) attributes that name the session, first found wins.
-SESSION_KEYS: tuple[str, ...] = ("session.id", "gen_ai.conversation.id", "langfuse.session.id", "conversation.id")
+#: Span (then resource) attributes that name the session, first found wins. The LangSmith SDK
+#: groups runs into a thread by the run metadata ``session_id``, ``thread_id`` or ``conversation_id``
+#: (LangGraph copies a run config's ``configurable.thread_id`` into it), each exported as
+#: ``langsmith.metadata.<key>``; its ``langsmith.trace.session_id`` is the tracing project, not a
+#: conversation.
+SESSION_KEYS: tuple[str, ...] = ("session.id", "gen_ai.conversation.id", "langfuse.session.id", "conversation.id",
+                                 "langsmith.metadata.session_id", "langsmith.metadata.thread_id",
+                                 "langsmith.metadata.conversation_id")
 #: A resource attribute that files everything its process sends under one session, whatever
 #: session its records name (``agenttrace-tui run`` sets it: a client that names its own
 #: session, as Claude Code and Codex do, still reports into the run's).
@@ -251,11 +271,16 @@ def extract_subtree_usage(attributes: dict[str, Any]) -> tuple[dict[str, int], l
 #: autologging normalizes every provider's, ``output_tokens``, ``total_tokens``,
 #: ``cache_read_input_tokens``, ``cache_creation_input_tokens``) is the only usage it puts on a
 #: model call; its integrations that roll usage up put the sum on an agent or chain span
-#: (kind agent/task: counted for their subtree, never added).
+#: (kind agent/task: counted for their subtree, never added). The LangSmith SDK's
+#: ``langsmith.metadata.usage_metadata`` is LangChain's ``UsageMetadata`` of a model call (JSON:
+#: ``input_tokens`` with the cache reads and writes in, ``output_tokens`` with the reasoning, their
+#: ``input_token_details``/``output_token_details``); LangChain's tracer puts it on model runs only,
+#: and the cached and reasoning counts are only there.
 USAGE_OBJECT_KEYS: dict[str, bool] = {"metadata.usage_object": False, "langfuse.observation.usage_details": True,
-                                      "mlflow.chat.tokenUsage": True}
+                                      "mlflow.chat.tokenUsage": True, "langsmith.metadata.usage_metadata": True}
 #: Usage field -> paths into the object, first found wins: an API's own usage object. OpenAI's
-#: Chat Completions and Responses shapes (LiteLLM's usage has the former for every provider):
+#: Chat Completions and Responses shapes (LiteLLM's usage has the former for every provider), and
+#: LangChain's ``UsageMetadata`` (its ``*_token_details``):
 #: ``prompt_tokens``/``input_tokens`` include cache reads and writes, ``completion_tokens``/
 #: ``output_tokens`` the reasoning, as the monitor counts them; Anthropic's cache counts (beside
 #: input) are added in by ``finish_usage``.
@@ -264,9 +289,11 @@ USAGE_OBJECT_PATHS: dict[str, tuple[tuple[str, ...], ...]] = {
     "output": (("completion_tokens",), ("output_tokens",)),
     "total": (("total_tokens",),),
     "cache_read": (("prompt_tokens_details", "cached_tokens"), ("input_tokens_details", "cached_tokens"),
-                   ("cache_read_input_tokens",)),
-    "cache_write": (("prompt_tokens_details", "cache_creation_tokens"), ("cache_creation_input_tokens",)),
-    "reasoning": (("completion_tokens_details", "reasoning_tokens"), ("output_tokens_details", "reasoning_tokens")),
+                   ("cache_read_input_tokens",), ("input_token_details", "cache_read")),
+    "cache_write": (("prompt_tokens_details", "cache_creation_tokens"), ("cache_creation_input_tokens",),
+                    ("input_token_details", "cache_creation")),
+    "reasoning": (("completion_tokens_details", "reasoning_tokens"), ("output_tokens_details", "reasoning_tokens"),
+                  ("output_token_details", "reasoning")),
 }
 #: Langfuse's own usage types, read when the object has no API input or output count: ``input``,
 #: ``output``, ``total`` and the detail types its integrations split off (its LangChain handler
@@ -409,6 +436,7 @@ FRAMEWORK_HINTS: list[tuple[str, str]] = [
     ("agno", "agno"),
     ("beeai", "beeai"),  # IBM's BeeAI Framework (OpenInference's ``openinference.instrumentation.beeai``)
     ("langfuse", "langfuse"),  # the Langfuse SDK's scope, ``langfuse-sdk``
+    ("langsmith", "langsmith"),  # the LangSmith SDK's scope (and its tracer provider's default service name)
     ("bedrock", "bedrock"),
     ("openllmetry", "openllmetry"),
     ("traceloop", "openllmetry"),
@@ -416,11 +444,12 @@ FRAMEWORK_HINTS: list[tuple[str, str]] = [
 ]
 #: Frameworks that name a family of instrumentations, a model-call library agent frameworks
 #: call (LiteLLM), or a tracing SDK whose exporter sends other instrumentations' spans beside
-#: its own (Langfuse's sends pydantic-ai's, OpenInference's ...), not the agent framework:
+#: its own (Langfuse's sends pydantic-ai's, OpenInference's ...; LangSmith's exports on the global
+#: tracer provider when one is set), not the agent framework:
 #: a resource whose scopes name both
 #: (OpenInference's CrewAI and OpenAI instrumentors) is the other's, and a session's
 #: framework is never replaced by one of these.
-INSTRUMENTATION_FAMILIES = frozenset({"openinference", "openllmetry", "litellm", "langfuse"})
+INSTRUMENTATION_FAMILIES = frozenset({"openinference", "openllmetry", "litellm", "langfuse", "langsmith"})
 #: Instrumentation scopes named too briefly (or too commonly) for a fragment match: the whole name -> framework.
 FRAMEWORK_SCOPES: dict[str, str] = {
     "ai": "ai-sdk",  # the Vercel AI SDK's ``ai.*`` telemetry
@@ -553,6 +582,9 @@ def all_documented_keys() -> set[str]:
     keys.update(SESSION_KEYS)
     keys.update(HTTP_STATUS_KEYS)
     keys.update(RESPONSE_MODEL_KEYS)
+
+
+    keys.update(FAILED_BY_EXCEPTION_KEYS)
     keys.add(PINNED_SESSION_KEY)
     keys.update(INSTANCE_KEYS)
     keys.update(EXPLICIT_KIND_KEYS)

@@ -40,13 +40,23 @@ MESSAGE_LIST_PREFIXES: dict[str, str] = {
 }
 #: Plain-text input/output (OpenInference), used when no messages are given.
 VALUE_KEYS: dict[str, str] = {"input.value": "prompt", "output.value": "response"}
-#: An observation's input and output (Langfuse's SDKs; MLflow Tracing's span inputs and outputs):
-#: any value, as JSON (a plain string as is). Messages (a generation's message list, its request
-#: ``{"messages": [...], "tools": ...}``, its answer message, a whole chat completion's
-#: ``choices``) are rendered as messages; anything else (a traced function's ``{"args", "kwargs"}``
-#: or arguments, its return value) is shown as sent. Used when no messages are given.
+#: An observation's input and output (Langfuse's SDKs; MLflow Tracing's span inputs and outputs; a
+#: LangSmith run's inputs and outputs, which its SDK exports whole as ``gen_ai.prompt`` and
+#: ``gen_ai.completion``): any value, as JSON (a plain string as is). Messages (a generation's
+#: message list, its request ``{"messages": [...], "tools": ...}``, its answer message, a whole chat
+#: completion's ``choices``, LangChain's messages: ``LANGCHAIN_ROLES``) are rendered as messages;
+#: anything else (a traced function's ``{"args", "kwargs"}`` or arguments, its return value) is
+#: shown as sent. Used when no messages are given.
 OBSERVATION_KEYS: dict[str, str] = {"langfuse.observation.input": "prompt", "langfuse.observation.output": "response",
-                                    "mlflow.spanInputs": "prompt", "mlflow.spanOutputs": "response"}
+                                    "mlflow.spanInputs": "prompt", "mlflow.spanOutputs": "response",
+                                    "gen_ai.prompt": "prompt", "gen_ai.completion": "response"}
+#: LangChain's message types -> role. A message comes serialized (``{"lc": 1, "type": "constructor",
+#: "id": [..., "AIMessage"], "kwargs": {"content", "type", "tool_calls"}}``: a chat model run's
+#: inputs, ``{"messages": [[...]]}``, and its outputs, ``{"generations": [[{"text", "message"}]]}``)
+#: or as its fields (a graph's state), or as a ``[role, content]`` pair (a graph's input); its tool
+#: calls are ``{"name", "args", "id"}``.
+LANGCHAIN_ROLES: dict[str, str] = {"human": "user", "ai": "assistant", "system": "system", "tool": "tool",
+                                   "AIMessageChunk": "assistant", "HumanMessageChunk": "user"}
 #: Deprecated GenAI per-message span events -> prompt/response.
 MESSAGE_EVENTS: dict[str, str] = {
     "gen_ai.system.message": "prompt",
@@ -177,10 +187,53 @@ def render_messages(value: Any, chunks: bool = False) -> str | None:
     return "\n".join(lines)
 
 
+def _role_pair(msg: Any) -> bool:
+    """A ``[role, content]`` pair (LangChain's shorthand for a message), its role one LangChain knows."""
+    return (isinstance(msg, list) and len(msg) == 2 and isinstance(msg[0], str) and isinstance(msg[1], str)
+            and (msg[0] in LANGCHAIN_ROLES or msg[0] in LANGCHAIN_ROLES.values()))
+
+
+def _langchain_message(msg: Any) -> Any:
+    """A LangChain message (``LANGCHAIN_ROLES``) as a ``{"role", "content"}`` message; anything else as it is."""
+    if _role_pair(msg):
+        return {"role": LANGCHAIN_ROLES.get(msg[0], msg[0]), "content": msg[1]}
+    if not isinstance(msg, dict) or "role" in msg:
+        return msg
+    fields = msg.get("kwargs") if msg.get("lc") == 1 else msg
+    mtype = fields.get("type") if isinstance(fields, dict) else None
+    role = LANGCHAIN_ROLES.get(mtype) if isinstance(mtype, str) else None
+    if role is None or not isinstance(fields, dict):
+        return msg
+    content = fields.get("content")
+    parts = [p for p in (content if isinstance(content, list) else [content]) if p not in (None, "")]
+    calls = fields.get("tool_calls")
+    for call in calls if isinstance(calls, list) else []:
+        if isinstance(call, dict) and "name" in call:
+            parts.append({"type": "tool_call", "name": call["name"], "arguments": call.get("args")})
+    return {"role": role, "content": parts}
+
+
+def _langchain_messages(got: Any) -> Any:
+    """LangSmith's run inputs and outputs of a chat model (``{"messages": [[...]]}``: one list per
+    prompt of the batch; ``{"generations": [[...]]}``) as one message list, and the value of an output
+    it wrapped (``{"output": ...}``: a tool's message); anything else as it is."""
+    if isinstance(got, dict) and len(got) == 1 and "output" in got:
+        got = got["output"]
+    if isinstance(got, dict) and isinstance(gens := got.get("generations"), list):
+        flat = [g for batch in gens for g in (batch if isinstance(batch, list) else [batch])]
+        return [g.get("message", {"role": "assistant", "content": g.get("text")}) if isinstance(g, dict) else g
+                for g in flat]
+    if isinstance(got, dict) and isinstance(msgs := got.get("messages"), list) and msgs and all(
+            isinstance(m, list) and not _role_pair(m) for m in msgs):
+        return {**got, "messages": [m for batch in msgs for m in batch]}
+    return got
+
+
 def observation_text(value: Any, answer: bool = False) -> str:
     """An observation's input or output (``OBSERVATION_KEYS``) as preview text: rendered when it
-    holds messages (a dict with a ``role``, a list of them, a request's ``messages``, or the
-    messages of a chat completion's ``choices``: MLflow keeps a call's whole response), else as sent."""
+    holds messages (a dict with a ``role``, a list of them, a request's ``messages``, the
+    messages of a chat completion's ``choices``: MLflow keeps a call's whole response; LangChain's
+    messages: ``LANGCHAIN_ROLES``), else as sent."""
     text = value if isinstance(value, str) else str(value)
     got = value
     if isinstance(value, str):
@@ -190,11 +243,13 @@ def observation_text(value: Any, answer: bool = False) -> str:
             got = _json.decode(value)
         except (msgspec.DecodeError, ValueError):
             return value
+    got = _langchain_messages(got)
     if isinstance(got, dict) and isinstance(got.get("messages"), list):
         got = got["messages"]
     elif isinstance(got, dict) and isinstance(choices := got.get("choices"), list):
         got = [c["message"] for c in choices if isinstance(c, dict) and isinstance(c.get("message"), dict)]
-    items = got if isinstance(got, list) else [got]
+    items = [_langchain_message(m) for m in (got if isinstance(got, list) else [got])]
+    got = items if isinstance(got, list) else items[0]
     if any(isinstance(m, dict) and "role" in m for m in items):
         return render_messages(got, chunks=answer) or text
     return text

@@ -275,12 +275,14 @@ def build_span(
         if cls is not None:
             parts[part] = cls(**values)
 
-    # Status: the OTel status code, then exception events.
+    # Status: the OTel status code, then exception events (an escaped one under an unset status; any
+    # one from a sender whose failed spans keep an OK status: ``cv.FAILED_BY_EXCEPTION_KEYS``).
     status = Status.OK
     code: str | None = None
     message: str | None = status_message or None
     err_type = attrs.get("error.type")
-    if status_code == 2 or (status_code == 0 and exc_type is not None and escaped):
+    if status_code == 2 or (exc_type is not None and (
+            (status_code == 0 and escaped) or cv.failed_by_exception(attrs))):
         code = str(exc_type or err_type or "error")
         status = _error_status(code)
         if message is None and (exc_type or exc_msg):

@@ -171,8 +171,23 @@ MLFLOW_KINDS: dict[str, SpanKind] = {
     "PARSER": SpanKind.CUSTOM,
     "UNKNOWN": SpanKind.CUSTOM,
 }
+#: The LangSmith SDK's run type (``@traceable(run_type=...)``, its LangChain tracer: every span its
+#: OTel export makes has one). Read before ``gen_ai.operation.name``, which the SDK derives from it
+#: loosely: ``chain`` (a LangGraph graph or node: its ``tools`` node too) passes through as an
+#: operation no table knows, a ``prompt`` run (a template filled in, no model called) becomes
+#: ``chat`` and a ``retriever`` run ``embeddings``. ``prompt`` and ``parser`` are a plain unit of work.
+LANGSMITH_KIND_KEY = "langsmith.span.kind"
+LANGSMITH_KINDS: dict[str, SpanKind] = {
+    "llm": SpanKind.LLM_CALL,
+    "tool": SpanKind.TOOL_EXECUTION,
+    "chain": SpanKind.TASK,
+    "retriever": SpanKind.RETRIEVAL,
+    "embedding": SpanKind.EMBEDDING,
+    "prompt": SpanKind.CUSTOM,
+    "parser": SpanKind.CUSTOM,
+}
 #: Every attribute that says a span's kind outright (``kind_from_attributes`` reads them in this order).
-EXPLICIT_KIND_KEYS: tuple[str, ...] = (KIND_KEY, OPERATION_KEY, OPENINFERENCE_KEY, TRACELOOP_KIND_KEY,
+EXPLICIT_KIND_KEYS: tuple[str, ...] = (KIND_KEY, LANGSMITH_KIND_KEY, OPERATION_KEY, OPENINFERENCE_KEY, TRACELOOP_KIND_KEY,
                                        AI_SDK_OPERATION_KEY, LANGFUSE_KIND_KEY, MLFLOW_KIND_KEY)
 
 #: The agenttrace SDK's span names, matched exactly (``iteration_N`` by pattern).
@@ -221,6 +236,9 @@ def kind_from_attributes(attributes: dict[str, Any]) -> tuple[SpanKind | None, s
     v = attributes.get(KIND_KEY)
     if isinstance(v, str) and (k := kind_from_string(v)) is not None:
         return k, KIND_KEY
+    v = attributes.get(LANGSMITH_KIND_KEY)
+    if isinstance(v, str) and (k := LANGSMITH_KINDS.get(v.strip().lower())) is not None:
+        return k, LANGSMITH_KIND_KEY
     v = attributes.get(OPERATION_KEY)
     if isinstance(v, str) and (k := OPERATION_KINDS.get(v.strip().lower())) is not None:
         return k, OPERATION_KEY
