@@ -83,6 +83,8 @@ class Client:
 
 CLIENTS: dict[str, Client] = {
     "openai_agents": Client(),
+    # The same agent with OpenLLMetry's openai-agents and openai instrumentations (as traceloop-sdk sets them up).
+    "openai_agents_openllmetry": Client(),
     "strands": Client(custom_provider="strands-agents"),
     "strands_latest": Client(custom_provider="strands-agents"),
     # Strands on its default provider, Bedrock's ConverseStream (boto3), for a cross-region inference profile id.
@@ -421,6 +423,7 @@ def test_one_session_per_run(name: str, replays: Any) -> None:
 #: The agent framework each client is (the sessions' framework column), where its telemetry names one.
 FRAMEWORKS = {"crewai": "crewai", "ai_sdk_legacy": "ai-sdk", "ai_sdk_anthropic_legacy": "ai-sdk",
               "openai_agents": "openai-agents", "strands": "strands", "strands_bedrock": "strands",
+              "openai_agents_openllmetry": "openai-agents",
               "langchain": "langchain", "google_adk": "google-adk",
               "google_adk_gemini": "google-adk", "pydantic_ai": "pydantic-ai",
               "pydantic_ai_anthropic": "pydantic-ai",
