@@ -582,8 +582,6 @@ def all_documented_keys() -> set[str]:
     keys.update(SESSION_KEYS)
     keys.update(HTTP_STATUS_KEYS)
     keys.update(RESPONSE_MODEL_KEYS)
-
-
     keys.update(FAILED_BY_EXCEPTION_KEYS)
     keys.add(PINNED_SESSION_KEY)
     keys.update(INSTANCE_KEYS)
