@@ -591,6 +591,31 @@ def test_openinference_empty_content_beside_tool_calls() -> None:
     assert s.llm.response_preview == "assistant: [tool_call get_weather]"
 
 
+def test_messages_in_two_conventions_show_once() -> None:
+    """OpenInference's span processor for pydantic-ai adds its flattened message lists to pydantic-ai's
+    own span, beside the same messages as GenAI JSON: each side shows them once (the GenAI JSON, which
+    keeps a tool call's arguments). Instructions alone are not the messages: a flat list still shows."""
+    s = span({
+        "gen_ai.operation.name": "chat", "gen_ai.request.model": "gpt-4o-mini",
+        "gen_ai.system_instructions": jsonlib.dumps([{"type": "text", "content": "Use tools."}]),
+        "gen_ai.input.messages": jsonlib.dumps([{"role": "user", "parts": [{"type": "text", "content": "Paris?"}]}]),
+        "gen_ai.output.messages": jsonlib.dumps([{"role": "assistant", "parts": [
+            {"type": "tool_call", "id": "c1", "name": "get_weather", "arguments": '{"city": "Paris"}'}]}]),
+        cv.OPENINFERENCE_KEY: "LLM",
+        "llm.input_messages.0.message.role": "system", "llm.input_messages.0.message.content": "Use tools.",
+        "llm.input_messages.1.message.role": "user",
+        "llm.input_messages.1.message.contents.0.message_content.text": "Paris?",
+        "llm.output_messages.0.message.role": "assistant",
+        "llm.output_messages.0.message.tool_calls.0.tool_call.function.name": "get_weather",
+        "input.value": "Paris?", "output.value": "[]"}, name="chat gpt-4o-mini")
+    assert s.llm.prompt_preview == "Use tools.\nuser: Paris?"
+    assert s.llm.response_preview == 'assistant: [tool_call get_weather({"city": "Paris"})]'
+    assert not any(k.startswith("llm.input_messages") for k in s.attributes)
+    alone = span({"gen_ai.system_instructions": jsonlib.dumps([{"type": "text", "content": "Use tools."}]),
+                  "gen_ai.prompt.0.role": "user", "gen_ai.prompt.0.content": "Paris?"}, name="chat")
+    assert alone.llm.prompt_preview == "Use tools.\nuser: Paris?"
+
+
 def test_openllmetry_flat_tool_calls_show_in_previews() -> None:
     """OpenLLMetry's flat attributes (its Ollama instrumentation) name a history message's tool
     call ``gen_ai.prompt.N.tool_calls.M.name``, with no ``function.`` in the key."""

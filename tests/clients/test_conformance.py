@@ -103,6 +103,8 @@ CLIENTS: dict[str, Client] = {
     "pydantic_ai": Client(),
     # pydantic-ai with AnthropicModel: the anthropic SDK (2.x) also traces each call itself.
     "pydantic_ai_anthropic": Client(),
+    # pydantic-ai's own spans with OpenInference's span processor adding its attributes to each of them.
+    "pydantic_ai_openinference": Client(),
     "logfire": Client(),
     # util-genai 1.1b0 reports no cached tokens; `true` is not a capture mode any more (no text).
     # The SDK instrumentations below trace model calls only: the tool runs in user code.
@@ -426,7 +428,7 @@ FRAMEWORKS = {"crewai": "crewai", "ai_sdk_legacy": "ai-sdk", "ai_sdk_anthropic_l
               "openai_agents_openllmetry": "openai-agents",
               "langchain": "langchain", "google_adk": "google-adk",
               "google_adk_gemini": "google-adk", "pydantic_ai": "pydantic-ai",
-              "pydantic_ai_anthropic": "pydantic-ai",
+              "pydantic_ai_anthropic": "pydantic-ai", "pydantic_ai_openinference": "pydantic-ai",
               "gemini-cli": "gemini-cli", "opencode": "opencode", "qwen-code": "qwen-code",
               "agent_framework": "agent-framework", "dspy": "dspy", "litellm_otel": "litellm",
               "semantic_kernel": "semantic-kernel", "langgraph_js": "langchain", "haystack": "haystack",

@@ -38,6 +38,9 @@ MESSAGE_LIST_PREFIXES: dict[str, str] = {
     "gen_ai.prompt": "prompt",
     "gen_ai.completion": "response",
 }
+#: Keys of ``MESSAGE_JSON_KEYS`` that hold instructions beside the messages, not the messages: the
+#: flattened lists of another convention may still be the only messages of that side.
+INSTRUCTION_KEYS: frozenset[str] = frozenset({"gen_ai.system_instructions"})
 #: Plain-text input/output (OpenInference), used when no messages are given.
 VALUE_KEYS: dict[str, str] = {"input.value": "prompt", "output.value": "response"}
 #: An observation's input and output (Langfuse's SDKs; MLflow Tracing's span inputs and outputs; a
@@ -261,11 +264,17 @@ def extract_messages(attributes: dict[str, Any]) -> tuple[str | None, str | None
     response: list[str] = []
     used: list[str] = []
     target = {"prompt": prompt, "response": response}
+    #: Sides whose messages one convention gave already. A span may carry the same messages in two
+    #: conventions (OpenInference's span processor for pydantic-ai adds its flattened lists beside
+    #: pydantic-ai's GenAI JSON): the first that gives text is shown, the others are the same again.
+    told: set[str] = set()
     for key, side in MESSAGE_JSON_KEYS.items():
         if key in attributes:
             text = render_messages(attributes[key], chunks=side == "response")
             if text:
                 target[side].append(text)
+                if key not in INSTRUCTION_KEYS:
+                    told.add(side)
             used.append(key)
     flat: dict[str, dict[int, dict[str, Any]]] | None = None
     for key in attributes:
@@ -275,7 +284,10 @@ def extract_messages(attributes: dict[str, Any]) -> tuple[str | None, str | None
             flat.setdefault(m.group(1), {}).setdefault(int(m.group(2)), {})[m.group(3)] = attributes[key]
             used.append(key)
     if flat:
-        for prefix, msgs in flat.items():
+        for prefix, side in MESSAGE_LIST_PREFIXES.items():
+            msgs = flat.get(prefix)
+            if not msgs or side in told:
+                continue
             lines = []
             for _i, fields in sorted(msgs.items()):
                 role = fields.get("message.role", fields.get("role"))
@@ -292,7 +304,8 @@ def extract_messages(attributes: dict[str, Any]) -> tuple[str | None, str | None
                         continue  # a role alone says nothing (OpenLLMetry's Mistral span of dict messages)
                 lines.append(f"{role}: {content}" if role else str(content))
             if lines:
-                target[MESSAGE_LIST_PREFIXES[prefix]].append("\n".join(lines))
+                target[side].append("\n".join(lines))
+                told.add(side)
     for key, side in VALUE_KEYS.items():
         if key in attributes and not target[side]:
             v = attributes[key]
