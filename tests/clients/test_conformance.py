@@ -100,6 +100,8 @@ CLIENTS: dict[str, Client] = {
     "google_adk": Client(custom_provider="litellm model prefix"),
     # ADK calling Gemini itself (its own model class, google-genai): thinking and cached tokens.
     "google_adk_gemini": Client(),
+    # The same with OpenInference's google-adk instrumentation on too (as Arize's and Phoenix's docs set it up).
+    "google_adk_openinference": Client(),
     "pydantic_ai": Client(),
     # pydantic-ai with AnthropicModel: the anthropic SDK (2.x) also traces each call itself.
     "pydantic_ai_anthropic": Client(),
@@ -427,7 +429,7 @@ FRAMEWORKS = {"crewai": "crewai", "ai_sdk_legacy": "ai-sdk", "ai_sdk_anthropic_l
               "openai_agents": "openai-agents", "strands": "strands", "strands_bedrock": "strands",
               "openai_agents_openllmetry": "openai-agents",
               "langchain": "langchain", "google_adk": "google-adk",
-              "google_adk_gemini": "google-adk", "pydantic_ai": "pydantic-ai",
+              "google_adk_gemini": "google-adk", "google_adk_openinference": "google-adk", "pydantic_ai": "pydantic-ai",
               "pydantic_ai_anthropic": "pydantic-ai", "pydantic_ai_openinference": "pydantic-ai",
               "gemini-cli": "gemini-cli", "opencode": "opencode", "qwen-code": "qwen-code",
               "agent_framework": "agent-framework", "dspy": "dspy", "litellm_otel": "litellm",

@@ -48,14 +48,30 @@ here prices or estimates: enrichment runs after, on the merged span.
   or when they are ``nested_elsewhere``: one runs within the other's time, as
   in rule 2, and only one of them names the response (the SDK's own span of
   the request may not: mistralai 1.x's names none).
+* **Calls recorded onto one span are apart.** A model call's inference details
+  record (``gen_ai.client.inference.operation.details``: one per call) names
+  the span the call ran in. When that span is a model call reporting usage
+  other than the record's, the record is another call recorded onto it: Google
+  ADK's telemetry (schema 2) records each model call onto its caller's span
+  when nothing opens a span for the call (OpenInference's instrumentation
+  suppresses ADK's ``generate_content`` span), so all the calls of an agent
+  run land on one span, each one's attributes overwriting the last one's, and
+  only the records keep every call's usage. ``calls_recorded_on`` rebuilds
+  each such call from its record, as a model call beside that span (in its
+  parent, within its time; with its model where the record names none: ADK's
+  records do not), so the earlier calls are counted and priced instead of
+  lost; the record whose usage is the span's stays the span's.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from ..model import INTERNAL_ATTR, Span, SpanKind, Status, TokenUsage
+from ..model import INTERNAL_ATTR, LlmInfo, Span, SpanEvent, SpanKind, Status, TokenUsage
+from ..normalize import conventions as cv
+from .merge import attach_events
 
 if TYPE_CHECKING:
     from .entries import TraceEntry
@@ -68,6 +84,9 @@ REBUILT = "agenttrace.rebuilt_from"
 #: log event named here: Gemini CLI's ``gemini_cli.api_response``), where its span reports
 #: less (no cached or thinking tokens): that usage replaces the span's, whichever came first.
 USAGE_FROM = "agenttrace.usage_from"
+#: Attribute on a model call rebuilt from its inference details record, naming the span its
+#: client recorded it onto (``calls_recorded_on``).
+RECORDED_ON = "agenttrace.recorded_on"
 #: Attribute on a client's internal framework spans (kept, not counted as tool or LLM calls).
 INTERNAL = INTERNAL_ATTR
 #: Attributes that identify one model call, first found wins per span.
@@ -367,3 +386,49 @@ def fold_into(keeper: Span, twin: Span, rule: str) -> None:
         keeper.attributes = {k: v for k, v in keeper.attributes.items() if k != REBUILT}
     attrs[MERGED_BY] = rule
     twin.attributes = attrs
+
+
+def calls_recorded_on(span: Span, events: tuple[SpanEvent, ...] | list[SpanEvent]) -> tuple[list[SpanEvent], list[Span]]:
+    """The events of ``span`` that stay its own, and the model calls rebuilt from the others:
+    inference details records (``cv.MESSAGE_DETAIL_EVENTS``) whose usage is not the usage
+    ``span``, a model call, reports -- other calls its client recorded onto it (module
+    docstring). Each rebuilt call is a zero-length span beside ``span`` (a model call is never
+    inside another) at its record's time (within ``span``'s), with the record (and so its
+    previews), the record's usage, and ``span``'s model and provider where the record names
+    none; its id is derived from the record, so the same record sent again is another report
+    of the same call."""
+    u = span.usage
+    if (span.kind is not _LLM or u is None or u.scope != "span" or u.estimated
+            or not any(ev.name in cv.MESSAGE_DETAIL_EVENTS for ev in events)):
+        return list(events), []
+    kept: list[SpanEvent] = []
+    calls: list[Span] = []
+    for ev in events:
+        call = _recorded_call(span, u, ev) if ev.name in cv.MESSAGE_DETAIL_EVENTS else None
+        if call is None:
+            kept.append(ev)
+        else:
+            calls.append(call)
+    return kept, calls
+
+
+def _recorded_call(span: Span, u: TokenUsage, ev: SpanEvent) -> Span | None:
+    parts, _used = cv.extract_parts(ev.attributes)
+    llm = span.llm or LlmInfo()
+    got = parts.get("llm", {})
+    model = got.get("model") or llm.model
+    provider = got.get("provider") or llm.provider
+    usage = cv.finish_usage(parts["usage"], beside=cv.cache_beside(provider)) if "usage" in parts else None
+    if usage is None or (usage.input, usage.output) == (u.input, u.output):
+        return None  # no usage to tell it by, or the span's own call
+    end = span.end_ns if span.end_ns is not None else ev.time_ns
+    t = ev.time_ns if span.start_ns <= ev.time_ns <= end else span.start_ns
+    record = repr((span.span_id, ev.time_ns, sorted(ev.attributes.items(), key=lambda kv: kv[0])))
+    digest = hashlib.blake2b(record.encode(), digest_size=8).hexdigest()
+    operation = ev.attributes.get("gen_ai.operation.name") or span.attributes.get("gen_ai.operation.name") or "chat"
+    call = Span(span_id=digest, trace_id=span.trace_id, session_id=span.session_id, parent_span_id=span.parent_span_id,
+                name=f"{operation} {model}" if model else str(operation), start_ns=t, end_ns=t, kind=_LLM,
+                llm=LlmInfo(model=model, provider=provider, stop_reason=got.get("stop_reason")), usage=usage,
+                attributes={RECORDED_ON: span.span_id})
+    attach_events(call, (ev,))
+    return call

@@ -35,8 +35,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 
 from ..model import AttachedEvent, Metric, Session, Span, SpanEnd, Update
+from ..normalize.conventions import MESSAGE_DETAIL_EVENTS
 from .aggregates import Contribution, Totals, counted
 from .budget import Budget
+from .calls import calls_recorded_on
 from .entries import MetricSeries, SessionEntry
 from .limits import DEFAULT_MAX_SPANS, MAX_ENDED_OPEN, MAX_PENDING_EVENTS, MAX_PENDING_SPANS, MIN_SERIES, MIN_SESSIONS
 from .merge import MAX_EVENTS_PER_SPAN, attach_events, merge_session
@@ -183,6 +185,13 @@ class Store(SpanUpserts, Budget, CostReads):
             else:
                 self.dropped_events += 1
             return
+        if ev.event.name in MESSAGE_DETAIL_EVENTS:
+            _kept, recorded = calls_recorded_on(span, (ev.event,))
+            if recorded:
+                # Another model call its client recorded onto this span (store.calls): a span of its own.
+                for call in recorded:
+                    self._upsert_span(call)
+                return
         if len(span.events) >= MAX_EVENTS_PER_SPAN:
             # A span's events are bounded (memory, and the copy each one costs):
             # past the cap new ones are counted, not kept.

@@ -47,6 +47,7 @@ from .calls import (
     NESTED_ELSEWHERE_RULE,
     USAGE_FROM,
     call_keys,
+    calls_recorded_on,
     find_twin,
     fold_into,
     nested_elsewhere,
@@ -156,6 +157,7 @@ class SpanUpserts(StoreIndex):
         upsert = self._upsert_span
         last = None  # the trace of the previous span stored here (None after any other step)
         session: SessionEntry | None = None
+        recorded: tuple[Span, ...] | list[Span] = ()  # calls recorded onto the span, rebuilt (store.calls)
         i = start
         for span in (islice(updates, start, None) if start else updates):
             if not isinstance(span, Span):
@@ -286,7 +288,10 @@ class SpanUpserts(StoreIndex):
             if self._pending_events:
                 held = self._pending_events.pop((trace.trace_id, span_id), None)
                 if held:
-                    attach_events(span, held)
+                    # Calls recorded onto this span (store.calls): stored after it, below.
+                    kept, recorded = calls_recorded_on(span, held)
+                    if kept:
+                        attach_events(span, kept)
             # _intern_parts, inlined: calling it costs ~890 instructions a span here
             # (29.0k -> 29.9k, bench_store_apply --callgrind); keep the two in step.
             llm = span.llm
@@ -346,6 +351,11 @@ class SpanUpserts(StoreIndex):
                 trace.version = session.version = version  # type: ignore[union-attr]
                 last = trace
             self._dirty_spans[(trace.trace_id, span_id)] = span
+            if recorded:
+                for call in recorded:
+                    upsert(call)
+                recorded = ()
+                last = None
         return i
 
     def _end_spans(self, updates: list, start: int) -> int:
@@ -577,10 +587,13 @@ class SpanUpserts(StoreIndex):
         self.span_count += 1
         trace.pending[new.span_id] = None
         self._agg_dirty[trace.trace_id] = trace
+        recorded: list[Span] = []
         if self._pending_events:
             held = self._pending_events.pop((trace.trace_id, new.span_id), None)
             if held:
-                attach_events(new, held)
+                kept, recorded = calls_recorded_on(new, held)
+                if kept:
+                    attach_events(new, kept)
         if new.llm is not None or new.tool is not None or new.agent is not None:
             self._intern_parts(new)
         trace.spans[new.span_id] = new
@@ -593,6 +606,8 @@ class SpanUpserts(StoreIndex):
                     if key[0] == "id":
                         self._note_root_call(key[1], trace.trace_id, new.span_id)
         self._stored(trace, session, new)
+        for call in recorded:
+            self._upsert_span(call)
 
     def _note_root_call(self, response_id: str, trace_id: str, span_id: str) -> None:
         """Remember a model call that is the root of its trace by its response id (bounded)."""
