@@ -89,6 +89,8 @@ CLIENTS: dict[str, Client] = {
     "strands_latest": Client(custom_provider="strands-agents"),
     # Strands on its default provider, Bedrock's ConverseStream (boto3), for a cross-region inference profile id.
     "strands_bedrock": Client(custom_provider="strands-agents"),
+    # Strands with OpenInference's span processor: the same spans, each carrying both conventions.
+    "strands_openinference": Client(custom_provider="strands-agents"),
     # boto3's bedrock-runtime converse/converse_stream loop with the contrib botocore instrumentation: model
     # calls only (the tool runs in user code); the messages come as log records of each call's span.
     "bedrock_botocore": Client(tools=False),
@@ -427,6 +429,7 @@ def test_one_session_per_run(name: str, replays: Any) -> None:
 #: The agent framework each client is (the sessions' framework column), where its telemetry names one.
 FRAMEWORKS = {"crewai": "crewai", "ai_sdk_legacy": "ai-sdk", "ai_sdk_anthropic_legacy": "ai-sdk",
               "openai_agents": "openai-agents", "strands": "strands", "strands_bedrock": "strands",
+              "strands_openinference": "strands",
               "openai_agents_openllmetry": "openai-agents",
               "langchain": "langchain", "google_adk": "google-adk",
               "google_adk_gemini": "google-adk", "google_adk_openinference": "google-adk", "pydantic_ai": "pydantic-ai",

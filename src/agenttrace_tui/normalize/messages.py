@@ -41,7 +41,10 @@ MESSAGE_LIST_PREFIXES: dict[str, str] = {
 #: Keys of ``MESSAGE_JSON_KEYS`` that hold instructions beside the messages, not the messages: the
 #: flattened lists of another convention may still be the only messages of that side.
 INSTRUCTION_KEYS: frozenset[str] = frozenset({"gen_ai.system_instructions"})
-#: Plain-text input/output (OpenInference), used when no messages are given.
+#: Plain-text input/output (OpenInference), used when no messages are given; on a tool span, before
+#: any messages (``extract_messages(values_first=True)``): there it is the call's arguments and result,
+#: while messages beside it (OpenInference's Strands processor puts the assistant message that asked
+#: for the call there) name the call without its arguments.
 VALUE_KEYS: dict[str, str] = {"input.value": "prompt", "output.value": "response"}
 #: An observation's input and output (Langfuse's SDKs; MLflow Tracing's span inputs and outputs; a
 #: LangSmith run's inputs and outputs, which its SDK exports whole as ``gen_ai.prompt`` and
@@ -258,18 +261,34 @@ def observation_text(value: Any, answer: bool = False) -> str:
     return text
 
 
-def extract_messages(attributes: dict[str, Any]) -> tuple[str | None, str | None, list[str]]:
-    """Prompt and response previews from message attributes, and keys consumed."""
+def _take_values(attributes: dict[str, Any], target: dict[str, list[str]], used: list[str]) -> None:
+    """``VALUE_KEYS`` into the sides nothing has filled yet."""
+    for key, side in VALUE_KEYS.items():
+        if key in attributes and not target[side]:
+            v = attributes[key]
+            target[side].append(v if isinstance(v, str) else str(v))
+            used.append(key)
+
+
+def extract_messages(attributes: dict[str, Any], values_first: bool = False) -> tuple[str | None, str | None, list[str]]:
+    """Prompt and response previews from message attributes, and keys consumed.
+
+    ``values_first`` (a tool span): ``VALUE_KEYS`` fill their side before any messages, and the
+    messages of a side they filled are left unconsumed (kept as attributes).
+    """
     prompt: list[str] = []
     response: list[str] = []
     used: list[str] = []
     target = {"prompt": prompt, "response": response}
-    #: Sides whose messages one convention gave already. A span may carry the same messages in two
-    #: conventions (OpenInference's span processor for pydantic-ai adds its flattened lists beside
-    #: pydantic-ai's GenAI JSON): the first that gives text is shown, the others are the same again.
-    told: set[str] = set()
+    if values_first:
+        _take_values(attributes, target, used)
+    taken = {side for side, texts in target.items() if texts}
+    # Sides whose messages one convention gave already. A span may carry the same messages in two
+    # conventions (OpenInference's span processor for pydantic-ai adds its flattened lists beside
+    # pydantic-ai's GenAI JSON): the first that gives text is shown, the others are the same again.
+    told = set(taken)
     for key, side in MESSAGE_JSON_KEYS.items():
-        if key in attributes:
+        if key in attributes and side not in taken:
             text = render_messages(attributes[key], chunks=side == "response")
             if text:
                 target[side].append(text)
@@ -278,7 +297,7 @@ def extract_messages(attributes: dict[str, Any]) -> tuple[str | None, str | None
             used.append(key)
     flat: dict[str, dict[int, dict[str, Any]]] | None = None
     for key in attributes:
-        if key.startswith(_MSG_PREFIXES) and (m := _MSG_RE.match(key)):
+        if key.startswith(_MSG_PREFIXES) and (m := _MSG_RE.match(key)) and MESSAGE_LIST_PREFIXES[m.group(1)] not in taken:
             if flat is None:
                 flat = {}
             flat.setdefault(m.group(1), {}).setdefault(int(m.group(2)), {})[m.group(3)] = attributes[key]
@@ -306,11 +325,7 @@ def extract_messages(attributes: dict[str, Any]) -> tuple[str | None, str | None
             if lines:
                 target[side].append("\n".join(lines))
                 told.add(side)
-    for key, side in VALUE_KEYS.items():
-        if key in attributes and not target[side]:
-            v = attributes[key]
-            target[side].append(v if isinstance(v, str) else str(v))
-            used.append(key)
+    _take_values(attributes, target, used)
     for key, side in OBSERVATION_KEYS.items():
         if key in attributes and not target[side]:
             text = observation_text(attributes[key], answer=side == "response")
