@@ -375,6 +375,17 @@ def test_a_name_merely_shaped_like_a_bedrock_id_stays_unknown(model) -> None:
     assert (cost.total, cost.reason) == (None, f"no price for strands-agents/{model}")
 
 
+@pytest.mark.parametrize("provider", ["gcp.gen_ai", "gcp.vertex_ai", "gcp.gemini", "vertex_ai", "gemini"])
+def test_googles_provider_names_are_priced_by_googles_list(provider) -> None:
+    """The GenAI conventions' names of Google's endpoints (and the old ``gen_ai.system`` ones the
+    google-genai instrumentation still sends: ``vertex_ai``, ``gemini``) are Google's: its price,
+    not one found by the model's name as if the provider had none (Gemini CLI sends ``gcp.gen_ai``)."""
+    usage = TokenUsage(input=12_000, output=800, cache_read=2_000, reasoning=300)
+    cost = run([llm("a", provider, "gemini-2.5-flash", usage)]).span("t1", "a").cost
+    assert_same(cost, reference(usage, "gemini-2.5-flash", "google", T_2025_07))
+    assert cost.priced_as is None, cost.priced_as
+
+
 def test_known_provider_keeps_its_own_price_and_names_none() -> None:
     usage = TokenUsage(input=1000, output=100)
     for provider, model in (("azure", "gpt-4o"), ("litellm", "gpt-4o"), ("openai", "gpt-4o")):

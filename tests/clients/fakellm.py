@@ -48,6 +48,11 @@ agent turn against it on 127.0.0.1, with no network and no key:
   (a stream's only with ``include_usage``); an error is Azure's content-filter
   refusal (``code`` ``content_filter``). Logged with ``api`` ``azure``, the
   deployment as ``model`` and the answer's model as ``response_model``.
+* Gemini on Google Cloud Vertex AI: ``POST .../publishers/google/models/<model>:generateContent``
+  and ``:streamGenerateContent`` (a project's ``/v1beta1/projects/<p>/locations/<l>/…`` or express
+  mode's ``/v1beta1/publishers/…``): the Gemini answer as Vertex sends it (``createTime``, usage
+  with ``trafficType`` and modality details, on every chunk of a stream, counted on the last; no
+  function call id). Logged with ``api`` ``vertex``.
 * ``GET .../models`` for both vendors' list shapes.
 
 Paths are matched by their ending, so base URLs with or without ``/v1`` work.
@@ -449,7 +454,7 @@ class FakeLLM:
         return [
             e
             for e in list(self.log)
-            if e["api"] in ("chat", "responses", "messages", "gemini", "ollama", "converse", "mistral", "invoke", "azure") and (run is None or e["run"] == run)
+            if e["api"] in ("chat", "responses", "messages", "gemini", "ollama", "converse", "mistral", "invoke", "azure", "vertex") and (run is None or e["run"] == run)
         ]
 
     # -- internals -------------------------------------------------------
@@ -508,6 +513,8 @@ class FakeLLM:
 
         if _azure_deployment(path) is not None:
             api = "azure"  # Azure OpenAI: the deployment is in the path, the model in the answer
+        elif _vertex_model(path) is not None:
+            api = "vertex"  # Gemini on Vertex AI: the publisher's model in the path
         elif "/mistral/" in path and path.endswith("/chat/completions"):
             api = "mistral"
         elif path.endswith("/chat/completions"):
@@ -579,6 +586,8 @@ class FakeLLM:
             _invoke(self, req, body, seq, entry, mode, error_status)
         elif api == "azure":
             _azure(self, req, body, seq, entry, mode, error_status)
+        elif api == "vertex":
+            _vertex(self, req, body, seq, entry, mode, error_status)
         elif api == "other":
             entry["status"] = 404
             self._send_json(req, 404, {"error": {"message": f"fakellm: no route {path}", "type": "not_found"}})
@@ -1388,6 +1397,65 @@ def _azure_send(req: BaseHTTPRequestHandler, status: int, ctype: str, data: byte
     req.send_header("x-ms-region", "Sweden Central")
     req.end_headers()
     req.wfile.write(data)
+
+
+# -- Gemini on Google Cloud Vertex AI ------------------------------------------
+
+#: A Vertex AI model call: ``/v1beta1/projects/{project}/locations/{location}/publishers/google/models/{model}``
+#: (a project's endpoint) or ``/v1beta1/publishers/google/models/{model}`` (express mode, an API key),
+#: then ``:generateContent`` or ``:streamGenerateContent``.
+_VERTEX_PATH = re.compile(r"/publishers/google/models/([^/:]+):(generateContent|streamGenerateContent)$")
+
+
+def _vertex_model(path: str) -> str | None:
+    """The model a Vertex AI generateContent path names, or None for any other path."""
+    m = _VERTEX_PATH.search(path)
+    return unquote(m.group(1)) if m else None
+
+
+def _vertex(llm: FakeLLM, req: BaseHTTPRequestHandler, body: dict, seq: int, entry: dict,
+            mode: str, error_status: int) -> None:
+    """Answer a Vertex AI generateContent call with what the Gemini route answers, as Vertex sends it:
+    a ``createTime``, no function call id, ``avgLogprobs`` on a finished candidate, ``usageMetadata``
+    with ``trafficType`` and the answer's and the cache's modality details, and on a stream every
+    chunk with a ``usageMetadata`` (only ``trafficType`` before the last, which has the counts).
+    Errors are Google's JSON error, as on the Gemini API. Logged with ``api`` ``vertex``; the
+    log's ``tool_call_id`` is its own (``fc_fake…``), none is on the wire."""
+    entry["model"] = body["model"] = _vertex_model(entry["path"])
+    entry["stream"] = body["stream"] = entry["path"].endswith(":streamGenerateContent")
+    if mode == "error":
+        entry["kind"], entry["status"] = "error", error_status
+        llm._send_json(req, error_status, llm._error_payload("gemini", error_status))
+        return
+    captured = _CapturedAnswer(entry["request_id"])
+    llm._answer(captured, "gemini", body, seq, entry)  # type: ignore[arg-type]
+    created = time.strftime("%Y-%m-%dT%H:%M:%S.000000Z", time.gmtime())
+    usage = Usage(**entry["usage_normalized"])
+
+    def as_vertex(chunk: dict) -> dict:
+        chunk["createTime"] = created
+        for cand in chunk.get("candidates") or []:
+            for part in cand["content"]["parts"]:
+                (part.get("functionCall") or {}).pop("id", None)
+            if cand.get("finishReason"):
+                cand["avgLogprobs"] = -0.0421
+        wire = chunk.get("usageMetadata")
+        if wire is None:
+            chunk["usageMetadata"] = {"trafficType": "ON_DEMAND"}
+            return chunk
+        wire["trafficType"] = "ON_DEMAND"
+        wire["candidatesTokensDetails"] = [{"modality": "TEXT", "tokenCount": wire["candidatesTokenCount"]}]
+        if usage.cached:
+            wire["cacheTokensDetails"] = [{"modality": "TEXT", "tokenCount": usage.cached}]
+        entry["usage"] = wire
+        return chunk
+
+    if not entry["stream"]:
+        llm._send_json(req, 200, as_vertex(json.loads(captured.data)))
+        return
+    chunks = [as_vertex(json.loads(line[len("data: "):])) for line in captured.data.decode().split("\r\n\r\n")
+              if line.startswith("data: ")]
+    llm._send_sse(req, "".join(f"data: {json.dumps(c)}\r\n\r\n" for c in chunks))
 
 
 def main() -> None:

@@ -197,6 +197,9 @@ CLIENTS: dict[str, Client] = {
     # The Google Gen AI SDK with the contrib instrumentation: one span per generate_content, whose
     # automatic function calling makes both model calls inside it (call 1: usage_not_reported).
     "google_genai": Client(),
+    # Gemini on Vertex AI (express mode) with the same instrumentation, automatic function calling off: one span per
+    # model call, call 2 streamed; model calls only (the script runs the tool itself, which the instrumentation does not wrap).
+    "vertex_ai": Client(tools=False),
     # LiteLLM's own OTel callback (litellm.callbacks = ["otel"]): model calls only, the tool runs in user code;
     # cached tokens only in its metadata.usage_object.
     "litellm_otel": Client(tools=False),

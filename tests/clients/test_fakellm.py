@@ -1,6 +1,6 @@
 """The fake LLM answers DSPy's ChatAdapter format as dspy.ReAct reads it, Ollama's, Mistral's and
 Amazon Bedrock's Converse APIs as they do (Bedrock's stream as AWS event-stream frames, CRCs checked),
-never calls an Anthropic tool the API keeps deferred, and answers other requests as before.
+Gemini as Vertex AI sends it, never calls an Anthropic tool the API keeps deferred, and answers other requests as before.
 
 The requests are shaped as DSPy 3.4's ChatAdapter sends them for ``dspy.ReAct("question -> answer")``
 (system message: the fields and ReAct's tool list; user message: the inputs, the trajectory
@@ -431,3 +431,71 @@ def test_azure_error_is_its_content_filter_refusal() -> None:
     assert (status, call["status"], call["model"]) == (400, 400, "prod-chat")
     assert (error["code"], error["param"], error["innererror"]["code"]) == (
         "content_filter", "prompt", "ResponsibleAIPolicyViolation")
+
+
+def _vertex(llm: FakeLLM, path: str, body: dict) -> tuple[int, str, bytes, dict]:
+    """(status, content type, raw body, log entry) of one Vertex AI generateContent call at ``path``."""
+    logged = len(llm.log)
+    conn = http.client.HTTPConnection("127.0.0.1", llm.port, timeout=10)
+    try:
+        conn.request("POST", path, json.dumps(body), {"Content-Type": "application/json"})
+        resp = conn.getresponse()
+        status, ctype, raw = resp.status, resp.getheader("Content-Type") or "", resp.read()
+    finally:
+        conn.close()
+    deadline = time.monotonic() + 5
+    while len(llm.log) == logged and time.monotonic() < deadline:
+        time.sleep(0.01)
+    return status, ctype, raw, llm.log[-1]
+
+
+def test_vertex_answers_gemini_as_vertex_sends_it_with_usage_counted_on_a_streams_last_chunk() -> None:
+    """Gemini on Vertex AI, a project's path then express mode's: the model from the path, the
+    answer with Vertex's fields, no function call id; a stream's chunks each carry usageMetadata,
+    only the last one the counts (thinking and cached tokens as the Gemini API reports them)."""
+    from fakellm import THINKING_USAGE
+
+    project = "/v1beta1/projects/fake-project/locations/us-central1/publishers/google/models/gemini-2.5-flash"
+    express = "/v1beta1/publishers/google/models/gemini-2.5-flash"
+    tools = [{"functionDeclarations": [{"name": "get_weather", "parameters": {
+        "type": "OBJECT", "properties": {"city": {"type": "STRING"}}, "required": ["city"]}}]}]
+    asked = [{"role": "user", "parts": [{"text": "What is the weather in Paris?"}]}]
+    with FakeLLM(usage=THINKING_USAGE) as llm:
+        status, _, raw, call1 = _vertex(llm, project + ":generateContent", {"contents": asked, "tools": tools})
+        first = json.loads(raw)
+        done = [*asked, first["candidates"][0]["content"],
+                {"role": "user", "parts": [{"functionResponse": {"name": "get_weather",
+                                                                 "response": {"result": "Sunny, 22 C"}}}]}]
+        _, ctype, raw2, call2 = _vertex(llm, express + ":streamGenerateContent?alt=sse",
+                                        {"contents": done, "tools": tools})
+        assert llm.calls() == [call1, call2]
+    tool, final = THINKING_USAGE["tool_call"], THINKING_USAGE["final"]
+    assert status == 200 and "createTime" in first and first["modelVersion"] == "gemini-2.5-flash"
+    (part,) = first["candidates"][0]["content"]["parts"]
+    assert part == {"functionCall": {"name": "get_weather", "args": {"city": "Paris"}}}  # no id on Vertex
+    assert (call1["api"], call1["model"], call1["kind"], call1["stream"], call1["tool_name"]) == (
+        "vertex", "gemini-2.5-flash", "tool_call", False, "get_weather")
+    assert call1["tool_call_id"]  # the log's own id: which answer asked for a tool
+    u1 = first["usageMetadata"]
+    assert u1 == call1["usage"] and u1["trafficType"] == "ON_DEMAND"
+    assert (u1["promptTokenCount"], u1["cachedContentTokenCount"], u1["thoughtsTokenCount"]) == (
+        tool.input, tool.cached, tool.reasoning)
+    assert u1["candidatesTokenCount"] + u1["thoughtsTokenCount"] == tool.output
+    assert ctype.startswith("text/event-stream") and (call2["api"], call2["kind"], call2["stream"]) == (
+        "vertex", "final", True)
+    chunks = [json.loads(c.removeprefix("data: ")) for c in raw2.decode().split("\r\n\r\n") if c]
+    text = "".join(p["text"] for c in chunks for p in c["candidates"][0]["content"]["parts"])
+    assert text.startswith(FINAL_PREFIX) and "Sunny, 22 C" in text
+    assert [c["usageMetadata"] for c in chunks[:-1]] == [{"trafficType": "ON_DEMAND"}] * (len(chunks) - 1)
+    assert chunks[-1]["usageMetadata"] == call2["usage"] and call2["usage"]["promptTokenCount"] == final.input
+    assert call2["usage"]["thoughtsTokenCount"] == final.reasoning
+
+
+def test_vertex_error_is_googles_error_json() -> None:
+    path = "/v1beta1/publishers/google/models/gemini-2.5-flash:generateContent"
+    with FakeLLM() as llm:
+        llm.begin_run("error", mode="error")
+        status, _, raw, call = _vertex(llm, path, {"contents": []})
+    assert (status, call["status"], call["api"], call["model"]) == (400, 400, "vertex", "gemini-2.5-flash")
+    assert json.loads(raw) == {"error": {"code": 400, "message": "fakellm: scripted error (HTTP 400)",
+                                         "status": "INVALID_ARGUMENT"}}

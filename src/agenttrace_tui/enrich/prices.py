@@ -49,6 +49,9 @@ PROVIDER_ALIASES = {
     # OpenAI's list, which lacks the models only Azure serves (phi-4).
     "azure.ai.openai": "azure",
     "az.ai.openai": "azure",
+    # The conventions' name for any Google generative AI endpoint (Gemini CLI sends it); genai-prices
+    # knows the specific ones (gcp.vertex_ai, gcp.gemini) by "vertex" and "gemini" in them, not this.
+    "gcp.gen_ai": "google",
 }
 
 
