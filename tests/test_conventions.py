@@ -101,6 +101,21 @@ def test_traceloop_tool_field_row(field, key) -> None:
     assert both.tool is not None and getattr(both.tool, field) == "from-genai" and both.attributes[key] == entity[key]
 
 
+def test_traceloop_task_naming_a_tool_is_its_call() -> None:
+    """OpenLLMetry's LlamaIndex instrumentation marks a workflow agent's steps ``task`` and names the
+    tool its call_tool step runs: that step is the tool's call; the tool's own task inside it is not."""
+    step = {cv.TRACELOOP_KIND_KEY: "task", "traceloop.entity.name": "BaseWorkflowAgent.task",
+            cv.TRACELOOP_TOOL_STEP_KEY: "get_weather", "tool.arguments": '{"city": "Paris"}',
+            "traceloop.entity.output": '{"tool_name": "get_weather", "tool_output": "Sunny"}'}
+    for _ in range(300):  # the key set's recipe compiled too
+        tool = span(dict(step), name="BaseWorkflowAgent.task")
+        assert tool.kind is SpanKind.TOOL_EXECUTION and tool.tool is not None
+        assert (tool.tool.name, tool.tool.input_preview) == ("get_weather", '{"city": "Paris"}')
+        assert tool.tool.output_preview == step["traceloop.entity.output"]
+    inner = span({cv.TRACELOOP_KIND_KEY: "task", "traceloop.entity.name": "FunctionTool.task"}, name="FunctionTool.task")
+    assert inner.kind is SpanKind.TASK and inner.tool is None
+
+
 @pytest.mark.parametrize(("value", "kind"), list(cv.AI_SDK_KINDS.items()))
 def test_ai_sdk_operation_row(value, kind) -> None:
     assert span({cv.AI_SDK_OPERATION_KEY: value}, name="x").kind is kind

@@ -147,6 +147,8 @@ CLIENTS: dict[str, Client] = {
     "crewai": Client(),
     # LlamaIndex's FunctionAgent streams its calls (usage asked for with stream_options).
     "llama_index": Client(),
+    # The same agent with OpenLLMetry's llamaindex and openai instrumentations (as traceloop-sdk sets them up).
+    "llama_index_openllmetry": Client(),
     # smolagents' OpenInference instrumentor reports no cached tokens; the agent span sums its calls.
     "smolagents": Client(cache_read=False),
     # Agno with OpenInference's Agno instrumentor.
@@ -442,7 +444,7 @@ FRAMEWORKS = {"crewai": "crewai", "ai_sdk_legacy": "ai-sdk", "ai_sdk_anthropic_l
               "semantic_kernel": "semantic-kernel", "langgraph_js": "langchain", "haystack": "haystack",
               "langfuse": "langfuse", "copilot-cli": "copilot-cli",
               "copilot-cli-anthropic": "copilot-cli", "beeai": "beeai", "mlflow": "mlflow",
-              "langsmith": "langsmith"}
+              "langsmith": "langsmith", "llama_index_openllmetry": "llama-index"}
 
 
 @pytest.mark.parametrize(("name", "framework"), FRAMEWORKS.items())

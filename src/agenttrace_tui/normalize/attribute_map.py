@@ -129,7 +129,7 @@ ATTRIBUTE_MAP: list[Row] = [
     ("tool", "status", _str, ("tool.status",)),
     ("tool", "call_id", _str, ("gen_ai.tool.call.id", "tool.call_id", "tool_call.id", "ai.toolCall.id")),
     ("tool", "input_preview", _str, ("gen_ai.tool.call.arguments", "tool.input", "tool_call.function.arguments",
-                                     "ai.toolCall.args", "ai.toolCall.input")),
+                                     "ai.toolCall.args", "ai.toolCall.input", "tool.arguments")),
     ("tool", "output_preview", _str, ("gen_ai.tool.call.result", "tool.output", "ai.toolCall.result", "ai.toolCall.output")),
     ("agent", "name", _str, ("gen_ai.agent.name", "agent.name")),
     ("agent", "iteration", _int, ("agent.iteration",)),

@@ -108,6 +108,10 @@ TRACELOOP_KINDS: dict[str, SpanKind] = {
     "tool": SpanKind.TOOL_EXECUTION,
 }
 TRACELOOP_KIND_KEY = "traceloop.span.kind"
+#: The tool an OpenLLMetry task span runs: its LlamaIndex instrumentation marks every step of a
+#: workflow agent ``task`` and names the tool the ``call_tool`` step runs (with ``tool.arguments``):
+#: that step is the tool's call (the tool's own ``FunctionTool.task`` inside it stays a task).
+TRACELOOP_TOOL_STEP_KEY = "tool.name"
 #: OpenLLMetry's entity attributes -> the tool part's fields, on its tool spans (``traceloop.span.kind``
 #: ``tool``: the SDKs' ``@tool`` decorator, ``withTool`` in Node.js), which name the tool and carry its
 #: arguments and result only there; a GenAI key present says them first.
@@ -223,10 +227,18 @@ def kind_from_name(name: str) -> SpanKind | None:
     return None
 
 
+def _traceloop_kind(attributes: dict[str, Any]) -> SpanKind | None:
+    """The kind ``traceloop.span.kind`` says (a task running a named tool is that tool's call), else None."""
+    v = attributes.get(TRACELOOP_KIND_KEY)
+    kind = TRACELOOP_KINDS.get(v.strip().lower()) if isinstance(v, str) else None
+    if kind is SpanKind.TASK and TRACELOOP_TOOL_STEP_KEY in attributes:  # by key (one recipe serves a key set)
+        return SpanKind.TOOL_EXECUTION
+    return kind
+
+
 def traceloop_tool_fields(attributes: dict[str, Any]) -> list[tuple[str, str]]:
     """(field, key) of ``TRACELOOP_TOOL_FIELDS`` present on an OpenLLMetry tool span; [] on any other span."""
-    v = attributes.get(TRACELOOP_KIND_KEY)
-    if not isinstance(v, str) or TRACELOOP_KINDS.get(v.strip().lower()) is not SpanKind.TOOL_EXECUTION:
+    if _traceloop_kind(attributes) is not SpanKind.TOOL_EXECUTION:
         return []
     return [(field, key) for field, key in TRACELOOP_TOOL_FIELDS if isinstance(attributes.get(key), str) and attributes[key]]
 
@@ -245,8 +257,7 @@ def kind_from_attributes(attributes: dict[str, Any]) -> tuple[SpanKind | None, s
     v = attributes.get(OPENINFERENCE_KEY)
     if isinstance(v, str) and (k := OPENINFERENCE_KINDS.get(v.strip().upper())) is not None:
         return k, OPENINFERENCE_KEY
-    v = attributes.get(TRACELOOP_KIND_KEY)
-    if isinstance(v, str) and (k := TRACELOOP_KINDS.get(v.strip().lower())) is not None:
+    if (k := _traceloop_kind(attributes)) is not None:
         return k, TRACELOOP_KIND_KEY
     v = attributes.get(AI_SDK_OPERATION_KEY)
     if isinstance(v, str) and (k := AI_SDK_KINDS.get(v.strip())) is not None:
