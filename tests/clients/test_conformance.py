@@ -170,6 +170,8 @@ CLIENTS: dict[str, Client] = {
     # The Claude Agent SDK for Python drives the Claude Code CLI its wheel bundles: what is recorded is
     # that CLI's logs and metrics, started as `agenttrace-tui run -- python agent.py` starts it.
     "claude-agent-sdk": Client(text=False, one_error_per_turn=True),
+    # The same agent also traced by OpenInference's Claude Agent SDK instrumentor (its AGENT span sums the turn).
+    "claude_agent_sdk_openinference": Client(text=False, one_error_per_turn=True),
     # Claude Code on Amazon Bedrock (InvokeModel, inference profile ids); its model probe is usage_not_reported.
     "claude-code-bedrock": Client(text=False, one_error_per_turn=True),
     # Codex sends no assistant text by default; its provider is the config's [model_providers] name.

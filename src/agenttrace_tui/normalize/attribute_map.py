@@ -127,7 +127,9 @@ ATTRIBUTE_MAP: list[Row] = [
     ("tool", "action", _str, ("tool.action",)),
     ("tool", "target", _str, ("tool.target",)),
     ("tool", "status", _str, ("tool.status",)),
-    ("tool", "call_id", _str, ("gen_ai.tool.call.id", "tool.call_id", "tool_call.id", "ai.toolCall.id")),
+    # OpenInference's TOOL spans name the model's tool call as ``tool.id`` (its Claude Agent SDK
+    # instrumentor: the tool_use id, which Claude Code's tool events carry as ``tool_use_id``).
+    ("tool", "call_id", _str, ("gen_ai.tool.call.id", "tool.call_id", "tool_call.id", "ai.toolCall.id", "tool.id")),
     ("tool", "input_preview", _str, ("gen_ai.tool.call.arguments", "tool.input", "tool_call.function.arguments",
                                      "ai.toolCall.args", "ai.toolCall.input", "tool.arguments")),
     ("tool", "output_preview", _str, ("gen_ai.tool.call.result", "tool.output", "ai.toolCall.result", "ai.toolCall.output")),

@@ -190,9 +190,15 @@ LANGSMITH_KINDS: dict[str, SpanKind] = {
     "prompt": SpanKind.CUSTOM,
     "parser": SpanKind.CUSTOM,
 }
+#: The method of an MCP request (OTel's MCP conventions; the MCP Python SDK traces each request it
+#: serves on the global tracer provider). Only ``tools/call`` runs a tool (its spans say
+#: ``execute_tool`` too); the others (``initialize``, ``tools/list``, notifications ...) are the
+#: protocol's own requests: kind custom, not a guess from a name such as "tools/list".
+MCP_METHOD_KEY = "mcp.method.name"
+MCP_METHOD_KINDS: dict[str, SpanKind] = {"tools/call": SpanKind.TOOL_EXECUTION}
 #: Every attribute that says a span's kind outright (``kind_from_attributes`` reads them in this order).
 EXPLICIT_KIND_KEYS: tuple[str, ...] = (KIND_KEY, LANGSMITH_KIND_KEY, OPERATION_KEY, OPENINFERENCE_KEY, TRACELOOP_KIND_KEY,
-                                       AI_SDK_OPERATION_KEY, LANGFUSE_KIND_KEY, MLFLOW_KIND_KEY)
+                                       AI_SDK_OPERATION_KEY, LANGFUSE_KIND_KEY, MLFLOW_KIND_KEY, MCP_METHOD_KEY)
 
 #: The agenttrace SDK's span names, matched exactly (``iteration_N`` by pattern).
 SEED_NAME_KINDS: dict[str, SpanKind] = {
@@ -268,6 +274,9 @@ def kind_from_attributes(attributes: dict[str, Any]) -> tuple[SpanKind | None, s
     v = attributes.get(MLFLOW_KIND_KEY)
     if isinstance(v, str) and (k := MLFLOW_KINDS.get(v.strip().upper())) is not None:
         return k, MLFLOW_KIND_KEY
+    v = attributes.get(MCP_METHOD_KEY)
+    if isinstance(v, str) and v.strip():
+        return MCP_METHOD_KINDS.get(v.strip(), SpanKind.CUSTOM), MCP_METHOD_KEY
     return None, None
 
 

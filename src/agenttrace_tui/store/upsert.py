@@ -45,6 +45,7 @@ from .calls import (
     ID_RULE,
     LOGFIRE_SPAN_TYPE,
     NESTED_ELSEWHERE_RULE,
+    REBUILT,
     USAGE_FROM,
     call_keys,
     calls_recorded_on,
@@ -727,6 +728,8 @@ class SpanUpserts(StoreIndex):
                     span.end_ns = old.end_ns
         elif old.usage is not None and span.usage is not None and USAGE_FROM in old.attributes:
             span.usage = old.usage
+        if reparent is None and span.attributes and (REBUILT in span.attributes) != (REBUILT in old.attributes):
+            _own_span_stands(old, span)
         if reparent is None:
             new = merge_same(old, span)
         else:
@@ -842,3 +845,24 @@ class SpanUpserts(StoreIndex):
                 pass
             if not kids:
                 del trace.children[span.parent_span_id]
+
+
+def _own_span_stands(old: Span, span: Span) -> None:
+    """One of two reports of one span id is rebuilt from log events (``REBUILT``), the other is
+    the client's own: the span the events were logged in (Claude Code's interaction span, or an
+    instrumentation's agent span whose context the Claude Agent SDK hands to its CLI). The rebuilt
+    turn adds to that span, never overrides it: its kind, times and status stand whichever came
+    first (the rebuilt turn's times are its events', its status never failed), and the merged span
+    is the client's, not marked rebuilt. The name stays the last report's (the rebuilt one names
+    the turn by its prompt). (A report with no attributes, a span's end, says nothing of who sent
+    it: it merges as it is, ``_end_report``'s case.)"""
+    if REBUILT in span.attributes:
+        span.attributes = {k: v for k, v in span.attributes.items() if k != REBUILT}
+        if old.kind is not SpanKind.CUSTOM:
+            span.kind = old.kind
+        span.start_ns = old.start_ns
+        if old.end_ns is not None:
+            span.end_ns = old.end_ns
+            span.status = old.status
+    else:
+        old.attributes = {k: v for k, v in old.attributes.items() if k != REBUILT}
