@@ -145,6 +145,10 @@ CLIENTS: dict[str, Client] = {
     "mastra": Client(text=False),
     # CrewAI with OpenInference's CrewAI, LiteLLM and OpenAI instrumentors (its docs' set-up).
     "crewai": Client(),
+    # The same crew with OpenLLMetry's CrewAI and OpenAI instrumentations (as traceloop-sdk sets them up):
+    # no tool span (its instrumentor wraps the crew, agent, task and LLM.call, no tool); the tool call
+    # shows only in the answer of the call that asked for it.
+    "crewai_openllmetry": Client(tools=False),
     # LlamaIndex's FunctionAgent streams its calls (usage asked for with stream_options).
     "llama_index": Client(),
     # The same agent with OpenLLMetry's llamaindex and openai instrumentations (as traceloop-sdk sets them up).
@@ -434,7 +438,7 @@ def test_one_session_per_run(name: str, replays: Any) -> None:
 
 
 #: The agent framework each client is (the sessions' framework column), where its telemetry names one.
-FRAMEWORKS = {"crewai": "crewai", "ai_sdk_legacy": "ai-sdk", "ai_sdk_anthropic_legacy": "ai-sdk",
+FRAMEWORKS = {"crewai": "crewai", "crewai_openllmetry": "crewai", "ai_sdk_legacy": "ai-sdk", "ai_sdk_anthropic_legacy": "ai-sdk",
               "openai_agents": "openai-agents", "strands": "strands", "strands_bedrock": "strands",
               "strands_openinference": "strands",
               "openai_agents_openllmetry": "openai-agents",
