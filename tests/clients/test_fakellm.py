@@ -1,6 +1,7 @@
-"""The fake LLM answers DSPy's ChatAdapter format as dspy.ReAct reads it, Ollama's, Mistral's and
-Amazon Bedrock's Converse APIs as they do (Bedrock's stream as AWS event-stream frames, CRCs checked),
-Gemini as Vertex AI sends it, never calls an Anthropic tool the API keeps deferred, and answers other requests as before.
+"""The fake LLM answers DSPy's ChatAdapter format as dspy.ReAct reads it; Ollama's, Mistral's, Azure
+OpenAI's and Amazon Bedrock's Converse and InvokeModel APIs as they do (Bedrock's streams as AWS
+event-stream frames, CRCs checked); Gemini as Vertex AI serves it; never calls an Anthropic tool the
+API keeps deferred; and answers other requests as before.
 
 The requests are shaped as DSPy 3.4's ChatAdapter sends them for ``dspy.ReAct("question -> answer")``
 (system message: the fields and ReAct's tool list; user message: the inputs, the trajectory
