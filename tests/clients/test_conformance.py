@@ -132,6 +132,8 @@ CLIENTS: dict[str, Client] = {
     # it reports $0 for a model its price list lacks (offline: all), and counts a call's tokens
     # itself when the API sent none.
     "openlit": Client(tools=False, counts_usageless=True),
+    # LangGraph set up by openlit.init(): its LangGraph, LangChain and httpx instrumentations (a LangChain chat span a call).
+    "openlit_langgraph": Client(),
     # The Vercel AI SDK (npm `ai` 7) with @ai-sdk/otel: its GenAI-conventions integration, and
     # the legacy one (the `ai.*` attributes of AI SDK 4-6 apps; provider `openai.responses`).
     "ai_sdk": Client(),
@@ -450,7 +452,8 @@ FRAMEWORKS = {"crewai": "crewai", "crewai_openllmetry": "crewai", "ai_sdk_legacy
               "semantic_kernel": "semantic-kernel", "langgraph_js": "langchain", "haystack": "haystack",
               "langfuse": "langfuse", "copilot-cli": "copilot-cli",
               "copilot-cli-anthropic": "copilot-cli", "beeai": "beeai", "mlflow": "mlflow",
-              "langsmith": "langsmith", "llama_index_openllmetry": "llama-index"}
+              "langsmith": "langsmith", "llama_index_openllmetry": "llama-index",
+              "openlit_langgraph": "langgraph"}
 
 
 @pytest.mark.parametrize(("name", "framework"), FRAMEWORKS.items())

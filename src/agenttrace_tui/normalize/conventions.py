@@ -452,8 +452,10 @@ FRAMEWORK_HINTS: list[tuple[str, str]] = [
 #: tracer provider when one is set), not the agent framework:
 #: a resource whose scopes name both
 #: (OpenInference's CrewAI and OpenAI instrumentors) is the other's, and a session's
-#: framework is never replaced by one of these.
-INSTRUMENTATION_FAMILIES = frozenset({"openinference", "openllmetry", "litellm", "langfuse", "langsmith"})
+#: framework is never replaced by one of these. OpenLIT is named by its SDK (``telemetry.sdk.name``)
+#: on the spans of instrumentations whose scope names no framework (its httpx and OpenAI ones), sent
+#: beside the ones that do (its LangGraph instrumentation's).
+INSTRUMENTATION_FAMILIES = frozenset({"openinference", "openllmetry", "openlit", "litellm", "langfuse", "langsmith"})
 #: Instrumentation scopes named too briefly (or too commonly) for a fragment match: the whole name -> framework.
 FRAMEWORK_SCOPES: dict[str, str] = {
     "ai": "ai-sdk",  # the Vercel AI SDK's ``ai.*`` telemetry
