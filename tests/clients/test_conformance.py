@@ -157,6 +157,8 @@ CLIENTS: dict[str, Client] = {
     "smolagents": Client(cache_read=False),
     # Agno with OpenInference's Agno instrumentor.
     "agno": Client(),
+    # AG2 1.x with its own TelemetryMiddleware (OTel GenAI conventions).
+    "ag2": Client(),
     # Microsoft Agent Framework's own GenAI instrumentation; its invoke_agent span sums its calls.
     "agent_framework": Client(),
     # dspy.ReAct with OpenInference's DSPy and LiteLLM instrumentors (its docs' pair): DSPy's LM span
@@ -450,7 +452,8 @@ FRAMEWORKS = {"crewai": "crewai", "crewai_openllmetry": "crewai", "ai_sdk_legacy
               "semantic_kernel": "semantic-kernel", "langgraph_js": "langchain", "haystack": "haystack",
               "langfuse": "langfuse", "copilot-cli": "copilot-cli",
               "copilot-cli-anthropic": "copilot-cli", "beeai": "beeai", "mlflow": "mlflow",
-              "langsmith": "langsmith", "llama_index_openllmetry": "llama-index"}
+              "langsmith": "langsmith", "llama_index_openllmetry": "llama-index",
+              "ag2": "ag2"}
 
 
 @pytest.mark.parametrize(("name", "framework"), FRAMEWORKS.items())

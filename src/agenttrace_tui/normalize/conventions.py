@@ -438,6 +438,9 @@ FRAMEWORK_HINTS: list[tuple[str, str]] = [
     ("gcp.vertex.agent", "google-adk"),
     ("mastra", "mastra"),
     ("agno", "agno"),
+    # AG2 1.x's own TelemetryMiddleware (scope ``opentelemetry.instrumentation.ag2``), and
+    # OpenInference's AG2 instrumentor (``openinference.instrumentation.ag2``): before the family.
+    ("ag2", "ag2"),
     ("beeai", "beeai"),  # IBM's BeeAI Framework (OpenInference's ``openinference.instrumentation.beeai``)
     ("langfuse", "langfuse"),  # the Langfuse SDK's scope, ``langfuse-sdk``
     ("langsmith", "langsmith"),  # the LangSmith SDK's scope (and its tracer provider's default service name)
