@@ -159,6 +159,8 @@ CLIENTS: dict[str, Client] = {
     "smolagents": Client(cache_read=False),
     # Agno with OpenInference's Agno instrumentor.
     "agno": Client(),
+    # AG2 1.x with its own TelemetryMiddleware (OTel GenAI conventions).
+    "ag2": Client(),
     # Microsoft Agent Framework's own GenAI instrumentation; its invoke_agent span sums its calls.
     "agent_framework": Client(),
     # dspy.ReAct with OpenInference's DSPy and LiteLLM instrumentors (its docs' pair): DSPy's LM span
@@ -453,7 +455,7 @@ FRAMEWORKS = {"crewai": "crewai", "crewai_openllmetry": "crewai", "ai_sdk_legacy
               "langfuse": "langfuse", "copilot-cli": "copilot-cli",
               "copilot-cli-anthropic": "copilot-cli", "beeai": "beeai", "mlflow": "mlflow",
               "langsmith": "langsmith", "llama_index_openllmetry": "llama-index",
-              "openlit_langgraph": "langgraph"}
+              "openlit_langgraph": "langgraph", "ag2": "ag2"}
 
 
 @pytest.mark.parametrize(("name", "framework"), FRAMEWORKS.items())

@@ -105,8 +105,8 @@ __all__ = [
     # this module
     "CACHE_BESIDE_INPUT", "CACHE_IN_INPUT_CLIENTS", "COST_KEYS", "FAILED_BY_EXCEPTION_KEYS", "FRAMEWORK_HINTS", "FRAMEWORK_SCOPES", "HTTP_STATUS_KEYS", "INSTRUMENTATION_FAMILIES", "INSTANCE_KEYS", "JSON_VALUE_KEYS",
     "PINNED_SESSION_KEY", "RESOURCE_SESSION_KEYS", "RESPONSE_MODEL_KEYS", "SESSION_KEYS",
-    "SUBTREE_USAGE_KEYS", "USAGE_OBJECT_KEYS", "USAGE_OBJECT_PATHS", "USAGE_TYPE_PATHS", "USAGE_TYPES_BESIDE",
-    "Plan", "all_documented_keys", "cache_beside", "decode_json_strings", "extract_cost", "extract_subtree_usage", "extract_usage_object",
+    "SUBTREE_USAGE_KEYS", "USAGE_OBJECT_KEYS", "USAGE_RECORD_KEYS", "USAGE_OBJECT_PATHS", "USAGE_TYPE_PATHS", "USAGE_TYPES_BESIDE",
+    "Plan", "all_documented_keys", "cache_beside", "decode_json_strings", "extract_cost", "extract_subtree_usage", "extract_usage_object", "is_usage_record",
     "answered_model", "failed_by_exception", "failed_http_status", "finish_usage",
     "framework_hint",
     "parts_from_plan", "plan_for", "resource_scope",
@@ -262,6 +262,20 @@ def extract_subtree_usage(attributes: dict[str, Any]) -> tuple[dict[str, int], l
                 used.append(key)
                 break
     return found, used
+
+
+#: Attributes that mark a span as a usage record: a client's account of the tokens of a unit of
+#: work, not the span of a model call. AG2's ``TelemetryMiddleware`` sends a ``record_usage <kind>``
+#: span (``ag2.usage.kind``: ``model_call``, ``compaction``, ``aggregation``, ``subtask``) for every
+#: usage event, beside the ``chat`` span of the call when one traced it (a live session's calls and
+#: its maintenance calls have none): the store folds a record into the call it repeats
+#: (``store.calls``), and one that repeats none stays the only report of its call.
+USAGE_RECORD_KEYS: tuple[str, ...] = ("ag2.usage.kind",)
+
+
+def is_usage_record(attributes: dict[str, Any]) -> bool:
+    """Whether the attributes are a usage record's (``USAGE_RECORD_KEYS``)."""
+    return any(k in attributes for k in USAGE_RECORD_KEYS)
 
 
 #: Attributes that hold a call's whole usage object in one value -> whether the object alone is
@@ -438,6 +452,9 @@ FRAMEWORK_HINTS: list[tuple[str, str]] = [
     ("gcp.vertex.agent", "google-adk"),
     ("mastra", "mastra"),
     ("agno", "agno"),
+    # AG2 1.x's own TelemetryMiddleware (scope ``opentelemetry.instrumentation.ag2``), and
+    # OpenInference's AG2 instrumentor (``openinference.instrumentation.ag2``): before the family.
+    ("ag2", "ag2"),
     ("beeai", "beeai"),  # IBM's BeeAI Framework (OpenInference's ``openinference.instrumentation.beeai``)
     ("langfuse", "langfuse"),  # the Langfuse SDK's scope, ``langfuse-sdk``
     ("langsmith", "langsmith"),  # the LangSmith SDK's scope (and its tracer provider's default service name)
@@ -597,6 +614,7 @@ def all_documented_keys() -> set[str]:
     for ks in SUBTREE_USAGE_KEYS.values():
         keys.update(ks)
     keys.update(USAGE_OBJECT_KEYS)
+    keys.update(USAGE_RECORD_KEYS)
     keys.update(MESSAGE_JSON_KEYS)
     keys.update(MESSAGE_LIST_PREFIXES)
     keys.update(VALUE_KEYS)

@@ -35,11 +35,15 @@ here prices or estimates: enrichment runs after, on the merged span.
      response" log span beside it (``logfire.span_type = log``);
   4. a tight match: both are model calls with the same reported usage
      (input, output, cache read), compatible models, times within
-     ``MATCH_NS`` of each other, from two reporters as in 1 -- so two real
+     ``MATCH_NS`` of each other, from two reporters as in 1, or one of them
+     a usage record (``cv.USAGE_RECORD_KEYS``: AG2's ``record_usage`` span
+     beside its ``chat`` span of the call) and the other not -- so two real
      calls of one instrumentation are never merged.
 
   The merged span carries ``agenttrace.merged_by`` naming the rule, which
-  the span detail shows.
+  the span detail shows. A usage record adds nothing to the call's span but
+  what it lacks: the call's span keeps its name, kind, place, times, status
+  and attributes, whichever of the two came first.
 
   An instrumentation that starts its span outside the context a provider SDK
   traces itself in (OpenLLMetry's, which never makes its span current) makes
@@ -177,10 +181,11 @@ def same_call(a: Span, b: Span) -> bool:
 
 
 def two_reporters(a: Span, b: Span) -> bool:
-    """One report rebuilt from log events and one not, or one nested in the other:
-    two reports of one call, never two calls of one reporter (a retried tool
-    call may reuse its call id)."""
-    return ((REBUILT in a.attributes) != (REBUILT in b.attributes)
+    """One report rebuilt from log events and one not, one a usage record and one not
+    (``cv.is_usage_record``), or one nested in the other: two reports of one call, never
+    two calls of one reporter (a retried tool call may reuse its call id)."""
+    aa, ba = a.attributes, b.attributes
+    return ((REBUILT in aa) != (REBUILT in ba) or cv.is_usage_record(aa) != cv.is_usage_record(ba)
             or (b.parent_span_id == a.span_id and _within(a, b)) or (a.parent_span_id == b.span_id and _within(b, a)))
 
 
@@ -370,10 +375,20 @@ def fold_into(keeper: Span, twin: Span, rule: str) -> None:
 
     The client's own span (not rebuilt from log events) keeps its name, kind
     and place in the tree; when one report is nested in the other, the merged
-    span takes the outer one's parent.
+    span takes the outer one's parent. A usage record folded into the call's
+    span brings only what that span lacks; the call's span folded into a usage
+    record stored first takes the record's place, no longer a usage record.
     """
     orig_parent = twin.parent_span_id
     twin.span_id = keeper.span_id
+    if cv.is_usage_record(twin.attributes) and not cv.is_usage_record(keeper.attributes):
+        twin.name, twin.kind, twin.parent_span_id = keeper.name, keeper.kind, keeper.parent_span_id
+        twin.start_ns, twin.end_ns, twin.status = keeper.start_ns, keeper.end_ns, keeper.status
+        twin.status_message, twin.status_code = keeper.status_message, keeper.status_code
+        twin.attributes = {MERGED_BY: rule}
+        return
+    if cv.is_usage_record(keeper.attributes) and not cv.is_usage_record(twin.attributes):
+        keeper.attributes = {}  # a usage record's, none of them the call's
     if REBUILT in twin.attributes and REBUILT not in keeper.attributes:
         twin.name = keeper.name
         twin.kind = keeper.kind
