@@ -105,7 +105,7 @@ __all__ = [
     # this module
     "CACHE_BESIDE_INPUT", "CACHE_IN_INPUT_CLIENTS", "COST_KEYS", "FAILED_BY_EXCEPTION_KEYS", "FRAMEWORK_HINTS", "FRAMEWORK_SCOPES", "HTTP_STATUS_KEYS", "INSTRUMENTATION_FAMILIES", "INSTANCE_KEYS", "JSON_VALUE_KEYS",
     "PINNED_SESSION_KEY", "RESOURCE_SESSION_KEYS", "RESPONSE_MODEL_KEYS", "SESSION_KEYS",
-    "SUBTREE_USAGE_KEYS", "USAGE_OBJECT_KEYS", "USAGE_RECORD_KEYS", "USAGE_OBJECT_PATHS", "USAGE_TYPE_PATHS", "USAGE_TYPES_BESIDE",
+    "SUBTREE_USAGE_KEYS", "USAGE_OBJECT_KEYS", "USAGE_RECORD_KEY", "USAGE_OBJECT_PATHS", "USAGE_TYPE_PATHS", "USAGE_TYPES_BESIDE",
     "Plan", "all_documented_keys", "cache_beside", "decode_json_strings", "extract_cost", "extract_subtree_usage", "extract_usage_object", "is_usage_record",
     "answered_model", "failed_by_exception", "failed_http_status", "finish_usage",
     "framework_hint",
@@ -264,18 +264,19 @@ def extract_subtree_usage(attributes: dict[str, Any]) -> tuple[dict[str, int], l
     return found, used
 
 
-#: Attributes that mark a span as a usage record: a client's account of the tokens of a unit of
-#: work, not the span of a model call. AG2's ``TelemetryMiddleware`` sends a ``record_usage <kind>``
+#: The attribute that marks a span as a usage record: a client's account of the tokens of a unit
+#: of work, not the span of a model call. AG2's ``TelemetryMiddleware`` sends a ``record_usage <kind>``
 #: span (``ag2.usage.kind``: ``model_call``, ``compaction``, ``aggregation``, ``subtask``) for every
 #: usage event, beside the ``chat`` span of the call when one traced it (a live session's calls and
 #: its maintenance calls have none): the store folds a record into the call it repeats
-#: (``store.calls``), and one that repeats none stays the only report of its call.
-USAGE_RECORD_KEYS: tuple[str, ...] = ("ag2.usage.kind",)
+#: (``store.calls``), and one that repeats none stays the only report of its call. One key, tested
+#: as ``key in attributes``: the store tests it for each candidate twin of most new model calls.
+USAGE_RECORD_KEY = "ag2.usage.kind"
 
 
 def is_usage_record(attributes: dict[str, Any]) -> bool:
-    """Whether the attributes are a usage record's (``USAGE_RECORD_KEYS``)."""
-    return any(k in attributes for k in USAGE_RECORD_KEYS)
+    """Whether the attributes are a usage record's (``USAGE_RECORD_KEY``)."""
+    return USAGE_RECORD_KEY in attributes
 
 
 #: Attributes that hold a call's whole usage object in one value -> whether the object alone is
@@ -614,7 +615,7 @@ def all_documented_keys() -> set[str]:
     for ks in SUBTREE_USAGE_KEYS.values():
         keys.update(ks)
     keys.update(USAGE_OBJECT_KEYS)
-    keys.update(USAGE_RECORD_KEYS)
+    keys.add(USAGE_RECORD_KEY)
     keys.update(MESSAGE_JSON_KEYS)
     keys.update(MESSAGE_LIST_PREFIXES)
     keys.update(VALUE_KEYS)
