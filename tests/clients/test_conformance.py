@@ -221,6 +221,10 @@ CLIENTS: dict[str, Client] = {
     # Haystack's Agent with OpenInference's instrumentor: no cached-token count on its generator spans, and
     # no tool span (the agent runs its tools in a plain function the instrumentor does not wrap).
     "haystack": Client(cache_read=False, tools=False),
+    # The same agent on Haystack 2 with OpenLLMetry's haystack and openai instrumentations (traceloop-sdk's set-up)
+    # and Haystack's own OpenTelemetry tracer: no tool span (Haystack's span of its ToolInvoker component names
+    # no tool unless content tracing is on; OpenLLMetry wraps no tool).
+    "haystack_openllmetry": Client(tools=False),
     # The Langfuse SDK (@observe, its OpenAI drop-in) exporting to its own path, /api/public/otel/v1/traces.
     "langfuse": Client(),
     # The ollama library calling a local model (Ollama's /api/chat), traced by OpenLLMetry's Ollama
@@ -455,7 +459,7 @@ FRAMEWORKS = {"crewai": "crewai", "crewai_openllmetry": "crewai", "ai_sdk_legacy
               "langfuse": "langfuse", "copilot-cli": "copilot-cli",
               "copilot-cli-anthropic": "copilot-cli", "beeai": "beeai", "mlflow": "mlflow",
               "langsmith": "langsmith", "llama_index_openllmetry": "llama-index",
-              "openlit_langgraph": "langgraph", "ag2": "ag2"}
+              "openlit_langgraph": "langgraph", "ag2": "ag2", "haystack_openllmetry": "haystack"}
 
 
 @pytest.mark.parametrize(("name", "framework"), FRAMEWORKS.items())

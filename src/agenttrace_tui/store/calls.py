@@ -30,7 +30,13 @@ here prices or estimates: enrichment runs after, on the merged span.
      a failed model call within its time (an instrumentation that reads the
      model from the answer has none to read: OpenInference's Mistral span
      around the SDK's own span of the request). Two failed calls inside one
-     such span are two requests: kept apart, and the outer span with them;
+     such span are two requests: kept apart, and the outer span with them.
+     The same holds for a model call that succeeded: an instrumentation of a
+     framework's model component that names no model (OpenLLMetry's Haystack
+     span of ``OpenAIChatGenerator.run``, reading the model only from the
+     call's ``generation_kwargs``) around the OpenAI client's span of the
+     request is one call, not two (a failed span around a successful one,
+     or the reverse, stays apart);
   3. logfire's streamed call: its request span and the "streaming
      response" log span beside it (``logfire.span_type = log``);
   4. a tight match: both are model calls with the same reported usage
@@ -75,7 +81,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..model import INTERNAL_ATTR, LlmInfo, Span, SpanEvent, SpanKind, Status, TokenUsage
 from ..normalize import conventions as cv
-from .merge import attach_events
+from .merge import _merge_part, attach_events
 
 if TYPE_CHECKING:
     from .entries import TraceEntry
@@ -99,6 +105,7 @@ ID_KEYS: tuple[str, ...] = ("gen_ai.response.id", "request_id", "auth.request_id
 AGGREGATE_KINDS = frozenset({SpanKind.AGENT, SpanKind.TASK})
 NESTED_RULE = "model call nested in a model call of the same model"
 FAILED_NESTED_RULE = "failed model call, the only one in a failed model call naming no model"
+UNNAMED_NESTED_RULE = "model call, the only one in a model call naming no model"
 NESTED_ELSEWHERE_RULE = "model call nested in a model call of the same model, in another trace"
 NESTED_TOOL_RULE = "tool call nested in a call of the same tool"
 STREAM_RULE = "logfire streaming response of the same request"
@@ -224,30 +231,30 @@ def _usage_agrees(a: Span, b: Span) -> bool:
     return True
 
 
-def _failed_twins(outer: Span, inner: Span) -> bool:
-    """Both model calls failed, the outer names no model, the inner runs within its time,
-    their usage agreeing where both report it. (Only child: ``_failed_nested``.)"""
-    if outer.kind is not _LLM or inner.kind is not _LLM or outer.status is not _ERROR or inner.status is not _ERROR:
+def _unnamed_twins(outer: Span, inner: Span) -> bool:
+    """Both model calls failed or neither did, the outer names no model, the inner runs
+    within its time, their usage agreeing where both report it. (Only child: ``_unnamed_nested``.)"""
+    if outer.kind is not _LLM or inner.kind is not _LLM or (outer.status is _ERROR) != (inner.status is _ERROR):
         return False
     if outer.llm is not None and outer.llm.model:
         return False
     return _within(outer, inner) and _usage_agrees(outer, inner)
 
 
-def _failed_nested(trace: TraceEntry, span: Span) -> Span | None:
-    """The failed model call (parent or child) that this failed one reports again: rule 2 for a
-    refused request whose outer report names no model (``_failed_twins``), when the inner one is
-    the outer's only child among the spans stored so far -- a span around two failed requests
-    (retries, or calls it made at once) is neither of them."""
+def _unnamed_nested(trace: TraceEntry, span: Span) -> Span | None:
+    """The model call (parent or child) that this one reports again: rule 2 for a call whose
+    outer report names no model (``_unnamed_twins``; a refused request, or a framework
+    component's span), when the inner one is the outer's only child among the spans stored
+    so far -- a span around two requests (retries, or calls it made at once) is neither of them."""
     children = trace.children
     parent = trace.spans.get(span.parent_span_id) if span.parent_span_id is not None else None
     # ``span`` is new: not among its parent's children yet.
-    if parent is not None and not children.get(parent.span_id) and _failed_twins(parent, span):
+    if parent is not None and not children.get(parent.span_id) and _unnamed_twins(parent, span):
         return parent
     kids = children.get(span.span_id)
     if kids is not None and len(kids) == 1:
         child = trace.spans.get(kids[0])
-        if child is not None and _failed_twins(span, child):
+        if child is not None and _unnamed_twins(span, child):
             return child
     return None
 
@@ -318,10 +325,9 @@ def find_twin(trace: TraceEntry, span: Span,
         nested = _nested(trace, span, _nested_twins)
         if nested is not None:
             return nested, NESTED_RULE
-        if span.status is _ERROR:
-            nested = _failed_nested(trace, span)
-            if nested is not None:
-                return nested, FAILED_NESTED_RULE
+        nested = _unnamed_nested(trace, span)
+        if nested is not None:
+            return nested, FAILED_NESTED_RULE if span.status is _ERROR else UNNAMED_NESTED_RULE
         if LOGFIRE_SPAN_TYPE in span.attributes:  # (tested here: a call costs more than the test)
             twin = _logfire_stream_twin(trace, span)
             if twin is not None:
@@ -384,7 +390,7 @@ def fold_into(keeper: Span, twin: Span, rule: str) -> None:
     span brings only what that span lacks; the call's span folded into a usage
     record stored first takes the record's place, no longer a usage record.
     """
-    orig_parent = twin.parent_span_id
+    orig_id, orig_parent = twin.span_id, twin.parent_span_id
     twin.span_id = keeper.span_id
     if cv.is_usage_record(twin.attributes) and not cv.is_usage_record(keeper.attributes):
         twin.name, twin.kind, twin.parent_span_id = keeper.name, keeper.kind, keeper.parent_span_id
@@ -400,6 +406,11 @@ def fold_into(keeper: Span, twin: Span, rule: str) -> None:
         twin.parent_span_id = keeper.parent_span_id
     elif orig_parent == keeper.span_id:
         twin.parent_span_id = keeper.parent_span_id
+    elif rule == UNNAMED_NESTED_RULE and keeper.parent_span_id == orig_id and keeper.llm is not None:
+        # The outer report names no model: it did not read the request or the answer, the
+        # stored span inside it did (OpenLLMetry's Haystack span puts the answer dict's key,
+        # "replies", where the answer's text belongs). The inner one's details stand.
+        twin.llm = _merge_part(twin.llm, keeper.llm)
     attrs = dict(twin.attributes)
     if (REBUILT in attrs) != (REBUILT in keeper.attributes):
         attrs.pop(REBUILT, None)
