@@ -437,6 +437,7 @@ FRAMEWORK_HINTS: list[tuple[str, str]] = [
     ("google.adk", "google-adk"),
     ("gcp.vertex.agent", "google-adk"),
     ("mastra", "mastra"),
+    ("voltagent", "voltagent"),  # VoltAgent's scope, ``@voltagent/core`` (and its default service name)
     ("agno", "agno"),
     ("beeai", "beeai"),  # IBM's BeeAI Framework (OpenInference's ``openinference.instrumentation.beeai``)
     ("langfuse", "langfuse"),  # the Langfuse SDK's scope, ``langfuse-sdk``
