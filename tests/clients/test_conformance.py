@@ -255,6 +255,9 @@ CLIENTS: dict[str, Client] = {
     "azure_ai_inference": Client(cache_read=False, tools=False),
     # The LangSmith SDK's OTel export (tracing mode otel) of a LangGraph agent (langchain's create_agent).
     "langsmith": Client(),
+    # VoltAgent's own observability (@voltagent/core, on the AI SDK) through an OTLP span processor: one llm
+    # span per generateText with its prompt (llm.messages) but no answer text (that is on the agent's span).
+    "voltagent": Client(text=False),
 }
 
 
@@ -459,7 +462,8 @@ FRAMEWORKS = {"crewai": "crewai", "crewai_openllmetry": "crewai", "ai_sdk_legacy
               "langfuse": "langfuse", "copilot-cli": "copilot-cli",
               "copilot-cli-anthropic": "copilot-cli", "beeai": "beeai", "mlflow": "mlflow",
               "langsmith": "langsmith", "llama_index_openllmetry": "llama-index",
-              "openlit_langgraph": "langgraph", "ag2": "ag2", "haystack_openllmetry": "haystack"}
+              "openlit_langgraph": "langgraph", "ag2": "ag2", "haystack_openllmetry": "haystack",
+              "voltagent": "voltagent"}
 
 
 @pytest.mark.parametrize(("name", "framework"), FRAMEWORKS.items())

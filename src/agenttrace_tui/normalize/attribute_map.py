@@ -101,6 +101,8 @@ ATTRIBUTE_MAP: list[Row] = [
             # BeeAI's own usage (OpenInference's BeeAI instrumentor flattens it under metadata):
             # its only cached-token count.
             "metadata.usage.cached_prompt_tokens",
+            # VoltAgent's llm spans, beside its llm.usage.prompt_tokens (which include them).
+            "llm.usage.cached_tokens",
         ),
     ),
     (
@@ -121,7 +123,8 @@ ATTRIBUTE_MAP: list[Row] = [
         "reasoning",
         _int,
         ("gen_ai.usage.reasoning.output_tokens", "llm.token_count.completion_details.reasoning",
-         "ai.usage.outputTokenDetails.reasoningTokens", "ai.usage.reasoningTokens"),
+         "ai.usage.outputTokenDetails.reasoningTokens", "ai.usage.reasoningTokens",
+         "llm.usage.reasoning_tokens"),
     ),
     ("tool", "name", _str, ("gen_ai.tool.name", "tool.name", "ai.toolCall.name")),
     ("tool", "action", _str, ("tool.action",)),

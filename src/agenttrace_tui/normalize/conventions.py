@@ -452,6 +452,7 @@ FRAMEWORK_HINTS: list[tuple[str, str]] = [
     ("google.adk", "google-adk"),
     ("gcp.vertex.agent", "google-adk"),
     ("mastra", "mastra"),
+    ("voltagent", "voltagent"),  # VoltAgent's scope, ``@voltagent/core`` (and its default service name)
     ("agno", "agno"),
     # AG2 1.x's own TelemetryMiddleware (scope ``opentelemetry.instrumentation.ag2``), and
     # OpenInference's AG2 instrumentor (``openinference.instrumentation.ag2``): before the family.
