@@ -51,19 +51,26 @@ FINISHED = CALLED + ("\n\n[[ ## thought_1 ## ]]\nI will call finish.\n\n[[ ## to
                      "[[ ## tool_args_1 ## ]]\n{}\n\n[[ ## observation_1 ## ]]\nCompleted.")
 
 
-def _chat(llm: FakeLLM, body: dict) -> dict:
-    """The answer to one chat request; its log entry (written once the answer is sent) is then llm.log[-1]."""
+def _post(llm: FakeLLM, path: str, body: dict, headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes, dict]:
+    """(status, headers lower-cased, raw body, log entry) of one ``POST path`` with a JSON body; the
+    log entry is written once the answer is sent, so this waits (a bounded while) for it."""
     logged = len(llm.log)
     conn = http.client.HTTPConnection("127.0.0.1", llm.port, timeout=10)
     try:
-        conn.request("POST", "/v1/chat/completions", json.dumps(body), {"Content-Type": "application/json"})
-        answer = json.loads(conn.getresponse().read())
+        conn.request("POST", path, json.dumps(body), {"Content-Type": "application/json", **(headers or {})})
+        resp = conn.getresponse()
+        status, got, raw = resp.status, {k.lower(): v for k, v in resp.getheaders()}, resp.read()
     finally:
         conn.close()
     deadline = time.monotonic() + 5
     while len(llm.log) == logged and time.monotonic() < deadline:
         time.sleep(0.01)
-    return answer
+    return status, got, raw, llm.log[-1]
+
+
+def _chat(llm: FakeLLM, body: dict) -> dict:
+    """The answer to one chat request; its log entry is then llm.log[-1]."""
+    return json.loads(_post(llm, "/v1/chat/completions", body)[2])
 
 
 def _sections(text: str) -> dict[str, str]:
@@ -111,18 +118,8 @@ def test_requests_in_other_formats_are_answered_as_before() -> None:
 
 def _ollama(llm: FakeLLM, body: dict) -> tuple[int, str, list[dict], dict]:
     """(status, content type, the answer's JSON lines, its log entry) of one ``POST /api/chat``."""
-    logged = len(llm.log)
-    conn = http.client.HTTPConnection("127.0.0.1", llm.port, timeout=10)
-    try:
-        conn.request("POST", "/api/chat", json.dumps(body), {"Content-Type": "application/json"})
-        resp = conn.getresponse()
-        status, ctype, raw = resp.status, resp.getheader("Content-Type") or "", resp.read()
-    finally:
-        conn.close()
-    deadline = time.monotonic() + 5
-    while len(llm.log) == logged and time.monotonic() < deadline:
-        time.sleep(0.01)
-    return status, ctype, [json.loads(line) for line in raw.decode().splitlines()], llm.log[-1]
+    status, headers, raw, entry = _post(llm, "/api/chat", body)
+    return status, headers.get("content-type", ""), [json.loads(line) for line in raw.decode().splitlines()], entry
 
 
 def test_ollama_chat_asks_for_the_tool_then_streams_the_answer_with_its_usage_last() -> None:
@@ -172,19 +169,7 @@ def test_a_deferred_anthropic_tool_is_never_the_one_called() -> None:
 
 def _converse(llm: FakeLLM, model: str, body: dict, stream: bool) -> tuple[int, dict[str, str], bytes, dict]:
     """(status, headers, raw body, log entry) of one Bedrock ``POST /model/<id>/converse[-stream]``."""
-    logged = len(llm.log)
-    path = f"/model/{quote(model, safe='')}/converse" + ("-stream" if stream else "")
-    conn = http.client.HTTPConnection("127.0.0.1", llm.port, timeout=10)
-    try:
-        conn.request("POST", path, json.dumps(body), {"Content-Type": "application/json"})
-        resp = conn.getresponse()
-        status, headers, raw = resp.status, {k.lower(): v for k, v in resp.getheaders()}, resp.read()
-    finally:
-        conn.close()
-    deadline = time.monotonic() + 5
-    while len(llm.log) == logged and time.monotonic() < deadline:
-        time.sleep(0.01)
-    return status, headers, raw, llm.log[-1]
+    return _post(llm, f"/model/{quote(model, safe='')}/converse" + ("-stream" if stream else ""), body)
 
 
 def _event_stream(raw: bytes) -> list[tuple[dict[str, str], dict]]:
@@ -249,18 +234,8 @@ def test_bedrock_converse_error_is_bedrocks_error_json() -> None:
 
 def _mistral(llm: FakeLLM, body: dict) -> tuple[int, str, bytes, dict]:
     """(status, content type, raw answer, its log entry) of one ``POST /mistral/v1/chat/completions``."""
-    logged = len(llm.log)
-    conn = http.client.HTTPConnection("127.0.0.1", llm.port, timeout=10)
-    try:
-        conn.request("POST", "/mistral/v1/chat/completions", json.dumps(body), {"Content-Type": "application/json"})
-        resp = conn.getresponse()
-        status, ctype, raw = resp.status, resp.getheader("Content-Type") or "", resp.read()
-    finally:
-        conn.close()
-    deadline = time.monotonic() + 5
-    while len(llm.log) == logged and time.monotonic() < deadline:
-        time.sleep(0.01)
-    return status, ctype, raw, llm.log[-1]
+    status, headers, raw, entry = _post(llm, "/mistral/v1/chat/completions", body)
+    return status, headers.get("content-type", ""), raw, entry
 
 
 def test_mistral_chat_asks_for_the_tool_then_streams_the_answer_with_its_usage_on_the_last_chunk() -> None:
@@ -307,19 +282,7 @@ def test_mistral_chat_error_is_mistrals_error_json() -> None:
 
 def _invoke(llm: FakeLLM, model: str, body: dict, stream: bool) -> tuple[int, dict[str, str], bytes, dict]:
     """(status, headers, raw body, log entry) of one Bedrock ``POST /model/<id>/invoke[-with-response-stream]``."""
-    logged = len(llm.log)
-    path = f"/model/{quote(model, safe='')}/invoke" + ("-with-response-stream" if stream else "")
-    conn = http.client.HTTPConnection("127.0.0.1", llm.port, timeout=10)
-    try:
-        conn.request("POST", path, json.dumps(body), {"Content-Type": "application/json"})
-        resp = conn.getresponse()
-        status, headers, raw = resp.status, {k.lower(): v for k, v in resp.getheaders()}, resp.read()
-    finally:
-        conn.close()
-    deadline = time.monotonic() + 5
-    while len(llm.log) == logged and time.monotonic() < deadline:
-        time.sleep(0.01)
-    return status, headers, raw, llm.log[-1]
+    return _post(llm, f"/model/{quote(model, safe='')}/invoke" + ("-with-response-stream" if stream else ""), body)
 
 
 def test_bedrock_invoke_answers_anthropic_messages_json_then_streams_them_as_chunks() -> None:
@@ -371,19 +334,9 @@ def test_bedrock_invoke_error_is_bedrocks_error_json() -> None:
 
 def _azure(llm: FakeLLM, deployment: str, body: dict) -> tuple[int, str, bytes, dict]:
     """(status, content type, raw answer, its log entry) of one Azure OpenAI chat completion."""
-    logged = len(llm.log)
-    conn = http.client.HTTPConnection("127.0.0.1", llm.port, timeout=10)
-    try:
-        conn.request("POST", f"/openai/deployments/{deployment}/chat/completions?api-version=2024-10-21",
-                     json.dumps(body), {"Content-Type": "application/json", "api-key": "fake"})
-        resp = conn.getresponse()
-        status, ctype, raw = resp.status, resp.getheader("Content-Type") or "", resp.read()
-    finally:
-        conn.close()
-    deadline = time.monotonic() + 5
-    while len(llm.log) == logged and time.monotonic() < deadline:
-        time.sleep(0.01)
-    return status, ctype, raw, llm.log[-1]
+    status, headers, raw, entry = _post(llm, f"/openai/deployments/{deployment}/chat/completions?api-version=2024-10-21",
+                                        body, {"api-key": "fake"})
+    return status, headers.get("content-type", ""), raw, entry
 
 
 def test_azure_answers_a_deployment_with_its_model_filter_results_and_cached_usage() -> None:
@@ -436,18 +389,8 @@ def test_azure_error_is_its_content_filter_refusal() -> None:
 
 def _vertex(llm: FakeLLM, path: str, body: dict) -> tuple[int, str, bytes, dict]:
     """(status, content type, raw body, log entry) of one Vertex AI generateContent call at ``path``."""
-    logged = len(llm.log)
-    conn = http.client.HTTPConnection("127.0.0.1", llm.port, timeout=10)
-    try:
-        conn.request("POST", path, json.dumps(body), {"Content-Type": "application/json"})
-        resp = conn.getresponse()
-        status, ctype, raw = resp.status, resp.getheader("Content-Type") or "", resp.read()
-    finally:
-        conn.close()
-    deadline = time.monotonic() + 5
-    while len(llm.log) == logged and time.monotonic() < deadline:
-        time.sleep(0.01)
-    return status, ctype, raw, llm.log[-1]
+    status, headers, raw, entry = _post(llm, path, body)
+    return status, headers.get("content-type", ""), raw, entry
 
 
 def test_vertex_answers_gemini_as_vertex_sends_it_with_usage_counted_on_a_streams_last_chunk() -> None:
