@@ -1158,15 +1158,20 @@ def _event_frame(event_type: str, payload: dict) -> bytes:
     return message + struct.pack(">I", zlib.crc32(message))
 
 
+def _bedrock_error(req: BaseHTTPRequestHandler, entry: dict, rid: str, error_status: int) -> None:
+    """Bedrock's error answer (Converse and InvokeModel alike): its JSON and ``x-amzn-ErrorType``."""
+    entry["kind"], entry["status"] = "error", error_status
+    kind = "ValidationException" if error_status < 500 else "InternalServerException"
+    _converse_send(req, error_status, "application/json",
+                   json.dumps({"message": f"fakellm: scripted error (HTTP {error_status})"}).encode(), rid, kind)
+
+
 def _converse(llm: FakeLLM, req: BaseHTTPRequestHandler, body: dict, seq: int, entry: dict,
               mode: str, error_status: int) -> None:
     """Answer a Bedrock Converse or ConverseStream request (see the module docstring)."""
     rid = entry["request_id"]  # sent as x-amzn-RequestId
     if mode == "error":
-        entry["kind"], entry["status"] = "error", error_status
-        kind = "ValidationException" if error_status < 500 else "InternalServerException"
-        _converse_send(req, error_status, "application/json",
-                       json.dumps({"message": f"fakellm: scripted error (HTTP {error_status})"}).encode(), rid, kind)
+        _bedrock_error(req, entry, rid, error_status)
         return
     result, tools = _converse_tool_result(body), _converse_tools(body)
     if result is not None:
@@ -1256,10 +1261,7 @@ def _invoke(llm: FakeLLM, req: BaseHTTPRequestHandler, body: dict, seq: int, ent
     (see the module docstring) with what the Messages route answers."""
     rid = entry["request_id"]  # sent as x-amzn-RequestId
     if mode == "error":
-        entry["kind"], entry["status"] = "error", error_status
-        kind = "ValidationException" if error_status < 500 else "InternalServerException"
-        _converse_send(req, error_status, "application/json",
-                       json.dumps({"message": f"fakellm: scripted error (HTTP {error_status})"}).encode(), rid, kind)
+        _bedrock_error(req, entry, rid, error_status)
         return
     captured = _CapturedAnswer(rid)
     llm._answer(captured, "messages", body, seq, entry)  # type: ignore[arg-type]
