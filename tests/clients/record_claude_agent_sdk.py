@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -42,7 +43,9 @@ SESSION = "run-python-{label}"  # the run session id of each run (as `run` makes
 
 AGENT = '''
 import json
+from collections.abc import Callable
 import sys
+from collections.abc import Callable
 
 import anyio
 from claude_agent_sdk import ClaudeAgentOptions, ResultMessage, create_sdk_mcp_server, query, tool
@@ -103,8 +106,11 @@ def result_of(stdout: str) -> dict | None:
     return None
 
 
-def record(python: Path) -> Path:
-    with Recording(NAME) as rec:
+def record(python: Path, name: str = NAME, prelude: str = "", packages: tuple[str, ...] = ("claude-agent-sdk", "mcp"),
+           notes: Callable[[dict[str, str], str], list[str]] | None = None) -> Path:
+    """The agent's two runs as ``run`` starts it, recorded as fixture ``name``; ``prelude`` runs
+    before the agent (an instrumentation), ``notes`` words what differs from this recording."""
+    with Recording(name) as rec:
         base_env = {
             "ANTHROPIC_BASE_URL": rec.llm.url,
             "ANTHROPIC_API_KEY": FAKE_KEY,
@@ -113,7 +119,7 @@ def record(python: Path) -> Path:
             "DISABLE_AUTOUPDATER": "1",
         }
         script = rec.tmp / "agent.py"
-        script.write_text(AGENT)
+        script.write_text(prelude + AGENT)
         results: dict[str, object] = {}
         run_sessions: dict[str, str] = {}
         for label, mode in (("ok", "ok"), ("error", "error")):
@@ -125,28 +131,37 @@ def record(python: Path) -> Path:
             run["argv"] = ["python", "agent.py"]
             run["network_attempts_off_loopback"] = foreign_addresses(netlog) if netlog.exists() else None
             results[label] = result_of(run["stdout_tail"])
-        versions = installed_versions(python, ["claude-agent-sdk", "mcp"])
+        versions = installed_versions(python, list(packages))
         cli = json.loads(subprocess_out(python, "from claude_agent_sdk._cli_version import __cli_version__ as v; "
                                                 "import json; print(json.dumps(v))"))
-        notes = [
-            f"claude-agent-sdk {versions['claude-agent-sdk']} with the Claude Code CLI {cli} its wheel bundles "
-            "(claude_agent_sdk/_bundled/claude), started by the SDK with CLAUDE_CODE_ENTRYPOINT=sdk-py.",
-            "The agent: query() with get_weather served by the SDK's in-process MCP server "
-            "(mcp__weather__get_weather), tools=[] (no built-in tools), allowed_tools=[the MCP tool].",
-            "env: what `agenttrace-tui run -- python agent.py` sets (commands.run.child_env, no traces beta), "
-            "each run's session id pinned on the resource as agenttrace.session.id (variant.run_sessions).",
-            "ok: call 1 asks for mcp__weather__get_weather, the SDK runs it in the Python process, call 2 answers.",
-            "error: the fake LLM answers every model call with HTTP 400.",
-            "sdk_results holds the SDK's ResultMessage per run (the CLI's usage and cost totals).",
-        ]
         return rec.save(
             packages=versions | {"claude (bundled CLI)": cli},
             env=base_env | run_env(rec.cap.url, "<run>")
             | {"CLAUDE_CONFIG_DIR": "{TMP}/home-<run>/.claude", "HOME": "{TMP}/home-<run>"},
-            recorder=Path(__file__).name,
-            notes=notes,
+            recorder=Path(sys.argv[0]).name,
+            notes=(notes or _notes)(versions, cli),
             extra={"sdk_results": results, "variant": {"run_sessions": run_sessions}},
         )
+
+
+def _notes(versions: dict[str, str], cli: str) -> list[str]:
+    return [
+        f"claude-agent-sdk {versions['claude-agent-sdk']} with the Claude Code CLI {cli} its wheel bundles "
+        "(claude_agent_sdk/_bundled/claude), started by the SDK with CLAUDE_CODE_ENTRYPOINT=sdk-py.",
+        "The agent: query() with get_weather served by the SDK's in-process MCP server "
+        "(mcp__weather__get_weather), tools=[] (no built-in tools), allowed_tools=[the MCP tool].",
+        "env: what `agenttrace-tui run -- python agent.py` sets (commands.run.child_env, no traces beta), "
+        "each run's session id pinned on the resource as agenttrace.session.id (variant.run_sessions).",
+        *RUN_NOTES,
+    ]
+
+
+#: What the two runs do and what ``sdk_results`` holds: the same in every recording of this agent.
+RUN_NOTES = [
+    "ok: call 1 asks for mcp__weather__get_weather, the SDK runs it in the Python process, call 2 answers.",
+    "error: the fake LLM answers every model call with HTTP 400.",
+    "sdk_results holds the SDK's ResultMessage per run (the CLI's usage and cost totals).",
+]
 
 
 def subprocess_out(python: Path, code: str) -> str:

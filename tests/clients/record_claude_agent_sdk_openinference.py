@@ -27,9 +27,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from cli_support import foreign_addresses, isolate_network, traced
-from record_claude_agent_sdk import AGENT, SESSION, result_of, run_env, subprocess_out
-from recording import FAKE_KEY, OTEL_SDK_PACKAGES, Recording, ensure_venv, installed_versions
+from cli_support import isolate_network
+from record_claude_agent_sdk import RUN_NOTES
+from record_claude_agent_sdk import record as record_agent
+from recording import OTEL_SDK_PACKAGES, ensure_venv
 
 NAME = "claude_agent_sdk_openinference"
 PACKAGES = ["claude-agent-sdk==0.2.184", "openinference-instrumentation-claude-agent-sdk==0.1.22",
@@ -50,56 +51,24 @@ ClaudeAgentSDKInstrumentor().instrument(tracer_provider=tracer_provider)
 '''
 
 
-def record(python: Path) -> Path:
-    import json
+def _notes(versions: dict[str, str], cli: str) -> list[str]:
+    return [
+        f"claude-agent-sdk {versions['claude-agent-sdk']} with the Claude Code CLI {cli} its wheel bundles, "
+        f"instrumented by openinference-instrumentation-claude-agent-sdk "
+        f"{versions['openinference-instrumentation-claude-agent-sdk']} (its docs' set-up: a TracerProvider "
+        "with an OTLP http/protobuf span exporter, the endpoint and resource from the environment).",
+        "The agent of record_claude_agent_sdk.py: query() with get_weather served by the SDK's in-process MCP "
+        "server (mcp__weather__get_weather), tools=[], allowed_tools=[the MCP tool].",
+        "env: what `agenttrace-tui run -- python agent.py` sets (commands.run.child_env, no traces beta), "
+        "each run's session id pinned on the resource as agenttrace.session.id (variant.run_sessions): "
+        "OpenInference's traces and the CLI's logs and metrics go to the same capture.",
+        *RUN_NOTES,
+    ]
 
-    with Recording(NAME) as rec:
-        base_env = {
-            "ANTHROPIC_BASE_URL": rec.llm.url,
-            "ANTHROPIC_API_KEY": FAKE_KEY,
-            # No update checks, error reports, feature-flag or metrics uploads to the vendor.
-            "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC": "1",
-            "DISABLE_AUTOUPDATER": "1",
-        }
-        script = rec.tmp / "agent.py"
-        script.write_text(INSTRUMENT + AGENT)
-        results: dict[str, object] = {}
-        run_sessions: dict[str, str] = {}
-        for label, mode in (("ok", "ok"), ("error", "error")):
-            env = base_env | run_env(rec.cap.url, label) | {
-                "CLAUDE_CONFIG_DIR": str(rec.tmp / f"home-{label}" / ".claude")}
-            run_sessions[label] = SESSION.format(label=label)
-            netlog = rec.tmp / f"strace-{label}.log"
-            run = rec.run(label, traced([str(python), str(script)], netlog), env, mode=mode, quiet=1.5, timeout=240)
-            run["argv"] = ["python", "agent.py"]
-            run["network_attempts_off_loopback"] = foreign_addresses(netlog) if netlog.exists() else None
-            results[label] = result_of(run["stdout_tail"])
-        versions = installed_versions(python, ["claude-agent-sdk", "openinference-instrumentation-claude-agent-sdk",
-                                               "opentelemetry-sdk", "mcp"])
-        cli = json.loads(subprocess_out(python, "from claude_agent_sdk._cli_version import __cli_version__ as v; "
-                                                "import json; print(json.dumps(v))"))
-        notes = [
-            f"claude-agent-sdk {versions['claude-agent-sdk']} with the Claude Code CLI {cli} its wheel bundles, "
-            f"instrumented by openinference-instrumentation-claude-agent-sdk "
-            f"{versions['openinference-instrumentation-claude-agent-sdk']} (its docs' set-up: a TracerProvider "
-            "with an OTLP http/protobuf span exporter, the endpoint and resource from the environment).",
-            "The agent of record_claude_agent_sdk.py: query() with get_weather served by the SDK's in-process MCP "
-            "server (mcp__weather__get_weather), tools=[], allowed_tools=[the MCP tool].",
-            "env: what `agenttrace-tui run -- python agent.py` sets (commands.run.child_env, no traces beta), "
-            "each run's session id pinned on the resource as agenttrace.session.id (variant.run_sessions): "
-            "OpenInference's traces and the CLI's logs and metrics go to the same capture.",
-            "ok: call 1 asks for mcp__weather__get_weather, the SDK runs it in the Python process, call 2 answers.",
-            "error: the fake LLM answers every model call with HTTP 400.",
-            "sdk_results holds the SDK's ResultMessage per run (the CLI's usage and cost totals).",
-        ]
-        return rec.save(
-            packages=versions | {"claude (bundled CLI)": cli},
-            env=base_env | run_env(rec.cap.url, "<run>")
-            | {"CLAUDE_CONFIG_DIR": "{TMP}/home-<run>/.claude", "HOME": "{TMP}/home-<run>"},
-            recorder=Path(__file__).name,
-            notes=notes,
-            extra={"sdk_results": results, "variant": {"run_sessions": run_sessions}},
-        )
+
+def record(python: Path) -> Path:
+    return record_agent(python, NAME, INSTRUMENT, ("claude-agent-sdk", "openinference-instrumentation-claude-agent-sdk",
+                                                   "opentelemetry-sdk", "mcp"), _notes)
 
 
 def main() -> None:
