@@ -261,6 +261,16 @@ def observation_text(value: Any, answer: bool = False) -> str:
     return text
 
 
+def _flat_tool_call(fields: dict[str, Any], name_key: str) -> str:
+    """A flattened tool call (its name at ``name_key``) as a GenAI tool_call part reads, with the
+    arguments beside its name (``…function.arguments``): the same call reads the same whichever
+    convention reported it. Without them, the name alone (no ``()``: not a call without arguments)."""
+    args = fields.get(name_key[: -len("name")] + "arguments")
+    if args is None:
+        return f"[tool_call {fields[name_key]}]"
+    return _part_text({"type": "tool_call", "name": fields[name_key], "arguments": args})
+
+
 def _take_values(attributes: dict[str, Any], target: dict[str, list[str]], used: list[str]) -> None:
     """``VALUE_KEYS`` into the sides nothing has filled yet."""
     for key, side in VALUE_KEYS.items():
@@ -316,9 +326,9 @@ def extract_messages(attributes: dict[str, Any], values_first: bool = False) -> 
                     texts = [v for k, v in sorted(fields.items()) if k.endswith(".text") and isinstance(v, str)]
                     # ``tool_calls.0.function.name``; ``function_call.name`` (LiteLLM's answer's tool call);
                     # ``tool_calls.0.name`` (OpenLLMetry's, its Ollama instrumentation's history)
-                    calls = [v for k, v in sorted(fields.items())
+                    calls = [_flat_tool_call(fields, k) for k in sorted(fields)
                              if k.endswith(("function.name", "function_call.name")) or _FLAT_CALL_NAME.fullmatch(k)]
-                    content = " ".join(texts + [f"[tool_call {c}]" for c in calls])
+                    content = " ".join(texts + calls)
                     if not content:
                         continue  # a role alone says nothing (OpenLLMetry's Mistral span of dict messages)
                 lines.append(f"{role}: {content}" if role else str(content))
