@@ -1,15 +1,36 @@
 """Previews a user reads in the span detail, whichever convention or client sent the text:
-a tool call's arguments in flattened message lists."""
+a tool's arguments on Strands' tool span, a tool call's arguments in flattened message lists."""
 
 from __future__ import annotations
 
 import json
 
+import pytest
+
 from agenttrace_tui.ingest.otlp_decode import build_span
+from agenttrace_tui.model import SpanKind
+from agenttrace_tui.normalize import conventions as cv
 
 
 def span(attrs: dict, name: str = "op", events=(), client: str | None = None):
     return build_span("ab" * 16, "cd" * 8, None, name, 1_000, 2_000, dict(attrs), list(events), (), 0, "", "s", client)
+
+
+def test_strands_tool_span_shows_the_arguments_of_its_tool_message_event() -> None:
+    """Strands' tool span carries the call's arguments only as the content of its ``gen_ai.tool.message``
+    event (an object, not a message) and the result as its ``gen_ai.choice``: both are the previews."""
+    tool = span({cv.OPERATION_KEY: "execute_tool", "gen_ai.tool.name": "get_weather", "gen_ai.tool.call.id": "c1"},
+                name="execute_tool get_weather", client="strands", events=[
+                    ("gen_ai.tool.message", 1_100, {"role": "tool", "content": '{"city": "Paris"}', "id": "c1"}),
+                    ("gen_ai.choice", 1_900, {"message": '[{"text": "Sunny, 22 C in Paris"}]', "id": "c1"})])
+    assert tool.kind is SpanKind.TOOL_EXECUTION
+    assert (tool.tool.input_preview, tool.tool.output_preview) == ('{"city": "Paris"}', "Sunny, 22 C in Paris")
+
+
+@pytest.mark.parametrize("body", ['{"id": "c1"}', '{"index": 0, "finish_reason": "stop"}', "{}"])
+def test_a_message_event_without_content_stays_empty(body: str) -> None:
+    """An instrumentation recording no content keeps only a message's bookkeeping: that is no value to show."""
+    assert cv.message_event_text("gen_ai.tool.message", {"gen_ai.event.content": body}) == ("prompt", "")
 
 
 def test_a_flattened_tool_call_reads_as_the_same_call_in_genai_messages() -> None:

@@ -384,15 +384,29 @@ def message_record_text(name: str, attributes: dict[str, Any]) -> tuple[str, str
     return side, _message_body_text(name, side, attributes["body"])
 
 
+#: Fields of a message object (``render_messages`` reads them): an event body with none of them,
+#: but with fields other than a message's bookkeeping (``MESSAGE_META_FIELDS``: all a message event
+#: keeps when its instrumentation records no content), holds no message but a value of its own
+#: (``_message_body_text``).
+MESSAGE_FIELDS: frozenset[str] = frozenset({"role", "content", "parts", "tool_calls", "message", "text", "type",
+                                            "toolUse", "toolResult", "toolName"})
+MESSAGE_META_FIELDS: frozenset[str] = frozenset({"id", "index", "finish_reason", "tool_call_id"})
+
+
 def _message_body_text(name: str, side: str, body: Any) -> str:
     """The text of one message event's message (``{"role", "content", "tool_calls"}``, or
     ``{"message": …}`` for a choice; JSON text or decoded), its role from the event's name
-    where it names none itself."""
+    where it names none itself. An object with no message field (``MESSAGE_FIELDS``) is no
+    message but a value, shown as sent: Strands puts a tool call's arguments as the content of
+    the ``gen_ai.tool.message`` event on its tool span."""
+    sent = body
     if isinstance(body, str) and body[:1] in "[{":
         try:
             body = _json.decode(body)
         except (msgspec.DecodeError, ValueError):
             pass
+    if isinstance(body, dict) and MESSAGE_FIELDS.isdisjoint(body) and not MESSAGE_META_FIELDS.issuperset(body):
+        return sent if isinstance(sent, str) else msgspec.json.encode(sent).decode()
     if isinstance(body, dict) and isinstance(body.get("message"), dict):
         body = body["message"]
     role = name.split(".")[1] if side == "prompt" and name.count(".") >= 2 else ""
