@@ -1,5 +1,6 @@
 """Previews a user reads in the span detail, whichever convention or client sent the text:
-a tool's arguments on Strands' tool span, a tool call's arguments in flattened message lists."""
+a tool's arguments on Strands' tool span, a tool call's arguments in flattened message lists,
+VoltAgent's own input and output keys."""
 
 from __future__ import annotations
 
@@ -53,3 +54,34 @@ def test_a_flattened_tool_call_reads_as_the_same_call_in_genai_messages() -> Non
     # A call sent without arguments is named alone (not as a call without any).
     assert flat.llm.response_preview == 'assistant: [tool_call get_weather({"city":"Paris"})] [tool_call get_time]'
     assert genai.llm.response_preview == 'assistant: [tool_call get_weather({"city":"Paris"})]'
+
+
+VOLTAGENT = {"entity.type": "agent", "entity.name": "weather-agent"}
+
+
+def test_voltagent_input_and_output_are_previews() -> None:
+    """VoltAgent's tool span holds the arguments and result as ``input``/``output``, its llm span the
+    prompt as ``llm.messages``, its agent span the turn's question and answer as ``input``/``output``."""
+    tool = span({**VOLTAGENT, "span.type": "tool", "tool.name": "get_weather", "tool.call.id": "c1",
+                 "input": '{"city":"Paris"}', "output": "Sunny"}, name="tool.execution:get_weather", client="voltagent")
+    assert tool.kind is SpanKind.TOOL_EXECUTION
+    assert (tool.tool.input_preview, tool.tool.output_preview) == ('{"city":"Paris"}', "Sunny")
+    assert "input" not in tool.attributes and "output" not in tool.attributes
+    messages = [{"role": "system", "content": "Use tools."}, {"role": "user", "content": [{"type": "text", "text": "Paris?"}]}]
+    llm = span({**VOLTAGENT, "span.type": "llm", "llm.model": "gpt-4o-mini", "llm.usage.prompt_tokens": 10,
+                "llm.messages": json.dumps(messages)}, name="llm:generateText", client="voltagent")
+    assert llm.kind is SpanKind.LLM_CALL
+    assert (llm.llm.prompt_preview, llm.llm.response_preview) == ("system: Use tools.\nuser: Paris?", None)
+    agent = span({**VOLTAGENT, "agent.state": "completed", "input": "Paris?", "output": "Sunny in Paris."},
+                 name="weather-agent", client="voltagent")
+    assert agent.kind is SpanKind.AGENT
+    assert (agent.attributes["input.value"], agent.attributes["output.value"]) == ("Paris?", "Sunny in Paris.")
+
+
+@pytest.mark.parametrize("client", [None, "langchain"])
+def test_bare_input_and_output_of_another_sender_are_left_as_sent(client: str | None) -> None:
+    """Bare ``input``/``output`` keys are VoltAgent's previews only: on another sender's span they stay attributes."""
+    tool = span({"tool.name": "get_weather", "input": "x", "output": "y", "llm.messages": "[]"},
+                name="get_weather", client=client)
+    assert tool.kind is SpanKind.TOOL_EXECUTION and tool.tool.input_preview is None and tool.tool.output_preview is None
+    assert (tool.attributes["input"], tool.attributes["output"], tool.attributes["llm.messages"]) == ("x", "y", "[]")

@@ -56,6 +56,15 @@ VALUE_KEYS: dict[str, str] = {"input.value": "prompt", "output.value": "response
 OBSERVATION_KEYS: dict[str, str] = {"langfuse.observation.input": "prompt", "langfuse.observation.output": "response",
                                     "mlflow.spanInputs": "prompt", "mlflow.spanOutputs": "response",
                                     "gen_ai.prompt": "prompt", "gen_ai.completion": "response"}
+#: A known client's own input and output attributes -> side, read for that client only and when no
+#: messages were given (as ``OBSERVATION_KEYS``: messages rendered, anything else shown as sent): bare
+#: ``input``/``output`` keys say nothing about what they hold on another sender's span. VoltAgent's
+#: observability puts a call's prompt on its llm span as ``llm.messages`` (no answer text there), a
+#: tool's arguments and result on its tool span and the turn's question and answer on its agent span
+#: as ``input``/``output``.
+CLIENT_VALUE_KEYS: dict[str, dict[str, str]] = {
+    "voltagent": {"llm.messages": "prompt", "input": "prompt", "output": "response"},
+}
 #: LangChain's message types -> role. A message comes serialized (``{"lc": 1, "type": "constructor",
 #: "id": [..., "AIMessage"], "kwargs": {"content", "type", "tool_calls"}}``: a chat model run's
 #: inputs, ``{"messages": [[...]]}``, and its outputs, ``{"generations": [[{"text", "message"}]]}``)
@@ -280,11 +289,13 @@ def _take_values(attributes: dict[str, Any], target: dict[str, list[str]], used:
             used.append(key)
 
 
-def extract_messages(attributes: dict[str, Any], values_first: bool = False) -> tuple[str | None, str | None, list[str]]:
+def extract_messages(attributes: dict[str, Any], values_first: bool = False,
+                     client: str | None = None) -> tuple[str | None, str | None, list[str]]:
     """Prompt and response previews from message attributes, and keys consumed.
 
     ``values_first`` (a tool span): ``VALUE_KEYS`` fill their side before any messages, and the
-    messages of a side they filled are left unconsumed (kept as attributes).
+    messages of a side they filled are left unconsumed (kept as attributes). ``client``: the
+    framework that sent the span, whose own keys (``CLIENT_VALUE_KEYS``) fill the sides left empty.
     """
     prompt: list[str] = []
     response: list[str] = []
@@ -337,6 +348,12 @@ def extract_messages(attributes: dict[str, Any], values_first: bool = False) -> 
                 told.add(side)
     _take_values(attributes, target, used)
     for key, side in OBSERVATION_KEYS.items():
+        if key in attributes and not target[side]:
+            text = observation_text(attributes[key], answer=side == "response")
+            if text:
+                target[side].append(text)
+            used.append(key)
+    for key, side in CLIENT_VALUE_KEYS.get(client or "", {}).items():
         if key in attributes and not target[side]:
             text = observation_text(attributes[key], answer=side == "response")
             if text:
