@@ -633,13 +633,13 @@ def test_messages_in_two_conventions_show_once() -> None:
 
 def test_openllmetry_flat_tool_calls_show_in_previews() -> None:
     """OpenLLMetry's flat attributes (its Ollama instrumentation) name a history message's tool
-    call ``gen_ai.prompt.N.tool_calls.M.name``, with no ``function.`` in the key."""
+    call ``gen_ai.prompt.N.tool_calls.M.name``, with no ``function.`` in the key; its arguments beside it."""
     s = span({"gen_ai.prompt.0.role": "user", "gen_ai.prompt.0.content": "Paris?",
               "gen_ai.prompt.1.role": "assistant", "gen_ai.prompt.1.tool_calls.0.name": "get_weather",
               "gen_ai.prompt.1.tool_calls.0.arguments": '{"city": "Paris"}',
               "gen_ai.prompt.2.role": "tool", "gen_ai.prompt.2.content": "Sunny",
               "gen_ai.completion.0.role": "assistant", "gen_ai.completion.0.content": "Sunny in Paris."}, name="ollama.chat")
-    assert s.llm.prompt_preview == "user: Paris?\nassistant: [tool_call get_weather]\ntool: Sunny"
+    assert s.llm.prompt_preview == 'user: Paris?\nassistant: [tool_call get_weather({"city": "Paris"})]\ntool: Sunny'
     assert s.llm.response_preview == "assistant: Sunny in Paris."
 
 
@@ -665,7 +665,7 @@ def test_litellm_tool_calls_show_in_previews() -> None:
               "gen_ai.completion.0.function_call.name": "get_weather",
               "gen_ai.completion.0.function_call.arguments": '{"city": "Paris"}'}, name="litellm_request")
     assert s.llm.prompt_preview == 'user: Paris?\nassistant: [tool_call get_weather({"city": "Paris"})]'
-    assert s.llm.response_preview == "[tool_call get_weather]"
+    assert s.llm.response_preview == '[tool_call get_weather({"city": "Paris"})]'
 
 
 def test_gemini_api_parts_and_streamed_chunks_in_previews() -> None:

@@ -28,6 +28,7 @@ from ..model import Cost, TokenUsage
 from .attribute_map import ATTRIBUTE_MAP, Row, _bool, _float, _int, _str, extract_parts, first_reason
 from .messages import (
     _MSG_PREFIXES,
+    CLIENT_VALUE_KEYS,
     MESSAGE_DETAIL_EVENTS,
     MESSAGE_EVENT_CONTENT_KEYS,
     MESSAGE_EVENTS,
@@ -99,7 +100,7 @@ __all__ = [
     "TRACELOOP_TOOL_STEP_KEY", "_names_a_call", "client_kind",
     "client_tool_name", "guess_kind", "kind_from_attributes", "kind_from_name", "kind_from_string", "traceloop_tool_fields",
     # messages
-    "MESSAGE_DETAIL_EVENTS", "MESSAGE_EVENTS", "MESSAGE_EVENT_CONTENT_KEYS", "MESSAGE_JSON_KEYS",
+    "CLIENT_VALUE_KEYS", "MESSAGE_DETAIL_EVENTS", "MESSAGE_EVENTS", "MESSAGE_EVENT_CONTENT_KEYS", "MESSAGE_JSON_KEYS",
     "MESSAGE_LIST_PREFIXES", "OBSERVATION_KEYS", "PREVIEW_CHARS", "PREVIEWS_FROM_RECORDS", "STACK_CHARS", "TOOL_PREVIEW_CHARS", "VALUE_KEYS",
     "cut_head", "cut_tail", "extract_messages", "message_event_text", "message_record_text", "render_messages",
     # this module
@@ -519,6 +520,11 @@ def resource_scope(scope_names: Iterable[str | None]) -> str | None:
     return first
 
 
+#: Every attribute key a preview may come from (but the flattened lists': ``_MSG_PREFIXES``).
+_MESSAGE_KEYS: frozenset[str] = frozenset({*MESSAGE_JSON_KEYS, *VALUE_KEYS, *OBSERVATION_KEYS,
+                                           *(k for keys in CLIENT_VALUE_KEYS.values() for k in keys)})
+
+
 class Plan:
     """What the tables make of one *set* of attribute keys, computed once.
 
@@ -542,8 +548,9 @@ class Plan:
                 rows.append((part, field, conv, got))
         self.rows = rows
         self.kind = not present.isdisjoint(EXPLICIT_KIND_KEYS)
-        self.messages = bool(present & (set(MESSAGE_JSON_KEYS) | set(VALUE_KEYS) | set(OBSERVATION_KEYS))) or any(
-            k.startswith(_MSG_PREFIXES) for k in keys)
+        # By key (the plan knows no client): a key of any client's own (``CLIENT_VALUE_KEYS``) takes
+        # the general path, which reads it for that client only.
+        self.messages = bool(present & _MESSAGE_KEYS) or any(k.startswith(_MSG_PREFIXES) for k in keys)
         self.subtree = any(k in present for ks in SUBTREE_USAGE_KEYS.values() for k in ks)
         self.usage_object = not present.isdisjoint(USAGE_OBJECT_KEYS)
         #: The session keys present, in ``SESSION_KEYS`` order (usually none).
@@ -621,6 +628,8 @@ def all_documented_keys() -> set[str]:
     keys.update(MESSAGE_LIST_PREFIXES)
     keys.update(VALUE_KEYS)
     keys.update(OBSERVATION_KEYS)
+    for client_keys in CLIENT_VALUE_KEYS.values():
+        keys.update(client_keys)
     keys.update(JSON_VALUE_KEYS)
     keys.update(MESSAGE_EVENTS)
     keys.update(RESOURCE_SESSION_KEYS)

@@ -56,6 +56,15 @@ VALUE_KEYS: dict[str, str] = {"input.value": "prompt", "output.value": "response
 OBSERVATION_KEYS: dict[str, str] = {"langfuse.observation.input": "prompt", "langfuse.observation.output": "response",
                                     "mlflow.spanInputs": "prompt", "mlflow.spanOutputs": "response",
                                     "gen_ai.prompt": "prompt", "gen_ai.completion": "response"}
+#: A known client's own input and output attributes -> side, read for that client only and when no
+#: messages were given (as ``OBSERVATION_KEYS``: messages rendered, anything else shown as sent): bare
+#: ``input``/``output`` keys say nothing about what they hold on another sender's span. VoltAgent's
+#: observability puts a call's prompt on its llm span as ``llm.messages`` (no answer text there), a
+#: tool's arguments and result on its tool span and the turn's question and answer on its agent span
+#: as ``input``/``output``.
+CLIENT_VALUE_KEYS: dict[str, dict[str, str]] = {
+    "voltagent": {"llm.messages": "prompt", "input": "prompt", "output": "response"},
+}
 #: LangChain's message types -> role. A message comes serialized (``{"lc": 1, "type": "constructor",
 #: "id": [..., "AIMessage"], "kwargs": {"content", "type", "tool_calls"}}``: a chat model run's
 #: inputs, ``{"messages": [[...]]}``, and its outputs, ``{"generations": [[{"text", "message"}]]}``)
@@ -261,6 +270,16 @@ def observation_text(value: Any, answer: bool = False) -> str:
     return text
 
 
+def _flat_tool_call(fields: dict[str, Any], name_key: str) -> str:
+    """A flattened tool call (its name at ``name_key``) as a GenAI tool_call part reads, with the
+    arguments beside its name (``…function.arguments``): the same call reads the same whichever
+    convention reported it. Without them, the name alone (no ``()``: not a call without arguments)."""
+    args = fields.get(name_key[: -len("name")] + "arguments")
+    if args is None:
+        return f"[tool_call {fields[name_key]}]"
+    return _part_text({"type": "tool_call", "name": fields[name_key], "arguments": args})
+
+
 def _take_values(attributes: dict[str, Any], target: dict[str, list[str]], used: list[str]) -> None:
     """``VALUE_KEYS`` into the sides nothing has filled yet."""
     for key, side in VALUE_KEYS.items():
@@ -270,11 +289,13 @@ def _take_values(attributes: dict[str, Any], target: dict[str, list[str]], used:
             used.append(key)
 
 
-def extract_messages(attributes: dict[str, Any], values_first: bool = False) -> tuple[str | None, str | None, list[str]]:
+def extract_messages(attributes: dict[str, Any], values_first: bool = False,
+                     client: str | None = None) -> tuple[str | None, str | None, list[str]]:
     """Prompt and response previews from message attributes, and keys consumed.
 
     ``values_first`` (a tool span): ``VALUE_KEYS`` fill their side before any messages, and the
-    messages of a side they filled are left unconsumed (kept as attributes).
+    messages of a side they filled are left unconsumed (kept as attributes). ``client``: the
+    framework that sent the span, whose own keys (``CLIENT_VALUE_KEYS``) fill the sides left empty.
     """
     prompt: list[str] = []
     response: list[str] = []
@@ -316,9 +337,9 @@ def extract_messages(attributes: dict[str, Any], values_first: bool = False) -> 
                     texts = [v for k, v in sorted(fields.items()) if k.endswith(".text") and isinstance(v, str)]
                     # ``tool_calls.0.function.name``; ``function_call.name`` (LiteLLM's answer's tool call);
                     # ``tool_calls.0.name`` (OpenLLMetry's, its Ollama instrumentation's history)
-                    calls = [v for k, v in sorted(fields.items())
+                    calls = [_flat_tool_call(fields, k) for k in sorted(fields)
                              if k.endswith(("function.name", "function_call.name")) or _FLAT_CALL_NAME.fullmatch(k)]
-                    content = " ".join(texts + [f"[tool_call {c}]" for c in calls])
+                    content = " ".join(texts + calls)
                     if not content:
                         continue  # a role alone says nothing (OpenLLMetry's Mistral span of dict messages)
                 lines.append(f"{role}: {content}" if role else str(content))
@@ -327,6 +348,12 @@ def extract_messages(attributes: dict[str, Any], values_first: bool = False) -> 
                 told.add(side)
     _take_values(attributes, target, used)
     for key, side in OBSERVATION_KEYS.items():
+        if key in attributes and not target[side]:
+            text = observation_text(attributes[key], answer=side == "response")
+            if text:
+                target[side].append(text)
+            used.append(key)
+    for key, side in CLIENT_VALUE_KEYS.get(client or "", {}).items():
         if key in attributes and not target[side]:
             text = observation_text(attributes[key], answer=side == "response")
             if text:
@@ -374,15 +401,29 @@ def message_record_text(name: str, attributes: dict[str, Any]) -> tuple[str, str
     return side, _message_body_text(name, side, attributes["body"])
 
 
+#: Fields of a message object (``render_messages`` reads them): an event body with none of them,
+#: but with fields other than a message's bookkeeping (``MESSAGE_META_FIELDS``: all a message event
+#: keeps when its instrumentation records no content), holds no message but a value of its own
+#: (``_message_body_text``).
+MESSAGE_FIELDS: frozenset[str] = frozenset({"role", "content", "parts", "tool_calls", "message", "text", "type",
+                                            "toolUse", "toolResult", "toolName"})
+MESSAGE_META_FIELDS: frozenset[str] = frozenset({"id", "index", "finish_reason", "tool_call_id"})
+
+
 def _message_body_text(name: str, side: str, body: Any) -> str:
     """The text of one message event's message (``{"role", "content", "tool_calls"}``, or
     ``{"message": …}`` for a choice; JSON text or decoded), its role from the event's name
-    where it names none itself."""
+    where it names none itself. An object with no message field (``MESSAGE_FIELDS``) is no
+    message but a value, shown as sent: Strands puts a tool call's arguments as the content of
+    the ``gen_ai.tool.message`` event on its tool span."""
+    sent = body
     if isinstance(body, str) and body[:1] in "[{":
         try:
             body = _json.decode(body)
         except (msgspec.DecodeError, ValueError):
             pass
+    if isinstance(body, dict) and MESSAGE_FIELDS.isdisjoint(body) and not MESSAGE_META_FIELDS.issuperset(body):
+        return sent if isinstance(sent, str) else msgspec.json.encode(sent).decode()
     if isinstance(body, dict) and isinstance(body.get("message"), dict):
         body = body["message"]
     role = name.split(".")[1] if side == "prompt" and name.count(".") >= 2 else ""

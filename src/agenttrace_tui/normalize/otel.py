@@ -152,7 +152,7 @@ def build_span(
     kind, internal = cv.client_kind(client, name, attrs) if client is not None else (None, False)
     if kind is None and plan.kind:
         kind = cv.kind_from_attributes(attrs)[0]
-    prompt, response, used_msgs = (cv.extract_messages(attrs, values_first=kind is SpanKind.TOOL_EXECUTION)
+    prompt, response, used_msgs = (cv.extract_messages(attrs, values_first=kind is SpanKind.TOOL_EXECUTION, client=client)
                                    if plan.messages else (None, None, []))
     fields, used = cv.parts_from_plan(plan, attrs)
     for k in used_msgs:
