@@ -104,12 +104,12 @@ __all__ = [
     "MESSAGE_LIST_PREFIXES", "OBSERVATION_KEYS", "PREVIEW_CHARS", "PREVIEWS_FROM_RECORDS", "STACK_CHARS", "TOOL_PREVIEW_CHARS", "VALUE_KEYS",
     "cut_head", "cut_tail", "extract_messages", "message_event_text", "message_record_text", "render_messages",
     # this module
-    "CACHE_BESIDE_INPUT", "CACHE_IN_INPUT_CLIENTS", "COST_KEYS", "FAILED_BY_EXCEPTION_KEYS", "FRAMEWORK_HINTS", "FRAMEWORK_SCOPES", "HTTP_STATUS_KEYS", "INSTRUMENTATION_FAMILIES", "INSTANCE_KEYS", "JSON_VALUE_KEYS",
+    "CACHE_BESIDE_INPUT", "CACHE_IN_INPUT_CLIENTS", "COST_KEYS", "FAILED_BY_EXCEPTION_KEYS", "FRAMEWORK_BUILT_ON", "FRAMEWORK_HINTS", "FRAMEWORK_SCOPES", "HTTP_STATUS_KEYS", "INSTRUMENTATION_FAMILIES", "INSTANCE_KEYS", "JSON_VALUE_KEYS",
     "PINNED_SESSION_KEY", "RESOURCE_SESSION_KEYS", "RESPONSE_MODEL_KEYS", "SESSION_KEYS",
     "SUBTREE_USAGE_KEYS", "USAGE_OBJECT_KEYS", "USAGE_RECORD_KEY", "USAGE_OBJECT_PATHS", "USAGE_TYPE_PATHS", "USAGE_TYPES_BESIDE",
     "Plan", "all_documented_keys", "cache_beside", "decode_json_strings", "extract_cost", "extract_subtree_usage", "extract_usage_object", "is_usage_record",
     "answered_model", "failed_by_exception", "failed_http_status", "finish_usage",
-    "framework_hint",
+    "built_on", "framework_hint",
     "parts_from_plan", "plan_for", "resource_scope",
 ]
 
@@ -476,6 +476,23 @@ FRAMEWORK_HINTS: list[tuple[str, str]] = [
 #: on the spans of instrumentations whose scope names no framework (its httpx and OpenAI ones), sent
 #: beside the ones that do (its LangGraph instrumentation's).
 INSTRUMENTATION_FAMILIES = frozenset({"openinference", "openllmetry", "openlit", "litellm", "langfuse", "langsmith"})
+#: A framework -> the framework it is built on. One agent turn of a framework built on another
+#: also reports the one below (OpenLIT's LangChain spans and log records name ``langchain`` within
+#: a LangGraph run): a session named by the framework above is never renamed to one below it.
+FRAMEWORK_BUILT_ON: dict[str, str] = {"langgraph": "langchain"}
+
+
+def built_on(framework: str | None, base: str | None) -> bool:
+    """Whether ``framework`` is built on ``base`` (``FRAMEWORK_BUILT_ON``, on down)."""
+    seen: set[str] = set()
+    while framework is not None and framework not in seen:
+        seen.add(framework)
+        framework = FRAMEWORK_BUILT_ON.get(framework)
+        if framework is not None and framework == base:
+            return True
+    return False
+
+
 #: Instrumentation scopes named too briefly (or too commonly) for a fragment match: the whole name -> framework.
 FRAMEWORK_SCOPES: dict[str, str] = {
     "ai": "ai-sdk",  # the Vercel AI SDK's ``ai.*`` telemetry

@@ -280,6 +280,31 @@ def _flat_tool_call(fields: dict[str, Any], name_key: str) -> str:
     return _part_text({"type": "tool_call", "name": fields[name_key], "arguments": args})
 
 
+def _flat_call_id(fields: dict[str, Any], name_key: str) -> Any:
+    """The id sent beside a flattened tool call's name (``tool_calls.0.tool_call.id`` beside
+    ``tool_calls.0.tool_call.function.name``; ``tool_calls.0.id`` beside ``tool_calls.0.name``), or None."""
+    base = name_key.removesuffix("name").removesuffix("function.")
+    return fields.get(base + "id")
+
+
+def _flat_tool_calls(fields: dict[str, Any]) -> list[str]:
+    """One flattened message's tool calls, each shown once. OpenInference's Anthropic instrumentation
+    sends an answer's call twice, as the message's ``tool_calls.N`` and as its ``contents.N`` tool_use
+    block: the same call (same id; where either has no id, the same name and arguments) is one call.
+    Two calls with their own ids stay two, even alike (the model asked twice)."""
+    calls: list[tuple[Any, str]] = []
+    # ``tool_calls.0.function.name``; ``function_call.name`` (LiteLLM's answer's tool call);
+    # ``tool_calls.0.name`` (OpenLLMetry's, its Ollama instrumentation's history)
+    for key in sorted(fields):
+        if not (key.endswith(("function.name", "function_call.name")) or _FLAT_CALL_NAME.fullmatch(key)):
+            continue
+        call_id, text = _flat_call_id(fields, key), _flat_tool_call(fields, key)
+        if not any(call_id == seen_id if call_id is not None and seen_id is not None else text == seen_text
+                   for seen_id, seen_text in calls):
+            calls.append((call_id, text))
+    return [text for _id, text in calls]
+
+
 def _take_values(attributes: dict[str, Any], target: dict[str, list[str]], used: list[str]) -> None:
     """``VALUE_KEYS`` into the sides nothing has filled yet."""
     for key, side in VALUE_KEYS.items():
@@ -337,9 +362,7 @@ def extract_messages(attributes: dict[str, Any], values_first: bool = False,
                     texts = [v for k, v in sorted(fields.items()) if k.endswith(".text") and isinstance(v, str)]
                     # ``tool_calls.0.function.name``; ``function_call.name`` (LiteLLM's answer's tool call);
                     # ``tool_calls.0.name`` (OpenLLMetry's, its Ollama instrumentation's history)
-                    calls = [_flat_tool_call(fields, k) for k in sorted(fields)
-                             if k.endswith(("function.name", "function_call.name")) or _FLAT_CALL_NAME.fullmatch(k)]
-                    content = " ".join(texts + calls)
+                    content = " ".join(texts + _flat_tool_calls(fields))
                     if not content:
                         continue  # a role alone says nothing (OpenLLMetry's Mistral span of dict messages)
                 lines.append(f"{role}: {content}" if role else str(content))

@@ -154,14 +154,16 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT (id) DO NOTHING
 """
 # A trace summary the in-memory store already holds (it has every span of
-# the trace that is on disk): written as is, no span is read back. The first
-# root name seen wins, as in the in-memory store.
+# the trace that is on disk): written as is, no span is read back. Its root's
+# name as the store names it now wins (a root merged from two reports, a turn
+# rebuilt from log events and the client's own span, is named alike whichever
+# came first); a summary without a root keeps the name on file.
 UPSERT_TRACE_ROW = """
 INSERT INTO traces (trace_id, session_id, name, start_ns, end_ns, spans, errors, running,
                     input_tokens, output_tokens, cost, models, unpriced, estimated)
 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT (trace_id) DO UPDATE SET
-    session_id = excluded.session_id, name = coalesce(traces.name, excluded.name),
+    session_id = excluded.session_id, name = coalesce(excluded.name, traces.name),
     start_ns = excluded.start_ns, end_ns = excluded.end_ns, spans = excluded.spans,
     errors = excluded.errors, running = excluded.running,
     input_tokens = excluded.input_tokens, output_tokens = excluded.output_tokens,

@@ -90,6 +90,9 @@ if TYPE_CHECKING:
 MERGED_BY = "agenttrace.merged_by"
 #: Attribute on spans the monitor rebuilt from log events (Claude Code, Codex).
 REBUILT = "agenttrace.rebuilt_from"
+#: Attribute of a turn rebuilt from log events holding its prompt's text, which names the turn
+#: (``prompt: …``; ingest.otlp_logs): without it (prompts not logged) the name is ``prompt`` alone.
+REBUILT_PROMPT = "prompt"
 #: Attribute on a report of a span whose usage is the client's own account of the call (the
 #: log event named here: Gemini CLI's ``gemini_cli.api_response``), where its span reports
 #: less (no cached or thinking tokens): that usage replaces the span's, whichever came first.

@@ -352,9 +352,10 @@ def merge_session(cur: Session, new: Session) -> Session:
     """Combine two reports of one session: the newer one's set fields win,
     except the start, which the first report knows best, and a framework an
     instrumentation family names (a batch of only OpenInference's OpenAI spans
-    of a CrewAI agent), which never replaces the agent framework a report named."""
+    of a CrewAI agent), which never replaces the agent framework a report named,
+    nor does a framework the named one is built on (``FRAMEWORK_BUILT_ON``: LangChain under LangGraph)."""
     framework = new.framework or cur.framework
-    if new.framework in cv.INSTRUMENTATION_FAMILIES and cur.framework:
+    if cur.framework and (new.framework in cv.INSTRUMENTATION_FAMILIES or cv.built_on(cur.framework, new.framework)):
         framework = cur.framework
     return Session(
         id=new.id,

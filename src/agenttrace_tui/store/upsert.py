@@ -46,6 +46,7 @@ from .calls import (
     LOGFIRE_SPAN_TYPE,
     NESTED_ELSEWHERE_RULE,
     REBUILT,
+    REBUILT_PROMPT,
     USAGE_FROM,
     call_keys,
     calls_recorded_on,
@@ -853,10 +854,15 @@ def _own_span_stands(old: Span, span: Span) -> None:
     instrumentation's agent span whose context the Claude Agent SDK hands to its CLI). The rebuilt
     turn adds to that span, never overrides it: its kind, times and status stand whichever came
     first (the rebuilt turn's times are its events', its status never failed), and the merged span
-    is the client's, not marked rebuilt. The name stays the last report's (the rebuilt one names
-    the turn by its prompt). (A report with no attributes, a span's end, says nothing of who sent
-    it: it merges as it is, ``_end_report``'s case.)"""
+    is the client's, not marked rebuilt. The name is the rebuilt one's when it quotes the prompt
+    (``REBUILT_PROMPT``), else the client's, whichever came first: ``prompt: fix the test`` tells
+    the user which turn this is, where the client's name (``claude_code.interaction``,
+    ``ClaudeAgentSDK.query``) is the same on every turn; a rebuilt ``prompt`` alone (prompts not
+    logged) tells less than the client's name. (A report with no attributes, a span's end, says
+    nothing of who sent it: it merges as it is, ``_end_report``'s case.)"""
     if REBUILT in span.attributes:
+        if not span.attributes.get(REBUILT_PROMPT):
+            span.name = old.name
         span.attributes = {k: v for k, v in span.attributes.items() if k != REBUILT}
         if old.kind is not SpanKind.CUSTOM:
             span.kind = old.kind
@@ -865,4 +871,6 @@ def _own_span_stands(old: Span, span: Span) -> None:
             span.end_ns = old.end_ns
             span.status = old.status
     else:
+        if old.attributes.get(REBUILT_PROMPT):
+            span.name = old.name
         old.attributes = {k: v for k, v in old.attributes.items() if k != REBUILT}
