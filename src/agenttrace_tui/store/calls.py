@@ -22,7 +22,9 @@ here prices or estimates: enrichment runs after, on the merged span.
 
   1. the same id -- a request id, response id or tool call id
      (``ID_KEYS``, ``ToolInfo.call_id``) -- on reports from two reporters
-     (one rebuilt from log events and one not, or one nested in the other);
+     (one rebuilt from log events and one not, or one nested in the other;
+     for a tool call id also one running within the other's time, wherever
+     in the tree: ``same_tool_call``);
   2. nesting: a model call directly inside, and within the time of, a model
      call of the same model, their usage agreeing where both report it (an
      SDK tracing itself inside an OpenInference or LangChain span); and for a
@@ -201,6 +203,20 @@ def two_reporters(a: Span, b: Span) -> bool:
             or (_USAGE_RECORD in aa) != (_USAGE_RECORD in ba))
 
 
+def same_tool_call(a: Span, b: Span) -> bool:
+    """Two tool spans with one tool call id that are two reports of the call: from two
+    reporters (``two_reporters``), or one running within the other's time (VoltAgent's
+    ``tool.execution:*`` span beside the AI SDK's ``ai.toolCall`` of the same call, each in
+    its own part of the tree). A call retried under its id runs after the failed attempt,
+    not within it."""
+    return two_reporters(a, b) or _within_run(a, b) or _within_run(b, a)
+
+
+def _within_run(outer: Span, inner: Span) -> bool:
+    # A zero-length outer span says nothing of what ran within it.
+    return outer.end_ns is not None and outer.end_ns > outer.start_ns and _within(outer, inner)
+
+
 def _within(outer: Span, inner: Span) -> bool:
     if outer.end_ns is None or inner.end_ns is None:
         return False
@@ -350,7 +366,7 @@ def find_twin(trace: TraceEntry, span: Span,
             continue
         kind = key[0]
         if not (_tight(other, span) if kind == "usage" else same_call(other, span) if kind == "id"
-                else two_reporters(other, span)):
+                else same_tool_call(other, span)):
             continue
         return other, _rule(key)
     return None

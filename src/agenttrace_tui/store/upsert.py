@@ -54,6 +54,7 @@ from .calls import (
     nested_elsewhere,
     remember,
     same_call,
+    same_tool_call,
     scope_usage,
     two_reporters,
     usage_key,
@@ -252,7 +253,7 @@ class SpanUpserts(StoreIndex):
             if (maybe_twin or (calls is not None and (
                     (id_key is not None and (other := calls.get(id_key)) is not None and other != span_id
                      and (o := tspans.get(other)) is not None
-                     and (same_call(o, span) if id_key[0] == "id" else two_reporters(o, span)))
+                     and (same_call(o, span) if id_key[0] == "id" else same_tool_call(o, span)))
                     or (usage_key is not None and (other := calls.get(usage_key)) is not None and other != span_id
                         and (o := tspans.get(other)) is not None and two_reporters(o, span))))
                     ) and (twin := find_twin(trace, span, (id_key, usage_key))):
