@@ -258,6 +258,9 @@ CLIENTS: dict[str, Client] = {
     # VoltAgent's own observability (@voltagent/core, on the AI SDK) through an OTLP span processor: one llm
     # span per generateText with its prompt (llm.messages) but no answer text (that is on the agent's span).
     "voltagent": Client(text=False),
+    # The same agent with the AI SDK's own spans exported too: each model call's ai.generateText.doGenerate
+    # (usage, answer text) inside ai.generateText inside VoltAgent's llm span; the tool as VoltAgent's and the SDK's.
+    "voltagent_ai_sdk": Client(),
 }
 
 
@@ -463,7 +466,7 @@ FRAMEWORKS = {"crewai": "crewai", "crewai_openllmetry": "crewai", "ai_sdk_legacy
               "copilot-cli-anthropic": "copilot-cli", "beeai": "beeai", "mlflow": "mlflow",
               "langsmith": "langsmith", "llama_index_openllmetry": "llama-index",
               "openlit_langgraph": "langgraph", "ag2": "ag2", "haystack_openllmetry": "haystack",
-              "voltagent": "voltagent"}
+              "voltagent": "voltagent", "voltagent_ai_sdk": "voltagent"}
 
 
 @pytest.mark.parametrize(("name", "framework"), FRAMEWORKS.items())

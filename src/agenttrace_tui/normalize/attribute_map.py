@@ -131,8 +131,10 @@ ATTRIBUTE_MAP: list[Row] = [
     ("tool", "target", _str, ("tool.target",)),
     ("tool", "status", _str, ("tool.status",)),
     # OpenInference's TOOL spans name the model's tool call as ``tool.id`` (its Claude Agent SDK
-    # instrumentor: the tool_use id, which Claude Code's tool events carry as ``tool_use_id``).
-    ("tool", "call_id", _str, ("gen_ai.tool.call.id", "tool.call_id", "tool_call.id", "ai.toolCall.id", "tool.id")),
+    # instrumentor: the tool_use id, which Claude Code's tool events carry as ``tool_use_id``);
+    # VoltAgent's ``tool.execution:*`` spans as ``tool.call.id`` (the AI SDK's ``ai.toolCall.id``).
+    ("tool", "call_id", _str, ("gen_ai.tool.call.id", "tool.call_id", "tool.call.id", "tool_call.id", "ai.toolCall.id",
+                               "tool.id")),
     ("tool", "input_preview", _str, ("gen_ai.tool.call.arguments", "tool.input", "tool_call.function.arguments",
                                      "ai.toolCall.args", "ai.toolCall.input", "tool.arguments")),
     ("tool", "output_preview", _str, ("gen_ai.tool.call.result", "tool.output", "ai.toolCall.result", "ai.toolCall.output")),

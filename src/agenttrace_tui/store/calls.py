@@ -22,7 +22,9 @@ here prices or estimates: enrichment runs after, on the merged span.
 
   1. the same id -- a request id, response id or tool call id
      (``ID_KEYS``, ``ToolInfo.call_id``) -- on reports from two reporters
-     (one rebuilt from log events and one not, or one nested in the other);
+     (one rebuilt from log events and one not, or one nested in the other;
+     for a tool call id also one running within the other's time, wherever
+     in the tree: ``same_tool_call``);
   2. nesting: a model call directly inside, and within the time of, a model
      call of the same model, their usage agreeing where both report it (an
      SDK tracing itself inside an OpenInference or LangChain span); and for a
@@ -36,7 +38,18 @@ here prices or estimates: enrichment runs after, on the merged span.
      span of ``OpenAIChatGenerator.run``, reading the model only from the
      call's ``generation_kwargs``) around the OpenAI client's span of the
      request is one call, not two (a failed span around a successful one,
-     or the reverse, stays apart);
+     or the reverse, stays apart). Nested deeper, through up to
+     ``DEEP_BETWEEN`` spans that are no model call and no tool call (the AI
+     SDK's ``ai.generateText`` between VoltAgent's ``llm:generateText`` and
+     its ``ai.generateText.doGenerate`` of each step), a model call is the
+     one around it when both report usage, the same (input, output, cache
+     read), and the outer one is folded with no other call that way
+     (``deep_twins``): the outer span may run a loop of calls and report
+     only one of them. The spans may arrive in any order; when the one
+     between them comes last, both calls are stored already: the inner one's
+     report is folded into the outer span, and the inner span stays in the
+     tree as a plain span naming it (``FOLDED_INTO``), its usage gone (a
+     stored span is never deleted: it may be written already);
   3. logfire's streamed call: its request span and the "streaming
      response" log span beside it (``logfire.span_type = log``);
   4. a tight match: both are model calls with the same reported usage
@@ -109,10 +122,16 @@ AGGREGATE_KINDS = frozenset({SpanKind.AGENT, SpanKind.TASK})
 NESTED_RULE = "model call nested in a model call of the same model"
 FAILED_NESTED_RULE = "failed model call, the only one in a failed model call naming no model"
 UNNAMED_NESTED_RULE = "model call, the only one in a model call naming no model"
+DEEP_NESTED_RULE = "model call nested, through spans that are no model call, in a model call of the same model"
 NESTED_ELSEWHERE_RULE = "model call nested in a model call of the same model, in another trace"
 NESTED_TOOL_RULE = "tool call nested in a call of the same tool"
 STREAM_RULE = "logfire streaming response of the same request"
 LOGFIRE_SPAN_TYPE = "logfire.span_type"
+#: How many spans that are no model call may lie between two reports of one call (``deep_outer``).
+DEEP_BETWEEN = 2
+#: Attribute on a stored model call's span whose call was folded, after it was stored, into the
+#: span of the call it is nested in (``deep_nested_pair``): the id of that span.
+FOLDED_INTO = "agenttrace.folded_into"
 #: Slack when one report must lie within the other's time (one process, one clock: none).
 CLOCK_NS = 0
 #: How far apart two reports of one call may start or end.
@@ -204,6 +223,20 @@ def two_reporters(a: Span, b: Span) -> bool:
             or (_USAGE_RECORD in aa) != (_USAGE_RECORD in ba))
 
 
+def same_tool_call(a: Span, b: Span) -> bool:
+    """Two tool spans with one tool call id that are two reports of the call: from two
+    reporters (``two_reporters``), or one running within the other's time (VoltAgent's
+    ``tool.execution:*`` span beside the AI SDK's ``ai.toolCall`` of the same call, each in
+    its own part of the tree). A call retried under its id runs after the failed attempt,
+    not within it."""
+    return two_reporters(a, b) or _within_run(a, b) or _within_run(b, a)
+
+
+def _within_run(outer: Span, inner: Span) -> bool:
+    # A zero-length outer span says nothing of what ran within it.
+    return outer.end_ns is not None and outer.end_ns > outer.start_ns and _within(outer, inner)
+
+
 def _within(outer: Span, inner: Span) -> bool:
     if outer.end_ns is None or inner.end_ns is None:
         return False
@@ -225,6 +258,82 @@ def _nested_twins(outer: Span, inner: Span) -> bool:
     if not _same_model(outer, inner):
         return False
     return _usage_agrees(outer, inner)
+
+
+def deep_twins(outer: Span, inner: Span) -> bool:
+    """Rule 2 through spans between (``deep_outer``, ``deep_inner``): the inner model call runs
+    within the outer one's time, of the same model, both report the same usage (input, output,
+    cache read), and neither was folded that way already (an outer span around a loop of calls
+    with the same usage is one of them, not all)."""
+    if outer.kind is not _LLM or inner.kind is not _LLM or not _within(outer, inner):
+        return False
+    key = usage_key(outer.usage)
+    if key is None or key != usage_key(inner.usage) or not _same_model(outer, inner):
+        return False
+    return (outer.attributes.get(MERGED_BY) != DEEP_NESTED_RULE
+            and inner.attributes.get(MERGED_BY) != DEEP_NESTED_RULE)
+
+
+def deep_outer(trace: TraceEntry, span: Span, between: int = 0) -> Span | None:
+    """The first model call above ``span`` with only spans that are neither model nor tool
+    calls between them, at most ``DEEP_BETWEEN`` (``between`` of them below ``span``
+    already), none missing; None if a tool call, a missing span or the limit comes first."""
+    spans = trace.spans
+    pid = span.parent_span_id
+    while pid is not None:
+        up = spans.get(pid)
+        if up is None or up.kind is _TOOL:
+            return None
+        if up.kind is _LLM:
+            return up
+        if between == DEEP_BETWEEN:
+            return None
+        between += 1
+        pid = up.parent_span_id
+    return None
+
+
+def deep_inner(trace: TraceEntry, outer: Span, top: str, between: int) -> Span | None:
+    """The one stored model call below the span ``top`` (``outer`` itself, or a span between
+    it and the calls, ``between`` of them down to ``top`` included) that is ``outer``'s deep
+    twin (``deep_twins``), through spans that are neither model nor tool calls; None when
+    none is, or more than one."""
+    spans, children = trace.spans, trace.children
+    found: Span | None = None
+    level = [top]
+    while level:
+        down: list[str] = []
+        for pid in level:
+            for cid in children.get(pid, ()):
+                child = spans.get(cid)
+                if child is None or child.kind is _TOOL:
+                    continue
+                if child.kind is _LLM:
+                    if between and deep_twins(outer, child):
+                        if found is not None:
+                            return None
+                        found = child
+                elif between < DEEP_BETWEEN:
+                    down.append(cid)
+        level = down
+        between += 1
+    return found
+
+
+def deep_nested_pair(trace: TraceEntry, span: Span) -> tuple[Span, Span] | None:
+    """For a new span that is neither a model nor a tool call, with children stored: the model
+    call above it and the one below it that are one call through it (``deep_twins``), both
+    stored -- the case of the span between them arriving last."""
+    outer = deep_outer(trace, span, 1)
+    if outer is None:
+        return None
+    # How many spans lie between ``outer`` and ``span``'s children: ``span`` and those above it.
+    between, up = 1, span
+    while up.parent_span_id != outer.span_id:
+        up = trace.spans[up.parent_span_id]  # type: ignore[index]  # (deep_outer walked it)
+        between += 1
+    inner = deep_inner(trace, outer, span.span_id, between)
+    return (outer, inner) if inner is not None else None
 
 
 def _usage_agrees(a: Span, b: Span) -> bool:
@@ -331,6 +440,15 @@ def find_twin(trace: TraceEntry, span: Span,
         nested = _unnamed_nested(trace, span)
         if nested is not None:
             return nested, FAILED_NESTED_RULE if span.status is _ERROR else UNNAMED_NESTED_RULE
+        if usage_key(span.usage) is not None:
+            # Through spans between: the model call above it, or the one below it.
+            outer = deep_outer(trace, span)
+            if outer is not None and outer.span_id != span.parent_span_id and deep_twins(outer, span):
+                return outer, DEEP_NESTED_RULE
+            if span.span_id in trace.children:
+                inner = deep_inner(trace, span, span.span_id, 0)
+                if inner is not None:
+                    return inner, DEEP_NESTED_RULE
         if LOGFIRE_SPAN_TYPE in span.attributes:  # (tested here: a call costs more than the test)
             twin = _logfire_stream_twin(trace, span)
             if twin is not None:
@@ -353,7 +471,7 @@ def find_twin(trace: TraceEntry, span: Span,
             continue
         kind = key[0]
         if not (_tight(other, span) if kind == "usage" else same_call(other, span) if kind == "id"
-                else two_reporters(other, span)):
+                else same_tool_call(other, span)):
             continue
         return other, _rule(key)
     return None
@@ -384,12 +502,13 @@ def remember(trace: TraceEntry, span: Span, keys: list[tuple[Any, ...]] | None =
         trace.calls.setdefault(key, span.span_id)
 
 
-def fold_into(keeper: Span, twin: Span, rule: str) -> None:
+def fold_into(keeper: Span, twin: Span, rule: str, keeper_outer: bool = False) -> None:
     """Make ``twin`` (the new report) merge into ``keeper`` (the stored span), in place.
 
     The client's own span (not rebuilt from log events) keeps its name, kind
     and place in the tree; when one report is nested in the other, the merged
-    span takes the outer one's parent. A usage record folded into the call's
+    span takes the outer one's parent (``keeper_outer``: the stored span is
+    the outer one of ``DEEP_NESTED_RULE``, whose name and times stand too). A usage record folded into the call's
     span brings only what that span lacks; the call's span folded into a usage
     record stored first takes the record's place, no longer a usage record.
     """
@@ -409,6 +528,12 @@ def fold_into(keeper: Span, twin: Span, rule: str) -> None:
         twin.parent_span_id = keeper.parent_span_id
     elif orig_parent == keeper.span_id:
         twin.parent_span_id = keeper.parent_span_id
+    elif keeper_outer:
+        # The new report is the inner one: the stored outer span keeps its name, place and times
+        # (the spans between, and the other calls under it, stay inside it). (The outer one
+        # arriving last brings them itself.)
+        twin.name, twin.parent_span_id = keeper.name, keeper.parent_span_id
+        twin.start_ns, twin.end_ns = keeper.start_ns, keeper.end_ns
     elif rule == UNNAMED_NESTED_RULE and keeper.parent_span_id == orig_id and keeper.llm is not None:
         # The outer report names no model: it did not read the request or the answer, the
         # stored span inside it did (OpenLLMetry's Haystack span puts the answer dict's key,

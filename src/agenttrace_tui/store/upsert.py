@@ -41,6 +41,8 @@ from .aggregates import counted as counted_of
 from .calls import (
     AGGREGATE_KINDS,
     CLOCK_NS,
+    DEEP_NESTED_RULE,
+    FOLDED_INTO,
     ID_KEYS,
     ID_RULE,
     LOGFIRE_SPAN_TYPE,
@@ -50,11 +52,15 @@ from .calls import (
     USAGE_FROM,
     call_keys,
     calls_recorded_on,
+    deep_nested_pair,
+    deep_outer,
+    deep_twins,
     find_twin,
     fold_into,
     nested_elsewhere,
     remember,
     same_call,
+    same_tool_call,
     scope_usage,
     two_reporters,
     usage_key,
@@ -220,7 +226,7 @@ class SpanUpserts(StoreIndex):
             parent = tspans.get(parent_id) if parent_id is not None else None
             # Its call keys (``call_keys``: a response or request id, its usage; a tool call id).
             id_key = usage_key = None
-            maybe_twin = False
+            maybe_twin = middle = False
             if kind is _LLM:
                 attrs = span.attributes
                 # What ``find_twin`` needs to find one (else it finds none): a parent that is
@@ -230,10 +236,6 @@ class SpanUpserts(StoreIndex):
                 # (a call in a call it outlives, calls of one reporter with the same usage),
                 # and the search costs ~9k instructions a span, these tests half as much.
                 end = span.end_ns
-                maybe_twin = ((parent is not None and parent.kind is _LLM and end is not None
-                               and (pe := parent.end_ns) is not None and end <= pe + CLOCK_NS
-                               and span.start_ns + CLOCK_NS >= parent.start_ns)
-                              or span_id in trace.children or LOGFIRE_SPAN_TYPE in attrs)
                 if attrs and not attrs.keys().isdisjoint(ID_KEYS):
                     for k in ID_KEYS:
                         v = attrs.get(k)
@@ -243,17 +245,31 @@ class SpanUpserts(StoreIndex):
                 u = span.usage
                 if u is not None and u.scope == "span" and not u.estimated and (u.input or u.output):
                     usage_key = ("usage", u.input, u.output, u.cache_read)
+                if parent is not None:
+                    if (pk := parent.kind) is _LLM:
+                        maybe_twin = (end is not None and (pe := parent.end_ns) is not None and end <= pe + CLOCK_NS
+                                      and span.start_ns + CLOCK_NS >= parent.start_ns)
+                    elif usage_key is not None and pk is not _TOOL and parent.parent_span_id is not None:
+                        # A model call above it through spans between (``calls.deep_twins``): the parent
+                        # neither a model nor a tool call, nor the root (tested first: the search
+                        # costs ~1.7k instructions a model call span of the stream benchmark).
+                        maybe_twin = (o := deep_outer(trace, span)) is not None and deep_twins(o, span)
+                maybe_twin = maybe_twin or span_id in trace.children or LOGFIRE_SPAN_TYPE in attrs
             elif kind is _TOOL:
                 tool = span.tool
                 if tool is not None and tool.call_id:
                     id_key = ("tool", tool.call_id)
                 # One tool call reported by two instrumentations, one inside the other (``find_twin``).
                 maybe_twin = (parent is not None and parent.kind is _TOOL) or span_id in trace.children
+            elif parent is not None and span_id in trace.children and (
+                    (pk := parent.kind) is _LLM or (pk is not _TOOL and parent.parent_span_id is not None)):
+                # Perhaps the span between two reports of one call, both stored (``_fold_stored``).
+                middle = True
             calls = trace.calls
             if (maybe_twin or (calls is not None and (
                     (id_key is not None and (other := calls.get(id_key)) is not None and other != span_id
                      and (o := tspans.get(other)) is not None
-                     and (same_call(o, span) if id_key[0] == "id" else two_reporters(o, span)))
+                     and (same_call(o, span) if id_key[0] == "id" else same_tool_call(o, span)))
                     or (usage_key is not None and (other := calls.get(usage_key)) is not None and other != span_id
                         and (o := tspans.get(other)) is not None and two_reporters(o, span))))
                     ) and (twin := find_twin(trace, span, (id_key, usage_key))):
@@ -357,6 +373,9 @@ class SpanUpserts(StoreIndex):
                 for call in recorded:
                     upsert(call)
                 recorded = ()
+                last = None
+            if middle and (pair := deep_nested_pair(trace, span)) is not None:
+                self._fold_stored(trace, *pair)
                 last = None
         return i
 
@@ -610,6 +629,37 @@ class SpanUpserts(StoreIndex):
         self._stored(trace, session, new)
         for call in recorded:
             self._upsert_span(call)
+        if (kind is not _LLM and kind is not _TOOL and new.parent_span_id is not None
+                and new.span_id in trace.children and (pair := deep_nested_pair(trace, new)) is not None):
+            # The span between two reports of one call, both stored: folded now.
+            self._fold_stored(trace, *pair)
+
+    def _fold_stored(self, trace: TraceEntry, outer: Span, inner: Span) -> None:
+        """Fold ``inner``, a stored model call, into ``outer``, the stored model call it reports
+        again through the spans between them (``calls.deep_nested_pair``: the span between them
+        came last). The inner span is not deleted (it may be written already): it stays where it
+        is as a plain span naming ``outer`` (``FOLDED_INTO``), with no model, usage or cost, so it
+        counts as no call; its id becomes an alias of ``outer``'s for later reports of it."""
+        session = self.sessions[trace.session_id]
+        inner_id = inner.span_id
+        running = trace.counted_running
+        counted = running.pop(inner_id, None) if running else None
+        if inner_id not in trace.pending:
+            # What the totals count for it until the next fold, which takes its call back.
+            trace.pending[inner_id] = counted if counted is not None else counted_of(inner)
+        self._agg_dirty[trace.trace_id] = trace
+        calls = trace.calls
+        if calls:
+            for key in call_keys(inner):
+                if calls.get(key) == inner_id:
+                    del calls[key]  # the merged span is remembered under them below
+        report = msgspec.structs.replace(inner)
+        stub = msgspec.structs.replace(inner, kind=_CUSTOM, llm=None, usage=None, cost=None, events=(),
+                                       attributes={FOLDED_INTO: outer.span_id})
+        trace.spans[inner_id] = stub
+        self._mark(trace, session, stub)
+        reparent = self._fold(trace, outer, report, DEEP_NESTED_RULE)
+        self._merge_report(trace, session, outer, report, reparent)
 
     def _note_root_call(self, response_id: str, trace_id: str, span_id: str) -> None:
         """Remember a model call that is the root of its trace by its response id (bounded)."""
@@ -820,7 +870,10 @@ class SpanUpserts(StoreIndex):
         twin's parent when the stored span was nested in it.
         """
         orig_id, orig_parent = twin.span_id, twin.parent_span_id
-        fold_into(keeper, twin, rule)
+        # Through spans between (``calls.deep_twins``): which of the two is the outer call.
+        deep = rule == DEEP_NESTED_RULE
+        keeper_outer = deep and deep_outer(trace, twin) is keeper
+        fold_into(keeper, twin, rule, keeper_outer)
         if trace.aliases is None:
             trace.aliases = {}
         trace.aliases[orig_id] = keeper.span_id
@@ -835,6 +888,10 @@ class SpanUpserts(StoreIndex):
             self._dirty_spans[(trace.trace_id, cid)] = child
         if keeper.parent_span_id == orig_id:
             trace.children.setdefault(orig_id, []).append(keeper.span_id)  # unlinked by the merge below
+        if deep and not keeper_outer:
+            # The stored inner span takes the outer one's place, the spans between now inside it:
+            # where the new report names no parent, the merge must not keep the inner's own.
+            return keeper.parent_span_id, orig_parent  # type: ignore[return-value]
         return orig_id, orig_parent
 
     def _unlink(self, trace: TraceEntry, span: Span) -> None:
