@@ -31,7 +31,8 @@ from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE.parent / "src"))
+if not os.environ.get("PYTHONPATH"):  # (when set, it names the tree measured: another checkout's src)
+    sys.path.insert(0, str(HERE.parent / "src"))
 sys.path.insert(0, str(HERE))
 
 from agenttrace_tui.ingest.pipeline import Pipeline  # noqa: E402

@@ -41,7 +41,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "src"))
+if not os.environ.get("PYTHONPATH"):  # (when set, it names the tree measured: another checkout's src)
+    sys.path.insert(0, str(ROOT / "src"))
 
 from agenttrace_tui.ingest.pipeline import Pipeline  # noqa: E402
 from agenttrace_tui.ingest.protocol import decode  # noqa: E402

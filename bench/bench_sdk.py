@@ -20,6 +20,7 @@ Writes docs/bench/sdk.md.
 from __future__ import annotations
 
 import json
+import os
 import socket
 import statistics
 import subprocess
@@ -31,7 +32,8 @@ from machine import describe as machine
 from results import row, save
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "src"))
+if not os.environ.get("PYTHONPATH"):  # (when set, it names the tree measured: another checkout's src)
+    sys.path.insert(0, str(ROOT / "src"))
 
 from agenttrace_tui.sdk import Tracer  # noqa: E402
 

@@ -46,7 +46,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "src"))
+if not os.environ.get("PYTHONPATH"):  # (when set, it names the tree measured: another checkout's src)
+    sys.path.insert(0, str(ROOT / "src"))
 
 from machine import cpu_model as _cpu_model  # noqa: E402
 from machine import load as _load  # noqa: E402
