@@ -41,14 +41,17 @@ PACKAGES = [
 ]
 
 
-AGENT = OTEL_SDK_SETUP + '''
+#: The start of a google-genai agent script: the OTel SDK, the instrumentation (also record_vertex_ai's).
+HEAD = OTEL_SDK_SETUP + '''
 import sys
 from google import genai
 from google.genai import types
 from opentelemetry.instrumentation.google_genai import GoogleGenAiSdkInstrumentor
 
 GoogleGenAiSdkInstrumentor().instrument()
+'''
 
+AGENT = HEAD + '''
 
 def get_weather(city: str) -> str:
     """Get the current weather for a city."""

@@ -21,10 +21,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from fakellm import THINKING_USAGE
+from record_google_genai import HEAD, PACKAGES
 from recording import (
     FAKE_KEY,
-    OTEL_SDK_PACKAGES,
-    OTEL_SDK_SETUP,
     Recording,
     guarded,
     installed_versions,
@@ -33,24 +32,10 @@ from recording import (
 )
 
 NAME = "vertex_ai"
-# The instrumentation's newest release; it instruments only google-genai>=1.32.0,<3 (its
-# instrumentation_dependencies), so google-genai is its newest 2.x release, as in record_google_genai.py.
-PACKAGES = [
-    "google-genai==2.34.0",
-    "opentelemetry-instrumentation-google-genai==1.3b0",
-    "opentelemetry-util-genai==1.3b0",
-    *OTEL_SDK_PACKAGES,
-]
+# The same packages as record_google_genai.py (the instrumentation takes google-genai 2.x only).
 
 
-AGENT = OTEL_SDK_SETUP + '''
-import sys
-from google import genai
-from google.genai import types
-from opentelemetry.instrumentation.google_genai import GoogleGenAiSdkInstrumentor
-
-GoogleGenAiSdkInstrumentor().instrument()
-
+AGENT = HEAD + '''
 MODEL = "gemini-2.5-flash"
 
 
