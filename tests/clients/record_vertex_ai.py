@@ -21,7 +21,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from fakellm import THINKING_USAGE
-from record_google_genai import HEAD, PACKAGES
+from record_google_genai import HEAD, PACKAGES  # its packages: the instrumentation takes google-genai 2.x only
 from recording import (
     FAKE_KEY,
     Recording,
@@ -32,7 +32,6 @@ from recording import (
 )
 
 NAME = "vertex_ai"
-# The same packages as record_google_genai.py (the instrumentation takes google-genai 2.x only).
 
 
 AGENT = HEAD + '''
