@@ -159,6 +159,8 @@ CLIENTS: dict[str, Client] = {
     "smolagents": Client(cache_read=False),
     # Agno with OpenInference's Agno instrumentor.
     "agno": Client(),
+    # The same agent with OpenLLMetry's agno and openai instrumentations (as traceloop-sdk sets them up).
+    "agno_openllmetry": Client(),
     # AG2 1.x with its own TelemetryMiddleware (OTel GenAI conventions).
     "ag2": Client(),
     # Microsoft Agent Framework's own GenAI instrumentation; its invoke_agent span sums its calls.
@@ -466,7 +468,8 @@ FRAMEWORKS = {"crewai": "crewai", "crewai_openllmetry": "crewai", "ai_sdk_legacy
               "copilot-cli-anthropic": "copilot-cli", "beeai": "beeai", "mlflow": "mlflow",
               "langsmith": "langsmith", "llama_index_openllmetry": "llama-index",
               "openlit_langgraph": "langgraph", "ag2": "ag2", "haystack_openllmetry": "haystack",
-              "voltagent": "voltagent", "voltagent_ai_sdk": "voltagent"}
+              "voltagent": "voltagent", "voltagent_ai_sdk": "voltagent",
+              "agno_openllmetry": "agno"}
 
 
 @pytest.mark.parametrize(("name", "framework"), FRAMEWORKS.items())
