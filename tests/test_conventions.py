@@ -229,7 +229,8 @@ def test_client_internal_key_rows(client, key) -> None:
 
 #: Per client of ``CLIENT_TOOL_SPAN_NAMES``: (a tool span's name, the tool it names).
 TOOL_SPAN_EXAMPLES = {"dspy": [("get_weather.__call__", "get_weather"), ("search_web.acall", "search_web")],
-                      "langfuse": [("get_weather", "get_weather")], "mlflow": [("get_weather", "get_weather")]}
+                      "langfuse": [("get_weather", "get_weather")], "mlflow": [("get_weather", "get_weather")],
+                      "openai-agents": [("Function: get_weather", "get_weather")]}
 
 
 @pytest.mark.parametrize(("client", "pattern"), cv.CLIENT_TOOL_SPAN_NAMES.items())
@@ -247,6 +248,36 @@ def test_client_tool_span_name_rows(client, pattern) -> None:
         assert named.tool is not None and named.tool.name == "t"
         other = build_span("ab" * 16, "cd" * 8, None, name, 1, 2, dict(tool), [], (), 0, "", "s", "crewai")
         assert other.tool is None or other.tool.name is None
+
+
+@pytest.mark.parametrize(("client", "pattern"), cv.CLIENT_TOOL_SPAN_PATTERNS.items())
+def test_client_tool_span_patterns_decide_the_kind(client, pattern) -> None:
+    # logfire's OpenAI Agents function span: rendered name, the tool's name, arguments and result, no kind key.
+    attrs = {cv.RENDERED_NAME_KEY: "Function: get_weather", "logfire.msg_template": "Function: {name}",
+             "name": "get_weather", "input": '{"city": "Paris"}', "output": "Sunny, 22 C in Paris"}
+    got = build_span("ab" * 16, "cd" * 8, None, "Function: {name}", 1, 2, dict(attrs), [], (), 0, "", "s", client)
+    assert pattern.match(got.name)
+    assert got.kind is SpanKind.TOOL_EXECUTION and got.tool is not None and got.tool.name == "get_weather"
+    assert got.tool.input_preview == '{"city": "Paris"}' and got.tool.output_preview == "Sunny, 22 C in Paris"
+    # Another client's span of that name is no tool call by its name.
+    other = build_span("ab" * 16, "cd" * 8, None, "Function: {name}", 1, 2, dict(attrs), [], (), 0, "", "s", "crewai")
+    assert other.kind is not SpanKind.TOOL_EXECUTION
+
+
+def test_openai_responses_items_and_object_read_as_messages() -> None:
+    # logfire's OpenAI Agents Responses span: the call's input items and the whole Responses object.
+    items = [{"role": "user", "content": "Weather in Paris?"},
+             {"type": "function_call", "call_id": "c1", "name": "get_weather", "arguments": '{"city": "Paris"}'},
+             {"type": "function_call_output", "call_id": "c1", "output": "Sunny"}]
+    answer = {"id": "resp_1", "object": "response", "model": "gpt-4.1-mini",
+              "output": [{"type": "message", "role": "assistant", "content": [{"type": "output_text", "text": "Sunny."}]}]}
+    asked = {"id": "resp_0", "object": "response", "output": [items[1]]}
+    prompt, response, used = cv.extract_messages({"raw_input": jsonlib.dumps(items), "response": jsonlib.dumps(answer)},
+                                                 client="openai-agents")
+    assert prompt == 'user: Weather in Paris?\n[tool_call get_weather({"city": "Paris"})]\n[tool result Sunny]'
+    assert response == "assistant: Sunny." and set(used) == {"raw_input", "response"}
+    assert cv.extract_messages({"response": jsonlib.dumps(asked)}, client="openai-agents")[1] == (
+        '[tool_call get_weather({"city": "Paris"})]')
 
 
 def test_a_finish_reason_sent_as_an_enum_repr_reads_as_the_api_spells_it() -> None:

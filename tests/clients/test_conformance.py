@@ -85,6 +85,8 @@ CLIENTS: dict[str, Client] = {
     "openai_agents": Client(),
     # The same agent with OpenLLMetry's openai-agents and openai instrumentations (as traceloop-sdk sets them up).
     "openai_agents_openllmetry": Client(),
+    # The same agent with logfire's instrument_openai_agents() and instrument_openai() (as its docs set them up).
+    "openai_agents_logfire": Client(),
     "strands": Client(custom_provider="strands-agents"),
     "strands_latest": Client(custom_provider="strands-agents"),
     # Strands on its default provider, Bedrock's ConverseStream (boto3), for a cross-region inference profile id.
@@ -457,7 +459,7 @@ def test_one_session_per_run(name: str, replays: Any) -> None:
 FRAMEWORKS = {"crewai": "crewai", "crewai_openllmetry": "crewai", "ai_sdk_legacy": "ai-sdk", "ai_sdk_anthropic_legacy": "ai-sdk",
               "openai_agents": "openai-agents", "strands": "strands", "strands_bedrock": "strands",
               "strands_openinference": "strands",
-              "openai_agents_openllmetry": "openai-agents",
+              "openai_agents_openllmetry": "openai-agents", "openai_agents_logfire": "openai-agents",
               "langchain": "langchain", "google_adk": "google-adk",
               "google_adk_gemini": "google-adk", "google_adk_openinference": "google-adk", "pydantic_ai": "pydantic-ai",
               "pydantic_ai_anthropic": "pydantic-ai", "pydantic_ai_openinference": "pydantic-ai",

@@ -64,6 +64,10 @@ OBSERVATION_KEYS: dict[str, str] = {"langfuse.observation.input": "prompt", "lan
 #: as ``input``/``output``.
 CLIENT_VALUE_KEYS: dict[str, dict[str, str]] = {
     "voltagent": {"llm.messages": "prompt", "input": "prompt", "output": "response"},
+    # logfire's OpenAI Agents integration: a Responses call's input items as ``raw_input`` and the whole
+    # Responses object as ``response`` (its ``output`` items are the answer); a function span's
+    # arguments and result as ``input``/``output``.
+    "openai-agents": {"raw_input": "prompt", "response": "response", "input": "prompt", "output": "response"},
 }
 #: LangChain's message types -> role. A message comes serialized (``{"lc": 1, "type": "constructor",
 #: "id": [..., "AIMessage"], "kwargs": {"content", "type", "tool_calls"}}``: a chat model run's
@@ -139,6 +143,12 @@ def _part_text(part: Any) -> str:
     if isinstance(result := part.get("functionResponse"), dict):
         resp = result.get("response", "")
         return f"[tool result {resp if isinstance(resp, str) else msgspec.json.encode(resp).decode()}]"
+    if ptype == "function_call" and "name" in part:  # an OpenAI Responses API input/output item
+        args = part.get("arguments")
+        return f"[tool_call {part['name']}({args if isinstance(args, str) else msgspec.json.encode(args).decode()})]"
+    if ptype == "function_call_output":
+        out = part.get("output", "")
+        return f"[tool result {out if isinstance(out, str) else msgspec.json.encode(out).decode()}]"
     if ptype == "tool_call_response":
         resp = part.get("response", part.get("result", ""))
         return f"[tool result {resp if isinstance(resp, str) else msgspec.json.encode(resp).decode()}]"
@@ -247,8 +257,8 @@ def _langchain_messages(got: Any) -> Any:
 def observation_text(value: Any, answer: bool = False) -> str:
     """An observation's input or output (``OBSERVATION_KEYS``) as preview text: rendered when it
     holds messages (a dict with a ``role``, a list of them, a request's ``messages``, the
-    messages of a chat completion's ``choices``: MLflow keeps a call's whole response; LangChain's
-    messages: ``LANGCHAIN_ROLES``), else as sent."""
+    messages of a chat completion's ``choices``: MLflow keeps a call's whole response; the output items
+    of an OpenAI Responses API object; LangChain's messages: ``LANGCHAIN_ROLES``), else as sent."""
     text = value if isinstance(value, str) else str(value)
     got = value
     if isinstance(value, str):
@@ -263,6 +273,9 @@ def observation_text(value: Any, answer: bool = False) -> str:
         got = got["messages"]
     elif isinstance(got, dict) and isinstance(choices := got.get("choices"), list):
         got = [c["message"] for c in choices if isinstance(c, dict) and isinstance(c.get("message"), dict)]
+    elif isinstance(got, dict) and got.get("object") == "response" and isinstance(output := got.get("output"), list):
+        # A whole OpenAI Responses API object: its output items (messages, function calls) are the answer.
+        return render_messages(output, chunks=answer) or text
     items = [_langchain_message(m) for m in (got if isinstance(got, list) else [got])]
     got = items if isinstance(got, list) else items[0]
     if any(isinstance(m, dict) and "role" in m for m in items):

@@ -327,6 +327,12 @@ CLIENT_INTERNAL_NAMES: dict[str, re.Pattern[str]] = {
 CLIENT_INTERNAL_KEYS: dict[str, str] = {
     "beeai": "metadata.path",
 }
+#: Known clients' tool spans by their name's pattern (group 1 is the tool), when nothing on the span
+#: says its kind: logfire's OpenAI Agents integration names a function tool's span ``Function: {name}``
+#: (rendered: ``Function: get_weather``), its only attributes the tool's name, arguments and result.
+CLIENT_TOOL_SPAN_PATTERNS: dict[str, re.Pattern[str]] = {
+    "openai-agents": re.compile(r"^Function: (.+)$"),
+}
 INTERNAL_KEY = INTERNAL_ATTR
 #: The rendered message of a span named by a template (logfire): shown as its name.
 RENDERED_NAME_KEY = "logfire.msg"
@@ -343,6 +349,7 @@ CLIENT_TOOL_SPAN_NAMES: dict[str, re.Pattern[str]] = {
     "dspy": re.compile(r"^(.+)\.(?:__call__|acall)$"),
     "langfuse": re.compile(r"^(.+)$"),
     "mlflow": re.compile(r"^(.+)$"),
+    **CLIENT_TOOL_SPAN_PATTERNS,
 }
 
 
@@ -375,6 +382,9 @@ def client_kind(client: str | None, name: str, attributes: dict[str, Any]) -> tu
     marker = CLIENT_INTERNAL_KEYS.get(client)
     if marker is not None and marker in attributes:
         return SpanKind.CUSTOM, True
+    tool = CLIENT_TOOL_SPAN_PATTERNS.get(client)
+    if tool is not None and tool.match(name):
+        return SpanKind.TOOL_EXECUTION, False
     if client in INTERNAL_BY_DEFAULT:
         if "gen_ai.usage.input_tokens" in attributes or "gen_ai.usage.output_tokens" in attributes:
             return SpanKind.LLM_CALL, False
