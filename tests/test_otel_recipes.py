@@ -255,3 +255,30 @@ def test_claude_code_on_bedrock_keeps_its_input_by_recipe_and_general_path(monke
     for s in spans:
         assert "'provider': 'aws.bedrock'" in s and "'input': 1498, 'output': 56" in s, s
         assert "'cache_read': 200, 'cache_write': 64" in s, s
+
+
+@pytest.mark.parametrize("provider", ["bedrock", "aws.bedrock"])
+def test_pydantic_ai_on_bedrock_keeps_its_input_by_recipe_and_general_path(
+        provider: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """pydantic-ai's ``BedrockConverseModel`` adds Bedrock's cache reads and writes into the input it
+    reports (``gen_ai.usage.input_tokens`` 1498 for Bedrock's ``inputTokens`` 1234 with 200 + 64 cached),
+    whether the span names the provider pydantic-ai's way (``bedrock``) or OTel's (``aws.bedrock``):
+    nothing is added to it."""
+    req = trace_service_pb2.ExportTraceServiceRequest()
+    rs = req.resource_spans.add()
+    rs.resource.attributes.append(otlp_kv("service.name", "weather"))
+    ss = rs.scope_spans.add()
+    ss.scope.name = "pydantic-ai"
+    model = "us.anthropic.claude-sonnet-4-20250514-v1:0"
+    for i in range(3):
+        sp = ss.spans.add(trace_id=(1).to_bytes(16, "big"), span_id=(i + 1).to_bytes(8, "big"),
+                          name=f"chat {model}", start_time_unix_nano=10, end_time_unix_nano=20)
+        sp.attributes.extend([otlp_kv("gen_ai.operation.name", "chat"), otlp_kv("gen_ai.provider.name", provider),
+                              otlp_kv("gen_ai.system", provider), otlp_kv("gen_ai.request.model", model),
+                              otlp_kv("gen_ai.usage.input_tokens", 1498), otlp_kv("gen_ai.usage.output_tokens", 56),
+                              otlp_kv("gen_ai.usage.cache_creation.input_tokens", 64),
+                              otlp_kv("gen_ai.usage.cache_read.input_tokens", 200)])
+    spans = [s for s in _both(monkeypatch, req.SerializeToString()) if "span_id" in s]
+    assert len(spans) == 3
+    for s in spans:
+        assert "'input': 1498, 'output': 56" in s and "'cache_read': 200, 'cache_write': 64" in s, s

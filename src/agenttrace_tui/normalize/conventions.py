@@ -392,8 +392,10 @@ CACHE_BESIDE_INPUT = frozenset({"aws.bedrock"})
 #: Clients (``framework_hint``) that count a call's input themselves, the OTel way (cache reads and
 #: writes in), whatever provider they call, so ``CACHE_BESIDE_INPUT`` does not apply to their spans:
 #: Claude Code on Bedrock names the provider ``aws.bedrock`` and sends ``gen_ai.usage.input_tokens``
-#: with the cache counts in (its own ``input_tokens`` beside it leaves them out).
-CACHE_IN_INPUT_CLIENTS = frozenset({"claude-code"})
+#: with the cache counts in (its own ``input_tokens`` beside it leaves them out). pydantic-ai adds
+#: Bedrock's cache reads and writes into its ``input_tokens`` itself (2.68 names that provider
+#: ``bedrock``; OTel's own name for it, ``aws.bedrock``, must not add them a second time).
+CACHE_IN_INPUT_CLIENTS = frozenset({"claude-code", "pydantic-ai"})
 
 
 def cache_beside(provider: Any, client: str | None = None) -> bool:
