@@ -1,12 +1,14 @@
 """Record a LangGraph ReAct agent on Amazon Bedrock (langchain-aws ``ChatBedrockConverse``) traced by OpenInference.
 
 Run: ``python tests/clients/record_langchain_bedrock.py`` (creates its own venv).
-``ChatBedrockConverse`` calls Bedrock's Converse API through boto3 (ConverseStream
-when streaming), here at the fake LLM through ``AWS_ENDPOINT_URL_BEDROCK_RUNTIME``
+``ChatBedrockConverse(streaming=True)`` calls Bedrock's ConverseStream API through
+boto3 (the Converse API without it: the same spans and counts), here at the fake LLM through ``AWS_ENDPOINT_URL_BEDROCK_RUNTIME``
 with dummy AWS credentials, for a cross-region inference profile id as users
 write it. Exported by the OTel SDK as OTLP/HTTP protobuf (traces only).
 LangChain's ``usage_metadata`` counts Bedrock's cache reads and writes inside
-``input_tokens`` (Bedrock itself reports them beside ``inputTokens``).
+``input_tokens`` (Bedrock itself reports them beside ``inputTokens``), and
+OpenInference sends that as ``llm.token_count.prompt`` with provider
+``amazon_bedrock``: 1498 = 1234 + 200 + 64, to be counted as it is.
 """
 
 from __future__ import annotations
@@ -49,7 +51,7 @@ def get_weather(city: str) -> str:
     return f"Sunny, 22 C in {{city}}"
 
 
-llm = ChatBedrockConverse(model="{MODEL}", region_name="us-east-1", disable_streaming=False)
+llm = ChatBedrockConverse(model="{MODEL}", region_name="us-east-1", streaming=True)
 agent = create_react_agent(llm, [get_weather], prompt="Answer weather questions with the get_weather tool.")
 code = 0
 try:
@@ -76,7 +78,7 @@ def record(python: Path) -> None:
             ),
             env=env,
             recorder=Path(__file__).name,
-            notes=[f"create_react_agent with ChatBedrockConverse(model={MODEL!r}) (Converse API through boto3); "
+            notes=[f"create_react_agent with ChatBedrockConverse(model={MODEL!r}, streaming=True) (ConverseStream through boto3); "
                    "the fake LLM at AWS_ENDPOINT_URL_BEDROCK_RUNTIME."],
         )
 
