@@ -97,6 +97,8 @@ CLIENTS: dict[str, Client] = {
     # calls only (the tool runs in user code); the messages come as log records of each call's span.
     "bedrock_botocore": Client(tools=False),
     "langchain": Client(),
+    # The same agent on Bedrock (langchain-aws ChatBedrockConverse): usage_metadata counts cache reads and writes in input.
+    "langchain_bedrock": Client(),
     # LangGraph.js with OpenInference's LangChain.js instrumentation (manuallyInstrument on the callbacks manager).
     "langgraph_js": Client(),
     # LiteLLM names the model "openai/gpt-4o-mini". ADK's message text is in a log record naming
@@ -462,7 +464,7 @@ FRAMEWORKS = {"crewai": "crewai", "crewai_openllmetry": "crewai", "ai_sdk_legacy
               "openai_agents": "openai-agents", "strands": "strands", "strands_bedrock": "strands",
               "strands_openinference": "strands",
               "openai_agents_openllmetry": "openai-agents", "openai_agents_logfire": "openai-agents",
-              "langchain": "langchain", "google_adk": "google-adk",
+              "langchain": "langchain", "langchain_bedrock": "langchain", "google_adk": "google-adk",
               "google_adk_gemini": "google-adk", "google_adk_openinference": "google-adk", "pydantic_ai": "pydantic-ai",
               "pydantic_ai_anthropic": "pydantic-ai", "pydantic_ai_openinference": "pydantic-ai",
               "pydantic_ai_bedrock": "pydantic-ai", "gemini-cli": "gemini-cli", "opencode": "opencode", "qwen-code": "qwen-code",
