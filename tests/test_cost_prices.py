@@ -357,6 +357,7 @@ def test_a_bedrock_model_id_is_priced_by_aws_bedrock_whoever_names_the_provider(
         ("togetherai.chat", "meta-llama/Llama-3.3-70B-Instruct-Turbo", "together"),
         ("xai.chat", "grok-3", "x-ai"),
         ("amazon-bedrock", "anthropic.claude-3-5-haiku-20241022-v1:0", "aws"),
+        ("amazon_bedrock", "anthropic.claude-3-5-haiku-20241022-v1:0", "aws"),  # OpenInference's (genai-prices matches it)
     ],
 )
 def test_an_ai_sdk_provider_name_is_priced_by_its_provider(provider, model, price_list) -> None:
