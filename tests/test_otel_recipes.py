@@ -258,17 +258,19 @@ def test_claude_code_on_bedrock_keeps_its_input_by_recipe_and_general_path(monke
 
 
 @pytest.mark.parametrize("provider", ["bedrock", "aws.bedrock"])
+@pytest.mark.parametrize("scope", ["pydantic-ai", "my-company.agent"])
 def test_pydantic_ai_on_bedrock_keeps_its_input_by_recipe_and_general_path(
-        provider: str, monkeypatch: pytest.MonkeyPatch) -> None:
+        provider: str, scope: str, monkeypatch: pytest.MonkeyPatch) -> None:
     """pydantic-ai's ``BedrockConverseModel`` adds Bedrock's cache reads and writes into the input it
     reports (``gen_ai.usage.input_tokens`` 1498 for Bedrock's ``inputTokens`` 1234 with 200 + 64 cached),
     whether the span names the provider pydantic-ai's way (``bedrock``) or OTel's (``aws.bedrock``):
-    nothing is added to it."""
+    nothing is added to it; nor to a sender the monitor knows nothing of (only botocore's and
+    OpenLLMetry's Bedrock instrumentations pass Bedrock's own count on)."""
     req = trace_service_pb2.ExportTraceServiceRequest()
     rs = req.resource_spans.add()
     rs.resource.attributes.append(otlp_kv("service.name", "weather"))
     ss = rs.scope_spans.add()
-    ss.scope.name = "pydantic-ai"
+    ss.scope.name = scope
     model = "us.anthropic.claude-sonnet-4-20250514-v1:0"
     for i in range(3):
         sp = ss.spans.add(trace_id=(1).to_bytes(16, "big"), span_id=(i + 1).to_bytes(8, "big"),

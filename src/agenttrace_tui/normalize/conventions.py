@@ -105,7 +105,7 @@ __all__ = [
     "MESSAGE_LIST_PREFIXES", "OBSERVATION_KEYS", "PREVIEW_CHARS", "PREVIEWS_FROM_RECORDS", "STACK_CHARS", "TOOL_PREVIEW_CHARS", "VALUE_KEYS",
     "cut_head", "cut_tail", "extract_messages", "message_event_text", "message_record_text", "render_messages",
     # this module
-    "CACHE_BESIDE_INPUT", "CACHE_IN_INPUT_CLIENTS", "COST_KEYS", "FAILED_BY_EXCEPTION_KEYS", "FRAMEWORK_BUILT_ON", "FRAMEWORK_HINTS", "FRAMEWORK_SCOPES", "HTTP_STATUS_KEYS", "INSTRUMENTATION_FAMILIES", "INSTANCE_KEYS", "JSON_VALUE_KEYS",
+    "CACHE_BESIDE_CLIENTS", "CACHE_BESIDE_INPUT", "COST_KEYS", "FAILED_BY_EXCEPTION_KEYS", "FRAMEWORK_BUILT_ON", "FRAMEWORK_HINTS", "FRAMEWORK_SCOPES", "HTTP_STATUS_KEYS", "INSTRUMENTATION_FAMILIES", "INSTANCE_KEYS", "JSON_VALUE_KEYS",
     "PINNED_SESSION_KEY", "RESOURCE_SESSION_KEYS", "RESPONSE_MODEL_KEYS", "SESSION_KEYS",
     "SUBTREE_USAGE_KEYS", "USAGE_OBJECT_KEYS", "USAGE_RECORD_KEY", "USAGE_OBJECT_PATHS", "USAGE_TYPE_PATHS", "USAGE_TYPES_BESIDE",
     "Plan", "all_documented_keys", "cache_beside", "decode_json_strings", "extract_cost", "extract_subtree_usage", "extract_usage_object", "is_usage_record",
@@ -383,26 +383,22 @@ def extract_usage_object(attributes: dict[str, Any]) -> tuple[dict[str, int], li
 
 
 #: Providers (``gen_ai.system`` / ``gen_ai.provider.name``, lower-cased) whose API counts the input
-#: without the cache reads and writes it reports beside it, and whose instrumentations pass the
-#: counts on as the API sent them: Amazon Bedrock (``aws.bedrock``): its ``inputTokens`` beside
-#: ``cacheReadInputTokens`` and ``cacheWriteInputTokens``, as the contrib botocore instrumentation and
-#: OpenLLMetry's send it as ``gen_ai.usage.input_tokens``. Their cache counts are added in, however
-#: the numbers compare.
+#: without the cache reads and writes it reports beside it: Amazon Bedrock (``aws.bedrock``), its
+#: ``inputTokens`` beside ``cacheReadInputTokens`` and ``cacheWriteInputTokens``.
 CACHE_BESIDE_INPUT = frozenset({"aws.bedrock"})
-#: Clients (``framework_hint``) that count a call's input themselves, the OTel way (cache reads and
-#: writes in), whatever provider they call, so ``CACHE_BESIDE_INPUT`` does not apply to their spans:
-#: Claude Code on Bedrock names the provider ``aws.bedrock`` and sends ``gen_ai.usage.input_tokens``
-#: with the cache counts in (its own ``input_tokens`` beside it leaves them out). pydantic-ai adds
-#: Bedrock's cache reads and writes into its ``input_tokens`` itself (2.68 names that provider
-#: ``bedrock``; OTel's own name for it, ``aws.bedrock``, must not add them a second time).
-CACHE_IN_INPUT_CLIENTS = frozenset({"claude-code", "pydantic-ai"})
+#: The instrumentations (``framework_hint``) that pass those counts on as the API sent them, as
+#: ``gen_ai.usage.input_tokens``: the contrib botocore instrumentation and OpenLLMetry's Bedrock one
+#: (their scopes name ``bedrock``). Only their spans have the cache counts added in, however the
+#: numbers compare. Every other sender keeps the OTel rule (the cache inside input), whatever
+#: provider it names: Claude Code on Bedrock names ``aws.bedrock`` and counts the cache in, as
+#: pydantic-ai and LangChain's Bedrock models do (a list of such clients would miss the next one).
+CACHE_BESIDE_CLIENTS = frozenset({"bedrock"})
 
 
 def cache_beside(provider: Any, client: str | None = None) -> bool:
-    """Whether a span naming this provider counts its cache tokens beside input (``CACHE_BESIDE_INPUT``),
-    unless the client that sent it counts them in (``CACHE_IN_INPUT_CLIENTS``)."""
-    return (client not in CACHE_IN_INPUT_CLIENTS and isinstance(provider, str)
-            and provider.lower() in CACHE_BESIDE_INPUT)
+    """Whether a span of this provider from this instrumentation counts its cache tokens beside
+    input (``CACHE_BESIDE_INPUT`` and ``CACHE_BESIDE_CLIENTS``)."""
+    return client in CACHE_BESIDE_CLIENTS and isinstance(provider, str) and provider.lower() in CACHE_BESIDE_INPUT
 
 
 def finish_usage(fields: dict[str, int], scope: str = "span", beside: bool = False) -> TokenUsage | None:

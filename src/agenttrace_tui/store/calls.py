@@ -577,7 +577,7 @@ def _recorded_call(span: Span, u: TokenUsage, ev: SpanEvent) -> Span | None:
     got = parts.get("llm", {})
     model = got.get("model") or llm.model
     provider = got.get("provider") or llm.provider
-    usage = cv.finish_usage(parts["usage"], beside=cv.cache_beside(provider)) if "usage" in parts else None
+    usage = cv.finish_usage(parts["usage"]) if "usage" in parts else None
     if usage is None or (usage.input, usage.output) == (u.input, u.output):
         return None  # no usage to tell it by, or the span's own call
     end = span.end_ns if span.end_ns is not None else ev.time_ns
