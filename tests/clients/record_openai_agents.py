@@ -26,15 +26,8 @@ PACKAGES = [
     *OTEL_SDK_PACKAGES,
 ]
 
-AGENT = OTEL_SDK_SETUP + '''
-import sys
-from agents import Agent, Runner, function_tool, set_trace_processors
-from openinference.instrumentation.openai_agents import OpenAIAgentsInstrumentor
-
-# Drop the SDK's default processor (it uploads to the vendor); OpenInference adds its own.
-set_trace_processors([])
-OpenAIAgentsInstrumentor().instrument(tracer_provider=tracer_provider)
-
+#: The agent (its tool and its definition), as every recording of this SDK runs it.
+AGENT_DEFINITION = '''
 
 @function_tool
 def get_weather(city: str) -> str:
@@ -48,7 +41,17 @@ agent = Agent(
     model="gpt-4.1-mini",
     tools=[get_weather],
 )
-code = 0
+'''
+
+AGENT = OTEL_SDK_SETUP + '''
+import sys
+from agents import Agent, Runner, function_tool, set_trace_processors
+from openinference.instrumentation.openai_agents import OpenAIAgentsInstrumentor
+
+# Drop the SDK's default processor (it uploads to the vendor); OpenInference adds its own.
+set_trace_processors([])
+OpenAIAgentsInstrumentor().instrument(tracer_provider=tracer_provider)
+''' + AGENT_DEFINITION + '''code = 0
 try:
     result = Runner.run_sync(agent, "What is the weather in Paris?")
     print("FINAL:", result.final_output)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from record_openai_agents import AGENT_DEFINITION
 from recording import FAKE_KEY, Recording, installed_versions, otel_env, recorder_main
 
 NAME = "openai_agents_logfire"
@@ -28,21 +29,7 @@ set_trace_processors([])
 logfire.configure(send_to_logfire=False, console=False, service_name="openai-agents-logfire-recording")
 logfire.instrument_openai_agents()
 logfire.instrument_openai()
-
-
-@function_tool
-def get_weather(city: str) -> str:
-    """Get the current weather for a city."""
-    return f"Sunny, 22 C in {city}"
-
-
-agent = Agent(
-    name="weather-agent",
-    instructions="Answer weather questions with the get_weather tool.",
-    model="gpt-4.1-mini",
-    tools=[get_weather],
-)
-code = 0
+''' + AGENT_DEFINITION + '''code = 0
 try:
     result = Runner.run_sync(agent, "What is the weather in Paris?")
     print("FINAL:", result.final_output)
