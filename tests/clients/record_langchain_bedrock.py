@@ -15,10 +15,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from record_langchain import AGENT as LANGCHAIN_AGENT
 from record_strands_bedrock import bedrock_env
 from recording import (
     OTEL_SDK_PACKAGES,
-    OTEL_SDK_SETUP,
     Recording,
     installed_versions,
     otel_env,
@@ -34,36 +34,12 @@ PACKAGES = [
 ]
 MODEL = "us.anthropic.claude-sonnet-4-20250514-v1:0"
 
-AGENT = OTEL_SDK_SETUP + f'''
-import sys
-from openinference.instrumentation.langchain import LangChainInstrumentor
-
-LangChainInstrumentor().instrument(tracer_provider=tracer_provider)
-
-from langchain_core.tools import tool
-from langchain_aws import ChatBedrockConverse
-from langgraph.prebuilt import create_react_agent
-
-
-@tool
-def get_weather(city: str) -> str:
-    """Get the current weather for a city."""
-    return f"Sunny, 22 C in {{city}}"
-
-
-llm = ChatBedrockConverse(model="{MODEL}", region_name="us-east-1", streaming=True)
-agent = create_react_agent(llm, [get_weather], prompt="Answer weather questions with the get_weather tool.")
-code = 0
-try:
-    out = agent.invoke({{"messages": [("user", "What is the weather in Paris?")]}})
-    print("FINAL:", out["messages"][-1].content)
-except Exception as exc:
-    print("ERROR:", type(exc).__name__, exc)
-    code = 3
-finally:
-    otel_shutdown()
-sys.exit(code)
-'''
+# The agent of record_langchain.py on Bedrock: only the chat model differs.
+LLM_OPENAI = """llm = ChatOpenAI(model="gpt-4o-mini", base_url=os.environ["OPENAI_BASE_URL"], api_key=os.environ["OPENAI_API_KEY"],
+                 streaming=True, stream_usage=True)"""
+AGENT = (LANGCHAIN_AGENT.replace("from langchain_openai import ChatOpenAI", "from langchain_aws import ChatBedrockConverse")
+         .replace(LLM_OPENAI, f'llm = ChatBedrockConverse(model="{MODEL}", region_name="us-east-1", streaming=True)'))
+assert "ChatOpenAI" not in AGENT
 
 
 def record(python: Path) -> None:
