@@ -13,51 +13,22 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from record_strands import AGENT as STRANDS_AGENT
 from recording import Recording, installed_versions, otel_env, recorder_main
 
 NAME = "strands_bedrock"
 PACKAGES = ["strands-agents[otel]==1.62.0"]
 MODEL = "us.anthropic.claude-sonnet-4-20250514-v1:0"
 
-AGENT = f'''
-import sys
-from strands import Agent, tool
-from strands.models import BedrockModel
-from strands.telemetry import StrandsTelemetry
-
-telemetry = StrandsTelemetry()
-telemetry.setup_otlp_exporter()
-telemetry.setup_meter(enable_otlp_exporter=True)
-
-
-@tool
-def get_weather(city: str) -> str:
-    """Get the current weather for a city.
-
-    Args:
-        city: The city name.
-    """
-    return f"Sunny, 22 C in {{city}}"
-
-
-model = BedrockModel(model_id="{MODEL}", region_name="us-east-1")
-agent = Agent(model=model, tools=[get_weather], system_prompt="Answer weather questions with the get_weather tool.",
-              callback_handler=None)
-code = 0
-try:
-    result = agent("What is the weather in Paris?")
-    print("FINAL:", result)
-except Exception as exc:
-    print("ERROR:", type(exc).__name__, exc)
-    code = 3
-finally:
-    from opentelemetry import trace, metrics
-    trace.get_tracer_provider().shutdown()
-    mp = metrics.get_meter_provider()
-    if hasattr(mp, "shutdown"):
-        mp.shutdown()
-sys.exit(code)
-'''
+# The agent of record_strands.py on Bedrock: only the model differs.
+OPENAI_MODEL = """model = OpenAIModel(
+    client_args={"api_key": os.environ["OPENAI_API_KEY"], "base_url": os.environ["OPENAI_BASE_URL"]},
+    model_id="gpt-4o-mini",
+)"""
+AGENT = (STRANDS_AGENT.replace("import os, sys\n", "import sys\n", 1)
+         .replace("from strands.models.openai import OpenAIModel", "from strands.models import BedrockModel")
+         .replace(OPENAI_MODEL, f'model = BedrockModel(model_id="{MODEL}", region_name="us-east-1")'))
+assert "OpenAIModel" not in AGENT
 
 
 def bedrock_env(rec: Recording) -> dict[str, str]:
