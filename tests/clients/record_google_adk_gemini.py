@@ -26,15 +26,20 @@ PACKAGES = ["google-adk==2.13.0", "google-genai==2.34.0", "opentelemetry-sdk==1.
 AGENT = adk_agent('"gemini-2.5-flash"')
 
 
+def gemini_env(rec: Recording) -> dict[str, str]:
+    """What points ADK's Gemini client at the fake LLM (the Gemini API, not Vertex), the text captured."""
+    return {
+        "GOOGLE_GEMINI_BASE_URL": rec.llm.url,
+        "GOOGLE_API_KEY": FAKE_KEY,
+        "GOOGLE_GENAI_USE_VERTEXAI": "false",
+        "OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT": "true",
+    }
+
+
 def record(python: Path) -> None:
     with Recording(NAME, usage=THINKING_USAGE) as rec:
         env = otel_env(rec.cap.url, service_name="google-adk-gemini-recording")
-        env |= {
-            "GOOGLE_GEMINI_BASE_URL": rec.llm.url,
-            "GOOGLE_API_KEY": FAKE_KEY,
-            "GOOGLE_GENAI_USE_VERTEXAI": "false",
-            "OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT": "true",
-        }
+        env |= gemini_env(rec)
         rec.run_python("ok", python, AGENT, env)
         rec.run_python("error", python, AGENT, env, mode="error")
         rec.save(

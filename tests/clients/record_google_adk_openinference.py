@@ -25,7 +25,8 @@ from pathlib import Path
 from fakellm import THINKING_USAGE
 from record_google_adk import adk_agent
 from record_google_adk_gemini import PACKAGES as ADK_GEMINI_PACKAGES
-from recording import FAKE_KEY, Recording, installed_versions, otel_env, recorder_main
+from record_google_adk_gemini import gemini_env
+from recording import Recording, installed_versions, otel_env, recorder_main
 
 NAME = "google_adk_openinference"
 # ADK's own OpenTelemetry range, as the Gemini recording resolved it, plus the newest instrumentor.
@@ -43,12 +44,7 @@ AGENT = adk_agent('"gemini-2.5-flash"', INSTRUMENT)
 def record(python: Path) -> None:
     with Recording(NAME, usage=THINKING_USAGE) as rec:
         env = otel_env(rec.cap.url, service_name="google-adk-openinference-recording")
-        env |= {
-            "GOOGLE_GEMINI_BASE_URL": rec.llm.url,
-            "GOOGLE_API_KEY": FAKE_KEY,
-            "GOOGLE_GENAI_USE_VERTEXAI": "false",
-            "OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT": "true",
-        }
+        env |= gemini_env(rec)
         rec.run_python("ok", python, AGENT, env)
         rec.run_python("error", python, AGENT, env, mode="error")
         rec.save(

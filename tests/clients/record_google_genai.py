@@ -51,6 +51,9 @@ from opentelemetry.instrumentation.google_genai import GoogleGenAiSdkInstrumento
 GoogleGenAiSdkInstrumentor().instrument()
 '''
 
+#: The packages whose versions a recording names (also record_vertex_ai's).
+VERSIONED = ["google-genai", "opentelemetry-instrumentation-google-genai", "opentelemetry-util-genai", "opentelemetry-sdk"]
+
 AGENT = HEAD + '''
 
 def get_weather(city: str) -> str:
@@ -89,9 +92,7 @@ def record(python: Path) -> None:
         not_reported = {str(c["seq"]): "made by automatic function calling inside the same generate_content, "
                         "whose span reports only the last call's response (and usage)" for c in served[:-1]}
         rec.save(
-            packages=installed_versions(python, [
-                "google-genai", "opentelemetry-instrumentation-google-genai", "opentelemetry-util-genai",
-                "opentelemetry-sdk"]),
+            packages=installed_versions(python, VERSIONED),
             env=env,
             recorder=Path(__file__).name,
             notes=[

@@ -21,7 +21,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from fakellm import THINKING_USAGE
-from record_google_genai import HEAD, PACKAGES  # its packages: the instrumentation takes google-genai 2.x only
+from record_google_genai import (  # its packages: the instrumentation takes google-genai 2.x only
+    HEAD,
+    PACKAGES,
+    VERSIONED,
+)
 from recording import (
     FAKE_KEY,
     Recording,
@@ -77,9 +81,7 @@ def record(python: Path) -> None:
         rec.run_python("ok", python, AGENT, env)
         rec.run_python("error", python, AGENT, env, mode="error")
         rec.save(
-            packages=installed_versions(python, [
-                "google-genai", "opentelemetry-instrumentation-google-genai", "opentelemetry-util-genai",
-                "opentelemetry-sdk"]),
+            packages=installed_versions(python, VERSIONED),
             env=env,
             recorder=Path(__file__).name,
             notes=[
