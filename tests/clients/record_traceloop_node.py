@@ -49,20 +49,12 @@ NAME = "traceloop_node"
 # The instrumentation patches openai ">=4 <7": the newest 6.x.
 PACKAGES = ["@traceloop/node-server-sdk@0.27.0", "openai@6.49.0"]
 
-AGENT = """
-import * as traceloop from '@traceloop/node-server-sdk';
-import OpenAI from 'openai';
-
-traceloop.initialize({
-  appName: 'traceloop-node-recording',
-  baseUrl: process.env.TRACELOOP_BASE_URL,
-  apiKey: process.env.TRACELOOP_API_KEY,
-  disableBatch: true,
-  // ES modules are not patched on import: the documented manual instrumentation.
-  instrumentModules: { openAI: OpenAI },
-});
-
-const client = new OpenAI({ baseURL: process.env.OPENAI_BASE_URL, apiKey: process.env.OPENAI_API_KEY, maxRetries: 0 });
+#: The openai client (at OPENAI_BASE_URL, no retries), the get_weather tool and
+#: ``complete(params, stream)`` (one chat.completions call, streamed or not, usage asked for when
+#: streamed): what the hand-written tool loops on the openai npm package share
+#: (``record_openai_node.py`` too). ``OpenAI`` must be in scope; ``node agent.mjs stream N``
+#: streams the model calls from the N-th on (0-based).
+OPENAI_CHAT_TOOL = """const client = new OpenAI({ baseURL: process.env.OPENAI_BASE_URL, apiKey: process.env.OPENAI_API_KEY, maxRetries: 0 });
 const tools = [{
   type: 'function',
   function: {
@@ -95,7 +87,21 @@ async function complete(params, stream) {
   }
   return message;
 }
+"""
 
+AGENT = """
+import * as traceloop from '@traceloop/node-server-sdk';
+import OpenAI from 'openai';
+
+traceloop.initialize({
+  appName: 'traceloop-node-recording',
+  baseUrl: process.env.TRACELOOP_BASE_URL,
+  apiKey: process.env.TRACELOOP_API_KEY,
+  disableBatch: true,
+  // ES modules are not patched on import: the documented manual instrumentation.
+  instrumentModules: { openAI: OpenAI },
+});
+""" + "\n" + OPENAI_CHAT_TOOL + """
 function weatherAgent(question) {
   return traceloop.withAgent({ name: 'weather-agent' }, async (question) => {
     const messages = [
