@@ -134,6 +134,13 @@ CLIENTS: dict[str, Client] = {
     # usage chunk and puts a js-tiktoken count of the text there (TRACELOOP_ENRICH_TOKENS, on by default),
     # with no attribute saying the call streamed.
     "traceloop_node_stream": Client(cache_read=False, streamed_usage_own_count=True),
+    # The openai npm package under the OpenTelemetry JS OpenAI instrumentation: model calls only (the
+    # tool runs in user code); its chat spans carry input and output tokens, never the cached count;
+    # the messages come as log records (gen_ai.*.message, gen_ai.choice) in each call's span context.
+    "openai_node_otel": Client(cache_read=False, tools=False),
+    # The same loop under OpenInference's OpenAI instrumentation for Node.js: model calls only, and
+    # nothing of a failed call (its span never ends).
+    "openai_node_openinference": Client(tools=False),
     # OpenLIT's own set-up: its OpenAI instrumentation (model calls only) and the contrib httpx one;
     # it reports $0 for a model its price list lacks (offline: all), and counts a call's tokens
     # itself when the API sent none.
