@@ -53,6 +53,14 @@ agent turn against it on 127.0.0.1, with no network and no key:
   mode's ``/v1beta1/publishers/…``): the Gemini answer as Vertex sends it (``createTime``, usage
   with ``trafficType`` and modality details, on every chunk of a stream, counted on the last; no
   function call id). Logged with ``api`` ``vertex``.
+* Groq: ``POST .../openai/v1/chat/completions`` (the Groq SDK's base URL set to ``<url>``):
+  Chat Completions as Groq answers them: usage with Groq's timings (``queue_time``,
+  ``prompt_time``, ``completion_time``, ``total_time``, in seconds) beside the token counts and
+  the cached tokens in ``prompt_tokens_details``; ``x_groq`` with the request id and, on an answer,
+  the cache's hardware split (``dram_cached_tokens``/``sram_cached_tokens``, the cached tokens
+  again, not more of them); a stream's usage in ``x_groq.usage`` on its last chunk whatever the
+  request says, and once more on a usage-only chunk after it when ``stream_options.include_usage``
+  asks; a whole tool call in one chunk. Logged with ``api`` ``groq``.
 * ``GET .../models`` for both vendors' list shapes.
 
 Paths are matched by their ending, so base URLs with or without ``/v1`` work.
@@ -454,7 +462,7 @@ class FakeLLM:
         return [
             e
             for e in list(self.log)
-            if e["api"] in ("chat", "responses", "messages", "gemini", "ollama", "converse", "mistral", "invoke", "azure", "vertex") and (run is None or e["run"] == run)
+            if e["api"] in ("chat", "responses", "messages", "gemini", "ollama", "converse", "mistral", "invoke", "azure", "vertex", "groq") and (run is None or e["run"] == run)
         ]
 
     # -- internals -------------------------------------------------------
@@ -515,6 +523,8 @@ class FakeLLM:
             api = "azure"  # Azure OpenAI: the deployment is in the path, the model in the answer
         elif _vertex_model(path) is not None:
             api = "vertex"  # Gemini on Vertex AI: the publisher's model in the path
+        elif path.endswith("/openai/v1/chat/completions"):
+            api = "groq"  # Groq: its OpenAI-shaped API under /openai/v1
         elif "/mistral/" in path and path.endswith("/chat/completions"):
             api = "mistral"
         elif path.endswith("/chat/completions"):
@@ -588,6 +598,8 @@ class FakeLLM:
             _azure(self, req, body, seq, entry, mode, error_status)
         elif api == "vertex":
             _vertex(self, req, body, seq, entry, mode, error_status)
+        elif api == "groq":
+            _groq(self, req, body, seq, entry, mode, error_status)
         elif api == "other":
             entry["status"] = 404
             self._send_json(req, 404, {"error": {"message": f"fakellm: no route {path}", "type": "not_found"}})
@@ -1458,6 +1470,80 @@ def _vertex(llm: FakeLLM, req: BaseHTTPRequestHandler, body: dict, seq: int, ent
     chunks = [as_vertex(json.loads(line[len("data: "):])) for line in captured.data.decode().split("\r\n\r\n")
               if line.startswith("data: ")]
     llm._send_sse(req, "".join(f"data: {json.dumps(c)}\r\n\r\n" for c in chunks))
+
+
+# -- Groq ----------------------------------------------------------------------
+
+#: Groq's timings of one answer, in seconds (``usage`` carries them beside the token counts).
+GROQ_TIMES = {"queue_time": 0.0213, "prompt_time": 0.0317, "completion_time": 0.0425}
+
+
+def _groq(llm: FakeLLM, req: BaseHTTPRequestHandler, body: dict, seq: int, entry: dict,
+          mode: str, error_status: int) -> None:
+    """Answer a Groq chat completion as Groq does: usage with its timings (seconds, not tokens)
+    and the cached tokens in ``prompt_tokens_details``; ``x_groq`` with the request id (every
+    stream chunk that has it is the first or the last) and, on a whole answer, the cached tokens'
+    split between DRAM and SRAM; a stream's usage in ``x_groq.usage`` on its last chunk always,
+    and again on a usage-only chunk when ``stream_options.include_usage`` asks. No cache writes or
+    reasoning on the wire. Errors are OpenAI-shaped, as Groq's are."""
+    rid = entry["request_id"]  # Groq's request ids start with req_, as the fake's do
+    if mode == "error":
+        entry["kind"], entry["status"] = "error", error_status
+        llm._send_json(req, error_status, llm._error_payload("chat", error_status))
+        return
+    result, tools = _last_tool_result("chat", body), _tool_defs("chat", body)
+    if result is not None:
+        kind, text, tool = "final", FINAL_PREFIX + result.strip()[:80], None
+    elif tools:
+        kind, text, tool = "tool_call", None, _pick_tool(tools)
+    else:
+        kind, text, tool = "text", TEXT_ANSWER, None
+    usage = llm.usage[kind]
+    sent = Usage(input=usage.input, output=usage.output, cached=usage.cached)
+    times = dict(GROQ_TIMES, total_time=GROQ_TIMES["prompt_time"] + GROQ_TIMES["completion_time"])
+    wire_usage = {"queue_time": times["queue_time"], "prompt_tokens": sent.input, "prompt_time": times["prompt_time"],
+                  "completion_tokens": sent.output, "completion_time": times["completion_time"],
+                  "total_tokens": sent.input + sent.output, "total_time": times["total_time"],
+                  "prompt_tokens_details": {"cached_tokens": sent.cached}}
+    # The hardware split of the cached tokens: distinct numbers, so a reader counting them shows.
+    sram = sent.cached // 4
+    hardware = {"dram_cached_tokens": sent.cached - sram, "sram_cached_tokens": sram}
+    stream = bool(body.get("stream"))
+    include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
+    entry.update(kind=kind, response_id=f"chatcmpl-groqfake{seq:04d}", usage=wire_usage, usage_normalized=asdict(sent))
+    tool_calls = None
+    if tool:
+        entry["tool_name"], entry["tool_call_id"] = tool[0], f"call_groqfake{seq:04d}"
+        tool_calls = [{"id": entry["tool_call_id"], "type": "function",
+                       "function": {"name": tool[0], "arguments": json.dumps(tool[1])}}]
+    finish = "tool_calls" if tool else "stop"
+    base = {"id": entry["response_id"], "created": int(time.time()), "model": body.get("model") or "fake-model",
+            "system_fingerprint": "fp_groqfake"}
+    if not stream:
+        message: dict[str, Any] = {"role": "assistant", "content": text}
+        if tool_calls:
+            message["tool_calls"] = tool_calls
+        answer = dict(base, object="chat.completion",
+                      choices=[{"index": 0, "message": message, "logprobs": None, "finish_reason": finish}],
+                      usage=wire_usage, usage_breakdown=None, service_tier="on_demand",
+                      x_groq={"id": rid, "seed": 1234567890, "usage": hardware})
+        llm._send_json(req, 200, answer)
+        return
+
+    def chunk(delta: dict, finish_reason: str | None = None, **extra: Any) -> dict:
+        return dict(base, object="chat.completion.chunk",
+                    choices=[{"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish_reason}], **extra)
+
+    chunks = [chunk({"role": "assistant", "content": ""}, x_groq={"id": rid})]
+    if tool_calls:
+        chunks.append(chunk({"tool_calls": [dict(tool_calls[0], index=0)]}))
+    else:
+        words = (text or "").split(" ")
+        chunks += [chunk({"content": w if i == 0 else " " + w}) for i, w in enumerate(words)]
+    chunks.append(chunk({}, finish, x_groq={"id": rid, "seed": 1234567890, "usage": wire_usage}))
+    if include_usage:
+        chunks.append(dict(base, object="chat.completion.chunk", choices=[], usage=wire_usage, x_groq={"id": rid}))
+    llm._send_sse(req, "".join(f"data: {json.dumps(c)}\n\n" for c in chunks) + "data: [DONE]\n\n")
 
 
 def main() -> None:

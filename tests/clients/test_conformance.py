@@ -276,6 +276,11 @@ CLIENTS: dict[str, Client] = {
     # The same agent with the AI SDK's own spans exported too: each model call's ai.generateText.doGenerate
     # (usage, answer text) inside ai.generateText inside VoltAgent's llm span; the tool as VoltAgent's and the SDK's.
     "voltagent_ai_sdk": Client(),
+    # Groq's SDK (a hand-written tool loop) with OpenLLMetry's groq instrumentation: model calls only, the tool
+    # runs in user code; call 2 streamed (its usage read from x_groq.usage on the last chunk).
+    "groq_openllmetry": Client(tools=False),
+    # The same loop, call 2 not streamed, with OpenInference's groq instrumentation: model calls only.
+    "groq_openinference": Client(tools=False),
 }
 
 
@@ -778,6 +783,8 @@ def _expected_price(span: Any, calls: list[dict]) -> float:
             return 0.0
     if any(c["api"] in ("converse", "invoke") for c in calls if c["model"] == model):  # called through Bedrock: its price
         return _genai_price(model, usage, span.start_ns, provider="aws")
+    if any(c["api"] == "groq" for c in calls if c["model"] == model):  # served by Groq: Groq's price
+        return _genai_price(model, usage, span.start_ns, provider="groq")
     return _genai_price(model, usage, span.start_ns)
 
 

@@ -1,4 +1,4 @@
-"""The fake LLM answers DSPy's ChatAdapter format as dspy.ReAct reads it; Ollama's, Mistral's, Azure
+"""The fake LLM answers DSPy's ChatAdapter format as dspy.ReAct reads it; Ollama's, Mistral's, Groq's, Azure
 OpenAI's and Amazon Bedrock's Converse and InvokeModel APIs as they do (Bedrock's streams as AWS
 event-stream frames, CRCs checked); Gemini as Vertex AI serves it; never calls an Anthropic tool the
 API keeps deferred; and answers other requests as before.
@@ -443,3 +443,62 @@ def test_vertex_error_is_googles_error_json() -> None:
     assert (status, call["status"], call["api"], call["model"]) == (400, 400, "vertex", "gemini-2.5-flash")
     assert json.loads(raw) == {"error": {"code": 400, "message": "fakellm: scripted error (HTTP 400)",
                                          "status": "INVALID_ARGUMENT"}}
+
+
+def _groq(llm: FakeLLM, body: dict) -> tuple[int, str, bytes, dict]:
+    """(status, content type, raw answer, its log entry) of one ``POST /openai/v1/chat/completions``."""
+    status, headers, raw, entry = _post(llm, "/openai/v1/chat/completions", body)
+    return status, headers.get("content-type", ""), raw, entry
+
+
+def test_groq_answers_with_its_timings_and_x_groq_then_streams_the_usage_on_the_last_chunk() -> None:
+    """Groq's usage carries its timings (seconds) beside the token counts; x_groq the request id and
+    the cached tokens' hardware split; a stream's usage comes in x_groq.usage on the last chunk, and
+    again on a usage-only chunk after it when include_usage asks."""
+    tools = [{"type": "function", "function": {"name": "get_weather", "parameters": {}}}]
+    asked = [{"role": "user", "content": "What is the weather in Paris?"}]
+    model = "llama-3.3-70b-versatile"
+    with FakeLLM() as llm:
+        status, _, raw, call1 = _groq(llm, {"model": model, "messages": asked, "tools": tools})
+        first = json.loads(raw)
+        (tc,) = first["choices"][0]["message"]["tool_calls"]
+        done = [*asked, first["choices"][0]["message"],
+                {"role": "tool", "tool_call_id": tc["id"], "content": "Sunny, 22 C"}]
+        streams = [_groq(llm, {"model": model, "messages": done, "tools": tools, "stream": True} | extra)
+                   for extra in ({}, {"stream_options": {"include_usage": True}})]
+        assert llm.calls() == [call1, streams[0][3], streams[1][3]]  # model calls, as a recording lists them
+    tool, final = DEFAULT_USAGE["tool_call"], DEFAULT_USAGE["final"]
+    assert status == 200 and first["choices"][0]["finish_reason"] == "tool_calls" and first["model"] == model
+    assert (tc["function"]["name"], json.loads(tc["function"]["arguments"])) == ("get_weather", {"city": "Paris"})
+    assert (call1["api"], call1["kind"], call1["tool_call_id"]) == ("groq", "tool_call", tc["id"])
+    usage = first["usage"]
+    assert (usage["prompt_tokens"], usage["completion_tokens"], usage["total_tokens"],
+            usage["prompt_tokens_details"]) == (tool.input, tool.output, tool.input + tool.output,
+                                                {"cached_tokens": tool.cached})
+    assert {k for k in usage if k.endswith("_time")} == {"queue_time", "prompt_time", "completion_time", "total_time"}
+    assert all(isinstance(usage[k], float) and usage[k] < 1 for k in usage if k.endswith("_time"))
+    assert call1["usage"] == usage and call1["usage_normalized"] == {
+        "input": tool.input, "output": tool.output, "cached": tool.cached, "cache_creation": 0, "reasoning": 0}
+    hardware = first["x_groq"]["usage"]
+    assert first["x_groq"]["id"] == call1["request_id"] and sum(hardware.values()) == tool.cached
+    for (status2, ctype, raw2, call2), include_usage in zip(streams, (False, True), strict=True):
+        assert (status2, call2["api"], call2["kind"], call2["stream"]) == (200, "groq", "final", True)
+        lines = raw2.decode().split("\n\n")
+        assert ctype.startswith("text/event-stream") and lines[-2] == "data: [DONE]"
+        chunks = [json.loads(line.removeprefix("data: ")) for line in lines[:-2]]
+        with_choice = [c for c in chunks if c["choices"]]
+        assert "".join(c["choices"][0]["delta"].get("content") or "" for c in with_choice) == FINAL_PREFIX + "Sunny, 22 C"
+        assert [("x_groq" in c, c["choices"][0]["finish_reason"]) for c in with_choice] == (
+            [(True, None)] + [(False, None)] * (len(with_choice) - 2) + [(True, "stop")])
+        assert with_choice[-1]["x_groq"]["usage"] == call2["usage"] and call2["usage"]["prompt_tokens"] == final.input
+        usage_only = [c for c in chunks if not c["choices"]]
+        assert [c["usage"] for c in usage_only] == ([call2["usage"]] if include_usage else [])
+        assert all("usage" not in c for c in with_choice)
+
+
+def test_groq_error_is_openai_shaped() -> None:
+    with FakeLLM() as llm:
+        llm.begin_run("error", mode="error")
+        status, _, raw, call = _groq(llm, {"model": "llama-3.3-70b-versatile", "messages": []})
+    assert (status, call["status"], call["api"], call["model"]) == (400, 400, "groq", "llama-3.3-70b-versatile")
+    assert json.loads(raw)["error"]["type"] == "invalid_request_error"
