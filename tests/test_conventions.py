@@ -366,6 +366,16 @@ def test_anthropic_style_usage_gets_cache_added_into_input() -> None:
     assert (s.usage.input, s.usage.cache_read, s.usage.cache_write) == (550, 500, 40)
 
 
+def test_openllmetrys_reasoning_count_is_read_and_stays_inside_output() -> None:
+    """OpenLLMetry's OpenAI span of a reasoning model's call (opentelemetry-instrumentation-openai 0.62.4):
+    the reasoning tokens as ``gen_ai.usage.reasoning_tokens``, already inside the output count, as OpenAI counts them."""
+    s = span({"gen_ai.provider.name": "openai", "gen_ai.request.model": "gpt-5-mini", "gen_ai.usage.input_tokens": 1234,
+              "gen_ai.usage.output_tokens": 56, "gen_ai.usage.total_tokens": 1290,
+              "gen_ai.usage.cache_read.input_tokens": 200, "gen_ai.usage.reasoning_tokens": 24})
+    assert (s.usage.input, s.usage.output, s.usage.cache_read, s.usage.reasoning, s.usage.total) == (
+        1234, 56, 200, 24, 1290)
+
+
 @pytest.mark.parametrize(("field", "key"), [(f, k) for f, ks in cv.SUBTREE_USAGE_KEYS.items() for k in ks])
 def test_subtree_usage_row(field, key) -> None:
     s = span({key: 77, cv.KIND_KEY: "agent"})

@@ -8,7 +8,9 @@ agent turn against it on 127.0.0.1, with no network and no key:
   usage chunk is sent only if ``stream_options.include_usage`` is true, as the
   real API does).
 * OpenAI Responses: ``POST .../responses`` (JSON or SSE events ending with
-  ``response.completed`` that carries usage; Codex CLI uses this API).
+  ``response.completed`` that carries usage; Codex CLI uses this API). An answer
+  whose usage counts reasoning tokens (``OPENAI_REASONING_USAGE``) starts with a
+  reasoning item, as a reasoning model's does.
 * Anthropic Messages: ``POST .../messages`` (JSON or SSE, usage with
   ``cache_read_input_tokens`` and ``cache_creation_input_tokens``) and
   ``POST .../messages/count_tokens``.
@@ -824,7 +826,8 @@ class FakeLLM:
             }
 
         if not stream:
-            self._send_json(req, 200, response("completed", [item], True))
+            payload = response("completed", [item], True)
+            self._send_json(req, 200, _reasoned_response(payload, seq) if usage.reasoning else payload)
             return
         events: list[dict] = []
         events.append({"type": "response.created", "response": response("in_progress", [], False)})
@@ -894,6 +897,8 @@ class FakeLLM:
             )
         events.append({"type": "response.output_item.done", "output_index": 0, "item": item})
         events.append({"type": "response.completed", "response": response("completed", [item], True)})
+        if usage.reasoning:
+            events = _reasoned_events(events, seq)
         data = ""
         for n, ev in enumerate(events):
             ev["sequence_number"] = n
@@ -1544,6 +1549,47 @@ def _groq(llm: FakeLLM, req: BaseHTTPRequestHandler, body: dict, seq: int, entry
     if include_usage:
         chunks.append(dict(base, object="chat.completion.chunk", choices=[], usage=wire_usage, x_groq={"id": rid}))
     llm._send_sse(req, "".join(f"data: {json.dumps(c)}\n\n" for c in chunks) + "data: [DONE]\n\n")
+# -- OpenAI Responses from a reasoning model ----------------------------------
+
+#: An OpenAI reasoning model's answers (o-series, GPT-5): the counts of ``THINKING_USAGE``, sent
+#: on the Responses API as OpenAI does: the reasoning inside ``output_tokens`` (and counted again
+#: apart as ``output_tokens_details.reasoning_tokens``), the cached tokens inside ``input_tokens``
+#: (``input_tokens_details.cached_tokens``), no cache writes.
+OPENAI_REASONING_USAGE = THINKING_USAGE
+
+
+def _reasoning_item(seq: int) -> dict:
+    """The item a reasoning model's answer starts with; OpenAI keeps the reasoning itself
+    (its summary is empty unless asked for)."""
+    return {"type": "reasoning", "id": f"rs_fake{seq:04d}", "summary": []}
+
+
+def _reasoned_response(payload: dict, seq: int) -> dict:
+    """A Responses answer as a reasoning model sends it: a reasoning item before the items it
+    answers with (once it has any), and the effort it reasoned with."""
+    out = dict(payload, reasoning={"effort": "medium", "summary": None})
+    if out.get("output"):
+        out["output"] = [_reasoning_item(seq), *out["output"]]
+    return out
+
+
+def _reasoned_events(events: list[dict], seq: int) -> list[dict]:
+    """A Responses stream as a reasoning model sends it: the reasoning item added and done at
+    output index 0 before the answer's items (each one index further on), every snapshot of the
+    response as ``_reasoned_response`` makes it."""
+    item = _reasoning_item(seq)
+    out: list[dict] = []
+    for ev in events:
+        ev = dict(ev)
+        if "output_index" in ev:
+            ev["output_index"] += 1
+        if "response" in ev:
+            ev["response"] = _reasoned_response(ev["response"], seq)
+        if ev["type"] == "response.output_item.added" and ev["output_index"] == 1:
+            out += [{"type": "response.output_item.added", "output_index": 0, "item": item},
+                    {"type": "response.output_item.done", "output_index": 0, "item": item}]
+        out.append(ev)
+    return out
 
 
 def main() -> None:

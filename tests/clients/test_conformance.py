@@ -123,6 +123,10 @@ CLIENTS: dict[str, Client] = {
     "anthropic": Client(tools=False),
     # OpenLLMetry's OpenAI instrumentation: model calls only, as openai-v2 (the tool runs in user code).
     "openllmetry": Client(tools=False),
+    # The openai SDK's Responses API on a reasoning model (gpt-5-mini), traced by OpenInference's and by OpenLLMetry's
+    # OpenAI instrumentation: model calls only (the tool runs in user code).
+    "openai_responses_openinference": Client(tools=False),
+    "openai_responses_openllmetry": Client(tools=False),
     # LangGraph with OpenLLMetry's LangChain and OpenAI instrumentors (as Traceloop.init() sets them up).
     "openllmetry_langchain": Client(),
     # OpenLLMetry's Anthropic instrumentation (the SDK traces itself too: two spans a call).

@@ -502,3 +502,47 @@ def test_groq_error_is_openai_shaped() -> None:
         status, _, raw, call = _groq(llm, {"model": "llama-3.3-70b-versatile", "messages": []})
     assert (status, call["status"], call["api"], call["model"]) == (400, 400, "groq", "llama-3.3-70b-versatile")
     assert json.loads(raw)["error"]["type"] == "invalid_request_error"
+def test_a_reasoning_model_answers_responses_with_its_reasoning_item_and_reasoning_inside_output() -> None:
+    """OpenAI's Responses API from a reasoning model: each answer starts with a reasoning item, its
+    ``output_tokens`` include the reasoning tokens counted apart in ``output_tokens_details``, its
+    ``input_tokens`` the cached ones; a stream adds the reasoning item at output index 0 and the
+    answer's items after it. Usage without reasoning answers as before (no reasoning item)."""
+    from fakellm import OPENAI_REASONING_USAGE
+
+    tools = [{"type": "function", "name": "get_weather", "parameters": {
+        "type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}}]
+    asked = [{"role": "user", "content": "What is the weather in Paris?"}]
+    with FakeLLM(usage=OPENAI_REASONING_USAGE) as llm:
+        status, _, raw, call1 = _post(llm, "/v1/responses", {"model": "gpt-5-mini", "input": asked, "tools": tools})
+        first = json.loads(raw)
+        done = [*asked, *first["output"],
+                {"type": "function_call_output", "call_id": first["output"][1]["call_id"], "output": "Sunny, 22 C"}]
+        _, headers, raw2, call2 = _post(llm, "/v1/responses", {"model": "gpt-5-mini", "input": done, "tools": tools,
+                                                               "stream": True})
+    tool, final = OPENAI_REASONING_USAGE["tool_call"], OPENAI_REASONING_USAGE["final"]
+    assert tool.reasoning and final.reasoning and not tool.cache_creation
+    assert status == 200 and (call1["kind"], call1["tool_name"]) == ("tool_call", "get_weather")
+    reasoning, fn = first["output"]
+    assert reasoning == {"type": "reasoning", "id": "rs_fake0001", "summary": []}
+    assert (fn["type"], fn["call_id"], json.loads(fn["arguments"])) == ("function_call", call1["tool_call_id"],
+                                                                        {"city": "Paris"})
+    assert first["reasoning"]["effort"] == "medium"
+    assert first["usage"] == call1["usage"] == {
+        "input_tokens": tool.input, "input_tokens_details": {"cached_tokens": tool.cached},
+        "output_tokens": tool.output, "output_tokens_details": {"reasoning_tokens": tool.reasoning},
+        "total_tokens": tool.input + tool.output}
+    assert call1["usage_normalized"]["reasoning"] == tool.reasoning
+    assert headers["content-type"].startswith("text/event-stream") and (call2["kind"], call2["stream"]) == ("final", True)
+    events = [json.loads(block.split("data: ", 1)[1]) for block in raw2.decode().split("\n\n") if block]
+    assert [e["sequence_number"] for e in events] == list(range(len(events)))
+    added = [(e["output_index"], e["item"]["type"]) for e in events if e["type"] == "response.output_item.added"]
+    assert added == [(0, "reasoning"), (1, "message")]
+    assert {e["output_index"] for e in events if e["type"] == "response.output_text.delta"} == {1}
+    completed = events[-1]["response"]
+    assert events[-1]["type"] == "response.completed" and [i["type"] for i in completed["output"]] == [
+        "reasoning", "message"]
+    assert completed["usage"] == call2["usage"] and completed["usage"]["output_tokens"] == final.output
+    assert completed["usage"]["output_tokens_details"]["reasoning_tokens"] == final.reasoning
+    with FakeLLM() as llm:
+        plain = json.loads(_post(llm, "/v1/responses", {"model": "gpt-4o-mini", "input": asked, "tools": tools})[2])
+    assert [i["type"] for i in plain["output"]] == ["function_call"] and plain["reasoning"]["effort"] is None

@@ -124,7 +124,8 @@ ATTRIBUTE_MAP: list[Row] = [
         _int,
         ("gen_ai.usage.reasoning.output_tokens", "llm.token_count.completion_details.reasoning",
          "ai.usage.outputTokenDetails.reasoningTokens", "ai.usage.reasoningTokens",
-         "llm.usage.reasoning_tokens"),
+         # OpenLLMetry's spellings (semconv-ai): the older one, then its gen_ai one (0.5 and later).
+         "llm.usage.reasoning_tokens", "gen_ai.usage.reasoning_tokens"),
     ),
     ("tool", "name", _str, ("gen_ai.tool.name", "tool.name", "ai.toolCall.name")),
     ("tool", "action", _str, ("tool.action",)),
