@@ -85,8 +85,7 @@ def record_responses_turns(name: str, python: Path, agent: str, versions: list[s
         env |= openai_env(rec)
         rec.run_python("ok", python, agent, env)
         rec.run_python("error", python, agent, env, mode="error")
-        rec.save(packages=installed_versions(python, versions), env=env, recorder=f"record_{name}.py", notes=notes,
-                 extra={"fakellm_usage": {k: vars(v) for k, v in OPENAI_REASONING_USAGE.items()}})
+        rec.save(packages=installed_versions(python, versions), env=env, recorder=f"record_{name}.py", notes=notes)
 
 
 def record(python: Path) -> None:

@@ -63,7 +63,7 @@ if str(HERE) not in sys.path:
     sys.path.insert(0, str(HERE))
 
 from capture import CaptureServer  # noqa: E402
-from fakellm import DEFAULT_USAGE, FakeLLM, Usage  # noqa: E402
+from fakellm import FakeLLM, Usage  # noqa: E402
 
 FIXTURES = HERE / "fixtures"
 VENV_ROOT = Path(os.environ.get("AGENTTRACE_CLIENT_VENVS", "/tmp/agenttrace-client-venvs"))
@@ -347,7 +347,7 @@ class Recording:
             "platform": platform.platform(),
             "recorder": recorder,
             "env": env or {},
-            "fakellm_usage": {k: vars(v) for k, v in DEFAULT_USAGE.items()},
+            "fakellm_usage": {k: vars(v) for k, v in self.llm.usage.items()},  # the table this recording's answers used
             "runs": runs,
             "files": files,
             "dropped": dropped,
