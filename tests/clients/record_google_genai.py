@@ -41,18 +41,26 @@ PACKAGES = [
 ]
 
 
-#: The start of a google-genai agent script: the OTel SDK, the instrumentation (also record_vertex_ai's).
-HEAD = OTEL_SDK_SETUP + '''
+#: What a google-genai agent script imports after the OTel SDK set-up (the recorders of other
+#: instrumentations of the SDK put theirs after it).
+IMPORTS = '''
 import sys
 from google import genai
 from google.genai import types
-from opentelemetry.instrumentation.google_genai import GoogleGenAiSdkInstrumentor
+'''
+
+#: The start of a google-genai agent script: the OTel SDK, the instrumentation (also record_vertex_ai's).
+HEAD = OTEL_SDK_SETUP + IMPORTS + '''from opentelemetry.instrumentation.google_genai import GoogleGenAiSdkInstrumentor
 
 GoogleGenAiSdkInstrumentor().instrument()
 '''
 
 #: The packages whose versions a recording names (also record_vertex_ai's).
 VERSIONED = ["google-genai", "opentelemetry-instrumentation-google-genai", "opentelemetry-util-genai", "opentelemetry-sdk"]
+
+#: The Gemini API client on the fake LLM (also the client of the other instrumentations' recorders).
+CLIENT = '''client = genai.Client(api_key=os.environ["GEMINI_API_KEY"],
+                      http_options=types.HttpOptions(base_url=os.environ["FAKELLM_URL"]))'''
 
 AGENT = HEAD + '''
 
@@ -61,8 +69,7 @@ def get_weather(city: str) -> str:
     return f"Sunny, 22 C in {city}"
 
 
-client = genai.Client(api_key=os.environ["GEMINI_API_KEY"],
-                      http_options=types.HttpOptions(base_url=os.environ["FAKELLM_URL"]))
+''' + CLIENT + '''
 ''' + guarded('''
 response = client.models.generate_content(
     model="gemini-2.5-flash",

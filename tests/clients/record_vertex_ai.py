@@ -38,7 +38,11 @@ from recording import (
 NAME = "vertex_ai"
 
 
-AGENT = HEAD + '''
+def tool_loop(client: str) -> str:
+    """The script after its head (the OTel SDK, google-genai's imports, an instrumentation): the
+    tool loop with automatic function calling off, on the ``client`` that ``client`` (Python
+    source) makes; also the loop of the recorders of other instrumentations."""
+    return '''
 MODEL = "gemini-2.5-flash"
 
 
@@ -47,9 +51,7 @@ def get_weather(city: str) -> str:
     return f"Sunny, 22 C in {city}"
 
 
-# Vertex AI express mode: an API key, no project or location.
-client = genai.Client(vertexai=True, api_key=os.environ["GOOGLE_CLOUD_API_KEY"],
-                      http_options=types.HttpOptions(base_url=os.environ["FAKELLM_URL"]))
+''' + client + '''
 config = types.GenerateContentConfig(
     system_instruction="Answer weather questions with the get_weather tool.",
     tools=[get_weather],
@@ -68,6 +70,11 @@ for chunk in client.models.generate_content_stream(model=MODEL, contents=content
     answer += chunk.text or ""
 print("FINAL:", answer)
 ''')
+
+
+AGENT = HEAD + tool_loop('''# Vertex AI express mode: an API key, no project or location.
+client = genai.Client(vertexai=True, api_key=os.environ["GOOGLE_CLOUD_API_KEY"],
+                      http_options=types.HttpOptions(base_url=os.environ["FAKELLM_URL"]))''')
 
 
 def record(python: Path) -> None:

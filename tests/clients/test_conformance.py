@@ -231,6 +231,12 @@ CLIENTS: dict[str, Client] = {
     # Gemini on Vertex AI (express mode) with the same instrumentation, automatic function calling off: one span per
     # model call, call 2 streamed; model calls only (the script runs the tool itself, which the instrumentation does not wrap).
     "vertex_ai": Client(tools=False),
+    # The newest google-genai with OpenInference's instrumentation, the same loop on the Gemini API: model calls only.
+    "google_genai_openinference": Client(tools=False),
+    # The same loop with OpenLLMetry's instrumentation for google-genai: model calls only; its span of the streamed
+    # call keeps the last chunk's text alone as the answer (the rest of the answer is sent nowhere). Output as
+    # Gemini's candidatesTokenCount, the thinking only in the total (THINKING_BESIDE_OUTPUT counts it).
+    "google_genai_openllmetry": Client(tools=False, text=False),
     # LiteLLM's own OTel callback (litellm.callbacks = ["otel"]): model calls only, the tool runs in user code;
     # cached tokens only in its metadata.usage_object.
     "litellm_otel": Client(tools=False),

@@ -107,8 +107,8 @@ __all__ = [
     # this module
     "CACHE_BESIDE_CLIENTS", "CACHE_BESIDE_INPUT", "COST_KEYS", "FAILED_BY_EXCEPTION_KEYS", "FRAMEWORK_BUILT_ON", "FRAMEWORK_HINTS", "FRAMEWORK_SCOPES", "HTTP_STATUS_KEYS", "INSTRUMENTATION_FAMILIES", "INSTANCE_KEYS", "JSON_VALUE_KEYS",
     "PINNED_SESSION_KEY", "RESOURCE_SESSION_KEYS", "RESPONSE_MODEL_KEYS", "SESSION_KEYS",
-    "SUBTREE_USAGE_KEYS", "USAGE_OBJECT_KEYS", "USAGE_RECORD_KEY", "USAGE_OBJECT_PATHS", "USAGE_TYPE_PATHS", "USAGE_TYPES_BESIDE",
-    "Plan", "all_documented_keys", "cache_beside", "decode_json_strings", "extract_cost", "extract_subtree_usage", "extract_usage_object", "is_usage_record",
+    "SUBTREE_USAGE_KEYS", "THINKING_BESIDE_OUTPUT", "USAGE_OBJECT_KEYS", "USAGE_RECORD_KEY", "USAGE_OBJECT_PATHS", "USAGE_TYPE_PATHS", "USAGE_TYPES_BESIDE",
+    "Plan", "all_documented_keys", "cache_beside", "decode_json_strings", "extract_cost", "extract_subtree_usage", "extract_usage_object", "is_usage_record", "thinking_beside",
     "answered_model", "failed_by_exception", "failed_http_status", "finish_usage",
     "built_on", "framework_hint",
     "parts_from_plan", "plan_for", "resource_scope",
@@ -401,13 +401,33 @@ def cache_beside(provider: Any, client: str | None = None) -> bool:
     return client in CACHE_BESIDE_CLIENTS and isinstance(provider, str) and provider.lower() in CACHE_BESIDE_INPUT
 
 
-def finish_usage(fields: dict[str, int], scope: str = "span", beside: bool = False) -> TokenUsage | None:
+#: Providers (lower-cased) whose API counts a thinking model's thoughts beside the answer and both
+#: in its total: Gemini's ``thoughtsTokenCount`` beside ``candidatesTokenCount``, its
+#: ``totalTokenCount`` the prompt's, the answer's and the thoughts' (the names Gemini is sent
+#: under: OTel's ``gcp.gen_ai``, ``gcp.gemini``, ``gcp.vertex_ai``, the older ``vertex_ai`` and
+#: LiteLLM's ``gemini``, OpenInference's ``google``). Thoughts are billed as output. An
+#: instrumentation that passes ``candidatesTokenCount`` on as the output and ``totalTokenCount``
+#: as the total (OpenLLMetry's for google-genai) leaves them only in what the total has beyond
+#: input + output: ``finish_usage`` counts that as output, and as its reasoning.
+THINKING_BESIDE_OUTPUT = frozenset({"gcp.gen_ai", "gcp.gemini", "gcp.vertex_ai", "vertex_ai", "gemini", "google"})
+
+
+def thinking_beside(provider: Any) -> bool:
+    """Whether this provider counts thinking tokens beside the answer's (``THINKING_BESIDE_OUTPUT``)."""
+    return isinstance(provider, str) and provider.lower() in THINKING_BESIDE_OUTPUT
+
+
+def finish_usage(fields: dict[str, int], scope: str = "span", beside: bool = False,
+                 thinking: bool = False) -> TokenUsage | None:
     """A TokenUsage from extracted fields, in the model's convention.
 
     ``input`` must include cache reads and writes (the OTel GenAI rule). When
     a sender's input is smaller than its cache reads + writes it evidently
     reported them Anthropic-style (beside input), so they are added in; with
     ``beside`` (a provider of ``CACHE_BESIDE_INPUT``) they are added in always.
+    ``output`` must include the reasoning: with ``thinking`` (a provider of
+    ``THINKING_BESIDE_OUTPUT``) a total beyond input + output is the thinking
+    the output left out (unless a reasoning count other than that says otherwise).
     """
     if not fields:
         return None
@@ -415,6 +435,9 @@ def finish_usage(fields: dict[str, int], scope: str = "span", beside: bool = Fal
     cached = u.cache_read + u.cache_write
     if cached and (beside or u.input < cached):
         u.input += cached
+    if thinking and u.total > u.input + u.output and u.reasoning in (0, u.total - u.input - u.output):
+        u.reasoning = u.total - u.input - u.output
+        u.output = u.total - u.input
     if u.total < u.input + u.output:
         u.total = u.input + u.output
     return u

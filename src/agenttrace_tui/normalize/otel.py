@@ -177,7 +177,8 @@ def build_span(
                 usage_fields.setdefault(usage_field, count)
             used.update(more_used)
     beside = llm is not None and cv.cache_beside(llm.get("provider"), client)
-    usage = cv.finish_usage(usage_fields, beside=beside) if usage_fields else None
+    thinking = llm is not None and cv.thinking_beside(llm.get("provider"))
+    usage = cv.finish_usage(usage_fields, beside=beside, thinking=thinking) if usage_fields else None
     if usage is None and plan.subtree:
         sub, sub_used = cv.extract_subtree_usage(attrs)
         if sub:
@@ -401,16 +402,19 @@ class _Recipe:
     recipes (ever-new span names) are never compiled.
     """
 
-    __slots__ = ("kind", "internal", "parts", "usage", "beside", "free", "build", "raw", "uses")
+    __slots__ = ("kind", "internal", "parts", "usage", "beside", "thinking", "free", "build", "raw", "uses")
 
     def __init__(self, kind: SpanKind, internal: bool, parts: tuple[tuple[str, Any, tuple[tuple[str, str, type, bool], ...]], ...],
-                 usage: tuple[tuple[str, str, type, bool], ...], free: tuple[str, ...], beside: bool = False) -> None:
+                 usage: tuple[tuple[str, str, type, bool], ...], free: tuple[str, ...], beside: bool = False,
+                 thinking: bool = False) -> None:
         self.kind = kind
         self.internal = internal
         self.parts = parts
         self.usage = usage
         #: The provider counts cache tokens beside input (``cv.CACHE_BESIDE_INPUT``).
         self.beside = beside
+        #: The provider counts thinking tokens beside output (``cv.THINKING_BESIDE_OUTPUT``).
+        self.thinking = thinking
         self.free = free
         #: The compiled recipe, once used often enough.
         self.build: Any = None
@@ -428,7 +432,8 @@ class _Recipe:
                 v = attrs[k]
                 values[field] = cv.cut_head(v, cv.TOOL_PREVIEW_CHARS) if cut else v
             parts[part] = cls(**values)
-        usage = cv.finish_usage({field: attrs[k] for field, k, _t, _c in self.usage}, beside=self.beside) if self.usage else None
+        usage = (cv.finish_usage({field: attrs[k] for field, k, _t, _c in self.usage}, beside=self.beside,
+                                 thinking=self.thinking) if self.usage else None)
         if self.internal:
             attrs[cv.INTERNAL_KEY] = True
         free = {}
@@ -523,9 +528,9 @@ def _recipe_lines(recipe: _Recipe, raw: bool, env: dict[str, Any], key: Any, val
         # TokenUsage with the final values (the same struct, without the dict and the
         # attribute writes; fields the key set lacks keep their defaults, 0).
         got = {field: val(k) for field, k, _t, _c in recipe.usage}
-        if set(got) - _USAGE_FIELDS:
+        if recipe.thinking or set(got) - _USAGE_FIELDS:  # (the thinking rule is not written out)
             lines.append(f"usage = finish_usage({{{', '.join(f'{f!r}: {v}' for f, v in got.items())}}}, "
-                         f"beside={recipe.beside})")
+                         f"beside={recipe.beside}, thinking={recipe.thinking})")
         else:
             for field in sorted(got):
                 lines.append(f"u_{field} = {got[field]}")
@@ -699,8 +704,9 @@ class _FastPlan:
             rows.append((part, field, typ, keys[0]))  # the first key present wins when its value has the type
         present = set(plan.keys)
         recipe_keys = tuple(k for k in _KIND_KEYS if k in present)
-        if any(part == "usage" and field in ("cache_read", "cache_write") for part, field, _t, _k in rows):
-            # Whether cache counts are beside input depends on the provider's value: one recipe per provider.
+        if any(part == "usage" and field in ("cache_read", "cache_write", "total") for part, field, _t, _k in rows):
+            # Whether cache counts are beside input, and thinking tokens beside output, depends on the
+            # provider's value: one recipe per provider.
             recipe_keys += tuple(k for part, field, _t, k in rows if (part, field) == ("llm", "provider"))
         return _FastPlan(tuple(rows), recipe_keys, plan.keys)
 
@@ -750,6 +756,7 @@ class _FastPlan:
                 tuple(by_part.get("usage", ())),
                 tuple(k for k in attrs if k not in used),
                 beside=llm is not None and cv.cache_beside(llm.get("provider"), client),
+                thinking=llm is not None and cv.thinking_beside(llm.get("provider")),
             )
         if len(self.recipes) >= MAX_RECIPES:
             self.recipes.clear()  # ever-new names: start over rather than grow
