@@ -403,6 +403,17 @@ def test_own_usage_wins_over_subtree_usage() -> None:
     assert s.attributes["gen_ai.aggregated_usage.input_tokens"] == 500
 
 
+def test_pydantic_ai_usage_details_give_the_reasoning_already_in_output() -> None:
+    """pydantic-ai's Gemini calls: thinking tokens only as a usage detail, counted in output_tokens (56 = 32 + 24)."""
+    s = span({"gen_ai.operation.name": "chat", "gen_ai.usage.input_tokens": 1234, "gen_ai.usage.output_tokens": 56,
+              "gen_ai.usage.cache_read.input_tokens": 200, "gen_ai.usage.details.thoughts_tokens": 24,
+              "gen_ai.usage.details.cached_content_tokens": 200})
+    assert (s.usage.input, s.usage.output, s.usage.cache_read, s.usage.reasoning) == (1234, 56, 200, 24)
+    agent = span({"gen_ai.operation.name": "invoke_agent", "gen_ai.aggregated_usage.output_tokens": 134,
+                  "gen_ai.aggregated_usage.details.thoughts_tokens": 64})
+    assert (agent.usage.scope, agent.usage.output, agent.usage.reasoning) == ("subtree", 134, 64)
+
+
 LITELLM_USAGE = ("{'completion_tokens': 56, 'prompt_tokens': 1234, 'total_tokens': 1290, 'completion_tokens_details': "
                  "{'reasoning_tokens': 7, 'text_tokens': None}, 'prompt_tokens_details': {'audio_tokens': 0, "
                  "'cached_tokens': 200, 'cache_creation_tokens': 30}, 'cost': 0.0002037}")

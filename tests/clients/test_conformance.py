@@ -115,6 +115,8 @@ CLIENTS: dict[str, Client] = {
     "pydantic_ai_openinference": Client(),
     # pydantic-ai with BedrockConverseModel: provider "bedrock", input already counts the cache reads and writes.
     "pydantic_ai_bedrock": Client(),
+    # pydantic-ai with GoogleModel (google-genai, Gemini API): output counts the thinking tokens, input the cached ones.
+    "pydantic_ai_gemini": Client(),
     "logfire": Client(),
     # util-genai 1.1b0 reports no cached tokens; `true` is not a capture mode any more (no text).
     # The SDK instrumentations below trace model calls only: the tool runs in user code.
@@ -489,7 +491,7 @@ FRAMEWORKS = {"crewai": "crewai", "crewai_openllmetry": "crewai", "ai_sdk_legacy
               "langchain": "langchain", "langchain_bedrock": "langchain", "google_adk": "google-adk",
               "google_adk_gemini": "google-adk", "google_adk_openinference": "google-adk", "pydantic_ai": "pydantic-ai",
               "pydantic_ai_anthropic": "pydantic-ai", "pydantic_ai_openinference": "pydantic-ai",
-              "pydantic_ai_bedrock": "pydantic-ai", "gemini-cli": "gemini-cli", "opencode": "opencode", "qwen-code": "qwen-code",
+              "pydantic_ai_bedrock": "pydantic-ai", "pydantic_ai_gemini": "pydantic-ai", "gemini-cli": "gemini-cli", "opencode": "opencode", "qwen-code": "qwen-code",
               "agent_framework": "agent-framework", "dspy": "dspy", "litellm_otel": "litellm",
               "semantic_kernel": "semantic-kernel", "langgraph_js": "langchain", "haystack": "haystack",
               "langfuse": "langfuse", "copilot-cli": "copilot-cli",

@@ -125,7 +125,11 @@ ATTRIBUTE_MAP: list[Row] = [
         ("gen_ai.usage.reasoning.output_tokens", "llm.token_count.completion_details.reasoning",
          "ai.usage.outputTokenDetails.reasoningTokens", "ai.usage.reasoningTokens",
          # OpenLLMetry's spellings (semconv-ai): the older one, then its gen_ai one (0.5 and later).
-         "llm.usage.reasoning_tokens", "gen_ai.usage.reasoning_tokens"),
+         "llm.usage.reasoning_tokens", "gen_ai.usage.reasoning_tokens",
+         # pydantic-ai (and logfire) put the provider's own usage details under gen_ai.usage.details.*,
+         # its gen_ai.usage.output_tokens counting them in: OpenAI's reasoning tokens, Gemini's thinking
+         # tokens (thoughtsTokenCount) are only there.
+         "gen_ai.usage.details.reasoning_tokens", "gen_ai.usage.details.thoughts_tokens"),
     ),
     ("tool", "name", _str, ("gen_ai.tool.name", "tool.name", "ai.toolCall.name")),
     ("tool", "action", _str, ("tool.action",)),

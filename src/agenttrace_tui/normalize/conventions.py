@@ -246,7 +246,9 @@ SUBTREE_USAGE_KEYS: dict[str, tuple[str, ...]] = {
         "gen_ai.aggregated_usage.cache_creation.input_tokens",
         "gen_ai.aggregated_usage.cache_write.input_tokens",
     ),
-    "reasoning": ("gen_ai.aggregated_usage.reasoning.output_tokens",),
+    "reasoning": ("gen_ai.aggregated_usage.reasoning.output_tokens",
+                  # pydantic-ai's sums of its calls' usage details (see the reasoning row of ATTRIBUTE_MAP).
+                  "gen_ai.aggregated_usage.details.reasoning_tokens", "gen_ai.aggregated_usage.details.thoughts_tokens"),
 }
 
 
