@@ -318,6 +318,26 @@ def _flat_tool_calls(fields: dict[str, Any]) -> list[str]:
     return [text for _id, text in calls]
 
 
+#: The types of the content parts a flat message's content may be a JSON list of (Cohere's).
+_CONTENT_PART_TYPES = frozenset({"text", "thinking", "image_url", "document"})
+
+
+def _flat_content(value: Any) -> Any:
+    """A flat message's content; a JSON list of content parts sent as one string (OpenLLMetry's
+    Cohere instrumentation: ``[{"type": "text", "text": …}]``) as its parts' text. Any other JSON
+    (an answer in JSON mode) is the content as sent."""
+    if not (isinstance(value, str) and value.startswith("[{")):
+        return value
+    try:
+        parts = _json.decode(value)
+    except (msgspec.DecodeError, ValueError):
+        return value
+    if not (isinstance(parts, list) and all(isinstance(p, dict) and p.get("type") in _CONTENT_PART_TYPES
+                                            for p in parts)):
+        return value
+    return " ".join(t for t in map(_part_text, parts) if t)
+
+
 def _take_values(attributes: dict[str, Any], target: dict[str, list[str]], used: list[str]) -> None:
     """``VALUE_KEYS`` into the sides nothing has filled yet."""
     for key, side in VALUE_KEYS.items():
@@ -369,15 +389,19 @@ def extract_messages(attributes: dict[str, Any], values_first: bool = False,
             lines = []
             for _i, fields in sorted(msgs.items()):
                 role = fields.get("message.role", fields.get("role"))
-                content = fields.get("message.content", fields.get("content"))
-                # "" as well as absent: OpenInference's LangChain.js sends a tool-call answer's empty text.
-                if content is None or content == "":
+                content = _flat_content(fields.get("message.content", fields.get("content")))
+                # ``tool_calls.0.function.name``; ``function_call.name`` (LiteLLM's answer's tool call);
+                # ``tool_calls.0.name`` (OpenLLMetry's, its Ollama instrumentation's history)
+                calls = _flat_tool_calls(fields)
+                # "" as well as absent: OpenInference's LangChain.js sends a tool-call answer's empty text,
+                # OpenLLMetry's Cohere instrumentation an empty list of parts ("[]").
+                if content is None or content == "" or (content == "[]" and calls):
                     texts = [v for k, v in sorted(fields.items()) if k.endswith(".text") and isinstance(v, str)]
-                    # ``tool_calls.0.function.name``; ``function_call.name`` (LiteLLM's answer's tool call);
-                    # ``tool_calls.0.name`` (OpenLLMetry's, its Ollama instrumentation's history)
-                    content = " ".join(texts + _flat_tool_calls(fields))
+                    content = " ".join(texts + calls)
                     if not content:
                         continue  # a role alone says nothing (OpenLLMetry's Mistral span of dict messages)
+                elif calls:  # text beside the calls (Cohere's tool plan): the answer is both
+                    content = " ".join([str(content), *calls])
                 lines.append(f"{role}: {content}" if role else str(content))
             if lines:
                 target[side].append("\n".join(lines))
