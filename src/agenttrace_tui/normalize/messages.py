@@ -152,6 +152,9 @@ def _part_text(part: Any) -> str:
     if ptype == "tool_call_response":
         resp = part.get("response", part.get("result", ""))
         return f"[tool result {resp if isinstance(resp, str) else msgspec.json.encode(resp).decode()}]"
+    if ptype == "document" and isinstance(doc := part.get("document"), dict):  # Cohere's (a tool's result)
+        data = doc.get("data", "")
+        return data if isinstance(data, str) else msgspec.json.encode(data).decode()
     if "text" in part and isinstance(part["text"], str):
         return part["text"]
     return f"[{ptype or 'part'}]"
@@ -323,17 +326,20 @@ _CONTENT_PART_TYPES = frozenset({"text", "thinking", "image_url", "document"})
 
 
 def _flat_content(value: Any) -> Any:
-    """A flat message's content; a JSON list of content parts sent as one string (OpenLLMetry's
-    Cohere instrumentation: ``[{"type": "text", "text": …}]``) as its parts' text. Any other JSON
-    (an answer in JSON mode) is the content as sent."""
-    if not (isinstance(value, str) and value.startswith("[{")):
-        return value
-    try:
-        parts = _json.decode(value)
-    except (msgspec.DecodeError, ValueError):
-        return value
-    if not (isinstance(parts, list) and all(isinstance(p, dict) and p.get("type") in _CONTENT_PART_TYPES
-                                            for p in parts)):
+    """A flat message's content; a list of content parts as its parts' text, whether sent as JSON
+    in one string or as an attribute's list of maps (OpenLLMetry's Cohere instrumentation does
+    both: an answer's ``[{"type": "text", "text": …}]``, a tool message's document parts). Any
+    other JSON (an answer in JSON mode) is the content as sent."""
+    parts = value
+    if isinstance(value, str):
+        if not value.startswith("[{"):
+            return value
+        try:
+            parts = _json.decode(value)
+        except (msgspec.DecodeError, ValueError):
+            return value
+    if not (isinstance(parts, list) and parts
+            and all(isinstance(p, dict) and p.get("type") in _CONTENT_PART_TYPES for p in parts)):
         return value
     return " ".join(t for t in map(_part_text, parts) if t)
 
