@@ -695,6 +695,31 @@ def test_openllmetry_flat_tool_calls_show_in_previews() -> None:
     assert s.llm.response_preview == "assistant: Sunny in Paris."
 
 
+def test_a_flat_answer_shows_its_text_and_its_tool_calls() -> None:
+    """OpenLLMetry's Cohere instrumentation: a tool-call answer's content is the JSON list of its
+    parts with Cohere's tool plan as text, and its tool calls beside it; both are the answer. A
+    call with no plan has an empty list ("[]"); an answer in JSON mode is shown as sent; a tool
+    message's document parts are their data."""
+    call = {cv.OPERATION_KEY: "chat", "gen_ai.request.model": "command-a-03-2025",
+            "gen_ai.prompt.0.role": "user", "gen_ai.prompt.0.content": "Paris?", "gen_ai.completion.0.role": "assistant"}
+    asked = {"gen_ai.completion.0.tool_calls.0.id": "get_weather_1byjy32y4hvq",
+             "gen_ai.completion.0.tool_calls.0.name": "get_weather",
+             "gen_ai.completion.0.tool_calls.0.arguments": '{"city": "Paris"}'}
+    s = span({**call, **asked, "gen_ai.completion.0.content": '[{"type": "text", "text": "I will look that up."}]'})
+    assert s.llm.response_preview == 'assistant: I will look that up. [tool_call get_weather({"city": "Paris"})]'
+    s = span({**call, **asked, "gen_ai.completion.0.content": "[]"})
+    assert s.llm.response_preview == 'assistant: [tool_call get_weather({"city": "Paris"})]'
+    s = span({**call, "gen_ai.completion.0.content": '[{"thinking": null, "text": "Sunny.", "type": "text"}]'})
+    assert s.llm.response_preview == "assistant: Sunny."
+    json_mode = '[{"type": "fruit", "name": "apple"}]'
+    s = span({**call, "gen_ai.completion.0.content": json_mode})
+    assert s.llm.response_preview == f"assistant: {json_mode}"
+    # The tool's result handed back as document parts: an attribute's list of maps, not JSON.
+    s = span({**call, "gen_ai.prompt.1.role": "tool",
+              "gen_ai.prompt.1.content": [{"type": "document", "document": {"data": '{"weather": "Sunny"}'}}]})
+    assert s.llm.prompt_preview == 'user: Paris?\ntool: {"weather": "Sunny"}'
+
+
 def test_a_flat_message_with_a_role_alone_is_no_preview() -> None:
     """OpenLLMetry's Mistral instrumentation reads messages as objects: given the SDK's documented
     dicts, it writes ``gen_ai.prompt.0.role`` alone; a tool-call answer's empty text is left out too."""

@@ -55,6 +55,14 @@ agent turn against it on 127.0.0.1, with no network and no key:
   mode's ``/v1beta1/publishers/…``): the Gemini answer as Vertex sends it (``createTime``, usage
   with ``trafficType`` and modality details, on every chunk of a stream, counted on the last; no
   function call id). Logged with ``api`` ``vertex``.
+* Cohere v2 Chat: ``POST .../v2/chat`` (JSON, or SSE events ``message-start`` ...
+  ``message-end`` then ``data: [DONE]`` when ``stream`` is true): the answer as Cohere sends it
+  (``message.tool_plan`` and ``message.tool_calls`` with ids ``<tool>_<12 characters>``, or
+  ``message.content`` text parts; ``finish_reason`` ``TOOL_CALL`` | ``COMPLETE``); usage as
+  ``billed_units`` (what is billed: the known numbers) beside ``tokens`` (what the model read and
+  wrote: the prompt template Cohere adds and a tool call's syntax too, ``COHERE_TEMPLATE_TOKENS``
+  and ``COHERE_TOOL_SYNTAX_TOKENS`` more) and ``cached_tokens``; an error is ``{"id", "message"}``.
+  Logged with ``api`` ``cohere``.
 * Groq: ``POST .../openai/v1/chat/completions`` (the Groq SDK's base URL set to ``<url>``):
   Chat Completions as Groq answers them: usage with Groq's timings (``queue_time``,
   ``prompt_time``, ``completion_time``, ``total_time``, in seconds) beside the token counts and
@@ -109,7 +117,7 @@ Each log entry holds: ``seq``, ``run``, ``method``, ``path``, ``api``
 (``chat`` | ``responses`` | ``messages`` | ``count_tokens`` | ``models`` |
 ``other``), ``model``, ``stream``, ``kind``, ``status``, ``response_id``,
 ``request_id`` (the ``request-id``/``x-request-id`` header sent, one per call),
-``api`` also ``gemini``, ``gemini_count``, ``ollama`` and ``mistral``,
+``api`` also ``gemini``, ``gemini_count``, ``ollama``, ``mistral`` and ``cohere``,
 ``tool_call_id``, ``tool_name``, ``usage`` (exactly the usage object sent on
 the wire, or None) and ``usage_normalized`` (``input``, ``output``,
 ``cached``, ``cache_creation``, ``reasoning``), ``user_agent``.  With
@@ -464,7 +472,7 @@ class FakeLLM:
         return [
             e
             for e in list(self.log)
-            if e["api"] in ("chat", "responses", "messages", "gemini", "ollama", "converse", "mistral", "invoke", "azure", "vertex", "groq") and (run is None or e["run"] == run)
+            if e["api"] in ("chat", "responses", "messages", "gemini", "ollama", "converse", "mistral", "invoke", "azure", "vertex", "groq", "cohere") and (run is None or e["run"] == run)
         ]
 
     # -- internals -------------------------------------------------------
@@ -529,6 +537,8 @@ class FakeLLM:
             api = "groq"  # Groq: its OpenAI-shaped API under /openai/v1
         elif "/mistral/" in path and path.endswith("/chat/completions"):
             api = "mistral"
+        elif path.endswith("/v2/chat"):
+            api = "cohere"  # Cohere's v2 Chat API
         elif path.endswith("/chat/completions"):
             api = "chat"
         elif path.endswith("/api/chat"):
@@ -600,6 +610,8 @@ class FakeLLM:
             _azure(self, req, body, seq, entry, mode, error_status)
         elif api == "vertex":
             _vertex(self, req, body, seq, entry, mode, error_status)
+        elif api == "cohere":
+            _cohere(self, req, body, seq, entry, mode, error_status)
         elif api == "groq":
             _groq(self, req, body, seq, entry, mode, error_status)
         elif api == "other":
@@ -1590,6 +1602,101 @@ def _reasoned_events(events: list[dict], seq: int) -> list[dict]:
                     {"type": "response.output_item.done", "output_index": 0, "item": item}]
         out.append(ev)
     return out
+
+
+# -- Cohere v2 Chat --------------------------------------------------------------
+
+#: Prompt tokens Cohere's ``usage.tokens`` counts and its ``billed_units`` does not (the prompt
+#: template and system preamble Cohere wraps a conversation in): a call's raw input is its billed
+#: input plus these.
+COHERE_TEMPLATE_TOKENS = 683
+#: Output tokens of a tool call's syntax, in ``usage.tokens`` only (billed output is the call's own).
+COHERE_TOOL_SYNTAX_TOKENS = 28
+
+
+def _cohere_tool_result(body: dict) -> str | None:
+    """The text of the tool result a v2 conversation ends with (a ``tool`` message whose content
+    is a string, or text and document parts), or None."""
+    msgs = body.get("messages") or []
+    if not msgs or not isinstance(msgs[-1], dict) or msgs[-1].get("role") != "tool":
+        return None
+    content = msgs[-1].get("content")
+    if isinstance(content, list):
+        parts = []
+        for part in content:
+            doc = part.get("document") if isinstance(part, dict) else None
+            parts.append(_text_of(doc.get("data")) if isinstance(doc, dict) else _text_of(part))
+        return " ".join(parts)
+    return _text_of(content)
+
+
+def _cohere(llm: FakeLLM, req: BaseHTTPRequestHandler, body: dict, seq: int, entry: dict,
+            mode: str, error_status: int) -> None:
+    """Answer a Cohere v2 Chat call (see the module docstring). The log's ``usage`` is the wire's
+    ``usage`` object; ``usage_normalized`` is what is billed (``billed_units``), its ``cached`` the
+    wire's ``cached_tokens``."""
+    rid = f"00000000-0000-4000-8000-{seq:012d}"  # Cohere's ids are UUIDs
+    entry["response_id"] = rid
+    if mode == "error":
+        entry["kind"], entry["status"] = "error", error_status
+        llm._send_json(req, error_status, {"id": rid, "message": f"invalid request: fakellm: scripted error "
+                                                                  f"(HTTP {error_status})"})
+        return
+    result, tools = _cohere_tool_result(body), _tool_defs("chat", body)  # v2 tools are shaped as OpenAI's
+    if result is not None:
+        kind, text, tool = "final", FINAL_PREFIX + result.strip()[:80], None
+    elif tools:
+        kind, text, tool = "tool_call", None, _pick_tool(tools)
+    else:
+        kind, text, tool = "text", TEXT_ANSWER, None
+    usage = llm.usage[kind]
+    sent = Usage(input=usage.input, output=usage.output, cached=usage.cached)  # Cohere reports no cache writes
+    wire_usage = {
+        "billed_units": {"input_tokens": sent.input, "output_tokens": sent.output},
+        "tokens": {"input_tokens": sent.input + COHERE_TEMPLATE_TOKENS,
+                   "output_tokens": sent.output + (COHERE_TOOL_SYNTAX_TOKENS if tool else 0)},
+        "cached_tokens": sent.cached,
+    }
+    entry.update(kind=kind, usage=wire_usage, usage_normalized=asdict(sent))
+    finish = "TOOL_CALL" if tool else "COMPLETE"
+    plan = "I will look that up first." if tool else ""  # (a plan names no tool: the call does)
+    call: dict[str, Any] | None = None
+    if tool:
+        entry["tool_name"], entry["tool_call_id"] = tool[0], f"{tool[0]}_fake{seq:08d}"
+        call = {"id": entry["tool_call_id"], "type": "function",
+                "function": {"name": tool[0], "arguments": json.dumps(tool[1])}}
+    if not body.get("stream"):
+        message: dict[str, Any] = {"role": "assistant"}
+        if call:
+            message |= {"tool_plan": plan, "tool_calls": [call]}
+        else:
+            message["content"] = [{"type": "text", "text": text}]
+        llm._send_json(req, 200, {"id": rid, "message": message, "finish_reason": finish, "usage": wire_usage})
+        return
+
+    def delta(**message: Any) -> dict:
+        return {"delta": {"message": message}}
+
+    events: list[dict] = [{"id": rid, "type": "message-start", **delta(
+        role="assistant", content=[], tool_plan="", tool_calls=[], citations=[])}]
+    if call:
+        words = plan.split(" ")
+        events += [{"type": "tool-plan-delta", **delta(tool_plan=w if i == 0 else " " + w)} for i, w in enumerate(words)]
+        args = call["function"]["arguments"]
+        half = len(args) // 2
+        events.append({"type": "tool-call-start", "index": 0, **delta(tool_calls=dict(
+            call, function={"name": call["function"]["name"], "arguments": ""}))})
+        events += [{"type": "tool-call-delta", "index": 0, **delta(tool_calls={"function": {"arguments": part}})}
+                   for part in (args[:half], args[half:])]
+        events.append({"type": "tool-call-end", "index": 0})
+    else:
+        words = (text or "").split(" ")
+        events.append({"type": "content-start", "index": 0, **delta(content={"type": "text", "text": ""})})
+        events += [{"type": "content-delta", "index": 0, **delta(content={"text": w if i == 0 else " " + w})}
+                   for i, w in enumerate(words)]
+        events.append({"type": "content-end", "index": 0})
+    events.append({"type": "message-end", "delta": {"finish_reason": finish, "usage": wire_usage}})
+    llm._send_sse(req, "".join(f"event: {e['type']}\ndata: {json.dumps(e)}\n\n" for e in events) + "data: [DONE]\n\n")
 
 
 def main() -> None:

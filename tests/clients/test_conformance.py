@@ -274,6 +274,9 @@ CLIENTS: dict[str, Client] = {
     # OpenInference's, carries the cached tokens. Model calls only (the tool runs in user code). The refused
     # request is reported twice too (OpenInference's span names no model then): one failed call.
     "mistral_sdk_telemetry": Client(tools=False, one_error_per_turn=True),
+    # Cohere's SDK 5.21.1 (ClientV2; the instrumentation declares cohere <6) with OpenLLMetry: model calls only (the
+    # tool runs in user code), the billed units as the usage (usage.cached_tokens not passed on).
+    "cohere_openllmetry": Client(cache_read=False, tools=False),
     # AzureOpenAI on a deployment named unlike its model, traced by openai-v2 (util-genai 1.1b0): no cached-token
     # count, model calls only (the tool runs in user code); it names the provider "openai" on Azure too.
     "azure_openai": Client(cache_read=False, tools=False),

@@ -1,7 +1,7 @@
 """The fake LLM answers DSPy's ChatAdapter format as dspy.ReAct reads it; Ollama's, Mistral's, Groq's, Azure
 OpenAI's and Amazon Bedrock's Converse and InvokeModel APIs as they do (Bedrock's streams as AWS
-event-stream frames, CRCs checked); Gemini as Vertex AI serves it; never calls an Anthropic tool the
-API keeps deferred; and answers other requests as before.
+event-stream frames, CRCs checked); Gemini as Vertex AI serves it; Cohere's v2 Chat API as Cohere
+answers it; never calls an Anthropic tool the API keeps deferred; and answers other requests as before.
 
 The requests are shaped as DSPy 3.4's ChatAdapter sends them for ``dspy.ReAct("question -> answer")``
 (system message: the fields and ReAct's tool list; user message: the inputs, the trajectory
@@ -443,6 +443,85 @@ def test_vertex_error_is_googles_error_json() -> None:
     assert (status, call["status"], call["api"], call["model"]) == (400, 400, "vertex", "gemini-2.5-flash")
     assert json.loads(raw) == {"error": {"code": 400, "message": "fakellm: scripted error (HTTP 400)",
                                          "status": "INVALID_ARGUMENT"}}
+
+
+def test_cohere_chat_asks_for_the_tool_then_streams_the_answer_with_billed_and_raw_usage() -> None:
+    """Cohere's v2 Chat: a tool call with its plan and an id ``<tool>_<12 characters>``; the result
+    handed back as a tool message of document parts; a stream as typed SSE events, usage on
+    ``message-end``. Usage is billed units (the known numbers) beside the raw token counts, which
+    include Cohere's prompt template (and a tool call's syntax)."""
+    from fakellm import COHERE_TEMPLATE_TOKENS, COHERE_TOOL_SYNTAX_TOKENS
+
+    tools = [{"type": "function", "function": {"name": "get_weather", "description": "Weather of a city.",
+                                               "parameters": {"type": "object", "properties": {"city": {"type": "string"}},
+                                                              "required": ["city"]}}}]
+    asked = [{"role": "user", "content": "What is the weather in Paris?"}]
+    with FakeLLM() as llm:
+        status, _, raw, call1 = _post(llm, "/v2/chat", {"model": "command-a-03-2025", "messages": asked, "tools": tools})
+        first = json.loads(raw)
+        (tc,) = first["message"]["tool_calls"]
+        done = [*asked, {"role": "assistant", "tool_plan": first["message"]["tool_plan"], "tool_calls": [tc]},
+                {"role": "tool", "tool_call_id": tc["id"],
+                 "content": [{"type": "document", "document": {"data": "Sunny, 22 C"}}]}]
+        _, headers, raw2, call2 = _post(llm, "/v2/chat", {"model": "command-a-03-2025", "messages": done,
+                                                          "tools": tools, "stream": True})
+        assert llm.calls() == [call1, call2]
+    tool, final = DEFAULT_USAGE["tool_call"], DEFAULT_USAGE["final"]
+    assert status == 200 and first["finish_reason"] == "TOOL_CALL" and first["message"]["tool_plan"]
+    assert (tc["type"], tc["function"]["name"], json.loads(tc["function"]["arguments"])) == (
+        "function", "get_weather", {"city": "Paris"})
+    assert tc["id"].startswith("get_weather_") and len(tc["id"]) == len("get_weather_") + 12
+    assert (call1["api"], call1["model"], call1["kind"], call1["tool_call_id"]) == (
+        "cohere", "command-a-03-2025", "tool_call", tc["id"])
+    assert first["usage"] == call1["usage"] == {
+        "billed_units": {"input_tokens": tool.input, "output_tokens": tool.output},
+        "tokens": {"input_tokens": tool.input + COHERE_TEMPLATE_TOKENS,
+                   "output_tokens": tool.output + COHERE_TOOL_SYNTAX_TOKENS},
+        "cached_tokens": tool.cached}
+    assert call1["usage_normalized"] == {"input": tool.input, "output": tool.output, "cached": tool.cached,
+                                         "cache_creation": 0, "reasoning": 0}
+    assert headers["content-type"].startswith("text/event-stream") and (call2["kind"], call2["stream"]) == ("final", True)
+    frames = raw2.decode().split("\n\n")
+    assert frames[-2:] == ["data: [DONE]", ""]
+    events = []
+    for frame in frames[:-2]:
+        name, data = frame.split("\n")
+        events.append(json.loads(data.removeprefix("data: ")))
+        assert name == "event: " + events[-1]["type"]
+    assert [e["type"] for e in events[:2]] == ["message-start", "content-start"]
+    assert [e["type"] for e in events[-2:]] == ["content-end", "message-end"]
+    text = "".join(e["delta"]["message"]["content"]["text"] for e in events if e["type"] == "content-delta")
+    assert text == FINAL_PREFIX + "Sunny, 22 C"
+    end = events[-1]["delta"]
+    assert end["finish_reason"] == "COMPLETE" and end["usage"] == call2["usage"]
+    assert end["usage"]["billed_units"] == {"input_tokens": final.input, "output_tokens": final.output}
+    assert end["usage"]["tokens"] == {"input_tokens": final.input + COHERE_TEMPLATE_TOKENS, "output_tokens": final.output}
+
+
+def test_cohere_chat_streams_a_tool_call_as_plan_and_argument_deltas() -> None:
+    tools = [{"type": "function", "function": {"name": "get_weather", "parameters": {}}}]
+    with FakeLLM() as llm:
+        _, _, raw, call = _post(llm, "/v2/chat", {"model": "command-a-03-2025", "stream": True, "tools": tools,
+                                                  "messages": [{"role": "user", "content": "Weather in Paris?"}]})
+    events = [json.loads(f.split("\n")[1].removeprefix("data: ")) for f in raw.decode().split("\n\n")[:-2]]
+    kinds = [e["type"] for e in events]
+    assert kinds[0] == "message-start" and kinds[-4:] == ["tool-call-delta", "tool-call-delta", "tool-call-end",
+                                                          "message-end"]
+    start = next(e for e in events if e["type"] == "tool-call-start")["delta"]["message"]["tool_calls"]
+    args = "".join(e["delta"]["message"]["tool_calls"]["function"]["arguments"]
+                   for e in events if e["type"] == "tool-call-delta")
+    assert (start["id"], start["function"]["name"], json.loads(args)) == (call["tool_call_id"], "get_weather",
+                                                                          {"city": "Paris"})
+    plan = "".join(e["delta"]["message"]["tool_plan"] for e in events if e["type"] == "tool-plan-delta")
+    assert plan and events[-1]["delta"]["finish_reason"] == "TOOL_CALL"
+
+
+def test_cohere_chat_error_is_coheres_error_json() -> None:
+    with FakeLLM() as llm:
+        llm.begin_run("error", mode="error")
+        status, _, raw, call = _post(llm, "/v2/chat", {"model": "command-a-03-2025", "messages": []})
+    assert (status, call["status"], call["api"], call["kind"]) == (400, 400, "cohere", "error")
+    assert json.loads(raw) == {"id": call["response_id"], "message": "invalid request: fakellm: scripted error (HTTP 400)"}
 
 
 def _groq(llm: FakeLLM, body: dict) -> tuple[int, str, bytes, dict]:

@@ -107,6 +107,8 @@ def _wire_counts(usage: dict) -> tuple[int, int]:
         return usage["prompt_eval_count"], usage["eval_count"]
     if "inputTokens" in usage:  # Bedrock Converse
         return usage["inputTokens"], usage["outputTokens"]
+    if "billed_units" in usage:  # Cohere: what is billed (its raw ``tokens`` count the prompt template too)
+        return usage["billed_units"]["input_tokens"], usage["billed_units"]["output_tokens"]
     return usage["input_tokens"], usage["output_tokens"]
 
 

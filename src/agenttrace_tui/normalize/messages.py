@@ -152,6 +152,9 @@ def _part_text(part: Any) -> str:
     if ptype == "tool_call_response":
         resp = part.get("response", part.get("result", ""))
         return f"[tool result {resp if isinstance(resp, str) else msgspec.json.encode(resp).decode()}]"
+    if ptype == "document" and isinstance(doc := part.get("document"), dict):  # Cohere's (a tool's result)
+        data = doc.get("data", "")
+        return data if isinstance(data, str) else msgspec.json.encode(data).decode()
     if "text" in part and isinstance(part["text"], str):
         return part["text"]
     return f"[{ptype or 'part'}]"
@@ -318,6 +321,29 @@ def _flat_tool_calls(fields: dict[str, Any]) -> list[str]:
     return [text for _id, text in calls]
 
 
+#: The types of the content parts a flat message's content may be a JSON list of (Cohere's).
+_CONTENT_PART_TYPES = frozenset({"text", "thinking", "image_url", "document"})
+
+
+def _flat_content(value: Any) -> Any:
+    """A flat message's content; a list of content parts as its parts' text, whether sent as JSON
+    in one string or as an attribute's list of maps (OpenLLMetry's Cohere instrumentation does
+    both: an answer's ``[{"type": "text", "text": …}]``, a tool message's document parts). Any
+    other JSON (an answer in JSON mode) is the content as sent."""
+    parts = value
+    if isinstance(value, str):
+        if not value.startswith("[{"):
+            return value
+        try:
+            parts = _json.decode(value)
+        except (msgspec.DecodeError, ValueError):
+            return value
+    if not (isinstance(parts, list) and parts
+            and all(isinstance(p, dict) and p.get("type") in _CONTENT_PART_TYPES for p in parts)):
+        return value
+    return " ".join(t for t in map(_part_text, parts) if t)
+
+
 def _take_values(attributes: dict[str, Any], target: dict[str, list[str]], used: list[str]) -> None:
     """``VALUE_KEYS`` into the sides nothing has filled yet."""
     for key, side in VALUE_KEYS.items():
@@ -369,15 +395,19 @@ def extract_messages(attributes: dict[str, Any], values_first: bool = False,
             lines = []
             for _i, fields in sorted(msgs.items()):
                 role = fields.get("message.role", fields.get("role"))
-                content = fields.get("message.content", fields.get("content"))
-                # "" as well as absent: OpenInference's LangChain.js sends a tool-call answer's empty text.
-                if content is None or content == "":
+                content = _flat_content(fields.get("message.content", fields.get("content")))
+                # ``tool_calls.0.function.name``; ``function_call.name`` (LiteLLM's answer's tool call);
+                # ``tool_calls.0.name`` (OpenLLMetry's, its Ollama instrumentation's history)
+                calls = _flat_tool_calls(fields)
+                # "" as well as absent: OpenInference's LangChain.js sends a tool-call answer's empty text,
+                # OpenLLMetry's Cohere instrumentation an empty list of parts ("[]").
+                if content is None or content == "" or (content == "[]" and calls):
                     texts = [v for k, v in sorted(fields.items()) if k.endswith(".text") and isinstance(v, str)]
-                    # ``tool_calls.0.function.name``; ``function_call.name`` (LiteLLM's answer's tool call);
-                    # ``tool_calls.0.name`` (OpenLLMetry's, its Ollama instrumentation's history)
-                    content = " ".join(texts + _flat_tool_calls(fields))
+                    content = " ".join(texts + calls)
                     if not content:
                         continue  # a role alone says nothing (OpenLLMetry's Mistral span of dict messages)
+                elif calls:  # text beside the calls (Cohere's tool plan): the answer is both
+                    content = " ".join([str(content), *calls])
                 lines.append(f"{role}: {content}" if role else str(content))
             if lines:
                 target[side].append("\n".join(lines))
