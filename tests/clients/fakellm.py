@@ -12,8 +12,9 @@ agent turn against it on 127.0.0.1, with no network and no key:
   whose usage counts reasoning tokens (``OPENAI_REASONING_USAGE``) starts with a
   reasoning item, as a reasoning model's does.
 * Anthropic Messages: ``POST .../messages`` (JSON or SSE, usage with
-  ``cache_read_input_tokens`` and ``cache_creation_input_tokens``) and
-  ``POST .../messages/count_tokens``.
+  ``cache_read_input_tokens`` and ``cache_creation_input_tokens``; a stream's
+  ``message_start`` and its ``message_delta`` both carry the input and cache
+  counts, as the API sends them now) and ``POST .../messages/count_tokens``.
 * Google Gemini: ``POST .../models/<model>:generateContent`` and
   ``:streamGenerateContent`` (SSE with ``alt=sse``; ``usageMetadata`` whose
   ``promptTokenCount`` includes ``cachedContentTokenCount``, as the real API
@@ -35,7 +36,8 @@ agent turn against it on 127.0.0.1, with no network and no key:
   Claude Code call it): ``POST .../model/<modelId>/invoke`` (the Messages answer as
   JSON) and ``/invoke-with-response-stream`` (each Messages SSE event's JSON, base64,
   as the ``bytes`` of an event-stream ``chunk``; Bedrock's invocation metrics added
-  to ``message_stop``). Usage as the Messages API sends it; errors as Converse's.
+  to ``message_stop``). Usage as the Messages API sends it, but a stream's
+  ``message_delta`` carries the output count alone; errors as Converse's.
   Logged with ``api`` ``invoke``.
 * Mistral: ``POST .../mistral/v1/chat/completions`` (a client's server URL set to
   ``<url>/mistral``): Chat Completions as Mistral's API answers it: usage with
@@ -176,6 +178,9 @@ THINKING_USAGE: dict[str, Usage] = {
     kind: Usage(u.input, u.output, u.cached, 0, reasoning)
     for (kind, u), reasoning in zip(DEFAULT_USAGE.items(), (24, 40, 0, 0), strict=True)
 }
+
+#: The usage keys of a Messages stream's ``message_delta`` (cumulative counts, Anthropic's names).
+ANTHROPIC_DELTA_USAGE = ("input_tokens", "cache_creation_input_tokens", "cache_read_input_tokens", "output_tokens")
 
 # Tools a client is likely to define, tried in this order before "the first tool".
 PREFERRED_TOOLS = (
@@ -977,12 +982,13 @@ class FakeLLM:
                     }
                 )
         events.append({"type": "content_block_stop", "index": 0})
-        # As documented: message_delta carries the final output count only.
+        # message_delta's usage is cumulative and, as the API sends it now, carries the input and
+        # cache counts again beside the final output count (langchain-anthropic reads them only here).
         events.append(
             {
                 "type": "message_delta",
                 "delta": {"stop_reason": stop, "stop_sequence": None},
-                "usage": {"output_tokens": usage.output},
+                "usage": {key: wire_usage[key] for key in ANTHROPIC_DELTA_USAGE},
             }
         )
         events.append({"type": "message_stop"})
@@ -1303,6 +1309,8 @@ def _invoke(llm: FakeLLM, req: BaseHTTPRequestHandler, body: dict, seq: int, ent
         if not line.startswith("data: "):
             continue
         event = json.loads(line[len("data: "):])
+        if event["type"] == "message_delta":  # Bedrock's carries the output count alone
+            event["usage"] = {"output_tokens": usage.output}
         if event["type"] == "message_stop":  # Bedrock adds its own account of the call here
             event["amazon-bedrock-invocationMetrics"] = {
                 "inputTokenCount": usage.input, "outputTokenCount": usage.output,

@@ -99,6 +99,12 @@ CLIENTS: dict[str, Client] = {
     "langchain": Client(),
     # The same agent on Bedrock (langchain-aws ChatBedrockConverse): usage_metadata counts cache reads and writes in input.
     "langchain_bedrock": Client(),
+    # The same agent on Anthropic (langchain-anthropic ChatAnthropic, streamed): usage_metadata counts cache reads and
+    # writes in input; the anthropic SDK traces each call too, as the root of a trace of its own.
+    "langchain_anthropic_openinference": Client(),
+    # The same agent with OpenLLMetry's LangChain and Anthropic instrumentations (as traceloop-sdk sets them up): the
+    # Anthropic one adds no span inside LangChain's, the SDK's own span of each call is its sibling.
+    "langchain_anthropic_openllmetry": Client(),
     # LangGraph.js with OpenInference's LangChain.js instrumentation (manuallyInstrument on the callbacks manager).
     "langgraph_js": Client(),
     # LiteLLM names the model "openai/gpt-4o-mini". ADK's message text is in a log record naming
@@ -491,7 +497,9 @@ FRAMEWORKS = {"crewai": "crewai", "crewai_openllmetry": "crewai", "ai_sdk_legacy
               "openai_agents": "openai-agents", "strands": "strands", "strands_bedrock": "strands",
               "strands_openinference": "strands",
               "openai_agents_openllmetry": "openai-agents", "openai_agents_logfire": "openai-agents",
-              "langchain": "langchain", "langchain_bedrock": "langchain", "google_adk": "google-adk",
+              "langchain": "langchain", "langchain_bedrock": "langchain",
+              "langchain_anthropic_openinference": "langchain", "langchain_anthropic_openllmetry": "langchain",
+              "google_adk": "google-adk",
               "google_adk_gemini": "google-adk", "google_adk_openinference": "google-adk", "pydantic_ai": "pydantic-ai",
               "pydantic_ai_anthropic": "pydantic-ai", "pydantic_ai_openinference": "pydantic-ai",
               "pydantic_ai_bedrock": "pydantic-ai", "pydantic_ai_gemini": "pydantic-ai", "gemini-cli": "gemini-cli", "opencode": "opencode", "qwen-code": "qwen-code",

@@ -1,7 +1,8 @@
 """The fake LLM answers DSPy's ChatAdapter format as dspy.ReAct reads it; Ollama's, Mistral's, Groq's, Azure
 OpenAI's and Amazon Bedrock's Converse and InvokeModel APIs as they do (Bedrock's streams as AWS
 event-stream frames, CRCs checked); Gemini as Vertex AI serves it; Cohere's v2 Chat API as Cohere
-answers it; never calls an Anthropic tool the API keeps deferred; and answers other requests as before.
+answers it; never calls an Anthropic tool the API keeps deferred; streams an Anthropic answer's usage
+as the Messages API does; and answers other requests as before.
 
 The requests are shaped as DSPy 3.4's ChatAdapter sends them for ``dspy.ReAct("question -> answer")``
 (system message: the fields and ReAct's tool list; user message: the inputs, the trajectory
@@ -165,6 +166,25 @@ def test_a_deferred_anthropic_tool_is_never_the_one_called() -> None:
          "input_schema": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}},
     ]}
     assert _pick_tool(_tool_defs("messages", body)) == ("mcp__weather__get_weather", {"city": "Paris"})
+
+
+def test_a_streamed_anthropic_answer_repeats_its_input_and_cache_counts_in_message_delta() -> None:
+    """The Messages API's message_delta usage is cumulative and carries the input and cache counts
+    again beside the output count: langchain-anthropic reads a streamed call's usage only there."""
+    tools = [{"name": "get_weather", "description": "Get the weather.",
+              "input_schema": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}}]
+    body = {"model": "claude-sonnet-4-5", "max_tokens": 512, "stream": True, "tools": tools,
+            "messages": [{"role": "user", "content": "What is the weather in Paris?"}]}
+    with FakeLLM() as llm:
+        status, headers, raw, call = _post(llm, "/v1/messages", body)
+    events = [json.loads(line[len("data: "):]) for line in raw.decode().splitlines() if line.startswith("data: ")]
+    start = next(e for e in events if e["type"] == "message_start")["message"]["usage"]
+    delta = next(e for e in events if e["type"] == "message_delta")["usage"]
+    u = DEFAULT_USAGE["tool_call"]
+    assert (status, headers["content-type"].split(";")[0], call["kind"]) == (200, "text/event-stream", "tool_call")
+    counts = {"input_tokens": u.input, "cache_creation_input_tokens": u.cache_creation, "cache_read_input_tokens": u.cached}
+    assert start == dict(counts, output_tokens=1, service_tier="standard")
+    assert delta == dict(counts, output_tokens=u.output)
 
 
 def _converse(llm: FakeLLM, model: str, body: dict, stream: bool) -> tuple[int, dict[str, str], bytes, dict]:

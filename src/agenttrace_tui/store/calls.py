@@ -70,7 +70,16 @@ here prices or estimates: enrichment runs after, on the merged span.
   (``StoreUpsert._report_elsewhere``) when both answer with one response id,
   or when they are ``nested_elsewhere``: one runs within the other's time, as
   in rule 2, and only one of them names the response (the SDK's own span of
-  the request may not: mistralai 1.x's names none).
+  the request may not: mistralai 1.x's names none). Inside an agent's trace
+  the same happens to a chat model's span: OpenInference's LangChain
+  instrumentation never makes it current, so the SDK's span of the request
+  is the root of a trace of its own, folded into the chat model's span (same
+  usage, nested in time, only the SDK's naming the response) whichever
+  arrives first (``_nested_elsewhere``, ``_root_call_elsewhere``: the SDK's
+  span stored first stays as a plain span naming the merged one,
+  ``FOLDED_INTO``); OpenLLMetry's puts the SDK's span beside it, under the
+  same parent: rule 4, the two reporters told apart by the response id
+  (``two_reporters``).
 * **Calls recorded onto one span are apart.** A model call's inference details
   record (``gen_ai.client.inference.operation.details``: one per call) names
   the span the call ran in. When that span is a model call reporting usage
@@ -212,15 +221,23 @@ def same_call(a: Span, b: Span) -> bool:
 
 def two_reporters(a: Span, b: Span) -> bool:
     """One report rebuilt from log events and one not, one a usage record and one not
-    (``cv.is_usage_record``), or one nested in the other: two reports of one call, never
-    two calls of one reporter (a retried tool call may reuse its call id)."""
+    (``cv.is_usage_record``), one nested in the other, or siblings, one naming the response
+    and the other not, one running within the other's time: two reports of one call, never
+    two calls of one reporter (a retried tool call may reuse its call id; an instrumentation
+    names every response it reports or none, as ``nested_elsewhere`` has it). The last is a
+    provider SDK tracing itself beside an instrumentation's span that it does not see as its
+    parent (OpenLLMetry's LangChain span of a ``ChatAnthropic`` call and the anthropic SDK's
+    own span of the request, both under the chain that runs the model); a call further down
+    (a sub-agent's, in a tool) is no sibling."""
     aa, ba = a.attributes, b.attributes
     return ((REBUILT in aa) != (REBUILT in ba)
             or (b.parent_span_id == a.span_id and _within(a, b)) or (a.parent_span_id == b.span_id and _within(b, a))
             # Last, and spelled out: it runs for each candidate twin of most new model calls (a
             # usage another call had); two calls of cv.is_usage_record cost ~7k instructions a
             # span of the stream benchmark (bench_stream_ir's store part), this ~0.1k.
-            or (_USAGE_RECORD in aa) != (_USAGE_RECORD in ba))
+            or (_USAGE_RECORD in aa) != (_USAGE_RECORD in ba)
+            or (a.parent_span_id == b.parent_span_id and has_call_id(a) != has_call_id(b)
+                and (_within(a, b) or _within(b, a))))
 
 
 def same_tool_call(a: Span, b: Span) -> bool:

@@ -57,6 +57,7 @@ from .calls import (
     deep_twins,
     find_twin,
     fold_into,
+    has_call_id,
     nested_elsewhere,
     remember,
     same_call,
@@ -377,6 +378,10 @@ class SpanUpserts(StoreIndex):
             if middle and (pair := deep_nested_pair(trace, span)) is not None:
                 self._fold_stored(trace, *pair)
                 last = None
+            if (usage_key is not None and id_key is None and span.parent_span_id is not None
+                    and (found := self._root_call_elsewhere(span, usage_key)) is not None):
+                self._fold_root_into(trace, span, *found)
+                last = None
         return i
 
     def _end_spans(self, updates: list, start: int) -> int:
@@ -627,6 +632,9 @@ class SpanUpserts(StoreIndex):
                     if key[0] == "id":
                         self._note_root_call(key[1], trace.trace_id, new.span_id)
         self._stored(trace, session, new)
+        if (kind is _LLM and new.parent_span_id is not None and (own := usage_key(new.usage)) is not None
+                and (found := self._root_call_elsewhere(new, own)) is not None):
+            self._fold_root_into(trace, new, *found)
         for call in recorded:
             self._upsert_span(call)
         if (kind is not _LLM and kind is not _TOOL and new.parent_span_id is not None
@@ -693,19 +701,78 @@ class SpanUpserts(StoreIndex):
     def _nested_elsewhere(self, span: Span) -> tuple[TraceEntry, Span, str] | None:
         """``_report_elsewhere``'s second rule: among the session's ``NESTED_ELSEWHERE_TRACES``
         latest traces (the other report of a call ended just before or after it), a trace of
-        one model call that is one call with ``span`` (``calls.nested_elsewhere``)."""
+        one model call, or a model call inside a larger trace's tree with the same usage (its
+        call key) that names no response where ``span`` names it, that is one call with
+        ``span`` (``calls.nested_elsewhere``). The larger trace is an agent's whose
+        instrumentation never makes its model call's span current (OpenInference's LangChain
+        one): the provider SDK's own span of the request is the root of a trace of its own."""
         session = self.sessions.get(span.session_id or DEFAULT_SESSION)
         if session is None:
             return None
         traces = self.traces
+        key = usage_key(span.usage)
+        # In a larger trace: a call inside the agent's tree naming no response, this one naming it.
+        named = has_call_id(span)
         for tid in islice(reversed(session.trace_ids), NESTED_ELSEWHERE_TRACES):
             trace = traces.get(tid)
-            if trace is None or len(trace.spans) != 1:
+            if trace is None:
+                continue
+            if len(trace.spans) == 1:
+                old = next(iter(trace.spans.values()))
+                if old.kind is _LLM and old.parent_span_id is None and nested_elsewhere(old, span):
+                    return trace, old, NESTED_ELSEWHERE_RULE
+            elif named and key is not None and trace.calls is not None and (sid := trace.calls.get(key)) is not None:
+                old = trace.spans.get(sid)  # type: ignore[assignment]
+                if old is not None and old.kind is _LLM and old.parent_span_id is not None and nested_elsewhere(old, span):
+                    return trace, old, NESTED_ELSEWHERE_RULE
+        return None
+
+    def _root_call_elsewhere(self, span: Span, key: tuple) -> tuple[TraceEntry, Span] | None:
+        """``_nested_elsewhere`` the other way round: for a new model call inside a trace, with
+        usage (``key``, its usage key) and no response id, a model call naming the response
+        stored first as the only span of one of the session's ``NESTED_ELSEWHERE_TRACES`` latest
+        traces, with the same usage, that is one call with it (``calls.nested_elsewhere``): the
+        provider SDK's own span of the request, which ends (and is often exported) before the
+        agent instrumentation's span around it."""
+        session = self.sessions.get(span.session_id)
+        if session is None or has_call_id(span):
+            return None
+        traces = self.traces
+        for tid in islice(reversed(session.trace_ids), NESTED_ELSEWHERE_TRACES):
+            trace = traces.get(tid)
+            if trace is None or tid == span.trace_id or len(trace.spans) != 1:
                 continue
             old = next(iter(trace.spans.values()))
-            if old.kind is _LLM and old.parent_span_id is None and nested_elsewhere(old, span):
-                return trace, old, NESTED_ELSEWHERE_RULE
+            if (old.kind is _LLM and old.parent_span_id is None and usage_key(old.usage) == key
+                    and nested_elsewhere(old, span)):
+                return trace, old
         return None
+
+    def _fold_root_into(self, trace: TraceEntry, span: Span, old_trace: TraceEntry, old: Span) -> None:
+        """Fold ``old``, a stored model call alone in ``old_trace`` (``_root_call_elsewhere``),
+        into ``span``, the stored model call of ``trace`` it reports again, as ``_fold_stored``
+        does within a trace: ``old`` is not deleted (it may be written already) but stays as a
+        plain span naming ``span`` (``FOLDED_INTO``), with no model, usage or cost, so it counts
+        as no call, and its report is merged into ``span``, in the agent's tree."""
+        old_id = old.span_id
+        running = old_trace.counted_running
+        counted = running.pop(old_id, None) if running else None
+        if old_id not in old_trace.pending:
+            # What the totals count for it until the next fold, which takes its call back.
+            old_trace.pending[old_id] = counted if counted is not None else counted_of(old)
+        self._agg_dirty[old_trace.trace_id] = old_trace
+        calls = old_trace.calls
+        if calls:
+            for k in call_keys(old):
+                if calls.get(k) == old_id:
+                    del calls[k]
+        report = msgspec.structs.replace(old, trace_id=trace.trace_id, session_id=trace.session_id)
+        stub = msgspec.structs.replace(old, kind=_CUSTOM, llm=None, usage=None, cost=None, events=(),
+                                       attributes={FOLDED_INTO: span.span_id})
+        old_trace.spans[old_id] = stub
+        self._mark(old_trace, self.sessions[old_trace.session_id], stub)
+        reparent = self._fold(trace, span, report, NESTED_ELSEWHERE_RULE)
+        self._merge_report(trace, self.sessions[trace.session_id], span, report, reparent)
 
     def _fold_across(self, span: Span, trace: TraceEntry, old: Span, rule: str) -> None:
         """Fold ``span`` into ``old``, the same call reported in another trace (``_report_elsewhere``,
