@@ -101,6 +101,9 @@ class StoreIndex:
         #: Response id -> (trace id, span id) of the model call that is the root of its trace, for a
         #: second report of it that is the root of another trace (``StoreUpsert._report_elsewhere``).
         self._root_calls: dict[str, tuple[str, str]] = {}
+        #: Usage key -> (trace id, span id) of the latest such model call with usage, for the
+        #: agent instrumentation's report of it inside a tree (``StoreUpsert._root_call_elsewhere``).
+        self._root_usage_calls: dict[tuple, tuple[str, str]] = {}
 
 
     def running_live(self, calls: bool = False) -> int:

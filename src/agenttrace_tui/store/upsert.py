@@ -164,6 +164,7 @@ class SpanUpserts(StoreIndex):
         hook = self.span_hook
         version = self.version
         upsert = self._upsert_span
+        root_usage_calls = self._root_usage_calls
         last = None  # the trace of the previous span stored here (None after any other step)
         session: SessionEntry | None = None
         recorded: tuple[Span, ...] | list[Span] = ()  # calls recorded onto the span, rebuilt (store.calls)
@@ -343,7 +344,7 @@ class SpanUpserts(StoreIndex):
                 if id_key is not None:
                     calls.setdefault(id_key, span_id)
                     if id_key[0] == "id" and span.parent_span_id is None:
-                        self._note_root_call(id_key[1], trace.trace_id, span_id)
+                        self._note_root_call(id_key[1], trace.trace_id, span_id, usage_key)
                 if usage_key is not None:
                     calls.setdefault(usage_key, span_id)
             if hook is not None:
@@ -378,7 +379,8 @@ class SpanUpserts(StoreIndex):
             if middle and (pair := deep_nested_pair(trace, span)) is not None:
                 self._fold_stored(trace, *pair)
                 last = None
-            if (usage_key is not None and id_key is None and span.parent_span_id is not None
+            if (usage_key is not None and id_key is None and usage_key in root_usage_calls
+                    and span.parent_span_id is not None
                     and (found := self._root_call_elsewhere(span, usage_key)) is not None):
                 self._fold_root_into(trace, span, *found)
                 last = None
@@ -630,7 +632,7 @@ class SpanUpserts(StoreIndex):
             if new.parent_span_id is None:
                 for key in keys:
                     if key[0] == "id":
-                        self._note_root_call(key[1], trace.trace_id, new.span_id)
+                        self._note_root_call(key[1], trace.trace_id, new.span_id, usage_key(new.usage))
         self._stored(trace, session, new)
         if (kind is _LLM and new.parent_span_id is not None and (own := usage_key(new.usage)) is not None
                 and (found := self._root_call_elsewhere(new, own)) is not None):
@@ -669,13 +671,20 @@ class SpanUpserts(StoreIndex):
         reparent = self._fold(trace, outer, report, DEEP_NESTED_RULE)
         self._merge_report(trace, session, outer, report, reparent)
 
-    def _note_root_call(self, response_id: str, trace_id: str, span_id: str) -> None:
-        """Remember a model call that is the root of its trace by its response id (bounded)."""
+    def _note_root_call(self, response_id: str, trace_id: str, span_id: str, usage: tuple | None) -> None:
+        """Remember a model call that is the root of its trace by its response id, and by its
+        usage key (``usage``) when it has one (bounded)."""
         calls = self._root_calls
         if response_id not in calls:
             if len(calls) >= MAX_ROOT_CALLS:
                 del calls[next(iter(calls))]  # the oldest: its second report came long ago, if ever
             calls[response_id] = (trace_id, span_id)
+        if usage is not None:
+            by_usage = self._root_usage_calls
+            by_usage.pop(usage, None)  # the latest call of a usage, last in order
+            if len(by_usage) >= MAX_ROOT_CALLS:
+                del by_usage[next(iter(by_usage))]
+            by_usage[usage] = (trace_id, span_id)
 
     def _report_elsewhere(self, span: Span) -> tuple[TraceEntry, Span, str] | None:
         """The model call of another trace that this new model call, the root of a trace not
@@ -734,19 +743,23 @@ class SpanUpserts(StoreIndex):
         traces, with the same usage, that is one call with it (``calls.nested_elsewhere``): the
         provider SDK's own span of the request, which ends (and is often exported) before the
         agent instrumentation's span around it."""
-        session = self.sessions.get(span.session_id)
-        if session is None or has_call_id(span):
+        # It runs for every new model call with usage inside a trace: one lookup in the calls
+        # noted as roots of their traces (``_note_root_call``) first, the rest on a hit.
+        hit = self._root_usage_calls.get(key)
+        if hit is None:
             return None
-        traces = self.traces
-        for tid in islice(reversed(session.trace_ids), NESTED_ELSEWHERE_TRACES):
-            trace = traces.get(tid)
-            if trace is None or tid == span.trace_id or len(trace.spans) != 1:
-                continue
-            old = next(iter(trace.spans.values()))
-            if (old.kind is _LLM and old.parent_span_id is None and usage_key(old.usage) == key
-                    and nested_elsewhere(old, span)):
-                return trace, old
-        return None
+        tid, sid = hit
+        trace = self.traces.get(tid)
+        if trace is None or tid == span.trace_id or len(trace.spans) != 1 or trace.session_id != span.session_id:
+            return None
+        session = self.sessions.get(span.session_id)
+        if session is None or tid not in islice(reversed(session.trace_ids), NESTED_ELSEWHERE_TRACES):
+            return None
+        old = trace.spans.get(sid)
+        if (old is None or old.kind is not _LLM or old.parent_span_id is not None or usage_key(old.usage) != key
+                or has_call_id(span) or not nested_elsewhere(old, span)):
+            return None
+        return trace, old
 
     def _fold_root_into(self, trace: TraceEntry, span: Span, old_trace: TraceEntry, old: Span) -> None:
         """Fold ``old``, a stored model call alone in ``old_trace`` (``_root_call_elsewhere``),
