@@ -76,6 +76,10 @@ agent turn against it on 127.0.0.1, with no network and no key:
 * ``GET .../models`` for both vendors' list shapes.
 
 Paths are matched by their ending, so base URLs with or without ``/v1`` work.
+A request line naming a whole URL (``POST http://api.groq.com/openai/v1/chat/completions``,
+as a client whose ``HTTP_PROXY`` is this server sends it) is routed by that URL's path; the
+host it named is logged as ``proxied_host``: a client can believe it calls a provider's real
+host while every byte stays on 127.0.0.1.
 
 What it answers is decided from the conversation, not from a call counter,
 so side calls a client makes (titles, quota probes) do not shift the script:
@@ -144,7 +148,7 @@ from dataclasses import asdict, dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote
+from urllib.parse import unquote, urlsplit
 
 
 @dataclass(frozen=True)
@@ -526,7 +530,8 @@ class FakeLLM:
                 raw = zlib.decompress(raw)
         except Exception:  # noqa: BLE001 - a bad body is answered with 400 below
             pass
-        path = req.path.split("?", 1)[0].rstrip("/")
+        proxied_host, target = _proxied(req.path)
+        path = target.split("?", 1)[0].rstrip("/")
         try:
             body = json.loads(raw) if raw else {}
         except ValueError:
@@ -597,6 +602,8 @@ class FakeLLM:
             "usage_normalized": None,
             "user_agent": req.headers.get("User-Agent"),
         }
+        if proxied_host is not None:
+            entry["proxied_host"] = proxied_host
         if self.log_bodies:
             entry["request_body"] = body
 
@@ -1155,6 +1162,17 @@ class FakeLLM:
 
 
 # -- Amazon Bedrock Converse -------------------------------------------------
+
+
+def _proxied(target: str) -> tuple[str | None, str]:
+    """(host, path and query) of a request line's target. A client sent through an HTTP proxy
+    (``HTTP_PROXY`` pointing at this server) names the whole URL (RFC 9112's absolute-form,
+    ``http://api.groq.com/openai/v1/chat/completions``): its path is routed as any other
+    request's, and its host is returned. (None, target) for an ordinary request line."""
+    if not target.startswith(("http://", "https://")):
+        return None, target
+    url = urlsplit(target)
+    return url.netloc, (url.path or "/") + (f"?{url.query}" if url.query else "")
 
 
 def _converse_tools(body: dict) -> list[tuple[str, dict | None]]:

@@ -302,6 +302,14 @@ CLIENTS: dict[str, Client] = {
     "groq_openllmetry": Client(tools=False),
     # The same loop, call 2 not streamed, with OpenInference's groq instrumentation: model calls only.
     "groq_openinference": Client(tools=False),
+    # The openai SDK on Groq's OpenAI-compatible endpoint (base_url api.groq.com, through the fake as an HTTP proxy),
+    # the Groq loop under each OpenAI instrumentation: model calls only. Each names the provider "openai"; the
+    # host served is in server.address (openai-v2; on openai 2.x only, see record_openai_groq.py) or
+    # gen_ai.openai.api_base (OpenLLMetry); OpenInference infers llm.provider "groq" from the host itself.
+    # openai-v2 sends no cached-token count, as on OpenAI.
+    "openai_groq_v2": Client(cache_read=False, tools=False),
+    "openai_groq_openllmetry": Client(tools=False),
+    "openai_groq_openinference": Client(tools=False),
 }
 
 
@@ -809,6 +817,30 @@ def _expected_price(span: Any, calls: list[dict]) -> float:
     if any(c["api"] == "groq" for c in calls if c["model"] == model):  # served by Groq: Groq's price
         return _genai_price(model, usage, span.start_ns, provider="groq")
     return _genai_price(model, usage, span.start_ns)
+
+
+#: The provider (genai-prices' id) of each host a recorded client believed it called, the fake
+#: LLM being its HTTP proxy (``proxied_host`` in the fake's log).
+PROXIED_HOST_PROVIDERS = {"api.groq.com": "groq"}
+PROXIED = [n for n in NAMES if any(c.get("proxied_host") for r in json.loads(
+    (FIXTURES / n / "manifest.json").read_text())["runs"] for c in r["fake_calls"])]
+
+
+@pytest.mark.parametrize("name", PROXIED)
+def test_the_provider_is_the_host_that_served_the_calls(name: str, replays: Any) -> None:
+    """The openai SDK on another provider's OpenAI-compatible API (Groq's) is named ``openai`` by
+    OpenAI instrumentations: the provider shown, the price (that provider's own, not another's
+    for the model) and the ``by provider`` breakdown are the provider whose host served the calls."""
+    rp = replays(name)
+    for run in reported_runs(rp.manifest):
+        want = {PROXIED_HOST_PROVIDERS[c["proxied_host"]] for c in run["fake_calls"]}
+        sid = run_session(rp, run)
+        spans = llm_spans(rp.store, sid)
+        assert spans and {s.llm.provider for s in spans} == want, [s.llm.provider for s in spans]
+        for span in spans:
+            if counted(span):
+                assert span.cost is not None and span.cost.total is not None and span.cost.priced_as is None, span.cost
+        assert [p for p, _bucket in rp.store.sessions[sid].totals.breakdown("provider")] == sorted(want)
 
 
 @pytest.mark.parametrize("name", NAMES)

@@ -645,3 +645,27 @@ def test_a_reasoning_model_answers_responses_with_its_reasoning_item_and_reasoni
     with FakeLLM() as llm:
         plain = json.loads(_post(llm, "/v1/responses", {"model": "gpt-4o-mini", "input": asked, "tools": tools})[2])
     assert [i["type"] for i in plain["output"]] == ["function_call"] and plain["reasoning"]["effort"] is None
+
+
+def test_a_request_sent_through_it_as_an_http_proxy_is_routed_by_its_url_path() -> None:
+    """A client whose HTTP_PROXY is the fake sends the whole URL on its request line
+    (``POST http://api.groq.com/openai/v1/chat/completions``): it is answered by the route of
+    that URL's path (Groq's here), and the log names the host the client believed it called."""
+    url = "http://api.groq.com/openai/v1/chat/completions?trace=1"
+    body = {"model": "llama-3.3-70b-versatile", "messages": [{"role": "user", "content": "What is the weather in Paris?"}]}
+    with FakeLLM() as llm:
+        conn = http.client.HTTPConnection("127.0.0.1", llm.port, timeout=10)
+        try:
+            conn.request("POST", url, json.dumps(body), {"Host": "api.groq.com", "Content-Type": "application/json"})
+            resp = conn.getresponse()
+            status, answer = resp.status, json.loads(resp.read())
+        finally:
+            conn.close()
+        deadline = time.monotonic() + 5
+        while not llm.log and time.monotonic() < deadline:
+            time.sleep(0.01)
+        (call,) = llm.calls()
+        _, _, _, plain = _post(llm, "/openai/v1/chat/completions", body)
+    assert status == 200 and "x_groq" in answer and answer["model"] == body["model"]
+    assert (call["api"], call["path"], call["proxied_host"]) == ("groq", "/openai/v1/chat/completions", "api.groq.com")
+    assert plain["api"] == "groq" and "proxied_host" not in plain  # an ordinary request line: no host logged

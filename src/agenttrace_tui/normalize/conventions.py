@@ -419,6 +419,74 @@ def thinking_beside(provider: Any) -> bool:
     return isinstance(provider, str) and provider.lower() in THINKING_BESIDE_OUTPUT
 
 
+#: Keys naming the host a model call was sent to, first present wins: OTel's ``server.address``
+#: (a host name; the official OpenAI instrumentation sends it) and OpenLLMetry's
+#: ``gen_ai.openai.api_base`` (the client's base URL).
+HOST_KEYS = ("server.address", "gen_ai.openai.api_base")
+#: Provider names that say which API's shape a call had, not who served it: every OpenAI
+#: instrumentation names ``openai`` whatever OpenAI-compatible endpoint the SDK was pointed at.
+SHAPE_PROVIDERS = frozenset({"openai"})
+#: Hosts of providers' APIs (a host, or a domain any of whose hosts is the provider's: Azure's
+#: resources are ``<name>.openai.azure.com``) -> that provider, by genai-prices' ids: with the
+#: ``openai`` SDK pointed at one, the host is the only word of who served (and prices) the call.
+API_HOSTS = {
+    "api.groq.com": "groq",
+    "api.deepseek.com": "deepseek",
+    "api.together.xyz": "together",
+    "api.together.ai": "together",
+    "openrouter.ai": "openrouter",
+    "api.fireworks.ai": "fireworks",
+    "api.mistral.ai": "mistral",
+    "api.x.ai": "x-ai",
+    "api.cerebras.ai": "cerebras",
+    "api.perplexity.ai": "perplexity",
+    "api.moonshot.ai": "moonshotai",
+    "api.moonshot.cn": "moonshotai",
+    "api.novita.ai": "novita",
+    "api.z.ai": "zai",
+    "api.minimax.io": "minimax",
+    "api.minimaxi.com": "minimax",
+    "api.anthropic.com": "anthropic",
+    "api.cohere.ai": "cohere",
+    "api.cohere.com": "cohere",
+    "openai.azure.com": "azure",
+    "services.ai.azure.com": "azure",
+    "cognitiveservices.azure.com": "azure",
+    "generativelanguage.googleapis.com": "google",
+    "aiplatform.googleapis.com": "google",
+}
+
+
+def host_provider(value: Any) -> str | None:
+    """The provider whose API a host key's value (a host, or a URL) names (``API_HOSTS``), else None."""
+    if value.__class__ is not str or not value:
+        return None
+    host = value.lower()
+    if "://" in host:
+        host = host.partition("://")[2]
+    host = host.partition("/")[0].rpartition("@")[2].partition(":")[0].rstrip(".")
+    while host:
+        provider = API_HOSTS.get(host)
+        if provider is not None:
+            return provider
+        host = host.partition(".")[2]  # the domain it is in (a label boundary: no "xapi.groq.com")
+    return None
+
+
+def provider_by_host(llm: dict[str, Any], attributes: dict[str, Any], keys: tuple[str, ...]) -> bool:
+    """Name the provider of a model call's ``llm`` fields by the host it was sent to (``keys``, the
+    ``HOST_KEYS`` present) when the span names none, or only the API's shape (``SHAPE_PROVIDERS``);
+    a provider named otherwise is never overridden. Whether it changed."""
+    named = llm.get("provider")
+    if named is not None and named.lower() not in SHAPE_PROVIDERS:
+        return False
+    provider = host_provider(attributes[keys[0]])
+    if provider is None or provider == named:
+        return False
+    llm["provider"] = provider
+    return True
+
+
 def finish_usage(fields: dict[str, int], scope: str = "span", beside: bool = False,
                  thinking: bool = False) -> TokenUsage | None:
     """A TokenUsage from extracted fields, in the model's convention.
@@ -575,7 +643,7 @@ class Plan:
     """
 
     __slots__ = ("rows", "kind", "messages", "subtree", "usage_object", "cost", "keys", "fast", "session_keys",
-                 "json_values")
+                 "json_values", "host")
 
     def __init__(self, keys: tuple[str, ...]) -> None:
         self.keys = keys
@@ -599,6 +667,8 @@ class Plan:
         self.cost = any(k in present for ks in COST_KEYS.values() for k in ks)
         #: The keys present whose values are JSON-encoded (``JSON_VALUE_KEYS``; usually none).
         self.json_values = tuple(k for k in keys if k in JSON_VALUE_KEYS)
+        #: The ``HOST_KEYS`` present, in their order (usually none).
+        self.host = tuple(k for k in HOST_KEYS if k in present)
 
 
 _PLANS: dict[tuple[str, ...], Plan] = {}
@@ -672,6 +742,7 @@ def all_documented_keys() -> set[str]:
     for client_keys in CLIENT_VALUE_KEYS.values():
         keys.update(client_keys)
     keys.update(JSON_VALUE_KEYS)
+    keys.update(HOST_KEYS)
     keys.update(MESSAGE_EVENTS)
     keys.update(RESOURCE_SESSION_KEYS)
     keys.update(CLIENT_TOOL_NAME_KEYS)

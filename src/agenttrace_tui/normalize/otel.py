@@ -166,6 +166,8 @@ def build_span(
         response = response or r
         if not llm:
             del fields["llm"]
+        elif plan.host:
+            cv.provider_by_host(llm, attrs, plan.host)  # the openai SDK on another provider's API
     usage_fields = fields.pop("usage", None)
     if plan.usage_object:
         more, more_used, whole = cv.extract_usage_object(attrs)
@@ -594,13 +596,14 @@ def _recipe_lines(recipe: _Recipe, raw: bool, env: dict[str, Any], key: Any, val
 class _FastPlan:
     """A key set's typed rows and its recipes (see above)."""
 
-    __slots__ = ("rows", "kind_keys", "keys", "recipes", "probe", "entry", "raw_entry", "inlined", "uses")
+    __slots__ = ("rows", "kind_keys", "keys", "host", "recipes", "probe", "entry", "raw_entry", "inlined", "uses")
 
     def __init__(self, rows: tuple[tuple[str, str, type, str], ...], kind_keys: tuple[str, ...],
-                 keys: tuple[str, ...]) -> None:
+                 keys: tuple[str, ...], host: str | None = None) -> None:
         self.rows = rows  # (part, field, class, key)
         self.kind_keys = kind_keys  # keys whose values pick the recipe (beside the client and name)
         self.keys = keys  # the key set, in its order
+        self.host = host  # the host key that may name a model call's provider (one of kind_keys), if any
         self.recipes: dict[tuple[Any, ...], _Recipe | None] = {}
         #: ``_compile_probe()`` once the key set has been seen ``COMPILE_AFTER`` times.
         self.probe: Any = None
@@ -708,7 +711,14 @@ class _FastPlan:
             # Whether cache counts are beside input, and thinking tokens beside output, depends on the
             # provider's value: one recipe per provider.
             recipe_keys += tuple(k for part, field, _t, k in rows if (part, field) == ("llm", "provider"))
-        return _FastPlan(tuple(rows), recipe_keys, plan.keys)
+        host = None
+        if plan.host and any(part == "llm" for part, _f, _t, _k in rows):
+            # The host a model call was sent to may name its provider (``cv.provider_by_host``): one
+            # recipe per host and provider; a call the host renames takes the general path (``recipe``).
+            host = plan.host[0]
+            provider = tuple(k for part, field, _t, k in rows if (part, field) == ("llm", "provider"))
+            recipe_keys += tuple(k for k in (host, *provider) if k not in recipe_keys)
+        return _FastPlan(tuple(rows), recipe_keys, plan.keys, host)
 
     def _compiled(self) -> tuple[tuple[Any, ...], _Recipe] | None:
         """A recipe of this key set compiled already, with its key (None when there is none)."""
@@ -730,7 +740,9 @@ class _FastPlan:
             kind = cv.guess_kind(name, shown)
         recipe: _Recipe | None = None
         client_tool = client is not None and kind is SpanKind.TOOL_EXECUTION
-        if not ((client_tool and (any(k in attrs for k in (*cv.CLIENT_TOOL_NAME_KEYS, *cv.CLIENT_TOOL_CALL_KEYS))
+        llm = parts.get("llm")
+        renamed = llm is not None and self.host is not None and cv.provider_by_host(dict(llm), attrs, (self.host,))
+        if not renamed and not ((client_tool and (any(k in attrs for k in (*cv.CLIENT_TOOL_NAME_KEYS, *cv.CLIENT_TOOL_CALL_KEYS))
                                   or cv.client_tool_name(client, name) is not None))
                 or (kind is SpanKind.TOOL_EXECUTION and any(k in attrs for _f, k in cv.TRACELOOP_TOOL_FIELDS))
                 or (kind is SpanKind.LLM_CALL and any(k in attrs for k in cv.HTTP_STATUS_KEYS))):
