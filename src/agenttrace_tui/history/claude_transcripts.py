@@ -85,6 +85,16 @@ KNOWN_TYPES = frozenset(
         "custom-title",
         "progress",
         "attachment",
+        # Written by Claude Code 2.1 beside the conversation: the request it sent (``api-request``,
+        # ``api-request-shape``, ``api-request-blob``), its running cost (``cost-state``), the tools a
+        # turn used, the last prompt, and ``atis-latch``; the responses themselves are ``assistant``.
+        "api-request",
+        "api-request-shape",
+        "api-request-blob",
+        "cost-state",
+        "tools-used",
+        "last-prompt",
+        "atis-latch",
     }
 )
 
