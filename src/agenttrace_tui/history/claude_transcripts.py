@@ -109,6 +109,10 @@ def convert_session(records: list[dict[str, Any]], stats: ClaudeImportStats, ses
     title: str | None = None
     meta: dict[str, Any] = {}
     convo: list[tuple[int, int, dict[str, Any]]] = []  # (ts, file order, record)
+    # A refused request is logged as an assistant record Claude Code makes up (model "<synthetic>"):
+    # the model asked for is the one of the request it logged before it (``api-request``).
+    asked_model: str | None = None
+    asked_for: dict[int, str | None] = {}  # record index -> the model asked for
     for i, rec in enumerate(records):
         stats.records += 1
         kind = rec.get("type")
@@ -119,8 +123,13 @@ def convert_session(records: list[dict[str, Any]], stats: ClaudeImportStats, ses
             title = title or rec["summary"]
         if kind == "custom-title" and isinstance(rec.get("customTitle"), str):
             title = rec["customTitle"]
+        if kind == "api-request" and isinstance(rec.get("params"), dict):
+            model = rec["params"].get("model")
+            asked_model = model if isinstance(model, str) else asked_model
         if kind not in ("user", "assistant"):
             continue
+        if rec.get("isApiErrorMessage"):
+            asked_for[i] = asked_model
         uuid = rec.get("uuid")
         if isinstance(uuid, str):
             if uuid in seen_uuid:
@@ -161,7 +170,7 @@ def convert_session(records: list[dict[str, Any]], stats: ClaudeImportStats, ses
 
     side_groups: dict[str, dict[str, Any]] = {}
     current: _Turn | None = None
-    for ts, _i, rec in convo:
+    for ts, i, rec in convo:
         side = bool(rec.get("isSidechain"))
         group = None
         if side:
@@ -215,6 +224,13 @@ def convert_session(records: list[dict[str, Any]], stats: ClaudeImportStats, ses
             elif current is not None:
                 llm.trace, llm.parent = current.trace, current.root
         llm.last_ts = max(llm.last_ts, ts)
+        if rec.get("isApiErrorMessage"):
+            # No response came: the record's text is the error, its zero usage a placeholder (nothing billed).
+            llm.error = _text_of(msg.get("content")).strip() or f"API error {rec.get('apiErrorStatus') or ''}".strip()
+            llm.model = asked_for.get(i)
+            if current is not None and not side:
+                current.end = max(current.end, ts)
+            continue
         if isinstance(msg.get("model"), str):
             llm.model = msg["model"]
         if isinstance(msg.get("stop_reason"), str):
