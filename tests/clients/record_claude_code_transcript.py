@@ -17,6 +17,9 @@ Three runs:
 * ``ok``: the model asks for the Bash tool, the CLI runs ``echo``, the second
   call answers;
 * ``error``: every model call gets HTTP 400;
+* ``blocks``: as ``ok``, the first answer in three content blocks (thinking,
+  text, tool_use: fakellm's ``/blocks`` route), which the CLI logs as one
+  record per block;
 * ``agent``: only the ``Agent`` tool is offered (``--tools Agent``); the model
   asks for a sub-agent defined with ``--agents`` (in the foreground), which runs
   Bash itself and answers, and the main conversation's second call answers.
@@ -44,12 +47,14 @@ AGENT_ARGS = {"description": "Say hi", "prompt": "Say hi.", "subagent_type": "gr
 # (the built-in general-purpose one has the Agent tool: the fake LLM would nest agents to the depth limit).
 AGENTS = {"greeter": {"description": "Says hi", "prompt": "You greet people.", "tools": ["Read"]}}
 
-# label -> (fake LLM mode, argv after the command)
+# label -> (fake LLM mode, path after the fake LLM's URL in ANTHROPIC_BASE_URL, argv after the command)
 RUNS = {
-    "ok": ("ok", ["-p", PROMPT, "--allowedTools", "Bash", "--output-format", "json"]),
-    "error": ("error", ["-p", PROMPT, "--allowedTools", "Bash", "--output-format", "json"]),
-    "agent": ("ok", ["-p", AGENT_PROMPT, "--tools", "Agent", "Read", "--agents", json.dumps(AGENTS),
-                     "--allowedTools", "Agent", "Read", "--output-format", "json"]),
+    "ok": ("ok", "", ["-p", PROMPT, "--allowedTools", "Bash", "--output-format", "json"]),
+    "error": ("error", "", ["-p", PROMPT, "--allowedTools", "Bash", "--output-format", "json"]),
+    # The tool call answered in three content blocks (thinking, text, tool_use): fakellm's /blocks route.
+    "blocks": ("ok", "/blocks", ["-p", PROMPT, "--allowedTools", "Bash", "--output-format", "json"]),
+    "agent": ("ok", "", ["-p", AGENT_PROMPT, "--tools", "Agent", "Read", "--agents", json.dumps(AGENTS),
+                         "--allowedTools", "Agent", "Read", "--output-format", "json"]),
 }
 
 
@@ -84,8 +89,9 @@ def record(name: str, claude: Path, version: str | None) -> Path:
         shutil.rmtree(out, ignore_errors=True)
         cli_results: dict[str, object] = {}
         transcripts: dict[str, list[str]] = {}
-        for label, (mode, args) in RUNS.items():
-            env = base_env | {"CLAUDE_CONFIG_DIR": str(rec.tmp / f"home-{label}" / ".claude")}
+        for label, (mode, route, args) in RUNS.items():
+            env = base_env | {"CLAUDE_CONFIG_DIR": str(rec.tmp / f"home-{label}" / ".claude"),
+                              "ANTHROPIC_BASE_URL": rec.llm.url + route}
             _, cli_results[label] = run_with_summary(rec, label, [str(claude), *args], env, mode=mode,
                                                      quiet=1.5, timeout=180)
             # Recording.run gives each run its own working dir, so each run is its own project folder.
@@ -102,6 +108,8 @@ def record(name: str, claude: Path, version: str | None) -> Path:
                 "each file gzip-compressed (.jsonl.gz); `transcripts` lists them per run.",
                 "ok: call 1 answers with a Bash tool_use (echo), the CLI runs it, call 2 answers with text.",
                 "error: every model call gets HTTP 400 with an Anthropic error body.",
+                "blocks: as ok, with ANTHROPIC_BASE_URL={FAKELLM_URL}/blocks: call 1's answer is three content "
+                "blocks (thinking, text, tool_use), as Claude with extended thinking answers.",
                 "agent: --tools Agent; call 1 asks for the Agent tool with "
                 f"{json.dumps(AGENT_ARGS)} (a sub-agent defined by --agents {json.dumps(AGENTS)}), "
                 "the sub-agent's calls run Bash and answer, the main conversation's last call answers.",
