@@ -4,8 +4,9 @@ Claude Code appends one JSON object per line to
 ``~/.claude/projects/<encoded cwd>/<sessionId>.jsonl`` (``$CLAUDE_CONFIG_DIR``
 replaces ``~/.claude``); sub-agents write ``<sessionId>/subagents/agent-<id>.jsonl``
 (older versions: ``agent-<id>.jsonl`` beside it, or inline in the main file).
-There is no official schema; what we rely on (see docs/history.md and the
-fixture in tests/fixtures/claude/):
+There is no official schema; what we rely on (see docs/history.md, the
+fixture in tests/fixtures/claude/ and the real CLI's files in
+tests/clients/fixtures/claude-code-transcript/):
 
 * every record: ``type``, and for conversation records ``uuid``,
   ``parentUuid``, ``sessionId``, ``timestamp`` (ISO 8601), ``isSidechain``,
@@ -19,9 +20,12 @@ fixture in tests/fixtures/claude/):
   ``id``/``name``/``input``), ``stop_reason``, ``usage`` (``input_tokens``,
   ``cache_read_input_tokens``, ``cache_creation_input_tokens``,
   ``output_tokens``). One response is logged as several records (one per
-  content block) sharing ``message.id`` + ``requestId``; they are merged;
+  content block) sharing ``message.id`` + ``requestId``; they are merged.
+  A refused request is an assistant record Claude Code writes itself
+  (``isApiErrorMessage``, model ``<synthetic>``, zero usage): a failed call,
+  no tokens, the model of the ``api-request`` record logged before it;
 * ``summary`` (session title), ``system``, ``file-history-snapshot``,
-  ``queue-operation``, ``custom-title`` and a few others carry no spans.
+  ``queue-operation``, ``custom-title``, ``api-request`` and a few others carry no spans.
 
 Mapping: one session per ``sessionId``; one trace per user prompt, rooted at
 an ``agent`` span covering the turn; each API response -> an ``llm_call``
