@@ -73,6 +73,10 @@ agent turn against it on 127.0.0.1, with no network and no key:
   again, not more of them); a stream's usage in ``x_groq.usage`` on its last chunk whatever the
   request says, and once more on a usage-only chunk after it when ``stream_options.include_usage``
   asks; a whole tool call in one chunk. Logged with ``api`` ``groq``.
+* Anthropic Messages at ``.../blocks/v1/messages`` (a base URL ending ``/blocks``): a tool call
+  answered as Claude with extended thinking answers it, in three content blocks (``thinking`` with a
+  signature, a ``text`` preamble, the ``tool_use``), streamed block after block; logged with ``api``
+  ``messages`` and ``blocks`` (the block types sent).
 * ``GET .../models`` for both vendors' list shapes.
 
 Paths are matched by their ending, so base URLs with or without ``/v1`` work.
@@ -556,6 +560,8 @@ class FakeLLM:
             body.setdefault("stream", True)  # Ollama streams unless told not to
         elif path.endswith("/messages/count_tokens"):
             api = "count_tokens"
+        elif "/blocks/" in path and path.endswith("/messages"):
+            api = "messages_blocks"  # Anthropic Messages, a tool call answered in several content blocks
         elif path.endswith("/messages"):
             api = "messages"
         elif path.endswith("/responses"):
@@ -626,6 +632,8 @@ class FakeLLM:
             _cohere(self, req, body, seq, entry, mode, error_status)
         elif api == "groq":
             _groq(self, req, body, seq, entry, mode, error_status)
+        elif api == "messages_blocks":
+            _messages_blocks(self, req, body, seq, entry, mode, error_status)
         elif api == "other":
             entry["status"] = 404
             self._send_json(req, 404, {"error": {"message": f"fakellm: no route {path}", "type": "not_found"}})
@@ -1723,6 +1731,73 @@ def _cohere(llm: FakeLLM, req: BaseHTTPRequestHandler, body: dict, seq: int, ent
         events.append({"type": "content-end", "index": 0})
     events.append({"type": "message-end", "delta": {"finish_reason": finish, "usage": wire_usage}})
     llm._send_sse(req, "".join(f"event: {e['type']}\ndata: {json.dumps(e)}\n\n" for e in events) + "data: [DONE]\n\n")
+
+
+# -- Anthropic Messages, an answer in several content blocks ------------------------------
+
+BLOCKS_THINKING = "The user wants a tool run; I will call it."
+BLOCKS_PREAMBLE = "Let me run that."
+
+
+def _messages_blocks(llm: FakeLLM, req: BaseHTTPRequestHandler, body: dict, seq: int, entry: dict,
+                     mode: str, error_status: int) -> None:
+    """Answer an Anthropic Messages call at ``.../blocks/v1/messages`` (a base URL ending ``/blocks``)
+    as ``/v1/messages`` is answered, except that a tool call comes as Claude with extended thinking
+    sends one: three content blocks, ``thinking`` (with a signature), a ``text`` preamble, then the
+    ``tool_use``, streamed one after the other; the usage is the ``tool_call`` kind's, once. Logged
+    with ``api`` ``messages`` (it is that API) and ``blocks``, the types of the blocks sent."""
+    entry["api"] = "messages"
+    if mode == "error":
+        entry["kind"], entry["status"] = "error", error_status
+        llm._send_json(req, error_status, llm._error_payload("messages", error_status))
+        return
+    result, tools = _last_tool_result("messages", body), _tool_defs("messages", body)
+    tool = None
+    if result is not None:
+        kind, text = "final", FINAL_PREFIX + result.strip()[:80]
+    elif tools:
+        kind, text, tool = "tool_call", BLOCKS_PREAMBLE, _pick_tool(tools)
+    else:
+        kind, text = "text", TEXT_ANSWER
+    usage, mid = llm.usage[kind], f"msg_fake{seq:04d}"
+    wire_usage = {"input_tokens": usage.input, "cache_creation_input_tokens": usage.cache_creation,
+                  "cache_read_input_tokens": usage.cached, "output_tokens": usage.output, "service_tier": "standard"}
+    blocks: list[dict[str, Any]] = [{"type": "text", "text": text}]
+    if tool:
+        tid = f"toolu_fake{seq:04d}"
+        entry["tool_name"], entry["tool_call_id"] = tool[0], tid
+        blocks = [{"type": "thinking", "thinking": BLOCKS_THINKING, "signature": f"fakellm-signature-{seq:04d}"},
+                  *blocks, {"type": "tool_use", "id": tid, "name": tool[0], "input": tool[1]}]
+    entry.update(kind=kind, response_id=mid, usage=wire_usage, usage_normalized=asdict(usage),
+                 blocks=[b["type"] for b in blocks])
+    message = {"id": mid, "type": "message", "role": "assistant", "model": body.get("model") or "fake-model",
+               "content": blocks, "stop_reason": "tool_use" if tool else "end_turn", "stop_sequence": None,
+               "usage": wire_usage}
+    if not body.get("stream"):
+        llm._send_json(req, 200, message)
+        return
+    events: list[dict] = [{"type": "message_start", "message": dict(
+        message, content=[], stop_reason=None, usage=dict(wire_usage, output_tokens=1))}]
+    for i, block in enumerate(blocks):
+        if block["type"] == "thinking":
+            start = dict(block, thinking="", signature="")
+            deltas = [{"type": "thinking_delta", "thinking": block["thinking"]},
+                      {"type": "signature_delta", "signature": block["signature"]}]
+        elif block["type"] == "tool_use":
+            args = json.dumps(block["input"])
+            start = dict(block, input={})
+            deltas = [{"type": "input_json_delta", "partial_json": part}
+                      for part in (args[: len(args) // 2], args[len(args) // 2:])]
+        else:
+            start = dict(block, text="")
+            deltas = [{"type": "text_delta", "text": block["text"]}]
+        events.append({"type": "content_block_start", "index": i, "content_block": start})
+        events += [{"type": "content_block_delta", "index": i, "delta": d} for d in deltas]
+        events.append({"type": "content_block_stop", "index": i})
+    events += [{"type": "message_delta", "delta": {"stop_reason": message["stop_reason"], "stop_sequence": None},
+                "usage": {"output_tokens": usage.output}},
+               {"type": "message_stop"}]
+    llm._send_sse(req, "".join(f"event: {e['type']}\ndata: {json.dumps(e)}\n\n" for e in events))
 
 
 def main() -> None:

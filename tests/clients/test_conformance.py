@@ -209,6 +209,8 @@ CLIENTS: dict[str, Client] = {
     "claude_agent_sdk_openinference": Client(text=False, one_error_per_turn=True),
     # Claude Code on Amazon Bedrock (InvokeModel, inference profile ids); its model probe is usage_not_reported.
     "claude-code-bedrock": Client(text=False, one_error_per_turn=True),
+    # The telemetry of the runs whose transcripts tests/test_history_claude_recorded.py imports (plus a sub-agent run).
+    "claude-code-transcript": Client(text=False, one_error_per_turn=True),
     # Codex sends no assistant text by default; its provider is the config's [model_providers] name.
     "codex": Client(text=False, custom_provider="fakellm"),
     "codex-json": Client(text=False, custom_provider="fakellm"),

@@ -669,3 +669,48 @@ def test_a_request_sent_through_it_as_an_http_proxy_is_routed_by_its_url_path() 
     assert status == 200 and "x_groq" in answer and answer["model"] == body["model"]
     assert (call["api"], call["path"], call["proxied_host"]) == ("groq", "/openai/v1/chat/completions", "api.groq.com")
     assert plain["api"] == "groq" and "proxied_host" not in plain  # an ordinary request line: no host logged
+
+
+def _sse(raw: bytes) -> list[dict]:
+    return [json.loads(line[6:]) for line in raw.decode().splitlines() if line.startswith("data: ")]
+
+
+def test_messages_blocks_answer_a_tool_call_with_thinking_text_and_the_tool_use() -> None:
+    tools = [{"name": "Bash", "description": "Run", "input_schema": {"type": "object", "properties": {}}}]
+    asked = [{"role": "user", "content": "run it"}]
+    with FakeLLM() as llm:
+        status, _, raw, call1 = _post(llm, "/blocks/v1/messages", {"model": "claude-sonnet-4-5", "messages": asked,
+                                                                  "tools": tools})
+        answer = json.loads(raw)
+        assert status == 200 and [b["type"] for b in answer["content"]] == ["thinking", "text", "tool_use"]
+        assert answer["content"][0]["signature"] and answer["content"][2]["input"] == {
+            "command": "echo fakellm-tool-ok", "description": "Print a marker"}
+        assert (call1["api"], call1["kind"], call1["blocks"], call1["tool_call_id"]) == (
+            "messages", "tool_call", ["thinking", "text", "tool_use"], answer["content"][2]["id"])
+        assert call1["usage"]["output_tokens"] == DEFAULT_USAGE["tool_call"].output and llm.calls() == [call1]
+
+        done = [*asked, {"role": "assistant", "content": answer["content"]},
+                {"role": "user", "content": [{"type": "tool_result", "tool_use_id": call1["tool_call_id"],
+                                              "content": "fakellm-tool-ok"}]}]
+        _, headers, raw2, call2 = _post(llm, "/blocks/v1/messages", {"model": "claude-sonnet-4-5", "messages": done,
+                                                                    "tools": tools, "stream": True})
+        events = _sse(raw2)
+        assert headers["content-type"].startswith("text/event-stream") and call2["kind"] == "final"
+        assert [e["content_block"]["type"] for e in events if e["type"] == "content_block_start"] == ["text"]
+        assert events[-2]["usage"] == {"output_tokens": DEFAULT_USAGE["final"].output}
+
+        # A streamed tool call: each block started, filled and stopped in its turn.
+        _, _, raw3, _ = _post(llm, "/blocks/v1/messages", {"model": "claude-sonnet-4-5", "messages": asked,
+                                                          "tools": tools, "stream": True})
+        kinds = [(e["type"], e.get("index")) for e in _sse(raw3) if e["type"].startswith("content_block")]
+        assert [k for k in kinds if k[0] != "content_block_delta"] == [
+            ("content_block_start", 0), ("content_block_stop", 0), ("content_block_start", 1),
+            ("content_block_stop", 1), ("content_block_start", 2), ("content_block_stop", 2)]
+
+
+def test_messages_blocks_error_is_anthropics_error_json() -> None:
+    with FakeLLM() as llm:
+        llm.begin_run("e", mode="error")
+        status, _, raw, call = _post(llm, "/blocks/v1/messages", {"model": "claude-sonnet-4-5", "messages": []})
+    assert (status, call["api"], call["kind"]) == (400, "messages", "error")
+    assert json.loads(raw)["error"]["type"] == "invalid_request_error"

@@ -109,7 +109,8 @@ def _int(v: Any) -> int:
 class _Llm:
     """One API response, merged from the records that log its content blocks."""
 
-    __slots__ = ("key", "first_ts", "last_ts", "parent_uuid", "model", "usage", "stop", "blocks", "texts", "trace", "parent", "side")
+    __slots__ = ("key", "first_ts", "last_ts", "parent_uuid", "model", "usage", "stop", "blocks", "texts", "trace", "parent",
+                 "side", "error")
 
     def __init__(self, key: tuple[str, str], ts: int, parent_uuid: str | None) -> None:
         self.key = key
@@ -123,6 +124,8 @@ class _Llm:
         self.trace = ""
         self.parent = ""
         self.side = False
+        #: the API error Claude Code logged instead of a response (``isApiErrorMessage``)
+        self.error: str | None = None
 
 
 class _Tool:
@@ -180,6 +183,8 @@ def _llm_span(llm: _Llm, sid: str, ts_of: dict[str, int]) -> Span:
         kind=SpanKind.LLM_CALL,
         start_ns=start,
         end_ns=llm.last_ts,
+        status=Status.ERROR if llm.error else Status.OK,
+        status_message=_cut(llm.error, 300) if llm.error else None,
         llm=LlmInfo(provider="anthropic", model=llm.model, stop_reason=llm.stop, response_preview=_cut(text) if text else None),
         usage=usage if llm.usage is not None else None,
         attributes={"claude.message_id": llm.key[0], "claude.request_id": llm.key[1]} | ({"claude.sidechain": True} if llm.side else {}),

@@ -4,8 +4,9 @@ Claude Code appends one JSON object per line to
 ``~/.claude/projects/<encoded cwd>/<sessionId>.jsonl`` (``$CLAUDE_CONFIG_DIR``
 replaces ``~/.claude``); sub-agents write ``<sessionId>/subagents/agent-<id>.jsonl``
 (older versions: ``agent-<id>.jsonl`` beside it, or inline in the main file).
-There is no official schema; what we rely on (see docs/history.md and the
-fixture in tests/fixtures/claude/):
+There is no official schema; what we rely on (see docs/history.md, the
+fixture in tests/fixtures/claude/ and the real CLI's files in
+tests/clients/fixtures/claude-code-transcript/):
 
 * every record: ``type``, and for conversation records ``uuid``,
   ``parentUuid``, ``sessionId``, ``timestamp`` (ISO 8601), ``isSidechain``,
@@ -19,9 +20,12 @@ fixture in tests/fixtures/claude/):
   ``id``/``name``/``input``), ``stop_reason``, ``usage`` (``input_tokens``,
   ``cache_read_input_tokens``, ``cache_creation_input_tokens``,
   ``output_tokens``). One response is logged as several records (one per
-  content block) sharing ``message.id`` + ``requestId``; they are merged;
+  content block) sharing ``message.id`` + ``requestId``; they are merged.
+  A refused request is an assistant record Claude Code writes itself
+  (``isApiErrorMessage``, model ``<synthetic>``, zero usage): a failed call,
+  no tokens, the model of the ``api-request`` record logged before it;
 * ``summary`` (session title), ``system``, ``file-history-snapshot``,
-  ``queue-operation``, ``custom-title`` and a few others carry no spans.
+  ``queue-operation``, ``custom-title``, ``api-request`` and a few others carry no spans.
 
 Mapping: one session per ``sessionId``; one trace per user prompt, rooted at
 an ``agent`` span covering the turn; each API response -> an ``llm_call``
@@ -85,6 +89,16 @@ KNOWN_TYPES = frozenset(
         "custom-title",
         "progress",
         "attachment",
+        # Written by Claude Code 2.1 beside the conversation: the request it sent (``api-request``,
+        # ``api-request-shape``, ``api-request-blob``), its running cost (``cost-state``), the tools a
+        # turn used, the last prompt, and ``atis-latch``; the responses themselves are ``assistant``.
+        "api-request",
+        "api-request-shape",
+        "api-request-blob",
+        "cost-state",
+        "tools-used",
+        "last-prompt",
+        "atis-latch",
     }
 )
 
@@ -99,6 +113,10 @@ def convert_session(records: list[dict[str, Any]], stats: ClaudeImportStats, ses
     title: str | None = None
     meta: dict[str, Any] = {}
     convo: list[tuple[int, int, dict[str, Any]]] = []  # (ts, file order, record)
+    # A refused request is logged as an assistant record Claude Code makes up (model "<synthetic>"):
+    # the model asked for is the one of the request it logged before it (``api-request``).
+    asked_model: str | None = None
+    asked_for: dict[int, str | None] = {}  # record index -> the model asked for
     for i, rec in enumerate(records):
         stats.records += 1
         kind = rec.get("type")
@@ -109,8 +127,13 @@ def convert_session(records: list[dict[str, Any]], stats: ClaudeImportStats, ses
             title = title or rec["summary"]
         if kind == "custom-title" and isinstance(rec.get("customTitle"), str):
             title = rec["customTitle"]
+        if kind == "api-request" and isinstance(rec.get("params"), dict):
+            model = rec["params"].get("model")
+            asked_model = model if isinstance(model, str) else asked_model
         if kind not in ("user", "assistant"):
             continue
+        if rec.get("isApiErrorMessage"):
+            asked_for[i] = asked_model
         uuid = rec.get("uuid")
         if isinstance(uuid, str):
             if uuid in seen_uuid:
@@ -151,7 +174,7 @@ def convert_session(records: list[dict[str, Any]], stats: ClaudeImportStats, ses
 
     side_groups: dict[str, dict[str, Any]] = {}
     current: _Turn | None = None
-    for ts, _i, rec in convo:
+    for ts, i, rec in convo:
         side = bool(rec.get("isSidechain"))
         group = None
         if side:
@@ -205,6 +228,13 @@ def convert_session(records: list[dict[str, Any]], stats: ClaudeImportStats, ses
             elif current is not None:
                 llm.trace, llm.parent = current.trace, current.root
         llm.last_ts = max(llm.last_ts, ts)
+        if rec.get("isApiErrorMessage"):
+            # No response came: the record's text is the error, its zero usage a placeholder (nothing billed).
+            llm.error = _text_of(msg.get("content")).strip() or f"API error {rec.get('apiErrorStatus') or ''}".strip()
+            llm.model = asked_for.get(i)
+            if current is not None and not side:
+                current.end = max(current.end, ts)
+            continue
         if isinstance(msg.get("model"), str):
             llm.model = msg["model"]
         if isinstance(msg.get("stop_reason"), str):
