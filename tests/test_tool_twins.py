@@ -3,8 +3,10 @@
 AutoGen's runtime traces each tool it runs (``execute_tool``, GenAI conventions)
 inside the span OpenInference's AgentChat instrumentor opens for the same call:
 the session counted two tool calls for one, and each half had only part of it
-(the call id on one, the arguments and result on the other). Spans from the
-real OpenTelemetry SDK to the real OTLP receiver and store.
+(the call id on one, the arguments and result on the other). A failure one
+report saw is the call's, whichever report arrives first (a failed call read ok
+when the report that saw it came first). Spans from the real OpenTelemetry SDK
+to the real OTLP receiver and store.
 """
 
 from __future__ import annotations
@@ -45,3 +47,45 @@ async def test_a_tool_call_reported_inside_itself_is_one_call() -> None:
     assert merged.attributes[MERGED_BY] == NESTED_TOOL_RULE and merged.tool.input_preview == '{"city": "Paris"}'
     assert merged.tool.output_preview == "Sunny" and trace.spans[merged.parent_span_id].name == "invoke_agent weather_agent"
     assert store.sessions["tools"].totals.spans == 4
+
+
+def _send_failed(tp) -> None:
+    """One failed tool call, reported by both: the runtime's span failed, OpenInference's around
+    it left unset; the runtime's exported first, then (another session) OpenInference's first."""
+    from opentelemetry.trace import Status, StatusCode
+
+    oi, core = tp.get_tracer("openinference.instrumentation.autogen_agentchat"), tp.get_tracer("autogen-core")
+    failed = Status(StatusCode.ERROR, "ValueError: no such city")
+
+    def runtime(session: str):
+        span = core.start_span("execute_tool get_weather", attributes={
+            "gen_ai.operation.name": "execute_tool", "gen_ai.tool.name": "get_weather",
+            "gen_ai.tool.call.id": "call_9", "session.id": session})
+        span.set_status(failed)
+        return span
+
+    attrs = {"openinference.span.kind": "TOOL", "tool.name": "get_weather", "input.value": '{"city": "Atlantis"}'}
+    with oi.start_as_current_span("weather_agent.get_weather", attributes={**attrs, "session.id": "inner-first"}):
+        runtime("inner-first").end()
+    with oi.start_as_current_span("weather_agent.get_weather", attributes={**attrs, "session.id": "outer-first"},
+                                  end_on_exit=False) as outer:
+        late = runtime("outer-first")
+    outer.end(end_time=late.start_time + 10_000_000)  # type: ignore[attr-defined]
+    tp.force_flush()
+    late.end(end_time=late.start_time + 5_000_000)  # type: ignore[attr-defined]
+
+
+async def test_a_tool_call_one_report_saw_fail_is_failed_whichever_report_comes_first() -> None:
+    from agenttrace_tui.model import Status
+
+    store = await received(_send_failed, lambda store: all(store.sessions.get(s) is not None
+                                                           for s in ("inner-first", "outer-first"))
+                           and store.span_count >= 2, "autogen-app")
+    for session in ("inner-first", "outer-first"):
+        (trace,) = store.traces_of(session)
+        (call,) = trace.spans.values()
+        assert call.kind is SpanKind.TOOL_EXECUTION and call.status is Status.ERROR, session
+        assert call.status_message and "no such city" in call.status_message, session
+        assert MERGED_BY in call.attributes, session
+        totals = store.sessions[session].totals
+        assert (totals.spans, totals.errors) == (1, 1), session

@@ -227,11 +227,9 @@ def test_totals_equal_the_live_replay_of_the_same_calls(imported: tuple[Path, di
 @pytest.mark.parametrize("label", [
     "ok", "error", "blocks",
     # The sub-agent's Read call failed (tool_result is_error; its OTel tool_result event success=false and
-    # claude_code.tool.execution span status error): the import counts 1 error. The live monitor gets
-    # the event first (rebuilt as a failed tool span), then the claude_code.tool span of the same call
-    # (status unset) folded into it, and the call ends up ok: 0 errors. A live-monitor bug, not the import's.
-    pytest.param("agent", marks=pytest.mark.xfail(strict=True, reason="live: a failed tool call reported ok "
-                                                                      "when its span comes after its event")),
+    # claude_code.tool.execution span status error; the claude_code.tool span of the call, status unset,
+    # comes after the event, folded into the failed tool span rebuilt from it): 1 error both ways.
+    "agent",
 ])
 def test_errors_equal_the_live_replay_of_the_same_calls(imported: tuple[Path, dict[str, Any]], live: Any,
                                                         label: str) -> None:

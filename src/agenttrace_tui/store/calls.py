@@ -546,6 +546,12 @@ def fold_into(keeper: Span, twin: Span, rule: str, keeper_outer: bool = False) -
         return
     if cv.is_usage_record(keeper.attributes) and not cv.is_usage_record(twin.attributes):
         keeper.attributes = {}  # a usage record's, none of them the call's
+    if keeper.status is _ERROR and twin.status is not _ERROR:
+        # A failure either report saw is the call's, whichever came first (Claude Code's failed
+        # tool_result event, then its tool span of the call, status unset: it read ok).
+        twin.status = _ERROR
+        twin.status_message = twin.status_message or keeper.status_message
+        twin.status_code = twin.status_code or keeper.status_code
     if REBUILT in twin.attributes and REBUILT not in keeper.attributes:
         twin.name = keeper.name
         twin.kind = keeper.kind
