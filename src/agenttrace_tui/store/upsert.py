@@ -647,29 +647,34 @@ class SpanUpserts(StoreIndex):
     def _fold_stored(self, trace: TraceEntry, outer: Span, inner: Span) -> None:
         """Fold ``inner``, a stored model call, into ``outer``, the stored model call it reports
         again through the spans between them (``calls.deep_nested_pair``: the span between them
-        came last). The inner span is not deleted (it may be written already): it stays where it
-        is as a plain span naming ``outer`` (``FOLDED_INTO``), with no model, usage or cost, so it
-        counts as no call; its id becomes an alias of ``outer``'s for later reports of it."""
-        session = self.sessions[trace.session_id]
-        inner_id = inner.span_id
+        came last), its id an alias of ``outer``'s for later reports of it (``_stub_out``)."""
+        report = self._stub_out(trace, inner, outer.span_id)
+        reparent = self._fold(trace, outer, report, DEEP_NESTED_RULE)
+        self._merge_report(trace, self.sessions[trace.session_id], outer, report, reparent)
+
+    def _stub_out(self, trace: TraceEntry, span: Span, into: str) -> Span:
+        """Take ``span``, a stored model call of ``trace`` found to report the call of span
+        ``into`` again, out of the count; returns its report, to merge into that span. It is not
+        deleted (it may be written already): it stays where it is as a plain span naming
+        ``into`` (``FOLDED_INTO``), with no model, usage or cost, so it counts as no call."""
+        span_id = span.span_id
         running = trace.counted_running
-        counted = running.pop(inner_id, None) if running else None
-        if inner_id not in trace.pending:
+        counted = running.pop(span_id, None) if running else None
+        if span_id not in trace.pending:
             # What the totals count for it until the next fold, which takes its call back.
-            trace.pending[inner_id] = counted if counted is not None else counted_of(inner)
+            trace.pending[span_id] = counted if counted is not None else counted_of(span)
         self._agg_dirty[trace.trace_id] = trace
         calls = trace.calls
         if calls:
-            for key in call_keys(inner):
-                if calls.get(key) == inner_id:
-                    del calls[key]  # the merged span is remembered under them below
-        report = msgspec.structs.replace(inner)
-        stub = msgspec.structs.replace(inner, kind=_CUSTOM, llm=None, usage=None, cost=None, events=(),
-                                       attributes={FOLDED_INTO: outer.span_id})
-        trace.spans[inner_id] = stub
-        self._mark(trace, session, stub)
-        reparent = self._fold(trace, outer, report, DEEP_NESTED_RULE)
-        self._merge_report(trace, session, outer, report, reparent)
+            for key in call_keys(span):
+                if calls.get(key) == span_id:
+                    del calls[key]  # the merged span is remembered under them
+        report = msgspec.structs.replace(span)
+        stub = msgspec.structs.replace(span, kind=_CUSTOM, llm=None, usage=None, cost=None, events=(),
+                                       attributes={FOLDED_INTO: into})
+        trace.spans[span_id] = stub
+        self._mark(trace, self.sessions[trace.session_id], stub)
+        return report
 
     def _note_root_call(self, response_id: str, trace_id: str, span_id: str, usage: tuple | None) -> None:
         """Remember a model call that is the root of its trace by its response id, and by its
@@ -764,26 +769,10 @@ class SpanUpserts(StoreIndex):
     def _fold_root_into(self, trace: TraceEntry, span: Span, old_trace: TraceEntry, old: Span) -> None:
         """Fold ``old``, a stored model call alone in ``old_trace`` (``_root_call_elsewhere``),
         into ``span``, the stored model call of ``trace`` it reports again, as ``_fold_stored``
-        does within a trace: ``old`` is not deleted (it may be written already) but stays as a
-        plain span naming ``span`` (``FOLDED_INTO``), with no model, usage or cost, so it counts
-        as no call, and its report is merged into ``span``, in the agent's tree."""
-        old_id = old.span_id
-        running = old_trace.counted_running
-        counted = running.pop(old_id, None) if running else None
-        if old_id not in old_trace.pending:
-            # What the totals count for it until the next fold, which takes its call back.
-            old_trace.pending[old_id] = counted if counted is not None else counted_of(old)
-        self._agg_dirty[old_trace.trace_id] = old_trace
-        calls = old_trace.calls
-        if calls:
-            for k in call_keys(old):
-                if calls.get(k) == old_id:
-                    del calls[k]
-        report = msgspec.structs.replace(old, trace_id=trace.trace_id, session_id=trace.session_id)
-        stub = msgspec.structs.replace(old, kind=_CUSTOM, llm=None, usage=None, cost=None, events=(),
-                                       attributes={FOLDED_INTO: span.span_id})
-        old_trace.spans[old_id] = stub
-        self._mark(old_trace, self.sessions[old_trace.session_id], stub)
+        does within a trace: ``old`` stays in its trace as a plain span naming ``span``
+        (``_stub_out``), its report merged into ``span``, in the agent's tree."""
+        report = self._stub_out(old_trace, old, span.span_id)
+        report.trace_id, report.session_id = trace.trace_id, trace.session_id
         reparent = self._fold(trace, span, report, NESTED_ELSEWHERE_RULE)
         self._merge_report(trace, self.sessions[trace.session_id], span, report, reparent)
 
