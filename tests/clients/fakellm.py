@@ -1219,6 +1219,16 @@ def _event_frame(event_type: str, payload: dict) -> bytes:
     return message + struct.pack(">I", zlib.crc32(message))
 
 
+def _pick_answer(result: str | None, tools: list, tool_text: str | None = None) -> tuple[str, str | None, Any]:
+    """(answer kind, text, tool) of an API's answer: the final answer after a tool's result, a
+    call of a tool the request offers, else text (``tool_text``: the text beside a tool call)."""
+    if result is not None:
+        return "final", FINAL_PREFIX + result.strip()[:80], None
+    if tools:
+        return "tool_call", tool_text, _pick_tool(tools)
+    return "text", TEXT_ANSWER, None
+
+
 def _bedrock_error(req: BaseHTTPRequestHandler, entry: dict, rid: str, error_status: int) -> None:
     """Bedrock's error answer (Converse and InvokeModel alike): its JSON and ``x-amzn-ErrorType``."""
     entry["kind"], entry["status"] = "error", error_status
@@ -1235,12 +1245,7 @@ def _converse(llm: FakeLLM, req: BaseHTTPRequestHandler, body: dict, seq: int, e
         _bedrock_error(req, entry, rid, error_status)
         return
     result, tools = _converse_tool_result(body), _converse_tools(body)
-    if result is not None:
-        kind, text, tool = "final", FINAL_PREFIX + result.strip()[:80], None
-    elif tools:
-        kind, text, tool = "tool_call", "", _pick_tool(tools)
-    else:
-        kind, text, tool = "text", TEXT_ANSWER, None
+    kind, text, tool = _pick_answer(result, tools, tool_text="")
     usage = llm.usage[kind]
     wire_usage = {"inputTokens": usage.input, "outputTokens": usage.output,
                   "totalTokens": usage.input + usage.output + usage.cached + usage.cache_creation}
@@ -1268,7 +1273,7 @@ def _converse(llm: FakeLLM, req: BaseHTTPRequestHandler, body: dict, seq: int, e
         events += [("contentBlockDelta", {"contentBlockIndex": 0, "delta": {"toolUse": {"input": part}}})
                    for part in (args[:half], args[half:])]
     else:
-        words = text.split(" ")
+        words = (text or "").split(" ")
         events += [("contentBlockDelta", {"contentBlockIndex": 0, "delta": {"text": w if i == 0 else " " + w}})
                    for i, w in enumerate(words)]
     events += [("contentBlockStop", {"contentBlockIndex": 0}), ("messageStop", {"stopReason": stop}),
@@ -1386,12 +1391,7 @@ def _azure(llm: FakeLLM, req: BaseHTTPRequestHandler, body: dict, seq: int, entr
         _azure_send(req, error_status, "application/json", json.dumps({"error": error}).encode(), rid)
         return
     result, tools = _last_tool_result("chat", body), _tool_defs("chat", body)
-    if result is not None:
-        kind, text, tool = "final", FINAL_PREFIX + result.strip()[:80], None
-    elif tools:
-        kind, text, tool = "tool_call", None, _pick_tool(tools)
-    else:
-        kind, text, tool = "text", TEXT_ANSWER, None
+    kind, text, tool = _pick_answer(result, tools)
     usage = llm.usage[kind]
     sent = Usage(input=usage.input, output=usage.output, cached=usage.cached, reasoning=usage.reasoning)
     wire_usage = {
@@ -1543,12 +1543,7 @@ def _groq(llm: FakeLLM, req: BaseHTTPRequestHandler, body: dict, seq: int, entry
         llm._send_json(req, error_status, llm._error_payload("chat", error_status))
         return
     result, tools = _last_tool_result("chat", body), _tool_defs("chat", body)
-    if result is not None:
-        kind, text, tool = "final", FINAL_PREFIX + result.strip()[:80], None
-    elif tools:
-        kind, text, tool = "tool_call", None, _pick_tool(tools)
-    else:
-        kind, text, tool = "text", TEXT_ANSWER, None
+    kind, text, tool = _pick_answer(result, tools)
     usage = llm.usage[kind]
     sent = Usage(input=usage.input, output=usage.output, cached=usage.cached)
     times = dict(GROQ_TIMES, total_time=GROQ_TIMES["prompt_time"] + GROQ_TIMES["completion_time"])
@@ -1677,12 +1672,7 @@ def _cohere(llm: FakeLLM, req: BaseHTTPRequestHandler, body: dict, seq: int, ent
                                                                   f"(HTTP {error_status})"})
         return
     result, tools = _cohere_tool_result(body), _tool_defs("chat", body)  # v2 tools are shaped as OpenAI's
-    if result is not None:
-        kind, text, tool = "final", FINAL_PREFIX + result.strip()[:80], None
-    elif tools:
-        kind, text, tool = "tool_call", None, _pick_tool(tools)
-    else:
-        kind, text, tool = "text", TEXT_ANSWER, None
+    kind, text, tool = _pick_answer(result, tools)
     usage = llm.usage[kind]
     sent = Usage(input=usage.input, output=usage.output, cached=usage.cached)  # Cohere reports no cache writes
     wire_usage = {
