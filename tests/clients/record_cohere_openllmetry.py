@@ -24,7 +24,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from recording import FAKE_KEY, OTEL_SDK_PACKAGES, OTEL_SDK_SETUP, Recording, guarded, record_turns, recorder_main
+from recording import (
+    CHAT_TOOL_TURN,
+    FAKE_KEY,
+    OTEL_SDK_PACKAGES,
+    OTEL_SDK_SETUP,
+    Recording,
+    guarded,
+    record_turns,
+    recorder_main,
+)
 
 NAME = "cohere_openllmetry"
 PACKAGES = ["cohere==5.21.1", "opentelemetry-instrumentation-cohere==0.62.4", *OTEL_SDK_PACKAGES]
@@ -39,16 +48,7 @@ CohereInstrumentor().instrument()
 import cohere
 
 client = cohere.ClientV2(api_key=os.environ["CO_API_KEY"], base_url=os.environ["CO_API_URL"])
-TOOLS = [{"type": "function", "function": {
-    "name": "get_weather", "description": "Get the current weather for a city.",
-    "parameters": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}}}]
-messages = [{"role": "system", "content": "Answer weather questions with the get_weather tool."},
-            {"role": "user", "content": "What is the weather in Paris?"}]
-
-
-def get_weather(city: str) -> str:
-    return f"Sunny, 22 C in {city}"
-''' + guarded(f'''
+''' + CHAT_TOOL_TURN + guarded(f'''
 first = client.chat(model="{MODEL}", messages=messages, tools=TOOLS)
 messages.append({{"role": "assistant", "tool_plan": first.message.tool_plan, "tool_calls": first.message.tool_calls}})
 for call in first.message.tool_calls:

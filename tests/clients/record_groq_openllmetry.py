@@ -15,7 +15,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from recording import FAKE_KEY, OTEL_SDK_PACKAGES, OTEL_SDK_SETUP, Recording, guarded, record_turns, recorder_main
+from recording import (
+    CHAT_TOOL_TURN,
+    FAKE_KEY,
+    OTEL_SDK_PACKAGES,
+    OTEL_SDK_SETUP,
+    Recording,
+    guarded,
+    record_turns,
+    recorder_main,
+)
 
 NAME = "groq_openllmetry"
 PACKAGES = ["groq==1.7.0", "opentelemetry-instrumentation-groq==0.62.4", *OTEL_SDK_PACKAGES]
@@ -34,16 +43,7 @@ import json, os, sys
 from groq import Groq
 
 client = Groq()  # GROQ_API_KEY, GROQ_BASE_URL
-TOOLS = [{"type": "function", "function": {
-    "name": "get_weather", "description": "Get the current weather for a city.",
-    "parameters": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}}}]
-messages = [{"role": "system", "content": "Answer weather questions with the get_weather tool."},
-            {"role": "user", "content": "What is the weather in Paris?"}]
-
-
-def get_weather(city: str) -> str:
-    return f"Sunny, 22 C in {city}"
-'''
+''' + CHAT_TOOL_TURN
 
 
 def turn(stream: bool) -> str:

@@ -21,7 +21,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from recording import FAKE_KEY, OTEL_SDK_PACKAGES, OTEL_SDK_SETUP, Recording, guarded, record_turns, recorder_main
+from recording import (
+    CHAT_TOOL_TURN,
+    FAKE_KEY,
+    OTEL_SDK_PACKAGES,
+    OTEL_SDK_SETUP,
+    Recording,
+    guarded,
+    record_turns,
+    recorder_main,
+)
 
 NAME = "mistral"
 PACKAGES = ["mistralai==1.12.4", "opentelemetry-instrumentation-mistralai==0.62.4", *OTEL_SDK_PACKAGES]
@@ -42,16 +51,7 @@ except ImportError:
     from mistralai import Mistral
 
 client = Mistral(api_key=os.environ["MISTRAL_API_KEY"], server_url=os.environ["MISTRAL_SERVER_URL"])
-TOOLS = [{"type": "function", "function": {
-    "name": "get_weather", "description": "Get the current weather for a city.",
-    "parameters": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}}}]
-messages = [{"role": "system", "content": "Answer weather questions with the get_weather tool."},
-            {"role": "user", "content": "What is the weather in Paris?"}]
-
-
-def get_weather(city: str) -> str:
-    return f"Sunny, 22 C in {city}"
-''' + guarded(f'''
+''' + CHAT_TOOL_TURN + guarded(f'''
 first = client.chat.complete(model="{MODEL}", messages=messages, tools=TOOLS, tool_choice="auto")
 answer = first.choices[0].message
 call = answer.tool_calls[0]

@@ -365,6 +365,19 @@ class Recording:
         return out
 
 
+#: A Python tool loop's start on an OpenAI-shaped chat API (the Groq, Cohere and Mistral recorders'):
+#: the tool offered, the conversation, and the tool itself.
+CHAT_TOOL_TURN = '''TOOLS = [{"type": "function", "function": {
+    "name": "get_weather", "description": "Get the current weather for a city.",
+    "parameters": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}}}]
+messages = [{"role": "system", "content": "Answer weather questions with the get_weather tool."},
+            {"role": "user", "content": "What is the weather in Paris?"}]
+
+
+def get_weather(city: str) -> str:
+    return f"Sunny, 22 C in {city}"
+'''
+
 # Python source a child script can start with to set up the OTel SDK itself
 # (for instrumentations that only use the global providers).  It reads the
 # standard OTEL_* variables from ``otel_env`` and defines ``otel_shutdown()``.
