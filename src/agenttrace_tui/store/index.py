@@ -99,8 +99,11 @@ class StoreIndex:
         self._dirty_sessions: dict[str, Session] = {}
         self._dirty_metrics: dict[tuple[str, tuple[tuple[str, str], ...]], MetricSeries] = {}
         #: Response id -> (trace id, span id) of the model call that is the root of its trace, for a
-        #: second report of it that is the root of another trace (``StoreUpsert._report_elsewhere``).
+        #: second report of it that is the root of another trace (``StoreUpsert._report_elsewhere``)
+        #: or another service's (``_call_elsewhere``).
         self._root_calls: dict[str, tuple[str, str]] = {}
+        #: The same for model calls that are not the root of their trace (``_call_elsewhere``).
+        self._nested_calls: dict[str, tuple[str, str]] = {}
 
 
     def running_live(self, calls: bool = False) -> int:

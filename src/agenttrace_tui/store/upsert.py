@@ -78,9 +78,12 @@ from .merge import (
 )
 
 _LLM = SpanKind.LLM_CALL
-#: Response ids of model calls that are the roots of their traces kept for ``_report_elsewhere``.
+#: Response ids of model calls kept for ``_report_elsewhere`` and ``_call_elsewhere`` (each table).
 MAX_ROOT_CALLS = 65_536
 SAME_RESPONSE_RULE = "same response id, in another trace"
+#: A model call answered with the response id of a model call another service reported (a
+#: gateway's report of the call its client reports too: ``_call_elsewhere``).
+CALL_ELSEWHERE_RULE = "same response id, reported by another service"
 #: How many of a session's latest traces ``_nested_elsewhere`` looks through.
 NESTED_ELSEWHERE_TRACES = 8
 _CUSTOM = SpanKind.CUSTOM
@@ -163,6 +166,7 @@ class SpanUpserts(StoreIndex):
         hook = self.span_hook
         version = self.version
         upsert = self._upsert_span
+        root_calls, nested_calls = self._root_calls, self._nested_calls
         last = None  # the trace of the previous span stored here (None after any other step)
         session: SessionEntry | None = None
         recorded: tuple[Span, ...] | list[Span] = ()  # calls recorded onto the span, rebuilt (store.calls)
@@ -279,6 +283,12 @@ class SpanUpserts(StoreIndex):
                 upsert(span, twin)
                 last = None
                 continue
+            if (id_key is not None and kind is _LLM
+                    and (w := root_calls.get(id_key[1]) or nested_calls.get(id_key[1])) is not None and w[0] != tid):
+                # Perhaps a report of a call another trace holds (``_call_elsewhere``): stored there.
+                upsert(span)
+                last = None
+                continue
             # -- a new span: _upsert_span's steps for it, in its order --
             if trace is not last:
                 session = sessions[trace.session_id]
@@ -341,8 +351,8 @@ class SpanUpserts(StoreIndex):
                     calls = trace.calls = {}
                 if id_key is not None:
                     calls.setdefault(id_key, span_id)
-                    if id_key[0] == "id" and span.parent_span_id is None:
-                        self._note_root_call(id_key[1], trace.trace_id, span_id)
+                    if id_key[0] == "id":
+                        self._note_call(id_key[1], trace.trace_id, span_id, span.parent_span_id is None)
                 if usage_key is not None:
                     calls.setdefault(usage_key, span_id)
             if hook is not None:
@@ -592,6 +602,14 @@ class SpanUpserts(StoreIndex):
                     span.cost = None
                 self._merge_report(trace, session, old, span, self._fold(trace, old, span, rule))
                 return
+        called = None
+        if old is None and kind is _LLM and (called := self._call_elsewhere(trace, span, keys)) is not None:
+            # The call is another trace's: its report is merged there (below), a plain span
+            # naming it stays here in its place, its children under it.
+            report = msgspec.structs.replace(span)
+            span = msgspec.structs.replace(span, kind=_CUSTOM, llm=None, usage=None, cost=None, events=(),
+                                           attributes={FOLDED_INTO: called[1].span_id})
+            kind = _CUSTOM
         if old is not None:
             self._merge_report(trace, session, old, span, bare=is_bare(span))
             return
@@ -622,13 +640,15 @@ class SpanUpserts(StoreIndex):
             if keys is None:
                 keys = call_keys(new)
             remember(trace, new, keys)
-            if new.parent_span_id is None:
+            if kind is _LLM:
                 for key in keys:
                     if key[0] == "id":
-                        self._note_root_call(key[1], trace.trace_id, new.span_id)
+                        self._note_call(key[1], trace.trace_id, new.span_id, new.parent_span_id is None)
         self._stored(trace, session, new)
         for call in recorded:
             self._upsert_span(call)
+        if called is not None:
+            self._fold_elsewhere(report, *called)
         if (kind is not _LLM and kind is not _TOOL and new.parent_span_id is not None
                 and new.span_id in trace.children and (pair := deep_nested_pair(trace, new)) is not None):
             # The span between two reports of one call, both stored: folded now.
@@ -661,9 +681,9 @@ class SpanUpserts(StoreIndex):
         reparent = self._fold(trace, outer, report, DEEP_NESTED_RULE)
         self._merge_report(trace, session, outer, report, reparent)
 
-    def _note_root_call(self, response_id: str, trace_id: str, span_id: str) -> None:
-        """Remember a model call that is the root of its trace by its response id (bounded)."""
-        calls = self._root_calls
+    def _note_call(self, response_id: str, trace_id: str, span_id: str, root: bool) -> None:
+        """Remember a model call by its response id (bounded), the root of its trace or not."""
+        calls = self._root_calls if root else self._nested_calls
         if response_id not in calls:
             if len(calls) >= MAX_ROOT_CALLS:
                 del calls[next(iter(calls))]  # the oldest: its second report came long ago, if ever
@@ -706,6 +726,51 @@ class SpanUpserts(StoreIndex):
             if old.kind is _LLM and old.parent_span_id is None and nested_elsewhere(old, span):
                 return trace, old, NESTED_ELSEWHERE_RULE
         return None
+
+    def _call_elsewhere(self, trace: TraceEntry, span: Span,
+                        keys: list[tuple[Any, ...]] | None) -> tuple[TraceEntry, Span] | None:
+        """The model call of another trace that ``span``, a new model call of ``trace`` that
+        is no twin of a call of its own trace, reports again: the first one stored that
+        answered with its response id (``calls.same_call``), reported by another service
+        (in another session: each process is its own). A gateway that
+        reports the calls it serves (a LiteLLM proxy's ``litellm_request`` span, in its own
+        service's trace of the request when the client sends no ``traceparent``) reports
+        each call its client reports too: counted twice, before."""
+        rid = next((key[1] for key in (call_keys(span) if keys is None else keys) if key and key[0] == "id"), None)
+        where = None if rid is None else self._root_calls.get(rid) or self._nested_calls.get(rid)
+        if where is None or where[0] == trace.trace_id:
+            return None
+        other_trace = self.traces.get(where[0])
+        if other_trace is None:
+            return None
+        old = other_trace.spans.get(where[1])
+        if old is None or old.kind is not _LLM or not same_call(old, span):
+            return None
+        # Another service's report (a gateway's): the same data sent again as another session
+        # of the same service (a replay, an import) is a session of its own, its calls its own.
+        here = self.sessions.get(trace.session_id)
+        there = self.sessions.get(other_trace.session_id)
+        mine = here.session.service if here is not None else None
+        theirs = there.session.service if there is not None else None
+        if mine is None or theirs is None or mine == theirs:
+            return None
+        return other_trace, old
+
+    def _fold_elsewhere(self, report: Span, trace: TraceEntry, old: Span) -> None:
+        """Merge ``report``, a model call of another trace (``_call_elsewhere``), into ``old``:
+        ``old`` keeps its place, name and times; where both report usage of the same input and
+        output, the merge keeps what either adds (a gateway's cached-token count the client's
+        span lacks); where they disagree the first stands, as for any two reports of one response."""
+        report.trace_id = trace.trace_id
+        report.session_id = trace.session_id
+        report.parent_span_id = old.parent_span_id
+        report.name = old.name
+        report.start_ns, report.end_ns = old.start_ns, old.end_ns
+        if old.usage is not None and report.usage is not None:
+            report.cost = None
+            if (old.usage.input, old.usage.output) != (report.usage.input, report.usage.output):
+                report.usage = None
+        self._upsert_span(report, (old, CALL_ELSEWHERE_RULE))
 
     def _fold_across(self, span: Span, trace: TraceEntry, old: Span, rule: str) -> None:
         """Fold ``span`` into ``old``, the same call reported in another trace (``_report_elsewhere``,
