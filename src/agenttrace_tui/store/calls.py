@@ -70,7 +70,17 @@ here prices or estimates: enrichment runs after, on the merged span.
   (``StoreUpsert._report_elsewhere``) when both answer with one response id,
   or when they are ``nested_elsewhere``: one runs within the other's time, as
   in rule 2, and only one of them names the response (the SDK's own span of
-  the request may not: mistralai 1.x's names none).
+  the request may not: mistralai 1.x's names none). A gateway that reports
+  the calls it serves (a LiteLLM proxy's ``litellm_request``, in its own
+  trace of the request when the client sends no ``traceparent``) reports
+  each call its client reports too, from another service: a model call that
+  answers with the response id of a call another service reported, or a
+  failed one that runs within (or around) the one failed call of the same
+  model among another service's latest (a refused request names no response
+  on the client's side), is one call with it. The client's report keeps the
+  call whichever arrives first (the gateway's names the route it served,
+  ``http.route``); the other stays in its tree as a plain span naming it
+  (``StoreUpsert._call_elsewhere``).
 * **Calls recorded onto one span are apart.** A model call's inference details
   record (``gen_ai.client.inference.operation.details``: one per call) names
   the span the call ran in. When that span is a model call reporting usage

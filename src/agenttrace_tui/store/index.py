@@ -10,6 +10,7 @@ are beside it: ``store.upsert`` (spans), ``store.budget`` (eviction),
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
@@ -104,6 +105,9 @@ class StoreIndex:
         self._root_calls: dict[str, tuple[str, str]] = {}
         #: The same for model calls that are not the root of their trace (``_call_elsewhere``).
         self._nested_calls: dict[str, tuple[str, str]] = {}
+        #: (trace id, span id) of the latest failed model calls, for another service's report of
+        #: one of them (``_call_elsewhere``: a refused request names no response).
+        self._failed_calls: deque[tuple[str, str]] = deque(maxlen=64)
 
 
     def running_live(self, calls: bool = False) -> int:

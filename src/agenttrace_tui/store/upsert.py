@@ -35,7 +35,7 @@ from typing import Any
 
 import msgspec
 
-from ..model import Span, SpanEnd, SpanKind
+from ..model import Span, SpanEnd, SpanKind, Status
 from .aggregates import EndTally
 from .aggregates import counted as counted_of
 from .calls import (
@@ -46,6 +46,7 @@ from .calls import (
     ID_KEYS,
     ID_RULE,
     LOGFIRE_SPAN_TYPE,
+    MERGED_BY,
     NESTED_ELSEWHERE_RULE,
     REBUILT,
     REBUILT_PROMPT,
@@ -65,6 +66,8 @@ from .calls import (
     two_reporters,
     usage_key,
 )
+from .calls import _same_model as same_model
+from .calls import _within as within
 from .entries import DEFAULT_SESSION, SessionEntry, TraceEntry
 from .index import StoreIndex
 from .merge import (
@@ -84,6 +87,14 @@ SAME_RESPONSE_RULE = "same response id, in another trace"
 #: A model call answered with the response id of a model call another service reported (a
 #: gateway's report of the call its client reports too: ``_call_elsewhere``).
 CALL_ELSEWHERE_RULE = "same response id, reported by another service"
+#: A failed model call of the same model running within (or around) a failed model call another
+#: service reported, the only one (``_call_elsewhere``): a refused request names no response.
+FAILED_ELSEWHERE_RULE = "failed model call of the same model, reported by another service"
+#: What a model call's span carries when its reporter made the call serving an HTTP request (a
+#: gateway: LiteLLM proxy's ``litellm_request`` names its route): of two services' reports of one
+#: call, the other one (its client's) keeps the call, whichever arrives first.
+SERVED_KEY = "http.route"
+_ERROR = Status.ERROR
 #: How many of a session's latest traces ``_nested_elsewhere`` looks through.
 NESTED_ELSEWHERE_TRACES = 8
 _CUSTOM = SpanKind.CUSTOM
@@ -166,7 +177,7 @@ class SpanUpserts(StoreIndex):
         hook = self.span_hook
         version = self.version
         upsert = self._upsert_span
-        root_calls, nested_calls = self._root_calls, self._nested_calls
+        root_calls, nested_calls, failed_calls = self._root_calls, self._nested_calls, self._failed_calls
         last = None  # the trace of the previous span stored here (None after any other step)
         session: SessionEntry | None = None
         recorded: tuple[Span, ...] | list[Span] = ()  # calls recorded onto the span, rebuilt (store.calls)
@@ -283,8 +294,8 @@ class SpanUpserts(StoreIndex):
                 upsert(span, twin)
                 last = None
                 continue
-            if (id_key is not None and kind is _LLM
-                    and (w := root_calls.get(id_key[1]) or nested_calls.get(id_key[1])) is not None and w[0] != tid):
+            if kind is _LLM and ((id_key is not None and (w := root_calls.get(id_key[1]) or nested_calls.get(id_key[1]))
+                                  is not None and w[0] != tid) or (span.status is _ERROR and failed_calls)):
                 # Perhaps a report of a call another trace holds (``_call_elsewhere``): stored there.
                 upsert(span)
                 last = None
@@ -355,6 +366,8 @@ class SpanUpserts(StoreIndex):
                         self._note_call(id_key[1], trace.trace_id, span_id, span.parent_span_id is None)
                 if usage_key is not None:
                     calls.setdefault(usage_key, span_id)
+            if kind is _LLM and span.status is _ERROR:
+                failed_calls.append((tid, span_id))
             if hook is not None:
                 try:
                     hook(span)
@@ -602,14 +615,17 @@ class SpanUpserts(StoreIndex):
                     span.cost = None
                 self._merge_report(trace, session, old, span, self._fold(trace, old, span, rule))
                 return
-        called = None
+        called = handed = None
         if old is None and kind is _LLM and (called := self._call_elsewhere(trace, span, keys)) is not None:
-            # The call is another trace's: its report is merged there (below), a plain span
-            # naming it stays here in its place, its children under it.
-            report = msgspec.structs.replace(span)
-            span = msgspec.structs.replace(span, kind=_CUSTOM, llm=None, usage=None, cost=None, events=(),
-                                           attributes={FOLDED_INTO: called[1].span_id})
-            kind = _CUSTOM
+            if SERVED_KEY in called[1].attributes and SERVED_KEY not in span.attributes:
+                handed, called = called, None  # the stored one is a gateway's: this one keeps the call (below)
+            else:
+                # The call is another trace's: its report is merged there (below), a plain span
+                # naming it stays here in its place, its children under it.
+                report = msgspec.structs.replace(span)
+                span = msgspec.structs.replace(span, kind=_CUSTOM, llm=None, usage=None, cost=None, events=(),
+                                               attributes={FOLDED_INTO: called[1].span_id})
+                kind = _CUSTOM
         if old is not None:
             self._merge_report(trace, session, old, span, bare=is_bare(span))
             return
@@ -644,11 +660,15 @@ class SpanUpserts(StoreIndex):
                 for key in keys:
                     if key[0] == "id":
                         self._note_call(key[1], trace.trace_id, new.span_id, new.parent_span_id is None)
+                if new.status is _ERROR:
+                    self._failed_calls.append((trace.trace_id, new.span_id))
         self._stored(trace, session, new)
         for call in recorded:
             self._upsert_span(call)
         if called is not None:
             self._fold_elsewhere(report, *called)
+        elif handed is not None:
+            self._hand_over(handed[0], handed[1], trace, new, handed[2])
         if (kind is not _LLM and kind is not _TOOL and new.parent_span_id is not None
                 and new.span_id in trace.children and (pair := deep_nested_pair(trace, new)) is not None):
             # The span between two reports of one call, both stored: folded now.
@@ -728,35 +748,52 @@ class SpanUpserts(StoreIndex):
         return None
 
     def _call_elsewhere(self, trace: TraceEntry, span: Span,
-                        keys: list[tuple[Any, ...]] | None) -> tuple[TraceEntry, Span] | None:
+                        keys: list[tuple[Any, ...]] | None) -> tuple[TraceEntry, Span, str] | None:
         """The model call of another trace that ``span``, a new model call of ``trace`` that
         is no twin of a call of its own trace, reports again: the first one stored that
         answered with its response id (``calls.same_call``), reported by another service
         (in another session: each process is its own). A gateway that
         reports the calls it serves (a LiteLLM proxy's ``litellm_request`` span, in its own
         service's trace of the request when the client sends no ``traceparent``) reports
-        each call its client reports too: counted twice, before."""
+        each call its client reports too: counted twice, before. A failed call names no
+        response on the client's side: a failed model call is the one failed model call of
+        the same model among another service's latest ones that runs within its time or
+        around it (two such: concurrent requests, neither taken)."""
         rid = next((key[1] for key in (call_keys(span) if keys is None else keys) if key and key[0] == "id"), None)
         where = None if rid is None else self._root_calls.get(rid) or self._nested_calls.get(rid)
-        if where is None or where[0] == trace.trace_id:
+        if where is not None and where[0] != trace.trace_id:
+            other_trace = self.traces.get(where[0])
+            old = other_trace.spans.get(where[1]) if other_trace is not None else None
+            if (other_trace is not None and old is not None and old.kind is _LLM and same_call(old, span)
+                    and self._other_service(trace, other_trace)):
+                return other_trace, old, CALL_ELSEWHERE_RULE
+        if span.status is not _ERROR:
             return None
-        other_trace = self.traces.get(where[0])
-        if other_trace is None:
-            return None
-        old = other_trace.spans.get(where[1])
-        if old is None or old.kind is not _LLM or not same_call(old, span):
-            return None
-        # Another service's report (a gateway's): the same data sent again as another session
-        # of the same service (a replay, an import) is a session of its own, its calls its own.
+        found: tuple[TraceEntry, Span, str] | None = None
+        for tid, sid in self._failed_calls:
+            other_trace = self.traces.get(tid) if tid != trace.trace_id else None
+            old = other_trace.spans.get(sid) if other_trace is not None else None
+            if (other_trace is None or old is None or old.kind is not _LLM or old.status is not _ERROR
+                    or old.attributes.get(MERGED_BY) == FAILED_ELSEWHERE_RULE
+                    or not (within(old, span) or within(span, old)) or not same_model(old, span)
+                    or not self._other_service(trace, other_trace)):
+                continue
+            if found is not None:
+                return None
+            found = (other_trace, old, FAILED_ELSEWHERE_RULE)
+        return found
+
+    def _other_service(self, trace: TraceEntry, other: TraceEntry) -> bool:
+        """Whether two traces are two services' (a client's and its gateway's): the same data
+        sent again as another session of the same service (a replay, an import) is a session
+        of its own, its calls its own."""
         here = self.sessions.get(trace.session_id)
-        there = self.sessions.get(other_trace.session_id)
+        there = self.sessions.get(other.session_id)
         mine = here.session.service if here is not None else None
         theirs = there.session.service if there is not None else None
-        if mine is None or theirs is None or mine == theirs:
-            return None
-        return other_trace, old
+        return mine is not None and theirs is not None and mine != theirs
 
-    def _fold_elsewhere(self, report: Span, trace: TraceEntry, old: Span) -> None:
+    def _fold_elsewhere(self, report: Span, trace: TraceEntry, old: Span, rule: str) -> None:
         """Merge ``report``, a model call of another trace (``_call_elsewhere``), into ``old``:
         ``old`` keeps its place, name and times; where both report usage of the same input and
         output, the merge keeps what either adds (a gateway's cached-token count the client's
@@ -770,7 +807,31 @@ class SpanUpserts(StoreIndex):
             report.cost = None
             if (old.usage.input, old.usage.output) != (report.usage.input, report.usage.output):
                 report.usage = None
-        self._upsert_span(report, (old, CALL_ELSEWHERE_RULE))
+        self._upsert_span(report, (old, rule))
+
+    def _hand_over(self, trace: TraceEntry, stored: Span, here: TraceEntry, new: Span, rule: str) -> None:
+        """Fold ``stored``, a gateway's report of a call (``SERVED_KEY``) another service's trace
+        holds, into ``new``, the client's report of it that came after (``_call_elsewhere``), as
+        ``_fold_stored`` folds a stored call: it stays in its tree as a plain span naming ``new``,
+        no call, and its report is merged into ``new`` (``_fold_elsewhere``)."""
+        session = self.sessions[trace.session_id]
+        sid = stored.span_id
+        running = trace.counted_running
+        counted = running.pop(sid, None) if running else None
+        if sid not in trace.pending:
+            # What the totals count for it until the next fold, which takes its call back.
+            trace.pending[sid] = counted if counted is not None else counted_of(stored)
+        self._agg_dirty[trace.trace_id] = trace
+        calls = trace.calls
+        if calls:
+            for key in call_keys(stored):
+                if calls.get(key) == sid:
+                    del calls[key]
+        report = msgspec.structs.replace(stored)
+        trace.spans[sid] = msgspec.structs.replace(stored, kind=_CUSTOM, llm=None, usage=None, cost=None, events=(),
+                                                   attributes={FOLDED_INTO: new.span_id})
+        self._mark(trace, session, trace.spans[sid])
+        self._fold_elsewhere(report, here, new, rule)
 
     def _fold_across(self, span: Span, trace: TraceEntry, old: Span, rule: str) -> None:
         """Fold ``span`` into ``old``, the same call reported in another trace (``_report_elsewhere``,
