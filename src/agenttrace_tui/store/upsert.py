@@ -610,8 +610,11 @@ class SpanUpserts(StoreIndex):
                         span.usage is not None):
                     # Two reports of one response that disagree on its tokens: the first stands
                     # (a provider SDK's own span ends, and arrives, first; OpenLLMetry adds
-                    # the first event's count to a streamed Anthropic call's output).
-                    span.usage = None
+                    # the first event's count to a streamed Anthropic call's output). Where they
+                    # agree on input and output, what either adds is kept (a gateway's cached
+                    # tokens, which its client's instrumentation does not report).
+                    if (old.usage.input, old.usage.output) != (span.usage.input, span.usage.output):
+                        span.usage = None
                     span.cost = None
                 self._merge_report(trace, session, old, span, self._fold(trace, old, span, rule))
                 return
@@ -999,6 +1002,18 @@ class SpanUpserts(StoreIndex):
         # Through spans between (``calls.deep_twins``): which of the two is the outer call.
         deep = rule == DEEP_NESTED_RULE
         keeper_outer = deep and deep_outer(trace, twin) is keeper
+        twin_outer = False
+        if rule.startswith(ID_RULE) and REBUILT not in twin.attributes and REBUILT not in keeper.attributes:
+            # One report deeper inside the other than its child (a gateway's span of the call, in
+            # the client's trace when it sends traceparent, under the client's HTTP and the
+            # gateway's request spans): the merged span takes the outer one's place, never one
+            # under the spans between it and the inner one (a cycle). A root is around every
+            # other span of its trace, the spans between stored or not.
+            kp = keeper.parent_span_id
+            if orig_parent not in (None, keeper.span_id) and (kp is None or _inside(trace, orig_parent, keeper.span_id)):
+                keeper_outer = True
+            elif kp not in (None, orig_id) and (orig_parent is None or _inside(trace, kp, orig_id)):
+                twin_outer = True
         fold_into(keeper, twin, rule, keeper_outer)
         if trace.aliases is None:
             trace.aliases = {}
@@ -1014,7 +1029,7 @@ class SpanUpserts(StoreIndex):
             self._dirty_spans[(trace.trace_id, cid)] = child
         if keeper.parent_span_id == orig_id:
             trace.children.setdefault(orig_id, []).append(keeper.span_id)  # unlinked by the merge below
-        if deep and not keeper_outer:
+        if (deep and not keeper_outer) or twin_outer:
             # The stored inner span takes the outer one's place, the spans between now inside it:
             # where the new report names no parent, the merge must not keep the inner's own.
             return keeper.parent_span_id, orig_parent  # type: ignore[return-value]
@@ -1029,6 +1044,27 @@ class SpanUpserts(StoreIndex):
                 pass
             if not kids:
                 del trace.children[span.parent_span_id]
+
+
+#: How far up ``_inside`` walks (a trace deeper than this is not one call's reports).
+INSIDE_DEPTH = 64
+
+
+def _inside(trace: TraceEntry, span_id: str, outer_id: str) -> bool:
+    """Whether the stored span ``span_id`` is ``outer_id`` or lies under it (a span whose parent
+    is not stored yet ends the walk)."""
+    spans = trace.spans
+    pid: str | None = span_id
+    for _ in range(INSIDE_DEPTH):
+        if pid is None:
+            return False
+        if pid == outer_id:
+            return True
+        up = spans.get(pid)
+        if up is None:
+            return False
+        pid = up.parent_span_id
+    return False
 
 
 def _own_span_stands(old: Span, span: Span) -> None:
