@@ -50,6 +50,8 @@ from .calls import (
     NESTED_ELSEWHERE_RULE,
     REBUILT,
     REBUILT_PROMPT,
+    SERVED_FAILED_RULE,
+    SERVED_KEY,
     USAGE_FROM,
     call_keys,
     calls_recorded_on,
@@ -63,6 +65,7 @@ from .calls import (
     same_call,
     same_tool_call,
     scope_usage,
+    served_nested_pair,
     two_reporters,
     usage_key,
 )
@@ -90,10 +93,6 @@ CALL_ELSEWHERE_RULE = "same response id, reported by another service"
 #: A failed model call of the same model running within (or around) a failed model call another
 #: service reported, the only one (``_call_elsewhere``): a refused request names no response.
 FAILED_ELSEWHERE_RULE = "failed model call of the same model, reported by another service"
-#: What a model call's span carries when its reporter made the call serving an HTTP request (a
-#: gateway: LiteLLM proxy's ``litellm_request`` names its route): of two services' reports of one
-#: call, the other one (its client's) keeps the call, whichever arrives first.
-SERVED_KEY = "http.route"
 _ERROR = Status.ERROR
 #: How many of a session's latest traces ``_nested_elsewhere`` looks through.
 NESTED_ELSEWHERE_TRACES = 8
@@ -269,6 +268,8 @@ class SpanUpserts(StoreIndex):
                         # neither a model nor a tool call, nor the root (tested first: the search
                         # costs ~1.7k instructions a model call span of the stream benchmark).
                         maybe_twin = (o := deep_outer(trace, span)) is not None and deep_twins(o, span)
+                    elif span.status is _ERROR and SERVED_KEY in attrs:
+                        maybe_twin = True  # a gateway's failed call, perhaps in its client's (``calls``)
                 maybe_twin = maybe_twin or span_id in trace.children or LOGFIRE_SPAN_TYPE in attrs
             elif kind is _TOOL:
                 tool = span.tool
@@ -399,6 +400,9 @@ class SpanUpserts(StoreIndex):
                 last = None
             if middle and (pair := deep_nested_pair(trace, span)) is not None:
                 self._fold_stored(trace, *pair)
+                last = None
+            elif middle and (pair := served_nested_pair(trace, span)) is not None:
+                self._fold_stored(trace, *pair, SERVED_FAILED_RULE)
                 last = None
         return i
 
@@ -672,12 +676,14 @@ class SpanUpserts(StoreIndex):
             self._fold_elsewhere(report, *called)
         elif handed is not None:
             self._hand_over(handed[0], handed[1], trace, new, handed[2])
-        if (kind is not _LLM and kind is not _TOOL and new.parent_span_id is not None
-                and new.span_id in trace.children and (pair := deep_nested_pair(trace, new)) is not None):
+        if kind is not _LLM and kind is not _TOOL and new.parent_span_id is not None and new.span_id in trace.children:
             # The span between two reports of one call, both stored: folded now.
-            self._fold_stored(trace, *pair)
+            if (pair := deep_nested_pair(trace, new)) is not None:
+                self._fold_stored(trace, *pair)
+            elif (pair := served_nested_pair(trace, new)) is not None:
+                self._fold_stored(trace, *pair, SERVED_FAILED_RULE)
 
-    def _fold_stored(self, trace: TraceEntry, outer: Span, inner: Span) -> None:
+    def _fold_stored(self, trace: TraceEntry, outer: Span, inner: Span, rule: str = DEEP_NESTED_RULE) -> None:
         """Fold ``inner``, a stored model call, into ``outer``, the stored model call it reports
         again through the spans between them (``calls.deep_nested_pair``: the span between them
         came last). The inner span is not deleted (it may be written already): it stays where it
@@ -701,7 +707,7 @@ class SpanUpserts(StoreIndex):
                                        attributes={FOLDED_INTO: outer.span_id})
         trace.spans[inner_id] = stub
         self._mark(trace, session, stub)
-        reparent = self._fold(trace, outer, report, DEEP_NESTED_RULE)
+        reparent = self._fold(trace, outer, report, rule)
         self._merge_report(trace, session, outer, report, reparent)
 
     def _note_call(self, response_id: str, trace_id: str, span_id: str, root: bool) -> None:
@@ -1003,7 +1009,8 @@ class SpanUpserts(StoreIndex):
         deep = rule == DEEP_NESTED_RULE
         keeper_outer = deep and deep_outer(trace, twin) is keeper
         twin_outer = False
-        if rule.startswith(ID_RULE) and REBUILT not in twin.attributes and REBUILT not in keeper.attributes:
+        if ((rule.startswith(ID_RULE) or rule == SERVED_FAILED_RULE)
+                and REBUILT not in twin.attributes and REBUILT not in keeper.attributes):
             # One report deeper inside the other than its child (a gateway's span of the call, in
             # the client's trace when it sends traceparent, under the client's HTTP and the
             # gateway's request spans): the merged span takes the outer one's place, never one
