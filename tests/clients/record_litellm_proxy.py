@@ -154,7 +154,7 @@ AGENT = OTEL_SDK_SETUP + "import sys\n" + PROXY + SETUP + guarded(TURN)
 
 
 #: Fixture folder -> what its client adds to the environment.
-MODES = {"litellm_proxy": {}}
+MODES = {"litellm_proxy": {}, "litellm_proxy_traceparent": {"RECORDED_TRACEPARENT": "1"}}
 
 
 def record(python: Path) -> None:

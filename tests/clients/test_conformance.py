@@ -249,6 +249,8 @@ CLIENTS: dict[str, Client] = {
     # The openai SDK with openai-v2 calling a LiteLLM proxy that runs the same callback: each call reported by the
     # client and by the gateway; model calls only (the tool runs in user code).
     "litellm_proxy": Client(tools=False, gateway="litellm-proxy-recording"),
+    # The same with httpx instrumented too: the client sends traceparent, the proxy's spans join its trace.
+    "litellm_proxy_traceparent": Client(tools=False, gateway="litellm-proxy-recording"),
     # Semantic Kernel's own GenAI instrumentation: its model call spans carry input and output
     # tokens only (no cached-token count); prompts and answers come as log records in the call's span.
     "semantic_kernel": Client(cache_read=False),
