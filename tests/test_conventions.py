@@ -340,6 +340,17 @@ def test_name_fallback_rows(pattern, kind) -> None:
         assert got is kind
 
 
+def test_an_http_request_span_is_not_a_model_call_by_its_path() -> None:
+    # A gateway's server span of its chat endpoint (LiteLLM proxy's FastAPI instrumentation): the
+    # request, its model call a span of its own inside it; counted as a call it was one more, unpriced.
+    attrs = {"http.request.method": "POST", "http.route": "/v1/chat/completions", "url.path": "/v1/chat/completions"}
+    assert span(attrs, name="POST /v1/chat/completions").kind is SpanKind.CUSTOM
+    assert span({}, name="POST /v1/completions").kind is SpanKind.CUSTOM
+    # What the span carries still says it: a model call's usage on it makes it one.
+    assert span({**attrs, "gen_ai.usage.input_tokens": 3}, name="POST /v1/chat/completions").kind is SpanKind.LLM_CALL
+    assert span({}, name="chat completion").kind is SpanKind.LLM_CALL
+
+
 @pytest.mark.parametrize(("field", "key"), [(f, k) for f, ks in cv.COST_KEYS.items() for k in ks])
 def test_reported_cost_row(field, key) -> None:
     s = span({key: "0.25"})

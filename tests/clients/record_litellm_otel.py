@@ -56,13 +56,21 @@ sys.exit(code)
 '''
 
 
+def callback_env(rec: Recording, service_name: str) -> dict[str, str]:
+    """What sets up LiteLLM's OTel callback as its docs say, exporting to the capture server
+    (also used by the proxy's recording, whose proxy runs the same callback)."""
+    return {
+        "OTEL_EXPORTER": "otlp_http",
+        "OTEL_ENDPOINT": f"{rec.cap.url}/v1/traces",
+        "OTEL_SERVICE_NAME": service_name,
+        "LITELLM_LOCAL_MODEL_COST_MAP": "True",
+    }
+
+
 def record(python: Path) -> None:
     with Recording(NAME) as rec:
         env = {
-            "OTEL_EXPORTER": "otlp_http",
-            "OTEL_ENDPOINT": f"{rec.cap.url}/v1/traces",
-            "OTEL_SERVICE_NAME": "litellm-otel-recording",
-            "LITELLM_LOCAL_MODEL_COST_MAP": "True",
+            **callback_env(rec, "litellm-otel-recording"),
             # Passed to litellm.completion as api_base/api_key, not read by LiteLLM itself.
             "FAKE_OPENAI_BASE_URL": rec.llm.openai_base_url,
             "FAKE_OPENAI_API_KEY": FAKE_KEY,

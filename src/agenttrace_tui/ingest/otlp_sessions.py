@@ -5,7 +5,10 @@ then a span's own session attribute, another span of the same trace in the
 chunk, the resource's, the session the store already files the trace
 under, and last one session per service instance. Clients that name their
 session on a few spans only (Codex) file the rest under the one their
-service named last.
+service named last. A trace two services report (a client that sends
+``traceparent`` to a gateway that traces the request) is its root's: when
+the root comes from a service other than the one whose own session the
+store files the trace under, the trace moves to the root's service's.
 """
 
 from __future__ import annotations
@@ -40,6 +43,20 @@ class ServiceSessions:
         #: provisional session) filed before its session was named moves there.
         self.claims: list[tuple[str, str, str]] = []
         self._claimed: OrderedDict[tuple[str, str], None] = OrderedDict()
+        #: Sessions of one service instance (no session named) -> the service (``owned_by_other``).
+        self._own: OrderedDict[str, str | None] = OrderedDict()
+
+    def note_own(self, res: ResourceInfo) -> None:
+        """``res.derived_sid`` is in use: its service's own session."""
+        sid = res.derived_sid
+        if sid not in self._own:
+            self._own[sid] = res.service
+            if len(self._own) > MAX_SERVICES:
+                self._own.popitem(last=False)
+
+    def owned_by_other(self, sid: str, res: ResourceInfo) -> bool:
+        """Whether ``sid`` is another service's own session (``note_own``)."""
+        return sid in self._own and self._own[sid] != res.service
 
     def claim(self, res: ResourceInfo, trace_id: str, sid: str) -> None:
         if res.framework not in PROCESS_SESSION_CLIENTS or (trace_id, sid) in self._claimed:
@@ -103,6 +120,7 @@ class SessionResolver:
         last_tid: str | None = None
         last_res: ResourceInfo | None = None
         last_sid = ""
+        roots: set[str] | None = None  # traces whose root span is in this chunk (made when asked)
         for s, e, res in zip(spans, explicit, res_of, strict=True):
             if not e:
                 tid = s.trace_id
@@ -113,10 +131,20 @@ class SessionResolver:
                 if sid is None:
                     known = self.trace_session(tid)
                     if known is not None:
-                        s.session_id = last_sid = known
-                        last_tid, last_res = tid, res
-                        continue
-                    sid = services.get(res) or res.derived_sid
+                        if services.owned_by_other(known, res):
+                            if roots is None:
+                                roots = {x.trace_id for x in spans if x.parent_span_id is None}
+                            own = tid in roots
+                        else:
+                            own = False
+                        if not own:
+                            s.session_id = last_sid = known
+                            last_tid, last_res = tid, res
+                            continue
+                    sid = services.get(res)
+                    if sid is None:
+                        sid = res.derived_sid
+                        services.note_own(res)
                 s.session_id = last_sid = sid
                 last_tid, last_res = tid, res
             sessions.setdefault(s.session_id, res)

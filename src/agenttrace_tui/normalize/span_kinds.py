@@ -218,15 +218,21 @@ SEED_NAME_KINDS: dict[str, SpanKind] = {
     "parse_plan": SpanKind.REASONING,
 }
 _ITERATION = re.compile(r"^iteration_\d+$")
+#: An HTTP request's span as OTel's HTTP conventions name it (``{method} {route}``): a gateway's
+#: ``POST /v1/chat/completions`` server span is the request, not the model call it leads to (a
+#: span of its own, LiteLLM's ``litellm_request``); its path's words say nothing of its kind.
+HTTP_SPAN_NAME = re.compile(r"^(GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS) /")
 
 
 def kind_from_name(name: str) -> SpanKind | None:
-    """Kind from a span name: the SDK's names exactly, then the patterns."""
+    """Kind from a span name: the SDK's names exactly, then the patterns (none for an HTTP request's)."""
     kind = SEED_NAME_KINDS.get(name)
     if kind is not None:
         return kind
     if _ITERATION.match(name):
         return SpanKind.AGENT
+    if HTTP_SPAN_NAME.match(name):
+        return None
     for pattern, k in KIND_BY_NAME:
         if pattern.search(name):
             return k

@@ -50,6 +50,14 @@ here prices or estimates: enrichment runs after, on the merged span.
      report is folded into the outer span, and the inner span stays in the
      tree as a plain span naming it (``FOLDED_INTO``), its usage gone (a
      stored span is never deleted: it may be written already);
+     A refused request through a gateway that traces it in its client's trace
+     (``traceparent`` honoured): the gateway's failed model call, naming the
+     route it served (``SERVED_KEY``), is the client's failed call of the same
+     model it runs in, through up to ``DEEP_BETWEEN`` spans (the client's HTTP
+     span, the gateway's request span), the only one there
+     (``served_failed_twin``; ``served_nested_pair`` when the span between
+     comes last): the gateway names its own call id as the response's, the
+     client none, so rule 1 does not see them;
   3. logfire's streamed call: its request span and the "streaming
      response" log span beside it (``logfire.span_type = log``);
   4. a tight match: both are model calls with the same reported usage
@@ -79,7 +87,17 @@ here prices or estimates: enrichment runs after, on the merged span.
   span stored first stays as a plain span naming the merged one,
   ``FOLDED_INTO``); OpenLLMetry's puts the SDK's span beside it, under the
   same parent: rule 4, the two reporters told apart by the response id
-  (``two_reporters``).
+  (``two_reporters``). A gateway that reports
+  the calls it serves (a LiteLLM proxy's ``litellm_request``, in its own
+  trace of the request when the client sends no ``traceparent``) reports
+  each call its client reports too, from another service: a model call that
+  answers with the response id of a call another service reported, or a
+  failed one that runs within (or around) the one failed call of the same
+  model among another service's latest (a refused request names no response
+  on the client's side), is one call with it. The client's report keeps the
+  call whichever arrives first (the gateway's names the route it served,
+  ``http.route``); the other stays in its tree as a plain span naming it
+  (``StoreUpsert._call_elsewhere``).
 * **Calls recorded onto one span are apart.** A model call's inference details
   record (``gen_ai.client.inference.operation.details``: one per call) names
   the span the call ran in. When that span is a model call reporting usage
@@ -135,6 +153,11 @@ DEEP_NESTED_RULE = "model call nested, through spans that are no model call, in 
 NESTED_ELSEWHERE_RULE = "model call nested in a model call of the same model, in another trace"
 NESTED_TOOL_RULE = "tool call nested in a call of the same tool"
 STREAM_RULE = "logfire streaming response of the same request"
+SERVED_FAILED_RULE = "failed model call a gateway served, in a failed model call of the same model"
+#: What a model call's span carries when its reporter made the call serving an HTTP request (a
+#: gateway: LiteLLM proxy's ``litellm_request`` names its route): of two reports of one call, the
+#: other one (its client's) keeps the call's place.
+SERVED_KEY = "http.route"
 LOGFIRE_SPAN_TYPE = "logfire.span_type"
 #: How many spans that are no model call may lie between two reports of one call (``deep_outer``).
 DEEP_BETWEEN = 2
@@ -473,6 +496,10 @@ def find_twin(trace: TraceEntry, span: Span,
                 inner = deep_inner(trace, span, span.span_id, 0)
                 if inner is not None:
                     return inner, DEEP_NESTED_RULE
+        elif span.status is _ERROR and span.usage is None:
+            served = served_failed_twin(trace, span)
+            if served is not None:
+                return served, SERVED_FAILED_RULE
         if LOGFIRE_SPAN_TYPE in span.attributes:  # (tested here: a call costs more than the test)
             twin = _logfire_stream_twin(trace, span)
             if twin is not None:
@@ -499,6 +526,59 @@ def find_twin(trace: TraceEntry, span: Span,
             continue
         return other, _rule(key)
     return None
+
+
+def _served_twins(outer: Span, inner: Span) -> bool:
+    """A refused request through a gateway, reported by both: the inner model call names the
+    route it served (``SERVED_KEY``), the outer (its client's) does not; both failed with no
+    usage, of the same model, the inner within the outer's time, not folded that way already."""
+    return (inner.kind is _LLM and outer.kind is _LLM and inner.status is _ERROR and outer.status is _ERROR
+            and inner.usage is None and outer.usage is None and SERVED_KEY in inner.attributes
+            and SERVED_KEY not in outer.attributes and outer.attributes.get(MERGED_BY) != SERVED_FAILED_RULE
+            and _within(outer, inner) and _same_model(outer, inner))
+
+
+def served_failed_twin(trace: TraceEntry, span: Span) -> Span | None:
+    """For a new failed model call: the failed call of its client around it (through up to
+    ``DEEP_BETWEEN`` spans that are no model or tool call, all stored) when it is a gateway's
+    report of a refused request; or, for the client's, the one such gateway report below it.
+    A failed call's reports name no shared response (the gateway names its own call id),
+    so rule 1 does not see them; retries of a framework name no route served."""
+    if SERVED_KEY in span.attributes:
+        outer = deep_outer(trace, span)
+        return outer if outer is not None and _served_twins(outer, span) else None
+    if span.span_id not in trace.children:
+        return None
+    found: Span | None = None
+    level, between = [span.span_id], 0
+    while level and between <= DEEP_BETWEEN:
+        down: list[str] = []
+        for pid in level:
+            for cid in trace.children.get(pid, ()):
+                child = trace.spans.get(cid)
+                if child is None or child.kind is _TOOL:
+                    continue
+                if child.kind is _LLM:
+                    if _served_twins(span, child):
+                        if found is not None:
+                            return None
+                        found = child
+                else:
+                    down.append(cid)
+        level = down
+        between += 1
+    return found
+
+
+def served_nested_pair(trace: TraceEntry, span: Span) -> tuple[Span, Span] | None:
+    """For a new span that is neither a model nor a tool call, with children stored: the failed
+    model call above it and the gateway's report of it below (``served_failed_twin``), both
+    stored -- the span between them (the gateway's request span, which ends last) came last."""
+    outer = deep_outer(trace, span, 1)
+    if outer is None or outer.status is not _ERROR:
+        return None
+    inner = served_failed_twin(trace, outer)
+    return (outer, inner) if inner is not None else None
 
 
 def _nested(trace: TraceEntry, span: Span, twins: Callable[[Span, Span], bool]) -> Span | None:

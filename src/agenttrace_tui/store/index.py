@@ -10,6 +10,7 @@ are beside it: ``store.upsert`` (spans), ``store.budget`` (eviction),
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
@@ -99,11 +100,17 @@ class StoreIndex:
         self._dirty_sessions: dict[str, Session] = {}
         self._dirty_metrics: dict[tuple[str, tuple[tuple[str, str], ...]], MetricSeries] = {}
         #: Response id -> (trace id, span id) of the model call that is the root of its trace, for a
-        #: second report of it that is the root of another trace (``StoreUpsert._report_elsewhere``).
+        #: second report of it that is the root of another trace (``StoreUpsert._report_elsewhere``)
+        #: or another service's (``_call_elsewhere``).
         self._root_calls: dict[str, tuple[str, str]] = {}
         #: Usage key -> (trace id, span id) of the latest such model call with usage, for the
         #: agent instrumentation's report of it inside a tree (``StoreUpsert._root_call_elsewhere``).
         self._root_usage_calls: dict[tuple, tuple[str, str]] = {}
+        #: The same for model calls that are not the root of their trace (``_call_elsewhere``).
+        self._nested_calls: dict[str, tuple[str, str]] = {}
+        #: (trace id, span id) of the latest failed model calls, for another service's report of
+        #: one of them (``_call_elsewhere``: a refused request names no response).
+        self._failed_calls: deque[tuple[str, str]] = deque(maxlen=64)
 
 
     def running_live(self, calls: bool = False) -> int:

@@ -35,7 +35,7 @@ from typing import Any
 
 import msgspec
 
-from ..model import Span, SpanEnd, SpanKind
+from ..model import Span, SpanEnd, SpanKind, Status
 from .aggregates import EndTally
 from .aggregates import counted as counted_of
 from .calls import (
@@ -46,9 +46,12 @@ from .calls import (
     ID_KEYS,
     ID_RULE,
     LOGFIRE_SPAN_TYPE,
+    MERGED_BY,
     NESTED_ELSEWHERE_RULE,
     REBUILT,
     REBUILT_PROMPT,
+    SERVED_FAILED_RULE,
+    SERVED_KEY,
     USAGE_FROM,
     call_keys,
     calls_recorded_on,
@@ -63,9 +66,12 @@ from .calls import (
     same_call,
     same_tool_call,
     scope_usage,
+    served_nested_pair,
     two_reporters,
     usage_key,
 )
+from .calls import _same_model as same_model
+from .calls import _within as within
 from .entries import DEFAULT_SESSION, SessionEntry, TraceEntry
 from .index import StoreIndex
 from .merge import (
@@ -79,9 +85,16 @@ from .merge import (
 )
 
 _LLM = SpanKind.LLM_CALL
-#: Response ids of model calls that are the roots of their traces kept for ``_report_elsewhere``.
+#: Response ids of model calls kept for ``_report_elsewhere`` and ``_call_elsewhere`` (each table).
 MAX_ROOT_CALLS = 65_536
 SAME_RESPONSE_RULE = "same response id, in another trace"
+#: A model call answered with the response id of a model call another service reported (a
+#: gateway's report of the call its client reports too: ``_call_elsewhere``).
+CALL_ELSEWHERE_RULE = "same response id, reported by another service"
+#: A failed model call of the same model running within (or around) a failed model call another
+#: service reported, the only one (``_call_elsewhere``): a refused request names no response.
+FAILED_ELSEWHERE_RULE = "failed model call of the same model, reported by another service"
+_ERROR = Status.ERROR
 #: How many of a session's latest traces ``_nested_elsewhere`` looks through.
 NESTED_ELSEWHERE_TRACES = 8
 _CUSTOM = SpanKind.CUSTOM
@@ -165,6 +178,7 @@ class SpanUpserts(StoreIndex):
         version = self.version
         upsert = self._upsert_span
         root_usage_calls = self._root_usage_calls
+        root_calls, nested_calls, failed_calls = self._root_calls, self._nested_calls, self._failed_calls
         last = None  # the trace of the previous span stored here (None after any other step)
         session: SessionEntry | None = None
         recorded: tuple[Span, ...] | list[Span] = ()  # calls recorded onto the span, rebuilt (store.calls)
@@ -256,6 +270,8 @@ class SpanUpserts(StoreIndex):
                         # neither a model nor a tool call, nor the root (tested first: the search
                         # costs ~1.7k instructions a model call span of the stream benchmark).
                         maybe_twin = (o := deep_outer(trace, span)) is not None and deep_twins(o, span)
+                    elif span.status is _ERROR and SERVED_KEY in attrs:
+                        maybe_twin = True  # a gateway's failed call, perhaps in its client's (``calls``)
                 maybe_twin = maybe_twin or span_id in trace.children or LOGFIRE_SPAN_TYPE in attrs
             elif kind is _TOOL:
                 tool = span.tool
@@ -279,6 +295,12 @@ class SpanUpserts(StoreIndex):
                 # have been one -- a model call in a model call, a usage another call had too --
                 # is new: stored below, the steps _upsert_span takes when find_twin finds none.)
                 upsert(span, twin)
+                last = None
+                continue
+            if kind is _LLM and ((id_key is not None and (w := root_calls.get(id_key[1]) or nested_calls.get(id_key[1]))
+                                  is not None and w[0] != tid) or (span.status is _ERROR and failed_calls)):
+                # Perhaps a report of a call another trace holds (``_call_elsewhere``): stored there.
+                upsert(span)
                 last = None
                 continue
             # -- a new span: _upsert_span's steps for it, in its order --
@@ -343,10 +365,17 @@ class SpanUpserts(StoreIndex):
                     calls = trace.calls = {}
                 if id_key is not None:
                     calls.setdefault(id_key, span_id)
-                    if id_key[0] == "id" and span.parent_span_id is None:
-                        self._note_root_call(id_key[1], trace.trace_id, span_id, usage_key)
+                    if id_key[0] == "id":
+                        if span.parent_span_id is None:
+                            self._note_call(id_key[1], tid, span_id, True, usage_key)
+                        elif (rid := id_key[1]) not in nested_calls:  # _note_call's, spelled out: most calls
+                            if len(nested_calls) >= MAX_ROOT_CALLS:
+                                del nested_calls[next(iter(nested_calls))]
+                            nested_calls[rid] = (tid, span_id)
                 if usage_key is not None:
                     calls.setdefault(usage_key, span_id)
+            if kind is _LLM and span.status is _ERROR:
+                failed_calls.append((tid, span_id))
             if hook is not None:
                 try:
                     hook(span)
@@ -378,6 +407,9 @@ class SpanUpserts(StoreIndex):
                 last = None
             if middle and (pair := deep_nested_pair(trace, span)) is not None:
                 self._fold_stored(trace, *pair)
+                last = None
+            elif middle and (pair := served_nested_pair(trace, span)) is not None:
+                self._fold_stored(trace, *pair, SERVED_FAILED_RULE)
                 last = None
             if (usage_key is not None and id_key is None and usage_key in root_usage_calls
                     and span.parent_span_id is not None
@@ -594,11 +626,25 @@ class SpanUpserts(StoreIndex):
                         span.usage is not None):
                     # Two reports of one response that disagree on its tokens: the first stands
                     # (a provider SDK's own span ends, and arrives, first; OpenLLMetry adds
-                    # the first event's count to a streamed Anthropic call's output).
-                    span.usage = None
+                    # the first event's count to a streamed Anthropic call's output). Where they
+                    # agree on input and output, what either adds is kept (a gateway's cached
+                    # tokens, which its client's instrumentation does not report).
+                    if (old.usage.input, old.usage.output) != (span.usage.input, span.usage.output):
+                        span.usage = None
                     span.cost = None
                 self._merge_report(trace, session, old, span, self._fold(trace, old, span, rule))
                 return
+        called = handed = None
+        if old is None and kind is _LLM and (called := self._call_elsewhere(trace, span, keys)) is not None:
+            if SERVED_KEY in called[1].attributes and SERVED_KEY not in span.attributes:
+                handed, called = called, None  # the stored one is a gateway's: this one keeps the call (below)
+            else:
+                # The call is another trace's: its report is merged there (below), a plain span
+                # naming it stays here in its place, its children under it.
+                report = msgspec.structs.replace(span)
+                span = msgspec.structs.replace(span, kind=_CUSTOM, llm=None, usage=None, cost=None, events=(),
+                                               attributes={FOLDED_INTO: called[1].span_id})
+                kind = _CUSTOM
         if old is not None:
             self._merge_report(trace, session, old, span, bare=is_bare(span))
             return
@@ -629,27 +675,36 @@ class SpanUpserts(StoreIndex):
             if keys is None:
                 keys = call_keys(new)
             remember(trace, new, keys)
-            if new.parent_span_id is None:
+            if kind is _LLM:
                 for key in keys:
                     if key[0] == "id":
-                        self._note_root_call(key[1], trace.trace_id, new.span_id, usage_key(new.usage))
+                        self._note_call(key[1], trace.trace_id, new.span_id, new.parent_span_id is None,
+                                        usage_key(new.usage))
+                if new.status is _ERROR:
+                    self._failed_calls.append((trace.trace_id, new.span_id))
         self._stored(trace, session, new)
         if (kind is _LLM and new.parent_span_id is not None and (own := usage_key(new.usage)) is not None
                 and (found := self._root_call_elsewhere(new, own)) is not None):
             self._fold_root_into(trace, new, *found)
         for call in recorded:
             self._upsert_span(call)
-        if (kind is not _LLM and kind is not _TOOL and new.parent_span_id is not None
-                and new.span_id in trace.children and (pair := deep_nested_pair(trace, new)) is not None):
+        if called is not None:
+            self._fold_elsewhere(report, *called)
+        elif handed is not None:
+            self._hand_over(handed[0], handed[1], trace, new, handed[2])
+        if kind is not _LLM and kind is not _TOOL and new.parent_span_id is not None and new.span_id in trace.children:
             # The span between two reports of one call, both stored: folded now.
-            self._fold_stored(trace, *pair)
+            if (pair := deep_nested_pair(trace, new)) is not None:
+                self._fold_stored(trace, *pair)
+            elif (pair := served_nested_pair(trace, new)) is not None:
+                self._fold_stored(trace, *pair, SERVED_FAILED_RULE)
 
-    def _fold_stored(self, trace: TraceEntry, outer: Span, inner: Span) -> None:
+    def _fold_stored(self, trace: TraceEntry, outer: Span, inner: Span, rule: str = DEEP_NESTED_RULE) -> None:
         """Fold ``inner``, a stored model call, into ``outer``, the stored model call it reports
         again through the spans between them (``calls.deep_nested_pair``: the span between them
         came last), its id an alias of ``outer``'s for later reports of it (``_stub_out``)."""
         report = self._stub_out(trace, inner, outer.span_id)
-        reparent = self._fold(trace, outer, report, DEEP_NESTED_RULE)
+        reparent = self._fold(trace, outer, report, rule)
         self._merge_report(trace, self.sessions[trace.session_id], outer, report, reparent)
 
     def _stub_out(self, trace: TraceEntry, span: Span, into: str) -> Span:
@@ -676,15 +731,15 @@ class SpanUpserts(StoreIndex):
         self._mark(trace, self.sessions[trace.session_id], stub)
         return report
 
-    def _note_root_call(self, response_id: str, trace_id: str, span_id: str, usage: tuple | None) -> None:
-        """Remember a model call that is the root of its trace by its response id, and by its
-        usage key (``usage``) when it has one (bounded)."""
-        calls = self._root_calls
+    def _note_call(self, response_id: str, trace_id: str, span_id: str, root: bool, usage: tuple | None = None) -> None:
+        """Remember a model call by its response id (bounded), the root of its trace or not, and
+        a root by its usage key (``usage``) too when it has one."""
+        calls = self._root_calls if root else self._nested_calls
         if response_id not in calls:
             if len(calls) >= MAX_ROOT_CALLS:
                 del calls[next(iter(calls))]  # the oldest: its second report came long ago, if ever
             calls[response_id] = (trace_id, span_id)
-        if usage is not None:
+        if root and usage is not None:
             by_usage = self._root_usage_calls
             by_usage.pop(usage, None)  # the latest call of a usage, last in order
             if len(by_usage) >= MAX_ROOT_CALLS:
@@ -749,7 +804,7 @@ class SpanUpserts(StoreIndex):
         provider SDK's own span of the request, which ends (and is often exported) before the
         agent instrumentation's span around it."""
         # It runs for every new model call with usage inside a trace: one lookup in the calls
-        # noted as roots of their traces (``_note_root_call``) first, the rest on a hit.
+        # noted as roots of their traces (``_note_call``) first, the rest on a hit.
         hit = self._root_usage_calls.get(key)
         if hit is None:
             return None
@@ -775,6 +830,75 @@ class SpanUpserts(StoreIndex):
         report.trace_id, report.session_id = trace.trace_id, trace.session_id
         reparent = self._fold(trace, span, report, NESTED_ELSEWHERE_RULE)
         self._merge_report(trace, self.sessions[trace.session_id], span, report, reparent)
+
+    def _call_elsewhere(self, trace: TraceEntry, span: Span,
+                        keys: list[tuple[Any, ...]] | None) -> tuple[TraceEntry, Span, str] | None:
+        """The model call of another trace that ``span``, a new model call of ``trace`` that
+        is no twin of a call of its own trace, reports again: the first one stored that
+        answered with its response id (``calls.same_call``), reported by another service
+        (in another session: each process is its own). A gateway that
+        reports the calls it serves (a LiteLLM proxy's ``litellm_request`` span, in its own
+        service's trace of the request when the client sends no ``traceparent``) reports
+        each call its client reports too: counted twice, before. A failed call names no
+        response on the client's side: a failed model call is the one failed model call of
+        the same model among another service's latest ones that runs within its time or
+        around it (two such: concurrent requests, neither taken)."""
+        rid = next((key[1] for key in (call_keys(span) if keys is None else keys) if key and key[0] == "id"), None)
+        where = None if rid is None else self._root_calls.get(rid) or self._nested_calls.get(rid)
+        if where is not None and where[0] != trace.trace_id:
+            other_trace = self.traces.get(where[0])
+            old = other_trace.spans.get(where[1]) if other_trace is not None else None
+            if (other_trace is not None and old is not None and old.kind is _LLM and same_call(old, span)
+                    and self._other_service(trace, other_trace)):
+                return other_trace, old, CALL_ELSEWHERE_RULE
+        if span.status is not _ERROR:
+            return None
+        found: tuple[TraceEntry, Span, str] | None = None
+        for tid, sid in self._failed_calls:
+            other_trace = self.traces.get(tid) if tid != trace.trace_id else None
+            old = other_trace.spans.get(sid) if other_trace is not None else None
+            if (other_trace is None or old is None or old.kind is not _LLM or old.status is not _ERROR
+                    or old.attributes.get(MERGED_BY) == FAILED_ELSEWHERE_RULE
+                    or not (within(old, span) or within(span, old)) or not same_model(old, span)
+                    or not self._other_service(trace, other_trace)):
+                continue
+            if found is not None:
+                return None
+            found = (other_trace, old, FAILED_ELSEWHERE_RULE)
+        return found
+
+    def _other_service(self, trace: TraceEntry, other: TraceEntry) -> bool:
+        """Whether two traces are two services' (a client's and its gateway's): the same data
+        sent again as another session of the same service (a replay, an import) is a session
+        of its own, its calls its own."""
+        here = self.sessions.get(trace.session_id)
+        there = self.sessions.get(other.session_id)
+        mine = here.session.service if here is not None else None
+        theirs = there.session.service if there is not None else None
+        return mine is not None and theirs is not None and mine != theirs
+
+    def _fold_elsewhere(self, report: Span, trace: TraceEntry, old: Span, rule: str) -> None:
+        """Merge ``report``, a model call of another trace (``_call_elsewhere``), into ``old``:
+        ``old`` keeps its place, name and times; where both report usage of the same input and
+        output, the merge keeps what either adds (a gateway's cached-token count the client's
+        span lacks); where they disagree the first stands, as for any two reports of one response."""
+        report.trace_id = trace.trace_id
+        report.session_id = trace.session_id
+        report.parent_span_id = old.parent_span_id
+        report.name = old.name
+        report.start_ns, report.end_ns = old.start_ns, old.end_ns
+        if old.usage is not None and report.usage is not None:
+            report.cost = None
+            if (old.usage.input, old.usage.output) != (report.usage.input, report.usage.output):
+                report.usage = None
+        self._upsert_span(report, (old, rule))
+
+    def _hand_over(self, trace: TraceEntry, stored: Span, here: TraceEntry, new: Span, rule: str) -> None:
+        """Fold ``stored``, a gateway's report of a call (``SERVED_KEY``) another service's trace
+        holds, into ``new``, the client's report of it that came after (``_call_elsewhere``), as
+        ``_fold_stored`` folds a stored call: it stays in its tree as a plain span naming ``new``
+        (``_stub_out``), and its report is merged into ``new`` (``_fold_elsewhere``)."""
+        self._fold_elsewhere(self._stub_out(trace, stored, new.span_id), here, new, rule)
 
     def _fold_across(self, span: Span, trace: TraceEntry, old: Span, rule: str) -> None:
         """Fold ``span`` into ``old``, the same call reported in another trace (``_report_elsewhere``,
@@ -942,6 +1066,19 @@ class SpanUpserts(StoreIndex):
         # Through spans between (``calls.deep_twins``): which of the two is the outer call.
         deep = rule == DEEP_NESTED_RULE
         keeper_outer = deep and deep_outer(trace, twin) is keeper
+        twin_outer = False
+        if ((rule.startswith(ID_RULE) or rule == SERVED_FAILED_RULE)
+                and REBUILT not in twin.attributes and REBUILT not in keeper.attributes):
+            # One report deeper inside the other than its child (a gateway's span of the call, in
+            # the client's trace when it sends traceparent, under the client's HTTP and the
+            # gateway's request spans): the merged span takes the outer one's place, never one
+            # under the spans between it and the inner one (a cycle). A root is around every
+            # other span of its trace, the spans between stored or not.
+            kp = keeper.parent_span_id
+            if orig_parent not in (None, keeper.span_id) and (kp is None or _inside(trace, orig_parent, keeper.span_id)):
+                keeper_outer = True
+            elif kp not in (None, orig_id) and (orig_parent is None or _inside(trace, kp, orig_id)):
+                twin_outer = True
         fold_into(keeper, twin, rule, keeper_outer)
         if trace.aliases is None:
             trace.aliases = {}
@@ -957,7 +1094,7 @@ class SpanUpserts(StoreIndex):
             self._dirty_spans[(trace.trace_id, cid)] = child
         if keeper.parent_span_id == orig_id:
             trace.children.setdefault(orig_id, []).append(keeper.span_id)  # unlinked by the merge below
-        if deep and not keeper_outer:
+        if (deep and not keeper_outer) or twin_outer:
             # The stored inner span takes the outer one's place, the spans between now inside it:
             # where the new report names no parent, the merge must not keep the inner's own.
             return keeper.parent_span_id, orig_parent  # type: ignore[return-value]
@@ -972,6 +1109,27 @@ class SpanUpserts(StoreIndex):
                 pass
             if not kids:
                 del trace.children[span.parent_span_id]
+
+
+#: How far up ``_inside`` walks (a trace deeper than this is not one call's reports).
+INSIDE_DEPTH = 64
+
+
+def _inside(trace: TraceEntry, span_id: str, outer_id: str) -> bool:
+    """Whether the stored span ``span_id`` is ``outer_id`` or lies under it (a span whose parent
+    is not stored yet ends the walk)."""
+    spans = trace.spans
+    pid: str | None = span_id
+    for _ in range(INSIDE_DEPTH):
+        if pid is None:
+            return False
+        if pid == outer_id:
+            return True
+        up = spans.get(pid)
+        if up is None:
+            return False
+        pid = up.parent_span_id
+    return False
 
 
 def _own_span_stands(old: Span, span: Span) -> None:
