@@ -257,6 +257,41 @@ def test_claude_code_on_bedrock_keeps_its_input_by_recipe_and_general_path(monke
         assert "'cache_read': 200, 'cache_write': 64" in s, s
 
 
+def test_agno_on_anthropic_counts_the_cache_in_by_recipe_and_general_path(monkeypatch: pytest.MonkeyPatch) -> None:
+    """OpenInference's Agno span of a ``Claude`` call sends Anthropic's own ``input_tokens`` as
+    ``llm.token_count.prompt`` (1234), the 200 + 64 cached beside it: the input is 1498. The
+    anthropic SDK's own span of the call, in the same resource, sends 1498 already (nothing is
+    added to it), and Agno's span of an OpenAI call (its prompt tokens count the cached in) keeps its input."""
+    req = trace_service_pb2.ExportTraceServiceRequest()
+    rs = req.resource_spans.add()
+    rs.resource.attributes.append(otlp_kv("service.name", "weather"))
+    sdk, agno = rs.scope_spans.add(), rs.scope_spans.add()
+    sdk.scope.name, agno.scope.name = "com.anthropic.sdk.python", "openinference.instrumentation.agno"
+    ids = iter(range(1, 100))
+    for _ in range(3):
+        sp = sdk.spans.add(trace_id=(1).to_bytes(16, "big"), span_id=next(ids).to_bytes(8, "big"),
+                           name="anthropic.messages.create", start_time_unix_nano=10, end_time_unix_nano=20)
+        sp.attributes.extend([otlp_kv("gen_ai.provider.name", "anthropic"), otlp_kv("gen_ai.operation.name", "chat"),
+                              otlp_kv("gen_ai.request.model", "claude-sonnet-4-5"),
+                              otlp_kv("gen_ai.usage.input_tokens", 1498), otlp_kv("gen_ai.usage.output_tokens", 56),
+                              otlp_kv("gen_ai.usage.cache_read.input_tokens", 200),
+                              otlp_kv("gen_ai.usage.cache_write.input_tokens", 64)])
+        for provider, model, prompt, write in (("Anthropic", "claude-sonnet-4-5", 1234, 64), ("OpenAI", "gpt-4o-mini", 1234, 0)):
+            sp = agno.spans.add(trace_id=(1).to_bytes(16, "big"), span_id=next(ids).to_bytes(8, "big"),
+                                name="Claude.invoke", start_time_unix_nano=10, end_time_unix_nano=20)
+            sp.attributes.extend([otlp_kv("openinference.span.kind", "LLM"), otlp_kv("llm.provider", provider),
+                                  otlp_kv("llm.system", provider.lower()), otlp_kv("llm.model_name", model),
+                                  otlp_kv("llm.token_count.prompt", prompt), otlp_kv("llm.token_count.completion", 56),
+                                  otlp_kv("llm.token_count.prompt_details.cache_read", 200)])
+            if write:
+                sp.attributes.append(otlp_kv("llm.token_count.prompt_details.cache_write", write))
+    spans = [s for s in _both(monkeypatch, req.SerializeToString()) if "span_id" in s]
+    assert len(spans) == 9
+    for s in spans:
+        want = 1234 if "gpt-4o-mini" in s else 1498
+        assert f"'input': {want}, 'output': 56" in s and "'cache_read': 200" in s, s
+
+
 @pytest.mark.parametrize("provider", ["bedrock", "aws.bedrock"])
 @pytest.mark.parametrize("scope", ["pydantic-ai", "my-company.agent"])
 def test_pydantic_ai_on_bedrock_keeps_its_input_by_recipe_and_general_path(

@@ -116,6 +116,8 @@ CLIENTS: dict[str, Client] = {
     "google_adk": Client(custom_provider="litellm model prefix"),
     # ADK calling Gemini itself (its own model class, google-genai): thinking and cached tokens.
     "google_adk_gemini": Client(),
+    # ADK on LiteLlm("anthropic/claude-sonnet-4-5"): LiteLLM calls the Messages API itself (no anthropic SDK span).
+    "google_adk_anthropic": Client(),
     # The same with OpenInference's google-adk instrumentation on too (as Arize's and Phoenix's docs set it up).
     "google_adk_openinference": Client(),
     "pydantic_ai": Client(),
@@ -190,6 +192,8 @@ CLIENTS: dict[str, Client] = {
     "agno": Client(),
     # The same agent with OpenLLMetry's agno and openai instrumentations (as traceloop-sdk sets them up).
     "agno_openllmetry": Client(),
+    # The same agent on Anthropic (agno.models.anthropic.Claude): the anthropic SDK (2.x) also traces each call itself.
+    "agno_anthropic": Client(),
     # AG2 1.x with its own TelemetryMiddleware (OTel GenAI conventions).
     "ag2": Client(),
     # Microsoft Agent Framework's own GenAI instrumentation; its invoke_agent span sums its calls.
@@ -528,7 +532,7 @@ FRAMEWORKS = {"crewai": "crewai", "crewai_openllmetry": "crewai", "ai_sdk_legacy
               "openai_agents_openllmetry": "openai-agents", "openai_agents_logfire": "openai-agents",
               "langchain": "langchain", "langchain_bedrock": "langchain",
               "langchain_anthropic_openinference": "langchain", "langchain_anthropic_openllmetry": "langchain",
-              "google_adk": "google-adk",
+              "google_adk": "google-adk", "google_adk_anthropic": "google-adk",
               "google_adk_gemini": "google-adk", "google_adk_openinference": "google-adk", "pydantic_ai": "pydantic-ai",
               "pydantic_ai_anthropic": "pydantic-ai", "pydantic_ai_openinference": "pydantic-ai",
               "pydantic_ai_bedrock": "pydantic-ai", "pydantic_ai_gemini": "pydantic-ai", "gemini-cli": "gemini-cli", "opencode": "opencode", "qwen-code": "qwen-code",
@@ -539,7 +543,7 @@ FRAMEWORKS = {"crewai": "crewai", "crewai_openllmetry": "crewai", "ai_sdk_legacy
               "langsmith": "langsmith", "llama_index_openllmetry": "llama-index",
               "openlit_langgraph": "langgraph", "ag2": "ag2", "haystack_openllmetry": "haystack",
               "voltagent": "voltagent", "voltagent_ai_sdk": "voltagent",
-              "agno_openllmetry": "agno"}
+              "agno_openllmetry": "agno", "agno_anthropic": "agno"}
 
 
 @pytest.mark.parametrize(("name", "framework"), FRAMEWORKS.items())

@@ -105,7 +105,7 @@ __all__ = [
     "MESSAGE_LIST_PREFIXES", "OBSERVATION_KEYS", "PREVIEW_CHARS", "PREVIEWS_FROM_RECORDS", "STACK_CHARS", "TOOL_PREVIEW_CHARS", "VALUE_KEYS",
     "cut_head", "cut_tail", "extract_messages", "message_event_text", "message_record_text", "render_messages",
     # this module
-    "CACHE_BESIDE_CLIENTS", "CACHE_BESIDE_INPUT", "COST_KEYS", "FAILED_BY_EXCEPTION_KEYS", "FRAMEWORK_BUILT_ON", "FRAMEWORK_HINTS", "FRAMEWORK_SCOPES", "HTTP_STATUS_KEYS", "INSTRUMENTATION_FAMILIES", "INSTANCE_KEYS", "JSON_VALUE_KEYS",
+    "CACHE_BESIDE_CLIENTS", "CACHE_BESIDE_INPUT", "CACHE_BESIDE_KEYS", "COST_KEYS", "FAILED_BY_EXCEPTION_KEYS", "FRAMEWORK_BUILT_ON", "FRAMEWORK_HINTS", "FRAMEWORK_SCOPES", "HTTP_STATUS_KEYS", "INSTRUMENTATION_FAMILIES", "INSTANCE_KEYS", "JSON_VALUE_KEYS",
     "PINNED_SESSION_KEY", "RESOURCE_SESSION_KEYS", "RESPONSE_MODEL_KEYS", "SESSION_KEYS",
     "SUBTREE_USAGE_KEYS", "THINKING_BESIDE_OUTPUT", "USAGE_OBJECT_KEYS", "USAGE_RECORD_KEY", "USAGE_OBJECT_PATHS", "USAGE_TYPE_PATHS", "USAGE_TYPES_BESIDE",
     "Plan", "all_documented_keys", "cache_beside", "decode_json_strings", "extract_cost", "extract_subtree_usage", "extract_usage_object", "is_usage_record", "thinking_beside",
@@ -397,10 +397,27 @@ CACHE_BESIDE_INPUT = frozenset({"aws.bedrock"})
 CACHE_BESIDE_CLIENTS = frozenset({"bedrock"})
 
 
-def cache_beside(provider: Any, client: str | None = None) -> bool:
+#: (client, the key its input count came from) -> the providers (lower-cased) whose own input
+#: count that key passes on, cache reads and writes beside it: Agno's metrics keep each model's
+#: API count (its ``Claude`` model Anthropic's ``input_tokens``), and OpenInference's Agno
+#: instrumentation sends them as ``llm.token_count.prompt``, with the cache counts as its prompt
+#: details. Keyed on the key, not the client alone: the anthropic SDK tracing itself in the same
+#: process (so under the same resource, the same client) sends ``gen_ai.usage.input_tokens``
+#: with the cache counted in.
+CACHE_BESIDE_KEYS: dict[tuple[str, str], frozenset[str]] = {
+    ("agno", "llm.token_count.prompt"): frozenset({"anthropic"}),
+}
+
+
+def cache_beside(provider: Any, client: str | None = None, input_key: str | None = None) -> bool:
     """Whether a span of this provider from this instrumentation counts its cache tokens beside
-    input (``CACHE_BESIDE_INPUT`` and ``CACHE_BESIDE_CLIENTS``)."""
-    return client in CACHE_BESIDE_CLIENTS and isinstance(provider, str) and provider.lower() in CACHE_BESIDE_INPUT
+    input (``CACHE_BESIDE_INPUT`` and ``CACHE_BESIDE_CLIENTS``; ``CACHE_BESIDE_KEYS`` for the
+    key ``input_key`` its input count was read from)."""
+    if not isinstance(provider, str) or client is None:
+        return False
+    if client in CACHE_BESIDE_CLIENTS and provider.lower() in CACHE_BESIDE_INPUT:
+        return True
+    return input_key is not None and provider.lower() in CACHE_BESIDE_KEYS.get((client, input_key), ())
 
 
 #: Providers (lower-cased) whose API counts a thinking model's thoughts beside the answer and both

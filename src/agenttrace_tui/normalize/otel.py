@@ -101,6 +101,15 @@ _ERROR_WORDS = (("timeout", Status.TIMEOUT), ("timedout", Status.TIMEOUT), ("can
 FAILED_FINISH = "error"
 
 
+#: The keys a model call's input count is read from (``ATTRIBUTE_MAP``), first present wins.
+_INPUT_KEYS = next(keys for part, field, _c, keys in cv.ATTRIBUTE_MAP if (part, field) == ("usage", "input"))
+
+
+def _input_key(used: set[str]) -> str | None:
+    """The key a span's input count was read from, of the keys its parts consumed."""
+    return next((k for k in _INPUT_KEYS if k in used), None)
+
+
 def _error_status(code: str | None) -> Status:
     low = (code or "").lower()
     for word, status in _ERROR_WORDS:
@@ -178,7 +187,7 @@ def build_span(
             for usage_field, count in more.items():
                 usage_fields.setdefault(usage_field, count)
             used.update(more_used)
-    beside = llm is not None and cv.cache_beside(llm.get("provider"), client)
+    beside = llm is not None and cv.cache_beside(llm.get("provider"), client, _input_key(used) if usage_fields else None)
     thinking = llm is not None and cv.thinking_beside(llm.get("provider"))
     usage = cv.finish_usage(usage_fields, beside=beside, thinking=thinking) if usage_fields else None
     if usage is None and plan.subtree:
@@ -767,7 +776,9 @@ class _FastPlan:
                 tuple((p, _PARTS[p], tuple(fs)) for p, fs in by_part.items() if p != "usage"),
                 tuple(by_part.get("usage", ())),
                 tuple(k for k in attrs if k not in used),
-                beside=llm is not None and cv.cache_beside(llm.get("provider"), client),
+                beside=llm is not None and cv.cache_beside(
+                    llm.get("provider"), client,
+                    next((k for part, field, _t, k in self.rows if part == "usage" and field == "input"), None)),
                 thinking=llm is not None and cv.thinking_beside(llm.get("provider")),
             )
         if len(self.recipes) >= MAX_RECIPES:
