@@ -95,6 +95,9 @@ CLIENTS: dict[str, Client] = {
     "strands_latest": Client(custom_provider="strands-agents"),
     # Strands on its default provider, Bedrock's ConverseStream (boto3), for a cross-region inference profile id.
     "strands_bedrock": Client(custom_provider="strands-agents"),
+    # Strands with AnthropicModel (Messages API, streamed): it adds the cache reads and writes into input itself; the
+    # anthropic SDK (2.x) traces each request too, inside Strands' chat span.
+    "strands_anthropic": Client(custom_provider="strands-agents"),
     # Strands with OpenInference's span processor: the same spans, each carrying both conventions.
     "strands_openinference": Client(custom_provider="strands-agents"),
     # boto3's bedrock-runtime converse/converse_stream loop with the contrib botocore instrumentation: model
@@ -528,7 +531,7 @@ def test_one_session_per_run(name: str, replays: Any) -> None:
 #: The agent framework each client is (the sessions' framework column), where its telemetry names one.
 FRAMEWORKS = {"crewai": "crewai", "crewai_openllmetry": "crewai", "ai_sdk_legacy": "ai-sdk", "ai_sdk_anthropic_legacy": "ai-sdk",
               "openai_agents": "openai-agents", "strands": "strands", "strands_bedrock": "strands",
-              "strands_openinference": "strands",
+              "strands_openinference": "strands", "strands_anthropic": "strands",
               "openai_agents_openllmetry": "openai-agents", "openai_agents_logfire": "openai-agents",
               "langchain": "langchain", "langchain_bedrock": "langchain",
               "langchain_anthropic_openinference": "langchain", "langchain_anthropic_openllmetry": "langchain",
