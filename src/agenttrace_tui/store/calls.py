@@ -254,20 +254,20 @@ def two_reporters(a: Span, b: Span) -> bool:
     (a sub-agent's, in a tool) is no sibling."""
     aa, ba = a.attributes, b.attributes
     return ((REBUILT in aa) != (REBUILT in ba)
-            or (b.parent_span_id == a.span_id and _within(a, b)) or (a.parent_span_id == b.span_id and _within(b, a))
+            or (b.parent_span_id == a.span_id and within(a, b)) or (a.parent_span_id == b.span_id and within(b, a))
             # Last, and spelled out: it runs for each candidate twin of most new model calls (a
             # usage another call had); two calls of cv.is_usage_record cost ~7k instructions a
             # span of the stream benchmark (bench_stream_ir's store part), this ~0.1k.
             or (_USAGE_RECORD in aa) != (_USAGE_RECORD in ba)
             or (a.parent_span_id == b.parent_span_id
-                # _within both ways (CLOCK_NS is 0), spelled out and first: calls of one reporter
+                # within both ways (CLOCK_NS is 0), spelled out and first: calls of one reporter
                 # with one usage seldom nest, and each has_call_id costs ~1.5k instructions.
                 and (be := b.end_ns) is not None and (ae := a.end_ns) is not None
                 and ((be <= ae and b.start_ns >= a.start_ns) or (a.start_ns >= b.start_ns and ae <= be))
                 and has_call_id(a) != has_call_id(b)))
 
 
-assert CLOCK_NS == 0, "two_reporters spells _within out with no slack"
+assert CLOCK_NS == 0, "two_reporters spells within out with no slack"
 
 
 def same_tool_call(a: Span, b: Span) -> bool:
@@ -281,16 +281,16 @@ def same_tool_call(a: Span, b: Span) -> bool:
 
 def _within_run(outer: Span, inner: Span) -> bool:
     # A zero-length outer span says nothing of what ran within it.
-    return outer.end_ns is not None and outer.end_ns > outer.start_ns and _within(outer, inner)
+    return outer.end_ns is not None and outer.end_ns > outer.start_ns and within(outer, inner)
 
 
-def _within(outer: Span, inner: Span) -> bool:
+def within(outer: Span, inner: Span) -> bool:
     if outer.end_ns is None or inner.end_ns is None:
         return False
     return inner.start_ns + CLOCK_NS >= outer.start_ns and inner.end_ns <= outer.end_ns + CLOCK_NS
 
 
-def _same_model(a: Span, b: Span) -> bool:
+def same_model(a: Span, b: Span) -> bool:
     ma = a.llm.model if a.llm is not None else None
     mb = b.llm.model if b.llm is not None else None
     return bool(ma and mb and (ma == mb or ma.endswith(mb) or mb.endswith(ma)))
@@ -300,9 +300,9 @@ def _nested_twins(outer: Span, inner: Span) -> bool:
     """The inner model call runs within the outer one's time, same model, and
     their usage (where both report it) agrees."""
     # Within first: cheaper than comparing models, and what tells most nested calls apart.
-    if outer.kind is not _LLM or inner.kind is not _LLM or not _within(outer, inner):
+    if outer.kind is not _LLM or inner.kind is not _LLM or not within(outer, inner):
         return False
-    if not _same_model(outer, inner):
+    if not same_model(outer, inner):
         return False
     return _usage_agrees(outer, inner)
 
@@ -312,10 +312,10 @@ def deep_twins(outer: Span, inner: Span) -> bool:
     within the outer one's time, of the same model, both report the same usage (input, output,
     cache read), and neither was folded that way already (an outer span around a loop of calls
     with the same usage is one of them, not all)."""
-    if outer.kind is not _LLM or inner.kind is not _LLM or not _within(outer, inner):
+    if outer.kind is not _LLM or inner.kind is not _LLM or not within(outer, inner):
         return False
     key = usage_key(outer.usage)
-    if key is None or key != usage_key(inner.usage) or not _same_model(outer, inner):
+    if key is None or key != usage_key(inner.usage) or not same_model(outer, inner):
         return False
     return (outer.attributes.get(MERGED_BY) != DEEP_NESTED_RULE
             and inner.attributes.get(MERGED_BY) != DEEP_NESTED_RULE)
@@ -397,7 +397,7 @@ def _unnamed_twins(outer: Span, inner: Span) -> bool:
         return False
     if outer.llm is not None and outer.llm.model:
         return False
-    return _within(outer, inner) and _usage_agrees(outer, inner)
+    return within(outer, inner) and _usage_agrees(outer, inner)
 
 
 def _unnamed_nested(trace: TraceEntry, span: Span) -> Span | None:
@@ -440,7 +440,7 @@ def _nested_tool_twins(outer: Span, inner: Span) -> bool:
     """The inner tool span runs within the outer one's time, for the same tool, and no call
     id (where both have one) tells them apart: two instrumentations of one tool call
     (autogen-core's ``execute_tool`` inside OpenInference's span of it)."""
-    if outer.kind is not _TOOL or inner.kind is not _TOOL or not _within(outer, inner):
+    if outer.kind is not _TOOL or inner.kind is not _TOOL or not within(outer, inner):
         return False
     a, b = outer.tool, inner.tool
     if a is None or b is None or not a.name or a.name != b.name:
@@ -459,7 +459,7 @@ def _logfire_stream_twin(trace: TraceEntry, span: Span) -> Span | None:
     log = _is_stream_log(span)
     for sid in trace.children.get(span.parent_span_id, ()):
         other = trace.spans.get(sid)
-        if other is None or other.kind is not _LLM or not _same_model(other, span):
+        if other is None or other.kind is not _LLM or not same_model(other, span):
             continue
         if _is_stream_log(other) == log or LOGFIRE_SPAN_TYPE not in other.attributes:
             continue
@@ -535,7 +535,7 @@ def _served_twins(outer: Span, inner: Span) -> bool:
     return (inner.kind is _LLM and outer.kind is _LLM and inner.status is _ERROR and outer.status is _ERROR
             and inner.usage is None and outer.usage is None and SERVED_KEY in inner.attributes
             and SERVED_KEY not in outer.attributes and outer.attributes.get(MERGED_BY) != SERVED_FAILED_RULE
-            and _within(outer, inner) and _same_model(outer, inner))
+            and within(outer, inner) and same_model(outer, inner))
 
 
 def served_failed_twin(trace: TraceEntry, span: Span) -> Span | None:

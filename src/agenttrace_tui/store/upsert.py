@@ -64,14 +64,14 @@ from .calls import (
     nested_elsewhere,
     remember,
     same_call,
+    same_model,
     same_tool_call,
     scope_usage,
     served_nested_pair,
     two_reporters,
     usage_key,
+    within,
 )
-from .calls import _same_model as same_model
-from .calls import _within as within
 from .entries import DEFAULT_SESSION, SessionEntry, TraceEntry
 from .index import StoreIndex
 from .merge import (
@@ -246,7 +246,7 @@ class SpanUpserts(StoreIndex):
             if kind is _LLM:
                 attrs = span.attributes
                 # What ``find_twin`` needs to find one (else it finds none): a parent that is
-                # a model call it runs within (``calls._within``, spelled out), a waiting child, a
+                # a model call it runs within (``calls.within``, spelled out), a waiting child, a
                 # logfire span, or a call key naming another span of the trace from another
                 # reporter (below). Tested here: most spans that pass looser tests are no twin
                 # (a call in a call it outlives, calls of one reporter with the same usage),
