@@ -59,8 +59,10 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures"
 class Client:
     """What a client is known to send (or not), from its recordings (README)."""
 
-    #: Sends cache-read counts for OpenAI calls (openai-v2 does not).
+    #: Sends cache-read counts (openai-v2 does not, for OpenAI calls).
     cache_read: bool = True
+    #: Sends cache-write counts for Anthropic/Bedrock calls (they are still counted in its input tokens).
+    cache_write: bool = True
     #: Sends prompt and response text of model calls.
     text: bool = True
     #: Sends tool spans/events (each tool call the fake server asked for).
@@ -91,6 +93,10 @@ CLIENTS: dict[str, Client] = {
     "openai_agents_openllmetry": Client(),
     # The same agent with logfire's instrument_openai_agents() and instrument_openai() (as its docs set them up).
     "openai_agents_logfire": Client(),
+    # The same agent on LitellmModel("anthropic/claude-sonnet-4-5"): LiteLLM folds Anthropic's cache reads and writes
+    # into prompt_tokens; the SDK keeps both in its generation span's usage (input_tokens_details.cached_tokens and
+    # cache_write_tokens) but OpenInference maps only its input/output tokens: the cache goes out as plain input.
+    "openai_agents_anthropic": Client(cache_read=False, cache_write=False),
     "strands": Client(custom_provider="strands-agents"),
     "strands_latest": Client(custom_provider="strands-agents"),
     # Strands on its default provider, Bedrock's ConverseStream (boto3), for a cross-region inference profile id.
@@ -417,7 +423,8 @@ def expected_usage(call: dict, client: Client) -> dict[str, int]:
     u = call["usage_normalized"]
     if call["api"] in ("messages", "converse", "invoke"):  # Anthropic, Bedrock: input tokens exclude the cache counts
         return {"input": u["input"] + u["cached"] + u["cache_creation"], "output": u["output"],
-                "cache_read": u["cached"], "cache_write": u["cache_creation"], "reasoning": u["reasoning"]}
+                "cache_read": u["cached"] if client.cache_read else 0,
+                "cache_write": u["cache_creation"] if client.cache_write else 0, "reasoning": u["reasoning"]}
     # OpenAI: prompt/input tokens include cached ones; no cache writes on the wire
     return {"input": u["input"], "output": u["output"], "cache_read": u["cached"] if client.cache_read else 0,
             "cache_write": 0, "reasoning": u["reasoning"]}
@@ -533,6 +540,7 @@ FRAMEWORKS = {"crewai": "crewai", "crewai_openllmetry": "crewai", "ai_sdk_legacy
               "openai_agents": "openai-agents", "strands": "strands", "strands_bedrock": "strands",
               "strands_openinference": "strands", "strands_anthropic": "strands",
               "openai_agents_openllmetry": "openai-agents", "openai_agents_logfire": "openai-agents",
+              "openai_agents_anthropic": "openai-agents",
               "langchain": "langchain", "langchain_bedrock": "langchain",
               "langchain_anthropic_openinference": "langchain", "langchain_anthropic_openllmetry": "langchain",
               "google_adk": "google-adk", "google_adk_anthropic": "google-adk",
