@@ -195,6 +195,9 @@ CLIENTS: dict[str, Client] = {
     "llama_index": Client(),
     # The same agent with OpenLLMetry's llamaindex and openai instrumentations (as traceloop-sdk sets them up).
     "llama_index_openllmetry": Client(),
+    # The same agent on Anthropic (llama-index-llms-anthropic, anthropic SDK 0.125.0: no span of its own): the LLM
+    # span's prompt count is Anthropic's input_tokens, cache reads and writes reported beside it.
+    "llama_index_anthropic": Client(),
     # smolagents' OpenInference instrumentor reports no cached tokens; the agent span sums its calls.
     "smolagents": Client(cache_read=False),
     # Agno with OpenInference's Agno instrumentor.
