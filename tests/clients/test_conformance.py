@@ -554,7 +554,7 @@ FRAMEWORKS = {"crewai": "crewai", "crewai_openllmetry": "crewai", "ai_sdk_legacy
               "semantic_kernel": "semantic-kernel", "langgraph_js": "langchain", "haystack": "haystack",
               "langfuse": "langfuse", "copilot-cli": "copilot-cli",
               "copilot-cli-anthropic": "copilot-cli", "beeai": "beeai", "mlflow": "mlflow",
-              "langsmith": "langsmith", "llama_index_openllmetry": "llama-index",
+              "langsmith": "langsmith", "llama_index_openllmetry": "llama-index", "llama_index": "llama-index", "llama_index_anthropic": "llama-index",
               "openlit_langgraph": "langgraph", "ag2": "ag2", "haystack_openllmetry": "haystack",
               "voltagent": "voltagent", "voltagent_ai_sdk": "voltagent",
               "agno_openllmetry": "agno", "agno_anthropic": "agno"}
