@@ -8,8 +8,11 @@ from the answer, and there is none), so the refused request showed as two
 failed calls. A failed model call naming no model, whose only child is a
 failed model call within its time, is that call reported again, whichever
 arrives first; a model-less failed span around two failed calls (two
-requests) and a failed span around a successful call stay apart. Spans from
-the real OpenTelemetry SDK to the real OTLP receiver and store.
+requests) and a failed span around a successful call stay apart. Two failed
+reports of one refused request that do not nest (side by side under one parent,
+or each the root of its own trace) are one failed call when their names differ;
+one instrumentation's two requests refused at once stay two. Spans from the
+real OpenTelemetry SDK to the real OTLP receiver and store.
 """
 
 from __future__ import annotations
@@ -82,3 +85,47 @@ async def test_a_refused_call_reported_inside_a_span_naming_no_model_is_one_fail
     assert (two.llm_calls, two.errors) == (3, 3)
     around = store.sessions["failed-around-ok"].totals
     assert (around.llm_calls, around.errors) == (2, 1)
+
+
+#: A refused request reported by two instrumentations that do not nest (OpenLLMetry's LangChain
+#: span and the anthropic SDK's own span of the request): both failed, same model, no usage, no id.
+LANGCHAIN = {"gen_ai.operation.name": "chat", "gen_ai.request.model": "claude-sonnet-4-5",
+             "gen_ai.provider.name": "anthropic"}
+
+
+def _send_beside(tp) -> None:
+    lc, sdk = tp.get_tracer("opentelemetry.instrumentation.langchain"), tp.get_tracer("com.anthropic.sdk.python")
+
+    def failed(tracer, name: str, session: str, **kw):
+        span = tracer.start_span(name, attributes={**LANGCHAIN, "session.id": session}, **kw)
+        span.set_status(ERROR)
+        return span
+
+    # Siblings under the chain that runs the model: the chat model's span around the SDK's in time.
+    with lc.start_as_current_span("chain", attributes={"session.id": "siblings"}):
+        outer = failed(lc, "ChatAnthropic.chat", "siblings")
+        failed(sdk, "anthropic.messages.create", "siblings").end()
+        outer.end()
+    # Two requests of one instrumentation refused at once, side by side: two failed calls.
+    with lc.start_as_current_span("chain", attributes={"session.id": "two-refused"}):
+        first = failed(sdk, "anthropic.messages.create", "two-refused")
+        failed(sdk, "anthropic.messages.create", "two-refused").end()
+        first.end()
+    # Each the root of a trace of its own (the SDK's span outside the instrumentation's context).
+    from opentelemetry import context
+
+    empty = context.Context()
+    outer = failed(lc, "anthropic.chat", "roots", context=empty)
+    failed(sdk, "anthropic.messages.create", "roots", context=empty).end()
+    outer.end()
+
+
+async def test_a_refused_request_reported_beside_itself_is_one_failed_call() -> None:
+    sessions = ("siblings", "two-refused", "roots")
+    store = await received(_send_beside, lambda store: all(store.sessions.get(s) is not None for s in sessions)
+                           and store.span_count >= 6, "langchain-app")
+    for session, calls in (("siblings", 1), ("two-refused", 2), ("roots", 1)):
+        totals = store.sessions[session].totals
+        assert (totals.llm_calls, totals.errors) == (calls, calls), session
+    (merged,) = (s for t in store.traces_of("siblings") for s in t.spans.values() if s.kind is SpanKind.LLM_CALL)
+    assert merged.status is SpanStatus.ERROR and MERGED_BY in merged.attributes

@@ -116,8 +116,9 @@ CLIENTS: dict[str, Client] = {
     # writes in input; the anthropic SDK traces each call too, as the root of a trace of its own.
     "langchain_anthropic_openinference": Client(),
     # The same agent with OpenLLMetry's LangChain and Anthropic instrumentations (as traceloop-sdk sets them up): the
-    # Anthropic one adds no span inside LangChain's, the SDK's own span of each call is its sibling.
-    "langchain_anthropic_openllmetry": Client(),
+    # Anthropic one adds no span inside LangChain's, the SDK's own span of each call is its sibling (a refused
+    # request too: one failed call).
+    "langchain_anthropic_openllmetry": Client(one_error_per_turn=True),
     # LangGraph.js with OpenInference's LangChain.js instrumentation (manuallyInstrument on the callbacks manager).
     "langgraph_js": Client(),
     # LiteLLM names the model "openai/gpt-4o-mini". ADK's message text is in a log record naming
@@ -152,8 +153,9 @@ CLIENTS: dict[str, Client] = {
     "openai_responses_openllmetry": Client(tools=False),
     # LangGraph with OpenLLMetry's LangChain and OpenAI instrumentors (as Traceloop.init() sets them up).
     "openllmetry_langchain": Client(),
-    # OpenLLMetry's Anthropic instrumentation (the SDK traces itself too: two spans a call).
-    "openllmetry_anthropic": Client(tools=False),
+    # OpenLLMetry's Anthropic instrumentation (the SDK traces itself too: two spans a call, a refused request's
+    # too: one failed call).
+    "openllmetry_anthropic": Client(tools=False, one_error_per_turn=True),
     # OpenLLMetry for Node.js (withWorkflow > withAgent, withTool) on the openai npm package: no
     # cached-token count on its chat spans, and nothing of a failed call (its span never ends).
     "traceloop_node": Client(cache_read=False),
@@ -303,8 +305,9 @@ CLIENTS: dict[str, Client] = {
     "mlflow": Client(),
     # Mistral's SDK 1.12.4 (OpenLLMetry's instrumentation cannot import 2.x) with OpenLLMetry: model calls only,
     # no message text (it reads messages as objects; the SDK's documented dicts give it a role, no content, and
-    # an answer's tool calls are not kept). The SDK also traces itself: two traces a call (the store folds them).
-    "mistral": Client(tools=False, text=False),
+    # an answer's tool calls are not kept). The SDK also traces itself: two traces a call (the store folds them; a
+    # refused request's too: one failed call).
+    "mistral": Client(tools=False, text=False, one_error_per_turn=True),
     # The newest mistralai with OpenInference's instrumentation: model calls only, no cached-token count.
     "mistral_openinference": Client(cache_read=False, tools=False),
     # The same with the SDK's own telemetry on too (MISTRAL_SDK_TELEMETRY=global): its span of each request, inside

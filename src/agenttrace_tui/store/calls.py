@@ -154,6 +154,7 @@ NESTED_ELSEWHERE_RULE = "model call nested in a model call of the same model, in
 NESTED_TOOL_RULE = "tool call nested in a call of the same tool"
 STREAM_RULE = "logfire streaming response of the same request"
 SERVED_FAILED_RULE = "failed model call a gateway served, in a failed model call of the same model"
+FAILED_REPORTS_RULE = "failed model call of the same model beside it, under another name (one refused request)"
 #: What a model call's span carries when its reporter made the call serving an HTTP request (a
 #: gateway: LiteLLM proxy's ``litellm_request`` names its route): of two reports of one call, the
 #: other one (its client's) keeps the call's place.
@@ -431,9 +432,37 @@ def nested_elsewhere(a: Span, b: Span) -> bool:
     or neither, and exactly one of them names the response (``has_call_id``). An
     instrumentation names every response it reports or none, so concurrent calls of one
     reporter, nested in time, are never taken for one call."""
-    if has_call_id(a) == has_call_id(b) or (a.status is Status.ERROR) != (b.status is Status.ERROR):
+    if has_call_id(a) == has_call_id(b):
+        return a.status is _ERROR and failed_reports(a, b)  # (neither names one: a refused request)
+    if (a.status is Status.ERROR) != (b.status is Status.ERROR):
         return False
     return _nested_twins(a, b) or _nested_twins(b, a)
+
+
+def failed_reports(a: Span, b: Span) -> bool:
+    """Two failed model calls that are one refused request reported by two instrumentations:
+    both failed with no usage (the API answered none) and naming no response, of the same
+    model, one within the other's time, under two span names. An instrumentation names its
+    calls of one model alike, so two of its concurrent requests refused at once stay two."""
+    return (a.status is _ERROR and b.status is _ERROR and a.usage is None and b.usage is None
+            and a.name != b.name and (within(a, b) or within(b, a)) and same_model(a, b)
+            and not has_call_id(a) and not has_call_id(b))
+
+
+def failed_sibling(trace: TraceEntry, span: Span) -> Span | None:
+    """For a new failed model call naming no response: the one failed model call beside it
+    (same parent) that is the same refused request reported again (``failed_reports``): a
+    provider SDK tracing itself beside an instrumentation's span it does not see as its
+    parent (OpenLLMetry's LangChain span of a ``ChatAnthropic`` call). Two such: none."""
+    found: Span | None = None
+    for sid in trace.children.get(span.parent_span_id, ()):
+        other = trace.spans.get(sid)
+        if other is None or other is span or other.kind is not _LLM or not failed_reports(other, span):
+            continue
+        if found is not None:
+            return None
+        found = other
+    return found
 
 
 def _nested_tool_twins(outer: Span, inner: Span) -> bool:
@@ -500,6 +529,8 @@ def find_twin(trace: TraceEntry, span: Span,
             served = served_failed_twin(trace, span)
             if served is not None:
                 return served, SERVED_FAILED_RULE
+            if span.parent_span_id is not None and (sibling := failed_sibling(trace, span)) is not None:
+                return sibling, FAILED_REPORTS_RULE
         if LOGFIRE_SPAN_TYPE in span.attributes:  # (tested here: a call costs more than the test)
             twin = _logfire_stream_twin(trace, span)
             if twin is not None:

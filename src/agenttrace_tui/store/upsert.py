@@ -270,8 +270,10 @@ class SpanUpserts(StoreIndex):
                         # neither a model nor a tool call, nor the root (tested first: the search
                         # costs ~1.7k instructions a model call span of the stream benchmark).
                         maybe_twin = (o := deep_outer(trace, span)) is not None and deep_twins(o, span)
-                    elif span.status is _ERROR and SERVED_KEY in attrs:
-                        maybe_twin = True  # a gateway's failed call, perhaps in its client's (``calls``)
+                    elif span.status is _ERROR and (SERVED_KEY in attrs or u is None):
+                        # A gateway's failed call, perhaps in its client's; a refused request
+                        # reported beside itself (``calls.failed_sibling``).
+                        maybe_twin = True
                 maybe_twin = maybe_twin or span_id in trace.children or LOGFIRE_SPAN_TYPE in attrs
             elif kind is _TOOL:
                 tool = span.tool
