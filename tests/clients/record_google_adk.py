@@ -8,6 +8,7 @@ bundled price map so it does not fetch one at import.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from recording import FAKE_KEY, OTEL_SDK_SETUP, Recording, installed_versions, otel_env, recorder_main
@@ -71,23 +72,29 @@ AGENT = adk_agent('LiteLlm(model="openai/gpt-4o-mini", api_base=os.environ["OPEN
                   'api_key=os.environ["OPENAI_API_KEY"])', "from google.adk.models.lite_llm import LiteLlm")
 
 
-def record(python: Path) -> None:
-    with Recording(NAME) as rec:
-        env = otel_env(rec.cap.url, service_name="google-adk-recording")
+def record_litellm_agent(python: Path, name: str, agent: str, service: str, model_env: Callable[[Recording], dict],
+                         versions: list[str], note: str, recorder: str) -> None:
+    """Record ``agent`` (``adk_agent`` on a LiteLLM model) as fixture ``name``: ADK's telemetry
+    to the capture server as ``service``, the model's endpoint and key from ``model_env(rec)``,
+    LiteLLM on its bundled price map, message content captured; the ok and error runs."""
+    with Recording(name) as rec:
+        env = otel_env(rec.cap.url, service_name=service)
         env |= {
-            "OPENAI_BASE_URL": rec.llm.openai_base_url,
-            "OPENAI_API_KEY": FAKE_KEY,
+            **model_env(rec),
             "LITELLM_LOCAL_MODEL_COST_MAP": "True",
             "OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT": "true",
         }
-        rec.run_python("ok", python, AGENT, env)
-        rec.run_python("error", python, AGENT, env, mode="error")
-        rec.save(
-            packages=installed_versions(python, ["google-adk", "litellm", "google-genai", "openai", "opentelemetry-sdk"]),
-            env=env,
-            recorder=Path(__file__).name,
-            notes=["LiteLlm('openai/gpt-4o-mini') against the fake chat completions endpoint."],
-        )
+        rec.run_python("ok", python, agent, env)
+        rec.run_python("error", python, agent, env, mode="error")
+        rec.save(packages=installed_versions(python, versions), env=env, recorder=recorder, notes=[note])
+
+
+def record(python: Path) -> None:
+    record_litellm_agent(
+        python, NAME, AGENT, "google-adk-recording",
+        lambda rec: {"OPENAI_BASE_URL": rec.llm.openai_base_url, "OPENAI_API_KEY": FAKE_KEY},
+        ["google-adk", "litellm", "google-genai", "openai", "opentelemetry-sdk"],
+        "LiteLlm('openai/gpt-4o-mini') against the fake chat completions endpoint.", Path(__file__).name)
 
 
 if __name__ == "__main__":

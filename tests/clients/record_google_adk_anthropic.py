@@ -12,8 +12,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from record_google_adk import PACKAGES as ADK_PACKAGES
-from record_google_adk import adk_agent
-from recording import FAKE_KEY, Recording, installed_versions, otel_env, recorder_main
+from record_google_adk import adk_agent, record_litellm_agent
+from recording import FAKE_KEY, recorder_main
 
 NAME = "google_adk_anthropic"
 # LiteLLM calls the Messages API itself (httpx), no anthropic SDK.
@@ -25,22 +25,11 @@ AGENT = adk_agent(f'LiteLlm(model="{MODEL}", api_base=os.environ["ANTHROPIC_BASE
 
 
 def record(python: Path) -> None:
-    with Recording(NAME) as rec:
-        env = otel_env(rec.cap.url, service_name="google-adk-anthropic-recording")
-        env |= {
-            "ANTHROPIC_BASE_URL": rec.llm.url,
-            "ANTHROPIC_API_KEY": FAKE_KEY,
-            "LITELLM_LOCAL_MODEL_COST_MAP": "True",
-            "OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT": "true",
-        }
-        rec.run_python("ok", python, AGENT, env)
-        rec.run_python("error", python, AGENT, env, mode="error")
-        rec.save(
-            packages=installed_versions(python, ["google-adk", "litellm", "google-genai", "opentelemetry-sdk"]),
-            env=env,
-            recorder=Path(__file__).name,
-            notes=[f"LiteLlm({MODEL!r}) against the fake Messages API endpoint (ANTHROPIC_BASE_URL)."],
-        )
+    record_litellm_agent(
+        python, NAME, AGENT, "google-adk-anthropic-recording",
+        lambda rec: {"ANTHROPIC_BASE_URL": rec.llm.url, "ANTHROPIC_API_KEY": FAKE_KEY},
+        ["google-adk", "litellm", "google-genai", "opentelemetry-sdk"],
+        f"LiteLlm({MODEL!r}) against the fake Messages API endpoint (ANTHROPIC_BASE_URL).", Path(__file__).name)
 
 
 if __name__ == "__main__":
