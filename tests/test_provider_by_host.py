@@ -33,6 +33,11 @@ from otlp_values import kv as otlp_kv
     ("api.together.xyz", "together"),
     ("api.x.ai", "x-ai"),
     ("api.moonshot.ai", "moonshotai"),
+    # Regional hosts: the region in the first label, or a label of its own.
+    ("https://us-central1-aiplatform.googleapis.com/v1/projects/p/locations/us-central1/endpoints/openapi", "google"),
+    ("europe-west4-aiplatform.googleapis.com", "google"),
+    ("https://bedrock-runtime.us-west-2.amazonaws.com/openai/v1", "aws"),
+    ("bedrock-runtime-fips.us-east-1.amazonaws.com", "aws"),
 ])
 def test_a_known_api_host_names_its_provider(value: str, provider: str) -> None:
     assert cv.host_provider(value) == provider
@@ -41,6 +46,8 @@ def test_a_known_api_host_names_its_provider(value: str, provider: str) -> None:
 @pytest.mark.parametrize("value", [
     "api.openai.com", "127.0.0.1", "localhost:8000", "http://127.0.0.1:4000/v1", "xapi.groq.com", "groq.com",
     "api.groq.com.evil.example", "", None, 443,
+    "aiplatform.evil.example", "us-central1-aiplatform.googleapis.com.evil.example", "bedrock-runtime.example.com",
+    "s3.us-east-1.amazonaws.com", "notaiplatform.googleapis.com",
 ])
 def test_another_host_names_none(value: object) -> None:
     assert cv.host_provider(value) is None

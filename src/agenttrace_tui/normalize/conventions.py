@@ -472,6 +472,12 @@ API_HOSTS = {
     "generativelanguage.googleapis.com": "google",
     "aiplatform.googleapis.com": "google",
 }
+#: API hosts with a region in them, which the domain walk of ``host_provider`` cannot match:
+#: (the host's first label, or what it ends with after a region and "-"; the domain the host is
+#: in; the provider). Vertex AI's ``us-central1-aiplatform.googleapis.com``; Amazon Bedrock's
+#: runtime (its OpenAI-compatible API too), ``bedrock-runtime.us-east-1.amazonaws.com``.
+REGIONAL_API_HOSTS = (("aiplatform", "googleapis.com", "google"), ("bedrock-runtime", "amazonaws.com", "aws"),
+                      ("bedrock-runtime-fips", "amazonaws.com", "aws"))
 
 
 def host_provider(value: Any) -> str | None:
@@ -482,11 +488,16 @@ def host_provider(value: Any) -> str | None:
     if "://" in host:
         host = host.partition("://")[2]
     host = host.partition("/")[0].rpartition("@")[2].partition(":")[0].rstrip(".")
+    first, _, rest = host.partition(".")
     while host:
         provider = API_HOSTS.get(host)
         if provider is not None:
             return provider
         host = host.partition(".")[2]  # the domain it is in (a label boundary: no "xapi.groq.com")
+    for label, domain, provider in REGIONAL_API_HOSTS:
+        if ((first == label or first.endswith("-" + label))
+                and (rest == domain or rest.endswith("." + domain))):
+            return provider
     return None
 
 
