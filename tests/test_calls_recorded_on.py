@@ -86,7 +86,8 @@ def test_calls_recorded_onto_one_span_are_counted_apart(order: str) -> None:
     (first,) = [s for s in trace.spans.values() if RECORDED_ON in s.attributes]
     assert first.attributes[RECORDED_ON] == "agent"
     assert first.kind is SpanKind.LLM_CALL and first.parent_span_id == "run", "beside the span, never inside it"
-    assert first.llm is not None and (first.llm.model, first.llm.provider) == ("gemini-2.5-flash", "gcp.gemini")
+    # The record's provider (gcp.gemini) as every model call names it: one name per provider.
+    assert first.llm is not None and (first.llm.model, first.llm.provider) == ("gemini-2.5-flash", "google")
     assert first.usage is not None and (first.usage.input, first.usage.output) == (1234, 56)
     assert first.start_ns == first.end_ns == 4_000
     assert "What is the weather in Paris?" in (first.llm.prompt_preview or "")

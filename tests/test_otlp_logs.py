@@ -177,7 +177,8 @@ async def test_codex_events_become_turn_traces(use_json: bool) -> None:
         turn = traces["prompt: list the big files"]
         kids = {turn.spans[i].kind: turn.spans[i] for i in turn.children[turn.root_id]}
         llm = kids[SpanKind.LLM_CALL]
-        assert (llm.llm.provider, llm.llm.model) == ("OpenAI", "gpt-5-codex")
+        # provider_name "OpenAI", shown as every OpenAI call's provider is.
+        assert (llm.llm.provider, llm.llm.model) == ("openai", "gpt-5-codex")
         u = llm.usage
         assert (u.input, u.output, u.cache_read, u.reasoning, u.total) == (5000, 300, 4096, 128, 5300)
         assert llm.start_ns == T0 + 2 * S - 800 * 1_000_000 and llm.end_ns == T0 + 4 * S  # streamed to completion

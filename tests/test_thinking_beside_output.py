@@ -69,7 +69,7 @@ def test_openllmetry_gemini_spans_count_the_thinking_by_recipe_and_general_path(
     spans = [s for s in _both(monkeypatch, req.SerializeToString()) if "span_id" in s]
     assert len(spans) == 6
     for s in spans:
-        gemini = "'provider': 'gcp.gen_ai'" in s
+        gemini = "'provider': 'google'" in s  # gcp.gen_ai, as every Gemini call's provider is shown
         cache = ", 'cache_read': 200" if cached else ""
         want = (f"'usage': {{'input': 1234, 'output': 56, 'total': 1290{cache}, 'reasoning': 24}}" if gemini
                 else f"'usage': {{'input': 1234, 'output': 32, 'total': 1290{cache}}}")

@@ -33,6 +33,7 @@ from typing import Any, NamedTuple
 import msgspec
 
 from ..model import Cost, TokenUsage
+from ..normalize.conventions import provider_name
 
 #: OpenTelemetry ``gen_ai.system`` / ``gen_ai.provider.name`` spellings that
 #: genai-prices' own provider matching does not recognise.
@@ -292,7 +293,9 @@ def load_price_file(path: str) -> dict[tuple[str, str], Rates]:
                 kw[key] = float(value) / 1_000_000
             if "input" not in kw or "output" not in kw:
                 raise PriceFileError(f"{where}: both input and output prices are required")
-            out[(provider.lower(), model.lower())] = Rates(**kw)  # type: ignore[arg-type]  # (its float fields by name)
+            # A provider as calls name it (``provider_name``): ``[amazon_bedrock…]`` prices ``aws.bedrock``'s calls.
+            key = provider.lower() if provider == "*" else provider_name(provider) or provider.lower()
+            out[(key, model.lower())] = Rates(**kw)  # type: ignore[arg-type]  # (its float fields by name)
     return out
 
 

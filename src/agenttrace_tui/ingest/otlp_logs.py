@@ -551,7 +551,7 @@ class LogMapper:
             )
             return [span]
         if event == "conversation_starts":
-            c.provider = _str(a.get("provider_name")) or c.provider
+            c.provider = _provider(a) or c.provider
         self.ignored += 1  # exported again as a span event on the span it names
         return []
 
@@ -559,7 +559,7 @@ class LogMapper:
         a = rec.attrs
         c = self._conv(sid)
         if event == "conversation_starts":
-            c.provider = _str(a.get("provider_name")) or c.provider
+            c.provider = _provider(a) or c.provider
             return self._session_log(sid, t, "codex.conversation_starts", _free(a))
         ctx = (rec.trace_id, rec.span_id) if rec.trace_id and rec.span_id else None
         if ctx is not None or (c.turn is not None and c.turn.native and event in ("sse_event", "api_request", "tool_result")):
@@ -680,6 +680,12 @@ def _claude_tool_name(a: dict[str, Any]) -> str:
     if isinstance(server, str) and server and isinstance(tool, str) and tool:
         return f"mcp__{server}__{tool}"
     return name
+
+
+def _provider(a: dict[str, Any]) -> str | None:
+    """Codex's ``provider_name`` (its config's provider) as the span conventions name providers."""
+    named = _str(a.get("provider_name"))
+    return cv.provider_name(named) if named else None
 
 
 def _str(v: Any) -> str | None:

@@ -480,6 +480,46 @@ REGIONAL_API_HOSTS = (("aiplatform", "googleapis.com", "google"), ("bedrock-runt
                       ("bedrock-runtime-fips", "amazonaws.com", "aws"))
 
 
+#: Names clients give one provider -> the one name shown, broken down by and filtered on (lower-cased
+#: first: agno sends ``OpenAI``, Mistral's SDK ``mistral_ai`` on one call and OpenInference ``mistralai``
+#: on the next). genai-prices' ids where it has one (``google``, ``azure``, ``mistral``, ``x-ai``, the
+#: ids the host table gives), the OTel name ``aws.bedrock`` for Bedrock (its price id, ``aws``, would
+#: not say Bedrock). None: a name that is not a provider's (Strands names itself, ``strands-agents``;
+#: the model's price is then found by the model alone, as before).
+PROVIDER_NAMES: dict[str, str | None] = {
+    "mistralai": "mistral", "mistral_ai": "mistral",
+    "gcp.gemini": "google", "gcp.gen_ai": "google", "gcp.vertex_ai": "google", "vertex_ai": "google",
+    "vertexai": "google", "gemini": "google", "google_genai": "google", "google_vertexai": "google",
+    "az.ai.inference": "azure", "azure.ai.inference": "azure", "az.ai.openai": "azure", "azure.ai.openai": "azure",
+    "azure_openai": "azure",
+    "amazon_bedrock": "aws.bedrock", "amazon-bedrock": "aws.bedrock", "bedrock": "aws.bedrock",
+    "aws_bedrock": "aws.bedrock",
+    "x_ai": "x-ai", "xai": "x-ai", "togetherai": "together", "fireworks_ai": "fireworks",
+    "strands-agents": None,
+}
+#: The API part of the Vercel AI SDK's provider names, ``<provider>.<api>`` (``openai.responses``,
+#: ``anthropic.messages``, ``google.generative-ai``): the provider is the part before it.
+API_SUFFIXES = frozenset({"chat", "responses", "messages", "completion", "completions", "generative-ai",
+                          "embedding", "embeddings", "converse"})
+_provider_names: dict[str, str | None] = {}
+
+
+def provider_name(value: str) -> str | None:
+    """The one name shown for a provider as a client named it (``PROVIDER_NAMES``), None when the
+    name is not a provider's. Remembered: a monitor sees a handful of names."""
+    got = _provider_names.get(value, value)
+    if got is not value:
+        return got
+    name = value.strip().lower()
+    head, dot, api = name.rpartition(".")
+    if dot and api in API_SUFFIXES and head:
+        name = head
+    name = PROVIDER_NAMES.get(name, name)  # type: ignore[assignment]
+    if len(_provider_names) < 1024:
+        _provider_names[value] = name
+    return name
+
+
 def host_provider(value: Any) -> str | None:
     """The provider whose API a host key's value (a host, or a URL) names (``API_HOSTS``), else None."""
     if value.__class__ is not str or not value:

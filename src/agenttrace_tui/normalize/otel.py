@@ -256,6 +256,15 @@ def build_span(
                 if field not in tool:
                     tool[field] = attrs[key]
                     used.add(key)
+    named_by = fields.get("llm")
+    if named_by is not None and (raw_provider := named_by.get("provider")).__class__ is str:
+        one_name = cv.provider_name(raw_provider)  # one name per provider, however the client spelled it
+        if one_name is None:
+            del named_by["provider"]
+            if not named_by:
+                del fields["llm"]
+        else:
+            named_by["provider"] = one_name
     parts: dict[str, Any] = {}
     if prompt is not None or response is not None:
         if kind is SpanKind.LLM_CALL or (kind is SpanKind.EMBEDDING and "llm" in fields):
@@ -716,17 +725,17 @@ class _FastPlan:
             rows.append((part, field, typ, keys[0]))  # the first key present wins when its value has the type
         present = set(plan.keys)
         recipe_keys = tuple(k for k in _KIND_KEYS if k in present)
-        if any(part == "usage" and field in ("cache_read", "cache_write", "total") for part, field, _t, _k in rows):
-            # Whether cache counts are beside input, and thinking tokens beside output, depends on the
-            # provider's value: one recipe per provider.
-            recipe_keys += tuple(k for part, field, _t, k in rows if (part, field) == ("llm", "provider"))
+        # One recipe per provider value: its spelling decides whether the call takes the general
+        # path (``recipe``: ``cv.provider_name``), and the provider whether cache counts are beside
+        # input and thinking tokens beside output.
+        recipe_keys += tuple(k for part, field, _t, k in rows if (part, field) == ("llm", "provider"))
         host = None
         if plan.host and any(part == "llm" for part, _f, _t, _k in rows):
             # The host a model call was sent to may name its provider (``cv.provider_by_host``): one
-            # recipe per host and provider; a call the host renames takes the general path (``recipe``).
+            # recipe per host too; a call the host renames takes the general path (``recipe``).
             host = plan.host[0]
-            provider = tuple(k for part, field, _t, k in rows if (part, field) == ("llm", "provider"))
-            recipe_keys += tuple(k for k in (host, *provider) if k not in recipe_keys)
+            if host not in recipe_keys:
+                recipe_keys += (host,)
         return _FastPlan(tuple(rows), recipe_keys, plan.keys, host)
 
     def _compiled(self) -> tuple[tuple[Any, ...], _Recipe] | None:
@@ -750,7 +759,11 @@ class _FastPlan:
         recipe: _Recipe | None = None
         client_tool = client is not None and kind is SpanKind.TOOL_EXECUTION
         llm = parts.get("llm")
-        renamed = llm is not None and self.host is not None and cv.provider_by_host(dict(llm), attrs, (self.host,))
+        # A call the host renames, or whose provider is spelled otherwise than shown
+        # (``cv.provider_name``), takes the general path.
+        renamed = llm is not None and ((self.host is not None and cv.provider_by_host(dict(llm), attrs, (self.host,)))
+                                       or ((named := llm.get("provider")).__class__ is str
+                                           and cv.provider_name(named) != named))
         if not renamed and not ((client_tool and (any(k in attrs for k in (*cv.CLIENT_TOOL_NAME_KEYS, *cv.CLIENT_TOOL_CALL_KEYS))
                                   or cv.client_tool_name(client, name) is not None))
                 or (kind is SpanKind.TOOL_EXECUTION and any(k in attrs for _f, k in cv.TRACELOOP_TOOL_FIELDS))

@@ -717,7 +717,8 @@ def _recorded_call(span: Span, u: TokenUsage, ev: SpanEvent) -> Span | None:
     llm = span.llm or LlmInfo()
     got = parts.get("llm", {})
     model = got.get("model") or llm.model
-    provider = got.get("provider") or llm.provider
+    named = got.get("provider")
+    provider = cv.provider_name(named) if named and named.__class__ is str else llm.provider  # as build_span names it
     usage = cv.finish_usage(parts["usage"]) if "usage" in parts else None
     if usage is None or (usage.input, usage.output) == (u.input, u.output):
         return None  # no usage to tell it by, or the span's own call
