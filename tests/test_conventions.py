@@ -461,6 +461,26 @@ def test_langchain_usage_metadata_completes_a_langsmith_model_run() -> None:
         assert "langsmith.metadata.usage_metadata" not in s.attributes
 
 
+#: What logfire's OpenAI Agents integration (logfire 5.4.0, openai-agents 0.24.0) puts on a Chat Completions
+#: model call's span as ``usage``: the Agents SDK's Usage (here with cache writes, as LitellmModel reports them).
+AGENTS_SDK_USAGE = jsonlib.dumps({
+    "requests": 1, "input_tokens": 1234, "output_tokens": 56, "total_tokens": 1290,
+    "input_tokens_details": {"cache_write_tokens": 30, "cached_tokens": 200, "cache_write_tokens_details": None},
+    "output_tokens_details": {"reasoning_tokens": 7}})
+
+
+def test_the_agents_sdk_usage_completes_a_logfire_model_call() -> None:
+    """Its flat keys have input and output only; a turn's or the run's ``usage`` (no flat keys) is not a call."""
+    s = span({"gen_ai.system": "openai", "gen_ai.request.model": "gpt-4.1-mini", **FLAT_USAGE,
+              "usage": AGENTS_SDK_USAGE})
+    assert s.kind is SpanKind.LLM_CALL
+    assert (s.usage.input, s.usage.output, s.usage.cache_read, s.usage.cache_write, s.usage.reasoning) == (
+        1234, 56, 200, 30, 7)
+    turn = span({"sdk_span_type": "turn", "usage": jsonlib.dumps({"input_tokens": 1234, "output_tokens": 56,
+                                                                   "cached_input_tokens": 200})})
+    assert turn.usage is None and turn.kind is not SpanKind.LLM_CALL and "usage" in turn.attributes
+
+
 def test_a_usage_object_alone_or_unreadable_counts_nothing() -> None:
     alone = span({"metadata.usage_object": LITELLM_USAGE})
     assert alone.usage is None and alone.kind is not SpanKind.LLM_CALL

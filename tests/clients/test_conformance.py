@@ -93,6 +93,11 @@ CLIENTS: dict[str, Client] = {
     "openai_agents_openllmetry": Client(),
     # The same agent with logfire's instrument_openai_agents() and instrument_openai() (as its docs set them up).
     "openai_agents_logfire": Client(),
+    # The same two on OpenAIChatCompletionsModel (Chat Completions, how the SDK runs on OpenAI-compatible providers).
+    # OpenLLMetry: the SDK's generation span (no usage) around the OpenAI client's chat span (the usage); logfire: its
+    # generation span alone, the cached tokens only in its `usage` object. A refused request: one failed call.
+    "openai_agents_chat_openllmetry": Client(one_error_per_turn=True),
+    "openai_agents_chat_logfire": Client(one_error_per_turn=True),
     # The same agent on LitellmModel("anthropic/claude-sonnet-4-5"): LiteLLM folds Anthropic's cache reads and writes
     # into prompt_tokens; the SDK keeps both in its generation span's usage (input_tokens_details.cached_tokens and
     # cache_write_tokens) but OpenInference maps only its input/output tokens: the cache goes out as plain input.
@@ -547,6 +552,7 @@ FRAMEWORKS = {"crewai": "crewai", "crewai_openllmetry": "crewai", "ai_sdk_legacy
               "strands_openinference": "strands", "strands_anthropic": "strands",
               "openai_agents_openllmetry": "openai-agents", "openai_agents_logfire": "openai-agents",
               "openai_agents_anthropic": "openai-agents",
+              "openai_agents_chat_openllmetry": "openai-agents", "openai_agents_chat_logfire": "openai-agents",
               "langchain": "langchain", "langchain_bedrock": "langchain",
               "langchain_anthropic_openinference": "langchain", "langchain_anthropic_openllmetry": "langchain",
               "google_adk": "google-adk", "google_adk_anthropic": "google-adk",

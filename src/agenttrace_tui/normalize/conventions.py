@@ -298,12 +298,18 @@ def is_usage_record(attributes: dict[str, Any]) -> bool:
 #: ``langsmith.metadata.usage_metadata`` is LangChain's ``UsageMetadata`` of a model call (JSON:
 #: ``input_tokens`` with the cache reads and writes in, ``output_tokens`` with the reasoning, their
 #: ``input_token_details``/``output_token_details``); LangChain's tracer puts it on model runs only,
-#: and the cached and reasoning counts are only there.
+#: and the cached and reasoning counts are only there. logfire's OpenAI Agents integration puts the
+#: Agents SDK's ``Usage`` of a model call on its span as ``usage`` (JSON), beside flat ``gen_ai.usage.*``
+#: input and output: on a Chat Completions model's span the cached tokens are only in that object. Its
+#: turn and task spans carry a ``usage`` too (their sums, with no flat keys): completing only, so
+#: never a call.
 USAGE_OBJECT_KEYS: dict[str, bool] = {"metadata.usage_object": False, "langfuse.observation.usage_details": True,
-                                      "mlflow.chat.tokenUsage": True, "langsmith.metadata.usage_metadata": True}
+                                      "mlflow.chat.tokenUsage": True, "langsmith.metadata.usage_metadata": True,
+                                      "usage": False}
 #: Usage field -> paths into the object, first found wins: an API's own usage object. OpenAI's
 #: Chat Completions and Responses shapes (LiteLLM's usage has the former for every provider), and
-#: LangChain's ``UsageMetadata`` (its ``*_token_details``):
+#: LangChain's ``UsageMetadata`` (its ``*_token_details``), the Agents SDK's ``Usage`` (its cache writes as
+#: ``input_tokens_details.cache_write_tokens``):
 #: ``prompt_tokens``/``input_tokens`` include cache reads and writes, ``completion_tokens``/
 #: ``output_tokens`` the reasoning, as the monitor counts them; Anthropic's cache counts (beside
 #: input) are added in by ``finish_usage``.
@@ -314,7 +320,7 @@ USAGE_OBJECT_PATHS: dict[str, tuple[tuple[str, ...], ...]] = {
     "cache_read": (("prompt_tokens_details", "cached_tokens"), ("input_tokens_details", "cached_tokens"),
                    ("cache_read_input_tokens",), ("input_token_details", "cache_read")),
     "cache_write": (("prompt_tokens_details", "cache_creation_tokens"), ("cache_creation_input_tokens",),
-                    ("input_token_details", "cache_creation")),
+                    ("input_token_details", "cache_creation"), ("input_tokens_details", "cache_write_tokens")),
     "reasoning": (("completion_tokens_details", "reasoning_tokens"), ("output_tokens_details", "reasoning_tokens"),
                   ("output_token_details", "reasoning")),
 }
