@@ -208,6 +208,9 @@ CLIENTS: dict[str, Client] = {
     "agno_openllmetry": Client(),
     # The same agent on Anthropic (agno.models.anthropic.Claude): the anthropic SDK (2.x) also traces each call itself.
     "agno_anthropic": Client(),
+    # The same agent on Bedrock (agno.models.aws.AwsBedrock, Converse through boto3, not traced): provider "AwsBedrock",
+    # Bedrock's inputTokens as the prompt count, its cache reads and writes beside it as the prompt details.
+    "agno_bedrock": Client(),
     # AG2 1.x with its own TelemetryMiddleware (OTel GenAI conventions).
     "ag2": Client(),
     # Microsoft Agent Framework's own GenAI instrumentation; its invoke_agent span sums its calls.
@@ -560,7 +563,7 @@ FRAMEWORKS = {"crewai": "crewai", "crewai_openllmetry": "crewai", "ai_sdk_legacy
               "langsmith": "langsmith", "llama_index_openllmetry": "llama-index", "llama_index": "llama-index", "llama_index_anthropic": "llama-index",
               "openlit_langgraph": "langgraph", "ag2": "ag2", "haystack_openllmetry": "haystack",
               "voltagent": "voltagent", "voltagent_ai_sdk": "voltagent",
-              "agno_openllmetry": "agno", "agno_anthropic": "agno"}
+              "agno_openllmetry": "agno", "agno_anthropic": "agno", "agno_bedrock": "agno"}
 
 
 @pytest.mark.parametrize(("name", "framework"), FRAMEWORKS.items())

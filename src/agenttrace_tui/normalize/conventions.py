@@ -399,13 +399,14 @@ CACHE_BESIDE_CLIENTS = frozenset({"bedrock"})
 
 #: (client, the key its input count came from) -> the providers (lower-cased) whose own input
 #: count that key passes on, cache reads and writes beside it: Agno's metrics keep each model's
-#: API count (its ``Claude`` model Anthropic's ``input_tokens``), and OpenInference's Agno
-#: instrumentation sends them as ``llm.token_count.prompt``, with the cache counts as its prompt
-#: details. Keyed on the key, not the client alone: the anthropic SDK tracing itself in the same
-#: process (so under the same resource, the same client) sends ``gen_ai.usage.input_tokens``
-#: with the cache counted in.
+#: API count (its ``Claude`` model Anthropic's ``input_tokens``; its ``AwsBedrock`` models,
+#: provider ``AwsBedrock``, Bedrock's Converse ``inputTokens`` and Anthropic's on Bedrock), and
+#: OpenInference's Agno instrumentation sends them as ``llm.token_count.prompt``, with the cache
+#: counts as its prompt details. Keyed on the key, not the client alone: the anthropic SDK tracing
+#: itself in the same process (so under the same resource, the same client) sends
+#: ``gen_ai.usage.input_tokens`` with the cache counted in.
 CACHE_BESIDE_KEYS: dict[tuple[str, str], frozenset[str]] = {
-    ("agno", "llm.token_count.prompt"): frozenset({"anthropic"}),
+    ("agno", "llm.token_count.prompt"): frozenset({"anthropic", "awsbedrock"}),
 }
 
 
