@@ -319,3 +319,38 @@ def test_pydantic_ai_on_bedrock_keeps_its_input_by_recipe_and_general_path(
     assert len(spans) == 3
     for s in spans:
         assert "'input': 1498, 'output': 56" in s and "'cache_read': 200, 'cache_write': 64" in s, s
+
+
+@pytest.mark.parametrize("agno_first", [True, False])
+def test_bedrock_spans_beside_an_agents_count_the_cache_in_and_the_session_is_the_agents(
+        agno_first: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+    """OpenLLMetry's Bedrock instrumentation passes Bedrock's ``inputTokens`` on as
+    ``gen_ai.usage.input_tokens`` (1234, with 200 + 64 cached: the call's input is 1498) beside its
+    Agno instrumentation's agent and tool spans in one resource: whichever scope an export lists
+    first, the session is Agno's and each Bedrock span's input has the cache added in."""
+    req = trace_service_pb2.ExportTraceServiceRequest()
+    rs = req.resource_spans.add()
+    rs.resource.attributes.append(otlp_kv("service.name", "weather"))
+    first, second = rs.scope_spans.add(), rs.scope_spans.add()
+    agno, bedrock = (first, second) if agno_first else (second, first)
+    agno.scope.name, bedrock.scope.name = "opentelemetry.instrumentation.agno", "opentelemetry.instrumentation.bedrock"
+    ids = iter(range(1, 100))
+    for _ in range(3):
+        sp = bedrock.spans.add(trace_id=(1).to_bytes(16, "big"), span_id=next(ids).to_bytes(8, "big"),
+                               name="chat claude-sonnet-4-20250514-v1:0", start_time_unix_nano=10, end_time_unix_nano=20)
+        sp.attributes.extend([otlp_kv("gen_ai.provider.name", "aws.bedrock"), otlp_kv("gen_ai.operation.name", "chat"),
+                              otlp_kv("gen_ai.request.model", "claude-sonnet-4-20250514-v1:0"),
+                              otlp_kv("gen_ai.usage.input_tokens", 1234), otlp_kv("gen_ai.usage.output_tokens", 56),
+                              otlp_kv("gen_ai.usage.cache_read.input_tokens", 200),
+                              otlp_kv("gen_ai.usage.cache_creation.input_tokens", 64)])
+        sp = agno.spans.add(trace_id=(1).to_bytes(16, "big"), span_id=next(ids).to_bytes(8, "big"),
+                            name="get_weather.tool", start_time_unix_nano=10, end_time_unix_nano=20)
+        sp.attributes.extend([otlp_kv("gen_ai.system", "agno"), otlp_kv("traceloop.span.kind", "tool"),
+                              otlp_kv("traceloop.entity.name", "get_weather")])
+    got = _both(monkeypatch, req.SerializeToString())
+    sessions = [s for s in got if "span_id" not in s]
+    assert len(sessions) == 1 and "'framework': 'agno'" in sessions[0], sessions
+    calls = [s for s in got if "span_id" in s and "chat claude" in s]
+    assert len(calls) == 3
+    for s in calls:
+        assert "'input': 1498, 'output': 56" in s and "'cache_read': 200, 'cache_write': 64" in s, s

@@ -213,6 +213,14 @@ CLIENTS: dict[str, Client] = {
     "agno_openllmetry": Client(),
     # The same agent on Anthropic (agno.models.anthropic.Claude): the anthropic SDK (2.x) also traces each call itself.
     "agno_anthropic": Client(),
+    # The same agent on Bedrock (agno.models.aws.AwsBedrock, Converse through boto3, not traced): provider "AwsBedrock",
+    # Bedrock's inputTokens as the prompt count, its cache reads and writes beside it as the prompt details.
+    "agno_bedrock": Client(),
+    # The same agent with OpenLLMetry's agno and bedrock instrumentations (as traceloop-sdk sets them up): each model
+    # call is the bedrock one's span (Agno's model call has none), Bedrock's inputTokens with the cache beside it, the
+    # model named without the inference profile's region and vendor (claude-sonnet-4-20250514-v1:0: nothing on the
+    # span says us.anthropic.; the same genai-prices price under aws).
+    "agno_bedrock_openllmetry": Client(),
     # AG2 1.x with its own TelemetryMiddleware (OTel GenAI conventions).
     "ag2": Client(),
     # Microsoft Agent Framework's own GenAI instrumentation; its invoke_agent span sums its calls.
@@ -511,10 +519,12 @@ def own_counted_streams(rp: Replay, sid: str, run: dict, client: Client) -> list
 
 def served_model(span: Any, calls: list[dict]) -> str | None:
     """The model the fake server was asked for that the span names (its name may carry a
-    prefix: LiteLLM's ``openai/gpt-4o-mini``), or None. A run may use several (Gemini CLI's
-    router call and the calls it routed)."""
+    prefix: LiteLLM's ``openai/gpt-4o-mini``; a Bedrock model id may lose its region and vendor:
+    OpenLLMetry's Bedrock instrumentation names ``us.anthropic.claude-…`` as ``claude-…``), or
+    None. A run may use several (Gemini CLI's router call and the calls it routed)."""
     names = sorted({c["model"] for c in calls if c["model"]}, key=len, reverse=True)
-    return next((m for m in names if span.llm is not None and m in (span.llm.model or "")), None)
+    named = span.llm.model if span.llm is not None and span.llm.model else None
+    return next((m for m in names if named is not None and (m in named or m.endswith(f".{named}"))), None)
 
 
 def client_sessions(rp: Replay, run: dict) -> list[str]:
@@ -566,7 +576,8 @@ FRAMEWORKS = {"crewai": "crewai", "crewai_openllmetry": "crewai", "ai_sdk_legacy
               "langsmith": "langsmith", "llama_index_openllmetry": "llama-index", "llama_index": "llama-index", "llama_index_anthropic": "llama-index",
               "openlit_langgraph": "langgraph", "ag2": "ag2", "haystack_openllmetry": "haystack",
               "voltagent": "voltagent", "voltagent_ai_sdk": "voltagent",
-              "agno_openllmetry": "agno", "agno_anthropic": "agno"}
+              "agno_openllmetry": "agno", "agno_anthropic": "agno", "agno_bedrock": "agno",
+              "agno_bedrock_openllmetry": "agno"}
 
 
 @pytest.mark.parametrize(("name", "framework"), FRAMEWORKS.items())

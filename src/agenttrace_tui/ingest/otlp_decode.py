@@ -122,15 +122,15 @@ def _raw_from_pb(sp: Any, twin: bool = False, bare: bool = False) -> RawSpan:
     )
 
 
-def _span_from_pb(sp: Any, res: ResourceInfo, rejects: Rejects) -> tuple[Span, bool] | None:
-    return _span_from_raw(_raw_from_pb(sp), res.framework, rejects)
+def _span_from_pb(sp: Any, client: str | None, rejects: Rejects) -> tuple[Span, bool] | None:
+    return _span_from_raw(_raw_from_pb(sp), client, rejects)
 
 
 _ZERO16 = bytes(16)
 _ZERO8 = bytes(8)
 
 
-def _spans_from_fastpb(items: list[Any], i: int, res: ResourceInfo, rejects: Rejects, spans: list[Span],
+def _spans_from_fastpb(items: list[Any], i: int, client: str | None, rejects: Rejects, spans: list[Span],
                        explicit: list[bool], limit: int, full: Callable[[int], Any]) -> int:
     """Convert ``items[i:]`` (spans of ``FastTraceRequest``) onto ``spans``/``explicit``
     until ``spans`` holds ``limit`` (or sooner when some were rejected); returns the index of the next item.
@@ -143,7 +143,6 @@ def _spans_from_fastpb(items: list[Any], i: int, res: ResourceInfo, rejects: Rej
     uncut (``raw_entry``): a string long enough to cut is rare and counted as its
     pair is read (``LONG_STRINGS``), and the spans of a call that saw one are cut after.
     """
-    client = res.framework
     first = len(spans)
     # Each item adds one span at most: up to ``stop`` none can reach ``limit`` (one test a
     # span, not two; a call that rejected some returns short, and the caller calls again).
@@ -241,7 +240,7 @@ def _malformed(rejects: Rejects, sp: Any, exc: BaseException) -> None:
                                 f"is not valid protobuf ({type(exc).__name__})")
 
 
-def _span_from_json(sp: Any, res: ResourceInfo, rejects: Rejects) -> tuple[Span, bool] | None:
+def _span_from_json(sp: Any, client: str | None, rejects: Rejects) -> tuple[Span, bool] | None:
     if not isinstance(sp, dict):
         rejects.add("invalid_span", "span is not an object")
         return None
@@ -285,7 +284,7 @@ def _span_from_json(sp: Any, res: ResourceInfo, rejects: Rejects) -> tuple[Span,
             code = {"STATUS_CODE_UNSET": 0, "STATUS_CODE_OK": 1, "STATUS_CODE_ERROR": 2}.get(code, 0) if not code.isdigit() else int(code)
         message = st.get("message", "") if isinstance(st, dict) else ""
         span = build_span(tid, sid, parent, name, start, end, attrs, events, tuple(ls), code,
-                          message if isinstance(message, str) else str(message), explicit or "", res.framework)
+                          message if isinstance(message, str) else str(message), explicit or "", client)
     except (TypeError, ValueError, AttributeError, RecursionError) as exc:
         rejects.add("invalid_span", str(exc)[:200])
         return None
@@ -369,13 +368,14 @@ def convert_traces(
                 full_scopes.extend(ss.spans for rs in full_req.resource_spans for ss in rs.scope_spans)
             return full_scopes[n]
 
-        for n, (res, _scope, items) in enumerate(_iter_resource_items(req, json, "scopeSpans", "spans")):
+        for n, (res, scope, items) in enumerate(_iter_resource_items(req, json, "scopeSpans", "spans")):
             listed = items[:]
             i = 0
             full = functools.partial(_full_span, full_scope, n)
+            client = cv.span_client(res.framework, scope)
             while i < len(listed):
                 had = len(spans)
-                i = _spans_from_fastpb(listed, i, res, rejects, spans, explicit, max(chunk, 1), full)
+                i = _spans_from_fastpb(listed, i, client, rejects, spans, explicit, max(chunk, 1), full)
                 res_of.extend([res] * (len(spans) - had))
                 if len(spans) >= chunk:
                     yield flush()
@@ -383,9 +383,10 @@ def convert_traces(
             yield flush()
         return
     one = _span_from_json if json else _span_from_pb
-    for res, _scope, items in _iter_resource_items(req, json, "scopeSpans", "spans"):
+    for res, scope, items in _iter_resource_items(req, json, "scopeSpans", "spans"):
+        client = cv.span_client(res.framework, scope)
         for sp in items:
-            got = one(sp, res, rejects)
+            got = one(sp, client, rejects)
             if got is None:
                 continue
             spans.append(got[0])

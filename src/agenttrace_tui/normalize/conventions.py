@@ -111,7 +111,7 @@ __all__ = [
     "Plan", "all_documented_keys", "cache_beside", "decode_json_strings", "extract_cost", "extract_subtree_usage", "extract_usage_object", "is_usage_record", "thinking_beside",
     "answered_model", "failed_by_exception", "failed_http_status", "finish_usage",
     "built_on", "framework_hint",
-    "parts_from_plan", "plan_for", "resource_scope",
+    "parts_from_plan", "plan_for", "resource_scope", "span_client",
 ]
 
 # -- status ---------------------------------------------------------------------
@@ -403,15 +403,26 @@ CACHE_BESIDE_INPUT = frozenset({"aws.bedrock"})
 CACHE_BESIDE_CLIENTS = frozenset({"bedrock"})
 
 
+def span_client(framework: str | None, scope_name: str | None) -> str | None:
+    """The client whose tables read a span: the framework its resource names (``framework_hint``
+    of ``resource_scope``), but a span of an instrumentation of ``CACHE_BESIDE_CLIENTS`` is that
+    instrumentation's, whatever framework shares its resource: OpenLLMetry's Bedrock spans pass
+    Bedrock's counts on as sent beside its Agno spans, and the resource names Agno."""
+    if scope_name and (hint := framework_hint(scope_name, {})) in CACHE_BESIDE_CLIENTS:
+        return hint
+    return framework
+
+
 #: (client, the key its input count came from) -> the providers (lower-cased) whose own input
 #: count that key passes on, cache reads and writes beside it: Agno's metrics keep each model's
-#: API count (its ``Claude`` model Anthropic's ``input_tokens``), and OpenInference's Agno
-#: instrumentation sends them as ``llm.token_count.prompt``, with the cache counts as its prompt
-#: details. Keyed on the key, not the client alone: the anthropic SDK tracing itself in the same
-#: process (so under the same resource, the same client) sends ``gen_ai.usage.input_tokens``
-#: with the cache counted in.
+#: API count (its ``Claude`` model Anthropic's ``input_tokens``; its ``AwsBedrock`` models,
+#: provider ``AwsBedrock``, Bedrock's Converse ``inputTokens`` and Anthropic's on Bedrock), and
+#: OpenInference's Agno instrumentation sends them as ``llm.token_count.prompt``, with the cache
+#: counts as its prompt details. Keyed on the key, not the client alone: the anthropic SDK tracing
+#: itself in the same process (so under the same resource, the same client) sends
+#: ``gen_ai.usage.input_tokens`` with the cache counted in.
 CACHE_BESIDE_KEYS: dict[tuple[str, str], frozenset[str]] = {
-    ("agno", "llm.token_count.prompt"): frozenset({"anthropic"}),
+    ("agno", "llm.token_count.prompt"): frozenset({"anthropic", "awsbedrock"}),
 }
 
 
@@ -633,7 +644,7 @@ FRAMEWORK_HINTS: list[tuple[str, str]] = [
     ("openinference", "openinference"),
 ]
 #: Frameworks that name a family of instrumentations, a model-call library agent frameworks
-#: call (LiteLLM), or a tracing SDK whose exporter sends other instrumentations' spans beside
+#: call (LiteLLM; boto3's Bedrock runtime, by its instrumentations' ``bedrock`` scopes), or a tracing SDK whose exporter sends other instrumentations' spans beside
 #: its own (Langfuse's sends pydantic-ai's, OpenInference's ...; LangSmith's exports on the global
 #: tracer provider when one is set), not the agent framework:
 #: a resource whose scopes name both
@@ -641,7 +652,8 @@ FRAMEWORK_HINTS: list[tuple[str, str]] = [
 #: framework is never replaced by one of these. OpenLIT is named by its SDK (``telemetry.sdk.name``)
 #: on the spans of instrumentations whose scope names no framework (its httpx and OpenAI ones), sent
 #: beside the ones that do (its LangGraph instrumentation's).
-INSTRUMENTATION_FAMILIES = frozenset({"openinference", "openllmetry", "openlit", "litellm", "langfuse", "langsmith"})
+INSTRUMENTATION_FAMILIES = frozenset({"openinference", "openllmetry", "openlit", "litellm", "langfuse", "langsmith",
+                                      "bedrock"})
 #: A framework -> the framework it is built on. One agent turn of a framework built on another
 #: also reports the one below (OpenLIT's LangChain spans and log records name ``langchain`` within
 #: a LangGraph run): a session named by the framework above is never renamed to one below it.
