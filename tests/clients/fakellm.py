@@ -22,6 +22,11 @@ agent turn against it on 127.0.0.1, with no network and no key:
   (``generationConfig.responseMimeType``) is answered with JSON made from its
   schema: ``json`` calls, the side questions Gemini CLI asks (next speaker,
   routing).
+  A request that asks for a built-in tool (``googleSearch``, ``codeExecution``,
+  ``urlContext``) is answered as after the tool ran on Google's side: text with
+  the tool's metadata or parts, ``usageMetadata`` with ``toolUsePromptTokenCount``
+  (the tool's results read as a prompt, billed as input) beside the thinking's
+  ``thoughtsTokenCount`` (``BUILTIN_TOOL_USAGE``).
 * Ollama: ``POST .../api/chat`` (JSON, or NDJSON lines when ``stream`` is true
   or absent, Ollama's default; usage as ``prompt_eval_count``/``eval_count``
   with the durations, on the last line when streaming; no cached-token count;
@@ -634,6 +639,8 @@ class FakeLLM:
             _groq(self, req, body, seq, entry, mode, error_status)
         elif api == "messages_blocks":
             _messages_blocks(self, req, body, seq, entry, mode, error_status)
+        elif api == "gemini" and _gemini_builtin_tool(body):
+            _gemini_builtin(self, req, body, seq, entry, mode, error_status)
         elif api == "other":
             entry["status"] = 404
             self._send_json(req, 404, {"error": {"message": f"fakellm: no route {path}", "type": "not_found"}})
@@ -1788,6 +1795,122 @@ def _messages_blocks(llm: FakeLLM, req: BaseHTTPRequestHandler, body: dict, seq:
                 "usage": {"output_tokens": usage.output}},
                {"type": "message_stop"}]
     llm._send_sse(req, "".join(f"event: {e['type']}\ndata: {json.dumps(e)}\n\n" for e in events))
+
+
+# -- Gemini with a built-in tool (Google Search, code execution, URL context) -----------------
+
+#: The built-in tools a Gemini request can ask for (its ``tools`` entries, as the SDK spells them on
+#: the wire, and in snake case) -> the name the log gives each.
+GEMINI_BUILTIN_TOOLS = {"googleSearch": "google_search", "google_search": "google_search",
+                        "googleSearchRetrieval": "google_search", "google_search_retrieval": "google_search",
+                        "codeExecution": "code_execution", "code_execution": "code_execution",
+                        "urlContext": "url_context", "url_context": "url_context"}
+
+
+@dataclass(frozen=True)
+class BuiltinToolUsage:
+    """One answer's ``usageMetadata`` after a built-in tool ran on Google's side: the tool's results
+    are read as a prompt of their own (``toolUsePromptTokenCount``, billed as input), the model
+    thinks (``thoughtsTokenCount``, billed as output) and answers (``candidatesTokenCount``)."""
+
+    prompt: int  # promptTokenCount (the cached tokens in)
+    tool_use_prompt: int  # toolUsePromptTokenCount
+    candidates: int  # candidatesTokenCount
+    thoughts: int  # thoughtsTokenCount
+    cached: int = 0  # cachedContentTokenCount
+
+    def billed(self) -> Usage:
+        """What Google bills, in the fake LLM's sense: the tool's prompt as input, the thinking as output."""
+        return Usage(input=self.prompt + self.tool_use_prompt, output=self.candidates + self.thoughts,
+                     cached=self.cached, reasoning=self.thoughts)
+
+
+#: Distinct counts per tool, the tool-use prompt never equal to the thinking (so a reader that takes
+#: the one for the other shows).
+BUILTIN_TOOL_USAGE = {
+    "google_search": BuiltinToolUsage(prompt=412, tool_use_prompt=1536, candidates=96, thoughts=208, cached=128),
+    "code_execution": BuiltinToolUsage(prompt=530, tool_use_prompt=244, candidates=61, thoughts=132),
+    "url_context": BuiltinToolUsage(prompt=287, tool_use_prompt=3072, candidates=54, thoughts=88),
+}
+BUILTIN_ANSWERS = {
+    "google_search": "Paris is sunny today, 22 C, according to a web search.",
+    "code_execution": "22 C is 71.6 F, computed by running code.",
+    "url_context": "The page says Paris is sunny, 22 C.",
+}
+
+
+def _gemini_builtin_tool(body: dict) -> str | None:
+    """The built-in tool a Gemini request asks for (the first, by the log's name), or None."""
+    for tool in body.get("tools") or []:
+        for key in tool if isinstance(tool, dict) else ():
+            if key in GEMINI_BUILTIN_TOOLS:
+                return GEMINI_BUILTIN_TOOLS[key]
+    return None
+
+
+def _gemini_builtin(llm: FakeLLM, req: BaseHTTPRequestHandler, body: dict, seq: int, entry: dict,
+                    mode: str, error_status: int) -> None:
+    """Answer a Gemini generateContent call that asks for a built-in tool as the Gemini API does once
+    the tool ran on its side: text grounded by it (Google Search: ``groundingMetadata`` with the query
+    and a web source; code execution: ``executableCode`` and ``codeExecutionResult`` parts before the
+    text; URL context: ``urlContextMetadata``) and ``usageMetadata`` with ``toolUsePromptTokenCount``
+    beside the prompt's, the answer's and the thinking's counts, ``totalTokenCount`` their sum
+    (``BUILTIN_TOOL_USAGE``). Function tools offered beside it are not called. Logged with ``api``
+    ``gemini``, ``kind`` the tool's name, ``builtin_tool`` too, ``usage_normalized`` what is billed
+    (input = prompt + tool-use prompt, output = answer + thinking) and ``tool_use_prompt``."""
+    tool = entry["builtin_tool"] = _gemini_builtin_tool(body) or "google_search"
+    if mode == "error":
+        entry["kind"], entry["status"] = "error", error_status
+        llm._send_json(req, error_status, llm._error_payload("gemini", error_status))
+        return
+    counts, text = BUILTIN_TOOL_USAGE[tool], BUILTIN_ANSWERS[tool]
+    rid, model = f"gemresp-fake{seq:04d}", body.get("model") or "fake-model"
+    wire_usage: dict[str, Any] = {
+        "promptTokenCount": counts.prompt,
+        "candidatesTokenCount": counts.candidates,
+        "totalTokenCount": counts.prompt + counts.candidates + counts.tool_use_prompt + counts.thoughts,
+        "promptTokensDetails": [{"modality": "TEXT", "tokenCount": counts.prompt}],
+        "toolUsePromptTokenCount": counts.tool_use_prompt,
+        "toolUsePromptTokensDetails": [{"modality": "TEXT", "tokenCount": counts.tool_use_prompt}],
+        "thoughtsTokenCount": counts.thoughts,
+    }
+    if counts.cached:
+        wire_usage["cachedContentTokenCount"] = counts.cached
+    entry.update(kind=tool, response_id=rid, usage=wire_usage, usage_normalized=asdict(counts.billed()),
+                 tool_use_prompt=counts.tool_use_prompt)
+    parts: list[dict] = []
+    extra: dict[str, Any] = {}
+    if tool == "code_execution":
+        parts = [{"executableCode": {"language": "PYTHON", "code": "print(22 * 9 / 5 + 32)"}},
+                 {"codeExecutionResult": {"outcome": "OUTCOME_OK", "output": "71.6\n"}}]
+    elif tool == "google_search":
+        extra["groundingMetadata"] = {
+            "searchEntryPoint": {"renderedContent": "<div class=\"container\">weather in Paris</div>"},
+            "groundingChunks": [{"web": {"uri": "https://vertexaisearch.cloud.google.com/grounding-api-redirect/fake",
+                                         "title": "weather.example"}}],
+            "groundingSupports": [{"segment": {"startIndex": 0, "endIndex": len(text), "text": text},
+                                   "groundingChunkIndices": [0], "confidenceScores": [0.93]}],
+            "webSearchQueries": ["weather in Paris"]}
+    else:
+        extra["urlContextMetadata"] = {"urlMetadata": [{"retrievedUrl": "https://weather.example/paris",
+                                                        "urlRetrievalStatus": "URL_RETRIEVAL_STATUS_SUCCESS"}]}
+
+    def answer(parts: list[dict], last: bool) -> dict:
+        cand: dict[str, Any] = {"content": {"role": "model", "parts": parts}, "index": 0}
+        out: dict[str, Any] = {"candidates": [cand], "modelVersion": model, "responseId": rid}
+        if last:  # the finish, the tool's metadata and the counts come with the last chunk
+            cand.update(finishReason="STOP", **extra)
+            out["usageMetadata"] = wire_usage
+        return out
+
+    if not body.get("stream"):
+        llm._send_json(req, 200, answer([*parts, {"text": text}], True))
+        return
+    words = text.split(" ")
+    chunks = [answer([p], False) for p in parts]
+    chunks += [answer([{"text": w if i == 0 else " " + w}], False) for i, w in enumerate(words[:-1])]
+    chunks.append(answer([{"text": " " + words[-1]}], True))
+    llm._send_sse(req, "".join(f"data: {json.dumps(c)}\r\n\r\n" for c in chunks))
 
 
 def main() -> None:

@@ -85,6 +85,10 @@ class Client:
     #: LiteLLM proxy's OTel callback): its own process, so its own session beside the run's, with
     #: its traces of the requests; each call is counted once, where it was reported first.
     gateway: str | None = None
+    #: Sends a Gemini call's tool-use prompt (toolUsePromptTokenCount, a built-in tool's results, billed as
+    #: input) and its thoughts (billed as output) only as one sum, in its total beyond input + output: the
+    #: monitor counts that sum as input (``cv.finish_usage``), the thoughts at the input price.
+    tool_prompt_with_thoughts: bool = False
 
 
 CLIENTS: dict[str, Client] = {
@@ -282,6 +286,14 @@ CLIENTS: dict[str, Client] = {
     # call keeps the last chunk's text alone as the answer (the rest of the answer is sent nowhere). Output as
     # Gemini's candidatesTokenCount, the thinking only in the total (THINKING_BESIDE_OUTPUT counts it).
     "google_genai_openllmetry": Client(tools=False, text=False),
+    # The same SDK and loop with Gemini's built-in tools around it (Google Search before, code execution after,
+    # streamed), which run on Google's side; model calls only. OpenInference counts toolUsePromptTokenCount in
+    # llm.token_count.prompt, the thoughts in llm.token_count.completion: what Google bills.
+    "google_genai_search_openinference": Client(tools=False),
+    # OpenLLMetry sends promptTokenCount, candidatesTokenCount and totalTokenCount alone: a built-in tool's call
+    # leaves its tool-use prompt and its thoughts one sum in the total (the request's gen_ai.tool.definitions
+    # names the tool), counted as input.
+    "google_genai_search_openllmetry": Client(tools=False, text=False, tool_prompt_with_thoughts=True),
     # LiteLLM's own OTel callback (litellm.callbacks = ["otel"]): model calls only, the tool runs in user code;
     # cached tokens only in its metadata.usage_object.
     "litellm_otel": Client(tools=False),
@@ -444,6 +456,9 @@ def expected_usage(call: dict, client: Client) -> dict[str, int]:
         return {"input": u["input"] + u["cached"] + u["cache_creation"], "output": u["output"],
                 "cache_read": u["cached"] if client.cache_read else 0,
                 "cache_write": u["cache_creation"] if client.cache_write else 0, "reasoning": u["reasoning"]}
+    if client.tool_prompt_with_thoughts and call.get("tool_use_prompt"):
+        return {"input": u["input"] + u["reasoning"], "output": u["output"] - u["reasoning"],
+                "cache_read": u["cached"] if client.cache_read else 0, "cache_write": 0, "reasoning": 0}
     # OpenAI: prompt/input tokens include cached ones; no cache writes on the wire
     return {"input": u["input"], "output": u["output"], "cache_read": u["cached"] if client.cache_read else 0,
             "cache_write": 0, "reasoning": u["reasoning"]}

@@ -714,3 +714,49 @@ def test_messages_blocks_error_is_anthropics_error_json() -> None:
         status, _, raw, call = _post(llm, "/blocks/v1/messages", {"model": "claude-sonnet-4-5", "messages": []})
     assert (status, call["api"], call["kind"]) == (400, "messages", "error")
     assert json.loads(raw)["error"]["type"] == "invalid_request_error"
+
+
+def test_gemini_built_in_tool_answer_counts_the_tools_prompt_beside_the_thinking() -> None:
+    """A Gemini request asking for Google Search, then one asking for code execution (streamed): the
+    answer grounded by the tool, ``usageMetadata`` with ``toolUsePromptTokenCount`` and
+    ``thoughtsTokenCount`` (distinct) in ``totalTokenCount``; the log's billed usage counts the
+    tool's prompt as input and the thinking as output; an error is Gemini's."""
+    from fakellm import BUILTIN_TOOL_USAGE
+
+    path = "/v1beta/models/gemini-2.5-flash"
+    asked = [{"role": "user", "parts": [{"text": "What is the weather in Paris?"}]}]
+    with FakeLLM() as llm:
+        status, _, raw, call1 = _post(llm, path + ":generateContent", {"contents": asked, "tools": [{"googleSearch": {}}]})
+        first = json.loads(raw)
+        more = [*asked, first["candidates"][0]["content"], {"role": "user", "parts": [{"text": "In F?"}]}]
+        _, headers, raw2, call2 = _post(llm, path + ":streamGenerateContent?alt=sse",
+                                        {"contents": more, "tools": [{"codeExecution": {}}]})
+        llm.begin_run("error", mode="error")
+        status3, _, raw3, call3 = _post(llm, path + ":generateContent", {"contents": asked, "tools": [{"urlContext": {}}]})
+        assert llm.calls() == [call1, call2, call3]
+    search, code = BUILTIN_TOOL_USAGE["google_search"], BUILTIN_TOOL_USAGE["code_execution"]
+    assert status == 200 and (call1["api"], call1["kind"], call1["builtin_tool"], call1["stream"]) == (
+        "gemini", "google_search", "google_search", False)
+    cand = first["candidates"][0]
+    assert cand["groundingMetadata"]["webSearchQueries"] == ["weather in Paris"]
+    assert cand["content"]["parts"][0]["text"].startswith("Paris is sunny")
+    u1 = first["usageMetadata"]
+    assert u1 == call1["usage"] and (u1["promptTokenCount"], u1["toolUsePromptTokenCount"], u1["thoughtsTokenCount"],
+                                     u1["candidatesTokenCount"], u1["cachedContentTokenCount"]) == (
+        search.prompt, search.tool_use_prompt, search.thoughts, search.candidates, search.cached)
+    assert u1["totalTokenCount"] == search.prompt + search.tool_use_prompt + search.thoughts + search.candidates
+    assert search.tool_use_prompt != search.thoughts
+    assert call1["usage_normalized"] == {"input": search.prompt + search.tool_use_prompt,
+                                         "output": search.candidates + search.thoughts, "cached": search.cached,
+                                         "cache_creation": 0, "reasoning": search.thoughts}
+    assert call1["tool_use_prompt"] == search.tool_use_prompt and not call1["tool_call_id"]
+    assert headers["content-type"].startswith("text/event-stream") and (call2["kind"], call2["stream"]) == (
+        "code_execution", True)
+    chunks = [json.loads(c.removeprefix("data: ")) for c in raw2.decode().split("\r\n\r\n") if c]
+    parts = [p for c in chunks for p in c["candidates"][0]["content"]["parts"]]
+    assert list(parts[0]) == ["executableCode"] and parts[1]["codeExecutionResult"]["outcome"] == "OUTCOME_OK"
+    assert "".join(p.get("text", "") for p in parts).startswith("22 C is 71.6 F")
+    assert [("usageMetadata" in c) for c in chunks] == [False] * (len(chunks) - 1) + [True]
+    assert chunks[-1]["usageMetadata"] == call2["usage"] and call2["usage"]["toolUsePromptTokenCount"] == code.tool_use_prompt
+    assert (status3, call3["status"], call3["builtin_tool"]) == (400, 400, "url_context")
+    assert json.loads(raw3)["error"]["status"] == "INVALID_ARGUMENT"

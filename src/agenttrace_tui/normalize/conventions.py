@@ -107,8 +107,8 @@ __all__ = [
     # this module
     "CACHE_BESIDE_CLIENTS", "CACHE_BESIDE_INPUT", "CACHE_BESIDE_KEYS", "COST_KEYS", "FAILED_BY_EXCEPTION_KEYS", "FRAMEWORK_BUILT_ON", "FRAMEWORK_HINTS", "FRAMEWORK_SCOPES", "HTTP_STATUS_KEYS", "INSTRUMENTATION_FAMILIES", "INSTANCE_KEYS", "JSON_VALUE_KEYS",
     "PINNED_SESSION_KEY", "RESOURCE_SESSION_KEYS", "RESPONSE_MODEL_KEYS", "SESSION_KEYS",
-    "SUBTREE_USAGE_KEYS", "THINKING_BESIDE_OUTPUT", "USAGE_OBJECT_KEYS", "USAGE_RECORD_KEY", "USAGE_OBJECT_PATHS", "USAGE_TYPE_PATHS", "USAGE_TYPES_BESIDE",
-    "Plan", "all_documented_keys", "cache_beside", "decode_json_strings", "extract_cost", "extract_subtree_usage", "extract_usage_object", "is_usage_record", "thinking_beside",
+    "SUBTREE_USAGE_KEYS", "THINKING_BESIDE_OUTPUT", "GEMINI_BUILTIN_TOOLS", "TOOL_DEFINITION_KEYS", "USAGE_OBJECT_KEYS", "USAGE_RECORD_KEY", "USAGE_OBJECT_PATHS", "USAGE_TYPE_PATHS", "USAGE_TYPES_BESIDE",
+    "Plan", "all_documented_keys", "cache_beside", "decode_json_strings", "extract_cost", "extract_subtree_usage", "extract_usage_object", "is_usage_record", "thinking_beside", "asks_builtin_tool",
     "answered_model", "failed_by_exception", "failed_http_status", "finish_usage",
     "built_on", "framework_hint",
     "parts_from_plan", "plan_for", "resource_scope", "span_client",
@@ -446,6 +446,41 @@ def cache_beside(provider: Any, client: str | None = None, input_key: str | None
 #: as the total (OpenLLMetry's for google-genai) leaves them only in what the total has beyond
 #: input + output: ``finish_usage`` counts that as output, and as its reasoning.
 THINKING_BESIDE_OUTPUT = frozenset({"gcp.gen_ai", "gcp.gemini", "gcp.vertex_ai", "vertex_ai", "gemini", "google"})
+#: Gemini's built-in tools, as a request's tool definitions name them (the SDK's and the API's
+#: spellings): Google runs them and reads their results as a prompt of their own,
+#: ``toolUsePromptTokenCount``, billed as input and counted in ``totalTokenCount`` too. A request
+#: that asked for one can leave those tokens, not only the thoughts, in what its total has beyond
+#: input + output (``finish_usage``).
+GEMINI_BUILTIN_TOOLS = frozenset({
+    "google_search", "googleSearch", "google_search_retrieval", "googleSearchRetrieval", "code_execution",
+    "codeExecution", "url_context", "urlContext", "google_maps", "googleMaps", "enterprise_web_search",
+    "enterpriseWebSearch", "file_search", "fileSearch",
+})
+#: Keys of the tool definitions a model call was sent: OTel's ``gen_ai.tool.definitions`` (a JSON
+#: list; OpenLLMetry names a built-in tool as ``{"google_search": {}}``, the contrib google-genai
+#: instrumentation as ``{"type": "google_search", "name": "google_search"}``) and OpenInference's
+#: ``llm.tools.<n>.tool.json_schema`` (one JSON object each). A key ending with ``.`` is a prefix.
+TOOL_DEFINITION_KEYS = ("gen_ai.tool.definitions", "llm.tools.")
+
+
+def asks_builtin_tool(attributes: dict[str, Any]) -> bool:
+    """Whether a model call's tool definitions (``TOOL_DEFINITION_KEYS``) ask for one of Gemini's
+    built-in tools (``GEMINI_BUILTIN_TOOLS``): a definition keyed by one, or of its type; a
+    function of the same name (``{"name": "google_search"}``, type ``function``) is not one."""
+    for key, value in attributes.items():
+        if key != TOOL_DEFINITION_KEYS[0] and not (key.startswith(TOOL_DEFINITION_KEYS[1])
+                                                    and key.endswith(".tool.json_schema")):
+            continue
+        if isinstance(value, str):
+            try:
+                value = msgspec.json.decode(value)
+            except msgspec.DecodeError:
+                continue
+        for tool in value if isinstance(value, list) else (value,):
+            if isinstance(tool, dict) and (not GEMINI_BUILTIN_TOOLS.isdisjoint(tool)
+                                           or (isinstance(tool.get("type"), str) and tool["type"] in GEMINI_BUILTIN_TOOLS)):
+                return True
+    return False
 
 
 def thinking_beside(provider: Any) -> bool:
@@ -573,7 +608,7 @@ def provider_by_host(llm: dict[str, Any], attributes: dict[str, Any], keys: tupl
 
 
 def finish_usage(fields: dict[str, int], scope: str = "span", beside: bool = False,
-                 thinking: bool = False) -> TokenUsage | None:
+                 thinking: bool = False, request: dict[str, Any] | None = None) -> TokenUsage | None:
     """A TokenUsage from extracted fields, in the model's convention.
 
     ``input`` must include cache reads and writes (the OTel GenAI rule). When
@@ -583,6 +618,13 @@ def finish_usage(fields: dict[str, int], scope: str = "span", beside: bool = Fal
     ``output`` must include the reasoning: with ``thinking`` (a provider of
     ``THINKING_BESIDE_OUTPUT``) a total beyond input + output is the thinking
     the output left out (unless a reasoning count other than that says otherwise).
+    When the call's attributes (``request``) ask for a built-in tool
+    (``asks_builtin_tool``), what is beyond is the tool's prompt, billed as input,
+    and is counted as input, unless it is the reasoning count the sender gave:
+    a sender that reports neither the tool's prompt nor the thoughts apart
+    (OpenLLMetry's for google-genai) leaves them one sum, which the tool's results
+    (thousands of tokens for a web search) usually outweigh, so the thoughts in it
+    are counted as input too rather than the tool's prompt as output.
     """
     if not fields:
         return None
@@ -590,9 +632,13 @@ def finish_usage(fields: dict[str, int], scope: str = "span", beside: bool = Fal
     cached = u.cache_read + u.cache_write
     if cached and (beside or u.input < cached):
         u.input += cached
-    if thinking and u.total > u.input + u.output and u.reasoning in (0, u.total - u.input - u.output):
-        u.reasoning = u.total - u.input - u.output
-        u.output = u.total - u.input
+    beyond = u.total - u.input - u.output
+    if thinking and beyond > 0:
+        if u.reasoning != beyond and request is not None and asks_builtin_tool(request):
+            u.input += beyond
+        elif u.reasoning in (0, beyond):
+            u.reasoning = beyond
+            u.output = u.total - u.input
     if u.total < u.input + u.output:
         u.total = u.input + u.output
     return u
@@ -829,6 +875,7 @@ def all_documented_keys() -> set[str]:
         keys.update(client_keys)
     keys.update(JSON_VALUE_KEYS)
     keys.update(HOST_KEYS)
+    keys.update(TOOL_DEFINITION_KEYS)
     keys.update(MESSAGE_EVENTS)
     keys.update(RESOURCE_SESSION_KEYS)
     keys.update(CLIENT_TOOL_NAME_KEYS)

@@ -189,7 +189,7 @@ def build_span(
             used.update(more_used)
     beside = llm is not None and cv.cache_beside(llm.get("provider"), client, _input_key(used) if usage_fields else None)
     thinking = llm is not None and cv.thinking_beside(llm.get("provider"))
-    usage = cv.finish_usage(usage_fields, beside=beside, thinking=thinking) if usage_fields else None
+    usage = cv.finish_usage(usage_fields, beside=beside, thinking=thinking, request=attrs) if usage_fields else None
     if usage is None and plan.subtree:
         sub, sub_used = cv.extract_subtree_usage(attrs)
         if sub:
@@ -453,7 +453,7 @@ class _Recipe:
                 values[field] = cv.cut_head(v, cv.TOOL_PREVIEW_CHARS) if cut else v
             parts[part] = cls(**values)
         usage = (cv.finish_usage({field: attrs[k] for field, k, _t, _c in self.usage}, beside=self.beside,
-                                 thinking=self.thinking) if self.usage else None)
+                                 thinking=self.thinking, request=attrs) if self.usage else None)
         if self.internal:
             attrs[cv.INTERNAL_KEY] = True
         free = {}
@@ -550,7 +550,7 @@ def _recipe_lines(recipe: _Recipe, raw: bool, env: dict[str, Any], key: Any, val
         got = {field: val(k) for field, k, _t, _c in recipe.usage}
         if recipe.thinking or set(got) - _USAGE_FIELDS:  # (the thinking rule is not written out)
             lines.append(f"usage = finish_usage({{{', '.join(f'{f!r}: {v}' for f, v in got.items())}}}, "
-                         f"beside={recipe.beside}, thinking={recipe.thinking})")
+                         f"beside={recipe.beside}, thinking={recipe.thinking}, request=attrs)")
         else:
             for field in sorted(got):
                 lines.append(f"u_{field} = {got[field]}")
