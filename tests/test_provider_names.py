@@ -32,6 +32,7 @@ from test_provider_by_host import _all_paths, _request
     ("az.ai.inference", "azure"),  # azure-ai-inference's tracing
     ("amazon_bedrock", "aws.bedrock"),  # LangChain's Bedrock model
     ("bedrock", "aws.bedrock"),  # pydantic-ai
+    ("AwsBedrock", "aws.bedrock"),  # agno
     ("openai.responses", "openai"),  # the AI SDK's <provider>.<api>
     ("anthropic.messages", "anthropic"),
     ("groq.chat", "groq"),

@@ -545,7 +545,7 @@ PROVIDER_NAMES: dict[str, str | None] = {
     "az.ai.inference": "azure", "azure.ai.inference": "azure", "az.ai.openai": "azure", "azure.ai.openai": "azure",
     "azure_openai": "azure",
     "amazon_bedrock": "aws.bedrock", "amazon-bedrock": "aws.bedrock", "bedrock": "aws.bedrock",
-    "aws_bedrock": "aws.bedrock",
+    "aws_bedrock": "aws.bedrock", "awsbedrock": "aws.bedrock",  # agno's AwsBedrock
     "x_ai": "x-ai", "xai": "x-ai", "togetherai": "together", "fireworks_ai": "fireworks",
     "strands-agents": None,
 }
