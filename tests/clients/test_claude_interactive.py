@@ -14,8 +14,9 @@ records and the CLI's running totals (``cost-state``). Checked:
   (their telemetry does, ``query_source`` ``generate_session_title`` and
   ``compact``), counted from ``cost-state``: one call holding their tokens;
 * ``/compact`` is a turn of its own without calls, the summary message no turn;
-* the session's tokens, cost, errors and tool calls equal those of the live replay
-  of the same OTLP (``test_conformance._replay``).
+* the session's tokens, cost and tool calls equal those of the live replay of the
+  same OTLP (``test_conformance._replay``), and its errors but one: the refused title
+  request, which leaves nothing in the transcript (the ``error`` run).
 """
 
 from __future__ import annotations

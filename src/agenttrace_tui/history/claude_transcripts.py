@@ -24,8 +24,12 @@ tests/clients/fixtures/claude-code-transcript/):
   A refused request is an assistant record Claude Code writes itself
   (``isApiErrorMessage``, model ``<synthetic>``, zero usage): a failed call,
   no tokens, the model of the ``api-request`` record logged before it;
-* ``summary`` (session title), ``system``, ``file-history-snapshot``,
-  ``queue-operation``, ``custom-title``, ``api-request`` and a few others carry no spans.
+* ``summary``, ``ai-title`` and ``custom-title`` (session titles), ``system``,
+  ``file-history-snapshot``, ``queue-operation``, ``api-request`` and a few others
+  carry no spans;
+* ``cost-state``: the CLI's running totals per model (``modelUsage``), every call
+  it paid for, those it logs no response of (an interactive session's title, the
+  ``/compact`` summary) included.
 
 Mapping: one session per ``sessionId``; one trace per user prompt, rooted at
 an ``agent`` span covering the turn; each API response -> an ``llm_call``
@@ -34,8 +38,10 @@ the model's convention requires; cache reads/writes kept separately); each
 ``tool_use`` + its ``tool_result`` -> a ``tool_execution`` span (name,
 input, output, error from ``is_error``); a ``Task``/``Agent`` tool call is
 an ``agent`` span and the sub-agent's spans nest under it, linked by the
-``agentId`` in its result, else by its prompt, else by time. Ids are derived
-from Claude's own ids, so importing a file twice stores nothing twice.
+``agentId`` in its result, else by its prompt, else by time; what ``cost-state``
+holds beyond the logged responses -> one ``llm_call`` span per model in a trace of
+its own. Ids are derived from Claude's own ids, so importing a file twice stores
+nothing twice.
 
 Unknown record types and broken lines are skipped and counted, never fatal.
 
