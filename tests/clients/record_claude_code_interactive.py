@@ -18,7 +18,8 @@ beta's spans, ``http/protobuf``). Two runs, one session each; ``ok``:
    asks the model for the session's title (structured output, no tools);
 2. a second prompt (tools are offered, so the model asks for Bash again);
 3. ``/compact``: one model call summarises the conversation;
-4. a third prompt (Bash again), then ``/exit``;
+4. a third prompt (Bash again), ``/rename fakellm demo session`` (a ``custom-title``
+   record, no model call), then ``/exit``;
 
 ``error``: every model call gets HTTP 400; the first prompt, then ``/exit``.
 
@@ -60,6 +61,7 @@ STEPS = [
     ("prompt", "Now say hello."),
     ("compact", "/compact"),
     ("prompt", "What did the command print?"),
+    ("rename", "/rename fakellm demo session"),
     ("exit", "/exit"),
 ]
 #: label -> (fake LLM mode, steps)
@@ -142,6 +144,8 @@ def drive(claude: str, config_dir: Path, steps: list[tuple[str, str]]) -> int:
             subprocess.run([*tmux, "send-keys", "-t", "claude", "Enter"], check=True)
             if kind == "prompt":
                 ok = wait(lambda n=turns: _turns_ended(_records(config_dir)) > n, f"the turn of {text!r}")
+            elif kind == "rename":
+                ok = wait(lambda: any(r.get("type") == "custom-title" for r in _records(config_dir)), "the new name")
             elif kind == "compact":
                 ok = wait(lambda n=compacts: _count(_records(config_dir), "compact_boundary") > n and any(
                     "local-command-stdout" in json.dumps(r.get("message", {})) for r in _records(config_dir)
@@ -224,7 +228,8 @@ def record(name: str, claude: Path, version: str | None) -> Path:
                 "fakellm answers JSON made from the schema) and writes it as ai-title records.",
                 "/compact: one model call (fakellm answers a request for a <summary> block with one) whose "
                 "answer becomes the isCompactSummary user message after a compact_boundary system record.",
-                "The second and third prompts are answered with a Bash call too (tools are offered).",
+                "The second and third prompts are answered with a Bash call too (tools are offered); /rename "
+                "writes custom-title and agent-name records, no model call.",
                 "error: every model call gets HTTP 400 (the title's too); typed: the first prompt, then /exit.",
                 "transcripts/<run>/ is the run's $CLAUDE_CONFIG_DIR/projects/<encoded cwd>/ folder as the CLI "
                 "left it, paths scrubbed to {TMP}, each file gzip-compressed (.jsonl.gz); `transcripts` lists "

@@ -91,7 +91,7 @@ def _spans(db: Path, sid: str = SID) -> list[Any]:
 
 def test_the_session_has_what_only_an_interactive_session_writes() -> None:
     kinds = {r["type"] for r in RECORDS}
-    assert {"ai-title", "mode", "permission-mode", "cost-state"} <= kinds
+    assert {"ai-title", "custom-title", "mode", "permission-mode", "cost-state"} <= kinds
     assert [r["compactMetadata"]["trigger"] for r in RECORDS if r.get("subtype") == "compact_boundary"] == ["manual"]
     assert sum(1 for r in RECORDS if r.get("isCompactSummary")) == 1
     # Title and compaction: asked of the model, no response of theirs in the transcript.
@@ -102,19 +102,27 @@ def test_the_session_has_what_only_an_interactive_session_writes() -> None:
 def test_import_counts(imported: tuple[Path, dict[str, Any]]) -> None:
     _, stats = imported
     assert stats["files"] == 2 and stats["sessions"] == 2
-    # ok: three prompts and /compact, and the calls not in the transcript; six logged responses and
-    # one call holding the two unlogged ones' tokens; three Bash calls. error: one prompt, one failed call.
+    # ok: three prompts and /compact (/rename is logged as a title and a meta message, no command), and
+    # the calls not in the transcript; six logged responses and one call holding the two unlogged ones'
+    # tokens; three Bash calls. error: one prompt, one failed call.
     assert stats["traces"] == 5 + 1 and stats["llm_spans"] == 7 + 1 and stats["tool_spans"] == 3
     assert stats["duplicates"] == 0
     assert stats["skipped"] == {}  # every record type the CLI wrote is known
 
 
 def test_session_is_named_by_its_title(imported: tuple[Path, dict[str, Any]]) -> None:
+    """The model's title (ai-title) until the user renames the session (/rename: custom-title)."""
     db, _ = imported
-    (title,) = {r["aiTitle"] for r in RECORDS if r["type"] == "ai-title"}
+    (ai_title,) = {r["aiTitle"] for r in RECORDS if r["type"] == "ai-title"}
+    (custom,) = {r["customTitle"] for r in RECORDS if r["type"] == "custom-title"}
+    assert RUNS["ok"]["typed"][-2] == f"/rename {custom}" and ai_title != custom
     with Reader(db) as r:
         row = r.session(SID)
-    assert row.session.name == title and row.session.framework == "claude-code"
+    assert row.session.name == custom and row.session.framework == "claude-code"
+    # Without the rename, the model's title.
+    renamed_at = next(i for i, r in enumerate(RECORDS) if r["type"] == "custom-title")
+    (ai_only,) = {r["aiTitle"] for r in RECORDS[:renamed_at] if r["type"] == "ai-title"}
+    assert ai_only == ai_title
 
 
 def test_each_logged_call_once_with_the_fake_llms_usage_and_price(imported: tuple[Path, dict[str, Any]]) -> None:

@@ -96,9 +96,10 @@ KNOWN_TYPES = frozenset(
         "file-history-snapshot",
         "queue-operation",
         "custom-title",
-        # Claude Code 2.1's session title (asked of the model in an interactive session), the
-        # session's mode and permission mode.
+        # Claude Code 2.1's session title (asked of the model in an interactive session), the name
+        # /rename gives the session's agent beside its custom-title, the mode and permission mode.
         "ai-title",
+        "agent-name",
         "mode",
         "permission-mode",
         "progress",
