@@ -236,3 +236,14 @@ def test_totals_that_do_not_add_up_count_nothing_twice(tmp_path, capsys, totals)
     stats = _import(capsys, db, f)
     assert stats["llm_spans"] == 1 and stats["skipped"] == {"cost_state_not_matching_the_responses": 1}
     assert _unlogged(db) == []
+
+
+def test_the_models_title_names_the_session(tmp_path, capsys):
+    """An interactive session's title (``ai-title``, the last one written) names it, not its first prompt."""
+    titles = ('{"type": "ai-title", "aiTitle": "First draft", "sessionId": "s"}',
+              '{"type": "ai-title", "aiTitle": "Greeting session", "sessionId": "s"}')
+    f, db = _session_with_totals(tmp_path, "claude-sonnet-4-5", {}, titles)
+    stats = _import(capsys, db, f)
+    assert stats["skipped"] == {}
+    with Reader(db) as r:
+        assert r.session("s").session.name == "Greeting session"

@@ -325,9 +325,10 @@ def convert_session(records: list[dict[str, Any]], stats: ClaudeImportStats, ses
     # Calls the CLI makes beside the conversation (the session title, the compaction summary) are
     # not logged as responses, but their tokens are in its running totals: one call per model
     # holds the difference, in a trace of its own at the session's end.
-    unlogged = _unlogged_usage(cost_state, list(llms.values())) if cost_state is not None else None
+    # Empty totals (nothing paid for yet, or not restored on a resume) add nothing and say nothing.
+    unlogged = _unlogged_usage(cost_state, list(llms.values())) if cost_state else None
     unlogged_turn = None
-    if cost_state is not None and unlogged is None:
+    if cost_state and unlogged is None:
         stats.skipped["cost_state_not_matching_the_responses"] += 1
     elif unlogged and convo:
         end = max([t.end for t in turns] + [ts for ts, _i, _r in convo])
