@@ -182,3 +182,68 @@ def test_interruptions_and_meta_messages_do_not_start_traces(tmp_path, capsys):
     f.write_text("\n".join(lines) + "\n")
     stats = _import(capsys, tmp_path / "i.db", f)
     assert stats["traces"] == 2 and stats["skipped"] == {}
+
+
+def _session_with_totals(tmp_path, response_model: str, totals: dict, extra: tuple[str, ...] = ()) -> tuple[Path, Path]:
+    """One prompt, one logged response (100 in, 10 out, 5 cache reads), then the CLI's running totals."""
+    lines = [
+        '{"type": "user", "uuid": "u1", "sessionId": "s", "timestamp": "2026-01-01T00:00:00Z", "message": {"content": "hi"}}',
+        json.dumps({"type": "assistant", "uuid": "a1", "parentUuid": "u1", "sessionId": "s", "requestId": "r1",
+                    "timestamp": "2026-01-01T00:00:01Z",
+                    "message": {"id": "m1", "model": response_model, "content": [{"type": "text", "text": "hello"}],
+                                "usage": {"input_tokens": 100, "output_tokens": 10, "cache_read_input_tokens": 5,
+                                          "cache_creation_input_tokens": 0}}}),
+        *extra,
+        json.dumps({"type": "cost-state", "sessionId": "s", "modelUsage": totals}),
+    ]
+    f = tmp_path / "s.jsonl"
+    f.write_text("\n".join(lines) + "\n")
+    return f, tmp_path / "t.db"
+
+
+def _unlogged(db):
+    with Reader(db) as r:
+        return [s for t in r.traces("s") for s in r.spans_of_trace(t.trace_id) if s.attributes.get("claude.unlogged_calls")]
+
+
+def test_calls_the_transcript_does_not_log_come_from_the_clis_totals(tmp_path, capsys):
+    """The title and compaction calls are in the CLI's running totals (``cost-state``, by the model asked
+    for) and not logged as responses: the difference is one call per model, named by the totals."""
+    totals = {"claude-sonnet-4-5": {"inputTokens": 150, "outputTokens": 13, "cacheReadInputTokens": 5,
+                                    "cacheCreationInputTokens": 0},
+              "claude-haiku-4-5": {"inputTokens": 40, "outputTokens": 4, "cacheReadInputTokens": 0,
+                                   "cacheCreationInputTokens": 0}}
+    title = ('{"type": "ai-title", "aiTitle": "Model title", "sessionId": "s"}',
+             '{"type": "custom-title", "customTitle": "My name", "sessionId": "s"}')
+    f, db = _session_with_totals(tmp_path, "claude-sonnet-4-5-20250929", totals, title)
+    stats = _import(capsys, db, f)
+    assert stats["llm_spans"] == 3 and stats["skipped"] == {}
+    got = {s.llm.model: (s.usage.input, s.usage.output, s.usage.cache_read) for s in _unlogged(db)}
+    # The response names a dated snapshot of the model the totals name.
+    assert got == {"claude-sonnet-4-5": (50, 3, 0), "claude-haiku-4-5": (40, 4, 0)}
+    with Reader(db) as r:
+        assert r.session("s").session.name == "My name"  # the user's title before the model's
+
+
+@pytest.mark.parametrize("totals", [
+    # Totals written before the last response: below what is logged.
+    {"claude-sonnet-4-5": {"inputTokens": 50, "outputTokens": 13, "cacheReadInputTokens": 5}},
+    # A response of a model the totals do not name.
+    {"claude-opus-4-1": {"inputTokens": 500, "outputTokens": 50, "cacheReadInputTokens": 5}},
+])
+def test_totals_that_do_not_add_up_count_nothing_twice(tmp_path, capsys, totals):
+    f, db = _session_with_totals(tmp_path, "claude-sonnet-4-5", totals)
+    stats = _import(capsys, db, f)
+    assert stats["llm_spans"] == 1 and stats["skipped"] == {"cost_state_not_matching_the_responses": 1}
+    assert _unlogged(db) == []
+
+
+def test_the_models_title_names_the_session(tmp_path, capsys):
+    """An interactive session's title (``ai-title``, the last one written) names it, not its first prompt."""
+    titles = ('{"type": "ai-title", "aiTitle": "First draft", "sessionId": "s"}',
+              '{"type": "ai-title", "aiTitle": "Greeting session", "sessionId": "s"}')
+    f, db = _session_with_totals(tmp_path, "claude-sonnet-4-5", {}, titles)
+    stats = _import(capsys, db, f)
+    assert stats["skipped"] == {}
+    with Reader(db) as r:
+        assert r.session("s").session.name == "Greeting session"

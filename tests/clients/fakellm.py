@@ -15,6 +15,10 @@ agent turn against it on 127.0.0.1, with no network and no key:
   ``cache_read_input_tokens`` and ``cache_creation_input_tokens``; a stream's
   ``message_start`` and its ``message_delta`` both carry the input and cache
   counts, as the API sends them now) and ``POST .../messages/count_tokens``.
+  A request for structured output (``output_config.format`` of type
+  ``json_schema``, as Claude Code asks its session title) is answered with JSON
+  made from its schema (``json``); one whose last user message asks for a
+  ``<summary>`` block (Claude Code's ``/compact``) with one (``text``).
 * Google Gemini: ``POST .../models/<model>:generateContent`` and
   ``:streamGenerateContent`` (SSE with ``alt=sse``; ``usageMetadata`` whose
   ``promptTokenCount`` includes ``cachedContentTokenCount``, as the real API
@@ -332,7 +336,9 @@ def _last_tool_result(api: str, body: dict) -> str | None:
 
 
 def _wants_json(api: str, body: dict) -> dict | None:
-    """The JSON schema a Gemini request asks its answer to follow ({} for JSON of any shape), or None."""
+    """The JSON schema a Gemini or Messages request asks its answer to follow ({} for JSON of any shape), or None."""
+    if api == "messages":
+        return _messages_json_schema(body)
     if api != "gemini":
         return None
     config = body.get("generationConfig") or {}
@@ -340,6 +346,37 @@ def _wants_json(api: str, body: dict) -> dict | None:
         return None
     schema = config.get("responseJsonSchema") or config.get("responseSchema") or {}
     return schema if isinstance(schema, dict) else {}
+
+
+
+def _messages_json_schema(body: dict) -> dict | None:
+    """The schema of a Messages request's structured output (``output_config.format``, or the beta's
+    ``output_format``: ``{"type": "json_schema", "schema": ...}``; Claude Code asks its session title
+    so), or None."""
+    config = body.get("output_config")
+    fmt = config.get("format") if isinstance(config, dict) else None
+    fmt = fmt if isinstance(fmt, dict) else body.get("output_format")
+    if not isinstance(fmt, dict) or fmt.get("type") != "json_schema":
+        return None
+    schema = fmt.get("schema")
+    return schema if isinstance(schema, dict) else {}
+
+
+
+#: The answer to a request for a summary of the conversation (Claude Code's ``/compact``).
+SUMMARY_ANSWER = "<analysis>\nfakellm looked at the conversation.\n</analysis>\n<summary>\nfakellm summary.\n</summary>"
+
+
+def _wants_summary(api: str, body: dict) -> bool:
+    """A Messages request whose last user message asks for a ``<summary>`` block: Claude Code's
+    compaction, which asks again (a second billed call) when the answer has none."""
+    msgs = body.get("messages") if api == "messages" else None
+    if not msgs or not isinstance(msgs[-1], dict) or msgs[-1].get("role") != "user":
+        return False
+    content = msgs[-1].get("content")
+    texts = [content] if isinstance(content, str) else [
+        b.get("text") for b in content or [] if isinstance(b, dict) and b.get("type") == "text"]
+    return any(isinstance(t, str) and "<summary>" in t for t in texts[-1:])
 
 
 # DSPy's ChatAdapter: a field's section header, and the tool list dspy.ReAct writes into its instructions.
@@ -693,6 +730,8 @@ class FakeLLM:
             tool = None
         elif schema is not None:
             kind, text, tool = "json", json.dumps(_schema_args(schema) if schema else {}), None
+        elif _wants_summary(api, body):
+            kind, text, tool = "text", SUMMARY_ANSWER, None
         elif tool_result is not None:
             kind, text, tool = "final", FINAL_PREFIX + tool_result.strip()[:80], None
         elif tools:

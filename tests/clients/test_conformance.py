@@ -250,6 +250,9 @@ CLIENTS: dict[str, Client] = {
     "claude-code-bedrock": Client(text=False, one_error_per_turn=True),
     # The telemetry of the runs whose transcripts tests/test_history_claude_recorded.py imports (plus a sub-agent run).
     "claude-code-transcript": Client(text=False, one_error_per_turn=True),
+    # An interactive session (tmux) whose transcript test_claude_interactive.py imports: title and /compact calls too.
+    # Its refused turn is two refused requests, the title's and the conversation's, each reported once.
+    "claude-code-interactive": Client(text=False),
     # Codex sends no assistant text by default; its provider is the config's [model_providers] name.
     "codex": Client(text=False, custom_provider="fakellm"),
     "codex-json": Client(text=False, custom_provider="fakellm"),

@@ -760,3 +760,25 @@ def test_gemini_built_in_tool_answer_counts_the_tools_prompt_beside_the_thinking
     assert chunks[-1]["usageMetadata"] == call2["usage"] and call2["usage"]["toolUsePromptTokenCount"] == code.tool_use_prompt
     assert (status3, call3["status"], call3["builtin_tool"]) == (400, 400, "url_context")
     assert json.loads(raw3)["error"]["status"] == "INVALID_ARGUMENT"
+
+
+def test_messages_structured_output_gets_json_of_its_schema_and_a_summary_request_a_summary() -> None:
+    schema = {"type": "object", "properties": {"title": {"type": "string"}}, "required": ["title"]}
+    tools = [{"name": "Bash", "description": "Run", "input_schema": {"type": "object", "properties": {}}}]
+    with FakeLLM() as llm:
+        # Claude Code's session title: output_config.format, no tools.
+        _, _, raw, call = _post(llm, "/v1/messages", {"model": "claude-sonnet-4-5", "messages": [
+            {"role": "user", "content": "name this session"}],
+            "output_config": {"format": {"type": "json_schema", "schema": schema}}})
+        assert call["kind"] == "json" and json.loads(json.loads(raw)["content"][0]["text"]) == {"title": "Paris"}
+        # Claude Code's /compact: a tool result, then the instructions asking for a <summary> block.
+        asked = [{"role": "user", "content": [
+            {"type": "tool_result", "tool_use_id": "toolu_1", "content": "fakellm-tool-ok"},
+            {"type": "text", "text": "Write an <analysis> block followed by a <summary> block."}]}]
+        _, _, raw2, call2 = _post(llm, "/v1/messages", {"model": "claude-sonnet-4-5", "messages": asked, "tools": tools})
+        text = json.loads(raw2)["content"][0]["text"]
+        assert call2["kind"] == "text" and "<summary>" in text and "</summary>" in text
+        # Without either, the conversation decides as before.
+        _, _, _, call3 = _post(llm, "/v1/messages", {"model": "claude-sonnet-4-5", "messages": [
+            {"role": "user", "content": "run it"}], "tools": tools})
+        assert call3["kind"] == "tool_call"

@@ -105,6 +105,49 @@ def _int(v: Any) -> int:
     return v if isinstance(v, int) and not isinstance(v, bool) and v >= 0 else 0
 
 
+_COMMAND_NAME_RE = re.compile(r"<command-name>(.*?)</command-name>", re.S)
+_COMMAND_ARGS_RE = re.compile(r"<command-args>(.*?)</command-args>", re.S)
+
+
+def _prompt_text(text: str) -> str:
+    """What the user typed: a slash command (``/compact``) is logged as ``<command-name>`` and
+    ``<command-args>`` tags, read back as the command line."""
+    name = _COMMAND_NAME_RE.search(text) if text.lstrip().startswith("<command-") else None
+    if name is None:
+        return text
+    args = _COMMAND_ARGS_RE.search(text)
+    return f"{name.group(1).strip()} {args.group(1).strip() if args else ''}".strip()
+
+
+#: The usage fields of a response and the names the CLI's running totals (``cost-state``) give them.
+_USAGE_FIELDS = (("input_tokens", "inputTokens"), ("output_tokens", "outputTokens"),
+                 ("cache_read_input_tokens", "cacheReadInputTokens"),
+                 ("cache_creation_input_tokens", "cacheCreationInputTokens"))
+
+
+def _unlogged_usage(model_usage: dict[str, Any], llms: list[_Llm]) -> dict[str, dict[str, int]] | None:
+    """Per model, what the CLI's running totals (``cost-state``: every call it paid for, the session
+    title and the compaction included) hold beyond the responses the transcript logs, in response
+    usage fields; None when the two do not add up (a logged response of a model the totals do not
+    name, or totals below what is logged: older than the last responses), so nothing is counted twice."""
+    totals = {m: u for m, u in model_usage.items() if isinstance(m, str) and isinstance(u, dict)}
+    rest = {m: {f: _int(u.get(k)) for f, k in _USAGE_FIELDS} for m, u in totals.items()}
+    for llm in llms:
+        if llm.usage is None or llm.error:
+            continue
+        model = llm.model or ""
+        # The totals name the model asked for; a response may name a dated snapshot of it.
+        key = model if model in rest else next(
+            (m for m in rest if model.startswith(m + "-") or m.startswith(model + "-")), None) if model else None
+        if key is None:
+            return None
+        for f, _ in _USAGE_FIELDS:
+            rest[key][f] -= _int(llm.usage.get(f))
+    if any(v < 0 for u in rest.values() for v in u.values()):
+        return None
+    return {m: u for m, u in rest.items() if any(u.values())}
+
+
 # -- per-session conversion ------------------------------------------------------------------
 class _Llm:
     """One API response, merged from the records that log its content blocks."""
@@ -188,6 +231,27 @@ def _llm_span(llm: _Llm, sid: str, ts_of: dict[str, int]) -> Span:
         llm=LlmInfo(provider="anthropic", model=llm.model, stop_reason=llm.stop, response_preview=_cut(text) if text else None),
         usage=usage if llm.usage is not None else None,
         attributes={"claude.message_id": llm.key[0], "claude.request_id": llm.key[1]} | ({"claude.sidechain": True} if llm.side else {}),
+    )
+
+
+def _unlogged_span(model: str, usage: dict[str, int], sid: str, turn: _Turn) -> Span:
+    """The calls of ``model`` the transcript does not log, as one call holding their tokens."""
+    base_in, cache_read, cache_write = (usage["input_tokens"], usage["cache_read_input_tokens"],
+                                        usage["cache_creation_input_tokens"])
+    total_in = base_in + cache_read + cache_write
+    return Span(
+        span_id=_hid("unlogged", sid, model),
+        trace_id=turn.trace,
+        session_id=sid,
+        parent_span_id=turn.root,
+        name="calls not in the transcript",
+        kind=SpanKind.LLM_CALL,
+        start_ns=turn.start,
+        end_ns=turn.end,
+        llm=LlmInfo(provider="anthropic", model=model),
+        usage=TokenUsage(input=total_in, output=usage["output_tokens"], total=total_in + usage["output_tokens"],
+                         cache_read=cache_read, cache_write=cache_write),
+        attributes={"claude.unlogged_calls": True},
     )
 
 

@@ -24,8 +24,12 @@ tests/clients/fixtures/claude-code-transcript/):
   A refused request is an assistant record Claude Code writes itself
   (``isApiErrorMessage``, model ``<synthetic>``, zero usage): a failed call,
   no tokens, the model of the ``api-request`` record logged before it;
-* ``summary`` (session title), ``system``, ``file-history-snapshot``,
-  ``queue-operation``, ``custom-title``, ``api-request`` and a few others carry no spans.
+* ``summary``, ``ai-title`` and ``custom-title`` (session titles), ``system``,
+  ``file-history-snapshot``, ``queue-operation``, ``api-request`` and a few others
+  carry no spans;
+* ``cost-state``: the CLI's running totals per model (``modelUsage``), every call
+  it paid for, those it logs no response of (an interactive session's title, the
+  ``/compact`` summary) included.
 
 Mapping: one session per ``sessionId``; one trace per user prompt, rooted at
 an ``agent`` span covering the turn; each API response -> an ``llm_call``
@@ -34,8 +38,10 @@ the model's convention requires; cache reads/writes kept separately); each
 ``tool_use`` + its ``tool_result`` -> a ``tool_execution`` span (name,
 input, output, error from ``is_error``); a ``Task``/``Agent`` tool call is
 an ``agent`` span and the sub-agent's spans nest under it, linked by the
-``agentId`` in its result, else by its prompt, else by time. Ids are derived
-from Claude's own ids, so importing a file twice stores nothing twice.
+``agentId`` in its result, else by its prompt, else by time; what ``cost-state``
+holds beyond the logged responses -> one ``llm_call`` span per model in a trace of
+its own. Ids are derived from Claude's own ids, so importing a file twice stores
+nothing twice.
 
 Unknown record types and broken lines are skipped and counted, never fatal.
 
@@ -69,10 +75,13 @@ from .claude_spans import (
     _Llm,
     _llm_span,
     _ns,
+    _prompt_text,
     _text_of,
     _Tool,
     _tool_span,
     _Turn,
+    _unlogged_span,
+    _unlogged_usage,
 )
 
 __all__ = ["ClaudeImportStats", "default_paths", "find_transcripts", "convert_session", "iter_updates", "KNOWN_TYPES"]
@@ -87,6 +96,12 @@ KNOWN_TYPES = frozenset(
         "file-history-snapshot",
         "queue-operation",
         "custom-title",
+        # Claude Code 2.1's session title (asked of the model in an interactive session), the name
+        # /rename gives the session's agent beside its custom-title, the mode and permission mode.
+        "ai-title",
+        "agent-name",
+        "mode",
+        "permission-mode",
         "progress",
         "attachment",
         # Written by Claude Code 2.1 beside the conversation: the request it sent (``api-request``,
@@ -110,7 +125,11 @@ def convert_session(records: list[dict[str, Any]], stats: ClaudeImportStats, ses
         return []
     seen_uuid: set[str] = set()
     ts_of: dict[str, int] = {}
-    title: str | None = None
+    title: str | None = None  # summary (older versions): the first
+    ai_title: str | None = None  # the model's title: the last
+    custom_title: str | None = None  # the user's (/rename): the last, before any other
+    # The CLI's running totals of what it paid for, the calls it does not log included: the last.
+    cost_state: dict[str, Any] | None = None
     meta: dict[str, Any] = {}
     convo: list[tuple[int, int, dict[str, Any]]] = []  # (ts, file order, record)
     # A refused request is logged as an assistant record Claude Code makes up (model "<synthetic>"):
@@ -126,7 +145,11 @@ def convert_session(records: list[dict[str, Any]], stats: ClaudeImportStats, ses
         if kind == "summary" and isinstance(rec.get("summary"), str):
             title = title or rec["summary"]
         if kind == "custom-title" and isinstance(rec.get("customTitle"), str):
-            title = rec["customTitle"]
+            custom_title = rec["customTitle"]
+        if kind == "ai-title" and isinstance(rec.get("aiTitle"), str):
+            ai_title = rec["aiTitle"]
+        if kind == "cost-state" and isinstance(rec.get("modelUsage"), dict):
+            cost_state = rec["modelUsage"]
         if kind == "api-request" and isinstance(rec.get("params"), dict):
             model = rec["params"].get("model")
             asked_model = model if isinstance(model, str) else asked_model
@@ -184,7 +207,7 @@ def convert_session(records: list[dict[str, Any]], stats: ClaudeImportStats, ses
                 group = side_groups[gkey] = {"start": ts, "prompt": None, "agent_id": rec.get("agentId"), "llms": [], "tools": []}
         if rec.get("type") == "user":
             if not side and _is_prompt(rec):
-                text = _text_of(rec["message"].get("content"))
+                text = _prompt_text(_text_of(rec["message"].get("content")))
                 uuid = rec.get("uuid") or f"{ts}"
                 current = _Turn(_hid(sid, "turn", uuid, n=32), _hid("root", uuid), ts, text)
                 turns.append(current)
@@ -299,7 +322,22 @@ def convert_session(records: list[dict[str, Any]], stats: ClaudeImportStats, ses
             end = x.last_ts if isinstance(x, _Llm) else (x.end or x.start)
             covering.end = max(covering.end, end)
 
+    # Calls the CLI makes beside the conversation (the session title, the compaction summary) are
+    # not logged as responses, but their tokens are in its running totals: one call per model
+    # holds the difference, in a trace of its own at the session's end.
+    # Empty totals (nothing paid for yet, or not restored on a resume) add nothing and say nothing.
+    unlogged = _unlogged_usage(cost_state, list(llms.values())) if cost_state else None
+    unlogged_turn = None
+    if cost_state and unlogged is None:
+        stats.skipped["cost_state_not_matching_the_responses"] += 1
+    elif unlogged and convo:
+        end = max([t.end for t in turns] + [ts for ts, _i, _r in convo])
+        unlogged_turn = _Turn(_hid(sid, "turn", "(unlogged)", n=32), _hid("root", sid, "(unlogged)"), end,
+                              "(calls not in the transcript: session title, compaction, ...)")
+        turns.append(unlogged_turn)
+
     out: list[Update] = []
+    title = custom_title or ai_title or title
     session = Session(
         id=sid,
         name=title or (turns[0].prompt.strip().splitlines()[0][:80] if turns and turns[0].prompt.strip() else None),
@@ -334,6 +372,10 @@ def convert_session(records: list[dict[str, Any]], stats: ClaudeImportStats, ses
     for t in tools.values():
         out.append(_tool_span(t, sid, by_trace))
         stats.tool_spans += 1
+    if unlogged_turn is not None and unlogged:
+        for model, usage in unlogged.items():
+            out.append(_unlogged_span(model, usage, sid, unlogged_turn))
+            stats.llm_spans += 1
     return out
 
 
