@@ -89,6 +89,10 @@ class Client:
     #: input) and its thoughts (billed as output) only as one sum, in its total beyond input + output: the
     #: monitor counts that sum as input (``cv.finish_usage``), the thoughts at the input price.
     tool_prompt_with_thoughts: bool = False
+    #: Reports each call's cost itself, Google's fee for a prompt grounded by Google Search in it (genai-prices'
+    #: ``web_searches``: Gemini 2.5 bills one per grounded prompt that returned a web source): the monitor shows
+    #: that reported cost, the price of the tokens and of the search.
+    prices_searches: bool = False
 
 
 CLIENTS: dict[str, Client] = {
@@ -148,6 +152,10 @@ CLIENTS: dict[str, Client] = {
     "pydantic_ai_bedrock": Client(),
     # pydantic-ai with GoogleModel (google-genai, Gemini API): output counts the thinking tokens, input the cached ones.
     "pydantic_ai_gemini": Client(),
+    # The same client with Gemini's built-in tools (Google Search, then the get_weather loop, then code execution,
+    # streamed): gen_ai.usage.input_tokens counts toolUsePromptTokenCount, output_tokens the thoughts. Its
+    # operation.cost (genai-prices in the client) adds the search Google bills to the tokens' price.
+    "pydantic_ai_gemini_search": Client(prices_searches=True),
     "logfire": Client(),
     # util-genai 1.1b0 reports no cached tokens; `true` is not a capture mode any more (no text).
     # The SDK instrumentations below trace model calls only: the tool runs in user code.
@@ -586,7 +594,7 @@ FRAMEWORKS = {"crewai": "crewai", "crewai_openllmetry": "crewai", "ai_sdk_legacy
               "google_adk": "google-adk", "google_adk_anthropic": "google-adk",
               "google_adk_gemini": "google-adk", "google_adk_openinference": "google-adk", "pydantic_ai": "pydantic-ai",
               "pydantic_ai_anthropic": "pydantic-ai", "pydantic_ai_openinference": "pydantic-ai",
-              "pydantic_ai_bedrock": "pydantic-ai", "pydantic_ai_gemini": "pydantic-ai", "gemini-cli": "gemini-cli", "opencode": "opencode", "qwen-code": "qwen-code",
+              "pydantic_ai_bedrock": "pydantic-ai", "pydantic_ai_gemini": "pydantic-ai", "pydantic_ai_gemini_search": "pydantic-ai", "gemini-cli": "gemini-cli", "opencode": "opencode", "qwen-code": "qwen-code",
               "agent_framework": "agent-framework", "dspy": "dspy", "litellm_otel": "litellm", "litellm_anthropic": "litellm",
               "semantic_kernel": "semantic-kernel", "langgraph_js": "langchain", "haystack": "haystack",
               "langfuse": "langfuse", "copilot-cli": "copilot-cli",
@@ -866,20 +874,28 @@ def test_errors_are_marked(name: str, replays: Any) -> None:
         assert all(not counted(s) for s in errors), "a failed call has tokens"
 
 
-def _genai_price(model: str, usage: dict[str, int], start_ns: int, provider: str | None = None) -> float:
+def _genai_price(model: str, usage: dict[str, int], start_ns: int, provider: str | None = None,
+                 searches: int = 0) -> float:
     from genai_prices import Usage, calc_price
 
     when = datetime.fromtimestamp(start_ns / 1e9, tz=UTC)
     got = calc_price(Usage(input_tokens=usage["input"], output_tokens=usage["output"],
-                           cache_read_tokens=usage["cache_read"], cache_write_tokens=usage["cache_write"]),
+                           cache_read_tokens=usage["cache_read"], cache_write_tokens=usage["cache_write"],
+                           web_searches=searches or None),
                      model_ref=model, provider_id=provider, genai_request_timestamp=when)
     return float(got.total_price)
 
 
-def _expected_price(span: Any, calls: list[dict]) -> float:
+def _expected_price(span: Any, calls: list[dict], client: Client | None = None) -> float:
     """genai-prices' price for the call; a call to a local runtime (the monitor's table) that
-    genai-prices has no price for under that runtime costs nothing and says why (docs/costs.md)."""
+    genai-prices has no price for under that runtime costs nothing and says why (docs/costs.md).
+    With ``Client.prices_searches``, a call the fake server answered grounded by Google Search
+    costs its tokens and the one grounded prompt Google bills for it."""
     model, usage = served_model(span, calls), usage_of(span)
+    rid = span.attributes.get("gen_ai.response.id")
+    if client is not None and client.prices_searches and any(
+            c.get("builtin_tool") == "google_search" and c.get("response_id") == rid for c in calls):
+        return _genai_price(model, usage, span.start_ns, searches=1)
     # A deployment (Azure) is asked for by its owner's name: the model that answered is what it cost.
     model = next((c["response_model"] for c in calls if c["model"] == model and c.get("response_model")), model)
     runtime = (span.llm.provider or "").lower()
@@ -931,7 +947,7 @@ def test_cost_equals_genai_prices(name: str, replays: Any) -> None:
         spans = [s for s in llm_spans(rp.store, sid) if counted(s)]
         total = 0.0
         for span in spans:
-            want = _expected_price(span, calls)
+            want = _expected_price(span, calls, client)
             assert span.cost is not None and span.cost.total is not None, f"{span.name}: unpriced ({span.cost})"
             assert span.cost.total == pytest.approx(want, rel=1e-6, abs=1e-9), f"{span.name}: {span.cost}"
             total += want
