@@ -31,10 +31,9 @@ from typing import Any
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from test_claude_transcript import _genai_price
+from test_claude_transcript import _genai_price, import_transcripts
 from test_conformance import _replay
 
-from agenttrace_tui import cli
 from agenttrace_tui.model import SpanKind, Status
 from agenttrace_tui.store.sqlite import Reader
 
@@ -61,22 +60,7 @@ UNLOGGED = [c for c in CALLS if c["request_id"] not in LOGGED]
 
 @pytest.fixture(scope="module")
 def imported(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Any]]:
-    root = tmp_path_factory.mktemp("claude-interactive")
-    projects = root / "projects"
-    for label, files in MANIFEST["transcripts"].items():
-        for rel in files:
-            dest = projects / f"-tmp-{label}" / Path(rel).relative_to(label)
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            dest.write_bytes(gzip.decompress((FIXTURE / "transcripts" / f"{rel}.gz").read_bytes()))
-    db, out = root / "claude.db", root / "out.json"
-    with out.open("w") as fh:
-        old, sys.stdout = sys.stdout, fh
-        try:
-            code = cli.main(["import-claude", str(projects), "--db", str(db), "--json"])
-        finally:
-            sys.stdout = old
-    assert code == 0
-    return db, json.loads(out.read_text())
+    return import_transcripts(FIXTURE, MANIFEST, tmp_path_factory.mktemp("claude-interactive"))
 
 
 @pytest.fixture(scope="module")

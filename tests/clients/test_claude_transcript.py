@@ -46,18 +46,16 @@ def _session_of(label: str) -> str:
     return MANIFEST["cli_results"][label]["session_id"]
 
 
-@pytest.fixture(scope="module")
-def imported(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Any]]:
-    """The fixture's transcripts, unpacked as the CLI left them, imported by the real command."""
-    root = tmp_path_factory.mktemp("claude-transcripts")
+def import_transcripts(fixture: Path, manifest: dict[str, Any], root: Path) -> tuple[Path, dict[str, Any]]:
+    """A fixture's transcripts, unpacked under ``root`` as the CLI left them, imported by the real
+    command: the database and the command's JSON."""
     projects = root / "projects"
-    for label, files in MANIFEST["transcripts"].items():
+    for label, files in manifest["transcripts"].items():
         for rel in files:
             dest = projects / f"-tmp-{label}" / Path(rel).relative_to(label)
             dest.parent.mkdir(parents=True, exist_ok=True)
-            dest.write_bytes(gzip.decompress((FIXTURE / "transcripts" / f"{rel}.gz").read_bytes()))
-    db = root / "claude.db"
-    out = root / "out.json"
+            dest.write_bytes(gzip.decompress((fixture / "transcripts" / f"{rel}.gz").read_bytes()))
+    db, out = root / "claude.db", root / "out.json"
     with out.open("w") as fh:
         old, sys.stdout = sys.stdout, fh
         try:
@@ -66,6 +64,11 @@ def imported(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, 
             sys.stdout = old
     assert code == 0
     return db, json.loads(out.read_text())
+
+
+@pytest.fixture(scope="module")
+def imported(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Any]]:
+    return import_transcripts(FIXTURE, MANIFEST, tmp_path_factory.mktemp("claude-transcripts"))
 
 
 def _spans(db: Path, sid: str) -> list[Any]:
