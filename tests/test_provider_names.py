@@ -1,9 +1,9 @@
 """One name per provider, however a client spells it.
 
-Clients name one provider many ways: agno sends ``OpenAI``, Mistral's SDK ``mistral_ai`` on one call
-and OpenInference ``mistralai`` on the next, Google ADK ``gcp.gemini``, the AI SDK ``openai.responses``,
-Strands names itself (``strands-agents``). A session's "by provider" breakdown then split one provider
-into rows, and a merged call could show the framework as its provider. Checked on whole OTLP spans
+Clients name one provider many ways: agno sends ``OpenAI``, Mistral's SDK telemetry names its calls
+``mistralai`` and its failed ones ``mistral_ai``, Google ADK ``gcp.gemini``, the AI SDK ``openai.responses``,
+Strands names itself (``strands-agents``). The "by provider" breakdown of all sessions then split one
+provider into rows, and a merged call could show the framework as its provider. Checked on whole OTLP spans
 built by the general path and by the key set's recipes (compiled or not), which must agree; in the
 store's breakdown; and with a price file keyed by another spelling.
 """

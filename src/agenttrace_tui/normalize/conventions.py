@@ -533,8 +533,8 @@ REGIONAL_API_HOSTS = (("aiplatform", "googleapis.com", "google"), ("bedrock-runt
 
 
 #: Names clients give one provider -> the one name shown, broken down by and filtered on (lower-cased
-#: first: agno sends ``OpenAI``, Mistral's SDK ``mistral_ai`` on one call and OpenInference ``mistralai``
-#: on the next). genai-prices' ids where it has one (``google``, ``azure``, ``mistral``, ``x-ai``, the
+#: first: agno sends ``OpenAI``; Mistral's SDK telemetry names its calls ``mistralai`` and its failed
+#: ones ``mistral_ai``). genai-prices' ids where it has one (``google``, ``azure``, ``mistral``, ``x-ai``, the
 #: ids the host table gives), the OTel name ``aws.bedrock`` for Bedrock (its price id, ``aws``, would
 #: not say Bedrock). None: a name that is not a provider's (Strands names itself, ``strands-agents``;
 #: the model's price is then found by the model alone, as before).
