@@ -936,6 +936,33 @@ def test_the_provider_is_the_host_that_served_the_calls(name: str, replays: Any)
         assert [p for p, _bucket in rp.store.sessions[sid].totals.breakdown("provider")] == sorted(want)
 
 
+#: Recordings whose model calls asked for Google Search and report no cost of their own.
+GROUNDED = [n for n in NAMES if not CLIENTS[n].prices_searches and any(
+    c.get("builtin_tool") == "google_search" for r in json.loads((FIXTURES / n / "manifest.json").read_text())["runs"]
+    for c in r["fake_calls"])]
+
+
+@pytest.mark.parametrize("name", GROUNDED)
+def test_a_grounded_call_priced_by_its_tokens_says_the_fee_is_left_out(name: str, replays: Any) -> None:
+    """A Gemini call that asked for Google Search is priced by its tokens (its spans never say
+    whether Google's grounding fee applied): its cost says so, in the detail and in ``costs``;
+    a call that asked for a tool with no fee (code execution) says nothing."""
+    from agenttrace_tui.enrich.cost import FEE_LEFT_OUT
+
+    rp = replays(name)
+    want = 0
+    for run in reported_runs(rp.manifest):
+        grounded = sum(1 for c in ok_calls(run) if c.get("builtin_tool") == "google_search")
+        if not grounded:
+            continue  # (the refused run)
+        spans = [s for s in llm_spans(rp.store, run_session(rp, run)) if counted(s)]
+        assert [s.cost.reason for s in spans].count(FEE_LEFT_OUT) == grounded
+        assert {s.cost.reason for s in spans} == {FEE_LEFT_OUT, None}  # the other calls: as computed
+        assert all(s.cost.total for s in spans if s.cost.reason == FEE_LEFT_OUT)  # the tokens' price stands
+        want += grounded
+    assert want and cli_json(rp.db, "costs")["notes"] == {FEE_LEFT_OUT: want}
+
+
 @pytest.mark.parametrize("name", NAMES)
 def test_cost_equals_genai_prices(name: str, replays: Any) -> None:
     rp, client = replays(name), CLIENTS[name]

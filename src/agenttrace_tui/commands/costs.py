@@ -116,6 +116,8 @@ class Report:
         self.unknown_reasons: Counter[str] = Counter()
         #: Why calls priced at $0 cost nothing (a local model's), by reason: a $0 always says why.
         self.zero_reasons: Counter[str] = Counter()
+        #: What a priced call's figure leaves out, by note (a Gemini call's grounding fee).
+        self.noted_reasons: Counter[str] = Counter()
 
     def row(self, key: str) -> Row:
         r = self.rows.get(key)
@@ -152,6 +154,8 @@ class Report:
                     self.unknown_reasons[c.reason] += 1
                 elif c.total == 0:
                     self.zero_reasons[c.reason] += 1
+                elif c.total is not None:
+                    self.noted_reasons[c.reason] += 1
         if self.group == "tool":
             for tc in store.tool_costs():
                 r = self.row(tc.name)
@@ -246,6 +250,7 @@ class Report:
             "total": self.total.as_dict("total"),
             "unpriced": dict(self.unknown_reasons.most_common()),
             "no_charge": dict(self.zero_reasons.most_common()),
+            "notes": dict(self.noted_reasons.most_common()),
         }
 
 
@@ -352,6 +357,8 @@ def render(report: Report, console: Any, wide: bool = False) -> None:
         console.print(Text(f"$? unpriced: {plural(n, 'call')}: {clean(reason, 200)}"))
     for reason, n in report.zero_reasons.most_common(10):
         console.print(Text(f"$0 no charge: {plural(n, 'call')}: {clean(reason, 200)}"))
+    for reason, n in report.noted_reasons.most_common(10):
+        console.print(Text(f"note: {plural(n, 'call')}: {clean(reason, 200)}"))
     if t.running:
         console.print(Text(f"… running: {plural(t.running, 'LLM call')} still running; the total grows when they end."))
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from ..format.cost import ANSWERED
 from ..model import Cost, Span, SpanKind, Status, TokenUsage
-from ..normalize.conventions import answered_model
+from ..normalize.conventions import GEMINI_FEE_TOOLS, THINKING_BESIDE_OUTPUT, answered_model, asks_builtin_tool
 from ..normalize.limits import TOKENS_OUT_OF_RANGE
 from .prices import PriceBook
 from .tokens import TokenEstimator
@@ -60,6 +60,10 @@ _LLM = SpanKind.LLM_CALL
 _ERROR = Status.ERROR
 #: Why a model call that ended without reporting tokens has no cost.
 NO_TOKENS = "no tokens reported"
+#: What a Gemini call's price by tokens leaves out when it asked for a tool Google bills a fee
+#: for (``GEMINI_FEE_TOOLS``): the spans never say whether the fee applied (a free tier, a
+#: prompt the model answered without searching), so it is named, not guessed.
+FEE_LEFT_OUT = "computed from tokens; Google's grounding fee not included"
 #: Why a model call the monitor never saw end has no cost (``unended_unpriced``).
 NO_END = "no end came before the monitor stopped"
 
@@ -182,4 +186,6 @@ class SpanCoster:
                 if by_answer.total is not None:
                     by_answer.priced_as = (by_answer.priced_as or f"{llm.provider or '?'}/{answered}") + ANSWERED  # type: ignore[union-attr]
                     cost = by_answer
+        elif llm.provider in THINKING_BESIDE_OUTPUT and asks_builtin_tool(span.attributes, GEMINI_FEE_TOOLS):  # type: ignore[union-attr,operator]
+            cost.reason = FEE_LEFT_OUT
         span.cost = cost

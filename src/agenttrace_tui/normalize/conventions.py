@@ -107,7 +107,7 @@ __all__ = [
     # this module
     "CACHE_BESIDE_CLIENTS", "CACHE_BESIDE_INPUT", "CACHE_BESIDE_KEYS", "COST_KEYS", "FAILED_BY_EXCEPTION_KEYS", "FRAMEWORK_BUILT_ON", "FRAMEWORK_HINTS", "FRAMEWORK_SCOPES", "HTTP_STATUS_KEYS", "INSTRUMENTATION_FAMILIES", "INSTANCE_KEYS", "JSON_VALUE_KEYS",
     "PINNED_SESSION_KEY", "RESOURCE_SESSION_KEYS", "RESPONSE_MODEL_KEYS", "SESSION_KEYS",
-    "SUBTREE_USAGE_KEYS", "THINKING_BESIDE_OUTPUT", "GEMINI_BUILTIN_TOOLS", "TOOL_DEFINITION_KEYS", "USAGE_OBJECT_KEYS", "USAGE_RECORD_KEY", "USAGE_OBJECT_PATHS", "USAGE_TYPE_PATHS", "USAGE_TYPES_BESIDE",
+    "SUBTREE_USAGE_KEYS", "THINKING_BESIDE_OUTPUT", "GEMINI_BUILTIN_TOOLS", "TOOL_DEFINITION_KEYS", "GEMINI_FEE_TOOLS", "USAGE_OBJECT_KEYS", "USAGE_RECORD_KEY", "USAGE_OBJECT_PATHS", "USAGE_TYPE_PATHS", "USAGE_TYPES_BESIDE",
     "Plan", "all_documented_keys", "cache_beside", "decode_json_strings", "extract_cost", "extract_subtree_usage", "extract_usage_object", "is_usage_record", "thinking_beside", "asks_builtin_tool",
     "answered_model", "failed_by_exception", "failed_http_status", "finish_usage",
     "built_on", "framework_hint",
@@ -456,6 +456,13 @@ GEMINI_BUILTIN_TOOLS = frozenset({
     "codeExecution", "url_context", "urlContext", "google_maps", "googleMaps", "enterprise_web_search",
     "enterpriseWebSearch", "file_search", "fileSearch",
 })
+#: Those of them Google bills a fee for beside the tokens (grounding with Google Search, Google
+#: Maps, enterprise web search: per grounded prompt or per query, past a free tier): a call's
+#: spans never say whether the fee applied, so a price by tokens alone says it leaves it out.
+GEMINI_FEE_TOOLS = frozenset({
+    "google_search", "googleSearch", "google_search_retrieval", "googleSearchRetrieval", "google_maps", "googleMaps",
+    "enterprise_web_search", "enterpriseWebSearch",
+})
 #: Keys of the tool definitions a model call was sent: OTel's ``gen_ai.tool.definitions`` (a JSON
 #: list; OpenLLMetry names a built-in tool as ``{"google_search": {}}``, the contrib google-genai
 #: instrumentation as ``{"type": "google_search", "name": "google_search"}``) and OpenInference's
@@ -463,10 +470,11 @@ GEMINI_BUILTIN_TOOLS = frozenset({
 TOOL_DEFINITION_KEYS = ("gen_ai.tool.definitions", "llm.tools.")
 
 
-def asks_builtin_tool(attributes: dict[str, Any]) -> bool:
+def asks_builtin_tool(attributes: dict[str, Any], tools: frozenset[str] = GEMINI_BUILTIN_TOOLS) -> bool:
     """Whether a model call's tool definitions (``TOOL_DEFINITION_KEYS``) ask for one of Gemini's
-    built-in tools (``GEMINI_BUILTIN_TOOLS``): a definition keyed by one, or of its type; a
-    function of the same name (``{"name": "google_search"}``, type ``function``) is not one."""
+    built-in tools (``tools``: ``GEMINI_BUILTIN_TOOLS``, or those with a fee): a definition keyed by
+    one, or of its type; a function of the same name (``{"name": "google_search"}``, type
+    ``function``) is not one."""
     for key, value in attributes.items():
         if key != TOOL_DEFINITION_KEYS[0] and not (key.startswith(TOOL_DEFINITION_KEYS[1])
                                                     and key.endswith(".tool.json_schema")):
@@ -477,8 +485,8 @@ def asks_builtin_tool(attributes: dict[str, Any]) -> bool:
             except msgspec.DecodeError:
                 continue
         for tool in value if isinstance(value, list) else (value,):
-            if isinstance(tool, dict) and (not GEMINI_BUILTIN_TOOLS.isdisjoint(tool)
-                                           or (isinstance(tool.get("type"), str) and tool["type"] in GEMINI_BUILTIN_TOOLS)):
+            if isinstance(tool, dict) and (not tools.isdisjoint(tool)
+                                           or (isinstance(tool.get("type"), str) and tool["type"] in tools)):
                 return True
     return False
 
