@@ -237,3 +237,34 @@ async def test_log_record_with_an_invalid_id_is_a_partial_success() -> None:
         assert pipeline.stats.rejected["invalid_log_record"] == 1 and pipeline.stats.accepted["otlp"] == 1
     finally:
         await server.close()
+
+
+async def test_a_coding_agents_first_prompt_names_its_session_until_it_has_a_name() -> None:
+    """Claude Code and Codex name no session: every one would read as its service (``claude-code``).
+    The first prompt whose text is logged names it; later prompts do not rename it; a name the
+    session has (``run --name``, a sender's) stays; a session whose prompts are not logged reads as
+    its service."""
+    from agenttrace_tui.model import Session
+
+    store, pipeline, server = await receiver()
+    try:
+        pipeline.apply([Session(id="sess-named", name="nightly fix")])  # as `run --name` announces it
+        later = claude("user_prompt", T0 + 90 * S, 11, "p3", prompt="and now the   docs\ntoo")
+        named = [{**r, "attrs": {**r["attrs"], "session.id": "sess-named"}} for r in CLAUDE_SESSION[:2]]
+        unlogged = [{**r, "attrs": {**r["attrs"], "session.id": "sess-quiet"}} for r in CLAUDE_SESSION[7:9]]
+        await asyncio.to_thread(send_logs, server.address[1], "claude-code", "2.0.14",
+                                [*CLAUDE_SESSION, later, *named, *unlogged])
+        await asyncio.to_thread(send_logs, server.address[1], "codex_exec", "0.46.0", CODEX_SESSION)
+        assert await wait_for(lambda: {"sess-1", "sess-named", "sess-quiet", "conv-7"} <= set(store.sessions))
+        assert await wait_for(lambda: store.sessions["conv-7"].session.label == "list the big files")
+        labels = {sid: store.sessions[sid].session.label for sid in ("sess-1", "sess-named", "sess-quiet")}
+        assert labels == {"sess-1": "fix the failing test please", "sess-named": "nightly fix",
+                          "sess-quiet": "claude-code"}
+        assert store.sessions["sess-1"].session.name is None  # a label, not a name the agent gave
+        # A later prompt in another request (the next turn) does not rename it either.
+        again = claude("user_prompt", T0 + 120 * S, 12, "p4", prompt="something else entirely")
+        await asyncio.to_thread(send_logs, server.address[1], "claude-code", "2.0.14", [again])
+        assert await wait_for(lambda: len(store.sessions["sess-1"].trace_ids) == 5)
+        assert store.sessions["sess-1"].session.label == "fix the failing test please"
+    finally:
+        await server.close()

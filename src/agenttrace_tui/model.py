@@ -209,6 +209,10 @@ class Span(msgspec.Struct, omit_defaults=True, gc=False, kw_only=True):
 
 #: The OpenTelemetry SDKs' ``service.name`` when none is set (``unknown_service:<executable>`` in some).
 UNNAMED_SERVICE = "unknown_service"
+#: A session attribute the monitor sets: the first prompt of a coding agent's session (Claude
+#: Code's, Codex's, when they log prompts), which shows as its name when it has none of its own:
+#: a service's name (``claude-code``) would name every such session alike.
+FIRST_PROMPT_KEY = "agenttrace.first_prompt"
 
 
 class Session(msgspec.Struct, omit_defaults=True, gc=False, kw_only=True):
@@ -227,13 +231,18 @@ class Session(msgspec.Struct, omit_defaults=True, gc=False, kw_only=True):
 
     @property
     def shown_name(self) -> str | None:
-        """Its name, else its service's, but not the OpenTelemetry SDK's placeholder for a
-        service nobody named (``unknown_service``, ``unknown_service:python``: Langfuse's SDK
-        sends it), which would name every such session alike."""
+        """Its name, else its first prompt (``FIRST_PROMPT_KEY``), else its service's, but not the
+        OpenTelemetry SDK's placeholder for a service nobody named (``unknown_service``,
+        ``unknown_service:python``: Langfuse's SDK sends it), which would name every such session alike."""
+        if self.name:
+            return self.name
+        prompt = self.attributes.get(FIRST_PROMPT_KEY)
+        if prompt.__class__ is str and prompt:
+            return prompt
         service = self.service
         if service is not None and service.startswith(UNNAMED_SERVICE):
             service = None
-        return self.name or service
+        return service
 
     @property
     def label(self) -> str:

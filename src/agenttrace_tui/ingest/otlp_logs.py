@@ -52,6 +52,7 @@ from datetime import datetime
 from typing import Any
 
 from ..model import (
+    FIRST_PROMPT_KEY,
     AttachedEvent,
     Cost,
     LlmInfo,
@@ -208,13 +209,15 @@ class _Turn:
 
 #: Gemini CLI model calls whose request was logged and whose response was not yet, per session.
 MAX_OPEN_CALLS = 64
+#: Characters of a first prompt kept as the session's name (``_first_prompt``).
+FIRST_PROMPT_CHARS = 80
 
 
 class _Conv:
     """Per-session state: Codex's current prompt and open llm call, Gemini CLI's open calls,
     the session log."""
 
-    __slots__ = ("turn", "llm", "provider", "log_first", "log_last", "log_count", "pending", "calls")
+    __slots__ = ("turn", "llm", "provider", "log_first", "log_last", "log_count", "pending", "calls", "prompted")
 
     def __init__(self) -> None:
         #: Gemini CLI: (prompt id, role, model) -> the (trace id, span id) of each call whose
@@ -228,6 +231,8 @@ class _Conv:
         self.log_first = 0
         self.log_last = 0
         self.log_count = 0
+        #: Whether a prompt's text was seen (the first names the session: ``_first_prompt``).
+        self.prompted = False
 
 
 class LogMapper:
@@ -281,6 +286,17 @@ class LogMapper:
         turn.start = min(turn.start, span.start_ns)
         turn.end = max(turn.end, span.end_ns or span.start_ns)
         return [self._root(turn, sid), span]
+
+    def _first_prompt(self, sid: str, text: Any) -> list[Update]:
+        """The session's first prompt, once its text is seen: kept as an attribute of the session
+        (``FIRST_PROMPT_KEY``), shown as its name while it has none of its own (a name the session
+        is given, by ``run --name`` or otherwise, stays). A prompt's text is logged only when the
+        user turns it on (Claude Code's ``OTEL_LOG_USER_PROMPTS=1``; Codex's ``log_user_prompt``)."""
+        c = self._conv(sid)
+        if c.prompted or not isinstance(text, str) or not text.strip():
+            return []
+        c.prompted = True
+        return [Session(id=sid, attributes={FIRST_PROMPT_KEY: cv.cut_head(" ".join(text.split()), FIRST_PROMPT_CHARS)})]
 
     def _session_log(self, sid: str, t: int, name: str, attrs: dict[str, Any]) -> list[Update]:
         c = self._conv(sid)
@@ -415,7 +431,7 @@ class LogMapper:
             turn.attrs.update(_free(a))
             if isinstance(text, str):
                 turn.attrs["prompt"] = cv.cut_tail(text)
-            return [self._root(turn, sid)]
+            return [*self._first_prompt(sid, text), self._root(turn, sid)]
         if event in ("api_request", "api_error"):
             turn = self._turn(sid, prompt_id, t, "cc", ctx)
             dur = _ms(a.get("duration_ms"))
@@ -573,7 +589,7 @@ class LogMapper:
             if shown:
                 new.attrs["prompt"] = cv.cut_tail(shown)
             c.turn = new
-            return [self._root(new, sid)]
+            return [*self._first_prompt(sid, shown), self._root(new, sid)]
         turn = c.turn
         if turn is None and event in ("api_request", "sse_event", "tool_result"):
             turn = c.turn = self._turn(sid, "-", t, "codex")
