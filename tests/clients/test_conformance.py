@@ -132,6 +132,9 @@ CLIENTS: dict[str, Client] = {
     # Anthropic one adds no span inside LangChain's, the SDK's own span of each call is its sibling (a refused
     # request too: one failed call).
     "langchain_anthropic_openllmetry": Client(one_error_per_turn=True),
+    # The same agent on Gemini (langchain-google-genai ChatGoogleGenerativeAI, gemini-2.5-flash): usage_metadata counts
+    # the thinking in output (output_token_details.reasoning) and the cached tokens in input (cache_read).
+    "langchain_gemini_openinference": Client(),
     # LangGraph.js with OpenInference's LangChain.js instrumentation (manuallyInstrument on the callbacks manager).
     "langgraph_js": Client(),
     # LiteLLM names the model "openai/gpt-4o-mini". ADK's message text is in a log record naming
@@ -591,6 +594,7 @@ FRAMEWORKS = {"crewai": "crewai", "crewai_openllmetry": "crewai", "ai_sdk_legacy
               "openai_agents_chat_openllmetry": "openai-agents", "openai_agents_chat_logfire": "openai-agents",
               "langchain": "langchain", "langchain_bedrock": "langchain",
               "langchain_anthropic_openinference": "langchain", "langchain_anthropic_openllmetry": "langchain",
+              "langchain_gemini_openinference": "langchain",
               "google_adk": "google-adk", "google_adk_anthropic": "google-adk",
               "google_adk_gemini": "google-adk", "google_adk_openinference": "google-adk", "pydantic_ai": "pydantic-ai",
               "pydantic_ai_anthropic": "pydantic-ai", "pydantic_ai_openinference": "pydantic-ai",
