@@ -63,6 +63,8 @@ class Client:
     cache_read: bool = True
     #: Sends cache-write counts for Anthropic/Bedrock calls (they are still counted in its input tokens).
     cache_write: bool = True
+    #: Sends a thinking model's reasoning count (without it the thinking is still counted, inside output).
+    reasoning: bool = True
     #: Sends prompt and response text of model calls.
     text: bool = True
     #: Sends tool spans/events (each tool call the fake server asked for).
@@ -132,6 +134,13 @@ CLIENTS: dict[str, Client] = {
     # Anthropic one adds no span inside LangChain's, the SDK's own span of each call is its sibling (a refused
     # request too: one failed call).
     "langchain_anthropic_openllmetry": Client(one_error_per_turn=True),
+    # The same agent on Gemini (langchain-google-genai ChatGoogleGenerativeAI, gemini-2.5-flash): usage_metadata counts
+    # the thinking in output (output_token_details.reasoning) and the cached tokens in input (cache_read).
+    "langchain_gemini_openinference": Client(),
+    # The same agent with OpenLLMetry's LangChain and Google Generative AI instrumentations (as traceloop-sdk sets them
+    # up): the LangChain one suppresses the other inside its chat spans, so each call is one span (no SDK span). It
+    # copies usage_metadata's cache_read but not output_token_details.reasoning: the thinking is only inside output.
+    "langchain_gemini_openllmetry": Client(reasoning=False),
     # LangGraph.js with OpenInference's LangChain.js instrumentation (manuallyInstrument on the callbacks manager).
     "langgraph_js": Client(),
     # LiteLLM names the model "openai/gpt-4o-mini". ADK's message text is in a log record naming
@@ -472,7 +481,7 @@ def expected_usage(call: dict, client: Client) -> dict[str, int]:
                 "cache_read": u["cached"] if client.cache_read else 0, "cache_write": 0, "reasoning": 0}
     # OpenAI: prompt/input tokens include cached ones; no cache writes on the wire
     return {"input": u["input"], "output": u["output"], "cache_read": u["cached"] if client.cache_read else 0,
-            "cache_write": 0, "reasoning": u["reasoning"]}
+            "cache_write": 0, "reasoning": u["reasoning"] if client.reasoning else 0}
 
 
 def ok_calls(run: dict, reported: bool = True) -> list[dict]:
@@ -591,6 +600,7 @@ FRAMEWORKS = {"crewai": "crewai", "crewai_openllmetry": "crewai", "ai_sdk_legacy
               "openai_agents_chat_openllmetry": "openai-agents", "openai_agents_chat_logfire": "openai-agents",
               "langchain": "langchain", "langchain_bedrock": "langchain",
               "langchain_anthropic_openinference": "langchain", "langchain_anthropic_openllmetry": "langchain",
+              "langchain_gemini_openinference": "langchain", "langchain_gemini_openllmetry": "langchain",
               "google_adk": "google-adk", "google_adk_anthropic": "google-adk",
               "google_adk_gemini": "google-adk", "google_adk_openinference": "google-adk", "pydantic_ai": "pydantic-ai",
               "pydantic_ai_anthropic": "pydantic-ai", "pydantic_ai_openinference": "pydantic-ai",
