@@ -98,7 +98,8 @@ What it answers is decided from the conversation, not from a call counter,
 so side calls a client makes (titles, quota probes) do not shift the script:
 
 * the last input item is a tool result  -> ``final``: text that quotes it
-  (smolagents hands results back as a user message ``Observation: …``);
+  (smolagents hands results back as a user message ``Observation: …``, on chat
+  and Messages alike);
 * else the request offers tools         -> ``tool_call``: one call of a tool;
 * else                                  -> ``text``: a short plain answer.
 
@@ -326,6 +327,10 @@ def _last_tool_result(api: str, body: dict) -> str | None:
                 results = [c for c in content if isinstance(c, dict) and c.get("type") == "tool_result"]
                 if results:
                     return _text_of(results[-1].get("content"))
+            # smolagents on Anthropic (through LiteLLM) hands a tool's result back as in chat: "Observation:\n…".
+            text = _text_of(content)
+            if text.startswith("Observation:"):
+                return text.split("Observation:", 1)[1].strip()
     elif api == "gemini":
         contents = body.get("contents") or []
         if contents and isinstance(contents[-1], dict):

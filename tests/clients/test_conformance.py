@@ -228,6 +228,12 @@ CLIENTS: dict[str, Client] = {
     "llama_index_anthropic": Client(),
     # smolagents' OpenInference instrumentor reports no cached tokens; the agent span sums its calls.
     "smolagents": Client(cache_read=False),
+    # The same agent on LiteLLMModel("anthropic/claude-sonnet-4-5"): smolagents reads LiteLLM's OpenAI-shaped usage,
+    # prompt_tokens with Anthropic's cache reads and writes in, and sends no cache counts: the cache goes out as input.
+    "smolagents_anthropic": Client(cache_read=False, cache_write=False, one_error_per_turn=True),
+    # The same with OpenInference's LiteLLM instrumentor too: its completion span under each of smolagents' call spans
+    # carries the cache reads and writes.
+    "smolagents_anthropic_litellm": Client(one_error_per_turn=True),
     # Agno with OpenInference's Agno instrumentor.
     "agno": Client(),
     # The same agent with OpenLLMetry's agno and openai instrumentations (as traceloop-sdk sets them up).
@@ -613,7 +619,8 @@ FRAMEWORKS = {"crewai": "crewai", "crewai_openllmetry": "crewai", "ai_sdk_legacy
               "openlit_langgraph": "langgraph", "ag2": "ag2", "haystack_openllmetry": "haystack",
               "voltagent": "voltagent", "voltagent_ai_sdk": "voltagent",
               "agno_openllmetry": "agno", "agno_anthropic": "agno", "agno_bedrock": "agno",
-              "agno_bedrock_openllmetry": "agno"}
+              "agno_bedrock_openllmetry": "agno",
+              "smolagents_anthropic": "smolagents", "smolagents_anthropic_litellm": "smolagents"}
 
 
 @pytest.mark.parametrize(("name", "framework"), FRAMEWORKS.items())

@@ -782,3 +782,16 @@ def test_messages_structured_output_gets_json_of_its_schema_and_a_summary_reques
         _, _, _, call3 = _post(llm, "/v1/messages", {"model": "claude-sonnet-4-5", "messages": [
             {"role": "user", "content": "run it"}], "tools": tools})
         assert call3["kind"] == "tool_call"
+
+
+def test_messages_answer_smolagents_observation_as_a_tool_result() -> None:
+    """smolagents on Anthropic through LiteLLM sends a tool's result as a user text block, not a tool_result."""
+    tools = [{"name": "get_weather", "description": "Weather", "input_schema": {"type": "object", "properties": {}}}]
+    asked = [{"role": "user", "content": [{"type": "text", "text": "New task:\nWhat is the weather in Paris?"}]},
+             {"role": "assistant", "content": [{"type": "text", "text": "Calling tools: get_weather"}]},
+             {"role": "user", "content": [{"type": "text", "text": "Observation:\nSunny, 22 C in Paris"}]}]
+    with FakeLLM() as llm:
+        status, _, raw, call = _post(llm, "/v1/messages", {"model": "claude-sonnet-4-5", "messages": asked,
+                                                           "tools": tools, "max_tokens": 100})
+        assert status == 200 and call["kind"] == "final"
+        assert json.loads(raw)["content"][0]["text"] == FINAL_PREFIX + "Sunny, 22 C in Paris"
