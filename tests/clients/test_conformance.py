@@ -218,6 +218,9 @@ CLIENTS: dict[str, Client] = {
     # A refused call raises inside that instrumentor's span, which it then never ends: the error shows on the agent
     # and crew spans only.
     "crewai_anthropic": Client(failed_call_span=False),
+    # The same crew with OpenLLMetry's CrewAI and Anthropic instrumentations (as traceloop-sdk sets them up): each call
+    # the SDK's anthropic.chat span; no tool span (as crewai_openllmetry).
+    "crewai_anthropic_openllmetry": Client(tools=False),
     # LlamaIndex's FunctionAgent streams its calls (usage asked for with stream_options).
     "llama_index": Client(),
     # The same agent with OpenLLMetry's llamaindex and openai instrumentations (as traceloop-sdk sets them up).
@@ -591,7 +594,7 @@ def test_one_session_per_run(name: str, replays: Any) -> None:
 
 
 #: The agent framework each client is (the sessions' framework column), where its telemetry names one.
-FRAMEWORKS = {"crewai": "crewai", "crewai_openllmetry": "crewai", "crewai_anthropic": "crewai",
+FRAMEWORKS = {"crewai": "crewai", "crewai_openllmetry": "crewai", "crewai_anthropic": "crewai", "crewai_anthropic_openllmetry": "crewai",
               "ai_sdk_legacy": "ai-sdk", "ai_sdk_anthropic_legacy": "ai-sdk",
               "openai_agents": "openai-agents", "strands": "strands", "strands_bedrock": "strands",
               "strands_openinference": "strands", "strands_anthropic": "strands",
