@@ -15,7 +15,7 @@ package offers:
 
 The agent and the recording take the model provider as a parameter
 (:class:`Provider`): ``record_ai_sdk_anthropic.py`` records the same agent on
-``@ai-sdk/anthropic``.
+``@ai-sdk/anthropic``, ``record_ai_sdk_google.py`` on ``@ai-sdk/google``.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cli_support import ensure_npm, npm_version
+from fakellm import Usage
 from recording import FAKE_KEY, Recording, js_guarded, otel_env
 
 NAME = "ai-sdk"
@@ -45,6 +46,8 @@ class Provider:
     env: Callable[[Recording], dict[str, str]]
     #: What the manifest says about the model calls.
     note: str
+    #: The fake LLM's counts per answer kind, if not its default (a thinking model's, say).
+    usage: dict[str, Usage] | None = None
 
     @property
     def name(self) -> str:
@@ -64,13 +67,13 @@ AGENT = """
 import { NodeSDK } from '@opentelemetry/sdk-node';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { generateText, tool, stepCountIs, registerTelemetry } from 'ai';
-import { INTEGRATION } from '@ai-sdk/otel';
+import { INTEGRATION_CLASS } from '@ai-sdk/otel';
 import { z } from 'zod';
 PROVIDER_SETUP
 
 const sdk = new NodeSDK({ traceExporter: new OTLPTraceExporter() });
 sdk.start();
-registerTelemetry(new INTEGRATION());
+registerTelemetry(new INTEGRATION_NEW);
 """ + js_guarded("""
 const result = await generateText({
   model,
@@ -92,7 +95,8 @@ console.log('FINAL:', result.text);
 await sdk.shutdown();
 """)
 
-#: fixture -> the integration class @ai-sdk/otel exports
+#: fixture -> the integration class @ai-sdk/otel exports, or its construction with options
+#: (``"OpenTelemetry({ usage: true })"``)
 MODES = {"ai_sdk": "OpenTelemetry", "ai_sdk_legacy": "LegacyOpenTelemetry"}
 
 
@@ -103,8 +107,10 @@ def record(name: str, provider: Provider, modes: dict[str, str], recorder: str) 
     for fixture, integration in modes.items():
         # In the prefix, so that its node_modules resolve the imports (ESM has no NODE_PATH).
         script = prefix / f"agent-{fixture}.mjs"
-        script.write_text(AGENT.replace("INTEGRATION", integration).replace("PROVIDER_SETUP", provider.setup))
-        with Recording(fixture) as rec:
+        construct = integration if "(" in integration else integration + "()"
+        script.write_text(AGENT.replace("INTEGRATION_CLASS", integration.split("(")[0])
+                          .replace("INTEGRATION_NEW", construct).replace("PROVIDER_SETUP", provider.setup))
+        with Recording(fixture, usage=provider.usage) as rec:
             env = otel_env(rec.cap.url, service_name=f"{name}-recording", signals=("traces",))
             env |= provider.env(rec)
             for label, mode in (("ok", "ok"), ("error", "error")):
@@ -114,7 +120,7 @@ def record(name: str, provider: Provider, modes: dict[str, str], recorder: str) 
                 env=env,
                 recorder=recorder,
                 notes=[f"generateText with one tool, stepCountIs(3), {provider.note}, "
-                       f"maxRetries 0; registerTelemetry(new {integration}()) from @ai-sdk/otel; OTel Node SDK, "
+                       f"maxRetries 0; registerTelemetry(new {construct}) from @ai-sdk/otel; OTel Node SDK, "
                        "OTLP/HTTP protobuf."],
             )
 

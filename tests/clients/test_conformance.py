@@ -213,6 +213,12 @@ CLIENTS: dict[str, Client] = {
     # the writes as gen_ai.usage.cache_creation.input_tokens / ai.usage.inputTokenDetails.cacheWriteTokens.
     "ai_sdk_anthropic": Client(),
     "ai_sdk_anthropic_legacy": Client(),
+    # The same agent on @ai-sdk/google (gemini-2.5-flash, thinking): output with the thinking in, input with the
+    # cached tokens in. OpenTelemetry() sends no count of the thinking apart (GenAI conventions have no attribute for
+    # it); its `usage: true` option adds ai.usage.outputTokenDetails.reasoningTokens, the legacy one sends it always.
+    "ai_sdk_google": Client(reasoning=False),
+    "ai_sdk_google_usage": Client(),
+    "ai_sdk_google_legacy": Client(),
     # Mastra's AI tracing through @mastra/otel-exporter (it runs on the AI SDK): a model call's
     # span has its answer, the prompt is on the step around it.
     "mastra": Client(text=False),
@@ -610,7 +616,7 @@ def test_one_session_per_run(name: str, replays: Any) -> None:
 
 #: The agent framework each client is (the sessions' framework column), where its telemetry names one.
 FRAMEWORKS = {"crewai": "crewai", "crewai_openllmetry": "crewai", "crewai_anthropic": "crewai", "crewai_anthropic_openllmetry": "crewai",
-              "ai_sdk_legacy": "ai-sdk", "ai_sdk_anthropic_legacy": "ai-sdk",
+              "ai_sdk_legacy": "ai-sdk", "ai_sdk_anthropic_legacy": "ai-sdk", "ai_sdk_google_legacy": "ai-sdk",
               "openai_agents": "openai-agents", "strands": "strands", "strands_bedrock": "strands",
               "strands_openinference": "strands", "strands_anthropic": "strands",
               "openai_agents_openllmetry": "openai-agents", "openai_agents_logfire": "openai-agents",
@@ -943,6 +949,22 @@ def _expected_price(span: Any, calls: list[dict], client: Client | None = None) 
     if any(c["api"] == "groq" for c in calls if c["model"] == model):  # served by Groq: Groq's price
         return _genai_price(model, usage, span.start_ns, provider="groq")
     return _genai_price(model, usage, span.start_ns)
+
+
+#: The provider (genai-prices' id) whose API the fake LLM answered as, for the AI SDK's recordings.
+AI_SDK_API_PROVIDERS = {"responses": "openai", "chat": "openai", "messages": "anthropic", "gemini": "google"}
+
+
+@pytest.mark.parametrize("name", [n for n in NAMES if n.startswith("ai_sdk")])
+def test_the_ai_sdk_provider_is_the_one_priced(name: str, replays: Any) -> None:
+    """The AI SDK names a provider by its package and API (``openai.responses``,
+    ``anthropic.messages``, ``google.generative-ai``; ``gcp.gemini`` under the GenAI conventions):
+    each call shows the provider genai-prices knows, the one whose API served it."""
+    rp = replays(name)
+    for run in reported_runs(rp.manifest):
+        want = {AI_SDK_API_PROVIDERS[c["api"]] for c in run["fake_calls"]}
+        spans = llm_spans(rp.store, run_session(rp, run))
+        assert spans and {s.llm.provider for s in spans} == want, [s.llm.provider for s in spans]
 
 
 #: The provider (genai-prices' id) of each host a recorded client believed it called, the fake
