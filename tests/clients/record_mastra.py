@@ -5,6 +5,8 @@ into a cached prefix, then records). One agent with one tool on the AI SDK's
 OpenAI provider (``@ai-sdk/openai``: the Responses API), against the fake LLM;
 Mastra's observability sends its AI tracing through ``@mastra/otel-exporter``
 over OTLP/HTTP protobuf, as its documentation sets it up for any OTLP backend.
+The agent takes its model as a parameter (``agent_script``):
+``record_mastra_anthropic.py`` records it on ``@ai-sdk/anthropic``.
 """
 
 from __future__ import annotations
@@ -18,17 +20,17 @@ NAME = "mastra"
 PACKAGES = ["@mastra/core@1.71.0", "@mastra/observability@1.17.9", "@mastra/otel-exporter@1.4.0",
             "@opentelemetry/exporter-trace-otlp-proto@0.221.0", "@ai-sdk/openai@4.0.118", "zod@4"]
 
-AGENT = """
+#: The agent script; MODEL_SETUP imports a provider and sets ``model`` (``agent_script``).
+AGENT_TEMPLATE = """
 import { Mastra } from '@mastra/core/mastra';
 import { Agent } from '@mastra/core/agent';
 import { createTool } from '@mastra/core/tools';
 import { Observability } from '@mastra/observability';
 import { OtelExporter } from '@mastra/otel-exporter';
-import { createOpenAI } from '@ai-sdk/openai';
 import { z } from 'zod';
 import { randomUUID } from 'node:crypto';
+MODEL_SETUP
 
-const openai = createOpenAI({ baseURL: process.env.OPENAI_BASE_URL, apiKey: process.env.OPENAI_API_KEY });
 const getWeather = createTool({
   id: 'get_weather',
   description: 'Get the current weather for a city.',
@@ -38,13 +40,13 @@ const getWeather = createTool({
 const agent = new Agent({
   name: 'weather-agent',
   instructions: 'Answer weather questions with the get_weather tool.',
-  model: openai('gpt-4o-mini'),
+  model,
   tools: { get_weather: getWeather },
 });
 const observability = new Observability({
   configs: {
     otel: {
-      serviceName: 'mastra-recording',
+      serviceName: process.env.OTEL_SERVICE_NAME,
       // Mastra's exporter names no process or host: without an instance id every process of the
       // service would be one session (the monitor's rule), so the run gives one, as a user would.
       exporters: [new OtelExporter({ provider: { custom: {
@@ -62,6 +64,18 @@ if (result.error) { code = 3; }
 await observability.shutdown?.();
 await mastra.shutdown?.();
 """)
+
+OPENAI_SETUP = """import { createOpenAI } from '@ai-sdk/openai';
+const openai = createOpenAI({ baseURL: process.env.OPENAI_BASE_URL, apiKey: process.env.OPENAI_API_KEY });
+const model = openai('gpt-4o-mini');"""
+
+
+def agent_script(model_setup: str) -> str:
+    """The agent with ``model_setup`` (JavaScript that imports a provider and sets ``model``)."""
+    return AGENT_TEMPLATE.replace("MODEL_SETUP", model_setup)
+
+
+AGENT = agent_script(OPENAI_SETUP)
 
 
 def main() -> None:
