@@ -222,6 +222,9 @@ CLIENTS: dict[str, Client] = {
     # Mastra's AI tracing through @mastra/otel-exporter (it runs on the AI SDK): a model call's
     # span has its answer, the prompt is on the step around it.
     "mastra": Client(text=False),
+    # The same agent on @ai-sdk/anthropic (claude-sonnet-4-5): cache reads and writes beside input on each model
+    # call's span (Mastra's own: no AI SDK span is exported); the refused call (a 400, not retried) is one span.
+    "mastra_anthropic": Client(text=False, one_error_per_turn=True),
     # CrewAI with OpenInference's CrewAI, LiteLLM and OpenAI instrumentors (its docs' set-up).
     "crewai": Client(),
     # The same crew with OpenLLMetry's CrewAI and OpenAI instrumentations (as traceloop-sdk sets them up):
@@ -638,7 +641,8 @@ FRAMEWORKS = {"crewai": "crewai", "crewai_openllmetry": "crewai", "crewai_anthro
               "voltagent": "voltagent", "voltagent_ai_sdk": "voltagent",
               "agno_openllmetry": "agno", "agno_anthropic": "agno", "agno_bedrock": "agno",
               "agno_bedrock_openllmetry": "agno",
-              "smolagents_anthropic": "smolagents", "smolagents_anthropic_litellm": "smolagents"}
+              "smolagents_anthropic": "smolagents", "smolagents_anthropic_litellm": "smolagents",
+              "mastra": "mastra", "mastra_anthropic": "mastra"}
 
 
 @pytest.mark.parametrize(("name", "framework"), FRAMEWORKS.items())
@@ -955,7 +959,8 @@ def _expected_price(span: Any, calls: list[dict], client: Client | None = None) 
 AI_SDK_API_PROVIDERS = {"responses": "openai", "chat": "openai", "messages": "anthropic", "gemini": "google"}
 
 
-@pytest.mark.parametrize("name", [n for n in NAMES if n.startswith("ai_sdk")])
+#: Mastra runs its agents on AI SDK providers, and names them as the AI SDK does.
+@pytest.mark.parametrize("name", [n for n in NAMES if n.startswith(("ai_sdk", "mastra"))])
 def test_the_ai_sdk_provider_is_the_one_priced(name: str, replays: Any) -> None:
     """The AI SDK names a provider by its package and API (``openai.responses``,
     ``anthropic.messages``, ``google.generative-ai``; ``gcp.gemini`` under the GenAI conventions):
