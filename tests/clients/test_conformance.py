@@ -278,6 +278,9 @@ CLIENTS: dict[str, Client] = {
     # AutoGen AgentChat with OpenInference's instrumentor (no cached-token count), beside
     # autogen-core's own tracing (its execute_tool span inside OpenInference's tool span).
     "autogen": Client(cache_read=False),
+    # The same agent on AnthropicChatCompletionClient: neither AutoGen's tracing traces its calls, OpenInference's
+    # Anthropic instrumentor on the SDK does (one span a call, the cache reads and writes beside its prompt count).
+    "autogen_anthropic": Client(),
     # Claude Code sends the prompt and the answer as events, not per model call.
     "claude-code-json": Client(text=False, one_error_per_turn=True),
     "claude-code-protobuf": Client(text=False, one_error_per_turn=True),
@@ -642,7 +645,7 @@ FRAMEWORKS = {"crewai": "crewai", "crewai_openllmetry": "crewai", "crewai_anthro
               "agno_openllmetry": "agno", "agno_anthropic": "agno", "agno_bedrock": "agno",
               "agno_bedrock_openllmetry": "agno",
               "smolagents_anthropic": "smolagents", "smolagents_anthropic_litellm": "smolagents",
-              "mastra": "mastra", "mastra_anthropic": "mastra"}
+              "mastra": "mastra", "mastra_anthropic": "mastra", "autogen_anthropic": "autogen"}
 
 
 @pytest.mark.parametrize(("name", "framework"), FRAMEWORKS.items())
