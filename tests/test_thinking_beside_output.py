@@ -7,7 +7,8 @@ are billed as output. OpenLLMetry's instrumentation for google-genai sends
 ``gen_ai.usage.total_tokens`` = totalTokenCount: a call of 1234 in (200 cached)
 and 56 out (24 of them thinking) arrives as 1234 / 32 / total 1290. The monitor
 counts it 1234 in, 56 out, 24 reasoning, by the recipe and the general path
-alike; another provider's total is never read as output.
+alike; another provider's total is never read as output. A call naming no
+provider (OpenInference's LlamaIndex spans) is judged by its model.
 """
 
 from __future__ import annotations
@@ -41,6 +42,37 @@ def test_a_gemini_total_beyond_input_and_output_is_the_thinking() -> None:
 def test_thinking_names_gemini_only(provider: str) -> None:
     assert cv.thinking_beside(provider)
     assert not any(cv.thinking_beside(p) for p in ("openai", "anthropic", "aws.bedrock", None, 3))
+
+
+def test_without_a_provider_a_gemini_model_decides() -> None:
+    assert cv.thinking_beside(None, "gemini-2.5-flash") and cv.thinking_beside(None, "models/Gemini-2.5-Pro")
+    assert not any(cv.thinking_beside(None, m) for m in ("gpt-4o-mini", "claude-sonnet-4-5", None, 3))
+    # A provider named decides alone (a Gemini model on an OpenAI-compatible API counts its thoughts in output).
+    assert not cv.thinking_beside("openai", "gemini-2.5-flash")
+
+
+def test_openinference_llama_index_spans_without_a_provider_count_a_gemini_models_thinking(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """OpenInference's LlamaIndex LLM spans name no provider; llama-index-llms-google-genai passes Gemini's
+    candidatesTokenCount on as the completion and totalTokenCount as the total. Spans of one name and key
+    set, a Gemini model's and an OpenAI model's in turn: the model picks the recipe."""
+    req = trace_service_pb2.ExportTraceServiceRequest()
+    rs = req.resource_spans.add()
+    rs.resource.attributes.append(otlp_kv("service.name", "weather"))
+    ss = rs.scope_spans.add()
+    ss.scope.name = "openinference.instrumentation.llama_index"
+    for i, model in enumerate(["gemini-2.5-flash", "gpt-4o-mini"] * 3):
+        sp = ss.spans.add(trace_id=(1).to_bytes(16, "big"), span_id=(i + 1).to_bytes(8, "big"),
+                          name="LLM.astream_chat", start_time_unix_nano=10, end_time_unix_nano=20)
+        sp.attributes.extend([otlp_kv("openinference.span.kind", "LLM"), otlp_kv("llm.model_name", model),
+                              otlp_kv("llm.token_count.prompt", 1234), otlp_kv("llm.token_count.completion", 32),
+                              otlp_kv("llm.token_count.total", 1290)])
+    spans = [s for s in _both(monkeypatch, req.SerializeToString()) if "span_id" in s]
+    assert len(spans) == 6
+    for s in spans:
+        want = ("'usage': {'input': 1234, 'output': 56, 'total': 1290, 'reasoning': 24}" if "gemini-2.5-flash" in s
+                else "'usage': {'input': 1234, 'output': 32, 'total': 1290}")
+        assert want in s, s
 
 
 @pytest.mark.parametrize("cached", [200, None], ids=["cached", "no cache count"])

@@ -246,6 +246,10 @@ CLIENTS: dict[str, Client] = {
     # The same agent on Anthropic (llama-index-llms-anthropic, anthropic SDK 0.125.0: no span of its own): the LLM
     # span's prompt count is Anthropic's input_tokens, cache reads and writes reported beside it.
     "llama_index_anthropic": Client(),
+    # The same agent on Gemini (llama-index-llms-google-genai): it passes on only prompt_tokens, completion_tokens
+    # (candidatesTokenCount, the thoughts left out) and total_tokens, and OpenInference reads no cached count from
+    # Gemini's usage either: the cached tokens go out as plain input; the thoughts are what the total has beyond.
+    "llama_index_gemini": Client(cache_read=False),
     # smolagents' OpenInference instrumentor reports no cached tokens; the agent span sums its calls.
     "smolagents": Client(cache_read=False),
     # The same agent on LiteLLMModel("anthropic/claude-sonnet-4-5"): smolagents reads LiteLLM's OpenAI-shaped usage,
@@ -639,7 +643,7 @@ FRAMEWORKS = {"crewai": "crewai", "crewai_openllmetry": "crewai", "crewai_anthro
               "semantic_kernel": "semantic-kernel", "langgraph_js": "langchain", "haystack": "haystack",
               "langfuse": "langfuse", "copilot-cli": "copilot-cli",
               "copilot-cli-anthropic": "copilot-cli", "beeai": "beeai", "mlflow": "mlflow",
-              "langsmith": "langsmith", "llama_index_openllmetry": "llama-index", "llama_index": "llama-index", "llama_index_anthropic": "llama-index",
+              "langsmith": "langsmith", "llama_index_openllmetry": "llama-index", "llama_index": "llama-index", "llama_index_anthropic": "llama-index", "llama_index_gemini": "llama-index",
               "openlit_langgraph": "langgraph", "ag2": "ag2", "haystack_openllmetry": "haystack",
               "voltagent": "voltagent", "voltagent_ai_sdk": "voltagent",
               "agno_openllmetry": "agno", "agno_anthropic": "agno", "agno_bedrock": "agno",

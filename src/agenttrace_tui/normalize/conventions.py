@@ -491,9 +491,15 @@ def asks_builtin_tool(attributes: dict[str, Any], tools: frozenset[str] = GEMINI
     return False
 
 
-def thinking_beside(provider: Any) -> bool:
-    """Whether this provider counts thinking tokens beside the answer's (``THINKING_BESIDE_OUTPUT``)."""
-    return isinstance(provider, str) and provider.lower() in THINKING_BESIDE_OUTPUT
+def thinking_beside(provider: Any, model: Any = None) -> bool:
+    """Whether this provider counts thinking tokens beside the answer's (``THINKING_BESIDE_OUTPUT``);
+    a call that names no provider, by its model: a Gemini model's usage is Gemini's (OpenInference's
+    LlamaIndex spans name none, and LlamaIndex passes ``candidatesTokenCount`` on as the completion
+    and ``totalTokenCount`` as the total, the thoughts only in the latter). A Gemini model served
+    OpenAI-style counts its thoughts in the completion, its total no more than both: no difference."""
+    if isinstance(provider, str):
+        return provider.lower() in THINKING_BESIDE_OUTPUT
+    return isinstance(model, str) and model.rsplit("/", 1)[-1].lower().startswith("gemini")
 
 
 #: Keys naming the host a model call was sent to, first present wins: OTel's ``server.address``

@@ -188,7 +188,7 @@ def build_span(
                 usage_fields.setdefault(usage_field, count)
             used.update(more_used)
     beside = llm is not None and cv.cache_beside(llm.get("provider"), client, _input_key(used) if usage_fields else None)
-    thinking = llm is not None and cv.thinking_beside(llm.get("provider"))
+    thinking = llm is not None and cv.thinking_beside(llm.get("provider"), llm.get("model"))
     usage = cv.finish_usage(usage_fields, beside=beside, thinking=thinking, request=attrs) if usage_fields else None
     if usage is None and plan.subtree:
         sub, sub_used = cv.extract_subtree_usage(attrs)
@@ -729,6 +729,9 @@ class _FastPlan:
         # path (``recipe``: ``cv.provider_name``), and the provider whether cache counts are beside
         # input and thinking tokens beside output.
         recipe_keys += tuple(k for part, field, _t, k in rows if (part, field) == ("llm", "provider"))
+        if not any((part, field) == ("llm", "provider") for part, field, _t, _k in rows):
+            # Without a provider the model decides whether thinking tokens are beside output.
+            recipe_keys += tuple(k for part, field, _t, k in rows if (part, field) == ("llm", "model"))
         host = None
         if plan.host and any(part == "llm" for part, _f, _t, _k in rows):
             # The host a model call was sent to may name its provider (``cv.provider_by_host``): one
@@ -792,7 +795,7 @@ class _FastPlan:
                 beside=llm is not None and cv.cache_beside(
                     llm.get("provider"), client,
                     next((k for part, field, _t, k in self.rows if part == "usage" and field == "input"), None)),
-                thinking=llm is not None and cv.thinking_beside(llm.get("provider")),
+                thinking=llm is not None and cv.thinking_beside(llm.get("provider"), llm.get("model")),
             )
         if len(self.recipes) >= MAX_RECIPES:
             self.recipes.clear()  # ever-new names: start over rather than grow
