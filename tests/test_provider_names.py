@@ -72,3 +72,13 @@ def test_a_session_breaks_one_provider_down_in_one_row_and_a_price_file_key_pric
     assert [p for p, _bucket in rows] == ["mistral"]
     (trace,) = store.traces.values()
     assert [s.cost.total for s in trace.spans.values()] == [2.0, 2.0, 2.0]  # $2 a million input tokens, each
+
+
+def test_a_model_sent_with_no_value_names_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """An attribute sent with no value (an empty AnyValue: OpenLLMetry's LlamaIndex spans send their
+    model so) is as if absent: the next key names the model, or none does -- never the text "None"."""
+    base = {"gen_ai.operation.name": "chat", "gen_ai.system": "openai", "gen_ai.usage.input_tokens": 10,
+            "gen_ai.usage.output_tokens": 2}
+    spans = _all_paths(monkeypatch, _request([{**base, "gen_ai.request.model": None, "gen_ai.response.model": "gpt-4o"},
+                                              {**base, "gen_ai.request.model": None}], repeat=2))
+    assert [(s.kind, s.llm.model) for s in spans] == [(SpanKind.LLM_CALL, "gpt-4o"), (SpanKind.LLM_CALL, None)] * 2

@@ -23,6 +23,10 @@ Row = tuple[str, str, Callable[[Any], Any], tuple[str, ...]]
 
 
 def _str(v: Any) -> str:
+    if v is None:
+        # An attribute sent with no value (an empty AnyValue: OpenLLMetry's LlamaIndex spans
+        # send their model so) fills nothing, as if absent: never the text "None".
+        raise ValueError("no value")
     return v if isinstance(v, str) else str(v)
 
 
