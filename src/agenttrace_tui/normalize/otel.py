@@ -727,11 +727,10 @@ class _FastPlan:
         recipe_keys = tuple(k for k in _KIND_KEYS if k in present)
         # One recipe per provider value: its spelling decides whether the call takes the general
         # path (``recipe``: ``cv.provider_name``), and the provider whether cache counts are beside
-        # input and thinking tokens beside output.
-        recipe_keys += tuple(k for part, field, _t, k in rows if (part, field) == ("llm", "provider"))
-        if not any((part, field) == ("llm", "provider") for part, field, _t, _k in rows):
-            # Without a provider the model decides whether thinking tokens are beside output.
-            recipe_keys += tuple(k for part, field, _t, k in rows if (part, field) == ("llm", "model"))
+        # input and thinking tokens beside output; without a provider, one per model (the model
+        # then decides the thinking rule).
+        named = {field: k for part, field, _t, k in rows if part == "llm" and field in ("provider", "model")}
+        recipe_keys += tuple(k for k in (named.get("provider") or named.get("model"),) if k is not None)
         host = None
         if plan.host and any(part == "llm" for part, _f, _t, _k in rows):
             # The host a model call was sent to may name its provider (``cv.provider_by_host``): one
