@@ -219,6 +219,12 @@ CLIENTS: dict[str, Client] = {
     "ai_sdk_google": Client(reasoning=False),
     "ai_sdk_google_usage": Client(),
     "ai_sdk_google_legacy": Client(),
+    # The same agent on @ai-sdk/openai-compatible named 'deepseek' (deepseek-chat), and on @ai-sdk/groq
+    # (llama-3.3-70b-versatile): Chat Completions, input with the cached tokens in; provider `deepseek.chat`, `groq.chat`.
+    "ai_sdk_openai_compatible": Client(),
+    "ai_sdk_openai_compatible_legacy": Client(),
+    "ai_sdk_groq": Client(),
+    "ai_sdk_groq_legacy": Client(),
     # Mastra's AI tracing through @mastra/otel-exporter (it runs on the AI SDK): a model call's
     # span has its answer, the prompt is on the step around it.
     "mastra": Client(text=False),
@@ -627,6 +633,7 @@ def test_one_session_per_run(name: str, replays: Any) -> None:
 #: The agent framework each client is (the sessions' framework column), where its telemetry names one.
 FRAMEWORKS = {"crewai": "crewai", "crewai_openllmetry": "crewai", "crewai_anthropic": "crewai", "crewai_anthropic_openllmetry": "crewai",
               "ai_sdk_legacy": "ai-sdk", "ai_sdk_anthropic_legacy": "ai-sdk", "ai_sdk_google_legacy": "ai-sdk",
+              "ai_sdk_openai_compatible_legacy": "ai-sdk", "ai_sdk_groq_legacy": "ai-sdk",
               "openai_agents": "openai-agents", "strands": "strands", "strands_bedrock": "strands",
               "strands_openinference": "strands", "strands_anthropic": "strands",
               "openai_agents_openllmetry": "openai-agents", "openai_agents_logfire": "openai-agents",
@@ -963,7 +970,10 @@ def _expected_price(span: Any, calls: list[dict], client: Client | None = None) 
 
 
 #: The provider (genai-prices' id) whose API the fake LLM answered as, for the AI SDK's recordings.
-AI_SDK_API_PROVIDERS = {"responses": "openai", "chat": "openai", "messages": "anthropic", "gemini": "google"}
+AI_SDK_API_PROVIDERS = {"responses": "openai", "chat": "openai", "messages": "anthropic", "gemini": "google",
+                        "groq": "groq"}
+#: Recordings on @ai-sdk/openai-compatible: the provider is the name the app gave it, whatever API served the calls.
+AI_SDK_NAMED_PROVIDERS = {"ai_sdk_openai_compatible": "deepseek", "ai_sdk_openai_compatible_legacy": "deepseek"}
 
 
 #: Mastra runs its agents on AI SDK providers, and names them as the AI SDK does.
@@ -971,12 +981,17 @@ AI_SDK_API_PROVIDERS = {"responses": "openai", "chat": "openai", "messages": "an
 def test_the_ai_sdk_provider_is_the_one_priced(name: str, replays: Any) -> None:
     """The AI SDK names a provider by its package and API (``openai.responses``,
     ``anthropic.messages``, ``google.generative-ai``; ``gcp.gemini`` under the GenAI conventions):
-    each call shows the provider genai-prices knows, the one whose API served it."""
+    each call shows the provider genai-prices knows, the one whose API served it (on
+    ``@ai-sdk/openai-compatible``, the one the app named: ``deepseek.chat``), and is priced as that
+    provider's model, not another's."""
     rp = replays(name)
     for run in reported_runs(rp.manifest):
-        want = {AI_SDK_API_PROVIDERS[c["api"]] for c in run["fake_calls"]}
+        want = {AI_SDK_NAMED_PROVIDERS.get(name) or AI_SDK_API_PROVIDERS[c["api"]] for c in run["fake_calls"]}
         spans = llm_spans(rp.store, run_session(rp, run))
         assert spans and {s.llm.provider for s in spans} == want, [s.llm.provider for s in spans]
+        for span in spans:
+            if counted(span):
+                assert span.cost is not None and span.cost.total is not None and span.cost.priced_as is None, span.cost
 
 
 #: The provider (genai-prices' id) of each host a recorded client believed it called, the fake
