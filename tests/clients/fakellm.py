@@ -615,6 +615,7 @@ class FakeLLM:
             api = "responses"
         elif path.endswith((":generateContent", ":streamGenerateContent")):
             api = "gemini"
+            body = _gemini_camel_case(body)  # LiteLLM spells the request's fields in proto's snake_case
             body.setdefault("model", path.rsplit("/", 1)[-1].split(":", 1)[0])
             body["stream"] = path.endswith(":streamGenerateContent")
         elif path.endswith(":countTokens"):
@@ -1513,6 +1514,41 @@ def _azure_send(req: BaseHTTPRequestHandler, status: int, ctype: str, data: byte
     req.send_header("x-ms-region", "Sweden Central")
     req.end_headers()
     req.wfile.write(data)
+
+
+# -- Gemini requests spelt in proto's snake_case (LiteLLM) ---------------------------------------
+
+#: The fields of a Gemini request the fake reads, as proto's snake_case names them: the Gemini API
+#: parses its JSON with protobuf, which takes a field's snake_case name as well as its camelCase
+#: one, and LiteLLM sends ``function_declarations``, ``function_call`` and ``function_response``.
+_GEMINI_SNAKE_FIELDS = {
+    "function_declarations": "functionDeclarations", "function_call": "functionCall",
+    "function_response": "functionResponse", "generation_config": "generationConfig",
+    "system_instruction": "systemInstruction", "response_mime_type": "responseMimeType",
+    "response_schema": "responseSchema", "response_json_schema": "responseJsonSchema",
+}
+
+
+def _gemini_camel_case(body: dict) -> dict:
+    """A Gemini request with the snake_case names of the fields the fake reads renamed to camelCase, at
+    the places they can be (the request, its tools, its contents' parts, its generation config): never
+    inside a tool's schema or arguments, whose names are the caller's own."""
+
+    def renamed(obj: Any) -> Any:
+        if not isinstance(obj, dict):
+            return obj
+        return {_GEMINI_SNAKE_FIELDS.get(k, k): v for k, v in obj.items()}
+
+    out = renamed(body)
+    if isinstance(out.get("tools"), list):
+        out["tools"] = [renamed(t) for t in out["tools"]]
+    if isinstance(out.get("contents"), list):
+        out["contents"] = [
+            {**c, "parts": [renamed(p) for p in c["parts"]]} if isinstance(c, dict) and isinstance(c.get("parts"), list)
+            else c for c in out["contents"]]
+    if isinstance(out.get("generationConfig"), dict):
+        out["generationConfig"] = renamed(out["generationConfig"])
+    return out
 
 
 # -- Gemini on Google Cloud Vertex AI ------------------------------------------

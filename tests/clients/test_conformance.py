@@ -360,6 +360,10 @@ CLIENTS: dict[str, Client] = {
     # LiteLLM's callback and under OpenInference's instrumentor: model calls only (the tool runs in user code).
     "litellm_anthropic": Client(tools=False),
     "litellm_anthropic_openinference": Client(tools=False),
+    # The same loop on gemini/gemini-2.5-flash (a thinking model: thoughtsTokenCount beside the answer's tokens,
+    # cachedContentTokenCount inside the prompt's), under the same two: model calls only.
+    "litellm_gemini": Client(tools=False),
+    "litellm_gemini_openinference": Client(tools=False),
     # The openai SDK with openai-v2 calling a LiteLLM proxy that runs the same callback: each call reported by the
     # client and by the gateway; model calls only (the tool runs in user code).
     "litellm_proxy": Client(tools=False, gateway="litellm-proxy-recording"),
@@ -646,7 +650,7 @@ FRAMEWORKS = {"crewai": "crewai", "crewai_openllmetry": "crewai", "crewai_anthro
               "google_adk_gemini": "google-adk", "google_adk_openinference": "google-adk", "pydantic_ai": "pydantic-ai",
               "pydantic_ai_anthropic": "pydantic-ai", "pydantic_ai_openinference": "pydantic-ai",
               "pydantic_ai_bedrock": "pydantic-ai", "pydantic_ai_gemini": "pydantic-ai", "pydantic_ai_gemini_search": "pydantic-ai", "gemini-cli": "gemini-cli", "opencode": "opencode", "qwen-code": "qwen-code",
-              "agent_framework": "agent-framework", "dspy": "dspy", "litellm_otel": "litellm", "litellm_anthropic": "litellm",
+              "agent_framework": "agent-framework", "dspy": "dspy", "litellm_otel": "litellm", "litellm_anthropic": "litellm", "litellm_gemini": "litellm",
               "semantic_kernel": "semantic-kernel", "langgraph_js": "langchain", "haystack": "haystack",
               "langfuse": "langfuse", "copilot-cli": "copilot-cli",
               "copilot-cli-anthropic": "copilot-cli", "beeai": "beeai", "mlflow": "mlflow",

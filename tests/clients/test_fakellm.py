@@ -795,3 +795,27 @@ def test_messages_answer_smolagents_observation_as_a_tool_result() -> None:
                                                            "tools": tools, "max_tokens": 100})
         assert status == 200 and call["kind"] == "final"
         assert json.loads(raw)["content"][0]["text"] == FINAL_PREFIX + "Sunny, 22 C in Paris"
+
+
+def test_gemini_request_in_protos_snake_case_gets_the_tool_call_then_the_final_answer() -> None:
+    """LiteLLM spells a Gemini request's fields as proto names them (``function_declarations``,
+    ``function_call``, ``function_response``), which the Gemini API accepts: the fake reads them so,
+    and leaves the tool's own schema names alone."""
+    path = "/v1beta/models/gemini-2.5-flash:generateContent"
+    tools = [{"function_declarations": [{"name": "get_forecast", "parameters": {
+        "type": "object", "properties": {"city": {"type": "string"}, "max_days": {"type": "integer"}},
+        "required": ["city", "max_days"]}}]}]
+    asked = [{"role": "user", "parts": [{"text": "What is the weather in Paris?"}]}]
+    with FakeLLM() as llm:
+        _, _, raw, call1 = _post(llm, path, {"contents": asked, "tools": tools})
+        (part,) = json.loads(raw)["candidates"][0]["content"]["parts"]
+        done = [*asked, {"role": "model", "parts": [{"function_call": {"name": "get_forecast",
+                                                                       "args": part["functionCall"]["args"]}}]},
+                {"role": "user", "parts": [{"function_response": {"name": "get_forecast",
+                                                                  "response": {"content": "Sunny, 22 C"}}}]}]
+        _, _, raw2, call2 = _post(llm, path.replace(":generateContent", ":streamGenerateContent") + "?alt=sse",
+                                  {"contents": done, "tools": tools})
+    assert (call1["kind"], call1["tool_name"]) == ("tool_call", "get_forecast")
+    assert part["functionCall"]["args"] == {"city": "Paris", "max_days": 1}
+    assert (call2["kind"], call2["stream"]) == ("final", True)
+    assert "Sunny," in raw2.decode()  # the answer quotes the tool's result
