@@ -144,6 +144,16 @@ CLIENTS: dict[str, Client] = {
     # up): the LangChain one suppresses the other inside its chat spans, so each call is one span (no SDK span). It
     # copies usage_metadata's cache_read but not output_token_details.reasoning: the thinking is only inside output.
     "langchain_gemini_openllmetry": Client(reasoning=False),
+    # The same agent on Azure OpenAI (langchain-openai AzureChatOpenAI on deployment "my-gpt4o-mini", not streamed):
+    # both instrumentations name the model that answered (gpt-4o-mini-2024-07-18, from the response), not the
+    # deployment, with provider azure and the cached tokens; OpenLLMetry's LangChain chat span suppresses the OpenAI
+    # instrumentation's inside it (one span per call). A refused request names the deployment (OpenInference) or
+    # "unknown" (OpenLLMetry): no answer named a model.
+    "langchain_azure_openinference": Client(),
+    "langchain_azure_openllmetry": Client(),
+    # Streamed (streaming=True, stream_usage=True): OpenInference names each call by the deployment, the model that
+    # answered only in LangChain's result (output.value), where the monitor reads it to price the call.
+    "langchain_azure_openinference_stream": Client(),
     # LangGraph.js with OpenInference's LangChain.js instrumentation (manuallyInstrument on the callbacks manager).
     "langgraph_js": Client(),
     # LiteLLM names the model "openai/gpt-4o-mini". ADK's message text is in a log record naming
@@ -599,10 +609,13 @@ def served_model(span: Any, calls: list[dict]) -> str | None:
     """The model the fake server was asked for that the span names (its name may carry a
     prefix: LiteLLM's ``openai/gpt-4o-mini``; a Bedrock model id may lose its region and vendor:
     OpenLLMetry's Bedrock instrumentation names ``us.anthropic.claude-…`` as ``claude-…``), or
-    None. A run may use several (Gemini CLI's router call and the calls it routed)."""
-    names = sorted({c["model"] for c in calls if c["model"]}, key=len, reverse=True)
+    None. A run may use several (Gemini CLI's router call and the calls it routed). A span may name
+    the model that answered an Azure deployment instead (LangChain's AzureChatOpenAI): the deployment."""
+    answered = {c["response_model"]: c["model"] for c in calls if c["model"] and c.get("response_model")}
+    names = sorted({c["model"] for c in calls if c["model"]} | set(answered), key=len, reverse=True)
     named = span.llm.model if span.llm is not None and span.llm.model else None
-    return next((m for m in names if named is not None and (m in named or m.endswith(f".{named}"))), None)
+    hit = next((m for m in names if named is not None and (m in named or m.endswith(f".{named}"))), None)
+    return answered.get(hit, hit) if hit is not None else None
 
 
 def client_sessions(rp: Replay, run: dict) -> list[str]:
@@ -646,6 +659,8 @@ FRAMEWORKS = {"crewai": "crewai", "crewai_openllmetry": "crewai", "crewai_anthro
               "langchain": "langchain", "langchain_bedrock": "langchain",
               "langchain_anthropic_openinference": "langchain", "langchain_anthropic_openllmetry": "langchain",
               "langchain_gemini_openinference": "langchain", "langchain_gemini_openllmetry": "langchain",
+              "langchain_azure_openinference": "langchain", "langchain_azure_openllmetry": "langchain",
+              "langchain_azure_openinference_stream": "langchain",
               "google_adk": "google-adk", "google_adk_anthropic": "google-adk",
               "google_adk_gemini": "google-adk", "google_adk_openinference": "google-adk", "pydantic_ai": "pydantic-ai",
               "pydantic_ai_anthropic": "pydantic-ai", "pydantic_ai_openinference": "pydantic-ai",

@@ -109,7 +109,7 @@ __all__ = [
     "PINNED_SESSION_KEY", "RESOURCE_SESSION_KEYS", "RESPONSE_MODEL_KEYS", "SESSION_KEYS",
     "SUBTREE_USAGE_KEYS", "THINKING_BESIDE_OUTPUT", "GEMINI_BUILTIN_TOOLS", "TOOL_DEFINITION_KEYS", "GEMINI_FEE_TOOLS", "USAGE_OBJECT_KEYS", "USAGE_RECORD_KEY", "USAGE_OBJECT_PATHS", "USAGE_TYPE_PATHS", "USAGE_TYPES_BESIDE",
     "Plan", "all_documented_keys", "cache_beside", "decode_json_strings", "extract_cost", "extract_subtree_usage", "extract_usage_object", "is_usage_record", "thinking_beside", "asks_builtin_tool",
-    "answered_model", "failed_by_exception", "failed_http_status", "finish_usage",
+    "answered_model", "langchain_answered_model", "LANGCHAIN_ANSWERED_KEY", "failed_by_exception", "failed_http_status", "finish_usage",
     "built_on", "framework_hint",
     "parts_from_plan", "plan_for", "resource_scope", "span_client",
 ]
@@ -152,6 +152,45 @@ def failed_by_exception(attributes: dict[str, Any]) -> bool:
 #: deployment (``gen_ai.request.model`` "prod-chat", ``gen_ai.response.model``
 #: "gpt-4o-mini-2024-07-18"), which no price list knows; the model that answered prices it.
 RESPONSE_MODEL_KEYS: tuple[str, ...] = ("gen_ai.response.model", "llm.response_model")
+
+
+#: Where a sender keeps LangChain's result of a chat model run (``{"generations": [[{"generation_info",
+#: "message"}]], "llm_output"}``: OpenInference's ``output.value``). The chat model puts the
+#: response's model there as ``model_name``; a streamed ``AzureChatOpenAI`` call is named by its
+#: deployment elsewhere (``llm.model_name``), the model that answered only here.
+LANGCHAIN_RESULT_KEY = "output.value"
+#: The key a model call's answered model read from that result is kept under (``RESPONSE_MODEL_KEYS``).
+LANGCHAIN_ANSWERED_KEY = "llm.response_model"
+_LC_RESULT_HEAD = '{"generations"'
+_json_decoder = msgspec.json.Decoder()
+
+
+def langchain_answered_model(attributes: dict[str, Any]) -> str | None:
+    """The model that answered a LangChain chat model run, as its result (``LANGCHAIN_RESULT_KEY``)
+    names it (a generation's ``generation_info`` or its message's ``response_metadata``, else
+    ``llm_output``), when no response-model key names one (else None)."""
+    value = attributes.get(LANGCHAIN_RESULT_KEY)
+    if not isinstance(value, str) or not value.startswith(_LC_RESULT_HEAD) or any(
+            k in attributes for k in RESPONSE_MODEL_KEYS):
+        return None
+    try:
+        got = _json_decoder.decode(value)
+    except (msgspec.DecodeError, ValueError):
+        return None
+    places: list[Any] = []
+    gens = got.get("generations") if isinstance(got, dict) else None
+    for batch in gens if isinstance(gens, list) else []:
+        for gen in batch if isinstance(batch, list) else [batch]:
+            if isinstance(gen, dict):
+                msg = gen.get("message")
+                fields = msg.get("kwargs", msg) if isinstance(msg, dict) else None  # serialized or as fields
+                places += [gen.get("generation_info"), fields.get("response_metadata") if isinstance(fields, dict) else None]
+    places.append(got.get("llm_output") if isinstance(got, dict) else None)
+    for place in places:
+        name = place.get("model_name") if isinstance(place, dict) else None
+        if isinstance(name, str) and name.strip():
+            return name
+    return None
 
 
 def answered_model(attributes: dict[str, Any], asked: str | None) -> str | None:

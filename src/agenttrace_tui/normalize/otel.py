@@ -177,6 +177,10 @@ def build_span(
             del fields["llm"]
         elif plan.host:
             cv.provider_by_host(llm, attrs, plan.host)  # the openai SDK on another provider's API
+        # The model that answered, when only LangChain's result names it (an Azure deployment
+        # streamed): kept so a deployment's call is priced as that model (``cv.answered_model``).
+        if llm and (answered := cv.langchain_answered_model(attrs)) is not None:
+            attrs[cv.LANGCHAIN_ANSWERED_KEY] = answered
     usage_fields = fields.pop("usage", None)
     if plan.usage_object:
         more, more_used, whole = cv.extract_usage_object(attrs)
