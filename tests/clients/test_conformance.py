@@ -931,6 +931,22 @@ def test_previews_where_the_client_sent_text(name: str, replays: Any) -> None:
                 assert "Final answer from fakellm" in answers, f"call {call['seq']}'s answer: {answers!r}"
 
 
+#: How a framework's raw result object starts (LangChain's ``LLMResult``: OpenInference's ``output.value``,
+#: LangSmith's run output).
+RAW_RESULT_HEADS = ('{"generations"',)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_no_preview_is_a_raw_result_object(name: str, replays: Any) -> None:
+    """A preview is text or rendered messages, never the raw object the framework kept: a refused
+    call's empty answer (LangChain under OpenInference or LangSmith) shows nothing rather than its JSON."""
+    rp = replays(name)
+    for run in reported_runs(rp.manifest):
+        for span in llm_spans(rp.store, run_session(rp, run)):
+            for text in (span.llm.prompt_preview, span.llm.response_preview):
+                assert not (text or "").startswith(RAW_RESULT_HEADS), f"{span.name}: {text[:80]!r}"
+
+
 @pytest.mark.parametrize("name", NAMES)
 def test_errors_are_marked(name: str, replays: Any) -> None:
     rp, client = replays(name), CLIENTS[name]

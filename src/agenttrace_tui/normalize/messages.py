@@ -257,6 +257,26 @@ def _langchain_messages(got: Any) -> Any:
     return got
 
 
+#: How LangChain's result of a model run (``LLMResult``, serialized) starts.
+_LANGCHAIN_RESULT_HEAD = '{"generations"'
+
+
+def langchain_result_text(value: str, answer: bool) -> str | None:
+    """LangChain's result object (OpenInference's ``output.value``, LangSmith's run output) as its
+    messages rendered: "" when they hold nothing (a refused call's empty answer), never the raw
+    object; None when ``value`` is no such object."""
+    if not value.startswith(_LANGCHAIN_RESULT_HEAD):
+        return None
+    try:
+        got = _json.decode(value)
+    except (msgspec.DecodeError, ValueError):
+        return None
+    if not isinstance(got, dict) or not isinstance(got.get("generations"), list):
+        return None
+    items = [_langchain_message(m) for m in _langchain_messages(got)]
+    return render_messages(items, chunks=answer) if items else ""
+
+
 def observation_text(value: Any, answer: bool = False) -> str:
     """An observation's input or output (``OBSERVATION_KEYS``) as preview text: rendered when it
     holds messages (a dict with a ``role``, a list of them, a request's ``messages``, the
@@ -267,6 +287,9 @@ def observation_text(value: Any, answer: bool = False) -> str:
     if isinstance(value, str):
         if value[:1] not in "[{":
             return value
+        result = langchain_result_text(value, answer)
+        if result is not None:
+            return result
         try:
             got = _json.decode(value)
         except (msgspec.DecodeError, ValueError):
@@ -349,7 +372,12 @@ def _take_values(attributes: dict[str, Any], target: dict[str, list[str]], used:
     for key, side in VALUE_KEYS.items():
         if key in attributes and not target[side]:
             v = attributes[key]
-            target[side].append(v if isinstance(v, str) else str(v))
+            text = v if isinstance(v, str) else str(v)
+            result = langchain_result_text(text, side == "response")
+            if result is None:
+                target[side].append(text)
+            elif result:
+                target[side].append(result)
             used.append(key)
 
 

@@ -172,6 +172,8 @@ def build_span(
         p = llm.pop("prompt_preview", None)
         r = llm.pop("response_preview", None)
         prompt = prompt or p
+        if response is None and r is not None and (rendered := cv.langchain_result_text(r, True)) is not None:
+            r = rendered or None  # LangChain's result object: its messages, or nothing (never the raw object)
         response = response or r
         if not llm:
             del fields["llm"]
