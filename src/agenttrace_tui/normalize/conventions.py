@@ -43,6 +43,7 @@ from .messages import (
     cut_head,
     cut_tail,
     extract_messages,
+    langchain_result,
     langchain_result_text,
     message_event_text,
     message_record_text,
@@ -162,31 +163,25 @@ RESPONSE_MODEL_KEYS: tuple[str, ...] = ("gen_ai.response.model", "llm.response_m
 LANGCHAIN_RESULT_KEY = "output.value"
 #: The key a model call's answered model read from that result is kept under (``RESPONSE_MODEL_KEYS``).
 LANGCHAIN_ANSWERED_KEY = "llm.response_model"
-_LC_RESULT_HEAD = '{"generations"'
-_json_decoder = msgspec.json.Decoder()
 
 
 def langchain_answered_model(attributes: dict[str, Any]) -> str | None:
     """The model that answered a LangChain chat model run, as its result (``LANGCHAIN_RESULT_KEY``)
     names it (a generation's ``generation_info`` or its message's ``response_metadata``, else
     ``llm_output``), when no response-model key names one (else None)."""
-    value = attributes.get(LANGCHAIN_RESULT_KEY)
-    if not isinstance(value, str) or not value.startswith(_LC_RESULT_HEAD) or any(
-            k in attributes for k in RESPONSE_MODEL_KEYS):
+    if any(k in attributes for k in RESPONSE_MODEL_KEYS):
         return None
-    try:
-        got = _json_decoder.decode(value)
-    except (msgspec.DecodeError, ValueError):
+    got = langchain_result(attributes.get(LANGCHAIN_RESULT_KEY))
+    if got is None:
         return None
     places: list[Any] = []
-    gens = got.get("generations") if isinstance(got, dict) else None
-    for batch in gens if isinstance(gens, list) else []:
+    for batch in got["generations"]:
         for gen in batch if isinstance(batch, list) else [batch]:
             if isinstance(gen, dict):
                 msg = gen.get("message")
                 fields = msg.get("kwargs", msg) if isinstance(msg, dict) else None  # serialized or as fields
                 places += [gen.get("generation_info"), fields.get("response_metadata") if isinstance(fields, dict) else None]
-    places.append(got.get("llm_output") if isinstance(got, dict) else None)
+    places.append(got.get("llm_output"))
     for place in places:
         name = place.get("model_name") if isinstance(place, dict) else None
         if isinstance(name, str) and name.strip():

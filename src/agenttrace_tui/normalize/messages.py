@@ -261,17 +261,23 @@ def _langchain_messages(got: Any) -> Any:
 _LANGCHAIN_RESULT_HEAD = '{"generations"'
 
 
-def langchain_result_text(value: str, answer: bool) -> str | None:
-    """LangChain's result object (OpenInference's ``output.value``, LangSmith's run output) as its
-    messages rendered: "" when they hold nothing (a refused call's empty answer), never the raw
-    object; None when ``value`` is no such object."""
-    if not value.startswith(_LANGCHAIN_RESULT_HEAD):
+def langchain_result(value: Any) -> dict[str, Any] | None:
+    """LangChain's result object of a model run (``{"generations": [[...]], "llm_output": ...}``:
+    OpenInference's ``output.value``, LangSmith's run output) decoded, else None."""
+    if not isinstance(value, str) or not value.startswith(_LANGCHAIN_RESULT_HEAD):
         return None
     try:
         got = _json.decode(value)
     except (msgspec.DecodeError, ValueError):
         return None
-    if not isinstance(got, dict) or not isinstance(got.get("generations"), list):
+    return got if isinstance(got, dict) and isinstance(got.get("generations"), list) else None
+
+
+def langchain_result_text(value: str, answer: bool) -> str | None:
+    """LangChain's result object (``langchain_result``) as its messages rendered: "" when they hold
+    nothing (a refused call's empty answer), never the raw object; None when ``value`` is no such object."""
+    got = langchain_result(value)
+    if got is None:
         return None
     items = [_langchain_message(m) for m in _langchain_messages(got)]
     return render_messages(items, chunks=answer) if items else ""
