@@ -259,6 +259,28 @@ async def test_the_trace_list_keeps_its_columns_when_its_scrollbar_appears():
         assert list_lines(rows)[0].split() == ["Trace", "Dur", "Cost", "Err"]
 
 
+async def test_help_scrolls_by_the_panes_keys():
+    # Before: the help ran past the screen at 80x24 and j did nothing there; only the
+    # arrows and PgUp/PgDn scrolled it.
+    app = _app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("question_mark")
+        await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen))
+        body = app.screen.query_one("#help-body")
+        await wait_for(pilot, lambda: body.max_scroll_y > 3)
+        await pilot.press("j", "j", "j")
+        await wait_for(pilot, lambda: body.scroll_y == 3)
+        await pilot.press("k")
+        await wait_for(pilot, lambda: body.scroll_y == 2)
+        await pilot.press("G")
+        await wait_for(pilot, lambda: body.scroll_y == body.max_scroll_y)
+        await pilot.press("g")
+        await wait_for(pilot, lambda: body.scroll_y == 0)
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: not isinstance(app.screen, HelpScreen))
+
+
 async def test_help_reads_at_80x24():
     # Before: the filter syntax and the HOTSPOT rule, wrapped by hand at 78 columns,
     # were wrapped again in the 68 columns of the box: a word or two alone on every

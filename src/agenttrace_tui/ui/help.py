@@ -108,10 +108,22 @@ def help_renderable(sections: list[tuple[str, list[Binding]]], keymap: dict[str,
     parts.append(Text(""))
     parts.append(Text(
         "Every action is also in the command palette (ctrl+p). Remap a key by its id (third column) in the "
-        'config file: [keys] "app.pause" = "p". Esc or ? closes this help.',
+        'config file: [keys] "app.pause" = "p". j/k scroll this help, g/G go to its top and bottom; Esc or ? closes it.',
         style="dim",
     ))
     return Group(*parts)
+
+
+class _HelpBody(VerticalScroll):
+    """The help's text, scrolled by j/k and g/G as the panes are (the arrows, PgUp/PgDn
+    and Home/End are VerticalScroll's)."""
+
+    BINDINGS = [
+        Binding("j", "scroll_down", "Scroll down", show=False, id="help.down"),
+        Binding("k", "scroll_up", "Scroll up", show=False, id="help.up"),
+        Binding("g", "scroll_home", "Top", show=False, id="help.top"),
+        Binding("G", "scroll_end", "Bottom", show=False, id="help.bottom"),
+    ]
 
 
 class HelpScreen(ModalScreen[None]):
@@ -135,7 +147,7 @@ class HelpScreen(ModalScreen[None]):
         self.keymap = keymap or {}
 
     def compose(self) -> ComposeResult:
-        with VerticalScroll(id="help-body") as body:
+        with _HelpBody(id="help-body") as body:
             body.border_title = "Help"
             yield Static(help_renderable(self.sections, self.keymap))
 
