@@ -8,8 +8,11 @@ pytest-textual-snapshot has no option for that, so its extension's
 Tests never touch the user's own data, config or state: every test runs with
 HOME and the XDG directories pointed at a fresh temporary home, and a test that
 still writes under the real agenttrace-tui directories (a path resolved too
-early, a hard-coded one) fails. Writes are seen through Python's audit hooks,
-so only this test process counts, not other programs using the same home.
+early, a hard-coded one) fails. Nor do they reach a monitor the user may be
+running: a test that connects, sends or binds to the monitor's default ports on
+this machine (4317-4319) or its default socket fails too. Both are seen through
+Python's audit hooks, so only this test process counts, not other programs
+using the same home (nor a child process, nor gRPC's C core).
 """
 
 from __future__ import annotations
@@ -41,10 +44,18 @@ REAL_DIRS = {
 os.environ.setdefault("XDG_CACHE_HOME", str(Path.home() / ".cache"))
 
 
+#: The monitor's default ports (OTLP/gRPC, OTLP/HTTP, native UDP and TCP): a user's own monitor
+#: listens there, so a test that sent there would show up in it.
+MONITOR_PORTS = frozenset({4317, 4318, 4319})
+_SOCKET_EVENTS = {"socket.connect", "socket.sendto", "socket.sendmsg", "socket.bind"}
+#: The monitor's default local sockets: under the real XDG_RUNTIME_DIR, else in /tmp.
+MONITOR_SOCKETS = frozenset({str(REAL_DIRS["socket"]), f"/tmp/{APP}-{os.getuid()}.sock"})
 #: Where no test may write: the real directories above (a test may add one to check the guard).
 GUARDED: list[str] = [str(p) for p in REAL_DIRS.values()]
 #: Writes seen under a guarded path since the current test started: (event, path).
 TOUCHED: list[tuple[str, str]] = []
+#: Sockets that reached a monitor's default address since the current test started: (event, address).
+REACHED: list[tuple[str, str]] = []
 _WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_APPEND | os.O_TRUNC
 _WRITE_EVENTS = {"os.mkdir", "os.rename", "os.remove", "os.rmdir", "os.truncate", "shutil.rmtree", "sqlite3.connect"}
 
@@ -69,6 +80,20 @@ def _audit(event: str, args: tuple) -> None:
             TOUCHED.append((event, hit))
     elif event in _WRITE_EVENTS and args and (hit := _guarded(args[0])):
         TOUCHED.append((event, hit))
+    elif event in _SOCKET_EVENTS and len(args) > 1 and (hit := _monitor_address(args[1])):
+        REACHED.append((event, hit))
+
+
+def _monitor_address(address: object) -> str | None:
+    """``address`` when it is one a running monitor listens on by default, else None."""
+    if isinstance(address, tuple) and len(address) >= 2:
+        host, port = address[0], address[1]
+        if port in MONITOR_PORTS and host in ("127.0.0.1", "::1", "localhost", "0.0.0.0", "::", ""):
+            return f"{host}:{port}"
+        return None
+    if isinstance(address, bytes):
+        address = os.fsdecode(address)
+    return address if isinstance(address, str) and address in MONITOR_SOCKETS else None
 
 
 sys.addaudithook(_audit)
@@ -91,10 +116,14 @@ def private_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.M
     for var in _APP_VARS:
         monkeypatch.delenv(var, raising=False)
     TOUCHED.clear()
+    REACHED.clear()
     yield home
     touched, TOUCHED[:] = list(TOUCHED), []
+    reached, REACHED[:] = list(REACHED), []
     if touched:
         pytest.fail(f"wrote under the user's own directories: {touched}", pytrace=False)
+    if reached:
+        pytest.fail(f"reached the default address of a monitor the user may be running: {reached}", pytrace=False)
 
 
 SNAPSHOT_DIR = Path(__file__).resolve().parent.parent / "snapshots"

@@ -196,11 +196,23 @@ def test_endpoint_parsing():
 
 
 def test_bad_endpoint_in_env_warns_and_falls_back(monkeypatch):
-    monkeypatch.setenv("AGENTTRACE_ENDPOINT", "udp://no-port-here")
-    with pytest.warns(UserWarning, match="AGENTTRACE_ENDPOINT"):
-        tracer = Tracer("fallback", set_global=False)
-    assert tracer.endpoint == "udp://127.0.0.1:4319"
-    tracer.close(0.5)
+    import agenttrace_tui.sdk.tracer as tracer_module
+
+    assert tracer_module.DEFAULT_ENDPOINT == "udp://127.0.0.1:4319"
+    # The fallback is the default endpoint, here one of this test's own: the real default is
+    # where a monitor the user runs listens (the test used to send its session there).
+    with LocalMonitor("udp") as mon:
+        monkeypatch.setattr(tracer_module, "DEFAULT_ENDPOINT", mon.endpoint)
+        monkeypatch.setenv("AGENTTRACE_ENDPOINT", "udp://no-port-here")
+        with pytest.warns(UserWarning, match=f"AGENTTRACE_ENDPOINT ignored, sending to {mon.endpoint}"):
+            tracer = Tracer("fallback", set_global=False)
+        assert tracer.endpoint == mon.endpoint
+        with tracer.span("after-fallback"):
+            pass
+        assert tracer.flush(10)
+        assert mon.wait_for(lambda s: s.span_count == 1)
+        assert mon.spans()[0].name == "after-fallback"
+        tracer.close(0.5)
 
 
 SRC = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "src")
@@ -256,3 +268,20 @@ def test_forked_child_gets_its_own_sender_and_ids():
         with mon.lock:
             assert mon.pipeline.stats.lost == 0
         tracer.close()
+
+
+def test_the_suite_fails_a_test_that_reaches_the_users_monitor():
+    # conftest's guard: a test that sent to the monitor's default address would show up in the
+    # monitor a developer keeps running beside the tests. A UDP connect sends nothing.
+    import conftest
+
+    conftest.REACHED.clear()
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        sock.connect(("127.0.0.1", 4319))
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        sock.connect(("127.0.0.1", 4320))  # not a monitor's default
+    reached, conftest.REACHED[:] = list(conftest.REACHED), []
+    assert reached == [("socket.connect", "127.0.0.1:4319")]
+    assert conftest._monitor_address(("::1", 4318)) == "::1:4318"
+    assert conftest._monitor_address(("10.0.0.5", 4318)) is None
+    assert conftest._monitor_address(next(iter(conftest.MONITOR_SOCKETS))) is not None
