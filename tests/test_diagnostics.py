@@ -52,23 +52,27 @@ async def test_diagnostics_screen_shows_rejects_literally_and_the_writer(tmp_pat
         await wait_for(pilot, lambda: monitor.receivers is not None and monitor.receivers.udp_rcvbuf)
         wild = json.loads(_good(3))
         wild["usage"] = {"input": 10**12, "output": 5}  # kept, its tokens dropped: a fixed value
-        _send(port, HOSTILE, _good(1, seq=1), _good(2, seq=5), json.dumps(wild).encode())  # seq 2..4: 3 lost
-        await wait_for(pilot, lambda: monitor.stats.rejected_total == 1 and sum(monitor.stats.fixed.values()) == 1
+        future = json.loads(_good(4))
+        future["v"] = 2  # refused for a reason longer than the label column
+        _send(port, HOSTILE, _good(1, seq=1), _good(2, seq=5), json.dumps(wild).encode(),  # seq 2..4: 3 lost
+              json.dumps(future).encode())
+        await wait_for(pilot, lambda: monitor.stats.rejected_total == 2 and sum(monitor.stats.fixed.values()) == 1
                        and "diag" in app.sessions.keys)
         await pilot.press("d")
         await wait_for(pilot, lambda: isinstance(app.screen, DiagnosticsScreen))
         screen = app.screen
         await wait_for(pilot, lambda: "rejected" in screen.plain())
         text = screen.plain()
-        reason = next(iter(monitor.stats.rejected))
-        assert reason in text
+        assert set(monitor.stats.rejected) == {"malformed_json", "unsupported_version"}
+        assert "    malformed_json  1" in text
+        assert "    unsupported_version 1" in text  # the count apart from a reason longer than the column
         assert "\x1b" not in text and "\x07" not in text
         assert "\\x1b[2J" in text  # the payload shown literally
         assert "bytes granted by the kernel" in text
         assert "agent-7" in text and "3 lost" in text
         # The fixed value is counted beside the rejects, not only listed among them.
         assert "values fixed      1 (records kept)" in text and "    bad_tokens" in text
-        assert "Last 2 rejected records and fixed values" in text and "fixed:bad_tokens" in text
+        assert "Last 3 rejected records and fixed values" in text and "fixed:bad_tokens" in text
         assert "batches written" in text and "last error" in text
         assert "off (no --forward)" in text
         for y in range(screen.view.size.height):  # nothing reaches the terminal as an escape

@@ -42,7 +42,8 @@ def render_diagnostics(app, d: Diagnostics | None) -> Text:
         out.append(title + "\n", style=style(app, "accent", bold=True))
 
     def row(label: str, value: str | Text, value_style=None) -> None:
-        out.append(f"  {label:<18}", style=muted)
+        # (A space always follows the label: a reason as long as the column ran into its count.)
+        out.append(f"  {label:<17} ", style=muted)
         if isinstance(value, Text):
             out.append_text(value)
         else:
