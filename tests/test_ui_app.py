@@ -446,7 +446,7 @@ async def test_a_filter_error_is_read_whole_at_80x24():
         await wait_for(pilot, lambda: not bar.has_class("-error"))
 
 
-async def test_j_and_k_scroll_the_span_detail_as_they_move_in_the_tree():
+async def test_j_k_g_and_G_scroll_the_span_detail_as_they_move_in_the_tree():
     app = _app()
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
@@ -460,7 +460,11 @@ async def test_j_and_k_scroll_the_span_detail_as_they_move_in_the_tree():
         await wait_for(pilot, lambda: detail.scroll_y == 2)
         await pilot.press("k")
         await wait_for(pilot, lambda: detail.scroll_y == 1)
-        assert "text.down" in app.known_binding_ids()  # listed in help, remappable by id
+        await pilot.press("G")  # and g/G go to its ends, as in the tree and the lists
+        await wait_for(pilot, lambda: detail.scroll_y == detail.max_scroll_y)
+        await pilot.press("g")
+        await wait_for(pilot, lambda: detail.scroll_y == 0)
+        assert {"text.down", "text.bottom"} <= app.known_binding_ids()  # listed in help, remappable by id
 
 
 async def test_a_toggles_code_attributes_in_the_detail():

@@ -45,10 +45,12 @@ def _same_line(a: Text, b: Text) -> bool:
 
 class TextView(ScrollView, can_focus=True):
     ALLOW_MAXIMIZE = True
-    #: j/k as in the tree and the lists (the arrows, PgUp/PgDn, Home/End are ScrollView's).
+    #: j/k and g/G as in the tree and the lists (the arrows, PgUp/PgDn, Home/End are ScrollView's).
     BINDINGS = [
         Binding("j", "scroll_down", "Scroll down", show=False, id="text.down"),
         Binding("k", "scroll_up", "Scroll up", show=False, id="text.up"),
+        Binding("g", "scroll_home", "Top", show=False, id="text.top"),
+        Binding("G", "scroll_end", "Bottom", show=False, id="text.bottom"),
     ]
     #: Rendered lines kept at most (a pane shows a few dozen).
     CACHE_LINES = 512
