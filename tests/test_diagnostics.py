@@ -50,6 +50,11 @@ async def test_diagnostics_screen_shows_rejects_literally_and_the_writer(tmp_pat
     app = make_app(monitor)
     async with app.run_test(size=(120, 36)) as pilot:
         await wait_for(pilot, lambda: monitor.receivers is not None and monitor.receivers.udp_rcvbuf)
+        await pilot.press("d")
+        await wait_for(pilot, lambda: isinstance(app.screen, DiagnosticsScreen) and "rejected" in app.screen.plain())
+        assert "Rejected records and fixed values\n  none since the monitor started" in app.screen.plain()
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: not isinstance(app.screen, DiagnosticsScreen))
         wild = json.loads(_good(3))
         wild["usage"] = {"input": 10**12, "output": 5}  # kept, its tokens dropped: a fixed value
         future = json.loads(_good(4))

@@ -93,9 +93,11 @@ def render_diagnostics(app, d: Diagnostics | None) -> Text:
     for note in d.notes:
         head("Note")
         out.append("  " + clean(note, 300) + "\n", style=muted)
-    head(f"Last {len(d.recent_rejects)} rejected records and fixed values (newest first)")
     if not d.recent_rejects:
-        out.append("  none\n", style=muted)
+        head("Rejected records and fixed values")
+        out.append("  none since the monitor started\n", style=muted)
+    else:
+        head(f"Last {len(d.recent_rejects)} rejected records and fixed values (newest first)")
     for r in reversed(d.recent_rejects):
         when = time.strftime("%H:%M:%S", time.localtime(r.time_ns / 1e9))
         out.append(f"  {when} ", style=muted)
