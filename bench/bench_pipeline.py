@@ -399,8 +399,19 @@ BASELINES = {
 }
 
 
+#: Runs the section shows: the first (the code before this work) and the newest few; the
+#: ones between stay in the JSON (a column each made the table unreadable past a dozen).
+SHOWN_NEWEST = 4
+
+
+def shown_labels(labels: list[str]) -> list[str]:
+    """The first run's label and the newest ``SHOWN_NEWEST``, in run order."""
+    return labels if len(labels) <= SHOWN_NEWEST + 1 else [labels[0], *labels[-SHOWN_NEWEST:]]
+
+
 def render(doc: dict) -> str:
-    labels = list(doc["runs"])
+    every = list(doc["runs"])
+    labels = shown_labels(every)
     lines = [
         "## Pipeline stages against their physical limits (`bench/bench_pipeline.py`)",
         "",
@@ -414,6 +425,10 @@ def render(doc: dict) -> str:
     for label in labels:
         run = doc["runs"][label]
         lines.append(f"- `{label}`: {run.get('runs', '?')} runs, {run['machine']}, commit {run.get('commit', '?')}")
+    if len(labels) < len(every):
+        left = every[1 : len(every) - SHOWN_NEWEST]
+        lines.append(f"- {len(left)} runs between them (`{left[0]}` to `{left[-1]}`) are kept in "
+                     f"`{OUT_JSON.relative_to(ROOT)}`, with the same figures.")
     lines.append("")
     # One column per run (a cell: stage µs / baseline µs = ratio), so a run added keeps the table readable.
     lines.append("Each cell: the stage's µs per span / its baseline's µs in the same run = the ratio.")
