@@ -26,7 +26,7 @@ import pytest
 
 from agenttrace_tui import cli
 from agenttrace_tui.commands.agent_env import copilot_env, make_codex_overlay, opencode_env, otel_env, without_otel
-from agenttrace_tui.commands.run import attached, monitor_running, new_session_id, start_command
+from agenttrace_tui.commands.run import attached, command_name, monitor_running, new_session_id, start_command
 from agenttrace_tui.config import Config
 from agenttrace_tui.runtime.monitor import Monitor
 from agenttrace_tui.runtime.testing import LocalMonitor
@@ -350,3 +350,20 @@ def test_the_run_end_keeps_the_name_the_agent_gave_its_session():
     for rec in [session_record(other, "python", ["python"]), *end_records(other, "python", ["python"], time.time_ns(), 0)]:
         pipe.feed(msgspec.json.encode(rec), "tcp")
     assert store.sessions[other].session.name == "python"
+
+
+@pytest.mark.parametrize(("argv", "name"), [
+    (["python", "agent.py"], "agent.py"),  # was "python", as every Python agent's session
+    (["/usr/bin/python3.11", "-u", "src/my_agent.py", "--steps", "3"], "my_agent.py"),
+    (["python", "-m", "pkg.agent"], "pkg.agent"),
+    (["python", "-c", "print(1)"], "python"),
+    (["uv", "run", "--with", "openai", "agent.py"], "agent.py"),
+    (["uv", "run", "my-agent"], "my-agent"),
+    (["npx", "tsx", "agent.ts"], "agent.ts"),
+    (["npx", "@openai/codex"], "codex"),
+    (["node", "dist/index.js"], "index.js"),
+    (["claude", "-p", "fix the test"], "claude"),
+    (["codex", "exec", "x.py"], "codex"),
+])
+def test_a_run_is_named_after_the_script_an_interpreter_runs(argv, name):
+    assert command_name(argv) == name

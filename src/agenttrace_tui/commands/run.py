@@ -62,7 +62,8 @@ def register(subparsers: Any, parent: argparse.ArgumentParser) -> None:
         description="Start a command with the telemetry environment set for it (OTel SDK, Claude Code, Gemini CLI, Qwen Code, OpenCode, Copilot CLI, Codex, "
         "agenttrace SDK) and show it in the monitor: a running one, or the live UI started here.",
     )
-    p.add_argument("--name", metavar="NAME", help="session name (default: the command's name)")
+    p.add_argument("--name", metavar="NAME",
+                   help="session name (default: the command's name; for python, node, uv run, npx, ... the script or module it runs)")
     p.add_argument("--traces-beta", action="store_true", help="also turn on Claude Code's traces beta")
     p.add_argument("--no-ui", action="store_true",
                    help="with no monitor running, run one headless here and leave the terminal to the command")
@@ -71,6 +72,40 @@ def register(subparsers: Any, parent: argparse.ArgumentParser) -> None:
 
 def command_argv(raw: list[str]) -> list[str]:
     return raw[1:] if raw and raw[0] == "--" else raw
+
+
+#: Programs that run a script or module: a session named after them says little (every
+#: Python agent would be ``python``), so it is named after what they run.
+_INTERPRETER = re.compile(r"^(python|pypy)[0-9.]*$|^(node|nodejs|deno|bun|ruby|perl|php|bash|sh|zsh|tsx|ts-node)$")
+#: Launchers that run a command or script after them -> the subcommand words they take first.
+_LAUNCHERS: dict[str, frozenset[str]] = {
+    "uv": frozenset({"run"}), "uvx": frozenset(), "pipx": frozenset({"run"}), "poetry": frozenset({"run"}),
+    "hatch": frozenset({"run"}), "pdm": frozenset({"run"}), "npx": frozenset(), "bunx": frozenset(),
+    "pnpm": frozenset({"exec", "dlx"}), "yarn": frozenset({"exec", "dlx"}),
+}
+_SCRIPT_SUFFIXES = frozenset({".py", ".js", ".mjs", ".cjs", ".ts", ".mts", ".tsx", ".rb", ".sh", ".pl", ".php"})
+
+
+def command_name(argv: list[str]) -> str:
+    """The session's name when ``--name`` gives none: the program's name, or for an
+    interpreter or a launcher what it runs (``python agent.py`` -> ``agent.py``,
+    ``python -m pkg.agent`` -> ``pkg.agent``, ``uv run --with x agent.py`` -> ``agent.py``,
+    ``npx some-agent`` -> ``some-agent``)."""
+    prog = Path(argv[0]).name
+    launcher = _LAUNCHERS.get(prog)
+    if launcher is None and not _INTERPRETER.match(prog):
+        return prog
+    args = argv[1:]
+    for i, arg in enumerate(args):
+        if arg == "-m" and i + 1 < len(args):
+            return args[i + 1]
+        if not arg.startswith("-") and Path(arg).suffix in _SCRIPT_SUFFIXES:
+            return Path(arg).name
+    if launcher is not None:  # no script: the program it runs (an option's value may come first)
+        for arg in args:
+            if not arg.startswith("-") and arg not in launcher:
+                return command_name(args[args.index(arg):])
+    return prog
 
 
 def new_session_id(name: str) -> str:
@@ -160,7 +195,7 @@ def main(args: argparse.Namespace, cfg: Any) -> int:
     if not argv:
         print(f"{PROG} run: give the command after --, e.g. {PROG} run -- python my_agent.py", file=sys.stderr)
         return 2
-    name = args.name or Path(argv[0]).name
+    name = args.name or command_name(argv)
     sid = new_session_id(name)
     if monitor_running(cfg.otlp_port):
         return attached(cfg, argv, name, sid, traces_beta=args.traces_beta)
