@@ -38,6 +38,7 @@ from test_provider_by_host import _all_paths, _request
     ("groq.chat", "groq"),
     ("my-gateway", "my-gateway"),  # a name of its own stays (lower-cased)
     ("strands-agents", None),  # a framework's own name: no provider
+    ("gcp.vertex.agent", None),  # Google ADK for TypeScript names itself
 ])
 def test_each_spelling_shows_one_name(monkeypatch: pytest.MonkeyPatch, sent: str, shown: str | None) -> None:
     attrs = {"gen_ai.operation.name": "chat", "gen_ai.request.model": "m1", "gen_ai.system": sent,

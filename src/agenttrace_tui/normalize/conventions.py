@@ -109,8 +109,8 @@ __all__ = [
     # this module
     "CACHE_BESIDE_CLIENTS", "CACHE_BESIDE_INPUT", "CACHE_BESIDE_KEYS", "COST_KEYS", "FAILED_BY_EXCEPTION_KEYS", "FRAMEWORK_BUILT_ON", "FRAMEWORK_HINTS", "FRAMEWORK_SCOPES", "HTTP_STATUS_KEYS", "INSTRUMENTATION_FAMILIES", "INSTANCE_KEYS", "JSON_VALUE_KEYS",
     "PINNED_SESSION_KEY", "RESOURCE_SESSION_KEYS", "RESPONSE_MODEL_KEYS", "SESSION_KEYS",
-    "SUBTREE_USAGE_KEYS", "THINKING_BESIDE_OUTPUT", "GEMINI_BUILTIN_TOOLS", "TOOL_DEFINITION_KEYS", "GEMINI_FEE_TOOLS", "USAGE_OBJECT_KEYS", "USAGE_RECORD_KEY", "USAGE_OBJECT_PATHS", "USAGE_TYPE_PATHS", "USAGE_TYPES_BESIDE",
-    "Plan", "all_documented_keys", "cache_beside", "decode_json_strings", "extract_cost", "extract_subtree_usage", "extract_usage_object", "is_usage_record", "thinking_beside", "asks_builtin_tool",
+    "SUBTREE_USAGE_KEYS", "THINKING_BESIDE_OUTPUT", "GEMINI_BUILTIN_TOOLS", "TOOL_DEFINITION_KEYS", "GEMINI_FEE_TOOLS", "USAGE_OBJECT_KEYS", "RESPONSE_USAGE_KEYS", "GEMINI_USAGE_FIELDS", "USAGE_RECORD_KEY", "USAGE_OBJECT_PATHS", "USAGE_TYPE_PATHS", "USAGE_TYPES_BESIDE",
+    "Plan", "all_documented_keys", "cache_beside", "decode_json_strings", "extract_cost", "extract_subtree_usage", "extract_usage_object", "extract_response_usage", "is_usage_record", "thinking_beside", "asks_builtin_tool",
     "answered_model", "langchain_answered_model", "LANGCHAIN_ANSWERED_KEY", "failed_by_exception", "failed_http_status", "finish_usage",
     "built_on", "framework_hint",
     "parts_from_plan", "plan_for", "resource_scope", "span_client",
@@ -425,6 +425,53 @@ def extract_usage_object(attributes: dict[str, Any]) -> tuple[dict[str, int], li
     return {}, [], False
 
 
+#: Attributes holding a model call's whole answer as JSON -> the key of the API's usage object in it,
+#: which is the call's usage (in Gemini's convention: ``GEMINI_USAGE_FIELDS``), in place of the flat
+#: ``gen_ai.usage.*`` the sender took from it. ADK for TypeScript puts each call's ``LlmResponse`` on its
+#: ``call_llm`` span as ``gcp.vertex.agent.llm_response``, its ``usageMetadata`` Gemini's (ADK's type for
+#: any model), and beside it ``gen_ai.usage.input_tokens`` (``promptTokenCount``) and ``output_tokens``
+#: (``candidatesTokenCount``) alone: the thoughts, billed as output, and the cached tokens are only in
+#: the object.
+RESPONSE_USAGE_KEYS: dict[str, str] = {"gcp.vertex.agent.llm_response": "usageMetadata"}
+#: The monitor's usage fields -> Gemini's counts that add up to it: the prompt and a built-in tool's
+#: prompt (``toolUsePromptTokenCount``, billed as input) are the input, the cached tokens inside the
+#: prompt's count; the answer and the thoughts (``thoughtsTokenCount``, beside it) the output.
+GEMINI_USAGE_FIELDS: dict[str, tuple[str, ...]] = {
+    "input": ("promptTokenCount", "toolUsePromptTokenCount"),
+    "output": ("candidatesTokenCount", "thoughtsTokenCount"),
+    "total": ("totalTokenCount",),
+    "cache_read": ("cachedContentTokenCount",),
+    "reasoning": ("thoughtsTokenCount",),
+}
+#: A longer answer is not read for its usage (the flat keys count it then): an answer is text, the
+#: usage object at its end.
+RESPONSE_USAGE_CHARS = 1 << 20
+
+
+def extract_response_usage(attributes: dict[str, Any]) -> tuple[dict[str, int], list[str]]:
+    """Usage fields from the first answer of ``RESPONSE_USAGE_KEYS`` present with a usage object in
+    it (Gemini's, ``GEMINI_USAGE_FIELDS``), and its key; nothing when none has a prompt or answer count."""
+    for key, usage_key in RESPONSE_USAGE_KEYS.items():
+        value = attributes.get(key)
+        if value.__class__ is not str or value[:1] != "{" or len(value) > RESPONSE_USAGE_CHARS:
+            continue
+        try:
+            answer = msgspec.json.decode(value)
+        except msgspec.DecodeError:
+            continue
+        usage = answer.get(usage_key) if isinstance(answer, dict) else None
+        if not isinstance(usage, dict):
+            continue
+        found: dict[str, int] = {}
+        for field, names in GEMINI_USAGE_FIELDS.items():
+            counts = [usage[n] for n in names if n in usage]
+            if counts and all(c.__class__ is int and c >= 0 for c in counts):
+                found[field] = sum(counts)
+        if "input" in found or "output" in found:
+            return found, [key]
+    return {}, []
+
+
 #: Providers (``gen_ai.system`` / ``gen_ai.provider.name``, lower-cased) whose API counts the input
 #: without the cache reads and writes it reports beside it: Amazon Bedrock (``aws.bedrock``), its
 #: ``inputTokens`` beside ``cacheReadInputTokens`` and ``cacheWriteInputTokens``.
@@ -597,6 +644,9 @@ PROVIDER_NAMES: dict[str, str | None] = {
     "aws_bedrock": "aws.bedrock", "awsbedrock": "aws.bedrock",  # agno's AwsBedrock
     "x_ai": "x-ai", "xai": "x-ai", "togetherai": "together", "fireworks_ai": "fireworks",
     "strands-agents": None,
+    # Google ADK's own name (its scope's), as ADK for TypeScript names every model call's system: ADK
+    # runs any model, so the model says whose it is.
+    "gcp.vertex.agent": None,
 }
 #: The API part of the Vercel AI SDK's provider names, ``<provider>.<api>`` (``openai.responses``,
 #: ``anthropic.messages``, ``google.generative-ai``): the provider is the part before it.
@@ -823,8 +873,8 @@ class Plan:
     for every span: only the rows whose keys are present are tried.
     """
 
-    __slots__ = ("rows", "kind", "messages", "subtree", "usage_object", "cost", "keys", "fast", "session_keys",
-                 "json_values", "host")
+    __slots__ = ("rows", "kind", "messages", "subtree", "usage_object", "response_usage", "cost", "keys", "fast",
+                 "session_keys", "json_values", "host")
 
     def __init__(self, keys: tuple[str, ...]) -> None:
         self.keys = keys
@@ -843,6 +893,7 @@ class Plan:
         self.messages = bool(present & _MESSAGE_KEYS) or any(k.startswith(_MSG_PREFIXES) for k in keys)
         self.subtree = any(k in present for ks in SUBTREE_USAGE_KEYS.values() for k in ks)
         self.usage_object = not present.isdisjoint(USAGE_OBJECT_KEYS)
+        self.response_usage = not present.isdisjoint(RESPONSE_USAGE_KEYS)
         #: The session keys present, in ``SESSION_KEYS`` order (usually none).
         self.session_keys = tuple(k for k in SESSION_KEYS if k in present)
         self.cost = any(k in present for ks in COST_KEYS.values() for k in ks)
@@ -915,6 +966,7 @@ def all_documented_keys() -> set[str]:
     for ks in SUBTREE_USAGE_KEYS.values():
         keys.update(ks)
     keys.update(USAGE_OBJECT_KEYS)
+    keys.update(RESPONSE_USAGE_KEYS)
     keys.add(USAGE_RECORD_KEY)
     keys.update(MESSAGE_JSON_KEYS)
     keys.update(MESSAGE_LIST_PREFIXES)

@@ -68,7 +68,15 @@ CLIENT_VALUE_KEYS: dict[str, dict[str, str]] = {
     # Responses object as ``response`` (its ``output`` items are the answer); a function span's
     # arguments and result as ``input``/``output``.
     "openai-agents": {"raw_input": "prompt", "response": "response", "input": "prompt", "output": "response"},
+    # Google ADK for TypeScript: a tool's arguments and result on its tool span, a model call's request
+    # (``LlmRequest``: Gemini's ``contents`` and ``config``) and answer (``LlmResponse``: its ``content``) on
+    # its ``call_llm`` span; ``{}`` where it has none (every tool span's request and answer, everything
+    # when its content capture is off). The tool's keys first: its span carries both.
+    "google-adk": {"gcp.vertex.agent.tool_call_args": "prompt", "gcp.vertex.agent.tool_response": "response",
+                   "gcp.vertex.agent.llm_request": "prompt", "gcp.vertex.agent.llm_response": "response"},
 }
+#: What a client's own key holds when it has nothing to say (``CLIENT_VALUE_KEYS``): no preview.
+CLIENT_EMPTY_VALUES = frozenset({"{}", ""})
 #: LangChain's message types -> role. A message comes serialized (``{"lc": 1, "type": "constructor",
 #: "id": [..., "AIMessage"], "kwargs": {"content", "type", "tool_calls"}}``: a chat model run's
 #: inputs, ``{"messages": [[...]]}``, and its outputs, ``{"generations": [[{"text", "message"}]]}``)
@@ -305,6 +313,18 @@ def observation_text(value: Any, answer: bool = False) -> str:
         got = got["messages"]
     elif isinstance(got, dict) and isinstance(choices := got.get("choices"), list):
         got = [c["message"] for c in choices if isinstance(c, dict) and isinstance(c.get("message"), dict)]
+    elif isinstance(got, dict) and isinstance(contents := got.get("contents"), list):
+        # A Gemini request (generateContent's body; ADK's LlmRequest): its contents are the messages,
+        # after its system instruction (a text, or a content of parts).
+        config = got.get("config", got)
+        system = config.get("systemInstruction") if isinstance(config, dict) else None
+        if isinstance(system, str) and system:
+            system = {"role": "system", "parts": [system]}
+        elif isinstance(system, dict):
+            system = {**system, "role": "system"}
+        got = [system, *contents] if isinstance(system, dict) else contents
+    elif isinstance(got, dict) and isinstance(content := got.get("content"), dict) and "parts" in content:
+        got = content  # a Gemini answer as ADK keeps it (LlmResponse): its content is the message
     elif isinstance(got, dict) and got.get("object") == "response" and isinstance(output := got.get("output"), list):
         # A whole OpenAI Responses API object: its output items (messages, function calls) are the answer.
         return render_messages(output, chunks=answer) or text
@@ -454,7 +474,7 @@ def extract_messages(attributes: dict[str, Any], values_first: bool = False,
                 target[side].append(text)
             used.append(key)
     for key, side in CLIENT_VALUE_KEYS.get(client or "", {}).items():
-        if key in attributes and not target[side]:
+        if key in attributes and not target[side] and attributes[key] not in CLIENT_EMPTY_VALUES:
             text = observation_text(attributes[key], answer=side == "response")
             if text:
                 target[side].append(text)

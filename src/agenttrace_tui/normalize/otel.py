@@ -184,6 +184,12 @@ def build_span(
         if llm and (answered := cv.langchain_answered_model(attrs)) is not None:
             attrs[cv.LANGCHAIN_ANSWERED_KEY] = answered
     usage_fields = fields.pop("usage", None)
+    if plan.response_usage and usage_fields:
+        # The API's own usage in the answer the span carries, whole: the flat keys were taken from it.
+        whole_usage, whole_used = cv.extract_response_usage(attrs)
+        if whole_usage:
+            usage_fields = whole_usage
+            used.update(whole_used)
     if plan.usage_object:
         more, more_used, whole = cv.extract_usage_object(attrs)
         # A completing object (LiteLLM's) adds to usage the flat keys report and never makes a
@@ -720,7 +726,7 @@ class _FastPlan:
 
     @staticmethod
     def make(plan: cv.Plan) -> Any:
-        if (plan.messages or plan.subtree or plan.usage_object or plan.cost or plan.json_values
+        if (plan.messages or plan.subtree or plan.usage_object or plan.response_usage or plan.cost or plan.json_values
                 or cv.RENDERED_NAME_KEY in plan.keys):
             return _NO_FAST
         rows = []
