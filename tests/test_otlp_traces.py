@@ -196,3 +196,34 @@ async def test_spans_without_session_group_by_service_instance(use_json: bool) -
         assert kinds["llm_inference"] is SpanKind.LLM_CALL and kinds["task_0"] is SpanKind.TASK
     finally:
         await server.close()
+
+
+async def test_a_new_run_of_opencode_is_not_the_last_runs_session(use_json: bool) -> None:
+    """OpenCode (and Kilo Code, which reports as it) names its session (``session.id``) on a few
+    spans only; its other spans join the session its process named last. A second run (another
+    process: its own ``service.instance.id``) that names none, as a run that fails before any
+    tool runs, is a session of its own, not the first run's."""
+    store, _pipeline, server = await receiver()
+    try:
+        def run(tp, session: str | None) -> None:
+            t = tp.get_tracer("opencode")
+            with t.start_as_current_span("Config.get"):
+                pass
+            with t.start_as_current_span("SessionPrompt.loop"):
+                attrs = {"tool.name": "bash", "session.id": session} if session else {}
+                with t.start_as_current_span("Tool.execute", attributes=attrs):
+                    pass
+
+        first = provider(server.address[1], json=use_json, service="opencode", **{"service.instance.id": "run1"})
+        await asyncio.to_thread(run, first, "ses_first")
+        await asyncio.to_thread(first.shutdown)
+        assert await wait_for(lambda: store.span_count == 3)
+        second = provider(server.address[1], json=use_json, service="opencode", **{"service.instance.id": "run2"})
+        await asyncio.to_thread(run, second, None)
+        await asyncio.to_thread(second.shutdown)
+        assert await wait_for(lambda: store.span_count == 6)
+        assert len(store.sessions["ses_first"].trace_ids) == 2
+        assert set(store.sessions) == {"ses_first", "opencode/run2"}
+        assert len(store.sessions["opencode/run2"].trace_ids) == 2
+    finally:
+        await server.close()

@@ -4,8 +4,8 @@ A session its resource pins wins (``agenttrace-tui run`` pins its command's),
 then a span's own session attribute, another span of the same trace in the
 chunk, the resource's, the session the store already files the trace
 under, and last one session per service instance. Clients that name their
-session on a few spans only (Codex) file the rest under the one their
-service named last. A trace two services report (a client that sends
+session on a few spans only (Codex, OpenCode) file the rest under the one their
+service (its instance: one process) named last. A trace two services report (a client that sends
 ``traceparent`` to a gateway that traces the request) is its root's: when
 the root comes from a service other than the one whose own session the
 store files the trace under, the trace moves to the root's service's.
@@ -28,7 +28,7 @@ MAX_SERVICES = 1024
 
 
 class ServiceSessions:
-    """The session each known client's service named last (bounded).
+    """The session each known client's service instance named last (bounded).
 
     Codex puts ``conversation.id`` on a handful of its ~600 spans per turn
     and on its log events; its start-up traces (auth, fs.*) and some records
@@ -72,15 +72,25 @@ class ServiceSessions:
 
     def note(self, res: ResourceInfo, sid: str) -> None:
         if res.framework in PROCESS_SESSION_CLIENTS and res.service:
-            self._last[res.service] = sid
-            self._last.move_to_end(res.service)
+            key = _process(res)
+            self._last[key] = sid
+            self._last.move_to_end(key)
             if len(self._last) > MAX_SERVICES:
                 self._last.popitem(last=False)
 
     def get(self, res: ResourceInfo) -> str | None:
         if res.framework in PROCESS_SESSION_CLIENTS and res.service:
-            return self._last.get(res.service)
+            return self._last.get(_process(res))
         return None
+
+
+def _process(res: ResourceInfo) -> str:
+    """The service, and its instance where the resource names one (OpenCode's run id: one per
+    process): another run of the client, which has named no session yet, is not the last one's.
+    Not the host or pid a resource may name for one signal only (Codex's logs name the host,
+    its spans do not)."""
+    instance = res.attrs.get("service.instance.id")
+    return f"{res.service}/{instance}" if instance not in (None, "") else str(res.service)
 
 
 class SessionResolver:
