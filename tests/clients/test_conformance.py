@@ -334,6 +334,10 @@ CLIENTS: dict[str, Client] = {
     "opencode": Client(),
     # Started with the environment `agenttrace-tui run -- opencode` sets (test_run_pins_the_clients_session).
     "opencode-run": Client(),
+    # Kilo Code, a fork of OpenCode: its runtime's spans alone, under OpenCode's names (its AI SDK telemetry is off,
+    # written in): no model call is reported (usage_not_reported); the bash tool call is its Tool.execute, the failed
+    # model call its step's failed SessionProcessor.incompleteAttempt (no span of the call itself).
+    "kilo-code": Client(text=False, failed_call_span=False),
     # Qwen Code: spans named after Claude Code's (interaction, llm_request, tool), hooks around its
     # tools; no text on its model call spans (the prompt is on its user_prompt event).
     "qwen-code": Client(text=False),
@@ -667,6 +671,8 @@ FRAMEWORKS = {"crewai": "crewai", "crewai_openllmetry": "crewai", "crewai_anthro
               "google_adk_gemini": "google-adk", "google_adk_openinference": "google-adk", "google_adk_js": "google-adk", "pydantic_ai": "pydantic-ai",
               "pydantic_ai_anthropic": "pydantic-ai", "pydantic_ai_openinference": "pydantic-ai",
               "pydantic_ai_bedrock": "pydantic-ai", "pydantic_ai_gemini": "pydantic-ai", "pydantic_ai_gemini_search": "pydantic-ai", "gemini-cli": "gemini-cli", "opencode": "opencode", "qwen-code": "qwen-code",
+              # Kilo Code names itself OpenCode (service and scope `opencode`, its own version 7.x).
+              "kilo-code": "opencode",
               "agent_framework": "agent-framework", "dspy": "dspy", "litellm_otel": "litellm", "litellm_anthropic": "litellm", "litellm_gemini": "litellm",
               "semantic_kernel": "semantic-kernel", "langgraph_js": "langchain", "haystack": "haystack",
               "langfuse": "langfuse", "copilot-cli": "copilot-cli",
@@ -880,6 +886,27 @@ def test_opencode_runtime_is_kept_but_never_counted(name: str, replays: Any) -> 
     assert [(r.name, r.calls) for r in rp.store.tool_costs(sid)] == [(asked[0]["tool_name"], len(asked))]
     listed = {s["id"]: s for s in cli_json(rp.db, "sessions", "list", "--limit", "1000")}
     assert listed[sid]["errors"] == 0 and listed[sid]["status"] != "error"
+
+
+def test_kilo_code_runtime_counts_its_tool_call_and_failed_step(replays: Any) -> None:
+    """Kilo Code sends OpenCode's runtime spans alone (its AI SDK telemetry is off): no model call.
+    Its tool call is its ``Tool.execute`` (name, call id), counted once; a refused model call fails
+    the step's ``SessionProcessor.incompleteAttempt``: one error in the run's session, with the
+    API's message, beside the file probes its runtime reports as failed spans (not counted)."""
+    rp = replays("kilo-code")
+    runs = {r["label"]: r for r in reported_runs(rp.manifest)}
+    ok, failed = run_session(rp, runs["ok"]), run_session(rp, runs["error"])
+    assert ok != failed
+    asked = [c for c in ok_calls(runs["ok"], reported=False) if c.get("tool_call_id")]
+    assert [(r.name, r.calls, r.errors) for r in rp.store.tool_costs(ok)] == [(asked[0]["tool_name"], 1, 0)]
+    (tool,) = [s for t in rp.store.traces_of(ok) for s in t.spans.values() if s.kind is SpanKind.TOOL_EXECUTION]
+    assert tool.tool is not None and tool.tool.call_id == asked[0]["tool_call_id"]
+    assert rp.store.sessions[ok].totals.errors == 0 and rp.store.sessions[ok].totals.llm_calls == 0
+    totals = rp.store.sessions[failed].totals
+    assert (totals.errors, totals.llm_calls, totals.tokens) == (1, 0, 0)
+    (step,) = [s for t in rp.store.traces_of(failed) for s in t.spans.values() if s.status is Status.ERROR
+               and not s.attributes.get("agenttrace.internal")]
+    assert step.name == "SessionProcessor.incompleteAttempt" and "scripted error" in (step.status_message or "")
 
 
 @pytest.mark.parametrize("name", ["qwen-code", "qwen-code-run"])
@@ -1159,7 +1186,8 @@ def test_cli_surfaces_agree_with_the_fake_server(name: str, replays: Any) -> Non
     # no usage and no error (ADK for TypeScript's bare call_llm span): a call all the same.
     unmarked = sum(len(llm_spans(rp.store, s)) for r in rp.manifest["runs"] if r.get("error_not_reported")
                    for s in rp.sessions[r["label"]])
-    assert llm and llm[0]["spans"] == want_calls + failed + unmarked, \
-        f"stats counts {llm[0]['spans'] if llm else 0} LLM calls"
+    # No row at all for a client that reports no model call (Kilo Code).
+    got = llm[0]["spans"] if llm else 0
+    assert got == want_calls + failed + unmarked, f"stats counts {got} LLM calls"
     costs = cli_json(rp.db, "costs")
     assert (costs["total"]["input_tokens"], costs["total"]["output_tokens"]) == (want_in, want_out)

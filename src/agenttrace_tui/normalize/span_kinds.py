@@ -312,6 +312,14 @@ CLIENT_SPAN_KINDS: dict[str, dict[str, SpanKind | None]] = {
         "turn/start": SpanKind.AGENT,
         "session_task.turn": SpanKind.TASK,
     },
+    # OpenCode's runtime, and Kilo Code's (a fork that reports as OpenCode, its AI SDK telemetry off):
+    # a tool call (its name, call id and session; OpenCode's AI SDK ``ai.toolCall`` of the same call
+    # is folded into it), and Kilo's attempt at one step of a turn (the model call and what it asks
+    # for), which fails with the model call's error.
+    "opencode": {
+        "Tool.execute": SpanKind.TOOL_EXECUTION,
+        "SessionProcessor.incompleteAttempt": SpanKind.TASK,
+    },
 }
 #: Clients whose spans are internal unless named above or told apart by ``client_kind``:
 #: Codex's Rust ``tracing`` spans, OpenCode's Effect spans (every service call, SQL

@@ -23,7 +23,7 @@ here prices or estimates: enrichment runs after, on the merged span.
   1. the same id -- a request id, response id or tool call id
      (``ID_KEYS``, ``ToolInfo.call_id``) -- on reports from two reporters
      (one rebuilt from log events and one not, or one nested in the other;
-     for a tool call id also one running within the other's time, wherever
+     for a tool call id also two running at the same time, wherever
      in the tree: ``same_tool_call``);
   2. nesting: a model call directly inside, and within the time of, a model
      call of the same model, their usage agreeing where both report it (an
@@ -273,16 +273,18 @@ assert CLOCK_NS == 0, "two_reporters spells within out with no slack"
 
 def same_tool_call(a: Span, b: Span) -> bool:
     """Two tool spans with one tool call id that are two reports of the call: from two
-    reporters (``two_reporters``), or one running within the other's time (VoltAgent's
+    reporters (``two_reporters``), or running at the same time (VoltAgent's
     ``tool.execution:*`` span beside the AI SDK's ``ai.toolCall`` of the same call, each in
-    its own part of the tree). A call retried under its id runs after the failed attempt,
-    not within it."""
-    return two_reporters(a, b) or _within_run(a, b) or _within_run(b, a)
+    its own part of the tree; OpenCode's ``Tool.execute`` beside it, ending a moment after
+    it). A call retried under its id runs after the failed attempt, not during it."""
+    return two_reporters(a, b) or _overlap(a, b)
 
 
-def _within_run(outer: Span, inner: Span) -> bool:
-    # A zero-length outer span says nothing of what ran within it.
-    return outer.end_ns is not None and outer.end_ns > outer.start_ns and within(outer, inner)
+def _overlap(a: Span, b: Span) -> bool:
+    # A zero-length span says nothing of what ran during it.
+    if a.end_ns is None or b.end_ns is None or a.end_ns <= a.start_ns or b.end_ns <= b.start_ns:
+        return False
+    return a.start_ns < b.end_ns and b.start_ns < a.end_ns
 
 
 def within(outer: Span, inner: Span) -> bool:
