@@ -26,7 +26,7 @@ import pytest
 
 from agenttrace_tui import cli
 from agenttrace_tui.commands.agent_env import copilot_env, make_codex_overlay, opencode_env, otel_env, without_otel
-from agenttrace_tui.commands.run import attached, command_name, monitor_running, new_session_id, start_command
+from agenttrace_tui.commands.run import attached, child_env, command_name, monitor_running, new_session_id, start_command
 from agenttrace_tui.config import Config
 from agenttrace_tui.runtime.monitor import Monitor
 from agenttrace_tui.runtime.testing import LocalMonitor
@@ -264,6 +264,20 @@ def test_opencode_env_keeps_the_users_inline_config():
     assert got == {"model": "anthropic/claude-sonnet-4-5", "experimental": {"batch_tool": True, "openTelemetry": True}}
     assert opencode_env({"OPENCODE_CONFIG_CONTENT": "{not json"}) == {}
     assert opencode_env({"OPENCODE_CONFIG_CONTENT": "[1]"}) == {}
+
+
+def test_run_gives_kilo_code_the_endpoint_and_leaves_its_own_settings():
+    """Kilo Code (OpenCode's fork) sends its runtime's spans to the otel group's endpoint, its
+    run's session pinned; it names its own service, and its ``experimental.openTelemetry`` is its
+    product analytics' opt-out (not OpenCode's AI SDK switch): the user's configuration is kept."""
+    mine = json.dumps({"experimental": {"openTelemetry": False}})
+    for exe in ("kilo", "/usr/local/bin/kilocode"):
+        env = child_env({"KILO_CONFIG_CONTENT": mine}, [exe, "run", "hi"], "run-kilo-1", otlp_port=4400,
+                        udp_port=None, tcp_port=None, traces_beta=False, name="kilo", codex_home=None)
+        assert env["OTEL_EXPORTER_OTLP_ENDPOINT"] == "http://127.0.0.1:4400"
+        assert env["OTEL_BSP_SCHEDULE_DELAY"] == "200"  # it does not flush its spans at exit
+        assert "agenttrace.session.id=run-kilo-1" in env["OTEL_RESOURCE_ATTRIBUTES"].split(",")
+        assert "OTEL_SERVICE_NAME" not in env and env["KILO_CONFIG_CONTENT"] == mine
 
 
 def test_env_sdk_names_the_socket_when_the_ports_are_off(capsys):

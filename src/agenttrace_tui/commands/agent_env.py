@@ -49,8 +49,11 @@ from pathlib import Path
 from ..normalize.conventions import PINNED_SESSION_KEY
 
 GROUPS = ("otel", "claude", "gemini", "qwen", "opencode", "copilot", "codex", "sdk")
-#: Agent CLIs that name their own service: ``run`` leaves OTEL_SERVICE_NAME alone for them.
-SELF_NAMED = frozenset({"claude", "codex", "gemini", "qwen", "opencode", "copilot"})
+#: Agent CLIs that name their own service: ``run`` leaves OTEL_SERVICE_NAME alone for them (and for
+#: the commands their tools run). Kilo Code (``kilo``, ``kilocode``), OpenCode's fork, names its
+#: service ``opencode``; the ``otel`` group's endpoint is all it reads (its ``experimental.openTelemetry``
+#: is its product analytics' opt-out, not OpenCode's switch: ``run`` leaves its configuration alone).
+SELF_NAMED = frozenset({"claude", "codex", "gemini", "qwen", "opencode", "kilo", "kilocode", "copilot"})
 
 
 def otel_env(otlp_port: int, session_id: str | None = None, service: str | None = None,
