@@ -26,7 +26,14 @@ import pytest
 
 from agenttrace_tui import cli
 from agenttrace_tui.commands.agent_env import copilot_env, make_codex_overlay, opencode_env, otel_env, without_otel
-from agenttrace_tui.commands.run import attached, child_env, command_name, monitor_running, new_session_id, start_command
+from agenttrace_tui.commands.run import (
+    attached,
+    child_env,
+    command_name,
+    monitor_running,
+    new_session_id,
+    start_command,
+)
 from agenttrace_tui.config import Config
 from agenttrace_tui.runtime.monitor import Monitor
 from agenttrace_tui.runtime.testing import LocalMonitor
