@@ -111,7 +111,8 @@ __all__ = [
     "PINNED_SESSION_KEY", "RESOURCE_SESSION_KEYS", "RESPONSE_MODEL_KEYS", "SESSION_KEYS",
     "SUBTREE_USAGE_KEYS", "THINKING_BESIDE_OUTPUT", "GEMINI_BUILTIN_TOOLS", "TOOL_DEFINITION_KEYS", "GEMINI_FEE_TOOLS", "USAGE_OBJECT_KEYS", "RESPONSE_USAGE_KEYS", "GEMINI_USAGE_FIELDS", "USAGE_RECORD_KEY", "USAGE_OBJECT_PATHS", "USAGE_TYPE_PATHS", "USAGE_TYPES_BESIDE",
     "Plan", "all_documented_keys", "cache_beside", "decode_json_strings", "extract_cost", "extract_subtree_usage", "extract_usage_object", "extract_response_usage", "is_usage_record", "thinking_beside", "asks_builtin_tool",
-    "answered_model", "langchain_answered_model", "LANGCHAIN_ANSWERED_KEY", "failed_by_exception", "failed_http_status", "finish_usage",
+    "answered_model", "langchain_answered_model", "LANGCHAIN_ANSWERED_KEY", "CHAIN_ANSWER_INPUT_KEY",
+    "CHAIN_ANSWER_MODEL_KEY", "CHAIN_ANSWER_OUTPUT_KEY", "CHAIN_RESULT_KEYS", "MODEL_PLACEHOLDERS", "langchain_chain_answer", "failed_by_exception", "failed_http_status", "finish_usage",
     "built_on", "framework_hint",
     "parts_from_plan", "plan_for", "resource_scope", "span_client",
 ]
@@ -187,6 +188,60 @@ def langchain_answered_model(attributes: dict[str, Any]) -> str | None:
         if isinstance(name, str) and name.strip():
             return name
     return None
+
+
+#: Where OpenLLMetry's LangChain instrumentation keeps a chain's result on the chain's span
+#: (``{"outputs": ..., "kwargs": ...}``), first found wins. A chain that ends with a chat model
+#: (``prompt | model``: how LangGraph's prebuilt agent calls its model) returns the model's
+#: message, serialized: its ``response_metadata.model_name`` is the model that answered, its
+#: ``usage_metadata`` the call's tokens. A streamed call's own span may name no model (the request
+#: named none: an Azure deployment), the model that answered only here (``langchain_chain_answer``).
+CHAIN_RESULT_KEYS: tuple[str, ...] = ("gen_ai.task.output", "traceloop.entity.output")
+#: The keys the model that answered and the tokens of that message are kept under, on the chain's
+#: span (the result itself is cut to 4 KiB with the other free attributes): the store gives the
+#: model to the model call the chain ran that names none (``store.calls.chain_answered``).
+CHAIN_ANSWER_MODEL_KEY = "agenttrace.answer.model"
+CHAIN_ANSWER_INPUT_KEY = "agenttrace.answer.input_tokens"
+CHAIN_ANSWER_OUTPUT_KEY = "agenttrace.answer.output_tokens"
+#: What an instrumentation names a model call's model when it knows none: OpenLLMetry's LangChain
+#: one, for a chat model whose request names no model (an ``AzureChatOpenAI`` deployment) and whose
+#: answer it does not read (streamed: no ``llm_output``). No model is called that.
+MODEL_PLACEHOLDERS: frozenset[str] = frozenset({"unknown"})
+#: How the chain results ``langchain_chain_answer`` reads start (a chain's result that is one message).
+_CHAIN_MESSAGE_HEAD = '{"outputs": {'
+#: LangChain's classes of a model's answer message, as serialized (``id``'s last item).
+_AI_MESSAGE_CLASSES = frozenset({"AIMessage", "AIMessageChunk"})
+
+
+def langchain_chain_answer(attributes: dict[str, Any], keys: tuple[str, ...]) -> tuple[str, int | None, int | None] | None:
+    """The model that answered, and the input and output tokens, of the one answer message that
+    a chain's result (the first of ``keys``, ``CHAIN_RESULT_KEYS`` present) is, else None: a chain
+    whose result is anything else (a graph's state, a list of messages, text) names no call's model."""
+    value = attributes.get(keys[0])
+    if not isinstance(value, str) or not value.startswith(_CHAIN_MESSAGE_HEAD):
+        return None
+    try:
+        got = msgspec.json.decode(value)
+    except msgspec.DecodeError:
+        return None
+    msg = got.get("outputs") if isinstance(got, dict) else None
+    if not isinstance(msg, dict):
+        return None
+    cls = msg.get("id")
+    if msg.get("lc") is not None and isinstance(cls, list) and cls and cls[-1] in _AI_MESSAGE_CLASSES:
+        fields = msg.get("kwargs")  # serialized
+    else:
+        fields = msg if msg.get("type") in ("ai", "AIMessageChunk") else None  # as its fields
+    if not isinstance(fields, dict):
+        return None
+    meta = fields.get("response_metadata")
+    name = meta.get("model_name") if isinstance(meta, dict) else None
+    if not isinstance(name, str) or not name.strip() or name in MODEL_PLACEHOLDERS:
+        return None
+    usage = fields.get("usage_metadata")
+    tokens = [usage.get(k) if isinstance(usage, dict) else None for k in ("input_tokens", "output_tokens")]
+    inp, out = (t if isinstance(t, int) and not isinstance(t, bool) else None for t in tokens)
+    return name, inp, out
 
 
 def answered_model(attributes: dict[str, Any], asked: str | None) -> str | None:
@@ -874,7 +929,7 @@ class Plan:
     """
 
     __slots__ = ("rows", "kind", "messages", "subtree", "usage_object", "response_usage", "cost", "keys", "fast",
-                 "session_keys", "json_values", "host")
+                 "session_keys", "json_values", "host", "chain_result")
 
     def __init__(self, keys: tuple[str, ...]) -> None:
         self.keys = keys
@@ -901,6 +956,8 @@ class Plan:
         self.json_values = tuple(k for k in keys if k in JSON_VALUE_KEYS)
         #: The ``HOST_KEYS`` present, in their order (usually none).
         self.host = tuple(k for k in HOST_KEYS if k in present)
+        #: The ``CHAIN_RESULT_KEYS`` present, in their order (OpenLLMetry's LangChain chain spans).
+        self.chain_result = tuple(k for k in CHAIN_RESULT_KEYS if k in present)
 
 
 _PLANS: dict[tuple[str, ...], Plan] = {}
@@ -957,6 +1014,7 @@ def all_documented_keys() -> set[str]:
     keys.update(SESSION_KEYS)
     keys.update(HTTP_STATUS_KEYS)
     keys.update(RESPONSE_MODEL_KEYS)
+    keys.update(CHAIN_RESULT_KEYS)
     keys.update(FAILED_BY_EXCEPTION_KEYS)
     keys.add(PINNED_SESSION_KEY)
     keys.update(INSTANCE_KEYS)

@@ -146,6 +146,15 @@ def build_span(
         plan = cv.plan_for(attrs)
     if plan.json_values:
         cv.decode_json_strings(attrs, plan.json_values)
+    if plan.chain_result and (answer := cv.langchain_chain_answer(attrs, plan.chain_result)) is not None:
+        # The model that answered the chat model call a chain ran, and its tokens: kept (the result
+        # is cut below) for the store to name that call by, when it names no model itself.
+        model, inp, out = answer
+        attrs[cv.CHAIN_ANSWER_MODEL_KEY] = model
+        if inp is not None:
+            attrs[cv.CHAIN_ANSWER_INPUT_KEY] = inp
+        if out is not None:
+            attrs[cv.CHAIN_ANSWER_OUTPUT_KEY] = out
     if not raw_events and try_fast:
         fast = plan.fast
         if fast is None:
@@ -727,6 +736,7 @@ class _FastPlan:
     @staticmethod
     def make(plan: cv.Plan) -> Any:
         if (plan.messages or plan.subtree or plan.usage_object or plan.response_usage or plan.cost or plan.json_values
+                or plan.chain_result
                 or cv.RENDERED_NAME_KEY in plan.keys):
             return _NO_FAST
         rows = []

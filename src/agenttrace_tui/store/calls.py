@@ -98,6 +98,14 @@ here prices or estimates: enrichment runs after, on the merged span.
   call whichever arrives first (the gateway's names the route it served,
   ``http.route``); the other stays in its tree as a plain span naming it
   (``StoreUpsert._call_elsewhere``).
+* **A call named by the chain around it.** OpenLLMetry's LangChain instrumentation names a chat
+  model call whose request names no model (an ``AzureChatOpenAI`` deployment) ``unknown``
+  (``cv.MODEL_PLACEHOLDERS``), and streamed it never reads the answer's model; LangChain's
+  result on the chain span around it (a task, ``prompt | model``: the model's answer message) names the
+  model that answered (``cv.CHAIN_ANSWER_MODEL_KEY``, read in normalisation). The store gives
+  that model to the call (``chain_answered``): the chain's only model call, within its time,
+  naming none, its tokens the answer's where both report them; the call carries
+  ``MODEL_FROM`` (the chain span's id) and is priced as that model. Either may arrive first.
 * **Calls recorded onto one span are apart.** A model call's inference details
   record (``gen_ai.client.inference.operation.details``: one per call) names
   the span the call ran in. When that span is a model call reporting usage
@@ -165,6 +173,9 @@ DEEP_BETWEEN = 2
 #: Attribute on a stored model call's span whose call was folded, after it was stored, into the
 #: span of the call it is nested in (``deep_nested_pair``): the id of that span.
 FOLDED_INTO = "agenttrace.folded_into"
+#: Attribute on a model call's span whose model the chain span around it named
+#: (``chain_answered``): that span's id.
+MODEL_FROM = "agenttrace.model_from"
 #: Slack when one report must lie within the other's time (one process, one clock: none).
 CLOCK_NS = 0
 #: How far apart two reports of one call may start or end.
@@ -419,6 +430,42 @@ def _unnamed_nested(trace: TraceEntry, span: Span) -> Span | None:
         if child is not None and _unnamed_twins(span, child):
             return child
     return None
+
+
+def names_no_model(span: Span) -> bool:
+    """A model call whose span names no model, or only an instrumentation's placeholder for none."""
+    llm = span.llm
+    return span.kind is _LLM and (llm is None or not llm.model or llm.model in cv.MODEL_PLACEHOLDERS)
+
+
+def chain_answered(trace: TraceEntry, chain: Span) -> tuple[Span, str] | None:
+    """The model call of ``trace`` that ``chain``'s answer (``cv.CHAIN_ANSWER_MODEL_KEY``: LangChain's
+    result of a chain that ends with a chat model) was the answer of, and the model that answered
+    it: the chain's only model call among its children stored so far, naming no model
+    (``names_no_model``), within the chain's time, its input and output tokens the answer's where
+    both report them; else None. A chain that ran two model calls says which one answered only by
+    the tokens: none is named then."""
+    a = chain.attributes
+    model = a.get(cv.CHAIN_ANSWER_MODEL_KEY)
+    if not isinstance(model, str) or not model:
+        return None
+    found: Span | None = None
+    for cid in trace.children.get(chain.span_id, ()):
+        child = trace.spans.get(cid)
+        if child is None or child.kind is not _LLM:
+            continue
+        if found is not None:
+            return None
+        found = child
+    if found is None or not names_no_model(found) or not within(chain, found):
+        return None
+    u = found.usage
+    if u is not None and not u.estimated:
+        for key, count in ((cv.CHAIN_ANSWER_INPUT_KEY, u.input), (cv.CHAIN_ANSWER_OUTPUT_KEY, u.output)):
+            said = a.get(key)
+            if said is not None and said != count:
+                return None
+    return found, model
 
 
 def has_call_id(span: Span) -> bool:

@@ -35,7 +35,8 @@ from typing import Any
 
 import msgspec
 
-from ..model import Span, SpanEnd, SpanKind, Status
+from ..model import LlmInfo, Span, SpanEnd, SpanKind, Status
+from ..normalize.conventions import CHAIN_ANSWER_MODEL_KEY
 from .aggregates import EndTally
 from .aggregates import counted as counted_of
 from .calls import (
@@ -47,6 +48,7 @@ from .calls import (
     ID_RULE,
     LOGFIRE_SPAN_TYPE,
     MERGED_BY,
+    MODEL_FROM,
     NESTED_ELSEWHERE_RULE,
     REBUILT,
     REBUILT_PROMPT,
@@ -55,6 +57,7 @@ from .calls import (
     USAGE_FROM,
     call_keys,
     calls_recorded_on,
+    chain_answered,
     deep_nested_pair,
     deep_outer,
     deep_twins,
@@ -99,6 +102,7 @@ _ERROR = Status.ERROR
 NESTED_ELSEWHERE_TRACES = 8
 _CUSTOM = SpanKind.CUSTOM
 _TOOL = SpanKind.TOOL_EXECUTION
+_TASK = SpanKind.TASK
 
 log = logging.getLogger(__name__)
 
@@ -179,6 +183,7 @@ class SpanUpserts(StoreIndex):
         upsert = self._upsert_span
         root_usage_calls = self._root_usage_calls
         root_calls, nested_calls, failed_calls = self._root_calls, self._nested_calls, self._failed_calls
+        answer_key = CHAIN_ANSWER_MODEL_KEY
         last = None  # the trace of the previous span stored here (None after any other step)
         session: SessionEntry | None = None
         recorded: tuple[Span, ...] | list[Span] = ()  # calls recorded onto the span, rebuilt (store.calls)
@@ -417,6 +422,17 @@ class SpanUpserts(StoreIndex):
                     and span.parent_span_id is not None
                     and (found := self._root_call_elsewhere(span, usage_key)) is not None):
                 self._fold_root_into(trace, span, *found)
+                last = None
+            # A model call named by LangChain's answer on the chain span around it, a task
+            # (``calls.chain_answered``), whichever of the two came last. (The kind first: an identity
+            # test, where the attribute's is a dict lookup.)
+            if kind is _LLM:
+                if (parent is not None and parent.kind is _TASK and answer_key in parent.attributes
+                        and (answered := chain_answered(trace, parent)) is not None):
+                    self._name_by_chain(trace, parent, *answered)
+                    last = None
+            elif kind is _TASK and answer_key in span.attributes and (answered := chain_answered(trace, span)) is not None:
+                self._name_by_chain(trace, span, *answered)
                 last = None
         return i
 
@@ -700,6 +716,28 @@ class SpanUpserts(StoreIndex):
                 self._fold_stored(trace, *pair)
             elif (pair := served_nested_pair(trace, new)) is not None:
                 self._fold_stored(trace, *pair, SERVED_FAILED_RULE)
+        # A model call named by LangChain's answer on the chain span around it (``calls.chain_answered``).
+        chain = trace.spans.get(new.parent_span_id) if kind is _LLM and new.parent_span_id is not None else new
+        if (chain is not None and chain.kind is _TASK and CHAIN_ANSWER_MODEL_KEY in chain.attributes
+                and (answered := chain_answered(trace, chain)) is not None):
+            self._name_by_chain(trace, chain, *answered)
+
+    def _name_by_chain(self, trace: TraceEntry, chain: Span, call: Span, model: str) -> None:
+        """Give ``call``, a stored model call naming no model, the model that answered it as the
+        chain span around it (``chain``) names it (``calls.chain_answered``): the call is stored
+        again with that model and ``MODEL_FROM``, priced anew, and the totals count it so."""
+        span_id = call.span_id
+        running = trace.counted_running
+        counted = running.pop(span_id, None) if running else None
+        if span_id not in trace.pending:
+            # What the totals count for it until the next fold, which counts it anew.
+            trace.pending[span_id] = counted if counted is not None else counted_of(call)
+        self._agg_dirty[trace.trace_id] = trace
+        llm = msgspec.structs.replace(call.llm, model=model) if call.llm is not None else LlmInfo(model=model)
+        new = msgspec.structs.replace(call, llm=llm, attributes={**call.attributes, MODEL_FROM: chain.span_id})
+        self._intern_parts(new)
+        trace.spans[span_id] = new
+        self._stored(trace, self.sessions[trace.session_id], new)
 
     def _fold_stored(self, trace: TraceEntry, outer: Span, inner: Span, rule: str = DEEP_NESTED_RULE) -> None:
         """Fold ``inner``, a stored model call, into ``outer``, the stored model call it reports
