@@ -154,6 +154,10 @@ CLIENTS: dict[str, Client] = {
     # Streamed (streaming=True, stream_usage=True): OpenInference names each call by the deployment, the model that
     # answered only in LangChain's result (output.value), where the monitor reads it to price the call.
     "langchain_azure_openinference_stream": Client(),
+    # The same streamed agent with OpenLLMetry's LangChain and OpenAI instrumentations: the request names no model (the
+    # deployment only), so its chat span names the model "unknown", and streamed (no llm_output) never replaces it; the
+    # model that answered is only in LangChain's result on the chain span around it, where the monitor reads it.
+    "langchain_openllmetry_stream": Client(),
     # LangGraph.js with OpenInference's LangChain.js instrumentation (manuallyInstrument on the callbacks manager).
     "langgraph_js": Client(),
     # LiteLLM names the model "openai/gpt-4o-mini". ADK's message text is in a log record naming
@@ -666,7 +670,7 @@ FRAMEWORKS = {"crewai": "crewai", "crewai_openllmetry": "crewai", "crewai_anthro
               "langchain_anthropic_openinference": "langchain", "langchain_anthropic_openllmetry": "langchain",
               "langchain_gemini_openinference": "langchain", "langchain_gemini_openllmetry": "langchain",
               "langchain_azure_openinference": "langchain", "langchain_azure_openllmetry": "langchain",
-              "langchain_azure_openinference_stream": "langchain",
+              "langchain_azure_openinference_stream": "langchain", "langchain_openllmetry_stream": "langchain",
               "google_adk": "google-adk", "google_adk_anthropic": "google-adk",
               "google_adk_gemini": "google-adk", "google_adk_openinference": "google-adk", "google_adk_js": "google-adk", "pydantic_ai": "pydantic-ai",
               "pydantic_ai_anthropic": "pydantic-ai", "pydantic_ai_openinference": "pydantic-ai",
