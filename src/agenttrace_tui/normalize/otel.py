@@ -736,8 +736,7 @@ class _FastPlan:
     @staticmethod
     def make(plan: cv.Plan) -> Any:
         if (plan.messages or plan.subtree or plan.usage_object or plan.response_usage or plan.cost or plan.json_values
-                or plan.chain_result
-                or cv.RENDERED_NAME_KEY in plan.keys):
+                or plan.chain_result or cv.RENDERED_NAME_KEY in plan.keys):
             return _NO_FAST
         rows = []
         for part, field, conv, keys in plan.rows:
