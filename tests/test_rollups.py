@@ -133,6 +133,44 @@ def test_per_tool_attribution_on_a_fixture_trace() -> None:
     assert [x.name for x in st.tool_costs()][:2] == ["write_file", "read_file"]  # costliest first
 
 
+def test_a_tool_beside_the_model_calls_subtrees_is_charged_to_the_calls_around_it() -> None:
+    # LangGraph's shape: the agent node runs the model (inside a chain), the tools node the tool;
+    # no model call is the tool's sibling or ancestor. Before: the tool read 0 decided, 0 consumed.
+    # Two such agents run side by side under one root: each tool is its own agent's.
+    spans: list[Span] = [sp("root", None, SpanKind.AGENT, 0, 20)]
+    for i, (agent, tool_name) in enumerate((("a", "get_weather"), ("b", "search"))):
+        off = i * 0.5  # b's steps start a little after a's: a's tool sees b's first call started before it
+        spans += [
+            sp(f"{agent}-graph", "root", SpanKind.AGENT, off, 10 + off),
+            sp(f"{agent}-node1", f"{agent}-graph", SpanKind.TASK, off, 2 + off),
+            sp(f"{agent}-chain1", f"{agent}-node1", SpanKind.TASK, off, 2 + off),
+            llm(f"{agent}-llm1", f"{agent}-chain1", off, 1.8 + off, 0.10 * (i + 1), tokens=1000 * (i + 1)),
+            sp(f"{agent}-tools", f"{agent}-graph", SpanKind.TASK, 2.2 + off, 3 + off),
+            tool(f"{agent}-tool", f"{agent}-tools", 2.3 + off, 2.9 + off, tool_name),
+            sp(f"{agent}-node2", f"{agent}-graph", SpanKind.TASK, 3.2 + off, 5 + off),
+            llm(f"{agent}-llm2", f"{agent}-node2", 3.3 + off, 4.8 + off, 0.20 * (i + 1), tokens=2000 * (i + 1)),
+        ]
+    rows = {r.name: r for r in fed(spans).tool_costs()}
+    w, s = rows["get_weather"], rows["search"]
+    assert (w.decided_cost, w.consumed_cost) == (pytest.approx(0.10), pytest.approx(0.20))
+    assert (w.decided_tokens, w.consumed_tokens) == (1000, 2000)
+    assert (s.decided_cost, s.consumed_cost) == (pytest.approx(0.20), pytest.approx(0.40))
+
+
+def test_a_tool_of_one_step_tree_is_consumed_by_the_next_steps_call() -> None:
+    # OpenCode reports each step of a turn as a tree of its own in one trace: the call that
+    # consumed the tool's result is in the next step's tree (the trace is the widest scope).
+    spans = [
+        sp("step1", None, SpanKind.TASK, 0, 3),
+        llm("llm1", "step1", 0, 1, 0.10, tokens=1000),
+        tool("bash", "step1", 1.1, 2.0, "bash", call_id="call_1"),
+        sp("step2", None, SpanKind.TASK, 4, 6),
+        llm("llm2", "step2", 4, 5, 0.20, tokens=2000),
+    ]
+    (row,) = fed(spans).tool_costs()
+    assert (row.decided_tokens, row.consumed_tokens) == (1000, 2000)
+
+
 def test_tool_attribution_updates_when_the_trace_changes() -> None:
     st = fed(fixture_trace())
     before = {r.name: r.consumed_cost for r in st.tool_costs("s1")}
@@ -144,7 +182,10 @@ def test_tool_attribution_updates_when_the_trace_changes() -> None:
         ]
     )
     after = {r.name: r for r in st.tool_costs("s1")}
-    assert after["shell"].consumed_cost == pytest.approx(1.0)
+    # llm5 is the first model call after both shell and calc ended, in the agent around them
+    # (calc's own siblings hold none): it consumed the two, half each.
+    assert after["shell"].consumed_cost == pytest.approx(0.5)
+    assert after["calculator"].consumed_cost == pytest.approx(0.5)
     assert st.tool_costs("no-such-session") == []
 
 

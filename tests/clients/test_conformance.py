@@ -48,7 +48,7 @@ from recording import read_body
 from agenttrace_tui.cli import main as cli_main
 from agenttrace_tui.config import Config
 from agenttrace_tui.enrich.prices import LOCAL_RUNTIMES, local_reason
-from agenttrace_tui.model import SpanKind, Status
+from agenttrace_tui.model import INTERNAL_ATTR, SpanKind, Status
 from agenttrace_tui.normalize import conventions as cv
 from agenttrace_tui.runtime.monitor import Monitor
 
@@ -909,7 +909,7 @@ def test_kilo_code_runtime_counts_its_tool_call_and_failed_step(replays: Any) ->
     totals = rp.store.sessions[failed].totals
     assert (totals.errors, totals.llm_calls, totals.tokens) == (1, 0, 0)
     (step,) = [s for t in rp.store.traces_of(failed) for s in t.spans.values() if s.status is Status.ERROR
-               and not s.attributes.get("agenttrace.internal")]
+               and not s.attributes.get(INTERNAL_ATTR)]
     assert step.name == "SessionProcessor.incompleteAttempt" and "scripted error" in (step.status_message or "")
 
 
@@ -997,6 +997,33 @@ def test_errors_are_marked(name: str, replays: Any) -> None:
         if client.one_error_per_turn:
             assert len(errors) == 1
         assert all(not counted(s) for s in errors), "a failed call has tokens"
+
+
+#: Clients whose tool calls no model call of their trace started before: Codex's response-handling
+#: span (its model call) starts a moment after the tool call it runs.
+TOOL_DECIDED_ELSEWHERE = {"codex", "codex-json", "codex-run"}
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_each_tool_call_is_charged_to_the_model_call_that_asked_for_it(name: str, replays: Any) -> None:
+    # Before: every LangChain, LangGraph, LlamaIndex and DSPy recording read 0 for its tool
+    # ("tools by LLM cost"), the model calls being in other subtrees than the tool (the agent node's,
+    # the tools node's); the AI SDK, Strands, Mastra and the Agents SDK read no consumer.
+    rp = replays(name)
+    for sid in {s for run in reported_runs(rp.manifest) for s in rp.sessions[run["label"]]}:
+        rows = {r.name: r for r in rp.store.tool_costs(sid) if r.calls}
+        for trace in rp.store.traces_of(sid):
+            spans = list(trace.spans.values())
+            calls = sorted((s for s in spans if s.kind is SpanKind.LLM_CALL and counted(s)), key=lambda s: s.start_ns)
+            tools = [s for s in spans if s.kind is SpanKind.TOOL_EXECUTION and s.tool is not None and s.tool.name
+                     and not s.attributes.get(INTERNAL_ATTR)]
+            for t in tools:
+                if name in TOOL_DECIDED_ELSEWHERE or not any(c.start_ns <= t.start_ns for c in calls):
+                    continue
+                row = rows[t.tool.name]  # type: ignore[union-attr]
+                assert row.decided_tokens > 0, f"{t.tool.name}: no model call decided it"  # type: ignore[union-attr]
+                if t.end_ns is not None and any(c.start_ns >= t.end_ns for c in calls):
+                    assert row.consumed_tokens > 0, f"{t.tool.name}: no model call consumed it"  # type: ignore[union-attr]
 
 
 def _genai_price(model: str, usage: dict[str, int], start_ns: int, provider: str | None = None,

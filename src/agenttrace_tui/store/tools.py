@@ -127,6 +127,7 @@ def attribute_trace(trace: TraceEntry) -> dict[str, ToolCost]:
 
     decided: dict[str, list[Span]] = {}  # llm span id -> tools it decided
     consumed: dict[str, list[Span]] = {}
+    below: dict[str | None, list[Span]] | None = None  # made when a tool first needs it (_llms_below)
     for t in tools:
         siblings = llms_by_parent.get(t.parent_span_id, ())
         decider: Span | None = None
@@ -154,13 +155,26 @@ def attribute_trace(trace: TraceEntry) -> dict[str, ToolCost]:
                     break
                 pid = p.parent_span_id
                 seen += 1
-        if decider is not None:
-            decided.setdefault(decider.span_id, []).append(t)
+        consumer: Span | None = None
         if t.end_ns is not None:
             for s in siblings:
                 if s.start_ns >= t.end_ns and s is not decider:
-                    consumed.setdefault(s.span_id, []).append(t)
+                    consumer = s
                     break
+        if decider is None or (consumer is None and t.end_ns is not None):
+            # The model calls sit beside the tool in subtrees of their own (LangGraph's agent
+            # node runs the model, its tools node the tool; the AI SDK and ADK for TypeScript
+            # run it inside the step that asked for it, the next step beside that one): the
+            # nearest scope around the tool that holds one (``_scope_calls``).
+            if below is None:
+                below = _llms_below(spans, llms_by_parent)
+            scoped_decider, scoped_consumer = _scope_calls(spans, below, t, decider)
+            decider = decider or scoped_decider
+            consumer = consumer or scoped_consumer
+        if decider is not None:
+            decided.setdefault(decider.span_id, []).append(t)
+        if consumer is not None:
+            consumed.setdefault(consumer.span_id, []).append(t)
 
     out: dict[str, ToolCost] = {}
 
@@ -200,6 +214,70 @@ def attribute_trace(trace: TraceEntry) -> dict[str, ToolCost]:
                     marked.add(t.span_id)
                     r.estimated += 1
     return out
+
+
+#: How far up a span's ancestors the scope rule looks (ids may form a cycle; real trees are shallow).
+MAX_SCOPE_DEPTH = 64
+
+
+def _ancestor_ids(spans: dict[str, Span], span: Span) -> list[str]:
+    """The ids of ``span``'s stored ancestors, its parent first (at most ``MAX_SCOPE_DEPTH``)."""
+    out: list[str] = []
+    pid = span.parent_span_id
+    while pid is not None and len(out) < MAX_SCOPE_DEPTH:
+        p = spans.get(pid)
+        if p is None or pid in out:
+            break
+        out.append(pid)
+        pid = p.parent_span_id
+    return out
+
+
+def _llms_below(spans: dict[str, Span], llms_by_parent: dict[str | None, list[Span]]) -> dict[str | None, list[Span]]:
+    """Span id -> the model calls in its subtree, by start; None -> all of the trace's."""
+    below: dict[str | None, list[Span]] = {}
+    for group in llms_by_parent.values():
+        for s in group:
+            for a in (*_ancestor_ids(spans, s), None):
+                got = below.get(a)
+                if got is None:
+                    below[a] = [s]
+                else:
+                    got.append(s)
+    for group in below.values():
+        group.sort(key=lambda s: s.start_ns)
+    return below
+
+
+def _scope_calls(spans: dict[str, Span], below: dict[str | None, list[Span]], t: Span,
+                 decider: Span | None) -> tuple[Span | None, Span | None]:
+    """The model calls that decided and consumed tool call ``t`` when its siblings and
+    ancestors say nothing: in the nearest span around ``t`` whose subtree holds a model call
+    (outside ``t``'s own) that started at or before ``t``, the last such call; in the nearest
+    one whose subtree holds one that started at or after ``t`` ended (other than ``decider``),
+    the first such call. The trace is the outermost scope (OpenCode reports each step of a
+    turn as a tree of its own)."""
+    inside = {s.span_id for s in below.get(t.span_id, ())}  # (a tool seldom runs model calls)
+    found: Span | None = None
+    consumer: Span | None = None
+    for a in (*_ancestor_ids(spans, t), None):
+        group = below.get(a)
+        if not group:
+            continue
+        if found is None:
+            for s in group:
+                if s.start_ns > t.start_ns:
+                    break
+                if s.span_id not in inside:
+                    found = s
+        if consumer is None and t.end_ns is not None:
+            for s in group:
+                if s.start_ns >= t.end_ns and s is not decider and s is not found and s.span_id not in inside:
+                    consumer = s
+                    break
+        if found is not None and (consumer is not None or t.end_ns is None):
+            break
+    return found, consumer
 
 
 def trace_tools(trace: TraceEntry) -> dict[str, ToolCost]:
