@@ -318,6 +318,9 @@ CLIENTS: dict[str, Client] = {
     "claude-agent-sdk": Client(text=False, one_error_per_turn=True),
     # The same agent also traced by OpenInference's Claude Agent SDK instrumentor (its AGENT span sums the turn).
     "claude_agent_sdk_openinference": Client(text=False, one_error_per_turn=True),
+    # The Claude Agent SDK for TypeScript (the CLI its platform package ships) traced by OpenInference's JS
+    # instrumentation: its AGENT span sums the turn from the SDK's result message, its TOOL span the Bash call.
+    "claude_agent_sdk_ts_openinference": Client(text=False, one_error_per_turn=True),
     # Claude Code on Amazon Bedrock (InvokeModel, inference profile ids); its model probe is usage_not_reported.
     "claude-code-bedrock": Client(text=False, one_error_per_turn=True),
     # The telemetry of the runs whose transcripts tests/test_history_claude_recorded.py imports (plus a sub-agent run).

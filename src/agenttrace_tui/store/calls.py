@@ -98,6 +98,13 @@ here prices or estimates: enrichment runs after, on the merged span.
   call whichever arrives first (the gateway's names the route it served,
   ``http.route``); the other stays in its tree as a plain span naming it
   (``StoreUpsert._call_elsewhere``).
+* **A tool call reported in two traces.** An instrumentation's tool span naming no call
+  id and a tool span rebuilt from the client's log events naming one, in one session, the
+  same tool with the same arguments (``loose_tool_key``) running at the same time, are one
+  call, whichever arrives first (``StoreUpsert._tool_elsewhere``): OpenInference's Claude
+  Agent SDK instrumentation for TypeScript reports each tool call the Claude Code CLI
+  reports too, and the CLI's events are a trace of their own (the SDK starts the CLI
+  outside the agent span).
 * **A call named by the chain around it.** OpenLLMetry's LangChain instrumentation names a chat
   model call whose request names no model (an ``AzureChatOpenAI`` deployment) ``unknown``
   (``cv.MODEL_PLACEHOLDERS``), and streamed it never reads the answer's model; LangChain's
@@ -124,6 +131,7 @@ here prices or estimates: enrichment runs after, on the merged span.
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -160,6 +168,9 @@ UNNAMED_NESTED_RULE = "model call, the only one in a model call naming no model"
 DEEP_NESTED_RULE = "model call nested, through spans that are no model call, in a model call of the same model"
 NESTED_ELSEWHERE_RULE = "model call nested in a model call of the same model, in another trace"
 NESTED_TOOL_RULE = "tool call nested in a call of the same tool"
+#: A tool call an instrumentation reports naming no call id, and the client's log events report
+#: naming one, the same tool with the same arguments at the same time (``loose_tool_key``).
+TOOL_ELSEWHERE_RULE = "same tool, arguments and time as the call's report from log events"
 STREAM_RULE = "logfire streaming response of the same request"
 SERVED_FAILED_RULE = "failed model call a gateway served, in a failed model call of the same model"
 FAILED_REPORTS_RULE = "failed model call of the same model beside it, under another name (one refused request)"
@@ -289,6 +300,32 @@ def same_tool_call(a: Span, b: Span) -> bool:
     its own part of the tree; OpenCode's ``Tool.execute`` beside it, ending a moment after
     it). A call retried under its id runs after the failed attempt, not during it."""
     return two_reporters(a, b) or _overlap(a, b)
+
+
+def loose_tool_key(span: Span) -> tuple[bool, str, str] | None:
+    """For a tool span that may be one of two reports of a tool call in two traces, (rebuilt,
+    tool name, its arguments as canonical JSON): a span rebuilt from log events naming its call
+    id (Claude Code's ``tool_result``), or an instrumentation's naming none (OpenInference's
+    Claude Agent SDK instrumentation for TypeScript, whose hooks know the call id and send none,
+    and which starts the CLI outside its agent span's context, so the CLI's events are a trace of
+    their own). None for any other span, or one with no arguments: nothing else tells the call."""
+    tool = span.tool
+    if tool is None or not tool.name or not tool.input_preview:
+        return None
+    rebuilt = REBUILT in span.attributes
+    if rebuilt != bool(tool.call_id):
+        return None
+    args = tool.input_preview
+    try:
+        args = json.dumps(json.loads(args), sort_keys=True, separators=(",", ":"))
+    except ValueError:
+        pass
+    return rebuilt, tool.name, args
+
+
+def tools_overlap(a: Span, b: Span) -> bool:
+    """Two tool spans running at the same time (each of some length)."""
+    return _overlap(a, b)
 
 
 def _overlap(a: Span, b: Span) -> bool:

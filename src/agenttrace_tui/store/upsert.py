@@ -54,6 +54,7 @@ from .calls import (
     REBUILT_PROMPT,
     SERVED_FAILED_RULE,
     SERVED_KEY,
+    TOOL_ELSEWHERE_RULE,
     USAGE_FROM,
     call_keys,
     calls_recorded_on,
@@ -64,6 +65,7 @@ from .calls import (
     find_twin,
     fold_into,
     has_call_id,
+    loose_tool_key,
     nested_elsewhere,
     remember,
     same_call,
@@ -71,6 +73,7 @@ from .calls import (
     same_tool_call,
     scope_usage,
     served_nested_pair,
+    tools_overlap,
     two_reporters,
     usage_key,
     within,
@@ -195,6 +198,11 @@ class SpanUpserts(StoreIndex):
             tid = span.trace_id
             trace = traces.get(tid)
             sid = span.session_id
+            if (span.kind is _TOOL and (trace is None or (span.span_id not in trace.spans and not trace.aliases))
+                    and (told := self._tool_elsewhere(span)) is not None):
+                self._fold_across(span, *told)
+                last = None
+                continue
             if trace is None:
                 if span.kind is _LLM and span.parent_span_id is None:
                     elsewhere = self._report_elsewhere(span)
@@ -605,6 +613,12 @@ class SpanUpserts(StoreIndex):
         when the batch path searched already (nothing changes between its search and this one)."""
         trace = self.traces.get(span.trace_id)
         sid = span.session_id
+        if (twin is None and span.kind is _TOOL
+                and (trace is None or (span.span_id not in trace.spans
+                                       and not (trace.aliases and span.span_id in trace.aliases)))
+                and (told := self._tool_elsewhere(span)) is not None):
+            self._fold_across(span, *told)
+            return
         if trace is None:
             if twin is None and span.kind is _LLM and span.parent_span_id is None:
                 elsewhere = self._report_elsewhere(span)
@@ -806,6 +820,36 @@ class SpanUpserts(StoreIndex):
                     and trace.session_id == (span.session_id or DEFAULT_SESSION) and same_call(old, span)):
                 return trace, old, SAME_RESPONSE_RULE
         return self._nested_elsewhere(span)
+
+    def _tool_elsewhere(self, span: Span) -> tuple[TraceEntry, Span, str] | None:
+        """The stored tool call that this new tool span reports again, and the rule: a tool call
+        of the same session, the same tool with the same arguments, running at the same time,
+        one of the two rebuilt from log events naming its call id and the other an
+        instrumentation's naming none (``calls.loose_tool_key``), each folded with one other at
+        most. OpenInference's Claude Agent SDK instrumentation for TypeScript reports the tool
+        calls of the Claude Code CLI the SDK runs, which reports them too, in a trace of its own:
+        shown twice, before. Else the span is noted for the other report, which may come later."""
+        key = loose_tool_key(span)
+        if key is None:
+            return None
+        rebuilt, name, args = key
+        sid = span.session_id or DEFAULT_SESSION
+        where_key = (sid, name, args)
+        others = self._unnamed_tools if rebuilt else self._rebuilt_tools
+        where = others.get(where_key)
+        if where is not None:
+            trace = self.traces.get(where[0])
+            old = trace.spans.get(where[1]) if trace is not None else None
+            if (trace is not None and old is not None and old.kind is _TOOL and trace.session_id == sid
+                    and old.span_id != span.span_id and tools_overlap(old, span)):
+                del others[where_key]  # one report of each reporter: a third is another call
+                return trace, old, TOOL_ELSEWHERE_RULE
+        own = self._rebuilt_tools if rebuilt else self._unnamed_tools
+        own.pop(where_key, None)  # the latest call of a key, last in order
+        if len(own) >= MAX_ROOT_CALLS:
+            del own[next(iter(own))]
+        own[where_key] = (span.trace_id, span.span_id)
+        return None
 
     def _nested_elsewhere(self, span: Span) -> tuple[TraceEntry, Span, str] | None:
         """``_report_elsewhere``'s second rule: among the session's ``NESTED_ELSEWHERE_TRACES``
