@@ -690,7 +690,9 @@ FRAMEWORKS = {"crewai": "crewai", "crewai_openllmetry": "crewai", "crewai_anthro
               "agno_openllmetry": "agno", "agno_anthropic": "agno", "agno_bedrock": "agno",
               "agno_bedrock_openllmetry": "agno",
               "smolagents_anthropic": "smolagents", "smolagents_anthropic_litellm": "smolagents",
-              "mastra": "mastra", "mastra_anthropic": "mastra", "autogen_anthropic": "autogen"}
+              "mastra": "mastra", "mastra_anthropic": "mastra", "autogen_anthropic": "autogen",
+              # The Claude Agent SDK runs Claude Code, whose events name it (as `claude-agent-sdk`'s).
+              "claude_agent_sdk_ts_openinference": "claude-code"}
 
 
 @pytest.mark.parametrize(("name", "framework"), FRAMEWORKS.items())
