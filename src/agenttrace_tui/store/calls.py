@@ -131,9 +131,10 @@ here prices or estimates: enrichment runs after, on the merged span.
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
+
+import msgspec
 
 from ..model import INTERNAL_ATTR, LlmInfo, Span, SpanEvent, SpanKind, Status, TokenUsage
 from ..normalize import conventions as cv
@@ -317,8 +318,9 @@ def loose_tool_key(span: Span) -> tuple[bool, str, str] | None:
         return None
     args = tool.input_preview
     try:
-        args = json.dumps(json.loads(args), sort_keys=True, separators=(",", ":"))
-    except ValueError:
+        # Canonical (the two reporters write their JSON apart); msgspec: a tool span pays this.
+        args = msgspec.json.encode(msgspec.json.decode(args), order="sorted").decode()
+    except msgspec.DecodeError:
         pass
     return rebuilt, tool.name, args
 
