@@ -693,3 +693,29 @@ async def test_the_cost_pane_attributes_a_preloaded_store_a_slice_per_draw_to_th
                                       app.cost.content_width, app.budget)
         assert "attributing" not in shown and "grep" in shown
         assert shown == want.plain
+
+
+async def test_a_message_of_several_lines_reads_as_lines_in_the_detail():
+    # Before: a failed call's exception and traceback (LangChain's, as OpenLLMetry sends it) read
+    # as one line in the message row, every line break shown as ␊.
+    message = ("OpenAIInvalidRequestError('Error code: 400')\nTraceback (most recent call last):\n\n"
+               '  File "base.py", line 1909, in _stream\n    response = self.client.create(**payload)\n'
+               "\x1b[31mBadRequestError: 400\n")
+    store = fixtures.build_store()
+    store.apply([Session(id="tb-session", name="traceback", started_ns=fixtures.NOW_NS - 10 * fixtures.S),
+                 fixtures._span("t-traceback", "tb-session", "tb", "chat", fixtures.SpanKind.LLM_CALL, 5, 1,
+                                status=Status.ERROR, status_message=message)])
+    app = _app(store)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        app.jump_to_session("tb-session")
+        await wait_for(pilot, lambda: app.span_tree.trace_id == "t-traceback")
+        app.span_tree.select_span("tb")
+        await wait_for(pilot, lambda: "── message" in app.detail.plain())
+        lines = app.detail.plain().split("\n")
+        assert "message  OpenAIInvalidRequestError('Error code: 400') …" in lines
+        section = lines[lines.index("── message ") + 1:]
+        assert section[:5] == [" OpenAIInvalidRequestError('Error code: 400')", " Traceback (most recent call last):",
+                               '   File "base.py", line 1909, in _stream',
+                               "     response = self.client.create(**payload)", " ␛[31mBadRequestError: 400"]
+        assert "␊" not in app.detail.plain() and "\x1b" not in app.detail.plain()

@@ -141,8 +141,13 @@ def render_detail(
     is_err = span.status in (Status.ERROR, Status.TIMEOUT)
     st = Text(f"{STATUS_GLYPH.get(status, '?')} {status}", style=status_style(app, status, bold=True))
     d.row("status", st, *((L("  code "), span.status_code) if span.status_code else ()))
-    if span.status_message:
-        d.row("message", (span.status_message, status_style(app, "error") if is_err else ""))
+    message = span.status_message
+    # A message of several lines (an exception with its traceback) reads as lines below the
+    # rows; the row keeps its first line (each line break shown as ␊ made a traceback one line).
+    message_lines = message.strip().split("\n") if message else []
+    if message_lines:
+        head = message_lines[0].rstrip() + (" …" if len(message_lines) > 1 else "")
+        d.row("message", (head, status_style(app, "error") if is_err else ""))
     counting = ("" if not span.running else " and counting" if status == "running"
                 else " when its session ended" if cut is not None else " when the recording ends")
     dur = Text(fmt.duration(span.duration_ns(now_ns)) + counting, style="bold")
@@ -237,6 +242,9 @@ def render_detail(
         d.row("file", f.path or "?", *((L("  "), f.operation) if f.operation else ()),
               *((L(f"  {f.bytes:,} bytes"),) if f.bytes is not None else ()))
 
+    if len(message_lines) > 1:
+        d.section("message")
+        d.block("\n".join(line.rstrip() for line in message_lines if line.strip()))
     if llm is not None and llm.prompt_preview:
         d.section("prompt")
         d.block(llm.prompt_preview)
