@@ -18,6 +18,7 @@ recomputes only traces that changed since it last asked.
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, overload
 
@@ -245,7 +246,7 @@ def _llms_below(spans: dict[str, Span], llms_by_parent: dict[str | None, list[Sp
                 else:
                     got.append(s)
     for group in below.values():
-        group.sort(key=lambda s: s.start_ns)
+        group.sort(key=_start)
     return below
 
 
@@ -264,20 +265,24 @@ def _scope_calls(spans: dict[str, Span], below: dict[str | None, list[Span]], t:
         group = below.get(a)
         if not group:
             continue
+        # (By start, found by bisection: a trace's widest scope may hold thousands of calls.)
         if found is None:
-            for s in group:
-                if s.start_ns > t.start_ns:
-                    break
-                if s.span_id not in inside:
-                    found = s
+            i = bisect.bisect_right(group, t.start_ns, key=_start)
+            while i > 0 and group[i - 1].span_id in inside:
+                i -= 1
+            found = group[i - 1] if i > 0 else None
         if consumer is None and t.end_ns is not None:
-            for s in group:
-                if s.start_ns >= t.end_ns and s is not decider and s is not found and s.span_id not in inside:
-                    consumer = s
-                    break
+            i = bisect.bisect_left(group, t.end_ns, key=_start)
+            while i < len(group) and ((s := group[i]) is decider or s is found or s.span_id in inside):
+                i += 1
+            consumer = group[i] if i < len(group) else None
         if found is not None and (consumer is not None or t.end_ns is None):
             break
     return found, consumer
+
+
+def _start(s: Span) -> int:
+    return s.start_ns
 
 
 def trace_tools(trace: TraceEntry) -> dict[str, ToolCost]:
