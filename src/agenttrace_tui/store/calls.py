@@ -100,7 +100,7 @@ here prices or estimates: enrichment runs after, on the merged span.
   (``StoreUpsert._call_elsewhere``).
 * **A tool call reported in two traces.** An instrumentation's tool span naming no call
   id and a tool span rebuilt from the client's log events naming one, in one session, the
-  same tool with the same arguments (``loose_tool_key``) running at the same time, are one
+  same tool with the same arguments (``loose_tool_key``, ``same_tool_args``) running at the same time, are one
   call, whichever arrives first (``StoreUpsert._tool_elsewhere``): OpenInference's Claude
   Agent SDK instrumentation for TypeScript reports each tool call the Claude Code CLI
   reports too, and the CLI's events are a trace of their own (the SDK starts the CLI
@@ -303,26 +303,35 @@ def same_tool_call(a: Span, b: Span) -> bool:
     return two_reporters(a, b) or _overlap(a, b)
 
 
-def loose_tool_key(span: Span) -> tuple[bool, str, str] | None:
+def loose_tool_key(span: Span) -> tuple[bool, str] | None:
     """For a tool span that may be one of two reports of a tool call in two traces, (rebuilt,
-    tool name, its arguments as canonical JSON): a span rebuilt from log events naming its call
-    id (Claude Code's ``tool_result``), or an instrumentation's naming none (OpenInference's
-    Claude Agent SDK instrumentation for TypeScript, whose hooks know the call id and send none,
-    and which starts the CLI outside its agent span's context, so the CLI's events are a trace of
-    their own). None for any other span, or one with no arguments: nothing else tells the call."""
+    tool name): a span rebuilt from log events naming its call id (Claude Code's ``tool_result``),
+    or an instrumentation's naming none (OpenInference's Claude Agent SDK instrumentation for
+    TypeScript, whose hooks know the call id and send none, and which starts the CLI outside its
+    agent span's context, so the CLI's events are a trace of their own). None for any other span,
+    or one with no arguments: nothing else tells the call (``same_tool_args``)."""
     tool = span.tool
     if tool is None or not tool.name or not tool.input_preview:
         return None
     rebuilt = REBUILT in span.attributes
     if rebuilt != bool(tool.call_id):
         return None
-    args = tool.input_preview
+    return rebuilt, tool.name
+
+
+def same_tool_args(a: Span, b: Span) -> bool:
+    """Whether two tool spans name the same arguments: their previews as canonical JSON (the two
+    reporters write theirs apart), else as text. Only for spans ``loose_tool_key`` paired."""
+    return _canonical_args(a.tool.input_preview) == _canonical_args(b.tool.input_preview)  # type: ignore[union-attr]
+
+
+def _canonical_args(text: str | None) -> str | None:
+    if not text:
+        return text
     try:
-        # Canonical (the two reporters write their JSON apart); msgspec: a tool span pays this.
-        args = msgspec.json.encode(msgspec.json.decode(args), order="sorted").decode()
+        return msgspec.json.encode(msgspec.json.decode(text), order="sorted").decode()
     except msgspec.DecodeError:
-        pass
-    return rebuilt, tool.name, args
+        return text
 
 
 def tools_overlap(a: Span, b: Span) -> bool:

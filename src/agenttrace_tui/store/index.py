@@ -111,11 +111,12 @@ class StoreIndex:
         #: (trace id, span id) of the latest failed model calls, for another service's report of
         #: one of them (``_call_elsewhere``: a refused request names no response).
         self._failed_calls: deque[tuple[str, str]] = deque(maxlen=64)
-        #: (session, tool name, arguments) -> (trace id, span id) of the latest tool calls that may be
-        #: reported again in another trace (``calls.loose_tool_key``, ``StoreUpsert._tool_elsewhere``):
-        #: those rebuilt from log events naming their call id, and instrumentations' naming none.
-        self._rebuilt_tools: dict[tuple[str, str, str], tuple[str, str]] = {}
-        self._unnamed_tools: dict[tuple[str, str, str], tuple[str, str]] = {}
+        #: The latest tool calls that may be reported again in another trace (``calls.loose_tool_key``,
+        #: ``StoreUpsert._tool_elsewhere``): those rebuilt from log events naming their call id, and
+        #: instrumentations' naming none. (session, tool name) -> their (trace id, span id), a few at
+        #: most; their arguments are compared only when a report from the other side comes.
+        self._rebuilt_tools: dict[tuple[str, str], list[tuple[str, str]]] = {}
+        self._unnamed_tools: dict[tuple[str, str], list[tuple[str, str]]] = {}
 
 
     def running_live(self, calls: bool = False) -> int:

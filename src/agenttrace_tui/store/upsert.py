@@ -70,6 +70,7 @@ from .calls import (
     remember,
     same_call,
     same_model,
+    same_tool_args,
     same_tool_call,
     scope_usage,
     served_nested_pair,
@@ -103,6 +104,9 @@ FAILED_ELSEWHERE_RULE = "failed model call of the same model, reported by anothe
 _ERROR = Status.ERROR
 #: How many of a session's latest traces ``_nested_elsewhere`` looks through.
 NESTED_ELSEWHERE_TRACES = 8
+#: Tool calls of one session and tool kept for a report from the other side (``_tool_elsewhere``):
+#: the other report comes within a batch or two, and an agent runs a tool a few times at once at most.
+LOOSE_TOOLS_KEPT = 16
 _CUSTOM = SpanKind.CUSTOM
 _TOOL = SpanKind.TOOL_EXECUTION
 _TASK = SpanKind.TASK
@@ -832,23 +836,27 @@ class SpanUpserts(StoreIndex):
         key = loose_tool_key(span)
         if key is None:
             return None
-        rebuilt, name, args = key
+        rebuilt, name = key
         sid = span.session_id or DEFAULT_SESSION
-        where_key = (sid, name, args)
-        others = self._unnamed_tools if rebuilt else self._rebuilt_tools
-        where = others.get(where_key)
-        if where is not None:
-            trace = self.traces.get(where[0])
-            old = trace.spans.get(where[1]) if trace is not None else None
-            if (trace is not None and old is not None and old.kind is _TOOL and trace.session_id == sid
-                    and old.span_id != span.span_id and tools_overlap(old, span)):
-                del others[where_key]  # one report of each reporter: a third is another call
-                return trace, old, TOOL_ELSEWHERE_RULE
+        where_key = (sid, name)
+        others = (self._unnamed_tools if rebuilt else self._rebuilt_tools).get(where_key)
+        if others:
+            for i, (tid, span_id) in enumerate(others):
+                trace = self.traces.get(tid)
+                old = trace.spans.get(span_id) if trace is not None else None
+                if (trace is not None and old is not None and old.kind is _TOOL and trace.session_id == sid
+                        and old.span_id != span.span_id and tools_overlap(old, span) and same_tool_args(old, span)):
+                    del others[i]  # one report of each reporter: a third is another call
+                    return trace, old, TOOL_ELSEWHERE_RULE
         own = self._rebuilt_tools if rebuilt else self._unnamed_tools
-        own.pop(where_key, None)  # the latest call of a key, last in order
-        if len(own) >= MAX_ROOT_CALLS:
-            del own[next(iter(own))]
-        own[where_key] = (span.trace_id, span.span_id)
+        mine = own.get(where_key)
+        if mine is None:
+            if len(own) >= MAX_ROOT_CALLS:
+                del own[next(iter(own))]
+            mine = own[where_key] = []
+        elif len(mine) >= LOOSE_TOOLS_KEPT:
+            del mine[0]
+        mine.append((span.trace_id, span.span_id))
         return None
 
     def _nested_elsewhere(self, span: Span) -> tuple[TraceEntry, Span, str] | None:
