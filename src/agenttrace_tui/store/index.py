@@ -117,6 +117,8 @@ class StoreIndex:
         #: most; their arguments are compared only when a report from the other side comes.
         self._rebuilt_tools: dict[tuple[str, str], list[tuple[str, str]]] = {}
         self._unnamed_tools: dict[tuple[str, str], list[tuple[str, str]]] = {}
+        #: Sessions with a tool call rebuilt from log events: only theirs note instrumentations' tool calls.
+        self._loose_tool_sessions: set[str] = set()
 
 
     def running_live(self, calls: bool = False) -> int:

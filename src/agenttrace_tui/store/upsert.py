@@ -107,6 +107,8 @@ NESTED_ELSEWHERE_TRACES = 8
 #: Tool calls of one session and tool kept for a report from the other side (``_tool_elsewhere``):
 #: the other report comes within a batch or two, and an agent runs a tool a few times at once at most.
 LOOSE_TOOLS_KEPT = 16
+#: A trace with more spans than this is not searched for such a call (``_unnamed_tool_stored``).
+LOOSE_SCAN_SPANS = 5_000
 _CUSTOM = SpanKind.CUSTOM
 _TOOL = SpanKind.TOOL_EXECUTION
 _TASK = SpanKind.TASK
@@ -190,6 +192,7 @@ class SpanUpserts(StoreIndex):
         upsert = self._upsert_span
         root_usage_calls = self._root_usage_calls
         root_calls, nested_calls, failed_calls = self._root_calls, self._nested_calls, self._failed_calls
+        loose_sessions = self._loose_tool_sessions
         answer_key = CHAIN_ANSWER_MODEL_KEY
         last = None  # the trace of the previous span stored here (None after any other step)
         session: SessionEntry | None = None
@@ -203,6 +206,7 @@ class SpanUpserts(StoreIndex):
             trace = traces.get(tid)
             sid = span.session_id
             if (span.kind is _TOOL and (trace is None or (span.span_id not in trace.spans and not trace.aliases))
+                    and ((sid or DEFAULT_SESSION) in loose_sessions or REBUILT in span.attributes)
                     and (told := self._tool_elsewhere(span)) is not None):
                 self._fold_across(span, *told)
                 last = None
@@ -620,6 +624,7 @@ class SpanUpserts(StoreIndex):
         if (twin is None and span.kind is _TOOL
                 and (trace is None or (span.span_id not in trace.spans
                                        and not (trace.aliases and span.span_id in trace.aliases)))
+                and ((sid or DEFAULT_SESSION) in self._loose_tool_sessions or REBUILT in span.attributes)
                 and (told := self._tool_elsewhere(span)) is not None):
             self._fold_across(span, *told)
             return
@@ -832,22 +837,31 @@ class SpanUpserts(StoreIndex):
         instrumentation's naming none (``calls.loose_tool_key``), each folded with one other at
         most. OpenInference's Claude Agent SDK instrumentation for TypeScript reports the tool
         calls of the Claude Code CLI the SDK runs, which reports them too, in a trace of its own:
-        shown twice, before. Else the span is noted for the other report, which may come later."""
+        shown twice, before. Else the span is noted for the other report, which may come later.
+
+        Only a session that has a tool call rebuilt from log events notes its instrumentations'
+        tool calls (most sessions never do: their tool spans pay one set test); a rebuilt call
+        that finds none noted looks for one among the session's latest traces."""
         key = loose_tool_key(span)
         if key is None:
             return None
         rebuilt, name = key
         sid = span.session_id or DEFAULT_SESSION
         where_key = (sid, name)
+        found = None
         others = (self._unnamed_tools if rebuilt else self._rebuilt_tools).get(where_key)
         if others:
             for i, (tid, span_id) in enumerate(others):
                 trace = self.traces.get(tid)
                 old = trace.spans.get(span_id) if trace is not None else None
-                if (trace is not None and old is not None and old.kind is _TOOL and trace.session_id == sid
-                        and old.span_id != span.span_id and tools_overlap(old, span) and same_tool_args(old, span)):
+                if old is not None and self._loose_twin(trace, old, span, sid):  # type: ignore[arg-type]
                     del others[i]  # one report of each reporter: a third is another call
-                    return trace, old, TOOL_ELSEWHERE_RULE
+                    return trace, old, TOOL_ELSEWHERE_RULE  # type: ignore[return-value]
+        if rebuilt:
+            self._loose_tool_sessions.add(sid)
+            found = self._unnamed_tool_stored(span, sid, name)
+            if found is not None:
+                return found[0], found[1], TOOL_ELSEWHERE_RULE
         own = self._rebuilt_tools if rebuilt else self._unnamed_tools
         mine = own.get(where_key)
         if mine is None:
@@ -857,6 +871,28 @@ class SpanUpserts(StoreIndex):
         elif len(mine) >= LOOSE_TOOLS_KEPT:
             del mine[0]
         mine.append((span.trace_id, span.span_id))
+        return None
+
+    def _loose_twin(self, trace: TraceEntry, old: Span, span: Span, sid: str) -> bool:
+        """Whether stored tool span ``old`` and new ``span`` are two reports of one call (``_tool_elsewhere``)."""
+        return (old.kind is _TOOL and trace.session_id == sid and old.span_id != span.span_id
+                and tools_overlap(old, span) and same_tool_args(old, span))
+
+    def _unnamed_tool_stored(self, span: Span, sid: str, name: str) -> tuple[TraceEntry, Span] | None:
+        """An instrumentation's report of the tool call ``span`` (rebuilt from log events) reports,
+        stored before its session noted such reports: in the session's latest traces."""
+        entry = self.sessions.get(sid)
+        if entry is None:
+            return None
+        for tid in islice(reversed(entry.trace_ids), NESTED_ELSEWHERE_TRACES):
+            trace = self.traces.get(tid)
+            if trace is None or tid == span.trace_id or len(trace.spans) > LOOSE_SCAN_SPANS:
+                continue
+            for old in trace.spans.values():
+                tool = old.tool
+                if (tool is not None and tool.name == name and not tool.call_id and REBUILT not in old.attributes
+                        and self._loose_twin(trace, old, span, sid)):
+                    return trace, old
         return None
 
     def _nested_elsewhere(self, span: Span) -> tuple[TraceEntry, Span, str] | None:
