@@ -750,12 +750,7 @@ class SpanUpserts(StoreIndex):
         chain span around it (``chain``) names it (``calls.chain_answered``): the call is stored
         again with that model and ``MODEL_FROM``, priced anew, and the totals count it so."""
         span_id = call.span_id
-        running = trace.counted_running
-        counted = running.pop(span_id, None) if running else None
-        if span_id not in trace.pending:
-            # What the totals count for it until the next fold, which counts it anew.
-            trace.pending[span_id] = counted if counted is not None else counted_of(call)
-        self._agg_dirty[trace.trace_id] = trace
+        self._recount(trace, call)
         llm = msgspec.structs.replace(call.llm, model=model) if call.llm is not None else LlmInfo(model=model)
         new = msgspec.structs.replace(call, llm=llm, attributes={**call.attributes, MODEL_FROM: chain.span_id})
         self._intern_parts(new)
@@ -770,18 +765,23 @@ class SpanUpserts(StoreIndex):
         reparent = self._fold(trace, outer, report, rule)
         self._merge_report(trace, self.sessions[trace.session_id], outer, report, reparent)
 
+    def _recount(self, trace: TraceEntry, span: Span) -> None:
+        """Have the next fold count stored ``span`` anew, about to be replaced: what the totals
+        count for it until then (as running, or as stored) is what that fold takes out."""
+        span_id = span.span_id
+        running = trace.counted_running
+        counted = running.pop(span_id, None) if running else None
+        if span_id not in trace.pending:
+            trace.pending[span_id] = counted if counted is not None else counted_of(span)
+        self._agg_dirty[trace.trace_id] = trace
+
     def _stub_out(self, trace: TraceEntry, span: Span, into: str) -> Span:
         """Take ``span``, a stored model call of ``trace`` found to report the call of span
         ``into`` again, out of the count; returns its report, to merge into that span. It is not
         deleted (it may be written already): it stays where it is as a plain span naming
         ``into`` (``FOLDED_INTO``), with no model, usage or cost, so it counts as no call."""
         span_id = span.span_id
-        running = trace.counted_running
-        counted = running.pop(span_id, None) if running else None
-        if span_id not in trace.pending:
-            # What the totals count for it until the next fold, which takes its call back.
-            trace.pending[span_id] = counted if counted is not None else counted_of(span)
-        self._agg_dirty[trace.trace_id] = trace
+        self._recount(trace, span)
         calls = trace.calls
         if calls:
             for key in call_keys(span):
