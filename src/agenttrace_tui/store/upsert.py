@@ -848,15 +848,14 @@ class SpanUpserts(StoreIndex):
         rebuilt, name = key
         sid = span.session_id or DEFAULT_SESSION
         where_key = (sid, name)
-        found = None
         others = (self._unnamed_tools if rebuilt else self._rebuilt_tools).get(where_key)
         if others:
             for i, (tid, span_id) in enumerate(others):
                 trace = self.traces.get(tid)
-                old = trace.spans.get(span_id) if trace is not None else None
-                if old is not None and self._loose_twin(trace, old, span, sid):  # type: ignore[arg-type]
+                if (trace is not None and (old := trace.spans.get(span_id)) is not None
+                        and self._loose_twin(trace, old, span, sid)):
                     del others[i]  # one report of each reporter: a third is another call
-                    return trace, old, TOOL_ELSEWHERE_RULE  # type: ignore[return-value]
+                    return trace, old, TOOL_ELSEWHERE_RULE
         if rebuilt:
             self._loose_tool_sessions.add(sid)
             found = self._unnamed_tool_stored(span, sid, name)
