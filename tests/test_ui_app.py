@@ -16,7 +16,7 @@ from rich.console import Console
 from textual.command import CommandList
 
 import fixtures
-from agenttrace_tui.model import Session, Span, Status, TokenUsage
+from agenttrace_tui.model import Session, Span, SpanEvent, Status, TokenUsage
 from agenttrace_tui.store.memory import Store
 from agenttrace_tui.ui.app import DARK_THEME, LIGHT_THEME, make_app
 from agenttrace_tui.ui.palette import app_commands
@@ -704,7 +704,10 @@ async def test_a_message_of_several_lines_reads_as_lines_in_the_detail():
     store = fixtures.build_store()
     store.apply([Session(id="tb-session", name="traceback", started_ns=fixtures.NOW_NS - 10 * fixtures.S),
                  fixtures._span("t-traceback", "tb-session", "tb", "chat", fixtures.SpanKind.LLM_CALL, 5, 1,
-                                status=Status.ERROR, status_message=message)])
+                                status=Status.ERROR, status_message=message,
+                                events=(SpanEvent(name="exception", time_ns=fixtures.NOW_NS - 4 * fixtures.S,
+                                                  attributes={"exception.type": "BadRequestError",
+                                                              "exception.stacktrace": message}),))])
     app = _app(store)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
@@ -718,4 +721,10 @@ async def test_a_message_of_several_lines_reads_as_lines_in_the_detail():
         assert section[:5] == [" OpenAIInvalidRequestError('Error code: 400')", " Traceback (most recent call last):",
                                '   File "base.py", line 1909, in _stream',
                                "     response = self.client.create(**payload)", " ␛[31mBadRequestError: 400"]
+        # An event's stack trace too: its first line in the event's row, its lines below it.
+        below = lines.index(" exception.stacktrace:")
+        row = " ".join(line.strip() for line in lines[lines.index("── events (1) ") + 1:below])
+        assert "exception.stacktrace=OpenAIInvalidRequestError('Error code: 400') …" in row
+        assert lines[below + 1:below + 3] == [" OpenAIInvalidRequestError('Error code: 400')",
+                                              " Traceback (most recent call last):"]
         assert "␊" not in app.detail.plain() and "\x1b" not in app.detail.plain()

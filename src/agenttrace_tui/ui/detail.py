@@ -49,6 +49,11 @@ def _value(v: Any) -> str:
     return str(v)
 
 
+def _lines_of(text: str) -> list[str]:
+    """The lines of a text of several (an exception and its traceback), blank ones left out."""
+    return [line.rstrip() for line in text.strip().split("\n") if line.strip()]
+
+
 class _Doc:
     """Accumulates the detail view as one pre-wrapped Text: aligned key/value
     rows, section titles and indented previews. One Text (not a Rich Table)
@@ -144,7 +149,7 @@ def render_detail(
     message = span.status_message
     # A message of several lines (an exception with its traceback) reads as lines below the
     # rows; the row keeps its first line (each line break shown as ␊ made a traceback one line).
-    message_lines = message.strip().split("\n") if message else []
+    message_lines = _lines_of(message) if message else []
     if message_lines:
         head = message_lines[0].rstrip() + (" …" if len(message_lines) > 1 else "")
         d.row("message", (head, status_style(app, "error") if is_err else ""))
@@ -244,7 +249,7 @@ def render_detail(
 
     if len(message_lines) > 1:
         d.section("message")
-        d.block("\n".join(line.rstrip() for line in message_lines if line.strip()))
+        d.block("\n".join(message_lines))
     if llm is not None and llm.prompt_preview:
         d.section("prompt")
         d.block(llm.prompt_preview)
@@ -262,9 +267,18 @@ def render_detail(
         d.section(f"events ({len(span.events)})")
         for ev in span.events:
             pieces = [(ev.name, "bold")]
+            below: list[str] = []  # values of several lines (an exception's stack trace), as lines
             for k in sorted(ev.attributes):
-                pieces += [L(f"  {clean(k, 100)}="), _value(ev.attributes[k])]
+                v = _value(ev.attributes[k])
+                lines = _lines_of(v) if "\n" in v else ()
+                if len(lines) > 1:
+                    pieces += [L(f"  {clean(k, 100)}="), lines[0] + " …"]
+                    below.append(f"{k}:\n" + "\n".join(lines))
+                else:
+                    pieces += [L(f"  {clean(k, 100)}="), v]
             d.row("+" + fmt.duration(ev.time_ns - span.start_ns), *pieces)
+            for text in below:
+                d.block(text)
 
     keys = sorted(span.attributes)
     hidden = [k for k in keys if is_code_attr(k)]
