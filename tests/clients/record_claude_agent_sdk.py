@@ -87,16 +87,17 @@ except Exception as exc:
 '''
 
 
-def run_env(otlp_url: str, label: str) -> dict[str, str]:
-    """What ``agenttrace-tui run -- python agent.py`` gives the command (``commands.run.child_env``),
+def run_env(otlp_url: str, label: str, command: tuple[str, ...] = ("python", "agent.py"),
+            session: str = SESSION) -> dict[str, str]:
+    """What ``agenttrace-tui run -- <command>`` gives the command (``commands.run.child_env``),
     with this run's session id; no native receiver (the agent does not use the project's SDK)."""
     sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "src"))
     from agenttrace_tui.commands.run import child_env
 
     port = urlsplit(otlp_url).port
     assert port is not None
-    return child_env({}, ["python", "agent.py"], SESSION.format(label=label), otlp_port=port, udp_port=None,
-                     tcp_port=None, traces_beta=False, name="python", codex_home=None)
+    return child_env({}, list(command), session.format(label=label), otlp_port=port, udp_port=None,
+                     tcp_port=None, traces_beta=False, name=command[0], codex_home=None)
 
 
 def result_of(stdout: str) -> dict | None:

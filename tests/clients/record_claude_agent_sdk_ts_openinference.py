@@ -28,9 +28,10 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from cli_support import ensure_npm, foreign_addresses, isolate_network, npm_version, traced
+from record_claude_agent_sdk import result_of
+from record_claude_agent_sdk import run_env as sdk_run_env
 from recording import FAKE_KEY, Recording, js_guarded
 
 NAME = "claude_agent_sdk_ts_openinference"
@@ -70,22 +71,8 @@ await sdk.shutdown();
 
 
 def run_env(otlp_url: str, label: str) -> dict[str, str]:
-    """What ``agenttrace-tui run -- node agent.mjs`` gives the command (``commands.run.child_env``),
-    with this run's session id; no native receiver (the agent does not use the project's SDK)."""
-    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "src"))
-    from agenttrace_tui.commands.run import child_env
-
-    port = urlsplit(otlp_url).port
-    assert port is not None
-    return child_env({}, ["node", "agent.mjs"], SESSION.format(label=label), otlp_port=port, udp_port=None,
-                     tcp_port=None, traces_beta=False, name="node", codex_home=None)
-
-
-def result_of(stdout: str) -> dict | None:
-    for line in stdout.splitlines():
-        if line.startswith("RESULT_JSON: "):
-            return json.loads(line.removeprefix("RESULT_JSON: "))
-    return None
+    """What ``agenttrace-tui run -- node agent.mjs`` gives the command, with this run's session id."""
+    return sdk_run_env(otlp_url, label, ("node", "agent.mjs"), SESSION)
 
 
 def main() -> None:
