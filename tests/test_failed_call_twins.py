@@ -11,7 +11,9 @@ arrives first; a model-less failed span around two failed calls (two
 requests) and a failed span around a successful call stay apart. Two failed
 reports of one refused request that do not nest (side by side under one parent,
 or each the root of its own trace) are one failed call when their names differ;
-one instrumentation's two requests refused at once stay two. Spans from the
+one instrumentation's two requests refused at once stay two. So are two such
+reports one inside an agent's tree and one the root of a trace of its own
+(OpenInference's LangChain span and the anthropic SDK's), in either order. Spans from the
 real OpenTelemetry SDK to the real OTLP receiver and store.
 """
 
@@ -129,3 +131,61 @@ async def test_a_refused_request_reported_beside_itself_is_one_failed_call() -> 
         assert (totals.llm_calls, totals.errors) == (calls, calls), session
     (merged,) = (s for t in store.traces_of("siblings") for s in t.spans.values() if s.kind is SpanKind.LLM_CALL)
     assert merged.status is SpanStatus.ERROR and MERGED_BY in merged.attributes
+
+
+def _send_inside_and_alone(tp) -> None:
+    """The refused request as OpenInference's LangChain instrumentation and the anthropic SDK's own
+    span report it: the chat model's span inside the agent's tree, the SDK's span the root of a
+    trace of its own (the instrumentation never makes its span current). Both orders of export."""
+    from opentelemetry import context
+
+    lc, sdk = tp.get_tracer("openinference.instrumentation.langchain"), tp.get_tracer("com.anthropic.sdk.python")
+
+    def failed(tracer, name: str, session: str, **kw):
+        span = tracer.start_span(name, attributes={**LANGCHAIN, "session.id": session}, **kw)
+        span.set_status(ERROR)
+        return span
+
+    # The agent's trace exported first (the SDK's span held back, then ended within the chat span's time).
+    with lc.start_as_current_span("LangGraph", attributes={"session.id": "tree-first"}) as graph:
+        chat = failed(lc, "ChatAnthropic", "tree-first")
+        late = failed(sdk, "anthropic.messages.create", "tree-first", context=context.Context())
+        chat.end(end_time=late.start_time + 10_000_000)  # type: ignore[attr-defined]
+        graph.set_status(ERROR)
+    tp.force_flush()
+    late.end(end_time=late.start_time + 5_000_000)  # type: ignore[attr-defined]
+    tp.force_flush()
+    # The SDK's span ends (and is exported) first, as the recording has it.
+    with lc.start_as_current_span("LangGraph", attributes={"session.id": "alone-first"}) as graph:
+        chat = failed(lc, "ChatAnthropic", "alone-first")
+        failed(sdk, "anthropic.messages.create", "alone-first", context=context.Context()).end()
+        tp.force_flush()
+        chat.end()
+        graph.set_status(ERROR)
+    tp.force_flush()
+    # Two requests refused at once, each alone in a trace, beside one inside the tree: which of the
+    # two is the tree's call cannot be told, so all three stay. (Sent last: its four spans arrived, all did.)
+    with lc.start_as_current_span("LangGraph", attributes={"session.id": "two-alone"}):
+        chat = failed(lc, "ChatAnthropic", "two-alone")
+        first = failed(sdk, "anthropic.messages.create", "two-alone", context=context.Context())
+        failed(sdk, "anthropic.messages.create", "two-alone", context=context.Context()).end()
+        first.end()
+        chat.end()
+
+
+def _all_sent(store) -> bool:
+    return (all(store.sessions.get(s) is not None for s in ("tree-first", "alone-first", "two-alone"))
+            and sum(len(t.spans) for t in store.traces_of("two-alone")) == 4)
+
+
+async def test_a_refused_request_inside_the_agents_tree_and_alone_in_a_trace_is_one_failed_call() -> None:
+    store = await received(_send_inside_and_alone, _all_sent, "langgraph-app")
+    for session in ("alone-first", "tree-first"):
+        calls = [s for t in store.traces_of(session) for s in t.spans.values() if s.kind is SpanKind.LLM_CALL]
+        (call,) = calls
+        # The call keeps its place in the agent's tree, failed, with the model both named.
+        assert call.parent_span_id is not None and call.status is SpanStatus.ERROR, session
+        assert call.llm is not None and call.llm.model == "claude-sonnet-4-5", session
+        assert MERGED_BY in call.attributes, session
+        assert store.sessions[session].totals.llm_calls == 1, session
+    assert store.sessions["two-alone"].totals.llm_calls == 3

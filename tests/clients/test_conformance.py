@@ -131,8 +131,9 @@ CLIENTS: dict[str, Client] = {
     # The same agent on Bedrock (langchain-aws ChatBedrockConverse): usage_metadata counts cache reads and writes in input.
     "langchain_bedrock": Client(),
     # The same agent on Anthropic (langchain-anthropic ChatAnthropic, streamed): usage_metadata counts cache reads and
-    # writes in input; the anthropic SDK traces each call too, as the root of a trace of its own.
-    "langchain_anthropic_openinference": Client(),
+    # writes in input; the anthropic SDK traces each call too, as the root of a trace of its own (a refused
+    # request too: one failed call).
+    "langchain_anthropic_openinference": Client(one_error_per_turn=True),
     # The same agent with OpenLLMetry's LangChain and Anthropic instrumentations (as traceloop-sdk sets them up): the
     # Anthropic one adds no span inside LangChain's, the SDK's own span of each call is its sibling (a refused
     # request too: one failed call).

@@ -62,6 +62,7 @@ from .calls import (
     deep_nested_pair,
     deep_outer,
     deep_twins,
+    failed_reports,
     find_twin,
     fold_into,
     has_call_id,
@@ -724,9 +725,13 @@ class SpanUpserts(StoreIndex):
                 if new.status is _ERROR:
                     self._failed_calls.append((trace.trace_id, new.span_id))
         self._stored(trace, session, new)
-        if (kind is _LLM and new.parent_span_id is not None and (own := usage_key(new.usage)) is not None
-                and (found := self._root_call_elsewhere(new, own)) is not None):
-            self._fold_root_into(trace, new, *found)
+        if kind is _LLM and new.parent_span_id is not None:
+            if (own := usage_key(new.usage)) is not None:
+                if (found := self._root_call_elsewhere(new, own)) is not None:
+                    self._fold_root_into(trace, new, *found)
+            elif (new.status is _ERROR and new.usage is None
+                  and (found := self._refused_elsewhere(new, session)) is not None):
+                self._fold_root_into(trace, new, *found)
         for call in recorded:
             self._upsert_span(call)
         if called is not None:
@@ -909,6 +914,11 @@ class SpanUpserts(StoreIndex):
         key = usage_key(span.usage)
         # In a larger trace: a call inside the agent's tree naming no response, this one naming it.
         named = has_call_id(span)
+        if span.status is _ERROR and span.usage is None and not named:
+            # A refused request: the one failed report of it inside an agent's tree (``_refused_elsewhere``).
+            found = self._refused_elsewhere(span, session)
+            if found is not None:
+                return found[0], found[1], NESTED_ELSEWHERE_RULE
         for tid in islice(reversed(session.trace_ids), NESTED_ELSEWHERE_TRACES):
             trace = traces.get(tid)
             if trace is None:
@@ -947,6 +957,31 @@ class SpanUpserts(StoreIndex):
                 or has_call_id(span) or not nested_elsewhere(old, span)):
             return None
         return trace, old
+
+    def _refused_elsewhere(self, span: Span, session: SessionEntry) -> tuple[TraceEntry, Span] | None:
+        """For a new failed model call with no usage, of ``session``: the one other report of the
+        same refused request (``calls.failed_reports``) in another of the session's
+        ``NESTED_ELSEWHERE_TRACES`` latest traces, inside an agent's tree where ``span`` is the
+        root of a trace of its own, or the only span of its trace where ``span`` is inside one.
+        OpenInference's LangChain instrumentation never makes its model call's span current, so
+        when the API refuses the request the anthropic SDK's own span of it is a trace of its own:
+        one refused request showed as two failed calls. Two candidates (two requests refused at
+        once): neither is taken. Failed calls are few (``_failed_calls`` keeps the latest 64)."""
+        if not self._failed_calls:
+            return None
+        latest = set(islice(reversed(session.trace_ids), NESTED_ELSEWHERE_TRACES))
+        root = span.parent_span_id is None
+        found: tuple[TraceEntry, Span] | None = None
+        for tid, span_id in self._failed_calls:
+            trace = self.traces.get(tid) if tid != span.trace_id and tid in latest else None
+            old = trace.spans.get(span_id) if trace is not None else None
+            if (trace is None or old is None or old.kind is not _LLM or (old.parent_span_id is None) == root
+                    or (not root and len(trace.spans) != 1) or not failed_reports(old, span)):
+                continue
+            if found is not None:
+                return None
+            found = (trace, old)
+        return found
 
     def _fold_root_into(self, trace: TraceEntry, span: Span, old_trace: TraceEntry, old: Span) -> None:
         """Fold ``old``, a stored model call alone in ``old_trace`` (``_root_call_elsewhere``),
