@@ -21,6 +21,7 @@ from agenttrace_tui.model import (
     Session,
     Span,
     SpanKind,
+    Status,
     TokenUsage,
     ToolInfo,
 )
@@ -142,6 +143,34 @@ async def test_cost_panel_sparkline_and_tools_by_llm_cost():
         assert any(ch in spend for ch in "▁▂▃▄▅▆▇█"), spend
         assert "≈" in next(ln for ln in text.splitlines() if ln.strip().startswith("tokens"))
         assert "/min" in next(ln for ln in text.splitlines() if ln.strip().startswith("burn"))
+
+
+async def test_cost_panel_by_kind_heads_its_errors_column_only_when_a_kind_failed():
+    """A kind's (and a tool's) failed spans follow its cost column, headed `err`: with no heading,
+    and the headings two columns right of theirs, a failed task with no spend read `3✗` under `cost`."""
+    store = _budget_store()
+    store.apply([_llm_span(1, 0.02)])
+    app = make_app(store=store, now_ns=fixtures.clock)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await wait_for(pilot, lambda: "by kind" in app.cost.plain())
+        heading = next(ln for ln in app.cost.plain().splitlines() if ln.strip().startswith("by kind"))
+        assert heading.rstrip().endswith(" cost"), heading
+        tool_start = fixtures.NOW_NS - 100 * S
+        store.apply([Span(span_id="tool-1", trace_id=TRACE, session_id=SID, parent_span_id="root", name="grep",
+                          kind=SpanKind.TOOL_EXECUTION, start_ns=tool_start, end_ns=tool_start + S,
+                          status=Status.ERROR, tool=ToolInfo(name="grep"))])
+        await wait_for(pilot, lambda: "1✗" in app.cost.plain())
+        lines = app.cost.plain().splitlines()
+        heading = next(ln for ln in lines if ln.strip().startswith("by kind"))
+        row = next(ln for ln in lines if ln.strip().startswith("tool_execution"))
+        assert heading.rstrip().endswith(" cost err"), heading
+        tools = next(ln for ln in lines if ln.strip().startswith("tools"))
+        grep = next(ln for ln in lines if ln.strip().startswith("grep"))
+        assert tools.rstrip().endswith("consumed err") and grep.index("1✗") == tools.index("err"), (tools, grep)
+        # The count stands under its heading, past the cost column (blank: a tool's spend is its callers').
+        assert row.rstrip().endswith("1✗") and row.index("1✗") == heading.index("err"), (heading, row)
+        # and every heading stands over its column (they were two columns off)
+        assert row.index("1.00s") + len("1.00s") == heading.index("time") + len("time"), (heading, row)
 
 
 async def test_cost_panel_burn_of_unpriced_calls_is_unknown_not_zero():

@@ -126,22 +126,33 @@ def _breakdown(app, totals: Totals, dimension: str, width: int, colour: str, ope
 
 
 def _by_kind(app, totals: Totals, width: int, open_calls: tuple[Waiting, Waiting]) -> list[Text]:
+    """The by-kind section: its heading, then a row a kind (spans, time, cost, failed spans),
+    each heading over its column; none when nothing was counted."""
     rows = totals.breakdown("kind")
+    if not rows:
+        return []
     rows.sort(key=lambda kv: (-kv[1].spans, kv[0]))
-    out = []
     muted = style(app, "text-muted")
     digits = fmt.column_digits(b.cost for _, b in rows)
     come, never = open_calls
+    # The cost column kept blank when there is none: an error count never stands in it.
+    costs = []
     for key, b in rows:
+        unpriced = b.cost_unknown + never.get(("kind", key), 0)
+        running = come.get(("kind", key), 0)
+        costs.append(fmt.cost(b.cost, b.estimated > 0, unpriced, digits, running=running)
+                     if b.cost or unpriced or running else "")
+    cost_w = max(8, *map(len, costs))
+    # The errors column is headed only when a kind has failed spans (it is left out otherwise).
+    errors = " err" if any(b.errors for _, b in rows) else ""
+    out = [Text(f" {'by kind':<14}{'spans':>5} {'time':>7} {'cost':>{cost_w}}{errors}", style=muted, no_wrap=True,
+                overflow="ellipsis")]
+    for (key, b), shown in zip(rows, costs, strict=True):
         line = Text(no_wrap=True, overflow="ellipsis")
         line.append(" " + clean(key, 32)[:14].ljust(14))
         line.append(f"{b.spans:>5}")
         line.append(f" {fmt.duration(b.duration_ns):>7}", style=muted)
-        # The cost column kept blank when there is none: an error count never stands in it.
-        unpriced = b.cost_unknown + never.get(("kind", key), 0)
-        running = come.get(("kind", key), 0)
-        shown = fmt.cost(b.cost, b.estimated > 0, unpriced, digits, running=running) if b.cost or unpriced or running else ""
-        line.append(f" {shown:>8}")
+        line.append(f" {shown:>{cost_w}}")
         if b.errors:
             line.append(f" {b.errors}✗", style=style(app, "error"))
         out.append(line)
@@ -168,7 +179,10 @@ def _tools(app, store: Store, session_id: str | None, width: int, tool_budget: i
     rows = [r for r in got if r.calls]
     if not rows:
         return []
-    out = [Text(" " + title.ljust(label_w) + " calls  decided consumed", style=muted, no_wrap=True, overflow="ellipsis")]
+    # (The errors column, how many of a tool's calls failed, headed only when a row has some.)
+    errors = " err" if any(r.errors for r in rows[:TOOL_ROWS]) else ""
+    out = [Text(" " + title.ljust(label_w) + " calls  decided consumed" + errors, style=muted, no_wrap=True,
+                overflow="ellipsis")]
     # One number of decimals a column, as in every cost column.
     decided_d = fmt.column_digits(r.decided_cost for r in rows[:TOOL_ROWS] if r.cost)
     consumed_d = fmt.column_digits(r.consumed_cost for r in rows[:TOOL_ROWS] if r.cost)
@@ -184,7 +198,7 @@ def _tools(app, store: Store, session_id: str | None, width: int, tool_budget: i
             # No priced LLM around it: show the tokens it drew instead.
             line.append(f" {fmt.tokens(r.decided_tokens, estimated=est):>7} {fmt.tokens(r.consumed_tokens, estimated=est):>8}", style=muted)
         if r.errors:
-            line.append(f" {r.errors}✗", style=style(app, "error"))  # how many of the calls failed
+            line.append(f" {r.errors}✗", style=style(app, "error"))
         out.append(line)
     if len(rows) > TOOL_ROWS:
         out.append(Text(f"  … {len(rows) - TOOL_ROWS} more", style=muted))
@@ -330,10 +344,7 @@ def render_cost(app, store: Store, session: SessionEntry | None, now_ns: int, wi
             parts.append(Text(" by provider", style=muted))
             parts.extend(providers)
         parts.extend(_tools(app, store, sid, width, tool_budget, pending))
-        kinds = _by_kind(app, totals, width, open_calls)
-        if kinds:
-            parts.append(Text(" by kind         spans    time     cost", style=muted, no_wrap=True, overflow="ellipsis"))
-            parts.extend(kinds)
+        parts.extend(_by_kind(app, totals, width, open_calls))
         parts.append(Text(""))
     return Text("\n").join(parts)
 
