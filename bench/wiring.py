@@ -19,8 +19,15 @@ from agenttrace_tui.ingest.pipeline import Pipeline
 from agenttrace_tui.store.memory import Store
 
 
-def monitor_pipeline(store: Store | None = None) -> Pipeline:
-    """A pipeline into ``store`` (a fresh default ``Store`` if none), priced as the monitor prices."""
+def monitor_pipeline(store: Store | None = None, *, persist: bool = True) -> Pipeline:
+    """A pipeline into ``store`` (a fresh default ``Store`` if none), priced as the monitor prices.
+
+    ``persist=False``: the monitor without a database (``--no-persist``), whose store keeps no
+    map of changed spans for a writer (``Monitor`` turns ``track_dirty`` off). A benchmark that
+    runs no writer and keeps the map times a store the monitor never runs: one entry a span,
+    and every span it evicts kept alive by it, for a writer that never drains it."""
     store = store if store is not None else Store()
+    if not persist:
+        store.track_dirty = False
     PriceBook.load_bundled()
     return Pipeline(store, enrichers=make_enrichers(None, store, background_tokens=False))
