@@ -173,6 +173,20 @@ async def test_cost_panel_by_kind_heads_its_errors_column_only_when_a_kind_faile
         assert row.index("1.00s") + len("1.00s") == heading.index("time") + len("time"), (heading, row)
 
 
+async def test_cost_panel_rows_of_a_refused_call_read_nothing_counted_not_zero():
+    """A session whose one model call was refused (no tokens, no cost): its model and provider
+    rows read `—` (they read `0`, a token count with no unit under a cost pane's heading)."""
+    store = _budget_store()
+    store.apply([msgspec.structs.replace(_llm_span(1, 0.0), status=Status.ERROR, usage=None, cost=None)])
+    app = make_app(store=store, now_ns=fixtures.clock)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await wait_for(pilot, lambda: "by provider" in app.cost.plain())
+        lines = app.cost.plain().split("all sessions")[0].splitlines()
+        for label in ("gpt-4o", "openai"):
+            row = next(ln for ln in lines if ln.strip().startswith(label + " "))
+            assert row.rstrip().endswith(" —"), row
+
+
 async def test_cost_panel_burn_of_unpriced_calls_is_unknown_not_zero():
     """Calls with tokens and no price: the burn is $?/min (it read $0/min) and the
     sparkline, drawing tokens for want of dollars, says so; with a priced call

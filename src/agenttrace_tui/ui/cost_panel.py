@@ -94,7 +94,10 @@ def _breakdown(app, totals: Totals, dimension: str, width: int, colour: str, ope
     rows = totals.breakdown(dimension)
     if not rows:
         return []
-    by_cost = any(b.cost for _, b in rows)
+    # Dollars when any row cost some; tokens when none did but some drew tokens; and when no row
+    # counted either (a refused call, a running one), the rows' costs as such (``—``, ``$…``,
+    # ``$?``): a bare token count of ``0`` read as a price.
+    by_cost = any(b.cost for _, b in rows) or not any(b.tokens for _, b in rows)
     values = [b.cost if by_cost else b.tokens for _, b in rows]
     top = max(values) or 1
     label_w = max(6, min(18, max(len(k) for k, _ in rows[:limit])))
