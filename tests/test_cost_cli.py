@@ -12,6 +12,7 @@ import pytest
 
 from agenttrace_tui.commands.costs import main, parse_since
 from agenttrace_tui.enrich import make_enrichers
+from agenttrace_tui.format.numbers import fmt_cost
 from agenttrace_tui.ingest.pipeline import Pipeline
 from agenttrace_tui.model import (
     Cost,
@@ -128,6 +129,35 @@ def test_table_shows_estimates_and_unpriced(db: Path, capsys: pytest.CaptureFixt
     # The agent and the tool: nothing to price, a dash (as in the cost pane), never a $0.
     rest = next(ln for ln in out.splitlines() if ln.startswith("(no model)"))
     assert "—" in rest and "$0" not in rest
+
+
+async def test_a_tool_no_model_call_consumed_reads_a_dash_not_zero(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """One model span wrapping the agent's whole loop (VoltAgent's), the tool run inside it: the
+    call decided it, none consumed it. The consuming column read `$0`, a share nobody paid."""
+    store = Store()
+    Pipeline(store, enrichers=make_enrichers(None, store, background_tokens=False)).apply([
+        Session(id="s1", name="weather agent"),
+        Span(span_id="root", trace_id="t1", session_id="s1", name="agent", kind=SpanKind.AGENT, start_ns=T0,
+             end_ns=T0 + 10 * S),
+        llm("loop", "t1", "s1", T0 + S, "gpt-4o", "openai", TokenUsage(input=1_000, output=100)),
+        Span(span_id="tool1", trace_id="t1", session_id="s1", parent_span_id="root", name="tool",
+             kind=SpanKind.TOOL_EXECUTION, start_ns=T0 + S + S // 4, end_ns=T0 + S + S // 2,
+             tool=ToolInfo(name="get_weather")),
+    ])
+    path = tmp_path / "agenttrace.db"
+    writer = Writer(store, path)
+    await writer.start()
+    await writer.flush()
+    await writer.close()
+    _, out, _ = run_cli(capsys, "--db", str(path), "--group-by", "tool")
+    row = next(ln for ln in out.splitlines() if ln.startswith("get_weather"))
+    (decided_tool,) = store.tool_costs()
+    cells = row.split()
+    assert cells[2] == fmt_cost(decided_tool.decided_cost) and cells[3] == "—", row
+    _, out, _ = run_cli(capsys, "--db", str(path), "--group-by", "tool", "--json")
+    (got,) = json.loads(out)["rows"]
+    assert got["consumed_cost_usd"] is None and (got["decided_calls"], got["consumed_calls"]) == (1, 0)
+    assert decided_tool.decided_cost > 0 and got["decided_cost_usd"] == pytest.approx(decided_tool.decided_cost)
 
 
 @pytest.mark.parametrize("group", ["provider", "kind", "tool", "day"])

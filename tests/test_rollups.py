@@ -171,6 +171,24 @@ def test_a_tool_of_one_step_tree_is_consumed_by_the_next_steps_call() -> None:
     assert (row.decided_tokens, row.consumed_tokens) == (1000, 2000)
 
 
+def test_a_tool_no_model_call_consumed_counts_no_consumer_not_a_zero_share() -> None:
+    # VoltAgent's shape: one model span wraps the AI SDK's whole loop, the tool runs inside its
+    # time; no model call starts after the tool: it decided the call, none consumed it.
+    spans = [
+        sp("agent", None, SpanKind.AGENT, 0, 10),
+        llm("loop", "agent", 0.5, 9, 0.10, tokens=1000),
+        tool("weather", "agent", 3, 4, "get_weather"),
+    ]
+    (row,) = fed(spans).tool_costs()
+    assert (row.decided_calls, row.consumed_calls) == (1, 0)
+    assert row.decided_cost == pytest.approx(0.10) and row.consumed_cost == 0
+    # a call of the tool in another trace that had both: the counts add up over calls
+    spans += [sp("agent2", None, SpanKind.AGENT, 20, 30, tid="t2"), llm("first", "agent2", 20, 21, 0.05, tid="t2"),
+              tool("weather2", "agent2", 22, 23, "get_weather", tid="t2"), llm("after", "agent2", 24, 25, 0.05, tid="t2")]
+    (row,) = fed(spans).tool_costs()
+    assert (row.calls, row.decided_calls, row.consumed_calls) == (2, 2, 1)
+
+
 def test_tool_attribution_updates_when_the_trace_changes() -> None:
     st = fed(fixture_trace())
     before = {r.name: r.consumed_cost for r in st.tool_costs("s1")}

@@ -187,6 +187,22 @@ async def test_cost_panel_rows_of_a_refused_call_read_nothing_counted_not_zero()
             assert row.rstrip().endswith(" —"), row
 
 
+async def test_cost_panel_tool_no_model_call_consumed_reads_a_dash():
+    """A model span wrapping the whole loop, the tool inside its time (VoltAgent's): it decided
+    the call and none consumed it; the consumed column read `$0`, a share nobody paid."""
+    store = _budget_store()
+    loop = msgspec.structs.replace(_llm_span(1, 0.02), end_ns=fixtures.NOW_NS - 100 * S)
+    tool_start = fixtures.NOW_NS - 110 * S
+    store.apply([loop, Span(span_id="tool-1", trace_id=TRACE, session_id=SID, parent_span_id="root", name="grep",
+                            kind=SpanKind.TOOL_EXECUTION, start_ns=tool_start, end_ns=tool_start + S,
+                            tool=ToolInfo(name="grep"))])
+    app = make_app(store=store, now_ns=fixtures.clock)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await wait_for(pilot, lambda: "calls  decided consumed" in app.cost.plain())
+        row = next(ln for ln in app.cost.plain().splitlines() if ln.strip().startswith("grep"))
+        assert row.split()[2:] == [fmt_cost(0.02), "—"], row
+
+
 async def test_cost_panel_burn_of_unpriced_calls_is_unknown_not_zero():
     """Calls with tokens and no price: the burn is $?/min (it read $0/min) and the
     sparkline, drawing tokens for want of dollars, says so; with a priced call

@@ -66,13 +66,15 @@ class Row:
     """One line of the report."""
 
     __slots__ = ("key", "spans", "input", "output", "cache_read", "cache_write", "cost", "unknown", "estimated", "decided",
-                 "consumed", "running")
+                 "consumed", "decided_calls", "consumed_calls", "running")
 
     def __init__(self, key: str) -> None:
         self.key = key
         self.spans = self.input = self.output = self.cache_read = self.cache_write = 0
         self.cost = self.decided = self.consumed = 0.0
         self.unknown = self.estimated = 0
+        #: (tools) its calls a model call decided, and that one consumed
+        self.decided_calls = self.consumed_calls = 0
         #: model calls still running with nothing counted (their cost is to come)
         self.running = 0
 
@@ -95,8 +97,11 @@ class Row:
             d = {
                 "tool": self.key,
                 "calls": self.spans,
-                "decided_cost_usd": round(self.decided, 10),
-                "consumed_cost_usd": round(self.consumed, 10),
+                # null when no call of it had a deciding (consuming) model call: no share, not $0
+                "decided_cost_usd": round(self.decided, 10) if self.decided_calls else None,
+                "consumed_cost_usd": round(self.consumed, 10) if self.consumed_calls else None,
+                "decided_calls": self.decided_calls,
+                "consumed_calls": self.consumed_calls,
                 "cost_usd": round(self.cost, 10),
                 "decided_tokens": self.input,
                 "consumed_tokens": self.output,
@@ -162,6 +167,8 @@ class Report:
                 r.spans += tc.calls
                 r.decided += tc.decided_cost
                 r.consumed += tc.consumed_cost
+                r.decided_calls += tc.decided_calls
+                r.consumed_calls += tc.consumed_calls
                 r.cost += tc.cost
                 r.input += round(tc.decided_tokens)
                 r.output += round(tc.consumed_tokens)
@@ -289,7 +296,7 @@ def render(report: Report, console: Any, wide: bool = False) -> None:
     """The report through the CLI's one table renderer (totals as its footer)."""
     from rich.text import Text
 
-    from ..format.numbers import column_digits, fmt_cost, fmt_count, fmt_row_cost, plural
+    from ..format.numbers import column_digits, fmt_attributed, fmt_cost, fmt_count, fmt_row_cost, plural
     from ..format.sanitize import clean
     from .table import CliTable, name_col, num_col
 
@@ -318,12 +325,15 @@ def render(report: Report, console: Any, wide: bool = False) -> None:
         for r in rows:
             est = r.estimated > 0
             table.add_row(
-                r.key, fmt_count(r.spans), usd(r.decided, est), usd(r.consumed, est),
+                r.key, fmt_count(r.spans), fmt_attributed(r.decided, r.decided_calls, est, digits),
+                fmt_attributed(r.consumed, r.consumed_calls, est, digits),
                 fmt_count(r.input + r.output, est), usd(r.cost, est), share_bar(r.cost),
             )
         table.set_footer(
-            "total", fmt_count(sum(r.spans for r in rows)), usd(sum(r.decided for r in rows), est_any),
-            usd(sum(r.consumed for r in rows), est_any), fmt_count(sum(r.input + r.output for r in rows), est_any),
+            "total", fmt_count(sum(r.spans for r in rows)),
+            fmt_attributed(sum(r.decided for r in rows), sum(r.decided_calls for r in rows), est_any, digits),
+            fmt_attributed(sum(r.consumed for r in rows), sum(r.consumed_calls for r in rows), est_any, digits),
+            fmt_count(sum(r.input + r.output for r in rows), est_any),
             usd(sum(r.cost for r in rows), est_any), "",
         )
     else:

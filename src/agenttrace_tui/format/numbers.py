@@ -203,6 +203,14 @@ def fmt_row_cost(usd: float | None, estimated: bool = False, unpriced: int = 0, 
     return fmt_cost(usd, estimated, unpriced, digits, running=running)
 
 
+def fmt_attributed(usd: float, calls: int, estimated: bool = False, digits: int | None = None,
+                   width: int | None = None) -> str:
+    """A tool's share of the model calls that decided (or consumed) its calls: ``fmt_cost``,
+    or ``—`` when none of its calls had such a model call (the model call wrapping VoltAgent's
+    whole loop consumes no tool call it ran), where ``$0`` would read as a share that cost nothing."""
+    return fmt_cost(usd, estimated, digits=digits, width=width) if calls else NOTHING_COUNTED
+
+
 def fmt_cost_delta(usd: float | None, digits: int | None = None, to_come: bool = False) -> str:
     """A difference of two costs: ``+$0.01``, ``-$0.0042``, ``$0`` when there is none
     (never ``+$0.0000``), ``$?`` when a side is unpriced. ``to_come``: ``usd`` is the

@@ -40,6 +40,8 @@ class ToolCost:
         "decided_tokens",
         "consumed_cost",
         "consumed_tokens",
+        "decided_calls",
+        "consumed_calls",
         "estimated",
     )
 
@@ -52,6 +54,9 @@ class ToolCost:
         self.decided_tokens = 0.0
         self.consumed_cost = 0.0
         self.consumed_tokens = 0.0
+        #: Its calls that a model call decided, and that one consumed (none: no share, not $0).
+        self.decided_calls = 0
+        self.consumed_calls = 0
         #: Tool calls whose attributed LLM tokens were (partly) estimated.
         self.estimated = 0
 
@@ -73,6 +78,8 @@ class ToolCost:
         self.decided_tokens += other.decided_tokens
         self.consumed_cost += other.consumed_cost
         self.consumed_tokens += other.consumed_tokens
+        self.decided_calls += other.decided_calls
+        self.consumed_calls += other.consumed_calls
         self.estimated += other.estimated
 
 
@@ -208,9 +215,11 @@ def attribute_trace(trace: TraceEntry) -> dict[str, ToolCost]:
                 if is_decided:
                     r.decided_cost += share_c
                     r.decided_tokens += share_t
+                    r.decided_calls += 1
                 else:
                     r.consumed_cost += share_c
                     r.consumed_tokens += share_t
+                    r.consumed_calls += 1
                 if estimated and t.span_id not in marked:
                     marked.add(t.span_id)
                     r.estimated += 1

@@ -195,11 +195,13 @@ def _tools(app, store: Store, session_id: str | None, width: int, tool_budget: i
         line.append(" " + _fit(r.name, label_w))
         line.append(f" {r.calls:>5} ")
         if r.cost:
-            line.append(f" {fmt.cost(r.decided_cost, est, digits=decided_d, width=7):>7}"
-                        f" {fmt.cost(r.consumed_cost, est, digits=consumed_d, width=8):>8}")
+            line.append(f" {fmt.attributed(r.decided_cost, r.decided_calls, est, decided_d, 7):>7}"
+                        f" {fmt.attributed(r.consumed_cost, r.consumed_calls, est, consumed_d, 8):>8}")
         else:
             # No priced LLM around it: show the tokens it drew instead.
-            line.append(f" {fmt.tokens(r.decided_tokens, estimated=est):>7} {fmt.tokens(r.consumed_tokens, estimated=est):>8}", style=muted)
+            decided = fmt.tokens(r.decided_tokens, estimated=est) if r.decided_calls else fmt.NOTHING_COUNTED
+            consumed = fmt.tokens(r.consumed_tokens, estimated=est) if r.consumed_calls else fmt.NOTHING_COUNTED
+            line.append(f" {decided:>7} {consumed:>8}", style=muted)
         if r.errors:
             line.append(f" {r.errors}✗", style=style(app, "error"))
         out.append(line)

@@ -11,7 +11,9 @@ import time
 from typing import TYPE_CHECKING
 
 from ..format.numbers import (
+    NOTHING_COUNTED,
     column_digits,
+    fmt_attributed,
     fmt_cost,
     fmt_cost_delta,
     fmt_count,
@@ -37,8 +39,9 @@ count = fmt_count
 cost = fmt_cost
 cost_delta = fmt_cost_delta
 row_cost = fmt_row_cost
+attributed = fmt_attributed
 signed = fmt_signed
-__all__ = ["duration", "span_time", "tokens", "count", "cost", "row_cost", "cost_delta", "signed", "column_digits", "plural", "ago", "clock", "clock_ms",
+__all__ = ["NOTHING_COUNTED", "duration", "span_time", "tokens", "count", "cost", "row_cost", "attributed", "cost_delta", "signed", "column_digits", "plural", "ago", "clock", "clock_ms",
            "sum_cost"]
 
 
