@@ -55,6 +55,11 @@ def test_compare_two_sessions_and_table(db, capsys):
     out = capsys.readouterr().out
     assert "by span name" in out and "rag_context_retrieval" in out and "slower, more expensive" in out
     assert "\x1b" not in out
+    # A span with nothing to price (a tool) reads "—" on both sides, never a $0; a model call its cost.
+    tool = next(ln for ln in out.splitlines() if ln.startswith("tool_execute "))
+    assert tool.split()[-2:] == ["—", "—"], tool
+    llm = next(ln for ln in out.splitlines() if ln.startswith("llm_inference "))
+    assert all(cell.lstrip("≈").startswith("$") for cell in llm.split()[-2:]), llm
 
 
 def test_compare_rejects_mixed_or_unknown_ids(db, capsys):

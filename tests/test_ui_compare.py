@@ -90,6 +90,12 @@ async def test_mark_two_traces_and_compare():
         text = plain(screen.renderable())
         assert "added" in text and "removed" in text and "faster" in text
         assert text.index("rag_context_retrieval") < text.index("cache_lookup")
+        # A span with nothing to price reads "—" in both cost columns and their difference (it read
+        # "$0" in each); a model call's cost and difference stay amounts.
+        tool = next(ln for ln in text.splitlines() if ln.strip().startswith("tool_execute"))
+        assert tool.split()[-3:] == ["—", "—", "—"], tool
+        llm = next(ln for ln in text.splitlines() if ln.strip().startswith("llm_inference"))
+        assert all("$" in cell for cell in llm.split()[-3:]), llm
         assert screen.result["a"]["errors"] == 1 and screen.result["b"]["errors"] == 0
         await pilot.press("slash")  # app keys do not reach under the compare screen
         assert app.screen is screen

@@ -15,6 +15,7 @@ from ..format.numbers import (
     fmt_cost_delta,
     fmt_count,
     fmt_duration,
+    fmt_row_cost,
     fmt_signed,
     fmt_span_time,
     fmt_tokens,
@@ -134,10 +135,11 @@ def run(args: argparse.Namespace) -> int:
             fmt_span_time(r["duration_a_ns"], r["unfinished_a"]) if r["count_a"] else "-",
             fmt_span_time(r["duration_b_ns"], r["unfinished_b"]) if r["count_b"] else "-",
             fmt_signed(r["duration_delta_ns"], fmt_duration),
-            fmt_cost(r["cost_priced_a"], r["estimated_a"], r["unpriced_a"], digits, running=r["calls_running_a"])
-            if r["count_a"] else "-",
-            fmt_cost(r["cost_priced_b"], r["estimated_b"], r["unpriced_b"], digits, running=r["calls_running_b"])
-            if r["count_b"] else "-",
+            # A side's spans with nothing to price (a tool, an agent) read "—", not a $0 charged.
+            fmt_row_cost(r["cost_priced_a"], r["estimated_a"], r["unpriced_a"], digits, tokens=r["tokens_a"],
+                         running=r["calls_running_a"]) if r["count_a"] else "-",
+            fmt_row_cost(r["cost_priced_b"], r["estimated_b"], r["unpriced_b"], digits, tokens=r["tokens_b"],
+                         running=r["calls_running_b"]) if r["count_b"] else "-",
         )
     st.print(c, wide=args.wide)
     return 0

@@ -211,6 +211,12 @@ class CompareScreen(Screen[None]):
         for x in changed + same:
             color = self._color(CHANGE_COLOR.get(x["changes"][0], "foreground"))
             dim = x["changes"] == ["same"]
+            # (Spans with nothing to price read "—", as in the CLI's table; so does their difference.)
+            cost_a = fmt.row_cost(x["cost_priced_a"], x["estimated_a"], x["unpriced_a"], digits, tokens=x["tokens_a"],
+                                  running=x["calls_running_a"]) if x["count_a"] else "-"
+            cost_b = fmt.row_cost(x["cost_priced_b"], x["estimated_b"], x["unpriced_b"], digits, tokens=x["tokens_b"],
+                                  running=x["calls_running_b"]) if x["count_b"] else "-"
+            nothing = {cost_a, cost_b} <= {fmt.NOTHING_COUNTED, "-"}
             rows.add_row(
                 safe_text(x["name"], limit=200, style=self._color("text-muted") if dim else ""),
                 Text(", ".join(c.replace("_", " ") for c in x["changes"]), style=color),
@@ -218,11 +224,10 @@ class CompareScreen(Screen[None]):
                 fmt.span_time(x["duration_a_ns"], x["unfinished_a"]) if x["count_a"] else "-",
                 fmt.span_time(x["duration_b_ns"], x["unfinished_b"]) if x["count_b"] else "-",
                 self._delta(x["duration_delta_ns"], fmt.duration),
-                fmt.cost(x["cost_priced_a"], x["estimated_a"], x["unpriced_a"], digits, running=x["calls_running_a"])
-                if x["count_a"] else "-",
-                fmt.cost(x["cost_priced_b"], x["estimated_b"], x["unpriced_b"], digits, running=x["calls_running_b"])
-                if x["count_b"] else "-",
-                self._cost_delta(x["cost_delta"], digits, x["cost_priced_b"] - x["cost_priced_a"], x["cost_to_come"]),
+                cost_a,
+                cost_b,
+                Text(fmt.NOTHING_COUNTED, style=self._color("text-muted")) if nothing
+                else self._cost_delta(x["cost_delta"], digits, x["cost_priced_b"] - x["cost_priced_a"], x["cost_to_come"]),
             )
         title = Text(f"By span name · {len(changed)} changed, {len(same)} same · biggest differences first", style=_bold())
         return Group(head, Text(""), summary, Text(""), title, rows)
