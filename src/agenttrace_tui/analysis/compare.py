@@ -27,6 +27,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from ..format.numbers import fmt_row_cost
 from ..model import Span, counted_cost, counts_as_error, span_flags, waiting_call
 
 __all__ = ["summarize", "compare_spans", "REL_THRESHOLD", "ABS_THRESHOLD_NS"]
@@ -113,6 +114,16 @@ def _by_name(spans: list[Span], live: Callable[[str], bool] | None) -> dict[str,
         row["estimated"] = row["estimated"] or bool(estimated)
         row["errors"] += counts_as_error(s)
     return out
+
+
+def side_cost(row: dict[str, Any], side: str, digits: int | None = None) -> str:
+    """The cost of a ``compare_spans`` row on ``side`` (``"a"`` or ``"b"``) as the CLI's table and
+    the compare screen show it: ``-`` when that side has no such span, ``—`` when its spans had
+    nothing to price (a tool, an agent: never a ``$0`` charged), else ``fmt_row_cost``'s amount."""
+    if not row[f"count_{side}"]:
+        return "-"
+    return fmt_row_cost(row[f"cost_priced_{side}"], row[f"estimated_{side}"], row[f"unpriced_{side}"], digits,
+                        tokens=row[f"tokens_{side}"], running=row[f"calls_running_{side}"])
 
 
 def _changed(a: float, b: float, rel: float, absolute: float = 0.0) -> bool:

@@ -15,7 +15,6 @@ from ..format.numbers import (
     fmt_cost_delta,
     fmt_count,
     fmt_duration,
-    fmt_row_cost,
     fmt_signed,
     fmt_span_time,
     fmt_tokens,
@@ -63,7 +62,7 @@ def _load(reader: Any, ident: str) -> tuple[str, str, list[Any]]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..analysis.compare import compare_spans
+    from ..analysis.compare import compare_spans, side_cost
 
     with open_reader(args) as reader:
         kind_a, id_a, spans_a = _load(reader, args.a)
@@ -135,11 +134,8 @@ def run(args: argparse.Namespace) -> int:
             fmt_span_time(r["duration_a_ns"], r["unfinished_a"]) if r["count_a"] else "-",
             fmt_span_time(r["duration_b_ns"], r["unfinished_b"]) if r["count_b"] else "-",
             fmt_signed(r["duration_delta_ns"], fmt_duration),
-            # A side's spans with nothing to price (a tool, an agent) read "—", not a $0 charged.
-            fmt_row_cost(r["cost_priced_a"], r["estimated_a"], r["unpriced_a"], digits, tokens=r["tokens_a"],
-                         running=r["calls_running_a"]) if r["count_a"] else "-",
-            fmt_row_cost(r["cost_priced_b"], r["estimated_b"], r["unpriced_b"], digits, tokens=r["tokens_b"],
-                         running=r["calls_running_b"]) if r["count_b"] else "-",
+            side_cost(r, "a", digits),
+            side_cost(r, "b", digits),
         )
     st.print(c, wide=args.wide)
     return 0

@@ -25,7 +25,7 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
-from ..analysis.compare import compare_spans
+from ..analysis.compare import compare_spans, side_cost
 from ..model import Span
 from . import fmt
 from .text import clean, safe_text
@@ -212,10 +212,7 @@ class CompareScreen(Screen[None]):
             color = self._color(CHANGE_COLOR.get(x["changes"][0], "foreground"))
             dim = x["changes"] == ["same"]
             # (Spans with nothing to price read "—", as in the CLI's table; so does their difference.)
-            cost_a = fmt.row_cost(x["cost_priced_a"], x["estimated_a"], x["unpriced_a"], digits, tokens=x["tokens_a"],
-                                  running=x["calls_running_a"]) if x["count_a"] else "-"
-            cost_b = fmt.row_cost(x["cost_priced_b"], x["estimated_b"], x["unpriced_b"], digits, tokens=x["tokens_b"],
-                                  running=x["calls_running_b"]) if x["count_b"] else "-"
+            cost_a, cost_b = side_cost(x, "a", digits), side_cost(x, "b", digits)
             nothing = {cost_a, cost_b} <= {fmt.NOTHING_COUNTED, "-"}
             rows.add_row(
                 safe_text(x["name"], limit=200, style=self._color("text-muted") if dim else ""),
