@@ -158,8 +158,12 @@ async def test_cost_panel_by_kind_heads_its_errors_column_only_when_a_kind_faile
         tool_start = fixtures.NOW_NS - 100 * S
         store.apply([Span(span_id="tool-1", trace_id=TRACE, session_id=SID, parent_span_id="root", name="grep",
                           kind=SpanKind.TOOL_EXECUTION, start_ns=tool_start, end_ns=tool_start + S,
-                          status=Status.ERROR, tool=ToolInfo(name="grep"))])
+                          status=Status.ERROR, tool=ToolInfo(name="grep")),
+                     Span(span_id="mem-1", trace_id=TRACE, session_id=SID, parent_span_id="root", name="recall",
+                          kind=SpanKind.MEMORY_RETRIEVAL, start_ns=tool_start, end_ns=tool_start + S)])
         await wait_for(pilot, lambda: "1✗" in app.cost.plain())
+        # A kind's name longer than its column is cut with an ellipsis (it was cut bare: "memory_retriev").
+        assert any(ln.startswith(" memory_retrie… ") for ln in app.cost.plain().splitlines())
         lines = app.cost.plain().splitlines()
         heading = next(ln for ln in lines if ln.strip().startswith("by kind"))
         row = next(ln for ln in lines if ln.strip().startswith("tool_execution"))

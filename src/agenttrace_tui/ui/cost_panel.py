@@ -152,7 +152,7 @@ def _by_kind(app, totals: Totals, width: int, open_calls: tuple[Waiting, Waiting
                 overflow="ellipsis")]
     for (key, b), shown in zip(rows, costs, strict=True):
         line = Text(no_wrap=True, overflow="ellipsis")
-        line.append(" " + clean(key, 32)[:14].ljust(14))
+        line.append(" " + _fit(key, 14))  # (cut with an ellipsis, as the other sections cut theirs)
         line.append(f"{b.spans:>5}")
         line.append(f" {fmt.duration(b.duration_ns):>7}", style=muted)
         line.append(f" {shown:>{cost_w}}")
