@@ -18,7 +18,7 @@ from agenttrace_tui.analysis.filter import (
 )
 from agenttrace_tui.analysis.rows import flatten
 from agenttrace_tui.analysis.summary import span_summary
-from agenttrace_tui.analysis.tree import TraceTree, TreeBuilder
+from agenttrace_tui.analysis.tree import TraceTree, TreeBuilder, counted_below
 from agenttrace_tui.format.numbers import fmt_cost, fmt_duration, fmt_tokens
 from agenttrace_tui.model import (
     AgentInfo,
@@ -398,3 +398,23 @@ def test_analysis_is_pure_so_the_cli_can_use_it_without_the_ui_stack() -> None:
     code = "import sys, agenttrace_tui.analysis\nprint(','.join(sorted(m for m in sys.modules if m.split('.')[0] in ('textual', 'rich'))))\n"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ""
+
+
+def test_counted_below_sums_the_usage_below_a_span_once_and_stops_at_a_cycle_or_its_limit() -> None:
+    def span(sid: str, parent: str | None, usage: TokenUsage | None = None) -> Span:
+        return Span(span_id=sid, trace_id="t", session_id="s", parent_span_id=parent, name=sid,
+                    kind=SpanKind.LLM_CALL if usage is not None else SpanKind.AGENT, start_ns=1, end_ns=2, usage=usage)
+
+    spans = {s.span_id: s for s in (
+        span("agent", None, TokenUsage(input=999, output=99, scope="subtree")),
+        span("sub", "agent", TokenUsage(input=500, output=50, scope="subtree")),  # a sub-agent's sum: not counted
+        span("c1", "sub", TokenUsage(input=100, output=10)),
+        span("c2", "agent", TokenUsage(input=200, output=20)),
+        span("x", "y"), span("y", "x"),  # a parent cycle beside it
+    )}
+    children: dict[str | None, list[str]] = {}
+    for s in spans.values():
+        children.setdefault(s.parent_span_id, []).append(s.span_id)
+    assert counted_below(spans, children, "agent") == (300, 30)
+    assert counted_below(spans, children, "x") == (0, 0)  # the cycle ends the walk
+    assert counted_below(spans, children, "agent", limit=2) is None  # past its limit: not said

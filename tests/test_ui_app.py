@@ -728,3 +728,38 @@ async def test_a_message_of_several_lines_reads_as_lines_in_the_detail():
         assert lines[below + 1:below + 3] == [" OpenAIInvalidRequestError('Error code: 400')",
                                               " Traceback (most recent call last):"]
         assert "␊" not in app.detail.plain() and "\x1b" not in app.detail.plain()
+
+
+async def test_an_agents_subtree_usage_is_set_beside_what_the_calls_below_count():
+    # VoltAgent's agent span reports the turn's tokens for its subtree; its one model span carries
+    # only the loop's last step. The detail said only "reported for the whole subtree": now what
+    # the calls below count stands beside it, and what no call below holds.
+    store = fixtures.build_store()
+    K = fixtures.SpanKind
+    store.apply([
+        Session(id="sub-session", name="subtree", started_ns=fixtures.NOW_NS - 10 * fixtures.S),
+        fixtures._span("t-sub", "sub-session", "agent", "weather-agent", K.AGENT, 9, 5,
+                       usage=TokenUsage(input=2634, output=134, scope="subtree")),
+        fixtures._span("t-sub", "sub-session", "loop", "llm:generateText", K.LLM_CALL, 8, 3, parent="agent",
+                       usage=TokenUsage(input=1400, output=78)),
+        fixtures._span("t-sub", "sub-session", "tool", "get_weather", K.TOOL_EXECUTION, 7, 1, parent="loop"),
+        # an agent whose calls add up to what it reports
+        fixtures._span("t-sum", "sub-session", "agent2", "summing-agent", K.AGENT, 4, 3,
+                       usage=TokenUsage(input=300, output=30, scope="subtree")),
+        fixtures._span("t-sum", "sub-session", "c1", "chat", K.LLM_CALL, 4, 1, parent="agent2",
+                       usage=TokenUsage(input=100, output=10)),
+        fixtures._span("t-sum", "sub-session", "c2", "chat", K.LLM_CALL, 2, 1, parent="agent2",
+                       usage=TokenUsage(input=200, output=20)),
+    ])
+    app = _app(store)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        app.jump_to_session("sub-session")
+        for trace, span, want in (("t-sub", "agent", "the calls below count in 1,400  out 78  (1,234 in, 56 out in no call below)"),
+                                  ("t-sum", "agent2", "the calls below count the same")):
+            app.traces.select_key(trace)
+            await wait_for(pilot, lambda trace=trace: app.span_tree.trace_id == trace)
+            app.span_tree.select_span(span)
+            await wait_for(pilot, lambda: "reported for the whole subtree" in app.detail.plain())
+            # (words as shown, wherever the pane wraps them)
+            await wait_for(pilot, lambda want=want: " ".join(want.split()) in " ".join(app.detail.plain().split()))

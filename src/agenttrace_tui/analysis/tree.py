@@ -301,6 +301,36 @@ _PARENT = attrgetter("parent_span_id")
 _SMALL = 48
 
 
+#: Spans ``counted_below`` walks at most (a detail drawn for an agent at the top of a huge trace).
+COUNTED_BELOW_SPANS = 20_000
+
+
+def counted_below(spans: Mapping[str, Span], children: Mapping[str | None, list[str]], span_id: str,
+                  limit: int = COUNTED_BELOW_SPANS) -> tuple[int, int] | None:
+    """(input, output) tokens the spans below ``span_id`` count (usage of their own, as every sum
+    counts it), to set beside a subtree's usage its span reports; None past ``limit`` spans.
+    Walked with a stack and a seen set: a parent cycle ends the walk, it does not loop."""
+    inp = out = 0
+    stack = list(children.get(span_id, ()))
+    seen = {span_id}
+    while stack:
+        sid = stack.pop()
+        if sid in seen:
+            continue
+        seen.add(sid)
+        if len(seen) > limit:
+            return None
+        s = spans.get(sid)
+        if s is None:
+            continue
+        u = s.usage
+        if u is not None and u.scope == "span":
+            inp += u.input
+            out += u.output
+        stack.extend(children.get(sid, ()))
+    return inp, out
+
+
 def _by_start(ids: list[str], spans: Mapping[str, Span]) -> list[str]:
     """``sorted(ids, key=their spans' start)``: stable (ties in the given order), no Python call per id."""
     starts = list(map(_START, map(spans.__getitem__, ids)))

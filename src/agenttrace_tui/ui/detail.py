@@ -14,6 +14,7 @@ import msgspec
 from rich.text import Text
 from textual import events, on
 
+from ..analysis.tree import counted_below
 from ..format.cost import (
     FAILED_NO_TOKENS,
     UNTIL_ITS_END,
@@ -190,6 +191,17 @@ def render_detail(
         d.row("cache", L("read "), f"{u.cache_read:,}", L("  write "), f"{u.cache_write:,}", L("  reasoning "), f"{u.reasoning:,}")
         if u.scope == "subtree":
             d.row("", L("reported for the whole subtree; not added to totals"))
+            counted = counted_below(trace.spans, trace.children, span.span_id) if trace is not None else None
+            if counted is not None:
+                # What the calls below count beside it: a client whose model span carries only its
+                # loop's last step (VoltAgent's) leaves the rest in no call the totals count.
+                inp, out = counted
+                if (inp, out) == (u.input, u.output):
+                    d.row("", L("the calls below count the same"))
+                else:
+                    d.row("", L("the calls below count in "), f"{inp:,}", L("  out "), f"{out:,}",
+                          *((Text(f"  ({u.input - inp:,} in, {u.output - out:,} out in no call below)",
+                                  style=style(app, "warning")),) if u.input > inp or u.output > out else ()))
     c = span.cost
     if c is not None and c.total is not None:
         est = cost_estimated(c, u)
