@@ -200,7 +200,7 @@ def render_detail(
                     d.row("", L("the calls below count the same"))
                 else:
                     d.row("", L("the calls below count in "), f"{inp:,}", L("  out "), f"{out:,}",
-                          *((Text(f"  ({u.input - inp:,} in, {u.output - out:,} out in no call below)",
+                          *((Text(f"  ({max(0, u.input - inp):,} in, {max(0, u.output - out):,} out in no call below)",
                                   style=style(app, "warning")),) if u.input > inp or u.output > out else ()))
     c = span.cost
     if c is not None and c.total is not None:
