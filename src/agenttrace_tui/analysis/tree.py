@@ -302,7 +302,7 @@ _SMALL = 48
 
 
 #: Spans ``counted_below`` walks at most: the detail of an agent at the top of a huge trace is drawn
-#: again as the trace grows, and says nothing rather than walk it whole each time (~0.5 µs a span).
+#: again as the trace grows, and says nothing rather than walk it whole each time (~0.2 µs a span).
 COUNTED_BELOW_SPANS = 5_000
 
 
