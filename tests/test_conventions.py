@@ -194,6 +194,16 @@ def test_litellm_names_its_own_sessions_only() -> None:
     assert cv.framework_hint("openinference.instrumentation.litellm", {}) == "openinference"
 
 
+def test_openinference_for_the_openai_agents_sdk_for_typescript_names_the_sdk() -> None:
+    """OpenInference's npm instrumentation of ``@openai/agents`` names its scope with hyphens (the
+    Python one with underscores): the session is the SDK's, not the instrumentation family's."""
+    scope = "@arizeai/openinference-instrumentation-openai-agents"
+    assert cv.framework_hint(scope, {}) == "openai-agents"
+    assert ResourceInfo({"service.name": "svc"}, cv.resource_scope([scope])).framework == "openai-agents"
+    # OpenInference's npm instrumentation of the openai client alone names no agent framework.
+    assert cv.framework_hint("@arizeai/openinference-instrumentation-openai", {}) == "openinference"
+
+
 #: Per client of ``CLIENT_INTERNAL_NAMES``: (an internal span's name, a model call's name).
 INTERNAL_EXAMPLES = {"llama-index": ("Anthropic._prepare_chat_with_tools", "Anthropic.achat"),
                      "mastra": ("model_chunk weather-agent", "chat gpt-4o-mini")}

@@ -818,6 +818,9 @@ FRAMEWORK_HINTS: list[tuple[str, str]] = [
     ("autogen", "autogen"),
     ("openai_agents", "openai-agents"),
     ("openai.agents", "openai-agents"),
+    # The npm packages' spelling: OpenInference's ``@arizeai/openinference-instrumentation-openai-agents``
+    # (the SDK for TypeScript, ``@openai/agents``), before the family its scope names too.
+    ("openai-agents", "openai-agents"),
     ("pydantic-ai", "pydantic-ai"),
     ("pydantic_ai", "pydantic-ai"),
     ("smolagents", "smolagents"),
