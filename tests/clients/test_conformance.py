@@ -115,6 +115,8 @@ CLIENTS: dict[str, Client] = {
     # into prompt_tokens; the SDK keeps both in its generation span's usage (input_tokens_details.cached_tokens and
     # cache_write_tokens) but OpenInference maps only its input/output tokens: the cache goes out as plain input.
     "openai_agents_anthropic": Client(cache_read=False, cache_write=False),
+    # The SDK for TypeScript (@openai/agents) with OpenInference's processor on the SDK's own trace provider.
+    "openai_agents_js": Client(),
     "strands": Client(custom_provider="strands-agents"),
     "strands_latest": Client(custom_provider="strands-agents"),
     # Strands on its default provider, Bedrock's ConverseStream (boto3), for a cross-region inference profile id.
@@ -668,7 +670,7 @@ FRAMEWORKS = {"crewai": "crewai", "crewai_openllmetry": "crewai", "crewai_anthro
               "openai_agents": "openai-agents", "strands": "strands", "strands_bedrock": "strands",
               "strands_openinference": "strands", "strands_anthropic": "strands",
               "openai_agents_openllmetry": "openai-agents", "openai_agents_logfire": "openai-agents",
-              "openai_agents_anthropic": "openai-agents",
+              "openai_agents_anthropic": "openai-agents", "openai_agents_js": "openai-agents",
               "openai_agents_chat_openllmetry": "openai-agents", "openai_agents_chat_logfire": "openai-agents",
               "langchain": "langchain", "langchain_bedrock": "langchain",
               "langchain_anthropic_openinference": "langchain", "langchain_anthropic_openllmetry": "langchain",
