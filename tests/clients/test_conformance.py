@@ -45,6 +45,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from recording import read_body
 
+from agenttrace_tui.analysis.filter import parse_filter
 from agenttrace_tui.cli import main as cli_main
 from agenttrace_tui.config import Config
 from agenttrace_tui.enrich.prices import LOCAL_RUNTIMES, local_reason
@@ -748,6 +749,21 @@ def test_an_mcp_tool_is_named_as_the_model_called_it(replays: Any) -> None:
     assert [(r.name, r.calls, r.errors) for r in rp.store.tool_costs(sid)] == [(asked[0]["tool_name"], 1, 0)]
     (tool,) = [s for t in rp.store.traces_of(sid) for s in t.spans.values() if s.kind is SpanKind.TOOL_EXECUTION]
     assert tool.tool is not None and tool.tool.input_preview == '{"city":"Paris"}'
+
+
+@pytest.mark.parametrize("name", ["openai_agents", "openai_agents_js"])
+def test_the_openai_agents_sdks_agent_span_names_its_agent(name: str, replays: Any) -> None:
+    """OpenInference's instrumentation of the OpenAI Agents SDK for Python names the agent as
+    ``agent.name``, the one for TypeScript only as ``graph.node.id``: either way the agent span is the
+    agent's, found by the ``agent:`` filter, in the ok run and in the refused one."""
+    rp = replays(name)
+    flt = parse_filter("agent:weather-agent")
+    for run in reported_runs(rp.manifest):
+        spans = [s for t in rp.store.traces_of(run_session(rp, run)) for s in t.spans.values()]
+        agents = [s for s in spans if s.kind is SpanKind.AGENT and s.name == "weather-agent"]
+        assert len(agents) == 1, f"run {run['label']!r}: {[s.name for s in spans]}"
+        assert agents[0].agent is not None and agents[0].agent.name == "weather-agent"
+        assert [s for s in spans if flt.matches(s)] == agents
 
 
 def test_claude_code_on_bedrock_counts_and_costs_what_the_cli_does(replays: Any) -> None:

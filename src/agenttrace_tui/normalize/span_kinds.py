@@ -354,6 +354,13 @@ RENDERED_NAME_KEY = "logfire.msg"
 CLIENT_TOOL_NAME_KEYS: tuple[str, ...] = ("tool_name",)
 #: Attributes a known client names its tool call id with.
 CLIENT_TOOL_CALL_KEYS: tuple[str, ...] = ("call_id", "tool_use_id")
+#: A known client's attribute naming the agent of its agent span, read when no agent name is sent:
+#: OpenInference's instrumentation of the OpenAI Agents SDK for TypeScript names the agent as
+#: ``graph.node.id`` alone (its Python one sends ``agent.name`` beside it). Not for every sender:
+#: OpenInference's Agno instrumentor puts an id there, Strands' processor a node of its own.
+CLIENT_AGENT_NAME_KEYS: dict[str, str] = {"openai-agents": "graph.node.id"}
+#: The keys an agent span names its agent with (``ATTRIBUTE_MAP``'s agent name row).
+_AGENT_NAME_KEYS = ("gen_ai.agent.name", "agent.name")
 #: A known client's tool span named after the tool and the method traced, with no tool name
 #: among its attributes (group 1 is the tool): OpenInference's DSPy instrumentor names the span
 #: of ``dspy.Tool.__call__`` ``get_weather.__call__`` (``get_weather.acall`` when awaited); Langfuse
@@ -372,6 +379,16 @@ def client_tool_name(client: str | None, name: str) -> str | None:
     pattern = CLIENT_TOOL_SPAN_NAMES.get(client) if client is not None else None
     got = pattern.match(name) if pattern is not None else None
     return got.group(1) if got is not None else None
+
+
+def client_agent_name_key(client: str | None, kind: SpanKind | None, attributes: dict[str, Any]) -> str | None:
+    """The key of a known client's agent span naming its agent (``CLIENT_AGENT_NAME_KEYS``), when
+    the span sends no agent name of its own; else None."""
+    if kind is not SpanKind.AGENT or client is None or (key := CLIENT_AGENT_NAME_KEYS.get(client)) is None:
+        return None
+    if attributes.get(key) in (None, "") or any(k in attributes for k in _AGENT_NAME_KEYS):
+        return None
+    return key
 
 
 def client_kind(client: str | None, name: str, attributes: dict[str, Any]) -> tuple[SpanKind | None, bool]:
