@@ -268,7 +268,7 @@ class SpanUpserts(StoreIndex):
             if kind is _LLM:
                 attrs = span.attributes
                 # What ``find_twin`` needs to find one (else it finds none): a parent that is
-                # a model call it runs within (``calls.within``, spelled out), a waiting child, a
+                # a model call it runs within (``calls.within``, spelled out) or trails, a waiting child, a
                 # logfire span, or a call key naming another span of the trace from another
                 # reporter (below). Tested here: most spans that pass looser tests are no twin
                 # (a call in a call it outlives, calls of one reporter with the same usage),
@@ -285,8 +285,13 @@ class SpanUpserts(StoreIndex):
                     usage_key = ("usage", u.input, u.output, u.cache_read)
                 if parent is not None:
                     if (pk := parent.kind) is _LLM:
-                        maybe_twin = (end is not None and (pe := parent.end_ns) is not None and end <= pe + CLOCK_NS
-                                      and span.start_ns + CLOCK_NS >= parent.start_ns)
+                        # Within it, or started within it, reporting usage, one of the two naming the
+                        # response (``calls._trails``: a provider SDK's span of the request, which it
+                        # may end after its parent's; has_call_id only then, ~1.5k instructions).
+                        maybe_twin = (end is not None and (pe := parent.end_ns) is not None
+                                      and span.start_ns + CLOCK_NS >= parent.start_ns
+                                      and (end <= pe + CLOCK_NS or (usage_key is not None and span.start_ns <= pe
+                                                                    and (id_key is not None) != has_call_id(parent))))
                     elif usage_key is not None and pk is not _TOOL and parent.parent_span_id is not None:
                         # A model call above it through spans between (``calls.deep_twins``): the parent
                         # neither a model nor a tool call, nor the root (tested first: the search
