@@ -219,6 +219,10 @@ CLIENTS: dict[str, Client] = {
     # The same loop under OpenInference's OpenAI instrumentation for Node.js: model calls only, and
     # nothing of a failed call (its span never ends).
     "openai_node_openinference": Client(tools=False),
+    # The Anthropic SDK for TypeScript under OpenInference's instrumentation for it (call 2 streamed): model calls
+    # only (the tool runs in user code); the SDK traces each call too, inside OpenInference's span, ending after it.
+    "anthropic_node_openinference": Client(tools=False),
+    "anthropic_node_openinference_stream": Client(tools=False),  # both calls streamed (the tool call too)
     # OpenLIT's own set-up: its OpenAI instrumentation (model calls only) and the contrib httpx one;
     # it reports $0 for a model its price list lacks (offline: all), and counts a call's tokens
     # itself when the API sent none.
