@@ -28,8 +28,8 @@ here prices or estimates: enrichment runs after, on the merged span.
   2. nesting: a model call directly inside, and within the time of, a model
      call of the same model, their usage agreeing where both report it (an
      SDK tracing itself inside an OpenInference or LangChain span; a direct
-     child that started within the call's time, reports the same usage, and
-     of which exactly one of the two names the response, may end after it:
+     child that started within the call's time, reports the same usage and
+     names the response the call does not name may end after it:
      ``_trails``); and for a
      refused request, a failed model call naming no model whose only child is
      a failed model call within its time (an instrumentation that reads the
@@ -374,8 +374,8 @@ def _nested_twins(outer: Span, inner: Span) -> bool:
 
 def _trails(outer: Span, inner: Span) -> bool:
     """The inner model call, the outer one's child, started within its time and ended after it,
-    both reporting the same usage (input, output, cache read), exactly one of them naming the
-    response (``has_call_id``: two reporters, as ``nested_elsewhere`` has it): a provider SDK's own
+    both reporting the same usage (input, output, cache read), the inner one naming the response
+    and the outer one not (``has_call_id``: two reporters, as ``nested_elsewhere`` has it): a provider SDK's own
     span of the request, which the SDK ends only once the instrumentation around it has had the
     answer (the Anthropic SDK for TypeScript ends it after the parse that the instrumentation's
     transform is part of; a streamed call's, when the application has read its copy of the
@@ -385,7 +385,7 @@ def _trails(outer: Span, inner: Span) -> bool:
     if inner.parent_span_id != outer.span_id or end is None or not outer.start_ns <= inner.start_ns <= end:
         return False
     key = usage_key(outer.usage)
-    return key is not None and key == usage_key(inner.usage) and has_call_id(outer) != has_call_id(inner)
+    return key is not None and key == usage_key(inner.usage) and has_call_id(inner) and not has_call_id(outer)
 
 
 def deep_twins(outer: Span, inner: Span) -> bool:

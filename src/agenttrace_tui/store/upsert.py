@@ -285,13 +285,16 @@ class SpanUpserts(StoreIndex):
                     usage_key = ("usage", u.input, u.output, u.cache_read)
                 if parent is not None:
                     if (pk := parent.kind) is _LLM:
-                        # Within it, or started within it, reporting usage, one of the two naming the
-                        # response (``calls._trails``: a provider SDK's span of the request, which it
-                        # may end after its parent's; has_call_id only then, ~1.5k instructions).
+                        # Within it, or started within it naming the response its parent does not
+                        # name, reporting usage (``calls._trails``: a provider SDK's span of the
+                        # request, which it may end after its parent's). The parent's id keys by a set
+                        # test first: has_call_id (~1.5k instructions) only for a parent that has one.
                         maybe_twin = (end is not None and (pe := parent.end_ns) is not None
                                       and span.start_ns + CLOCK_NS >= parent.start_ns
-                                      and (end <= pe + CLOCK_NS or (usage_key is not None and span.start_ns <= pe
-                                                                    and (id_key is not None) != has_call_id(parent))))
+                                      and (end <= pe + CLOCK_NS or (id_key is not None and usage_key is not None
+                                                                    and span.start_ns <= pe
+                                                                    and (parent.attributes.keys().isdisjoint(ID_KEYS)
+                                                                         or not has_call_id(parent)))))
                     elif usage_key is not None and pk is not _TOOL and parent.parent_span_id is not None:
                         # A model call above it through spans between (``calls.deep_twins``): the parent
                         # neither a model nor a tool call, nor the root (tested first: the search
