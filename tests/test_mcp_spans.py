@@ -39,3 +39,17 @@ def test_an_mcp_tool_call_is_one() -> None:
         for _ in range(300):
             got = span("tools/call get_weather", sent)
             assert got.kind is SpanKind.TOOL_EXECUTION and got.tool is not None and got.tool.name == "get_weather"
+
+
+def test_an_mcp_clients_tool_call_is_named_after_its_tool() -> None:
+    """The MCP Python SDK's client span of a request names the tool only in its span name
+    (``MCP send tools/call get_weather``; ``gen_ai.tool.name`` is on the server's span alone): the
+    tool call is that tool's, not one named after the span."""
+    attrs = {cv.MCP_METHOD_KEY: "tools/call", "jsonrpc.request.id": 3}
+    for _ in range(300):
+        got = span("MCP send tools/call get_weather", attrs)
+        assert got.kind is SpanKind.TOOL_EXECUTION and got.tool is not None and got.tool.name == "get_weather"
+    # Another method's target is no tool; a tools/call span whose name names none stays unnamed.
+    assert span("MCP send tools/list", {cv.MCP_METHOD_KEY: "tools/list"}).tool is None
+    got = span("tools/call", attrs)
+    assert got.kind is SpanKind.TOOL_EXECUTION and (got.tool is None or got.tool.name is None)

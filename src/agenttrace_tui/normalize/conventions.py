@@ -91,6 +91,7 @@ from .span_kinds import (
     kind_from_attributes,
     kind_from_name,
     kind_from_string,
+    mcp_tool_name,
     traceloop_tool_fields,
 )
 
@@ -103,7 +104,7 @@ __all__ = [
     "KIND_BY_NAME", "KIND_KEY", "LANGFUSE_KIND_KEY", "LANGFUSE_KINDS", "LANGSMITH_KIND_KEY", "LANGSMITH_KINDS", "MCP_METHOD_KEY", "MCP_METHOD_KINDS", "MLFLOW_KIND_KEY", "MLFLOW_KINDS", "OPENINFERENCE_KEY", "OPENINFERENCE_KINDS", "OPERATION_KEY", "OPERATION_KINDS",
     "RENDERED_NAME_KEY", "SEED_NAME_KINDS", "TRACELOOP_KIND_KEY", "TRACELOOP_KINDS", "TRACELOOP_TOOL_FIELDS",
     "TRACELOOP_TOOL_STEP_KEY", "_names_a_call", "client_kind",
-    "client_agent_name_key", "client_tool_name", "guess_kind", "kind_from_attributes", "kind_from_name", "kind_from_string", "traceloop_tool_fields",
+    "client_agent_name_key", "client_tool_name", "guess_kind", "kind_from_attributes", "kind_from_name", "kind_from_string", "mcp_tool_name", "traceloop_tool_fields",
     # messages
     "CLIENT_VALUE_KEYS", "MESSAGE_DETAIL_EVENTS", "MESSAGE_EVENTS", "MESSAGE_EVENT_CONTENT_KEYS", "MESSAGE_JSON_KEYS",
     "MESSAGE_LIST_PREFIXES", "OBSERVATION_KEYS", "PREVIEW_CHARS", "PREVIEWS_FROM_RECORDS", "STACK_CHARS", "TOOL_PREVIEW_CHARS", "VALUE_KEYS",

@@ -269,6 +269,10 @@ def build_span(
                     named[field] = str(v)
         if "name" not in named and (tool_name := cv.client_tool_name(client, name)) is not None:
             named["name"] = tool_name
+    if kind is SpanKind.TOOL_EXECUTION and cv.MCP_METHOD_KEY in attrs:
+        named = fields.setdefault("tool", {})
+        if "name" not in named and (tool_name := cv.mcp_tool_name(name, attrs)) is not None:
+            named["name"] = tool_name
     if kind is SpanKind.AGENT and (agent_key := cv.client_agent_name_key(client, kind, attrs)) is not None:
         fields.setdefault("agent", {})["name"] = str(attrs[agent_key])
     if kind is SpanKind.TOOL_EXECUTION:
@@ -791,12 +795,14 @@ class _FastPlan:
                                            and cv.provider_name(named) != named))
         if not renamed and not ((client_tool and (any(k in attrs for k in (*cv.CLIENT_TOOL_NAME_KEYS, *cv.CLIENT_TOOL_CALL_KEYS))
                                   or cv.client_tool_name(client, name) is not None))
-                or (kind is SpanKind.TOOL_EXECUTION and any(k in attrs for _f, k in cv.TRACELOOP_TOOL_FIELDS))
+                or (kind is SpanKind.TOOL_EXECUTION and (any(k in attrs for _f, k in cv.TRACELOOP_TOOL_FIELDS)
+                                                         or cv.MCP_METHOD_KEY in attrs))
                 or cv.client_agent_name_key(client, kind, attrs) is not None
                 or (kind is SpanKind.LLM_CALL and any(k in attrs for k in cv.HTTP_STATUS_KEYS))):
             # A known client's tool span always has a tool part (build_span); one that names
-            # its tool by the client's own keys or by its span name, and a tool span with
-            # OpenLLMetry's entity keys (by key, not value: one recipe serves a key set), take
+            # its tool by the client's own keys or by its span name, a tool span with
+            # OpenLLMetry's entity keys (by key, not value: one recipe serves a key set), and an
+            # MCP ``tools/call`` span (which may name its tool only in its span name), take
             # the general path; so does a known client's agent span naming its agent by a key of
             # its own, and a model call reporting an HTTP status (an error one makes it failed:
             # build_span).

@@ -196,6 +196,11 @@ LANGSMITH_KINDS: dict[str, SpanKind] = {
 #: protocol's own requests: kind custom, not a guess from a name such as "tools/list".
 MCP_METHOD_KEY = "mcp.method.name"
 MCP_METHOD_KINDS: dict[str, SpanKind] = {"tools/call": SpanKind.TOOL_EXECUTION}
+#: An MCP request's span name (OTel's MCP conventions: ``{mcp.method.name} {target}``; the MCP
+#: Python SDK's client span of a request is ``MCP send {method} {target}``): for ``tools/call``
+#: the target is the tool, the only place the client's span names it (``gen_ai.tool.name`` is
+#: the server's alone).
+_MCP_TOOL_CALL_NAME = re.compile(r"(?:^|\s)tools/call (\S+)$")
 #: Every attribute that says a span's kind outright (``kind_from_attributes`` reads them in this order).
 EXPLICIT_KIND_KEYS: tuple[str, ...] = (KIND_KEY, LANGSMITH_KIND_KEY, OPERATION_KEY, OPENINFERENCE_KEY, TRACELOOP_KIND_KEY,
                                        AI_SDK_OPERATION_KEY, LANGFUSE_KIND_KEY, MLFLOW_KIND_KEY, MCP_METHOD_KEY)
@@ -372,6 +377,15 @@ CLIENT_TOOL_SPAN_NAMES: dict[str, re.Pattern[str]] = {
     "mlflow": re.compile(r"^(.+)$"),
     **CLIENT_TOOL_SPAN_PATTERNS,
 }
+
+
+def mcp_tool_name(name: str, attributes: dict[str, Any]) -> str | None:
+    """The tool an MCP ``tools/call`` request's span names in its span name (the MCP Python SDK's
+    client span: ``MCP send tools/call get_weather``, no tool name among its attributes), else None."""
+    if attributes.get(MCP_METHOD_KEY) != "tools/call":
+        return None
+    got = _MCP_TOOL_CALL_NAME.search(name)
+    return got.group(1) if got is not None else None
 
 
 def client_tool_name(client: str | None, name: str) -> str | None:
