@@ -5,10 +5,11 @@ then a span's own session attribute, another span of the same trace in the
 chunk, the resource's, the session the store already files the trace
 under, and last one session per service instance. Clients that name their
 session on a few spans only (Codex, OpenCode) file the rest under the one their
-service (its instance: one process) named last. A trace two services report (a client that sends
-``traceparent`` to a gateway that traces the request) is its root's: when
-the root comes from a service other than the one whose own session the
-store files the trace under, the trace moves to the root's service's.
+service (its instance: one process) named last. A trace two processes report (a client that sends
+``traceparent`` to a gateway that traces the request; an agent and the MCP server it starts,
+which inherits its service name, the MCP instrumentation carrying the trace into the server) is
+its root's: when the root comes from a process other than the one whose own session the
+store files the trace under, the trace moves to the root's process's.
 """
 
 from __future__ import annotations
@@ -43,20 +44,22 @@ class ServiceSessions:
         #: provisional session) filed before its session was named moves there.
         self.claims: list[tuple[str, str, str]] = []
         self._claimed: OrderedDict[tuple[str, str], None] = OrderedDict()
-        #: Sessions of one service instance (no session named) -> the service (``owned_by_other``).
-        self._own: OrderedDict[str, str | None] = OrderedDict()
+        #: Sessions of one service instance (no session named), in use (``owned_by_other``).
+        self._own: OrderedDict[str, None] = OrderedDict()
 
     def note_own(self, res: ResourceInfo) -> None:
-        """``res.derived_sid`` is in use: its service's own session."""
+        """``res.derived_sid`` is in use: its service instance's own session."""
         sid = res.derived_sid
         if sid not in self._own:
-            self._own[sid] = res.service
+            self._own[sid] = None
             if len(self._own) > MAX_SERVICES:
                 self._own.popitem(last=False)
 
     def owned_by_other(self, sid: str, res: ResourceInfo) -> bool:
-        """Whether ``sid`` is another service's own session (``note_own``)."""
-        return sid in self._own and self._own[sid] != res.service
+        """Whether ``sid`` is another service instance's own session (``note_own``): another
+        service's, or another process of the same service (an MCP server started by its agent,
+        with the agent's environment: its service name, its own instance id)."""
+        return sid in self._own and sid != res.derived_sid
 
     def claim(self, res: ResourceInfo, trace_id: str, sid: str) -> None:
         if res.framework not in PROCESS_SESSION_CLIENTS or (trace_id, sid) in self._claimed:
