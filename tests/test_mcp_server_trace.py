@@ -22,6 +22,8 @@ import pytest
 from opentelemetry.trace import SpanKind as OtelKind
 from opentelemetry.trace import set_span_in_context
 
+from agenttrace_tui.model import SpanKind
+from agenttrace_tui.store.calls import FOLDED_INTO, MERGED_BY, NESTED_TOOL_RULE
 from test_otlp_support import provider, receiver, wait_for
 
 T0 = 1_796_500_349_000_000_000
@@ -112,3 +114,18 @@ async def test_the_mcp_servers_spans_are_in_the_agents_session(order: str) -> No
     sid = f"{SERVICE}/agent-process"
     assert list(store.sessions) == [sid]
     assert len(store.traces_of(sid)) == 2
+
+
+@pytest.mark.parametrize("order", ORDERS)
+async def test_a_tool_run_on_an_mcp_server_is_one_call(order: str) -> None:
+    """The three reports of the call are one tool call, named as the agent's span names it."""
+    store = await _received(order)
+    spans = [s for t in store.traces.values() for s in t.spans.values()]
+    (tool,) = [s for s in spans if s.kind is SpanKind.TOOL_EXECUTION]
+    assert tool.name == "get_weather" and tool.tool is not None and tool.tool.name == "get_weather"
+    assert tool.tool.input_preview == '{"city": "Paris"}' and tool.attributes[MERGED_BY] == NESTED_TOOL_RULE
+    assert [(r.name, r.calls) for r in store.tool_costs(tool.session_id)] == [("get_weather", 1)]
+    # The other reports are merged into it, or stay in the tree as plain spans naming it.
+    for span in spans:
+        if span.name.endswith("tools/call get_weather"):
+            assert span.kind is SpanKind.CUSTOM and span.attributes[FOLDED_INTO] == tool.span_id

@@ -581,10 +581,13 @@ def failed_sibling(trace: TraceEntry, span: Span) -> Span | None:
     return found
 
 
-def _nested_tool_twins(outer: Span, inner: Span) -> bool:
+def nested_tool_twins(outer: Span, inner: Span) -> bool:
     """The inner tool span runs within the outer one's time, for the same tool, and no call
     id (where both have one) tells them apart: two instrumentations of one tool call
-    (autogen-core's ``execute_tool`` inside OpenInference's span of it)."""
+    (autogen-core's ``execute_tool`` inside OpenInference's span of it). Three reports nest so
+    when a tool runs on an MCP server that exports its spans in the agent's trace: the agent's
+    span of the tool call, the MCP client's ``tools/call`` span inside it and the server's inside
+    that (``StoreUpsert._fold_nested_tools``: the one between them arriving last)."""
     if outer.kind is not _TOOL or inner.kind is not _TOOL or not within(outer, inner):
         return False
     a, b = outer.tool, inner.tool
@@ -652,7 +655,7 @@ def find_twin(trace: TraceEntry, span: Span,
             if twin is not None:
                 return twin, STREAM_RULE
     elif span.kind is _TOOL:
-        nested = _nested(trace, span, _nested_tool_twins)
+        nested = _nested(trace, span, nested_tool_twins)
         if nested is not None:
             return nested, NESTED_TOOL_RULE
     index = trace.calls
@@ -785,6 +788,10 @@ def fold_into(keeper: Span, twin: Span, rule: str, keeper_outer: bool = False) -
         twin.parent_span_id = keeper.parent_span_id
     elif orig_parent == keeper.span_id:
         twin.parent_span_id = keeper.parent_span_id
+        if rule == NESTED_TOOL_RULE:
+            # The inner report is the transport's (an MCP request's ``tools/call get_weather``): the
+            # call keeps the name the agent's span gives it.
+            twin.name = keeper.name
     elif keeper_outer:
         # The new report is the inner one: the stored outer span keeps its name, place and times
         # (the spans between, and the other calls under it, stay inside it). (The outer one

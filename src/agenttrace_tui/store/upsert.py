@@ -50,6 +50,7 @@ from .calls import (
     MERGED_BY,
     MODEL_FROM,
     NESTED_ELSEWHERE_RULE,
+    NESTED_TOOL_RULE,
     REBUILT,
     REBUILT_PROMPT,
     SERVED_FAILED_RULE,
@@ -68,6 +69,7 @@ from .calls import (
     has_call_id,
     loose_tool_key,
     nested_elsewhere,
+    nested_tool_twins,
     remember,
     same_call,
     same_model,
@@ -672,6 +674,10 @@ class SpanUpserts(StoreIndex):
                 twin = find_twin(trace, span, keys)
             if twin is not None:
                 old, rule = twin
+                # A tool call's report folded into another: the tool spans stored under it may
+                # report the call a third time (``_fold_nested_tools``).
+                below = trace.children.get(span.span_id) if rule == NESTED_TOOL_RULE else None
+                below = list(below) if below else None
                 if (rule.startswith(ID_RULE) or rule == SAME_RESPONSE_RULE) and old.usage is not None and (
                         span.usage is not None):
                     # Two reports of one response that disagree on its tokens: the first stands
@@ -683,6 +689,8 @@ class SpanUpserts(StoreIndex):
                         span.usage = None
                     span.cost = None
                 self._merge_report(trace, session, old, span, self._fold(trace, old, span, rule))
+                if below:
+                    self._fold_nested_tools(trace, old.span_id, below)
                 return
         called = handed = None
         if old is None and kind is _LLM and (called := self._call_elsewhere(trace, span, keys)) is not None:
@@ -771,12 +779,26 @@ class SpanUpserts(StoreIndex):
         self._stored(trace, self.sessions[trace.session_id], new)
 
     def _fold_stored(self, trace: TraceEntry, outer: Span, inner: Span, rule: str = DEEP_NESTED_RULE) -> None:
-        """Fold ``inner``, a stored model call, into ``outer``, the stored model call it reports
+        """Fold ``inner``, a stored model or tool call, into ``outer``, the stored call it reports
         again through the spans between them (``calls.deep_nested_pair``: the span between them
         came last), its id an alias of ``outer``'s for later reports of it (``_stub_out``)."""
         report = self._stub_out(trace, inner, outer.span_id)
         reparent = self._fold(trace, outer, report, rule)
         self._merge_report(trace, self.sessions[trace.session_id], outer, report, reparent)
+
+    def _fold_nested_tools(self, trace: TraceEntry, keeper_id: str, below: list[str]) -> None:
+        """Fold into the tool call ``keeper_id`` the stored tool spans of ``below`` (the children of
+        a report of that call just folded into it, now its own) that report it again
+        (``calls.nested_tool_twins``): an MCP server's ``tools/call`` span, exported by its own
+        process before the client's span of the request, stored under that span's id before the
+        agent's span of the call and the client's span met."""
+        for cid in below:
+            keeper = trace.spans.get(keeper_id)
+            child = trace.spans.get(cid)
+            if keeper is None or child is None or cid == keeper_id or child.parent_span_id != keeper_id:
+                continue
+            if child.kind is _TOOL and nested_tool_twins(keeper, child):
+                self._fold_stored(trace, keeper, child, NESTED_TOOL_RULE)
 
     def _recount(self, trace: TraceEntry, span: Span) -> None:
         """Have the next fold count stored ``span`` anew, about to be replaced: what the totals
@@ -789,10 +811,10 @@ class SpanUpserts(StoreIndex):
         self._agg_dirty[trace.trace_id] = trace
 
     def _stub_out(self, trace: TraceEntry, span: Span, into: str) -> Span:
-        """Take ``span``, a stored model call of ``trace`` found to report the call of span
+        """Take ``span``, a stored model or tool call of ``trace`` found to report the call of span
         ``into`` again, out of the count; returns its report, to merge into that span. It is not
         deleted (it may be written already): it stays where it is as a plain span naming
-        ``into`` (``FOLDED_INTO``), with no model, usage or cost, so it counts as no call."""
+        ``into`` (``FOLDED_INTO``), with no model, tool, usage or cost, so it counts as no call."""
         span_id = span.span_id
         self._recount(trace, span)
         calls = trace.calls
@@ -801,7 +823,7 @@ class SpanUpserts(StoreIndex):
                 if calls.get(key) == span_id:
                     del calls[key]  # the merged span is remembered under them
         report = msgspec.structs.replace(span)
-        stub = msgspec.structs.replace(span, kind=_CUSTOM, llm=None, usage=None, cost=None, events=(),
+        stub = msgspec.structs.replace(span, kind=_CUSTOM, llm=None, tool=None, usage=None, cost=None, events=(),
                                        attributes={FOLDED_INTO: into})
         trace.spans[span_id] = stub
         self._mark(trace, self.sessions[trace.session_id], stub)
