@@ -118,6 +118,9 @@ CLIENTS: dict[str, Client] = {
     "openai_agents_anthropic": Client(cache_read=False, cache_write=False),
     # The SDK for TypeScript (@openai/agents) with OpenInference's processor on the SDK's own trace provider.
     "openai_agents_js": Client(),
+    # The same agent with its tool on an MCP server it starts over stdio (MCPServerStdio), OpenInference's MCP
+    # instrumentation carrying the trace into the server process, which exports its own spans.
+    "openai_agents_mcp": Client(),
     "strands": Client(custom_provider="strands-agents"),
     "strands_latest": Client(custom_provider="strands-agents"),
     # Strands on its default provider, Bedrock's ConverseStream (boto3), for a cross-region inference profile id.
@@ -676,6 +679,7 @@ FRAMEWORKS = {"crewai": "crewai", "crewai_openllmetry": "crewai", "crewai_anthro
               "strands_openinference": "strands", "strands_anthropic": "strands",
               "openai_agents_openllmetry": "openai-agents", "openai_agents_logfire": "openai-agents",
               "openai_agents_anthropic": "openai-agents", "openai_agents_js": "openai-agents",
+              "openai_agents_mcp": "openai-agents",
               "openai_agents_chat_openllmetry": "openai-agents", "openai_agents_chat_logfire": "openai-agents",
               "langchain": "langchain", "langchain_bedrock": "langchain",
               "langchain_anthropic_openinference": "langchain", "langchain_anthropic_openllmetry": "langchain",
@@ -753,6 +757,23 @@ def test_an_mcp_tool_is_named_as_the_model_called_it(replays: Any) -> None:
     assert [(r.name, r.calls, r.errors) for r in rp.store.tool_costs(sid)] == [(asked[0]["tool_name"], 1, 0)]
     (tool,) = [s for t in rp.store.traces_of(sid) for s in t.spans.values() if s.kind is SpanKind.TOOL_EXECUTION]
     assert tool.tool is not None and tool.tool.input_preview == '{"city":"Paris"}'
+
+
+def test_a_tool_on_an_mcp_server_the_agent_started_is_one_call_in_its_session(replays: Any) -> None:
+    """The OpenAI Agents SDK running its tool on an MCP server it started over stdio: the server's
+    process exports its spans of the requests (the handshake, ``tools/list``, ``tools/call
+    get_weather``) in the agent's traces, under its own ``service.instance.id``. They are in the
+    run's one session, and the tool call, reported by the agent's span, the MCP client's and the
+    server's, is one call of ``get_weather`` with the arguments the model called it with."""
+    rp = replays("openai_agents_mcp")
+    run = next(r for r in reported_runs(rp.manifest) if ok_calls(r))
+    sid = run_session(rp, run)
+    spans = [s for t in rp.store.traces_of(sid) for s in t.spans.values()]
+    assert {"server/discover", "tools/list"} <= {s.name for s in spans}  # the server's, here
+    asked = [c for c in ok_calls(run) if c.get("tool_call_id")]
+    assert [(r.name, r.calls, r.errors) for r in rp.store.tool_costs(sid)] == [(asked[0]["tool_name"], 1, 0)]
+    (tool,) = [s for s in spans if s.kind is SpanKind.TOOL_EXECUTION]
+    assert tool.name == "get_weather" and tool.tool is not None and tool.tool.input_preview == '{"city": "Paris"}'
 
 
 @pytest.mark.parametrize("name", ["openai_agents", "openai_agents_js"])
