@@ -587,7 +587,7 @@ def nested_tool_twins(outer: Span, inner: Span) -> bool:
     (autogen-core's ``execute_tool`` inside OpenInference's span of it). Three reports nest so
     when a tool runs on an MCP server that exports its spans in the agent's trace: the agent's
     span of the tool call, the MCP client's ``tools/call`` span inside it and the server's inside
-    that (``StoreUpsert._fold_nested_tools``: the one between them arriving last)."""
+    that (``SpanUpserts._fold_nested_tools``: the one between them arriving last)."""
     if outer.kind is not _TOOL or inner.kind is not _TOOL or not within(outer, inner):
         return False
     a, b = outer.tool, inner.tool
