@@ -595,6 +595,46 @@ def test_langsmith_run_inputs_and_outputs_are_previews() -> None:
     assert graph.attributes["output.value"] == "user: Weather?\nassistant: It is sunny."
 
 
+def js_message(cls: str, **kwargs: object) -> dict:
+    """A LangChain message as LangChain.js 1.4 serializes it: no ``type`` among its fields, its class names it."""
+    return {"lc": 1, "type": "constructor", "id": ["langchain_core", "messages", cls], "kwargs": kwargs}
+
+
+def test_langchain_js_messages_of_content_blocks_are_previews() -> None:
+    """OpenInference's LangChain.js instrumentation on ChatAnthropic (streamed): a message whose content is
+    a list of blocks is sent as its role alone, so the previews come from LangChain's input and result, whose
+    messages carry no ``type``; the answer's tool call is its tool_calls, not its stream's block pieces."""
+    call = js_message("AIMessageChunk", content=[
+        {"index": 0, "type": "tool_use", "id": "toolu_1", "name": "get_weather", "input": ""},
+        {"index": 0, "input": '{"city": "Paris"}', "type": "input_json_delta"}],
+        tool_calls=[{"name": "get_weather", "args": {"city": "Paris"}, "id": "toolu_1", "type": "tool_call"}])
+    prompt = {"messages": [[js_message("SystemMessage", content="Be terse."), js_message("HumanMessage", content="Weather?"),
+                            call, js_message("ToolMessage", content="Sunny", tool_call_id="toolu_1")]]}
+    first = span({"openinference.span.kind": "LLM", "llm.input_messages.0.message.role": "user",
+                  "llm.input_messages.0.message.content": "Weather?", "llm.output_messages.0.message.role": "assistant",
+                  "output.value": jsonlib.dumps({"generations": [[{"text": '{"city": "Paris"}', "message": call}]]})},
+                 name="ChatAnthropic")
+    assert first.llm.response_preview == 'assistant: [tool_call get_weather({"city":"Paris"})]'
+    answer = js_message("AIMessageChunk", content=[{"index": 0, "type": "text", "text": "It is sunny."}])
+    second = span({"openinference.span.kind": "LLM",
+                   "llm.input_messages.0.message.role": "system", "llm.input_messages.0.message.content": "Be terse.",
+                   "llm.input_messages.1.message.role": "user", "llm.input_messages.1.message.content": "Weather?",
+                   "llm.input_messages.2.message.role": "assistant",
+                   "llm.input_messages.3.message.role": "tool", "llm.input_messages.3.message.content": "Sunny",
+                   "input.value": jsonlib.dumps(prompt, separators=(",", ":")),
+                   "output.value": jsonlib.dumps({"generations": [[{"text": "It is sunny.", "message": answer}]]})},
+                  name="ChatAnthropic")
+    assert second.llm.prompt_preview == (
+        'system: Be terse.\nuser: Weather?\nassistant: [tool_call get_weather({"city":"Paris"})]\ntool: Sunny')
+    assert second.llm.response_preview == "assistant: It is sunny."
+    # A tool run's output: its tool message, wrapped as {"output": ...}: the message's text.
+    tool = span({"openinference.span.kind": "TOOL", "tool.name": "get_weather", "input.value": "Paris",
+                 "output.value": jsonlib.dumps({"output": js_message("ToolMessage", content="Sunny", tool_call_id="toolu_1",
+                                                                      name="get_weather")}, separators=(",", ":"))},
+                name="get_weather")
+    assert (tool.tool.input_preview, tool.tool.output_preview) == ("Paris", "Sunny")
+
+
 def mlflow_value(value: object) -> str:
     """A span attribute as MLflow Tracing sets it: every value through ``json.dumps``."""
     return jsonlib.dumps(value)

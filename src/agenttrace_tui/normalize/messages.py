@@ -83,7 +83,13 @@ CLIENT_EMPTY_VALUES = frozenset({"{}", ""})
 #: or as its fields (a graph's state), or as a ``[role, content]`` pair (a graph's input); its tool
 #: calls are ``{"name", "args", "id"}``.
 LANGCHAIN_ROLES: dict[str, str] = {"human": "user", "ai": "assistant", "system": "system", "tool": "tool",
-                                   "AIMessageChunk": "assistant", "HumanMessageChunk": "user"}
+                                   "AIMessageChunk": "assistant", "HumanMessageChunk": "user",
+                                   "AIMessage": "assistant", "HumanMessage": "user", "SystemMessage": "system",
+                                   "ToolMessage": "tool"}
+#: Content blocks of a streamed Anthropic answer as LangChain.js keeps them: argument pieces of a tool
+#: call (never text), and with them its opening block when the message's tool calls say the same.
+_STREAM_PIECE_BLOCKS = frozenset({"input_json_delta"})
+_STREAM_CALL_BLOCKS = frozenset({"input_json_delta", "tool_use"})
 #: Deprecated GenAI per-message span events -> prompt/response.
 MESSAGE_EVENTS: dict[str, str] = {
     "gen_ai.system.message": "prompt",
@@ -236,13 +242,21 @@ def _langchain_message(msg: Any) -> Any:
     if not isinstance(msg, dict) or "role" in msg:
         return msg
     fields = msg.get("kwargs") if msg.get("lc") == 1 else msg
-    mtype = fields.get("type") if isinstance(fields, dict) else None
+    if not isinstance(fields, dict):
+        return msg
+    mtype = fields.get("type")
+    if mtype is None and isinstance(cls := msg.get("id"), list) and cls:
+        mtype = cls[-1]  # LangChain.js serializes a message without its type: its class names it
     role = LANGCHAIN_ROLES.get(mtype) if isinstance(mtype, str) else None
-    if role is None or not isinstance(fields, dict):
+    if role is None:
         return msg
     content = fields.get("content")
-    parts = [p for p in (content if isinstance(content, list) else [content]) if p not in (None, "")]
     calls = fields.get("tool_calls")
+    # A streamed Anthropic answer's content blocks: its tool call's opening block and argument
+    # pieces, the same call as its tool_calls (rendered from there).
+    skip = _STREAM_CALL_BLOCKS if calls else _STREAM_PIECE_BLOCKS
+    parts = [p for p in (content if isinstance(content, list) else [content])
+             if p not in (None, "") and not (isinstance(p, dict) and p.get("type") in skip)]
     for call in calls if isinstance(calls, list) else []:
         if isinstance(call, dict) and "name" in call:
             parts.append({"type": "tool_call", "name": call["name"], "arguments": call.get("args")})
@@ -279,6 +293,27 @@ def langchain_result(value: Any) -> dict[str, Any] | None:
     except (msgspec.DecodeError, ValueError):
         return None
     return got if isinstance(got, dict) and isinstance(got.get("generations"), list) else None
+
+
+#: How OpenInference's LangChain.js instrumentation sends a tool run's output: LangChain's
+#: ``ToolMessage``, serialized, wrapped as ``{"output": ...}``.
+_LANGCHAIN_TOOL_OUTPUT_HEAD = '{"output":{"lc":1,'
+
+
+def langchain_tool_output(value: str) -> str | None:
+    """The content of the tool message a LangChain.js tool run answered with
+    (``_LANGCHAIN_TOOL_OUTPUT_HEAD``): text as sent, parts rendered; None for anything else."""
+    if not value.startswith(_LANGCHAIN_TOOL_OUTPUT_HEAD):
+        return None
+    try:
+        got = _json.decode(value)
+    except (msgspec.DecodeError, ValueError):
+        return None
+    msg = _langchain_message(got.get("output")) if isinstance(got, dict) else None
+    if not isinstance(msg, dict) or msg.get("role") != "tool":
+        return None
+    parts = msg.get("content")
+    return " ".join(t for t in map(_part_text, parts) if t) if isinstance(parts, list) else None
 
 
 def langchain_result_text(value: str, answer: bool) -> str | None:
@@ -400,11 +435,27 @@ def _take_values(attributes: dict[str, Any], target: dict[str, list[str]], used:
             v = attributes[key]
             text = v if isinstance(v, str) else str(v)
             result = langchain_result_text(text, side == "response")
+            if result is None and side == "response":
+                result = langchain_tool_output(text)
             if result is None:
                 target[side].append(text)
             elif result:
                 target[side].append(result)
             used.append(key)
+
+
+#: How LangChain's input of a chat model run starts (``{"messages": [[...]]}``, serialized messages).
+_LANGCHAIN_PROMPT_HEAD = '{"messages":[[{"lc":1,'
+
+
+def _langchain_prompt(attributes: dict[str, Any]) -> str | None:
+    """The messages of a chat model run's LangChain input (``input.value``, as OpenInference's
+    LangChain.js instrumentation sends it) rendered; None when it holds no such input."""
+    value = attributes.get("input.value")
+    if not isinstance(value, str) or not value.startswith(_LANGCHAIN_PROMPT_HEAD):
+        return None
+    text = observation_text(value)
+    return text if text != value else None
 
 
 def extract_messages(attributes: dict[str, Any], values_first: bool = False,
@@ -447,6 +498,7 @@ def extract_messages(attributes: dict[str, Any], values_first: bool = False,
             if not msgs or side in told:
                 continue
             lines = []
+            gap = False
             for _i, fields in sorted(msgs.items()):
                 role = fields.get("message.role", fields.get("role"))
                 content = _flat_content(fields.get("message.content", fields.get("content")))
@@ -459,10 +511,13 @@ def extract_messages(attributes: dict[str, Any], values_first: bool = False,
                     texts = [v for k, v in sorted(fields.items()) if k.endswith(".text") and isinstance(v, str)]
                     content = " ".join(texts + calls)
                     if not content:
+                        gap = True
                         continue  # a role alone says nothing (OpenLLMetry's Mistral span of dict messages)
                 elif calls:  # text beside the calls (Cohere's tool plan): the answer is both
                     content = " ".join([str(content), *calls])
                 lines.append(f"{role}: {content}" if role else str(content))
+            if gap and side == "prompt" and (whole := _langchain_prompt(attributes)):
+                lines = [whole]  # what a role alone left out (a message of content blocks), from the whole prompt
             if lines:
                 target[side].append("\n".join(lines))
                 told.add(side)
