@@ -140,7 +140,9 @@ Each log entry holds: ``seq``, ``run``, ``method``, ``path``, ``api``
 ``api`` also ``gemini``, ``gemini_count``, ``ollama``, ``mistral`` and ``cohere``,
 ``tool_call_id``, ``tool_name``, ``usage`` (exactly the usage object sent on
 the wire, or None) and ``usage_normalized`` (``input``, ``output``,
-``cached``, ``cache_creation``, ``reasoning``), ``user_agent``.  With
+``cached``, ``cache_creation``, ``reasoning``), ``stream_start_usage`` (a
+streamed Messages answer's ``message_start`` usage, whose output count
+``message_delta``'s includes), ``user_agent``.  With
 ``log_path`` every entry is also appended to that file as a JSON line.
 
 Run as a script (``python fakellm.py --port 8999``) it serves until killed.
@@ -1023,6 +1025,7 @@ class FakeLLM:
             self._send_json(req, 200, message)
             return
         start_usage = dict(wire_usage, output_tokens=1)
+        entry["stream_start_usage"] = start_usage  # message_start's; message_delta's output count includes its
         events: list[dict] = [
             {"type": "message_start", "message": dict(message, content=[], stop_reason=None, usage=start_usage)},
             {"type": "ping"},

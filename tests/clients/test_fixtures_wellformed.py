@@ -120,11 +120,13 @@ def _input_forms(usage: dict) -> set[int]:
     return {inp, total}
 
 
-def _output_forms(usage: dict) -> set[int]:
+def _output_forms(usage: dict, start: dict | None = None) -> set[int]:
     """The output count as sent, and with Gemini's thinking tokens added (clients that follow the
-    GenAI conventions report the whole output, thinking included)."""
+    GenAI conventions report the whole output, thinking included), and with the output count of a
+    streamed Anthropic answer's ``message_start`` (``start``) added (LangChain.js' ChatAnthropic adds
+    it to ``message_delta``'s, which holds it already)."""
     out = _wire_counts(usage)[1]
-    return {out, out + usage.get("thoughtsTokenCount", 0)}
+    return {out, out + usage.get("thoughtsTokenCount", 0), out + (start or {}).get("output_tokens", 0)}
 
 
 @pytest.fixture(params=MANIFESTS, ids=[m.parent.name for m in MANIFESTS])
@@ -180,7 +182,7 @@ def test_successful_runs_carry_the_served_usage(fixture_dir) -> None:
                 continue
             found = (_input_forms(call["usage"]) | {sums_in}) & numbers
             assert found, f"{run['label']}: input {inp} of call {call['seq']} missing"
-            found = (_output_forms(call["usage"]) | {sums_out}) & numbers
+            found = (_output_forms(call["usage"], call.get("stream_start_usage")) | {sums_out}) & numbers
             assert found, f"{run['label']}: output {out} of call {call['seq']} missing"
         # A model only a call the client does not report was asked for (a probe) need not be named.
         for model in {c["model"] for c in calls if c["model"] and c["seq"] not in not_reported}:
