@@ -99,6 +99,10 @@ class Client:
     #: ``web_searches``: Gemini 2.5 bills one per grounded prompt that returned a web source): the monitor shows
     #: that reported cost, the price of the tokens and of the search.
     prices_searches: bool = False
+    #: Adds the output count of a streamed Anthropic answer's ``message_start`` to its ``message_delta``'s,
+    #: which holds it already (LangChain.js' ChatAnthropic): each streamed call's output is that many tokens
+    #: above what the API sent, and the monitor, with nothing to tell them apart, shows it as reported.
+    stream_start_output: bool = False
 
 
 CLIENTS: dict[str, Client] = {
@@ -167,6 +171,10 @@ CLIENTS: dict[str, Client] = {
     "langchain_openllmetry_stream": Client(),
     # LangGraph.js with OpenInference's LangChain.js instrumentation (manuallyInstrument on the callbacks manager).
     "langgraph_js": Client(),
+    # The same agent on ChatAnthropic (streamed): OpenInference sends LangChain's usage_metadata, the cache reads and
+    # writes added into input, only the reads beside it (no cache write count).
+    # LangChain.js counts a streamed answer's output once more by message_start's count (1 here).
+    "langgraph_js_anthropic": Client(cache_write=False, stream_start_output=True),
     # LiteLLM names the model "openai/gpt-4o-mini". ADK's message text is in a log record naming
     # each call's span (gen_ai.client.inference.operation.details), not on the span.
     "google_adk": Client(custom_provider="litellm model prefix"),
@@ -550,7 +558,8 @@ def expected_usage(call: dict, client: Client) -> dict[str, int]:
     """The fake server's usage in the monitor's convention (input includes cache reads and writes)."""
     u = call["usage_normalized"]
     if call["api"] in ("messages", "converse", "invoke"):  # Anthropic, Bedrock: input tokens exclude the cache counts
-        return {"input": u["input"] + u["cached"] + u["cache_creation"], "output": u["output"],
+        start = (call.get("stream_start_usage") or {}) if client.stream_start_output else {}
+        return {"input": u["input"] + u["cached"] + u["cache_creation"], "output": u["output"] + start.get("output_tokens", 0),
                 "cache_read": u["cached"] if client.cache_read else 0,
                 "cache_write": u["cache_creation"] if client.cache_write else 0, "reasoning": u["reasoning"]}
     if client.tool_prompt_with_thoughts and call.get("tool_use_prompt"):
@@ -693,7 +702,7 @@ FRAMEWORKS = {"crewai": "crewai", "crewai_openllmetry": "crewai", "crewai_anthro
               # Kilo Code names itself OpenCode (service and scope `opencode`, its own version 7.x).
               "kilo-code": "opencode",
               "agent_framework": "agent-framework", "dspy": "dspy", "litellm_otel": "litellm", "litellm_anthropic": "litellm", "litellm_gemini": "litellm",
-              "semantic_kernel": "semantic-kernel", "langgraph_js": "langchain", "haystack": "haystack",
+              "semantic_kernel": "semantic-kernel", "langgraph_js": "langchain", "langgraph_js_anthropic": "langchain", "haystack": "haystack",
               "langfuse": "langfuse", "copilot-cli": "copilot-cli",
               "copilot-cli-anthropic": "copilot-cli", "beeai": "beeai", "mlflow": "mlflow",
               "langsmith": "langsmith", "llama_index_openllmetry": "llama-index", "llama_index": "llama-index", "llama_index_anthropic": "llama-index", "llama_index_gemini": "llama-index",
@@ -1016,17 +1025,24 @@ def test_previews_where_the_client_sent_text(name: str, replays: Any) -> None:
 #: How a framework's raw result object starts (LangChain's ``LLMResult``: OpenInference's ``output.value``,
 #: LangSmith's run output).
 RAW_RESULT_HEADS = ('{"generations"',)
+#: How a tool message LangChain.js answered with starts, serialized and wrapped (OpenInference's ``output.value``).
+RAW_TOOL_OUTPUT_HEADS = ('{"output":{"lc":1,',)
 
 
 @pytest.mark.parametrize("name", NAMES)
 def test_no_preview_is_a_raw_result_object(name: str, replays: Any) -> None:
     """A preview is text or rendered messages, never the raw object the framework kept: a refused
-    call's empty answer (LangChain under OpenInference or LangSmith) shows nothing rather than its JSON."""
+    call's empty answer (LangChain under OpenInference or LangSmith) shows nothing rather than its JSON,
+    a tool's output the text of its tool message."""
     rp = replays(name)
     for run in reported_runs(rp.manifest):
         for span in llm_spans(rp.store, run_session(rp, run)):
             for text in (span.llm.prompt_preview, span.llm.response_preview):
                 assert not (text or "").startswith(RAW_RESULT_HEADS), f"{span.name}: {text[:80]!r}"
+        # A tool's output: the text of the tool message LangChain.js answered with, not the message's JSON.
+        for span in (s for t in rp.store.traces_of(run_session(rp, run)) for s in t.spans.values()
+                     if s.kind is SpanKind.TOOL_EXECUTION and s.tool is not None):
+            assert not (span.tool.output_preview or "").startswith(RAW_TOOL_OUTPUT_HEADS), f"{span.name}: {span.tool.output_preview[:80]!r}"
 
 
 @pytest.mark.parametrize("name", NAMES)
