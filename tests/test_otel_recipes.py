@@ -231,6 +231,41 @@ def test_bedrock_cache_counts_are_added_to_its_input_by_recipe_and_general_path(
         assert f"'input': {want}, 'output': 56" in s and "'cache_read': 200, 'cache_write': 64" in s, s
 
 
+def test_bedrock_cache_left_out_but_in_the_total_is_input_by_recipe_and_general_path(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """OpenInference's instrumentation for the AWS SDK for JavaScript sends Bedrock's ``inputTokens``
+    as ``llm.token_count.prompt`` (1234), ``outputTokens`` (56) and ``totalTokens`` (1554, the 200 + 64
+    cached in it), never the cache counts: the call's input is the 1498 the total says, whether the
+    provider is named OpenInference's way (``aws``, renamed: the general path) or OTel's (``aws.bedrock``:
+    the key set's recipe). A span that sends the cache counts too is not counted twice, and an OpenAI
+    call of the same key set, whose total is its prompt and completion, keeps its input."""
+    req = trace_service_pb2.ExportTraceServiceRequest()
+    rs = req.resource_spans.add()
+    rs.resource.attributes.append(otlp_kv("service.name", "weather"))
+    ss = rs.scope_spans.add()
+    ss.scope.name = "@arizeai/openinference-instrumentation-bedrock"
+    ids = iter(range(1, 100))
+    for _ in range(3):
+        for provider, total, cached in (("aws", 1554, False), ("aws", 1554, True), ("aws.bedrock", 1554, False),
+                                        ("openai", 1290, False)):
+            sp = ss.spans.add(trace_id=(1).to_bytes(16, "big"), span_id=next(ids).to_bytes(8, "big"),
+                              name="bedrock.converse", start_time_unix_nano=10, end_time_unix_nano=20)
+            sp.attributes.extend([otlp_kv("llm.provider", provider), otlp_kv("openinference.span.kind", "LLM"),
+                                  otlp_kv("llm.system", "anthropic"), otlp_kv("llm.model_name", "claude-3-5-haiku-20241022"),
+                                  otlp_kv("llm.token_count.prompt", 1234), otlp_kv("llm.token_count.completion", 56),
+                                  otlp_kv("llm.token_count.total", total)])
+            if cached:
+                sp.attributes.extend([otlp_kv("llm.token_count.prompt_details.cache_read", 200),
+                                      otlp_kv("llm.token_count.prompt_details.cache_write", 64)])
+    spans = [s for s in _both(monkeypatch, req.SerializeToString()) if "span_id" in s]
+    assert len(spans) == 12
+    for s in spans:
+        if "'provider': 'openai'" in s:
+            assert "'input': 1234, 'output': 56, 'total': 1290" in s, s
+        else:
+            assert "'provider': 'aws.bedrock'" in s and "'input': 1498, 'output': 56, 'total': 1554" in s, s
+
+
 def test_claude_code_on_bedrock_keeps_its_input_by_recipe_and_general_path(monkeypatch: pytest.MonkeyPatch) -> None:
     """Claude Code counts a call's input itself, the OTel way: on Bedrock its ``claude_code.llm_request``
     span names the provider ``aws.bedrock`` and sends ``gen_ai.usage.input_tokens`` 1498 (its own

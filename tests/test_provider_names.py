@@ -33,6 +33,7 @@ from test_provider_by_host import _all_paths, _request
     ("amazon_bedrock", "aws.bedrock"),  # LangChain's Bedrock model
     ("bedrock", "aws.bedrock"),  # pydantic-ai
     ("AwsBedrock", "aws.bedrock"),  # agno
+    ("aws", "aws.bedrock"),  # OpenInference's Bedrock instrumentations (llm.provider)
     ("openai.responses", "openai"),  # the AI SDK's <provider>.<api>
     ("anthropic.messages", "anthropic"),
     ("groq.chat", "groq"),

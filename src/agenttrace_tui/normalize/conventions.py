@@ -530,13 +530,16 @@ def extract_response_usage(attributes: dict[str, Any]) -> tuple[dict[str, int], 
     return {}, []
 
 
-#: Providers (``gen_ai.system`` / ``gen_ai.provider.name``, lower-cased) whose API counts the input
-#: without the cache reads and writes it reports beside it: Amazon Bedrock (``aws.bedrock``), its
-#: ``inputTokens`` beside ``cacheReadInputTokens`` and ``cacheWriteInputTokens``.
-CACHE_BESIDE_INPUT = frozenset({"aws.bedrock"})
+#: Providers (``gen_ai.system`` / ``gen_ai.provider.name`` / ``llm.provider``, lower-cased) whose API
+#: counts the input without the cache reads and writes it reports beside it: Amazon Bedrock
+#: (``aws.bedrock``; ``aws``, OpenInference's name for it), its ``inputTokens`` beside
+#: ``cacheReadInputTokens`` and ``cacheWriteInputTokens``, all four in its ``totalTokens``.
+CACHE_BESIDE_INPUT = frozenset({"aws.bedrock", "aws"})
 #: The instrumentations (``framework_hint``) that pass those counts on as the API sent them, as
 #: ``gen_ai.usage.input_tokens``: the contrib botocore instrumentation and OpenLLMetry's Bedrock one
-#: (their scopes name ``bedrock``). Only their spans have the cache counts added in, however the
+#: (their scopes name ``bedrock``), and OpenInference's for the AWS SDK for JavaScript, which passes
+#: ``inputTokens`` on as ``llm.token_count.prompt`` and ``totalTokens`` as the total but not the
+#: cache counts (``finish_usage`` counts what the total has beyond as input). Only their spans have the cache counts added in, however the
 #: numbers compare. Every other sender keeps the OTel rule (the cache inside input), whatever
 #: provider it names: Claude Code on Bedrock names ``aws.bedrock`` and counts the cache in, as
 #: pydantic-ai and LangChain's Bedrock models do (a list of such clients would miss the next one).
@@ -700,6 +703,7 @@ PROVIDER_NAMES: dict[str, str | None] = {
     "azure_openai": "azure",
     "amazon_bedrock": "aws.bedrock", "amazon-bedrock": "aws.bedrock", "bedrock": "aws.bedrock",
     "aws_bedrock": "aws.bedrock", "awsbedrock": "aws.bedrock",  # agno's AwsBedrock
+    "aws": "aws.bedrock",  # OpenInference's llm.provider for Bedrock (its instrumentations for boto3 and the JS SDK)
     "x_ai": "x-ai", "xai": "x-ai", "togetherai": "together", "fireworks_ai": "fireworks",
     "strands-agents": None,
     # Google ADK's own name (its scope's), as ADK for TypeScript names every model call's system: ADK
@@ -771,7 +775,9 @@ def finish_usage(fields: dict[str, int], scope: str = "span", beside: bool = Fal
     ``input`` must include cache reads and writes (the OTel GenAI rule). When
     a sender's input is smaller than its cache reads + writes it evidently
     reported them Anthropic-style (beside input), so they are added in; with
-    ``beside`` (a provider of ``CACHE_BESIDE_INPUT``) they are added in always.
+    ``beside`` (a provider of ``CACHE_BESIDE_INPUT``) they are added in always,
+    and what its total has beyond input + output then is cache the sender left
+    out (Bedrock's ``totalTokens`` counts the cache reads and writes): input too.
     ``output`` must include the reasoning: with ``thinking`` (a provider of
     ``THINKING_BESIDE_OUTPUT``) a total beyond input + output is the thinking
     the output left out (unless a reasoning count other than that says otherwise).
@@ -790,7 +796,9 @@ def finish_usage(fields: dict[str, int], scope: str = "span", beside: bool = Fal
     if cached and (beside or u.input < cached):
         u.input += cached
     beyond = u.total - u.input - u.output
-    if thinking and beyond > 0:
+    if beside and beyond > 0:
+        u.input += beyond
+    elif thinking and beyond > 0:
         if u.reasoning != beyond and request is not None and asks_builtin_tool(request):
             u.input += beyond
         elif u.reasoning in (0, beyond):

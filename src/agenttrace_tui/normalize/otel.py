@@ -591,6 +591,8 @@ def _recipe_lines(recipe: _Recipe, raw: bool, env: dict[str, Any], key: Any, val
                     "if cached:" if recipe.beside else "if cached and u_input < cached:",
                     "    u_input += cached",
                 ]
+            if recipe.beside and "total" in got:  # the cache a Bedrock sender left out of its counts, in its total
+                lines += ["beyond = u_total - u_input - u_output", "if beyond > 0:", "    u_input += beyond"]
             lines += [
                 "if u_total < u_input + u_output:",
                 "    u_total = u_input + u_output",
