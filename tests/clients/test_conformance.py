@@ -32,6 +32,7 @@ import asyncio
 import http.client
 import io
 import json
+import re
 import sys
 from collections import Counter
 from contextlib import redirect_stdout
@@ -234,6 +235,10 @@ CLIENTS: dict[str, Client] = {
     # only (the tool runs in user code); the SDK traces each call too, inside OpenInference's span, ending after it.
     "anthropic_node_openinference": Client(tools=False),
     "anthropic_node_openinference_stream": Client(tools=False),  # both calls streamed (the tool call too)
+    # The AWS SDK for JavaScript's Bedrock Runtime client under OpenInference's instrumentation for it (call 1
+    # Converse, call 2 ConverseStream): model calls only (the tool runs in user code); its spans carry inputTokens
+    # and outputTokens, never Bedrock's cacheReadInputTokens or cacheWriteInputTokens.
+    "bedrock_node_openinference": Client(cache_read=False, cache_write=False, tools=False),
     # OpenLIT's own set-up: its OpenAI instrumentation (model calls only) and the contrib httpx one;
     # it reports $0 for a model its price list lacks (offline: all), and counts a call's tokens
     # itself when the API sent none.
@@ -638,16 +643,22 @@ def own_counted_streams(rp: Replay, sid: str, run: dict, client: Client) -> list
     return got
 
 
+#: The version at the end of a Bedrock model id (``-v1:0``).
+BEDROCK_VERSION = re.compile(r"-v\d+(?::\d+)?$")
+
+
 def served_model(span: Any, calls: list[dict]) -> str | None:
     """The model the fake server was asked for that the span names (its name may carry a
     prefix: LiteLLM's ``openai/gpt-4o-mini``; a Bedrock model id may lose its region and vendor:
-    OpenLLMetry's Bedrock instrumentation names ``us.anthropic.claude-…`` as ``claude-…``), or
+    OpenLLMetry's Bedrock instrumentation names ``us.anthropic.claude-…`` as ``claude-…``; OpenInference's
+    for the AWS SDK for JavaScript cuts its version too: ``anthropic.claude-…-v1:0`` as ``claude-…``), or
     None. A run may use several (Gemini CLI's router call and the calls it routed). A span may name
     the model that answered an Azure deployment instead (LangChain's AzureChatOpenAI): the deployment."""
     answered = {c["response_model"]: c["model"] for c in calls if c["model"] and c.get("response_model")}
     names = sorted({c["model"] for c in calls if c["model"]} | set(answered), key=len, reverse=True)
     named = span.llm.model if span.llm is not None and span.llm.model else None
-    hit = next((m for m in names if named is not None and (m in named or m.endswith(f".{named}"))), None)
+    hit = next((m for m in names if named is not None and (m in named or m.endswith(f".{named}")
+                                                           or BEDROCK_VERSION.sub("", m).endswith(f".{named}"))), None)
     return answered.get(hit, hit) if hit is not None else None
 
 
