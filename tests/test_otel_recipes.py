@@ -266,6 +266,35 @@ def test_bedrock_cache_left_out_but_in_the_total_is_input_by_recipe_and_general_
             assert "'provider': 'aws.bedrock'" in s and "'input': 1498, 'output': 56, 'total': 1554" in s, s
 
 
+def test_a_bedrock_profile_named_by_its_vendor_is_the_model_the_request_asked_for(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """OpenInference's instrumentation for the AWS SDK for JavaScript names a call's model by the id's
+    second part: ``anthropic`` for the cross-region profile ``us.anthropic.claude-sonnet-4-20250514-v1:0``.
+    The span's ``input.value`` (the command's input) names the id asked for: that is the model. A model
+    it named in full stays, and another instrumentation's span naming ``anthropic`` is left as sent."""
+    profile = "us.anthropic.claude-sonnet-4-20250514-v1:0"
+    req = trace_service_pb2.ExportTraceServiceRequest()
+    rs = req.resource_spans.add()
+    rs.resource.attributes.append(otlp_kv("service.name", "weather"))
+    ids = iter(range(1, 100))
+    for scope, model in (("@arizeai/openinference-instrumentation-bedrock", "anthropic"),
+                         ("@arizeai/openinference-instrumentation-bedrock", "claude-3-5-haiku-20241022"),
+                         ("openinference.instrumentation.langchain", "anthropic")):
+        ss = rs.scope_spans.add()
+        ss.scope.name = scope
+        for _ in range(3):
+            sp = ss.spans.add(trace_id=(1).to_bytes(16, "big"), span_id=next(ids).to_bytes(8, "big"),
+                              name="bedrock.converse", start_time_unix_nano=10, end_time_unix_nano=20)
+            sp.attributes.extend([otlp_kv("llm.provider", "aws"), otlp_kv("openinference.span.kind", "LLM"),
+                                  otlp_kv("llm.model_name", model),
+                                  otlp_kv("input.value", f'{{"messages":[],"modelId":"{profile}"}}'),
+                                  otlp_kv("llm.token_count.prompt", 1234), otlp_kv("llm.token_count.completion", 56)])
+    spans = [s for s in _both(monkeypatch, req.SerializeToString()) if "span_id" in s]
+    assert len(spans) == 9
+    for s, shown in zip(spans, [profile] * 3 + ["claude-3-5-haiku-20241022"] * 3 + ["anthropic"] * 3, strict=True):
+        assert f"'model': '{shown}'" in s, s
+
+
 def test_claude_code_on_bedrock_keeps_its_input_by_recipe_and_general_path(monkeypatch: pytest.MonkeyPatch) -> None:
     """Claude Code counts a call's input itself, the OTel way: on Bedrock its ``claude_code.llm_request``
     span names the provider ``aws.bedrock`` and sends ``gen_ai.usage.input_tokens`` 1498 (its own

@@ -19,6 +19,7 @@ the native path; the OTLP receiver uses everything.
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Iterable
 from typing import Any
 
@@ -116,7 +117,7 @@ __all__ = [
     "Plan", "all_documented_keys", "cache_beside", "decode_json_strings", "extract_cost", "extract_subtree_usage", "extract_usage_object", "extract_response_usage", "is_usage_record", "thinking_beside", "asks_builtin_tool",
     "answered_model", "langchain_answered_model", "LANGCHAIN_ANSWERED_KEY", "CHAIN_ANSWER_INPUT_KEY",
     "CHAIN_ANSWER_MODEL_KEY", "CHAIN_ANSWER_OUTPUT_KEY", "CHAIN_RESULT_KEYS", "MODEL_PLACEHOLDERS", "langchain_chain_answer", "failed_by_exception", "failed_http_status", "finish_usage",
-    "built_on", "framework_hint",
+    "built_on", "framework_hint", "BEDROCK_VENDORS", "bedrock_request_model",
     "parts_from_plan", "plan_for", "resource_scope", "span_client",
 ]
 
@@ -544,6 +545,25 @@ CACHE_BESIDE_INPUT = frozenset({"aws.bedrock", "aws"})
 #: provider it names: Claude Code on Bedrock names ``aws.bedrock`` and counts the cache in, as
 #: pydantic-ai and LangChain's Bedrock models do (a list of such clients would miss the next one).
 CACHE_BESIDE_CLIENTS = frozenset({"bedrock"})
+
+
+#: The vendors of Bedrock's model ids (``<vendor>.<model>``). OpenInference's instrumentation for
+#: the AWS SDK for JavaScript names a call's model by the id's second part: for a cross-region
+#: inference profile's id (``us.anthropic.claude-sonnet-4-20250514-v1:0``, how newer Claude models
+#: are called) that is the vendor, ``anthropic``, a model no price list knows.
+BEDROCK_VENDORS = frozenset({"amazon", "anthropic", "ai21", "cohere", "deepseek", "meta", "mistral", "openai",
+                             "qwen", "writer"})
+#: The model id in the request that instrumentation sends as ``input.value`` (the command's input, as JSON).
+_REQUEST_MODEL_ID = re.compile(r'"modelId":"([A-Za-z0-9.:_/-]{1,200})"')
+
+
+def bedrock_request_model(model: Any, attrs: dict[str, Any]) -> str | None:
+    """The model id the request of a Bedrock instrumentation's span asked for, when the span names
+    its model by the vendor alone (``BEDROCK_VENDORS``): the id in its ``input.value``, if any."""
+    if model not in BEDROCK_VENDORS or (request := attrs.get("input.value")).__class__ is not str:
+        return None
+    found = _REQUEST_MODEL_ID.search(request)
+    return found.group(1) if found is not None else None
 
 
 def span_client(framework: str | None, scope_name: str | None) -> str | None:

@@ -284,6 +284,9 @@ def build_span(
                     tool[field] = attrs[key]
                     used.add(key)
     named_by = fields.get("llm")
+    if (client == "bedrock" and named_by is not None
+            and (asked := cv.bedrock_request_model(named_by.get("model"), attrs)) is not None):
+        named_by["model"] = asked  # a cross-region profile's model named by its vendor alone: the id asked for
     if named_by is not None and (raw_provider := named_by.get("provider")).__class__ is str:
         one_name = cv.provider_name(raw_provider)  # one name per provider, however the client spelled it
         if one_name is None:
