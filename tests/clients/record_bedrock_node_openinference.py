@@ -1,15 +1,16 @@
 """Record the AWS SDK for JavaScript's Bedrock Runtime client traced by OpenInference's instrumentation for it.
 
-Run: ``python tests/clients/record_bedrock_node_openinference.py`` (installs the
-pinned npm packages into a cached prefix, then records in a loopback-only network
-namespace where it can make one). npm ``@aws-sdk/client-bedrock-runtime`` with
-``@arizeai/openinference-instrumentation-bedrock``, the ES module patched with the
-instrumentation's ``manuallyInstrument`` (as the other OpenInference Node.js
-recorders do; its README's ``registerInstrumentations`` only patches ``require``),
-the instrumentation handed to ``new NodeSDK({ instrumentations })``, which reads
-the ``OTEL_*`` variables and exports OTLP/HTTP protobuf. A hand-written tool loop
-on Bedrock's Converse API as ``record_bedrock_botocore.py`` writes it (the same
-model id, system prompt and ``get_weather`` tool): call 1 ``ConverseCommand``,
+Run: ``python tests/clients/record_bedrock_node_openinference.py [NAME ...]`` (names
+from :data:`VARIANTS`; installs the pinned npm packages into a cached prefix, then
+records in a loopback-only network namespace where it can make one). npm
+``@aws-sdk/client-bedrock-runtime`` with ``@arizeai/openinference-instrumentation-bedrock``,
+the ES module patched with the instrumentation's ``manuallyInstrument`` (as the
+other OpenInference Node.js recorders do; its README's ``registerInstrumentations``
+only patches ``require``), the instrumentation handed to
+``new NodeSDK({ instrumentations })``, which reads the ``OTEL_*`` variables and
+exports OTLP/HTTP protobuf. A hand-written tool loop on Bedrock's Converse API as
+``record_bedrock_botocore.py`` writes it (its model id, or a cross-region inference
+profile's; its system prompt and ``get_weather`` tool): call 1 ``ConverseCommand``,
 call 2 ``ConverseStreamCommand`` with the tool result (the answer's event stream
 read by the script; the instrumentation splits it and reads its own copy); the
 tool runs in the script, untraced. The client's ``endpoint`` is the fake LLM,
@@ -19,7 +20,8 @@ fake LLM does not speak).
 
 One ``bedrock.converse`` span (INTERNAL) per call in the OpenInference conventions:
 ``llm.provider`` ``aws``, ``llm.system`` from the model id (``anthropic``),
-``llm.model_name`` the model id cut to its name, the messages and tools as
+``llm.model_name`` the id's second dotted part cut before its version (for a
+cross-region profile's id, the vendor: ``anthropic``), the messages and tools as
 flattened attributes, and ``inputTokens``/``outputTokens``/``totalTokens`` as the
 prompt, completion and total counts; Bedrock's ``cacheReadInputTokens`` and
 ``cacheWriteInputTokens`` are not read, so the cache counts are not reported.
@@ -57,7 +59,8 @@ sdk.start();
 // request handler speaks HTTP/2 only (h2c on a plain http endpoint); the fake LLM speaks HTTP/1.1.
 const client = new BedrockRuntimeClient({ endpoint: process.env.AWS_ENDPOINT_URL_BEDROCK_RUNTIME, maxAttempts: 1,
                                           requestHandler: new NodeHttpHandler() });
-const modelId = 'MODEL';
+// `node agent.mjs <model id>`
+const modelId = process.argv[2];
 const system = [{ text: 'Answer weather questions with the get_weather tool.' }];
 const toolConfig = { tools: [{ toolSpec: {
   name: 'get_weather',
@@ -114,11 +117,16 @@ async function weatherAgent(question) {
   return null;
 }
 
-""".replace("'MODEL'", f"'{MODEL}'") + js_guarded("""
+""" + js_guarded("""
 console.log('FINAL:', await weatherAgent('What is the weather in Paris?'));
 """, """
 await sdk.shutdown();
 """)
+
+
+#: fixture -> the model id asked for: a model's own id, as ``bedrock_botocore``, or a cross-region
+#: inference profile's (which newer Claude models on Bedrock are called through), as ``strands_bedrock``
+VARIANTS = {NAME: MODEL, f"{NAME}_profile": "us.anthropic.claude-sonnet-4-20250514-v1:0"}
 
 
 def install() -> Path:
@@ -126,8 +134,8 @@ def install() -> Path:
     return ensure_npm(NAME, PACKAGES)
 
 
-def record(isolated: bool) -> None:
-    """Record the fixture; ``isolated``: in a loopback-only network namespace."""
+def record(fixture: str, model: str, isolated: bool) -> None:
+    """Record ``fixture`` asking for ``model``; ``isolated``: in a loopback-only network namespace."""
     prefix = install()
     versions = {p: npm_version(prefix, p) for p in ("@aws-sdk/client-bedrock-runtime",
                                                     "@arizeai/openinference-instrumentation-bedrock",
@@ -136,18 +144,18 @@ def record(isolated: bool) -> None:
                                                     "@opentelemetry/api")}
     script = prefix / "agent.mjs"  # in the prefix, so that its node_modules resolve the imports
     script.write_text(AGENT)
-    argv = ["node", str(script)]
+    argv = ["node", str(script), model]
     node = subprocess.run(["node", "--version"], capture_output=True, text=True, check=True).stdout.strip()
-    with Recording(NAME) as rec:
-        env = otel_env(rec.cap.url, service_name="bedrock-node-openinference-recording", signals=("traces",))
+    with Recording(fixture) as rec:
+        env = otel_env(rec.cap.url, service_name=f"{fixture.replace('_', '-')}-recording", signals=("traces",))
         env |= bedrock_env(rec)
         for label, mode in (("ok", "ok"), ("error", "error")):
             netlog = rec.tmp / f"strace-{label}.log"
             run = rec.run(label, traced(argv, netlog), env, mode=mode)
-            run["argv"] = ["node", "agent.mjs"]
+            run["argv"] = ["node", "agent.mjs", model]
             run["network_attempts_off_loopback"] = foreign_addresses(netlog) if netlog.exists() else None
         rec.save(packages=versions, env=env, recorder=Path(__file__).name,
-                 notes=[f"Hand-written tool loop on BedrockRuntimeClient.send ({MODEL}, endpoint at the fake LLM, "
+                 notes=[f"Hand-written tool loop on BedrockRuntimeClient.send ({model}, endpoint at the fake LLM, "
                         "dummy credentials, maxAttempts 1, requestHandler NodeHttpHandler (HTTP/1.1); call 1 ConverseCommand, call 2 ConverseStreamCommand; the "
                         "tool run untraced), no agent framework; new BedrockInstrumentation(), "
                         "manuallyInstrument(module) (the ES module is not patched on import), "
@@ -157,10 +165,14 @@ def record(isolated: bool) -> None:
 
 
 def main() -> None:
-    if sys.argv[1:] and sys.argv[1:] != [NAME]:
-        raise SystemExit(f"unknown recording {sys.argv[1:]}; one of {[NAME]}")
+    names = sys.argv[1:] or list(VARIANTS)
+    unknown = [n for n in names if n not in VARIANTS]
+    if unknown:
+        raise SystemExit(f"unknown recording {unknown}; one of {sorted(VARIANTS)}")
     install()  # before the namespace, which has no way to the registry
-    record(isolate_network())
+    isolated = isolate_network()
+    for name in names:
+        record(name, VARIANTS[name], isolated)
 
 
 if __name__ == "__main__":

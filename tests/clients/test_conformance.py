@@ -239,6 +239,9 @@ CLIENTS: dict[str, Client] = {
     # Converse, call 2 ConverseStream): model calls only (the tool runs in user code); its spans carry inputTokens
     # and outputTokens, never Bedrock's cacheReadInputTokens or cacheWriteInputTokens.
     "bedrock_node_openinference": Client(cache_read=False, cache_write=False, tools=False),
+    # The same loop on a cross-region inference profile's id (us.anthropic.claude-sonnet-4-…), which the instrumentation
+    # names by its vendor alone (llm.model_name "anthropic"): the monitor takes the id the request asked for.
+    "bedrock_node_openinference_profile": Client(cache_read=False, cache_write=False, tools=False),
     # OpenLIT's own set-up: its OpenAI instrumentation (model calls only) and the contrib httpx one;
     # it reports $0 for a model its price list lacks (offline: all), and counts a call's tokens
     # itself when the API sent none.
