@@ -22,12 +22,11 @@ is current while the SDK's method runs: two spans a call, both exported.
 from __future__ import annotations
 
 import subprocess
-import sys
 from pathlib import Path
 
 from cli_support import ensure_npm, foreign_addresses, isolate_network, npm_version, traced
 from record_langchain_anthropic_openinference import anthropic_env
-from recording import Recording, js_guarded, otel_env
+from recording import Recording, chosen_variants, js_guarded, otel_env
 
 NAME = "anthropic_node_openinference"
 PACKAGES = ["@anthropic-ai/sdk@1.17.0", "@arizeai/openinference-instrumentation-anthropic@0.2.8",
@@ -144,10 +143,7 @@ def record(fixture: str, stream_from: int, isolated: bool) -> None:
 
 
 def main() -> None:
-    names = sys.argv[1:] or list(VARIANTS)
-    unknown = [n for n in names if n not in VARIANTS]
-    if unknown:
-        raise SystemExit(f"unknown recording {unknown}; one of {sorted(VARIANTS)}")
+    names = chosen_variants(VARIANTS)
     install()  # before the namespace, which has no way to the registry
     isolated = isolate_network()
     for name in names:

@@ -30,13 +30,12 @@ prompt, completion and total counts; Bedrock's ``cacheReadInputTokens`` and
 from __future__ import annotations
 
 import subprocess
-import sys
 from pathlib import Path
 
 from cli_support import ensure_npm, foreign_addresses, isolate_network, npm_version, traced
 from record_bedrock_botocore import MODEL
 from record_strands_bedrock import bedrock_env
-from recording import Recording, js_guarded, otel_env
+from recording import Recording, chosen_variants, js_guarded, otel_env
 
 NAME = "bedrock_node_openinference"
 PACKAGES = ["@aws-sdk/client-bedrock-runtime@3.1178.0", "@arizeai/openinference-instrumentation-bedrock@0.5.1",
@@ -165,10 +164,7 @@ def record(fixture: str, model: str, isolated: bool) -> None:
 
 
 def main() -> None:
-    names = sys.argv[1:] or list(VARIANTS)
-    unknown = [n for n in names if n not in VARIANTS]
-    if unknown:
-        raise SystemExit(f"unknown recording {unknown}; one of {sorted(VARIANTS)}")
+    names = chosen_variants(VARIANTS)
     install()  # before the namespace, which has no way to the registry
     isolated = isolate_network()
     for name in names:

@@ -37,13 +37,12 @@ instrumentation (:data:`VARIANTS`):
 from __future__ import annotations
 
 import subprocess
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 from cli_support import ensure_npm, foreign_addresses, isolate_network, npm_version, traced
 from record_traceloop_node import OPENAI_CHAT_TOOL
-from recording import Recording, js_guarded, openai_env, otel_env
+from recording import Recording, chosen_variants, js_guarded, openai_env, otel_env
 
 # The OTel instrumentation patches openai ">=4.19.0 <7": both take the newest 6.x.
 COMMON_PACKAGES = ["openai@6.49.0", "@opentelemetry/sdk-node@0.301.0"]
@@ -181,10 +180,7 @@ def record(fixture: str, inst: Instrumentation, isolated: bool) -> None:
 
 
 def main() -> None:
-    names = sys.argv[1:] or list(VARIANTS)
-    unknown = [n for n in names if n not in VARIANTS]
-    if unknown:
-        raise SystemExit(f"unknown recording {unknown}; one of {sorted(VARIANTS)}")
+    names = chosen_variants(VARIANTS)
     for name in names:  # before the namespace, which has no way to the registry
         install(name, VARIANTS[name])
     isolated = isolate_network()

@@ -476,3 +476,13 @@ def recorder_main(name: str, packages: list[str], record: Callable[[Path], None]
         print(f"[{name}] venv ready: {python}")
         return
     record(python)
+
+
+def chosen_variants(variants: dict[str, Any]) -> list[str]:
+    """The recordings of a recorder with several (``VARIANTS``) its command line names (all by
+    default); an unknown name stops it, naming the ones it has."""
+    names = sys.argv[1:] or list(variants)
+    unknown = [n for n in names if n not in variants]
+    if unknown:
+        raise SystemExit(f"unknown recording {unknown}; one of {sorted(variants)}")
+    return names
