@@ -17,6 +17,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from recording import (
+    MCP_WEATHER_SERVER,
     OTEL_SDK_PACKAGES,
     OTEL_SDK_SETUP,
     guarded,
@@ -33,29 +34,13 @@ PACKAGES = [
     *OTEL_SDK_PACKAGES,
 ]
 
-#: The MCP server the agent starts: one tool on the MCP SDK's high-level server (FastMCP, named
-#: ``MCPServer`` since mcp 2.0), its own tracer provider.
+#: The MCP server the agent starts (``MCP_WEATHER_SERVER``, its own tracer provider), with
+#: OpenInference's MCP instrumentation carrying the trace context.
 SERVER = OTEL_SDK_SETUP + '''
 from openinference.instrumentation.mcp import MCPInstrumentor
 
 MCPInstrumentor().instrument(tracer_provider=tracer_provider)
-
-from mcp.server.mcpserver import MCPServer
-
-mcp = MCPServer("weather")
-
-
-@mcp.tool()
-def get_weather(city: str) -> str:
-    """Get the current weather for a city."""
-    return f"Sunny, 22 C in {city}"
-
-
-try:
-    mcp.run(transport="stdio")
-finally:
-    otel_shutdown()
-'''
+''' + MCP_WEATHER_SERVER
 
 AGENT = OTEL_SDK_SETUP + f'''
 import asyncio

@@ -422,6 +422,28 @@ def otel_shutdown():
 OTEL_SDK_PACKAGES = ["opentelemetry-sdk==1.45.2", "opentelemetry-exporter-otlp-proto-http==1.45.2"]
 
 
+#: An MCP server for agents to start over stdio (after ``OTEL_SDK_SETUP``): one tool,
+#: ``get_weather``, on the MCP SDK's high-level server (FastMCP, named ``MCPServer`` since mcp 2.0);
+#: the exporters flushed when the client closes the connection.
+MCP_WEATHER_SERVER = '''
+from mcp.server.mcpserver import MCPServer
+
+mcp = MCPServer("weather")
+
+
+@mcp.tool()
+def get_weather(city: str) -> str:
+    """Get the current weather for a city."""
+    return f"Sunny, 22 C in {city}"
+
+
+try:
+    mcp.run(transport="stdio")
+finally:
+    otel_shutdown()
+'''
+
+
 def guarded(turn: str) -> str:
     """The end of an agent script: ``turn`` (Python source that runs the agent and prints
     ``FINAL: …``), an error printed with exit code 3 instead, the exporters flushed
