@@ -135,6 +135,9 @@ CLIENTS: dict[str, Client] = {
     "strands_anthropic": Client(custom_provider="strands-agents"),
     # Strands with OpenInference's span processor: the same spans, each carrying both conventions.
     "strands_openinference": Client(custom_provider="strands-agents"),
+    # Strands with its tool on an MCP server it starts over stdio (its MCPClient): the MCP SDK carries the trace
+    # into the server process, which exports its own spans.
+    "strands_mcp": Client(custom_provider="strands-agents"),
     # boto3's bedrock-runtime converse/converse_stream loop with the contrib botocore instrumentation: model
     # calls only (the tool runs in user code); the messages come as log records of each call's span.
     "bedrock_botocore": Client(tools=False),
@@ -699,7 +702,7 @@ FRAMEWORKS = {"crewai": "crewai", "crewai_openllmetry": "crewai", "crewai_anthro
               "ai_sdk_legacy": "ai-sdk", "ai_sdk_anthropic_legacy": "ai-sdk", "ai_sdk_google_legacy": "ai-sdk",
               "ai_sdk_openai_compatible_legacy": "ai-sdk", "ai_sdk_groq_legacy": "ai-sdk",
               "openai_agents": "openai-agents", "strands": "strands", "strands_bedrock": "strands",
-              "strands_openinference": "strands", "strands_anthropic": "strands",
+              "strands_openinference": "strands", "strands_anthropic": "strands", "strands_mcp": "strands",
               "openai_agents_openllmetry": "openai-agents", "openai_agents_logfire": "openai-agents",
               "openai_agents_anthropic": "openai-agents", "openai_agents_js": "openai-agents",
               "openai_agents_mcp": "openai-agents",
@@ -782,13 +785,14 @@ def test_an_mcp_tool_is_named_as_the_model_called_it(replays: Any) -> None:
     assert tool.tool is not None and tool.tool.input_preview == '{"city":"Paris"}'
 
 
-def test_a_tool_on_an_mcp_server_the_agent_started_is_one_call_in_its_session(replays: Any) -> None:
-    """The OpenAI Agents SDK running its tool on an MCP server it started over stdio: the server's
-    process exports its spans of the requests (the handshake, ``tools/list``, ``tools/call
-    get_weather``) in the agent's traces, under its own ``service.instance.id``. They are in the
-    run's one session, and the tool call, reported by the agent's span, the MCP client's and the
-    server's, is one call of ``get_weather`` with the arguments the model called it with."""
-    rp = replays("openai_agents_mcp")
+@pytest.mark.parametrize("name", ["openai_agents_mcp", "strands_mcp"])
+def test_a_tool_on_an_mcp_server_the_agent_started_is_one_call_in_its_session(name: str, replays: Any) -> None:
+    """An agent (the OpenAI Agents SDK, Strands) running its tool on an MCP server it started over
+    stdio: the server's process exports its spans of the requests (the handshake, ``tools/list``,
+    ``tools/call get_weather``) in the agent's traces, under its own ``service.instance.id``. They are
+    in the run's one session, and the tool call, reported by the agent's span, the MCP client's and
+    the server's, is one call of ``get_weather`` with the arguments the model called it with."""
+    rp = replays(name)
     run = next(r for r in reported_runs(rp.manifest) if ok_calls(r))
     sid = run_session(rp, run)
     spans = [s for t in rp.store.traces_of(sid) for s in t.spans.values()]
@@ -796,7 +800,7 @@ def test_a_tool_on_an_mcp_server_the_agent_started_is_one_call_in_its_session(re
     asked = [c for c in ok_calls(run) if c.get("tool_call_id")]
     assert [(r.name, r.calls, r.errors) for r in rp.store.tool_costs(sid)] == [(asked[0]["tool_name"], 1, 0)]
     (tool,) = [s for s in spans if s.kind is SpanKind.TOOL_EXECUTION]
-    assert tool.name == "get_weather" and tool.tool is not None and tool.tool.input_preview == '{"city": "Paris"}'
+    assert tool.tool is not None and tool.tool.name == "get_weather" and tool.tool.input_preview == '{"city": "Paris"}'
 
 
 @pytest.mark.parametrize("name", ["openai_agents", "openai_agents_js"])
