@@ -111,7 +111,7 @@ __all__ = [
     "MESSAGE_LIST_PREFIXES", "OBSERVATION_KEYS", "PREVIEW_CHARS", "PREVIEWS_FROM_RECORDS", "STACK_CHARS", "TOOL_PREVIEW_CHARS", "VALUE_KEYS",
     "cut_head", "cut_tail", "extract_messages", "langchain_result_text", "message_event_text", "message_record_text", "render_messages",
     # this module
-    "CACHE_BESIDE_CLIENTS", "CACHE_BESIDE_INPUT", "CACHE_BESIDE_KEYS", "COST_KEYS", "FAILED_BY_EXCEPTION_KEYS", "FRAMEWORK_BUILT_ON", "FRAMEWORK_HINTS", "FRAMEWORK_SCOPES", "HTTP_STATUS_KEYS", "INSTRUMENTATION_FAMILIES", "INSTANCE_KEYS", "JSON_VALUE_KEYS",
+    "CACHE_BESIDE_CLIENTS", "CACHE_BESIDE_INPUT", "CACHE_IN_INPUT_SCOPES", "CACHE_BESIDE_KEYS", "COST_KEYS", "FAILED_BY_EXCEPTION_KEYS", "FRAMEWORK_BUILT_ON", "FRAMEWORK_HINTS", "FRAMEWORK_SCOPES", "HTTP_STATUS_KEYS", "INSTRUMENTATION_FAMILIES", "INSTANCE_KEYS", "JSON_VALUE_KEYS",
     "PINNED_SESSION_KEY", "RESOURCE_SESSION_KEYS", "RESPONSE_MODEL_KEYS", "SESSION_KEYS",
     "SUBTREE_USAGE_KEYS", "THINKING_BESIDE_OUTPUT", "GEMINI_BUILTIN_TOOLS", "TOOL_DEFINITION_KEYS", "GEMINI_FEE_TOOLS", "USAGE_OBJECT_KEYS", "RESPONSE_USAGE_KEYS", "GEMINI_USAGE_FIELDS", "USAGE_RECORD_KEY", "USAGE_OBJECT_PATHS", "USAGE_TYPE_PATHS", "USAGE_TYPES_BESIDE",
     "Plan", "all_documented_keys", "cache_beside", "decode_json_strings", "extract_cost", "extract_subtree_usage", "extract_usage_object", "extract_response_usage", "is_usage_record", "thinking_beside", "asks_builtin_tool",
@@ -545,6 +545,11 @@ CACHE_BESIDE_INPUT = frozenset({"aws.bedrock", "aws"})
 #: provider it names: Claude Code on Bedrock names ``aws.bedrock`` and counts the cache in, as
 #: pydantic-ai and LangChain's Bedrock models do (a list of such clients would miss the next one).
 CACHE_BESIDE_CLIENTS = frozenset({"bedrock"})
+#: Scopes whose name hints a client of ``CACHE_BESIDE_CLIENTS`` but whose spans count the cache in
+#: input, as OTel does -> the client whose tables read them: OpenInference's Bedrock instrumentation
+#: for Python (boto3) sends ``inputTokens`` + ``cacheReadInputTokens`` + ``cacheWriteInputTokens`` as
+#: ``llm.token_count.prompt``, the two cache counts as its prompt details, ``totalTokens`` as the total.
+CACHE_IN_INPUT_SCOPES: dict[str, str] = {"openinference.instrumentation.bedrock": "openinference"}
 
 
 #: The vendors of Bedrock's model ids (``<vendor>.<model>``). OpenInference's instrumentation for
@@ -570,7 +575,10 @@ def span_client(framework: str | None, scope_name: str | None) -> str | None:
     """The client whose tables read a span: the framework its resource names (``framework_hint``
     of ``resource_scope``), but a span of an instrumentation of ``CACHE_BESIDE_CLIENTS`` is that
     instrumentation's, whatever framework shares its resource: OpenLLMetry's Bedrock spans pass
-    Bedrock's counts on as sent beside its Agno spans, and the resource names Agno."""
+    Bedrock's counts on as sent beside its Agno spans, and the resource names Agno. A scope of
+    ``CACHE_IN_INPUT_SCOPES`` is the client it names there, whatever its resource names."""
+    if scope_name in CACHE_IN_INPUT_SCOPES:
+        return CACHE_IN_INPUT_SCOPES[scope_name]
     if scope_name and (hint := framework_hint(scope_name, {})) in CACHE_BESIDE_CLIENTS:
         return hint
     return framework
