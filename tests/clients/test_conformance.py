@@ -245,6 +245,10 @@ CLIENTS: dict[str, Client] = {
     # The same loop on a cross-region inference profile's id (us.anthropic.claude-sonnet-4-…), which the instrumentation
     # names by its vendor alone (llm.model_name "anthropic"): the monitor takes the id the request asked for.
     "bedrock_node_openinference_profile": Client(cache_read=False, cache_write=False, tools=False),
+    # boto3's bedrock-runtime loop with OpenInference's Bedrock instrumentation for Python (call 1 converse, call 2
+    # converse_stream): model calls only; llm.token_count.prompt is Bedrock's input with the cache reads and writes
+    # in (its prompt details), the total with them.
+    "bedrock_openinference": Client(tools=False),
     # OpenLIT's own set-up: its OpenAI instrumentation (model calls only) and the contrib httpx one;
     # it reports $0 for a model its price list lacks (offline: all), and counts a call's tokens
     # itself when the API sent none.
