@@ -266,6 +266,24 @@ def test_bedrock_cache_left_out_but_in_the_total_is_input_by_recipe_and_general_
             assert "'provider': 'aws.bedrock'" in s and "'input': 1498, 'output': 56, 'total': 1554" in s, s
 
 
+def _bedrock_converse_spans(scopes: list[tuple[str, list]]) -> bytes:
+    """An OTLP request of one resource (service ``weather``): for each (scope, attributes), three
+    OpenInference ``bedrock.converse`` model calls (provider ``aws``) with those attributes too."""
+    req = trace_service_pb2.ExportTraceServiceRequest()
+    rs = req.resource_spans.add()
+    rs.resource.attributes.append(otlp_kv("service.name", "weather"))
+    ids = iter(range(1, 100))
+    for scope, attributes in scopes:
+        ss = rs.scope_spans.add()
+        ss.scope.name = scope
+        for _ in range(3):
+            sp = ss.spans.add(trace_id=(1).to_bytes(16, "big"), span_id=next(ids).to_bytes(8, "big"),
+                              name="bedrock.converse", start_time_unix_nano=10, end_time_unix_nano=20)
+            sp.attributes.extend([otlp_kv("llm.provider", "aws"), otlp_kv("openinference.span.kind", "LLM"),
+                                  *attributes])
+    return req.SerializeToString()
+
+
 def test_bedrock_cache_counted_in_by_openinference_for_python_is_not_added_again(
         monkeypatch: pytest.MonkeyPatch) -> None:
     """OpenInference's Bedrock instrumentation for Python (boto3) sends Bedrock's ``inputTokens`` (1234)
@@ -273,24 +291,14 @@ def test_bedrock_cache_counted_in_by_openinference_for_python_is_not_added_again
     counts as its prompt details and ``totalTokens`` (1554) as the total: the call's input is 1498, by
     recipe and general path, its resource alone or beside an Agno one. The same span from its instrumentation
     for JavaScript, which sends ``inputTokens`` as the prompt, has the cache added in."""
-    req = trace_service_pb2.ExportTraceServiceRequest()
-    rs = req.resource_spans.add()
-    rs.resource.attributes.append(otlp_kv("service.name", "weather"))
-    ids = iter(range(1, 100))
-    for scope, prompt in (("openinference.instrumentation.bedrock", 1498), ("openinference.instrumentation.agno", 1498),
-                          ("@arizeai/openinference-instrumentation-bedrock", 1234)):
-        ss = rs.scope_spans.add()
-        ss.scope.name = scope
-        for _ in range(3):
-            sp = ss.spans.add(trace_id=(1).to_bytes(16, "big"), span_id=next(ids).to_bytes(8, "big"),
-                              name="bedrock.converse", start_time_unix_nano=10, end_time_unix_nano=20)
-            sp.attributes.extend([otlp_kv("llm.provider", "aws"), otlp_kv("openinference.span.kind", "LLM"),
-                                  otlp_kv("llm.model_name", "anthropic.claude-3-5-haiku-20241022-v1:0"),
-                                  otlp_kv("llm.token_count.prompt", prompt), otlp_kv("llm.token_count.completion", 56),
-                                  otlp_kv("llm.token_count.total", 1554),
-                                  otlp_kv("llm.token_count.prompt_details.cache_read", 200),
-                                  otlp_kv("llm.token_count.prompt_details.cache_write", 64)])
-    spans = [s for s in _both(monkeypatch, req.SerializeToString()) if "span_id" in s]
+    body = _bedrock_converse_spans([
+        (scope, [otlp_kv("llm.model_name", "anthropic.claude-3-5-haiku-20241022-v1:0"),
+                 otlp_kv("llm.token_count.prompt", prompt), otlp_kv("llm.token_count.completion", 56),
+                 otlp_kv("llm.token_count.total", 1554), otlp_kv("llm.token_count.prompt_details.cache_read", 200),
+                 otlp_kv("llm.token_count.prompt_details.cache_write", 64)])
+        for scope, prompt in (("openinference.instrumentation.bedrock", 1498), ("openinference.instrumentation.agno", 1498),
+                              ("@arizeai/openinference-instrumentation-bedrock", 1234))])
+    spans = [s for s in _both(monkeypatch, body) if "span_id" in s]
     assert len(spans) == 9
     for s in spans:
         assert "'input': 1498, 'output': 56, 'total': 1554" in s and "'cache_read': 200, 'cache_write': 64" in s, s
@@ -303,23 +311,13 @@ def test_a_bedrock_profile_named_by_its_vendor_is_the_model_the_request_asked_fo
     The span's ``input.value`` (the command's input) names the id asked for: that is the model. A model
     it named in full stays, and another instrumentation's span naming ``anthropic`` is left as sent."""
     profile = "us.anthropic.claude-sonnet-4-20250514-v1:0"
-    req = trace_service_pb2.ExportTraceServiceRequest()
-    rs = req.resource_spans.add()
-    rs.resource.attributes.append(otlp_kv("service.name", "weather"))
-    ids = iter(range(1, 100))
-    for scope, model in (("@arizeai/openinference-instrumentation-bedrock", "anthropic"),
-                         ("@arizeai/openinference-instrumentation-bedrock", "claude-3-5-haiku-20241022"),
-                         ("openinference.instrumentation.langchain", "anthropic")):
-        ss = rs.scope_spans.add()
-        ss.scope.name = scope
-        for _ in range(3):
-            sp = ss.spans.add(trace_id=(1).to_bytes(16, "big"), span_id=next(ids).to_bytes(8, "big"),
-                              name="bedrock.converse", start_time_unix_nano=10, end_time_unix_nano=20)
-            sp.attributes.extend([otlp_kv("llm.provider", "aws"), otlp_kv("openinference.span.kind", "LLM"),
-                                  otlp_kv("llm.model_name", model),
-                                  otlp_kv("input.value", f'{{"messages":[],"modelId":"{profile}"}}'),
-                                  otlp_kv("llm.token_count.prompt", 1234), otlp_kv("llm.token_count.completion", 56)])
-    spans = [s for s in _both(monkeypatch, req.SerializeToString()) if "span_id" in s]
+    body = _bedrock_converse_spans([
+        (scope, [otlp_kv("llm.model_name", model), otlp_kv("input.value", f'{{"messages":[],"modelId":"{profile}"}}'),
+                 otlp_kv("llm.token_count.prompt", 1234), otlp_kv("llm.token_count.completion", 56)])
+        for scope, model in (("@arizeai/openinference-instrumentation-bedrock", "anthropic"),
+                             ("@arizeai/openinference-instrumentation-bedrock", "claude-3-5-haiku-20241022"),
+                             ("openinference.instrumentation.langchain", "anthropic"))])
+    spans = [s for s in _both(monkeypatch, body) if "span_id" in s]
     assert len(spans) == 9
     for s, shown in zip(spans, [profile] * 3 + ["claude-3-5-haiku-20241022"] * 3 + ["anthropic"] * 3, strict=True):
         assert f"'model': '{shown}'" in s, s
