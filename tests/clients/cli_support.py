@@ -108,6 +108,25 @@ def traced(argv: list[str], log: Path) -> list[str]:
     return [strace, "-f", "-qq", "-e", "trace=connect,sendto,sendmsg", "-o", str(log), *argv]
 
 
+def node_version() -> str:
+    """``node --version`` of the Node.js the recorders run their clients' scripts with."""
+    return subprocess.run(["node", "--version"], capture_output=True, text=True, check=True).stdout.strip()
+
+
+def traced_turns(rec: Recording, argv: list[str], shown: list[str], env: dict[str, str]) -> dict[str, dict]:
+    """The ``ok`` and ``error`` runs of ``argv`` (a Node.js client's script), each under strace
+    (``traced``): their records name ``shown`` as the command and the addresses off loopback the
+    client tried (``foreign_addresses``); returned by label, to add what a recorder notes."""
+    runs = {}
+    for label in ("ok", "error"):
+        netlog = rec.tmp / f"strace-{label}.log"
+        run = rec.run(label, traced(argv, netlog), env, mode=label)
+        run["argv"] = shown
+        run["network_attempts_off_loopback"] = foreign_addresses(netlog) if netlog.exists() else None
+        runs[label] = run
+    return runs
+
+
 _ADDR = re.compile(r'sin6?_port=htons\((\d+)\).*?inet(?:_pton\(AF_INET6, |_addr\()"([^"]+)"')
 _DNS_NAME = re.compile(r'sendto\(\d+, "(?:\\\d+|[^"])*?\\\d+((?:[a-z0-9-]+\\\d+)+[a-z]+)\\0')
 

@@ -21,10 +21,9 @@ is current while the SDK's method runs: two spans a call, both exported.
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
-from cli_support import ensure_npm, foreign_addresses, isolate_network, npm_version, traced
+from cli_support import ensure_npm, isolate_network, node_version, npm_version, traced_turns
 from record_langchain_anthropic_openinference import anthropic_env
 from recording import Recording, chosen_variants, js_guarded, otel_env
 
@@ -123,15 +122,11 @@ def record(fixture: str, stream_from: int, isolated: bool) -> None:
     script = prefix / "agent.mjs"  # in the prefix, so that its node_modules resolve the imports
     script.write_text(AGENT)
     argv = ["node", str(script), "stream", str(stream_from)]
-    node = subprocess.run(["node", "--version"], capture_output=True, text=True, check=True).stdout.strip()
+    node = node_version()
     with Recording(fixture) as rec:
         env = otel_env(rec.cap.url, service_name=f"{fixture.replace('_', '-')}-recording", signals=("traces",))
         env |= anthropic_env(rec)
-        for label, mode in (("ok", "ok"), ("error", "error")):
-            netlog = rec.tmp / f"strace-{label}.log"
-            run = rec.run(label, traced(argv, netlog), env, mode=mode)
-            run["argv"] = ["node", "agent.mjs", "stream", str(stream_from)]
-            run["network_attempts_off_loopback"] = foreign_addresses(netlog) if netlog.exists() else None
+        traced_turns(rec, argv, ["node", "agent.mjs", "stream", str(stream_from)], env)
         rec.save(packages=versions, env=env, recorder=Path(__file__).name,
                  notes=[f"Hand-written tool loop on client.messages.create ({MODEL}, baseURL at the fake LLM, maxRetries 0; "
                         f"calls from #{stream_from + 1} on streamed with stream: true; the tool run untraced), no agent "

@@ -29,10 +29,9 @@ prompt, completion and total counts; Bedrock's ``cacheReadInputTokens`` and
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
-from cli_support import ensure_npm, foreign_addresses, isolate_network, npm_version, traced
+from cli_support import ensure_npm, isolate_network, node_version, npm_version, traced_turns
 from record_bedrock_botocore import MODEL
 from record_strands_bedrock import bedrock_env
 from recording import Recording, chosen_variants, js_guarded, otel_env
@@ -144,15 +143,11 @@ def record(fixture: str, model: str, isolated: bool) -> None:
     script = prefix / "agent.mjs"  # in the prefix, so that its node_modules resolve the imports
     script.write_text(AGENT)
     argv = ["node", str(script), model]
-    node = subprocess.run(["node", "--version"], capture_output=True, text=True, check=True).stdout.strip()
+    node = node_version()
     with Recording(fixture) as rec:
         env = otel_env(rec.cap.url, service_name=f"{fixture.replace('_', '-')}-recording", signals=("traces",))
         env |= bedrock_env(rec)
-        for label, mode in (("ok", "ok"), ("error", "error")):
-            netlog = rec.tmp / f"strace-{label}.log"
-            run = rec.run(label, traced(argv, netlog), env, mode=mode)
-            run["argv"] = ["node", "agent.mjs", model]
-            run["network_attempts_off_loopback"] = foreign_addresses(netlog) if netlog.exists() else None
+        traced_turns(rec, argv, ["node", "agent.mjs", model], env)
         rec.save(packages=versions, env=env, recorder=Path(__file__).name,
                  notes=[f"Hand-written tool loop on BedrockRuntimeClient.send ({model}, endpoint at the fake LLM, "
                         "dummy credentials, maxAttempts 1, requestHandler NodeHttpHandler (HTTP/1.1); call 1 ConverseCommand, call 2 ConverseStreamCommand; the "

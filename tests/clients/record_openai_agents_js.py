@@ -32,12 +32,11 @@ addresses it tried, writing no fixture.
 
 from __future__ import annotations
 
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
-from cli_support import ensure_npm, foreign_addresses, isolate_network, npm_version, traced
+from cli_support import ensure_npm, foreign_addresses, isolate_network, node_version, npm_version, traced, traced_turns
 from record_claude_agent_sdk import result_of
 from recording import Recording, js_guarded, openai_env, otel_env
 
@@ -146,17 +145,12 @@ def main() -> None:
         "@opentelemetry/sdk-node", "@opentelemetry/exporter-trace-otlp-proto")}
     script = prefix / "agent.mjs"  # in the prefix, so that its node_modules resolve the imports
     script.write_text(script_for(REGISTER))
-    node = subprocess.run(["node", "--version"], capture_output=True, text=True, check=True).stdout.strip()
+    node = node_version()
     with Recording(NAME) as rec:
         env = otel_env(rec.cap.url, service_name="openai-agents-js-recording", signals=("traces",))
         env |= openai_env(rec)
-        results: dict[str, object] = {}
-        for label, mode in (("ok", "ok"), ("error", "error")):
-            netlog = rec.tmp / f"strace-{label}.log"
-            run = rec.run(label, traced(["node", str(script)], netlog), env, mode=mode)
-            run["argv"] = ["node", "agent.mjs"]
-            run["network_attempts_off_loopback"] = foreign_addresses(netlog) if netlog.exists() else None
-            results[label] = result_of(run["stdout_tail"])
+        runs = traced_turns(rec, ["node", str(script)], ["node", "agent.mjs"], env)
+        results: dict[str, object] = {label: result_of(run["stdout_tail"]) for label, run in runs.items()}
         rec.save(
             packages=versions, env=env, recorder=Path(__file__).name,
             notes=[

@@ -36,11 +36,10 @@ instrumentation (:data:`VARIANTS`):
 
 from __future__ import annotations
 
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from cli_support import ensure_npm, foreign_addresses, isolate_network, npm_version, traced
+from cli_support import ensure_npm, isolate_network, node_version, npm_version, traced_turns
 from record_traceloop_node import OPENAI_CHAT_TOOL
 from recording import Recording, chosen_variants, js_guarded, openai_env, otel_env
 
@@ -161,17 +160,13 @@ def record(fixture: str, inst: Instrumentation, isolated: bool) -> None:
     script = prefix / "agent.mjs"  # in the prefix, so that its node_modules resolve the imports
     script.write_text(AGENT.replace("SETUP", inst.setup))
     argv = ["node", str(script)]
-    node = subprocess.run(["node", "--version"], capture_output=True, text=True, check=True).stdout.strip()
+    node = node_version()
     with Recording(fixture) as rec:
         env = otel_env(rec.cap.url, service_name=f"{fixture.replace('_', '-')}-recording", signals=inst.signals)
         env |= inst.env | openai_env(rec)
-        for label, mode in (("ok", "ok"), ("error", "error")):
-            netlog = rec.tmp / f"strace-{label}.log"
-            run = rec.run(label, traced(argv, netlog), env, mode=mode)
-            run["argv"] = ["node", "agent.mjs"]
-            run["network_attempts_off_loopback"] = foreign_addresses(netlog) if netlog.exists() else None
-            if mode == "error" and not run["requests"] and inst.failed_call_unexported:
-                run["error_not_reported"] = inst.failed_call_unexported
+        error = traced_turns(rec, argv, ["node", "agent.mjs"], env)["error"]
+        if not error["requests"] and inst.failed_call_unexported:
+            error["error_not_reported"] = inst.failed_call_unexported
         rec.save(packages=versions, env=env, recorder=Path(__file__).name,
                  notes=["Hand-written tool loop on openai.chat.completions.create (both calls non-streaming, "
                         f"maxRetries 0, the tool run untraced), no agent framework; {inst.note}; OTel Node SDK, "
