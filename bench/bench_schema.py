@@ -44,8 +44,9 @@ from agenttrace_tui.store.schema import WRITER_PRAGMAS, ddl_statements  # noqa: 
 
 UPSERT = batch_mod.UPSERT_SPAN
 COLS = ("trace_id, span_id, session_id, parent, name, kind, status, model, provider, start_ns, end_ns,"
-        " input_tokens, output_tokens, cost, body, unpriced, estimated")
-INSERT = f"INSERT INTO spans ({COLS}) VALUES ({', '.join('?' * 17)})"
+        " input_tokens, output_tokens, cost, body, unpriced, estimated, internal")
+WIDTH = UPSERT.count("?")  # a span row's parameters
+INSERT = f"INSERT INTO spans ({COLS}) VALUES ({', '.join('?' * WIDTH)})"
 
 
 def _schema_parts() -> tuple[str, dict[str, str]]:
@@ -138,7 +139,7 @@ def open_variant(path: Path, spec: dict, preload: list[tuple]) -> sqlite3.Connec
 
 def multi_sql(sql: str, k: int) -> str:
     """The statement with ``k`` rows in its VALUES clause."""
-    one = "(" + ", ".join("?" * 17) + ")"
+    one = "(" + ", ".join("?" * WIDTH) + ")"
     head, tail = sql.split(one)
     return head + ", ".join([one] * k) + tail
 

@@ -16,6 +16,7 @@ import platformdirs
 import pytest
 
 from agenttrace_tui.model import (
+    INTERNAL_ATTR,
     AgentInfo,
     AttachedEvent,
     Cost,
@@ -41,6 +42,7 @@ from agenttrace_tui.store.sqlite import (
     Writer,
     default_db_path,
     delete_session,
+    ensure_schema,
     prune,
     rebuild_summaries,
     vacuum,
@@ -332,6 +334,65 @@ async def test_span_end_after_eviction_merges_with_the_row_on_disk(tmp_path: Pat
         assert (got.name, got.start_ns, got.end_ns, got.status) == ("slow", 1_000, 9_000, Status.OK)
         assert got.kind is SpanKind.TOOL_EXECUTION and got.tool.name == "bash" and got.attributes == {"cmd": "make"}
         assert r.trace("tslow").running == 0
+
+
+async def test_a_trace_of_framework_internals_is_marked_from_memory_from_disk_and_on_upgrade(tmp_path: Path) -> None:
+    """A trace made only of a client's framework-internal spans is marked in the file, whether
+    its row comes from memory (the live writer), from the spans on disk (its trace evicted from
+    memory, a rebuild) or from upgrading a version 2 file; one span of the agent's own unmarks
+    it. Listings leave the marked ones out when asked and count them."""
+    internal = {INTERNAL_ATTR: True}
+    store = Store(max_spans=4)
+    w = await started(store, tmp_path / "a.db", interval_s=3600)
+    store.apply([mk("i1", tid="ti", attributes=internal), mk("i2", tid="ti", parent="i1", attributes=internal),
+                 mk("m1", tid="tm", attributes=internal), mk("m2", tid="tm", parent="m1")])
+    await w.flush()
+    path = w.path
+
+    def marks() -> dict[str, bool]:
+        """Each trace's mark, checked against what the listing without them and their count say."""
+        with Reader(path) as r:
+            got = {t.trace_id: t.internal for t in r.traces()}
+            assert sorted(t.trace_id for t in r.traces(internal=False)) == sorted(t for t, m in got.items() if not m)
+            assert r.internal_traces() == r.internal_traces("s1") == sum(got.values())
+            assert r.internal_traces("nobody") == 0
+        return got
+
+    assert marks() == {"ti": True, "tm": False}
+    store.apply([mk(f"x{i}", tid=f"t{i}", start_ns=5_000 + i) for i in range(6)])  # evicts ti and tm from memory
+    await w.flush()
+    assert store.trace("ti") is None
+    store.apply([mk("i3", tid="ti", parent="i1", attributes=internal)])  # its row recomputed from the spans on disk
+    await w.flush()
+    assert marks() == {"ti": True, "tm": False} | {f"t{i}": False for i in range(6)}
+    store.apply([mk("own", tid="ti", parent="i1")])
+    await w.flush()
+    await w.close()
+    assert marks()["ti"] is False
+    conn = sqlite3.connect(path)
+    conn.execute("DELETE FROM spans WHERE span_id = 'own'")
+    conn.execute("UPDATE traces SET internal = 0")
+    conn.commit()
+    conn.close()
+    rebuild_summaries(path)
+    assert marks() == {"ti": True, "tm": False} | {f"t{i}": False for i in range(6)}
+
+    # The same file as version 2 wrote it: no marks. Read as it is (nothing left out), then upgraded.
+    conn = sqlite3.connect(path)
+    for table in ("spans", "traces"):
+        conn.execute(f"ALTER TABLE {table} DROP COLUMN internal")
+    conn.execute("UPDATE schema_version SET version = 2")
+    conn.commit()
+    conn.close()
+    with Reader(path) as r:
+        assert len(r.traces(internal=False)) == 8 and r.internal_traces() == 0
+        assert not any(t.internal for t in r.traces())
+    ensure_schema(path)
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("SELECT version FROM schema_version").fetchone()[0] == SCHEMA_VERSION
+        assert conn.execute("SELECT span_id FROM spans WHERE internal = 1 ORDER BY span_id").fetchall() == [
+            ("i1",), ("i2",), ("i3",), ("m1",)]
+    assert marks() == {"ti": True, "tm": False} | {f"t{i}": False for i in range(6)}
 
 
 async def test_restart_continues_the_same_file(tmp_path: Path) -> None:

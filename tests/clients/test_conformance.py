@@ -1269,10 +1269,40 @@ def cli_json(db: Path, *argv: str) -> Any:
 
 
 @pytest.mark.parametrize("name", NAMES)
+def test_the_cli_lists_the_traces_the_monitor_lists(name: str, replays: Any) -> None:
+    """`traces list` and `sessions show` read from the file what the monitor's trace list
+    showed live: a client's traces of nothing but its framework internals (Codex's and
+    OpenCode's runtime) folded away and counted under the table, all of them listed with
+    ``--internal``, or when nothing else is left; ``latest`` names the newest of the others."""
+    rp = replays(name)
+    for sid in [s for got in rp.sessions.values() for s in got]:
+        every = rp.store.traces_of(sid)
+        own = [t for t in every if not t.internal_only]
+        want = own or every
+        listed = cli_json(rp.db, "traces", "list", "--session", sid, "--limit", "100000")
+        assert sorted(t["trace_id"] for t in listed) == sorted(t.trace_id for t in want)
+        assert [t["internal"] for t in listed] == [not own] * len(listed)
+        shown = cli_json(rp.db, "sessions", "show", sid)["trace_list"]
+        assert sorted(t["trace_id"] for t in shown) == sorted(t.trace_id for t in want)
+        everything = cli_json(rp.db, "traces", "list", "--session", sid, "--limit", "100000", "--internal")
+        assert sorted(t["trace_id"] for t in everything) == sorted(t.trace_id for t in every)
+        out = io.StringIO()
+        with redirect_stdout(out):
+            assert cli_main(["sessions", "show", sid, "--db", str(rp.db)]) == 0
+        folded = len(every) - len(want)
+        note = f"{folded} trace{'s' * (folded != 1)} made only of a client's framework internals not listed"
+        assert (note in out.getvalue()) is bool(folded)
+    every = list(rp.store.traces.values())
+    newest = max((t for t in every if not t.internal_only), default=None, key=lambda t: t.start_ns)
+    if newest is not None and sum(t.start_ns == newest.start_ns for t in every) == 1:
+        assert cli_json(rp.db, "traces", "tree", "latest")["trace_id"] == newest.trace_id
+
+
+@pytest.mark.parametrize("name", NAMES)
 def test_cli_surfaces_agree_with_the_fake_server(name: str, replays: Any) -> None:
     rp, client = replays(name), CLIENTS[name]
     sessions = {s["id"]: s for s in cli_json(rp.db, "sessions", "list", "--limit", "1000")}
-    traces = cli_json(rp.db, "traces", "list", "--limit", "100000")
+    traces = cli_json(rp.db, "traces", "list", "--limit", "100000", "--internal")
     want_in = want_out = want_calls = 0
     for run in reported_runs(rp.manifest):
         calls = ok_calls(run)

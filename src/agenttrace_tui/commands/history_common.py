@@ -166,9 +166,10 @@ def resolve_session_id(reader: Any, sid: str | None, *, allow_unknown: bool = Fa
 
 
 def resolve_trace_id(reader: Any, tid: str) -> str:
-    """A trace id or any unique prefix of one; ``latest``: the newest trace."""
+    """A trace id or any unique prefix of one; ``latest``: the newest trace, of the agent's own
+    when there is one (not one made only of a client's framework internals)."""
     if tid == "latest":
-        rows = reader.traces(limit=1)
+        rows = reader.traces(limit=1, internal=False) or reader.traces(limit=1)
         if not rows:
             raise CommandError("the database holds no traces")
         return rows[0].trace_id

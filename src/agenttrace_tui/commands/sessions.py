@@ -52,6 +52,7 @@ def register(subparsers: Any) -> None:
 
     show = sub.add_parser("show", help="one session with its traces")
     show.add_argument("session_id", metavar="ID", help="session id, or 'latest'")
+    add_internal_arg(show)
     add_common(show, wide=True)
     show.set_defaults(func=guarded(run_show))
 
@@ -111,7 +112,33 @@ def trace_dict(row: Any) -> dict[str, Any]:
         "tokens": row.tokens,
         **cost_json(row.cost, row.unpriced + row.calls_cut, row.estimated, row.calls_running),
         "models": list(row.models),
+        "internal": row.internal,
     }
+
+
+def add_internal_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--internal", action="store_true",
+                   help="list the traces made only of a client's framework internals too (Codex's and OpenCode's "
+                        "runtime: folded away by default, as the monitor's trace list folds them)")
+
+
+def listed_traces(reader: Any, session_id: str | None, limit: int, internal: bool) -> tuple[list, int]:
+    """The traces a listing shows, newest first, and how many traces of framework internals
+    it folded away: all of them with ``internal``, else the others, unless nothing else is
+    left (a client's start-up alone: listed as it is, as the monitor lists it)."""
+    if internal:
+        return reader.traces(session_id, limit=limit), 0
+    rows = reader.traces(session_id, limit=limit, internal=False)
+    folded = reader.internal_traces(session_id)
+    if not rows and folded:
+        return reader.traces(session_id, limit=limit), 0
+    return rows, folded
+
+
+def internal_footnote(c: Any, folded: int) -> None:
+    if folded:
+        c.print(f"{plural(folded, 'trace')} made only of a client's framework internals not listed"
+                " (--internal lists them).", highlight=False, markup=False)
 
 
 def trace_table(with_session: bool) -> CliTable:
@@ -222,7 +249,7 @@ def run_show(args: argparse.Namespace) -> int:
         row = reader.session(sid)
         if row is None:
             raise CommandError(f"no session {sid!r} in {reader.path}")
-        traces = reader.traces(sid, limit=100_000)
+        traces, folded = listed_traces(reader, sid, 100_000, args.internal)
     if args.json:
         out = session_dict(row)
         out["attributes"] = to_builtins(row.session.attributes)
@@ -258,6 +285,7 @@ def run_show(args: argparse.Namespace) -> int:
         add_trace_row(t, tr, digits, with_session=False)
     t.print(c, wide=args.wide)
     cost_footnote(c, row.unpriced, row.estimated, sid, cut=row.calls_cut, running=row.calls_running)
+    internal_footnote(c, folded)
     return 0
 
 

@@ -16,7 +16,7 @@ from .history_common import (
     positive_int,
     print_json,
 )
-from .sessions import add_trace_row, trace_dict, trace_table
+from .sessions import add_internal_arg, add_trace_row, internal_footnote, listed_traces, trace_dict, trace_table
 from .spans import span_dict
 from .table import console
 
@@ -28,6 +28,7 @@ def register(subparsers: Any) -> None:
     ls = sub.add_parser("list", help="traces, newest first")
     ls.add_argument("--session", metavar="ID", help="only traces of this session ('latest' for the most recent)")
     ls.add_argument("--limit", type=positive_int, default=100, metavar="N", help="at most N traces (default 100)")
+    add_internal_arg(ls)
     add_common(ls, wide=True)
     ls.set_defaults(func=guarded(run_list))
     # "show" as for sessions: the word a user tries first for one trace.
@@ -47,7 +48,7 @@ def run_list(args: argparse.Namespace) -> int:
 
     with open_reader(args) as reader:
         sid = resolve_session_id(reader, args.session) if args.session is not None else None
-        rows = reader.traces(sid, limit=args.limit)
+        rows, folded = listed_traces(reader, sid, args.limit, args.internal)
     if args.json:
         print_json([trace_dict(r) for r in rows])
         return 0
@@ -62,6 +63,7 @@ def run_list(args: argparse.Namespace) -> int:
                       cut=sum(r.calls_cut for r in rows), running=sum(r.calls_running for r in rows))
     else:
         c.print("no traces")
+    internal_footnote(c, folded)
     return 0
 
 

@@ -40,7 +40,7 @@ from typing import Any
 
 import msgspec
 
-from ..model import Session, Span
+from ..model import INTERNAL_ATTR, Session, Span
 from .aggregates import counted_cost, span_flags
 from .entries import MetricSeries, TraceEntry
 
@@ -84,23 +84,24 @@ _json_sorted = msgspec.json.Encoder(order="sorted")
 
 UPSERT_SPAN = """
 INSERT INTO spans (trace_id, span_id, session_id, parent, name, kind, status, model, provider,
-                   start_ns, end_ns, input_tokens, output_tokens, cost, body, unpriced, estimated)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                   start_ns, end_ns, input_tokens, output_tokens, cost, body, unpriced, estimated, internal)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT (trace_id, span_id) DO UPDATE SET
     session_id = excluded.session_id, parent = excluded.parent, name = excluded.name,
     kind = excluded.kind, status = excluded.status, model = excluded.model,
     provider = excluded.provider, start_ns = excluded.start_ns, end_ns = excluded.end_ns,
     input_tokens = excluded.input_tokens, output_tokens = excluded.output_tokens,
-    cost = excluded.cost, body = excluded.body, unpriced = excluded.unpriced, estimated = excluded.estimated
+    cost = excluded.cost, body = excluded.body, unpriced = excluded.unpriced, estimated = excluded.estimated,
+    internal = excluded.internal
 """
 #: Where ``span_row`` puts the msgpack body (the ``body`` column of UPSERT_SPAN).
 SPAN_BODY_COLUMN = 14
-#: The most span rows in one statement (17 parameters each: 8,704; SQLite
+#: The most span rows in one statement (18 parameters each: 9,216; SQLite
 #: allows 32,766). A batch of n rows is cut into statements of powers of two
 #: (n = 1000: 512 + 256 + 128 + 64 + 32 + 8), so a connection prepares at most
 #: ten of them, once (2.4 ms for the largest).
 SPAN_ROWS_PER_STATEMENT = 512
-_ONE_ROW = "(" + ", ".join("?" * 17) + ")"
+_ONE_ROW = "(" + ", ".join("?" * 18) + ")"
 assert _ONE_ROW in UPSERT_SPAN
 
 
@@ -160,24 +161,25 @@ ON CONFLICT (id) DO NOTHING
 # came first); a summary without a root keeps the name on file.
 UPSERT_TRACE_ROW = """
 INSERT INTO traces (trace_id, session_id, name, start_ns, end_ns, spans, errors, running,
-                    input_tokens, output_tokens, cost, models, unpriced, estimated)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    input_tokens, output_tokens, cost, models, unpriced, estimated, internal)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT (trace_id) DO UPDATE SET
     session_id = excluded.session_id, name = coalesce(excluded.name, traces.name),
     start_ns = excluded.start_ns, end_ns = excluded.end_ns, spans = excluded.spans,
     errors = excluded.errors, running = excluded.running,
     input_tokens = excluded.input_tokens, output_tokens = excluded.output_tokens,
-    cost = excluded.cost, models = excluded.models, unpriced = excluded.unpriced, estimated = excluded.estimated
+    cost = excluded.cost, models = excluded.models, unpriced = excluded.unpriced, estimated = excluded.estimated,
+    internal = excluded.internal
 """
 # Otherwise (imports, traces evicted from memory or written by an earlier
 # run) recomputed from the spans on disk: one index range per trace.
 UPSERT_TRACE_SUMMARY = """
 INSERT INTO traces (trace_id, session_id, name, start_ns, end_ns, spans, errors, running,
-                    input_tokens, output_tokens, cost, models, unpriced, estimated)
+                    input_tokens, output_tokens, cost, models, unpriced, estimated, internal)
 SELECT t.tid, t.sid, t.root, min(s.start_ns), max(coalesce(s.end_ns, s.start_ns)), count(*),
        sum(s.status IN ('error', 'timeout')), sum(s.end_ns IS NULL),
        sum(s.input_tokens), sum(s.output_tokens), total(s.cost), group_concat(DISTINCT s.model),
-       sum(s.unpriced), sum(s.estimated)
+       sum(s.unpriced), sum(s.estimated), min(s.internal)
 FROM (SELECT json_extract(value, '$[0]') AS tid, json_extract(value, '$[1]') AS sid,
              json_extract(value, '$[2]') AS root
       FROM json_each(?)) AS t
@@ -189,7 +191,8 @@ ON CONFLICT (trace_id) DO UPDATE SET
     start_ns = excluded.start_ns, end_ns = excluded.end_ns, spans = excluded.spans,
     errors = excluded.errors, running = excluded.running,
     input_tokens = excluded.input_tokens, output_tokens = excluded.output_tokens,
-    cost = excluded.cost, models = excluded.models, unpriced = excluded.unpriced, estimated = excluded.estimated
+    cost = excluded.cost, models = excluded.models, unpriced = excluded.unpriced, estimated = excluded.estimated,
+    internal = excluded.internal
 """
 # A row that could not be encoded or stored: kept aside with its reason (the
 # diagnostics view lists them), never holding back the rows around it.
@@ -247,6 +250,7 @@ def span_row(span: Span) -> tuple:
         counted_cost(span) if span.cost is not None else None,
         body,
         *span_flags(span),
+        1 if span.attributes.get(INTERNAL_ATTR) else 0,
     )
 
 
@@ -319,6 +323,7 @@ def trace_summary(entry: TraceEntry) -> tuple:
         ",".join(models) or None,
         t.cost_unknown,
         t.estimated,
+        1 if entry.internal_only else 0,
     )
 
 

@@ -116,14 +116,14 @@ ON CONFLICT (id) DO UPDATE SET
 """
 _REBUILD_TRACES = """
 INSERT OR REPLACE INTO traces (trace_id, session_id, name, start_ns, end_ns, spans, errors, running,
-                               input_tokens, output_tokens, cost, models, unpriced, estimated)
+                               input_tokens, output_tokens, cost, models, unpriced, estimated, internal)
 SELECT trace_id, max(session_id),
        (SELECT r.name FROM spans AS r WHERE r.trace_id = s.trace_id AND r.parent IS NULL AND r.name <> ''
         ORDER BY r.rowid LIMIT 1),
        min(start_ns), max(coalesce(end_ns, start_ns)), count(*),
        sum(status IN ('error', 'timeout')), sum(end_ns IS NULL),
        sum(input_tokens), sum(output_tokens), total(cost), group_concat(DISTINCT model),
-       sum(unpriced), sum(estimated)
+       sum(unpriced), sum(estimated), min(internal)
 FROM spans AS s GROUP BY trace_id
 """
 

@@ -96,6 +96,9 @@ class TraceRow(msgspec.Struct, kw_only=True):
     #: as ``SessionRow``'s, by the trace's session's status
     calls_running: int = 0
     calls_cut: int = 0
+    #: made only of a client's framework internals (Codex's, OpenCode's runtime): listings
+    #: fold it away, as the monitor's trace list does
+    internal: bool = False
 
     @property
     def tokens(self) -> int:
@@ -151,7 +154,7 @@ _SESSION_COLS = (
 )
 _TRACE_COLS = (
     "trace_id, session_id, name, start_ns, end_ns, spans, errors, running, input_tokens, output_tokens, cost, models,"
-    " unpriced, estimated"
+    " unpriced, estimated, internal"
 )
 
 
@@ -180,13 +183,18 @@ class Reader:
             raise SchemaError(f"{self.path}: cannot open ({exc})") from exc
         self._lock = threading.Lock()
         self._session_cols, self._trace_cols = _SESSION_COLS, _TRACE_COLS
+        #: the file marks framework-internal traces (version 3 on)
+        self._marks_internal = True
         try:
             version = check_version(self._conn, self.path)
             if version is None:
                 raise SchemaError(f"{self.path}: not an agenttrace-tui database (no schema)")
-            if version < 2:  # a version 1 file we may not upgrade: no counts, read as zero
+            if version < 3:  # an older file we may not upgrade: no internal marks, read as none
+                self._trace_cols = _TRACE_COLS.replace(" internal", " 0")
+                self._marks_internal = False
+            if version < 2:  # a version 1 file: no counts, read as zero
                 self._session_cols = _SESSION_COLS.replace(" unpriced, estimated", " 0, 0")
-                self._trace_cols = _TRACE_COLS.replace(" unpriced, estimated", " 0, 0")
+                self._trace_cols = self._trace_cols.replace(" unpriced, estimated", " 0, 0")
             for pragma in READER_PRAGMAS:
                 self._conn.execute(pragma)
             #: a file from before monitor runs were recorded has no end marks
@@ -349,16 +357,27 @@ class Reader:
         return [r[0] for r in rows]
 
     # -- traces -----------------------------------------------------------
-    def traces(self, session_id: str | None = None, *, limit: int = 1000) -> list[TraceRow]:
-        """Traces, newest first; of one session when given."""
-        if session_id is None:
-            rows = self._all(f"SELECT {self._trace_cols} FROM traces ORDER BY start_ns DESC LIMIT ?", (int(limit),))
-        else:
-            rows = self._all(
-                f"SELECT {self._trace_cols} FROM traces WHERE session_id = ? ORDER BY start_ns DESC LIMIT ?",
-                (session_id, int(limit)),
-            )
+    def traces(self, session_id: str | None = None, *, limit: int = 1000, internal: bool = True) -> list[TraceRow]:
+        """Traces, newest first; of one session when given. ``internal=False`` leaves out the
+        traces made only of a client's framework internals (``TraceRow.internal``)."""
+        where, params = self._traces_where(session_id, internal)
+        rows = self._all(f"SELECT {self._trace_cols} FROM traces{where} ORDER BY start_ns DESC LIMIT ?",
+                         (*params, int(limit)))
         return self._traces_with_open_calls(self._named([self._trace_row(r) for r in rows], rows))
+
+    def internal_traces(self, session_id: str | None = None) -> int:
+        """How many traces (of one session when given) are made only of framework internals."""
+        if not self._marks_internal:
+            return 0
+        where, params = self._traces_where(session_id, True)
+        return self._all(f"SELECT count(*) FROM traces{where}{' AND' if where else ' WHERE'} internal = 1",
+                         params)[0][0]
+
+    def _traces_where(self, session_id: str | None, internal: bool) -> tuple[str, tuple]:
+        tests = [] if session_id is None else ["session_id = ?"]
+        if not internal and self._marks_internal:
+            tests.append("internal = 0")
+        return (" WHERE " + " AND ".join(tests) if tests else ""), (() if session_id is None else (session_id,))
 
     def trace(self, trace_id: str) -> TraceRow | None:
         rows = self._all(f"SELECT {self._trace_cols} FROM traces WHERE trace_id = ?", (trace_id,))
@@ -378,7 +397,7 @@ class Reader:
 
     @staticmethod
     def _trace_row(r: tuple) -> TraceRow:
-        tid, sid, name, start, end, spans, errors, running, tin, tout, cost, models, unpriced, est = r
+        tid, sid, name, start, end, spans, errors, running, tin, tout, cost, models, unpriced, est, internal = r
         return TraceRow(
             trace_id=tid,
             session_id=sid,
@@ -394,6 +413,7 @@ class Reader:
             models=tuple(sorted(m for m in models.split(",") if m)) if models else (),
             unpriced=unpriced,
             estimated=est,
+            internal=bool(internal),
         )
 
     # -- spans ------------------------------------------------------------

@@ -27,11 +27,15 @@ for its whole subtree (``scope="subtree"``) is 0 there, as in the in-memory
 store, while the blob keeps the reported numbers. ``unpriced`` and
 ``estimated`` count LLM calls with usage but no price, and spans whose tokens
 the monitor estimated: every surface shows a sum's cost as unknown (``$?``) or
-estimated (``≈``) from them, never as a plain figure.
+estimated (``≈``) from them, never as a plain figure. ``internal`` marks a
+client's framework-internal span (``model.INTERNAL_ATTR``: Codex's and
+OpenCode's runtime) and, on ``traces``, a trace made only of such spans:
+listings fold those traces away as the monitor's trace list does.
 
-Version 2 added those two columns; ``ensure_schema`` upgrades a version 1
-file in place (columns added, triggers replaced, counts filled from the span
-bodies), and ``Reader`` still reads a version 1 file it may not write to.
+Version 2 added the two counts, version 3 the ``internal`` marks;
+``ensure_schema`` upgrades an older file in place (columns added, triggers
+replaced, counts and marks filled from the span bodies), and ``Reader``
+still reads an older file it may not write to.
 """
 
 from __future__ import annotations
@@ -41,7 +45,7 @@ from pathlib import Path
 from typing import Any
 
 #: Bump when the layout changes; a file with a newer version is refused.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 #: Milliseconds a connection waits for another writer's lock before failing.
 BUSY_TIMEOUT_MS = 5_000
 
@@ -90,7 +94,8 @@ CREATE TABLE IF NOT EXISTS traces (
     cost          REAL NOT NULL DEFAULT 0,
     models        TEXT,
     unpriced      INTEGER NOT NULL DEFAULT 0,
-    estimated     INTEGER NOT NULL DEFAULT 0
+    estimated     INTEGER NOT NULL DEFAULT 0,
+    internal      INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS traces_session ON traces (session_id, start_ns);
 CREATE INDEX IF NOT EXISTS traces_start ON traces (start_ns);
@@ -112,6 +117,7 @@ CREATE TABLE IF NOT EXISTS spans (
     body          BLOB NOT NULL,
     unpriced      INTEGER NOT NULL DEFAULT 0,
     estimated     INTEGER NOT NULL DEFAULT 0,
+    internal      INTEGER NOT NULL DEFAULT 0,
     UNIQUE (trace_id, span_id)
 );
 CREATE INDEX IF NOT EXISTS spans_session ON spans (session_id, start_ns);
@@ -443,4 +449,32 @@ def _upgrade(conn: sqlite3.Connection, version: int) -> None:
             " estimated = (SELECT total(estimated) FROM spans WHERE spans.trace_id = traces.trace_id)"
             " WHERE trace_id IN (SELECT trace_id FROM spans WHERE unpriced > 0 OR estimated > 0)"
         )
+    if version < 3:
+        _mark_internal(conn)
     conn.execute("UPDATE schema_version SET version = ?", (SCHEMA_VERSION,))
+
+
+def _mark_internal(conn: sqlite3.Connection) -> None:
+    """Version 3's ``internal`` columns, filled from the span bodies (inside the caller's transaction)."""
+    import msgspec
+
+    from ..model import INTERNAL_ATTR, Span
+
+    for table in ("spans", "traces"):
+        conn.execute(f"ALTER TABLE {table} ADD COLUMN internal INTEGER NOT NULL DEFAULT 0")
+    # Only a body that holds the attribute's name can carry it: SQLite finds those in the
+    # blobs (msgpack keeps a key's UTF-8 bytes as they are), Python decodes only them.
+    decode = msgspec.msgpack.Decoder(Span).decode
+    marked = []
+    for rowid, body in conn.execute("SELECT rowid, body FROM spans WHERE instr(body, ?) > 0",
+                                    (INTERNAL_ATTR.encode(),)):
+        try:
+            if decode(body).attributes.get(INTERNAL_ATTR):
+                marked.append((rowid,))
+        except msgspec.DecodeError:
+            continue
+    conn.executemany("UPDATE spans SET internal = 1 WHERE rowid = ?", marked)
+    conn.execute(
+        "UPDATE traces SET internal = 1 WHERE trace_id IN (SELECT trace_id FROM spans WHERE internal = 1)"
+        " AND NOT EXISTS (SELECT 1 FROM spans WHERE spans.trace_id = traces.trace_id AND spans.internal = 0)"
+    )
