@@ -274,6 +274,32 @@ def test_client_tool_span_patterns_decide_the_kind(client, pattern) -> None:
     assert other.kind is not SpanKind.TOOL_EXECUTION
 
 
+@pytest.mark.parametrize(("client", "placeholder"), cv.CLIENT_PLACEHOLDER_AGENTS.items())
+def test_a_clients_placeholder_agent_names_no_agent(client, placeholder) -> None:
+    # The OpenTelemetry project's OpenAI Agents instrumentation: its default agent on every span, the SDK's
+    # agent on its invoke_agent span only; "unknown" is its operation for an SDK step it does not know.
+    stamped = {"gen_ai.provider.name": "openai", cv.AGENT_NAME_KEY: placeholder, "gen_ai.agent.id": "agent"}
+    spans = {
+        "chat gpt-4.1-mini": {**stamped, cv.OPERATION_KEY: "chat", "gen_ai.request.model": "gpt-4.1-mini"},
+        "execute_tool get_weather": {**stamped, cv.OPERATION_KEY: "execute_tool", "gen_ai.tool.name": "get_weather"},
+        "unknown": {**stamped, cv.OPERATION_KEY: "unknown"},
+    }
+    want = {"chat gpt-4.1-mini": SpanKind.LLM_CALL, "execute_tool get_weather": SpanKind.TOOL_EXECUTION,
+            "unknown": SpanKind.CUSTOM}
+    for name, attrs in spans.items():
+        got = build_span("ab" * 16, "cd" * 8, None, name, 1, 2, dict(attrs), [], (), 0, "", "s", client)
+        assert got.kind is want[name] and got.agent is None, (name, got.kind, got.agent)
+        assert got.attributes[cv.AGENT_NAME_KEY] == placeholder  # kept as sent
+    # Its agent span names the SDK's agent (a user's agent of that name too); a name the user gave the
+    # instrumentor stays on every span; another client's span of that name is that agent's.
+    agent = {**stamped, cv.OPERATION_KEY: "invoke_agent"}
+    for attrs, who in ((agent, client), ({**agent, cv.AGENT_NAME_KEY: "weather-agent"}, client),
+                       ({**spans["chat gpt-4.1-mini"], cv.AGENT_NAME_KEY: "Travel Concierge"}, client),
+                       (spans["unknown"], "crewai")):
+        got = build_span("ab" * 16, "cd" * 8, None, "span", 1, 2, dict(attrs), [], (), 0, "", "s", who)
+        assert got.agent is not None and got.agent.name == attrs[cv.AGENT_NAME_KEY], (attrs, who)
+
+
 def test_openai_responses_items_and_object_read_as_messages() -> None:
     # logfire's OpenAI Agents Responses span: the call's input items and the whole Responses object.
     items = [{"role": "user", "content": "Weather in Paris?"},

@@ -51,11 +51,13 @@ from .messages import (
     render_messages,
 )
 from .span_kinds import (
+    AGENT_NAME_KEY,
     AI_SDK_KINDS,
     AI_SDK_OPERATION_KEY,
     CLIENT_AGENT_NAME_KEYS,
     CLIENT_INTERNAL_KEYS,
     CLIENT_INTERNAL_NAMES,
+    CLIENT_PLACEHOLDER_AGENTS,
     CLIENT_SPAN_KINDS,
     CLIENT_TOOL_CALL_KEYS,
     CLIENT_TOOL_NAME_KEYS,
@@ -87,12 +89,14 @@ from .span_kinds import (
     _names_a_call,
     client_agent_name_key,
     client_kind,
+    client_placeholder_agent_key,
     client_tool_name,
     guess_kind,
     kind_from_attributes,
     kind_from_name,
     kind_from_string,
     mcp_tool_name,
+    names_placeholder_agent,
     traceloop_tool_fields,
 )
 
@@ -100,12 +104,13 @@ __all__ = [
     # attribute_map
     "ATTRIBUTE_MAP", "Row", "_bool", "_float", "_int", "_str", "extract_parts", "first_reason",
     # span_kinds
-    "AI_SDK_KINDS", "AI_SDK_OPERATION_KEY", "CLIENT_AGENT_NAME_KEYS", "CLIENT_INTERNAL_KEYS", "CLIENT_INTERNAL_NAMES", "CLIENT_SPAN_KINDS", "CLIENT_TOOL_SPAN_PATTERNS", "CLIENT_TOOL_CALL_KEYS", "CLIENT_TOOL_NAME_KEYS",
+    "AGENT_NAME_KEY", "AI_SDK_KINDS", "AI_SDK_OPERATION_KEY", "CLIENT_AGENT_NAME_KEYS", "CLIENT_INTERNAL_KEYS", "CLIENT_INTERNAL_NAMES", "CLIENT_PLACEHOLDER_AGENTS", "CLIENT_SPAN_KINDS", "CLIENT_TOOL_SPAN_PATTERNS", "CLIENT_TOOL_CALL_KEYS", "CLIENT_TOOL_NAME_KEYS",
     "CLIENT_TOOL_SPAN_NAMES", "EXPLICIT_KIND_KEYS", "INTERNAL_BY_DEFAULT", "INTERNAL_KEY",
     "KIND_BY_NAME", "KIND_KEY", "LANGFUSE_KIND_KEY", "LANGFUSE_KINDS", "LANGSMITH_KIND_KEY", "LANGSMITH_KINDS", "MCP_METHOD_KEY", "MCP_METHOD_KINDS", "MLFLOW_KIND_KEY", "MLFLOW_KINDS", "OPENINFERENCE_KEY", "OPENINFERENCE_KINDS", "OPERATION_KEY", "OPERATION_KINDS",
     "RENDERED_NAME_KEY", "SEED_NAME_KINDS", "TRACELOOP_KIND_KEY", "TRACELOOP_KINDS", "TRACELOOP_TOOL_FIELDS",
     "TRACELOOP_TOOL_STEP_KEY", "_names_a_call", "client_kind",
-    "client_agent_name_key", "client_tool_name", "guess_kind", "kind_from_attributes", "kind_from_name", "kind_from_string", "mcp_tool_name", "traceloop_tool_fields",
+    "client_agent_name_key", "client_placeholder_agent_key", "client_tool_name", "guess_kind", "kind_from_attributes",
+    "kind_from_name", "kind_from_string", "mcp_tool_name", "names_placeholder_agent", "traceloop_tool_fields",
     # messages
     "CLIENT_VALUE_KEYS", "MESSAGE_DETAIL_EVENTS", "MESSAGE_EVENTS", "MESSAGE_EVENT_CONTENT_KEYS", "MESSAGE_JSON_KEYS",
     "MESSAGE_LIST_PREFIXES", "OBSERVATION_KEYS", "PREVIEW_CHARS", "PREVIEWS_FROM_RECORDS", "STACK_CHARS", "TOOL_PREVIEW_CHARS", "VALUE_KEYS",

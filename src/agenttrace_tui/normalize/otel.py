@@ -175,6 +175,13 @@ def build_span(
     fields, used = cv.parts_from_plan(plan, attrs)
     for k in used_msgs:
         used.add(k)
+    if client is not None and cv.names_placeholder_agent(client, attrs):
+        # The instrumentor's default agent name on a span not an agent's: it names no agent (kept as sent).
+        agent = fields.get("agent")
+        if agent is not None and agent.pop("name", None) is not None:
+            used.discard(cv.AGENT_NAME_KEY)
+            if not agent:
+                del fields["agent"]
     llm = fields.get("llm")
     if llm is not None:
         # Previews are placed by kind below; they must not make a span an LLM call.
@@ -803,14 +810,16 @@ class _FastPlan:
                 or (kind is SpanKind.TOOL_EXECUTION and (any(k in attrs for _f, k in cv.TRACELOOP_TOOL_FIELDS)
                                                          or cv.MCP_METHOD_KEY in attrs))
                 or cv.client_agent_name_key(client, kind, attrs) is not None
+                or cv.client_placeholder_agent_key(client, attrs) is not None
                 or (kind is SpanKind.LLM_CALL and any(k in attrs for k in cv.HTTP_STATUS_KEYS))):
             # A known client's tool span always has a tool part (build_span); one that names
             # its tool by the client's own keys or by its span name, a tool span with
             # OpenLLMetry's entity keys (by key, not value: one recipe serves a key set), and an
             # MCP ``tools/call`` span (which may name its tool only in its span name), take
             # the general path; so does a known client's agent span naming its agent by a key of
-            # its own, and a model call reporting an HTTP status (an error one makes it failed:
-            # build_span).
+            # its own, a known client's span that may name its placeholder agent (by key: the
+            # name's value decides, in build_span), and a model call reporting an HTTP status (an
+            # error one makes it failed: build_span).
             llm = parts.get("llm")
             drop_llm = llm is not None and kind not in (SpanKind.LLM_CALL, SpanKind.EMBEDDING) and not cv._names_a_call(llm)
             by_part: dict[str, list[tuple[str, str, type, bool]]] = {}

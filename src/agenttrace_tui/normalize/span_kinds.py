@@ -365,7 +365,17 @@ CLIENT_TOOL_CALL_KEYS: tuple[str, ...] = ("call_id", "tool_use_id")
 #: OpenInference's Agno instrumentor puts an id there, Strands' processor a node of its own.
 CLIENT_AGENT_NAME_KEYS: dict[str, str] = {"openai-agents": "graph.node.id"}
 #: The keys an agent span names its agent with (``ATTRIBUTE_MAP``'s agent name row).
-_AGENT_NAME_KEYS = ("gen_ai.agent.name", "agent.name")
+AGENT_NAME_KEY = "gen_ai.agent.name"
+_AGENT_NAME_KEYS = (AGENT_NAME_KEY, "agent.name")
+#: The agent name a known client puts on every span it makes when the user configured none: its
+#: instrumentor's default, not an agent of the user's. The OpenTelemetry project's instrumentation of
+#: the OpenAI Agents SDK (``opentelemetry-instrumentation-openai-agents-v2``) names the agent of each
+#: model call, tool call and SDK step it does not know ``OpenAI Agent`` (beside ``gen_ai.agent.id``
+#: ``agent``); only its agent spans (``invoke_agent``) name the SDK's agent. On any other span of that
+#: client the name is no agent: the span is read as if it named none (the attribute is kept).
+CLIENT_PLACEHOLDER_AGENTS: dict[str, str] = {"openai-agents": "OpenAI Agent"}
+#: The operations of an agent's own span, whose agent name is always the sender's.
+_AGENT_OPERATIONS = frozenset({"invoke_agent", "create_agent"})
 #: A known client's tool span named after the tool and the method traced, with no tool name
 #: among its attributes (group 1 is the tool): OpenInference's DSPy instrumentor names the span
 #: of ``dspy.Tool.__call__`` ``get_weather.__call__`` (``get_weather.acall`` when awaited); Langfuse
@@ -403,6 +413,24 @@ def client_agent_name_key(client: str | None, kind: SpanKind | None, attributes:
     if attributes.get(key) in (None, "") or any(k in attributes for k in _AGENT_NAME_KEYS):
         return None
     return key
+
+
+def client_placeholder_agent_key(client: str | None, attributes: dict[str, Any]) -> str | None:
+    """The key of a known client's span that may carry its placeholder agent name
+    (``CLIENT_PLACEHOLDER_AGENTS``): ``gen_ai.agent.name`` on a span whose operation is not an
+    agent's. By key, not value (a key set's recipe decides once); None for any other span."""
+    if client is None or client not in CLIENT_PLACEHOLDER_AGENTS or AGENT_NAME_KEY not in attributes:
+        return None
+    operation = attributes.get(OPERATION_KEY)
+    if isinstance(operation, str) and operation.strip().lower() in _AGENT_OPERATIONS:
+        return None
+    return AGENT_NAME_KEY
+
+
+def names_placeholder_agent(client: str | None, attributes: dict[str, Any]) -> bool:
+    """Whether a known client's span names its placeholder agent (``client_placeholder_agent_key``)."""
+    key = client_placeholder_agent_key(client, attributes)
+    return key is not None and client is not None and attributes[key] == CLIENT_PLACEHOLDER_AGENTS[client]
 
 
 def client_kind(client: str | None, name: str, attributes: dict[str, Any]) -> tuple[SpanKind | None, bool]:
