@@ -126,6 +126,11 @@ CLIENTS: dict[str, Client] = {
     # The same agent with its tool on an MCP server it starts over stdio (MCPServerStdio), OpenInference's MCP
     # instrumentation carrying the trace into the server process, which exports its own spans.
     "openai_agents_mcp": Client(),
+    # The same agent with the OpenTelemetry project's own instrumentation (opentelemetry-instrumentation-openai-agents-v2):
+    # GenAI-convention spans (invoke_agent, chat, execute_tool) made from the SDK's trace events; each chat span carries
+    # only the Responses usage's input_tokens and output_tokens, never its cached count. Its messages leave out the
+    # function call items, and a tool-call answer's text is the SDK object's Python repr (it names the tool).
+    "openai_agents_otel": Client(cache_read=False),
     "strands": Client(custom_provider="strands-agents"),
     "strands_latest": Client(custom_provider="strands-agents"),
     # Strands on its default provider, Bedrock's ConverseStream (boto3), for a cross-region inference profile id.
@@ -709,7 +714,7 @@ FRAMEWORKS = {"crewai": "crewai", "crewai_openllmetry": "crewai", "crewai_anthro
               "strands_openinference": "strands", "strands_anthropic": "strands", "strands_mcp": "strands",
               "openai_agents_openllmetry": "openai-agents", "openai_agents_logfire": "openai-agents",
               "openai_agents_anthropic": "openai-agents", "openai_agents_js": "openai-agents",
-              "openai_agents_mcp": "openai-agents",
+              "openai_agents_mcp": "openai-agents", "openai_agents_otel": "openai-agents",
               "openai_agents_chat_openllmetry": "openai-agents", "openai_agents_chat_logfire": "openai-agents",
               "langchain": "langchain", "langchain_bedrock": "langchain",
               "langchain_anthropic_openinference": "langchain", "langchain_anthropic_openllmetry": "langchain",
@@ -807,19 +812,23 @@ def test_a_tool_on_an_mcp_server_the_agent_started_is_one_call_in_its_session(na
     assert tool.tool is not None and tool.tool.name == "get_weather" and tool.tool.input_preview == '{"city": "Paris"}'
 
 
-@pytest.mark.parametrize("name", ["openai_agents", "openai_agents_js"])
-def test_the_openai_agents_sdks_agent_span_names_its_agent(name: str, replays: Any) -> None:
+@pytest.mark.parametrize(("name", "span_name"), [("openai_agents", "weather-agent"), ("openai_agents_js", "weather-agent"),
+                                               ("openai_agents_otel", "invoke_agent weather-agent")])
+def test_the_openai_agents_sdks_agent_span_names_its_agent(name: str, span_name: str, replays: Any) -> None:
     """OpenInference's instrumentation of the OpenAI Agents SDK for Python names the agent as
     ``agent.name``, the one for TypeScript only as ``graph.node.id``: either way the agent span is the
-    agent's, found by the ``agent:`` filter, in the ok run and in the refused one."""
+    agent's, found by the ``agent:`` filter, in the ok run and in the refused one. The OpenTelemetry
+    project's instrumentation names it as ``gen_ai.agent.name`` on its ``invoke_agent`` span, and puts
+    its default, "OpenAI Agent", on every other span: no span names an agent but the SDK's."""
     rp = replays(name)
     flt = parse_filter("agent:weather-agent")
     for run in reported_runs(rp.manifest):
         spans = [s for t in rp.store.traces_of(run_session(rp, run)) for s in t.spans.values()]
-        agents = [s for s in spans if s.kind is SpanKind.AGENT and s.name == "weather-agent"]
+        agents = [s for s in spans if s.kind is SpanKind.AGENT and s.name == span_name]
         assert len(agents) == 1, f"run {run['label']!r}: {[s.name for s in spans]}"
         assert agents[0].agent is not None and agents[0].agent.name == "weather-agent"
         assert [s for s in spans if flt.matches(s)] == agents
+        assert {s.agent.name for s in spans if s.agent is not None and s.agent.name} == {"weather-agent"}
 
 
 def test_claude_code_on_bedrock_counts_and_costs_what_the_cli_does(replays: Any) -> None:
