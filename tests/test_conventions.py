@@ -131,6 +131,12 @@ def test_langfuse_sessions_are_langfuse_unless_it_exports_a_framework_beside_it(
     """Langfuse's exporter sends other instrumentations' spans beside its own (scope ``langfuse-sdk``)."""
     assert ResourceInfo({"service.name": "svc"}, cv.resource_scope(["langfuse-sdk"])).framework == "langfuse"
     assert cv.resource_scope(["langfuse-sdk", "pydantic-ai"]) == "pydantic-ai"
+    # Langfuse's TypeScript exporter sends the AI SDK's spans (scope ``gen_ai``, naming no framework) before
+    # its own in one export: the session is Langfuse's, as when its own spans come in an export of their own.
+    assert cv.resource_scope(["gen_ai", "langfuse-sdk"]) == "langfuse-sdk"
+    node = {"service.name": "unknown_service:node", "telemetry.sdk.name": "opentelemetry"}
+    assert ResourceInfo(node, cv.resource_scope(["gen_ai", "langfuse-sdk"], node)).framework == "langfuse"
+    assert ResourceInfo(node, cv.resource_scope(["gen_ai"], node)).framework is None
     assert merge_session(Session(id="s", framework="pydantic-ai"), Session(id="s", framework="langfuse")).framework == (
         "pydantic-ai")
 
@@ -175,7 +181,11 @@ def test_langsmith_sessions_are_its_threads_not_its_project() -> None:
 def test_a_resource_is_the_framework_its_scopes_name_not_their_instrumentation_family() -> None:
     oi_openai, oi_crew = "openinference.instrumentation.openai", "openinference.instrumentation.crewai"
     assert cv.resource_scope([oi_openai, oi_crew]) == oi_crew
-    assert cv.resource_scope([oi_openai]) == oi_openai and cv.resource_scope([None, oi_openai]) is None
+    assert cv.resource_scope([oi_openai]) == oi_openai and cv.resource_scope([None, oi_openai]) == oi_openai
+    # A first scope naming nothing keeps its resource's word (a service named after its framework).
+    crew_service = {"service.name": "crewai-app"}
+    assert cv.resource_scope([None, oi_openai], crew_service) is None
+    assert ResourceInfo(crew_service, cv.resource_scope([None, oi_openai], crew_service)).framework == "crewai"
     assert cv.resource_scope([]) is None
     assert ResourceInfo({"service.name": "svc"}, cv.resource_scope([oi_openai, oi_crew])).framework == "crewai"
     # A later report of only the family's spans keeps the session's framework.

@@ -306,7 +306,7 @@ def _iter_resource_items(
             if not scopes:
                 continue
             names = [_json_scope_name(ss) for ss in scopes]
-            info = ResourceInfo(rattrs, cv.resource_scope(names))
+            info = ResourceInfo(rattrs, cv.resource_scope(names, rattrs))
             for ss, sname in zip(scopes, names, strict=True):
                 items = ss.get(item_field) or ss.get(_snake(item_field)) or []
                 yield info, sname, items if isinstance(items, list) else []
@@ -319,7 +319,7 @@ def _iter_resource_items(
         scopes = getattr(rs, pb_scope)
         if not scopes:
             continue
-        info = ResourceInfo(rattrs, cv.resource_scope(ss.scope.name or None for ss in scopes))
+        info = ResourceInfo(rattrs, cv.resource_scope((ss.scope.name or None for ss in scopes), rattrs))
         for ss in scopes:
             yield info, ss.scope.name or None, getattr(ss, pb_item)
 

@@ -950,15 +950,25 @@ def framework_hint(scope_name: str | None, resource: dict[str, Any]) -> str | No
     return None
 
 
-def resource_scope(scope_names: Iterable[str | None]) -> str | None:
+def resource_scope(scope_names: Iterable[str | None], resource: dict[str, Any] | None = None) -> str | None:
     """The scope a resource's framework is read from (``framework_hint``): the first that
-    names a framework other than an instrumentation family, else the first."""
+    names a framework other than an instrumentation family; else the first, unless neither it
+    nor ``resource`` (the resource's attributes) names anything and a later scope names a family:
+    then that one. Langfuse's exporter sends the AI SDK's spans (scope ``gen_ai``, naming nothing)
+    before its own in one export, and a later export of only its own would name the session
+    ``langfuse`` anyway: the framework does not hang on how the spans were batched."""
     first: str | None = None
+    family: str | None = None
     for n, name in enumerate(scope_names):
         if n == 0:
             first = name
-        if name and (hint := framework_hint(name, {})) is not None and hint not in INSTRUMENTATION_FAMILIES:
-            return name
+        if name and (hint := framework_hint(name, {})) is not None:
+            if hint not in INSTRUMENTATION_FAMILIES:
+                return name
+            if family is None:
+                family = name
+    if family is not None and framework_hint(first, resource or {}) is None:
+        return family
     return first
 
 
