@@ -275,6 +275,31 @@ LANGFUSE_HEADERS = {**PB, "Content-Encoding": "gzip", "Authorization": "Basic cG
                     "x-langfuse-sdk-name": "python", "x-langfuse-public-key": "pk-lf"}
 
 
+#: What Langfuse's TypeScript SDK (``@langfuse/otel`` 5.11) sends: OTLP JSON, not compressed, Basic auth, its headers.
+LANGFUSE_JS_HEADERS = {**JS, "Authorization": "Basic cGstbGY6c2stbGY=", "x-langfuse-sdk-name": "javascript",
+                       "x-langfuse-sdk-version": "5.11.1", "x-langfuse-public-key": "pk-lf"}
+
+
+async def test_langfuse_typescript_export_is_served_as_v1_traces(tmp_path) -> None:
+    """The TypeScript SDK's exporter sends OTLP JSON to the same path with the same Basic auth: taken as is."""
+    from agenttrace_tui.config import Config
+    from agenttrace_tui.runtime.monitor import Monitor
+
+    monitor = Monitor(Config(db=str(tmp_path / "m.db"), otlp_port=0, otlp_grpc_port=None, udp_port=None,
+                             tcp_port=None, socket=""))
+    await monitor.start()
+    try:
+        span = {"traceId": "0c" * 16, "spanId": "0d" * 8, "name": "weather-agent", "startTimeUnixNano": "1000",
+                "endTimeUnixNano": "2000", "attributes": [{"key": "session.id", "value": {"stringValue": "weather-1"}}]}
+        status, headers, answer = await apost(monitor.otlp.address[1], LANGFUSE_PATH, json_request([span]),
+                                              LANGFUSE_JS_HEADERS)
+        assert status == 200 and headers["content-type"] == "application/json"
+        assert "partialSuccess" not in jsonlib.loads(answer)
+        assert monitor.store.span_count == 1 and "weather-1" in monitor.store.sessions
+    finally:
+        await monitor.stop()
+
+
 async def test_langfuse_export_path_is_served_as_v1_traces(tmp_path) -> None:
     """An agent traced with Langfuse reports with only its base URL changed: a monitor takes
     ``/api/public/otel/v1/traces`` as ``/v1/traces`` and does not check the keys' Basic auth."""
