@@ -446,6 +446,8 @@ CLIENTS: dict[str, Client] = {
     # Langfuse's TypeScript SDK: LangfuseSpanProcessor exporting the Vercel AI SDK's spans (ai 7, its Langfuse
     # integration: @ai-sdk/otel's GenAI conventions) and its own agent span, OTLP JSON to /api/public/otel/v1/traces.
     "langfuse_js": Client(),
+    # The same on AI SDK 6 with experimental_telemetry alone (Langfuse's recipe for AI SDK 4-6): the AI SDK's ai.* spans.
+    "langfuse_js_ai6": Client(),
     # The ollama library calling a local model (Ollama's /api/chat), traced by OpenLLMetry's Ollama
     # instrumentation: model calls only (the tool runs in user code); Ollama counts no cached tokens.
     # Its spans carry the prompt and the answer's text but not the tool calls an answer asks for
@@ -732,7 +734,8 @@ FRAMEWORKS = {"crewai": "crewai", "crewai_openllmetry": "crewai", "crewai_anthro
               "kilo-code": "opencode",
               "agent_framework": "agent-framework", "dspy": "dspy", "litellm_otel": "litellm", "litellm_anthropic": "litellm", "litellm_gemini": "litellm",
               "semantic_kernel": "semantic-kernel", "langgraph_js": "langchain", "langgraph_js_anthropic": "langchain", "haystack": "haystack",
-              "langfuse": "langfuse", "langfuse_js": "langfuse", "copilot-cli": "copilot-cli",
+              "langfuse": "langfuse", "langfuse_js": "langfuse",
+              "langfuse_js_ai6": "ai-sdk", "copilot-cli": "copilot-cli",
               "copilot-cli-anthropic": "copilot-cli", "beeai": "beeai", "mlflow": "mlflow",
               "langsmith": "langsmith", "llama_index_openllmetry": "llama-index", "llama_index": "llama-index", "llama_index_anthropic": "llama-index", "llama_index_gemini": "llama-index",
               "openlit_langgraph": "langgraph", "ag2": "ag2", "haystack_openllmetry": "haystack",
