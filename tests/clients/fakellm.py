@@ -103,6 +103,13 @@ so side calls a client makes (titles, quota probes) do not shift the script:
 * else the request offers tools         -> ``tool_call``: one call of a tool;
 * else                                  -> ``text``: a short plain answer.
 
+Scripted tool answers (``FakeLLM(tool_answers={"WeatherReport": [first, second]})``) come
+before those rules: a request offering that tool whose conversation holds ``n`` earlier calls
+of it, ``n`` below the list's length, is answered with a call of it with the ``n``-th
+arguments (``tool_call``), a tool result last or not. So a client that validates a
+structured answer and asks again after a failed validation (instructor sends the error back as
+the tool's result) gets an invalid answer, then a valid one, decided by the conversation.
+
 A chat request in DSPy's ChatAdapter format (its system message lists "Your
 output fields are:" and ends the answer's structure with ``[[ ## completed ## ]]``)
 is answered in that format: one ``[[ ## field ## ]]`` section per output field,
@@ -289,6 +296,30 @@ def _pick_tool(tools: list[tuple[str, dict | None]]) -> tuple[str, dict]:
             return name, KNOWN_ARGS.get(name) or _schema_args(names[name])
     name, schema = tools[0]
     return name, KNOWN_ARGS.get(name) or _schema_args(schema)
+
+
+def _earlier_calls(api: str, body: dict, name: str) -> int:
+    """How many calls of tool ``name`` the conversation's earlier answers made (chat messages'
+    ``tool_calls``, Responses ``function_call`` items)."""
+    if api == "responses":
+        items = body.get("input")
+        return sum(1 for i in items if isinstance(i, dict) and i.get("type") == "function_call"
+                   and i.get("name") == name) if isinstance(items, list) else 0
+    return sum(1 for m in body.get("messages") or [] if isinstance(m, dict) and m.get("role") == "assistant"
+               for c in m.get("tool_calls") or [] if isinstance(c, dict)
+               and (c.get("function") or {}).get("name") == name)
+
+
+def _scripted_call(api: str, body: dict, tools: list[tuple[str, dict | None]],
+                   answers: dict[str, list[dict[str, Any]]]) -> tuple[str, dict] | None:
+    """The scripted call of an offered tool this request gets (its arguments the next of the
+    tool's list after the calls the conversation holds), or None."""
+    for name, _schema in tools:
+        script = answers.get(name) or []
+        n = _earlier_calls(api, body, name)
+        if n < len(script):
+            return name, script[n]
+    return None
 
 
 def _text_of(value: Any) -> str:
@@ -478,8 +509,10 @@ class FakeLLM:
         log_path: str | Path | None = None,
         usage: dict[str, Usage] | None = None,
         log_bodies: bool = False,
+        tool_answers: dict[str, list[dict[str, Any]]] | None = None,
     ) -> None:
         self.usage = dict(DEFAULT_USAGE, **(usage or {}))
+        self.tool_answers = dict(tool_answers or {})
         self.log: list[dict] = []
         self.log_path = Path(log_path) if log_path else None
         self.log_bodies = log_bodies
@@ -733,6 +766,7 @@ class FakeLLM:
         schema = _wants_json(api, body)
         dspy = _dspy_request(api, body)
         named_tool = None  # a tool DSPy's text answer names (no tool call on the wire)
+        scripted = _scripted_call(api, body, tools, self.tool_answers)
         if dspy is not None:
             kind, text, named_tool = _dspy_answer(dspy)
             tool = None
@@ -740,6 +774,8 @@ class FakeLLM:
             kind, text, tool = "json", json.dumps(_schema_args(schema) if schema else {}), None
         elif _wants_summary(api, body):
             kind, text, tool = "text", SUMMARY_ANSWER, None
+        elif scripted is not None:
+            kind, text, tool = "tool_call", None, scripted
         elif tool_result is not None:
             kind, text, tool = "final", FINAL_PREFIX + tool_result.strip()[:80], None
         elif tools:

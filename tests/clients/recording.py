@@ -11,7 +11,7 @@ Stable API:
     python = ensure_venv("strands", ["strands-agents==1.2.3", ...])
     versions = installed_versions(python, ["strands-agents", ...])
 
-    with Recording("strands") as rec:            # fixtures/strands/
+    with Recording("strands") as rec:            # fixtures/strands/ (tool_answers=: FakeLLM's scripted answers)
         rec.llm, rec.cap                          # FakeLLM, CaptureServer
         env = otel_env(rec.cap.url, service_name="strands-recording")
         env |= {"OPENAI_BASE_URL": rec.llm.openai_base_url, "OPENAI_API_KEY": FAKE_KEY}
@@ -158,10 +158,10 @@ class Recording:
     """Servers plus run bookkeeping for one client; see the module docstring."""
 
     def __init__(self, client: str, out_dir: str | Path | None = None, log_bodies: bool = False,
-                 usage: dict[str, Usage] | None = None) -> None:
+                 usage: dict[str, Usage] | None = None, tool_answers: dict[str, list[dict]] | None = None) -> None:
         self.client = client
         self.out_dir = Path(out_dir) if out_dir else FIXTURES / client
-        self.llm = FakeLLM(log_bodies=log_bodies, usage=usage)
+        self.llm = FakeLLM(log_bodies=log_bodies, usage=usage, tool_answers=tool_answers)
         self.cap = CaptureServer()
         self.runs: list[dict] = []
         self.tmp = Path(tempfile.mkdtemp(prefix=f"record-{client}-"))
@@ -348,6 +348,7 @@ class Recording:
             "recorder": recorder,
             "env": env or {},
             "fakellm_usage": {k: vars(v) for k, v in self.llm.usage.items()},  # the table this recording's answers used
+            **({"fakellm_tool_answers": self.llm.tool_answers} if self.llm.tool_answers else {}),
             "runs": runs,
             "files": files,
             "dropped": dropped,

@@ -819,3 +819,37 @@ def test_gemini_request_in_protos_snake_case_gets_the_tool_call_then_the_final_a
     assert part["functionCall"]["args"] == {"city": "Paris", "max_days": 1}
     assert (call2["kind"], call2["stream"]) == ("final", True)
     assert "Sunny," in raw2.decode()  # the answer quotes the tool's result
+
+
+def test_scripted_tool_answers_follow_the_calls_the_conversation_holds() -> None:
+    """A tool with scripted answers gets them in turn, by how many calls of it the conversation holds
+    already (a tool result last or not: instructor hands a failed validation back as the tool's
+    result and asks again), then the usual rules; another tool offered beside is not scripted."""
+    report = {"name": "WeatherReport", "parameters": {
+        "type": "object", "properties": {"city": {"type": "string"}, "temperature_c": {"type": "integer"}},
+        "required": ["city", "temperature_c"]}}
+    chat_tools = [{"type": "function", "function": report}]
+    answers = {"WeatherReport": [{"city": "Paris", "temperature_c": 220}, {"city": "Paris", "temperature_c": 22}]}
+    messages: list[dict] = [{"role": "user", "content": "Sunny, 22 C in Paris."}]
+    got = []
+    with FakeLLM(tool_answers=answers) as llm:
+        for _ in range(3):
+            message = _chat(llm, {"model": "gpt-4o-mini", "tools": chat_tools, "messages": messages})["choices"][0]["message"]
+            got.append((llm.log[-1]["kind"], message.get("tool_calls"), message["content"]))
+            call = (message.get("tool_calls") or [None])[0]
+            if call is not None:
+                messages = [*messages, message, {"role": "tool", "tool_call_id": call["id"], "content": "Validation Error"}]
+        # The Responses API's function_call items count too.
+        responses_tools = [{"type": "function", **report}]
+        asked = [{"role": "user", "content": "Sunny, 22 C in Paris."}]
+        first = json.loads(_post(llm, "/v1/responses", {"model": "gpt-4o-mini", "input": asked, "tools": responses_tools})[2])
+        again = [*asked, *first["output"], {"type": "function_call_output", "call_id": "x", "output": "Validation Error"}]
+        second = json.loads(_post(llm, "/v1/responses", {"model": "gpt-4o-mini", "input": again, "tools": responses_tools})[2])
+        weather = _chat(llm, {"model": "gpt-4o-mini", "messages": messages[:1], "tools": [
+            {"type": "function", "function": {"name": "get_weather", "parameters": {}}}]})["choices"][0]["message"]
+    (kind1, calls1, _), (kind2, calls2, _), (kind3, calls3, text3) = got
+    assert (kind1, kind2, kind3) == ("tool_call", "tool_call", "final")
+    assert [json.loads(c["function"]["arguments"]) for c in (*calls1, *calls2)] == answers["WeatherReport"]
+    assert calls3 is None and text3.startswith(FINAL_PREFIX)
+    assert [json.loads(i["arguments"]) for i in (*first["output"], *second["output"])] == answers["WeatherReport"]
+    assert json.loads(weather["tool_calls"][0]["function"]["arguments"]) == {"city": "Paris"}
