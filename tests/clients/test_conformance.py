@@ -220,6 +220,10 @@ CLIENTS: dict[str, Client] = {
     # OpenAI instrumentation: model calls only (the tool runs in user code).
     "openai_responses_openinference": Client(tools=False),
     "openai_responses_openllmetry": Client(tools=False),
+    # instructor (tools mode) with OpenInference's Instructor and OpenAI instrumentations: one CHAIN span per
+    # instructor call (the model, no usage) around each model call's OpenAI span; the forced tool call is the
+    # structured answer, not a tool that runs.
+    "instructor_openinference": Client(tools=False),
     # LangGraph with OpenLLMetry's LangChain and OpenAI instrumentors (as Traceloop.init() sets them up).
     "openllmetry_langchain": Client(),
     # OpenLLMetry's Anthropic instrumentation (the SDK traces itself too: two spans a call, a refused request's
