@@ -214,6 +214,15 @@ def test_openinference_for_the_openai_agents_sdk_for_typescript_names_the_sdk() 
     assert cv.framework_hint("@arizeai/openinference-instrumentation-openai", {}) == "openinference"
 
 
+def test_openinference_for_instructor_names_instructor() -> None:
+    """OpenInference's Instructor instrumentation beside its OpenAI one (as its README sets them up): the
+    session is instructor's, whichever scope comes first, not the instrumentation family's."""
+    oi_openai, oi_instructor = "openinference.instrumentation.openai", "openinference.instrumentation.instructor"
+    assert cv.framework_hint(oi_instructor, {}) == "instructor"
+    for scopes in ([oi_openai, oi_instructor], [oi_instructor, oi_openai]):
+        assert ResourceInfo({"service.name": "svc"}, cv.resource_scope(scopes)).framework == "instructor"
+
+
 #: Per client of ``CLIENT_INTERNAL_NAMES``: (an internal span's name, a model call's name).
 INTERNAL_EXAMPLES = {"llama-index": ("Anthropic._prepare_chat_with_tools", "Anthropic.achat"),
                      "mastra": ("model_chunk weather-agent", "chat gpt-4o-mini")}

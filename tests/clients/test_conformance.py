@@ -748,6 +748,7 @@ FRAMEWORKS = {"crewai": "crewai", "crewai_openllmetry": "crewai", "crewai_anthro
               "agno_bedrock_openllmetry": "agno",
               "smolagents_anthropic": "smolagents", "smolagents_anthropic_litellm": "smolagents",
               "mastra": "mastra", "mastra_anthropic": "mastra", "autogen_anthropic": "autogen",
+              "instructor_openinference": "instructor",
               # The Claude Agent SDK runs Claude Code, whose events name it (as `claude-agent-sdk`'s).
               "claude_agent_sdk_ts_openinference": "claude-code"}
 

@@ -885,6 +885,8 @@ FRAMEWORK_HINTS: list[tuple[str, str]] = [
     ("beeai", "beeai"),  # IBM's BeeAI Framework (OpenInference's ``openinference.instrumentation.beeai``)
     ("langfuse", "langfuse"),  # the Langfuse SDK's scope, ``langfuse-sdk``
     ("langsmith", "langsmith"),  # the LangSmith SDK's scope (and its tracer provider's default service name)
+    # instructor (structured outputs over a provider's SDK), by OpenInference's ``openinference.instrumentation.instructor``.
+    ("instructor", "instructor"),
     ("bedrock", "bedrock"),
     ("openllmetry", "openllmetry"),
     ("traceloop", "openllmetry"),
