@@ -259,6 +259,7 @@ def test_client_internal_key_rows(client, key) -> None:
 #: Per client of ``CLIENT_TOOL_SPAN_NAMES``: (a tool span's name, the tool it names).
 TOOL_SPAN_EXAMPLES = {"dspy": [("get_weather.__call__", "get_weather"), ("search_web.acall", "search_web")],
                       "langfuse": [("get_weather", "get_weather")], "mlflow": [("get_weather", "get_weather")],
+                      "laminar": [("get_weather", "get_weather")],
                       "openai-agents": [("Function: get_weather", "get_weather")]}
 
 
@@ -721,6 +722,56 @@ def test_mlflow_span_inputs_and_outputs_are_previews() -> None:
         "mlflow.spanOutputs": mlflow_value("Sunny, 22 C in Paris")}, [], (), 0, "", "s", "mlflow")
     assert tool.kind is SpanKind.TOOL_EXECUTION and tool.tool.name == "get_weather"
     assert (tool.tool.input_preview, tool.tool.output_preview) == ('{"city": "Paris"}', "Sunny, 22 C in Paris")
+
+
+@pytest.mark.parametrize(("value", "kind"), list(cv.LAMINAR_KINDS.items()))
+def test_laminar_span_type_row(value, kind) -> None:
+    assert span({cv.LAMINAR_KIND_KEY: value}, name="handler").kind is kind
+
+
+def test_laminar_default_span_type_is_left_to_the_name() -> None:
+    """``@observe()`` (and Laminar's framework instrumentations' agent and step spans) say ``DEFAULT``."""
+    assert span({cv.LAMINAR_KIND_KEY: "DEFAULT"}, name="weather_agent").kind is SpanKind.AGENT
+    assert span({cv.LAMINAR_KIND_KEY: "DEFAULT"}, name="format_answer").kind is SpanKind.CUSTOM
+
+
+def test_laminar_observed_tool_is_named_after_its_function_with_its_arguments_and_result() -> None:
+    """``@observe(span_type="TOOL")``: the span is named after the function, its arguments and return
+    value JSON-encoded (a string result quoted) in ``lmnr.span.input`` / ``lmnr.span.output``."""
+    attrs = {cv.LAMINAR_KIND_KEY: "TOOL", "lmnr.span.input": '{"city":"Paris"}',
+             "lmnr.span.output": '"Sunny, 22 C in Paris"', "lmnr.span.path": ["weather_agent", "get_weather"]}
+    for _ in range(300):  # the key set's recipe compiled too
+        tool = build_span("ab" * 16, "cd" * 8, None, "get_weather", 1_000, 2_000, dict(attrs), [], (), 0, "", "s", "laminar")
+        assert tool.kind is SpanKind.TOOL_EXECUTION and tool.tool is not None
+        assert (tool.tool.name, tool.tool.input_preview, tool.tool.output_preview) == (
+            "get_weather", '{"city":"Paris"}', "Sunny, 22 C in Paris")
+    # On an agent span (``DEFAULT``) the turn's question and answer stay as input/output values.
+    agent = build_span("ab" * 16, "cd" * 8, None, "weather_agent", 1_000, 2_000, {
+        cv.LAMINAR_KIND_KEY: "DEFAULT", "lmnr.span.input": '{"question":"Weather in Paris?"}',
+        "lmnr.span.output": '"Sunny."'}, [], (), 0, "", "s", "laminar")
+    assert agent.kind is SpanKind.AGENT and agent.attributes["output.value"] == "Sunny."
+
+
+def test_laminar_session_and_framework() -> None:
+    """Laminar's SDK puts the trace's session on every span and sends everything under ``lmnr.tracer``,
+    its instrumentations' spans too: a family, never replacing a framework named beside it."""
+    assert _session_attr({"lmnr.association.properties.session_id": "weather-ok",
+                          "lmnr.association.properties.user_id": "u-1"}) == "weather-ok"
+    assert ResourceInfo({"service.name": "/srv/agent.py"}, cv.resource_scope(["lmnr.tracer"])).framework == "laminar"
+    assert cv.resource_scope(["lmnr.tracer", "openinference.instrumentation.crewai"]) == (
+        "openinference.instrumentation.crewai")
+
+
+def test_a_chat_completions_choices_are_its_answer() -> None:
+    """Laminar's OpenAI instrumentation sends a call's ``choices`` as ``gen_ai.output.messages``: each
+    choice's message is the answer (its tool calls too)."""
+    call = {"role": "assistant", "content": None, "tool_calls": [
+        {"id": "c1", "type": "function", "function": {"name": "get_weather", "arguments": '{"city": "Paris"}'}}]}
+    got = span({cv.OPERATION_KEY: "chat", "gen_ai.request.model": "gpt-4o-mini", "gen_ai.output.messages": jsonlib.dumps(
+        [{"finish_reason": "tool_calls", "index": 0, "logprobs": None, "message": call}])})
+    assert got.llm.response_preview == 'assistant: [tool_call get_weather({"city": "Paris"})]'
+    assert cv.render_messages([{"index": 0, "message": {"content": "Sunny.", "role": "assistant"}, "finish_reason": "stop"}],
+                              chunks=True) == "assistant: Sunny."
 
 
 def test_mlflow_usage_summed_on_an_agent_span_is_counted_once() -> None:

@@ -68,6 +68,8 @@ from .span_kinds import (
     INTERNAL_KEY,
     KIND_BY_NAME,
     KIND_KEY,
+    LAMINAR_KIND_KEY,
+    LAMINAR_KINDS,
     LANGFUSE_KIND_KEY,
     LANGFUSE_KINDS,
     LANGSMITH_KIND_KEY,
@@ -106,7 +108,7 @@ __all__ = [
     # span_kinds
     "AGENT_NAME_KEY", "AI_SDK_KINDS", "AI_SDK_OPERATION_KEY", "CLIENT_AGENT_NAME_KEYS", "CLIENT_INTERNAL_KEYS", "CLIENT_INTERNAL_NAMES", "CLIENT_PLACEHOLDER_AGENTS", "CLIENT_SPAN_KINDS", "CLIENT_TOOL_SPAN_PATTERNS", "CLIENT_TOOL_CALL_KEYS", "CLIENT_TOOL_NAME_KEYS",
     "CLIENT_TOOL_SPAN_NAMES", "EXPLICIT_KIND_KEYS", "INTERNAL_BY_DEFAULT", "INTERNAL_KEY",
-    "KIND_BY_NAME", "KIND_KEY", "LANGFUSE_KIND_KEY", "LANGFUSE_KINDS", "LANGSMITH_KIND_KEY", "LANGSMITH_KINDS", "MCP_METHOD_KEY", "MCP_METHOD_KINDS", "MLFLOW_KIND_KEY", "MLFLOW_KINDS", "OPENINFERENCE_KEY", "OPENINFERENCE_KINDS", "OPERATION_KEY", "OPERATION_KINDS",
+    "KIND_BY_NAME", "KIND_KEY", "LAMINAR_KIND_KEY", "LAMINAR_KINDS", "LANGFUSE_KIND_KEY", "LANGFUSE_KINDS", "LANGSMITH_KIND_KEY", "LANGSMITH_KINDS", "MCP_METHOD_KEY", "MCP_METHOD_KINDS", "MLFLOW_KIND_KEY", "MLFLOW_KINDS", "OPENINFERENCE_KEY", "OPENINFERENCE_KINDS", "OPERATION_KEY", "OPERATION_KINDS",
     "RENDERED_NAME_KEY", "SEED_NAME_KINDS", "TRACELOOP_KIND_KEY", "TRACELOOP_KINDS", "TRACELOOP_TOOL_FIELDS",
     "TRACELOOP_TOOL_STEP_KEY", "_names_a_call", "client_kind",
     "client_agent_name_key", "client_placeholder_agent_key", "client_tool_name", "guess_kind", "kind_from_attributes",
@@ -268,9 +270,10 @@ def answered_model(attributes: dict[str, Any], asked: str | None) -> str | None:
 #: Attributes whose sender JSON-encodes every value it sets: MLflow Tracing passes each span
 #: attribute through ``json.dumps``, so a string arrives quoted (``"\"CHAT_MODEL\""``). A quoted
 #: string is read as the string it encodes before any table reads it; objects and lists stay
-#: the JSON text they are (the tables that read them parse JSON).
+#: the JSON text they are (the tables that read them parse JSON). Laminar's SDKs JSON-encode a
+#: traced function's arguments and return value (``lmnr.span.input`` / ``lmnr.span.output``) so too.
 JSON_VALUE_KEYS: frozenset[str] = frozenset({MLFLOW_KIND_KEY, "mlflow.llm.model", "mlflow.spanInputs",
-                                             "mlflow.spanOutputs"})
+                                             "mlflow.spanOutputs", "lmnr.span.input", "lmnr.span.output"})
 
 
 def decode_json_strings(attributes: dict[str, Any], keys: Iterable[str]) -> None:
@@ -292,10 +295,11 @@ def decode_json_strings(attributes: dict[str, Any], keys: Iterable[str]) -> None
 #: groups runs into a thread by the run metadata ``session_id``, ``thread_id`` or ``conversation_id``
 #: (LangGraph copies a run config's ``configurable.thread_id`` into it), each exported as
 #: ``langsmith.metadata.<key>``; its ``langsmith.trace.session_id`` is the tracing project, not a
-#: conversation.
+#: conversation. Laminar's SDKs put the session a trace was given (``Laminar.set_trace_session_id``,
+#: ``@observe(session_id=...)``) on each span as ``lmnr.association.properties.session_id``.
 SESSION_KEYS: tuple[str, ...] = ("session.id", "gen_ai.conversation.id", "langfuse.session.id", "conversation.id",
                                  "langsmith.metadata.session_id", "langsmith.metadata.thread_id",
-                                 "langsmith.metadata.conversation_id")
+                                 "langsmith.metadata.conversation_id", "lmnr.association.properties.session_id")
 #: A resource attribute that files everything its process sends under one session, whatever
 #: session its records name (``agenttrace-tui run`` sets it: a client that names its own
 #: session, as Claude Code and Codex do, still reports into the run's).
@@ -887,6 +891,7 @@ FRAMEWORK_HINTS: list[tuple[str, str]] = [
     ("langsmith", "langsmith"),  # the LangSmith SDK's scope (and its tracer provider's default service name)
     # instructor (structured outputs over a provider's SDK), by OpenInference's ``openinference.instrumentation.instructor``.
     ("instructor", "instructor"),
+    ("lmnr", "laminar"),  # Laminar's SDK: every span it makes, its instrumentations' too, under ``lmnr.tracer``
     ("bedrock", "bedrock"),
     ("openllmetry", "openllmetry"),
     ("traceloop", "openllmetry"),
@@ -895,14 +900,15 @@ FRAMEWORK_HINTS: list[tuple[str, str]] = [
 #: Frameworks that name a family of instrumentations, a model-call library agent frameworks
 #: call (LiteLLM; boto3's Bedrock runtime, by its instrumentations' ``bedrock`` scopes), or a tracing SDK whose exporter sends other instrumentations' spans beside
 #: its own (Langfuse's sends pydantic-ai's, OpenInference's ...; LangSmith's exports on the global
-#: tracer provider when one is set), not the agent framework:
+#: tracer provider when one is set; Laminar's sends any other instrumentation's beside its own), not
+#: the agent framework:
 #: a resource whose scopes name both
 #: (OpenInference's CrewAI and OpenAI instrumentors) is the other's, and a session's
 #: framework is never replaced by one of these. OpenLIT is named by its SDK (``telemetry.sdk.name``)
 #: on the spans of instrumentations whose scope names no framework (its httpx and OpenAI ones), sent
 #: beside the ones that do (its LangGraph instrumentation's).
 INSTRUMENTATION_FAMILIES = frozenset({"openinference", "openllmetry", "openlit", "litellm", "langfuse", "langsmith",
-                                      "bedrock"})
+                                      "bedrock", "laminar"})
 #: A framework -> the framework it is built on. One agent turn of a framework built on another
 #: also reports the one below (OpenLIT's LangChain spans and log records name ``langchain`` within
 #: a LangGraph run): a session named by the framework above is never renamed to one below it.

@@ -52,10 +52,12 @@ VALUE_KEYS: dict[str, str] = {"input.value": "prompt", "output.value": "response
 #: message list, its request ``{"messages": [...], "tools": ...}``, its answer message, a whole chat
 #: completion's ``choices``, LangChain's messages: ``LANGCHAIN_ROLES``) are rendered as messages;
 #: anything else (a traced function's ``{"args", "kwargs"}`` or arguments, its return value) is
-#: shown as sent. Used when no messages are given.
+#: shown as sent. Used when no messages are given. Laminar's ``@observe`` spans carry the function's
+#: arguments and return value as ``lmnr.span.input`` / ``lmnr.span.output`` (JSON).
 OBSERVATION_KEYS: dict[str, str] = {"langfuse.observation.input": "prompt", "langfuse.observation.output": "response",
                                     "mlflow.spanInputs": "prompt", "mlflow.spanOutputs": "response",
-                                    "gen_ai.prompt": "prompt", "gen_ai.completion": "response"}
+                                    "gen_ai.prompt": "prompt", "gen_ai.completion": "response",
+                                    "lmnr.span.input": "prompt", "lmnr.span.output": "response"}
 #: A known client's own input and output attributes -> side, read for that client only and when no
 #: messages were given (as ``OBSERVATION_KEYS``: messages rendered, anything else shown as sent): bare
 #: ``input``/``output`` keys say nothing about what they hold on another sender's span. VoltAgent's
@@ -186,7 +188,8 @@ def _openai_tool_call(call: Any) -> Any:
 def render_messages(value: Any, chunks: bool = False) -> str | None:
     """A GenAI message list (JSON string or list) -> "role: text" lines; with ``chunks`` (an
     answer), messages of one role in a row are the pieces of one streamed answer (Gemini
-    CLI sends each chunk as a message): one line."""
+    CLI sends each chunk as a message): one line. A chat completion's choice
+    (``{"index", "finish_reason", "message"}``, no role of its own) is its message."""
     if isinstance(value, str):
         try:
             value = _json.decode(value)
@@ -199,6 +202,8 @@ def render_messages(value: Any, chunks: bool = False) -> str | None:
     lines: list[str] = []
     last_role: Any = None
     for msg in value:
+        if isinstance(msg, dict) and "role" not in msg and isinstance(msg.get("message"), dict):
+            msg = msg["message"]  # a chat completion's choice (Laminar's gen_ai.output.messages): its message
         if isinstance(msg, dict):
             role = msg.get("role")
             parts = msg.get("parts")

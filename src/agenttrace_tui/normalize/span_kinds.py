@@ -175,6 +175,19 @@ MLFLOW_KINDS: dict[str, SpanKind] = {
     "PARSER": SpanKind.CUSTOM,
     "UNKNOWN": SpanKind.CUSTOM,
 }
+#: Laminar's span type (``lmnr.span.type``: its SDKs' ``@observe(span_type=...)``, its own
+#: instrumentations' model and tool spans; only on the spans Laminar makes). ``DEFAULT`` (what
+#: ``@observe()`` makes, and Laminar's framework instrumentations for their agent and step spans)
+#: is left to the steps below; ``PIPELINE`` is Laminar's internal one.
+LAMINAR_KIND_KEY = "lmnr.span.type"
+LAMINAR_KINDS: dict[str, SpanKind] = {
+    "LLM": SpanKind.LLM_CALL,
+    "TOOL": SpanKind.TOOL_EXECUTION,
+    "EXECUTOR": SpanKind.TASK,  # the function an evaluation runs on a datapoint
+    "EVALUATION": SpanKind.TASK,  # an evaluation of one datapoint: its executor and evaluators
+    "EVALUATOR": SpanKind.VERIFICATION,
+    "HUMAN_EVALUATOR": SpanKind.VERIFICATION,
+}
 #: The LangSmith SDK's run type (``@traceable(run_type=...)``, its LangChain tracer: every span its
 #: OTel export makes has one). Read before ``gen_ai.operation.name``, which the SDK derives from it
 #: loosely: ``chain`` (a LangGraph graph or node: its ``tools`` node too) passes through as an
@@ -203,7 +216,8 @@ MCP_METHOD_KINDS: dict[str, SpanKind] = {"tools/call": SpanKind.TOOL_EXECUTION}
 _MCP_TOOL_CALL_NAME = re.compile(r"(?:^|\s)tools/call (\S+)$")
 #: Every attribute that says a span's kind outright (``kind_from_attributes`` reads them in this order).
 EXPLICIT_KIND_KEYS: tuple[str, ...] = (KIND_KEY, LANGSMITH_KIND_KEY, OPERATION_KEY, OPENINFERENCE_KEY, TRACELOOP_KIND_KEY,
-                                       AI_SDK_OPERATION_KEY, LANGFUSE_KIND_KEY, MLFLOW_KIND_KEY, MCP_METHOD_KEY)
+                                       AI_SDK_OPERATION_KEY, LANGFUSE_KIND_KEY, MLFLOW_KIND_KEY, LAMINAR_KIND_KEY,
+                                       MCP_METHOD_KEY)
 
 #: The agenttrace SDK's span names, matched exactly (``iteration_N`` by pattern).
 SEED_NAME_KINDS: dict[str, SpanKind] = {
@@ -285,6 +299,9 @@ def kind_from_attributes(attributes: dict[str, Any]) -> tuple[SpanKind | None, s
     v = attributes.get(MLFLOW_KIND_KEY)
     if isinstance(v, str) and (k := MLFLOW_KINDS.get(v.strip().upper())) is not None:
         return k, MLFLOW_KIND_KEY
+    v = attributes.get(LAMINAR_KIND_KEY)
+    if isinstance(v, str) and (k := LAMINAR_KINDS.get(v.strip().upper())) is not None:
+        return k, LAMINAR_KIND_KEY
     v = attributes.get(MCP_METHOD_KEY)
     if isinstance(v, str) and v.strip():
         return MCP_METHOD_KINDS.get(v.strip(), SpanKind.CUSTOM), MCP_METHOD_KEY
@@ -380,11 +397,13 @@ _AGENT_OPERATIONS = frozenset({"invoke_agent", "create_agent"})
 #: among its attributes (group 1 is the tool): OpenInference's DSPy instrumentor names the span
 #: of ``dspy.Tool.__call__`` ``get_weather.__call__`` (``get_weather.acall`` when awaited); Langfuse
 #: names a tool observation after the tool itself (``@observe(as_type="tool")``: the function's name),
-#: as MLflow Tracing names a tool span (``@mlflow.trace(span_type="TOOL")``, its autologged tools).
+#: as MLflow Tracing names a tool span (``@mlflow.trace(span_type="TOOL")``, its autologged tools)
+#: and Laminar its ``@observe(span_type="TOOL")`` span (the function's name).
 CLIENT_TOOL_SPAN_NAMES: dict[str, re.Pattern[str]] = {
     "dspy": re.compile(r"^(.+)\.(?:__call__|acall)$"),
     "langfuse": re.compile(r"^(.+)$"),
     "mlflow": re.compile(r"^(.+)$"),
+    "laminar": re.compile(r"^(.+)$"),
     **CLIENT_TOOL_SPAN_PATTERNS,
 }
 
