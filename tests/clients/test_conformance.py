@@ -452,6 +452,9 @@ CLIENTS: dict[str, Client] = {
     "langfuse_js": Client(),
     # The same on AI SDK 6 with experimental_telemetry alone (Langfuse's recipe for AI SDK 4-6): the AI SDK's ai.* spans.
     "langfuse_js_ai6": Client(),
+    # Laminar's SDK (lmnr: @observe, its own OpenAI instrumentation, Laminar.set_trace_session_id) exporting over
+    # OTLP/HTTP (force_http) to the monitor.
+    "laminar": Client(),
     # The ollama library calling a local model (Ollama's /api/chat), traced by OpenLLMetry's Ollama
     # instrumentation: model calls only (the tool runs in user code); Ollama counts no cached tokens.
     # Its spans carry the prompt and the answer's text but not the tool calls an answer asks for
@@ -738,7 +741,7 @@ FRAMEWORKS = {"crewai": "crewai", "crewai_openllmetry": "crewai", "crewai_anthro
               "kilo-code": "opencode",
               "agent_framework": "agent-framework", "dspy": "dspy", "litellm_otel": "litellm", "litellm_anthropic": "litellm", "litellm_gemini": "litellm",
               "semantic_kernel": "semantic-kernel", "langgraph_js": "langchain", "langgraph_js_anthropic": "langchain", "haystack": "haystack",
-              "langfuse": "langfuse", "langfuse_js": "langfuse",
+              "langfuse": "langfuse", "langfuse_js": "langfuse", "laminar": "laminar",
               "langfuse_js_ai6": "ai-sdk", "copilot-cli": "copilot-cli",
               "copilot-cli-anthropic": "copilot-cli", "beeai": "beeai", "mlflow": "mlflow",
               "langsmith": "langsmith", "llama_index_openllmetry": "llama-index", "llama_index": "llama-index", "llama_index_anthropic": "llama-index", "llama_index_gemini": "llama-index",
@@ -821,6 +824,86 @@ def test_a_tool_on_an_mcp_server_the_agent_started_is_one_call_in_its_session(na
     assert [(r.name, r.calls, r.errors) for r in rp.store.tool_costs(sid)] == [(asked[0]["tool_name"], 1, 0)]
     (tool,) = [s for s in spans if s.kind is SpanKind.TOOL_EXECUTION]
     assert tool.tool is not None and tool.tool.name == "get_weather" and tool.tool.input_preview == '{"city": "Paris"}'
+
+
+TRACE_EXPORT = "/opentelemetry.proto.collector.trace.v1.TraceService/Export"
+
+
+def _grpc_export(port: int, body: bytes) -> None:
+    """One OTLP/gRPC trace export, gzip-compressed as Laminar's exporter sends it."""
+    import grpc
+
+    with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
+        channel.unary_unary(TRACE_EXPORT)(body, timeout=30, compression=grpc.Compression.Gzip)
+
+
+async def _replay_grpc(name: str, db: Path) -> Replay:
+    """``_replay`` over the monitor's OTLP/gRPC receiver instead (traces only)."""
+    folder = FIXTURES / name
+    manifest = json.loads((folder / "manifest.json").read_text())
+    monitor = Monitor(Config(persist=True, db=str(db), otlp_port=None, otlp_grpc_port=0, udp_port=None, tcp_port=None,
+                             socket=""))
+    await monitor.start()
+    sessions: dict[str, list[str]] = {}
+    try:
+        port = monitor.otlp_grpc.address[1]
+        for run in manifest["runs"]:
+            before = set(monitor.store.sessions)
+            for f in manifest["files"]:
+                if f["run"] == run["label"]:
+                    assert f["signal"] == "traces"
+                    await asyncio.to_thread(_grpc_export, port, read_body(folder / f["file"]))
+            sessions[run["label"]] = [s for s in monitor.store.sessions if s not in before]
+    finally:
+        await monitor.stop()
+    return Replay(manifest, db, sessions, monitor.store)
+
+
+def _laminar_sessions_tools_and_answers(rp: Replay) -> None:
+    """Each run is the session its agent gave its trace (``Laminar.set_trace_session_id``, on every span as
+    ``lmnr.association.properties.session_id``), framework ``laminar``; the ``@observe(span_type="TOOL")``
+    span (``lmnr.span.type`` TOOL) is one call of the tool the fake server asked for, named after the
+    function, its arguments and result (``lmnr.span.input`` / ``.output``, JSON) its previews; each
+    model call's answer (Laminar sends the choices as ``gen_ai.output.messages``) is its response preview."""
+    named = rp.manifest["laminar_sessions"]
+    for run in reported_runs(rp.manifest):
+        sid = named[run["label"]]
+        assert rp.sessions[run["label"]] == [sid]
+        entry = rp.store.sessions[sid]
+        assert entry.session.framework == "laminar"
+        spans = [s for t in rp.store.traces_of(sid) for s in t.spans.values()]
+        assert all(s.attributes.get("lmnr.association.properties.user_id") == rp.manifest["laminar_user"] for s in spans)
+        if run["mode"] == "error":
+            (failed,) = [s for s in llm_spans(rp.store, sid) if s.status is Status.ERROR]
+            assert "scripted error" in (failed.status_message or "") and entry.totals.errors >= 1
+            continue
+        asked = [c for c in ok_calls(run) if c.get("tool_call_id")]
+        assert [(r.name, r.calls, r.errors) for r in rp.store.tool_costs(sid)] == [(asked[0]["tool_name"], 1, 0)]
+        (tool,) = [s for s in spans if s.kind is SpanKind.TOOL_EXECUTION]
+        assert tool.tool is not None and tool.tool.input_preview == '{"city":"Paris"}'
+        final = next(s for s in llm_spans(rp.store, sid) if "The tool said" in (s.llm.response_preview or ""))
+        assert tool.tool.output_preview and final.llm.response_preview.endswith(tool.tool.output_preview)
+        called = [s for s in llm_spans(rp.store, sid) if f"[tool_call {asked[0]['tool_name']}(" in (s.llm.response_preview or "")]
+        assert len(called) == len(asked)
+
+
+def test_laminar_names_its_session_and_its_tool(replays: Any) -> None:
+    _laminar_sessions_tools_and_answers(replays("laminar"))
+
+
+def test_laminar_over_grpc_its_default_export_reads_the_same(replays: Any, tmp_path: Path) -> None:
+    """Laminar exports over OTLP/gRPC (gzip) unless told ``force_http``: its spans, sent so to the
+    monitor's gRPC receiver, are the same sessions, tool, tokens and cost as over HTTP."""
+    rp = asyncio.run(_replay_grpc("laminar", tmp_path / "grpc.db"))
+    _laminar_sessions_tools_and_answers(rp)
+    http = replays("laminar")
+    for run in reported_runs(rp.manifest):
+        sid = rp.manifest["laminar_sessions"][run["label"]]
+        want, got = http.store.sessions[sid].totals, rp.store.sessions[sid].totals
+        assert (got.llm_calls, got.input_tokens, got.output_tokens, got.cache_read, got.errors) == (
+            want.llm_calls, want.input_tokens, want.output_tokens, want.cache_read, want.errors)
+        assert got.cost == pytest.approx(want.cost)
+        assert got.llm_calls == len(run["fake_calls"])  # the refused request too
 
 
 @pytest.mark.parametrize(("name", "span_name"), [("openai_agents", "weather-agent"), ("openai_agents_js", "weather-agent"),
