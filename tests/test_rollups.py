@@ -379,6 +379,45 @@ def test_a_tool_rollup_read_again_with_nothing_changed_is_the_last_one() -> None
         llm("more", "a3", 3, 4, 0.5, tid="m3")]).tool_costs())
 
 
+def test_a_tool_call_in_a_trace_of_its_own_is_charged_to_the_model_calls_in_traces_of_their_own() -> None:
+    """Gemini CLI sends each model call and each tool call as a trace of its own. Across the
+    session's traces, the last model call that started by the tool's start decided it and the
+    first that started after its end consumed it -- of the model calls in traces with no tool
+    call only (one charged in its own trace is not charged again), and of the same session only."""
+    from agenttrace_tui.store.tools import rollup_tools
+
+    st = fed([
+        llm("ask", None, 0, 1.0, 0.50, tokens=500, tid="t-ask"),
+        # a model call with a tool call of its own in its trace: charged there, not here
+        llm("busy", None, 1.2, 1.3, 0.30, tokens=300, tid="t-busy"),
+        tool("own", "busy", 1.35, 1.4, "grep", tid="t-busy"),
+        llm("elsewhere", None, 1.4, 1.45, 9.0, tid="t-other", session="s2"),  # another session's
+        tool("run", None, 1.5, 2.0, "run_shell_command", tid="t-run"),
+        llm("read", None, 2.5, 3.0, 0.25, tokens=250, tid="t-read"),
+        llm("later", None, 4.0, 5.0, 0.125, tid="t-later"),
+    ])
+    rows = {r.name: r for r in st.tool_costs("s1")}
+    run = rows["run_shell_command"]
+    assert (run.calls, run.decided_calls, run.consumed_calls) == (1, 1, 1)
+    assert (run.decided_cost, run.consumed_cost) == (pytest.approx(0.50), pytest.approx(0.25))
+    assert (run.decided_tokens, run.consumed_tokens) == (500, 250)
+    grep = rows["grep"]
+    assert (grep.decided_cost, grep.decided_calls) == (pytest.approx(0.30), 1)
+    everywhere = {r.name: r for r in st.tool_costs()}
+    assert everywhere["run_shell_command"].decided_cost == pytest.approx(0.50)
+    assert [(r.name, r.decided_cost, r.consumed_cost) for r in rollup_tools(st.traces.values())] == [
+        (r.name, r.decided_cost, r.consumed_cost) for r in st.tool_costs()]
+
+    # A running tool call has no consumer yet; a model call of its own trace wins over one elsewhere.
+    st = fed([llm("ask", None, 0, 1.0, 0.50, tid="t-ask"), tool("run", None, 1.5, None, "run_shell_command", tid="t-run")])
+    (run,) = st.tool_costs()
+    assert (run.decided_calls, run.consumed_calls) == (1, 0)
+    st = fed([llm("ask", None, 0, 1.0, 0.50, tid="t-ask"), llm("mine", None, 0.5, 1.2, 0.75, tid="t-run"),
+              tool("run", None, 1.5, 2.0, "run_shell_command", tid="t-run")])
+    (run,) = st.tool_costs()
+    assert (run.decided_cost, run.consumed_calls) == (pytest.approx(0.75), 0)
+
+
 def test_warming_tool_costs_fills_the_caches_a_read_uses_and_changes_no_figure() -> None:
     # The UI tick attributes changed traces a few at a time ahead of the cost
     # pane's read; what any read returns must be what attributing afresh gives.

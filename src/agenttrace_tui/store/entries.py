@@ -96,8 +96,8 @@ class TraceEntry:
         self.root_id: str | None = None
         self.version = 0
         self.first_seen = seq
-        #: (version, tool attribution) -- see store.tools.trace_tools
-        self.tool_cache: tuple[int, Any] | None = None
+        #: (version, tool attribution, calls to match across traces) -- see store.tools.trace_tools
+        self.tool_cache: tuple[int, Any, Any] | None = None
         #: call key -> span id of the span that reported that call (store.calls); None until needed
         self.calls: dict[tuple[Any, ...], str] | None = None
         #: span id of a second report of a call -> the span it was folded into

@@ -19,8 +19,8 @@ recomputes only traces that changed since it last asked.
 from __future__ import annotations
 
 import bisect
-from collections.abc import Iterable
-from typing import TYPE_CHECKING, overload
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any, overload
 
 from ..model import INTERNAL_ATTR, Span, SpanKind, Status
 
@@ -106,8 +106,19 @@ def _spend(s: Span) -> tuple[float, int, bool]:
     return cost, tokens, bool(u is not None and u.estimated)
 
 
+#: A trace's calls that take part in ``across_traces``: its tool calls when it holds no model
+#: call, its model calls when it holds no tool call (else nothing).
+Loose = tuple[tuple[Span, ...], tuple[Span, ...]]
+_NOT_LOOSE: Loose = ((), ())
+
+
 def attribute_trace(trace: TraceEntry) -> dict[str, ToolCost]:
     """Tool name -> ToolCost for one trace (uncached)."""
+    return _attributed(trace)[0]
+
+
+def _attributed(trace: TraceEntry) -> tuple[dict[str, ToolCost], Loose]:
+    """``attribute_trace``, and the trace's calls ``across_traces`` may match (``Loose``)."""
     spans = trace.spans
     # One pass sorts the spans (what _is_llm and _is_tool say, spelled out: this
     # runs once per changed trace per cost-pane read, over every span of it).
@@ -129,12 +140,14 @@ def attribute_trace(trace: TraceEntry) -> dict[str, ToolCost]:
         elif (kind is tool_kind or s.tool is not None) and not s.attributes.get(INTERNAL_ATTR):
             tools.append(s)  # (a framework internal with a tool part is no tool call: OpenCode's Tool.execute)
     if not tools:
-        return {}
+        return {}, ((), tuple(s for group in llms_by_parent.values() for s in group)) if llms_by_parent else _NOT_LOOSE
+    if not llms_by_parent:
+        return _charged(tools, {}, {}), (tuple(tools), ())  # no model call here to charge them to
     for group in llms_by_parent.values():
         group.sort(key=lambda s: s.start_ns)
 
-    decided: dict[str, list[Span]] = {}  # llm span id -> tools it decided
-    consumed: dict[str, list[Span]] = {}
+    decided: dict[str, tuple[Span, list[Span]]] = {}  # llm span id -> (it, the tools it decided)
+    consumed: dict[str, tuple[Span, list[Span]]] = {}
     below: dict[str | None, list[Span]] | None = None  # made when a tool first needs it (_llms_below)
     for t in tools:
         siblings = llms_by_parent.get(t.parent_span_id, ())
@@ -180,10 +193,55 @@ def attribute_trace(trace: TraceEntry) -> dict[str, ToolCost]:
             decider = decider or scoped_decider
             consumer = consumer or scoped_consumer
         if decider is not None:
-            decided.setdefault(decider.span_id, []).append(t)
+            decided.setdefault(decider.span_id, (decider, []))[1].append(t)
         if consumer is not None:
-            consumed.setdefault(consumer.span_id, []).append(t)
+            consumed.setdefault(consumer.span_id, (consumer, []))[1].append(t)
+    return _charged(tools, decided, consumed), _NOT_LOOSE
 
+
+def across_traces(loose: Iterable[tuple[str, Loose]]) -> dict[str, ToolCost]:
+    """The shares of tool calls in traces that hold no model call, from the model calls of the
+    same session in traces that hold no tool call (``loose``: each trace's session and ``Loose``).
+
+    Gemini CLI sends each model call and each tool call as a trace of its own: no rule within
+    a trace finds the call that asked for a tool or the one that read its result. Across the
+    session's traces, the last such model call that started at or before the tool started
+    decided it, the first that started at or after it ended consumed it. Only calls no trace
+    of their own could charge take part: no model call is charged twice.
+    """
+    tools: dict[str, list[Span]] = {}
+    calls: dict[str, list[Span]] = {}
+    for sid, (alone_tools, alone_calls) in loose:
+        if alone_tools:
+            tools.setdefault(sid, []).extend(alone_tools)
+        if alone_calls:
+            calls.setdefault(sid, []).extend(alone_calls)
+    decided: dict[tuple[str, str], tuple[Span, list[Span]]] = {}
+    consumed: dict[tuple[str, str], tuple[Span, list[Span]]] = {}
+    for sid, ts in tools.items():
+        group = sorted(calls.get(sid, ()), key=_start)
+        if not group:
+            continue
+        for t in ts:
+            i = bisect.bisect_right(group, t.start_ns, key=_start)
+            decider = group[i - 1] if i > 0 else None
+            if decider is not None:
+                decided.setdefault((decider.trace_id, decider.span_id), (decider, []))[1].append(t)
+            if t.end_ns is not None:
+                i = bisect.bisect_left(group, t.end_ns, key=_start)
+                if i < len(group) and group[i] is decider:
+                    i += 1
+                if i < len(group):
+                    c = group[i]
+                    consumed.setdefault((c.trace_id, c.span_id), (c, []))[1].append(t)
+    return _charged([], decided, consumed) if decided or consumed else {}
+
+
+def _charged(tools: list[Span], decided: Mapping[Any, tuple[Span, list[Span]]],
+             consumed: Mapping[Any, tuple[Span, list[Span]]]) -> dict[str, ToolCost]:
+    """Tool name -> its calls of ``tools`` with the shares of the model calls that decided
+    and consumed tool calls (a key per model call -> (the call, the tool calls it decided or
+    consumed)); a tool call not in ``tools`` adds its shares only."""
     out: dict[str, ToolCost] = {}
 
     def row(t: Span) -> ToolCost:
@@ -207,8 +265,8 @@ def attribute_trace(trace: TraceEntry) -> dict[str, ToolCost]:
             r.duration_ns += end - t.start_ns
     marked: set[str] = set()
     for table, is_decided in ((decided, True), (consumed, False)):
-        for llm_id, ts in table.items():
-            cost, tokens, estimated = _spend(spans[llm_id])
+        for llm, ts in table.values():
+            cost, tokens, estimated = _spend(llm)
             share_c, share_t = cost / len(ts), tokens / len(ts)
             for t in ts:
                 r = row(t)
@@ -299,9 +357,19 @@ def trace_tools(trace: TraceEntry) -> dict[str, ToolCost]:
     cached = trace.tool_cache
     if cached is not None and cached[0] == trace.version:
         return cached[1]
-    result = attribute_trace(trace)
-    trace.tool_cache = (trace.version, result)
+    result, loose = _attributed(trace)
+    trace.tool_cache = (trace.version, result, loose)
     return result
+
+
+def trace_loose(trace: TraceEntry) -> Loose:
+    """The trace's calls ``across_traces`` may match, cached as ``trace_tools``."""
+    cached = trace.tool_cache
+    if cached is None or cached[0] != trace.version:
+        trace_tools(trace)
+        cached = trace.tool_cache
+        assert cached is not None
+    return cached[2]
 
 
 def _sum(parts: Iterable[dict[str, ToolCost]]) -> dict[str, ToolCost]:
@@ -320,8 +388,10 @@ def _ranked(total: dict[str, ToolCost]) -> list[ToolCost]:
 
 
 def rollup_tools(traces: Iterable[TraceEntry]) -> list[ToolCost]:
-    """Sum per-trace attributions; costliest tools first."""
-    return _ranked(_sum(trace_tools(t) for t in traces))
+    """Sum per-trace attributions and ``across_traces``; costliest tools first."""
+    traces = list(traces)
+    total = _sum(trace_tools(t) for t in traces)
+    return _ranked(_sum([total, across_traces((t.session_id, trace_loose(t)) for t in traces)]))
 
 
 #: Consecutive traces (by arrival, ``TraceEntry.first_seen``) summed together in one bucket...
@@ -349,8 +419,8 @@ class ToolRollup:
     """
 
     def __init__(self) -> None:
-        #: bucket -> (the traces and versions summed, their sum)
-        self._buckets: dict[int, tuple[list[tuple[TraceEntry, int]], dict[str, ToolCost]]] = {}
+        #: bucket -> (the traces and versions summed, their sum, their calls ``across_traces`` may match)
+        self._buckets: dict[int, tuple[list[tuple[TraceEntry, int]], dict[str, ToolCost], list[tuple[str, Loose]]]] = {}
         #: group -> (the bucket sums summed, their sum)
         self._groups: dict[int, tuple[list[dict[str, ToolCost]], dict[str, ToolCost]]] = {}
         #: (the store's version, the rollup) of the last whole read, kept by ``Store.tool_costs``
@@ -419,13 +489,18 @@ class ToolRollup:
             else:
                 members.append((t, t.version))
         old = self._buckets
-        fresh: dict[int, tuple[list[tuple[TraceEntry, int]], dict[str, ToolCost]]] = {}
+        fresh: dict[int, tuple[list[tuple[TraceEntry, int]], dict[str, ToolCost], list[tuple[str, Loose]]]] = {}
         by_group: dict[int, list[dict[str, ToolCost]]] = {}
+        loose_tools = False
         for key, members in grouped.items():
             kept = old.get(key)
             if kept is None or not _same(kept[0], members):
-                kept = (members, _sum(trace_tools(t) for t, _ in members))
+                total = _sum(trace_tools(t) for t, _ in members)
+                loose = [(t.session_id, got) for t, _ in members if (got := trace_loose(t)) is not _NOT_LOOSE]
+                kept = (members, total, loose)
             fresh[key] = kept
+            if not loose_tools and kept[2]:
+                loose_tools = any(tools for _, (tools, _calls) in kept[2])
             parts = by_group.get(key // GROUP)
             if parts is None:
                 by_group[key // GROUP] = [kept[1]]
@@ -441,7 +516,10 @@ class ToolRollup:
             else:
                 groups[g] = (parts, _sum(parts))
         self._groups = groups
-        return _ranked(_sum(total for _, total in groups.values()))
+        total = _sum(total for _, total in groups.values())
+        if loose_tools:  # (seldom: a client that sends its tool calls as traces of their own)
+            total = _sum([total, across_traces(x for _, _, loose in fresh.values() for x in loose)])
+        return _ranked(total)
 
 
 def _same(a: list[tuple[TraceEntry, int]], b: list[tuple[TraceEntry, int]]) -> bool:
