@@ -192,10 +192,17 @@ def _attributed(trace: TraceEntry) -> tuple[dict[str, ToolCost], Loose]:
             scoped_decider, scoped_consumer = _scope_calls(spans, below, t, decider)
             decider = decider or scoped_decider
             consumer = consumer or scoped_consumer
+        # (get first: setdefault would build a tuple and a list for every tool call)
         if decider is not None:
-            decided.setdefault(decider.span_id, (decider, []))[1].append(t)
+            if (got := decided.get(decider.span_id)) is None:
+                decided[decider.span_id] = (decider, [t])
+            else:
+                got[1].append(t)
         if consumer is not None:
-            consumed.setdefault(consumer.span_id, (consumer, []))[1].append(t)
+            if (got := consumed.get(consumer.span_id)) is None:
+                consumed[consumer.span_id] = (consumer, [t])
+            else:
+                got[1].append(t)
     return _charged(tools, decided, consumed), _NOT_LOOSE
 
 
@@ -496,7 +503,9 @@ class ToolRollup:
             kept = old.get(key)
             if kept is None or not _same(kept[0], members):
                 total = _sum(trace_tools(t) for t, _ in members)
-                loose = [(t.session_id, got) for t, _ in members if (got := trace_loose(t)) is not _NOT_LOOSE]
+                # (each trace's cache is current now: trace_tools just read or filled it)
+                loose = [(t.session_id, got) for t, _ in members
+                         if (got := t.tool_cache[2]) is not _NOT_LOOSE]  # type: ignore[index]
                 kept = (members, total, loose)
             fresh[key] = kept
             if not loose_tools and kept[2]:
