@@ -27,6 +27,7 @@ from ..normalize.otel import (
     cut_free_strings,
     cut_msg,
     fast_plan,
+    unname_scope_provider,
 )
 from .otlp_fastpb import (
     EXTRA,
@@ -376,6 +377,7 @@ def convert_traces(
             while i < len(listed):
                 had = len(spans)
                 i = _spans_from_fastpb(listed, i, client, rejects, spans, explicit, max(chunk, 1), full)
+                unname_scope_provider(spans[had:], scope)
                 res_of.extend([res] * (len(spans) - had))
                 if len(spans) >= chunk:
                     yield flush()
@@ -389,6 +391,7 @@ def convert_traces(
             got = one(sp, client, rejects)
             if got is None:
                 continue
+            unname_scope_provider([got[0]], scope)
             spans.append(got[0])
             explicit.append(got[1])
             res_of.append(res)

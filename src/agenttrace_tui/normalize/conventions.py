@@ -119,7 +119,7 @@ __all__ = [
     "cut_head", "cut_tail", "extract_messages", "langchain_result_text", "message_event_text", "message_record_text", "render_messages",
     # this module
     "CACHE_BESIDE_CLIENTS", "CACHE_BESIDE_INPUT", "CACHE_IN_INPUT_SCOPES", "CACHE_BESIDE_KEYS", "COST_KEYS", "FAILED_BY_EXCEPTION_KEYS", "FRAMEWORK_BUILT_ON", "FRAMEWORK_HINTS", "FRAMEWORK_SCOPES", "HTTP_STATUS_KEYS", "INSTRUMENTATION_FAMILIES", "INSTANCE_KEYS", "JSON_VALUE_KEYS",
-    "PINNED_SESSION_KEY", "RESOURCE_SESSION_KEYS", "RESPONSE_MODEL_KEYS", "SESSION_KEYS",
+    "PINNED_SESSION_KEY", "RESOURCE_FRAMEWORKS", "RESOURCE_SESSION_KEYS", "RESPONSE_MODEL_KEYS", "SESSION_KEYS",
     "SUBTREE_USAGE_KEYS", "THINKING_BESIDE_OUTPUT", "GEMINI_BUILTIN_TOOLS", "TOOL_DEFINITION_KEYS", "GEMINI_FEE_TOOLS", "USAGE_OBJECT_KEYS", "RESPONSE_USAGE_KEYS", "GEMINI_USAGE_FIELDS", "USAGE_RECORD_KEY", "USAGE_OBJECT_PATHS", "USAGE_TYPE_PATHS", "USAGE_TYPES_BESIDE",
     "Plan", "all_documented_keys", "cache_beside", "decode_json_strings", "extract_cost", "extract_subtree_usage", "extract_usage_object", "extract_response_usage", "is_usage_record", "thinking_beside", "asks_builtin_tool",
     "answered_model", "langchain_answered_model", "LANGCHAIN_ANSWERED_KEY", "CHAIN_ANSWER_INPUT_KEY",
@@ -932,6 +932,11 @@ FRAMEWORK_SCOPES: dict[str, str] = {
     # LiteLLM's own OTel callback; not OpenInference's ``openinference.instrumentation.litellm``.
     "litellm": "litellm",
 }
+#: Resource attributes whose exact value names a framework, read after the scope and the service
+#: name: the Strands Agents SDK for TypeScript names its tracer after the service (``OTEL_SERVICE_NAME``,
+#: an application's own name), so its scope says nothing, but its telemetry helper
+#: (``setupTracer``) gives the resource the service namespace ``strands`` unless told another.
+RESOURCE_FRAMEWORKS: dict[tuple[str, str], str] = {("service.namespace", "strands"): "strands"}
 #: Resource attributes copied onto the session.
 RESOURCE_SESSION_KEYS: dict[str, str] = {
     "service.name": "service",
@@ -952,6 +957,9 @@ def framework_hint(scope_name: str | None, resource: dict[str, Any]) -> str | No
         for fragment, framework in FRAMEWORK_HINTS:
             if fragment in low:
                 return framework
+    for (key, value), framework in RESOURCE_FRAMEWORKS.items():
+        if resource.get(key) == value:
+            return framework
     sdk = resource.get("telemetry.sdk.name")
     if isinstance(sdk, str) and sdk and sdk != "opentelemetry":
         return sdk

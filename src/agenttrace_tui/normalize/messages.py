@@ -149,6 +149,9 @@ def _part_text(part: Any) -> str:
         use = part["toolUse"]
         args = use.get("input")
         return f"[tool_call {use.get('name', '')}({args if isinstance(args, str) else msgspec.json.encode(args).decode()})]"
+    if ptype == "toolUse" and "name" in part:  # Strands for TypeScript's answer: the Converse block flattened, typed
+        args = part.get("input")
+        return f"[tool_call {part['name']}({args if isinstance(args, str) else msgspec.json.encode(args).decode()})]"
     if "toolResult" in part and isinstance(part["toolResult"], dict):
         content = part["toolResult"].get("content")
         texts = [c.get("text", "") for c in content if isinstance(c, dict)] if isinstance(content, list) else [str(content)]

@@ -13,6 +13,8 @@ from __future__ import annotations
 import time
 from typing import Any
 
+import msgspec
+
 from ..model import (
     AgentInfo,
     FileInfo,
@@ -94,6 +96,26 @@ def _session_attr(attrs: dict[str, Any], keys: tuple[str, ...] = cv.SESSION_KEYS
 
 # -- spans -----------------------------------------------------------------------
 
+
+def unname_scope_provider(spans: list[Span], scope_name: str | None) -> None:
+    """Drop the provider of model calls that name it after their own instrumentation scope: that
+    sender names itself, not the model's provider. The Strands Agents SDK for TypeScript names its
+    tracer and every span's ``gen_ai.system`` after the service (``OTEL_SERVICE_NAME``, an
+    application's own name), which ``PROVIDER_NAMES`` cannot list; the model's price is then found
+    by the model alone, as for the names listed there as no provider's."""
+    if not scope_name or not spans:
+        return
+    own = cv.provider_name(scope_name)
+    if own is None:
+        return
+    for span in spans:
+        llm = span.llm
+        if llm is not None and llm.provider == own:
+            rest = msgspec.structs.replace(llm, provider=None)
+            span.llm = None if rest == _NO_LLM else rest  # (as build_span drops a part with nothing in it)
+
+
+_NO_LLM = LlmInfo()
 _ERROR_WORDS = (("timeout", Status.TIMEOUT), ("timedout", Status.TIMEOUT), ("cancel", Status.CANCELLED))
 
 

@@ -329,6 +329,7 @@ CLIENT_SPAN_KINDS: dict[str, dict[str, SpanKind | None]] = {
     },
     "strands": {
         "execute_event_loop_cycle": SpanKind.TASK,
+        "execute_agent_loop_cycle": SpanKind.TASK,  # the same cycle, as the SDK for TypeScript names it
     },
     "codex": {
         "turn/start": SpanKind.AGENT,
