@@ -143,6 +143,10 @@ CLIENTS: dict[str, Client] = {
     # Strands with its tool on an MCP server it starts over stdio (its MCPClient): the MCP SDK carries the trace
     # into the server process, which exports its own spans.
     "strands_mcp": Client(custom_provider="strands-agents"),
+    # The Strands Agents SDK for TypeScript (setupTracer/setupMeter) on OpenAIModel, Chat Completions and the
+    # Responses API (both streamed): it names its scope and every span's gen_ai.system after OTEL_SERVICE_NAME.
+    "strands_ts": Client(custom_provider="weather-app"),
+    "strands_ts_responses": Client(custom_provider="weather-app"),
     # boto3's bedrock-runtime converse/converse_stream loop with the contrib botocore instrumentation: model
     # calls only (the tool runs in user code); the messages come as log records of each call's span.
     "bedrock_botocore": Client(tools=False),
@@ -724,6 +728,7 @@ FRAMEWORKS = {"crewai": "crewai", "crewai_openllmetry": "crewai", "crewai_anthro
               "ai_sdk_openai_compatible_legacy": "ai-sdk", "ai_sdk_groq_legacy": "ai-sdk",
               "openai_agents": "openai-agents", "strands": "strands", "strands_bedrock": "strands",
               "strands_openinference": "strands", "strands_anthropic": "strands", "strands_mcp": "strands",
+              "strands_ts": "strands", "strands_ts_responses": "strands",
               "openai_agents_openllmetry": "openai-agents", "openai_agents_logfire": "openai-agents",
               "openai_agents_anthropic": "openai-agents", "openai_agents_js": "openai-agents",
               "openai_agents_mcp": "openai-agents", "openai_agents_otel": "openai-agents",
