@@ -9,7 +9,9 @@ stream, always (``stream: true``; Chat Completions also asks for the usage chunk
 
 * ``strands_ts``: ``api: 'chat'``, Chat Completions (what any OpenAI-compatible provider serves, and
   what the Python ``strands`` recording uses);
-* ``strands_ts_responses``: the provider's default, the Responses API.
+* ``strands_ts_responses``: the provider's default, the Responses API;
+* ``strands_ts_latest``: Chat Completions with ``OTEL_SEMCONV_STABILITY_OPT_IN=gen_ai_latest_experimental``
+  (the newer GenAI conventions' names and message events), as ``record_strands.py``'s ``strands_latest``.
 
 Telemetry is set up as the SDK documents it: ``setupTracer({ exporters: { otlp: true } })`` and
 ``setupMeter({ exporters: { otlp: true } })`` from ``@strands-agents/sdk/telemetry`` (its optional
@@ -43,12 +45,17 @@ PACKAGES = ["@strands-agents/sdk@1.19.0", "openai@6.49.0", "zod@4.6.7", "@opente
             "@opentelemetry/sdk-metrics@2.12.1", "@opentelemetry/resources@2.12.1",
             "@opentelemetry/exporter-trace-otlp-http@0.219.0", "@opentelemetry/exporter-metrics-otlp-http@0.219.0"]
 
-#: Variant -> the OpenAIModel option choosing the API ('' for the provider's default) and its note.
-VARIANTS: dict[str, tuple[str, str]] = {
-    "strands_ts": ("api: 'chat', ", "OpenAIModel({ api: 'chat', modelId: 'gpt-4o-mini' }): Chat Completions, "
-                                    "streamed with stream_options.include_usage (the provider always streams)."),
+CHAT = ("api: 'chat', ", "OpenAIModel({ api: 'chat', modelId: 'gpt-4o-mini' }): Chat Completions, streamed with "
+                        "stream_options.include_usage (the provider always streams).")
+#: Variant -> the OpenAIModel option choosing the API ('' for the provider's default), its note, and the
+#: variables added to the recording's.
+VARIANTS: dict[str, tuple[str, str, dict[str, str]]] = {
+    "strands_ts": (*CHAT, {}),
     "strands_ts_responses": ("", "OpenAIModel({ modelId: 'gpt-4o-mini' }): the provider's default, the Responses "
-                                 "API, streamed (the provider always streams)."),
+                                 "API, streamed (the provider always streams).", {}),
+    "strands_ts_latest": (CHAT[0], CHAT[1] + " OTEL_SEMCONV_STABILITY_OPT_IN=gen_ai_latest_experimental: "
+                          "gen_ai.provider.name, the messages as gen_ai.client.inference.operation.details events.",
+                          {"OTEL_SEMCONV_STABILITY_OPT_IN": "gen_ai_latest_experimental"}),
 }
 
 AGENT = """
@@ -101,12 +108,12 @@ def main() -> None:
         "@opentelemetry/exporter-metrics-otlp-http")}
     node = node_version()
     for name in chosen_variants(VARIANTS):
-        api_option, note = VARIANTS[name]
+        api_option, note, extra = VARIANTS[name]
         script = prefix / f"{name}.mjs"  # in the prefix, so that its node_modules resolve the imports
         script.write_text(AGENT.replace("API_OPTION", api_option))
         with Recording(name) as rec:
             env = otel_env(rec.cap.url, service_name="weather-app", signals=("traces", "metrics"))
-            env |= openai_env(rec)
+            env |= openai_env(rec) | extra
             runs = traced_turns(rec, ["node", str(script)], ["node", script.name], env)
             results: dict[str, object] = {label: result_of(run["stdout_tail"]) for label, run in runs.items()}
             rec.save(

@@ -147,6 +147,7 @@ CLIENTS: dict[str, Client] = {
     # Responses API (both streamed): it names its scope and every span's gen_ai.system after OTEL_SERVICE_NAME.
     "strands_ts": Client(custom_provider="weather-app"),
     "strands_ts_responses": Client(custom_provider="weather-app"),
+    "strands_ts_latest": Client(custom_provider="weather-app"),  # gen_ai.provider.name, the messages as details events
     # boto3's bedrock-runtime converse/converse_stream loop with the contrib botocore instrumentation: model
     # calls only (the tool runs in user code); the messages come as log records of each call's span.
     "bedrock_botocore": Client(tools=False),
@@ -729,6 +730,7 @@ FRAMEWORKS = {"crewai": "crewai", "crewai_openllmetry": "crewai", "crewai_anthro
               "openai_agents": "openai-agents", "strands": "strands", "strands_bedrock": "strands",
               "strands_openinference": "strands", "strands_anthropic": "strands", "strands_mcp": "strands",
               "strands_ts": "strands", "strands_ts_responses": "strands",
+              "strands_ts_latest": "strands",
               "openai_agents_openllmetry": "openai-agents", "openai_agents_logfire": "openai-agents",
               "openai_agents_anthropic": "openai-agents", "openai_agents_js": "openai-agents",
               "openai_agents_mcp": "openai-agents", "openai_agents_otel": "openai-agents",
