@@ -49,6 +49,7 @@ from .messages import (
     message_event_text,
     message_record_text,
     render_messages,
+    tool_preview,
 )
 from .span_kinds import (
     AGENT_NAME_KEY,
@@ -117,6 +118,7 @@ __all__ = [
     "CLIENT_VALUE_KEYS", "MESSAGE_DETAIL_EVENTS", "MESSAGE_EVENTS", "MESSAGE_EVENT_CONTENT_KEYS", "MESSAGE_JSON_KEYS",
     "MESSAGE_LIST_PREFIXES", "OBSERVATION_KEYS", "PREVIEW_CHARS", "PREVIEWS_FROM_RECORDS", "STACK_CHARS", "TOOL_PREVIEW_CHARS", "VALUE_KEYS",
     "cut_head", "cut_tail", "extract_messages", "langchain_result_text", "message_event_text", "message_record_text", "render_messages",
+    "tool_preview",
     # this module
     "CACHE_BESIDE_CLIENTS", "CACHE_BESIDE_INPUT", "CACHE_IN_INPUT_SCOPES", "CACHE_BESIDE_KEYS", "COST_KEYS", "FAILED_BY_EXCEPTION_KEYS", "FRAMEWORK_BUILT_ON", "FRAMEWORK_HINTS", "FRAMEWORK_SCOPES", "HTTP_STATUS_KEYS", "INSTRUMENTATION_FAMILIES", "INSTANCE_KEYS", "JSON_VALUE_KEYS",
     "PINNED_SESSION_KEY", "RESOURCE_FRAMEWORKS", "RESOURCE_SESSION_KEYS", "RESPONSE_MODEL_KEYS", "SESSION_KEYS",

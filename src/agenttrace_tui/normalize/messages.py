@@ -123,6 +123,25 @@ def cut_head(text: str, limit: int = PREVIEW_CHARS) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def tool_preview(value: str) -> str:
+    """A tool's arguments or result as shown: a list made only of text content blocks (Strands'
+    tool result, ``[{"text": …}]``; MCP's, ``[{"type": "text", "text": …}]``) as their text, one
+    block a line; anything else as sent. Cut to ``TOOL_PREVIEW_CHARS``."""
+    if value.__class__ is str and value[:2] == "[{":
+        try:
+            blocks = _json.decode(value)
+        except (msgspec.DecodeError, ValueError):
+            blocks = None
+        if isinstance(blocks, list) and all(isinstance(b, dict) and isinstance(b.get("text"), str)
+                                            and b.get("type", "text") == "text" and b.keys() <= _TEXT_BLOCK_KEYS
+                                            for b in blocks):
+            value = "\n".join(b["text"] for b in blocks)
+    return cut_head(value, TOOL_PREVIEW_CHARS)
+
+
+_TEXT_BLOCK_KEYS = frozenset({"text", "type"})
+
+
 def _part_text(part: Any) -> str:
     """Text of one GenAI message part (text, tool_call, tool_call_response ...)."""
     if isinstance(part, str):

@@ -350,7 +350,7 @@ def build_span(
     if tool_fields is not None:
         for k in ("input_preview", "output_preview"):
             if k in tool_fields:
-                tool_fields[k] = cv.cut_head(tool_fields[k], cv.TOOL_PREVIEW_CHARS)
+                tool_fields[k] = cv.tool_preview(tool_fields[k])
     for part, values in fields.items():
         cls = _PARTS.get(part)
         if cls is not None:
@@ -509,7 +509,7 @@ class _Recipe:
             values: dict[str, Any] = {}
             for field, k, _typ, cut in fields:
                 v = attrs[k]
-                values[field] = cv.cut_head(v, cv.TOOL_PREVIEW_CHARS) if cut else v
+                values[field] = cv.tool_preview(v) if cut else v
             parts[part] = cls(**values)
         usage = (cv.finish_usage({field: attrs[k] for field, k, _t, _c in self.usage}, beside=self.beside,
                                  thinking=self.thinking, request=attrs) if self.usage else None)
@@ -588,6 +588,7 @@ def _recipe_lines(recipe: _Recipe, raw: bool, env: dict[str, Any], key: Any, val
     (bound in ``env``, as are the names the body uses), ``val(k)`` is the source of its value."""
     env.update({
         "Span": Span, "Status": Status, "time": time, "finish_usage": cv.finish_usage, "cut_head": cv.cut_head,
+        "tool_preview": cv.tool_preview,
         "TokenUsage": TokenUsage, "OK": Status.OK, "RUNNING": Status.RUNNING,
         "cut_msg": cut_msg, "error_status": _error_status, "cut": _cut, "KIND": recipe.kind,
         "INTERNAL_KEY": cv.INTERNAL_KEY, "PREVIEW": cv.TOOL_PREVIEW_CHARS, "MAX": MAX_ATTR_CHARS,
@@ -599,7 +600,7 @@ def _recipe_lines(recipe: _Recipe, raw: bool, env: dict[str, Any], key: Any, val
         args = []
         for field, k, _typ, cutting in fields:
             value = val(k)
-            args.append(f"{field}=cut_head({value}, PREVIEW)" if cutting else f"{field}={value}")
+            args.append(f"{field}=tool_preview({value})" if cutting else f"{field}={value}")
         lines.append(f"p{i} = P{i}({', '.join(args)})")
         kwargs.append(f"{part}=p{i}")
     if recipe.usage:
