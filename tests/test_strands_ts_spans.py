@@ -48,6 +48,10 @@ def _turn(tp: TracerProvider) -> None:
             other.start_span("chat gpt-4o-mini", attributes={
                 "gen_ai.operation.name": "chat", "gen_ai.system": "openai", "gen_ai.request.model": "gpt-4o-mini",
                 "gen_ai.usage.input_tokens": 10, "gen_ai.usage.output_tokens": 2}).end()
+            # a tracer named after the provider it traces (not after the service): its provider stands
+            tp.get_tracer("openai").start_span("chat by provider", attributes={
+                "gen_ai.operation.name": "chat", "gen_ai.system": "openai", "gen_ai.request.model": "gpt-4o-mini",
+                "gen_ai.usage.input_tokens": 10, "gen_ai.usage.output_tokens": 2}).end()
         cycle.end()
     agent.end()
 
@@ -58,7 +62,7 @@ async def _received(json_: bool, **resource: str) -> Store:
         tp = provider(server.address[1], json=json_, service=APP, **resource)
         await asyncio.to_thread(_turn, tp)
         await asyncio.to_thread(tp.shutdown)
-        assert await wait_for(lambda: store.span_count >= 4), "the spans sent did not all arrive"
+        assert await wait_for(lambda: store.span_count >= 5), "the spans sent did not all arrive"
     finally:
         await server.close()
     return store
@@ -78,6 +82,7 @@ def test_a_model_call_named_after_the_application_has_no_provider_and_is_priced_
     assert chat.cost is not None and chat.cost.priced_as == "openai/gpt-4o-mini"
     # Another instrumentation's call names its provider as sent.
     assert spans[("chat gpt-4o-mini", "openai")].kind is SpanKind.LLM_CALL
+    assert spans[("chat by provider", "openai")].kind is SpanKind.LLM_CALL
     assert ("invoke_agent weather_agent", APP) not in spans and ("invoke_agent weather_agent", None) in spans
 
 

@@ -27,7 +27,8 @@ from ..normalize.otel import (
     cut_free_strings,
     cut_msg,
     fast_plan,
-    unname_scope_provider,
+    self_named_provider,
+    unname_provider,
 )
 from .otlp_fastpb import (
     EXTRA,
@@ -374,10 +375,12 @@ def convert_traces(
             i = 0
             full = functools.partial(_full_span, full_scope, n)
             client = cv.span_client(res.framework, scope)
+            own = self_named_provider(scope, res)
             while i < len(listed):
                 had = len(spans)
                 i = _spans_from_fastpb(listed, i, client, rejects, spans, explicit, max(chunk, 1), full)
-                unname_scope_provider(spans[had:], scope)
+                if own is not None:
+                    unname_provider(spans[had:], own)
                 res_of.extend([res] * (len(spans) - had))
                 if len(spans) >= chunk:
                     yield flush()
@@ -387,11 +390,13 @@ def convert_traces(
     one = _span_from_json if json else _span_from_pb
     for res, scope, items in _iter_resource_items(req, json, "scopeSpans", "spans"):
         client = cv.span_client(res.framework, scope)
+        own = self_named_provider(scope, res)
         for sp in items:
             got = one(sp, client, rejects)
             if got is None:
                 continue
-            unname_scope_provider([got[0]], scope)
+            if own is not None:
+                unname_provider([got[0]], own)
             spans.append(got[0])
             explicit.append(got[1])
             res_of.append(res)

@@ -97,17 +97,21 @@ def _session_attr(attrs: dict[str, Any], keys: tuple[str, ...] = cv.SESSION_KEYS
 # -- spans -----------------------------------------------------------------------
 
 
-def unname_scope_provider(spans: list[Span], scope_name: str | None) -> None:
-    """Drop the provider of model calls that name it after their own instrumentation scope: that
-    sender names itself, not the model's provider. The Strands Agents SDK for TypeScript names its
-    tracer and every span's ``gen_ai.system`` after the service (``OTEL_SERVICE_NAME``, an
-    application's own name), which ``PROVIDER_NAMES`` cannot list; the model's price is then found
-    by the model alone, as for the names listed there as no provider's."""
-    if not scope_name or not spans:
-        return
-    own = cv.provider_name(scope_name)
-    if own is None:
-        return
+def self_named_provider(scope_name: str | None, res: ResourceInfo) -> str | None:
+    """The provider name a sender puts on its model calls when it names their system after itself:
+    the Strands Agents SDK for TypeScript names its tracer and every span's ``gen_ai.system`` after
+    the service (``OTEL_SERVICE_NAME``, an application's own name), which ``PROVIDER_NAMES`` cannot
+    list. Only a scope named exactly as its resource's service: an instrumentation's own scope
+    (``openai``, ``bedrock``) names the provider it traces. None for any other scope."""
+    if not scope_name or scope_name != res.service:
+        return None
+    return cv.provider_name(scope_name)
+
+
+def unname_provider(spans: list[Span], own: str) -> None:
+    """Drop the provider ``own`` (``self_named_provider``) from the model calls of ``spans``: the
+    sender named itself, not the model's provider; the price is found by the model alone, as for
+    the names ``PROVIDER_NAMES`` lists as no provider's."""
     for span in spans:
         llm = span.llm
         if llm is not None and llm.provider == own:
