@@ -110,6 +110,9 @@ def _spend(s: Span) -> tuple[float, int, bool]:
 #: call, its model calls when it holds no tool call (else nothing).
 Loose = tuple[tuple[Span, ...], tuple[Span, ...]]
 _NOT_LOOSE: Loose = ((), ())
+#: ``ToolRollup``'s bucket: (the traces and versions summed, their sum, their ``Loose`` calls by
+#: session, whether a tool call is among those)
+_Bucket = tuple[list[tuple["TraceEntry", int]], dict[str, "ToolCost"], list[tuple[str, Loose]], bool]
 
 
 def attribute_trace(trace: TraceEntry) -> dict[str, ToolCost]:
@@ -426,8 +429,8 @@ class ToolRollup:
     """
 
     def __init__(self) -> None:
-        #: bucket -> (the traces and versions summed, their sum, their calls ``across_traces`` may match)
-        self._buckets: dict[int, tuple[list[tuple[TraceEntry, int]], dict[str, ToolCost], list[tuple[str, Loose]]]] = {}
+        #: bucket -> its traces and their sum (``_Bucket``)
+        self._buckets: dict[int, _Bucket] = {}
         #: group -> (the bucket sums summed, their sum)
         self._groups: dict[int, tuple[list[dict[str, ToolCost]], dict[str, ToolCost]]] = {}
         #: (the store's version, the rollup) of the last whole read, kept by ``Store.tool_costs``
@@ -496,7 +499,7 @@ class ToolRollup:
             else:
                 members.append((t, t.version))
         old = self._buckets
-        fresh: dict[int, tuple[list[tuple[TraceEntry, int]], dict[str, ToolCost], list[tuple[str, Loose]]]] = {}
+        fresh: dict[int, _Bucket] = {}
         by_group: dict[int, list[dict[str, ToolCost]]] = {}
         loose_tools = False
         for key, members in grouped.items():
@@ -506,10 +509,9 @@ class ToolRollup:
                 # (each trace's cache is current now: trace_tools just read or filled it)
                 loose = [(t.session_id, got) for t, _ in members
                          if (got := t.tool_cache[2]) is not _NOT_LOOSE]  # type: ignore[index]
-                kept = (members, total, loose)
+                kept = (members, total, loose, any(tools for _, (tools, _calls) in loose))
             fresh[key] = kept
-            if not loose_tools and kept[2]:
-                loose_tools = any(tools for _, (tools, _calls) in kept[2])
+            loose_tools = loose_tools or kept[3]
             parts = by_group.get(key // GROUP)
             if parts is None:
                 by_group[key // GROUP] = [kept[1]]
@@ -525,10 +527,10 @@ class ToolRollup:
             else:
                 groups[g] = (parts, _sum(parts))
         self._groups = groups
-        total = _sum(total for _, total in groups.values())
+        sums = _sum(total for _, total in groups.values())
         if loose_tools:  # (seldom: a client that sends its tool calls as traces of their own)
-            total = _sum([total, across_traces(x for _, _, loose in fresh.values() for x in loose)])
-        return _ranked(total)
+            sums = _sum([sums, across_traces(x for _, _, loose, _ in fresh.values() for x in loose)])
+        return _ranked(sums)
 
 
 def _same(a: list[tuple[TraceEntry, int]], b: list[tuple[TraceEntry, int]]) -> bool:
