@@ -48,6 +48,33 @@ def test_session_key_row(key) -> None:
     assert res.explicit_sid == "sess-9"
 
 
+@pytest.mark.parametrize("key", cv.SESSION_KEYS)
+def test_a_metric_point_names_its_session_by_any_session_key(key) -> None:
+    from agenttrace_tui.ingest.otlp_metrics import _session_of
+
+    res = ResourceInfo({"service.name": "svc", "service.instance.id": "i-1"}, None)
+    assert _session_of({"gen_ai.token.type": "input", key: "sess-9"}, res) == "sess-9"
+    assert _session_of({"gen_ai.token.type": "input"}, res) == "svc/i-1"
+
+
+@pytest.mark.parametrize(("attrs", "sid"), [
+    # The Vercel AI SDK 4-6: experimental_telemetry.metadata, each key as the app wrote it.
+    ({"ai.telemetry.metadata.sessionId": "chat-1", "ai.telemetry.metadata.userId": "u-1"}, "chat-1"),
+    # AI SDK 7 (@ai-sdk/otel): the runtime context let into telemetry.
+    ({"ai.settings.context.sessionId": "chat-1", "ai.settings.context.userId": "u-1"}, "chat-1"),
+    # OpenLLMetry: Traceloop.set_association_properties({"session_id": ..., "user_id": ...}).
+    ({"traceloop.association.properties.session_id": "chat-1",
+      "traceloop.association.properties.user_id": "u-1"}, "chat-1"),
+    # Other metadata (a user, LangGraph's step in OpenLLMetry's LangChain spans) names no session.
+    ({"ai.telemetry.metadata.userId": "u-1", "ai.settings.context.requestId": "r-1",
+      "traceloop.association.properties.langgraph_step": 1}, None),
+])
+def test_the_session_an_app_names_through_its_sdk(attrs, sid) -> None:
+    assert _session_attr(attrs) == sid
+    plan = cv.plan_for(attrs)  # the OTLP path: the key set's plan names the session keys present
+    assert (_session_attr(attrs, plan.session_keys) if plan.session_keys else None) == sid
+
+
 def test_session_key_priority_and_service_instance_fallback() -> None:
     assert _session_attr({k: k for k in cv.SESSION_KEYS}) == cv.SESSION_KEYS[0]
     for key in cv.INSTANCE_KEYS:

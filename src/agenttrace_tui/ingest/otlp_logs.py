@@ -361,8 +361,9 @@ class LogMapper:
                                   event=SpanEvent(name=ev_name, time_ns=t, attributes=attrs))]
         # A record with no identity joins the session its client's service named
         # (Codex); it never opens a session of its own for a known client.
-        sid = res.pinned_sid or next((_str(rec.attrs[k]) for k in cv.SESSION_KEYS if rec.attrs.get(k)), None) \
-            or res.explicit_sid or self.services.get(res) or res.derived_sid
+        named = None if cv.SESSION_KEY_SET.isdisjoint(rec.attrs) else next(
+            (_str(rec.attrs[k]) for k in cv.SESSION_KEYS if rec.attrs.get(k)), None)
+        sid = res.pinned_sid or named or res.explicit_sid or self.services.get(res) or res.derived_sid
         if sid not in sessions:
             sessions[sid] = res.session(sid)
         return self._session_log(sid, t, ev_name, attrs)

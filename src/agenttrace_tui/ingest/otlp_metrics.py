@@ -87,10 +87,11 @@ def _session_of(attrs: dict[str, Any], res: ResourceInfo) -> str:
     else the one spans of that resource get."""
     if res.pinned_sid is not None:
         return res.pinned_sid
-    for key in cv.SESSION_KEYS:
-        v = attrs.get(key)
-        if v not in (None, ""):
-            return str(v)
+    if not cv.SESSION_KEY_SET.isdisjoint(attrs):
+        for key in cv.SESSION_KEYS:
+            v = attrs.get(key)
+            if v not in (None, ""):
+                return str(v)
     return res.explicit_sid or res.derived_sid
 
 

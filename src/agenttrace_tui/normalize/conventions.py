@@ -121,7 +121,7 @@ __all__ = [
     "tool_preview",
     # this module
     "CACHE_BESIDE_CLIENTS", "CACHE_BESIDE_INPUT", "CACHE_IN_INPUT_SCOPES", "CACHE_BESIDE_KEYS", "COST_KEYS", "FAILED_BY_EXCEPTION_KEYS", "FRAMEWORK_BUILT_ON", "FRAMEWORK_HINTS", "FRAMEWORK_SCOPES", "HTTP_STATUS_KEYS", "INSTRUMENTATION_FAMILIES", "INSTANCE_KEYS", "JSON_VALUE_KEYS",
-    "PINNED_SESSION_KEY", "RESOURCE_FRAMEWORKS", "RESOURCE_SESSION_KEYS", "RESPONSE_MODEL_KEYS", "SESSION_KEYS",
+    "PINNED_SESSION_KEY", "RESOURCE_FRAMEWORKS", "RESOURCE_SESSION_KEYS", "RESPONSE_MODEL_KEYS", "SESSION_KEY_SET", "SESSION_KEYS",
     "SUBTREE_USAGE_KEYS", "THINKING_BESIDE_OUTPUT", "GEMINI_BUILTIN_TOOLS", "TOOL_DEFINITION_KEYS", "GEMINI_FEE_TOOLS", "USAGE_OBJECT_KEYS", "RESPONSE_USAGE_KEYS", "GEMINI_USAGE_FIELDS", "USAGE_RECORD_KEY", "USAGE_OBJECT_PATHS", "USAGE_TYPE_PATHS", "USAGE_TYPES_BESIDE",
     "Plan", "all_documented_keys", "cache_beside", "decode_json_strings", "extract_cost", "extract_subtree_usage", "extract_usage_object", "extract_response_usage", "is_usage_record", "thinking_beside", "asks_builtin_tool",
     "answered_model", "langchain_answered_model", "LANGCHAIN_ANSWERED_KEY", "CHAIN_ANSWER_INPUT_KEY",
@@ -298,10 +298,19 @@ def decode_json_strings(attributes: dict[str, Any], keys: Iterable[str]) -> None
 #: (LangGraph copies a run config's ``configurable.thread_id`` into it), each exported as
 #: ``langsmith.metadata.<key>``; its ``langsmith.trace.session_id`` is the tracing project, not a
 #: conversation. Laminar's SDKs put the session a trace was given (``Laminar.set_trace_session_id``,
-#: ``@observe(session_id=...)``) on each span as ``lmnr.association.properties.session_id``.
+#: ``@observe(session_id=...)``) on each span as ``lmnr.association.properties.session_id``; OpenLLMetry
+#: (``traceloop-sdk``) the association properties an app sets (``Traceloop.set_association_properties``,
+#: ``Associations.set``) as ``traceloop.association.properties.<key>``. The Vercel AI SDK sends the
+#: telemetry ``metadata`` an app gives a call (AI SDK 4-6) as ``ai.telemetry.metadata.<key>``, and
+#: AI SDK 7 the runtime context it lets into telemetry as ``ai.settings.context.<key>``: ``sessionId``
+#: there, as the AI SDK's documentation and Langfuse's name it.
 SESSION_KEYS: tuple[str, ...] = ("session.id", "gen_ai.conversation.id", "langfuse.session.id", "conversation.id",
                                  "langsmith.metadata.session_id", "langsmith.metadata.thread_id",
-                                 "langsmith.metadata.conversation_id", "lmnr.association.properties.session_id")
+                                 "langsmith.metadata.conversation_id", "lmnr.association.properties.session_id",
+                                 "traceloop.association.properties.session_id", "ai.telemetry.metadata.sessionId",
+                                 "ai.settings.context.sessionId")
+#: The same keys as a set: whether a record names any (``isdisjoint``) costs the same however many there are.
+SESSION_KEY_SET: frozenset[str] = frozenset(SESSION_KEYS)
 #: A resource attribute that files everything its process sends under one session, whatever
 #: session its records name (``agenttrace-tui run`` sets it: a client that names its own
 #: session, as Claude Code and Codex do, still reports into the run's).

@@ -85,8 +85,13 @@ class ResourceInfo:
         )
 
 
-def _session_attr(attrs: dict[str, Any], keys: tuple[str, ...] = cv.SESSION_KEYS) -> str | None:
-    """The span's (or resource's) own session; ``keys``: those of SESSION_KEYS to look at, in order."""
+def _session_attr(attrs: dict[str, Any], keys: tuple[str, ...] | None = None) -> str | None:
+    """The span's (or resource's) own session; ``keys``: those of SESSION_KEYS to look at, in order
+    (all of them by default: looked up one by one only when the attributes hold one)."""
+    if keys is None:
+        if cv.SESSION_KEY_SET.isdisjoint(attrs):
+            return None
+        keys = cv.SESSION_KEYS
     for key in keys:
         v = attrs.get(key)
         if v not in (None, ""):
