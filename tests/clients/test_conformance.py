@@ -460,6 +460,14 @@ CLIENTS: dict[str, Client] = {
     # Laminar's SDK (lmnr: @observe, its own OpenAI instrumentation, Laminar.set_trace_session_id) exporting over
     # OTLP/HTTP (force_http) to the monitor.
     "laminar": Client(),
+    # The AI SDK with the session and user an app names, a chat of two turns (two traces, one session): AI SDK 6's
+    # experimental_telemetry metadata (ai.telemetry.metadata.sessionId on its ai.* spans), AI SDK 7's runtime context
+    # let into telemetry (ai.settings.context.sessionId on @ai-sdk/otel's invoke_agent and step spans).
+    "ai_sdk6_session": Client(),
+    "ai_sdk7_session": Client(),
+    # OpenLLMetry's SDK (traceloop-sdk: Traceloop.init, @workflow, @tool, its OpenAI instrumentation) with the session
+    # and user an app sets (Traceloop.set_association_properties), two turns; each span its own export (disable_batch).
+    "openllmetry_session": Client(),
     # The ollama library calling a local model (Ollama's /api/chat), traced by OpenLLMetry's Ollama
     # instrumentation: model calls only (the tool runs in user code); Ollama counts no cached tokens.
     # Its spans carry the prompt and the answer's text but not the tool calls an answer asks for
@@ -749,7 +757,7 @@ FRAMEWORKS = {"crewai": "crewai", "crewai_openllmetry": "crewai", "crewai_anthro
               "agent_framework": "agent-framework", "dspy": "dspy", "litellm_otel": "litellm", "litellm_anthropic": "litellm", "litellm_gemini": "litellm",
               "semantic_kernel": "semantic-kernel", "langgraph_js": "langchain", "langgraph_js_anthropic": "langchain", "haystack": "haystack",
               "langfuse": "langfuse", "langfuse_js": "langfuse", "laminar": "laminar",
-              "langfuse_js_ai6": "ai-sdk", "copilot-cli": "copilot-cli",
+              "langfuse_js_ai6": "ai-sdk", "ai_sdk6_session": "ai-sdk", "copilot-cli": "copilot-cli",
               "copilot-cli-anthropic": "copilot-cli", "beeai": "beeai", "mlflow": "mlflow",
               "langsmith": "langsmith", "llama_index_openllmetry": "llama-index", "llama_index": "llama-index", "llama_index_anthropic": "llama-index", "llama_index_gemini": "llama-index",
               "openlit_langgraph": "langgraph", "ag2": "ag2", "haystack_openllmetry": "haystack",
@@ -911,6 +919,85 @@ def test_laminar_over_grpc_its_default_export_reads_the_same(replays: Any, tmp_p
             want.llm_calls, want.input_tokens, want.output_tokens, want.cache_read, want.errors)
         assert got.cost == pytest.approx(want.cost)
         assert got.llm_calls == len(run["fake_calls"])  # the refused request too
+
+
+#: Recordings of an app naming its session and user through its client's own convention -> where the user goes.
+APP_SESSIONS = {
+    "ai_sdk6_session": "ai.telemetry.metadata.userId",  # experimental_telemetry.metadata (AI SDK 4-6)
+    "ai_sdk7_session": "ai.settings.context.userId",  # runtimeContext let into telemetry (AI SDK 7, @ai-sdk/otel)
+    "openllmetry_session": "traceloop.association.properties.user_id",  # Traceloop.set_association_properties
+}
+
+
+def _span_by_span(body: bytes) -> list[bytes]:
+    """One OTLP trace export per span of ``body``, in its order (as an exporter that sends each span as it
+    ends, or in batches cut anywhere, would send them)."""
+    from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
+
+    out = []
+    for rs in ExportTraceServiceRequest.FromString(body).resource_spans:
+        for ss in rs.scope_spans:
+            for sp in ss.spans:
+                one = ExportTraceServiceRequest()
+                r = one.resource_spans.add()
+                r.resource.CopyFrom(rs.resource)
+                scoped = r.scope_spans.add()
+                scoped.scope.CopyFrom(ss.scope)
+                scoped.spans.add().CopyFrom(sp)
+                out.append(one.SerializeToString())
+    return out
+
+
+async def _replay_span_by_span(name: str) -> Replay:
+    """``_replay`` of the trace exports only, each span in a request of its own."""
+    folder = FIXTURES / name
+    manifest = json.loads((folder / "manifest.json").read_text())
+    monitor = Monitor(Config(persist=False, db=":memory:", otlp_port=0, otlp_grpc_port=None, udp_port=None,
+                             tcp_port=None, socket=""))
+    await monitor.start()
+    sessions: dict[str, list[str]] = {}
+    try:
+        port = monitor.otlp.address[1]
+        for run in manifest["runs"]:
+            before = set(monitor.store.sessions)
+            for f in manifest["files"]:
+                if f["run"] == run["label"] and f["signal"] == "traces":
+                    for body in _span_by_span(read_body(folder / f["file"])):
+                        status = await asyncio.to_thread(_post, port, "/v1/traces", body, "application/x-protobuf")
+                        assert status == 200
+            sessions[run["label"]] = [s for s in monitor.store.sessions if s not in before]
+    finally:
+        await monitor.stop()
+    return Replay(manifest, Path(":memory:"), sessions, monitor.store)
+
+
+def _each_run_is_the_apps_session(rp: Replay, user_key: str) -> None:
+    """Each run is the one session its app named (``app_sessions``), holding all of the run: one trace per
+    turn (the ok run's chat has two; a turn ends with its final answer or the refused call), every model
+    call the fake server served, each trace's root naming the app's user (kept as sent)."""
+    for run in reported_runs(rp.manifest):
+        sid = rp.manifest["app_sessions"][run["label"]]
+        assert rp.sessions[run["label"]] == [sid], f"run {run['label']!r}"
+        traces = rp.store.traces_of(sid)
+        turns = [c for c in run["fake_calls"] if c["kind"] in ("final", "error")]
+        assert len(traces) == len(turns) == (2 if run["mode"] == "ok" else 1)
+        assert rp.store.sessions[sid].totals.llm_calls == len(run["fake_calls"])
+        for trace in traces:
+            (root,) = [s for s in trace.spans.values() if s.parent_span_id is None]
+            assert root.attributes.get(user_key) == rp.manifest["app_user"]
+
+
+@pytest.mark.parametrize(("name", "user_key"), APP_SESSIONS.items())
+def test_each_run_is_the_session_the_app_named(name: str, user_key: str, replays: Any) -> None:
+    _each_run_is_the_apps_session(replays(name), user_key)
+
+
+@pytest.mark.parametrize(("name", "user_key"), APP_SESSIONS.items())
+def test_the_apps_session_holds_however_the_spans_are_exported(name: str, user_key: str) -> None:
+    """Each span in an export of its own, in the order they ended: a model call's span arrives before the
+    span naming the session (AI SDK 7 names it on its step and invoke_agent spans only), and still lands
+    in the app's session, with the rest of its trace."""
+    _each_run_is_the_apps_session(asyncio.run(_replay_span_by_span(name)), user_key)
 
 
 @pytest.mark.parametrize(("name", "span_name"), [("openai_agents", "weather-agent"), ("openai_agents_js", "weather-agent"),
