@@ -540,6 +540,17 @@ def _post(port: int, path: str, body: bytes, ctype: str) -> int:
         conn.close()
 
 
+TRACE_EXPORT = "/opentelemetry.proto.collector.trace.v1.TraceService/Export"
+
+
+def _grpc_export(port: int, body: bytes) -> None:
+    """One OTLP/gRPC trace export, gzip-compressed as Laminar's exporter sends it."""
+    import grpc
+
+    with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
+        channel.unary_unary(TRACE_EXPORT)(body, timeout=30, compression=grpc.Compression.Gzip)
+
+
 @dataclass
 class Replay:
     manifest: dict
@@ -557,22 +568,28 @@ ORDERS = {
 }
 
 
-async def _replay(name: str, db: Path, order: str = "recorded") -> Replay:
+async def _replay(name: str, db: Path, order: str = "recorded", grpc: bool = False) -> Replay:
+    """A recording posted into a real Monitor over OTLP/HTTP, or with ``grpc`` over its OTLP/gRPC
+    receiver, gzip-compressed (traces only), each run's files in ``order``."""
     folder = FIXTURES / name
     manifest = json.loads((folder / "manifest.json").read_text())
     not_reported = manifest.get("usage_not_reported", {})
     for run in manifest["runs"]:
         for call in run["fake_calls"]:
             call["usage_not_reported"] = not_reported.get(str(call["seq"]))
-    monitor = Monitor(Config(persist=True, db=str(db), otlp_port=0, otlp_grpc_port=None, udp_port=None, tcp_port=None,
-                             socket=""))
+    monitor = Monitor(Config(persist=True, db=str(db), otlp_port=None if grpc else 0, otlp_grpc_port=0 if grpc else None,
+                             udp_port=None, tcp_port=None, socket=""))
     await monitor.start()
     sessions: dict[str, list[str]] = {}
     try:
-        port = monitor.otlp.address[1]
+        port = (monitor.otlp_grpc if grpc else monitor.otlp).address[1]
         for run in manifest["runs"]:
             before = set(monitor.store.sessions)
             for f in sorted((f for f in manifest["files"] if f["run"] == run["label"]), key=ORDERS[order]):
+                if grpc:
+                    assert f["signal"] == "traces"
+                    await asyncio.to_thread(_grpc_export, port, read_body(folder / f["file"]))
+                    continue
                 status = await asyncio.to_thread(_post, port, f["path"], read_body(folder / f["file"]), f["content_type"])
                 assert status == 200, f"{name}/{f['file']}: HTTP {status}"
             sessions[run["label"]] = [s for s in monitor.store.sessions if s not in before]
@@ -841,39 +858,6 @@ def test_a_tool_on_an_mcp_server_the_agent_started_is_one_call_in_its_session(na
     assert tool.tool is not None and tool.tool.name == "get_weather" and tool.tool.input_preview == '{"city": "Paris"}'
 
 
-TRACE_EXPORT = "/opentelemetry.proto.collector.trace.v1.TraceService/Export"
-
-
-def _grpc_export(port: int, body: bytes) -> None:
-    """One OTLP/gRPC trace export, gzip-compressed as Laminar's exporter sends it."""
-    import grpc
-
-    with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
-        channel.unary_unary(TRACE_EXPORT)(body, timeout=30, compression=grpc.Compression.Gzip)
-
-
-async def _replay_grpc(name: str, db: Path) -> Replay:
-    """``_replay`` over the monitor's OTLP/gRPC receiver instead (traces only)."""
-    folder = FIXTURES / name
-    manifest = json.loads((folder / "manifest.json").read_text())
-    monitor = Monitor(Config(persist=True, db=str(db), otlp_port=None, otlp_grpc_port=0, udp_port=None, tcp_port=None,
-                             socket=""))
-    await monitor.start()
-    sessions: dict[str, list[str]] = {}
-    try:
-        port = monitor.otlp_grpc.address[1]
-        for run in manifest["runs"]:
-            before = set(monitor.store.sessions)
-            for f in manifest["files"]:
-                if f["run"] == run["label"]:
-                    assert f["signal"] == "traces"
-                    await asyncio.to_thread(_grpc_export, port, read_body(folder / f["file"]))
-            sessions[run["label"]] = [s for s in monitor.store.sessions if s not in before]
-    finally:
-        await monitor.stop()
-    return Replay(manifest, db, sessions, monitor.store)
-
-
 def _laminar_sessions_tools_and_answers(rp: Replay) -> None:
     """Each run is the session its agent gave its trace (``Laminar.set_trace_session_id``, on every span as
     ``lmnr.association.properties.session_id``), framework ``laminar``; the ``@observe(span_type="TOOL")``
@@ -909,7 +893,7 @@ def test_laminar_names_its_session_and_its_tool(replays: Any) -> None:
 def test_laminar_over_grpc_its_default_export_reads_the_same(replays: Any, tmp_path: Path) -> None:
     """Laminar exports over OTLP/gRPC (gzip) unless told ``force_http``: its spans, sent so to the
     monitor's gRPC receiver, are the same sessions, tool, tokens and cost as over HTTP."""
-    rp = asyncio.run(_replay_grpc("laminar", tmp_path / "grpc.db"))
+    rp = asyncio.run(_replay("laminar", tmp_path / "grpc.db", grpc=True))
     _laminar_sessions_tools_and_answers(rp)
     http = replays("laminar")
     for run in reported_runs(rp.manifest):
