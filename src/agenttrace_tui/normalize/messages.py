@@ -127,7 +127,9 @@ def tool_preview(value: str) -> str:
     """A tool's arguments or result as shown: a list made only of text content blocks (Strands'
     tool result, ``[{"text": …}]``; MCP's, ``[{"type": "text", "text": …}]``) as their text, one
     block a line; anything else as sent. Cut to ``TOOL_PREVIEW_CHARS``."""
-    if value.__class__ is str and value[:2] == "[{":
+    # (by its first key before any decoding: a tool's JSON list of records, search results, is common
+    # and may be long)
+    if value.__class__ is str and value.startswith(TEXT_BLOCK_STARTS):
         try:
             blocks = _json.decode(value)
         except (msgspec.DecodeError, ValueError):
@@ -140,6 +142,8 @@ def tool_preview(value: str) -> str:
 
 
 _TEXT_BLOCK_KEYS = frozenset({"text", "type"})
+#: How a JSON list of text blocks begins (Strands' ``[{"text": …}]``, MCP's ``[{"type": "text", …}]``).
+TEXT_BLOCK_STARTS = ('[{"text"', '[{"type"')
 
 
 def _part_text(part: Any) -> str:

@@ -597,7 +597,7 @@ def _recipe_lines(recipe: _Recipe, raw: bool, env: dict[str, Any], key: Any, val
     (bound in ``env``, as are the names the body uses), ``val(k)`` is the source of its value."""
     env.update({
         "Span": Span, "Status": Status, "time": time, "finish_usage": cv.finish_usage, "cut_head": cv.cut_head,
-        "tool_preview": cv.tool_preview,
+        "tool_preview": cv.tool_preview, "TEXT_STARTS": cv.TEXT_BLOCK_STARTS,
         "TokenUsage": TokenUsage, "OK": Status.OK, "RUNNING": Status.RUNNING,
         "cut_msg": cut_msg, "error_status": _error_status, "cut": _cut, "KIND": recipe.kind,
         "INTERNAL_KEY": cv.INTERNAL_KEY, "PREVIEW": cv.TOOL_PREVIEW_CHARS, "MAX": MAX_ATTR_CHARS,
@@ -609,7 +609,9 @@ def _recipe_lines(recipe: _Recipe, raw: bool, env: dict[str, Any], key: Any, val
         args = []
         for field, k, _typ, cutting in fields:
             value = val(k)
-            args.append(f"{field}=tool_preview({value})" if cutting else f"{field}={value}")
+            # (tool_preview's test written out: a call more per preview costs ~1% of a span's conversion)
+            args.append(f"{field}=(tool_preview(_t) if (_t := {value}).startswith(TEXT_STARTS) else cut_head(_t, PREVIEW))"
+                        if cutting else f"{field}={value}")
         lines.append(f"p{i} = P{i}({', '.join(args)})")
         kwargs.append(f"{part}=p{i}")
     if recipe.usage:
