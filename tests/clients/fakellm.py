@@ -103,6 +103,15 @@ so side calls a client makes (titles, quota probes) do not shift the script:
 * else the request offers tools         -> ``tool_call``: one call of a tool;
 * else                                  -> ``text``: a short plain answer.
 
+Parallel tool calls (``FakeLLM(parallel_calls=[("get_weather", {"city": "Paris"}),
+("get_weather", {"city": "Tokyo"})])``): a Chat Completions or Responses request the rules above answer with
+``tool_call`` that offers every tool of the list gets all of those calls in one message (one
+answer, one usage), as a model asks for several tools at once; each call with an id of its own,
+``call_fakeNNNN_1``, ``call_fakeNNNN_2``... (a Responses ``function_call`` item each), streamed one
+call after the other. Its log entry's
+``tool_call_id`` and ``tool_name`` are the first call's, and ``tool_calls`` lists them all
+(``id``, ``name``, ``arguments``). The conversation then ends with their results: ``final``.
+
 Scripted tool answers (``FakeLLM(tool_answers={"WeatherReport": [first, second]})``) come
 before those rules: a request offering that tool whose conversation holds ``n`` earlier calls
 of it, ``n`` below the list's length, is answered with a call of it with the ``n``-th
@@ -145,7 +154,7 @@ Each log entry holds: ``seq``, ``run``, ``method``, ``path``, ``api``
 ``other``), ``model``, ``stream``, ``kind``, ``status``, ``response_id``,
 ``request_id`` (the ``request-id``/``x-request-id`` header sent, one per call),
 ``api`` also ``gemini``, ``gemini_count``, ``ollama``, ``mistral`` and ``cohere``,
-``tool_call_id``, ``tool_name``, ``usage`` (exactly the usage object sent on
+``tool_call_id``, ``tool_name``, ``tool_calls`` (a parallel answer's calls, above), ``usage`` (exactly the usage object sent on
 the wire, or None) and ``usage_normalized`` (``input``, ``output``,
 ``cached``, ``cache_creation``, ``reasoning``), ``stream_start_usage`` (a
 streamed Messages answer's ``message_start`` usage, whose output count
@@ -510,9 +519,11 @@ class FakeLLM:
         usage: dict[str, Usage] | None = None,
         log_bodies: bool = False,
         tool_answers: dict[str, list[dict[str, Any]]] | None = None,
+        parallel_calls: list[tuple[str, dict[str, Any]]] | None = None,
     ) -> None:
         self.usage = dict(DEFAULT_USAGE, **(usage or {}))
         self.tool_answers = dict(tool_answers or {})
+        self.parallel_calls = [(name, dict(args)) for name, args in parallel_calls or []]
         self.log: list[dict] = []
         self.log_path = Path(log_path) if log_path else None
         self.log_bodies = log_bodies
@@ -782,6 +793,12 @@ class FakeLLM:
             kind, text, tool = "tool_call", None, _pick_tool(tools)
         else:
             kind, text, tool = "text", TEXT_ANSWER, None
+        offered = {name for name, _schema in tools}
+        several = (self.parallel_calls if api in ("chat", "responses") and kind == "tool_call" and scripted is None
+                   and dspy is None and self.parallel_calls and all(n in offered for n, _ in self.parallel_calls)
+                   else None)
+        if several:
+            tool = several[0]
         usage = self.usage[kind]
         entry["kind"] = kind
         entry["usage_normalized"] = asdict(usage)
@@ -792,9 +809,9 @@ class FakeLLM:
         stream = bool(body.get("stream"))
         if api == "chat":
             include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
-            self._chat(req, entry, seq, model, stream, include_usage, usage, text, tool)
+            self._chat(req, entry, seq, model, stream, include_usage, usage, text, tool, several)
         elif api == "responses":
-            self._responses(req, entry, seq, model, stream, usage, text, tool)
+            self._responses(req, entry, seq, model, stream, usage, text, tool, several)
         elif api == "gemini":
             self._gemini(req, entry, seq, model, stream, usage, text, tool)
         elif api == "ollama":
@@ -805,7 +822,8 @@ class FakeLLM:
             self._messages(req, entry, seq, model, stream, usage, text, tool)
 
     # -- OpenAI Chat Completions ----------------------------------------
-    def _chat(self, req, entry, seq, model, stream, include_usage, usage: Usage, text, tool) -> None:
+    def _chat(self, req, entry, seq, model, stream, include_usage, usage: Usage, text, tool,
+              several: list[tuple[str, dict[str, Any]]] | None = None) -> None:
         rid = f"chatcmpl-fake{seq:04d}"
         entry["response_id"] = rid
         created = int(time.time())
@@ -822,7 +840,16 @@ class FakeLLM:
             },
         }
         tool_calls = None
-        if tool:
+        if several:  # parallel tool calls: one answer asking for all of them
+            tool_calls = [
+                {"id": f"call_fake{seq:04d}_{n}", "type": "function",
+                 "function": {"name": name, "arguments": json.dumps(args)}}
+                for n, (name, args) in enumerate(several, start=1)
+            ]
+            entry["tool_call_id"] = tool_calls[0]["id"]
+            entry["tool_calls"] = [{"id": c["id"], "name": c["function"]["name"], "arguments": c["function"]["arguments"]}
+                                   for c in tool_calls]
+        elif tool:
             call_id = f"call_fake{seq:04d}"
             entry["tool_call_id"] = call_id
             tool_calls = [
@@ -857,25 +884,25 @@ class FakeLLM:
 
         chunks = [chunk({"role": "assistant", "content": "" if text is not None else None, "refusal": None})]
         if tool_calls:
-            call = tool_calls[0]
-            args = call["function"]["arguments"]
-            chunks.append(
-                chunk(
-                    {
-                        "tool_calls": [
-                            {
-                                "index": 0,
-                                "id": call["id"],
-                                "type": "function",
-                                "function": {"name": call["function"]["name"], "arguments": ""},
-                            }
-                        ]
-                    }
+            for index, call in enumerate(tool_calls):  # one call after the other, as the API streams them
+                args = call["function"]["arguments"]
+                chunks.append(
+                    chunk(
+                        {
+                            "tool_calls": [
+                                {
+                                    "index": index,
+                                    "id": call["id"],
+                                    "type": "function",
+                                    "function": {"name": call["function"]["name"], "arguments": ""},
+                                }
+                            ]
+                        }
+                    )
                 )
-            )
-            half = len(args) // 2
-            for part in (args[:half], args[half:]):
-                chunks.append(chunk({"tool_calls": [{"index": 0, "function": {"arguments": part}}]}))
+                half = len(args) // 2
+                for part in (args[:half], args[half:]):
+                    chunks.append(chunk({"tool_calls": [{"index": index, "function": {"arguments": part}}]}))
         else:
             words = text.split(" ")
             for i, w in enumerate(words):
@@ -888,7 +915,8 @@ class FakeLLM:
         self._send_sse(req, data)
 
     # -- OpenAI Responses ------------------------------------------------
-    def _responses(self, req, entry, seq, model, stream, usage: Usage, text, tool) -> None:
+    def _responses(self, req, entry, seq, model, stream, usage: Usage, text, tool,
+                   several: list[tuple[str, dict[str, Any]]] | None = None) -> None:
         rid = f"resp_fake{seq:04d}"
         entry["response_id"] = rid
         created = int(time.time())
@@ -900,7 +928,23 @@ class FakeLLM:
             "total_tokens": usage.input + usage.output,
         }
         entry["usage"] = wire_usage
-        if tool:
+        items: list[dict] = []
+        if several:  # parallel tool calls: one function_call item each
+            items = [
+                {
+                    "type": "function_call",
+                    "id": f"fc_fake{seq:04d}_{n}",
+                    "call_id": f"call_fake{seq:04d}_{n}",
+                    "name": name,
+                    "arguments": json.dumps(args),
+                    "status": "completed",
+                }
+                for n, (name, args) in enumerate(several, start=1)
+            ]
+            item = items[0]
+            entry["tool_call_id"] = item["call_id"]
+            entry["tool_calls"] = [{"id": i["call_id"], "name": i["name"], "arguments": i["arguments"]} for i in items]
+        elif tool:
             call_id = f"call_fake{seq:04d}"
             entry["tool_call_id"] = call_id
             item = {
@@ -947,32 +991,36 @@ class FakeLLM:
                 "metadata": {},
             }
 
+        items = items or [item]
         if not stream:
-            payload = response("completed", [item], True)
+            payload = response("completed", items, True)
             self._send_json(req, 200, _reasoned_response(payload, seq) if usage.reasoning else payload)
             return
         events: list[dict] = []
         events.append({"type": "response.created", "response": response("in_progress", [], False)})
         events.append({"type": "response.in_progress", "response": response("in_progress", [], False)})
         if tool:
-            added = dict(item, arguments="", status="in_progress")
-            events.append({"type": "response.output_item.added", "output_index": 0, "item": added})
-            events.append(
-                {
-                    "type": "response.function_call_arguments.delta",
-                    "item_id": item["id"],
-                    "output_index": 0,
-                    "delta": item["arguments"],
-                }
-            )
-            events.append(
-                {
-                    "type": "response.function_call_arguments.done",
-                    "item_id": item["id"],
-                    "output_index": 0,
-                    "arguments": item["arguments"],
-                }
-            )
+            for index, call in enumerate(items):  # one item after the other, as the API streams them
+                added = dict(call, arguments="", status="in_progress")
+                events.append({"type": "response.output_item.added", "output_index": index, "item": added})
+                events.append(
+                    {
+                        "type": "response.function_call_arguments.delta",
+                        "item_id": call["id"],
+                        "output_index": index,
+                        "delta": call["arguments"],
+                    }
+                )
+                events.append(
+                    {
+                        "type": "response.function_call_arguments.done",
+                        "item_id": call["id"],
+                        "output_index": index,
+                        "arguments": call["arguments"],
+                    }
+                )
+                if index < len(items) - 1:
+                    events.append({"type": "response.output_item.done", "output_index": index, "item": call})
         else:
             added = dict(item, status="in_progress", content=[])
             part = {"type": "output_text", "text": "", "annotations": [], "logprobs": []}
@@ -1017,8 +1065,8 @@ class FakeLLM:
                     "part": item["content"][0],
                 }
             )
-        events.append({"type": "response.output_item.done", "output_index": 0, "item": item})
-        events.append({"type": "response.completed", "response": response("completed", [item], True)})
+        events.append({"type": "response.output_item.done", "output_index": len(items) - 1, "item": items[-1]})
+        events.append({"type": "response.completed", "response": response("completed", items, True)})
         if usage.reasoning:
             events = _reasoned_events(events, seq)
         data = ""

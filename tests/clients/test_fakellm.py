@@ -853,3 +853,84 @@ def test_scripted_tool_answers_follow_the_calls_the_conversation_holds() -> None
     assert calls3 is None and text3.startswith(FINAL_PREFIX)
     assert [json.loads(i["arguments"]) for i in (*first["output"], *second["output"])] == answers["WeatherReport"]
     assert json.loads(weather["tool_calls"][0]["function"]["arguments"]) == {"city": "Paris"}
+
+
+def test_parallel_calls_come_in_one_answer_then_the_final_one() -> None:
+    """With ``parallel_calls`` a Chat Completions request offering those tools is answered with all
+    of them in one message (each its own id and arguments, one usage), streamed one call after the
+    other as the API does; their results last, the answer is ``final``. A request that does not offer
+    every tool of the list gets the one call the usual rules make."""
+    weather = {"type": "function", "function": {"name": "get_weather", "parameters": {
+        "type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}}}
+    clock = {"type": "function", "function": {"name": "get_time", "parameters": {
+        "type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}}}
+    wanted = [("get_weather", {"city": "Paris"}), ("get_time", {"city": "Tokyo"})]
+    asked = [{"role": "user", "content": "Weather in Paris, time in Tokyo?"}]
+    with FakeLLM(parallel_calls=wanted) as llm:
+        message = _chat(llm, {"model": "gpt-4o-mini", "tools": [weather, clock], "messages": asked})["choices"][0]["message"]
+        plain = llm.log[-1]
+        body = {"model": "gpt-4o-mini", "tools": [weather, clock], "messages": asked, "stream": True,
+                "stream_options": {"include_usage": True}}
+        raw = _post(llm, "/v1/chat/completions", body)[2].decode()
+        streamed = llm.log[-1]
+        results = [{"role": "tool", "tool_call_id": c["id"], "content": f"result of {c['id']}"} for c in message["tool_calls"]]
+        final = _chat(llm, {"model": "gpt-4o-mini", "tools": [weather, clock],
+                            "messages": [*asked, message, *results]})["choices"][0]["message"]
+        final_call = llm.log[-1]
+        one = _chat(llm, {"model": "gpt-4o-mini", "tools": [weather], "messages": asked})["choices"][0]["message"]
+        one_call = llm.log[-1]
+    calls = message["tool_calls"]
+    assert [(c["function"]["name"], json.loads(c["function"]["arguments"])) for c in calls] == wanted
+    assert [c["id"] for c in calls] == [f"call_fake{plain['seq']:04d}_1", f"call_fake{plain['seq']:04d}_2"]
+    assert (plain["kind"], plain["tool_call_id"], plain["tool_name"]) == ("tool_call", calls[0]["id"], "get_weather")
+    assert plain["tool_calls"] == [{"id": c["id"], "name": c["function"]["name"], "arguments": c["function"]["arguments"]}
+                                   for c in calls]
+    assert plain["usage"]["prompt_tokens"] == DEFAULT_USAGE["tool_call"].input
+    # Streamed: each call's first chunk names it (its index, id, name), its arguments follow in pieces.
+    chunks = [json.loads(line[6:]) for line in raw.splitlines() if line.startswith("data: {")]
+    deltas = [d for c in chunks for ch in c["choices"] for d in ch["delta"].get("tool_calls") or []]
+    got: dict[int, dict] = {}
+    for d in deltas:
+        slot = got.setdefault(d["index"], {"id": None, "name": "", "arguments": ""})
+        slot["id"] = d.get("id") or slot["id"]
+        slot["name"] += (d.get("function") or {}).get("name", "")
+        slot["arguments"] += (d.get("function") or {}).get("arguments", "")
+    assert [d["index"] for d in deltas] == [0, 0, 0, 1, 1, 1]  # one call after the other
+    assert [(v["name"], json.loads(v["arguments"])) for _, v in sorted(got.items())] == wanted
+    assert [v["id"] for _, v in sorted(got.items())] == [c["id"] for c in streamed["tool_calls"]]
+    assert [c["choices"][0]["finish_reason"] for c in chunks if c["choices"]][-1] == "tool_calls"
+    assert streamed["usage"]["completion_tokens"] == DEFAULT_USAGE["tool_call"].output
+    assert final_call["kind"] == "final" and final["content"].startswith(FINAL_PREFIX) and "tool_calls" not in final
+    assert "tool_calls" not in one_call and one["tool_calls"][0]["id"] == one_call["tool_call_id"]
+
+
+def test_parallel_calls_on_the_responses_api_are_function_call_items() -> None:
+    """The Responses API answers with one ``function_call`` item per call (its own ``call_id``), in the
+    response and, streamed, item after item at output indexes 0, 1; the calls' outputs last: ``final``."""
+    tools = [{"type": "function", "name": n, "parameters": {
+        "type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}} for n in ("get_weather", "get_time")]
+    wanted = [("get_weather", {"city": "Paris"}), ("get_time", {"city": "Tokyo"})]
+    asked = [{"role": "user", "content": "Weather in Paris, time in Tokyo?"}]
+    with FakeLLM(parallel_calls=wanted) as llm:
+        first = json.loads(_post(llm, "/v1/responses", {"model": "gpt-4o-mini", "input": asked, "tools": tools})[2])
+        plain = llm.log[-1]
+        raw = _post(llm, "/v1/responses", {"model": "gpt-4o-mini", "input": asked, "tools": tools, "stream": True})[2]
+        streamed = llm.log[-1]
+        outputs = [{"type": "function_call_output", "call_id": i["call_id"], "output": "done"} for i in first["output"]]
+        final = json.loads(_post(llm, "/v1/responses", {"model": "gpt-4o-mini", "tools": tools,
+                                                        "input": [*asked, *first["output"], *outputs]})[2])
+        final_call = llm.log[-1]
+    items = first["output"]
+    assert [(i["type"], i["name"], json.loads(i["arguments"])) for i in items] == [("function_call", *w) for w in wanted]
+    assert [i["call_id"] for i in items] == [c["id"] for c in plain["tool_calls"]] == [
+        f"call_fake{plain['seq']:04d}_1", f"call_fake{plain['seq']:04d}_2"]
+    assert (plain["kind"], plain["tool_call_id"], first["usage"]["input_tokens"]) == (
+        "tool_call", items[0]["call_id"], DEFAULT_USAGE["tool_call"].input)
+    events = [json.loads(line[6:]) for line in raw.decode().splitlines() if line.startswith("data: ")]
+    added = [(e["output_index"], e["item"]["name"]) for e in events if e["type"] == "response.output_item.added"]
+    done = [(e["output_index"], json.loads(e["item"]["arguments"])) for e in events if e["type"] == "response.output_item.done"]
+    assert added == [(0, "get_weather"), (1, "get_time")] and done == [(0, {"city": "Paris"}), (1, {"city": "Tokyo"})]
+    completed = events[-1]["response"]
+    assert [i["call_id"] for i in completed["output"]] == [c["id"] for c in streamed["tool_calls"]]
+    assert [e["sequence_number"] for e in events] == list(range(len(events)))
+    assert final_call["kind"] == "final" and final["output"][0]["type"] == "message"
