@@ -10,7 +10,7 @@ import pytest
 
 from agenttrace_tui.ingest.otlp_decode import ResourceInfo, _session_attr, build_span
 from agenttrace_tui.ingest.protocol import decode
-from agenttrace_tui.model import Session, SpanKind, Status
+from agenttrace_tui.model import Session, Span, SpanKind, Status
 from agenttrace_tui.normalize import conventions as cv
 from agenttrace_tui.normalize.native import normalize
 from agenttrace_tui.store.memory import Store
@@ -1073,3 +1073,24 @@ _CALL = '[{"id": "c1", "type": "function", "function": {"name": "get_weather", "
 def test_a_message_event_reads_the_message_object_it_holds(name: str, content: str, want: tuple[str, str]) -> None:
     """The role once (it read "user: user: …"), a choice's message (it read nothing)."""
     assert cv.message_event_text(name, {"gen_ai.event.content": content}) == want
+
+
+def test_a_python_langchain_tool_message_output_is_its_text() -> None:
+    """OpenInference's LangChain instrumentation for Python sends a tool run's output as its
+    ``ToolMessage`` in langchain-core's ``message_to_dict`` shape (``{"type": "tool", "data": {...}}``):
+    the tool's result preview is the message's text, not that JSON; a content of text parts, their text."""
+    def tool_span(content: object) -> Span:
+        message = {"type": "tool", "data": {"content": content, "additional_kwargs": {}, "response_metadata": {},
+                                            "type": "tool", "name": "get_weather", "id": None,
+                                            "tool_call_id": "call_1", "artifact": None, "status": "success"}}
+        return span({"openinference.span.kind": "TOOL", "tool.name": "get_weather", "input.value": "Paris",
+                     "output.value": jsonlib.dumps(message), "output.mime_type": "application/json"}, name="get_weather")
+
+    tool = tool_span("Sunny, 22 C in Paris")
+    assert (tool.tool.input_preview, tool.tool.output_preview) == ("Paris", "Sunny, 22 C in Paris")
+    parts = tool_span([{"type": "text", "text": "Sunny,"}, {"type": "text", "text": "22 C"}])
+    assert parts.tool.output_preview == "Sunny, 22 C"
+    # Other JSON a tool answered with stays as sent.
+    other = span({"openinference.span.kind": "TOOL", "tool.name": "get_weather",
+                  "output.value": '{"type": "report", "data": {"temp": 22}}'}, name="get_weather")
+    assert other.tool.output_preview == '{"type": "report", "data": {"temp": 22}}'

@@ -329,18 +329,29 @@ def langchain_result(value: Any) -> dict[str, Any] | None:
 #: How OpenInference's LangChain.js instrumentation sends a tool run's output: LangChain's
 #: ``ToolMessage``, serialized, wrapped as ``{"output": ...}``.
 _LANGCHAIN_TOOL_OUTPUT_HEAD = '{"output":{"lc":1,'
+#: How OpenInference's LangChain instrumentation for Python sends it: the ``ToolMessage`` as
+#: langchain-core's ``message_to_dict`` makes it, ``{"type": "tool", "data": {<its fields>}}``.
+_LANGCHAIN_PY_TOOL_OUTPUT_HEAD = '{"type": "tool", "data": {'
 
 
 def langchain_tool_output(value: str) -> str | None:
-    """The content of the tool message a LangChain.js tool run answered with
-    (``_LANGCHAIN_TOOL_OUTPUT_HEAD``): text as sent, parts rendered; None for anything else."""
-    if not value.startswith(_LANGCHAIN_TOOL_OUTPUT_HEAD):
+    """The content of the tool message a LangChain tool run answered with
+    (``_LANGCHAIN_TOOL_OUTPUT_HEAD``, ``_LANGCHAIN_PY_TOOL_OUTPUT_HEAD``): text as sent, parts
+    rendered; None for anything else."""
+    wrapped = value.startswith(_LANGCHAIN_TOOL_OUTPUT_HEAD)
+    if not wrapped and not value.startswith(_LANGCHAIN_PY_TOOL_OUTPUT_HEAD):
         return None
     try:
         got = _json.decode(value)
     except (msgspec.DecodeError, ValueError):
         return None
-    msg = _langchain_message(got.get("output")) if isinstance(got, dict) else None
+    if not isinstance(got, dict):
+        return None
+    if wrapped:
+        msg = _langchain_message(got.get("output"))
+    else:
+        fields = got.get("data")
+        msg = _langchain_message({**fields, "type": got.get("type")}) if isinstance(fields, dict) else None
     if not isinstance(msg, dict) or msg.get("role") != "tool":
         return None
     parts = msg.get("content")
