@@ -11,9 +11,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from test_conformance import _replay
 
-from agenttrace_tui.model import Status
+from agenttrace_tui.model import SpanKind, Status
 from agenttrace_tui.ui.app import make_app
 
 
@@ -57,3 +58,44 @@ async def test_opencode_runtime_traces_are_folded_and_its_failures_are_not_error
                 break
             await pilot.pause(0.05)
         assert app.traces.keys == turn
+
+
+#: The glyphs of a waterfall bar (full and partial blocks).
+BAR_GLYPHS = frozenset("█▏▎▍▌▋▊▉")
+
+
+@pytest.mark.parametrize("name", ["langchain_parallel_tools", "pydantic_ai_parallel_tools"])
+async def test_tool_calls_run_side_by_side_overlap_in_the_tree(name: str, tmp_path: Path) -> None:
+    """A model answer asking for two tool calls at once, run side by side by the client (LangGraph's
+    tool node, pydantic-ai): the span tree lists both tool calls, each on its own row with its own
+    arguments in the detail, and their waterfall bars overlap (each starts before the other ends)."""
+    rp = await _replay(name, tmp_path / "ui.db")
+    sid = rp.sessions["ok"][0]
+    store = rp.store
+    (trace,) = [t for t in store.traces_of(sid) if any(s.kind is SpanKind.TOOL_EXECUTION for s in t.spans.values())]
+    tools = sorted((s for s in trace.spans.values() if s.kind is SpanKind.TOOL_EXECUTION), key=lambda s: s.start_ns)
+    assert len(tools) == 2
+    app = make_app(store=store)
+    async with app.run_test(size=(160, 48)) as pilot:
+        app.sessions.select_key(sid)
+        for _ in range(100):
+            if app.span_tree.trace_id == trace.trace_id:
+                break
+            await pilot.pause(0.05)
+        assert app.span_tree.trace_id == trace.trace_id
+        app.span_tree.action_expand_all()
+        await pilot.pause()
+        order = app.span_tree.visible_span_ids
+        bars = []
+        for tool in tools:
+            assert tool.span_id in order, f"{tool.name} not listed"
+            line = app.span_tree.render_line(1 + order.index(tool.span_id)).text  # (line 0: the time scale)
+            assert tool.name in line, line
+            cells = [i for i, ch in enumerate(line) if ch in BAR_GLYPHS]
+            assert cells, line
+            bars.append((min(cells), max(cells)))
+        (a0, a1), (b0, b1) = bars
+        assert b0 <= a1 and a0 <= b1, f"bars {bars} do not overlap"
+        # Each its own row and arguments: the two rows' spans are the two calls.
+        assert tools[0].tool is not None and tools[1].tool is not None
+        assert tools[0].tool.input_preview != tools[1].tool.input_preview

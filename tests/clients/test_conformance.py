@@ -152,6 +152,9 @@ CLIENTS: dict[str, Client] = {
     # calls only (the tool runs in user code); the messages come as log records of each call's span.
     "bedrock_botocore": Client(tools=False),
     "langchain": Client(),
+    # The same agent whose model asks for two get_weather calls in one answer (Paris, Tokyo): LangGraph's tool node
+    # runs them side by side, each a tools node and a tool span of its own.
+    "langchain_parallel_tools": Client(),
     # The same agent on Bedrock (langchain-aws ChatBedrockConverse): usage_metadata counts cache reads and writes in input.
     "langchain_bedrock": Client(),
     # The same agent on Anthropic (langchain-anthropic ChatAnthropic, streamed): usage_metadata counts cache reads and
@@ -201,6 +204,8 @@ CLIENTS: dict[str, Client] = {
     # ADK for TypeScript (@google/adk) on Gemini: each call a `call_llm` span.
     "google_adk_js": Client(),
     "pydantic_ai": Client(),
+    # The same agent with two tools, its model asking for both in one answer: pydantic-ai runs them concurrently.
+    "pydantic_ai_parallel_tools": Client(),
     # pydantic-ai with AnthropicModel: the anthropic SDK (2.x) also traces each call itself.
     "pydantic_ai_anthropic": Client(),
     # pydantic-ai's own spans with OpenInference's span processor adding its attributes to each of them.
@@ -639,6 +644,13 @@ def ok_calls(run: dict, reported: bool = True) -> list[dict]:
             and not (reported and c.get("usage_not_reported"))]
 
 
+def asked_tool_calls(run: dict) -> list[dict]:
+    """Every tool call the fake server asked for in the run (``id``, ``name``, ``arguments``): a
+    parallel answer's each (its log's ``tool_calls``), else the one its log names."""
+    return [t for c in ok_calls(run, reported=False) if c.get("tool_call_id")
+            for t in c.get("tool_calls") or [{"id": c["tool_call_id"], "name": c["tool_name"], "arguments": None}]]
+
+
 def usageless_calls(run: dict) -> list[dict]:
     """Model calls the fake server answered without usage on the wire (a stream without
     include_usage): their cost is unknown ($?, "no tokens reported"), or estimated from
@@ -767,6 +779,7 @@ FRAMEWORKS = {"crewai": "crewai", "crewai_openllmetry": "crewai", "crewai_anthro
               "langchain_azure_openinference_stream": "langchain", "langchain_openllmetry_stream": "langchain",
               "google_adk": "google-adk", "google_adk_anthropic": "google-adk",
               "google_adk_gemini": "google-adk", "google_adk_openinference": "google-adk", "google_adk_js": "google-adk", "pydantic_ai": "pydantic-ai",
+              "pydantic_ai_parallel_tools": "pydantic-ai", "langchain_parallel_tools": "langchain",
               "pydantic_ai_anthropic": "pydantic-ai", "pydantic_ai_openinference": "pydantic-ai",
               "pydantic_ai_bedrock": "pydantic-ai", "pydantic_ai_gemini": "pydantic-ai", "pydantic_ai_gemini_search": "pydantic-ai", "gemini-cli": "gemini-cli", "opencode": "opencode", "qwen-code": "qwen-code",
               # Kilo Code names itself OpenCode (service and scope `opencode`, its own version 7.x).
@@ -1074,7 +1087,7 @@ def test_model_and_tree(name: str, replays: Any) -> None:
                     assert parent.kind is not SpanKind.LLM_CALL, f"{span.name} under {parent.name}"
         tools = [s for t in traces for s in t.spans.values() if s.kind is SpanKind.TOOL_EXECUTION]
         # A tool the server asked for runs whether or not the client reported that call's usage.
-        asked = [c for c in ok_calls(run, reported=False) if c.get("tool_call_id")]
+        asked = asked_tool_calls(run)
         if client.tools:
             assert len(tools) == len(asked) + len(client.unasked_tools), (
                 f"{[t.name for t in tools]} for {len(asked)} tool calls + {client.unasked_tools}")
@@ -1228,21 +1241,22 @@ def test_previews_where_the_client_sent_text(name: str, replays: Any) -> None:
 #: How a framework's raw result object starts (LangChain's ``LLMResult``: OpenInference's ``output.value``,
 #: LangSmith's run output).
 RAW_RESULT_HEADS = ('{"generations"',)
-#: How a tool message LangChain.js answered with starts, serialized and wrapped (OpenInference's ``output.value``).
-RAW_TOOL_OUTPUT_HEADS = ('{"output":{"lc":1,',)
+#: How a tool message LangChain answered with starts, serialized (OpenInference's ``output.value``): LangChain.js'
+#: wrapped, Python's as ``message_to_dict`` makes it.
+RAW_TOOL_OUTPUT_HEADS = ('{"output":{"lc":1,', '{"type": "tool", "data": {')
 
 
 @pytest.mark.parametrize("name", NAMES)
 def test_no_preview_is_a_raw_result_object(name: str, replays: Any) -> None:
     """A preview is text or rendered messages, never the raw object the framework kept: a refused
     call's empty answer (LangChain under OpenInference or LangSmith) shows nothing rather than its JSON,
-    a tool's output the text of its tool message."""
+    a tool's output the text of its tool message (LangChain's, for Python and JavaScript)."""
     rp = replays(name)
     for run in reported_runs(rp.manifest):
         for span in llm_spans(rp.store, run_session(rp, run)):
             for text in (span.llm.prompt_preview, span.llm.response_preview):
                 assert not (text or "").startswith(RAW_RESULT_HEADS), f"{span.name}: {text[:80]!r}"
-        # A tool's output: the text of the tool message LangChain.js answered with, not the message's JSON.
+        # A tool's output: the text of the tool message LangChain answered with, not the message's JSON.
         for span in (s for t in rp.store.traces_of(run_session(rp, run)) for s in t.spans.values()
                      if s.kind is SpanKind.TOOL_EXECUTION and s.tool is not None):
             assert not (span.tool.output_preview or "").startswith(RAW_TOOL_OUTPUT_HEADS), f"{span.name}: {span.tool.output_preview[:80]!r}"
@@ -1292,6 +1306,73 @@ def test_each_tool_call_is_charged_to_the_model_call_that_asked_for_it(name: str
                 assert row.decided_tokens > 0, f"{t.tool.name}: no model call decided it"  # type: ignore[union-attr]
                 if t.end_ns is not None and any(c.start_ns >= t.end_ns for c in calls):
                     assert row.consumed_tokens > 0, f"{t.tool.name}: no model call consumed it"  # type: ignore[union-attr]
+
+
+#: Recordings whose model asked for several tool calls in one answer (the fake LLM's ``parallel_calls``).
+PARALLEL = [n for n in NAMES if any(c.get("tool_calls") for r in json.loads(
+    (FIXTURES / n / "manifest.json").read_text())["runs"] for c in r["fake_calls"])]
+
+
+def _named_arguments(preview: str | None, arguments: str) -> bool:
+    """Whether a tool span's input preview is the call's arguments: the same JSON, or (OpenInference's
+    LangChain instrumentation sends a tool of one argument so) that argument's value alone."""
+    want = json.loads(arguments)
+    try:
+        return json.loads(preview or "") == want
+    except ValueError:
+        return len(want) == 1 and preview == str(next(iter(want.values())))
+
+
+@pytest.mark.parametrize("name", PARALLEL)
+def test_tool_calls_asked_for_at_once_are_each_shown_and_share_the_call(name: str, replays: Any) -> None:
+    """A model answer asking for two tool calls at once (two get_weather calls, or two tools): two
+    tool calls shown, never folded into one, each with its own arguments and result; the model
+    call that asked for them counted once with the fake server's tokens and cost, its tokens and
+    cost split equally between them in the tool costs (and the next call's, that read both
+    results); run side by side by the client, their times overlap."""
+    rp = replays(name)
+    run = next(r for r in reported_runs(rp.manifest) if any(c.get("tool_calls") for c in r["fake_calls"]))
+    sid = run_session(rp, run)
+    asked = asked_tool_calls(run)
+    assert len(asked) >= 2
+    tools = [s for t in rp.store.traces_of(sid) for s in t.spans.values()
+             if s.kind is SpanKind.TOOL_EXECUTION and s.tool is not None and not s.attributes.get(INTERNAL_ATTR)]
+    assert len(tools) == len(asked), [(s.name, s.tool.input_preview) for s in tools]  # type: ignore[union-attr]
+    left = list(tools)
+    for call in asked:  # each call's own span: by its id where the client sent it, else by its arguments
+        span = next(s for s in left if s.tool.call_id == call["id"] or (  # type: ignore[union-attr]
+            not s.tool.call_id and s.tool.name == call["name"]  # type: ignore[union-attr]
+            and _named_arguments(s.tool.input_preview, call["arguments"])))  # type: ignore[union-attr]
+        left.remove(span)
+        assert span.tool is not None and span.tool.name == call["name"]
+        assert _named_arguments(span.tool.input_preview, call["arguments"]), span.tool.input_preview
+        # Its own result: the tool's text for its own argument, not the other call's.
+        assert span.tool.output_preview and all(
+            str(v) in span.tool.output_preview for v in json.loads(call["arguments"]).values()), span.tool.output_preview
+    assert len({s.tool.output_preview for s in tools}) == len(tools)  # type: ignore[union-attr]
+    # The calls ran side by side: each started before the other ended.
+    assert max(s.start_ns for s in tools) < min(s.end_ns or 0 for s in tools)
+    # The model call that asked for them: counted once, the fake server's tokens, genai-prices' cost.
+    deciding = next(c for c in ok_calls(run) if c.get("tool_calls"))
+    (decider,) = [s for s in llm_spans(rp.store, sid) if counted(s) and usage_of(s) == expected_usage(deciding, CLIENTS[name])]
+    assert decider.cost is not None and decider.cost.total == pytest.approx(_expected_price(decider, ok_calls(run)))
+    (consumer,) = [s for s in llm_spans(rp.store, sid) if counted(s) and s.start_ns >= max(t.end_ns or 0 for t in tools)]
+    rows = {r.name: r for r in rp.store.tool_costs(sid)}
+    by_name = Counter(c["name"] for c in asked)
+    assert {n: r.calls for n, r in rows.items()} == dict(by_name)
+    share = 1 / len(asked)
+    for n, r in rows.items():
+        k = by_name[n]
+        assert (r.decided_calls, r.consumed_calls) == (k, k)
+        assert r.decided_tokens == pytest.approx(k * share * (decider.usage.input + decider.usage.output))  # type: ignore[union-attr]
+        assert r.decided_cost == pytest.approx(k * share * decider.cost.total)
+        assert r.consumed_tokens == pytest.approx(k * share * (consumer.usage.input + consumer.usage.output))  # type: ignore[union-attr]
+        assert r.consumed_cost == pytest.approx(k * share * consumer.cost.total)  # type: ignore[union-attr, operator]
+    # The CLI's `costs --group-by tool` reads the same shares from the file: together no more than the calls cost.
+    grouped = {r["tool"]: r for r in cli_json(rp.db, "costs", "--session", sid, "--group-by", "tool")["rows"]}
+    assert {n: (r["calls"], r["decided_calls"]) for n, r in grouped.items()} == {n: (k, k) for n, k in by_name.items()}
+    assert sum(r["decided_cost_usd"] for r in grouped.values()) == pytest.approx(decider.cost.total)
+    assert sum(r["decided_tokens"] for r in grouped.values()) == decider.usage.input + decider.usage.output  # type: ignore[union-attr]
 
 
 def _genai_price(model: str, usage: dict[str, int], start_ns: int, provider: str | None = None,
