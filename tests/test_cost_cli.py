@@ -12,7 +12,7 @@ import pytest
 
 from agenttrace_tui.commands.costs import main, parse_since
 from agenttrace_tui.enrich import make_enrichers
-from agenttrace_tui.format.numbers import fmt_cost
+from agenttrace_tui.format.numbers import fmt_attributed, fmt_cost
 from agenttrace_tui.ingest.pipeline import Pipeline
 from agenttrace_tui.model import (
     Cost,
@@ -20,6 +20,7 @@ from agenttrace_tui.model import (
     Session,
     Span,
     SpanKind,
+    Status,
     TokenUsage,
     ToolInfo,
 )
@@ -158,6 +159,41 @@ async def test_a_tool_no_model_call_consumed_reads_a_dash_not_zero(tmp_path: Pat
     (got,) = json.loads(out)["rows"]
     assert got["consumed_cost_usd"] is None and (got["decided_calls"], got["consumed_calls"]) == (1, 0)
     assert decided_tool.decided_cost > 0 and got["decided_cost_usd"] == pytest.approx(decided_tool.decided_cost)
+
+
+async def test_a_tools_share_of_an_unpriced_or_running_model_call_is_not_a_zero(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A tool decided by a model call with no price, its result read by a call still running with
+    nothing counted: its shares are not known, and read `$?` and `$…` (null in the JSON, the calls
+    counted), in the cost pane's figures and the CLI's, not the `$0` they read."""
+    store = Store()
+    Pipeline(store, enrichers=make_enrichers(None, store, background_tokens=False)).apply([
+        Session(id="s1", name="agent on a custom model"),
+        Span(span_id="root", trace_id="t1", session_id="s1", name="agent", kind=SpanKind.AGENT, start_ns=T0,
+             end_ns=None, status=Status.RUNNING),
+        llm("ask", "t1", "s1", T0, "my-finetune-v3", "acme", TokenUsage(input=1_000, output=100)),
+        Span(span_id="tool1", trace_id="t1", session_id="s1", parent_span_id="root", name="tool",
+             kind=SpanKind.TOOL_EXECUTION, start_ns=T0 + 2 * S, end_ns=T0 + 3 * S, tool=ToolInfo(name="get_weather")),
+        Span(span_id="read", trace_id="t1", session_id="s1", parent_span_id="root", name="chat",
+             kind=SpanKind.LLM_CALL, start_ns=T0 + 4 * S, end_ns=None, status=Status.RUNNING,
+             llm=LlmInfo(provider="openai", model="gpt-4o")),
+    ])
+    (tool,) = store.tool_costs()
+    assert (tool.decided_calls, tool.decided_unpriced, tool.consumed_calls, tool.consumed_waiting) == (1, 1, 1, 1)
+    assert fmt_attributed(tool.decided_cost, tool.decided_calls, unpriced=tool.decided_unpriced) == "$?"
+    assert fmt_attributed(tool.consumed_cost, tool.consumed_calls, waiting=tool.consumed_waiting) == "$…"
+    path = tmp_path / "agenttrace.db"
+    writer = Writer(store, path)
+    await writer.start()
+    await writer.flush()
+    await writer.close()
+    _, out, _ = run_cli(capsys, "--db", str(path), "--group-by", "tool")
+    cells = next(ln for ln in out.splitlines() if ln.startswith("get_weather")).split()
+    assert cells[2:4] == ["$?", "$…"], cells  # (its session still runs in the file: the call's cost is to come)
+    _, out, _ = run_cli(capsys, "--db", str(path), "--group-by", "tool", "--json")
+    (got,) = json.loads(out)["rows"]
+    assert got["decided_cost_usd"] is None and got["consumed_cost_usd"] is None and got["cost_usd"] is None
+    assert (got["decided_unpriced_calls"], got["decided_calls"], got["consumed_calls"]) == (1, 1, 1)
 
 
 @pytest.mark.parametrize("group", ["provider", "kind", "tool", "day"])

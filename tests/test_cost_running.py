@@ -27,7 +27,7 @@ from agenttrace_tui.enrich.cost import unended_unpriced
 from agenttrace_tui.format.cost import NEVER_ENDED
 from agenttrace_tui.format.numbers import fmt_cost
 from agenttrace_tui.ingest.pipeline import Pipeline
-from agenttrace_tui.model import AgentInfo, LlmInfo, Session, Span, SpanEnd, SpanKind, Status, TokenUsage
+from agenttrace_tui.model import AgentInfo, LlmInfo, Session, Span, SpanEnd, SpanKind, Status, TokenUsage, ToolInfo
 from agenttrace_tui.store.memory import Store
 from agenttrace_tui.ui.app import make_app
 from agenttrace_tui.ui.budget_alerts import BudgetWatch
@@ -351,3 +351,32 @@ def test_costs_by_model_says_which_rows_have_cost_to_come(db: Path, capsys: pyte
         1, None, 0)
     days = json.loads(cli_out(capsys, "--db", str(db), "costs", "--session", "live", "--group-by", "day", "--json"))
     assert sum(r["calls_running"] for r in days["rows"]) == 2
+
+
+async def test_a_tools_share_of_a_call_to_come_reads_so_and_of_one_that_never_ends_unknown() -> None:
+    """The model call that read a tool's result still runs: its share is to come (``$…``); in a
+    session whose agent exited inside that call, never to come (``$?``). Both read ``$0`` before."""
+    store, pipe = running_store()
+    tool = ToolInfo(name="get_weather")
+    pipe.apply([
+        Span(span_id="tool-live", trace_id="t-both", session_id="live", parent_span_id="root-t-both", name="get_weather",
+             kind=SpanKind.TOOL_EXECUTION, start_ns=T0 + 2 * S, end_ns=T0 + 2 * S + S // 2, tool=tool),
+        Span(span_id="tool-gone", trace_id="t-gone", session_id="gone", parent_span_id="root-t-gone", name="get_weather",
+             kind=SpanKind.TOOL_EXECUTION, start_ns=T0, end_ns=T0 + S // 2, tool=tool),
+    ])
+    app = make_app(store=store, now_ns=lambda: NOW)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await _until(pilot, lambda: "live" in app.sessions.keys, "sessions listed")
+        if app.screen.has_class("-hide-cost") or not app.cost.display:
+            await pilot.press("c")
+        for sid, decided, consumed in (("live", fmt_cost(price(1000, 200)), "$…"), ("gone", "—", "$?")):
+            app.sessions.select_key(sid)
+
+            def row(sid: str = sid) -> list[str]:
+                panel = app.cost.plain()
+                if f"session {sid}" not in panel and f"session {store.sessions[sid].session.label}" not in panel:
+                    return []
+                return next((ln.split() for ln in panel.splitlines() if ln.startswith(" get_weather")), [])
+
+            await _until(pilot, lambda: bool(row()), f"the tools row of {sid}")
+            assert row()[1:4] == ["1", decided, consumed], row()

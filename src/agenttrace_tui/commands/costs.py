@@ -66,15 +66,18 @@ class Row:
     """One line of the report."""
 
     __slots__ = ("key", "spans", "input", "output", "cache_read", "cache_write", "cost", "unknown", "estimated", "decided",
-                 "consumed", "decided_calls", "consumed_calls", "running")
+                 "consumed", "decided_calls", "consumed_calls", "running", "decided_unpriced", "consumed_unpriced",
+                 "decided_waiting", "consumed_waiting")
 
     def __init__(self, key: str) -> None:
         self.key = key
         self.spans = self.input = self.output = self.cache_read = self.cache_write = 0
         self.cost = self.decided = self.consumed = 0.0
         self.unknown = self.estimated = 0
-        #: (tools) its calls a model call decided, and that one consumed
+        #: (tools) its calls a model call decided, and that one consumed; of those, the calls whose
+        #: model call had no price, and that one still running with nothing counted
         self.decided_calls = self.consumed_calls = 0
+        self.decided_unpriced = self.consumed_unpriced = self.decided_waiting = self.consumed_waiting = 0
         #: model calls still running with nothing counted (their cost is to come)
         self.running = 0
 
@@ -97,12 +100,23 @@ class Row:
             d = {
                 "tool": self.key,
                 "calls": self.spans,
-                # null when no call of it had a deciding (consuming) model call: no share, not $0
-                "decided_cost_usd": round(self.decided, 10) if self.decided_calls else None,
-                "consumed_cost_usd": round(self.consumed, 10) if self.consumed_calls else None,
+                # null when no call of it had a deciding (consuming) model call (no share, not $0), or
+                # when a share is not known (a model call with no price, or still running): the
+                # known part apart, as every cost of the JSON
+                "decided_cost_usd": round(self.decided, 10) if self.decided_calls and not (
+                    self.decided_unpriced or self.decided_waiting) else None,
+                "consumed_cost_usd": round(self.consumed, 10) if self.consumed_calls and not (
+                    self.consumed_unpriced or self.consumed_waiting) else None,
+                "decided_cost_priced_usd": round(self.decided, 10),
+                "consumed_cost_priced_usd": round(self.consumed, 10),
                 "decided_calls": self.decided_calls,
                 "consumed_calls": self.consumed_calls,
-                "cost_usd": round(self.cost, 10),
+                "decided_unpriced_calls": self.decided_unpriced,
+                "consumed_unpriced_calls": self.consumed_unpriced,
+                "decided_running_calls": self.decided_waiting,
+                "consumed_running_calls": self.consumed_waiting,
+                "cost_usd": None if (self.decided_unpriced or self.consumed_unpriced or self.decided_waiting
+                                     or self.consumed_waiting) else round(self.cost, 10),
                 "decided_tokens": self.input,
                 "consumed_tokens": self.output,
                 "estimated": self.estimated > 0,
@@ -169,6 +183,14 @@ class Report:
                 r.consumed += tc.consumed_cost
                 r.decided_calls += tc.decided_calls
                 r.consumed_calls += tc.consumed_calls
+                r.decided_unpriced += tc.decided_unpriced
+                r.consumed_unpriced += tc.consumed_unpriced
+                if live:
+                    r.decided_waiting += tc.decided_waiting
+                    r.consumed_waiting += tc.consumed_waiting
+                else:  # its session stopped with the call open: what it cost never came ($?), as above
+                    r.decided_unpriced += tc.decided_waiting
+                    r.consumed_unpriced += tc.consumed_waiting
                 r.cost += tc.cost
                 r.input += round(tc.decided_tokens)
                 r.output += round(tc.consumed_tokens)
@@ -306,9 +328,6 @@ def render(report: Report, console: Any, wide: bool = False) -> None:
     total_cost = t.cost or 0.0
     digits = column_digits([t.cost, *(r.cost for r in rows), *(r.decided for r in rows), *(r.consumed for r in rows)])
 
-    def usd(amount: float, estimated: bool = False, unknown: int = 0) -> str:
-        return fmt_cost(amount, estimated, unknown, digits)
-
     def share_bar(cost: float) -> tuple[str, str]:
         width = 10
         filled = round(width * cost / total_cost) if total_cost > 0 else 0
@@ -325,16 +344,22 @@ def render(report: Report, console: Any, wide: bool = False) -> None:
         for r in rows:
             est = r.estimated > 0
             table.add_row(
-                r.key, fmt_count(r.spans), fmt_attributed(r.decided, r.decided_calls, est, digits),
-                fmt_attributed(r.consumed, r.consumed_calls, est, digits),
-                fmt_count(r.input + r.output, est), usd(r.cost, est), share_bar(r.cost),
+                r.key, fmt_count(r.spans),
+                fmt_attributed(r.decided, r.decided_calls, est, digits, None, r.decided_unpriced, r.decided_waiting),
+                fmt_attributed(r.consumed, r.consumed_calls, est, digits, None, r.consumed_unpriced, r.consumed_waiting),
+                fmt_count(r.input + r.output, est),
+                fmt_cost(r.cost, est, r.decided_unpriced + r.consumed_unpriced, digits,
+                         running=r.decided_waiting + r.consumed_waiting), share_bar(r.cost),
             )
         table.set_footer(
             "total", fmt_count(sum(r.spans for r in rows)),
-            fmt_attributed(sum(r.decided for r in rows), sum(r.decided_calls for r in rows), est_any, digits),
-            fmt_attributed(sum(r.consumed for r in rows), sum(r.consumed_calls for r in rows), est_any, digits),
+            fmt_attributed(sum(r.decided for r in rows), sum(r.decided_calls for r in rows), est_any, digits, None,
+                           sum(r.decided_unpriced for r in rows), sum(r.decided_waiting for r in rows)),
+            fmt_attributed(sum(r.consumed for r in rows), sum(r.consumed_calls for r in rows), est_any, digits, None,
+                           sum(r.consumed_unpriced for r in rows), sum(r.consumed_waiting for r in rows)),
             fmt_count(sum(r.input + r.output for r in rows), est_any),
-            usd(sum(r.cost for r in rows), est_any), "",
+            fmt_cost(sum(r.cost for r in rows), est_any, sum(r.decided_unpriced + r.consumed_unpriced for r in rows),
+                     digits, running=sum(r.decided_waiting + r.consumed_waiting for r in rows)), "",
         )
     else:
         est = t.estimated > 0

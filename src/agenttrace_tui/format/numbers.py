@@ -204,11 +204,15 @@ def fmt_row_cost(usd: float | None, estimated: bool = False, unpriced: int = 0, 
 
 
 def fmt_attributed(usd: float, calls: int, estimated: bool = False, digits: int | None = None,
-                   width: int | None = None) -> str:
+                   width: int | None = None, unpriced: int = 0, waiting: int = 0) -> str:
     """A tool's share of the model calls that decided (or consumed) its calls: ``fmt_cost``,
     or ``—`` when none of its calls had such a model call (the model call wrapping VoltAgent's
-    whole loop consumes no tool call it ran), where ``$0`` would read as a share that cost nothing."""
-    return fmt_cost(usd, estimated, digits=digits, width=width) if calls else NOTHING_COUNTED
+    whole loop consumes no tool call it ran), where ``$0`` would read as a share that cost nothing.
+    ``unpriced``/``waiting``: its calls whose share came from a model call with no price (``$?``)
+    or from one still running with nothing counted (``$…``), as any sum of such calls reads."""
+    if not calls:
+        return NOTHING_COUNTED
+    return fmt_cost(usd, estimated, unpriced, digits=digits, width=width, running=waiting)
 
 
 def fmt_cost_delta(usd: float | None, digits: int | None = None, to_come: bool = False) -> str:

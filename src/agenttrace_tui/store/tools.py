@@ -22,7 +22,7 @@ import bisect
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any, overload
 
-from ..model import INTERNAL_ATTR, Span, SpanKind, Status
+from ..model import INTERNAL_ATTR, Span, SpanKind, Status, span_flags
 
 if TYPE_CHECKING:
     from .entries import TraceEntry
@@ -42,6 +42,10 @@ class ToolCost:
         "consumed_tokens",
         "decided_calls",
         "consumed_calls",
+        "decided_unpriced",
+        "consumed_unpriced",
+        "decided_waiting",
+        "consumed_waiting",
         "estimated",
     )
 
@@ -57,6 +61,10 @@ class ToolCost:
         #: Its calls that a model call decided, and that one consumed (none: no share, not $0).
         self.decided_calls = 0
         self.consumed_calls = 0
+        #: Of those, the calls whose share came from a model call with no price (its cost is not
+        #: known: ``$?``), and from one still running with nothing counted yet (``$…``).
+        self.decided_unpriced = self.consumed_unpriced = 0
+        self.decided_waiting = self.consumed_waiting = 0
         #: Tool calls whose attributed LLM tokens were (partly) estimated.
         self.estimated = 0
 
@@ -80,6 +88,10 @@ class ToolCost:
         self.consumed_tokens += other.consumed_tokens
         self.decided_calls += other.decided_calls
         self.consumed_calls += other.consumed_calls
+        self.decided_unpriced += other.decided_unpriced
+        self.consumed_unpriced += other.consumed_unpriced
+        self.decided_waiting += other.decided_waiting
+        self.consumed_waiting += other.consumed_waiting
         self.estimated += other.estimated
 
 
@@ -98,12 +110,15 @@ def _is_tool(s: Span) -> bool:
     return s.kind is _TOOL or (s.tool is not None and s.kind is not _LLM)
 
 
-def _spend(s: Span) -> tuple[float, int, bool]:
+def _spend(s: Span) -> tuple[float, int, bool, bool, bool]:
+    """(cost, tokens, estimated, unpriced, waiting) of a model call: unpriced as every rollup
+    counts it (``span_flags``), waiting when it runs with nothing counted yet."""
     u = s.usage
     tokens = u.input + u.output if u is not None and u.scope == "span" else 0
     c = s.cost
     cost = c.total if c is not None and c.total is not None and (u is None or u.scope == "span") else 0.0
-    return cost, tokens, bool(u is not None and u.estimated)
+    waiting = s.end_ns is None and not tokens and not cost
+    return cost, tokens, bool(u is not None and u.estimated), bool(span_flags(s)[0]), waiting
 
 
 #: A trace's calls that take part in ``across_traces``: its tool calls when it holds no model
@@ -276,7 +291,7 @@ def _charged(tools: list[Span], decided: Mapping[Any, tuple[Span, list[Span]]],
     marked: set[str] = set()
     for table, is_decided in ((decided, True), (consumed, False)):
         for llm, ts in table.values():
-            cost, tokens, estimated = _spend(llm)
+            cost, tokens, estimated, unpriced, waiting = _spend(llm)
             share_c, share_t = cost / len(ts), tokens / len(ts)
             for t in ts:
                 r = row(t)
@@ -284,10 +299,14 @@ def _charged(tools: list[Span], decided: Mapping[Any, tuple[Span, list[Span]]],
                     r.decided_cost += share_c
                     r.decided_tokens += share_t
                     r.decided_calls += 1
+                    r.decided_unpriced += unpriced
+                    r.decided_waiting += waiting
                 else:
                     r.consumed_cost += share_c
                     r.consumed_tokens += share_t
                     r.consumed_calls += 1
+                    r.consumed_unpriced += unpriced
+                    r.consumed_waiting += waiting
                 if estimated and t.span_id not in marked:
                     marked.add(t.span_id)
                     r.estimated += 1

@@ -87,6 +87,11 @@ def _fit(label: str, width: int) -> str:
 Waiting = dict[tuple[str, str], int]
 
 
+#: A breakdown row's widest label and bar.
+_LABEL_MAX = 18
+_BAR_MAX = 40
+
+
 def _breakdown(app, totals: Totals, dimension: str, width: int, colour: str, open_calls: tuple[Waiting, Waiting],
                limit: int = 6) -> list[Text]:
     """Rows of one dimension, costliest first; ``open_calls`` (``_open_calls``) mark a row
@@ -100,7 +105,7 @@ def _breakdown(app, totals: Totals, dimension: str, width: int, colour: str, ope
     by_cost = any(b.cost for _, b in rows) or not any(b.tokens for _, b in rows)
     values = [b.cost if by_cost else b.tokens for _, b in rows]
     top = max(values) or 1
-    label_w = max(6, min(18, max(len(k) for k, _ in rows[:limit])))
+    label_w = max(6, min(_LABEL_MAX, max(len(k) for k, _ in rows[:limit])))
     shown_rows = list(zip(rows, values, strict=True))[:limit]
     digits = fmt.column_digits(b.cost for (_, b), _ in shown_rows)
     # An unpriced model shows $?, never $0 beside priced ones; one whose calls have counted
@@ -115,7 +120,10 @@ def _breakdown(app, totals: Totals, dimension: str, width: int, colour: str, ope
         for (key, b), _ in shown_rows
     ]
     val_w = max(9, *(len(t) for t in texts))  # the figure whole; the bar gives way
-    bar_w = max(4, min(40, width - label_w - val_w - 4))
+    # Every section's rows end in the same column whatever its labels' width (by model's and by
+    # provider's figures one under the other): the bar takes what a shorter label leaves.
+    row_w = min(width - 1, _LABEL_MAX + _BAR_MAX + val_w + 3)
+    bar_w = max(4, row_w - label_w - val_w - 3)
     out = []
     for ((key, _bucket), value), shown in zip(shown_rows, texts, strict=True):
         line = Text(no_wrap=True, overflow="ellipsis")
@@ -163,11 +171,13 @@ def _by_kind(app, totals: Totals, width: int, open_calls: tuple[Waiting, Waiting
 
 
 def _tools(app, store: Store, session_id: str | None, width: int, tool_budget: int | None = None,
-           pending: set[str | None] | None = None) -> list[Text]:
+           pending: set[str | None] | None = None, live: bool = True) -> list[Text]:
     """Which tool calls burn tokens: LLM spend that decided and consumed each tool's calls.
 
     With ``tool_budget`` (spans) the rollup may not be whole yet: the section
     says so and ``pending`` gets the section's session id (None: all sessions).
+    ``live``: its model calls still open may end (their share is to come, ``$…``); else
+    they never will (not known, ``$?``), as the section's sum reads them.
     """
     muted = style(app, "text-muted")
     label_w = max(6, min(18, width - 32))
@@ -194,9 +204,13 @@ def _tools(app, store: Store, session_id: str | None, width: int, tool_budget: i
         line = Text(no_wrap=True, overflow="ellipsis")
         line.append(" " + _fit(r.name, label_w))
         line.append(f" {r.calls:>5} ")
-        if r.cost:
-            line.append(f" {fmt.attributed(r.decided_cost, r.decided_calls, est, decided_d, 7):>7}"
-                        f" {fmt.attributed(r.consumed_cost, r.consumed_calls, est, consumed_d, 8):>8}")
+        if r.cost or r.decided_unpriced or r.consumed_unpriced or r.decided_waiting or r.consumed_waiting:
+            come_d, come_c = (r.decided_waiting, r.consumed_waiting) if live else (0, 0)
+            decided = fmt.attributed(r.decided_cost, r.decided_calls, est, decided_d, 7,
+                                     r.decided_unpriced + r.decided_waiting - come_d, come_d)
+            consumed = fmt.attributed(r.consumed_cost, r.consumed_calls, est, consumed_d, 8,
+                                      r.consumed_unpriced + r.consumed_waiting - come_c, come_c)
+            line.append(f" {decided:>7} {consumed:>8}")
         else:
             # No priced LLM around it: show the tokens it drew instead.
             decided = fmt.tokens(r.decided_tokens, estimated=est) if r.decided_calls else fmt.NOTHING_COUNTED
@@ -348,7 +362,8 @@ def render_cost(app, store: Store, session: SessionEntry | None, now_ns: int, wi
         if providers:
             parts.append(Text(" by provider", style=muted))
             parts.extend(providers)
-        parts.extend(_tools(app, store, sid, width, tool_budget, pending))
+        parts.extend(_tools(app, store, sid, width, tool_budget, pending,
+                            live=_running_calls(app, store, entry, now_ns) > 0))
         parts.extend(_by_kind(app, totals, width, open_calls))
         parts.append(Text(""))
     return Text("\n").join(parts)
