@@ -336,6 +336,48 @@ async def test_langfuse_export_path_needs_the_token_when_one_is_set() -> None:
         await server.close()
 
 
+BRAINTRUST_PATH = "/otel/v1/traces"
+#: What Braintrust's ``BraintrustSpanProcessor`` (braintrust 0.48) sends: protobuf, its key as a Bearer token,
+#: the project it names in ``x-bt-parent``.
+BRAINTRUST_HEADERS = {**PB, "Authorization": "Bearer sk-bt", "x-bt-parent": "project_name:weather-agent"}
+
+
+async def test_braintrust_export_path_is_served_as_v1_traces(tmp_path) -> None:
+    """An agent traced with Braintrust's span processor reports with only ``BRAINTRUST_API_URL`` changed: a
+    monitor takes ``/otel/v1/traces`` as ``/v1/traces``; the rest of Braintrust's API is not served."""
+    from agenttrace_tui.config import Config
+    from agenttrace_tui.runtime.monitor import Monitor
+
+    monitor = Monitor(Config(db=str(tmp_path / "m.db"), otlp_port=0, otlp_grpc_port=None, udp_port=None,
+                             tcp_port=None, socket=""))
+    await monitor.start()
+    try:
+        body = pb_request(2, trace_id=b"\x0e" * 16, name="braintrust")
+        status, headers, answer = await apost(monitor.otlp.address[1], BRAINTRUST_PATH, body, BRAINTRUST_HEADERS)
+        assert status == 200 and headers["content-type"] == "application/x-protobuf"
+        assert not trace_service_pb2.ExportTraceServiceResponse.FromString(answer).HasField("partial_success")
+        assert monitor.store.span_count == 2
+        status, _h, _b = await apost(monitor.otlp.address[1], "/otel/v1/logs", body, BRAINTRUST_HEADERS)
+        assert status == 404 and monitor.pipeline.stats.rejected["not_found"] == 1
+    finally:
+        await monitor.stop()
+
+
+async def test_braintrust_key_is_the_token_when_one_is_set() -> None:
+    """A token guards the path as it guards ``/v1/traces``: Braintrust sends its key as a Bearer token, so
+    ``BRAINTRUST_API_KEY`` set to the monitor's token is let in, any other key refused."""
+    store, pipeline, server = await receiver(token="s3cret")
+    try:
+        body = pb_request(1)
+        status, _h, _b = await apost(server.address[1], BRAINTRUST_PATH, body, BRAINTRUST_HEADERS)
+        assert status == 401 and store.span_count == 0 and pipeline.stats.rejected["unauthorized"] == 1
+        status, _h, _b = await apost(server.address[1], BRAINTRUST_PATH, body,
+                                     {**BRAINTRUST_HEADERS, "Authorization": "Bearer s3cret"})
+        assert status == 200 and store.span_count == 1
+    finally:
+        await server.close()
+
+
 @pytest.mark.parametrize("module", ["agenttrace_tui.ingest.otlp_http", "agenttrace_tui.runtime.forward"])
 def test_otlp_modules_do_not_import_the_ui_stack(module: str) -> None:
     import subprocess

@@ -1,6 +1,7 @@
 """OTLP/HTTP receiver: POST /v1/traces, /v1/logs, /v1/metrics on the monitor's loop.
 
-``/api/public/otel/v1/traces``, where Langfuse's SDKs export their spans, is taken as
+``/api/public/otel/v1/traces``, where Langfuse's SDKs export their spans, and
+``/otel/v1/traces``, where Braintrust's span processor exports them, are taken as
 ``/v1/traces``.
 
 HTTP/1.1 on asyncio streams, parsed by h11 (keep-alive, Content-Length or
@@ -94,9 +95,11 @@ THREAD_INFLATE_BYTES = 256 * 1024
 #: Request path -> signal. Langfuse's SDKs export their spans (OTLP/HTTP, Basic auth from their keys)
 #: to ``{LANGFUSE_BASE_URL}/api/public/otel/v1/traces``: served as ``/v1/traces`` is, so an agent
 #: traced with Langfuse reports here with only its base URL changed (its Basic auth is not checked:
-#: the receiver takes what reaches it, and listens on loopback unless a token guards it).
+#: the receiver takes what reaches it, and listens on loopback unless a token guards it). Braintrust's
+#: ``BraintrustSpanProcessor`` exports to ``{BRAINTRUST_API_URL}/otel/v1/traces`` with
+#: ``Authorization: Bearer <BRAINTRUST_API_KEY>``: served likewise, the key checked as the token when one is set.
 PATHS = {"/v1/traces": "traces", "/v1/logs": "logs", "/v1/metrics": "metrics",
-         "/api/public/otel/v1/traces": "traces"}
+         "/api/public/otel/v1/traces": "traces", "/otel/v1/traces": "traces"}
 HEALTH_PATH = "/health"
 HEALTH_BODY = b'{"status":"ok","service":"agenttrace-tui"}'
 _PROTOBUF_TYPES = ("application/x-protobuf", "application/protobuf")
