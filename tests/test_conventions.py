@@ -751,6 +751,52 @@ def test_mlflow_span_inputs_and_outputs_are_previews() -> None:
     assert (tool.tool.input_preview, tool.tool.output_preview) == ('{"city": "Paris"}', "Sunny, 22 C in Paris")
 
 
+@pytest.mark.parametrize(("value", "kind"), list(cv.BRAINTRUST_KINDS.items()))
+def test_braintrust_span_type_row(value, kind) -> None:
+    assert span({cv.BRAINTRUST_KIND_KEY: jsonlib.dumps({"type": value})}, name="handler").kind is kind
+
+
+def test_braintrust_span_attributes_without_a_known_type_are_left_to_the_name() -> None:
+    """Another type (``log``, ``facet`` ...), no type, a value that is no JSON object or one too long to read."""
+    for value in ('{"type": "log"}', '{"name": "x"}', "tool", '{"type": 3}', "{not json",
+                  '{"type": "tool", "pad": "' + "x" * cv.BRAINTRUST_SPAN_ATTRIBUTES_CHARS + '"}'):
+        assert span({cv.BRAINTRUST_KIND_KEY: value}, name="weather_agent").kind is SpanKind.AGENT
+        assert span({cv.BRAINTRUST_KIND_KEY: value}, name="format_answer").kind is SpanKind.CUSTOM
+
+
+def test_braintrust_typed_tool_is_named_after_its_span_with_its_input_and_output() -> None:
+    """Braintrust's guide has a user's own tool span typed ``{"type": "tool"}`` and its arguments and result set
+    as JSON (a string result quoted) in ``braintrust.input_json`` / ``braintrust.output_json``; its span
+    processor adds ``braintrust.context_json`` (where the span came from) to every span, which says nothing."""
+    attrs = {cv.BRAINTRUST_KIND_KEY: '{"type": "tool"}', "braintrust.input_json": '{"city": "Paris"}',
+             "braintrust.output_json": '"Sunny, 22 C in Paris"',
+             "braintrust.context_json": '{"span_origin": {"name": "braintrust.sdk.python"}}'}
+    for _ in range(300):  # the key set's recipe compiled too
+        tool = build_span("ab" * 16, "cd" * 8, None, "get_weather", 1_000, 2_000, dict(attrs), [], (), 0, "", "s", None)
+        assert tool.kind is SpanKind.TOOL_EXECUTION and tool.tool is not None
+        assert (tool.tool.name, tool.tool.input_preview, tool.tool.output_preview) == (
+            "get_weather", '{"city": "Paris"}', "Sunny, 22 C in Paris")
+    # On the turn's own span (``task``) the question and answer stay as input/output values.
+    task = build_span("ab" * 16, "cd" * 8, None, "weather_agent", 1_000, 2_000, {
+        cv.BRAINTRUST_KIND_KEY: '{"type": "task"}', "braintrust.input_json": '"Weather in Paris?"',
+        "braintrust.output_json": '"Sunny."'}, [], (), 0, "", "s", None)
+    assert task.kind is SpanKind.TASK and task.tool is None
+    assert (task.attributes["input.value"], task.attributes["output.value"]) == ("Weather in Paris?", "Sunny.")
+
+
+def test_braintrust_metrics_beside_a_calls_usage_are_not_counted_again() -> None:
+    """``braintrust.metrics`` (Braintrust's guide: a span's metrics, tokens among them) on a model call its
+    instrumentation already gave usage to: the call's tokens are the instrumentation's alone."""
+    attrs = {cv.OPERATION_KEY: "chat", "gen_ai.request.model": "gpt-4o-mini", "gen_ai.usage.input_tokens": 1234,
+             "gen_ai.usage.output_tokens": 56,
+             "braintrust.metrics": jsonlib.dumps({"prompt_tokens": 1234, "completion_tokens": 56, "tokens": 1290}),
+             cv.BRAINTRUST_KIND_KEY: '{"type": "llm"}'}
+    s = span(attrs, name="openai.chat")
+    assert s.kind is SpanKind.LLM_CALL and s.usage is not None
+    assert (s.usage.input, s.usage.output, s.usage.total) == (1234, 56, 1290)
+    assert span({"braintrust.metrics": attrs["braintrust.metrics"]}, name="weather_agent").usage is None
+
+
 @pytest.mark.parametrize(("value", "kind"), list(cv.LAMINAR_KINDS.items()))
 def test_laminar_span_type_row(value, kind) -> None:
     assert span({cv.LAMINAR_KIND_KEY: value}, name="handler").kind is kind

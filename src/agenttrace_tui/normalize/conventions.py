@@ -56,6 +56,9 @@ from .span_kinds import (
     AGENT_NAME_KEY,
     AI_SDK_KINDS,
     AI_SDK_OPERATION_KEY,
+    BRAINTRUST_KIND_KEY,
+    BRAINTRUST_KINDS,
+    BRAINTRUST_SPAN_ATTRIBUTES_CHARS,
     CLIENT_AGENT_NAME_KEYS,
     CLIENT_INTERNAL_KEYS,
     CLIENT_INTERNAL_NAMES,
@@ -91,6 +94,7 @@ from .span_kinds import (
     TRACELOOP_TOOL_FIELDS,
     TRACELOOP_TOOL_STEP_KEY,
     _names_a_call,
+    braintrust_span_type,
     client_agent_name_key,
     client_kind,
     client_placeholder_agent_key,
@@ -110,7 +114,7 @@ __all__ = [
     # span_kinds
     "AGENT_NAME_KEY", "AI_SDK_KINDS", "AI_SDK_OPERATION_KEY", "CLIENT_AGENT_NAME_KEYS", "CLIENT_INTERNAL_KEYS", "CLIENT_INTERNAL_NAMES", "CLIENT_PLACEHOLDER_AGENTS", "CLIENT_SPAN_KINDS", "CLIENT_TOOL_SPAN_PATTERNS", "CLIENT_TOOL_CALL_KEYS", "CLIENT_TOOL_NAME_KEYS",
     "CLIENT_TOOL_SPAN_NAMES", "EXPLICIT_KIND_KEYS", "INTERNAL_BY_DEFAULT", "INTERNAL_KEY",
-    "KIND_BY_NAME", "KIND_KEY", "LAMINAR_KIND_KEY", "LAMINAR_KINDS", "LANGFUSE_KIND_KEY", "LANGFUSE_KINDS", "LANGSMITH_KIND_KEY", "LANGSMITH_KINDS", "MCP_METHOD_KEY", "MCP_METHOD_KINDS", "MLFLOW_KIND_KEY", "MLFLOW_KINDS", "OPENINFERENCE_KEY", "OPENINFERENCE_KINDS", "OPERATION_KEY", "OPERATION_KINDS",
+    "BRAINTRUST_KIND_KEY", "BRAINTRUST_KINDS", "BRAINTRUST_SPAN_ATTRIBUTES_CHARS", "braintrust_span_type", "KIND_BY_NAME", "KIND_KEY", "LAMINAR_KIND_KEY", "LAMINAR_KINDS", "LANGFUSE_KIND_KEY", "LANGFUSE_KINDS", "LANGSMITH_KIND_KEY", "LANGSMITH_KINDS", "MCP_METHOD_KEY", "MCP_METHOD_KINDS", "MLFLOW_KIND_KEY", "MLFLOW_KINDS", "OPENINFERENCE_KEY", "OPENINFERENCE_KINDS", "OPERATION_KEY", "OPERATION_KINDS",
     "RENDERED_NAME_KEY", "SEED_NAME_KINDS", "TRACELOOP_KIND_KEY", "TRACELOOP_KINDS", "TRACELOOP_TOOL_FIELDS",
     "TRACELOOP_TOOL_STEP_KEY", "_names_a_call", "client_kind",
     "client_agent_name_key", "client_placeholder_agent_key", "client_tool_name", "guess_kind", "kind_from_attributes",
@@ -274,9 +278,12 @@ def answered_model(attributes: dict[str, Any], asked: str | None) -> str | None:
 #: attribute through ``json.dumps``, so a string arrives quoted (``"\"CHAT_MODEL\""``). A quoted
 #: string is read as the string it encodes before any table reads it; objects and lists stay
 #: the JSON text they are (the tables that read them parse JSON). Laminar's SDKs JSON-encode a
-#: traced function's arguments and return value (``lmnr.span.input`` / ``lmnr.span.output``) so too.
+#: traced function's arguments and return value (``lmnr.span.input`` / ``lmnr.span.output``) so too, and
+#: Braintrust's OpenTelemetry guide has a span's input and output set as JSON (``braintrust.input_json`` /
+#: ``braintrust.output_json``).
 JSON_VALUE_KEYS: frozenset[str] = frozenset({MLFLOW_KIND_KEY, "mlflow.llm.model", "mlflow.spanInputs",
-                                             "mlflow.spanOutputs", "lmnr.span.input", "lmnr.span.output"})
+                                             "mlflow.spanOutputs", "lmnr.span.input", "lmnr.span.output",
+                                             "braintrust.input_json", "braintrust.output_json"})
 
 
 def decode_json_strings(attributes: dict[str, Any], keys: Iterable[str]) -> None:

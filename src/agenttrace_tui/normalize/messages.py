@@ -53,11 +53,14 @@ VALUE_KEYS: dict[str, str] = {"input.value": "prompt", "output.value": "response
 #: completion's ``choices``, LangChain's messages: ``LANGCHAIN_ROLES``) are rendered as messages;
 #: anything else (a traced function's ``{"args", "kwargs"}`` or arguments, its return value) is
 #: shown as sent. Used when no messages are given. Laminar's ``@observe`` spans carry the function's
-#: arguments and return value as ``lmnr.span.input`` / ``lmnr.span.output`` (JSON).
+#: arguments and return value as ``lmnr.span.input`` / ``lmnr.span.output`` (JSON); Braintrust's
+#: OpenTelemetry guide has a user's own span carry its input and output as ``braintrust.input_json`` /
+#: ``braintrust.output_json`` (JSON).
 OBSERVATION_KEYS: dict[str, str] = {"langfuse.observation.input": "prompt", "langfuse.observation.output": "response",
                                     "mlflow.spanInputs": "prompt", "mlflow.spanOutputs": "response",
                                     "gen_ai.prompt": "prompt", "gen_ai.completion": "response",
-                                    "lmnr.span.input": "prompt", "lmnr.span.output": "response"}
+                                    "lmnr.span.input": "prompt", "lmnr.span.output": "response",
+                                    "braintrust.input_json": "prompt", "braintrust.output_json": "response"}
 #: A known client's own input and output attributes -> side, read for that client only and when no
 #: messages were given (as ``OBSERVATION_KEYS``: messages rendered, anything else shown as sent): bare
 #: ``input``/``output`` keys say nothing about what they hold on another sender's span. VoltAgent's

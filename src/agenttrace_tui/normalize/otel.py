@@ -311,6 +311,9 @@ def build_span(
         named = fields.setdefault("tool", {})
         if "name" not in named and (tool_name := cv.mcp_tool_name(name, attrs)) is not None:
             named["name"] = tool_name
+    if kind is SpanKind.TOOL_EXECUTION and name and cv.braintrust_span_type(attrs.get(cv.BRAINTRUST_KIND_KEY)) == "tool":
+        # A span a user typed a tool for Braintrust is named after the tool (its guide's recipe).
+        fields.setdefault("tool", {}).setdefault("name", name)
     if kind is SpanKind.AGENT and (agent_key := cv.client_agent_name_key(client, kind, attrs)) is not None:
         fields.setdefault("agent", {})["name"] = str(attrs[agent_key])
     if kind is SpanKind.TOOL_EXECUTION:
@@ -842,14 +845,15 @@ class _FastPlan:
         if not renamed and not ((client_tool and (any(k in attrs for k in (*cv.CLIENT_TOOL_NAME_KEYS, *cv.CLIENT_TOOL_CALL_KEYS))
                                   or cv.client_tool_name(client, name) is not None))
                 or (kind is SpanKind.TOOL_EXECUTION and (any(k in attrs for _f, k in cv.TRACELOOP_TOOL_FIELDS)
-                                                         or cv.MCP_METHOD_KEY in attrs))
+                                                         or cv.MCP_METHOD_KEY in attrs or cv.BRAINTRUST_KIND_KEY in attrs))
                 or cv.client_agent_name_key(client, kind, attrs) is not None
                 or cv.client_placeholder_agent_key(client, attrs) is not None
                 or (kind is SpanKind.LLM_CALL and any(k in attrs for k in cv.HTTP_STATUS_KEYS))):
             # A known client's tool span always has a tool part (build_span); one that names
             # its tool by the client's own keys or by its span name, a tool span with
-            # OpenLLMetry's entity keys (by key, not value: one recipe serves a key set), and an
-            # MCP ``tools/call`` span (which may name its tool only in its span name), take
+            # OpenLLMetry's entity keys (by key, not value: one recipe serves a key set), an
+            # MCP ``tools/call`` span (which may name its tool only in its span name) and a span
+            # typed a tool by ``braintrust.span_attributes`` (named after its span name), take
             # the general path; so does a known client's agent span naming its agent by a key of
             # its own, a known client's span that may name its placeholder agent (by key: the
             # name's value decides, in build_span), and a model call reporting an HTTP status (an

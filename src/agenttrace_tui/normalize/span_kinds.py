@@ -9,6 +9,7 @@ conventions' kind rows (docs/conventions.md renders them); read through
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -188,6 +189,35 @@ LAMINAR_KINDS: dict[str, SpanKind] = {
     "EVALUATOR": SpanKind.VERIFICATION,
     "HUMAN_EVALUATOR": SpanKind.VERIFICATION,
 }
+#: Braintrust's span type: the ``type`` of the JSON object ``braintrust.span_attributes``, which
+#: Braintrust's OpenTelemetry guide has a user set on a span of their own to give it a Braintrust
+#: span type (its SDK's ``SpanTypeAttribute``); its span processor sets none itself. The other types
+#: (``automation``, ``facet``, ``log`` ...) are left to the steps below.
+BRAINTRUST_KIND_KEY = "braintrust.span_attributes"
+BRAINTRUST_KINDS: dict[str, SpanKind] = {
+    "llm": SpanKind.LLM_CALL,
+    "tool": SpanKind.TOOL_EXECUTION,
+    "task": SpanKind.TASK,
+    "function": SpanKind.TASK,
+    "eval": SpanKind.TASK,
+    "score": SpanKind.VERIFICATION,
+}
+#: The longest ``braintrust.span_attributes`` value read for its type (a type and a name fit many times over).
+BRAINTRUST_SPAN_ATTRIBUTES_CHARS = 4096
+
+
+def braintrust_span_type(value: Any) -> str | None:
+    """The ``type`` of a ``braintrust.span_attributes`` JSON object, lower-cased; None for anything else."""
+    if not isinstance(value, str) or not value.startswith("{") or len(value) > BRAINTRUST_SPAN_ATTRIBUTES_CHARS:
+        return None
+    try:
+        got = json.loads(value)
+    except ValueError:
+        return None
+    kind = got.get("type") if isinstance(got, dict) else None
+    return kind.strip().lower() if isinstance(kind, str) else None
+
+
 #: The LangSmith SDK's run type (``@traceable(run_type=...)``, its LangChain tracer: every span its
 #: OTel export makes has one). Read before ``gen_ai.operation.name``, which the SDK derives from it
 #: loosely: ``chain`` (a LangGraph graph or node: its ``tools`` node too) passes through as an
@@ -217,7 +247,7 @@ _MCP_TOOL_CALL_NAME = re.compile(r"(?:^|\s)tools/call (\S+)$")
 #: Every attribute that says a span's kind outright (``kind_from_attributes`` reads them in this order).
 EXPLICIT_KIND_KEYS: tuple[str, ...] = (KIND_KEY, LANGSMITH_KIND_KEY, OPERATION_KEY, OPENINFERENCE_KEY, TRACELOOP_KIND_KEY,
                                        AI_SDK_OPERATION_KEY, LANGFUSE_KIND_KEY, MLFLOW_KIND_KEY, LAMINAR_KIND_KEY,
-                                       MCP_METHOD_KEY)
+                                       BRAINTRUST_KIND_KEY, MCP_METHOD_KEY)
 
 #: The agenttrace SDK's span names, matched exactly (``iteration_N`` by pattern).
 SEED_NAME_KINDS: dict[str, SpanKind] = {
@@ -302,6 +332,8 @@ def kind_from_attributes(attributes: dict[str, Any]) -> tuple[SpanKind | None, s
     v = attributes.get(LAMINAR_KIND_KEY)
     if isinstance(v, str) and (k := LAMINAR_KINDS.get(v.strip().upper())) is not None:
         return k, LAMINAR_KIND_KEY
+    if (k := BRAINTRUST_KINDS.get(braintrust_span_type(attributes.get(BRAINTRUST_KIND_KEY)) or "")) is not None:
+        return k, BRAINTRUST_KIND_KEY
     v = attributes.get(MCP_METHOD_KEY)
     if isinstance(v, str) and v.strip():
         return MCP_METHOD_KINDS.get(v.strip(), SpanKind.CUSTOM), MCP_METHOD_KEY
