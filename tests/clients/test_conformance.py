@@ -462,6 +462,10 @@ CLIENTS: dict[str, Client] = {
     "langfuse_js": Client(),
     # The same on AI SDK 6 with experimental_telemetry alone (Langfuse's recipe for AI SDK 4-6): the AI SDK's ai.* spans.
     "langfuse_js_ai6": Client(),
+    # Braintrust's BraintrustSpanProcessor (braintrust[otel]) exporting OpenLLMetry's OpenAI spans and the user's
+    # own turn and tool spans (typed by braintrust.span_attributes) to its own path, /otel/v1/traces; it names
+    # no framework (its only mark, braintrust.context_json, is on the spans, not the resource or scope).
+    "braintrust": Client(),
     # Laminar's SDK (lmnr: @observe, its own OpenAI instrumentation, Laminar.set_trace_session_id) exporting over
     # OTLP/HTTP (force_http) to the monitor.
     "laminar": Client(),
