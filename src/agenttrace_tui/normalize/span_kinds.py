@@ -332,7 +332,8 @@ def kind_from_attributes(attributes: dict[str, Any]) -> tuple[SpanKind | None, s
     v = attributes.get(LAMINAR_KIND_KEY)
     if isinstance(v, str) and (k := LAMINAR_KINDS.get(v.strip().upper())) is not None:
         return k, LAMINAR_KIND_KEY
-    if (k := BRAINTRUST_KINDS.get(braintrust_span_type(attributes.get(BRAINTRUST_KIND_KEY)) or "")) is not None:
+    v = attributes.get(BRAINTRUST_KIND_KEY)
+    if v is not None and (k := BRAINTRUST_KINDS.get(braintrust_span_type(v) or "")) is not None:
         return k, BRAINTRUST_KIND_KEY
     v = attributes.get(MCP_METHOD_KEY)
     if isinstance(v, str) and v.strip():
