@@ -530,6 +530,7 @@ class FakeLLM:
         self.run = "default"
         self.mode = "ok"
         self.error_status = 400
+        self.refuse_offering: str | None = None
         self._lock = threading.Lock()
         self._seq = 0
         self._httpd = ThreadingHTTPServer((host, port), self._handler_class())
@@ -566,12 +567,16 @@ class FakeLLM:
     def __exit__(self, *exc: object) -> None:
         self.stop()
 
-    def begin_run(self, run: str, mode: str = "ok", error_status: int = 400) -> None:
-        """Tag what follows with ``run``; ``mode`` is ``ok`` or ``error``."""
+    def begin_run(self, run: str, mode: str = "ok", error_status: int = 400,
+                  refuse_offering: str | None = None) -> None:
+        """Tag what follows with ``run``; ``mode`` is ``ok`` or ``error``. With ``refuse_offering``
+        (a tool's name) an ``error`` run refuses only the requests that offer that tool and answers
+        the others as usual: one agent of several fails (the specialist a triage agent handed off to)."""
         if mode not in ("ok", "error"):
             raise ValueError(f"mode must be 'ok' or 'error', not {mode!r}")
         with self._lock:
             self.run, self.mode, self.error_status = run, mode, error_status
+            self.refuse_offering = refuse_offering
 
     def calls(self, run: str | None = None) -> list[dict]:
         """Model calls (chat, responses, messages), optionally of one run."""
@@ -682,7 +687,10 @@ class FakeLLM:
         # tell which call an event describes; a constant id would match them all.
         req.fake_request_id = f"req_fake{seq:04d}"  # type: ignore[attr-defined]
         with self._lock:
-            run, mode, error_status = self.run, self.mode, self.error_status
+            run, mode, error_status, refuse_offering = self.run, self.mode, self.error_status, self.refuse_offering
+        if mode == "error" and refuse_offering is not None and refuse_offering not in {
+                name for name, _schema in _tool_defs(api, body)}:
+            mode = "ok"  # not the agent whose calls this run refuses
         entry: dict[str, Any] = {
             "seq": seq,
             "run": run,

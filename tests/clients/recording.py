@@ -196,13 +196,14 @@ class Recording:
         env: dict[str, str] | None = None,
         mode: str = "ok",
         error_status: int = 400,
+        refuse_offering: str | None = None,
         timeout: float = 300,
         isolate_home: bool = True,
         stdin: str | None = None,
         quiet: float = 1.0,
     ) -> dict:
         """Run ``argv`` as one recorded run; returns (and keeps) its record."""
-        self.llm.begin_run(label, mode=mode, error_status=error_status)
+        self.llm.begin_run(label, mode=mode, error_status=error_status, refuse_offering=refuse_offering)
         first = self.cap.mark()
         workdir = self.tmp / label
         workdir.mkdir(parents=True, exist_ok=True)
@@ -238,6 +239,7 @@ class Recording:
             "label": label,
             "mode": mode,
             "error_status": error_status if mode == "error" else None,
+            **({"refused_offering": refuse_offering} if mode == "error" and refuse_offering else {}),
             "argv": [Path(a).name if i == 0 else a for i, a in enumerate(argv)],
             "exit_code": code,
             "seconds": seconds,

@@ -934,3 +934,21 @@ def test_parallel_calls_on_the_responses_api_are_function_call_items() -> None:
     assert [i["call_id"] for i in completed["output"]] == [c["id"] for c in streamed["tool_calls"]]
     assert [e["sequence_number"] for e in events] == list(range(len(events)))
     assert final_call["kind"] == "final" and final["output"][0]["type"] == "message"
+
+
+def test_a_run_can_refuse_only_the_agent_that_offers_a_tool() -> None:
+    """A multi-agent run's error case: the triage agent (offered only its handoff tool) is answered,
+    the specialist (offered get_weather) is refused; then a plain error run refuses every call."""
+    def responses(name: str) -> dict:
+        return {"model": "gpt-4.1-mini", "input": [{"role": "user", "content": "What is the weather in Paris?"}],
+                "tools": [{"type": "function", "name": name, "parameters": {"type": "object", "properties": {}}}]}
+
+    with FakeLLM() as llm:
+        llm.begin_run("error", mode="error", refuse_offering="get_weather")
+        triage = _post(llm, "/v1/responses", responses("transfer_to_weather_agent"))
+        weather = _post(llm, "/v1/responses", responses("get_weather"))
+        llm.begin_run("error-all", mode="error")
+        other = _post(llm, "/v1/responses", responses("transfer_to_weather_agent"))
+    assert (triage[0], triage[3]["kind"], triage[3]["tool_name"]) == (200, "tool_call", "transfer_to_weather_agent")
+    assert (weather[0], weather[3]["kind"], weather[3]["usage"]) == (400, "error", None)
+    assert (other[0], other[3]["kind"]) == (400, "error")
