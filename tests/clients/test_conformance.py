@@ -126,6 +126,9 @@ CLIENTS: dict[str, Client] = {
     # The same agent with its tool on an MCP server it starts over stdio (MCPServerStdio), OpenInference's MCP
     # instrumentation carrying the trace into the server process, which exports its own spans.
     "openai_agents_mcp": Client(),
+    # Two agents of the SDK (OpenInference, Responses API): a triage agent that hands off to a weather agent. The
+    # handoff is the triage model's call of transfer_to_weather_agent and a `handoff to Weather agent` TOOL span.
+    "openai_agents_handoff": Client(),
     # The same agent with the OpenTelemetry project's own instrumentation (opentelemetry-instrumentation-openai-agents-v2):
     # GenAI-convention spans (invoke_agent, chat, execute_tool) made from the SDK's trace events; each chat span carries
     # only the Responses usage's input_tokens and output_tokens, never its cached count. Its messages leave out the
@@ -663,6 +666,21 @@ def usageless_calls(run: dict) -> list[dict]:
             if c["status"] == 200 and not c.get("usage") and c["api"] in ("chat", "responses", "messages")]
 
 
+def refused_calls(run: dict, client: Client) -> list[dict]:
+    """The model calls the fake server refused, as the client reports them: a call each (one a turn
+    with ``one_error_per_turn``; none without ``failed_call_span``). A run with calls answered
+    besides (one agent of several refused) counts them with its answered calls."""
+    failed = [c for c in run["fake_calls"] if c["status"] >= 400]
+    if not client.failed_call_span:
+        return []
+    return failed[:1] if client.one_error_per_turn else failed
+
+
+def failed_call(span: Any) -> bool:
+    """A model call that failed with nothing counted (its span names what the client knew of it)."""
+    return span.status is Status.ERROR and not counted(span)
+
+
 def reported_runs(manifest: dict) -> list[dict]:
     return [r for r in manifest["runs"] if not r.get("error_not_reported") and r["files"]]
 
@@ -775,6 +793,7 @@ FRAMEWORKS = {"crewai": "crewai", "crewai_openllmetry": "crewai", "crewai_anthro
               "openai_agents_openllmetry": "openai-agents", "openai_agents_logfire": "openai-agents",
               "openai_agents_anthropic": "openai-agents", "openai_agents_js": "openai-agents",
               "openai_agents_mcp": "openai-agents", "openai_agents_otel": "openai-agents",
+              "openai_agents_handoff": "openai-agents",
               "openai_agents_chat_openllmetry": "openai-agents", "openai_agents_chat_logfire": "openai-agents",
               "langchain": "langchain", "langchain_bedrock": "langchain",
               "langchain_anthropic_openinference": "langchain", "langchain_anthropic_openllmetry": "langchain",
@@ -1061,8 +1080,9 @@ def test_each_call_counted_once_with_the_fake_servers_tokens(name: str, replays:
             sum(e["input"] for e in exp) + sum(u.input for u in est), sum(e["output"] for e in exp) + sum(u.output for u in est),
             sum(e["cache_read"] for e in exp), sum(e["cache_write"] for e in exp))
         usageless = len(usageless_calls(run))
-        assert totals.llm_calls == len(calls) + len(own) + usageless, (
-            f"{totals.llm_calls} LLM calls for {len(calls)} + {len(own)} + {usageless}")
+        failed = len(refused_calls(run, client))
+        assert totals.llm_calls == len(calls) + len(own) + usageless + failed, (
+            f"{totals.llm_calls} LLM calls for {len(calls)} + {len(own)} + {usageless} + {failed} refused")
         assert totals.estimated == (usageless if client.text and not client.counts_usageless else 0), (
             "estimated where usage was reported")
         assert totals.cost_unknown == (0 if client.text or client.counts_usageless else usageless), (
@@ -1078,6 +1098,8 @@ def test_model_and_tree(name: str, replays: Any) -> None:
             continue
         sid = run_session(rp, run)
         for span in llm_spans(rp.store, sid):
+            if failed_call(span):
+                continue  # a refused call beside answered ones: OpenInference names no model for it
             assert span.llm is not None and span.llm.model, f"{span.name}: no model"
             assert not (span.llm.stop_reason or "").startswith("["), f"finish reason {span.llm.stop_reason!r}"
             assert "{" not in span.name, f"template as name: {span.name!r}"
@@ -1229,7 +1251,7 @@ def test_previews_where_the_client_sent_text(name: str, replays: Any) -> None:
     for run in reported_runs(rp.manifest):
         if not ok_calls(run):
             continue
-        spans = llm_spans(rp.store, run_session(rp, run))
+        spans = [s for s in llm_spans(rp.store, run_session(rp, run)) if not failed_call(s)]
         for span in spans:
             assert span.llm.prompt_preview, f"{span.name}: no prompt preview"
             assert span.llm.response_preview, f"{span.name}: no response preview"
