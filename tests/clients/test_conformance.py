@@ -1039,6 +1039,35 @@ def test_the_openai_agents_sdks_agent_span_names_its_agent(name: str, span_name:
         assert {s.agent.name for s in spans if s.agent is not None and s.agent.name} == {"weather-agent"}
 
 
+def test_each_agent_of_a_handoff_is_charged_its_own_model_calls(replays: Any) -> None:
+    """A triage agent hands off to a weather agent: `costs --group-by agent` charges each model call
+    to the agent that made it (the triage agent's call is the one that asked for the handoff tool,
+    the weather agent's the others), with the fake server's tokens and genai-prices' price; the
+    workflow spans above both agents are no agent's. In the error run the weather agent's refused
+    call is its own and costs nothing; the triage agent's handoff still cost what it did."""
+    rp, client = replays("openai_agents_handoff"), CLIENTS["openai_agents_handoff"]
+    for run in reported_runs(rp.manifest):
+        sid = run_session(rp, run)
+        want: dict[str, dict[str, float]] = {}
+        for call in run["fake_calls"]:
+            agent = "Triage agent" if call.get("tool_name") == "transfer_to_weather_agent" else "Weather agent"
+            row = want.setdefault(agent, {"input": 0, "output": 0, "cache_read": 0, "cost": 0.0})
+            if call["status"] != 200:
+                continue
+            usage = expected_usage(call, client)
+            for k in ("input", "output", "cache_read"):
+                row[k] += usage[k]
+            row["cost"] += _genai_price(call["model"], usage, int(call["time"] * 1e9))
+        rows = {r["agent"]: r for r in cli_json(rp.db, "costs", "--group-by", "agent", "--session", sid)["rows"]}
+        assert set(rows) == {"Triage agent", "Weather agent", "(no agent)"}, rows
+        for agent, w in want.items():
+            r = rows[agent]
+            assert (r["input_tokens"], r["output_tokens"], r["cache_read_tokens"]) == (
+                w["input"], w["output"], w["cache_read"]), (run["label"], agent, r)
+            assert r["cost_usd"] == pytest.approx(w["cost"]), (run["label"], agent, r)
+        assert (rows["(no agent)"]["input_tokens"], rows["(no agent)"]["cost_usd"]) == (0, 0)
+
+
 def test_claude_code_on_bedrock_counts_and_costs_what_the_cli_does(replays: Any) -> None:
     """Claude Code on Amazon Bedrock names the provider ``aws.bedrock`` on its spans, counts each call's
     input with the cache reads and writes in, and prices each call itself (``cost_usd``): the session is

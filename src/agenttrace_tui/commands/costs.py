@@ -19,10 +19,11 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
+from ..analysis.agents import agent_of
 from ..format.cost import NEVER_ENDED
 from ..model import span_flags, waiting_call
 
-GROUPS = ("model", "provider", "kind", "tool", "day")
+GROUPS = ("model", "provider", "kind", "tool", "agent", "day")
 
 
 def register(subparsers: Any) -> argparse.ArgumentParser:
@@ -31,7 +32,7 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
     p = subparsers.add_parser(
         "costs",
         help="show token and dollar spend from the database",
-        description="Spend from the database, grouped by model, provider, span kind, tool or day.",
+        description="Spend from the database, grouped by model, provider, span kind, tool, agent or day.",
     )
     p.add_argument("--session", metavar="ID", help="only this session")
     p.add_argument("--since", metavar="WHEN", help="only spans that started since: 30m, 12h, 7d, or a date/time (2025-06-01, 2025-06-01T14:00)")
@@ -197,6 +198,8 @@ class Report:
                 r.estimated += tc.estimated
         elif self.group == "day":
             self._add_days(store, live)
+        elif self.group == "agent":
+            self._add_agents(store, live)
         else:
             rows = totals.breakdown(self.group)
             # Its model calls open with nothing counted, by row: to come (live) or never known,
@@ -245,12 +248,21 @@ class Report:
 
     def _add_days(self, store: Any, live: bool) -> None:
         # Day rows come from the spans themselves (the minute series has no cache/unknown split).
+        self._add_spans(store, live, lambda span, c: datetime.fromtimestamp(c.minute * 60, tz=UTC).strftime("%Y-%m-%d"))
+
+    def _add_agents(self, store: Any, live: bool) -> None:
+        # Each span is the agent's that runs it: the nearest agent span above it (or itself) that
+        # names its agent. In a run of several agents (a triage agent handing off to a specialist)
+        # each model call is charged to the agent that made it, not to the first one or to all.
+        spans = {(s.trace_id, s.span_id): s for s in store.iter_spans()}
+        self._add_spans(store, live, lambda span, c: agent_of(span, spans) or "(no agent)")
+
+    def _add_spans(self, store: Any, live: bool, key: Any) -> None:
         from ..store.aggregates import Contribution
 
         for span in store.iter_spans():
             c = Contribution(span)
-            day = datetime.fromtimestamp(c.minute * 60, tz=UTC).strftime("%Y-%m-%d")
-            r = self.row(day)
+            r = self.row(key(span, c))
             r.spans += 1
             r.input += c.input_tokens
             r.output += c.output_tokens

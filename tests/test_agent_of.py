@@ -1,0 +1,44 @@
+"""Which agent runs a span: what `costs --group-by agent` charges a model call to."""
+
+from __future__ import annotations
+
+from agenttrace_tui.analysis.agents import agent_of
+from agenttrace_tui.model import AgentInfo, Span, SpanKind
+
+
+def _span(sid: str, parent: str | None, kind: SpanKind = SpanKind.CUSTOM, agent: str | None = None,
+          trace: str = "t") -> Span:
+    return Span(span_id=sid, trace_id=trace, session_id="s", name=sid, start_ns=1, parent_span_id=parent, kind=kind,
+                agent=AgentInfo(name=agent) if agent else None)
+
+
+def _index(*spans: Span) -> dict[tuple[str, str], Span]:
+    return {(s.trace_id, s.span_id): s for s in spans}
+
+
+def test_a_model_call_is_the_nearest_named_agent_spans() -> None:
+    """Two agents under one workflow (a handoff): each call is its own agent's, the workflow's
+    unnamed agent span above both is skipped, and a call's own default name ("OpenAI Agent", the
+    OpenTelemetry project's instrumentation puts it on every span) does not beat its agent span."""
+    spans = _index(
+        _span("root", None, SpanKind.AGENT),
+        _span("triage", "root", SpanKind.AGENT, "Triage agent"),
+        _span("turn1", "triage", SpanKind.TASK),
+        _span("call1", "turn1", SpanKind.LLM_CALL, "OpenAI Agent"),
+        _span("weather", "root", SpanKind.AGENT, "Weather agent"),
+        _span("call2", "weather", SpanKind.LLM_CALL),
+    )
+    got = {sid: agent_of(spans[("t", sid)], spans) for sid in ("root", "call1", "call2", "weather")}
+    assert got == {"root": None, "call1": "Triage agent", "call2": "Weather agent", "weather": "Weather agent"}
+
+
+def test_a_call_that_names_its_agent_with_no_agent_span_above_is_that_agents() -> None:
+    spans = _index(_span("task", None, SpanKind.TASK), _span("call", "task", SpanKind.LLM_CALL, "writer"),
+                   _span("other", None, SpanKind.LLM_CALL, trace="u"))
+    assert agent_of(spans[("t", "call")], spans) == "writer"
+    assert agent_of(spans[("u", "other")], spans) is None
+
+
+def test_a_parent_loop_ends() -> None:
+    spans = _index(_span("a", "b"), _span("b", "a"))
+    assert agent_of(spans[("t", "a")], spans) is None
