@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from agenttrace_tui.analysis.agents import agent_of
+from agenttrace_tui.analysis.agents import agent_of, parent_in
 from agenttrace_tui.model import AgentInfo, Span, SpanKind
 
 
@@ -14,6 +14,10 @@ def _span(sid: str, parent: str | None, kind: SpanKind = SpanKind.CUSTOM, agent:
 
 def _index(*spans: Span) -> dict[tuple[str, str], Span]:
     return {(s.trace_id, s.span_id): s for s in spans}
+
+
+def _agent(spans: dict[tuple[str, str], Span], trace: str, sid: str) -> str | None:
+    return agent_of(spans[(trace, sid)], parent_in(spans))
 
 
 def test_a_model_call_is_the_nearest_named_agent_spans() -> None:
@@ -28,17 +32,17 @@ def test_a_model_call_is_the_nearest_named_agent_spans() -> None:
         _span("weather", "root", SpanKind.AGENT, "Weather agent"),
         _span("call2", "weather", SpanKind.LLM_CALL),
     )
-    got = {sid: agent_of(spans[("t", sid)], spans) for sid in ("root", "call1", "call2", "weather")}
+    got = {sid: _agent(spans, "t", sid) for sid in ("root", "call1", "call2", "weather")}
     assert got == {"root": None, "call1": "Triage agent", "call2": "Weather agent", "weather": "Weather agent"}
 
 
 def test_a_call_that_names_its_agent_with_no_agent_span_above_is_that_agents() -> None:
     spans = _index(_span("task", None, SpanKind.TASK), _span("call", "task", SpanKind.LLM_CALL, "writer"),
                    _span("other", None, SpanKind.LLM_CALL, trace="u"))
-    assert agent_of(spans[("t", "call")], spans) == "writer"
-    assert agent_of(spans[("u", "other")], spans) is None
+    assert _agent(spans, "t", "call") == "writer"
+    assert _agent(spans, "u", "other") is None
 
 
 def test_a_parent_loop_ends() -> None:
     spans = _index(_span("a", "b"), _span("b", "a"))
-    assert agent_of(spans[("t", "a")], spans) is None
+    assert _agent(spans, "t", "a") is None

@@ -99,3 +99,40 @@ async def test_tool_calls_run_side_by_side_overlap_in_the_tree(name: str, tmp_pa
         # Each its own row and arguments: the two rows' spans are the two calls.
         assert tools[0].tool is not None and tools[1].tool is not None
         assert tools[0].tool.input_preview != tools[1].tool.input_preview
+
+
+async def test_each_model_call_of_a_handoff_names_the_agent_that_made_it(tmp_path: Path) -> None:
+    """A triage agent hands off to a weather agent (the OpenAI Agents SDK, OpenInference): a model
+    call's span names no agent, the agent span above it does; its detail says which agent runs it,
+    the triage agent's call and handoff the triage agent's, the weather agent's calls and tool its."""
+    rp = await _replay("openai_agents_handoff", tmp_path / "ui.db")
+    sid = rp.sessions["ok"][0]
+    store = rp.store
+    (trace,) = store.traces_of(sid)
+    spans = sorted(trace.spans.values(), key=lambda s: s.start_ns)
+    want = {}
+    agent = None
+    for s in spans:
+        if s.kind is SpanKind.AGENT and s.agent is not None and s.agent.name:
+            agent = s.agent.name
+        elif s.kind in (SpanKind.LLM_CALL, SpanKind.TOOL_EXECUTION):
+            assert s.agent is None  # nothing on the span itself says it
+            want[s.span_id] = agent
+    assert sorted(want.values()) == ["Triage agent", "Triage agent", "Weather agent", "Weather agent", "Weather agent"]
+    app = make_app(store=store)
+    async with app.run_test(size=(160, 48)) as pilot:
+        app.sessions.select_key(sid)
+        for _ in range(100):
+            if app.traces.keys == [trace.trace_id]:
+                break
+            await pilot.pause(0.05)
+        app.span_tree.focus()
+        for span_id, name in want.items():
+            app.span_tree.select_span(span_id)
+            text = f"{name}  runs it"
+            for _ in range(100):
+                rows = [ln.split(None, 1) for ln in app.detail.plain().splitlines()]
+                if ["agent", text] in rows:
+                    break
+                await pilot.pause(0.05)
+            assert ["agent", text] in rows, (trace.spans[span_id].name, app.detail.plain())

@@ -19,7 +19,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
-from ..analysis.agents import agent_of
+from ..analysis.agents import agent_of, parent_in
 from ..format.cost import NEVER_ENDED
 from ..model import span_flags, waiting_call
 
@@ -254,8 +254,8 @@ class Report:
         # Each span is the agent's that runs it: the nearest agent span above it (or itself) that
         # names its agent. In a run of several agents (a triage agent handing off to a specialist)
         # each model call is charged to the agent that made it, not to the first one or to all.
-        spans = {(s.trace_id, s.span_id): s for s in store.iter_spans()}
-        self._add_spans(store, live, lambda span, c: agent_of(span, spans) or "(no agent)")
+        parent = parent_in({(s.trace_id, s.span_id): s for s in store.iter_spans()})
+        self._add_spans(store, live, lambda span, c: agent_of(span, parent) or "(no agent)")
 
     def _add_spans(self, store: Any, live: bool, key: Any) -> None:
         from ..store.aggregates import Contribution

@@ -14,6 +14,7 @@ import msgspec
 from rich.text import Text
 from textual import events, on
 
+from ..analysis.agents import agent_of
 from ..analysis.tree import counted_below
 from ..format.cost import (
     FAILED_NO_TOKENS,
@@ -243,6 +244,14 @@ def render_detail(
             pieces += [L("  stop "), a.stop_reason]
         if pieces:
             d.row("agent", *pieces)
+    if span.kind is not SpanKind.AGENT and (a is None or not a.name) and trace is not None:
+        # The agent that runs it (the nearest agent span above), in a trace of several agents (a
+        # triage agent handing off to a specialist): which one made this model call.
+        spans = trace.spans
+        runner = agent_of(span, lambda s: spans.get(s.parent_span_id) if s.parent_span_id else None)
+        if runner and any(s.kind is SpanKind.AGENT and s.agent is not None and s.agent.name
+                          and s.agent.name != runner for s in spans.values()):
+            d.row("agent", (runner, "bold"), L("  runs it"))
     r = span.rag
     if r is not None:
         if r.query:
