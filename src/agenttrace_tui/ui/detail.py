@@ -127,6 +127,10 @@ class _Doc:
         return self.out
 
 
+#: The most spans a trace may hold for the detail to say which of its agents runs a span.
+AGENT_SCAN_MAX = 5_000
+
+
 def render_detail(
     app, span: Span | None, trace: TraceEntry | None, now_ns: int, *, show_code: bool = False, width: int = 80,
     empty: str | None = None,
@@ -244,9 +248,11 @@ def render_detail(
             pieces += [L("  stop "), a.stop_reason]
         if pieces:
             d.row("agent", *pieces)
-    if span.kind is not SpanKind.AGENT and (a is None or not a.name) and trace is not None:
+    if (span.kind is not SpanKind.AGENT and (a is None or not a.name) and trace is not None
+            and len(trace.spans) <= AGENT_SCAN_MAX):
         # The agent that runs it (the nearest agent span above), in a trace of several agents (a
-        # triage agent handing off to a specialist): which one made this model call.
+        # triage agent handing off to a specialist): which one made this model call. (Not asked in
+        # a trace too large to scan for its agents on each draw.)
         spans = trace.spans
         runner = agent_of(span, lambda s: spans.get(s.parent_span_id) if s.parent_span_id else None)
         if runner and any(s.kind is SpanKind.AGENT and s.agent is not None and s.agent.name
