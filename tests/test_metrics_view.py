@@ -20,7 +20,7 @@ from opentelemetry.sdk.resources import Resource
 
 import fixtures
 from agenttrace_tui import cli
-from agenttrace_tui.analysis.metrics import describe, rate_per_s, sparkline
+from agenttrace_tui.analysis.metrics import describe, fmt_value, rate_per_s, sparkline
 from agenttrace_tui.config import Config
 from agenttrace_tui.history.replay import Player, load_complete
 from agenttrace_tui.ingest.pipeline import Pipeline
@@ -149,6 +149,11 @@ def test_words_rate_and_sparkline():
     assert describe("claude_code.token.usage", {"type": "cacheCreation"}) == "tokens: cache write"
     assert describe("codex.tool.call", {"tool": "shell"}) == "tool calls: shell"
     assert describe("my.metric", {}) is None
+    # The Continue CLI's counters: Claude Code's under its own names, its cost shown as money.
+    assert describe("continue_cli_token_usage", {"type": "cacheRead", "model": "gpt-4o-mini"}) == "tokens: cache read"
+    assert describe("continue_cli_cost_usage", {"model": "gpt-4o-mini"}) == "cost (USD)"
+    assert fmt_value("continue_cli_cost_usage", 0.0004755) == fmt_value("claude_code.cost.usage", 0.0004755)
+    assert fmt_value("continue_cli_cost_usage", 0.0004755) != fmt_value("my.metric", 0.0004755)
     pts = [(0, 10.0), (10 * S, 20.0), (20 * S, 30.0)]
     assert rate_per_s(pts, "counter") == pytest.approx(2.5)  # 50 added over 20 s
     assert rate_per_s(pts, "gauge") is None

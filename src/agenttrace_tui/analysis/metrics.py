@@ -1,7 +1,7 @@
 """Metric series for people: known agent metrics in words, rates, sparklines.
 
 Shared by the metrics screen and ``agenttrace-tui metrics``: one place that
-knows Claude Code's and Codex's metric names and which label tells the series
+knows Claude Code's, the Continue CLI's and Codex's metric names and which label tells the series
 apart (token type, lines added or removed), how a rate is taken from recent
 samples, and how samples become a fixed-width sparkline. No I/O.
 """
@@ -24,6 +24,20 @@ KNOWN: dict[str, tuple[str, str, str | None]] = {
     "claude_code.pull_request.count": ("pull requests", "", None),
     "claude_code.active_time.total": ("active time", "s", "type"),
     "claude_code.code_edit_tool.decision": ("edit tool decisions", "", "decision"),
+    # Continue CLI (`cn`): Claude Code's counters under its own names, the same token types
+    "continue_cli_session_count": ("sessions started", "", None),
+    "continue_cli_cost_usage": ("cost", "USD", None),
+    "continue_cli_token_usage": ("tokens", "tokens", "type"),
+    "continue_cli_lines_of_code_count": ("lines", "lines", "type"),
+    "continue_cli_commit_count": ("commits", "", None),
+    "continue_cli_pull_request_count": ("pull requests", "", None),
+    "continue_cli_active_time_total": ("active time", "s", None),
+    "continue_cli_code_edit_tool_decision": ("edit tool decisions", "", "decision"),
+    "continue_cli_slash_command_usage": ("slash commands", "", "command"),
+    "continue_cli_startup_time.sum": ("startup time", "ms", None),
+    "continue_cli_startup_time.count": ("starts timed", "", None),
+    "continue_cli_response_time.sum": ("model response time", "ms", "metric_type"),
+    "continue_cli_response_time.count": ("model responses timed", "", "metric_type"),
     # Codex (codex-otel metric names)
     "codex.api_request": ("API requests", "", None),
     "codex.api_request.duration_ms.count": ("API requests timed", "", None),
@@ -42,6 +56,8 @@ KNOWN: dict[str, tuple[str, str, str | None]] = {
 VALUE_WORDS = {
     "cacheRead": "cache read",
     "cacheCreation": "cache write",
+    "time_to_first_token": "first token",
+    "total_response_time": "whole answer",
     "added": "added",
     "removed": "removed",
     "cli": "CLI",
@@ -75,7 +91,8 @@ def describe(name: str, labels: dict[str, str]) -> str | None:
 
 def fmt_value(name: str, value: float) -> str:
     """A series' value as the UI and the CLI show it: money for a cost counter, else a grouped number."""
-    if name == "claude_code.cost.usage":
+    known = KNOWN.get(name)
+    if known is not None and known[1] == "USD":
         return fmt_cost(value)
     return fmt_number(value)
 

@@ -3,7 +3,7 @@
 Reads the SQLite file like the other history commands: every series (name +
 labels) with its value (a counter's total, a gauge's latest), its rate over
 the last minute of samples and a sparkline of its recent samples; Claude
-Code's and Codex's known metrics are named in words. ``--session`` shows the
+Code's, the Continue CLI's and Codex's known metrics are named in words. ``--session`` shows the
 series as one session's samples make them.
 """
 
