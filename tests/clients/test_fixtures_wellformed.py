@@ -170,6 +170,7 @@ def test_successful_runs_carry_the_served_usage(fixture_dir) -> None:
         kinds = [c["kind"] for c in calls]
         if scripted := manifest.get("fakellm_tool_answers"):
             # A structured answer asked for again after a failed validation: each scripted answer served, in turn.
+            # A scripted tool call whose result the client sent back (a file read) is answered: a final call last.
             want = [name for name, answers in scripted.items() for _ in answers]
             assert [(c["kind"], c["tool_name"]) for c in calls if c["tool_name"] in scripted] == [
                 ("tool_call", n) for n in want], calls
