@@ -50,6 +50,7 @@ from agenttrace_tui.analysis.filter import parse_filter
 from agenttrace_tui.cli import main as cli_main
 from agenttrace_tui.config import Config
 from agenttrace_tui.enrich.prices import LOCAL_RUNTIMES, local_reason
+from agenttrace_tui.format.numbers import fmt_cost
 from agenttrace_tui.model import INTERNAL_ATTR, SpanKind, Status
 from agenttrace_tui.normalize import conventions as cv
 from agenttrace_tui.runtime.monitor import Monitor
@@ -104,6 +105,9 @@ class Client:
     #: which holds it already (LangChain.js' ChatAnthropic): each streamed call's output is that many tokens
     #: above what the API sent, and the monitor, with nothing to tell them apart, shows it as reported.
     stream_start_output: bool = False
+    #: Sends metrics alone, no spans or logs (the Continue CLI): no session, call, tool or error to show, its
+    #: tokens and cost only as counter totals on the metrics screen, checked there.
+    metrics_only: bool = False
 
 
 CLIENTS: dict[str, Client] = {
@@ -406,6 +410,9 @@ CLIENTS: dict[str, Client] = {
     "qwen-code": Client(text=False),
     # Started with the environment `agenttrace-tui run -- qwen` sets (test_run_pins_the_clients_session).
     "qwen-code-run": Client(text=False),
+    # The Continue CLI: metrics alone (Claude Code's counters under its own names), no session, call, tool or error;
+    # every call is usage_not_reported, the refused run error_not_reported (test_continue_cli_metrics_...).
+    "continue-cli": Client(text=False, tools=False, metrics_only=True),
     # GitHub Copilot CLI with its own provider (BYOK): GenAI spans of its model and tool calls (invoke_agent sums them).
     "copilot-cli": Client(),
     # Started with the environment `agenttrace-tui run -- copilot` sets (test_run_pins_the_clients_session).
@@ -776,7 +783,9 @@ def test_one_session_per_run(name: str, replays: Any) -> None:
     rp = replays(name)
     for run in rp.manifest["runs"]:
         got = client_sessions(rp, run)
-        if run in reported_runs(rp.manifest) and run["fake_calls"]:
+        if CLIENTS[name].metrics_only:  # nothing that names or makes a session
+            assert got == [], f"run {run['label']!r}: {got}"
+        elif run in reported_runs(rp.manifest) and run["fake_calls"]:
             assert len(got) == 1, f"run {run['label']!r}: {got}"
         else:
             assert len(got) <= 1, f"run {run['label']!r} (telemetry lost by the client): {got}"
@@ -1242,6 +1251,33 @@ def test_kilo_code_runtime_counts_its_tool_call_and_failed_step(replays: Any) ->
     assert step.name == "SessionProcessor.incompleteAttempt" and "scripted error" in (step.status_message or "")
 
 
+def test_continue_cli_metrics_total_the_fake_servers_tokens(replays: Any) -> None:
+    """The Continue CLI sends metrics alone, Claude Code's counters under its own names: read back by
+    ``agenttrace-tui metrics``, its token counters total what the fake server served (input with the cache
+    reads in; no cache series: it reads a field OpenAI does not send), each named in words, one session
+    counted per run, its own cost (every input token at the input rate, as genai-prices prices that usage
+    with no cache) shown as money."""
+    rp = replays("continue-cli")
+    calls = [c for run in rp.manifest["runs"] for c in ok_calls(run, reported=False)]
+    assert calls and all(c["usage_not_reported"] for c in calls)
+    rows = cli_json(rp.db, "metrics", "--name", "continue_cli")["series"]
+    by = {(r["name"], r["labels"].get("type")): r for r in rows}
+    served = {"input": sum(c["usage_normalized"]["input"] for c in calls),
+              "output": sum(c["usage_normalized"]["output"] for c in calls)}
+    assert {t: r["value"] for (n, t), r in by.items() if n == "continue_cli_token_usage"} == served
+    assert by[("continue_cli_token_usage", "input")]["description"] == "tokens: input"
+    assert by[("continue_cli_session_count", None)]["value"] == len(rp.manifest["runs"])
+    assert by[("continue_cli_session_count", None)]["description"] == "sessions started"
+    cost = by[("continue_cli_cost_usage", None)]
+    assert cost["description"] == "cost (USD)"
+    price = _genai_price("gpt-4o-mini", served | {"cache_read": 0, "cache_write": 0}, cost["time_ns"])
+    assert cost["value"] == pytest.approx(price, rel=1e-9)
+    out = io.StringIO()
+    with redirect_stdout(out):
+        assert cli_main(["metrics", "--name", "continue_cli_cost", "--wide", "--db", str(rp.db)]) == 0
+    assert fmt_cost(cost["value"]) in out.getvalue()
+
+
 @pytest.mark.parametrize("name", ["qwen-code", "qwen-code-run"])
 def test_qwen_code_tool_hooks_are_internal(name: str, replays: Any) -> None:
     """Qwen Code runs hooks before and after each tool call (spans with the tool's name; one
@@ -1306,6 +1342,8 @@ def test_no_preview_is_a_raw_result_object(name: str, replays: Any) -> None:
     """A preview is text or rendered messages, never the raw object the framework kept: a refused
     call's empty answer (LangChain under OpenInference or LangSmith) shows nothing rather than its JSON,
     a tool's output the text of its tool message (LangChain's, for Python and JavaScript)."""
+    if CLIENTS[name].metrics_only:
+        pytest.skip("this client sends metrics alone: no preview (see CLIENTS)")
     rp = replays(name)
     for run in reported_runs(rp.manifest):
         for span in llm_spans(rp.store, run_session(rp, run)):
