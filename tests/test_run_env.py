@@ -287,6 +287,17 @@ def test_run_gives_kilo_code_the_endpoint_and_leaves_its_own_settings():
         assert "OTEL_SERVICE_NAME" not in env and env["KILO_CONFIG_CONTENT"] == mine
 
 
+def test_run_turns_the_continue_clis_metrics_on_and_leaves_its_service_name():
+    """The Continue CLI (``cn``) exports its metrics with the endpoint and ``OTEL_METRICS_EXPORTER=otlp``
+    (its default exporter is the console); it names its own service, so the commands its tools run get
+    no ``OTEL_SERVICE_NAME`` of ``cn`` either."""
+    env = child_env({}, ["/usr/local/bin/cn", "-p", "hi"], "run-cn-1", otlp_port=4400, udp_port=None,
+                    tcp_port=None, traces_beta=False, name="cn", codex_home=None)
+    assert env["OTEL_EXPORTER_OTLP_ENDPOINT"] == "http://127.0.0.1:4400"
+    assert env["OTEL_METRICS_EXPORTER"] == "otlp"
+    assert "OTEL_SERVICE_NAME" not in env
+
+
 def test_env_sdk_names_the_socket_when_the_ports_are_off(capsys):
     # Was: only the header, no endpoint (the SDK then sent to udp :4319, where nothing listened).
     with LocalMonitor("unix") as mon:

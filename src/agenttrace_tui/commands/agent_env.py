@@ -53,7 +53,9 @@ GROUPS = ("otel", "claude", "gemini", "qwen", "opencode", "copilot", "codex", "s
 #: the commands their tools run). Kilo Code (``kilo``, ``kilocode``), OpenCode's fork, names its
 #: service ``opencode``; the ``otel`` group's endpoint is all it reads (its ``experimental.openTelemetry``
 #: is its product analytics' opt-out, not OpenCode's switch: ``run`` leaves its configuration alone).
-SELF_NAMED = frozenset({"claude", "codex", "gemini", "qwen", "opencode", "kilo", "kilocode", "copilot"})
+#: The Continue CLI (``cn``) names its metrics' service ``continue-cli``; the Claude Code group's
+#: ``OTEL_METRICS_EXPORTER=otlp`` is the switch it needs beside the endpoint.
+SELF_NAMED = frozenset({"claude", "codex", "gemini", "qwen", "opencode", "kilo", "kilocode", "copilot", "cn"})
 
 
 def otel_env(otlp_port: int, session_id: str | None = None, service: str | None = None,
