@@ -1,7 +1,8 @@
 """Record the telemetry the real Continue CLI (``cn``) sends, run headless against the fake LLM.
 
-Run: ``python3 tests/clients/record_continue_cli.py`` (installs the pinned npm
-package itself; needs node and npm).
+Run: ``.venv/bin/python tests/clients/record_continue_cli.py [--only continue-cli|continue-cli-run]``
+(installs the pinned npm package itself; needs node and npm; the ``run``
+variant imports the project).
 
 The Continue CLI exports OpenTelemetry metrics, and only metrics, once
 ``OTEL_EXPORTER_OTLP_ENDPOINT`` (or ``OTEL_EXPORTER_OTLP_METRICS_ENDPOINT`` or
@@ -13,7 +14,12 @@ The Continue CLI exports OpenTelemetry metrics, and only metrics, once
 console. Its API request, tool result and user prompt events are written to
 its own log file only (no OTLP logs or spans in this version).
 
-One fixture directory, ``continue-cli/``: one run that reads a file
+Two fixture directories, ``continue-cli/`` (the variables set by hand) and
+``continue-cli-run/`` (the environment ``agenttrace-tui run`` gives the
+command instead: ``commands.run.child_env``, whose Claude Code group's
+``OTEL_METRICS_EXPORTER=otlp`` turns its export on, each run with its own run
+session id in ``OTEL_RESOURCE_ATTRIBUTES``, which it does not read), each with
+one run that reads a file
 (``ok``: the model asks for the ``Read`` tool on ``notes.txt``, the CLI reads
 it, the second call answers) and one run whose model call gets HTTP 400
 (``error``). The CLI runs as ``cn -p "<prompt>" --config <file> --auto``
@@ -25,7 +31,9 @@ when the machine allows it.
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from cli_support import foreign_addresses, npm_recorder_main, traced, turns
 from recording import FAKE_KEY, Recording
@@ -36,7 +44,7 @@ MODEL = "gpt-4o-mini"
 FILE = "notes.txt"
 FILE_TEXT = "The meeting moved to Thursday at 10:00.\n"
 PROMPT = f"Read the file {FILE} with your Read tool and tell me what it says."
-VARIANTS = ("continue-cli",)
+VARIANTS = ("continue-cli", "continue-cli-run")
 CONFIG_PATH = ".continue/config.yaml"
 #: Why no model call of a run is in its telemetry as a call (the manifest's usage_not_reported).
 NO_MODEL_CALLS = ("the Continue CLI exports metrics alone: each call's tokens and cost are added into its "
@@ -65,21 +73,34 @@ def config(base_url: str) -> str:
     ])
 
 
+def run_env(otlp_url: str, label: str) -> dict[str, str]:
+    """What ``agenttrace-tui run -- cn`` sets (every group ``run`` adds), with this run's session id."""
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "src"))
+    from agenttrace_tui.commands.run import child_env
+
+    port = urlsplit(otlp_url).port
+    assert port is not None
+    return child_env({}, ["cn"], f"run-cn-{label}", otlp_port=port, udp_port=None, tcp_port=None,
+                     traces_beta=False, name="cn", codex_home=None)
+
+
 def record(name: str, cn: Path, version: str | None) -> Path:
     with Recording(name, tool_answers=TOOL_ANSWERS) as rec:
-        env = {
+        variant = name == "continue-cli-run"
+        env = {"FORCE_NO_TTY": "1"} if variant else {
             "OTEL_EXPORTER_OTLP_ENDPOINT": rec.cap.url,
             "OTEL_METRICS_EXPORTER": "otlp",
             "OTEL_METRIC_EXPORT_INTERVAL": "1000",
             "FORCE_NO_TTY": "1",
         }
-        for label, mode, run_env in turns(rec, CONFIG_PATH, config(rec.llm.openai_base_url), env):
+        pinned = (lambda label: run_env(rec.cap.url, label)) if variant else None
+        for label, mode, run_env_ in turns(rec, CONFIG_PATH, config(rec.llm.openai_base_url), env, pinned):
             (rec.tmp / label).mkdir(parents=True, exist_ok=True)
             (rec.tmp / label / FILE).write_text(FILE_TEXT)
             cfg = str(rec.tmp / f"home-{label}" / CONFIG_PATH)
             argv = [str(cn), "-p", PROMPT, "--config", cfg, "--auto"]
             netlog = rec.tmp / f"strace-{label}.log"
-            run = rec.run(label, traced(argv, netlog), run_env, mode=mode, quiet=2.0, timeout=180)
+            run = rec.run(label, traced(argv, netlog), run_env_, mode=mode, quiet=2.0, timeout=180)
             run["argv"] = ["cn", "-p", PROMPT, "--config", f"~/{CONFIG_PATH}", "--auto"]
             run["network_attempts_off_loopback"] = foreign_addresses(netlog) if netlog.exists() else None
             if mode == "error":
@@ -104,16 +125,21 @@ def record(name: str, cn: Path, version: str | None) -> Path:
             "prompt_tokens_details.cache_read_tokens, which OpenAI does not send (cached_tokens): no cacheRead "
             "series, and its cost prices every input token at the input rate.",
             "No label or resource attribute names the run or the process: two runs add into the same series.",
+            "The run variant: the environment `agenttrace-tui run` sets (commands.run.child_env, every group; "
+            "its Claude Code group's OTEL_METRICS_EXPORTER=otlp turns the export on), each run's session id in "
+            "OTEL_RESOURCE_ATTRIBUTES (variant.run_sessions), which it does not read: its resource is its own "
+            "five attributes, the same as without run." if variant else "The OTLP variables set by hand.",
             "One DNS lookup per run fails at connect (network unreachable in the namespace): no query left, "
             "so its name is not known.",
         ]
         return rec.save(
             packages={PACKAGE: version},
-            env=env | {"HOME": "{TMP}/home-<run>"},
+            env=env | (run_env(rec.cap.url, "<run>") if variant else {}) | {"HOME": "{TMP}/home-<run>"},
             recorder=Path(__file__).name,
             notes=notes,
             extra={"config": config("{FAKELLM_URL}/v1"), "file": {FILE: FILE_TEXT},
-                   "usage_not_reported": not_reported},
+                   "usage_not_reported": not_reported,
+                   "variant": {"run_sessions": {label: f"run-cn-{label}" for label in ("ok", "error")} if variant else {}}},
         )
 
 

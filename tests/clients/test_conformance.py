@@ -413,6 +413,8 @@ CLIENTS: dict[str, Client] = {
     # The Continue CLI: metrics alone (Claude Code's counters under its own names), no session, call, tool or error;
     # every call is usage_not_reported, the refused run error_not_reported (test_continue_cli_metrics_...).
     "continue-cli": Client(text=False, tools=False, metrics_only=True),
+    # Started with the environment `agenttrace-tui run -- cn` sets: the same metrics, the run's session pin not read.
+    "continue-cli-run": Client(text=False, tools=False, metrics_only=True),
     # GitHub Copilot CLI with its own provider (BYOK): GenAI spans of its model and tool calls (invoke_agent sums them).
     "copilot-cli": Client(),
     # Started with the environment `agenttrace-tui run -- copilot` sets (test_run_pins_the_clients_session).
@@ -1251,13 +1253,14 @@ def test_kilo_code_runtime_counts_its_tool_call_and_failed_step(replays: Any) ->
     assert step.name == "SessionProcessor.incompleteAttempt" and "scripted error" in (step.status_message or "")
 
 
-def test_continue_cli_metrics_total_the_fake_servers_tokens(replays: Any) -> None:
+@pytest.mark.parametrize("name", ["continue-cli", "continue-cli-run"])
+def test_continue_cli_metrics_total_the_fake_servers_tokens(name: str, replays: Any) -> None:
     """The Continue CLI sends metrics alone, Claude Code's counters under its own names: read back by
     ``agenttrace-tui metrics``, its token counters total what the fake server served (input with the cache
     reads in; no cache series: it reads a field OpenAI does not send), each named in words, one session
     counted per run, its own cost (every input token at the input rate, as genai-prices prices that usage
-    with no cache) shown as money."""
-    rp = replays("continue-cli")
+    with no cache) shown as money; started by ``agenttrace-tui run`` the same (it reads no session pin)."""
+    rp = replays(name)
     calls = [c for run in rp.manifest["runs"] for c in ok_calls(run, reported=False)]
     assert calls and all(c["usage_not_reported"] for c in calls)
     rows = cli_json(rp.db, "metrics", "--name", "continue_cli")["series"]
