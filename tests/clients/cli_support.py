@@ -176,14 +176,16 @@ def npm_recorder_main(client: str, package: str, version: str, command: str, var
 
 
 def run_with_summary(rec: Recording, label: str, argv: list[str], env: dict[str, str], *, mode: str, quiet: float,
-                     timeout: float) -> tuple[dict, object]:
+                     timeout: float, refuse_system: str | None = None) -> tuple[dict, object]:
     """One recorded run of a CLI whose stdout is its JSON summary: (the run's record, the summary
     parsed, or None). The record keeps only a tail of stdout, so a shell keeps all of it; the
-    CLI runs under ``traced`` and the record lists the addresses it tried off loopback."""
+    CLI runs under ``traced`` and the record lists the addresses it tried off loopback.
+    ``refuse_system``: as ``Recording.run``'s."""
     netlog = rec.tmp / f"strace-{label}.log"
     result = rec.tmp / f"result-{label}.json"
     keep_stdout = ["sh", "-c", 'exec "$@" > "$0"', str(result)]
-    run = rec.run(label, traced([*keep_stdout, *argv], netlog), env, mode=mode, quiet=quiet, timeout=timeout)
+    run = rec.run(label, traced([*keep_stdout, *argv], netlog), env, mode=mode, quiet=quiet, timeout=timeout,
+                  refuse_system=refuse_system)
     run["argv"] = [Path(argv[0]).name, *argv[1:]]
     run["network_attempts_off_loopback"] = foreign_addresses(netlog) if netlog.exists() else None
     try:

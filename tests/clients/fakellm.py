@@ -137,7 +137,10 @@ of its own (``dspy_fakeNNNN``) so it still says which answers asked for a tool.
 Each kind returns KNOWN usage numbers (``DEFAULT_USAGE``), distinct from each
 other so tests can find them in telemetry.  In ``error`` mode every model call
 is answered with an HTTP error (400 by default, so SDKs do not retry) and the
-vendor's JSON error body.
+vendor's JSON error body; with ``refuse_system`` (``begin_run("error", mode="error",
+refuse_system="You greet people.")``) only a request whose system instructions hold
+that text is (a sub-agent's own calls, its prompt in them), the others answered as in
+``ok`` mode.
 
 Stable API (used by the recorders and by the CLI recorders):
 
@@ -146,6 +149,7 @@ Stable API (used by the recorders and by the CLI recorders):
         llm.openai_base_url                  # llm.url + "/v1"
         llm.begin_run("ok")                  # tags later log entries
         llm.begin_run("error", mode="error", error_status=400)
+        llm.begin_run("error", mode="error", refuse_system="...")  # only those requests refused
         llm.log                              # list of dicts, one per request
         llm.calls(run="ok")                  # model calls only (no /models)
 
@@ -344,6 +348,20 @@ def _text_of(value: Any) -> str:
     return "" if value is None else json.dumps(value)
 
 
+def _system_text(api: str, body: dict) -> str:
+    """The request's system instructions as text: Messages' and Converse's ``system``, chat
+    messages of role ``system``/``developer``, Responses' ``instructions``, Gemini's
+    ``systemInstruction``."""
+    if api in ("chat", "ollama", "mistral", "azure", "groq"):
+        return " ".join(_text_of(m.get("content")) for m in body.get("messages") or []
+                        if isinstance(m, dict) and m.get("role") in ("system", "developer"))
+    if api == "responses":
+        return _text_of(body.get("instructions"))
+    if api in ("gemini", "vertex"):
+        return " ".join(_text_of(p) for p in (body.get("systemInstruction") or {}).get("parts") or [])
+    return _text_of(body.get("system"))
+
+
 def _last_tool_result(api: str, body: dict) -> str | None:
     """The tool result the conversation ends with, or None when it does not."""
     if api in ("chat", "ollama", "mistral"):
@@ -531,6 +549,7 @@ class FakeLLM:
         self.mode = "ok"
         self.error_status = 400
         self.refuse_offering: str | None = None
+        self.refuse_system: str | None = None
         self._lock = threading.Lock()
         self._seq = 0
         self._httpd = ThreadingHTTPServer((host, port), self._handler_class())
@@ -568,15 +587,17 @@ class FakeLLM:
         self.stop()
 
     def begin_run(self, run: str, mode: str = "ok", error_status: int = 400,
-                  refuse_offering: str | None = None) -> None:
+                  refuse_offering: str | None = None, refuse_system: str | None = None) -> None:
         """Tag what follows with ``run``; ``mode`` is ``ok`` or ``error``. With ``refuse_offering``
         (a tool's name) an ``error`` run refuses only the requests that offer that tool and answers
-        the others as usual: one agent of several fails (the specialist a triage agent handed off to)."""
+        the others as usual: one agent of several fails (the specialist a triage agent handed off to);
+        with ``refuse_system`` only the requests whose system instructions hold that text (a sub-agent's)."""
         if mode not in ("ok", "error"):
             raise ValueError(f"mode must be 'ok' or 'error', not {mode!r}")
         with self._lock:
             self.run, self.mode, self.error_status = run, mode, error_status
             self.refuse_offering = refuse_offering
+            self.refuse_system = refuse_system if mode == "error" else None
 
     def calls(self, run: str | None = None) -> list[dict]:
         """Model calls (chat, responses, messages), optionally of one run."""
@@ -687,10 +708,13 @@ class FakeLLM:
         # tell which call an event describes; a constant id would match them all.
         req.fake_request_id = f"req_fake{seq:04d}"  # type: ignore[attr-defined]
         with self._lock:
-            run, mode, error_status, refuse_offering = self.run, self.mode, self.error_status, self.refuse_offering
+            run, mode, error_status = self.run, self.mode, self.error_status
+            refuse_offering, refuse_system = self.refuse_offering, self.refuse_system
         if mode == "error" and refuse_offering is not None and refuse_offering not in {
                 name for name, _schema in _tool_defs(api, body)}:
             mode = "ok"  # not the agent whose calls this run refuses
+        if mode == "error" and refuse_system is not None and refuse_system not in _system_text(api, body):
+            mode = "ok"  # not one of the requests this run refuses
         entry: dict[str, Any] = {
             "seq": seq,
             "run": run,

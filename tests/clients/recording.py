@@ -201,9 +201,13 @@ class Recording:
         isolate_home: bool = True,
         stdin: str | None = None,
         quiet: float = 1.0,
+        refuse_system: str | None = None,
     ) -> dict:
-        """Run ``argv`` as one recorded run; returns (and keeps) its record."""
-        self.llm.begin_run(label, mode=mode, error_status=error_status, refuse_offering=refuse_offering)
+        """Run ``argv`` as one recorded run; returns (and keeps) its record. An ``error`` run with
+        ``refuse_offering`` or ``refuse_system`` refuses only the requests that offer that tool, or whose
+        system prompt holds that text (``fakellm.FakeLLM.begin_run``; the record says which)."""
+        self.llm.begin_run(label, mode=mode, error_status=error_status, refuse_offering=refuse_offering,
+                           refuse_system=refuse_system)
         first = self.cap.mark()
         workdir = self.tmp / label
         workdir.mkdir(parents=True, exist_ok=True)
@@ -240,6 +244,7 @@ class Recording:
             "mode": mode,
             "error_status": error_status if mode == "error" else None,
             **({"refused_offering": refuse_offering} if mode == "error" and refuse_offering else {}),
+            **({"refuse_system": refuse_system} if mode == "error" and refuse_system is not None else {}),
             "argv": [Path(a).name if i == 0 else a for i, a in enumerate(argv)],
             "exit_code": code,
             "seconds": seconds,

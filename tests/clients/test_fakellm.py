@@ -952,3 +952,26 @@ def test_a_run_can_refuse_only_the_agent_that_offers_a_tool() -> None:
     assert (triage[0], triage[3]["kind"], triage[3]["tool_name"]) == (200, "tool_call", "transfer_to_weather_agent")
     assert (weather[0], weather[3]["kind"], weather[3]["usage"]) == (400, "error", None)
     assert (other[0], other[3]["kind"]) == (400, "error")
+
+
+def test_an_error_run_may_refuse_only_the_requests_whose_system_prompt_holds_a_text() -> None:
+    """A sub-agent's calls carry its own system prompt: an error run refusing only those leaves the
+    main conversation's answered (a Messages request, its system as text blocks, and a chat one);
+    the next ok run refuses nothing."""
+    bash = [{"name": "Bash", "input_schema": {"type": "object", "properties": {"command": {"type": "string"}}}}]
+    asked = [{"role": "user", "content": "Say hi."}]
+    sub = {"model": "claude-sonnet-4-5", "max_tokens": 64, "tools": bash, "messages": asked,
+           "system": [{"type": "text", "text": "You are Claude Code."}, {"type": "text", "text": "You greet people."}]}
+    main = {**sub, "system": [{"type": "text", "text": "You are Claude Code."}]}
+    chat_sub = {"model": "gpt-4o-mini", "messages": [{"role": "system", "content": "You greet people."}, *asked]}
+    with FakeLLM() as llm:
+        llm.begin_run("error", mode="error", refuse_system="You greet people.")
+        got = [_post(llm, "/v1/messages", body) for body in (main, sub)]
+        got.append(_post(llm, "/v1/chat/completions", chat_sub))
+        got.append(_post(llm, "/v1/chat/completions", {**chat_sub, "messages": asked}))
+        llm.begin_run("ok")
+        again = _post(llm, "/v1/messages", sub)
+    assert [(status, entry["kind"]) for status, _, _, entry in got] == [
+        (200, "tool_call"), (400, "error"), (400, "error"), (200, "text")]
+    assert json.loads(got[1][2])["error"]["type"] == "invalid_request_error"
+    assert (again[0], again[3]["kind"]) == (200, "tool_call")
