@@ -142,6 +142,46 @@ async def test_claude_code_events_become_prompt_traces() -> None:
         await server.close()
 
 
+#: A turn that hands work to a sub-agent, as Claude Code 2.1 logs it with OTEL_LOG_TOOL_DETAILS: the Agent tool's
+#: input names the sub-agent (``subagent_type``), each of its own calls' events ``agent.name`` and ``agent_id``.
+CLAUDE_SUBAGENT_TURN = [
+    claude("user_prompt", T0, 1, "p1", prompt="ask the greeter"),
+    claude("api_request", T0 + 1 * S, 2, "p1", model="claude-sonnet-4-5", input_tokens="10", output_tokens="5",
+           cost_usd="0.0001", duration_ms="500", query_source="sdk", request_id="req_1"),
+    claude("api_request", T0 + 2 * S, 3, "p1", model="claude-sonnet-4-5", input_tokens="20", output_tokens="6",
+           cost_usd="0.0002", duration_ms="500", query_source="agent:custom", request_id="req_2",
+           **{"agent.name": "greeter", "agent_id": "a1"}),
+    claude("api_error", T0 + 3 * S, 4, "p1", model="claude-sonnet-4-5", error="refused", status_code="400",
+           duration_ms="100", request_id="req_3", **{"agent.name": "greeter", "agent_id": "a1"}),
+    claude("tool_result", T0 + 4 * S, 5, "p1", tool_name="Agent", success="false", duration_ms="3000",
+           tool_use_id="toolu_1", tool_parameters='{"subagent_type":"greeter"}',
+           tool_input='{"description":"Say hi","prompt":"Say hi.","subagent_type":"greeter"}'),
+    claude("tool_result", T0 + 4 * S, 6, "p1", tool_name="Bash", success="true", duration_ms="10",
+           tool_use_id="toolu_2", tool_parameters='{"command":"echo hi"}'),
+]
+
+
+async def test_a_claude_code_sub_agents_calls_and_its_agent_tool_name_the_sub_agent() -> None:
+    """Before, a sub-agent's calls read like the main conversation's (its name only a raw attribute) and
+    the Agent tool call named no agent: which calls were the sub-agent's, and which one, was lost."""
+    store, _, server = await receiver()
+    try:
+        await asyncio.to_thread(send_logs, server.address[1], "claude-code", "2.1.332", CLAUDE_SUBAGENT_TURN)
+        assert await wait_for(lambda: store.span_count >= 6)
+        (trace,) = [store.traces[t] for t in store.sessions["sess-1"].trace_ids]
+        spans = list(trace.spans.values())
+        calls = {s.attributes["request_id"]: s for s in spans if s.kind is SpanKind.LLM_CALL}
+        assert calls["req_1"].agent is None  # the main conversation's
+        assert calls["req_2"].agent.name == calls["req_3"].agent.name == "greeter"
+        assert "agent.name" not in calls["req_2"].attributes and calls["req_2"].attributes["agent_id"] == "a1"
+        assert calls["req_3"].status is Status.ERROR
+        tools = {s.tool.name: s for s in spans if s.kind is SpanKind.TOOL_EXECUTION}
+        assert tools["Agent"].agent.name == "greeter" and tools["Agent"].status is Status.ERROR
+        assert tools["Bash"].agent is None
+    finally:
+        await server.close()
+
+
 def otlp_json_logs(service: str, records: list[dict]) -> bytes:
     """The records as an OTLP JSON logs body (Codex's otlp-http exporter can send JSON too)."""
     def value(v):

@@ -53,6 +53,7 @@ from typing import Any
 
 from ..model import (
     FIRST_PROMPT_KEY,
+    AgentInfo,
     AttachedEvent,
     Cost,
     LlmInfo,
@@ -447,8 +448,11 @@ class LogMapper:
                 start_ns=t - dur,
                 end_ns=t,
                 llm=LlmInfo(provider="anthropic", model=model),
+                # A sub-agent's own call (the Agent tool's): its events name the sub-agent (``agent.name``).
+                agent=AgentInfo(name=name) if (name := _str(a.get("agent.name"))) else None,
                 attributes=_rebuilt(_free(a, ("model", "duration_ms", "cost_usd", "input_tokens", "output_tokens",
-                                              "cache_read_tokens", "cache_creation_tokens", "error", "status_code"))),
+                                              "cache_read_tokens", "cache_creation_tokens", "error", "status_code",
+                                              "agent.name"))),
             )
             if event == "api_request":
                 inp = _num(a.get("input_tokens")) or 0
@@ -481,6 +485,8 @@ class LogMapper:
                 attributes=_free(a, ("tool_name", "duration_ms", "success", "tool_parameters", "tool_input",
                                      "tool_use_id", "error")),
             )
+            if (agent := _claude_subagent(tool, params)) is not None:
+                span.agent = AgentInfo(name=agent)  # the Agent (Task) tool: the sub-agent it ran
             return self._child(turn, sid, span)
         attrs = _free(a)
         if prompt_id:
@@ -697,6 +703,24 @@ def _claude_tool_name(a: dict[str, Any]) -> str:
     if isinstance(server, str) and server and isinstance(tool, str) and tool:
         return f"mcp__{server}__{tool}"
     return name
+
+
+#: Claude Code's tool that hands a task to a sub-agent (``Task`` before 2.1, ``Agent`` since).
+CLAUDE_AGENT_TOOLS = frozenset({"Task", "Agent"})
+
+
+def _claude_subagent(tool: str, params: Any) -> str | None:
+    """The sub-agent a Claude Code Agent (Task) tool call ran: the ``subagent_type`` of its input
+    (``tool_parameters`` and ``tool_input`` with OTEL_LOG_TOOL_DETAILS), else None."""
+    if tool not in CLAUDE_AGENT_TOOLS:
+        return None
+    if isinstance(params, str):
+        try:
+            params = json.loads(params)
+        except ValueError:
+            return None
+    kind = params.get("subagent_type") if isinstance(params, dict) else None
+    return kind if isinstance(kind, str) and kind else None
 
 
 def _provider(a: dict[str, Any]) -> str | None:
