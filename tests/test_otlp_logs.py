@@ -153,6 +153,8 @@ CLAUDE_SUBAGENT_TURN = [
            **{"agent.name": "greeter", "agent_id": "a1"}),
     claude("api_error", T0 + 3 * S, 4, "p1", model="claude-sonnet-4-5", error="refused", status_code="400",
            duration_ms="100", request_id="req_3", **{"agent.name": "greeter", "agent_id": "a1"}),
+    claude("tool_result", T0 + 2 * S + 100, 4, "p1", tool_name="Read", success="true", duration_ms="10",
+           tool_use_id="toolu_3", request_id="req_2", agent_id="a1"),
     claude("tool_result", T0 + 4 * S, 5, "p1", tool_name="Agent", success="false", duration_ms="3000",
            tool_use_id="toolu_1", tool_parameters='{"subagent_type":"greeter"}',
            tool_input='{"description":"Say hi","prompt":"Say hi.","subagent_type":"greeter"}'),
@@ -163,11 +165,12 @@ CLAUDE_SUBAGENT_TURN = [
 
 async def test_a_claude_code_sub_agents_calls_and_its_agent_tool_name_the_sub_agent() -> None:
     """Before, a sub-agent's calls read like the main conversation's (its name only a raw attribute) and
-    the Agent tool call named no agent: which calls were the sub-agent's, and which one, was lost."""
+    the Agent tool call named no agent: which calls were the sub-agent's, and which one, was lost. The
+    sub-agent's tools' events send only its id: named by the name its calls' events gave that id."""
     store, _, server = await receiver()
     try:
         await asyncio.to_thread(send_logs, server.address[1], "claude-code", "2.1.332", CLAUDE_SUBAGENT_TURN)
-        assert await wait_for(lambda: store.span_count >= 6)
+        assert await wait_for(lambda: store.span_count >= 7)
         (trace,) = [store.traces[t] for t in store.sessions["sess-1"].trace_ids]
         spans = list(trace.spans.values())
         calls = {s.attributes["request_id"]: s for s in spans if s.kind is SpanKind.LLM_CALL}
@@ -177,7 +180,7 @@ async def test_a_claude_code_sub_agents_calls_and_its_agent_tool_name_the_sub_ag
         assert calls["req_3"].status is Status.ERROR
         tools = {s.tool.name: s for s in spans if s.kind is SpanKind.TOOL_EXECUTION}
         assert tools["Agent"].agent.name == "greeter" and tools["Agent"].status is Status.ERROR
-        assert tools["Bash"].agent is None
+        assert tools["Read"].agent.name == "greeter" and tools["Bash"].agent is None
     finally:
         await server.close()
 

@@ -210,6 +210,8 @@ class _Turn:
 
 #: Gemini CLI model calls whose request was logged and whose response was not yet, per session.
 MAX_OPEN_CALLS = 64
+#: Claude Code sub-agents whose names a session remembers (``_Conv.agents``).
+MAX_AGENTS = 64
 #: Characters of a first prompt kept as the session's name (``_first_prompt``).
 FIRST_PROMPT_CHARS = 80
 
@@ -218,7 +220,8 @@ class _Conv:
     """Per-session state: Codex's current prompt and open llm call, Gemini CLI's open calls,
     the session log."""
 
-    __slots__ = ("turn", "llm", "provider", "log_first", "log_last", "log_count", "pending", "calls", "prompted")
+    __slots__ = ("turn", "llm", "provider", "log_first", "log_last", "log_count", "pending", "calls", "prompted",
+                 "agents")
 
     def __init__(self) -> None:
         #: Gemini CLI: (prompt id, role, model) -> the (trace id, span id) of each call whose
@@ -234,6 +237,9 @@ class _Conv:
         self.log_count = 0
         #: Whether a prompt's text was seen (the first names the session: ``_first_prompt``).
         self.prompted = False
+        #: Claude Code: each sub-agent's name by its ``agent_id``, from its model calls' events (its
+        #: tools' events name only the id), the last MAX_AGENTS.
+        self.agents: OrderedDict[str, str] = OrderedDict()
 
 
 class LogMapper:
@@ -418,6 +424,21 @@ class LogMapper:
         return out
 
     # -- Claude Code ------------------------------------------------------------
+    def _subagent(self, sid: str, a: dict[str, Any]) -> str | None:
+        """The sub-agent a Claude Code event is of: its ``agent.name``, else the name an earlier
+        event gave its ``agent_id`` (a tool's events send only the id); None for the main agent's."""
+        name, aid = _str(a.get("agent.name")), _str(a.get("agent_id"))
+        if aid is None:
+            return name
+        agents = self._conv(sid).agents
+        if name is None:
+            return agents.get(aid)
+        agents[aid] = name
+        agents.move_to_end(aid)
+        if len(agents) > MAX_AGENTS:
+            agents.popitem(last=False)
+        return name
+
     def _claude(self, event: str, sid: str, t: int, rec: LogView) -> list[Update]:
         a = rec.attrs
         prompt_id = _str(a.get("prompt.id")) or ""
@@ -449,7 +470,7 @@ class LogMapper:
                 end_ns=t,
                 llm=LlmInfo(provider="anthropic", model=model),
                 # A sub-agent's own call (the Agent tool's): its events name the sub-agent (``agent.name``).
-                agent=AgentInfo(name=name) if (name := _str(a.get("agent.name"))) else None,
+                agent=AgentInfo(name=name) if (name := self._subagent(sid, a)) else None,
                 attributes=_rebuilt(_free(a, ("model", "duration_ms", "cost_usd", "input_tokens", "output_tokens",
                                               "cache_read_tokens", "cache_creation_tokens", "error", "status_code",
                                               "agent.name"))),
@@ -485,8 +506,9 @@ class LogMapper:
                 attributes=_free(a, ("tool_name", "duration_ms", "success", "tool_parameters", "tool_input",
                                      "tool_use_id", "error")),
             )
-            if (agent := _claude_subagent(tool, params)) is not None:
-                span.agent = AgentInfo(name=agent)  # the Agent (Task) tool: the sub-agent it ran
+            if (agent := _claude_subagent(tool, params) or self._subagent(sid, a)) is not None:
+                # The Agent (Task) tool: the sub-agent it ran; a sub-agent's own tool: that sub-agent.
+                span.agent = AgentInfo(name=agent)
             return self._child(turn, sid, span)
         attrs = _free(a)
         if prompt_id:
