@@ -385,6 +385,8 @@ CLIENTS: dict[str, Client] = {
     "claude-code-bedrock": Client(text=False, one_error_per_turn=True),
     # The telemetry of the runs whose transcripts tests/test_history_claude_recorded.py imports (plus a sub-agent run).
     "claude-code-transcript": Client(text=False, one_error_per_turn=True),
+    # A turn that hands work to a sub-agent (the Agent tool); the error run refuses only the sub-agent's calls.
+    "claude-code-subagent": Client(text=False, one_error_per_turn=True),
     # An interactive session (tmux) whose transcript test_claude_interactive.py imports: title and /compact calls too.
     # Its refused turn is two refused requests, the title's and the conversation's, each reported once.
     "claude-code-interactive": Client(text=False),
@@ -1127,6 +1129,41 @@ def test_each_call_counted_once_with_the_fake_servers_tokens(name: str, replays:
             "estimated where usage was reported")
         assert totals.cost_unknown == (0 if client.text or client.counts_usageless else usageless), (
             "a call without usage is not $?")
+
+
+def test_a_claude_code_sub_agents_calls_are_its_own_under_its_agent_tool_call(replays: Any) -> None:
+    """The main conversation's first and last calls are its own; the calls between are the sub-agent's
+    (answered in the ok run, refused in the error run): each under the one Agent tool call, named as the
+    sub-agent the Agent tool's input asked for, counted once, and no call of the main conversation named so;
+    so is the sub-agent's own tool call."""
+    rp = replays("claude-code-subagent")
+    for run in rp.manifest["runs"]:
+        sid = run_session(rp, run)
+        spans = [s for t in rp.store.traces_of(sid) for s in t.spans.values()]
+        by_id = {s.span_id: s for s in spans}
+        tools = [s for s in spans if s.kind is SpanKind.TOOL_EXECUTION and s.tool is not None]
+        (agent_tool,) = [t for t in tools if t.tool.name == "Agent"]  # type: ignore[union-attr]
+        assert agent_tool.agent is not None and agent_tool.agent.name == "greeter"
+        for tool in tools:  # the sub-agent's own (Read): named as it, under the Agent tool call
+            if tool is not agent_tool:
+                assert tool.agent is not None and tool.agent.name == "greeter", tool.tool
+                assert tool.parent_span_id is not None and by_id[tool.parent_span_id].parent_span_id == agent_tool.span_id
+        calls = {s.attributes.get("gen_ai.response.id") or s.attributes.get("request_id"): s
+                 for s in spans if s.kind is SpanKind.LLM_CALL}
+        main, sub = [run["fake_calls"][0], run["fake_calls"][-1]], run["fake_calls"][1:-1]
+        for call in main:
+            span = calls[call["request_id"]]
+            assert span.agent is None and span.parent_span_id not in {agent_tool.span_id} and counted(span)
+        # The CLI reports a refused request it re-sent once, with the last attempt's request id.
+        reported = [c for c in sub if c["request_id"] in calls]
+        assert reported and all(c["status"] == 200 for c in reported) == (run["label"] == "ok")
+        for call in reported:
+            span, up = calls[call["request_id"]], calls[call["request_id"]]
+            assert span.agent is not None and span.agent.name == "greeter"
+            while up.parent_span_id in by_id and up.span_id != agent_tool.span_id:
+                up = by_id[up.parent_span_id]
+            assert up.span_id == agent_tool.span_id, f"{call['request_id']} is not under the Agent tool call"
+            assert counted(span) == (call["status"] == 200)
 
 
 @pytest.mark.parametrize("name", NAMES)
