@@ -132,6 +132,20 @@ def test_table_shows_estimates_and_unpriced(db: Path, capsys: pytest.CaptureFixt
     assert "—" in rest and "$0" not in rest
 
 
+async def _tool_row(store: Store, tmp_path: Path, capsys: pytest.CaptureFixture[str], tool: str) -> tuple[list[str], dict]:
+    """``costs --group-by tool`` over the store written to a file by the real writer: the table
+    row's cells of ``tool`` and its JSON row."""
+    path = tmp_path / "agenttrace.db"
+    writer = Writer(store, path)
+    await writer.start()
+    await writer.flush()
+    await writer.close()
+    _, out, _ = run_cli(capsys, "--db", str(path), "--group-by", "tool")
+    cells = next(ln for ln in out.splitlines() if ln.startswith(tool)).split()
+    _, out, _ = run_cli(capsys, "--db", str(path), "--group-by", "tool", "--json")
+    return cells, next(r for r in json.loads(out)["rows"] if r["tool"] == tool)
+
+
 async def test_a_tool_no_model_call_consumed_reads_a_dash_not_zero(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """One model span wrapping the agent's whole loop (VoltAgent's), the tool run inside it: the
     call decided it, none consumed it. The consuming column read `$0`, a share nobody paid."""
@@ -145,18 +159,9 @@ async def test_a_tool_no_model_call_consumed_reads_a_dash_not_zero(tmp_path: Pat
              kind=SpanKind.TOOL_EXECUTION, start_ns=T0 + S + S // 4, end_ns=T0 + S + S // 2,
              tool=ToolInfo(name="get_weather")),
     ])
-    path = tmp_path / "agenttrace.db"
-    writer = Writer(store, path)
-    await writer.start()
-    await writer.flush()
-    await writer.close()
-    _, out, _ = run_cli(capsys, "--db", str(path), "--group-by", "tool")
-    row = next(ln for ln in out.splitlines() if ln.startswith("get_weather"))
+    cells, got = await _tool_row(store, tmp_path, capsys, "get_weather")
     (decided_tool,) = store.tool_costs()
-    cells = row.split()
-    assert cells[2] == fmt_cost(decided_tool.decided_cost) and cells[3] == "—", row
-    _, out, _ = run_cli(capsys, "--db", str(path), "--group-by", "tool", "--json")
-    (got,) = json.loads(out)["rows"]
+    assert cells[2] == fmt_cost(decided_tool.decided_cost) and cells[3] == "—", cells
     assert got["consumed_cost_usd"] is None and (got["decided_calls"], got["consumed_calls"]) == (1, 0)
     assert decided_tool.decided_cost > 0 and got["decided_cost_usd"] == pytest.approx(decided_tool.decided_cost)
 
@@ -182,16 +187,8 @@ async def test_a_tools_share_of_an_unpriced_or_running_model_call_is_not_a_zero(
     assert (tool.decided_calls, tool.decided_unpriced, tool.consumed_calls, tool.consumed_waiting) == (1, 1, 1, 1)
     assert fmt_attributed(tool.decided_cost, tool.decided_calls, unpriced=tool.decided_unpriced) == "$?"
     assert fmt_attributed(tool.consumed_cost, tool.consumed_calls, waiting=tool.consumed_waiting) == "$…"
-    path = tmp_path / "agenttrace.db"
-    writer = Writer(store, path)
-    await writer.start()
-    await writer.flush()
-    await writer.close()
-    _, out, _ = run_cli(capsys, "--db", str(path), "--group-by", "tool")
-    cells = next(ln for ln in out.splitlines() if ln.startswith("get_weather")).split()
+    cells, got = await _tool_row(store, tmp_path, capsys, "get_weather")
     assert cells[2:4] == ["$?", "$…"], cells  # (its session still runs in the file: the call's cost is to come)
-    _, out, _ = run_cli(capsys, "--db", str(path), "--group-by", "tool", "--json")
-    (got,) = json.loads(out)["rows"]
     assert got["decided_cost_usd"] is None and got["consumed_cost_usd"] is None and got["cost_usd"] is None
     assert (got["decided_unpriced_calls"], got["decided_calls"], got["consumed_calls"]) == (1, 1, 1)
 
