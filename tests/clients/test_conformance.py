@@ -1734,3 +1734,21 @@ def test_cli_surfaces_agree_with_the_fake_server(name: str, replays: Any) -> Non
     assert got == want_calls + failed + unmarked, f"stats counts {got} LLM calls"
     costs = cli_json(rp.db, "costs")
     assert (costs["total"]["input_tokens"], costs["total"]["output_tokens"]) == (want_in, want_out)
+
+
+@pytest.mark.parametrize("name", ["langfuse_js", "langfuse_js_ai6"])
+def test_a_trace_is_named_as_the_app_named_it(name: str, replays: Any) -> None:
+    """Langfuse's ``propagateAttributes({ traceName })`` puts the trace's name on its spans
+    (``langfuse.trace.name``): the trace list, live and from the file, names the trace so, not after
+    its root span (``weather-agent``)."""
+    rp = replays(name)
+    folder = FIXTURES / name
+    named = {s["traceId"]: a["value"]["stringValue"] for f in rp.manifest["files"] if f["signal"] == "traces"
+             for rs in json.loads(read_body(folder / f["file"]))["resourceSpans"] for ss in rs["scopeSpans"]
+             for s in ss["spans"] for a in s.get("attributes", ()) if a["key"] == "langfuse.trace.name"}
+    assert named
+    on_file = {t["trace_id"]: t["name"] for t in cli_json(rp.db, "traces", "list", "--limit", "1000")}
+    for trace_id, want in named.items():
+        trace = rp.store.traces[trace_id]
+        root = trace.spans[trace.root_id]
+        assert root.name != want and trace.name == want and on_file[trace_id] == want

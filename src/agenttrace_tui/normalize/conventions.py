@@ -126,7 +126,7 @@ __all__ = [
     "TEXT_BLOCK_STARTS", "tool_preview",
     # this module
     "CACHE_BESIDE_CLIENTS", "CACHE_BESIDE_INPUT", "CACHE_IN_INPUT_SCOPES", "CACHE_BESIDE_KEYS", "COST_KEYS", "FAILED_BY_EXCEPTION_KEYS", "FRAMEWORK_BUILT_ON", "FRAMEWORK_HINTS", "FRAMEWORK_SCOPES", "HTTP_STATUS_KEYS", "INSTRUMENTATION_FAMILIES", "INSTANCE_KEYS", "JSON_VALUE_KEYS",
-    "PINNED_SESSION_KEY", "RESOURCE_FRAMEWORKS", "RESOURCE_SESSION_KEYS", "RESPONSE_MODEL_KEYS", "SESSION_KEY_SET", "SESSION_KEYS",
+    "PINNED_SESSION_KEY", "RESOURCE_FRAMEWORKS", "RESOURCE_SESSION_KEYS", "RESPONSE_MODEL_KEYS", "SESSION_KEY_SET", "SESSION_KEYS", "TRACE_NAME_KEYS",
     "SUBTREE_USAGE_KEYS", "THINKING_BESIDE_OUTPUT", "GEMINI_BUILTIN_TOOLS", "TOOL_DEFINITION_KEYS", "GEMINI_FEE_TOOLS", "USAGE_OBJECT_KEYS", "RESPONSE_USAGE_KEYS", "GEMINI_USAGE_FIELDS", "USAGE_RECORD_KEY", "USAGE_OBJECT_PATHS", "USAGE_TYPE_PATHS", "USAGE_TYPES_BESIDE",
     "Plan", "all_documented_keys", "cache_beside", "decode_json_strings", "extract_cost", "extract_subtree_usage", "extract_usage_object", "extract_response_usage", "is_usage_record", "thinking_beside", "asks_builtin_tool",
     "answered_model", "langchain_answered_model", "LANGCHAIN_ANSWERED_KEY", "CHAIN_ANSWER_INPUT_KEY",
@@ -301,6 +301,10 @@ def decode_json_strings(attributes: dict[str, Any], keys: Iterable[str]) -> None
 
 # -- sessions -------------------------------------------------------------------
 
+#: Span attributes that name the trace a span belongs to, as the app named it: Langfuse's SDKs put the
+#: trace name a user sets (``propagateAttributes({ traceName })``, ``update_current_trace(name=...)``)
+#: on its spans as ``langfuse.trace.name``. A trace list names the trace so, not after its root span.
+TRACE_NAME_KEYS: tuple[str, ...] = ("langfuse.trace.name",)
 #: Span (then resource) attributes that name the session, first found wins. The LangSmith SDK
 #: groups runs into a thread by the run metadata ``session_id``, ``thread_id`` or ``conversation_id``
 #: (LangGraph copies a run config's ``configurable.thread_id`` into it), each exported as

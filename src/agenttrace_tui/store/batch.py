@@ -42,7 +42,7 @@ import msgspec
 
 from ..model import INTERNAL_ATTR, Session, Span
 from .aggregates import counted_cost, span_flags
-from .entries import MetricSeries, TraceEntry
+from .entries import MetricSeries, TraceEntry, trace_name_of
 
 __all__ = [
     "Batch",
@@ -311,7 +311,7 @@ def trace_summary(entry: TraceEntry) -> tuple:
     return (
         entry.trace_id,
         entry.session_id,
-        root.name if root is not None and root.name else None,
+        (trace_name_of(root) or None) if root is not None else None,
         _i(entry.start_ns),
         _i(entry.end_ns),
         t.spans,

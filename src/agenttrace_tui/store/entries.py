@@ -14,6 +14,7 @@ from itertools import islice
 from typing import TYPE_CHECKING, Any
 
 from ..model import INTERNAL_ATTR, Metric, Session, Span, SpanKind, Status
+from ..normalize.conventions import TRACE_NAME_KEYS
 from .aggregates import EndTally, Totals, keys_of
 
 if TYPE_CHECKING:
@@ -26,6 +27,18 @@ DEFAULT_SESSION = "default"
 DEFAULT_SESSION_IDLE_S = 300.0
 IDLE_NS = int(DEFAULT_SESSION_IDLE_S * 1_000_000_000)
 _CUSTOM = SpanKind.CUSTOM
+
+
+def trace_name_of(span: Span) -> str:
+    """The name a trace gets from one of its spans: the trace name the app set on it
+    (``TRACE_NAME_KEYS``: Langfuse's ``traceName``), else the span's own name."""
+    attrs = span.attributes
+    if attrs:
+        for key in TRACE_NAME_KEYS:
+            v = attrs.get(key)
+            if v.__class__ is str and v:
+                return v
+    return span.name
 
 
 def rootless_pick(spans: Iterable[Span], seen: list) -> str | None:
@@ -117,20 +130,20 @@ class TraceEntry:
 
     @property
     def name(self) -> str:
-        """Its root span's name; while no root is stored (the root of a running turn is
-        exported last; a client whose outer spans are internal runtime spans sends none of
-        its own), the name of its outermost span of the agent's own as far as known:
-        ``rootless_pick``; the trace id when it has no span."""
+        """The trace name the app set on its root span (``trace_name_of``), else the root's name;
+        while no root is stored (the root of a running turn is exported last; a client whose
+        outer spans are internal runtime spans sends none of its own), that of its outermost
+        span of the agent's own as far as known: ``rootless_pick``; the trace id when it has no span."""
         spans = self.spans
         root = spans.get(self.root_id) if self.root_id else None
-        if root is not None and root.name:
-            return root.name
+        if root is not None and (name := trace_name_of(root)):
+            return name
         seen = self._rootless
         if seen is None or seen[0] > len(spans) or seen[3] != self.trimmed:  # (spans trimmed: look again)
             seen = self._rootless = [0, None, (True, 0), self.trimmed]
         pick = rootless_pick(spans.values(), seen)
         best = spans.get(pick) if pick is not None else None
-        return best.name if best is not None and best.name else (self.root_id or self.trace_id)
+        return (trace_name_of(best) if best is not None else "") or self.root_id or self.trace_id
 
     @property
     def running(self) -> bool:
