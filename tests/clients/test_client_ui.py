@@ -136,3 +136,38 @@ async def test_each_model_call_of_a_handoff_names_the_agent_that_made_it(tmp_pat
                     break
                 await pilot.pause(0.05)
             assert ["agent", text] in rows, (trace.spans[span_id].name, app.detail.plain())
+
+
+async def test_each_model_call_of_an_adk_transfer_names_its_agent_and_the_transfer_is_a_tool_call(
+        tmp_path: Path) -> None:
+    """A root agent transfers to its sub-agent (Google ADK's ``transfer_to_agent``): ADK names the
+    agent on every span, so each model call's and tool call's detail says its agent (the root
+    agent's call and transfer the root agent's, the weather agent's calls and tool its), and the
+    transfer is the successful tool call its call id says, no failed or second one."""
+    rp = await _replay("google_adk_multiagent", tmp_path / "ui.db")
+    sid = rp.sessions["ok"][0]
+    store = rp.store
+    (trace,) = store.traces_of(sid)
+    spans = sorted(trace.spans.values(), key=lambda s: s.start_ns)
+    want = {s.span_id: s.agent.name for s in spans if s.kind in (SpanKind.LLM_CALL, SpanKind.TOOL_EXECUTION)
+            and s.agent is not None}
+    assert sorted(want.values()) == ["root_agent", "root_agent", "weather_agent", "weather_agent", "weather_agent"]
+    transfers = [s for s in spans if s.tool is not None and s.tool.name == "transfer_to_agent"]
+    assert [(s.status, s.tool.call_id, want[s.span_id]) for s in transfers if s.tool is not None] == [
+        (Status.OK, rp.manifest["runs"][0]["fake_calls"][0]["tool_call_id"], "root_agent")]
+    app = make_app(store=store)
+    async with app.run_test(size=(160, 48)) as pilot:
+        app.sessions.select_key(sid)
+        for _ in range(100):
+            if app.traces.keys == [trace.trace_id]:
+                break
+            await pilot.pause(0.05)
+        app.span_tree.focus()
+        for span_id, name in want.items():
+            app.span_tree.select_span(span_id)
+            for _ in range(100):
+                rows = [ln.split(None, 1) for ln in app.detail.plain().splitlines()]
+                if ["agent", name] in rows:
+                    break
+                await pilot.pause(0.05)
+            assert ["agent", name] in rows, (trace.spans[span_id].name, app.detail.plain())

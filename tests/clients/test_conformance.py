@@ -210,6 +210,8 @@ CLIENTS: dict[str, Client] = {
     "google_adk_openinference": Client(),
     # ADK for TypeScript (@google/adk) on Gemini: each call a `call_llm` span.
     "google_adk_js": Client(),
+    # The `google_adk` agent as a root agent transferring to a sub-agent (ADK's transfer_to_agent).
+    "google_adk_multiagent": Client(custom_provider="litellm model prefix"),
     "pydantic_ai": Client(),
     # The same agent with two tools, its model asking for both in one answer: pydantic-ai runs them concurrently.
     "pydantic_ai_parallel_tools": Client(),
@@ -814,7 +816,8 @@ FRAMEWORKS = {"crewai": "crewai", "crewai_openllmetry": "crewai", "crewai_anthro
               "langchain_azure_openinference": "langchain", "langchain_azure_openllmetry": "langchain",
               "langchain_azure_openinference_stream": "langchain", "langchain_openllmetry_stream": "langchain",
               "google_adk": "google-adk", "google_adk_anthropic": "google-adk",
-              "google_adk_gemini": "google-adk", "google_adk_openinference": "google-adk", "google_adk_js": "google-adk", "pydantic_ai": "pydantic-ai",
+              "google_adk_gemini": "google-adk", "google_adk_openinference": "google-adk", "google_adk_js": "google-adk",
+              "google_adk_multiagent": "google-adk", "pydantic_ai": "pydantic-ai",
               "pydantic_ai_parallel_tools": "pydantic-ai", "langchain_parallel_tools": "langchain",
               "pydantic_ai_anthropic": "pydantic-ai", "pydantic_ai_openinference": "pydantic-ai",
               "pydantic_ai_bedrock": "pydantic-ai", "pydantic_ai_gemini": "pydantic-ai", "pydantic_ai_gemini_search": "pydantic-ai", "gemini-cli": "gemini-cli", "opencode": "opencode", "qwen-code": "qwen-code",
@@ -1052,18 +1055,24 @@ def test_the_openai_agents_sdks_agent_span_names_its_agent(name: str, span_name:
         assert {s.agent.name for s in spans if s.agent is not None and s.agent.name} == {"weather-agent"}
 
 
-def test_each_agent_of_a_handoff_is_charged_its_own_model_calls(replays: Any) -> None:
-    """A triage agent hands off to a weather agent: `costs --group-by agent` charges each model call
-    to the agent that made it (the triage agent's call is the one that asked for the handoff tool,
-    the weather agent's the others), with the fake server's tokens and genai-prices' price; the
+@pytest.mark.parametrize(("name", "transfer", "first", "second"), [
+    ("openai_agents_handoff", "transfer_to_weather_agent", "Triage agent", "Weather agent"),
+    ("google_adk_multiagent", "transfer_to_agent", "root_agent", "weather_agent"),
+])
+def test_each_agent_of_a_handoff_is_charged_its_own_model_calls(
+        name: str, transfer: str, first: str, second: str, replays: Any) -> None:
+    """A first agent hands off to a weather agent (the OpenAI Agents SDK's handoff, ADK's
+    ``transfer_to_agent`` to a sub-agent): `costs --group-by agent` charges each model call to the
+    agent that made it (the first agent's call is the one that asked for the transfer tool, the
+    weather agent's the others), with the fake server's tokens and genai-prices' price; the
     workflow spans above both agents are no agent's. In the error run the weather agent's refused
-    call is its own and costs nothing; the triage agent's handoff still cost what it did."""
-    rp, client = replays("openai_agents_handoff"), CLIENTS["openai_agents_handoff"]
+    call is its own and costs nothing; the first agent's transfer still cost what it did."""
+    rp, client = replays(name), CLIENTS[name]
     for run in reported_runs(rp.manifest):
         sid = run_session(rp, run)
         want: dict[str, dict[str, float]] = {}
         for call in run["fake_calls"]:
-            agent = "Triage agent" if call.get("tool_name") == "transfer_to_weather_agent" else "Weather agent"
+            agent = first if call.get("tool_name") == transfer else second
             row = want.setdefault(agent, {"input": 0, "output": 0, "cache_read": 0, "cost": 0.0})
             if call["status"] != 200:
                 continue
@@ -1072,7 +1081,7 @@ def test_each_agent_of_a_handoff_is_charged_its_own_model_calls(replays: Any) ->
                 row[k] += usage[k]
             row["cost"] += _genai_price(call["model"], usage, int(call["time"] * 1e9))
         rows = {r["agent"]: r for r in cli_json(rp.db, "costs", "--group-by", "agent", "--session", sid)["rows"]}
-        assert set(rows) == {"Triage agent", "Weather agent", "(no agent)"}, rows
+        assert set(rows) == {first, second, "(no agent)"}, rows
         for agent, w in want.items():
             r = rows[agent]
             assert (r["input_tokens"], r["output_tokens"], r["cache_read_tokens"]) == (
