@@ -329,6 +329,19 @@ def test_unknown_or_proxy_provider_falls_back_to_the_models_own_price(provider, 
 
 
 
+@pytest.mark.parametrize(("provider", "model"), [("openai", "openai/gpt-4o-mini"),
+                                               ("anthropic", "anthropic/claude-sonnet-4-5")])
+def test_a_model_named_with_its_providers_prefix_is_that_providers_own_price(provider, model) -> None:
+    """LiteLLM names a model ``openai/gpt-4o-mini`` (Google ADK's ``LiteLlm`` through it), the span's
+    provider ``openai``: the price is that provider's own for the model, not one found elsewhere (the
+    detail said "priced as openai/gpt-4o-mini: the span's provider has no price for this model")."""
+    usage = TokenUsage(input=12_000, output=800, cache_read=2_000)
+    st = run([llm("a", provider, model, usage)])
+    cost = st.span("t1", "a").cost
+    assert_same(cost, reference(usage, model.split("/", 1)[1], provider, T_2025_07))
+    assert cost.priced_as is None and cost.source == "computed"
+
+
 @pytest.mark.parametrize(
     ("provider", "model"),
     [

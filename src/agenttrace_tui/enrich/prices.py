@@ -391,11 +391,18 @@ class PriceBook:
         except ImportError:
             return Unknown("genai-prices is not installed"), None
         snapshot = data_snapshot.get_snapshot()
-        for pid in provider_ids(p) if p else ():
-            try:
-                return self._entry(snapshot.find_provider_model(m, None, pid, None)[1], provider, model), None
-            except LookupError:
-                pass
+        pids = provider_ids(p) if p else []
+        # A model named with its provider's prefix, the provider named too (LiteLLM's
+        # ``openai/gpt-4o-mini`` on an ``openai`` span): that provider's price of the model is its
+        # own, not a price found elsewhere (``priced_as`` said "the span's provider has no price").
+        prefix, slash, rest = m.rpartition("/")
+        refs = [m, rest] if slash and PROVIDER_ALIASES.get(prefix, prefix) in pids else [m]
+        for pid in pids:
+            for ref in refs:
+                try:
+                    return self._entry(snapshot.find_provider_model(ref, None, pid, None)[1], provider, model), None
+                except LookupError:
+                    pass
         # The named provider is unknown to the price list or has no such model: price by the model.
         if self.overrides:
             o = self.overrides.get(("*", m))
