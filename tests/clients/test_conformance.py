@@ -162,6 +162,9 @@ CLIENTS: dict[str, Client] = {
     # The same agent whose model asks for two get_weather calls in one answer (Paris, Tokyo): LangGraph's tool node
     # runs them side by side, each a tools node and a tool span of its own.
     "langchain_parallel_tools": Client(),
+    # A langgraph-supervisor supervisor (its own create_react_agent, named supervisor) that hands the question to a
+    # weather_agent (create_react_agent) by its transfer_to_weather_agent tool; each agent a graph node's span.
+    "langgraph_supervisor": Client(),
     # The same agent on Bedrock (langchain-aws ChatBedrockConverse): usage_metadata counts cache reads and writes in input.
     "langchain_bedrock": Client(),
     # The same agent on Anthropic (langchain-anthropic ChatAnthropic, streamed): usage_metadata counts cache reads and
@@ -819,6 +822,7 @@ FRAMEWORKS = {"crewai": "crewai", "crewai_openllmetry": "crewai", "crewai_anthro
               "google_adk_gemini": "google-adk", "google_adk_openinference": "google-adk", "google_adk_js": "google-adk",
               "google_adk_multiagent": "google-adk", "pydantic_ai": "pydantic-ai",
               "pydantic_ai_parallel_tools": "pydantic-ai", "langchain_parallel_tools": "langchain",
+              "langgraph_supervisor": "langchain",
               "pydantic_ai_anthropic": "pydantic-ai", "pydantic_ai_openinference": "pydantic-ai",
               "pydantic_ai_bedrock": "pydantic-ai", "pydantic_ai_gemini": "pydantic-ai", "pydantic_ai_gemini_search": "pydantic-ai", "gemini-cli": "gemini-cli", "opencode": "opencode", "qwen-code": "qwen-code",
               # Kilo Code names itself OpenCode (service and scope `opencode`, its own version 7.x).

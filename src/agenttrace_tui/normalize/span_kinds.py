@@ -123,6 +123,10 @@ TRACELOOP_TOOL_FIELDS: tuple[tuple[str, str], ...] = (
 )
 OPERATION_KEY = "gen_ai.operation.name"
 OPENINFERENCE_KEY = "openinference.span.kind"
+#: The tool an OpenInference span runs, sent on tool runs alone. Its LangChain instrumentation marks
+#: any run whose name holds "agent" an AGENT span, a tool's too: langgraph-supervisor's handoff tool
+#: ``transfer_to_weather_agent`` comes as an AGENT span naming its tool; that span is the tool's call.
+OPENINFERENCE_TOOL_NAME_KEY = "tool.name"
 #: The Vercel AI SDK's operation (its ``ai.*`` telemetry: AI SDK 4-6, and 7's
 #: ``LegacyOpenTelemetry``): the call of a function that may loop over steps
 #: with tools, each model call it makes (``.doGenerate``/``.doStream``/``.doEmbed``),
@@ -317,6 +321,8 @@ def kind_from_attributes(attributes: dict[str, Any]) -> tuple[SpanKind | None, s
         return k, OPERATION_KEY
     v = attributes.get(OPENINFERENCE_KEY)
     if isinstance(v, str) and (k := OPENINFERENCE_KINDS.get(v.strip().upper())) is not None:
+        if k is SpanKind.AGENT and OPENINFERENCE_TOOL_NAME_KEY in attributes:  # by key (one recipe serves a key set)
+            return SpanKind.TOOL_EXECUTION, OPENINFERENCE_KEY
         return k, OPENINFERENCE_KEY
     if (k := _traceloop_kind(attributes)) is not None:
         return k, TRACELOOP_KIND_KEY
