@@ -1094,6 +1094,45 @@ def test_each_agent_of_a_handoff_is_charged_its_own_model_calls(
         assert (rows["(no agent)"]["input_tokens"], rows["(no agent)"]["cost_usd"]) == (0, 0)
 
 
+def test_a_langgraph_supervisors_calls_and_its_agents_are_told_apart(replays: Any) -> None:
+    """A langgraph-supervisor supervisor hands the question to its weather_agent: each model call is
+    charged to the agent whose graph ran it (`costs --group-by agent`: the supervisor's are the calls
+    offered the handoff tool, the weather agent's the others), with the fake server's tokens and
+    genai-prices' price; the handoff is a call of the transfer_to_weather_agent tool, not an agent.
+    In the error run the weather agent's refused call is its own and costs nothing."""
+    rp, client = replays("langgraph_supervisor"), CLIENTS["langgraph_supervisor"]
+    for run in reported_runs(rp.manifest):
+        sid = run_session(rp, run)
+        want: dict[str, dict[str, float]] = {}
+        before: dict[str, Any] = {}
+        for call in run["fake_calls"]:
+            # The supervisor asks for the handoff and answers after the hand-back; the weather agent asks for
+            # get_weather (refused in the error run: only requests offering it) and answers with its result.
+            agent = "weather_agent" if (call["status"] != 200 or call.get("tool_name") == "get_weather"
+                                        or before.get("tool_name") == "get_weather") else "supervisor"
+            before = call
+            row = want.setdefault(agent, {"input": 0, "output": 0, "cache_read": 0, "cost": 0.0})
+            if call["status"] != 200:
+                continue
+            usage = expected_usage(call, client)
+            for k in ("input", "output", "cache_read"):
+                row[k] += usage[k]
+            row["cost"] += _genai_price(call["model"], usage, int(call["time"] * 1e9))
+        assert set(want) == {"supervisor", "weather_agent"}, want
+        rows = {r["agent"]: r for r in cli_json(rp.db, "costs", "--group-by", "agent", "--session", sid)["rows"]}
+        assert set(rows) == {"supervisor", "weather_agent", "(no agent)"}, rows
+        for agent, w in want.items():
+            r = rows[agent]
+            assert (r["input_tokens"], r["output_tokens"], r["cache_read_tokens"]) == (
+                w["input"], w["output"], w["cache_read"]), (run["label"], agent, r)
+            assert r["cost_usd"] == pytest.approx(w["cost"]), (run["label"], agent, r)
+        assert (rows["(no agent)"]["input_tokens"], rows["(no agent)"]["cost_usd"]) == (0, 0)
+        spans = [s for t in rp.store.traces_of(sid) for s in t.spans.values()]
+        handoff = [s for s in spans if s.name == "transfer_to_weather_agent"]
+        assert len(handoff) == 1 and handoff[0].kind is SpanKind.TOOL_EXECUTION, handoff
+        assert handoff[0].tool is not None and handoff[0].tool.name == "transfer_to_weather_agent"
+
+
 def test_claude_code_on_bedrock_counts_and_costs_what_the_cli_does(replays: Any) -> None:
     """Claude Code on Amazon Bedrock names the provider ``aws.bedrock`` on its spans, counts each call's
     input with the cache reads and writes in, and prices each call itself (``cost_usd``): the session is

@@ -60,6 +60,7 @@ from .span_kinds import (
     BRAINTRUST_KINDS,
     BRAINTRUST_SPAN_ATTRIBUTES_CHARS,
     CLIENT_AGENT_NAME_KEYS,
+    CLIENT_GRAPH_METADATA_KEYS,
     CLIENT_INTERNAL_KEYS,
     CLIENT_INTERNAL_NAMES,
     CLIENT_PLACEHOLDER_AGENTS,
@@ -69,6 +70,7 @@ from .span_kinds import (
     CLIENT_TOOL_SPAN_NAMES,
     CLIENT_TOOL_SPAN_PATTERNS,
     EXPLICIT_KIND_KEYS,
+    GRAPH_METADATA_CHARS,
     INTERNAL_BY_DEFAULT,
     INTERNAL_KEY,
     KIND_BY_NAME,
@@ -96,9 +98,11 @@ from .span_kinds import (
     _names_a_call,
     braintrust_span_type,
     client_agent_name_key,
+    client_graph_agent_key,
     client_kind,
     client_placeholder_agent_key,
     client_tool_name,
+    graph_agent_name,
     guess_kind,
     kind_from_attributes,
     kind_from_name,
@@ -112,12 +116,12 @@ __all__ = [
     # attribute_map
     "ATTRIBUTE_MAP", "Row", "_bool", "_float", "_int", "_str", "extract_parts", "first_reason",
     # span_kinds
-    "AGENT_NAME_KEY", "AI_SDK_KINDS", "AI_SDK_OPERATION_KEY", "CLIENT_AGENT_NAME_KEYS", "CLIENT_INTERNAL_KEYS", "CLIENT_INTERNAL_NAMES", "CLIENT_PLACEHOLDER_AGENTS", "CLIENT_SPAN_KINDS", "CLIENT_TOOL_SPAN_PATTERNS", "CLIENT_TOOL_CALL_KEYS", "CLIENT_TOOL_NAME_KEYS",
-    "CLIENT_TOOL_SPAN_NAMES", "EXPLICIT_KIND_KEYS", "INTERNAL_BY_DEFAULT", "INTERNAL_KEY",
+    "AGENT_NAME_KEY", "AI_SDK_KINDS", "AI_SDK_OPERATION_KEY", "CLIENT_AGENT_NAME_KEYS", "CLIENT_GRAPH_METADATA_KEYS", "CLIENT_INTERNAL_KEYS", "CLIENT_INTERNAL_NAMES", "CLIENT_PLACEHOLDER_AGENTS", "CLIENT_SPAN_KINDS", "CLIENT_TOOL_SPAN_PATTERNS", "CLIENT_TOOL_CALL_KEYS", "CLIENT_TOOL_NAME_KEYS",
+    "CLIENT_TOOL_SPAN_NAMES", "EXPLICIT_KIND_KEYS", "GRAPH_METADATA_CHARS", "INTERNAL_BY_DEFAULT", "INTERNAL_KEY",
     "BRAINTRUST_KIND_KEY", "BRAINTRUST_KINDS", "BRAINTRUST_SPAN_ATTRIBUTES_CHARS", "braintrust_span_type", "KIND_BY_NAME", "KIND_KEY", "LAMINAR_KIND_KEY", "LAMINAR_KINDS", "LANGFUSE_KIND_KEY", "LANGFUSE_KINDS", "LANGSMITH_KIND_KEY", "LANGSMITH_KINDS", "MCP_METHOD_KEY", "MCP_METHOD_KINDS", "MLFLOW_KIND_KEY", "MLFLOW_KINDS", "OPENINFERENCE_KEY", "OPENINFERENCE_KINDS", "OPERATION_KEY", "OPERATION_KINDS",
     "RENDERED_NAME_KEY", "SEED_NAME_KINDS", "TRACELOOP_KIND_KEY", "TRACELOOP_KINDS", "TRACELOOP_TOOL_FIELDS",
     "TRACELOOP_TOOL_STEP_KEY", "_names_a_call", "client_kind",
-    "client_agent_name_key", "client_placeholder_agent_key", "client_tool_name", "guess_kind", "kind_from_attributes",
+    "client_agent_name_key", "client_graph_agent_key", "client_placeholder_agent_key", "client_tool_name", "graph_agent_name", "guess_kind", "kind_from_attributes",
     "kind_from_name", "kind_from_string", "mcp_tool_name", "names_placeholder_agent", "traceloop_tool_fields",
     # messages
     "CLIENT_VALUE_KEYS", "MESSAGE_DETAIL_EVENTS", "MESSAGE_EVENTS", "MESSAGE_EVENT_CONTENT_KEYS", "MESSAGE_JSON_KEYS",
@@ -1136,6 +1140,7 @@ def all_documented_keys() -> set[str]:
     keys.update(CLIENT_TOOL_NAME_KEYS)
     keys.update(CLIENT_TOOL_CALL_KEYS)
     keys.update(CLIENT_AGENT_NAME_KEYS.values())
+    keys.update(CLIENT_GRAPH_METADATA_KEYS.values())
     keys.update(k for _f, k in TRACELOOP_TOOL_FIELDS)
     keys.update(MESSAGE_DETAIL_EVENTS)
     keys.update((INTERNAL_KEY, RENDERED_NAME_KEY))

@@ -316,6 +316,9 @@ def build_span(
         fields.setdefault("tool", {}).setdefault("name", name)
     if kind is SpanKind.AGENT and (agent_key := cv.client_agent_name_key(client, kind, attrs)) is not None:
         fields.setdefault("agent", {})["name"] = str(attrs[agent_key])
+    if ((graph_key := cv.client_graph_agent_key(client, kind, attrs)) is not None
+            and (graph_agent := cv.graph_agent_name(attrs[graph_key])) is not None):
+        fields.setdefault("agent", {}).setdefault("name", graph_agent)
     if kind is SpanKind.TOOL_EXECUTION:
         traceloop = cv.traceloop_tool_fields(attrs)
         if traceloop:
@@ -847,6 +850,7 @@ class _FastPlan:
                 or (kind is SpanKind.TOOL_EXECUTION and (any(k in attrs for _f, k in cv.TRACELOOP_TOOL_FIELDS)
                                                          or cv.MCP_METHOD_KEY in attrs or cv.BRAINTRUST_KIND_KEY in attrs))
                 or cv.client_agent_name_key(client, kind, attrs) is not None
+                or cv.client_graph_agent_key(client, kind, attrs) is not None
                 or cv.client_placeholder_agent_key(client, attrs) is not None
                 or (kind is SpanKind.LLM_CALL and any(k in attrs for k in cv.HTTP_STATUS_KEYS))):
             # A known client's tool span always has a tool part (build_span); one that names
@@ -855,9 +859,10 @@ class _FastPlan:
             # MCP ``tools/call`` span (which may name its tool only in its span name) and a span
             # typed a tool by ``braintrust.span_attributes`` (named after its span name), take
             # the general path; so does a known client's agent span naming its agent by a key of
-            # its own, a known client's span that may name its placeholder agent (by key: the
-            # name's value decides, in build_span), and a model call reporting an HTTP status (an
-            # error one makes it failed: build_span).
+            # its own or by LangGraph's run metadata (its value decides, in build_span), a known
+            # client's span that may name its placeholder agent (by key: the name's value decides,
+            # in build_span), and a model call reporting an HTTP status (an error one makes it
+            # failed: build_span).
             llm = parts.get("llm")
             drop_llm = llm is not None and kind not in (SpanKind.LLM_CALL, SpanKind.EMBEDDING) and not cv._names_a_call(llm)
             by_part: dict[str, list[tuple[str, str, type, bool]]] = {}

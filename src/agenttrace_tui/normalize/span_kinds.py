@@ -421,6 +421,14 @@ CLIENT_TOOL_CALL_KEYS: tuple[str, ...] = ("call_id", "tool_use_id")
 #: ``graph.node.id`` alone (its Python one sends ``agent.name`` beside it). Not for every sender:
 #: OpenInference's Agno instrumentor puts an id there, Strands' processor a node of its own.
 CLIENT_AGENT_NAME_KEYS: dict[str, str] = {"openai-agents": "graph.node.id"}
+#: A known client's key holding LangGraph's run metadata (JSON) on every span of a graph run:
+#: OpenInference's LangChain instrumentation sends it as ``metadata``. Its ``langgraph_checkpoint_ns``
+#: is the path of graph nodes a span runs in (``node:task|node:task``); a span inside a node that is
+#: itself a graph, an agent of a multi-agent graph (langgraph-supervisor's ``supervisor`` and each agent
+#: it hands off to, a ``create_react_agent`` named so), runs in that agent: the path's first node.
+CLIENT_GRAPH_METADATA_KEYS: dict[str, str] = {"langchain": "metadata"}
+#: The longest run metadata read for its graph path (a path and LangGraph's other entries fit many times over).
+GRAPH_METADATA_CHARS = 8192
 #: The keys an agent span names its agent with (``ATTRIBUTE_MAP``'s agent name row).
 AGENT_NAME_KEY = "gen_ai.agent.name"
 _AGENT_NAME_KEYS = (AGENT_NAME_KEY, "agent.name")
@@ -472,6 +480,34 @@ def client_agent_name_key(client: str | None, kind: SpanKind | None, attributes:
     if attributes.get(key) in (None, "") or any(k in attributes for k in _AGENT_NAME_KEYS):
         return None
     return key
+
+
+def client_graph_agent_key(client: str | None, kind: SpanKind | None, attributes: dict[str, Any]) -> str | None:
+    """The key of a known client's agent span carrying LangGraph's run metadata
+    (``CLIENT_GRAPH_METADATA_KEYS``), when the span sends no agent name of its own; else None. By key,
+    not value (one recipe serves a key set): ``graph_agent_name`` reads the value."""
+    if kind is not SpanKind.AGENT or client is None or (key := CLIENT_GRAPH_METADATA_KEYS.get(client)) is None:
+        return None
+    if key not in attributes or any(k in attributes for k in _AGENT_NAME_KEYS):
+        return None
+    return key
+
+
+def graph_agent_name(value: Any) -> str | None:
+    """The agent LangGraph run metadata (JSON) says its span runs in: the first node of its
+    ``langgraph_checkpoint_ns`` when that path goes through more than one graph; else None (a
+    single graph's node is no agent of its own: ``create_react_agent``'s ``agent`` node)."""
+    if not isinstance(value, str) or not value.startswith("{") or len(value) > GRAPH_METADATA_CHARS:
+        return None
+    try:
+        got = json.loads(value)
+    except ValueError:
+        return None
+    path = got.get("langgraph_checkpoint_ns") if isinstance(got, dict) else None
+    if not isinstance(path, str) or "|" not in path:
+        return None
+    node = path.split("|", 1)[0].split(":", 1)[0].strip()
+    return node or None
 
 
 def client_placeholder_agent_key(client: str | None, attributes: dict[str, Any]) -> str | None:
