@@ -119,6 +119,11 @@ async def test_each_model_call_of_a_handoff_names_the_agent_that_made_it(tmp_pat
             assert s.agent is None  # nothing on the span itself says it
             want[s.span_id] = agent
     assert sorted(want.values()) == ["Triage agent", "Triage agent", "Weather agent", "Weather agent", "Weather agent"]
+    await _details_say(store, sid, trace, {span_id: f"{name}  runs it" for span_id, name in want.items()})
+
+
+async def _details_say(store, sid: str, trace, agent_rows: dict[str, str]) -> None:
+    """In the real app, each span's detail (span id -> its text) has that ``agent`` row."""
     app = make_app(store=store)
     async with app.run_test(size=(160, 48)) as pilot:
         app.sessions.select_key(sid)
@@ -127,9 +132,8 @@ async def test_each_model_call_of_a_handoff_names_the_agent_that_made_it(tmp_pat
                 break
             await pilot.pause(0.05)
         app.span_tree.focus()
-        for span_id, name in want.items():
+        for span_id, text in agent_rows.items():
             app.span_tree.select_span(span_id)
-            text = f"{name}  runs it"
             for _ in range(100):
                 rows = [ln.split(None, 1) for ln in app.detail.plain().splitlines()]
                 if ["agent", text] in rows:
@@ -155,19 +159,4 @@ async def test_each_model_call_of_an_adk_transfer_names_its_agent_and_the_transf
     transfers = [s for s in spans if s.tool is not None and s.tool.name == "transfer_to_agent"]
     assert [(s.status, s.tool.call_id, want[s.span_id]) for s in transfers if s.tool is not None] == [
         (Status.OK, rp.manifest["runs"][0]["fake_calls"][0]["tool_call_id"], "root_agent")]
-    app = make_app(store=store)
-    async with app.run_test(size=(160, 48)) as pilot:
-        app.sessions.select_key(sid)
-        for _ in range(100):
-            if app.traces.keys == [trace.trace_id]:
-                break
-            await pilot.pause(0.05)
-        app.span_tree.focus()
-        for span_id, name in want.items():
-            app.span_tree.select_span(span_id)
-            for _ in range(100):
-                rows = [ln.split(None, 1) for ln in app.detail.plain().splitlines()]
-                if ["agent", name] in rows:
-                    break
-                await pilot.pause(0.05)
-            assert ["agent", name] in rows, (trace.spans[span_id].name, app.detail.plain())
+    await _details_say(store, sid, trace, want)

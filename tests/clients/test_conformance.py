@@ -1071,27 +1071,33 @@ def test_each_agent_of_a_handoff_is_charged_its_own_model_calls(
     weather agent's the others), with the fake server's tokens and genai-prices' price; the
     workflow spans above both agents are no agent's. In the error run the weather agent's refused
     call is its own and costs nothing; the first agent's transfer still cost what it did."""
-    rp, client = replays(name), CLIENTS[name]
+    rp = replays(name)
     for run in reported_runs(rp.manifest):
-        sid = run_session(rp, run)
-        want: dict[str, dict[str, float]] = {}
-        for call in run["fake_calls"]:
-            agent = first if call.get("tool_name") == transfer else second
-            row = want.setdefault(agent, {"input": 0, "output": 0, "cache_read": 0, "cost": 0.0})
-            if call["status"] != 200:
-                continue
-            usage = expected_usage(call, client)
-            for k in ("input", "output", "cache_read"):
-                row[k] += usage[k]
-            row["cost"] += _genai_price(call["model"], usage, int(call["time"] * 1e9))
-        rows = {r["agent"]: r for r in cli_json(rp.db, "costs", "--group-by", "agent", "--session", sid)["rows"]}
-        assert set(rows) == {first, second, "(no agent)"}, rows
-        for agent, w in want.items():
-            r = rows[agent]
-            assert (r["input_tokens"], r["output_tokens"], r["cache_read_tokens"]) == (
-                w["input"], w["output"], w["cache_read"]), (run["label"], agent, r)
-            assert r["cost_usd"] == pytest.approx(w["cost"]), (run["label"], agent, r)
-        assert (rows["(no agent)"]["input_tokens"], rows["(no agent)"]["cost_usd"]) == (0, 0)
+        _agents_charged(rp, name, run, [first if c.get("tool_name") == transfer else second for c in run["fake_calls"]])
+
+
+def _agents_charged(rp: Replay, name: str, run: dict, agents: list[str]) -> None:
+    """`costs --group-by agent` over a run's session: each agent's row holds the tokens the fake server
+    served its calls (``agents``: the agent of each of the run's calls, in order) at genai-prices'
+    price, a refused call nothing; the spans above the agents (``(no agent)``) hold nothing."""
+    client, sid = CLIENTS[name], run_session(rp, run)
+    want: dict[str, dict[str, float]] = {}
+    for call, agent in zip(run["fake_calls"], agents, strict=True):
+        row = want.setdefault(agent, {"input": 0, "output": 0, "cache_read": 0, "cost": 0.0})
+        if call["status"] != 200:
+            continue
+        usage = expected_usage(call, client)
+        for k in ("input", "output", "cache_read"):
+            row[k] += usage[k]
+        row["cost"] += _genai_price(call["model"], usage, int(call["time"] * 1e9))
+    rows = {r["agent"]: r for r in cli_json(rp.db, "costs", "--group-by", "agent", "--session", sid)["rows"]}
+    assert set(rows) == {*want, "(no agent)"}, rows
+    for agent, w in want.items():
+        r = rows[agent]
+        assert (r["input_tokens"], r["output_tokens"], r["cache_read_tokens"]) == (
+            w["input"], w["output"], w["cache_read"]), (run["label"], agent, r)
+        assert r["cost_usd"] == pytest.approx(w["cost"]), (run["label"], agent, r)
+    assert (rows["(no agent)"]["input_tokens"], rows["(no agent)"]["cost_usd"]) == (0, 0)
 
 
 def test_a_langgraph_supervisors_calls_and_its_agents_are_told_apart(replays: Any) -> None:
@@ -1100,33 +1106,18 @@ def test_a_langgraph_supervisors_calls_and_its_agents_are_told_apart(replays: An
     offered the handoff tool, the weather agent's the others), with the fake server's tokens and
     genai-prices' price; the handoff is a call of the transfer_to_weather_agent tool, not an agent.
     In the error run the weather agent's refused call is its own and costs nothing."""
-    rp, client = replays("langgraph_supervisor"), CLIENTS["langgraph_supervisor"]
+    rp = replays("langgraph_supervisor")
     for run in reported_runs(rp.manifest):
-        sid = run_session(rp, run)
-        want: dict[str, dict[str, float]] = {}
-        before: dict[str, Any] = {}
+        # The supervisor asks for the handoff and answers after the hand-back; the weather agent asks for
+        # get_weather (refused in the error run: only requests offering it) and answers with its result.
+        agents, before = [], {}
         for call in run["fake_calls"]:
-            # The supervisor asks for the handoff and answers after the hand-back; the weather agent asks for
-            # get_weather (refused in the error run: only requests offering it) and answers with its result.
-            agent = "weather_agent" if (call["status"] != 200 or call.get("tool_name") == "get_weather"
-                                        or before.get("tool_name") == "get_weather") else "supervisor"
+            agents.append("weather_agent" if (call["status"] != 200 or call.get("tool_name") == "get_weather"
+                                              or before.get("tool_name") == "get_weather") else "supervisor")
             before = call
-            row = want.setdefault(agent, {"input": 0, "output": 0, "cache_read": 0, "cost": 0.0})
-            if call["status"] != 200:
-                continue
-            usage = expected_usage(call, client)
-            for k in ("input", "output", "cache_read"):
-                row[k] += usage[k]
-            row["cost"] += _genai_price(call["model"], usage, int(call["time"] * 1e9))
-        assert set(want) == {"supervisor", "weather_agent"}, want
-        rows = {r["agent"]: r for r in cli_json(rp.db, "costs", "--group-by", "agent", "--session", sid)["rows"]}
-        assert set(rows) == {"supervisor", "weather_agent", "(no agent)"}, rows
-        for agent, w in want.items():
-            r = rows[agent]
-            assert (r["input_tokens"], r["output_tokens"], r["cache_read_tokens"]) == (
-                w["input"], w["output"], w["cache_read"]), (run["label"], agent, r)
-            assert r["cost_usd"] == pytest.approx(w["cost"]), (run["label"], agent, r)
-        assert (rows["(no agent)"]["input_tokens"], rows["(no agent)"]["cost_usd"]) == (0, 0)
+        assert set(agents) == {"supervisor", "weather_agent"}, agents
+        _agents_charged(rp, "langgraph_supervisor", run, agents)
+        sid = run_session(rp, run)
         spans = [s for t in rp.store.traces_of(sid) for s in t.spans.values()]
         handoff = [s for s in spans if s.name == "transfer_to_weather_agent"]
         assert len(handoff) == 1 and handoff[0].kind is SpanKind.TOOL_EXECUTION, handoff
