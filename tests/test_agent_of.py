@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from agenttrace_tui.analysis.agents import agent_of, parent_in
 from agenttrace_tui.model import AgentInfo, Span, SpanKind
+from agenttrace_tui.store.agents import agent_of, parent_in
 
 
 def _span(sid: str, parent: str | None, kind: SpanKind = SpanKind.CUSTOM, agent: str | None = None,

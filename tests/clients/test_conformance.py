@@ -1079,7 +1079,8 @@ def test_each_agent_of_a_handoff_is_charged_its_own_model_calls(
 def _agents_charged(rp: Replay, name: str, run: dict, agents: list[str]) -> None:
     """`costs --group-by agent` over a run's session: each agent's row holds the tokens the fake server
     served its calls (``agents``: the agent of each of the run's calls, in order) at genai-prices'
-    price, a refused call nothing; the spans above the agents (``(no agent)``) hold nothing."""
+    price, a refused call nothing; the spans above the agents (``(no agent)``) hold nothing. The live
+    monitor's spend by agent (the cost pane's rows) holds the same figures, and no row of nothing."""
     client, sid = CLIENTS[name], run_session(rp, run)
     want: dict[str, dict[str, float]] = {}
     for call, agent in zip(run["fake_calls"], agents, strict=True):
@@ -1098,6 +1099,9 @@ def _agents_charged(rp: Replay, name: str, run: dict, agents: list[str]) -> None
             w["input"], w["output"], w["cache_read"]), (run["label"], agent, r)
         assert r["cost_usd"] == pytest.approx(w["cost"]), (run["label"], agent, r)
     assert (rows["(no agent)"]["input_tokens"], rows["(no agent)"]["cost_usd"]) == (0, 0)
+    live, _waiting = rp.store.agent_costs(sid)
+    assert {agent: (b.input_tokens, b.output_tokens, b.cache_read, pytest.approx(b.cost)) for agent, b in live} == {
+        agent: (w["input"], w["output"], w["cache_read"], w["cost"]) for agent, w in want.items()}, run["label"]
 
 
 def test_a_langgraph_supervisors_calls_and_its_agents_are_told_apart(replays: Any) -> None:

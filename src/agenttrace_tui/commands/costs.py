@@ -19,9 +19,9 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
-from ..analysis.agents import agent_of, parent_in
 from ..format.cost import NEVER_ENDED
 from ..model import span_flags, waiting_call
+from ..store.agents import agent_of, parent_in
 
 GROUPS = ("model", "provider", "kind", "tool", "agent", "day")
 

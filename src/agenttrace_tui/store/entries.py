@@ -78,6 +78,7 @@ class TraceEntry:
         "version",
         "first_seen",
         "tool_cache",
+        "agent_cache",
         "calls",
         "aliases",
         "counted_running",
@@ -111,6 +112,8 @@ class TraceEntry:
         self.first_seen = seq
         #: (version, tool attribution, calls to match across traces) -- see store.tools.trace_tools
         self.tool_cache: tuple[int, Any, Any] | None = None
+        #: (version, spend by agent) -- see store.agents.trace_agents
+        self.agent_cache: tuple[int, Any] | None = None
         #: call key -> span id of the span that reported that call (store.calls); None until needed
         self.calls: dict[tuple[Any, ...], str] | None = None
         #: span id of a second report of a call -> the span it was folded into

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ..model import Session, Span, SpanEvent
 from .aggregates import EndTally, RateMeter, Totals, counted
@@ -73,6 +73,8 @@ class StoreIndex:
         self.traces: dict[str, TraceEntry] = {}
         #: Running tool-cost rollups by reader key (None: all sessions); see tool_costs.
         self._tool_rollups: dict[str | None, ToolRollup] = {}
+        #: session id -> (its version, ``agent_costs``' answer) for the last few sessions read
+        self._agent_rows: dict[str, tuple[int, Any]] = {}
         #: Traces changed since ``warm_tool_costs`` last attributed them, in the
         #: order of their last change, each with the fold that saw that change.
         self._tools_stale: dict[str, tuple[TraceEntry, int]] = {}

@@ -1,9 +1,9 @@
-"""Cost reads of the store: burn rate, spend per bucket, cost per tool.
+"""Cost reads of the store: burn rate, spend per bucket, cost per tool and per agent.
 
 Each aggregate keeps spend and tokens per minute (``Totals.series``); these
 reads sum them over a window or into buckets for sparklines. Per-tool
 attribution (docs/costs.md) is a running rollup per reader key, see
-``store.tools``.
+``store.tools``; spend per agent is cached per trace, see ``store.agents``.
 """
 
 from __future__ import annotations
@@ -11,11 +11,16 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING, Literal, overload
 
-from .aggregates import NS_PER_MIN, Totals
+from .aggregates import NS_PER_MIN, Bucket, Totals
 from .index import StoreIndex
 
 if TYPE_CHECKING:
+    from .entries import SessionEntry
     from .tools import ToolCost
+
+#: ``CostReads.agent_costs``: (agent name, its spend) costliest first, and its model calls open
+#: with nothing counted yet, by agent name.
+AgentRows = tuple[list[tuple[str, Bucket]], dict[str, int]]
 
 
 class CostReads(StoreIndex):
@@ -178,3 +183,63 @@ class CostReads(StoreIndex):
         if got is not None:
             rollup.last = (self.version, got)
         return got
+
+    def agent_costs(self, session_id: str, budget_spans: int | None = None) -> AgentRows | None:
+        """What each agent of a session spent (``store.agents``), costliest first, and its model
+        calls open with nothing counted yet, by agent; ``([], {})`` when no span of the session
+        names an agent. The session's spend no agent's spans in memory hold (spans of no agent,
+        spans dropped to keep a trace within the span budget) is the ``NO_AGENT`` row: the rows
+        add up to the session's totals.
+
+        ``budget_spans``: work out at most about that many spans' worth of the traces changed
+        since (whole traces) in this call; None while some are left (ask again).
+        """
+        from .agents import rollup_agents, stale_agents, trace_agents
+
+        entry = self.sessions.get(session_id)
+        if entry is None:
+            return [], {}
+        # Nothing of the session changed since the last read (any change bumps its version): that read.
+        kept = self._agent_rows.get(session_id)
+        if kept is not None and kept[0] == entry.version:
+            return kept[1]
+        traces = [self.traces[t] for t in entry.trace_ids if t in self.traces]
+        if budget_spans is not None:
+            done = 0
+            for t in stale_agents(traces):
+                if done >= budget_spans:
+                    return None
+                trace_agents(t)
+                done += len(t.spans)
+        got = self._agent_rows[session_id] = (entry.version, self._agent_rows_of(entry, *rollup_agents(traces)))
+        while len(self._agent_rows) > 4:
+            del self._agent_rows[next(iter(self._agent_rows))]
+        return got[1]
+
+    @staticmethod
+    def _agent_rows_of(entry: SessionEntry, rows: dict[str, Bucket], waiting: dict[str, int]) -> AgentRows:
+        """``agent_costs``' answer from the session's spend by agent in memory (``rollup_agents``)."""
+        from .agents import NO_AGENT
+
+        if not rows:
+            return [], {}
+        totals = entry.totals
+        rest = rows.get(NO_AGENT) or Bucket()
+        counted = [b for key, b in rows.items() if key != NO_AGENT]
+        # (Differences of sums: the floats' noise is what the spans not held cost, nothing.)
+        rest.input_tokens = totals.input_tokens - sum(b.input_tokens for b in counted)
+        rest.output_tokens = totals.output_tokens - sum(b.output_tokens for b in counted)
+        rest.cache_read = totals.cache_read - sum(b.cache_read for b in counted)
+        rest.cache_write = totals.cache_write - sum(b.cache_write for b in counted)
+        rest.estimated = totals.estimated - sum(b.estimated for b in counted)
+        rest.cost = max(0.0, totals.cost - sum(b.cost for b in counted))
+        rest.cost_unknown = totals.cost_unknown - sum(b.cost_unknown for b in counted)
+        rest_waiting = totals.llm_waiting - sum(n for key, n in waiting.items() if key != NO_AGENT)
+        if rest_waiting > 0:
+            waiting[NO_AGENT] = rest_waiting
+        if rest.tokens or rest.cost > 1e-12 or rest.cost_unknown or rest_waiting > 0:
+            rows[NO_AGENT] = rest
+        else:
+            rows.pop(NO_AGENT, None)
+        ranked = sorted(rows.items(), key=lambda kv: (-kv[1].cost, -kv[1].tokens, kv[0]))
+        return ranked, waiting

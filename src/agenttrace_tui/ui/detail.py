@@ -14,7 +14,6 @@ import msgspec
 from rich.text import Text
 from textual import events, on
 
-from ..analysis.agents import agent_of
 from ..analysis.tree import counted_below
 from ..format.cost import (
     FAILED_NO_TOKENS,
@@ -25,6 +24,7 @@ from ..format.cost import (
     span_cost_text,
 )
 from ..model import Span, SpanKind, Status
+from ..store.agents import agent_of
 from ..store.entries import TraceEntry
 from . import fmt
 from .colors import STATUS_GLYPH, kind_glyph, kind_style, shown_status, status_style, style
