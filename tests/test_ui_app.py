@@ -695,6 +695,72 @@ async def test_the_cost_pane_attributes_a_preloaded_store_a_slice_per_draw_to_th
         assert shown == want.plain
 
 
+def _handoff_store(traces: int = 1) -> Store:
+    """The fixture store and a run of two agents (a triage agent handing off to a weather agent)."""
+    from agenttrace_tui.model import AgentInfo, Cost, LlmInfo, SpanKind
+
+    S = fixtures.S
+    t0 = fixtures.NOW_NS - 600 * S
+
+    def span(tid: str, sid: str, parent: str | None, kind: SpanKind, start: int, agent: str | None = None,
+             usd: float | None = None) -> Span:
+        return Span(span_id=sid, trace_id=tid, session_id="handoff", parent_span_id=parent, name=sid, kind=kind,
+                    start_ns=t0 + start * S, end_ns=t0 + (start + 1) * S, agent=AgentInfo(name=agent) if agent else None,
+                    llm=LlmInfo(provider="openai", model="gpt-4o") if usd is not None else None,
+                    usage=TokenUsage(input=1000, output=100, total=1100) if usd is not None else None,
+                    cost=Cost(total=usd) if usd is not None else None)
+
+    store = fixtures.build_store()
+    spans: list = [Session(id="handoff", name="handoff run", started_ns=t0)]
+    for k in range(traces):
+        tid, at = f"h{k}", 10 * k
+        spans += [span(tid, "wf", None, SpanKind.AGENT, at),
+                  span(tid, "triage", "wf", SpanKind.AGENT, at, agent="Triage agent"),
+                  span(tid, "c1", "triage", SpanKind.LLM_CALL, at, usd=0.0012),
+                  span(tid, "weather", "wf", SpanKind.AGENT, at + 2, agent="Weather agent"),
+                  span(tid, "c2", "weather", SpanKind.LLM_CALL, at + 2, usd=0.0034),
+                  span(tid, "c3", "weather", SpanKind.LLM_CALL, at + 4, usd=0.0021)]
+    store.apply(spans)
+    return store
+
+
+async def test_the_cost_pane_shows_what_each_agent_of_a_run_spent():
+    # A run of two agents: the session's section says which agent spent what (as
+    # `costs --group-by agent` does), costliest first; a run of one agent has no such rows.
+    app = _app(_handoff_store())
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        app.jump_to_session("handoff")
+        await wait_for(pilot, lambda: "session handoff run" in app.cost.plain())
+        lines = app.cost.plain().split("\n")
+        at = lines.index(" by agent")
+        rows = [line.split() for line in lines[at + 1:at + 3]]
+        assert [(r[0] + " " + r[1], r[-1]) for r in rows] == [("Weather agent", "$0.0055"), ("Triage agent", "$0.0012")]
+        # Only the session's section has them: the all-sessions section follows without.
+        assert lines.count(" by agent") == 1
+
+
+async def test_the_cost_pane_works_out_the_spend_by_agent_a_slice_at_a_time(monkeypatch):
+    # A session of many traces worked out a slice per draw, the loop free in between: the rows
+    # come once every trace is, the same rows a whole read gives.
+    from agenttrace_tui.ui import cost_panel
+
+    monkeypatch.setattr(cost_panel, "TOOL_SPANS_PER_DRAW", 6)  # one trace a draw
+    monkeypatch.setattr(cost_panel, "TOOL_SLICE_SPANS", 6)  # and one trace a slice: 40 slices
+    monkeypatch.setattr(cost_panel, "TOOL_SLICE_S", 0)
+    app = _app(_handoff_store(traces=40))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        app.jump_to_session("handoff")
+        await wait_for(pilot, lambda: app.cost.tools_pending)
+        await wait_for(pilot, lambda: not app.cost.tools_pending and "by agent" in app.cost.plain(), timeout=60)
+        whole = _handoff_store(traces=40)
+        want = cost_panel.render_cost(app, whole, whole.session("handoff"), app.now_ns(), app.cost.content_width,
+                                      app.budget)
+        assert app.cost.plain() == want.plain
+        assert "Weather agent" in want.plain and "$0.22" in want.plain
+
+
 async def test_a_message_of_several_lines_reads_as_lines_in_the_detail():
     # Before: a failed call's exception and traceback (LangChain's, as OpenLLMetry sends it) read
     # as one line in the message row, every line break shown as ␊.

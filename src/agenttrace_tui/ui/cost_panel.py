@@ -3,8 +3,9 @@
 Everything comes from the store's rollups (no span scans, no app-side
 copies): ``Totals`` for cost and tokens, ``Totals.breakdown`` for models,
 providers and kinds, ``Store.spend_series`` for the spend sparkline,
-``Store.burn_window`` for $/min and tokens/min over five minutes and
-``Store.tool_costs`` for which tool calls burn tokens (docs/costs.md). With a
+``Store.burn_window`` for $/min and tokens/min over five minutes,
+``Store.tool_costs`` for which tool calls burn tokens and ``Store.agent_costs``
+for what each agent of a run of several spent (docs/costs.md). With a
 per-session budget the session's spend shows against it as a bar.
 Numbers built on estimated tokens carry ``≈``.
 """
@@ -19,7 +20,7 @@ from textual import events, on
 from textual.timer import Timer
 
 from ..analysis.budget import budget_state
-from ..store.aggregates import Totals
+from ..store.aggregates import Bucket, Totals
 from ..store.entries import SessionEntry
 from ..store.memory import Store
 from . import fmt
@@ -92,11 +93,10 @@ _LABEL_MAX = 18
 _BAR_MAX = 40
 
 
-def _breakdown(app, totals: Totals, dimension: str, width: int, colour: str, open_calls: tuple[Waiting, Waiting],
-               limit: int = 6) -> list[Text]:
-    """Rows of one dimension, costliest first; ``open_calls`` (``_open_calls``) mark a row
-    with calls still to come ``+…``, one with calls that never ended ``+$?``, as the section's sum."""
-    rows = totals.breakdown(dimension)
+def _breakdown(app, rows: list[tuple[str, Bucket]], dimension: str, width: int, colour: str,
+               open_calls: tuple[Waiting, Waiting], limit: int = 6) -> list[Text]:
+    """Rows of one dimension (``Totals.breakdown``'s), costliest first; ``open_calls`` (``_open_calls``)
+    mark a row with calls still to come ``+…``, one with calls that never ended ``+$?``, as the section's sum."""
     if not rows:
         return []
     # Dollars when any row cost some; tokens when none did but some drew tokens; and when no row
@@ -224,6 +224,29 @@ def _tools(app, store: Store, session_id: str | None, width: int, tool_budget: i
     return out
 
 
+def _agents(app, store: Store, entry: SessionEntry, now_ns: int, width: int, budget_spans: int | None,
+            pending: set[str] | None) -> list[Text]:
+    """The session's spend by agent (``Store.agent_costs``), in a run of more than one: a
+    triage agent and the specialist it handed off to, a coding agent and its sub-agent (what
+    `costs --group-by agent` shows). With ``budget_spans`` the traces changed since may not all
+    be worked out yet: nothing is shown until they are, and ``pending`` gets the session's id."""
+    got = store.agent_costs(entry.id, budget_spans)
+    if got is None:
+        if pending is not None:
+            pending.add(entry.id)
+        return []
+    rows, waiting = got
+    if len(rows) < 2:
+        return []
+    # Its open calls are to come while the session runs, never once it stopped with them open.
+    open_calls: tuple[Waiting, Waiting] = ({}, {})
+    into = open_calls[1] if getattr(app, "recording_over", False) or entry.status(now_ns) != "running" else open_calls[0]
+    for key, n in waiting.items():
+        into[("agent", key)] = n
+    return [Text(" by agent", style=style(app, "text-muted")),
+            *_breakdown(app, rows, "agent", width, "accent", open_calls)]
+
+
 def _open_calls(app, store: Store, entry: SessionEntry | None, now_ns: int) -> tuple[Waiting, Waiting]:
     """A section's model calls open with no tokens yet, by breakdown key, split as
     ``_summary`` splits their count: (still to come, never to end)."""
@@ -343,8 +366,10 @@ def _summary(
 
 
 def render_cost(app, store: Store, session: SessionEntry | None, now_ns: int, width: int, budget: float | None = None,
-                tool_budget: int | None = None, pending: set[str | None] | None = None) -> Text:
-    """The pane's text. ``tool_budget``, ``pending``: see ``_tools`` (without them every figure is whole)."""
+                tool_budget: int | None = None, pending: set[str | None] | None = None,
+                pending_agents: set[str] | None = None) -> Text:
+    """The pane's text. ``tool_budget``, ``pending``: see ``_tools``; ``pending_agents``: ``_agents``'s
+    (without them every figure is whole)."""
     parts: list[Text] = []
     sections: list[tuple[str, Totals, str | None, SessionEntry | None]] = []
     if session is not None:
@@ -354,14 +379,16 @@ def render_cost(app, store: Store, session: SessionEntry | None, now_ns: int, wi
     for title, totals, sid, entry in sections:
         parts.extend(_summary(app, store, title, totals, sid, now_ns, width, budget, entry))
         open_calls = _open_calls(app, store, entry, now_ns)
-        models = _breakdown(app, totals, "model", width, "primary", open_calls)
+        models = _breakdown(app, totals.breakdown("model"), "model", width, "primary", open_calls)
         if models:
             parts.append(Text(" by model", style=muted))
             parts.extend(models)
-        providers = _breakdown(app, totals, "provider", width, "secondary", open_calls)
+        providers = _breakdown(app, totals.breakdown("provider"), "provider", width, "secondary", open_calls)
         if providers:
             parts.append(Text(" by provider", style=muted))
             parts.extend(providers)
+        if entry is not None:
+            parts.extend(_agents(app, store, entry, now_ns, width, tool_budget, pending_agents))
         parts.extend(_tools(app, store, sid, width, tool_budget, pending,
                             live=_running_calls(app, store, entry, now_ns) > 0))
         parts.extend(_by_kind(app, totals, width, open_calls))
@@ -380,6 +407,8 @@ class CostPanel(TextView):
         #: Tools sections still being worked out (``TOOL_SPANS_PER_DRAW``), by session id
         #: (None: all sessions): worked on between frames, drawn again once one is whole.
         self._pending: set[str | None] = set()
+        #: Sessions whose spend by agent is being worked out likewise.
+        self._pending_agents: set[str] = set()
         self._step: Timer | None = None
 
     def show(self, app, store: Store, session: SessionEntry | None, now_ns: int, stamp: tuple, budget: float | None = None) -> None:
@@ -396,21 +425,24 @@ class CostPanel(TextView):
 
     @property
     def tools_pending(self) -> bool:
-        """A tools section says "attributing…" (its rollup is being worked out)."""
-        return bool(self._pending)
+        """A tools section says "attributing…" or the spend by agent is being worked out."""
+        return bool(self._pending or self._pending_agents)
 
     def _draw(self, app, store: Store, session: SessionEntry | None, now_ns: int, budget: float | None) -> None:
         pending: set[str | None] = set()
-        self.set_text(render_cost(app, store, session, now_ns, self.content_width, budget, TOOL_SPANS_PER_DRAW, pending))
+        pending_agents: set[str] = set()
+        self.set_text(render_cost(app, store, session, now_ns, self.content_width, budget, TOOL_SPANS_PER_DRAW, pending,
+                                  pending_agents))
         self._pending = pending
-        if pending and self._step is None:
+        self._pending_agents = pending_agents
+        if (pending or pending_agents) and self._step is None:
             self._step = self.set_timer(TOOL_STEP_S, self._next_slice, name="cost-tools")
 
     def _next_slice(self) -> None:
         """Attribute the next slice of each pending tools section; draw again once one is whole."""
         self._step = None
         last = self._last
-        if not self._pending or last is None or not self.display:
+        if not (self._pending or self._pending_agents) or last is None or not self.display:
             return
         app, store, session, _, budget = last
         if getattr(app, "paused", False):
@@ -428,6 +460,13 @@ class CostPanel(TextView):
             while True:
                 if store.tool_costs(sid, TOOL_SLICE_SPANS) is not None:
                     whole.append(sid)
+                    break
+                if time.perf_counter() >= deadline:
+                    break
+        for agents_of in self._pending_agents:
+            while True:
+                if store.agent_costs(agents_of, TOOL_SLICE_SPANS) is not None:
+                    whole.append(agents_of)
                     break
                 if time.perf_counter() >= deadline:
                     break
