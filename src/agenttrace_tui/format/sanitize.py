@@ -4,8 +4,10 @@ Span names, attributes and previews come from agents we do not control.
 Every control character is replaced by a visible stand-in before it can reach
 a terminal: C0 controls become the Unicode "control pictures" (U+2400 block,
 ESC shows as ␛), DEL as ␡, C1 controls and bidi/zero-width overrides as
-``\\x..``/``\\u....``. Long strings are cut with an ellipsis so a 100 KB name
-costs no more than what can be shown. Pure: used by the UI and the CLI alike.
+``\\x..``/``\\u....``. A credential the text holds (an API key, a token, a
+password) is shown as ``«secret»``. Long strings are cut with an ellipsis so a
+100 KB name costs no more than what can be shown. Pure: used by the UI and the
+CLI alike.
 """
 
 from __future__ import annotations
@@ -39,12 +41,65 @@ def _visible(m: re.Match[str]) -> str:
     return f"\\u{code:04x}"
 
 
+#: What stands on screen for a secret.
+HIDDEN = "«secret»"
+
+# Credentials an agent's telemetry may carry by accident (mcp-agent puts its settings, API key
+# included, into a span's arguments; a tool's arguments may hold a token): shown nowhere, in
+# the app or on the command line. Two shapes: a value named as a secret (``api_key='...'``,
+# ``"password": "..."``, ``Authorization: Bearer ...``) and a value that is a provider's key by
+# its form (OpenAI's and Anthropic's ``sk-``, AWS's ``AKIA``, Google's ``AIza``, GitHub's,
+# GitLab's and Slack's tokens). A masked value (``SecretStr('**********')``) is left as it is.
+# Matched in the text lowered (a case-sensitive pattern runs several times faster than the same
+# one ignoring case), and only in text holding what a match must (most text holds none of it).
+_SECRET = re.compile(
+    r"(?:api[_-]?key|apikey|secret|password|passwd|(?:access|refresh|auth|bearer|session|api|id)[_-]?token"
+    r"|authorization|private[_-]?key)"
+    r"""['"]?\s*[:=]\s*(?:secretstr\()?['"]?(?:bearer\s+|basic\s+)?(?P<named>[^\s'"*,;)}\]]{4,})"""
+    r"|bearer\s+(?P<bearer>[a-z0-9._~+/=-]{8,})"
+    r"|(?<![a-z0-9])(?:sk-[a-z0-9_-]{12,}|akia[0-9a-z]{16}|aiza[0-9a-z_-]{35}|gh[pousr]_[a-z0-9]{30,}"
+    r"|github_pat_[a-z0-9_]{30,}|glpat-[a-z0-9_-]{20,}|xox[abprs]-[a-z0-9-]{10,})"
+)
+#: Attribute names whose value is a secret whatever it looks like (their last dotted part).
+_SECRET_NAMES = re.compile(
+    r"(?i)(?:^|[._-])(?:api[_-]?key|apikey|x-api-key|secret|secret[_-]?key|client[_-]?secret|password|passwd"
+    r"|(?:access|refresh|auth|bearer|session|api|id)[_-]?token|token|authorization|private[_-]?key|cookie|set-cookie)$"
+)
+
+
+def hide_secrets(s: str) -> str:
+    """``s`` with every credential in it replaced by ``HIDDEN`` (its name, if it has one, kept)."""
+    low = s.lower()
+    # What every match holds, one of them at least (spelled out: a loop over them costs more).
+    if not ("key" in low or "secret" in low or "passw" in low or "token" in low or "auth" in low or "bearer" in low
+            or "sk-" in low or "akia" in low or "aiza" in low or "gh" in low or "glpat-" in low or "xox" in low):
+        return s
+    if len(low) != len(s):  # (a letter whose lower case is longer: İ) the places would not match
+        low = "".join(c if len(c.lower()) != 1 else c.lower() for c in s)
+    out: list[str] = []
+    at = 0
+    for m in _SECRET.finditer(low):
+        group = "named" if m.group("named") is not None else "bearer" if m.group("bearer") is not None else 0
+        out += (s[at:m.start(group)], HIDDEN)
+        at = m.end(group)
+    if not out:
+        return s
+    out.append(s[at:])
+    return "".join(out)
+
+
+def is_secret_name(name: str) -> bool:
+    """An attribute whose name says its value is a credential (``openai.api_key``, ``password``,
+    ``http.request.header.authorization``): its value is shown as ``HIDDEN``."""
+    return _SECRET_NAMES.search(name) is not None
+
+
 def clean(value: object, limit: int = 4096) -> str:
-    """A plain string safe to put on screen: controls made visible, cut at ``limit``."""
+    """A plain string safe to put on screen: controls made visible, credentials hidden, cut at ``limit``."""
     s = value if isinstance(value, str) else repr(value) if isinstance(value, bytes) else str(value)
     if len(s) > limit:
         s = s[: max(0, limit - 1)] + "…"
-    return _UNSAFE.sub(_visible, s)
+    return _UNSAFE.sub(_visible, hide_secrets(s))
 
 
 def clean_multiline(value: object, limit: int = 64 * 1024) -> str:
@@ -52,5 +107,5 @@ def clean_multiline(value: object, limit: int = 64 * 1024) -> str:
     s = value if isinstance(value, str) else str(value)
     if len(s) > limit:
         s = s[: max(0, limit - 1)] + "…"
-    s = s.replace("\r\n", "\n").replace("\t", "    ")
+    s = hide_secrets(s.replace("\r\n", "\n").replace("\t", "    "))
     return "\n".join(_UNSAFE.sub(_visible, line) for line in s.split("\n"))

@@ -23,6 +23,7 @@ from ..format.cost import (
     priced_as_text,
     span_cost_text,
 )
+from ..format.sanitize import HIDDEN, is_secret_name
 from ..model import Span, SpanKind, Status
 from ..store.agents import agent_of
 from ..store.entries import TraceEntry
@@ -296,7 +297,7 @@ def render_detail(
             pieces = [(ev.name, "bold")]
             below: list[str] = []  # values of several lines (an exception's stack trace), as lines
             for k in sorted(ev.attributes):
-                v = _value(ev.attributes[k])
+                v = HIDDEN if is_secret_name(k) else _value(ev.attributes[k])
                 lines = _lines_of(v) if "\n" in v else ()
                 if len(lines) > 1:
                     pieces += [L(f"  {clean(k, 100)}="), lines[0] + " …"]
@@ -313,7 +314,8 @@ def render_detail(
     if shown or hidden:
         d.section(f"attributes ({len(keys)})")
         for k in shown:
-            d.rows.append((clean(k, 120), Text(clean(_value(span.attributes[k]), 2000))))
+            v = HIDDEN if is_secret_name(k) else _value(span.attributes[k])
+            d.rows.append((clean(k, 120), Text(clean(v, 2000))))
         if hidden and not show_code:
             d.row("", L(f"{len(hidden)} code.*/thread.* hidden: press a"))
 

@@ -1,0 +1,82 @@
+"""Credentials in an agent's telemetry are never shown: on screen and on the command line they read «secret»."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+import fixtures
+from agenttrace_tui.format.sanitize import HIDDEN, clean, clean_multiline, is_secret_name
+from agenttrace_tui.model import Session, SpanEvent, SpanKind
+from agenttrace_tui.ui.app import make_app
+
+#: What mcp-agent 0.2.6 puts into a span's arguments (its settings' repr, the API key in it).
+MCP_AGENT_ARG = ("config=OpenAISettings(api_key='sk-proj-Zx81bQ4rT0yW2eV6uI9oP3aS', reasoning_effort='medium', "
+                 "base_url='http://127.0.0.1:36113/v1', user=None)")
+
+
+@pytest.mark.parametrize(("text", "shown"), [
+    (MCP_AGENT_ARG, "config=OpenAISettings(api_key='«secret»', reasoning_effort='medium', "
+                    "base_url='http://127.0.0.1:36113/v1', user=None)"),
+    ('{"apiKey": "sk-ant-api03-abcdefghijklmnop"}', '{"apiKey": "«secret»"}'),
+    ("apiKey: my-gateway-key-1234", "apiKey: «secret»"),
+    ("Authorization: Bearer eyJhbGciOiJIUzI1NiJ9.e30.abc", "Authorization: Bearer «secret»"),
+    ("headers: Bearer eyJhbGciOiJIUzI1NiJ9.e30.abc", "headers: Bearer «secret»"),
+    ("Straße İstanbul api_key=abcdef123", "Straße İstanbul api_key=«secret»"),
+    ("curl -H 'x-api-key: 0123456789abcdef' https://api", "curl -H 'x-api-key: «secret»' https://api"),
+    ("export OPENAI_API_KEY=sk-abcdefghijklmnopqrstuv", "export OPENAI_API_KEY=«secret»"),
+    ("password = hunter2hunter2", "password = «secret»"),
+    ("aws AKIAIOSFODNN7EXAMPLE and ghp_" + "a" * 36, "aws «secret» and «secret»"),
+])
+def test_a_credential_in_text_is_hidden_its_name_kept(text: str, shown: str) -> None:
+    assert clean(text) == shown
+    assert clean_multiline("before\n" + text) == "before\n" + shown
+
+
+@pytest.mark.parametrize("text", [
+    "input_tokens=500 max_tokens: 1024", "the secret of life is 42", "SecretStr('**********')",
+    "task-1234567890123456", "gpt-4o-mini", "sk-short", "token budget: 4096 tokens left",
+])
+def test_text_that_only_looks_like_one_is_shown_as_it_is(text: str) -> None:
+    assert clean(text) == text
+
+
+def test_attributes_named_as_secrets_are_hidden_token_counts_not() -> None:
+    assert [n for n in ("openai.api_key", "password", "http.request.header.authorization", "id_token", "token",
+                        "gen_ai.usage.input_tokens", "llm.token_count.prompt", "max_tokens", "session.id")
+            if is_secret_name(n)] == ["openai.api_key", "password", "http.request.header.authorization", "id_token",
+                                      "token"]
+
+
+def test_the_span_detail_shows_no_credential() -> None:
+    async def run() -> str:
+        store = fixtures.build_store()
+        store.apply([Session(id="keys", name="leaky agent", started_ns=fixtures.NOW_NS - 10 * fixtures.S),
+                     fixtures._span("t-keys", "keys", "k1", "openai.chat", SpanKind.LLM_CALL, 5, 1,
+                                    attributes={"arg_0": MCP_AGENT_ARG, "openai.api_key": "not-shaped-like-a-key",
+                                                "gen_ai.usage.input_tokens": 12},
+                                    events=(SpanEvent(name="request", time_ns=fixtures.NOW_NS - 5 * fixtures.S,
+                                                      attributes={"authorization": "opaque-value-123"}),))])
+        app = make_app(store=store, now_ns=fixtures.clock)
+        async with app.run_test(size=(120, 36)) as pilot:
+            await pilot.pause()
+            app.jump_to_session("keys")
+            for _ in range(100):
+                if app.span_tree.trace_id == "t-keys":
+                    break
+                await pilot.pause(0.05)
+            app.span_tree.select_span("k1")
+            for _ in range(100):
+                if "arg_0" in app.detail.plain():
+                    break
+                await pilot.pause(0.05)
+            return app.detail.plain()
+
+    shown = asyncio.run(run())
+    assert "api_key='«secret»'" in shown
+    assert "openai.api_key" in shown and "not-shaped-like-a-key" not in shown
+    assert "authorization=" + HIDDEN in shown and "opaque-value-123" not in shown
+    assert "sk-proj-" not in shown
+    # A token count is no secret: shown (its name cut to the column).
+    assert any(line.startswith("gen_ai.usage.in") and line.endswith(" 12") for line in shown.split("\n"))
