@@ -321,6 +321,57 @@ def test_client_tool_span_patterns_decide_the_kind(client, pattern) -> None:
     assert other.kind is not SpanKind.TOOL_EXECUTION
 
 
+#: Per client of ``CLIENT_SPAN_KIND_PATTERNS``: (span name, its attributes as the client sends them, the kind).
+SPAN_KIND_PATTERN_EXAMPLES: dict[str, list[tuple[str, dict, SpanKind | None]]] = {
+    # mcp-agent 0.2.6 with an OpenAI augmented LLM: its loop's span carries the summed usage of its calls and
+    # the model asked for; attach_llm names the LLM class; the agent's, the aggregator's and the MCP client
+    # session's reports of the tool call the augmented LLM's execute_tool_call made (None: internal).
+    "mcp-agent": [
+        ("OpenAIAugmentedLLM.weather_agent.generate",
+         {"gen_ai.agent.name": "weather_agent", "gen_ai.request.model": "gpt-4o-mini",
+          "gen_ai.usage.input_tokens": 2634, "gen_ai.usage.output_tokens": 134}, SpanKind.AGENT),
+        ("AnthropicAugmentedLLM.weather_agent.generate_str",
+         {"gen_ai.agent.name": "weather_agent", "message.content": "What is the weather in Paris?"}, SpanKind.AGENT),
+        ("Agent.weather_agent.attach_llm",
+         {"llm.class": "OpenAIAugmentedLLM", "llm.name": "weather_agent", "llm.provider": "openai"}, None),
+        ("Agent.weather_agent.call_tool",
+         {"gen_ai.agent.name": "weather_agent", "gen_ai.tool.name": "weather_get_weather"}, None),
+        ("MCPAggregator.call_tool",
+         {"gen_ai.agent.name": "weather_agent", "gen_ai.tool.name": "weather_get_weather"}, None),
+        ("MCPAgentClientSession.send_request",
+         {"mcp.method.name": "tools/call", "mcp.tool.name": "get_weather"}, None),
+    ],
+}
+
+
+@pytest.mark.parametrize(("client", "rows"), cv.CLIENT_SPAN_KIND_PATTERNS.items())
+def test_client_span_kind_patterns_decide_the_kind(client, rows) -> None:
+    for name, attrs, want in SPAN_KIND_PATTERN_EXAMPLES[client]:
+        assert any(pattern.search(name) for pattern, _kind in rows), name
+        # Once by the general path, then enough times for the fast path's compiled recipe.
+        for _ in range(300):
+            got = build_span("ab" * 16, "cd" * 8, None, name, 1, 2, dict(attrs), [], (), 0, "", "s", client)
+            if want is None:
+                assert got.kind is SpanKind.CUSTOM and got.attributes[cv.INTERNAL_KEY] is True, name
+            else:
+                assert got.kind is want and cv.INTERNAL_KEY not in got.attributes, name
+        # Another client's span of that name is left to what it carries.
+        other = build_span("ab" * 16, "cd" * 8, None, name, 1, 2, dict(attrs), [], (), 0, "", "s", "crewai")
+        assert cv.INTERNAL_KEY not in other.attributes
+
+
+def test_mcp_agents_tool_call_previews_its_arguments_and_result() -> None:
+    # The augmented LLM's execute_tool_call span: the call's id, name, arguments (JSON) and result blocks.
+    attrs = {"gen_ai.tool.call.id": "call_1", "gen_ai.tool.name": "weather_get_weather", "tool_args": '{"city": "Paris"}',
+             "result.isError": False, "result.content.0.type": "text", "result.content.0.text": "Sunny, 22 C in Paris"}
+    got = build_span("ab" * 16, "cd" * 8, None, "OpenAIAugmentedLLM.weather_agent.execute_tool_call", 1, 2, attrs, [], (),
+                     0, "", "s", "mcp-agent")
+    assert got.kind is SpanKind.TOOL_EXECUTION and got.tool is not None and got.tool.call_id == "call_1"
+    assert got.tool.input_preview == '{"city": "Paris"}' and got.tool.output_preview == "Sunny, 22 C in Paris"
+    # mcp-agent's tracer is named after its service, "mcp-agent" by default.
+    assert cv.framework_hint("mcp-agent", {"service.name": "mcp-agent"}) == "mcp-agent"
+
+
 @pytest.mark.parametrize(("client", "placeholder"), cv.CLIENT_PLACEHOLDER_AGENTS.items())
 def test_a_clients_placeholder_agent_names_no_agent(client, placeholder) -> None:
     # The OpenTelemetry project's OpenAI Agents instrumentation: its default agent on every span, the SDK's

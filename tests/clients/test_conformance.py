@@ -150,6 +150,9 @@ CLIENTS: dict[str, Client] = {
     # Strands with its tool on an MCP server it starts over stdio (its MCPClient): the MCP SDK carries the trace
     # into the server process, which exports its own spans.
     "strands_mcp": Client(custom_provider="strands-agents"),
+    # mcp-agent (LastMile AI): its own spans around the OpenLLMetry OpenAI spans it turns on, the tool on an MCP
+    # server it starts over stdio.
+    "mcp_agent": Client(),
     # The Strands Agents SDK for TypeScript (setupTracer/setupMeter) on OpenAIModel, Chat Completions and the
     # Responses API (both streamed): it names its scope and every span's gen_ai.system after OTEL_SERVICE_NAME.
     "strands_ts": Client(custom_provider="weather-app"),
@@ -839,7 +842,7 @@ FRAMEWORKS = {"crewai": "crewai", "crewai_openllmetry": "crewai", "crewai_anthro
               "agno_bedrock_openllmetry": "agno",
               "smolagents_anthropic": "smolagents", "smolagents_anthropic_litellm": "smolagents",
               "mastra": "mastra", "mastra_anthropic": "mastra", "autogen_anthropic": "autogen",
-              "instructor_openinference": "instructor",
+              "instructor_openinference": "instructor", "mcp_agent": "mcp-agent",
               # The Claude Agent SDK runs Claude Code, whose events name it (as `claude-agent-sdk`'s).
               "claude_agent_sdk_ts_openinference": "claude-code"}
 
@@ -912,6 +915,32 @@ def test_a_tool_on_an_mcp_server_the_agent_started_is_one_call_in_its_session(na
     assert [(r.name, r.calls, r.errors) for r in rp.store.tool_costs(sid)] == [(asked[0]["tool_name"], 1, 0)]
     (tool,) = [s for s in spans if s.kind is SpanKind.TOOL_EXECUTION]
     assert tool.tool is not None and tool.tool.name == "get_weather" and tool.tool.input_preview == '{"city": "Paris"}'
+
+
+def test_mcp_agent_reports_its_tool_call_once_and_its_loops_usage_as_the_agents(replays: Any) -> None:
+    """mcp-agent reports one tool call five times, nested: the augmented LLM's ``execute_tool_call`` and
+    ``call_tool`` (the model's call id on both), the agent's ``call_tool``, its MCP aggregator's and the MCP
+    client session's ``tools/call`` request. It is one call of the tool the model asked for (mcp-agent
+    names it ``<server>_<tool>``), with its arguments and result; the other reports are plumbing. The
+    augmented LLM's ``generate`` span sends its calls' summed usage: shown for its subtree, not added."""
+    rp = replays("mcp_agent")
+    run = next(r for r in reported_runs(rp.manifest) if ok_calls(r))
+    sid = run_session(rp, run)
+    spans = [s for t in rp.store.traces_of(sid) for s in t.spans.values()]
+    asked = [c for c in ok_calls(run) if c.get("tool_call_id")]
+    assert [(r.name, r.calls, r.errors) for r in rp.store.tool_costs(sid)] == [(asked[0]["tool_name"], 1, 0)]
+    (tool,) = [s for s in spans if s.kind is SpanKind.TOOL_EXECUTION]
+    assert tool.tool is not None and tool.tool.call_id == asked[0]["tool_call_id"]
+    assert tool.tool.input_preview == '{"city": "Paris"}' and tool.tool.output_preview == "Sunny, 22 C in Paris"
+    reports = [s for s in spans if s.name.endswith((".call_tool", ".send_request")) and s.span_id != tool.span_id]
+    assert reports and all(s.kind is SpanKind.CUSTOM and s.attributes.get(INTERNAL_ATTR) for s in reports)
+    (loop,) = [s for s in spans if s.name.endswith(".generate")]
+    served = [c["usage_normalized"] for c in ok_calls(run)]
+    assert loop.kind is SpanKind.AGENT and loop.usage is not None and loop.usage.scope == "subtree"
+    assert (loop.usage.input, loop.usage.output) == (sum(u["input"] for u in served), sum(u["output"] for u in served))
+    totals = rp.store.sessions[sid].totals
+    assert (totals.llm_calls, totals.input_tokens, totals.output_tokens) == (
+        len(served), sum(u["input"] for u in served), sum(u["output"] for u in served))
 
 
 def _laminar_sessions_tools_and_answers(rp: Replay) -> None:

@@ -64,6 +64,7 @@ from .span_kinds import (
     CLIENT_INTERNAL_KEYS,
     CLIENT_INTERNAL_NAMES,
     CLIENT_PLACEHOLDER_AGENTS,
+    CLIENT_SPAN_KIND_PATTERNS,
     CLIENT_SPAN_KINDS,
     CLIENT_TOOL_CALL_KEYS,
     CLIENT_TOOL_NAME_KEYS,
@@ -116,7 +117,7 @@ __all__ = [
     # attribute_map
     "ATTRIBUTE_MAP", "Row", "_bool", "_float", "_int", "_str", "extract_parts", "first_reason",
     # span_kinds
-    "AGENT_NAME_KEY", "AI_SDK_KINDS", "AI_SDK_OPERATION_KEY", "CLIENT_AGENT_NAME_KEYS", "CLIENT_GRAPH_METADATA_KEYS", "CLIENT_INTERNAL_KEYS", "CLIENT_INTERNAL_NAMES", "CLIENT_PLACEHOLDER_AGENTS", "CLIENT_SPAN_KINDS", "CLIENT_TOOL_SPAN_PATTERNS", "CLIENT_TOOL_CALL_KEYS", "CLIENT_TOOL_NAME_KEYS",
+    "AGENT_NAME_KEY", "AI_SDK_KINDS", "AI_SDK_OPERATION_KEY", "CLIENT_AGENT_NAME_KEYS", "CLIENT_GRAPH_METADATA_KEYS", "CLIENT_INTERNAL_KEYS", "CLIENT_INTERNAL_NAMES", "CLIENT_PLACEHOLDER_AGENTS", "CLIENT_SPAN_KIND_PATTERNS", "CLIENT_SPAN_KINDS", "CLIENT_TOOL_SPAN_PATTERNS", "CLIENT_TOOL_CALL_KEYS", "CLIENT_TOOL_NAME_KEYS",
     "CLIENT_TOOL_SPAN_NAMES", "EXPLICIT_KIND_KEYS", "GRAPH_METADATA_CHARS", "INTERNAL_BY_DEFAULT", "INTERNAL_KEY",
     "BRAINTRUST_KIND_KEY", "BRAINTRUST_KINDS", "BRAINTRUST_SPAN_ATTRIBUTES_CHARS", "braintrust_span_type", "KIND_BY_NAME", "KIND_KEY", "LAMINAR_KIND_KEY", "LAMINAR_KINDS", "LANGFUSE_KIND_KEY", "LANGFUSE_KINDS", "LANGSMITH_KIND_KEY", "LANGSMITH_KINDS", "MCP_METHOD_KEY", "MCP_METHOD_KINDS", "MLFLOW_KIND_KEY", "MLFLOW_KINDS", "OPENINFERENCE_KEY", "OPENINFERENCE_KINDS", "OPERATION_KEY", "OPERATION_KINDS",
     "RENDERED_NAME_KEY", "SEED_NAME_KINDS", "TRACELOOP_KIND_KEY", "TRACELOOP_KINDS", "TRACELOOP_TOOL_FIELDS",
@@ -904,6 +905,9 @@ FRAMEWORK_HINTS: list[tuple[str, str]] = [
     ("semantickernel", "semantic-kernel"),
     ("semantic_kernel", "semantic-kernel"),
     ("agent_framework", "agent-framework"),  # Microsoft Agent Framework's scope (and default service name)
+    # mcp-agent (LastMile AI) names its tracer after its ``otel.service_name``, ``mcp-agent`` unless configured.
+    ("mcp-agent", "mcp-agent"),
+    ("mcp_agent", "mcp-agent"),
     ("strands", "strands"),
     ("google.adk", "google-adk"),
     ("gcp.vertex.agent", "google-adk"),

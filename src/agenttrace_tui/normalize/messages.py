@@ -79,6 +79,9 @@ CLIENT_VALUE_KEYS: dict[str, dict[str, str]] = {
     # when its content capture is off). The tool's keys first: its span carries both.
     "google-adk": {"gcp.vertex.agent.tool_call_args": "prompt", "gcp.vertex.agent.tool_response": "response",
                    "gcp.vertex.agent.llm_request": "prompt", "gcp.vertex.agent.llm_response": "response"},
+    # mcp-agent: a tool call's arguments (JSON) on the augmented LLM's ``execute_tool_call`` span, its
+    # result flattened (``result.content.N.text``; the first block's text is the preview).
+    "mcp-agent": {"tool_args": "prompt", "result.content.0.text": "response"},
 }
 #: What a client's own key holds when it has nothing to say (``CLIENT_VALUE_KEYS``): no preview.
 CLIENT_EMPTY_VALUES = frozenset({"{}", ""})

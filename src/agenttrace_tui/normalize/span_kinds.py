@@ -395,6 +395,25 @@ CLIENT_INTERNAL_NAMES: dict[str, re.Pattern[str]] = {
     "llama-index": re.compile(r"\._prepare_\w+$"),
     "mastra": re.compile(r"^model_chunk "),  # a streamed chunk of a model call's answer, as its own span
 }
+#: Known clients' spans whose kind their name's pattern says (first match wins; None: internal), for
+#: span names that hold the user's agent name. mcp-agent (LastMile AI) names its spans
+#: ``Class.method`` or ``Class.<agent>.method``: an augmented LLM's ``generate`` is the agent's loop
+#: over its model calls (each its ``…CompletionTasks.request_completion_task`` span, with the provider
+#: SDK's span inside) and the tools they ask for, and sends their summed usage with the model asked for
+#: (``generate_str`` and ``generate_structured`` wrap it); ``attach_llm`` names the LLM class it
+#: attaches (``llm.provider``), no call. One tool call is reported by the augmented LLM
+#: (``execute_tool_call`` with ``call_tool`` inside, the model's call id on both), then again by the
+#: agent (``Agent.<agent>.call_tool``), its MCP aggregator (``MCPAggregator.call_tool``) and the MCP
+#: client session's ``tools/call`` request (``MCPAgentClientSession.send_request``, the server's own
+#: tool name): those three, and the aggregator's and session's other spans (connecting, listing), are
+#: the framework's plumbing.
+CLIENT_SPAN_KIND_PATTERNS: dict[str, tuple[tuple[re.Pattern[str], SpanKind | None], ...]] = {
+    "mcp-agent": (
+        (re.compile(r"AugmentedLLM\.[^.]+\.generate(?:_str|_structured)?$"), SpanKind.AGENT),
+        (re.compile(r"^Agent\.[^.]+\.(?:attach_llm|call_tool)$"), None),
+        (re.compile(r"^(?:MCPAggregator|MCPAgentClientSession)\."), None),
+    ),
+}
 #: Known clients' spans that are internal by an attribute they carry: OpenInference's BeeAI
 #: instrumentor turns each framework event it does not read (a chat model's ``error`` or streamed
 #: ``new_token``, a RequirementAgent's ``final_answer`` ...) into a zero-length child span of the
@@ -546,6 +565,9 @@ def client_kind(client: str | None, name: str, attributes: dict[str, Any]) -> tu
     internal = CLIENT_INTERNAL_NAMES.get(client)
     if internal is not None and internal.search(name):
         return SpanKind.CUSTOM, True
+    for pattern, said in CLIENT_SPAN_KIND_PATTERNS.get(client, ()):
+        if pattern.search(name):
+            return (said, False) if said is not None else (SpanKind.CUSTOM, True)
     # By key, not value: every span of one key set gets the same answer (the recipes rely on it).
     marker = CLIENT_INTERNAL_KEYS.get(client)
     if marker is not None and marker in attributes:
