@@ -231,6 +231,7 @@ PREFERRED_TOOLS = (
     "exec_command",
     "bash",
     "run_shell_command",  # Gemini CLI
+    "Execute",  # Factory's Droid
 )
 
 # Arguments for well-known tools; others get arguments made from their JSON schema.
