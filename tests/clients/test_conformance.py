@@ -108,6 +108,10 @@ class Client:
     #: Sends metrics alone, no spans or logs (the Continue CLI): no session, call, tool or error to show, its
     #: tokens and cost only as counter totals on the metrics screen, checked there.
     metrics_only: bool = False
+    #: Reports each model call as a span of its own but without the usage the API sent (Droid, whose token counts
+    #: wait on a feature flag of Factory's a logged-out CLI keeps off): its recorder lists the calls in
+    #: ``usage_not_reported``; each is still a call, its tokens estimated from the answer text it sent (≈) or unknown.
+    usage_dropped: bool = False
 
 
 CLIENTS: dict[str, Client] = {
@@ -431,6 +435,10 @@ CLIENTS: dict[str, Client] = {
     "copilot-cli-run": Client(),
     # Its Anthropic provider type: Anthropic messages, input with the cache reads and writes in (OTel's convention).
     "copilot-cli-anthropic": Client(),
+    # Factory's Droid on a custom model (no login), OTEL_TELEMETRY_FORMAT=genai: GenAI spans of its turn, model and tool
+    # calls, none with a token count (Factory's sensitive_customer_otel flag, off without a login): usage_not_reported.
+    # The prompt is on its turn's span alone, a call's text only when it answered with some (test_droid_...).
+    "droid": Client(text=False, usage_dropped=True),
     # The Google Gen AI SDK with the contrib instrumentation: one span per generate_content, whose
     # automatic function calling makes both model calls inside it (call 1: usage_not_reported).
     "google_genai": Client(),
@@ -834,7 +842,7 @@ FRAMEWORKS = {"crewai": "crewai", "crewai_openllmetry": "crewai", "crewai_anthro
               "semantic_kernel": "semantic-kernel", "langgraph_js": "langchain", "langgraph_js_anthropic": "langchain", "haystack": "haystack",
               "langfuse": "langfuse", "langfuse_js": "langfuse", "laminar": "laminar",
               "langfuse_js_ai6": "ai-sdk", "ai_sdk6_session": "ai-sdk", "copilot-cli": "copilot-cli",
-              "copilot-cli-anthropic": "copilot-cli", "beeai": "beeai", "mlflow": "mlflow",
+              "copilot-cli-anthropic": "copilot-cli", "droid": "droid", "beeai": "beeai", "mlflow": "mlflow",
               "langsmith": "langsmith", "llama_index_openllmetry": "llama-index", "llama_index": "llama-index", "llama_index_anthropic": "llama-index", "llama_index_gemini": "llama-index",
               "openlit_langgraph": "langgraph", "ag2": "ag2", "haystack_openllmetry": "haystack",
               "voltagent": "voltagent", "voltagent_ai_sdk": "voltagent",
@@ -1366,6 +1374,41 @@ def test_kilo_code_runtime_counts_its_tool_call_and_failed_step(replays: Any) ->
     assert step.name == "SessionProcessor.incompleteAttempt" and "scripted error" in (step.status_message or "")
 
 
+def test_droid_shows_its_calls_without_tokens_its_tool_and_its_session(replays: Any) -> None:
+    """Droid (``OTEL_TELEMETRY_FORMAT=genai``) sends a ``chat`` span per model call with no token count: each
+    call is shown once, by the custom model's id, none counted as reported; the one whose answer text it sent
+    is estimated from that text alone (≈: its prompt is on the turn's span), the other has nothing to estimate,
+    and neither is priced (the custom model's id names no model a price list knows: $?). Its
+    ``Execute`` tool call is counted once with the call id the model gave, the session is Droid's own session
+    id, and a refused call fails its call and its turn."""
+    rp = replays("droid")
+    runs = {r["label"]: r for r in reported_runs(rp.manifest)}
+    ok, failed = run_session(rp, runs["ok"]), run_session(rp, runs["error"])
+    served = ok_calls(runs["ok"], reported=False)
+    assert served and all(c["usage_not_reported"] for c in served)
+    spans = sorted(llm_spans(rp.store, ok), key=lambda s: s.start_ns)
+    assert len(spans) == len(served) and not any(counted(s) for s in spans)
+    assert all(s.llm is not None and s.llm.model == f"custom:{served[0]['model']}-0" for s in spans)
+    for span, call in zip(spans, served, strict=True):
+        if call["kind"] == "final":  # an answer with text: estimated from it, no prompt text to count
+            assert span.usage is not None and span.usage.estimated and span.usage.output > 0 and span.usage.input == 0
+            assert "Final answer from fakellm" in (span.llm.response_preview or "")
+        else:  # a tool call alone: nothing to estimate, cost unknown
+            assert span.usage is None and span.cost is not None and span.cost.reason == "no tokens reported"
+    asked = [c for c in served if c.get("tool_call_id")]
+    assert [(r.name, r.calls, r.errors) for r in rp.store.tool_costs(ok)] == [(asked[0]["tool_name"], 1, 0)]
+    (tool,) = [s for t in rp.store.traces_of(ok) for s in t.spans.values() if s.kind is SpanKind.TOOL_EXECUTION]
+    assert tool.tool is not None and tool.tool.call_id == asked[0]["tool_call_id"]
+    totals = rp.store.sessions[ok].totals
+    assert (totals.llm_calls, totals.errors, totals.cost_unknown) == (len(served), 0, len(served))
+    own = {s.attributes.get("session.id") for t in rp.store.traces_of(ok) for s in t.spans.values()}
+    assert own == {ok}, "the session is Droid's own session id"
+    totals = rp.store.sessions[failed].totals
+    assert (totals.llm_calls, totals.tokens) == (1, 0)
+    assert {s.name for t in rp.store.traces_of(failed) for s in t.spans.values() if s.status is Status.ERROR} == {
+        f"chat custom:{served[0]['model']}-0", "invoke_agent droid"}
+
+
 @pytest.mark.parametrize("name", ["continue-cli", "continue-cli-run"])
 def test_continue_cli_metrics_total_the_fake_servers_tokens(name: str, replays: Any) -> None:
     """The Continue CLI sends metrics alone, Claude Code's counters under its own names: read back by
@@ -1778,6 +1821,10 @@ def test_cli_surfaces_agree_with_the_fake_server(name: str, replays: Any) -> Non
     for run in reported_runs(rp.manifest):
         calls = ok_calls(run)
         if not calls:
+            if client.usage_dropped:  # its calls shown without their usage: counted, with what was estimated
+                dropped = estimated_usages(rp.store, run_session(rp, run))
+                want_in, want_out = want_in + sum(u.input for u in dropped), want_out + sum(u.output for u in dropped)
+                want_calls += len(ok_calls(run, reported=False))
             continue
         sid = run_session(rp, run)
         own = own_counted_streams(rp, sid, run, client)

@@ -962,6 +962,8 @@ FRAMEWORK_SCOPES: dict[str, str] = {
     "ai": "ai-sdk",  # the Vercel AI SDK's ``ai.*`` telemetry
     # LiteLLM's own OTel callback; not OpenInference's ``openinference.instrumentation.litellm``.
     "litellm": "litellm",
+    # Factory's Droid: the tracer of its GenAI spans (``OTEL_TELEMETRY_FORMAT=genai``); its service is ``cli``.
+    "cli-agent-trace": "droid",
 }
 #: Resource attributes whose exact value names a framework, read after the scope and the service
 #: name: the Strands Agents SDK for TypeScript names its tracer after the service (``OTEL_SERVICE_NAME``,
