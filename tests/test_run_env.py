@@ -287,6 +287,31 @@ def test_run_gives_kilo_code_the_endpoint_and_leaves_its_own_settings():
         assert "OTEL_SERVICE_NAME" not in env and env["KILO_CONFIG_CONTENT"] == mine
 
 
+def test_run_gives_droid_its_endpoint_and_genai_format_and_keeps_the_users_choices(capsys):
+    """Factory's Droid reads its own endpoint variable before the otel group's, and sends ``droid.*``
+    metrics alone unless its format is ``genai``: ``run`` sets both and the message-content switch,
+    keeps a format or switch the user set, and gives the token as Droid reads headers (a plain
+    ``key=value``, not percent-encoded). It names its own service (``cli``): none is set for it."""
+    env = child_env({}, ["/usr/local/bin/droid", "exec", "hi"], "run-droid-1", otlp_port=4400, udp_port=None,
+                    tcp_port=None, traces_beta=False, name="droid", codex_home=None)
+    assert env["OTEL_TELEMETRY_ENDPOINT"] == env["OTEL_EXPORTER_OTLP_ENDPOINT"] == "http://127.0.0.1:4400"
+    assert (env["OTEL_TELEMETRY_FORMAT"], env["OTEL_LOG_MESSAGE_CONTENT"]) == ("genai", "true")
+    assert "agenttrace.session.id=run-droid-1" in env["OTEL_RESOURCE_ATTRIBUTES"].split(",")
+    assert "OTEL_SERVICE_NAME" not in env and "OTEL_TELEMETRY_HEADERS" not in env
+    mine = {"OTEL_TELEMETRY_FORMAT": "legacy", "OTEL_LOG_MESSAGE_CONTENT": "false"}
+    env = child_env(mine, ["droid", "exec", "hi"], "run-droid-2", otlp_port=4400, udp_port=None, tcp_port=None,
+                    traces_beta=False, name="droid", codex_home=None, token="s3cret")
+    assert (env["OTEL_TELEMETRY_FORMAT"], env["OTEL_LOG_MESSAGE_CONTENT"]) == ("legacy", "false")
+    assert env["OTEL_TELEMETRY_HEADERS"] == "Authorization=Bearer s3cret"
+    assert cli.main(["env", "droid", "--otlp-port", "4400"]) == 0
+    out = capsys.readouterr().out
+    assert "export OTEL_TELEMETRY_ENDPOINT=http://127.0.0.1:4400\n" in out
+    assert "export OTEL_TELEMETRY_FORMAT=genai\n" in out and "OTEL_SERVICE_NAME" not in out
+    assert cli.main(["env", "droid", "--otlp-port", "off", "--otlp-grpc-port", "4400"]) == 0
+    out = capsys.readouterr().out
+    assert "OTEL_TELEMETRY_ENDPOINT" not in out and "OTLP/HTTP receiver it sends to is off" in out
+
+
 def test_run_turns_the_continue_clis_metrics_on_and_leaves_its_service_name():
     """The Continue CLI (``cn``) exports its metrics with the endpoint and ``OTEL_METRICS_EXPORTER=otlp``
     (its default exporter is the console); it names its own service, so the commands its tools run get
@@ -346,7 +371,7 @@ def test_env_names_the_groups_when_given_another(capsys):
         cli.main(["env", "bogus"])
     assert exc.value.code == 2
     err = capsys.readouterr().err
-    assert "invalid choice: 'bogus' (choose from otel, claude, gemini, qwen, opencode, copilot, codex, sdk)" in err and "[]" not in err
+    assert "invalid choice: 'bogus' (choose from otel, claude, gemini, qwen, opencode, copilot, droid, codex, sdk)" in err and "[]" not in err
 
 
 def test_otel_env_keeps_the_users_resource_attributes_and_escapes():

@@ -1,7 +1,7 @@
 """The telemetry settings an agent needs to report to the monitor, in one place.
 
 Used by ``agenttrace-tui run`` (set for the command it starts) and
-``agenttrace-tui env`` (printed for a shell). Four groups:
+``agenttrace-tui env`` (printed for a shell). The groups:
 
 * ``otel``: any OpenTelemetry SDK: endpoint and protocol, the batch queues
   raised (the SDK's 2,048-span default drops spans silently in bursts), a
@@ -20,6 +20,10 @@ Used by ``agenttrace-tui run`` (set for the command it starts) and
 * ``copilot``: GitHub Copilot CLI turns its OpenTelemetry on when the ``otel``
   group's endpoint is set; this adds the prompt, answer and tool-argument text
   (``OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT``, the user's own value kept);
+* ``droid``: Factory's Droid sends its own OTLP export (``OTEL_TELEMETRY_ENDPOINT``, else the ``otel``
+  group's endpoint) as ``droid.*`` metrics alone unless its format is ``genai`` (GenAI spans of its
+  turns, model and tool calls); this sets the endpoint, that format and its message-content switch
+  (``OTEL_LOG_MESSAGE_CONTENT``), the user's own format and switch kept;
 * ``codex``: Codex reads only ``$CODEX_HOME/config.toml``, so ``run`` makes a
   temporary overlay of the user's Codex home (every entry linked, never
   modified) whose config.toml is the user's plus an ``[otel]`` section;
@@ -48,14 +52,16 @@ from pathlib import Path
 
 from ..normalize.conventions import PINNED_SESSION_KEY
 
-GROUPS = ("otel", "claude", "gemini", "qwen", "opencode", "copilot", "codex", "sdk")
+GROUPS = ("otel", "claude", "gemini", "qwen", "opencode", "copilot", "droid", "codex", "sdk")
 #: Agent CLIs that name their own service: ``run`` leaves OTEL_SERVICE_NAME alone for them (and for
 #: the commands their tools run). Kilo Code (``kilo``, ``kilocode``), OpenCode's fork, names its
 #: service ``opencode``; the ``otel`` group's endpoint is all it reads (its ``experimental.openTelemetry``
 #: is its product analytics' opt-out, not OpenCode's switch: ``run`` leaves its configuration alone).
 #: The Continue CLI (``cn``) names its metrics' service ``continue-cli``; the Claude Code group's
-#: ``OTEL_METRICS_EXPORTER=otlp`` is the switch it needs beside the endpoint.
-SELF_NAMED = frozenset({"claude", "codex", "gemini", "qwen", "opencode", "kilo", "kilocode", "copilot", "cn"})
+#: ``OTEL_METRICS_EXPORTER=otlp`` is the switch it needs beside the endpoint. Factory's Droid names its
+#: service ``cli`` whatever the environment says.
+SELF_NAMED = frozenset({"claude", "codex", "gemini", "qwen", "opencode", "kilo", "kilocode", "copilot", "cn",
+                        "droid"})
 
 
 def otel_env(otlp_port: int, session_id: str | None = None, service: str | None = None,
@@ -153,6 +159,20 @@ def copilot_env(base: Mapping[str, str] | None = None) -> dict[str, str]:
     arguments (its telemetry itself turns on with ``OTEL_EXPORTER_OTLP_ENDPOINT``). A value the
     user set is kept: the switch is the GenAI instrumentations' common one."""
     return {} if CAPTURE_CONTENT in (base or {}) else {CAPTURE_CONTENT: "true"}
+
+
+def droid_env(otlp_port: int, base: Mapping[str, str] | None = None, token: str | None = None) -> dict[str, str]:
+    """Factory's Droid's export: its own endpoint variable (read before ``OTEL_EXPORTER_OTLP_ENDPOINT``,
+    so a collector the user set there would get the run instead), its ``genai`` format (without it:
+    ``droid.*`` metrics alone) and its message-content switch (the prompt and answers on the spans).
+    The user's own format and switch are kept (an organisation's managed format wins over both)."""
+    env = {"OTEL_TELEMETRY_ENDPOINT": f"http://127.0.0.1:{otlp_port}"}
+    if token:
+        env["OTEL_TELEMETRY_HEADERS"] = f"Authorization=Bearer {token}"
+    for key, value in (("OTEL_TELEMETRY_FORMAT", "genai"), ("OTEL_LOG_MESSAGE_CONTENT", "true")):
+        if key not in (base or {}):
+            env[key] = value
+    return env
 
 
 def otlp_target(otlp_port: int | None, otlp_grpc_port: int | None) -> tuple[int, str] | None:
@@ -309,6 +329,13 @@ def shell_lines(groups: list[str], *, otlp_port: int | None, udp_port: int | Non
             else:
                 out.append("# GitHub Copilot CLI (the OpenTelemetry endpoint turns its telemetry on; the switch adds the text)")
                 out += _exports({**_exporter_env((otlp_port, "http/protobuf"), token), **copilot_env(os.environ)})
+        elif group == "droid":
+            # Its exporter speaks OTLP/HTTP only: no gRPC fallback here.
+            if otlp_port is None:
+                out.append("# Factory's Droid: the OTLP/HTTP receiver it sends to is off (otlp_port)")
+            else:
+                out.append("# Factory's Droid (its own endpoint variable, and the GenAI format for spans of its calls)")
+                out += _exports(droid_env(otlp_port, os.environ, token))
         elif group == "codex":
             if otlp_port is None:
                 out.append("# Codex: the OTLP/HTTP receiver its [otel] section sends to is off (otlp_port)"

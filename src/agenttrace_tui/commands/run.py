@@ -40,6 +40,7 @@ from .agent_env import (
     SELF_NAMED,
     claude_env,
     copilot_env,
+    droid_env,
     gemini_env,
     make_codex_overlay,
     opencode_env,
@@ -142,6 +143,7 @@ def child_env(base: dict[str, str], argv: list[str], session_id: str, *, otlp_po
     env.update(gemini_env(otlp_port, "QWEN"))
     env.update(opencode_env(base))
     env.update(copilot_env(base))
+    env.update(droid_env(otlp_port, base, token))
     env.update(sdk_env(udp_port, tcp_port, session_id, token))
     if codex_home is not None:
         env["CODEX_HOME"] = str(codex_home)
