@@ -1,7 +1,8 @@
 """Record the telemetry Factory's Droid CLI sends, run headless against the fake LLM.
 
-Run: ``python3 tests/clients/record_droid.py`` (installs the pinned npm package
-itself; needs npm).
+Run: ``.venv/bin/python tests/clients/record_droid.py [--only droid|droid-run]``
+(installs the pinned npm package itself; needs npm; the ``run`` variant imports
+the project).
 
 Droid (``droid exec "<prompt>"``) runs without a Factory login on a model of
 your own ("bring your own key": a ``customModels`` entry in
@@ -24,9 +25,12 @@ packages are published under other versions than its own (0.225.1's
 binary from Factory's bucket), so the recorder pins the platform package that
 holds the Linux x64 executable itself.
 
-One fixture directory, ``droid/``: one tool-calling run (``ok``: the model asks
-for its ``Execute`` tool, Droid runs ``echo``, the second call answers) and one
-run whose model call gets HTTP 400 (``error``). Everything runs in a
+Two fixture directories, ``droid/`` (the variables above) and ``droid-run/``
+(the environment ``agenttrace-tui run`` gives the CLI: ``commands.agent_env``'s
+OTel and Droid groups, each run with its own run session id pinned on the
+resource), each with one tool-calling run (``ok``: the model asks for its
+``Execute`` tool, Droid runs ``echo``, the second call answers) and one run
+whose model call gets HTTP 400 (``error``). Everything runs in a
 loopback-only network namespace when the machine allows it; Droid still tries
 Factory's API (feature flags) and its own metrics collector, which fail there
 (listed per run).
@@ -34,8 +38,11 @@ Factory's API (feature flags) and its own metrics collector, which fail there
 
 from __future__ import annotations
 
+import argparse
 import json
+import sys
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from cli_support import ensure_npm, foreign_addresses, isolate_network, npm_version, traced, turns
 from recording import FAKE_KEY, Recording
@@ -52,23 +59,39 @@ NO_USAGE = ("Droid writes token counts on its spans only when Factory's sensitiv
             "no usage")
 
 
+VARIANTS = ("droid", "droid-run")
+
+
+def run_env(otlp_url: str, label: str) -> dict[str, str]:
+    """What ``agenttrace-tui run -- droid`` sets, with this run's session id."""
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "src"))
+    from agenttrace_tui.commands.agent_env import droid_env, otel_env
+
+    port = urlsplit(otlp_url).port
+    assert port is not None
+    return otel_env(port, session_id=f"run-droid-{label}") | droid_env(port)
+
+
 def settings(base_url: str) -> dict:
     return {"customModels": [{"model": MODEL, "displayName": MODEL, "baseUrl": base_url, "apiKey": FAKE_KEY,
                               "provider": "generic-chat-completion-api", "maxOutputTokens": 4096}]}
 
 
-def record(droid: Path, version: str | None) -> Path:
-    with Recording("droid") as rec:
-        env = {
+def record(name: str, droid: Path, version: str | None) -> Path:
+    variant = name == "droid-run"
+    with Recording(name) as rec:
+        # Factory's documented switches; the run variant has what `agenttrace-tui run` sets instead.
+        env = {} if variant else {
             "OTEL_TELEMETRY_ENDPOINT": rec.cap.url,
             "OTEL_TELEMETRY_FORMAT": "genai",
             "OTEL_LOG_MESSAGE_CONTENT": "true",
         }
+        pinned = (lambda label: run_env(rec.cap.url, label)) if variant else None
         content = json.dumps(settings(rec.llm.openai_base_url))
         argv = [str(droid), "exec", "--auto", "low", "-m", MODEL_ID, PROMPT]
-        for label, mode, run_env in turns(rec, ".factory/settings.json", content, env):
+        for label, mode, child in turns(rec, ".factory/settings.json", content, env, pinned):
             netlog = rec.tmp / f"strace-{label}.log"
-            run = rec.run(label, traced(argv, netlog), run_env, mode=mode, quiet=2.0, timeout=180)
+            run = rec.run(label, traced(argv, netlog), child, mode=mode, quiet=2.0, timeout=180)
             run["argv"] = ["droid", *argv[1:]]
             run["network_attempts_off_loopback"] = foreign_addresses(netlog) if netlog.exists() else None
         not_reported = {str(c["seq"]): NO_USAGE for r in rec.runs for c in r["fake_calls"]
@@ -85,19 +108,25 @@ def record(droid: Path, version: str | None) -> Path:
             "arguments, result); gen_ai.* duration metrics. " + NO_USAGE + ".",
             "The settings file (~/.factory/settings.json in the run's HOME) is `settings` below.",
         ]
+        if variant:
+            notes.append("The environment `agenttrace-tui run` sets (commands.agent_env: its otel and droid groups), "
+                         "each run's session id pinned on the resource as agenttrace.session.id "
+                         "(variant.run_sessions).")
         return rec.save(
             packages={PACKAGE: version},
-            env=env | {"HOME": "{TMP}/home-<run>"},
+            env=env | (run_env(rec.cap.url, "<run>") if variant else {}) | {"HOME": "{TMP}/home-<run>"},
             recorder=Path(__file__).name,
             notes=notes,
-            extra={"settings": settings("{FAKELLM_URL}/v1"), "usage_not_reported": not_reported},
+            extra={"settings": settings("{FAKELLM_URL}/v1"), "usage_not_reported": not_reported,
+                   "variant": {"run_sessions": {label: f"run-droid-{label}" for label in ("ok", "error")}
+                               if variant else {}}},
         )
 
 
 def main() -> None:
-    import argparse
-
-    parser = argparse.ArgumentParser(description="Record Droid telemetry into fixtures/droid/")
+    # Not cli_support.npm_recorder_main: the platform package has no command in node_modules/.bin.
+    parser = argparse.ArgumentParser(description="Record Droid telemetry into fixtures/")
+    parser.add_argument("--only", choices=list(VARIANTS), action="append", help="record only these variants")
     parser.add_argument("--install-only", action="store_true", help="only install the pinned CLI")
     args = parser.parse_args()
     prefix = ensure_npm("droid", [f"{PACKAGE}@{VERSION}"])
@@ -107,7 +136,8 @@ def main() -> None:
         print(f"[droid] installed {installed}: {exe}")
         return
     isolate_network()
-    record(exe, installed)
+    for name in args.only or list(VARIANTS):
+        record(name, exe, installed)
 
 
 if __name__ == "__main__":

@@ -439,6 +439,8 @@ CLIENTS: dict[str, Client] = {
     # calls, none with a token count (Factory's sensitive_customer_otel flag, off without a login): usage_not_reported.
     # The prompt is on its turn's span alone, a call's text only when it answered with some (test_droid_...).
     "droid": Client(text=False, usage_dropped=True),
+    # Started with the environment `agenttrace-tui run -- droid` sets (test_run_pins_the_clients_session).
+    "droid-run": Client(text=False, usage_dropped=True),
     # The Google Gen AI SDK with the contrib instrumentation: one span per generate_content, whose
     # automatic function calling makes both model calls inside it (call 1: usage_not_reported).
     "google_genai": Client(),
@@ -871,7 +873,8 @@ def test_the_session_names_the_agent_framework(name: str, framework: str, replay
                                                              ("gemini-cli-run", "session.id", "gemini-cli"),
                                                              ("opencode-run", "session.id", "opencode"),
                                                              ("qwen-code-run", "session.id", "qwen-code"),
-                                                             ("copilot-cli-run", "session.id", "copilot-cli")])
+                                                             ("copilot-cli-run", "session.id", "copilot-cli"),
+                                                             ("droid-run", "session.id", "droid")])
 def test_run_pins_the_clients_session(name: str, own_key: str, framework: str, replays: Any) -> None:
     """Claude Code, Codex and Gemini CLI name their own session on their records; started by ``run``
     (the resource's session pin), all of it goes into the run's session, which keeps
