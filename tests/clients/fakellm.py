@@ -117,7 +117,9 @@ before those rules: a request offering that tool whose conversation holds ``n`` 
 of it, ``n`` below the list's length, is answered with a call of it with the ``n``-th
 arguments (``tool_call``), a tool result last or not. So a client that validates a
 structured answer and asks again after a failed validation (instructor sends the error back as
-the tool's result) gets an invalid answer, then a valid one, decided by the conversation.
+the tool's result) gets an invalid answer, then a valid one, decided by the conversation. Several
+scripted tools offered in one request are called in the script's order (the dict's), each through
+its list before the next, whatever order the request lists them in.
 
 A chat request in DSPy's ChatAdapter format (its system message lists "Your
 output fields are:" and ends the answer's structure with ``[[ ## completed ## ]]``)
@@ -327,9 +329,12 @@ def _earlier_calls(api: str, body: dict, name: str) -> int:
 def _scripted_call(api: str, body: dict, tools: list[tuple[str, dict | None]],
                    answers: dict[str, list[dict[str, Any]]]) -> tuple[str, dict] | None:
     """The scripted call of an offered tool this request gets (its arguments the next of the
-    tool's list after the calls the conversation holds), or None."""
-    for name, _schema in tools:
-        script = answers.get(name) or []
+    tool's list after the calls the conversation holds), or None. Several scripted tools offered
+    together are called in the script's order, not the request's (a plan before the work)."""
+    offered = {name for name, _schema in tools}
+    for name, script in answers.items():
+        if name not in offered:
+            continue
         n = _earlier_calls(api, body, name)
         if n < len(script):
             return name, script[n]

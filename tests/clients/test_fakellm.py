@@ -855,6 +855,29 @@ def test_scripted_tool_answers_follow_the_calls_the_conversation_holds() -> None
     assert json.loads(weather["tool_calls"][0]["function"]["arguments"]) == {"city": "Paris"}
 
 
+def test_several_scripted_tools_are_called_in_the_scripts_order() -> None:
+    """Scripted tools offered together are called in the script's order, whatever order the request
+    lists them in (a deep agent offers its sub-agents' ``task`` tool before its planning tool), then
+    the usual rules answer the last result with the final text."""
+    def fn(name: str) -> dict:
+        return {"type": "function", "function": {"name": name, "parameters": {
+            "type": "object", "properties": {"x": {"type": "string"}}, "required": ["x"]}}}
+    tools = [fn("task"), fn("get_weather"), fn("write_todos")]
+    answers = {"write_todos": [{"x": "plan"}], "get_weather": [{"city": "Paris"}], "task": [{"x": "advise"}]}
+    messages: list[dict] = [{"role": "user", "content": "Plan a trip to Paris."}]
+    got = []
+    with FakeLLM(tool_answers=answers) as llm:
+        for _ in range(4):
+            message = _chat(llm, {"model": "gpt-4o-mini", "tools": tools, "messages": messages})["choices"][0]["message"]
+            call = (message.get("tool_calls") or [None])[0]
+            got.append((llm.log[-1]["kind"], call and call["function"]["name"],
+                        call and json.loads(call["function"]["arguments"])))
+            if call is not None:
+                messages = [*messages, message, {"role": "tool", "tool_call_id": call["id"], "content": "done"}]
+    assert got == [("tool_call", "write_todos", {"x": "plan"}), ("tool_call", "get_weather", {"city": "Paris"}),
+                   ("tool_call", "task", {"x": "advise"}), ("final", None, None)]
+
+
 def test_parallel_calls_come_in_one_answer_then_the_final_one() -> None:
     """With ``parallel_calls`` a Chat Completions request offering those tools is answered with all
     of them in one message (each its own id and arguments, one usage), streamed one call after the
