@@ -172,6 +172,10 @@ CLIENTS: dict[str, Client] = {
     # A langgraph-supervisor supervisor (its own create_react_agent, named supervisor) that hands the question to a
     # weather_agent (create_react_agent) by its transfer_to_weather_agent tool; each agent a graph node's span.
     "langgraph_supervisor": Client(),
+    # A LangChain Deep Agent (deepagents' create_deep_agent, ChatOpenAI streamed): the main agent writes its plan
+    # (write_todos), calls get_weather, then hands a task to its travel-advisor sub-agent (the task tool), whose
+    # own graph runs inside the task tool's span: its ls call and its model calls.
+    "deepagents": Client(),
     # The same agent on Bedrock (langchain-aws ChatBedrockConverse): usage_metadata counts cache reads and writes in input.
     "langchain_bedrock": Client(),
     # The same agent on Anthropic (langchain-anthropic ChatAnthropic, streamed): usage_metadata counts cache reads and
@@ -835,7 +839,7 @@ FRAMEWORKS = {"crewai": "crewai", "crewai_openllmetry": "crewai", "crewai_anthro
               "google_adk_gemini": "google-adk", "google_adk_openinference": "google-adk", "google_adk_js": "google-adk",
               "google_adk_multiagent": "google-adk", "pydantic_ai": "pydantic-ai",
               "pydantic_ai_parallel_tools": "pydantic-ai", "langchain_parallel_tools": "langchain",
-              "langgraph_supervisor": "langchain",
+              "langgraph_supervisor": "langchain", "deepagents": "langchain",
               "pydantic_ai_anthropic": "pydantic-ai", "pydantic_ai_openinference": "pydantic-ai",
               "pydantic_ai_bedrock": "pydantic-ai", "pydantic_ai_gemini": "pydantic-ai", "pydantic_ai_gemini_search": "pydantic-ai", "gemini-cli": "gemini-cli", "opencode": "opencode", "qwen-code": "qwen-code",
               # Kilo Code names itself OpenCode (service and scope `opencode`, its own version 7.x).
