@@ -851,6 +851,7 @@ class _FastPlan:
                                                          or cv.MCP_METHOD_KEY in attrs or cv.BRAINTRUST_KIND_KEY in attrs))
                 or cv.client_agent_name_key(client, kind, attrs) is not None
                 or cv.client_graph_agent_key(client, kind, attrs) is not None
+                or cv.client_graph_metadata_key(client, attrs) is not None
                 or cv.client_placeholder_agent_key(client, attrs) is not None
                 or (kind is SpanKind.LLM_CALL and any(k in attrs for k in cv.HTTP_STATUS_KEYS))):
             # A known client's tool span always has a tool part (build_span); one that names
@@ -859,7 +860,9 @@ class _FastPlan:
             # MCP ``tools/call`` span (which may name its tool only in its span name) and a span
             # typed a tool by ``braintrust.span_attributes`` (named after its span name), take
             # the general path; so does a known client's agent span naming its agent by a key of
-            # its own or by LangGraph's run metadata (its value decides, in build_span), a known
+            # its own or by LangGraph's run metadata (its value decides, in build_span), any span of a
+            # known client carrying that metadata (the agent it names may make the span that agent's:
+            # client_kind), a known
             # client's span that may name its placeholder agent (by key: the name's value decides,
             # in build_span), and a model call reporting an HTTP status (an error one makes it
             # failed: build_span).

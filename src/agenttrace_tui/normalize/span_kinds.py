@@ -448,6 +448,18 @@ CLIENT_AGENT_NAME_KEYS: dict[str, str] = {"openai-agents": "graph.node.id"}
 CLIENT_GRAPH_METADATA_KEYS: dict[str, str] = {"langchain": "metadata"}
 #: The longest run metadata read for its graph path (a path and LangGraph's other entries fit many times over).
 GRAPH_METADATA_CHARS = 8192
+#: The run metadata's entry naming the agent a run is part of: LangChain 1.x's ``create_agent`` (and the
+#: harnesses built on it: a Deep Agent, ``deepagents``, and each sub-agent its ``task`` tool runs) puts the
+#: agent's ``name`` there on every run of the agent's graph, its model calls' too (null for an agent
+#: given no name); the graph's own run is named after it. Read before the graph path: a sub-agent run
+#: by a tool sits in the caller's ``tools`` node, the first node of its path.
+GRAPH_AGENT_NAME_ENTRY = "lc_agent_name"
+#: Known clients' graph nodes by their name's pattern, whatever kind the instrumentor gave them:
+#: LangChain 1.x's ``create_agent`` runs each middleware hook as a graph node named
+#: ``<middleware>.before_agent``, ``.after_agent``, ``.before_model`` or ``.after_model``, and
+#: OpenInference marks the ``*_agent`` ones AGENT spans (any run whose name holds "agent"): a step
+#: of the agent, as its ``model`` and ``tools`` nodes are, not an agent of its own.
+CLIENT_NODE_NAMES: dict[str, re.Pattern[str]] = {"langchain": re.compile(r"\.(?:before|after)_(?:agent|model)$")}
 #: The keys an agent span names its agent with (``ATTRIBUTE_MAP``'s agent name row).
 AGENT_NAME_KEY = "gen_ai.agent.name"
 _AGENT_NAME_KEYS = (AGENT_NAME_KEY, "agent.name")
@@ -512,17 +524,41 @@ def client_graph_agent_key(client: str | None, kind: SpanKind | None, attributes
     return key
 
 
-def graph_agent_name(value: Any) -> str | None:
-    """The agent LangGraph run metadata (JSON) says its span runs in: the first node of its
-    ``langgraph_checkpoint_ns`` when that path goes through more than one graph; else None (a
-    single graph's node is no agent of its own: ``create_react_agent``'s ``agent`` node)."""
+def client_graph_metadata_key(client: str | None, attributes: dict[str, Any]) -> str | None:
+    """The key of a known client's LangGraph run metadata (``CLIENT_GRAPH_METADATA_KEYS``) when the
+    span carries it, whatever its kind; else None. Its value may make the span an agent's
+    (``client_kind``): by key, a recipe never decides for it."""
+    key = CLIENT_GRAPH_METADATA_KEYS.get(client) if client is not None else None
+    return key if key is not None and key in attributes else None
+
+
+def _graph_metadata(value: Any) -> dict[str, Any] | None:
+    """LangGraph run metadata (a JSON object, not too long), else None."""
     if not isinstance(value, str) or not value.startswith("{") or len(value) > GRAPH_METADATA_CHARS:
         return None
     try:
         got = json.loads(value)
     except ValueError:
         return None
-    path = got.get("langgraph_checkpoint_ns") if isinstance(got, dict) else None
+    return got if isinstance(got, dict) else None
+
+
+def _named_agent(got: dict[str, Any]) -> str | None:
+    name = got.get(GRAPH_AGENT_NAME_ENTRY)
+    return name.strip() or None if isinstance(name, str) else None
+
+
+def graph_agent_name(value: Any) -> str | None:
+    """The agent LangGraph run metadata (JSON) says its span runs in: the agent it names
+    (``GRAPH_AGENT_NAME_ENTRY``), else the first node of its ``langgraph_checkpoint_ns`` when that
+    path goes through more than one graph; else None (a single graph's node is no agent of its own:
+    ``create_react_agent``'s ``agent`` node)."""
+    got = _graph_metadata(value)
+    if got is None:
+        return None
+    if (named := _named_agent(got)) is not None:
+        return named
+    path = got.get("langgraph_checkpoint_ns")
     if not isinstance(path, str) or "|" not in path:
         return None
     node = path.split("|", 1)[0].split(":", 1)[0].strip()
@@ -562,6 +598,13 @@ def client_kind(client: str | None, name: str, attributes: dict[str, Any]) -> tu
     if table is not None and name in table:
         kind = table[name]
         return (kind, False) if kind is not None else (SpanKind.CUSTOM, True)
+    node = CLIENT_NODE_NAMES.get(client)
+    if node is not None and node.search(name):
+        return SpanKind.TASK, False
+    meta = CLIENT_GRAPH_METADATA_KEYS.get(client)
+    if (meta is not None and name and (got := _graph_metadata(attributes.get(meta))) is not None
+            and _named_agent(got) == name):
+        return SpanKind.AGENT, False  # the run of the agent's own graph, named after it
     internal = CLIENT_INTERNAL_NAMES.get(client)
     if internal is not None and internal.search(name):
         return SpanKind.CUSTOM, True
