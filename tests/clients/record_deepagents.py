@@ -49,6 +49,8 @@ TOOL_ANSWERS = {
               "subagent_type": "travel-advisor"}],
 }
 
+#: The agent and its one turn, after a tracing prelude that defines ``otel_shutdown()`` and the run's
+#: ``config`` (LangGraph's, None for none).
 SETUP = f'''
 import sys
 from deepagents import create_deep_agent
@@ -81,7 +83,7 @@ agent = create_deep_agent(
 )
 code = 0
 try:
-    out = agent.invoke({{"messages": [("user", "What is the weather in Paris, and what should I wear?")]}})
+    out = agent.invoke({{"messages": [("user", "What is the weather in Paris, and what should I wear?")]}}, config=config)
     print("TOOLS:", [c["name"] for m in out["messages"] for c in getattr(m, "tool_calls", None) or []])
     print("FINAL:", out["messages"][-1].content)
 except Exception as exc:
@@ -96,6 +98,7 @@ AGENT = OTEL_SDK_SETUP + '''
 from openinference.instrumentation.langchain import LangChainInstrumentor
 
 LangChainInstrumentor().instrument(tracer_provider=tracer_provider)
+config = None
 ''' + SETUP
 
 

@@ -546,6 +546,8 @@ CLIENTS: dict[str, Client] = {
     "azure_ai_inference": Client(cache_read=False, tools=False),
     # The LangSmith SDK's OTel export (tracing mode otel) of a LangGraph agent (langchain's create_agent).
     "langsmith": Client(),
+    # The same export of the deepagents recording's Deep Agent (a sub-agent run by its task tool).
+    "deepagents_langsmith": Client(),
     # VoltAgent's own observability (@voltagent/core, on the AI SDK) through an OTLP span processor: one llm
     # span per generateText with its prompt (llm.messages) but no answer text (that is on the agent's span).
     "voltagent": Client(text=False),
@@ -850,7 +852,7 @@ FRAMEWORKS = {"crewai": "crewai", "crewai_openllmetry": "crewai", "crewai_anthro
               "langfuse": "langfuse", "langfuse_js": "langfuse", "laminar": "laminar",
               "langfuse_js_ai6": "ai-sdk", "ai_sdk6_session": "ai-sdk", "copilot-cli": "copilot-cli",
               "copilot-cli-anthropic": "copilot-cli", "droid": "droid", "beeai": "beeai", "mlflow": "mlflow",
-              "langsmith": "langsmith", "llama_index_openllmetry": "llama-index", "llama_index": "llama-index", "llama_index_anthropic": "llama-index", "llama_index_gemini": "llama-index",
+              "langsmith": "langsmith", "deepagents_langsmith": "langsmith", "llama_index_openllmetry": "llama-index", "llama_index": "llama-index", "llama_index_anthropic": "llama-index", "llama_index_gemini": "llama-index",
               "openlit_langgraph": "langgraph", "ag2": "ag2", "haystack_openllmetry": "haystack",
               "voltagent": "voltagent", "voltagent_ai_sdk": "voltagent",
               "agno_openllmetry": "agno", "agno_anthropic": "agno", "agno_bedrock": "agno",
