@@ -1176,15 +1176,18 @@ def test_a_langgraph_supervisors_calls_and_its_agents_are_told_apart(replays: An
         assert handoff[0].tool is not None and handoff[0].tool.name == "transfer_to_weather_agent"
 
 
-def test_a_deep_agents_sub_agent_is_charged_its_own_model_calls(replays: Any) -> None:
+@pytest.mark.parametrize("name", ["deepagents", "deepagents_langsmith"])
+def test_a_deep_agents_sub_agent_is_charged_its_own_model_calls(name: str, replays: Any) -> None:
     """A Deep Agent (deepagents) named trip-planner plans (write_todos), calls get_weather, then hands a
     task to its travel-advisor sub-agent through the task tool, inside whose span the sub-agent's graph
     runs: `costs --group-by agent` charges the sub-agent's model calls to it alone (the task tool's span
     carries no usage: each call once), the main agent's to it, with the fake server's tokens and
     genai-prices' price; the middleware hooks OpenInference marks as agents (``*.before_agent``) are
     steps, no agents. Every tool is a tool call of the agent that asked for it. In the error run the
-    sub-agent's refused call is its own and costs nothing; the main agent's three calls still cost."""
-    rp = replays("deepagents")
+    sub-agent's refused call is its own and costs nothing; the main agent's three calls still cost.
+    OpenInference sends the agent's name in each span's run metadata (JSON), LangSmith's export as an
+    attribute of its own (``langsmith.metadata.lc_agent_name``)."""
+    rp = replays(name)
     for run in reported_runs(rp.manifest):
         calls = run["fake_calls"]
         handoff = next(i for i, c in enumerate(calls) if c.get("tool_name") == "task")
@@ -1192,7 +1195,7 @@ def test_a_deep_agents_sub_agent_is_charged_its_own_model_calls(replays: Any) ->
         agents = ["trip-planner" if i <= handoff or (last_is_main and i == len(calls) - 1) else "travel-advisor"
                   for i in range(len(calls))]
         assert agents.count("travel-advisor") == (2 if run["mode"] == "ok" else 1), agents
-        _agents_charged(rp, "deepagents", run, agents)
+        _agents_charged(rp, name, run, agents)
         spans = {(s.trace_id, s.span_id): s for t in rp.store.traces_of(run_session(rp, run)) for s in t.spans.values()}
         parent = parent_in(spans)
         agent_spans = [s for s in spans.values() if s.kind is SpanKind.AGENT]

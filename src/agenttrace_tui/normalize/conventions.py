@@ -65,6 +65,7 @@ from .span_kinds import (
     CLIENT_INTERNAL_NAMES,
     CLIENT_NODE_NAMES,
     CLIENT_PLACEHOLDER_AGENTS,
+    CLIENT_RUN_AGENT_KEYS,
     CLIENT_SPAN_KIND_PATTERNS,
     CLIENT_SPAN_KINDS,
     CLIENT_TOOL_CALL_KEYS,
@@ -113,6 +114,7 @@ from .span_kinds import (
     kind_from_string,
     mcp_tool_name,
     names_placeholder_agent,
+    run_agent_name,
     traceloop_tool_fields,
 )
 
@@ -120,13 +122,13 @@ __all__ = [
     # attribute_map
     "ATTRIBUTE_MAP", "Row", "_bool", "_float", "_int", "_str", "extract_parts", "first_reason",
     # span_kinds
-    "AGENT_NAME_KEY", "AI_SDK_KINDS", "AI_SDK_OPERATION_KEY", "CLIENT_AGENT_NAME_KEYS", "CLIENT_GRAPH_METADATA_KEYS", "CLIENT_INTERNAL_KEYS", "CLIENT_NODE_NAMES", "CLIENT_INTERNAL_NAMES", "CLIENT_PLACEHOLDER_AGENTS", "CLIENT_SPAN_KIND_PATTERNS", "CLIENT_SPAN_KINDS", "CLIENT_TOOL_SPAN_PATTERNS", "CLIENT_TOOL_CALL_KEYS", "CLIENT_TOOL_NAME_KEYS",
+    "AGENT_NAME_KEY", "AI_SDK_KINDS", "AI_SDK_OPERATION_KEY", "CLIENT_AGENT_NAME_KEYS", "CLIENT_GRAPH_METADATA_KEYS", "CLIENT_INTERNAL_KEYS", "CLIENT_NODE_NAMES", "CLIENT_INTERNAL_NAMES", "CLIENT_PLACEHOLDER_AGENTS", "CLIENT_RUN_AGENT_KEYS", "CLIENT_SPAN_KIND_PATTERNS", "CLIENT_SPAN_KINDS", "CLIENT_TOOL_SPAN_PATTERNS", "CLIENT_TOOL_CALL_KEYS", "CLIENT_TOOL_NAME_KEYS",
     "CLIENT_TOOL_SPAN_NAMES", "EXPLICIT_KIND_KEYS", "GRAPH_AGENT_NAME_ENTRY", "GRAPH_METADATA_CHARS", "INTERNAL_BY_DEFAULT", "INTERNAL_KEY",
     "BRAINTRUST_KIND_KEY", "BRAINTRUST_KINDS", "BRAINTRUST_SPAN_ATTRIBUTES_CHARS", "braintrust_span_type", "KIND_BY_NAME", "KIND_KEY", "LAMINAR_KIND_KEY", "LAMINAR_KINDS", "LANGFUSE_KIND_KEY", "LANGFUSE_KINDS", "LANGSMITH_KIND_KEY", "LANGSMITH_KINDS", "MCP_METHOD_KEY", "MCP_METHOD_KINDS", "MLFLOW_KIND_KEY", "MLFLOW_KINDS", "OPENINFERENCE_KEY", "OPENINFERENCE_KINDS", "OPERATION_KEY", "OPERATION_KINDS",
     "RENDERED_NAME_KEY", "SEED_NAME_KINDS", "TRACELOOP_KIND_KEY", "TRACELOOP_KINDS", "TRACELOOP_TOOL_FIELDS",
     "TRACELOOP_TOOL_STEP_KEY", "_names_a_call", "client_kind",
     "client_agent_name_key", "client_graph_agent_key", "client_graph_metadata_key", "client_placeholder_agent_key", "client_tool_name", "graph_agent_name", "guess_kind", "kind_from_attributes",
-    "kind_from_name", "kind_from_string", "mcp_tool_name", "names_placeholder_agent", "traceloop_tool_fields",
+    "kind_from_name", "kind_from_string", "mcp_tool_name", "names_placeholder_agent", "run_agent_name", "traceloop_tool_fields",
     # messages
     "CLIENT_VALUE_KEYS", "MESSAGE_DETAIL_EVENTS", "MESSAGE_EVENTS", "MESSAGE_EVENT_CONTENT_KEYS", "MESSAGE_JSON_KEYS",
     "MESSAGE_LIST_PREFIXES", "OBSERVATION_KEYS", "PREVIEW_CHARS", "PREVIEWS_FROM_RECORDS", "STACK_CHARS", "TOOL_PREVIEW_CHARS", "VALUE_KEYS",

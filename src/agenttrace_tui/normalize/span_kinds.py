@@ -439,7 +439,8 @@ CLIENT_TOOL_CALL_KEYS: tuple[str, ...] = ("call_id", "tool_use_id")
 #: OpenInference's instrumentation of the OpenAI Agents SDK for TypeScript names the agent as
 #: ``graph.node.id`` alone (its Python one sends ``agent.name`` beside it). Not for every sender:
 #: OpenInference's Agno instrumentor puts an id there, Strands' processor a node of its own.
-CLIENT_AGENT_NAME_KEYS: dict[str, str] = {"openai-agents": "graph.node.id"}
+CLIENT_AGENT_NAME_KEYS: dict[str, str] = {"openai-agents": "graph.node.id",
+                                          "langsmith": "langsmith.metadata.lc_agent_name"}
 #: A known client's key holding LangGraph's run metadata (JSON) on every span of a graph run:
 #: OpenInference's LangChain instrumentation sends it as ``metadata``. Its ``langgraph_checkpoint_ns``
 #: is the path of graph nodes a span runs in (``node:task|node:task``); a span inside a node that is
@@ -454,6 +455,10 @@ GRAPH_METADATA_CHARS = 8192
 #: given no name); the graph's own run is named after it. Read before the graph path: a sub-agent run
 #: by a tool sits in the caller's ``tools`` node, the first node of its path.
 GRAPH_AGENT_NAME_ENTRY = "lc_agent_name"
+#: A known client's attribute holding that entry on its own: the LangSmith SDK's export makes each
+#: metadata entry an attribute ``langsmith.metadata.<entry>`` (and it names the agent of an agent span:
+#: ``CLIENT_AGENT_NAME_KEYS``).
+CLIENT_RUN_AGENT_KEYS: dict[str, str] = {"langsmith": "langsmith.metadata." + GRAPH_AGENT_NAME_ENTRY}
 #: Known clients' graph nodes by their name's pattern, whatever kind the instrumentor gave them:
 #: LangChain 1.x's ``create_agent`` runs each middleware hook as a graph node named
 #: ``<middleware>.before_agent``, ``.after_agent``, ``.before_model`` or ``.after_model``, and
@@ -525,11 +530,29 @@ def client_graph_agent_key(client: str | None, kind: SpanKind | None, attributes
 
 
 def client_graph_metadata_key(client: str | None, attributes: dict[str, Any]) -> str | None:
-    """The key of a known client's LangGraph run metadata (``CLIENT_GRAPH_METADATA_KEYS``) when the
-    span carries it, whatever its kind; else None. Its value may make the span an agent's
-    (``client_kind``): by key, a recipe never decides for it."""
-    key = CLIENT_GRAPH_METADATA_KEYS.get(client) if client is not None else None
-    return key if key is not None and key in attributes else None
+    """The key of a known client's LangGraph run metadata (``CLIENT_GRAPH_METADATA_KEYS``), or of its
+    agent entry alone (``CLIENT_RUN_AGENT_KEYS``), when the span carries it, whatever its kind; else
+    None. Its value may make the span an agent's (``client_kind``): by key, a recipe never decides for it."""
+    if client is None:
+        return None
+    for table in (CLIENT_RUN_AGENT_KEYS, CLIENT_GRAPH_METADATA_KEYS):
+        key = table.get(client)
+        if key is not None and key in attributes:
+            return key
+    return None
+
+
+def run_agent_name(client: str | None, attributes: dict[str, Any]) -> str | None:
+    """The agent a known client's run metadata says a span is part of (``GRAPH_AGENT_NAME_ENTRY``:
+    an attribute of its own, or an entry of the metadata's JSON), else None."""
+    if client is None:
+        return None
+    if (key := CLIENT_RUN_AGENT_KEYS.get(client)) is not None:
+        value = attributes.get(key)
+        return value.strip() or None if isinstance(value, str) else None
+    meta = CLIENT_GRAPH_METADATA_KEYS.get(client)
+    got = _graph_metadata(attributes.get(meta)) if meta is not None else None
+    return _named_agent(got) if got is not None else None
 
 
 def _graph_metadata(value: Any) -> dict[str, Any] | None:
@@ -601,9 +624,7 @@ def client_kind(client: str | None, name: str, attributes: dict[str, Any]) -> tu
     node = CLIENT_NODE_NAMES.get(client)
     if node is not None and node.search(name):
         return SpanKind.TASK, False
-    meta = CLIENT_GRAPH_METADATA_KEYS.get(client)
-    if (meta is not None and name and (got := _graph_metadata(attributes.get(meta))) is not None
-            and _named_agent(got) == name):
+    if name and run_agent_name(client, attributes) == name:
         return SpanKind.AGENT, False  # the run of the agent's own graph, named after it
     internal = CLIENT_INTERNAL_NAMES.get(client)
     if internal is not None and internal.search(name):
