@@ -122,6 +122,30 @@ async def test_each_model_call_of_a_handoff_names_the_agent_that_made_it(tmp_pat
     await _details_say(store, sid, trace, {span_id: f"{name}  runs it" for span_id, name in want.items()})
 
 
+@pytest.mark.parametrize("name", ["deepagents", "deepagents_langsmith"])
+async def test_each_call_of_a_deep_agent_and_its_sub_agent_names_the_agent_that_made_it(
+        name: str, tmp_path: Path) -> None:
+    """A Deep Agent (trip-planner) hands a task to its sub-agent (travel-advisor) through its task tool,
+    inside whose span the sub-agent's graph runs: each model call's and tool call's detail says which
+    agent runs it, the main agent's plan, get_weather, task and its calls trip-planner's, the sub-agent's
+    ls and calls travel-advisor's (OpenInference and LangSmith's export alike)."""
+    rp = await _replay(name, tmp_path / "ui.db")
+    sid = rp.sessions["ok"][0]
+    store = rp.store
+    (trace,) = store.traces_of(sid)
+    want = {}
+    for s in trace.spans.values():
+        if s.kind in (SpanKind.LLM_CALL, SpanKind.TOOL_EXECUTION):
+            up = s
+            while up.kind is not SpanKind.AGENT:
+                assert up.parent_span_id is not None, s.name
+                up = trace.spans[up.parent_span_id]
+            assert up.agent is not None and up.agent.name
+            want[s.span_id] = up.agent.name
+    assert sorted(want.values()) == ["travel-advisor"] * 3 + ["trip-planner"] * 7
+    await _details_say(store, sid, trace, {span_id: f"{agent}  runs it" for span_id, agent in want.items()})
+
+
 async def _details_say(store, sid: str, trace, agent_rows: dict[str, str]) -> None:
     """In the real app, each span's detail (span id -> its text) has that ``agent`` row."""
     app = make_app(store=store)
