@@ -46,7 +46,6 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from recording import read_body
 
-from agenttrace_tui.analysis.agents import agent_of, parent_in
 from agenttrace_tui.analysis.filter import parse_filter
 from agenttrace_tui.cli import main as cli_main
 from agenttrace_tui.config import Config
@@ -55,6 +54,7 @@ from agenttrace_tui.format.numbers import fmt_cost
 from agenttrace_tui.model import INTERNAL_ATTR, SpanKind, Status
 from agenttrace_tui.normalize import conventions as cv
 from agenttrace_tui.runtime.monitor import Monitor
+from agenttrace_tui.store.agents import agent_of, parent_in
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
