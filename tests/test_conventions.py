@@ -287,7 +287,8 @@ def test_client_internal_key_rows(client, key) -> None:
 TOOL_SPAN_EXAMPLES = {"dspy": [("get_weather.__call__", "get_weather"), ("search_web.acall", "search_web")],
                       "langfuse": [("get_weather", "get_weather")], "mlflow": [("get_weather", "get_weather")],
                       "laminar": [("get_weather", "get_weather")],
-                      "openai-agents": [("Function: get_weather", "get_weather")]}
+                      "openai-agents": [("Function: get_weather", "get_weather")],
+                      "fast-agent": [("MCP Tool: weather__get_weather", "weather__get_weather")]}
 
 
 @pytest.mark.parametrize(("client", "pattern"), cv.CLIENT_TOOL_SPAN_NAMES.items())
@@ -307,12 +308,12 @@ def test_client_tool_span_name_rows(client, pattern) -> None:
         assert other.tool is None or other.tool.name is None
 
 
-@pytest.mark.parametrize(("client", "pattern"), cv.CLIENT_TOOL_SPAN_PATTERNS.items())
-def test_client_tool_span_patterns_decide_the_kind(client, pattern) -> None:
+def test_client_tool_span_patterns_decide_the_kind() -> None:
     # logfire's OpenAI Agents function span: rendered name, the tool's name, arguments and result, no kind key.
+    pattern = cv.CLIENT_TOOL_SPAN_PATTERNS["openai-agents"]
     attrs = {cv.RENDERED_NAME_KEY: "Function: get_weather", "logfire.msg_template": "Function: {name}",
              "name": "get_weather", "input": '{"city": "Paris"}', "output": "Sunny, 22 C in Paris"}
-    got = build_span("ab" * 16, "cd" * 8, None, "Function: {name}", 1, 2, dict(attrs), [], (), 0, "", "s", client)
+    got = build_span("ab" * 16, "cd" * 8, None, "Function: {name}", 1, 2, dict(attrs), [], (), 0, "", "s", "openai-agents")
     assert pattern.match(got.name)
     assert got.kind is SpanKind.TOOL_EXECUTION and got.tool is not None and got.tool.name == "get_weather"
     assert got.tool.input_preview == '{"city": "Paris"}' and got.tool.output_preview == "Sunny, 22 C in Paris"
@@ -370,6 +371,24 @@ def test_mcp_agents_tool_call_previews_its_arguments_and_result() -> None:
     assert got.tool.input_preview == '{"city": "Paris"}' and got.tool.output_preview == "Sunny, 22 C in Paris"
     # mcp-agent's tracer is named after its service, "mcp-agent" by default.
     assert cv.framework_hint("mcp-agent", {"service.name": "mcp-agent"}) == "mcp-agent"
+def test_fast_agents_spans_are_its_agents_turns_and_its_mcp_tool_calls() -> None:
+    """fast-agent's own spans carry no kind key: ``Agent: '{name}' generate`` is the agent's turn (not a
+    model call, which the word "generate" made it, counting each turn as a call beside OpenLLMetry's),
+    named after the agent; ``MCP Tool: {server}__{tool}`` is the tool's call, named by its ``tool_name``
+    (the server's tool, as the MCP SDK's spans of the call name it). General and fast path alike."""
+    assert cv.framework_hint("fast_agent.agents.llm_decorator", {}) == "fast-agent"
+    tool_attrs = {"tool_name": "get_weather", "server_name": "weather", "namespaced_tool_name": "weather__get_weather"}
+    for _ in range(300):
+        for name in ("Agent: 'weather_agent' generate", "Agent: 'weather_agent' structured",
+                     "Chain: 'weather_agent' generate", "Routing: 'weather_agent' structured_schema"):
+            got = build_span("ab" * 16, "cd" * 8, None, name, 1, 2, {}, [], (), 0, "", "s", "fast-agent")
+            assert got.kind is SpanKind.AGENT and got.agent is not None and got.agent.name == "weather_agent"
+        got = build_span("ab" * 16, "cd" * 8, None, "MCP Tool: weather__get_weather", 1, 2, dict(tool_attrs), [], (), 0,
+                         "", "s", "fast-agent")
+        assert got.kind is SpanKind.TOOL_EXECUTION and got.tool is not None and got.tool.name == "get_weather"
+    # Another client's span so named is left to the guess from its name.
+    other = build_span("ab" * 16, "cd" * 8, None, "Agent: 'weather_agent' generate", 1, 2, {}, [], (), 0, "", "s", "crewai")
+    assert other.kind is not SpanKind.AGENT and other.agent is None
 
 
 @pytest.mark.parametrize(("client", "placeholder"), cv.CLIENT_PLACEHOLDER_AGENTS.items())

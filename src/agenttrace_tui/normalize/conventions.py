@@ -60,6 +60,7 @@ from .span_kinds import (
     BRAINTRUST_KINDS,
     BRAINTRUST_SPAN_ATTRIBUTES_CHARS,
     CLIENT_AGENT_NAME_KEYS,
+    CLIENT_AGENT_SPAN_NAMES,
     CLIENT_GRAPH_METADATA_KEYS,
     CLIENT_INTERNAL_KEYS,
     CLIENT_INTERNAL_NAMES,
@@ -106,6 +107,7 @@ from .span_kinds import (
     client_graph_metadata_key,
     client_kind,
     client_placeholder_agent_key,
+    client_span_agent,
     client_tool_name,
     graph_agent_name,
     guess_kind,
@@ -122,12 +124,12 @@ __all__ = [
     # attribute_map
     "ATTRIBUTE_MAP", "Row", "_bool", "_float", "_int", "_str", "extract_parts", "first_reason",
     # span_kinds
-    "AGENT_NAME_KEY", "AI_SDK_KINDS", "AI_SDK_OPERATION_KEY", "CLIENT_AGENT_NAME_KEYS", "CLIENT_GRAPH_METADATA_KEYS", "CLIENT_INTERNAL_KEYS", "CLIENT_NODE_NAMES", "CLIENT_INTERNAL_NAMES", "CLIENT_PLACEHOLDER_AGENTS", "CLIENT_RUN_AGENT_KEYS", "CLIENT_SPAN_KIND_PATTERNS", "CLIENT_SPAN_KINDS", "CLIENT_TOOL_SPAN_PATTERNS", "CLIENT_TOOL_CALL_KEYS", "CLIENT_TOOL_NAME_KEYS",
+    "AGENT_NAME_KEY", "AI_SDK_KINDS", "AI_SDK_OPERATION_KEY", "CLIENT_AGENT_NAME_KEYS", "CLIENT_AGENT_SPAN_NAMES", "CLIENT_GRAPH_METADATA_KEYS", "CLIENT_INTERNAL_KEYS", "CLIENT_NODE_NAMES", "CLIENT_INTERNAL_NAMES", "CLIENT_PLACEHOLDER_AGENTS", "CLIENT_RUN_AGENT_KEYS", "CLIENT_SPAN_KIND_PATTERNS", "CLIENT_SPAN_KINDS", "CLIENT_TOOL_SPAN_PATTERNS", "CLIENT_TOOL_CALL_KEYS", "CLIENT_TOOL_NAME_KEYS",
     "CLIENT_TOOL_SPAN_NAMES", "EXPLICIT_KIND_KEYS", "GRAPH_AGENT_NAME_ENTRY", "GRAPH_METADATA_CHARS", "INTERNAL_BY_DEFAULT", "INTERNAL_KEY",
     "BRAINTRUST_KIND_KEY", "BRAINTRUST_KINDS", "BRAINTRUST_SPAN_ATTRIBUTES_CHARS", "braintrust_span_type", "KIND_BY_NAME", "KIND_KEY", "LAMINAR_KIND_KEY", "LAMINAR_KINDS", "LANGFUSE_KIND_KEY", "LANGFUSE_KINDS", "LANGSMITH_KIND_KEY", "LANGSMITH_KINDS", "MCP_METHOD_KEY", "MCP_METHOD_KINDS", "MLFLOW_KIND_KEY", "MLFLOW_KINDS", "OPENINFERENCE_KEY", "OPENINFERENCE_KINDS", "OPERATION_KEY", "OPERATION_KINDS",
     "RENDERED_NAME_KEY", "SEED_NAME_KINDS", "TRACELOOP_KIND_KEY", "TRACELOOP_KINDS", "TRACELOOP_TOOL_FIELDS",
     "TRACELOOP_TOOL_STEP_KEY", "_names_a_call", "client_kind",
-    "client_agent_name_key", "client_graph_agent_key", "client_graph_metadata_key", "client_placeholder_agent_key", "client_tool_name", "graph_agent_name", "guess_kind", "kind_from_attributes",
+    "client_agent_name_key", "client_graph_agent_key", "client_graph_metadata_key", "client_placeholder_agent_key", "client_span_agent", "client_tool_name", "graph_agent_name", "guess_kind", "kind_from_attributes",
     "kind_from_name", "kind_from_string", "mcp_tool_name", "names_placeholder_agent", "run_agent_name", "traceloop_tool_fields",
     # messages
     "CLIENT_VALUE_KEYS", "MESSAGE_DETAIL_EVENTS", "MESSAGE_EVENTS", "MESSAGE_EVENT_CONTENT_KEYS", "MESSAGE_JSON_KEYS",
@@ -913,6 +915,7 @@ FRAMEWORK_HINTS: list[tuple[str, str]] = [
     # mcp-agent (LastMile AI) names its tracer after its ``otel.service_name``, ``mcp-agent`` unless configured.
     ("mcp-agent", "mcp-agent"),
     ("mcp_agent", "mcp-agent"),
+    ("fast_agent", "fast-agent"),  # fast-agent's own spans: scopes ``fast_agent.agents.llm_decorator`` ...
     ("strands", "strands"),
     ("google.adk", "google-adk"),
     ("gcp.vertex.agent", "google-adk"),

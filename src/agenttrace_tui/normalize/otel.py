@@ -316,6 +316,8 @@ def build_span(
         fields.setdefault("tool", {}).setdefault("name", name)
     if kind is SpanKind.AGENT and (agent_key := cv.client_agent_name_key(client, kind, attrs)) is not None:
         fields.setdefault("agent", {})["name"] = str(attrs[agent_key])
+    if kind is SpanKind.AGENT and (span_agent := cv.client_span_agent(client, name)) is not None:
+        fields.setdefault("agent", {}).setdefault("name", span_agent)
     if ((graph_key := cv.client_graph_agent_key(client, kind, attrs)) is not None
             and (graph_agent := cv.graph_agent_name(attrs[graph_key])) is not None):
         fields.setdefault("agent", {}).setdefault("name", graph_agent)
@@ -850,6 +852,7 @@ class _FastPlan:
                 or (kind is SpanKind.TOOL_EXECUTION and (any(k in attrs for _f, k in cv.TRACELOOP_TOOL_FIELDS)
                                                          or cv.MCP_METHOD_KEY in attrs or cv.BRAINTRUST_KIND_KEY in attrs))
                 or cv.client_agent_name_key(client, kind, attrs) is not None
+                or cv.client_span_agent(client, name) is not None
                 or cv.client_graph_agent_key(client, kind, attrs) is not None
                 or cv.client_graph_metadata_key(client, attrs) is not None
                 or cv.client_placeholder_agent_key(client, attrs) is not None

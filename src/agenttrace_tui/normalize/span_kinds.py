@@ -427,6 +427,18 @@ CLIENT_INTERNAL_KEYS: dict[str, str] = {
 #: (rendered: ``Function: get_weather``), its only attributes the tool's name, arguments and result.
 CLIENT_TOOL_SPAN_PATTERNS: dict[str, re.Pattern[str]] = {
     "openai-agents": re.compile(r"^Function: (.+)$"),
+    # fast-agent's span of a tool call it sends to an MCP server, named after the tool as offered
+    # to the model (``MCP Tool: weather__get_weather``); its ``tool_name`` names the server's tool.
+    "fast-agent": re.compile(r"^MCP Tool: (.+)$"),
+}
+#: Known clients' agent spans by their name's pattern (group 1 is the agent), when nothing on the
+#: span says its kind: fast-agent names the span of each agent's turn ``Agent: '{name}' generate``
+#: (``structured``, ``structured_schema`` for a structured answer, ``apply_prompt_template``), and
+#: its workflow agents' after their type (``Chain``, ``Parallel``, ``Routing``, ``EvaluatorOptimizer``,
+#: ``Maker``); nothing else on them. Without it the word "generate" made each one a model call.
+CLIENT_AGENT_SPAN_NAMES: dict[str, re.Pattern[str]] = {
+    "fast-agent": re.compile(r"^(?:Agent|Chain|Parallel|Routing|EvaluatorOptimizer|Maker): '(.+)' "
+                             r"(?:generate|structured|structured_schema|apply_prompt_template)$"),
 }
 INTERNAL_KEY = INTERNAL_ATTR
 #: The rendered message of a span named by a template (logfire): shown as its name.
@@ -504,6 +516,13 @@ def mcp_tool_name(name: str, attributes: dict[str, Any]) -> str | None:
 def client_tool_name(client: str | None, name: str) -> str | None:
     """The tool a known client's tool span is named after (``CLIENT_TOOL_SPAN_NAMES``), else None."""
     pattern = CLIENT_TOOL_SPAN_NAMES.get(client) if client is not None else None
+    got = pattern.match(name) if pattern is not None else None
+    return got.group(1) if got is not None else None
+
+
+def client_span_agent(client: str | None, name: str) -> str | None:
+    """The agent a known client's agent span is named after (``CLIENT_AGENT_SPAN_NAMES``), else None."""
+    pattern = CLIENT_AGENT_SPAN_NAMES.get(client) if client is not None else None
     got = pattern.match(name) if pattern is not None else None
     return got.group(1) if got is not None else None
 
@@ -639,6 +658,8 @@ def client_kind(client: str | None, name: str, attributes: dict[str, Any]) -> tu
     tool = CLIENT_TOOL_SPAN_PATTERNS.get(client)
     if tool is not None and tool.match(name):
         return SpanKind.TOOL_EXECUTION, False
+    if client_span_agent(client, name) is not None:
+        return SpanKind.AGENT, False
     if client in INTERNAL_BY_DEFAULT:
         if "gen_ai.usage.input_tokens" in attributes or "gen_ai.usage.output_tokens" in attributes:
             return SpanKind.LLM_CALL, False
