@@ -129,3 +129,78 @@ async def test_a_tool_run_on_an_mcp_server_is_one_call(order: str) -> None:
     for span in spans:
         if span.name.endswith("tools/call get_weather"):
             assert span.kind is SpanKind.CUSTOM and span.attributes[FOLDED_INTO] == tool.span_id
+
+
+def _send_turn(agent, server, order: str) -> None:
+    """fast-agent's run over an MCP server it started. As recorded ("stray before root"): the server's
+    spans of the turn's requests first, then the agent's spans inside its run, the run's root last;
+    the server's own trace of the ``notifications/cancelled`` the agent sends as it closes the
+    connection (no client span carries a trace into it) sent before the root, or after it ("stray
+    after root"); or the agent's spans, root and all, before any of the server's ("root first")."""
+    fa, mcp_client = agent.get_tracer("fast_agent.core.run_lifecycle"), agent.get_tracer("mcp-python-sdk")
+    mcp_server = server.get_tracer("mcp-python-sdk")
+    root = fa.start_span("weather-app", start_time=T0)
+    send = mcp_client.start_span("MCP send tools/list", context=set_span_in_context(root), kind=OtelKind.CLIENT,
+                                 start_time=T0 + 1 * MS, attributes={"mcp.method.name": "tools/list"})
+    served = mcp_server.start_span("tools/list", context=set_span_in_context(send), kind=OtelKind.SERVER,
+                                   start_time=T0 + 2 * MS, attributes={"mcp.method.name": "tools/list"})
+    served.end(end_time=T0 + 3 * MS)
+    if order != "root first":
+        server.force_flush()
+    send.end(end_time=T0 + 4 * MS)
+    agent.force_flush()
+
+    def cancelled() -> None:
+        mcp_server.start_span("notifications/cancelled", kind=OtelKind.SERVER, start_time=T0 + 5 * MS,
+                              attributes={"mcp.method.name": "notifications/cancelled"}).end(end_time=T0 + 6 * MS)
+        server.force_flush()
+
+    if order == "stray before root":
+        cancelled()
+    root.end(end_time=T0 + 10 * MS)
+    agent.force_flush()
+    if order != "stray before root":
+        cancelled()
+
+
+@pytest.mark.parametrize("order", ["stray before root", "stray after root", "root first"])
+async def test_an_mcp_servers_own_trace_is_in_its_agents_session(order: str) -> None:
+    """The server process's trace of its own (the agent's cancellation as it closes the connection)
+    goes where the agent's run goes, once a trace it took part in is known to be the agent's (its
+    root arrived): one session for the run. Before, that trace stayed in a session of the server's
+    process (two sessions for one run, the second holding one span). The session names fast-agent,
+    whose spans come after the MCP SDK's in the agent's exports (before, a session the first of them
+    made stayed without a framework)."""
+    store, _pipeline, receiver_server = await receiver()
+    try:
+        port = receiver_server.address[1]
+        agent = provider(port, service=SERVICE, **{"service.instance.id": "agent-process"})
+        server = provider(port, service=SERVICE, **{"service.instance.id": "mcp-server-process"})
+        await asyncio.to_thread(_send_turn, agent, server, order)
+        assert await wait_for(lambda: {"weather-app", "tools/list", "notifications/cancelled"} <= _names(store))
+        await asyncio.to_thread(agent.shutdown)
+        await asyncio.to_thread(server.shutdown)
+    finally:
+        await receiver_server.close()
+    sid = f"{SERVICE}/agent-process"
+    assert list(store.sessions) == [sid]
+    assert len(store.traces_of(sid)) == 2
+    assert store.sessions[sid].session.framework == "fast-agent"
+
+
+async def test_another_services_own_trace_keeps_its_session() -> None:
+    """A process of another service taking part in the agent's trace (a gateway serving many
+    clients, traced under its own name) keeps its own traces in its own session."""
+    store, _pipeline, receiver_server = await receiver()
+    try:
+        port = receiver_server.address[1]
+        agent = provider(port, service=SERVICE, **{"service.instance.id": "agent-process"})
+        gateway = provider(port, service="gateway", **{"service.instance.id": "gateway-process"})
+        await asyncio.to_thread(_send_turn, agent, gateway, "stray before root")
+        assert await wait_for(lambda: {"weather-app", "notifications/cancelled"} <= _names(store))
+        await asyncio.to_thread(agent.shutdown)
+        await asyncio.to_thread(gateway.shutdown)
+    finally:
+        await receiver_server.close()
+    assert sorted(store.sessions) == ["gateway/gateway-process", f"{SERVICE}/agent-process"]
+    assert len(store.traces_of(f"{SERVICE}/agent-process")) == 1

@@ -334,10 +334,11 @@ def _json_scope_name(ss: dict[str, Any]) -> str | None:
 
 def convert_traces(
     req: Any, json: bool, rejects: Rejects, trace_session: Callable[[str], str | None], chunk: int = CHUNK,
-    services: ServiceSessions | None = None,
+    services: ServiceSessions | None = None, trace_rooted: Callable[[str], bool] | None = None,
 ) -> Iterator[list[Update]]:
-    """Chunks of updates (sessions first, then spans) for a trace request."""
-    resolver = SessionResolver(trace_session, services)
+    """Chunks of updates (sessions first, then spans) for a trace request (``trace_rooted``: whether
+    the store holds a trace's root span, ``SessionResolver``'s)."""
+    resolver = SessionResolver(trace_session, services, trace_rooted)
     spans: list[Span] = []
     explicit: list[bool] = []
     res_of: list[ResourceInfo] = []

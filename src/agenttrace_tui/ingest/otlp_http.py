@@ -274,7 +274,11 @@ class OtlpIngest:
                 t = store.traces.get(tid)
                 return t.session_id if t is not None else None
 
-            chunks = convert_traces(req, json, rejects, trace_session, services=self.services)
+            def trace_rooted(tid: str) -> bool:
+                t = store.traces.get(tid)
+                return t is not None and t.root_id is not None
+
+            chunks = convert_traces(req, json, rejects, trace_session, services=self.services, trace_rooted=trace_rooted)
         elif signal == "logs":
             chunks = self.logs.convert(req, json, rejects)
         else:

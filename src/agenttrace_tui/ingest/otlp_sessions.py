@@ -9,7 +9,12 @@ service (its instance: one process) named last. A trace two processes report (a 
 ``traceparent`` to a gateway that traces the request; an agent and the MCP server it starts,
 which inherits its service name, the MCP instrumentation carrying the trace into the server) is
 its root's: when the root comes from a process other than the one whose own session the
-store files the trace under, the trace moves to the root's process's.
+store files the trace under, the trace moves to the root's process's. The other process, when
+it is of the same service (the MCP server), is then part of that run: its own session and the
+traces it alone reports (the server's span of the notification cancelling a request as the agent
+closes the connection) go there too. A session made before any span named its framework (the
+MCP SDK's spans of the connection, exported before the agent's own) takes the framework a later
+export of its process names.
 """
 
 from __future__ import annotations
@@ -44,16 +49,69 @@ class ServiceSessions:
         #: provisional session) filed before its session was named moves there.
         self.claims: list[tuple[str, str, str]] = []
         self._claimed: OrderedDict[tuple[str, str], None] = OrderedDict()
-        #: Sessions of one service instance (no session named), in use (``owned_by_other``).
-        self._own: OrderedDict[str, None] = OrderedDict()
+        #: Sessions of one service instance (no session named), in use (``owned_by_other``), and
+        #: the service of each.
+        self._own: OrderedDict[str, str | None] = OrderedDict()
+        #: A process's own session -> the session of the process of the same service whose trace
+        #: it took part in (``adopt``): an MCP server started by its agent goes where the agent goes.
+        self._adopted: OrderedDict[str, str] = OrderedDict()
+        #: A trace whose root has not arrived -> the processes (their own sessions) that joined it
+        #: while another process of their service filed it under its own session (``join``).
+        self._joined: OrderedDict[str, list[str]] = OrderedDict()
 
     def note_own(self, res: ResourceInfo) -> None:
         """``res.derived_sid`` is in use: its service instance's own session."""
         sid = res.derived_sid
         if sid not in self._own:
-            self._own[sid] = None
+            self._own[sid] = res.service
             if len(self._own) > MAX_SERVICES:
                 self._own.popitem(last=False)
+
+    def same_service(self, sid: str, res: ResourceInfo) -> bool:
+        """Whether ``sid`` is the own session of a process of ``res``'s service (``note_own``)."""
+        return res.service is not None and self._own.get(sid) == res.service
+
+    def adopt(self, child: str, parent: str, trace_id: str) -> None:
+        """The process whose own session is (or would be) ``child`` took part in a trace that is the
+        session ``parent``'s, the trace's root's, reported by a process of the same service (an MCP
+        server its agent started with its own environment: the agent's service name, an instance id
+        of its own): it is part of the agent's run. Its own session, and the traces it alone reports
+        (the MCP SDK's span of a ``notifications/cancelled`` sent as the agent closes the connection,
+        which no client span carries a trace into), go to ``parent``, now and later. (Another
+        service's process, a gateway serving many clients, keeps its own: callers check.)"""
+        if child == parent:
+            return
+        if self._adopted.get(child) != parent:
+            self._adopted[child] = parent
+            self._adopted.move_to_end(child)
+            if len(self._adopted) > MAX_SERVICES:
+                self._adopted.popitem(last=False)
+        if child in self._own:
+            self.claims.append((trace_id, parent, child))
+
+    def adopted_by(self, child: str) -> str | None:
+        """The session the process whose own session is ``child`` was taken into (``adopt``)."""
+        return self._adopted.get(child) if self._adopted else None
+
+    def join(self, trace_id: str, child: str) -> None:
+        """The process whose own session is (or would be) ``child`` joined a trace another process of
+        its service files under its own session, the trace's root not arrived yet: whose run it is
+        is known when the root comes (``root_arrived``)."""
+        got = self._joined.get(trace_id)
+        if got is None:
+            self._joined[trace_id] = [child]
+            if len(self._joined) > MAX_SERVICES * 16:
+                self._joined.popitem(last=False)
+        elif child not in got:
+            got.append(child)
+
+    def has_joined(self, trace_id: str) -> bool:
+        return bool(self._joined) and trace_id in self._joined
+
+    def root_arrived(self, trace_id: str, parent: str) -> None:
+        """The root of a trace others joined (``join``) arrived, the trace ``parent``'s: they are adopted."""
+        for child in self._joined.pop(trace_id, ()):
+            self.adopt(child, parent, trace_id)
 
     def owned_by_other(self, sid: str, res: ResourceInfo) -> bool:
         """Whether ``sid`` is another service instance's own session (``note_own``): another
@@ -107,8 +165,12 @@ class SessionResolver:
     between sessions when its children arrive in an earlier export.
     """
 
-    def __init__(self, trace_session: Callable[[str], str | None], services: ServiceSessions | None = None) -> None:
+    def __init__(self, trace_session: Callable[[str], str | None], services: ServiceSessions | None = None,
+                 trace_rooted: Callable[[str], bool] | None = None) -> None:
         self.trace_session = trace_session
+        #: Whether the store holds the root span of a trace (None: never asked; a trace's process then
+        #: takes part in its root's process's session only when the root arrives after it).
+        self.trace_rooted = trace_rooted
         self.services = services or ServiceSessions()
         #: pinned session -> the session the client named on its spans (OpenCode's ``ses_...``),
         #: kept on the run's session as its ``session.id`` (what resumes it in the client)
@@ -151,13 +213,35 @@ class SessionResolver:
                         else:
                             own = False
                         if not own:
+                            if (services.same_service(known, res) and known != res.derived_sid
+                                    and known != services.adopted_by(res.derived_sid)):
+                                # It joins a trace another process of its service files under its own
+                                # session: part of that process's run once the trace's root is known there.
+                                if self.trace_rooted is not None and self.trace_rooted(tid):
+                                    services.adopt(res.derived_sid, known, tid)
+                                else:
+                                    services.join(tid, res.derived_sid)
+                            elif services.has_joined(tid):
+                                if roots is None:
+                                    roots = {x.trace_id for x in spans if x.parent_span_id is None}
+                                if tid in roots:
+                                    services.root_arrived(tid, known)
+                            if known == res.derived_sid and res.framework is not None:
+                                # Its own session, which an earlier export of it made before any span
+                                # named its framework (fast-agent's MCP handshake, exported first).
+                                sessions.setdefault(known, res)
                             s.session_id = last_sid = known
                             last_tid, last_res = tid, res
                             continue
-                    sid = services.get(res)
+                    sid = services.get(res) or services.adopted_by(res.derived_sid)
                     if sid is None:
                         sid = res.derived_sid
                         services.note_own(res)
+                    if known is not None:  # the trace moves from another process's own session to its root's
+                        if services.same_service(known, res):
+                            services.adopt(known, sid, tid)
+                        if services.has_joined(tid):
+                            services.root_arrived(tid, sid)
                 s.session_id = last_sid = sid
                 last_tid, last_res = tid, res
             sessions.setdefault(s.session_id, res)
