@@ -106,6 +106,13 @@ class Client:
     #: which holds it already (LangChain.js' ChatAnthropic): each streamed call's output is that many tokens
     #: above what the API sent, and the monitor, with nothing to tell them apart, shows it as reported.
     stream_start_output: bool = False
+    #: Offers an MCP server's tools to the model under names prefixed by the server's and this separator
+    #: (fast-agent: ``weather__get_weather``), and names each call by the server's own tool (``get_weather``),
+    #: as the MCP SDK's spans of the call do.
+    server_tool_prefix: str | None = None
+    #: Sends the arguments of a tool call it ran on an MCP server (fast-agent's span of the call names the
+    #: tool and its server only; the MCP SDK's spans carry no arguments).
+    mcp_tool_arguments: bool = True
     #: Sends metrics alone, no spans or logs (the Continue CLI): no session, call, tool or error to show, its
     #: tokens and cost only as counter totals on the metrics screen, checked there.
     metrics_only: bool = False
@@ -158,6 +165,10 @@ CLIENTS: dict[str, Client] = {
     # mcp-agent (LastMile AI): its own spans around the OpenLLMetry OpenAI spans it turns on, the tool on an MCP
     # server it starts over stdio.
     "mcp_agent": Client(),
+    # fast-agent: its own spans (run, agent, MCP tool), OpenLLMetry's OpenAI instrumentation, the MCP SDK's spans.
+    "fast_agent": Client(server_tool_prefix="__", mcp_tool_arguments=False),
+    # The same agent on fast-agent's anthropic provider: the anthropic SDK's own spans of each call.
+    "fast_agent_anthropic": Client(server_tool_prefix="__", mcp_tool_arguments=False),
     # The Strands Agents SDK for TypeScript (setupTracer/setupMeter) on OpenAIModel, Chat Completions and the
     # Responses API (both streamed): it names its scope and every span's gen_ai.system after OTEL_SERVICE_NAME.
     "strands_ts": Client(custom_provider="weather-app"),
@@ -826,6 +837,7 @@ FRAMEWORKS = {"crewai": "crewai", "crewai_openllmetry": "crewai", "crewai_anthro
               "ai_sdk_openai_compatible_legacy": "ai-sdk", "ai_sdk_groq_legacy": "ai-sdk",
               "openai_agents": "openai-agents", "strands": "strands", "strands_bedrock": "strands",
               "strands_openinference": "strands", "strands_anthropic": "strands", "strands_mcp": "strands",
+              "fast_agent": "fast-agent", "fast_agent_anthropic": "fast-agent",
               "strands_ts": "strands", "strands_ts_responses": "strands",
               "strands_ts_latest": "strands",
               "openai_agents_openllmetry": "openai-agents", "openai_agents_logfire": "openai-agents",
@@ -917,22 +929,29 @@ def test_an_mcp_tool_is_named_as_the_model_called_it(replays: Any) -> None:
     assert tool.tool is not None and tool.tool.input_preview == '{"city":"Paris"}'
 
 
-@pytest.mark.parametrize("name", ["openai_agents_mcp", "strands_mcp"])
+@pytest.mark.parametrize("name", ["openai_agents_mcp", "strands_mcp", "fast_agent", "fast_agent_anthropic"])
 def test_a_tool_on_an_mcp_server_the_agent_started_is_one_call_in_its_session(name: str, replays: Any) -> None:
-    """An agent (the OpenAI Agents SDK, Strands) running its tool on an MCP server it started over
-    stdio: the server's process exports its spans of the requests (the handshake, ``tools/list``,
+    """An agent (the OpenAI Agents SDK, Strands, fast-agent) running its tool on an MCP server it started
+    over stdio: the server's process exports its spans of the requests (the handshake, ``tools/list``,
     ``tools/call get_weather``) in the agent's traces, under its own ``service.instance.id``. They are
-    in the run's one session, and the tool call, reported by the agent's span, the MCP client's and
-    the server's, is one call of ``get_weather`` with the arguments the model called it with."""
-    rp = replays(name)
+    in the run's one session (fast-agent's server also a trace of its own: the cancellation the agent
+    sends as it closes), and the tool call, reported by the agent's span, the MCP client's and the
+    server's, is one call of ``get_weather`` with the arguments the model called it with (where the
+    client sends them)."""
+    rp, client = replays(name), CLIENTS[name]
     run = next(r for r in reported_runs(rp.manifest) if ok_calls(r))
     sid = run_session(rp, run)
     spans = [s for t in rp.store.traces_of(sid) for s in t.spans.values()]
     assert {"server/discover", "tools/list"} <= {s.name for s in spans}  # the server's, here
     asked = [c for c in ok_calls(run) if c.get("tool_call_id")]
-    assert [(r.name, r.calls, r.errors) for r in rp.store.tool_costs(sid)] == [(asked[0]["tool_name"], 1, 0)]
+    called = asked[0]["tool_name"]
+    if client.server_tool_prefix is not None:  # the model called the server's tool under the server's name
+        server, _sep, called = called.rpartition(client.server_tool_prefix)
+        assert server
+    assert [(r.name, r.calls, r.errors) for r in rp.store.tool_costs(sid)] == [(called, 1, 0)]
     (tool,) = [s for s in spans if s.kind is SpanKind.TOOL_EXECUTION]
-    assert tool.tool is not None and tool.tool.name == "get_weather" and tool.tool.input_preview == '{"city": "Paris"}'
+    assert tool.tool is not None and tool.tool.name == "get_weather"
+    assert tool.tool.input_preview == ('{"city": "Paris"}' if client.mcp_tool_arguments else None)
 
 
 def test_mcp_agent_reports_its_tool_call_once_and_its_loops_usage_as_the_agents(replays: Any) -> None:
