@@ -141,11 +141,15 @@ def record(name: str, python: Path) -> None:
         return {"FAST_AGENT_PROVIDER": variant.provider, "FAST_AGENT_MODEL": variant.model,
                 "FAST_AGENT_BASE_URL": variant.base_url(rec), "FAST_AGENT_API_KEY": FAKE_KEY, **variant.env}
 
+    venv_python = subprocess.run([str(python), "-c", "import platform; print(platform.python_version())"],
+                                 capture_output=True, text=True, check=True).stdout.strip()
     record_turns(
         name, python, AGENT, recorder=Path(__file__).name, client_env=client_env,
         versions=["fast-agent-mcp", "mcp", *variant.versions, "opentelemetry-sdk",
                   "opentelemetry-exporter-otlp-proto-http"],
-        notes=["fast-agent's own OpenTelemetry set-up (otel: in fastagent.config.yaml, its own tracer provider"
+        notes=[f"The client ran on Python {venv_python} (fast-agent-mcp requires 3.12 or later; the manifest's"
+               " python is the recorder's).",
+               "fast-agent's own OpenTelemetry set-up (otel: in fastagent.config.yaml, its own tracer provider"
                " exporting to otlp_endpoint).", variant.note,
                "get_weather is served by an MCP server (MCPServer) fast-agent starts over stdio from its"
                " config (the server's env the OTEL_* variables); the server process exports its own spans."],
