@@ -455,21 +455,15 @@ class CostPanel(TextView):
         # Only the attribution between frames (no redraw of the pane per slice),
         # in small steps until the slice's time is up.
         deadline = time.perf_counter() + TOOL_SLICE_S
-        whole = []
-        for sid in self._pending:
-            while True:
-                if store.tool_costs(sid, TOOL_SLICE_SPANS) is not None:
-                    whole.append(sid)
-                    break
-                if time.perf_counter() >= deadline:
-                    break
-        for agents_of in self._pending_agents:
-            while True:
-                if store.agent_costs(agents_of, TOOL_SLICE_SPANS) is not None:
-                    whole.append(agents_of)
-                    break
-                if time.perf_counter() >= deadline:
-                    break
+        whole = False
+        for read, pending in ((store.tool_costs, self._pending), (store.agent_costs, self._pending_agents)):
+            for sid in pending:
+                while True:
+                    if read(sid, TOOL_SLICE_SPANS) is not None:
+                        whole = True
+                        break
+                    if time.perf_counter() >= deadline:
+                        break
         if not whole:
             self._step = self.set_timer(TOOL_STEP_S, self._next_slice, name="cost-tools")
             return
