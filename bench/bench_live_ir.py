@@ -21,7 +21,7 @@ one's ``src`` on PYTHONPATH (``--commit`` names the code measured then). String
 hashing is fixed (PYTHONHASHSEED=0) so runs repeat; needs valgrind; about a
 minute per case.
 
-Run: PYTHONPATH=src python bench/bench_live_ir.py [--spans N] [--label NAME] [--commit TEXT] [--no-save]
+Run: PYTHONPATH=src python bench/bench_live_ir.py [--spans N] [--label NAME] [--commit TEXT] [--no-save] [--resave]
      [--cases complete,live,sdk-complete,sdk-live,sdk-live-udp]
 """
 
@@ -101,6 +101,15 @@ def main() -> None:
     if "--child" in sys.argv:
         _measured(_arg("--child", "complete"), n)
         return
+    if "--resave" in sys.argv:
+        # Re-save the recorded runs with this rendering, measuring nothing.
+        prev = load("live_ir")
+        if prev is None:
+            sys.exit("no saved run to re-save")
+        data = prev["data"]
+        save("live_ir", machine=prev["machine"], section=render(data), summary=summary(data), data=data,
+             saved_utc=prev["saved_utc"])
+        return
     if shutil.which("valgrind") is None:
         sys.exit("valgrind is not installed")
     import agenttrace_tui
@@ -125,9 +134,12 @@ def main() -> None:
 
 
 def render(data: dict) -> str:
-    """The section: instructions per span per case and the live / complete ratios, one column per run."""
+    """The section: instructions per span per case and the live / complete ratios, a row per run
+    (oldest first: read down a column to see a change land)."""
     runs = data["runs"]
-    labels = list(runs)
+    ratio_heads = {"live / complete, a bare span_end": "live / complete",
+                   "SDK live over a stream / SDK complete": "SDK live / complete",
+                   "SDK live as over UDP / SDK complete": "SDK live (UDP) / complete"}
     lines = [
         "### Live spans against complete ones, in instructions (`bench/bench_live_ir.py`)",
         "",
@@ -135,28 +147,24 @@ def render(data: dict) -> str:
         "under callgrind: instructions per span, which repeat for the same code and input whatever the machine's "
         "load, so a change shows here when CPU-time ratios cannot tell it from noise. `live`: span_start + a bare "
         "span_end (ids, time, status); `sdk-*`: the records our SDK's own builder makes for the same trace shape, "
-        "complete, live over a stream, and live as over UDP (its span_end repeats every field). A column named "
+        "complete, live over a stream, and live as over UDP (its span_end repeats every field). A run named "
         "after a Python version runs the same code under that interpreter: instructions do not compare as time "
-        "across interpreters, the ratios do. Columns marked *priced* run the pipeline as the monitor wires it, "
+        "across interpreters, the ratios do. Runs marked *priced* run the pipeline as the monitor wires it, "
         "the cost enricher pricing every model call (`bench/wiring.py`); the others ran it without pricing, "
         "before the benchmark was made to.",
         "",
         *(f"- `{label}`: commit {r['commit']}, {r['spans']:,} spans, {r['machine']}" for label, r in runs.items()),
         "",
-        "| case | " + " | ".join(f"`{label}`" + (" *priced*" if runs[label].get("priced") else "")
-                                 for label in labels) + " |",
-        "|---|" + "---:|" * len(labels),
+        "| run | " + " | ".join(f"{case}, Ir/span" for case in CASES) + " | "
+        + " | ".join(ratio_heads.get(what, what) for _l, _c, what in RATIOS) + " |",
+        "|---|" + "---:|" * (len(CASES) + len(RATIOS)),
     ]
-    for case in CASES:
-        lines.append(f"| {case}, Ir/span | " + " | ".join(
-            f"{runs[label]['ir_per_span'][case]:,.0f}" if case in runs[label]["ir_per_span"] else ""
-            for label in labels) + " |")
-    for live, complete, what in RATIOS:
-        cells = []
-        for label in labels:
-            ir = runs[label]["ir_per_span"]
-            cells.append(f"**{ir[live] / ir[complete]:.2f}x**" if live in ir and complete in ir else "")
-        lines.append(f"| {what} | " + " | ".join(cells) + " |")
+    for label, r in runs.items():
+        ir = r["ir_per_span"]
+        cells = [f"{ir[case]:,.0f}" if case in ir else "" for case in CASES]
+        cells += [f"**{ir[live] / ir[complete]:.2f}x**" if live in ir and complete in ir else ""
+                  for live, complete, _what in RATIOS]
+        lines.append(f"| `{label}`" + (" *priced*" if r.get("priced") else "") + " | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 
