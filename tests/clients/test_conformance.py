@@ -44,7 +44,7 @@ from typing import Any
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from recording import read_body
+from recording import FAKE_KEY, read_body
 
 from agenttrace_tui.analysis.filter import parse_filter
 from agenttrace_tui.cli import main as cli_main
@@ -978,6 +978,26 @@ def test_mcp_agent_reports_its_tool_call_once_and_its_loops_usage_as_the_agents(
     totals = rp.store.sessions[sid].totals
     assert (totals.llm_calls, totals.input_tokens, totals.output_tokens) == (
         len(served), sum(u["input"] for u in served), sum(u["output"] for u in served))
+
+
+def test_the_api_key_mcp_agent_sends_is_shown_nowhere(replays: Any) -> None:
+    """mcp-agent puts its settings' text, the API key in it, into its spans' arguments (``arg_0``): the spans
+    keep what was sent (the database, the exports), and the span detail of each such span shows the key's
+    name with «secret» where the key stood."""
+    import msgspec
+
+    from agenttrace_tui.format.sanitize import HIDDEN
+    from agenttrace_tui.ui.app import make_app
+    from agenttrace_tui.ui.detail import render_detail
+
+    rp = replays("mcp_agent")
+    app = make_app(store=rp.store)
+    key = FAKE_KEY.encode()
+    carrying = [(t, s) for t in rp.store.traces.values() for s in t.spans.values() if key in msgspec.json.encode(s)]
+    assert carrying, "the recording's spans no longer carry the key"
+    for trace, span in carrying:
+        shown = render_detail(app, span, trace, span.end_ns or span.start_ns, show_code=True, width=200).plain
+        assert FAKE_KEY not in shown and f"api_key='{HIDDEN}'" in shown, span.name
 
 
 def _laminar_sessions_tools_and_answers(rp: Replay) -> None:
