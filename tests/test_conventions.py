@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from agenttrace_tui.ingest.otlp_decode import ResourceInfo, _session_attr, build_span
+from agenttrace_tui.ingest.otlp_decode import Rejects, ResourceInfo, _session_attr, build_span, convert_traces, parse
 from agenttrace_tui.ingest.protocol import decode
 from agenttrace_tui.model import Session, Span, SpanKind, Status
 from agenttrace_tui.normalize import conventions as cv
@@ -289,6 +289,8 @@ TOOL_SPAN_EXAMPLES = {"dspy": [("get_weather.__call__", "get_weather"), ("search
                       "laminar": [("get_weather", "get_weather")],
                       "openai-agents": [("Function: get_weather", "get_weather")],
                       "fast-agent": [("MCP Tool: weather__get_weather", "weather__get_weather")]}
+                      "laminar": [("get_weather", "get_weather")], "agentops": [("get_weather.tool", "get_weather")],
+                      "openai-agents": [("Function: get_weather", "get_weather")]}
 
 
 @pytest.mark.parametrize(("client", "pattern"), cv.CLIENT_TOOL_SPAN_NAMES.items())
@@ -903,6 +905,108 @@ def test_laminar_session_and_framework() -> None:
     assert ResourceInfo({"service.name": "/srv/agent.py"}, cv.resource_scope(["lmnr.tracer"])).framework == "laminar"
     assert cv.resource_scope(["lmnr.tracer", "openinference.instrumentation.crewai"]) == (
         "openinference.instrumentation.crewai")
+
+
+@pytest.mark.parametrize(("value", "kind"), list(cv.AGENTOPS_KINDS.items()))
+def test_agentops_span_kind_row(value, kind) -> None:
+    assert span({cv.AGENTOPS_KIND_KEY: value}, name="handler").kind is kind
+
+
+def test_agentops_text_and_unknown_kinds_are_left_to_the_name() -> None:
+    assert span({cv.AGENTOPS_KIND_KEY: "unknown"}, name="weather_agent").kind is SpanKind.AGENT
+    assert span({cv.AGENTOPS_KIND_KEY: "text"}, name="format_answer").kind is SpanKind.CUSTOM
+
+
+def test_agentops_decorated_tool_and_agent() -> None:
+    """``@tool``: the span ``<name>.tool`` is a call of the tool, its arguments (the decorator's
+    ``{"args", "kwargs"}``) and result its previews; ``@agent``: the agent named by ``operation.name``;
+    a ``@trace`` or ``@operation`` span keeps its input and output as attributes."""
+    attrs = {cv.AGENTOPS_KIND_KEY: "tool", "operation.name": "get_weather",
+             "agentops.tool.input": '{"args": [], "kwargs": {"city": "Paris"}}', "agentops.tool.output": "Sunny"}
+    for _ in range(300):  # the key set's recipe compiled too
+        tool = build_span("ab" * 16, "cd" * 8, None, "get_weather.tool", 1, 2, dict(attrs), [], (), 0, "", "s", "agentops")
+        assert tool.kind is SpanKind.TOOL_EXECUTION and tool.tool is not None
+        assert (tool.tool.name, tool.tool.input_preview, tool.tool.output_preview) == (
+            "get_weather", '{"city": "Paris"}', "Sunny")
+        assert "agentops.tool.input" not in tool.attributes
+    for _ in range(300):
+        agent = build_span("ab" * 16, "cd" * 8, None, "WeatherAgent.agent", 1, 2, {
+            cv.AGENTOPS_KIND_KEY: "agent", "operation.name": "WeatherAgent",
+            "agentops.entity.input": '{"args": [], "kwargs": {}}'}, [], (), 0, "", "s", "agentops")
+        assert agent.kind is SpanKind.AGENT and agent.agent is not None and agent.agent.name == "WeatherAgent"
+    task = build_span("ab" * 16, "cd" * 8, None, "answer.task", 1, 2, {
+        cv.AGENTOPS_KIND_KEY: "task", "operation.name": "answer", "agentops.task.input": '{"args": ["Paris?"], "kwargs": {}}'},
+        [], (), 0, "", "s", "agentops")
+    assert task.kind is SpanKind.TASK and task.tool is None and task.attributes["agentops.task.input"]
+    # Another client's span named so is no call of that tool by its name.
+    other = build_span("ab" * 16, "cd" * 8, None, "get_weather.tool", 1, 2, {"x": 1}, [], (), 0, "", "s", "crewai")
+    assert other.tool is None or other.tool.name != "get_weather"
+
+
+@pytest.mark.parametrize(("recorded", "shown"), [
+    ('{"args": [], "kwargs": {"city": "Paris"}}', '{"city": "Paris"}'),
+    ('{"args": ["Paris"], "kwargs": {}}', "Paris"),
+    ('{"args": [{"city": "Paris"}], "kwargs": {}}', '{"city": "Paris"}'),
+    ('{"args": ["Paris", 2], "kwargs": {}}', '{"args": ["Paris", 2], "kwargs": {}}'),
+    ('{"args": ["Paris"], "kwargs": {"days": 2}}', '{"args": ["Paris"], "kwargs": {"days": 2}}'),
+    ('{"city": "Paris"}', '{"city": "Paris"}'), ("Paris", "Paris"), ("{not json", "{not json"),
+])
+def test_agentops_arguments(recorded, shown) -> None:
+    assert cv.agentops_arguments(recorded) == shown
+
+
+def test_agentops_tool_call_record_is_no_call_of_the_tool() -> None:
+    """AgentOps' OpenAI instrumentation records a tool call the answer asks for as ``tool_call.<tool>``
+    inside the model call: internal (its kind key is dropped by the OTel SDK: an Enum value), kept."""
+    rec = {"tool.name": "get_weather", "tool.parameters": '{"city": "Paris"}', "tool.call.id": "call_1",
+           "tool.call.type": "function"}
+    got = build_span("ab" * 16, "cd" * 8, "ef" * 8, "tool_call.get_weather", 1, 1, dict(rec), [], (), 1, "", "s",
+                     "agentops")
+    assert got.kind is SpanKind.CUSTOM and got.attributes[cv.INTERNAL_KEY] is True
+    # Another client's span with those keys is left to what it says.
+    assert build_span("ab" * 16, "cd" * 8, None, "x", 1, 2, dict(rec), [], (), 0, "", "s", "crewai").kind is (
+        SpanKind.TOOL_EXECUTION)
+
+
+def _agentops_export(*spans: tuple[str, str, str | None, str, dict], resource: dict | None = None) -> list:
+    """The updates an OTLP JSON export of ``spans`` (trace id, span id, parent, name, attributes) makes,
+    from AgentOps' resource (or ``resource``)."""
+    attrs = resource if resource is not None else {"service.name": "agentops", "agentops.project.id": "temporary"}
+    body = jsonlib.dumps({"resourceSpans": [{
+        "resource": {"attributes": [{"key": k, "value": {"stringValue": v}} for k, v in attrs.items()]},
+        "scopeSpans": [{"scope": {"name": "agentops"}, "spans": [
+            {"traceId": t, "spanId": sp, **({"parentSpanId": p} if p else {}), "name": name,
+             "startTimeUnixNano": "1000", "endTimeUnixNano": "2000",
+             "attributes": [{"key": k, "value": {"stringValue": v}} for k, v in a.items()]}
+            for t, sp, p, name, a in spans]}]}]}).encode()
+    return [u for c in convert_traces(parse("traces", body, True), True, Rejects(), lambda t: None) for u in c]
+
+
+def test_agentops_each_trace_is_a_session_named_by_its_session_span() -> None:
+    """AgentOps' resource (``agentops.project.id``): each trace is a session by its id, wherever its spans
+    arrive, named by its session span (``@trace(name=...)``); a session a span names still wins."""
+    t1, t2 = "1" * 32, "2" * 32
+    session = {cv.AGENTOPS_KIND_KEY: "session", "operation.name": "weather-session"}
+    got = _agentops_export((t1, "a" * 16, "b" * 16, "answer.task", {cv.AGENTOPS_KIND_KEY: "task"}),
+                           (t1, "b" * 16, None, "weather-session.session", session),
+                           (t2, "c" * 16, None, "openai.chat.completion", {"gen_ai.request.model": "gpt-4o-mini"}))
+    spans = {u.span_id: u.session_id for u in got if isinstance(u, Span)}
+    assert spans == {"a" * 16: t1, "b" * 16: t1, "c" * 16: t2}
+    named = [(u.id, u.name) for u in got if isinstance(u, Session) and u.name]
+    assert named == [(t1, "weather-session")]
+    assert {u.id: u.framework for u in got if isinstance(u, Session) and u.service} == {t1: "agentops", t2: "agentops"}
+    # A child of a trace whose root came in an earlier export: the same session.
+    later = _agentops_export((t1, "d" * 16, "a" * 16, "get_weather.tool", {cv.AGENTOPS_KIND_KEY: "tool"}))
+    assert [u.session_id for u in later if isinstance(u, Span)] == [t1]
+    # A session named on a span wins over the trace's.
+    chat = _agentops_export((t1, "e" * 16, None, "weather-session.session", {**session, "session.id": "chat-1"}))
+    assert [u.session_id for u in chat if isinstance(u, Span)] == ["chat-1"]
+    assert not [u for u in chat if isinstance(u, Session) and u.name]
+    # Any other resource: one session per service instance, no name from a span.
+    other = _agentops_export((t1, "a" * 16, None, "weather-session.session", session),
+                             (t2, "c" * 16, None, "x", {}), resource={"service.name": "my-agent"})
+    assert {u.session_id for u in other if isinstance(u, Span)} == {"my-agent"}
+    assert not [u for u in other if isinstance(u, Session) and u.name]
 
 
 def test_a_chat_completions_choices_are_its_answer() -> None:

@@ -2,7 +2,8 @@
 
 A session its resource pins wins (``agenttrace-tui run`` pins its command's),
 then a span's own session attribute, another span of the same trace in the
-chunk, the resource's, the session the store already files the trace
+chunk, the resource's, the trace itself for a resource whose every trace is a
+session (AgentOps'), the session the store already files the trace
 under, and last one session per service instance. Clients that name their
 session on a few spans only (Codex, OpenCode) file the rest under the one their
 service (its instance: one process) named last. A trace two processes report (a client that sends
@@ -159,9 +160,10 @@ class SessionResolver:
 
     Order: the session its resource pins (``cv.PINNED_SESSION_KEY``), the
     span's own session attribute, another span of the same trace in this
-    chunk that names one, the resource's, the session the store already
-    files the trace under (kept as is), then one session per service
-    instance. So a trace whose root alone carries ``session.id`` is not torn
+    chunk that names one, the resource's, the trace's id for a resource
+    each of whose traces is a session (``ResourceInfo.trace_sessions``), the
+    session the store already files the trace under (kept as is), then one
+    session per service instance. So a trace whose root alone carries ``session.id`` is not torn
     between sessions when its children arrive in an earlier export.
     """
 
@@ -203,6 +205,8 @@ class SessionResolver:
                     s.session_id = last_sid  # and sessions holds it already, or it is the store's
                     continue
                 sid = by_trace.get(tid) or res.explicit_sid
+                if sid is None and res.trace_sessions:
+                    sid = tid  # each trace its own session (AgentOps'), wherever its spans arrive
                 if sid is None:
                     known = self.trace_session(tid)
                     if known is not None:

@@ -54,6 +54,9 @@ from .messages import (
 )
 from .span_kinds import (
     AGENT_NAME_KEY,
+    AGENTOPS_KIND_KEY,
+    AGENTOPS_KINDS,
+    AGENTOPS_TOOL_FIELDS,
     AI_SDK_KINDS,
     AI_SDK_OPERATION_KEY,
     BRAINTRUST_KIND_KEY,
@@ -101,6 +104,8 @@ from .span_kinds import (
     TRACELOOP_TOOL_FIELDS,
     TRACELOOP_TOOL_STEP_KEY,
     _names_a_call,
+    agentops_arguments,
+    agentops_tool_fields,
     braintrust_span_type,
     client_agent_name_key,
     client_graph_agent_key,
@@ -124,7 +129,8 @@ __all__ = [
     # attribute_map
     "ATTRIBUTE_MAP", "Row", "_bool", "_float", "_int", "_str", "extract_parts", "first_reason",
     # span_kinds
-    "AGENT_NAME_KEY", "AI_SDK_KINDS", "AI_SDK_OPERATION_KEY", "CLIENT_AGENT_NAME_KEYS", "CLIENT_AGENT_SPAN_NAMES", "CLIENT_GRAPH_METADATA_KEYS", "CLIENT_INTERNAL_KEYS", "CLIENT_NODE_NAMES", "CLIENT_INTERNAL_NAMES", "CLIENT_PLACEHOLDER_AGENTS", "CLIENT_RUN_AGENT_KEYS", "CLIENT_SPAN_KIND_PATTERNS", "CLIENT_SPAN_KINDS", "CLIENT_TOOL_SPAN_PATTERNS", "CLIENT_TOOL_CALL_KEYS", "CLIENT_TOOL_NAME_KEYS",
+    "AGENT_NAME_KEY", "AGENTOPS_KIND_KEY", "AGENTOPS_KINDS", "AGENTOPS_TOOL_FIELDS", "agentops_arguments",
+    "agentops_tool_fields", "AI_SDK_KINDS", "AI_SDK_OPERATION_KEY", "CLIENT_AGENT_NAME_KEYS", "CLIENT_AGENT_SPAN_NAMES", "CLIENT_GRAPH_METADATA_KEYS", "CLIENT_INTERNAL_KEYS", "CLIENT_NODE_NAMES", "CLIENT_INTERNAL_NAMES", "CLIENT_PLACEHOLDER_AGENTS", "CLIENT_RUN_AGENT_KEYS", "CLIENT_SPAN_KIND_PATTERNS", "CLIENT_SPAN_KINDS", "CLIENT_TOOL_SPAN_PATTERNS", "CLIENT_TOOL_CALL_KEYS", "CLIENT_TOOL_NAME_KEYS",
     "CLIENT_TOOL_SPAN_NAMES", "EXPLICIT_KIND_KEYS", "GRAPH_AGENT_NAME_ENTRY", "GRAPH_METADATA_CHARS", "INTERNAL_BY_DEFAULT", "INTERNAL_KEY",
     "BRAINTRUST_KIND_KEY", "BRAINTRUST_KINDS", "BRAINTRUST_SPAN_ATTRIBUTES_CHARS", "braintrust_span_type", "KIND_BY_NAME", "KIND_KEY", "LAMINAR_KIND_KEY", "LAMINAR_KINDS", "LANGFUSE_KIND_KEY", "LANGFUSE_KINDS", "LANGSMITH_KIND_KEY", "LANGSMITH_KINDS", "MCP_METHOD_KEY", "MCP_METHOD_KINDS", "MLFLOW_KIND_KEY", "MLFLOW_KINDS", "OPENINFERENCE_KEY", "OPENINFERENCE_KINDS", "OPERATION_KEY", "OPERATION_KINDS",
     "RENDERED_NAME_KEY", "SEED_NAME_KINDS", "TRACELOOP_KIND_KEY", "TRACELOOP_KINDS", "TRACELOOP_TOOL_FIELDS",
@@ -137,7 +143,7 @@ __all__ = [
     "cut_head", "cut_tail", "extract_messages", "langchain_result_text", "message_event_text", "message_record_text", "render_messages",
     "TEXT_BLOCK_STARTS", "tool_preview",
     # this module
-    "CACHE_BESIDE_CLIENTS", "CACHE_BESIDE_INPUT", "CACHE_IN_INPUT_SCOPES", "CACHE_BESIDE_KEYS", "COST_KEYS", "FAILED_BY_EXCEPTION_KEYS", "FRAMEWORK_BUILT_ON", "FRAMEWORK_HINTS", "FRAMEWORK_SCOPES", "HTTP_STATUS_KEYS", "INSTRUMENTATION_FAMILIES", "INSTANCE_KEYS", "JSON_VALUE_KEYS",
+    "CACHE_BESIDE_CLIENTS", "CACHE_BESIDE_INPUT", "CACHE_IN_INPUT_SCOPES", "CACHE_BESIDE_KEYS", "COST_KEYS", "FAILED_BY_EXCEPTION_KEYS", "FRAMEWORK_BUILT_ON", "FRAMEWORK_HINTS", "FRAMEWORK_SCOPES", "HTTP_STATUS_KEYS", "INSTRUMENTATION_FAMILIES", "INSTANCE_KEYS", "TRACE_SESSION_RESOURCE_KEYS", "SESSION_SPAN_NAME_KEYS", "session_span_name", "JSON_VALUE_KEYS",
     "PINNED_SESSION_KEY", "RESOURCE_FRAMEWORKS", "RESOURCE_SESSION_KEYS", "RESPONSE_MODEL_KEYS", "SESSION_KEY_SET", "SESSION_KEYS", "TRACE_NAME_KEYS",
     "SUBTREE_USAGE_KEYS", "THINKING_BESIDE_OUTPUT", "GEMINI_BUILTIN_TOOLS", "TOOL_DEFINITION_KEYS", "GEMINI_FEE_TOOLS", "USAGE_OBJECT_KEYS", "RESPONSE_USAGE_KEYS", "GEMINI_USAGE_FIELDS", "USAGE_RECORD_KEY", "USAGE_OBJECT_PATHS", "USAGE_TYPE_PATHS", "USAGE_TYPES_BESIDE",
     "Plan", "all_documented_keys", "cache_beside", "decode_json_strings", "extract_cost", "extract_subtree_usage", "extract_usage_object", "extract_response_usage", "is_usage_record", "thinking_beside", "asks_builtin_tool",
@@ -339,6 +345,27 @@ SESSION_KEY_SET: frozenset[str] = frozenset(SESSION_KEYS)
 #: session its records name (``agenttrace-tui run`` sets it: a client that names its own
 #: session, as Claude Code and Codex do, still reports into the run's).
 PINNED_SESSION_KEY = "agenttrace.session.id"
+#: Resource attributes of a tracer provider each of whose traces is a session of its own, by the trace's id:
+#: AgentOps' SDK (``agentops.init``) gives its resource ``agentops.project.id`` and lists every trace it
+#: starts (a ``@trace`` function's run, ``start_trace``, the one ``init`` starts) as a session, its
+#: dashboard's link to it naming the trace id; its spans name no session. Read after a session the
+#: resource pins or a span names.
+TRACE_SESSION_RESOURCE_KEYS: tuple[str, ...] = ("agentops.project.id",)
+#: The root span of such a trace that names its session: AgentOps' session span (``agentops.span.kind``
+#: ``session``) -> the key of its name (its ``@trace(name=...)``, the function's name by default).
+SESSION_SPAN_NAME_KEYS: dict[tuple[str, str], str] = {(AGENTOPS_KIND_KEY, "session"): "operation.name"}
+
+
+def session_span_name(attributes: dict[str, Any]) -> str | None:
+    """The session name a trace's root span gives its session (``SESSION_SPAN_NAME_KEYS``), else None."""
+    for (key, value), name_key in SESSION_SPAN_NAME_KEYS.items():
+        if attributes.get(key) == value:
+            name = attributes.get(name_key)
+            if isinstance(name, str) and name.strip():
+                return name.strip()
+    return None
+
+
 #: Without a session attribute: one session per service.name + the first of these.
 INSTANCE_KEYS: tuple[str, ...] = ("service.instance.id", "process.pid", "host.name")
 
@@ -931,6 +958,9 @@ FRAMEWORK_HINTS: list[tuple[str, str]] = [
     # instructor (structured outputs over a provider's SDK), by OpenInference's ``openinference.instrumentation.instructor``.
     ("instructor", "instructor"),
     ("lmnr", "laminar"),  # Laminar's SDK: every span it makes, its instrumentations' too, under ``lmnr.tracer``
+    # AgentOps' SDK: its decorators' scope ``agentops``, its instrumentations' ``agentops.instrumentation.*``
+    # (an agent framework's named above wins), its service name ``agentops``.
+    ("agentops", "agentops"),
     ("bedrock", "bedrock"),
     ("openllmetry", "openllmetry"),
     ("traceloop", "openllmetry"),
@@ -947,7 +977,7 @@ FRAMEWORK_HINTS: list[tuple[str, str]] = [
 #: on the spans of instrumentations whose scope names no framework (its httpx and OpenAI ones), sent
 #: beside the ones that do (its LangGraph instrumentation's).
 INSTRUMENTATION_FAMILIES = frozenset({"openinference", "openllmetry", "openlit", "litellm", "langfuse", "langsmith",
-                                      "bedrock", "laminar"})
+                                      "bedrock", "laminar", "agentops"})
 #: A framework -> the framework it is built on. One agent turn of a framework built on another
 #: also reports the one below (OpenLIT's LangChain spans and log records name ``langchain`` within
 #: a LangGraph run): a session named by the framework above is never renamed to one below it.
@@ -1156,6 +1186,9 @@ def all_documented_keys() -> set[str]:
     keys.update(CLIENT_AGENT_NAME_KEYS.values())
     keys.update(CLIENT_GRAPH_METADATA_KEYS.values())
     keys.update(k for _f, k in TRACELOOP_TOOL_FIELDS)
+    keys.update(k for _f, k in AGENTOPS_TOOL_FIELDS)
+    keys.update(TRACE_SESSION_RESOURCE_KEYS)
+    keys.update(SESSION_SPAN_NAME_KEYS.values())
     keys.update(MESSAGE_DETAIL_EVENTS)
     keys.update((INTERNAL_KEY, RENDERED_NAME_KEY))
     for names in CLIENT_SPAN_KINDS.values():

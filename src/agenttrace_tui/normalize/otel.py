@@ -49,7 +49,8 @@ def _cut(value: Any, limit: int = MAX_ATTR_CHARS) -> Any:
 class ResourceInfo:
     """What one resource says about the session its telemetry belongs to."""
 
-    __slots__ = ("attrs", "pinned_sid", "explicit_sid", "derived_sid", "service", "framework", "version", "hostname")
+    __slots__ = ("attrs", "pinned_sid", "explicit_sid", "derived_sid", "service", "framework", "version", "hostname",
+                 "trace_sessions")
 
     def __init__(self, attrs: dict[str, Any], scope_name: str | None) -> None:
         self.attrs = attrs
@@ -61,6 +62,8 @@ class ResourceInfo:
         instance = next((attrs[k] for k in cv.INSTANCE_KEYS if attrs.get(k) not in (None, "")), None)
         base = self.service or "unknown_service"
         self.derived_sid = f"{base}/{instance}" if instance is not None else base
+        #: Each trace of this resource is a session of its own, by the trace's id (AgentOps').
+        self.trace_sessions = any(k in attrs for k in cv.TRACE_SESSION_RESOURCE_KEYS)
         self.framework = cv.framework_hint(scope_name, attrs)
         v = attrs.get("service.version")
         self.version = str(v) if v is not None else None
@@ -328,6 +331,14 @@ def build_span(
             for field, key in traceloop:
                 if field not in tool:
                     tool[field] = attrs[key]
+                    used.add(key)
+        agentops = cv.agentops_tool_fields(attrs)
+        if agentops:
+            tool = fields.setdefault("tool", {})
+            for field, key in agentops:
+                if field not in tool:
+                    value = attrs[key]
+                    tool[field] = cv.agentops_arguments(value) if field == "input_preview" else value
                     used.add(key)
     named_by = fields.get("llm")
     if (client == "bedrock" and named_by is not None
@@ -850,6 +861,7 @@ class _FastPlan:
         if not renamed and not ((client_tool and (any(k in attrs for k in (*cv.CLIENT_TOOL_NAME_KEYS, *cv.CLIENT_TOOL_CALL_KEYS))
                                   or cv.client_tool_name(client, name) is not None))
                 or (kind is SpanKind.TOOL_EXECUTION and (any(k in attrs for _f, k in cv.TRACELOOP_TOOL_FIELDS)
+                                                         or any(k in attrs for _f, k in cv.AGENTOPS_TOOL_FIELDS)
                                                          or cv.MCP_METHOD_KEY in attrs or cv.BRAINTRUST_KIND_KEY in attrs))
                 or cv.client_agent_name_key(client, kind, attrs) is not None
                 or cv.client_span_agent(client, name) is not None
@@ -859,7 +871,7 @@ class _FastPlan:
                 or (kind is SpanKind.LLM_CALL and any(k in attrs for k in cv.HTTP_STATUS_KEYS))):
             # A known client's tool span always has a tool part (build_span); one that names
             # its tool by the client's own keys or by its span name, a tool span with
-            # OpenLLMetry's entity keys (by key, not value: one recipe serves a key set), an
+            # OpenLLMetry's or AgentOps' entity keys (by key, not value: one recipe serves a key set), an
             # MCP ``tools/call`` span (which may name its tool only in its span name) and a span
             # typed a tool by ``braintrust.span_attributes`` (named after its span name), take
             # the general path; so does a known client's agent span naming its agent by a key of

@@ -193,6 +193,31 @@ LAMINAR_KINDS: dict[str, SpanKind] = {
     "EVALUATOR": SpanKind.VERIFICATION,
     "HUMAN_EVALUATOR": SpanKind.VERIFICATION,
 }
+#: AgentOps' span kind (``agentops.span.kind``: its decorators' spans, ``@trace`` a ``session``, ``@agent``,
+#: ``@operation`` and ``@task`` a ``task``, ``@workflow``, ``@tool``, ``@guardrail``, ``@track_endpoint`` an
+#: ``http``; its instrumentations' spans too). Its session span is the root of the trace AgentOps lists as a
+#: session (the monitor's session: ``TRACE_SESSION_RESOURCE_KEYS``), the turn it runs a task. ``text`` and
+#: ``unknown`` are left to the steps below.
+AGENTOPS_KIND_KEY = "agentops.span.kind"
+AGENTOPS_KINDS: dict[str, SpanKind] = {
+    "session": SpanKind.TASK,
+    "workflow": SpanKind.TASK,
+    "task": SpanKind.TASK,
+    "operation": SpanKind.TASK,
+    "chain": SpanKind.TASK,
+    "agent": SpanKind.AGENT,
+    "tool": SpanKind.TOOL_EXECUTION,
+    "llm": SpanKind.LLM_CALL,
+    "guardrail": SpanKind.VERIFICATION,
+    "http": SpanKind.API_CALL,
+}
+#: The arguments and result of an AgentOps ``@tool`` span (its decorator records a call's arguments as
+#: ``{"args": [...], "kwargs": {...}}`` and its return value, under ``agentops.<kind>.input`` /
+#: ``.output``): the tool part's previews (``agentops_arguments`` reads the arguments).
+AGENTOPS_TOOL_FIELDS: tuple[tuple[str, str], ...] = (
+    ("input_preview", "agentops.tool.input"),
+    ("output_preview", "agentops.tool.output"),
+)
 #: Braintrust's span type: the ``type`` of the JSON object ``braintrust.span_attributes``, which
 #: Braintrust's OpenTelemetry guide has a user set on a span of their own to give it a Braintrust
 #: span type (its SDK's ``SpanTypeAttribute``); its span processor sets none itself. The other types
@@ -251,7 +276,7 @@ _MCP_TOOL_CALL_NAME = re.compile(r"(?:^|\s)tools/call (\S+)$")
 #: Every attribute that says a span's kind outright (``kind_from_attributes`` reads them in this order).
 EXPLICIT_KIND_KEYS: tuple[str, ...] = (KIND_KEY, LANGSMITH_KIND_KEY, OPERATION_KEY, OPENINFERENCE_KEY, TRACELOOP_KIND_KEY,
                                        AI_SDK_OPERATION_KEY, LANGFUSE_KIND_KEY, MLFLOW_KIND_KEY, LAMINAR_KIND_KEY,
-                                       BRAINTRUST_KIND_KEY, MCP_METHOD_KEY)
+                                       BRAINTRUST_KIND_KEY, AGENTOPS_KIND_KEY, MCP_METHOD_KEY)
 
 #: The agenttrace SDK's span names, matched exactly (``iteration_N`` by pattern).
 SEED_NAME_KINDS: dict[str, SpanKind] = {
@@ -308,6 +333,34 @@ def traceloop_tool_fields(attributes: dict[str, Any]) -> list[tuple[str, str]]:
     return [(field, key) for field, key in TRACELOOP_TOOL_FIELDS if isinstance(attributes.get(key), str) and attributes[key]]
 
 
+def agentops_tool_fields(attributes: dict[str, Any]) -> list[tuple[str, str]]:
+    """(field, key) of ``AGENTOPS_TOOL_FIELDS`` present on an AgentOps tool span; [] on any other span."""
+    v = attributes.get(AGENTOPS_KIND_KEY)
+    if not isinstance(v, str) or AGENTOPS_KINDS.get(v.strip().lower()) is not SpanKind.TOOL_EXECUTION:
+        return []
+    return [(field, key) for field, key in AGENTOPS_TOOL_FIELDS if isinstance(attributes.get(key), str) and attributes[key]]
+
+
+def agentops_arguments(value: str) -> str:
+    """A call's arguments as AgentOps' decorators record them (``{"args": [...], "kwargs": {...}}``, JSON)
+    as the call's own: the keyword arguments of a call made with no positional one (as a model's tool
+    call is made), the one positional argument of a call with no keyword one; else as sent."""
+    if not value.startswith("{"):
+        return value
+    try:
+        got = json.loads(value)
+    except ValueError:
+        return value
+    if not isinstance(got, dict) or got.keys() != {"args", "kwargs"}:
+        return value
+    args, kwargs = got["args"], got["kwargs"]
+    if args == [] and isinstance(kwargs, dict):
+        return json.dumps(kwargs)
+    if kwargs == {} and isinstance(args, list) and len(args) == 1:
+        return args[0] if isinstance(args[0], str) else json.dumps(args[0])
+    return value
+
+
 def kind_from_attributes(attributes: dict[str, Any]) -> tuple[SpanKind | None, str | None]:
     """An explicit kind attribute and the key that said it (kept, not consumed)."""
     v = attributes.get(KIND_KEY)
@@ -341,6 +394,9 @@ def kind_from_attributes(attributes: dict[str, Any]) -> tuple[SpanKind | None, s
     v = attributes.get(BRAINTRUST_KIND_KEY)
     if v is not None and (k := BRAINTRUST_KINDS.get(braintrust_span_type(v) or "")) is not None:
         return k, BRAINTRUST_KIND_KEY
+    v = attributes.get(AGENTOPS_KIND_KEY)
+    if isinstance(v, str) and (k := AGENTOPS_KINDS.get(v.strip().lower())) is not None:
+        return k, AGENTOPS_KIND_KEY
     v = attributes.get(MCP_METHOD_KEY)
     if isinstance(v, str) and v.strip():
         return MCP_METHOD_KINDS.get(v.strip(), SpanKind.CUSTOM), MCP_METHOD_KEY
@@ -421,6 +477,10 @@ CLIENT_SPAN_KIND_PATTERNS: dict[str, tuple[tuple[re.Pattern[str], SpanKind | Non
 #: path (``metadata.path``) and its payload as input: a record of the call, not one of its own.
 CLIENT_INTERNAL_KEYS: dict[str, str] = {
     "beeai": "metadata.path",
+    # AgentOps' OpenAI instrumentation records each tool call a model's answer asks for as a zero-length
+    # child span of the model call (``tool_call.<tool>``, with the call's ``tool.call.id`` and
+    # ``tool.call.type``): the answer, not a run of the tool (``@tool``'s span is that).
+    "agentops": "tool.call.type",
 }
 #: Known clients' tool spans by their name's pattern (group 1 is the tool), when nothing on the span
 #: says its kind: logfire's OpenAI Agents integration names a function tool's span ``Function: {name}``
@@ -452,7 +512,7 @@ CLIENT_TOOL_CALL_KEYS: tuple[str, ...] = ("call_id", "tool_use_id")
 #: ``graph.node.id`` alone (its Python one sends ``agent.name`` beside it). Not for every sender:
 #: OpenInference's Agno instrumentor puts an id there, Strands' processor a node of its own.
 CLIENT_AGENT_NAME_KEYS: dict[str, str] = {"openai-agents": "graph.node.id",
-                                          "langsmith": "langsmith.metadata.lc_agent_name"}
+                                          "langsmith": "langsmith.metadata.lc_agent_name", "agentops": "operation.name"}
 #: A known client's key holding LangGraph's run metadata (JSON) on every span of a graph run:
 #: OpenInference's LangChain instrumentation sends it as ``metadata``. Its ``langgraph_checkpoint_ns``
 #: is the path of graph nodes a span runs in (``node:task|node:task``); a span inside a node that is
@@ -494,12 +554,14 @@ _AGENT_OPERATIONS = frozenset({"invoke_agent", "create_agent"})
 #: of ``dspy.Tool.__call__`` ``get_weather.__call__`` (``get_weather.acall`` when awaited); Langfuse
 #: names a tool observation after the tool itself (``@observe(as_type="tool")``: the function's name),
 #: as MLflow Tracing names a tool span (``@mlflow.trace(span_type="TOOL")``, its autologged tools)
-#: and Laminar its ``@observe(span_type="TOOL")`` span (the function's name).
+#: and Laminar its ``@observe(span_type="TOOL")`` span (the function's name); AgentOps names its ``@tool`` span
+#: ``<tool>.tool``.
 CLIENT_TOOL_SPAN_NAMES: dict[str, re.Pattern[str]] = {
     "dspy": re.compile(r"^(.+)\.(?:__call__|acall)$"),
     "langfuse": re.compile(r"^(.+)$"),
     "mlflow": re.compile(r"^(.+)$"),
     "laminar": re.compile(r"^(.+)$"),
+    "agentops": re.compile(r"^(.+)\.tool$"),  # ``@tool``'s span: ``<name>.tool``
     **CLIENT_TOOL_SPAN_PATTERNS,
 }
 
