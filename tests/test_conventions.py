@@ -963,9 +963,51 @@ def test_agentops_tool_call_record_is_no_call_of_the_tool() -> None:
     got = build_span("ab" * 16, "cd" * 8, "ef" * 8, "tool_call.get_weather", 1, 1, dict(rec), [], (), 1, "", "s",
                      "agentops")
     assert got.kind is SpanKind.CUSTOM and got.attributes[cv.INTERNAL_KEY] is True
+    assert cv.answer_tool_call(got.attributes, got.tool.name if got.tool else None) == {
+        "type": "tool_call", "name": "get_weather", "arguments": '{"city": "Paris"}'}
     # Another client's span with those keys is left to what it says.
     assert build_span("ab" * 16, "cd" * 8, None, "x", 1, 2, dict(rec), [], (), 0, "", "s", "crewai").kind is (
         SpanKind.TOOL_EXECUTION)
+
+
+def _agentops_call(span_id: str, parent: str | None = "a" * 16) -> Span:
+    return build_span("ab" * 16, span_id, parent, "openai.chat.completion", 10, 20, {
+        "gen_ai.system": "OpenAI", "gen_ai.request.model": "gpt-4o-mini", "gen_ai.usage.prompt_tokens": 1234,
+        "gen_ai.usage.completion_tokens": 56, "gen_ai.prompt.0.role": "user", "gen_ai.prompt.0.content": "Paris?",
+        "gen_ai.completion.0.role": "assistant", "gen_ai.completion.0.finish_reason": "tool_calls"},
+        [], (), 1, "", "s", "agentops")
+
+
+def _agentops_record(span_id: str, call: str, tool: str, args: str) -> Span:
+    return build_span("ab" * 16, span_id, call, f"tool_call.{tool}", 15, 15, {
+        "tool.name": tool, "tool.parameters": args, "tool.call.id": f"id-{span_id}", "tool.call.type": "function"},
+        [], (), 1, "", "s", "agentops")
+
+
+@pytest.mark.parametrize("order", ["records first", "call first", "between"])
+def test_agentops_tool_call_records_give_their_call_its_answer(order) -> None:
+    """The model call's answer is the tool calls recorded inside it, whichever arrives first; the records
+    count as no tool call, the call once."""
+    call = _agentops_call("c" * 16)
+    first = _agentops_record("d" * 16, "c" * 16, "get_weather", '{"city": "Paris"}')
+    second = _agentops_record("e" * 16, "c" * 16, "get_time", '{"tz": "CET"}')
+    st = Store()
+    batches = {"records first": [[first, second], [call]], "call first": [[call], [first], [second]],
+               "between": [[first], [call], [second]]}[order]
+    for batch in batches:
+        st.apply(batch)
+    got = st.span("ab" * 16, "c" * 16)
+    assert got.llm.response_preview == (
+        'assistant: [tool_call get_weather({"city": "Paris"})] [tool_call get_time({"tz": "CET"})]')
+    assert st.totals.llm_calls == 1 and st.totals.input_tokens == 1234 and not st.tool_costs()
+
+
+def test_agentops_tool_call_record_leaves_an_answer_of_the_calls_own() -> None:
+    call = _agentops_call("c" * 16)
+    call.llm.response_preview = "assistant: Let me look."
+    st = Store()
+    st.apply([call, _agentops_record("d" * 16, "c" * 16, "get_weather", "{}")])
+    assert st.span("ab" * 16, "c" * 16).llm.response_preview == "assistant: Let me look."
 
 
 def _agentops_export(*spans: tuple[str, str, str | None, str, dict], resource: dict | None = None) -> list:

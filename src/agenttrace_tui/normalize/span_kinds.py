@@ -482,6 +482,25 @@ CLIENT_INTERNAL_KEYS: dict[str, str] = {
     # ``tool.call.type``): the answer, not a run of the tool (``@tool``'s span is that).
     "agentops": "tool.call.type",
 }
+#: A client's internal span that records one tool call a model call's answer asks for, inside the
+#: model call's span, whose own attributes leave that answer out: AgentOps' OpenAI instrumentation
+#: (``tool_call.<tool>``, internal by ``CLIENT_INTERNAL_KEYS``, the tool named by ``tool.name``):
+#: its marker key -> the key of the call's arguments. The store gives the model call that answer
+#: (``store.calls.answer_from_records``).
+ANSWER_TOOL_CALL_KEYS: dict[str, str] = {"tool.call.type": "tool.parameters"}
+
+
+def answer_tool_call(attributes: dict[str, Any], tool_name: str | None) -> dict[str, Any] | None:
+    """The tool call (a GenAI ``tool_call`` part) an internal span records of its model call's answer
+    (``ANSWER_TOOL_CALL_KEYS``), else None."""
+    if not tool_name or not attributes.get(INTERNAL_ATTR):
+        return None
+    for marker, arguments in ANSWER_TOOL_CALL_KEYS.items():
+        if marker in attributes:
+            return {"type": "tool_call", "name": tool_name, "arguments": attributes.get(arguments)}
+    return None
+
+
 #: Known clients' tool spans by their name's pattern (group 1 is the tool), when nothing on the span
 #: says its kind: logfire's OpenAI Agents integration names a function tool's span ``Function: {name}``
 #: (rendered: ``Function: get_weather``), its only attributes the tool's name, arguments and result.

@@ -116,6 +116,11 @@ here prices or estimates: enrichment runs after, on the merged span.
   that model to the call (``chain_answered``): the chain's only model call, within its time,
   naming none, its tokens the answer's where both report them; the call carries
   ``MODEL_FROM`` (the chain span's id) and is priced as that model. Either may arrive first.
+* **An answer recorded inside its call.** AgentOps' OpenAI instrumentation leaves a model call's
+  tool calls out of its span's answer and records each as a zero-length child span of the call
+  (``tool_call.<tool>``, internal: not a run of the tool). The store gives the call that answer
+  (``answer_from_records``: the records rendered as its response), whichever arrives first;
+  the call carries ``ANSWER_FROM`` (how many records).
 * **Calls recorded onto one span are apart.** A model call's inference details
   record (``gen_ai.client.inference.operation.details``: one per call) names
   the span the call ran in. When that span is a model call reporting usage
@@ -191,6 +196,9 @@ FOLDED_INTO = "agenttrace.folded_into"
 #: Attribute on a model call's span whose model the chain span around it named
 #: (``chain_answered``): that span's id.
 MODEL_FROM = "agenttrace.model_from"
+#: Attribute on a model call's span whose answer the records of its answer's tool calls inside it
+#: gave (``answer_from_records``): how many of them.
+ANSWER_FROM = "agenttrace.answer_from"
 #: Slack when one report must lie within the other's time (one process, one clock: none).
 CLOCK_NS = 0
 #: How far apart two reports of one call may start or end.
@@ -503,6 +511,27 @@ def names_no_model(span: Span) -> bool:
     """A model call whose span names no model, or only an instrumentation's placeholder for none."""
     llm = span.llm
     return span.kind is _LLM and (llm is None or not llm.model or llm.model in cv.MODEL_PLACEHOLDERS)
+
+
+def answer_from_records(trace: TraceEntry, call: Span) -> tuple[str, int] | None:
+    """The answer of ``call``, a stored model call whose span carries none, as the records of the tool
+    calls that answer asked for, stored inside it, render it (``cv.answer_tool_call``: AgentOps' OpenAI
+    instrumentation records each as an internal ``tool_call.<tool>`` span), and how many there are;
+    None when it has an answer of its own or no record. An answer the records gave is given anew
+    when another record arrives (``ANSWER_FROM`` counts them)."""
+    llm = call.llm
+    if call.kind is not _LLM or (llm is not None and llm.response_preview and ANSWER_FROM not in call.attributes):
+        return None
+    parts = []
+    for cid in trace.children.get(call.span_id, ()):
+        child = trace.spans.get(cid)
+        if child is not None and child.tool is not None and (
+                part := cv.answer_tool_call(child.attributes, child.tool.name)) is not None:
+            parts.append(part)
+    if not parts or call.attributes.get(ANSWER_FROM) == len(parts):
+        return None
+    answer = cv.render_messages([{"role": "assistant", "parts": parts}])
+    return (cv.cut_head(answer), len(parts)) if answer else None
 
 
 def chain_answered(trace: TraceEntry, chain: Span) -> tuple[Span, str] | None:

@@ -35,12 +35,13 @@ from typing import Any
 
 import msgspec
 
-from ..model import LlmInfo, Span, SpanEnd, SpanKind, Status
+from ..model import INTERNAL_ATTR, LlmInfo, Span, SpanEnd, SpanKind, Status
 from ..normalize.conventions import CHAIN_ANSWER_MODEL_KEY
 from .aggregates import EndTally
 from .aggregates import counted as counted_of
 from .calls import (
     AGGREGATE_KINDS,
+    ANSWER_FROM,
     CLOCK_NS,
     DEEP_NESTED_RULE,
     FOLDED_INTO,
@@ -57,6 +58,7 @@ from .calls import (
     SERVED_KEY,
     TOOL_ELSEWHERE_RULE,
     USAGE_FROM,
+    answer_from_records,
     call_keys,
     calls_recorded_on,
     chain_answered,
@@ -461,6 +463,12 @@ class SpanUpserts(StoreIndex):
             elif kind is _TASK and answer_key in span.attributes and (answered := chain_answered(trace, span)) is not None:
                 self._name_by_chain(trace, span, *answered)
                 last = None
+            # A model call's answer recorded inside it (``calls.answer_from_records``), whichever came last.
+            asked: Span | None = span if kind is _LLM and span_id in trace.children else (
+                parent if parent is not None and parent.kind is _LLM and INTERNAL_ATTR in span.attributes else None)
+            if asked is not None and (answer := answer_from_records(trace, asked)) is not None:
+                self._answer_by_records(trace, asked, *answer)
+                last = None
         return i
 
     def _end_spans(self, updates: list, start: int) -> int:
@@ -765,6 +773,21 @@ class SpanUpserts(StoreIndex):
         if (chain is not None and chain.kind is _TASK and CHAIN_ANSWER_MODEL_KEY in chain.attributes
                 and (answered := chain_answered(trace, chain)) is not None):
             self._name_by_chain(trace, chain, *answered)
+        # A model call's answer recorded inside it (``calls.answer_from_records``), whichever came last.
+        asked: Span | None = trace.spans.get(new.span_id) if kind is _LLM else (
+            trace.spans.get(new.parent_span_id) if new.parent_span_id is not None and INTERNAL_ATTR in new.attributes
+            else None)
+        if asked is not None and asked.kind is _LLM and (answer := answer_from_records(trace, asked)) is not None:
+            self._answer_by_records(trace, asked, *answer)
+
+    def _answer_by_records(self, trace: TraceEntry, call: Span, answer: str, records: int) -> None:
+        """Give ``call``, a stored model call, the answer the records of its tool calls inside it
+        render (``calls.answer_from_records``): stored again with that response and ``ANSWER_FROM``."""
+        llm = msgspec.structs.replace(call.llm, response_preview=answer) if call.llm is not None else LlmInfo(
+            response_preview=answer)
+        new = msgspec.structs.replace(call, llm=llm, attributes={**call.attributes, ANSWER_FROM: records})
+        trace.spans[call.span_id] = new
+        self._mark(trace, self.sessions[trace.session_id], new)
 
     def _name_by_chain(self, trace: TraceEntry, chain: Span, call: Span, model: str) -> None:
         """Give ``call``, a stored model call naming no model, the model that answered it as the
