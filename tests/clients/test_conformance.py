@@ -517,6 +517,10 @@ CLIENTS: dict[str, Client] = {
     # Laminar's SDK (lmnr: @observe, its own OpenAI instrumentation, Laminar.set_trace_session_id) exporting over
     # OTLP/HTTP (force_http) to the monitor.
     "laminar": Client(),
+    # AgentOps' SDK (agentops.init, @trace/@agent/@operation/@tool, its own OpenAI instrumentation) exporting to the
+    # monitor (AGENTOPS_EXPORTER_ENDPOINT): its chat spans carry prompt_tokens with the cached tokens in and no cached
+    # count (it maps cached_tokens only for the Responses API).
+    "agentops": Client(cache_read=False),
     # The AI SDK with the session and user an app names, a chat of two turns (two traces, one session): AI SDK 6's
     # experimental_telemetry metadata (ai.telemetry.metadata.sessionId on its ai.* spans), AI SDK 7's runtime context
     # let into telemetry (ai.settings.context.sessionId on @ai-sdk/otel's invoke_agent and step spans).
@@ -861,7 +865,7 @@ FRAMEWORKS = {"crewai": "crewai", "crewai_openllmetry": "crewai", "crewai_anthro
               "kilo-code": "opencode",
               "agent_framework": "agent-framework", "dspy": "dspy", "litellm_otel": "litellm", "litellm_anthropic": "litellm", "litellm_gemini": "litellm",
               "semantic_kernel": "semantic-kernel", "langgraph_js": "langchain", "langgraph_js_anthropic": "langchain", "haystack": "haystack",
-              "langfuse": "langfuse", "langfuse_js": "langfuse", "laminar": "laminar",
+              "langfuse": "langfuse", "langfuse_js": "langfuse", "laminar": "laminar", "agentops": "agentops",
               "langfuse_js_ai6": "ai-sdk", "ai_sdk6_session": "ai-sdk", "copilot-cli": "copilot-cli",
               "copilot-cli-anthropic": "copilot-cli", "droid": "droid", "beeai": "beeai", "mlflow": "mlflow",
               "langsmith": "langsmith", "deepagents_langsmith": "langsmith", "llama_index_openllmetry": "llama-index", "llama_index": "llama-index", "llama_index_anthropic": "llama-index", "llama_index_gemini": "llama-index",
@@ -1047,6 +1051,65 @@ def test_laminar_over_grpc_its_default_export_reads_the_same(replays: Any, tmp_p
         assert got.llm_calls == len(run["fake_calls"])  # the refused request too
 
 
+#: AgentOps' span kinds (``agentops.span.kind``, its decorators') -> what they are: ``@trace``'s session span
+#: runs the turn, ``@agent`` an agent, ``@operation`` (a ``task``) a step, ``@tool`` a call of the tool.
+AGENTOPS_KINDS = {"session": SpanKind.TASK, "agent": SpanKind.AGENT, "task": SpanKind.TASK,
+                  "tool": SpanKind.TOOL_EXECUTION}
+
+
+def _agentops_sessions_kinds_and_tools(rp: Replay) -> None:
+    """Each run is one session: AgentOps' trace (its ``@trace`` function's run), by the trace's id, named
+    after the trace (``@trace(name=...)``), framework ``agentops``, in the store and in ``sessions list``.
+    Its decorators' spans are of their ``agentops.span.kind``; the ``@agent`` class names its agent;
+    the ``@tool`` method's span is one call of the tool the fake server asked for, its arguments and result
+    its previews. The internal record AgentOps' OpenAI instrumentation makes of the tool call the model
+    asked for (``tool_call.<tool>``) is no call of the tool: it gives the model call its answer."""
+    listed = {s["id"]: s for s in cli_json(rp.db, "sessions", "list", "--limit", "1000")} if rp.db.name != ":memory:" else {}
+    for run in reported_runs(rp.manifest):
+        (sid,) = rp.sessions[run["label"]]
+        entry = rp.store.sessions[sid]
+        (trace,) = rp.store.traces_of(sid)
+        assert trace.trace_id == sid
+        spans = list(trace.spans.values())
+        (root,) = [s for s in spans if s.parent_span_id is None]
+        assert root.attributes.get("agentops.span.kind") == "session"
+        assert entry.session.name == rp.manifest["agentops_trace_name"] and entry.session.framework == "agentops"
+        if listed:
+            assert listed[sid]["name"] == rp.manifest["agentops_trace_name"]
+        for span in spans:
+            if (said := span.attributes.get("agentops.span.kind")) is not None:
+                assert span.kind is AGENTOPS_KINDS[said], f"{span.name}: {said} read as {span.kind}"
+        (agent,) = [s for s in spans if s.kind is SpanKind.AGENT]
+        assert agent.agent is not None and agent.agent.name == rp.manifest["agentops_agent_name"]
+        if run["mode"] == "error":
+            (failed,) = [s for s in llm_spans(rp.store, sid) if s.status is Status.ERROR]
+            assert "scripted error" in (failed.status_message or "") and entry.totals.errors >= 1
+            assert not [s for s in spans if s.kind is SpanKind.TOOL_EXECUTION]
+            continue
+        asked = [c for c in ok_calls(run) if c.get("tool_call_id")]
+        assert [(r.name, r.calls, r.errors) for r in rp.store.tool_costs(sid)] == [(asked[0]["tool_name"], 1, 0)]
+        (tool,) = [s for s in spans if s.kind is SpanKind.TOOL_EXECUTION]
+        assert tool.tool is not None and tool.tool.name == asked[0]["tool_name"]
+        assert tool.tool.input_preview == '{"city": "Paris"}' and tool.tool.output_preview == "Sunny, 22 C in Paris"
+        (record,) = [s for s in spans if s.attributes.get(INTERNAL_ATTR)]
+        assert record.tool is not None and record.tool.call_id == asked[0]["tool_call_id"]
+        called = [s for s in llm_spans(rp.store, sid) if f"[tool_call {asked[0]['tool_name']}(" in (s.llm.response_preview or "")]
+        assert [s.span_id for s in called] == [record.parent_span_id]
+        assert entry.totals.llm_calls == len(run["fake_calls"])
+
+
+def test_agentops_trace_is_the_session_its_spans_of_their_kinds(replays: Any) -> None:
+    _agentops_sessions_kinds_and_tools(replays("agentops"))
+
+
+@pytest.mark.parametrize("reverse", [False, True], ids=["as-ended", "reversed"])
+def test_agentops_session_and_answers_hold_however_the_spans_are_exported(reverse: bool) -> None:
+    """Each span in an export of its own: as they ended (the model calls and the tool before the session
+    span that names the session, a tool call's record before its model call), or last to first. The same
+    sessions, kinds, tool and answers."""
+    _agentops_sessions_kinds_and_tools(asyncio.run(_replay_span_by_span("agentops", reverse)))
+
+
 #: Recordings of an app naming its session and user through its client's own convention -> where the user goes.
 APP_SESSIONS = {
     "ai_sdk6_session": "ai.telemetry.metadata.userId",  # experimental_telemetry.metadata (AI SDK 4-6)
@@ -1074,8 +1137,9 @@ def _span_by_span(body: bytes) -> list[bytes]:
     return out
 
 
-async def _replay_span_by_span(name: str) -> Replay:
-    """``_replay`` of the trace exports only, each span in a request of its own."""
+async def _replay_span_by_span(name: str, reverse: bool = False) -> Replay:
+    """``_replay`` of the trace exports only, each span in a request of its own (with ``reverse``, each
+    run's spans last to first: a parent before its children)."""
     folder = FIXTURES / name
     manifest = json.loads((folder / "manifest.json").read_text())
     monitor = Monitor(Config(persist=False, db=":memory:", otlp_port=0, otlp_grpc_port=None, udp_port=None,
@@ -1086,11 +1150,11 @@ async def _replay_span_by_span(name: str) -> Replay:
         port = monitor.otlp.address[1]
         for run in manifest["runs"]:
             before = set(monitor.store.sessions)
-            for f in manifest["files"]:
-                if f["run"] == run["label"] and f["signal"] == "traces":
-                    for body in _span_by_span(read_body(folder / f["file"])):
-                        status = await asyncio.to_thread(_post, port, "/v1/traces", body, "application/x-protobuf")
-                        assert status == 200
+            bodies = [body for f in manifest["files"] if f["run"] == run["label"] and f["signal"] == "traces"
+                      for body in _span_by_span(read_body(folder / f["file"]))]
+            for body in reversed(bodies) if reverse else bodies:
+                status = await asyncio.to_thread(_post, port, "/v1/traces", body, "application/x-protobuf")
+                assert status == 200
             sessions[run["label"]] = [s for s in monitor.store.sessions if s not in before]
     finally:
         await monitor.stop()
