@@ -1051,6 +1051,17 @@ def test_agentops_each_trace_is_a_session_named_by_its_session_span() -> None:
     assert not [u for u in other if isinstance(u, Session) and u.name]
 
 
+def test_a_flattened_answers_finish_reason() -> None:
+    """OpenLLMetry's flattened answer (its Mistral instrumentation's, AgentOps' OpenAI one) says the finish
+    reason only per choice: the first choice's is the call's; the answer's text is read all the same."""
+    for _ in range(300):  # the key set's recipe compiled too
+        got = span({"gen_ai.system": "OpenAI", "gen_ai.request.model": "gpt-4o-mini", "gen_ai.usage.prompt_tokens": 1,
+                     "gen_ai.completion.0.role": "assistant", "gen_ai.completion.0.content": "Sunny.",
+                     "gen_ai.completion.0.finish_reason": "stop"}, name="openai.chat.completion")
+        assert got.llm.stop_reason == "stop" and got.llm.response_preview == "assistant: Sunny."
+        assert "gen_ai.completion.0.finish_reason" not in got.attributes
+
+
 def test_a_chat_completions_choices_are_its_answer() -> None:
     """Laminar's OpenAI instrumentation sends a call's ``choices`` as ``gen_ai.output.messages``: each
     choice's message is the answer (its tool calls too)."""

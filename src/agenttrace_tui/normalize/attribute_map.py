@@ -66,7 +66,7 @@ ATTRIBUTE_MAP: list[Row] = [
     ("llm", "max_tokens", _int, ("gen_ai.request.max_tokens", "llm.max_tokens")),
     ("llm", "stop_reason", _str,
      ("gen_ai.response.finish_reasons", "gen_ai.response.finish_reason", "llm.stop_reason", "llm.finish_reason",
-      "ai.response.finishReason")),
+      "ai.response.finishReason", "gen_ai.completion.0.finish_reason")),
     ("llm", "cached", _bool, ("llm.cached",)),
     ("llm", "prompt_preview", _str, ("llm.prompt", "gen_ai.prompt", "input.value")),
     ("llm", "response_preview", _str, ("llm.response", "gen_ai.completion", "output.value", "ai.response.text")),
