@@ -349,11 +349,12 @@ def convert_traces(
         sessions = resolver.resolve(spans, explicit, res_of)
         out: list[Update] = [res.session(sid) for sid, res in sessions.items() if sid not in seen_sessions]
         seen_sessions.update(sessions)
-        for span, res in zip(spans, res_of, strict=True):
-            # A trace that is its session (AgentOps'): its root span names it.
-            if (res.trace_sessions and span.parent_span_id is None and span.session_id == span.trace_id
-                    and (named := cv.session_span_name(span.attributes)) is not None):
-                out.append(Session(id=span.session_id, name=named))
+        if any(res.trace_sessions for res in sessions.values()):
+            for span, res in zip(spans, res_of, strict=True):
+                # A trace that is its session (AgentOps'): its root span names it.
+                if (res.trace_sessions and span.parent_span_id is None and span.session_id == span.trace_id
+                        and (named := cv.session_span_name(span.attributes)) is not None):
+                    out.append(Session(id=span.session_id, name=named))
         if resolver.own:
             # The client's own session id beside the one ``run`` pinned (once a request per session).
             out += [Session(id=sid, attributes={"session.id": own}) for sid, own in resolver.own.items()

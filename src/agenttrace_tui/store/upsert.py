@@ -455,19 +455,22 @@ class SpanUpserts(StoreIndex):
             # A model call named by LangChain's answer on the chain span around it, a task
             # (``calls.chain_answered``), whichever of the two came last. (The kind first: an identity
             # test, where the attribute's is a dict lookup.)
+            # A model call's answer recorded inside it (``calls.answer_from_records``), whichever came
+            # last: tested in the same branches by kind (a test per span costs ~400 instructions here).
             if kind is _LLM:
                 if (parent is not None and parent.kind is _TASK and answer_key in parent.attributes
                         and (answered := chain_answered(trace, parent)) is not None):
                     self._name_by_chain(trace, parent, *answered)
                     last = None
+                if span_id in trace.children and (answer := answer_from_records(trace, span)) is not None:
+                    self._answer_by_records(trace, span, *answer)
+                    last = None
             elif kind is _TASK and answer_key in span.attributes and (answered := chain_answered(trace, span)) is not None:
                 self._name_by_chain(trace, span, *answered)
                 last = None
-            # A model call's answer recorded inside it (``calls.answer_from_records``), whichever came last.
-            asked: Span | None = span if kind is _LLM and span_id in trace.children else (
-                parent if parent is not None and parent.kind is _LLM and INTERNAL_ATTR in span.attributes else None)
-            if asked is not None and (answer := answer_from_records(trace, asked)) is not None:
-                self._answer_by_records(trace, asked, *answer)
+            elif (span.tool is not None and parent is not None and parent.kind is _LLM and INTERNAL_ATTR in span.attributes
+                  and (answer := answer_from_records(trace, parent)) is not None):
+                self._answer_by_records(trace, parent, *answer)
                 last = None
         return i
 
