@@ -349,6 +349,9 @@ CLIENTS: dict[str, Client] = {
     # The same crew with OpenLLMetry's CrewAI and Anthropic instrumentations (as traceloop-sdk sets them up): each call
     # the SDK's anthropic.chat span; no tool span (as crewai_openllmetry).
     "crewai_anthropic_openllmetry": Client(tools=False),
+    # A crew of two agents with a task each (sequential): the researcher calls get_weather, the writer, with no
+    # tool, writes from its answer; the error run refuses only the writer's calls (CrewAI asks three times).
+    "crewai_crew": Client(),
     # LlamaIndex's FunctionAgent streams its calls (usage asked for with stream_options).
     "llama_index": Client(),
     # The same agent with OpenLLMetry's llamaindex and openai instrumentations (as traceloop-sdk sets them up).
@@ -836,7 +839,7 @@ def test_one_session_per_run(name: str, replays: Any) -> None:
 
 
 #: The agent framework each client is (the sessions' framework column), where its telemetry names one.
-FRAMEWORKS = {"crewai": "crewai", "crewai_openllmetry": "crewai", "crewai_anthropic": "crewai", "crewai_anthropic_openllmetry": "crewai",
+FRAMEWORKS = {"crewai": "crewai", "crewai_crew": "crewai", "crewai_openllmetry": "crewai", "crewai_anthropic": "crewai", "crewai_anthropic_openllmetry": "crewai",
               "ai_sdk_legacy": "ai-sdk", "ai_sdk_anthropic_legacy": "ai-sdk", "ai_sdk_google_legacy": "ai-sdk",
               "ai_sdk_openai_compatible_legacy": "ai-sdk", "ai_sdk_groq_legacy": "ai-sdk",
               "openai_agents": "openai-agents", "strands": "strands", "strands_bedrock": "strands",
