@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from test_conformance import _replay
 
+from agenttrace_tui.format.numbers import fmt_cost
 from agenttrace_tui.model import SpanKind, Status
 from agenttrace_tui.ui.app import make_app
 
@@ -184,3 +185,40 @@ async def test_each_model_call_of_an_adk_transfer_names_its_agent_and_the_transf
     assert [(s.status, s.tool.call_id, want[s.span_id]) for s in transfers if s.tool is not None] == [
         (Status.OK, rp.manifest["runs"][0]["fake_calls"][0]["tool_call_id"], "root_agent")]
     await _details_say(store, sid, trace, want)
+
+
+async def test_each_agent_of_a_crew_has_its_calls_and_its_row_in_the_cost_pane(tmp_path: Path) -> None:
+    """A CrewAI crew of two agents, each with its own task (OpenInference names an agent only as the
+    ``graph.node.id`` of its task's span): each model call's and tool call's detail says which agent
+    runs it, the researcher's two calls and get_weather its, the writer's call its; the cost pane's
+    ``by agent`` rows say what each spent, costliest first, the figures of the live store."""
+    rp = await _replay("crewai_crew", tmp_path / "ui.db")
+    sid = rp.sessions["ok"][0]
+    store = rp.store
+    (trace,) = store.traces_of(sid)
+    want = {}
+    for s in trace.spans.values():
+        if s.kind in (SpanKind.LLM_CALL, SpanKind.TOOL_EXECUTION):
+            assert s.agent is None  # nothing on the span itself says it
+            up = s
+            while up.kind is not SpanKind.AGENT:
+                assert up.parent_span_id is not None, s.name
+                up = trace.spans[up.parent_span_id]
+            assert up.agent is not None and up.agent.name
+            want[s.span_id] = up.agent.name
+    assert sorted(want.values()) == ["Weather researcher"] * 3 + ["Weather writer"]
+    await _details_say(store, sid, trace, {span_id: f"{name}  runs it" for span_id, name in want.items()})
+    live, _waiting = store.agent_costs(sid)
+    assert [agent for agent, _b in live] == ["Weather researcher", "Weather writer"]
+    app = make_app(store=store)
+    async with app.run_test(size=(160, 48)) as pilot:
+        for _ in range(200):  # the ok run's session (the sessions list fills as the app starts)
+            if app.selected_session_id != sid:
+                app.jump_to_session(sid)
+            elif " by agent" in app.cost.plain().split("\n") and "errors 0/" in app.cost.plain():
+                break
+            await pilot.pause(0.05)
+        lines = app.cost.plain().split("\n")
+        at = lines.index(" by agent")
+        rows = [line.split() for line in lines[at + 1:at + 3]]
+        assert [(" ".join(r[:2]), r[-1]) for r in rows] == [(agent, fmt_cost(b.cost)) for agent, b in live]

@@ -1316,6 +1316,35 @@ def test_a_deep_agents_sub_agent_is_charged_its_own_model_calls(name: str, repla
         assert parent(sub) is task  # the sub-agent's graph runs inside the task tool's span
 
 
+def test_each_agent_of_a_crew_is_charged_its_own_calls_and_tool(replays: Any) -> None:
+    """A CrewAI crew of two agents, each with its own task, run one after the other: the researcher
+    asks for get_weather and answers from its result, the writer (no tool) writes from that answer.
+    `costs --group-by agent` and the live spend by agent charge each model call to the agent that made
+    it, with the fake server's tokens and genai-prices' price; the crew's span above both is no
+    agent's. The tool call is the researcher's, decided and consumed by its calls alone (not the
+    writer's, which comes after it). In the error run the writer's refused calls (CrewAI asks three
+    times) are its own and cost nothing; the researcher's still cost what they did."""
+    rp = replays("crewai_crew")
+    researcher, writer = "Weather researcher", "Weather writer"
+    for run in reported_runs(rp.manifest):
+        calls = run["fake_calls"]
+        # The research task runs first: its call of get_weather, then its answer reading the tool's result.
+        assert [c["kind"] for c in calls[:2]] == ["tool_call", "final"], calls
+        _agents_charged(rp, "crewai_crew", run, [researcher] * 2 + [writer] * (len(calls) - 2))
+        sid = run_session(rp, run)
+        spans = {(s.trace_id, s.span_id): s for t in rp.store.traces_of(sid) for s in t.spans.values()}
+        parent = parent_in(spans)
+        assert sorted(s.agent.name for s in spans.values()  # type: ignore[union-attr]
+                      if s.kind is SpanKind.AGENT) == [researcher, writer]
+        (tool,) = [s for s in spans.values() if s.kind is SpanKind.TOOL_EXECUTION]
+        assert tool.tool is not None and tool.tool.name == "get_weather" and agent_of(tool, parent) == researcher
+        (row,) = [r for r in rp.store.tool_costs(sid) if r.calls]
+        decided, consumed = (expected_usage(c, CLIENTS["crewai_crew"]) for c in calls[:2])
+        assert (row.name, row.calls, row.decided_calls, row.consumed_calls) == ("get_weather", 1, 1, 1)
+        assert (row.decided_tokens, row.consumed_tokens) == (
+            decided["input"] + decided["output"], consumed["input"] + consumed["output"])
+
+
 def test_claude_code_on_bedrock_counts_and_costs_what_the_cli_does(replays: Any) -> None:
     """Claude Code on Amazon Bedrock names the provider ``aws.bedrock`` on its spans, counts each call's
     input with the cache reads and writes in, and prices each call itself (``cost_usd``): the session is

@@ -528,9 +528,10 @@ CLIENT_TOOL_NAME_KEYS: tuple[str, ...] = ("tool_name",)
 CLIENT_TOOL_CALL_KEYS: tuple[str, ...] = ("call_id", "tool_use_id")
 #: A known client's attribute naming the agent of its agent span, read when no agent name is sent:
 #: OpenInference's instrumentation of the OpenAI Agents SDK for TypeScript names the agent as
-#: ``graph.node.id`` alone (its Python one sends ``agent.name`` beside it). Not for every sender:
-#: OpenInference's Agno instrumentor puts an id there, Strands' processor a node of its own.
-CLIENT_AGENT_NAME_KEYS: dict[str, str] = {"openai-agents": "graph.node.id",
+#: ``graph.node.id`` alone (its Python one sends ``agent.name`` beside it), and so does its CrewAI
+#: instrumentor on the span of each agent's task (``<role>._execute_core``: the agent's role). Not for
+#: every sender: OpenInference's Agno instrumentor puts an id there, Strands' processor a node of its own.
+CLIENT_AGENT_NAME_KEYS: dict[str, str] = {"openai-agents": "graph.node.id", "crewai": "graph.node.id",
                                           "langsmith": "langsmith.metadata.lc_agent_name", "agentops": "operation.name"}
 #: A known client's key holding LangGraph's run metadata (JSON) on every span of a graph run:
 #: OpenInference's LangChain instrumentation sends it as ``metadata``. Its ``langgraph_checkpoint_ns``
