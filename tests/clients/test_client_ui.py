@@ -222,3 +222,42 @@ async def test_each_agent_of_a_crew_has_its_calls_and_its_row_in_the_cost_pane(t
         at = lines.index(" by agent")
         rows = [line.split() for line in lines[at + 1:at + 3]]
         assert [(" ".join(r[:2]), r[-1]) for r in rows] == [(agent, fmt_cost(b.cost)) for agent, b in live]
+async def test_an_agno_teams_calls_name_their_agents_and_the_cost_pane_shows_each_agents_spend(
+        tmp_path: Path) -> None:
+    """An Agno Team's leader delegates to its two members by its ``delegate_task_to_member`` tool, inside
+    whose span each member's run is an agent span of its own: each model call's and tool call's detail
+    says the agent that made it (the leader's three calls and two delegations the team's, the weather
+    agent's two calls and get_weather its, the writer's call its), and the cost pane's `by agent` rows
+    show the three agents, costliest first, each at what the live store charged it."""
+    rp = await _replay("agno_team", tmp_path / "ui.db")
+    sid = rp.sessions["ok"][0]
+    store = rp.store
+    traces = store.traces_of(sid)
+    spans = {s.span_id: s for t in traces for s in t.spans.values()}
+    want = {}
+    for s in spans.values():
+        if s.kind in (SpanKind.LLM_CALL, SpanKind.TOOL_EXECUTION):
+            up = s
+            while up.kind is not SpanKind.AGENT:
+                assert up.parent_span_id is not None, s.name
+                up = spans[up.parent_span_id]
+            assert up.agent is not None and up.agent.name
+            want[s.span_id] = up.agent.name
+    assert sorted(want.values()) == ["Weather Agent"] * 3 + ["Weather Team"] * 5 + ["Writer Agent"]
+    (trace,) = {t for t in traces if any(s.span_id in want for s in t.spans.values())}
+    await _details_say(store, sid, trace, {span_id: f"{name}  runs it" for span_id, name in want.items()})
+    live, _waiting = store.agent_costs(sid)
+    assert [a for a, _ in live] == ["Weather Team", "Weather Agent", "Writer Agent"]
+    app = make_app(store=store)
+    async with app.run_test(size=(160, 48)) as pilot:
+        for _ in range(200):
+            if app.selected_session_id != sid:
+                app.jump_to_session(sid)
+            elif " by agent" in app.cost.plain().split("\n"):
+                break
+            await pilot.pause(0.05)
+        assert app.selected_session_id == sid
+        lines = app.cost.plain().split("\n")
+        at = lines.index(" by agent")
+        rows = [line.split() for line in lines[at + 1:at + 4]]
+        assert [(" ".join(r[:2]), r[-1]) for r in rows] == [(a, fmt_cost(b.cost)) for a, b in live], "\n".join(lines)

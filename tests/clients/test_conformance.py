@@ -385,6 +385,9 @@ CLIENTS: dict[str, Client] = {
     # model named without the inference profile's region and vendor (claude-sonnet-4-20250514-v1:0: nothing on the
     # span says us.anthropic.; the same genai-prices price under aws).
     "agno_bedrock_openllmetry": Client(),
+    # An Agno Team (coordinate mode) of two members, the leader delegating by its delegate_task_to_member tool, inside
+    # whose span each member's run is reported: every agent's model calls are its own spans.
+    "agno_team": Client(),
     # AG2 1.x with its own TelemetryMiddleware (OTel GenAI conventions).
     "ag2": Client(),
     # Microsoft Agent Framework's own GenAI instrumentation; its invoke_agent span sums its calls.
@@ -875,7 +878,7 @@ FRAMEWORKS = {"crewai": "crewai", "crewai_crew": "crewai", "crewai_openllmetry":
               "openlit_langgraph": "langgraph", "ag2": "ag2", "haystack_openllmetry": "haystack",
               "voltagent": "voltagent", "voltagent_ai_sdk": "voltagent",
               "agno_openllmetry": "agno", "agno_anthropic": "agno", "agno_bedrock": "agno",
-              "agno_bedrock_openllmetry": "agno",
+              "agno_bedrock_openllmetry": "agno", "agno_team": "agno",
               "smolagents_anthropic": "smolagents", "smolagents_anthropic_litellm": "smolagents",
               "mastra": "mastra", "mastra_anthropic": "mastra", "autogen_anthropic": "autogen",
               "instructor_openinference": "instructor", "mcp_agent": "mcp-agent",
@@ -1280,6 +1283,49 @@ def test_a_langgraph_supervisors_calls_and_its_agents_are_told_apart(replays: An
         handoff = [s for s in spans if s.name == "transfer_to_weather_agent"]
         assert len(handoff) == 1 and handoff[0].kind is SpanKind.TOOL_EXECUTION, handoff
         assert handoff[0].tool is not None and handoff[0].tool.name == "transfer_to_weather_agent"
+
+
+def test_an_agno_teams_leader_and_members_are_each_charged_their_own_model_calls(replays: Any) -> None:
+    """An Agno Team's leader delegates to its weather agent, then to its writer agent, by its
+    ``delegate_task_to_member`` tool, inside whose span each member's run is reported: `costs --group-by
+    agent` (and the live spend by agent) charges the leader its own calls (each delegation and its last
+    answer), each member the calls between its delegation and the leader's next one, with the fake
+    server's tokens and genai-prices' price, each call once (the delegation tool's span carries no usage).
+    Every tool is a tool call of the agent that asked for it. In the error run the weather agent's refused
+    call is its own and costs nothing; the leader and the writer still cost what they did."""
+    rp = replays("agno_team")
+    members = {"weather-agent": "Weather Agent", "writer-agent": "Writer Agent"}
+    delegations = [members[a["member_id"]] for a in rp.manifest["fakellm_tool_answers"]["delegate_task_to_member"]]
+    for run in reported_runs(rp.manifest):
+        calls, agents, member = run["fake_calls"], [], iter(delegations)
+        current = "Weather Team"
+        for i, call in enumerate(calls):
+            leaders = call.get("tool_name") == "delegate_task_to_member" or i == len(calls) - 1
+            agents.append("Weather Team" if leaders else current)
+            if call.get("tool_name") == "delegate_task_to_member":
+                current = next(member)
+        assert agents.count("Weather Team") == 3 and set(agents) == {"Weather Team", *delegations}, agents
+        _agents_charged(rp, "agno_team", run, agents)
+        spans = {(s.trace_id, s.span_id): s for t in rp.store.traces_of(run_session(rp, run)) for s in t.spans.values()}
+        parent = parent_in(spans)
+        assert sorted(s.name for s in spans.values() if s.kind is SpanKind.AGENT) == [
+            "Weather_Agent.run", "Weather_Team.run", "Writer_Agent.run"]
+        tools = Counter((s.tool.name, agent_of(s, parent)) for s in spans.values()
+                        if s.kind is SpanKind.TOOL_EXECUTION and s.tool is not None)
+        want = Counter({("delegate_task_to_member", "Weather Team"): 2})
+        assert tools == (want + Counter({("get_weather", "Weather Agent"): 1}) if run["mode"] == "ok" else want), tools
+        assert all(s.usage is None for s in spans.values() if s.kind is SpanKind.TOOL_EXECUTION)
+        # Each tool is charged to its own agent's calls: a delegation to the leader's call that asked for it
+        # and the leader's next call (not the member's calls inside it), get_weather to the weather agent's two.
+        tokens = [sum(expected_usage(c, CLIENTS["agno_team"])[k] for k in ("input", "output")) if c["status"] == 200
+                  else 0 for c in calls]
+        leader = [i for i, a in enumerate(agents) if a == "Weather Team"]
+        want_rows = {"delegate_task_to_member": (sum(tokens[i] for i in leader[:-1]), sum(tokens[i] for i in leader[1:]))}
+        if run["mode"] == "ok":
+            (ask,) = [i for i, c in enumerate(calls) if c.get("tool_name") == "get_weather"]
+            want_rows["get_weather"] = (tokens[ask], tokens[ask + 1])
+        rows = {r.name: (r.decided_tokens, r.consumed_tokens) for r in rp.store.tool_costs(run_session(rp, run)) if r.calls}
+        assert rows == want_rows, (run["label"], rows)
 
 
 @pytest.mark.parametrize("name", ["deepagents", "deepagents_langsmith"])
