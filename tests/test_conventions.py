@@ -391,6 +391,27 @@ def test_fast_agents_spans_are_its_agents_turns_and_its_mcp_tool_calls() -> None
     assert other.kind is not SpanKind.AGENT and other.agent is None
 
 
+def test_an_agno_teams_run_is_its_leaders_agent_span_whatever_the_instrumentor_called_it() -> None:
+    """OpenLLMetry's Agno instrumentor marks a Team's run a workflow and names the team only as
+    ``agno.team.name``: it is the run of the team's leader, an agent with its own model, named so
+    (general and fast path alike); a member's ``.agent`` span stays its own agent's, OpenInference's
+    team span (``agent.name``) its own, and another client's workflow so named stays a step."""
+    team = {"traceloop.span.kind": "workflow", "gen_ai.system": "agno", "agno.team.name": "Weather Team",
+            "agno.run.id": "r-1"}
+    member = {"traceloop.span.kind": "agent", "gen_ai.system": "agno", cv.AGENT_NAME_KEY: "Weather Agent",
+              "gen_ai.request.model": "gpt-4o-mini"}
+    openinference = {"openinference.span.kind": "AGENT", "agent.name": "Weather Team", "agno.team": "Weather Team",
+                     "agno.team.id": "weather-team", "graph.node.id": "a7"}
+    for _ in range(300):
+        for name, attrs, want in (("Weather Team.team", team, "Weather Team"),
+                                  ("Weather Agent.agent", member, "Weather Agent"),
+                                  ("Weather_Team.run", openinference, "Weather Team")):
+            got = build_span("ab" * 16, "cd" * 8, None, name, 1, 2, dict(attrs), [], (), 0, "", "s", "agno")
+            assert got.kind is SpanKind.AGENT and got.agent is not None and got.agent.name == want, (name, got.kind)
+    other = build_span("ab" * 16, "cd" * 8, None, "Weather Team.team", 1, 2, dict(team), [], (), 0, "", "s", "crewai")
+    assert other.kind is SpanKind.TASK and other.agent is None
+
+
 @pytest.mark.parametrize(("client", "placeholder"), cv.CLIENT_PLACEHOLDER_AGENTS.items())
 def test_a_clients_placeholder_agent_names_no_agent(client, placeholder) -> None:
     # The OpenTelemetry project's OpenAI Agents instrumentation: its default agent on every span, the SDK's

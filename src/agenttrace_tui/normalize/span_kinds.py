@@ -519,6 +519,12 @@ CLIENT_AGENT_SPAN_NAMES: dict[str, re.Pattern[str]] = {
     "fast-agent": re.compile(r"^(?:Agent|Chain|Parallel|Routing|EvaluatorOptimizer|Maker): '(.+)' "
                              r"(?:generate|structured|structured_schema|apply_prompt_template)$"),
 }
+#: Known clients' agent spans by an attribute they carry, whatever kind their instrumentor gave them: the
+#: run of a team whose leader has a model of its own, the delegations to its members and its answer being
+#: that leader's calls. OpenLLMetry's Agno instrumentor marks an Agno ``Team``'s run a workflow
+#: (``traceloop.span.kind``) and names the team as ``agno.team.name`` alone (``CLIENT_AGENT_NAME_KEYS``);
+#: without it the leader's calls were no agent's.
+CLIENT_AGENT_KEYS: dict[str, str] = {"agno": "agno.team.name"}
 INTERNAL_KEY = INTERNAL_ATTR
 #: The rendered message of a span named by a template (logfire): shown as its name.
 RENDERED_NAME_KEY = "logfire.msg"
@@ -531,8 +537,10 @@ CLIENT_TOOL_CALL_KEYS: tuple[str, ...] = ("call_id", "tool_use_id")
 #: ``graph.node.id`` alone (its Python one sends ``agent.name`` beside it), and so does its CrewAI
 #: instrumentor on the span of each agent's task (``<role>._execute_core``: the agent's role). Not for
 #: every sender: OpenInference's Agno instrumentor puts an id there, Strands' processor a node of its own.
+#: OpenLLMetry's Agno instrumentor names a team's run (``CLIENT_AGENT_KEYS``) as ``agno.team.name`` only.
 CLIENT_AGENT_NAME_KEYS: dict[str, str] = {"openai-agents": "graph.node.id", "crewai": "graph.node.id",
-                                          "langsmith": "langsmith.metadata.lc_agent_name", "agentops": "operation.name"}
+                                          "langsmith": "langsmith.metadata.lc_agent_name", "agentops": "operation.name",
+                                          "agno": "agno.team.name"}
 #: A known client's key holding LangGraph's run metadata (JSON) on every span of a graph run:
 #: OpenInference's LangChain instrumentation sends it as ``metadata``. Its ``langgraph_checkpoint_ns``
 #: is the path of graph nodes a span runs in (``node:task|node:task``); a span inside a node that is
@@ -725,6 +733,9 @@ def client_kind(client: str | None, name: str, attributes: dict[str, Any]) -> tu
     node = CLIENT_NODE_NAMES.get(client)
     if node is not None and node.search(name):
         return SpanKind.TASK, False
+    agent_key = CLIENT_AGENT_KEYS.get(client)
+    if agent_key is not None and agent_key in attributes:  # by key, not value (one recipe serves a key set)
+        return SpanKind.AGENT, False
     if name and run_agent_name(client, attributes) == name:
         return SpanKind.AGENT, False  # the run of the agent's own graph, named after it
     internal = CLIENT_INTERNAL_NAMES.get(client)
