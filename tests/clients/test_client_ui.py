@@ -222,14 +222,16 @@ async def test_each_agent_of_a_crew_has_its_calls_and_its_row_in_the_cost_pane(t
         at = lines.index(" by agent")
         rows = [line.split() for line in lines[at + 1:at + 3]]
         assert [(" ".join(r[:2]), r[-1]) for r in rows] == [(agent, fmt_cost(b.cost)) for agent, b in live]
+@pytest.mark.parametrize("name", ["agno_team", "agno_team_openllmetry"])
 async def test_an_agno_teams_calls_name_their_agents_and_the_cost_pane_shows_each_agents_spend(
-        tmp_path: Path) -> None:
+        name: str, tmp_path: Path) -> None:
     """An Agno Team's leader delegates to its two members by its ``delegate_task_to_member`` tool, inside
     whose span each member's run is an agent span of its own: each model call's and tool call's detail
     says the agent that made it (the leader's three calls and two delegations the team's, the weather
     agent's two calls and get_weather its, the writer's call its), and the cost pane's `by agent` rows
-    show the three agents, costliest first, each at what the live store charged it."""
-    rp = await _replay("agno_team", tmp_path / "ui.db")
+    show the three agents, costliest first, each at what the live store charged it. OpenInference and
+    OpenLLMetry (whose team span names the team as ``agno.team.name`` alone) alike."""
+    rp = await _replay(name, tmp_path / "ui.db")
     sid = rp.sessions["ok"][0]
     store = rp.store
     traces = store.traces_of(sid)

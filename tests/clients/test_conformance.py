@@ -388,6 +388,8 @@ CLIENTS: dict[str, Client] = {
     # An Agno Team (coordinate mode) of two members, the leader delegating by its delegate_task_to_member tool, inside
     # whose span each member's run is reported: every agent's model calls are its own spans.
     "agno_team": Client(),
+    # The same team with OpenLLMetry's agno and openai instrumentations (as traceloop-sdk sets them up).
+    "agno_team_openllmetry": Client(),
     # AG2 1.x with its own TelemetryMiddleware (OTel GenAI conventions).
     "ag2": Client(),
     # Microsoft Agent Framework's own GenAI instrumentation; its invoke_agent span sums its calls.
@@ -879,6 +881,7 @@ FRAMEWORKS = {"crewai": "crewai", "crewai_crew": "crewai", "crewai_openllmetry":
               "voltagent": "voltagent", "voltagent_ai_sdk": "voltagent",
               "agno_openllmetry": "agno", "agno_anthropic": "agno", "agno_bedrock": "agno",
               "agno_bedrock_openllmetry": "agno", "agno_team": "agno",
+              "agno_team_openllmetry": "agno",
               "smolagents_anthropic": "smolagents", "smolagents_anthropic_litellm": "smolagents",
               "mastra": "mastra", "mastra_anthropic": "mastra", "autogen_anthropic": "autogen",
               "instructor_openinference": "instructor", "mcp_agent": "mcp-agent",
@@ -1285,7 +1288,8 @@ def test_a_langgraph_supervisors_calls_and_its_agents_are_told_apart(replays: An
         assert handoff[0].tool is not None and handoff[0].tool.name == "transfer_to_weather_agent"
 
 
-def test_an_agno_teams_leader_and_members_are_each_charged_their_own_model_calls(replays: Any) -> None:
+@pytest.mark.parametrize("name", ["agno_team", "agno_team_openllmetry"])
+def test_an_agno_teams_leader_and_members_are_each_charged_their_own_model_calls(name: str, replays: Any) -> None:
     """An Agno Team's leader delegates to its weather agent, then to its writer agent, by its
     ``delegate_task_to_member`` tool, inside whose span each member's run is reported: `costs --group-by
     agent` (and the live spend by agent) charges the leader its own calls (each delegation and its last
@@ -1293,7 +1297,7 @@ def test_an_agno_teams_leader_and_members_are_each_charged_their_own_model_calls
     server's tokens and genai-prices' price, each call once (the delegation tool's span carries no usage).
     Every tool is a tool call of the agent that asked for it. In the error run the weather agent's refused
     call is its own and costs nothing; the leader and the writer still cost what they did."""
-    rp = replays("agno_team")
+    rp = replays(name)
     members = {"weather-agent": "Weather Agent", "writer-agent": "Writer Agent"}
     delegations = [members[a["member_id"]] for a in rp.manifest["fakellm_tool_answers"]["delegate_task_to_member"]]
     for run in reported_runs(rp.manifest):
@@ -1305,11 +1309,11 @@ def test_an_agno_teams_leader_and_members_are_each_charged_their_own_model_calls
             if call.get("tool_name") == "delegate_task_to_member":
                 current = next(member)
         assert agents.count("Weather Team") == 3 and set(agents) == {"Weather Team", *delegations}, agents
-        _agents_charged(rp, "agno_team", run, agents)
+        _agents_charged(rp, name, run, agents)
         spans = {(s.trace_id, s.span_id): s for t in rp.store.traces_of(run_session(rp, run)) for s in t.spans.values()}
         parent = parent_in(spans)
-        assert sorted(s.name for s in spans.values() if s.kind is SpanKind.AGENT) == [
-            "Weather_Agent.run", "Weather_Team.run", "Writer_Agent.run"]
+        assert sorted(s.agent.name for s in spans.values() if s.kind is SpanKind.AGENT and s.agent is not None) == [
+            "Weather Agent", "Weather Team", "Writer Agent"]
         tools = Counter((s.tool.name, agent_of(s, parent)) for s in spans.values()
                         if s.kind is SpanKind.TOOL_EXECUTION and s.tool is not None)
         want = Counter({("delegate_task_to_member", "Weather Team"): 2})
@@ -1317,7 +1321,7 @@ def test_an_agno_teams_leader_and_members_are_each_charged_their_own_model_calls
         assert all(s.usage is None for s in spans.values() if s.kind is SpanKind.TOOL_EXECUTION)
         # Each tool is charged to its own agent's calls: a delegation to the leader's call that asked for it
         # and the leader's next call (not the member's calls inside it), get_weather to the weather agent's two.
-        tokens = [sum(expected_usage(c, CLIENTS["agno_team"])[k] for k in ("input", "output")) if c["status"] == 200
+        tokens = [sum(expected_usage(c, CLIENTS[name])[k] for k in ("input", "output")) if c["status"] == 200
                   else 0 for c in calls]
         leader = [i for i, a in enumerate(agents) if a == "Weather Team"]
         want_rows = {"delegate_task_to_member": (sum(tokens[i] for i in leader[:-1]), sum(tokens[i] for i in leader[1:]))}
