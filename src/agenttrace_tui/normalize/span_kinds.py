@@ -273,10 +273,17 @@ MCP_METHOD_KINDS: dict[str, SpanKind] = {"tools/call": SpanKind.TOOL_EXECUTION}
 #: the target is the tool, the only place the client's span names it (``gen_ai.tool.name`` is
 #: the server's alone).
 _MCP_TOOL_CALL_NAME = re.compile(r"(?:^|\s)tools/call (\S+)$")
+#: A message-passing operation (OTel's messaging conventions: ``messaging.operation.type``, and
+#: ``messaging.operation`` before it): a message created, sent, published or processed, not a model or
+#: tool call whatever its name says. AutoGen's agent runtime traces every message between a team's
+#: agents so, named ``autogen {operation} {recipient}`` (``autogen process
+#: RoundRobinGroupChatManager_…``: the word "Chat" made each one a model call, ``weather_agent_…`` an
+#: agent naming none): kind custom.
+MESSAGING_OPERATION_KEYS: tuple[str, ...] = ("messaging.operation.type", "messaging.operation")
 #: Every attribute that says a span's kind outright (``kind_from_attributes`` reads them in this order).
 EXPLICIT_KIND_KEYS: tuple[str, ...] = (KIND_KEY, LANGSMITH_KIND_KEY, OPERATION_KEY, OPENINFERENCE_KEY, TRACELOOP_KIND_KEY,
                                        AI_SDK_OPERATION_KEY, LANGFUSE_KIND_KEY, MLFLOW_KIND_KEY, LAMINAR_KIND_KEY,
-                                       BRAINTRUST_KIND_KEY, AGENTOPS_KIND_KEY, MCP_METHOD_KEY)
+                                       BRAINTRUST_KIND_KEY, AGENTOPS_KIND_KEY, MCP_METHOD_KEY, *MESSAGING_OPERATION_KEYS)
 
 #: The agenttrace SDK's span names, matched exactly (``iteration_N`` by pattern).
 SEED_NAME_KINDS: dict[str, SpanKind] = {
@@ -400,6 +407,10 @@ def kind_from_attributes(attributes: dict[str, Any]) -> tuple[SpanKind | None, s
     v = attributes.get(MCP_METHOD_KEY)
     if isinstance(v, str) and v.strip():
         return MCP_METHOD_KINDS.get(v.strip(), SpanKind.CUSTOM), MCP_METHOD_KEY
+    for key in MESSAGING_OPERATION_KEYS:
+        v = attributes.get(key)
+        if isinstance(v, str) and v.strip():
+            return SpanKind.CUSTOM, key
     return None, None
 
 
