@@ -403,6 +403,9 @@ CLIENTS: dict[str, Client] = {
     # The same agent on AnthropicChatCompletionClient: neither AutoGen's tracing traces its calls, OpenInference's
     # Anthropic instrumentor on the SDK does (one span a call, the cache reads and writes beside its prompt count).
     "autogen_anthropic": Client(),
+    # A RoundRobinGroupChat of the `autogen` weather agent and a writer with no tool, the same tracing and pins: each
+    # agent's turn is OpenInference's `<agent>.on_messages_stream` AGENT span, its calls inside; no cached-token count.
+    "autogen_team": Client(cache_read=False),
     # Claude Code sends the prompt and the answer as events, not per model call.
     "claude-code-json": Client(text=False, one_error_per_turn=True),
     "claude-code-protobuf": Client(text=False, one_error_per_turn=True),
@@ -883,7 +886,7 @@ FRAMEWORKS = {"crewai": "crewai", "crewai_crew": "crewai", "crewai_openllmetry":
               "agno_bedrock_openllmetry": "agno", "agno_team": "agno",
               "agno_team_openllmetry": "agno",
               "smolagents_anthropic": "smolagents", "smolagents_anthropic_litellm": "smolagents",
-              "mastra": "mastra", "mastra_anthropic": "mastra", "autogen_anthropic": "autogen",
+              "mastra": "mastra", "mastra_anthropic": "mastra", "autogen_anthropic": "autogen", "autogen_team": "autogen",
               "instructor_openinference": "instructor", "mcp_agent": "mcp-agent",
               # The Claude Agent SDK runs Claude Code, whose events name it (as `claude-agent-sdk`'s).
               "claude_agent_sdk_ts_openinference": "claude-code"}
@@ -1262,6 +1265,31 @@ def _agents_charged(rp: Replay, name: str, run: dict, agents: list[str]) -> None
     live, _waiting = rp.store.agent_costs(sid)
     assert {agent: (b.input_tokens, b.output_tokens, b.cache_read, pytest.approx(b.cost)) for agent, b in live} == {
         agent: (w["input"], w["output"], w["cache_read"], w["cost"]) for agent, w in want.items()}, run["label"]
+
+
+def test_each_agent_of_an_autogen_team_is_charged_its_own_model_calls(replays: Any) -> None:
+    """An AutoGen AgentChat RoundRobinGroupChat of a weather agent (get_weather, reflect_on_tool_use) and a
+    writer with no tool: `costs --group-by agent` and the live spend by agent charge the weather agent the
+    two calls of its turn (the one asking for get_weather, the one quoting its result) and the writer its
+    own call (offered no tool: the fake server's plain text answer), each with the fake server's tokens at
+    genai-prices' price; the agent runtime's spans of the messages between them (``autogen process
+    RoundRobinGroupChatManager_…``) are neither model calls nor agents, and the tool is the weather agent's
+    call, inside its turn. In the error run only the writer's call is refused: it is the writer's and costs
+    nothing, the weather agent's two calls still cost what they did."""
+    rp = replays("autogen_team")
+    for run in reported_runs(rp.manifest):
+        agents = ["weather_agent" if c["kind"] in ("tool_call", "final") else "writer" for c in run["fake_calls"]]
+        assert agents == ["weather_agent", "weather_agent", "writer"], agents
+        _agents_charged(rp, "autogen_team", run, agents)
+        spans = {(s.trace_id, s.span_id): s for t in rp.store.traces_of(run_session(rp, run)) for s in t.spans.values()}
+        parent = parent_in(spans)
+        calls = [s for s in spans.values() if s.kind is SpanKind.LLM_CALL]
+        assert [agent_of(s, parent) for s in sorted(calls, key=lambda s: s.start_ns)] == agents
+        assert {s.name for s in spans.values() if s.kind is SpanKind.AGENT and s.agent is not None and s.agent.name} >= {
+            "invoke_agent weather_agent", "invoke_agent writer"}
+        assert not [s.name for s in spans.values() if s.name.startswith("autogen ") and s.kind is not SpanKind.CUSTOM]
+        tools = [s for s in spans.values() if s.kind is SpanKind.TOOL_EXECUTION]
+        assert [(s.tool.name if s.tool else None, agent_of(s, parent)) for s in tools] == [("get_weather", "weather_agent")]
 
 
 def test_a_langgraph_supervisors_calls_and_its_agents_are_told_apart(replays: Any) -> None:
