@@ -263,3 +263,67 @@ async def test_an_agno_teams_calls_name_their_agents_and_the_cost_pane_shows_eac
         at = lines.index(" by agent")
         rows = [line.split() for line in lines[at + 1:at + 4]]
         assert [(" ".join(r[:2]), r[-1]) for r in rows] == [(a, fmt_cost(b.cost)) for a, b in live], "\n".join(lines)
+async def test_an_autogen_teams_cost_pane_and_details_say_which_agent_spent_what(tmp_path: Path) -> None:
+    """An AutoGen AgentChat team (RoundRobinGroupChat: a weather agent with get_weather, then a writer):
+    the cost pane's session section has a row per agent, the weather agent's two calls and the writer's
+    one at genai-prices' price for the tokens the fake server served them, costliest first, and no row
+    for the agent runtime's spans of the messages between them (which spend nothing); each model call's
+    and tool call's detail says which agent runs it."""
+    from test_conformance import CLIENTS, _genai_price, expected_usage
+
+    from agenttrace_tui.format.numbers import fmt_cost
+
+    rp = await _replay("autogen_team", tmp_path / "ui.db")
+    run = rp.manifest["runs"][0]
+    sid = rp.sessions["ok"][0]
+    store = rp.store
+    spent: dict[str, float] = {}
+    for call in run["fake_calls"]:
+        agent = "weather_agent" if call["kind"] in ("tool_call", "final") else "writer"
+        price = _genai_price(call["model"], expected_usage(call, CLIENTS["autogen_team"]), int(call["time"] * 1e9))
+        spent[agent] = spent.get(agent, 0.0) + price
+    assert list(spent) == ["weather_agent", "writer"] and spent["weather_agent"] > spent["writer"]
+    (trace,) = [t for t in store.traces_of(sid) if any(s.kind is SpanKind.LLM_CALL for s in t.spans.values())]
+    want = {}
+    for s in trace.spans.values():
+        if s.kind in (SpanKind.LLM_CALL, SpanKind.TOOL_EXECUTION):
+            up = s
+            while not (up.kind is SpanKind.AGENT and up.agent is not None and up.agent.name):
+                assert up.parent_span_id is not None, s.name
+                up = trace.spans[up.parent_span_id]
+            want[s.span_id] = up.agent.name
+    assert sorted(want.values()) == ["weather_agent"] * 3 + ["writer"]
+    app = make_app(store=store)
+    want_rows = [(agent, fmt_cost(usd)) for agent, usd in spent.items()]
+
+    def agent_rows(lines: list[str]) -> list[tuple[str, str]]:
+        at = lines.index(" by agent") if " by agent" in lines else len(lines)
+        return [(r[0], r[-1]) for r in (line.split() for line in lines[at + 1:]) if r and not r[0].startswith("─")]
+
+    async with app.run_test(size=(160, 48)) as pilot:
+        for _ in range(200):  # the pane follows the selected session on its next draw
+            app.sessions.select_key(sid)
+            lines = app.cost.plain().split("\n")
+            if agent_rows(lines)[:len(want_rows)] == want_rows:
+                break
+            await pilot.pause(0.05)
+        assert agent_rows(lines)[:len(want_rows)] == want_rows, lines
+        assert lines[0] == "session autogen-team-recording", lines
+        # The runtime's spans spend nothing: no row of theirs.
+        assert "(no" not in [r[0] for r in agent_rows(lines)], lines
+        # The session's other traces are autogen-core's one-span `create_agent` traces.
+        for _ in range(100):
+            app.sessions.select_key(sid)
+            if app.traces.select_key(trace.trace_id) and app.span_tree.trace_id == trace.trace_id:
+                break
+            await pilot.pause(0.05)
+        assert app.span_tree.trace_id == trace.trace_id
+        app.span_tree.focus()
+        for span_id, agent in want.items():
+            app.span_tree.select_span(span_id)
+            for _ in range(100):
+                rows = [ln.split(None, 1) for ln in app.detail.plain().splitlines()]
+                if ["agent", f"{agent}  runs it"] in rows:
+                    break
+                await pilot.pause(0.05)
+            assert ["agent", f"{agent}  runs it"] in rows, (trace.spans[span_id].name, app.detail.plain())
