@@ -9,6 +9,7 @@ count of errors the person reads includes a failed internal span.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -187,6 +188,45 @@ async def test_each_model_call_of_an_adk_transfer_names_its_agent_and_the_transf
     await _details_say(store, sid, trace, want)
 
 
+def _agents_of_calls(spans: dict) -> dict[str, str]:
+    """Span id -> the agent that runs it (the nearest agent span above it that names its agent), for
+    each model call and tool call of ``spans`` (by span id)."""
+    want = {}
+    for s in spans.values():
+        if s.kind in (SpanKind.LLM_CALL, SpanKind.TOOL_EXECUTION):
+            up = s
+            while not (up.kind is SpanKind.AGENT and up.agent is not None and up.agent.name):
+                assert up.parent_span_id is not None, s.name
+                up = spans[up.parent_span_id]
+            want[s.span_id] = up.agent.name
+    return want
+
+
+def _agent_rows(lines: list[str], n: int) -> list[tuple[str, str]]:
+    """The first ``n`` rows under the cost pane's ``by agent`` heading: (agent, figure)."""
+    if " by agent" not in lines:
+        return []
+    at = lines.index(" by agent")
+    return [(re.split(r"\s{2,}|[█▏▎▍▌▋▊▉]", line.strip())[0].strip(), line.split()[-1])
+            for line in lines[at + 1:at + 1 + n]]
+
+
+async def _cost_pane_says(store, sid: str, rows: list[tuple[str, str]]) -> list[str]:
+    """In the real app, the cost pane of session ``sid`` has these ``by agent`` rows first, in order
+    ((agent, figure)); returns its lines."""
+    app = make_app(store=store)
+    async with app.run_test(size=(160, 48)) as pilot:
+        for _ in range(200):  # the pane follows the selected session on its next draw
+            if app.selected_session_id != sid:
+                app.jump_to_session(sid)
+            lines = app.cost.plain().split("\n")
+            if _agent_rows(lines, len(rows)) == rows:
+                break
+            await pilot.pause(0.05)
+    assert _agent_rows(lines, len(rows)) == rows, "\n".join(lines)
+    return lines
+
+
 async def test_each_agent_of_a_crew_has_its_calls_and_its_row_in_the_cost_pane(tmp_path: Path) -> None:
     """A CrewAI crew of two agents, each with its own task (OpenInference names an agent only as the
     ``graph.node.id`` of its task's span): each model call's and tool call's detail says which agent
@@ -196,32 +236,15 @@ async def test_each_agent_of_a_crew_has_its_calls_and_its_row_in_the_cost_pane(t
     sid = rp.sessions["ok"][0]
     store = rp.store
     (trace,) = store.traces_of(sid)
-    want = {}
-    for s in trace.spans.values():
-        if s.kind in (SpanKind.LLM_CALL, SpanKind.TOOL_EXECUTION):
-            assert s.agent is None  # nothing on the span itself says it
-            up = s
-            while up.kind is not SpanKind.AGENT:
-                assert up.parent_span_id is not None, s.name
-                up = trace.spans[up.parent_span_id]
-            assert up.agent is not None and up.agent.name
-            want[s.span_id] = up.agent.name
+    want = _agents_of_calls(trace.spans)
+    assert all(trace.spans[span_id].agent is None for span_id in want)  # nothing on the span itself says it
     assert sorted(want.values()) == ["Weather researcher"] * 3 + ["Weather writer"]
     await _details_say(store, sid, trace, {span_id: f"{name}  runs it" for span_id, name in want.items()})
     live, _waiting = store.agent_costs(sid)
     assert [agent for agent, _b in live] == ["Weather researcher", "Weather writer"]
-    app = make_app(store=store)
-    async with app.run_test(size=(160, 48)) as pilot:
-        for _ in range(200):  # the ok run's session (the sessions list fills as the app starts)
-            if app.selected_session_id != sid:
-                app.jump_to_session(sid)
-            elif " by agent" in app.cost.plain().split("\n") and "errors 0/" in app.cost.plain():
-                break
-            await pilot.pause(0.05)
-        lines = app.cost.plain().split("\n")
-        at = lines.index(" by agent")
-        rows = [line.split() for line in lines[at + 1:at + 3]]
-        assert [(" ".join(r[:2]), r[-1]) for r in rows] == [(agent, fmt_cost(b.cost)) for agent, b in live]
+    await _cost_pane_says(store, sid, [(agent, fmt_cost(b.cost)) for agent, b in live])
+
+
 @pytest.mark.parametrize("name", ["agno_team", "agno_team_openllmetry"])
 async def test_an_agno_teams_calls_name_their_agents_and_the_cost_pane_shows_each_agents_spend(
         name: str, tmp_path: Path) -> None:
@@ -235,34 +258,15 @@ async def test_an_agno_teams_calls_name_their_agents_and_the_cost_pane_shows_eac
     sid = rp.sessions["ok"][0]
     store = rp.store
     traces = store.traces_of(sid)
-    spans = {s.span_id: s for t in traces for s in t.spans.values()}
-    want = {}
-    for s in spans.values():
-        if s.kind in (SpanKind.LLM_CALL, SpanKind.TOOL_EXECUTION):
-            up = s
-            while up.kind is not SpanKind.AGENT:
-                assert up.parent_span_id is not None, s.name
-                up = spans[up.parent_span_id]
-            assert up.agent is not None and up.agent.name
-            want[s.span_id] = up.agent.name
+    want = _agents_of_calls({s.span_id: s for t in traces for s in t.spans.values()})
     assert sorted(want.values()) == ["Weather Agent"] * 3 + ["Weather Team"] * 5 + ["Writer Agent"]
     (trace,) = {t for t in traces if any(s.span_id in want for s in t.spans.values())}
     await _details_say(store, sid, trace, {span_id: f"{name}  runs it" for span_id, name in want.items()})
     live, _waiting = store.agent_costs(sid)
     assert [a for a, _ in live] == ["Weather Team", "Weather Agent", "Writer Agent"]
-    app = make_app(store=store)
-    async with app.run_test(size=(160, 48)) as pilot:
-        for _ in range(200):
-            if app.selected_session_id != sid:
-                app.jump_to_session(sid)
-            elif " by agent" in app.cost.plain().split("\n"):
-                break
-            await pilot.pause(0.05)
-        assert app.selected_session_id == sid
-        lines = app.cost.plain().split("\n")
-        at = lines.index(" by agent")
-        rows = [line.split() for line in lines[at + 1:at + 4]]
-        assert [(" ".join(r[:2]), r[-1]) for r in rows] == [(a, fmt_cost(b.cost)) for a, b in live], "\n".join(lines)
+    await _cost_pane_says(store, sid, [(a, fmt_cost(b.cost)) for a, b in live])
+
+
 async def test_an_autogen_teams_cost_pane_and_details_say_which_agent_spent_what(tmp_path: Path) -> None:
     """An AutoGen AgentChat team (RoundRobinGroupChat: a weather agent with get_weather, then a writer):
     the cost pane's session section has a row per agent, the weather agent's two calls and the writer's
@@ -270,8 +274,6 @@ async def test_an_autogen_teams_cost_pane_and_details_say_which_agent_spent_what
     for the agent runtime's spans of the messages between them (which spend nothing); each model call's
     and tool call's detail says which agent runs it."""
     from test_conformance import CLIENTS, _genai_price, expected_usage
-
-    from agenttrace_tui.format.numbers import fmt_cost
 
     rp = await _replay("autogen_team", tmp_path / "ui.db")
     run = rp.manifest["runs"][0]
@@ -283,47 +285,12 @@ async def test_an_autogen_teams_cost_pane_and_details_say_which_agent_spent_what
         price = _genai_price(call["model"], expected_usage(call, CLIENTS["autogen_team"]), int(call["time"] * 1e9))
         spent[agent] = spent.get(agent, 0.0) + price
     assert list(spent) == ["weather_agent", "writer"] and spent["weather_agent"] > spent["writer"]
+    # (The session's other traces are autogen-core's one-span ``create_agent`` traces.)
     (trace,) = [t for t in store.traces_of(sid) if any(s.kind is SpanKind.LLM_CALL for s in t.spans.values())]
-    want = {}
-    for s in trace.spans.values():
-        if s.kind in (SpanKind.LLM_CALL, SpanKind.TOOL_EXECUTION):
-            up = s
-            while not (up.kind is SpanKind.AGENT and up.agent is not None and up.agent.name):
-                assert up.parent_span_id is not None, s.name
-                up = trace.spans[up.parent_span_id]
-            want[s.span_id] = up.agent.name
+    want = _agents_of_calls(trace.spans)
     assert sorted(want.values()) == ["weather_agent"] * 3 + ["writer"]
-    app = make_app(store=store)
-    want_rows = [(agent, fmt_cost(usd)) for agent, usd in spent.items()]
-
-    def agent_rows(lines: list[str]) -> list[tuple[str, str]]:
-        at = lines.index(" by agent") if " by agent" in lines else len(lines)
-        return [(r[0], r[-1]) for r in (line.split() for line in lines[at + 1:]) if r and not r[0].startswith("─")]
-
-    async with app.run_test(size=(160, 48)) as pilot:
-        for _ in range(200):  # the pane follows the selected session on its next draw
-            app.sessions.select_key(sid)
-            lines = app.cost.plain().split("\n")
-            if agent_rows(lines)[:len(want_rows)] == want_rows:
-                break
-            await pilot.pause(0.05)
-        assert agent_rows(lines)[:len(want_rows)] == want_rows, lines
-        assert lines[0] == "session autogen-team-recording", lines
-        # The runtime's spans spend nothing: no row of theirs.
-        assert "(no" not in [r[0] for r in agent_rows(lines)], lines
-        # The session's other traces are autogen-core's one-span `create_agent` traces.
-        for _ in range(100):
-            app.sessions.select_key(sid)
-            if app.traces.select_key(trace.trace_id) and app.span_tree.trace_id == trace.trace_id:
-                break
-            await pilot.pause(0.05)
-        assert app.span_tree.trace_id == trace.trace_id
-        app.span_tree.focus()
-        for span_id, agent in want.items():
-            app.span_tree.select_span(span_id)
-            for _ in range(100):
-                rows = [ln.split(None, 1) for ln in app.detail.plain().splitlines()]
-                if ["agent", f"{agent}  runs it"] in rows:
-                    break
-                await pilot.pause(0.05)
-            assert ["agent", f"{agent}  runs it"] in rows, (trace.spans[span_id].name, app.detail.plain())
+    lines = await _cost_pane_says(store, sid, [(agent, fmt_cost(usd)) for agent, usd in spent.items()])
+    assert lines[0] == "session autogen-team-recording", lines
+    # The runtime's spans spend nothing: no row of theirs.
+    assert not any(line.strip().startswith("(no agent)") for line in lines), lines
+    await _details_say(store, sid, trace, {span_id: f"{agent}  runs it" for span_id, agent in want.items()})
