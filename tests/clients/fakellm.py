@@ -119,7 +119,10 @@ arguments (``tool_call``), a tool result last or not. So a client that validates
 structured answer and asks again after a failed validation (instructor sends the error back as
 the tool's result) gets an invalid answer, then a valid one, decided by the conversation. Several
 scripted tools offered in one request are called in the script's order (the dict's), each through
-its list before the next, whatever order the request lists them in.
+its list before the next, whatever order the request lists them in. The calls a conversation holds
+are its answers' tool calls, and the calls smolagents hands back as an assistant's text
+(``Calling tools:`` and their Python repr), so a smolagents ``ToolCallingAgent``, which ends its run
+only on a ``final_answer`` call, can be scripted to call its tool, then ``final_answer``.
 
 A chat request in DSPy's ChatAdapter format (its system message lists "Your
 output fields are:" and ends the answer's structure with ``[[ ## completed ## ]]``)
@@ -314,16 +317,31 @@ def _pick_tool(tools: list[tuple[str, dict | None]]) -> tuple[str, dict]:
     return name, KNOWN_ARGS.get(name) or _schema_args(schema)
 
 
+def _smolagents_calls(text: str) -> list[str]:
+    """The tools an earlier answer called as smolagents hands it back: an assistant message of text,
+    ``Calling tools:`` and the Python repr of the calls (``[{'id': …, 'type': 'function', 'function':
+    {'name': 'get_weather', 'arguments': {…}}}]``), on chat and Messages alike; [] for other text."""
+    if not text.startswith("Calling tools:"):
+        return []
+    try:
+        calls = ast.literal_eval(text.split("Calling tools:", 1)[1].strip())
+    except (ValueError, SyntaxError, MemoryError, RecursionError):
+        return []
+    return [c["function"].get("name") for c in calls if isinstance(c, dict) and isinstance(c.get("function"), dict)] \
+        if isinstance(calls, list) else []
+
+
 def _earlier_calls(api: str, body: dict, name: str) -> int:
     """How many calls of tool ``name`` the conversation's earlier answers made (chat messages'
-    ``tool_calls``, Responses ``function_call`` items)."""
+    ``tool_calls``, Responses ``function_call`` items, smolagents' ``Calling tools:`` text)."""
     if api == "responses":
         items = body.get("input")
         return sum(1 for i in items if isinstance(i, dict) and i.get("type") == "function_call"
                    and i.get("name") == name) if isinstance(items, list) else 0
-    return sum(1 for m in body.get("messages") or [] if isinstance(m, dict) and m.get("role") == "assistant"
-               for c in m.get("tool_calls") or [] if isinstance(c, dict)
-               and (c.get("function") or {}).get("name") == name)
+    answers = [m for m in body.get("messages") or [] if isinstance(m, dict) and m.get("role") == "assistant"]
+    return sum(1 for m in answers for c in m.get("tool_calls") or [] if isinstance(c, dict)
+               and (c.get("function") or {}).get("name") == name) + sum(
+        _smolagents_calls(_text_of(m.get("content"))).count(name) for m in answers)
 
 
 def _scripted_call(api: str, body: dict, tools: list[tuple[str, dict | None]],

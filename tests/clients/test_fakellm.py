@@ -998,3 +998,27 @@ def test_an_error_run_may_refuse_only_the_requests_whose_system_prompt_holds_a_t
         (200, "tool_call"), (400, "error"), (400, "error"), (200, "text")]
     assert json.loads(got[1][2])["error"]["type"] == "invalid_request_error"
     assert (again[0], again[3]["kind"]) == (200, "tool_call")
+
+
+def test_scripted_tools_count_the_calls_smolagents_hands_back_as_text() -> None:
+    """smolagents hands an earlier answer's tool calls back as an assistant's text (``Calling tools:`` and
+    their Python repr) and the result as a user's ``Observation:``: those calls count, so a scripted
+    ``ToolCallingAgent`` calls its tool, then ``final_answer`` (which ends its run), and stops there."""
+    def fn(name: str) -> dict:
+        return {"type": "function", "function": {"name": name, "parameters": {
+            "type": "object", "properties": {"x": {"type": "string"}}, "required": ["x"]}}}
+    tools = [fn("get_weather"), fn("final_answer")]
+    answers = {"get_weather": [{"city": "Paris"}], "final_answer": [{"answer": "Sunny"}]}
+    messages: list[dict] = [{"role": "user", "content": [{"type": "text", "text": "New task:\nWeather in Paris?"}]}]
+    got = []
+    with FakeLLM(tool_answers=answers) as llm:
+        for _ in range(3):
+            message = _chat(llm, {"model": "gpt-4o-mini", "tools": tools, "messages": messages})["choices"][0]["message"]
+            call = (message.get("tool_calls") or [None])[0]
+            got.append((llm.log[-1]["kind"], call and call["function"]["name"]))
+            if call is not None:
+                said = [{"id": call["id"], "type": "function",
+                         "function": {"name": call["function"]["name"], "arguments": json.loads(call["function"]["arguments"])}}]
+                messages = [*messages, {"role": "assistant", "content": [{"type": "text", "text": f"Calling tools:\n{said}"}]},
+                            {"role": "user", "content": [{"type": "text", "text": "Observation:\nSunny, 22 C in Paris"}]}]
+    assert got == [("tool_call", "get_weather"), ("tool_call", "final_answer"), ("final", None)]
