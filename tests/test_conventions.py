@@ -412,6 +412,26 @@ def test_an_agno_teams_run_is_its_leaders_agent_span_whatever_the_instrumentor_c
     assert other.kind is SpanKind.TASK and other.agent is None
 
 
+def test_a_smolagents_run_span_is_named_after_its_agent() -> None:
+    """OpenInference's smolagents instrumentor names each agent's run span ``<agent>.run`` (the agent's
+    ``name``, or its class for an agent given none) and sends no agent name: the span is that agent's, a
+    manager's and the managed agent's it runs alike, so each agent's model calls are charged to it. General
+    and fast path alike; a step or a model call is no agent's run, another client's ``.run`` span neither."""
+    assert cv.framework_hint("openinference.instrumentation.smolagents", {}) == "smolagents"
+    run = {cv.KIND_KEY: "AGENT", "input.value": "What is the weather in Paris?", "smolagents.max_steps": 3,
+           "llm.token_count.prompt": 2468, "llm.token_count.completion": 112}
+    for _ in range(300):
+        for name, agent in (("manager.run", "manager"), ("weather_agent.run", "weather_agent"),
+                            ("ToolCallingAgent.run", "ToolCallingAgent")):
+            got = build_span("ab" * 16, "cd" * 8, None, name, 1, 2, dict(run), [], (), 0, "", "s", "smolagents")
+            assert got.kind is SpanKind.AGENT and got.agent is not None and got.agent.name == agent, name
+        step = build_span("ab" * 16, "cd" * 8, None, "Step 1", 1, 2, {cv.KIND_KEY: "CHAIN"}, [], (), 0, "", "s",
+                          "smolagents")
+        assert step.agent is None
+    other = build_span("ab" * 16, "cd" * 8, None, "manager.run", 1, 2, dict(run), [], (), 0, "", "s", "crewai")
+    assert other.agent is None or other.agent.name != "manager"
+
+
 @pytest.mark.parametrize(("client", "placeholder"), cv.CLIENT_PLACEHOLDER_AGENTS.items())
 def test_a_clients_placeholder_agent_names_no_agent(client, placeholder) -> None:
     # The OpenTelemetry project's OpenAI Agents instrumentation: its default agent on every span, the SDK's

@@ -526,9 +526,13 @@ CLIENT_TOOL_SPAN_PATTERNS: dict[str, re.Pattern[str]] = {
 #: (``structured``, ``structured_schema`` for a structured answer, ``apply_prompt_template``), and
 #: its workflow agents' after their type (``Chain``, ``Parallel``, ``Routing``, ``EvaluatorOptimizer``,
 #: ``Maker``); nothing else on them. Without it the word "generate" made each one a model call.
+#: OpenInference's smolagents instrumentor names each agent's run span ``<agent>.run`` (its ``name``, a
+#: Python identifier, or its class for an agent given none: ``ToolCallingAgent.run``), its only word of
+#: the agent: a manager's and each managed agent's (run inside the manager's step) alike.
 CLIENT_AGENT_SPAN_NAMES: dict[str, re.Pattern[str]] = {
     "fast-agent": re.compile(r"^(?:Agent|Chain|Parallel|Routing|EvaluatorOptimizer|Maker): '(.+)' "
                              r"(?:generate|structured|structured_schema|apply_prompt_template)$"),
+    "smolagents": re.compile(r"^([A-Za-z_]\w*)\.run$"),
 }
 #: Known clients' agent spans by an attribute they carry, whatever kind their instrumentor gave them: the
 #: run of a team whose leader has a model of its own, the delegations to its members and its answer being
