@@ -120,6 +120,9 @@ class Client:
     #: wait on a feature flag of Factory's a logged-out CLI keeps off): its recorder lists the calls in
     #: ``usage_not_reported``; each is still a call, its tokens estimated from the answer text it sent (≈) or unknown.
     usage_dropped: bool = False
+    #: Tools the model calls that are agents the client runs (smolagents' managed agents, offered to the
+    #: manager's model as tools named after them): no tool span, the agent's own run span instead.
+    agent_tools: tuple[str, ...] = ()
 
 
 CLIENTS: dict[str, Client] = {
@@ -371,6 +374,9 @@ CLIENTS: dict[str, Client] = {
     # The same with OpenInference's LiteLLM instrumentor too: its completion span under each of smolagents' call spans
     # carries the cache reads and writes.
     "smolagents_anthropic_litellm": Client(one_error_per_turn=True),
+    # A manager ToolCallingAgent with a managed sub-agent (smolagents' managed_agents), each on a model of its own: the
+    # sub-agent's run is an AGENT span inside the manager's step (no TOOL span for the manager's call of it).
+    "smolagents_managed": Client(cache_read=False, agent_tools=("weather_agent",)),
     # Agno with OpenInference's Agno instrumentor.
     "agno": Client(),
     # The same agent with OpenLLMetry's agno and openai instrumentations (as traceloop-sdk sets them up).
@@ -886,6 +892,7 @@ FRAMEWORKS = {"crewai": "crewai", "crewai_crew": "crewai", "crewai_openllmetry":
               "agno_bedrock_openllmetry": "agno", "agno_team": "agno",
               "agno_team_openllmetry": "agno",
               "smolagents_anthropic": "smolagents", "smolagents_anthropic_litellm": "smolagents",
+              "smolagents_managed": "smolagents",
               "mastra": "mastra", "mastra_anthropic": "mastra", "autogen_anthropic": "autogen", "autogen_team": "autogen",
               "instructor_openinference": "instructor", "mcp_agent": "mcp-agent",
               # The Claude Agent SDK runs Claude Code, whose events name it (as `claude-agent-sdk`'s).
@@ -1423,6 +1430,48 @@ def test_each_agent_of_a_crew_is_charged_its_own_calls_and_tool(replays: Any) ->
             decided["input"] + decided["output"], consumed["input"] + consumed["output"])
 
 
+def test_a_smolagents_managed_agent_is_charged_its_own_model_calls(replays: Any) -> None:
+    """A smolagents manager (gpt-4.1-mini) hands the question to its managed weather_agent (gpt-4o-mini),
+    which runs inside the manager's step as an agent span of its own (``weather_agent.run``, no tool span):
+    `costs --group-by agent` and the live spend by agent charge each model call to the agent that made it,
+    with the fake server's tokens at genai-prices' price of its model; each agent's run span carries the sum
+    of its own calls, shown for its subtree and not added, so the sub-agent's calls count once, inside the
+    manager's run. In the error run the sub-agent's refused call fails its run, whose span OpenInference's
+    instrumentor never ends (never sent): the refused calls are failed calls of no agent, costing nothing,
+    and the manager's three answered calls (two asking for the sub-agent, its last answer) its own."""
+    name = "smolagents_managed"
+    rp = replays(name)
+    for run in reported_runs(rp.manifest):
+        answered = [c for c in run["fake_calls"] if c["status"] == 200]
+        agents = ["manager" if c["model"] == "gpt-4.1-mini" else "weather_agent" for c in answered]
+        _agents_charged(rp, name, {**run, "fake_calls": answered}, agents)
+        sid = run_session(rp, run)
+        spans = {(s.trace_id, s.span_id): s for t in rp.store.traces_of(sid) for s in t.spans.values()}
+        parent = parent_in(spans)
+        runs = {s.agent.name: s for s in spans.values() if s.kind is SpanKind.AGENT and s.agent is not None}
+        assert not [s for s in spans.values() if s.kind is SpanKind.TOOL_EXECUTION
+                    and s.tool is not None and s.tool.name == "weather_agent"]
+        calls = [s for s in spans.values() if s.kind is SpanKind.LLM_CALL]
+        if run["mode"] == "ok":
+            assert sorted(runs) == ["manager", "weather_agent"]
+            above = parent(runs["weather_agent"])
+            while above is not None and above is not runs["manager"]:
+                above = parent(above)
+            assert above is runs["manager"]  # the managed agent runs inside the manager's run
+            for agent, span in runs.items():
+                own = [c for c in calls if agent_of(c, parent) == agent]
+                assert len(own) == agents.count(agent) == 2 and all(counted(c) for c in own)
+                assert span.usage is not None and span.usage.scope == "subtree"
+                assert (span.usage.input, span.usage.output) == (
+                    sum(c.usage.input for c in own), sum(c.usage.output for c in own))  # type: ignore[union-attr]
+        else:
+            assert sorted(runs) == ["manager"]  # the sub-agent's failed run is never sent
+            refused = [c for c in calls if failed_call(c)]
+            assert len(refused) == len(run["fake_calls"]) - len(answered) == 2
+            assert all(agent_of(c, parent) is None for c in refused)
+            assert agents == ["manager"] * 3
+
+
 def test_claude_code_on_bedrock_counts_and_costs_what_the_cli_does(replays: Any) -> None:
     """Claude Code on Amazon Bedrock names the provider ``aws.bedrock`` on its spans, counts each call's
     input with the cache reads and writes in, and prices each call itself (``cost_usd``): the session is
@@ -1532,7 +1581,7 @@ def test_model_and_tree(name: str, replays: Any) -> None:
                     assert parent.kind is not SpanKind.LLM_CALL, f"{span.name} under {parent.name}"
         tools = [s for t in traces for s in t.spans.values() if s.kind is SpanKind.TOOL_EXECUTION]
         # A tool the server asked for runs whether or not the client reported that call's usage.
-        asked = asked_tool_calls(run)
+        asked = [t for t in asked_tool_calls(run) if t["name"] not in client.agent_tools]
         if client.tools:
             assert len(tools) == len(asked) + len(client.unasked_tools), (
                 f"{[t.name for t in tools]} for {len(asked)} tool calls + {client.unasked_tools}")

@@ -27,6 +27,7 @@ from __future__ import annotations
 import gzip
 import json
 import re
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -172,8 +173,14 @@ def test_successful_runs_carry_the_served_usage(fixture_dir) -> None:
             # A structured answer asked for again after a failed validation: each scripted answer served, in turn.
             # A scripted tool call whose result the client sent back (a file read) is answered: a final call last.
             want = [name for name, answers in scripted.items() for _ in answers]
-            assert [(c["kind"], c["tool_name"]) for c in calls if c["tool_name"] in scripted] == [
-                ("tool_call", n) for n in want], calls
+            got = [(c["kind"], c["tool_name"]) for c in calls if c["tool_name"] in scripted]
+            if got != [("tool_call", n) for n in want]:
+                # Agents with conversations of their own each go through the script they are offered (a
+                # smolagents manager and its managed agent each end on final_answer): every answer served,
+                # each as many times over.
+                served, once = Counter(n for _k, n in got), Counter(want)
+                assert {k for k, _n in got} == {"tool_call"} and set(served) == set(once), calls
+                assert all(served[n] >= once[n] for n in once), calls
             # Calls beside the scripted ones (a triage agent's handoff before the specialist's scripted
             # tool call) make a tool turn that ends with the final answer.
             others = [c["kind"] for c in calls if c["tool_name"] not in scripted]
