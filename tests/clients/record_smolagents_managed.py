@@ -14,7 +14,8 @@ parsing error) and hands tool calls back as text (``Calling tools: [...]``), so 
 scripted (``tool_answers``): the manager calls ``weather_agent``, then ``final_answer``; the sub-agent
 calls ``get_weather``, then ``final_answer``. The ``error`` run refuses only the sub-agent's model
 call (the requests offering ``get_weather``): the manager's call of the sub-agent fails with it, which
-smolagents hands back to the manager as a tool error, and the manager answers.
+smolagents hands back to the manager as a tool error; the manager, whose conversation keeps no trace of
+the failed call, calls the sub-agent again, then answers in text at its ``max_steps`` (2).
 """
 
 from __future__ import annotations
@@ -85,8 +86,10 @@ def record(python: Path) -> None:
                 "The fake LLM's scripted tool answers (fakellm_tool_answers): the manager calls weather_agent, "
                 "then final_answer; the sub-agent calls get_weather, then final_answer.",
                 "error run: only the sub-agent's model call is refused (HTTP 400, the requests offering "
-                "get_weather); smolagents hands the sub-agent's failure back to the manager as a tool error "
-                "and the manager answers.",
+                "get_weather); smolagents hands the sub-agent's failure back to the manager as a tool error, "
+                "the manager calls the sub-agent again (refused again), then answers in text at max_steps 2.",
+                "OpenInference never ends the span of an agent run that raised: the sub-agent's failed runs "
+                "are never sent, their steps and model calls arrive with no parent.",
             ],
         )
 
