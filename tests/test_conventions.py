@@ -908,15 +908,23 @@ def test_braintrust_metrics_beside_a_calls_usage_are_not_counted_again() -> None
     assert span({"braintrust.metrics": attrs["braintrust.metrics"]}, name="weather_agent").usage is None
 
 
-@pytest.mark.parametrize(("value", "kind"), list(cv.LAMINAR_KINDS.items()))
-def test_laminar_span_type_row(value, kind) -> None:
-    assert span({cv.LAMINAR_KIND_KEY: value}, name="handler").kind is kind
+#: A client SDK's own kind key, its table and the values it leaves to the span's name: Laminar's
+#: ``@observe()`` (and its framework instrumentations' agent and step spans) say ``DEFAULT``; AgentOps
+#: says ``text`` and ``unknown`` for spans it does not type.
+SDK_KIND_TABLES = [(cv.LAMINAR_KIND_KEY, cv.LAMINAR_KINDS, ("DEFAULT",)),
+                   (cv.AGENTOPS_KIND_KEY, cv.AGENTOPS_KINDS, ("unknown", "text"))]
 
 
-def test_laminar_default_span_type_is_left_to_the_name() -> None:
-    """``@observe()`` (and Laminar's framework instrumentations' agent and step spans) say ``DEFAULT``."""
-    assert span({cv.LAMINAR_KIND_KEY: "DEFAULT"}, name="weather_agent").kind is SpanKind.AGENT
-    assert span({cv.LAMINAR_KIND_KEY: "DEFAULT"}, name="format_answer").kind is SpanKind.CUSTOM
+@pytest.mark.parametrize(("key", "value", "kind"), [(key, v, k) for key, table, _ in SDK_KIND_TABLES for v, k in table.items()])
+def test_sdk_span_kind_row(key, value, kind) -> None:
+    assert span({key: value}, name="handler").kind is kind
+
+
+@pytest.mark.parametrize(("key", "untyped"), [(key, untyped) for key, _t, untyped in SDK_KIND_TABLES])
+def test_sdk_untyped_span_kind_is_left_to_the_name(key, untyped) -> None:
+    for value in untyped:
+        assert span({key: value}, name="weather_agent").kind is SpanKind.AGENT
+        assert span({key: value}, name="format_answer").kind is SpanKind.CUSTOM
 
 
 def test_laminar_observed_tool_is_named_after_its_function_with_its_arguments_and_result() -> None:
@@ -944,16 +952,6 @@ def test_laminar_session_and_framework() -> None:
     assert ResourceInfo({"service.name": "/srv/agent.py"}, cv.resource_scope(["lmnr.tracer"])).framework == "laminar"
     assert cv.resource_scope(["lmnr.tracer", "openinference.instrumentation.crewai"]) == (
         "openinference.instrumentation.crewai")
-
-
-@pytest.mark.parametrize(("value", "kind"), list(cv.AGENTOPS_KINDS.items()))
-def test_agentops_span_kind_row(value, kind) -> None:
-    assert span({cv.AGENTOPS_KIND_KEY: value}, name="handler").kind is kind
-
-
-def test_agentops_text_and_unknown_kinds_are_left_to_the_name() -> None:
-    assert span({cv.AGENTOPS_KIND_KEY: "unknown"}, name="weather_agent").kind is SpanKind.AGENT
-    assert span({cv.AGENTOPS_KIND_KEY: "text"}, name="format_answer").kind is SpanKind.CUSTOM
 
 
 def test_agentops_decorated_tool_and_agent() -> None:
