@@ -1365,6 +1365,10 @@ def test_an_agno_teams_leader_and_members_are_each_charged_their_own_model_calls
             want_rows["get_weather"] = (tokens[ask], tokens[ask + 1])
         rows = {r.name: (r.decided_tokens, r.consumed_tokens) for r in rp.store.tool_costs(run_session(rp, run)) if r.calls}
         assert rows == want_rows, (run["label"], rows)
+        # The providers are the model calls' (OpenAI's): the framework naming its own runs (OpenLLMetry's
+        # agent and team spans say gen_ai.system "agno") is no provider's row.
+        totals = rp.store.sessions[run_session(rp, run)].totals
+        assert [key for key, _b in totals.breakdown("provider")] == ["openai"], run["label"]
 
 
 @pytest.mark.parametrize("name", ["deepagents", "deepagents_langsmith"])

@@ -812,6 +812,9 @@ PROVIDER_NAMES: dict[str, str | None] = {
     # Google ADK's own name (its scope's), as ADK for TypeScript names every model call's system: ADK
     # runs any model, so the model says whose it is.
     "gcp.vertex.agent": None,
+    # Agno's own name: OpenLLMetry's Agno instrumentor names each agent's and team's run so
+    # (``gen_ai.system`` beside the summed usage of its calls), a framework, no provider.
+    "agno": None,
 }
 #: The API part of the Vercel AI SDK's provider names, ``<provider>.<api>`` (``openai.responses``,
 #: ``anthropic.messages``, ``google.generative-ai``): the provider is the part before it.
