@@ -97,3 +97,14 @@ def test_a_budgeted_read_works_out_changed_traces_a_slice_at_a_time_to_the_same_
         "Weather agent": (2500, 0.025), "Triage agent": (500, 0.005), NO_AGENT: (250, 0.0005)}
     # Nothing changed: the next budgeted read needs no slice.
     assert store.agent_costs("run", budget_spans=8) is not None
+
+
+def test_a_deferred_read_leaves_more_than_its_budget_to_later_reads() -> None:
+    # (What a draw answering a key asks: the work waits for the pane's slices between frames.)
+    store = Store()
+    store.apply([Session(id="run", name="handoff", started_ns=T0)])
+    for k in range(3):
+        _handoff(store, f"t{k}", at=20 * k)
+    assert store.agent_costs("run", budget_spans=8, defer=True) is None
+    assert all(t.agent_cache is None for t in store.traces.values())  # none of it worked out
+    assert store.agent_costs("run", budget_spans=30, defer=True) is not None  # within the budget: done now

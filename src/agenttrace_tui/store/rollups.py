@@ -184,7 +184,7 @@ class CostReads(StoreIndex):
             rollup.last = (self.version, got)
         return got
 
-    def agent_costs(self, session_id: str, budget_spans: int | None = None) -> AgentRows | None:
+    def agent_costs(self, session_id: str, budget_spans: int | None = None, defer: bool = False) -> AgentRows | None:
         """What each agent of a session spent (``store.agents``), costliest first, and its model
         calls open with nothing counted yet, by agent; ``([], {})`` when no span of the session
         names an agent. The session's spend no agent's spans in memory hold (spans of no agent,
@@ -192,7 +192,9 @@ class CostReads(StoreIndex):
         add up to the session's totals.
 
         ``budget_spans``: work out at most about that many spans' worth of the traces changed
-        since (whole traces) in this call; None while some are left (ask again).
+        since (whole traces) in this call; None while some are left (ask again). ``defer``: when
+        more than that is left, work out none of it in this call (a draw answering a key leaves
+        the work to the pane's next slice, between frames), as ``tool_costs`` does.
         """
         from .agents import rollup_agents, stale_agents, trace_agents
 
@@ -205,8 +207,11 @@ class CostReads(StoreIndex):
             return kept[1]
         traces = [self.traces[t] for t in entry.trace_ids if t in self.traces]
         if budget_spans is not None:
+            stale = stale_agents(traces)
+            if defer and sum(len(t.spans) for t in stale) > budget_spans:
+                return None
             done = 0
-            for t in stale_agents(traces):
+            for t in stale:
                 if done >= budget_spans:
                     return None
                 trace_agents(t)

@@ -228,9 +228,10 @@ def _agents(app, store: Store, entry: SessionEntry, now_ns: int, width: int, bud
             pending: set[str] | None) -> list[Text]:
     """The session's spend by agent (``Store.agent_costs``), in a run of more than one: a
     triage agent and the specialist it handed off to, a coding agent and its sub-agent (what
-    `costs --group-by agent` shows). With ``budget_spans`` the traces changed since may not all
-    be worked out yet: nothing is shown until they are, and ``pending`` gets the session's id."""
-    got = store.agent_costs(entry.id, budget_spans)
+    `costs --group-by agent` shows). With ``budget_spans`` more than that many spans' worth of
+    traces changed since are left to the pane's slices (a draw answering a key does none of it):
+    nothing is shown until they are worked out, and ``pending`` gets the session's id."""
+    got = store.agent_costs(entry.id, budget_spans, defer=True)
     if got is None:
         if pending is not None:
             pending.add(entry.id)
