@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from agenttrace_tui.model import AgentInfo, Cost, LlmInfo, Session, Span, SpanKind, TokenUsage
+from agenttrace_tui.model import RUNS_AGENT_ATTR, AgentInfo, Cost, LlmInfo, Session, Span, SpanKind, TokenUsage
 from agenttrace_tui.store.agents import NO_AGENT
 from agenttrace_tui.store.memory import Store
 
@@ -108,3 +108,22 @@ def test_a_deferred_read_leaves_more_than_its_budget_to_later_reads() -> None:
     assert store.agent_costs("run", budget_spans=8, defer=True) is None
     assert all(t.agent_cache is None for t in store.traces.values())  # none of it worked out
     assert store.agent_costs("run", budget_spans=30, defer=True) is not None  # within the budget: done now
+
+
+def test_the_calls_inside_a_delegation_are_the_coworkers_once_the_delegation_arrives() -> None:
+    """A writer agent asks a researcher a question by a tool call inside which the researcher runs with no
+    agent span (CrewAI's delegation, marked with the coworker's name): the calls below the tool call are the
+    researcher's, the writer's own calls its own. The tool call's span ends (and arrives) after the calls
+    inside it: until then they are no agent's (their parent not known), then the researcher's."""
+    store = Store()
+    store.apply([Session(id="run", name="crew", started_ns=T0),
+                 _span("crew", None, SpanKind.TASK, 0, 9),
+                 _span("writer", "crew", SpanKind.AGENT, 0, 9, agent="Weather writer"),
+                 _span("c1", "writer", SpanKind.LLM_CALL, 0, 1, tokens=(100, 10), usd=0.001),
+                 _span("c2", "ask", SpanKind.LLM_CALL, 2, 3, tokens=(200, 20), usd=0.002),
+                 _span("c3", "ask", SpanKind.LLM_CALL, 3, 4, tokens=(300, 30), usd=0.003)])
+    assert _rows(store) == {"Weather writer": (100, 10, 0.001), NO_AGENT: (500, 50, 0.005)}
+    ask = _span("ask", "writer", SpanKind.TOOL_EXECUTION, 1, 5)
+    ask.attributes = {RUNS_AGENT_ATTR: "Weather researcher"}
+    store.apply([ask, _span("c4", "writer", SpanKind.LLM_CALL, 5, 6, tokens=(400, 40), usd=0.004)])
+    assert _rows(store) == {"Weather writer": (500, 50, 0.005), "Weather researcher": (500, 50, 0.005)}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from agenttrace_tui.model import AgentInfo, Span, SpanKind
+from agenttrace_tui.model import RUNS_AGENT_ATTR, AgentInfo, Span, SpanKind
 from agenttrace_tui.store.agents import agent_of, parent_in
 
 
@@ -46,3 +46,27 @@ def test_a_call_that_names_its_agent_with_no_agent_span_above_is_that_agents() -
 def test_a_parent_loop_ends() -> None:
     spans = _index(_span("a", "b"), _span("b", "a"))
     assert _agent(spans, "t", "a") is None
+
+
+def test_the_spans_below_a_delegation_are_the_agent_it_runs() -> None:
+    """A tool call inside which another agent runs with no agent span of its own (CrewAI's question to a
+    coworker, marked with the coworker's name) is its caller's tool call, and the boundary of the coworker
+    for the spans below it, however deep; an agent span inside the delegation is nearer and wins."""
+    ask = _span("ask", "writer", SpanKind.TOOL_EXECUTION)
+    ask.attributes = {RUNS_AGENT_ATTR: "Weather researcher"}
+    spans = _index(
+        _span("crew", None, SpanKind.TASK),
+        _span("writer", "crew", SpanKind.AGENT, "Weather writer"),
+        _span("call1", "writer", SpanKind.LLM_CALL),
+        ask,
+        _span("call2", "ask", SpanKind.LLM_CALL),
+        _span("step", "ask", SpanKind.TASK),
+        _span("weather", "step", SpanKind.TOOL_EXECUTION),
+        _span("inner", "ask", SpanKind.AGENT, "Inner agent"),
+        _span("call3", "inner", SpanKind.LLM_CALL),
+    )
+    got = {sid: _agent(spans, "t", sid) for sid in ("crew", "call1", "ask", "call2", "weather", "call3")}
+    assert got == {"crew": None, "call1": "Weather writer", "ask": "Weather writer", "call2": "Weather researcher",
+                   "weather": "Weather researcher", "call3": "Inner agent"}
+    assert agent_of(ask, parent_in(spans), below=True) == "Weather researcher"
+    assert agent_of(spans[("t", "call1")], parent_in(spans), below=True) == "Weather writer"

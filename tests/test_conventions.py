@@ -412,6 +412,36 @@ def test_an_agno_teams_run_is_its_leaders_agent_span_whatever_the_instrumentor_c
     assert other.kind is SpanKind.TASK and other.agent is None
 
 
+def test_a_crewai_delegation_tool_call_names_the_coworker_it_runs() -> None:
+    """CrewAI runs the coworker an agent asks a question or hands a task to inside the delegation
+    tool's span (OpenInference's ``Ask question to coworker.run``, ``Delegate work to coworker.run``),
+    with no agent span: the span stays a tool call and is marked with the coworker its arguments name
+    (``RUNS_AGENT_KEY``, whitespace runs made one space, as CrewAI finds it), general and fast path
+    alike. Another tool of the crew, arguments naming no coworker or not JSON, and another client's
+    span so named are marked with no agent."""
+    def tool(name: str, arguments: str) -> dict:
+        return {cv.KIND_KEY: "TOOL", "tool.name": name, "input.value": arguments,
+                "input.mime_type": "application/json", "output.value": "Sunny, 22 C in Paris"}
+
+    ask = tool("Ask question to coworker", jsonlib.dumps(
+        {"question": "What is the weather in Paris?", "context": "A report.", "coworker": "Weather  researcher"}))
+    delegate = tool("Delegate work to coworker", jsonlib.dumps(
+        {"task": "Find the weather in Paris.", "context": "A report.", "coworker": "Weather researcher"}))
+    for _ in range(300):
+        for name, attrs in (("Ask question to coworker.run", ask), ("Delegate work to coworker.run", delegate)):
+            got = build_span("ab" * 16, "cd" * 8, None, name, 1, 2, dict(attrs), [], (), 0, "", "s", "crewai")
+            assert got.kind is SpanKind.TOOL_EXECUTION and got.tool is not None and got.agent is None, name
+            assert got.tool.name == attrs["tool.name"] and got.attributes[cv.RUNS_AGENT_KEY] == "Weather researcher"
+        for name, attrs, client in (("get_weather.run", tool("get_weather", '{"city": "Paris"}'), "crewai"),
+                                    ("Ask question to coworker.run", tool("Ask question to coworker", "Paris?"),
+                                     "crewai"),
+                                    ("Ask question to coworker.run", tool("Ask question to coworker", '{"q": 1}'),
+                                     "crewai"),
+                                    ("Ask question to coworker.run", ask, "smolagents")):
+            got = build_span("ab" * 16, "cd" * 8, None, name, 1, 2, dict(attrs), [], (), 0, "", "s", client)
+            assert got.kind is SpanKind.TOOL_EXECUTION and cv.RUNS_AGENT_KEY not in got.attributes, (name, client)
+
+
 def test_a_smolagents_run_span_is_named_after_its_agent() -> None:
     """OpenInference's smolagents instrumentor names each agent's run span ``<agent>.run`` (the agent's
     ``name``, or its class for an agent given none) and sends no agent name: the span is that agent's, a

@@ -318,6 +318,11 @@ def span_state(span: Span, session_running: bool) -> str:
 #: Set on a client's framework internals (``normalize`` marks them; kind custom): kept
 #: and shown, never counted as tool or LLM calls, nor as errors of their trace.
 INTERNAL_ATTR = "agenttrace.internal"
+#: Set on a span inside which another agent runs with no agent span of its own (``normalize`` marks a
+#: known client's delegation tool call: CrewAI's ``Ask question to coworker``): that agent's name. The
+#: span stays its caller's (a tool call of the agent that delegated); the spans below it are the named
+#: agent's (``store.agents.agent_of``).
+RUNS_AGENT_ATTR = "agenttrace.runs_agent"
 _FAILED = frozenset({Status.ERROR, Status.TIMEOUT})
 
 

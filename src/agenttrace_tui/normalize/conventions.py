@@ -66,6 +66,7 @@ from .span_kinds import (
     CLIENT_AGENT_KEYS,
     CLIENT_AGENT_NAME_KEYS,
     CLIENT_AGENT_SPAN_NAMES,
+    CLIENT_DELEGATION_SPANS,
     CLIENT_GRAPH_METADATA_KEYS,
     CLIENT_INTERNAL_KEYS,
     CLIENT_INTERNAL_NAMES,
@@ -101,6 +102,7 @@ from .span_kinds import (
     OPERATION_KEY,
     OPERATION_KINDS,
     RENDERED_NAME_KEY,
+    RUNS_AGENT_KEY,
     SEED_NAME_KINDS,
     TRACELOOP_KIND_KEY,
     TRACELOOP_KINDS,
@@ -112,12 +114,14 @@ from .span_kinds import (
     answer_tool_call,
     braintrust_span_type,
     client_agent_name_key,
+    client_delegation,
     client_graph_agent_key,
     client_graph_metadata_key,
     client_kind,
     client_placeholder_agent_key,
     client_span_agent,
     client_tool_name,
+    delegated_agent,
     graph_agent_name,
     guess_kind,
     kind_from_attributes,
@@ -134,12 +138,12 @@ __all__ = [
     "ATTRIBUTE_MAP", "Row", "_bool", "_float", "_int", "_str", "extract_parts", "first_reason",
     # span_kinds
     "AGENT_NAME_KEY", "AGENTOPS_KIND_KEY", "AGENTOPS_KINDS", "AGENTOPS_TOOL_FIELDS", "agentops_arguments",
-    "agentops_tool_fields", "ANSWER_TOOL_CALL_KEYS", "answer_tool_call", "AI_SDK_KINDS", "AI_SDK_OPERATION_KEY", "CLIENT_AGENT_KEYS", "CLIENT_AGENT_NAME_KEYS", "CLIENT_AGENT_SPAN_NAMES", "CLIENT_GRAPH_METADATA_KEYS", "CLIENT_INTERNAL_KEYS", "CLIENT_NODE_NAMES", "CLIENT_INTERNAL_NAMES", "CLIENT_PLACEHOLDER_AGENTS", "CLIENT_RUN_AGENT_KEYS", "CLIENT_SPAN_KIND_PATTERNS", "CLIENT_SPAN_KINDS", "CLIENT_TOOL_SPAN_PATTERNS", "CLIENT_TOOL_CALL_KEYS", "CLIENT_TOOL_NAME_KEYS",
-    "CLIENT_TOOL_SPAN_NAMES", "EXPLICIT_KIND_KEYS", "GRAPH_AGENT_NAME_ENTRY", "GRAPH_METADATA_CHARS", "INTERNAL_BY_DEFAULT", "INTERNAL_KEY",
+    "agentops_tool_fields", "ANSWER_TOOL_CALL_KEYS", "answer_tool_call", "AI_SDK_KINDS", "AI_SDK_OPERATION_KEY", "CLIENT_AGENT_KEYS", "CLIENT_AGENT_NAME_KEYS", "CLIENT_AGENT_SPAN_NAMES", "CLIENT_DELEGATION_SPANS", "CLIENT_GRAPH_METADATA_KEYS", "CLIENT_INTERNAL_KEYS", "CLIENT_NODE_NAMES", "CLIENT_INTERNAL_NAMES", "CLIENT_PLACEHOLDER_AGENTS", "CLIENT_RUN_AGENT_KEYS", "CLIENT_SPAN_KIND_PATTERNS", "CLIENT_SPAN_KINDS", "CLIENT_TOOL_SPAN_PATTERNS", "CLIENT_TOOL_CALL_KEYS", "CLIENT_TOOL_NAME_KEYS",
+    "CLIENT_TOOL_SPAN_NAMES", "EXPLICIT_KIND_KEYS", "GRAPH_AGENT_NAME_ENTRY", "GRAPH_METADATA_CHARS", "INTERNAL_BY_DEFAULT", "INTERNAL_KEY", "RUNS_AGENT_KEY",
     "BRAINTRUST_KIND_KEY", "BRAINTRUST_KINDS", "BRAINTRUST_SPAN_ATTRIBUTES_CHARS", "braintrust_span_type", "KIND_BY_NAME", "KIND_KEY", "LAMINAR_KIND_KEY", "LAMINAR_KINDS", "LANGFUSE_KIND_KEY", "LANGFUSE_KINDS", "LANGSMITH_KIND_KEY", "LANGSMITH_KINDS", "MCP_METHOD_KEY", "MCP_METHOD_KINDS", "MESSAGING_OPERATION_KEYS", "MLFLOW_KIND_KEY", "MLFLOW_KINDS", "OPENINFERENCE_KEY", "OPENINFERENCE_KINDS", "OPERATION_KEY", "OPERATION_KINDS",
     "RENDERED_NAME_KEY", "SEED_NAME_KINDS", "TRACELOOP_KIND_KEY", "TRACELOOP_KINDS", "TRACELOOP_TOOL_FIELDS",
     "TRACELOOP_TOOL_STEP_KEY", "_names_a_call", "client_kind",
-    "client_agent_name_key", "client_graph_agent_key", "client_graph_metadata_key", "client_placeholder_agent_key", "client_span_agent", "client_tool_name", "graph_agent_name", "guess_kind", "kind_from_attributes",
+    "client_agent_name_key", "client_delegation", "delegated_agent", "client_graph_agent_key", "client_graph_metadata_key", "client_placeholder_agent_key", "client_span_agent", "client_tool_name", "graph_agent_name", "guess_kind", "kind_from_attributes",
     "kind_from_name", "kind_from_string", "mcp_tool_name", "names_placeholder_agent", "run_agent_name", "traceloop_tool_fields",
     # messages
     "CLIENT_VALUE_KEYS", "MESSAGE_DETAIL_EVENTS", "MESSAGE_EVENTS", "MESSAGE_EVENT_CONTENT_KEYS", "MESSAGE_JSON_KEYS",
@@ -1200,7 +1204,8 @@ def all_documented_keys() -> set[str]:
     keys.update(TRACE_SESSION_RESOURCE_KEYS)
     keys.update(SESSION_SPAN_NAME_KEYS.values())
     keys.update(MESSAGE_DETAIL_EVENTS)
-    keys.update((INTERNAL_KEY, RENDERED_NAME_KEY))
+    keys.update((INTERNAL_KEY, RUNS_AGENT_KEY, RENDERED_NAME_KEY))
+    keys.update(k for table in CLIENT_DELEGATION_SPANS.values() for k, _argument in table.values())
     for names in CLIENT_SPAN_KINDS.values():
         keys.update(names)
     keys.update(CLIENT_INTERNAL_KEYS.values())

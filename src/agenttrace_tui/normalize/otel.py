@@ -319,6 +319,8 @@ def build_span(
         fields.setdefault("tool", {}).setdefault("name", name)
     if kind is SpanKind.AGENT and (agent_key := cv.client_agent_name_key(client, kind, attrs)) is not None:
         fields.setdefault("agent", {})["name"] = str(attrs[agent_key])
+    if kind is SpanKind.TOOL_EXECUTION and (runs := cv.delegated_agent(client, name, attrs)) is not None:
+        attrs[cv.RUNS_AGENT_KEY] = runs  # the agent run inside this tool call (CrewAI's delegation)
     if kind is SpanKind.AGENT and (span_agent := cv.client_span_agent(client, name)) is not None:
         fields.setdefault("agent", {}).setdefault("name", span_agent)
     if ((graph_key := cv.client_graph_agent_key(client, kind, attrs)) is not None
@@ -865,6 +867,7 @@ class _FastPlan:
                                                          or cv.MCP_METHOD_KEY in attrs or cv.BRAINTRUST_KIND_KEY in attrs))
                 or cv.client_agent_name_key(client, kind, attrs) is not None
                 or cv.client_span_agent(client, name) is not None
+                or cv.client_delegation(client, name) is not None
                 or cv.client_graph_agent_key(client, kind, attrs) is not None
                 or cv.client_graph_metadata_key(client, attrs) is not None
                 or cv.client_placeholder_agent_key(client, attrs) is not None
@@ -875,7 +878,8 @@ class _FastPlan:
             # MCP ``tools/call`` span (which may name its tool only in its span name) and a span
             # typed a tool by ``braintrust.span_attributes`` (named after its span name), take
             # the general path; so does a known client's agent span naming its agent by a key of
-            # its own or by LangGraph's run metadata (its value decides, in build_span), any span of a
+            # its own or by LangGraph's run metadata (its value decides, in build_span), a known client's
+            # delegation span (by its name: the agent its arguments name, in build_span), any span of a
             # known client carrying that metadata (the agent it names may make the span that agent's:
             # client_kind), a known
             # client's span that may name its placeholder agent (by key: the name's value decides,

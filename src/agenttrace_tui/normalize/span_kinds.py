@@ -13,7 +13,7 @@ import json
 import re
 from typing import Any
 
-from ..model import INTERNAL_ATTR, SpanKind
+from ..model import INTERNAL_ATTR, RUNS_AGENT_ATTR, SpanKind
 
 _KIND_VALUES = {k.value: k for k in SpanKind}
 
@@ -541,6 +541,21 @@ CLIENT_AGENT_SPAN_NAMES: dict[str, re.Pattern[str]] = {
 #: without it the leader's calls were no agent's.
 CLIENT_AGENT_KEYS: dict[str, str] = {"agno": "agno.team.name"}
 INTERNAL_KEY = INTERNAL_ATTR
+#: Known clients' tool calls inside which another agent runs with no agent span of its own, by the span's
+#: name: (the attribute holding the tool's arguments as JSON, the argument naming that agent). CrewAI runs
+#: the coworker an agent hands a question or a task to (``allow_delegation=True``: its ``Ask question to
+#: coworker`` and ``Delegate work to coworker`` tools) inside the tool's ``run``, which OpenInference's
+#: CrewAI instrumentor traces (``<tool>.run``), by the coworker's ``execute_task``, which it does not: the
+#: tool's ``coworker`` argument (the coworker's role) is the only word of the agent whose model calls and
+#: tools are below it. Marked ``RUNS_AGENT_KEY`` (that agent's name), read by ``store.agents.agent_of``.
+CLIENT_DELEGATION_SPANS: dict[str, dict[str, tuple[str, str]]] = {
+    "crewai": {"Ask question to coworker.run": ("input.value", "coworker"),
+               "Delegate work to coworker.run": ("input.value", "coworker")},
+}
+#: The attribute a delegation span names the agent it runs with (``CLIENT_DELEGATION_SPANS``).
+RUNS_AGENT_KEY = RUNS_AGENT_ATTR
+#: The longest tool arguments read for the agent they name (a question and its context fit many times over).
+DELEGATION_INPUT_CHARS = 65536
 #: The rendered message of a span named by a template (logfire): shown as its name.
 RENDERED_NAME_KEY = "logfire.msg"
 #: Attributes a known client names its tool with.
@@ -630,6 +645,31 @@ def client_span_agent(client: str | None, name: str) -> str | None:
     pattern = CLIENT_AGENT_SPAN_NAMES.get(client) if client is not None else None
     got = pattern.match(name) if pattern is not None else None
     return got.group(1) if got is not None else None
+
+
+def client_delegation(client: str | None, name: str) -> tuple[str, str] | None:
+    """(arguments key, agent argument) of a known client's delegation span by its name
+    (``CLIENT_DELEGATION_SPANS``), else None. By name: one recipe serves a (client, name)."""
+    table = CLIENT_DELEGATION_SPANS.get(client) if client is not None else None
+    return table.get(name) if table is not None else None
+
+
+def delegated_agent(client: str | None, name: str, attributes: dict[str, Any]) -> str | None:
+    """The agent a known client's delegation span runs (``CLIENT_DELEGATION_SPANS``): its argument
+    naming the agent, whitespace runs made one space (CrewAI finds the coworker so); else None."""
+    got = client_delegation(client, name)
+    if got is None:
+        return None
+    key, argument = got
+    value = attributes.get(key)
+    if not isinstance(value, str) or not value.startswith("{") or len(value) > DELEGATION_INPUT_CHARS:
+        return None
+    try:
+        arguments = json.loads(value)
+    except ValueError:
+        return None
+    agent = arguments.get(argument) if isinstance(arguments, dict) else None
+    return " ".join(agent.split()) or None if isinstance(agent, str) else None
 
 
 def client_agent_name_key(client: str | None, kind: SpanKind | None, attributes: dict[str, Any]) -> str | None:

@@ -2,7 +2,9 @@
 
 In a run of several agents (a triage agent handing off to a specialist, a
 coding agent and its sub-agent) each span is the agent's that runs it: the
-nearest agent span at or above it that names its agent (``agent_of``). A
+nearest agent span at or above it that names its agent (``agent_of``), or
+the nearest span above it inside which a named agent runs with no agent span
+of its own (``model.RUNS_AGENT_ATTR``: CrewAI's delegation to a coworker). A
 trace's spend by agent is cached on the trace until it changes
 (``trace_agents``), so a reader that asks again and again (the cost pane)
 recomputes only the traces that changed; the CLI's ``costs --group-by agent``
@@ -14,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 
-from ..model import Span, SpanKind, waiting_call
+from ..model import RUNS_AGENT_ATTR, Span, SpanKind, waiting_call
 from .aggregates import Bucket, counted
 
 if TYPE_CHECKING:
@@ -24,17 +26,23 @@ if TYPE_CHECKING:
 NO_AGENT = "(no agent)"
 _AGENT = SpanKind.AGENT
 _LLM = SpanKind.LLM_CALL
+_RUNS = RUNS_AGENT_ATTR
 
 
-def agent_of(span: Span, parent: Callable[[Span], Span | None]) -> str | None:
-    """The agent that runs ``span``: the name of the nearest agent span at or above it, else the
-    nearest agent name any span at or above it carries (a model call that names its agent with no
-    agent span around it), else None. ``parent``: a span's parent, or None (not known yet, or a root)."""
+def agent_of(span: Span, parent: Callable[[Span], Span | None], below: bool = False) -> str | None:
+    """The agent that runs ``span``: the name of the nearest agent span at or above it, or of the
+    agent run inside the nearest span above it that names one (``RUNS_AGENT_ATTR``: a delegation tool
+    call, itself its caller's), else the nearest agent name any span at or above it carries (a model
+    call that names its agent with no agent span around it), else None. ``parent``: a span's parent,
+    or None (not known yet, or a root). ``below``: the agent that runs the spans below ``span`` (a
+    delegation span's is the agent it names)."""
     named: str | None = None
     seen: set[str] = set()
     s: Span | None = span
     while s is not None and s.span_id not in seen:
         seen.add(s.span_id)
+        if (below or s is not span) and (runs := s.attributes.get(_RUNS)):
+            return str(runs)
         name = s.agent.name if s.agent is not None else None
         if name:
             if s.kind is _AGENT:
@@ -60,7 +68,7 @@ def _attributed(trace: TraceEntry) -> AgentSpend:
     (``aggregates.counted``) for the spans that spent something or are model calls. Nothing
     when no span of the trace names an agent (one walk, none up)."""
     spans = trace.spans
-    if not any(s.agent is not None and s.agent.name for s in spans.values()):
+    if not any((s.agent is not None and s.agent.name) or _RUNS in s.attributes for s in spans.values()):
         return _NONE
 
     def parent(s: Span) -> Span | None:
@@ -84,7 +92,7 @@ def _attributed(trace: TraceEntry) -> AgentSpend:
             name = of_parent[pid]
         else:
             p = spans.get(pid)
-            name = of_parent[pid] = agent_of(p, parent) if p is not None else None
+            name = of_parent[pid] = agent_of(p, parent, below=True) if p is not None else None
         key = name or NO_AGENT
         b = out.get(key)
         if b is None:
