@@ -51,7 +51,7 @@ from agenttrace_tui.cli import main as cli_main
 from agenttrace_tui.config import Config
 from agenttrace_tui.enrich.prices import LOCAL_RUNTIMES, local_reason
 from agenttrace_tui.format.numbers import fmt_cost
-from agenttrace_tui.model import INTERNAL_ATTR, SpanKind, Status
+from agenttrace_tui.model import INTERNAL_ATTR, RUNS_AGENT_ATTR, SpanKind, Status
 from agenttrace_tui.normalize import conventions as cv
 from agenttrace_tui.runtime.monitor import Monitor
 from agenttrace_tui.store.agents import agent_of, parent_in
@@ -355,6 +355,9 @@ CLIENTS: dict[str, Client] = {
     # A crew of two agents with a task each (sequential): the researcher calls get_weather, the writer, with no
     # tool, writes from its answer; the error run refuses only the writer's calls (CrewAI asks three times).
     "crewai_crew": Client(),
+    # The same crew, the writer allowed to delegate and scripted to ask the researcher (ask_question_to_coworker):
+    # CrewAI runs the researcher inside the writer's tool call, with no agent span; error run as crewai_crew's.
+    "crewai_crew_delegation": Client(),
     # LlamaIndex's FunctionAgent streams its calls (usage asked for with stream_options).
     "llama_index": Client(),
     # The same agent with OpenLLMetry's llamaindex and openai instrumentations (as traceloop-sdk sets them up).
@@ -853,7 +856,7 @@ def test_one_session_per_run(name: str, replays: Any) -> None:
 
 
 #: The agent framework each client is (the sessions' framework column), where its telemetry names one.
-FRAMEWORKS = {"crewai": "crewai", "crewai_crew": "crewai", "crewai_openllmetry": "crewai", "crewai_anthropic": "crewai", "crewai_anthropic_openllmetry": "crewai",
+FRAMEWORKS = {"crewai": "crewai", "crewai_crew": "crewai", "crewai_crew_delegation": "crewai", "crewai_openllmetry": "crewai", "crewai_anthropic": "crewai", "crewai_anthropic_openllmetry": "crewai",
               "ai_sdk_legacy": "ai-sdk", "ai_sdk_anthropic_legacy": "ai-sdk", "ai_sdk_google_legacy": "ai-sdk",
               "ai_sdk_openai_compatible_legacy": "ai-sdk", "ai_sdk_groq_legacy": "ai-sdk",
               "openai_agents": "openai-agents", "strands": "strands", "strands_bedrock": "strands",
@@ -1432,6 +1435,51 @@ def test_each_agent_of_a_crew_is_charged_its_own_calls_and_tool(replays: Any) ->
         assert (row.name, row.calls, row.decided_calls, row.consumed_calls) == ("get_weather", 1, 1, 1)
         assert (row.decided_tokens, row.consumed_tokens) == (
             decided["input"] + decided["output"], consumed["input"] + consumed["output"])
+
+
+def test_a_crew_agents_delegated_question_is_charged_to_the_coworker_that_answered_it(replays: Any) -> None:
+    """The CrewAI crew with the writer allowed to delegate: its first call asks the researcher a question
+    (``Ask question to coworker``), which CrewAI runs inside that tool call's span with no agent span of its
+    own, the researcher named only by the tool's ``coworker`` argument. `costs --group-by agent` and the live
+    spend by agent charge the two calls the researcher makes there (its get_weather call, its answer) to the
+    researcher, not to the writer whose tool call holds them, with the fake server's tokens and genai-prices'
+    price; the delegation stays the writer's tool call, the get_weather call inside it the researcher's. In
+    the error run the writer's refused calls come before it asks anything: as crewai_crew's."""
+    rp = replays("crewai_crew_delegation")
+    researcher, writer = "Weather researcher", "Weather writer"
+    (question,) = rp.manifest["fakellm_tool_answers"]["ask_question_to_coworker"]
+    assert question["coworker"] == researcher
+    for run in reported_runs(rp.manifest):
+        calls = run["fake_calls"]
+        # The research task first (get_weather, its answer); then the writer's calls, and between its question
+        # and its next call the researcher's, answering the question (get_weather, then its answer).
+        assert [c["kind"] for c in calls[:2]] == ["tool_call", "final"], calls
+        agents, asked = [researcher, researcher], False
+        for c in calls[2:]:
+            if c.get("tool_name") == "ask_question_to_coworker":
+                agents.append(writer)
+                asked = True
+            elif asked:
+                agents.append(researcher)
+                asked = c["kind"] != "final"
+            else:
+                agents.append(writer)
+        if run["mode"] == "ok":
+            assert agents == [researcher, researcher, writer, researcher, researcher, writer], calls
+        _agents_charged(rp, "crewai_crew_delegation", run, agents)
+        spans = {(s.trace_id, s.span_id): s for t in rp.store.traces_of(run_session(rp, run)) for s in t.spans.values()}
+        parent = parent_in(spans)
+        tools = Counter((s.tool.name, agent_of(s, parent)) for s in spans.values()
+                        if s.kind is SpanKind.TOOL_EXECUTION and s.tool is not None)
+        if run["mode"] == "ok":
+            assert tools == Counter({("get_weather", researcher): 2, ("Ask question to coworker", writer): 1}), tools
+            (ask,) = [s for s in spans.values() if s.name == "Ask question to coworker.run"]
+            assert ask.attributes[RUNS_AGENT_ATTR] == researcher and ask.usage is None
+            assert agent_of(ask, parent) == writer and agent_of(ask, parent, below=True) == researcher
+            rows = {r.name: r.calls for r in rp.store.tool_costs(run_session(rp, run)) if r.calls}
+            assert rows == {"get_weather": 2, "Ask question to coworker": 1}, rows
+        else:
+            assert tools == Counter({("get_weather", researcher): 1}), tools
 
 
 def test_a_smolagents_managed_agent_is_charged_its_own_model_calls(replays: Any) -> None:
