@@ -440,7 +440,7 @@ class CostPanel(TextView):
             self._step = self.set_timer(TOOL_STEP_S, self._next_slice, name="cost-tools")
 
     def _next_slice(self) -> None:
-        """Attribute the next slice of each pending tools section; draw again once one is whole."""
+        """Work out the next slice of each pending tools section and spend by agent; draw again once one is whole."""
         self._step = None
         last = self._last
         if not (self._pending or self._pending_agents) or last is None or not self.display:
