@@ -64,27 +64,34 @@ print("FINAL:", result)
 ''')
 
 
+def crew_runs(rec: Recording, python: Path, agent: str, service: str, recorder: str, notes: list[str]) -> None:
+    """The ``ok`` and ``error`` runs of a crew script ``agent`` (the error run refusing only the
+    writer's requests), traced to the capture server as ``service``, and the recording saved with
+    ``notes``: this recorder's and ``record_crewai_crew_delegation``'s (``recorder``: the file's name)."""
+    env = otel_env(rec.cap.url, service_name=service, signals=("traces",))
+    env |= openai_env(rec) | {
+        "OPENAI_API_BASE": rec.llm.openai_base_url, "CREWAI_DISABLE_TELEMETRY": "true",
+        "OTEL_SDK_DISABLED": "false", "CREWAI_TRACING_ENABLED": "false", "CREWAI_DISABLE_TRACKING": "true"}
+    rec.run_python("ok", python, agent, env)
+    rec.run_python("error", python, agent, env, mode="error", refuse_system=WRITER_BACKSTORY)
+    rec.save(
+        packages=installed_versions(python, [p.split("==")[0] for p in PACKAGES if "==" in p]
+                                    + ["openai", "opentelemetry-sdk"]),
+        env=env,
+        recorder=recorder,
+        notes=notes,
+    )
+
+
 def record(python: Path) -> None:
     with Recording(NAME) as rec:
-        env = otel_env(rec.cap.url, service_name="crewai-crew-recording", signals=("traces",))
-        env |= openai_env(rec) | {
-            "OPENAI_API_BASE": rec.llm.openai_base_url, "CREWAI_DISABLE_TELEMETRY": "true",
-            "OTEL_SDK_DISABLED": "false", "CREWAI_TRACING_ENABLED": "false", "CREWAI_DISABLE_TRACKING": "true"}
-        rec.run_python("ok", python, AGENT, env)
-        rec.run_python("error", python, AGENT, env, mode="error", refuse_system=WRITER_BACKSTORY)
-        rec.save(
-            packages=installed_versions(python, [p.split("==")[0] for p in PACKAGES if "==" in p]
-                                        + ["openai", "opentelemetry-sdk"]),
-            env=env,
-            recorder=Path(__file__).name,
-            notes=[
-                "Two agents in a sequential crew, each with its own task: Weather researcher (get_weather) looks "
-                "the weather up, Weather writer (no tool) writes the report from it (the task's context); "
-                "CrewAI, LiteLLM and OpenAI instrumentors of OpenInference, as the crewai recording.",
-                "error run: only the writer's requests are refused (refuse_system, its backstory); the researcher's "
-                "task succeeds, the writer's fails and the crew with it.",
-            ],
-        )
+        crew_runs(rec, python, AGENT, "crewai-crew-recording", Path(__file__).name, [
+            "Two agents in a sequential crew, each with its own task: Weather researcher (get_weather) looks "
+            "the weather up, Weather writer (no tool) writes the report from it (the task's context); "
+            "CrewAI, LiteLLM and OpenAI instrumentors of OpenInference, as the crewai recording.",
+            "error run: only the writer's requests are refused (refuse_system, its backstory); the researcher's "
+            "task succeeds, the writer's fails and the crew with it.",
+        ])
 
 
 if __name__ == "__main__":

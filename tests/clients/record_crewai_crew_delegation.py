@@ -17,8 +17,8 @@ from pathlib import Path
 
 from record_crewai_crew import AGENT as CREW_AGENT
 from record_crewai_crew import PACKAGES as CREW_PACKAGES
-from record_crewai_crew import WRITER_BACKSTORY
-from recording import Recording, installed_versions, openai_env, otel_env, recorder_main
+from record_crewai_crew import crew_runs
+from recording import Recording, recorder_main
 
 NAME = "crewai_crew_delegation"
 PACKAGES = CREW_PACKAGES
@@ -36,28 +36,16 @@ AGENT = CREW_AGENT.replace(_NO_DELEGATION, "max_iter=3, allow_delegation=True, v
 
 def record(python: Path) -> None:
     with Recording(NAME, tool_answers=TOOL_ANSWERS) as rec:
-        env = otel_env(rec.cap.url, service_name="crewai-crew-delegation-recording", signals=("traces",))
-        env |= openai_env(rec) | {
-            "OPENAI_API_BASE": rec.llm.openai_base_url, "CREWAI_DISABLE_TELEMETRY": "true",
-            "OTEL_SDK_DISABLED": "false", "CREWAI_TRACING_ENABLED": "false", "CREWAI_DISABLE_TRACKING": "true"}
-        rec.run_python("ok", python, AGENT, env)
-        rec.run_python("error", python, AGENT, env, mode="error", refuse_system=WRITER_BACKSTORY)
-        rec.save(
-            packages=installed_versions(python, [p.split("==")[0] for p in PACKAGES if "==" in p]
-                                        + ["openai", "opentelemetry-sdk"]),
-            env=env,
-            recorder=Path(__file__).name,
-            notes=[
-                "The crewai_crew crew (Weather researcher with get_weather, then Weather writer, each with its "
-                "own task, sequential) with the writer allowed to delegate (allow_delegation=True).",
-                "The fake LLM's scripted tool answers (fakellm_tool_answers): the writer's first call asks the "
-                "researcher (ask_question_to_coworker, coworker 'Weather researcher'); CrewAI runs the researcher "
-                "on the question inside that tool call (get_weather, then its answer), with no agent span of its "
-                "own; the writer then answers from the reply.",
-                "error run: only the writer's requests are refused (refuse_system, its backstory); the researcher's "
-                "task succeeds, the writer's fails before it asks anything, and the crew with it.",
-            ],
-        )
+        crew_runs(rec, python, AGENT, "crewai-crew-delegation-recording", Path(__file__).name, [
+            "The crewai_crew crew (Weather researcher with get_weather, then Weather writer, each with its "
+            "own task, sequential) with the writer allowed to delegate (allow_delegation=True).",
+            "The fake LLM's scripted tool answers (fakellm_tool_answers): the writer's first call asks the "
+            "researcher (ask_question_to_coworker, coworker 'Weather researcher'); CrewAI runs the researcher "
+            "on the question inside that tool call (get_weather, then its answer), with no agent span of its "
+            "own; the writer then answers from the reply.",
+            "error run: only the writer's requests are refused (refuse_system, its backstory); the researcher's "
+            "task succeeds, the writer's fails before it asks anything, and the crew with it.",
+        ])
 
 
 if __name__ == "__main__":
