@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from agenttrace_tui.model import RUNS_AGENT_ATTR, AgentInfo, Span, SpanKind
-from agenttrace_tui.store.agents import agent_of, parent_in
+from agenttrace_tui.store.agents import agent_of, parent_in, spellings
 
 
 def _span(sid: str, parent: str | None, kind: SpanKind = SpanKind.CUSTOM, agent: str | None = None,
@@ -70,3 +70,25 @@ def test_the_spans_below_a_delegation_are_the_agent_it_runs() -> None:
                    "weather": "Weather researcher", "call3": "Inner agent"}
     assert agent_of(ask, parent_in(spans), below=True) == "Weather researcher"
     assert agent_of(spans[("t", "call1")], parent_in(spans), below=True) == "Weather writer"
+
+
+def test_a_delegation_names_its_agent_as_the_agents_own_span_in_the_trace_writes_it() -> None:
+    """A model names the coworker it asks in its own case (CrewAI finds it ignoring case): the spans below
+    the delegation are the agent as its own agent span in the trace writes it, one name an agent; in a
+    trace where no agent span so named runs, the delegation's words stand."""
+    ask = _span("ask", "writer", SpanKind.TOOL_EXECUTION)
+    ask.attributes = {RUNS_AGENT_ATTR: "weather RESEARCHER"}
+    other = _span("ask", "w", SpanKind.TOOL_EXECUTION, trace="u")
+    other.attributes = {RUNS_AGENT_ATTR: "weather RESEARCHER"}
+    spans = _index(
+        _span("crew", None, SpanKind.TASK),
+        _span("research", "crew", SpanKind.AGENT, "Weather researcher"),
+        _span("writer", "crew", SpanKind.AGENT, "Weather writer"),
+        ask, _span("call", "ask", SpanKind.LLM_CALL),
+        _span("w", None, SpanKind.AGENT, "Weather writer", trace="u"), other, _span("call", "ask", SpanKind.LLM_CALL,
+                                                                                    trace="u"),
+    )
+    spelled = spellings(spans.values())
+    assert agent_of(spans[("t", "call")], parent_in(spans), spelled=spelled) == "Weather researcher"
+    assert agent_of(spans[("u", "call")], parent_in(spans), spelled=spelled) == "weather RESEARCHER"
+    assert agent_of(spans[("t", "call")], parent_in(spans)) == "weather RESEARCHER"  # (none given: as written)

@@ -442,6 +442,19 @@ def test_a_crewai_delegation_tool_call_names_the_coworker_it_runs() -> None:
             assert got.kind is SpanKind.TOOL_EXECUTION and cv.RUNS_AGENT_KEY not in got.attributes, (name, client)
 
 
+def test_a_crewai_coworker_is_read_as_crewai_reads_it_to_find_the_agent() -> None:
+    """CrewAI's delegation tools find the coworker a model names after taking the first of a list written
+    as one (``[a, b]``), making runs of whitespace one space and dropping double quotes (case is left to
+    the store, which spells the name as the agent's own span does): the span is marked with that name."""
+    for written, want in (('["Weather   researcher", Weather writer]', "Weather researcher"),
+                          ('"weather\nRESEARCHER"', "weather RESEARCHER"), ("[]", None), ('""', None)):
+        attrs = {cv.KIND_KEY: "TOOL", "tool.name": "Ask question to coworker",
+                 "input.value": jsonlib.dumps({"question": "Paris?", "context": "", "coworker": written})}
+        got = build_span("ab" * 16, "cd" * 8, None, "Ask question to coworker.run", 1, 2, attrs, [], (), 0, "", "s",
+                         "crewai")
+        assert got.attributes.get(cv.RUNS_AGENT_KEY) == want, written
+
+
 def test_a_smolagents_run_span_is_named_after_its_agent() -> None:
     """OpenInference's smolagents instrumentor names each agent's run span ``<agent>.run`` (the agent's
     ``name``, or its class for an agent given none) and sends no agent name: the span is that agent's, a

@@ -35,6 +35,7 @@ import json
 import re
 import sys
 from collections import Counter
+from collections.abc import Callable
 from contextlib import redirect_stdout
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -651,9 +652,11 @@ ORDERS = {
 }
 
 
-async def _replay(name: str, db: Path, order: str = "recorded", grpc: bool = False) -> Replay:
+async def _replay(name: str, db: Path, order: str = "recorded", grpc: bool = False,
+                  rewrite: Callable[[bytes], bytes] | None = None) -> Replay:
     """A recording posted into a real Monitor over OTLP/HTTP, or with ``grpc`` over its OTLP/gRPC
-    receiver, gzip-compressed (traces only), each run's files in ``order``."""
+    receiver, gzip-compressed (traces only), each run's files in ``order``; ``rewrite``: each trace
+    export's body as posted (a recording with a word changed as another run would send it)."""
     folder = FIXTURES / name
     manifest = json.loads((folder / "manifest.json").read_text())
     not_reported = manifest.get("usage_not_reported", {})
@@ -673,7 +676,10 @@ async def _replay(name: str, db: Path, order: str = "recorded", grpc: bool = Fal
                     assert f["signal"] == "traces"
                     await asyncio.to_thread(_grpc_export, port, read_body(folder / f["file"]))
                     continue
-                status = await asyncio.to_thread(_post, port, f["path"], read_body(folder / f["file"]), f["content_type"])
+                body = read_body(folder / f["file"])
+                if rewrite is not None and f["signal"] == "traces":
+                    body = rewrite(body)
+                status = await asyncio.to_thread(_post, port, f["path"], body, f["content_type"])
                 assert status == 200, f"{name}/{f['file']}: HTTP {status}"
             sessions[run["label"]] = [s for s in monitor.store.sessions if s not in before]
     finally:
@@ -1437,6 +1443,28 @@ def test_each_agent_of_a_crew_is_charged_its_own_calls_and_tool(replays: Any) ->
             decided["input"] + decided["output"], consumed["input"] + consumed["output"])
 
 
+CREW_RESEARCHER, CREW_WRITER = "Weather researcher", "Weather writer"
+
+
+def _crew_delegation_agents(run: dict) -> list[str]:
+    """The agent of each model call of a crewai_crew_delegation run, in order: the research task first
+    (get_weather, its answer); then the writer's calls, and between its question and its next call the
+    researcher's, answering the question (get_weather, then its answer)."""
+    calls = run["fake_calls"]
+    assert [c["kind"] for c in calls[:2]] == ["tool_call", "final"], calls
+    agents, asked = [CREW_RESEARCHER, CREW_RESEARCHER], False
+    for c in calls[2:]:
+        if c.get("tool_name") == "ask_question_to_coworker":
+            agents.append(CREW_WRITER)
+            asked = True
+        elif asked:
+            agents.append(CREW_RESEARCHER)
+            asked = c["kind"] != "final"
+        else:
+            agents.append(CREW_WRITER)
+    return agents
+
+
 def test_a_crew_agents_delegated_question_is_charged_to_the_coworker_that_answered_it(replays: Any) -> None:
     """The CrewAI crew with the writer allowed to delegate: its first call asks the researcher a question
     (``Ask question to coworker``), which CrewAI runs inside that tool call's span with no agent span of its
@@ -1446,26 +1474,13 @@ def test_a_crew_agents_delegated_question_is_charged_to_the_coworker_that_answer
     price; the delegation stays the writer's tool call, the get_weather call inside it the researcher's. In
     the error run the writer's refused calls come before it asks anything: as crewai_crew's."""
     rp = replays("crewai_crew_delegation")
-    researcher, writer = "Weather researcher", "Weather writer"
+    researcher, writer = CREW_RESEARCHER, CREW_WRITER
     (question,) = rp.manifest["fakellm_tool_answers"]["ask_question_to_coworker"]
     assert question["coworker"] == researcher
     for run in reported_runs(rp.manifest):
-        calls = run["fake_calls"]
-        # The research task first (get_weather, its answer); then the writer's calls, and between its question
-        # and its next call the researcher's, answering the question (get_weather, then its answer).
-        assert [c["kind"] for c in calls[:2]] == ["tool_call", "final"], calls
-        agents, asked = [researcher, researcher], False
-        for c in calls[2:]:
-            if c.get("tool_name") == "ask_question_to_coworker":
-                agents.append(writer)
-                asked = True
-            elif asked:
-                agents.append(researcher)
-                asked = c["kind"] != "final"
-            else:
-                agents.append(writer)
+        agents = _crew_delegation_agents(run)
         if run["mode"] == "ok":
-            assert agents == [researcher, researcher, writer, researcher, researcher, writer], calls
+            assert agents == [researcher, researcher, writer, researcher, researcher, writer], run["fake_calls"]
         _agents_charged(rp, "crewai_crew_delegation", run, agents)
         spans = {(s.trace_id, s.span_id): s for t in rp.store.traces_of(run_session(rp, run)) for s in t.spans.values()}
         parent = parent_in(spans)
@@ -1480,6 +1495,38 @@ def test_a_crew_agents_delegated_question_is_charged_to_the_coworker_that_answer
             assert rows == {"get_weather": 2, "Ask question to coworker": 1}, rows
         else:
             assert tools == Counter({("get_weather", researcher): 1}), tools
+
+
+def test_a_coworker_named_in_the_models_own_case_is_charged_as_the_agent_crewai_runs(tmp_path: Path) -> None:
+    """CrewAI finds the coworker a model names ignoring case, runs of whitespace and double quotes (``[a, b]``:
+    the first): the delegation recording with its question to ``Weather researcher`` addressed to
+    ``"weather   RESEARCHER"`` instead charges the researcher's calls inside it to the researcher's own row,
+    written as its agent span writes it (not a row of their own), in `costs --group-by agent` and the live
+    rows alike, with the fake server's tokens at genai-prices' price; the span keeps the model's words."""
+    from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
+
+    asked_as = '["weather   RESEARCHER", Weather writer]'
+    rewritten = 0
+
+    def rewrite(body: bytes) -> bytes:
+        nonlocal rewritten
+        req = ExportTraceServiceRequest.FromString(body)
+        for sp in (sp for rs in req.resource_spans for ss in rs.scope_spans for sp in ss.spans):
+            for kv in sp.attributes:
+                if sp.name == "Ask question to coworker.run" and kv.key == "input.value":
+                    arguments = json.loads(kv.value.string_value)
+                    assert arguments["coworker"] == CREW_RESEARCHER
+                    kv.value.string_value = json.dumps({**arguments, "coworker": asked_as})
+                    rewritten += 1
+        return req.SerializeToString()
+
+    rp = asyncio.run(_replay("crewai_crew_delegation", tmp_path / "asked.db", rewrite=rewrite))
+    assert rewritten == 1  # the ok run's one question
+    for run in reported_runs(rp.manifest):
+        _agents_charged(rp, "crewai_crew_delegation", run, _crew_delegation_agents(run))
+        asks = [s for t in rp.store.traces_of(run_session(rp, run)) for s in t.spans.values()
+                if s.name == "Ask question to coworker.run"]
+        assert [s.attributes[RUNS_AGENT_ATTR] for s in asks] == (["weather RESEARCHER"] if run["mode"] == "ok" else [])
 
 
 def test_a_smolagents_managed_agent_is_charged_its_own_model_calls(replays: Any) -> None:

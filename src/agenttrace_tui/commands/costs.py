@@ -21,7 +21,7 @@ from typing import Any
 
 from ..format.cost import NEVER_ENDED
 from ..model import span_flags, waiting_call
-from ..store.agents import agent_of, parent_in
+from ..store.agents import NO_AGENT, agent_of, parent_in, spellings
 
 GROUPS = ("model", "provider", "kind", "tool", "agent", "day")
 
@@ -254,8 +254,9 @@ class Report:
         # Each span is the agent's that runs it: the nearest agent span above it (or itself) that
         # names its agent. In a run of several agents (a triage agent handing off to a specialist)
         # each model call is charged to the agent that made it, not to the first one or to all.
-        parent = parent_in({(s.trace_id, s.span_id): s for s in store.iter_spans()})
-        self._add_spans(store, live, lambda span, c: agent_of(span, parent) or "(no agent)")
+        spans = {(s.trace_id, s.span_id): s for s in store.iter_spans()}
+        parent, spelled = parent_in(spans), spellings(spans.values())
+        self._add_spans(store, live, lambda span, c: agent_of(span, parent, spelled=spelled) or NO_AGENT)
 
     def _add_spans(self, store: Any, live: bool, key: Any) -> None:
         from ..store.aggregates import Contribution

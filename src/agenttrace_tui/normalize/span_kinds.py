@@ -656,7 +656,9 @@ def client_delegation(client: str | None, name: str) -> tuple[str, str] | None:
 
 def delegated_agent(client: str | None, name: str, attributes: dict[str, Any]) -> str | None:
     """The agent a known client's delegation span runs (``CLIENT_DELEGATION_SPANS``): its argument
-    naming the agent, whitespace runs made one space (CrewAI finds the coworker so); else None."""
+    naming the agent as CrewAI reads it to find the coworker (of a list, ``[a, b]``, the first;
+    whitespace runs made one space, double quotes left out), else None. Its case stays the model's:
+    CrewAI ignores it, and ``store.agents`` spells the name as the agent's own span does."""
     got = client_delegation(client, name)
     if got is None:
         return None
@@ -669,7 +671,11 @@ def delegated_agent(client: str | None, name: str, attributes: dict[str, Any]) -
     except ValueError:
         return None
     agent = arguments.get(argument) if isinstance(arguments, dict) else None
-    return " ".join(agent.split()) or None if isinstance(agent, str) else None
+    if not isinstance(agent, str):
+        return None
+    if agent.startswith("[") and agent.endswith("]"):
+        agent = agent[1:-1].split(",")[0]
+    return " ".join(agent.replace('"', "").split()) or None
 
 
 def client_agent_name_key(client: str | None, kind: SpanKind | None, attributes: dict[str, Any]) -> str | None:

@@ -29,20 +29,34 @@ _LLM = SpanKind.LLM_CALL
 _RUNS = RUNS_AGENT_ATTR
 
 
-def agent_of(span: Span, parent: Callable[[Span], Span | None], below: bool = False) -> str | None:
+#: An agent's name as a delegation's arguments may write it, by the trace it runs in (see ``spellings``).
+Spellings = dict[tuple[str, str], str]
+
+
+def spellings(spans: Iterable[Span]) -> Spellings:
+    """The agents' names as their agent spans write them, by (trace id, name casefolded): the name a
+    delegation runs (``RUNS_AGENT_ATTR``) is the model's words, in the model's case (CrewAI finds the
+    coworker ignoring case), and is shown as the agent's own span writes it, one row an agent."""
+    return {(s.trace_id, s.agent.name.casefold()): s.agent.name for s in spans
+            if s.kind is _AGENT and s.agent is not None and s.agent.name}
+
+
+def agent_of(span: Span, parent: Callable[[Span], Span | None], below: bool = False,
+             spelled: Spellings | None = None) -> str | None:
     """The agent that runs ``span``: the name of the nearest agent span at or above it, or of the
     agent run inside the nearest span above it that names one (``RUNS_AGENT_ATTR``: a delegation tool
-    call, itself its caller's), else the nearest agent name any span at or above it carries (a model
-    call that names its agent with no agent span around it), else None. ``parent``: a span's parent,
-    or None (not known yet, or a root). ``below``: the agent that runs the spans below ``span`` (a
-    delegation span's is the agent it names)."""
+    call, itself its caller's; written as ``spelled`` has it, if there), else the nearest agent name
+    any span at or above it carries (a model call that names its agent with no agent span around it),
+    else None. ``parent``: a span's parent, or None (not known yet, or a root). ``below``: the agent
+    that runs the spans below ``span`` (a delegation span's is the agent it names)."""
     named: str | None = None
     seen: set[str] = set()
     s: Span | None = span
     while s is not None and s.span_id not in seen:
         seen.add(s.span_id)
         if (below or s is not span) and (runs := s.attributes.get(_RUNS)):
-            return str(runs)
+            runs = str(runs)
+            return spelled.get((s.trace_id, runs.casefold()), runs) if spelled else runs
         name = s.agent.name if s.agent is not None else None
         if name:
             if s.kind is _AGENT:
@@ -70,6 +84,7 @@ def _attributed(trace: TraceEntry) -> AgentSpend:
     spans = trace.spans
     if not any((s.agent is not None and s.agent.name) or _RUNS in s.attributes for s in spans.values()):
         return _NONE
+    spelled = spellings(spans.values()) if any(_RUNS in s.attributes for s in spans.values()) else None
 
     def parent(s: Span) -> Span | None:
         return spans.get(s.parent_span_id) if s.parent_span_id else None
@@ -87,12 +102,12 @@ def _attributed(trace: TraceEntry) -> AgentSpend:
         (_sig, _running, error, _llm, dur, _minute, _plain, i, o, cr, cw, _rs, est, cost, unknown) = counted(s)
         pid = s.parent_span_id
         if (s.agent is not None and s.agent.name) or pid is None:
-            name = agent_of(s, parent)
+            name = agent_of(s, parent, spelled=spelled)
         elif pid in of_parent:
             name = of_parent[pid]
         else:
             p = spans.get(pid)
-            name = of_parent[pid] = agent_of(p, parent, below=True) if p is not None else None
+            name = of_parent[pid] = agent_of(p, parent, below=True, spelled=spelled) if p is not None else None
         key = name or NO_AGENT
         b = out.get(key)
         if b is None:

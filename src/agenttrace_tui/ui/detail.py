@@ -25,7 +25,7 @@ from ..format.cost import (
 )
 from ..format.sanitize import HIDDEN, is_secret_name
 from ..model import Span, SpanKind, Status
-from ..store.agents import agent_of
+from ..store.agents import agent_of, spellings
 from ..store.entries import TraceEntry
 from . import fmt
 from .colors import STATUS_GLYPH, kind_glyph, kind_style, shown_status, status_style, style
@@ -255,9 +255,9 @@ def render_detail(
         # triage agent handing off to a specialist): which one made this model call. (Not asked in
         # a trace too large to scan for its agents on each draw.)
         spans = trace.spans
-        runner = agent_of(span, lambda s: spans.get(s.parent_span_id) if s.parent_span_id else None)
-        if runner and any(s.kind is SpanKind.AGENT and s.agent is not None and s.agent.name
-                          and s.agent.name != runner for s in spans.values()):
+        spelled = spellings(spans.values())
+        runner = agent_of(span, lambda s: spans.get(s.parent_span_id) if s.parent_span_id else None, spelled=spelled)
+        if runner and any(name != runner for name in spelled.values()):
             d.row("agent", (runner, "bold"), L("  runs it"))
     r = span.rag
     if r is not None:
