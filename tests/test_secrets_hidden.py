@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import json
 
+import msgspec
 import pytest
 
 import fixtures
@@ -49,8 +51,10 @@ def test_attributes_named_as_secrets_are_hidden_token_counts_not() -> None:
                                       "token"]
 
 
-def test_the_span_detail_shows_no_credential() -> None:
-    async def run() -> str:
+def test_the_span_detail_shows_no_credential_and_a_copy_of_the_span_holds_none() -> None:
+    """The detail pane hides each credential; `y` copies the span's JSON for sharing as the screen
+    shows it (every field else as sent) and says how many it hid."""
+    async def run() -> tuple[str, str, str, bytes]:
         store = fixtures.build_store()
         store.apply([Session(id="keys", name="leaky agent", started_ns=fixtures.NOW_NS - 10 * fixtures.S),
                      fixtures._span("t-keys", "keys", "k1", "openai.chat", SpanKind.LLM_CALL, 5, 1,
@@ -71,9 +75,24 @@ def test_the_span_detail_shows_no_credential() -> None:
                 if "arg_0" in app.detail.plain():
                     break
                 await pilot.pause(0.05)
-            return app.detail.plain()
+            shown = app.detail.plain()
+            app.span_tree.focus()
+            await pilot.press("y")
+            for _ in range(100):
+                if app.clipboard and any("Copied span" in str(n.message) for n in app._notifications):
+                    break
+                await pilot.pause(0.05)
+            notes = " ".join(str(n.message) for n in app._notifications)
+            return shown, app.clipboard, notes, msgspec.json.encode(app.store.trace("t-keys").spans["k1"])
 
-    shown = asyncio.run(run())
+    shown, copied, notes, stored = asyncio.run(run())
+    sent, got = json.loads(stored), json.loads(copied)
+    assert "sk-proj-" not in copied and "not-shaped-like-a-key" not in copied and "opaque-value-123" not in copied
+    assert got["attributes"] == {**sent["attributes"], "arg_0": clean(MCP_AGENT_ARG), "openai.api_key": HIDDEN}
+    assert got["events"][0]["attributes"] == {"authorization": HIDDEN}
+    assert {k: v for k, v in got.items() if k not in ("attributes", "events")} == {
+        k: v for k, v in sent.items() if k not in ("attributes", "events")}
+    assert "3 secrets hidden" in notes
     assert "api_key='«secret»'" in shown
     assert "openai.api_key" in shown and "not-shaped-like-a-key" not in shown
     assert "authorization=" + HIDDEN in shown and "opaque-value-123" not in shown

@@ -94,6 +94,34 @@ def is_secret_name(name: str) -> bool:
     return _SECRET_NAMES.search(name) is not None
 
 
+def without_secrets(value: object) -> tuple[object, int]:
+    """``value`` (JSON-shaped: dicts, lists or tuples, scalars) with each credential in it hidden as the
+    screen hides it, and how many were: a string's (``hide_secrets``), and the value of a key
+    named as one (``is_secret_name``) whatever it is. For text that leaves the app to be shared
+    (a span copied to the clipboard), which must not carry what the screen never showed."""
+    if isinstance(value, str):
+        hidden = hide_secrets(value)
+        return hidden, hidden.count(HIDDEN) - value.count(HIDDEN)
+    n = 0
+    if isinstance(value, dict):
+        out: dict[object, object] = {}
+        for k, v in value.items():
+            if isinstance(k, str) and v not in (None, "") and is_secret_name(k):
+                out[k], n = HIDDEN, n + 1
+            else:
+                out[k], got = without_secrets(v)
+                n += got
+        return out, n
+    if isinstance(value, (list, tuple)):
+        items = []
+        for v in value:
+            v, got = without_secrets(v)
+            items.append(v)
+            n += got
+        return items, n
+    return value, 0
+
+
 def clean(value: object, limit: int = 4096) -> str:
     """A plain string safe to put on screen: controls made visible, credentials hidden, cut at ``limit``."""
     s = value if isinstance(value, str) else repr(value) if isinstance(value, bytes) else str(value)

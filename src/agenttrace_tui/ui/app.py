@@ -51,6 +51,7 @@ from textual.timer import Timer
 from textual.widgets import Input
 
 from ..analysis.filter import FilterResult
+from ..format.sanitize import without_secrets
 from ..runtime.gcpolicy import GcPolicy
 from ..runtime.monitor import Monitor
 from ..store.memory import Store
@@ -631,9 +632,13 @@ class AgentTraceApp(HistoryViews):
         self._copy(span)
 
     def _copy(self, span) -> None:
-        data = msgspec.json.encode(span).decode()
+        # A copy is for sharing: a credential the agent sent goes as the screen shows it.
+        shown, hidden = without_secrets(msgspec.to_builtins(span))
+        data = msgspec.json.encode(shown).decode()
         self.copy_to_clipboard(data)
-        self.notify(f"Copied span {clean(span.name, 60)} as JSON ({len(data):,} bytes).", markup=False, timeout=3)
+        secrets = f", {hidden} secret{'s' if hidden != 1 else ''} hidden" if hidden else ""
+        self.notify(f"Copied span {clean(span.name, 60)} as JSON ({len(data):,} bytes{secrets}).", markup=False,
+                    timeout=3)
 
     def action_toggle_code_attrs(self) -> None:
         self.show_code = not self.show_code
