@@ -1014,8 +1014,9 @@ def test_mcp_agent_reports_its_tool_call_once_and_its_loops_usage_as_the_agents(
 
 def test_the_api_key_mcp_agent_sends_is_shown_nowhere(replays: Any) -> None:
     """mcp-agent puts its settings' text, the API key in it, into its spans' arguments (``arg_0``): the spans
-    keep what was sent (the database, the exports), and the span detail of each such span shows the key's
-    name with «secret» where the key stood."""
+    keep what was sent (the database, the exports), and the span detail of each such span, and the JSON the
+    command line prints of it (`spans query`, `traces tree`), show the key's name with «secret» where the key
+    stood."""
     import msgspec
 
     from agenttrace_tui.format.sanitize import HIDDEN
@@ -1030,6 +1031,15 @@ def test_the_api_key_mcp_agent_sends_is_shown_nowhere(replays: Any) -> None:
     for trace, span in carrying:
         shown = render_detail(app, span, trace, span.end_ns or span.start_ns, show_code=True, width=200).plain
         assert FAKE_KEY not in shown and f"api_key='{HIDDEN}'" in shown, span.name
+    for trace_id in {t.trace_id for t, _ in carrying}:
+        printed = [json.dumps(cli_json(rp.db, *argv), ensure_ascii=False)
+                   for argv in (("spans", "query", "--trace", trace_id, "--limit", "1000"), ("traces", "tree", trace_id))]
+        for text in printed:
+            assert FAKE_KEY not in text and f"api_key='{HIDDEN}'" in text, trace_id
+    exported = io.StringIO()
+    with redirect_stdout(exported):
+        assert cli_main(["export", "--db", str(rp.db), "--format", "json"]) == 0
+    assert FAKE_KEY in exported.getvalue()  # (an export re-imports what was sent)
 
 
 def _laminar_sessions_tools_and_answers(rp: Replay) -> None:

@@ -7,7 +7,7 @@ from typing import Any
 
 from ..format.cost import span_cost_text
 from ..format.numbers import column_digits, fmt_count, fmt_duration, fmt_time
-from ..format.sanitize import clean
+from ..format.sanitize import clean, without_secrets
 from ..model import span_state, unpriced_reasons
 from .history_common import (
     CommandError,
@@ -42,8 +42,9 @@ def register(subparsers: Any) -> None:
 
 
 def span_dict(span: Any, session_running: bool = False) -> dict[str, Any]:
-    """A span for --json: every stored field, plus its state, duration and the estimate flag."""
-    d = to_builtins(span)
+    """A span for --json: every stored field (a credential in it as the table and the app show it,
+    ``«secret»``: ``export`` keeps what was sent), plus its state, duration and the estimate flag."""
+    d: dict[str, Any] = without_secrets(to_builtins(span))[0]  # type: ignore[assignment]
     d["state"] = span_state(span, session_running)
     d["duration_ns"] = None if span.end_ns is None else span.duration_ns()
     d["tokens_estimated"] = bool(span.usage is not None and span.usage.estimated)
