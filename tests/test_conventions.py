@@ -250,6 +250,14 @@ def test_openinference_for_instructor_names_instructor() -> None:
         assert ResourceInfo({"service.name": "svc"}, cv.resource_scope(scopes)).framework == "instructor"
 
 
+def test_mirascopes_own_tracing_names_mirascope() -> None:
+    """Mirascope's ops tracing: its model calls' scope and its traced functions', whichever comes first."""
+    llm_scope, ops_scope = "mirascope.llm", "mirascope.ops"
+    assert cv.framework_hint(llm_scope, {"service.name": "weather-app"}) == "mirascope"
+    for scopes in ([llm_scope, ops_scope], [ops_scope, llm_scope]):
+        assert ResourceInfo({"service.name": "weather-app"}, cv.resource_scope(scopes)).framework == "mirascope"
+
+
 #: Per client of ``CLIENT_INTERNAL_NAMES``: (an internal span's name, a model call's name).
 INTERNAL_EXAMPLES = {"llama-index": ("Anthropic._prepare_chat_with_tools", "Anthropic.achat"),
                      "mastra": ("model_chunk weather-agent", "chat gpt-4o-mini")}
@@ -716,6 +724,41 @@ def test_the_agents_sdk_usage_completes_a_logfire_model_call() -> None:
     turn = span({"sdk_span_type": "turn", "usage": jsonlib.dumps({"input_tokens": 1234, "output_tokens": 56,
                                                                    "cached_input_tokens": 200})})
     assert turn.usage is None and turn.kind is not SpanKind.LLM_CALL and "usage" in turn.attributes
+
+
+#: What Mirascope's ops tracing (mirascope 2.8.2, ``ops.instrument_llm()``) puts on an OpenAI model call's ``chat``
+#: span: its ``Usage`` as JSON beside the flat input and output counts, the cache reads in the object only.
+MIRASCOPE_CHAT = {"gen_ai.operation.name": "chat", "gen_ai.provider.name": "openai",
+                  "gen_ai.request.model": "openai/gpt-4o-mini", "gen_ai.response.model": "openai/gpt-4o-mini",
+                  "gen_ai.usage.input_tokens": 1234, "gen_ai.usage.output_tokens": 56,
+                  "mirascope.response.usage": jsonlib.dumps({
+                      "input_tokens": 1234, "output_tokens": 56, "cache_read_tokens": 200, "cache_write_tokens": 0,
+                      "reasoning_tokens": 0, "total_tokens": 1290})}
+
+
+def test_mirascopes_usage_completes_its_model_call() -> None:
+    """The cache reads (and writes, and reasoning) Mirascope counts only in its usage object; its input already
+    holds the cache reads and writes (an Anthropic call's too, as Mirascope normalizes it): not added again."""
+    s = span(MIRASCOPE_CHAT, name="chat openai/gpt-4o-mini")
+    assert s.kind is SpanKind.LLM_CALL
+    assert (s.usage.input, s.usage.output, s.usage.cache_read, s.usage.cache_write, s.usage.reasoning) == (
+        1234, 56, 200, 0, 0)
+    assert "mirascope.response.usage" not in s.attributes
+    anthropic = span({**MIRASCOPE_CHAT, "gen_ai.provider.name": "anthropic",
+                      "gen_ai.request.model": "anthropic/claude-sonnet-4-5", "gen_ai.usage.input_tokens": 1498,
+                      "mirascope.response.usage": jsonlib.dumps({
+                          "input_tokens": 1498, "output_tokens": 56, "cache_read_tokens": 200, "cache_write_tokens": 64,
+                          "reasoning_tokens": 0, "total_tokens": 1554})}, name="chat anthropic/claude-sonnet-4-5")
+    assert (anthropic.usage.input, anthropic.usage.cache_read, anthropic.usage.cache_write) == (1498, 200, 64)
+
+
+def test_mirascopes_spans_around_a_model_call_are_not_calls() -> None:
+    """The ``@ops.trace`` function that made the call and ``Response.resume`` repeat its usage object, no flat keys."""
+    usage = MIRASCOPE_CHAT["mirascope.response.usage"]
+    for name, kind in (("weather_agent.call", "trace"), ("Response.resume openai/gpt-4o-mini", "response_resume")):
+        s = span({"mirascope.type": kind, "mirascope.response.provider_id": "openai",
+                  "mirascope.response.model_id": "openai/gpt-4o-mini", "mirascope.response.usage": usage}, name=name)
+        assert s.usage is None and s.kind is not SpanKind.LLM_CALL and "mirascope.response.usage" in s.attributes
 
 
 def test_a_usage_object_alone_or_unreadable_counts_nothing() -> None:

@@ -475,14 +475,19 @@ def is_usage_record(attributes: dict[str, Any]) -> bool:
 #: Agents SDK's ``Usage`` of a model call on its span as ``usage`` (JSON), beside flat ``gen_ai.usage.*``
 #: input and output: on a Chat Completions model's span the cached tokens are only in that object. Its
 #: turn and task spans carry a ``usage`` too (their sums, with no flat keys): completing only, so
-#: never a call.
+#: never a call. Mirascope's ``ops`` tracing puts its ``Usage`` of a model call on the call's ``chat``
+#: span as ``mirascope.response.usage`` (JSON: ``input_tokens`` with the cache reads and writes in, as it
+#: normalizes every provider's, ``output_tokens`` with the reasoning, ``cache_read_tokens``,
+#: ``cache_write_tokens``, ``reasoning_tokens``), beside flat ``gen_ai.usage.*`` input and output: the
+#: cache counts are only in the object. Its spans around the call (the ``@ops.trace`` function that
+#: made it, ``Response.resume``) repeat the object with no flat keys: completing only, so never a call.
 USAGE_OBJECT_KEYS: dict[str, bool] = {"metadata.usage_object": False, "langfuse.observation.usage_details": True,
                                       "mlflow.chat.tokenUsage": True, "langsmith.metadata.usage_metadata": True,
-                                      "usage": False}
+                                      "mirascope.response.usage": False, "usage": False}
 #: Usage field -> paths into the object, first found wins: an API's own usage object. OpenAI's
 #: Chat Completions and Responses shapes (LiteLLM's usage has the former for every provider), and
 #: LangChain's ``UsageMetadata`` (its ``*_token_details``), the Agents SDK's ``Usage`` (its cache writes as
-#: ``input_tokens_details.cache_write_tokens``):
+#: ``input_tokens_details.cache_write_tokens``), Mirascope's ``Usage`` (its counts flat, beside input and output):
 #: ``prompt_tokens``/``input_tokens`` include cache reads and writes, ``completion_tokens``/
 #: ``output_tokens`` the reasoning, as the monitor counts them; Anthropic's cache counts (beside
 #: input) are added in by ``finish_usage``.
@@ -491,11 +496,12 @@ USAGE_OBJECT_PATHS: dict[str, tuple[tuple[str, ...], ...]] = {
     "output": (("completion_tokens",), ("output_tokens",)),
     "total": (("total_tokens",),),
     "cache_read": (("prompt_tokens_details", "cached_tokens"), ("input_tokens_details", "cached_tokens"),
-                   ("cache_read_input_tokens",), ("input_token_details", "cache_read")),
+                   ("cache_read_input_tokens",), ("input_token_details", "cache_read"), ("cache_read_tokens",)),
     "cache_write": (("prompt_tokens_details", "cache_creation_tokens"), ("cache_creation_input_tokens",),
-                    ("input_token_details", "cache_creation"), ("input_tokens_details", "cache_write_tokens")),
+                    ("input_token_details", "cache_creation"), ("input_tokens_details", "cache_write_tokens"),
+                    ("cache_write_tokens",)),
     "reasoning": (("completion_tokens_details", "reasoning_tokens"), ("output_tokens_details", "reasoning_tokens"),
-                  ("output_token_details", "reasoning")),
+                  ("output_token_details", "reasoning"), ("reasoning_tokens",)),
 }
 #: Langfuse's own usage types, read when the object has no API input or output count: ``input``,
 #: ``output``, ``total`` and the detail types its integrations split off (its LangChain handler
@@ -968,6 +974,9 @@ FRAMEWORK_HINTS: list[tuple[str, str]] = [
     ("langsmith", "langsmith"),  # the LangSmith SDK's scope (and its tracer provider's default service name)
     # instructor (structured outputs over a provider's SDK), by OpenInference's ``openinference.instrumentation.instructor``.
     ("instructor", "instructor"),
+    # Mirascope's own tracing (``mirascope.ops``): its model calls' scope ``mirascope.llm``, its traced
+    # functions' ``mirascope.ops``.
+    ("mirascope", "mirascope"),
     ("lmnr", "laminar"),  # Laminar's SDK: every span it makes, its instrumentations' too, under ``lmnr.tracer``
     # AgentOps' SDK: its decorators' scope ``agentops``, its instrumentations' ``agentops.instrumentation.*``
     # (an agent framework's named above wins), its service name ``agentops``.
