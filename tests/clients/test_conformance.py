@@ -273,6 +273,10 @@ CLIENTS: dict[str, Client] = {
     # instructor call (the model, no usage) around each model call's OpenAI span; the forced tool call is the
     # structured answer, not a tool that runs.
     "instructor_openinference": Client(tools=False),
+    # Mirascope's own ops tracing (ops.instrument_llm(), @ops.trace): a GenAI `chat` span per model call, its cache
+    # reads only in its `mirascope.response.usage`; the @ops.trace and Response.resume spans around a call repeat
+    # that object. execute_tools() is not traced: the tool call and its result are in the calls' messages only.
+    "mirascope": Client(tools=False),
     # LangGraph with OpenLLMetry's LangChain and OpenAI instrumentors (as Traceloop.init() sets them up).
     "openllmetry_langchain": Client(),
     # OpenLLMetry's Anthropic instrumentation (the SDK traces itself too: two spans a call, a refused request's
@@ -903,7 +907,7 @@ FRAMEWORKS = {"crewai": "crewai", "crewai_crew": "crewai", "crewai_crew_delegati
               "smolagents_anthropic": "smolagents", "smolagents_anthropic_litellm": "smolagents",
               "smolagents_managed": "smolagents",
               "mastra": "mastra", "mastra_anthropic": "mastra", "autogen_anthropic": "autogen", "autogen_team": "autogen",
-              "instructor_openinference": "instructor", "mcp_agent": "mcp-agent",
+              "instructor_openinference": "instructor", "mcp_agent": "mcp-agent", "mirascope": "mirascope",
               # The Claude Agent SDK runs Claude Code, whose events name it (as `claude-agent-sdk`'s).
               "claude_agent_sdk_ts_openinference": "claude-code"}
 
