@@ -295,6 +295,7 @@ def test_client_internal_key_rows(client, key) -> None:
 TOOL_SPAN_EXAMPLES = {"dspy": [("get_weather.__call__", "get_weather"), ("search_web.acall", "search_web")],
                       "langfuse": [("get_weather", "get_weather")], "mlflow": [("get_weather", "get_weather")],
                       "laminar": [("get_weather", "get_weather")], "agentops": [("get_weather.tool", "get_weather")],
+                      "genkit": [("get_weather", "get_weather")],
                       "openai-agents": [("Function: get_weather", "get_weather")],
                       "fast-agent": [("MCP Tool: weather__get_weather", "weather__get_weather")]}
 

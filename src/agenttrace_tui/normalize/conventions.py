@@ -80,6 +80,10 @@ from .span_kinds import (
     CLIENT_TOOL_SPAN_NAMES,
     CLIENT_TOOL_SPAN_PATTERNS,
     EXPLICIT_KIND_KEYS,
+    GENKIT_KIND_KEY,
+    GENKIT_KINDS,
+    GENKIT_TYPE_KEY,
+    GENKIT_TYPE_KINDS,
     GRAPH_AGENT_NAME_ENTRY,
     GRAPH_METADATA_CHARS,
     INTERNAL_BY_DEFAULT,
@@ -139,7 +143,7 @@ __all__ = [
     # span_kinds
     "AGENT_NAME_KEY", "AGENTOPS_KIND_KEY", "AGENTOPS_KINDS", "AGENTOPS_TOOL_FIELDS", "agentops_arguments",
     "agentops_tool_fields", "ANSWER_TOOL_CALL_KEYS", "answer_tool_call", "AI_SDK_KINDS", "AI_SDK_OPERATION_KEY", "CLIENT_AGENT_KEYS", "CLIENT_AGENT_NAME_KEYS", "CLIENT_AGENT_SPAN_NAMES", "CLIENT_DELEGATION_SPANS", "CLIENT_GRAPH_METADATA_KEYS", "CLIENT_INTERNAL_KEYS", "CLIENT_NODE_NAMES", "CLIENT_INTERNAL_NAMES", "CLIENT_PLACEHOLDER_AGENTS", "CLIENT_RUN_AGENT_KEYS", "CLIENT_SPAN_KIND_PATTERNS", "CLIENT_SPAN_KINDS", "CLIENT_TOOL_SPAN_PATTERNS", "CLIENT_TOOL_CALL_KEYS", "CLIENT_TOOL_NAME_KEYS",
-    "CLIENT_TOOL_SPAN_NAMES", "EXPLICIT_KIND_KEYS", "GRAPH_AGENT_NAME_ENTRY", "GRAPH_METADATA_CHARS", "INTERNAL_BY_DEFAULT", "INTERNAL_KEY", "RUNS_AGENT_KEY",
+    "CLIENT_TOOL_SPAN_NAMES", "EXPLICIT_KIND_KEYS", "GENKIT_KIND_KEY", "GENKIT_KINDS", "GENKIT_TYPE_KEY", "GENKIT_TYPE_KINDS", "GRAPH_AGENT_NAME_ENTRY", "GRAPH_METADATA_CHARS", "INTERNAL_BY_DEFAULT", "INTERNAL_KEY", "RUNS_AGENT_KEY",
     "BRAINTRUST_KIND_KEY", "BRAINTRUST_KINDS", "BRAINTRUST_SPAN_ATTRIBUTES_CHARS", "braintrust_span_type", "KIND_BY_NAME", "KIND_KEY", "LAMINAR_KIND_KEY", "LAMINAR_KINDS", "LANGFUSE_KIND_KEY", "LANGFUSE_KINDS", "LANGSMITH_KIND_KEY", "LANGSMITH_KINDS", "MCP_METHOD_KEY", "MCP_METHOD_KINDS", "MESSAGING_OPERATION_KEYS", "MLFLOW_KIND_KEY", "MLFLOW_KINDS", "OPENINFERENCE_KEY", "OPENINFERENCE_KINDS", "OPERATION_KEY", "OPERATION_KINDS",
     "RENDERED_NAME_KEY", "SEED_NAME_KINDS", "TRACELOOP_KIND_KEY", "TRACELOOP_KINDS", "TRACELOOP_TOOL_FIELDS",
     "TRACELOOP_TOOL_STEP_KEY", "_names_a_call", "client_kind",
@@ -154,6 +158,7 @@ __all__ = [
     "CACHE_BESIDE_CLIENTS", "CACHE_BESIDE_INPUT", "CACHE_IN_INPUT_SCOPES", "CACHE_BESIDE_KEYS", "COST_KEYS", "FAILED_BY_EXCEPTION_KEYS", "FRAMEWORK_BUILT_ON", "FRAMEWORK_HINTS", "FRAMEWORK_SCOPES", "HTTP_STATUS_KEYS", "INSTRUMENTATION_FAMILIES", "INSTANCE_KEYS", "TRACE_SESSION_RESOURCE_KEYS", "SESSION_SPAN_NAME_KEYS", "session_span_name", "JSON_VALUE_KEYS",
     "PINNED_SESSION_KEY", "RESOURCE_FRAMEWORKS", "RESOURCE_SESSION_KEYS", "RESPONSE_MODEL_KEYS", "SESSION_KEY_SET", "SESSION_KEYS", "TRACE_NAME_KEYS",
     "SUBTREE_USAGE_KEYS", "THINKING_BESIDE_OUTPUT", "GEMINI_BUILTIN_TOOLS", "TOOL_DEFINITION_KEYS", "GEMINI_FEE_TOOLS", "USAGE_OBJECT_KEYS", "RESPONSE_USAGE_KEYS", "GEMINI_USAGE_FIELDS", "USAGE_RECORD_KEY", "USAGE_OBJECT_PATHS", "USAGE_TYPE_PATHS", "USAGE_TYPES_BESIDE",
+    "GENKIT_INPUT_KEY", "GENKIT_MODEL_TYPES", "GENKIT_NAME_KEY", "GENKIT_OUTPUT_KEY", "GENKIT_USAGE_FIELDS", "genkit_model_call",
     "Plan", "all_documented_keys", "cache_beside", "decode_json_strings", "extract_cost", "extract_subtree_usage", "extract_usage_object", "extract_response_usage", "is_usage_record", "thinking_beside", "asks_builtin_tool",
     "answered_model", "langchain_answered_model", "LANGCHAIN_ANSWERED_KEY", "CHAIN_ANSWER_INPUT_KEY",
     "CHAIN_ANSWER_MODEL_KEY", "CHAIN_ANSWER_OUTPUT_KEY", "CHAIN_RESULT_KEYS", "MODEL_PLACEHOLDERS", "langchain_chain_answer", "failed_by_exception", "failed_http_status", "finish_usage",
@@ -306,10 +311,12 @@ def answered_model(attributes: dict[str, Any], asked: str | None) -> str | None:
 #: the JSON text they are (the tables that read them parse JSON). Laminar's SDKs JSON-encode a
 #: traced function's arguments and return value (``lmnr.span.input`` / ``lmnr.span.output``) so too, and
 #: Braintrust's OpenTelemetry guide has a span's input and output set as JSON (``braintrust.input_json`` /
-#: ``braintrust.output_json``).
+#: ``braintrust.output_json``), and Genkit every action's input and output (``genkit:input`` /
+#: ``genkit:output``: a flow's question and answer, a tool's text result, arrive quoted).
 JSON_VALUE_KEYS: frozenset[str] = frozenset({MLFLOW_KIND_KEY, "mlflow.llm.model", "mlflow.spanInputs",
                                              "mlflow.spanOutputs", "lmnr.span.input", "lmnr.span.output",
-                                             "braintrust.input_json", "braintrust.output_json"})
+                                             "braintrust.input_json", "braintrust.output_json",
+                                             "genkit:input", "genkit:output"})
 
 
 def decode_json_strings(attributes: dict[str, Any], keys: Iterable[str]) -> None:
@@ -700,8 +707,11 @@ def cache_beside(provider: Any, client: str | None = None, input_key: str | None
 #: LiteLLM's ``gemini``, OpenInference's ``google``). Thoughts are billed as output. An
 #: instrumentation that passes ``candidatesTokenCount`` on as the output and ``totalTokenCount``
 #: as the total (OpenLLMetry's for google-genai) leaves them only in what the total has beyond
-#: input + output: ``finish_usage`` counts that as output, and as its reasoning.
-THINKING_BESIDE_OUTPUT = frozenset({"gcp.gen_ai", "gcp.gemini", "gcp.vertex_ai", "vertex_ai", "gemini", "google"})
+#: input + output: ``finish_usage`` counts that as output, and as its reasoning. Genkit's Google plugins
+#: (``googleai``, ``vertexai``: ``GENKIT_NAME_KEY``) pass Gemini's counts on as they come, the thoughts as
+#: ``thoughtsTokens`` beside ``outputTokens``.
+THINKING_BESIDE_OUTPUT = frozenset({"gcp.gen_ai", "gcp.gemini", "gcp.vertex_ai", "vertex_ai", "gemini", "google",
+                                    "googleai", "vertexai"})
 #: Gemini's built-in tools, as a request's tool definitions name them (the SDK's and the API's
 #: spellings): Google runs them and reads their results as a prompt of their own,
 #: ``toolUsePromptTokenCount``, billed as input and counted in ``totalTokenCount`` too. A request
@@ -817,6 +827,8 @@ PROVIDER_NAMES: dict[str, str | None] = {
     "amazon_bedrock": "aws.bedrock", "amazon-bedrock": "aws.bedrock", "bedrock": "aws.bedrock",
     "aws_bedrock": "aws.bedrock", "awsbedrock": "aws.bedrock",  # agno's AwsBedrock
     "aws": "aws.bedrock",  # OpenInference's llm.provider for Bedrock (its instrumentations for boto3 and the JS SDK)
+    # Genkit's plugin for the Gemini API names its models ``googleai/<model>`` (``GENKIT_NAME_KEY``).
+    "googleai": "google",
     "x_ai": "x-ai", "xai": "x-ai", "togetherai": "together", "fireworks_ai": "fireworks",
     "strands-agents": None,
     # Google ADK's own name (its scope's), as ADK for TypeScript names every model call's system: ADK
@@ -925,6 +937,67 @@ def finish_usage(fields: dict[str, int], scope: str = "span", beside: bool = Fal
     return u
 
 
+# -- Genkit ---------------------------------------------------------------------
+
+#: Genkit's attributes of an action's span: its name, its input and its output (JSON: ``JSON_VALUE_KEYS``).
+GENKIT_NAME_KEY = "genkit:name"
+GENKIT_INPUT_KEY = "genkit:input"
+GENKIT_OUTPUT_KEY = "genkit:output"
+#: The action types (``GENKIT_KIND_KEY``) of a model's action: its span is the model call, named
+#: ``<plugin>/<model>`` (``openai/gpt-4o-mini``, ``googleai/gemini-2.5-flash``): the plugin's name is
+#: the provider (``PROVIDER_NAMES`` spells it), the rest the model. Genkit sends no GenAI attribute:
+#: the call's usage is only in its output, Genkit's model response (``GENKIT_USAGE_FIELDS``).
+GENKIT_MODEL_TYPES = frozenset({"model", "background-model"})
+#: The monitor's usage fields -> the counts of Genkit's ``GenerationUsage`` (the ``usage`` of a model
+#: action's output). Its ``generate`` steps (``GENKIT_TYPE_KINDS``) repeat the last call's usage in their
+#: own output: only a model action's is read. A plugin that passes no cache count on (the OpenAI-compatible
+#: plugin, ``@genkit-ai/compat-oai``) keeps the API's answer as ``raw``: an OpenAI Chat Completions usage
+#: there whose prompt and completion counts are Genkit's input and output gives the cache reads and
+#: reasoning (``USAGE_OBJECT_PATHS``).
+GENKIT_USAGE_FIELDS: dict[str, str] = {"input": "inputTokens", "output": "outputTokens", "total": "totalTokens",
+                                      "cache_read": "cachedContentTokens", "reasoning": "thoughtsTokens"}
+#: A longer output is not read for its usage (the answer's text and the API's whole answer are in it).
+GENKIT_OUTPUT_CHARS = 1 << 20
+#: The usage fields read from the API's own answer (``raw``) of a Genkit model action.
+_GENKIT_RAW_FIELDS = ("cache_read", "cache_write", "reasoning")
+
+
+def genkit_model_call(attributes: dict[str, Any]) -> tuple[dict[str, str], dict[str, int]] | None:
+    """(llm fields, usage fields) of a Genkit model action's span (``GENKIT_MODEL_TYPES``): the
+    provider and model its name says, the usage its output reports; None for any other span."""
+    subtype = attributes.get(GENKIT_KIND_KEY)
+    if subtype.__class__ is not str or subtype not in GENKIT_MODEL_TYPES:
+        return None
+    llm: dict[str, str] = {}
+    name = attributes.get(GENKIT_NAME_KEY)
+    if isinstance(name, str) and name.strip():
+        plugin, slash, model = name.strip().partition("/")
+        llm = {"provider": plugin, "model": model} if slash and plugin and model else {"model": name.strip()}
+    usage: dict[str, int] = {}
+    value = attributes.get(GENKIT_OUTPUT_KEY)
+    if value.__class__ is not str or value[:1] != "{" or len(value) > GENKIT_OUTPUT_CHARS:
+        return llm, usage
+    try:
+        got = msgspec.json.decode(value)
+    except msgspec.DecodeError:
+        return llm, usage
+    counts = got.get("usage") if isinstance(got, dict) else None
+    if not isinstance(counts, dict):
+        return llm, usage
+    for field, key in GENKIT_USAGE_FIELDS.items():
+        count = counts.get(key)
+        if count.__class__ is int and count >= 0:
+            usage[field] = count
+    raw = got.get("raw")
+    wire = raw.get("usage") if isinstance(raw, dict) else None
+    if (isinstance(wire, dict) and "input" in usage and wire.get("prompt_tokens") == usage["input"]
+            and wire.get("completion_tokens") == usage.get("output")):
+        for field, count in _read_usage(wire, USAGE_OBJECT_PATHS).items():
+            if field in _GENKIT_RAW_FIELDS:
+                usage.setdefault(field, count)
+    return llm, usage
+
+
 # -- resource -> session metadata ------------------------------------------------
 
 #: Instrumentation scope name fragments -> framework (first match wins).
@@ -964,6 +1037,7 @@ FRAMEWORK_HINTS: list[tuple[str, str]] = [
     ("google.adk", "google-adk"),
     ("gcp.vertex.agent", "google-adk"),
     ("mastra", "mastra"),
+    ("genkit", "genkit"),  # Genkit's tracer, ``genkit-tracer`` (Firebase Genkit's SDKs)
     ("voltagent", "voltagent"),  # VoltAgent's scope, ``@voltagent/core`` (and its default service name)
     ("agno", "agno"),
     # AG2 1.x's own TelemetryMiddleware (scope ``opentelemetry.instrumentation.ag2``), and
@@ -1093,7 +1167,7 @@ class Plan:
     """
 
     __slots__ = ("rows", "kind", "messages", "subtree", "usage_object", "response_usage", "cost", "keys", "fast",
-                 "session_keys", "json_values", "host", "chain_result")
+                 "session_keys", "json_values", "host", "chain_result", "genkit")
 
     def __init__(self, keys: tuple[str, ...]) -> None:
         self.keys = keys
@@ -1122,6 +1196,8 @@ class Plan:
         self.host = tuple(k for k in HOST_KEYS if k in present)
         #: The ``CHAIN_RESULT_KEYS`` present, in their order (OpenLLMetry's LangChain chain spans).
         self.chain_result = tuple(k for k in CHAIN_RESULT_KEYS if k in present)
+        #: A Genkit action's span, which may be a model call (``genkit_model_call``).
+        self.genkit = GENKIT_KIND_KEY in present
 
 
 _PLANS: dict[tuple[str, ...], Plan] = {}
@@ -1199,6 +1275,7 @@ def all_documented_keys() -> set[str]:
     keys.update(JSON_VALUE_KEYS)
     keys.update(HOST_KEYS)
     keys.update(TOOL_DEFINITION_KEYS)
+    keys.update((GENKIT_NAME_KEY, GENKIT_INPUT_KEY, GENKIT_OUTPUT_KEY))
     keys.update(MESSAGE_EVENTS)
     keys.update(RESOURCE_SESSION_KEYS)
     keys.update(CLIENT_TOOL_NAME_KEYS)

@@ -82,6 +82,9 @@ CLIENT_VALUE_KEYS: dict[str, dict[str, str]] = {
     # mcp-agent: a tool call's arguments (JSON) on the augmented LLM's ``execute_tool_call`` span, its
     # result flattened (``result.content.N.text``; the first block's text is the preview).
     "mcp-agent": {"tool_args": "prompt", "result.content.0.text": "response"},
+    # Genkit: every action's input and output (JSON): a model's request (``{"messages": [...]}``) and
+    # response (``{"message": ...}``), a tool's arguments and result, a flow's question and answer.
+    "genkit": {"genkit:input": "prompt", "genkit:output": "response"},
 }
 #: What a client's own key holds when it has nothing to say (``CLIENT_VALUE_KEYS``): no preview.
 CLIENT_EMPTY_VALUES = frozenset({"{}", ""})
@@ -203,6 +206,12 @@ def _part_text(part: Any) -> str:
     if ptype == "document" and isinstance(doc := part.get("document"), dict):  # Cohere's (a tool's result)
         data = doc.get("data", "")
         return data if isinstance(data, str) else msgspec.json.encode(data).decode()
+    if isinstance(call := part.get("toolRequest"), dict):  # Genkit's parts ({toolRequest: {name, ref, input}})
+        args = call.get("input")
+        return f"[tool_call {call.get('name', '')}({args if isinstance(args, str) else msgspec.json.encode(args).decode()})]"
+    if isinstance(result := part.get("toolResponse"), dict):
+        out = result.get("output", "")
+        return f"[tool result {out if isinstance(out, str) else msgspec.json.encode(out).decode()}]"
     if "text" in part and isinstance(part["text"], str):
         return part["text"]
     return f"[{ptype or 'part'}]"
@@ -408,6 +417,8 @@ def observation_text(value: Any, answer: bool = False) -> str:
         got = [system, *contents] if isinstance(system, dict) else contents
     elif isinstance(got, dict) and isinstance(content := got.get("content"), dict) and "parts" in content:
         got = content  # a Gemini answer as ADK keeps it (LlmResponse): its content is the message
+    elif isinstance(got, dict) and "role" not in got and isinstance(msg := got.get("message"), dict) and "role" in msg:
+        got = msg  # a model's response holding its answer message (Genkit's: ``{"message", "usage", ...}``)
     elif isinstance(got, dict) and got.get("object") == "response" and isinstance(output := got.get("output"), list):
         # A whole OpenAI Responses API object: its output items (messages, function calls) are the answer.
         return render_messages(output, chunks=answer) or text

@@ -209,6 +209,15 @@ def build_span(
     fields, used = cv.parts_from_plan(plan, attrs)
     for k in used_msgs:
         used.add(k)
+    if plan.genkit and (genkit := cv.genkit_model_call(attrs)) is not None:
+        # A Genkit model action: the model its name says, the usage its output reports (no GenAI keys).
+        named, counts = genkit
+        if named:
+            said = fields.setdefault("llm", {})
+            for said_field, said_value in named.items():
+                said.setdefault(said_field, said_value)
+        if counts and "usage" not in fields:
+            fields["usage"] = dict(counts)
     if client is not None and cv.names_placeholder_agent(client, attrs):
         # The instrumentor's default agent name on a span not an agent's: it names no agent (kept as sent).
         agent = fields.get("agent")
@@ -809,7 +818,7 @@ class _FastPlan:
     @staticmethod
     def make(plan: cv.Plan) -> Any:
         if (plan.messages or plan.subtree or plan.usage_object or plan.response_usage or plan.cost or plan.json_values
-                or plan.chain_result or cv.RENDERED_NAME_KEY in plan.keys):
+                or plan.chain_result or plan.genkit or cv.RENDERED_NAME_KEY in plan.keys):
             return _NO_FAST
         rows = []
         for part, field, conv, keys in plan.rows:

@@ -262,6 +262,30 @@ LANGSMITH_KINDS: dict[str, SpanKind] = {
     "prompt": SpanKind.CUSTOM,
     "parser": SpanKind.CUSTOM,
 }
+#: Genkit's action type (``genkit:metadata:subtype``: Genkit traces every action it runs, each span
+#: carrying its type, name, path, input and output as ``genkit:*`` attributes). A flow
+#: (``ai.defineFlow``) is the app's own run around the models and tools it calls: its agent, named by
+#: ``genkit:name`` (``CLIENT_AGENT_NAME_KEYS``). A prompt (``ai.definePrompt``, a Dotprompt file) is a
+#: step of it. The other types (``custom``, ``indexer`` ...) are left to the steps below.
+GENKIT_KIND_KEY = "genkit:metadata:subtype"
+GENKIT_KINDS: dict[str, SpanKind] = {
+    "model": SpanKind.LLM_CALL,
+    "background-model": SpanKind.LLM_CALL,
+    "tool": SpanKind.TOOL_EXECUTION,
+    "flow": SpanKind.AGENT,
+    "embedder": SpanKind.EMBEDDING,
+    "retriever": SpanKind.RETRIEVAL,
+    "reranker": SpanKind.RETRIEVAL,
+    "evaluator": SpanKind.VERIFICATION,
+    "prompt": SpanKind.TASK,
+    "executable-prompt": SpanKind.TASK,
+}
+#: Genkit's span type (``genkit:type``), for the spans that name no action type: ``util`` is Genkit's
+#: own step (``generate``: one turn of ``ai.generate``, its tool loop, each later turn a ``generate``
+#: inside the one before), ``flowStep`` a step a flow runs (``ai.run``). Not a model call, whatever the
+#: name says (the word "generate" made each one a model call, its answer's usage counted again).
+GENKIT_TYPE_KEY = "genkit:type"
+GENKIT_TYPE_KINDS: dict[str, SpanKind] = {"util": SpanKind.TASK, "flowStep": SpanKind.TASK}
 #: The method of an MCP request (OTel's MCP conventions; the MCP Python SDK traces each request it
 #: serves on the global tracer provider). Only ``tools/call`` runs a tool (its spans say
 #: ``execute_tool`` too); the others (``initialize``, ``tools/list``, notifications ...) are the
@@ -283,7 +307,8 @@ MESSAGING_OPERATION_KEYS: tuple[str, ...] = ("messaging.operation.type", "messag
 #: Every attribute that says a span's kind outright (``kind_from_attributes`` reads them in this order).
 EXPLICIT_KIND_KEYS: tuple[str, ...] = (KIND_KEY, LANGSMITH_KIND_KEY, OPERATION_KEY, OPENINFERENCE_KEY, TRACELOOP_KIND_KEY,
                                        AI_SDK_OPERATION_KEY, LANGFUSE_KIND_KEY, MLFLOW_KIND_KEY, LAMINAR_KIND_KEY,
-                                       BRAINTRUST_KIND_KEY, AGENTOPS_KIND_KEY, MCP_METHOD_KEY, *MESSAGING_OPERATION_KEYS)
+                                       BRAINTRUST_KIND_KEY, AGENTOPS_KIND_KEY, GENKIT_KIND_KEY, GENKIT_TYPE_KEY,
+                                       MCP_METHOD_KEY, *MESSAGING_OPERATION_KEYS)
 
 #: The agenttrace SDK's span names, matched exactly (``iteration_N`` by pattern).
 SEED_NAME_KINDS: dict[str, SpanKind] = {
@@ -404,6 +429,12 @@ def kind_from_attributes(attributes: dict[str, Any]) -> tuple[SpanKind | None, s
     v = attributes.get(AGENTOPS_KIND_KEY)
     if isinstance(v, str) and (k := AGENTOPS_KINDS.get(v.strip().lower())) is not None:
         return k, AGENTOPS_KIND_KEY
+    v = attributes.get(GENKIT_KIND_KEY)
+    if isinstance(v, str) and (k := GENKIT_KINDS.get(v.strip().lower())) is not None:
+        return k, GENKIT_KIND_KEY
+    v = attributes.get(GENKIT_TYPE_KEY)
+    if isinstance(v, str) and (k := GENKIT_TYPE_KINDS.get(v.strip())) is not None:
+        return k, GENKIT_TYPE_KEY
     v = attributes.get(MCP_METHOD_KEY)
     if isinstance(v, str) and v.strip():
         return MCP_METHOD_KINDS.get(v.strip(), SpanKind.CUSTOM), MCP_METHOD_KEY
@@ -568,9 +599,10 @@ CLIENT_TOOL_CALL_KEYS: tuple[str, ...] = ("call_id", "tool_use_id")
 #: instrumentor on the span of each agent's task (``<role>._execute_core``: the agent's role). Not for
 #: every sender: OpenInference's Agno instrumentor puts an id there, Strands' processor a node of its own.
 #: OpenLLMetry's Agno instrumentor names a team's run (``CLIENT_AGENT_KEYS``) as ``agno.team.name`` only.
+#: Genkit names a flow's span (its agent: ``GENKIT_KINDS``) after the flow, as ``genkit:name`` too.
 CLIENT_AGENT_NAME_KEYS: dict[str, str] = {"openai-agents": "graph.node.id", "crewai": "graph.node.id",
                                           "langsmith": "langsmith.metadata.lc_agent_name", "agentops": "operation.name",
-                                          "agno": "agno.team.name"}
+                                          "agno": "agno.team.name", "genkit": "genkit:name"}
 #: A known client's key holding LangGraph's run metadata (JSON) on every span of a graph run:
 #: OpenInference's LangChain instrumentation sends it as ``metadata``. Its ``langgraph_checkpoint_ns``
 #: is the path of graph nodes a span runs in (``node:task|node:task``); a span inside a node that is
@@ -620,6 +652,7 @@ CLIENT_TOOL_SPAN_NAMES: dict[str, re.Pattern[str]] = {
     "mlflow": re.compile(r"^(.+)$"),
     "laminar": re.compile(r"^(.+)$"),
     "agentops": re.compile(r"^(.+)\.tool$"),  # ``@tool``'s span: ``<name>.tool``
+    "genkit": re.compile(r"^(.+)$"),  # a Genkit tool action's span: the tool's name (``genkit:name`` too)
     **CLIENT_TOOL_SPAN_PATTERNS,
 }
 
