@@ -5,8 +5,12 @@ prefix, then records in a loopback-only network namespace where it can make one)
 ``weatherFlow`` (``ai.defineFlow``), whose body is one ``ai.generate`` with one tool ``get_weather``
 (``ai.defineTool``, zod input schema) and a system prompt, on the OpenAI plugin of
 ``@genkit-ai/compat-oai`` (``openAI({ baseURL })`` from ``@genkit-ai/compat-oai/openai``, the
-``openai`` npm package underneath: Chat Completions, not streamed), pointed at the fake LLM.
-``ai.generate`` runs the tool itself and asks the model again: two model calls.
+``openai`` npm package underneath: Chat Completions), pointed at the fake LLM. ``ai.generate`` runs
+the tool itself and asks the model again: two model calls. Two recordings:
+
+* ``genkit``: ``ai.generate`` (not streamed);
+* ``genkit_stream``: ``ai.generateStream``, its chunks read as they come (the plugin streams with
+  ``stream_options.include_usage`` and keeps the stream's final completion as ``raw``).
 
 Telemetry is set up as Genkit documents it for any OpenTelemetry back end: ``enableTelemetry`` from
 ``genkit/tracing`` with the span processor of the user's own exporter (``spanProcessors``:
@@ -30,13 +34,22 @@ from pathlib import Path
 
 from cli_support import ensure_npm, isolate_network, node_version, npm_version, traced_turns
 from record_claude_agent_sdk import result_of
-from recording import Recording, js_guarded, openai_env, otel_env
+from recording import Recording, chosen_variants, js_guarded, openai_env, otel_env
 
 NAME = "genkit"
 #: Genkit, its OpenAI-compatible model plugin and the OTel packages the script imports, on the OTel JS
 #: line @genkit-ai/core depends on (sdk-trace-base ~1.25.0, sdk-node ^0.52.0).
 PACKAGES = ["genkit@1.42.0", "@genkit-ai/compat-oai@1.42.0", "@opentelemetry/sdk-trace-base@1.25.1",
             "@opentelemetry/exporter-trace-otlp-http@0.52.1"]
+
+#: Variant -> (the generate call, what the notes say of it).
+VARIANTS: dict[str, tuple[str, str]] = {
+    "genkit": ("""const response = await ai.generate(REQUEST);""", "ai.generate (Chat Completions, not streamed)"),
+    "genkit_stream": ("""const { stream, response: done } = ai.generateStream(REQUEST);
+    for await (const chunk of stream) { chunks += 1; }
+    const response = await done;""", "ai.generateStream, its chunks read (Chat Completions streamed with "
+                                     "stream_options.include_usage)"),
+}
 
 AGENT = """
 import { randomUUID } from 'node:crypto';
@@ -60,13 +73,9 @@ const getWeather = ai.defineTool(
 const weatherFlow = ai.defineFlow(
   { name: 'weatherFlow', inputSchema: z.string(), outputSchema: z.string() },
   async (question) => {
-    const response = await ai.generate({
-      model: openAI.model('gpt-4o-mini'),
-      system: 'Answer weather questions with the get_weather tool.',
-      prompt: question,
-      tools: [getWeather],
-    });
-    console.log('RESULT_JSON:', JSON.stringify({ usage: response.usage }));
+    let chunks = 0;
+    GENERATE
+    console.log('RESULT_JSON:', JSON.stringify({ usage: response.usage, chunks }));
     return response.text;
   },
 );
@@ -88,9 +97,25 @@ def main() -> None:
         "genkit", "@genkit-ai/core", "@genkit-ai/ai", "@genkit-ai/compat-oai", "openai", "@opentelemetry/sdk-node",
         "@opentelemetry/sdk-trace-base", "@opentelemetry/exporter-trace-otlp-http")}
     node = node_version()
-    script = prefix / "agent.mjs"  # in the prefix, so that its node_modules resolve the imports
-    script.write_text(AGENT)
-    with Recording(NAME) as rec:
+    for name in chosen_variants(VARIANTS):
+        record(name, prefix, versions, node, isolated)
+
+
+#: The request both variants make.
+REQUEST = """{
+      model: openAI.model('gpt-4o-mini'),
+      system: 'Answer weather questions with the get_weather tool.',
+      prompt: question,
+      tools: [getWeather],
+    }"""
+
+
+def record(name: str, prefix: Path, versions: dict[str, str | None], node: str, isolated: bool) -> None:
+    """Record variant ``name`` (``VARIANTS``) into ``fixtures/<name>/``."""
+    generate, said = VARIANTS[name]
+    script = prefix / f"{name}.mjs"  # in the prefix, so that its node_modules resolve the imports
+    script.write_text(AGENT.replace("GENERATE", generate.replace("REQUEST", REQUEST)))
+    with Recording(name) as rec:
         env = otel_env(rec.cap.url, protocol="http/json", service_name="weather-app", signals=("traces",))
         env |= openai_env(rec)
         runs = traced_turns(rec, ["node", str(script)], ["node", script.name], env)
@@ -98,15 +123,16 @@ def main() -> None:
         rec.save(
             packages=versions, env=env, recorder=Path(__file__).name,
             notes=[
-                "One flow (ai.defineFlow 'weatherFlow') whose body is one ai.generate with a system prompt and one "
-                "tool get_weather (ai.defineTool, zod input schema), on openAI({ baseURL }) of "
-                "@genkit-ai/compat-oai/openai (Chat Completions, not streamed; maxRetries 0).",
+                "One flow (ai.defineFlow 'weatherFlow') whose body is one generate call with a system prompt and "
+                f"one tool get_weather (ai.defineTool, zod input schema): {said}; on openAI({{ baseURL }}) of "
+                "@genkit-ai/compat-oai/openai (maxRetries 0).",
                 "enableTelemetry({ spanProcessors: [new BatchSpanProcessor(new OTLPTraceExporter())] }) from "
                 "genkit/tracing: Genkit's own NodeSDK with the user's OTLP/HTTP JSON exporter (endpoint from "
                 "OTEL_EXPORTER_OTLP_ENDPOINT); flushTracing() before exit.",
                 "ok: call 1 asks for get_weather, Genkit runs it, call 2 answers. error: the fake LLM answers "
                 "HTTP 400, the flow throws (exit 3).",
-                "sdk_results holds the usage Genkit's GenerateResponse reports for the turn (response.usage).",
+                "sdk_results holds the usage Genkit's GenerateResponse reports for the turn (response.usage) and "
+                "the chunks the script read.",
                 f"Node.js {node}; {'loopback-only network namespace' if isolated else 'no network namespace'}.",
             ],
             extra={"sdk_results": results},

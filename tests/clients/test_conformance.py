@@ -598,6 +598,8 @@ CLIENTS: dict[str, Client] = {
     # genkit:name) around one ai.generate; each model action a span of its own, its usage in its output JSON (the
     # cached tokens in the OpenAI-compatible plugin's raw answer), the tool action's span, generate steps as tasks.
     "genkit": Client(),
+    # The same flow with ai.generateStream: the plugin streams (include_usage), its final completion kept as raw.
+    "genkit_stream": Client(),
     # Groq's SDK (a hand-written tool loop) with OpenLLMetry's groq instrumentation: model calls only, the tool
     # runs in user code; call 2 streamed (its usage read from x_groq.usage on the last chunk).
     "groq_openllmetry": Client(tools=False),
@@ -904,7 +906,7 @@ FRAMEWORKS = {"crewai": "crewai", "crewai_crew": "crewai", "crewai_crew_delegati
               "copilot-cli-anthropic": "copilot-cli", "droid": "droid", "beeai": "beeai", "mlflow": "mlflow",
               "langsmith": "langsmith", "deepagents_langsmith": "langsmith", "llama_index_openllmetry": "llama-index", "llama_index": "llama-index", "llama_index_anthropic": "llama-index", "llama_index_gemini": "llama-index",
               "openlit_langgraph": "langgraph", "ag2": "ag2", "haystack_openllmetry": "haystack",
-              "voltagent": "voltagent", "voltagent_ai_sdk": "voltagent", "genkit": "genkit",
+              "voltagent": "voltagent", "voltagent_ai_sdk": "voltagent", "genkit": "genkit", "genkit_stream": "genkit",
               "agno_openllmetry": "agno", "agno_anthropic": "agno", "agno_bedrock": "agno",
               "agno_bedrock_openllmetry": "agno", "agno_team": "agno",
               "agno_team_openllmetry": "agno",
