@@ -297,16 +297,20 @@ TOOL_SPAN_EXAMPLES = {"dspy": [("get_weather.__call__", "get_weather"), ("search
                       "laminar": [("get_weather", "get_weather")], "agentops": [("get_weather.tool", "get_weather")],
                       "genkit": [("get_weather", "get_weather")],
                       "openai-agents": [("Function: get_weather", "get_weather")],
-                      "fast-agent": [("MCP Tool: weather__get_weather", "weather__get_weather")]}
+                      "fast-agent": [("MCP Tool: weather__get_weather", "weather__get_weather")],
+                      "griptape": [("WeatherTool.try_run()", "WeatherTool"), ("CalculatorTool.try_run()", "CalculatorTool")]}
+#: The marker key a client's tool span carries beside (``CLIENT_MARKED_SPAN_KINDS``: Griptape's ``tags``).
+TOOL_SPAN_MARKS = {"griptape": {"tags": ("Tool.run()",)}}
 
 
 @pytest.mark.parametrize(("client", "pattern"), cv.CLIENT_TOOL_SPAN_NAMES.items())
 def test_client_tool_span_name_rows(client, pattern) -> None:
-    tool = {cv.OPENINFERENCE_KEY: "TOOL", "input.value": '{"kwargs": {}}', "input.mime_type": "application/json"}
+    mark = TOOL_SPAN_MARKS.get(client, {})
+    tool = {cv.OPENINFERENCE_KEY: "TOOL", "input.value": '{"kwargs": {}}', "input.mime_type": "application/json", **mark}
     for name, want in TOOL_SPAN_EXAMPLES[client]:
         assert pattern.match(name)
         # With text (the general path) and without (the fast path, compiled after enough spans).
-        for attrs in (tool, {cv.OPENINFERENCE_KEY: "TOOL"}):
+        for attrs in (tool, {cv.OPENINFERENCE_KEY: "TOOL", **mark}):
             for _ in range(300):
                 got = build_span("ab" * 16, "cd" * 8, None, name, 1, 2, dict(attrs), [], (), 0, "", "s", client)
                 assert got.kind is SpanKind.TOOL_EXECUTION and got.tool is not None and got.tool.name == want
@@ -350,6 +354,17 @@ SPAN_KIND_PATTERN_EXAMPLES: dict[str, list[tuple[str, dict, SpanKind | None]]] =
          {"gen_ai.agent.name": "weather_agent", "gen_ai.tool.name": "weather_get_weather"}, None),
         ("MCPAgentClientSession.send_request",
          {"mcp.method.name": "tools/call", "mcp.tool.name": "get_weather"}, None),
+    ],
+    # Griptape's observability driver (nothing on its spans but their names): a prompt driver's request
+    # inside its run() (its attempt, streamed or not), a structure's run of its tasks, its steps before
+    # and after (None: internal).
+    "griptape": [
+        ("OpenAiChatPromptDriver.try_run()", {}, SpanKind.LLM_CALL),
+        ("AnthropicPromptDriver.try_stream()", {}, SpanKind.LLM_CALL),
+        ("Agent.try_run()", {}, SpanKind.TASK),
+        ("Workflow.try_run()", {}, SpanKind.TASK),
+        ("Agent.before_run()", {}, None),
+        ("Pipeline.after_run()", {}, None),
     ],
 }
 
@@ -482,6 +497,39 @@ def test_a_smolagents_run_span_is_named_after_its_agent() -> None:
         assert step.agent is None
     other = build_span("ab" * 16, "cd" * 8, None, "manager.run", 1, 2, dict(run), [], (), 0, "", "s", "crewai")
     assert other.agent is None or other.agent.name != "manager"
+
+
+def test_griptapes_tagged_spans_are_its_model_calls_and_tools_and_its_structures_run_its_agent() -> None:
+    """Griptape's observability driver tags a prompt driver's ``run()`` and a tool's ``try_run()``
+    (``tags``) and nothing else: the model call (whatever its driver's class is named) and the tool's
+    call, named after the tool's class; a structure's untagged ``run()`` (``run_stream()``) is the agent,
+    named after its class. General and fast path alike; another client's spans so named are left to
+    what they carry, and the framework is read from the span names of a scope named after the app."""
+    assert cv.framework_hint("griptape", {"service.name": "griptape"}) == "griptape"
+    assert cv.framework_scope("weather-app", ["Agent.before_run()"]) == "griptape"
+    assert cv.framework_scope(None, ["main", "OpenAiChatPromptDriver.try_run()"]) == "griptape"
+    assert cv.framework_scope("weather-app", ["main", "Agent.run", "checkout()"]) == "weather-app"
+    assert cv.framework_scope("openinference.instrumentation.openai", ["Agent.run()"]) == (
+        "openinference.instrumentation.openai")
+    for _ in range(300):
+        for name, attrs, kind, named in (
+                ("AnthropicPromptDriver.run()", {"tags": ("PromptDriver.run()",)}, SpanKind.LLM_CALL, None),
+                ("WeatherTool.try_run()", {"tags": ("Tool.run()",)}, SpanKind.TOOL_EXECUTION, "WeatherTool"),
+                ("Agent.run()", {}, SpanKind.AGENT, "Agent"),
+                ("MyAgent.run_stream()", {}, SpanKind.AGENT, "MyAgent")):
+            got = build_span("ab" * 16, "cd" * 8, None, name, 1, 2, dict(attrs), [], (), 0, "", "s", "griptape")
+            assert got.kind is kind, name
+            if kind is SpanKind.AGENT:
+                assert got.agent is not None and got.agent.name == named and got.tool is None, name
+            elif kind is SpanKind.TOOL_EXECUTION:
+                assert got.tool is not None and got.tool.name == named and got.agent is None, name
+            else:
+                assert got.agent is None and got.tool is None, name
+    other = build_span("ab" * 16, "cd" * 8, None, "Agent.run()", 1, 2, {}, [], (), 0, "", "s", "crewai")
+    assert other.agent is None
+    tagged = build_span("ab" * 16, "cd" * 8, None, "AnthropicPromptDriver.run()", 1, 2, {"tags": ("x",)}, [], (), 0,
+                        "", "s", "crewai")
+    assert tagged.kind is not SpanKind.LLM_CALL
 
 
 @pytest.mark.parametrize(("client", "placeholder"), cv.CLIENT_PLACEHOLDER_AGENTS.items())

@@ -308,7 +308,11 @@ def _iter_resource_items(
             if not scopes:
                 continue
             names = [_json_scope_name(ss) for ss in scopes]
-            info = ResourceInfo(rattrs, cv.resource_scope(names, rattrs))
+            read = names
+            if scope_field == "scopeSpans":  # a scope of spans may name its framework by its spans' names
+                read = [cv.framework_scope(n, _json_span_names(ss.get(item_field) or ss.get(_snake(item_field))))
+                        for ss, n in zip(scopes, names, strict=True)]
+            info = ResourceInfo(rattrs, cv.resource_scope(read, rattrs))
             for ss, sname in zip(scopes, names, strict=True):
                 items = ss.get(item_field) or ss.get(_snake(item_field)) or []
                 yield info, sname, items if isinstance(items, list) else []
@@ -321,9 +325,23 @@ def _iter_resource_items(
         scopes = getattr(rs, pb_scope)
         if not scopes:
             continue
-        info = ResourceInfo(rattrs, cv.resource_scope((ss.scope.name or None for ss in scopes), rattrs))
+        if scope_field == "scopeSpans":  # a scope of spans may name its framework by its spans' names
+            read = [cv.framework_scope(ss.scope.name or None, (sp.name for sp in ss.spans[:cv.SPAN_NAMES_READ]))
+                    for ss in scopes]
+            info = ResourceInfo(rattrs, cv.resource_scope(read, rattrs))
+        else:
+            info = ResourceInfo(rattrs, cv.resource_scope((ss.scope.name or None for ss in scopes), rattrs))
         for ss in scopes:
             yield info, ss.scope.name or None, getattr(ss, pb_item)
+
+
+def _json_span_names(items: Any) -> Iterator[str]:
+    """The names of a scope's first spans (``cv.SPAN_NAMES_READ``) in an OTLP JSON request."""
+    if isinstance(items, list):
+        for sp in items[:cv.SPAN_NAMES_READ]:
+            name = sp.get("name") if isinstance(sp, dict) else None
+            if isinstance(name, str):
+                yield name
 
 
 def _json_scope_name(ss: dict[str, Any]) -> str | None:

@@ -70,6 +70,7 @@ from .span_kinds import (
     CLIENT_GRAPH_METADATA_KEYS,
     CLIENT_INTERNAL_KEYS,
     CLIENT_INTERNAL_NAMES,
+    CLIENT_MARKED_SPAN_KINDS,
     CLIENT_NODE_NAMES,
     CLIENT_PLACEHOLDER_AGENTS,
     CLIENT_RUN_AGENT_KEYS,
@@ -142,7 +143,7 @@ __all__ = [
     "ATTRIBUTE_MAP", "Row", "_bool", "_float", "_int", "_str", "extract_parts", "first_reason",
     # span_kinds
     "AGENT_NAME_KEY", "AGENTOPS_KIND_KEY", "AGENTOPS_KINDS", "AGENTOPS_TOOL_FIELDS", "agentops_arguments",
-    "agentops_tool_fields", "ANSWER_TOOL_CALL_KEYS", "answer_tool_call", "AI_SDK_KINDS", "AI_SDK_OPERATION_KEY", "CLIENT_AGENT_KEYS", "CLIENT_AGENT_NAME_KEYS", "CLIENT_AGENT_SPAN_NAMES", "CLIENT_DELEGATION_SPANS", "CLIENT_GRAPH_METADATA_KEYS", "CLIENT_INTERNAL_KEYS", "CLIENT_NODE_NAMES", "CLIENT_INTERNAL_NAMES", "CLIENT_PLACEHOLDER_AGENTS", "CLIENT_RUN_AGENT_KEYS", "CLIENT_SPAN_KIND_PATTERNS", "CLIENT_SPAN_KINDS", "CLIENT_TOOL_SPAN_PATTERNS", "CLIENT_TOOL_CALL_KEYS", "CLIENT_TOOL_NAME_KEYS",
+    "agentops_tool_fields", "ANSWER_TOOL_CALL_KEYS", "answer_tool_call", "AI_SDK_KINDS", "AI_SDK_OPERATION_KEY", "CLIENT_AGENT_KEYS", "CLIENT_AGENT_NAME_KEYS", "CLIENT_AGENT_SPAN_NAMES", "CLIENT_DELEGATION_SPANS", "CLIENT_GRAPH_METADATA_KEYS", "CLIENT_INTERNAL_KEYS", "CLIENT_MARKED_SPAN_KINDS", "CLIENT_NODE_NAMES", "CLIENT_INTERNAL_NAMES", "CLIENT_PLACEHOLDER_AGENTS", "CLIENT_RUN_AGENT_KEYS", "CLIENT_SPAN_KIND_PATTERNS", "CLIENT_SPAN_KINDS", "CLIENT_TOOL_SPAN_PATTERNS", "CLIENT_TOOL_CALL_KEYS", "CLIENT_TOOL_NAME_KEYS",
     "CLIENT_TOOL_SPAN_NAMES", "EXPLICIT_KIND_KEYS", "GENKIT_KIND_KEY", "GENKIT_KINDS", "GENKIT_TYPE_KEY", "GENKIT_TYPE_KINDS", "GRAPH_AGENT_NAME_ENTRY", "GRAPH_METADATA_CHARS", "INTERNAL_BY_DEFAULT", "INTERNAL_KEY", "RUNS_AGENT_KEY",
     "BRAINTRUST_KIND_KEY", "BRAINTRUST_KINDS", "BRAINTRUST_SPAN_ATTRIBUTES_CHARS", "braintrust_span_type", "KIND_BY_NAME", "KIND_KEY", "LAMINAR_KIND_KEY", "LAMINAR_KINDS", "LANGFUSE_KIND_KEY", "LANGFUSE_KINDS", "LANGSMITH_KIND_KEY", "LANGSMITH_KINDS", "MCP_METHOD_KEY", "MCP_METHOD_KINDS", "MESSAGING_OPERATION_KEYS", "MLFLOW_KIND_KEY", "MLFLOW_KINDS", "OPENINFERENCE_KEY", "OPENINFERENCE_KINDS", "OPERATION_KEY", "OPERATION_KINDS",
     "RENDERED_NAME_KEY", "SEED_NAME_KINDS", "TRACELOOP_KIND_KEY", "TRACELOOP_KINDS", "TRACELOOP_TOOL_FIELDS",
@@ -1044,6 +1045,9 @@ FRAMEWORK_HINTS: list[tuple[str, str]] = [
     # OpenInference's AG2 instrumentor (``openinference.instrumentation.ag2``): before the family.
     ("ag2", "ag2"),
     ("beeai", "beeai"),  # IBM's BeeAI Framework (OpenInference's ``openinference.instrumentation.beeai``)
+    # Griptape's observability driver names its tracer after its ``service_name``, ``griptape`` unless given
+    # one (an application's own name then: ``SPAN_NAME_FRAMEWORKS`` tells its spans apart).
+    ("griptape", "griptape"),
     ("langfuse", "langfuse"),  # the Langfuse SDK's scope, ``langfuse-sdk``
     ("langsmith", "langsmith"),  # the LangSmith SDK's scope (and its tracer provider's default service name)
     # instructor (structured outputs over a provider's SDK), by OpenInference's ``openinference.instrumentation.instructor``.
@@ -1108,6 +1112,40 @@ RESOURCE_SESSION_KEYS: dict[str, str] = {
     "host.name": "hostname",
     "service.version": "framework_version",
 }
+
+
+#: Span names that say which framework made them, for a scope whose name names none -> that framework
+#: (read as its scope's name by ``framework_hint``). Griptape's observability driver names its tracer
+#: after the service it is given, an application's own name, and each span after the method it observes,
+#: ``<Class>.<method>()``: a structure's ``run()``, ``run_stream()``, ``try_run()``, ``before_run()`` and
+#: ``after_run()``, a prompt driver's ``run()``, ``try_run()`` and ``try_stream()``, a tool's ``try_run()``.
+SPAN_NAME_FRAMEWORKS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"^[A-Za-z_]\w*\.(?:run|run_stream|try_run|try_stream|before_run|after_run)\(\)$"), "griptape"),
+)
+#: The spans of a scope looked at for ``SPAN_NAME_FRAMEWORKS`` (its first; every span of Griptape's but
+#: the root, ``main``, is named so).
+SPAN_NAMES_READ = 4
+
+
+def span_names_framework(names: Iterable[str]) -> str | None:
+    """The framework the first ``SPAN_NAMES_READ`` of a scope's span names say made them
+    (``SPAN_NAME_FRAMEWORKS``), else None."""
+    for n, name in enumerate(names):
+        if n == SPAN_NAMES_READ:
+            break
+        if name.__class__ is str:
+            for pattern, framework in SPAN_NAME_FRAMEWORKS:
+                if pattern.match(name):
+                    return framework
+    return None
+
+
+def framework_scope(scope_name: str | None, span_names: Iterable[str]) -> str | None:
+    """The name a scope of spans is read as for its framework (``resource_scope``): its own, unless
+    that names no framework and its spans' names do (``span_names_framework``): then that framework."""
+    if scope_name and framework_hint(scope_name, {}) is not None:
+        return scope_name
+    return span_names_framework(span_names) or scope_name
 
 
 def framework_hint(scope_name: str | None, resource: dict[str, Any]) -> str | None:

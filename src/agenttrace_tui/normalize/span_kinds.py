@@ -511,6 +511,24 @@ CLIENT_SPAN_KIND_PATTERNS: dict[str, tuple[tuple[re.Pattern[str], SpanKind | Non
         (re.compile(r"^Agent\.[^.]+\.(?:attach_llm|call_tool)$"), None),
         (re.compile(r"^(?:MCPAggregator|MCPAgentClientSession)\."), None),
     ),
+    # Griptape's observability driver names a span after the method it observes, ``<Class>.<method>()``,
+    # and puts nothing on it but a ``tags`` list on two of them (``CLIENT_MARKED_SPAN_KINDS``). Untagged:
+    # a prompt driver's request inside its ``run()`` (each attempt of it: ``try_run``, ``try_stream``), a
+    # structure's (an ``Agent``'s, a ``Pipeline``'s ...) run of its tasks, and its steps before and after.
+    "griptape": (
+        (re.compile(r"PromptDriver\.try_(?:run|stream)\(\)$"), SpanKind.LLM_CALL),
+        (re.compile(r"^[A-Za-z_]\w*\.try_run\(\)$"), SpanKind.TASK),
+        (re.compile(r"^[A-Za-z_]\w*\.(?:before_run|after_run)\(\)$"), None),
+    ),
+}
+#: Known clients' spans whose kind their name's pattern says when they carry the client's marker key
+#: (by key, not value: one recipe serves a key set), read before ``CLIENT_SPAN_KIND_PATTERNS``: Griptape's
+#: observability driver tags a prompt driver's ``run()`` (``["PromptDriver.run()"]``: the model call, its
+#: retries inside) and a tool's ``try_run()`` (``["Tool.run()"]``: the tool's call, named after its class),
+#: and nothing else it observes.
+CLIENT_MARKED_SPAN_KINDS: dict[str, tuple[str, tuple[tuple[re.Pattern[str], SpanKind], ...]]] = {
+    "griptape": ("tags", ((re.compile(r"^[A-Za-z_]\w*\.run\(\)$"), SpanKind.LLM_CALL),
+                          (re.compile(r"^[A-Za-z_]\w*\.try_run\(\)$"), SpanKind.TOOL_EXECUTION))),
 }
 #: Known clients' spans that are internal by an attribute they carry: OpenInference's BeeAI
 #: instrumentor turns each framework event it does not read (a chat model's ``error`` or streamed
@@ -564,6 +582,9 @@ CLIENT_AGENT_SPAN_NAMES: dict[str, re.Pattern[str]] = {
     "fast-agent": re.compile(r"^(?:Agent|Chain|Parallel|Routing|EvaluatorOptimizer|Maker): '(.+)' "
                              r"(?:generate|structured|structured_schema|apply_prompt_template)$"),
     "smolagents": re.compile(r"^([A-Za-z_]\w*)\.run$"),
+    # Griptape's observability driver: a structure's ``run()`` (``run_stream()``), named after its class
+    # (``Agent``, ``Pipeline``, ``Workflow`` or the user's own), the only word of it (a structure has no name).
+    "griptape": re.compile(r"^([A-Za-z_]\w*)\.run(?:_stream)?\(\)$"),
 }
 #: Known clients' agent spans by an attribute they carry, whatever kind their instrumentor gave them: the
 #: run of a team whose leader has a model of its own, the delegations to its members and its answer being
@@ -653,6 +674,9 @@ CLIENT_TOOL_SPAN_NAMES: dict[str, re.Pattern[str]] = {
     "laminar": re.compile(r"^(.+)$"),
     "agentops": re.compile(r"^(.+)\.tool$"),  # ``@tool``'s span: ``<name>.tool``
     "genkit": re.compile(r"^(.+)$"),  # a Genkit tool action's span: the tool's name (``genkit:name`` too)
+    # Griptape's observability driver names a tool's call (``CLIENT_MARKED_SPAN_KINDS``) after the tool's
+    # class, not its activity the model called (``WeatherTool_get_weather``) nor the tool's own ``name``.
+    "griptape": re.compile(r"^([A-Za-z_]\w*)\.try_run\(\)$"),
     **CLIENT_TOOL_SPAN_PATTERNS,
 }
 
@@ -835,6 +859,11 @@ def client_kind(client: str | None, name: str, attributes: dict[str, Any]) -> tu
     internal = CLIENT_INTERNAL_NAMES.get(client)
     if internal is not None and internal.search(name):
         return SpanKind.CUSTOM, True
+    marked = CLIENT_MARKED_SPAN_KINDS.get(client)
+    if marked is not None and marked[0] in attributes:  # by key, not value (one recipe serves a key set)
+        for pattern, kind in marked[1]:
+            if pattern.search(name):
+                return kind, False
     for pattern, said in CLIENT_SPAN_KIND_PATTERNS.get(client, ()):
         if pattern.search(name):
             return (said, False) if said is not None else (SpanKind.CUSTOM, True)
