@@ -562,6 +562,8 @@ CLIENTS: dict[str, Client] = {
     # IBM's BeeAI Framework (RequirementAgent, its OpenAI provider on LiteLLM) with OpenInference's instrumentor;
     # the agent hands the model's text answer to its own final_answer tool (traced as a tool call).
     "beeai": Client(unasked_tools=("final_answer",)),
+    "griptape": Client(text=False, usage_dropped=True),
+    "griptape_openinference": Client(),
     # MLflow Tracing (mlflow.openai.autolog(), @mlflow.trace) exporting over OTLP instead of to a tracking server.
     "mlflow": Client(),
     # Mistral's SDK 1.12.4 (OpenLLMetry's instrumentation cannot import 2.x) with OpenLLMetry: model calls only,
@@ -911,7 +913,7 @@ FRAMEWORKS = {"crewai": "crewai", "crewai_crew": "crewai", "crewai_crew_delegati
               "agno_bedrock_openllmetry": "agno", "agno_team": "agno",
               "agno_team_openllmetry": "agno",
               "smolagents_anthropic": "smolagents", "smolagents_anthropic_litellm": "smolagents",
-              "smolagents_managed": "smolagents",
+              "smolagents_managed": "smolagents", "griptape": "griptape", "griptape_openinference": "griptape",
               "mastra": "mastra", "mastra_anthropic": "mastra", "autogen_anthropic": "autogen", "autogen_team": "autogen",
               "instructor_openinference": "instructor", "mcp_agent": "mcp-agent", "mirascope": "mirascope",
               # The Claude Agent SDK runs Claude Code, whose events name it (as `claude-agent-sdk`'s).
@@ -1591,6 +1593,41 @@ def test_a_smolagents_managed_agent_is_charged_its_own_model_calls(replays: Any)
             assert agents == ["manager"] * 3
 
 
+@pytest.mark.parametrize("name", ["griptape", "griptape_openinference"])
+def test_a_griptape_agents_run_is_its_agent_its_calls_and_its_tool(name: str, replays: Any) -> None:
+    """Griptape's own observability driver names its tracer after the application and each span after the
+    method it observes: the session is Griptape's, the structure's ``Agent.run()`` the agent ``Agent`` (a
+    structure has no name), its ``before_run()``/``after_run()`` internal steps, each prompt driver's
+    ``run()`` one model call of the agent's (its ``try_run()`` inside the same call, and OpenInference's
+    span of the OpenAI request inside that, with the fake server's tokens), the tool's ``try_run()`` one call
+    of the tool named after its class (``WeatherTool``, not the activity the model called,
+    ``WeatherTool_get_weather``), with no arguments or result (the driver sends none). Alone, the driver
+    sends no model or tokens: the calls are shown, their cost unknown; with OpenInference's instrumentation
+    beside it, `costs --group-by agent` charges the agent genai-prices' price of the served tokens."""
+    rp, client = replays(name), CLIENTS[name]
+    for run in reported_runs(rp.manifest):
+        sid = run_session(rp, run)
+        spans = {(s.trace_id, s.span_id): s for t in rp.store.traces_of(sid) for s in t.spans.values()}
+        parent = parent_in(spans)
+        agents = [s for s in spans.values() if s.kind is SpanKind.AGENT]
+        assert [(s.name, s.agent.name if s.agent else None) for s in agents] == [("Agent.run()", "Agent")]
+        steps = sorted(s.name for s in spans.values() if s.attributes.get(INTERNAL_ATTR))
+        assert steps == ["Agent.after_run()", "Agent.before_run()"]
+        calls = [s for s in spans.values() if s.kind is SpanKind.LLM_CALL]
+        assert len(calls) == len(run["fake_calls"]) and {s.name for s in calls} == {"OpenAiChatPromptDriver.run()"}
+        assert all(agent_of(c, parent) == "Agent" for c in calls)
+        tools = [s for s in spans.values() if s.kind is SpanKind.TOOL_EXECUTION]
+        asked = [c for c in ok_calls(run, reported=False) if c.get("tool_call_id")]
+        assert [(t.tool.name, t.tool.input_preview, t.tool.output_preview) for t in tools if t.tool] == [
+            ("WeatherTool", None, None)] * len(asked)
+        assert all(c["tool_name"] == "WeatherTool_get_weather" for c in asked)
+        if client.usage_dropped:  # Griptape's driver alone: no model, no tokens, cost unknown
+            assert not any(counted(c) or c.llm for c in calls)
+            assert rp.store.sessions[sid].totals.cost_unknown == len(ok_calls(run, reported=False))
+        else:
+            _agents_charged(rp, name, run, ["Agent"] * len(run["fake_calls"]))
+
+
 def test_claude_code_on_bedrock_counts_and_costs_what_the_cli_does(replays: Any) -> None:
     """Claude Code on Amazon Bedrock names the provider ``aws.bedrock`` on its spans, counts each call's
     input with the cache reads and writes in, and prices each call itself (``cost_usd``): the session is
@@ -1932,6 +1969,8 @@ def test_no_preview_is_a_raw_result_object(name: str, replays: Any) -> None:
     rp = replays(name)
     for run in reported_runs(rp.manifest):
         for span in llm_spans(rp.store, run_session(rp, run)):
+            if span.llm is None:  # a call its client names nothing of (Griptape's driver alone)
+                continue
             for text in (span.llm.prompt_preview, span.llm.response_preview):
                 assert not (text or "").startswith(RAW_RESULT_HEADS), f"{span.name}: {text[:80]!r}"
         # A tool's output: the text of the tool message LangChain answered with, not the message's JSON.
