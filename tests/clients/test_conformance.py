@@ -562,7 +562,12 @@ CLIENTS: dict[str, Client] = {
     # IBM's BeeAI Framework (RequirementAgent, its OpenAI provider on LiteLLM) with OpenInference's instrumentor;
     # the agent hands the model's text answer to its own final_answer tool (traced as a tool call).
     "beeai": Client(unasked_tools=("final_answer",)),
+    # Griptape's own OpenTelemetryObservabilityDriver: a span per observed method with nothing on it but a `tags`
+    # list, so each model call is its prompt driver's run() with no model, tokens or text (usage_not_reported);
+    # the tool's call is named after its class, with no arguments or result.
     "griptape": Client(text=False, usage_dropped=True),
+    # The same with OpenInference's OpenAI instrumentation on the driver's tracer provider: its span of each request
+    # (model, usage with cache reads, messages) inside the prompt driver's, folded into one call.
     "griptape_openinference": Client(),
     # MLflow Tracing (mlflow.openai.autolog(), @mlflow.trace) exporting over OTLP instead of to a tracking server.
     "mlflow": Client(),
