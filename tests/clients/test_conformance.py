@@ -404,6 +404,10 @@ CLIENTS: dict[str, Client] = {
     "agno_team": Client(),
     # The same team with OpenLLMetry's agno and openai instrumentations (as traceloop-sdk sets them up).
     "agno_team_openllmetry": Client(),
+    # PraisonAI's agents with its observability suite's Langfuse provider (praisonai-tools), which builds its spans
+    # from PraisonAI's trace events and exports them itself: one model call span per agent turn, the last call's
+    # usage and no cached count (the earlier calls: usage_not_reported), each span a trace of its own.
+    "praisonai": Client(cache_read=False),
     # AG2 1.x with its own TelemetryMiddleware (OTel GenAI conventions).
     "ag2": Client(),
     # Microsoft Agent Framework's own GenAI instrumentation; its invoke_agent span sums its calls.
@@ -920,7 +924,7 @@ FRAMEWORKS = {"crewai": "crewai", "crewai_crew": "crewai", "crewai_crew_delegati
               "smolagents_anthropic": "smolagents", "smolagents_anthropic_litellm": "smolagents",
               "smolagents_managed": "smolagents", "griptape": "griptape", "griptape_openinference": "griptape",
               "mastra": "mastra", "mastra_anthropic": "mastra", "autogen_anthropic": "autogen", "autogen_team": "autogen",
-              "instructor_openinference": "instructor", "mcp_agent": "mcp-agent", "mirascope": "mirascope",
+              "instructor_openinference": "instructor", "mcp_agent": "mcp-agent", "mirascope": "mirascope", "praisonai": "praisonai",
               # The Claude Agent SDK runs Claude Code, whose events name it (as `claude-agent-sdk`'s).
               "claude_agent_sdk_ts_openinference": "claude-code"}
 
@@ -1262,6 +1266,36 @@ def test_the_openai_agents_sdks_agent_span_names_its_agent(name: str, span_name:
         assert agents[0].agent is not None and agents[0].agent.name == "weather-agent"
         assert [s for s in spans if flt.matches(s)] == agents
         assert {s.agent.name for s in spans if s.agent is not None and s.agent.name} == {"weather-agent"}
+
+
+@pytest.mark.parametrize(("name", "agents"), [("praisonai", {"Weather Agent"})])
+def test_praisonais_agent_spans_name_their_agents_but_hold_none_of_their_calls(
+        name: str, agents: set[str], replays: Any) -> None:
+    """PraisonAI's observability suite names an agent's span (``span.kind`` ``agent``) after the agent
+    (``Agent(name=...)``) and nothing else on it names one: the span is the agent's, found by the
+    ``agent:`` filter, and `costs --group-by agent` lists it; a team's run (``workflow``) is no agent.
+    Each span it sends is a trace of its own (built when PraisonAI's span ends: no parent), so nothing
+    ties a model call or a tool call to its agent: they stay ``(no agent)``, with the calls' tokens and
+    genai-prices' price (not PraisonAI's own guess), and the cost pane has no ``by agent`` rows."""
+    rp = replays(name)
+    for run in reported_runs(rp.manifest):
+        sid = run_session(rp, run)
+        spans = [s for t in rp.store.traces_of(sid) for s in t.spans.values()]
+        assert all(s.parent_span_id is None for s in spans) and len(rp.store.traces_of(sid)) == len(spans)
+        spans_of = [s for s in spans if s.kind is SpanKind.AGENT]
+        assert spans_of and all(s.agent is not None and s.agent.name == s.name for s in spans_of), spans_of
+        assert {s.name for s in spans_of} == agents
+        for agent in agents:
+            flt = parse_filter(f"agent:{agent}")
+            assert [s for s in spans if flt.matches(s)] == [s for s in spans_of if s.name == agent]
+        rows = {r["agent"]: r for r in cli_json(rp.db, "costs", "--group-by", "agent", "--session", sid)["rows"]}
+        assert set(rows) == agents | {"(no agent)"}, rows
+        assert all((rows[a]["input_tokens"], rows[a]["cost_usd"]) == (0, 0) for a in agents), rows
+        calls = [c for c in ok_calls(run) if not c["usage_not_reported"]]
+        want = sum(_genai_price(c["model"], expected_usage(c, CLIENTS[name]), int(c["time"] * 1e9)) for c in calls)
+        assert rows["(no agent)"]["input_tokens"] == sum(c["usage_normalized"]["input"] for c in calls)
+        assert rows["(no agent)"]["cost_usd"] == pytest.approx(want), rows
+        assert rp.store.agent_costs(sid)[0] == []  # the cost pane: no `by agent` row, none spent anything
 
 
 @pytest.mark.parametrize(("name", "transfer", "first", "second"), [

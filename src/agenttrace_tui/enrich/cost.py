@@ -124,8 +124,11 @@ class SpanCoster:
         usage = span.usage
         # Only an llm call's own text is estimated: an agent span's previews
         # cover its children, whose tokens are counted already.
-        if usage is not None and usage.estimated and span.status is _ERROR:
-            usage = span.usage = None  # a call that failed produced nothing to count
+        if usage is not None and span.status is _ERROR and (usage.estimated or (span.kind is _LLM and not (
+                usage.input or usage.output or usage.total or usage.cache_read or usage.cache_write or usage.reasoning))):
+            # A call that failed produced nothing to count: nor are the zeros a sender puts on it
+            # (PraisonAI's observability suite sends 0 input and 0 output for a refused call) a count.
+            usage = span.usage = None
         # Only a finished call's text is counted: a failed call (the provider
         # answered with an error) has no tokens, and no text means no estimate.
         # Nor a running call's: its end usually brings the tokens (our SDK's,

@@ -66,6 +66,7 @@ from .span_kinds import (
     CLIENT_AGENT_KEYS,
     CLIENT_AGENT_NAME_KEYS,
     CLIENT_AGENT_SPAN_NAMES,
+    CLIENT_AGENTS_BY_SPAN_NAME,
     CLIENT_DELEGATION_SPANS,
     CLIENT_GRAPH_METADATA_KEYS,
     CLIENT_INTERNAL_KEYS,
@@ -123,6 +124,7 @@ from .span_kinds import (
     client_graph_agent_key,
     client_graph_metadata_key,
     client_kind,
+    client_named_agent,
     client_placeholder_agent_key,
     client_span_agent,
     client_tool_name,
@@ -143,12 +145,12 @@ __all__ = [
     "ATTRIBUTE_MAP", "Row", "_bool", "_float", "_int", "_str", "extract_parts", "first_reason",
     # span_kinds
     "AGENT_NAME_KEY", "AGENTOPS_KIND_KEY", "AGENTOPS_KINDS", "AGENTOPS_TOOL_FIELDS", "agentops_arguments",
-    "agentops_tool_fields", "ANSWER_TOOL_CALL_KEYS", "answer_tool_call", "AI_SDK_KINDS", "AI_SDK_OPERATION_KEY", "CLIENT_AGENT_KEYS", "CLIENT_AGENT_NAME_KEYS", "CLIENT_AGENT_SPAN_NAMES", "CLIENT_DELEGATION_SPANS", "CLIENT_GRAPH_METADATA_KEYS", "CLIENT_INTERNAL_KEYS", "CLIENT_MARKED_SPAN_KINDS", "CLIENT_NODE_NAMES", "CLIENT_INTERNAL_NAMES", "CLIENT_PLACEHOLDER_AGENTS", "CLIENT_RUN_AGENT_KEYS", "CLIENT_SPAN_KIND_PATTERNS", "CLIENT_SPAN_KINDS", "CLIENT_TOOL_SPAN_PATTERNS", "CLIENT_TOOL_CALL_KEYS", "CLIENT_TOOL_NAME_KEYS",
+    "agentops_tool_fields", "ANSWER_TOOL_CALL_KEYS", "answer_tool_call", "AI_SDK_KINDS", "AI_SDK_OPERATION_KEY", "CLIENT_AGENT_KEYS", "CLIENT_AGENT_NAME_KEYS", "CLIENT_AGENTS_BY_SPAN_NAME", "CLIENT_AGENT_SPAN_NAMES", "CLIENT_DELEGATION_SPANS", "CLIENT_GRAPH_METADATA_KEYS", "CLIENT_INTERNAL_KEYS", "CLIENT_NODE_NAMES", "CLIENT_INTERNAL_NAMES", "CLIENT_PLACEHOLDER_AGENTS", "CLIENT_RUN_AGENT_KEYS", "CLIENT_SPAN_KIND_PATTERNS", "CLIENT_SPAN_KINDS", "CLIENT_TOOL_SPAN_PATTERNS", "CLIENT_TOOL_CALL_KEYS", "CLIENT_TOOL_NAME_KEYS",
     "CLIENT_TOOL_SPAN_NAMES", "EXPLICIT_KIND_KEYS", "GENKIT_KIND_KEY", "GENKIT_KINDS", "GENKIT_TYPE_KEY", "GENKIT_TYPE_KINDS", "GRAPH_AGENT_NAME_ENTRY", "GRAPH_METADATA_CHARS", "INTERNAL_BY_DEFAULT", "INTERNAL_KEY", "RUNS_AGENT_KEY",
     "BRAINTRUST_KIND_KEY", "BRAINTRUST_KINDS", "BRAINTRUST_SPAN_ATTRIBUTES_CHARS", "braintrust_span_type", "KIND_BY_NAME", "KIND_KEY", "LAMINAR_KIND_KEY", "LAMINAR_KINDS", "LANGFUSE_KIND_KEY", "LANGFUSE_KINDS", "LANGSMITH_KIND_KEY", "LANGSMITH_KINDS", "MCP_METHOD_KEY", "MCP_METHOD_KINDS", "MESSAGING_OPERATION_KEYS", "MLFLOW_KIND_KEY", "MLFLOW_KINDS", "OPENINFERENCE_KEY", "OPENINFERENCE_KINDS", "OPERATION_KEY", "OPERATION_KINDS",
     "RENDERED_NAME_KEY", "SEED_NAME_KINDS", "TRACELOOP_KIND_KEY", "TRACELOOP_KINDS", "TRACELOOP_TOOL_FIELDS",
     "TRACELOOP_TOOL_STEP_KEY", "_names_a_call", "client_kind",
-    "client_agent_name_key", "client_delegation", "delegated_agent", "client_graph_agent_key", "client_graph_metadata_key", "client_placeholder_agent_key", "client_span_agent", "client_tool_name", "graph_agent_name", "guess_kind", "kind_from_attributes",
+    "client_agent_name_key", "client_delegation", "delegated_agent", "client_graph_agent_key", "client_graph_metadata_key", "client_placeholder_agent_key", "client_named_agent", "client_span_agent", "client_tool_name", "graph_agent_name", "guess_kind", "kind_from_attributes",
     "kind_from_name", "kind_from_string", "mcp_tool_name", "names_placeholder_agent", "run_agent_name", "traceloop_tool_fields",
     # messages
     "CLIENT_VALUE_KEYS", "MESSAGE_DETAIL_EVENTS", "MESSAGE_EVENTS", "MESSAGE_EVENT_CONTENT_KEYS", "MESSAGE_JSON_KEYS",
@@ -156,7 +158,7 @@ __all__ = [
     "cut_head", "cut_tail", "extract_messages", "langchain_result_text", "message_event_text", "message_record_text", "render_messages",
     "TEXT_BLOCK_STARTS", "tool_preview",
     # this module
-    "CACHE_BESIDE_CLIENTS", "CACHE_BESIDE_INPUT", "CACHE_IN_INPUT_SCOPES", "CACHE_BESIDE_KEYS", "COST_KEYS", "FAILED_BY_EXCEPTION_KEYS", "FRAMEWORK_BUILT_ON", "FRAMEWORK_HINTS", "FRAMEWORK_SCOPES", "HTTP_STATUS_KEYS", "INSTRUMENTATION_FAMILIES", "INSTANCE_KEYS", "TRACE_SESSION_RESOURCE_KEYS", "SESSION_SPAN_NAME_KEYS", "session_span_name", "JSON_VALUE_KEYS",
+    "CACHE_BESIDE_CLIENTS", "CACHE_BESIDE_INPUT", "GUESSED_COST_CLIENTS", "CACHE_IN_INPUT_SCOPES", "CACHE_BESIDE_KEYS", "COST_KEYS", "FAILED_BY_EXCEPTION_KEYS", "FRAMEWORK_BUILT_ON", "FRAMEWORK_HINTS", "FRAMEWORK_SCOPES", "HTTP_STATUS_KEYS", "INSTRUMENTATION_FAMILIES", "INSTANCE_KEYS", "TRACE_SESSION_RESOURCE_KEYS", "SESSION_SPAN_NAME_KEYS", "session_span_name", "JSON_VALUE_KEYS",
     "PINNED_SESSION_KEY", "RESOURCE_FRAMEWORKS", "RESOURCE_SESSION_KEYS", "RESPONSE_MODEL_KEYS", "SESSION_KEY_SET", "SESSION_KEYS", "TRACE_NAME_KEYS",
     "SUBTREE_USAGE_KEYS", "THINKING_BESIDE_OUTPUT", "GEMINI_BUILTIN_TOOLS", "TOOL_DEFINITION_KEYS", "GEMINI_FEE_TOOLS", "USAGE_OBJECT_KEYS", "RESPONSE_USAGE_KEYS", "GEMINI_USAGE_FIELDS", "USAGE_RECORD_KEY", "USAGE_OBJECT_PATHS", "USAGE_TYPE_PATHS", "USAGE_TYPES_BESIDE",
     "GENKIT_INPUT_KEY", "GENKIT_MODEL_TYPES", "GENKIT_NAME_KEY", "GENKIT_OUTPUT_KEY", "GENKIT_USAGE_FIELDS", "genkit_model_call",
@@ -391,6 +393,13 @@ COST_KEYS: dict[str, tuple[str, ...]] = {
     "input": ("llm.cost.prompt", "llm.cost.input"),
     "output": ("llm.cost.completion", "llm.cost.output"),
 }
+
+#: Known clients whose reported cost is their own guess, not what the call was billed: PraisonAI's agents
+#: price a call by a built-in table of some twenty-five models (any other at $1 and $3 a million tokens),
+#: every input token at the input price (cached ones too), rounded to six decimals, and its observability
+#: suite sends that as ``gen_ai.usage.cost``. Not taken: the call is priced by the price table as any other,
+#: the attribute kept as sent.
+GUESSED_COST_CLIENTS: frozenset[str] = frozenset({"praisonai"})
 
 
 def extract_cost(attributes: dict[str, Any]) -> tuple[Cost | None, list[str]]:
@@ -1048,6 +1057,10 @@ FRAMEWORK_HINTS: list[tuple[str, str]] = [
     # Griptape's observability driver names its tracer after its ``service_name``, ``griptape`` unless given
     # one (an application's own name then: ``SPAN_NAME_FRAMEWORKS`` tells its spans apart).
     ("griptape", "griptape"),
+    # PraisonAI's agents: the spans its observability suite (praisonai-tools) builds itself, scope
+    # ``praisonai.observability``, its resource's ``service.name`` ``praisonai``; before the Langfuse and
+    # LangSmith providers' names, which only say where it meant to send them.
+    ("praisonai", "praisonai"),
     ("langfuse", "langfuse"),  # the Langfuse SDK's scope, ``langfuse-sdk``
     ("langsmith", "langsmith"),  # the LangSmith SDK's scope (and its tracer provider's default service name)
     # instructor (structured outputs over a provider's SDK), by OpenInference's ``openinference.instrumentation.instructor``.

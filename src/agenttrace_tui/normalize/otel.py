@@ -267,7 +267,7 @@ def build_span(
             usage = cv.finish_usage(sub, "subtree")
             used.update(sub_used)
     cost = None
-    if plan.cost:
+    if plan.cost and client not in cv.GUESSED_COST_CLIENTS:
         cost, cost_used = cv.extract_cost(attrs)
         used.update(cost_used)
 
@@ -332,6 +332,8 @@ def build_span(
         attrs[cv.RUNS_AGENT_KEY] = runs  # the agent run inside this tool call (CrewAI's delegation)
     if kind is SpanKind.AGENT and (span_agent := cv.client_span_agent(client, name)) is not None:
         fields.setdefault("agent", {}).setdefault("name", span_agent)
+    if (named_agent := cv.client_named_agent(client, kind, name)) is not None:
+        fields.setdefault("agent", {}).setdefault("name", named_agent)
     if ((graph_key := cv.client_graph_agent_key(client, kind, attrs)) is not None
             and (graph_agent := cv.graph_agent_name(attrs[graph_key])) is not None):
         fields.setdefault("agent", {}).setdefault("name", graph_agent)
@@ -876,6 +878,7 @@ class _FastPlan:
                                                          or cv.MCP_METHOD_KEY in attrs or cv.BRAINTRUST_KIND_KEY in attrs))
                 or cv.client_agent_name_key(client, kind, attrs) is not None
                 or cv.client_span_agent(client, name) is not None
+                or cv.client_named_agent(client, kind, name) is not None
                 or cv.client_delegation(client, name) is not None
                 or cv.client_graph_agent_key(client, kind, attrs) is not None
                 or cv.client_graph_metadata_key(client, attrs) is not None

@@ -586,6 +586,10 @@ CLIENT_AGENT_SPAN_NAMES: dict[str, re.Pattern[str]] = {
     # (``Agent``, ``Pipeline``, ``Workflow`` or the user's own), the only word of it (a structure has no name).
     "griptape": re.compile(r"^([A-Za-z_]\w*)\.run(?:_stream)?\(\)$"),
 }
+#: Known clients whose agent spans (of the kind their own attributes give) are named after the agent alone,
+#: whatever the name: PraisonAI's observability suite names an agent's span ``Agent(name=...)``'s name
+#: (``span.kind`` ``agent``). By the kind, not the name, which says nothing of the kind here.
+CLIENT_AGENTS_BY_SPAN_NAME: frozenset[str] = frozenset({"praisonai"})
 #: Known clients' agent spans by an attribute they carry, whatever kind their instrumentor gave them: the
 #: run of a team whose leader has a model of its own, the delegations to its members and its answer being
 #: that leader's calls. OpenLLMetry's Agno instrumentor marks an Agno ``Team``'s run a workflow
@@ -702,6 +706,12 @@ def client_span_agent(client: str | None, name: str) -> str | None:
     pattern = CLIENT_AGENT_SPAN_NAMES.get(client) if client is not None else None
     got = pattern.match(name) if pattern is not None else None
     return got.group(1) if got is not None else None
+
+
+def client_named_agent(client: str | None, kind: SpanKind | None, name: str) -> str | None:
+    """The agent a known client's agent span is named after, the whole name
+    (``CLIENT_AGENTS_BY_SPAN_NAME``), else None."""
+    return name if kind is SpanKind.AGENT and client in CLIENT_AGENTS_BY_SPAN_NAME and name else None
 
 
 def client_delegation(client: str | None, name: str) -> tuple[str, str] | None:
