@@ -408,6 +408,9 @@ CLIENTS: dict[str, Client] = {
     # from PraisonAI's trace events and exports them itself: one model call span per agent turn, the last call's
     # usage and no cached count (the earlier calls: usage_not_reported), each span a trace of its own.
     "praisonai": Client(cache_read=False),
+    # A sequential AgentTeam of two PraisonAI agents, each with its own task, traced the same way: each agent's span
+    # names it, and holds none of its calls.
+    "praisonai_team": Client(cache_read=False),
     # AG2 1.x with its own TelemetryMiddleware (OTel GenAI conventions).
     "ag2": Client(),
     # Microsoft Agent Framework's own GenAI instrumentation; its invoke_agent span sums its calls.
@@ -925,6 +928,7 @@ FRAMEWORKS = {"crewai": "crewai", "crewai_crew": "crewai", "crewai_crew_delegati
               "smolagents_managed": "smolagents", "griptape": "griptape", "griptape_openinference": "griptape",
               "mastra": "mastra", "mastra_anthropic": "mastra", "autogen_anthropic": "autogen", "autogen_team": "autogen",
               "instructor_openinference": "instructor", "mcp_agent": "mcp-agent", "mirascope": "mirascope", "praisonai": "praisonai",
+              "praisonai_team": "praisonai",
               # The Claude Agent SDK runs Claude Code, whose events name it (as `claude-agent-sdk`'s).
               "claude_agent_sdk_ts_openinference": "claude-code"}
 
@@ -1268,7 +1272,8 @@ def test_the_openai_agents_sdks_agent_span_names_its_agent(name: str, span_name:
         assert {s.agent.name for s in spans if s.agent is not None and s.agent.name} == {"weather-agent"}
 
 
-@pytest.mark.parametrize(("name", "agents"), [("praisonai", {"Weather Agent"})])
+@pytest.mark.parametrize(("name", "agents"), [("praisonai", {"Weather Agent"}),
+                                            ("praisonai_team", {"Weather researcher", "Weather writer"})])
 def test_praisonais_agent_spans_name_their_agents_but_hold_none_of_their_calls(
         name: str, agents: set[str], replays: Any) -> None:
     """PraisonAI's observability suite names an agent's span (``span.kind`` ``agent``) after the agent

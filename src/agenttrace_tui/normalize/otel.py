@@ -499,7 +499,7 @@ def cut_free_strings(spans: list[Span]) -> None:
 #: Field types the recipes copy without conversion: (converter, the value's exact class).
 _TYPED: dict[Any, type] = {cv._str: str, cv._int: int, cv._float: float}
 #: Keys whose values decide the kind (``client_kind``, ``kind_from_attributes``).
-_KIND_KEYS = (*cv.EXPLICIT_KIND_KEYS, *cv.CLIENT_TOOL_NAME_KEYS)
+_KIND_KEYS = (*cv.EXPLICIT_KIND_KEYS, *cv.CLIENT_TOOL_NAME_KEYS, *dict.fromkeys(k for k, _v in cv.CLIENT_KIND_KEYS.values()))
 #: Recipes kept per key set (client x name x kind values); cleared when full.
 MAX_RECIPES = 256
 #: Uses after which a recipe (or a key set's type probe) is compiled to one function.

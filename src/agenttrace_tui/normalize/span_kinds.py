@@ -586,6 +586,14 @@ CLIENT_AGENT_SPAN_NAMES: dict[str, re.Pattern[str]] = {
     # (``Agent``, ``Pipeline``, ``Workflow`` or the user's own), the only word of it (a structure has no name).
     "griptape": re.compile(r"^([A-Za-z_]\w*)\.run(?:_stream)?\(\)$"),
 }
+#: Known clients' own kind attribute: (its key, its values -> kind; a value not listed says nothing).
+#: PraisonAI's observability suite (its Langfuse provider) sends the kind of the span it built as
+#: ``span.kind``: ``agent`` for an agent's turn (named after the agent, which holds no word of an
+#: agent otherwise), ``llm``, ``tool``; ``workflow`` for a team's run (``AgentTeam``), ``chain``, ``custom``.
+CLIENT_KIND_KEYS: dict[str, tuple[str, dict[str, SpanKind]]] = {
+    "praisonai": ("span.kind", {"agent": SpanKind.AGENT, "llm": SpanKind.LLM_CALL,
+                                "tool": SpanKind.TOOL_EXECUTION, "retrieval": SpanKind.RETRIEVAL}),
+}
 #: Known clients whose agent spans (of the kind their own attributes give) are named after the agent alone,
 #: whatever the name: PraisonAI's observability suite names an agent's span ``Agent(name=...)``'s name
 #: (``span.kind`` ``agent``). By the kind, not the name, which says nothing of the kind here.
@@ -861,6 +869,9 @@ def client_kind(client: str | None, name: str, attributes: dict[str, Any]) -> tu
     node = CLIENT_NODE_NAMES.get(client)
     if node is not None and node.search(name):
         return SpanKind.TASK, False
+    own = CLIENT_KIND_KEYS.get(client)
+    if own is not None and (said_kind := own[1].get(str(attributes.get(own[0])))) is not None:
+        return said_kind, False  # by value: the key is one of the fast path's kind keys (otel._KIND_KEYS)
     agent_key = CLIENT_AGENT_KEYS.get(client)
     if agent_key is not None and agent_key in attributes:  # by key, not value (one recipe serves a key set)
         return SpanKind.AGENT, False
