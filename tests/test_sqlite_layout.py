@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from agenttrace_tui.model import Cost, LlmInfo, Span, SpanEvent, SpanKind, Status, TokenUsage
+from agenttrace_tui.model import Cost, LlmInfo, Session, Span, SpanEvent, SpanKind, Status, TokenUsage
 from agenttrace_tui.store.batch import UPSERT_SPAN, span_row, span_statements
 from agenttrace_tui.store.memory import Store
 from agenttrace_tui.store.reader import Reader
@@ -179,6 +179,58 @@ async def test_a_file_made_by_the_previous_layout_reads_the_same_and_takes_new_w
         assert {x.id: x for x in r.sessions()} == now
     with sqlite3.connect(path) as conn:
         assert conn.execute("SELECT max(version) FROM schema_version").fetchone()[0] == SCHEMA_VERSION
+
+
+#: The previous layout's last statement of the trigger on a trace's move: only the catch-all went once empty.
+_MOVE_DELETE = "DELETE FROM sessions WHERE id = old.session_id AND old.session_id <> new.session_id AND traces = 0;"
+OLD_TRIGGER_DDL = DDL.replace(_MOVE_DELETE, _MOVE_DELETE.replace("WHERE id = ", "WHERE id = 'default' AND id = "))
+assert OLD_TRIGGER_DDL != DDL
+
+
+def _triggers(path: Path) -> dict[str, str]:
+    with sqlite3.connect(path) as conn:
+        return dict(conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'").fetchall())
+
+
+@pytest.mark.parametrize("made_by", ["this layout", "the previous trigger", "unwritten"])
+async def test_a_session_a_move_left_empty_is_gone_from_the_file(tmp_path: Path, made_by: str) -> None:
+    """A trace filed under a process's own session until a later span named its session moves
+    there: the session it left, now empty, goes from the file as from memory, in a file made before
+    the trigger did that too (its trigger replaced when the writer opens it, the others kept), and
+    is never written when it moved before the writer took it (``unwritten``)."""
+    path = tmp_path / "moved.db"
+    if made_by == "the previous trigger":
+        conn = sqlite3.connect(path, isolation_level=None)
+        for stmt in ddl_statements(OLD_TRIGGER_DDL):
+            conn.execute(stmt)
+        conn.execute("INSERT INTO schema_version (version) VALUES (?)", (SCHEMA_VERSION,))
+        conn.close()
+    before = _triggers(path)
+    store = Store()
+    w = Writer(store, path)
+    await w.start()
+    try:
+        log = Span(span_id="a" * 16, trace_id="b" * 32, session_id="weather-agent/i-1", name="session log",
+                   start_ns=1_700_000_000_000_000_000, end_ns=1_700_000_000_000_000_001)
+        store.apply([Session(id="weather-agent/i-1", service="weather-agent"), log])
+        if made_by != "unwritten":
+            await w.flush()
+            with Reader(path) as r:
+                assert [x.id for x in r.sessions()] == ["weather-agent/i-1"]
+        store.claim_trace(log.trace_id, "sess-1")
+        assert list(store.sessions) == ["sess-1"]
+        await w.flush()
+    finally:
+        await w.close()
+    with Reader(path) as r:
+        assert [(x.id, x.traces) for x in r.sessions()] == [("sess-1", 1)]
+    after = _triggers(path)
+    if before:
+        changed = {n for n in after if after[n] != before[n]}
+        assert changed == {"traces_after_update"}
+    rebuild_summaries(path)
+    with Reader(path) as r:
+        assert [(x.id, x.traces) for x in r.sessions()] == [("sess-1", 1)]
 
 
 QUERIES = [  # (what, SQL as Reader builds it)

@@ -163,6 +163,7 @@ class StoreIndex:
             # Its only traces were placed there provisionally (the default, or
             # an OTLP service session) before a span named their real session.
             del self.sessions[old.session.id]
+            self._dirty_sessions.pop(old.session.id, None)  # not to be written: nothing is in it
 
 
     # -- aggregates --------------------------------------------------------

@@ -13,7 +13,8 @@ and the benchmark all agree on it. Design choices that matter for speed:
   none is kept that no query uses: the model filter compares ``lower(model)``,
   which no index on ``model`` serves, so files made before this layout lose
   their ``spans_model`` index when ``ensure_schema`` opens them (``_tidy``;
-  no version change: both layouts read and write the same).
+  no version change: both layouts read and write the same). A trigger whose
+  body changed since a file was made is replaced there the same way.
 * ``traces`` and ``sessions`` hold summary rows kept current with every
   batch (trace rows by the writer, session totals by triggers on ``traces``),
   so listing recent sessions reads ``sessions`` by its ``last_ns`` index and
@@ -181,8 +182,9 @@ CREATE TRIGGER IF NOT EXISTS traces_after_update AFTER UPDATE ON traces BEGIN
                         THEN excluded.first_ns ELSE sessions.first_ns END,
         last_ns = max(sessions.last_ns, excluded.last_ns);
     -- A trace that moved to another session (a later span named it): the
-    -- session it left gets its first/last activity recomputed, and the
-    -- catch-all session goes once empty, as in memory.
+    -- session it left gets its first/last activity recomputed, and goes once
+    -- empty, as in memory (the catch-all; a process's own session, made by
+    -- records exported before its spans named their session).
     UPDATE sessions SET
         first_ns = CASE WHEN started_ns > 0 AND started_ns < coalesce(
                             (SELECT min(start_ns) FROM traces WHERE session_id = old.session_id), 9223372036854775807)
@@ -191,7 +193,7 @@ CREATE TRIGGER IF NOT EXISTS traces_after_update AFTER UPDATE ON traces BEGIN
         last_ns = max(coalesce((SELECT max(end_ns) FROM traces WHERE session_id = old.session_id), 0),
                       coalesce(started_ns, 0), coalesce(ended_ns, 0))
     WHERE id = old.session_id AND old.session_id <> new.session_id;
-    DELETE FROM sessions WHERE id = 'default' AND id = old.session_id AND old.session_id <> new.session_id AND traces = 0;
+    DELETE FROM sessions WHERE id = old.session_id AND old.session_id <> new.session_id AND traces = 0;
 END;
 CREATE TABLE IF NOT EXISTS metrics (
     name    TEXT NOT NULL,
@@ -410,9 +412,24 @@ UNUSED_INDEXES = ("spans_model",)
 
 
 def _tidy(conn: sqlite3.Connection) -> None:
-    """Drop what an older file has that this layout does not need (inside the caller's transaction)."""
+    """Drop what an older file has that this layout does not need, and replace its triggers whose
+    body this layout changed (inside the caller's transaction)."""
     for name in UNUSED_INDEXES:
         conn.execute(f"DROP INDEX IF EXISTS {name}")
+    have = dict(conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'").fetchall())
+    for stmt in ddl_statements():
+        words = stmt.split()
+        if words[:5] != ["CREATE", "TRIGGER", "IF", "NOT", "EXISTS"]:
+            continue
+        name = words[5]
+        # SQLite keeps the statement as given, less its IF NOT EXISTS.
+        if name in have and _words(have[name]) != _words(stmt.replace(" IF NOT EXISTS", "", 1)):
+            conn.execute(f"DROP TRIGGER {name}")
+            conn.execute(stmt)
+
+
+def _words(sql: str) -> list[str]:
+    return sql.rstrip().rstrip(";").split()
 
 
 def _upgrade(conn: sqlite3.Connection, version: int) -> None:
