@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import asyncio
 import json as jsonlib
+import tempfile
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from opentelemetry._logs import LogRecord
@@ -21,8 +23,11 @@ from opentelemetry.sdk._logs import LoggerProvider
 from opentelemetry.sdk._logs.export import SimpleLogRecordProcessor
 from opentelemetry.sdk.resources import Resource
 
+from agenttrace_tui.config import Config
 from agenttrace_tui.ingest.otlp_logs import SESSION_LOG_NAME
 from agenttrace_tui.model import SpanKind, Status
+from agenttrace_tui.runtime.monitor import Monitor
+from agenttrace_tui.store.reader import Reader
 from test_otlp_support import apost, provider, receiver, wait_for
 
 T0 = 1_790_000_000_000_000_000
@@ -265,6 +270,79 @@ async def test_other_logs_attach_to_their_span_or_the_session_log() -> None:
         (log,) = [t for t in store.traces.values() if t.name == SESSION_LOG_NAME]
         assert log.session_id == "worker/w1" == store.trace(tid).session_id
         assert [e.attributes["body"] for e in log.spans[log.root_id].events] == ["worker idle"]
+    finally:
+        await server.close()
+
+
+def _spans_naming(port: int, service: str, instance: str, sessions: list[str]) -> None:
+    """One span per session in ``sessions``, each naming it as ``session.id`` (as a baggage span
+    processor copies it on), exported by the process ``service``/``instance``."""
+    tp = provider(port, service=service, **{"service.instance.id": instance})
+    for sid in sessions:
+        with tp.get_tracer("agent").start_as_current_span("invoke_agent weather_agent") as span:
+            span.set_attribute("session.id", sid)
+    tp.shutdown()
+
+
+def _process_records(port: int, service: str, instance: str, bodies: list[str], t: int = T0) -> None:
+    """Log records naming no session and no span (Python's log records outside any span)."""
+    send_logs(port, service, "1.0", [{"t": t + i, "body": b, "attrs": {"code.function.name": "f"}}
+                                     for i, b in enumerate(bodies)], **{"service.instance.id": instance})
+
+
+def _logs_of(store) -> dict[str, list[str]]:
+    return {t.session_id: [e.attributes["body"] for e in t.spans[t.root_id].events]
+            for t in store.traces.values() if t.name == SESSION_LOG_NAME}
+
+
+@pytest.mark.parametrize("spans_first", [False, True])
+async def test_a_processs_log_is_shown_in_the_session_its_spans_name(spans_first: bool) -> None:
+    """A process whose spans name their session (the AWS distro copies ``session.id`` from baggage
+    onto every span) and that exports its log records naming no span (start-up warnings, logged
+    before any span) is one session: its log is in it, whichever arrives first, and no session of
+    the process's own is left, in memory or on file."""
+    with tempfile.TemporaryDirectory() as tmp:
+        db = Path(tmp) / "t.db"
+        monitor = Monitor(Config(persist=True, db=str(db), otlp_port=0, otlp_grpc_port=None, udp_port=None,
+                                 tcp_port=None, socket=""))
+        await monitor.start()
+        try:
+            port = monitor.otlp.address[1]
+            if spans_first:
+                await asyncio.to_thread(_spans_naming, port, "weather-agent", "i-1", ["sess-1"])
+                assert await wait_for(lambda: "sess-1" in monitor.store.sessions)
+            await asyncio.to_thread(_process_records, port, "weather-agent", "i-1",
+                                    ["Attempting to instrument while already instrumented"])
+            assert await wait_for(lambda: _logs_of(monitor.store))
+            if not spans_first:
+                await asyncio.to_thread(_spans_naming, port, "weather-agent", "i-1", ["sess-1"])
+            await asyncio.to_thread(_process_records, port, "weather-agent", "i-1", ["shutting down"], T0 + S)
+            assert await wait_for(lambda: len(next(iter(_logs_of(monitor.store).values()), ())) == 2)
+            assert _logs_of(monitor.store) == {
+                "sess-1": ["Attempting to instrument while already instrumented", "shutting down"]}
+            assert list(monitor.store.sessions) == ["sess-1"]
+        finally:
+            await monitor.stop()
+        with Reader(db) as reader:
+            assert [s.id for s in reader.sessions()] == ["sess-1"]
+
+
+async def test_a_process_of_several_sessions_keeps_its_log_in_its_own() -> None:
+    """A process whose spans name two sessions (a server) is no one session's: its log is its own."""
+    store, _pipeline, server = await receiver()
+    try:
+        port = server.address[1]
+        await asyncio.to_thread(_process_records, port, "agent-server", "i-2", ["started"])
+        await asyncio.to_thread(_spans_naming, port, "agent-server", "i-2", ["sess-a"])
+        assert await wait_for(lambda: _logs_of(store) == {"sess-a": ["started"]})
+        await asyncio.to_thread(_spans_naming, port, "agent-server", "i-2", ["sess-b"])
+        await asyncio.to_thread(_process_records, port, "agent-server", "i-2", ["idle"], T0 + S)
+        assert await wait_for(lambda: _logs_of(store) == {"agent-server/i-2": ["started", "idle"]})
+        # Another process of the service, which names one session, is not that one.
+        await asyncio.to_thread(_process_records, port, "agent-server", "i-3", ["started"])
+        await asyncio.to_thread(_spans_naming, port, "agent-server", "i-3", ["sess-c"])
+        assert await wait_for(lambda: _logs_of(store).get("sess-c") == ["started"])
+        assert set(store.sessions) == {"sess-a", "sess-b", "sess-c", "agent-server/i-2"}
     finally:
         await server.close()
 

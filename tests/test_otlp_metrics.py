@@ -16,7 +16,7 @@ from opentelemetry.sdk.metrics import MeterProvider
 from opentelemetry.sdk.metrics.export import PeriodicExportingMetricReader
 from opentelemetry.sdk.resources import Resource
 
-from test_otlp_support import apost, receiver, wait_for
+from test_otlp_support import apost, provider, receiver, wait_for
 
 
 def series(store, name: str, **labels: str):
@@ -61,6 +61,36 @@ async def test_sdk_metrics_become_series_with_running_sums() -> None:
         assert count.sum == 2 and total.sum == 4000
         assert series(store, "agent.context.fill").last == 0.7
         assert pipeline.stats.rejected_total == 0
+    finally:
+        await server.close()
+
+
+async def test_a_processs_points_are_the_session_its_spans_named() -> None:
+    """Points that name no session, from a process whose spans name theirs (the AWS distro copies
+    ``session.id`` baggage onto every span, never onto a point), are that session's; another
+    process's, whose spans name none, are its own."""
+    store, _pipeline, server = await receiver()
+    port = server.address[1]
+    try:
+        def run(instance: str, session: str | None) -> None:
+            res = {"service.instance.id": instance}
+            tp = provider(port, service="weather-agent", **res)
+            with tp.get_tracer("strands.telemetry.tracer").start_as_current_span("invoke_agent weather_agent") as span:
+                if session is not None:
+                    span.set_attribute("session.id", session)
+            tp.shutdown()
+            reader = PeriodicExportingMetricReader(OTLPMetricExporter(endpoint=f"http://127.0.0.1:{port}/v1/metrics"),
+                                                   export_interval_millis=3_600_000)
+            mp = MeterProvider(metric_readers=[reader],
+                               resource=Resource.create({"service.name": "weather-agent", **res}))
+            mp.get_meter("strands").create_counter("strands.event_loop.cycle_count").add(1, {"run": instance})
+            mp.shutdown()
+
+        await asyncio.to_thread(run, "i-1", "sess-1")
+        await asyncio.to_thread(run, "i-2", None)
+        assert await wait_for(lambda: series(store, "strands.event_loop.cycle_count", run="i-2"))
+        assert series(store, "strands.event_loop.cycle_count", run="i-1").session_id == "sess-1"
+        assert series(store, "strands.event_loop.cycle_count", run="i-2").session_id == "weather-agent/i-2"
     finally:
         await server.close()
 

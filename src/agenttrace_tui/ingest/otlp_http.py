@@ -282,7 +282,7 @@ class OtlpIngest:
         elif signal == "logs":
             chunks = self.logs.convert(req, json, rejects)
         else:
-            chunks = convert_metrics(req, json, rejects, self.metric_state)
+            chunks = convert_metrics(req, json, rejects, self.metric_state, services=self.services)
         first = True
         for chunk in chunks:
             if not first:

@@ -305,15 +305,18 @@ class LogMapper:
         c.prompted = True
         return [Session(id=sid, attributes={FIRST_PROMPT_KEY: cv.cut_head(" ".join(text.split()), FIRST_PROMPT_CHARS)})]
 
-    def _session_log(self, sid: str, t: int, name: str, attrs: dict[str, Any]) -> list[Update]:
-        c = self._conv(sid)
+    def _session_log(self, sid: str, t: int, name: str, attrs: dict[str, Any], key: str | None = None) -> list[Update]:
+        """An event of the log ``key`` (a session's, or a process's own: ``res.derived_sid``), shown
+        in session ``sid``."""
+        key = key or sid
+        c = self._conv(key)
         if c.log_count >= MAX_LOG_EVENTS:
             self.dropped_events += 1
             return []
         c.log_count += 1
         c.log_first = min(c.log_first, t) if c.log_first else t
         c.log_last = max(c.log_last, t)
-        tid, span_id = _id(16, "log", sid), _id(8, "log", sid)
+        tid, span_id = _id(16, "log", key), _id(8, "log", key)
         log = Span(span_id=span_id, trace_id=tid, session_id=sid, name=SESSION_LOG_NAME, start_ns=c.log_first,
                    end_ns=c.log_last, kind=SpanKind.CUSTOM)
         return [log, AttachedEvent(trace_id=tid, span_id=span_id, event=SpanEvent(name=name, time_ns=t, attributes=attrs))]
@@ -370,10 +373,17 @@ class LogMapper:
         # (Codex); it never opens a session of its own for a known client.
         named = None if cv.SESSION_KEY_SET.isdisjoint(rec.attrs) else next(
             (_str(rec.attrs[k]) for k in cv.SESSION_KEYS if rec.attrs.get(k)), None)
-        sid = res.pinned_sid or named or res.explicit_sid or self.services.get(res) or res.derived_sid
+        given = res.pinned_sid or named or res.explicit_sid or self.services.get(res)
+        key = None
+        if given is None:
+            # The process's own log: in the session its spans named (while they name one), else its own.
+            key = res.derived_sid
+            given = self.services.log_session(res) or key
+            self.services.note_log(res, _id(16, "log", key))
+        sid = given
         if sid not in sessions:
             sessions[sid] = res.session(sid)
-        return self._session_log(sid, t, ev_name, attrs)
+        return self._session_log(sid, t, ev_name, attrs, key)
 
     def _note_session(self, sessions: dict[str, Session], sid: str, res: ResourceInfo, attrs: dict[str, Any],
                       framework: str) -> None:

@@ -29,6 +29,7 @@ from .otlp_decode import (
     json_attrs,
     pb_attrs,
 )
+from .otlp_sessions import ServiceSessions
 
 _TEMPORALITY = {"AGGREGATION_TEMPORALITY_DELTA": 1, "AGGREGATION_TEMPORALITY_CUMULATIVE": 2}
 
@@ -81,10 +82,12 @@ def _labels(attrs: dict[str, Any], res: ResourceInfo) -> dict[str, str]:
     return labels
 
 
-def _session_of(attrs: dict[str, Any], res: ResourceInfo) -> str:
+def _session_of(attrs: dict[str, Any], res: ResourceInfo, services: ServiceSessions | None = None) -> str:
     """The session a point belongs to: the one its resource pins (``agenttrace-tui run``),
-    its own session.id (Claude Code puts it on every point), else the resource's,
-    else the one spans of that resource get."""
+    its own session.id (Claude Code puts it on every point), else the resource's, else
+    the one its process's spans named while they named one (``ServiceSessions.log_session``:
+    the AWS distro's baggage on every span, none on the points), else the one spans of that
+    resource get."""
     if res.pinned_sid is not None:
         return res.pinned_sid
     if not cv.SESSION_KEY_SET.isdisjoint(attrs):
@@ -92,11 +95,13 @@ def _session_of(attrs: dict[str, Any], res: ResourceInfo) -> str:
             v = attrs.get(key)
             if v not in (None, ""):
                 return str(v)
-    return res.explicit_sid or res.derived_sid
+    return res.explicit_sid or (services.log_session(res) if services is not None else None) or res.derived_sid
 
 
-def convert_metrics(req: Any, json: bool, rejects: Rejects, state: MetricState) -> Iterator[list[Update]]:
-    """Every data point -> Metric; sums and histogram counts become counters."""
+def convert_metrics(req: Any, json: bool, rejects: Rejects, state: MetricState,
+                    services: ServiceSessions | None = None) -> Iterator[list[Update]]:
+    """Every data point -> Metric; sums and histogram counts become counters. ``services``: the
+    sessions the receiver's processes named (``otlp_sessions``)."""
     out: list[Update] = []
     for res, _scope, metrics in _iter_resource_items(req, json, "scopeMetrics", "metrics"):
         for m in metrics:
@@ -106,7 +111,7 @@ def convert_metrics(req: Any, json: bool, rejects: Rejects, state: MetricState) 
                 continue
             for p in points:
                 try:
-                    out.extend(_point(kind, name, temporality, p, json, res, state))
+                    out.extend(_point(kind, name, temporality, p, json, res, state, services))
                 except (TypeError, ValueError, AttributeError) as exc:
                     rejects.add("invalid_data_point", f"{name}: {exc}"[:200])
                     continue
@@ -117,7 +122,8 @@ def convert_metrics(req: Any, json: bool, rejects: Rejects, state: MetricState) 
         yield out
 
 
-def _point(kind: str, name: str, temporality: int, p: Any, json: bool, res: ResourceInfo, state: MetricState) -> list[Metric]:
+def _point(kind: str, name: str, temporality: int, p: Any, json: bool, res: ResourceInfo, state: MetricState,
+           services: ServiceSessions | None = None) -> list[Metric]:
     if json:
         if not isinstance(p, dict):
             raise ValueError("data point is not an object")
@@ -129,7 +135,7 @@ def _point(kind: str, name: str, temporality: int, p: Any, json: bool, res: Reso
         t = p.time_unix_nano
         start = p.start_time_unix_nano
     labels = _labels(attrs, res)
-    sid = _session_of(attrs, res)
+    sid = _session_of(attrs, res, services)
     if kind in ("gauge", "sum"):
         if json:
             if "asDouble" in p or "as_double" in p:

@@ -16,6 +16,11 @@ traces it alone reports (the server's span of the notification cancelling a requ
 closes the connection) go there too. A session made before any span named its framework (the
 MCP SDK's spans of the connection, exported before the agent's own) takes the framework a later
 export of its process names.
+
+A process's log (its records that name no session and no span: Python's log records an
+auto-instrumentation exports, start-up warnings logged before any span) is shown in the session
+its spans name while they name one (the records logged before that move there with it); a
+process whose spans name several sessions keeps its log in a session of its own.
 """
 
 from __future__ import annotations
@@ -48,7 +53,12 @@ class ServiceSessions:
         #: (trace id, session, provisional session) the receiver hands to
         #: ``Store.claim_trace`` after each chunk: a trace (and the service's
         #: provisional session) filed before its session was named moves there.
-        self.claims: list[tuple[str, str, str]] = []
+        self.claims: list[tuple[str, str, str | None]] = []
+        #: Each process (service instance) -> the one session its spans named, or None once they
+        #: named another (``name_process``): where its log goes (``log_session``).
+        self._sole: OrderedDict[str, str | None] = OrderedDict()
+        #: Each process -> the trace of its log (``note_log``), to move where its session is named.
+        self._logs: OrderedDict[str, str] = OrderedDict()
         self._claimed: OrderedDict[tuple[str, str], None] = OrderedDict()
         #: Sessions of one service instance (no session named), in use (``owned_by_other``), and
         #: the service of each.
@@ -128,7 +138,39 @@ class ServiceSessions:
             self._claimed.popitem(last=False)
         self.claims.append((trace_id, sid, res.derived_sid))
 
-    def drain(self) -> list[tuple[str, str, str]]:
+    def name_process(self, res: ResourceInfo, sid: str) -> None:
+        """A span of ``res``'s process named its session ``sid``. The first session a process names
+        is its log's (``log_session``), and the log it filed under its own session so far moves there;
+        a second one makes it a process of several sessions, whose log is its own again."""
+        key = _instance(res)
+        if key is None:
+            return
+        if key in self._sole:
+            if self._sole[key] not in (None, sid):
+                self._sole[key] = None
+            return
+        self._sole[key] = sid
+        if len(self._sole) > MAX_SERVICES:
+            self._sole.popitem(last=False)
+        log = self._logs.get(key)
+        if log is not None:
+            self.claims.append((log, sid, None))
+
+    def log_session(self, res: ResourceInfo) -> str | None:
+        """The session the log of ``res``'s process is shown in: the one its spans named, while they
+        named one only (``name_process``)."""
+        key = _instance(res) if self._sole else None
+        return self._sole.get(key) if key is not None else None
+
+    def note_log(self, res: ResourceInfo, trace_id: str) -> None:
+        """``trace_id`` is the trace of the log of ``res``'s process (its records naming nothing)."""
+        key = _instance(res)
+        if key is not None and key not in self._logs:
+            self._logs[key] = trace_id
+            if len(self._logs) > MAX_SERVICES:
+                self._logs.popitem(last=False)
+
+    def drain(self) -> list[tuple[str, str, str | None]]:
         out, self.claims = self.claims, []
         return out
 
@@ -144,6 +186,13 @@ class ServiceSessions:
         if res.framework in PROCESS_SESSION_CLIENTS and res.service:
             return self._last.get(_process(res))
         return None
+
+
+def _instance(res: ResourceInfo) -> str | None:
+    """One process: the service and the instance its resource names; None where it names none
+    (every run of the service would be one)."""
+    instance = res.attrs.get("service.instance.id")
+    return f"{res.service}/{instance}" if instance not in (None, "") else None
 
 
 def _process(res: ResourceInfo) -> str:
@@ -187,9 +236,13 @@ class SessionResolver:
                 s.session_id = res.pinned_sid  # its process is pinned to one session (``agenttrace-tui run``)
         by_trace = {s.trace_id: s.session_id for s, _res in named}
         services = self.services
+        told: tuple[ResourceInfo, str] | None = None
         for s, res in named:
             services.note(res, s.session_id)
             services.claim(res, s.trace_id, s.session_id)
+            if told is None or told[0] is not res or told[1] != s.session_id:
+                told = (res, s.session_id)
+                services.name_process(res, s.session_id)
         sessions: dict[str, ResourceInfo] = {}
         # Nothing the answer depends on changes in this loop (by_trace, the services' last
         # sessions, the store), so a span of the same trace and resource as the one before
