@@ -166,6 +166,10 @@ CLIENTS: dict[str, Client] = {
     # Strands with its tool on an MCP server it starts over stdio (its MCPClient): the MCP SDK carries the trace
     # into the server process, which exports its own spans.
     "strands_mcp": Client(custom_provider="strands-agents"),
+    # Strands under the AWS Distro for OpenTelemetry as AgentCore observability sets it up (opentelemetry-instrument,
+    # AGENT_OBSERVABILITY_ENABLED): its configurator's providers, X-Ray trace ids, the session as session.id baggage
+    # on every span, httpx's span of each request inside Strands' chat span, Python's log records as OTLP logs.
+    "strands_adot": Client(custom_provider="strands-agents"),
     # mcp-agent (LastMile AI): its own spans around the OpenLLMetry OpenAI spans it turns on, the tool on an MCP
     # server it starts over stdio.
     "mcp_agent": Client(),
@@ -890,7 +894,7 @@ FRAMEWORKS = {"crewai": "crewai", "crewai_crew": "crewai", "crewai_crew_delegati
               "ai_sdk_legacy": "ai-sdk", "ai_sdk_anthropic_legacy": "ai-sdk", "ai_sdk_google_legacy": "ai-sdk",
               "ai_sdk_openai_compatible_legacy": "ai-sdk", "ai_sdk_groq_legacy": "ai-sdk",
               "openai_agents": "openai-agents", "strands": "strands", "strands_bedrock": "strands",
-              "strands_openinference": "strands", "strands_anthropic": "strands", "strands_mcp": "strands",
+              "strands_openinference": "strands", "strands_anthropic": "strands", "strands_mcp": "strands", "strands_adot": "strands",
               "fast_agent": "fast-agent", "fast_agent_anthropic": "fast-agent",
               "strands_ts": "strands", "strands_ts_responses": "strands",
               "strands_ts_latest": "strands",
