@@ -11,13 +11,13 @@ with ``AGENT_OBSERVABILITY_ENABLED=true``, ``OTEL_PYTHON_DISTRO=aws_distro``,
 and ``OTEL_TRACES_EXPORTER=otlp``; the session named by the ``session.id`` baggage entry,
 which ADOT's baggage span processor copies onto every span. The agent sets up no
 telemetry itself: ADOT's configurator makes the global providers, which Strands' tracer
-and meter use, and its auto-instrumentation instruments what it finds (httpx under the
-OpenAI client, botocore, threading, logging...).
+and meter use, and its auto-instrumentation instruments what it finds installed (here
+httpx under the OpenAI client, threading, and Python's logging, whose records it exports).
 
 What keeps it off AWS: every OTLP endpoint named (``OTEL_EXPORTER_OTLP_TRACES_ENDPOINT``,
-``..._LOGS_ENDPOINT``, ``..._METRICS_ENDPOINT``) at the capture server (ADOT only signs
-and redirects to X-Ray / CloudWatch Logs when no endpoint is given or it is an
-``amazonaws.com`` one), ``OTEL_METRICS_EXPORTER=otlp`` instead of its default ``awsemf``
+``..._LOGS_ENDPOINT``, ``..._METRICS_ENDPOINT``) at the capture server (ADOT picks X-Ray's
+and CloudWatch Logs' endpoints only when none is given and it knows the AWS region, and
+signs only for an ``amazonaws.com`` one), ``OTEL_METRICS_EXPORTER=otlp`` instead of its default ``awsemf``
 (CloudWatch EMF through the AWS SDK), ``OTEL_LOGS_EXPORTER=otlp``, no AWS region or
 credentials. Each run's ``network_attempts_off_loopback`` (strace) is the proof.
 """
