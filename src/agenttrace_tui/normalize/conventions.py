@@ -1062,6 +1062,9 @@ FRAMEWORK_HINTS: list[tuple[str, str]] = [
     # ``praisonai.observability``, its resource's ``service.name`` ``praisonai``; before the Langfuse and
     # LangSmith providers' names, which only say where it meant to send them.
     ("praisonai", "praisonai"),
+    # Burr's OpenTelemetry bridge and tracker: scope ``burr.integrations.opentelemetry`` (the dot keeps
+    # out names that merely start so).
+    ("burr.", "burr"),
     ("langfuse", "langfuse"),  # the Langfuse SDK's scope, ``langfuse-sdk``
     ("langsmith", "langsmith"),  # the LangSmith SDK's scope (and its tracer provider's default service name)
     # instructor (structured outputs over a provider's SDK), by OpenInference's ``openinference.instrumentation.instructor``.

@@ -521,6 +521,15 @@ CLIENT_SPAN_KIND_PATTERNS: dict[str, tuple[tuple[re.Pattern[str], SpanKind | Non
         (re.compile(r"^[A-Za-z_]\w*\.(?:before_run|after_run)\(\)$"), None),
     ),
 }
+#: Known clients whose spans are all of one kind unless a kind attribute on one says another (read before
+#: any guess by the span's name). Burr's OpenTelemetry bridge (``OpenTelemetryBridge``, scope
+#: ``burr.integrations.opentelemetry``) makes a span of the application's call (``run``, ``step``,
+#: ``iterate``, ``stream_result`` and their async forms), one of each action it runs, named after the
+#: action (the user's own name: Burr's tool-calling example's ``select_tool`` calls the model, its tool's
+#: action is named after the tool), and one of each traced block inside an action, with nothing on them but
+#: what the user logs: the steps of the application's run. None is a model call or a tool call by its name
+#: (a model call inside one is its LLM instrumentation's span); without this ``select_tool`` was a tool call.
+CLIENT_DEFAULT_KINDS: dict[str, SpanKind] = {"burr": SpanKind.TASK}
 #: Known clients' spans whose kind their name's pattern says when they carry the client's marker key
 #: (by key, not value: one recipe serves a key set), read before ``CLIENT_SPAN_KIND_PATTERNS``: Griptape's
 #: observability driver tags a prompt driver's ``run()`` (``["PromptDriver.run()"]``: the model call, its
@@ -897,6 +906,8 @@ def client_kind(client: str | None, name: str, attributes: dict[str, Any]) -> tu
         return SpanKind.TOOL_EXECUTION, False
     if client_span_agent(client, name) is not None:
         return SpanKind.AGENT, False
+    if (default := CLIENT_DEFAULT_KINDS.get(client)) is not None and kind_from_attributes(attributes)[0] is None:
+        return default, False
     if client in INTERNAL_BY_DEFAULT:
         if "gen_ai.usage.input_tokens" in attributes or "gen_ai.usage.output_tokens" in attributes:
             return SpanKind.LLM_CALL, False
