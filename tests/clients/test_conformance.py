@@ -580,6 +580,10 @@ CLIENTS: dict[str, Client] = {
     # The same with OpenInference's OpenAI instrumentation on the driver's tracer provider: its span of each request
     # (model, usage with cache reads, messages) inside the prompt driver's, folded into one call.
     "griptape_openinference": Client(),
+    # Burr's OpenTelemetryBridge (a span of the application's run() and one of each action, nothing on them) with
+    # init_instruments("openai"): OpenLLMetry's OpenAI instrumentation's span of each call inside its action's.
+    # No tool span: the action that runs the tool is named after it, and nothing on its span says it is a tool's.
+    "burr": Client(tools=False),
     # MLflow Tracing (mlflow.openai.autolog(), @mlflow.trace) exporting over OTLP instead of to a tracking server.
     "mlflow": Client(),
     # Mistral's SDK 1.12.4 (OpenLLMetry's instrumentation cannot import 2.x) with OpenLLMetry: model calls only,
@@ -929,7 +933,7 @@ FRAMEWORKS = {"crewai": "crewai", "crewai_crew": "crewai", "crewai_crew_delegati
               "agno_bedrock_openllmetry": "agno", "agno_team": "agno",
               "agno_team_openllmetry": "agno",
               "smolagents_anthropic": "smolagents", "smolagents_anthropic_litellm": "smolagents",
-              "smolagents_managed": "smolagents", "griptape": "griptape", "griptape_openinference": "griptape",
+              "smolagents_managed": "smolagents", "griptape": "griptape", "griptape_openinference": "griptape", "burr": "burr",
               "mastra": "mastra", "mastra_anthropic": "mastra", "autogen_anthropic": "autogen", "autogen_team": "autogen",
               "instructor_openinference": "instructor", "mcp_agent": "mcp-agent", "mirascope": "mirascope", "praisonai": "praisonai",
               "praisonai_team": "praisonai",
@@ -1674,6 +1678,31 @@ def test_a_griptape_agents_run_is_its_agent_its_calls_and_its_tool(name: str, re
             assert rp.store.sessions[sid].totals.cost_unknown == len(ok_calls(run, reported=False))
         else:
             _agents_charged(rp, name, run, ["Agent"] * len(run["fake_calls"]))
+
+
+def test_a_burr_applications_run_and_actions_are_its_steps_and_each_call_is_in_its_action(replays: Any) -> None:
+    """Burr's OpenTelemetry bridge traces the application's ``run()`` and each action it runs, named after
+    the action, with nothing on them: the session is Burr's, the run and the actions are steps (tasks), none
+    a tool call (``select_tool`` calls the model; the action named after the tool says nothing of being one),
+    and each model call is OpenLLMetry's span inside the action that made it. In the error run the refused
+    call and its action fail; the run's span stays OK (Burr ends it with no exception)."""
+    rp = replays("burr")
+    for run in reported_runs(rp.manifest):
+        sid = run_session(rp, run)
+        assert rp.store.sessions[sid].session.framework == "burr"
+        spans = {(s.trace_id, s.span_id): s for t in rp.store.traces_of(sid) for s in t.spans.values()}
+        parent = parent_in(spans)
+        steps = {s.name: s for s in spans.values() if s.kind is SpanKind.TASK}
+        answered = len(ok_calls(run))
+        want = ["run", "select_tool", "get_weather", "format_results"] if answered else ["run", "select_tool"]
+        assert sorted(steps) == sorted(want) and len(steps) == len(spans) - len(run["fake_calls"])
+        assert all(parent(steps[name]) is steps["run"] for name in want[1:])
+        calls = [s for s in spans.values() if s.kind is SpanKind.LLM_CALL]
+        assert [parent(c).name for c in sorted(calls, key=lambda c: c.start_ns)] == (  # type: ignore[union-attr]
+            ["select_tool", "format_results"] if answered else ["select_tool"])
+        assert not any(s.kind in (SpanKind.TOOL_EXECUTION, SpanKind.AGENT) for s in spans.values())
+        if not answered:
+            assert (steps["select_tool"].status, steps["run"].status) == (Status.ERROR, Status.OK)
 
 
 def test_claude_code_on_bedrock_counts_and_costs_what_the_cli_does(replays: Any) -> None:
