@@ -22,7 +22,7 @@ from opentelemetry.trace import Status, StatusCode
 from agenttrace_tui.model import SpanKind
 from agenttrace_tui.model import Status as SpanStatus
 from agenttrace_tui.store.memory import Store
-from test_otlp_support import provider, receiver, wait_for
+from test_otlp_support import received
 
 BURR = "burr.integrations.opentelemetry"
 OPENAI = "opentelemetry.instrumentation.openai.v1"
@@ -59,15 +59,7 @@ def _refused(tp: TracerProvider) -> None:
 
 
 async def _received(json_: bool, send: Any, spans: int) -> Store:
-    store, _pipeline, server = await receiver(priced=True)
-    try:
-        tp = provider(server.address[1], json=json_, service="weather-app")
-        await asyncio.to_thread(send, tp)
-        await asyncio.to_thread(tp.shutdown)
-        assert await wait_for(lambda: store.span_count >= spans), "the spans sent did not all arrive"
-    finally:
-        await server.close()
-    return store
+    return await received(send, lambda store: store.span_count >= spans, "weather-app", priced=True, json=json_)
 
 
 def _spans(store: Store) -> dict[str, list[Any]]:

@@ -19,7 +19,7 @@ from opentelemetry.sdk.trace import TracerProvider
 
 from agenttrace_tui.model import SpanKind
 from agenttrace_tui.store.memory import Store
-from test_otlp_support import provider, receiver, wait_for
+from test_otlp_support import received
 
 SYSTEM = {"role": "system", "content": [{"text": "Answer weather questions with the get_weather tool."}]}
 USER = {"role": "user", "content": [{"text": "What is the weather in Paris?"}]}
@@ -78,15 +78,8 @@ def _turn(tp: TracerProvider) -> None:
 
 
 async def _received(json_: bool) -> Store:
-    store, _pipeline, server = await receiver(priced=True)
-    try:
-        tp = provider(server.address[1], json=json_, service="weather-app", **{"process.pid": 4242})
-        await asyncio.to_thread(_turn, tp)
-        await asyncio.to_thread(tp.shutdown)
-        assert await wait_for(lambda: store.span_count >= 6), "the spans sent did not all arrive"
-    finally:
-        await server.close()
-    return store
+    return await received(_turn, lambda store: store.span_count >= 6, "weather-app", priced=True, json=json_,
+                          **{"process.pid": 4242})
 
 
 def _spans(store: Store) -> list:

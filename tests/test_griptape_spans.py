@@ -20,7 +20,7 @@ from opentelemetry.sdk.trace import TracerProvider
 
 from agenttrace_tui.model import INTERNAL_ATTR, SpanKind
 from agenttrace_tui.store.memory import Store
-from test_otlp_support import provider, receiver, wait_for
+from test_otlp_support import received
 
 APP = "weather-app"
 CALL = ("PromptDriver.run()",)
@@ -49,15 +49,7 @@ def _run(tp: TracerProvider) -> None:
 
 
 async def _received(json_: bool, send: Any = _run, spans: int = 8) -> Store:
-    store, _pipeline, server = await receiver(priced=True)
-    try:
-        tp = provider(server.address[1], json=json_, service=APP)
-        await asyncio.to_thread(send, tp)
-        await asyncio.to_thread(tp.shutdown)
-        assert await wait_for(lambda: store.span_count >= spans), "the spans sent did not all arrive"
-    finally:
-        await server.close()
-    return store
+    return await received(send, lambda store: store.span_count >= spans, APP, priced=True, json=json_)
 
 
 def _spans(store: Store) -> list[Any]:

@@ -36,12 +36,13 @@ async def receiver(priced: bool = False, **kw: Any) -> tuple[Store, Pipeline, Ot
 
 
 async def received(send: Callable[[TracerProvider], None], until: Callable[[Store], Any], service: str,
-                   priced: bool = False) -> Store:
-    """The store after ``send(tp)`` ran on the real OTel SDK exporting to a fresh receiver, its
-    provider shut down (flushed) and ``until(store)`` held (bounded wait, asserted)."""
+                   priced: bool = False, json: bool = False, **resource: Any) -> Store:
+    """The store after ``send(tp)`` ran on the real OTel SDK exporting to a fresh receiver (over
+    ``json`` or protobuf, the ``resource`` named), its provider shut down (flushed) and
+    ``until(store)`` held (bounded wait, asserted)."""
     store, _pipeline, server = await receiver(priced=priced)
     try:
-        tp = provider(server.address[1], service=service)
+        tp = provider(server.address[1], json=json, service=service, **resource)
         await asyncio.to_thread(send, tp)
         await asyncio.to_thread(tp.shutdown)
         assert await wait_for(lambda: until(store)), "the spans sent did not all arrive"

@@ -20,7 +20,7 @@ from opentelemetry.sdk.trace import TracerProvider
 
 from agenttrace_tui.model import SpanKind
 from agenttrace_tui.store.memory import Store
-from test_otlp_support import provider, receiver, wait_for
+from test_otlp_support import received
 
 APP = "weather-app"
 TOOL_USE = [{"type": "toolUse", "name": "get_weather", "toolUseId": "call_1", "input": {"city": "Paris"}}]
@@ -57,15 +57,7 @@ def _turn(tp: TracerProvider) -> None:
 
 
 async def _received(json_: bool, **resource: str) -> Store:
-    store, _pipeline, server = await receiver(priced=True)
-    try:
-        tp = provider(server.address[1], json=json_, service=APP, **resource)
-        await asyncio.to_thread(_turn, tp)
-        await asyncio.to_thread(tp.shutdown)
-        assert await wait_for(lambda: store.span_count >= 5), "the spans sent did not all arrive"
-    finally:
-        await server.close()
-    return store
+    return await received(_turn, lambda store: store.span_count >= 5, APP, priced=True, json=json_, **resource)
 
 
 def _spans(store: Store) -> dict[tuple[str, str], object]:
