@@ -81,6 +81,7 @@ def test_a_model_sent_with_no_value_names_nothing(monkeypatch: pytest.MonkeyPatc
     model so) is as if absent: the next key names the model, or none does -- never the text "None"."""
     base = {"gen_ai.operation.name": "chat", "gen_ai.system": "openai", "gen_ai.usage.input_tokens": 10,
             "gen_ai.usage.output_tokens": 2}
+    # (a span name naming no model: ``chat <model>`` would name it)
     spans = _all_paths(monkeypatch, _request([{**base, "gen_ai.request.model": None, "gen_ai.response.model": "gpt-4o"},
-                                              {**base, "gen_ai.request.model": None}], repeat=2))
+                                              {**base, "gen_ai.request.model": None}], repeat=2, name="chat"))
     assert [(s.kind, s.llm.model) for s in spans] == [(SpanKind.LLM_CALL, "gpt-4o"), (SpanKind.LLM_CALL, None)] * 2

@@ -128,6 +128,17 @@ def unname_provider(spans: list[Span], own: str) -> None:
 
 
 _NO_LLM = LlmInfo()
+
+
+def name_models_by_span_name(spans: list[Span]) -> None:
+    """Name the model of each model call of ``spans`` that names none by what its span name says
+    (``cv.model_in_span_name``: GenAI's ``chat <model>``), in place."""
+    for span in spans:
+        llm = span.llm
+        if span.kind is SpanKind.LLM_CALL and (llm is None or llm.model is None):
+            model = cv.model_in_span_name(span.name)
+            if model is not None:
+                span.llm = LlmInfo(model=model) if llm is None else msgspec.structs.replace(llm, model=model)
 _ERROR_WORDS = (("timeout", Status.TIMEOUT), ("timedout", Status.TIMEOUT), ("cancel", Status.CANCELLED))
 
 

@@ -88,6 +88,18 @@ OPERATION_KINDS: dict[str, SpanKind] = {
     "retrieval": SpanKind.RETRIEVAL,
 }
 
+#: GenAI's name for a model call's span, ``{gen_ai.operation.name} {gen_ai.request.model}``: it names the
+#: model a call whose attributes name none asked for (EDOT Python's default sampler drops every attribute a
+#: span starts with: its failed call keeps its name and ``error.type`` only).
+MODEL_CALL_SPAN_NAME = re.compile(r"(?:chat|text_completion|generate_content) ([A-Za-z0-9][\w.:/@+-]*)")
+
+
+def model_in_span_name(name: str) -> str | None:
+    """The model a model call's span name says it asked for (``MODEL_CALL_SPAN_NAME``), else None."""
+    m = MODEL_CALL_SPAN_NAME.fullmatch(name)
+    return m.group(1) if m is not None else None
+
+
 #: ``openinference.span.kind`` values (upper case) -> kind.
 OPENINFERENCE_KINDS: dict[str, SpanKind] = {
     "LLM": SpanKind.LLM_CALL,
