@@ -269,6 +269,9 @@ CLIENTS: dict[str, Client] = {
     "anthropic": Client(tools=False),
     # OpenLLMetry's OpenAI instrumentation: model calls only, as openai-v2 (the tool runs in user code).
     "openllmetry": Client(tools=False),
+    # EDOT Python (opentelemetry-instrument) with Elastic's OpenAI instrumentation: input tokens with the cache in,
+    # no cached count; the messages as log events; model calls only (the tool runs in user code).
+    "edot": Client(cache_read=False, tools=False),
     # The openai SDK's Responses API on a reasoning model (gpt-5-mini), traced by OpenInference's and by OpenLLMetry's
     # OpenAI instrumentation: model calls only (the tool runs in user code).
     "openai_responses_openinference": Client(tools=False),
@@ -2073,6 +2076,19 @@ def test_errors_are_marked(name: str, replays: Any) -> None:
         if client.one_error_per_turn:
             assert len(errors) == 1
         assert all(not counted(s) for s in errors), "a failed call has tokens"
+
+
+def test_edots_failed_call_is_charged_to_the_model_it_asked_for(replays: Any) -> None:
+    """EDOT Python's default sampler drops every attribute its spans start with: its failed call names
+    the model it asked for only in its span name (``chat gpt-4o-mini``). The call shows that model, and
+    `stats` counts its error against it."""
+    rp = replays("edot")
+    (run,) = [r for r in reported_runs(rp.manifest) if r["mode"] == "error"]
+    (failed,) = [s for s in llm_spans(rp.store, run_session(rp, run)) if s.status is Status.ERROR]
+    (asked,) = {c["model"] for c in run["fake_calls"]}
+    assert failed.llm is not None and failed.llm.model == asked
+    (row,) = [m for m in cli_json(rp.db, "stats")["by_model"] if m["model"] == asked]
+    assert row["errors"] == 1
 
 
 #: Clients whose tool calls no model call of their trace started before: Codex's response-handling
