@@ -27,7 +27,6 @@ from ..normalize.otel import (
     cut_free_strings,
     cut_msg,
     fast_plan,
-    name_models_by_span_name,
     self_named_provider,
     unname_provider,
 )
@@ -379,7 +378,6 @@ def convert_traces(
             out += [Session(id=sid, attributes={"session.id": own}) for sid, own in resolver.own.items()
                     if (sid, own) not in seen_own]
             seen_own.update(resolver.own.items())
-        name_models_by_span_name(spans)
         out.extend(spans)
         spans.clear()
         explicit.clear()

@@ -130,15 +130,6 @@ def unname_provider(spans: list[Span], own: str) -> None:
 _NO_LLM = LlmInfo()
 
 
-def name_models_by_span_name(spans: list[Span]) -> None:
-    """Name the model of each model call of ``spans`` that names none by what its span name says
-    (``cv.model_in_span_name``: GenAI's ``chat <model>``), in place."""
-    for span in spans:
-        llm = span.llm
-        if span.kind is SpanKind.LLM_CALL and (llm is None or llm.model is None):
-            model = cv.model_in_span_name(span.name)
-            if model is not None:
-                span.llm = LlmInfo(model=model) if llm is None else msgspec.structs.replace(llm, model=model)
 _ERROR_WORDS = (("timeout", Status.TIMEOUT), ("timedout", Status.TIMEOUT), ("cancel", Status.CANCELLED))
 
 
@@ -376,6 +367,11 @@ def build_span(
                 del fields["llm"]
         else:
             named_by["provider"] = one_name
+    if kind is SpanKind.LLM_CALL and not (fields.get("llm") or {}).get("model") and (
+            in_name := cv.model_in_span_name(name)) is not None:
+        # A model call whose attributes name no model: the one its GenAI span name says (``chat
+        # <model>``; EDOT Python's default sampler drops every attribute a span starts with).
+        fields.setdefault("llm", {})["model"] = in_name
     parts: dict[str, Any] = {}
     if prompt is not None or response is not None:
         if kind is SpanKind.LLM_CALL or (kind is SpanKind.EMBEDDING and "llm" in fields):
@@ -894,7 +890,8 @@ class _FastPlan:
                 or cv.client_graph_agent_key(client, kind, attrs) is not None
                 or cv.client_graph_metadata_key(client, attrs) is not None
                 or cv.client_placeholder_agent_key(client, attrs) is not None
-                or (kind is SpanKind.LLM_CALL and any(k in attrs for k in cv.HTTP_STATUS_KEYS))):
+                or (kind is SpanKind.LLM_CALL and any(k in attrs for k in cv.HTTP_STATUS_KEYS))
+                or (kind is SpanKind.LLM_CALL and not (llm or {}).get("model") and cv.model_in_span_name(name) is not None)):
             # A known client's tool span always has a tool part (build_span); one that names
             # its tool by the client's own keys or by its span name, a tool span with
             # OpenLLMetry's or AgentOps' entity keys (by key, not value: one recipe serves a key set), an
@@ -906,8 +903,8 @@ class _FastPlan:
             # known client carrying that metadata (the agent it names may make the span that agent's:
             # client_kind), a known
             # client's span that may name its placeholder agent (by key: the name's value decides,
-            # in build_span), and a model call reporting an HTTP status (an error one makes it
-            # failed: build_span).
+            # in build_span), a model call reporting an HTTP status (an error one makes it
+            # failed: build_span), and one naming no model but in its span name (build_span names it).
             llm = parts.get("llm")
             drop_llm = llm is not None and kind not in (SpanKind.LLM_CALL, SpanKind.EMBEDDING) and not cv._names_a_call(llm)
             by_part: dict[str, list[tuple[str, str, type, bool]]] = {}
