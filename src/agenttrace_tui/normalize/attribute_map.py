@@ -107,6 +107,8 @@ ATTRIBUTE_MAP: list[Row] = [
             "metadata.usage.cached_prompt_tokens",
             # VoltAgent's llm spans, beside its llm.usage.prompt_tokens (which include them).
             "llm.usage.cached_tokens",
+            # Langtrace's OpenAI instrumentation, beside its gen_ai.usage.input_tokens (which include them).
+            "gen_ai.usage.cached_tokens",
         ),
     ),
     (

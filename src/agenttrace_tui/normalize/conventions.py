@@ -1078,6 +1078,9 @@ FRAMEWORK_HINTS: list[tuple[str, str]] = [
     # AgentOps' SDK: its decorators' scope ``agentops``, its instrumentations' ``agentops.instrumentation.*``
     # (an agent framework's named above wins), its service name ``agentops``.
     ("agentops", "agentops"),
+    # Langtrace's SDK: its instrumentations' scopes ``langtrace_python_sdk.instrumentation.<library>.*`` (an
+    # agent framework's named above wins: ``...instrumentation.langgraph``), its root span's ``...utils.with_root_span``.
+    ("langtrace", "langtrace"),
     ("bedrock", "bedrock"),
     ("openllmetry", "openllmetry"),
     ("traceloop", "openllmetry"),
@@ -1094,7 +1097,7 @@ FRAMEWORK_HINTS: list[tuple[str, str]] = [
 #: on the spans of instrumentations whose scope names no framework (its httpx and OpenAI ones), sent
 #: beside the ones that do (its LangGraph instrumentation's).
 INSTRUMENTATION_FAMILIES = frozenset({"openinference", "openllmetry", "openlit", "litellm", "langfuse", "langsmith",
-                                      "bedrock", "laminar", "agentops"})
+                                      "bedrock", "laminar", "agentops", "langtrace"})
 #: A framework -> the framework it is built on. One agent turn of a framework built on another
 #: also reports the one below (OpenLIT's LangChain spans and log records name ``langchain`` within
 #: a LangGraph run): a session named by the framework above is never renamed to one below it.

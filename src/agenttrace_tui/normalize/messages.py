@@ -212,6 +212,8 @@ def _part_text(part: Any) -> str:
     if isinstance(result := part.get("toolResponse"), dict):
         out = result.get("output", "")
         return f"[tool result {out if isinstance(out, str) else msgspec.json.encode(out).decode()}]"
+    if ptype == "function" and isinstance(part.get("function"), dict):  # an OpenAI chat tool call (Langtrace's answer)
+        return _part_text(_openai_tool_call(part))
     if "text" in part and isinstance(part["text"], str):
         return part["text"]
     return f"[{ptype or 'part'}]"
@@ -224,6 +226,19 @@ def _openai_tool_call(call: Any) -> Any:
     if not isinstance(fn, dict):
         return call
     return {"type": "tool_call", "name": fn.get("name", ""), "arguments": fn.get("arguments")}
+
+
+def _tool_call_list(value: list[Any]) -> list[Any] | None:
+    """A list of OpenAI chat tool calls standing for the assistant message that made them (Langtrace
+    puts an assistant message's ``tool_calls`` into its prompt list in the message's place): the named
+    ones as tool_call parts (the calls of a message handed back as a dict it reads as ``{"id": "",
+    "type": ""}``: nothing to show); None for any other list."""
+    if not value or not all(isinstance(c, dict) and c.keys() <= _OPENAI_TOOL_CALL_KEYS for c in value):
+        return None
+    return [_openai_tool_call(c) for c in value if isinstance(c.get("function"), dict) and c["function"].get("name")]
+
+
+_OPENAI_TOOL_CALL_KEYS = frozenset({"id", "type", "function", "index"})
 
 
 def render_messages(value: Any, chunks: bool = False) -> str | None:
@@ -269,6 +284,10 @@ def render_messages(value: Any, chunks: bool = False) -> str | None:
             else:
                 lines.append(f"{role}: {text}" if role else text)
             last_role = role
+        elif isinstance(msg, list) and (calls := _tool_call_list(msg)) is not None:
+            if calls:
+                lines.append("assistant: " + " ".join(map(_part_text, calls)))
+                last_role = "assistant"
         else:
             lines.append(_part_text(msg))
             last_role = None
@@ -611,7 +630,9 @@ def message_event_text(name: str, attributes: dict[str, Any]) -> tuple[str, str]
                 # role itself, and a choice holds its message under "message", as a record's body does.
                 return side, _message_body_text(name, side, v)
             text = render_messages(v) if not isinstance(v, str) or v[:1] in "[{" else v
-            role = name.split(".")[1] if name.count(".") >= 2 else ""
+            # (one message's event, ``gen_ai.<role>.message``, names its role; ``gen_ai.content.prompt``
+            # holds the whole list, each message naming its own)
+            role = name.split(".")[1] if name.count(".") >= 2 and name.endswith(".message") else ""
             return side, (f"{role}: {text}" if role and side == "prompt" else (text or ""))
     return None
 
