@@ -366,6 +366,15 @@ SPAN_KIND_PATTERN_EXAMPLES: dict[str, list[tuple[str, dict, SpanKind | None]]] =
         ("Agent.before_run()", {}, None),
         ("Pipeline.after_run()", {}, None),
     ],
+    # Langtrace's langchain-core instrumentation (every public method of a chat model's classes, each naming
+    # the model): building, serializing and binding the model run none (None: internal).
+    "langtrace": [
+        ("BaseLanguageModel.model_post_init", {"gen_ai.request.model": "gpt-4o-mini", "langchain.task.name": "language_model"},
+         None),
+        ("BaseChatModel.asdict", {"gen_ai.request.model": "gpt-4o-mini", "langchain.task.name": "chatmodel",
+                                  "langchain.outputs": '{"model_name": "gpt-4o-mini"}'}, None),
+        ("BaseChatModel.bind_tools", {"gen_ai.request.model": "gpt-4o-mini", "langchain.task.name": "chatmodel"}, None),
+    ],
 }
 
 

@@ -161,7 +161,7 @@ __all__ = [
     "cut_head", "cut_tail", "extract_messages", "langchain_result_text", "message_event_text", "message_record_text", "render_messages",
     "TEXT_BLOCK_STARTS", "tool_preview",
     # this module
-    "CACHE_BESIDE_CLIENTS", "CACHE_BESIDE_INPUT", "GUESSED_COST_CLIENTS", "CACHE_IN_INPUT_SCOPES", "CACHE_BESIDE_KEYS", "COST_KEYS", "FAILED_BY_EXCEPTION_KEYS", "FRAMEWORK_BUILT_ON", "FRAMEWORK_HINTS", "FRAMEWORK_SCOPES", "HTTP_STATUS_KEYS", "INSTRUMENTATION_FAMILIES", "INSTANCE_KEYS", "TRACE_SESSION_RESOURCE_KEYS", "SESSION_SPAN_NAME_KEYS", "session_span_name", "JSON_VALUE_KEYS",
+    "CACHE_BESIDE_CLIENTS", "CACHE_BESIDE_INPUT", "GUESSED_COST_CLIENTS", "CACHE_IN_INPUT_SCOPES", "SCOPE_PREFIX_CLIENTS", "CACHE_BESIDE_KEYS", "COST_KEYS", "FAILED_BY_EXCEPTION_KEYS", "FRAMEWORK_BUILT_ON", "FRAMEWORK_HINTS", "FRAMEWORK_SCOPES", "HTTP_STATUS_KEYS", "INSTRUMENTATION_FAMILIES", "INSTANCE_KEYS", "TRACE_SESSION_RESOURCE_KEYS", "SESSION_SPAN_NAME_KEYS", "session_span_name", "JSON_VALUE_KEYS",
     "PINNED_SESSION_KEY", "RESOURCE_FRAMEWORKS", "RESOURCE_SESSION_KEYS", "RESPONSE_MODEL_KEYS", "SESSION_KEY_SET", "SESSION_KEYS", "TRACE_NAME_KEYS",
     "SUBTREE_USAGE_KEYS", "THINKING_BESIDE_OUTPUT", "GEMINI_BUILTIN_TOOLS", "TOOL_DEFINITION_KEYS", "GEMINI_FEE_TOOLS", "USAGE_OBJECT_KEYS", "RESPONSE_USAGE_KEYS", "GEMINI_USAGE_FIELDS", "USAGE_RECORD_KEY", "USAGE_OBJECT_PATHS", "USAGE_TYPE_PATHS", "USAGE_TYPES_BESIDE",
     "GENKIT_INPUT_KEY", "GENKIT_MODEL_TYPES", "GENKIT_NAME_KEY", "GENKIT_OUTPUT_KEY", "GENKIT_USAGE_FIELDS", "genkit_model_call",
@@ -655,6 +655,11 @@ CACHE_BESIDE_CLIENTS = frozenset({"bedrock"})
 #: for Python (boto3) sends ``inputTokens`` + ``cacheReadInputTokens`` + ``cacheWriteInputTokens`` as
 #: ``llm.token_count.prompt``, the two cache counts as its prompt details, ``totalTokens`` as the total.
 CACHE_IN_INPUT_SCOPES: dict[str, str] = {"openinference.instrumentation.bedrock": "openinference"}
+#: Scope name prefixes of a tracing SDK whose instrumentations send spans of its own shape, whatever
+#: library they trace -> the client whose tables read them, whatever framework their resource names:
+#: Langtrace's instrumentation of langchain-core traces every public method of LangChain's model
+#: classes (``BaseChatModel.asdict`` ...) under a LangGraph or CrewAI session alike.
+SCOPE_PREFIX_CLIENTS: dict[str, str] = {"langtrace_python_sdk.": "langtrace"}
 
 
 #: The vendors of Bedrock's model ids (``<vendor>.<model>``). OpenInference's instrumentation for
@@ -681,9 +686,13 @@ def span_client(framework: str | None, scope_name: str | None) -> str | None:
     of ``resource_scope``), but a span of an instrumentation of ``CACHE_BESIDE_CLIENTS`` is that
     instrumentation's, whatever framework shares its resource: OpenLLMetry's Bedrock spans pass
     Bedrock's counts on as sent beside its Agno spans, and the resource names Agno. A scope of
-    ``CACHE_IN_INPUT_SCOPES`` is the client it names there, whatever its resource names."""
+    ``CACHE_IN_INPUT_SCOPES`` is the client it names there, whatever its resource names, and so is a
+    scope of ``SCOPE_PREFIX_CLIENTS``."""
     if scope_name in CACHE_IN_INPUT_SCOPES:
         return CACHE_IN_INPUT_SCOPES[scope_name]
+    for prefix, client in SCOPE_PREFIX_CLIENTS.items():
+        if scope_name and scope_name.startswith(prefix):
+            return client
     if scope_name and (hint := framework_hint(scope_name, {})) in CACHE_BESIDE_CLIENTS:
         return hint
     return framework

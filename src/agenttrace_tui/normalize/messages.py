@@ -85,6 +85,11 @@ CLIENT_VALUE_KEYS: dict[str, dict[str, str]] = {
     # Genkit: every action's input and output (JSON): a model's request (``{"messages": [...]}``) and
     # response (``{"message": ...}``), a tool's arguments and result, a flow's question and answer.
     "genkit": {"genkit:input": "prompt", "genkit:output": "response"},
+    # Langtrace's langchain-core instrumentation: a traced method's return value as JSON, LangChain's
+    # messages as their fields (a chat model's ``invoke`` answer: an AI message with its ``tool_calls``).
+    # Its ``langchain.inputs`` is the method's positional arguments (``[input, config]``), not read: the
+    # prompt is the provider SDK's span's, folded into the call.
+    "langtrace": {"langchain.outputs": "response"},
 }
 #: What a client's own key holds when it has nothing to say (``CLIENT_VALUE_KEYS``): no preview.
 CLIENT_EMPTY_VALUES = frozenset({"{}", ""})

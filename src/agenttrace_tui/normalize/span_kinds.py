@@ -527,6 +527,15 @@ CLIENT_SPAN_KIND_PATTERNS: dict[str, tuple[tuple[re.Pattern[str], SpanKind | Non
     # and puts nothing on it but a ``tags`` list on two of them (``CLIENT_MARKED_SPAN_KINDS``). Untagged:
     # a prompt driver's request inside its ``run()`` (each attempt of it: ``try_run``, ``try_stream``), a
     # structure's (an ``Agent``'s, a ``Pipeline``'s ...) run of its tasks, and its steps before and after.
+    # Langtrace's langchain-core instrumentation traces every public method of LangChain's model classes,
+    # ``<Class>.<method>``, each naming the model: only running the model is a call (``invoke`` around
+    # ``generate_prompt`` around ``generate`` around the provider SDK's span: one call, folded); building,
+    # serializing or binding it (``model_post_init``, ``asdict``, ``bind_tools`` ...) is none.
+    "langtrace": (
+        (re.compile(r"^(?:BaseChatModel|SimpleChatModel|BaseLanguageModel|BaseLLM|LLM)\."
+                    r"(?!(?:a?invoke|a?stream|a?batch|batch_as_completed|abatch_as_completed|a?generate|"
+                    r"a?generate_prompt|a?predict|a?predict_messages|call_as_llm)$)\w+$"), None),
+    ),
     "griptape": (
         (re.compile(r"PromptDriver\.try_(?:run|stream)\(\)$"), SpanKind.LLM_CALL),
         (re.compile(r"^[A-Za-z_]\w*\.try_run\(\)$"), SpanKind.TASK),

@@ -14,7 +14,10 @@ from collections import deque
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
+import msgspec
+
 from ..model import Session, Span, SpanEvent
+from ..normalize import conventions as cv
 from .aggregates import EndTally, RateMeter, Totals, counted
 from .entries import IDLE_NS, MetricSeries, SessionEntry, TraceEntry
 from .limits import DEFAULT_MAX_SPANS, MIN_SERIES, MIN_SESSIONS, MIN_TRACES, TRIM_FILTER_BYTES, pending_bound
@@ -164,6 +167,15 @@ class StoreIndex:
             # an OTLP service session) before a span named their real session.
             del self.sessions[old.session.id]
             self._dirty_sessions.pop(old.session.id, None)  # not to be written: nothing is in it
+            # The agent framework their exports named stays the run's, where the export that named the
+            # session names none or only a tracing SDK (Langtrace's root span, ending after the
+            # LangGraph spans inside it).
+            named, cur = old.session.framework, new.session
+            if named and named not in cv.INSTRUMENTATION_FAMILIES and (
+                    cur.framework is None or cur.framework in cv.INSTRUMENTATION_FAMILIES):
+                new.session = msgspec.structs.replace(cur, framework=named)
+                new.version = self.version
+                self._dirty_sessions[sid] = new.session
 
 
     # -- aggregates --------------------------------------------------------
