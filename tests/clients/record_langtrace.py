@@ -42,6 +42,8 @@ them as attributes).
 from __future__ import annotations
 
 import argparse
+import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from cli_support import foreign_addresses, isolate_network, traced
@@ -111,12 +113,19 @@ def langtrace_env(rec: Recording) -> dict[str, str]:
                               "LANGTRACE_ERROR_REPORTING": "False"}
 
 
-def record(python: Path, isolated: bool) -> None:
+NOTES = ["Hand-written tool loop on the plain openai.OpenAI client (two calls, not streamed) "
+         "in @with_langtrace_root_span('weather_agent'), the session from LANGTRACE_SESSION_ID; "
+         "langtrace.init(api_host='{OTLP_URL}', batch=False, service_name='weather-agent') exports to "
+         "{OTLP_URL}/v1/traces and instruments the OpenAI SDK itself."]
+
+
+def record(python: Path, isolated: bool, name: str = NAME, agent: str = AGENT, notes: list[str] = NOTES,
+           versions: tuple[str, ...] = ()) -> None:
     """Record the two runs; ``isolated``: in a loopback-only network namespace (noted in the manifest)."""
-    with Recording(NAME) as rec:
+    with Recording(name) as rec:
         env = langtrace_env(rec)
         script = rec.tmp / "agent.py"
-        script.write_text(AGENT)
+        script.write_text(agent)
         for label in ("ok", "error"):
             netlog = rec.tmp / f"strace-{label}.log"
             run = rec.run(label, traced([str(python), str(script)], netlog),
@@ -124,14 +133,11 @@ def record(python: Path, isolated: bool) -> None:
             run["argv"] = ["python", "agent.py"]
             run["network_attempts_off_loopback"] = foreign_addresses(netlog) if netlog.exists() else None
         rec.save(
-            packages=installed_versions(python, ["langtrace-python-sdk", "trace-attributes", "openai",
+            packages=installed_versions(python, ["langtrace-python-sdk", "trace-attributes", *versions, "openai",
                                                  "opentelemetry-sdk", "opentelemetry-exporter-otlp-proto-http"]),
             env=rec.scrub(env),
-            recorder=Path(__file__).name,
-            notes=["Hand-written tool loop on the plain openai.OpenAI client (two calls, not streamed) "
-                   "in @with_langtrace_root_span('weather_agent'), the session from LANGTRACE_SESSION_ID; "
-                   "langtrace.init(api_host='{OTLP_URL}', batch=False, service_name='weather-agent') exports to "
-                   "{OTLP_URL}/v1/traces and instruments the OpenAI SDK itself.",
+            recorder=Path(sys.argv[0]).name,
+            notes=[*notes,
                    "init asks api.github.com for the latest release, Sentry off (LANGTRACE_ERROR_REPORTING=False): "
                    "network_attempts_off_loopback (strace).",
                    "loopback-only network namespace" if isolated else "no network namespace"],
@@ -139,17 +145,19 @@ def record(python: Path, isolated: bool) -> None:
         )
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=f"Record the {NAME} client's telemetry into fixtures/{NAME}/")
+def langtrace_main(name: str, packages: list[str], record_isolated: Callable[[Path, bool], None]) -> None:
+    """Command line of a Langtrace recorder: install the pinned venv, then record in a loopback-only
+    network namespace where one can be made."""
+    parser = argparse.ArgumentParser(description=f"Record the {name} client's telemetry into fixtures/{name}/")
     parser.add_argument("--install-only", action="store_true", help="only create the pinned venv")
     args = parser.parse_args()
-    python = ensure_venv(NAME, PACKAGES)
+    python = ensure_venv(name, packages)
     if args.install_only:
-        print(f"[{NAME}] venv ready: {python}")
+        print(f"[{name}] venv ready: {python}")
         return
     isolated = isolate_network()  # after installing: the namespace has no route to the registry
-    record(python, isolated)
+    record_isolated(python, isolated)
 
 
 if __name__ == "__main__":
-    main()
+    langtrace_main(NAME, PACKAGES, record)

@@ -571,6 +571,11 @@ CLIENTS: dict[str, Client] = {
     # Langtrace's Python SDK (langtrace.init with api_host at the monitor, @with_langtrace_root_span, its own OpenAI
     # instrumentation): model calls only (the tool runs in user code, the call the model asked for in the answer).
     "langtrace": Client(tools=False),
+    # The same SDK on a LangGraph agent (create_react_agent, ChatOpenAI): its langchain-core instrumentation traces the
+    # chat model's invoke (LangChain's usage_metadata: no cached count) around generate_prompt around generate around
+    # its OpenAI span (ChatOpenAI reads the raw response: no usage, no answer there), folded into one call; no tool span
+    # (it traces no tool), the tool call the model asked for in the answer.
+    "langtrace_langgraph": Client(cache_read=False, tools=False),
     # The ollama library calling a local model (Ollama's /api/chat), traced by OpenLLMetry's Ollama
     # instrumentation: model calls only (the tool runs in user code); Ollama counts no cached tokens.
     # Its spans carry the prompt and the answer's text but not the tool calls an answer asks for
@@ -930,7 +935,7 @@ FRAMEWORKS = {"crewai": "crewai", "crewai_crew": "crewai", "crewai_crew_delegati
               "agent_framework": "agent-framework", "dspy": "dspy", "litellm_otel": "litellm", "litellm_anthropic": "litellm", "litellm_gemini": "litellm",
               "semantic_kernel": "semantic-kernel", "langgraph_js": "langchain", "langgraph_js_anthropic": "langchain", "haystack": "haystack",
               "langfuse": "langfuse", "langfuse_js": "langfuse", "laminar": "laminar", "agentops": "agentops",
-              "langtrace": "langtrace",
+              "langtrace": "langtrace", "langtrace_langgraph": "langgraph",
               "langfuse_js_ai6": "ai-sdk", "ai_sdk6_session": "ai-sdk", "copilot-cli": "copilot-cli",
               "copilot-cli-anthropic": "copilot-cli", "droid": "droid", "beeai": "beeai", "mlflow": "mlflow",
               "langsmith": "langsmith", "deepagents_langsmith": "langsmith", "llama_index_openllmetry": "llama-index", "llama_index": "llama-index", "llama_index_anthropic": "llama-index", "llama_index_gemini": "llama-index",
