@@ -560,6 +560,10 @@ CLIENTS: dict[str, Client] = {
     # monitor (AGENTOPS_EXPORTER_ENDPOINT): its chat spans carry prompt_tokens with the cached tokens in and no cached
     # count (it maps cached_tokens only for the Responses API).
     "agentops": Client(cache_read=False),
+    # CAMEL-AI's ChatAgent traced by AgentOps 0.4 (agentops.init before CAMEL, the key passed: CAMEL's own AgentOps
+    # hooks are for 0.3 and stay off): AgentOps' OpenAI instrumentation and its session span only, so no cached count
+    # (as agentops) and no span of the tool's run (the call the model asked for is in call 1's answer).
+    "camel": Client(cache_read=False, tools=False),
     # The AI SDK with the session and user an app names, a chat of two turns (two traces, one session): AI SDK 6's
     # experimental_telemetry metadata (ai.telemetry.metadata.sessionId on its ai.* spans), AI SDK 7's runtime context
     # let into telemetry (ai.settings.context.sessionId on @ai-sdk/otel's invoke_agent and step spans).
@@ -934,7 +938,7 @@ FRAMEWORKS = {"crewai": "crewai", "crewai_crew": "crewai", "crewai_crew_delegati
               "kilo-code": "opencode",
               "agent_framework": "agent-framework", "dspy": "dspy", "litellm_otel": "litellm", "litellm_anthropic": "litellm", "litellm_gemini": "litellm",
               "semantic_kernel": "semantic-kernel", "langgraph_js": "langchain", "langgraph_js_anthropic": "langchain", "haystack": "haystack",
-              "langfuse": "langfuse", "langfuse_js": "langfuse", "laminar": "laminar", "agentops": "agentops",
+              "langfuse": "langfuse", "langfuse_js": "langfuse", "laminar": "laminar", "agentops": "agentops", "camel": "agentops",
               "langtrace": "langtrace", "langtrace_langgraph": "langgraph",
               "langfuse_js_ai6": "ai-sdk", "ai_sdk6_session": "ai-sdk", "copilot-cli": "copilot-cli",
               "copilot-cli-anthropic": "copilot-cli", "droid": "droid", "beeai": "beeai", "mlflow": "mlflow",
