@@ -1098,6 +1098,63 @@ def test_laminar_session_and_framework() -> None:
         "openinference.instrumentation.crewai")
 
 
+_TRULENS = {"ai.observability.app_name": "weather-agent", "ai.observability.record_id": "r-1",
+            "ai.observability.run.name": "", "ai.observability.input_id": ""}
+
+
+def test_trulens_generation_span_is_one_model_call_with_its_cost_trackings_counts() -> None:
+    """TruLens's ``@instrument(span_type=GENERATION)``: its OpenAI cost tracking puts the call's model and
+    counts on the span around it (``ai.observability.cost.*``), the method's argument (the messages) as
+    ``call.kwargs.<name>`` and its return value (the answer message) as ``call.return``: a model call
+    whose previews are the messages as text."""
+    attrs = {**_TRULENS, "ai.observability.span_type": "generation", "ai.observability.cost.cost": 0.0002187,
+             "ai.observability.cost.num_tokens": 1290, "ai.observability.cost.num_prompt_tokens": 1234,
+             "ai.observability.cost.num_completion_tokens": 56, "ai.observability.cost.num_reasoning_tokens": 0,
+             "ai.observability.cost.model": "gpt-4o-mini",
+             "ai.observability.call.function": "__main__.WeatherAgent.generate",
+             "ai.observability.call.kwargs.messages": '[{"role": "user", "content": "Weather in Paris?"}]',
+             "ai.observability.call.return": '{"role": "assistant", "content": "Sunny."}'}
+    for _ in range(300):  # the key set's recipe compiled too
+        call = build_span("ab" * 16, "cd" * 8, None, "__main__.WeatherAgent.generate", 1, 2, dict(attrs), [], (), 0,
+                          "", "s", "trulens")
+        assert call.kind is SpanKind.LLM_CALL and call.llm is not None and call.usage is not None
+        assert (call.llm.model, call.usage.input, call.usage.output, call.usage.total) == ("gpt-4o-mini", 1234, 56, 1290)
+        assert (call.llm.prompt_preview, call.llm.response_preview) == ("user: Weather in Paris?", "assistant: Sunny.")
+
+
+def test_trulens_tool_span_is_named_after_its_function_with_its_arguments_and_result() -> None:
+    """``@instrument(span_type=TOOL)``: TruLens names the tool by the method's qualified name
+    (``gen_ai.tool.name`` as ``call.function``); the tool is the method's own name, a model's name for it.
+    Its arguments (one attribute each) are the call's input as an object, its return value the result."""
+    attrs = {**_TRULENS, "ai.observability.span_type": "tool", "ai.observability.call.return": "Sunny, 22 C in Paris",
+             "ai.observability.call.function": "__main__.WeatherAgent.get_weather",
+             "ai.observability.call.kwargs.city": "Paris", "gen_ai.tool.name": "__main__.WeatherAgent.get_weather"}
+    for _ in range(300):
+        tool = build_span("ab" * 16, "cd" * 8, None, "__main__.WeatherAgent.get_weather", 1, 2, dict(attrs), [], (), 0,
+                          "", "s", "trulens")
+        assert tool.kind is SpanKind.TOOL_EXECUTION and tool.tool is not None
+        assert (tool.tool.name, tool.tool.input_preview, tool.tool.output_preview) == (
+            "get_weather", '{"city":"Paris"}', "Sunny, 22 C in Paris")
+    # A tool name the user gave (not the traced function's) is kept as sent.
+    named = build_span("ab" * 16, "cd" * 8, None, "lookup", 1, 2, {**attrs, "gen_ai.tool.name": "weather.lookup"}, [],
+                       (), 0, "", "s", "trulens")
+    assert named.tool is not None and named.tool.name == "weather.lookup"
+
+
+def test_trulens_record_root_is_the_turn_and_its_framework() -> None:
+    """The app's main method (``record_root``) is the turn, its input and output the previews; every span
+    TruLens makes is under the scope ``trulens`` (its service name too)."""
+    root = build_span("ab" * 16, "cd" * 8, None, "__main__.WeatherAgent.query", 1, 2, {
+        **_TRULENS, "ai.observability.span_type": "record_root",
+        "ai.observability.record_root.input": "Weather in Paris?", "ai.observability.record_root.output": "Sunny.",
+        "ai.observability.call.function": "__main__.WeatherAgent.query",
+        "ai.observability.call.kwargs.question": "Weather in Paris?", "ai.observability.call.return": "Sunny."},
+        [], (), 0, "", "s", "trulens")
+    assert root.kind is SpanKind.TASK and root.llm is None and root.usage is None
+    assert (root.attributes["input.value"], root.attributes["output.value"]) == ("Weather in Paris?", "Sunny.")
+    assert ResourceInfo({"service.name": "trulens"}, cv.resource_scope(["trulens"])).framework == "trulens"
+
+
 def test_agentops_decorated_tool_and_agent() -> None:
     """``@tool``: the span ``<name>.tool`` is a call of the tool, its arguments (the decorator's
     ``{"args", "kwargs"}``) and result its previews; ``@agent``: the agent named by ``operation.name``;

@@ -556,6 +556,8 @@ CLIENTS: dict[str, Client] = {
     # Laminar's SDK (lmnr: @observe, its own OpenAI instrumentation, Laminar.set_trace_session_id) exporting over
     # OTLP/HTTP (force_http) to the monitor.
     "laminar": Client(),
+    # TruLens reports each call's prompt and completion counts, none of the cached tokens the API sent.
+    "trulens": Client(cache_read=False),
     # AgentOps' SDK (agentops.init, @trace/@agent/@operation/@tool, its own OpenAI instrumentation) exporting to the
     # monitor (AGENTOPS_EXPORTER_ENDPOINT): its chat spans carry prompt_tokens with the cached tokens in and no cached
     # count (it maps cached_tokens only for the Responses API).
@@ -938,7 +940,7 @@ FRAMEWORKS = {"crewai": "crewai", "crewai_crew": "crewai", "crewai_crew_delegati
               "kilo-code": "opencode",
               "agent_framework": "agent-framework", "dspy": "dspy", "litellm_otel": "litellm", "litellm_anthropic": "litellm", "litellm_gemini": "litellm",
               "semantic_kernel": "semantic-kernel", "langgraph_js": "langchain", "langgraph_js_anthropic": "langchain", "haystack": "haystack",
-              "langfuse": "langfuse", "langfuse_js": "langfuse", "laminar": "laminar", "agentops": "agentops", "camel": "agentops",
+              "langfuse": "langfuse", "langfuse_js": "langfuse", "laminar": "laminar", "trulens": "trulens", "agentops": "agentops", "camel": "agentops",
               "langtrace": "langtrace", "langtrace_langgraph": "langgraph",
               "langfuse_js_ai6": "ai-sdk", "ai_sdk6_session": "ai-sdk", "copilot-cli": "copilot-cli",
               "copilot-cli-anthropic": "copilot-cli", "droid": "droid", "beeai": "beeai", "mlflow": "mlflow",

@@ -61,7 +61,9 @@ def _bool(v: Any) -> bool:
 ATTRIBUTE_MAP: list[Row] = [
     ("llm", "provider", _str, ("gen_ai.provider.name", "gen_ai.system", "llm.provider", "llm.system", "ai.model.provider")),
     ("llm", "model", _str, ("gen_ai.request.model", "gen_ai.response.model", "llm.model_name", "llm.model", "ai.model.id",
-                            "langfuse.observation.model.name", "mlflow.llm.model")),
+                            "langfuse.observation.model.name", "mlflow.llm.model",
+                            # TruLens: the model its cost tracking priced the call by (the call's own span).
+                            "ai.observability.cost.model")),
     ("llm", "temperature", _float, ("gen_ai.request.temperature", "llm.temperature")),
     ("llm", "max_tokens", _int, ("gen_ai.request.max_tokens", "llm.max_tokens")),
     ("llm", "stop_reason", _str,
@@ -75,7 +77,9 @@ ATTRIBUTE_MAP: list[Row] = [
         "input",
         _int,
         ("gen_ai.usage.input_tokens", "llm.token_count.prompt", "gen_ai.usage.prompt_tokens", "llm.usage.prompt_tokens",
-         "ai.usage.inputTokens", "ai.usage.promptTokens"),
+         "ai.usage.inputTokens", "ai.usage.promptTokens",
+         # TruLens's cost tracking, on the span around the call (cached tokens in, none sent apart).
+         "ai.observability.cost.num_prompt_tokens"),
     ),
     (
         "usage",
@@ -88,10 +92,12 @@ ATTRIBUTE_MAP: list[Row] = [
             "llm.usage.completion_tokens",
             "ai.usage.outputTokens",
             "ai.usage.completionTokens",
+            "ai.observability.cost.num_completion_tokens",
         ),
     ),
     ("usage", "total", _int,
-     ("llm.token_count.total", "gen_ai.usage.total_tokens", "llm.usage.total_tokens", "ai.usage.totalTokens")),
+     ("llm.token_count.total", "gen_ai.usage.total_tokens", "llm.usage.total_tokens", "ai.usage.totalTokens",
+      "ai.observability.cost.num_tokens")),
     (
         "usage",
         "cache_read",
@@ -135,7 +141,8 @@ ATTRIBUTE_MAP: list[Row] = [
          # pydantic-ai (and logfire) put the provider's own usage details under gen_ai.usage.details.*,
          # its gen_ai.usage.output_tokens counting them in: OpenAI's reasoning tokens, Gemini's thinking
          # tokens (thoughtsTokenCount) are only there.
-         "gen_ai.usage.details.reasoning_tokens", "gen_ai.usage.details.thoughts_tokens"),
+         "gen_ai.usage.details.reasoning_tokens", "gen_ai.usage.details.thoughts_tokens",
+         "ai.observability.cost.num_reasoning_tokens"),
     ),
     ("tool", "name", _str, ("gen_ai.tool.name", "tool.name", "ai.toolCall.name")),
     ("tool", "action", _str, ("tool.action",)),

@@ -29,6 +29,7 @@ from ..model import Cost, TokenUsage
 from .attribute_map import ATTRIBUTE_MAP, Row, _bool, _float, _int, _str, extract_parts, first_reason
 from .messages import (
     _MSG_PREFIXES,
+    CLIENT_ARGUMENT_PREFIXES,
     CLIENT_VALUE_KEYS,
     MESSAGE_DETAIL_EVENTS,
     MESSAGE_EVENT_CONTENT_KEYS,
@@ -68,6 +69,7 @@ from .span_kinds import (
     CLIENT_AGENT_SPAN_NAMES,
     CLIENT_AGENTS_BY_SPAN_NAME,
     CLIENT_DELEGATION_SPANS,
+    CLIENT_FUNCTION_KEYS,
     CLIENT_GRAPH_METADATA_KEYS,
     CLIENT_INTERNAL_KEYS,
     CLIENT_INTERNAL_NAMES,
@@ -123,6 +125,7 @@ from .span_kinds import (
     braintrust_span_type,
     client_agent_name_key,
     client_delegation,
+    client_function_tool_name,
     client_graph_agent_key,
     client_graph_metadata_key,
     client_kind,
@@ -153,10 +156,10 @@ __all__ = [
     "BRAINTRUST_KIND_KEY", "BRAINTRUST_KINDS", "BRAINTRUST_SPAN_ATTRIBUTES_CHARS", "braintrust_span_type", "KIND_BY_NAME", "KIND_KEY", "LAMINAR_KIND_KEY", "LAMINAR_KINDS", "LANGFUSE_KIND_KEY", "LANGFUSE_KINDS", "LANGSMITH_KIND_KEY", "LANGSMITH_KINDS", "MCP_METHOD_KEY", "MCP_METHOD_KINDS", "MESSAGING_OPERATION_KEYS", "MLFLOW_KIND_KEY", "MLFLOW_KINDS", "OPENINFERENCE_KEY", "OPENINFERENCE_KINDS", "OPERATION_KEY", "OPERATION_KINDS",
     "RENDERED_NAME_KEY", "SEED_NAME_KINDS", "TRACELOOP_KIND_KEY", "TRACELOOP_KINDS", "TRACELOOP_TOOL_FIELDS",
     "TRACELOOP_TOOL_STEP_KEY", "_names_a_call", "client_kind",
-    "client_agent_name_key", "client_delegation", "delegated_agent", "client_graph_agent_key", "client_graph_metadata_key", "client_placeholder_agent_key", "client_named_agent", "client_span_agent", "client_tool_name", "graph_agent_name", "guess_kind", "kind_from_attributes",
+    "client_agent_name_key", "CLIENT_FUNCTION_KEYS", "client_function_tool_name", "client_delegation", "delegated_agent", "client_graph_agent_key", "client_graph_metadata_key", "client_placeholder_agent_key", "client_named_agent", "client_span_agent", "client_tool_name", "graph_agent_name", "guess_kind", "kind_from_attributes",
     "kind_from_name", "kind_from_string", "mcp_tool_name", "MODEL_CALL_SPAN_NAME", "model_in_span_name", "names_placeholder_agent", "run_agent_name", "traceloop_tool_fields",
     # messages
-    "CLIENT_VALUE_KEYS", "MESSAGE_DETAIL_EVENTS", "MESSAGE_EVENTS", "MESSAGE_EVENT_CONTENT_KEYS", "MESSAGE_JSON_KEYS",
+    "CLIENT_ARGUMENT_PREFIXES", "CLIENT_VALUE_KEYS", "MESSAGE_DETAIL_EVENTS", "MESSAGE_EVENTS", "MESSAGE_EVENT_CONTENT_KEYS", "MESSAGE_JSON_KEYS",
     "MESSAGE_LIST_PREFIXES", "OBSERVATION_KEYS", "PREVIEW_CHARS", "PREVIEWS_FROM_RECORDS", "STACK_CHARS", "TOOL_PREVIEW_CHARS", "VALUE_KEYS",
     "cut_head", "cut_tail", "extract_messages", "langchain_result_text", "message_event_text", "message_record_text", "render_messages",
     "TEXT_BLOCK_STARTS", "tool_preview",
@@ -1083,6 +1086,7 @@ FRAMEWORK_HINTS: list[tuple[str, str]] = [
     # Mirascope's own tracing (``mirascope.ops``): its model calls' scope ``mirascope.llm``, its traced
     # functions' ``mirascope.ops``.
     ("mirascope", "mirascope"),
+    ("trulens", "trulens"),  # TruLens's OpenTelemetry mode: every span its @instrument makes, scope ``trulens``
     ("lmnr", "laminar"),  # Laminar's SDK: every span it makes, its instrumentations' too, under ``lmnr.tracer``
     # AgentOps' SDK: its decorators' scope ``agentops``, its instrumentations' ``agentops.instrumentation.*``
     # (an agent framework's named above wins), its service name ``agentops``.
@@ -1227,6 +1231,10 @@ _MESSAGE_KEYS: frozenset[str] = frozenset({*MESSAGE_JSON_KEYS, *VALUE_KEYS, *OBS
                                            *(k for keys in CLIENT_VALUE_KEYS.values() for k in keys)})
 
 
+#: Prefixes of the keys a preview may come from: the flattened message lists', a client's arguments'.
+_MESSAGE_PREFIXES: tuple[str, ...] = (*_MSG_PREFIXES, *CLIENT_ARGUMENT_PREFIXES.values())
+
+
 class Plan:
     """What the tables make of one *set* of attribute keys, computed once.
 
@@ -1252,7 +1260,7 @@ class Plan:
         self.kind = not present.isdisjoint(EXPLICIT_KIND_KEYS)
         # By key (the plan knows no client): a key of any client's own (``CLIENT_VALUE_KEYS``) takes
         # the general path, which reads it for that client only.
-        self.messages = bool(present & _MESSAGE_KEYS) or any(k.startswith(_MSG_PREFIXES) for k in keys)
+        self.messages = bool(present & _MESSAGE_KEYS) or any(k.startswith(_MESSAGE_PREFIXES) for k in keys)
         self.subtree = any(k in present for ks in SUBTREE_USAGE_KEYS.values() for k in ks)
         self.usage_object = not present.isdisjoint(USAGE_OBJECT_KEYS)
         self.response_usage = not present.isdisjoint(RESPONSE_USAGE_KEYS)
@@ -1349,6 +1357,7 @@ def all_documented_keys() -> set[str]:
     keys.update(RESOURCE_SESSION_KEYS)
     keys.update(CLIENT_TOOL_NAME_KEYS)
     keys.update(CLIENT_TOOL_CALL_KEYS)
+    keys.update(CLIENT_FUNCTION_KEYS.values())
     keys.update(CLIENT_AGENT_KEYS.values())
     keys.update(CLIENT_AGENT_NAME_KEYS.values())
     keys.update(CLIENT_GRAPH_METADATA_KEYS.values())

@@ -90,7 +90,17 @@ CLIENT_VALUE_KEYS: dict[str, dict[str, str]] = {
     # Its ``langchain.inputs`` is the method's positional arguments (``[input, config]``), not read: the
     # prompt is the provider SDK's span's, folded into the call.
     "langtrace": {"langchain.outputs": "response"},
+    # TruLens's OpenTelemetry mode: an app's main method's input and output on its record root span, any
+    # ``@instrument``-ed method's return value (a generation's answer, a tool's result) as ``call.return``;
+    # its arguments one attribute each (``CLIENT_ARGUMENT_PREFIXES``).
+    "trulens": {"ai.observability.record_root.input": "prompt", "ai.observability.record_root.output": "response",
+                "ai.observability.call.return": "response"},
 }
+#: A known client's traced method's arguments, one attribute each, ``<prefix><argument name>`` (TruLens's
+#: ``@instrument``: ``ai.observability.call.kwargs.messages``), read for that client only and when nothing
+#: else gave the prompt: one argument is the call's input (a question, a generation's messages, rendered as
+#: ``OBSERVATION_KEYS``), several an object of them by name; a tool's arguments always that object.
+CLIENT_ARGUMENT_PREFIXES: dict[str, str] = {"trulens": "ai.observability.call.kwargs."}
 #: What a client's own key holds when it has nothing to say (``CLIENT_VALUE_KEYS``): no preview.
 CLIENT_EMPTY_VALUES = frozenset({"{}", ""})
 #: LangChain's message types -> role. A message comes serialized (``{"lc": 1, "type": "constructor",
@@ -617,9 +627,34 @@ def extract_messages(attributes: dict[str, Any], values_first: bool = False,
             if text:
                 target[side].append(text)
             used.append(key)
+    arg_prefix = CLIENT_ARGUMENT_PREFIXES.get(client or "")
+    if arg_prefix is not None and not prompt:
+        arguments = {key[len(arg_prefix):]: value for key, value in attributes.items() if key.startswith(arg_prefix)}
+        if arguments:
+            used.extend(arg_prefix + name for name in arguments)
+            if args_text := _arguments_text(arguments, values_first):
+                prompt.append(args_text)
     p = cut_tail("\n".join(prompt)) if prompt else None
     r = cut_head("\n".join(response)) if response else None
     return p, r, used
+
+
+def _arguments_text(arguments: dict[str, Any], as_object: bool) -> str:
+    """A traced method's arguments (``CLIENT_ARGUMENT_PREFIXES``) as preview text: one argument's value
+    (rendered when it holds messages), else (or ``as_object``: a tool's) a JSON object of them by name,
+    each value that is JSON itself decoded into it."""
+    if len(arguments) == 1 and not as_object:
+        return observation_text(next(iter(arguments.values())))
+    obj: dict[str, Any] = {}
+    for name, value in arguments.items():
+        if isinstance(value, str) and value[:1] in "[{":
+            try:
+                value = _json.decode(value)
+            except (msgspec.DecodeError, ValueError):
+                pass
+        obj[name] = value
+    text = msgspec.json.encode(obj).decode()
+    return text if as_object else observation_text(text)
 
 
 def message_event_text(name: str, attributes: dict[str, Any]) -> tuple[str, str] | None:

@@ -321,6 +321,8 @@ def build_span(
                     named[field] = str(v)
         if "name" not in named and (tool_name := cv.client_tool_name(client, name)) is not None:
             named["name"] = tool_name
+        if (own := cv.client_function_tool_name(client, named.get("name"), attrs)) is not None:
+            named["name"] = own
     if kind is SpanKind.TOOL_EXECUTION and cv.MCP_METHOD_KEY in attrs:
         named = fields.setdefault("tool", {})
         if "name" not in named and (tool_name := cv.mcp_tool_name(name, attrs)) is not None:
@@ -879,6 +881,7 @@ class _FastPlan:
                                        or ((named := llm.get("provider")).__class__ is str
                                            and cv.provider_name(named) != named))
         if not renamed and not ((client_tool and (any(k in attrs for k in (*cv.CLIENT_TOOL_NAME_KEYS, *cv.CLIENT_TOOL_CALL_KEYS))
+                                  or cv.CLIENT_FUNCTION_KEYS.get(client or "", "") in attrs
                                   or cv.client_tool_name(client, name) is not None))
                 or (kind is SpanKind.TOOL_EXECUTION and (any(k in attrs for _f, k in cv.TRACELOOP_TOOL_FIELDS)
                                                          or any(k in attrs for _f, k in cv.AGENTOPS_TOOL_FIELDS)

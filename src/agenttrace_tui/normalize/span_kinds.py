@@ -205,6 +205,26 @@ LAMINAR_KINDS: dict[str, SpanKind] = {
     "EVALUATOR": SpanKind.VERIFICATION,
     "HUMAN_EVALUATOR": SpanKind.VERIFICATION,
 }
+#: TruLens's span type (``ai.observability.span_type``: its ``@instrument(span_type=...)``, every span of a
+#: recorded app; ``unknown`` for a plain ``@instrument()``, left to the steps below). ``record_root`` is the
+#: app's main method, one record (a turn); ``eval_root`` / ``eval`` its feedback functions' runs.
+TRULENS_KIND_KEY = "ai.observability.span_type"
+TRULENS_KINDS: dict[str, SpanKind] = {
+    "record_root": SpanKind.TASK,
+    "nested_record_root": SpanKind.TASK,
+    "generation": SpanKind.LLM_CALL,
+    "tool": SpanKind.TOOL_EXECUTION,
+    "mcp": SpanKind.TOOL_EXECUTION,
+    "agent": SpanKind.AGENT,
+    "retrieval": SpanKind.RETRIEVAL,
+    "reranking": SpanKind.RETRIEVAL,
+    "workflow_step": SpanKind.TASK,
+    "graph_task": SpanKind.TASK,
+    "graph_node": SpanKind.TASK,
+    "eval_root": SpanKind.VERIFICATION,
+    "eval": SpanKind.VERIFICATION,
+    "guardrail": SpanKind.VERIFICATION,
+}
 #: AgentOps' span kind (``agentops.span.kind``: its decorators' spans, ``@trace`` a ``session``, ``@agent``,
 #: ``@operation`` and ``@task`` a ``task``, ``@workflow``, ``@tool``, ``@guardrail``, ``@track_endpoint`` an
 #: ``http``; its instrumentations' spans too). Its session span is the root of the trace AgentOps lists as a
@@ -319,7 +339,7 @@ MESSAGING_OPERATION_KEYS: tuple[str, ...] = ("messaging.operation.type", "messag
 #: Every attribute that says a span's kind outright (``kind_from_attributes`` reads them in this order).
 EXPLICIT_KIND_KEYS: tuple[str, ...] = (KIND_KEY, LANGSMITH_KIND_KEY, OPERATION_KEY, OPENINFERENCE_KEY, TRACELOOP_KIND_KEY,
                                        AI_SDK_OPERATION_KEY, LANGFUSE_KIND_KEY, MLFLOW_KIND_KEY, LAMINAR_KIND_KEY,
-                                       BRAINTRUST_KIND_KEY, AGENTOPS_KIND_KEY, GENKIT_KIND_KEY, GENKIT_TYPE_KEY,
+                                       BRAINTRUST_KIND_KEY, TRULENS_KIND_KEY, AGENTOPS_KIND_KEY, GENKIT_KIND_KEY, GENKIT_TYPE_KEY,
                                        MCP_METHOD_KEY, *MESSAGING_OPERATION_KEYS)
 
 #: The agenttrace SDK's span names, matched exactly (``iteration_N`` by pattern).
@@ -438,6 +458,9 @@ def kind_from_attributes(attributes: dict[str, Any]) -> tuple[SpanKind | None, s
     v = attributes.get(BRAINTRUST_KIND_KEY)
     if v is not None and (k := BRAINTRUST_KINDS.get(braintrust_span_type(v) or "")) is not None:
         return k, BRAINTRUST_KIND_KEY
+    v = attributes.get(TRULENS_KIND_KEY)
+    if isinstance(v, str) and (k := TRULENS_KINDS.get(v.strip().lower())) is not None:
+        return k, TRULENS_KIND_KEY
     v = attributes.get(AGENTOPS_KIND_KEY)
     if isinstance(v, str) and (k := AGENTOPS_KINDS.get(v.strip().lower())) is not None:
         return k, AGENTOPS_KIND_KEY
@@ -721,6 +744,21 @@ CLIENT_TOOL_SPAN_NAMES: dict[str, re.Pattern[str]] = {
     "griptape": re.compile(r"^([A-Za-z_]\w*)\.try_run\(\)$"),
     **CLIENT_TOOL_SPAN_PATTERNS,
 }
+
+
+#: A known client that names a tool span's tool (``gen_ai.tool.name``) by the traced function's qualified
+#: name, sent under this key too: TruLens's ``@instrument(span_type=TOOL)``, ``__main__.WeatherAgent.get_weather``
+#: as ``ai.observability.call.function``. The tool is the function's own name, the one a model asks for.
+CLIENT_FUNCTION_KEYS: dict[str, str] = {"trulens": "ai.observability.call.function"}
+
+
+def client_function_tool_name(client: str | None, tool_name: Any, attributes: dict[str, Any]) -> str | None:
+    """The function's own name of a tool a known client named by its qualified name (``CLIENT_FUNCTION_KEYS``),
+    else None (a name the user gave, unlike the traced function's, is kept)."""
+    key = CLIENT_FUNCTION_KEYS.get(client) if client is not None else None
+    if key is None or not isinstance(tool_name, str) or attributes.get(key) != tool_name or "." not in tool_name:
+        return None
+    return tool_name.rpartition(".")[2] or None
 
 
 def mcp_tool_name(name: str, attributes: dict[str, Any]) -> str | None:
