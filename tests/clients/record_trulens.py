@@ -16,13 +16,30 @@ its own tracer provider and hands its spans to an OTLP/HTTP span exporter, and
 its GenAI metrics (token usage and duration histograms) to an OTLP/HTTP metric
 exporter, both built with no endpoint so they read the standard
 ``OTEL_EXPORTER_OTLP_ENDPOINT`` (``otlp_endpoint=`` would give the one URL to
-both exporters as is: the metrics would be posted to the traces path). Its own
-database is kept in the run's temporary working dir.
+both exporters as is, no signal path added: one of them would post to the
+other's path). Its own database is kept in the run's temporary working dir.
+
+What it sends, seen in the recording: every span under the scope ``trulens``,
+``service.name`` ``trulens`` (``OTEL_SERVICE_NAME`` is not read), a
+``service.instance.id`` of its own per process; ``ai.observability.span_type``
+(``record_root`` for the main method, ``generation``, ``tool``), the traced
+method's arguments one attribute each (``ai.observability.call.kwargs.<name>``)
+and its return value (``ai.observability.call.return``); on each generation span
+the OpenAI call's ``ai.observability.cost.model`` / ``num_prompt_tokens`` (cached
+tokens in) / ``num_completion_tokens`` / ``num_tokens`` / ``cost`` (no cached
+count); the tool's ``gen_ai.tool.name`` is the method's qualified name
+(``__main__.WeatherAgent.get_weather``). The cost tracking makes no span of its
+own: a model call made straight from the main method adds its counts to the record
+root's (both calls summed there, seen while recording), hence the generation
+method. Metrics: ``gen_ai.client.token.usage`` and
+``gen_ai.client.operation.duration`` histograms.
 """
 
 from __future__ import annotations
 
-from recording import record_turns, recorder_main
+from pathlib import Path
+
+from recording import Recording, openai_env, record_turns, recorder_main
 
 NAME = "trulens"
 # trulens-providers-openai 2.16.0 takes openai <2; the core's `otlp` extra brings both OTLP exporters.
@@ -84,12 +101,12 @@ sys.exit(code)
 '''
 
 
-def trulens_env(rec) -> dict[str, str]:
-    from recording import openai_env
+def trulens_env(rec: Recording) -> dict[str, str]:
+    """The OpenAI client at the fake LLM, and TruLens's OpenTelemetry mode (its default in 2.x) said outright."""
     return openai_env(rec) | {"TRULENS_OTEL_TRACING": "1"}
 
 
-def record(python) -> None:
+def record(python: Path) -> None:
     record_turns(
         NAME, python, AGENT,
         versions=["trulens-core", "trulens-providers-openai", "trulens-otel-semconv", "openai", "opentelemetry-sdk",
