@@ -42,7 +42,7 @@ import sys
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
-from recording import VENV_ROOT, Recording
+from recording import VENV_ROOT, Recording, recorder_main
 
 _NETNS_MARK = "AGENTTRACE_RECORD_IN_NETNS"
 
@@ -98,6 +98,14 @@ def isolate_network() -> bool:
     env = dict(os.environ, **{_NETNS_MARK: "1"})
     sys.stdout.flush()
     sys.exit(subprocess.run([*cmd, sys.executable, *sys.argv], env=env).returncode)
+
+
+def isolated_recorder_main(name: str, packages: list[str], record: Callable[[Path, bool], None],
+                           ensure: Callable[[str, list[str]], Path] | None = None) -> None:
+    """``recorder_main`` of a recorder that runs its client in a loopback-only namespace
+    (``isolate_network``: after installing, the namespace has no route to the registry):
+    ``record(python, isolated)``."""
+    recorder_main(name, packages, lambda python: record(python, isolate_network()), ensure=ensure)
 
 
 def traced(argv: list[str], log: Path) -> list[str]:

@@ -37,15 +37,14 @@ Where it sends what (read in the installed package, seen in the recording):
 
 from __future__ import annotations
 
-import argparse
 import json
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-from cli_support import foreign_addresses, isolate_network, traced
-from recording import Recording, ensure_venv, installed_versions, openai_env
+from cli_support import foreign_addresses, isolated_recorder_main, traced
+from recording import Recording, installed_versions, openai_env
 
 NAME = "agentops"
 # The OpenTelemetry exporter is pinned to 1.44.0: from 1.45.0 on ``OTLPSpanExporter`` keeps no ``_headers``
@@ -218,17 +217,5 @@ def record(python: Path, isolated: bool) -> None:
         )
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=f"Record the {NAME} client's telemetry into fixtures/{NAME}/")
-    parser.add_argument("--install-only", action="store_true", help="only create the pinned venv")
-    args = parser.parse_args()
-    python = ensure_venv(NAME, PACKAGES)
-    if args.install_only:
-        print(f"[{NAME}] venv ready: {python}")
-        return
-    isolated = isolate_network()  # after installing: the namespace has no route to the registry
-    record(python, isolated)
-
-
 if __name__ == "__main__":
-    main()
+    isolated_recorder_main(NAME, PACKAGES, record)

@@ -33,12 +33,11 @@ encoding on first use: offline here, so the agent's model gets a word counter
 
 from __future__ import annotations
 
-import argparse
 from pathlib import Path
 
-from cli_support import foreign_addresses, isolate_network, traced
+from cli_support import foreign_addresses, isolated_recorder_main, traced
 from record_agentops import API_KEY, AgentOpsApiStandIn, agentops_env
-from recording import Recording, ensure_venv, installed_versions
+from recording import Recording, installed_versions
 
 NAME = "camel"
 # mcp below 2: CAMEL 0.2.90 imports ``mcp.server.FastMCP``, renamed in mcp 2.0. The OpenTelemetry
@@ -148,17 +147,5 @@ def record(python: Path, isolated: bool) -> None:
         )
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=f"Record the {NAME} client's telemetry into fixtures/{NAME}/")
-    parser.add_argument("--install-only", action="store_true", help="only create the pinned venv")
-    args = parser.parse_args()
-    python = ensure_venv(NAME, PACKAGES)
-    if args.install_only:
-        print(f"[{NAME}] venv ready: {python}")
-        return
-    isolated = isolate_network()  # after installing: the namespace has no route to the registry
-    record(python, isolated)
-
-
 if __name__ == "__main__":
-    main()
+    isolated_recorder_main(NAME, PACKAGES, record)

@@ -55,7 +55,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from cli_support import foreign_addresses, isolate_network, traced
+from cli_support import foreign_addresses, isolated_recorder_main, traced
 from recording import FAKE_KEY, Recording, ensure_venv, installed_versions, otel_env
 
 NAME = "edot"
@@ -155,19 +155,5 @@ def record(python: Path, isolated: bool) -> None:
         )
 
 
-def main() -> None:
-    import argparse
-
-    parser = argparse.ArgumentParser(description=f"Record EDOT Python's telemetry into fixtures/{NAME}/")
-    parser.add_argument("--install-only", action="store_true", help="only create the pinned venv")
-    args = parser.parse_args()
-    python = ensure_edot(NAME, PACKAGES)
-    if args.install_only:
-        print(f"[{NAME}] venv ready: {python}")
-        return
-    isolated = isolate_network()  # after installing: the namespace has no route to the registry
-    record(python, isolated)
-
-
 if __name__ == "__main__":
-    main()
+    isolated_recorder_main(NAME, PACKAGES, record, ensure=ensure_edot)

@@ -27,8 +27,8 @@ from __future__ import annotations
 import uuid
 from pathlib import Path
 
-from cli_support import foreign_addresses, isolate_network, traced
-from recording import FAKE_KEY, Recording, ensure_venv, installed_versions
+from cli_support import foreign_addresses, isolated_recorder_main, traced
+from recording import FAKE_KEY, Recording, installed_versions
 
 NAME = "strands_adot"
 PACKAGES = ["strands-agents[openai,otel]==1.62.0", "aws-opentelemetry-distro==0.21.0"]
@@ -125,19 +125,5 @@ def record(python: Path, isolated: bool) -> None:
             "loopback-only network namespace" if isolated else "no network namespace"])
 
 
-def main() -> None:
-    import argparse
-
-    parser = argparse.ArgumentParser(description=f"Record {NAME} into fixtures/{NAME}/")
-    parser.add_argument("--install-only", action="store_true", help="only create the pinned venv")
-    args = parser.parse_args()
-    python = ensure_venv(NAME, PACKAGES)
-    if args.install_only:
-        print(f"[{NAME}] venv ready: {python}")
-        return
-    isolated = isolate_network()  # after installing: the namespace has no route to the registry
-    record(python, isolated)
-
-
 if __name__ == "__main__":
-    main()
+    isolated_recorder_main(NAME, PACKAGES, record)

@@ -493,8 +493,10 @@ def record_turns(name: str, python: Path, agent: str, *, versions: Iterable[str]
         rec.save(packages=installed_versions(python, versions), env=env, recorder=recorder, notes=notes)
 
 
-def recorder_main(name: str, packages: list[str], record: Callable[[Path], None]) -> None:
-    """Command line of every recorder: install the pinned venv, then record.
+def recorder_main(name: str, packages: list[str], record: Callable[[Path], None],
+                  ensure: Callable[[str, list[str]], Path] | None = None) -> None:
+    """Command line of every recorder: install the pinned venv (``ensure``: ``ensure_venv``, or a
+    recorder's own installer), then record.
 
     ``--install-only`` stops after the venv is ready (to pre-build venvs).
     """
@@ -503,7 +505,7 @@ def recorder_main(name: str, packages: list[str], record: Callable[[Path], None]
     parser = argparse.ArgumentParser(description=f"Record the {name} client's telemetry into fixtures/{name}/")
     parser.add_argument("--install-only", action="store_true", help="only create the pinned venv")
     args = parser.parse_args()
-    python = ensure_venv(name, packages)
+    python = (ensure or ensure_venv)(name, packages)
     if args.install_only:
         print(f"[{name}] venv ready: {python}")
         return
