@@ -9,7 +9,14 @@ import msgspec
 import pytest
 
 import fixtures
-from agenttrace_tui.format.sanitize import HIDDEN, clean, clean_multiline, is_secret_name
+from agenttrace_tui.format.sanitize import (
+    HIDDEN,
+    clean,
+    clean_multiline,
+    is_secret_name,
+    may_hold_secrets,
+    without_secrets,
+)
 from agenttrace_tui.model import Session, SpanEvent, SpanKind
 from agenttrace_tui.ui.app import make_app
 
@@ -42,6 +49,32 @@ def test_a_credential_in_text_is_hidden_its_name_kept(text: str, shown: str) -> 
 ])
 def test_text_that_only_looks_like_one_is_shown_as_it_is(text: str) -> None:
     assert clean(text) == text
+
+
+CREDENTIALS = [MCP_AGENT_ARG, '{"apiKey": "sk-ant-api03-abcdefghijklmnop"}', "apiKey: my-gateway-key-1234",
+               "Authorization: Bearer eyJhbGciOiJIUzI1NiJ9.e30.abc", "headers: Bearer eyJhbGciOiJIUzI1NiJ9.e30.abc",
+               "Straße İstanbul api_key=abcdef123", "curl -H 'x-api-key: 0123456789abcdef' https://api",
+               "export OPENAI_API_KEY=sk-abcdefghijklmnopqrstuv", "password = hunter2hunter2",
+               "aws AKIAIOSFODNN7EXAMPLE", "ghp_" + "a" * 36, "id_token:\teyJhbGciOi", "refresh_token = r0t4t3d0n3",
+               "xoxb-1234567890-abcdef", "glpat-abcdefghijklmnopqrstu", "AIza" + "b" * 35, "sk-proj-abcdefghijklmn"]
+
+
+@pytest.mark.parametrize("text", CREDENTIALS)
+@pytest.mark.parametrize("where", ["value", "nested key", "key"])
+def test_the_quick_look_for_credentials_misses_none_that_hiding_finds(text: str, where: str) -> None:
+    """An export looks for credentials in a span's JSON, lowered, with a few plain searches before it walks
+    the span to hide them: whatever hiding would hide, in a value, in JSON text inside a value, or as the
+    value of a key named as a secret, the look finds (else a file would hold what the screen hides)."""
+    value = ({"arg_0": text} if where == "value" else {"arg_0": json.dumps({"settings": text, "auth_token": 1})}
+             if where == "nested key" else {"gen_ai.request.auth_token": text, "x": 1})
+    assert without_secrets(value)[1] >= 1
+    assert may_hold_secrets(msgspec.json.encode(value).decode().lower())
+
+
+@pytest.mark.parametrize("text", ["input_tokens=500 max_tokens: 1024", "task-1234567890123456 done", "gpt-4o-mini",
+                                  "the weather in Paris", '{"tokens": 12, "llm.token_count.prompt": 3}'])
+def test_the_quick_look_passes_text_that_holds_no_credential(text: str) -> None:
+    assert not may_hold_secrets(msgspec.json.encode({"arg_0": text, "gen_ai.usage.input_tokens": 3}).decode().lower())
 
 
 def test_attributes_named_as_secrets_are_hidden_token_counts_not() -> None:

@@ -1065,9 +1065,8 @@ def test_mcp_agent_reports_its_tool_call_once_and_its_loops_usage_as_the_agents(
 
 def test_the_api_key_mcp_agent_sends_is_shown_nowhere(replays: Any) -> None:
     """mcp-agent puts its settings' text, the API key in it, into its spans' arguments (``arg_0``): the spans
-    keep what was sent (the database, the exports), and the span detail of each such span, and the JSON the
-    command line prints of it (`spans query`, `traces tree`), show the key's name with «secret» where the key
-    stood."""
+    keep what was sent (the database), and the span detail of each such span, and the JSON the command line
+    prints of it (`spans query`, `traces tree`), show the key's name with «secret» where the key stood."""
     import msgspec
 
     from agenttrace_tui.format.sanitize import HIDDEN
@@ -1087,10 +1086,33 @@ def test_the_api_key_mcp_agent_sends_is_shown_nowhere(replays: Any) -> None:
                    for argv in (("spans", "query", "--trace", trace_id, "--limit", "1000"), ("traces", "tree", trace_id))]
         for text in printed:
             assert FAKE_KEY not in text and f"api_key='{HIDDEN}'" in text, trace_id
-    exported = io.StringIO()
-    with redirect_stdout(exported):
-        assert cli_main(["export", "--db", str(rp.db), "--format", "json"]) == 0
-    assert FAKE_KEY in exported.getvalue()  # (an export re-imports what was sent)
+
+
+@pytest.mark.parametrize("fmt", ["json", "otlp-json"])
+def test_an_export_of_mcp_agents_runs_holds_its_api_key_only_when_asked(
+        fmt: str, replays: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A file is made to be shared: `export` writes the key mcp-agent put in its spans' arguments as the screen
+    shows it, says how many it hid, and the file imports to the same sessions, tokens and cost; with
+    ``--keep-secrets`` it holds what was sent (a backup that re-imports exactly)."""
+    from agenttrace_tui.format.sanitize import HIDDEN
+
+    rp = replays("mcp_agent")
+    shared, kept = tmp_path / "shared", tmp_path / "kept"
+    assert cli_main(["export", "--db", str(rp.db), "--format", fmt, "-o", str(shared)]) == 0
+    note = capsys.readouterr().err
+    text = shared.read_text(encoding="utf-8")
+    assert FAKE_KEY not in text and f"api_key='{HIDDEN}'" in text
+    hidden = re.search(r"; (\d+) secrets? hidden \(--keep-secrets keeps them\)$", note.strip())
+    # (an OTLP span carries the span as stored too, in its own attribute: each credential is hidden twice)
+    assert hidden and int(hidden[1]) == text.count(HIDDEN) // (2 if fmt == "otlp-json" else 1), note
+    assert cli_main(["export", "--db", str(rp.db), "--format", fmt, "--keep-secrets", "-o", str(kept)]) == 0
+    assert "hidden" not in capsys.readouterr().err and FAKE_KEY in kept.read_text(encoding="utf-8")
+    imported = tmp_path / "imported.db"
+    assert cli_main(["import", str(shared), "--db", str(imported)]) == 0
+    capsys.readouterr()
+    keys = ("id", "spans", "errors", "input_tokens", "output_tokens", "tokens", "cost", "unpriced")
+    assert ([{k: r[k] for k in keys} for r in cli_json(imported, "sessions", "list")]
+            == [{k: r[k] for k in keys} for r in cli_json(rp.db, "sessions", "list")])
 
 
 def _laminar_sessions_tools_and_answers(rp: Replay) -> None:

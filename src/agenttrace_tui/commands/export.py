@@ -1,7 +1,9 @@
 """``agenttrace-tui export``: saved spans as native JSON Lines, OTLP JSON or CSV.
 
 Spans are streamed from the database (a session is read in pages), so a
-large export never holds every span in memory. Formats: see ``exporters``.
+large export never holds every span in memory. Formats: see ``history.export``.
+A file is made to be shared, so it holds no credential the screen hides unless
+``--keep-secrets`` asks for what was sent (a backup to re-import exactly).
 """
 
 from __future__ import annotations
@@ -31,6 +33,9 @@ def register(subparsers: Any) -> None:
     which.add_argument("--trace", metavar="ID", help="one trace")
     p.add_argument("--format", choices=FORMATS, default="json", help="output format (default json: native records)")
     p.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
+    p.add_argument("--keep-secrets", action="store_true",
+                   help="keep each credential an agent sent (an API key in a span's arguments, an authorization "
+                   "attribute) as it was sent; by default the file holds it as the screen shows it, «secret»")
     add_common(p, json_flag=False)
     p.set_defaults(func=guarded(run), json=False)
 
@@ -86,10 +91,14 @@ def _exported(row: Any) -> Any:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..history.export import write_csv, write_json, write_otlp_json
+    from ..history.export import SecretsHidden, write_csv, write_json, write_otlp_json
 
+    hiding = None if args.keep_secrets else SecretsHidden()
     with open_reader(args) as reader:
         sessions, running, spans = _select(reader, args)
+        if hiding is not None and args.format != "csv":  # (a CSV's text cells are hidden as they are written)
+            sessions = {sid: hiding.session(s) for sid, s in sessions.items()}
+            spans = hiding.spans(spans)
         # Closed in the finally below unless it is stdout. Opened once the scope is known,
         # so a bad --session or --trace leaves an existing file as it was.
         try:
@@ -108,8 +117,11 @@ def run(args: argparse.Namespace) -> int:
                 out.close()
             else:
                 out.flush()
+    hidden = f"; {plural(hiding.count, 'secret')} hidden (--keep-secrets keeps them)" if hiding and hiding.count else ""
     if args.output:
         from ..format.sanitize import clean
 
-        print(f"exported {plural(n, 'span')} to {clean(args.output, 300)} ({args.format})", file=sys.stderr)
+        print(f"exported {plural(n, 'span')} to {clean(args.output, 300)} ({args.format}){hidden}", file=sys.stderr)
+    elif hidden:
+        print(f"exported {plural(n, 'span')} ({args.format}){hidden}", file=sys.stderr)
     return 0

@@ -94,6 +94,24 @@ def is_secret_name(name: str) -> bool:
     return _SECRET_NAMES.search(name) is not None
 
 
+# What text must hold, lowered, for ``hide_secrets`` or ``is_secret_name`` to find a credential in it
+# (or in a key of JSON written from it): each of their words, "token" and "sk-" checked by a pattern
+# after a plain search finds them (most text holds "tokens", and "task-" holds "sk-").
+_SECRET_WORDS = ("secret", "passw", "bearer", "cookie", "api_key", "api-key", "apikey", "private_key", "private-key",
+                 "privatekey", "authoriz", "akia", "aiza", "ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_",
+                 "glpat-", "xox")
+_SECRET_TOKEN = re.compile(r"token(?![a-z0-9_-])|(?<![a-z0-9])sk-[a-z0-9_-]{12}")
+
+
+def may_hold_secrets(low: str) -> bool:
+    """False when ``low`` (text lowered, JSON of a span say) holds no credential ``hide_secrets`` would hide
+    in it and no key ``is_secret_name`` would name one: a few plain searches, where hiding walks every value."""
+    for word in _SECRET_WORDS:
+        if word in low:
+            return True
+    return ("token" in low or "sk-" in low) and _SECRET_TOKEN.search(low) is not None
+
+
 def without_secrets(value: object) -> tuple[object, int]:
     """``value`` (JSON-shaped: dicts, lists or tuples, scalars) with each credential in it hidden as the
     screen hides it, and how many were: a string's (``hide_secrets``), and the value of a key

@@ -17,6 +17,10 @@
   session in the resource's ``agenttrace.session``) so our own import
   restores every field, the estimated-token flag and cost source included.
 
+A file is for sharing: ``hiding_secrets`` gives the spans and sessions with each
+credential an agent sent in them hidden as the screen hides it (``«secret»``),
+every other field as stored; the CSV's text cells are hidden as they are written.
+
 Pure functions over model objects and a text stream: no SQLite here.
 """
 
@@ -33,7 +37,7 @@ from typing import Any, TextIO
 import msgspec
 
 from ..format.cost import FAILED_NO_TOKENS, NEVER_ENDED, UNTIL_ITS_END
-from ..format.sanitize import clean
+from ..format.sanitize import clean, may_hold_secrets, without_secrets
 from ..model import Session, Span, SpanKind, Status, span_state, waiting_call
 from ..normalize.records import PROTOCOL_VERSION
 
@@ -43,6 +47,7 @@ __all__ = [
     "NATIVE_ATTR",
     "SESSION_ATTR",
     "native_records",
+    "SecretsHidden",
     "write_json",
     "write_csv",
     "write_otlp_json",
@@ -64,6 +69,32 @@ OTLP_CHUNK = 1000
 
 _json = msgspec.json.Encoder()
 _HEX = frozenset("0123456789abcdef")
+
+
+# -- credentials ----------------------------------------------------------------
+class SecretsHidden:
+    """Spans and sessions as shared: each credential in them hidden as on screen; ``count``
+    says how many were (a span or session with none is passed on as it is)."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def _hidden(self, obj: Any, kind: type) -> Any:
+        if not may_hold_secrets(_json.encode(obj).decode().lower()):
+            return obj  # (most spans: a few searches of their JSON, where hiding walks every value)
+        value, n = without_secrets(msgspec.to_builtins(obj))
+        if not n:
+            return obj
+        self.count += n
+        return msgspec.convert(value, kind)
+
+    def spans(self, spans: Iterable[Span]) -> Iterator[Span]:
+        for span in spans:
+            yield self._hidden(span, Span)
+
+    def session(self, session: Session) -> Session:
+        hidden: Session = self._hidden(session, Session)
+        return hidden
 
 
 # -- native JSON Lines ----------------------------------------------------------
