@@ -168,6 +168,15 @@ def test_langfuse_sessions_are_langfuse_unless_it_exports_a_framework_beside_it(
         "pydantic-ai")
 
 
+def test_the_cline_clis_langfuse_tracers_name_cline_not_langfuse() -> None:
+    """The Cline CLI sends the AI SDK's spans of its model calls through Langfuse's span processor, on
+    tracers named after Langfuse (``cline-langfuse-direct``), under no service name of its own."""
+    cline = {"service.name": "unknown_service:/usr/lib/node_modules/cline/bin/cline",
+             "telemetry.sdk.name": "opentelemetry"}
+    for scope in ("cline-langfuse-direct", "cline-provider-langfuse"):
+        assert ResourceInfo(cline, cv.resource_scope([scope], cline)).framework == "cline"
+
+
 #: The ``gen_ai.operation.name`` the LangSmith SDK (0.15.1) derives from each run type.
 LANGSMITH_OPERATIONS = {"llm": "chat", "tool": "execute_tool", "retriever": "embeddings", "embedding": "embeddings",
                         "prompt": "chat", "chain": "chain", "parser": "parser"}

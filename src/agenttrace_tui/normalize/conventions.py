@@ -1135,6 +1135,11 @@ FRAMEWORK_SCOPES: dict[str, str] = {
     "litellm": "litellm",
     # Factory's Droid: the tracer of its GenAI spans (``OTEL_TELEMETRY_FORMAT=genai``); its service is ``cli``.
     "cli-agent-trace": "droid",
+    # The Cline CLI's tracers of its model calls (the AI SDK's GenAI spans, through Langfuse's span processor):
+    # its own one to a Langfuse server of the user's (``LANGFUSE_BASE_URL``), and the one relayed to Cline's
+    # collector; named after Langfuse, whose name (an instrumentation family) would otherwise name the session.
+    "cline-langfuse-direct": "cline",
+    "cline-provider-langfuse": "cline",
 }
 #: Resource attributes whose exact value names a framework, read after the scope and the service
 #: name: the Strands Agents SDK for TypeScript names its tracer after the service (``OTEL_SERVICE_NAME``,
