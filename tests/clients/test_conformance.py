@@ -496,6 +496,10 @@ CLIENTS: dict[str, Client] = {
     "droid": Client(text=False, usage_dropped=True),
     # Started with the environment `agenttrace-tui run -- droid` sets (test_run_pins_the_clients_session).
     "droid-run": Client(text=False, usage_dropped=True),
+    # The Cline CLI on its own provider (Cline's gateway) with Cline's telemetry off: the AI SDK's GenAI spans of its
+    # model calls, sent to a Langfuse server of one's own (LANGFUSE_BASE_URL); each call a trace of its own,
+    # invoke_agent (the call's usage again) > step > chat; no tool span; provider `cline.chat`, priced by the model.
+    "cline": Client(tools=False, custom_provider="cline.chat"),
     # The Google Gen AI SDK with the contrib instrumentation: one span per generate_content, whose
     # automatic function calling makes both model calls inside it (call 1: usage_not_reported).
     "google_genai": Client(),
@@ -943,7 +947,7 @@ FRAMEWORKS = {"crewai": "crewai", "crewai_crew": "crewai", "crewai_crew_delegati
               "langfuse": "langfuse", "langfuse_js": "langfuse", "laminar": "laminar", "trulens": "trulens", "agentops": "agentops", "camel": "agentops",
               "langtrace": "langtrace", "langtrace_langgraph": "langgraph",
               "langfuse_js_ai6": "ai-sdk", "ai_sdk6_session": "ai-sdk", "copilot-cli": "copilot-cli",
-              "copilot-cli-anthropic": "copilot-cli", "droid": "droid", "beeai": "beeai", "mlflow": "mlflow",
+              "copilot-cli-anthropic": "copilot-cli", "droid": "droid", "cline": "cline", "beeai": "beeai", "mlflow": "mlflow",
               "langsmith": "langsmith", "deepagents_langsmith": "langsmith", "llama_index_openllmetry": "llama-index", "llama_index": "llama-index", "llama_index_anthropic": "llama-index", "llama_index_gemini": "llama-index",
               "openlit_langgraph": "langgraph", "ag2": "ag2", "haystack_openllmetry": "haystack",
               "voltagent": "voltagent", "voltagent_ai_sdk": "voltagent", "genkit": "genkit", "genkit_stream": "genkit",
@@ -2257,6 +2261,12 @@ def _expected_price(span: Any, calls: list[dict], client: Client | None = None) 
         return _genai_price(model, usage, span.start_ns, provider="aws")
     if any(c["api"] == "groq" for c in calls if c["model"] == model):  # served by Groq: Groq's price
         return _genai_price(model, usage, span.start_ns, provider="groq")
+    vendor, slash, own = (model or "").partition("/")
+    if slash and vendor and own:  # a gateway's id of a vendor's model (Cline's `openai/gpt-4o-mini`): the vendor's price
+        try:
+            return _genai_price(model, usage, span.start_ns)
+        except LookupError:
+            return _genai_price(own, usage, span.start_ns, provider=vendor)
     return _genai_price(model, usage, span.start_ns)
 
 
