@@ -37,7 +37,10 @@ from recording import (
     otel_env,
 )
 
-PACKAGES = ["upsonic==0.77.3", "genai-prices==0.0.73", *OTEL_SDK_PACKAGES]
+#: The last genai-prices Upsonic 0.77.3 reads usage with (see above), and the newest, which pip picks for it.
+GENAI_PRICES_PINNED = "genai-prices==0.0.73"
+GENAI_PRICES_NEWEST = "genai-prices==0.2.5"
+PACKAGES = ["upsonic==0.77.3", GENAI_PRICES_PINNED, *OTEL_SDK_PACKAGES]
 
 AGENT = '''
 import os, sys
@@ -71,29 +74,45 @@ finally:
 sys.exit(code)
 '''
 
-#: recording name -> the variables that choose its variant.
-VARIANTS = {"upsonic": {}, "upsonic_aggregated": {"AGGREGATED": "1"}}
+#: recording name -> (the variables that choose its variant, its genai-prices).
+VARIANTS = {
+    "upsonic": ({}, GENAI_PRICES_PINNED),
+    "upsonic_aggregated": ({"AGGREGATED": "1"}, GENAI_PRICES_PINNED),
+    # What ``pip install upsonic==0.77.3`` gets today: no usage on any span, ``operation.cost`` 0.0.
+    "upsonic_genai_prices_newest": ({}, GENAI_PRICES_NEWEST),
+}
 
 
 def record(python: Path, name: str) -> None:
+    variables, genai_prices = VARIANTS[name]
+    aggregated = bool(variables)
     with Recording(name) as rec:
         env = otel_env(rec.cap.url, service_name="upsonic-recording", signals=("traces",))
-        env |= {"OPENAI_BASE_URL": rec.llm.openai_base_url, "OPENAI_API_KEY": FAKE_KEY} | VARIANTS[name]
+        env |= {"OPENAI_BASE_URL": rec.llm.openai_base_url, "OPENAI_API_KEY": FAKE_KEY} | variables
         rec.run_python("ok", python, AGENT, env)
         rec.run_python("error", python, AGENT, env, mode="error")
+        pinned = genai_prices == GENAI_PRICES_PINNED
+        notes = ["Agent('openai/gpt-4o-mini', instrument=DefaultTracingProvider(endpoint=...)) with one tool, "
+                 "one agent.do(Task(...)); chat completions, not streamed; only the HTTP exporter installed "
+                 "(DefaultTracingProvider prefers gRPC's), so the endpoint is the full /v1/traces URL.",
+                 ("genai-prices pinned to 0.0.73: with 0.1.0 or later Upsonic 0.77.3 drops every call's usage "
+                  "(its RequestUsage takes no output_reasoning_tokens; the TypeError is swallowed)." if pinned else
+                  "genai-prices 0.2.5, the newest, as pip resolves upsonic==0.77.3: Upsonic's RequestUsage takes no "
+                  "output_reasoning_tokens, the TypeError is swallowed, so no span carries usage and every "
+                  "operation.cost is 0.0 (every call in usage_not_reported)."),
+                 "use_aggregated_usage_attribute_names=" + ("True" if aggregated else "False (the default)")
+                 + ": the agent.run span's run total as "
+                 + ("gen_ai.aggregated_usage.*" if aggregated else "gen_ai.usage.*") + "."]
+        not_reported = {} if pinned else {
+            str(c["seq"]): "Upsonic 0.77.3 with genai-prices 0.1.0 or later drops the usage of every call"
+            for run in rec.runs for c in run["fake_calls"] if c.get("usage")}
         rec.save(
             packages=installed_versions(python, ["upsonic", "openai", "genai-prices", "opentelemetry-sdk",
                                                  "opentelemetry-exporter-otlp-proto-http"]),
             env=env,
             recorder=Path(__file__).name,
-            notes=["Agent('openai/gpt-4o-mini', instrument=DefaultTracingProvider(endpoint=...)) with one tool, "
-                   "one agent.do(Task(...)); chat completions, not streamed; only the HTTP exporter installed "
-                   "(DefaultTracingProvider prefers gRPC's), so the endpoint is the full /v1/traces URL.",
-                   "genai-prices pinned to 0.0.73: with 0.1.0 or later Upsonic 0.77.3 drops every call's usage "
-                   "(its RequestUsage takes no output_reasoning_tokens; the TypeError is swallowed).",
-                   "use_aggregated_usage_attribute_names=" + ("True" if VARIANTS[name] else "False (the default)")
-                   + ": the agent.run span's run total as "
-                   + ("gen_ai.aggregated_usage.*" if VARIANTS[name] else "gen_ai.usage.*") + "."],
+            notes=notes,
+            extra={"usage_not_reported": not_reported} if not_reported else None,
         )
 
 
@@ -102,7 +121,9 @@ if __name__ == "__main__":
     install_only = "--install-only" in sys.argv[1:]
     sys.argv[1:] = [a for a in sys.argv[1:] if a != "--install-only"]
     chosen = chosen_variants(VARIANTS)
-    py = ensure_venv("upsonic", PACKAGES)
-    if not install_only:
-        for name in chosen:
+    for name in chosen:
+        pin = VARIANTS[name][1]
+        venv = "upsonic" if pin == GENAI_PRICES_PINNED else "upsonic-genai-prices-newest"
+        py = ensure_venv(venv, ["upsonic==0.77.3", pin, *OTEL_SDK_PACKAGES])
+        if not install_only:
             record(py, name)
