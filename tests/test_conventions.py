@@ -364,6 +364,14 @@ SPAN_KIND_PATTERN_EXAMPLES: dict[str, list[tuple[str, dict, SpanKind | None]]] =
         ("MCPAgentClientSession.send_request",
          {"mcp.method.name": "tools/call", "mcp.tool.name": "get_weather"}, None),
     ],
+    # Upsonic 0.77.3's pipeline steps (each with its name, description, status and time): steps, not the model
+    # call, tool call or memory read some of their names suggest.
+    "upsonic": [
+        (f"pipeline.step.{step}", {"upsonic.step.name": step, "upsonic.step.description": "a step",
+                                   "upsonic.step.status": "COMPLETED", "upsonic.step.execution_time": 0.01},
+         SpanKind.TASK)
+        for step in ("llm_manager", "tool_setup", "memory_prepare", "chat_history", "model_execution", "cache_storage")
+    ],
     # Griptape's observability driver (nothing on its spans but their names): a prompt driver's request
     # inside its run() (its attempt, streamed or not), a structure's run of its tasks, its steps before
     # and after (None: internal).
@@ -1162,6 +1170,57 @@ def test_trulens_record_root_is_the_turn_and_its_framework() -> None:
     assert root.kind is SpanKind.TASK and root.llm is None and root.usage is None
     assert (root.attributes["input.value"], root.attributes["output.value"]) == ("Weather in Paris?", "Sunny.")
     assert ResourceInfo({"service.name": "trulens"}, cv.resource_scope(["trulens"])).framework == "trulens"
+
+
+def _upsonic(name: str, attrs: dict) -> Span:
+    return build_span("ab" * 16, "cd" * 8, None, name, 1, 2, dict(attrs), [], (), 0, "", "s", "upsonic")
+
+
+def test_upsonic_agent_run_pipeline_and_steps() -> None:
+    """Upsonic's own tracing: ``agent.run`` is the agent's run, named by ``upsonic.agent.name`` (its
+    summed usage the store shows for the subtree), ``pipeline.execute`` and every ``pipeline.step.<step>``
+    steps of it, whatever a step's name holds (``llm_manager`` is no model call, ``tool_setup`` no tool
+    call, ``memory_prepare`` no memory read); its spans' scope names the framework."""
+    for _ in range(300):  # the key set's recipe compiled too
+        run = _upsonic("agent.run", {"upsonic.agent.name": "Weather Agent", "upsonic.agent.model": "openai/gpt-4o-mini",
+                                     "gen_ai.usage.input_tokens": 2634, "gen_ai.usage.output_tokens": 134,
+                                     "langfuse.observation.input": '"What is the weather in Paris?"',
+                                     "langfuse.observation.output": '"Sunny, 22 C."'})
+        assert run.kind is SpanKind.AGENT and run.agent is not None and run.agent.name == "Weather Agent"
+        assert run.llm is None and run.usage is not None and (run.usage.input, run.usage.output) == (2634, 134)
+        assert (run.attributes["input.value"], run.attributes["output.value"]) == (
+            "What is the weather in Paris?", "Sunny, 22 C.")
+    pipeline = _upsonic("pipeline.execute", {"upsonic.pipeline.total_steps": 24, "upsonic.pipeline.streaming": False})
+    assert pipeline.kind is SpanKind.TASK
+    for step in ("initialization", "llm_manager", "tool_setup", "memory_prepare", "chat_history", "agent_policy",
+                 "cache_storage", "model_execution"):
+        span = _upsonic(f"pipeline.step.{step}", {"upsonic.step.name": step, "upsonic.step.status": "COMPLETED",
+                                                  "upsonic.step.description": "a step"})
+        assert (span.kind, span.llm, span.tool) == (SpanKind.TASK, None, None), step
+    assert ResourceInfo({"service.name": "upsonic"}, cv.resource_scope(["upsonic"])).framework == "upsonic"
+
+
+def test_upsonic_tool_call_and_model_call() -> None:
+    """``tool.execute`` names the tool and the model's call id under Upsonic's own keys, its arguments and
+    result as Langfuse's observation input and output (a JSON string read as its text); a ``chat`` span's only
+    cache count is pydantic-ai's usage detail (genai-prices' ``cache_read_tokens``, inside the input)."""
+    for _ in range(300):
+        tool = _upsonic("tool.execute", {"upsonic.tool.name": "get_weather", "upsonic.tool.call_id": "call_1",
+                                         "langfuse.observation.input": '{"city": "Paris"}',
+                                         "upsonic.tool.execution_time": 0.001, "upsonic.tool.success": True,
+                                         "langfuse.observation.output": '"{\'func\': \'Sunny, 22 C in Paris\'}"'})
+        assert tool.kind is SpanKind.TOOL_EXECUTION and tool.tool is not None
+        assert (tool.tool.name, tool.tool.call_id, tool.tool.input_preview, tool.tool.output_preview) == (
+            "get_weather", "call_1", '{"city": "Paris"}', "{'func': 'Sunny, 22 C in Paris'}")
+        call = _upsonic("chat gpt-4o-mini", {"gen_ai.operation.name": "chat", "gen_ai.provider.name": "openai",
+                                             "gen_ai.system": "openai", "gen_ai.request.model": "gpt-4o-mini",
+                                             "gen_ai.response.model": "gpt-4o-mini", "gen_ai.usage.input_tokens": 1234,
+                                             "gen_ai.usage.output_tokens": 56,
+                                             "gen_ai.usage.details.cache_read_tokens": 200,
+                                             "operation.cost": 0.0002037})
+        assert call.kind is SpanKind.LLM_CALL and call.usage is not None and call.llm is not None
+        assert (call.llm.model, call.usage.input, call.usage.output, call.usage.cache_read) == (
+            "gpt-4o-mini", 1234, 56, 200)
 
 
 def test_agentops_decorated_tool_and_agent() -> None:

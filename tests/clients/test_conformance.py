@@ -262,6 +262,14 @@ CLIENTS: dict[str, Client] = {
     # operation.cost (genai-prices in the client) adds the search Google bills to the tokens' price.
     "pydantic_ai_gemini_search": Client(prices_searches=True),
     "logfire": Client(),
+    # Upsonic's own tracing (DefaultTracingProvider): its model call spans are pydantic-ai's instrumentation copied;
+    # the agent.run span repeats the run's summed usage, as gen_ai.usage.* by default, as gen_ai.aggregated_usage.*
+    # with use_aggregated_usage_attribute_names.
+    "upsonic": Client(),
+    "upsonic_aggregated": Client(),
+    # The same with the newest genai-prices, as pip resolves upsonic==0.77.3: Upsonic drops every call's usage (its
+    # RequestUsage takes no output_reasoning_tokens, genai-prices' since 0.1.0) and sends operation.cost 0.0.
+    "upsonic_genai_prices_newest": Client(usage_dropped=True),
     # util-genai 1.1b0 reports no cached tokens; `true` is not a capture mode any more (no text).
     # The SDK instrumentations below trace model calls only: the tool runs in user code.
     "openai_v2": Client(cache_read=False, text=False, tools=False),
@@ -958,7 +966,8 @@ FRAMEWORKS = {"crewai": "crewai", "crewai_crew": "crewai", "crewai_crew_delegati
               "smolagents_managed": "smolagents", "griptape": "griptape", "griptape_openinference": "griptape", "burr": "burr",
               "mastra": "mastra", "mastra_anthropic": "mastra", "autogen_anthropic": "autogen", "autogen_team": "autogen",
               "instructor_openinference": "instructor", "mcp_agent": "mcp-agent", "mirascope": "mirascope", "praisonai": "praisonai",
-              "praisonai_team": "praisonai",
+              "praisonai_team": "praisonai", "upsonic": "upsonic", "upsonic_aggregated": "upsonic",
+              "upsonic_genai_prices_newest": "upsonic",
               # The Claude Agent SDK runs Claude Code, whose events name it (as `claude-agent-sdk`'s).
               "claude_agent_sdk_ts_openinference": "claude-code"}
 

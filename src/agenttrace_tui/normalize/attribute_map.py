@@ -115,6 +115,9 @@ ATTRIBUTE_MAP: list[Row] = [
             "llm.usage.cached_tokens",
             # Langtrace's OpenAI instrumentation, beside its gen_ai.usage.input_tokens (which include them).
             "gen_ai.usage.cached_tokens",
+            # pydantic-ai's usage details (genai-prices' names), inside its gen_ai.usage.input_tokens: its
+            # only cache count on Upsonic's copy of its instrumentation (no gen_ai.usage.cache_read.*).
+            "gen_ai.usage.details.cache_read_tokens",
         ),
     ),
     (
@@ -128,6 +131,7 @@ ATTRIBUTE_MAP: list[Row] = [
             "gen_ai.usage.cache_creation_input_tokens",
             "ai.usage.inputTokenDetails.cacheWriteTokens",
             "metadata.usage.cached_creation_tokens",
+            "gen_ai.usage.details.cache_write_tokens",  # pydantic-ai's usage details (Upsonic's only count)
         ),
     ),
     (
@@ -144,15 +148,17 @@ ATTRIBUTE_MAP: list[Row] = [
          "gen_ai.usage.details.reasoning_tokens", "gen_ai.usage.details.thoughts_tokens",
          "ai.observability.cost.num_reasoning_tokens"),
     ),
-    ("tool", "name", _str, ("gen_ai.tool.name", "tool.name", "ai.toolCall.name")),
+    ("tool", "name", _str, ("gen_ai.tool.name", "tool.name", "ai.toolCall.name",
+                            "upsonic.tool.name")),  # Upsonic's tool.execute span
     ("tool", "action", _str, ("tool.action",)),
     ("tool", "target", _str, ("tool.target",)),
     ("tool", "status", _str, ("tool.status",)),
     # OpenInference's TOOL spans name the model's tool call as ``tool.id`` (its Claude Agent SDK
     # instrumentor: the tool_use id, which Claude Code's tool events carry as ``tool_use_id``);
     # VoltAgent's ``tool.execution:*`` spans as ``tool.call.id`` (the AI SDK's ``ai.toolCall.id``).
+    # Upsonic's ``tool.execute`` spans as ``upsonic.tool.call_id``.
     ("tool", "call_id", _str, ("gen_ai.tool.call.id", "tool.call_id", "tool.call.id", "tool_call.id", "ai.toolCall.id",
-                               "tool.id")),
+                               "tool.id", "upsonic.tool.call_id")),
     ("tool", "input_preview", _str, ("gen_ai.tool.call.arguments", "tool.input", "tool_call.function.arguments",
                                      "ai.toolCall.args", "ai.toolCall.input", "tool.arguments")),
     ("tool", "output_preview", _str, ("gen_ai.tool.call.result", "tool.output", "ai.toolCall.result", "ai.toolCall.output")),

@@ -1086,6 +1086,9 @@ FRAMEWORK_HINTS: list[tuple[str, str]] = [
     # Mirascope's own tracing (``mirascope.ops``): its model calls' scope ``mirascope.llm``, its traced
     # functions' ``mirascope.ops``.
     ("mirascope", "mirascope"),
+    # Upsonic's own tracing (``DefaultTracingProvider``, any ``TracingProvider``): every span it makes, its
+    # model calls' too, under the scope ``upsonic`` (and the service ``upsonic`` unless the app names one).
+    ("upsonic", "upsonic"),
     ("trulens", "trulens"),  # TruLens's OpenTelemetry mode: every span its @instrument makes, scope ``trulens``
     ("lmnr", "laminar"),  # Laminar's SDK: every span it makes, its instrumentations' too, under ``lmnr.tracer``
     # AgentOps' SDK: its decorators' scope ``agentops``, its instrumentations' ``agentops.instrumentation.*``

@@ -421,10 +421,18 @@ def observation_text(value: Any, answer: bool = False) -> str:
     """An observation's input or output (``OBSERVATION_KEYS``) as preview text: rendered when it
     holds messages (a dict with a ``role``, a list of them, a request's ``messages``, the
     messages of a chat completion's ``choices``: MLflow keeps a call's whole response; the output items
-    of an OpenAI Responses API object; LangChain's messages: ``LANGCHAIN_ROLES``), else as sent."""
+    of an OpenAI Responses API object; LangChain's messages: ``LANGCHAIN_ROLES``), else as sent. A value
+    that is one JSON string is that string's text, read the same way: Upsonic sends every input and output
+    JSON-encoded, a plain text too (``"What is the weather in Paris?"``), as Langfuse reads them."""
     text = value if isinstance(value, str) else str(value)
     got = value
     if isinstance(value, str):
+        if value[:1] == '"' and value[-1:] == '"' and len(value) > 1:
+            try:
+                inner = _json.decode(value)
+            except (msgspec.DecodeError, ValueError):
+                return value
+            return observation_text(inner, answer) if isinstance(inner, str) else value
         if value[:1] not in "[{":
             return value
         result = langchain_result_text(value, answer)

@@ -515,6 +515,14 @@ CLIENT_SPAN_KINDS: dict[str, dict[str, SpanKind | None]] = {
         "Tool.execute": SpanKind.TOOL_EXECUTION,
         "SessionProcessor.incompleteAttempt": SpanKind.TASK,
     },
+    # Upsonic's own tracing: an agent's run (``upsonic.agent.name``; the run's summed usage on it, shown for
+    # the subtree), the pipeline that runs it and each tool call (``upsonic.tool.name``). Its pipeline's
+    # steps are ``CLIENT_SPAN_KIND_PATTERNS``'; its model calls are ``chat <model>`` GenAI spans.
+    "upsonic": {
+        "agent.run": SpanKind.AGENT,
+        "pipeline.execute": SpanKind.TASK,
+        "tool.execute": SpanKind.TOOL_EXECUTION,
+    },
 }
 #: Clients whose spans are internal unless named above or told apart by ``client_kind``:
 #: Codex's Rust ``tracing`` spans, OpenCode's Effect spans (every service call, SQL
@@ -559,6 +567,11 @@ CLIENT_SPAN_KIND_PATTERNS: dict[str, tuple[tuple[re.Pattern[str], SpanKind | Non
                     r"(?!(?:a?invoke|a?stream|a?batch|batch_as_completed|abatch_as_completed|a?generate|"
                     r"a?generate_prompt|a?predict|a?predict_messages|call_as_llm)$)\w+$"), None),
     ),
+    # Upsonic runs an agent as a pipeline of named steps, one span each, ``pipeline.step.<step>`` (24 of
+    # them: ``initialization``, ``memory_prepare``, ``tool_setup``, ``model_execution`` (the model calls and
+    # tool calls inside it), ``cache_storage`` ...): steps of the run, whatever their names hold (by name
+    # ``llm_manager`` was a model call, ``tool_setup`` a tool call, ``memory_prepare`` a memory read).
+    "upsonic": ((re.compile(r"^pipeline\.step\."), SpanKind.TASK),),
     "griptape": (
         (re.compile(r"PromptDriver\.try_(?:run|stream)\(\)$"), SpanKind.LLM_CALL),
         (re.compile(r"^[A-Za-z_]\w*\.try_run\(\)$"), SpanKind.TASK),
@@ -686,9 +699,11 @@ CLIENT_TOOL_CALL_KEYS: tuple[str, ...] = ("call_id", "tool_use_id")
 #: every sender: OpenInference's Agno instrumentor puts an id there, Strands' processor a node of its own.
 #: OpenLLMetry's Agno instrumentor names a team's run (``CLIENT_AGENT_KEYS``) as ``agno.team.name`` only.
 #: Genkit names a flow's span (its agent: ``GENKIT_KINDS``) after the flow, as ``genkit:name`` too.
+#: Upsonic names the agent of its ``agent.run`` span as ``upsonic.agent.name`` only.
 CLIENT_AGENT_NAME_KEYS: dict[str, str] = {"openai-agents": "graph.node.id", "crewai": "graph.node.id",
                                           "langsmith": "langsmith.metadata.lc_agent_name", "agentops": "operation.name",
-                                          "agno": "agno.team.name", "genkit": "genkit:name"}
+                                          "agno": "agno.team.name", "genkit": "genkit:name",
+                                          "upsonic": "upsonic.agent.name"}
 #: A known client's key holding LangGraph's run metadata (JSON) on every span of a graph run:
 #: OpenInference's LangChain instrumentation sends it as ``metadata``. Its ``langgraph_checkpoint_ns``
 #: is the path of graph nodes a span runs in (``node:task|node:task``); a span inside a node that is
