@@ -1,6 +1,7 @@
 """Record Upsonic's own OpenTelemetry tracing (``Agent(..., instrument=DefaultTracingProvider(...))``).
 
-Run: ``python tests/clients/record_upsonic.py [upsonic upsonic_aggregated]`` (creates its own venv).
+Run: ``python tests/clients/record_upsonic.py [--install-only] [recording ...]`` (all three by default: ``upsonic``,
+``upsonic_aggregated``, ``upsonic_genai_prices_newest``; each creates or reuses its venv).
 
 Upsonic 0.77.3 is an agent framework with its own tracing: ``DefaultTracingProvider`` builds a
 tracer provider of its own (service ``upsonic`` unless told otherwise) with a
