@@ -16,8 +16,9 @@ import json
 
 import pytest
 from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.trace import StatusCode
 
-from agenttrace_tui.model import SpanKind
+from agenttrace_tui.model import SpanKind, Status
 from agenttrace_tui.store.memory import Store
 from test_otlp_support import received
 
@@ -152,3 +153,108 @@ def test_a_gemini_calls_thoughts_beside_its_output_are_output() -> None:
     assert (span.llm.provider, span.llm.model) == ("google", "gemini-2.5-flash")
     u = span.usage
     assert (u.input, u.output, u.reasoning, u.cache_read, u.total) == (1234, 56, 24, 200, 1290)
+
+
+# -- Genkit for Python ------------------------------------------------------------------------------------------
+# Genkit for Python (PyPI ``genkit``) traces on the global OTel SDK provider with the same ``genkit:*`` attributes,
+# but: one ``generate`` step around the whole tool loop; its counts as floats (``1234.0``), the OpenAI-compatible
+# plugin's cache reads as ``cachedContentTokens`` (its ``raw`` holds no usage); every tool a ``tool.v2`` action whose
+# output is the multipart envelope ``{"output": ...}``; and a refused call's ``generate`` step left with its status
+# unset (``generate`` returns the failed response), only its ``genkit:state`` and output saying it failed.
+
+PY_FLOW = "/{weather_flow,t:action,s:flow}"
+PY_GENERATE = PY_FLOW + "/{generate,t:util}"
+PY_MODEL = PY_GENERATE + "/{openai%2Fgpt-4o-mini,t:action,s:model}"
+REFUSAL = "Error code: 400 - fakellm: scripted error (HTTP 400)"
+
+
+def _py_usage(inp: int, out: int, cached: int) -> dict:
+    return {"inputTokens": float(inp), "outputTokens": float(out), "totalTokens": float(inp + out),
+            "cachedContentTokens": float(cached)}
+
+
+def _py_model(inp: list, answer: dict, usage: dict) -> dict[str, object]:
+    out = {"message": answer, "finishReason": "stop", "usage": usage, "raw": {"model": "gpt-4o-mini"}}
+    return _action("model", "openai/gpt-4o-mini", PY_MODEL, {"messages": inp}, out)
+
+
+def _py_turn(tp: TracerProvider) -> None:
+    tracer = tp.get_tracer("genkit-tracer", "v1")
+    flow = {**_action("flow", "weather_flow", PY_FLOW, "What is the weather in Paris?", "It is sunny, 22 C in Paris."),
+            "genkit:metadata:flow:name": "weather_flow"}
+    generate = _generate(PY_GENERATE, [SYSTEM, USER], ANSWER, _py_usage(1400, 78, 300))
+    with tracer.start_as_current_span("weather_flow", attributes=flow), \
+            tracer.start_as_current_span("generate", attributes=generate):
+        tracer.start_span("openai/gpt-4o-mini", attributes=_py_model([SYSTEM, USER], CALL, _py_usage(1234, 56, 200))).end()
+        tracer.start_span("get_weather", attributes=_action(
+            "tool.v2", "get_weather", PY_GENERATE + "/{get_weather,t:action,s:tool.v2}", {"city": "Paris"},
+            {"output": "Sunny, 22 C in Paris"})).end()
+        tracer.start_span("openai/gpt-4o-mini", attributes=_py_model(
+            [SYSTEM, USER, CALL, RESULT], ANSWER, _py_usage(1400, 78, 300))).end()
+
+
+@pytest.fixture(scope="module")
+def py_store() -> Store:
+    return asyncio.run(received(_py_turn, lambda store: store.span_count >= 5, "weather-app", priced=True))
+
+
+def test_genkit_for_pythons_float_counts_are_each_calls_usage_and_cache_reads(py_store: Store) -> None:
+    calls = [s for s in _spans(py_store) if s.kind is SpanKind.LLM_CALL]
+    assert [(c.llm.provider, c.llm.model) for c in calls] == [("openai", "gpt-4o-mini")] * 2
+    assert [(c.usage.input, c.usage.output, c.usage.cache_read) for c in calls] == [(1234, 56, 200), (1400, 78, 300)]
+    (entry,) = py_store.sessions.values()
+    assert (entry.totals.input_tokens, entry.totals.output_tokens) == (2634, 134)
+    # gpt-4o-mini: $0.15/M input, $0.075/M cached input, $0.60/M output
+    assert calls[0].cost is not None and calls[0].cost.total == pytest.approx((1034 * 0.15 + 200 * 0.075 + 56 * 0.6) / 1e6)
+    (step,) = [s for s in _spans(py_store) if s.name == "generate"]
+    assert step.kind is SpanKind.TASK and step.usage is None
+
+
+def test_genkit_for_pythons_tool_v2_action_is_the_tool_call_its_result_the_envelopes_output(py_store: Store) -> None:
+    spans = {s.name: s for s in _spans(py_store)}
+    tool, flow = spans["get_weather"], spans["weather_flow"]
+    assert tool.kind is SpanKind.TOOL_EXECUTION and tool.tool.name == "get_weather"
+    assert (tool.tool.input_preview, tool.tool.output_preview) == ('{"city": "Paris"}', "Sunny, 22 C in Paris")
+    assert flow.kind is SpanKind.AGENT and flow.agent.name == "weather_flow"
+    assert [e.session.framework for e in py_store.sessions.values()] == ["genkit"]
+
+
+def test_a_genkit_tool_envelope_of_an_object_or_with_parts_shows_the_output_as_json() -> None:
+    from agenttrace_tui.normalize.otel import build_span
+
+    def output_of(out: object) -> str | None:
+        attrs = _action("tool.v2", "lookup", "/x", {"q": 1}, out)
+        span = build_span("ab" * 16, "cd" * 8, None, "lookup", 1, 2, attrs, [], (), 0, "", "s", "genkit")
+        return span.tool.output_preview
+
+    assert output_of({"output": {"temp": 22}, "content": [{"text": "chart"}]}) == '{"temp":22}'
+    assert output_of({"output": "Sunny", "other": 1}) == '{"output": "Sunny", "other": 1}'  # not the envelope
+    assert output_of({"content": [{"text": "chart"}]}) == '{"content": [{"text": "chart"}]}'  # no output: as sent
+
+
+def _py_refused(tp: TracerProvider) -> None:
+    tracer = tp.get_tracer("genkit-tracer", "v1")
+    failed = {"error": {"status": "INVALID_ARGUMENT", "message": REFUSAL, "details": {"stack": ""}},
+              "finishReason": "failed", "finishMessage": REFUSAL}
+    generate = {"genkit:type": "util", "genkit:name": "generate", "genkit:path": PY_GENERATE, "genkit:state": "error",
+                "genkit:input": json.dumps({"model": "openai/gpt-4o-mini", "messages": [SYSTEM, USER]}),
+                "genkit:output": json.dumps(failed)}
+    flow = _action("flow", "weather_flow", PY_FLOW, "What is the weather in Paris?", "")
+    with tracer.start_as_current_span("weather_flow", attributes=flow), \
+            tracer.start_as_current_span("generate", attributes=generate):
+        model = tracer.start_span("openai/gpt-4o-mini", attributes={
+            **_action("model", "openai/gpt-4o-mini", PY_MODEL, {"messages": [SYSTEM, USER]}),
+            "genkit:state": "error", "genkit:error": REFUSAL})
+        model.set_status(StatusCode.ERROR, f"INVALID_ARGUMENT: {REFUSAL}")
+        model.end()
+
+
+def test_genkit_for_pythons_generate_step_around_a_refused_call_fails_though_its_status_is_unset() -> None:
+    """The flow returned (the app did not raise): its span stays OK, the step and the call fail."""
+    store = asyncio.run(received(_py_refused, lambda store: store.span_count >= 3, "weather-app", priced=True))
+    spans = {s.name: s for s in _spans(store)}
+    step, call, flow = spans["generate"], spans["openai/gpt-4o-mini"], spans["weather_flow"]
+    assert (step.status, step.status_code, step.status_message) == (Status.ERROR, "INVALID_ARGUMENT",
+                                                                    f"INVALID_ARGUMENT: {REFUSAL}")
+    assert call.status is Status.ERROR and call.usage is None
+    assert flow.status is Status.OK

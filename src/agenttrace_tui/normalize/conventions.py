@@ -168,6 +168,7 @@ __all__ = [
     "PINNED_SESSION_KEY", "RESOURCE_FRAMEWORKS", "RESOURCE_SESSION_KEYS", "RESPONSE_MODEL_KEYS", "SESSION_KEY_SET", "SESSION_KEYS", "TRACE_NAME_KEYS",
     "SUBTREE_USAGE_KEYS", "THINKING_BESIDE_OUTPUT", "GEMINI_BUILTIN_TOOLS", "TOOL_DEFINITION_KEYS", "GEMINI_FEE_TOOLS", "USAGE_OBJECT_KEYS", "RESPONSE_USAGE_KEYS", "GEMINI_USAGE_FIELDS", "USAGE_RECORD_KEY", "USAGE_OBJECT_PATHS", "USAGE_TYPE_PATHS", "USAGE_TYPES_BESIDE",
     "GENKIT_INPUT_KEY", "GENKIT_MODEL_TYPES", "GENKIT_NAME_KEY", "GENKIT_OUTPUT_KEY", "GENKIT_USAGE_FIELDS", "genkit_model_call",
+    "GENKIT_ERROR_KEY", "GENKIT_STATE_KEY", "GENKIT_TOOL_ENVELOPE_TYPES", "genkit_failure", "unwrap_genkit_tool_output",
     "Plan", "all_documented_keys", "cache_beside", "decode_json_strings", "extract_cost", "extract_subtree_usage", "extract_usage_object", "extract_response_usage", "is_usage_record", "thinking_beside", "asks_builtin_tool",
     "answered_model", "langchain_answered_model", "LANGCHAIN_ANSWERED_KEY", "CHAIN_ANSWER_INPUT_KEY",
     "CHAIN_ANSWER_MODEL_KEY", "CHAIN_ANSWER_OUTPUT_KEY", "CHAIN_RESULT_KEYS", "MODEL_PLACEHOLDERS", "langchain_chain_answer", "failed_by_exception", "failed_http_status", "finish_usage",
@@ -974,7 +975,8 @@ GENKIT_OUTPUT_KEY = "genkit:output"
 #: the call's usage is only in its output, Genkit's model response (``GENKIT_USAGE_FIELDS``).
 GENKIT_MODEL_TYPES = frozenset({"model", "background-model"})
 #: The monitor's usage fields -> the counts of Genkit's ``GenerationUsage`` (the ``usage`` of a model
-#: action's output). Its ``generate`` steps (``GENKIT_TYPE_KINDS``) repeat the last call's usage in their
+#: action's output; Genkit for Python writes them as floats, ``1234.0``, and its OpenAI-compatible plugin
+#: passes the cache reads on as ``cachedContentTokens``). Its ``generate`` steps (``GENKIT_TYPE_KINDS``) repeat the last call's usage in their
 #: own output: only a model action's is read. A plugin that passes no cache count on (the OpenAI-compatible
 #: plugin, ``@genkit-ai/compat-oai``) keeps the API's answer as ``raw``: an OpenAI Chat Completions usage
 #: there whose prompt and completion counts are Genkit's input and output gives the cache reads and
@@ -1011,6 +1013,8 @@ def genkit_model_call(attributes: dict[str, Any]) -> tuple[dict[str, str], dict[
         return llm, usage
     for field, key in GENKIT_USAGE_FIELDS.items():
         count = counts.get(key)
+        if count.__class__ is float and count.is_integer():  # Genkit for Python's counts (1234.0)
+            count = int(count)
         if count.__class__ is int and count >= 0:
             usage[field] = count
     raw = got.get("raw")
@@ -1021,6 +1025,63 @@ def genkit_model_call(attributes: dict[str, Any]) -> tuple[dict[str, str], dict[
             if field in _GENKIT_RAW_FIELDS:
                 usage.setdefault(field, count)
     return llm, usage
+
+
+#: The action types whose output is Genkit's multipart tool envelope: Genkit for Python registers every
+#: tool as ``tool.v2`` (``GENKIT_KINDS``), its span's output ``{"output": <what the tool returned>}``, with
+#: the ``content`` parts and ``metadata`` a tool may return beside it. The model is given the output: it
+#: is the tool's result shown (a string as itself, anything else as its JSON).
+GENKIT_TOOL_ENVELOPE_TYPES = frozenset({"tool.v2"})
+_GENKIT_ENVELOPE_KEYS = frozenset({"output", "content", "metadata"})
+#: Genkit's outcome of an action (``success``, ``error``). Genkit for Python leaves the status of a
+#: ``generate`` step unset when a model call in it failed (``generate`` returns the failed response
+#: rather than raising): its state ``error`` and its output's ``error`` say it failed.
+GENKIT_STATE_KEY = "genkit:state"
+GENKIT_ERROR_KEY = "genkit:error"
+
+
+def unwrap_genkit_tool_output(attributes: dict[str, Any]) -> None:
+    """Replace the output of a Genkit tool action whose output is the multipart envelope
+    (``GENKIT_TOOL_ENVELOPE_TYPES``) by the tool's own output."""
+    if attributes.get(GENKIT_KIND_KEY) not in GENKIT_TOOL_ENVELOPE_TYPES:
+        return
+    value = attributes.get(GENKIT_OUTPUT_KEY)
+    if value.__class__ is not str or value[:1] != "{" or len(value) > GENKIT_OUTPUT_CHARS:
+        return
+    try:
+        got = msgspec.json.decode(value)
+    except msgspec.DecodeError:
+        return
+    if not isinstance(got, dict) or "output" not in got or not got.keys() <= _GENKIT_ENVELOPE_KEYS:
+        return
+    output = got["output"]
+    if output is None:
+        return
+    attributes[GENKIT_OUTPUT_KEY] = output if isinstance(output, str) else msgspec.json.encode(output).decode()
+
+
+def genkit_failure(attributes: dict[str, Any]) -> tuple[str, str | None] | None:
+    """(code, message) of a Genkit action its state says failed (``GENKIT_STATE_KEY``): the status of
+    its output's ``error`` (``INVALID_ARGUMENT``) or ``error``, and Genkit's error text after that status
+    (as Genkit words a failed span's status); None otherwise."""
+    if attributes.get(GENKIT_STATE_KEY) != "error":
+        return None
+    code, message = "error", attributes.get(GENKIT_ERROR_KEY)
+    value = attributes.get(GENKIT_OUTPUT_KEY)
+    if value.__class__ is str and value[:1] == "{" and len(value) <= GENKIT_OUTPUT_CHARS:
+        try:
+            got = msgspec.json.decode(value)
+        except msgspec.DecodeError:
+            got = None
+        error = got.get("error") if isinstance(got, dict) else None
+        if isinstance(error, dict):
+            if isinstance(status := error.get("status"), str) and status:
+                code = status
+            if not isinstance(message, str) and isinstance(text := error.get("message"), str):
+                message = text
+    if not isinstance(message, str) or not message:
+        return code, None
+    return code, message if code == "error" else f"{code}: {message}"
 
 
 # -- resource -> session metadata ------------------------------------------------
@@ -1360,7 +1421,7 @@ def all_documented_keys() -> set[str]:
     keys.update(JSON_VALUE_KEYS)
     keys.update(HOST_KEYS)
     keys.update(TOOL_DEFINITION_KEYS)
-    keys.update((GENKIT_NAME_KEY, GENKIT_INPUT_KEY, GENKIT_OUTPUT_KEY))
+    keys.update((GENKIT_NAME_KEY, GENKIT_INPUT_KEY, GENKIT_OUTPUT_KEY, GENKIT_STATE_KEY, GENKIT_ERROR_KEY))
     keys.update(MESSAGE_EVENTS)
     keys.update(RESOURCE_SESSION_KEYS)
     keys.update(CLIENT_TOOL_NAME_KEYS)

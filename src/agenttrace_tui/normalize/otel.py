@@ -182,6 +182,8 @@ def build_span(
         plan = cv.plan_for(attrs)
     if plan.json_values:
         cv.decode_json_strings(attrs, plan.json_values)
+    if plan.genkit:
+        cv.unwrap_genkit_tool_output(attrs)  # Genkit for Python's tool result envelope: the tool's output
     if plan.chain_result and (answer := cv.langchain_chain_answer(attrs, plan.chain_result)) is not None:
         # The model that answered the chat model call a chain ran, and its tokens: kept (the result
         # is cut below) for the store to name that call by, when it names no model itself.
@@ -430,6 +432,12 @@ def build_span(
         code = str(err_type or http)
         status = _error_status(code)
         message = message or f"HTTP {http}"
+    elif client == "genkit" and status_code == 0 and (failure := cv.genkit_failure(attrs)) is not None:
+        # A Genkit action its state says failed, its status left unset (Genkit for Python's generate
+        # step around a refused model call).
+        code = failure[0]
+        status = _error_status(code)
+        message = message or failure[1]
     elif status_code == 1:
         message = None
 

@@ -304,6 +304,7 @@ GENKIT_KINDS: dict[str, SpanKind] = {
     "model": SpanKind.LLM_CALL,
     "background-model": SpanKind.LLM_CALL,
     "tool": SpanKind.TOOL_EXECUTION,
+    "tool.v2": SpanKind.TOOL_EXECUTION,  # Genkit for Python's every tool (its result wrapped: ``{"output": ...}``)
     "flow": SpanKind.AGENT,
     "embedder": SpanKind.EMBEDDING,
     "retriever": SpanKind.RETRIEVAL,
