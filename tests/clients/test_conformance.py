@@ -651,6 +651,10 @@ CLIENTS: dict[str, Client] = {
     "genkit": Client(),
     # The same flow with ai.generateStream: the plugin streams (include_usage), its final completion kept as raw.
     "genkit_stream": Client(),
+    # Genkit for Python's tracing (genkit-tracer on the OTel SDK's global provider, OTLP/HTTP): the same flow, one
+    # generate step around both model actions (usage as floats, the cached tokens as cachedContentTokens) and the
+    # tool action (type tool.v2, its result wrapped as {"output": ...}).
+    "genkit_python": Client(),
     # Groq's SDK (a hand-written tool loop) with OpenLLMetry's groq instrumentation: model calls only, the tool
     # runs in user code; call 2 streamed (its usage read from x_groq.usage on the last chunk).
     "groq_openllmetry": Client(tools=False),
@@ -959,6 +963,7 @@ FRAMEWORKS = {"crewai": "crewai", "crewai_crew": "crewai", "crewai_crew_delegati
               "langsmith": "langsmith", "deepagents_langsmith": "langsmith", "llama_index_openllmetry": "llama-index", "llama_index": "llama-index", "llama_index_anthropic": "llama-index", "llama_index_gemini": "llama-index",
               "openlit_langgraph": "langgraph", "ag2": "ag2", "haystack_openllmetry": "haystack",
               "voltagent": "voltagent", "voltagent_ai_sdk": "voltagent", "genkit": "genkit", "genkit_stream": "genkit",
+              "genkit_python": "genkit",
               "agno_openllmetry": "agno", "agno_anthropic": "agno", "agno_bedrock": "agno",
               "agno_bedrock_openllmetry": "agno", "agno_team": "agno",
               "agno_team_openllmetry": "agno",

@@ -41,7 +41,9 @@ MANIFESTS = sorted(FIXTURES.glob("*/manifest.json"))
 
 MESSAGES = {"traces": ExportTraceServiceRequest, "logs": ExportLogsServiceRequest, "metrics": ExportMetricsServiceRequest}
 TOP_KEY = {"traces": "resourceSpans", "logs": "resourceLogs", "metrics": "resourceMetrics"}
-INT_RE = re.compile(r"(?<![\d.])\d+(?![\d.])")
+#: A whole number in a string: digits not part of a decimal, or written as a float with a zero fraction
+#: (Genkit for Python's counts in its JSON: ``"inputTokens":1234.0``).
+INT_RE = re.compile(r"(?<![\d.])(\d+)(?:\.0+)?(?![\d.])")
 
 
 def _body(path: Path) -> bytes:
