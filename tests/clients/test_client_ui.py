@@ -294,3 +294,31 @@ async def test_an_autogen_teams_cost_pane_and_details_say_which_agent_spent_what
     # The runtime's spans spend nothing: no row of theirs.
     assert not any(line.strip().startswith("(no agent)") for line in lines), lines
     await _details_say(store, sid, trace, {span_id: f"{agent}  runs it" for span_id, agent in want.items()})
+
+
+async def test_an_agent_framework_workflows_cost_pane_and_details_say_which_agent_spent_what(tmp_path: Path) -> None:
+    """A Microsoft Agent Framework workflow of two agent executors traced through OpenInference's processor
+    (weather-agent with get_weather, then writer-agent): the cost pane's session section has a row per agent,
+    the weather agent's two calls and the writer's one at genai-prices' price for the tokens the fake server
+    served them, costliest first, each call once though every agent span repeats its calls' sum; no row for
+    the workflow's own spans; each model call's and tool call's detail says which agent runs it."""
+    from test_conformance import CLIENTS, _genai_price, expected_usage
+
+    name = "agent_framework_openinference_workflow"
+    rp = await _replay(name, tmp_path / "ui.db")
+    run = rp.manifest["runs"][0]
+    sid = rp.sessions["ok"][0]
+    store = rp.store
+    spent: dict[str, float] = {}
+    for call in run["fake_calls"]:
+        agent = "weather-agent" if call["kind"] in ("tool_call", "final") else "writer-agent"
+        price = _genai_price(call["model"], expected_usage(call, CLIENTS[name]), int(call["time"] * 1e9))
+        spent[agent] = spent.get(agent, 0.0) + price
+    assert list(spent) == ["weather-agent", "writer-agent"] and spent["weather-agent"] > spent["writer-agent"]
+    # (The session's other trace is the workflow's one-span ``workflow.build``.)
+    (trace,) = [t for t in store.traces_of(sid) if any(s.kind is SpanKind.LLM_CALL for s in t.spans.values())]
+    want = _agents_of_calls(trace.spans)
+    assert sorted(want.values()) == ["weather-agent"] * 3 + ["writer-agent"]
+    lines = await _cost_pane_says(store, sid, [(agent, fmt_cost(usd)) for agent, usd in spent.items()])
+    assert not any(line.strip().startswith("(no agent)") for line in lines), lines
+    await _details_say(store, sid, trace, {span_id: f"{agent}  runs it" for span_id, agent in want.items()})

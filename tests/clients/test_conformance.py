@@ -430,6 +430,11 @@ CLIENTS: dict[str, Client] = {
     "ag2": Client(),
     # Microsoft Agent Framework's own GenAI instrumentation; its invoke_agent span sums its calls.
     "agent_framework": Client(),
+    # The same agent with OpenInference's span processor adding its attributes to each of the framework's spans (one
+    # span per call, both conventions; the invoke_agent span's summed usage under both too); and a workflow of two
+    # agent executors (the weather agent, then a writer agent with no tool) traced the same way.
+    "agent_framework_openinference": Client(),
+    "agent_framework_openinference_workflow": Client(),
     # dspy.ReAct with OpenInference's DSPy and LiteLLM instrumentors (its docs' pair): DSPy's LM span
     # wraps LiteLLM's completion span of the same call; ReAct's finish step is a tool call too.
     "dspy": Client(),
@@ -954,7 +959,8 @@ FRAMEWORKS = {"crewai": "crewai", "crewai_crew": "crewai", "crewai_crew_delegati
               "pydantic_ai_bedrock": "pydantic-ai", "pydantic_ai_gemini": "pydantic-ai", "pydantic_ai_gemini_search": "pydantic-ai", "gemini-cli": "gemini-cli", "opencode": "opencode", "qwen-code": "qwen-code",
               # Kilo Code names itself OpenCode (service and scope `opencode`, its own version 7.x).
               "kilo-code": "opencode",
-              "agent_framework": "agent-framework", "dspy": "dspy", "litellm_otel": "litellm", "litellm_anthropic": "litellm", "litellm_gemini": "litellm",
+              "agent_framework": "agent-framework", "agent_framework_openinference": "agent-framework",
+              "agent_framework_openinference_workflow": "agent-framework", "dspy": "dspy", "litellm_otel": "litellm", "litellm_anthropic": "litellm", "litellm_gemini": "litellm",
               "semantic_kernel": "semantic-kernel", "langgraph_js": "langchain", "langgraph_js_anthropic": "langchain", "haystack": "haystack",
               "langfuse": "langfuse", "langfuse_js": "langfuse", "laminar": "laminar", "trulens": "trulens", "agentops": "agentops", "camel": "agentops",
               "langtrace": "langtrace", "langtrace_langgraph": "langgraph",
@@ -1438,6 +1444,40 @@ def test_each_agent_of_an_autogen_team_is_charged_its_own_model_calls(replays: A
         assert not [s.name for s in spans.values() if s.name.startswith("autogen ") and s.kind is not SpanKind.CUSTOM]
         tools = [s for s in spans.values() if s.kind is SpanKind.TOOL_EXECUTION]
         assert [(s.tool.name if s.tool else None, agent_of(s, parent)) for s in tools] == [("get_weather", "weather_agent")]
+
+
+def test_each_agent_of_an_agent_framework_workflow_is_charged_its_own_model_calls(replays: Any) -> None:
+    """A Microsoft Agent Framework workflow of two agent executors (weather-agent, then writer-agent, with no
+    tool), OpenInference's processor adding its attributes to each of the framework's spans: every agent's
+    ``invoke_agent`` span, which repeats its calls' summed usage under both conventions, is its AGENT span and
+    no model call; `costs --group-by agent` and the live spend by agent charge the weather agent its two calls
+    and the writer its own, each once, with the fake server's tokens at genai-prices' price; the workflow's
+    own spans (``workflow.run``, ``executor.process``, ``edge_group.process``, ``message.send``) are neither
+    calls nor agents. The tool is the weather agent's. In the error run only the writer's call is refused: its
+    agent span and the workflow's failed, the weather agent's calls still cost what they did."""
+    name = "agent_framework_openinference_workflow"
+    rp = replays(name)
+    for run in reported_runs(rp.manifest):
+        agents = ["weather-agent" if c["kind"] in ("tool_call", "final") else "writer-agent" for c in run["fake_calls"]]
+        assert agents == ["weather-agent", "weather-agent", "writer-agent"], agents
+        _agents_charged(rp, name, run, agents)
+        spans = {(s.trace_id, s.span_id): s for t in rp.store.traces_of(run_session(rp, run)) for s in t.spans.values()}
+        parent = parent_in(spans)
+        calls = sorted((s for s in spans.values() if s.kind is SpanKind.LLM_CALL), key=lambda s: s.start_ns)
+        assert [agent_of(s, parent) for s in calls] == agents
+        agent_spans = {s.agent.name: s for s in spans.values() if s.kind is SpanKind.AGENT and s.agent is not None}
+        assert set(agent_spans) == {"weather-agent", "writer-agent"}
+        # Its calls' sum, shown for the agent's subtree and not counted again (none on the refused writer's).
+        assert sorted(a for a, s in agent_spans.items() if s.usage is not None and s.usage.scope == "subtree") == (
+            ["weather-agent", "writer-agent"] if run["mode"] == "ok" else ["weather-agent"])
+        workflow = [s for s in spans.values() if s.name.split(" ")[0] in (
+            "workflow.run", "workflow.build", "executor.process", "edge_group.process", "message.send")]
+        assert workflow and not [s.name for s in workflow if s.kind in (SpanKind.LLM_CALL, SpanKind.AGENT)]
+        tools = [s for s in spans.values() if s.kind is SpanKind.TOOL_EXECUTION]
+        assert [(s.tool.name if s.tool else None, agent_of(s, parent)) for s in tools] == [("get_weather", "weather-agent")]
+        failed = {s.name for s in spans.values() if s.status is Status.ERROR}
+        assert failed == (set() if run["mode"] == "ok" else {
+            "workflow.run", "executor.process writer-agent", "invoke_agent writer-agent", "chat gpt-4o-mini"}), failed
 
 
 def test_a_langgraph_supervisors_calls_and_its_agents_are_told_apart(replays: Any) -> None:
