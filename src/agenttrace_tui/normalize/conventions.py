@@ -863,6 +863,9 @@ PROVIDER_NAMES: dict[str, str | None] = {
     # Agno's own name: OpenLLMetry's Agno instrumentor names each agent's and team's run so
     # (``gen_ai.system`` beside the summed usage of its calls), a framework, no provider.
     "agno": None,
+    # Microsoft Agent Framework's own name, on each agent's run (``invoke_agent``, beside the summed usage
+    # of its calls, which name their provider themselves): a framework, no provider.
+    "microsoft.agent_framework": None,
 }
 #: The API part of the Vercel AI SDK's provider names, ``<provider>.<api>`` (``openai.responses``,
 #: ``anthropic.messages``, ``google.generative-ai``): the provider is the part before it.
