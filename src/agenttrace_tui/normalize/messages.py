@@ -407,6 +407,29 @@ def langchain_tool_output(value: str) -> str | None:
     return " ".join(t for t in map(_part_text, parts) if t) if isinstance(parts, list) else None
 
 
+#: How OpenInference's AG2 instrumentation sends a tool run's output: what AG2's ``execute_function``
+#: returned, its success flag and the function message it answers with, ``[true, {"name", "role":
+#: "function", "content"}]``.
+_AG2_TOOL_OUTPUT_HEADS = ('[true, {"', '[false, {"')
+_AG2_FUNCTION_MESSAGE_KEYS = frozenset({"name", "role", "content", "tool_call_id"})
+
+
+def ag2_tool_output(value: str) -> str | None:
+    """The content of the function message an AG2 tool run answered with (``_AG2_TOOL_OUTPUT_HEADS``):
+    text as sent, anything else as JSON; None for anything else."""
+    if not value.startswith(_AG2_TOOL_OUTPUT_HEADS):
+        return None
+    try:
+        got = _json.decode(value)
+    except (msgspec.DecodeError, ValueError):
+        return None
+    if not (isinstance(got, list) and len(got) == 2 and isinstance(got[0], bool) and isinstance(msg := got[1], dict)
+            and msg.get("role") in ("function", "tool") and "content" in msg and msg.keys() <= _AG2_FUNCTION_MESSAGE_KEYS):
+        return None
+    content = msg["content"]
+    return content if isinstance(content, str) else msgspec.json.encode(content).decode()
+
+
 def langchain_result_text(value: str, answer: bool) -> str | None:
     """LangChain's result object (``langchain_result``) as its messages rendered: "" when they hold
     nothing (a refused call's empty answer), never the raw object; None when ``value`` is no such object."""
@@ -538,6 +561,8 @@ def _take_values(attributes: dict[str, Any], target: dict[str, list[str]], used:
             result = langchain_result_text(text, side == "response")
             if result is None and side == "response":
                 result = langchain_tool_output(text)
+            if result is None and side == "response":
+                result = ag2_tool_output(text)
             if result is None:
                 target[side].append(text)
             elif result:
