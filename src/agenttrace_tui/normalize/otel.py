@@ -376,6 +376,11 @@ def build_span(
         # A model call whose attributes name no model: the one its GenAI span name says (``chat
         # <model>``; EDOT Python's default sampler drops every attribute a span starts with).
         fields.setdefault("llm", {})["model"] = in_name
+    if kind is SpanKind.LLM_CALL and not (fields.get("llm") or {}).get("model") and (
+            asked := cv.invocation_model(attrs)) is not None:
+        # OpenInference's model call that names no model (a refused call: its OpenAI instrumentation
+        # names the model from the answer): the one its request parameters asked for.
+        fields.setdefault("llm", {})["model"] = asked
     parts: dict[str, Any] = {}
     if prompt is not None or response is not None:
         if kind is SpanKind.LLM_CALL or (kind is SpanKind.EMBEDDING and "llm" in fields):
@@ -902,7 +907,8 @@ class _FastPlan:
                 or cv.client_graph_metadata_key(client, attrs) is not None
                 or cv.client_placeholder_agent_key(client, attrs) is not None
                 or (kind is SpanKind.LLM_CALL and any(k in attrs for k in cv.HTTP_STATUS_KEYS))
-                or (kind is SpanKind.LLM_CALL and not (llm or {}).get("model") and cv.model_in_span_name(name) is not None)):
+                or (kind is SpanKind.LLM_CALL and not (llm or {}).get("model") and (
+                    cv.model_in_span_name(name) is not None or cv.INVOCATION_PARAMETERS_KEY in attrs))):
             # A known client's tool span always has a tool part (build_span); one that names
             # its tool by the client's own keys or by its span name, a tool span with
             # OpenLLMetry's or AgentOps' entity keys (by key, not value: one recipe serves a key set), an
@@ -915,7 +921,8 @@ class _FastPlan:
             # client_kind), a known
             # client's span that may name its placeholder agent (by key: the name's value decides,
             # in build_span), a model call reporting an HTTP status (an error one makes it
-            # failed: build_span), and one naming no model but in its span name (build_span names it).
+            # failed: build_span), and one naming no model but in its span name or its request
+            # parameters (build_span names it).
             llm = parts.get("llm")
             drop_llm = llm is not None and kind not in (SpanKind.LLM_CALL, SpanKind.EMBEDDING) and not cv._names_a_call(llm)
             by_part: dict[str, list[tuple[str, str, type, bool]]] = {}

@@ -100,6 +100,29 @@ def model_in_span_name(name: str) -> str | None:
     return m.group(1) if m is not None else None
 
 
+#: OpenInference's request parameters of a model call (JSON): ``model`` the model it asked for. The
+#: OpenAI instrumentation sets ``llm.model_name`` from the answer only, so a refused call names its
+#: model there alone.
+INVOCATION_PARAMETERS_KEY = "llm.invocation_parameters"
+#: Longest ``llm.invocation_parameters`` read for its model (a request's parameters are small).
+_INVOCATION_PARAMETERS_CHARS = 10_000
+
+
+def invocation_model(attrs: dict[str, Any]) -> str | None:
+    """The model a model call's request parameters (``INVOCATION_PARAMETERS_KEY``) asked for, else None."""
+    raw = attrs.get(INVOCATION_PARAMETERS_KEY)
+    if raw.__class__ is not str or len(raw) > _INVOCATION_PARAMETERS_CHARS or '"model"' not in raw:
+        return None
+    try:
+        params = json.loads(raw)
+    except ValueError:
+        return None
+    model = params.get("model") if isinstance(params, dict) else None
+    if not isinstance(model, str) or not model.strip():
+        return None
+    return model.strip()
+
+
 #: ``openinference.span.kind`` values (upper case) -> kind.
 OPENINFERENCE_KINDS: dict[str, SpanKind] = {
     "LLM": SpanKind.LLM_CALL,
