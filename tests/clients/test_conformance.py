@@ -428,6 +428,9 @@ CLIENTS: dict[str, Client] = {
     "praisonai_team": Client(cache_read=False),
     # AG2 1.x with its own TelemetryMiddleware (OTel GenAI conventions).
     "ag2": Client(),
+    # AG2 0.14's ConversableAgents (a user proxy running the tool the weather agent proposes) with OpenInference's AG2
+    # instrumentor (a chat span, a reply span per agent turn, a tool span) and its OpenAI one (the model calls).
+    "ag2_openinference": Client(),
     # Microsoft Agent Framework's own GenAI instrumentation; its invoke_agent span sums its calls.
     "agent_framework": Client(),
     # The same agent with OpenInference's span processor adding its attributes to each of the framework's spans (one
@@ -967,7 +970,7 @@ FRAMEWORKS = {"crewai": "crewai", "crewai_crew": "crewai", "crewai_crew_delegati
               "langfuse_js_ai6": "ai-sdk", "ai_sdk6_session": "ai-sdk", "copilot-cli": "copilot-cli",
               "copilot-cli-anthropic": "copilot-cli", "droid": "droid", "cline": "cline", "beeai": "beeai", "mlflow": "mlflow",
               "langsmith": "langsmith", "deepagents_langsmith": "langsmith", "llama_index_openllmetry": "llama-index", "llama_index": "llama-index", "llama_index_anthropic": "llama-index", "llama_index_gemini": "llama-index",
-              "openlit_langgraph": "langgraph", "ag2": "ag2", "haystack_openllmetry": "haystack",
+              "openlit_langgraph": "langgraph", "ag2": "ag2", "ag2_openinference": "ag2", "haystack_openllmetry": "haystack",
               "voltagent": "voltagent", "voltagent_ai_sdk": "voltagent", "genkit": "genkit", "genkit_stream": "genkit",
               "genkit_python": "genkit",
               "agno_openllmetry": "agno", "agno_anthropic": "agno", "agno_bedrock": "agno",
@@ -1478,6 +1481,54 @@ def test_each_agent_of_an_agent_framework_workflow_is_charged_its_own_model_call
         failed = {s.name for s in spans.values() if s.status is Status.ERROR}
         assert failed == (set() if run["mode"] == "ok" else {
             "workflow.run", "executor.process writer-agent", "invoke_agent writer-agent", "chat gpt-4o-mini"}), failed
+
+
+def test_ag2_traced_by_openinference_shows_what_ag2s_own_tracing_shows(replays: Any) -> None:
+    """The same weather question asked of AG2 traced by its own TelemetryMiddleware (AG2 1.x, `ag2`) and by
+    OpenInference (AG2 0.14's ConversableAgents, `ag2_openinference`: a user proxy runs the tool the weather
+    agent's model asked for) reads the same where both say the same: each model call once, the weather
+    agent's, with the fake server's tokens at genai-prices' price (a refused one nothing) and its model, the
+    get_weather call with its arguments and its result's text, the answer quoted, the framework ag2. Only
+    OpenInference names the user proxy (the chat's starter and the tool's runner) and the model a refused
+    call asked for (AG2 1.x's failed call names none)."""
+    seen: dict[str, dict[str, Any]] = {}
+    for name in ("ag2", "ag2_openinference"):
+        rp = replays(name)
+        for run in reported_runs(rp.manifest):
+            sid = run_session(rp, run)
+            rows = {r["agent"]: (r["input_tokens"], r["output_tokens"], r["cache_read_tokens"], r["cost_usd"])
+                    for r in cli_json(rp.db, "costs", "--group-by", "agent", "--session", sid)["rows"]}
+            spans = {(s.trace_id, s.span_id): s for t in rp.store.traces_of(sid) for s in t.spans.values()}
+            parent = parent_in(spans)
+            calls = sorted((s for s in spans.values() if s.kind is SpanKind.LLM_CALL), key=lambda s: s.start_ns)
+            tools = [s for s in spans.values() if s.kind is SpanKind.TOOL_EXECUTION]
+            seen.setdefault(run["label"], {})[name] = {
+                "calls": [(agent_of(s, parent), s.status, s.usage.input if counted(s) else None,
+                           s.llm.response_preview if s.llm else None) for s in calls],
+                "models": [s.llm.model if s.llm else None for s in calls if s.status is Status.OK],
+                "tools": [(s.tool.name, s.tool.input_preview, s.tool.output_preview) for s in tools if s.tool],
+                "agents": {s.agent.name for s in spans.values() if s.kind is SpanKind.AGENT and s.agent},
+                "framework": rp.store.sessions[sid].session.framework,
+                "tool_agents": [agent_of(s, parent) for s in tools],
+                "charged": rows.pop("weather_agent"), "others": rows,
+                "live": [(a, b.input_tokens, b.output_tokens, b.cache_read, b.cost) for a, b in rp.store.agent_costs(sid)[0]],
+            }
+    for label, by in seen.items():
+        own, oi = by["ag2"], by["ag2_openinference"]
+        for key in ("calls", "models", "tools", "framework", "charged", "live"):
+            assert own[key] == oi[key], (label, key, own[key], oi[key])
+        assert own["agents"] == {"weather_agent"} and oi["agents"] == {"weather_agent", "user_proxy"}, label
+        # The user proxy ran spans (the chat, its reply, the tool) and spent nothing.
+        assert (own["others"], oi["others"]) == ({}, {"user_proxy": (0, 0, 0, 0)}), label
+        assert (own["tool_agents"], oi["tool_agents"]) == ((["weather_agent"], ["user_proxy"]) if own["tools"] else ([], []))
+    assert seen["ok"]["ag2"]["tools"] == [("get_weather", '{"city": "Paris"}', "Sunny, 22 C in Paris")]
+    assert seen["ok"]["ag2"]["models"] == ["gpt-4o-mini", "gpt-4o-mini"]
+    served = [(c, expected_usage(c, CLIENTS["ag2_openinference"]))
+              for r in replays("ag2_openinference").manifest["runs"] if r["label"] == "ok" for c in r["fake_calls"]]
+    assert seen["ok"]["ag2"]["charged"] == (
+        *(sum(u[k] for _c, u in served) for k in ("input", "output", "cache_read")),
+        pytest.approx(sum(_genai_price(c["model"], u, int(c["time"] * 1e9)) for c, u in served)))
+    assert seen["error"]["ag2"]["charged"] == (0, 0, 0, 0)
 
 
 def test_a_langgraph_supervisors_calls_and_its_agents_are_told_apart(replays: Any) -> None:
@@ -2131,7 +2182,10 @@ def test_previews_where_the_client_sent_text(name: str, replays: Any) -> None:
 RAW_RESULT_HEADS = ('{"generations"',)
 #: How a tool message LangChain answered with starts, serialized (OpenInference's ``output.value``): LangChain.js'
 #: wrapped, Python's as ``message_to_dict`` makes it.
-RAW_TOOL_OUTPUT_HEADS = ('{"output":{"lc":1,', '{"type": "tool", "data": {')
+RAW_TOOL_OUTPUT_HEADS = ('{"output":{"lc":1,', '{"type": "tool", "data": {',
+                         # AG2's execute_function result (its success flag and function message), as
+                         # OpenInference's AG2 instrumentation sends it.
+                         '[true, {"', '[false, {"')
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -2173,11 +2227,14 @@ def test_errors_are_marked(name: str, replays: Any) -> None:
         assert all(not counted(s) for s in errors), "a failed call has tokens"
 
 
-def test_edots_failed_call_is_charged_to_the_model_it_asked_for(replays: Any) -> None:
+@pytest.mark.parametrize("name", ["edot", "ag2_openinference"])
+def test_a_failed_call_is_charged_to_the_model_it_asked_for(name: str, replays: Any) -> None:
     """EDOT Python's default sampler drops every attribute its spans start with: its failed call names
-    the model it asked for only in its span name (``chat gpt-4o-mini``). The call shows that model, and
-    `stats` counts its error against it."""
-    rp = replays("edot")
+    the model it asked for only in its span name (``chat gpt-4o-mini``). OpenInference's OpenAI
+    instrumentation names the model from the answer: its refused call names it only in its request
+    parameters (``llm.invocation_parameters``). The call shows that model, and `stats` counts its error
+    against it."""
+    rp = replays(name)
     (run,) = [r for r in reported_runs(rp.manifest) if r["mode"] == "error"]
     (failed,) = [s for s in llm_spans(rp.store, run_session(rp, run)) if s.status is Status.ERROR]
     (asked,) = {c["model"] for c in run["fake_calls"]}
