@@ -121,6 +121,9 @@ class Client:
     #: wait on a feature flag of Factory's a logged-out CLI keeps off): its recorder lists the calls in
     #: ``usage_not_reported``; each is still a call, its tokens estimated from the answer text it sent (≈) or unknown.
     usage_dropped: bool = False
+    #: Sends the answer of a model call that asked for a tool (Pipecat's own tracing puts the text a call
+    #: streamed on its span, none of the tool calls it asked for: they are in the next call's prompt only).
+    tool_call_answers: bool = True
     #: Tools the model calls that are agents the client runs (smolagents' managed agents, offered to the
     #: manager's model as tools named after them): no tool span, the agent's own run span instead.
     agent_tools: tuple[str, ...] = ()
@@ -578,6 +581,13 @@ CLIENTS: dict[str, Client] = {
     "laminar": Client(),
     # TruLens reports each call's prompt and completion counts, none of the cached tokens the API sent.
     "trulens": Client(cache_read=False),
+    # Pipecat's own tracing (PipelineWorker(enable_tracing=True)): a text-only pipeline with an OpenAI LLM service.
+    # No span of a function call (the tool and its result are in the next call's prompt only), and a call's
+    # answer is the text it streamed: none for the call that asked for the tool.
+    "pipecat": Client(tools=False, tool_call_answers=False),
+    # The same pipeline traced by OpenInference's Pipecat instrumentation.
+    # Its LLM spans carry the text a call answered with, none of the tool calls it asked for; the tool its own span.
+    "pipecat_openinference": Client(tool_call_answers=False),
     # AgentOps' SDK (agentops.init, @trace/@agent/@operation/@tool, its own OpenAI instrumentation) exporting to the
     # monitor (AGENTOPS_EXPORTER_ENDPOINT): its chat spans carry prompt_tokens with the cached tokens in and no cached
     # count (it maps cached_tokens only for the Responses API).
@@ -835,6 +845,11 @@ def reported_runs(manifest: dict) -> list[dict]:
     return [r for r in manifest["runs"] if not r.get("error_not_reported") and r["files"]]
 
 
+def manifest_unreported(manifest: dict) -> list[dict]:
+    """The runs whose error the client does not report (``error_not_reported``)."""
+    return [r for r in manifest["runs"] if r.get("error_not_reported")]
+
+
 def llm_spans(store: Any, sid: str) -> list[Any]:
     return [s for t in store.traces_of(sid) for s in t.spans.values() if s.kind is SpanKind.LLM_CALL]
 
@@ -965,7 +980,7 @@ FRAMEWORKS = {"crewai": "crewai", "crewai_crew": "crewai", "crewai_crew_delegati
               "agent_framework": "agent-framework", "agent_framework_openinference": "agent-framework",
               "agent_framework_openinference_workflow": "agent-framework", "dspy": "dspy", "litellm_otel": "litellm", "litellm_anthropic": "litellm", "litellm_gemini": "litellm",
               "semantic_kernel": "semantic-kernel", "langgraph_js": "langchain", "langgraph_js_anthropic": "langchain", "haystack": "haystack",
-              "langfuse": "langfuse", "langfuse_js": "langfuse", "laminar": "laminar", "trulens": "trulens", "agentops": "agentops", "camel": "agentops",
+              "langfuse": "langfuse", "langfuse_js": "langfuse", "laminar": "laminar", "trulens": "trulens", "pipecat": "pipecat", "pipecat_openinference": "pipecat", "agentops": "agentops", "camel": "agentops",
               "langtrace": "langtrace", "langtrace_langgraph": "langgraph",
               "langfuse_js_ai6": "ai-sdk", "ai_sdk6_session": "ai-sdk", "copilot-cli": "copilot-cli",
               "copilot-cli-anthropic": "copilot-cli", "droid": "droid", "cline": "cline", "beeai": "beeai", "mlflow": "mlflow",
@@ -2167,11 +2182,13 @@ def test_previews_where_the_client_sent_text(name: str, replays: Any) -> None:
         spans = [s for s in llm_spans(rp.store, run_session(rp, run)) if not failed_call(s)]
         for span in spans:
             assert span.llm.prompt_preview, f"{span.name}: no prompt preview"
-            assert span.llm.response_preview, f"{span.name}: no response preview"
+            assert span.llm.response_preview or not client.tool_call_answers, f"{span.name}: no response preview"
         # What the fake server answered shows: the tool a call asked for, the final text.
-        answers = "\n".join(s.llm.response_preview for s in spans)
+        answers = "\n".join(s.llm.response_preview or "" for s in spans)
         for call in ok_calls(run):
-            if call.get("tool_name"):
+            if call.get("tool_name") and not client.tool_call_answers:
+                assert call["tool_name"] in "\n".join(s.llm.prompt_preview for s in spans)  # the next call's prompt
+            elif call.get("tool_name"):
                 assert call["tool_name"] in answers, f"call {call['seq']} asked for {call['tool_name']}: {answers!r}"
             elif call["kind"] == "final":
                 assert "Final answer from fakellm" in answers, f"call {call['seq']}'s answer: {answers!r}"
@@ -2576,6 +2593,12 @@ def test_cli_surfaces_agree_with_the_fake_server(name: str, replays: Any) -> Non
         assert sum(t["output_tokens"] for t in in_traces) == run_out
         want_in, want_out = want_in + run_in, want_out + run_out
         want_calls += len(calls) + len(own) + len(usageless_calls(run))
+    # A refused call a client reports as answered, with no usage but its prompt (OpenInference's Pipecat
+    # instrumentation's): its tokens estimated from that text (≈) like any call's the server sent none for.
+    for r in manifest_unreported(rp.manifest):
+        for s in rp.sessions[r["label"]]:
+            want_in += sum(u.input for u in estimated_usages(rp.store, s))
+            want_out += sum(u.output for u in estimated_usages(rp.store, s))
     stats = cli_json(rp.db, "stats")
     assert (stats["input_tokens"], stats["output_tokens"]) == (want_in, want_out)
     llm = [k for k in stats["by_kind"] if k["kind"] == "llm_call"]
@@ -2583,7 +2606,7 @@ def test_cli_surfaces_agree_with_the_fake_server(name: str, replays: Any) -> Non
                  for sp in llm_spans(rp.store, s) if sp.status is Status.ERROR)
     # A run whose error the client does not report may still report the refused call, as a call with
     # no usage and no error (ADK for TypeScript's bare call_llm span): a call all the same.
-    unmarked = sum(len(llm_spans(rp.store, s)) for r in rp.manifest["runs"] if r.get("error_not_reported")
+    unmarked = sum(len(llm_spans(rp.store, s)) for r in manifest_unreported(rp.manifest)
                    for s in rp.sessions[r["label"]])
     # No row at all for a client that reports no model call (Kilo Code).
     got = llm[0]["spans"] if llm else 0
@@ -2608,3 +2631,26 @@ def test_a_trace_is_named_as_the_app_named_it(name: str, replays: Any) -> None:
         trace = rp.store.traces[trace_id]
         root = trace.spans[trace.root_id]
         assert root.name != want and trace.name == want and on_file[trace_id] == want
+
+
+@pytest.mark.parametrize(("name", "root", "turn"), [("pipecat", "conversation", "turn"),
+                                                    ("pipecat_openinference", "pipecat.conversation.turn",
+                                                     "pipecat.conversation.turn")])
+def test_a_pipecat_conversation_is_its_session_and_each_turn_holds_its_calls(
+        name: str, root: str, turn: str, replays: Any) -> None:
+    """The worker's ``conversation_id`` is the session; the conversation (Pipecat's own tracing) or the
+    turn (OpenInference's) is the trace's root; the turn is a step holding the turn's model calls, each
+    counted once (the usage is on the calls alone)."""
+    rp = replays(name)
+    for run in reported_runs(rp.manifest):
+        assert rp.sessions[run["label"]] == [f"weather-{run['label']}"]
+        sid = rp.sessions[run["label"]][0]
+        traces = rp.store.traces_of(sid)
+        assert [t.name for t in traces] == [root]
+        spans = list(traces[0].spans.values())
+        turns = [s for s in spans if s.name == turn]
+        assert len(turns) == 1 and turns[0].kind is SpanKind.TASK
+        calls = llm_spans(rp.store, sid)
+        assert calls and all(c.parent_span_id == turns[0].span_id for c in calls)
+        assert [s for s in spans if s.usage is not None and s.kind is not SpanKind.LLM_CALL] == []
+        assert rp.store.sessions[sid].totals.llm_calls == len(ok_calls(run)) + len(refused_calls(run, CLIENTS[name]))

@@ -173,7 +173,7 @@ __all__ = [
     "GENKIT_ERROR_KEY", "GENKIT_STATE_KEY", "GENKIT_TOOL_ENVELOPE_TYPES", "genkit_failure", "unwrap_genkit_tool_output",
     "Plan", "all_documented_keys", "cache_beside", "decode_json_strings", "extract_cost", "extract_subtree_usage", "extract_usage_object", "extract_response_usage", "is_usage_record", "thinking_beside", "asks_builtin_tool",
     "answered_model", "langchain_answered_model", "LANGCHAIN_ANSWERED_KEY", "CHAIN_ANSWER_INPUT_KEY",
-    "CHAIN_ANSWER_MODEL_KEY", "CHAIN_ANSWER_OUTPUT_KEY", "CHAIN_RESULT_KEYS", "MODEL_PLACEHOLDERS", "langchain_chain_answer", "failed_by_exception", "failed_http_status", "finish_usage",
+    "CHAIN_ANSWER_MODEL_KEY", "CHAIN_ANSWER_OUTPUT_KEY", "CHAIN_RESULT_KEYS", "CLIENT_MODEL_KEYS", "client_model", "MODEL_PLACEHOLDERS", "langchain_chain_answer", "failed_by_exception", "failed_http_status", "finish_usage",
     "built_on", "framework_hint", "BEDROCK_VENDORS", "bedrock_request_model",
     "parts_from_plan", "plan_for", "resource_scope", "span_client",
 ]
@@ -268,6 +268,21 @@ CHAIN_ANSWER_OUTPUT_KEY = "agenttrace.answer.output_tokens"
 #: one, for a chat model whose request names no model (an ``AzureChatOpenAI`` deployment) and whose
 #: answer it does not read (streamed: no ``llm_output``). No model is called that.
 MODEL_PLACEHOLDERS: frozenset[str] = frozenset({"unknown"})
+#: A known client's own key naming a model call's model, read when the span names none or only a
+#: placeholder (``MODEL_PLACEHOLDERS``): OpenInference's Pipecat instrumentation names a call's model by
+#: attributes Pipecat 1.x's services no longer have (``llm.model_name`` ``unknown`` on a service's first
+#: call), and the model Pipecat's usage metrics of the call name as ``metrics.model``.
+CLIENT_MODEL_KEYS: dict[str, str] = {"pipecat": "metrics.model"}
+
+
+def client_model(client: str | None, attributes: dict[str, Any], model: str | None) -> str | None:
+    """The model a client's own key names (``CLIENT_MODEL_KEYS``) for a call whose span names ``model``,
+    when that is none or a placeholder; else None."""
+    key = CLIENT_MODEL_KEYS.get(client or "")
+    if key is None or (model and model not in MODEL_PLACEHOLDERS):
+        return None
+    named = attributes.get(key)
+    return named if isinstance(named, str) and named.strip() and named not in MODEL_PLACEHOLDERS else None
 #: How the chain results ``langchain_chain_answer`` reads start (a chain's result that is one message).
 _CHAIN_MESSAGE_HEAD = '{"outputs": {'
 #: LangChain's classes of a model's answer message, as serialized (``id``'s last item).
@@ -1155,6 +1170,10 @@ FRAMEWORK_HINTS: list[tuple[str, str]] = [
     # Upsonic's own tracing (``DefaultTracingProvider``, any ``TracingProvider``): every span it makes, its
     # model calls' too, under the scope ``upsonic`` (and the service ``upsonic`` unless the app names one).
     ("upsonic", "upsonic"),
+    # Pipecat's own tracing (``enable_tracing``): its services' spans under the scope ``pipecat``, its
+    # conversation and turn spans under ``pipecat.turn``; OpenInference's Pipecat instrumentation's scope
+    # names it too (``openinference.instrumentation.pipecat``), before the family.
+    ("pipecat", "pipecat"),
     ("trulens", "trulens"),  # TruLens's OpenTelemetry mode: every span its @instrument makes, scope ``trulens``
     ("lmnr", "laminar"),  # Laminar's SDK: every span it makes, its instrumentations' too, under ``lmnr.tracer``
     # AgentOps' SDK: its decorators' scope ``agentops``, its instrumentations' ``agentops.instrumentation.*``

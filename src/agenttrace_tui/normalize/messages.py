@@ -90,6 +90,9 @@ CLIENT_VALUE_KEYS: dict[str, dict[str, str]] = {
     # Its ``langchain.inputs`` is the method's positional arguments (``[input, config]``), not read: the
     # prompt is the provider SDK's span's, folded into the call.
     "langtrace": {"langchain.outputs": "response"},
+    # Pipecat's own tracing: an ``llm`` span's messages as the provider takes them (JSON, its system
+    # instruction apart as ``gen_ai.system_instructions``) as ``input``, the text it streamed as ``output``.
+    "pipecat": {"input": "prompt", "output": "response"},
     # TruLens's OpenTelemetry mode: an app's main method's input and output on its record root span, any
     # ``@instrument``-ed method's return value (a generation's answer, a tool's result) as ``call.return``;
     # its arguments one attribute each (``CLIENT_ARGUMENT_PREFIXES``).
@@ -596,6 +599,7 @@ def extract_messages(attributes: dict[str, Any], values_first: bool = False,
     response: list[str] = []
     used: list[str] = []
     target = {"prompt": prompt, "response": response}
+    instructions: dict[str, list[str]] = {"prompt": [], "response": []}
     if values_first:
         _take_values(attributes, target, used)
     taken = {side for side, texts in target.items() if texts}
@@ -610,6 +614,8 @@ def extract_messages(attributes: dict[str, Any], values_first: bool = False,
                 target[side].append(text)
                 if key not in INSTRUCTION_KEYS:
                     told.add(side)
+                else:
+                    instructions[side].append(text)
             used.append(key)
     flat: dict[str, dict[int, dict[str, Any]]] | None = None
     for key in attributes:
@@ -655,7 +661,9 @@ def extract_messages(attributes: dict[str, Any], values_first: bool = False,
                 target[side].append(text)
             used.append(key)
     for key, side in CLIENT_VALUE_KEYS.get(client or "", {}).items():
-        if key in attributes and not target[side] and attributes[key] not in CLIENT_EMPTY_VALUES:
+        # A side only instructions filled has no messages yet: a client's own key holds them (Pipecat's).
+        if key in attributes and (not target[side] or target[side] == instructions[side]) \
+                and attributes[key] not in CLIENT_EMPTY_VALUES:
             text = observation_text(attributes[key], answer=side == "response")
             if text:
                 target[side].append(text)

@@ -527,6 +527,9 @@ CLIENT_SPAN_KINDS: dict[str, dict[str, SpanKind | None]] = {
         "execute_event_loop_cycle": SpanKind.TASK,
         "execute_agent_loop_cycle": SpanKind.TASK,  # the same cycle, as the SDK for TypeScript names it
     },
+    # Pipecat's own tracing: the conversation (the pipeline worker's run, the root of its trace) and each
+    # turn in it, around the turn's service spans (``llm``, ``stt``, ``tts``).
+    "pipecat": {"conversation": SpanKind.TASK, "turn": SpanKind.TASK},
     "codex": {
         "turn/start": SpanKind.AGENT,
         "session_task.turn": SpanKind.TASK,
