@@ -599,7 +599,7 @@ def extract_messages(attributes: dict[str, Any], values_first: bool = False,
     response: list[str] = []
     used: list[str] = []
     target = {"prompt": prompt, "response": response}
-    instructions: dict[str, list[str]] = {"prompt": [], "response": []}
+    instructions: dict[str, list[str]] | None = None  # (what instruction keys alone put in a side: rare)
     if values_first:
         _take_values(attributes, target, used)
     taken = {side for side, texts in target.items() if texts}
@@ -615,6 +615,8 @@ def extract_messages(attributes: dict[str, Any], values_first: bool = False,
                 if key not in INSTRUCTION_KEYS:
                     told.add(side)
                 else:
+                    if instructions is None:
+                        instructions = {"prompt": [], "response": []}
                     instructions[side].append(text)
             used.append(key)
     flat: dict[str, dict[int, dict[str, Any]]] | None = None
@@ -662,7 +664,7 @@ def extract_messages(attributes: dict[str, Any], values_first: bool = False,
             used.append(key)
     for key, side in CLIENT_VALUE_KEYS.get(client or "", {}).items():
         # A side only instructions filled has no messages yet: a client's own key holds them (Pipecat's).
-        if key in attributes and (not target[side] or target[side] == instructions[side]) \
+        if key in attributes and (not target[side] or (instructions is not None and target[side] == instructions[side])) \
                 and attributes[key] not in CLIENT_EMPTY_VALUES:
             text = observation_text(attributes[key], answer=side == "response")
             if text:

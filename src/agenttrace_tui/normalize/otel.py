@@ -230,7 +230,8 @@ def build_span(
             if not agent:
                 del fields["agent"]
     llm = fields.get("llm")
-    if llm is not None and (named_model := cv.client_model(client, attrs, llm.get("model"))) is not None:
+    if client is not None and llm is not None and (
+            named_model := cv.client_model(client, attrs, llm.get("model"))) is not None:
         llm["model"] = named_model  # a call the span names ``unknown``: the model its client's own key names
     if llm is not None:
         # Previews are placed by kind below; they must not make a span an LLM call.
