@@ -481,6 +481,9 @@ CLIENTS: dict[str, Client] = {
     "codex-json": Client(text=False, custom_provider="fakellm"),
     # Started with the environment `agenttrace-tui run -- codex` sets (test_run_pins_the_clients_session).
     "codex-run": Client(text=False, custom_provider="fakellm"),
+    # OpenInference's Codex instrumentation (its session-file forwarder) beside `codex exec`: the turn's text on the
+    # turn's and its messages' spans, none on a call's (a token_count record); the provider only on the turn.
+    "codex_openinference": Client(text=False, custom_provider="fakellm"),
     # Gemini CLI: GenAI spans of its model and tool calls, beside its own gemini_cli.* events.
     "gemini-cli": Client(),
     # Started with the environment `agenttrace-tui run -- gemini` sets (test_run_pins_the_clients_session).
@@ -953,6 +956,7 @@ def test_one_session_per_run(name: str, replays: Any) -> None:
 FRAMEWORKS = {"crewai": "crewai", "crewai_crew": "crewai", "crewai_crew_delegation": "crewai", "crewai_openllmetry": "crewai", "crewai_anthropic": "crewai", "crewai_anthropic_openllmetry": "crewai",
               "ai_sdk_legacy": "ai-sdk", "ai_sdk_anthropic_legacy": "ai-sdk", "ai_sdk_google_legacy": "ai-sdk",
               "ai_sdk_openai_compatible_legacy": "ai-sdk", "ai_sdk_groq_legacy": "ai-sdk",
+              "codex_openinference": "codex",
               "openai_agents": "openai-agents", "strands": "strands", "strands_bedrock": "strands",
               "strands_openinference": "strands", "strands_anthropic": "strands", "strands_mcp": "strands", "strands_adot": "strands",
               "fast_agent": "fast-agent", "fast_agent_anthropic": "fast-agent",

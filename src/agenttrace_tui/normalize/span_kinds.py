@@ -533,6 +533,20 @@ CLIENT_SPAN_KINDS: dict[str, dict[str, SpanKind | None]] = {
     "codex": {
         "turn/start": SpanKind.AGENT,
         "session_task.turn": SpanKind.TASK,
+        # OpenInference's Codex instrumentation (its session-file forwarder): a turn as an LLM span carrying
+        # the turn's model and its last call's usage, each call's usage on a CHAIN span of the session file's
+        # token_count record, each tool call a TOOL span with its result as a TOOL span inside, each message
+        # and reasoning summary a CHAIN span. The turn is the agent's; the calls its token_count records.
+        "codex.turn": SpanKind.AGENT,
+        "codex.event.token_count": SpanKind.LLM_CALL,
+        "codex.shell.command.result": None,  # the result of the tool call it is in (same call id)
+        "codex.file_change.result": None,
+        "codex.tool.function_result": None,
+        "codex.tool.mcp.result": None,
+        "codex.tool.search.result": None,
+        "codex.message.user": None,  # the turn's messages and reasoning summaries, as records
+        "codex.message.assistant": None,
+        "codex.reasoning": None,
     },
     # OpenCode's runtime, and Kilo Code's (a fork that reports as OpenCode, its AI SDK telemetry off):
     # a tool call (its name, call id and session; OpenCode's AI SDK ``ai.toolCall`` of the same call
@@ -1010,6 +1024,8 @@ def client_kind(client: str | None, name: str, attributes: dict[str, Any]) -> tu
     if (default := CLIENT_DEFAULT_KINDS.get(client)) is not None and kind_from_attributes(attributes)[0] is None:
         return default, False
     if client in INTERNAL_BY_DEFAULT:
+        if kind_from_attributes(attributes)[0] is not None:
+            return None, False  # an instrumentation's span that says its kind (OpenInference's for Codex)
         if "gen_ai.usage.input_tokens" in attributes or "gen_ai.usage.output_tokens" in attributes:
             return SpanKind.LLM_CALL, False
         if attributes.get("tool_name") == name and "call_id" in attributes:  # the tool's dispatch span

@@ -116,6 +116,11 @@ here prices or estimates: enrichment runs after, on the merged span.
   that model to the call (``chain_answered``): the chain's only model call, within its time,
   naming none, its tokens the answer's where both report them; the call carries
   ``MODEL_FROM`` (the chain span's id) and is priced as that model. Either may arrive first.
+* **A call named by the turn around it.** OpenInference's Codex instrumentation names the model on
+  the turn's span only (an agent span), each call a record of the session file with its usage and
+  nothing else. The store gives the turn's model to each model call directly inside it, within its
+  time, that names none (``turn_model``); the call carries ``MODEL_FROM`` (the turn's span id) and is
+  priced as that model. Either may arrive first (the turn, the root, arrives last).
 * **An answer recorded inside its call.** AgentOps' OpenAI instrumentation leaves a model call's
   tool calls out of its span's answer and records each as a zero-length child span of the call
   (``tool_call.<tool>``, internal: not a run of the tool). The store gives the call that answer
@@ -206,6 +211,7 @@ MATCH_NS = 2_000_000_000
 # Enum members as module constants: ``SpanKind.X`` on the class costs ~0.2 µs a
 # read on Python 3.11 (EnumType attribute lookup), several per stored span here.
 _LLM = SpanKind.LLM_CALL
+_AGENT = SpanKind.AGENT
 _TOOL = SpanKind.TOOL_EXECUTION
 _ERROR = Status.ERROR
 _USAGE_RECORD = cv.USAGE_RECORD_KEY
@@ -562,6 +568,29 @@ def chain_answered(trace: TraceEntry, chain: Span) -> tuple[Span, str] | None:
             if said is not None and said != count:
                 return None
     return found, model
+
+
+def turn_model(turn: Span, call: Span) -> str | None:
+    """The model ``call``, a model call directly inside ``turn`` naming none itself (``names_no_model``),
+    ran on: the one ``turn``, an agent span, names, when ``call`` ran within its time; else None.
+    OpenInference's Codex instrumentation names the model on the turn only, each call a record of the
+    session file with its usage alone."""
+    llm = turn.llm
+    if (turn.kind is not _AGENT or llm is None or not llm.model or llm.model in cv.MODEL_PLACEHOLDERS
+            or not names_no_model(call) or not within(turn, call)):
+        return None
+    return llm.model
+
+
+def turn_named(trace: TraceEntry, turn: Span) -> list[tuple[Span, str]]:
+    """The model calls of ``trace`` directly inside ``turn`` that ran on the model it names
+    (``turn_model``), with that model; empty for any other span."""
+    out = []
+    for cid in trace.children.get(turn.span_id, ()):
+        child = trace.spans.get(cid)
+        if child is not None and (model := turn_model(turn, child)) is not None:
+            out.append((child, model))
+    return out
 
 
 def has_call_id(span: Span) -> bool:

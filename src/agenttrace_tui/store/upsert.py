@@ -80,6 +80,8 @@ from .calls import (
     scope_usage,
     served_nested_pair,
     tools_overlap,
+    turn_model,
+    turn_named,
     two_reporters,
     usage_key,
     within,
@@ -117,6 +119,7 @@ LOOSE_SCAN_SPANS = 5_000
 _CUSTOM = SpanKind.CUSTOM
 _TOOL = SpanKind.TOOL_EXECUTION
 _TASK = SpanKind.TASK
+_AGENT = SpanKind.AGENT
 
 log = logging.getLogger(__name__)
 
@@ -462,12 +465,20 @@ class SpanUpserts(StoreIndex):
                         and (answered := chain_answered(trace, parent)) is not None):
                     self._name_by_chain(trace, parent, *answered)
                     last = None
+                elif (parent is not None and parent.kind is _AGENT and parent.llm is not None
+                      and (model := turn_model(parent, span)) is not None):
+                    self._name_by_chain(trace, parent, span, model)  # a call named by the turn around it
+                    last = None
                 if span_id in trace.children and (answer := answer_from_records(trace, span)) is not None:
                     self._answer_by_records(trace, span, *answer)
                     last = None
             elif kind is _TASK and answer_key in span.attributes and (answered := chain_answered(trace, span)) is not None:
                 self._name_by_chain(trace, span, *answered)
                 last = None
+            elif kind is _AGENT and span.llm is not None and span_id in trace.children:
+                for call, model in turn_named(trace, span):
+                    self._name_by_chain(trace, span, call, model)
+                    last = None
             elif (span.tool is not None and parent is not None and parent.kind is _LLM and INTERNAL_ATTR in span.attributes
                   and (answer := answer_from_records(trace, parent)) is not None):
                 self._answer_by_records(trace, parent, *answer)
@@ -776,6 +787,14 @@ class SpanUpserts(StoreIndex):
         if (chain is not None and chain.kind is _TASK and CHAIN_ANSWER_MODEL_KEY in chain.attributes
                 and (answered := chain_answered(trace, chain)) is not None):
             self._name_by_chain(trace, chain, *answered)
+        elif chain is not None and chain.kind is _AGENT and chain.llm is not None:
+            # A model call named by the turn around it (``calls.turn_model``), whichever of the two came last.
+            if chain is new:
+                named = turn_named(trace, chain)
+            else:
+                named = [(new, m)] if (m := turn_model(chain, new)) is not None else []
+            for call, model in named:
+                self._name_by_chain(trace, chain, call, model)
         # A model call's answer recorded inside it (``calls.answer_from_records``), whichever came last.
         asked: Span | None = trace.spans.get(new.span_id) if kind is _LLM else (
             trace.spans.get(new.parent_span_id) if new.parent_span_id is not None and INTERNAL_ATTR in new.attributes
