@@ -484,6 +484,8 @@ CLIENTS: dict[str, Client] = {
     # OpenInference's Codex instrumentation (its session-file forwarder) beside `codex exec`: the turn's text on the
     # turn's and its messages' spans, none on a call's (a token_count record); the provider only on the turn.
     "codex_openinference": Client(text=False, custom_provider="fakellm"),
+    # The same with Codex's own telemetry on too: each call and tool call reported twice, in two traces.
+    "codex_openinference_native": Client(text=False, custom_provider="fakellm"),
     # Gemini CLI: GenAI spans of its model and tool calls, beside its own gemini_cli.* events.
     "gemini-cli": Client(),
     # Started with the environment `agenttrace-tui run -- gemini` sets (test_run_pins_the_clients_session).
@@ -956,7 +958,7 @@ def test_one_session_per_run(name: str, replays: Any) -> None:
 FRAMEWORKS = {"crewai": "crewai", "crewai_crew": "crewai", "crewai_crew_delegation": "crewai", "crewai_openllmetry": "crewai", "crewai_anthropic": "crewai", "crewai_anthropic_openllmetry": "crewai",
               "ai_sdk_legacy": "ai-sdk", "ai_sdk_anthropic_legacy": "ai-sdk", "ai_sdk_google_legacy": "ai-sdk",
               "ai_sdk_openai_compatible_legacy": "ai-sdk", "ai_sdk_groq_legacy": "ai-sdk",
-              "codex_openinference": "codex",
+              "codex_openinference": "codex", "codex_openinference_native": "codex",
               "openai_agents": "openai-agents", "strands": "strands", "strands_bedrock": "strands",
               "strands_openinference": "strands", "strands_anthropic": "strands", "strands_mcp": "strands", "strands_adot": "strands",
               "fast_agent": "fast-agent", "fast_agent_anthropic": "fast-agent",
@@ -2005,6 +2007,43 @@ def test_calls_reported_twice_merge_in_any_order(name: str, order: str, tmp_path
             assert "agenttrace.merged_by" in span.attributes, f"{span.name}: not merged"
             assert span.llm is not None and span.llm.model == calls[0]["model"]
             assert "agenttrace.rebuilt_from" not in span.attributes
+
+
+#: OpenInference's Codex instrumentation's exports (its session-file forwarder's), by the scope they name.
+def _from_session_file(folder: Path, f: dict) -> bool:
+    return f["signal"] == "traces" and b"openinference.instrumentation.codex" in read_body(folder / f["file"])
+
+
+@pytest.mark.parametrize("session_file_first", [True, False])
+def test_a_codex_turn_reported_by_codex_and_from_its_session_file_counts_each_call_once(
+        session_file_first: bool, tmp_path: Path) -> None:
+    """Codex's own telemetry and OpenInference's forwarder of its session file, both on: each model call
+    and tool call of the turn once, with the fake server's tokens and the model asked for, whichever
+    report comes first (the forwarder's calls name the session only on the turn's span, exported last)."""
+    name = "codex_openinference_native"
+    folder = FIXTURES / name
+    manifest = json.loads((folder / "manifest.json").read_text())
+    first = {f["file"] for f in manifest["files"] if _from_session_file(folder, f) == session_file_first}
+    ORDERS["session file"] = lambda f: 0 if f["file"] in first else 1
+    try:
+        rp = asyncio.run(_replay(name, tmp_path / "order.db", "session file"))
+    finally:
+        del ORDERS["session file"]
+    client = CLIENTS[name]
+    run = next(r for r in manifest["runs"] if r["label"] == "ok")
+    sid = run_session(rp, run)
+    spans = [s for s in llm_spans(rp.store, sid) if counted(s)]
+    want = Counter(tuple(sorted(expected_usage(c, client).items())) for c in ok_calls(run))
+    assert Counter(tuple(sorted(usage_of(s).items())) for s in spans) == want
+    for span in spans:
+        assert span.attributes.get("agenttrace.merged_by") == "same turn's call, reported by Codex and from its session file"
+        assert span.llm is not None and span.llm.model == run["fake_calls"][0]["model"]
+    tools = [s for t in rp.store.traces_of(sid) for s in t.spans.values() if s.kind is SpanKind.TOOL_EXECUTION]
+    assert [(t.tool.name, t.tool.call_id) for t in tools if t.tool is not None] == [
+        (c["tool_name"], c["tool_call_id"]) for c in ok_calls(run) if c.get("tool_call_id")]
+    totals = {s["id"]: s for s in cli_json(rp.db, "sessions", "list", "--limit", "1000")}[sid]
+    assert (totals["input_tokens"], totals["output_tokens"]) == (
+        sum(c["usage_normalized"]["input"] for c in ok_calls(run)), sum(c["usage_normalized"]["output"] for c in ok_calls(run)))
 
 
 @pytest.mark.parametrize("order", ["spans first", "logs first"])

@@ -173,7 +173,7 @@ __all__ = [
     "GENKIT_ERROR_KEY", "GENKIT_STATE_KEY", "GENKIT_TOOL_ENVELOPE_TYPES", "genkit_failure", "unwrap_genkit_tool_output",
     "Plan", "all_documented_keys", "cache_beside", "decode_json_strings", "extract_cost", "extract_subtree_usage", "extract_usage_object", "extract_response_usage", "is_usage_record", "thinking_beside", "asks_builtin_tool",
     "answered_model", "langchain_answered_model", "LANGCHAIN_ANSWERED_KEY", "CHAIN_ANSWER_INPUT_KEY",
-    "CHAIN_ANSWER_MODEL_KEY", "CHAIN_ANSWER_OUTPUT_KEY", "CHAIN_RESULT_KEYS", "CLIENT_MODEL_KEYS", "client_model", "MODEL_PLACEHOLDERS", "langchain_chain_answer", "failed_by_exception", "failed_http_status", "finish_usage",
+    "CHAIN_ANSWER_MODEL_KEY", "SESSION_FILE_TURN_KEY", "CHAIN_ANSWER_OUTPUT_KEY", "CHAIN_RESULT_KEYS", "CLIENT_MODEL_KEYS", "client_model", "MODEL_PLACEHOLDERS", "langchain_chain_answer", "failed_by_exception", "failed_http_status", "finish_usage",
     "built_on", "framework_hint", "BEDROCK_VENDORS", "bedrock_request_model",
     "parts_from_plan", "plan_for", "resource_scope", "span_client",
 ]
@@ -264,6 +264,11 @@ CHAIN_RESULT_KEYS: tuple[str, ...] = ("gen_ai.task.output", "traceloop.entity.ou
 CHAIN_ANSWER_MODEL_KEY = "agenttrace.answer.model"
 CHAIN_ANSWER_INPUT_KEY = "agenttrace.answer.input_tokens"
 CHAIN_ANSWER_OUTPUT_KEY = "agenttrace.answer.output_tokens"
+#: The key every span of OpenInference's Codex instrumentation carries, the turn it reports (its session-file
+#: forwarder rebuilds each turn from Codex's session file: ``codex.turn.id``; Codex's own spans name it
+#: ``turn.id``). Codex reports the same turn itself when its own telemetry is on too: the store counts each
+#: call and tool call of such a turn once (``SpanUpserts._turn_reported_elsewhere``).
+SESSION_FILE_TURN_KEY = "codex.turn.id"
 #: What an instrumentation names a model call's model when it knows none: OpenLLMetry's LangChain
 #: one, for a chat model whose request names no model (an ``AzureChatOpenAI`` deployment) and whose
 #: answer it does not read (streamed: no ``llm_output``). No model is called that.

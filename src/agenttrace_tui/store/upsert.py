@@ -36,7 +36,7 @@ from typing import Any
 import msgspec
 
 from ..model import INTERNAL_ATTR, LlmInfo, Span, SpanEnd, SpanKind, Status
-from ..normalize.conventions import CHAIN_ANSWER_MODEL_KEY
+from ..normalize.conventions import CHAIN_ANSWER_MODEL_KEY, SESSION_FILE_TURN_KEY
 from .aggregates import EndTally
 from .aggregates import counted as counted_of
 from .calls import (
@@ -108,6 +108,12 @@ CALL_ELSEWHERE_RULE = "same response id, reported by another service"
 #: A failed model call of the same model running within (or around) a failed model call another
 #: service reported, the only one (``_call_elsewhere``): a refused request names no response.
 FAILED_ELSEWHERE_RULE = "failed model call of the same model, reported by another service"
+#: A call (or tool call) of a Codex turn reported from Codex's session file and by Codex itself, each in
+#: its own trace of the session (``_turn_reported_elsewhere``).
+SESSION_FILE_RULE = "same turn's call, reported by Codex and from its session file"
+#: How many of a session's latest traces ``_turn_reported_elsewhere`` looks through: Codex sends many
+#: one-span traces of its own beside the turn's.
+SESSION_FILE_TRACES = 64
 _ERROR = Status.ERROR
 #: How many of a session's latest traces ``_nested_elsewhere`` looks through.
 NESTED_ELSEWHERE_TRACES = 8
@@ -201,6 +207,7 @@ class SpanUpserts(StoreIndex):
         root_usage_calls = self._root_usage_calls
         root_calls, nested_calls, failed_calls = self._root_calls, self._nested_calls, self._failed_calls
         loose_sessions = self._loose_tool_sessions
+        file_sessions, file_key = self._session_file_sessions, SESSION_FILE_TURN_KEY
         answer_key = CHAIN_ANSWER_MODEL_KEY
         last = None  # the trace of the previous span stored here (None after any other step)
         session: SessionEntry | None = None
@@ -339,6 +346,13 @@ class SpanUpserts(StoreIndex):
             if kind is _LLM and ((id_key is not None and (w := root_calls.get(id_key[1]) or nested_calls.get(id_key[1]))
                                   is not None and w[0] != tid) or (span.status is _ERROR and failed_calls)):
                 # Perhaps a report of a call another trace holds (``_call_elsewhere``): stored there.
+                upsert(span)
+                last = None
+                continue
+            if ((usage_key is not None or (id_key is not None and kind is _TOOL))
+                    and (file_key in span.attributes or trace.session_id in file_sessions)):
+                # Perhaps a Codex turn's call reported by Codex and from its session file
+                # (``_turn_reported_elsewhere``): stored there.
                 upsert(span)
                 last = None
                 continue
@@ -672,7 +686,10 @@ class SpanUpserts(StoreIndex):
             self.traces[span.trace_id] = trace
             self._session_for(trace.session_id, span.start_ns).trace_ids[trace.trace_id] = None
         elif sid and sid != trace.session_id:
+            moved = trace.session_id in self._session_file_sessions
             self._rehome(trace, sid)
+            if moved:
+                self._file_reports_rehomed(trace)
         span.trace_id = trace.trace_id
         span.session_id = trace.session_id
         name = span.name
@@ -715,15 +732,17 @@ class SpanUpserts(StoreIndex):
                     self._fold_nested_tools(trace, old.span_id, below)
                 return
         called = handed = None
-        if old is None and kind is _LLM and (called := self._call_elsewhere(trace, span, keys)) is not None:
+        if old is None and (kind is _LLM or kind is _TOOL) and (called := (
+                self._call_elsewhere(trace, span, keys) if kind is _LLM else None)
+                or self._turn_reported_elsewhere(trace, span)) is not None:
             if SERVED_KEY in called[1].attributes and SERVED_KEY not in span.attributes:
                 handed, called = called, None  # the stored one is a gateway's: this one keeps the call (below)
             else:
                 # The call is another trace's: its report is merged there (below), a plain span
                 # naming it stays here in its place, its children under it.
                 report = msgspec.structs.replace(span)
-                span = msgspec.structs.replace(span, kind=_CUSTOM, llm=None, usage=None, cost=None, events=(),
-                                               attributes={FOLDED_INTO: called[1].span_id})
+                span = msgspec.structs.replace(span, kind=_CUSTOM, llm=None, tool=None, usage=None, cost=None,
+                                               events=(), attributes={FOLDED_INTO: called[1].span_id})
                 kind = _CUSTOM
         if old is not None:
             self._merge_report(trace, session, old, span, bare=is_bare(span))
@@ -1058,14 +1077,15 @@ class SpanUpserts(StoreIndex):
             found = (trace, old)
         return found
 
-    def _fold_root_into(self, trace: TraceEntry, span: Span, old_trace: TraceEntry, old: Span) -> None:
+    def _fold_root_into(self, trace: TraceEntry, span: Span, old_trace: TraceEntry, old: Span,
+                        rule: str = NESTED_ELSEWHERE_RULE) -> None:
         """Fold ``old``, a stored model call alone in ``old_trace`` (``_root_call_elsewhere``),
         into ``span``, the stored model call of ``trace`` it reports again, as ``_fold_stored``
         does within a trace: ``old`` stays in its trace as a plain span naming ``span``
         (``_stub_out``), its report merged into ``span``, in the agent's tree."""
         report = self._stub_out(old_trace, old, span.span_id)
         report.trace_id, report.session_id = trace.trace_id, trace.session_id
-        reparent = self._fold(trace, span, report, NESTED_ELSEWHERE_RULE)
+        reparent = self._fold(trace, span, report, rule)
         self._merge_report(trace, self.sessions[trace.session_id], span, report, reparent)
 
     def _call_elsewhere(self, trace: TraceEntry, span: Span,
@@ -1103,6 +1123,54 @@ class SpanUpserts(StoreIndex):
                 return None
             found = (other_trace, old, FAILED_ELSEWHERE_RULE)
         return found
+
+    def _turn_reported_elsewhere(self, trace: TraceEntry, span: Span) -> tuple[TraceEntry, Span, str] | None:
+        """The call of another trace of the session that ``span``, a new model or tool call of ``trace``,
+        reports again, one of the two reported from Codex's session file (``cv.SESSION_FILE_TURN_KEY``:
+        OpenInference's Codex instrumentation rebuilds each turn from it, in a trace of its own) and the
+        other by Codex itself (its own telemetry on too): a model call with the same usage (input, output,
+        cache read) and a compatible model within ``MATCH_NS`` (``calls.same_call``), a tool call of the same
+        tool with the same call id. The first stored keeps the call. Only sessions with a report from the
+        session file pay the search; a session file's call names no response, Codex's neither."""
+        from_file = SESSION_FILE_TURN_KEY in span.attributes
+        sid = trace.session_id
+        if from_file:
+            self._session_file_sessions.add(sid)
+        elif sid not in self._session_file_sessions:
+            return None
+        if span.kind is _LLM:
+            key = usage_key(span.usage)
+        else:
+            key = ("tool", span.tool.call_id) if span.tool is not None and span.tool.call_id else None
+        session = self.sessions.get(sid)
+        if key is None or session is None:
+            return None
+        for tid in islice(reversed(session.trace_ids), SESSION_FILE_TRACES):
+            other = self.traces.get(tid) if tid != trace.trace_id else None
+            calls = other.calls if other is not None else None
+            old_id = calls.get(key) if calls is not None else None
+            old = other.spans.get(old_id) if other is not None and old_id is not None else None
+            if old is None or old.kind is not span.kind or (SESSION_FILE_TURN_KEY in old.attributes) == from_file:
+                continue
+            if span.kind is _LLM and same_call(old, span):
+                return other, old, SESSION_FILE_RULE  # type: ignore[return-value]
+            if (span.kind is _TOOL and old.tool is not None and span.tool is not None
+                    and old.tool.name == span.tool.name and same_call(old, span)):
+                return other, old, SESSION_FILE_RULE  # type: ignore[return-value]
+        return None
+
+    def _file_reports_rehomed(self, trace: TraceEntry) -> None:
+        """Fold each call of ``trace`` reported from Codex's session file that Codex reported itself in
+        another trace of the session ``trace`` just moved to (``_turn_reported_elsewhere``) into that
+        report: the forwarder's spans name the session on the turn's span only, the root, exported last,
+        so its calls wait in a session of their own until it comes."""
+        for call in [s for s in trace.spans.values() if (s.kind is _LLM or s.kind is _TOOL)
+                     and SESSION_FILE_TURN_KEY in s.attributes]:
+            if trace.spans.get(call.span_id) is not call:
+                continue
+            found = self._turn_reported_elsewhere(trace, call)
+            if found is not None:
+                self._fold_root_into(found[0], found[1], trace, call, found[2])
 
     def _other_service(self, trace: TraceEntry, other: TraceEntry) -> bool:
         """Whether two traces are two services' (a client's and its gateway's): the same data
