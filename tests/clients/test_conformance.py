@@ -124,6 +124,10 @@ class Client:
     #: Sends the answer of a model call that asked for a tool (Pipecat's own tracing puts the text a call
     #: streamed on its span, none of the tool calls it asked for: they are in the next call's prompt only).
     tool_call_answers: bool = True
+    #: Reports a turn's model calls as one span, their usage summed, with no span or usage of each call
+    #: (OpenInference's Codex interceptor: each call only a span event naming no tokens): one call shown per
+    #: turn, its tokens the sums of the fake server's.
+    turn_sums_calls: bool = False
     #: Tools the model calls that are agents the client runs (smolagents' managed agents, offered to the
     #: manager's model as tools named after them): no tool span, the agent's own run span instead.
     agent_tools: tuple[str, ...] = ()
@@ -486,6 +490,9 @@ CLIENTS: dict[str, Client] = {
     "codex_openinference": Client(text=False, custom_provider="fakellm"),
     # The same with Codex's own telemetry on too: each call and tool call reported twice, in two traces.
     "codex_openinference_native": Client(text=False, custom_provider="fakellm"),
+    # Its other program, the interceptor Codex's own OTLP is sent to: the turn's calls as one LLM span, their usage
+    # summed; the prompt on it, its output a status object (no answer text).
+    "codex_openinference_interceptor": Client(text=False, custom_provider="fakellm", turn_sums_calls=True),
     # Gemini CLI: GenAI spans of its model and tool calls, beside its own gemini_cli.* events.
     "gemini-cli": Client(),
     # Started with the environment `agenttrace-tui run -- gemini` sets (test_run_pins_the_clients_session).
@@ -816,6 +823,16 @@ def ok_calls(run: dict, reported: bool = True) -> list[dict]:
             and not (reported and c.get("usage_not_reported"))]
 
 
+def reported_calls(run: dict, client: Client) -> list[dict]:
+    """``ok_calls`` as the client reports them: one call with their summed usage for a client that
+    reports a turn's calls as one (``Client.turn_sums_calls``; a recorded turn is one run)."""
+    calls = ok_calls(run)
+    if not client.turn_sums_calls or not calls:
+        return calls
+    summed = {k: sum(c["usage_normalized"][k] for c in calls) for k in calls[0]["usage_normalized"]}
+    return [{**calls[-1], "usage_normalized": summed}]
+
+
 def asked_tool_calls(run: dict) -> list[dict]:
     """Every tool call the fake server asked for in the run (``id``, ``name``, ``arguments``): a
     parallel answer's each (its log's ``tool_calls``), else the one its log names."""
@@ -959,6 +976,7 @@ FRAMEWORKS = {"crewai": "crewai", "crewai_crew": "crewai", "crewai_crew_delegati
               "ai_sdk_legacy": "ai-sdk", "ai_sdk_anthropic_legacy": "ai-sdk", "ai_sdk_google_legacy": "ai-sdk",
               "ai_sdk_openai_compatible_legacy": "ai-sdk", "ai_sdk_groq_legacy": "ai-sdk",
               "codex_openinference": "codex", "codex_openinference_native": "codex",
+              "codex_openinference_interceptor": "codex",
               "openai_agents": "openai-agents", "strands": "strands", "strands_bedrock": "strands",
               "strands_openinference": "strands", "strands_anthropic": "strands", "strands_mcp": "strands", "strands_adot": "strands",
               "fast_agent": "fast-agent", "fast_agent_anthropic": "fast-agent",
@@ -1899,7 +1917,7 @@ def test_claude_code_on_bedrock_counts_and_costs_what_the_cli_does(replays: Any)
 def test_each_call_counted_once_with_the_fake_servers_tokens(name: str, replays: Any) -> None:
     rp, client = replays(name), CLIENTS[name]
     for run in reported_runs(rp.manifest):
-        calls = ok_calls(run)
+        calls = reported_calls(run, client)
         if not calls:
             continue
         sid = run_session(rp, run)
@@ -2612,7 +2630,7 @@ def test_cli_surfaces_agree_with_the_fake_server(name: str, replays: Any) -> Non
     traces = cli_json(rp.db, "traces", "list", "--limit", "100000", "--internal")
     want_in = want_out = want_calls = 0
     for run in reported_runs(rp.manifest):
-        calls = ok_calls(run)
+        calls = reported_calls(run, client)
         if not calls:
             if client.usage_dropped:  # its calls shown without their usage: counted, with what was estimated
                 dropped = estimated_usages(rp.store, run_session(rp, run))

@@ -565,6 +565,11 @@ CLIENT_SPAN_KINDS: dict[str, dict[str, SpanKind | None]] = {
         "tool.execute": SpanKind.TOOL_EXECUTION,
     },
 }
+#: Known clients' spans of ``CLIENT_SPAN_KINDS`` left to their own kind when they carry a key (by key, not
+#: value): OpenInference's Codex instrumentation has a second program, ``codex-otlp-interceptor``, fed
+#: Codex's own OTLP, that names its turn ``codex.turn`` too: an ``LLM`` span carrying the turn's summed
+#: usage, each call only a span event on it, nothing below it to count: the turn's calls as one model call.
+CLIENT_SPAN_KINDS_UNLESS: dict[str, dict[str, str]] = {"codex": {"codex.turn": "codex.native_otlp.signals"}}
 #: Clients whose spans are internal unless named above or told apart by ``client_kind``:
 #: Codex's Rust ``tracing`` spans, OpenCode's Effect spans (every service call, SQL
 #: statement and HTTP request of its runtime: ``LLM.run``, ``ToolRegistry.register`` ...).
@@ -987,7 +992,7 @@ def client_kind(client: str | None, name: str, attributes: dict[str, Any]) -> tu
     if client is None:
         return None, False
     table = CLIENT_SPAN_KINDS.get(client)
-    if table is not None and name in table:
+    if table is not None and name in table and CLIENT_SPAN_KINDS_UNLESS.get(client, {}).get(name) not in attributes:
         kind = table[name]
         return (kind, False) if kind is not None else (SpanKind.CUSTOM, True)
     node = CLIENT_NODE_NAMES.get(client)
