@@ -114,6 +114,8 @@ SESSION_FILE_RULE = "same turn's call, reported by Codex and from its session fi
 #: How many of a session's latest traces ``_turn_reported_elsewhere`` looks through: Codex sends many
 #: one-span traces of its own beside the turn's.
 SESSION_FILE_TRACES = 64
+#: A model call's keys tested together: its id keys, and the mark of a report from Codex's session file.
+ID_OR_FILE_KEYS = (*ID_KEYS, SESSION_FILE_TURN_KEY)
 _ERROR = Status.ERROR
 #: How many of a session's latest traces ``_nested_elsewhere`` looks through.
 NESTED_ELSEWHERE_TRACES = 8
@@ -208,6 +210,7 @@ class SpanUpserts(StoreIndex):
         root_calls, nested_calls, failed_calls = self._root_calls, self._nested_calls, self._failed_calls
         loose_sessions = self._loose_tool_sessions
         file_sessions, file_key = self._session_file_sessions, SESSION_FILE_TURN_KEY
+        id_or_file_keys = ID_OR_FILE_KEYS
         answer_key = CHAIN_ANSWER_MODEL_KEY
         last = None  # the trace of the previous span stored here (None after any other step)
         session: SessionEntry | None = None
@@ -288,7 +291,9 @@ class SpanUpserts(StoreIndex):
                 # (a call in a call it outlives, calls of one reporter with the same usage),
                 # and the search costs ~9k instructions a span, these tests half as much.
                 end = span.end_ns
-                if attrs and not attrs.keys().isdisjoint(ID_KEYS):
+                if attrs and not attrs.keys().isdisjoint(id_or_file_keys):
+                    if file_key in attrs:  # reported from Codex's session file: its session is searched
+                        file_sessions.add(trace.session_id)
                     for k in ID_KEYS:
                         v = attrs.get(k)
                         if v not in (None, ""):
@@ -323,6 +328,8 @@ class SpanUpserts(StoreIndex):
                 tool = span.tool
                 if tool is not None and tool.call_id:
                     id_key = ("tool", tool.call_id)
+                    if file_key in span.attributes:  # (as a model call's, above)
+                        file_sessions.add(trace.session_id)
                 # One tool call reported by two instrumentations, one inside the other (``find_twin``).
                 maybe_twin = (parent is not None and parent.kind is _TOOL) or span_id in trace.children
             elif parent is not None and span_id in trace.children and (
@@ -349,10 +356,11 @@ class SpanUpserts(StoreIndex):
                 upsert(span)
                 last = None
                 continue
-            if ((usage_key is not None or (id_key is not None and kind is _TOOL))
-                    and (file_key in span.attributes or trace.session_id in file_sessions)):
+            if (file_sessions and (usage_key is not None or (id_key is not None and kind is _TOOL))
+                    and trace.session_id in file_sessions):
                 # Perhaps a Codex turn's call reported by Codex and from its session file
-                # (``_turn_reported_elsewhere``): stored there.
+                # (``_turn_reported_elsewhere``): stored there. (The set is empty but for sessions
+                # with such a report, noted above: one test a span for every other sender.)
                 upsert(span)
                 last = None
                 continue
@@ -734,7 +742,8 @@ class SpanUpserts(StoreIndex):
         called = handed = None
         if old is None and (kind is _LLM or kind is _TOOL) and (called := (
                 self._call_elsewhere(trace, span, keys) if kind is _LLM else None)
-                or self._turn_reported_elsewhere(trace, span)) is not None:
+                or ((self._session_file_sessions or SESSION_FILE_TURN_KEY in span.attributes)
+                    and self._turn_reported_elsewhere(trace, span)) or None) is not None:
             if SERVED_KEY in called[1].attributes and SERVED_KEY not in span.attributes:
                 handed, called = called, None  # the stored one is a gateway's: this one keeps the call (below)
             else:
