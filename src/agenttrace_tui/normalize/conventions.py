@@ -888,6 +888,9 @@ PROVIDER_NAMES: dict[str, str | None] = {
     # Microsoft Agent Framework's own name, on each agent's run (``invoke_agent``, beside the summed usage
     # of its calls, which name their provider themselves): a framework, no provider.
     "microsoft.agent_framework": None,
+    # OpenLLMetry's CrewAI instrumentation names a crew's run so (``gen_ai.system``), OpenLIT's LangGraph and
+    # LangChain instrumentations their graph's and chain's spans: frameworks, no providers.
+    "crewai": None, "langgraph": None, "langchain": None,
 }
 #: The API part of the Vercel AI SDK's provider names, ``<provider>.<api>`` (``openai.responses``,
 #: ``anthropic.messages``, ``google.generative-ai``): the provider is the part before it.
