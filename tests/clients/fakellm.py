@@ -6,7 +6,9 @@ agent turn against it on 127.0.0.1, with no network and no key:
 * OpenAI Chat Completions: ``POST .../chat/completions`` (JSON or SSE stream,
   ``usage`` with ``prompt_tokens_details.cached_tokens``; when streaming the
   usage chunk is sent only if ``stream_options.include_usage`` is true, as the
-  real API does).
+  real API does). A request whose prompt ends with BAML's output format (``Answer in JSON using
+  this schema:`` and the class's ``field: type,`` lines, what ``{{ ctx.output_format }}`` writes) is
+  answered with a JSON object of those fields (``json``).
 * OpenAI Responses: ``POST .../responses`` (JSON or SSE events ending with
   ``response.completed`` that carries usage; Codex CLI uses this API). An answer
   whose usage counts reasoning tokens (``OPENAI_REASONING_USAGE``) starts with a
@@ -425,9 +427,12 @@ def _last_tool_result(api: str, body: dict) -> str | None:
 
 
 def _wants_json(api: str, body: dict) -> dict | None:
-    """The JSON schema a Gemini or Messages request asks its answer to follow ({} for JSON of any shape), or None."""
+    """The JSON schema a Gemini or Messages request asks its answer to follow ({} for JSON of any shape), or
+    a chat request's BAML output format, or None."""
     if api == "messages":
         return _messages_json_schema(body)
+    if api == "chat":
+        return _baml_output_schema(body)
     if api != "gemini":
         return None
     config = body.get("generationConfig") or {}
@@ -450,6 +455,27 @@ def _messages_json_schema(body: dict) -> dict | None:
     schema = fmt.get("schema")
     return schema if isinstance(schema, dict) else {}
 
+
+
+#: How BAML's prompt (``{{ ctx.output_format }}``) asks for an object of a class: its fields follow as
+#: ``name: type,`` lines (``// description`` lines between them), one object in braces.
+BAML_OUTPUT_FORMAT = "Answer in JSON using this schema:"
+BAML_FIELD = re.compile(r"^\s*(\w+): ([^\n]+?),?\s*$", re.M)
+BAML_TYPES = {"int": "integer", "float": "number", "bool": "boolean"}
+
+
+def _baml_output_schema(body: dict) -> dict | None:
+    """The object a chat request's BAML output format asks for, as a JSON schema of its top-level fields (their
+    BAML types as JSON types: ``int``, ``float``, ``bool``, a list ``T[]``, else a string), or None."""
+    text = " ".join(_text_of(m.get("content")) for m in body.get("messages") or [] if isinstance(m, dict))
+    if BAML_OUTPUT_FORMAT not in text:
+        return None
+    block = text.rsplit(BAML_OUTPUT_FORMAT, 1)[1].split("\n}", 1)[0]
+    props: dict[str, dict] = {}
+    for name, typ in BAML_FIELD.findall(block):
+        base = typ.split(" or ", 1)[0].strip()
+        props[name] = {"type": "array" if base.endswith("[]") else BAML_TYPES.get(base, "string")}
+    return {"type": "object", "properties": props, "required": list(props)} if props else None
 
 
 #: The answer to a request for a summary of the conversation (Claude Code's ``/compact``).

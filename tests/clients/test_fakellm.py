@@ -1022,3 +1022,19 @@ def test_scripted_tools_count_the_calls_smolagents_hands_back_as_text() -> None:
                 messages = [*messages, {"role": "assistant", "content": [{"type": "text", "text": f"Calling tools:\n{said}"}]},
                             {"role": "user", "content": [{"type": "text", "text": "Observation:\nSunny, 22 C in Paris"}]}]
     assert got == [("tool_call", "get_weather"), ("tool_call", "final_answer"), ("final", None)]
+
+
+def test_a_chat_prompt_with_bamls_output_format_gets_an_object_of_its_fields() -> None:
+    """BAML puts the class it parses the answer into in the prompt (``{{ ctx.output_format }}``), not in a
+    ``response_format``: the fake LLM answers with an object of those fields, which BAML's parser takes."""
+    prompt = ("Extract the weather report from the text.\nParis this afternoon: sunny, 22 C.\n"
+              "Answer in JSON using this schema:\n{\n  city: string,\n  // Air temperature in degrees Celsius\n"
+              "  temperature_c: int,\n  sunny: bool,\n  tags: string[],\n  note: string or null,\n}\n")
+    with FakeLLM() as llm:
+        answer = _chat(llm, {"model": "gpt-4o-mini", "messages": [{"role": "system", "content": prompt}]})
+        logged = llm.log[-1]
+        plain = _chat(llm, {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "Answer in JSON."}]})
+    assert json.loads(answer["choices"][0]["message"]["content"]) == {
+        "city": "Paris", "temperature_c": 1, "sunny": False, "tags": [], "note": "Paris"}
+    assert (logged["kind"], answer["usage"]["prompt_tokens"]) == ("json", DEFAULT_USAGE["json"].input)
+    assert plain["choices"][0]["message"]["content"] == "Hello from fakellm."
