@@ -250,6 +250,29 @@ def test_openinference_for_the_openai_agents_sdk_for_typescript_names_the_sdk() 
     assert cv.framework_hint("@arizeai/openinference-instrumentation-openai", {}) == "openinference"
 
 
+def test_openinference_for_baml_names_baml() -> None:
+    """OpenInference's BAML instrumentation (one span per BAML function call, scope
+    ``openinference.instrumentation.baml._instrumentor``) names BAML, not the instrumentation family."""
+    scope = "openinference.instrumentation.baml._instrumentor"
+    assert cv.framework_hint(scope, {}) == "baml"
+    assert ResourceInfo({"service.name": "svc"}, cv.resource_scope([scope])).framework == "baml"
+
+
+def test_a_baml_call_names_the_provider_bamls_client_names_and_no_framework_as_one() -> None:
+    """OpenInference's BAML instrumentation sends ``llm.system`` ``baml`` on every span and the BAML
+    client's provider as ``llm.provider``: ``baml`` is no provider (a refused call's span names nothing
+    else), nor is ``openai-generic`` (any OpenAI-shaped API: the model alone names the price); BAML's names
+    of known providers are theirs (general and fast path alike)."""
+    for _ in range(300):
+        for provider, want in ((None, None), ("openai-generic", None), ("openai", "openai"), ("anthropic", "anthropic"),
+                               ("google-ai", "google"), ("vertex-ai", "google"), ("aws-bedrock", "aws.bedrock"),
+                               ("azure-openai", "azure"), ("openai-responses", "openai")):
+            attrs = {"openinference.span.kind": "LLM", "llm.system": "baml", "llm.model_name": "gpt-4o-mini",
+                     **({"llm.provider": provider} if provider else {})}
+            got = build_span("ab" * 16, "cd" * 8, None, "BAML.ExtractWeather", 1, 2, attrs, [], (), 0, "", "s", "baml")
+            assert got.kind is SpanKind.LLM_CALL and got.llm is not None and got.llm.provider == want, (provider, got.llm)
+
+
 def test_openinference_for_instructor_names_instructor() -> None:
     """OpenInference's Instructor instrumentation beside its OpenAI one (as its README sets them up): the
     session is instructor's, whichever scope comes first, not the instrumentation family's."""

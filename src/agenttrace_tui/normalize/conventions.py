@@ -891,6 +891,13 @@ PROVIDER_NAMES: dict[str, str | None] = {
     # OpenLLMetry's CrewAI instrumentation names a crew's run so (``gen_ai.system``), OpenLIT's LangGraph and
     # LangChain instrumentations their graph's and chain's spans: frameworks, no providers.
     "crewai": None, "langgraph": None, "langchain": None,
+    # BAML's provider names (a ``client<llm>``'s ``provider``, OpenInference's BAML instrumentation's
+    # ``llm.provider``), and its ``llm.system`` ``baml``, a framework. ``openai-generic`` is any OpenAI-shaped
+    # API at a ``base_url`` of the user's: it says whose API the call had the shape of, not who served it,
+    # so the model alone names the price.
+    "baml": None, "openai-generic": None,
+    "google-ai": "google", "vertex-ai": "google", "aws-bedrock": "aws.bedrock", "azure-openai": "azure",
+    "openai-responses": "openai",
 }
 #: The API part of the Vercel AI SDK's provider names, ``<provider>.<api>`` (``openai.responses``,
 #: ``anthropic.messages``, ``google.generative-ai``): the provider is the part before it.
@@ -1172,6 +1179,9 @@ FRAMEWORK_HINTS: list[tuple[str, str]] = [
     ("langsmith", "langsmith"),  # the LangSmith SDK's scope (and its tracer provider's default service name)
     # instructor (structured outputs over a provider's SDK), by OpenInference's ``openinference.instrumentation.instructor``.
     ("instructor", "instructor"),
+    # BAML's generated clients, by OpenInference's BAML instrumentation (``openinference.instrumentation.baml``,
+    # its spans' ``llm.system`` ``baml``): before the family.
+    ("baml", "baml"),
     # Mirascope's own tracing (``mirascope.ops``): its model calls' scope ``mirascope.llm``, its traced
     # functions' ``mirascope.ops``.
     ("mirascope", "mirascope"),
