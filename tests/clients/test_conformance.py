@@ -295,6 +295,10 @@ CLIENTS: dict[str, Client] = {
     # instructor call (the model, no usage) around each model call's OpenAI span; the forced tool call is the
     # structured answer, not a tool that runs.
     "instructor_openinference": Client(tools=False),
+    # A BAML function (baml-py's generated client) with OpenInference's BAML instrumentation: one LLM span per
+    # function call (its model call, the usage from BAML's collector), no span of the function apart from it; a
+    # BAML function offers the model no tools. A refused call's span ends OK: BAML raises after the wrapped call.
+    "baml_openinference": Client(tools=False),
     # Mirascope's own ops tracing (ops.instrument_llm(), @ops.trace): a GenAI `chat` span per model call, its cache
     # reads only in its `mirascope.response.usage`; the @ops.trace and Response.resume spans around a call repeat
     # that object. execute_tools() is not traced: the tool call and its result are in the calls' messages only.
@@ -1018,7 +1022,7 @@ FRAMEWORKS = {"crewai": "crewai", "crewai_crew": "crewai", "crewai_crew_delegati
               "smolagents_anthropic": "smolagents", "smolagents_anthropic_litellm": "smolagents",
               "smolagents_managed": "smolagents", "griptape": "griptape", "griptape_openinference": "griptape", "burr": "burr",
               "mastra": "mastra", "mastra_anthropic": "mastra", "autogen_anthropic": "autogen", "autogen_team": "autogen",
-              "instructor_openinference": "instructor", "mcp_agent": "mcp-agent", "mirascope": "mirascope", "praisonai": "praisonai",
+              "instructor_openinference": "instructor", "baml_openinference": "baml", "mcp_agent": "mcp-agent", "mirascope": "mirascope", "praisonai": "praisonai",
               "praisonai_team": "praisonai", "upsonic": "upsonic", "upsonic_aggregated": "upsonic",
               "upsonic_genai_prices_newest": "upsonic",
               # The Claude Agent SDK runs Claude Code, whose events name it (as `claude-agent-sdk`'s).
@@ -2722,3 +2726,33 @@ def test_a_pipecat_conversation_is_its_session_and_each_turn_holds_its_calls(
         assert calls and all(c.parent_span_id == turns[0].span_id for c in calls)
         assert [s for s in spans if s.usage is not None and s.kind is not SpanKind.LLM_CALL] == []
         assert rp.store.sessions[sid].totals.llm_calls == len(ok_calls(run)) + len(refused_calls(run, CLIENTS[name]))
+
+
+def test_a_baml_function_call_is_its_model_call(replays: Any) -> None:
+    """OpenInference's BAML instrumentation makes one span per BAML function call, of kind LLM: it is the
+    call's model call (the model from the request, the usage from BAML's collector), counted once, priced as
+    the model's (``openai-generic`` names no provider, ``llm.system`` ``baml`` neither), its prompt the
+    messages BAML rendered (the class's output format in it) and its answer the JSON BAML parsed, as text. A
+    refused call's span ends OK with nothing but its kind (BAML raises after the wrapped call returns)."""
+    rp = replays("baml_openinference")
+    for run in rp.manifest["runs"]:
+        sid = run_session(rp, run)
+        assert rp.store.sessions[sid].session.framework == "baml"
+        calls = llm_spans(rp.store, sid)
+        assert [c.name for c in calls] == ["BAML.ExtractWeather"] * len(run["fake_calls"])
+        assert all(c.parent_span_id is None and (c.llm is None or c.llm.provider is None) for c in calls)
+        if run["mode"] == "error":
+            assert [(c.status, c.llm, c.usage) for c in calls] == [(Status.OK, None, None)]
+            continue
+        served = {c["response_id"]: c for c in ok_calls(run)}
+        assert len(served) == len(calls) == 2
+        for span in calls:
+            assert span.llm is not None and span.llm.model == "gpt-4o-mini" and counted(span)
+            assert usage_of(span) == expected_usage(next(iter(served.values())), CLIENTS["baml_openinference"])
+            assert span.cost is not None and span.cost.total == pytest.approx(
+                _genai_price("gpt-4o-mini", usage_of(span), span.start_ns))
+            assert span.llm.prompt_preview.startswith("system: Extract the weather report")
+            assert "Answer in JSON using this schema:" in span.llm.prompt_preview
+            assert json.loads(span.llm.response_preview.removeprefix("assistant: ")) == {
+                "city": "Paris", "temperature_c": 1, "summary": "Paris"}
+        assert rp.store.sessions[sid].totals.llm_calls == 2

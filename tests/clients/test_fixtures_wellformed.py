@@ -187,6 +187,9 @@ def test_successful_runs_carry_the_served_usage(fixture_dir) -> None:
             # tool call) make a tool turn that ends with the final answer.
             others = [c["kind"] for c in calls if c["tool_name"] not in scripted]
             assert not others or others[-1] == "final", f"{run['label']}: not a tool turn: {kinds}"
+        elif manifest.get("no_tool_turn"):
+            # A client whose model calls offer no tool (a BAML function: one prompt, one parsed answer).
+            assert kinds and "tool_call" not in kinds, f"{run['label']}: {kinds}"
         else:
             assert "tool_call" in kinds and "final" in kinds, f"{run['label']}: not a tool turn: {kinds}"
         assert run["files"], f"{run['label']}: no telemetry captured"
