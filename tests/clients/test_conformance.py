@@ -66,6 +66,9 @@ class Client:
 
     #: Sends cache-read counts (openai-v2 does not, for OpenAI calls).
     cache_read: bool = True
+    #: Sends them for a streamed call too (OpenInference's Mistral instrumentation has them only in a
+    #: call's whole answer, ``output.value``, which a streamed call's span lacks).
+    cache_read_streamed: bool = True
     #: Sends cache-write counts for Anthropic/Bedrock calls (they are still counted in its input tokens).
     cache_write: bool = True
     #: Sends a thinking model's reasoning count (without it the thinking is still counted, inside output).
@@ -654,8 +657,9 @@ CLIENTS: dict[str, Client] = {
     # an answer's tool calls are not kept). The SDK also traces itself: two traces a call (the store folds them; a
     # refused request's too: one failed call).
     "mistral": Client(tools=False, text=False, one_error_per_turn=True),
-    # The newest mistralai with OpenInference's instrumentation: model calls only, no cached-token count.
-    "mistral_openinference": Client(cache_read=False, tools=False),
+    # The newest mistralai with OpenInference's instrumentation: model calls only, no cached-token count but in the
+    # whole answer it sends as output.value (a non-streamed call's).
+    "mistral_openinference": Client(cache_read_streamed=False, tools=False),
     # The same with the SDK's own telemetry on too (MISTRAL_SDK_TELEMETRY=global): its span of each request, inside
     # OpenInference's, carries the cached tokens. Model calls only (the tool runs in user code). The refused
     # request is reported twice too (OpenInference's span names no model then): one failed call.
@@ -816,7 +820,8 @@ def expected_usage(call: dict, client: Client) -> dict[str, int]:
         return {"input": u["input"] + u["reasoning"], "output": u["output"] - u["reasoning"],
                 "cache_read": u["cached"] if client.cache_read else 0, "cache_write": 0, "reasoning": 0}
     # OpenAI: prompt/input tokens include cached ones; no cache writes on the wire
-    return {"input": u["input"], "output": u["output"], "cache_read": u["cached"] if client.cache_read else 0,
+    cache_read = client.cache_read and (client.cache_read_streamed or not call.get("stream"))
+    return {"input": u["input"], "output": u["output"], "cache_read": u["cached"] if cache_read else 0,
             "cache_write": 0, "reasoning": u["reasoning"] if client.reasoning else 0}
 
 

@@ -27,6 +27,8 @@ from ..normalize.otel import (
     cut_free_strings,
     cut_msg,
     fast_plan,
+    gateway_provider,
+    name_gateway,
     self_named_provider,
     unname_provider,
 )
@@ -401,11 +403,14 @@ def convert_traces(
             full = functools.partial(_full_span, full_scope, n)
             client = cv.span_client(res.framework, scope)
             own = self_named_provider(scope, res)
+            gateway = gateway_provider(scope)
             while i < len(listed):
                 had = len(spans)
                 i = _spans_from_fastpb(listed, i, client, rejects, spans, explicit, max(chunk, 1), full)
                 if own is not None:
                     unname_provider(spans[had:], own)
+                if gateway is not None:
+                    name_gateway(spans[had:], gateway)
                 res_of.extend([res] * (len(spans) - had))
                 if len(spans) >= chunk:
                     yield flush()
@@ -416,12 +421,15 @@ def convert_traces(
     for res, scope, items in _iter_resource_items(req, json, "scopeSpans", "spans"):
         client = cv.span_client(res.framework, scope)
         own = self_named_provider(scope, res)
+        gateway = gateway_provider(scope)
         for sp in items:
             got = one(sp, client, rejects)
             if got is None:
                 continue
             if own is not None:
                 unname_provider([got[0]], own)
+            if gateway is not None:
+                name_gateway([got[0]], gateway)
             spans.append(got[0])
             explicit.append(got[1])
             res_of.append(res)

@@ -166,12 +166,12 @@ __all__ = [
     "cut_head", "cut_tail", "extract_messages", "langchain_result_text", "message_event_text", "message_record_text", "render_messages",
     "TEXT_BLOCK_STARTS", "tool_preview",
     # this module
-    "CACHE_BESIDE_CLIENTS", "CACHE_BESIDE_INPUT", "GUESSED_COST_CLIENTS", "CACHE_IN_INPUT_SCOPES", "SCOPE_PREFIX_CLIENTS", "CACHE_BESIDE_KEYS", "COST_KEYS", "FAILED_BY_EXCEPTION_KEYS", "FRAMEWORK_BUILT_ON", "FRAMEWORK_HINTS", "FRAMEWORK_SCOPES", "HTTP_STATUS_KEYS", "INSTRUMENTATION_FAMILIES", "INSTANCE_KEYS", "TRACE_SESSION_RESOURCE_KEYS", "SESSION_SPAN_NAME_KEYS", "session_span_name", "JSON_VALUE_KEYS",
+    "CACHE_BESIDE_CLIENTS", "CACHE_BESIDE_INPUT", "GUESSED_COST_CLIENTS", "CACHE_IN_INPUT_SCOPES", "SCOPE_PREFIX_CLIENTS", "GATEWAY_SCOPES", "CACHE_BESIDE_KEYS", "COST_KEYS", "FAILED_BY_EXCEPTION_KEYS", "FRAMEWORK_BUILT_ON", "FRAMEWORK_HINTS", "FRAMEWORK_SCOPES", "HTTP_STATUS_KEYS", "INSTRUMENTATION_FAMILIES", "INSTANCE_KEYS", "TRACE_SESSION_RESOURCE_KEYS", "SESSION_SPAN_NAME_KEYS", "session_span_name", "JSON_VALUE_KEYS",
     "PINNED_SESSION_KEY", "RESOURCE_FRAMEWORKS", "RESOURCE_SESSION_KEYS", "RESPONSE_MODEL_KEYS", "SESSION_KEY_SET", "SESSION_KEYS", "TRACE_NAME_KEYS",
     "SUBTREE_USAGE_KEYS", "THINKING_BESIDE_OUTPUT", "GEMINI_BUILTIN_TOOLS", "TOOL_DEFINITION_KEYS", "GEMINI_FEE_TOOLS", "USAGE_OBJECT_KEYS", "RESPONSE_USAGE_KEYS", "GEMINI_USAGE_FIELDS", "USAGE_RECORD_KEY", "USAGE_OBJECT_PATHS", "USAGE_TYPE_PATHS", "USAGE_TYPES_BESIDE",
     "GENKIT_INPUT_KEY", "GENKIT_MODEL_TYPES", "GENKIT_NAME_KEY", "GENKIT_OUTPUT_KEY", "GENKIT_USAGE_FIELDS", "genkit_model_call",
     "GENKIT_ERROR_KEY", "GENKIT_STATE_KEY", "GENKIT_TOOL_ENVELOPE_TYPES", "genkit_failure", "unwrap_genkit_tool_output",
-    "Plan", "all_documented_keys", "cache_beside", "decode_json_strings", "extract_cost", "extract_subtree_usage", "extract_usage_object", "extract_response_usage", "is_usage_record", "thinking_beside", "asks_builtin_tool",
+    "Plan", "all_documented_keys", "cache_beside", "decode_json_strings", "extract_cost", "extract_subtree_usage", "extract_usage_object", "extract_response_usage", "extract_answer_usage", "ANSWER_KEY", "is_usage_record", "thinking_beside", "asks_builtin_tool",
     "answered_model", "langchain_answered_model", "LANGCHAIN_ANSWERED_KEY", "CHAIN_ANSWER_INPUT_KEY",
     "CHAIN_ANSWER_MODEL_KEY", "SESSION_FILE_TURN_KEY", "CHAIN_ANSWER_OUTPUT_KEY", "CHAIN_RESULT_KEYS", "CLIENT_MODEL_KEYS", "client_model", "MODEL_PLACEHOLDERS", "langchain_chain_answer", "failed_by_exception", "failed_http_status", "finish_usage",
     "built_on", "framework_hint", "BEDROCK_VENDORS", "bedrock_request_model",
@@ -662,6 +662,40 @@ def extract_response_usage(attributes: dict[str, Any]) -> tuple[dict[str, int], 
     return {}, []
 
 
+#: Where a model call's span keeps the API's whole answer as JSON: OpenInference's ``output.value``.
+#: An OpenAI Chat Completions answer there (``choices`` and ``usage``) completes the flat counts the
+#: instrumentation took from it, as a completing usage object does: OpenInference's Portkey
+#: instrumentation passes ``prompt_tokens``, ``completion_tokens`` and ``total_tokens`` on as
+#: ``llm.token_count.*`` and no more, the cached tokens (``prompt_tokens_details.cached_tokens``)
+#: only in the answer. Read only when the answer's prompt and completion counts are the flat ones
+#: (the same call's answer), and only for what the flat keys lack.
+ANSWER_KEY = "output.value"
+#: What an answer holds when it is worth decoding for its usage: a count the flat keys often lack.
+_ANSWER_USAGE_HINTS = ('"cached_tokens"', '"reasoning_tokens"')
+
+
+def extract_answer_usage(attributes: dict[str, Any], usage: dict[str, int]) -> dict[str, int]:
+    """The usage fields of the Chat Completions answer in ``ANSWER_KEY`` that ``usage`` (the flat
+    counts) lacks, when that answer's prompt and completion counts are ``usage``'s; else nothing."""
+    value = attributes.get(ANSWER_KEY)
+    if value.__class__ is not str or value[:1] != "{" or len(value) > RESPONSE_USAGE_CHARS \
+            or not any(hint in value for hint in _ANSWER_USAGE_HINTS):
+        return {}
+    try:
+        answer = msgspec.json.decode(value)
+    except msgspec.DecodeError:
+        return {}
+    if not isinstance(answer, dict) or not isinstance(answer.get("choices"), list):
+        return {}
+    raw = answer.get("usage")
+    if not isinstance(raw, dict):
+        return {}
+    found = _read_usage(raw, USAGE_OBJECT_PATHS)
+    if any(found.get(field) != usage.get(field) for field in ("input", "output")):
+        return {}
+    return {field: count for field, count in found.items() if field not in usage}
+
+
 #: Providers (``gen_ai.system`` / ``gen_ai.provider.name`` / ``llm.provider``, lower-cased) whose API
 #: counts the input without the cache reads and writes it reports beside it: Amazon Bedrock
 #: (``aws.bedrock``; ``aws``, OpenInference's name for it), its ``inputTokens`` beside
@@ -686,6 +720,13 @@ CACHE_IN_INPUT_SCOPES: dict[str, str] = {"openinference.instrumentation.bedrock"
 #: Langtrace's instrumentation of langchain-core traces every public method of LangChain's model
 #: classes (``BaseChatModel.asdict`` ...) under a LangGraph or CrewAI session alike.
 SCOPE_PREFIX_CLIENTS: dict[str, str] = {"langtrace_python_sdk.": "langtrace"}
+#: Scopes of an instrumentation of a gateway's SDK whose model calls name no provider -> the gateway,
+#: the provider shown for them: OpenInference's Portkey instrumentation sends the model, usage and
+#: messages of each call through Portkey's gateway but neither ``llm.provider`` nor ``llm.system``
+#: (the provider the gateway passed the call to is a header of the request, never on the span).
+#: Not a provider genai-prices prices: the call is priced by its model alone (``priced as``), as a
+#: call through any gateway that names itself (LiteLLM, Cline's).
+GATEWAY_SCOPES: dict[str, str] = {"openinference.instrumentation.portkey": "portkey"}
 
 
 #: The vendors of Bedrock's model ids (``<vendor>.<model>``). OpenInference's instrumentation for

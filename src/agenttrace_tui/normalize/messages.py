@@ -555,6 +555,26 @@ def _flat_content(value: Any) -> Any:
     return " ".join(t for t in map(_part_text, parts) if t)
 
 
+#: How an OpenAI Chat Completions answer, serialized whole, is told from other JSON cheaply.
+_CHAT_COMPLETION_MARKS = ('"choices"', '"chat.completion"')
+
+
+def chat_completion_text(value: str) -> str | None:
+    """The messages of an OpenAI Chat Completions answer sent whole as a model call's output
+    (OpenInference's Portkey instrumentation: its output messages name a tool call's role alone,
+    the call only in the answer), rendered with their tool calls; None for anything else."""
+    if value[:1] != "{" or not all(mark in value for mark in _CHAT_COMPLETION_MARKS):
+        return None
+    try:
+        got = _json.decode(value)
+    except (msgspec.DecodeError, ValueError):
+        return None
+    if not isinstance(got, dict) or got.get("object") != "chat.completion" or not isinstance(got.get("choices"), list):
+        return None
+    text = observation_text(got, answer=True)
+    return text if text and text != value and not text.startswith("{") else None
+
+
 def _take_values(attributes: dict[str, Any], target: dict[str, list[str]], used: list[str]) -> None:
     """``VALUE_KEYS`` into the sides nothing has filled yet."""
     for key, side in VALUE_KEYS.items():
@@ -566,6 +586,8 @@ def _take_values(attributes: dict[str, Any], target: dict[str, list[str]], used:
                 result = langchain_tool_output(text)
             if result is None and side == "response":
                 result = ag2_tool_output(text)
+            if result is None and side == "response":
+                result = chat_completion_text(text)
             if result is None:
                 target[side].append(text)
             elif result:

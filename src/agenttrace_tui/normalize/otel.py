@@ -127,6 +127,21 @@ def unname_provider(spans: list[Span], own: str) -> None:
             span.llm = None if rest == _NO_LLM else rest  # (as build_span drops a part with nothing in it)
 
 
+def gateway_provider(scope_name: str | None) -> str | None:
+    """The gateway whose SDK's instrumentation (``cv.GATEWAY_SCOPES``) traced a scope's model calls,
+    naming no provider on them; None for any other scope."""
+    return cv.GATEWAY_SCOPES.get(scope_name) if scope_name else None
+
+
+def name_gateway(spans: list[Span], gateway: str) -> None:
+    """Name ``gateway`` (``gateway_provider``) as the provider of the model calls of ``spans`` that
+    name none: the calls went through it."""
+    for span in spans:
+        llm = span.llm
+        if llm is not None and llm.provider is None:
+            span.llm = msgspec.structs.replace(llm, provider=gateway)
+
+
 _NO_LLM = LlmInfo()
 
 
@@ -265,6 +280,8 @@ def build_span(
             for usage_field, count in more.items():
                 usage_fields.setdefault(usage_field, count)
             used.update(more_used)
+    if usage_fields and cv.ANSWER_KEY in attrs and (left_out := cv.extract_answer_usage(attrs, usage_fields)):
+        usage_fields.update(left_out)  # what the flat counts left out of the answer they came from
     beside = llm is not None and cv.cache_beside(llm.get("provider"), client, _input_key(used) if usage_fields else None)
     thinking = llm is not None and cv.thinking_beside(llm.get("provider"), llm.get("model"))
     usage = cv.finish_usage(usage_fields, beside=beside, thinking=thinking, request=attrs) if usage_fields else None
