@@ -706,6 +706,10 @@ CLIENTS: dict[str, Client] = {
     "openai_groq_v2": Client(cache_read=False, tools=False),
     "openai_groq_openllmetry": Client(tools=False),
     "openai_groq_openinference": Client(tools=False),
+    # Portkey's SDK (its gateway's OpenAI-shaped chat API, provider "openai"; the gateway's URL the fake LLM) under
+    # OpenInference's portkey instrumentation, the Groq loop on gpt-4o-mini: model calls only. The spans name no
+    # provider (shown as the gateway, portkey, priced by the model); the cached tokens only in the whole answer.
+    "portkey_openinference": Client(tools=False, custom_provider="portkey"),
 }
 
 
@@ -2266,7 +2270,10 @@ def test_previews_where_the_client_sent_text(name: str, replays: Any) -> None:
 
 #: How a framework's raw result object starts (LangChain's ``LLMResult``: OpenInference's ``output.value``,
 #: LangSmith's run output).
-RAW_RESULT_HEADS = ('{"generations"',)
+RAW_RESULT_HEADS = ('{"generations"',
+                    # An OpenAI Chat Completions answer sent whole (OpenInference's Portkey instrumentation's
+                    # ``output.value``, a tool call's only place).
+                    '{"id":"chatcmpl', '{"id": "chatcmpl')
 #: How a tool message LangChain answered with starts, serialized (OpenInference's ``output.value``): LangChain.js'
 #: wrapped, Python's as ``message_to_dict`` makes it.
 RAW_TOOL_OUTPUT_HEADS = ('{"output":{"lc":1,', '{"type": "tool", "data": {',
@@ -2515,6 +2522,29 @@ def test_the_provider_is_the_host_that_served_the_calls(name: str, replays: Any)
             if counted(span):
                 assert span.cost is not None and span.cost.total is not None and span.cost.priced_as is None, span.cost
         assert [p for p, _bucket in rp.store.sessions[sid].totals.breakdown("provider")] == sorted(want)
+
+
+#: Recordings through a gateway whose spans name no provider -> the gateway shown as it, and the
+#: provider whose price the model has (genai-prices).
+GATEWAYS = {"portkey_openinference": ("portkey", "openai")}
+
+
+@pytest.mark.parametrize("name", list(GATEWAYS))
+def test_a_call_through_a_gateway_is_the_gateways_priced_by_its_model(name: str, replays: Any) -> None:
+    """Portkey's SDK traced by OpenInference names no provider on its calls (the one the gateway passed
+    them to is a request header): each call, and the session's ``by provider`` breakdown, names the
+    gateway, and is priced as the model's provider's model (``priced as``), failed calls named too."""
+    rp = replays(name)
+    gateway, priced_by = GATEWAYS[name]
+    for run in reported_runs(rp.manifest):
+        sid = run_session(rp, run)
+        spans = llm_spans(rp.store, sid)
+        assert spans and {s.llm.provider for s in spans} == {gateway}, [s.llm.provider for s in spans]
+        for span in spans:
+            if counted(span):
+                assert span.cost is not None and span.cost.priced_as == f"{priced_by}/{span.llm.model}", span.cost
+        if any(counted(s) for s in spans):
+            assert [p for p, _bucket in rp.store.sessions[sid].totals.breakdown("provider")] == [gateway]
 
 
 @pytest.mark.parametrize("name", ["agent_framework", "agent_framework_openinference",
