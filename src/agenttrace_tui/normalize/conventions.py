@@ -638,18 +638,24 @@ GEMINI_USAGE_FIELDS: dict[str, tuple[str, ...]] = {
 RESPONSE_USAGE_CHARS = 1 << 20
 
 
+def json_object(value: Any, limit: int) -> dict[str, Any] | None:
+    """``value`` decoded when it is the text of a JSON object of at most ``limit`` characters (an
+    answer, an output a sender keeps whole as one attribute); else None."""
+    if value.__class__ is not str or value[:1] != "{" or len(value) > limit:
+        return None
+    try:
+        got = msgspec.json.decode(value)
+    except msgspec.DecodeError:
+        return None
+    return got if isinstance(got, dict) else None
+
+
 def extract_response_usage(attributes: dict[str, Any]) -> tuple[dict[str, int], list[str]]:
     """Usage fields from the first answer of ``RESPONSE_USAGE_KEYS`` present with a usage object in
     it (Gemini's, ``GEMINI_USAGE_FIELDS``), and its key; nothing when none has a prompt or answer count."""
     for key, usage_key in RESPONSE_USAGE_KEYS.items():
-        value = attributes.get(key)
-        if value.__class__ is not str or value[:1] != "{" or len(value) > RESPONSE_USAGE_CHARS:
-            continue
-        try:
-            answer = msgspec.json.decode(value)
-        except msgspec.DecodeError:
-            continue
-        usage = answer.get(usage_key) if isinstance(answer, dict) else None
+        answer = json_object(attributes.get(key), RESPONSE_USAGE_CHARS)
+        usage = answer.get(usage_key) if answer is not None else None
         if not isinstance(usage, dict):
             continue
         found: dict[str, int] = {}
@@ -678,14 +684,10 @@ def extract_answer_usage(attributes: dict[str, Any], usage: dict[str, int]) -> d
     """The usage fields of the Chat Completions answer in ``ANSWER_KEY`` that ``usage`` (the flat
     counts) lacks, when that answer's prompt and completion counts are ``usage``'s; else nothing."""
     value = attributes.get(ANSWER_KEY)
-    if value.__class__ is not str or value[:1] != "{" or len(value) > RESPONSE_USAGE_CHARS \
-            or not any(hint in value for hint in _ANSWER_USAGE_HINTS):
+    if value.__class__ is not str or not any(hint in value for hint in _ANSWER_USAGE_HINTS):
         return {}
-    try:
-        answer = msgspec.json.decode(value)
-    except msgspec.DecodeError:
-        return {}
-    if not isinstance(answer, dict) or not isinstance(answer.get("choices"), list):
+    answer = json_object(value, RESPONSE_USAGE_CHARS)
+    if answer is None or not isinstance(answer.get("choices"), list):
         return {}
     raw = answer.get("usage")
     if not isinstance(raw, dict):
@@ -1077,15 +1079,9 @@ def genkit_model_call(attributes: dict[str, Any]) -> tuple[dict[str, str], dict[
         plugin, slash, model = name.strip().partition("/")
         llm = {"provider": plugin, "model": model} if slash and plugin and model else {"model": name.strip()}
     usage: dict[str, int] = {}
-    value = attributes.get(GENKIT_OUTPUT_KEY)
-    if value.__class__ is not str or value[:1] != "{" or len(value) > GENKIT_OUTPUT_CHARS:
-        return llm, usage
-    try:
-        got = msgspec.json.decode(value)
-    except msgspec.DecodeError:
-        return llm, usage
-    counts = got.get("usage") if isinstance(got, dict) else None
-    if not isinstance(counts, dict):
+    got = json_object(attributes.get(GENKIT_OUTPUT_KEY), GENKIT_OUTPUT_CHARS)
+    counts = got.get("usage") if got is not None else None
+    if got is None or not isinstance(counts, dict):
         return llm, usage
     for field, key in GENKIT_USAGE_FIELDS.items():
         count = counts.get(key)
@@ -1121,14 +1117,8 @@ def unwrap_genkit_tool_output(attributes: dict[str, Any]) -> None:
     (``GENKIT_TOOL_ENVELOPE_TYPES``) by the tool's own output."""
     if attributes.get(GENKIT_KIND_KEY) not in GENKIT_TOOL_ENVELOPE_TYPES:
         return
-    value = attributes.get(GENKIT_OUTPUT_KEY)
-    if value.__class__ is not str or value[:1] != "{" or len(value) > GENKIT_OUTPUT_CHARS:
-        return
-    try:
-        got = msgspec.json.decode(value)
-    except msgspec.DecodeError:
-        return
-    if not isinstance(got, dict) or "output" not in got or not got.keys() <= _GENKIT_ENVELOPE_KEYS:
+    got = json_object(attributes.get(GENKIT_OUTPUT_KEY), GENKIT_OUTPUT_CHARS)
+    if got is None or "output" not in got or not got.keys() <= _GENKIT_ENVELOPE_KEYS:
         return
     output = got["output"]
     if output is None:
@@ -1143,18 +1133,13 @@ def genkit_failure(attributes: dict[str, Any]) -> tuple[str, str | None] | None:
     if attributes.get(GENKIT_STATE_KEY) != "error":
         return None
     code, message = "error", attributes.get(GENKIT_ERROR_KEY)
-    value = attributes.get(GENKIT_OUTPUT_KEY)
-    if value.__class__ is str and value[:1] == "{" and len(value) <= GENKIT_OUTPUT_CHARS:
-        try:
-            got = msgspec.json.decode(value)
-        except msgspec.DecodeError:
-            got = None
-        error = got.get("error") if isinstance(got, dict) else None
-        if isinstance(error, dict):
-            if isinstance(status := error.get("status"), str) and status:
-                code = status
-            if not isinstance(message, str) and isinstance(text := error.get("message"), str):
-                message = text
+    got = json_object(attributes.get(GENKIT_OUTPUT_KEY), GENKIT_OUTPUT_CHARS)
+    error = got.get("error") if got is not None else None
+    if isinstance(error, dict):
+        if isinstance(status := error.get("status"), str) and status:
+            code = status
+        if not isinstance(message, str) and isinstance(text := error.get("message"), str):
+            message = text
     if not isinstance(message, str) or not message:
         return code, None
     return code, message if code == "error" else f"{code}: {message}"
