@@ -1,6 +1,7 @@
 """Record the text-only Pipecat pipeline of ``record_pipecat.py`` traced by OpenInference's Pipecat instrumentation.
 
-Run: ``python tests/clients/record_pipecat_openinference.py`` (creates its own venv).
+Run: ``python tests/clients/record_pipecat_openinference.py [pipecat_openinference] [pipecat_both]`` (creates
+its own venv; records both unless named).
 The same pipeline, worker and frames as ``record_pipecat.py``, with Pipecat's own tracing off
 (``enable_tracing=False``, its default) and ``PipecatInstrumentor().instrument(tracer_provider=...)``
 on a tracer provider of the OTel SDK exporting over OTLP/HTTP, as the instrumentation's README
@@ -19,15 +20,23 @@ asked for it (``tool_call.id``, arguments and result). The model: ``llm.model_na
 first call is named ``unknown``; later ones, and ``metrics.model`` (the model Pipecat's usage
 metrics name) on every call, name ``gpt-4o-mini``. Every span ends OK: the refused call's
 ``pipecat.llm`` span has no usage and no error (``error_not_reported``).
+
+``pipecat_both`` turns both tracers on, each as its own documentation sets it up: ``record_pipecat.py``'s
+``setup_tracing`` and ``enable_tracing=True``, then the instrumentor on a tracer provider of its own (its
+``set_tracer_provider`` refused: Pipecat's is set; it exports at exit). Each model call is reported twice,
+by Pipecat's ``llm`` span and OpenInference's ``pipecat.llm`` span, in two traces (two services, two
+exports) of one session (the conversation id), neither naming a response id; the refused call's
+``llm`` span fails, OpenInference's ends OK.
 """
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
-from record_pipecat import AGENT_TEMPLATE
+from record_pipecat import AGENT_TEMPLATE, OWN_TRACING
 from record_pipecat import PACKAGES as PIPECAT_PACKAGES
-from recording import Recording, installed_versions, openai_env, otel_env, recorder_main
+from recording import Recording, ensure_venv, installed_versions, openai_env, otel_env
 
 NAME = "pipecat_openinference"
 PACKAGES = [*PIPECAT_PACKAGES, "openinference-instrumentation-pipecat==2.0.9"]
@@ -53,6 +62,21 @@ NOTES = ["The record_pipecat.py pipeline with enable_tracing off and PipecatInst
          "the model on every call.",
          "error: every span ends OK; the refused call's span has no usage (error_not_reported)."]
 AGENT = AGENT_TEMPLATE.replace("{TRACING}", OPENINFERENCE_TRACING).replace("{ENABLE_TRACING}", "False")
+#: Both on, each as its own documentation sets it up: Pipecat's ``setup_tracing`` (the global tracer provider)
+#: and ``enable_tracing=True``, then OpenInference's tracer provider given to the instrumentor (its
+#: ``set_tracer_provider`` is refused: one is set already; the provider exports at exit, its own hook).
+BOTH = "pipecat_both"
+BOTH_AGENT = AGENT_TEMPLATE.replace("{TRACING}", OWN_TRACING + OPENINFERENCE_TRACING).replace(
+    "{ENABLE_TRACING}", "True")
+BOTH_NOTES = ["The record_pipecat.py pipeline with both tracers on, each set up as its documentation does: "
+              "setup_tracing(service_name='weather-bot', exporter=OTLPSpanExporter()) and enable_tracing=True, "
+              "then PipecatInstrumentor().instrument(tracer_provider=...) on a second TracerProvider "
+              "(Resource.create(), its own OTLP exporter; trace.set_tracer_provider refused: one is set).",
+              "Each model call reported twice: Pipecat's llm span (conversation > turn > llm) and OpenInference's "
+              "pipecat.llm span (pipecat.conversation.turn > pipecat.llm), in two traces of one session (the "
+              "conversation id: conversation.id on Pipecat's root and turn, session.id on OpenInference's turn), "
+              "two services (weather-bot and the recording's OTEL_SERVICE_NAME); neither names a response id.",
+              "error: Pipecat's llm span of the refused call fails; OpenInference's ends OK with no usage."]
 
 
 #: Why the refused call leaves no error in the telemetry (the manifest's ``error_not_reported``).
@@ -63,15 +87,40 @@ ERROR_NOT_REPORTED = (
 )
 
 
-def record(python: Path) -> None:
-    with Recording(NAME) as rec:
-        env = otel_env(rec.cap.url, service_name="pipecat-openinference-recording", signals=("traces",))
+def record(python: Path, name: str = NAME) -> None:
+    both = name == BOTH
+    with Recording(name) as rec:
+        env = otel_env(rec.cap.url, service_name=f"{name.replace('_', '-')}-recording", signals=("traces",))
         env |= openai_env(rec)
-        rec.run_python("ok", python, AGENT, env)
-        error = rec.run_python("error", python, AGENT, env, mode="error")
-        error["error_not_reported"] = ERROR_NOT_REPORTED
-        rec.save(packages=installed_versions(python, VERSIONS), env=env, recorder=Path(__file__).name, notes=NOTES)
+        agent = BOTH_AGENT if both else AGENT
+        rec.run_python("ok", python, agent, env)
+        error = rec.run_python("error", python, agent, env, mode="error")
+        if not both:  # (with both, Pipecat's own span of the refused call fails)
+            error["error_not_reported"] = ERROR_NOT_REPORTED
+        rec.save(packages=installed_versions(python, VERSIONS), env=env, recorder=Path(__file__).name,
+                 notes=BOTH_NOTES if both else NOTES)
+
+
+#: The recordings this recorder makes (all by default; name some on the command line).
+VARIANTS = (NAME, BOTH)
+
+
+def main() -> None:
+    import argparse
+
+    parser = argparse.ArgumentParser(description="Record Pipecat traced by OpenInference (and by both tracers)")
+    parser.add_argument("names", nargs="*", metavar="NAME", help=f"recordings to make (default: all): {', '.join(VARIANTS)}")
+    parser.add_argument("--install-only", action="store_true", help="only create the pinned venv")
+    args = parser.parse_args(sys.argv[1:])
+    if unknown := [n for n in args.names if n not in VARIANTS]:
+        parser.error(f"unknown recording {unknown}; one of {list(VARIANTS)}")
+    python = ensure_venv(NAME, PACKAGES)
+    if args.install_only:
+        print(f"[{NAME}] venv ready: {python}")
+        return
+    for name in args.names or list(VARIANTS):
+        record(python, name)
 
 
 if __name__ == "__main__":
-    recorder_main(NAME, PACKAGES, record)
+    main()
