@@ -131,6 +131,10 @@ class Client:
     #: (OpenInference's Codex interceptor: each call only a span event naming no tokens): one call shown per
     #: turn, its tokens the sums of the fake server's.
     turn_sums_calls: bool = False
+    #: Reports a refused call twice, one report failed and the other answered with no usage (Pipecat's own
+    #: tracing and OpenInference's, both on: OpenInference's span of it ends OK): the failed call, and beside it
+    #: a call whose tokens the monitor estimated from its prompt (≈), with no error.
+    refused_also_answered: bool = False
     #: Tools the model calls that are agents the client runs (smolagents' managed agents, offered to the
     #: manager's model as tools named after them): no tool span, the agent's own run span instead.
     agent_tools: tuple[str, ...] = ()
@@ -607,6 +611,8 @@ CLIENTS: dict[str, Client] = {
     # The same pipeline traced by OpenInference's Pipecat instrumentation.
     # Its LLM spans carry the text a call answered with, none of the tool calls it asked for; the tool its own span.
     "pipecat_openinference": Client(tool_call_answers=False),
+    # Both tracers on: each model call reported by each, in two traces of one session (the conversation id).
+    "pipecat_both": Client(tool_call_answers=False, refused_also_answered=True),
     # AgentOps' SDK (agentops.init, @trace/@agent/@operation/@tool, its own OpenAI instrumentation) exporting to the
     # monitor (AGENTOPS_EXPORTER_ENDPOINT): its chat spans carry prompt_tokens with the cached tokens in and no cached
     # count (it maps cached_tokens only for the Responses API).
@@ -1017,7 +1023,7 @@ FRAMEWORKS = {"crewai": "crewai", "crewai_crew": "crewai", "crewai_crew_delegati
               "agent_framework": "agent-framework", "agent_framework_openinference": "agent-framework",
               "agent_framework_openinference_workflow": "agent-framework", "dspy": "dspy", "litellm_otel": "litellm", "litellm_anthropic": "litellm", "litellm_gemini": "litellm",
               "semantic_kernel": "semantic-kernel", "langgraph_js": "langchain", "langgraph_js_anthropic": "langchain", "haystack": "haystack",
-              "langfuse": "langfuse", "langfuse_js": "langfuse", "laminar": "laminar", "trulens": "trulens", "pipecat": "pipecat", "pipecat_openinference": "pipecat", "agentops": "agentops", "camel": "agentops",
+              "langfuse": "langfuse", "langfuse_js": "langfuse", "laminar": "laminar", "trulens": "trulens", "pipecat": "pipecat", "pipecat_openinference": "pipecat", "pipecat_both": "pipecat", "agentops": "agentops", "camel": "agentops",
               "langtrace": "langtrace", "langtrace_langgraph": "langgraph",
               "langfuse_js_ai6": "ai-sdk", "ai_sdk6_session": "ai-sdk", "copilot-cli": "copilot-cli",
               "copilot-cli-anthropic": "copilot-cli", "droid": "droid", "cline": "cline", "beeai": "beeai", "mlflow": "mlflow",
@@ -2077,6 +2083,48 @@ def test_a_codex_turn_reported_by_codex_and_from_its_session_file_counts_each_ca
         sum(c["usage_normalized"]["input"] for c in ok_calls(run)), sum(c["usage_normalized"]["output"] for c in ok_calls(run)))
 
 
+#: OpenInference's Pipecat instrumentation's exports, by the scope they name (the others are Pipecat's own tracing's).
+def _from_openinference_pipecat(folder: Path, f: dict) -> bool:
+    return f["signal"] == "traces" and b"openinference.instrumentation.pipecat" in read_body(folder / f["file"])
+
+
+@pytest.mark.parametrize("order", ["pipecat first", "openinference first", "span by span"])
+def test_a_pipecat_call_reported_by_both_tracers_counts_once(order: str, tmp_path: Path) -> None:
+    """Pipecat's own tracing and OpenInference's Pipecat instrumentation, both on: each model call once, with
+    the fake server's tokens and the model asked for, kept where it was reported first, the other report a
+    plain span naming it; whichever tracer's export comes first, and with each span exported alone (a call
+    before the root naming the conversation: it waits in its service's session until then)."""
+    name = "pipecat_both"
+    folder = FIXTURES / name
+    manifest = json.loads((folder / "manifest.json").read_text())
+    if order == "span by span":
+        rp = asyncio.run(_replay_span_by_span(name))
+    else:
+        first = {f["file"] for f in manifest["files"]
+                 if _from_openinference_pipecat(folder, f) == (order == "openinference first")}
+        ORDERS["tracer"] = lambda f: 0 if f["file"] in first else 1
+        try:
+            rp = asyncio.run(_replay(name, tmp_path / "order.db", "tracer"))
+        finally:
+            del ORDERS["tracer"]
+    client = CLIENTS[name]
+    run = next(r for r in manifest["runs"] if r["label"] == "ok")
+    sid = "weather-ok"
+    assert sid in rp.sessions["ok"]
+    spans = [s for s in llm_spans(rp.store, sid) if counted(s)]
+    want = Counter(tuple(sorted(expected_usage(c, client).items())) for c in ok_calls(run))
+    assert Counter(tuple(sorted(usage_of(s).items())) for s in spans) == want
+    for span in spans:
+        assert span.attributes.get("agenttrace.merged_by") == "same call, reported by two tracers of one framework"
+        assert span.llm is not None and span.llm.model == run["fake_calls"][0]["model"]
+    folded = [s for t in rp.store.traces_of(sid) for s in t.spans.values() if "agenttrace.folded_into" in s.attributes]
+    assert sorted(s.attributes["agenttrace.folded_into"] for s in folded) == sorted(s.span_id for s in spans)
+    totals = rp.store.sessions[sid].totals
+    assert totals.llm_calls == len(ok_calls(run))
+    assert (totals.input_tokens, totals.output_tokens) == (
+        sum(c["usage_normalized"]["input"] for c in ok_calls(run)), sum(c["usage_normalized"]["output"] for c in ok_calls(run)))
+
+
 @pytest.mark.parametrize("order", ["spans first", "logs first"])
 def test_gemini_cli_calls_count_what_its_events_account_in_any_order(order: str, tmp_path: Path) -> None:
     """Gemini CLI's spans leave cached and thinking tokens out; its api_response events have them.
@@ -2702,7 +2750,9 @@ def test_cli_surfaces_agree_with_the_fake_server(name: str, replays: Any) -> Non
         want_calls += len(calls) + len(own) + len(usageless_calls(run))
     # A refused call a client reports as answered, with no usage but its prompt (OpenInference's Pipecat
     # instrumentation's): its tokens estimated from that text (≈) like any call's the server sent none for.
-    for r in manifest_unreported(rp.manifest):
+    # The same for the answered report of a refused call its other report shows failed (``refused_also_answered``).
+    answered = [r for r in reported_runs(rp.manifest) if client.refused_also_answered and r["mode"] == "error"]
+    for r in [*manifest_unreported(rp.manifest), *answered]:
         for s in rp.sessions[r["label"]]:
             want_in += sum(u.input for u in estimated_usages(rp.store, s))
             want_out += sum(u.output for u in estimated_usages(rp.store, s))
@@ -2715,6 +2765,8 @@ def test_cli_surfaces_agree_with_the_fake_server(name: str, replays: Any) -> Non
     # no usage and no error (ADK for TypeScript's bare call_llm span): a call all the same.
     unmarked = sum(len(llm_spans(rp.store, s)) for r in manifest_unreported(rp.manifest)
                    for s in rp.sessions[r["label"]])
+    unmarked += sum(1 for r in answered for s in rp.sessions[r["label"]] for sp in llm_spans(rp.store, s)
+                    if sp.status is not Status.ERROR)
     # No row at all for a client that reports no model call (Kilo Code).
     got = llm[0]["spans"] if llm else 0
     assert got == want_calls + failed + unmarked, f"stats counts {got} LLM calls"

@@ -29,6 +29,7 @@ from ..normalize.otel import (
     fast_plan,
     gateway_provider,
     name_gateway,
+    mark_tracer,
     self_named_provider,
     unname_provider,
 )
@@ -404,6 +405,7 @@ def convert_traces(
             client = cv.span_client(res.framework, scope)
             own = self_named_provider(scope, res)
             gateway = gateway_provider(scope)
+            tracer = cv.TWIN_TRACER_SCOPES.get(scope) if scope is not None else None
             while i < len(listed):
                 had = len(spans)
                 i = _spans_from_fastpb(listed, i, client, rejects, spans, explicit, max(chunk, 1), full)
@@ -411,6 +413,8 @@ def convert_traces(
                     unname_provider(spans[had:], own)
                 if gateway is not None:
                     name_gateway(spans[had:], gateway)
+                if tracer is not None:
+                    mark_tracer(spans[had:], tracer)
                 res_of.extend([res] * (len(spans) - had))
                 if len(spans) >= chunk:
                     yield flush()
@@ -422,6 +426,7 @@ def convert_traces(
         client = cv.span_client(res.framework, scope)
         own = self_named_provider(scope, res)
         gateway = gateway_provider(scope)
+        tracer = cv.TWIN_TRACER_SCOPES.get(scope) if scope is not None else None
         for sp in items:
             got = one(sp, client, rejects)
             if got is None:
@@ -430,6 +435,8 @@ def convert_traces(
                 unname_provider([got[0]], own)
             if gateway is not None:
                 name_gateway([got[0]], gateway)
+            if tracer is not None:
+                mark_tracer([got[0]], tracer)
             spans.append(got[0])
             explicit.append(got[1])
             res_of.append(res)

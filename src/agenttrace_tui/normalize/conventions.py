@@ -173,7 +173,7 @@ __all__ = [
     "GENKIT_ERROR_KEY", "GENKIT_STATE_KEY", "GENKIT_TOOL_ENVELOPE_TYPES", "genkit_failure", "unwrap_genkit_tool_output",
     "Plan", "all_documented_keys", "cache_beside", "decode_json_strings", "extract_cost", "extract_subtree_usage", "extract_usage_object", "extract_response_usage", "extract_answer_usage", "ANSWER_KEY", "is_usage_record", "thinking_beside", "asks_builtin_tool",
     "answered_model", "langchain_answered_model", "LANGCHAIN_ANSWERED_KEY", "CHAIN_ANSWER_INPUT_KEY",
-    "CHAIN_ANSWER_MODEL_KEY", "SESSION_FILE_TURN_KEY", "CHAIN_ANSWER_OUTPUT_KEY", "CHAIN_RESULT_KEYS", "CLIENT_MODEL_KEYS", "client_model", "MODEL_PLACEHOLDERS", "langchain_chain_answer", "failed_by_exception", "failed_http_status", "finish_usage",
+    "CHAIN_ANSWER_MODEL_KEY", "SESSION_FILE_TURN_KEY", "TWIN_TRACER_KEY", "TWIN_TRACER_SCOPES", "CHAIN_ANSWER_OUTPUT_KEY", "CHAIN_RESULT_KEYS", "CLIENT_MODEL_KEYS", "client_model", "MODEL_PLACEHOLDERS", "langchain_chain_answer", "failed_by_exception", "failed_http_status", "finish_usage",
     "built_on", "framework_hint", "BEDROCK_VENDORS", "bedrock_request_model",
     "parts_from_plan", "plan_for", "resource_scope", "span_client",
 ]
@@ -269,6 +269,14 @@ CHAIN_ANSWER_OUTPUT_KEY = "agenttrace.answer.output_tokens"
 #: ``turn.id``). Codex reports the same turn itself when its own telemetry is on too: the store counts each
 #: call and tool call of such a turn once (``SpanUpserts._turn_reported_elsewhere``).
 SESSION_FILE_TURN_KEY = "codex.turn.id"
+#: The key the monitor marks a model call with, by the tracer its span came from, where one framework has
+#: two tracers that each report every call in a trace of their own (``TWIN_TRACER_SCOPES``): the value
+#: names the tracer. The store counts a call the two report once (``SpanUpserts._turn_reported_elsewhere``).
+TWIN_TRACER_KEY = "agenttrace.tracer"
+#: Instrumentation scopes of a framework's two tracers -> the tracer: Pipecat's own tracing (its services'
+#: spans, scope ``pipecat``) and OpenInference's Pipecat instrumentation, both on, report each model call
+#: twice, in two traces of the conversation's session, neither naming a response.
+TWIN_TRACER_SCOPES: dict[str, str] = {"pipecat": "pipecat", "openinference.instrumentation.pipecat": "openinference"}
 #: What an instrumentation names a model call's model when it knows none: OpenLLMetry's LangChain
 #: one, for a chat model whose request names no model (an ``AzureChatOpenAI`` deployment) and whose
 #: answer it does not read (streamed: no ``llm_output``). No model is called that.

@@ -145,6 +145,14 @@ def name_gateway(spans: list[Span], gateway: str) -> None:
 _NO_LLM = LlmInfo()
 
 
+def mark_tracer(spans: list[Span], tracer: str) -> None:
+    """Mark the model calls of ``spans``, of one of a framework's two tracers (``cv.TWIN_TRACER_SCOPES``),
+    with that tracer (``cv.TWIN_TRACER_KEY``): the store counts a call both report once."""
+    for span in spans:
+        if span.kind is SpanKind.LLM_CALL:
+            span.attributes[cv.TWIN_TRACER_KEY] = tracer
+
+
 _ERROR_WORDS = (("timeout", Status.TIMEOUT), ("timedout", Status.TIMEOUT), ("cancel", Status.CANCELLED))
 
 

@@ -124,9 +124,10 @@ class StoreIndex:
         self._unnamed_tools: dict[tuple[str, str], list[tuple[str, str]]] = {}
         #: Sessions with a tool call rebuilt from log events: only theirs note instrumentations' tool calls.
         self._loose_tool_sessions: set[str] = set()
-        #: Sessions with a call reported from Codex's session file (``cv.SESSION_FILE_TURN_KEY``): their calls
-        #: and tool calls are looked for in the session's other traces (``SpanUpserts._turn_reported_elsewhere``).
-        self._session_file_sessions: set[str] = set()
+        #: Sessions with a call reported from Codex's session file (``cv.SESSION_FILE_TURN_KEY``) or by one of a
+        #: framework's two tracers (``cv.TWIN_TRACER_KEY``): their calls and tool calls are looked for in the
+        #: session's other traces (``SpanUpserts._turn_reported_elsewhere``).
+        self._twice_reported_sessions: set[str] = set()
 
 
     def running_live(self, calls: bool = False) -> int:
@@ -156,8 +157,8 @@ class StoreIndex:
         self.flush_aggregates()  # rare: move settled totals, not pending changes
         old = self.sessions[trace.session_id]
         new = self._session_for(sid, trace.start_ns)
-        if trace.session_id in self._session_file_sessions:
-            self._session_file_sessions.add(sid)  # its calls reported from Codex's session file go along
+        if trace.session_id in self._twice_reported_sessions:
+            self._twice_reported_sessions.add(sid)  # its calls reported twice go along
         old._totals.merge(trace._totals, -1)
         new._totals.merge(trace._totals, 1)
         for s in trace.spans.values():

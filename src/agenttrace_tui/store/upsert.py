@@ -36,7 +36,7 @@ from typing import Any
 import msgspec
 
 from ..model import INTERNAL_ATTR, LlmInfo, Span, SpanEnd, SpanKind, Status
-from ..normalize.conventions import CHAIN_ANSWER_MODEL_KEY, SESSION_FILE_TURN_KEY
+from ..normalize.conventions import CHAIN_ANSWER_MODEL_KEY, SESSION_FILE_TURN_KEY, TWIN_TRACER_KEY
 from .aggregates import EndTally
 from .aggregates import counted as counted_of
 from .calls import (
@@ -111,11 +111,15 @@ FAILED_ELSEWHERE_RULE = "failed model call of the same model, reported by anothe
 #: A call (or tool call) of a Codex turn reported from Codex's session file and by Codex itself, each in
 #: its own trace of the session (``_turn_reported_elsewhere``).
 SESSION_FILE_RULE = "same turn's call, reported by Codex and from its session file"
+#: A model call reported by each of a framework's two tracers (``cv.TWIN_TRACER_KEY``: Pipecat's own tracing
+#: and OpenInference's), each in its own trace of the session (``_turn_reported_elsewhere``).
+TWIN_TRACER_RULE = "same call, reported by two tracers of one framework"
 #: How many of a session's latest traces ``_turn_reported_elsewhere`` looks through: Codex sends many
 #: one-span traces of its own beside the turn's.
 SESSION_FILE_TRACES = 64
-#: A model call's keys tested together: its id keys, and the mark of a report from Codex's session file.
-ID_OR_FILE_KEYS = (*ID_KEYS, SESSION_FILE_TURN_KEY)
+#: A model call's keys tested together: its id keys, and the marks of a report from Codex's session file and
+#: of one of a framework's two tracers.
+ID_OR_FILE_KEYS = (*ID_KEYS, SESSION_FILE_TURN_KEY, TWIN_TRACER_KEY)
 _ERROR = Status.ERROR
 #: How many of a session's latest traces ``_nested_elsewhere`` looks through.
 NESTED_ELSEWHERE_TRACES = 8
@@ -209,7 +213,7 @@ class SpanUpserts(StoreIndex):
         root_usage_calls = self._root_usage_calls
         root_calls, nested_calls, failed_calls = self._root_calls, self._nested_calls, self._failed_calls
         loose_sessions = self._loose_tool_sessions
-        file_sessions, file_key = self._session_file_sessions, SESSION_FILE_TURN_KEY
+        file_sessions, file_key, tracer_key = self._twice_reported_sessions, SESSION_FILE_TURN_KEY, TWIN_TRACER_KEY
         id_or_file_keys = ID_OR_FILE_KEYS
         answer_key = CHAIN_ANSWER_MODEL_KEY
         last = None  # the trace of the previous span stored here (None after any other step)
@@ -299,6 +303,11 @@ class SpanUpserts(StoreIndex):
                         if v not in (None, ""):
                             id_key = ("id", str(v))
                             break
+                    else:
+                        # No response named: perhaps one of a framework's two tracers' report of a call (its
+                        # session is searched too). Tested here only: a call naming one pays nothing more.
+                        if tracer_key in attrs:
+                            file_sessions.add(trace.session_id)
                 u = span.usage
                 if u is not None and u.scope == "span" and not u.estimated and (u.input or u.output):
                     usage_key = ("usage", u.input, u.output, u.cache_read)
@@ -358,9 +367,10 @@ class SpanUpserts(StoreIndex):
                 continue
             if (file_sessions and (usage_key is not None or (id_key is not None and kind is _TOOL))
                     and trace.session_id in file_sessions):
-                # Perhaps a Codex turn's call reported by Codex and from its session file
-                # (``_turn_reported_elsewhere``): stored there. (The set is empty but for sessions
-                # with such a report, noted above: one test a span for every other sender.)
+                # Perhaps a Codex turn's call reported by Codex and from its session file, or a call
+                # reported by two tracers of one framework (``_turn_reported_elsewhere``): stored there.
+                # (The set is empty but for sessions with such a report, noted above: one test a span
+                # for every other sender.)
                 upsert(span)
                 last = None
                 continue
@@ -694,7 +704,7 @@ class SpanUpserts(StoreIndex):
             self.traces[span.trace_id] = trace
             self._session_for(trace.session_id, span.start_ns).trace_ids[trace.trace_id] = None
         elif sid and sid != trace.session_id:
-            moved = trace.session_id in self._session_file_sessions
+            moved = trace.session_id in self._twice_reported_sessions
             self._rehome(trace, sid)
             if moved:
                 self._file_reports_rehomed(trace)
@@ -742,7 +752,8 @@ class SpanUpserts(StoreIndex):
         called = handed = None
         if old is None and (kind is _LLM or kind is _TOOL) and (called := (
                 self._call_elsewhere(trace, span, keys) if kind is _LLM else None)
-                or ((self._session_file_sessions or SESSION_FILE_TURN_KEY in span.attributes)
+                or ((self._twice_reported_sessions or SESSION_FILE_TURN_KEY in span.attributes
+                     or TWIN_TRACER_KEY in span.attributes)
                     and self._turn_reported_elsewhere(trace, span)) or None) is not None:
             if SERVED_KEY in called[1].attributes and SERVED_KEY not in span.attributes:
                 handed, called = called, None  # the stored one is a gateway's: this one keeps the call (below)
@@ -1135,20 +1146,31 @@ class SpanUpserts(StoreIndex):
 
     def _turn_reported_elsewhere(self, trace: TraceEntry, span: Span) -> tuple[TraceEntry, Span, str] | None:
         """The call of another trace of the session that ``span``, a new model or tool call of ``trace``,
-        reports again, one of the two reported from Codex's session file (``cv.SESSION_FILE_TURN_KEY``:
-        OpenInference's Codex instrumentation rebuilds each turn from it, in a trace of its own) and the
-        other by Codex itself (its own telemetry on too): a model call with the same usage (input, output,
-        cache read) and a compatible model within ``MATCH_NS`` (``calls.same_call``), a tool call of the same
-        tool with the same call id. The first stored keeps the call. Only sessions with a report from the
-        session file pay the search; a session file's call names no response, Codex's neither."""
-        from_file = SESSION_FILE_TURN_KEY in span.attributes
+        reports again, and the rule:
+
+        * one of the two reported from Codex's session file (``cv.SESSION_FILE_TURN_KEY``: OpenInference's
+          Codex instrumentation rebuilds each turn from it, in a trace of its own) and the other by Codex
+          itself (its own telemetry on too): a model call with the same usage (input, output, cache read)
+          and a compatible model within ``MATCH_NS`` (``calls.same_call``), a tool call of the same tool
+          with the same call id;
+        * a model call reported by each of a framework's two tracers (``cv.TWIN_TRACER_KEY``, two different
+          tracers: Pipecat's own tracing and OpenInference's, each in a trace of its own) with the same usage
+          and a compatible model within ``MATCH_NS``.
+
+        The first stored keeps the call. Only sessions with such a report pay the search; neither report
+        names a response."""
+        attrs = span.attributes
+        from_file = SESSION_FILE_TURN_KEY in attrs
+        tracer = attrs.get(TWIN_TRACER_KEY)
         sid = trace.session_id
-        if from_file:
-            self._session_file_sessions.add(sid)
-        elif sid not in self._session_file_sessions:
+        if from_file or tracer is not None:
+            self._twice_reported_sessions.add(sid)
+        elif sid not in self._twice_reported_sessions:
             return None
         if span.kind is _LLM:
             key = usage_key(span.usage)
+        elif tracer is not None:
+            return None
         else:
             key = ("tool", span.tool.call_id) if span.tool is not None and span.tool.call_id else None
         session = self.sessions.get(sid)
@@ -1159,7 +1181,15 @@ class SpanUpserts(StoreIndex):
             calls = other.calls if other is not None else None
             old_id = calls.get(key) if calls is not None else None
             old = other.spans.get(old_id) if other is not None and old_id is not None else None
-            if old is None or old.kind is not span.kind or (SESSION_FILE_TURN_KEY in old.attributes) == from_file:
+            if old is None or old.kind is not span.kind:
+                continue
+            theirs = old.attributes.get(TWIN_TRACER_KEY)
+            if tracer is not None or theirs is not None:
+                # Two tracers of one framework: each report from one of them, not the same one.
+                if tracer is not None and theirs is not None and theirs != tracer and same_call(old, span):
+                    return other, old, TWIN_TRACER_RULE  # type: ignore[return-value]
+                continue
+            if (SESSION_FILE_TURN_KEY in old.attributes) == from_file:
                 continue
             if span.kind is _LLM and same_call(old, span):
                 return other, old, SESSION_FILE_RULE  # type: ignore[return-value]
@@ -1169,12 +1199,13 @@ class SpanUpserts(StoreIndex):
         return None
 
     def _file_reports_rehomed(self, trace: TraceEntry) -> None:
-        """Fold each call of ``trace`` reported from Codex's session file that Codex reported itself in
-        another trace of the session ``trace`` just moved to (``_turn_reported_elsewhere``) into that
-        report: the forwarder's spans name the session on the turn's span only, the root, exported last,
-        so its calls wait in a session of their own until it comes."""
+        """Fold each call of ``trace`` reported from Codex's session file, or by one of a framework's two
+        tracers, that the other reporter reported in another trace of the session ``trace`` just moved to
+        (``_turn_reported_elsewhere``) into that report: the forwarder's spans, and Pipecat's tracers', name
+        the session on the trace's root only, exported last, so its calls wait in a session of their own
+        until it comes."""
         for call in [s for s in trace.spans.values() if (s.kind is _LLM or s.kind is _TOOL)
-                     and SESSION_FILE_TURN_KEY in s.attributes]:
+                     and (SESSION_FILE_TURN_KEY in s.attributes or TWIN_TRACER_KEY in s.attributes)]:
             if trace.spans.get(call.span_id) is not call:
                 continue
             found = self._turn_reported_elsewhere(trace, call)
