@@ -28,8 +28,8 @@ from ..normalize.otel import (
     cut_msg,
     fast_plan,
     gateway_provider,
-    name_gateway,
     mark_tracer,
+    name_gateway,
     self_named_provider,
     unname_provider,
 )
