@@ -609,6 +609,20 @@ def _langchain_prompt(attributes: dict[str, Any]) -> str | None:
     return text if text != value else None
 
 
+#: The value key of each side (``VALUE_KEYS`` reversed).
+_SIDE_VALUE_KEYS = {side: key for key, side in VALUE_KEYS.items()}
+
+
+def _value_messages(attributes: dict[str, Any], side: str) -> str | None:
+    """The side's value (``input.value``/``output.value``) rendered when it is a JSON list of messages with
+    their roles; None otherwise."""
+    value = attributes.get(_SIDE_VALUE_KEYS[side])
+    if not isinstance(value, str) or not value.startswith("[{"):
+        return None
+    text = observation_text(value, answer=side == "response")
+    return text if text and text != value else None
+
+
 def extract_messages(attributes: dict[str, Any], values_first: bool = False,
                      client: str | None = None) -> tuple[str | None, str | None, list[str]]:
     """Prompt and response previews from message attributes, and keys consumed.
@@ -674,6 +688,11 @@ def extract_messages(attributes: dict[str, Any], values_first: bool = False,
                 lines.append(f"{role}: {content}" if role else str(content))
             if gap and side == "prompt" and (whole := _langchain_prompt(attributes)):
                 lines = [whole]  # what a role alone left out (a message of content blocks), from the whole prompt
+            elif gap and (whole := _value_messages(attributes, side)):
+                # What a role alone left out, from the side's whole messages: OpenInference's BeeAI
+                # instrumentation for JavaScript flattens only a message's text parts (a tool-call answer's
+                # flat text is empty), its value keeps every part.
+                lines = [whole]
             if lines:
                 target[side].append("\n".join(lines))
                 told.add(side)

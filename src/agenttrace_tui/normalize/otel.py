@@ -349,8 +349,16 @@ def build_span(
                 v = next((attrs[k] for k in keys if attrs.get(k) not in (None, "")), None)
                 if v is not None:
                     named[field] = str(v)
+        if "name" not in named or "call_id" not in named:
+            context_name, context_call = cv.client_context_tool_call(client, attrs)
+            if context_name is not None:
+                named.setdefault("name", context_name)
+            if context_call is not None:
+                named.setdefault("call_id", context_call)
         if "name" not in named and (tool_name := cv.client_tool_name(client, name)) is not None:
             named["name"] = tool_name
+        if (input_key := cv.CLIENT_TOOL_INPUT_KEYS.get(client)) is not None and isinstance(attrs.get(input_key), str):
+            named.setdefault("input_preview", attrs[input_key])  # (kept as sent, the tool's own key)
         if (own := cv.client_function_tool_name(client, named.get("name"), attrs)) is not None:
             named["name"] = own
     if kind is SpanKind.TOOL_EXECUTION and cv.MCP_METHOD_KEY in attrs:
@@ -432,6 +440,9 @@ def build_span(
                     attrs[key] = value
                     used.discard(key)
     tool_fields = fields.get("tool")
+    if (tool_fields is not None and client is not None
+            and (result := cv.client_tool_result(client, tool_fields.get("output_preview"))) is not None):
+        tool_fields["output_preview"] = result  # the framework's output object: its result
     if tool_fields is not None:
         for k in ("input_preview", "output_preview"):
             if k in tool_fields:
@@ -471,6 +482,15 @@ def build_span(
         code = failure[0]
         status = _error_status(code)
         message = message or failure[1]
+    elif client is not None and cv.client_failure_span(client, name):
+        # A span that records a failure by its name, its status left OK (OpenInference's BeeAI
+        # instrumentation for JavaScript: a chat model's or a tool's ``error`` event), the error only
+        # in its ``exception.*`` attributes.
+        failed_type, failed_message = attrs.get("exception.type"), attrs.get("exception.message")
+        code = str(failed_type or err_type or "error")
+        status = _error_status(code)
+        message = (f"{failed_type}: {failed_message}" if failed_type and failed_message
+                   else str(failed_type or failed_message or "error"))
     elif status_code == 1:
         message = None
 
@@ -931,6 +951,7 @@ class _FastPlan:
                 or cv.client_span_agent(client, name) is not None
                 or cv.client_named_agent(client, kind, name) is not None
                 or cv.client_delegation(client, name) is not None
+                or cv.client_failure_span(client, name)
                 or cv.client_graph_agent_key(client, kind, attrs) is not None
                 or cv.client_graph_metadata_key(client, attrs) is not None
                 or cv.client_placeholder_agent_key(client, attrs) is not None

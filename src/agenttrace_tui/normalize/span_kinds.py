@@ -618,6 +618,18 @@ CLIENT_SPAN_KIND_PATTERNS: dict[str, tuple[tuple[re.Pattern[str], SpanKind | Non
     # tool calls inside it), ``cache_storage`` ...): steps of the run, whatever their names hold (by name
     # ``llm_manager`` was a model call, ``tool_setup`` a tool call, ``memory_prepare`` a memory read).
     "upsonic": ((re.compile(r"^pipeline\.step\."), SpanKind.TASK),),
+    # OpenInference's BeeAI instrumentation for JavaScript makes a span of each event of the framework's
+    # emitter, named by its path and a count (``backend.openai.chat.success-1``, ``tool.dynamic.getWeather.start-1``,
+    # ``agent.toolCalling.start-2``), under one ``beeai-framework-main`` span of the run; each zero-length, made
+    # when the run ends. A chat model's ``success`` (the model, the usage, the answer) or ``error`` is the
+    # model call, a tool's ``success`` or ``error`` the tool call; every other event (a call's ``start`` with
+    # its prompt, ``finish``, an agent iteration's ``start`` around the iteration's calls, the agent's own
+    # ``toolStart``/``toolSuccess`` beside the tool's) is a record of the run, not a call of its own.
+    "beeai": (
+        (re.compile(r"^backend\.[\w.]+\.chat\.(?:success|error)-\d+$"), SpanKind.LLM_CALL),
+        (re.compile(r"^tool\.[\w.]+\.(?:success|error)-\d+$"), SpanKind.TOOL_EXECUTION),
+        (re.compile(r"^(?:backend|tool|agent)\.[\w.]+-\d+$"), None),
+    ),
     "griptape": (
         (re.compile(r"PromptDriver\.try_(?:run|stream)\(\)$"), SpanKind.LLM_CALL),
         (re.compile(r"^[A-Za-z_]\w*\.try_run\(\)$"), SpanKind.TASK),
@@ -749,7 +761,10 @@ CLIENT_TOOL_CALL_KEYS: tuple[str, ...] = ("call_id", "tool_use_id")
 CLIENT_AGENT_NAME_KEYS: dict[str, str] = {"openai-agents": "graph.node.id", "crewai": "graph.node.id",
                                           "langsmith": "langsmith.metadata.lc_agent_name", "agentops": "operation.name",
                                           "agno": "agno.team.name", "genkit": "genkit:name",
-                                          "upsonic": "upsonic.agent.name"}
+                                          "upsonic": "upsonic.agent.name",
+                                          # OpenInference's BeeAI instrumentation for JavaScript: the run's span,
+                                          # ``beeai-framework-main``, names the agent's class only as ``source``.
+                                          "beeai": "source"}
 #: A known client's key holding LangGraph's run metadata (JSON) on every span of a graph run:
 #: OpenInference's LangChain instrumentation sends it as ``metadata``. Its ``langgraph_checkpoint_ns``
 #: is the path of graph nodes a span runs in (``node:task|node:task``); a span inside a node that is
@@ -803,8 +818,74 @@ CLIENT_TOOL_SPAN_NAMES: dict[str, re.Pattern[str]] = {
     # Griptape's observability driver names a tool's call (``CLIENT_MARKED_SPAN_KINDS``) after the tool's
     # class, not its activity the model called (``WeatherTool_get_weather``) nor the tool's own ``name``.
     "griptape": re.compile(r"^([A-Za-z_]\w*)\.try_run\(\)$"),
+    # OpenInference's BeeAI instrumentation for JavaScript (``CLIENT_SPAN_KIND_PATTERNS``): a tool's event span
+    # is named by the tool's emitter path, whose last part is the tool's name in camel case (a
+    # ``DynamicTool``'s; a built-in tool's own): read when the run's context names no tool call
+    # (``client_context_tool_call``).
+    "beeai": re.compile(r"^tool\.(?:\w+\.)*(\w+)\.(?:success|error)-\d+$"),
     **CLIENT_TOOL_SPAN_PATTERNS,
 }
+#: Known clients' tool spans carrying the run's context as JSON (key, entry): the tool call the agent ran
+#: (its ``toolName``, ``toolCallId``). OpenInference's BeeAI instrumentation for JavaScript puts the context
+#: of a tool's run as ``metadata``; a ``ToolCallingAgent`` runs each tool with the model's call in it
+#: (``toolCallMsg``), the only place the tool's own name (``get_weather``, not ``getWeather``) is sent.
+CLIENT_TOOL_CONTEXT_KEYS: dict[str, tuple[str, str]] = {"beeai": ("metadata", "toolCallMsg")}
+#: Known clients' tool spans sending the tool's arguments under a key of their own: OpenInference's BeeAI
+#: instrumentation for JavaScript sends a tool's input only as ``tool.parameters`` (elsewhere in OpenInference
+#: the parameters' schema), JSON.
+CLIENT_TOOL_INPUT_KEYS: dict[str, str] = {"beeai": "tool.parameters"}
+#: Known clients whose tool result is the snapshot of the framework's output object, ``{"<entry>": result}``:
+#: BeeAI for TypeScript's ``StringToolOutput`` (``{"result": "Sunny, 22 C in Paris"}``), as OpenInference's
+#: instrumentation for JavaScript sends it. The result is shown, not its envelope.
+CLIENT_TOOL_RESULT_ENTRIES: dict[str, str] = {"beeai": "result"}
+
+
+def client_tool_result(client: str | None, value: Any) -> str | None:
+    """The result a known client's tool output envelope holds (``CLIENT_TOOL_RESULT_ENTRIES``): its text,
+    or its JSON when it is no text; None for any other value."""
+    entry = CLIENT_TOOL_RESULT_ENTRIES.get(client) if client is not None else None
+    if entry is None or not isinstance(value, str) or not value.startswith('{"' + entry + '":'):
+        return None
+    try:
+        got = json.loads(value)
+    except (ValueError, RecursionError):
+        return None
+    if not isinstance(got, dict) or got.keys() != {entry}:
+        return None
+    result = got[entry]
+    return result if isinstance(result, str) else json.dumps(result, ensure_ascii=False)
+
+
+#: Known clients' spans that record a failure by their name, whatever their status: OpenInference's BeeAI
+#: instrumentation for JavaScript sends a chat model's or a tool's ``error`` event as a span with an OK
+#: status, the error only as ``exception.type``/``exception.message`` attributes.
+CLIENT_FAILURE_SPAN_NAMES: dict[str, re.Pattern[str]] = {
+    "beeai": re.compile(r"^(?:backend|tool)\.[\w.]+\.error-\d+$"),
+}
+
+
+def client_failure_span(client: str | None, name: str) -> bool:
+    """Whether a known client's span records a failure by its name (``CLIENT_FAILURE_SPAN_NAMES``)."""
+    pattern = CLIENT_FAILURE_SPAN_NAMES.get(client) if client is not None else None
+    return pattern is not None and pattern.match(name) is not None
+
+
+def client_context_tool_call(client: str | None, attributes: dict[str, Any]) -> tuple[str | None, str | None]:
+    """(tool name, call id) a known client's tool span's run context names (``CLIENT_TOOL_CONTEXT_KEYS``),
+    (None, None) when it names none or is no JSON object."""
+    spec = CLIENT_TOOL_CONTEXT_KEYS.get(client) if client is not None else None
+    value = attributes.get(spec[0]) if spec is not None else None
+    if spec is None or not isinstance(value, str) or not value.startswith("{"):
+        return None, None
+    try:
+        got = json.loads(value)
+    except (ValueError, RecursionError):
+        return None, None
+    call = got.get(spec[1]) if isinstance(got, dict) else None
+    if not isinstance(call, dict):
+        return None, None
+    name, call_id = call.get("toolName"), call.get("toolCallId")
+    return (name if isinstance(name, str) and name else None), (call_id if isinstance(call_id, str) and call_id else None)
 
 
 #: A known client that names a tool span's tool (``gen_ai.tool.name``) by the traced function's qualified
