@@ -135,6 +135,9 @@ class Client:
     #: tracing and OpenInference's, both on: OpenInference's span of it ends OK): the failed call, and beside it
     #: a call whose tokens the monitor estimated from its prompt (≈), with no error.
     refused_also_answered: bool = False
+    #: Sends a model call's prompt on the call's span (OpenInference's BeeAI instrumentation for JavaScript sends
+    #: it only on the call's ``start`` event, an internal span beside the call: the call shows its answer alone).
+    call_prompt: bool = True
     #: Tools the model calls that are agents the client runs (smolagents' managed agents, offered to the
     #: manager's model as tools named after them): no tool span, the agent's own run span instead.
     agent_tools: tuple[str, ...] = ()
@@ -645,6 +648,11 @@ CLIENTS: dict[str, Client] = {
     # IBM's BeeAI Framework (RequirementAgent, its OpenAI provider on LiteLLM) with OpenInference's instrumentor;
     # the agent hands the model's text answer to its own final_answer tool (traced as a tool call).
     "beeai": Client(unasked_tools=("final_answer",)),
+    # BeeAI for TypeScript (ToolCallingAgent, its OpenAI provider on the AI SDK) with OpenInference's instrumentation
+    # for JavaScript: a span per framework event; the AI SDK's usage has no cached count. The agent offers its own
+    # final_answer tool beside the user's and, after a text answer, asks the model for it (a third call); each call's
+    # prompt is on its `start` event's span only.
+    "beeai_ts": Client(cache_read=False, call_prompt=False),
     # Griptape's own OpenTelemetryObservabilityDriver: a span per observed method with nothing on it but a `tags`
     # list, so each model call is its prompt driver's run() with no model, tokens or text (usage_not_reported);
     # the tool's call is named after its class, with no arguments or result.
@@ -1026,7 +1034,7 @@ FRAMEWORKS = {"crewai": "crewai", "crewai_crew": "crewai", "crewai_crew_delegati
               "langfuse": "langfuse", "langfuse_js": "langfuse", "laminar": "laminar", "trulens": "trulens", "pipecat": "pipecat", "pipecat_openinference": "pipecat", "pipecat_both": "pipecat", "agentops": "agentops", "camel": "agentops",
               "langtrace": "langtrace", "langtrace_langgraph": "langgraph",
               "langfuse_js_ai6": "ai-sdk", "ai_sdk6_session": "ai-sdk", "copilot-cli": "copilot-cli",
-              "copilot-cli-anthropic": "copilot-cli", "droid": "droid", "cline": "cline", "beeai": "beeai", "mlflow": "mlflow",
+              "copilot-cli-anthropic": "copilot-cli", "droid": "droid", "cline": "cline", "beeai": "beeai", "beeai_ts": "beeai", "mlflow": "mlflow",
               "langsmith": "langsmith", "deepagents_langsmith": "langsmith", "llama_index_openllmetry": "llama-index", "llama_index": "llama-index", "llama_index_anthropic": "llama-index", "llama_index_gemini": "llama-index",
               "openlit_langgraph": "langgraph", "ag2": "ag2", "ag2_openinference": "ag2", "haystack_openllmetry": "haystack",
               "voltagent": "voltagent", "voltagent_ai_sdk": "voltagent", "genkit": "genkit", "genkit_stream": "genkit",
@@ -2303,7 +2311,7 @@ def test_previews_where_the_client_sent_text(name: str, replays: Any) -> None:
             continue
         spans = [s for s in llm_spans(rp.store, run_session(rp, run)) if not failed_call(s)]
         for span in spans:
-            assert span.llm.prompt_preview, f"{span.name}: no prompt preview"
+            assert span.llm.prompt_preview or not client.call_prompt, f"{span.name}: no prompt preview"
             assert span.llm.response_preview or not client.tool_call_answers, f"{span.name}: no response preview"
         # What the fake server answered shows: the tool a call asked for, the final text.
         answers = "\n".join(s.llm.response_preview or "" for s in spans)
