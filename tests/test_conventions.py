@@ -330,7 +330,11 @@ TOOL_SPAN_EXAMPLES = {"dspy": [("get_weather.__call__", "get_weather"), ("search
                       "genkit": [("get_weather", "get_weather")],
                       "openai-agents": [("Function: get_weather", "get_weather")],
                       "fast-agent": [("MCP Tool: weather__get_weather", "weather__get_weather")],
-                      "griptape": [("WeatherTool.try_run()", "WeatherTool"), ("CalculatorTool.try_run()", "CalculatorTool")]}
+                      "griptape": [("WeatherTool.try_run()", "WeatherTool"), ("CalculatorTool.try_run()", "CalculatorTool")],
+                      # OpenInference's BeeAI instrumentation for JavaScript without the run's context: the tool's
+                      # emitter path's last part (a DynamicTool's name in camel case, a built-in tool's own).
+                      "beeai": [("tool.dynamic.getWeather.success-1", "getWeather"),
+                                ("tool.search.duckDuckGo.error-2", "duckDuckGo")]}
 #: The marker key a client's tool span carries beside (``CLIENT_MARKED_SPAN_KINDS``: Griptape's ``tags``).
 TOOL_SPAN_MARKS = {"griptape": {"tags": ("Tool.run()",)}}
 
@@ -405,6 +409,22 @@ SPAN_KIND_PATTERN_EXAMPLES: dict[str, list[tuple[str, dict, SpanKind | None]]] =
         ("Workflow.try_run()", {}, SpanKind.TASK),
         ("Agent.before_run()", {}, None),
         ("Pipeline.after_run()", {}, None),
+    ],
+    # OpenInference's BeeAI instrumentation for JavaScript (a span per framework event): a chat model's success or
+    # error event is the call, a tool's the tool call; the call's start (its prompt) and finish, a tool's start,
+    # an agent iteration's start around its calls are records of the run (None: internal).
+    "beeai": [
+        ("backend.openai.chat.success-1", {cv.OPENINFERENCE_KEY: "LLM", "llm.model_name": "gpt-4o-mini",
+                                           "llm.token_count.prompt": 1234, "llm.token_count.completion": 56}, SpanKind.LLM_CALL),
+        ("backend.openai.chat.error-2", {cv.OPENINFERENCE_KEY: "LLM", "llm.model_name": "gpt-4o-mini",
+                                         "exception.type": "AI_APICallError"}, SpanKind.LLM_CALL),
+        ("tool.dynamic.getWeather.success-1", {cv.OPENINFERENCE_KEY: "TOOL", "tool.parameters": '{"city":"Paris"}'},
+         SpanKind.TOOL_EXECUTION),
+        ("backend.openai.chat.start-1", {cv.OPENINFERENCE_KEY: "LLM", "llm.model_name": "gpt-4o-mini"}, None),
+        ("backend.openai.chat.finish-1", {cv.OPENINFERENCE_KEY: "LLM"}, None),
+        ("tool.dynamic.getWeather.start-1", {cv.OPENINFERENCE_KEY: "TOOL", "tool.parameters": '{"city":"Paris"}'}, None),
+        ("agent.toolCalling.start-2", {cv.OPENINFERENCE_KEY: "AGENT"}, None),
+        ("agent.toolCalling.run.error-1", {"metadata": '{"internal":true}'}, None),
     ],
     # Langtrace's langchain-core instrumentation (every public method of a chat model's classes, each naming
     # the model): building, serializing and binding the model run none (None: internal).
