@@ -119,7 +119,7 @@ TWIN_TRACER_RULE = "same call, reported by two tracers of one framework"
 SESSION_FILE_TRACES = 64
 #: A model call's keys tested together: its id keys, and the marks of a report from Codex's session file and
 #: of one of a framework's two tracers.
-ID_OR_FILE_KEYS = (*ID_KEYS, SESSION_FILE_TURN_KEY, TWIN_TRACER_KEY)
+ID_OR_FILE_KEYS = frozenset((*ID_KEYS, SESSION_FILE_TURN_KEY, TWIN_TRACER_KEY))  # (a set: the test walks the smaller side)
 _ERROR = Status.ERROR
 #: How many of a session's latest traces ``_nested_elsewhere`` looks through.
 NESTED_ELSEWHERE_TRACES = 8
@@ -493,14 +493,14 @@ class SpanUpserts(StoreIndex):
             # A model call's answer recorded inside it (``calls.answer_from_records``), whichever came
             # last: tested in the same branches by kind (a test per span costs ~400 instructions here).
             if kind is _LLM:
-                if (parent is not None and parent.kind is _TASK and answer_key in parent.attributes
-                        and (answered := chain_answered(trace, parent)) is not None):
-                    self._name_by_chain(trace, parent, *answered)
-                    last = None
-                elif (parent is not None and parent.kind is _AGENT and parent.llm is not None
-                      and (model := turn_model(parent, span)) is not None):
-                    self._name_by_chain(trace, parent, span, model)  # a call named by the turn around it
-                    last = None
+                if parent is not None and (pk := parent.kind) is not _LLM:  # (a call in a call: neither)
+                    if (pk is _TASK and answer_key in parent.attributes
+                            and (answered := chain_answered(trace, parent)) is not None):
+                        self._name_by_chain(trace, parent, *answered)
+                        last = None
+                    elif pk is _AGENT and parent.llm is not None and (model := turn_model(parent, span)) is not None:
+                        self._name_by_chain(trace, parent, span, model)  # a call named by the turn around it
+                        last = None
                 if span_id in trace.children and (answer := answer_from_records(trace, span)) is not None:
                     self._answer_by_records(trace, span, *answer)
                     last = None
