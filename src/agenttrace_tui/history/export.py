@@ -17,7 +17,7 @@
   session in the resource's ``agenttrace.session``) so our own import
   restores every field, the estimated-token flag and cost source included.
 
-A file is for sharing: ``hiding_secrets`` gives the spans and sessions with each
+A file is for sharing: ``SecretsHidden`` gives the spans and sessions with each
 credential an agent sent in them hidden as the screen hides it (``«secret»``),
 every other field as stored; the CSV's text cells are hidden as they are written.
 
