@@ -20,7 +20,7 @@ from opentelemetry.trace import Status, StatusCode
 from agenttrace_tui.model import SpanKind
 from agenttrace_tui.model import Status as SpanStatus
 from otlp_values import kv as otlp_kv
-from test_otlp_support import received
+from test_otlp_support import only_call, received
 from test_provider_by_host import _all_paths
 
 SCOPE = "openinference.instrumentation.openai"
@@ -51,24 +51,18 @@ async def test_a_refused_call_is_named_by_the_model_its_request_asked_for() -> N
     store = await received(_send, lambda store: all(store.sessions.get(s) is not None for s in SESSIONS)
                            and store.span_count >= len(SESSIONS), "ag2-app")
 
-    def only_call(session: str):
-        (trace,) = store.traces_of(session)
-        (span,) = trace.spans.values()
-        assert span.kind is SpanKind.LLM_CALL, session
-        return span
-
-    refused = only_call("refused")
+    refused = only_call(store, "refused")
     assert refused.status is SpanStatus.ERROR
     assert refused.llm is not None and refused.llm.model == "gpt-4o-mini"
     assert refused.usage is None
     totals = store.sessions["refused"].totals
     assert (totals.llm_calls, totals.errors, totals.input_tokens) == (1, 1, 0)
 
-    answered = only_call("answered")
+    answered = only_call(store, "answered")
     assert answered.llm is not None and answered.llm.model == "gpt-4o-mini-2024-07-18"
 
     for session in ("no model", "not json"):
-        span = only_call(session)
+        span = only_call(store, session)
         assert span.llm is None or span.llm.model is None, session
 
 

@@ -14,9 +14,8 @@ from __future__ import annotations
 from opentelemetry.trace import SpanKind as OtelKind
 from opentelemetry.trace import Status, StatusCode
 
-from agenttrace_tui.model import SpanKind
 from agenttrace_tui.model import Status as SpanStatus
-from test_otlp_support import received
+from test_otlp_support import only_call, received
 
 SESSIONS = ("failed", "named", "words", "answered")
 
@@ -50,25 +49,19 @@ async def test_a_call_naming_no_model_is_named_by_its_span_name() -> None:
     store = await received(_send, lambda store: all(store.sessions.get(s) is not None for s in SESSIONS)
                            and store.span_count >= len(SESSIONS), "edot-app")
 
-    def only_call(session: str):
-        (trace,) = store.traces_of(session)
-        (span,) = trace.spans.values()
-        assert span.kind is SpanKind.LLM_CALL, session
-        return span
-
-    failed = only_call("failed")
+    failed = only_call(store, "failed")
     assert failed.status is SpanStatus.ERROR
     assert failed.llm is not None and failed.llm.model == "gpt-4o-mini"
     assert failed.usage is None
     totals = store.sessions["failed"].totals
     assert (totals.llm_calls, totals.errors, totals.input_tokens) == (1, 1, 0)
 
-    named = only_call("named")
+    named = only_call(store, "named")
     assert named.llm is not None and named.llm.model == "gpt-4.1"
 
-    words = only_call("words")
+    words = only_call(store, "words")
     assert words.llm is None or words.llm.model is None
 
-    answered = only_call("answered")
+    answered = only_call(store, "answered")
     assert answered.llm is not None and answered.llm.model == "gpt-4o-mini-2024-07-18"
     assert answered.usage is not None and (answered.usage.input, answered.usage.output) == (1234, 56)

@@ -51,6 +51,16 @@ async def received(send: Callable[[TracerProvider], None], until: Callable[[Stor
     return store
 
 
+def only_call(store: Store, session: str) -> Any:
+    """The one span of the one trace of ``session``, a model call (a test that sends one call a session)."""
+    from agenttrace_tui.model import SpanKind
+
+    (trace,) = store.traces_of(session)
+    (span,) = trace.spans.values()
+    assert span.kind is SpanKind.LLM_CALL, session
+    return span
+
+
 async def wait_for(cond: Callable[[], Any], timeout: float = 10.0) -> Any:
     """Poll until ``cond()`` is truthy (bounded); returns its last value."""
     deadline = time.monotonic() + timeout
