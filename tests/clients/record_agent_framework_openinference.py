@@ -34,11 +34,11 @@ from record_agent_framework import PACKAGES as AGENT_FRAMEWORK_PACKAGES
 from recording import (
     OTEL_SDK_SETUP,
     Recording,
-    ensure_venv,
     guarded,
     installed_versions,
     openai_env,
     otel_env,
+    recorder_main,
 )
 
 NAME = "agent_framework_openinference"
@@ -122,21 +122,7 @@ VARIANTS = {NAME: AGENT, WORKFLOW: WORKFLOW_AGENT}
 
 
 def main() -> None:
-    import argparse
-
-    parser = argparse.ArgumentParser(description="Record Microsoft Agent Framework traced by OpenInference")
-    parser.add_argument("names", nargs="*", metavar="NAME",
-                        help=f"recordings to make (default: all): {', '.join(VARIANTS)}")
-    parser.add_argument("--install-only", action="store_true", help="only create the pinned venv")
-    args = parser.parse_args()
-    if unknown := [n for n in args.names if n not in VARIANTS]:
-        parser.error(f"unknown recording {unknown}; one of {list(VARIANTS)}")
-    python = ensure_venv(NAME, PACKAGES)
-    if args.install_only:
-        print(f"[{NAME}] venv ready: {python}")
-        return
-    for name in args.names or list(VARIANTS):
-        record(python, name)
+    recorder_main(NAME, PACKAGES, record, variants=VARIANTS)
 
 
 if __name__ == "__main__":

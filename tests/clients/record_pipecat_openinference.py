@@ -31,12 +31,11 @@ exports) of one session (the conversation id), neither naming a response id; the
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 from record_pipecat import AGENT_TEMPLATE, OWN_TRACING
 from record_pipecat import PACKAGES as PIPECAT_PACKAGES
-from recording import Recording, ensure_venv, installed_versions, openai_env, otel_env
+from recording import Recording, installed_versions, openai_env, otel_env, recorder_main
 
 NAME = "pipecat_openinference"
 PACKAGES = [*PIPECAT_PACKAGES, "openinference-instrumentation-pipecat==2.0.9"]
@@ -106,20 +105,7 @@ VARIANTS = (NAME, BOTH)
 
 
 def main() -> None:
-    import argparse
-
-    parser = argparse.ArgumentParser(description="Record Pipecat traced by OpenInference (and by both tracers)")
-    parser.add_argument("names", nargs="*", metavar="NAME", help=f"recordings to make (default: all): {', '.join(VARIANTS)}")
-    parser.add_argument("--install-only", action="store_true", help="only create the pinned venv")
-    args = parser.parse_args(sys.argv[1:])
-    if unknown := [n for n in args.names if n not in VARIANTS]:
-        parser.error(f"unknown recording {unknown}; one of {list(VARIANTS)}")
-    python = ensure_venv(NAME, PACKAGES)
-    if args.install_only:
-        print(f"[{NAME}] venv ready: {python}")
-        return
-    for name in args.names or list(VARIANTS):
-        record(python, name)
+    recorder_main(NAME, PACKAGES, record, variants=VARIANTS)
 
 
 if __name__ == "__main__":

@@ -493,23 +493,34 @@ def record_turns(name: str, python: Path, agent: str, *, versions: Iterable[str]
         rec.save(packages=installed_versions(python, versions), env=env, recorder=recorder, notes=notes)
 
 
-def recorder_main(name: str, packages: list[str], record: Callable[[Path], None],
-                  ensure: Callable[[str, list[str]], Path] | None = None) -> None:
+def recorder_main(name: str, packages: list[str], record: Callable[..., None],
+                  ensure: Callable[[str, list[str]], Path] | None = None,
+                  variants: dict[str, Any] | None = None) -> None:
     """Command line of every recorder: install the pinned venv (``ensure``: ``ensure_venv``, or a
-    recorder's own installer), then record.
+    recorder's own installer), then record. A recorder of several recordings (``variants``) makes
+    those its command line names, all by default: ``record(python, name)`` for each.
 
     ``--install-only`` stops after the venv is ready (to pre-build venvs).
     """
     import argparse
 
-    parser = argparse.ArgumentParser(description=f"Record the {name} client's telemetry into fixtures/{name}/")
+    parser = argparse.ArgumentParser(description=f"Record the {name} client's telemetry into fixtures/")
+    if variants is not None:
+        parser.add_argument("names", nargs="*", metavar="NAME",
+                            help=f"recordings to make (default: all): {', '.join(variants)}")
     parser.add_argument("--install-only", action="store_true", help="only create the pinned venv")
     args = parser.parse_args()
+    if variants is not None and (unknown := [n for n in args.names if n not in variants]):
+        parser.error(f"unknown recording {unknown}; one of {list(variants)}")
     python = (ensure or ensure_venv)(name, packages)
     if args.install_only:
         print(f"[{name}] venv ready: {python}")
         return
-    record(python)
+    if variants is None:
+        record(python)
+        return
+    for variant in args.names or list(variants):
+        record(python, variant)
 
 
 def chosen_variants(variants: dict[str, Any]) -> list[str]:
