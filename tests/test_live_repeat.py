@@ -205,22 +205,27 @@ def _lines(recs: list[dict], *types: str) -> list[bytes]:
     return [json.dumps(r).encode() for r in recs if r["type"] in types]
 
 
-async def _run(path: Path, batches: list[list[bytes]]) -> Store:
+async def _run(path: Path, batches: list[list[bytes]], hold: bool = False) -> Store:
+    """The batches into a fresh store and database file; ``hold``: span_starts held for their
+    ends (``Pipeline.hold``) on a clock that stands still, so every end comes in time."""
     store = Store()
     pipe = Pipeline(store, enrichers=make_enrichers(None, store, background_tokens=False))
+    if hold:
+        pipe.hold(lambda _delay, _call: None, clock=lambda: 0.0)
     w = Writer(store, path, interval_s=3600)
     await w.start()
     for b in batches:
         assert pipe.feed_many(b, "tcp") == len(b)
         store.totals  # noqa: B018 - the read folds: the starts are counted as running
         await w.flush()
+    pipe.release()
     await w.close()
     return store
 
 
-async def _assert_same(tmp_path: Path, live: list[list[bytes]], complete: list[bytes]) -> None:
+async def _assert_same(tmp_path: Path, live: list[list[bytes]], complete: list[bytes], hold: bool = False) -> None:
     want = await _run(tmp_path / "complete.db", [complete])
-    got = await _run(tmp_path / "live.db", live)
+    got = await _run(tmp_path / "live.db", live, hold)
     assert got.totals.running == 0 and got.totals.spans == want.totals.spans == len(complete)
     assert got.totals.cost > 0
     for w in want.iter_spans():
@@ -238,8 +243,9 @@ async def _assert_same(tmp_path: Path, live: list[list[bytes]], complete: list[b
             assert msgspec.structs.asdict(b.trace(tid)) == msgspec.structs.asdict(a.trace(tid))
 
 
+@pytest.mark.parametrize("hold", [False, True], ids=["unheld", "held"])
 @pytest.mark.parametrize("transport", ["tcp", "udp"])
-async def test_sdk_live_span_equals_the_complete_span(tmp_path: Path, transport: str) -> None:
+async def test_sdk_live_span_equals_the_complete_span(tmp_path: Path, transport: str, hold: bool) -> None:
     wire = Wire(transport)
     tracer = Tracer("live test", endpoint=wire.endpoint, set_global=False)
     if transport == "tcp":
@@ -273,7 +279,7 @@ async def test_sdk_live_span_equals_the_complete_span(tmp_path: Path, transport:
             else:
                 assert not {"name", "kind", "session_id", "start_ns", "parent_span_id"} & end.keys()
     live = [_lines(recs, "span_start", "event"), _lines(ends[:3], "span_end"), _lines(ends[3:], "span_end")]
-    await _assert_same(tmp_path, live, _complete(spans))
+    await _assert_same(tmp_path, live, _complete(spans), hold)
 
 
 def _connected(name: str) -> tuple[Wire, Tracer]:

@@ -13,8 +13,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import msgspec
+import pytest
 
 from agenttrace_tui.enrich import make_enrichers
+from agenttrace_tui.ingest.hold import HOLD_S
 from agenttrace_tui.ingest.pipeline import Pipeline
 from agenttrace_tui.store.aggregates import Totals
 from agenttrace_tui.store.memory import Store
@@ -86,28 +88,45 @@ def totals_of(t: Totals) -> dict:
     return {"totals": plain, "by": by, "series": series}
 
 
-async def run(path: Path, batches: list[list[bytes]], read_between: bool) -> tuple[Store, Path]:
+async def run(path: Path, batches: list[list[bytes]], read_between: bool, hold: str = "off") -> tuple[Store, Path]:
+    """The batches through the pipeline into a fresh store and a database file. ``hold``: the pipeline
+    holds each span_start for its end (as the monitor runs it) on a clock that stands still
+    (``"within"``: every end comes in time) or moves past the hold after each batch (``"past"``:
+    every start is stored running before its end comes); ``"off"``: nothing is held."""
     store = Store()
     pipe = Pipeline(store, enrichers=make_enrichers(None, store, background_tokens=False))
+    now = [0.0]
+    called: list[float] = []
+    if hold != "off":
+        pipe.hold(lambda delay, _call: called.append(delay), clock=lambda: now[0])
     w = Writer(store, path, interval_s=3600)
     await w.start()
     for b in batches:
         assert pipe.feed_many(b, "tcp") == len(b)
+        if hold == "past":
+            now[0] += HOLD_S
+            pipe.release(due_only=True)  # what the call back does, their time up
+            assert pipe.holding is not None and not pipe.holding.held
         if read_between:
             store.totals  # noqa: B018 - the read folds: the starts are counted as running
             await w.flush()
+    assert pipe.holding is None or not pipe.holding.held
+    assert bool(called) == (hold != "off")  # a start held asks to be called back when its time is up
     await w.flush()
     await w.close()
     return store, path
 
 
-async def test_start_then_bare_end_equals_the_complete_span(tmp_path: Path) -> None:
+@pytest.mark.parametrize("hold", ["off", "within", "past"])
+async def test_start_then_bare_end_equals_the_complete_span(tmp_path: Path, hold: str) -> None:
     recs = records()
     starts, ends = live(recs)
     complete, _ = await run(tmp_path / "complete.db", [lines(recs)], read_between=False)
     store, _ = await run(tmp_path / "live.db", [lines(starts[:14]), lines(starts[14:] + ends[:10]), lines(ends[10:])],
-                         read_between=True)
+                         read_between=True, hold=hold)
     assert store.totals.running == 0 and store.totals.spans == len(recs)
+    # Held, each live span is stored once: its start and end as one report.
+    assert store.updates == (len(recs) if hold == "within" else 2 * len(recs))
     for want in complete.iter_spans():
         got = store.span(want.trace_id, want.span_id)
         assert got is not None

@@ -276,6 +276,9 @@ class RunHandle:
     async def wait(self, on_exit: Callable[[int], None] | None = None) -> int:
         rc = await self.proc.wait()
         self.exit_code = exit_status(rc)
+        # What the command sent before it exited is stored before its session ends: its spans
+        # still open are its session's unfinished ones.
+        self.monitor.pipeline.release()
         for rec in end_records(self.session_id, self.name, self.argv, time.time_ns(), self.exit_code):
             _apply_record(self.monitor, rec)
         remove_overlay(self.overlay)

@@ -3,11 +3,15 @@
 Receivers hand raw payloads to ``Pipeline.feed`` (or a wake-up's worth of
 them to ``Pipeline.feed_many``); replay and import hand
 already-built updates to ``Pipeline.apply``. Both end in the same store, so
-live, replayed and imported data look alike to everything downstream.
+live, replayed and imported data look alike to everything downstream. In the
+running monitor the native receivers' span_starts are held for their ends for
+a moment (``Pipeline.hold``, ingest/hold.py), so a live span that ends soon is
+stored once, complete.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Awaitable, Callable, Sequence
 
 from ..model import Update
@@ -16,6 +20,7 @@ from ..normalize.native import normalize
 from ..normalize.records import DEFAULT_MAX_RECORD_BYTES
 from ..store.memory import Store
 from .flow import Flow
+from .hold import HOLD_S, Schedule, StartHold
 from .protocol import decode, decode_batch
 from .stats import IngestStats
 
@@ -53,6 +58,15 @@ class Pipeline:
         self.flow: Flow | None = None
         #: updates stored since the last ``settle()`` fold
         self.unsettled = 0
+        #: span_starts held for their ends (``hold``; None: none is held)
+        self.holding: StartHold | None = None
+
+    def hold(self, schedule: Schedule, hold_s: float = HOLD_S, clock: Callable[[], float] = time.monotonic) -> None:
+        """Hold each span_start received natively for up to ``hold_s`` seconds, waiting for its
+        span_end (ingest/hold.py): a live span whose end comes in time is stored once, complete.
+        ``schedule(delay, callback)`` (the event loop's ``call_later``) calls back to store the
+        starts whose time is up; ``release()`` stores every start still held (at stop)."""
+        self.holding = StartHold(schedule, hold_s, clock)
 
     def settle(self) -> None:
         """Fold the store's changed aggregates if a good many updates are waiting
@@ -66,7 +80,7 @@ class Pipeline:
         updates = self._decode(payload, source)
         if not updates:
             return 0
-        n = self.apply(updates, source=source, payload_of=lambda _update: payload)
+        n = self.apply(updates, source=source, payload_of=lambda _update: payload, live=True)
         self.stats.accepted[source] += n
         return n
 
@@ -109,7 +123,7 @@ class Pipeline:
             return index.get(id(update))
 
         try:
-            n = self.apply(batch, source=source, payload_of=payload_of)
+            n = self.apply(batch, source=source, payload_of=payload_of, live=True)
         except Exception:  # noqa: BLE001 - isolate the payload that breaks it
             return self._apply_each(groups or self._groups(payloads, batch, owners), source)
         stats.accepted[source] += n
@@ -161,7 +175,7 @@ class Pipeline:
         accepted = 0
         for payload, updates in groups:
             try:
-                accepted += self.apply(updates, source=source)
+                accepted += self.apply(updates, source=source, live=True)
             except Exception as exc:  # noqa: BLE001
                 self.stats.reject(source, "internal_error", f"{type(exc).__name__}: {exc}", payload, n=len(updates))
                 continue
@@ -176,6 +190,7 @@ class Pipeline:
         source: str = "local",
         on_refuse: Callable[[str, str], None] | None = None,
         payload_of: Callable[[Update], bytes | memoryview | None] | None = None,
+        live: bool = False,
     ) -> int:
         """Check, enrich and store already-normalised updates, then show them to the taps.
 
@@ -187,7 +202,9 @@ class Pipeline:
         ``tap=False`` skips the taps: a receiver that forwards its raw input
         itself (OTLP) uses it so nothing is forwarded twice. ``payload_of``
         names the payload an update came from, so a refused record's reject
-        shows it, as a decoder's reject does.
+        shows it, as a decoder's reject does. ``live``: the updates came from a
+        native receiver just now, so their span_starts are held for their ends
+        (``hold``); replay, import and OTLP (whose spans come complete) are not held.
         """
         stats = self.stats
         refusals: list[tuple[str, str]] = []
@@ -213,11 +230,53 @@ class Pipeline:
                 stats.reject(source, reason, detail, payload_of(gone[i]) if paired else None)
         if not updates:
             return 0
+        count = len(updates)
         for enrich in self.enrichers:
             enrich(updates)
+        holding = self.holding
+        if not live or holding is None:
+            self._store(updates, tap)
+            return count
+        updates, taken = holding.pair(updates, source)
+        try:
+            if updates:
+                self._store(updates, tap)
+        except Exception:
+            holding.give_back(taken)
+            raise
+        holding.arm(self._on_due)
+        return count
+
+    def _store(self, updates: list[Update], tap: bool = True) -> None:
+        """Store checked and enriched updates, then show them to the taps."""
         self.store.apply(updates)
         self.unsettled += len(updates)
         if tap:
             for t in self.taps:
                 t(updates)
-        return len(updates)
+
+    def release(self, due_only: bool = False) -> int:
+        """Store the span_starts held (``hold``): all of them, or those whose time is up."""
+        holding = self.holding
+        if holding is None or not holding.held:
+            return 0
+        gone = holding.due() if due_only else holding.take_all()
+        if not gone:
+            return 0
+        try:
+            self._store([h[0] for h in gone])
+        except Exception:  # noqa: BLE001 - a span that breaks the store costs only itself
+            for span, _t, source in gone:
+                try:
+                    self._store([span])
+                except Exception as exc:  # noqa: BLE001
+                    self.stats.reject(source, "internal_error", f"{type(exc).__name__}: {exc}")
+        return len(gone)
+
+    def _on_due(self) -> None:
+        """The oldest held start's time is up: store those whose time is, and wait for the next."""
+        holding = self.holding
+        if holding is not None:
+            holding.armed = False
+            self.release(due_only=True)
+            holding.arm(self._on_due)

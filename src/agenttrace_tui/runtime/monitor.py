@@ -148,6 +148,8 @@ class Monitor:
                     await part.close()
             raise
         self._started = True
+        # A live span whose end comes within the hold is stored once, complete (Pipeline.hold).
+        self.pipeline.hold(asyncio.get_running_loop().call_later)
         self._recount_when_vocabularies_are_built()
         self._load_prices_aside()
 
@@ -288,6 +290,7 @@ class Monitor:
         for part in (self.receivers, self.otlp, self.otlp_grpc):
             if part is not None:
                 await part.close()
+        self.pipeline.release()  # the span_starts still held, stored before the last flush
         if self.forwarder is not None:
             await self.forwarder.close()
         t1 = clock()

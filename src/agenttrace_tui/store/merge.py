@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import msgspec
 
-from ..model import AgentInfo, FileInfo, LlmInfo, RagInfo, Session, Span, SpanEvent, SpanKind, ToolInfo
+from ..model import AgentInfo, FileInfo, LlmInfo, RagInfo, Session, Span, SpanEnd, SpanEvent, SpanKind, ToolInfo
 from ..normalize import conventions as cv
 
 if TYPE_CHECKING:
@@ -244,6 +244,21 @@ def merge_plain(old: Span, new: Span, same_ids: bool = False) -> Span:
     if usage is not None and usage.total < usage.input + usage.output:
         usage.total = usage.input + usage.output
     return msgspec.structs.replace(old, **changes)
+
+
+def end_held(span: Span, end: SpanEnd) -> Span:
+    """``merge_plain(span, end.as_span())`` in place, for a span no one else holds yet (a live
+    span's start held for its end, ``ingest.pipeline``): the same rules, without the copy."""
+    span.end_ns = end.end_ns
+    span.status = end.status
+    if message := end.status_message:
+        span.status_message = message
+    if code := end.status_code:
+        span.status_code = code
+    usage = span.usage
+    if usage is not None and usage.total < usage.input + usage.output:
+        usage.total = usage.input + usage.output
+    return span
 
 
 def merge_same(old: Span, new: Span) -> Span:
