@@ -173,7 +173,7 @@ __all__ = [
     "cut_head", "cut_tail", "extract_messages", "langchain_result_text", "message_event_text", "message_record_text", "render_messages",
     "TEXT_BLOCK_STARTS", "tool_preview",
     # this module
-    "CACHE_BESIDE_CLIENTS", "CACHE_BESIDE_INPUT", "GUESSED_COST_CLIENTS", "CACHE_IN_INPUT_SCOPES", "SCOPE_PREFIX_CLIENTS", "GATEWAY_SCOPES", "CACHE_BESIDE_KEYS", "COST_KEYS", "FAILED_BY_EXCEPTION_KEYS", "FRAMEWORK_BUILT_ON", "FRAMEWORK_HINTS", "FRAMEWORK_SCOPES", "HTTP_STATUS_KEYS", "INSTRUMENTATION_FAMILIES", "INSTANCE_KEYS", "TRACE_SESSION_RESOURCE_KEYS", "SESSION_SPAN_NAME_KEYS", "session_span_name", "JSON_VALUE_KEYS",
+    "CACHE_BESIDE_CLIENTS", "CACHE_BESIDE_INPUT", "GUESSED_COST_CLIENTS", "CACHE_IN_INPUT_SCOPES", "SCOPE_PREFIX_CLIENTS", "GATEWAY_SCOPES", "PROVIDER_METADATA_KEYS", "metadata_provider", "CACHE_BESIDE_KEYS", "COST_KEYS", "FAILED_BY_EXCEPTION_KEYS", "FRAMEWORK_BUILT_ON", "FRAMEWORK_HINTS", "FRAMEWORK_SCOPES", "HTTP_STATUS_KEYS", "INSTRUMENTATION_FAMILIES", "INSTANCE_KEYS", "TRACE_SESSION_RESOURCE_KEYS", "SESSION_SPAN_NAME_KEYS", "session_span_name", "JSON_VALUE_KEYS",
     "PINNED_SESSION_KEY", "RESOURCE_FRAMEWORKS", "RESOURCE_SESSION_KEYS", "RESPONSE_MODEL_KEYS", "SESSION_KEY_SET", "SESSION_KEYS", "TRACE_NAME_KEYS",
     "SUBTREE_USAGE_KEYS", "THINKING_BESIDE_OUTPUT", "GEMINI_BUILTIN_TOOLS", "TOOL_DEFINITION_KEYS", "GEMINI_FEE_TOOLS", "USAGE_OBJECT_KEYS", "RESPONSE_USAGE_KEYS", "GEMINI_USAGE_FIELDS", "USAGE_RECORD_KEY", "USAGE_OBJECT_PATHS", "USAGE_TYPE_PATHS", "USAGE_TYPES_BESIDE",
     "GENKIT_INPUT_KEY", "GENKIT_MODEL_TYPES", "GENKIT_NAME_KEY", "GENKIT_OUTPUT_KEY", "GENKIT_USAGE_FIELDS", "genkit_model_call",
@@ -933,6 +933,11 @@ PROVIDER_NAMES: dict[str, str | None] = {
     "amazon_bedrock": "aws.bedrock", "amazon-bedrock": "aws.bedrock", "bedrock": "aws.bedrock",
     "aws_bedrock": "aws.bedrock", "awsbedrock": "aws.bedrock",  # agno's AwsBedrock
     "aws": "aws.bedrock",  # OpenInference's llm.provider for Bedrock (its instrumentations for boto3 and the JS SDK)
+    # LangChain's own names of a chat model's provider (``ls_provider`` in its run metadata:
+    # ``PROVIDER_METADATA_KEYS``) that no other table names: Bedrock's Converse models, Azure AI
+    # Foundry's (Python's ``azure_ai``, JavaScript's ``azure-ai-inference``), Claude on Vertex AI.
+    "bedrock_converse": "aws.bedrock", "azure_ai": "azure", "azure-ai-inference": "azure",
+    "google_anthropic_vertex": "google",
     # Genkit's plugin for the Gemini API names its models ``googleai/<model>`` (``GENKIT_NAME_KEY``).
     "googleai": "google",
     "x_ai": "x-ai", "xai": "x-ai", "togetherai": "together", "fireworks_ai": "fireworks",
@@ -1013,6 +1018,34 @@ def provider_by_host(llm: dict[str, Any], attributes: dict[str, Any], keys: tupl
         return False
     llm["provider"] = provider
     return True
+
+
+#: Where a model call's span keeps its framework's run metadata (JSON) -> the entry of it naming the
+#: call's provider. OpenInference's LangChain instrumentations put LangChain's run metadata on every
+#: span as ``metadata``; a chat model's run holds LangChain's ``ls_provider`` there (beside
+#: ``ls_model_name`` and ``ls_model_type``): ``openai``, ``anthropic``, ``google_genai``,
+#: ``google_vertexai``, ``amazon_bedrock``, ``bedrock``, ``azure``, ``groq``, ``mistralai``, ``ollama``
+#: ... The instrumentation for Python names the provider itself from it (``llm.provider``); the one for
+#: JavaScript (``@arizeai/openinference-instrumentation-langchain`` 4.x) sends neither ``llm.provider``
+#: nor ``llm.system``, the provider only there. Read for a model call whose span names no provider.
+PROVIDER_METADATA_KEYS: dict[str, str] = {"metadata": "ls_provider"}
+#: The longest metadata read for its provider (a run's metadata is a few hundred characters).
+PROVIDER_METADATA_CHARS = 8192
+
+
+def metadata_provider(attributes: dict[str, Any], keys: tuple[str, ...]) -> str | None:
+    """The provider the run metadata of ``keys`` (``PROVIDER_METADATA_KEYS`` present, in order) names,
+    as shown (``provider_name``), else None. Metadata without the entry is never decoded."""
+    for key in keys:
+        value = attributes[key]
+        entry = PROVIDER_METADATA_KEYS[key]
+        if value.__class__ is not str or f'"{entry}"' not in value:
+            continue
+        got = json_object(value, PROVIDER_METADATA_CHARS)
+        named = got.get(entry) if got is not None else None
+        if named.__class__ is str and named.strip():
+            return provider_name(named)
+    return None
 
 
 def finish_usage(fields: dict[str, int], scope: str = "span", beside: bool = False,
@@ -1396,7 +1429,8 @@ class Plan:
     """
 
     __slots__ = ("rows", "kind", "messages", "subtree", "usage_object", "response_usage", "cost", "keys", "fast",
-                 "session_keys", "json_values", "host", "chain_result", "genkit")
+                 "session_keys", "json_values", "host", "chain_result", "genkit",
+                 "provider_metadata")
 
     def __init__(self, keys: tuple[str, ...]) -> None:
         self.keys = keys
@@ -1427,6 +1461,8 @@ class Plan:
         self.chain_result = tuple(k for k in CHAIN_RESULT_KEYS if k in present)
         #: A Genkit action's span, which may be a model call (``genkit_model_call``).
         self.genkit = GENKIT_KIND_KEY in present
+        #: The ``PROVIDER_METADATA_KEYS`` present, in their order (OpenInference's LangChain spans).
+        self.provider_metadata = tuple(k for k in PROVIDER_METADATA_KEYS if k in present)
 
 
 _PLANS: dict[tuple[str, ...], Plan] = {}
@@ -1503,6 +1539,7 @@ def all_documented_keys() -> set[str]:
         keys.update(client_keys)
     keys.update(JSON_VALUE_KEYS)
     keys.update(HOST_KEYS)
+    keys.update(PROVIDER_METADATA_KEYS)
     keys.update(TOOL_DEFINITION_KEYS)
     keys.update((GENKIT_NAME_KEY, GENKIT_INPUT_KEY, GENKIT_OUTPUT_KEY, GENKIT_STATE_KEY, GENKIT_ERROR_KEY))
     keys.update(MESSAGE_EVENTS)

@@ -266,8 +266,14 @@ def build_span(
         response = response or r
         if not llm:
             del fields["llm"]
-        elif plan.host:
-            cv.provider_by_host(llm, attrs, plan.host)  # the openai SDK on another provider's API
+        else:
+            if plan.provider_metadata and "provider" not in llm and (
+                    in_metadata := cv.metadata_provider(attrs, plan.provider_metadata)) is not None:
+                # A call naming no provider whose run metadata does (LangChain's ``ls_provider``, which
+                # OpenInference's LangChain.js instrumentation leaves there): as if the span named it.
+                llm["provider"] = in_metadata
+            if plan.host:
+                cv.provider_by_host(llm, attrs, plan.host)  # the openai SDK on another provider's API
         # The model that answered, when only LangChain's result names it (an Azure deployment
         # streamed): kept so a deployment's call is priced as that model (``cv.answered_model``).
         if llm and (answered := cv.langchain_answered_model(attrs)) is not None:
@@ -892,6 +898,9 @@ class _FastPlan:
         if (plan.messages or plan.subtree or plan.usage_object or plan.response_usage or plan.cost or plan.json_values
                 or plan.chain_result or plan.genkit or cv.RENDERED_NAME_KEY in plan.keys):
             return _NO_FAST
+        if plan.provider_metadata and (llm_fields := {field for part, field, _c, _k in plan.rows if part == "llm"}) and (
+                "provider" not in llm_fields):
+            return _NO_FAST  # a model call naming no provider: its run metadata may (``cv.metadata_provider``)
         rows = []
         for part, field, conv, keys in plan.rows:
             typ = _TYPED.get(conv)
