@@ -2627,6 +2627,43 @@ def test_a_framework_naming_its_runs_is_no_provider(name: str, replays: Any) -> 
     assert rows == served | {"(no provider)"}, rows
 
 
+#: Recordings whose model calls' spans name no provider, LangChain's run metadata (``ls_provider`` in the span's
+#: ``metadata``) alone naming it: OpenInference's LangChain.js instrumentation.
+METADATA_PROVIDERS = ["langgraph_js", "langgraph_js_anthropic"]
+
+
+@pytest.mark.parametrize("name", METADATA_PROVIDERS)
+def test_a_call_names_the_provider_its_langchain_run_metadata_names(name: str, replays: Any) -> None:
+    """OpenInference's LangChain.js instrumentation sends neither ``llm.provider`` nor ``llm.system`` on a
+    model call's span, LangChain's ``ls_provider`` only inside its ``metadata`` (JSON): each call, the refused
+    one too, shows the provider whose API the fake server answered as, is priced as that provider's model (no
+    ``priced as``) and found by a ``provider:`` filter, and the session's breakdown (the cost pane's `by provider`)
+    and `costs --group-by provider` name that provider, with the calls' tokens and cost."""
+    rp = replays(name)
+    served: set[str] = set()
+    tokens = cost = 0.0
+    for run in reported_runs(rp.manifest):
+        want = {AI_SDK_API_PROVIDERS[c["api"]] for c in run["fake_calls"]}
+        sid = run_session(rp, run)
+        spans = llm_spans(rp.store, sid)
+        assert spans and {s.llm.provider for s in spans} == want, [s.llm.provider for s in spans]
+        assert not any(k in s.attributes for s in spans for k in ("llm.provider", "llm.system"))  # the span named none
+        assert all(parse_filter(f"provider:{p}").matches(s) for s in spans for p in want)
+        priced = [s for s in spans if counted(s)]
+        for span in priced:
+            assert span.cost is not None and span.cost.total is not None and span.cost.priced_as is None, span.cost
+        if priced:
+            assert [p for p, _bucket in rp.store.sessions[sid].totals.breakdown("provider")] == sorted(want)
+        tokens += sum(s.usage.input + s.usage.output for s in priced)
+        cost += sum(s.cost.total for s in priced)
+        served |= want
+    rows = {r["provider"]: r for r in cli_json(rp.db, "costs", "--group-by", "provider")["rows"]}
+    assert set(rows) - {"(no provider)"} == served, rows
+    (provider,) = served
+    assert rows[provider]["cost_usd"] == pytest.approx(cost) and rows[provider]["input_tokens"] + rows[provider][
+        "output_tokens"] == tokens, rows[provider]
+
+
 #: Recordings whose model calls asked for Google Search and report no cost of their own.
 GROUNDED = [n for n in NAMES if not CLIENTS[n].prices_searches and any(
     c.get("builtin_tool") == "google_search" for r in json.loads((FIXTURES / n / "manifest.json").read_text())["runs"]
