@@ -16,6 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from cli_support import ensure_npm, npm_version
+from fakellm import Usage
 from recording import Recording, js_guarded, openai_env, otel_env
 
 NAME = "langgraph_js"
@@ -68,14 +69,15 @@ new ChatOpenAI({
 
 
 def record(name: str, packages: list[str], versions: list[str], client_env: Callable[[Recording], dict[str, str]],
-           agent: str, notes: list[str], recorder: str) -> None:
+           agent: str, notes: list[str], recorder: str, usage: dict[str, Usage] | None = None) -> None:
     """Install ``packages`` and record ``agent`` (an ``agent_script``) as ``fixtures/<name>/``: the
-    ``ok`` and ``error`` runs, with the OTel variables for traces and ``client_env(rec)`` set; the
-    manifest names the installed versions of the packages ``versions`` names."""
+    ``ok`` and ``error`` runs, with the OTel variables for traces and ``client_env(rec)`` set, the
+    fake LLM answering with ``usage`` (its default table when None); the manifest names the
+    installed versions of the packages ``versions`` names."""
     prefix = ensure_npm(name, packages)
     script = prefix / "agent.mjs"  # in the prefix, so that its node_modules resolve the imports
     script.write_text(agent)
-    with Recording(name) as rec:
+    with Recording(name, usage=usage) as rec:
         env = otel_env(rec.cap.url, service_name=f"{name.replace('_', '-')}-recording", signals=("traces",))
         env |= client_env(rec)
         for label, mode in (("ok", "ok"), ("error", "error")):

@@ -250,6 +250,8 @@ CLIENTS: dict[str, Client] = {
     # writes added into input, only the reads beside it (no cache write count).
     # LangChain.js counts a streamed answer's output once more by message_start's count (1 here).
     "langgraph_js_anthropic": Client(cache_write=False, stream_start_output=True),
+    # The same agent on ChatOpenAI's Responses API (useResponsesApi, streamed) with a reasoning model (gpt-5-mini).
+    "langchain_js_openinference": Client(),
     # LiteLLM names the model "openai/gpt-4o-mini". ADK's message text is in a log record naming
     # each call's span (gen_ai.client.inference.operation.details), not on the span.
     "google_adk": Client(custom_provider="litellm model prefix"),
@@ -1030,7 +1032,8 @@ FRAMEWORKS = {"crewai": "crewai", "crewai_crew": "crewai", "crewai_crew_delegati
               "kilo-code": "opencode",
               "agent_framework": "agent-framework", "agent_framework_openinference": "agent-framework",
               "agent_framework_openinference_workflow": "agent-framework", "dspy": "dspy", "litellm_otel": "litellm", "litellm_anthropic": "litellm", "litellm_gemini": "litellm",
-              "semantic_kernel": "semantic-kernel", "langgraph_js": "langchain", "langgraph_js_anthropic": "langchain", "haystack": "haystack",
+              "semantic_kernel": "semantic-kernel", "langgraph_js": "langchain", "langgraph_js_anthropic": "langchain",
+              "langchain_js_openinference": "langchain", "haystack": "haystack",
               "langfuse": "langfuse", "langfuse_js": "langfuse", "laminar": "laminar", "trulens": "trulens", "pipecat": "pipecat", "pipecat_openinference": "pipecat", "pipecat_both": "pipecat", "agentops": "agentops", "camel": "agentops",
               "langtrace": "langtrace", "langtrace_langgraph": "langgraph",
               "langfuse_js_ai6": "ai-sdk", "ai_sdk6_session": "ai-sdk", "copilot-cli": "copilot-cli",
@@ -1619,6 +1622,22 @@ def test_a_langgraph_supervisors_calls_and_its_agents_are_told_apart(replays: An
         handoff = [s for s in spans if s.name == "transfer_to_weather_agent"]
         assert len(handoff) == 1 and handoff[0].kind is SpanKind.TOOL_EXECUTION, handoff
         assert handoff[0].tool is not None and handoff[0].tool.name == "transfer_to_weather_agent"
+
+
+@pytest.mark.parametrize(("name", "provider"), [("langchain", "openai"), ("langgraph_js", "openai"),
+                                              ("langchain_js_openinference", "openai"),
+                                              ("langchain_anthropic_openinference", "anthropic"),
+                                              ("langgraph_js_anthropic", "anthropic")])
+def test_a_langchain_model_call_names_its_provider_in_python_and_javascript(name: str, provider: str,
+                                                                          replays: Any) -> None:
+    """OpenInference's LangChain instrumentation for Python names a call's provider (``llm.provider``), its
+    JavaScript twin only in LangChain's run metadata (``ls_provider``): every model call of either, a
+    refused one too, is its chat model's provider's, what a ``provider:`` filter finds."""
+    rp = replays(name)
+    for run in reported_runs(rp.manifest):
+        spans = llm_spans(rp.store, run_session(rp, run))
+        assert spans and [s.llm.provider for s in spans] == [provider] * len(spans), [s.name for s in spans]
+        assert all(parse_filter(f"provider:{provider}").matches(s) for s in spans)
 
 
 @pytest.mark.parametrize("name", ["agno_team", "agno_team_openllmetry"])
