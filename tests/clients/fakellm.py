@@ -141,6 +141,14 @@ then ``[[ ## completed ## ]]``. ``dspy.ReAct`` names its tools in the text
 Those answers carry no call id on the wire; the log gives each tool choice an id
 of its own (``dspy_fakeNNNN``) so it still says which answers asked for a tool.
 
+A chat request of a KaibanJS agent (its system prompt lists its tools under ``## Tools
+available for your use:``, each ``name: description Tool Input Schema: {…}``, and asks for
+JSON objects ending with ``{"finalAnswer": …}``; no tool on the wire) is answered in JSON:
+its last user message a tool's result (``You got this result from the tool: …``) ->
+``final``, ``{"finalAnswer": …}`` quoting it; else a tool listed -> ``tool_call``,
+``{"thought", "action": <tool>, "actionInput": <arguments>}``; else ``text``,
+``{"finalAnswer": …}``. The log names each action's tool with an id ``kaiban_fakeNNNN``.
+
 Each kind returns KNOWN usage numbers (``DEFAULT_USAGE``), distinct from each
 other so tests can find them in telemetry.  In ``error`` mode every model call
 is answered with an HTTP error (400 by default, so SDKs do not retry) and the
@@ -576,6 +584,66 @@ def _dspy_answer(req: DSPyRequest) -> tuple[str, str, tuple[str, dict] | None]:
     return kind, out + "[[ ## completed ## ]]", tool
 
 
+# KaibanJS's ReAct agent: its tools and its output format (JSON objects) in the system prompt, a tool's
+# result handed back as the next user message.
+KAIBAN_FORMAT = '"finalAnswer": "The final answer to the Task."'
+KAIBAN_TOOLS = "## Tools available for your use:"
+KAIBAN_SCHEMA = " Tool Input Schema: "
+KAIBAN_TOOL_RESULT = "You got this result from the tool: "
+
+
+@dataclass(frozen=True)
+class KaibanRequest:
+    """What a chat request of a KaibanJS agent asks for."""
+
+    tools: list[tuple[str, dict | None]]  # the tools its system prompt lists (name, JSON schema)
+    tool_result: str | None  # the tool's result the conversation ends with
+
+
+def _kaiban_request(api: str, body: dict) -> KaibanRequest | None:
+    """The request's KaibanJS tools and last tool result, or None when it is not a KaibanJS agent's."""
+    if api != "chat":
+        return None
+    system = _system_text(api, body)
+    if KAIBAN_FORMAT not in system or KAIBAN_TOOLS not in system:
+        return None
+    # "name: description Tool Input Schema: {json}", joined with ", ".
+    listed = system.split(KAIBAN_TOOLS, 1)[1]
+    tools: list[tuple[str, dict | None]] = []
+    start = 0
+    while (at := listed.find(KAIBAN_SCHEMA, start)) >= 0:
+        name = listed[start:at].lstrip(", \n").split(":", 1)[0].strip()
+        try:
+            schema, end = json.JSONDecoder().raw_decode(listed, at + len(KAIBAN_SCHEMA))
+        except ValueError:
+            break
+        if name:
+            tools.append((name, schema if isinstance(schema, dict) else None))
+        start = end
+    msgs = [m for m in body.get("messages") or [] if isinstance(m, dict)]
+    last = _text_of(msgs[-1].get("content")) if msgs and msgs[-1].get("role") == "user" else ""
+    result = None
+    if last.startswith(KAIBAN_TOOL_RESULT):
+        raw = last[len(KAIBAN_TOOL_RESULT):]
+        try:
+            result = _text_of(json.loads(raw))
+        except ValueError:
+            result = raw
+    return KaibanRequest(tools, result)
+
+
+def _kaiban_answer(req: KaibanRequest) -> tuple[str, str, tuple[str, dict] | None]:
+    """(kind, JSON text, the tool it names) for a KaibanJS request: the tool's result last -> its final
+    answer quoting it; else a tool listed -> an action calling it; else a final answer."""
+    if req.tool_result is not None:
+        return "final", json.dumps({"finalAnswer": FINAL_PREFIX + req.tool_result.strip()[:80]}), None
+    if req.tools:
+        tool = _pick_tool(req.tools)
+        return "tool_call", json.dumps({"thought": f"I will call {tool[0]}.", "action": tool[0],
+                                        "actionInput": tool[1]}), tool
+    return "text", json.dumps({"finalAnswer": TEXT_ANSWER}), None
+
+
 class FakeLLM:
     """The server; see the module docstring for the stable API."""
 
@@ -858,10 +926,14 @@ class FakeLLM:
         tools = _tool_defs(api, body)
         schema = _wants_json(api, body)
         dspy = _dspy_request(api, body)
-        named_tool = None  # a tool DSPy's text answer names (no tool call on the wire)
+        kaiban = _kaiban_request(api, body) if dspy is None else None
+        named_tool = None  # a tool DSPy's or KaibanJS's text answer names (no tool call on the wire)
         scripted = _scripted_call(api, body, tools, self.tool_answers)
         if dspy is not None:
             kind, text, named_tool = _dspy_answer(dspy)
+            tool = None
+        elif kaiban is not None:
+            kind, text, named_tool = _kaiban_answer(kaiban)
             tool = None
         elif schema is not None:
             kind, text, tool = "json", json.dumps(_schema_args(schema) if schema else {}), None
@@ -877,7 +949,7 @@ class FakeLLM:
             kind, text, tool = "text", TEXT_ANSWER, None
         offered = {name for name, _schema in tools}
         several = (self.parallel_calls if api in ("chat", "responses") and kind == "tool_call" and scripted is None
-                   and dspy is None and self.parallel_calls and all(n in offered for n, _ in self.parallel_calls)
+                   and dspy is None and kaiban is None and self.parallel_calls and all(n in offered for n, _ in self.parallel_calls)
                    else None)
         if several:
             tool = several[0]
@@ -887,7 +959,8 @@ class FakeLLM:
         if tool:
             entry["tool_name"] = tool[0]
         if named_tool:
-            entry["tool_name"], entry["tool_call_id"] = named_tool[0], f"dspy_fake{seq:04d}"
+            prefix = "dspy" if dspy is not None else "kaiban"
+            entry["tool_name"], entry["tool_call_id"] = named_tool[0], f"{prefix}_fake{seq:04d}"
         stream = bool(body.get("stream"))
         if api == "chat":
             include_usage = bool((body.get("stream_options") or {}).get("include_usage"))

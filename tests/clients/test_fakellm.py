@@ -1,4 +1,5 @@
-"""The fake LLM answers DSPy's ChatAdapter format as dspy.ReAct reads it; Ollama's, Mistral's, Groq's, Azure
+"""The fake LLM answers DSPy's ChatAdapter format as dspy.ReAct reads it, and KaibanJS's agent in its JSON
+format; Ollama's, Mistral's, Groq's, Azure
 OpenAI's and Amazon Bedrock's Converse and InvokeModel APIs as they do (Bedrock's streams as AWS
 event-stream frames, CRCs checked); Gemini as Vertex AI serves it; Cohere's v2 Chat API as Cohere
 answers it; never calls an Anthropic tool the API keeps deferred; streams an Anthropic answer's usage
@@ -103,6 +104,41 @@ def test_a_dspy_signature_without_tools_or_results_gets_text() -> None:
     with FakeLLM() as llm:
         got, call = _dspy(llm, ["answer"], "", tools=False)
     assert (got["answer"], call["kind"], call["tool_call_id"]) == ("Hello from fakellm.", "text", None)
+
+
+def _kaiban_system(tools: str) -> str:
+    """A KaibanJS 0.23 ReAct agent's system prompt (its parts the fake LLM reads, as the agent writes them)."""
+    return ("You are Weather Agent.\n\nYour role is: Weather reporter.\nYou are working as part of a team.\n\n"
+            f"## Tools available for your use: \n\n{tools}\n\n**Important:** You ONLY have access to the tools above."
+            "\n\n## Format of your output\n\n### Final Answer\n\n{\n    \"finalAnswer\": \"The final answer to the "
+            "Task.\"\n}\n\n**IMPORTANT**: You must return a valid JSON object.\n")
+
+
+KAIBAN_TOOLS = ('lookup: Find a city, by name: any. Tool Input Schema: {"type":"object","properties":{"name":'
+                '{"type":"string"}},"required":["name"]}, get_weather: Get the current weather for a city. Tool Input '
+                'Schema: {"type":"object","properties":{"city":{"type":"string"}},"required":["city"]}')
+
+
+def _kaiban(llm: FakeLLM, tools: str, *later: dict) -> tuple[dict, dict]:
+    messages = [{"role": "system", "content": _kaiban_system(tools)},
+                {"role": "user", "content": "Hi Weather Agent, please complete the following task: What is the weather in Paris?"},
+                *later]
+    answer = _chat(llm, {"model": "gpt-4o-mini", "messages": messages})
+    return json.loads(answer["choices"][0]["message"]["content"]), llm.log[-1]
+
+
+def test_a_kaibanjs_agent_gets_an_action_naming_its_tool_then_a_final_answer_quoting_its_result() -> None:
+    with FakeLLM() as llm:
+        action, call1 = _kaiban(llm, KAIBAN_TOOLS)
+        final, call2 = _kaiban(llm, KAIBAN_TOOLS, {"role": "assistant", "content": json.dumps(action)},
+                               {"role": "user", "content": 'You got this result from the tool: "Sunny, 22 C in Paris"'})
+        plain, call3 = _kaiban(llm, "No tools available. You must reply using your internal knowledge.")
+    assert (action["action"], action["actionInput"]) == ("get_weather", {"city": "Paris"})
+    assert final == {"finalAnswer": FINAL_PREFIX + "Sunny, 22 C in Paris"}
+    assert plain == {"finalAnswer": "Hello from fakellm."}
+    assert [(c["kind"], c["tool_name"], c["tool_call_id"]) for c in (call1, call2, call3)] == [
+        ("tool_call", "get_weather", f"kaiban_fake{call1['seq']:04d}"), ("final", None, None), ("text", None, None)]
+    assert call1["usage"]["prompt_tokens"] == DEFAULT_USAGE["tool_call"].input
 
 
 def test_requests_in_other_formats_are_answered_as_before() -> None:
