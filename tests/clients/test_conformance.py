@@ -246,6 +246,10 @@ CLIENTS: dict[str, Client] = {
     "langchain_openllmetry_stream": Client(),
     # LangGraph.js with OpenInference's LangChain.js instrumentation (manuallyInstrument on the callbacks manager).
     "langgraph_js": Client(),
+    # A KaibanJS team (one agent, one task) whose agent is given a ChatOpenAI of the installed @langchain/openai
+    # (llmInstance): OpenInference's LangChain.js instrumentation traces each model call and the tool run, each a
+    # trace of its own (KaibanJS's agent, task and team run in the LangChain.js it bundles, which nothing traces).
+    "kaibanjs": Client(),
     # The same agent on ChatAnthropic (streamed): OpenInference sends LangChain's usage_metadata, the cache reads and
     # writes added into input, only the reads beside it (no cache write count).
     # LangChain.js counts a streamed answer's output once more by message_start's count (1 here).
@@ -1034,6 +1038,8 @@ FRAMEWORKS = {"crewai": "crewai", "crewai_crew": "crewai", "crewai_crew_delegati
               "agent_framework_openinference_workflow": "agent-framework", "dspy": "dspy", "litellm_otel": "litellm", "litellm_anthropic": "litellm", "litellm_gemini": "litellm",
               "semantic_kernel": "semantic-kernel", "langgraph_js": "langchain", "langgraph_js_anthropic": "langchain",
               "langchain_js_openinference": "langchain", "haystack": "haystack",
+              # KaibanJS's spans are LangChain.js' (its model and tool, traced by OpenInference): nothing names KaibanJS.
+              "kaibanjs": "langchain",
               "langfuse": "langfuse", "langfuse_js": "langfuse", "laminar": "laminar", "trulens": "trulens", "pipecat": "pipecat", "pipecat_openinference": "pipecat", "pipecat_both": "pipecat", "agentops": "agentops", "camel": "agentops",
               "langtrace": "langtrace", "langtrace_langgraph": "langgraph",
               "langfuse_js_ai6": "ai-sdk", "ai_sdk6_session": "ai-sdk", "copilot-cli": "copilot-cli",
