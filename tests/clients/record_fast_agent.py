@@ -17,8 +17,6 @@ request's ``_meta``. Recordings (``VARIANTS``): ``fast_agent`` (the ``openai`` p
 
 from __future__ import annotations
 
-import os
-import shutil
 import subprocess
 import sys
 from collections.abc import Callable
@@ -32,6 +30,7 @@ from recording import (
     Recording,
     chosen_variants,
     ensure_venv,
+    python312,
     record_turns,
 )
 
@@ -120,20 +119,6 @@ VARIANTS = {
 }
 
 
-def python312() -> str:
-    """A Python 3.12+ interpreter for the venv (fast-agent-mcp requires one)."""
-    if sys.version_info >= (3, 12):
-        return sys.executable
-    candidates = [shutil.which(n) for n in ("python3.12", "python3.13")]
-    pyenv = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv")) / "versions"
-    candidates += sorted(str(p) for p in pyenv.glob("3.1[23]*/bin/python3"))
-    for cand in candidates:
-        if cand and subprocess.run([cand, "-c", "import sys; assert sys.version_info >= (3, 12)"],
-                                   capture_output=True).returncode == 0:
-            return cand
-    raise SystemExit("fast-agent-mcp needs Python 3.12 or later: none found")
-
-
 def record(name: str, python: Path) -> None:
     variant = VARIANTS[name]
 
@@ -161,7 +146,7 @@ if __name__ == "__main__":
     install_only = "--install-only" in sys.argv[1:]
     sys.argv[1:] = [a for a in sys.argv[1:] if a != "--install-only"]
     chosen = chosen_variants(VARIANTS)
-    py = ensure_venv(NAME, PACKAGES, python=python312())
+    py = ensure_venv(NAME, PACKAGES, python=python312("fast-agent-mcp"))
     if not install_only:
         for name in chosen:
             record(name, py)

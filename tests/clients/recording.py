@@ -103,6 +103,21 @@ def ensure_venv(name: str, packages: list[str], python: str | None = None) -> Pa
     return py
 
 
+def python312(client: str) -> str:
+    """A Python 3.12+ interpreter for a client's venv (some clients require one): this one, else
+    the first ``python3.12``/``python3.13`` found (on the PATH or under pyenv)."""
+    if sys.version_info >= (3, 12):
+        return sys.executable
+    candidates = [shutil.which(n) for n in ("python3.12", "python3.13")]
+    pyenv = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv")) / "versions"
+    candidates += sorted(str(p) for p in pyenv.glob("3.1[23]*/bin/python3"))
+    for cand in candidates:
+        if cand and subprocess.run([cand, "-c", "import sys; assert sys.version_info >= (3, 12)"],
+                                   capture_output=True).returncode == 0:
+            return cand
+    raise SystemExit(f"{client} needs Python 3.12 or later: none found")
+
+
 def installed_versions(python: Path | str, names: Iterable[str]) -> dict[str, str | None]:
     """Versions of ``names`` as installed in the venv of ``python`` (None when absent)."""
     code = (
