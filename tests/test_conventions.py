@@ -35,10 +35,25 @@ def test_attribute_row(part, field, conv, key) -> None:
     raw, want = SAMPLE[conv]
     if field == "stop_reason" and key == "gen_ai.response.finish_reasons":
         raw = ["v-1", "other"]
-    s = span({key: raw, cv.KIND_KEY: KIND_FOR_PART[part]})
+    attrs = {key: raw, cv.KIND_KEY: KIND_FOR_PART[part]}
+    if part == "usage" and field in cv.CACHE_COUNT_FIELDS:
+        attrs["gen_ai.usage.output_tokens"] = 7  # a cache count alone is no usage (the test below)
+    s = span(attrs)
     assert s.kind.value == KIND_FOR_PART[part]
     assert getattr(getattr(s, part), field) == want
     assert key not in s.attributes  # consumed
+
+
+def test_cache_counts_alone_are_no_usage_and_stay_attributes() -> None:
+    """A span setting only a call's cache reads and writes (the OpenHands SDK's span around each LiteLLM
+    call) reports no usage of its own: its cache reads are not read as that many input tokens."""
+    attrs = {"gen_ai.usage.cache_read_input_tokens": 200, "gen_ai.usage.cache_creation_input_tokens": 0,
+             cv.KIND_KEY: "llm_call"}
+    s = span(attrs)
+    assert s.kind.value == "llm_call" and s.usage is None
+    assert s.attributes["gen_ai.usage.cache_read_input_tokens"] == 200
+    with_input = span({**attrs, "gen_ai.usage.input_tokens": 1234})
+    assert with_input.usage is not None and (with_input.usage.input, with_input.usage.cache_read) == (1234, 200)
 
 
 @pytest.mark.parametrize("key", cv.SESSION_KEYS)

@@ -736,7 +736,10 @@ CACHE_IN_INPUT_SCOPES: dict[str, str] = {"openinference.instrumentation.bedrock"
 #: library they trace -> the client whose tables read them, whatever framework their resource names:
 #: Langtrace's instrumentation of langchain-core traces every public method of LangChain's model
 #: classes (``BaseChatModel.asdict`` ...) under a LangGraph or CrewAI session alike.
-SCOPE_PREFIX_CLIENTS: dict[str, str] = {"langtrace_python_sdk.": "langtrace"}
+SCOPE_PREFIX_CLIENTS: dict[str, str] = {"langtrace_python_sdk.": "langtrace",
+                                         # Laminar's SDK: every span it makes, under ``lmnr.tracer``, in its own
+                                         # shape (``lmnr.span.type``), whichever framework it traces (OpenHands).
+                                         "lmnr.": "laminar"}
 #: Scopes of an instrumentation of a gateway's SDK whose model calls name no provider -> the gateway,
 #: the provider shown for them: OpenInference's Portkey instrumentation sends the model, usage and
 #: messages of each call through Portkey's gateway but neither ``llm.provider`` nor ``llm.system``
@@ -1267,6 +1270,9 @@ FRAMEWORK_HINTS: list[tuple[str, str]] = [
     # names it too (``openinference.instrumentation.pipecat``), before the family.
     ("pipecat", "pipecat"),
     ("trulens", "trulens"),  # TruLens's OpenTelemetry mode: every span its @instrument makes, scope ``trulens``
+    # The OpenHands Software Agent SDK: its spans go out under Laminar's scope (``FAMILY_SPAN_NAME_FRAMEWORKS``
+    # tells them apart), this name read from their names.
+    ("openhands", "openhands"),
     ("lmnr", "laminar"),  # Laminar's SDK: every span it makes, its instrumentations' too, under ``lmnr.tracer``
     # AgentOps' SDK: its decorators' scope ``agentops``, its instrumentations' ``agentops.instrumentation.*``
     # (an agent framework's named above wins), its service name ``agentops``.
@@ -1342,19 +1348,29 @@ RESOURCE_SESSION_KEYS: dict[str, str] = {
 SPAN_NAME_FRAMEWORKS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"^[A-Za-z_]\w*\.(?:run|run_stream|try_run|try_stream|before_run|after_run)\(\)$"), "griptape"),
 )
+#: Span names that say which framework made them under the scope of a tracing SDK (an instrumentation
+#: family's, ``INSTRUMENTATION_FAMILIES``) -> that framework. The OpenHands Software Agent SDK traces
+#: itself with Laminar's SDK, every span under ``lmnr.tracer``: its conversation's span (``conversation``),
+#: ``conversation.send_message`` / ``.run`` / ``.arun`` and each ``agent.step`` (``acp_agent.step`` for an
+#: agent over the Agent Client Protocol; ``astep`` awaited) are its ``@observe`` names.
+FAMILY_SPAN_NAME_FRAMEWORKS: dict[str, tuple[tuple[re.Pattern[str], str], ...]] = {
+    "laminar": ((re.compile(r"^(?:conversation(?:\.(?:send_message|run|arun))?|(?:acp_)?agent\.a?step)$"),
+                 "openhands"),),
+}
 #: The spans of a scope looked at for ``SPAN_NAME_FRAMEWORKS`` (its first; every span of Griptape's but
 #: the root, ``main``, is named so).
 SPAN_NAMES_READ = 4
 
 
-def span_names_framework(names: Iterable[str]) -> str | None:
+def span_names_framework(names: Iterable[str],
+                         patterns: tuple[tuple[re.Pattern[str], str], ...] = SPAN_NAME_FRAMEWORKS) -> str | None:
     """The framework the first ``SPAN_NAMES_READ`` of a scope's span names say made them
-    (``SPAN_NAME_FRAMEWORKS``), else None."""
+    (``patterns``: ``SPAN_NAME_FRAMEWORKS``, or a family's ``FAMILY_SPAN_NAME_FRAMEWORKS``), else None."""
     for n, name in enumerate(names):
         if n == SPAN_NAMES_READ:
             break
         if name.__class__ is str:
-            for pattern, framework in SPAN_NAME_FRAMEWORKS:
+            for pattern, framework in patterns:
                 if pattern.match(name):
                     return framework
     return None
@@ -1362,10 +1378,15 @@ def span_names_framework(names: Iterable[str]) -> str | None:
 
 def framework_scope(scope_name: str | None, span_names: Iterable[str]) -> str | None:
     """The name a scope of spans is read as for its framework (``resource_scope``): its own, unless
-    that names no framework and its spans' names do (``span_names_framework``): then that framework."""
-    if scope_name and framework_hint(scope_name, {}) is not None:
-        return scope_name
-    return span_names_framework(span_names) or scope_name
+    that names no framework, or only a tracing SDK's with names of its own for a framework's spans
+    (``FAMILY_SPAN_NAME_FRAMEWORKS``), and its spans' names name one (``span_names_framework``): then
+    that framework."""
+    hint = framework_hint(scope_name, {}) if scope_name else None
+    if hint is None:
+        return span_names_framework(span_names) or scope_name
+    if hint in FAMILY_SPAN_NAME_FRAMEWORKS:
+        return span_names_framework(span_names, FAMILY_SPAN_NAME_FRAMEWORKS[hint]) or scope_name
+    return scope_name
 
 
 def framework_hint(scope_name: str | None, resource: dict[str, Any]) -> str | None:
@@ -1420,6 +1441,21 @@ _MESSAGE_KEYS: frozenset[str] = frozenset({*MESSAGE_JSON_KEYS, *VALUE_KEYS, *OBS
 _MESSAGE_PREFIXES: tuple[str, ...] = (*_MSG_PREFIXES, *CLIENT_ARGUMENT_PREFIXES.values())
 
 
+#: Usage fields that are details of a call's input (``TokenUsage.cache_read`` / ``cache_write``).
+CACHE_COUNT_FIELDS = frozenset({"cache_read", "cache_write"})
+
+
+def cache_counts_alone(fields: Iterable[str]) -> bool:
+    """Whether a span's usage fields are cache counts and nothing else: no input, output or total.
+    Such a span reports no usage of its own, only details of a call's usage reported on another
+    span (the OpenHands SDK's ``llm.<model>`` span around each LiteLLM call sets the call's cache
+    reads and writes and its cost; the usage is on Laminar's ``litellm.completion`` span inside
+    it): read as a usage, its cache reads would count as input (``finish_usage``) and the span as a
+    call of its own. Its keys stay attributes."""
+    got = set(fields)
+    return bool(got) and got <= CACHE_COUNT_FIELDS
+
+
 class Plan:
     """What the tables make of one *set* of attribute keys, computed once.
 
@@ -1442,6 +1478,8 @@ class Plan:
             got = tuple(k for k in row_keys if k in present)
             if got:
                 rows.append((part, field, conv, got))
+        if cache_counts_alone(field for part, field, _c, _k in rows if part == "usage"):
+            rows = [row for row in rows if row[0] != "usage"]
         self.rows = rows
         self.kind = not present.isdisjoint(EXPLICIT_KIND_KEYS)
         # By key (the plan knows no client): a key of any client's own (``CLIENT_VALUE_KEYS``) takes

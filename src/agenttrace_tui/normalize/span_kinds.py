@@ -748,8 +748,10 @@ DELEGATION_INPUT_CHARS = 65536
 RENDERED_NAME_KEY = "logfire.msg"
 #: Attributes a known client names its tool with.
 CLIENT_TOOL_NAME_KEYS: tuple[str, ...] = ("tool_name",)
-#: Attributes a known client names its tool call id with.
-CLIENT_TOOL_CALL_KEYS: tuple[str, ...] = ("call_id", "tool_use_id")
+#: Attributes a known client names its tool call id with: the OpenHands SDK's span of a tool's result
+#: (Laminar's ``@observe(span_type="TOOL", metadata={"tool_call_id": ...})``) names it as Laminar's
+#: span metadata.
+CLIENT_TOOL_CALL_KEYS: tuple[str, ...] = ("call_id", "tool_use_id", "lmnr.association.properties.metadata.tool_call_id")
 #: A known client's attribute naming the agent of its agent span, read when no agent name is sent:
 #: OpenInference's instrumentation of the OpenAI Agents SDK for TypeScript names the agent as
 #: ``graph.node.id`` alone (its Python one sends ``agent.name`` beside it), and so does its CrewAI
