@@ -611,6 +611,9 @@ CLIENTS: dict[str, Client] = {
     # Laminar's SDK (lmnr: @observe, its own OpenAI instrumentation, Laminar.set_trace_session_id) exporting over
     # OTLP/HTTP (force_http) to the monitor.
     "laminar": Client(),
+    # The OpenHands Software Agent SDK's own observability (Laminar: a conversation span, @observe steps, an
+    # llm.<model> span around each call with Laminar's LiteLLM span inside, a TOOL span per tool result).
+    "openhands": Client(),
     # TruLens reports each call's prompt and completion counts, none of the cached tokens the API sent.
     "trulens": Client(cache_read=False),
     # Pipecat's own tracing (PipelineWorker(enable_tracing=True)): a text-only pipeline with an OpenAI LLM service.
@@ -1040,7 +1043,7 @@ FRAMEWORKS = {"crewai": "crewai", "crewai_crew": "crewai", "crewai_crew_delegati
               "langchain_js_openinference": "langchain", "haystack": "haystack",
               # KaibanJS's spans are LangChain.js' (its model and tool, traced by OpenInference): nothing names KaibanJS.
               "kaibanjs": "langchain",
-              "langfuse": "langfuse", "langfuse_js": "langfuse", "laminar": "laminar", "trulens": "trulens", "pipecat": "pipecat", "pipecat_openinference": "pipecat", "pipecat_both": "pipecat", "agentops": "agentops", "camel": "agentops",
+              "langfuse": "langfuse", "langfuse_js": "langfuse", "laminar": "laminar", "openhands": "openhands", "trulens": "trulens", "pipecat": "pipecat", "pipecat_openinference": "pipecat", "pipecat_both": "pipecat", "agentops": "agentops", "camel": "agentops",
               "langtrace": "langtrace", "langtrace_langgraph": "langgraph",
               "langfuse_js_ai6": "ai-sdk", "ai_sdk6_session": "ai-sdk", "copilot-cli": "copilot-cli",
               "copilot-cli-anthropic": "copilot-cli", "droid": "droid", "cline": "cline", "beeai": "beeai", "beeai_ts": "beeai", "mlflow": "mlflow",
@@ -1247,6 +1250,40 @@ def _laminar_sessions_tools_and_answers(rp: Replay) -> None:
 
 def test_laminar_names_its_session_and_its_tool(replays: Any) -> None:
     _laminar_sessions_tools_and_answers(replays("laminar"))
+
+
+def test_openhands_names_its_conversation_its_steps_its_calls_and_its_tool(replays: Any) -> None:
+    """The OpenHands SDK traces itself with Laminar: each run is the session of its conversation's id,
+    framework ``openhands`` (read from its span names under Laminar's scope); each model call is one
+    call inside its ``agent.step`` (its ``llm.<model>`` span and Laminar's LiteLLM span of the request
+    one call, the fake server's tokens, OpenHands' own cost); the tool's result is one call of the
+    tool, named after its action class (``GetWeatherAction``: the span names no tool), with the call
+    id of the model's tool call; a refused call fails its step, the run and the conversation."""
+    rp = replays("openhands")
+    for run in reported_runs(rp.manifest):
+        sid = rp.manifest["openhands_sessions"][run["label"]]
+        assert rp.sessions[run["label"]] == [sid]
+        entry = rp.store.sessions[sid]
+        assert entry.session.framework == "openhands"
+        spans = {(s.trace_id, s.span_id): s for t in rp.store.traces_of(sid) for s in t.spans.values()}
+        parent = parent_in(spans)
+        calls = llm_spans(rp.store, sid)
+        assert len(calls) == len(run["fake_calls"])
+        for call in calls:
+            step = parent(call)
+            assert step is not None and step.name == "agent.step" and parent(step).name == "conversation.run"
+        if run["mode"] == "error":
+            (failed,) = calls
+            assert failed.status is Status.ERROR and "scripted error" in (failed.status_message or "")
+            assert {s.name for s in spans.values() if s.status is Status.ERROR} == {
+                "llm.gpt-4o-mini", "agent.step", "conversation.run", "conversation"}
+            continue
+        assert all(c.cost is not None and c.cost.source == "reported" for c in calls)
+        asked = [c for c in ok_calls(run) if c.get("tool_call_id")]
+        assert [(r.name, r.calls, r.errors) for r in rp.store.tool_costs(sid)] == [("GetWeatherAction", 1, 0)]
+        (tool,) = [s for s in spans.values() if s.kind is SpanKind.TOOL_EXECUTION]
+        assert tool.tool is not None and tool.tool.call_id == asked[0]["tool_call_id"]
+        assert parent(tool).name == "agent.step"
 
 
 def test_laminar_over_grpc_its_default_export_reads_the_same(replays: Any, tmp_path: Path) -> None:
