@@ -67,7 +67,8 @@ agent turn against it on 127.0.0.1, with no network and no key:
   and ``:streamGenerateContent`` (a project's ``/v1beta1/projects/<p>/locations/<l>/…`` or express
   mode's ``/v1beta1/publishers/…``): the Gemini answer as Vertex sends it (``createTime``, usage
   with ``trafficType`` and modality details, on every chunk of a stream, counted on the last; no
-  function call id). Logged with ``api`` ``vertex``.
+  function call id; a stream as SSE with ``?alt=sse``, the Google Gen AI SDK's, else as one JSON
+  array of the chunks, the Vertex AI SDK's REST transport's). Logged with ``api`` ``vertex``.
 * Cohere v2 Chat: ``POST .../v2/chat`` (JSON, or SSE events ``message-start`` ...
   ``message-end`` then ``data: [DONE]`` when ``stream`` is true): the answer as Cohere sends it
   (``message.tool_plan`` and ``message.tool_calls`` with ids ``<tool>_<12 characters>``, or
@@ -1812,8 +1813,9 @@ def _vertex(llm: FakeLLM, req: BaseHTTPRequestHandler, body: dict, seq: int, ent
     """Answer a Vertex AI generateContent call with what the Gemini route answers, as Vertex sends it:
     a ``createTime``, no function call id, ``avgLogprobs`` on a finished candidate, ``usageMetadata``
     with ``trafficType`` and the answer's and the cache's modality details, and on a stream every
-    chunk with a ``usageMetadata`` (only ``trafficType`` before the last, which has the counts).
-    Errors are Google's JSON error, as on the Gemini API. Logged with ``api`` ``vertex``; the
+    chunk with a ``usageMetadata`` (only ``trafficType`` before the last, which has the counts),
+    sent as SSE when the query asks (``alt=sse``), else as one JSON array of the chunks, as Vertex
+    answers the REST transport of Google's API clients. Errors are Google's JSON error, as on the Gemini API. Logged with ``api`` ``vertex``; the
     log's ``tool_call_id`` is its own (``fc_fake…``), none is on the wire."""
     entry["model"] = body["model"] = _vertex_model(entry["path"])
     entry["stream"] = body["stream"] = entry["path"].endswith(":streamGenerateContent")
@@ -1849,7 +1851,17 @@ def _vertex(llm: FakeLLM, req: BaseHTTPRequestHandler, body: dict, seq: int, ent
         return
     chunks = [as_vertex(json.loads(line[len("data: "):])) for line in captured.data.decode().split("\r\n\r\n")
               if line.startswith("data: ")]
-    llm._send_sse(req, "".join(f"data: {json.dumps(c)}\r\n\r\n" for c in chunks))
+    if "alt=sse" in urlsplit(req.path).query:
+        llm._send_sse(req, "".join(f"data: {json.dumps(c)}\r\n\r\n" for c in chunks))
+        return
+    # Without ?alt=sse (the Vertex AI SDK's REST transport) the stream is one JSON array of the chunks.
+    data = ("[" + "\r\n,\r\n".join(json.dumps(c, indent=2) for c in chunks) + "]").encode()
+    req.send_response(200)
+    req.send_header("Content-Type", "application/json; charset=UTF-8")
+    req.send_header("Content-Length", str(len(data)))
+    req.send_header("x-request-id", entry["request_id"])
+    req.end_headers()
+    req.wfile.write(data)
 
 
 # -- Groq ----------------------------------------------------------------------

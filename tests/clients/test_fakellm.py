@@ -491,6 +491,24 @@ def test_vertex_answers_gemini_as_vertex_sends_it_with_usage_counted_on_a_stream
     assert call2["usage"]["thoughtsTokenCount"] == final.reasoning
 
 
+def test_vertex_streams_one_json_array_to_a_request_that_does_not_ask_for_sse() -> None:
+    """The REST transport of Google's API clients (the Vertex AI SDK's) asks for no ``alt=sse``: the
+    stream is one JSON array of the chunks SSE would carry, the last one with the counts."""
+    from fakellm import THINKING_USAGE
+
+    path = ("/v1/projects/fake-project/locations/us-central1/publishers/google/models/gemini-2.5-flash"
+            ":streamGenerateContent?%24alt=json%3Benum-encoding%3Dint")
+    asked = [{"role": "user", "parts": [{"text": "Hello"}]}]
+    with FakeLLM(usage=THINKING_USAGE) as llm:
+        _, ctype, raw, call = _vertex(llm, path, {"contents": asked})
+    chunks = json.loads(raw)
+    assert ctype.startswith("application/json") and isinstance(chunks, list) and len(chunks) > 1
+    assert (call["api"], call["stream"], call["kind"]) == ("vertex", True, "text")
+    assert [c["usageMetadata"] for c in chunks[:-1]] == [{"trafficType": "ON_DEMAND"}] * (len(chunks) - 1)
+    assert chunks[-1]["usageMetadata"] == call["usage"]
+    assert call["usage"]["promptTokenCount"] == THINKING_USAGE["text"].input
+
+
 def test_vertex_error_is_googles_error_json() -> None:
     path = "/v1beta1/publishers/google/models/gemini-2.5-flash:generateContent"
     with FakeLLM() as llm:
