@@ -178,7 +178,7 @@ __all__ = [
     "SUBTREE_USAGE_KEYS", "THINKING_BESIDE_OUTPUT", "GEMINI_BUILTIN_TOOLS", "TOOL_DEFINITION_KEYS", "GEMINI_FEE_TOOLS", "USAGE_OBJECT_KEYS", "RESPONSE_USAGE_KEYS", "GEMINI_USAGE_FIELDS", "USAGE_RECORD_KEY", "USAGE_OBJECT_PATHS", "USAGE_TYPE_PATHS", "USAGE_TYPES_BESIDE",
     "GENKIT_INPUT_KEY", "GENKIT_MODEL_TYPES", "GENKIT_NAME_KEY", "GENKIT_OUTPUT_KEY", "GENKIT_USAGE_FIELDS", "genkit_model_call",
     "GENKIT_ERROR_KEY", "GENKIT_STATE_KEY", "GENKIT_TOOL_ENVELOPE_TYPES", "genkit_failure", "unwrap_genkit_tool_output",
-    "Plan", "all_documented_keys", "cache_beside", "decode_json_strings", "extract_cost", "extract_subtree_usage", "extract_usage_object", "extract_response_usage", "extract_answer_usage", "ANSWER_KEY", "is_usage_record", "thinking_beside", "asks_builtin_tool",
+    "Plan", "all_documented_keys", "cache_beside", "decode_json_strings", "extract_cost", "extract_subtree_usage", "extract_usage_object", "extract_response_usage", "extract_answer_usage", "ANSWER_KEY", "GEMINI_ANSWER_USAGE_KEYS", "gemini_answer_usage", "is_usage_record", "thinking_beside", "asks_builtin_tool",
     "answered_model", "langchain_answered_model", "LANGCHAIN_ANSWERED_KEY", "CHAIN_ANSWER_INPUT_KEY",
     "CHAIN_ANSWER_MODEL_KEY", "SESSION_FILE_TURN_KEY", "TWIN_TRACER_KEY", "TWIN_TRACER_SCOPES", "CHAIN_ANSWER_OUTPUT_KEY", "CHAIN_RESULT_KEYS", "CLIENT_MODEL_KEYS", "client_model", "MODEL_PLACEHOLDERS", "langchain_chain_answer", "failed_by_exception", "failed_http_status", "finish_usage",
     "built_on", "framework_hint", "BEDROCK_VENDORS", "bedrock_request_model",
@@ -690,19 +690,67 @@ def extract_response_usage(attributes: dict[str, Any]) -> tuple[dict[str, int], 
 #: ``llm.token_count.*`` and no more, the cached tokens (``prompt_tokens_details.cached_tokens``)
 #: only in the answer. Read only when the answer's prompt and completion counts are the flat ones
 #: (the same call's answer), and only for what the flat keys lack.
+#: A Gemini answer there (``candidates`` and its usage, ``GEMINI_ANSWER_USAGE_KEYS``) is the call's
+#: usage whole when the flat counts are its own (``gemini_answer_usage``): OpenInference's Vertex AI
+#: instrumentation passes ``promptTokenCount``, ``candidatesTokenCount`` and ``totalTokenCount`` on
+#: and no more, the cached tokens (inside the prompt's count) and the thoughts (beside the answer's)
+#: only in the answer, which it writes as the SDK's types serialize it (``usage_metadata``,
+#: ``cached_content_token_count``...).
 ANSWER_KEY = "output.value"
-#: What an answer holds when it is worth decoding for its usage: a count the flat keys often lack.
-_ANSWER_USAGE_HINTS = ('"cached_tokens"', '"reasoning_tokens"')
+#: What an answer holds when it is worth decoding for its usage: a count the flat keys often lack
+#: (OpenAI's), any of Gemini's counts (either spelling).
+_ANSWER_USAGE_HINTS = ('"cached_tokens"', '"reasoning_tokens"', 'token_count"', 'TokenCount"')
+#: The key of a Gemini answer's usage object: the API's spelling, then the Python SDKs' types'
+#: (proto-plus ``to_dict`` in the Vertex AI SDK, pydantic in the Google Gen AI SDK), whose counts
+#: are spelled in snake_case too (``prompt_token_count``).
+GEMINI_ANSWER_USAGE_KEYS = ("usageMetadata", "usage_metadata")
+
+
+def _snake_case(name: str) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
+
+
+def gemini_answer_usage(answer: dict[str, Any], usage: dict[str, int]) -> dict[str, int]:
+    """The usage (``GEMINI_USAGE_FIELDS``) of the Gemini answer ``answer`` when the flat counts
+    ``usage`` are its own: their input its prompt count (with a built-in tool's prompt or without),
+    their output its answer's (with the thoughts or without), their total its total; else nothing."""
+    for key in GEMINI_ANSWER_USAGE_KEYS:
+        raw = answer.get(key)
+        if isinstance(raw, dict):
+            break
+    else:
+        return {}
+    counts: dict[str, int] = {}
+    for name in ("promptTokenCount", "toolUsePromptTokenCount", "candidatesTokenCount", "thoughtsTokenCount",
+                 "totalTokenCount", "cachedContentTokenCount"):
+        count = raw.get(name, raw.get(_snake_case(name)))
+        if count is None:
+            continue
+        if count.__class__ is not int or count < 0:
+            return {}
+        counts[name] = count
+    prompt, tool_prompt = counts.get("promptTokenCount"), counts.get("toolUsePromptTokenCount", 0)
+    answered, thoughts = counts.get("candidatesTokenCount", 0), counts.get("thoughtsTokenCount", 0)
+    if prompt is None or usage.get("input") not in (prompt, prompt + tool_prompt) or usage.get("output", answered) not in (
+            answered, answered + thoughts) or usage.get("total", counts.get("totalTokenCount")) != counts.get("totalTokenCount"):
+        return {}
+    return {field: sum(counts[n] for n in names if n in counts)
+            for field, names in GEMINI_USAGE_FIELDS.items() if any(n in counts for n in names)}
 
 
 def extract_answer_usage(attributes: dict[str, Any], usage: dict[str, int]) -> dict[str, int]:
-    """The usage fields of the Chat Completions answer in ``ANSWER_KEY`` that ``usage`` (the flat
-    counts) lacks, when that answer's prompt and completion counts are ``usage``'s; else nothing."""
+    """The usage fields of the answer in ``ANSWER_KEY`` that ``usage`` (the flat counts) lacks, when
+    that answer's prompt and completion counts are ``usage``'s; else nothing. A Gemini answer's
+    usage is given whole (``gemini_answer_usage``): it is what the flat counts left parts of out."""
     value = attributes.get(ANSWER_KEY)
     if value.__class__ is not str or not any(hint in value for hint in _ANSWER_USAGE_HINTS):
         return {}
     answer = json_object(value, RESPONSE_USAGE_CHARS)
-    if answer is None or not isinstance(answer.get("choices"), list):
+    if answer is None:
+        return {}
+    if isinstance(answer.get("candidates"), list):
+        return gemini_answer_usage(answer, usage)
+    if not isinstance(answer.get("choices"), list):
         return {}
     raw = answer.get("usage")
     if not isinstance(raw, dict):
