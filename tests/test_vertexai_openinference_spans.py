@@ -108,3 +108,26 @@ def test_another_calls_answer_adds_nothing() -> None:
     attrs = {**generate_content(), "output.value": json.dumps({**ANSWER, "usage_metadata": {**USAGE, "prompt_token_count": 999}})}
     (span,) = _json_spans(attrs, SCOPE)
     assert (span.usage.input, span.usage.output, span.usage.cache_read, span.usage.reasoning) == (1234, 56, 0, 24)
+
+
+def test_a_model_named_by_its_resource_name_is_the_model_the_name_kept(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The instrumentation names the model as the request does, by its Vertex AI resource name: the call's
+    model is the name's last part (what a price list and the model columns know), the name is kept."""
+    spans = _all_paths(monkeypatch, _request([generate_content()], repeat=2))
+    for span in [*spans, *_json_spans(generate_content(), SCOPE)]:
+        assert (span.llm.provider, span.llm.model) == ("google", "gemini-2.5-flash")
+        assert span.attributes["llm.model_name"] == MODEL
+
+
+@pytest.mark.parametrize("model", [MODEL, "publishers/google/models/gemini-2.5-flash"])
+def test_a_resource_name_is_the_model_by_recipe_and_general_path_alike(monkeypatch: pytest.MonkeyPatch,
+                                                                       model: str) -> None:
+    """A key set whose spans could be built by a recipe (no previews, only typed keys) names the same model
+    by both paths; a model that only looks like a path is left as sent."""
+    attrs = {"gen_ai.operation.name": "chat", "gen_ai.provider.name": "google", "gen_ai.usage.input_tokens": 10,
+             "gen_ai.usage.output_tokens": 2}
+    plain = {**attrs, "gen_ai.request.model": "gemini-2.5-flash"}
+    named = {**attrs, "gen_ai.request.model": model}
+    odd = {**attrs, "gen_ai.request.model": "tunedModels/publishers-x/models"}
+    spans = _all_paths(monkeypatch, _request([plain, named, odd], repeat=3))
+    assert [s.llm.model for s in spans] == ["gemini-2.5-flash", "gemini-2.5-flash", "tunedModels/publishers-x/models"] * 3

@@ -181,7 +181,7 @@ __all__ = [
     "Plan", "all_documented_keys", "cache_beside", "decode_json_strings", "extract_cost", "extract_subtree_usage", "extract_usage_object", "extract_response_usage", "extract_answer_usage", "ANSWER_KEY", "GEMINI_ANSWER_USAGE_KEYS", "gemini_answer_usage", "is_usage_record", "thinking_beside", "asks_builtin_tool",
     "answered_model", "langchain_answered_model", "LANGCHAIN_ANSWERED_KEY", "CHAIN_ANSWER_INPUT_KEY",
     "CHAIN_ANSWER_MODEL_KEY", "SESSION_FILE_TURN_KEY", "TWIN_TRACER_KEY", "TWIN_TRACER_SCOPES", "CHAIN_ANSWER_OUTPUT_KEY", "CHAIN_RESULT_KEYS", "CLIENT_MODEL_KEYS", "client_model", "MODEL_PLACEHOLDERS", "langchain_chain_answer", "failed_by_exception", "failed_http_status", "finish_usage",
-    "built_on", "framework_hint", "BEDROCK_VENDORS", "bedrock_request_model",
+    "built_on", "framework_hint", "BEDROCK_VENDORS", "bedrock_request_model", "resource_model",
     "parts_from_plan", "plan_for", "resource_scope", "span_client",
 ]
 
@@ -813,6 +813,21 @@ def bedrock_request_model(model: Any, attrs: dict[str, Any]) -> str | None:
     if model not in BEDROCK_VENDORS or (request := attrs.get("input.value")).__class__ is not str:
         return None
     found = _REQUEST_MODEL_ID.search(request)
+    return found.group(1) if found is not None else None
+
+
+#: A model named by its Vertex AI resource name, as the Vertex AI SDK's requests name it and
+#: OpenInference's Vertex AI instrumentation passes it on as ``llm.model_name``:
+#: ``projects/<project>/locations/<location>/publishers/<publisher>/models/<model>``, or without the
+#: project and location. The last part is the model.
+_RESOURCE_MODEL = re.compile(r"(?:projects/[^/]+/locations/[^/]+/)?publishers/[^/]+/models/([^/]+)")
+
+
+def resource_model(model: Any) -> str | None:
+    """The model a Vertex AI resource name (``_RESOURCE_MODEL``) names, else None."""
+    if model.__class__ is not str or "publishers/" not in model:
+        return None
+    found = _RESOURCE_MODEL.fullmatch(model.strip())
     return found.group(1) if found is not None else None
 
 

@@ -405,6 +405,11 @@ def build_span(
     if (client == "bedrock" and named_by is not None
             and (asked := cv.bedrock_request_model(named_by.get("model"), attrs)) is not None):
         named_by["model"] = asked  # a cross-region profile's model named by its vendor alone: the id asked for
+    if named_by is not None and (model_id := cv.resource_model(named_by.get("model"))) is not None:
+        # A model named by its Vertex AI resource name: the model, the name (its project and location)
+        # kept among the span's attributes.
+        used.difference_update([k for k in used if attrs.get(k) == named_by["model"]])
+        named_by["model"] = model_id
     if named_by is not None and (raw_provider := named_by.get("provider")).__class__ is str:
         one_name = cv.provider_name(raw_provider)  # one name per provider, however the client spelled it
         if one_name is None:
@@ -909,12 +914,13 @@ class _FastPlan:
             rows.append((part, field, typ, keys[0]))  # the first key present wins when its value has the type
         present = set(plan.keys)
         recipe_keys = tuple(k for k in _KIND_KEYS if k in present)
-        # One recipe per provider value: its spelling decides whether the call takes the general
-        # path (``recipe``: ``cv.provider_name``), and the provider whether cache counts are beside
-        # input and thinking tokens beside output; without a provider, one per model (the model
-        # then decides the thinking rule).
+        # One recipe per provider and model value: the provider's spelling decides whether the call
+        # takes the general path (``recipe``: ``cv.provider_name``), and the provider whether cache
+        # counts are beside input and thinking tokens beside output; without a provider the model
+        # decides the thinking rule; a model named by its resource name takes the general path
+        # (``cv.resource_model``).
         named = {field: k for part, field, _t, k in rows if part == "llm" and field in ("provider", "model")}
-        recipe_keys += tuple(k for k in (named.get("provider") or named.get("model"),) if k is not None)
+        recipe_keys += tuple(k for k in (named.get("provider"), named.get("model")) if k is not None)
         host = None
         if plan.host and any(part == "llm" for part, _f, _t, _k in rows):
             # The host a model call was sent to may name its provider (``cv.provider_by_host``): one
@@ -945,11 +951,13 @@ class _FastPlan:
         recipe: _Recipe | None = None
         client_tool = client is not None and kind is SpanKind.TOOL_EXECUTION
         llm = parts.get("llm")
-        # A call the host renames, or whose provider is spelled otherwise than shown
-        # (``cv.provider_name``), takes the general path.
+        # A call the host renames, whose provider is spelled otherwise than shown
+        # (``cv.provider_name``), or whose model is a resource name (``cv.resource_model``), takes
+        # the general path.
         renamed = llm is not None and ((self.host is not None and cv.provider_by_host(dict(llm), attrs, (self.host,)))
                                        or ((named := llm.get("provider")).__class__ is str
-                                           and cv.provider_name(named) != named))
+                                           and cv.provider_name(named) != named)
+                                       or cv.resource_model(llm.get("model")) is not None)
         if not renamed and not ((client_tool and (any(k in attrs for k in (*cv.CLIENT_TOOL_NAME_KEYS, *cv.CLIENT_TOOL_CALL_KEYS))
                                   or cv.CLIENT_FUNCTION_KEYS.get(client or "", "") in attrs
                                   or cv.client_tool_name(client, name) is not None))
