@@ -559,6 +559,9 @@ CLIENTS: dict[str, Client] = {
     "vertex_ai": Client(tools=False),
     # The newest google-genai with OpenInference's instrumentation, the same loop on the Gemini API: model calls only.
     "google_genai_openinference": Client(tools=False),
+    # The Vertex AI SDK's GenerativeModel (google-cloud-aiplatform) with OpenInference's instrumentation, the same loop
+    # on a Vertex AI endpoint over REST: model calls only.
+    "vertexai_openinference": Client(tools=False),
     # The same loop with OpenLLMetry's instrumentation for google-genai: model calls only; its span of the streamed
     # call keeps the last chunk's text alone as the answer (the rest of the answer is sent nowhere). Output as
     # Gemini's candidatesTokenCount, the thinking only in the total (THINKING_BESIDE_OUTPUT counts it).
