@@ -19,6 +19,8 @@ real OpenTelemetry SDK to the real OTLP receiver and store.
 
 from __future__ import annotations
 
+import json
+
 from opentelemetry.trace import Status, StatusCode
 
 from agenttrace_tui.model import SpanKind
@@ -189,3 +191,60 @@ async def test_a_refused_request_inside_the_agents_tree_and_alone_in_a_trace_is_
         assert MERGED_BY in call.attributes, session
         assert store.sessions[session].totals.llm_calls == 1, session
     assert store.sessions["two-alone"].totals.llm_calls == 3
+
+
+#: OpenInference's Guardrails span of a guard's LLM callable (``LiteLLMCallable.__call__``): kind LLM, the
+#: callable's arguments as its input, no model, no messages, no usage.
+GUARD_CALLABLE = {"openinference.span.kind": "LLM", "input.value": json.dumps({"msg_history": [
+    {"role": "system", "content": "Extract the weather report."}, {"role": "user", "content": "Paris: sunny, 22 C."}]})}
+#: OpenInference's OpenAI span of the refused request inside it: the request's messages, the model only in its
+#: request parameters (it reads the model from the answer).
+GUARD_REQUEST = {"openinference.span.kind": "LLM", "llm.system": "openai",
+                 "llm.invocation_parameters": '{"model": "gpt-4o-mini", "temperature": 0}',
+                 "llm.input_messages.0.message.role": "system",
+                 "llm.input_messages.0.message.content": "Extract the weather report.",
+                 "llm.input_messages.1.message.role": "user",
+                 "llm.input_messages.1.message.content": "Paris: sunny, 22 C."}
+
+
+def _send_guard(tp) -> None:
+    gr, oa = tp.get_tracer("openinference.instrumentation.guardrails"), tp.get_tracer("openinference.instrumentation.openai")
+
+    def callable_span(session: str, **kw):
+        return gr.start_as_current_span("LiteLLMCallable.__call__", attributes={**GUARD_CALLABLE, "session.id": session},
+                                        record_exception=False, set_status_on_exception=False, **kw)
+
+    def request(session: str):
+        span = oa.start_span("ChatCompletion", attributes={**GUARD_REQUEST, "session.id": session})
+        span.set_status(ERROR)
+        return span
+
+    # The request's span ends (and is exported) first, as the SDK's batch sends them.
+    with callable_span("guard-inner-first") as span:
+        request("guard-inner-first").end()
+        span.set_status(ERROR)
+    # The callable's span exported first (ended with an explicit later time).
+    with callable_span("guard-outer-first", end_on_exit=False) as span:
+        late = request("guard-outer-first")
+    span.set_status(ERROR)
+    span.end(end_time=late.start_time + 10_000_000)  # type: ignore[attr-defined]
+    tp.force_flush()
+    late.end(end_time=late.start_time + 5_000_000)  # type: ignore[attr-defined]
+
+
+async def test_a_refused_call_inside_a_span_naming_no_model_shows_the_requests_messages() -> None:
+    """The outer report names no model: it did not read the request (Guardrails' span of its LLM callable
+    keeps the callable's arguments as JSON); the request's span inside it did. The refused call shows the
+    request's messages, not the callable's arguments, whichever report arrives first."""
+    sessions = ("guard-inner-first", "guard-outer-first")
+    store = await received(_send_guard, lambda store: all(store.sessions.get(s) is not None for s in sessions)
+                           and store.span_count >= 2, "guard-app")
+    for session in sessions:
+        (trace,) = store.traces_of(session)
+        (call,) = trace.spans.values()
+        assert call.kind is SpanKind.LLM_CALL and call.status is SpanStatus.ERROR, session
+        assert call.llm is not None and call.llm.model == "gpt-4o-mini", session
+        prompt = call.llm.prompt_preview or ""
+        assert "Paris: sunny, 22 C." in prompt and "msg_history" not in prompt, (session, prompt)
+        totals = store.sessions[session].totals
+        assert (totals.llm_calls, totals.errors) == (1, 1), session

@@ -856,10 +856,13 @@ def fold_into(keeper: Span, twin: Span, rule: str, keeper_outer: bool = False) -
         # arriving last brings them itself.)
         twin.name, twin.parent_span_id = keeper.name, keeper.parent_span_id
         twin.start_ns, twin.end_ns = keeper.start_ns, keeper.end_ns
-    elif rule == UNNAMED_NESTED_RULE and keeper.parent_span_id == orig_id and keeper.llm is not None:
+    elif (rule in (UNNAMED_NESTED_RULE, FAILED_NESTED_RULE) and keeper.parent_span_id == orig_id
+          and keeper.llm is not None):
         # The outer report names no model: it did not read the request or the answer, the
         # stored span inside it did (OpenLLMetry's Haystack span puts the answer dict's key,
-        # "replies", where the answer's text belongs). The inner one's details stand.
+        # "replies", where the answer's text belongs; OpenInference's Guardrails span of a
+        # guard's LLM callable keeps the callable's arguments, JSON, as its input, answered or
+        # refused). The inner one's details stand.
         twin.llm = _merge_part(twin.llm, keeper.llm)
     attrs = dict(twin.attributes)
     if (REBUILT in attrs) != (REBUILT in keeper.attributes):
