@@ -315,6 +315,11 @@ CLIENTS: dict[str, Client] = {
     # function call (its model call, the usage from BAML's collector), no span of the function apart from it; a
     # BAML function offers the model no tools. A refused call's span ends OK: BAML raises after the wrapped call.
     "baml_openinference": Client(tools=False),
+    # A Guardrails AI guard (guardrails-ai 0.5.0, LiteLLM on the openai SDK) with OpenInference's Guardrails and OpenAI
+    # instrumentations: each attempt of the guard a trace of its own (`Runner.step`, GUARDRAIL), Guardrails' LLM span
+    # of its callable (the request only, no usage) around the OpenAI span of the call; the forced tool call is the
+    # structured answer, not a tool that runs.
+    "guardrails_openinference": Client(tools=False),
     # Mirascope's own ops tracing (ops.instrument_llm(), @ops.trace): a GenAI `chat` span per model call, its cache
     # reads only in its `mirascope.response.usage`; the @ops.trace and Response.resume spans around a call repeat
     # that object. execute_tools() is not traced: the tool call and its result are in the calls' messages only.
@@ -1060,7 +1065,8 @@ FRAMEWORKS = {"crewai": "crewai", "crewai_crew": "crewai", "crewai_crew_delegati
               "smolagents_anthropic": "smolagents", "smolagents_anthropic_litellm": "smolagents",
               "smolagents_managed": "smolagents", "griptape": "griptape", "griptape_openinference": "griptape", "burr": "burr",
               "mastra": "mastra", "mastra_anthropic": "mastra", "autogen_anthropic": "autogen", "autogen_team": "autogen",
-              "instructor_openinference": "instructor", "baml_openinference": "baml", "mcp_agent": "mcp-agent", "mirascope": "mirascope", "praisonai": "praisonai",
+              "instructor_openinference": "instructor", "baml_openinference": "baml",
+              "guardrails_openinference": "guardrails", "mcp_agent": "mcp-agent", "mirascope": "mirascope", "praisonai": "praisonai",
               "praisonai_team": "praisonai", "upsonic": "upsonic", "upsonic_aggregated": "upsonic",
               "upsonic_genai_prices_newest": "upsonic",
               # The Claude Agent SDK runs Claude Code, whose events name it (as `claude-agent-sdk`'s).

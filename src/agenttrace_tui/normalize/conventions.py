@@ -1322,6 +1322,9 @@ FRAMEWORK_HINTS: list[tuple[str, str]] = [
     # BAML's generated clients, by OpenInference's BAML instrumentation (``openinference.instrumentation.baml``,
     # its spans' ``llm.system`` ``baml``): before the family.
     ("baml", "baml"),
+    # Guardrails AI's guards, by OpenInference's ``openinference.instrumentation.guardrails`` (each attempt's
+    # ``Runner.step``, its LLM callable, its validators): before the family.
+    ("guardrails", "guardrails"),
     # Mirascope's own tracing (``mirascope.ops``): its model calls' scope ``mirascope.llm``, its traced
     # functions' ``mirascope.ops``.
     ("mirascope", "mirascope"),
