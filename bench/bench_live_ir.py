@@ -5,7 +5,9 @@ of instructions executed does not. This runs bench_pipeline's "whole native
 pipeline" (``Pipeline.feed_many`` per read of 200 lines, the totals read after
 each), priced as the monitor prices (bench/wiring.py), under ``valgrind --tool=callgrind``, counting only what runs inside one
 marked call (``functools.reduce`` wraps the measured work, as in
-bench_otlp_ir.py), for four inputs:
+bench_otlp_ir.py), for four inputs, each span_start held for its end as the
+monitor holds it (``Pipeline.hold``) on a clock that moves with the records at
+``RECORDS_PER_S``:
 
 * ``complete`` / ``live``: ``bench_store.wire_records`` spans sent complete, or
   as span_start + a bare span_end (ids, time, status);
@@ -136,7 +138,7 @@ def main() -> None:
     prev = load("live_ir")
     runs = prev["data"]["runs"] if prev else {}
     runs[_arg("--label", "current")] = {"machine": describe(), "commit": _arg("--commit", "") or commit(), "spans": n,
-                                        "ir_per_span": got, "priced": True}
+                                        "ir_per_span": got, "priced": True, "held": True}
     data = {"runs": runs}
     out = save("live_ir", machine=describe(), section=render(data), summary=summary(data), data=data)
     print(f"wrote {out}")
@@ -160,7 +162,9 @@ def render(data: dict) -> str:
         "after a Python version runs the same code under that interpreter: instructions do not compare as time "
         "across interpreters, the ratios do. Runs marked *priced* run the pipeline as the monitor wires it, "
         "the cost enricher pricing every model call (`bench/wiring.py`); the others ran it without pricing, "
-        "before the benchmark was made to.",
+        "before the benchmark was made to. Runs marked *held* hold each span_start for its end as the monitor "
+        f"does (`ingest/hold.py`: an end within 50 ms is merged with its start and the two stored once), on a "
+        f"clock that moves with the records at {RECORDS_PER_S:,} a second; the others stored each record as it came.",
         "",
         *(f"- `{label}`: commit {r['commit']}, {r['spans']:,} spans, {r['machine']}" for label, r in runs.items()),
         "",
@@ -173,7 +177,8 @@ def render(data: dict) -> str:
         cells = [f"{ir[case]:,.0f}" if case in ir else "" for case in CASES]
         cells += [f"**{ir[live] / ir[complete]:.2f}x**" if live in ir and complete in ir else ""
                   for live, complete, _what in RATIOS]
-        lines.append(f"| `{label}`" + (" *priced*" if r.get("priced") else "") + " | " + " | ".join(cells) + " |")
+        marks = "".join(f" *{m}*" for m in ("priced", "held") if r.get(m))
+        lines.append(f"| `{label}`{marks} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 
