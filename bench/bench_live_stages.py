@@ -209,8 +209,9 @@ def summary(data: dict) -> list[dict]:
         ir = got[live]
         cells.append(f"{live}: {ir['ends-apply'] + ir['ends-fold']:,.0f} Ir now, "
                      f"{_budget(ir, got[complete]):,.0f} left by the target")
-    return [row("live span: a span_end's store work (apply + fold) against what the live target leaves it",
-                "reported (where the live target's instructions must come from)", "; ".join(cells), None)]
+    return [row("live span whose end comes after its start's hold (unheld): a span_end's store work (apply + fold) "
+                "against what the live target leaves it",
+                "reported (where an unheld live span's instructions go)", "; ".join(cells), None)]
 
 
 if __name__ == "__main__":
