@@ -21,6 +21,15 @@ Stable API:
 ``body`` (bytes after gzip/deflate decoding), ``time``, ``user_agent``, and
 ``ext`` (``pb`` or ``json``) and ``filename(n)`` -> ``"NNN-traces.pb"``.
 
+For clients whose exporter speaks only OTLP/gRPC, ``cap.start_grpc()`` also
+serves the Trace, Logs and Metrics ``Export`` methods on a second port of
+127.0.0.1 (``cap.grpc_url``, ``http://127.0.0.1:PORT``; needs grpcio): each
+call is kept in the same ``requests`` list, its ``path`` the gRPC method
+(``/opentelemetry.proto.collector.trace.v1.TraceService/Export``), its
+``content_type`` ``application/grpc``, its ``body`` the request message as
+received (gRPC itself undoes ``grpc-encoding: gzip``), answered with an
+empty response message.
+
 Run as a script (``python capture.py --port 4318 --out DIR``) it writes each
 request to DIR as it arrives until killed.
 """
@@ -39,6 +48,13 @@ from pathlib import Path
 from typing import Any
 
 SIGNALS = ("traces", "logs", "metrics")
+
+#: The OTLP/gRPC services' ``Export`` methods, by signal.
+GRPC_SERVICES = {
+    "traces": "opentelemetry.proto.collector.trace.v1.TraceService",
+    "logs": "opentelemetry.proto.collector.logs.v1.LogsService",
+    "metrics": "opentelemetry.proto.collector.metrics.v1.MetricsService",
+}
 
 
 @dataclass
@@ -84,6 +100,8 @@ class CaptureServer:
         self._httpd = ThreadingHTTPServer((host, port), self._handler_class())
         self._httpd.daemon_threads = True
         self._thread: threading.Thread | None = None
+        self._grpc: Any = None
+        self._grpc_port: int | None = None
 
     @property
     def port(self) -> int:
@@ -98,7 +116,41 @@ class CaptureServer:
         self._thread.start()
         return self
 
+    @property
+    def grpc_url(self) -> str:
+        if self._grpc_port is None:
+            raise RuntimeError("start_grpc() first")
+        return f"http://127.0.0.1:{self._grpc_port}"
+
+    def start_grpc(self, port: int = 0) -> str:
+        """Also take OTLP/gRPC exports (see the module docstring); returns ``grpc_url``."""
+        from concurrent import futures
+
+        import grpc
+
+        def handler(signal: str, method: str) -> Callable[[bytes, Any], bytes]:
+            def export(body: bytes, context: Any) -> bytes:
+                meta = dict(context.invocation_metadata())
+                self._store(Captured(seq=0, path=method, signal=signal, content_type="application/grpc",
+                                     content_encoding="", body=body, time=time.time(),
+                                     user_agent=meta.get("user-agent")))
+                return b""  # an empty Export*ServiceResponse
+            return export
+
+        handlers = [
+            grpc.method_handlers_generic_handler(service, {
+                "Export": grpc.unary_unary_rpc_method_handler(handler(signal, f"/{service}/Export")),
+            })
+            for signal, service in GRPC_SERVICES.items()
+        ]
+        self._grpc = grpc.server(futures.ThreadPoolExecutor(max_workers=4), handlers=handlers)
+        self._grpc_port = self._grpc.add_insecure_port(f"127.0.0.1:{port}")
+        self._grpc.start()
+        return self.grpc_url
+
     def stop(self) -> None:
+        if self._grpc is not None:
+            self._grpc.stop(grace=1).wait()
         self._httpd.shutdown()
         self._httpd.server_close()
         if self._thread:

@@ -765,12 +765,17 @@ def _post(port: int, path: str, body: bytes, ctype: str) -> int:
 TRACE_EXPORT = "/opentelemetry.proto.collector.trace.v1.TraceService/Export"
 
 
-def _grpc_export(port: int, body: bytes) -> None:
-    """One OTLP/gRPC trace export, gzip-compressed as Laminar's exporter sends it."""
+def _grpc_export(port: int, body: bytes, method: str = TRACE_EXPORT) -> None:
+    """One OTLP/gRPC export (a trace export by default), gzip-compressed as Laminar's exporter sends it."""
     import grpc
 
     with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
-        channel.unary_unary(TRACE_EXPORT)(body, timeout=30, compression=grpc.Compression.Gzip)
+        channel.unary_unary(method)(body, timeout=30, compression=grpc.Compression.Gzip)
+
+
+def _sent_over_grpc(f: dict) -> bool:
+    """A request the client sent over OTLP/gRPC (its recorder's capture server took it as such)."""
+    return f["content_type"] == "application/grpc"
 
 
 @dataclass
@@ -794,14 +799,17 @@ async def _replay(name: str, db: Path, order: str = "recorded", grpc: bool = Fal
                   rewrite: Callable[[bytes], bytes] | None = None) -> Replay:
     """A recording posted into a real Monitor over OTLP/HTTP, or with ``grpc`` over its OTLP/gRPC
     receiver, gzip-compressed (traces only), each run's files in ``order``; ``rewrite``: each trace
-    export's body as posted (a recording with a word changed as another run would send it)."""
+    export's body as posted (a recording with a word changed as another run would send it). A
+    request the client sent over OTLP/gRPC is sent so again, to the monitor's gRPC receiver."""
     folder = FIXTURES / name
     manifest = json.loads((folder / "manifest.json").read_text())
     not_reported = manifest.get("usage_not_reported", {})
     for run in manifest["runs"]:
         for call in run["fake_calls"]:
             call["usage_not_reported"] = not_reported.get(str(call["seq"]))
-    monitor = Monitor(Config(persist=True, db=str(db), otlp_port=None if grpc else 0, otlp_grpc_port=0 if grpc else None,
+    grpc_sent = any(_sent_over_grpc(f) for f in manifest["files"])
+    monitor = Monitor(Config(persist=True, db=str(db), otlp_port=None if grpc else 0,
+                             otlp_grpc_port=0 if grpc or grpc_sent else None,
                              udp_port=None, tcp_port=None, socket=""))
     await monitor.start()
     sessions: dict[str, list[str]] = {}
@@ -810,6 +818,10 @@ async def _replay(name: str, db: Path, order: str = "recorded", grpc: bool = Fal
         for run in manifest["runs"]:
             before = set(monitor.store.sessions)
             for f in sorted((f for f in manifest["files"] if f["run"] == run["label"]), key=ORDERS[order]):
+                if _sent_over_grpc(f) and not grpc:
+                    await asyncio.to_thread(_grpc_export, monitor.otlp_grpc.address[1], read_body(folder / f["file"]),
+                                            f["path"])
+                    continue
                 if grpc:
                     assert f["signal"] == "traces"
                     await asyncio.to_thread(_grpc_export, port, read_body(folder / f["file"]))
