@@ -1731,3 +1731,50 @@ def test_a_python_langchain_tool_message_output_is_its_text() -> None:
     other = span({"openinference.span.kind": "TOOL", "tool.name": "get_weather",
                   "output.value": '{"type": "report", "data": {"temp": 22}}'}, name="get_weather")
     assert other.tool.output_preview == '{"type": "report", "data": {"temp": 22}}'
+
+
+_LETTA_ANSWER = ("{'id': 'chatcmpl-1', 'choices': [{'finish_reason': 'stop', 'index': 0, 'message': {'content': "
+                 "\"It's sunny. 'usage': {'prompt_tokens': 999}\", 'role': 'assistant'}}], 'model': 'gpt-4o-mini', "
+                 "'object': 'chat.completion', 'usage': {'completion_tokens': 56, 'prompt_tokens': 1234, "
+                 "'total_tokens': 1290, 'prompt_tokens_details': {'cached_tokens': 200}}}")
+_LETTA_CONFIG = "model='gpt-4o-mini' model_endpoint_type='openai' provider_name='openai' context_window=32000"
+
+
+def _letta_span(name: str, attrs: dict, events: list | None = None, status: int = 1) -> Span:
+    return build_span("ab" * 16, "cd" * 8, None, name, 1_000, 2_000, attrs, events or [], (), status, "", "s", "letta")
+
+
+def test_a_letta_answers_repr_is_read_by_bounded_patterns_never_evaluated() -> None:
+    """The usage is the answer's own (the last ``'usage'`` of its repr, not one quoted in its text), the model
+    its config's; an answer too long to read whole keeps its usage (read from its tail) and gives no preview;
+    a repr of another shape gives no usage, and nothing in it is evaluated."""
+    s = _letta_span("OpenAIClient.convert_response_to_chat_completion",
+                    {"parameter.response_data": _LETTA_ANSWER, "parameter.llm_config": _LETTA_CONFIG})
+    assert s.kind is SpanKind.LLM_CALL and s.llm.model == "gpt-4o-mini" and s.llm.provider == "openai"
+    assert (s.usage.input, s.usage.output, s.usage.cache_read) == (1234, 56, 200)
+    assert s.llm.response_preview == "It's sunny. 'usage': {'prompt_tokens': 999}"
+    long = _LETTA_ANSWER.replace("It's sunny.", "x" * 70_000)
+    s = _letta_span("OpenAIClient.convert_response_to_chat_completion", {"parameter.response_data": long})
+    assert (s.usage.input, s.usage.output) == (1234, 56) and s.llm.response_preview is None
+    s = _letta_span("OpenAIClient.convert_response_to_chat_completion",
+                    {"parameter.response_data": "__import__('os').system('false')"})
+    assert s.kind is SpanKind.LLM_CALL and s.usage is None
+    # A request that succeeded is no call (its answer's span is); a refused one is, naming its model.
+    ok = _letta_span("OpenAIClient.request_async", {"parameter.llm_config": _LETTA_CONFIG})
+    refused = _letta_span("OpenAIClient.request_async", {"parameter.llm_config": _LETTA_CONFIG}, status=2)
+    assert ok.kind is SpanKind.CUSTOM and ok.attributes[cv.INTERNAL_KEY] and ok.llm is None
+    assert refused.kind is SpanKind.LLM_CALL and refused.status is Status.ERROR and refused.llm.model == "gpt-4o-mini"
+
+
+def test_a_letta_tool_run_names_its_tool_arguments_and_result() -> None:
+    s = _letta_span("LettaAgent._execute_tool", {"parameter.tool_name": "get_weather",
+                                                 "parameter.tool_args": "{'city': 'Paris', 'days': 2, 'metric': True}"},
+                    [("finish_get_weather_execution", 1_500, {"status": "success", "func_return": "Sunny"})])
+    assert s.kind is SpanKind.TOOL_EXECUTION and s.tool.name == "get_weather" and s.tool.output_preview == "Sunny"
+    assert jsonlib.loads(s.tool.input_preview) == {"city": "Paris", "days": 2, "metric": True}
+    assert cv.python_dict_json("{'city': {'nested': 1}}") is None  # not a flat dict: shown as sent
+    # Every other method span is internal; the agent's turn and its steps are not, nor the requests served.
+    kinds = {name: _letta_span(name, {"parameter.name": "default"}) for name in
+             ("DatabaseRegistry.async_session", "LettaAgent.step", "agent_step", "POST /agents/{agent_id}/messages")}
+    assert [(k.kind, bool(k.attributes.get(cv.INTERNAL_KEY))) for k in kinds.values()] == [
+        (SpanKind.CUSTOM, True), (SpanKind.AGENT, False), (SpanKind.TASK, False), (SpanKind.CUSTOM, False)]

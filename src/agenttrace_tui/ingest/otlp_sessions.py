@@ -34,8 +34,9 @@ from ..normalize.otel import ResourceInfo
 
 #: Clients that name their session (conversation) on a few spans only: their
 #: other spans and records join the session their service named last (Codex's
-#: ``conversation.id``, OpenCode's ``session.id`` on the spans of a session's work).
-PROCESS_SESSION_CLIENTS = frozenset({"codex", "opencode"})
+#: ``conversation.id``, OpenCode's ``session.id`` on the spans of a session's work; the Letta
+#: server's ``http.agent_id`` on its span of a request to an agent, which ends last).
+PROCESS_SESSION_CLIENTS = frozenset({"codex", "opencode", "letta"})
 MAX_SERVICES = 1024
 
 

@@ -154,6 +154,7 @@ from .span_kinds import (
     run_agent_name,
     traceloop_tool_fields,
 )
+from .traced_methods import TRACED_METHOD_KEYS, TRACED_METHODS, python_dict_json, read_traced_method, traced_method
 
 __all__ = [
     # attribute_map
@@ -167,6 +168,8 @@ __all__ = [
     "TRACELOOP_TOOL_STEP_KEY", "_names_a_call", "client_kind",
     "client_agent_name_key", "CLIENT_FUNCTION_KEYS", "client_function_tool_name", "client_delegation", "delegated_agent", "client_graph_agent_key", "client_graph_metadata_key", "client_placeholder_agent_key", "client_named_agent", "client_span_agent", "client_tool_name", "graph_agent_name", "guess_kind", "kind_from_attributes",
     "kind_from_name", "kind_from_string", "mcp_tool_name", "MODEL_CALL_SPAN_NAME", "model_in_span_name", "INVOCATION_PARAMETERS_KEY", "invocation_model", "names_placeholder_agent", "run_agent_name", "traceloop_tool_fields",
+    # traced_methods
+    "TRACED_METHOD_KEYS", "TRACED_METHODS", "python_dict_json", "read_traced_method", "traced_method",
     # messages
     "CLIENT_ARGUMENT_PREFIXES", "CLIENT_VALUE_KEYS", "MESSAGE_DETAIL_EVENTS", "MESSAGE_EVENTS", "MESSAGE_EVENT_CONTENT_KEYS", "MESSAGE_JSON_KEYS",
     "MESSAGE_LIST_PREFIXES", "OBSERVATION_KEYS", "PREVIEW_CHARS", "PREVIEWS_FROM_RECORDS", "STACK_CHARS", "TOOL_PREVIEW_CHARS", "VALUE_KEYS",
@@ -395,12 +398,14 @@ TRACE_NAME_KEYS: tuple[str, ...] = ("langfuse.trace.name",)
 #: ``Associations.set``) as ``traceloop.association.properties.<key>``. The Vercel AI SDK sends the
 #: telemetry ``metadata`` an app gives a call (AI SDK 4-6) as ``ai.telemetry.metadata.<key>``, and
 #: AI SDK 7 the runtime context it lets into telemetry as ``ai.settings.context.<key>``: ``sessionId``
-#: there, as the AI SDK's documentation and Langfuse's name it.
+#: there, as the AI SDK's documentation and Langfuse's name it. The Letta server names the agent a
+#: request is for (``POST /agents/{agent_id}/messages``: its conversation) as ``http.agent_id`` on its span
+#: of the request alone (its other spans join it: ``PROCESS_SESSION_CLIENTS``).
 SESSION_KEYS: tuple[str, ...] = ("session.id", "gen_ai.conversation.id", "langfuse.session.id", "conversation.id",
                                  "langsmith.metadata.session_id", "langsmith.metadata.thread_id",
                                  "langsmith.metadata.conversation_id", "lmnr.association.properties.session_id",
                                  "traceloop.association.properties.session_id", "ai.telemetry.metadata.sessionId",
-                                 "ai.settings.context.sessionId")
+                                 "ai.settings.context.sessionId", "http.agent_id")
 #: The same keys as a set: whether a record names any (``isdisjoint``) costs the same however many there are.
 SESSION_KEY_SET: frozenset[str] = frozenset(SESSION_KEYS)
 #: A resource attribute that files everything its process sends under one session, whatever
@@ -1392,6 +1397,9 @@ FRAMEWORK_SCOPES: dict[str, str] = {
     # collector; named after Langfuse, whose name (an instrumentation family) would otherwise name the session.
     "cline-langfuse-direct": "cline",
     "cline-provider-langfuse": "cline",
+    # The Letta server's tracing of its own methods (``LETTA_OTEL_EXPORTER_OTLP_ENDPOINT``); its service is
+    # ``letta-server``.
+    "letta.otel.tracing": "letta",
 }
 #: Resource attributes whose exact value names a framework, read after the scope and the service
 #: name: the Strands Agents SDK for TypeScript names its tracer after the service (``OTEL_SERVICE_NAME``,
@@ -1668,4 +1676,5 @@ def all_documented_keys() -> set[str]:
     for names in CLIENT_SPAN_KINDS.values():
         keys.update(names)
     keys.update(CLIENT_INTERNAL_KEYS.values())
+    keys.update(TRACED_METHOD_KEYS)
     return keys

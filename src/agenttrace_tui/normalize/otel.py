@@ -201,6 +201,10 @@ def build_span(
     ``cv.plan_for(attrs)`` when the caller has it already. ``try_fast=False``:
     the caller tried ``fast_plan(plan).build`` already and got None.
     """
+    if client is not None and client in cv.TRACED_METHODS and cv.read_traced_method(
+            client, name, attrs, raw_events, status_code):
+        plan = cv.plan_for(attrs)  # a method span of a server tracing itself: the GenAI keys it means, added
+        try_fast = False
     if plan is None:
         plan = cv.plan_for(attrs)
     if plan.json_values:
@@ -969,6 +973,7 @@ class _FastPlan:
                 or cv.client_named_agent(client, kind, name) is not None
                 or cv.client_delegation(client, name) is not None
                 or cv.client_failure_span(client, name)
+                or cv.traced_method(client, name) is not None
                 or cv.client_graph_agent_key(client, kind, attrs) is not None
                 or cv.client_graph_metadata_key(client, attrs) is not None
                 or cv.client_placeholder_agent_key(client, attrs) is not None
@@ -987,8 +992,9 @@ class _FastPlan:
             # client_kind), a known
             # client's span that may name its placeholder agent (by key: the name's value decides,
             # in build_span), a model call reporting an HTTP status (an error one makes it
-            # failed: build_span), and one naming no model but in its span name or its request
-            # parameters (build_span names it).
+            # failed: build_span), one naming no model but in its span name or its request
+            # parameters (build_span names it), and a known client's method span its arguments and
+            # status may make a model or tool call (``cv.read_traced_method``, in build_span).
             llm = parts.get("llm")
             drop_llm = llm is not None and kind not in (SpanKind.LLM_CALL, SpanKind.EMBEDDING) and not cv._names_a_call(llm)
             by_part: dict[str, list[tuple[str, str, type, bool]]] = {}

@@ -556,6 +556,16 @@ CLIENT_SPAN_KINDS: dict[str, dict[str, SpanKind | None]] = {
         "Tool.execute": SpanKind.TOOL_EXECUTION,
         "SessionProcessor.incompleteAttempt": SpanKind.TASK,
     },
+    # The Letta server's tracing of its own methods: an agent's turn (``LettaAgent.step``, and its streamed
+    # forms) and each step of its loop (``agent_step``: one model call and the tool it asks for). Its model
+    # calls and tool runs are method spans read by their arguments (``traced_methods``); every other
+    # method span (its managers' database work, the prompt's compiling ...) is internal.
+    "letta": {
+        "LettaAgent.step": SpanKind.AGENT,
+        "LettaAgent.step_stream": SpanKind.AGENT,
+        "LettaAgent.step_stream_no_tokens": SpanKind.AGENT,
+        "agent_step": SpanKind.TASK,
+    },
     # Upsonic's own tracing: an agent's run (``upsonic.agent.name``; the run's summed usage on it, shown for
     # the subtree), the pipeline that runs it and each tool call (``upsonic.tool.name``). Its pipeline's
     # steps are ``CLIENT_SPAN_KIND_PATTERNS``'; its model calls are ``chat <model>`` GenAI spans.
@@ -572,8 +582,13 @@ CLIENT_SPAN_KINDS: dict[str, dict[str, SpanKind | None]] = {
 CLIENT_SPAN_KINDS_UNLESS: dict[str, dict[str, str]] = {"codex": {"codex.turn": "codex.native_otlp.signals"}}
 #: Clients whose spans are internal unless named above or told apart by ``client_kind``:
 #: Codex's Rust ``tracing`` spans, OpenCode's Effect spans (every service call, SQL
-#: statement and HTTP request of its runtime: ``LLM.run``, ``ToolRegistry.register`` ...).
-INTERNAL_BY_DEFAULT = frozenset({"codex", "opencode"})
+#: statement and HTTP request of its runtime: ``LLM.run``, ``ToolRegistry.register`` ...),
+#: the Letta server's method spans (``AgentManager.get_agent_by_id_async``, ``Memory.compile`` ...).
+INTERNAL_BY_DEFAULT = frozenset({"codex", "opencode", "letta"})
+#: Clients of ``INTERNAL_BY_DEFAULT`` whose HTTP request spans (``HTTP_SPAN_NAME``) stay plain spans: a
+#: server's spans of the requests it served (the Letta server's ``POST /agents/{agent_id}/messages``
+#: around an agent's turn, ``POST /agents/`` creating one), each the root of its trace.
+REQUEST_SPANS_SHOWN = frozenset({"letta"})
 #: Known clients' spans that are internal by their name's pattern: LlamaIndex's instrumentor
 #: traces an LLM class's request preparation (``OpenAI._prepare_chat_with_tools``) as an LLM
 #: span, with the request's arguments as its text (no model is called in it); Mastra sends
@@ -1112,6 +1127,8 @@ def client_kind(client: str | None, name: str, attributes: dict[str, Any]) -> tu
     if (default := CLIENT_DEFAULT_KINDS.get(client)) is not None and kind_from_attributes(attributes)[0] is None:
         return default, False
     if client in INTERNAL_BY_DEFAULT:
+        if client in REQUEST_SPANS_SHOWN and HTTP_SPAN_NAME.match(name):
+            return None, False
         if kind_from_attributes(attributes)[0] is not None:
             return None, False  # an instrumentation's span that says its kind (OpenInference's for Codex)
         if "gen_ai.usage.input_tokens" in attributes or "gen_ai.usage.output_tokens" in attributes:
