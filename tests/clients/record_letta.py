@@ -26,9 +26,8 @@ span processor has exported the request's span and flushes at exit; its log is
 printed after the script's output (``SERVER LOG:``), so the manifest's
 ``stdout_tail`` shows it.
 
-The monitor does not read these spans yet, so ``fixtures/letta/`` is not kept
-in the repository and has no entry in the conformance test's ``CLIENTS``
-(every fixture folder must have one): see tests/clients/README.md.
+The monitor reads them as the client ``letta`` (scope ``letta.otel.tracing``):
+see tests/clients/README.md and docs/conventions.md.
 """
 
 from __future__ import annotations

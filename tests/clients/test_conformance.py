@@ -741,6 +741,11 @@ CLIENTS: dict[str, Client] = {
     # OpenInference's portkey instrumentation, the Groq loop on gpt-4o-mini: model calls only. The spans name no
     # provider (shown as the gateway, portkey, priced by the model); the cached tokens only in the whole answer.
     "portkey_openinference": Client(tools=False, custom_provider="portkey"),
+    # The Letta server's tracing of its own methods (a span per traced method, each argument's Python repr): each
+    # model call is the span reading its answer (usage, model and answer in its repr), a refused one the request's;
+    # each tool run (get_weather, then send_message, its way to answer) a tool call. Its agent's id, on the span of
+    # the request to the agent, is the session.
+    "letta": Client(),
 }
 
 
@@ -1080,7 +1085,7 @@ FRAMEWORKS = {"crewai": "crewai", "crewai_crew": "crewai", "crewai_crew_delegati
               "instructor_openinference": "instructor", "baml_openinference": "baml",
               "guardrails_openinference": "guardrails", "mcp_agent": "mcp-agent", "mirascope": "mirascope", "praisonai": "praisonai",
               "praisonai_team": "praisonai", "upsonic": "upsonic", "upsonic_aggregated": "upsonic",
-              "upsonic_genai_prices_newest": "upsonic",
+              "upsonic_genai_prices_newest": "upsonic", "letta": "letta",
               # The Claude Agent SDK runs Claude Code, whose events name it (as `claude-agent-sdk`'s).
               "claude_agent_sdk_ts_openinference": "claude-code"}
 
@@ -2971,3 +2976,46 @@ def test_a_baml_function_call_is_its_model_call(replays: Any) -> None:
             assert json.loads(span.llm.response_preview.removeprefix("assistant: ")) == {
                 "city": "Paris", "temperature_c": 1, "summary": "Paris"}
         assert rp.store.sessions[sid].totals.llm_calls == 2
+
+
+def test_a_letta_servers_method_spans_are_its_turn_steps_calls_and_tools(replays: Any) -> None:
+    """The Letta server traces its own methods (``Class.method``, each argument's Python repr): every span of
+    a run is internal but the requests it served, the agent's turn, its steps, its model calls and its tool
+    runs. A model call is the span reading the answer (usage, model and answer read from its repr), the fake
+    server's tokens and genai-prices' cost; a refused one the request's span, failed, naming the model it asked
+    for; each tool run names its tool, its arguments and its result. Each run is its agent's session. Before:
+    no tokens, no cost, ten "LLM calls" guessed from method names, both runs in one session."""
+    rp = replays("letta")
+    runs = {r["label"]: r for r in rp.manifest["runs"]}
+    shown: dict[str, list[Any]] = {}
+    for label, run in runs.items():
+        sid = run_session(rp, run)
+        assert sid.startswith("agent-") and rp.store.sessions[sid].session.framework == "letta"
+        spans = sorted((s for t in rp.store.traces_of(sid) for s in t.spans.values()), key=lambda s: s.start_ns)
+        shown[label] = [s for s in spans if not s.attributes.get(INTERNAL_ATTR)]
+        assert {s.kind for s in shown[label]} <= {SpanKind.CUSTOM, SpanKind.AGENT, SpanKind.TASK, SpanKind.LLM_CALL,
+                                                   SpanKind.TOOL_EXECUTION}
+        assert all(s.kind is not SpanKind.CUSTOM or s.name.split(" ")[0] in ("GET", "POST", "PUT")
+                   for s in shown[label]), [s.name for s in shown[label] if s.kind is SpanKind.CUSTOM]
+        assert [s.name for s in shown[label] if s.kind is SpanKind.AGENT] == ["LettaAgent.step"]
+    ok = shown["ok"]
+    calls = [s for s in ok if s.kind is SpanKind.LLM_CALL]
+    served = ok_calls(runs["ok"])
+    assert len(calls) == len(served) == 2
+    for span, call in zip(calls, served, strict=True):
+        assert span.llm is not None and span.llm.model == call["model"] and span.llm.provider == "openai"
+        assert usage_of(span) == expected_usage(call, CLIENTS["letta"])
+        assert span.attributes["gen_ai.response.id"] == call["response_id"]
+        assert call["tool_name"] in (span.llm.response_preview or "")
+        assert "user: What is the weather in Paris?" in (span.llm.prompt_preview or "")
+    assert [s.name for s in ok if s.kind is SpanKind.TASK] == ["agent_step", "agent_step"]
+    totals = rp.store.sessions[run_session(rp, runs["ok"])].totals
+    assert (totals.llm_calls, totals.input_tokens, totals.output_tokens, totals.cache_read) == (2, 2468, 112, 400)
+    assert sum(s.cost.total for s in calls if s.cost is not None) == pytest.approx(0.0004074)
+    tools = [s.tool for s in ok if s.kind is SpanKind.TOOL_EXECUTION and s.tool is not None]
+    assert [(t.name, t.input_preview, t.output_preview) for t in tools] == [
+        ("get_weather", '{"city": "Paris"}', "Sunny, 22 C in Paris"),
+        ("send_message", '{"message": "The weather in Paris: Sunny, 22 C in Paris."}', "Sent message successfully.")]
+    (failed,) = [s for s in shown["error"] if s.kind is SpanKind.LLM_CALL]
+    assert failed.name == "OpenAIClient.request_async" and failed.status is Status.ERROR and not counted(failed)
+    assert failed.llm is not None and failed.llm.model == runs["error"]["fake_calls"][0]["model"]
