@@ -15,11 +15,10 @@ from __future__ import annotations
 import json
 
 import pytest
-from opentelemetry.proto.collector.trace.v1 import trace_service_pb2
 
 from agenttrace_tui.ingest.otlp_decode import Rejects, convert_traces, parse
 from agenttrace_tui.model import SpanKind
-from otlp_values import kv as otlp_kv
+from otlp_values import spans_request
 from test_provider_by_host import _all_paths
 
 SCOPE = "openinference.instrumentation.portkey"
@@ -54,19 +53,7 @@ def completions(answer: dict[str, object] | None = ANSWER) -> dict[str, object]:
 
 
 def _request(spans: list[dict[str, object]], repeat: int, scope: str = SCOPE) -> bytes:
-    req = trace_service_pb2.ExportTraceServiceRequest()
-    rs = req.resource_spans.add()
-    rs.resource.attributes.append(otlp_kv("service.name", "weather-app"))
-    ss = rs.scope_spans.add()
-    ss.scope.name = scope
-    n = 0
-    for _ in range(repeat):
-        for attrs in spans:
-            n += 1
-            sp = ss.spans.add(trace_id=(1).to_bytes(16, "big"), span_id=n.to_bytes(8, "big"),
-                              name="Completions", start_time_unix_nano=10, end_time_unix_nano=20)
-            sp.attributes.extend(otlp_kv(k, v) for k, v in attrs.items())
-    return req.SerializeToString()
+    return spans_request(spans, scope=scope, name="Completions", repeat=repeat)
 
 
 def _json_spans(attrs: dict[str, object], scope: str = SCOPE) -> list:

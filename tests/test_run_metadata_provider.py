@@ -12,11 +12,10 @@ from __future__ import annotations
 import json
 
 import pytest
-from opentelemetry.proto.collector.trace.v1 import trace_service_pb2
 
 from agenttrace_tui.model import SpanKind
 from agenttrace_tui.normalize import conventions as cv
-from otlp_values import kv as otlp_kv
+from otlp_values import spans_request
 from test_provider_by_host import _all_paths
 
 #: The scope of OpenInference's LangChain.js instrumentation, and one naming no framework (an app's own
@@ -43,19 +42,7 @@ def _call(provider: str | None, **more: object) -> dict[str, object]:
 
 
 def _request(spans: list[dict[str, object]], scope: str, repeat: int = 3) -> bytes:
-    req = trace_service_pb2.ExportTraceServiceRequest()
-    rs = req.resource_spans.add()
-    rs.resource.attributes.append(otlp_kv("service.name", "weather-app"))
-    ss = rs.scope_spans.add()
-    ss.scope.name = scope
-    n = 0
-    for _ in range(repeat):
-        for attrs in spans:
-            n += 1
-            sp = ss.spans.add(trace_id=(1).to_bytes(16, "big"), span_id=n.to_bytes(8, "big"), name="ChatModel",
-                              start_time_unix_nano=10, end_time_unix_nano=20)
-            sp.attributes.extend(otlp_kv(k, v) for k, v in attrs.items())
-    return req.SerializeToString()
+    return spans_request(spans, scope=scope, name="ChatModel", repeat=repeat)
 
 
 #: LangChain's provider words (its chat model classes' ``ls_provider``, Python's and JavaScript's) -> the
