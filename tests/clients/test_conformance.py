@@ -502,6 +502,8 @@ CLIENTS: dict[str, Client] = {
     "claude-code-transcript": Client(text=False, one_error_per_turn=True),
     # A turn that hands work to a sub-agent (the Agent tool); the error run refuses only the sub-agent's calls.
     "claude-code-subagent": Client(text=False, one_error_per_turn=True),
+    # A turn calling a tool on an MCP server the CLI started over stdio (--mcp-config), tool details on.
+    "claude-code-mcp": Client(text=False, one_error_per_turn=True),
     # An interactive session (tmux) whose transcript test_claude_interactive.py imports: title and /compact calls too.
     # Its refused turn is two refused requests, the title's and the conversation's, each reported once.
     "claude-code-interactive": Client(text=False),

@@ -1,0 +1,108 @@
+"""Record what the real Claude Code CLI sends for a turn that calls a tool on an MCP server.
+
+Run: ``python tests/clients/record_claude_code_mcp.py`` (installs the same pinned npm package as
+``record_claude_code.py`` and a venv with the MCP SDK for the server; needs node and npm).
+
+The server: one tool, ``get_weather(city)``, on the MCP SDK's high-level server (FastMCP, named
+``MCPServer`` since mcp 2.0), a script in the recording's temp dir that the CLI starts over stdio
+from ``--mcp-config`` (``--strict-mcp-config``: no other server). The CLI's built-in tools are off
+(``--tools ""``: the fake LLM asks for ``Bash`` whenever it is offered), the MCP tool is allowed
+without a prompt (``--allowedTools mcp__weather__get_weather``). Telemetry as
+``claude-code-subagent``: logs, metrics, the enhanced telemetry beta's spans (``http/protobuf``)
+and ``OTEL_LOG_TOOL_DETAILS=1``, as ``agenttrace-tui run`` sets it.
+
+Two runs:
+
+* ``ok``: call 1 asks for ``mcp__weather__get_weather`` (the name Claude Code offers the tool
+  under), the CLI calls the server's ``get_weather``, call 2 answers;
+* ``error``: every model call gets HTTP 400 (the CLI re-sends the request, reports one error).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from cli_support import ensure_npm, isolate_network, npm_version, run_with_summary
+from record_claude_code import PACKAGE, VERSION, telemetry_env
+from recording import FAKE_KEY, Recording, ensure_venv, installed_versions
+
+NAME = "claude-code-mcp"
+SERVER_PACKAGES = ["mcp==2.3.0"]
+PROMPT = "What is the weather in Paris? Use the get_weather tool."
+TOOL = "mcp__weather__get_weather"  # mcp__<server>__<tool>: how Claude Code names an MCP server's tool
+
+#: The MCP server (no telemetry of its own: the MCP SDK sends none without an instrumentation).
+SERVER = '''
+from mcp.server.mcpserver import MCPServer
+
+mcp = MCPServer("weather")
+
+
+@mcp.tool()
+def get_weather(city: str) -> str:
+    """Get the current weather for a city."""
+    return f"Sunny, 22 C in {city}"
+
+
+mcp.run(transport="stdio")
+'''
+
+
+def record(claude: Path, version: str | None, python: Path) -> Path:
+    with Recording(NAME) as rec:
+        server = rec.tmp / "weather_server.py"
+        server.write_text(SERVER)
+        mcp_config = {"mcpServers": {"weather": {"type": "stdio", "command": str(python), "args": [str(server)]}}}
+        argv = [str(claude), "-p", PROMPT, "--mcp-config", json.dumps(mcp_config), "--strict-mcp-config",
+                "--tools", "", "--allowedTools", TOOL, "--output-format", "json"]
+        base_env = telemetry_env(rec.cap.url, "http/protobuf", traces=True) | {
+            "OTEL_LOG_TOOL_DETAILS": "1",
+            "ANTHROPIC_BASE_URL": rec.llm.url,
+            "ANTHROPIC_API_KEY": FAKE_KEY,
+            # No update checks, error reports, feature-flag or metrics uploads to the vendor.
+            "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC": "1",
+            "DISABLE_AUTOUPDATER": "1",
+        }
+        cli_results: dict[str, object] = {}
+        for label in ("ok", "error"):
+            env = base_env | {"CLAUDE_CONFIG_DIR": str(rec.tmp / f"home-{label}" / ".claude")}
+            _, cli_results[label] = run_with_summary(rec, label, argv, env, mode=label, quiet=1.5, timeout=180)
+        shown = {"mcpServers": {"weather": {"type": "stdio", "command": "python", "args": ["{TMP}/weather_server.py"]}}}
+        return rec.save(
+            packages={PACKAGE: version} | installed_versions(python, ["mcp"]),
+            env=base_env | {"CLAUDE_CONFIG_DIR": "{TMP}/home-<run>/.claude", "HOME": "{TMP}/home-<run>"},
+            recorder=Path(__file__).name,
+            notes=[
+                f"Claude Code {version} run as `claude -p ... --mcp-config {json.dumps(shown)} --strict-mcp-config "
+                f"--tools '' --allowedTools {TOOL} --output-format json` with the telemetry of claude-code-traces "
+                "(logs, metrics, the enhanced telemetry beta's spans; http/protobuf) and OTEL_LOG_TOOL_DETAILS=1.",
+                "The MCP server: get_weather(city) on the MCP SDK's MCPServer (FastMCP), started by the CLI over "
+                "stdio with the venv's python; it sends no telemetry.",
+                f"ok: call 1 asks for {TOOL} with {{\"city\": \"Paris\"}}, the CLI calls the server's get_weather, "
+                "call 2 answers with text.",
+                "error: every model call gets HTTP 400 with an Anthropic error body.",
+                "cli_results holds the CLI's own --output-format json summary per run (its usage and cost totals).",
+            ],
+            extra={"cli_results": cli_results, "variant": {"protocol": "http/protobuf", "traces": True}},
+        )
+
+
+def main() -> None:
+    import argparse
+
+    parser = argparse.ArgumentParser(description=f"Record {NAME} telemetry into fixtures/{NAME}/")
+    parser.add_argument("--install-only", action="store_true", help="only install the pinned CLI and server venv")
+    args = parser.parse_args()
+    prefix = ensure_npm("claude-code", [f"{PACKAGE}@{VERSION}"])
+    python = ensure_venv("claude_code_mcp", SERVER_PACKAGES)
+    claude = prefix / "node_modules" / ".bin" / "claude"
+    if args.install_only:
+        print(f"[{NAME}] installed {npm_version(prefix, PACKAGE)}: {claude}; server venv {python}")
+        return
+    isolate_network()
+    record(claude, npm_version(prefix, PACKAGE), python)
+
+
+if __name__ == "__main__":
+    main()
