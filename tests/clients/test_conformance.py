@@ -1145,6 +1145,36 @@ def test_an_mcp_tool_is_named_as_the_model_called_it(replays: Any) -> None:
     assert tool.tool is not None and tool.tool.input_preview == '{"city":"Paris"}'
 
 
+@pytest.mark.parametrize("order", list(ORDERS))
+def test_claude_codes_mcp_tool_is_one_call_named_by_its_server_and_tool(order: str, tmp_path: Path) -> None:
+    """Claude Code calling a tool on an MCP server it started (``--mcp-config``), the enhanced telemetry
+    beta and tool details on: its ``tool_result`` event (``mcp_tool``, the server and tool in
+    ``tool_parameters``, the arguments in ``tool_input``) and its ``claude_code.tool`` span (``tool_name``
+    ``mcp__weather__get_weather``, ``gen_ai.tool.name`` and ``anthropic.mcp.server.name`` beside) are one
+    call, whichever comes first: named as the model called it, with the arguments it was called with and
+    the span's duration, no result (the CLI sends only its size); each model call once, with the fake
+    server's tokens and genai-prices' price."""
+    rp, client = asyncio.run(_replay("claude-code-mcp", tmp_path / "mcp.db", order)), CLIENTS["claude-code-mcp"]
+    run = rp.manifest["runs"][0]
+    sid = run_session(rp, run)
+    spans = [s for t in rp.store.traces_of(sid) for s in t.spans.values()]
+    asked = run["fake_calls"][0]
+    assert asked["tool_name"] == "mcp__weather__get_weather"
+    (tool,) = [s for s in spans if s.kind is SpanKind.TOOL_EXECUTION]
+    assert tool.tool is not None and (tool.tool.name, tool.tool.call_id) == (asked["tool_name"], asked["tool_call_id"])
+    assert (tool.tool.input_preview, tool.tool.output_preview, tool.status) == ('{"city":"Paris"}', None, Status.OK)
+    assert tool.name == "claude_code.tool" and tool.attributes.get("anthropic.mcp.server.name") == "weather"
+    # Its duration is the span's (the CLI's duration_ms, rounded down), not its event's (the execution's alone).
+    assert tool.end_ns is not None and (tool.end_ns - tool.start_ns) // 1_000_000 - tool.attributes["duration_ms"] in (0, 1)
+    assert [(r.name, r.calls, r.errors) for r in rp.store.tool_costs(sid)] == [(asked["tool_name"], 1, 0)]
+    calls = [s for s in llm_spans(rp.store, sid) if counted(s)]
+    served = ok_calls(run)
+    assert sorted(tuple(sorted(usage_of(s).items())) for s in calls) == sorted(
+        tuple(sorted(expected_usage(c, client).items())) for c in served)
+    price = sum(_genai_price(c["model"], expected_usage(c, client), int(c["time"] * 1e9)) for c in served)
+    assert rp.store.sessions[sid].totals.cost == pytest.approx(price, abs=1e-9)
+
+
 @pytest.mark.parametrize("name", ["openai_agents_mcp", "strands_mcp", "fast_agent", "fast_agent_anthropic"])
 def test_a_tool_on_an_mcp_server_the_agent_started_is_one_call_in_its_session(name: str, replays: Any) -> None:
     """An agent (the OpenAI Agents SDK, Strands, fast-agent) running its tool on an MCP server it started

@@ -354,6 +354,9 @@ def build_span(
         del fields["llm"]  # a provider stamped on every span of a client says nothing about this one
     if client is not None and kind is SpanKind.TOOL_EXECUTION:
         named = fields.setdefault("tool", {})
+        called = attrs.get(cv.CLIENT_CALLED_TOOL_NAME_KEYS.get(client, ""))
+        if isinstance(called, str) and called:
+            named["name"] = called  # (not gen_ai.tool.name: the server's own name of an MCP tool)
         for field, keys in (("name", cv.CLIENT_TOOL_NAME_KEYS), ("call_id", cv.CLIENT_TOOL_CALL_KEYS)):
             if field not in named:
                 v = next((attrs[k] for k in keys if attrs.get(k) not in (None, "")), None)

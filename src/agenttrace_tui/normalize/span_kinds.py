@@ -763,6 +763,11 @@ DELEGATION_INPUT_CHARS = 65536
 RENDERED_NAME_KEY = "logfire.msg"
 #: Attributes a known client names its tool with.
 CLIENT_TOOL_NAME_KEYS: tuple[str, ...] = ("tool_name",)
+#: A known client's attribute naming its tool as the model called it, read before ``gen_ai.tool.name``:
+#: Claude Code's span of an MCP server's tool sends the server's own name of it as ``gen_ai.tool.name``
+#: (``get_weather``, the server as ``anthropic.mcp.server.name``) and the name the model called as
+#: ``tool_name`` (``mcp__weather__get_weather``), the name its ``tool_result`` event gives the same call.
+CLIENT_CALLED_TOOL_NAME_KEYS: dict[str, str] = {"claude-code": "tool_name"}
 #: Attributes a known client names its tool call id with: the OpenHands SDK's span of a tool's result
 #: (Laminar's ``@observe(span_type="TOOL", metadata={"tool_call_id": ...})``) names it as Laminar's
 #: span metadata.
