@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 from textual.color import Color
 
 from agenttrace_tui.ui.colors import contrast, readable
-from agenttrace_tui.ui.cost_panel import bar, sparkline
+from agenttrace_tui.ui.cost_panel import _fit_tool, bar, sparkline
 from agenttrace_tui.ui.fmt import ago
 from agenttrace_tui.ui.paths import styles_dir
 from agenttrace_tui.ui.rowlist import Column, RowList
@@ -205,3 +205,16 @@ async def test_text_view_repaints_the_lines_that_changed_and_keeps_the_rest_on_s
         await pilot.pause()
         shown = screen_text(app)
         assert all(t in shown for t in ("a1", "b2", "c3", "d4", "e5")) and "cost=22" not in shown
+
+
+def test_a_tool_label_keeps_an_mcp_tools_own_name_whole() -> None:
+    """The cost pane's tool column (18 wide): a Claude Code MCP tool's name that does not fit keeps its
+    tool whole and its server's start; one that fits, a plain tool name, and an MCP tool whose own name
+    takes the column are cut as any label is, at the end."""
+    assert _fit_tool("mcp__weather__get_weather", 18) == "weat…__get_weather"
+    assert _fit_tool("mcp__weather__get_forecast", 18) == "wea…__get_forecast"
+    assert _fit_tool("mcp__git__status_all", 18) == "git__status_all   "
+    assert _fit_tool("mcp__fs__read_file", 18) == "mcp__fs__read_file"
+    assert _fit_tool("transfer_to_weather_agent", 18) == "transfer_to_weath…"
+    assert _fit_tool("mcp__github__create_pull_request", 18) == "create_pull_reque…"
+    assert _fit_tool("mcp__weather__get\x1b[31mred", 18) == "weat…__get\u241b[31mred"  # escapes shown, never sent

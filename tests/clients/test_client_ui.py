@@ -322,3 +322,35 @@ async def test_an_agent_framework_workflows_cost_pane_and_details_say_which_agen
     lines = await _cost_pane_says(store, sid, [(agent, fmt_cost(usd)) for agent, usd in spent.items()])
     assert not any(line.strip().startswith("(no agent)") for line in lines), lines
     await _details_say(store, sid, trace, {span_id: f"{agent}  runs it" for span_id, agent in want.items()})
+
+
+async def test_claude_codes_mcp_tool_is_shown_with_its_server_and_tool_in_the_cost_pane(tmp_path: Path) -> None:
+    """Claude Code names a tool of an MCP server ``mcp__<server>__<tool>`` (``mcp__weather__get_weather``),
+    longer than the cost pane's tool column: its row keeps the tool whole and the server's start, not
+    ``mcp__weather__get…`` (two tools of one server one cut-off name), with its one call and the spend
+    of the model calls that decided it (call 1) and read its result (call 2) at genai-prices' price for
+    the tokens the fake server served them."""
+    from test_conformance import CLIENTS, _genai_price, expected_usage
+
+    rp = await _replay("claude-code-mcp", tmp_path / "ui.db")
+    run = rp.manifest["runs"][0]
+    sid = rp.sessions["ok"][0]
+    asked, answered = run["fake_calls"]
+    assert asked["tool_name"] == "mcp__weather__get_weather" and answered["kind"] == "final"
+    decided, consumed = (_genai_price(c["model"], expected_usage(c, CLIENTS["claude-code-mcp"]), int(c["time"] * 1e9))
+                         for c in (asked, answered))
+    app = make_app(store=rp.store)
+    async with app.run_test(size=(160, 48)) as pilot:
+        for _ in range(200):  # the pane follows the selected session on its next draw
+            if app.selected_session_id != sid:
+                app.jump_to_session(sid)
+            lines = app.cost.plain().split("\n")
+            if " tools by LLM cost  calls  decided consumed" in lines:
+                break
+            await pilot.pause(0.05)
+    heading = " tools by LLM cost  calls  decided consumed"
+    assert heading in lines, "\n".join(lines)
+    row = lines[lines.index(heading) + 1].split()
+    assert row[1:] == ["1", fmt_cost(decided), fmt_cost(consumed)], row
+    server, _sep, tool = row[0].partition("__")
+    assert tool == "get_weather" and server and "weather".startswith(server.rstrip("…")), row

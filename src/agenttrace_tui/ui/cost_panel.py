@@ -84,6 +84,23 @@ def _fit(label: str, width: int) -> str:
     return label.ljust(width)
 
 
+def _fit_tool(name: str, width: int) -> str:
+    """A tool's row label: ``_fit``, but a Claude Code MCP tool (``mcp__<server>__<tool>``) too long
+    for the column keeps its tool whole and as much of its server as fits (``weat…__get_weather``),
+    so two tools of one server are not one cut-off name."""
+    server, sep, tool = name.removeprefix("mcp__").partition("__")
+    if not name.startswith("mcp__") or not (server and sep and tool) or len(clean(name, 64)) <= width:
+        return _fit(name, width)
+    tool = clean(tool, 64)
+    room = width - len(sep) - len(tool)  # what the server gets
+    if room < 2:  # a tool name that takes the column: it is what is shown
+        return _fit(tool, width)
+    server = clean(server, 64)
+    if len(server) > room:
+        server = server[: room - 1] + "…"
+    return (server + sep + tool).ljust(width)
+
+
 #: Open model calls with no tokens yet by breakdown key (``SessionEntry.waiting_calls``).
 Waiting = dict[tuple[str, str], int]
 
@@ -202,7 +219,7 @@ def _tools(app, store: Store, session_id: str | None, width: int, tool_budget: i
     for r in rows[:TOOL_ROWS]:
         est = r.estimated > 0
         line = Text(no_wrap=True, overflow="ellipsis")
-        line.append(" " + _fit(r.name, label_w))
+        line.append(" " + _fit_tool(r.name, label_w))
         line.append(f" {r.calls:>5} ")
         if r.cost or r.decided_unpriced or r.consumed_unpriced or r.decided_waiting or r.consumed_waiting:
             come_d, come_c = (r.decided_waiting, r.consumed_waiting) if live else (0, 0)
