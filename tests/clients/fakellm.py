@@ -115,6 +115,12 @@ call after the other. Its log entry's
 ``tool_call_id`` and ``tool_name`` are the first call's, and ``tool_calls`` lists them all
 (``id``, ``name``, ``arguments``). The conversation then ends with their results: ``final``.
 
+A resumed conversation (``FakeLLM(resumed_usage=RESUMED_USAGE)``): a Responses or chat request
+whose conversation holds an answer of the model (an assistant message, a tool call) before its
+last user message goes on from an earlier turn (a resumed Codex session re-sends it all) and is
+answered with that table's usage for its kind (most of its input cached: the earlier turn read
+again from the prompt cache), its log entry marked ``resumed``; the calls of one turn are not.
+
 Scripted tool answers (``FakeLLM(tool_answers={"WeatherReport": [first, second]})``) come
 before those rules: a request offering that tool whose conversation holds ``n`` earlier calls
 of it, ``n`` below the list's length, is answered with a call of it with the ``n``-th
@@ -174,7 +180,8 @@ Each log entry holds: ``seq``, ``run``, ``method``, ``path``, ``api``
 ``other``), ``model``, ``stream``, ``kind``, ``status``, ``response_id``,
 ``request_id`` (the ``request-id``/``x-request-id`` header sent, one per call),
 ``api`` also ``gemini``, ``gemini_count``, ``ollama``, ``mistral`` and ``cohere``,
-``tool_call_id``, ``tool_name``, ``tool_calls`` (a parallel answer's calls, above), ``usage`` (exactly the usage object sent on
+``tool_call_id``, ``tool_name``, ``tool_calls`` (a parallel answer's calls, above), ``resumed`` (a resumed
+conversation's answer, above), ``usage`` (exactly the usage object sent on
 the wire, or None) and ``usage_normalized`` (``input``, ``output``,
 ``cached``, ``cache_creation``, ``reasoning``), ``stream_start_usage`` (a
 streamed Messages answer's ``message_start`` usage, whose output count
@@ -381,6 +388,22 @@ def _text_of(value: Any) -> str:
             if key in value:
                 return _text_of(value[key])
     return "" if value is None else json.dumps(value)
+
+
+def _continues_earlier_turn(api: str, body: dict) -> bool:
+    """Whether a Responses or chat conversation holds an answer of the model (a message of the
+    assistant, a tool call) before its last user message: a turn that goes on from an earlier one
+    (a resumed session re-sends its history), not the model calls of one turn."""
+    if api == "responses":
+        items = body.get("input")
+        items = [i for i in items if isinstance(i, dict)] if isinstance(items, list) else []
+    elif api in ("chat", "ollama", "mistral", "azure", "groq"):
+        items = [m for m in body.get("messages") or [] if isinstance(m, dict)]
+    else:
+        return False
+    users = [n for n, i in enumerate(items) if i.get("role") == "user" and i.get("type", "message") == "message"]
+    return bool(users) and any(
+        i.get("role") == "assistant" or i.get("type") == "function_call" for i in items[:users[-1]])
 
 
 def _system_text(api: str, body: dict) -> str:
@@ -657,8 +680,10 @@ class FakeLLM:
         log_bodies: bool = False,
         tool_answers: dict[str, list[dict[str, Any]]] | None = None,
         parallel_calls: list[tuple[str, dict[str, Any]]] | None = None,
+        resumed_usage: dict[str, Usage] | None = None,
     ) -> None:
         self.usage = dict(DEFAULT_USAGE, **(usage or {}))
+        self.resumed_usage = dict(resumed_usage or {})
         self.tool_answers = dict(tool_answers or {})
         self.parallel_calls = [(name, dict(args)) for name, args in parallel_calls or []]
         self.log: list[dict] = []
@@ -955,6 +980,9 @@ class FakeLLM:
         if several:
             tool = several[0]
         usage = self.usage[kind]
+        if kind in self.resumed_usage and _continues_earlier_turn(api, body):
+            usage = self.resumed_usage[kind]
+            entry["resumed"] = True
         entry["kind"] = kind
         entry["usage_normalized"] = asdict(usage)
         if tool:
@@ -1938,6 +1966,16 @@ def _groq(llm: FakeLLM, req: BaseHTTPRequestHandler, body: dict, seq: int, entry
 #: apart as ``output_tokens_details.reasoning_tokens``), the cached tokens inside ``input_tokens``
 #: (``input_tokens_details.cached_tokens``), no cache writes.
 OPENAI_REASONING_USAGE = THINKING_USAGE
+
+#: A reasoning model's answers in a conversation that goes on from an earlier turn (a resumed
+#: Codex session): the earlier turn's prompt, answers and tool results read again from the
+#: provider's prompt cache, so most of the input is cached (``FakeLLM(resumed_usage=...)``).
+#: Numbers distinct from every other table's, so a test can tell a resumed turn's calls apart.
+RESUMED_USAGE: dict[str, Usage] = {
+    "tool_call": Usage(input=2612, output=59, cached=2048, reasoning=22),
+    "final": Usage(input=2790, output=83, cached=2560, reasoning=36),
+    "text": Usage(input=2456, output=25, cached=1920, reasoning=0),
+}
 
 
 def _reasoning_item(seq: int) -> dict:

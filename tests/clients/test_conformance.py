@@ -510,6 +510,9 @@ CLIENTS: dict[str, Client] = {
     # Codex sends no assistant text by default; its provider is the config's [model_providers] name.
     "codex": Client(text=False, custom_provider="fakellm"),
     "codex-json": Client(text=False, custom_provider="fakellm"),
+    # Two turns of one conversation: `codex exec`, then `codex exec resume --last` (the same conversation.id, a
+    # second process): one session, each turn with its own calls; the resumed turn's input mostly cached.
+    "codex-resume": Client(text=False, custom_provider="fakellm"),
     # Started with the environment `agenttrace-tui run -- codex` sets (test_run_pins_the_clients_session).
     "codex-run": Client(text=False, custom_provider="fakellm"),
     # OpenInference's Codex instrumentation (its session-file forwarder) beside `codex exec`: the turn's text on the

@@ -701,6 +701,36 @@ def test_a_reasoning_model_answers_responses_with_its_reasoning_item_and_reasoni
     assert [i["type"] for i in plain["output"]] == ["function_call"] and plain["reasoning"]["effort"] is None
 
 
+def test_a_turn_going_on_from_an_earlier_one_gets_the_resumed_usage() -> None:
+    """With ``resumed_usage``, a request whose conversation holds an answer of the model before its
+    last user message (a resumed session re-sends its earlier turn) is answered with that table's
+    usage for its kind and marked ``resumed``; the calls of the first turn keep the usual usage."""
+    from fakellm import OPENAI_REASONING_USAGE, RESUMED_USAGE
+
+    tools = [{"type": "function", "name": "get_weather", "parameters": {
+        "type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}}]
+    asked = [{"type": "message", "role": "user", "content": [{"type": "input_text", "text": "Weather in Paris?"}]}]
+    with FakeLLM(usage=OPENAI_REASONING_USAGE, resumed_usage=RESUMED_USAGE) as llm:
+        _, _, raw, call1 = _post(llm, "/v1/responses", {"model": "gpt-5.5", "input": asked, "tools": tools})
+        fn = json.loads(raw)["output"][-1]
+        turn1 = [*asked, fn, {"type": "function_call_output", "call_id": fn["call_id"], "output": "Sunny"}]
+        _, _, raw, call2 = _post(llm, "/v1/responses", {"model": "gpt-5.5", "input": turn1, "tools": tools})
+        answered = [*turn1, *json.loads(raw)["output"]]
+        again = [*answered, {"type": "message", "role": "user", "content": [{"type": "input_text", "text": "Again?"}]}]
+        _, _, raw, call3 = _post(llm, "/v1/responses", {"model": "gpt-5.5", "input": again, "tools": tools})
+        chat = [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello"},
+                {"role": "user", "content": "Hi again"}]
+        _, _, _, call4 = _post(llm, "/v1/chat/completions", {"model": "gpt-4o-mini", "messages": chat})
+    assert [(c["kind"], c.get("resumed", False)) for c in (call1, call2, call3, call4)] == [
+        ("tool_call", False), ("final", False), ("tool_call", True), ("text", True)]
+    assert call1["usage_normalized"] == vars(OPENAI_REASONING_USAGE["tool_call"])
+    assert call3["usage_normalized"] == vars(RESUMED_USAGE["tool_call"])
+    assert json.loads(raw)["usage"]["input_tokens_details"]["cached_tokens"] == RESUMED_USAGE["tool_call"].cached
+    assert call4["usage"]["prompt_tokens_details"]["cached_tokens"] == RESUMED_USAGE["text"].cached
+    with FakeLLM() as llm:  # without the table: every turn as usual
+        assert "resumed" not in _post(llm, "/v1/responses", {"model": "gpt-5.5", "input": again, "tools": tools})[3]
+
+
 def test_a_request_sent_through_it_as_an_http_proxy_is_routed_by_its_url_path() -> None:
     """A client whose HTTP_PROXY is the fake sends the whole URL on its request line
     (``POST http://api.groq.com/openai/v1/chat/completions``): it is answered by the route of
