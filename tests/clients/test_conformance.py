@@ -3054,3 +3054,46 @@ def test_a_letta_servers_method_spans_are_its_turn_steps_calls_and_tools(replays
     (failed,) = [s for s in shown["error"] if s.kind is SpanKind.LLM_CALL]
     assert failed.name == "OpenAIClient.request_async" and failed.status is Status.ERROR and not counted(failed)
     assert failed.llm is not None and failed.llm.model == runs["error"]["fake_calls"][0]["model"]
+
+
+def test_a_resumed_codex_conversation_is_one_session_whose_turns_each_hold_their_prompt_and_calls(
+        replays: Any) -> None:
+    """``codex exec`` then ``codex exec resume --last`` (a second process, the same directory and
+    CODEX_HOME): Codex goes on under the same conversation id, so the monitor shows one session named
+    by the first prompt, two turns each with its prompt, its two model calls (the resumed turn's input
+    mostly cached: the first turn read again) and its shell tool call; the CLI's figures are the UI's."""
+    rp, client = replays("codex-resume"), CLIENTS["codex-resume"]
+    run = next(r for r in rp.manifest["runs"] if r["label"] == "ok")
+    threads = {turn[0]["thread_id"] for turn in rp.manifest["cli_events"]["ok"]}  # each turn's thread.started
+    assert len(threads) == 1  # Codex resumes the conversation under its id: no new one
+    sid = threads.pop()
+    assert rp.sessions["ok"] == [sid]
+    prompts = [t["argv"][-1] for t in rp.manifest["turns"]["ok"]]
+    assert rp.store.sessions[sid].session.shown_name == prompts[0]
+    served = ok_calls(run)
+    assert [bool(c.get("resumed")) for c in served] == [False, False, True, True]
+    turns = sorted((t for t in rp.store.traces_of(sid) if any(s.kind is SpanKind.LLM_CALL for s in t.spans.values())),
+                   key=lambda t: t.start_ns)
+    assert len(turns) == 2
+    for trace, calls, prompt in zip(turns, (served[:2], served[2:]), prompts, strict=True):
+        spans = trace.spans.values()
+        said = [e.attributes["prompt"] for s in spans for e in s.events
+                if e.name == "codex.user_prompt" and "prompt" in e.attributes]
+        assert said == [prompt]
+        got = sorted((usage_of(s) for s in spans if s.kind is SpanKind.LLM_CALL and counted(s)), key=str)
+        assert got == sorted((expected_usage(c, client) for c in calls), key=str)  # reasoning once, cache kept
+        tools = [s for s in spans if s.kind is SpanKind.TOOL_EXECUTION]
+        assert [s.tool.call_id for s in tools] == [c["tool_call_id"] for c in calls if c.get("tool_call_id")]
+        assert [s.tool.name for s in tools] == ["exec_command"]
+    totals = rp.store.sessions[sid].totals
+    assert (totals.llm_calls, totals.input_tokens, totals.output_tokens, totals.cache_read, totals.reasoning) == (
+        4, *(sum(c["usage_normalized"][k] for c in served) for k in ("input", "output", "cached", "reasoning")))
+    price = sum(_expected_price(s, served, client) for s in llm_spans(rp.store, sid) if counted(s))
+    assert totals.cost == pytest.approx(price, abs=1e-9)
+    listed = {s["id"]: s for s in cli_json(rp.db, "sessions", "list", "--limit", "1000")}[sid]
+    assert (listed["input_tokens"], listed["output_tokens"]) == (totals.input_tokens, totals.output_tokens)
+    assert listed["cost"] == pytest.approx(totals.cost, abs=1e-6)
+    costs = cli_json(rp.db, "costs")["total"]
+    assert (costs["input_tokens"], costs["output_tokens"], costs["cache_read_tokens"]) == (
+        totals.input_tokens, totals.output_tokens, totals.cache_read)
+    assert costs["cost_usd"] == pytest.approx(totals.cost, abs=1e-6)

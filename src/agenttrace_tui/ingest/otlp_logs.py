@@ -607,6 +607,17 @@ class LogMapper:
             return [span]
         if event == "conversation_starts":
             c.provider = _provider(a) or c.provider
+        if event == "user_prompt" and ctx is not None:
+            # Exported again as a span event, but with the prompt's length only: the text (logged
+            # with ``log_user_prompt``) is in the record alone. It names the session (its first
+            # turn's) and stays with the turn, on the span it was logged in.
+            text = a.get("prompt")
+            shown = text if isinstance(text, str) and text != "[REDACTED]" and text.strip() else ""
+            if shown:
+                prompt = SpanEvent(name="codex.user_prompt", time_ns=t,
+                                   attributes={"prompt": cv.cut_tail(shown), **_free(a, ("prompt", "model"))})
+                return [*self._first_prompt(sid, shown),
+                        AttachedEvent(trace_id=ctx[0], span_id=ctx[1], event=prompt)]
         self.ignored += 1  # exported again as a span event on the span it names
         return []
 
