@@ -62,7 +62,7 @@ def _child(case: str, n: int, stage: str) -> None:
             self.got.append(updates)
 
     def ingest(batches: list[list[bytes]]) -> list[list[Any]]:
-        pipe = monitor_pipeline(Store(max_spans=1_000_000))
+        pipe = monitor_pipeline(Store(max_spans=1_000_000), hold=False)
         cap = Capture()
         pipe.store = cap  # type: ignore[assignment]
         for b in batches:
@@ -73,7 +73,7 @@ def _child(case: str, n: int, stage: str) -> None:
         functools.reduce(lambda _a, _b: fn(*args), [0, 0])  # counted
 
     warm = Store(max_spans=1_000_000)
-    monitor_pipeline(warm)  # (its pricing hooks on the store: the store prices as the monitor's does)
+    monitor_pipeline(warm, hold=False)  # (its pricing hooks on the store: the store prices as the monitor's does)
     for u in ingest(_lines(case, WARM_SPANS, seed=11)):
         warm.apply(u)
         warm.flush_aggregates()
@@ -85,7 +85,7 @@ def _child(case: str, n: int, stage: str) -> None:
         return
     reads = ingest(batches)
     store = Store(max_spans=1_000_000)
-    monitor_pipeline(store)
+    monitor_pipeline(store, hold=False)
     gc.collect()
     gc.disable()
 

@@ -19,15 +19,24 @@ from agenttrace_tui.ingest.pipeline import Pipeline
 from agenttrace_tui.store.memory import Store
 
 
-def monitor_pipeline(store: Store | None = None, *, persist: bool = True) -> Pipeline:
+def monitor_pipeline(store: Store | None = None, *, persist: bool = True, hold: bool = True) -> Pipeline:
     """A pipeline into ``store`` (a fresh default ``Store`` if none), priced as the monitor prices.
 
     ``persist=False``: the monitor without a database (``--no-persist``), whose store keeps no
     map of changed spans for a writer (``Monitor`` turns ``track_dirty`` off). A benchmark that
     runs no writer and keeps the map times a store the monitor never runs: one entry a span,
-    and every span it evicts kept alive by it, for a writer that never drains it."""
+    and every span it evicts kept alive by it, for a writer that never drains it.
+
+    ``hold=False``: span_starts stored as they come (the path of a live span whose end comes
+    after its start's hold)."""
     store = store if store is not None else Store()
     if not persist:
         store.track_dirty = False
     PriceBook.load_bundled()
-    return Pipeline(store, enrichers=make_enrichers(None, store, background_tokens=False))
+    pipe = Pipeline(store, enrichers=make_enrichers(None, store, background_tokens=False))
+    if hold:
+        # The native receivers' span_starts held for their ends, as the monitor holds them (a batch
+        # of complete spans pays the look for a start). No event loop calls back here: a start whose
+        # time is up is stored with the next batch (``Pipeline.release()`` stores those left).
+        pipe.hold(lambda _delay, _call: None)
+    return pipe
