@@ -248,7 +248,7 @@ def merge_plain(old: Span, new: Span, same_ids: bool = False) -> Span:
 
 def end_held(span: Span, end: SpanEnd) -> Span:
     """``merge_plain(span, end.as_span())`` in place, for a span no one else holds yet (a live
-    span's start held for its end, ``ingest.pipeline``): the same rules, without the copy."""
+    span's start held for its end, ``ingest.hold``): the same rules, without the copy."""
     span.end_ns = end.end_ns
     span.status = end.status
     if message := end.status_message:
