@@ -157,12 +157,18 @@ its last user message a tool's result (``You got this result from the tool: …`
 ``{"finalAnswer": …}``. The log names each action's tool with an id ``kaiban_fakeNNNN``.
 
 Each kind returns KNOWN usage numbers (``DEFAULT_USAGE``), distinct from each
-other so tests can find them in telemetry.  In ``error`` mode every model call
+other so tests can find them in telemetry.  With ``FakeLLM(later_turn_usage=LATER_TURN_USAGE)``
+a request in a conversation's later turn (its conversation holds an earlier turn's last answer:
+an assistant message asking for no tool, as a resumed session's requests do; Messages and Chat
+Completions requests) is answered with
+that table's usage instead: most of its prompt read from the cache the earlier turn wrote;
+its log entry says which turn it was (``turn``, 1 for the first).  In ``error`` mode every model call
 is answered with an HTTP error (400 by default, so SDKs do not retry) and the
 vendor's JSON error body; with ``refuse_system`` (``begin_run("error", mode="error",
 refuse_system="You greet people.")``) only a request whose system instructions hold
 that text is (a sub-agent's own calls, its prompt in them), the others answered as in
-``ok`` mode.
+``ok`` mode; with ``refuse_later_turns`` only a request of a later turn is (a resumed session
+whose first turn was answered).
 
 Stable API (used by the recorders and by the CLI recorders):
 
@@ -172,6 +178,7 @@ Stable API (used by the recorders and by the CLI recorders):
         llm.begin_run("ok")                  # tags later log entries
         llm.begin_run("error", mode="error", error_status=400)
         llm.begin_run("error", mode="error", refuse_system="...")  # only those requests refused
+        llm.begin_run("error", mode="error", refuse_later_turns=True)  # only a later turn's requests
         llm.log                              # list of dicts, one per request
         llm.calls(run="ok")                  # model calls only (no /models)
 
@@ -233,6 +240,13 @@ DEFAULT_USAGE: dict[str, Usage] = {
     "text": Usage(input=321, output=21, cached=0, cache_creation=0, reasoning=0),
     # A JSON answer to a request that asks for one (Gemini CLI's side questions).
     "json": Usage(input=512, output=17, cached=0, cache_creation=0, reasoning=0),
+}
+#: The answers of a conversation's later turn (``FakeLLM(later_turn_usage=...)``): the earlier turns are
+#: in the prompt and read from the cache (Anthropic's ``cache_read_input_tokens``, far above the uncached
+#: ``input_tokens``), the new prompt and tool result written to it; distinct from the first turn's numbers.
+LATER_TURN_USAGE: dict[str, Usage] = {
+    "tool_call": Usage(input=87, output=61, cached=1698, cache_creation=145, reasoning=0),
+    "final": Usage(input=96, output=83, cached=1843, cache_creation=40, reasoning=0),
 }
 #: The same answers from a model that thinks before it answers (Gemini 2.5 and later): each
 #: answer's output includes thinking tokens (``thoughtsTokenCount`` on the wire, billed as
@@ -360,6 +374,23 @@ def _earlier_calls(api: str, body: dict, name: str) -> int:
     return sum(1 for m in answers for c in m.get("tool_calls") or [] if isinstance(c, dict)
                and (c.get("function") or {}).get("name") == name) + sum(
         _smolagents_calls(_text_of(m.get("content"))).count(name) for m in answers)
+
+
+def _earlier_turns(api: str, body: dict) -> int:
+    """How many turns the conversation holds before the one this request is in: its assistant
+    messages that ask for no tool (a turn's last answer; Messages without a ``tool_use`` block,
+    chat without ``tool_calls``); 0 for the other APIs, whose answers never use ``later_turn_usage``."""
+    if api not in ("messages", "chat", "mistral", "ollama"):
+        return 0
+    turns = 0
+    for m in body.get("messages") or []:
+        if not isinstance(m, dict) or m.get("role") != "assistant" or m.get("tool_calls"):
+            continue
+        content = m.get("content")
+        if isinstance(content, list) and any(isinstance(c, dict) and c.get("type") == "tool_use" for c in content):
+            continue
+        turns += 1
+    return turns
 
 
 def _scripted_call(api: str, body: dict, tools: list[tuple[str, dict | None]],
@@ -681,9 +712,11 @@ class FakeLLM:
         tool_answers: dict[str, list[dict[str, Any]]] | None = None,
         parallel_calls: list[tuple[str, dict[str, Any]]] | None = None,
         resumed_usage: dict[str, Usage] | None = None,
+        later_turn_usage: dict[str, Usage] | None = None,
     ) -> None:
         self.usage = dict(DEFAULT_USAGE, **(usage or {}))
         self.resumed_usage = dict(resumed_usage or {})
+        self.later_turn_usage = dict(later_turn_usage or {})
         self.tool_answers = dict(tool_answers or {})
         self.parallel_calls = [(name, dict(args)) for name, args in parallel_calls or []]
         self.log: list[dict] = []
@@ -694,6 +727,7 @@ class FakeLLM:
         self.error_status = 400
         self.refuse_offering: str | None = None
         self.refuse_system: str | None = None
+        self.refuse_later_turns = False
         self._lock = threading.Lock()
         self._seq = 0
         self._httpd = ThreadingHTTPServer((host, port), self._handler_class())
@@ -731,17 +765,20 @@ class FakeLLM:
         self.stop()
 
     def begin_run(self, run: str, mode: str = "ok", error_status: int = 400,
-                  refuse_offering: str | None = None, refuse_system: str | None = None) -> None:
+                  refuse_offering: str | None = None, refuse_system: str | None = None,
+                  refuse_later_turns: bool = False) -> None:
         """Tag what follows with ``run``; ``mode`` is ``ok`` or ``error``. With ``refuse_offering``
         (a tool's name) an ``error`` run refuses only the requests that offer that tool and answers
         the others as usual: one agent of several fails (the specialist a triage agent handed off to);
-        with ``refuse_system`` only the requests whose system instructions hold that text (a sub-agent's)."""
+        with ``refuse_system`` only the requests whose system instructions hold that text (a sub-agent's);
+        with ``refuse_later_turns`` only the requests of a conversation's later turn (a resumed session's)."""
         if mode not in ("ok", "error"):
             raise ValueError(f"mode must be 'ok' or 'error', not {mode!r}")
         with self._lock:
             self.run, self.mode, self.error_status = run, mode, error_status
             self.refuse_offering = refuse_offering
             self.refuse_system = refuse_system if mode == "error" else None
+            self.refuse_later_turns = refuse_later_turns and mode == "error"
 
     def calls(self, run: str | None = None) -> list[dict]:
         """Model calls (chat, responses, messages), optionally of one run."""
@@ -854,11 +891,15 @@ class FakeLLM:
         with self._lock:
             run, mode, error_status = self.run, self.mode, self.error_status
             refuse_offering, refuse_system = self.refuse_offering, self.refuse_system
+            refuse_later_turns = self.refuse_later_turns
         if mode == "error" and refuse_offering is not None and refuse_offering not in {
                 name for name, _schema in _tool_defs(api, body)}:
             mode = "ok"  # not the agent whose calls this run refuses
         if mode == "error" and refuse_system is not None and refuse_system not in _system_text(api, body):
             mode = "ok"  # not one of the requests this run refuses
+        earlier_turns = _earlier_turns(api, body)
+        if mode == "error" and refuse_later_turns and not earlier_turns:
+            mode = "ok"  # a first turn's request: this run refuses a later turn's only
         entry: dict[str, Any] = {
             "seq": seq,
             "run": run,
@@ -880,6 +921,8 @@ class FakeLLM:
         }
         if proxied_host is not None:
             entry["proxied_host"] = proxied_host
+        if self.later_turn_usage or refuse_later_turns:
+            entry["turn"] = earlier_turns + 1
         if self.log_bodies:
             entry["request_body"] = body
 
@@ -983,6 +1026,8 @@ class FakeLLM:
         if kind in self.resumed_usage and _continues_earlier_turn(api, body):
             usage = self.resumed_usage[kind]
             entry["resumed"] = True
+        if kind in self.later_turn_usage and _earlier_turns(api, body):
+            usage = self.later_turn_usage[kind]  # a later turn: its earlier turns read from the cache
         entry["kind"] = kind
         entry["usage_normalized"] = asdict(usage)
         if tool:

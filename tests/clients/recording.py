@@ -175,11 +175,12 @@ class Recording:
     def __init__(self, client: str, out_dir: str | Path | None = None, log_bodies: bool = False,
                  usage: dict[str, Usage] | None = None, tool_answers: dict[str, list[dict]] | None = None,
                  parallel_calls: list[tuple[str, dict]] | None = None,
-                 resumed_usage: dict[str, Usage] | None = None) -> None:
+                 resumed_usage: dict[str, Usage] | None = None,
+                 later_turn_usage: dict[str, Usage] | None = None) -> None:
         self.client = client
         self.out_dir = Path(out_dir) if out_dir else FIXTURES / client
         self.llm = FakeLLM(log_bodies=log_bodies, usage=usage, tool_answers=tool_answers, parallel_calls=parallel_calls,
-                           resumed_usage=resumed_usage)
+                           resumed_usage=resumed_usage, later_turn_usage=later_turn_usage)
         self.cap = CaptureServer()
         self.runs: list[dict] = []
         self.tmp = Path(tempfile.mkdtemp(prefix=f"record-{client}-"))
@@ -219,12 +220,14 @@ class Recording:
         stdin: str | None = None,
         quiet: float = 1.0,
         refuse_system: str | None = None,
+        refuse_later_turns: bool = False,
     ) -> dict:
         """Run ``argv`` as one recorded run; returns (and keeps) its record. An ``error`` run with
-        ``refuse_offering`` or ``refuse_system`` refuses only the requests that offer that tool, or whose
-        system prompt holds that text (``fakellm.FakeLLM.begin_run``; the record says which)."""
+        ``refuse_offering``, ``refuse_system`` or ``refuse_later_turns`` refuses only the requests that offer
+        that tool, whose system prompt holds that text, or of a conversation's later turn
+        (``fakellm.FakeLLM.begin_run``; the record says which)."""
         self.llm.begin_run(label, mode=mode, error_status=error_status, refuse_offering=refuse_offering,
-                           refuse_system=refuse_system)
+                           refuse_system=refuse_system, refuse_later_turns=refuse_later_turns)
         first = self.cap.mark()
         workdir = self.tmp / label
         workdir.mkdir(parents=True, exist_ok=True)
@@ -262,6 +265,7 @@ class Recording:
             "error_status": error_status if mode == "error" else None,
             **({"refused_offering": refuse_offering} if mode == "error" and refuse_offering else {}),
             **({"refuse_system": refuse_system} if mode == "error" and refuse_system is not None else {}),
+            **({"refuse_later_turns": True} if mode == "error" and refuse_later_turns else {}),
             "argv": [Path(a).name if i == 0 else a for i, a in enumerate(argv)],
             "exit_code": code,
             "seconds": seconds,
@@ -373,6 +377,8 @@ class Recording:
             "recorder": recorder,
             "env": env or {},
             "fakellm_usage": {k: vars(v) for k, v in self.llm.usage.items()},  # the table this recording's answers used
+            **({"fakellm_later_turn_usage": {k: vars(v) for k, v in self.llm.later_turn_usage.items()}}
+               if self.llm.later_turn_usage else {}),
             **({"fakellm_tool_answers": self.llm.tool_answers} if self.llm.tool_answers else {}),
             **({"fakellm_parallel_calls": [list(c) for c in self.llm.parallel_calls]} if self.llm.parallel_calls else {}),
             **({"fakellm_resumed_usage": {k: vars(v) for k, v in self.llm.resumed_usage.items()}}

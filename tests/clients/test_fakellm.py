@@ -23,7 +23,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from fakellm import DEFAULT_USAGE, FINAL_PREFIX, FakeLLM, _pick_tool, _tool_defs
+from fakellm import DEFAULT_USAGE, FINAL_PREFIX, LATER_TURN_USAGE, FakeLLM, _pick_tool, _tool_defs
 
 
 def _system(outputs: list[str], tools: bool) -> str:
@@ -1082,6 +1082,40 @@ def test_an_error_run_may_refuse_only_the_requests_whose_system_prompt_holds_a_t
         (200, "tool_call"), (400, "error"), (400, "error"), (200, "text")]
     assert json.loads(got[1][2])["error"]["type"] == "invalid_request_error"
     assert (again[0], again[3]["kind"]) == (200, "tool_call")
+
+
+def test_a_later_turns_requests_get_the_later_turn_usage_and_may_alone_be_refused() -> None:
+    """A conversation resumed for a second turn holds the first turn's last answer (an assistant message
+    asking for no tool): with ``later_turn_usage`` its requests are answered with that table's usage (its
+    tool call and its final answer alike), the first turn's with the usual one, each log entry naming its
+    turn; an error run with ``refuse_later_turns`` refuses only the later turn's requests."""
+    bash = [{"name": "Bash", "input_schema": {"type": "object", "properties": {"command": {"type": "string"}}}}]
+    first = [{"role": "user", "content": "Run echo hi."}]
+    asked = [*first, {"role": "assistant", "content": [{"type": "tool_use", "id": "toolu_1", "name": "Bash",
+                                                         "input": {"command": "echo hi"}}]},
+             {"role": "user", "content": [{"type": "tool_result", "tool_use_id": "toolu_1", "content": "hi"}]}]
+    answered = [*asked, {"role": "assistant", "content": [{"type": "text", "text": "It printed hi."}]}]
+    second = [*answered, {"role": "user", "content": "Once more."}]
+    second_asked = [*second, *asked[1:]]
+
+    def body(messages: list[dict]) -> dict:
+        return {"model": "claude-sonnet-4-5", "max_tokens": 64, "tools": bash, "messages": messages}
+
+    with FakeLLM(later_turn_usage=LATER_TURN_USAGE) as llm:
+        llm.begin_run("ok")
+        got = [_post(llm, "/v1/messages", body(m))[3] for m in (first, asked, second, second_asked)]
+        llm.begin_run("error", mode="error", refuse_later_turns=True)
+        refused = [_post(llm, "/v1/messages", body(m))[3] for m in (first, second)]
+    assert [(e["kind"], e["turn"]) for e in got] == [("tool_call", 1), ("final", 1), ("tool_call", 2), ("final", 2)]
+    assert [e["usage_normalized"]["cached"] for e in got] == [
+        DEFAULT_USAGE["tool_call"].cached, DEFAULT_USAGE["final"].cached,
+        LATER_TURN_USAGE["tool_call"].cached, LATER_TURN_USAGE["final"].cached]
+    assert got[2]["usage"]["cache_read_input_tokens"] == LATER_TURN_USAGE["tool_call"].cached
+    assert [(e["status"], e["kind"]) for e in refused] == [(200, "tool_call"), (400, "error")]
+    with FakeLLM() as plain:  # without the table a later turn's answers are the usual ones, no turn logged
+        plain.begin_run("ok")
+        entry = _post(plain, "/v1/messages", body(second))[3]
+    assert entry["usage_normalized"]["cached"] == DEFAULT_USAGE["tool_call"].cached and "turn" not in entry
 
 
 def test_scripted_tools_count_the_calls_smolagents_hands_back_as_text() -> None:
