@@ -504,6 +504,10 @@ CLIENTS: dict[str, Client] = {
     "claude-code-subagent": Client(text=False, one_error_per_turn=True),
     # A turn calling a tool on an MCP server the CLI started over stdio (--mcp-config), tool details on.
     "claude-code-mcp": Client(text=False, one_error_per_turn=True),
+    # A conversation resumed in a second `claude -p --resume <session id>`: both processes name the same session.id, the
+    # resumed turn's calls mostly cache reads; the error run refuses only the resumed turn's calls.
+    "claude-code-resume": Client(text=False, one_error_per_turn=True),
+    "claude-code-resume-logs": Client(text=False, one_error_per_turn=True),  # logs and metrics only, the CLI's default
     # An interactive session (tmux) whose transcript test_claude_interactive.py imports: title and /compact calls too.
     # Its refused turn is two refused requests, the title's and the conversation's, each reported once.
     "claude-code-interactive": Client(text=False),
