@@ -147,6 +147,10 @@ def test_saved_metrics_come_back_in_history_and_replay(db):
 
 def test_words_rate_and_sparkline():
     assert describe("claude_code.token.usage", {"type": "cacheCreation"}) == "tokens: cache write"
+    # A conversation resumed in a new process is counted as started again, under its session.id.
+    assert describe("claude_code.session.count", {"start_type": "fresh"}) == "sessions started: new"
+    assert describe("claude_code.session.count", {"start_type": "resume"}) == "sessions started: resumed"
+    assert describe("claude_code.session.count", {}) == "sessions started"
     assert describe("codex.tool.call", {"tool": "shell"}) == "tool calls: shell"
     assert describe("my.metric", {}) is None
     # The Continue CLI's counters: Claude Code's under its own names, its cost shown as money.

@@ -100,6 +100,17 @@ async def test_a_resumed_conversation_is_one_session_of_two_turns(name: str, tmp
         assert listed["cost"] == pytest.approx(totals.cost, rel=1e-9)
         shown = cli_json(rp.db, "sessions", "show", sid)["trace_list"]
         assert {t["trace_id"] for t in shown} >= {t.trace_id for t in turns}
+        # The CLI's own counters, as the metrics screen and `metrics` show them: the two processes' starts, the
+        # second one a resume, and the tokens (cache reads too) and cost of both turns.
+        series = cli_json(rp.db, "metrics", "--session", sid)["series"]
+        started = Counter(s["description"] for s in series for _ in range(int(s["sum"]))
+                          if s["name"] == "claude_code.session.count")
+        assert started == Counter({"sessions started: new": 1, "sessions started: resumed": 1})
+        by_type = {s["labels"]["type"]: s["sum"] for s in series if s["name"] == "claude_code.token.usage"}
+        assert (by_type["input"] + by_type["cacheRead"] + by_type["cacheCreation"], by_type["output"]) == (
+            totals.input_tokens, totals.output_tokens)
+        assert (by_type["cacheRead"], by_type["cacheCreation"]) == (totals.cache_read, totals.cache_write)
+        assert sum(s["sum"] for s in series if s["name"] == "claude_code.cost.usage") == pytest.approx(totals.cost)
         costs = cli_json(rp.db, "costs", "--session", sid)["total"]
         assert (costs["input_tokens"], costs["output_tokens"], costs["cache_read_tokens"], costs["cache_write_tokens"]) == (
             totals.input_tokens, totals.output_tokens, totals.cache_read, totals.cache_write)

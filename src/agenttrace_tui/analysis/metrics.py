@@ -16,7 +16,9 @@ from ..format.numbers import fmt_cost, fmt_number
 #: name -> (words, unit, the label whose value completes the words).
 KNOWN: dict[str, tuple[str, str, str | None]] = {
     # Claude Code (its monitoring docs; every point also carries session.id, model, ...)
-    "claude_code.session.count": ("sessions started", "", None),
+    # A resumed conversation (`claude --resume`) starts the CLI again under the same session.id:
+    # counted once more, its start_type "resume".
+    "claude_code.session.count": ("sessions started", "", "start_type"),
     "claude_code.cost.usage": ("cost", "USD", None),
     "claude_code.token.usage": ("tokens", "tokens", "type"),
     "claude_code.lines_of_code.count": ("lines", "lines", "type"),
@@ -61,6 +63,8 @@ VALUE_WORDS = {
     "added": "added",
     "removed": "removed",
     "cli": "CLI",
+    "fresh": "new",
+    "resume": "resumed",
     "user": "user",
 }
 
