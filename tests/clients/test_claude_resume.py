@@ -14,14 +14,19 @@ session's figures in the app's session list and cost pane are the ones ``session
 
 from __future__ import annotations
 
+import asyncio
+import json
 from collections import Counter
 from pathlib import Path
 from typing import Any
 
 import pytest
+from recording import read_body
 from test_conformance import (
     CLIENTS,
+    FIXTURES,
     _expected_price,
+    _post,
     _replay,
     cli_json,
     counted,
@@ -29,8 +34,10 @@ from test_conformance import (
     usage_of,
 )
 
+from agenttrace_tui.config import Config
 from agenttrace_tui.format.numbers import fmt_cost
 from agenttrace_tui.model import SpanKind, Status
+from agenttrace_tui.runtime.monitor import Monitor
 from agenttrace_tui.ui import fmt
 from agenttrace_tui.ui.app import make_app
 
@@ -138,3 +145,45 @@ async def test_a_resumed_conversation_is_one_session_of_two_turns(name: str, tmp
             row = [c.plain.strip() for c in app.sessions.row_cells(sid)]
             assert fmt.tokens(totals.tokens) in row and fmt.sum_cost(totals, 0, app.sessions.cost_digits, None) in row
         assert sorted(app.sessions.keys) == sorted(manifest["resumed_sessions"].values())
+
+
+async def test_a_conversation_resumed_after_the_monitor_restarted_is_one_session_in_the_file(tmp_path: Path) -> None:
+    """The first turn reached one monitor, the resumed turn a second one started on the same file: the
+    second shows live only the turn it received, and the file holds one session of both turns, its
+    figures what one monitor that saw both showed (``sessions list``, ``costs``)."""
+    name = "claude-code-resume"
+    folder = FIXTURES / name
+    manifest = json.loads((folder / "manifest.json").read_text())
+    (run,) = [r for r in manifest["runs"] if r["label"] == "ok"]
+    sid = manifest["resumed_sessions"]["ok"]
+    # A file is the resumed turn's when it names one of its calls or prompt, or the resumed start (metrics).
+    later = {c["request_id"].encode() for c in run["fake_calls"] if c["turn"] == 2}
+    later |= {manifest["prompts"][1].encode(), b"resume"}
+    files = [f for f in manifest["files"] if f["run"] == "ok"]
+    turn_of = {f["file"]: 2 if any(k in read_body(folder / f["file"]) for k in later) else 1 for f in files}
+    assert sorted(set(turn_of.values())) == [1, 2]
+    db = tmp_path / "restarted.db"
+    live = []
+    for turn in (1, 2):
+        monitor = Monitor(Config(persist=True, db=str(db), otlp_port=0, otlp_grpc_port=None, udp_port=None,
+                                  tcp_port=None, socket=""))
+        await monitor.start()
+        try:
+            for f in files:
+                if turn_of[f["file"]] == turn:
+                    status = await asyncio.to_thread(_post, monitor.otlp.address[1], f["path"],
+                                                     read_body(folder / f["file"]), f["content_type"])
+                    assert status == 200
+            assert list(monitor.store.sessions) == [sid]
+            live.append(monitor.store.sessions[sid].totals.input_tokens)
+        finally:
+            await monitor.stop()
+    whole = await _replay(name, tmp_path / "whole.db")
+    want = whole.store.sessions[sid].totals
+    assert sum(live) == want.input_tokens  # each monitor its own turn
+    (listed,) = cli_json(db, "sessions", "list", "--limit", "1000")
+    assert (listed["id"], listed["input_tokens"], listed["output_tokens"]) == (sid, want.input_tokens, want.output_tokens)
+    assert listed["cost"] == pytest.approx(want.cost, rel=1e-9)
+    costs = cli_json(db, "costs")["total"]
+    assert (costs["cache_read_tokens"], costs["cache_write_tokens"]) == (want.cache_read, want.cache_write)
+    assert len([t for t in cli_json(db, "traces", "list", "--session", sid) if t["name"].startswith("prompt: ")]) == 2
