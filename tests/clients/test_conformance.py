@@ -2164,7 +2164,7 @@ def test_model_and_tree(name: str, replays: Any) -> None:
 
 
 @pytest.mark.parametrize("order", ["spans first", "logs first"])
-@pytest.mark.parametrize("name", ["claude-code-traces", "codex", "codex-json"])
+@pytest.mark.parametrize("name", ["claude-code-traces", "claude-code-resume", "codex", "codex-json"])
 def test_calls_reported_twice_merge_in_any_order(name: str, order: str, tmp_path: Path) -> None:
     """A call sent as a log event and as a span (separate requests) is one span, whichever comes first."""
     rp, client = asyncio.run(_replay(name, tmp_path / "order.db", order)), CLIENTS[name]
