@@ -115,11 +115,10 @@ call after the other. Its log entry's
 ``tool_call_id`` and ``tool_name`` are the first call's, and ``tool_calls`` lists them all
 (``id``, ``name``, ``arguments``). The conversation then ends with their results: ``final``.
 
-A resumed conversation (``FakeLLM(resumed_usage=RESUMED_USAGE)``): a Responses or chat request
-whose conversation holds an answer of the model (an assistant message, a tool call) before its
-last user message goes on from an earlier turn (a resumed Codex session re-sends it all) and is
-answered with that table's usage for its kind (most of its input cached: the earlier turn read
-again from the prompt cache), its log entry marked ``resumed``; the calls of one turn are not.
+A resumed conversation (``FakeLLM(later_turn_usage=RESUMED_USAGE)``, below): a Responses or chat
+request whose conversation holds an answer of the model (an assistant message, a tool call) before
+its last user message goes on from an earlier turn (a resumed Codex session re-sends it all); the
+calls of one turn do not.
 
 Scripted tool answers (``FakeLLM(tool_answers={"WeatherReport": [first, second]})``) come
 before those rules: a request offering that tool whose conversation holds ``n`` earlier calls
@@ -162,7 +161,7 @@ a request in a conversation's later turn (its conversation holds an earlier turn
 an assistant message asking for no tool, as a resumed session's requests do; Messages and Chat
 Completions requests) is answered with
 that table's usage instead: most of its prompt read from the cache the earlier turn wrote;
-its log entry says which turn it was (``turn``, 1 for the first).  In ``error`` mode every model call
+its log entry is marked ``resumed`` and says which turn it was (``turn``, 1 for the first).  In ``error`` mode every model call
 is answered with an HTTP error (400 by default, so SDKs do not retry) and the
 vendor's JSON error body; with ``refuse_system`` (``begin_run("error", mode="error",
 refuse_system="You greet people.")``) only a request whose system instructions hold
@@ -711,11 +710,9 @@ class FakeLLM:
         log_bodies: bool = False,
         tool_answers: dict[str, list[dict[str, Any]]] | None = None,
         parallel_calls: list[tuple[str, dict[str, Any]]] | None = None,
-        resumed_usage: dict[str, Usage] | None = None,
         later_turn_usage: dict[str, Usage] | None = None,
     ) -> None:
         self.usage = dict(DEFAULT_USAGE, **(usage or {}))
-        self.resumed_usage = dict(resumed_usage or {})
         self.later_turn_usage = dict(later_turn_usage or {})
         self.tool_answers = dict(tool_answers or {})
         self.parallel_calls = [(name, dict(args)) for name, args in parallel_calls or []]
@@ -1023,11 +1020,9 @@ class FakeLLM:
         if several:
             tool = several[0]
         usage = self.usage[kind]
-        if kind in self.resumed_usage and _continues_earlier_turn(api, body):
-            usage = self.resumed_usage[kind]
-            entry["resumed"] = True
-        if kind in self.later_turn_usage and _earlier_turns(api, body):
+        if kind in self.later_turn_usage and (_earlier_turns(api, body) or _continues_earlier_turn(api, body)):
             usage = self.later_turn_usage[kind]  # a later turn: its earlier turns read from the cache
+            entry["resumed"] = True
         entry["kind"] = kind
         entry["usage_normalized"] = asdict(usage)
         if tool:
@@ -2014,7 +2009,7 @@ OPENAI_REASONING_USAGE = THINKING_USAGE
 
 #: A reasoning model's answers in a conversation that goes on from an earlier turn (a resumed
 #: Codex session): the earlier turn's prompt, answers and tool results read again from the
-#: provider's prompt cache, so most of the input is cached (``FakeLLM(resumed_usage=...)``).
+#: provider's prompt cache, so most of the input is cached (``FakeLLM(later_turn_usage=...)``).
 #: Numbers distinct from every other table's, so a test can tell a resumed turn's calls apart.
 RESUMED_USAGE: dict[str, Usage] = {
     "tool_call": Usage(input=2612, output=59, cached=2048, reasoning=22),

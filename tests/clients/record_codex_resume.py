@@ -56,7 +56,7 @@ def script(turns: list[list[str]], out: Path) -> str:
 
 
 def record_variant(name: str, codex: Path, version: str | None) -> Path:
-    with Recording(name, usage=OPENAI_REASONING_USAGE, resumed_usage=RESUMED_USAGE) as rec:
+    with Recording(name, usage=OPENAI_REASONING_USAGE, later_turn_usage=RESUMED_USAGE) as rec:
         config = CONFIG.format(model=MODEL, base_url=rec.llm.openai_base_url, key_env=KEY_ENV, otlp=rec.cap.url,
                                protocol="binary").replace("{retries}", "")
         events: dict[str, list[list | None]] = {}
@@ -95,7 +95,7 @@ def record_variant(name: str, codex: Path, version: str | None) -> Path:
             "ok: in each turn call 1 answers with a function_call of exec_command (echo), Codex runs it, call 2 "
             "answers with text. The fake LLM answers as a reasoning model (a reasoning item first, "
             "output_tokens_details.reasoning_tokens); the resumed turn's requests re-send turn 1's conversation "
-            "and get fakellm_resumed_usage (fake_calls[].resumed), most of their input cached.",
+            "and get fakellm_later_turn_usage (fake_calls[].resumed), most of their input cached.",
             "error: both turns' model calls get HTTP 400 (not retried); Codex exits 1 without shutting its OTel "
             "providers down, so little or nothing of either turn arrives.",
             "config_toml is the whole $CODEX_HOME/config.toml (record_codex.py's, protocol binary); cli_events is "

@@ -11,7 +11,7 @@ Stable API:
     python = ensure_venv("strands", ["strands-agents==1.2.3", ...])
     versions = installed_versions(python, ["strands-agents", ...])
 
-    with Recording("strands") as rec:            # fixtures/strands/ (tool_answers=, parallel_calls=, resumed_usage=: FakeLLM's)
+    with Recording("strands") as rec:            # fixtures/strands/ (tool_answers=, parallel_calls=, later_turn_usage=: FakeLLM's)
         rec.llm, rec.cap                          # FakeLLM, CaptureServer
         env = otel_env(rec.cap.url, service_name="strands-recording")
         env |= {"OPENAI_BASE_URL": rec.llm.openai_base_url, "OPENAI_API_KEY": FAKE_KEY}
@@ -175,12 +175,11 @@ class Recording:
     def __init__(self, client: str, out_dir: str | Path | None = None, log_bodies: bool = False,
                  usage: dict[str, Usage] | None = None, tool_answers: dict[str, list[dict]] | None = None,
                  parallel_calls: list[tuple[str, dict]] | None = None,
-                 resumed_usage: dict[str, Usage] | None = None,
                  later_turn_usage: dict[str, Usage] | None = None) -> None:
         self.client = client
         self.out_dir = Path(out_dir) if out_dir else FIXTURES / client
         self.llm = FakeLLM(log_bodies=log_bodies, usage=usage, tool_answers=tool_answers, parallel_calls=parallel_calls,
-                           resumed_usage=resumed_usage, later_turn_usage=later_turn_usage)
+                           later_turn_usage=later_turn_usage)
         self.cap = CaptureServer()
         self.runs: list[dict] = []
         self.tmp = Path(tempfile.mkdtemp(prefix=f"record-{client}-"))
@@ -381,8 +380,6 @@ class Recording:
                if self.llm.later_turn_usage else {}),
             **({"fakellm_tool_answers": self.llm.tool_answers} if self.llm.tool_answers else {}),
             **({"fakellm_parallel_calls": [list(c) for c in self.llm.parallel_calls]} if self.llm.parallel_calls else {}),
-            **({"fakellm_resumed_usage": {k: vars(v) for k, v in self.llm.resumed_usage.items()}}
-               if self.llm.resumed_usage else {}),
             "runs": runs,
             "files": files,
             "dropped": dropped,

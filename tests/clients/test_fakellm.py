@@ -702,7 +702,7 @@ def test_a_reasoning_model_answers_responses_with_its_reasoning_item_and_reasoni
 
 
 def test_a_turn_going_on_from_an_earlier_one_gets_the_resumed_usage() -> None:
-    """With ``resumed_usage``, a request whose conversation holds an answer of the model before its
+    """With ``later_turn_usage``, a request whose conversation holds an answer of the model before its
     last user message (a resumed session re-sends its earlier turn) is answered with that table's
     usage for its kind and marked ``resumed``; the calls of the first turn keep the usual usage."""
     from fakellm import OPENAI_REASONING_USAGE, RESUMED_USAGE
@@ -710,7 +710,7 @@ def test_a_turn_going_on_from_an_earlier_one_gets_the_resumed_usage() -> None:
     tools = [{"type": "function", "name": "get_weather", "parameters": {
         "type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}}]
     asked = [{"type": "message", "role": "user", "content": [{"type": "input_text", "text": "Weather in Paris?"}]}]
-    with FakeLLM(usage=OPENAI_REASONING_USAGE, resumed_usage=RESUMED_USAGE) as llm:
+    with FakeLLM(usage=OPENAI_REASONING_USAGE, later_turn_usage=RESUMED_USAGE) as llm:
         _, _, raw, call1 = _post(llm, "/v1/responses", {"model": "gpt-5.5", "input": asked, "tools": tools})
         fn = json.loads(raw)["output"][-1]
         turn1 = [*asked, fn, {"type": "function_call_output", "call_id": fn["call_id"], "output": "Sunny"}]
