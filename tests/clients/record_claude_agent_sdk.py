@@ -88,8 +88,8 @@ except Exception as exc:
 
 
 def run_env(otlp_url: str, label: str, command: tuple[str, ...] = ("python", "agent.py"),
-            session: str = SESSION) -> dict[str, str]:
-    """What ``agenttrace-tui run -- <command>`` gives the command (``commands.run.child_env``),
+            session: str = SESSION, traces_beta: bool = False) -> dict[str, str]:
+    """What ``agenttrace-tui run [--traces-beta] -- <command>`` gives the command (``commands.run.child_env``),
     with this run's session id; no native receiver (the agent does not use the project's SDK)."""
     sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "src"))
     from agenttrace_tui.commands.run import child_env
@@ -97,7 +97,7 @@ def run_env(otlp_url: str, label: str, command: tuple[str, ...] = ("python", "ag
     port = urlsplit(otlp_url).port
     assert port is not None
     return child_env({}, list(command), session.format(label=label), otlp_port=port, udp_port=None,
-                     tcp_port=None, traces_beta=False, name=command[0], codex_home=None)
+                     tcp_port=None, traces_beta=traces_beta, name=command[0], codex_home=None)
 
 
 def result_of(stdout: str) -> dict | None:
@@ -108,9 +108,10 @@ def result_of(stdout: str) -> dict | None:
 
 
 def record(python: Path, name: str = NAME, prelude: str = "", packages: tuple[str, ...] = ("claude-agent-sdk", "mcp"),
-           notes: Callable[[dict[str, str], str], list[str]] | None = None) -> Path:
+           notes: Callable[[dict[str, str], str], list[str]] | None = None, traces_beta: bool = False) -> Path:
     """The agent's two runs as ``run`` starts it, recorded as fixture ``name``; ``prelude`` runs
-    before the agent (an instrumentation), ``notes`` words what differs from this recording."""
+    before the agent (an instrumentation), ``notes`` words what differs from this recording;
+    ``traces_beta``: started as ``run --traces-beta`` starts it (the CLI's spans too)."""
     with Recording(name) as rec:
         base_env = {
             "ANTHROPIC_BASE_URL": rec.llm.url,
@@ -124,7 +125,7 @@ def record(python: Path, name: str = NAME, prelude: str = "", packages: tuple[st
         results: dict[str, object] = {}
         run_sessions: dict[str, str] = {}
         for label, mode in (("ok", "ok"), ("error", "error")):
-            env = base_env | run_env(rec.cap.url, label) | {
+            env = base_env | run_env(rec.cap.url, label, traces_beta=traces_beta) | {
                 "CLAUDE_CONFIG_DIR": str(rec.tmp / f"home-{label}" / ".claude")}
             run_sessions[label] = SESSION.format(label=label)
             netlog = rec.tmp / f"strace-{label}.log"
@@ -137,11 +138,11 @@ def record(python: Path, name: str = NAME, prelude: str = "", packages: tuple[st
                                                 "import json; print(json.dumps(v))"))
         return rec.save(
             packages=versions | {"claude (bundled CLI)": cli},
-            env=base_env | run_env(rec.cap.url, "<run>")
+            env=base_env | run_env(rec.cap.url, "<run>", traces_beta=traces_beta)
             | {"CLAUDE_CONFIG_DIR": "{TMP}/home-<run>/.claude", "HOME": "{TMP}/home-<run>"},
             recorder=Path(sys.argv[0]).name,
             notes=(notes or _notes)(versions, cli),
-            extra={"sdk_results": results, "variant": {"run_sessions": run_sessions}},
+            extra={"sdk_results": results, "variant": {"run_sessions": run_sessions, "traces": traces_beta}},
         )
 
 
