@@ -491,6 +491,8 @@ CLIENTS: dict[str, Client] = {
     # The Claude Agent SDK for Python drives the Claude Code CLI its wheel bundles: what is recorded is
     # that CLI's logs and metrics, started as `agenttrace-tui run -- python agent.py` starts it.
     "claude-agent-sdk": Client(text=False, one_error_per_turn=True),
+    # The same agent started as `run --traces-beta` starts it: the CLI's spans too (its custom tool's `tool` span).
+    "claude-agent-sdk-traces": Client(text=False, one_error_per_turn=True),
     # The same agent also traced by OpenInference's Claude Agent SDK instrumentor (its AGENT span sums the turn).
     "claude_agent_sdk_openinference": Client(text=False, one_error_per_turn=True),
     # The Claude Agent SDK for TypeScript (the CLI its platform package ships) traced by OpenInference's JS
@@ -1111,6 +1113,7 @@ def test_the_session_names_the_agent_framework(name: str, framework: str, replay
 
 @pytest.mark.parametrize(("name", "own_key", "framework"), [("claude-code-run", "session.id", "claude-code"),
                                                              ("claude-agent-sdk", "session.id", "claude-code"),
+                                                             ("claude-agent-sdk-traces", "session.id", "claude-code"),
                                                              ("codex-run", "conversation.id", "codex"),
                                                              ("gemini-cli-run", "session.id", "gemini-cli"),
                                                              ("opencode-run", "session.id", "opencode"),
@@ -1153,16 +1156,20 @@ def test_an_mcp_tool_is_named_as_the_model_called_it(replays: Any) -> None:
 
 
 @pytest.mark.parametrize("order", list(ORDERS))
-def test_claude_codes_mcp_tool_is_one_call_named_by_its_server_and_tool(order: str, tmp_path: Path) -> None:
-    """Claude Code calling a tool on an MCP server it started (``--mcp-config``), the enhanced telemetry
-    beta and tool details on: its ``tool_result`` event (``mcp_tool``, the server and tool in
+@pytest.mark.parametrize("name", ["claude-code-mcp", "claude-agent-sdk-traces"])
+def test_claude_codes_mcp_tool_is_one_call_named_by_its_server_and_tool(name: str, order: str, tmp_path: Path) -> None:
+    """Claude Code calling a tool on an MCP server, the enhanced telemetry beta and tool details on: a
+    server it started (``--mcp-config``), or the Claude Agent SDK's custom tool (``@tool`` served by
+    ``create_sdk_mcp_server`` in the Python process, the CLI started by ``query()`` as ``run --traces-beta``
+    starts the script). Its ``tool_result`` event (``mcp_tool``, the server and tool in
     ``tool_parameters``, the arguments in ``tool_input``) and its ``claude_code.tool`` span (``tool_name``
     ``mcp__weather__get_weather``, ``gen_ai.tool.name`` and ``anthropic.mcp.server.name`` beside) are one
     call, whichever comes first: named as the model called it, with the arguments it was called with and
     the span's duration, no result (the CLI sends only its size); each model call once, with the fake
-    server's tokens and genai-prices' price."""
-    rp, client = asyncio.run(_replay("claude-code-mcp", tmp_path / "mcp.db", order)), CLIENTS["claude-code-mcp"]
+    server's tokens and genai-prices' price; one session per run."""
+    rp, client = asyncio.run(_replay(name, tmp_path / "mcp.db", order)), CLIENTS[name]
     run = rp.manifest["runs"][0]
+    assert all(len(rp.sessions[r["label"]]) == 1 for r in rp.manifest["runs"])
     sid = run_session(rp, run)
     spans = [s for t in rp.store.traces_of(sid) for s in t.spans.values()]
     asked = run["fake_calls"][0]

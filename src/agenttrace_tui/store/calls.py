@@ -866,13 +866,20 @@ def fold_into(keeper: Span, twin: Span, rule: str, keeper_outer: bool = False) -
         twin.llm = _merge_part(twin.llm, keeper.llm)
     attrs = dict(twin.attributes)
     if (REBUILT in attrs) != (REBUILT in keeper.attributes):
-        # The call lasted as long as both reports say together, whichever came first: Codex's
-        # own span of a model call is only its handling of the completed answer (6 ms), its
-        # ``api_request`` event the request from its start (109 ms).
-        if keeper.start_ns and (not twin.start_ns or keeper.start_ns < twin.start_ns):
-            twin.start_ns = keeper.start_ns
-        if keeper.end_ns is not None and (twin.end_ns is None or keeper.end_ns > twin.end_ns):
-            twin.end_ns = keeper.end_ns
+        if twin.kind is _TOOL and REBUILT in attrs and keeper.end_ns is not None:
+            # A tool call lasted as long as the client's own span of it says, whichever came
+            # first: Claude Code's ``claude_code.tool`` span covers the call (the permission
+            # check and the run), its ``tool_result`` event is stamped when the result was
+            # logged, after that span ended, its duration the run's alone.
+            twin.start_ns, twin.end_ns = keeper.start_ns, keeper.end_ns
+        elif twin.kind is not _TOOL or keeper.kind is not _TOOL:
+            # A model call lasted as long as both reports say together, whichever came first:
+            # Codex's own span of a model call is only its handling of the completed answer
+            # (6 ms), its ``api_request`` event the request from its start (109 ms).
+            if keeper.start_ns and (not twin.start_ns or keeper.start_ns < twin.start_ns):
+                twin.start_ns = keeper.start_ns
+            if keeper.end_ns is not None and (twin.end_ns is None or keeper.end_ns > twin.end_ns):
+                twin.end_ns = keeper.end_ns
         attrs.pop(REBUILT, None)
         keeper.attributes = {k: v for k, v in keeper.attributes.items() if k != REBUILT}
     attrs[MERGED_BY] = rule
