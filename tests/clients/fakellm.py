@@ -339,11 +339,21 @@ def _tool_defs(api: str, body: dict) -> list[tuple[str, dict | None]]:
     return [t for t in out if t[0]]
 
 
+def _mcp_qualified(offered: str, tool: str) -> bool:
+    """Whether ``offered`` is an MCP server's tool ``tool`` under the name an agent CLI gives it:
+    ``mcp_<server>_<tool>`` (Gemini CLI), ``mcp__<server>__<tool>`` (Claude Code), ``<server>__<tool>``."""
+    return offered.endswith(f"_{tool}") and (offered.startswith("mcp_") or offered.endswith(f"__{tool}"))
+
+
 def _pick_tool(tools: list[tuple[str, dict | None]]) -> tuple[str, dict]:
     names = {name: schema for name, schema in tools}
     for name in PREFERRED_TOOLS:
         if name in names:
             return name, KNOWN_ARGS.get(name) or _schema_args(names[name])
+        # An MCP server's tool, named with its server by the client (offered beside the client's own).
+        qualified = next((offered for offered in names if _mcp_qualified(offered, name)), None)
+        if qualified is not None:
+            return qualified, KNOWN_ARGS.get(name) or _schema_args(names[qualified])
     name, schema = tools[0]
     return name, KNOWN_ARGS.get(name) or _schema_args(schema)
 

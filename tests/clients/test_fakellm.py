@@ -204,6 +204,19 @@ def test_a_deferred_anthropic_tool_is_never_the_one_called() -> None:
     assert _pick_tool(_tool_defs("messages", body)) == ("mcp__weather__get_weather", {"city": "Paris"})
 
 
+def test_an_mcp_tool_named_with_its_server_is_called_before_the_clients_own_tools() -> None:
+    """Gemini CLI offers an MCP server's get_weather as mcp_<server>_get_weather after its own tools
+    (update_topic first): the call is the MCP tool's, with get_weather's arguments."""
+    schema = {"type": "object", "properties": {"city": {"type": "string"}, "wait_for_previous": {"type": "boolean"}},
+              "required": ["city"]}
+    body = {"tools": [{"functionDeclarations": [
+        {"name": "update_topic", "parametersJsonSchema": {"type": "object", "properties": {"topic": {"type": "string"}}}},
+        {"name": "read_file", "parametersJsonSchema": {"type": "object", "properties": {"path": {"type": "string"}}}},
+        {"name": "mcp_weather_get_weather", "parametersJsonSchema": schema},
+    ]}]}
+    assert _pick_tool(_tool_defs("gemini", body)) == ("mcp_weather_get_weather", {"city": "Paris"})
+
+
 def test_a_streamed_anthropic_answer_repeats_its_input_and_cache_counts_in_message_delta() -> None:
     """The Messages API's message_delta usage is cumulative and carries the input and cache counts
     again beside the output count: langchain-anthropic reads a streamed call's usage only there."""
