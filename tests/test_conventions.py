@@ -1778,3 +1778,21 @@ def test_a_letta_tool_run_names_its_tool_arguments_and_result() -> None:
              ("DatabaseRegistry.async_session", "LettaAgent.step", "agent_step", "POST /agents/{agent_id}/messages")}
     assert [(k.kind, bool(k.attributes.get(cv.INTERNAL_KEY))) for k in kinds.values()] == [
         (SpanKind.CUSTOM, True), (SpanKind.AGENT, False), (SpanKind.TASK, False), (SpanKind.CUSTOM, False)]
+
+
+def test_a_gemini_cli_tool_spans_call_is_its_arguments_and_result() -> None:
+    """Gemini CLI's tool_call span sends the call, not messages, as gen_ai.input/output.messages: its
+    arguments are the request's ``args``, its result what the user was shown, else (nothing shown) the
+    functionResponse the model is sent; another sender's object there is no tool call."""
+    request = {"callId": "mcp_weather_get_weather__fc_1", "name": "mcp_weather_get_weather", "args": {"city": "Paris"}}
+    shown = {"status": "success", "request": request, "response": {
+        "responseParts": [{"functionResponse": {"name": "x", "response": {"output": "<untrusted_context>\nSunny\n</untrusted_context>"}}}],
+        "resultDisplay": "Sunny"}}
+    failed = {"status": "error", "request": request, "response": {
+        "responseParts": [{"functionResponse": {"name": "x", "response": {"error": "server down"}}}]}}
+    attrs = {"gen_ai.input.messages": jsonlib.dumps(request), "gen_ai.output.messages": jsonlib.dumps(shown)}
+    prompt, response, used = cv.extract_messages(attrs, values_first=True, client="gemini-cli")
+    assert (prompt, response, sorted(used)) == ('{"city":"Paris"}', "Sunny", sorted(attrs))
+    attrs["gen_ai.output.messages"] = jsonlib.dumps(failed)
+    assert cv.extract_messages(attrs, values_first=True, client="gemini-cli")[:2] == ('{"city":"Paris"}', "server down")
+    assert cv.extract_messages(attrs, values_first=True, client="opencode")[:2] == (None, None)

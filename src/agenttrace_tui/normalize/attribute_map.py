@@ -157,8 +157,9 @@ ATTRIBUTE_MAP: list[Row] = [
     # instrumentor: the tool_use id, which Claude Code's tool events carry as ``tool_use_id``);
     # VoltAgent's ``tool.execution:*`` spans as ``tool.call.id`` (the AI SDK's ``ai.toolCall.id``).
     # Upsonic's ``tool.execute`` spans as ``upsonic.tool.call_id``.
+    # Gemini CLI's ``tool_call`` span spells it ``gen_ai.tool.call_id``.
     ("tool", "call_id", _str, ("gen_ai.tool.call.id", "tool.call_id", "tool.call.id", "tool_call.id", "ai.toolCall.id",
-                               "tool.id", "upsonic.tool.call_id")),
+                               "tool.id", "upsonic.tool.call_id", "gen_ai.tool.call_id")),
     ("tool", "input_preview", _str, ("gen_ai.tool.call.arguments", "tool.input", "tool_call.function.arguments",
                                      "ai.toolCall.args", "ai.toolCall.input", "tool.arguments")),
     ("tool", "output_preview", _str, ("gen_ai.tool.call.result", "tool.output", "ai.toolCall.result", "ai.toolCall.output")),

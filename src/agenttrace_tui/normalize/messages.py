@@ -623,6 +623,56 @@ def _value_messages(attributes: dict[str, Any], side: str) -> str | None:
     return text if text and text != value else None
 
 
+#: Gemini CLI's ``tool_call`` span puts the call, not messages, where the GenAI conventions put messages:
+#: ``gen_ai.input.messages`` is its request (one JSON object: ``callId``, ``name``, ``args``...), and
+#: ``gen_ai.output.messages`` the completed call (``status``, the ``request`` again, ``response``: the
+#: ``resultDisplay`` the user was shown, the ``functionResponse`` parts the model is sent).
+GEMINI_CLI_TOOL_KEYS = ("gen_ai.input.messages", "gen_ai.output.messages")
+
+
+def _json_object(value: Any) -> dict[str, Any] | None:
+    if not isinstance(value, str) or not value.startswith("{"):
+        return None
+    try:
+        got = _json.decode(value)
+    except (msgspec.DecodeError, ValueError):
+        return None
+    return got if isinstance(got, dict) else None
+
+
+def gemini_cli_tool_call(attributes: dict[str, Any]) -> tuple[str | None, str | None]:
+    """(arguments, result) of a Gemini CLI ``tool_call`` span (``GEMINI_CLI_TOOL_KEYS``): the request's
+    ``args`` as JSON, the result its user was shown (``resultDisplay``, text), else what the model is sent
+    (the ``functionResponse``'s ``response``: its ``output`` or ``error`` text, else JSON); None for a side
+    that holds no such object."""
+    args = result = None
+    request = _json_object(attributes.get(GEMINI_CLI_TOOL_KEYS[0]))
+    if request is not None and isinstance(request.get("args"), dict):
+        args = msgspec.json.encode(request["args"]).decode()
+    done = _json_object(attributes.get(GEMINI_CLI_TOOL_KEYS[1]))
+    answer = done.get("response") if done is not None else None
+    if isinstance(answer, dict):
+        shown = answer.get("resultDisplay")
+        if isinstance(shown, str) and shown:
+            result = shown
+        else:
+            parts = answer.get("responseParts")
+            sent = [p["functionResponse"].get("response") for p in parts if isinstance(p, dict)
+                    and isinstance(p.get("functionResponse"), dict)] if isinstance(parts, list) else []
+            for got in sent:
+                if isinstance(got, dict) and len(got) == 1 and isinstance(text := next(iter(got.values())), str):
+                    result = text  # ``{"output": text}`` / ``{"error": text}``
+                elif got is not None:
+                    result = msgspec.json.encode(got).decode()
+                if result is not None:
+                    break
+    return args, result
+
+
+#: Known clients whose tool spans carry the call in their message keys (read on a tool span only).
+CLIENT_TOOL_MESSAGES = {"gemini-cli": (GEMINI_CLI_TOOL_KEYS, gemini_cli_tool_call)}
+
+
 def extract_messages(attributes: dict[str, Any], values_first: bool = False,
                      client: str | None = None) -> tuple[str | None, str | None, list[str]]:
     """Prompt and response previews from message attributes, and keys consumed.
@@ -636,15 +686,23 @@ def extract_messages(attributes: dict[str, Any], values_first: bool = False,
     used: list[str] = []
     target = {"prompt": prompt, "response": response}
     instructions: dict[str, list[str]] | None = None  # (what instruction keys alone put in a side: rare)
+    read: tuple[str, ...] = ()  # message keys a client's own reader took
     if values_first:
         _take_values(attributes, target, used)
+        own = CLIENT_TOOL_MESSAGES.get(client or "")
+        if own is not None and any(k in attributes for k in own[0]):
+            for side, text in zip(("prompt", "response"), own[1](attributes), strict=True):
+                if text and not target[side]:
+                    target[side].append(text)
+            read = own[0]
+            used.extend(k for k in read if k in attributes)
     taken = {side for side, texts in target.items() if texts}
     # Sides whose messages one convention gave already. A span may carry the same messages in two
     # conventions (OpenInference's span processor for pydantic-ai adds its flattened lists beside
     # pydantic-ai's GenAI JSON): the first that gives text is shown, the others are the same again.
     told = set(taken)
     for key, side in MESSAGE_JSON_KEYS.items():
-        if key in attributes and side not in taken:
+        if key in attributes and side not in taken and key not in read:
             text = render_messages(attributes[key], chunks=side == "response")
             if text:
                 target[side].append(text)
