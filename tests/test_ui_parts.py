@@ -218,3 +218,13 @@ def test_a_tool_label_keeps_an_mcp_tools_own_name_whole() -> None:
     assert _fit_tool("transfer_to_weather_agent", 18) == "transfer_to_weath…"
     assert _fit_tool("mcp__github__create_pull_request", 18) == "create_pull_reque…"
     assert _fit_tool("mcp__weather__get\x1b[31mred", 18) == "weat…__get\u241b[31mred"  # escapes shown, never sent
+
+
+def test_a_tool_label_keeps_a_gemini_cli_mcp_tools_own_name_whole() -> None:
+    """Gemini CLI names an MCP server's tool ``mcp_<server>_<tool>`` (the server up to its first ``_``):
+    one too long for the column keeps its tool whole and its server's start, as Claude Code's."""
+    assert _fit_tool("mcp_weather_get_weather", 18) == "weath…_get_weather"
+    assert _fit_tool("mcp_weather_get_forecast", 18) == "weat…_get_forecast"
+    assert _fit_tool("mcp_github_create_pull_request", 18) == "create_pull_reque…"
+    assert _fit_tool("mcp_fs_read_file", 18) == "mcp_fs_read_file  "
+    assert _fit_tool("mcp_toolbox", 18) == "mcp_toolbox       "

@@ -85,11 +85,18 @@ def _fit(label: str, width: int) -> str:
 
 
 def _fit_tool(name: str, width: int) -> str:
-    """A tool's row label: ``_fit``, but a Claude Code MCP tool (``mcp__<server>__<tool>``) too long
-    for the column keeps its tool whole and as much of its server as fits (``weat…__get_weather``),
-    so two tools of one server are not one cut-off name."""
-    server, sep, tool = name.removeprefix("mcp__").partition("__")
-    if not name.startswith("mcp__") or not (server and sep and tool) or len(clean(name, 64)) <= width:
+    """A tool's row label: ``_fit``, but an MCP server's tool as an agent CLI names it, Claude Code's
+    ``mcp__<server>__<tool>`` or Gemini CLI's ``mcp_<server>_<tool>`` (the server up to its first
+    ``_``, as the CLI reads its own names), too long for the column keeps its tool whole and as much
+    of its server as fits (``weat…__get_weather``, ``weath…_get_weather``), so two tools of one
+    server are not one cut-off name."""
+    if name.startswith("mcp__"):
+        server, sep, tool = name[len("mcp__"):].partition("__")
+    elif name.startswith("mcp_"):
+        server, sep, tool = name[len("mcp_"):].partition("_")
+    else:
+        return _fit(name, width)
+    if not (server and sep and tool) or len(clean(name, 64)) <= width:
         return _fit(name, width)
     tool = clean(tool, 64)
     room = width - len(sep) - len(tool)  # what the server gets
