@@ -354,3 +354,34 @@ async def test_claude_codes_mcp_tool_is_shown_with_its_server_and_tool_in_the_co
     assert row[1:] == ["1", fmt_cost(decided), fmt_cost(consumed)], row
     server, _sep, tool = row[0].partition("__")
     assert tool == "get_weather" and server and "weather".startswith(server.rstrip("…")), row
+
+
+async def test_gemini_clis_mcp_tool_is_shown_with_its_server_and_tool_in_the_cost_pane(tmp_path: Path) -> None:
+    """Gemini CLI names a tool of an MCP server ``mcp_<server>_<tool>`` (``mcp_weather_get_weather``), longer
+    than the cost pane's tool column: its row keeps the tool whole and the server's start, with its one call
+    and the spend of the model calls that decided it and read its result (each in a trace of its own) at
+    genai-prices' price for the tokens the fake server served them, thinking and cached tokens in."""
+    from test_conformance import CLIENTS, _genai_price, expected_usage
+
+    rp = await _replay("gemini-cli-mcp", tmp_path / "ui.db")
+    run = rp.manifest["runs"][0]
+    sid = rp.sessions["ok"][0]
+    _router, asked, answered = run["fake_calls"]
+    assert asked["tool_name"] == "mcp_weather_get_weather" and answered["kind"] == "final"
+    decided, consumed = (_genai_price(c["model"], expected_usage(c, CLIENTS["gemini-cli-mcp"]), int(c["time"] * 1e9))
+                         for c in (asked, answered))
+    app = make_app(store=rp.store)
+    heading = " tools by LLM cost  calls  decided consumed"
+    async with app.run_test(size=(160, 48)) as pilot:
+        for _ in range(200):  # the pane follows the selected session on its next draw
+            if app.selected_session_id != sid:
+                app.jump_to_session(sid)
+            lines = app.cost.plain().split("\n")
+            if heading in lines:
+                break
+            await pilot.pause(0.05)
+    assert heading in lines, "\n".join(lines)
+    row = lines[lines.index(heading) + 1].split()
+    assert row[1:] == ["1", fmt_cost(decided), fmt_cost(consumed)], row
+    server, _sep, tool = row[0].partition("_")
+    assert tool == "get_weather" and server and "weather".startswith(server.rstrip("…")), row

@@ -533,6 +533,8 @@ CLIENTS: dict[str, Client] = {
     "gemini-cli": Client(),
     # Started with the environment `agenttrace-tui run -- gemini` sets (test_run_pins_the_clients_session).
     "gemini-cli-run": Client(),
+    # A turn calling a tool on an MCP server the CLI started over stdio (its settings' mcpServers, trusted).
+    "gemini-cli-mcp": Client(),
     # OpenCode: its runtime's spans (Effect) and, with experimental.openTelemetry, the AI SDK's.
     "opencode": Client(),
     # Started with the environment `agenttrace-tui run -- opencode` sets (test_run_pins_the_clients_session).
@@ -1070,7 +1072,7 @@ FRAMEWORKS = {"crewai": "crewai", "crewai_crew": "crewai", "crewai_crew_delegati
               "pydantic_ai_parallel_tools": "pydantic-ai", "langchain_parallel_tools": "langchain",
               "langgraph_supervisor": "langchain", "deepagents": "langchain",
               "pydantic_ai_anthropic": "pydantic-ai", "pydantic_ai_openinference": "pydantic-ai",
-              "pydantic_ai_bedrock": "pydantic-ai", "pydantic_ai_gemini": "pydantic-ai", "pydantic_ai_gemini_search": "pydantic-ai", "gemini-cli": "gemini-cli", "opencode": "opencode", "qwen-code": "qwen-code",
+              "pydantic_ai_bedrock": "pydantic-ai", "pydantic_ai_gemini": "pydantic-ai", "pydantic_ai_gemini_search": "pydantic-ai", "gemini-cli": "gemini-cli", "gemini-cli-mcp": "gemini-cli", "opencode": "opencode", "qwen-code": "qwen-code",
               # Kilo Code names itself OpenCode (service and scope `opencode`, its own version 7.x).
               "kilo-code": "opencode",
               "agent_framework": "agent-framework", "agent_framework_openinference": "agent-framework",
@@ -1185,6 +1187,42 @@ def test_claude_codes_mcp_tool_is_one_call_named_by_its_server_and_tool(name: st
     served = ok_calls(run)
     assert sorted(tuple(sorted(usage_of(s).items())) for s in calls) == sorted(
         tuple(sorted(expected_usage(c, client).items())) for c in served)
+    price = sum(_genai_price(c["model"], expected_usage(c, client), int(c["time"] * 1e9)) for c in served)
+    assert rp.store.sessions[sid].totals.cost == pytest.approx(price, abs=1e-9)
+
+
+@pytest.mark.parametrize("order", ["spans first", "logs first"])
+def test_gemini_clis_mcp_tool_is_one_call_with_its_arguments_result_and_duration(order: str, tmp_path: Path) -> None:
+    """Gemini CLI calling a tool on an MCP server from its settings (``mcpServers``, trusted): the model
+    is offered it as ``mcp_<server>_<tool>``, and the CLI's ``tool_call`` span (in a trace of its own) is
+    the one call of it, named so, with its call id (``gen_ai.tool.call_id``), the arguments the model
+    called it with and the result the user was shown (both sent inside the span's
+    ``gen_ai.input.messages`` / ``gen_ai.output.messages``, the call itself, not messages), its duration
+    the span's; each model call once, with the fake server's tokens (thinking and cached from the
+    CLI's events) and genai-prices' price."""
+    name = "gemini-cli-mcp"
+    rp, client = asyncio.run(_replay(name, tmp_path / "mcp.db", order)), CLIENTS[name]
+    run = rp.manifest["runs"][0]
+    sid = run_session(rp, run)
+    spans = [s for t in rp.store.traces_of(sid) for s in t.spans.values()]
+    (asked,) = [c for c in ok_calls(run) if c.get("tool_call_id")]
+    assert asked["tool_name"] == "mcp_weather_get_weather"
+    (tool,) = [s for s in spans if s.kind is SpanKind.TOOL_EXECUTION]
+    assert tool.tool is not None and tool.tool.name == asked["tool_name"]
+    assert tool.tool.call_id == f"{asked['tool_name']}__{asked['tool_call_id']}"  # the CLI's id: name and the API's
+    assert (tool.tool.input_preview, tool.tool.output_preview, tool.status) == (
+        '{"city":"Paris"}', "Sunny, 22 C in Paris", Status.OK)
+    sent = next(s for f in rp.manifest["files"] if f["signal"] == "traces" and f["run"] == run["label"]
+                for rs in json.loads(read_body(FIXTURES / name / f["file"]))["resourceSpans"]
+                for ss in rs["scopeSpans"] for s in ss["spans"] if s["spanId"] == tool.span_id)
+    assert (tool.start_ns, tool.end_ns) == (int(sent["startTimeUnixNano"]), int(sent["endTimeUnixNano"]))
+    assert [(r.name, r.calls, r.errors, r.decided_calls, r.consumed_calls) for r in rp.store.tool_costs(sid)] == [
+        (asked["tool_name"], 1, 0, 1, 1)]
+    calls = [s for s in llm_spans(rp.store, sid) if counted(s)]
+    served = ok_calls(run)
+    assert sorted(tuple(sorted(usage_of(s).items())) for s in calls) == sorted(
+        tuple(sorted(expected_usage(c, client).items())) for c in served)
+    assert sum(s.usage.reasoning for s in calls) == sum(c["usage_normalized"]["reasoning"] for c in served) > 0
     price = sum(_genai_price(c["model"], expected_usage(c, client), int(c["time"] * 1e9)) for c in served)
     assert rp.store.sessions[sid].totals.cost == pytest.approx(price, abs=1e-9)
 
