@@ -42,7 +42,7 @@ import sys
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
-from recording import VENV_ROOT, Recording, recorder_main
+from recording import VENV_ROOT, Recording, ensure_venv, recorder_main
 
 _NETNS_MARK = "AGENTTRACE_RECORD_IN_NETNS"
 
@@ -181,6 +181,44 @@ def npm_recorder_main(client: str, package: str, version: str, command: str, var
     isolate_network()
     for name in args.only or list(variants):
         record(name, exe, installed)
+
+
+#: The MCP server an agent CLI's recording starts over stdio (its venv's packages, its script):
+#: ``get_weather`` on the MCP SDK's ``MCPServer``, no telemetry of its own (the MCP SDK sends none
+#: without an instrumentation).
+MCP_SERVER_PACKAGES = ["mcp==2.3.0"]
+MCP_WEATHER_SERVER = '''
+from mcp.server.mcpserver import MCPServer
+
+mcp = MCPServer("weather")
+
+
+@mcp.tool()
+def get_weather(city: str) -> str:
+    """Get the current weather for a city."""
+    return f"Sunny, 22 C in {city}"
+
+
+mcp.run(transport="stdio")
+'''
+
+
+def mcp_recorder_main(name: str, client: str, package: str, version: str, command: str,
+                      record: Callable[[Path, str | None, Path], object]) -> None:
+    """Command line of a recorder of an npm CLI calling the weather MCP server's tool: install
+    ``package@version`` and the server's venv (named after the recorder), then ``record(the CLI,
+    its installed version, the venv's python)`` inside the loopback-only namespace."""
+    parser = argparse.ArgumentParser(description=f"Record {name} telemetry into fixtures/{name}/")
+    parser.add_argument("--install-only", action="store_true", help="only install the pinned CLI and server venv")
+    args = parser.parse_args()
+    prefix = ensure_npm(client, [f"{package}@{version}"])
+    python = ensure_venv(name.replace("-", "_"), MCP_SERVER_PACKAGES)
+    exe = prefix / "node_modules" / ".bin" / command
+    if args.install_only:
+        print(f"[{name}] installed {npm_version(prefix, package)}: {exe}; server venv {python}")
+        return
+    isolate_network()
+    record(exe, npm_version(prefix, package), python)
 
 
 def run_with_summary(rec: Recording, label: str, argv: list[str], env: dict[str, str], *, mode: str, quiet: float,

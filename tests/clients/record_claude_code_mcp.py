@@ -23,36 +23,19 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from cli_support import ensure_npm, isolate_network, npm_version, run_with_summary
+from cli_support import MCP_WEATHER_SERVER, mcp_recorder_main, run_with_summary
 from record_claude_code import PACKAGE, VERSION, telemetry_env
-from recording import FAKE_KEY, Recording, ensure_venv, installed_versions
+from recording import FAKE_KEY, Recording, installed_versions
 
 NAME = "claude-code-mcp"
-SERVER_PACKAGES = ["mcp==2.3.0"]
 PROMPT = "What is the weather in Paris? Use the get_weather tool."
 TOOL = "mcp__weather__get_weather"  # mcp__<server>__<tool>: how Claude Code names an MCP server's tool
-
-#: The MCP server (no telemetry of its own: the MCP SDK sends none without an instrumentation).
-SERVER = '''
-from mcp.server.mcpserver import MCPServer
-
-mcp = MCPServer("weather")
-
-
-@mcp.tool()
-def get_weather(city: str) -> str:
-    """Get the current weather for a city."""
-    return f"Sunny, 22 C in {city}"
-
-
-mcp.run(transport="stdio")
-'''
 
 
 def record(claude: Path, version: str | None, python: Path) -> Path:
     with Recording(NAME) as rec:
         server = rec.tmp / "weather_server.py"
-        server.write_text(SERVER)
+        server.write_text(MCP_WEATHER_SERVER)
         mcp_config = {"mcpServers": {"weather": {"type": "stdio", "command": str(python), "args": [str(server)]}}}
         argv = [str(claude), "-p", PROMPT, "--mcp-config", json.dumps(mcp_config), "--strict-mcp-config",
                 "--tools", "", "--allowedTools", TOOL, "--output-format", "json"]
@@ -89,19 +72,7 @@ def record(claude: Path, version: str | None, python: Path) -> Path:
 
 
 def main() -> None:
-    import argparse
-
-    parser = argparse.ArgumentParser(description=f"Record {NAME} telemetry into fixtures/{NAME}/")
-    parser.add_argument("--install-only", action="store_true", help="only install the pinned CLI and server venv")
-    args = parser.parse_args()
-    prefix = ensure_npm("claude-code", [f"{PACKAGE}@{VERSION}"])
-    python = ensure_venv("claude_code_mcp", SERVER_PACKAGES)
-    claude = prefix / "node_modules" / ".bin" / "claude"
-    if args.install_only:
-        print(f"[{NAME}] installed {npm_version(prefix, PACKAGE)}: {claude}; server venv {python}")
-        return
-    isolate_network()
-    record(claude, npm_version(prefix, PACKAGE), python)
+    mcp_recorder_main(NAME, "claude-code", PACKAGE, VERSION, "claude", record)
 
 
 if __name__ == "__main__":

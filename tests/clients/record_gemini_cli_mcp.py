@@ -21,30 +21,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from cli_support import ensure_npm, isolate_network, npm_version, run_with_summary, telemetry_switches, turns
+from cli_support import MCP_WEATHER_SERVER, mcp_recorder_main, run_with_summary, telemetry_switches, turns
 from fakellm import THINKING_USAGE
 from record_gemini_cli import PACKAGE, SETTINGS, VERSION
-from recording import FAKE_KEY, Recording, ensure_venv, installed_versions
+from recording import FAKE_KEY, Recording, installed_versions
 
 NAME = "gemini-cli-mcp"
-SERVER_PACKAGES = ["mcp==2.3.0"]
 PROMPT = "What is the weather in Paris? Use the get_weather tool."
-
-#: The MCP server (no telemetry of its own: the MCP SDK sends none without an instrumentation).
-SERVER = '''
-from mcp.server.mcpserver import MCPServer
-
-mcp = MCPServer("weather")
-
-
-@mcp.tool()
-def get_weather(city: str) -> str:
-    """Get the current weather for a city."""
-    return f"Sunny, 22 C in {city}"
-
-
-mcp.run(transport="stdio")
-'''
 
 
 ERROR_NOT_REPORTED = (
@@ -69,7 +52,7 @@ def record(gemini: Path, version: str | None, python: Path) -> Path:
     # Thinking tokens in each answer's output, as Gemini 2.5 and later send them (as gemini-cli).
     with Recording(NAME, usage=THINKING_USAGE) as rec:
         server = rec.tmp / "weather_server.py"
-        server.write_text(SERVER)
+        server.write_text(MCP_WEATHER_SERVER)
         content = json.dumps(settings(str(python), str(server)))
         base_env = telemetry_switches("GEMINI", rec.cap.url, traces=True) | {
             "GOOGLE_GEMINI_BASE_URL": rec.llm.url,
@@ -107,19 +90,7 @@ def record(gemini: Path, version: str | None, python: Path) -> Path:
 
 
 def main() -> None:
-    import argparse
-
-    parser = argparse.ArgumentParser(description=f"Record {NAME} telemetry into fixtures/{NAME}/")
-    parser.add_argument("--install-only", action="store_true", help="only install the pinned CLI and server venv")
-    args = parser.parse_args()
-    prefix = ensure_npm("gemini-cli", [f"{PACKAGE}@{VERSION}"])
-    python = ensure_venv("gemini_cli_mcp", SERVER_PACKAGES)
-    gemini = prefix / "node_modules" / ".bin" / "gemini"
-    if args.install_only:
-        print(f"[{NAME}] installed {npm_version(prefix, PACKAGE)}: {gemini}; server venv {python}")
-        return
-    isolate_network()
-    record(gemini, npm_version(prefix, PACKAGE), python)
+    mcp_recorder_main(NAME, "gemini-cli", PACKAGE, VERSION, "gemini", record)
 
 
 if __name__ == "__main__":
