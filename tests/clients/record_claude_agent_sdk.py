@@ -34,7 +34,7 @@ from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from cli_support import foreign_addresses, isolate_network, traced
+from cli_support import foreign_addresses, isolated_recorder_main, traced
 from recording import FAKE_KEY, Recording, ensure_venv, installed_versions
 
 NAME = "claude-agent-sdk"
@@ -173,17 +173,8 @@ def subprocess_out(python: Path, code: str) -> str:
 
 
 def main() -> None:
-    import argparse
-
-    parser = argparse.ArgumentParser(description=f"Record the {NAME} client's telemetry into fixtures/{NAME}/")
-    parser.add_argument("--install-only", action="store_true", help="only create the pinned venv")
-    args = parser.parse_args()
-    python = ensure_venv("claude_agent_sdk", PACKAGES)
-    if args.install_only:
-        print(f"[{NAME}] venv ready: {python}")
-        return
-    isolate_network()
-    record(python)
+    isolated_recorder_main(NAME, PACKAGES, lambda python, _isolated: record(python), ensure=lambda _name, packages:
+                           ensure_venv("claude_agent_sdk", packages))
 
 
 if __name__ == "__main__":

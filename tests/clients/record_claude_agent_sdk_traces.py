@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from cli_support import isolate_network
+from cli_support import isolated_recorder_main
 from record_claude_agent_sdk import PACKAGES, RUN_NOTES
 from record_claude_agent_sdk import record as record_agent
 from recording import ensure_venv
@@ -48,17 +48,8 @@ def record(python: Path) -> Path:
 
 
 def main() -> None:
-    import argparse
-
-    parser = argparse.ArgumentParser(description=f"Record the {NAME} client's telemetry into fixtures/{NAME}/")
-    parser.add_argument("--install-only", action="store_true", help="only create the pinned venv")
-    args = parser.parse_args()
-    python = ensure_venv("claude_agent_sdk", PACKAGES)
-    if args.install_only:
-        print(f"[{NAME}] venv ready: {python}")
-        return
-    isolate_network()
-    record(python)
+    isolated_recorder_main(NAME, PACKAGES, lambda python, _isolated: record(python), ensure=lambda _name, packages:
+                           ensure_venv("claude_agent_sdk", packages))
 
 
 if __name__ == "__main__":
