@@ -448,13 +448,15 @@ def _continues_earlier_turn(api: str, body: dict) -> bool:
 
 def _system_text(api: str, body: dict) -> str:
     """The request's system instructions as text: Messages' and Converse's ``system``, chat
-    messages of role ``system``/``developer``, Responses' ``instructions``, Gemini's
-    ``systemInstruction``."""
+    messages of role ``system``/``developer``, Responses' ``instructions`` and input items of those
+    roles (the AI SDK sends a system prompt so), Gemini's ``systemInstruction``."""
     if api in ("chat", "ollama", "mistral", "azure", "groq"):
         return " ".join(_text_of(m.get("content")) for m in body.get("messages") or []
                         if isinstance(m, dict) and m.get("role") in ("system", "developer"))
     if api == "responses":
-        return _text_of(body.get("instructions"))
+        items = body.get("input") if isinstance(body.get("input"), list) else []
+        return " ".join([_text_of(body.get("instructions")), *(
+            _text_of(m.get("content")) for m in items if isinstance(m, dict) and m.get("role") in ("system", "developer"))])
     if api in ("gemini", "vertex"):
         return " ".join(_text_of(p) for p in (body.get("systemInstruction") or {}).get("parts") or [])
     return _text_of(body.get("system"))

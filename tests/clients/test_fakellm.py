@@ -1076,8 +1076,8 @@ def test_a_run_can_refuse_only_the_agent_that_offers_a_tool() -> None:
 
 def test_an_error_run_may_refuse_only_the_requests_whose_system_prompt_holds_a_text() -> None:
     """A sub-agent's calls carry its own system prompt: an error run refusing only those leaves the
-    main conversation's answered (a Messages request, its system as text blocks, and a chat one);
-    the next ok run refuses nothing."""
+    main conversation's answered (a Messages request, its system as text blocks, a chat one and a
+    Responses one, its system prompt an input item as the AI SDK sends it); the next ok run refuses nothing."""
     bash = [{"name": "Bash", "input_schema": {"type": "object", "properties": {"command": {"type": "string"}}}}]
     asked = [{"role": "user", "content": "Say hi."}]
     sub = {"model": "claude-sonnet-4-5", "max_tokens": 64, "tools": bash, "messages": asked,
@@ -1089,10 +1089,14 @@ def test_an_error_run_may_refuse_only_the_requests_whose_system_prompt_holds_a_t
         got = [_post(llm, "/v1/messages", body) for body in (main, sub)]
         got.append(_post(llm, "/v1/chat/completions", chat_sub))
         got.append(_post(llm, "/v1/chat/completions", {**chat_sub, "messages": asked}))
+        responses_sub = {"model": "gpt-4o-mini", "input": [{"role": "developer", "content": "You greet people."},
+                                                            {"role": "user", "content": [{"type": "input_text", "text": "Say hi."}]}]}
+        got.append(_post(llm, "/v1/responses", responses_sub))
+        got.append(_post(llm, "/v1/responses", {**responses_sub, "input": responses_sub["input"][1:]}))
         llm.begin_run("ok")
         again = _post(llm, "/v1/messages", sub)
     assert [(status, entry["kind"]) for status, _, _, entry in got] == [
-        (200, "tool_call"), (400, "error"), (400, "error"), (200, "text")]
+        (200, "tool_call"), (400, "error"), (400, "error"), (200, "text"), (400, "error"), (200, "text")]
     assert json.loads(got[1][2])["error"]["type"] == "invalid_request_error"
     assert (again[0], again[3]["kind"]) == (200, "tool_call")
 
