@@ -198,6 +198,63 @@ async def test_spans_without_session_group_by_service_instance(use_json: bool) -
         await server.close()
 
 
+async def test_an_opencode_sub_agents_own_session_stays_in_the_turn_that_started_it(use_json: bool) -> None:
+    """OpenCode runs a sub-agent (its ``task`` tool) in a child session of its own inside the turn's trace:
+    its spans name that session (``session.id``) while the turn's name the parent's. The run is one
+    session: the trace never moves to the child session while the sub-agent runs, whose spans keep their
+    own session id as sent; a later trace naming the child session alone goes to the parent's too."""
+    from opentelemetry import trace
+
+    store, _pipeline, server = await receiver()
+    try:
+        tp = provider(server.address[1], json=use_json, service="opencode", **{"service.instance.id": "run1"})
+        t = tp.get_tracer("opencode")
+        main, child = {"session.id": "ses_main"}, {"session.id": "ses_child"}
+        open_spans: dict[str, trace.Span] = {}
+
+        def turn_starts() -> None:
+            root = open_spans["root"] = t.start_span("SessionPrompt.loop")
+            under_root = trace.set_span_in_context(root)
+            t.start_span("ai.streamText", context=under_root, attributes={"ai.operationId": "ai.streamText", **main}).end()
+            open_spans["task"] = t.start_span("ai.toolCall", context=under_root, attributes={
+                "ai.operationId": "ai.toolCall", "ai.toolCall.name": "task", "ai.toolCall.id": "call_1",
+                "ai.toolCall.args": jsonlib.dumps({"prompt": "Read it.", "subagent_type": "greeter"}), **main})
+            tp.force_flush()
+
+        def sub_agent_runs() -> None:
+            sub = t.start_span("ai.streamText", context=trace.set_span_in_context(open_spans["task"]),
+                               attributes={"ai.operationId": "ai.streamText", **child})
+            t.start_span("Tool.execute", context=trace.set_span_in_context(sub),
+                         attributes={"tool.name": "read", "tool.call_id": "call_2", **child}).end()
+            sub.end()
+            tp.force_flush()
+
+        def turn_ends() -> None:
+            open_spans["task"].end()
+            open_spans["root"].end()
+            with t.start_as_current_span("Tool.execute", attributes={"tool.name": "read", "tool.call_id": "call_3",
+                                                                     **child}):
+                pass
+            tp.force_flush()
+
+        await asyncio.to_thread(turn_starts)
+        assert await wait_for(lambda: "ses_main" in store.sessions and store.span_count == 1)  # (ended spans only)
+        await asyncio.to_thread(sub_agent_runs)
+        assert await wait_for(lambda: store.span_count == 3)
+        assert set(store.sessions) == {"ses_main"}  # not the child's, while the sub-agent runs
+        await asyncio.to_thread(turn_ends)
+        assert await wait_for(lambda: store.span_count == 6)
+        await asyncio.to_thread(tp.shutdown)
+        assert set(store.sessions) == {"ses_main"}
+        assert len(store.sessions["ses_main"].trace_ids) == 2
+        spans = list(store.iter_spans())
+        assert {s.session_id for s in spans} == {"ses_main"}
+        assert sorted(s.attributes.get("session.id") for s in spans if s.name in ("ai.streamText", "Tool.execute")) == [
+            "ses_child", "ses_child", "ses_child", "ses_main"]
+    finally:
+        await server.close()
+
+
 async def test_a_new_run_of_opencode_is_not_the_last_runs_session(use_json: bool) -> None:
     """OpenCode (and Kilo Code, which reports as it) names its session (``session.id``) on a few
     spans only; its other spans join the session its process named last. A second run (another

@@ -17,6 +17,13 @@ closes the connection) go there too. A session made before any span named its fr
 MCP SDK's spans of the connection, exported before the agent's own) takes the framework a later
 export of its process names.
 
+OpenCode runs a sub-agent (its ``task`` tool) in a session of its own, a child of the session whose
+turn started it, inside that turn's trace: a span naming another session in a trace a session its
+client named already files it under (``NESTED_SESSION_CLIENTS``) is the sub-agent's, and stays in the
+turn's session (its own session id kept on it as sent); so does everything the child session names later.
+The run is one session, the sub-agent's work a part of it, not a session that takes the turn's trace
+away while the sub-agent runs.
+
 A process's log (its records that name no session and no span: Python's log records an
 auto-instrumentation exports, start-up warnings logged before any span) is shown in the session
 its spans name while they name one (the records logged before that move there with it); a
@@ -37,6 +44,10 @@ from ..normalize.otel import ResourceInfo
 #: ``conversation.id``, OpenCode's ``session.id`` on the spans of a session's work; the Letta
 #: server's ``http.agent_id`` on its span of a request to an agent, which ends last).
 PROCESS_SESSION_CLIENTS = frozenset({"codex", "opencode", "letta"})
+#: Clients that run a sub-agent in a session of its own inside the trace of the turn that started it
+#: (OpenCode's ``task`` tool: a child session, ``session.id`` on its spans): a span naming another
+#: session in a trace a named session holds is that turn's (``ServiceSessions.nest``).
+NESTED_SESSION_CLIENTS = frozenset({"opencode"})
 MAX_SERVICES = 1024
 
 
@@ -70,6 +81,28 @@ class ServiceSessions:
         #: A trace whose root has not arrived -> the processes (their own sessions) that joined it
         #: while another process of their service filed it under its own session (``join``).
         self._joined: OrderedDict[str, list[str]] = OrderedDict()
+        #: A session started inside another's turn (a sub-agent's) -> that session (``nest``).
+        self._nested: OrderedDict[str, str] = OrderedDict()
+
+    def nest(self, sid: str, known: str | None, earlier: str | None, res: ResourceInfo) -> str:
+        """The session a span of ``res`` naming ``sid`` goes to: ``sid``'s, unless ``sid`` runs inside
+        another session (``NESTED_SESSION_CLIENTS``): the one its trace is filed under (``known``),
+        when its client named that one (not a process's own), else the one an earlier span of the
+        trace in the same chunk named (``earlier``), when that is another; or the session it was
+        found inside before (the sub-agent's later spans, in this trace or another)."""
+        if res.framework not in NESTED_SESSION_CLIENTS:
+            return sid
+        outer = self._nested.get(sid) if self._nested else None
+        if outer is not None:
+            return outer
+        holder = known if known is not None and known != res.derived_sid and known not in self._own else earlier
+        if holder is None or holder == sid:
+            return sid
+        outer = self._nested.get(holder, holder)  # a sub-agent's sub-agent: the run's session
+        self._nested[sid] = outer
+        if len(self._nested) > MAX_SERVICES * 16:
+            self._nested.popitem(last=False)
+        return outer
 
     def note_own(self, res: ResourceInfo) -> None:
         """``res.derived_sid`` is in use: its service instance's own session."""
@@ -235,8 +268,14 @@ class SessionResolver:
                 if s.session_id != res.pinned_sid:
                     self.own.setdefault(res.pinned_sid, s.session_id)
                 s.session_id = res.pinned_sid  # its process is pinned to one session (``agenttrace-tui run``)
-        by_trace = {s.trace_id: s.session_id for s, _res in named}
         services = self.services
+        first: dict[str, str] = {}  # trace -> the session the first span of it here names
+        for s, res in named:
+            if res.pinned_sid is None and res.framework in NESTED_SESSION_CLIENTS:
+                tid = s.trace_id
+                s.session_id = services.nest(s.session_id, self.trace_session(tid), first.get(tid), res)
+                first.setdefault(tid, s.session_id)
+        by_trace = {s.trace_id: s.session_id for s, _res in named}
         told: tuple[ResourceInfo, str] | None = None
         for s, res in named:
             services.note(res, s.session_id)
