@@ -563,6 +563,27 @@ def test_a_crewai_coworker_is_read_as_crewai_reads_it_to_find_the_agent() -> Non
         assert got.attributes.get(cv.RUNS_AGENT_KEY) == want, written
 
 
+def test_an_opencode_task_tool_call_names_the_sub_agent_it_runs() -> None:
+    """OpenCode runs a sub-agent inside its ``task`` tool's call (the AI SDK's ``ai.toolCall``) with no
+    span naming the agent: the tool call is marked with the ``subagent_type`` its arguments name
+    (``RUNS_AGENT_KEY``), general and fast path alike. Another tool's call, even with such an argument,
+    arguments naming none, and another client's ``ai.toolCall`` of a tool named ``task`` are not."""
+    def call(tool: str, arguments: dict) -> dict:
+        return {"ai.operationId": "ai.toolCall", "ai.toolCall.name": tool, "ai.toolCall.id": "call_1",
+                "ai.toolCall.args": jsonlib.dumps(arguments), "session.id": "ses_main"}
+
+    task = call("task", {"description": "Read the greeting", "prompt": "Read it.", "subagent_type": "greeter"})
+    for _ in range(300):
+        got = build_span("ab" * 16, "cd" * 8, None, "ai.toolCall", 1, 2, dict(task), [], (), 0, "", "s", "opencode")
+        assert got.kind is SpanKind.TOOL_EXECUTION and got.tool is not None and got.tool.name == "task"
+        assert got.agent is None and got.attributes[cv.RUNS_AGENT_KEY] == "greeter"
+        for attrs, client in ((call("read", {"filePath": "/a", "subagent_type": "greeter"}), "opencode"),
+                              (call("task", {"description": "x", "prompt": "y"}), "opencode"),
+                              (task, "ai-sdk")):
+            got = build_span("ab" * 16, "cd" * 8, None, "ai.toolCall", 1, 2, dict(attrs), [], (), 0, "", "s", client)
+            assert got.kind is SpanKind.TOOL_EXECUTION and cv.RUNS_AGENT_KEY not in got.attributes, (attrs, client)
+
+
 def test_a_smolagents_run_span_is_named_after_its_agent() -> None:
     """OpenInference's smolagents instrumentor names each agent's run span ``<agent>.run`` (the agent's
     ``name``, or its class for an agent given none) and sends no agent name: the span is that agent's, a

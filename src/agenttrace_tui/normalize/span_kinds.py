@@ -751,10 +751,16 @@ INTERNAL_KEY = INTERNAL_ATTR
 #: CrewAI instrumentor traces (``<tool>.run``), by the coworker's ``execute_task``, which it does not: the
 #: tool's ``coworker`` argument (the coworker's role) is the only word of the agent whose model calls and
 #: tools are below it. Marked ``RUNS_AGENT_KEY`` (that agent's name), read by ``store.agents.agent_of``.
+#: OpenCode runs a sub-agent inside its ``task`` tool's call (the AI SDK's ``ai.toolCall``), in a session of
+#: its own with no span naming the agent: the tool's ``subagent_type`` argument is its only word of it.
 CLIENT_DELEGATION_SPANS: dict[str, dict[str, tuple[str, str]]] = {
     "crewai": {"Ask question to coworker.run": ("input.value", "coworker"),
                "Delegate work to coworker.run": ("input.value", "coworker")},
+    "opencode": {"ai.toolCall": ("ai.toolCall.args", "subagent_type")},
 }
+#: Known clients' delegation spans (``CLIENT_DELEGATION_SPANS``) of one tool only: (the attribute naming
+#: the tool, its name). OpenCode's every tool call is an ``ai.toolCall``; its ``task`` tool runs a sub-agent.
+CLIENT_DELEGATION_TOOLS: dict[str, tuple[str, str]] = {"opencode": ("ai.toolCall.name", "task")}
 #: The attribute a delegation span names the agent it runs with (``CLIENT_DELEGATION_SPANS``).
 RUNS_AGENT_KEY = RUNS_AGENT_ATTR
 #: The longest tool arguments read for the agent they name (a question and its context fit many times over).
@@ -968,6 +974,9 @@ def delegated_agent(client: str | None, name: str, attributes: dict[str, Any]) -
     CrewAI ignores it, and ``store.agents`` spells the name as the agent's own span does."""
     got = client_delegation(client, name)
     if got is None:
+        return None
+    only = CLIENT_DELEGATION_TOOLS.get(client) if client is not None else None
+    if only is not None and attributes.get(only[0]) != only[1]:
         return None
     key, argument = got
     value = attributes.get(key)
