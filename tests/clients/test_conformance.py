@@ -539,6 +539,9 @@ CLIENTS: dict[str, Client] = {
     "opencode": Client(),
     # Started with the environment `agenttrace-tui run -- opencode` sets (test_run_pins_the_clients_session).
     "opencode-run": Client(),
+    # A turn handing a task to a sub-agent (the task tool, a greeter with only read): OpenCode runs it in a child
+    # session of its own (session.id), its calls' AI SDK spans in the main turn's trace under the task tool's.
+    "opencode-subagent": Client(),
     # Kilo Code, a fork of OpenCode: its runtime's spans alone, under OpenCode's names (its AI SDK telemetry is off,
     # written in): no model call is reported (usage_not_reported); the bash tool call is its Tool.execute, the failed
     # model call its step's failed SessionProcessor.incompleteAttempt (no span of the call itself).
@@ -814,11 +817,12 @@ ORDERS = {
 
 
 async def _replay(name: str, db: Path, order: str = "recorded", grpc: bool = False,
-                  rewrite: Callable[[bytes], bytes] | None = None) -> Replay:
+                  rewrite: Callable[[bytes], bytes] | None = None, watch: Callable[[Any], None] | None = None) -> Replay:
     """A recording posted into a real Monitor over OTLP/HTTP, or with ``grpc`` over its OTLP/gRPC
     receiver, gzip-compressed (traces only), each run's files in ``order``; ``rewrite``: each trace
     export's body as posted (a recording with a word changed as another run would send it). A
-    request the client sent over OTLP/gRPC is sent so again, to the monitor's gRPC receiver."""
+    request the client sent over OTLP/gRPC is sent so again, to the monitor's gRPC receiver.
+    ``watch``: called with the live store after each request (what a user would see then)."""
     folder = FIXTURES / name
     manifest = json.loads((folder / "manifest.json").read_text())
     not_reported = manifest.get("usage_not_reported", {})
@@ -849,6 +853,8 @@ async def _replay(name: str, db: Path, order: str = "recorded", grpc: bool = Fal
                     body = rewrite(body)
                 status = await asyncio.to_thread(_post, port, f["path"], body, f["content_type"])
                 assert status == 200, f"{name}/{f['file']}: HTTP {status}"
+                if watch is not None:
+                    watch(monitor.store)
             sessions[run["label"]] = [s for s in monitor.store.sessions if s not in before]
     finally:
         await monitor.stop()
@@ -1072,7 +1078,7 @@ FRAMEWORKS = {"crewai": "crewai", "crewai_crew": "crewai", "crewai_crew_delegati
               "pydantic_ai_parallel_tools": "pydantic-ai", "langchain_parallel_tools": "langchain",
               "langgraph_supervisor": "langchain", "deepagents": "langchain",
               "pydantic_ai_anthropic": "pydantic-ai", "pydantic_ai_openinference": "pydantic-ai",
-              "pydantic_ai_bedrock": "pydantic-ai", "pydantic_ai_gemini": "pydantic-ai", "pydantic_ai_gemini_search": "pydantic-ai", "gemini-cli": "gemini-cli", "gemini-cli-mcp": "gemini-cli", "opencode": "opencode", "qwen-code": "qwen-code",
+              "pydantic_ai_bedrock": "pydantic-ai", "pydantic_ai_gemini": "pydantic-ai", "pydantic_ai_gemini_search": "pydantic-ai", "gemini-cli": "gemini-cli", "gemini-cli-mcp": "gemini-cli", "opencode": "opencode", "opencode-subagent": "opencode", "qwen-code": "qwen-code",
               # Kilo Code names itself OpenCode (service and scope `opencode`, its own version 7.x).
               "kilo-code": "opencode",
               "agent_framework": "agent-framework", "agent_framework_openinference": "agent-framework",
@@ -2175,6 +2181,64 @@ def test_a_claude_code_sub_agents_calls_are_its_own_under_its_agent_tool_call(re
                 up = by_id[up.parent_span_id]
             assert up.span_id == agent_tool.span_id, f"{call['request_id']} is not under the Agent tool call"
             assert counted(span) == (call["status"] == 200)
+
+
+def test_an_opencode_sub_agents_calls_are_its_own_in_the_turns_session(replays: Any, tmp_path: Path) -> None:
+    """OpenCode runs the sub-agent its ``task`` tool asks for (``subagent_type`` greeter) in a child
+    session of its own, inside the turn's trace: the run is one session, OpenCode's own session id of
+    the turn, never the child's (not even while the sub-agent runs), the sub-agent's spans keeping the
+    child's id as sent. Its model calls (answered in the ok run, refused in the error run) are under the
+    task tool call, counted once and charged to ``greeter`` in `costs --group-by agent` and the cost pane's
+    spend by agent, with the fake server's tokens at genai-prices' price; OpenCode names no primary agent
+    (``build``) on any span: the turn's own calls, its title call among them, are ``(no agent)``'s. The
+    task tool call is the caller's, the sub-agent's ``read`` the sub-agent's."""
+    rp, client = replays("opencode-subagent"), CLIENTS["opencode-subagent"]
+    seen: set[str] = set()
+    asyncio.run(_replay("opencode-subagent", tmp_path / "live.db", watch=lambda store: seen.update(store.sessions)))
+    for run in reported_runs(rp.manifest):
+        sid = run_session(rp, run)
+        spans = {(s.trace_id, s.span_id): s for t in rp.store.traces_of(sid) for s in t.spans.values()}
+        parent = parent_in(spans)
+        calls = [s for s in spans.values() if s.kind is SpanKind.LLM_CALL]
+        named = {s.attributes.get("session.id") for s in calls}
+        assert sid in named and len(named) == 2, named  # the turn's session and the sub-agent's own
+        assert not seen & (named - {sid}), "the sub-agent's session was shown as a session of its own"
+        (task,) = [s for s in spans.values() if s.kind is SpanKind.TOOL_EXECUTION and s.tool is not None
+                   and s.tool.name == "task"]
+        assert task.attributes[RUNS_AGENT_ATTR] == "greeter" and agent_of(task, parent) is None
+        for tool in spans.values():
+            if tool.kind is SpanKind.TOOL_EXECUTION and tool is not task:
+                assert agent_of(tool, parent) == "greeter", tool.name
+        fake = run["fake_calls"]
+        handoff = next(i for i, c in enumerate(fake) if c.get("tool_name") == "task")
+        sub = fake[handoff + 1:-1]  # the main agent answers last with the task's result
+        assert len(sub) == (2 if run["mode"] == "ok" else 1)
+        for call in calls:
+            s: Any = call
+            while s is not None and s is not task:
+                s = parent(s)
+            under = s is task
+            assert under == (call.attributes.get("session.id") != sid) == (agent_of(call, parent) == "greeter")
+        want: dict[str, dict[str, float]] = {}
+        for call in fake:
+            row = want.setdefault("greeter" if call in sub else "(no agent)",
+                                  {"input": 0, "output": 0, "cache_read": 0, "cost": 0.0})
+            if call["status"] != 200:
+                continue
+            usage = expected_usage(call, client)
+            for k in ("input", "output", "cache_read"):
+                row[k] += usage[k]
+            row["cost"] += _genai_price(call["model"], usage, int(call["time"] * 1e9))
+        rows = {r["agent"]: r for r in cli_json(rp.db, "costs", "--group-by", "agent", "--session", sid)["rows"]}
+        assert set(rows) == set(want) == {"greeter", "(no agent)"}, rows
+        for agent, w in want.items():
+            r = rows[agent]
+            assert (r["input_tokens"], r["output_tokens"], r["cache_read_tokens"]) == (
+                w["input"], w["output"], w["cache_read"]), (run["label"], agent, r)
+            assert r["cost_usd"] == pytest.approx(w["cost"]), (run["label"], agent, r)
+        live, _waiting = rp.store.agent_costs(sid)
+        assert {agent: (b.input_tokens, b.output_tokens, b.cache_read, pytest.approx(b.cost)) for agent, b in live} == {
+            agent: (w["input"], w["output"], w["cache_read"], w["cost"]) for agent, w in want.items()}, run["label"]
 
 
 @pytest.mark.parametrize("name", NAMES)
