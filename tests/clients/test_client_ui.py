@@ -62,6 +62,35 @@ async def test_opencode_runtime_traces_are_folded_and_its_failures_are_not_error
         assert app.traces.keys == turn
 
 
+async def test_an_opencode_sub_agents_spend_is_its_row_in_the_cost_pane(tmp_path: Path) -> None:
+    """OpenCode's task tool runs a greeter sub-agent in a child session inside the turn's trace: the
+    cost pane's ``by agent`` rows charge the sub-agent's two calls to ``greeter`` and the turn's own
+    three (OpenCode names its primary agent nowhere) to ``(no agent)``, each at genai-prices' price for
+    the tokens the fake server served, and the detail of each of the sub-agent's calls and of its read
+    says greeter runs it."""
+    from test_conformance import CLIENTS, _genai_price, expected_usage
+
+    rp = await _replay("opencode-subagent", tmp_path / "ui.db")
+    run = rp.manifest["runs"][0]
+    (sid,) = rp.sessions["ok"]
+    store = rp.store
+    calls = run["fake_calls"]
+    handoff = next(i for i, c in enumerate(calls) if c.get("tool_name") == "task")
+    spent: dict[str, float] = {}
+    for i, call in enumerate(calls):
+        agent = "greeter" if handoff < i < len(calls) - 1 else "(no agent)"
+        price = _genai_price(call["model"], expected_usage(call, CLIENTS["opencode-subagent"]), int(call["time"] * 1e9))
+        spent[agent] = spent.get(agent, 0.0) + price
+    rows = sorted(spent.items(), key=lambda kv: -kv[1])
+    assert [a for a, _ in rows] == ["(no agent)", "greeter"]
+    await _cost_pane_says(store, sid, [(agent, fmt_cost(usd)) for agent, usd in rows])
+    (turn,) = [t for t in store.traces_of(sid) if any(s.kind is SpanKind.LLM_CALL for s in t.spans.values())]
+    sub = {s.span_id for s in turn.spans.values() if s.kind in (SpanKind.LLM_CALL, SpanKind.TOOL_EXECUTION)
+           and s.attributes.get("session.id") not in (None, sid)}  # the spans naming the sub-agent's session
+    assert len(sub) == 3  # its two calls and its read
+    await _details_say(store, sid, turn, dict.fromkeys(sub, "greeter  runs it"))
+
+
 #: The glyphs of a waterfall bar (full and partial blocks).
 BAR_GLYPHS = frozenset("█▏▎▍▌▋▊▉")
 

@@ -24,7 +24,7 @@ from ..format.cost import (
     span_cost_text,
 )
 from ..format.sanitize import HIDDEN, is_secret_name
-from ..model import Span, SpanKind, Status
+from ..model import RUNS_AGENT_ATTR, Span, SpanKind, Status
 from ..store.agents import agent_of, spellings
 from ..store.entries import TraceEntry
 from . import fmt
@@ -252,12 +252,14 @@ def render_detail(
     if (span.kind is not SpanKind.AGENT and (a is None or not a.name) and trace is not None
             and len(trace.spans) <= AGENT_SCAN_MAX):
         # The agent that runs it (the nearest agent span above), in a trace of several agents (a
-        # triage agent handing off to a specialist): which one made this model call. (Not asked in
+        # triage agent handing off to a specialist, an agent and the sub-agent its tool call runs, the
+        # caller named or not: OpenCode's task tool): which one made this model call. (Not asked in
         # a trace too large to scan for its agents on each draw.)
         spans = trace.spans
         spelled = spellings(spans.values())
         runner = agent_of(span, lambda s: spans.get(s.parent_span_id) if s.parent_span_id else None, spelled=spelled)
-        if runner and any(name != runner for name in spelled.values()):
+        if runner and (any(name != runner for name in spelled.values())
+                       or any(RUNS_AGENT_ATTR in s.attributes for s in spans.values())):
             d.row("agent", (runner, "bold"), L("  runs it"))
     r = span.rag
     if r is not None:
