@@ -38,7 +38,7 @@ from agenttrace_tui.runtime.monitor import Monitor
 from agenttrace_tui.store.memory import Store
 from test_otlp_logs import CLAUDE_SESSION
 from test_otlp_metrics import series
-from test_otlp_support import wait_for
+from test_otlp_support import apost, receiver, wait_for
 
 TRACE_EXPORT = "/opentelemetry.proto.collector.trace.v1.TraceService/Export"
 
@@ -220,3 +220,32 @@ async def test_monitor_serves_grpc_beside_http_with_one_core(tmp_path) -> None:
         assert code == grpc.StatusCode.OK and monitor.store.span_count == 1
     finally:
         await monitor.stop()
+
+
+async def test_grpc_exporter_at_the_http_port_is_told_where_grpc_goes() -> None:
+    # The common mix-up: OTEL_EXPORTER_OTLP_PROTOCOL=grpc with the HTTP endpoint (4318). The real
+    # exporter's HTTP/2 preface is refused, counted, and the reason says which port takes gRPC.
+    store, pipeline, server = await receiver()
+    try:
+        def run() -> bool:
+            exp = OTLPSpanExporter(endpoint=f"http://127.0.0.1:{server.address[1]}", insecure=True, timeout=1)
+            tp = TracerProvider(resource=Resource.create({"service.name": "mixed-up"}))
+            tp.add_span_processor(BatchSpanProcessor(exp, schedule_delay_millis=50, export_timeout_millis=1000))
+            with tp.get_tracer("t").start_as_current_span("chat gpt-4o"):
+                pass
+            return tp.force_flush(10_000) and tp.shutdown() is None
+
+        await asyncio.to_thread(run)
+        assert await wait_for(lambda: pipeline.stats.rejected["bad_http"] >= 1)
+        details = [r.detail for r in pipeline.stats.recent if r.reason == "bad_http"]
+        assert details and all("HTTP/2.0 is not supported" in d and "gRPC port, 4317" in d for d in details)
+        assert store.span_count == 0
+        # A proxy that turned the gRPC call into HTTP/1.1 reaches the method's path: told the same.
+        status, _h, body = await apost(server.address[1], TRACE_EXPORT, b"", {"Content-Type": "application/grpc"})
+        assert status == 404 and "gRPC port, 4317" in body.decode("utf-8", "replace")
+        assert [r.detail for r in pipeline.stats.recent][-1].startswith(f"no OTLP endpoint at {TRACE_EXPORT} (an OTLP/gRPC")
+        # An HTTP path that is no endpoint gets no such hint.
+        await apost(server.address[1], "/v1/spans", b"", {"Content-Type": "application/x-protobuf"})
+        assert "gRPC" not in [r.detail for r in pipeline.stats.recent][-1]
+    finally:
+        await server.close()

@@ -101,6 +101,11 @@ THREAD_INFLATE_BYTES = 256 * 1024
 PATHS = {"/v1/traces": "traces", "/v1/logs": "logs", "/v1/metrics": "metrics",
          "/api/public/otel/v1/traces": "traces", "/otel/v1/traces": "traces"}
 HEALTH_PATH = "/health"
+#: What an OTLP/gRPC exporter pointed at this port is told: its HTTP/2 preface, or its method's path
+#: (``/opentelemetry.proto.collector.trace.v1.TraceService/Export``) sent as HTTP/1.1 by a proxy.
+GRPC_PATH_PREFIX = "/opentelemetry.proto.collector."
+GRPC_HINT = (" (an OTLP/gRPC exporter? send gRPC to the monitor's gRPC port, 4317 unless --otlp-grpc-port,"
+             " or set OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf)")
 HEALTH_BODY = b'{"status":"ok","service":"agenttrace-tui"}'
 _PROTOBUF_TYPES = ("application/x-protobuf", "application/protobuf")
 _JSON_TYPES = ("application/json",)
@@ -462,14 +467,16 @@ class OtlpServer:
         encoding = headers.get("content-encoding", "identity").strip().lower()
         try:
             if event.http_version not in (b"1.0", b"1.1"):
-                raise HttpError(505, "bad_http", f"HTTP/{event.http_version.decode()} is not supported; use HTTP/1.1")
+                raise HttpError(505, "bad_http", f"HTTP/{event.http_version.decode()} is not supported; use HTTP/1.1"
+                                + (GRPC_HINT if event.http_version == b"2.0" else ""))
             _check_framing(raw, event.headers)
             health = path == HEALTH_PATH and method in ("GET", "HEAD")
             if not health:
                 if self.token is not None and not authorized(headers.get("authorization", ""), self.token):
                     raise HttpError(401, "unauthorized", "missing or wrong token: send Authorization: Bearer <token>")
                 if signal is None:
-                    raise HttpError(404, "not_found", f"no OTLP endpoint at {path[:100]}")
+                    raise HttpError(404, "not_found", f"no OTLP endpoint at {path[:100]}"
+                                    + (GRPC_HINT if path.startswith(GRPC_PATH_PREFIX) else ""))
                 if method != "POST":
                     raise HttpError(405, "method_not_allowed", f"{method[:20]} {path}: only POST is allowed")
                 if ctype not in _PROTOBUF_TYPES and not json:
