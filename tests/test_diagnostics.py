@@ -8,6 +8,7 @@ directory pointed into tmp_path.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import signal
@@ -42,6 +43,32 @@ def _good(i: int, seq: int | None = None) -> bytes:
         rec["sender"], rec["seq"] = "agent-7", seq
     return json.dumps(rec).encode()
 
+
+async def test_a_reject_reason_longer_than_its_row_is_shown_whole_under_it(tmp_path):
+    # The end of a reason often says what to do: a gRPC exporter at the HTTP port is told where
+    # gRPC goes. On an 80-column screen the reason goes on under its row, wrapped, not cut.
+    port = _free_port()
+    monitor = Monitor(Config(udp_port=None, tcp_port=None, socket="", otlp_port=port, otlp_grpc_port=None,
+                             db=str(tmp_path / "d.db")))
+    app = make_app(monitor)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: monitor.otlp is not None)
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        writer.write(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n")  # the HTTP/2 preface a gRPC client opens with
+        assert (await asyncio.wait_for(reader.read(100), 10)).startswith(b"HTTP/1.1 505")
+        writer.close()
+        await wait_for(pilot, lambda: monitor.stats.rejected["bad_http"] == 1)
+        await pilot.press("d")
+        await wait_for(pilot, lambda: isinstance(app.screen, DiagnosticsScreen) and "bad_http  " in app.screen.plain())
+        screen = app.screen
+        detail = monitor.stats.recent[-1].detail
+        await wait_for(pilot, lambda: " ".join(screen.plain().split()).endswith(" ".join(detail.split())))
+        text = screen.plain()
+        rejects = text.split("newest first")[1]
+        assert "OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf)" in rejects and "…" not in rejects
+        width = screen.view.content_width
+        assert all(len(line) <= width for line in rejects.split("\n"))
+        assert "otlp bad_http\n" in text  # the reason's label on its row, the detail under it
 
 async def test_diagnostics_screen_shows_rejects_literally_and_the_writer(tmp_path):
     port = _free_port()

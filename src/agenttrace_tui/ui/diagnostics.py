@@ -13,6 +13,7 @@ snapshot once a second while it is open, and costs nothing once closed.
 
 from __future__ import annotations
 
+import textwrap
 import time
 
 from rich.text import Text
@@ -25,12 +26,16 @@ from .colors import style
 from .text import clean
 from .textview import TextView
 
-#: Characters of a reject's detail / preview shown per line.
-DETAIL_CHARS = 160
+#: Characters of a reject's detail (all the receivers keep) and of its preview's line.
+DETAIL_CHARS = 300
 PREVIEW_CHARS = 120
+#: Where a detail too long for its row goes on: under it, this far in.
+DETAIL_INDENT = 6
 
 
-def render_diagnostics(app, d: Diagnostics | None) -> Text:
+def render_diagnostics(app, d: Diagnostics | None, width: int = 0) -> Text:
+    """The screen's text; a reject's detail longer than its row (``width`` cells, 0: any)
+    goes on under it, wrapped: its end is often what says what to do."""
     muted = style(app, "text-muted")
     warn = style(app, "warning", bold=True)
     err = style(app, "error", bold=True)
@@ -100,10 +105,16 @@ def render_diagnostics(app, d: Diagnostics | None) -> Text:
         head(f"Last {len(d.recent_rejects)} rejected records and fixed values (newest first)")
     for r in reversed(d.recent_rejects):
         when = time.strftime("%H:%M:%S", time.localtime(r.time_ns / 1e9))
-        out.append(f"  {when} ", style=muted)
-        out.append(f"{clean(r.source, 20)} ", style=muted)
-        out.append(clean(r.reason, 40), style=warn)
-        out.append("  " + clean(r.detail, DETAIL_CHARS) + "\n")
+        source, reason, detail = clean(r.source, 20), clean(r.reason, 40), clean(r.detail, DETAIL_CHARS)
+        out.append(f"  {when} {source} ", style=muted)
+        out.append(reason, style=warn)
+        room = width - (len(when) + len(source) + len(reason) + 6)
+        if not width or len(detail) <= room:
+            out.append("  " + detail + "\n")
+        else:
+            out.append("\n")
+            for line in textwrap.wrap(detail, max(20, width - DETAIL_INDENT), break_on_hyphens=False):
+                out.append(" " * DETAIL_INDENT + line + "\n")
         if r.preview:
             # repr() of bytes: ASCII only, shown as it is (never interpreted)
             out.append("      " + clean(r.preview, PREVIEW_CHARS) + "\n", style=muted)
@@ -132,6 +143,7 @@ class DiagnosticsScreen(ModalScreen[None]):
 
     def on_mount(self) -> None:
         self.redraw()
+        self.call_after_refresh(self.redraw)  # at its laid-out width (unknown at mount)
         self.view.focus()
         self.set_interval(1.0, self.redraw, name="diagnostics")
 
@@ -140,7 +152,8 @@ class DiagnosticsScreen(ModalScreen[None]):
         return collect(monitor) if monitor is not None else None
 
     def redraw(self) -> None:
-        self.view.set_text(render_diagnostics(self.app, self.snapshot()))
+        self.view.set_text(render_diagnostics(self.app, self.snapshot(),
+                                                  self.view.content_width if self.view.size.width else 0))
 
     def plain(self) -> str:
         return self.view.plain()
