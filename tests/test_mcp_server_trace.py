@@ -17,13 +17,18 @@ OpenTelemetry SDK (two providers, two processes) to the real OTLP receiver and s
 from __future__ import annotations
 
 import asyncio
+import tempfile
+from pathlib import Path
 
 import pytest
 from opentelemetry.trace import SpanKind as OtelKind
 from opentelemetry.trace import set_span_in_context
 
+from agenttrace_tui.config import Config
 from agenttrace_tui.model import SpanKind
+from agenttrace_tui.runtime.monitor import Monitor
 from agenttrace_tui.store.calls import FOLDED_INTO, MERGED_BY, NESTED_TOOL_RULE
+from agenttrace_tui.store.reader import Reader
 from test_otlp_support import provider, receiver, wait_for
 
 T0 = 1_796_500_349_000_000_000
@@ -204,3 +209,79 @@ async def test_another_services_own_trace_keeps_its_session() -> None:
         await receiver_server.close()
     assert sorted(store.sessions) == ["gateway/gateway-process", f"{SERVICE}/agent-process"]
     assert len(store.traces_of(f"{SERVICE}/agent-process")) == 1
+
+
+CONVERSATION = "01a24c62-a08a-77ad-8bf1-2acf37e1e326"
+
+
+def _connect_then_run(agent, order: str, conversations: tuple[str, ...] = (CONVERSATION,)) -> None:
+    """Pydantic AI's run over an MCP server it started (``MCPToolset``, opened by ``async with agent``
+    before the run): the MCP SDK's span of the connection's handshake, a trace of its own naming no
+    session, and the agent's run, each of its spans naming the run's conversation
+    (``gen_ai.conversation.id``) as pydantic-ai puts it on every span of the run. The handshake exported
+    before the run ("handshake first"), with it in one export ("one export", as recorded), or after it
+    ("handshake last"); one run per conversation in ``conversations``."""
+    pai, mcp_client = agent.get_tracer("pydantic-ai"), agent.get_tracer("mcp-python-sdk")
+    discover = mcp_client.start_span("MCP send server/discover", kind=OtelKind.CLIENT, start_time=T0,
+                                     attributes={"mcp.method.name": "server/discover", "jsonrpc.request.id": 1})
+    if order != "handshake last":
+        discover.end(end_time=T0 + 1 * MS)
+    if order == "handshake first":
+        agent.force_flush()
+    for n, conversation in enumerate(conversations):
+        named = {"gen_ai.conversation.id": conversation, "gen_ai.agent.name": "agent"}
+        start = T0 + (n + 1) * 100 * MS
+        run = pai.start_span("invoke_agent agent", start_time=start,
+                             attributes={"gen_ai.operation.name": "invoke_agent", **named})
+        pai.start_span("execute_tool get_weather", context=set_span_in_context(run), start_time=start + 10 * MS,
+                       attributes={"gen_ai.operation.name": "execute_tool", "gen_ai.tool.name": "get_weather",
+                                   **named}).end(end_time=start + 20 * MS)
+        run.end(end_time=start + 30 * MS)
+        agent.force_flush()
+    if order == "handshake last":
+        discover.end(end_time=T0 + 1 * MS)
+        agent.force_flush()
+
+
+@pytest.mark.parametrize("order", ["handshake first", "one export", "handshake last"])
+async def test_an_mcp_connection_opened_before_the_run_is_in_the_session_the_agent_names(order: str) -> None:
+    """The handshake's trace names no session; the agent's process names one, its run's conversation:
+    the handshake is part of that session, whichever arrives first, and no session of the process's
+    own is left, in memory or on file. Before, the run was two sessions: the conversation, and the
+    process's own (``service/instance``) holding the one span of the handshake."""
+    with tempfile.TemporaryDirectory() as tmp:
+        db = Path(tmp) / "t.db"
+        monitor = Monitor(Config(persist=True, db=str(db), otlp_port=0, otlp_grpc_port=None, udp_port=None,
+                                 tcp_port=None, socket=""))
+        await monitor.start()
+        try:
+            agent = provider(monitor.otlp.address[1], service=SERVICE, **{"service.instance.id": "agent-process"})
+            await asyncio.to_thread(_connect_then_run, agent, order)
+            await asyncio.to_thread(agent.shutdown)
+            assert await wait_for(lambda: {"invoke_agent agent", "MCP send server/discover"} <= _names(monitor.store))
+            await asyncio.sleep(0.2)  # anything else sent is stored by now
+            assert list(monitor.store.sessions) == [CONVERSATION]
+            assert {t.name for t in monitor.store.traces_of(CONVERSATION)} == {
+                "invoke_agent agent", "MCP send server/discover"}
+        finally:
+            await monitor.stop()
+        with Reader(db) as reader:
+            assert [s.id for s in reader.sessions()] == [CONVERSATION]
+
+
+async def test_a_process_of_several_sessions_keeps_what_names_none_in_its_own() -> None:
+    """A process whose spans name two sessions (two conversations) is no one session's: a trace naming
+    none that it sends then (an MCP connection opened afterwards) is in its own session. The one it sent
+    while it had named one session only stays in that session."""
+    store, _pipeline, receiver_server = await receiver()
+    try:
+        agent = provider(receiver_server.address[1], service=SERVICE, **{"service.instance.id": "agent-process"})
+        await asyncio.to_thread(_connect_then_run, agent, "handshake first", ("conv-a", "conv-b"))
+        await asyncio.to_thread(_connect_then_run, agent, "handshake first", ())
+        await asyncio.to_thread(agent.shutdown)
+        assert await wait_for(lambda: len(store.sessions) == 3)
+    finally:
+        await receiver_server.close()
+    assert {sid: sorted(t.name for t in store.traces_of(sid)) for sid in store.sessions} == {
+        "conv-a": ["MCP send server/discover", "invoke_agent agent"], "conv-b": ["invoke_agent agent"],
+        f"{SERVICE}/agent-process": ["MCP send server/discover"]}

@@ -27,7 +27,10 @@ away while the sub-agent runs.
 A process's log (its records that name no session and no span: Python's log records an
 auto-instrumentation exports, start-up warnings logged before any span) is shown in the session
 its spans name while they name one (the records logged before that move there with it); a
-process whose spans name several sessions keeps its log in a session of its own.
+process whose spans name several sessions keeps its log in a session of its own. So do its
+traces that name no session (the MCP SDK's trace of the handshake of a connection the agent
+opened before its run, whose spans name the run's conversation): in the session its spans name
+while they name one, those filed under its own session before that moving there.
 """
 
 from __future__ import annotations
@@ -174,8 +177,8 @@ class ServiceSessions:
 
     def name_process(self, res: ResourceInfo, sid: str) -> None:
         """A span of ``res``'s process named its session ``sid``. The first session a process names
-        is its log's (``log_session``), and the log it filed under its own session so far moves there;
-        a second one makes it a process of several sessions, whose log is its own again."""
+        is its log's (``log_session``), and the log and traces it filed under its own session so far
+        move there; a second one makes it a process of several sessions, whose log is its own again."""
         key = _instance(res)
         if key is None:
             return
@@ -189,10 +192,12 @@ class ServiceSessions:
         log = self._logs.get(key)
         if log is not None:
             self.claims.append((log, sid, None))
+        if res.derived_sid in self._own:  # its traces naming no session so far move there, its own session goes
+            self.claims.append(("", sid, res.derived_sid))
 
     def log_session(self, res: ResourceInfo) -> str | None:
-        """The session the log of ``res``'s process is shown in: the one its spans named, while they
-        named one only (``name_process``)."""
+        """The session the log of ``res``'s process, and its traces that name none, are shown in: the
+        one its spans named, while they named one only (``name_process``)."""
         key = _instance(res) if self._sole else None
         return self._sole.get(key) if key is not None else None
 
@@ -330,7 +335,7 @@ class SessionResolver:
                             s.session_id = last_sid = known
                             last_tid, last_res = tid, res
                             continue
-                    sid = services.get(res) or services.adopted_by(res.derived_sid)
+                    sid = services.get(res) or services.adopted_by(res.derived_sid) or services.log_session(res)
                     if sid is None:
                         sid = res.derived_sid
                         services.note_own(res)
