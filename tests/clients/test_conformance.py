@@ -56,6 +56,7 @@ from agenttrace_tui.model import INTERNAL_ATTR, RUNS_AGENT_ATTR, SpanKind, Statu
 from agenttrace_tui.normalize import conventions as cv
 from agenttrace_tui.runtime.monitor import Monitor
 from agenttrace_tui.store.agents import agent_of, parent_in
+from agenttrace_tui.store.calls import MERGED_BY, NESTED_TOOL_RULE
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
@@ -284,6 +285,9 @@ CLIENTS: dict[str, Client] = {
     # streamed): gen_ai.usage.input_tokens counts toolUsePromptTokenCount, output_tokens the thoughts. Its
     # operation.cost (genai-prices in the client) adds the search Google bills to the tokens' price.
     "pydantic_ai_gemini_search": Client(prices_searches=True),
+    # pydantic-ai (logfire's instrument_pydantic_ai()) with its tool on an MCP server it starts over stdio (MCPToolset,
+    # FastMCP's client): pydantic-ai's span of the tool call, FastMCP's client span and the MCP SDK's inside it.
+    "pydantic_ai_mcp": Client(),
     "logfire": Client(),
     # Upsonic's own tracing (DefaultTracingProvider): its model call spans are pydantic-ai's instrumentation copied;
     # the agent.run span repeats the run's summed usage, as gen_ai.usage.* by default, as gen_ai.aggregated_usage.*
@@ -1078,7 +1082,8 @@ FRAMEWORKS = {"crewai": "crewai", "crewai_crew": "crewai", "crewai_crew_delegati
               "pydantic_ai_parallel_tools": "pydantic-ai", "langchain_parallel_tools": "langchain",
               "langgraph_supervisor": "langchain", "deepagents": "langchain",
               "pydantic_ai_anthropic": "pydantic-ai", "pydantic_ai_openinference": "pydantic-ai",
-              "pydantic_ai_bedrock": "pydantic-ai", "pydantic_ai_gemini": "pydantic-ai", "pydantic_ai_gemini_search": "pydantic-ai", "gemini-cli": "gemini-cli", "gemini-cli-mcp": "gemini-cli", "opencode": "opencode", "opencode-subagent": "opencode", "qwen-code": "qwen-code",
+              "pydantic_ai_bedrock": "pydantic-ai", "pydantic_ai_gemini": "pydantic-ai", "pydantic_ai_gemini_search": "pydantic-ai",
+              "pydantic_ai_mcp": "pydantic-ai", "gemini-cli": "gemini-cli", "gemini-cli-mcp": "gemini-cli", "opencode": "opencode", "opencode-subagent": "opencode", "qwen-code": "qwen-code",
               # Kilo Code names itself OpenCode (service and scope `opencode`, its own version 7.x).
               "kilo-code": "opencode",
               "agent_framework": "agent-framework", "agent_framework_openinference": "agent-framework",
@@ -1256,6 +1261,51 @@ def test_a_tool_on_an_mcp_server_the_agent_started_is_one_call_in_its_session(na
     (tool,) = [s for s in spans if s.kind is SpanKind.TOOL_EXECUTION]
     assert tool.tool is not None and tool.tool.name == "get_weather"
     assert tool.tool.input_preview == ('{"city": "Paris"}' if client.mcp_tool_arguments else None)
+
+
+def test_pydantic_ais_mcp_tool_is_one_call_with_its_id_arguments_and_result(replays: Any) -> None:
+    """Pydantic AI running its tool on an MCP server it started over stdio (``MCPToolset``, FastMCP's client):
+    the call is reported three times, nested: pydantic-ai's ``execute_tool get_weather`` (the model's call id,
+    the arguments, the result), FastMCP's client span ``tools/call get_weather`` (``execute_tool``, the tool's
+    name) and the MCP SDK's ``MCP send tools/call get_weather``. It is one call of ``get_weather`` with the
+    model's call id, arguments and result, the two MCP reports merged into it; each model call is counted
+    once, the agent's summed usage shown for its subtree. The connection, opened before the run (``async with
+    agent``), is the MCP SDK's handshake in a trace of its own naming no session: it is in the run's session,
+    the conversation pydantic-ai names on the run's spans."""
+    rp = replays("pydantic_ai_mcp")
+    for run in reported_runs(rp.manifest):
+        sid = run_session(rp, run)
+        assert sorted(t.name for t in rp.store.traces_of(sid)) == ["MCP send server/discover", "invoke_agent agent"]
+    run = next(r for r in reported_runs(rp.manifest) if ok_calls(r))
+    sid = run_session(rp, run)
+    spans = [s for t in rp.store.traces_of(sid) for s in t.spans.values()]
+    (asked,) = [c for c in ok_calls(run) if c.get("tool_call_id")]
+    assert [(r.name, r.calls, r.errors) for r in rp.store.tool_costs(sid)] == [(asked["tool_name"], 1, 0)]
+    (tool,) = [s for s in spans if s.kind is SpanKind.TOOL_EXECUTION]
+    assert tool.tool is not None and (tool.tool.name, tool.tool.call_id) == ("get_weather", asked["tool_call_id"])
+    assert json.loads(tool.tool.input_preview or "") == {"city": "Paris"}
+    assert tool.tool.output_preview == "Sunny, 22 C in Paris"
+    assert tool.attributes[MERGED_BY] == NESTED_TOOL_RULE
+    assert not [s.name for s in spans if s.name.endswith("tools/call get_weather") and s is not tool]
+    from agenttrace_tui.ui.app import make_app
+    from agenttrace_tui.ui.detail import render_detail
+
+    trace = next(t for t in rp.store.traces_of(sid) if tool.span_id in t.spans)
+    shown = render_detail(make_app(store=rp.store), tool, trace, tool.end_ns or tool.start_ns, show_code=False,
+                          width=160).plain.splitlines()
+    assert [line.split() for line in shown if line.startswith(("tool ", "result "))] == [
+        ["tool", "get_weather"], ["result", "call", asked["tool_call_id"]]]
+    assert [shown[shown.index(f"── tool {part} ") + 1].strip() for part in ("input", "output")] == [
+        tool.tool.input_preview, "Sunny, 22 C in Paris"]
+    served = [c["usage_normalized"] for c in ok_calls(run)]
+    calls = [s for s in llm_spans(rp.store, sid) if counted(s)]
+    assert sorted((s.usage.input, s.usage.output, s.usage.cache_read) for s in calls) == sorted(
+        (u["input"], u["output"], u["cached"]) for u in served)
+    (agent,) = [s for s in spans if s.kind is SpanKind.AGENT]
+    assert agent.usage is not None and agent.usage.scope == "subtree"
+    totals = rp.store.sessions[sid].totals
+    assert (totals.llm_calls, totals.input_tokens, totals.output_tokens) == (
+        len(served), sum(u["input"] for u in served), sum(u["output"] for u in served))
 
 
 def test_mcp_agent_reports_its_tool_call_once_and_its_loops_usage_as_the_agents(replays: Any) -> None:
