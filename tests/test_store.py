@@ -12,6 +12,7 @@ from agenttrace_tui.model import (
     SpanKind,
     Status,
     TokenUsage,
+    ToolInfo,
 )
 from agenttrace_tui.store.entries import DEFAULT_SESSION
 from agenttrace_tui.store.memory import Store
@@ -171,6 +172,29 @@ def test_a_calls_message_detail_log_record_gives_its_previews_whenever_it_arrive
     st.apply([AttachedEvent(trace_id="t1", span_id="own", event=details)])
     llm = st.span("t1", "own").llm
     assert llm is not None and (llm.prompt_preview, llm.response_preview) == ("mine", "mine too")
+
+
+def test_a_tool_calls_record_logged_in_its_span_gives_its_arguments_whenever_it_arrives() -> None:
+    """Qwen Code sends a tool call's arguments only in its ``tool_call`` event, logged inside its tool
+    span: they are the call's arguments, on one line, before or after the span came; a record of another
+    call (another call id) gives nothing, and the span's own arguments are kept over the record's."""
+    def record(call_id: str, span_id: str) -> AttachedEvent:
+        return AttachedEvent(trace_id="t1", span_id=span_id, event=SpanEvent(name="qwen-code.tool_call", time_ns=1,
+                             attributes={"call_id": call_id, "function_name": "mcp__weather__get_weather",
+                                         "function_args": '{\n  "city": "Paris"\n}', "tool_type": "mcp"}))
+
+    def tool(span_id: str, **kw: object) -> Span:
+        return span(span_id, kind=SpanKind.TOOL_EXECUTION,
+                    tool=ToolInfo(name="mcp__weather__get_weather", call_id=f"call_{span_id}", **kw))
+
+    st = Store()
+    st.apply([record("call_early", "early")])
+    st.apply([tool("early"), tool("late"), tool("other"), tool("own", input_preview='{"city":"Lyon"}')])
+    st.apply([record("call_late", "late"), record("call_1", "other"), record("call_own", "own")])
+    previews = {sid: st.span("t1", sid).tool.input_preview for sid in ("early", "late", "other", "own")}
+    assert previews == {"early": '{"city":"Paris"}', "late": '{"city":"Paris"}', "other": None,
+                        "own": '{"city":"Lyon"}'}
+    assert [e.name for e in st.span("t1", "late").events] == ["qwen-code.tool_call"]  # kept as an event too
 
 
 def test_trace_moves_to_the_session_a_later_span_names() -> None:

@@ -41,6 +41,7 @@ from .messages import (
     PREVIEWS_FROM_RECORDS,
     STACK_CHARS,
     TEXT_BLOCK_STARTS,
+    TOOL_CALL_EVENTS,
     TOOL_PREVIEW_CHARS,
     VALUE_KEYS,
     cut_head,
@@ -51,6 +52,7 @@ from .messages import (
     message_event_text,
     message_record_text,
     render_messages,
+    tool_call_record,
     tool_preview,
 )
 from .span_kinds import (
@@ -172,7 +174,7 @@ __all__ = [
     # traced_methods
     "TRACED_METHOD_KEYS", "TRACED_METHODS", "python_dict_json", "read_traced_method", "traced_method",
     # messages
-    "CLIENT_ARGUMENT_PREFIXES", "CLIENT_VALUE_KEYS", "MESSAGE_DETAIL_EVENTS", "MESSAGE_EVENTS", "MESSAGE_EVENT_CONTENT_KEYS", "MESSAGE_JSON_KEYS",
+    "CLIENT_ARGUMENT_PREFIXES", "CLIENT_VALUE_KEYS", "MESSAGE_DETAIL_EVENTS", "MESSAGE_EVENTS", "TOOL_CALL_EVENTS", "tool_call_record", "MESSAGE_EVENT_CONTENT_KEYS", "MESSAGE_JSON_KEYS",
     "MESSAGE_LIST_PREFIXES", "OBSERVATION_KEYS", "PREVIEW_CHARS", "PREVIEWS_FROM_RECORDS", "STACK_CHARS", "TOOL_PREVIEW_CHARS", "VALUE_KEYS",
     "cut_head", "cut_tail", "extract_messages", "langchain_result_text", "message_event_text", "message_record_text", "render_messages",
     "TEXT_BLOCK_STARTS", "tool_preview",

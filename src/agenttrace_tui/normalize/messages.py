@@ -132,6 +132,10 @@ MESSAGE_EVENTS: dict[str, str] = {
 #: Span events that carry a whole call's messages as GenAI message attributes
 #: (``gen_ai.input.messages`` ...: latest GenAI conventions, Strands' opt-in mode).
 MESSAGE_DETAIL_EVENTS: tuple[str, ...] = ("gen_ai.client.inference.operation.details",)
+#: A tool call's record logged inside the client's span of the call (Qwen Code's ``qwen-code.tool_call``
+#: event, in its ``qwen-code.tool`` span) -> its keys of the call id and of the arguments the call ran
+#: with (the only report of them: its span names the tool and call alone).
+TOOL_CALL_EVENTS: dict[str, tuple[str, str]] = {"qwen-code.tool_call": ("call_id", "function_args")}
 #: Attribute keys inside those events that hold the text.
 MESSAGE_EVENT_CONTENT_KEYS: tuple[str, ...] = ("gen_ai.event.content", "content", "gen_ai.prompt", "gen_ai.completion", "message")
 
@@ -823,6 +827,24 @@ def message_event_text(name: str, attributes: dict[str, Any]) -> tuple[str, str]
 #: events logged in the span filled: those the span's own messages left empty, extended by
 #: each such record that comes later (the records of one call arrive one by one).
 PREVIEWS_FROM_RECORDS = "agenttrace.previews_from_records"
+
+
+def tool_call_record(name: str, attributes: dict[str, Any]) -> tuple[str | None, str] | None:
+    """(call id, arguments) of a tool call's record (``TOOL_CALL_EVENTS``), cut as a tool's; the
+    arguments' JSON on one line as a model sends it (Qwen Code indents it for its log); None when it
+    names none."""
+    keys = TOOL_CALL_EVENTS.get(name)
+    if keys is None:
+        return None
+    call_id, args = attributes.get(keys[0]), attributes.get(keys[1])
+    if not isinstance(args, str) or not args:
+        return None
+    if "\n" in args and args.startswith("{"):
+        try:
+            args = msgspec.json.encode(_json.decode(args)).decode()
+        except (msgspec.DecodeError, ValueError):
+            pass  # not JSON: shown as sent
+    return (call_id if isinstance(call_id, str) and call_id else None), tool_preview(args)
 
 
 def message_record_text(name: str, attributes: dict[str, Any]) -> tuple[str, str] | None:

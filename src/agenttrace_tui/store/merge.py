@@ -315,8 +315,9 @@ def merge_same(old: Span, new: Span) -> Span:
     return out
 
 
-#: Events whose text ``fill_previews`` reads: per-message events, and the message-detail event.
-PREVIEW_EVENTS = frozenset(cv.MESSAGE_EVENTS) | frozenset(cv.MESSAGE_DETAIL_EVENTS)
+#: Events whose text ``fill_previews`` reads: per-message events, the message-detail event, and a tool
+#: call's record (its arguments).
+PREVIEW_EVENTS = frozenset(cv.MESSAGE_EVENTS) | frozenset(cv.MESSAGE_DETAIL_EVENTS) | frozenset(cv.TOOL_CALL_EVENTS)
 
 
 def _event_texts(ev: SpanEvent) -> list[tuple[str, str | None]]:
@@ -340,7 +341,11 @@ def attach_events(span: Span, events: tuple[SpanEvent, ...] | list[SpanEvent]) -
 def fill_previews(span: Span, events: tuple[SpanEvent, ...] | list[SpanEvent]) -> None:
     """Previews of a model call from GenAI message events logged in its span (log records,
     attached to it one by one or held until it came): they fill a side the span's own messages
-    left empty, and extend a side earlier records filled (``PREVIEWS_FROM_RECORDS``)."""
+    left empty, and extend a side earlier records filled (``PREVIEWS_FROM_RECORDS``). A tool call's
+    arguments from its client's record of the call logged in its span (``fill_tool_arguments``)."""
+    if span.kind is SpanKind.TOOL_EXECUTION:
+        fill_tool_arguments(span, events)
+        return
     if span.kind is not SpanKind.LLM_CALL:
         return
     llm = span.llm or LlmInfo()
@@ -361,6 +366,22 @@ def fill_previews(span: Span, events: tuple[SpanEvent, ...] | list[SpanEvent]) -
     # New part and attributes, not changed in place: a report's parts may be shared with the taps.
     span.llm = msgspec.structs.replace(llm, prompt_preview=prompt, response_preview=response)
     span.attributes = {**span.attributes, cv.PREVIEWS_FROM_RECORDS: ",".join(sorted(sides))}
+
+
+def fill_tool_arguments(span: Span, events: tuple[SpanEvent, ...] | list[SpanEvent]) -> None:
+    """A tool call's arguments from its client's record of the call logged in its span
+    (``cv.TOOL_CALL_EVENTS``: Qwen Code's ``tool_call`` event, their only report), when the span
+    sent none and the record is of its call (the same call id, where both name one)."""
+    tool = span.tool or ToolInfo()
+    if tool.input_preview is not None:
+        return
+    for ev in events:
+        got = cv.tool_call_record(ev.name, ev.attributes)
+        if got is None or (got[0] is not None and tool.call_id is not None and got[0] != tool.call_id):
+            continue
+        # A new part, not changed in place: a report's parts may be shared with the taps.
+        span.tool = msgspec.structs.replace(tool, input_preview=got[1], call_id=tool.call_id or got[0])
+        return
 
 
 def merge_session(cur: Session, new: Session) -> Session:
