@@ -555,6 +555,9 @@ CLIENTS: dict[str, Client] = {
     "qwen-code": Client(text=False),
     # Started with the environment `agenttrace-tui run -- qwen` sets (test_run_pins_the_clients_session).
     "qwen-code-run": Client(text=False),
+    # A turn calling a tool on an MCP server the CLI started over stdio (its settings' mcpServers, trusted): the
+    # model reviews the deferred tool with tool_search, then calls it through the tool_call bridge.
+    "qwen-code-mcp": Client(text=False),
     # The Continue CLI: metrics alone (Claude Code's counters under its own names), no session, call, tool or error;
     # every call is usage_not_reported, the refused run error_not_reported (test_continue_cli_metrics_...).
     "continue-cli": Client(text=False, tools=False, metrics_only=True),
@@ -1084,6 +1087,7 @@ FRAMEWORKS = {"crewai": "crewai", "crewai_crew": "crewai", "crewai_crew_delegati
               "pydantic_ai_anthropic": "pydantic-ai", "pydantic_ai_openinference": "pydantic-ai",
               "pydantic_ai_bedrock": "pydantic-ai", "pydantic_ai_gemini": "pydantic-ai", "pydantic_ai_gemini_search": "pydantic-ai",
               "pydantic_ai_mcp": "pydantic-ai", "gemini-cli": "gemini-cli", "gemini-cli-mcp": "gemini-cli", "opencode": "opencode", "opencode-subagent": "opencode", "qwen-code": "qwen-code",
+              "qwen-code-mcp": "qwen-code",
               # Kilo Code names itself OpenCode (service and scope `opencode`, its own version 7.x).
               "kilo-code": "opencode",
               "agent_framework": "agent-framework", "agent_framework_openinference": "agent-framework",
@@ -1234,6 +1238,40 @@ def test_gemini_clis_mcp_tool_is_one_call_with_its_arguments_result_and_duration
     assert sorted(tuple(sorted(usage_of(s).items())) for s in calls) == sorted(
         tuple(sorted(expected_usage(c, client).items())) for c in served)
     assert sum(s.usage.reasoning for s in calls) == sum(c["usage_normalized"]["reasoning"] for c in served) > 0
+    price = sum(_genai_price(c["model"], expected_usage(c, client), int(c["time"] * 1e9)) for c in served)
+    assert rp.store.sessions[sid].totals.cost == pytest.approx(price, abs=1e-9)
+
+
+@pytest.mark.parametrize("order", ["spans first", "logs first"])
+def test_qwen_codes_mcp_tool_is_one_call_with_its_call_id_and_arguments(order: str, tmp_path: Path) -> None:
+    """Qwen Code calling a tool on an MCP server from its settings (``mcpServers``, trusted): it defers the
+    server's tools, so the model reviews ``mcp__<server>__<tool>`` with ``tool_search``, then calls it through
+    its ``tool_call`` bridge. The tool shown is the server's, named as the bridge was asked for it, with the
+    model's call id (the bridge call's: the span's ``gen_ai.tool.call.id``) and the arguments the bridge passed
+    on (sent only in the ``qwen-code.tool_call`` event logged inside the tool's span, whichever comes first);
+    no result (Qwen Code sends a tool's result only with its sensitive span attributes on). ``tool_search``
+    is a call of its own; each model call once, with the fake server's tokens and genai-prices' price."""
+    name = "qwen-code-mcp"
+    rp, client = asyncio.run(_replay(name, tmp_path / "mcp.db", order)), CLIENTS[name]
+    run = rp.manifest["runs"][0]
+    sid = run_session(rp, run)
+    spans = [s for t in rp.store.traces_of(sid) for s in t.spans.values()]
+    search, bridge = [c for c in ok_calls(run) if c.get("tool_call_id")]
+    assert (search["tool_name"], bridge["tool_name"]) == ("tool_search", "tool_call")
+    asked = rp.manifest["fakellm_tool_answers"]["tool_call"][0]  # the bridge's arguments: the tool and its own
+    assert asked["name"] == "mcp__weather__get_weather"
+    tools = {s.tool.name: s for s in spans if s.kind is SpanKind.TOOL_EXECUTION and s.tool is not None}
+    assert sorted(tools) == sorted([asked["name"], "tool_search"])
+    tool = tools[asked["name"]]
+    assert (tool.tool.call_id, tool.tool.input_preview, tool.tool.output_preview, tool.status) == (
+        bridge["tool_call_id"], json.dumps(asked["arguments"], separators=(",", ":")), None, Status.OK)
+    assert tools["tool_search"].tool.call_id == search["tool_call_id"]
+    assert sorted((r.name, r.calls, r.errors) for r in rp.store.tool_costs(sid)) == sorted(
+        [(asked["name"], 1, 0), ("tool_search", 1, 0)])
+    calls = [s for s in llm_spans(rp.store, sid) if counted(s)]
+    served = ok_calls(run)
+    assert sorted(tuple(sorted(usage_of(s).items())) for s in calls) == sorted(
+        tuple(sorted(expected_usage(c, client).items())) for c in served)
     price = sum(_genai_price(c["model"], expected_usage(c, client), int(c["time"] * 1e9)) for c in served)
     assert rp.store.sessions[sid].totals.cost == pytest.approx(price, abs=1e-9)
 
