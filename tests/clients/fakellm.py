@@ -115,6 +115,15 @@ call after the other. Its log entry's
 ``tool_call_id`` and ``tool_name`` are the first call's, and ``tool_calls`` lists them all
 (``id``, ``name``, ``arguments``). The conversation then ends with their results: ``final``.
 
+A tool behind a tool search the client runs (``FakeLLM(search_for="get_weather")``): Codex offers an MCP
+server's tools only through its ``tool_search`` tool (``execution`` ``client``). A Responses request offering
+that search but no tool of that name (plain or MCP-qualified), its conversation holding no search's output
+yet, gets a ``tool_search_call`` (``{"query": "get_weather"}``, kind ``tool_call``, logged as
+``tool_search``); the client runs the search and hands back a ``tool_search_output`` whose ``namespace``
+tools the next request may call (that output is no tool result: no ``final`` for it). A function of a
+namespace is called in it (the item's ``namespace`` and the function's own ``name``) and logged by the
+one name Codex gives it where an API has no namespaces, ``<namespace>__<name>`` (``mcp__weather__get_weather``).
+
 A resumed conversation (``FakeLLM(later_turn_usage=RESUMED_USAGE)``, below): a Responses or chat
 request whose conversation holds an answer of the model (an assistant message, a tool call) before
 its last user message goes on from an earlier turn (a resumed Codex session re-sends it all); the
@@ -258,6 +267,9 @@ THINKING_USAGE: dict[str, Usage] = {
 #: The usage keys of a Messages stream's ``message_delta`` (cumulative counts, Anthropic's names).
 ANTHROPIC_DELTA_USAGE = ("input_tokens", "cache_creation_input_tokens", "cache_read_input_tokens", "output_tokens")
 
+#: The name a client-run tool search is logged under (a Responses ``tool_search_call`` item).
+TOOL_SEARCH = "tool_search"
+
 # Tools a client is likely to define, tried in this order before "the first tool".
 PREFERRED_TOOLS = (
     "get_weather",
@@ -326,6 +338,8 @@ def _tool_defs(api: str, body: dict) -> list[tuple[str, dict | None]]:
             out.append((fn.get("name", ""), fn.get("parameters")))
         elif api == "responses" and tool.get("type") == "function":
             out.append((tool.get("name", ""), tool.get("parameters")))
+        elif api == "responses" and tool.get("type") == "namespace":
+            out.extend(_namespace_tools(tool))
         # Server tools (web_search and so on) have a "type" but no input_schema. A deferred tool
         # (defer_loading) is out of the model's sight until a tool search loads it, so never called
         # (Claude Code offers a DeferredToolPlaceholder that way beside its MCP tools).
@@ -336,7 +350,55 @@ def _tool_defs(api: str, body: dict) -> list[tuple[str, dict | None]]:
             for fn in tool.get("functionDeclarations") or []:
                 if isinstance(fn, dict):
                     out.append((fn.get("name", ""), fn.get("parametersJsonSchema") or fn.get("parameters")))
+    if api == "responses":  # the tools a client-run tool search loaded (Codex's deferred MCP tools)
+        for item in body.get("input") if isinstance(body.get("input"), list) else []:
+            if isinstance(item, dict) and item.get("type") == "tool_search_output":
+                for tool in item.get("tools") or []:
+                    if isinstance(tool, dict) and tool.get("type") == "namespace":
+                        out.extend(_namespace_tools(tool))
+                    elif isinstance(tool, dict) and tool.get("type") == "function":
+                        out.append((tool.get("name", ""), tool.get("parameters")))
     return [t for t in out if t[0]]
+
+
+def _qualified(namespace: str, name: str) -> str:
+    """A namespace's function by one name: ``mcp__weather`` and ``get_weather`` -> ``mcp__weather__get_weather``
+    (as Codex names a namespaced tool where an API has no namespaces, and an MCP server's tool)."""
+    return f"{namespace}__{name}"
+
+
+def _namespace_tools(tool: dict) -> list[tuple[str, dict | None]]:
+    """(qualified name, schema) of each function of a Responses ``namespace`` tool (``_qualified``)."""
+    ns = str(tool.get("name") or "")
+    return [(_qualified(ns, str(fn["name"])), fn.get("parameters"))
+            for fn in tool.get("tools") or [] if isinstance(fn, dict) and fn.get("type") == "function" and fn.get("name")]
+
+
+def _namespace_of(body: dict, qualified: str) -> tuple[str, str] | None:
+    """(namespace, function name) of a namespaced function the request offers or a tool search loaded."""
+    tools = [t for t in body.get("tools") or [] if isinstance(t, dict)]
+    for item in body.get("input") if isinstance(body.get("input"), list) else []:
+        if isinstance(item, dict) and item.get("type") == "tool_search_output":
+            tools += [t for t in item.get("tools") or [] if isinstance(t, dict)]
+    for tool in tools:
+        if tool.get("type") != "namespace":
+            continue
+        ns = str(tool.get("name") or "")
+        for fn in tool.get("tools") or []:
+            if isinstance(fn, dict) and fn.get("name") and _qualified(ns, str(fn["name"])) == qualified:
+                return ns, str(fn["name"])
+    return None
+
+
+def _client_tool_search(api: str, body: dict) -> bool:
+    """Whether a Responses request offers a tool search the client runs (``tool_search``, ``execution``
+    ``client``: Codex defers its MCP servers' tools behind one) and has not searched yet."""
+    if api != "responses":
+        return False
+    offered = any(isinstance(t, dict) and t.get("type") == "tool_search" and t.get("execution") == "client"
+                  for t in body.get("tools") or [])
+    items = body.get("input") if isinstance(body.get("input"), list) else []
+    return offered and not any(isinstance(i, dict) and i.get("type") == "tool_search_output" for i in items)
 
 
 def _mcp_qualified(offered: str, tool: str) -> bool:
@@ -477,7 +539,8 @@ def _last_tool_result(api: str, body: dict) -> str | None:
         items = body.get("input")
         if isinstance(items, list) and items and isinstance(items[-1], dict):
             last = items[-1]
-            if str(last.get("type", "")).endswith("_output"):
+            # A tool search's output loads tools for the next call: the turn goes on, no result to quote.
+            if str(last.get("type", "")).endswith("_output") and last.get("type") != "tool_search_output":
                 return _text_of(last.get("output"))
     elif api == "messages":
         msgs = body.get("messages") or []
@@ -723,8 +786,10 @@ class FakeLLM:
         tool_answers: dict[str, list[dict[str, Any]]] | None = None,
         parallel_calls: list[tuple[str, dict[str, Any]]] | None = None,
         later_turn_usage: dict[str, Usage] | None = None,
+        search_for: str | None = None,
     ) -> None:
         self.usage = dict(DEFAULT_USAGE, **(usage or {}))
+        self.search_for = search_for
         self.later_turn_usage = dict(later_turn_usage or {})
         self.tool_answers = dict(tool_answers or {})
         self.parallel_calls = [(name, dict(args)) for name, args in parallel_calls or []]
@@ -1021,6 +1086,10 @@ class FakeLLM:
             kind, text, tool = "tool_call", None, scripted
         elif tool_result is not None:
             kind, text, tool = "final", FINAL_PREFIX + tool_result.strip()[:80], None
+        elif self.search_for and _client_tool_search(api, body) and not any(
+                name == self.search_for or _mcp_qualified(name, self.search_for) for name, _schema in tools):
+            # The tool asked for is not offered yet: search for it first (the client loads what it finds).
+            kind, text, tool = "tool_call", None, (TOOL_SEARCH, {"query": self.search_for})
         elif tools:
             kind, text, tool = "tool_call", None, _pick_tool(tools)
         else:
@@ -1047,7 +1116,8 @@ class FakeLLM:
             include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
             self._chat(req, entry, seq, model, stream, include_usage, usage, text, tool, several)
         elif api == "responses":
-            self._responses(req, entry, seq, model, stream, usage, text, tool, several)
+            namespaced = _namespace_of(body, tool[0]) if tool and not several else None
+            self._responses(req, entry, seq, model, stream, usage, text, tool, several, namespaced)
         elif api == "gemini":
             self._gemini(req, entry, seq, model, stream, usage, text, tool)
         elif api == "ollama":
@@ -1152,7 +1222,8 @@ class FakeLLM:
 
     # -- OpenAI Responses ------------------------------------------------
     def _responses(self, req, entry, seq, model, stream, usage: Usage, text, tool,
-                   several: list[tuple[str, dict[str, Any]]] | None = None) -> None:
+                   several: list[tuple[str, dict[str, Any]]] | None = None,
+                   namespaced: tuple[str, str] | None = None) -> None:
         rid = f"resp_fake{seq:04d}"
         entry["response_id"] = rid
         created = int(time.time())
@@ -1180,6 +1251,11 @@ class FakeLLM:
             item = items[0]
             entry["tool_call_id"] = item["call_id"]
             entry["tool_calls"] = [{"id": i["call_id"], "name": i["name"], "arguments": i["arguments"]} for i in items]
+        elif tool and tool[0] == TOOL_SEARCH:  # a search the client runs: its arguments an object
+            call_id = f"call_fake{seq:04d}"
+            entry["tool_call_id"] = call_id
+            item = {"type": "tool_search_call", "id": f"tsc_fake{seq:04d}", "call_id": call_id,
+                    "execution": "client", "arguments": tool[1], "status": "completed"}
         elif tool:
             call_id = f"call_fake{seq:04d}"
             entry["tool_call_id"] = call_id
@@ -1191,6 +1267,8 @@ class FakeLLM:
                 "arguments": json.dumps(tool[1]),
                 "status": "completed",
             }
+            if namespaced is not None:  # a namespace's function: called by its own name in its namespace
+                item["namespace"], item["name"] = namespaced
         else:
             item = {
                 "type": "message",
@@ -1235,7 +1313,10 @@ class FakeLLM:
         events: list[dict] = []
         events.append({"type": "response.created", "response": response("in_progress", [], False)})
         events.append({"type": "response.in_progress", "response": response("in_progress", [], False)})
-        if tool:
+        if tool and item["type"] == "tool_search_call":
+            events.append({"type": "response.output_item.added", "output_index": 0,
+                           "item": dict(item, status="in_progress")})
+        elif tool:
             for index, call in enumerate(items):  # one item after the other, as the API streams them
                 added = dict(call, arguments="", status="in_progress")
                 events.append({"type": "response.output_item.added", "output_index": index, "item": added})

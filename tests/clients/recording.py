@@ -175,11 +175,11 @@ class Recording:
     def __init__(self, client: str, out_dir: str | Path | None = None, log_bodies: bool = False,
                  usage: dict[str, Usage] | None = None, tool_answers: dict[str, list[dict]] | None = None,
                  parallel_calls: list[tuple[str, dict]] | None = None,
-                 later_turn_usage: dict[str, Usage] | None = None) -> None:
+                 later_turn_usage: dict[str, Usage] | None = None, search_for: str | None = None) -> None:
         self.client = client
         self.out_dir = Path(out_dir) if out_dir else FIXTURES / client
         self.llm = FakeLLM(log_bodies=log_bodies, usage=usage, tool_answers=tool_answers, parallel_calls=parallel_calls,
-                           later_turn_usage=later_turn_usage)
+                           later_turn_usage=later_turn_usage, search_for=search_for)
         self.cap = CaptureServer()
         self.runs: list[dict] = []
         self.tmp = Path(tempfile.mkdtemp(prefix=f"record-{client}-"))
@@ -380,6 +380,7 @@ class Recording:
                if self.llm.later_turn_usage else {}),
             **({"fakellm_tool_answers": self.llm.tool_answers} if self.llm.tool_answers else {}),
             **({"fakellm_parallel_calls": [list(c) for c in self.llm.parallel_calls]} if self.llm.parallel_calls else {}),
+            **({"fakellm_search_for": self.llm.search_for} if self.llm.search_for else {}),
             "runs": runs,
             "files": files,
             "dropped": dropped,

@@ -1173,3 +1173,42 @@ def test_a_chat_prompt_with_bamls_output_format_gets_an_object_of_its_fields() -
         "city": "Paris", "temperature_c": 1, "sunny": False, "tags": [], "note": "Paris"}
     assert (logged["kind"], answer["usage"]["prompt_tokens"]) == ("json", DEFAULT_USAGE["json"].input)
     assert plain["choices"][0]["message"]["content"] == "Hello from fakellm."
+
+
+def test_a_tool_behind_a_client_run_tool_search_is_searched_for_then_called_in_its_namespace() -> None:
+    """Codex defers an MCP server's tools behind a ``tool_search`` it runs itself (``execution``
+    ``client``). With ``search_for``, a Responses request offering that search and not the tool gets a
+    ``tool_search_call`` for it (a tool call, logged as ``tool_search``); the request that hands back
+    the search's output (a ``namespace`` of functions) is no tool result to quote: it gets the call of the
+    loaded tool, in its namespace (``namespace`` and the function's own name), logged by the name Codex
+    gives it where an API has no namespaces, ``mcp__weather__get_weather``; its result then gets the
+    final answer. Without ``search_for`` the search is never used (the client's own tools are called)."""
+    own = {"type": "function", "name": "exec_command", "parameters": {
+        "type": "object", "properties": {"cmd": {"type": "string"}}, "required": ["cmd"]}}
+    search = {"type": "tool_search", "execution": "client", "description": "Searches deferred tools.",
+              "parameters": {"type": "object", "properties": {"query": {"type": "string"}}, "required": ["query"]}}
+    asked = [{"type": "message", "role": "user", "content": [{"type": "input_text", "text": "Weather in Paris?"}]}]
+    body = {"model": "gpt-5.5", "input": asked, "tools": [own, search], "stream": True}
+    loaded = {"type": "namespace", "name": "mcp__weather", "description": "Tools in the mcp__weather namespace.",
+              "tools": [{"type": "function", "name": "get_weather", "defer_loading": True, "parameters": {
+                  "type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}}]}
+    with FakeLLM(search_for="get_weather") as llm:
+        _, _, raw1, call1 = _post(llm, "/v1/responses", body)
+        (searched,) = _sse(raw1)[-1]["response"]["output"]
+        found = {"type": "tool_search_output", "call_id": searched["call_id"], "status": "completed",
+                 "execution": "client", "tools": [loaded]}
+        _, _, raw2, call2 = _post(llm, "/v1/responses", dict(body, input=[*asked, searched, found]))
+        (called,) = _sse(raw2)[-1]["response"]["output"]
+        result = {"type": "function_call_output", "call_id": called["call_id"], "output": "Sunny, 22 C in Paris"}
+        _, _, _, call3 = _post(llm, "/v1/responses", dict(body, input=[*asked, searched, found, called, result]))
+    assert (call1["kind"], call1["tool_name"], call1["tool_call_id"]) == ("tool_call", "tool_search", searched["call_id"])
+    assert (searched["type"], searched["execution"], searched["arguments"]) == (
+        "tool_search_call", "client", {"query": "get_weather"})
+    assert (call2["kind"], call2["tool_name"], call2["tool_call_id"]) == (
+        "tool_call", "mcp__weather__get_weather", called["call_id"])
+    assert (called["type"], called["namespace"], called["name"], json.loads(called["arguments"])) == (
+        "function_call", "mcp__weather", "get_weather", {"city": "Paris"})
+    assert call3["kind"] == "final"
+    with FakeLLM() as llm:
+        plain = _post(llm, "/v1/responses", body)[3]
+    assert (plain["kind"], plain["tool_name"]) == ("tool_call", "exec_command")
