@@ -253,12 +253,16 @@ def usage_key(u: TokenUsage | None) -> tuple[Any, ...] | None:
 ID_RULE = "same id "
 
 
+#: The rule of a merge by usage (rule 4): ``agenttrace.merged_by``.
+USAGE_RULE = "same usage, model and time"
+
+
 def _rule(key: tuple[Any, ...]) -> str:
     if key[0] == "id":
         return f"{ID_RULE}{key[1]}"
     if key[0] == "tool":
         return f"same tool call id {key[1]}"
-    return "same usage, model and time"
+    return USAGE_RULE
 
 
 def _tight(a: Span, b: Span) -> bool:
@@ -811,7 +815,35 @@ def remember(trace: TraceEntry, span: Span, keys: list[tuple[Any, ...]] | None =
     if trace.calls is None:
         trace.calls = {}
     for key in keys:
-        trace.calls.setdefault(key, span.span_id)
+        if trace.calls.setdefault(key, span.span_id) != span.span_id and key[0] == "usage":
+            wait_for_twin(trace, key, span.span_id)
+
+
+def wait_for_twin(trace: TraceEntry, key: tuple[Any, ...], span_id: str) -> None:
+    """Note a stored call whose usage key the index gives another call of the trace already (two
+    calls that reported the same usage): it takes that place once the other found its second report
+    by usage (``found_by_usage``)."""
+    waiting = trace.same_usage
+    if waiting is None:
+        waiting = trace.same_usage = {}
+    waiting.setdefault(key, []).append(span_id)
+
+
+def found_by_usage(trace: TraceEntry, keeper_id: str, key: tuple[Any, ...] | None) -> None:
+    """A call folded with its second report by their usage (rule 4): both reports of it are in, so
+    the next stored call of the same usage (``wait_for_twin``) takes its place in the index, to be
+    found by its own second report. Two calls of one turn that asked for a tool each may report the
+    same usage: Codex's, each reported by its ``handle_responses`` span and its ``response.completed``
+    event; without this both events were folded into the first call's span, and the second call's
+    span stayed alone, its model unnamed."""
+    waiting = trace.same_usage
+    if not waiting or key is None or trace.calls is None:
+        return
+    queue = waiting.get(key)
+    if queue and trace.calls.get(key) == keeper_id:
+        trace.calls[key] = queue.pop(0)
+        if not queue:
+            del waiting[key]
 
 
 def fold_into(keeper: Span, twin: Span, rule: str, keeper_outer: bool = False) -> None:

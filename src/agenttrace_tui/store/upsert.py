@@ -58,6 +58,7 @@ from .calls import (
     SERVED_KEY,
     TOOL_ELSEWHERE_RULE,
     USAGE_FROM,
+    USAGE_RULE,
     answer_from_records,
     call_keys,
     calls_recorded_on,
@@ -68,6 +69,7 @@ from .calls import (
     failed_reports,
     find_twin,
     fold_into,
+    found_by_usage,
     has_call_id,
     loose_tool_key,
     nested_elsewhere,
@@ -84,6 +86,7 @@ from .calls import (
     turn_named,
     two_reporters,
     usage_key,
+    wait_for_twin,
     within,
 )
 from .entries import DEFAULT_SESSION, SessionEntry, TraceEntry
@@ -443,8 +446,8 @@ class SpanUpserts(StoreIndex):
                             if len(nested_calls) >= MAX_ROOT_CALLS:
                                 del nested_calls[next(iter(nested_calls))]
                             nested_calls[rid] = (tid, span_id)
-                if usage_key is not None:
-                    calls.setdefault(usage_key, span_id)
+                if usage_key is not None and calls.setdefault(usage_key, span_id) != span_id:
+                    wait_for_twin(trace, usage_key, span_id)  # another call of that usage holds the key
             if kind is _LLM and span.status is _ERROR:
                 failed_calls.append((tid, span_id))
             if hook is not None:
@@ -1424,6 +1427,8 @@ class SpanUpserts(StoreIndex):
                 keeper_outer = True
             elif kp not in (None, orig_id) and (orig_parent is None or _inside(trace, kp, orig_id)):
                 twin_outer = True
+        if rule == USAGE_RULE and trace.same_usage:
+            found_by_usage(trace, keeper.span_id, usage_key(twin.usage))
         fold_into(keeper, twin, rule, keeper_outer)
         if trace.aliases is None:
             trace.aliases = {}
