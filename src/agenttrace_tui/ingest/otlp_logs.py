@@ -67,7 +67,7 @@ from ..model import (
     Update,
 )
 from ..normalize import conventions as cv
-from ..store.calls import USAGE_FROM
+from ..store.calls import CALLED_AS, USAGE_FROM
 from .otlp_decode import CHUNK, LogView, Rejects, ResourceInfo, ServiceSessions, iter_logs
 
 #: Events kept on one session's "session log" span.
@@ -599,10 +599,11 @@ class LogMapper:
             ok = cv._bool(a.get("success", True))
             call_id = _str(a.get("call_id"))
             turn = _Turn(ctx[0], ctx[1], t)  # parent: the span the result was logged in
+            tool = _codex_tool_name(a)
             span = _tool_span(
-                turn, sid, _id(8, "codex", sid, "tool", call_id or t), _str(a.get("tool_name")) or "tool", t, dur, ok,
+                turn, sid, _id(8, "codex", sid, "tool", call_id or t), tool, t, dur, ok,
                 call_id=call_id, args=a.get("arguments"), output=a.get("output"), error=a.get("output"),
-                attributes=_free(a, ("tool_name", "call_id", "arguments", "output", "duration_ms", "success", "model")),
+                attributes=_codex_tool_attrs(a, tool),
             )
             return [span]
         if event == "conversation_starts":
@@ -709,13 +710,13 @@ class LogMapper:
             assert turn is not None  # made above for this event
             dur = _ms(a.get("duration_ms"))
             ok = cv._bool(a.get("success", True))
-            tool = _str(a.get("tool_name")) or "tool"
+            tool = _codex_tool_name(a)
             call_id = _str(a.get("call_id"))
             args, output = a.get("arguments"), a.get("output")
             span = _tool_span(
                 turn, sid, _id(8, "codex", sid, "tool", call_id or t), tool, t, dur, ok,
                 call_id=call_id, args=args, output=output, error=output,
-                attributes=_free(a, ("tool_name", "call_id", "arguments", "output", "duration_ms", "success", "model")),
+                attributes=_codex_tool_attrs(a, tool),
             )
             return self._child(turn, sid, span)
         attrs = _free(a)
@@ -725,6 +726,32 @@ class LogMapper:
                                                           event=SpanEvent(name=f"codex.{event}", time_ns=t,
                                                                           attributes=attrs))]
         return self._session_log(sid, t, f"codex.{event}", attrs)
+
+
+#: The namespace Codex reports its own function tools in (``tool_namespace``): no part of their name.
+CODEX_FUNCTIONS_NAMESPACE = "functions"
+
+
+def _codex_tool_name(a: dict[str, Any]) -> str:
+    """A Codex tool's name as the model called it: a tool of a namespace (each MCP server's tools are
+    one, ``mcp__<server>``, loaded by Codex's tool search) is reported as its own name with the
+    namespace beside it (``tool_name`` ``get_weather``, ``tool_namespace`` ``mcp__weather``): named
+    ``mcp__weather__get_weather``, as Codex names a namespaced tool where an API has no namespaces
+    (and as Claude Code names an MCP tool), so two servers' tools of one name are not one."""
+    name = _str(a.get("tool_name")) or "tool"
+    namespace = _str(a.get("tool_namespace"))
+    if namespace and namespace != CODEX_FUNCTIONS_NAMESPACE:
+        return f"{namespace}__{name}"
+    return name
+
+
+def _codex_tool_attrs(a: dict[str, Any], tool: str) -> dict[str, Any]:
+    """The attributes of a tool call rebuilt from Codex's ``tool_result`` event: a namespaced tool's
+    name stands over the one Codex's span of the call gives (``CALLED_AS``)."""
+    attrs = _free(a, ("tool_name", "call_id", "arguments", "output", "duration_ms", "success", "model"))
+    if tool != a.get("tool_name"):
+        attrs[CALLED_AS] = tool
+    return attrs
 
 
 def _claude_tool_name(a: dict[str, Any]) -> str:

@@ -163,6 +163,12 @@ REBUILT = "agenttrace.rebuilt_from"
 #: Attribute of a turn rebuilt from log events holding its prompt's text, which names the turn
 #: (``prompt: …``; ingest.otlp_logs): without it (prompts not logged) the name is ``prompt`` alone.
 REBUILT_PROMPT = "prompt"
+#: Attribute on a report of a tool call naming the tool as the model called it (its value), where the
+#: client's own span of the call names it otherwise: Codex's ``codex.tool_result`` event names a tool
+#: of a namespace (an MCP server's, ``mcp__weather``) with its namespace, ``mcp__weather__get_weather``,
+#: its span of the dispatch the two run together (``mcp__weatherget_weather``). That name stands,
+#: whichever report came first.
+CALLED_AS = "agenttrace.called_as"
 #: Attribute on a report of a span whose usage is the client's own account of the call (the
 #: log event named here: Gemini CLI's ``gemini_cli.api_response``), where its span reports
 #: less (no cached or thinking tokens): that usage replaces the span's, whichever came first.

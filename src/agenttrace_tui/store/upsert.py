@@ -42,6 +42,7 @@ from .aggregates import counted as counted_of
 from .calls import (
     AGGREGATE_KINDS,
     ANSWER_FROM,
+    CALLED_AS,
     CLOCK_NS,
     DEEP_NESTED_RULE,
     FOLDED_INTO,
@@ -1328,6 +1329,10 @@ class SpanUpserts(StoreIndex):
             new = merge_span(old, span)
             if new.parent_span_id == reparent[0]:
                 new.parent_span_id = reparent[1]  # the stored span was nested in its twin
+            if (tool := new.tool) is not None and (called := new.attributes.get(CALLED_AS)) and tool.name != called:
+                # The tool as the model called it (``CALLED_AS``: the client's event of the call),
+                # whichever report came first.
+                new.tool = msgspec.structs.replace(tool, name=called)
         scope_usage(new)
         if old.parent_span_id != new.parent_span_id:
             self._unlink(trace, old)
