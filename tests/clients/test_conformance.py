@@ -525,6 +525,9 @@ CLIENTS: dict[str, Client] = {
     "codex-resume": Client(text=False, custom_provider="fakellm"),
     # Started with the environment `agenttrace-tui run -- codex` sets (test_run_pins_the_clients_session).
     "codex-run": Client(text=False, custom_provider="fakellm"),
+    # A tool on an MCP server ([mcp_servers.weather]): Codex defers it behind its tool search, so the model searches
+    # first (a tool_search call Codex runs itself), then calls get_weather in the mcp__weather namespace it loaded.
+    "codex-mcp": Client(text=False, custom_provider="fakellm"),
     # OpenInference's Codex instrumentation (its session-file forwarder) beside `codex exec`: the turn's text on the
     # turn's and its messages' spans, none on a call's (a token_count record); the provider only on the turn.
     "codex_openinference": Client(text=False, custom_provider="fakellm"),
@@ -1270,6 +1273,43 @@ def test_qwen_codes_mcp_tool_is_one_call_with_its_call_id_and_arguments(order: s
         [(asked["name"], 1, 0), ("tool_search", 1, 0)])
     calls = [s for s in llm_spans(rp.store, sid) if counted(s)]
     served = ok_calls(run)
+    assert sorted(tuple(sorted(usage_of(s).items())) for s in calls) == sorted(
+        tuple(sorted(expected_usage(c, client).items())) for c in served)
+    price = sum(_genai_price(c["model"], expected_usage(c, client), int(c["time"] * 1e9)) for c in served)
+    assert rp.store.sessions[sid].totals.cost == pytest.approx(price, abs=1e-9)
+
+
+@pytest.mark.parametrize("order", list(ORDERS))
+def test_codexs_mcp_tool_is_one_call_named_as_the_model_called_it_after_its_tool_search(order: str, tmp_path: Path) -> None:
+    """Codex calling a tool on an MCP server from its config (``[mcp_servers.weather]``): it offers the
+    server's tools only through its tool search, so the model searches (``tool_search``, a call Codex runs
+    itself), then calls ``get_weather`` in the ``mcp__weather`` namespace the search loaded. Codex's event
+    of the call names the tool and its namespace apart, its dispatch span the two run together
+    (``mcp__weatherget_weather``): each tool call is one, named as the model called it
+    (``mcp__weather__get_weather``), with its call id, arguments and result, whichever report comes first.
+    The two calls that asked for a tool report the same usage, each by its ``handle_responses`` span and
+    its ``response.completed`` event: each call once, with its model, the fake server's tokens and
+    genai-prices' price."""
+    name = "codex-mcp"
+    rp, client = asyncio.run(_replay(name, tmp_path / "mcp.db", order)), CLIENTS[name]
+    run = rp.manifest["runs"][0]
+    sid = run_session(rp, run)
+    spans = [s for t in rp.store.traces_of(sid) for s in t.spans.values()]
+    searched, asked = [c for c in ok_calls(run) if c.get("tool_call_id")]
+    assert (searched["tool_name"], asked["tool_name"]) == ("tool_search", "mcp__weather__get_weather")
+    tools = {s.tool.call_id: s for s in spans if s.kind is SpanKind.TOOL_EXECUTION and s.tool is not None}
+    assert set(tools) == {searched["tool_call_id"], asked["tool_call_id"]}
+    tool = tools[asked["tool_call_id"]].tool
+    assert tool is not None and (tool.name, tool.input_preview) == (asked["tool_name"], '{"city": "Paris"}')
+    assert "Sunny, 22 C in Paris" in (tool.output_preview or "")
+    assert tools[searched["tool_call_id"]].tool.name == "tool_search"  # type: ignore[union-attr]
+    assert sorted((r.name, r.calls, r.errors) for r in rp.store.tool_costs(sid)) == [
+        (asked["tool_name"], 1, 0), (searched["tool_name"], 1, 0)]
+    calls = [s for s in llm_spans(rp.store, sid) if counted(s)]
+    served = ok_calls(run)
+    assert [c["kind"] for c in served] == ["tool_call", "tool_call", "final"]
+    assert all(s.llm is not None and s.llm.model == c["model"] for s, c in zip(
+        sorted(calls, key=lambda s: s.start_ns), served, strict=True))
     assert sorted(tuple(sorted(usage_of(s).items())) for s in calls) == sorted(
         tuple(sorted(expected_usage(c, client).items())) for c in served)
     price = sum(_genai_price(c["model"], expected_usage(c, client), int(c["time"] * 1e9)) for c in served)
