@@ -403,7 +403,10 @@ def _client_tool_search(api: str, body: dict) -> bool:
 
 def _mcp_qualified(offered: str, tool: str) -> bool:
     """Whether ``offered`` is an MCP server's tool ``tool`` under the name an agent CLI gives it:
-    ``mcp_<server>_<tool>`` (Gemini CLI), ``mcp__<server>__<tool>`` (Claude Code), ``<server>__<tool>``."""
+    ``mcp_<server>_<tool>`` (Gemini CLI), ``mcp__<server>__<tool>`` (Claude Code), ``<server>__<tool>``
+    (fast-agent), ``<server>-<tool>`` (GitHub Copilot CLI)."""
+    if offered.endswith(f"-{tool}"):
+        return len(offered) > len(tool) + 1
     return offered.endswith(f"_{tool}") and (offered.startswith("mcp_") or offered.endswith(f"__{tool}"))
 
 

@@ -217,6 +217,18 @@ def test_an_mcp_tool_named_with_its_server_is_called_before_the_clients_own_tool
     assert _pick_tool(_tool_defs("gemini", body)) == ("mcp_weather_get_weather", {"city": "Paris"})
 
 
+def test_an_mcp_tool_named_server_dash_tool_is_called_before_the_clients_shell() -> None:
+    """GitHub Copilot CLI offers an MCP server's get_weather as <server>-get_weather after its own tools
+    (bash first): the call is the MCP tool's, with get_weather's arguments."""
+    schema = {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}
+    body = {"tools": [
+        {"type": "function", "function": {"name": "bash", "parameters": {
+            "type": "object", "properties": {"command": {"type": "string"}}, "required": ["command"]}}},
+        {"type": "function", "function": {"name": "weather-get_weather", "parameters": schema}},
+    ]}
+    assert _pick_tool(_tool_defs("chat", body)) == ("weather-get_weather", {"city": "Paris"})
+
+
 def test_a_streamed_anthropic_answer_repeats_its_input_and_cache_counts_in_message_delta() -> None:
     """The Messages API's message_delta usage is cumulative and carries the input and cache counts
     again beside the output count: langchain-anthropic reads a streamed call's usage only there."""
