@@ -572,6 +572,8 @@ CLIENTS: dict[str, Client] = {
     "copilot-cli-run": Client(),
     # Its Anthropic provider type: Anthropic messages, input with the cache reads and writes in (OTel's convention).
     "copilot-cli-anthropic": Client(),
+    # A turn calling a tool on an MCP server the CLI started over stdio (~/.copilot/mcp-config.json).
+    "copilot-cli-mcp": Client(),
     # Factory's Droid on a custom model (no login), OTEL_TELEMETRY_FORMAT=genai: GenAI spans of its turn, model and tool
     # calls, none with a token count (Factory's sensitive_customer_otel flag, off without a login): usage_not_reported.
     # The prompt is on its turn's span alone, a call's text only when it answered with some (test_droid_...).
@@ -1102,7 +1104,7 @@ FRAMEWORKS = {"crewai": "crewai", "crewai_crew": "crewai", "crewai_crew_delegati
               "langfuse": "langfuse", "langfuse_js": "langfuse", "laminar": "laminar", "openhands": "openhands", "trulens": "trulens", "pipecat": "pipecat", "pipecat_openinference": "pipecat", "pipecat_both": "pipecat", "agentops": "agentops", "camel": "agentops",
               "langtrace": "langtrace", "langtrace_langgraph": "langgraph",
               "langfuse_js_ai6": "ai-sdk", "ai_sdk6_session": "ai-sdk", "copilot-cli": "copilot-cli",
-              "copilot-cli-anthropic": "copilot-cli", "droid": "droid", "cline": "cline", "beeai": "beeai", "beeai_ts": "beeai", "mlflow": "mlflow",
+              "copilot-cli-anthropic": "copilot-cli", "copilot-cli-mcp": "copilot-cli", "droid": "droid", "cline": "cline", "beeai": "beeai", "beeai_ts": "beeai", "mlflow": "mlflow",
               "langsmith": "langsmith", "deepagents_langsmith": "langsmith", "llama_index_openllmetry": "llama-index", "llama_index": "llama-index", "llama_index_anthropic": "llama-index", "llama_index_gemini": "llama-index",
               "openlit_langgraph": "langgraph", "ag2": "ag2", "ag2_openinference": "ag2", "haystack_openllmetry": "haystack",
               "voltagent": "voltagent", "voltagent_ai_sdk": "voltagent", "genkit": "genkit", "genkit_stream": "genkit",
@@ -1314,6 +1316,45 @@ def test_codexs_mcp_tool_is_one_call_named_as_the_model_called_it_after_its_tool
         tuple(sorted(expected_usage(c, client).items())) for c in served)
     price = sum(_genai_price(c["model"], expected_usage(c, client), int(c["time"] * 1e9)) for c in served)
     assert rp.store.sessions[sid].totals.cost == pytest.approx(price, abs=1e-9)
+
+
+def test_copilot_clis_mcp_tool_is_one_call_with_its_id_arguments_and_result(replays: Any) -> None:
+    """GitHub Copilot CLI calling a tool on an MCP server from its user configuration
+    (``~/.copilot/mcp-config.json``): the model is offered it as ``<server>-<tool>`` beside the CLI's own
+    tools, and the CLI's ``execute_tool`` span is the one call of it, named so, with the call id the
+    model gave it, the arguments it was called with and the result the model was sent (the server's
+    text, then its structured content as JSON: what the CLI sends as ``gen_ai.tool.call.result``), its
+    duration the span's; the server and its own tool name stay on the span. Each model call once, with
+    the fake server's tokens and genai-prices' price; the refused run one failed call, nothing charged."""
+    name = "copilot-cli-mcp"
+    rp, client = replays(name), CLIENTS[name]
+    run = rp.manifest["runs"][0]
+    sid = run_session(rp, run)
+    spans = [s for t in rp.store.traces_of(sid) for s in t.spans.values()]
+    (asked,) = [c for c in ok_calls(run) if c.get("tool_call_id")]
+    assert asked["tool_name"] == "weather-get_weather"
+    (tool,) = [s for s in spans if s.kind is SpanKind.TOOL_EXECUTION]
+    assert tool.tool is not None and (tool.tool.name, tool.tool.call_id) == (asked["tool_name"], asked["tool_call_id"])
+    assert (tool.tool.input_preview, tool.status) == ('{"city":"Paris"}', Status.OK)
+    assert tool.tool.output_preview == 'Sunny, 22 C in Paris\n\n{"result":"Sunny, 22 C in Paris"}'
+    assert (tool.attributes.get("github.copilot.tool.parameters.mcp_server_name"),
+            tool.attributes.get("github.copilot.tool.parameters.mcp_tool_name")) == ("weather", "get_weather")
+    sent = next(s for f in rp.manifest["files"] if f["signal"] == "traces" and f["run"] == run["label"]
+                for rs in json.loads(read_body(FIXTURES / name / f["file"]))["resourceSpans"]
+                for ss in rs["scopeSpans"] for s in ss["spans"] if s["spanId"] == tool.span_id)
+    assert (tool.start_ns, tool.end_ns) == (int(sent["startTimeUnixNano"]), int(sent["endTimeUnixNano"]))
+    assert [(r.name, r.calls, r.errors, r.decided_calls, r.consumed_calls) for r in rp.store.tool_costs(sid)] == [
+        (asked["tool_name"], 1, 0, 1, 1)]
+    calls = [s for s in llm_spans(rp.store, sid) if counted(s)]
+    served = ok_calls(run)
+    assert sorted(tuple(sorted(usage_of(s).items())) for s in calls) == sorted(
+        tuple(sorted(expected_usage(c, client).items())) for c in served)
+    price = sum(_genai_price(c["model"], expected_usage(c, client), int(c["time"] * 1e9)) for c in served)
+    assert rp.store.sessions[sid].totals.cost == pytest.approx(price, abs=1e-9)
+    refused = rp.manifest["runs"][1]
+    totals = rp.store.sessions[run_session(rp, refused)].totals
+    assert (refused["mode"], totals.llm_calls, totals.tokens, totals.cost) == ("error", 1, 0, 0)
+    assert [s.status for s in llm_spans(rp.store, run_session(rp, refused))] == [Status.ERROR]
 
 
 @pytest.mark.parametrize("name", ["openai_agents_mcp", "strands_mcp", "fast_agent", "fast_agent_anthropic"])
