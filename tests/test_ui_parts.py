@@ -228,3 +228,16 @@ def test_a_tool_label_keeps_a_gemini_cli_mcp_tools_own_name_whole() -> None:
     assert _fit_tool("mcp_github_create_pull_request", 18) == "create_pull_reque…"
     assert _fit_tool("mcp_fs_read_file", 18) == "mcp_fs_read_file  "
     assert _fit_tool("mcp_toolbox", 18) == "mcp_toolbox       "
+
+
+def test_a_tool_label_keeps_a_copilot_cli_mcp_tools_own_name_whole() -> None:
+    """GitHub Copilot CLI names an MCP server's tool ``<server>-<tool>`` and names the server on the call's
+    span: one too long for the column keeps its tool whole and its server's start, as Claude Code's; a name
+    with a ``-`` whose calls named no server, or another server, is cut as any label is."""
+    assert _fit_tool("weather-get_weather", 18, "weather") == "weath…-get_weather"
+    assert _fit_tool("github-mcp-server-list_issues", 18, "github-mcp-server") == "githu…-list_issues"
+    assert _fit_tool("github-mcp-server-get_issue", 18, "github-mcp-server") == "github-…-get_issue"
+    assert _fit_tool("github-mcp-server-get_issue", 18) == "github-mcp-server…"
+    assert _fit_tool("weather-get_weather", 18, "forecast") == "weather-get_weath…"
+    assert _fit_tool("fs-read_file", 18, "fs") == "fs-read_file      "
+    assert _fit_tool("weather-get\x1b[31mred_now", 18, "weather") == "w…-get\u241b[31mred_now"  # escapes shown, never sent

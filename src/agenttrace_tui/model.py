@@ -97,6 +97,9 @@ class ToolInfo(_Part):
     call_id: str | None = None
     input_preview: str | None = None
     output_preview: str | None = None
+    #: The MCP server the tool ran on, where the client names it beside the tool's name (GitHub
+    #: Copilot CLI's ``<server>-<tool>``: the server's own name, as the name starts with it).
+    server: str | None = None
 
 
 class AgentInfo(_Part):

@@ -414,3 +414,55 @@ async def test_gemini_clis_mcp_tool_is_shown_with_its_server_and_tool_in_the_cos
     assert row[1:] == ["1", fmt_cost(decided), fmt_cost(consumed)], row
     server, _sep, tool = row[0].partition("_")
     assert tool == "get_weather" and server and "weather".startswith(server.rstrip("…")), row
+
+
+async def test_copilot_clis_mcp_tool_is_shown_with_its_server_and_tool_in_the_cost_pane(tmp_path: Path) -> None:
+    """GitHub Copilot CLI names a tool of an MCP server ``<server>-<tool>`` (``weather-get_weather``), longer
+    than the cost pane's tool column, and names the server on its span: its row keeps the tool whole and the
+    server's start (``weath…-get_weather``, not ``weather-get_weath…``: the tools of one server, such as its
+    built-in ``github-mcp-server``'s, one cut-off name), with its one call and the spend of the model calls that
+    decided it and read its result at genai-prices' price for the tokens the fake server served them; the
+    call's detail names the server."""
+    from test_conformance import CLIENTS, _genai_price, expected_usage
+
+    rp = await _replay("copilot-cli-mcp", tmp_path / "ui.db")
+    run = rp.manifest["runs"][0]
+    sid = rp.sessions["ok"][0]
+    asked, answered = run["fake_calls"]
+    assert asked["tool_name"] == "weather-get_weather" and answered["kind"] == "final"
+    decided, consumed = (_genai_price(c["model"], expected_usage(c, CLIENTS["copilot-cli-mcp"]), int(c["time"] * 1e9))
+                         for c in (asked, answered))
+    app = make_app(store=rp.store)
+    heading = " tools by LLM cost  calls  decided consumed"
+    async with app.run_test(size=(160, 48)) as pilot:
+        for _ in range(200):  # the pane follows the selected session on its next draw
+            if app.selected_session_id != sid:
+                app.jump_to_session(sid)
+            lines = app.cost.plain().split("\n")
+            if heading in lines:
+                break
+            await pilot.pause(0.05)
+    assert heading in lines, "\n".join(lines)
+    row = lines[lines.index(heading) + 1].split()
+    assert row[1:] == ["1", fmt_cost(decided), fmt_cost(consumed)], row
+    server, _sep, tool = row[0].partition("-")
+    assert tool == "get_weather" and server and "weather".startswith(server.rstrip("…")), row
+    # The tool call's detail names the server beside the tool.
+    (trace,) = [t for t in rp.store.traces_of(sid) if any(s.kind is SpanKind.TOOL_EXECUTION for s in t.spans.values())]
+    (span_id,) = [i for i, s in trace.spans.items() if s.kind is SpanKind.TOOL_EXECUTION]
+    app = make_app(store=rp.store)
+    want = ["tool", "weather-get_weather  MCP server weather"]
+    async with app.run_test(size=(160, 48)) as pilot:
+        app.sessions.select_key(sid)
+        for _ in range(100):
+            if app.traces.keys == [trace.trace_id]:
+                break
+            await pilot.pause(0.05)
+        app.span_tree.focus()
+        app.span_tree.select_span(span_id)
+        for _ in range(100):
+            rows = [ln.split(None, 1) for ln in app.detail.plain().splitlines()]
+            if want in rows:
+                break
+            await pilot.pause(0.05)
+    assert want in rows, app.detail.plain()

@@ -1324,7 +1324,8 @@ def test_copilot_clis_mcp_tool_is_one_call_with_its_id_arguments_and_result(repl
     tools, and the CLI's ``execute_tool`` span is the one call of it, named so, with the call id the
     model gave it, the arguments it was called with and the result the model was sent (the server's
     text, then its structured content as JSON: what the CLI sends as ``gen_ai.tool.call.result``), its
-    duration the span's; the server and its own tool name stay on the span. Each model call once, with
+    duration the span's; the server named as the tool's (``ToolInfo.server``), its own tool name kept on the
+    span. Each model call once, with
     the fake server's tokens and genai-prices' price; the refused run one failed call, nothing charged."""
     name = "copilot-cli-mcp"
     rp, client = replays(name), CLIENTS[name]
@@ -1337,8 +1338,8 @@ def test_copilot_clis_mcp_tool_is_one_call_with_its_id_arguments_and_result(repl
     assert tool.tool is not None and (tool.tool.name, tool.tool.call_id) == (asked["tool_name"], asked["tool_call_id"])
     assert (tool.tool.input_preview, tool.status) == ('{"city":"Paris"}', Status.OK)
     assert tool.tool.output_preview == 'Sunny, 22 C in Paris\n\n{"result":"Sunny, 22 C in Paris"}'
-    assert (tool.attributes.get("github.copilot.tool.parameters.mcp_server_name"),
-            tool.attributes.get("github.copilot.tool.parameters.mcp_tool_name")) == ("weather", "get_weather")
+    assert (tool.tool.server, tool.attributes.get("github.copilot.tool.parameters.mcp_tool_name")) == (
+        "weather", "get_weather")
     sent = next(s for f in rp.manifest["files"] if f["signal"] == "traces" and f["run"] == run["label"]
                 for rs in json.loads(read_body(FIXTURES / name / f["file"]))["resourceSpans"]
                 for ss in rs["scopeSpans"] for s in ss["spans"] if s["spanId"] == tool.span_id)

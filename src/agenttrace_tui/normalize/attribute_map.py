@@ -163,6 +163,8 @@ ATTRIBUTE_MAP: list[Row] = [
     ("tool", "input_preview", _str, ("gen_ai.tool.call.arguments", "tool.input", "tool_call.function.arguments",
                                      "ai.toolCall.args", "ai.toolCall.input", "tool.arguments")),
     ("tool", "output_preview", _str, ("gen_ai.tool.call.result", "tool.output", "ai.toolCall.result", "ai.toolCall.output")),
+    # GitHub Copilot CLI's span of a call of an MCP server's tool names the server (the tool named ``<server>-<tool>``).
+    ("tool", "server", _str, ("github.copilot.tool.parameters.mcp_server_name",)),
     ("agent", "name", _str, ("gen_ai.agent.name", "agent.name")),
     ("agent", "iteration", _int, ("agent.iteration",)),
     ("agent", "state", _str, ("agent.state",)),

@@ -68,7 +68,7 @@ _PART_KEYS = {
             "response_preview": "output.value"},
     "tool": {"name": "gen_ai.tool.name", "action": "tool.action", "target": "tool.target", "status": "tool.status",
              "call_id": "gen_ai.tool.call.id", "input_preview": "gen_ai.tool.call.arguments",
-             "output_preview": "gen_ai.tool.call.result"},
+             "output_preview": "gen_ai.tool.call.result", "server": "github.copilot.tool.parameters.mcp_server_name"},
     "agent": {"name": "gen_ai.agent.name", "iteration": "agent.iteration", "state": "agent.state",
               "stop_reason": "agent.stop_reason"},
     "rag": {"query": "rag.query", "sources_found": "rag.sources_found", "top_score": "rag.top_score"},

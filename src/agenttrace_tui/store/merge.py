@@ -41,7 +41,8 @@ def _tool_covers(o: ToolInfo, n: ToolInfo) -> bool:
             and (n.target is not None or o.target is None) and (n.status is not None or o.status is None)
             and (n.call_id is not None or o.call_id is None)
             and (n.input_preview is not None or o.input_preview is None)
-            and (n.output_preview is not None or o.output_preview is None))
+            and (n.output_preview is not None or o.output_preview is None)
+            and (n.server is not None or o.server is None))
 
 
 def _agent_covers(o: AgentInfo, n: AgentInfo) -> bool:
@@ -73,7 +74,7 @@ _NONE_FIELDS = {cls: tuple(f.name for f in msgspec.structs.fields(cls)) for cls 
 assert {
     LlmInfo: ("provider", "model", "temperature", "max_tokens", "stop_reason", "cached", "prompt_preview",
               "response_preview"),
-    ToolInfo: ("name", "action", "target", "status", "call_id", "input_preview", "output_preview"),
+    ToolInfo: ("name", "action", "target", "status", "call_id", "input_preview", "output_preview", "server"),
     AgentInfo: ("name", "iteration", "state", "stop_reason"),
     RagInfo: ("query", "sources_found", "top_score"),
     FileInfo: ("path", "operation", "bytes"),

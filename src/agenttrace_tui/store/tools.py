@@ -47,10 +47,13 @@ class ToolCost:
         "decided_waiting",
         "consumed_waiting",
         "estimated",
+        "server",
     )
 
     def __init__(self, name: str) -> None:
         self.name = name
+        #: The MCP server its calls ran on, where a call's span names it (``ToolInfo.server``).
+        self.server: str | None = None
         self.calls = 0
         self.errors = 0
         self.duration_ns = 0
@@ -93,6 +96,8 @@ class ToolCost:
         self.decided_waiting += other.decided_waiting
         self.consumed_waiting += other.consumed_waiting
         self.estimated += other.estimated
+        if self.server is None:
+            self.server = other.server
 
 
 #: Statuses a tool call counts as an error in.
@@ -282,6 +287,8 @@ def _charged(tools: list[Span], decided: Mapping[Any, tuple[Span, list[Span]]],
         r = out.get(name)
         if r is None:
             r = out[name] = ToolCost(name)
+        if tool is not None and tool.server is not None:
+            r.server = tool.server
         r.calls += 1
         if t.status in _FAILED:
             r.errors += 1

@@ -84,13 +84,16 @@ def _fit(label: str, width: int) -> str:
     return label.ljust(width)
 
 
-def _fit_tool(name: str, width: int) -> str:
+def _fit_tool(name: str, width: int, server: str | None = None) -> str:
     """A tool's row label: ``_fit``, but an MCP server's tool as an agent CLI names it, Claude Code's
     ``mcp__<server>__<tool>`` or Gemini CLI's ``mcp_<server>_<tool>`` (the server up to its first
-    ``_``, as the CLI reads its own names), too long for the column keeps its tool whole and as much
-    of its server as fits (``weat…__get_weather``, ``weath…_get_weather``), so two tools of one
-    server are not one cut-off name."""
-    if name.startswith("mcp__"):
+    ``_``, as the CLI reads its own names), or GitHub Copilot CLI's ``<server>-<tool>`` (the ``server``
+    its calls named: the name alone does not tell a server's tool from a name with a ``-``), too long for the column keeps its
+    tool whole and as much of its server as fits (``weat…__get_weather``, ``weath…_get_weather``,
+    ``weath…-get_weather``), so two tools of one server are not one cut-off name."""
+    if server and name.startswith(server + "-") and len(name) > len(server) + 1:
+        sep, tool = "-", name[len(server) + 1:]
+    elif name.startswith("mcp__"):
         server, sep, tool = name[len("mcp__"):].partition("__")
     elif name.startswith("mcp_"):
         server, sep, tool = name[len("mcp_"):].partition("_")
@@ -226,7 +229,7 @@ def _tools(app, store: Store, session_id: str | None, width: int, tool_budget: i
     for r in rows[:TOOL_ROWS]:
         est = r.estimated > 0
         line = Text(no_wrap=True, overflow="ellipsis")
-        line.append(" " + _fit_tool(r.name, label_w))
+        line.append(" " + _fit_tool(r.name, label_w, r.server))
         line.append(f" {r.calls:>5} ")
         if r.cost or r.decided_unpriced or r.consumed_unpriced or r.decided_waiting or r.consumed_waiting:
             come_d, come_c = (r.decided_waiting, r.consumed_waiting) if live else (0, 0)

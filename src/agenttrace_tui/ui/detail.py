@@ -231,7 +231,8 @@ def render_detail(
     t = span.tool
     if t is not None:
         if t.name or t.action:
-            d.row("tool", (t.name or "?", "bold"), *((L("  action "), t.action) if t.action else ()))
+            d.row("tool", (t.name or "?", "bold"), *((L("  action "), t.action) if t.action else ()),
+                  *((L("  MCP server "), t.server) if t.server else ()))
         if t.target:
             d.row("target", t.target)
         if t.status or t.call_id:
