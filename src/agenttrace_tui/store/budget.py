@@ -85,8 +85,6 @@ class Budget(StoreIndex):
         trace.children = {p: kept for p, kids in trace.children.items() if (kept := [c for c in kids if c in spans])}
         if trace.calls:
             trace.calls = {k: v for k, v in trace.calls.items() if v in spans}
-        if trace.same_usage:
-            trace.same_usage = {k: kept for k, ids in trace.same_usage.items() if (kept := [v for v in ids if v in spans])}
         if trace.aliases:
             trace.aliases = {k: v for k, v in trace.aliases.items() if v in spans}
         n = len(drop)

@@ -822,34 +822,27 @@ def remember(trace: TraceEntry, span: Span, keys: list[tuple[Any, ...]] | None =
         trace.calls = {}
     for key in keys:
         if trace.calls.setdefault(key, span.span_id) != span.span_id and key[0] == "usage":
-            wait_for_twin(trace, key, span.span_id)
-
-
-def wait_for_twin(trace: TraceEntry, key: tuple[Any, ...], span_id: str) -> None:
-    """Note a stored call whose usage key the index gives another call of the trace already (two
-    calls that reported the same usage): it takes that place once the other found its second report
-    by usage (``found_by_usage``)."""
-    waiting = trace.same_usage
-    if waiting is None:
-        waiting = trace.same_usage = {}
-    waiting.setdefault(key, []).append(span_id)
+            trace.shared_usage = True  # another call of that usage holds the key (``found_by_usage``)
 
 
 def found_by_usage(trace: TraceEntry, keeper_id: str, key: tuple[Any, ...] | None) -> None:
     """A call folded with its second report by their usage (rule 4): both reports of it are in, so
-    the next stored call of the same usage (``wait_for_twin``) takes its place in the index, to be
-    found by its own second report. Two calls of one turn that asked for a tool each may report the
+    the first stored call of the same usage still without its second report takes its place in the
+    index, to be found by its own. Two calls of one turn that asked for a tool each may report the
     same usage: Codex's, each reported by its ``handle_responses`` span and its ``response.completed``
     event; without this both events were folded into the first call's span, and the second call's
-    span stayed alone, its model unnamed."""
-    waiting = trace.same_usage
-    if not waiting or key is None or trace.calls is None:
+    span stayed alone, its model unnamed. (Looked for here, in the trace's spans in the order they
+    were stored, and only in a trace where two calls shared a usage key (``shared_usage``): noting
+    each such call as it is stored cost ~1.8k instructions a span of the stream benchmark, whose
+    calls all report one usage.)"""
+    calls = trace.calls
+    if key is None or calls is None or calls.get(key) != keeper_id:
         return
-    queue = waiting.get(key)
-    if queue and trace.calls.get(key) == keeper_id:
-        trace.calls[key] = queue.pop(0)
-        if not queue:
-            del waiting[key]
+    for span in trace.spans.values():
+        if (span.kind is _LLM and span.span_id != keeper_id and MERGED_BY not in span.attributes
+                and usage_key(span.usage) == key):
+            calls[key] = span.span_id
+            return
 
 
 def fold_into(keeper: Span, twin: Span, rule: str, keeper_outer: bool = False) -> None:

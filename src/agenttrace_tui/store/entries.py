@@ -80,7 +80,7 @@ class TraceEntry:
         "tool_cache",
         "agent_cache",
         "calls",
-        "same_usage",
+        "shared_usage",
         "aliases",
         "counted_running",
         "ended",
@@ -117,9 +117,8 @@ class TraceEntry:
         self.agent_cache: tuple[int, Any] | None = None
         #: call key -> span id of the span that reported that call (store.calls); None until needed
         self.calls: dict[tuple[Any, ...], str] | None = None
-        #: usage key -> ids of stored calls of that usage waiting for the indexed one to find its
-        #: second report (store.calls.found_by_usage); None until two calls report one usage
-        self.same_usage: dict[tuple[Any, ...], list[str]] | None = None
+        #: two stored calls reported one usage (the index holds the first: store.calls.found_by_usage)
+        self.shared_usage = False
         #: span id of a second report of a call -> the span it was folded into
         self.aliases: dict[str, str] | None = None
         #: oldest spans dropped from memory to keep the trace within the span

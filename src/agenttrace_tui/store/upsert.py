@@ -87,7 +87,6 @@ from .calls import (
     turn_named,
     two_reporters,
     usage_key,
-    wait_for_twin,
     within,
 )
 from .entries import DEFAULT_SESSION, SessionEntry, TraceEntry
@@ -448,7 +447,7 @@ class SpanUpserts(StoreIndex):
                                 del nested_calls[next(iter(nested_calls))]
                             nested_calls[rid] = (tid, span_id)
                 if usage_key is not None and calls.setdefault(usage_key, span_id) != span_id:
-                    wait_for_twin(trace, usage_key, span_id)  # another call of that usage holds the key
+                    trace.shared_usage = True  # another call of that usage holds the key (``found_by_usage``)
             if kind is _LLM and span.status is _ERROR:
                 failed_calls.append((tid, span_id))
             if hook is not None:
@@ -1432,7 +1431,7 @@ class SpanUpserts(StoreIndex):
                 keeper_outer = True
             elif kp not in (None, orig_id) and (orig_parent is None or _inside(trace, kp, orig_id)):
                 twin_outer = True
-        if rule == USAGE_RULE and trace.same_usage:
+        if rule == USAGE_RULE and trace.shared_usage:
             found_by_usage(trace, keeper.span_id, usage_key(twin.usage))
         fold_into(keeper, twin, rule, keeper_outer)
         if trace.aliases is None:
