@@ -157,10 +157,21 @@ def cut_head(text: str, limit: int = PREVIEW_CHARS) -> str:
 def tool_preview(value: str) -> str:
     """A tool's arguments or result as shown: a list made only of text content blocks (Strands'
     tool result, ``[{"text": …}]``; MCP's, ``[{"type": "text", "text": …}]``) as their text, one
-    block a line; anything else as sent. Cut to ``TOOL_PREVIEW_CHARS``."""
+    block a line; a JSON string (LiveKit Agents sends a tool's result JSON-encoded whatever it is, as
+    OpenLLMetry's ``@tool`` spans send their output: ``"Sunny, 22 C in Paris"``) as its text; anything
+    else as sent. Cut to ``TOOL_PREVIEW_CHARS``."""
     # (by its first key before any decoding: a tool's JSON list of records, search results, is common
     # and may be long)
     if value.__class__ is str and value.startswith(TEXT_BLOCK_STARTS):
+        if value.startswith('"'):
+            if len(value) > 1 and value.endswith('"'):
+                try:
+                    text = _json.decode(value)
+                except (msgspec.DecodeError, ValueError):
+                    text = None
+                if isinstance(text, str):
+                    value = text
+            return cut_head(value, TOOL_PREVIEW_CHARS)
         try:
             blocks = _json.decode(value)
         except (msgspec.DecodeError, ValueError):
@@ -173,8 +184,10 @@ def tool_preview(value: str) -> str:
 
 
 _TEXT_BLOCK_KEYS = frozenset({"text", "type"})
-#: How a JSON list of text blocks begins (Strands' ``[{"text": …}]``, MCP's ``[{"type": "text", …}]``).
-TEXT_BLOCK_STARTS = ('[{"text"', '[{"type"')
+#: How a value ``tool_preview`` may show otherwise begins: a JSON list of text blocks (Strands'
+#: ``[{"text": …}]``, MCP's ``[{"type": "text", …}]``), a JSON string (LiveKit Agents' tool result,
+#: OpenLLMetry's ``@tool`` output).
+TEXT_BLOCK_STARTS = ('[{"text"', '[{"type"', '"')
 
 
 def _part_text(part: Any) -> str:
