@@ -661,6 +661,10 @@ CLIENTS: dict[str, Client] = {
     "pipecat_openinference": Client(tool_call_answers=False),
     # Both tracers on: each model call reported by each, in two traces of one session (the conversation id).
     "pipecat_both": Client(tool_call_answers=False, refused_also_answered=True),
+    # LiveKit Agents' own tracing (set_tracer_provider): a text-only AgentSession with an OpenAI LLM (Chat Completions,
+    # streamed), no room; each model call an llm_node > llm_request > llm_request_run, the usage on llm_request alone.
+    # Its provider is LiveKit's name for the base URL's host, the host itself for one it does not know (the fake LLM's).
+    "livekit_agents": Client(custom_provider="127.0.0.1:<port>"),
     # AgentOps' SDK (agentops.init, @trace/@agent/@operation/@tool, its own OpenAI instrumentation) exporting to the
     # monitor (AGENTOPS_EXPORTER_ENDPOINT): its chat spans carry prompt_tokens with the cached tokens in and no cached
     # count (it maps cached_tokens only for the Responses API).
@@ -1101,7 +1105,7 @@ FRAMEWORKS = {"crewai": "crewai", "crewai_crew": "crewai", "crewai_crew_delegati
               "langchain_js_openinference": "langchain", "haystack": "haystack",
               # KaibanJS's spans are LangChain.js' (its model and tool, traced by OpenInference): nothing names KaibanJS.
               "kaibanjs": "langchain",
-              "langfuse": "langfuse", "langfuse_js": "langfuse", "laminar": "laminar", "openhands": "openhands", "trulens": "trulens", "pipecat": "pipecat", "pipecat_openinference": "pipecat", "pipecat_both": "pipecat", "agentops": "agentops", "camel": "agentops",
+              "langfuse": "langfuse", "langfuse_js": "langfuse", "laminar": "laminar", "openhands": "openhands", "trulens": "trulens", "pipecat": "pipecat", "pipecat_openinference": "pipecat", "pipecat_both": "pipecat", "livekit_agents": "livekit", "agentops": "agentops", "camel": "agentops",
               "langtrace": "langtrace", "langtrace_langgraph": "langgraph",
               "langfuse_js_ai6": "ai-sdk", "ai_sdk6_session": "ai-sdk", "copilot-cli": "copilot-cli",
               "copilot-cli-anthropic": "copilot-cli", "copilot-cli-mcp": "copilot-cli", "droid": "droid", "cline": "cline", "beeai": "beeai", "beeai_ts": "beeai", "mlflow": "mlflow",
@@ -3249,6 +3253,42 @@ def test_a_pipecat_conversation_is_its_session_and_each_turn_holds_its_calls(
         assert calls and all(c.parent_span_id == turns[0].span_id for c in calls)
         assert [s for s in spans if s.usage is not None and s.kind is not SpanKind.LLM_CALL] == []
         assert rp.store.sessions[sid].totals.llm_calls == len(ok_calls(run)) + len(refused_calls(run, CLIENTS[name]))
+
+
+def test_a_livekit_turn_is_its_agent_and_each_llm_request_its_model_call(replays: Any) -> None:
+    """LiveKit Agents' own tracing: the session (``agent_session``) is the trace's root, a step; the turn
+    (``agent_turn``) is the agent's, named; each model call is its ``llm_request`` (the usage, counted once)
+    in the agent's ``llm_node``, a step, its try (``llm_request_run``) internal; the tool call is
+    ``function_tool`` in the turn, its result shown as the tool returned it (sent as a JSON string), and
+    readying the tools (``setup_toolsets``) is a step, not a tool call."""
+    rp = replays("livekit_agents")
+    for run in reported_runs(rp.manifest):
+        sid = run_session(rp, run)
+        assert rp.store.sessions[sid].session.framework == "livekit"
+        (trace,) = rp.store.traces_of(sid)
+        spans = list(trace.spans.values())
+        by_name = {n: [s for s in spans if s.name == n] for n in {s.name for s in spans}}
+        assert trace.spans[trace.root_id].name == "agent_session" and trace.spans[trace.root_id].kind is SpanKind.TASK
+        (turn,) = by_name["agent_turn"]
+        assert turn.kind is SpanKind.AGENT and turn.agent is not None and turn.agent.name == "weather_agent"
+        assert {s.kind for n in ("start_agent_activity", "setup_toolsets", "drain_agent_activity", "llm_node")
+                for s in by_name[n]} == {SpanKind.TASK}
+        calls = llm_spans(rp.store, sid)
+        assert [c.name for c in calls] == ["llm_request"] * (len(ok_calls(run)) + len(refused_calls(run, CLIENTS["livekit_agents"])))
+        nodes = {s.span_id for s in by_name["llm_node"]}
+        assert all(c.parent_span_id in nodes and trace.spans[c.parent_span_id].parent_span_id == turn.span_id
+                   for c in calls)
+        assert all(s.attributes.get(INTERNAL_ATTR) and s.parent_span_id in {c.span_id for c in calls}
+                   for s in by_name["llm_request_run"])
+        assert [s for s in spans if s.usage is not None and s.kind is not SpanKind.LLM_CALL] == []
+        assert rp.store.sessions[sid].totals.llm_calls == len(calls)
+        tools = [s for s in spans if s.kind is SpanKind.TOOL_EXECUTION]
+        if run["mode"] == "error":
+            assert tools == [] and [c.status for c in calls] == [Status.ERROR]
+            continue
+        assert [(t.name, t.tool.name, t.parent_span_id) for t in tools] == [("function_tool", "get_weather", turn.span_id)]
+        assert tools[0].tool.output_preview == "Sunny, 22 C in Paris"  # sent JSON-encoded: "\"Sunny, 22 C in Paris\""
+        assert all(counted(c) for c in calls)
 
 
 def test_a_baml_function_call_is_its_model_call(replays: Any) -> None:

@@ -1343,6 +1343,9 @@ FRAMEWORK_HINTS: list[tuple[str, str]] = [
     # conversation and turn spans under ``pipecat.turn``; OpenInference's Pipecat instrumentation's scope
     # names it too (``openinference.instrumentation.pipecat``), before the family.
     ("pipecat", "pipecat"),
+    # LiveKit Agents' own tracing (``livekit.agents.telemetry.set_tracer_provider``): every span it makes, its
+    # model and tool calls' too, under the scope ``livekit-agents``.
+    ("livekit", "livekit"),
     ("trulens", "trulens"),  # TruLens's OpenTelemetry mode: every span its @instrument makes, scope ``trulens``
     # The OpenHands Software Agent SDK: its spans go out under Laminar's scope (``FAMILY_SPAN_NAME_FRAMEWORKS``
     # tells them apart), this name read from their names.

@@ -530,6 +530,24 @@ CLIENT_SPAN_KINDS: dict[str, dict[str, SpanKind | None]] = {
     # Pipecat's own tracing: the conversation (the pipeline worker's run, the root of its trace) and each
     # turn in it, around the turn's service spans (``llm``, ``stt``, ``tts``).
     "pipecat": {"conversation": SpanKind.TASK, "turn": SpanKind.TASK},
+    # LiveKit Agents' own tracing: the session (``agent_session``, GenAI's ``invoke_workflow``: the root of its trace,
+    # its agents' turns inside) and the steps of an agent's activity are steps, not agents (the agent is the turn's,
+    # ``agent_turn``, ``invoke_agent``, naming it); ``setup_toolsets`` readies the agent's tools, running none. A model
+    # call is its ``llm_request`` (GenAI's ``chat``: the model, the messages, the usage) inside the agent's
+    # ``llm_node`` (the node of the agent's pipeline around it, which may call no model or several), and each try of
+    # the request its ``llm_request_run`` (the request's failure is on ``llm_request``).
+    "livekit": {
+        "agent_session": SpanKind.TASK,
+        "start_agent_activity": SpanKind.TASK,
+        "pause_agent_activity": SpanKind.TASK,
+        "resume_agent_activity": SpanKind.TASK,
+        "drain_agent_activity": SpanKind.TASK,
+        "update_agent": SpanKind.TASK,
+        "setup_toolsets": SpanKind.TASK,
+        "agent_speaking": SpanKind.TASK,
+        "llm_node": SpanKind.TASK,
+        "llm_request_run": None,
+    },
     "codex": {
         "turn/start": SpanKind.AGENT,
         "session_task.turn": SpanKind.TASK,
