@@ -3,8 +3,10 @@
 Strands (Python and TypeScript, ``gen_ai_latest_experimental``) puts a tool's result on its
 ``execute_tool`` span as ``gen_ai.tool.call.result``, the content blocks of its tool result as JSON
 (``[{"text": "Sunny, 22 C in Paris"}]``); an MCP tool's result is the same with ``"type": "text"``.
-The preview was that JSON; it is now the blocks' text. Anything else (a ``json`` block, a block with
-more than its text) is shown as sent. Checked on whole OTLP spans, built by the general path and by
+The preview was that JSON; it is now the blocks' text. Google ADK's ``McpTool`` puts an MCP tool call's
+whole result there (``{"content": [<text blocks>], "structuredContent": …, "isError": false}``): shown
+as its blocks' text too. Anything else (a ``json`` block, a block with more than its text, an object
+with more than an MCP result's entries) is shown as sent. Checked on whole OTLP spans, built by the general path and by
 the key set's recipes (compiled or not), which must agree.
 """
 
@@ -42,6 +44,9 @@ def _request(results: list[object], repeat: int = 3) -> bytes:
 @pytest.mark.parametrize(("result", "shown"), [
     ([{"text": "Sunny, 22 C in Paris"}], "Sunny, 22 C in Paris"),  # Strands' tool result
     ([{"type": "text", "text": "Sunny"}, {"type": "text", "text": "22 C"}], "Sunny\n22 C"),  # MCP's, two blocks
+    ({"content": [{"type": "text", "text": "Sunny, 22 C in Paris"}],  # an MCP tools/call result (Google ADK's)
+      "structuredContent": {"result": "Sunny, 22 C in Paris"}, "isError": False}, "Sunny, 22 C in Paris"),
+    ({"content": [{"type": "text", "text": "Sunny"}, {"type": "text", "text": "22 C"}]}, "Sunny\n22 C"),
 ])
 def test_a_result_of_text_blocks_shows_their_text(monkeypatch: pytest.MonkeyPatch, result: object, shown: str) -> None:
     for span in _all_paths(monkeypatch, _request([result])):
@@ -56,6 +61,10 @@ def test_a_result_of_text_blocks_shows_their_text(monkeypatch: pytest.MonkeyPatc
     [{"type": "image", "text": "x"}],  # another kind of block
     [{"text": "Sunny"}, {"json": {"temp": 22}}],  # text beside something else
     ["Sunny"],  # not blocks
+    {"content": [{"type": "text", "text": "Sunny"}], "source": "cache"},  # more than an MCP result holds
+    {"content": [{"type": "image", "data": "AAAA", "mimeType": "image/png"}], "isError": False},  # no text
+    {"content": [], "isError": False},  # nothing in it
+    {"content": "Sunny"},  # not blocks
 ])
 def test_any_other_result_is_shown_as_sent(monkeypatch: pytest.MonkeyPatch, result: object) -> None:
     for span in _all_paths(monkeypatch, _request([result])):

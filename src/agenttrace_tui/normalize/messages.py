@@ -157,9 +157,10 @@ def cut_head(text: str, limit: int = PREVIEW_CHARS) -> str:
 def tool_preview(value: str) -> str:
     """A tool's arguments or result as shown: a list made only of text content blocks (Strands'
     tool result, ``[{"text": …}]``; MCP's, ``[{"type": "text", "text": …}]``) as their text, one
-    block a line; a JSON string (LiveKit Agents sends a tool's result JSON-encoded whatever it is, as
-    OpenLLMetry's ``@tool`` spans send their output: ``"Sunny, 22 C in Paris"``) as its text; anything
-    else as sent. Cut to ``TOOL_PREVIEW_CHARS``."""
+    block a line, and so an MCP tool call's whole result made of them (``{"content": [...],
+    "structuredContent": …, "isError": …}``: Google ADK's ``McpTool``); a JSON string (LiveKit Agents
+    sends a tool's result JSON-encoded whatever it is, as OpenLLMetry's ``@tool`` spans send their
+    output: ``"Sunny, 22 C in Paris"``) as its text; anything else as sent. Cut to ``TOOL_PREVIEW_CHARS``."""
     # (by its first key before any decoding: a tool's JSON list of records, search results, is common
     # and may be long)
     if value.__class__ is str and value.startswith(TEXT_BLOCK_STARTS):
@@ -173,21 +174,26 @@ def tool_preview(value: str) -> str:
                     value = text
             return cut_head(value, TOOL_PREVIEW_CHARS)
         try:
-            blocks = _json.decode(value)
+            got = _json.decode(value)
         except (msgspec.DecodeError, ValueError):
-            blocks = None
-        if isinstance(blocks, list) and all(isinstance(b, dict) and isinstance(b.get("text"), str)
-                                            and b.get("type", "text") == "text" and b.keys() <= _TEXT_BLOCK_KEYS
-                                            for b in blocks):
-            value = "\n".join(b["text"] for b in blocks)
+            got = None
+        if isinstance(got, dict) and got.keys() <= _MCP_RESULT_KEYS:
+            got = got.get("content")  # an MCP tool result: its content blocks (the structured copy left out)
+        if isinstance(got, list) and got and all(
+                isinstance(b, dict) and isinstance(b.get("text"), str) and b.get("type", "text") == "text"
+                and b.keys() <= _TEXT_BLOCK_KEYS for b in got):
+            value = "\n".join(b["text"] for b in got)
     return cut_head(value, TOOL_PREVIEW_CHARS)
 
 
 _TEXT_BLOCK_KEYS = frozenset({"text", "type"})
+#: What an MCP ``tools/call`` result holds: its content blocks, their structured copy, whether the tool
+#: failed, its metadata.
+_MCP_RESULT_KEYS = frozenset({"content", "structuredContent", "isError", "_meta"})
 #: How a value ``tool_preview`` may show otherwise begins: a JSON list of text blocks (Strands'
-#: ``[{"text": …}]``, MCP's ``[{"type": "text", …}]``), a JSON string (LiveKit Agents' tool result,
-#: OpenLLMetry's ``@tool`` output).
-TEXT_BLOCK_STARTS = ('[{"text"', '[{"type"', '"')
+#: ``[{"text": …}]``, MCP's ``[{"type": "text", …}]``), an MCP tool result holding them
+#: (``{"content": [...]``), a JSON string (LiveKit Agents' tool result, OpenLLMetry's ``@tool`` output).
+TEXT_BLOCK_STARTS = ('[{"text"', '[{"type"', '{"content"', '"')
 
 
 def _part_text(part: Any) -> str:
