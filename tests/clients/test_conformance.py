@@ -270,6 +270,8 @@ CLIENTS: dict[str, Client] = {
     "google_adk_js": Client(),
     # The `google_adk` agent as a root agent transferring to a sub-agent (ADK's transfer_to_agent).
     "google_adk_multiagent": Client(custom_provider="litellm model prefix"),
+    # The `google_adk` agent with its tool on an MCP server it starts over stdio (McpToolset).
+    "google_adk_mcp": Client(custom_provider="litellm model prefix"),
     "pydantic_ai": Client(),
     # The same agent with two tools, its model asking for both in one answer: pydantic-ai runs them concurrently.
     "pydantic_ai_parallel_tools": Client(),
@@ -1090,7 +1092,7 @@ FRAMEWORKS = {"crewai": "crewai", "crewai_crew": "crewai", "crewai_crew_delegati
               "langchain_azure_openinference_stream": "langchain", "langchain_openllmetry_stream": "langchain",
               "google_adk": "google-adk", "google_adk_anthropic": "google-adk",
               "google_adk_gemini": "google-adk", "google_adk_openinference": "google-adk", "google_adk_js": "google-adk",
-              "google_adk_multiagent": "google-adk", "pydantic_ai": "pydantic-ai",
+              "google_adk_multiagent": "google-adk", "google_adk_mcp": "google-adk", "pydantic_ai": "pydantic-ai",
               "pydantic_ai_parallel_tools": "pydantic-ai", "langchain_parallel_tools": "langchain",
               "langgraph_supervisor": "langchain", "deepagents": "langchain",
               "pydantic_ai_anthropic": "pydantic-ai", "pydantic_ai_openinference": "pydantic-ai",
@@ -1430,6 +1432,36 @@ def test_pydantic_ais_mcp_tool_is_one_call_with_its_id_arguments_and_result(repl
     totals = rp.store.sessions[sid].totals
     assert (totals.llm_calls, totals.input_tokens, totals.output_tokens) == (
         len(served), sum(u["input"] for u in served), sum(u["output"] for u in served))
+
+
+@pytest.mark.parametrize("order", list(ORDERS))
+def test_google_adks_mcp_tool_is_one_call_with_its_call_id_arguments_and_result(order: str, tmp_path: Path) -> None:
+    """Google ADK running its tool on an MCP server its ``McpToolset`` started over stdio (the server sends
+    no telemetry): ADK's ``execute_tool get_weather`` span (``gen_ai.tool.type`` ``McpTool``, the content
+    switch's ``SPAN_AND_EVENT``) holds the MCP SDK's span of the ``tools/call`` request, and the handshake's
+    (``initialize``, ``tools/list``) are in the agent's trace, whichever signal arrives first. The run is one
+    session with one call of ``get_weather``: the model's call id, the arguments it asked with and the
+    server's text (the MCP result's text block, not the result's JSON); the ``tools/call`` request is no
+    second call. Each model call once, with the fake server's tokens and genai-prices' price."""
+    name = "google_adk_mcp"
+    rp, client = asyncio.run(_replay(name, tmp_path / "adk_mcp.db", order)), CLIENTS[name]
+    run = rp.manifest["runs"][0]
+    sid = run_session(rp, run)
+    spans = [s for t in rp.store.traces_of(sid) for s in t.spans.values()]
+    assert {"MCP send initialize", "MCP send tools/list"} <= {s.name for s in spans}
+    (asked,) = [c for c in ok_calls(run) if c.get("tool_call_id")]
+    (tool,) = [s for s in spans if s.kind is SpanKind.TOOL_EXECUTION]
+    assert tool.tool is not None
+    assert (tool.tool.name, tool.tool.call_id, tool.tool.input_preview, tool.tool.output_preview, tool.status) == (
+        asked["tool_name"], asked["tool_call_id"], '{"city": "Paris"}', "Sunny, 22 C in Paris", Status.OK)
+    assert [(r.name, r.calls, r.errors, r.decided_calls, r.consumed_calls) for r in rp.store.tool_costs(sid)] == [
+        (asked["tool_name"], 1, 0, 1, 1)]
+    calls = [s for s in llm_spans(rp.store, sid) if counted(s)]
+    served = ok_calls(run)
+    assert sorted(tuple(sorted(usage_of(s).items())) for s in calls) == sorted(
+        tuple(sorted(expected_usage(c, client).items())) for c in served)
+    price = sum(_genai_price("gpt-4o-mini", expected_usage(c, client), int(c["time"] * 1e9)) for c in served)
+    assert price > 0 and rp.store.sessions[sid].totals.cost == pytest.approx(price, abs=1e-9)
 
 
 def test_mcp_agent_reports_its_tool_call_once_and_its_loops_usage_as_the_agents(replays: Any) -> None:
