@@ -6,7 +6,8 @@ Strands (Python and TypeScript, ``gen_ai_latest_experimental``) puts a tool's re
 The preview was that JSON; it is now the blocks' text. Google ADK's ``McpTool`` puts an MCP tool call's
 whole result there (``{"content": [<text blocks>], "structuredContent": …, "isError": false}``): shown
 as its blocks' text too. Anything else (a ``json`` block, a block with more than its text, an object
-with more than an MCP result's entries) is shown as sent. Checked on whole OTLP spans, built by the general path and by
+with more than an MCP result's entries, or with its content alone, as another framework's envelope
+of parts is) is shown as sent. Checked on whole OTLP spans, built by the general path and by
 the key set's recipes (compiled or not), which must agree.
 """
 
@@ -46,7 +47,7 @@ def _request(results: list[object], repeat: int = 3) -> bytes:
     ([{"type": "text", "text": "Sunny"}, {"type": "text", "text": "22 C"}], "Sunny\n22 C"),  # MCP's, two blocks
     ({"content": [{"type": "text", "text": "Sunny, 22 C in Paris"}],  # an MCP tools/call result (Google ADK's)
       "structuredContent": {"result": "Sunny, 22 C in Paris"}, "isError": False}, "Sunny, 22 C in Paris"),
-    ({"content": [{"type": "text", "text": "Sunny"}, {"type": "text", "text": "22 C"}]}, "Sunny\n22 C"),
+    ({"content": [{"type": "text", "text": "Sunny"}, {"type": "text", "text": "22 C"}], "isError": False}, "Sunny\n22 C"),
 ])
 def test_a_result_of_text_blocks_shows_their_text(monkeypatch: pytest.MonkeyPatch, result: object, shown: str) -> None:
     for span in _all_paths(monkeypatch, _request([result])):
@@ -64,7 +65,8 @@ def test_a_result_of_text_blocks_shows_their_text(monkeypatch: pytest.MonkeyPatc
     {"content": [{"type": "text", "text": "Sunny"}], "source": "cache"},  # more than an MCP result holds
     {"content": [{"type": "image", "data": "AAAA", "mimeType": "image/png"}], "isError": False},  # no text
     {"content": [], "isError": False},  # nothing in it
-    {"content": "Sunny"},  # not blocks
+    {"content": "Sunny", "isError": False},  # not blocks
+    {"content": [{"type": "text", "text": "Sunny"}]},  # its content alone: no more an MCP result than an envelope
 ])
 def test_any_other_result_is_shown_as_sent(monkeypatch: pytest.MonkeyPatch, result: object) -> None:
     for span in _all_paths(monkeypatch, _request([result])):

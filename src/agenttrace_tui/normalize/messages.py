@@ -158,9 +158,10 @@ def tool_preview(value: str) -> str:
     """A tool's arguments or result as shown: a list made only of text content blocks (Strands'
     tool result, ``[{"text": …}]``; MCP's, ``[{"type": "text", "text": …}]``) as their text, one
     block a line, and so an MCP tool call's whole result made of them (``{"content": [...],
-    "structuredContent": …, "isError": …}``: Google ADK's ``McpTool``); a JSON string (LiveKit Agents
-    sends a tool's result JSON-encoded whatever it is, as OpenLLMetry's ``@tool`` spans send their
-    output: ``"Sunny, 22 C in Paris"``) as its text; anything else as sent. Cut to ``TOOL_PREVIEW_CHARS``."""
+    "structuredContent": …, "isError": …}``: Google ADK's ``McpTool``; more than its content named);
+    a JSON string (LiveKit Agents sends a tool's result JSON-encoded whatever it is, as OpenLLMetry's
+    ``@tool`` spans send their output: ``"Sunny, 22 C in Paris"``) as its text; anything else as sent.
+    Cut to ``TOOL_PREVIEW_CHARS``."""
     # (by its first key before any decoding: a tool's JSON list of records, search results, is common
     # and may be long)
     if value.__class__ is str and value.startswith(TEXT_BLOCK_STARTS):
@@ -177,8 +178,8 @@ def tool_preview(value: str) -> str:
             got = _json.decode(value)
         except (msgspec.DecodeError, ValueError):
             got = None
-        if isinstance(got, dict) and got.keys() <= _MCP_RESULT_KEYS:
-            got = got.get("content")  # an MCP tool result: its content blocks (the structured copy left out)
+        if isinstance(got, dict) and _CONTENT_ONLY < got.keys() <= _MCP_RESULT_KEYS:
+            got = got["content"]  # an MCP tool result: its content blocks (the structured copy left out)
         if isinstance(got, list) and got and all(
                 isinstance(b, dict) and isinstance(b.get("text"), str) and b.get("type", "text") == "text"
                 and b.keys() <= _TEXT_BLOCK_KEYS for b in got):
@@ -188,8 +189,10 @@ def tool_preview(value: str) -> str:
 
 _TEXT_BLOCK_KEYS = frozenset({"text", "type"})
 #: What an MCP ``tools/call`` result holds: its content blocks, their structured copy, whether the tool
-#: failed, its metadata.
+#: failed, its metadata. One with its content alone is not told from another framework's envelope of
+#: parts (Genkit's tool output, ``{"content": [{"text": …}]}``): shown as sent.
 _MCP_RESULT_KEYS = frozenset({"content", "structuredContent", "isError", "_meta"})
+_CONTENT_ONLY = frozenset({"content"})
 #: How a value ``tool_preview`` may show otherwise begins: a JSON list of text blocks (Strands'
 #: ``[{"text": …}]``, MCP's ``[{"type": "text", …}]``), an MCP tool result holding them
 #: (``{"content": [...]``), a JSON string (LiveKit Agents' tool result, OpenLLMetry's ``@tool`` output).
