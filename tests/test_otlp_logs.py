@@ -389,3 +389,69 @@ async def test_a_coding_agents_first_prompt_names_its_session_until_it_has_a_nam
         assert store.sessions["sess-1"].session.label == "fix the failing test please"
     finally:
         await server.close()
+
+
+
+def _codex_turns(port: int, roots: list[str], ids: list[tuple[int, int]]) -> None:
+    """One Codex-shaped turn per root name (the root, and in it the span Codex logs the prompt in,
+    of the given trace and span ids) sent over the real OTel SDK to the receiver."""
+    from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+    from opentelemetry.sdk.trace import IdGenerator, TracerProvider
+    from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+
+    class Given(IdGenerator):
+        def __init__(self) -> None:
+            self.traces = [t for t, _s in ids]
+            self.spans = [x for _t, s in ids for x in (s ^ 1, s)]  # each root's, then its prompt span's
+
+        def generate_trace_id(self) -> int:
+            return self.traces.pop(0)
+
+        def generate_span_id(self) -> int:
+            return self.spans.pop(0)
+
+    tp = TracerProvider(resource=Resource.create({"service.name": "codex_exec"}), id_generator=Given())
+    tp.add_span_processor(SimpleSpanProcessor(OTLPSpanExporter(endpoint=f"http://127.0.0.1:{port}/v1/traces")))
+    tracer = tp.get_tracer("codex_otel")
+    for name, (trace_id, span_id) in zip(roots, ids, strict=True):
+        with tracer.start_as_current_span(name), tracer.start_as_current_span("run_hooks_and_record_inputs") as inner:
+            assert (inner.get_span_context().trace_id, inner.get_span_context().span_id) == (trace_id, span_id)
+    tp.shutdown()
+
+
+@pytest.mark.parametrize("spans_first", [True, False])
+async def test_a_codex_turn_is_named_by_the_first_line_of_its_prompt(spans_first: bool) -> None:
+    """Codex names the root span of every turn ``turn/start``: each turn's trace is named by the
+    first line of its prompt (its ``codex.user_prompt`` record, logged inside the turn's tree), cut as
+    a session's name is, whichever of the root and the record arrives first; a turn whose prompt is
+    not logged, and a trace whose root names something of its own, keep their root's name."""
+    from opentelemetry.sdk.trace import RandomIdGenerator
+
+    store, _pipeline, server = await receiver()
+    port = server.address[1]
+    first = "  Refactor   the parser " + "so that it reads every field of the header " * 3
+    prompt = "\n   \n" + first + "\nthen run the tests\n"
+    roots = ["turn/start", "turn/start", "my_own_turn"]
+    gen = RandomIdGenerator()
+    ids = [(gen.generate_trace_id(), gen.generate_span_id()) for _ in roots]
+    records = [
+        {**codex("user_prompt", T0 + 1 * S, prompt=prompt), "trace_id": ids[0][0], "span_id": ids[0][1]},
+        {**codex("user_prompt", T0 + 2 * S, prompt_length="9", prompt="[REDACTED]"),
+         "trace_id": ids[1][0], "span_id": ids[1][1]},
+        {**codex("user_prompt", T0 + 3 * S, prompt="what is in here"), "trace_id": ids[2][0], "span_id": ids[2][1]},
+    ]
+    try:
+        if spans_first:
+            await asyncio.to_thread(_codex_turns, port, roots, ids)
+        await asyncio.to_thread(send_logs, port, "codex_exec", "0.46.0", records)
+        if not spans_first:
+            await asyncio.to_thread(_codex_turns, port, roots, ids)
+        tids = [format(t, "032x") for t, _s in ids]
+        assert await wait_for(lambda: all(
+            (t := store.traces.get(tid)) is not None and t.root_id in t.spans and len(t.spans) == 2 for tid in tids)
+            and "conv-7" in store.sessions)
+        words = " ".join(first.split())
+        assert [store.traces[tid].name for tid in tids] == [words[:79] + "…", "turn/start", "my_own_turn"]
+        assert store.sessions["conv-7"].session.label == " ".join(prompt.split())[:79] + "…"  # the whole prompt's
+    finally:
+        await server.close()

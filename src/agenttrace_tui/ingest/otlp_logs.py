@@ -212,8 +212,6 @@ class _Turn:
 MAX_OPEN_CALLS = 64
 #: Claude Code sub-agents whose names a session remembers (``_Conv.agents``).
 MAX_AGENTS = 64
-#: Characters of a first prompt kept as the session's name (``_first_prompt``).
-FIRST_PROMPT_CHARS = 80
 
 
 class _Conv:
@@ -303,7 +301,7 @@ class LogMapper:
         if c.prompted or not isinstance(text, str) or not text.strip():
             return []
         c.prompted = True
-        return [Session(id=sid, attributes={FIRST_PROMPT_KEY: cv.cut_head(" ".join(text.split()), FIRST_PROMPT_CHARS)})]
+        return [Session(id=sid, attributes={FIRST_PROMPT_KEY: cv.prompt_name(text)})]
 
     def _session_log(self, sid: str, t: int, name: str, attrs: dict[str, Any], key: str | None = None) -> list[Update]:
         """An event of the log ``key`` (a session's, or a process's own: ``res.derived_sid``), shown
@@ -611,12 +609,14 @@ class LogMapper:
         if event == "user_prompt" and ctx is not None:
             # Exported again as a span event, but with the prompt's length only: the text (logged
             # with ``log_user_prompt``) is in the record alone. It names the session (its first
-            # turn's) and stays with the turn, on the span it was logged in.
+            # turn's) and stays with the turn, on the span it was logged in, with the turn's name
+            # (``TURN_PROMPT_KEY``: its first line, read here whole; the store names the turn by it).
             text = a.get("prompt")
             shown = text if isinstance(text, str) and text != "[REDACTED]" and text.strip() else ""
             if shown:
                 prompt = SpanEvent(name="codex.user_prompt", time_ns=t,
-                                   attributes={"prompt": cv.cut_tail(shown), **_free(a, ("prompt", "model"))})
+                                   attributes={"prompt": cv.cut_tail(shown), **_free(a, ("prompt", "model")),
+                                               cv.TURN_PROMPT_KEY: cv.prompt_name(shown, first_line=True)})
                 return [*self._first_prompt(sid, shown),
                         AttachedEvent(trace_id=ctx[0], span_id=ctx[1], event=prompt)]
         self.ignored += 1  # exported again as a span event on the span it names

@@ -180,7 +180,7 @@ __all__ = [
     "TEXT_BLOCK_STARTS", "tool_preview",
     # this module
     "CACHE_BESIDE_CLIENTS", "CACHE_BESIDE_INPUT", "GUESSED_COST_CLIENTS", "CACHE_IN_INPUT_SCOPES", "SCOPE_PREFIX_CLIENTS", "GATEWAY_SCOPES", "PROVIDER_METADATA_KEYS", "metadata_provider", "CACHE_BESIDE_KEYS", "COST_KEYS", "FAILED_BY_EXCEPTION_KEYS", "FRAMEWORK_BUILT_ON", "FRAMEWORK_HINTS", "FRAMEWORK_SCOPES", "HTTP_STATUS_KEYS", "INSTRUMENTATION_FAMILIES", "INSTANCE_KEYS", "TRACE_SESSION_RESOURCE_KEYS", "SESSION_SPAN_NAME_KEYS", "session_span_name", "JSON_VALUE_KEYS",
-    "PINNED_SESSION_KEY", "RESOURCE_FRAMEWORKS", "RESOURCE_SESSION_KEYS", "RESPONSE_MODEL_KEYS", "SESSION_KEY_SET", "SESSION_KEYS", "TRACE_NAME_KEYS",
+    "PINNED_SESSION_KEY", "RESOURCE_FRAMEWORKS", "RESOURCE_SESSION_KEYS", "RESPONSE_MODEL_KEYS", "SESSION_KEY_SET", "SESSION_KEYS", "TRACE_NAME_KEYS", "TURN_PROMPT_KEY", "GENERIC_TURN_ROOTS", "PROMPT_NAME_CHARS", "prompt_name",
     "SUBTREE_USAGE_KEYS", "THINKING_BESIDE_OUTPUT", "GEMINI_BUILTIN_TOOLS", "TOOL_DEFINITION_KEYS", "GEMINI_FEE_TOOLS", "USAGE_OBJECT_KEYS", "RESPONSE_USAGE_KEYS", "GEMINI_USAGE_FIELDS", "USAGE_RECORD_KEY", "USAGE_OBJECT_PATHS", "USAGE_TYPE_PATHS", "USAGE_TYPES_BESIDE",
     "GENKIT_INPUT_KEY", "GENKIT_MODEL_TYPES", "GENKIT_NAME_KEY", "GENKIT_OUTPUT_KEY", "GENKIT_USAGE_FIELDS", "genkit_model_call",
     "GENKIT_ERROR_KEY", "GENKIT_STATE_KEY", "GENKIT_TOOL_ENVELOPE_TYPES", "genkit_failure", "unwrap_genkit_tool_output",
@@ -387,10 +387,33 @@ def decode_json_strings(attributes: dict[str, Any], keys: Iterable[str]) -> None
 
 # -- sessions -------------------------------------------------------------------
 
+#: A turn's prompt as its trace's name (``prompt_name``, its first line). Set by the monitor on an event of a span
+#: of the turn's tree that holds the prompt's text (Codex's ``codex.user_prompt`` log record, with ``log_user_prompt
+#: = true``, kept on the span it was logged in), and from there on the turn's root span when that root is named
+#: alike on every turn (``GENERIC_TURN_ROOTS``): the trace list then names the turn by what was asked.
+TURN_PROMPT_KEY = "agenttrace.turn_prompt"
 #: Span attributes that name the trace a span belongs to, as the app named it: Langfuse's SDKs put the
 #: trace name a user sets (``propagateAttributes({ traceName })``, ``update_current_trace(name=...)``)
-#: on its spans as ``langfuse.trace.name``. A trace list names the trace so, not after its root span.
-TRACE_NAME_KEYS: tuple[str, ...] = ("langfuse.trace.name",)
+#: on its spans as ``langfuse.trace.name``. A trace list names the trace so, not after its root span;
+#: so does the turn's prompt the monitor put on a turn's root (``TURN_PROMPT_KEY``).
+TRACE_NAME_KEYS: tuple[str, ...] = ("langfuse.trace.name", TURN_PROMPT_KEY)
+#: Root span names a client gives every turn alike, so that a list of its traces reads the same name on every
+#: row: such a trace is named by its turn's prompt when the prompt is known (``TURN_PROMPT_KEY``). Codex's
+#: ``turn/start``. (Claude Code's ``claude_code.interaction`` is named by its prompt already: the turn rebuilt
+#: from its ``user_prompt`` event is that span, named ``prompt: …``.)
+GENERIC_TURN_ROOTS: frozenset[str] = frozenset({"turn/start"})
+#: Characters of a prompt kept where it names something: a session (its first prompt), a turn's trace.
+PROMPT_NAME_CHARS = 80
+
+
+def prompt_name(text: str, first_line: bool = False) -> str:
+    """A prompt as a name: its whitespace runs one space each, cut to ``PROMPT_NAME_CHARS``; with
+    ``first_line``, of its first line that is not blank only (a turn's trace)."""
+    if first_line:
+        text = next((line for line in text.splitlines() if line.strip()), "")
+    return cut_head(" ".join(text.split()), PROMPT_NAME_CHARS)
+
+
 #: Span (then resource) attributes that name the session, first found wins. The LangSmith SDK
 #: groups runs into a thread by the run metadata ``session_id``, ``thread_id`` or ``conversation_id``
 #: (LangGraph copies a run config's ``configurable.thread_id`` into it), each exported as

@@ -311,7 +311,8 @@ def trace_summary(entry: TraceEntry) -> tuple:
     return (
         entry.trace_id,
         entry.session_id,
-        (trace_name_of(root) or None) if root is not None else None,
+        # (Rootless, a turn's prompt names it as in memory; else the reader names it: ``Reader._named``.)
+        (trace_name_of(root) or None) if root is not None else entry.prompt,
         _i(entry.start_ns),
         _i(entry.end_ns),
         t.spans,
@@ -430,7 +431,7 @@ def encode_batch(
         else:
             t[1] = span.session_id  # the latest report names the trace's session
         if span.parent_span_id is None and span.name and t[2] is None:
-            t[2] = span.name
+            t[2] = trace_name_of(span)  # (as the store names it: a turn's prompt, Langfuse's trace name)
     if summaries is None:
         b.recompute.extend(roots.values())
     else:

@@ -31,7 +31,8 @@ _CUSTOM = SpanKind.CUSTOM
 
 def trace_name_of(span: Span) -> str:
     """The name a trace gets from one of its spans: the trace name the app set on it
-    (``TRACE_NAME_KEYS``: Langfuse's ``traceName``), else the span's own name."""
+    (``TRACE_NAME_KEYS``: Langfuse's ``traceName``; the turn's prompt the store put on a turn's
+    root named alike on every turn, ``TURN_PROMPT_KEY``), else the span's own name."""
     attrs = span.attributes
     if attrs:
         for key in TRACE_NAME_KEYS:
@@ -86,6 +87,7 @@ class TraceEntry:
         "ended",
         "trimmed",
         "_rootless",
+        "prompt",
     )
 
     def __init__(self, trace_id: str, session_id: str, seq: int, owner: Any = None) -> None:
@@ -126,6 +128,9 @@ class TraceEntry:
         self.trimmed = 0
         #: ``rootless_pick``'s place in ``spans`` (and ``trimmed`` then), for ``name``
         self._rootless: list | None = None
+        #: The turn's prompt as a name, from an event of the trace holding it (``TURN_PROMPT_KEY``):
+        #: put on its root when the root comes, if the root is named alike on every turn; None until known.
+        self.prompt: str | None = None
 
     @property
     def totals(self) -> Totals:
@@ -136,14 +141,18 @@ class TraceEntry:
 
     @property
     def name(self) -> str:
-        """The trace name the app set on its root span (``trace_name_of``), else the root's name;
-        while no root is stored (the root of a running turn is exported last; a client whose
-        outer spans are internal runtime spans sends none of its own), that of its outermost
-        span of the agent's own as far as known: ``rootless_pick``; the trace id when it has no span."""
+        """The trace name the app set on its root span (``trace_name_of``: a turn's prompt, on a
+        root named alike on every turn), else the root's name; while no root is stored (the root
+        of a running turn is exported last; a client whose outer spans are internal runtime spans
+        sends none of its own), the turn's prompt when known (``prompt``), else the name of its
+        outermost span of the agent's own as far as known: ``rootless_pick``; the trace id when it
+        has no span."""
         spans = self.spans
         root = spans.get(self.root_id) if self.root_id else None
         if root is not None and (name := trace_name_of(root)):
             return name
+        if root is None and self.prompt:
+            return self.prompt
         seen = self._rootless
         if seen is None or seen[0] > len(spans) or seen[3] != self.trimmed:  # (spans trimmed: look again)
             seen = self._rootless = [0, None, (True, 0), self.trimmed]

@@ -35,7 +35,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 
 from ..model import AttachedEvent, Metric, Session, Span, SpanEnd, Update
-from ..normalize.conventions import MESSAGE_DETAIL_EVENTS
+from ..normalize.conventions import MESSAGE_DETAIL_EVENTS, TURN_PROMPT_KEY
 from .aggregates import Contribution, Totals, counted
 from .budget import Budget
 from .calls import calls_recorded_on
@@ -192,6 +192,8 @@ class Store(SpanUpserts, Budget, CostReads):
                 for call in recorded:
                     self._upsert_span(call)
                 return
+        if TURN_PROMPT_KEY in ev.event.attributes:
+            self._turn_prompt(trace, (ev.event,))  # the turn's prompt (Codex's): names the trace
         if len(span.events) >= MAX_EVENTS_PER_SPAN:
             # A span's events are bounded (memory, and the copy each one costs):
             # past the cap new ones are counted, not kept.

@@ -35,8 +35,14 @@ from typing import Any
 
 import msgspec
 
-from ..model import INTERNAL_ATTR, LlmInfo, Span, SpanEnd, SpanKind, Status
-from ..normalize.conventions import CHAIN_ANSWER_MODEL_KEY, SESSION_FILE_TURN_KEY, TWIN_TRACER_KEY
+from ..model import INTERNAL_ATTR, LlmInfo, Span, SpanEnd, SpanEvent, SpanKind, Status
+from ..normalize.conventions import (
+    CHAIN_ANSWER_MODEL_KEY,
+    GENERIC_TURN_ROOTS,
+    SESSION_FILE_TURN_KEY,
+    TURN_PROMPT_KEY,
+    TWIN_TRACER_KEY,
+)
 from .aggregates import EndTally
 from .aggregates import counted as counted_of
 from .calls import (
@@ -408,6 +414,7 @@ class SpanUpserts(StoreIndex):
                     kept, recorded = calls_recorded_on(span, held)
                     if kept:
                         attach_events(span, kept)
+                        self._turn_prompt(trace, kept)
             # _intern_parts, inlined: calling it costs ~890 instructions a span here
             # (29.0k -> 29.9k, bench_store_apply --callgrind); keep the two in step.
             llm = span.llm
@@ -458,6 +465,8 @@ class SpanUpserts(StoreIndex):
             # _mark:
             if span.parent_span_id is None and (trace.root_id is None or trace.root_id not in tspans):
                 trace.root_id = span_id
+                if trace.prompt is not None:  # (the turn's prompt came first: ``_turn_prompt``)
+                    _name_turn(trace, span)
             start_ns = span.start_ns
             if not trace.start_ns or start_ns < trace.start_ns:
                 trace.start_ns = start_ns
@@ -591,6 +600,8 @@ class SpanUpserts(StoreIndex):
             # _mark:
             if new.parent_span_id is None and (trace.root_id is None or trace.root_id not in tspans):
                 trace.root_id = span_id
+                if trace.prompt is not None:
+                    _name_turn(trace, new)
             start_ns = new.start_ns
             if not trace.start_ns or start_ns < trace.start_ns:
                 trace.start_ns = start_ns
@@ -790,6 +801,7 @@ class SpanUpserts(StoreIndex):
                 kept, recorded = calls_recorded_on(new, held)
                 if kept:
                     attach_events(new, kept)
+                    self._turn_prompt(trace, kept)
         if new.llm is not None or new.tool is not None or new.agent is not None:
             self._intern_parts(new)
         trace.spans[new.span_id] = new
@@ -1393,6 +1405,8 @@ class SpanUpserts(StoreIndex):
         """The trace's root and times, change marks."""
         if new.parent_span_id is None and (trace.root_id is None or trace.root_id not in trace.spans):
             trace.root_id = new.span_id
+            if trace.prompt is not None:
+                _name_turn(trace, new)
         start = new.start_ns
         if not trace.start_ns or start < trace.start_ns:
             trace.start_ns = start
@@ -1454,6 +1468,27 @@ class SpanUpserts(StoreIndex):
             return keeper.parent_span_id, orig_parent  # type: ignore[return-value]
         return orig_id, orig_parent
 
+    def _turn_prompt(self, trace: TraceEntry, events: list[SpanEvent] | tuple[SpanEvent, ...]) -> None:
+        """Events just kept on a span of ``trace``: one holding the turn's prompt as a name
+        (``TURN_PROMPT_KEY``: Codex's ``codex.user_prompt`` record) names the trace, the first
+        one that does; its root too, when that is stored and named alike on every turn
+        (``_name_turn``), changed so that the file keeps the name (a reopened or replayed file
+        names the turn so with no event read). Called for events attached, never per span."""
+        if trace.prompt is not None:
+            return
+        for e in events:
+            name = e.attributes.get(TURN_PROMPT_KEY) if e.attributes else None
+            if name.__class__ is str and name:
+                trace.prompt = name
+                root = trace.spans.get(trace.root_id) if trace.root_id is not None else None
+                if root is not None and _name_turn(trace, root):
+                    self._dirty_spans[(trace.trace_id, root.span_id)] = root
+                session = self.sessions.get(trace.session_id)
+                trace.version = self.version
+                if session is not None:
+                    session.version = self.version
+                return
+
     def _unlink(self, trace: TraceEntry, span: Span) -> None:
         kids = trace.children.get(span.parent_span_id)
         if kids is not None:
@@ -1467,6 +1502,18 @@ class SpanUpserts(StoreIndex):
 
 #: How far up ``_inside`` walks (a trace deeper than this is not one call's reports).
 INSIDE_DEPTH = 64
+
+
+def _name_turn(trace: TraceEntry, root: Span) -> bool:
+    """Put the turn's prompt (``trace.prompt``) on the trace's root when the root is named alike on
+    every turn (``GENERIC_TURN_ROOTS``: Codex's ``turn/start``), where ``trace_name_of`` reads it
+    (``TURN_PROMPT_KEY``); whether it changed the root. New attributes, not changed in place: a
+    report's parts may be shared with the taps."""
+    prompt = trace.prompt
+    if prompt is None or root.name not in GENERIC_TURN_ROOTS or root.attributes.get(TURN_PROMPT_KEY) == prompt:
+        return False
+    root.attributes = {**root.attributes, TURN_PROMPT_KEY: prompt}
+    return True
 
 
 def _inside(trace: TraceEntry, span_id: str, outer_id: str) -> bool:
