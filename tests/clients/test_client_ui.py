@@ -466,3 +466,25 @@ async def test_copilot_clis_mcp_tool_is_shown_with_its_server_and_tool_in_the_co
                 break
             await pilot.pause(0.05)
     assert want in rows, app.detail.plain()
+
+
+async def test_each_codex_turn_is_a_row_of_the_traces_pane_named_by_its_prompt(tmp_path: Path) -> None:
+    """Codex names every turn's root span ``turn/start``: the traces pane lists the two turns of a
+    resumed conversation by the prompts the recorder sent (``test_codex_turn_names``), not as two
+    rows of one name."""
+    from test_codex_turn_names import prompts_sent
+
+    rp = await _replay("codex-resume", tmp_path / "ui.db")
+    (sid,) = rp.sessions["ok"]
+    sent = {tid: p for tid, p in prompts_sent("codex-resume").items() if rp.store.traces[tid].session_id == sid}
+    assert len(set(sent.values())) == 2
+    app = make_app(store=rp.store)
+    async with app.run_test(size=(160, 48)) as pilot:
+        app.sessions.select_key(sid)
+        for _ in range(100):
+            if set(sent) <= set(app.traces.keys):
+                break
+            await pilot.pause(0.05)
+        rows = {tid: " ".join(c.plain for c in app.traces.row_cells(tid)) for tid in sent}
+        for tid, prompt in sent.items():
+            assert prompt in rows[tid] and "turn/start" not in rows[tid], rows[tid]
