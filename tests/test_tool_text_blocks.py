@@ -2,7 +2,8 @@
 
 Strands (Python and TypeScript, ``gen_ai_latest_experimental``) puts a tool's result on its
 ``execute_tool`` span as ``gen_ai.tool.call.result``, the content blocks of its tool result as JSON
-(``[{"text": "Sunny, 22 C in Paris"}]``); an MCP tool's result is the same with ``"type": "text"``.
+(``[{"text": "Sunny, 22 C in Paris"}]``); an MCP tool's result is the same with ``"type": "text"``, an
+AgentScope tool's with each block's ``id``, ``created_at`` and ``finished_at`` too.
 The preview was that JSON; it is now the blocks' text. Google ADK's ``McpTool`` puts an MCP tool call's
 whole result there (``{"content": [<text blocks>], "structuredContent": …, "isError": false}``): shown
 as its blocks' text too. Anything else (a ``json`` block, a block with more than its text, an object
@@ -48,6 +49,9 @@ def _request(results: list[object], repeat: int = 3) -> bytes:
     ({"content": [{"type": "text", "text": "Sunny, 22 C in Paris"}],  # an MCP tools/call result (Google ADK's)
       "structuredContent": {"result": "Sunny, 22 C in Paris"}, "isError": False}, "Sunny, 22 C in Paris"),
     ({"content": [{"type": "text", "text": "Sunny"}, {"type": "text", "text": "22 C"}], "isError": False}, "Sunny\n22 C"),
+    # AgentScope's TextBlock: its id and the times it was made and finished beside the text.
+    ([{"type": "text", "text": "Sunny, 22 C in Paris", "id": "c6b42e65ac38408e94997af671fa6627",
+       "created_at": "2026-12-06T17:24:31.731004", "finished_at": None}], "Sunny, 22 C in Paris"),
 ])
 def test_a_result_of_text_blocks_shows_their_text(monkeypatch: pytest.MonkeyPatch, result: object, shown: str) -> None:
     for span in _all_paths(monkeypatch, _request([result])):

@@ -118,6 +118,8 @@ ATTRIBUTE_MAP: list[Row] = [
             # pydantic-ai's usage details (genai-prices' names), inside its gen_ai.usage.input_tokens: its
             # only cache count on Upsonic's copy of its instrumentation (no gen_ai.usage.cache_read.*).
             "gen_ai.usage.details.cache_read_tokens",
+            # AgentScope's TracingMiddleware, beside its gen_ai.usage.input_tokens (the API's own input count).
+            "agentscope.usage.cache_input_tokens",
         ),
     ),
     (
@@ -132,6 +134,7 @@ ATTRIBUTE_MAP: list[Row] = [
             "ai.usage.inputTokenDetails.cacheWriteTokens",
             "metadata.usage.cached_creation_tokens",
             "gen_ai.usage.details.cache_write_tokens",  # pydantic-ai's usage details (Upsonic's only count)
+            "agentscope.usage.cache_creation_input_tokens",  # AgentScope's TracingMiddleware
         ),
     ),
     (

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import ast
 import re
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from typing import Any
 
 import msgspec
@@ -890,17 +890,38 @@ def span_client(framework: str | None, scope_name: str | None) -> str | None:
 CACHE_BESIDE_KEYS: dict[tuple[str, str], frozenset[str]] = {
     ("agno", "llm.token_count.prompt"): frozenset({"anthropic", "awsbedrock"}),
 }
+#: Cache-count keys only one sender writes -> the providers (lower-cased) whose own input count that
+#: sender passes on as its input, the cache reads and writes beside it under these keys: AgentScope's
+#: TracingMiddleware sends each model class's ``ChatUsage`` (the API's counts) as
+#: ``gen_ai.usage.input_tokens`` with ``agentscope.usage.cache_input_tokens`` and
+#: ``agentscope.usage.cache_creation_input_tokens``; its ``AnthropicChatModel`` (and ``MiniMaxChatModel``,
+#: built on it) keeps Anthropic's ``input_tokens``, which leaves them out, its other models an input that
+#: holds them (OpenAI's ``prompt_tokens``). Keyed on the cache key, not the client: the anthropic SDK
+#: tracing itself beside it (the same resource, the same client) sends its ``gen_ai.usage.input_tokens``
+#: with the cache counted in, its cache counts under the GenAI keys.
+CACHE_BESIDE_CACHE_KEYS: dict[str, frozenset[str]] = {
+    "agentscope.usage.cache_input_tokens": frozenset({"anthropic", "minimax"}),
+    "agentscope.usage.cache_creation_input_tokens": frozenset({"anthropic", "minimax"}),
+}
+#: Every provider of ``CACHE_BESIDE_CACHE_KEYS``: a span of any other is decided by one set lookup.
+_CACHE_KEY_PROVIDERS: frozenset[str] = frozenset().union(*CACHE_BESIDE_CACHE_KEYS.values())
 
 
-def cache_beside(provider: Any, client: str | None = None, input_key: str | None = None) -> bool:
+def cache_beside(provider: Any, client: str | None = None, input_key: str | None = None,
+                 read: Collection[str] = ()) -> bool:
     """Whether a span of this provider from this instrumentation counts its cache tokens beside
     input (``CACHE_BESIDE_INPUT`` and ``CACHE_BESIDE_CLIENTS``; ``CACHE_BESIDE_KEYS`` for the
-    key ``input_key`` its input count was read from)."""
+    key ``input_key`` its input count was read from; ``CACHE_BESIDE_CACHE_KEYS`` for the keys its
+    usage was ``read`` from)."""
     if not isinstance(provider, str) or client is None:
         return False
-    if client in CACHE_BESIDE_CLIENTS and provider.lower() in CACHE_BESIDE_INPUT:
+    low = provider.lower()
+    if client in CACHE_BESIDE_CLIENTS and low in CACHE_BESIDE_INPUT:
         return True
-    return input_key is not None and provider.lower() in CACHE_BESIDE_KEYS.get((client, input_key), ())
+    if low in _CACHE_KEY_PROVIDERS and any(k in read and low in providers
+                                           for k, providers in CACHE_BESIDE_CACHE_KEYS.items()):
+        return True
+    return input_key is not None and low in CACHE_BESIDE_KEYS.get((client, input_key), ())
 
 
 #: Providers (lower-cased) whose API counts a thinking model's thoughts beside the answer and both
@@ -1429,6 +1450,8 @@ FRAMEWORK_SCOPES: dict[str, str] = {
     # The Letta server's tracing of its own methods (``LETTA_OTEL_EXPORTER_OTLP_ENDPOINT``); its service is
     # ``letta-server``.
     "letta.otel.tracing": "letta",
+    # AgentScope's TracingMiddleware (2.x; 1.x's tracing decorators): its tracer, named ``agentscope`` alone.
+    "agentscope": "agentscope",
 }
 #: Resource attributes whose exact value names a framework, read after the scope and the service
 #: name: the Strands Agents SDK for TypeScript names its tracer after the service (``OTEL_SERVICE_NAME``,

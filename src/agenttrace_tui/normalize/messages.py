@@ -180,23 +180,46 @@ def tool_preview(value: str) -> str:
             got = None
         if isinstance(got, dict) and _CONTENT_ONLY < got.keys() <= _MCP_RESULT_KEYS:
             got = got["content"]  # an MCP tool result: its content blocks (the structured copy left out)
-        if isinstance(got, list) and got and all(
-                isinstance(b, dict) and isinstance(b.get("text"), str) and b.get("type", "text") == "text"
-                and b.keys() <= _TEXT_BLOCK_KEYS for b in got):
-            value = "\n".join(b["text"] for b in got)
+        if (text := _blocks_text(got)) is not None:
+            value = text
     return cut_head(value, TOOL_PREVIEW_CHARS)
 
 
-_TEXT_BLOCK_KEYS = frozenset({"text", "type"})
+def text_blocks(value: str) -> str | None:
+    """The text of a JSON list made only of text content blocks (``tool_preview``), one block a
+    line; None for any other value."""
+    if not value.startswith(_TEXT_LIST_STARTS):
+        return None
+    try:
+        blocks = _json.decode(value)
+    except (msgspec.DecodeError, ValueError):
+        return None
+    return _blocks_text(blocks)
+
+
+def _blocks_text(blocks: Any) -> str | None:
+    """The text of a decoded list made only of text content blocks, one block a line; else None."""
+    if isinstance(blocks, list) and blocks and all(
+            isinstance(b, dict) and isinstance(b.get("text"), str) and b.get("type", "text") == "text"
+            and b.keys() <= _TEXT_BLOCK_KEYS for b in blocks):
+        return "\n".join(b["text"] for b in blocks)
+    return None
+
+
+#: A text block's keys: its text and type, and what names the block beside them (AgentScope's
+#: ``TextBlock``: its ``id`` and the times it was made and finished).
+_TEXT_BLOCK_KEYS = frozenset({"text", "type", "id", "created_at", "finished_at"})
 #: What an MCP ``tools/call`` result holds: its content blocks, their structured copy, whether the tool
 #: failed, its metadata. One with its content alone is not told from another framework's envelope of
 #: parts (Genkit's tool output, ``{"content": [{"text": …}]}``): shown as sent.
 _MCP_RESULT_KEYS = frozenset({"content", "structuredContent", "isError", "_meta"})
 _CONTENT_ONLY = frozenset({"content"})
-#: How a value ``tool_preview`` may show otherwise begins: a JSON list of text blocks (Strands'
-#: ``[{"text": …}]``, MCP's ``[{"type": "text", …}]``), an MCP tool result holding them
-#: (``{"content": [...]``), a JSON string (LiveKit Agents' tool result, OpenLLMetry's ``@tool`` output).
-TEXT_BLOCK_STARTS = ('[{"text"', '[{"type"', '{"content"', '"')
+#: How a JSON list of text blocks begins (Strands' ``[{"text": …}]``, MCP's ``[{"type": "text", …}]``).
+_TEXT_LIST_STARTS = ('[{"text"', '[{"type"')
+#: How a value ``tool_preview`` may show otherwise begins: a JSON list of text blocks, an MCP tool
+#: result holding them (``{"content": [...]``), a JSON string (LiveKit Agents' tool result,
+#: OpenLLMetry's ``@tool`` output).
+TEXT_BLOCK_STARTS = (*_TEXT_LIST_STARTS, '{"content"', '"')
 
 
 def _part_text(part: Any) -> str:
@@ -246,7 +269,9 @@ def _part_text(part: Any) -> str:
         return f"[tool result {out if isinstance(out, str) else msgspec.json.encode(out).decode()}]"
     if ptype == "tool_call_response":
         resp = part.get("response", part.get("result", ""))
-        return f"[tool result {resp if isinstance(resp, str) else msgspec.json.encode(resp).decode()}]"
+        if isinstance(resp, str):  # a list of text blocks sent as JSON (AgentScope's) as their text
+            return f"[tool result {text_blocks(resp) or resp}]"
+        return f"[tool result {msgspec.json.encode(resp).decode()}]"
     if ptype == "document" and isinstance(doc := part.get("document"), dict):  # Cohere's (a tool's result)
         data = doc.get("data", "")
         return data if isinstance(data, str) else msgspec.json.encode(data).decode()

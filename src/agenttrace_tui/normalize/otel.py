@@ -300,7 +300,8 @@ def build_span(
             used.update(more_used)
     if usage_fields and cv.ANSWER_KEY in attrs and (left_out := cv.extract_answer_usage(attrs, usage_fields)):
         usage_fields.update(left_out)  # what the flat counts left out of the answer they came from
-    beside = llm is not None and cv.cache_beside(llm.get("provider"), client, _input_key(used) if usage_fields else None)
+    beside = llm is not None and cv.cache_beside(llm.get("provider"), client, _input_key(used) if usage_fields else None,
+                                                 used if usage_fields else ())
     thinking = llm is not None and cv.thinking_beside(llm.get("provider"), llm.get("model"))
     usage = cv.finish_usage(usage_fields, beside=beside, thinking=thinking, request=attrs) if usage_fields else None
     if usage is None and plan.subtree:
@@ -967,7 +968,8 @@ class _FastPlan:
                                        or cv.resource_model(llm.get("model")) is not None)
         if not renamed and not ((client_tool and (any(k in attrs for k in (*cv.CLIENT_TOOL_NAME_KEYS, *cv.CLIENT_TOOL_CALL_KEYS))
                                   or cv.CLIENT_FUNCTION_KEYS.get(client or "", "") in attrs
-                                  or cv.client_tool_name(client, name) is not None))
+                                  or cv.client_tool_name(client, name) is not None
+                                  or client in cv.CLIENT_TOOL_RESULT_ENTRIES))
                 or (kind is SpanKind.TOOL_EXECUTION and (any(k in attrs for _f, k in cv.TRACELOOP_TOOL_FIELDS)
                                                          or any(k in attrs for _f, k in cv.AGENTOPS_TOOL_FIELDS)
                                                          or cv.MCP_METHOD_KEY in attrs or cv.BRAINTRUST_KIND_KEY in attrs))
@@ -984,7 +986,8 @@ class _FastPlan:
                 or (kind is SpanKind.LLM_CALL and not (llm or {}).get("model") and (
                     cv.model_in_span_name(name) is not None or cv.INVOCATION_PARAMETERS_KEY in attrs))):
             # A known client's tool span always has a tool part (build_span); one that names
-            # its tool by the client's own keys or by its span name, a tool span with
+            # its tool by the client's own keys or by its span name or whose result may be its output
+            # object (``cv.client_tool_result``), a tool span with
             # OpenLLMetry's or AgentOps' entity keys (by key, not value: one recipe serves a key set), an
             # MCP ``tools/call`` span (which may name its tool only in its span name) and a span
             # typed a tool by ``braintrust.span_attributes`` (named after its span name), take
@@ -1016,7 +1019,8 @@ class _FastPlan:
                 tuple(k for k in attrs if k not in used),
                 beside=llm is not None and cv.cache_beside(
                     llm.get("provider"), client,
-                    next((k for part, field, _t, k in self.rows if part == "usage" and field == "input"), None)),
+                    next((k for part, field, _t, k in self.rows if part == "usage" and field == "input"), None),
+                    {k for part, _f, _t, k in self.rows if part == "usage"}),
                 thinking=llm is not None and cv.thinking_beside(llm.get("provider"), llm.get("model")),
             )
         if len(self.recipes) >= MAX_RECIPES:

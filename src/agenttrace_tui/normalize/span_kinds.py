@@ -880,23 +880,30 @@ CLIENT_TOOL_CONTEXT_KEYS: dict[str, tuple[str, str]] = {"beeai": ("metadata", "t
 #: instrumentation for JavaScript sends a tool's input only as ``tool.parameters`` (elsewhere in OpenInference
 #: the parameters' schema), JSON.
 CLIENT_TOOL_INPUT_KEYS: dict[str, str] = {"beeai": "tool.parameters"}
-#: Known clients whose tool result is the snapshot of the framework's output object, ``{"<entry>": result}``:
-#: BeeAI for TypeScript's ``StringToolOutput`` (``{"result": "Sunny, 22 C in Paris"}``), as OpenInference's
-#: instrumentation for JavaScript sends it. The result is shown, not its envelope.
-CLIENT_TOOL_RESULT_ENTRIES: dict[str, str] = {"beeai": "result"}
+#: Known clients whose tool result is the snapshot of the framework's output object, ``{"<entry>": result, ...}``
+#: -> (the entry, the keys such an object may have): BeeAI for TypeScript's ``StringToolOutput``
+#: (``{"result": "Sunny, 22 C in Paris"}``), as OpenInference's instrumentation for JavaScript sends it;
+#: AgentScope's ``ToolResponse`` (its ``ToolChunk`` when streamed), as its TracingMiddleware sends it:
+#: ``{"content": [<text blocks>], "state": "success", "metadata": {}, "id": "<tool call id>"}``. The result
+#: is shown, not its envelope (a list of text blocks as their text: ``tool_preview``).
+CLIENT_TOOL_RESULT_ENTRIES: dict[str, tuple[str, frozenset[str]]] = {
+    "beeai": ("result", frozenset({"result"})),
+    "agentscope": ("content", frozenset({"content", "state", "is_last", "metadata", "id"})),
+}
 
 
 def client_tool_result(client: str | None, value: Any) -> str | None:
     """The result a known client's tool output envelope holds (``CLIENT_TOOL_RESULT_ENTRIES``): its text,
     or its JSON when it is no text; None for any other value."""
-    entry = CLIENT_TOOL_RESULT_ENTRIES.get(client) if client is not None else None
-    if entry is None or not isinstance(value, str) or not value.startswith('{"' + entry + '":'):
+    spec = CLIENT_TOOL_RESULT_ENTRIES.get(client) if client is not None else None
+    if spec is None or not isinstance(value, str) or not value.startswith('{"' + spec[0] + '":'):
         return None
+    entry, keys = spec
     try:
         got = json.loads(value)
     except (ValueError, RecursionError):
         return None
-    if not isinstance(got, dict) or got.keys() != {entry}:
+    if not isinstance(got, dict) or entry not in got or not got.keys() <= keys:
         return None
     result = got[entry]
     return result if isinstance(result, str) else json.dumps(result, ensure_ascii=False)
