@@ -780,6 +780,13 @@ CLIENTS: dict[str, Client] = {
     # each tool run (get_weather, then send_message, its way to answer) a tool call. Its agent's id, on the span of
     # the request to the agent, is the session.
     "letta": Client(),
+    # AgentScope 2.x's TracingMiddleware on the OTel SDK's global tracer provider: GenAI spans of its own (invoke_agent,
+    # chat, execute_tool) on the tracer `agentscope`; a call's cached tokens as agentscope.usage.cache_input_tokens.
+    "agentscope": Client(),
+    # The same agent on AgentScope's AnthropicChatModel: its chat spans pass Anthropic's own input count on (the cache
+    # reads and writes beside it, as agentscope.usage.*); the anthropic SDK traces itself too (its
+    # anthropic.messages.create span of each request, inside AgentScope's chat span): folded as one call.
+    "agentscope_anthropic": Client(),
 }
 
 
@@ -1124,7 +1131,7 @@ FRAMEWORKS = {"crewai": "crewai", "crewai_crew": "crewai", "crewai_crew_delegati
               "instructor_openinference": "instructor", "baml_openinference": "baml",
               "guardrails_openinference": "guardrails", "mcp_agent": "mcp-agent", "mirascope": "mirascope", "praisonai": "praisonai",
               "praisonai_team": "praisonai", "upsonic": "upsonic", "upsonic_aggregated": "upsonic",
-              "upsonic_genai_prices_newest": "upsonic", "letta": "letta",
+              "upsonic_genai_prices_newest": "upsonic", "letta": "letta", "agentscope": "agentscope", "agentscope_anthropic": "agentscope",
               # The Claude Agent SDK runs Claude Code, whose events name it (as `claude-agent-sdk`'s).
               "claude_agent_sdk_ts_openinference": "claude-code"}
 
@@ -2304,6 +2311,31 @@ def test_a_burr_applications_run_and_actions_are_its_steps_and_each_call_is_in_i
         assert not any(s.kind in (SpanKind.TOOL_EXECUTION, SpanKind.AGENT) for s in spans.values())
         if not answered:
             assert (steps["select_tool"].status, steps["run"].status) == (Status.ERROR, Status.OK)
+
+
+def test_an_agentscope_agents_reply_is_its_agent_its_calls_and_its_tools_text(replays: Any) -> None:
+    """AgentScope's TracingMiddleware: each reply an ``invoke_agent`` span (the agent), each model call a
+    ``chat`` span inside it and each tool call an ``execute_tool`` span beside them. The tool's result is
+    AgentScope's ``ToolResponse``, the next call's prompt holds it as a list of AgentScope's text blocks: both
+    show the text the tool answered, the one the fake LLM's final answer quotes. In the error run the refused
+    call and the agent's span fail."""
+    rp = replays("agentscope")
+    for run in reported_runs(rp.manifest):
+        sid = run_session(rp, run)
+        spans = {(s.trace_id, s.span_id): s for t in rp.store.traces_of(sid) for s in t.spans.values()}
+        parent = parent_in(spans)
+        (agent,) = [s for s in spans.values() if s.kind is SpanKind.AGENT]
+        assert agent.agent is not None and agent.agent.name == "weather_agent"
+        calls = sorted((s for s in spans.values() if s.kind is SpanKind.LLM_CALL), key=lambda s: s.start_ns)
+        assert len(calls) == len(run["fake_calls"]) and all(parent(c) is agent for c in calls)
+        if not ok_calls(run):
+            assert (calls[0].status, agent.status) == (Status.ERROR, Status.ERROR)
+            continue
+        said = run["stdout_tail"].split("The tool said: ", 1)[1].strip()
+        (tool,) = [s for s in spans.values() if s.kind is SpanKind.TOOL_EXECUTION]
+        assert parent(tool) is agent and tool.tool is not None
+        assert (tool.tool.name, tool.tool.output_preview) == ("get_weather", said)
+        assert calls[1].llm is not None and calls[1].llm.prompt_preview.endswith(f"[tool result {said}]")
 
 
 def test_claude_code_on_bedrock_counts_and_costs_what_the_cli_does(replays: Any) -> None:
