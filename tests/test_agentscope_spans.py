@@ -24,6 +24,7 @@ from opentelemetry.proto.collector.trace.v1 import trace_service_pb2
 from opentelemetry.sdk.trace import TracerProvider
 
 from agenttrace_tui.model import SpanKind
+from agenttrace_tui.model import Status as SpanStatus
 from agenttrace_tui.store.memory import Store
 from otlp_values import kv as otlp_kv
 from test_otlp_support import received
@@ -40,9 +41,9 @@ def _blocks(text: str) -> str:
                         "created_at": "2026-12-06T17:24:31.731004", "finished_at": None}])
 
 
-def _tool_response(text: str) -> str:
+def _tool_response(text: str, state: str = "success") -> str:
     """The ``ToolResponse`` AgentScope's TracingMiddleware puts on a tool span as its result."""
-    return json.dumps({"content": json.loads(_blocks(text)), "state": "success", "metadata": {},
+    return json.dumps({"content": json.loads(_blocks(text)), "state": state, "metadata": {},
                        "id": "call_fake0001"})
 
 
@@ -147,6 +148,25 @@ def test_the_recipes_show_a_tools_result_as_the_general_path_does(monkeypatch: p
                                                                    shown: str | None) -> None:
     spans = _all_paths(monkeypatch, _request(result))
     assert [(s.kind, s.tool.output_preview) for s in spans] == [(SpanKind.TOOL_EXECUTION, shown or result)] * 3
+    assert all(s.status is SpanStatus.OK for s in spans)
+
+
+#: (the state of a tool's ToolResponse, whether the tool failed)
+STATES = [("error", True), ("denied", False), ("interrupted", False), ("success", False)]
+
+
+@pytest.mark.parametrize(("state", "failed"), STATES)
+def test_a_tool_whose_result_says_it_failed_is_a_failed_tool_call(monkeypatch: pytest.MonkeyPatch, state: str,
+                                                                    failed: bool) -> None:
+    """AgentScope hands a tool's exception to the model as its result (``"state": "error"``, the exception's text
+    as its content) and ends the tool's span OK: the tool call failed, its error that text. A tool its permission
+    engine denied or the user interrupted did not fail."""
+    error = "no weather for Paris"
+    spans = _all_paths(monkeypatch, _request(_tool_response(error, state)))
+    assert [(s.tool.output_preview, s.status) for s in spans] == [
+        (error, SpanStatus.ERROR if failed else SpanStatus.OK)] * 3
+    if failed:
+        assert all((s.status_code, s.status_message) == ("error", error) for s in spans)
 
 
 def _anthropic_request(repeat: int = 3) -> bytes:

@@ -459,9 +459,10 @@ def build_span(
                     attrs[key] = value
                     used.discard(key)
     tool_fields = fields.get("tool")
+    tool_failed: str | None = None  # the state a known client's tool output says its tool failed with
     if (tool_fields is not None and client is not None
             and (result := cv.client_tool_result(client, tool_fields.get("output_preview"))) is not None):
-        tool_fields["output_preview"] = result  # the framework's output object: its result
+        tool_fields["output_preview"], tool_failed = result  # the framework's output object: its result
     if tool_fields is not None:
         for k in ("input_preview", "output_preview"):
             if k in tool_fields:
@@ -501,6 +502,12 @@ def build_span(
         code = failure[0]
         status = _error_status(code)
         message = message or failure[1]
+    elif tool_failed is not None and kind is SpanKind.TOOL_EXECUTION:
+        # A tool its client's output object says failed, its span ended OK (AgentScope hands the tool's
+        # exception to the model as its result): the result's text is the error.
+        code = tool_failed
+        status = _error_status(code)
+        message = (tool_fields or {}).get("output_preview") or tool_failed
     elif client is not None and cv.client_failure_span(client, name):
         # A span that records a failure by its name, its status left OK (OpenInference's BeeAI
         # instrumentation for JavaScript: a chat model's or a tool's ``error`` event), the error only

@@ -890,11 +890,17 @@ CLIENT_TOOL_RESULT_ENTRIES: dict[str, tuple[str, frozenset[str]]] = {
     "beeai": ("result", frozenset({"result"})),
     "agentscope": ("content", frozenset({"content", "state", "is_last", "metadata", "id"})),
 }
+#: Known clients whose tool output envelope says the tool failed -> (its key, the values that say so): AgentScope
+#: hands a tool's exception to the model as its result (``"state": "error"``, the exception's text as the content)
+#: and its TracingMiddleware ends the tool's span OK. (``denied`` and ``interrupted``, a tool its permission
+#: engine or the user stopped, did not fail.)
+CLIENT_TOOL_FAILED_STATES: dict[str, tuple[str, frozenset[str]]] = {"agentscope": ("state", frozenset({"error"}))}
 
 
-def client_tool_result(client: str | None, value: Any) -> str | None:
-    """The result a known client's tool output envelope holds (``CLIENT_TOOL_RESULT_ENTRIES``): its text,
-    or its JSON when it is no text; None for any other value."""
+def client_tool_result(client: str | None, value: Any) -> tuple[str, str | None] | None:
+    """The result a known client's tool output envelope holds (``CLIENT_TOOL_RESULT_ENTRIES``): its text, or its
+    JSON when it is no text, and the state it says its tool failed with (``CLIENT_TOOL_FAILED_STATES``), else
+    None; None for any other value."""
     spec = CLIENT_TOOL_RESULT_ENTRIES.get(client) if client is not None else None
     if spec is None or not isinstance(value, str) or not value.startswith('{"' + spec[0] + '":'):
         return None
@@ -906,7 +912,10 @@ def client_tool_result(client: str | None, value: Any) -> str | None:
     if not isinstance(got, dict) or entry not in got or not got.keys() <= keys:
         return None
     result = got[entry]
-    return result if isinstance(result, str) else json.dumps(result, ensure_ascii=False)
+    failed = CLIENT_TOOL_FAILED_STATES.get(client or "")
+    state = got.get(failed[0]) if failed is not None else None
+    return (result if isinstance(result, str) else json.dumps(result, ensure_ascii=False),
+            state if failed is not None and isinstance(state, str) and state in failed[1] else None)
 
 
 #: Known clients' spans that record a failure by their name, whatever their status: OpenInference's BeeAI
