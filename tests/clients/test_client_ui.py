@@ -353,52 +353,24 @@ async def test_an_agent_framework_workflows_cost_pane_and_details_say_which_agen
     await _details_say(store, sid, trace, {span_id: f"{agent}  runs it" for span_id, agent in want.items()})
 
 
-async def test_claude_codes_mcp_tool_is_shown_with_its_server_and_tool_in_the_cost_pane(tmp_path: Path) -> None:
-    """Claude Code names a tool of an MCP server ``mcp__<server>__<tool>`` (``mcp__weather__get_weather``),
-    longer than the cost pane's tool column: its row keeps the tool whole and the server's start, not
-    ``mcp__weather__get…`` (two tools of one server one cut-off name), with its one call and the spend
-    of the model calls that decided it (call 1) and read its result (call 2) at genai-prices' price for
-    the tokens the fake server served them."""
+@pytest.mark.parametrize(("name", "sep"), [("claude-code-mcp", "__"), ("gemini-cli-mcp", "_"), ("copilot-cli-mcp", "-")])
+async def test_an_agent_clis_mcp_tool_is_shown_with_its_server_and_tool_in_the_cost_pane(
+        name: str, sep: str, tmp_path: Path) -> None:
+    """An agent CLI names a tool of an MCP server with the server in it, longer than the cost pane's tool
+    column: Claude Code ``mcp__<server>__<tool>``, Gemini CLI ``mcp_<server>_<tool>``, GitHub Copilot CLI
+    ``<server>-<tool>`` (the server named on its span). Its row keeps the tool whole and the server's start
+    (``weat…__get_weather``, not ``mcp__weather__get…``: two tools of one server, such as Copilot's built-in
+    ``github-mcp-server``'s, one cut-off name), with its one call and the spend of the model calls that decided
+    it and read its result (Gemini CLI's each in a trace of its own) at genai-prices' price for the tokens the
+    fake server served them, thinking and cached tokens in."""
     from test_conformance import CLIENTS, _genai_price, expected_usage
 
-    rp = await _replay("claude-code-mcp", tmp_path / "ui.db")
-    run = rp.manifest["runs"][0]
-    sid = rp.sessions["ok"][0]
-    asked, answered = run["fake_calls"]
-    assert asked["tool_name"] == "mcp__weather__get_weather" and answered["kind"] == "final"
-    decided, consumed = (_genai_price(c["model"], expected_usage(c, CLIENTS["claude-code-mcp"]), int(c["time"] * 1e9))
+    rp = await _replay(name, tmp_path / "ui.db")
+    asked, answered = rp.manifest["runs"][0]["fake_calls"][-2:]
+    assert asked["tool_name"].endswith(f"weather{sep}get_weather") and answered["kind"] == "final"
+    decided, consumed = (_genai_price(c["model"], expected_usage(c, CLIENTS[name]), int(c["time"] * 1e9))
                          for c in (asked, answered))
-    app = make_app(store=rp.store)
-    async with app.run_test(size=(160, 48)) as pilot:
-        for _ in range(200):  # the pane follows the selected session on its next draw
-            if app.selected_session_id != sid:
-                app.jump_to_session(sid)
-            lines = app.cost.plain().split("\n")
-            if " tools by LLM cost  calls  decided consumed" in lines:
-                break
-            await pilot.pause(0.05)
-    heading = " tools by LLM cost  calls  decided consumed"
-    assert heading in lines, "\n".join(lines)
-    row = lines[lines.index(heading) + 1].split()
-    assert row[1:] == ["1", fmt_cost(decided), fmt_cost(consumed)], row
-    server, _sep, tool = row[0].partition("__")
-    assert tool == "get_weather" and server and "weather".startswith(server.rstrip("…")), row
-
-
-async def test_gemini_clis_mcp_tool_is_shown_with_its_server_and_tool_in_the_cost_pane(tmp_path: Path) -> None:
-    """Gemini CLI names a tool of an MCP server ``mcp_<server>_<tool>`` (``mcp_weather_get_weather``), longer
-    than the cost pane's tool column: its row keeps the tool whole and the server's start, with its one call
-    and the spend of the model calls that decided it and read its result (each in a trace of its own) at
-    genai-prices' price for the tokens the fake server served them, thinking and cached tokens in."""
-    from test_conformance import CLIENTS, _genai_price, expected_usage
-
-    rp = await _replay("gemini-cli-mcp", tmp_path / "ui.db")
-    run = rp.manifest["runs"][0]
     sid = rp.sessions["ok"][0]
-    _router, asked, answered = run["fake_calls"]
-    assert asked["tool_name"] == "mcp_weather_get_weather" and answered["kind"] == "final"
-    decided, consumed = (_genai_price(c["model"], expected_usage(c, CLIENTS["gemini-cli-mcp"]), int(c["time"] * 1e9))
-                         for c in (asked, answered))
     app = make_app(store=rp.store)
     heading = " tools by LLM cost  calls  decided consumed"
     async with app.run_test(size=(160, 48)) as pilot:
@@ -412,41 +384,15 @@ async def test_gemini_clis_mcp_tool_is_shown_with_its_server_and_tool_in_the_cos
     assert heading in lines, "\n".join(lines)
     row = lines[lines.index(heading) + 1].split()
     assert row[1:] == ["1", fmt_cost(decided), fmt_cost(consumed)], row
-    server, _sep, tool = row[0].partition("_")
+    server, _sep, tool = row[0].partition(sep)
     assert tool == "get_weather" and server and "weather".startswith(server.rstrip("…")), row
 
 
-async def test_copilot_clis_mcp_tool_is_shown_with_its_server_and_tool_in_the_cost_pane(tmp_path: Path) -> None:
-    """GitHub Copilot CLI names a tool of an MCP server ``<server>-<tool>`` (``weather-get_weather``), longer
-    than the cost pane's tool column, and names the server on its span: its row keeps the tool whole and the
-    server's start (``weath…-get_weather``, not ``weather-get_weath…``: the tools of one server, such as its
-    built-in ``github-mcp-server``'s, one cut-off name), with its one call and the spend of the model calls that
-    decided it and read its result at genai-prices' price for the tokens the fake server served them; the
-    call's detail names the server."""
-    from test_conformance import CLIENTS, _genai_price, expected_usage
-
+async def test_copilot_clis_mcp_tool_call_names_its_server_in_its_detail(tmp_path: Path) -> None:
+    """GitHub Copilot CLI names the MCP server of a tool call on its span: the call's detail says it beside
+    the tool."""
     rp = await _replay("copilot-cli-mcp", tmp_path / "ui.db")
-    run = rp.manifest["runs"][0]
     sid = rp.sessions["ok"][0]
-    asked, answered = run["fake_calls"]
-    assert asked["tool_name"] == "weather-get_weather" and answered["kind"] == "final"
-    decided, consumed = (_genai_price(c["model"], expected_usage(c, CLIENTS["copilot-cli-mcp"]), int(c["time"] * 1e9))
-                         for c in (asked, answered))
-    app = make_app(store=rp.store)
-    heading = " tools by LLM cost  calls  decided consumed"
-    async with app.run_test(size=(160, 48)) as pilot:
-        for _ in range(200):  # the pane follows the selected session on its next draw
-            if app.selected_session_id != sid:
-                app.jump_to_session(sid)
-            lines = app.cost.plain().split("\n")
-            if heading in lines:
-                break
-            await pilot.pause(0.05)
-    assert heading in lines, "\n".join(lines)
-    row = lines[lines.index(heading) + 1].split()
-    assert row[1:] == ["1", fmt_cost(decided), fmt_cost(consumed)], row
-    server, _sep, tool = row[0].partition("-")
-    assert tool == "get_weather" and server and "weather".startswith(server.rstrip("…")), row
     # The tool call's detail names the server beside the tool.
     (trace,) = [t for t in rp.store.traces_of(sid) if any(s.kind is SpanKind.TOOL_EXECUTION for s in t.spans.values())]
     (span_id,) = [i for i, s in trace.spans.items() if s.kind is SpanKind.TOOL_EXECUTION]
