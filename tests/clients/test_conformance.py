@@ -921,6 +921,19 @@ def expected_usage(call: dict, client: Client) -> dict[str, int]:
             "cache_write": 0, "reasoning": u["reasoning"] if client.reasoning else 0}
 
 
+def calls_as_served(rp: Any, run: dict, sid: str, client: Client) -> tuple[list[Any], list[dict]]:
+    """Check that the session's model calls, each counted once, are the calls the fake server answered
+    in ``run`` with their usage (as ``client`` reports it), and that the session costs genai-prices' price
+    of them; returns (the calls counted, the calls served)."""
+    calls = [s for s in llm_spans(rp.store, sid) if counted(s)]
+    served = ok_calls(run)
+    assert sorted(tuple(sorted(usage_of(s).items())) for s in calls) == sorted(
+        tuple(sorted(expected_usage(c, client).items())) for c in served)
+    price = sum(_genai_price(c["model"], expected_usage(c, client), int(c["time"] * 1e9)) for c in served)
+    assert rp.store.sessions[sid].totals.cost == pytest.approx(price, abs=1e-9)
+    return calls, served
+
+
 def ok_calls(run: dict, reported: bool = True) -> list[dict]:
     """Model calls the fake server answered with usage; with ``reported``, less those the client
     is known not to report (the recorder lists them in the manifest's ``usage_not_reported``)."""
@@ -1216,12 +1229,7 @@ def test_claude_codes_mcp_tool_is_one_call_named_by_its_server_and_tool(name: st
     # Its duration is the span's (the CLI's duration_ms, rounded down), not its event's (the execution's alone).
     assert tool.end_ns is not None and (tool.end_ns - tool.start_ns) // 1_000_000 - tool.attributes["duration_ms"] in (0, 1)
     assert [(r.name, r.calls, r.errors) for r in rp.store.tool_costs(sid)] == [(asked["tool_name"], 1, 0)]
-    calls = [s for s in llm_spans(rp.store, sid) if counted(s)]
-    served = ok_calls(run)
-    assert sorted(tuple(sorted(usage_of(s).items())) for s in calls) == sorted(
-        tuple(sorted(expected_usage(c, client).items())) for c in served)
-    price = sum(_genai_price(c["model"], expected_usage(c, client), int(c["time"] * 1e9)) for c in served)
-    assert rp.store.sessions[sid].totals.cost == pytest.approx(price, abs=1e-9)
+    calls_as_served(rp, run, sid, client)
 
 
 @pytest.mark.parametrize("order", ["spans first", "logs first"])
@@ -1251,13 +1259,8 @@ def test_gemini_clis_mcp_tool_is_one_call_with_its_arguments_result_and_duration
     assert (tool.start_ns, tool.end_ns) == (int(sent["startTimeUnixNano"]), int(sent["endTimeUnixNano"]))
     assert [(r.name, r.calls, r.errors, r.decided_calls, r.consumed_calls) for r in rp.store.tool_costs(sid)] == [
         (asked["tool_name"], 1, 0, 1, 1)]
-    calls = [s for s in llm_spans(rp.store, sid) if counted(s)]
-    served = ok_calls(run)
-    assert sorted(tuple(sorted(usage_of(s).items())) for s in calls) == sorted(
-        tuple(sorted(expected_usage(c, client).items())) for c in served)
+    calls, served = calls_as_served(rp, run, sid, client)
     assert sum(s.usage.reasoning for s in calls) == sum(c["usage_normalized"]["reasoning"] for c in served) > 0
-    price = sum(_genai_price(c["model"], expected_usage(c, client), int(c["time"] * 1e9)) for c in served)
-    assert rp.store.sessions[sid].totals.cost == pytest.approx(price, abs=1e-9)
 
 
 @pytest.mark.parametrize("order", ["spans first", "logs first"])
@@ -1286,12 +1289,7 @@ def test_qwen_codes_mcp_tool_is_one_call_with_its_call_id_and_arguments(order: s
     assert tools["tool_search"].tool.call_id == search["tool_call_id"]
     assert sorted((r.name, r.calls, r.errors) for r in rp.store.tool_costs(sid)) == sorted(
         [(asked["name"], 1, 0), ("tool_search", 1, 0)])
-    calls = [s for s in llm_spans(rp.store, sid) if counted(s)]
-    served = ok_calls(run)
-    assert sorted(tuple(sorted(usage_of(s).items())) for s in calls) == sorted(
-        tuple(sorted(expected_usage(c, client).items())) for c in served)
-    price = sum(_genai_price(c["model"], expected_usage(c, client), int(c["time"] * 1e9)) for c in served)
-    assert rp.store.sessions[sid].totals.cost == pytest.approx(price, abs=1e-9)
+    calls_as_served(rp, run, sid, client)
 
 
 @pytest.mark.parametrize("order", list(ORDERS))
@@ -1320,15 +1318,10 @@ def test_codexs_mcp_tool_is_one_call_named_as_the_model_called_it_after_its_tool
     assert tools[searched["tool_call_id"]].tool.name == "tool_search"  # type: ignore[union-attr]
     assert sorted((r.name, r.calls, r.errors) for r in rp.store.tool_costs(sid)) == [
         (asked["tool_name"], 1, 0), (searched["tool_name"], 1, 0)]
-    calls = [s for s in llm_spans(rp.store, sid) if counted(s)]
-    served = ok_calls(run)
+    calls, served = calls_as_served(rp, run, sid, client)
     assert [c["kind"] for c in served] == ["tool_call", "tool_call", "final"]
     assert all(s.llm is not None and s.llm.model == c["model"] for s, c in zip(
         sorted(calls, key=lambda s: s.start_ns), served, strict=True))
-    assert sorted(tuple(sorted(usage_of(s).items())) for s in calls) == sorted(
-        tuple(sorted(expected_usage(c, client).items())) for c in served)
-    price = sum(_genai_price(c["model"], expected_usage(c, client), int(c["time"] * 1e9)) for c in served)
-    assert rp.store.sessions[sid].totals.cost == pytest.approx(price, abs=1e-9)
 
 
 def test_copilot_clis_mcp_tool_is_one_call_with_its_id_arguments_and_result(replays: Any) -> None:
@@ -1359,12 +1352,7 @@ def test_copilot_clis_mcp_tool_is_one_call_with_its_id_arguments_and_result(repl
     assert (tool.start_ns, tool.end_ns) == (int(sent["startTimeUnixNano"]), int(sent["endTimeUnixNano"]))
     assert [(r.name, r.calls, r.errors, r.decided_calls, r.consumed_calls) for r in rp.store.tool_costs(sid)] == [
         (asked["tool_name"], 1, 0, 1, 1)]
-    calls = [s for s in llm_spans(rp.store, sid) if counted(s)]
-    served = ok_calls(run)
-    assert sorted(tuple(sorted(usage_of(s).items())) for s in calls) == sorted(
-        tuple(sorted(expected_usage(c, client).items())) for c in served)
-    price = sum(_genai_price(c["model"], expected_usage(c, client), int(c["time"] * 1e9)) for c in served)
-    assert rp.store.sessions[sid].totals.cost == pytest.approx(price, abs=1e-9)
+    calls_as_served(rp, run, sid, client)
     refused = rp.manifest["runs"][1]
     totals = rp.store.sessions[run_session(rp, refused)].totals
     assert (refused["mode"], totals.llm_calls, totals.tokens, totals.cost) == ("error", 1, 0, 0)
