@@ -204,11 +204,15 @@ mcp.run(transport="stdio")
 
 
 def mcp_recorder_main(name: str, client: str, package: str, version: str, command: str,
-                      record: Callable[[Path, str | None, Path], object]) -> None:
+                      record: Callable[..., object], variants: Sequence[str] | None = None) -> None:
     """Command line of a recorder of an npm CLI calling the weather MCP server's tool: install
     ``package@version`` and the server's venv (named after the recorder), then ``record(the CLI,
-    its installed version, the venv's python)`` inside the loopback-only namespace."""
-    parser = argparse.ArgumentParser(description=f"Record {name} telemetry into fixtures/{name}/")
+    its installed version, the venv's python)`` inside the loopback-only namespace. A recorder of
+    several recordings (``variants``) makes those ``--only`` names, all by default:
+    ``record(the CLI, its version, the python, variant)`` for each."""
+    parser = argparse.ArgumentParser(description=f"Record {name} telemetry into fixtures/")
+    if variants is not None:
+        parser.add_argument("--only", choices=list(variants), action="append", help="record only these variants")
     parser.add_argument("--install-only", action="store_true", help="only install the pinned CLI and server venv")
     args = parser.parse_args()
     prefix = ensure_npm(client, [f"{package}@{version}"])
@@ -218,7 +222,11 @@ def mcp_recorder_main(name: str, client: str, package: str, version: str, comman
         print(f"[{name}] installed {npm_version(prefix, package)}: {exe}; server venv {python}")
         return
     isolate_network()
-    record(exe, npm_version(prefix, package), python)
+    if variants is None:
+        record(exe, npm_version(prefix, package), python)
+        return
+    for variant in args.only or list(variants):
+        record(exe, npm_version(prefix, package), python, variant)
 
 
 def run_with_summary(rec: Recording, label: str, argv: list[str], env: dict[str, str], *, mode: str, quiet: float,

@@ -1,6 +1,6 @@
 """Record what the real Qwen Code CLI sends for a turn that calls a tool on an MCP server.
 
-Run: ``python tests/clients/record_qwen_code_mcp.py`` (installs the same pinned npm package as
+Run: ``python tests/clients/record_qwen_code_mcp.py [--only qwen-code-mcp|qwen-code-mcp-results]`` (installs the same pinned npm package as
 ``record_qwen_code.py`` and a venv with the MCP SDK for the server; needs node and npm).
 
 The server: the weather server the other CLI recordings start (``cli_support.MCP_WEATHER_SERVER``:
@@ -11,7 +11,9 @@ offered ``tool_search`` and ``tool_call`` (its bridge) instead, and the system p
 deferred tools, to be reviewed with ``tool_search`` (``select:<name>``) and called through
 ``tool_call``; the fake LLM is scripted to do just that (``TOOL_ANSWERS``). Telemetry as ``qwen-code``: traces, logs and metrics over
 OTLP/HTTP with the documented ``QWEN_TELEMETRY_*`` switches, prompts logged; usage statistics to
-the vendor and update checks off. The model: ``gpt-4o-mini`` at the fake server as an
+the vendor and update checks off. ``qwen-code-mcp-results`` adds the switch ``agenttrace-tui run``
+sets for it, ``QWEN_TELEMETRY_INCLUDE_SENSITIVE_SPAN_ATTRIBUTES=true``: the tool's arguments and
+result on its span. The model: ``gpt-4o-mini`` at the fake server as an
 OpenAI-compatible provider (streamed chat completions).
 
 Two runs:
@@ -32,6 +34,9 @@ from record_qwen_code import MODEL, PACKAGE, SETTINGS, VERSION
 from recording import FAKE_KEY, Recording, installed_versions
 
 NAME = "qwen-code-mcp"
+#: The recordings: without, and with, Qwen Code's sensitive span attributes (a tool's arguments and result).
+VARIANTS = (NAME, "qwen-code-mcp-results")
+SENSITIVE = {"QWEN_TELEMETRY_INCLUDE_SENSITIVE_SPAN_ATTRIBUTES": "true"}
 PROMPT = "What is the weather in Paris? Use the get_weather tool."
 MCP_TOOL = "mcp__weather__get_weather"  # the name Qwen Code gives the server's tool
 #: What a model does with a deferred tool, as Qwen Code's system prompt tells it: review its schema
@@ -47,8 +52,8 @@ def settings(python: str, server: str) -> dict:
     return SETTINGS | {"mcpServers": {"weather": {"command": python, "args": [server], "trust": True}}}
 
 
-def record(qwen: Path, version: str | None, python: Path) -> Path:
-    with Recording(NAME, tool_answers=TOOL_ANSWERS) as rec:
+def record(qwen: Path, version: str | None, python: Path, name: str = NAME) -> Path:
+    with Recording(name, tool_answers=TOOL_ANSWERS) as rec:
         server = rec.tmp / "weather_server.py"
         server.write_text(MCP_WEATHER_SERVER)
         content = json.dumps(settings(str(python), str(server)))
@@ -56,7 +61,7 @@ def record(qwen: Path, version: str | None, python: Path) -> Path:
             "OPENAI_BASE_URL": rec.llm.openai_base_url,
             "OPENAI_API_KEY": FAKE_KEY,
             "OPENAI_MODEL": MODEL,
-        }
+        } | (SENSITIVE if name != NAME else {})
         argv = [str(qwen), "-p", PROMPT, "--auth-type", "openai", "--output-format", "json"]
         cli_results: dict[str, object] = {}
         for label, mode, env in turns(rec, ".qwen/settings.json", content, base_env):
@@ -79,6 +84,9 @@ def record(qwen: Path, version: str | None, python: Path) -> Path:
                 "{\"city\": \"Paris\"}, the CLI calls the server's get_weather, call 3 answers with text.",
                 "error: every model call gets HTTP 400 with an OpenAI error body.",
                 "cli_results holds the CLI's own --output-format json output per run.",
+                *(["QWEN_TELEMETRY_INCLUDE_SENSITIVE_SPAN_ATTRIBUTES=true (what agenttrace-tui run sets): a tool's "
+                   "arguments and result on its qwen-code.tool span (gen_ai.tool.call.arguments / .result)."]
+                  if name != NAME else []),
             ],
             extra={"cli_results": cli_results, "settings": shown},
             gzip_files=True,  # its prompts and tool definitions repeat in every export
@@ -86,7 +94,7 @@ def record(qwen: Path, version: str | None, python: Path) -> Path:
 
 
 def main() -> None:
-    mcp_recorder_main(NAME, "qwen-code", PACKAGE, VERSION, "qwen", record)
+    mcp_recorder_main(NAME, "qwen-code", PACKAGE, VERSION, "qwen", record, VARIANTS)
 
 
 if __name__ == "__main__":

@@ -563,6 +563,9 @@ CLIENTS: dict[str, Client] = {
     # A turn calling a tool on an MCP server the CLI started over stdio (its settings' mcpServers, trusted): the
     # model reviews the deferred tool with tool_search, then calls it through the tool_call bridge.
     "qwen-code-mcp": Client(text=False),
+    # The same with the switch `agenttrace-tui run` sets for it (QWEN_TELEMETRY_INCLUDE_SENSITIVE_SPAN_ATTRIBUTES):
+    # each tool's arguments and result on its span too.
+    "qwen-code-mcp-results": Client(text=False),
     # The Continue CLI: metrics alone (Claude Code's counters under its own names), no session, call, tool or error;
     # every call is usage_not_reported, the refused run error_not_reported (test_continue_cli_metrics_...).
     "continue-cli": Client(text=False, tools=False, metrics_only=True),
@@ -1118,7 +1121,7 @@ FRAMEWORKS = {"crewai": "crewai", "crewai_crew": "crewai", "crewai_crew_delegati
               "pydantic_ai_anthropic": "pydantic-ai", "pydantic_ai_openinference": "pydantic-ai",
               "pydantic_ai_bedrock": "pydantic-ai", "pydantic_ai_gemini": "pydantic-ai", "pydantic_ai_gemini_search": "pydantic-ai",
               "pydantic_ai_mcp": "pydantic-ai", "gemini-cli": "gemini-cli", "gemini-cli-mcp": "gemini-cli", "opencode": "opencode", "opencode-subagent": "opencode", "qwen-code": "qwen-code",
-              "qwen-code-mcp": "qwen-code",
+              "qwen-code-mcp": "qwen-code", "qwen-code-mcp-results": "qwen-code",
               # Kilo Code names itself OpenCode (service and scope `opencode`, its own version 7.x).
               "kilo-code": "opencode",
               "agent_framework": "agent-framework", "agent_framework_openinference": "agent-framework",
@@ -1290,6 +1293,54 @@ def test_qwen_codes_mcp_tool_is_one_call_with_its_call_id_and_arguments(order: s
     assert sorted((r.name, r.calls, r.errors) for r in rp.store.tool_costs(sid)) == sorted(
         [(asked["name"], 1, 0), ("tool_search", 1, 0)])
     calls_as_served(rp, run, sid, client)
+
+
+@pytest.mark.parametrize("order", ["spans first", "logs first"])
+def test_qwen_codes_mcp_tool_result_is_the_text_the_model_was_sent(order: str, tmp_path: Path) -> None:
+    """Qwen Code calling the MCP server's tool as ``qwen-code-mcp``, with the switch ``agenttrace-tui run`` sets
+    for it (``QWEN_TELEMETRY_INCLUDE_SENSITIVE_SPAN_ATTRIBUTES``): its ``qwen-code.tool`` span carries the call's
+    arguments (``gen_ai.tool.call.arguments``, the bridge's inner ones) and result (``gen_ai.tool.call.result``:
+    the function response the model is sent, ``{"output": "<text>"}``). Each tool call is one, with those
+    arguments on one line (the span's or its ``qwen-code.tool_call`` event's, whichever comes first) and its
+    result as the text the model was sent (the server's structured content, then its text), not the envelope;
+    ``tool_search``'s the declarations it found. Each model call once, with the fake server's tokens and
+    genai-prices' price; the refused run one failed call, nothing charged."""
+    name = "qwen-code-mcp-results"
+    rp, client = asyncio.run(_replay(name, tmp_path / "mcp.db", order)), CLIENTS[name]
+    run = rp.manifest["runs"][0]
+    sid = run_session(rp, run)
+    spans = [s for t in rp.store.traces_of(sid) for s in t.spans.values()]
+    search, bridge = [c for c in ok_calls(run) if c.get("tool_call_id")]
+    asked = rp.manifest["fakellm_tool_answers"]["tool_call"][0]
+    tools = [s for s in spans if s.kind is SpanKind.TOOL_EXECUTION and s.tool is not None]
+    assert sorted((s.tool.name, s.tool.call_id) for s in tools) == sorted(  # type: ignore[union-attr]
+        [(asked["name"], bridge["tool_call_id"]), ("tool_search", search["tool_call_id"])])
+    sent = {s["spanId"]: {a["key"]: a["value"].get("stringValue") for a in s["attributes"]}
+            for f in rp.manifest["files"] if f["signal"] == "traces" and f["run"] == run["label"]
+            for rs in json.loads(read_body(FIXTURES / name / f["file"]))["resourceSpans"]
+            for ss in rs["scopeSpans"] for s in ss["spans"] if s["name"] == "qwen-code.tool"}
+    for span in tools:
+        assert span.tool is not None
+        envelope = json.loads(sent[span.span_id]["gen_ai.tool.call.result"])
+        assert (span.tool.input_preview, span.tool.output_preview) == (
+            sent[span.span_id]["gen_ai.tool.call.arguments"], cv.tool_preview(envelope["output"]))
+    (tool,) = [s for s in tools if s.tool.name == asked["name"]]  # type: ignore[union-attr]
+    assert tool.tool is not None and (tool.tool.input_preview, tool.tool.output_preview, tool.status) == (
+        json.dumps(asked["arguments"], separators=(",", ":")), '{"result":"Sunny, 22 C in Paris"}\nSunny, 22 C in Paris',
+        Status.OK)
+    (found,) = [s for s in tools if s.tool.name == "tool_search"]  # type: ignore[union-attr]
+    assert found.tool is not None and (found.tool.output_preview or "").startswith("<functions>\n<function>")
+    assert sorted((r.name, r.calls, r.errors) for r in rp.store.tool_costs(sid)) == sorted(
+        [(asked["name"], 1, 0), ("tool_search", 1, 0)])
+    calls = [s for s in llm_spans(rp.store, sid) if counted(s)]
+    served = ok_calls(run)
+    assert sorted(tuple(sorted(usage_of(s).items())) for s in calls) == sorted(
+        tuple(sorted(expected_usage(c, client).items())) for c in served)
+    price = sum(_genai_price(c["model"], expected_usage(c, client), int(c["time"] * 1e9)) for c in served)
+    assert rp.store.sessions[sid].totals.cost == pytest.approx(price, abs=1e-9)
+    refused = rp.manifest["runs"][1]
+    totals = rp.store.sessions[run_session(rp, refused)].totals
+    assert (refused["mode"], totals.llm_calls, totals.tokens, totals.cost) == ("error", 1, 0, 0)
 
 
 @pytest.mark.parametrize("order", list(ORDERS))

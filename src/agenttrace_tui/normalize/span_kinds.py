@@ -882,12 +882,15 @@ CLIENT_TOOL_CONTEXT_KEYS: dict[str, tuple[str, str]] = {"beeai": ("metadata", "t
 CLIENT_TOOL_INPUT_KEYS: dict[str, str] = {"beeai": "tool.parameters"}
 #: Known clients whose tool result is the snapshot of the framework's output object, ``{"<entry>": result, ...}``
 #: -> (the entry, the keys such an object may have): BeeAI for TypeScript's ``StringToolOutput``
-#: (``{"result": "Sunny, 22 C in Paris"}``), as OpenInference's instrumentation for JavaScript sends it;
+#: (``{"result": "Sunny, 22 C in Paris"}``), as OpenInference's instrumentation for JavaScript sends it; Qwen
+#: Code's function response (``{"output": "<the text the model is sent>"}``), its ``gen_ai.tool.call.result``
+#: with its sensitive span attributes on;
 #: AgentScope's ``ToolResponse`` (its ``ToolChunk`` when streamed), as its TracingMiddleware sends it:
 #: ``{"content": [<text blocks>], "state": "success", "metadata": {}, "id": "<tool call id>"}``. The result
 #: is shown, not its envelope (a list of text blocks as their text: ``tool_preview``).
 CLIENT_TOOL_RESULT_ENTRIES: dict[str, tuple[str, frozenset[str]]] = {
     "beeai": ("result", frozenset({"result"})),
+    "qwen-code": ("output", frozenset({"output"})),
     "agentscope": ("content", frozenset({"content", "state", "is_last", "metadata", "id"})),
 }
 #: Known clients whose tool output envelope says the tool failed -> (its key, the values that say so): AgentScope
