@@ -312,6 +312,27 @@ def test_run_gives_droid_its_endpoint_and_genai_format_and_keeps_the_users_choic
     assert "OTEL_TELEMETRY_ENDPOINT" not in out and "OTLP/HTTP receiver it sends to is off" in out
 
 
+def test_run_gives_qwen_code_its_tool_results_and_keeps_the_users_switch(capsys, monkeypatch):
+    """Qwen Code puts a tool call's arguments and result on its ``qwen-code.tool`` span only with its
+    sensitive span attributes on: ``run`` turns them on beside its telemetry and prompt switches, and
+    keeps the user's own value of the switch (``env qwen`` likewise)."""
+    switch = "QWEN_TELEMETRY_INCLUDE_SENSITIVE_SPAN_ATTRIBUTES"
+    env = child_env({}, ["/usr/local/bin/qwen", "-p", "hi"], "run-qwen-1", otlp_port=4400, udp_port=None,
+                    tcp_port=None, traces_beta=False, name="qwen", codex_home=None)
+    assert (env["QWEN_TELEMETRY_ENABLED"], env["QWEN_TELEMETRY_LOG_PROMPTS"], env[switch]) == ("true", "true", "true")
+    assert env["QWEN_TELEMETRY_OTLP_ENDPOINT"] == "http://127.0.0.1:4400"
+    env = child_env({switch: "false"}, ["qwen", "-p", "hi"], "run-qwen-2", otlp_port=4400, udp_port=None,
+                    tcp_port=None, traces_beta=False, name="qwen", codex_home=None)
+    assert (env[switch], env["QWEN_TELEMETRY_ENABLED"]) == ("false", "true")
+    assert "GEMINI_TELEMETRY_INCLUDE_SENSITIVE_SPAN_ATTRIBUTES" not in env
+    monkeypatch.delenv(switch, raising=False)
+    assert cli.main(["env", "qwen", "--otlp-port", "4400"]) == 0
+    assert f"export {switch}=true\n" in capsys.readouterr().out
+    monkeypatch.setenv(switch, "0")
+    assert cli.main(["env", "qwen", "--otlp-port", "4400"]) == 0
+    assert switch not in capsys.readouterr().out
+
+
 def test_run_turns_the_continue_clis_metrics_on_and_leaves_its_service_name():
     """The Continue CLI (``cn``) exports its metrics with the endpoint and ``OTEL_METRICS_EXPORTER=otlp``
     (its default exporter is the console); it names its own service, so the commands its tools run get

@@ -558,14 +558,15 @@ CLIENTS: dict[str, Client] = {
     # Qwen Code: spans named after Claude Code's (interaction, llm_request, tool), hooks around its
     # tools; no text on its model call spans (the prompt is on its user_prompt event).
     "qwen-code": Client(text=False),
-    # Started with the environment `agenttrace-tui run -- qwen` sets (test_run_pins_the_clients_session).
-    "qwen-code-run": Client(text=False),
+    # Started with the environment `agenttrace-tui run -- qwen` sets (test_run_pins_the_clients_session): its
+    # sensitive span attributes on, each model call's messages and each tool's arguments and result on its spans.
+    "qwen-code-run": Client(),
     # A turn calling a tool on an MCP server the CLI started over stdio (its settings' mcpServers, trusted): the
     # model reviews the deferred tool with tool_search, then calls it through the tool_call bridge.
     "qwen-code-mcp": Client(text=False),
     # The same with the switch `agenttrace-tui run` sets for it (QWEN_TELEMETRY_INCLUDE_SENSITIVE_SPAN_ATTRIBUTES):
-    # each tool's arguments and result on its span too.
-    "qwen-code-mcp-results": Client(text=False),
+    # each model call's messages and each tool's arguments and result on its spans too.
+    "qwen-code-mcp-results": Client(),
     # The Continue CLI: metrics alone (Claude Code's counters under its own names), no session, call, tool or error;
     # every call is usage_not_reported, the refused run error_not_reported (test_continue_cli_metrics_...).
     "continue-cli": Client(text=False, tools=False, metrics_only=True),

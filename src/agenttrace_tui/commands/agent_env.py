@@ -12,7 +12,9 @@ Used by ``agenttrace-tui run`` (set for the command it starts) and
 * ``gemini``: Gemini CLI's switches (``GEMINI_TELEMETRY_*``: telemetry on,
   to the local OTLP/HTTP receiver, its spans and the prompt text too); it reads
   the ``otel`` group's resource attributes (the run's session pin);
-* ``qwen``: Qwen Code's switches (``QWEN_TELEMETRY_*``, as Gemini CLI's);
+* ``qwen``: Qwen Code's switches (``QWEN_TELEMETRY_*``, as Gemini CLI's), and its sensitive span
+  attributes (``QWEN_SENSITIVE``: a tool call's arguments and result on its span), the user's own
+  value kept;
 * ``opencode``: OpenCode exports its runtime's spans to the ``otel`` group's
   endpoint by itself, but a model call's tokens only with its AI SDK telemetry
   on (``experimental.openTelemetry``), which ``run`` adds to the inline
@@ -117,11 +119,19 @@ def claude_env(traces_beta: bool = False) -> dict[str, str]:
     return env
 
 
-def gemini_env(otlp_port: int, prefix: str = "GEMINI") -> dict[str, str]:
+#: Qwen Code's switch for its sensitive span attributes: without it its ``qwen-code.tool`` span
+#: carries no tool arguments or result (the arguments are on its ``tool_call`` event; the result
+#: nowhere else).
+QWEN_SENSITIVE = "QWEN_TELEMETRY_INCLUDE_SENSITIVE_SPAN_ATTRIBUTES"
+
+
+def gemini_env(otlp_port: int, prefix: str = "GEMINI", base: Mapping[str, str] | None = None) -> dict[str, str]:
     """Gemini CLI's telemetry switches: every signal to the OTLP/HTTP receiver (its ``http``
     exporters), its spans (the only report of its model calls' tool and prompt structure;
     its ``api_response`` events count their tokens) and the prompt and answer text.
-    ``prefix="QWEN"``: Qwen Code's, the same switches under its name (it has no traces switch)."""
+    ``prefix="QWEN"``: Qwen Code's, the same switches under its name (it has no traces switch),
+    and its sensitive span attributes (``QWEN_SENSITIVE``: a tool call's result), unless the
+    user's environment (``base``) sets that switch itself."""
     env = {
         f"{prefix}_TELEMETRY_ENABLED": "true",
         f"{prefix}_TELEMETRY_TARGET": "local",
@@ -131,6 +141,8 @@ def gemini_env(otlp_port: int, prefix: str = "GEMINI") -> dict[str, str]:
     }
     if prefix == "GEMINI":
         env["GEMINI_TELEMETRY_TRACES_ENABLED"] = "true"
+    elif prefix == "QWEN" and QWEN_SENSITIVE not in (base or {}):
+        env[QWEN_SENSITIVE] = "true"
     return env
 
 
@@ -314,7 +326,7 @@ def shell_lines(groups: list[str], *, otlp_port: int | None, udp_port: int | Non
                 out.append(f"# {client}: the OTLP/HTTP receiver it sends to is off (otlp_port)")
             else:
                 out.append(f"# {client}")
-                out += _exports(gemini_env(otlp_port, group.upper()))
+                out += _exports(gemini_env(otlp_port, group.upper(), os.environ))
         elif group == "opencode":
             out.append("# OpenCode (the OpenTelemetry endpoint above, and its AI SDK telemetry for the tokens)")
             if otlp is None:

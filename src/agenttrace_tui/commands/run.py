@@ -140,7 +140,7 @@ def child_env(base: dict[str, str], argv: list[str], session_id: str, *, otlp_po
     env.update(otel_env(otlp_port, session_id, service, base, token))
     env.update(claude_env(traces_beta))
     env.update(gemini_env(otlp_port))
-    env.update(gemini_env(otlp_port, "QWEN"))
+    env.update(gemini_env(otlp_port, "QWEN", base))
     env.update(opencode_env(base))
     env.update(copilot_env(base))
     env.update(droid_env(otlp_port, base, token))
