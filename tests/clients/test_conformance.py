@@ -551,6 +551,9 @@ CLIENTS: dict[str, Client] = {
     # A turn handing a task to a sub-agent (the task tool, a greeter with only read): OpenCode runs it in a child
     # session of its own (session.id), its calls' AI SDK spans in the main turn's trace under the task tool's.
     "opencode-subagent": Client(),
+    # A turn calling a tool on an MCP server from its configuration's mcp entry (local: started over stdio), the tool
+    # offered as <server>_<tool> beside OpenCode's own.
+    "opencode-mcp": Client(),
     # Kilo Code, a fork of OpenCode: its runtime's spans alone, under OpenCode's names (its AI SDK telemetry is off,
     # written in): no model call is reported (usage_not_reported); the bash tool call is its Tool.execute, the failed
     # model call its step's failed SessionProcessor.incompleteAttempt (no span of the call itself).
@@ -1123,6 +1126,7 @@ FRAMEWORKS = {"crewai": "crewai", "crewai_crew": "crewai", "crewai_crew_delegati
               "pydantic_ai_bedrock": "pydantic-ai", "pydantic_ai_gemini": "pydantic-ai", "pydantic_ai_gemini_search": "pydantic-ai",
               "pydantic_ai_mcp": "pydantic-ai", "gemini-cli": "gemini-cli", "gemini-cli-mcp": "gemini-cli", "opencode": "opencode", "opencode-subagent": "opencode", "qwen-code": "qwen-code",
               "qwen-code-mcp": "qwen-code", "qwen-code-mcp-results": "qwen-code",
+              "opencode-mcp": "opencode",
               # Kilo Code names itself OpenCode (service and scope `opencode`, its own version 7.x).
               "kilo-code": "opencode",
               "agent_framework": "agent-framework", "agent_framework_openinference": "agent-framework",
