@@ -1271,6 +1271,39 @@ def test_gemini_clis_mcp_tool_is_one_call_with_its_arguments_result_and_duration
     assert sum(s.usage.reasoning for s in calls) == sum(c["usage_normalized"]["reasoning"] for c in served) > 0
 
 
+@pytest.mark.parametrize("order", list(ORDERS))
+def test_opencodes_mcp_tool_is_one_call_with_its_call_id_arguments_and_output(order: str, tmp_path: Path) -> None:
+    """OpenCode calling a tool on an MCP server from its configuration's ``mcp`` entry (``local``: started
+    over stdio): the model is offered it as ``<server>_<tool>`` beside OpenCode's own tools. The AI SDK's
+    ``ai.toolCall`` span and OpenCode's runtime ``Tool.execute`` span of it are one call, named as the model
+    called it, with its call id, the arguments it was called with and the output the model was given
+    (OpenCode sends its result object: title, metadata, output, the server's content blocks); OpenCode's
+    MCP plumbing (``MCP.connectLocal``, ``MCP.tools`` ...) is internal, nothing counted. Each model call
+    once (the title call too), with the fake server's tokens and genai-prices' price."""
+    name = "opencode-mcp"
+    rp, client = asyncio.run(_replay(name, tmp_path / "mcp.db", order)), CLIENTS[name]
+    assert all(len(rp.sessions[r["label"]]) == 1 for r in rp.manifest["runs"])
+    run = rp.manifest["runs"][0]
+    sid = run_session(rp, run)
+    spans = [s for t in rp.store.traces_of(sid) for s in t.spans.values()]
+    (asked,) = [c for c in ok_calls(run) if c.get("tool_call_id")]
+    assert asked["tool_name"] == "weather_get_weather"
+    (tool,) = [s for s in spans if s.kind is SpanKind.TOOL_EXECUTION]
+    assert tool.tool is not None and (tool.tool.name, tool.tool.call_id) == (asked["tool_name"], asked["tool_call_id"])
+    assert (tool.tool.input_preview, tool.tool.output_preview, tool.status) == (
+        '{"city":"Paris"}', "Sunny, 22 C in Paris", Status.OK)
+    plumbing = [s for s in spans if s.name.startswith("MCP.")]
+    assert plumbing and all(s.attributes.get(INTERNAL_ATTR) and s.kind is SpanKind.CUSTOM for s in plumbing)
+    assert [(r.name, r.calls, r.errors) for r in rp.store.tool_costs(sid)] == [(asked["tool_name"], 1, 0)]
+    calls = [s for s in llm_spans(rp.store, sid) if counted(s)]
+    served = ok_calls(run)
+    assert len(served) == 3 and sorted(tuple(sorted(usage_of(s).items())) for s in calls) == sorted(
+        tuple(sorted(expected_usage(c, client).items())) for c in served)
+    price = sum(_genai_price(c["model"], expected_usage(c, client), int(c["time"] * 1e9)) for c in served)
+    totals = rp.store.sessions[sid].totals
+    assert (totals.llm_calls, totals.errors) == (3, 0) and totals.cost == pytest.approx(price, abs=1e-9)
+
+
 @pytest.mark.parametrize("order", ["spans first", "logs first"])
 def test_qwen_codes_mcp_tool_is_one_call_with_its_call_id_and_arguments(order: str, tmp_path: Path) -> None:
     """Qwen Code calling a tool on an MCP server from its settings (``mcpServers``, trusted): it defers the
@@ -2838,7 +2871,9 @@ RAW_RESULT_HEADS = ('{"generations"',
 RAW_TOOL_OUTPUT_HEADS = ('{"output":{"lc":1,', '{"type": "tool", "data": {',
                          # AG2's execute_function result (its success flag and function message), as
                          # OpenInference's AG2 instrumentation sends it.
-                         '[true, {"', '[false, {"')
+                         '[true, {"', '[false, {"',
+                         # OpenCode's result object of a tool (its AI SDK's ai.toolCall.result): its title first.
+                         '{"title":')
 
 
 @pytest.mark.parametrize("name", NAMES)

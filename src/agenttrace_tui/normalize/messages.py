@@ -160,8 +160,9 @@ def tool_preview(value: str) -> str:
     block a line, and so an MCP tool call's whole result made of them (``{"content": [...],
     "structuredContent": …, "isError": …}``: Google ADK's ``McpTool``; more than its content named);
     a JSON string (LiveKit Agents sends a tool's result JSON-encoded whatever it is, as OpenLLMetry's
-    ``@tool`` spans send their output: ``"Sunny, 22 C in Paris"``) as its text; anything else as sent.
-    Cut to ``TOOL_PREVIEW_CHARS``."""
+    ``@tool`` spans send their output: ``"Sunny, 22 C in Paris"``) as its text; OpenCode's result of a
+    tool (``{"title", "metadata", "output"}``, its AI SDK's ``ai.toolCall.result``) as the output the
+    model was given; anything else as sent. Cut to ``TOOL_PREVIEW_CHARS``."""
     # (by its first key before any decoding: a tool's JSON list of records, search results, is common
     # and may be long)
     if value.__class__ is str and value.startswith(TEXT_BLOCK_STARTS):
@@ -180,6 +181,9 @@ def tool_preview(value: str) -> str:
             got = None
         if isinstance(got, dict) and _CONTENT_ONLY < got.keys() <= _MCP_RESULT_KEYS:
             got = got["content"]  # an MCP tool result: its content blocks (the structured copy left out)
+        elif (isinstance(got, dict) and _OPENCODE_RESULT_NEEDS <= got.keys() <= _OPENCODE_RESULT_KEYS
+              and isinstance(output := got["output"], str)):
+            return cut_head(output, TOOL_PREVIEW_CHARS)  # OpenCode's result of a tool: what the model was given
         if (text := _blocks_text(got)) is not None:
             value = text
     return cut_head(value, TOOL_PREVIEW_CHARS)
@@ -214,12 +218,17 @@ _TEXT_BLOCK_KEYS = frozenset({"text", "type", "id", "created_at", "finished_at"}
 #: parts (Genkit's tool output, ``{"content": [{"text": …}]}``): shown as sent.
 _MCP_RESULT_KEYS = frozenset({"content", "structuredContent", "isError", "_meta"})
 _CONTENT_ONLY = frozenset({"content"})
+#: What OpenCode's result of a tool holds (``Tool.ExecuteResult``: its ``ai.toolCall.result``): the title
+#: it shows, the tool's metadata (``bash``'s exit code ...) and the output the model is given, always;
+#: the attachments, and an MCP server's tool's content blocks (their text is the output), beside.
+_OPENCODE_RESULT_NEEDS = frozenset({"title", "metadata", "output"})
+_OPENCODE_RESULT_KEYS = frozenset({"title", "metadata", "output", "attachments", "content"})
 #: How a JSON list of text blocks begins (Strands' ``[{"text": …}]``, MCP's ``[{"type": "text", …}]``).
 _TEXT_LIST_STARTS = ('[{"text"', '[{"type"')
 #: How a value ``tool_preview`` may show otherwise begins: a JSON list of text blocks, an MCP tool
 #: result holding them (``{"content": [...]``), a JSON string (LiveKit Agents' tool result,
-#: OpenLLMetry's ``@tool`` output).
-TEXT_BLOCK_STARTS = (*_TEXT_LIST_STARTS, '{"content"', '"')
+#: OpenLLMetry's ``@tool`` output), OpenCode's result of a tool (its title first, as OpenCode builds it).
+TEXT_BLOCK_STARTS = (*_TEXT_LIST_STARTS, '{"content"', '"', '{"title"')
 
 
 def _part_text(part: Any) -> str:
