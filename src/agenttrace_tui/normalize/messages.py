@@ -470,6 +470,21 @@ def langchain_tool_output(value: str) -> str | None:
     return " ".join(t for t in map(_part_text, parts) if t) if isinstance(parts, list) else None
 
 
+def langchain_tool_call_id(value: Any) -> str | None:
+    """The call id of the tool message a LangChain tool run answered with, as OpenInference's LangChain
+    instrumentation for Python sends it (``_LANGCHAIN_PY_TOOL_OUTPUT_HEAD``: its ``tool_call_id``, the id
+    of the model's call it answers), else None. A tool span sends the id nowhere else."""
+    if not isinstance(value, str) or not value.startswith(_LANGCHAIN_PY_TOOL_OUTPUT_HEAD):
+        return None
+    try:
+        got = _json.decode(value)
+    except (msgspec.DecodeError, ValueError):
+        return None
+    fields = got.get("data") if isinstance(got, dict) else None
+    call_id = fields.get("tool_call_id") if isinstance(fields, dict) else None
+    return call_id if isinstance(call_id, str) and call_id else None
+
+
 #: How OpenInference's AG2 instrumentation sends a tool run's output: what AG2's ``execute_function``
 #: returned, its success flag and the function message it answers with, ``[true, {"name", "role":
 #: "function", "content"}]``.

@@ -459,6 +459,9 @@ def build_span(
                     attrs[key] = value
                     used.discard(key)
     tool_fields = fields.get("tool")
+    if (kind is SpanKind.TOOL_EXECUTION and tool_fields is not None and "call_id" not in tool_fields
+            and (call_id := cv.langchain_tool_call_id(attrs.get("output.value"))) is not None):
+        tool_fields["call_id"] = call_id  # a LangChain tool's span names the call only in its tool message
     tool_failed: str | None = None  # the state a known client's tool output says its tool failed with
     if (tool_fields is not None and client is not None
             and (result := cv.client_tool_result(client, tool_fields.get("output_preview"))) is not None):
