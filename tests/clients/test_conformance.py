@@ -207,6 +207,9 @@ CLIENTS: dict[str, Client] = {
     # The same agent whose model asks for two get_weather calls in one answer (Paris, Tokyo): LangGraph's tool node
     # runs them side by side, each a tools node and a tool span of its own.
     "langchain_parallel_tools": Client(),
+    # The same ReAct agent with its tool from the weather MCP server (langchain-mcp-adapters' MultiServerMCPClient
+    # over stdio): the tool's result is a list of MCP content blocks in the ToolMessage.
+    "langgraph_mcp": Client(),
     # A langgraph-supervisor supervisor (its own create_react_agent, named supervisor) that hands the question to a
     # weather_agent (create_react_agent) by its transfer_to_weather_agent tool; each agent a graph node's span.
     "langgraph_supervisor": Client(),
@@ -1120,7 +1123,7 @@ FRAMEWORKS = {"crewai": "crewai", "crewai_crew": "crewai", "crewai_crew_delegati
               "google_adk": "google-adk", "google_adk_anthropic": "google-adk",
               "google_adk_gemini": "google-adk", "google_adk_openinference": "google-adk", "google_adk_js": "google-adk",
               "google_adk_multiagent": "google-adk", "google_adk_mcp": "google-adk", "pydantic_ai": "pydantic-ai",
-              "pydantic_ai_parallel_tools": "pydantic-ai", "langchain_parallel_tools": "langchain",
+              "pydantic_ai_parallel_tools": "pydantic-ai", "langchain_parallel_tools": "langchain", "langgraph_mcp": "langchain",
               "langgraph_supervisor": "langchain", "deepagents": "langchain",
               "pydantic_ai_anthropic": "pydantic-ai", "pydantic_ai_openinference": "pydantic-ai",
               "pydantic_ai_bedrock": "pydantic-ai", "pydantic_ai_gemini": "pydantic-ai", "pydantic_ai_gemini_search": "pydantic-ai",
@@ -1513,6 +1516,43 @@ def test_pydantic_ais_mcp_tool_is_one_call_with_its_id_arguments_and_result(repl
         (u["input"], u["output"], u["cached"]) for u in served)
     (agent,) = [s for s in spans if s.kind is SpanKind.AGENT]
     assert agent.usage is not None and agent.usage.scope == "subtree"
+    totals = rp.store.sessions[sid].totals
+    assert (totals.llm_calls, totals.input_tokens, totals.output_tokens) == (
+        len(served), sum(u["input"] for u in served), sum(u["output"] for u in served))
+
+
+def test_a_langgraph_agents_mcp_tool_is_one_call_with_its_id_arguments_and_the_servers_text(replays: Any) -> None:
+    """A LangGraph ReAct agent whose tool comes from an MCP server (langchain-mcp-adapters'
+    ``MultiServerMCPClient`` over stdio; the server sends no telemetry), traced by OpenInference's LangChain
+    instrumentation: the tool's span has the tool's name, its argument's value alone as ``input.value`` and the
+    ToolMessage as ``output.value``, its content the MCP result's content blocks; the ``tools`` node's span
+    around it has the model's tool call. It is one call of ``get_weather`` with the model's call id, arguments
+    and the server's text (not the ToolMessage's JSON); each model call is counted once."""
+    rp = replays("langgraph_mcp")
+    run = next(r for r in reported_runs(rp.manifest) if ok_calls(r))
+    sid = run_session(rp, run)
+    spans = [s for t in rp.store.traces_of(sid) for s in t.spans.values()]
+    (asked,) = [c for c in ok_calls(run) if c.get("tool_call_id")]
+    assert [(r.name, r.calls, r.errors) for r in rp.store.tool_costs(sid)] == [(asked["tool_name"], 1, 0)]
+    (tool,) = [s for s in spans if s.kind is SpanKind.TOOL_EXECUTION]
+    assert tool.tool is not None and (tool.tool.name, tool.tool.call_id) == ("get_weather", asked["tool_call_id"])
+    # The client's limit: OpenInference sends a tool's one-argument input as that argument's value alone.
+    assert tool.tool.input_preview == "Paris"
+    assert tool.tool.output_preview == "Sunny, 22 C in Paris"
+    from agenttrace_tui.ui.app import make_app
+    from agenttrace_tui.ui.detail import render_detail
+
+    trace = next(t for t in rp.store.traces_of(sid) if tool.span_id in t.spans)
+    shown = render_detail(make_app(store=rp.store), tool, trace, tool.end_ns or tool.start_ns, show_code=False,
+                          width=160).plain.splitlines()
+    assert [line.split() for line in shown if line.startswith(("tool ", "result "))] == [
+        ["tool", "get_weather"], ["result", "call", asked["tool_call_id"]]]
+    assert [shown[shown.index(f"── tool {part} ") + 1].strip() for part in ("input", "output")] == [
+        "Paris", "Sunny, 22 C in Paris"]
+    served = [c["usage_normalized"] for c in ok_calls(run)]
+    calls = [s for s in llm_spans(rp.store, sid) if counted(s)]
+    assert sorted((s.usage.input, s.usage.output, s.usage.cache_read) for s in calls) == sorted(
+        (u["input"], u["output"], u["cached"]) for u in served)
     totals = rp.store.sessions[sid].totals
     assert (totals.llm_calls, totals.input_tokens, totals.output_tokens) == (
         len(served), sum(u["input"] for u in served), sum(u["output"] for u in served))
