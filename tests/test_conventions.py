@@ -1756,6 +1756,24 @@ def test_a_python_langchain_tool_message_output_is_its_text() -> None:
     assert other.tool.output_preview == '{"type": "report", "data": {"temp": 22}}'
 
 
+
+def test_a_python_langchain_tool_calls_id_is_its_tool_messages() -> None:
+    """The span of a LangChain tool run (OpenInference's, Python) names the model's call it answers only as its
+    ``ToolMessage``'s ``tool_call_id``: that is the tool call's id, a call id the span names itself kept; an MCP
+    tool's content blocks read as their text."""
+    blocks = [{"type": "text", "text": "Sunny, 22 C in Paris", "id": "lc_1"}]
+    message = {"type": "tool", "data": {"content": blocks, "additional_kwargs": {}, "response_metadata": {},
+                                        "type": "tool", "name": "get_weather", "id": None,
+                                        "tool_call_id": "call_fake0001", "status": "success",
+                                        "artifact": {"structured_content": {"result": "Sunny, 22 C in Paris"}}}}
+    attrs = {"openinference.span.kind": "TOOL", "tool.name": "get_weather", "input.value": "Paris",
+             "output.value": jsonlib.dumps(message), "output.mime_type": "application/json"}
+    tool = span(attrs, name="get_weather").tool
+    assert (tool.call_id, tool.output_preview) == ("call_fake0001", "Sunny, 22 C in Paris")
+    assert span({**attrs, "tool.call.id": "own"}, name="get_weather").tool.call_id == "own"
+    no_id = {**message, "data": {**message["data"], "tool_call_id": None}}
+    assert span({**attrs, "output.value": jsonlib.dumps(no_id)}, name="get_weather").tool.call_id is None
+
 _LETTA_ANSWER = ("{'id': 'chatcmpl-1', 'choices': [{'finish_reason': 'stop', 'index': 0, 'message': {'content': "
                  "\"It's sunny. 'usage': {'prompt_tokens': 999}\", 'role': 'assistant'}}], 'model': 'gpt-4o-mini', "
                  "'object': 'chat.completion', 'usage': {'completion_tokens': 56, 'prompt_tokens': 1234, "
