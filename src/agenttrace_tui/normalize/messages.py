@@ -210,6 +210,20 @@ def _blocks_text(blocks: Any) -> str | None:
     return None
 
 
+def _result_parts_text(result: dict[str, Any]) -> str | None:
+    """The text of a tool's result sent as an object of text parts, one part a line: the AI SDK's model
+    output of a tool that answers in parts (``{"type": "content", "value": [<text parts>]}``, what an MCP
+    tool of its MCP client hands the model) or an MCP ``tools/call`` result (``{"content": [<text
+    blocks>], "structuredContent": …, "isError": …}``); None for any other object."""
+    if result.get("type") == "content" and result.keys() == _CONTENT_OUTPUT_KEYS:
+        return _blocks_text(result["value"])
+    if _CONTENT_ONLY < result.keys() <= _MCP_RESULT_KEYS:
+        return _blocks_text(result["content"])
+    return None
+
+
+#: The AI SDK's model output of a tool whose result is parts (``ToolResultOutput`` of type ``content``).
+_CONTENT_OUTPUT_KEYS = frozenset({"type", "value"})
 #: A text block's keys: its text and type, and what names the block beside them (AgentScope's
 #: ``TextBlock``: its ``id`` and the times it was made and finished).
 _TEXT_BLOCK_KEYS = frozenset({"text", "type", "id", "created_at", "finished_at"})
@@ -280,6 +294,8 @@ def _part_text(part: Any) -> str:
         resp = part.get("response", part.get("result", ""))
         if isinstance(resp, str):  # a list of text blocks sent as JSON (AgentScope's) as their text
             return f"[tool result {text_blocks(resp) or resp}]"
+        if isinstance(resp, dict) and (text := _result_parts_text(resp)) is not None:
+            return f"[tool result {text}]"
         return f"[tool result {msgspec.json.encode(resp).decode()}]"
     if ptype == "document" and isinstance(doc := part.get("document"), dict):  # Cohere's (a tool's result)
         data = doc.get("data", "")
