@@ -393,6 +393,8 @@ CLIENTS: dict[str, Client] = {
     "ai_sdk_openai_compatible_legacy": Client(),
     "ai_sdk_groq": Client(),
     "ai_sdk_groq_legacy": Client(),
+    # The `ai_sdk` agent with its tool from an MCP server the AI SDK's MCP client (@ai-sdk/mcp) started over stdio.
+    "ai_sdk_mcp": Client(),
     # Mastra's AI tracing through @mastra/otel-exporter (it runs on the AI SDK): a model call's
     # span has its answer, the prompt is on the step around it.
     "mastra": Client(text=False),
@@ -1586,6 +1588,49 @@ def test_google_adks_mcp_tool_is_one_call_with_its_call_id_arguments_and_result(
         tuple(sorted(expected_usage(c, client).items())) for c in served)
     price = sum(_genai_price("gpt-4o-mini", expected_usage(c, client), int(c["time"] * 1e9)) for c in served)
     assert price > 0 and rp.store.sessions[sid].totals.cost == pytest.approx(price, abs=1e-9)
+
+
+def test_the_ai_sdks_mcp_tool_is_one_call_with_its_call_id_arguments_and_result(replays: Any) -> None:
+    """The Vercel AI SDK running a tool its MCP client (``@ai-sdk/mcp``) got from a server it started over
+    stdio (the server sends no telemetry): the AI SDK's ``execute_tool get_weather`` span is the only report
+    of the call, its result the MCP ``tools/call`` result as the client hands it back (``{"content": [...],
+    "structuredContent": ..., "isError": false}``). It is one call of ``get_weather`` with the model's call id,
+    the arguments it asked with and the server's text, in the tool's row and in its detail, and the server's
+    text in the next call's prompt too (where ``@ai-sdk/otel`` sends the AI SDK's model output of the tool,
+    ``{"type": "content", "value": [<text parts>]}``); each model call is counted once, with the fake
+    server's tokens and genai-prices' price."""
+    name = "ai_sdk_mcp"
+    rp, client = replays(name), CLIENTS[name]
+    run = next(r for r in reported_runs(rp.manifest) if ok_calls(r))
+    sid = run_session(rp, run)
+    spans = [s for t in rp.store.traces_of(sid) for s in t.spans.values()]
+    (asked,) = [c for c in ok_calls(run) if c.get("tool_call_id")]
+    (tool,) = [s for s in spans if s.kind is SpanKind.TOOL_EXECUTION]
+    assert tool.tool is not None
+    assert (tool.tool.name, tool.tool.call_id, tool.tool.output_preview, tool.status) == (
+        asked["tool_name"], asked["tool_call_id"], "Sunny, 22 C in Paris", Status.OK)
+    assert json.loads(tool.tool.input_preview or "") == {"city": "Paris"}
+    assert [(r.name, r.calls, r.errors) for r in rp.store.tool_costs(sid)] == [(asked["tool_name"], 1, 0)]
+    from agenttrace_tui.ui.app import make_app
+    from agenttrace_tui.ui.detail import render_detail
+
+    trace = next(t for t in rp.store.traces_of(sid) if tool.span_id in t.spans)
+    shown = render_detail(make_app(store=rp.store), tool, trace, tool.end_ns or tool.start_ns, show_code=False,
+                          width=160).plain.splitlines()
+    assert [shown[shown.index(f"── tool {part} ") + 1].strip() for part in ("input", "output")] == [
+        tool.tool.input_preview, "Sunny, 22 C in Paris"]
+    assert not [line for line in shown if "structuredContent" in line]
+    # The result as the next call's prompt holds it (the AI SDK's model output of the MCP tool, its parts).
+    calls = [s for s in llm_spans(rp.store, sid) if counted(s)]
+    last = max(calls, key=lambda s: s.start_ns)
+    assert last.llm is not None and last.llm.prompt_preview is not None
+    assert last.llm.prompt_preview.splitlines()[-1] == "tool: [tool result Sunny, 22 C in Paris]"
+    served = ok_calls(run)
+    assert sorted(tuple(sorted(usage_of(s).items())) for s in calls) == sorted(
+        tuple(sorted(expected_usage(c, client).items())) for c in served)
+    price = sum(_genai_price("gpt-4o-mini", expected_usage(c, client), int(c["time"] * 1e9)) for c in served)
+    assert price > 0 and rp.store.sessions[sid].totals.cost == pytest.approx(price, abs=1e-9)
+    assert rp.store.sessions[sid].totals.llm_calls == len(served)
 
 
 def test_mcp_agent_reports_its_tool_call_once_and_its_loops_usage_as_the_agents(replays: Any) -> None:
