@@ -167,8 +167,8 @@ its last user message a tool's result (``You got this result from the tool: …`
 Each kind returns KNOWN usage numbers (``DEFAULT_USAGE``), distinct from each
 other so tests can find them in telemetry.  With ``FakeLLM(later_turn_usage=LATER_TURN_USAGE)``
 a request in a conversation's later turn (its conversation holds an earlier turn's last answer:
-an assistant message asking for no tool, as a resumed session's requests do; Messages and Chat
-Completions requests) is answered with
+an assistant message asking for no tool, as a resumed session's requests do; Messages, Chat
+Completions and Gemini requests) is answered with
 that table's usage instead: most of its prompt read from the cache the earlier turn wrote;
 its log entry is marked ``resumed`` and says which turn it was (``turn``, 1 for the first).  In ``error`` mode every model call
 is answered with an HTTP error (400 by default, so SDKs do not retry) and the
@@ -453,7 +453,11 @@ def _earlier_calls(api: str, body: dict, name: str) -> int:
 def _earlier_turns(api: str, body: dict) -> int:
     """How many turns the conversation holds before the one this request is in: its assistant
     messages that ask for no tool (a turn's last answer; Messages without a ``tool_use`` block,
-    chat without ``tool_calls``); 0 for the other APIs, whose answers never use ``later_turn_usage``."""
+    chat without ``tool_calls``, Gemini's ``contents`` of role ``model`` without a ``functionCall``
+    part); 0 for the other APIs, whose answers never use ``later_turn_usage``."""
+    if api in ("gemini", "vertex"):
+        return sum(1 for c in body.get("contents") or [] if isinstance(c, dict) and c.get("role") == "model"
+                   and not any(isinstance(p, dict) and "functionCall" in p for p in c.get("parts") or []))
     if api not in ("messages", "chat", "mistral", "ollama"):
         return 0
     turns = 0

@@ -1224,3 +1224,32 @@ def test_a_tool_behind_a_client_run_tool_search_is_searched_for_then_called_in_i
     with FakeLLM() as llm:
         plain = _post(llm, "/v1/responses", body)[3]
     assert (plain["kind"], plain["tool_name"]) == ("tool_call", "exec_command")
+
+
+def test_a_gemini_conversations_later_turn_gets_the_later_turn_usage_and_may_alone_be_refused() -> None:
+    """A Gemini CLI session resumed for a second turn re-sends the first turn's ``contents``, its last
+    answer a ``model`` content with no ``functionCall``: that request's answers get the later turn's usage
+    (``thoughtsTokenCount`` and ``cachedContentTokenCount`` on the wire), the first turn's the usual one;
+    with ``refuse_later_turns`` only the later turn's are refused."""
+    from fakellm import RESUMED_USAGE, THINKING_USAGE
+
+    tools = [{"functionDeclarations": [{"name": "run_shell_command", "parameters": {
+        "type": "object", "properties": {"command": {"type": "string"}}}}]}]
+    first = [{"role": "user", "parts": [{"text": "Run echo hi."}]}]
+    asked = [*first, {"role": "model", "parts": [{"functionCall": {"name": "run_shell_command",
+                                                                    "args": {"command": "echo hi"}}}]},
+             {"role": "user", "parts": [{"functionResponse": {"name": "run_shell_command",
+                                                               "response": {"output": "hi"}}}]}]
+    second = [*asked, {"role": "model", "parts": [{"text": "It printed hi."}]},
+              {"role": "user", "parts": [{"text": "Once more."}]}]
+    path = "/v1beta/models/gemini-2.5-flash:generateContent"
+    with FakeLLM(usage=THINKING_USAGE, later_turn_usage=RESUMED_USAGE) as llm:
+        llm.begin_run("ok")
+        got = [_post(llm, path, {"contents": c, "tools": tools})[3] for c in (first, asked, second)]
+        llm.begin_run("error", mode="error", refuse_later_turns=True)
+        refused = [_post(llm, path, {"contents": c, "tools": tools})[3] for c in (first, second)]
+    assert [(e["kind"], e["turn"], bool(e.get("resumed"))) for e in got] == [
+        ("tool_call", 1, False), ("final", 1, False), ("tool_call", 2, True)]
+    assert got[2]["usage"]["cachedContentTokenCount"] == RESUMED_USAGE["tool_call"].cached
+    assert got[2]["usage"]["thoughtsTokenCount"] == RESUMED_USAGE["tool_call"].reasoning
+    assert [(e["status"], e["kind"]) for e in refused] == [(200, "tool_call"), (400, "error")]
