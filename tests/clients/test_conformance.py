@@ -549,6 +549,8 @@ CLIENTS: dict[str, Client] = {
     "gemini-cli-run": Client(),
     # A turn calling a tool on an MCP server the CLI started over stdio (its settings' mcpServers, trusted).
     "gemini-cli-mcp": Client(),
+    # A session resumed in a second process (`gemini -p ... --resume latest`), its later turn mostly cached.
+    "gemini-cli-resume": Client(),
     # OpenCode: its runtime's spans (Effect) and, with experimental.openTelemetry, the AI SDK's.
     "opencode": Client(),
     # Started with the environment `agenttrace-tui run -- opencode` sets (test_run_pins_the_clients_session).
@@ -1132,6 +1134,7 @@ FRAMEWORKS = {"crewai": "crewai", "crewai_crew": "crewai", "crewai_crew_delegati
               "pydantic_ai_mcp": "pydantic-ai", "gemini-cli": "gemini-cli", "gemini-cli-mcp": "gemini-cli", "opencode": "opencode", "opencode-subagent": "opencode", "qwen-code": "qwen-code",
               "qwen-code-mcp": "qwen-code", "qwen-code-mcp-results": "qwen-code",
               "opencode-mcp": "opencode",
+              "gemini-cli-resume": "gemini-cli",
               # Kilo Code names itself OpenCode (service and scope `opencode`, its own version 7.x).
               "kilo-code": "opencode",
               "agent_framework": "agent-framework", "agent_framework_openinference": "agent-framework",
@@ -3424,6 +3427,11 @@ def test_cli_surfaces_agree_with_the_fake_server(name: str, replays: Any) -> Non
         for s in rp.sessions[r["label"]]:
             want_in += sum(u.input for u in estimated_usages(rp.store, s))
             want_out += sum(u.output for u in estimated_usages(rp.store, s))
+    # A run whose refused turn the client does not report may have reported the turn before it (a resumed
+    # session's first turn, answered): those calls count as any answered call's.
+    for r in manifest_unreported(rp.manifest):
+        exp = [expected_usage(c, client) for c in reported_calls(r, client)]
+        want_in, want_out = want_in + sum(e["input"] for e in exp), want_out + sum(e["output"] for e in exp)
     stats = cli_json(rp.db, "stats")
     assert (stats["input_tokens"], stats["output_tokens"]) == (want_in, want_out)
     llm = [k for k in stats["by_kind"] if k["kind"] == "llm_call"]
@@ -3633,3 +3641,4 @@ def test_a_resumed_codex_conversation_is_one_session_whose_turns_each_hold_their
     assert (costs["input_tokens"], costs["output_tokens"], costs["cache_read_tokens"]) == (
         totals.input_tokens, totals.output_tokens, totals.cache_read)
     assert costs["cost_usd"] == pytest.approx(totals.cost, abs=1e-6)
+
