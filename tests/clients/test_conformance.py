@@ -3642,3 +3642,53 @@ def test_a_resumed_codex_conversation_is_one_session_whose_turns_each_hold_their
         totals.input_tokens, totals.output_tokens, totals.cache_read)
     assert costs["cost_usd"] == pytest.approx(totals.cost, abs=1e-6)
 
+
+def test_a_resumed_gemini_cli_session_is_one_session_named_by_its_first_prompt(replays: Any) -> None:
+    """``gemini -p`` then ``gemini -p ... --resume latest`` (a second process, the same HOME and
+    directory): the CLI goes on under the same session id, so the monitor shows one session, named by
+    the first prompt (its ``gemini_cli.user_prompt`` record), with each process's calls counted once
+    (the resumed turn's input mostly cached, its thinking in the output) and both shell tool calls;
+    its cost is genai-prices' and every surface says the same. The refused resumed turn is lost with
+    the process (exit 144, nothing exported): that run's session holds its first turn alone."""
+    rp, client = replays("gemini-cli-resume"), CLIENTS["gemini-cli-resume"]
+    runs = {r["label"]: r for r in rp.manifest["runs"]}
+    prompts = rp.manifest["prompts"]
+    ids = {s["session_id"] for s in rp.manifest["cli_results"]["ok"]}
+    assert len(ids) == 1  # the resumed process keeps the session's id
+    sid = ids.pop()
+    assert rp.sessions["ok"] == [sid]
+    assert rp.store.sessions[sid].session.shown_name == cv.prompt_name(prompts[0])
+    served = ok_calls(runs["ok"])
+    assert [c["turn"] for c in served] == [1, 1, 1, 2, 2, 2]
+    assert [bool(c.get("resumed")) for c in served] == [False, False, False, False, True, True]  # the router's: no cache
+    spans = [s for s in llm_spans(rp.store, sid) if counted(s)]
+    assert Counter(tuple(sorted(usage_of(s).items())) for s in spans) == Counter(
+        tuple(sorted(expected_usage(c, client).items())) for c in served)
+    tools = sorted((s for t in rp.store.traces_of(sid) for s in t.spans.values() if s.kind is SpanKind.TOOL_EXECUTION),
+                   key=lambda s: s.start_ns)
+    # Its call id is the tool's name and the API's call id (``run_shell_command__fc_…``).
+    assert [(s.tool.name, s.tool.call_id) for s in tools if s.tool] == [
+        (c["tool_name"], f"{c['tool_name']}__{c['tool_call_id']}") for c in served if c.get("tool_call_id")]
+    totals = rp.store.sessions[sid].totals
+    assert (totals.llm_calls, totals.input_tokens, totals.output_tokens, totals.cache_read, totals.reasoning) == (
+        6, *(sum(c["usage_normalized"][k] for c in served) for k in ("input", "output", "cached", "reasoning")))
+    price = sum(_expected_price(s, served, client) for s in spans)
+    assert totals.cost == pytest.approx(price, abs=1e-9)
+    listed = {s["id"]: s for s in cli_json(rp.db, "sessions", "list", "--limit", "1000")}
+    assert (listed[sid]["input_tokens"], listed[sid]["output_tokens"]) == (totals.input_tokens, totals.output_tokens)
+    assert listed[sid]["cost"] == pytest.approx(totals.cost, abs=1e-6)
+    costs = cli_json(rp.db, "costs", "--session", sid)["total"]
+    assert (costs["input_tokens"], costs["output_tokens"], costs["cache_read_tokens"]) == (
+        totals.input_tokens, totals.output_tokens, totals.cache_read)
+    assert costs["cost_usd"] == pytest.approx(totals.cost, abs=1e-6)
+    # The CLI's own summary after the resume counts the resumed process's calls alone, model by model.
+    resumed = rp.manifest["cli_results"]["ok"][1]["stats"]["models"]
+    assert sum(m["tokens"]["prompt"] for m in resumed.values()) == sum(
+        c["usage_normalized"]["input"] for c in served if c["turn"] == 2)
+    (failed,) = rp.sessions["error"]
+    first_turn = ok_calls(runs["error"])
+    assert [c["turn"] for c in first_turn] == [1, 1, 1]
+    assert rp.store.sessions[failed].session.shown_name == cv.prompt_name(prompts[0])
+    shown = rp.store.sessions[failed].totals
+    assert (shown.llm_calls, shown.input_tokens, shown.errors) == (
+        3, sum(c["usage_normalized"]["input"] for c in first_turn), 0)

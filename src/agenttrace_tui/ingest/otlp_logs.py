@@ -296,7 +296,8 @@ class LogMapper:
         """The session's first prompt, once its text is seen: kept as an attribute of the session
         (``FIRST_PROMPT_KEY``), shown as its name while it has none of its own (a name the session
         is given, by ``run --name`` or otherwise, stays). A prompt's text is logged only when the
-        user turns it on (Claude Code's ``OTEL_LOG_USER_PROMPTS=1``; Codex's ``log_user_prompt``)."""
+        user turns it on (Claude Code's ``OTEL_LOG_USER_PROMPTS=1``; Codex's ``log_user_prompt``; Gemini CLI's
+        ``GEMINI_TELEMETRY_LOG_PROMPTS``)."""
         c = self._conv(sid)
         if c.prompted or not isinstance(text, str) or not text.strip():
             return []
@@ -357,6 +358,14 @@ class LogMapper:
             self._note_session(sessions, sid, res, rec.attrs, "gemini-cli")
             if name == "gemini_cli.api_request" or name == "gemini_cli.api_response":
                 return self._gemini(name, sid, t, rec, attrs)
+            if name == "gemini_cli.user_prompt":
+                # Its text (``GEMINI_TELEMETRY_LOG_PROMPTS``) names the session; the record is kept as any other.
+                return [*self._first_prompt(sid, rec.attrs.get("prompt")), *self._other(res, rec, name, t, attrs, sessions)]
+        return self._other(res, rec, name, t, attrs, sessions)
+
+    def _other(self, res: ResourceInfo, rec: LogView, name: str | None, t: int, attrs: dict[str, Any],
+               sessions: dict[str, Session]) -> list[Update]:
+        """A record kept as an event: of the span it names, else of its session's log."""
         if rec.body is not None:
             attrs["body"] = cv.cut_head(rec.body, 4096) if isinstance(rec.body, str) else rec.body
         if rec.severity_text:
