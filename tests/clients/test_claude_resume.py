@@ -55,6 +55,27 @@ def _shown(name: str | None, prompt: str) -> bool:
     return name is not None and f"prompt: {prompt}".startswith(name.rstrip("…"))
 
 
+async def cost_pane_shows_totals(app: Any, pilot: Any, sid: str, totals: Any) -> list[str]:
+    """In the real app, the cost pane of session ``sid`` (selected here) shows its cost and its input,
+    output and cached tokens as ``totals`` has them, within 10 s; returns its lines."""
+    want = [fmt_cost(totals.cost), fmt.tokens(totals.input_tokens), fmt.tokens(totals.output_tokens),
+            fmt.tokens(totals.cache_read)]
+    got: list[str | None] = []
+    lines: list[str] = []
+    for _ in range(200):  # the pane follows the selected session on its next draw
+        if app.selected_session_id != sid:
+            app.jump_to_session(sid)
+        lines = app.cost.plain().split("\n")
+        tokens = next((ln.split() for ln in lines if ln.strip().startswith("tokens")), [])
+        got = [next((ln.split()[1] for ln in lines if ln.strip().startswith("cost")), None),
+               *(tokens[i + 1] for i, word in enumerate(tokens[:-1]) if word in ("in", "out", "cache"))]
+        if got == want:
+            break
+        await pilot.pause(0.05)
+    assert got == want, "\n".join(lines)
+    return lines
+
+
 @pytest.mark.parametrize("name", NAMES)
 async def test_a_resumed_conversation_is_one_session_of_two_turns(name: str, tmp_path: Path) -> None:
     rp = await _replay(name, tmp_path / "resume.db")
@@ -129,19 +150,7 @@ async def test_a_resumed_conversation_is_one_session_of_two_turns(name: str, tmp
         for run in manifest["runs"]:
             sid = manifest["resumed_sessions"][run["label"]]
             totals = store.sessions[sid].totals
-            want = [fmt_cost(totals.cost), fmt.tokens(totals.input_tokens), fmt.tokens(totals.output_tokens),
-                    fmt.tokens(totals.cache_read)]
-            for _ in range(200):
-                if app.selected_session_id != sid:
-                    app.jump_to_session(sid)
-                lines = app.cost.plain().split("\n")
-                tokens = next((ln.split() for ln in lines if ln.strip().startswith("tokens")), [])
-                got = [next((ln.split()[1] for ln in lines if ln.strip().startswith("cost")), None),
-                       *(tokens[i + 1] for i, word in enumerate(tokens[:-1]) if word in ("in", "out", "cache"))]
-                if got == want:
-                    break
-                await pilot.pause(0.05)
-            assert got == want, "\n".join(lines)
+            await cost_pane_shows_totals(app, pilot, sid, totals)
             row = [c.plain.strip() for c in app.sessions.row_cells(sid)]
             assert fmt.tokens(totals.tokens) in row and fmt.sum_cost(totals, 0, app.sessions.cost_digits, None) in row
         assert sorted(app.sessions.keys) == sorted(manifest["resumed_sessions"].values())

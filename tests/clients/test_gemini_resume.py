@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from test_claude_resume import cost_pane_shows_totals
 from test_conformance import _replay
 
-from agenttrace_tui.format.numbers import fmt_cost
 from agenttrace_tui.normalize import conventions as cv
 from agenttrace_tui.ui import fmt
 from agenttrace_tui.ui.app import make_app
@@ -28,21 +28,7 @@ async def test_the_app_shows_one_row_named_by_the_first_prompt_with_both_process
     assert totals.cache_read == sum(c["usage_normalized"]["cached"] for c in served)
     app = make_app(store=rp.store)
     async with app.run_test(size=(200, 48)) as pilot:
-        want = [fmt_cost(totals.cost), fmt.tokens(totals.input_tokens), fmt.tokens(totals.output_tokens),
-                fmt.tokens(totals.cache_read)]
-        got: list[str | None] = []
-        lines: list[str] = []
-        for _ in range(200):
-            if app.selected_session_id != sid:
-                app.jump_to_session(sid)
-            lines = app.cost.plain().split("\n")
-            tokens = next((ln.split() for ln in lines if ln.strip().startswith("tokens")), [])
-            got = [next((ln.split()[1] for ln in lines if ln.strip().startswith("cost")), None),
-                   *(tokens[i + 1] for i, word in enumerate(tokens[:-1]) if word in ("in", "out", "cache"))]
-            if got == want:
-                break
-            await pilot.pause(0.05)
-        assert got == want, "\n".join(lines)
+        await cost_pane_shows_totals(app, pilot, sid, totals)
         row = [c.plain.strip() for c in app.sessions.row_cells(sid)]
         assert fmt.tokens(totals.tokens) in row and fmt.sum_cost(totals, 0, app.sessions.cost_digits, None) in row
         first = cv.prompt_name(rp.manifest["prompts"][0])
