@@ -1837,3 +1837,35 @@ def test_a_gemini_cli_tool_spans_call_is_its_arguments_and_result() -> None:
     attrs["gen_ai.output.messages"] = jsonlib.dumps(failed)
     assert cv.extract_messages(attrs, values_first=True, client="gemini-cli")[:2] == ('{"city":"Paris"}', "server down")
     assert cv.extract_messages(attrs, values_first=True, client="opencode")[:2] == (None, None)
+
+
+def _turn_root(client: str | None, name: str, messages: object, parent: str | None = None) -> Span:
+    attrs = {"gen_ai.operation.name": "invoke_agent",
+             "gen_ai.input.messages": messages if isinstance(messages, str) else jsonlib.dumps(messages)}
+    return build_span("ab" * 16, "cd" * 8, parent, name, 1_000, 2_000, attrs, [], (), 0, "", "s", client)
+
+
+def test_a_turns_root_of_a_client_naming_every_turn_alike_carries_its_prompt_as_a_name() -> None:
+    def user(*texts: str) -> dict:
+        return {"role": "user", "parts": [{"type": "text", "content": t} for t in texts]}
+
+    # GitHub Copilot CLI: its own time block before the user's text is left out.
+    copilot = [user("<current_datetime>2026-12-05T18:02:16.976+00:00</current_datetime>\n\n  Fix the build\nthen test")]
+    assert _turn_root("copilot-cli", "invoke_agent", copilot).attributes[cv.TURN_PROMPT_KEY] == "Fix the build"
+    # Cline: a root per model call, named by the model; a tool's result after the prompt is not it.
+    cline = [user("first ask"), {"role": "assistant", "parts": [{"type": "text", "content": "ok"}]}, user("\n\nsecond ask"),
+             {"role": "assistant", "parts": [{"type": "tool_call", "id": "c1", "name": "read", "arguments": {}}]},
+             {"role": "user", "parts": [{"type": "tool_call_response", "id": "c1", "response": "text"}]}]
+    assert _turn_root("cline", "invoke_agent openai/gpt-4o-mini", cline).attributes[cv.TURN_PROMPT_KEY] == "second ask"
+    long = "word " * 40
+    named = _turn_root("droid", "invoke_agent droid", [user(long)]).attributes[cv.TURN_PROMPT_KEY]
+    assert len(named) == cv.PROMPT_NAME_CHARS and named.endswith("…")
+    # Not a turn's root, not such a client, no user text, messages that are not JSON: no name.
+    assert cv.TURN_PROMPT_KEY not in _turn_root("droid", "invoke_agent droid", [user("x")], parent="ef" * 8).attributes
+    assert cv.TURN_PROMPT_KEY not in _turn_root("droid", "chat gpt-4o-mini", [user("x")]).attributes
+    assert cv.TURN_PROMPT_KEY not in _turn_root(None, "invoke_agent", [user("x")]).attributes
+    assert cv.TURN_PROMPT_KEY not in _turn_root("strands", "invoke_agent", [user("x")]).attributes
+    assert cv.TURN_PROMPT_KEY not in _turn_root("droid", "invoke_agent droid", [user("  \n ")]).attributes
+    assert cv.TURN_PROMPT_KEY not in _turn_root("droid", "invoke_agent droid", "[{not json").attributes
+    assert cv.TURN_PROMPT_KEY not in _turn_root("copilot-cli", "invoke_agent",
+                                                [user("<current_datetime>now</current_datetime>")]).attributes

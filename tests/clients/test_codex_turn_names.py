@@ -15,6 +15,7 @@ import asyncio
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -91,6 +92,15 @@ def test_each_codex_turn_is_named_by_its_prompt_live_in_the_file_and_replayed(
     assert sorted(t.trace_id for t in turns) == sorted(want)  # no turn left named `turn/start`
     if name == "codex-resume":  # two turns of one session, two prompts: two names
         assert len(set(want.values())) == 2
+    assert_turns_named(store, db, want)
+
+
+def assert_turns_named(store: Any, db: Path, want: dict[str, str]) -> None:
+    """Each trace of ``want`` (trace id -> the name it should read) is named so by the live store (the
+    traces pane), in the file (read again by another process, the monitor stopped: its reader, `traces
+    list`, `sessions show`) and in a replay of the file, while it plays and once played."""
+    for tid, name in want.items():
+        assert store.traces[tid].name == name, (tid, store.traces[tid].name)
     # The file: read again by another process (the monitor is stopped), and its CLI.
     by_session: dict[str, dict[str, str]] = {}
     for tid, prompt in want.items():

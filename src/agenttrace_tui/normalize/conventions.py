@@ -181,7 +181,7 @@ __all__ = [
     "TEXT_BLOCK_STARTS", "tool_preview",
     # this module
     "CACHE_BESIDE_CLIENTS", "CACHE_BESIDE_INPUT", "GUESSED_COST_CLIENTS", "CACHE_IN_INPUT_SCOPES", "SCOPE_PREFIX_CLIENTS", "GATEWAY_SCOPES", "PROVIDER_METADATA_KEYS", "metadata_provider", "CACHE_BESIDE_KEYS", "COST_KEYS", "FAILED_BY_EXCEPTION_KEYS", "FRAMEWORK_BUILT_ON", "FRAMEWORK_HINTS", "FRAMEWORK_SCOPES", "HTTP_STATUS_KEYS", "INSTRUMENTATION_FAMILIES", "INSTANCE_KEYS", "TRACE_SESSION_RESOURCE_KEYS", "SESSION_SPAN_NAME_KEYS", "session_span_name", "JSON_VALUE_KEYS",
-    "PINNED_SESSION_KEY", "RESOURCE_FRAMEWORKS", "RESOURCE_SESSION_KEYS", "RESPONSE_MODEL_KEYS", "SESSION_KEY_SET", "SESSION_KEYS", "TRACE_NAME_KEYS", "TURN_PROMPT_KEY", "GENERIC_TURN_ROOTS", "PROMPT_NAME_CHARS", "prompt_name",
+    "PINNED_SESSION_KEY", "RESOURCE_FRAMEWORKS", "RESOURCE_SESSION_KEYS", "RESPONSE_MODEL_KEYS", "SESSION_KEY_SET", "SESSION_KEYS", "TRACE_NAME_KEYS", "TURN_PROMPT_KEY", "GENERIC_TURN_ROOTS", "PROMPT_NAME_CHARS", "prompt_name", "TURN_ROOT_PROMPTS", "TURN_MESSAGES_KEY", "turn_root_prompt",
     "SUBTREE_USAGE_KEYS", "THINKING_BESIDE_OUTPUT", "GEMINI_BUILTIN_TOOLS", "TOOL_DEFINITION_KEYS", "GEMINI_FEE_TOOLS", "USAGE_OBJECT_KEYS", "RESPONSE_USAGE_KEYS", "GEMINI_USAGE_FIELDS", "USAGE_RECORD_KEY", "USAGE_OBJECT_PATHS", "USAGE_TYPE_PATHS", "USAGE_TYPES_BESIDE",
     "GENKIT_INPUT_KEY", "GENKIT_MODEL_TYPES", "GENKIT_NAME_KEY", "GENKIT_OUTPUT_KEY", "GENKIT_USAGE_FIELDS", "genkit_model_call",
     "GENKIT_ERROR_KEY", "GENKIT_STATE_KEY", "GENKIT_TOOL_ENVELOPE_TYPES", "genkit_failure", "unwrap_genkit_tool_output",
@@ -391,7 +391,8 @@ def decode_json_strings(attributes: dict[str, Any], keys: Iterable[str]) -> None
 #: A turn's prompt as its trace's name (``prompt_name``, its first line). Set by the monitor on an event of a span
 #: of the turn's tree that holds the prompt's text (Codex's ``codex.user_prompt`` log record, with ``log_user_prompt
 #: = true``, kept on the span it was logged in), and from there on the turn's root span when that root is named
-#: alike on every turn (``GENERIC_TURN_ROOTS``): the trace list then names the turn by what was asked.
+#: alike on every turn (``GENERIC_TURN_ROOTS``): the trace list then names the turn by what was asked. Set on the
+#: root itself as it is read when the root carries the turn's messages (``TURN_ROOT_PROMPTS``: Copilot's, Droid's, Cline's).
 TURN_PROMPT_KEY = "agenttrace.turn_prompt"
 #: Span attributes that name the trace a span belongs to, as the app named it: Langfuse's SDKs put the
 #: trace name a user sets (``propagateAttributes({ traceName })``, ``update_current_trace(name=...)``)
@@ -413,6 +414,72 @@ def prompt_name(text: str, first_line: bool = False) -> str:
     if first_line:
         text = next((line for line in text.splitlines() if line.strip()), "")
     return cut_head(" ".join(text.split()), PROMPT_NAME_CHARS)
+
+
+#: Clients that name the root span of every turn alike (OTel GenAI's agent invocation, ``invoke_agent …``)
+#: and put the turn's messages on it (``gen_ai.input.messages``) -> the root's name (how it begins: Cline's
+#: names the model after it) and the tags of the blocks the client writes before the user's own text in
+#: the user's message (``<tag>…</tag>``). The monitor names such a turn's trace by its prompt
+#: (``TURN_PROMPT_KEY`` on the root, from ``turn_root_prompt``). GitHub Copilot CLI's root is
+#: ``invoke_agent``, its user message begins with ``<current_datetime>…</current_datetime>``; Factory's
+#: Droid's is ``invoke_agent droid``; the Cline CLI's ``invoke_agent <model>``, one trace per model call.
+TURN_ROOT_PROMPTS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "copilot-cli": ("invoke_agent", ("current_datetime",)),
+    "droid": ("invoke_agent", ()),
+    "cline": ("invoke_agent", ()),
+}
+#: The message list read for a turn's prompt (``turn_root_prompt``).
+TURN_MESSAGES_KEY = "gen_ai.input.messages"
+_messages_json = msgspec.json.Decoder()
+
+
+def _message_text(msg: dict[str, Any]) -> str:
+    """The text parts of one message (GenAI's ``parts``, or a chat message's ``content``), joined by lines."""
+    parts = msg.get("parts")
+    if parts is None:
+        parts = msg.get("content")
+    if isinstance(parts, str):
+        return parts
+    if not isinstance(parts, list):
+        return ""
+    texts = []
+    for part in parts:
+        if isinstance(part, str):
+            texts.append(part)
+        elif isinstance(part, dict) and part.get("type", "text") == "text":
+            text = part.get("content", part.get("text"))
+            if isinstance(text, str):
+                texts.append(text)
+    return "\n".join(texts)
+
+
+def turn_root_prompt(client: str, name: str, attributes: dict[str, Any]) -> str | None:
+    """The prompt of a turn as its trace's name (``prompt_name``, its first line), when ``name`` is the root
+    span of a turn of ``client`` (``TURN_ROOT_PROMPTS``): the text of the last user message holding text in
+    its input messages, the client's own blocks before it left out. None for any other span, or when
+    there is no such text. Read for the root span of a turn of those clients only."""
+    turn = TURN_ROOT_PROMPTS.get(client)
+    if turn is None or not name.startswith(turn[0]):
+        return None
+    value = attributes.get(TURN_MESSAGES_KEY)
+    if isinstance(value, str):
+        try:
+            value = _messages_json.decode(value)
+        except (msgspec.DecodeError, ValueError):
+            return None
+    if not isinstance(value, list):
+        return None
+    for msg in reversed(value):
+        if not isinstance(msg, dict) or msg.get("role") != "user":
+            continue
+        text = _message_text(msg).lstrip()
+        for tag in turn[1]:
+            opening, closing = f"<{tag}>", f"</{tag}>"
+            if text.startswith(opening) and (end := text.find(closing)) >= 0:
+                text = text[end + len(closing):].lstrip()
+        if text.strip():
+            return prompt_name(text, first_line=True)
+    return None
 
 
 #: Span (then resource) attributes that name the session, first found wins. The LangSmith SDK

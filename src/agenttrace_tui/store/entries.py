@@ -31,7 +31,7 @@ _CUSTOM = SpanKind.CUSTOM
 
 def trace_name_of(span: Span) -> str:
     """The name a trace gets from one of its spans: the trace name the app set on it
-    (``TRACE_NAME_KEYS``: Langfuse's ``traceName``; the turn's prompt the store put on a turn's
+    (``TRACE_NAME_KEYS``: Langfuse's ``traceName``; the turn's prompt the monitor put on a turn's
     root named alike on every turn, ``TURN_PROMPT_KEY``), else the span's own name."""
     attrs = span.attributes
     if attrs:
