@@ -166,25 +166,18 @@ def tool_preview(value: str) -> str:
     # (by its first key before any decoding: a tool's JSON list of records, search results, is common
     # and may be long)
     if value.__class__ is str and value.startswith(TEXT_BLOCK_STARTS):
-        if value.startswith('"'):
-            if len(value) > 1 and value.endswith('"'):
-                try:
-                    text = _json.decode(value)
-                except (msgspec.DecodeError, ValueError):
-                    text = None
-                if isinstance(text, str):
-                    value = text
-            return cut_head(value, TOOL_PREVIEW_CHARS)
         try:
             got = _json.decode(value)
         except (msgspec.DecodeError, ValueError):
             got = None
-        if isinstance(got, dict) and _CONTENT_ONLY < got.keys() <= _MCP_RESULT_KEYS:
-            got = got["content"]  # an MCP tool result: its content blocks (the structured copy left out)
+        if isinstance(got, str):
+            text: str | None = got  # a JSON string
         elif (isinstance(got, dict) and _OPENCODE_RESULT_NEEDS <= got.keys() <= _OPENCODE_RESULT_KEYS
               and isinstance(output := got["output"], str)):
-            return cut_head(output, TOOL_PREVIEW_CHARS)  # OpenCode's result of a tool: what the model was given
-        if (text := _blocks_text(got)) is not None:
+            text = output  # OpenCode's result of a tool: what the model was given
+        else:
+            text = _result_parts_text(got) if isinstance(got, dict) else _blocks_text(got)
+        if text is not None:
             value = text
     return cut_head(value, TOOL_PREVIEW_CHARS)
 
