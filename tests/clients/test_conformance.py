@@ -29,6 +29,7 @@ not report at all is listed by its recorder in the manifest's
 from __future__ import annotations
 
 import asyncio
+import base64
 import http.client
 import io
 import json
@@ -855,13 +856,32 @@ ORDERS = {
 }
 
 
+def _traces_as_protobuf(body: bytes) -> bytes:
+    """An OTLP/JSON trace export as protobuf (OTLP/JSON writes ids in hex, protobuf's JSON in base64)."""
+    from google.protobuf.json_format import Parse
+    from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
+
+    doc = json.loads(body)
+    for rs in doc.get("resourceSpans", ()):
+        for ss in rs.get("scopeSpans", ()):
+            for span in ss.get("spans", ()):
+                for item in (span, *span.get("links", ())):
+                    for key in ("traceId", "spanId", "parentSpanId"):
+                        if item.get(key):
+                            item[key] = base64.b64encode(bytes.fromhex(item[key])).decode()
+    return Parse(json.dumps(doc), ExportTraceServiceRequest()).SerializeToString()
+
+
 async def _replay(name: str, db: Path, order: str = "recorded", grpc: bool = False,
-                  rewrite: Callable[[bytes], bytes] | None = None, watch: Callable[[Any], None] | None = None) -> Replay:
+                  rewrite: Callable[[bytes], bytes] | None = None, watch: Callable[[Any], None] | None = None,
+                  protobuf: bool = False, signals: frozenset[str] | None = None) -> Replay:
     """A recording posted into a real Monitor over OTLP/HTTP, or with ``grpc`` over its OTLP/gRPC
     receiver, gzip-compressed (traces only), each run's files in ``order``; ``rewrite``: each trace
     export's body as posted (a recording with a word changed as another run would send it). A
     request the client sent over OTLP/gRPC is sent so again, to the monitor's gRPC receiver.
-    ``watch``: called with the live store after each request (what a user would see then)."""
+    ``watch``: called with the live store after each request (what a user would see then).
+    ``protobuf``: each trace export the client sent as OTLP/JSON posted as protobuf (the same spans,
+    as the client set to ``http/protobuf`` sends them); ``signals``: only the requests of these."""
     folder = FIXTURES / name
     manifest = json.loads((folder / "manifest.json").read_text())
     not_reported = manifest.get("usage_not_reported", {})
@@ -878,7 +898,8 @@ async def _replay(name: str, db: Path, order: str = "recorded", grpc: bool = Fal
         port = (monitor.otlp_grpc if grpc else monitor.otlp).address[1]
         for run in manifest["runs"]:
             before = set(monitor.store.sessions)
-            for f in sorted((f for f in manifest["files"] if f["run"] == run["label"]), key=ORDERS[order]):
+            for f in sorted((f for f in manifest["files"] if f["run"] == run["label"]
+                             and (signals is None or f["signal"] in signals)), key=ORDERS[order]):
                 if _sent_over_grpc(f) and not grpc:
                     await asyncio.to_thread(_grpc_export, monitor.otlp_grpc.address[1], read_body(folder / f["file"]),
                                             f["path"])
@@ -887,10 +908,12 @@ async def _replay(name: str, db: Path, order: str = "recorded", grpc: bool = Fal
                     assert f["signal"] == "traces"
                     await asyncio.to_thread(_grpc_export, port, read_body(folder / f["file"]))
                     continue
-                body = read_body(folder / f["file"])
+                body, ctype = read_body(folder / f["file"]), f["content_type"]
                 if rewrite is not None and f["signal"] == "traces":
                     body = rewrite(body)
-                status = await asyncio.to_thread(_post, port, f["path"], body, f["content_type"])
+                if protobuf and f["signal"] == "traces" and ctype.startswith("application/json"):
+                    body, ctype = _traces_as_protobuf(body), "application/x-protobuf"
+                status = await asyncio.to_thread(_post, port, f["path"], body, ctype)
                 assert status == 200, f"{name}/{f['file']}: HTTP {status}"
                 if watch is not None:
                     watch(monitor.store)

@@ -15,7 +15,7 @@ import functools
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from ..model import Session, Span, SpanLink, Update
+from ..model import AttachedEvent, Session, Span, SpanLink, Update
 from ..normalize import conventions as cv
 from ..normalize.conventions import cached_plan
 from ..normalize.otel import (
@@ -58,6 +58,7 @@ from .otlp_parse import (
 )
 from .otlp_sessions import PROCESS_SESSION_CLIENTS, ServiceSessions, SessionResolver
 from .otlp_values import _jget, hex_id, jint, json_attrs, json_value, pb_attrs, pb_value
+from .turn_prompts import TurnPrompts
 
 #: Spans (or log records, data points) converted before the store sees a chunk.
 CHUNK = 256
@@ -356,11 +357,15 @@ def _json_scope_name(ss: dict[str, Any]) -> str | None:
 def convert_traces(
     req: Any, json: bool, rejects: Rejects, trace_session: Callable[[str], str | None], chunk: int = CHUNK,
     services: ServiceSessions | None = None, trace_rooted: Callable[[str], bool] | None = None,
+    prompts: TurnPrompts | None = None,
 ) -> Iterator[list[Update]]:
     """Chunks of updates (sessions first, then spans) for a trace request (``trace_rooted``: whether
-    the store holds a trace's root span, ``SessionResolver``'s)."""
+    the store holds a trace's root span, ``SessionResolver``'s; ``prompts``: the turns' prompts its
+    receiver's log records held, joined to their roots here, ``TurnPrompts``)."""
     resolver = SessionResolver(trace_session, services, trace_rooted)
     spans: list[Span] = []
+    #: Turns' prompts logged apart, joined to their roots in this chunk (``TurnPrompts.root``).
+    joined: list[AttachedEvent] = []
     explicit: list[bool] = []
     res_of: list[ResourceInfo] = []
     seen_sessions: set[str] = set()
@@ -382,6 +387,9 @@ def convert_traces(
                     if (sid, own) not in seen_own]
             seen_own.update(resolver.own.items())
         out.extend(spans)
+        if joined:
+            out.extend(joined)
+            joined.clear()
         spans.clear()
         explicit.clear()
         res_of.clear()
@@ -406,6 +414,7 @@ def convert_traces(
             own = self_named_provider(scope, res)
             gateway = gateway_provider(scope)
             tracer = cv.TWIN_TRACER_SCOPES.get(scope) if scope is not None else None
+            turn_root = cv.PROMPT_ID_ROOTS.get(client) if prompts is not None and client is not None else None
             while i < len(listed):
                 had = len(spans)
                 i = _spans_from_fastpb(listed, i, client, rejects, spans, explicit, max(chunk, 1), full)
@@ -415,6 +424,8 @@ def convert_traces(
                     name_gateway(spans[had:], gateway)
                 if tracer is not None:
                     mark_tracer(spans[had:], tracer)
+                if turn_root is not None and prompts is not None:
+                    joined.extend(ev for span in spans[had:] if (ev := prompts.root(span, turn_root)) is not None)
                 res_of.extend([res] * (len(spans) - had))
                 if len(spans) >= chunk:
                     yield flush()
@@ -427,6 +438,7 @@ def convert_traces(
         own = self_named_provider(scope, res)
         gateway = gateway_provider(scope)
         tracer = cv.TWIN_TRACER_SCOPES.get(scope) if scope is not None else None
+        turn_root = cv.PROMPT_ID_ROOTS.get(client) if prompts is not None and client is not None else None
         for sp in items:
             got = one(sp, client, rejects)
             if got is None:
@@ -437,6 +449,8 @@ def convert_traces(
                 name_gateway([got[0]], gateway)
             if tracer is not None:
                 mark_tracer([got[0]], tracer)
+            if turn_root is not None and prompts is not None and (prompt := prompts.root(got[0], turn_root)) is not None:
+                joined.append(prompt)
             spans.append(got[0])
             explicit.append(got[1])
             res_of.append(res)

@@ -62,6 +62,7 @@ from .otlp_decode import (
 from .otlp_logs import LogMapper
 from .otlp_metrics import MetricState, convert_metrics, count_items
 from .receivers import PortInUseError
+from .turn_prompts import TurnPrompts
 
 if TYPE_CHECKING:
     from ..model import Update
@@ -211,7 +212,9 @@ class OtlpIngest:
         self.forwarder = forwarder
         #: The session each Codex-like service named last (shared by spans and log records).
         self.services = ServiceSessions()
-        self.logs = LogMapper(self.services)
+        #: Turns' prompts logged apart from their traces, joined to their roots (by log records and spans).
+        self.prompts = TurnPrompts()
+        self.logs = LogMapper(self.services, self.prompts)
         self.metric_state = MetricState()
 
     def reject(self, reason: str, detail: str, payload: bytes | None = None, source: str = SOURCE) -> None:
@@ -283,7 +286,8 @@ class OtlpIngest:
                 t = store.traces.get(tid)
                 return t is not None and t.root_id is not None
 
-            chunks = convert_traces(req, json, rejects, trace_session, services=self.services, trace_rooted=trace_rooted)
+            chunks = convert_traces(req, json, rejects, trace_session, services=self.services, trace_rooted=trace_rooted,
+                                    prompts=self.prompts)
         elif signal == "logs":
             chunks = self.logs.convert(req, json, rejects)
         else:

@@ -23,6 +23,10 @@ from them:
   (same prompt id, role and model, in order). The response becomes a report
   of that span whose usage is the event's, marked ``USAGE_FROM`` so the store
   keeps it over the span's own counts whichever arrives first.
+* Qwen Code: its prompt's record (``qwen-code.user_prompt``) names no trace,
+  only the prompt's id, which the turn's root span carries too: kept as any
+  other record, and joined to that root by the id (``turn_prompts``), whose
+  trace it names.
 * Any other record attaches as an event to the span it names
   (trace_id/span_id), or else to its session's log.
 
@@ -69,6 +73,7 @@ from ..model import (
 from ..normalize import conventions as cv
 from ..store.calls import CALLED_AS, USAGE_FROM
 from .otlp_decode import CHUNK, LogView, Rejects, ResourceInfo, ServiceSessions, iter_logs
+from .turn_prompts import TurnPrompts
 
 #: Events kept on one session's "session log" span.
 MAX_LOG_EVENTS = 2000
@@ -243,8 +248,11 @@ class _Conv:
 class LogMapper:
     """Stateful: remembers open prompts and sessions across requests (bounded)."""
 
-    def __init__(self, services: ServiceSessions | None = None) -> None:
+    def __init__(self, services: ServiceSessions | None = None, prompts: TurnPrompts | None = None) -> None:
         self.services = services or ServiceSessions()
+        #: Turns' prompts logged apart from their traces (Qwen Code's), joined to their roots by id
+        #: (shared with the receiver's span conversion).
+        self.prompts = prompts or TurnPrompts()
         self._turns: OrderedDict[tuple[str, str], _Turn] = OrderedDict()
         self._convs: OrderedDict[str, _Conv] = OrderedDict()
         self.dropped_events = 0
@@ -361,6 +369,11 @@ class LogMapper:
             if name == "gemini_cli.user_prompt":
                 # Its text (``GEMINI_TELEMETRY_LOG_PROMPTS``) names the session; the record is kept as any other.
                 return [*self._first_prompt(sid, rec.attrs.get("prompt")), *self._other(res, rec, name, t, attrs, sessions)]
+        if name is not None and (keys := cv.PROMPT_ID_RECORDS.get(name)) is not None:
+            # A turn's prompt naming no trace, only its id (Qwen Code's): kept as any other record, and
+            # on the turn's root too, whose trace it names, once both came (``TurnPrompts``).
+            return [*self._other(res, rec, name, t, attrs, sessions),
+                    *self.prompts.prompt(name, rec.attrs.get(keys[0]), rec.attrs.get(keys[1]), t)]
         return self._other(res, rec, name, t, attrs, sessions)
 
     def _other(self, res: ResourceInfo, rec: LogView, name: str | None, t: int, attrs: dict[str, Any],

@@ -181,7 +181,7 @@ __all__ = [
     "TEXT_BLOCK_STARTS", "tool_preview",
     # this module
     "CACHE_BESIDE_CLIENTS", "CACHE_BESIDE_INPUT", "GUESSED_COST_CLIENTS", "CACHE_IN_INPUT_SCOPES", "SCOPE_PREFIX_CLIENTS", "GATEWAY_SCOPES", "PROVIDER_METADATA_KEYS", "metadata_provider", "CACHE_BESIDE_KEYS", "COST_KEYS", "FAILED_BY_EXCEPTION_KEYS", "FRAMEWORK_BUILT_ON", "FRAMEWORK_HINTS", "FRAMEWORK_SCOPES", "HTTP_STATUS_KEYS", "INSTRUMENTATION_FAMILIES", "INSTANCE_KEYS", "TRACE_SESSION_RESOURCE_KEYS", "SESSION_SPAN_NAME_KEYS", "session_span_name", "JSON_VALUE_KEYS",
-    "PINNED_SESSION_KEY", "RESOURCE_FRAMEWORKS", "RESOURCE_SESSION_KEYS", "RESPONSE_MODEL_KEYS", "SESSION_KEY_SET", "SESSION_KEYS", "TRACE_NAME_KEYS", "TURN_PROMPT_KEY", "GENERIC_TURN_ROOTS", "PROMPT_NAME_CHARS", "prompt_name", "TURN_ROOT_PROMPTS", "TURN_MESSAGES_KEY", "turn_root_prompt",
+    "PINNED_SESSION_KEY", "RESOURCE_FRAMEWORKS", "RESOURCE_SESSION_KEYS", "RESPONSE_MODEL_KEYS", "SESSION_KEY_SET", "SESSION_KEYS", "TRACE_NAME_KEYS", "TURN_PROMPT_KEY", "GENERIC_TURN_ROOTS", "PROMPT_ID_ROOTS", "PROMPT_ID_RECORDS", "PROMPT_NAME_CHARS", "prompt_name", "TURN_ROOT_PROMPTS", "TURN_MESSAGES_KEY", "turn_root_prompt",
     "SUBTREE_USAGE_KEYS", "THINKING_BESIDE_OUTPUT", "GEMINI_BUILTIN_TOOLS", "TOOL_DEFINITION_KEYS", "GEMINI_FEE_TOOLS", "USAGE_OBJECT_KEYS", "RESPONSE_USAGE_KEYS", "GEMINI_USAGE_FIELDS", "USAGE_RECORD_KEY", "USAGE_OBJECT_PATHS", "USAGE_TYPE_PATHS", "USAGE_TYPES_BESIDE",
     "GENKIT_INPUT_KEY", "GENKIT_MODEL_TYPES", "GENKIT_NAME_KEY", "GENKIT_OUTPUT_KEY", "GENKIT_USAGE_FIELDS", "genkit_model_call",
     "GENKIT_ERROR_KEY", "GENKIT_STATE_KEY", "GENKIT_TOOL_ENVELOPE_TYPES", "genkit_failure", "unwrap_genkit_tool_output",
@@ -401,9 +401,19 @@ TURN_PROMPT_KEY = "agenttrace.turn_prompt"
 TRACE_NAME_KEYS: tuple[str, ...] = ("langfuse.trace.name", TURN_PROMPT_KEY)
 #: Root span names a client gives every turn alike, so that a list of its traces reads the same name on every
 #: row: such a trace is named by its turn's prompt when the prompt is known (``TURN_PROMPT_KEY``). Codex's
-#: ``turn/start``. (Claude Code's ``claude_code.interaction`` is named by its prompt already: the turn rebuilt
-#: from its ``user_prompt`` event is that span, named ``prompt: …``.)
-GENERIC_TURN_ROOTS: frozenset[str] = frozenset({"turn/start"})
+#: ``turn/start``, Qwen Code's ``qwen-code.interaction``. (Claude Code's ``claude_code.interaction`` is named by
+#: its prompt already: the turn rebuilt from its ``user_prompt`` event is that span, named ``prompt: …``.)
+GENERIC_TURN_ROOTS: frozenset[str] = frozenset({"turn/start", "qwen-code.interaction"})
+#: Clients whose turn's prompt comes in a log record naming no trace, only an id of the prompt that the turn's
+#: root span carries too: the client -> the root's name and its key for that id. The monitor joins the two by
+#: that id, whichever comes first (``ingest.turn_prompts``), and names the turn's trace by its prompt. Qwen
+#: Code's ``qwen-code.interaction`` (``qwen-code.prompt_id``), whose prompt is its ``qwen-code.user_prompt``
+#: record (``PROMPT_ID_RECORDS``).
+PROMPT_ID_ROOTS: dict[str, tuple[str, str]] = {"qwen-code": ("qwen-code.interaction", "qwen-code.prompt_id")}
+#: The log records holding such a turn's prompt (``PROMPT_ID_ROOTS``): the record's event name -> its key for
+#: the prompt's id and its key for the prompt's text (logged unless the user turns it off: Qwen Code's
+#: ``telemetry.logPrompts``).
+PROMPT_ID_RECORDS: dict[str, tuple[str, str]] = {"qwen-code.user_prompt": ("prompt_id", "prompt")}
 #: Characters of a prompt kept where it names something: a session (its first prompt), a turn's trace.
 PROMPT_NAME_CHARS = 80
 
@@ -422,11 +432,14 @@ def prompt_name(text: str, first_line: bool = False) -> str:
 #: the user's message (``<tag>…</tag>``). The monitor names such a turn's trace by its prompt
 #: (``TURN_PROMPT_KEY`` on the root, from ``turn_root_prompt``). GitHub Copilot CLI's root is
 #: ``invoke_agent``, its user message begins with ``<current_datetime>…</current_datetime>``; Factory's
-#: Droid's is ``invoke_agent droid``; the Cline CLI's ``invoke_agent <model>``, one trace per model call.
+#: Droid's is ``invoke_agent droid``; the Cline CLI's ``invoke_agent <model>``, one trace per model call; Qwen
+#: Code's ``qwen-code.interaction`` when its sensitive span attributes are on (``agenttrace-tui run`` turns them
+#: on; else its prompt is joined to the root by id: ``PROMPT_ID_ROOTS``).
 TURN_ROOT_PROMPTS: dict[str, tuple[str, tuple[str, ...]]] = {
     "copilot-cli": ("invoke_agent", ("current_datetime",)),
     "droid": ("invoke_agent", ()),
     "cline": ("invoke_agent", ()),
+    "qwen-code": ("qwen-code.interaction", ()),
 }
 #: The message list read for a turn's prompt (``turn_root_prompt``).
 TURN_MESSAGES_KEY = "gen_ai.input.messages"
