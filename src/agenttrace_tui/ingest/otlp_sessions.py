@@ -6,7 +6,9 @@ chunk, the resource's, the trace itself for a resource whose every trace is a
 session (AgentOps'), the session the store already files the trace
 under, and last one session per service instance. Clients that name their
 session on a few spans only (Codex, OpenCode) file the rest under the one their
-service (its instance: one process) named last. A trace two processes report (a client that sends
+service (its instance: one process) named last, or the one the same export request names: a
+request is one process's batch, where a resource naming no instance (Codex's) cannot tell one run
+of the service from the next. A trace two processes report (a client that sends
 ``traceparent`` to a gateway that traces the request; an agent and the MCP server it starts,
 which inherits its service name, the MCP instrumentation carrying the trace into the server) is
 its root's: when the root comes from a process other than the one whose own session the
@@ -265,6 +267,14 @@ class SessionResolver:
         #: pinned session -> the session the client named on its spans (OpenCode's ``ses_...``),
         #: kept on the run's session as its ``session.id`` (what resumes it in the client)
         self.own: dict[str, str] = {}
+        # One resolver reads one export request, and a request is one process's batch (its SDK's): what
+        # its spans name is its process's, whatever other runs of the service (the same resource: Codex
+        # names no instance) named between. Per process (``_process``) of a client naming its session on
+        # a few spans only (``PROCESS_SESSION_CLIENTS``): the session the request's spans named last, and
+        # the traces of spans naming none it filed before they named one (an earlier chunk: under the
+        # session the service named last, perhaps its previous run's), which move there once they do.
+        self._named_here: dict[str, str] = {}
+        self._before_named: dict[str, list[tuple[str, str]]] = {}
 
     def resolve(self, spans: list[Span], explicit: list[bool], res_of: list[ResourceInfo]) -> dict[str, ResourceInfo]:
         named = list(compress(zip(spans, res_of, strict=True), explicit))  # the spans that name their session (few)
@@ -288,6 +298,8 @@ class SessionResolver:
             if told is None or told[0] is not res or told[1] != s.session_id:
                 told = (res, s.session_id)
                 services.name_process(res, s.session_id)
+                if res.framework in PROCESS_SESSION_CLIENTS and res.service:
+                    self._name_request(_process(res), s.session_id)
         sessions: dict[str, ResourceInfo] = {}
         # Nothing the answer depends on changes in this loop (by_trace, the services' last
         # sessions, the store), so a span of the same trace and resource as the one before
@@ -335,10 +347,15 @@ class SessionResolver:
                             s.session_id = last_sid = known
                             last_tid, last_res = tid, res
                             continue
-                    sid = services.get(res) or services.adopted_by(res.derived_sid) or services.log_session(res)
+                    key = _process(res) if res.framework in PROCESS_SESSION_CLIENTS and res.service else None
+                    here = self._named_here.get(key) if key is not None and self._named_here else None
+                    sid = (here or services.get(res) or services.adopted_by(res.derived_sid)
+                           or services.log_session(res))
                     if sid is None:
                         sid = res.derived_sid
                         services.note_own(res)
+                    if key is not None and here is None:  # until the request names its process's session
+                        self._before_named.setdefault(key, []).append((tid, sid))
                     if known is not None:  # the trace moves from another process's own session to its root's
                         if services.same_service(known, res):
                             services.adopt(known, sid, tid)
@@ -348,3 +365,13 @@ class SessionResolver:
                 last_tid, last_res = tid, res
             sessions.setdefault(s.session_id, res)
         return sessions
+
+    def _name_request(self, key: str, sid: str) -> None:
+        """The request's spans of process ``key`` name ``sid``: where its spans naming none go from now
+        on, and the first time, the traces it filed elsewhere before (an earlier chunk of it) move there."""
+        if key not in self._named_here:
+            claims = self.services.claims
+            for tid, filed in self._before_named.pop(key, ()):
+                if filed != sid:
+                    claims.append((tid, sid, None))
+        self._named_here[key] = sid
