@@ -8,8 +8,8 @@ request they come in: each is one process's batch. A run's first export (512 spa
 conversation only near its end, after the monitor converted its first 256 spans: those were filed under
 the conversation the service named last, the previous run's, which grew by the next run's start-up
 (9 traces, 61 spans of ``codex-resume`` in ``codex``'s session). Replays of two real recordings into
-the real Monitor, one after the other, each run's files in each order of arrival; what each session
-should hold is read from the recordings' own exports.
+the real Monitor, one after the other or both at once, each run's files in each order of arrival; what
+each session should hold is read from the recordings' own exports.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
+from itertools import zip_longest
 from pathlib import Path
 from typing import Any
 
@@ -58,29 +59,38 @@ def run_traces(name: str) -> tuple[str, dict[str, int]]:
     return conversation, spans
 
 
-async def _post_runs(names: tuple[str, ...], order: str, db: Path) -> Any:
-    """The ``ok`` runs of ``names`` posted into one real Monitor over OTLP/HTTP, one after the other."""
+#: Orders of the two runs' exports: one run after the other, or both at once (each run's next export in turn).
+RUNS = ("one after the other", "at once")
+
+
+async def _post_runs(names: tuple[str, ...], order: str, runs: str, db: Path) -> Any:
+    """The ``ok`` runs of ``names`` posted into one real Monitor over OTLP/HTTP, each run's files in ``order``."""
     monitor = Monitor(Config(persist=True, db=str(db), otlp_port=0, otlp_grpc_port=None, udp_port=None,
                              tcp_port=None, socket=""))
     await monitor.start()
     try:
         port = monitor.otlp.address[1]
-        for name in names:
-            for f in sorted(_ok_files(name), key=ORDERS[order]):
-                status = await asyncio.to_thread(_post, port, f["path"], read_body(FIXTURES / name / f["file"]),
-                                                 f["content_type"])
-                assert status == 200, f"{name}/{f['file']}: HTTP {status}"
+        each = [[(name, f) for f in sorted(_ok_files(name), key=ORDERS[order])] for name in names]
+        if runs == "at once":
+            posts = [p for turn in zip_longest(*each) for p in turn if p is not None]
+        else:
+            posts = [p for run in each for p in run]
+        for name, f in posts:
+            status = await asyncio.to_thread(_post, port, f["path"], read_body(FIXTURES / name / f["file"]),
+                                             f["content_type"])
+            assert status == 200, f"{name}/{f['file']}: HTTP {status}"
     finally:
         await monitor.stop()
     return monitor.store
 
 
+@pytest.mark.parametrize("runs", RUNS)
 @pytest.mark.parametrize("order", list(ORDERS))
 @pytest.mark.parametrize("names", PAIRS, ids="+".join)
 def test_each_codex_run_keeps_its_own_spans_in_its_conversations_session(
-        names: tuple[str, str], order: str, tmp_path: Path) -> None:
+        names: tuple[str, str], order: str, runs: str, tmp_path: Path) -> None:
     db = tmp_path / "codex.db"
-    store = asyncio.run(_post_runs(names, order, db))
+    store = asyncio.run(_post_runs(names, order, runs, db))
     want = dict(run_traces(name) for name in names)
     assert len(want) == len(names)  # each run its own conversation
     # Live: every trace of a run (those naming no conversation too) in its run's session with all its spans,
