@@ -1671,6 +1671,14 @@ def test_status_rows() -> None:
     assert failed.status_message == "Exception: OpenAIInvalidRequestError(...)"
     assert span({cv.LANGSMITH_KIND_KEY: "llm"}, status_code=1).status is Status.OK
     assert span({}, events=[error], status_code=1).status is Status.OK
+    # AgentOps' processor of the OpenAI Agents SDK's traces: a refused model call's span ended OK, then ERROR
+    # (ignored), its error an exception event and ``error.type`` ``AgentError``.
+    refused = ("exception", 1_500, {"exception.type": "Exception", "exception.message": "Error getting response",
+                                    "exception.escaped": "False"})
+    agentops_call = {cv.AGENTOPS_KIND_KEY: "llm", "error.type": "AgentError", "error.message": "Error getting response"}
+    failed = span(agentops_call, events=[refused], status_code=1)
+    assert failed.status is Status.ERROR and failed.status_message == "Exception: Error getting response"
+    assert span({cv.AGENTOPS_KIND_KEY: "llm"}, status_code=1).status is Status.OK
     assert span({"error.type": "TimeoutError"}, status_code=2).status is Status.TIMEOUT
     assert span({"error.type": "CancelledError"}, status_code=2).status is Status.CANCELLED
 

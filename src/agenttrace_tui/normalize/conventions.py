@@ -215,7 +215,10 @@ def failed_http_status(attributes: dict[str, Any]) -> int | None:
 #: span has: the LangSmith SDK's OTel export sets a run's span OK when the run starts and ERROR when
 #: it fails, which the OTel SDK ignores (an OK status is final), so the event it records with the
 #: run's error (``exception.type`` ``Exception``, not escaped) is all that says the run failed.
-FAILED_BY_EXCEPTION_KEYS: tuple[str, ...] = ("langsmith.span.kind",)
+#: AgentOps' processor of the OpenAI Agents SDK's traces does the same when an SDK span ends with an
+#: error (a refused model call's ``response`` span: OK, then ERROR, its ``exception`` event and
+#: ``error.type`` ``AgentError``); its own decorators' spans record an exception only when they fail.
+FAILED_BY_EXCEPTION_KEYS: tuple[str, ...] = ("langsmith.span.kind", "agentops.span.kind")
 
 
 def failed_by_exception(attributes: dict[str, Any]) -> bool:
