@@ -1330,6 +1330,23 @@ def test_agentops_decorated_tool_and_agent() -> None:
     assert other.tool is None or other.tool.name != "get_weather"
 
 
+def test_agentops_openai_agents_function_span() -> None:
+    """AgentOps' processor of the OpenAI Agents SDK's traces sends a function tool's span with the model's
+    arguments as ``tool.parameters`` and the tool's return value as ``tool.result``: its previews."""
+    attrs = {cv.AGENTOPS_KIND_KEY: "tool", "tool.name": "get_weather", "tool.parameters": '{"city": "Paris"}',
+             "tool.result": "Sunny, 22 C in Paris", "tool.status": "succeeded"}
+    for _ in range(300):  # the key set's recipe compiled too
+        tool = build_span("ab" * 16, "cd" * 8, None, "get_weather", 1, 2, dict(attrs), [], (), 1, "", "s", "openai-agents")
+        assert tool.kind is SpanKind.TOOL_EXECUTION and tool.tool is not None
+        assert (tool.tool.name, tool.tool.input_preview, tool.tool.output_preview) == (
+            "get_weather", '{"city": "Paris"}', "Sunny, 22 C in Paris")
+    # Elsewhere (OpenInference) ``tool.parameters`` is the tool's schema, not a call's arguments.
+    schema = build_span("ab" * 16, "cd" * 8, None, "get_weather", 1, 2, {
+        "openinference.span.kind": "TOOL", "tool.name": "get_weather", "tool.parameters": '{"type": "object"}'},
+        [], (), 1, "", "s", None)
+    assert schema.tool is not None and schema.tool.input_preview != '{"type": "object"}'
+
+
 @pytest.mark.parametrize(("recorded", "shown"), [
     ('{"args": [], "kwargs": {"city": "Paris"}}', '{"city": "Paris"}'),
     ('{"args": ["Paris"], "kwargs": {}}', "Paris"),

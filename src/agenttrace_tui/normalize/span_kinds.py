@@ -268,10 +268,14 @@ AGENTOPS_KINDS: dict[str, SpanKind] = {
 }
 #: The arguments and result of an AgentOps ``@tool`` span (its decorator records a call's arguments as
 #: ``{"args": [...], "kwargs": {...}}`` and its return value, under ``agentops.<kind>.input`` /
-#: ``.output``): the tool part's previews (``agentops_arguments`` reads the arguments).
+#: ``.output``): the tool part's previews (``agentops_arguments`` reads the arguments). AgentOps'
+#: processor of the OpenAI Agents SDK's traces sends a function tool's span with the model's arguments
+#: (JSON) as ``tool.parameters`` and what the tool returned as ``tool.result``.
 AGENTOPS_TOOL_FIELDS: tuple[tuple[str, str], ...] = (
     ("input_preview", "agentops.tool.input"),
     ("output_preview", "agentops.tool.output"),
+    ("input_preview", "tool.parameters"),
+    ("output_preview", "tool.result"),
 )
 #: Braintrust's span type: the ``type`` of the JSON object ``braintrust.span_attributes``, which
 #: Braintrust's OpenTelemetry guide has a user set on a span of their own to give it a Braintrust
