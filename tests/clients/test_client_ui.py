@@ -296,6 +296,23 @@ async def test_an_agno_teams_calls_name_their_agents_and_the_cost_pane_shows_eac
     await _cost_pane_says(store, sid, [(a, fmt_cost(b.cost)) for a, b in live])
 
 
+async def test_an_agency_swarm_agencys_details_and_cost_pane_say_which_agent_spent_what(tmp_path: Path) -> None:
+    """An Agency Swarm agency traced by AgentOps: the CEO asks the Worker through send_message, inside whose
+    span the Worker's run is an agent span of its own. Each model call's and tool call's detail says the agent
+    that made it (the CEO's two calls and send_message its, the Worker's two calls and get_weather its), and
+    the cost pane's `by agent` rows show both agents at what the live store charged them."""
+    rp = await _replay("agency_swarm", tmp_path / "ui.db")
+    sid = rp.sessions["ok"][0]
+    store = rp.store
+    (trace,) = store.traces_of(sid)
+    want = _agents_of_calls(trace.spans)
+    assert sorted(want.values()) == ["CEO"] * 3 + ["Worker"] * 3
+    await _details_say(store, sid, trace, {span_id: f"{name}  runs it" for span_id, name in want.items()})
+    live, _waiting = store.agent_costs(sid)
+    assert {a for a, _ in live} == {"CEO", "Worker"}
+    await _cost_pane_says(store, sid, [(a, fmt_cost(b.cost)) for a, b in live])
+
+
 async def test_an_autogen_teams_cost_pane_and_details_say_which_agent_spent_what(tmp_path: Path) -> None:
     """An AutoGen AgentChat team (RoundRobinGroupChat: a weather agent with get_weather, then a writer):
     the cost pane's session section has a row per agent, the weather agent's two calls and the writer's

@@ -690,6 +690,9 @@ CLIENTS: dict[str, Client] = {
     # hooks are for 0.3 and stay off): AgentOps' OpenAI instrumentation and its session span only, so no cached count
     # (as agentops) and no span of the tool's run (the call the model asked for is in call 1's answer).
     "camel": Client(cache_read=False, tools=False),
+    # An Agency Swarm agency (a CEO asking a Worker through send_message) traced by AgentOps as Agency Swarm's
+    # observability example sets it up: AgentOps' processor of the OpenAI Agents SDK's traces, each SDK span an OTel span.
+    "agency_swarm": Client(),
     # The AI SDK with the session and user an app names, a chat of two turns (two traces, one session): AI SDK 6's
     # experimental_telemetry metadata (ai.telemetry.metadata.sessionId on its ai.* spans), AI SDK 7's runtime context
     # let into telemetry (ai.settings.context.sessionId on @ai-sdk/otel's invoke_agent and step spans).
@@ -1178,6 +1181,8 @@ FRAMEWORKS = {"crewai": "crewai", "crewai_crew": "crewai", "crewai_crew_delegati
               # KaibanJS's spans are LangChain.js' (its model and tool, traced by OpenInference): nothing names KaibanJS.
               "kaibanjs": "langchain",
               "langfuse": "langfuse", "langfuse_js": "langfuse", "laminar": "laminar", "openhands": "openhands", "trulens": "trulens", "pipecat": "pipecat", "pipecat_openinference": "pipecat", "pipecat_both": "pipecat", "livekit_agents": "livekit", "agentops": "agentops", "camel": "agentops",
+              # AgentOps names its tracer of the OpenAI Agents SDK's spans after the SDK (`openai-agents`); nothing names Agency Swarm.
+              "agency_swarm": "openai-agents",
               "langtrace": "langtrace", "langtrace_langgraph": "langgraph",
               "langfuse_js_ai6": "ai-sdk", "ai_sdk6_session": "ai-sdk", "copilot-cli": "copilot-cli",
               "copilot-cli-anthropic": "copilot-cli", "copilot-cli-mcp": "copilot-cli", "droid": "droid", "cline": "cline", "beeai": "beeai", "beeai_ts": "beeai", "mlflow": "mlflow",
@@ -2052,6 +2057,58 @@ def _agents_charged(rp: Replay, name: str, run: dict, agents: list[str]) -> None
     live, _waiting = rp.store.agent_costs(sid)
     assert {agent: (b.input_tokens, b.output_tokens, b.cache_read, pytest.approx(b.cost)) for agent, b in live} == {
         agent: (w["input"], w["output"], w["cache_read"], w["cost"]) for agent, w in want.items()}, run["label"]
+
+
+def test_an_agency_swarm_worker_runs_inside_the_ceos_send_message(replays: Any) -> None:
+    """An Agency Swarm agency traced by AgentOps (its processor of the OpenAI Agents SDK's traces): the CEO and
+    the Worker are agents, the Worker's run inside the CEO's ``send_message`` call, whose arguments (the recipient
+    and message the fake server asked for) and result (what the Worker answered) are its previews, as are
+    ``get_weather``'s, the Worker's call. `costs --group-by agent` and the live spend charge the CEO its first
+    call (asking for send_message) and its last (quoting the Worker's answer), the Worker the calls in between,
+    at the fake server's tokens and genai-prices' price. In the error run the Worker's refused call failed
+    (AgentOps' processor ends its span OK: its ``exception`` event says it failed) and costs nothing; send_message
+    still returns, Agency Swarm's text of the Worker's failure as its result."""
+    name = "agency_swarm"
+    rp = replays(name)
+    asked = rp.manifest["fakellm_tool_answers"]
+    for run in reported_runs(rp.manifest):
+        calls = run["fake_calls"]
+        _agents_charged(rp, name, run, ["CEO" if i in (0, len(calls) - 1) else "Worker" for i in range(len(calls))])
+        sid = run_session(rp, run)
+        spans = {(s.trace_id, s.span_id): s for t in rp.store.traces_of(sid) for s in t.spans.values()}
+        parent = parent_in(spans)
+        agents = {s.agent.name: s for s in spans.values() if s.kind is SpanKind.AGENT and s.agent is not None}
+        assert set(agents) == {"CEO", "Worker"}, agents
+        tools = [s for s in spans.values() if s.kind is SpanKind.TOOL_EXECUTION]
+        by_name = {s.tool.name: s for s in tools if s.tool is not None}
+        assert len(by_name) == len(tools), [s.name for s in tools]
+        send = by_name["send_message"]
+        above: list[Any] = []
+        up = parent(agents["Worker"])
+        while up is not None:
+            above.append(up)
+            up = parent(up)
+        assert send in above and agents["CEO"] in above, [s.name for s in above]
+        assert agent_of(send, parent) == "CEO"
+        assert send.tool is not None and json.loads(send.tool.input_preview or "") == asked["send_message"][0]
+        (last,) = [s for s in llm_spans(rp.store, sid) if agent_of(s, parent) == "CEO" and s.start_ns > send.start_ns]
+        failed = [s for s in llm_spans(rp.store, sid) if failed_call(s)]
+        if run["mode"] == "error":
+            assert set(by_name) == {"send_message"}
+            assert [agent_of(s, parent) for s in failed] == ["Worker"]
+            assert "Worker" in (send.tool.output_preview or "") and (send.tool.output_preview or "").startswith("Error")
+            assert rp.store.sessions[sid].totals.errors == 1
+            continue
+        assert not failed
+        weather = by_name["get_weather"]
+        assert agent_of(weather, parent) == "Worker"
+        assert weather.tool is not None and json.loads(weather.tool.input_preview or "") == asked["get_weather"][0]
+        assert weather.tool.output_preview == "Sunny, 22 C in Paris"
+        # The Worker's answer is send_message's result, which the CEO's last call quotes.
+        (answer,) = [s for s in llm_spans(rp.store, sid) if agent_of(s, parent) == "Worker" and s.start_ns > weather.start_ns]
+        assert answer.llm is not None and send.tool.output_preview
+        assert (answer.llm.response_preview or "").endswith(send.tool.output_preview)
+        assert last.llm is not None and send.tool.output_preview in (last.llm.response_preview or "")
 
 
 def test_each_agent_of_an_autogen_team_is_charged_its_own_model_calls(replays: Any) -> None:
