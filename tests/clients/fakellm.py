@@ -136,7 +136,11 @@ arguments (``tool_call``), a tool result last or not. So a client that validates
 structured answer and asks again after a failed validation (instructor sends the error back as
 the tool's result) gets an invalid answer, then a valid one, decided by the conversation. Several
 scripted tools offered in one request are called in the script's order (the dict's), each through
-its list before the next, whatever order the request lists them in. The calls a conversation holds
+its list before the next, whatever order the request lists them in. With ``script_system``
+(``FakeLLM(tool_answers=..., script_system="Hand weather questions off")``) only the requests whose
+system instructions hold that text get the scripted calls (one agent's of several that are all
+offered the tool: a Strands swarm gives every agent its ``handoff_to_agent``); the others are
+answered by the usual rules. The calls a conversation holds
 are its answers' tool calls, and the calls smolagents hands back as an assistant's text
 (``Calling tools:`` and their Python repr), so a smolagents ``ToolCallingAgent``, which ends its run
 only on a ``final_answer`` call, can be scripted to call its tool, then ``final_answer``.
@@ -794,9 +798,11 @@ class FakeLLM:
         parallel_calls: list[tuple[str, dict[str, Any]]] | None = None,
         later_turn_usage: dict[str, Usage] | None = None,
         search_for: str | None = None,
+        script_system: str | None = None,
     ) -> None:
         self.usage = dict(DEFAULT_USAGE, **(usage or {}))
         self.search_for = search_for
+        self.script_system = script_system
         self.later_turn_usage = dict(later_turn_usage or {})
         self.tool_answers = dict(tool_answers or {})
         self.parallel_calls = [(name, dict(args)) for name, args in parallel_calls or []]
@@ -1078,7 +1084,8 @@ class FakeLLM:
         dspy = _dspy_request(api, body)
         kaiban = _kaiban_request(api, body) if dspy is None else None
         named_tool = None  # a tool DSPy's or KaibanJS's text answer names (no tool call on the wire)
-        scripted = _scripted_call(api, body, tools, self.tool_answers)
+        scripted = (_scripted_call(api, body, tools, self.tool_answers)
+                    if self.script_system is None or self.script_system in _system_text(api, body) else None)
         if dspy is not None:
             kind, text, named_tool = _dspy_answer(dspy)
             tool = None

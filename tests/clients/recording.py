@@ -11,7 +11,7 @@ Stable API:
     python = ensure_venv("strands", ["strands-agents==1.2.3", ...])
     versions = installed_versions(python, ["strands-agents", ...])
 
-    with Recording("strands") as rec:            # fixtures/strands/ (tool_answers=, parallel_calls=, later_turn_usage=: FakeLLM's)
+    with Recording("strands") as rec:            # fixtures/strands/ (tool_answers=, script_system=, parallel_calls=, later_turn_usage=: FakeLLM's)
         rec.llm, rec.cap                          # FakeLLM, CaptureServer
         env = otel_env(rec.cap.url, service_name="strands-recording")
         env |= {"OPENAI_BASE_URL": rec.llm.openai_base_url, "OPENAI_API_KEY": FAKE_KEY}
@@ -175,11 +175,12 @@ class Recording:
     def __init__(self, client: str, out_dir: str | Path | None = None, log_bodies: bool = False,
                  usage: dict[str, Usage] | None = None, tool_answers: dict[str, list[dict]] | None = None,
                  parallel_calls: list[tuple[str, dict]] | None = None,
-                 later_turn_usage: dict[str, Usage] | None = None, search_for: str | None = None) -> None:
+                 later_turn_usage: dict[str, Usage] | None = None, search_for: str | None = None,
+                 script_system: str | None = None) -> None:
         self.client = client
         self.out_dir = Path(out_dir) if out_dir else FIXTURES / client
         self.llm = FakeLLM(log_bodies=log_bodies, usage=usage, tool_answers=tool_answers, parallel_calls=parallel_calls,
-                           later_turn_usage=later_turn_usage, search_for=search_for)
+                           later_turn_usage=later_turn_usage, search_for=search_for, script_system=script_system)
         self.cap = CaptureServer()
         self.runs: list[dict] = []
         self.tmp = Path(tempfile.mkdtemp(prefix=f"record-{client}-"))
@@ -379,6 +380,7 @@ class Recording:
             **({"fakellm_later_turn_usage": {k: vars(v) for k, v in self.llm.later_turn_usage.items()}}
                if self.llm.later_turn_usage else {}),
             **({"fakellm_tool_answers": self.llm.tool_answers} if self.llm.tool_answers else {}),
+            **({"fakellm_script_system": self.llm.script_system} if self.llm.script_system else {}),
             **({"fakellm_parallel_calls": [list(c) for c in self.llm.parallel_calls]} if self.llm.parallel_calls else {}),
             **({"fakellm_search_for": self.llm.search_for} if self.llm.search_for else {}),
             "runs": runs,

@@ -987,6 +987,30 @@ def test_several_scripted_tools_are_called_in_the_scripts_order() -> None:
                    ("tool_call", "task", {"x": "advise"}), ("final", None, None)]
 
 
+def test_scripted_calls_go_only_to_the_requests_of_the_system_prompt_named() -> None:
+    """With ``script_system`` only a request whose system instructions hold that text gets the scripted
+    calls (a Strands swarm offers every agent its handoff tool: only the triage agent hands off); another
+    agent's request offering the same tool gets the usual rules (the preferred tool, then the final text)."""
+    def fn(name: str, *props: str) -> dict:
+        return {"type": "function", "function": {"name": name, "parameters": {
+            "type": "object", "properties": {p: {"type": "string"} for p in props}, "required": list(props)}}}
+    handoff = {"agent_name": "weather_agent", "message": "Weather in Paris."}
+    got = []
+    with FakeLLM(tool_answers={"handoff_to_agent": [handoff]}, script_system="Hand weather questions off") as llm:
+        for system, tools in (("Hand weather questions off to weather_agent.", [fn("handoff_to_agent", "agent_name", "message")]),
+                              ("Answer weather questions.", [fn("get_weather", "city"), fn("handoff_to_agent", "agent_name", "message")])):
+            messages: list[dict] = [{"role": "system", "content": system}, {"role": "user", "content": "Paris?"}]
+            for _ in range(2):
+                message = _chat(llm, {"model": "gpt-4o-mini", "tools": tools, "messages": messages})["choices"][0]["message"]
+                call = (message.get("tool_calls") or [None])[0]
+                got.append((llm.log[-1]["kind"], call and call["function"]["name"],
+                            call and json.loads(call["function"]["arguments"])))
+                if call is not None:
+                    messages = [*messages, message, {"role": "tool", "tool_call_id": call["id"], "content": "done"}]
+    assert got == [("tool_call", "handoff_to_agent", handoff), ("final", None, None),
+                   ("tool_call", "get_weather", {"city": "Paris"}), ("final", None, None)]
+
+
 def test_parallel_calls_come_in_one_answer_then_the_final_one() -> None:
     """With ``parallel_calls`` a Chat Completions request offering those tools is answered with all
     of them in one message (each its own id and arguments, one usage), streamed one call after the
