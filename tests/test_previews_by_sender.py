@@ -28,6 +28,25 @@ def test_strands_tool_span_shows_the_arguments_of_its_tool_message_event() -> No
     assert (tool.tool.input_preview, tool.tool.output_preview) == ('{"city": "Paris"}', "Sunny, 22 C in Paris")
 
 
+@pytest.mark.parametrize("args", [
+    # A Strands swarm's handoff tool, a tool writing a file, one naming a role: fields a message has too.
+    '{"agent_name": "weather_agent", "message": "The user asks for the weather in Paris."}',
+    '{"path": "notes.txt", "content": "Sunny"}',
+    '{"role": "reviewer", "text": "Looks good", "type": "comment"}',
+])
+def test_strands_tool_span_shows_arguments_named_as_a_messages_fields(args: str) -> None:
+    """A tool's arguments are shown as sent whatever their fields are named: the event's own attributes
+    (role, content, id) are the message, its content the arguments (they were read as a message: the
+    handoff_to_agent call of a Strands swarm showed no arguments at all)."""
+    tool = span({cv.OPERATION_KEY: "execute_tool", "gen_ai.tool.name": "handoff_to_agent", "gen_ai.tool.call.id": "c1"},
+                name="execute_tool handoff_to_agent", client="strands", events=[
+                    ("gen_ai.tool.message", 1_100, {"role": "tool", "content": args, "id": "c1"}),
+                    ("gen_ai.choice", 1_900, {"message": '[{"text": "Handing off to weather_agent"}]', "id": "c1"})])
+    assert (tool.tool.input_preview, tool.tool.output_preview) == (args, "Handing off to weather_agent")
+    # A call without arguments has none to show.
+    assert cv.message_event_text("gen_ai.tool.message", {"role": "tool", "content": "{}", "id": "c1"}) == ("prompt", "")
+
+
 @pytest.mark.parametrize("body", ['{"id": "c1"}', '{"index": 0, "finish_reason": "stop"}', "{}"])
 def test_a_message_event_without_content_stays_empty(body: str) -> None:
     """An instrumentation recording no content keeps only a message's bookkeeping: that is no value to show."""

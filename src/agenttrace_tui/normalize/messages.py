@@ -891,6 +891,13 @@ def message_event_text(name: str, attributes: dict[str, Any]) -> tuple[str, str]
     for key in MESSAGE_EVENT_CONTENT_KEYS:
         if key in attributes:
             v = attributes[key]
+            if key == "content" and "role" in attributes and (isinstance(v, dict) or (isinstance(v, str) and v[:1] == "{")):
+                # The event's attributes are the message (Strands: role, content, id), so an object as its
+                # content is no message but a value of its own: the arguments of a tool call (Strands' tool
+                # span), whatever their fields are named (a swarm's handoff_to_agent sends a ``message``);
+                # none (``{}``) is nothing to show.
+                value = v if isinstance(v, str) else msgspec.json.encode(v).decode()
+                return side, "" if value.strip() == "{}" else value
             if isinstance(v, dict) or (isinstance(v, str) and v[:1] == "{"):
                 # One message as an object (Azure AI Inference's gen_ai.event.content): it may name its
                 # role itself, and a choice holds its message under "message", as a record's body does.
