@@ -530,6 +530,10 @@ CLIENT_SPAN_KINDS: dict[str, dict[str, SpanKind | None]] = {
     "strands": {
         "execute_event_loop_cycle": SpanKind.TASK,
         "execute_agent_loop_cycle": SpanKind.TASK,  # the same cycle, as the SDK for TypeScript names it
+        # A multi-agent run (``gen_ai.operation.name`` alike) around its agents' ``invoke_agent`` spans: a step,
+        # no agent (it names none).
+        "invoke_swarm": SpanKind.TASK,
+        "invoke_graph": SpanKind.TASK,
     },
     # Pipecat's own tracing: the conversation (the pipeline worker's run, the root of its trace) and each
     # turn in it, around the turn's service spans (``llm``, ``stt``, ``tts``).
