@@ -9,6 +9,7 @@ count of errors the person reads includes a failed internal span.
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -368,6 +369,53 @@ async def test_an_agent_framework_workflows_cost_pane_and_details_say_which_agen
     lines = await _cost_pane_says(store, sid, [(agent, fmt_cost(usd)) for agent, usd in spent.items()])
     assert not any(line.strip().startswith("(no agent)") for line in lines), lines
     await _details_say(store, sid, trace, {span_id: f"{agent}  runs it" for span_id, agent in want.items()})
+
+
+async def test_a_strands_swarms_cost_pane_and_details_say_which_agent_spent_what(tmp_path: Path) -> None:
+    """A Strands Swarm (a triage agent handing off to a weather agent): the cost pane's session section has a
+    row per agent, each at genai-prices' price for the tokens the fake server served its calls (the triage
+    agent's handoff call and the call reading its result; the weather agent's others), each call once though
+    each agent span repeats its calls' sum; no row for the swarm's run; each model call's and tool call's
+    detail says which agent runs it, and the handoff's detail shows the arguments it was called with."""
+    from test_conformance import CLIENTS, _genai_price, expected_usage
+
+    name = "strands_swarm"
+    rp = await _replay(name, tmp_path / "ui.db")
+    run = rp.manifest["runs"][0]
+    sid = rp.sessions["ok"][0]
+    store = rp.store
+    handoff = next(i for i, c in enumerate(run["fake_calls"]) if c.get("tool_name") == "handoff_to_agent")
+    spent: dict[str, float] = {}
+    for i, call in enumerate(run["fake_calls"]):
+        agent = "triage_agent" if i <= handoff + 1 else "weather_agent"
+        price = _genai_price(call["model"], expected_usage(call, CLIENTS[name]), int(call["time"] * 1e9))
+        spent[agent] = spent.get(agent, 0.0) + price
+    (trace,) = store.traces_of(sid)
+    want = _agents_of_calls(trace.spans)
+    assert sorted(want.values()) == ["triage_agent"] * 3 + ["weather_agent"] * 3
+    live, _waiting = store.agent_costs(sid)
+    assert {a: pytest.approx(b.cost) for a, b in live} == spent
+    lines = await _cost_pane_says(store, sid, [(a, fmt_cost(b.cost)) for a, b in live])
+    assert not any(line.strip().startswith("(no agent)") for line in lines), lines
+    await _details_say(store, sid, trace, {span_id: f"{agent}  runs it" for span_id, agent in want.items()})
+    (tool,) = [s for s in trace.spans.values() if s.name == "execute_tool handoff_to_agent"]
+    app = make_app(store=store)
+    async with app.run_test(size=(160, 48)) as pilot:
+        app.sessions.select_key(sid)
+        for _ in range(100):
+            if app.traces.keys == [trace.trace_id]:
+                break
+            await pilot.pause(0.05)
+        app.span_tree.focus()
+        app.span_tree.select_span(tool.span_id)
+        args = json.dumps(rp.manifest["fakellm_tool_answers"]["handoff_to_agent"][0])
+        for _ in range(100):
+            lines = app.detail.plain().splitlines()
+            shown = [lines[i + 1].strip() for i, line in enumerate(lines[:-1]) if line.startswith("── tool input")]
+            if shown == [args]:
+                break
+            await pilot.pause(0.05)
+        assert shown == [args], app.detail.plain()
 
 
 @pytest.mark.parametrize(("name", "sep"), [("claude-code-mcp", "__"), ("gemini-cli-mcp", "_"), ("copilot-cli-mcp", "-")])

@@ -185,6 +185,9 @@ CLIENTS: dict[str, Client] = {
     # Strands with its tool on an MCP server it starts over stdio (its MCPClient): the MCP SDK carries the trace
     # into the server process, which exports its own spans.
     "strands_mcp": Client(custom_provider="strands-agents"),
+    # A Strands Swarm of two agents (StrandsTelemetry): the triage agent hands off to the weather agent by the swarm's
+    # handoff_to_agent tool; an invoke_swarm span around both agents' invoke_agent spans.
+    "strands_swarm": Client(custom_provider="strands-agents"),
     # Strands under the AWS Distro for OpenTelemetry as AgentCore observability sets it up (opentelemetry-instrument,
     # AGENT_OBSERVABILITY_ENABLED): its configurator's providers, X-Ray trace ids, the session as session.id baggage
     # on every span, httpx's span of each request inside Strands' chat span, Python's log records as OTLP logs.
@@ -1148,6 +1151,7 @@ FRAMEWORKS = {"crewai": "crewai", "crewai_crew": "crewai", "crewai_crew_delegati
               "codex_openinference_interceptor": "codex",
               "openai_agents": "openai-agents", "strands": "strands", "strands_bedrock": "strands",
               "strands_openinference": "strands", "strands_anthropic": "strands", "strands_mcp": "strands", "strands_adot": "strands",
+              "strands_swarm": "strands",
               "fast_agent": "fast-agent", "fast_agent_anthropic": "fast-agent",
               "strands_ts": "strands", "strands_ts_responses": "strands",
               "strands_ts_latest": "strands",
@@ -2026,6 +2030,45 @@ def test_each_agent_of_a_handoff_is_charged_its_own_model_calls(
     rp = replays(name)
     for run in reported_runs(rp.manifest):
         _agents_charged(rp, name, run, [first if c.get("tool_name") == transfer else second for c in run["fake_calls"]])
+
+
+def test_a_strands_swarms_agents_its_handoff_and_its_tool(replays: Any) -> None:
+    """A Strands Swarm of a triage agent and a weather agent (StrandsTelemetry): the swarm's run
+    (``invoke_swarm``) is a step around the two agents' ``invoke_agent`` spans, neither a call nor an agent;
+    `costs --group-by agent` and the live spend by agent charge the triage agent its two calls (the one
+    asking for ``handoff_to_agent``, the one reading its result) and the weather agent the others, each once
+    (the agents' spans carry their calls' sums: shown for their subtree), with the fake server's tokens at
+    genai-prices' price. The handoff and ``get_weather`` are tool calls of the agent that asked for them,
+    with the arguments the fake server sent and the results the tools gave. In the error run the weather
+    agent's refused call is its own and costs nothing; the swarm's span is not marked failed (Strands
+    leaves it unset: the swarm's status is in its result only)."""
+    name = "strands_swarm"
+    rp = replays(name)
+    (handoff_args,) = rp.manifest["fakellm_tool_answers"]["handoff_to_agent"]
+    for run in reported_runs(rp.manifest):
+        calls = run["fake_calls"]
+        handoff = next(i for i, c in enumerate(calls) if c.get("tool_name") == "handoff_to_agent")
+        agents = ["triage_agent" if i <= handoff + 1 else "weather_agent" for i in range(len(calls))]
+        _agents_charged(rp, name, run, agents)
+        spans = {(s.trace_id, s.span_id): s for t in rp.store.traces_of(run_session(rp, run)) for s in t.spans.values()}
+        parent = parent_in(spans)
+        (swarm,) = [s for s in spans.values() if s.name == "invoke_swarm"]
+        assert swarm.kind is SpanKind.TASK and parent(swarm) is None and swarm.status is Status.OK
+        agent_spans = {s.agent.name: s for s in spans.values() if s.kind is SpanKind.AGENT and s.agent is not None}
+        assert set(agent_spans) == {"triage_agent", "weather_agent"}
+        assert all(parent(s) is swarm for s in agent_spans.values())
+        assert sorted(a for a, s in agent_spans.items() if s.usage is not None and s.usage.scope == "subtree") == (
+            ["triage_agent", "weather_agent"] if run["mode"] == "ok" else ["triage_agent"])
+        tools = [(s.tool.name, json.loads(s.tool.input_preview or "null"), s.tool.output_preview, agent_of(s, parent))
+                 for s in sorted(spans.values(), key=lambda s: s.start_ns)
+                 if s.kind is SpanKind.TOOL_EXECUTION and s.tool is not None]
+        want = [("handoff_to_agent", handoff_args,
+                 f"Handing off to {handoff_args['agent_name']}: {handoff_args['message']}", "triage_agent")]
+        if run["mode"] == "ok":
+            want.append(("get_weather", {"city": "Paris"}, "Sunny, 22 C in Paris", "weather_agent"))
+        assert tools == want, (run["label"], tools)
+        failed = sorted(s.name for s in spans.values() if s.status is Status.ERROR)
+        assert failed == ([] if run["mode"] == "ok" else ["chat", "execute_event_loop_cycle", "invoke_agent weather_agent"])
 
 
 def _agents_charged(rp: Replay, name: str, run: dict, agents: list[str]) -> None:
