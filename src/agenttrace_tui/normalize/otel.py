@@ -323,6 +323,9 @@ def build_span(
     events: list[SpanEvent] = []
     exc_type = exc_msg = None
     escaped = False
+    # A known client's event of its tool call's result, in its span of the call (Claude Code's ``tool.output``).
+    output_event = (cv.CLIENT_TOOL_OUTPUT_EVENTS.get(client)
+                    if client is not None and kind is SpanKind.TOOL_EXECUTION and raw_events else None)
     for ev_name, ev_time, ev_attrs in raw_events:
         if ev_name == "exception":
             if exc_type is None:
@@ -338,6 +341,10 @@ def build_span(
                 prompt = f"{prompt}\n{p_text}" if prompt else p_text
             if r_text:
                 response = f"{response}\n{r_text}" if response else r_text
+        elif output_event is not None and ev_name == output_event[0]:
+            result = ev_attrs.get(output_event[1])
+            if result.__class__ is str and result and response is None:
+                response = result  # placed as the tool's output below
         elif ev_name in cv.MESSAGE_EVENTS:
             got = cv.message_event_text(ev_name, ev_attrs)
             if got is not None:

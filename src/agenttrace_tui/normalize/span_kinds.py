@@ -888,6 +888,11 @@ CLIENT_TOOL_CONTEXT_KEYS: dict[str, tuple[str, str]] = {"beeai": ("metadata", "t
 #: instrumentation for JavaScript sends a tool's input only as ``tool.parameters`` (elsewhere in OpenInference
 #: the parameters' schema), JSON.
 CLIENT_TOOL_INPUT_KEYS: dict[str, str] = {"beeai": "tool.parameters"}
+#: Known clients' span events carrying a tool call's result inside their span of the call -> (the event, its key
+#: of the result): Claude Code's ``claude_code.tool`` span (the traces beta) with ``OTEL_LOG_TOOL_CONTENT=1``
+#: gets a ``tool.output`` event, ``output`` the text the model is given (an MCP server's tool, Bash's stdout),
+#: the result's only report (its ``tool_result`` event sends the result's size alone).
+CLIENT_TOOL_OUTPUT_EVENTS: dict[str, tuple[str, str]] = {"claude-code": ("tool.output", "output")}
 #: Known clients whose tool result is the snapshot of the framework's output object, ``{"<entry>": result, ...}``
 #: -> (the entry, the keys such an object may have): BeeAI for TypeScript's ``StringToolOutput``
 #: (``{"result": "Sunny, 22 C in Paris"}``), as OpenInference's instrumentation for JavaScript sends it; Qwen
