@@ -190,6 +190,27 @@ async def test_a_claude_code_sub_agents_calls_and_its_agent_tool_name_the_sub_ag
         await server.close()
 
 
+async def test_a_claude_code_mcp_tools_event_names_the_tool_and_its_server() -> None:
+    """Claude Code reports every MCP server's tool as ``mcp_tool``, the server and tool only in
+    ``tool_parameters`` (with OTEL_LOG_TOOL_DETAILS): the call is named as the model called it and names
+    its server, as the tool's span does with the traces beta, also when only logs are sent."""
+    store, _, server = await receiver()
+    try:
+        await asyncio.to_thread(send_logs, server.address[1], "claude-code", "2.1.332", [
+            claude("user_prompt", T0, 1, "p1", prompt="weather?"),
+            claude("tool_result", T0 + 1 * S, 2, "p1", tool_name="mcp_tool", success="true", duration_ms="49",
+                   tool_use_id="toolu_2", tool_input='{"city":"Paris"}', tool_result_size_bytes="33",
+                   tool_parameters='{"mcp_server_name":"weather","mcp_tool_name":"get_weather"}')])
+        assert await wait_for(lambda: store.span_count >= 2)
+        (trace,) = [store.traces[t] for t in store.sessions["sess-1"].trace_ids]
+        (tool,) = [s for s in trace.spans.values() if s.kind is SpanKind.TOOL_EXECUTION]
+        assert tool.tool is not None
+        assert (tool.tool.name, tool.tool.server, tool.tool.input_preview) == (
+            "mcp__weather__get_weather", "weather", '{"city":"Paris"}')
+    finally:
+        await server.close()
+
+
 def otlp_json_logs(service: str, records: list[dict]) -> bytes:
     """The records as an OTLP JSON logs body (Codex's otlp-http exporter can send JSON too)."""
     def value(v):

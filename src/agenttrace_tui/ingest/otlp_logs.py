@@ -171,9 +171,10 @@ def _preview(value: Any) -> str | None:
 
 def _tool_span(
     turn: Any, sid: str, span_id: str, name: str, t: int, dur: int, ok: bool, *,
-    call_id: str | None, args: Any, output: Any, error: Any, attributes: dict[str, Any],
+    call_id: str | None, args: Any, output: Any, error: Any, attributes: dict[str, Any], server: str | None = None,
 ) -> Span:
-    """A tool call reported as a log event (Claude Code, Codex): ends at the event time."""
+    """A tool call reported as a log event (Claude Code, Codex): ends at the event time; ``server``: the MCP
+    server of the tool, where the event names it."""
     span = Span(
         span_id=span_id,
         trace_id=turn.trace_id,
@@ -189,6 +190,7 @@ def _tool_span(
             status="ok" if ok else "error",
             input_preview=_preview(args),
             output_preview=_preview(output),
+            server=server,
         ),
         attributes=_rebuilt(attributes),
     )
@@ -526,7 +528,7 @@ class LogMapper:
             turn = self._turn(sid, prompt_id, t, "cc", ctx)
             dur = _ms(a.get("duration_ms"))
             ok = cv._bool(a.get("success", True))
-            tool = _claude_tool_name(a)
+            tool, server = _claude_tool_name(a)
             # tool_input (OTEL_LOG_TOOL_DETAILS) is what the model called the tool with; tool_parameters
             # Claude Code's summary of it (for an MCP tool only its server's and tool's names).
             params = a.get("tool_input") or a.get("tool_parameters")
@@ -534,7 +536,7 @@ class LogMapper:
                 turn, sid, _id(8, "cc", sid, prompt_id, event, a.get("tool_use_id") or key), tool, t, dur, ok,
                 call_id=_str(a.get("tool_use_id")), args=params, output=None, error=a.get("error"),
                 attributes=_free(a, ("tool_name", "duration_ms", "success", "tool_parameters", "tool_input",
-                                     "tool_use_id", "error")),
+                                     "tool_use_id", "error")), server=server,
             )
             if (agent := _claude_subagent(tool, params) or self._subagent(sid, a)) is not None:
                 # The Agent (Task) tool: the sub-agent it ran; a sub-agent's own tool: that sub-agent.
@@ -776,25 +778,26 @@ def _codex_tool_attrs(a: dict[str, Any], tool: str) -> dict[str, Any]:
     return attrs
 
 
-def _claude_tool_name(a: dict[str, Any]) -> str:
-    """A Claude Code tool's name: an MCP tool's is reported as "mcp_tool" whatever it is, its own
-    name only in ``tool_parameters`` (with OTEL_LOG_TOOL_DETAILS): it is named as the model called
-    it, ``mcp__<server>__<tool>``, so different MCP tools are not one."""
+def _claude_tool_name(a: dict[str, Any]) -> tuple[str, str | None]:
+    """A Claude Code tool's name and, for an MCP server's tool, the server's: an MCP tool's is reported
+    as "mcp_tool" whatever it is, its own name and its server's only in ``tool_parameters`` (with
+    OTEL_LOG_TOOL_DETAILS): it is named as the model called it, ``mcp__<server>__<tool>``, so different
+    MCP tools are not one."""
     name = _str(a.get("tool_name")) or "tool"
     if name != "mcp_tool":
-        return name
+        return name, None
     params = a.get("tool_parameters")
     if isinstance(params, str):
         try:
             params = json.loads(params)
         except ValueError:
-            return name
+            return name, None
     if not isinstance(params, dict):
-        return name
+        return name, None
     server, tool = params.get("mcp_server_name"), params.get("mcp_tool_name")
     if isinstance(server, str) and server and isinstance(tool, str) and tool:
-        return f"mcp__{server}__{tool}"
-    return name
+        return f"mcp__{server}__{tool}", server
+    return name, None
 
 
 #: Claude Code's tool that hands a task to a sub-agent (``Task`` before 2.1, ``Agent`` since).

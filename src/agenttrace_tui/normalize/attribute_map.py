@@ -166,8 +166,9 @@ ATTRIBUTE_MAP: list[Row] = [
     ("tool", "input_preview", _str, ("gen_ai.tool.call.arguments", "tool.input", "tool_call.function.arguments",
                                      "ai.toolCall.args", "ai.toolCall.input", "tool.arguments")),
     ("tool", "output_preview", _str, ("gen_ai.tool.call.result", "tool.output", "ai.toolCall.result", "ai.toolCall.output")),
-    # GitHub Copilot CLI's span of a call of an MCP server's tool names the server (the tool named ``<server>-<tool>``).
-    ("tool", "server", _str, ("github.copilot.tool.parameters.mcp_server_name",)),
+    # GitHub Copilot CLI's span of a call of an MCP server's tool names the server (the tool named ``<server>-<tool>``),
+    # and so does Claude Code's (the traces beta; the tool named ``mcp__<server>__<tool>``).
+    ("tool", "server", _str, ("github.copilot.tool.parameters.mcp_server_name", "anthropic.mcp.server.name")),
     ("agent", "name", _str, ("gen_ai.agent.name", "agent.name")),
     ("agent", "iteration", _int, ("agent.iteration",)),
     ("agent", "state", _str, ("agent.state",)),
