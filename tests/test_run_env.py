@@ -180,6 +180,7 @@ async def test_run_attaches_to_a_running_monitor(agent, tmp_path):
         assert rc == 3
         seen = json.loads(out.read_text())
         assert seen["CLAUDE_CODE_ENHANCED_TELEMETRY_BETA"] == "1" and seen["OTEL_TRACES_EXPORTER"] == "otlp"
+        assert seen["OTEL_LOG_TOOL_CONTENT"] == "1"  # a tool call's result on its span
         # The agent's own SDK ends the session too (closing its tracer), before `run` sends
         # the end with the exit code, then the span saying it failed, each on a connection of
         # its own: wait for both (the span may come a moment after the end).

@@ -116,6 +116,8 @@ def claude_env(traces_beta: bool = False) -> dict[str, str]:
     if traces_beta:
         env["CLAUDE_CODE_ENHANCED_TELEMETRY_BETA"] = "1"
         env["OTEL_TRACES_EXPORTER"] = "otlp"
+        # A tool call's result (an MCP server's tool's, Bash's output): a ``tool.output`` event on its span.
+        env["OTEL_LOG_TOOL_CONTENT"] = "1"
     return env
 
 
