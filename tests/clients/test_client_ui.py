@@ -453,16 +453,24 @@ async def test_an_agent_clis_mcp_tool_is_shown_with_its_server_and_tool_in_the_c
     assert tool == "get_weather" and server and "weather".startswith(server.rstrip("…")), row
 
 
-async def test_copilot_clis_mcp_tool_call_names_its_server_in_its_detail(tmp_path: Path) -> None:
-    """GitHub Copilot CLI names the MCP server of a tool call on its span: the call's detail says it beside
-    the tool."""
-    rp = await _replay("copilot-cli-mcp", tmp_path / "ui.db")
+@pytest.mark.parametrize(("name", "tool", "result"), [
+    ("copilot-cli-mcp", "weather-get_weather", "Sunny, 22 C in Paris"),
+    ("claude-code-mcp", "mcp__weather__get_weather", None),
+    ("claude-code-subagent-mcp", "mcp__weather__get_weather", '{"result":"Sunny, 22 C in Paris"}')])
+async def test_an_agent_clis_mcp_tool_call_names_its_server_in_its_detail(
+        name: str, tool: str, result: str | None, tmp_path: Path) -> None:
+    """GitHub Copilot CLI and Claude Code name the MCP server of a tool call on its span (Claude Code on its
+    event too): the call's detail says it beside the tool, and the result where the client sent it (Copilot's
+    span; Claude Code's with ``OTEL_LOG_TOOL_CONTENT``, the sub-agent's call in ``claude-code-subagent-mcp``:
+    its first line, the result's text)."""
+    rp = await _replay(name, tmp_path / "ui.db")
     sid = rp.sessions["ok"][0]
     # The tool call's detail names the server beside the tool.
     (trace,) = [t for t in rp.store.traces_of(sid) if any(s.kind is SpanKind.TOOL_EXECUTION for s in t.spans.values())]
-    (span_id,) = [i for i, s in trace.spans.items() if s.kind is SpanKind.TOOL_EXECUTION]
+    (span_id,) = [i for i, s in trace.spans.items() if s.kind is SpanKind.TOOL_EXECUTION
+                  and s.tool is not None and s.tool.name == tool]
     app = make_app(store=rp.store)
-    want = ["tool", "weather-get_weather  MCP server weather"]
+    want = ["tool", f"{tool}  MCP server weather"]
     async with app.run_test(size=(160, 48)) as pilot:
         app.sessions.select_key(sid)
         for _ in range(100):
@@ -476,7 +484,12 @@ async def test_copilot_clis_mcp_tool_call_names_its_server_in_its_detail(tmp_pat
             if want in rows:
                 break
             await pilot.pause(0.05)
+        lines = [ln.strip() for ln in app.detail.plain().splitlines()]
     assert want in rows, app.detail.plain()
+    heads = [i for i, ln in enumerate(lines) if ln.endswith(" tool output")]  # the section's rule and title
+    assert bool(heads) == (result is not None), lines
+    if result is not None:
+        assert lines[heads[0] + 1] == result, lines
 
 
 async def test_each_codex_turn_is_a_row_of_the_traces_pane_named_by_its_prompt(tmp_path: Path) -> None:

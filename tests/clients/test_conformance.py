@@ -521,6 +521,9 @@ CLIENTS: dict[str, Client] = {
     "claude-code-subagent": Client(text=False, one_error_per_turn=True),
     # A turn calling a tool on an MCP server the CLI started over stdio (--mcp-config), tool details on.
     "claude-code-mcp": Client(text=False, one_error_per_turn=True),
+    # A sub-agent (the Agent tool, --agents) calling a tool on an MCP server of its own (the agent's mcpServers);
+    # the error run refuses only the sub-agent's calls.
+    "claude-code-subagent-mcp": Client(text=False, one_error_per_turn=True),
     # A conversation resumed in a second `claude -p --resume <session id>`: both processes name the same session.id, the
     # resumed turn's calls mostly cache reads; the error run refuses only the resumed turn's calls.
     "claude-code-resume": Client(text=False, one_error_per_turn=True),
@@ -1271,8 +1274,9 @@ def test_claude_codes_mcp_tool_is_one_call_named_by_its_server_and_tool(name: st
     starts the script). Its ``tool_result`` event (``mcp_tool``, the server and tool in
     ``tool_parameters``, the arguments in ``tool_input``) and its ``claude_code.tool`` span (``tool_name``
     ``mcp__weather__get_weather``, ``gen_ai.tool.name`` and ``anthropic.mcp.server.name`` beside) are one
-    call, whichever comes first: named as the model called it, with the arguments it was called with and
-    the span's duration, no result (the CLI sends only its size); each model call once, with the fake
+    call, whichever comes first: named as the model called it, naming its server, with the arguments it was
+    called with and the span's duration, no result (the CLI sends only its size without
+    ``OTEL_LOG_TOOL_CONTENT``); each model call once, with the fake
     server's tokens and genai-prices' price; one session per run."""
     rp, client = asyncio.run(_replay(name, tmp_path / "mcp.db", order)), CLIENTS[name]
     run = rp.manifest["runs"][0]
@@ -1284,7 +1288,8 @@ def test_claude_codes_mcp_tool_is_one_call_named_by_its_server_and_tool(name: st
     (tool,) = [s for s in spans if s.kind is SpanKind.TOOL_EXECUTION]
     assert tool.tool is not None and (tool.tool.name, tool.tool.call_id) == (asked["tool_name"], asked["tool_call_id"])
     assert (tool.tool.input_preview, tool.tool.output_preview, tool.status) == ('{"city":"Paris"}', None, Status.OK)
-    assert tool.name == "claude_code.tool" and tool.attributes.get("anthropic.mcp.server.name") == "weather"
+    # Its server, as its span (``anthropic.mcp.server.name``, read so) and its event (``tool_parameters``) name it.
+    assert tool.name == "claude_code.tool" and tool.tool.server == "weather"
     # Its duration is the span's (the CLI's duration_ms, rounded down), not its event's (the execution's alone).
     assert tool.end_ns is not None and (tool.end_ns - tool.start_ns) // 1_000_000 - tool.attributes["duration_ms"] in (0, 1)
     assert [(r.name, r.calls, r.errors) for r in rp.store.tool_costs(sid)] == [(asked["tool_name"], 1, 0)]
@@ -2675,22 +2680,25 @@ def test_each_call_counted_once_with_the_fake_servers_tokens(name: str, replays:
             "a call without usage is not $?")
 
 
-def test_a_claude_code_sub_agents_calls_are_its_own_under_its_agent_tool_call(replays: Any) -> None:
+@pytest.mark.parametrize(("name", "subagent"), [("claude-code-subagent", "greeter"),
+                                               ("claude-code-subagent-mcp", "forecaster")])
+def test_a_claude_code_sub_agents_calls_are_its_own_under_its_agent_tool_call(
+        name: str, subagent: str, replays: Any) -> None:
     """The main conversation's first and last calls are its own; the calls between are the sub-agent's
     (answered in the ok run, refused in the error run): each under the one Agent tool call, named as the
-    sub-agent the Agent tool's input asked for, counted once, and no call of the main conversation named so;
-    so is the sub-agent's own tool call."""
-    rp = replays("claude-code-subagent")
+    sub-agent the Agent tool's input asked for (the recorder's ``subagent_type``), counted once, and no call
+    of the main conversation named so; so is the sub-agent's own tool call (Read, or an MCP server's tool)."""
+    rp = replays(name)
     for run in rp.manifest["runs"]:
         sid = run_session(rp, run)
         spans = [s for t in rp.store.traces_of(sid) for s in t.spans.values()]
         by_id = {s.span_id: s for s in spans}
         tools = [s for s in spans if s.kind is SpanKind.TOOL_EXECUTION and s.tool is not None]
         (agent_tool,) = [t for t in tools if t.tool.name == "Agent"]  # type: ignore[union-attr]
-        assert agent_tool.agent is not None and agent_tool.agent.name == "greeter"
-        for tool in tools:  # the sub-agent's own (Read): named as it, under the Agent tool call
+        assert agent_tool.agent is not None and agent_tool.agent.name == subagent
+        for tool in tools:  # the sub-agent's own: named as it, under the Agent tool call
             if tool is not agent_tool:
-                assert tool.agent is not None and tool.agent.name == "greeter", tool.tool
+                assert tool.agent is not None and tool.agent.name == subagent, tool.tool
                 assert tool.parent_span_id is not None and by_id[tool.parent_span_id].parent_span_id == agent_tool.span_id
         calls = {s.attributes.get("gen_ai.response.id") or s.attributes.get("request_id"): s
                  for s in spans if s.kind is SpanKind.LLM_CALL}
@@ -2703,11 +2711,56 @@ def test_a_claude_code_sub_agents_calls_are_its_own_under_its_agent_tool_call(re
         assert reported and all(c["status"] == 200 for c in reported) == (run["label"] == "ok")
         for call in reported:
             span, up = calls[call["request_id"]], calls[call["request_id"]]
-            assert span.agent is not None and span.agent.name == "greeter"
+            assert span.agent is not None and span.agent.name == subagent
             while up.parent_span_id in by_id and up.span_id != agent_tool.span_id:
                 up = by_id[up.parent_span_id]
             assert up.span_id == agent_tool.span_id, f"{call['request_id']} is not under the Agent tool call"
             assert counted(span) == (call["status"] == 200)
+
+
+@pytest.mark.parametrize("order", list(ORDERS))
+def test_a_claude_code_sub_agents_mcp_tool_call_is_one_call_with_its_arguments_and_result(
+        order: str, tmp_path: Path) -> None:
+    """A Claude Code sub-agent (``forecaster``, the Agent tool) calling a tool on an MCP server of its own:
+    the run is one session and the turn one trace, the sub-agent's calls and its tool call in it, under the
+    Agent tool call. The tool call is one call, whichever of its ``tool_result`` event and its
+    ``claude_code.tool`` span comes first, named as the model called it (``mcp__<server>__<tool>``) with
+    its call id, the arguments it was called with (``tool_input``, with tool details) and the result the
+    sub-agent was given (the span's ``tool.output`` event, with ``OTEL_LOG_TOOL_CONTENT``: the weather
+    server's answer as the CLI hands it to the model, its structured content). Each model call once with the fake server's tokens, the session at
+    genai-prices' price; `costs --group-by agent` charges the sub-agent's calls to it, the rest to no agent."""
+    name = "claude-code-subagent-mcp"
+    rp, client = asyncio.run(_replay(name, tmp_path / "mcp.db", order)), CLIENTS[name]
+    for run in rp.manifest["runs"]:
+        sid = run_session(rp, run)
+        turns = [t for t in rp.store.traces_of(sid) if any(s.kind is SpanKind.LLM_CALL for s in t.spans.values())]
+        assert len(turns) == 1, [t.trace_id for t in turns]
+        spans = list(turns[0].spans.values())
+        by_id = {s.span_id: s for s in spans}
+        assert sum(1 for s in spans if s.kind is SpanKind.LLM_CALL and counted(s)) == len(ok_calls(run))
+        calls_as_served(rp, run, sid, client)
+        fake = run["fake_calls"]
+        refused = run.get("refuse_system")
+        # The main conversation's first call hands the task over and its last answers; the calls between are
+        # the sub-agent's (the error run's refused request and the CLI's re-sends of it).
+        _agents_charged(rp, name, run, ["(no agent)", *["forecaster"] * (len(fake) - 2), "(no agent)"])
+        tools = {s.tool.name: s for s in spans if s.kind is SpanKind.TOOL_EXECUTION and s.tool is not None}
+        if refused:
+            assert set(tools) == {"Agent"} and tools["Agent"].status is Status.ERROR
+            continue
+        (asked,) = [c for c in fake if c.get("tool_name") == "mcp__weather__get_weather"]
+        answered = fake[fake.index(asked) + 1]
+        tool = tools[asked["tool_name"]]
+        assert tool.tool is not None and (tool.tool.call_id, tool.tool.server) == (asked["tool_call_id"], "weather")
+        assert (tool.tool.input_preview, tool.tool.output_preview, tool.status) == (
+            '{"city":"Paris"}', '{"result":"Sunny, 22 C in Paris"}', Status.OK)
+        assert answered["kind"] == "final" and tool.agent is not None and tool.agent.name == "forecaster"
+        up: Any = tool
+        while up is not None and up is not tools["Agent"]:
+            up = by_id.get(up.parent_span_id or "")
+        assert up is tools["Agent"], "the MCP tool call is not under the Agent tool call"
+        assert [(r.name, r.calls, r.errors) for r in rp.store.tool_costs(sid)] == [
+            ("Agent", 1, 0), (asked["tool_name"], 1, 0)]
 
 
 def test_an_opencode_sub_agents_calls_are_its_own_in_the_turns_session(replays: Any, tmp_path: Path) -> None:
