@@ -204,12 +204,15 @@ mcp.run(transport="stdio")
 
 
 def mcp_recorder_main(name: str, client: str, package: str, version: str, command: str,
-                      record: Callable[..., object], variants: Sequence[str] | None = None) -> None:
+                      record: Callable[..., object], variants: Sequence[str] | None = None,
+                      executable: str | None = None) -> None:
     """Command line of a recorder of an npm CLI calling the weather MCP server's tool: install
     ``package@version`` and the server's venv (named after the recorder), then ``record(the CLI,
     its installed version, the venv's python)`` inside the loopback-only namespace. A recorder of
     several recordings (``variants``) makes those ``--only`` names, all by default:
-    ``record(the CLI, its version, the python, variant)`` for each."""
+    ``record(the CLI, its version, the python, variant)`` for each. ``executable``: the CLI's path
+    in the npm prefix when the package puts no ``command`` in ``node_modules/.bin`` (a platform
+    package holding the executable itself)."""
     parser = argparse.ArgumentParser(description=f"Record {name} telemetry into fixtures/")
     if variants is not None:
         parser.add_argument("--only", choices=list(variants), action="append", help="record only these variants")
@@ -217,7 +220,7 @@ def mcp_recorder_main(name: str, client: str, package: str, version: str, comman
     args = parser.parse_args()
     prefix = ensure_npm(client, [f"{package}@{version}"])
     python = ensure_venv(name.replace("-", "_"), MCP_SERVER_PACKAGES)
-    exe = prefix / "node_modules" / ".bin" / command
+    exe = prefix / (executable or f"node_modules/.bin/{command}")
     if args.install_only:
         print(f"[{name}] installed {npm_version(prefix, package)}: {exe}; server venv {python}")
         return

@@ -28,6 +28,7 @@ from agenttrace_tui.normalize import conventions as cv
 #: The recorders of these clients -> how each gives its prompt on the command line: the word after the
 #: flag named (``copilot -p <prompt>``), or the last word (``droid exec … <prompt>``, ``cline … <prompt>``).
 PROMPT_ARGUMENT = {"record_copilot_cli.py": "-p", "record_copilot_cli_mcp.py": "-p", "record_droid.py": None,
+                   "record_droid_mcp.py": None,
                    "record_cline.py": None}
 
 

@@ -603,6 +603,9 @@ CLIENTS: dict[str, Client] = {
     "droid": Client(text=False, usage_dropped=True),
     # Started with the environment `agenttrace-tui run -- droid` sets (test_run_pins_the_clients_session).
     "droid-run": Client(text=False, usage_dropped=True),
+    # A turn calling a tool on an MCP server from its ~/.factory/mcp.json (stdio): Droid defers the server's tools, so
+    # the model loads `weather___get_weather` with ToolSearch, then calls it; no token count, as `droid`.
+    "droid-mcp": Client(text=False, usage_dropped=True),
     # The Cline CLI on its own provider (Cline's gateway) with Cline's telemetry off: the AI SDK's GenAI spans of its
     # model calls, sent to a Langfuse server of one's own (LANGFUSE_BASE_URL); each call a trace of its own,
     # invoke_agent (the call's usage again) > step > chat; no tool span; provider `cline.chat`, priced by the model.
@@ -1192,7 +1195,7 @@ FRAMEWORKS = {"crewai": "crewai", "crewai_crew": "crewai", "crewai_crew_delegati
               "agency_swarm": "openai-agents",
               "langtrace": "langtrace", "langtrace_langgraph": "langgraph",
               "langfuse_js_ai6": "ai-sdk", "ai_sdk6_session": "ai-sdk", "copilot-cli": "copilot-cli",
-              "copilot-cli-anthropic": "copilot-cli", "copilot-cli-mcp": "copilot-cli", "droid": "droid", "cline": "cline", "beeai": "beeai", "beeai_ts": "beeai", "mlflow": "mlflow",
+              "copilot-cli-anthropic": "copilot-cli", "copilot-cli-mcp": "copilot-cli", "droid": "droid", "droid-mcp": "droid", "cline": "cline", "beeai": "beeai", "beeai_ts": "beeai", "mlflow": "mlflow",
               "langsmith": "langsmith", "deepagents_langsmith": "langsmith", "llama_index_openllmetry": "llama-index", "llama_index": "llama-index", "llama_index_anthropic": "llama-index", "llama_index_gemini": "llama-index",
               "openlit_langgraph": "langgraph", "ag2": "ag2", "ag2_openinference": "ag2", "haystack_openllmetry": "haystack",
               "voltagent": "voltagent", "voltagent_ai_sdk": "voltagent", "genkit": "genkit", "genkit_stream": "genkit",
