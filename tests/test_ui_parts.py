@@ -241,3 +241,14 @@ def test_a_tool_label_keeps_a_copilot_cli_mcp_tools_own_name_whole() -> None:
     assert _fit_tool("weather-get_weather", 18, "forecast") == "weather-get_weath…"
     assert _fit_tool("fs-read_file", 18, "fs") == "fs-read_file      "
     assert _fit_tool("weather-get\x1b[31mred_now", 18, "weather") == "w…-get\u241b[31mred_now"  # escapes shown, never sent
+
+
+def test_a_tool_label_keeps_a_droid_mcp_tools_own_name_whole() -> None:
+    """Factory's Droid names an MCP server's tool ``<server>___<tool>``, the server the call's (read from that
+    name): one too long for the column keeps its tool whole and its server's start; with no server, or
+    another, it is cut as any label is."""
+    assert _fit_tool("weather___get_weather", 18, "weather") == "wea…___get_weather"
+    assert _fit_tool("github___create_pull_request", 18, "github") == "create_pull_reque…"
+    assert _fit_tool("fs___read_file", 18, "fs") == "fs___read_file    "
+    assert _fit_tool("weather___get_weather", 18) == "weather___get_wea…"
+    assert _fit_tool("weather___get_weather", 18, "forecast") == "weather___get_wea…"

@@ -453,14 +453,44 @@ async def test_an_agent_clis_mcp_tool_is_shown_with_its_server_and_tool_in_the_c
     assert tool == "get_weather" and server and "weather".startswith(server.rstrip("…")), row
 
 
+async def test_droids_mcp_tool_is_shown_with_its_server_and_tool_in_the_cost_pane(tmp_path: Path) -> None:
+    """Factory's Droid names a tool of an MCP server ``<server>___<tool>`` (``weather___get_weather``), longer
+    than the cost pane's tool column, and names the server nowhere else: its row keeps the tool whole and the
+    server's start (``wea…___get_weather``, not ``weather___get_wea…``), with its one call; Droid sends no token
+    count and its custom model is priced by no list, so the spend of the calls that decided it and read its
+    result is not known (``$?``), as the loading of it by ``ToolSearch``, its own row."""
+    rp = await _replay("droid-mcp", tmp_path / "ui.db")
+    called = [c["tool_name"] for c in rp.manifest["runs"][0]["fake_calls"] if c.get("tool_call_id")]
+    assert called == ["ToolSearch", "weather___get_weather"]
+    sid = rp.sessions["ok"][0]
+    app = make_app(store=rp.store)
+    heading = " tools by LLM cost  calls  decided consumed"
+    async with app.run_test(size=(160, 48)) as pilot:
+        for _ in range(200):  # the pane follows the selected session on its next draw
+            if app.selected_session_id != sid:
+                app.jump_to_session(sid)
+            lines = app.cost.plain().split("\n")
+            if heading in lines:
+                break
+            await pilot.pause(0.05)
+    assert heading in lines, "\n".join(lines)
+    at = lines.index(heading)
+    rows = sorted(ln.split() for ln in lines[at + 1:at + 3])
+    assert rows == [["ToolSearch", "1", fmt_cost(None), fmt_cost(None)],
+                    [rows[1][0], "1", fmt_cost(None), fmt_cost(None)]], rows
+    server, _sep, tool = rows[1][0].partition("___")
+    assert tool == "get_weather" and server and "weather".startswith(server.rstrip("…")), rows
+
+
 @pytest.mark.parametrize(("name", "tool", "result"), [
     ("copilot-cli-mcp", "weather-get_weather", "Sunny, 22 C in Paris"),
     ("claude-code-mcp", "mcp__weather__get_weather", None),
-    ("claude-code-subagent-mcp", "mcp__weather__get_weather", '{"result":"Sunny, 22 C in Paris"}')])
+    ("claude-code-subagent-mcp", "mcp__weather__get_weather", '{"result":"Sunny, 22 C in Paris"}'),
+    ("droid-mcp", "weather___get_weather", "Sunny, 22 C in Paris")])
 async def test_an_agent_clis_mcp_tool_call_names_its_server_in_its_detail(
         name: str, tool: str, result: str | None, tmp_path: Path) -> None:
     """GitHub Copilot CLI and Claude Code name the MCP server of a tool call on its span (Claude Code on its
-    event too): the call's detail says it beside the tool, and the result where the client sent it (Copilot's
+    event too), Factory's Droid in the tool's name (``<server>___<tool>``): the call's detail says it beside the tool, and the result where the client sent it (Copilot's
     span; Claude Code's with ``OTEL_LOG_TOOL_CONTENT``, the sub-agent's call in ``claude-code-subagent-mcp``:
     its first line, the result's text)."""
     rp = await _replay(name, tmp_path / "ui.db")

@@ -3045,6 +3045,48 @@ def test_droid_shows_its_calls_without_tokens_its_tool_and_its_session(replays: 
         f"chat custom:{served[0]['model']}-0", "invoke_agent droid"}
 
 
+def test_droids_mcp_tool_is_one_call_named_with_its_server_after_its_tool_search(replays: Any) -> None:
+    """Droid calling a tool on an MCP server from its user configuration (``~/.factory/mcp.json``, stdio): it
+    defers the server's tools, naming them ``<server>___<tool>`` in its system prompt, so the model loads
+    ``weather___get_weather`` with ``ToolSearch`` (a call Droid runs itself), then calls it. Each tool call is one,
+    by its ``execute_tool`` span: named as the model called it, with its call id, arguments and result; the MCP
+    tool's server is the one its name names (``ToolInfo.server``: Droid's span names it nowhere else), the
+    search's none. Each model call shown once, none with a token count (Droid sends none: the three served
+    calls are usage_not_reported; the answer's text estimated, unpriced, as ``droid``); one session, Droid's;
+    the turn named by its prompt; the refused run one failed call and its failed turn, nothing counted."""
+    name = "droid-mcp"
+    rp = replays(name)
+    runs = {r["label"]: r for r in rp.manifest["runs"]}
+    ok, failed = run_session(rp, runs["ok"]), run_session(rp, runs["error"])
+    assert ok != failed and all(len(rp.sessions[label]) == 1 for label in runs)
+    served = ok_calls(runs["ok"], reported=False)
+    assert [c["kind"] for c in served] == ["tool_call", "tool_call", "final"]
+    assert all(c["usage_not_reported"] for c in served)
+    searched, asked = [c for c in served if c.get("tool_call_id")]
+    assert (searched["tool_name"], asked["tool_name"]) == ("ToolSearch", "weather___get_weather")
+    spans = [s for t in rp.store.traces_of(ok) for s in t.spans.values()]
+    tools = {s.tool.call_id: s.tool for s in spans if s.kind is SpanKind.TOOL_EXECUTION and s.tool is not None}
+    assert set(tools) == {searched["tool_call_id"], asked["tool_call_id"]}
+    tool, search = tools[asked["tool_call_id"]], tools[searched["tool_call_id"]]
+    script = rp.manifest["fakellm_tool_answers"]  # the arguments the model was scripted to call each with
+    assert (tool.name, tool.server, tool.input_preview, tool.output_preview) == (
+        asked["tool_name"], "weather", json.dumps(script[asked["tool_name"]][0], separators=(",", ":")),
+        "Sunny, 22 C in Paris")
+    assert (search.name, search.server, search.input_preview) == (
+        "ToolSearch", None, json.dumps(script["ToolSearch"][0], separators=(",", ":")))
+    assert sorted((r.name, r.calls, r.errors, r.server) for r in rp.store.tool_costs(ok)) == [
+        ("ToolSearch", 1, 0, None), (asked["tool_name"], 1, 0, "weather")]
+    calls = llm_spans(rp.store, ok)
+    assert len(calls) == len(served) and not any(counted(s) for s in calls)
+    totals = rp.store.sessions[ok].totals
+    assert (totals.llm_calls, totals.errors, totals.cost, totals.cost_unknown) == (len(served), 0, 0, len(served))
+    assert [t.name for t in rp.store.traces_of(ok)] == [runs["ok"]["argv"][-1]]
+    totals = rp.store.sessions[failed].totals
+    assert (totals.llm_calls, totals.tokens, totals.cost) == (1, 0, 0)
+    assert {s.name for t in rp.store.traces_of(failed) for s in t.spans.values() if s.status is Status.ERROR} == {
+        f"chat custom:{served[0]['model']}-0", "invoke_agent droid"}
+
+
 @pytest.mark.parametrize("name", ["continue-cli", "continue-cli-run"])
 def test_continue_cli_metrics_total_the_fake_servers_tokens(name: str, replays: Any) -> None:
     """The Continue CLI sends metrics alone, Claude Code's counters under its own names: read back by

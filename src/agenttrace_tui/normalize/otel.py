@@ -387,6 +387,8 @@ def build_span(
             named.setdefault("input_preview", attrs[input_key])  # (kept as sent, the tool's own key)
         if (own := cv.client_function_tool_name(client, named.get("name"), attrs)) is not None:
             named["name"] = own
+        if "server" not in named and (server := cv.client_mcp_server(client, named.get("name"))) is not None:
+            named["server"] = server  # the MCP server the client's name of the tool names (Droid's)
     if kind is SpanKind.TOOL_EXECUTION and cv.MCP_METHOD_KEY in attrs:
         named = fields.setdefault("tool", {})
         if "name" not in named and (tool_name := cv.mcp_tool_name(name, attrs)) is not None:
@@ -991,7 +993,8 @@ class _FastPlan:
         if not renamed and not ((client_tool and (any(k in attrs for k in (*cv.CLIENT_TOOL_NAME_KEYS, *cv.CLIENT_TOOL_CALL_KEYS))
                                   or cv.CLIENT_FUNCTION_KEYS.get(client or "", "") in attrs
                                   or cv.client_tool_name(client, name) is not None
-                                  or client in cv.CLIENT_TOOL_RESULT_ENTRIES))
+                                  or client in cv.CLIENT_TOOL_RESULT_ENTRIES
+                                  or cv.CLIENT_MCP_TOOL_SEPARATORS.get(client or "", "\0") in name))
                 or (kind is SpanKind.TOOL_EXECUTION and (any(k in attrs for _f, k in cv.TRACELOOP_TOOL_FIELDS)
                                                          or any(k in attrs for _f, k in cv.AGENTOPS_TOOL_FIELDS)
                                                          or cv.MCP_METHOD_KEY in attrs or cv.BRAINTRUST_KIND_KEY in attrs))
@@ -1009,7 +1012,8 @@ class _FastPlan:
                     cv.model_in_span_name(name) is not None or cv.INVOCATION_PARAMETERS_KEY in attrs))):
             # A known client's tool span always has a tool part (build_span); one that names
             # its tool by the client's own keys or by its span name or whose result may be its output
-            # object (``cv.client_tool_result``), a tool span with
+            # object (``cv.client_tool_result``), or whose span name may name an MCP server's tool
+            # (``cv.client_mcp_server``: Droid's span is named after the tool), a tool span with
             # OpenLLMetry's or AgentOps' entity keys (by key, not value: one recipe serves a key set), an
             # MCP ``tools/call`` span (which may name its tool only in its span name) and a span
             # typed a tool by ``braintrust.span_attributes`` (named after its span name), take

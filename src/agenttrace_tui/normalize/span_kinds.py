@@ -800,6 +800,19 @@ CLIENT_TOOL_NAME_KEYS: tuple[str, ...] = ("tool_name",)
 #: (``get_weather``, the server as ``anthropic.mcp.server.name``) and the name the model called as
 #: ``tool_name`` (``mcp__weather__get_weather``), the name its ``tool_result`` event gives the same call.
 CLIENT_CALLED_TOOL_NAME_KEYS: dict[str, str] = {"claude-code": "tool_name"}
+#: A known client that names an MCP server's tool ``<server><separator><tool>`` and the server nowhere else on
+#: the tool's span: the separator. Factory's Droid offers and reports a server's tool as ``weather___get_weather``
+#: (three underscores; none of its own tools has them).
+CLIENT_MCP_TOOL_SEPARATORS: dict[str, str] = {"droid": "___"}
+
+
+def client_mcp_server(client: str | None, tool_name: Any) -> str | None:
+    """The MCP server a known client's tool name names (``CLIENT_MCP_TOOL_SEPARATORS``), else None."""
+    sep = CLIENT_MCP_TOOL_SEPARATORS.get(client) if client is not None else None
+    if sep is None or not isinstance(tool_name, str):
+        return None
+    server, found, tool = tool_name.partition(sep)
+    return server if found and server and tool else None
 #: Attributes a known client names its tool call id with: the OpenHands SDK's span of a tool's result
 #: (Laminar's ``@observe(span_type="TOOL", metadata={"tool_call_id": ...})``) names it as Laminar's
 #: span metadata.

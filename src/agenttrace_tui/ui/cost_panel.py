@@ -87,12 +87,14 @@ def _fit(label: str, width: int) -> str:
 def _fit_tool(name: str, width: int, server: str | None = None) -> str:
     """A tool's row label: ``_fit``, but an MCP server's tool as an agent CLI names it, Claude Code's
     ``mcp__<server>__<tool>`` or Gemini CLI's ``mcp_<server>_<tool>`` (the server up to its first
-    ``_``, as the CLI reads its own names), or GitHub Copilot CLI's ``<server>-<tool>`` (the ``server``
-    its calls named: the name alone does not tell a server's tool from a name with a ``-``), too long for the column keeps its
+    ``_``, as the CLI reads its own names), or GitHub Copilot CLI's ``<server>-<tool>`` and Factory's Droid's
+    ``<server>___<tool>`` (the ``server`` its calls named: the name alone does not tell a server's tool from a
+    name with a ``-``), too long for the column keeps its
     tool whole and as much of its server as fits (``weat…__get_weather``, ``weath…_get_weather``,
-    ``weath…-get_weather``), so two tools of one server are not one cut-off name."""
-    if server and name.startswith(server + "-") and len(name) > len(server) + 1:
-        sep, tool = "-", name[len(server) + 1:]
+    ``weath…-get_weather``, ``wea…___get_weather``), so two tools of one server are not one cut-off name."""
+    if server and (sep := next((s for s in ("___", "-") if name.startswith(server + s)), "")) and (
+            len(name) > len(server) + len(sep)):
+        tool = name[len(server) + len(sep):]
     elif name.startswith("mcp__"):
         server, sep, tool = name[len("mcp__"):].partition("__")
     elif name.startswith("mcp_"):
