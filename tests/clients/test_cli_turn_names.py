@@ -29,7 +29,7 @@ from agenttrace_tui.normalize import conventions as cv
 #: flag named (``copilot -p <prompt>``), or the last word (``droid exec … <prompt>``, ``cline … <prompt>``).
 PROMPT_ARGUMENT = {"record_copilot_cli.py": "-p", "record_copilot_cli_mcp.py": "-p", "record_droid.py": None,
                    "record_droid_mcp.py": None,
-                   "record_cline.py": None}
+                   "record_cline.py": None, "record_cline_mcp.py": None}
 
 
 def _manifest(name: str) -> dict:

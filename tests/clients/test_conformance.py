@@ -610,6 +610,9 @@ CLIENTS: dict[str, Client] = {
     # model calls, sent to a Langfuse server of one's own (LANGFUSE_BASE_URL); each call a trace of its own,
     # invoke_agent (the call's usage again) > step > chat; no tool span; provider `cline.chat`, priced by the model.
     "cline": Client(tools=False, custom_provider="cline.chat"),
+    # A turn calling a tool on an MCP server from its cline_mcp_settings.json (stdio), offered as <server>__<tool>:
+    # still no tool span, the call and its result only in the model calls' messages.
+    "cline-mcp": Client(tools=False, custom_provider="cline.chat"),
     # The Google Gen AI SDK with the contrib instrumentation: one span per generate_content, whose
     # automatic function calling makes both model calls inside it (call 1: usage_not_reported).
     "google_genai": Client(),
@@ -1195,7 +1198,7 @@ FRAMEWORKS = {"crewai": "crewai", "crewai_crew": "crewai", "crewai_crew_delegati
               "agency_swarm": "openai-agents",
               "langtrace": "langtrace", "langtrace_langgraph": "langgraph",
               "langfuse_js_ai6": "ai-sdk", "ai_sdk6_session": "ai-sdk", "copilot-cli": "copilot-cli",
-              "copilot-cli-anthropic": "copilot-cli", "copilot-cli-mcp": "copilot-cli", "droid": "droid", "droid-mcp": "droid", "cline": "cline", "beeai": "beeai", "beeai_ts": "beeai", "mlflow": "mlflow",
+              "copilot-cli-anthropic": "copilot-cli", "copilot-cli-mcp": "copilot-cli", "droid": "droid", "droid-mcp": "droid", "cline": "cline", "cline-mcp": "cline", "beeai": "beeai", "beeai_ts": "beeai", "mlflow": "mlflow",
               "langsmith": "langsmith", "deepagents_langsmith": "langsmith", "llama_index_openllmetry": "llama-index", "llama_index": "llama-index", "llama_index_anthropic": "llama-index", "llama_index_gemini": "llama-index",
               "openlit_langgraph": "langgraph", "ag2": "ag2", "ag2_openinference": "ag2", "haystack_openllmetry": "haystack",
               "voltagent": "voltagent", "voltagent_ai_sdk": "voltagent", "genkit": "genkit", "genkit_stream": "genkit",
