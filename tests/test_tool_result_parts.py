@@ -6,8 +6,9 @@ but the output of a tool that answers in parts, as every tool of the AI SDK's MC
 whole ``{"type": "content", "value": [{"type": "text", "text": …}]}``. Its agent span's answer
 (``gen_ai.output.messages`` of ``invoke_agent``) holds the tool's own result, an MCP tool's the
 ``tools/call`` result (``{"content": [...], "structuredContent": …, "isError": false}``). Both were
-shown as their JSON in the prompt and answer; they are now the parts' text. Any other object (a part
-that is not text, more than those keys) is shown as sent. Checked on whole OTLP spans, built by the
+shown as their JSON in the prompt and answer; they are now the parts' text. The Cline CLI sends an MCP
+tool's ``tools/call`` result as its JSON, a string: shown as its parts' text too, as a tool call's result
+is (``tool_preview``). Any other object (a part that is not text, more than those keys) is shown as sent. Checked on whole OTLP spans, built by the
 general path and by the key set's recipes (compiled or not), which must agree.
 """
 
@@ -61,6 +62,15 @@ def _tool_line(span: object) -> str:
     ({"content": [{"type": "text", "text": "Sunny, 22 C in Paris"}],
       "structuredContent": {"result": "Sunny, 22 C in Paris"}, "isError": False}, "Sunny, 22 C in Paris"),
     ("Sunny, 22 C in Paris", "Sunny, 22 C in Paris"),  # a text output: its value, as before
+    # An MCP tools/call result sent as its JSON (the Cline CLI's result of an MCP server's tool), as a tool
+    # call's result of it is shown.
+    (json.dumps({"content": [{"text": "Sunny, 22 C in Paris", "type": "text"}], "isError": False,
+                 "structuredContent": {"result": "Sunny, 22 C in Paris"}}, separators=(",", ":")),
+     "Sunny, 22 C in Paris"),
+    ('[{"type":"text","text":"Sunny"},{"type":"text","text":"22 C"}]', "Sunny\n22 C"),  # text blocks as JSON
+    ('{"content":[{"type":"text","text":"Sunny"}],"source":"cache"}',  # more than an MCP result holds: as sent
+     '{"content":[{"type":"text","text":"Sunny"}],"source":"cache"}'),
+    ('{"content": not json', '{"content": not json'),  # not JSON: as sent
 ])
 def test_a_result_of_text_parts_shows_their_text(monkeypatch: pytest.MonkeyPatch, response: object,
                                                  shown: str) -> None:

@@ -3090,6 +3090,42 @@ def test_droids_mcp_tool_is_one_call_named_with_its_server_after_its_tool_search
         f"chat custom:{served[0]['model']}-0", "invoke_agent droid"}
 
 
+def test_cline_clis_mcp_tool_call_is_named_with_its_server_and_shown_with_its_arguments_and_result(
+        replays: Any) -> None:
+    """The Cline CLI calling a tool on an MCP server from its ``cline_mcp_settings.json`` (stdio): the model is
+    offered it as ``<server>__<tool>`` beside the CLI's own tools. The CLI sends no tool span: the call is seen
+    in the model calls' messages alone, the call asked in the first call's answer (named with its server, with
+    its arguments), its result in the next call's prompt, shown as the server's text (the CLI sends the model
+    the ``tools/call`` result's JSON). No tool call counted (none reported); each model call once, each in a
+    trace of its own named by the prompt, in one session, with the fake server's tokens at genai-prices'
+    price; the refused run one failed call, nothing charged."""
+    name = "cline-mcp"
+    rp, client = replays(name), CLIENTS[name]
+    runs = {r["label"]: r for r in rp.manifest["runs"]}
+    ok, failed = run_session(rp, runs["ok"]), run_session(rp, runs["error"])
+    assert ok != failed and all(len(rp.sessions[label]) == 1 for label in runs)
+    calls = [s for s in llm_spans(rp.store, ok) if counted(s)]
+    served = ok_calls(runs["ok"])
+    assert sorted(tuple(sorted(usage_of(s).items())) for s in calls) == sorted(
+        tuple(sorted(expected_usage(c, client).items())) for c in served)
+    price = sum(_expected_price(s, served, client) for s in calls)  # a gateway's id of OpenAI's model: OpenAI's price
+    assert price > 0 and rp.store.sessions[ok].totals.cost == pytest.approx(price, abs=1e-9)
+    asked, answered = served
+    assert (asked["kind"], asked["tool_name"], answered["kind"]) == ("tool_call", "weather__get_weather", "final")
+    decided, consumed = sorted(calls, key=lambda s: s.start_ns)
+    assert decided.llm is not None and consumed.llm is not None
+    assert decided.llm.response_preview == 'assistant: [tool_call weather__get_weather({"city":"Paris"})]'
+    assert (consumed.llm.prompt_preview or "").endswith(
+        'assistant: [tool_call weather__get_weather({"city":"Paris"})]\ntool: [tool result Sunny, 22 C in Paris]')
+    assert not [s for t in rp.store.traces_of(ok) for s in t.spans.values() if s.kind is SpanKind.TOOL_EXECUTION]
+    assert rp.store.tool_costs(ok) == []
+    prompt = runs["ok"]["argv"][-1]
+    assert [t.name for t in rp.store.traces_of(ok)] == [prompt, prompt]
+    totals = rp.store.sessions[failed].totals
+    assert (totals.llm_calls, totals.tokens, totals.cost) == (1, 0, 0)
+    assert [s.status for s in llm_spans(rp.store, failed)] == [Status.ERROR]
+
+
 @pytest.mark.parametrize("name", ["continue-cli", "continue-cli-run"])
 def test_continue_cli_metrics_total_the_fake_servers_tokens(name: str, replays: Any) -> None:
     """The Continue CLI sends metrics alone, Claude Code's counters under its own names: read back by

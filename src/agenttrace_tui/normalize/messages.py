@@ -163,35 +163,29 @@ def tool_preview(value: str) -> str:
     ``@tool`` spans send their output: ``"Sunny, 22 C in Paris"``) as its text; OpenCode's result of a
     tool (``{"title", "metadata", "output"}``, its AI SDK's ``ai.toolCall.result``) as the output the
     model was given; anything else as sent. Cut to ``TOOL_PREVIEW_CHARS``."""
-    # (by its first key before any decoding: a tool's JSON list of records, search results, is common
-    # and may be long)
-    if value.__class__ is str and value.startswith(TEXT_BLOCK_STARTS):
-        try:
-            got = _json.decode(value)
-        except (msgspec.DecodeError, ValueError):
-            got = None
-        if isinstance(got, str):
-            text: str | None = got  # a JSON string
-        elif (isinstance(got, dict) and _OPENCODE_RESULT_NEEDS <= got.keys() <= _OPENCODE_RESULT_KEYS
-              and isinstance(output := got["output"], str)):
-            text = output  # OpenCode's result of a tool: what the model was given
-        else:
-            text = _result_parts_text(got) if isinstance(got, dict) else _blocks_text(got)
-        if text is not None:
-            value = text
+    if value.__class__ is str and (text := result_text(value)) is not None:
+        value = text
     return cut_head(value, TOOL_PREVIEW_CHARS)
 
 
-def text_blocks(value: str) -> str | None:
-    """The text of a JSON list made only of text content blocks (``tool_preview``), one block a
-    line; None for any other value."""
-    if not value.startswith(_TEXT_LIST_STARTS):
+def result_text(value: str) -> str | None:
+    """The text ``tool_preview`` shows of a tool's arguments or result sent as JSON (text content blocks,
+    an MCP tool call's result made of them, a JSON string, OpenCode's result of a tool), uncut; None for a
+    value shown as sent."""
+    # (by its first key before any decoding: a tool's JSON list of records, search results, is common
+    # and may be long)
+    if not value.startswith(TEXT_BLOCK_STARTS):
         return None
     try:
-        blocks = _json.decode(value)
+        got = _json.decode(value)
     except (msgspec.DecodeError, ValueError):
         return None
-    return _blocks_text(blocks)
+    if isinstance(got, str):
+        return got  # a JSON string
+    if (isinstance(got, dict) and _OPENCODE_RESULT_NEEDS <= got.keys() <= _OPENCODE_RESULT_KEYS
+            and isinstance(output := got["output"], str)):
+        return output  # OpenCode's result of a tool: what the model was given
+    return _result_parts_text(got) if isinstance(got, dict) else _blocks_text(got)
 
 
 def _blocks_text(blocks: Any) -> str | None:
@@ -285,8 +279,10 @@ def _part_text(part: Any) -> str:
         return f"[tool result {out if isinstance(out, str) else msgspec.json.encode(out).decode()}]"
     if ptype == "tool_call_response":
         resp = part.get("response", part.get("result", ""))
-        if isinstance(resp, str):  # a list of text blocks sent as JSON (AgentScope's) as their text
-            return f"[tool result {text_blocks(resp) or resp}]"
+        if isinstance(resp, str):  # text blocks sent as JSON (AgentScope's), or an MCP tool call's result made
+            # of them (the Cline CLI's result of an MCP server's tool), as their text, as a tool call's result is
+            text = result_text(resp)
+            return f"[tool result {resp if text is None else text}]"
         if isinstance(resp, dict) and (text := _result_parts_text(resp)) is not None:
             return f"[tool result {text}]"
         return f"[tool result {msgspec.json.encode(resp).decode()}]"
