@@ -116,7 +116,7 @@ async def test_the_starts_still_held_at_stop_are_in_the_file(tmp_path: Path) -> 
         assert mon.receivers is not None and mon.receivers.tcp_address is not None
         await send(mon.receivers.tcp_address[1], lines(start("c"), start("d"), end("d")))
         assert await until(lambda: mon.store.span("t-hold", "d") is not None)
-        assert list(mon.pipeline.holding.held) == [("t-hold", "c")] and mon.store.span("t-hold", "c") is None
+        assert list(mon.pipeline.holding.held) == ["c"] and mon.store.span("t-hold", "c") is None
     finally:
         await mon.stop()
     with Reader(tmp_path / "m.db") as r:
@@ -138,7 +138,7 @@ def test_a_batch_that_breaks_the_store_gives_back_the_starts_it_ended() -> None:
     pipe = Pipeline(_BreaksOnBoom())
     pipe.hold(lambda _delay, _call: None, clock=lambda: 0.0)
     assert pipe.feed_many([json.dumps(start("e")).encode()], "tcp") == 1
-    assert list(pipe.holding.held) == [("t-hold", "e")]
+    assert list(pipe.holding.held) == ["e"]
     boom = {"v": 1, "type": "span", "trace_id": "t-other", "span_id": "x", "name": "boom", "start_ns": T0,
             "end_ns": T0 + 1}
     # The batch fails; retried payload by payload, the end meets its start again and only "boom" is lost.
@@ -146,3 +146,81 @@ def test_a_batch_that_breaks_the_store_gives_back_the_starts_it_ended() -> None:
     span = pipe.store.span("t-hold", "e")
     assert span is not None and span.name == "step e" and span.end_ns == T0 + 5_000
     assert pipe.stats.rejected == {"internal_error": 1} and not pipe.holding.held
+
+
+def _held_pipeline() -> Pipeline:
+    pipe = Pipeline(Store())
+    pipe.hold(lambda _delay, _call: None, clock=lambda: 0.0)
+    return pipe
+
+
+def _feed(pipe: Pipeline, *recs: dict) -> int:
+    return pipe.feed_many([json.dumps(r).encode() for r in recs], "tcp")
+
+
+def test_an_end_the_quick_merge_does_not_take_is_merged_whole_and_stored_once() -> None:
+    # A status not as the protocol spells it and a tool named alone: the end is normalised and
+    # merged as the store merges a report, still one update, the same span as sent apart.
+    recs = [start("f", llm={"model": "gpt-4o"}),
+            {**end("f"), "status": "ERROR", "tool": "grep", "usage": {"input": 10, "output": 2}}]
+    held, apart = _held_pipeline(), Pipeline(Store())
+    assert _feed(held, *recs) == 2 and not held.holding.held
+    for r in recs:
+        _feed(apart, r)
+    assert held.store.updates == 1
+    got, want = held.store.span("t-hold", "f"), apart.store.span("t-hold", "f")
+    assert got is not None and got == want
+    assert got.status is Status.ERROR and got.tool is not None and got.tool.name == "grep"
+    assert got.usage is not None and (got.usage.input, got.usage.output, got.usage.total) == (10, 2, 12)
+
+
+def test_spans_of_two_traces_with_one_span_id_are_each_stored_with_their_own_end() -> None:
+    pipe = _held_pipeline()
+    other = {**start("s"), "trace_id": "t-other", "name": "other step"}
+    assert _feed(pipe, start("s"), other) == 2
+    # The second start of the id stored the first (running); each end still finds its own span.
+    assert list(pipe.holding.held) == ["s"] and pipe.holding.held["s"][0].trace_id == "t-other"
+    assert _feed(pipe, {**end("s"), "trace_id": "t-other"}, end("s", "error")) == 2
+    mine, theirs = pipe.store.span("t-hold", "s"), pipe.store.span("t-other", "s")
+    assert mine is not None and mine.name == "step s" and mine.status is Status.ERROR and mine.end_ns == T0 + 5_000
+    assert theirs is not None and theirs.name == "other step" and theirs.status is Status.OK
+    assert pipe.stats.accepted == {"tcp": 4} and not pipe.holding.held
+
+
+def test_a_refused_end_counts_one_reject_with_its_payload_and_its_start_shows_running() -> None:
+    pipe = _held_pipeline()
+    _feed(pipe, start("g"))
+    bad = {**end("g"), "status": "finished"}
+    assert _feed(pipe, bad) == 0  # (its start was counted when it came)
+    assert pipe.stats.rejected == {"invalid_field": 1}
+    (last,) = [r for r in pipe.stats.recent if r.reason == "invalid_field"]
+    assert "finished" in last.detail and "span_end" in last.preview
+    span = pipe.store.span("t-hold", "g")
+    assert span is not None and span.status is Status.RUNNING and span.end_ns is None
+    assert pipe.stats.accepted == {"tcp": 1} and not pipe.holding.held
+
+
+def test_a_read_with_a_bad_record_stores_a_held_start_and_its_end_all_the_same() -> None:
+    pipe = _held_pipeline()
+    _feed(pipe, start("h"))
+    wrong = {"v": 1, "type": "span", "trace_id": "t-hold", "span_id": "w", "name": "w", "start_ns": T0,
+             "end_ns": T0 - 1}  # ends before it starts: refused
+    assert _feed(pipe, end("h"), wrong) == 1
+    span = pipe.store.span("t-hold", "h")
+    assert span is not None and span.end_ns == T0 + 5_000 and span.status is Status.OK and span.name == "step h"
+    assert pipe.stats.rejected == {"invalid_field": 1} and pipe.stats.accepted == {"tcp": 2}
+    assert pipe.store.span("t-hold", "w") is None and not pipe.holding.held
+
+
+def test_starts_whose_time_is_up_are_stored_running_and_counted_once() -> None:
+    now = [0.0]
+    pipe = Pipeline(Store())
+    pipe.hold(lambda _delay, _call: None, clock=lambda: now[0])
+    assert _feed(pipe, start("i"), start("j")) == 2
+    now[0] = 1.0
+    assert pipe.release(due_only=True) == 2
+    assert all((s := pipe.store.span("t-hold", k)) is not None and s.status is Status.RUNNING for k in "ij")
+    assert pipe.stats.accepted == {"tcp": 2}
+    assert _feed(pipe, end("i")) == 1 and pipe.stats.accepted == {"tcp": 3}
+    done = pipe.store.span("t-hold", "i")
+    assert done is not None and done.end_ns == T0 + 5_000 and done.name == "step i"

@@ -412,7 +412,7 @@ def test_fold_change_from_a_plain_running_count_is_two_folds(seed: int) -> None:
 def test_a_part_merge_takes_exactly_the_newer_reports_set_fields(seed: int) -> None:
     # The rule, written out: a field of the newer part that differs from its default wins.
     from agenttrace_tui.model import FileInfo, RagInfo
-    from agenttrace_tui.store.merge import _merge_part
+    from agenttrace_tui.store.merge import merge_part
 
     rnd = random.Random(seed)
     values = [None, None, 0, 0.0, "", False, True, 1, 2.5, "x", "gpt-y"]
@@ -437,7 +437,7 @@ def test_a_part_merge_takes_exactly_the_newer_reports_set_fields(seed: int) -> N
                 if nv != f.default:
                     want[f.name] = nv
             old_was, new_was = msgspec.structs.asdict(old), msgspec.structs.asdict(new)
-            got = _merge_part(old, new)
+            got = merge_part(old, new)
             # (The newer part itself may be the merge: when it sets every field the older had.)
             assert msgspec.structs.asdict(got) == want and got is not old
             assert msgspec.structs.asdict(old) == old_was and msgspec.structs.asdict(new) == new_was

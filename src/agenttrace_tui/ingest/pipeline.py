@@ -13,14 +13,15 @@ from __future__ import annotations
 
 import time
 from collections.abc import Awaitable, Callable, Sequence
+from itertools import compress
 
-from ..model import Update
+from ..model import Span, Update
 from ..normalize.limits import check
 from ..normalize.native import normalize
 from ..normalize.records import DEFAULT_MAX_RECORD_BYTES
 from ..store.memory import Store
 from .flow import Flow
-from .hold import HOLD_S, Schedule, StartHold
+from .hold import HOLD_S, Held, Pair, Schedule, StartHold, merge_end, merge_pair, own_rules
 from .protocol import decode, decode_batch
 from .stats import IngestStats
 
@@ -77,12 +78,14 @@ class Pipeline:
 
     def feed(self, payload: bytes | memoryview, source: str) -> int:
         """Decode one datagram or stream line and apply it; returns records accepted."""
-        updates = self._decode(payload, source)
-        if not updates:
+        stats = self.stats
+        stats.bytes += len(payload)
+        records, rejects = decode(payload, self.max_record_bytes)
+        for r in rejects:
+            stats.reject(source, r.reason, r.detail, payload)
+        if not records:
             return 0
-        n = self.apply(updates, source=source, payload_of=lambda _update: payload, live=True)
-        self.stats.accepted[source] += n
-        return n
+        return self._take(records, None if len(records) == 1 else [0] * len(records), [payload], source)
 
     def feed_many(self, payloads: Sequence[bytes | memoryview], source: str) -> int:
         """Like ``feed`` for each payload, but enrich and store them as one batch.
@@ -103,31 +106,110 @@ class Pipeline:
             stats.reject(source, r.reason, r.detail, payloads[i])
         if not records:
             return 0
-        stats.sequences(records)
+        return self._take(records, owners, payloads, source)
+
+    def _take(self, records: list, owners: list[int] | None, payloads: Sequence[bytes | memoryview], source: str,
+              fresh: bool = True) -> int:
+        """Normalise, check, enrich and store decoded records (``owners[i]``: the payload record i came
+        from; None: payload i); returns the records accepted. ``fresh``: the records came from the
+        wire just now (their sequence numbers are counted, and each span_start is held for its end
+        when the pipeline holds them, ingest/hold.py); else they are starts held until now."""
+        stats = self.stats
+        holding = self.holding if fresh else None
+        pairs: list[Pair] = []
+        early = 0  # starts held now (counted now) less held ones this read stores (counted when they came)
+        if fresh:
+            stats.sequences(records)
+        if holding is not None:
+            records, owners, payloads, pairs, n_held, back = holding.pair(records, owners, payloads, source)
+            early = n_held - back
         batch, bad = normalize(records)
         groups = None
         if bad or len(batch) != len(records):
             # Rare: a record that decoded but cannot become a span. Normalise
             # payload by payload so each reject shows the payload it came from.
+            if pairs:
+                assert owners is not None  # (pair gives them when it pairs)
+                records, owners, payloads = _unpaired(records, owners, payloads, pairs)
+                early -= sum(end is not None for _i, end, _p in pairs)
             groups = self._normalize_each(payloads, records, owners, source)
             batch = [u for _, updates in groups for u in updates]
-            if not batch:
-                return 0
-        index: dict[int, bytes | memoryview] | None = None
+        elif pairs:
+            assert owners is not None  # (pair gives them when it pairs)
+            batch, owners, more = self._merge_ends(batch, pairs, owners, payloads, source)
+            early += more
+        n = 0
+        if batch:
+            index: dict[int, bytes | memoryview] | None = None
 
-        def payload_of(update: Update) -> bytes | memoryview | None:
-            # Only for a record the door refuses (rare): which payload it came from, for its preview.
-            nonlocal index
-            if index is None:
-                index = {id(u): p for p, us in (groups or self._groups(payloads, batch, owners)) for u in us}
-            return index.get(id(update))
+            def payload_of(update: Update) -> bytes | memoryview | None:
+                # Only for a record the door refuses (rare): which payload it came from, for its preview.
+                nonlocal index
+                if index is None:
+                    index = {id(u): p for p, us in (groups or self._groups(payloads, batch, owners)) for u in us}
+                return index.get(id(update))
 
-        try:
-            n = self.apply(batch, source=source, payload_of=payload_of, live=True)
-        except Exception:  # noqa: BLE001 - isolate the payload that breaks it
-            return self._apply_each(groups or self._groups(payloads, batch, owners), source)
-        stats.accepted[source] += n
-        return n
+            try:
+                n = self.apply(batch, source=source, payload_of=payload_of)
+            except Exception:  # noqa: BLE001 - isolate the payload that breaks it
+                n = self._apply_each(groups or self._groups(payloads, batch, owners), source)
+        if holding is not None:
+            holding.arm(self._on_due)
+        stats.accepted[source] += n + early
+        return n + early
+
+    def _merge_ends(self, batch: list[Update], pairs: list[Pair], owners: list[int],
+                    payloads: Sequence[bytes | memoryview], source: str) -> tuple[list[Update], list[int], int]:
+        """Merge each held start's end into the span the start became (``batch[i]``), in place: a plain
+        end as it is (``merge_end``), an end that brings more (``batch[i + 1]``) normalised. An end
+        ``merge_end`` does not take is normalised here; when the store merges the two by rules of its
+        own, the end is stored after its start. Returns the batch and its owners, and how many more
+        records its updates stand for than ``pair`` counted (a start merged with the end after it
+        stands for both; a start stored apart from its plain end stands for itself)."""
+        more = 0
+        apart: dict[int, Update] = {}  # an end stored after the start at that index
+        merged: set[int] = set()  # an end merged into the start before it
+        for i, end, _payload in pairs:
+            span = batch[i]
+            if end is None:
+                e = batch[i + 1]
+                if span.__class__ is Span and e.__class__ is Span and not own_rules(span, e):
+                    batch[i] = merge_pair(span, e)
+                    merged.add(i + 1)
+                    more += 1
+                continue
+            if span.__class__ is Span and merge_end(span, end):
+                continue
+            got, bad = normalize([end])
+            for r in bad:
+                self.stats.reject(source, r.reason, r.detail, payloads[owners[i]])
+            if not got:
+                more -= 1  # the end is refused: its start is stored as it is, for itself
+                continue
+            e = got[0]
+            if span.__class__ is Span and e.__class__ is Span and not own_rules(span, e):
+                batch[i] = merge_pair(span, e)
+            else:
+                apart[i] = e
+                more -= 1
+        if not (merged or apart):
+            return batch, owners, more
+        if not apart:
+            keep = [True] * len(batch)
+            for i in merged:
+                keep[i] = False
+            return list(compress(batch, keep)), list(compress(owners, keep)), more
+        out: list[Update] = []
+        own: list[int] = []
+        for i, (u, o) in enumerate(zip(batch, owners, strict=True)):
+            if i in merged:
+                continue
+            out.append(u)
+            own.append(o)
+            if (late := apart.get(i)) is not None:
+                out.append(late)
+                own.append(o)
+        return out, own, more
 
     @staticmethod
     def _groups(
@@ -156,30 +238,14 @@ class Pipeline:
                 groups.append((payloads[i], updates))
         return groups
 
-    def _decode(self, payload: bytes | memoryview, source: str) -> list[Update]:
-        """Bytes -> updates, counting rejects and sequence numbers (never raises on bad input)."""
-        stats = self.stats
-        stats.bytes += len(payload)
-        records, rejects = decode(payload, self.max_record_bytes)
-        for r in rejects:
-            stats.reject(source, r.reason, r.detail, payload)
-        if not records:
-            return []
-        stats.sequences(records)
-        updates, bad = normalize(records)
-        for r in bad:
-            stats.reject(source, r.reason, r.detail, payload)
-        return updates
-
     def _apply_each(self, groups: list[tuple[bytes | memoryview, list[Update]]], source: str) -> int:
         accepted = 0
         for payload, updates in groups:
             try:
-                accepted += self.apply(updates, source=source, live=True)
+                accepted += self.apply(updates, source=source)
             except Exception as exc:  # noqa: BLE001
                 self.stats.reject(source, "internal_error", f"{type(exc).__name__}: {exc}", payload, n=len(updates))
                 continue
-        self.stats.accepted[source] += accepted
         return accepted
 
     def apply(
@@ -190,7 +256,6 @@ class Pipeline:
         source: str = "local",
         on_refuse: Callable[[str, str], None] | None = None,
         payload_of: Callable[[Update], bytes | memoryview | None] | None = None,
-        live: bool = False,
     ) -> int:
         """Check, enrich and store already-normalised updates, then show them to the taps.
 
@@ -202,9 +267,8 @@ class Pipeline:
         ``tap=False`` skips the taps: a receiver that forwards its raw input
         itself (OTLP) uses it so nothing is forwarded twice. ``payload_of``
         names the payload an update came from, so a refused record's reject
-        shows it, as a decoder's reject does. ``live``: the updates came from a
-        native receiver just now, so their span_starts are held for their ends
-        (``hold``); replay, import and OTLP (whose spans come complete) are not held.
+        shows it, as a decoder's reject does. Nothing here is held: the native
+        receivers' span_starts are held as records, before this (``hold``).
         """
         stats = self.stats
         refusals: list[tuple[str, str]] = []
@@ -233,18 +297,7 @@ class Pipeline:
         count = len(updates)
         for enrich in self.enrichers:
             enrich(updates)
-        holding = self.holding
-        if not live or holding is None:
-            self._store(updates, tap)
-            return count
-        updates, taken = holding.pair(updates, source)
-        try:
-            if updates:
-                self._store(updates, tap)
-        except Exception:
-            holding.give_back(taken)
-            raise
-        holding.arm(self._on_due)
+        self._store(updates, tap)
         return count
 
     def _store(self, updates: list[Update], tap: bool = True) -> None:
@@ -261,16 +314,14 @@ class Pipeline:
         if holding is None or not holding.held:
             return 0
         gone = holding.due() if due_only else holding.take_all()
-        if not gone:
-            return 0
-        try:
-            self._store([h[0] for h in gone])
-        except Exception:  # noqa: BLE001 - a span that breaks the store costs only itself
-            for span, _t, source in gone:
-                try:
-                    self._store([span])
-                except Exception as exc:  # noqa: BLE001
-                    self.stats.reject(source, "internal_error", f"{type(exc).__name__}: {exc}")
+        by_source: dict[str, list[Held]] = {}
+        for h in gone:
+            by_source.setdefault(h[2], []).append(h)
+        stats = self.stats
+        for source, held in by_source.items():
+            # Counted as accepted when they came (and again by _take): a start refused now is taken back.
+            self._take([h[0] for h in held], None, [h[3] for h in held], source, fresh=False)
+            stats.accepted[source] -= len(held)
         return len(gone)
 
     def _on_due(self) -> None:
@@ -280,3 +331,23 @@ class Pipeline:
             holding.armed = False
             self.release(due_only=True)
             holding.arm(self._on_due)
+
+
+def _unpaired(records: list, owners: list[int], payloads: Sequence[bytes | memoryview],
+              pairs: list[Pair]) -> tuple[list, list[int], list[bytes | memoryview]]:
+    """The read with each held start met by its plain end followed by that end again, the start with
+    the payload it came in: to be normalised record by record (a record of the read was refused)."""
+    ends = {i: (end, payload) for i, end, payload in pairs if end is not None}
+    recs: list = []
+    own: list[int] = []
+    more = list(payloads)
+    for i, (r, o) in enumerate(zip(records, owners, strict=True)):
+        got = ends.get(i)
+        if got is None:
+            recs.append(r)
+            own.append(o)
+            continue
+        recs += [r, got[0]]
+        own += [len(more), o]
+        more.append(got[1])
+    return recs, own, more

@@ -52,6 +52,8 @@ _PART_TYPES: dict[str, type[msgspec.Struct]] = {
     "usage": TokenUsage,
 }
 _STATUS = {s.value: s for s in Status}
+#: A status by its exact value (what most senders send).
+STATUS_OF = _STATUS
 
 
 class NormalizeError(ValueError):

@@ -151,7 +151,7 @@ import msgspec
 
 from ..model import INTERNAL_ATTR, LlmInfo, Span, SpanEvent, SpanKind, Status, TokenUsage
 from ..normalize import conventions as cv
-from .merge import _merge_part, attach_events
+from .merge import attach_events, merge_part
 
 if TYPE_CHECKING:
     from .entries import TraceEntry
@@ -894,7 +894,7 @@ def fold_into(keeper: Span, twin: Span, rule: str, keeper_outer: bool = False) -
         # "replies", where the answer's text belongs; OpenInference's Guardrails span of a
         # guard's LLM callable keeps the callable's arguments, JSON, as its input, answered or
         # refused). The inner one's details stand.
-        twin.llm = _merge_part(twin.llm, keeper.llm)
+        twin.llm = merge_part(twin.llm, keeper.llm)
     attrs = dict(twin.attributes)
     if (REBUILT in attrs) != (REBUILT in keeper.attributes):
         if twin.kind is _TOOL and REBUILT in attrs and keeper.end_ns is not None:

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import msgspec
 
-from ..model import AgentInfo, FileInfo, LlmInfo, RagInfo, Session, Span, SpanEnd, SpanEvent, SpanKind, ToolInfo
+from ..model import AgentInfo, FileInfo, LlmInfo, RagInfo, Session, Span, SpanEvent, SpanKind, ToolInfo
 from ..normalize import conventions as cv
 
 if TYPE_CHECKING:
@@ -25,7 +25,7 @@ _PART_FIELDS: dict[type, tuple[tuple[str, Any], ...]] = {}
 astuple = msgspec.structs.astuple
 
 
-def _llm_covers(o: LlmInfo, n: LlmInfo) -> bool:
+def llm_covers(o: LlmInfo, n: LlmInfo) -> bool:
     """Whether ``n`` sets every field ``o`` sets (the merge of the two is ``n``)."""
     return ((n.provider is not None or o.provider is None) and (n.model is not None or o.model is None)
             and (n.temperature is not None or o.temperature is None)
@@ -35,8 +35,8 @@ def _llm_covers(o: LlmInfo, n: LlmInfo) -> bool:
             and (n.response_preview is not None or o.response_preview is None))
 
 
-def _tool_covers(o: ToolInfo, n: ToolInfo) -> bool:
-    """``_llm_covers`` of a tool part."""
+def tool_covers(o: ToolInfo, n: ToolInfo) -> bool:
+    """``llm_covers`` of a tool part."""
     return ((n.name is not None or o.name is None) and (n.action is not None or o.action is None)
             and (n.target is not None or o.target is None) and (n.status is not None or o.status is None)
             and (n.call_id is not None or o.call_id is None)
@@ -45,20 +45,20 @@ def _tool_covers(o: ToolInfo, n: ToolInfo) -> bool:
             and (n.server is not None or o.server is None))
 
 
-def _agent_covers(o: AgentInfo, n: AgentInfo) -> bool:
-    """``_llm_covers`` of an agent part."""
+def agent_covers(o: AgentInfo, n: AgentInfo) -> bool:
+    """``llm_covers`` of an agent part."""
     return ((n.name is not None or o.name is None) and (n.iteration is not None or o.iteration is None)
             and (n.state is not None or o.state is None) and (n.stop_reason is not None or o.stop_reason is None))
 
 
-def _rag_covers(o: RagInfo, n: RagInfo) -> bool:
-    """``_llm_covers`` of a retrieval part."""
+def rag_covers(o: RagInfo, n: RagInfo) -> bool:
+    """``llm_covers`` of a retrieval part."""
     return ((n.query is not None or o.query is None) and (n.sources_found is not None or o.sources_found is None)
             and (n.top_score is not None or o.top_score is None))
 
 
-def _file_covers(o: FileInfo, n: FileInfo) -> bool:
-    """``_llm_covers`` of a file part."""
+def file_covers(o: FileInfo, n: FileInfo) -> bool:
+    """``llm_covers`` of a file part."""
     return ((n.path is not None or o.path is None) and (n.operation is not None or o.operation is None)
             and (n.bytes is not None or o.bytes is None))
 
@@ -66,8 +66,8 @@ def _file_covers(o: FileInfo, n: FileInfo) -> bool:
 #: The parts whose every field defaults to None, each with its test that a newer part sets every
 #: field an older one sets. The tests spell their fields out: a loop over the fields (``zip`` of
 #: the two parts' values) cost ~6.7k instructions a part, the test ~1.1k (an end brings a part).
-_COVERS: dict[type, Any] = {LlmInfo: _llm_covers, ToolInfo: _tool_covers, AgentInfo: _agent_covers,
-                            RagInfo: _rag_covers, FileInfo: _file_covers}
+_COVERS: dict[type, Any] = {LlmInfo: llm_covers, ToolInfo: tool_covers, AgentInfo: agent_covers,
+                            RagInfo: rag_covers, FileInfo: file_covers}
 #: Their field names, in order.
 _NONE_FIELDS = {cls: tuple(f.name for f in msgspec.structs.fields(cls)) for cls in _COVERS}
 # A new field of one of these parts must be added to its test too.
@@ -82,7 +82,7 @@ assert {
 assert all(f.default is None for cls in _COVERS for f in msgspec.structs.fields(cls))
 
 
-def _merge_part(old: Any, new: Any) -> Any:
+def merge_part(old: Any, new: Any) -> Any:
     """Field-wise merge of two typed parts: the newer report's set fields win."""
     if old is None:
         return new
@@ -173,7 +173,7 @@ def merge_span(old: Span, new: Span) -> Span:
     for name in _PART_NAMES:
         part = getattr(new, name)
         if part is not None:
-            merged[name] = _merge_part(merged[name], part)
+            merged[name] = merge_part(merged[name], part)
     if new.kind is not _CUSTOM:
         merged["kind"] = new.kind
     if old.end_ns is None or new.end_ns is not None:
@@ -247,21 +247,6 @@ def merge_plain(old: Span, new: Span, same_ids: bool = False) -> Span:
     return msgspec.structs.replace(old, **changes)
 
 
-def end_held(span: Span, end: SpanEnd) -> Span:
-    """``merge_plain(span, end.as_span())`` in place, for a span no one else holds yet (a live
-    span's start held for its end, ``ingest.hold``): the same rules, without the copy."""
-    span.end_ns = end.end_ns
-    span.status = end.status
-    if message := end.status_message:
-        span.status_message = message
-    if code := end.status_code:
-        span.status_code = code
-    usage = span.usage
-    if usage is not None and usage.total < usage.input + usage.output:
-        usage.total = usage.input + usage.output
-    return span
-
-
 def merge_same(old: Span, new: Span) -> Span:
     """``merge_span`` for a newer report of the same span of the same trace (the store's upsert,
     which set the ids): the same rules and the same result, as one copy of the older span
@@ -291,25 +276,25 @@ def merge_same(old: Span, new: Span) -> Span:
     o: Any
     if (p := new.llm) is not None:
         o = old.llm
-        out.llm = p if o is None or p == o else _merge_part(o, p)
+        out.llm = p if o is None or p == o else merge_part(o, p)
     if (p := new.tool) is not None:
         o = old.tool
-        out.tool = p if o is None or p == o else _merge_part(o, p)
+        out.tool = p if o is None or p == o else merge_part(o, p)
     if (p := new.agent) is not None:
         o = old.agent
-        out.agent = p if o is None or p == o else _merge_part(o, p)
+        out.agent = p if o is None or p == o else merge_part(o, p)
     if (p := new.rag) is not None:
         o = old.rag
-        out.rag = p if o is None or p == o else _merge_part(o, p)
+        out.rag = p if o is None or p == o else merge_part(o, p)
     if (p := new.file) is not None:
         o = old.file
-        out.file = p if o is None or p == o else _merge_part(o, p)
+        out.file = p if o is None or p == o else merge_part(o, p)
     if (p := new.usage) is not None:
         o = old.usage
-        out.usage = p if o is None or p == o else _merge_part(o, p)
+        out.usage = p if o is None or p == o else merge_part(o, p)
     if (p := new.cost) is not None:
         o = old.cost
-        out.cost = p if o is None or p == o else _merge_part(o, p)
+        out.cost = p if o is None or p == o else merge_part(o, p)
     usage = out.usage
     if usage is not None and usage.total < usage.input + usage.output:
         usage.total = usage.input + usage.output

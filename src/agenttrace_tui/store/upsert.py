@@ -98,10 +98,10 @@ from .calls import (
 from .entries import DEFAULT_SESSION, SessionEntry, TraceEntry
 from .index import StoreIndex
 from .merge import (
-    _merge_part,
     attach_events,
     copy_with_plain,
     is_bare,
+    merge_part,
     merge_plain,
     merge_same,
     merge_span,
@@ -630,20 +630,20 @@ class SpanUpserts(StoreIndex):
         # merge_same(old, span), its steps for such an end (the end time set: the caller's condition):
         new = copy_with_plain(old, span)
         new.status = span.status
-        # A part the end brings is merged into the stored one (``_merge_part``: the end's part as
+        # A part the end brings is merged into the stored one (``merge_part``: the end's part as
         # it is when it sets every field the stored one sets; no equality test first, as
         # merge_same has: a part the end sends has changed, and the merge of an equal part is it).
         p: Any
         if (p := span.llm) is not None:
-            new.llm = _merge_part(old.llm, p)
+            new.llm = merge_part(old.llm, p)
         if (p := span.tool) is not None:
-            new.tool = _merge_part(old.tool, p)
+            new.tool = merge_part(old.tool, p)
         if (p := span.agent) is not None:
-            new.agent = _merge_part(old.agent, p)
+            new.agent = merge_part(old.agent, p)
         if (p := span.rag) is not None:
-            new.rag = _merge_part(old.rag, p)
+            new.rag = merge_part(old.rag, p)
         if (p := span.file) is not None:
-            new.file = _merge_part(old.file, p)
+            new.file = merge_part(old.file, p)
         if span.llm is not None or span.tool is not None or span.agent is not None:
             self._intern_parts(new)
         kind = new.kind
