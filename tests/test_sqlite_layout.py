@@ -233,6 +233,35 @@ async def test_a_session_a_move_left_empty_is_gone_from_the_file(tmp_path: Path,
         assert [(x.id, x.traces) for x in r.sessions()] == [("sess-1", 1)]
 
 
+async def test_a_session_a_later_trace_left_shows_the_same_duration_in_memory_and_in_the_file(tmp_path: Path) -> None:
+    """A trace filed under a session until a later span named another (a run's spans that name no
+    session of their own, later claimed by their run) takes its time with it: the session it left is
+    as long as its own traces, in the monitor's panes as in the file the CLI reads, not as long as the
+    span of time up to the trace that left (hours, when the two runs were hours apart)."""
+    path = tmp_path / "moved.db"
+    store = Store()
+    w = Writer(store, path)
+    await w.start()
+    t0, hour = 1_700_000_000_000_000_000, 3_600_000_000_000
+    try:
+        mine = [Span(span_id=f"{i:016x}", trace_id=f"{i:032x}", session_id="run-1", name=f"step {i}",
+                     start_ns=t0 + i * 1_000_000, end_ns=t0 + i * 1_000_000 + 500_000) for i in (1, 2)]
+        later = Span(span_id="f" * 16, trace_id="e" * 32, session_id="run-1", name="start-up of run 2",
+                     start_ns=t0 + 4 * hour, end_ns=t0 + 4 * hour + 1_000)
+        store.apply([*mine, later])
+        assert store.sessions["run-1"].duration_ns() == later.end_ns - mine[0].start_ns
+        store.claim_trace(later.trace_id, "run-2")
+        await w.flush()
+    finally:
+        await w.close()
+    in_memory = {sid: (e.first_ns, e.last_ns, e.duration_ns()) for sid, e in store.sessions.items()}
+    with Reader(path) as r:
+        in_file = {x.id: (x.first_ns, x.last_ns, x.duration_ns) for x in r.sessions()}
+    assert in_memory == in_file
+    assert in_memory["run-1"] == (t0 + 1_000_000, t0 + 2_500_000, 1_500_000)
+    assert in_memory["run-2"] == (later.start_ns, later.end_ns, 1_000)
+
+
 QUERIES = [  # (what, SQL as Reader builds it)
     ("a session, in order", "SELECT start_ns, rowid, body FROM spans WHERE session_id = ? ORDER BY start_ns, rowid LIMIT ?"),
     ("a session, next page", "SELECT start_ns, rowid, body FROM spans WHERE session_id = ?"

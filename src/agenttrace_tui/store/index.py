@@ -168,6 +168,12 @@ class StoreIndex:
         old.version = self.version
         trace.session_id = sid
         new.trace_ids[trace.trace_id] = None
+        # First and last activity go with the trace, as the database's trigger moves them.
+        if trace.start_ns and (not new.first_ns or trace.start_ns < new.first_ns):
+            new.first_ns = trace.start_ns
+        new.last_ns = max(new.last_ns, trace.end_ns)
+        if old.trace_ids and (trace.start_ns <= old.first_ns or trace.end_ns >= old.last_ns):
+            self._bounds_of(old)
         if not old.trace_ids and not old._totals.spans:
             # Its only traces were placed there provisionally (the default, or
             # an OTLP service session) before a span named their real session.
@@ -183,6 +189,17 @@ class StoreIndex:
                 new.version = self.version
                 self._dirty_sessions[sid] = new.session
 
+
+    def _bounds_of(self, entry: SessionEntry) -> None:
+        """A session's first and last activity from its traces and its own start and end (what the
+        database's trigger recomputes when a trace leaves a session)."""
+        traces = [self.traces[t] for t in entry.trace_ids if t in self.traces]
+        sess = entry.session
+        first = min((t.start_ns for t in traces if t.start_ns), default=0)
+        if sess.started_ns and (not first or sess.started_ns < first):
+            first = sess.started_ns
+        entry.first_ns = first
+        entry.last_ns = max(max((t.end_ns for t in traces), default=0), sess.started_ns or 0, sess.ended_ns or 0)
 
     # -- aggregates --------------------------------------------------------
     @property
