@@ -14,7 +14,7 @@ import re
 from pathlib import Path
 
 import pytest
-from test_conformance import _replay
+from test_conformance import Replay, _replay
 
 from agenttrace_tui.format.numbers import fmt_cost
 from agenttrace_tui.model import SpanKind, Status
@@ -418,6 +418,24 @@ async def test_a_strands_swarms_cost_pane_and_details_say_which_agent_spent_what
         assert shown == [args], app.detail.plain()
 
 
+async def _tool_cost_rows(rp: Replay, n: int) -> list[list[str]]:
+    """The first ``n`` rows (cells split) of the cost pane's tools table for the ok run's session."""
+    sid = rp.sessions["ok"][0]
+    app = make_app(store=rp.store)
+    heading = " tools by LLM cost  calls  decided consumed"
+    async with app.run_test(size=(160, 48)) as pilot:
+        for _ in range(200):  # the pane follows the selected session on its next draw
+            if app.selected_session_id != sid:
+                app.jump_to_session(sid)
+            lines = app.cost.plain().split("\n")
+            if heading in lines:
+                break
+            await pilot.pause(0.05)
+    assert heading in lines, "\n".join(lines)
+    at = lines.index(heading)
+    return [ln.split() for ln in lines[at + 1:at + 1 + n]]
+
+
 @pytest.mark.parametrize(("name", "sep"), [("claude-code-mcp", "__"), ("gemini-cli-mcp", "_"), ("copilot-cli-mcp", "-")])
 async def test_an_agent_clis_mcp_tool_is_shown_with_its_server_and_tool_in_the_cost_pane(
         name: str, sep: str, tmp_path: Path) -> None:
@@ -435,19 +453,7 @@ async def test_an_agent_clis_mcp_tool_is_shown_with_its_server_and_tool_in_the_c
     assert asked["tool_name"].endswith(f"weather{sep}get_weather") and answered["kind"] == "final"
     decided, consumed = (_genai_price(c["model"], expected_usage(c, CLIENTS[name]), int(c["time"] * 1e9))
                          for c in (asked, answered))
-    sid = rp.sessions["ok"][0]
-    app = make_app(store=rp.store)
-    heading = " tools by LLM cost  calls  decided consumed"
-    async with app.run_test(size=(160, 48)) as pilot:
-        for _ in range(200):  # the pane follows the selected session on its next draw
-            if app.selected_session_id != sid:
-                app.jump_to_session(sid)
-            lines = app.cost.plain().split("\n")
-            if heading in lines:
-                break
-            await pilot.pause(0.05)
-    assert heading in lines, "\n".join(lines)
-    row = lines[lines.index(heading) + 1].split()
+    (row,) = await _tool_cost_rows(rp, 1)
     assert row[1:] == ["1", fmt_cost(decided), fmt_cost(consumed)], row
     server, _sep, tool = row[0].partition(sep)
     assert tool == "get_weather" and server and "weather".startswith(server.rstrip("…")), row
@@ -462,20 +468,7 @@ async def test_droids_mcp_tool_is_shown_with_its_server_and_tool_in_the_cost_pan
     rp = await _replay("droid-mcp", tmp_path / "ui.db")
     called = [c["tool_name"] for c in rp.manifest["runs"][0]["fake_calls"] if c.get("tool_call_id")]
     assert called == ["ToolSearch", "weather___get_weather"]
-    sid = rp.sessions["ok"][0]
-    app = make_app(store=rp.store)
-    heading = " tools by LLM cost  calls  decided consumed"
-    async with app.run_test(size=(160, 48)) as pilot:
-        for _ in range(200):  # the pane follows the selected session on its next draw
-            if app.selected_session_id != sid:
-                app.jump_to_session(sid)
-            lines = app.cost.plain().split("\n")
-            if heading in lines:
-                break
-            await pilot.pause(0.05)
-    assert heading in lines, "\n".join(lines)
-    at = lines.index(heading)
-    rows = sorted(ln.split() for ln in lines[at + 1:at + 3])
+    rows = sorted(await _tool_cost_rows(rp, 2))
     assert rows == [["ToolSearch", "1", fmt_cost(None), fmt_cost(None)],
                     [rows[1][0], "1", fmt_cost(None), fmt_cost(None)]], rows
     server, _sep, tool = rows[1][0].partition("___")

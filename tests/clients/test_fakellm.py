@@ -964,6 +964,17 @@ def test_scripted_tool_answers_follow_the_calls_the_conversation_holds() -> None
     assert json.loads(weather["tool_calls"][0]["function"]["arguments"]) == {"city": "Paris"}
 
 
+def _turn(llm: FakeLLM, tools: list[dict], messages: list[dict], got: list) -> list[dict]:
+    """One chat request: what the fake answered (its kind, the tool it called and the arguments) noted in
+    ``got``; the conversation after it (the call answered ``done``)."""
+    message = _chat(llm, {"model": "gpt-4o-mini", "tools": tools, "messages": messages})["choices"][0]["message"]
+    call = (message.get("tool_calls") or [None])[0]
+    got.append((llm.log[-1]["kind"], call and call["function"]["name"], call and json.loads(call["function"]["arguments"])))
+    if call is None:
+        return messages
+    return [*messages, message, {"role": "tool", "tool_call_id": call["id"], "content": "done"}]
+
+
 def test_several_scripted_tools_are_called_in_the_scripts_order() -> None:
     """Scripted tools offered together are called in the script's order, whatever order the request
     lists them in (a deep agent offers its sub-agents' ``task`` tool before its planning tool), then
@@ -977,12 +988,7 @@ def test_several_scripted_tools_are_called_in_the_scripts_order() -> None:
     got = []
     with FakeLLM(tool_answers=answers) as llm:
         for _ in range(4):
-            message = _chat(llm, {"model": "gpt-4o-mini", "tools": tools, "messages": messages})["choices"][0]["message"]
-            call = (message.get("tool_calls") or [None])[0]
-            got.append((llm.log[-1]["kind"], call and call["function"]["name"],
-                        call and json.loads(call["function"]["arguments"])))
-            if call is not None:
-                messages = [*messages, message, {"role": "tool", "tool_call_id": call["id"], "content": "done"}]
+            messages = _turn(llm, tools, messages, got)
     assert got == [("tool_call", "write_todos", {"x": "plan"}), ("tool_call", "get_weather", {"city": "Paris"}),
                    ("tool_call", "task", {"x": "advise"}), ("final", None, None)]
 
@@ -1001,12 +1007,7 @@ def test_scripted_calls_go_only_to_the_requests_of_the_system_prompt_named() -> 
                               ("Answer weather questions.", [fn("get_weather", "city"), fn("handoff_to_agent", "agent_name", "message")])):
             messages: list[dict] = [{"role": "system", "content": system}, {"role": "user", "content": "Paris?"}]
             for _ in range(2):
-                message = _chat(llm, {"model": "gpt-4o-mini", "tools": tools, "messages": messages})["choices"][0]["message"]
-                call = (message.get("tool_calls") or [None])[0]
-                got.append((llm.log[-1]["kind"], call and call["function"]["name"],
-                            call and json.loads(call["function"]["arguments"])))
-                if call is not None:
-                    messages = [*messages, message, {"role": "tool", "tool_call_id": call["id"], "content": "done"}]
+                messages = _turn(llm, tools, messages, got)
     assert got == [("tool_call", "handoff_to_agent", handoff), ("final", None, None),
                    ("tool_call", "get_weather", {"city": "Paris"}), ("final", None, None)]
 
