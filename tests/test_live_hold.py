@@ -21,12 +21,20 @@ import time
 from pathlib import Path
 from typing import Any
 
+import msgspec
+import pytest
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+
 from agenttrace_tui.config import Config
 from agenttrace_tui.ingest.pipeline import Pipeline
+from agenttrace_tui.ingest.protocol import encode
 from agenttrace_tui.model import Status
+from agenttrace_tui.normalize.records import SpanEndRecord, SpanStartRecord
 from agenttrace_tui.runtime.monitor import Monitor
 from agenttrace_tui.store.memory import Store
 from agenttrace_tui.store.reader import Reader
+from test_protocol import span_records
 
 T0 = 1_700_000_000_000_000_000
 
@@ -224,3 +232,69 @@ def test_starts_whose_time_is_up_are_stored_running_and_counted_once() -> None:
     assert _feed(pipe, end("i")) == 1 and pipe.stats.accepted == {"tcp": 3}
     done = pipe.store.span("t-hold", "i")
     assert done is not None and done.end_ns == T0 + 5_000 and done.name == "step i"
+
+
+@pytest.mark.parametrize("end_brings", ["plain", "more"])
+def test_an_end_the_door_refuses_for_its_time_is_refused_alone(end_brings: str) -> None:
+    """An end a day or more in the future is refused by the door (``bad_time``); held, its start is not
+    refused with it: stored running, as if the two had come apart (a plain end, or one that brings a
+    name and attributes of its own)."""
+    pipe = _held_pipeline()
+    _feed(pipe, start("k"))
+    later = {**end("k"), "end_ns": time.time_ns() + 2 * 86_400 * 10**9}
+    if end_brings == "more":
+        later.update(name="step k, done", attributes={"attempt": 2})
+    assert _feed(pipe, later) == 0
+    assert pipe.stats.rejected == {"bad_time": 1} and pipe.stats.accepted == {"tcp": 1}
+    span = pipe.store.span("t-hold", "k")
+    assert span is not None and span.status is Status.RUNNING and span.end_ns is None and span.name == "step k"
+
+
+# -- any start and any end: held, the same span as stored apart ------------------------------
+def _stored(recs: list, hold: bool, split: bool) -> tuple[dict | None, dict, dict]:
+    """The span the pipeline stores for these records (fed as one read, or a read each when ``split``),
+    what it rejected and what it fixed, by reason; starts held (``hold``) or stored as they come."""
+    pipe = Pipeline(Store())
+    if hold:
+        pipe.hold(lambda _delay, _call: None, clock=lambda: 0.0)
+    lines = [encode(r) for r in recs]
+    for read in ([ln] for ln in lines) if split else [lines]:
+        pipe.feed_many(read, "tcp")
+    pipe.release()
+    span = pipe.store.span(recs[0].trace_id, recs[0].span_id)
+    return (msgspec.structs.asdict(span) if span is not None else None), dict(pipe.stats.rejected), dict(pipe.stats.fixed)
+
+
+#: What a span_end carries besides the ids: how the span ended and the parts an end may repeat or
+#: fill (a plain end, merged as it is), and the fields an end may also bring (merged whole).
+_END_FIELDS = ("status", "status_message", "status_code", "llm", "tool", "agent", "rag", "file", "usage")
+_MORE_FIELDS = ("name", "kind", "attributes", "events", "cost", "start_ns")
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(span_records, span_records, st.sampled_from(["plain", "more", "repeat"]), st.booleans(), st.booleans())
+def test_a_held_start_and_its_end_are_stored_as_the_two_stored_apart(
+        a: Any, b: Any, shape: str, split: bool, same_read: bool) -> None:
+    """Whatever a span_start and its span_end carry (a plain end, one that brings a name, attributes,
+    events, a cost or a start of its own, one that repeats the start's fields; statuses, parts, tools
+    and times as sent, valid or not), the held start merged with its end gives the span, and the
+    rejects, that storing the two as they come gives. Not compared: a start or end with a value the
+    door fixes (tokens, a cost or a number out of range: the door fixes the merged span, so a value of
+    the other report may go with it) or a value nested too deep (the span is refused with its end)."""
+    fields = {k: v for k, v in msgspec.structs.asdict(a).items() if k not in ("end_ns", "type")}
+    start_rec = SpanStartRecord(**{**fields, "name": fields.get("name") or "step", "start_ns": fields.get("start_ns") or 1})
+    end_fields = {"v": 1, "trace_id": start_rec.trace_id, "span_id": start_rec.span_id,
+                  "end_ns": max(getattr(b, "end_ns", None) or 0, start_rec.start_ns)}
+    for f in _END_FIELDS + (_MORE_FIELDS if shape == "more" else ()):
+        v = getattr(b, f, None)
+        if v is not None and v != () and v != {}:
+            end_fields[f] = v
+    if shape == "repeat":
+        end_fields = {**fields, **end_fields}
+    end_rec = SpanEndRecord(**end_fields)
+    recs = [start_rec, end_rec]
+    apart, apart_rejects, fixed = _stored(recs, hold=False, split=True)
+    assume(not fixed and "too_deep" not in apart_rejects)
+    held, held_rejects, _fixed = _stored(recs, hold=True, split=split or not same_read)
+    assert held == apart, (held, apart)
+    assert held_rejects == apart_rejects

@@ -61,21 +61,23 @@ def own_rules(span: Span, end: Span | None = None) -> bool:
     return bool(b and (REBUILT in b or USAGE_FROM in b))
 
 
-def merge_end(span: Span, end: SpanEndRecord) -> bool:
+def merge_end(span: Span, end: SpanEndRecord, limit: int) -> bool:
     """Merge a plain span_end (``StartHold.pair``: no name, kind, attributes, events, links, cost,
     ids or times of its own; how its span ended, with the typed parts and usage it repeats or
     fills, as our SDK sends it) into ``span``, just made from its start and no one else's yet, in
     place: what ``merge_same(span, <the end normalised>)`` gives. False, changing nothing, for an
-    end whose status is not one as sent exactly, that ends before its start, or that names its tool
-    alone (the caller normalises it and merges it whole), and for a span the store merges by rules
-    of its own (``own_rules``)."""
+    end whose status is not one as sent exactly, that ends before its start or after ``limit`` (the
+    latest time the door takes, ``normalize.limits``), or that names its tool alone (the caller
+    normalises it and merges it whole, or stores it apart for the door to refuse it alone), and for a
+    span the store merges by rules of its own (``own_rules``)."""
     st = end.status
     if st is None:
         status = _ERROR if end.status_code else _OK
     elif (status := STATUS_OF.get(st)) is None:  # type: ignore[assignment]
         return False
     end_ns = end.end_ns
-    if ((end_ns < span.start_ns and span.start_ns) or ((t := end.tool) is not None and t.__class__ is not ToolInfo)
+    if ((end_ns < span.start_ns and span.start_ns) or end_ns > limit
+            or ((t := end.tool) is not None and t.__class__ is not ToolInfo)
             or ((a := span.attributes) and (REBUILT in a or USAGE_FROM in a))
             or ((u := span.usage) is not None and u.estimated)):
         return False  # (a tool by name alone: normalised)

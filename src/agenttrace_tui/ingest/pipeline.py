@@ -16,7 +16,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from itertools import compress
 
 from ..model import Span, Update
-from ..normalize.limits import check
+from ..normalize.limits import MAX_FUTURE_NS, check
 from ..normalize.native import normalize
 from ..normalize.records import DEFAULT_MAX_RECORD_BYTES
 from ..store.memory import Store
@@ -169,17 +169,22 @@ class Pipeline:
         more = 0
         apart: dict[int, Update] = {}  # an end stored after the start at that index
         merged: set[int] = set()  # an end merged into the start before it
+        # A start or an end the door refuses for its time (``normalize.limits``) is stored apart,
+        # so the door refuses it alone, as if it had not been held.
+        limit = time.time_ns() + MAX_FUTURE_NS
         for i, end, _payload in pairs:
             span = batch[i]
             if end is None:
                 e = batch[i + 1]
-                if span.__class__ is Span and e.__class__ is Span and not own_rules(span, e):
+                if (span.__class__ is Span and e.__class__ is Span and not own_rules(span, e)
+                        and span.start_ns <= limit and e.start_ns <= limit and (e.end_ns or 0) <= limit):
                     batch[i] = merge_pair(span, e)
                     merged.add(i + 1)
                     more += 1
                 continue
-            if span.__class__ is Span and merge_end(span, end):
+            if span.__class__ is Span and merge_end(span, end, limit):
                 continue
+            in_time = end.end_ns <= limit and getattr(span, "start_ns", 0) <= limit
             got, bad = normalize([end])
             for r in bad:
                 self.stats.reject(source, r.reason, r.detail, payloads[owners[i]])
@@ -187,7 +192,7 @@ class Pipeline:
                 more -= 1  # the end is refused: its start is stored as it is, for itself
                 continue
             e = got[0]
-            if span.__class__ is Span and e.__class__ is Span and not own_rules(span, e):
+            if in_time and span.__class__ is Span and e.__class__ is Span and not own_rules(span, e):
                 batch[i] = merge_pair(span, e)
             else:
                 apart[i] = e
