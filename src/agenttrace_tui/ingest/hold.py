@@ -80,7 +80,7 @@ def merge_end(span: Span, end: SpanEndRecord, limit: int) -> bool:
             or ((t := end.tool) is not None and t.__class__ is not ToolInfo)
             or ((a := span.attributes) and (REBUILT in a or USAGE_FROM in a))
             or ((u := span.usage) is not None and u.estimated)):
-        return False  # (a tool by name alone: normalised)
+        return False  # (a tool by name alone: normalised; the last two lines are own_rules, inline)
     # Each part as the end's normalisation keeps it (an empty part is no part), merged as merge_same
     # merges it: the end's part when the start had none or the end's sets every field the start's
     # does (what our SDK sends), else field by field. The parts spelled out: a loop costs more.
