@@ -8,8 +8,9 @@ The server: one tool, ``get_weather(city)``, on the MCP SDK's high-level server 
 from ``--mcp-config`` (``--strict-mcp-config``: no other server). The CLI's built-in tools are off
 (``--tools ""``: the fake LLM asks for ``Bash`` whenever it is offered), the MCP tool is allowed
 without a prompt (``--allowedTools mcp__weather__get_weather``). Telemetry as
-``claude-code-subagent``: logs, metrics, the enhanced telemetry beta's spans (``http/protobuf``)
-and ``OTEL_LOG_TOOL_DETAILS=1``, as ``agenttrace-tui run`` sets it.
+``claude-code-subagent``: logs, metrics, the enhanced telemetry beta's spans (``http/protobuf``),
+``OTEL_LOG_TOOL_DETAILS=1`` and ``OTEL_LOG_TOOL_CONTENT=1`` (the tool's result as a ``tool.output``
+event on its span), as ``agenttrace-tui run --traces-beta`` sets them.
 
 Two runs:
 
@@ -41,6 +42,8 @@ def record(claude: Path, version: str | None, python: Path) -> Path:
                 "--tools", "", "--allowedTools", TOOL, "--output-format", "json"]
         base_env = telemetry_env(rec.cap.url, "http/protobuf", traces=True) | {
             "OTEL_LOG_TOOL_DETAILS": "1",
+            # The MCP tool's result (a ``tool.output`` event on its ``claude_code.tool`` span, the traces beta's).
+            "OTEL_LOG_TOOL_CONTENT": "1",
             "ANTHROPIC_BASE_URL": rec.llm.url,
             "ANTHROPIC_API_KEY": FAKE_KEY,
             # No update checks, error reports, feature-flag or metrics uploads to the vendor.
@@ -59,7 +62,8 @@ def record(claude: Path, version: str | None, python: Path) -> Path:
             notes=[
                 f"Claude Code {version} run as `claude -p ... --mcp-config {json.dumps(shown)} --strict-mcp-config "
                 f"--tools '' --allowedTools {TOOL} --output-format json` with the telemetry of claude-code-traces "
-                "(logs, metrics, the enhanced telemetry beta's spans; http/protobuf) and OTEL_LOG_TOOL_DETAILS=1.",
+                "(logs, metrics, the enhanced telemetry beta's spans; http/protobuf), OTEL_LOG_TOOL_DETAILS=1 and "
+                "OTEL_LOG_TOOL_CONTENT=1.",
                 "The MCP server: get_weather(city) on the MCP SDK's MCPServer (FastMCP), started by the CLI over "
                 "stdio with the venv's python; it sends no telemetry.",
                 f"ok: call 1 asks for {TOOL} with {{\"city\": \"Paris\"}}, the CLI calls the server's get_weather, "

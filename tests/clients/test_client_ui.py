@@ -477,15 +477,15 @@ async def test_droids_mcp_tool_is_shown_with_its_server_and_tool_in_the_cost_pan
 
 @pytest.mark.parametrize(("name", "tool", "result"), [
     ("copilot-cli-mcp", "weather-get_weather", "Sunny, 22 C in Paris"),
-    ("claude-code-mcp", "mcp__weather__get_weather", None),
+    ("claude-code-mcp", "mcp__weather__get_weather", '{"result":"Sunny, 22 C in Paris"}'),
     ("claude-code-subagent-mcp", "mcp__weather__get_weather", '{"result":"Sunny, 22 C in Paris"}'),
     ("droid-mcp", "weather___get_weather", "Sunny, 22 C in Paris")])
 async def test_an_agent_clis_mcp_tool_call_names_its_server_in_its_detail(
         name: str, tool: str, result: str | None, tmp_path: Path) -> None:
     """GitHub Copilot CLI and Claude Code name the MCP server of a tool call on its span (Claude Code on its
     event too), Factory's Droid in the tool's name (``<server>___<tool>``): the call's detail says it beside the tool, and the result where the client sent it (Copilot's
-    span; Claude Code's with ``OTEL_LOG_TOOL_CONTENT``, the sub-agent's call in ``claude-code-subagent-mcp``:
-    its first line, the result's text)."""
+    span; Claude Code's with ``OTEL_LOG_TOOL_CONTENT``, its span's ``tool.output`` event: its first line, the
+    result's text)."""
     rp = await _replay(name, tmp_path / "ui.db")
     sid = rp.sessions["ok"][0]
     # The tool call's detail names the server beside the tool.

@@ -1272,8 +1272,10 @@ def test_an_mcp_tool_is_named_as_the_model_called_it(replays: Any) -> None:
 
 
 @pytest.mark.parametrize("order", list(ORDERS))
-@pytest.mark.parametrize("name", ["claude-code-mcp", "claude-agent-sdk-traces"])
-def test_claude_codes_mcp_tool_is_one_call_named_by_its_server_and_tool(name: str, order: str, tmp_path: Path) -> None:
+@pytest.mark.parametrize(("name", "result"), [("claude-code-mcp", '{"result":"Sunny, 22 C in Paris"}'),
+                                             ("claude-agent-sdk-traces", None)])
+def test_claude_codes_mcp_tool_is_one_call_named_by_its_server_and_tool(
+        name: str, result: str | None, order: str, tmp_path: Path) -> None:
     """Claude Code calling a tool on an MCP server, the enhanced telemetry beta and tool details on: a
     server it started (``--mcp-config``), or the Claude Agent SDK's custom tool (``@tool`` served by
     ``create_sdk_mcp_server`` in the Python process, the CLI started by ``query()`` as ``run --traces-beta``
@@ -1281,9 +1283,10 @@ def test_claude_codes_mcp_tool_is_one_call_named_by_its_server_and_tool(name: st
     ``tool_parameters``, the arguments in ``tool_input``) and its ``claude_code.tool`` span (``tool_name``
     ``mcp__weather__get_weather``, ``gen_ai.tool.name`` and ``anthropic.mcp.server.name`` beside) are one
     call, whichever comes first: named as the model called it, naming its server, with the arguments it was
-    called with and the span's duration, no result (the CLI sends only its size without
-    ``OTEL_LOG_TOOL_CONTENT``); each model call once, with the fake
-    server's tokens and genai-prices' price; one session per run."""
+    called with and the span's duration, and the result the model was given where the CLI sent it
+    (``claude-code-mcp``, recorded with ``OTEL_LOG_TOOL_CONTENT``: the span's ``tool.output`` event, the
+    weather server's structured content; without it the CLI sends only the result's size); each model call
+    once, with the fake server's tokens and genai-prices' price; one session per run."""
     rp, client = asyncio.run(_replay(name, tmp_path / "mcp.db", order)), CLIENTS[name]
     run = rp.manifest["runs"][0]
     assert all(len(rp.sessions[r["label"]]) == 1 for r in rp.manifest["runs"])
@@ -1293,11 +1296,12 @@ def test_claude_codes_mcp_tool_is_one_call_named_by_its_server_and_tool(name: st
     assert asked["tool_name"] == "mcp__weather__get_weather"
     (tool,) = [s for s in spans if s.kind is SpanKind.TOOL_EXECUTION]
     assert tool.tool is not None and (tool.tool.name, tool.tool.call_id) == (asked["tool_name"], asked["tool_call_id"])
-    assert (tool.tool.input_preview, tool.tool.output_preview, tool.status) == ('{"city":"Paris"}', None, Status.OK)
+    assert (tool.tool.input_preview, tool.tool.output_preview, tool.status) == ('{"city":"Paris"}', result, Status.OK)
     # Its server, as its span (``anthropic.mcp.server.name``, read so) and its event (``tool_parameters``) name it.
     assert tool.name == "claude_code.tool" and tool.tool.server == "weather"
-    # Its duration is the span's (the CLI's duration_ms, rounded down), not its event's (the execution's alone).
-    assert tool.end_ns is not None and (tool.end_ns - tool.start_ns) // 1_000_000 - tool.attributes["duration_ms"] in (0, 1)
+    # Its duration is the span's (the CLI's duration_ms within a millisecond: the CLI starts the span on a
+    # whole millisecond and ends it on another clock), not its event's (the execution's alone).
+    assert tool.end_ns is not None and (tool.end_ns - tool.start_ns) // 1_000_000 - tool.attributes["duration_ms"] in (-1, 0, 1)
     assert [(r.name, r.calls, r.errors) for r in rp.store.tool_costs(sid)] == [(asked["tool_name"], 1, 0)]
     calls_as_served(rp, run, sid, client)
 
