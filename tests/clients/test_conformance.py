@@ -1527,6 +1527,22 @@ def test_a_tool_on_an_mcp_server_the_agent_started_is_one_call_in_its_session(na
     assert tool.tool.input_preview == ('{"city": "Paris"}' if client.mcp_tool_arguments else None)
 
 
+def test_the_openai_agents_sdks_mcp_tool_result_is_the_servers_text(replays: Any) -> None:
+    """The OpenAI Agents SDK hands the model an MCP tool's result of one text block as that block alone: its
+    tool span's output is ``{"type": "text", "text": …}``, and the next model call's tool message the
+    Responses API's ``[{"type": "input_text", "text": …}]``. Both show the server's text, as the SDK's own
+    tool's result reads (``tool: <its text>``), not the blocks' JSON."""
+    rp = replays("openai_agents_mcp")
+    run = next(r for r in reported_runs(rp.manifest) if ok_calls(r))
+    sid = run_session(rp, run)
+    spans = [s for t in rp.store.traces_of(sid) for s in t.spans.values()]
+    (tool,) = [s for s in spans if s.kind is SpanKind.TOOL_EXECUTION]
+    assert tool.tool is not None and tool.tool.output_preview == "Sunny, 22 C in Paris"
+    answer = max(llm_spans(rp.store, sid), key=lambda s: s.start_ns)
+    assert answer.start_ns > tool.start_ns and answer.llm is not None
+    assert (answer.llm.prompt_preview or "").splitlines()[-1] == "tool: Sunny, 22 C in Paris"
+
+
 def test_pydantic_ais_mcp_tool_is_one_call_with_its_id_arguments_and_result(replays: Any) -> None:
     """Pydantic AI running its tool on an MCP server it started over stdio (``MCPToolset``, FastMCP's client):
     the call is reported three times, nested: pydantic-ai's ``execute_tool get_weather`` (the model's call id,

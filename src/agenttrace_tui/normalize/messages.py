@@ -157,8 +157,9 @@ def cut_head(text: str, limit: int = PREVIEW_CHARS) -> str:
 def tool_preview(value: str) -> str:
     """A tool's arguments or result as shown: a list made only of text content blocks (Strands'
     tool result, ``[{"text": …}]``; MCP's, ``[{"type": "text", "text": …}]``) as their text, one
-    block a line, and so an MCP tool call's whole result made of them (``{"content": [...],
-    "structuredContent": …, "isError": …}``: Google ADK's ``McpTool``; more than its content named);
+    block a line, one text block alone (the OpenAI Agents SDK's MCP tool result) as its text, and so
+    an MCP tool call's whole result made of them (``{"content": [...], "structuredContent": …,
+    "isError": …}``: Google ADK's ``McpTool``; more than its content named);
     a JSON string (LiveKit Agents sends a tool's result JSON-encoded whatever it is, as OpenLLMetry's
     ``@tool`` spans send their output: ``"Sunny, 22 C in Paris"``) as its text; OpenCode's result of a
     tool (``{"title", "metadata", "output"}``, its AI SDK's ``ai.toolCall.result``) as the output the
@@ -185,7 +186,10 @@ def result_text(value: str) -> str | None:
     if (isinstance(got, dict) and _OPENCODE_RESULT_NEEDS <= got.keys() <= _OPENCODE_RESULT_KEYS
             and isinstance(output := got["output"], str)):
         return output  # OpenCode's result of a tool: what the model was given
-    return _result_parts_text(got) if isinstance(got, dict) else _blocks_text(got)
+    if isinstance(got, dict):
+        # one text block alone: the OpenAI Agents SDK's result of an MCP tool that answered one block
+        return _blocks_text([got]) if got.get("type") == "text" else _result_parts_text(got)
+    return _blocks_text(got)
 
 
 def _blocks_text(blocks: Any) -> str | None:
@@ -226,10 +230,11 @@ _OPENCODE_RESULT_NEEDS = frozenset({"title", "metadata", "output"})
 _OPENCODE_RESULT_KEYS = frozenset({"title", "metadata", "output", "attachments", "content"})
 #: How a JSON list of text blocks begins (Strands' ``[{"text": …}]``, MCP's ``[{"type": "text", …}]``).
 _TEXT_LIST_STARTS = ('[{"text"', '[{"type"')
-#: How a value ``tool_preview`` may show otherwise begins: a JSON list of text blocks, an MCP tool
-#: result holding them (``{"content": [...]``), a JSON string (LiveKit Agents' tool result,
-#: OpenLLMetry's ``@tool`` output), OpenCode's result of a tool (its title first, as OpenCode builds it).
-TEXT_BLOCK_STARTS = (*_TEXT_LIST_STARTS, '{"content"', '"', '{"title"')
+#: How a value ``tool_preview`` may show otherwise begins: a JSON list of text blocks, one text block
+#: alone (the OpenAI Agents SDK's result of an MCP tool that answered one block, as OpenInference writes
+#: it), an MCP tool result holding them (``{"content": [...]``), a JSON string (LiveKit Agents' tool
+#: result, OpenLLMetry's ``@tool`` output), OpenCode's result of a tool (its title first, as OpenCode builds it).
+TEXT_BLOCK_STARTS = (*_TEXT_LIST_STARTS, '{"type": "text"', '{"content"', '"', '{"title"')
 
 
 def _part_text(part: Any) -> str:
@@ -612,8 +617,9 @@ def _flat_tool_calls(fields: dict[str, Any]) -> list[str]:
     return [text for _id, text in calls]
 
 
-#: The types of the content parts a flat message's content may be a JSON list of (Cohere's).
-_CONTENT_PART_TYPES = frozenset({"text", "thinking", "image_url", "document"})
+#: The types of the content parts a flat message's content may be a JSON list of (Cohere's; the OpenAI
+#: Responses API's ``input_text``: the OpenAI Agents SDK's result of an MCP tool, as the model is sent it).
+_CONTENT_PART_TYPES = frozenset({"text", "thinking", "image_url", "document", "input_text"})
 
 
 def _flat_content(value: Any) -> Any:
