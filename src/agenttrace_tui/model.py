@@ -213,7 +213,7 @@ class Span(msgspec.Struct, omit_defaults=True, gc=False, kw_only=True):
 #: The OpenTelemetry SDKs' ``service.name`` when none is set (``unknown_service:<executable>`` in some).
 UNNAMED_SERVICE = "unknown_service"
 #: A session attribute the monitor sets: the first prompt of a coding agent's session (Claude
-#: Code's, Codex's, when they log prompts), which shows as its name when it has none of its own:
+#: Code's, Codex's, Gemini CLI's, Qwen Code's, when they log prompts), which shows as its name when it has none of its own:
 #: a service's name (``claude-code``) would name every such session alike.
 FIRST_PROMPT_KEY = "agenttrace.first_prompt"
 

@@ -16,8 +16,10 @@ recorder gave the client on its command line (the manifest's argv).
 from __future__ import annotations
 
 import asyncio
+import io
 import json
 import sys
+from contextlib import redirect_stdout
 from pathlib import Path
 
 import pytest
@@ -26,8 +28,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from recording import read_body
 from test_cli_turn_names import _expected
 from test_codex_turn_names import assert_turns_named
-from test_conformance import FIXTURES, ORDERS, _replay
+from test_conformance import FIXTURES, ORDERS, _replay, cli_json
 
+from agenttrace_tui.cli import main as cli_main
+from agenttrace_tui.model import FIRST_PROMPT_KEY
 from agenttrace_tui.normalize import conventions as cv
 
 ROOT = "qwen-code.interaction"
@@ -129,3 +133,32 @@ def test_with_no_log_record_only_a_root_carrying_the_prompt_names_its_turn(name:
     want = turns_wanted(name)
     for tid, (_label, _pid, carries) in recorded(name)[1].items():
         assert rp.store.traces[tid].name == (want[tid] if carries else ROOT)
+
+
+def _cli_text(db: Path, *argv: str) -> str:
+    out = io.StringIO()
+    with redirect_stdout(out):
+        assert cli_main([*argv, "--db", str(db)]) == 0
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("order", list(ORDERS))
+@pytest.mark.parametrize("name", RECORDINGS)
+def test_each_qwen_code_session_is_named_by_its_first_prompt_live_and_in_the_file(
+        name: str, order: str, tmp_path: Path) -> None:
+    """Qwen Code gives its session no name (every one read ``qwen-code``, its service's): like Gemini CLI's,
+    it is named by its first prompt, the text of its first ``qwen-code.user_prompt`` record, in the live
+    store (the sessions pane) and in the file (``sessions list``, ``sessions show``), whether the logs or the
+    spans come first; a session ``agenttrace-tui run`` pinned too."""
+    runs = {run["label"]: run for run in _manifest(name)["runs"]}
+    rp = asyncio.run(_replay(name, tmp_path / "qwen.db", order))
+    listed = _cli_text(rp.db, "sessions", "list", "--limit", "1000").splitlines()
+    assert set(rp.sessions) == set(runs)
+    for label, sids in rp.sessions.items():
+        (sid,) = sids  # a session a run
+        want = cv.prompt_name(prompt_sent(runs[label]))
+        session = rp.store.sessions[sid].session
+        assert (session.name, session.shown_name) == (None, want)
+        assert cli_json(rp.db, "sessions", "show", sid)["attributes"][FIRST_PROMPT_KEY] == want
+        assert f"name: {want}" in _cli_text(rp.db, "sessions", "show", sid)
+        assert [line.split(None, 1)[1].startswith(want) for line in listed if line.startswith(sid)] == [True]

@@ -25,8 +25,9 @@ from them:
   keeps it over the span's own counts whichever arrives first.
 * Qwen Code: its prompt's record (``qwen-code.user_prompt``) names no trace,
   only the prompt's id, which the turn's root span carries too: kept as any
-  other record, and joined to that root by the id (``turn_prompts``), whose
-  trace it names.
+  other record (the session's first names the session, as Gemini CLI's
+  does), and joined to that root by the id (``turn_prompts``), whose trace
+  it names.
 * Any other record attaches as an event to the span it names
   (trace_id/span_id), or else to its session's log.
 
@@ -307,7 +308,7 @@ class LogMapper:
         (``FIRST_PROMPT_KEY``), shown as its name while it has none of its own (a name the session
         is given, by ``run --name`` or otherwise, stays). A prompt's text is logged only when the
         user turns it on (Claude Code's ``OTEL_LOG_USER_PROMPTS=1``; Codex's ``log_user_prompt``; Gemini CLI's
-        ``GEMINI_TELEMETRY_LOG_PROMPTS``)."""
+        ``GEMINI_TELEMETRY_LOG_PROMPTS``; Qwen Code's ``QWEN_TELEMETRY_LOG_PROMPTS``)."""
         c = self._conv(sid)
         if c.prompted or not isinstance(text, str) or not text.strip():
             return []
@@ -372,15 +373,19 @@ class LogMapper:
                 # Its text (``GEMINI_TELEMETRY_LOG_PROMPTS``) names the session; the record is kept as any other.
                 return [*self._first_prompt(sid, rec.attrs.get("prompt")), *self._other(res, rec, name, t, attrs, sessions)]
         if name is not None and (keys := cv.PROMPT_ID_RECORDS.get(name)) is not None:
-            # A turn's prompt naming no trace, only its id (Qwen Code's): kept as any other record, and
-            # on the turn's root too, whose trace it names, once both came (``TurnPrompts``).
-            return [*self._other(res, rec, name, t, attrs, sessions),
-                    *self.prompts.prompt(name, rec.attrs.get(keys[0]), rec.attrs.get(keys[1]), t)]
+            # A turn's prompt naming no trace, only its id (Qwen Code's): kept as any other record (the
+            # session's first names it), and on the turn's root too, whose trace it names, once both came
+            # (``TurnPrompts``).
+            text = rec.attrs.get(keys[1])
+            return [*self._other(res, rec, name, t, attrs, sessions, text),
+                    *self.prompts.prompt(name, rec.attrs.get(keys[0]), text, t)]
         return self._other(res, rec, name, t, attrs, sessions)
 
     def _other(self, res: ResourceInfo, rec: LogView, name: str | None, t: int, attrs: dict[str, Any],
-               sessions: dict[str, Session]) -> list[Update]:
-        """A record kept as an event: of the span it names, else of its session's log."""
+               sessions: dict[str, Session], prompt: Any = None) -> list[Update]:
+        """A record kept as an event: of the span it names, else of its session's log; ``prompt``: the
+        text of the user's prompt it holds, which names that session when it is its first
+        (``_first_prompt``)."""
         if rec.body is not None:
             attrs["body"] = cv.cut_head(rec.body, 4096) if isinstance(rec.body, str) else rec.body
         if rec.severity_text:
@@ -405,6 +410,8 @@ class LogMapper:
         sid = given
         if sid not in sessions:
             sessions[sid] = res.session(sid)
+        if prompt is not None:
+            return [*self._first_prompt(sid, prompt), *self._session_log(sid, t, ev_name, attrs, key)]
         return self._session_log(sid, t, ev_name, attrs, key)
 
     def _note_session(self, sessions: dict[str, Session], sid: str, res: ResourceInfo, attrs: dict[str, Any],

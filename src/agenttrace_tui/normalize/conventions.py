@@ -419,7 +419,7 @@ GENERIC_TURN_ROOTS: frozenset[str] = frozenset({"turn/start", "qwen-code.interac
 PROMPT_ID_ROOTS: dict[str, tuple[str, str]] = {"qwen-code": ("qwen-code.interaction", "qwen-code.prompt_id")}
 #: The log records holding such a turn's prompt (``PROMPT_ID_ROOTS``): the record's event name -> its key for
 #: the prompt's id and its key for the prompt's text (logged unless the user turns it off: Qwen Code's
-#: ``telemetry.logPrompts``).
+#: ``telemetry.logPrompts``). The session's first such prompt names the session too (``FIRST_PROMPT_KEY``).
 PROMPT_ID_RECORDS: dict[str, tuple[str, str]] = {"qwen-code.user_prompt": ("prompt_id", "prompt")}
 #: Characters of a prompt kept where it names something: a session (its first prompt), a turn's trace.
 PROMPT_NAME_CHARS = 80
