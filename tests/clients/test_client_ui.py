@@ -11,7 +11,10 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 from test_conformance import Replay, _replay
@@ -178,16 +181,24 @@ async def test_each_call_of_a_deep_agent_and_its_sub_agent_names_the_agent_that_
     await _details_say(store, sid, trace, {span_id: f"{agent}  runs it" for span_id, agent in want.items()})
 
 
-async def _details_say(store, sid: str, trace, agent_rows: dict[str, str]) -> None:
-    """In the real app, each span's detail (span id -> its text) has that ``agent`` row."""
+@asynccontextmanager
+async def _trace_open(store: Any, sid: str, trace_id: str) -> AsyncIterator[tuple[Any, Any]]:
+    """The real app on ``store`` with session ``sid`` selected, its one trace ``trace_id`` listed and
+    the span tree focused: (app, pilot)."""
     app = make_app(store=store)
     async with app.run_test(size=(160, 48)) as pilot:
         app.sessions.select_key(sid)
         for _ in range(100):
-            if app.traces.keys == [trace.trace_id]:
+            if app.traces.keys == [trace_id]:
                 break
             await pilot.pause(0.05)
         app.span_tree.focus()
+        yield app, pilot
+
+
+async def _details_say(store, sid: str, trace, agent_rows: dict[str, str]) -> None:
+    """In the real app, each span's detail (span id -> its text) has that ``agent`` row."""
+    async with _trace_open(store, sid, trace.trace_id) as (app, pilot):
         for span_id, text in agent_rows.items():
             app.span_tree.select_span(span_id)
             for _ in range(100):
@@ -399,14 +410,7 @@ async def test_a_strands_swarms_cost_pane_and_details_say_which_agent_spent_what
     assert not any(line.strip().startswith("(no agent)") for line in lines), lines
     await _details_say(store, sid, trace, {span_id: f"{agent}  runs it" for span_id, agent in want.items()})
     (tool,) = [s for s in trace.spans.values() if s.name == "execute_tool handoff_to_agent"]
-    app = make_app(store=store)
-    async with app.run_test(size=(160, 48)) as pilot:
-        app.sessions.select_key(sid)
-        for _ in range(100):
-            if app.traces.keys == [trace.trace_id]:
-                break
-            await pilot.pause(0.05)
-        app.span_tree.focus()
+    async with _trace_open(store, sid, trace.trace_id) as (app, pilot):
         app.span_tree.select_span(tool.span_id)
         args = json.dumps(rp.manifest["fakellm_tool_answers"]["handoff_to_agent"][0])
         for _ in range(100):
@@ -492,15 +496,8 @@ async def test_an_agent_clis_mcp_tool_call_names_its_server_in_its_detail(
     (trace,) = [t for t in rp.store.traces_of(sid) if any(s.kind is SpanKind.TOOL_EXECUTION for s in t.spans.values())]
     (span_id,) = [i for i, s in trace.spans.items() if s.kind is SpanKind.TOOL_EXECUTION
                   and s.tool is not None and s.tool.name == tool]
-    app = make_app(store=rp.store)
     want = ["tool", f"{tool}  MCP server weather"]
-    async with app.run_test(size=(160, 48)) as pilot:
-        app.sessions.select_key(sid)
-        for _ in range(100):
-            if app.traces.keys == [trace.trace_id]:
-                break
-            await pilot.pause(0.05)
-        app.span_tree.focus()
+    async with _trace_open(rp.store, sid, trace.trace_id) as (app, pilot):
         app.span_tree.select_span(span_id)
         for _ in range(100):
             rows = [ln.split(None, 1) for ln in app.detail.plain().splitlines()]
