@@ -9,7 +9,8 @@ the model as ``mcp__weather__get_weather``; ``tools=[]``, ``allowed_tools=[the t
 the environment ``run --traces-beta`` gives it: besides the logs, metrics, prompts and tool
 details (``OTEL_LOG_TOOL_DETAILS=1``) of ``claude-agent-sdk``, the bundled CLI's enhanced
 telemetry beta (``CLAUDE_CODE_ENHANCED_TELEMETRY_BETA=1``, ``OTEL_TRACES_EXPORTER=otlp``): its
-``interaction``, ``llm_request`` and ``tool`` spans. The SDK passes the whole environment on
+``interaction``, ``llm_request`` and ``tool`` spans, and its tool calls' results
+(``OTEL_LOG_TOOL_CONTENT=1``: a ``tool.output`` event on the tool's span). The SDK passes the whole environment on
 to the CLI it starts, so that is what switches the CLI's exporters on.
 
 Two runs, each a fresh HOME and CLAUDE_CONFIG_DIR and its own run session id: ``ok`` (call 1
@@ -37,7 +38,7 @@ def _notes(versions: dict[str, str], cli: str) -> list[str]:
         "The agent of record_claude_agent_sdk.py: query() with get_weather served by the SDK's in-process MCP "
         "server (mcp__weather__get_weather), tools=[] (no built-in tools), allowed_tools=[the MCP tool].",
         "env: what `agenttrace-tui run --traces-beta -- python agent.py` sets (commands.run.child_env: logs, "
-        "metrics, OTEL_LOG_TOOL_DETAILS=1, the enhanced telemetry beta's spans), each run's session id pinned "
+        "metrics, OTEL_LOG_TOOL_DETAILS=1, the enhanced telemetry beta's spans, OTEL_LOG_TOOL_CONTENT=1), each run's session id pinned "
         "on the resource as agenttrace.session.id (variant.run_sessions).",
         *RUN_NOTES,
     ]

@@ -1273,9 +1273,9 @@ def test_an_mcp_tool_is_named_as_the_model_called_it(replays: Any) -> None:
 
 @pytest.mark.parametrize("order", list(ORDERS))
 @pytest.mark.parametrize(("name", "result"), [("claude-code-mcp", '{"result":"Sunny, 22 C in Paris"}'),
-                                             ("claude-agent-sdk-traces", None)])
+                                             ("claude-agent-sdk-traces", "The weather in Paris is sunny, 21 C.")])
 def test_claude_codes_mcp_tool_is_one_call_named_by_its_server_and_tool(
-        name: str, result: str | None, order: str, tmp_path: Path) -> None:
+        name: str, result: str, order: str, tmp_path: Path) -> None:
     """Claude Code calling a tool on an MCP server, the enhanced telemetry beta and tool details on: a
     server it started (``--mcp-config``), or the Claude Agent SDK's custom tool (``@tool`` served by
     ``create_sdk_mcp_server`` in the Python process, the CLI started by ``query()`` as ``run --traces-beta``
@@ -1283,10 +1283,10 @@ def test_claude_codes_mcp_tool_is_one_call_named_by_its_server_and_tool(
     ``tool_parameters``, the arguments in ``tool_input``) and its ``claude_code.tool`` span (``tool_name``
     ``mcp__weather__get_weather``, ``gen_ai.tool.name`` and ``anthropic.mcp.server.name`` beside) are one
     call, whichever comes first: named as the model called it, naming its server, with the arguments it was
-    called with and the span's duration, and the result the model was given where the CLI sent it
-    (``claude-code-mcp``, recorded with ``OTEL_LOG_TOOL_CONTENT``: the span's ``tool.output`` event, the
-    weather server's structured content; without it the CLI sends only the result's size); each model call
-    once, with the fake server's tokens and genai-prices' price; one session per run."""
+    called with and the span's duration, and the result the model was given (both recorded with
+    ``OTEL_LOG_TOOL_CONTENT``: the span's ``tool.output`` event; the weather server's structured content, or
+    the ``@tool``'s text, which the fake LLM's answer quotes; without it the CLI sends only the result's
+    size); each model call once, with the fake server's tokens and genai-prices' price; one session per run."""
     rp, client = asyncio.run(_replay(name, tmp_path / "mcp.db", order)), CLIENTS[name]
     run = rp.manifest["runs"][0]
     assert all(len(rp.sessions[r["label"]]) == 1 for r in rp.manifest["runs"])
