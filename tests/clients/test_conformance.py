@@ -1543,6 +1543,20 @@ def test_the_openai_agents_sdks_mcp_tool_result_is_the_servers_text(replays: Any
     assert (answer.llm.prompt_preview or "").splitlines()[-1] == "tool: Sunny, 22 C in Paris"
 
 
+@pytest.mark.parametrize("name", ["fast_agent", "fast_agent_anthropic"])
+def test_fast_agents_mcp_tool_result_in_the_next_prompt_is_the_servers_text(name: str, replays: Any) -> None:
+    """fast-agent hands the model its MCP tool's result; the model SDK's span of the next call sends it in
+    its prompt, the Anthropic SDK's as the result's decoded text blocks (``"response": [{"type": "text",
+    "text": …}]``). Both show the server's text (its structured answer, ``{"result": …}``, as Claude Code's
+    result of the same server reads), not the blocks' JSON."""
+    rp = replays(name)
+    run = next(r for r in reported_runs(rp.manifest) if ok_calls(r))
+    answer = max(llm_spans(rp.store, run_session(rp, run)), key=lambda s: s.start_ns)
+    assert answer.llm is not None
+    assert (answer.llm.prompt_preview or "").splitlines()[-1].endswith(
+        ': [tool result {"result":"Sunny, 22 C in Paris"}]')
+
+
 def test_pydantic_ais_mcp_tool_is_one_call_with_its_id_arguments_and_result(replays: Any) -> None:
     """Pydantic AI running its tool on an MCP server it started over stdio (``MCPToolset``, FastMCP's client):
     the call is reported three times, nested: pydantic-ai's ``execute_tool get_weather`` (the model's call id,

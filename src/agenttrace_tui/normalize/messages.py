@@ -288,7 +288,8 @@ def _part_text(part: Any) -> str:
             # of them (the Cline CLI's result of an MCP server's tool), as their text, as a tool call's result is
             text = result_text(resp)
             return f"[tool result {resp if text is None else text}]"
-        if isinstance(resp, dict) and (text := _result_parts_text(resp)) is not None:
+        # (decoded: its text blocks, as the Anthropic SDK sends a result given as blocks: fast-agent's MCP tool's)
+        if (text := _result_parts_text(resp) if isinstance(resp, dict) else _blocks_text(resp)) is not None:
             return f"[tool result {text}]"
         return f"[tool result {msgspec.json.encode(resp).decode()}]"
     if ptype == "document" and isinstance(doc := part.get("document"), dict):  # Cohere's (a tool's result)
