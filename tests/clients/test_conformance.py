@@ -53,7 +53,7 @@ from agenttrace_tui.cli import main as cli_main
 from agenttrace_tui.config import Config
 from agenttrace_tui.enrich.prices import LOCAL_RUNTIMES, local_reason
 from agenttrace_tui.format.numbers import fmt_cost
-from agenttrace_tui.model import INTERNAL_ATTR, RUNS_AGENT_ATTR, SpanKind, Status
+from agenttrace_tui.model import INTERNAL_ATTR, RUNS_AGENT_ATTR, Span, SpanKind, Status
 from agenttrace_tui.normalize import conventions as cv
 from agenttrace_tui.runtime.monitor import Monitor
 from agenttrace_tui.store.agents import agent_of, parent_in
@@ -1271,6 +1271,15 @@ def test_an_mcp_tool_is_named_as_the_model_called_it(replays: Any) -> None:
     assert tool.tool is not None and tool.tool.input_preview == '{"city":"Paris"}'
 
 
+def _first_run(name: str, db: Path, order: str) -> tuple[Replay, Client, dict, str, list[Span]]:
+    """A recording replayed in ``order`` into a real monitor: the replay, its client's flags, its first
+    run, that run's session and the session's spans."""
+    rp, client = asyncio.run(_replay(name, db, order)), CLIENTS[name]
+    run = rp.manifest["runs"][0]
+    sid = run_session(rp, run)
+    return rp, client, run, sid, [s for t in rp.store.traces_of(sid) for s in t.spans.values()]
+
+
 @pytest.mark.parametrize("order", list(ORDERS))
 @pytest.mark.parametrize(("name", "result"), [("claude-code-mcp", '{"result":"Sunny, 22 C in Paris"}'),
                                              ("claude-agent-sdk-traces", "The weather in Paris is sunny, 21 C.")])
@@ -1287,11 +1296,8 @@ def test_claude_codes_mcp_tool_is_one_call_named_by_its_server_and_tool(
     ``OTEL_LOG_TOOL_CONTENT``: the span's ``tool.output`` event; the weather server's structured content, or
     the ``@tool``'s text, which the fake LLM's answer quotes; without it the CLI sends only the result's
     size); each model call once, with the fake server's tokens and genai-prices' price; one session per run."""
-    rp, client = asyncio.run(_replay(name, tmp_path / "mcp.db", order)), CLIENTS[name]
-    run = rp.manifest["runs"][0]
+    rp, client, run, sid, spans = _first_run(name, tmp_path / "mcp.db", order)
     assert all(len(rp.sessions[r["label"]]) == 1 for r in rp.manifest["runs"])
-    sid = run_session(rp, run)
-    spans = [s for t in rp.store.traces_of(sid) for s in t.spans.values()]
     asked = run["fake_calls"][0]
     assert asked["tool_name"] == "mcp__weather__get_weather"
     (tool,) = [s for s in spans if s.kind is SpanKind.TOOL_EXECUTION]
@@ -1316,10 +1322,7 @@ def test_gemini_clis_mcp_tool_is_one_call_with_its_arguments_result_and_duration
     the span's; each model call once, with the fake server's tokens (thinking and cached from the
     CLI's events) and genai-prices' price."""
     name = "gemini-cli-mcp"
-    rp, client = asyncio.run(_replay(name, tmp_path / "mcp.db", order)), CLIENTS[name]
-    run = rp.manifest["runs"][0]
-    sid = run_session(rp, run)
-    spans = [s for t in rp.store.traces_of(sid) for s in t.spans.values()]
+    rp, client, run, sid, spans = _first_run(name, tmp_path / "mcp.db", order)
     (asked,) = [c for c in ok_calls(run) if c.get("tool_call_id")]
     assert asked["tool_name"] == "mcp_weather_get_weather"
     (tool,) = [s for s in spans if s.kind is SpanKind.TOOL_EXECUTION]
@@ -1372,10 +1375,7 @@ def test_qwen_codes_mcp_tool_is_one_call_with_its_call_id_and_arguments(order: s
     no result (Qwen Code sends a tool's result only with its sensitive span attributes on). ``tool_search``
     is a call of its own; each model call once, with the fake server's tokens and genai-prices' price."""
     name = "qwen-code-mcp"
-    rp, client = asyncio.run(_replay(name, tmp_path / "mcp.db", order)), CLIENTS[name]
-    run = rp.manifest["runs"][0]
-    sid = run_session(rp, run)
-    spans = [s for t in rp.store.traces_of(sid) for s in t.spans.values()]
+    rp, client, run, sid, spans = _first_run(name, tmp_path / "mcp.db", order)
     search, bridge = [c for c in ok_calls(run) if c.get("tool_call_id")]
     assert (search["tool_name"], bridge["tool_name"]) == ("tool_search", "tool_call")
     asked = rp.manifest["fakellm_tool_answers"]["tool_call"][0]  # the bridge's arguments: the tool and its own
@@ -1402,10 +1402,7 @@ def test_qwen_codes_mcp_tool_result_is_the_text_the_model_was_sent(order: str, t
     ``tool_search``'s the declarations it found. Each model call once, with the fake server's tokens and
     genai-prices' price; the refused run one failed call, nothing charged."""
     name = "qwen-code-mcp-results"
-    rp, client = asyncio.run(_replay(name, tmp_path / "mcp.db", order)), CLIENTS[name]
-    run = rp.manifest["runs"][0]
-    sid = run_session(rp, run)
-    spans = [s for t in rp.store.traces_of(sid) for s in t.spans.values()]
+    rp, client, run, sid, spans = _first_run(name, tmp_path / "mcp.db", order)
     search, bridge = [c for c in ok_calls(run) if c.get("tool_call_id")]
     asked = rp.manifest["fakellm_tool_answers"]["tool_call"][0]
     tools = [s for s in spans if s.kind is SpanKind.TOOL_EXECUTION and s.tool is not None]
@@ -1451,10 +1448,7 @@ def test_codexs_mcp_tool_is_one_call_named_as_the_model_called_it_after_its_tool
     its ``response.completed`` event: each call once, with its model, the fake server's tokens and
     genai-prices' price."""
     name = "codex-mcp"
-    rp, client = asyncio.run(_replay(name, tmp_path / "mcp.db", order)), CLIENTS[name]
-    run = rp.manifest["runs"][0]
-    sid = run_session(rp, run)
-    spans = [s for t in rp.store.traces_of(sid) for s in t.spans.values()]
+    rp, client, run, sid, spans = _first_run(name, tmp_path / "mcp.db", order)
     searched, asked = [c for c in ok_calls(run) if c.get("tool_call_id")]
     assert (searched["tool_name"], asked["tool_name"]) == ("tool_search", "mcp__weather__get_weather")
     tools = {s.tool.call_id: s for s in spans if s.kind is SpanKind.TOOL_EXECUTION and s.tool is not None}
