@@ -34,6 +34,7 @@ from agenttrace_tui.normalize.records import SpanEndRecord, SpanStartRecord
 from agenttrace_tui.runtime.monitor import Monitor
 from agenttrace_tui.store.memory import Store
 from agenttrace_tui.store.reader import Reader
+from test_normalize_parts import common_span_records, sdk_ends
 from test_protocol import span_records
 
 T0 = 1_700_000_000_000_000_000
@@ -298,3 +299,18 @@ def test_a_held_start_and_its_end_are_stored_as_the_two_stored_apart(
     held, held_rejects, _fixed = _stored(recs, hold=True, split=split or not same_read)
     assert held == apart, (held, apart)
     assert held_rejects == apart_rejects
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(common_span_records.map(lambda r: msgspec.structs.replace(r, kind=r.kind or "agent")), sdk_ends,
+       st.sampled_from(["plain", "more", "repeat"]), st.booleans(), st.booleans())
+def test_a_common_start_and_an_sdk_shaped_end_are_stored_as_the_two_stored_apart(
+        a: Any, b: Any, shape: str, split: bool, same_read: bool) -> None:
+    """The same, for the records most senders send (exact kinds and statuses, typed parts each naming
+    its first field, usage; near misses too), which a held start and its plain end are normalised from
+    as one span in one call, the end's part fields written onto the start's parts. A start that names
+    its kind (our SDK's always do): one that does not is given the kind its parts suggest, which an end
+    repeating it with other parts changes, and stored apart the start's usage keeps the scope of the
+    first guess (an agent's, for its subtree), stored once that of the last."""
+    test_a_held_start_and_its_end_are_stored_as_the_two_stored_apart.hypothesis.inner_test(  # type: ignore[attr-defined]
+        a, b, shape, split, same_read)

@@ -7,17 +7,20 @@ spans end within milliseconds, before anyone could see them run: the monitor
 renders a frame every tenth of a second. So the pipeline holds each span_start
 it receives natively, as the record it decoded, for up to ``HOLD_S``
 (``StartHold.pair``); an end that comes in that time takes its start's place in
-the read, and the two become one complete span (``merge_end``). A start still
+the read, with its start, and the two become one complete span. A start still
 held then is stored as a running span (``StartHold.due``, called back by the
 event loop), at most ``HOLD_S`` later than it would have shown.
 
 The start is held before anything is done with it: a start whose end comes
 in time is normalised, range-checked, enriched and stored once, as a span sent
-complete is, and its end (what it adds to the start: end time, status, the
-parts it repeats or fills) is merged into the span its start just became, in
-place, with the store's merge rules (``store.merge.merge_same``). A start whose
-merge the store does by rules of its own (an estimated usage, a rebuilt span,
-a call's usage from its log event) is stored first and its end merged there.
+complete is. A plain end (how the span ended, and the typed parts and usage it
+fills, as our SDK sends it) is normalised with its start as one span
+(``normalize.native``: one Span call, the end's set fields on the start's). An
+end that brings more (a name, attributes, events: UDP's, which repeats the
+whole span) is normalised beside its start and merged with the store's merge
+rules (``merge_pair``). A start whose merge the store does by rules of its own
+(an estimated usage, a rebuilt span, a call's usage from its log event), or
+whose end the door refuses for its time, is stored apart from its end, first.
 """
 
 from __future__ import annotations
@@ -26,11 +29,12 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from ..model import AgentInfo, FileInfo, LlmInfo, RagInfo, Span, Status, ToolInfo
+from ..model import Span, ToolInfo
+from ..normalize.limits import MAX_FUTURE_NS
 from ..normalize.native import STATUS_OF
 from ..normalize.records import EventRecord, SpanEndRecord, SpanRecord, SpanStartRecord, WireRecord
 from ..store.calls import REBUILT, USAGE_FROM
-from ..store.merge import agent_covers, file_covers, llm_covers, merge_part, merge_same, rag_covers, tool_covers
+from ..store.merge import merge_same
 
 #: How long a span_start waits for its span_end before it is stored as a running span:
 #: half a frame of the UI's refresh.
@@ -41,13 +45,6 @@ MAX_HELD = 50_000
 Held = tuple[SpanStartRecord, float, str, Any]
 #: ``schedule(delay, callback)``: the event loop's ``call_later``.
 Schedule = Callable[[float, Callable[[], None]], object]
-#: A start met by its end in a read: the index of the start's record in the read as paired, its
-#: plain end (``merge_end``; the start took its place), or None for an end that brings more (the
-#: next record), and the payload the start came in.
-Pair = tuple[int, SpanEndRecord | None, Any]
-
-_OK, _ERROR = Status.OK, Status.ERROR
-_NO_LLM, _NO_TOOL, _NO_AGENT, _NO_RAG, _NO_FILE = LlmInfo(), ToolInfo(), AgentInfo(), RagInfo(), FileInfo()
 
 
 def own_rules(span: Span, end: Span | None = None) -> bool:
@@ -61,58 +58,8 @@ def own_rules(span: Span, end: Span | None = None) -> bool:
     return bool(b and (REBUILT in b or USAGE_FROM in b))
 
 
-def merge_end(span: Span, end: SpanEndRecord, limit: int) -> bool:
-    """Merge a plain span_end (``StartHold.pair``: no name, kind, attributes, events, links, cost,
-    ids or times of its own; how its span ended, with the typed parts and usage it repeats or
-    fills, as our SDK sends it) into ``span``, just made from its start and no one else's yet, in
-    place: what ``merge_same(span, <the end normalised>)`` gives. False, changing nothing, for an
-    end whose status is not one as sent exactly, that ends before its start or after ``limit`` (the
-    latest time the door takes, ``normalize.limits``), or that names its tool alone (the caller
-    normalises it and merges it whole, or stores it apart for the door to refuse it alone), and for a
-    span the store merges by rules of its own (``own_rules``)."""
-    st = end.status
-    if st is None:
-        status = _ERROR if end.status_code else _OK
-    elif (status := STATUS_OF.get(st)) is None:  # type: ignore[assignment]
-        return False
-    end_ns = end.end_ns
-    if ((end_ns < span.start_ns and span.start_ns) or end_ns > limit
-            or ((t := end.tool) is not None and t.__class__ is not ToolInfo)
-            or ((a := span.attributes) and (REBUILT in a or USAGE_FROM in a))
-            or ((u := span.usage) is not None and u.estimated)):
-        return False  # (a tool by name alone: normalised; the last two lines are own_rules, inline)
-    # Each part as the end's normalisation keeps it (an empty part is no part), merged as merge_same
-    # merges it: the end's part when the start had none or the end's sets every field the start's
-    # does (what our SDK sends), else field by field. The parts spelled out: a loop costs more.
-    p: Any
-    o: Any
-    if (p := end.llm) is not None and not (p.provider is None and p == _NO_LLM):
-        span.llm = p if (o := span.llm) is None or llm_covers(o, p) else merge_part(o, p)
-    if (p := end.usage) is not None:
-        if not p.total:
-            p.total = p.input + p.output
-        span.usage = p if (o := span.usage) is None or p == o else merge_part(o, p)
-    if (p := t) is not None and not (p.name is None and p == _NO_TOOL):
-        span.tool = p if (o := span.tool) is None or tool_covers(o, p) else merge_part(o, p)
-    if (p := end.agent) is not None and not (p.name is None and p == _NO_AGENT):
-        span.agent = p if (o := span.agent) is None or agent_covers(o, p) else merge_part(o, p)
-    if (p := end.rag) is not None and not (p.query is None and p == _NO_RAG):
-        span.rag = p if (o := span.rag) is None or rag_covers(o, p) else merge_part(o, p)
-    if (p := end.file) is not None and not (p.path is None and p == _NO_FILE):
-        span.file = p if (o := span.file) is None or file_covers(o, p) else merge_part(o, p)
-    span.end_ns = end_ns
-    span.status = status
-    if message := end.status_message:
-        span.status_message = message
-    if code := end.status_code:
-        span.status_code = code
-    if (u := span.usage) is not None and u.total < u.input + u.output:
-        u.total = u.input + u.output
-    return True
-
-
 def merge_pair(span: Span, end: Span) -> Span:
-    """A held start's span and its end normalised (an end ``merge_end`` does not take): merged as the
+    """A held start's span and its end normalised beside it (an end that brings more): merged as the
     store merges a report into a stored span."""
     sid = end.session_id
     merged = merge_same(span, end)
@@ -136,10 +83,12 @@ class StartHold:
 
     def pair(
         self, records: list[WireRecord], owners: list[int] | None, payloads: Sequence[Any], source: str
-    ) -> tuple[list[Any], list[int] | None, Sequence[Any], list[Pair], int, int]:
-        """The read with each span_start held and each end of a held start replaced by the start's
-        record (``Pair``: the caller merges the end into the span it becomes), the starts held
-        longer than ``hold_s`` first, and a start put back before any other record of its span.
+    ) -> tuple[list[Any], list[int] | None, Sequence[Any], list[int], int, int]:
+        """The read with each span_start held and each end of a held start replaced by the start:
+        a plain end by the tuple (start record, end record, the start's payload), which normalise
+        makes one span; any other end follows its start's record (the pairs: the index of each such
+        start's record, which the caller merges with the record after it). The starts held longer than ``hold_s`` come first, and a start put back before any
+        other record of its span.
 
         Returns the records, the payload index of each (None: record i came from payload i), the
         payloads (those of the starts put back added at the end), the pairs, how many starts this
@@ -157,7 +106,7 @@ class StartHold:
         out: list[Any] = []
         own: list[int] = []
         more: list[Any] = []  # payloads of the starts put back into this read
-        pairs: list[Pair] = []
+        pairs: list[int] = []
         now = self.clock()
         if held and next(iter(held.values()))[1] <= now - self.hold_s:
             for h in self.due(now):
@@ -165,6 +114,7 @@ class StartHold:
                 own.append(len(payloads) + len(more))
                 more.append(h[3])
         n_held = 0
+        limit = 0  # the latest end time the door takes (``normalize.limits``), when an end first needs it
         g: Held | None
         for i, r in enumerate(records):
             o = i if owners is None else owners[i]
@@ -181,18 +131,31 @@ class StartHold:
                 n_held += 1
                 continue
             if (held and (cls is SpanEndRecord or cls is SpanRecord or cls is EventRecord)
-                    and (g := held.get(r.span_id)) is not None and g[0].trace_id == r.trace_id):
-                del held[r.span_id]
+                    and (g := held.pop(r.span_id, None)) is not None):
+                if (s := g[0]).trace_id != r.trace_id:
+                    # Another trace's span of the same id (rare: ids are random): its start waits on
+                    # (held again as the newest: stored at most one hold later than its own time).
+                    held[s.span_id] = g
+                    out.append(r)
+                    own.append(o)
+                    continue
                 if cls is SpanEndRecord:
-                    if not (r.name or r.kind or r.attributes or r.events or r.links or r.cost is not None
-                            or r.session_id or r.parent_span_id or r.start_ns):
-                        # A plain end: merged into the span its start becomes, in its place.
-                        pairs.append((len(out), r, g[3]))
-                        out.append(g[0])
+                    if limit == 0:
+                        limit = time.time_ns() + MAX_FUTURE_NS
+                    if (not (r.name or r.kind or r.attributes or r.events or r.links or r.cost is not None
+                             or r.session_id or r.parent_span_id or r.start_ns)
+                            and ((st := r.status) is None or st in STATUS_OF)
+                            and ((t := r.tool) is None or t.__class__ is ToolInfo)
+                            and s.start_ns <= r.end_ns <= limit
+                            and ((u := s.usage) is None or (r.usage is None and not u.estimated))
+                            and not ((a := s.attributes) and (REBUILT in a or USAGE_FROM in a))):
+                        # A plain end: normalised with its start as one span, in the end's place.
+                        out.append((s, r, g[3]))
                         own.append(o)
                         continue
-                    # An end that brings more: the two normalised here, then merged whole.
-                    pairs.append((len(out), None, g[3]))
+                    # An end that brings more (or that the door or the store's own rules must see
+                    # apart): the two normalised here, then merged whole or stored apart.
+                    pairs.append(len(out))
                 # (Another report of its span: the start is stored first, the store merges it.)
                 out.append(g[0])
                 own.append(len(payloads) + len(more))
@@ -204,7 +167,7 @@ class StartHold:
             out[:0] = [h[0] for h in over]
             own[:0] = range(len(payloads) + len(more), len(payloads) + len(more) + len(over))
             more += [h[3] for h in over]
-            pairs = [(i + len(over), end, p) for i, end, p in pairs]
+            pairs = [i + len(over) for i in pairs]
         return out, own, [*payloads, *more] if more else payloads, pairs, n_held, len(more)
 
     def due(self, now: float | None = None, at_least: int = 0) -> list[Held]:

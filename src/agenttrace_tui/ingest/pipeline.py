@@ -21,7 +21,7 @@ from ..normalize.native import normalize
 from ..normalize.records import DEFAULT_MAX_RECORD_BYTES
 from ..store.memory import Store
 from .flow import Flow
-from .hold import HOLD_S, Held, Pair, Schedule, StartHold, merge_end, merge_pair, own_rules
+from .hold import HOLD_S, Held, Schedule, StartHold, merge_pair, own_rules
 from .protocol import decode, decode_batch
 from .stats import IngestStats
 
@@ -116,7 +116,7 @@ class Pipeline:
         when the pipeline holds them, ingest/hold.py); else they are starts held until now."""
         stats = self.stats
         holding = self.holding if fresh else None
-        pairs: list[Pair] = []
+        pairs: list[int] = []
         early = 0  # starts held now (counted now) less held ones this read stores (counted when they came)
         if fresh:
             stats.sequences(records)
@@ -128,15 +128,14 @@ class Pipeline:
         if bad or len(batch) != len(records):
             # Rare: a record that decoded but cannot become a span. Normalise
             # payload by payload so each reject shows the payload it came from.
-            if pairs:
-                assert owners is not None  # (pair gives them when it pairs)
-                records, owners, payloads = _unpaired(records, owners, payloads, pairs)
-                early -= sum(end is not None for _i, end, _p in pairs)
+            if holding is not None and owners is not None:
+                records, owners, payloads, split = _unpaired(records, owners, payloads)
+                early -= split
             groups = self._normalize_each(payloads, records, owners, source)
             batch = [u for _, updates in groups for u in updates]
         elif pairs:
             assert owners is not None  # (pair gives them when it pairs)
-            batch, owners, more = self._merge_ends(batch, pairs, owners, payloads, source)
+            batch, owners, more = self._merge_ends(batch, pairs, owners)
             early += more
         n = 0
         if batch:
@@ -158,63 +157,27 @@ class Pipeline:
         stats.accepted[source] += n + early
         return n + early
 
-    def _merge_ends(self, batch: list[Update], pairs: list[Pair], owners: list[int],
-                    payloads: Sequence[bytes | memoryview], source: str) -> tuple[list[Update], list[int], int]:
-        """Merge each held start's end into the span the start became (``batch[i]``), in place: a plain
-        end as it is (``merge_end``), an end that brings more (``batch[i + 1]``) normalised. An end
-        ``merge_end`` does not take is normalised here; when the store merges the two by rules of its
-        own, the end is stored after its start. Returns the batch and its owners, and how many more
-        records its updates stand for than ``pair`` counted (a start merged with the end after it
-        stands for both; a start stored apart from its plain end stands for itself)."""
-        more = 0
-        apart: dict[int, Update] = {}  # an end stored after the start at that index
-        merged: set[int] = set()  # an end merged into the start before it
-        # A start or an end the door refuses for its time (``normalize.limits``) is stored apart,
-        # so the door refuses it alone, as if it had not been held.
+    @staticmethod
+    def _merge_ends(batch: list[Update], pairs: list[int], owners: list[int]) -> tuple[list[Update], list[int], int]:
+        """Merge each held start met by an end that brings more (``batch[i]`` for i in ``pairs``, its
+        end ``batch[i + 1]``) as the store would, or leave the two apart when the store merges them by
+        rules of its own or the door must refuse one of them for its time (``normalize.limits``: as if
+        they had not been held). Returns the batch and its owners, and how many more records its
+        updates stand for than ``pair`` counted (a start merged with the end after it stands for both)."""
+        merged: list[int] = []  # an end merged into the start before it
         limit = time.time_ns() + MAX_FUTURE_NS
-        for i, end, _payload in pairs:
-            span = batch[i]
-            if end is None:
-                e = batch[i + 1]
-                if (span.__class__ is Span and e.__class__ is Span and not own_rules(span, e)
-                        and span.start_ns <= limit and e.start_ns <= limit and (e.end_ns or 0) <= limit):
-                    batch[i] = merge_pair(span, e)
-                    merged.add(i + 1)
-                    more += 1
-                continue
-            if span.__class__ is Span and merge_end(span, end, limit):
-                continue
-            in_time = end.end_ns <= limit and getattr(span, "start_ns", 0) <= limit
-            got, bad = normalize([end])
-            for r in bad:
-                self.stats.reject(source, r.reason, r.detail, payloads[owners[i]])
-            if not got:
-                more -= 1  # the end is refused: its start is stored as it is, for itself
-                continue
-            e = got[0]
-            if in_time and span.__class__ is Span and e.__class__ is Span and not own_rules(span, e):
+        for i in pairs:
+            span, e = batch[i], batch[i + 1]
+            if (span.__class__ is Span and e.__class__ is Span and not own_rules(span, e)
+                    and span.start_ns <= limit and e.start_ns <= limit and (e.end_ns or 0) <= limit):
                 batch[i] = merge_pair(span, e)
-            else:
-                apart[i] = e
-                more -= 1
-        if not (merged or apart):
-            return batch, owners, more
-        if not apart:
-            keep = [True] * len(batch)
-            for i in merged:
-                keep[i] = False
-            return list(compress(batch, keep)), list(compress(owners, keep)), more
-        out: list[Update] = []
-        own: list[int] = []
-        for i, (u, o) in enumerate(zip(batch, owners, strict=True)):
-            if i in merged:
-                continue
-            out.append(u)
-            own.append(o)
-            if (late := apart.get(i)) is not None:
-                out.append(late)
-                own.append(o)
-        return out, own, more
+                merged.append(i + 1)
+        if not merged:
+            return batch, owners, 0
+        keep = [True] * len(batch)
+        for i in merged:
+            keep[i] = False
+        return list(compress(batch, keep)), list(compress(owners, keep)), len(merged)
 
     @staticmethod
     def _groups(
@@ -338,21 +301,23 @@ class Pipeline:
             holding.arm(self._on_due)
 
 
-def _unpaired(records: list, owners: list[int], payloads: Sequence[bytes | memoryview],
-              pairs: list[Pair]) -> tuple[list, list[int], list[bytes | memoryview]]:
-    """The read with each held start met by its plain end followed by that end again, the start with
-    the payload it came in: to be normalised record by record (a record of the read was refused)."""
-    ends = {i: (end, payload) for i, end, payload in pairs if end is not None}
+def _unpaired(records: list, owners: list[int], payloads: Sequence[bytes | memoryview]
+              ) -> tuple[list, list[int], list[bytes | memoryview], int]:
+    """The read with each held start met by its plain end (a tuple, ``StartHold.pair``) as the two
+    records again, the start with the payload it came in: to be normalised record by record (a
+    record of the read was refused). Also returns how many tuples it split."""
     recs: list = []
     own: list[int] = []
     more = list(payloads)
-    for i, (r, o) in enumerate(zip(records, owners, strict=True)):
-        got = ends.get(i)
-        if got is None:
+    split = 0
+    for r, o in zip(records, owners, strict=True):
+        if r.__class__ is not tuple:
             recs.append(r)
             own.append(o)
             continue
-        recs += [r, got[0]]
+        start, end, payload = r
+        recs += [start, end]
         own += [len(more), o]
-        more.append(got[1])
-    return recs, own, more
+        more.append(payload)
+        split += 1
+    return recs, own, more, split

@@ -32,6 +32,7 @@ from ..model import (
     Update,
 )
 from . import conventions
+from .part_fill import agent_fill, file_fill, llm_fill, rag_fill, tool_fill
 from .records import (
     EventRecord,
     MetricRecord,
@@ -352,6 +353,117 @@ def _end_status(rec: SpanEndRecord) -> Status:
     return status
 
 
+def _held_span(start: SpanStartRecord, end: SpanEndRecord) -> Span:
+    """A span_start held for its span_end and that end as one span (ingest/hold.py): what the
+    store makes of the two normalised and stored one after the other (``store.merge.merge_same``),
+    built with one Span call. The end is a plain one, as ``StartHold.pair`` pairs it: no name, kind,
+    attributes, events, links, cost, ids or start of its own, its status given exactly, its tool (if
+    any) a typed part, its end time from its start's to the latest the door takes, and usage in at
+    most one of the two. The end's set fields win; its typed parts are written onto the start's
+    (``part_fill``: the start's parts are its own, decoded with it, held by no one else)."""
+    st = end.status
+    status = (_ERROR if end.status_code else _OK) if st is None else _STATUS[st]
+    attrs, k, ss = start.attributes, start.kind, start.status
+    llm, tool, agent, rag, file = start.llm, start.tool, start.agent, start.rag, start.file
+    # The common start (normalize's test of it; its own status is tested only for being one, the
+    # end's stands) is built here; any other is normalised as it would be alone, the end set on it.
+    if ((attrs and not _CONVENTION_KEYS.isdisjoint(attrs)) or start.status_message is not None
+            or start.status_code is not None or start.events or start.links
+            or (tool is not None and (tool.__class__ is not ToolInfo or not tool.name))
+            or not k or (kind := _KINDS.get(k)) is None or (ss is not None and ss not in _STATUS)
+            or (llm is not None and llm.model is None and llm == _NO_LLM)
+            or (agent is not None and agent.name is None) or (rag is not None and rag.query is None)
+            or (file is not None and file.path is None)):
+        return _end_into(span_from_record(start), end, status)
+    # Each part: the end's set fields onto the start's, or the end's when the start has none (and it
+    # is not empty: an empty part is no part).
+    p: Any
+    if (p := end.llm) is not None:
+        if llm is not None:
+            llm_fill(llm, p)
+        elif not (p.provider is None and p == _NO_LLM):
+            llm = p
+    if (p := end.tool) is not None:
+        if tool is not None:
+            tool_fill(tool, p)  # type: ignore[arg-type]  # (a typed part: StartHold.pair's test)
+        elif not (p.name is None and p == _NO_TOOL):  # type: ignore[union-attr]
+            tool = p
+    if (p := end.agent) is not None:
+        if agent is not None:
+            agent_fill(agent, p)
+        elif not (p.name is None and p == _NO_AGENT):
+            agent = p
+    if (p := end.rag) is not None:
+        if rag is not None:
+            rag_fill(rag, p)
+        elif not (p.query is None and p == _NO_RAG):
+            rag = p
+    if (p := end.file) is not None:
+        if file is not None:
+            file_fill(file, p)
+        elif not (p.path is None and p == _NO_FILE):
+            file = p
+    usage = start.usage if end.usage is None else end.usage
+    if usage is not None and usage.total < usage.input + usage.output:
+        usage.total = usage.input + usage.output  # (as the store merges usage: never less than the two)
+    span = Span(span_id=start.span_id, trace_id=start.trace_id, session_id=start.session_id or "",
+                parent_span_id=start.parent_span_id or None, name=start.name, kind=kind, start_ns=start.start_ns,
+                end_ns=end.end_ns, status=status, llm=llm, tool=tool, usage=usage,  # type: ignore[arg-type]
+                cost=start.cost, attributes=attrs, agent=agent)
+    if rag is not None:
+        span.rag = rag
+    if file is not None:
+        span.file = file
+    if msg := end.status_message:  # (an empty one sets nothing, as the store merges it)
+        span.status_message = msg
+    if code := end.status_code:
+        span.status_code = code
+    return span
+
+
+def _end_into(span: Span, end: SpanEndRecord, status: Status) -> Span:
+    """``_held_span`` for a start normalised alone (``span``): the end's fields set on it, as the
+    store merges them (an empty part is no part; a part the span has takes the end's set fields)."""
+    p: Any
+    o: Any
+    if (p := end.llm) is not None:
+        if (o := span.llm) is not None:
+            llm_fill(o, p)
+        elif not (p.provider is None and p == _NO_LLM):
+            span.llm = p
+    if (p := end.tool) is not None:
+        if (o := span.tool) is not None:
+            tool_fill(o, p)  # type: ignore[arg-type]  # (a typed part: StartHold.pair's test)
+        elif not (p.name is None and p == _NO_TOOL):  # type: ignore[union-attr]
+            span.tool = p  # type: ignore[assignment]
+    if (p := end.agent) is not None:
+        if (o := span.agent) is not None:
+            agent_fill(o, p)
+        elif not (p.name is None and p == _NO_AGENT):
+            span.agent = p
+    if (p := end.rag) is not None:
+        if (o := span.rag) is not None:
+            rag_fill(o, p)
+        elif not (p.query is None and p == _NO_RAG):
+            span.rag = p
+    if (p := end.file) is not None:
+        if (o := span.file) is not None:
+            file_fill(o, p)
+        elif not (p.path is None and p == _NO_FILE):
+            span.file = p
+    if (p := end.usage) is not None:
+        span.usage = p
+    if (u := span.usage) is not None and u.total < u.input + u.output:
+        u.total = u.input + u.output  # (as the store merges usage: never less than the two)
+    span.end_ns = end.end_ns
+    span.status = status
+    if msg := end.status_message:  # (an empty one sets nothing, as the store merges it)
+        span.status_message = msg
+    if code := end.status_code:
+        span.status_code = code
+    return span
+
+
 def normalize(records: list[WireRecord]) -> tuple[list[Update], list[Reject]]:
     """Turn decoded wire records into store updates; bad ones become rejects."""
     out: list[Update] = []
@@ -461,6 +573,9 @@ def normalize(records: list[WireRecord]) -> tuple[list[Update], list[Reject]]:
                         status = _end_status(rec)
                     append(SpanEnd(rec.trace_id, rec.span_id, rec.end_ns, status, rec.status_message,
                                    rec.status_code))
+            elif cls is tuple:
+                # A span_start held for its plain span_end, and that end (ingest/hold.py): one span.
+                append(_held_span(rec[0], rec[1]))
             elif isinstance(rec, (SpanRecord, SpanStartRecord, SpanEndRecord)):
                 append(span_from_record(rec))
             elif isinstance(rec, SessionRecord):

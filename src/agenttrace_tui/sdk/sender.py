@@ -46,6 +46,7 @@ BATCH_ITEMS = 2048
 #: Records larger than this are trimmed, then dropped (the monitor's limit is 64 KiB).
 MAX_RECORD_BYTES = 60_000
 _PARTS = ("llm", "tool", "agent", "rag", "file", "usage")
+_UNSET = object()
 
 
 def _fallback(obj: Any) -> Any:
@@ -379,9 +380,9 @@ class Sender:
         their value): the same span as the full repeat UDP needs. Left out: the
         session, start and parent (they never change), the name and kind unless one
         of them changed (a name sent alone would make the monitor guess the kind
-        again), the typed parts and attributes that did not change. (A changed part
-        goes whole: leaving out its unchanged fields too saved the monitor less
-        than finding them cost the sender.) Repeated in full: after a reconnect
+        again), the typed parts and attributes that did not change, the fields of a
+        changed part that did not change (the monitor decodes and merges less: a
+        part new at the end goes whole), and a status of ``ok``. Repeated in full: after a reconnect
         (the start may have gone to a monitor that is gone), after a record was
         lost to size or encoding, when the attributes changed (the monitor reads
         some attribute keys into the typed parts) and when a part lost a field it
@@ -405,6 +406,9 @@ class Sender:
                 for k, v in was.items():
                     if v is not None and ((c := get(k)) is None or (v and not c)):
                         return None
+                # Only the fields that changed (the same value of the same type is left out).
+                was_get = was.get
+                cur = {k: v for k, v in cur.items() if not ((w := was_get(k, _UNSET)) == v and w.__class__ is v.__class__)}
             out.append(cur)
         if span.name != name or span.kind != kind:
             name, kind = span.name, span.kind
@@ -412,8 +416,11 @@ class Sender:
             name = kind = ""
         self.seq += 1
         # Positional: msgspec takes 16 or more keywords on a slow path (several times the cost).
+        # A status of "ok" is left out too: the monitor reads a span_end with neither a status nor
+        # a status code as ok (with a code alone, as an error).
+        status, code = span.status or "ok", span.status_code
         return ShortSpanEnd(1, self.sender_id, self.seq, span.trace_id, span.span_id, "", name, kind, 0, None,
-                            span.end_ns, span.status or "ok", span.status_message, span.status_code,
+                            span.end_ns, None if status == "ok" and not code else status, span.status_message, code,
                             out[0], out[1], out[2], out[3], out[4], out[5], None, span.events)
 
 

@@ -13,6 +13,7 @@ import msgspec
 
 from ..model import AgentInfo, FileInfo, LlmInfo, RagInfo, Session, Span, SpanEvent, SpanKind, ToolInfo
 from ..normalize import conventions as cv
+from ..normalize.part_fill import agent_fill, file_fill, llm_fill, rag_fill, tool_fill
 
 if TYPE_CHECKING:
     pass
@@ -68,9 +69,12 @@ def file_covers(o: FileInfo, n: FileInfo) -> bool:
 #: the two parts' values) cost ~6.7k instructions a part, the test ~1.1k (an end brings a part).
 _COVERS: dict[type, Any] = {LlmInfo: llm_covers, ToolInfo: tool_covers, AgentInfo: agent_covers,
                             RagInfo: rag_covers, FileInfo: file_covers}
+#: Their fills (``llm_fill``), spelled out for the same reason.
+_FILLS: dict[type, Any] = {LlmInfo: llm_fill, ToolInfo: tool_fill, AgentInfo: agent_fill, RagInfo: rag_fill,
+                           FileInfo: file_fill}
 #: Their field names, in order.
 _NONE_FIELDS = {cls: tuple(f.name for f in msgspec.structs.fields(cls)) for cls in _COVERS}
-# A new field of one of these parts must be added to its test too.
+# A new field of one of these parts must be added to its test and its fill too.
 assert {
     LlmInfo: ("provider", "model", "temperature", "max_tokens", "stop_reason", "cached", "prompt_preview",
               "response_preview"),
@@ -97,12 +101,9 @@ def merge_part(old: Any, new: Any) -> Any:
             # end added, as our SDK sends it): the merge is the newer part as it is.
             return new
         # A copy of the older part with the newer's set fields assigned on it (half the
-        # cost of collecting every field in a dict for a new one); the newer's values
-        # taken in one call (astuple), not one getattr each.
+        # cost of collecting every field in a dict for a new one).
         merged = msgspec.structs.replace(old)
-        for name, nv in zip(_NONE_FIELDS[cls], astuple(new), strict=True):
-            if nv is not None:
-                setattr(merged, name, nv)
+        _FILLS[cls](merged, new)
         return merged
     fields = _PART_FIELDS.get(cls)
     if fields is None:
