@@ -46,7 +46,6 @@ BATCH_ITEMS = 2048
 #: Records larger than this are trimmed, then dropped (the monitor's limit is 64 KiB).
 MAX_RECORD_BYTES = 60_000
 _PARTS = ("llm", "tool", "agent", "rag", "file", "usage")
-_UNSET = object()
 
 
 def _fallback(obj: Any) -> Any:
@@ -382,12 +381,12 @@ class Sender:
         of them changed (a name sent alone would make the monitor guess the kind
         again), the typed parts and attributes that did not change, the fields of a
         changed part that did not change (the monitor decodes and merges less: a
-        part new at the end goes whole), and a status of ``ok``. Repeated in full: after a reconnect
-        (the start may have gone to a monitor that is gone), after a record was
-        lost to size or encoding, when the attributes changed (the monitor reads
-        some attribute keys into the typed parts) and when a part lost a field it
-        had or a field went to zero or empty (the monitor could fill it from an
-        attribute).
+        part new at the end goes whole), and a status of ``ok``. Repeated in full:
+        after a reconnect (the start may have gone to a monitor that is gone),
+        after a record was lost to size or encoding, when the attributes changed
+        (the monitor reads some attribute keys into the typed parts) and when a
+        part lost a field it had or a field went to zero or empty (the monitor
+        could fill it from an attribute).
         """
         conn, lost, name, kind, attrs, *parts = sent
         if conn != getattr(self.transport, "connects", 0) or lost != self.oversized + self.encode_errors:
@@ -402,13 +401,17 @@ class Sender:
             if was:
                 if cur.__class__ is not dict or was.__class__ is not dict:
                     return None
+                # Only the fields that changed go (a field the start had that is gone, or went
+                # to zero or empty: the whole span).
                 get = cur.get
+                changed = cur.copy()
                 for k, v in was.items():
-                    if v is not None and ((c := get(k)) is None or (v and not c)):
+                    c = get(k)
+                    if c == v:
+                        changed.pop(k, None)
+                    elif v is not None and (c is None or (v and not c)):
                         return None
-                # Only the fields that changed (the same value of the same type is left out).
-                was_get = was.get
-                cur = {k: v for k, v in cur.items() if not ((w := was_get(k, _UNSET)) == v and w.__class__ is v.__class__)}
+                cur = changed
             out.append(cur)
         if span.name != name or span.kind != kind:
             name, kind = span.name, span.kind
