@@ -113,7 +113,6 @@ class StartHold:
                 out.append(h[0])
                 own.append(len(payloads) + len(more))
                 more.append(h[3])
-        n_held = 0
         limit = 0  # the latest end time the door takes (``normalize.limits``), when an end first needs it
         g: Held | None
         for i, r in enumerate(records):
@@ -121,14 +120,14 @@ class StartHold:
             cls = r.__class__
             if cls is SpanStartRecord:
                 sid = r.span_id
-                if (g := held.pop(sid, None)) is not None:
+                if sid in held:
                     # A second start of one span, or a start of another trace's span of the same id
                     # (rare: ids are random): the first is stored.
+                    g = held.pop(sid)
                     out.append(g[0])
                     own.append(len(payloads) + len(more))
                     more.append(g[3])
                 held[sid] = (r, now, source, payloads[o])
-                n_held += 1
                 continue
             if (held and (cls is SpanEndRecord or cls is SpanRecord or cls is EventRecord)
                     and (g := held.pop(r.span_id, None)) is not None):
@@ -168,6 +167,9 @@ class StartHold:
             own[:0] = range(len(payloads) + len(more), len(payloads) + len(more) + len(over))
             more += [h[3] for h in over]
             pairs = [i + len(over) for i in pairs]
+        # Every record of the read is in ``out`` (an end paired as its tuple) but the starts held,
+        # and ``out`` holds the starts put back besides.
+        n_held = len(records) - (len(out) - len(more))
         return out, own, [*payloads, *more] if more else payloads, pairs, n_held, len(more)
 
     def due(self, now: float | None = None, at_least: int = 0) -> list[Held]:
