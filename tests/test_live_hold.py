@@ -281,7 +281,9 @@ def test_a_held_start_and_its_end_are_stored_as_the_two_stored_apart(
     and times as sent, valid or not), the held start merged with its end gives the span, and the
     rejects, that storing the two as they come gives. Not compared: a start or end with a value the
     door fixes (tokens, a cost or a number out of range: the door fixes the merged span, so a value of
-    the other report may go with it) or a value nested too deep (the span is refused with its end)."""
+    the other report may go with it), two whose merged span has one (tokens whose sum passes the
+    door's limit: stored apart, the sum is made after the door) or a value nested too deep (the span
+    is refused with its end)."""
     fields = {k: v for k, v in msgspec.structs.asdict(a).items() if k not in ("end_ns", "type")}
     start_rec = SpanStartRecord(**{**fields, "name": fields.get("name") or "step", "start_ns": fields.get("start_ns") or 1})
     end_fields = {"v": 1, "trace_id": start_rec.trace_id, "span_id": start_rec.span_id,
@@ -296,13 +298,23 @@ def test_a_held_start_and_its_end_are_stored_as_the_two_stored_apart(
     recs = [start_rec, end_rec]
     apart, apart_rejects, fixed = _stored(recs, hold=False, split=True)
     assume(not fixed and "too_deep" not in apart_rejects)
-    held, held_rejects, _fixed = _stored(recs, hold=True, split=split or not same_read)
+    held, held_rejects, held_fixed = _stored(recs, hold=True, split=split or not same_read)
+    assume(not held_fixed)
     assert held == apart, (held, apart)
     assert held_rejects == apart_rejects
 
 
+def _as_sent(rec: Any) -> Any:
+    """The record without what only the monitor makes: a computed cost, estimated tokens."""
+    cost, usage = rec.cost, rec.usage
+    return msgspec.structs.replace(
+        rec, cost=None if cost is None or cost.source == "computed" else cost,
+        usage=msgspec.structs.replace(usage, estimated=False) if usage is not None and usage.estimated else usage)
+
+
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(common_span_records.map(lambda r: msgspec.structs.replace(r, kind=r.kind or "agent")), sdk_ends,
+@given(common_span_records.map(lambda r: msgspec.structs.replace(_as_sent(r), kind=r.kind or "agent")),
+       sdk_ends.map(_as_sent),
        st.sampled_from(["plain", "more", "repeat"]), st.booleans(), st.booleans())
 def test_a_common_start_and_an_sdk_shaped_end_are_stored_as_the_two_stored_apart(
         a: Any, b: Any, shape: str, split: bool, same_read: bool) -> None:
@@ -311,6 +323,13 @@ def test_a_common_start_and_an_sdk_shaped_end_are_stored_as_the_two_stored_apart
     as one span in one call, the end's part fields written onto the start's parts. A start that names
     its kind (our SDK's always do): one that does not is given the kind its parts suggest, which an end
     repeating it with other parts changes, and stored apart the start's usage keeps the scope of the
-    first guess (an agent's, for its subtree), stored once that of the last."""
+    first guess (an agent's, for its subtree), stored once that of the last. No cost sent as computed
+    and no tokens as estimated: those are the monitor's to make (it prices and counts a span itself when
+    it stores it, so stored apart the start's are remade before the end comes, stored once they are
+    merged with the end's as sent). An end that brings more names the span as its start does: one
+    whose name or kind makes it another kind of span leaves usage the scope of the start's kind
+    stored apart, of its own stored once (the first test's random kinds rarely meet that)."""
+    if shape == "more":
+        b = msgspec.structs.replace(b, name=a.name, kind=a.kind)
     test_a_held_start_and_its_end_are_stored_as_the_two_stored_apart.hypothesis.inner_test(  # type: ignore[attr-defined]
         a, b, shape, split, same_read)
