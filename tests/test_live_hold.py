@@ -333,3 +333,40 @@ def test_a_common_start_and_an_sdk_shaped_end_are_stored_as_the_two_stored_apart
         b = msgspec.structs.replace(b, name=a.name, kind=a.kind)
     test_a_held_start_and_its_end_are_stored_as_the_two_stored_apart.hypothesis.inner_test(  # type: ignore[attr-defined]
         a, b, shape, split, same_read)
+
+
+def _filled(start_part: Any, end_part: Any) -> Any:
+    """The start's part with the end's set fields on it (what our SDK's UDP span_end repeats)."""
+    if (start_part is None or end_part is None or start_part.__class__ is not end_part.__class__
+            or not isinstance(end_part, msgspec.Struct)):
+        return start_part if end_part is None else end_part
+    return msgspec.structs.replace(start_part, **{k: v for k, v in msgspec.structs.asdict(end_part).items()
+                                                  if v is not None})
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(common_span_records.map(lambda r: msgspec.structs.replace(_as_sent(r), kind=r.kind or "agent")),
+       sdk_ends.map(_as_sent), st.booleans(), st.booleans())
+def test_an_end_that_repeats_its_start_is_stored_as_the_two_stored_apart(
+        a: Any, b: Any, split: bool, same_read: bool) -> None:
+    """An end that repeats its whole start and adds to it, as our SDK's does over UDP (the same
+    name, kind, start, session, parent, attributes and events; each part of the start with the
+    end's fields on it; the end's status and usage when the start had none): stored in the end's
+    place alone (``hold.repeats``), it gives the span and the rejects the two stored apart give."""
+    fields = {k: v for k, v in msgspec.structs.asdict(a).items() if k not in ("end_ns", "type")}
+    start_rec = SpanStartRecord(**{**fields, "name": fields.get("name") or "step", "start_ns": fields.get("start_ns") or 1})
+    end_fields = {**msgspec.structs.asdict(start_rec), "end_ns": max(b.end_ns, start_rec.start_ns)}
+    end_fields.pop("type", None)
+    for part in ("llm", "tool", "agent", "rag", "file"):
+        end_fields[part] = _filled(getattr(start_rec, part), getattr(b, part))
+    for f in ("status", "status_message", "status_code"):
+        if getattr(b, f) is not None:
+            end_fields[f] = getattr(b, f)
+    if start_rec.usage is None:
+        end_fields["usage"] = b.usage
+    recs = [start_rec, SpanEndRecord(**end_fields)]
+    apart, apart_rejects, fixed = _stored(recs, hold=False, split=True)
+    held, held_rejects, held_fixed = _stored(recs, hold=True, split=split or not same_read)
+    assume(not fixed and not held_fixed and "too_deep" not in apart_rejects)
+    assert held == apart, (held, apart)
+    assert held_rejects == apart_rejects

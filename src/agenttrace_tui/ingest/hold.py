@@ -34,7 +34,7 @@ from ..normalize.limits import MAX_FUTURE_NS
 from ..normalize.native import STATUS_OF
 from ..normalize.records import EventRecord, SpanEndRecord, SpanRecord, SpanStartRecord, WireRecord
 from ..store.calls import REBUILT, USAGE_FROM
-from ..store.merge import merge_same
+from ..store.merge import agent_covers, file_covers, llm_covers, merge_same, rag_covers, tool_covers
 
 #: How long a span_start waits for its span_end before it is stored as a running span:
 #: half a frame of the UI's refresh.
@@ -56,6 +56,42 @@ def own_rules(span: Span, end: Span | None = None) -> bool:
         return True
     b = end.attributes if end is not None else None
     return bool(b and (REBUILT in b or USAGE_FROM in b))
+
+
+def repeats(start: SpanStartRecord, end: SpanEndRecord, limit: int) -> bool:
+    """Whether ``end`` says all ``start`` says, so the span the store makes of the two is the one
+    it makes of the end alone (our SDK's span_end over UDP repeats the whole span, in case its
+    start was lost): the same name, kind, start, session and parent; the start's attributes,
+    events, links, message, code, usage and cost, if any, the same; each of its typed parts, if
+    any, with every field it sets set in the end's (``llm_covers``); both statuses as sent exactly;
+    the end after its start and no later than ``limit``; no total of tokens below their sum; no
+    rule of the store's own (``own_rules``). The tests are the cheap ones first: most ends that bring more fail early."""
+    k = start.kind
+    if not (k and end.kind == k and end.name == start.name and end.start_ns == start.start_ns
+            and end.session_id == start.session_id and end.parent_span_id == start.parent_span_id
+            and start.start_ns <= end.end_ns <= limit and end.attributes == (a := start.attributes)
+            and ((st := start.status) is None or st in STATUS_OF) and ((st := end.status) is None or st in STATUS_OF)
+            and (not start.events or start.events == end.events) and (not start.links or start.links == end.links)
+            and (start.status_message is None or start.status_message == end.status_message)
+            and (start.status_code is None or start.status_code == end.status_code)
+            and (start.cost is None or start.cost == end.cost)
+            and ((u := start.usage) is None or (u == end.usage and not u.estimated))
+            # (tokens whose total is below their sum: a merge raises it, a span stored alone keeps it)
+            and ((u := end.usage) is None or not u.total or u.total >= u.input + u.output)
+            and not (a and (REBUILT in a or USAGE_FROM in a))):
+        return False
+    p: Any
+    n: Any
+    if (p := start.llm) is not None and ((n := end.llm) is None or not llm_covers(p, n)):
+        return False
+    if (p := start.tool) is not None and (
+            (n := end.tool) is None or not (p == n if p.__class__ is str or n.__class__ is str else tool_covers(p, n))):  # type: ignore[arg-type]
+        return False
+    if (p := start.agent) is not None and ((n := end.agent) is None or not agent_covers(p, n)):
+        return False
+    if (p := start.rag) is not None and ((n := end.rag) is None or not rag_covers(p, n)):
+        return False
+    return (p := start.file) is None or ((n := end.file) is not None and file_covers(p, n))
 
 
 def merge_pair(span: Span, end: Span) -> Span:
@@ -150,6 +186,11 @@ class StartHold:
                             and not ((a := s.attributes) and (REBUILT in a or USAGE_FROM in a))):
                         # A plain end: normalised with its start as one span, in the end's place.
                         out.append((s, r, g[3]))
+                        own.append(o)
+                        continue
+                    if repeats(s, r, limit):
+                        # An end that repeats its whole start (our SDK's over UDP): it is the span.
+                        out.append(r)
                         own.append(o)
                         continue
                     # An end that brings more (or that the door or the store's own rules must see
