@@ -65,7 +65,8 @@ def repeats(start: SpanStartRecord, end: SpanEndRecord, limit: int) -> bool:
     events, links, message, code, usage and cost, if any, the same; each of its typed parts, if
     any, with every field it sets set in the end's (``llm_covers``); both statuses as sent exactly;
     the end after its start and no later than ``limit``; no total of tokens below their sum; no
-    rule of the store's own (``own_rules``). The tests are the cheap ones first: most ends that bring more fail early."""
+    rule of the store's own (``own_rules``). The cheap tests come first: most ends that bring
+    more than a plain end fail one of them."""
     k = start.kind
     if not (k and end.kind == k and end.name == start.name and end.start_ns == start.start_ns
             and end.session_id == start.session_id and end.parent_span_id == start.parent_span_id
@@ -84,9 +85,10 @@ def repeats(start: SpanStartRecord, end: SpanEndRecord, limit: int) -> bool:
     n: Any
     if (p := start.llm) is not None and ((n := end.llm) is None or not llm_covers(p, n)):
         return False
-    if (p := start.tool) is not None and (
-            (n := end.tool) is None or not (p == n if p.__class__ is str or n.__class__ is str else tool_covers(p, n))):  # type: ignore[arg-type]
+    if (p := start.tool) is not None and (n := end.tool) is None:
         return False
+    if p is not None and not (p == n if p.__class__ is str or n.__class__ is str else tool_covers(p, n)):
+        return False  # (a tool named alone, a string, is the same tool only as the same string)
     if (p := start.agent) is not None and ((n := end.agent) is None or not agent_covers(p, n)):
         return False
     if (p := start.rag) is not None and ((n := end.rag) is None or not rag_covers(p, n)):
