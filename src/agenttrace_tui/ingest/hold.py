@@ -19,9 +19,10 @@ fills, as our SDK sends it) is normalised with its start as one span
 end that repeats all its start says (our SDK's over UDP, which repeats the whole
 span in case its start was lost) takes the start's place alone (``repeats``).
 Any other end that brings more (a name, attributes, events) is normalised
-beside its start and merged with the store's merge rules (``merge_pair``). A start whose merge the store does by rules of its own
-(an estimated usage, a rebuilt span, a call's usage from its log event), or
-whose end the door refuses for its time, is stored apart from its end, first.
+beside its start and merged with the store's merge rules (``merge_pair``). A
+start whose merge the store does by rules of its own (an estimated usage, a
+rebuilt span, a call's usage from its log event), or whose end the door refuses
+for its time, is stored apart from its end, first.
 """
 
 from __future__ import annotations
