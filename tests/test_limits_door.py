@@ -1,10 +1,11 @@
 """The door's inline pass for spans decides exactly as its rules do.
 
 ``normalize.limits.check`` tests a span's rules inline first and hands it to
-``_check_span`` only when one might fail. Over spans with values on and past
-every bound (times, tokens, costs, typed part numbers, attribute integers,
-nested attributes, events, links), ``check`` must keep, fix, refuse and report
-exactly what ``_check_span`` alone does for every span.
+its rules one by one (``_refusal``, then ``_fix_span``) only when one might
+fail. Over spans with values on and past every bound (times, tokens, costs,
+typed part numbers, attribute integers, nested attributes, events, links),
+``check`` must keep, fix, refuse and report exactly what those rules alone do
+for every span.
 """
 
 from __future__ import annotations
@@ -88,15 +89,24 @@ def _copy(spans: list[Span]) -> list[Span]:
     return [msgspec.convert(msgspec.to_builtins(s), Span) for s in spans]
 
 
+def _rules(s: Span, report: limits.Report) -> bool:
+    """The door's rules for one span, one after the other: refused, or kept with its values fixed."""
+    if (why := limits._refusal(s, LIMIT)) is not None:
+        report(*why, True)
+        return False
+    limits._fix_span(s, LIMIT, report)
+    return True
+
+
 @pytest.mark.parametrize("seed", range(6))
-def test_check_decides_as_check_span_for_every_span(seed: int) -> None:
+def test_check_decides_as_the_rules_for_every_span(seed: int) -> None:
     rnd = random.Random(seed)
     spans = [_one(rnd, i) for i in range(600)]
     a, b = _copy(spans), _copy(spans)
     got: list[tuple] = []
     kept = check(a, lambda r, d, refused: got.append((r, d, refused)), now_ns=NOW)  # type: ignore[arg-type]
     want: list[tuple] = []
-    kept_ref = [s for s in b if limits._check_span(s, LIMIT, lambda r, d, refused: want.append((r, d, refused)))]
+    kept_ref = [s for s in b if _rules(s, lambda r, d, refused: want.append((r, d, refused)))]
     assert got == want
     assert [msgspec.to_builtins(s) for s in kept] == [msgspec.to_builtins(s) for s in kept_ref]
     assert len(kept) < len(spans) and any(not r[2] for r in got)  # both kinds of outcome were exercised

@@ -31,6 +31,8 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
+import msgspec
+
 from ..model import Span, ToolInfo
 from ..normalize.limits import MAX_FUTURE_NS
 from ..normalize.native import STATUS_OF
@@ -102,6 +104,13 @@ def merge_pair(span: Span, end: Span) -> Span:
     """A held start's span and its end normalised beside it (an end that brings more): merged as the
     store merges a report into a stored span."""
     sid = end.session_id
+    # A total below its tokens' sum is raised in the merged span's usage, which may be one of the
+    # two's own: made on a copy, so the two stay as normalised should the door check them apart
+    # (ingest/pipeline.py, ``_Apart``).
+    if (u := end.usage) is not None and u.total < u.input + u.output:
+        end = msgspec.structs.replace(end, usage=msgspec.structs.replace(u))
+    if (u := span.usage) is not None and u.total < u.input + u.output:
+        span = msgspec.structs.replace(span, usage=msgspec.structs.replace(u))
     merged = merge_same(span, end)
     if sid:
         merged.session_id = sid  # (the store moves a trace its end names another session of)
@@ -123,7 +132,7 @@ class StartHold:
 
     def pair(
         self, records: list[WireRecord], owners: list[int] | None, payloads: Sequence[Any], source: str
-    ) -> tuple[list[Any], list[int] | None, Sequence[Any], list[int], int, int]:
+    ) -> tuple[list[Any], list[int] | None, Sequence[Any], list[int], int, int, list[Held] | None]:
         """The read with each span_start held and each end of a held start replaced by the start:
         a plain end by the tuple (start record, end record, the start's payload), which normalise
         makes one span; any other end follows its start's record (the pairs: the index of each such
@@ -132,7 +141,8 @@ class StartHold:
 
         Returns the records, the payload index of each (None: record i came from payload i), the
         payloads (those of the starts put back added at the end), the pairs, how many starts this
-        read holds now, and how many held starts it puts back (counted when they came).
+        read holds now, how many held starts it puts back (counted when they came), and the starts
+        whose end takes their place (``repeats``), if any.
         """
         held = self.held
         r: Any
@@ -142,11 +152,12 @@ class StartHold:
                 if r.__class__ is SpanStartRecord:
                     break
             else:
-                return records, owners, payloads, [], 0, 0
+                return records, owners, payloads, [], 0, 0, None
         out: list[Any] = []
         own: list[int] = []
         more: list[Any] = []  # payloads of the starts put back into this read
         pairs: list[int] = []
+        took: list[Held] | None = None
         now = self.clock()
         if held and next(iter(held.values()))[1] <= now - self.hold_s:
             for h in self.due(now):
@@ -194,6 +205,10 @@ class StartHold:
                         continue
                     if repeats(s, r, limit):
                         # An end that repeats its whole start (our SDK's over UDP): it is the span.
+                        if took is None:
+                            took = [g]
+                        else:
+                            took.append(g)
                         out.append(r)
                         own.append(o)
                         continue
@@ -215,7 +230,7 @@ class StartHold:
         # Every record of the read is in ``out`` (an end paired as its tuple) but the starts held,
         # and ``out`` holds the starts put back besides.
         n_held = len(records) - (len(out) - len(more))
-        return out, own, [*payloads, *more] if more else payloads, pairs, n_held, len(more)
+        return out, own, [*payloads, *more] if more else payloads, pairs, n_held, len(more), took
 
     def due(self, now: float | None = None, at_least: int = 0) -> list[Held]:
         """Take the starts whose time is up (held since ``now - hold_s`` or before), and at least

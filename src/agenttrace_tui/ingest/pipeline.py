@@ -14,11 +14,12 @@ from __future__ import annotations
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from itertools import compress
+from typing import Any
 
 from ..model import Span, Update
-from ..normalize.limits import MAX_FUTURE_NS, check
+from ..normalize.limits import check, usage_and_cost_kept
 from ..normalize.native import normalize
-from ..normalize.records import DEFAULT_MAX_RECORD_BYTES
+from ..normalize.records import DEFAULT_MAX_RECORD_BYTES, SpanEndRecord
 from ..store.memory import Store
 from .flow import Flow
 from .hold import HOLD_S, Held, Schedule, StartHold, merge_pair, own_rules
@@ -117,26 +118,29 @@ class Pipeline:
         stats = self.stats
         holding = self.holding if fresh else None
         pairs: list[int] = []
+        took = None
         early = 0  # starts held now (counted now) less held ones this read stores (counted when they came)
         if fresh:
             stats.sequences(records)
         if holding is not None:
-            records, owners, payloads, pairs, n_held, back = holding.pair(records, owners, payloads, source)
+            records, owners, payloads, pairs, n_held, back, took = holding.pair(records, owners, payloads, source)
             early = n_held - back
         batch, bad = normalize(records)
         groups = None
+        apart = None if holding is None else _Apart(records, batch, owners, payloads, took)
         if bad or len(batch) != len(records):
             # Rare: a record that decoded but cannot become a span. Normalise
             # payload by payload so each reject shows the payload it came from.
             if holding is not None and owners is not None:
-                records, owners, payloads, split = _unpaired(records, owners, payloads)
+                records, owners, payloads, split = _unpaired(records, owners, payloads, took)
                 early -= split
+                apart = None  # (no span of two now)
             groups = self._normalize_each(payloads, records, owners, source)
             batch = [u for _, updates in groups for u in updates]
         elif pairs:
-            assert owners is not None  # (pair gives them when it pairs)
-            batch, owners, more = self._merge_ends(batch, pairs, owners)
-            early += more
+            assert owners is not None and apart is not None  # (pair gives them when it pairs)
+            batch, owners, apart.joined = self._merge_ends(batch, pairs, owners)
+            early += len(apart.joined)
         n = 0
         if batch:
             index: dict[int, bytes | memoryview] | None = None
@@ -146,10 +150,12 @@ class Pipeline:
                 nonlocal index
                 if index is None:
                     index = {id(u): p for p, us in (groups or self._groups(payloads, batch, owners)) for u in us}
+                    if apart is not None:
+                        index.update(apart.payload_of)
                 return index.get(id(update))
 
             try:
-                n = self.apply(batch, source=source, payload_of=payload_of)
+                n = self.apply(batch, source=source, payload_of=payload_of, apart=apart)
             except Exception:  # noqa: BLE001 - isolate the payload that breaks it
                 n = self._apply_each(groups or self._groups(payloads, batch, owners), source)
         if holding is not None:
@@ -158,26 +164,33 @@ class Pipeline:
         return n + early
 
     @staticmethod
-    def _merge_ends(batch: list[Update], pairs: list[int], owners: list[int]) -> tuple[list[Update], list[int], int]:
+    def _merge_ends(batch: list[Update], pairs: list[int], owners: list[int]
+                    ) -> tuple[list[Update], list[int], dict[int, tuple[Update, Update, int, int]]]:
         """Merge each held start met by an end that brings more (``batch[i]`` for i in ``pairs``, its
         end ``batch[i + 1]``) as the store would, or leave the two apart when the store merges them by
-        rules of its own or the door must refuse one of them for its time (``normalize.limits``: as if
-        they had not been held). Returns the batch and its owners, and how many more records its
-        updates stand for than ``pair`` counted (a start merged with the end after it stands for both)."""
+        rules of its own, or the door drops the usage or cost of one of them whole (as if they had
+        not been held). Returns the batch and its owners, and the spans merged: id -> the two they
+        were made of and the payload index of each (a start merged with the end after it stands for
+        both records: one more than ``pair`` counted)."""
+        joined: dict[int, tuple[Update, Update, int, int]] = {}
         merged: list[int] = []  # an end merged into the start before it
-        limit = time.time_ns() + MAX_FUTURE_NS
         for i in pairs:
             span, e = batch[i], batch[i + 1]
             if (span.__class__ is Span and e.__class__ is Span and not own_rules(span, e)
-                    and span.start_ns <= limit and e.start_ns <= limit and (e.end_ns or 0) <= limit):
-                batch[i] = merge_pair(span, e)
+                    # A usage or cost in both, one the door drops whole, merged field by field would
+                    # keep what the other leaves of it, or take the other along: the two go apart (to
+                    # the door, then the store). (In one only, the door sees it in the merged span.)
+                    and (((span.usage is None or e.usage is None) and (span.cost is None or e.cost is None))
+                         or (usage_and_cost_kept(span) and usage_and_cost_kept(e)))):
+                one = batch[i] = merge_pair(span, e)
+                joined[id(one)] = (span, e, owners[i], owners[i + 1])
                 merged.append(i + 1)
         if not merged:
-            return batch, owners, 0
+            return batch, owners, joined
         keep = [True] * len(batch)
         for i in merged:
             keep[i] = False
-        return list(compress(batch, keep)), list(compress(owners, keep)), len(merged)
+        return list(compress(batch, keep)), list(compress(owners, keep)), joined
 
     @staticmethod
     def _groups(
@@ -224,6 +237,7 @@ class Pipeline:
         source: str = "local",
         on_refuse: Callable[[str, str], None] | None = None,
         payload_of: Callable[[Update], bytes | memoryview | None] | None = None,
+        apart: Callable[[Span], list[Update] | None] | None = None,
     ) -> int:
         """Check, enrich and store already-normalised updates, then show them to the taps.
 
@@ -231,6 +245,12 @@ class Pipeline:
         values it fixes are counted in ``stats.fixed``, updates it refuses in
         ``stats.rejected`` (or handed to ``on_refuse(reason, detail)``, for a
         receiver that reports them to its sender). Returns the updates kept.
+
+        ``apart(span)``: the two updates a span made of a held span_start and
+        its end stands for (``_take``), which the door checks in its place if
+        it would refuse it or drop its usage or cost (``normalize.limits.check``);
+        of the two, the start was counted when it came, so such a span adds the
+        updates of the two kept, less one.
 
         ``tap=False`` skips the taps: a receiver that forwards its raw input
         itself (OTLP) uses it so nothing is forwarded twice. ``payload_of``
@@ -252,17 +272,27 @@ class Pipeline:
                 stats.reject(source, reason, detail)
 
         given = updates
-        updates = check(updates, report)
+        split: dict[int, list[Update]] = {}  # the spans checked as the two they stand for (``apart``)
+        if apart is None:
+            updates = check(updates, report)
+        else:
+            def two_of(span: Span) -> list[Update] | None:
+                two = apart(span)
+                if two is not None:
+                    split[id(span)] = two
+                return two
+
+            updates = check(updates, report, apart=two_of)
         if refusals and payload_of is not None:
             # The door reports each update it refuses once, in order: they pair with the ones left out.
             kept = {id(u) for u in updates}
-            gone = [u for u in given if id(u) not in kept]
+            gone = [p for u in given for p in split.get(id(u), (u,)) if id(p) not in kept]
             paired = len(gone) == len(refusals)
             for i, (reason, detail) in enumerate(refusals):
                 stats.reject(source, reason, detail, payload_of(gone[i]) if paired else None)
+        count = len(updates) - len(split)
         if not updates:
-            return 0
-        count = len(updates)
+            return count
         for enrich in self.enrichers:
             enrich(updates)
         self._store(updates, tap)
@@ -301,21 +331,90 @@ class Pipeline:
             holding.arm(self._on_due)
 
 
-def _unpaired(records: list, owners: list[int], payloads: Sequence[bytes | memoryview]
-              ) -> tuple[list, list[int], list[bytes | memoryview], int]:
-    """The read with each held start met by its plain end (a tuple, ``StartHold.pair``) as the two
-    records again, the start with the payload it came in: to be normalised record by record (a
-    record of the read was refused). Also returns how many tuples it split."""
+class _Apart:
+    """The two records each span of a read made of a held start and its end stands for, normalised
+    apart, with their payloads (``Pipeline.apply``'s ``apart``): for a span the door refuses or
+    whose usage or cost it drops, rare.
+    The spans merged from an end that brought more are noted as they are merged (``joined``); those
+    made of a plain end (a tuple) or of an end that took its start's place (``took``), found on
+    first need."""
+
+    __slots__ = ("records", "normalized", "owners", "payloads", "took", "joined", "payload_of", "_made")
+
+    def __init__(self, records: list, normalized: list[Update], owners: list[int] | None,
+                 payloads: Sequence[bytes | memoryview], took: list[Held] | None) -> None:
+        self.records, self.normalized, self.owners, self.payloads, self.took = records, normalized, owners, payloads, took
+        #: id of a span merged from two -> the two and the payload index of each (``_merge_ends``)
+        self.joined: dict[int, tuple[Update, Update, int, int]] = {}
+        #: id of each update given out -> its payload
+        self.payload_of: dict[int, bytes | memoryview] = {}
+        self._made: dict[int, tuple[Any, Any, Any, int]] | None = None
+
+    def __call__(self, span: Span) -> list[Update] | None:
+        if (got := self.joined.get(id(span))) is not None:
+            two: list[Update] = [got[0], got[1]]
+            at = (self.payloads[got[2]], self.payloads[got[3]])
+        else:
+            if self._made is None:
+                self._made = self._find()
+            if (t := self._made.get(id(span))) is None:
+                return None
+            two, wrong = normalize([t[0], t[1]])
+            if wrong or len(two) != 2:
+                return None
+            # The start's kind as it was guessed before its end's part fields were written onto
+            # its parts (``normalize.native._held_span``): the span's, whose end names none.
+            two[0].kind = span.kind  # type: ignore[union-attr]
+            at = (t[2], self.payloads[t[3]])
+        self.payload_of[id(two[0])], self.payload_of[id(two[1])] = at
+        return two
+
+    def _find(self) -> dict[int, tuple[Any, Any, Any, int]]:
+        """id of each span made of a tuple or of an end that took its start's place -> the start
+        record, the end record, the start's payload and the end's payload index."""
+        records, normalized, owners = self.records, self.normalized, self.owners
+        if owners is None:  # (pair gives owners whenever it pairs)
+            return {}
+        made = {id(normalized[i]): (r[0], r[1], r[2], owners[i]) for i, r in enumerate(records) if r.__class__ is tuple}
+        for i, g in _took_at(records, self.took).items():
+            made[id(normalized[i])] = (g[0], records[i], g[3], owners[i])
+        return made
+
+
+def _took_at(records: list, took: list[Held] | None) -> dict[int, Held]:
+    """Where in the read each end that took its start's place is (``took``: the starts, from
+    ``StartHold.pair``): its index -> its start. It is the first end of its span in the read: an
+    earlier one would have met the start first."""
+    if not took:
+        return {}
+    waiting = {(g[0].trace_id, g[0].span_id): g for g in took}
+    at: dict[int, Held] = {}
+    for i, r in enumerate(records):
+        if r.__class__ is SpanEndRecord and (g := waiting.pop((r.trace_id, r.span_id), None)) is not None:
+            at[i] = g
+    return at
+
+
+def _unpaired(records: list, owners: list[int], payloads: Sequence[bytes | memoryview],
+              took: list[Held] | None) -> tuple[list, list[int], list[bytes | memoryview], int]:
+    """The read with each held start met by its plain end (a tuple, ``StartHold.pair``) or by an end
+    that took its place (``took``: the starts) as the two records again, the start with the
+    payload it came in: to be normalised record by record (a record of the read was refused). Also
+    returns how many starts it put back."""
     recs: list = []
     own: list[int] = []
     more = list(payloads)
     split = 0
-    for r, o in zip(records, owners, strict=True):
-        if r.__class__ is not tuple:
+    at = _took_at(records, took)
+    for i, (r, o) in enumerate(zip(records, owners, strict=True)):
+        if r.__class__ is tuple:
+            start, end, payload = r
+        elif at and (g := at.get(i)) is not None:
+            start, end, payload = g[0], r, g[3]
+        else:
             recs.append(r)
             own.append(o)
             continue
-        start, end, payload = r
         recs += [start, end]
         own += [len(more), o]
         more.append(payload)

@@ -60,6 +60,7 @@ __all__ = [
     "TOKENS_OUT_OF_RANGE",
     "check",
     "clean_attributes",
+    "usage_and_cost_kept",
 ]
 
 #: Tokens one span may report in any usage field (100x the largest context window).
@@ -171,6 +172,19 @@ def _cost_ok(c: Cost) -> bool:
             and (o is None or ((o.__class__ is float or o.__class__ is int) and 0.0 <= o <= MAX_COST)))
 
 
+def usage_and_cost_kept(s: Span) -> bool:
+    """Whether the door keeps the span's usage and cost as they are: it drops a usage with any count
+    out of range, and replaces a cost with any amount out of range, whole (``check``'s ``apart``;
+    and a field merged into one from another report must not keep the rest of it:
+    ``Pipeline._merge_ends``)."""
+    u, c = s.usage, s.cost
+    try:
+        return ((u is None or 0 <= (u.input | u.output | u.total | u.cache_read | u.cache_write | u.reasoning) <= MAX_TOKENS)
+                and (c is None or _cost_ok(c)))
+    except TypeError:  # (a value of another type: the door's own rules decide, field by field)
+        return False
+
+
 def _parts_ok(s: Span) -> bool:
     """Whether every typed int and float of the span's parts is in range (no report: the common case)."""
     llm = s.llm
@@ -188,17 +202,22 @@ def _parts_ok(s: Span) -> bool:
     return file is None or (n := file.bytes) is None or 0 <= n <= I64
 
 
-def _check_span(s: Span, limit: int, report: Report) -> bool:
-    # Each rule is tested inline first and reported by its own loop only when
-    # it fails: a span that passes (nearly all) costs a few comparisons.
+def _refusal(s: Span, limit: int) -> tuple[str, str] | None:
+    """Why the door refuses this span (reason, detail), or None: a time out of range, an attribute
+    nested too deep."""
     t, e = s.start_ns, s.end_ns
     if not ((t is None or 0 <= t <= limit) and (e is None or 0 <= e <= limit)):
-        report("bad_time", f"span {s.span_id[:40]!r}: time outside [0, now + 1 day]", True)
-        return False
+        return "bad_time", f"span {s.span_id[:40]!r}: time outside [0, now + 1 day]"
     if ((s.attributes and too_deep(s.attributes)) or any(too_deep(e.attributes) for e in s.events if e.attributes)
             or any(too_deep(ln.attributes) for ln in s.links if ln.attributes)):
-        report("too_deep", f"span {s.span_id[:40]!r}: an attribute value nested more than {MAX_NESTING} levels deep", True)
-        return False
+        return "too_deep", f"span {s.span_id[:40]!r}: an attribute value nested more than {MAX_NESTING} levels deep"
+    return None
+
+
+def _fix_span(s: Span, limit: int, report: Report) -> None:
+    """The door's fixes of a span it keeps (``_refusal``: whether it does)."""
+    # Each rule is tested inline first and reported by its own loop only when
+    # it fails: a span that passes (nearly all) costs a few comparisons.
     u = s.usage
     if u is not None:
         vals = (u.input, u.output, u.total, u.cache_read, u.cache_write, u.reasoning)
@@ -231,7 +250,6 @@ def _check_span(s: Span, limit: int, report: Report) -> bool:
                 if fixed is not None:
                     report("big_int", f"link of span {s.span_id[:40]!r}: attribute integer beyond 64 bits kept as text", False)
                     ln.attributes = fixed
-    return True
 
 
 def _fix_parts(s: Span, report: Report) -> None:
@@ -303,24 +321,34 @@ def _check_metric(m: Metric, limit: int, report: Report) -> bool:
     return True
 
 
-def check(updates: list[Update], report: Report, now_ns: int | None = None) -> list[Update]:
+def check(updates: list[Update], report: Report, now_ns: int | None = None,
+          apart: Callable[[Span], list[Update] | None] | None = None) -> list[Update]:
     """Range-check updates in place; returns those kept (the same list if all were).
 
     ``report(reason, detail)`` is called once per value fixed or record
     refused (see the module docstring for the rule per field).
+
+    ``apart(span)``: the updates a span stands for, or None (a held span_start and its end made one
+    span, ingest/hold.py). A span the door would refuse, or whose usage or cost it would drop whole,
+    is checked as those instead, in its place: one report's attributes nested too deep, time or
+    tokens out of range refuse or lose that report's alone, by the rules of its own kind, as when
+    the two come apart. (Another value the door fixes is fixed in the span, where the other
+    report's may have replaced it.)
     """
-    limit = min((now_ns if now_ns is not None else time.time_ns()) + MAX_FUTURE_NS, I64)
+    now = now_ns if now_ns is not None else time.time_ns()
+    limit = min(now + MAX_FUTURE_NS, I64)
     dropped: set[int] | None = None
+    replaced: dict[int, list[Update]] | None = None
     max_tokens, i64, i64_min, isfinite = MAX_TOKENS, I64, I64_MIN, _isfinite
     for u in updates:
         cls = u.__class__
         if cls is Span:
             # Nearly every span passes every rule: tested here first, inline, as one condition
-            # (a call per rule cost more than the rules). Only when one might fail does
-            # ``_check_span`` take the span from the start, fixing and reporting exactly as it
-            # always has. Each test below passes only if that rule passes there; a value of
-            # another type (a start of None, a float among the tokens) raises TypeError in
-            # a comparison or an OR, and the rules there decide.
+            # (a call per rule cost more than the rules). Only when one might fail do
+            # ``_refusal`` and ``_fix_span`` take the span from the start, refusing, fixing and
+            # reporting exactly as the door always has. Each test below passes only if that rule
+            # passes there; a value of another type (a start of None, a float among the tokens)
+            # raises TypeError in a comparison or an OR, and the rules there decide.
             s: Span = u  # type: ignore[assignment]
             try:
                 if (0 <= s.start_ns <= limit and ((e := s.end_ns) is None or 0 <= e <= limit)
@@ -342,8 +370,18 @@ def check(updates: list[Update], report: Report, now_ns: int | None = None) -> l
                         continue
             except TypeError:
                 pass
-            if _check_span(u, limit, report):  # type: ignore[arg-type]
+            why = _refusal(s, limit)
+            if (apart is not None and (why is not None or ((s.usage is not None or s.cost is not None)
+                                                           and not usage_and_cost_kept(s)))
+                    and (two := apart(s)) is not None):
+                if replaced is None:
+                    replaced = {}
+                replaced[id(u)] = check(two, report, now)
                 continue
+            if why is None:
+                _fix_span(s, limit, report)
+                continue
+            report(*why, True)
         elif cls is SpanEnd:
             end: SpanEnd = u  # type: ignore[assignment]
             if 0 <= end.end_ns <= limit:
@@ -363,6 +401,14 @@ def check(updates: list[Update], report: Report, now_ns: int | None = None) -> l
         if dropped is None:
             dropped = set()
         dropped.add(id(u))
+    if replaced is not None:
+        out: list[Update] = []
+        for u in updates:
+            if (two := replaced.get(id(u))) is not None:
+                out += two
+            elif dropped is None or id(u) not in dropped:
+                out.append(u)
+        return out
     if dropped is None:
         return updates
     return [u for u in updates if id(u) not in dropped]

@@ -163,8 +163,8 @@ def _bare_end(rec: SpanEndRecord) -> Span:
         start_ns=start,
         end_ns=end,
         status=_status(rec, Status.OK),
-        status_message=rec.status_message,
-        status_code=rec.status_code,
+        status_message=rec.status_message or None,  # (an empty one is none, as the store merges it)
+        status_code=rec.status_code or None,
         cost=rec.cost,
         events=tuple(rec.events),
         links=tuple(rec.links),
@@ -262,9 +262,9 @@ def _typed_span(rec: Any, attrs: dict[str, Any]) -> Span:
         span.usage = usage
     if (cost := rec.cost) is not None:
         span.cost = cost
-    if (msg := rec.status_message) is not None:
+    if msg := rec.status_message:  # (an empty one sets nothing, as the store merges it)
         span.status_message = msg
-    if (code := rec.status_code) is not None:
+    if code := rec.status_code:
         span.status_code = code
     if events := rec.events:
         span.events = tuple(events)
@@ -312,8 +312,8 @@ def _general_span(rec: SpanRecord | SpanStartRecord | SpanEndRecord) -> Span:
         start_ns=start,
         end_ns=end,
         status=_status(rec, default_status),
-        status_message=rec.status_message,
-        status_code=rec.status_code,
+        status_message=rec.status_message or None,  # (an empty one is none, as the store merges it)
+        status_code=rec.status_code or None,
         cost=rec.cost,
         events=tuple(rec.events),
         links=tuple(rec.links),
@@ -335,9 +335,9 @@ def _end_span(rec: SpanEndRecord) -> Span:
     # Set only when sent (a Span call with fewer keywords is cheaper); one left out keeps its default.
     if parent := rec.parent_span_id:
         span.parent_span_id = parent
-    if (msg := rec.status_message) is not None:
+    if msg := rec.status_message:  # (an empty one sets nothing, as the store merges it)
         span.status_message = msg
-    if (code := rec.status_code) is not None:
+    if code := rec.status_code:
         span.status_code = code
     return span
 
@@ -405,7 +405,9 @@ def _held_span(start: SpanStartRecord, end: SpanEndRecord) -> Span:
             file = p
     usage = start.usage if end.usage is None else end.usage
     if usage is not None and usage.total < usage.input + usage.output:
-        usage.total = usage.input + usage.output  # (as the store merges usage: never less than the two)
+        # (as the store merges usage: never less than the two; a copy, the record's own stays as
+        # sent for the door, should it check the two apart: ingest/pipeline.py, ``_Apart``)
+        usage = msgspec.structs.replace(usage, total=usage.input + usage.output)
     span = Span(span_id=start.span_id, trace_id=start.trace_id, session_id=start.session_id or "",
                 parent_span_id=start.parent_span_id or None, name=start.name, kind=kind, start_ns=start.start_ns,
                 end_ns=end.end_ns, status=status, llm=llm, tool=tool, usage=usage,  # type: ignore[arg-type]
@@ -454,7 +456,7 @@ def _end_into(span: Span, end: SpanEndRecord, status: Status) -> Span:
     if (p := end.usage) is not None:
         span.usage = p
     if (u := span.usage) is not None and u.total < u.input + u.output:
-        u.total = u.input + u.output  # (as the store merges usage: never less than the two)
+        span.usage = msgspec.structs.replace(u, total=u.input + u.output)  # (as in _held_span)
     span.end_ns = end.end_ns
     span.status = status
     if msg := end.status_message:  # (an empty one sets nothing, as the store merges it)
@@ -557,9 +559,9 @@ def normalize(records: list[WireRecord]) -> tuple[list[Update], list[Reject]]:
                                 parent_span_id=rec.parent_span_id or None, name="", start_ns=start or 0,
                                 end_ns=rec.end_ns, status=span_status, llm=llm, tool=tool, agent=agent, rag=rag,  # type: ignore[arg-type]
                                 file=file, usage=usage, attributes=attrs)
-                    if (msg := rec.status_message) is not None:
+                    if msg := rec.status_message:  # (an empty one sets nothing, as the store merges it)
                         span.status_message = msg
-                    if (code := rec.status_code) is not None:
+                    if code := rec.status_code:
                         span.status_code = code
                     append(span)
                 elif rec.session_id or rec.parent_span_id or rec.start_ns:
@@ -571,8 +573,8 @@ def normalize(records: list[WireRecord]) -> tuple[list[Update], list[Reject]]:
                         status = _ERROR if rec.status_code else _OK
                     elif (status := _STATUS.get(st)) is None:  # type: ignore[assignment]
                         status = _end_status(rec)
-                    append(SpanEnd(rec.trace_id, rec.span_id, rec.end_ns, status, rec.status_message,
-                                   rec.status_code))
+                    append(SpanEnd(rec.trace_id, rec.span_id, rec.end_ns, status, rec.status_message or None,
+                                   rec.status_code or None))
             elif cls is tuple:
                 # A span_start held for its plain span_end, and that end (ingest/hold.py): one span.
                 append(_held_span(rec[0], rec[1]))
