@@ -408,14 +408,23 @@ BASELINES = {
 SHOWN_NEWEST = 4
 
 
-def shown_labels(labels: list[str]) -> list[str]:
-    """The first run's label and the newest ``SHOWN_NEWEST``, in run order."""
-    return labels if len(labels) <= SHOWN_NEWEST + 1 else [labels[0], *labels[-SHOWN_NEWEST:]]
+#: A run that measured every stage, not some (``--only``) has this one.
+FULL_RUN_STAGE = "native pipeline, complete spans (feed_many per read)"
+
+
+def shown_labels(runs: dict) -> list[str]:
+    """The first run's label, the newest run's that measured every stage (runs of ``--only``
+    measure some: without it the table would show those stages for the first run alone) and the
+    newest ``SHOWN_NEWEST``, in run order."""
+    labels = list(runs)
+    full = [lb for lb in labels if FULL_RUN_STAGE in runs[lb]["stages"]]
+    keep = {labels[0], *labels[-SHOWN_NEWEST:], *full[-1:]}
+    return [lb for lb in labels if lb in keep]
 
 
 def render(doc: dict) -> str:
     every = list(doc["runs"])
-    labels = shown_labels(every)
+    labels = shown_labels(doc["runs"])
     lines = [
         "## Pipeline stages against their physical limits (`bench/bench_pipeline.py`)",
         "",
@@ -430,7 +439,7 @@ def render(doc: dict) -> str:
         run = doc["runs"][label]
         lines.append(f"- `{label}`: {run.get('runs', '?')} runs, {run['machine']}, commit {run.get('commit', '?')}")
     if len(labels) < len(every):
-        left = every[1 : len(every) - SHOWN_NEWEST]
+        left = [lb for lb in every if lb not in labels]
         lines.append(f"- {len(left)} runs between them (`{left[0]}` to `{left[-1]}`) are kept in "
                      f"`{OUT_JSON.relative_to(ROOT)}`, with the same figures.")
     lines.append("")

@@ -313,8 +313,8 @@ def test_tokens_out_of_range_in_one_report_leave_the_others(bad_one: str) -> Non
 
 
 def test_an_empty_status_code_in_a_repeating_end_sets_nothing() -> None:
-    """An end that repeats its start but adds an empty status code (a code of none, as merged): the
-    span has no code, held or stored apart (a span stored alone would keep the empty one)."""
+    """An end that repeats its start but adds an empty status code: the span has no code, held (the
+    end alone stands for the span) or stored apart (merged, an empty code sets nothing)."""
     first = start("q", status_code=None)
     recs = [first, {**first, **end("q"), "type": "span_end", "status_code": ""}]
     held, apart = _held_pipeline(), Pipeline(Store())
