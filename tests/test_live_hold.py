@@ -357,6 +357,17 @@ def _assert_fixes(held: dict, apart: dict, start_rec: Any) -> None:
             held, apart, start_alone)
 
 
+def _assert_held_as_apart(recs: list, split: bool) -> None:
+    """A start and its end (``recs``), the start held (the two in one read, or a read each when
+    ``split``): the span, the rejects and the fixes that storing the two apart gives."""
+    assume(not _sum_beyond_door(recs))
+    apart, apart_rejects, fixed = _stored(recs, hold=False, split=True)
+    held, held_rejects, held_fixed = _stored(recs, hold=True, split=split)
+    assert held == apart, (held, apart)
+    assert held_rejects == apart_rejects
+    _assert_fixes(held_fixed, fixed, recs[0])
+
+
 #: What a span_end carries besides the ids: how the span ended and the parts an end may repeat or
 #: fill (a plain end, merged as it is), and the fields an end may also bring (merged whole).
 _END_FIELDS = ("status", "status_message", "status_code", "llm", "tool", "agent", "rag", "file", "usage")
@@ -388,13 +399,7 @@ def test_a_held_start_and_its_end_are_stored_as_the_two_stored_apart(
     if shape == "repeat":
         end_fields = {**fields, **end_fields}
     end_rec = SpanEndRecord(**end_fields)
-    recs = [start_rec, end_rec]
-    assume(not _sum_beyond_door(recs))
-    apart, apart_rejects, fixed = _stored(recs, hold=False, split=True)
-    held, held_rejects, held_fixed = _stored(recs, hold=True, split=split or not same_read)
-    assert held == apart, (held, apart)
-    assert held_rejects == apart_rejects
-    _assert_fixes(held_fixed, fixed, start_rec)
+    _assert_held_as_apart([start_rec, end_rec], split or not same_read)
 
 
 def _as_sent(rec: Any) -> Any:
@@ -458,10 +463,4 @@ def test_an_end_that_repeats_its_start_is_stored_as_the_two_stored_apart(
             end_fields[f] = getattr(b, f)
     if start_rec.usage is None:
         end_fields["usage"] = b.usage
-    recs = [start_rec, SpanEndRecord(**end_fields)]
-    assume(not _sum_beyond_door(recs))
-    apart, apart_rejects, fixed = _stored(recs, hold=False, split=True)
-    held, held_rejects, held_fixed = _stored(recs, hold=True, split=split or not same_read)
-    assert held == apart, (held, apart)
-    assert held_rejects == apart_rejects
-    _assert_fixes(held_fixed, fixed, start_rec)
+    _assert_held_as_apart([start_rec, SpanEndRecord(**end_fields)], split or not same_read)
