@@ -87,7 +87,7 @@ def _state(store: Store) -> dict:
                                and (s.llm is None or s.llm.model is store._names.get(s.llm.model))),
         }
     sessions = {sid: (list(e.trace_ids), e.first_ns, e.last_ns, e.version) for sid, e in store.sessions.items()}
-    dirty = {k: enc(v) for k, v in store._dirty_spans.items()}
+    dirty = {(tid, sid): enc(v) for tid, changed in store._dirty_spans.items() for sid, v in changed.items()}
     return {"traces": traces, "sessions": sessions, "dirty": dirty, "span_count": store.span_count,
             "events": store.dropped_events, "hook_errors": dict(store.hook_errors)}
 

@@ -64,11 +64,11 @@ class Budget(StoreIndex):
         spans = trace.spans
         root = trace.root_id
         tid = trace.trace_id
-        dirty = self._dirty_spans
+        dirty = self._dirty_spans.get(tid) or {}
         drop = []
         for sid, span in spans.items():
             # Not one still waiting for the writer: a later report would replace it there unwritten.
-            if span.end_ns is not None and sid != root and (tid, sid) not in dirty:
+            if span.end_ns is not None and sid != root and sid not in dirty:
                 drop.append(sid)
                 if len(drop) >= excess:
                     break

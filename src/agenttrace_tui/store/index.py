@@ -100,8 +100,12 @@ class StoreIndex:
         self._pending_events: dict[tuple[str, str], list[SpanEvent]] = {}
         self._seq = 0
         self._names: dict[str, str] = {}
-        # Spans, sessions changed since the persistence layer last drained.
-        self._dirty_spans: dict[tuple[str, str], Span] = {}
+        # Spans, sessions changed since the persistence layer last drained. The spans by trace id,
+        # then span id (``changed``): keys that are strings the store already holds, not a (trace id,
+        # span id) tuple made for each span, which the collector tracked and walked once each
+        # (``_dirty_n``: how many spans, kept as they are marked).
+        self._dirty_spans: dict[str, dict[str, Span]] = {}
+        self._dirty_n = 0
         self._dirty_sessions: dict[str, Session] = {}
         self._dirty_metrics: dict[tuple[str, tuple[tuple[str, str], ...]], MetricSeries] = {}
         #: Response id -> (trace id, span id) of the model call that is the root of its trace, for a
@@ -152,6 +156,15 @@ class StoreIndex:
         return entry
 
 
+    def changed(self, trace_id: str, span: Span) -> None:
+        """Mark ``span`` of trace ``trace_id`` changed since the writer last drained the store."""
+        spans = self._dirty_spans.get(trace_id)
+        if spans is None:
+            spans = self._dirty_spans[trace_id] = {}
+        if span.span_id not in spans:
+            self._dirty_n += 1
+        spans[span.span_id] = span
+
     def _rehome(self, trace: TraceEntry, sid: str) -> None:
         """Move a trace to the session a later span names."""
         self.flush_aggregates()  # rare: move settled totals, not pending changes
@@ -163,7 +176,7 @@ class StoreIndex:
         new._totals.merge(trace._totals, 1)
         for s in trace.spans.values():
             s.session_id = sid
-            self._dirty_spans[(trace.trace_id, s.span_id)] = s
+            self.changed(trace.trace_id, s)
         old.trace_ids.pop(trace.trace_id, None)
         old.version = self.version
         trace.session_id = sid

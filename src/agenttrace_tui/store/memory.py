@@ -120,7 +120,7 @@ class Store(SpanUpserts, Budget, CostReads):
                 name = type(exc).__name__
                 self.hook_errors[name] = self.hook_errors.get(name, 0) + 1
             trace.version = session.version = self.version
-            self._dirty_spans[(trace.trace_id, span.span_id)] = span
+            self.changed(trace.trace_id, span)
             n += 1
         return n
 
@@ -201,7 +201,7 @@ class Store(SpanUpserts, Budget, CostReads):
             return
         attach_events(span, (ev.event,))
         trace.version = self.sessions[trace.session_id].version = self.version
-        self._dirty_spans[(trace.trace_id, span.span_id)] = span
+        self.changed(trace.trace_id, span)
 
     def _record_metric(self, m: Metric) -> None:
         key = (m.name, tuple(sorted(m.labels.items())))
@@ -218,19 +218,20 @@ class Store(SpanUpserts, Budget, CostReads):
     # -- persistence hand-off ----------------------------------------------
     @property
     def dirty_count(self) -> int:
-        return len(self._dirty_spans)
+        return self._dirty_n
 
     @property
     def backlog(self) -> int:
         """Spans, sessions and metric series changed and not drained by the writer yet."""
-        return len(self._dirty_spans) + len(self._dirty_sessions) + len(self._dirty_metrics)
+        return self._dirty_n + len(self._dirty_sessions) + len(self._dirty_metrics)
 
     def drain_dirty(self) -> tuple[list[Span], list[Session], list[MetricSeries]]:
         """Everything changed since the last drain (the SQLite writer's input)."""
-        spans = list(self._dirty_spans.values())
+        spans = [s for changed in self._dirty_spans.values() for s in changed.values()]
         sessions = list(self._dirty_sessions.values())
         metrics = [m.snapshot() for m in self._dirty_metrics.values()]
         self._dirty_spans = {}
+        self._dirty_n = 0
         self._dirty_sessions = {}
         self._dirty_metrics = {}
         return spans, sessions, metrics

@@ -228,10 +228,15 @@ class SpanUpserts(StoreIndex):
         last = None  # the trace of the previous span stored here (None after any other step)
         session: SessionEntry | None = None
         recorded: tuple[Span, ...] | list[Span] = ()  # calls recorded onto the span, rebuilt (store.calls)
+        # The changed spans of ``marked``'s trace (``changed``, spelled out), and how many this loop added.
+        dirty = self._dirty_spans
+        marked: TraceEntry | None = None
+        changed: dict[str, Span] = {}
+        n_changed = 0
         i = start
         for span in (islice(updates, start, None) if start else updates):
             if not isinstance(span, Span):
-                return i
+                break
             i += 1
             tid = span.trace_id
             trace = traces.get(tid)
@@ -482,7 +487,12 @@ class SpanUpserts(StoreIndex):
             if trace is not last:
                 trace.version = session.version = version  # type: ignore[union-attr]
                 last = trace
-            self._dirty_spans[(trace.trace_id, span_id)] = span
+            if trace is not marked:
+                marked = trace
+                changed = dirty.get(tid) or dirty.setdefault(tid, {})
+            if span_id not in changed:
+                n_changed += 1
+            changed[span_id] = span
             if recorded:
                 for call in recorded:
                     upsert(call)
@@ -527,6 +537,7 @@ class SpanUpserts(StoreIndex):
                   and (answer := answer_from_records(trace, parent)) is not None):
                 self._answer_by_records(trace, parent, *answer)
                 last = None
+        self._dirty_n += n_changed
         return i
 
     def _end_spans(self, updates: list, start: int) -> int:
@@ -549,12 +560,15 @@ class SpanUpserts(StoreIndex):
         copy = msgspec.structs.replace
         last = None  # the trace of the previous end stored here (None after any other step)
         session: SessionEntry | None = None
+        marked: TraceEntry | None = None  # the trace of ``changed`` (as in _upsert_spans)
+        changed: dict[str, Span] = {}
+        n_changed = 0
         i = start
         n = len(updates)
         while i < n:
             end = updates[i]
             if end.__class__ is not SpanEnd:
-                return i
+                break
             i += 1
             trace = traces.get(end.trace_id)
             old = trace.spans.get(end.span_id) if trace is not None else None
@@ -616,7 +630,13 @@ class SpanUpserts(StoreIndex):
             if trace is not last:
                 trace.version = session.version = version  # type: ignore[union-attr]
                 last = trace
-            dirty[(trace.trace_id, span_id)] = new
+            if trace is not marked:
+                marked = trace
+                changed = dirty.get(trace.trace_id) or dirty.setdefault(trace.trace_id, {})
+            if span_id not in changed:
+                n_changed += 1
+            changed[span_id] = new
+        self._dirty_n += n_changed
         return i
 
     def _end_report(self, trace: TraceEntry, session: SessionEntry, old: Span, span: Span, counted: tuple) -> None:
@@ -1420,7 +1440,7 @@ class SpanUpserts(StoreIndex):
         if last > session.last_ns:
             session.last_ns = last
         trace.version = session.version = self.version
-        self._dirty_spans[(trace.trace_id, new.span_id)] = new
+        self.changed(trace.trace_id, new)
 
     def _fold(self, trace: TraceEntry, keeper: Span, twin: Span, rule: str) -> tuple[str, str | None]:
         """Fold a new second report of a call into the stored span (``store.calls``).
@@ -1459,7 +1479,7 @@ class SpanUpserts(StoreIndex):
                 continue
             child.parent_span_id = keeper.span_id
             trace.children.setdefault(keeper.span_id, []).append(cid)
-            self._dirty_spans[(trace.trace_id, cid)] = child
+            self.changed(trace.trace_id, child)
         if keeper.parent_span_id == orig_id:
             trace.children.setdefault(orig_id, []).append(keeper.span_id)  # unlinked by the merge below
         if (deep and not keeper_outer) or twin_outer:
@@ -1482,7 +1502,7 @@ class SpanUpserts(StoreIndex):
                 trace.prompt = name
                 root = trace.spans.get(trace.root_id) if trace.root_id is not None else None
                 if root is not None and _name_turn(trace, root):
-                    self._dirty_spans[(trace.trace_id, root.span_id)] = root
+                    self.changed(trace.trace_id, root)
                 session = self.sessions.get(trace.session_id)
                 trace.version = self.version
                 if session is not None:
