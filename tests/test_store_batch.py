@@ -88,6 +88,7 @@ def _state(store: Store) -> dict:
         }
     sessions = {sid: (list(e.trace_ids), e.first_ns, e.last_ns, e.version) for sid, e in store.sessions.items()}
     dirty = {(tid, sid): enc(v) for tid, changed in store._dirty_spans.items() for sid, v in changed.items()}
+    assert store.dirty_count == len(dirty)  # the count kept as spans are marked: each changed span once
     return {"traces": traces, "sessions": sessions, "dirty": dirty, "span_count": store.span_count,
             "events": store.dropped_events, "hook_errors": dict(store.hook_errors)}
 
