@@ -11,11 +11,16 @@ COMPILE_AFTER uses) are left out.
 Stages: ``parse`` (protobuf parse alone, the baseline), ``convert`` (parse +
 convert_traces) and ``store`` (parse + convert + Pipeline.apply + totals, priced
 as the monitor prices: bench/wiring.py).
-Prints Ir per span for each; compare two trees by running it with each one's
-``src`` on PYTHONPATH. String hashing is fixed (PYTHONHASHSEED=0) so runs repeat;
-needs valgrind; about a minute per stage.
+Prints Ir per span for each and keeps a run of all three under a label in
+docs/bench/results/otlp_ir.json (``--no-save`` keeps nothing): the OTLP row of
+docs/benchmarks.md is CPU time on a shared machine, which drifts by more than a
+change to the path costs, so a run here is how a change (or the slow growth of
+the conventions' rules) shows. Compare two trees by running it with each one's
+``src`` on PYTHONPATH (``--commit`` names the code measured then). String hashing
+is fixed (PYTHONHASHSEED=0) so runs repeat; needs valgrind; about a minute per stage.
 
-Run: PYTHONPATH=src python bench/bench_otlp_ir.py [--bodies N] [--stages parse,convert,store]
+Run: PYTHONPATH=src python bench/bench_otlp_ir.py [--bodies N] [--stages parse,convert,store] [--label NAME]
+     [--commit TEXT] [--no-save]
 """
 
 from __future__ import annotations
@@ -30,8 +35,11 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import results  # noqa: F401 - answers -h/--help with this script's docstring
 from callgrind import collected
+from machine import commit, describe
+from results import load, row, save
+
+STAGES = ["parse", "convert", "store"]
 
 WARM_BODIES = 6  # enough uses of every key set of agent_request to compile its recipes
 
@@ -63,9 +71,11 @@ def _measured(stage: str, n_bodies: int) -> None:
 
     warm = [agent_request(1000 + i) for i in range(WARM_BODIES)]
     bodies = [agent_request(i) for i in range(n_bodies)]
-    store_bodies(monitor_pipeline(Store(max_spans=1_000_000)), warm)
+    # (No span_starts held: the OTLP receivers apply what they convert; older trees, which this
+    # runs on to compare, had no hold.)
+    store_bodies(monitor_pipeline(Store(max_spans=1_000_000), hold=False), warm)
     store = Store(max_spans=1_000_000)
-    pipe = monitor_pipeline(store)
+    pipe = monitor_pipeline(store, hold=False)
 
     def lookup(tid: str) -> str | None:
         t = store.traces.get(tid)
@@ -102,8 +112,57 @@ def main() -> None:
     import agenttrace_tui
 
     print(f"{n:,} spans ({n_bodies} requests of 512), code from {Path(agenttrace_tui.__file__).parent}")
-    for stage in _arg("--stages", "parse,convert,store").split(","):
-        print(f"{stage:8s} {_count(stage, n_bodies) / n:10,.0f} Ir/span", flush=True)
+    got: dict[str, float] = {}
+    for stage in _arg("--stages", ",".join(STAGES)).split(","):
+        got[stage] = _count(stage, n_bodies) / n
+        print(f"{stage:8s} {got[stage]:10,.0f} Ir/span", flush=True)
+    if "--no-save" in sys.argv or set(got) != set(STAGES):
+        return
+    prev = load("otlp_ir")
+    runs = prev["data"]["runs"] if prev else {}
+    runs[_arg("--label", "current")] = {"machine": describe(), "commit": _arg("--commit", "") or commit(), "spans": n,
+                                        "ir_per_span": got}
+    data = {"runs": runs}
+    out = save("otlp_ir", machine=describe(), section=render(data), summary=summary(data), data=data)
+    print(f"wrote {out}")
+
+
+def render(data: dict) -> str:
+    """The section: instructions per span by stage, a row per run (oldest first)."""
+    runs = data["runs"]
+    lines = [
+        "### OTLP decode + normalise + store, in instructions (`bench/bench_otlp_ir.py`)",
+        "",
+        "The OTLP section's requests (agent traces, 512 spans a request) under callgrind: instructions per span, "
+        "which repeat for the same code and input whatever the machine's load. `parse`: the protobuf classes' "
+        "parse alone (what any reader pays, the baseline); `convert`: the monitor's parse and conversion to spans; "
+        "`store`: those and `Pipeline.apply` (the door, pricing, the store), the totals read after each request. "
+        "The OTLP row's target, 100,000 spans per CPU-second, is 10 µs a span: read its CPU time beside these "
+        "(a run here of an older commit is that commit's code on today's benchmark).",
+        "",
+        *(f"- `{label}`: commit {r['commit']}, {r['spans']:,} spans, {r['machine']}" for label, r in runs.items()),
+        "",
+        "| run | parse, Ir/span | convert, Ir/span | store, Ir/span | store / parse |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for label, r in runs.items():
+        ir = r["ir_per_span"]
+        lines.append(f"| `{label}` | {ir['parse']:,.0f} | {ir['convert']:,.0f} | {ir['store']:,.0f} "
+                     f"| {ir['store'] / ir['parse']:.1f}x |")
+    return "\n".join(lines)
+
+
+def summary(data: dict) -> list[dict]:
+    """A reported row: the latest run's whole path against the first run kept."""
+    runs = list(data["runs"].items())
+    label, run = runs[-1]
+    first_label, first = runs[0]
+    ir, was = run["ir_per_span"]["store"], first["ir_per_span"]["store"]
+    since = "" if len(runs) < 2 else f"; {was:,.0f} in run {first_label!r} ({ir / was - 1:+.1%})"
+    return [row("OTLP decode + normalise + store in instructions a span (load-independent)",
+                "reported (where the OTLP row's time goes)",
+                f"{ir:,.0f} (run {label!r}; {ir / run['ir_per_span']['parse']:.1f}x the protobuf parse alone){since}",
+                None)]
 
 
 if __name__ == "__main__":
