@@ -116,11 +116,13 @@ class Monitor:
 
 
 def _span(trace: str, span: str, session: str, now: int, parent: str | None = None, llm: bool = False) -> dict[str, Any]:
-    # Tool calls by default: identical LLM calls nested in each other would be
-    # folded into one by the store (one call reported twice, store/calls.py).
+    # Tool calls by default, each with a call id of its own: identical LLM calls nested in each
+    # other, or tool calls of one tool with no ids to tell them apart, would be folded into one
+    # by the store (one call reported twice, store/calls.py): the 500,000-span trace of the
+    # shutdown part, a chain of such calls, was stored as 1 span before the ids.
     rec: dict[str, Any] = {"v": 1, "type": "span", "trace_id": trace, "span_id": span, "session_id": session,
                            "name": "step", "kind": "tool_execution", "start_ns": now - 2_000_000, "end_ns": now,
-                           "tool": {"name": "grep"}}
+                           "tool": {"name": "grep", "call_id": f"call-{span}"}}
     if llm:
         rec.update(name="call", kind="llm_call", llm={"model": "gpt-4o", "provider": "openai"},
                    usage={"input": 120, "output": 30})
