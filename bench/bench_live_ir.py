@@ -39,7 +39,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from callgrind import collected
 from machine import commit, describe
-from results import load, row, save
+from results import load, row, save, with_run
 
 LINES_PER_READ = 200
 WARM_SPANS = 1000
@@ -135,11 +135,9 @@ def main() -> None:
             print(f"{what}: {got[live] / got[complete]:.2f}x")
     if "--no-save" in sys.argv:
         return
-    prev = load("live_ir")
-    runs = prev["data"]["runs"] if prev else {}
-    runs[_arg("--label", "current")] = {"machine": describe(), "commit": _arg("--commit", "") or commit(), "spans": n,
-                                        "ir_per_span": got, "priced": True, "held": True}
-    data = {"runs": runs}
+    data = with_run("live_ir", _arg("--label", "current"),
+                    {"machine": describe(), "commit": _arg("--commit", "") or commit(), "spans": n,
+                     "ir_per_span": got, "priced": True, "held": True})
     out = save("live_ir", machine=describe(), section=render(data), summary=summary(data), data=data)
     print(f"wrote {out}")
 

@@ -37,7 +37,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from callgrind import collected
 from machine import commit, describe
-from results import load, row, save
+from results import row, save, with_run
 
 STAGES = ["parse", "convert", "store"]
 
@@ -118,11 +118,8 @@ def main() -> None:
         print(f"{stage:8s} {got[stage]:10,.0f} Ir/span", flush=True)
     if "--no-save" in sys.argv or set(got) != set(STAGES):
         return
-    prev = load("otlp_ir")
-    runs = prev["data"]["runs"] if prev else {}
-    runs[_arg("--label", "current")] = {"machine": describe(), "commit": _arg("--commit", "") or commit(), "spans": n,
-                                        "ir_per_span": got}
-    data = {"runs": runs}
+    data = with_run("otlp_ir", _arg("--label", "current"),
+                    {"machine": describe(), "commit": _arg("--commit", "") or commit(), "spans": n, "ir_per_span": got})
     out = save("otlp_ir", machine=describe(), section=render(data), summary=summary(data), data=data)
     print(f"wrote {out}")
 

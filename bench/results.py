@@ -60,6 +60,15 @@ def load_all() -> dict[str, dict[str, Any]]:
     return {p.stem: json.loads(p.read_text(encoding="utf-8")) for p in sorted(RESULTS.glob("*.json"))}
 
 
+def with_run(area: str, label: str, run: dict[str, Any]) -> dict[str, Any]:
+    """The saved runs of a benchmark that keeps one per label, with ``run`` kept under ``label``
+    (a saved run of that label replaced): ``{"runs": {label: run, ...}}``, oldest first."""
+    prev = load(area)
+    runs = prev["data"]["runs"] if prev else {}
+    runs[label] = run
+    return {"runs": runs}
+
+
 def load(area: str) -> dict[str, Any] | None:
     path = RESULTS / f"{area}.json"
     return json.loads(path.read_text(encoding="utf-8")) if path.exists() else None

@@ -155,7 +155,6 @@ class StoreIndex:
             entry = self.sessions[sid] = SessionEntry(Session(id=sid, started_ns=start_ns or None), self)
         return entry
 
-
     def changed(self, trace_id: str, span: Span) -> None:
         """Mark ``span`` of trace ``trace_id`` changed since the writer last drained the store."""
         spans = self._dirty_spans.get(trace_id)
