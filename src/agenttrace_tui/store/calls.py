@@ -145,7 +145,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import msgspec
 
@@ -230,28 +230,53 @@ def scope_usage(span: Span) -> None:
         u.scope = "subtree"
 
 
-def call_keys(span: Span) -> list[tuple[Any, ...]]:
+class ToolCallKey(msgspec.Struct, frozen=True, gc=False):
+    """A tool call's key in its trace's index of calls: its call id, as a class of its own, so that
+    no model call's id is ever the same key."""
+
+    call_id: str
+
+
+class UsageKey(msgspec.Struct, frozen=True, gc=False):
+    """A model call's key in its trace's index of calls by the usage it reported itself (``usage_key``)."""
+
+    input: int
+    output: int
+    cache_read: int
+
+
+#: A call's key in its trace's index (``TraceEntry.calls``): a model call's response or request id
+#: (a ``str``), its usage (a ``UsageKey``), a tool call's id (a ``ToolCallKey``). None of them is
+#: an object Python's collector tracks (structs made with ``gc=False``): as tuples (``("id", …)``,
+#: ``("usage", …)``, ``("tool", …)``) the keys were 1.4 of the 2.6 objects a span of the OTLP
+#: benchmark left for the collector to walk, and made each trace's index one more. (As one int,
+#: ``(input << 40 | output) << 40 | cache_read``, a usage key cost ~1k instructions more a model
+#: call than the tuple: multi-digit ints are made and hashed digit by digit.)
+CallKey = str | UsageKey | ToolCallKey
+
+
+def call_keys(span: Span) -> list[CallKey]:
     """The keys under which a trace remembers this span as a call."""
-    keys: list[tuple[Any, ...]] = []
+    keys: list[CallKey] = []
     if span.kind is _LLM:
         a = span.attributes
         for k in ID_KEYS:
             v = a.get(k)
             if v not in (None, ""):
-                keys.append(("id", str(v)))
+                keys.append(str(v))
                 break
         key = usage_key(span.usage)
         if key is not None:
             keys.append(key)
     elif span.kind is _TOOL and span.tool is not None and span.tool.call_id:
-        keys.append(("tool", span.tool.call_id))
+        keys.append(ToolCallKey(span.tool.call_id))
     return keys
 
 
-def usage_key(u: TokenUsage | None) -> tuple[Any, ...] | None:
+def usage_key(u: TokenUsage | None) -> UsageKey | None:
     """A model call's key by the usage it reported itself (None: no usage to know it by)."""
     if u is not None and u.scope == "span" and not u.estimated and (u.input or u.output):
-        return ("usage", u.input, u.output, u.cache_read)
+        return UsageKey(u.input, u.output, u.cache_read)
     return None
 
 
@@ -263,11 +288,11 @@ ID_RULE = "same id "
 USAGE_RULE = "same usage, model and time"
 
 
-def _rule(key: tuple[Any, ...]) -> str:
-    if key[0] == "id":
-        return f"{ID_RULE}{key[1]}"
-    if key[0] == "tool":
-        return f"same tool call id {key[1]}"
+def _rule(key: CallKey) -> str:
+    if isinstance(key, str):
+        return f"{ID_RULE}{key}"
+    if isinstance(key, ToolCallKey):
+        return f"same tool call id {key.call_id}"
     return USAGE_RULE
 
 
@@ -687,7 +712,7 @@ def _logfire_stream_twin(trace: TraceEntry, span: Span) -> Span | None:
 
 
 def find_twin(trace: TraceEntry, span: Span,
-              keys: Sequence[tuple[Any, ...] | None] | None = None) -> tuple[Span, str] | None:
+              keys: Sequence[CallKey | None] | None = None) -> tuple[Span, str] | None:
     """A stored span of the same trace that this new span reports again, and the rule.
 
     ``keys``: the span's ``call_keys`` when the caller has them already (a
@@ -738,8 +763,8 @@ def find_twin(trace: TraceEntry, span: Span,
         other = trace.spans.get(sid)
         if other is None or other.kind is not span.kind:
             continue
-        kind = key[0]
-        if not (_tight(other, span) if kind == "usage" else same_call(other, span) if kind == "id"
+        kind = key.__class__
+        if not (_tight(other, span) if kind is UsageKey else same_call(other, span) if kind is str
                 else same_tool_call(other, span)):
             continue
         return other, _rule(key)
@@ -812,7 +837,7 @@ def _nested(trace: TraceEntry, span: Span, twins: Callable[[Span, Span], bool]) 
     return None
 
 
-def remember(trace: TraceEntry, span: Span, keys: list[tuple[Any, ...]] | None = None) -> None:
+def remember(trace: TraceEntry, span: Span, keys: list[CallKey] | None = None) -> None:
     """Index the span under its call keys (``keys``: its ``call_keys`` when the caller has them)."""
     if keys is None:
         keys = call_keys(span)
@@ -821,11 +846,11 @@ def remember(trace: TraceEntry, span: Span, keys: list[tuple[Any, ...]] | None =
     if trace.calls is None:
         trace.calls = {}
     for key in keys:
-        if trace.calls.setdefault(key, span.span_id) != span.span_id and key[0] == "usage":
+        if trace.calls.setdefault(key, span.span_id) != span.span_id and key.__class__ is UsageKey:
             trace.shared_usage = True  # another call of that usage holds the key (``found_by_usage``)
 
 
-def found_by_usage(trace: TraceEntry, keeper_id: str, key: tuple[Any, ...] | None) -> None:
+def found_by_usage(trace: TraceEntry, keeper_id: str, key: UsageKey | None) -> None:
     """A call folded with its second report by their usage (rule 4): both reports of it are in, so
     the first stored call of the same usage still without its second report takes its place in the
     index, to be found by its own. Two calls of one turn that asked for a tool each may report the

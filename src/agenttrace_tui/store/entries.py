@@ -117,8 +117,8 @@ class TraceEntry:
         self.tool_cache: tuple[int, Any, Any] | None = None
         #: (version, spend by agent) -- see store.agents.trace_agents
         self.agent_cache: tuple[int, Any] | None = None
-        #: call key -> span id of the span that reported that call (store.calls); None until needed
-        self.calls: dict[tuple[Any, ...], str] | None = None
+        #: call key (``store.calls.CallKey``) -> span id of the span that reported that call; None until needed
+        self.calls: dict[Any, str] | None = None
         #: two stored calls reported one usage (the index holds the first: store.calls.found_by_usage)
         self.shared_usage = False
         #: span id of a second report of a call -> the span it was folded into

@@ -23,6 +23,7 @@ from .entries import IDLE_NS, MetricSeries, SessionEntry, TraceEntry
 from .limits import DEFAULT_MAX_SPANS, MIN_SERIES, MIN_SESSIONS, MIN_TRACES, TRIM_FILTER_BYTES, pending_bound
 
 if TYPE_CHECKING:
+    from .calls import UsageKey
     from .tools import ToolRollup
 
 
@@ -114,9 +115,11 @@ class StoreIndex:
         self._root_calls: dict[str, tuple[str, str]] = {}
         #: Usage key -> (trace id, span id) of the latest such model call with usage, for the
         #: agent instrumentation's report of it inside a tree (``StoreUpsert._root_call_elsewhere``).
-        self._root_usage_calls: dict[tuple, tuple[str, str]] = {}
-        #: The same for model calls that are not the root of their trace (``_call_elsewhere``).
-        self._nested_calls: dict[str, tuple[str, str]] = {}
+        self._root_usage_calls: dict[UsageKey, tuple[str, str]] = {}
+        #: Response id -> trace id of a model call that is not the root of its trace (``_call_elsewhere``):
+        #: the call is the span that trace's index of calls holds for the id (``TraceEntry.calls``). Not a
+        #: (trace id, span id) pair, which Python's collector would track, one for most model calls.
+        self._nested_calls: dict[str, str] = {}
         #: (trace id, span id) of the latest failed model calls, for another service's report of
         #: one of them (``_call_elsewhere``: a refused request names no response).
         self._failed_calls: deque[tuple[str, str]] = deque(maxlen=64)

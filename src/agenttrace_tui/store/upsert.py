@@ -66,6 +66,9 @@ from .calls import (
     TOOL_ELSEWHERE_RULE,
     USAGE_FROM,
     USAGE_RULE,
+    CallKey,
+    ToolCallKey,
+    UsageKey,
     answer_from_records,
     call_keys,
     calls_recorded_on,
@@ -298,7 +301,8 @@ class SpanUpserts(StoreIndex):
             parent_id = span.parent_span_id
             parent = tspans.get(parent_id) if parent_id is not None else None
             # Its call keys (``call_keys``: a response or request id, its usage; a tool call id).
-            id_key = usage_key = None
+            id_key: str | ToolCallKey | None = None
+            usage_key: UsageKey | None = None
             maybe_twin = middle = False
             if kind is _LLM:
                 attrs = span.attributes
@@ -315,7 +319,7 @@ class SpanUpserts(StoreIndex):
                     for k in ID_KEYS:
                         v = attrs.get(k)
                         if v not in (None, ""):
-                            id_key = ("id", str(v))
+                            id_key = str(v)
                             break
                     else:
                         # No response named: perhaps one of a framework's two tracers' report of a call (its
@@ -324,7 +328,7 @@ class SpanUpserts(StoreIndex):
                             file_sessions.add(trace.session_id)
                 u = span.usage
                 if u is not None and u.scope == "span" and not u.estimated and (u.input or u.output):
-                    usage_key = ("usage", u.input, u.output, u.cache_read)
+                    usage_key = UsageKey(u.input, u.output, u.cache_read)  # (``calls.usage_key``, spelled out)
                 if parent is not None:
                     if (pk := parent.kind) is _LLM:
                         # Within it, or started within it naming the response its parent does not
@@ -350,7 +354,7 @@ class SpanUpserts(StoreIndex):
             elif kind is _TOOL:
                 tool = span.tool
                 if tool is not None and tool.call_id:
-                    id_key = ("tool", tool.call_id)
+                    id_key = ToolCallKey(tool.call_id)
                     if file_key in span.attributes:  # (as a model call's, above)
                         file_sessions.add(trace.session_id)
                 # One tool call reported by two instrumentations, one inside the other (``find_twin``).
@@ -363,7 +367,7 @@ class SpanUpserts(StoreIndex):
             if (maybe_twin or (calls is not None and (
                     (id_key is not None and (other := calls.get(id_key)) is not None and other != span_id
                      and (o := tspans.get(other)) is not None
-                     and (same_call(o, span) if id_key[0] == "id" else same_tool_call(o, span)))
+                     and (same_call(o, span) if kind is _LLM else same_tool_call(o, span)))
                     or (usage_key is not None and (other := calls.get(usage_key)) is not None and other != span_id
                         and (o := tspans.get(other)) is not None and two_reporters(o, span))))
                     ) and (twin := find_twin(trace, span, (id_key, usage_key))):
@@ -373,8 +377,11 @@ class SpanUpserts(StoreIndex):
                 upsert(span, twin)
                 last = None
                 continue
-            if kind is _LLM and ((id_key is not None and (w := root_calls.get(id_key[1]) or nested_calls.get(id_key[1]))
-                                  is not None and w[0] != tid) or (span.status is _ERROR and failed_calls)):
+            # (A model call's id key is the id it names, a str: no tool call's ``ToolCallKey``.)
+            if kind is _LLM and ((id_key is not None and (
+                    ((w := root_calls.get(id_key)) is not None and w[0] != tid)  # type: ignore[arg-type]
+                    or (w is None and (n := nested_calls.get(id_key)) is not None and n != tid)))  # type: ignore[arg-type]
+                    or (span.status is _ERROR and failed_calls)):
                 # Perhaps a report of a call another trace holds (``_call_elsewhere``): stored there.
                 upsert(span)
                 last = None
@@ -451,13 +458,13 @@ class SpanUpserts(StoreIndex):
                     calls = trace.calls = {}
                 if id_key is not None:
                     calls.setdefault(id_key, span_id)
-                    if id_key[0] == "id":
+                    if kind is _LLM:  # (its id key a str, as above)
                         if span.parent_span_id is None:
-                            self._note_call(id_key[1], tid, span_id, True, usage_key)
-                        elif (rid := id_key[1]) not in nested_calls:  # _note_call's, spelled out: most calls
+                            self._note_call(id_key, tid, span_id, True, usage_key)  # type: ignore[arg-type]
+                        elif (rid := id_key) not in nested_calls:  # _note_call's, spelled out: most calls
                             if len(nested_calls) >= MAX_ROOT_CALLS:
                                 del nested_calls[next(iter(nested_calls))]
-                            nested_calls[rid] = (tid, span_id)
+                            nested_calls[rid] = tid  # type: ignore[index]
                 if usage_key is not None and calls.setdefault(usage_key, span_id) != span_id:
                     trace.shared_usage = True  # another call of that usage holds the key (``found_by_usage``)
             if kind is _LLM and span.status is _ERROR:
@@ -686,7 +693,7 @@ class SpanUpserts(StoreIndex):
                 remember(trace, new, [key])
         elif kind is _TOOL and (tool := new.tool) is not None and (call_id := tool.call_id) and (
                 (o := old.tool) is None or o.call_id != call_id):
-            remember(trace, new, [("tool", call_id)])
+            remember(trace, new, [ToolCallKey(call_id)])
         hook = self.span_hook
         if hook is not None:
             try:
@@ -831,8 +838,8 @@ class SpanUpserts(StoreIndex):
             remember(trace, new, keys)
             if kind is _LLM:
                 for key in keys:
-                    if key[0] == "id":
-                        self._note_call(key[1], trace.trace_id, new.span_id, new.parent_span_id is None,
+                    if isinstance(key, str):
+                        self._note_call(key, trace.trace_id, new.span_id, new.parent_span_id is None,
                                         usage_key(new.usage))
                 if new.status is _ERROR:
                     self._failed_calls.append((trace.trace_id, new.span_id))
@@ -948,14 +955,14 @@ class SpanUpserts(StoreIndex):
         self._mark(trace, self.sessions[trace.session_id], stub)
         return report
 
-    def _note_call(self, response_id: str, trace_id: str, span_id: str, root: bool, usage: tuple | None = None) -> None:
+    def _note_call(self, response_id: str, trace_id: str, span_id: str, root: bool, usage: UsageKey | None = None) -> None:
         """Remember a model call by its response id (bounded), the root of its trace or not, and
         a root by its usage key (``usage``) too when it has one."""
-        calls = self._root_calls if root else self._nested_calls
+        calls: dict[str, Any] = self._root_calls if root else self._nested_calls
         if response_id not in calls:
             if len(calls) >= MAX_ROOT_CALLS:
                 del calls[next(iter(calls))]  # the oldest: its second report came long ago, if ever
-            calls[response_id] = (trace_id, span_id)
+            calls[response_id] = (trace_id, span_id) if root else trace_id
         if root and usage is not None:
             by_usage = self._root_usage_calls
             by_usage.pop(usage, None)  # the latest call of a usage, last in order
@@ -1082,7 +1089,7 @@ class SpanUpserts(StoreIndex):
                     return trace, old, NESTED_ELSEWHERE_RULE
         return None
 
-    def _root_call_elsewhere(self, span: Span, key: tuple) -> tuple[TraceEntry, Span] | None:
+    def _root_call_elsewhere(self, span: Span, key: UsageKey) -> tuple[TraceEntry, Span] | None:
         """``_nested_elsewhere`` the other way round: for a new model call inside a trace, with
         usage (``key``, its usage key) and no response id, a model call naming the response
         stored first as the only span of one of the session's ``NESTED_ELSEWHERE_TRACES`` latest
@@ -1144,7 +1151,7 @@ class SpanUpserts(StoreIndex):
         self._merge_report(trace, self.sessions[trace.session_id], span, report, reparent)
 
     def _call_elsewhere(self, trace: TraceEntry, span: Span,
-                        keys: list[tuple[Any, ...]] | None) -> tuple[TraceEntry, Span, str] | None:
+                        keys: list[CallKey] | None) -> tuple[TraceEntry, Span, str] | None:
         """The model call of another trace that ``span``, a new model call of ``trace`` that
         is no twin of a call of its own trace, reports again: the first one stored that
         answered with its response id (``calls.same_call``), reported by another service
@@ -1155,8 +1162,13 @@ class SpanUpserts(StoreIndex):
         response on the client's side: a failed model call is the one failed model call of
         the same model among another service's latest ones that runs within its time or
         around it (two such: concurrent requests, neither taken)."""
-        rid = next((key[1] for key in (call_keys(span) if keys is None else keys) if key and key[0] == "id"), None)
-        where = None if rid is None else self._root_calls.get(rid) or self._nested_calls.get(rid)
+        rid = next((key for key in (call_keys(span) if keys is None else keys) if isinstance(key, str)), None)
+        where = None if rid is None else self._root_calls.get(rid)
+        if where is None and rid is not None and (tid := self._nested_calls.get(rid)) is not None:
+            # A call nested in its trace: noted by trace only, its span the one that trace's index holds for the id.
+            calls = t.calls if (t := self.traces.get(tid)) is not None else None
+            sid = calls.get(rid) if calls is not None else None
+            where = (tid, sid) if sid is not None else None
         if where is not None and where[0] != trace.trace_id:
             other_trace = self.traces.get(where[0])
             old = other_trace.spans.get(where[1]) if other_trace is not None else None
@@ -1202,12 +1214,13 @@ class SpanUpserts(StoreIndex):
             self._twice_reported_sessions.add(sid)
         elif sid not in self._twice_reported_sessions:
             return None
+        key: CallKey | None
         if span.kind is _LLM:
             key = usage_key(span.usage)
         elif tracer is not None:
             return None
         else:
-            key = ("tool", span.tool.call_id) if span.tool is not None and span.tool.call_id else None
+            key = ToolCallKey(span.tool.call_id) if span.tool is not None and span.tool.call_id else None
         session = self.sessions.get(sid)
         if key is None or session is None:
             return None
