@@ -16,6 +16,8 @@ under its GC policy (runtime/gcpolicy.py), with
 one in-process row repeated under Python's automatic collection for comparison.
 Each figure is the median of several runs. Writes docs/bench/otlp.md.
 Run: PYTHONPATH=src python bench/bench_otlp.py
+A change to the path is measured against the code before it with bench/compare_otlp.py
+(pairs of processes, one on each tree): this host's drift is larger than most changes.
 """
 
 from __future__ import annotations
@@ -153,6 +155,22 @@ def median_rate(fn, n: int, policy_gc: bool = True) -> tuple[float, float]:
 MONITOR_PARSE = "parse as the monitor does (span attributes left encoded)"
 
 
+def parse_convert_store(bodies: list[bytes], js: bool = False) -> None:
+    """The target row's work: each body parsed, converted and applied to a new store through the
+    monitor's pipeline (sessions looked up in that store, as the receiver does)."""
+    store = Store(max_spans=1_000_000)
+    pipeline = monitor_pipeline(store)
+
+    def lookup(tid: str) -> str | None:
+        t = store.traces.get(tid)
+        return t.session_id if t is not None else None
+
+    for b in bodies:
+        for chunk in convert_traces(parse("traces", b, js), js, Rejects(), lookup):
+            pipeline.apply(chunk)
+    assert store.span_count == len(bodies) * BATCH, store.span_count
+
+
 def bench_inprocess(bodies: list[bytes], json_bodies: list[bytes]) -> dict[str, tuple[float, float]]:
     n = len(bodies) * BATCH
     out: dict[str, tuple[float, float]] = {}
@@ -169,17 +187,7 @@ def bench_inprocess(bodies: list[bytes], json_bodies: list[bytes]) -> dict[str, 
     out["parse + convert (protobuf)"] = median_rate(convert_only, n)
 
     def full(bs: list[bytes], js: bool) -> None:
-        store = Store(max_spans=1_000_000)
-        pipeline = monitor_pipeline(store)
-
-        def lookup(tid: str) -> str | None:
-            t = store.traces.get(tid)
-            return t.session_id if t is not None else None
-
-        for b in bs:
-            for chunk in convert_traces(parse("traces", b, js), js, Rejects(), lookup):
-                pipeline.apply(chunk)
-        assert store.span_count == n, store.span_count
+        parse_convert_store(bs, js)
 
     converted = []
     for b in bodies:
