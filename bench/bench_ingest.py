@@ -8,7 +8,7 @@ receivers on an asyncio loop, priced as the monitor prices: bench/wiring.py)
 and a separate *sending process*:
 
 - UDP: the sender is paced at fixed rates (steps of a few seconds each) with
-  realistic ~400-byte span records carrying sender + seq. Loss is what the
+  realistic span records (~470 bytes) carrying sender + seq. Loss is what the
   receiver never accepted (sent - accepted; seq gaps are reported too).
   Baseline in the same run: a plain asyncio DatagramProtocol (one datagram per
   callback, default socket buffer) feeding the same pipeline.
@@ -71,38 +71,59 @@ QUICK = False  # --quick: smoke test, nothing written
 # -- the records a sender sends ---------------------------------------------
 
 
-def template(sender: str) -> bytes:
-    """A realistic ~400-byte llm_call span; ``%d`` slots take seq, ids and times."""
-    rec = {
-        "v": 1,
-        "type": "span",
-        "sender": sender,
-        "seq": 123456789,
-        "trace_id": "TRACE",
-        "span_id": "SPAN",
-        "parent_span_id": "PARENT",
-        "session_id": "bench-session",
-        "name": "llm_inference",
-        "kind": "llm_call",
-        "start_ns": 111111111,
-        "end_ns": 222222222,
-        "llm": {"provider": "anthropic", "model": "claude-sonnet-4-5", "temperature": 0.2},
-        "usage": {"input": 1834, "output": 412, "cache_read": 1200},
-        "attributes": {"agent.step": "implement", "iteration": 3, "retry": False},
-    }
-    s = json.dumps(rec, separators=(",", ":"))
-    s = s.replace("123456789", "%(seq)d").replace('"TRACE"', '"%(trace)016x"')
-    s = s.replace('"SPAN"', '"%(span)016x"').replace('"PARENT"', '"%(parent)016x"')
-    s = s.replace("111111111", "%(start)d").replace("222222222", "%(end)d")
-    return s.encode()
+#: Spans a trace: an agent span and the model calls it makes, one after another.
+SPANS_PER_TRACE = 20
+CALL_NS = 400_000_000  # each call's slot in its agent's time
 
 
-def record(tpl: bytes, seq: int, base: int = 0) -> bytes:
-    """Record ``seq`` of a sender; ``base`` keeps span ids unique across senders."""
+def template(sender: str) -> tuple[bytes, bytes]:
+    """Two records of a small agent task: its agent span (the root, every ``SPANS_PER_TRACE``-th
+    record) and a realistic ~470-byte llm_call span; ``%d`` slots take seq, ids, times and usage."""
+    common: dict = {"v": 1, "type": "span", "sender": sender, "seq": 123456789, "trace_id": "TRACE", "span_id": "SPAN"}
+    agent = {**common, "session_id": "bench-session", "name": "implement", "kind": "agent",
+             "start_ns": 111111111, "end_ns": 222222222, "agent": {"name": "coder", "iteration": 3},
+             "attributes": {"agent.step": "implement", "retry": False}}
+    call = {**common, "parent_span_id": "PARENT", "session_id": "bench-session", "name": "llm_inference",
+            "kind": "llm_call", "start_ns": 111111111, "end_ns": 222222222,
+            "llm": {"provider": "anthropic", "model": "claude-sonnet-4-5", "temperature": 0.2},
+            # (each call's own: a model call's usage is what it read and wrote, which no two calls
+            # of a task share to the token; the store tells calls reported twice by it)
+            "usage": {"input": 1834001, "output": 412001, "cache_read": 1200001},
+            "attributes": {"agent.step": "implement", "iteration": 3, "retry": False}}
+
+    def slots(rec: dict) -> bytes:
+        s = json.dumps(rec, separators=(",", ":"))
+        s = s.replace("123456789", "%(seq)d").replace('"TRACE"', '"%(trace)016x"')
+        s = s.replace('"SPAN"', '"%(span)016x"').replace('"PARENT"', '"%(parent)016x"')
+        s = s.replace("111111111", "%(start)d").replace("222222222", "%(end)d")
+        s = s.replace("1834001", "%(input)d").replace("412001", "%(output)d").replace("1200001", "%(cache)d")
+        return s.encode()
+
+    return slots(agent), slots(call)
+
+
+def times(n: int) -> tuple[int, int]:
+    """(start, end) of span ``n``: its trace's agent span spans the trace, and call k of it
+    runs in the agent's k-th slot, ending a varying moment before the next."""
+    trace, k = divmod(n, SPANS_PER_TRACE)
+    start = T0 + trace * SPANS_PER_TRACE * CALL_NS
+    if k == 0:
+        return start, start + SPANS_PER_TRACE * CALL_NS
+    start += k * CALL_NS
+    return start, start + CALL_NS - 10_000_000 - n % 97 * 1_000_000
+
+
+def record(tpl: tuple[bytes, bytes], seq: int, base: int = 0) -> bytes:
+    """Record ``seq`` of a sender; ``base`` (a multiple of ``SPANS_PER_TRACE``) keeps span ids
+    unique across senders. Each trace is an agent span and the model calls it makes in turn,
+    their input growing as the task's context does."""
     n = base + seq
-    trace = n // 20  # 20 spans per trace, like a small agent task
-    start = T0 + n * 1000
-    return tpl % {b"seq": seq, b"trace": trace, b"span": n, b"parent": trace * 20, b"start": start, b"end": start + 523_000_000}
+    trace, k = divmod(n, SPANS_PER_TRACE)
+    start, end = times(seq)  # (a sender's own timeline: a base far on would put its spans in the future)
+    if k == 0:
+        return tpl[0] % {b"seq": seq, b"trace": trace, b"span": n, b"start": start, b"end": end}
+    return tpl[1] % {b"seq": seq, b"trace": trace, b"span": n, b"parent": n - k, b"start": start, b"end": end,
+                     b"input": 1200 + 160 * k, b"output": 100 + n * 7919 % 600, b"cache": 1024 if k > 1 else 0}
 
 
 # -- receiving process --------------------------------------------------------
@@ -366,7 +387,7 @@ def in_process(n: int = 30_000) -> dict:
     starts = [p.replace(b'"type":"span"', b'"type":"span_start"', 1) for p in payloads[: n // 2]]
     ends = [
         b'{"v":1,"type":"span_end","trace_id":"%016x","span_id":"%016x","end_ns":%d,"usage":{"output":412}}'
-        % (i // 20, i, T0 + i * 1000 + 523_000_000)
+        % (i // SPANS_PER_TRACE, i, times(i)[1])
         for i in range(n // 2)
     ]
     live = []

@@ -4,7 +4,7 @@ bench_ingest's TCP row is wall-clock time on a shared machine: it moves by
 10-20 % between runs of the same code. This counts the same path under
 ``valgrind --tool=callgrind`` (bench/callgrind.py: only what runs inside one
 marked call), so a change to it shows as a number that repeats. The records are
-bench_ingest's (a ~400-byte model call a line, 200 lines a read), priced as
+bench_ingest's (model calls under an agent span, ~470 bytes a line, 200 lines a read), priced as
 the monitor prices (bench/wiring.py); each part runs over the same reads after
 2,000 spans of warm-up:
 
@@ -214,7 +214,7 @@ def render(data: dict) -> str:
     return "\n".join([
         "### TCP stream path in instructions (`bench/bench_stream_ir.py`)",
         "",
-        "The TCP row's records and reads (200 lines of a ~400-byte model call), counted under callgrind after "
+        "The TCP row's records and reads (200 lines: model calls under an agent span, ~470 bytes each), counted under callgrind after "
         "2,000 spans of warm-up: `receive` is the whole path (the stream receiver's `data_received` and the fold "
         "after it), `parse` msgspec's decode of the lines alone, `store` the store's apply and fold of the same "
         "updates built beforehand, all priced as the monitor prices (`bench/wiring.py`). Instructions repeat for the same code whatever the machine's load; the CPU time "

@@ -4,8 +4,8 @@ Two workloads, each stored two ways in one run (medians of ``--runs``):
 
 * OTLP: the request bodies of bench_otlp (agent traces, 512 spans a request).
   One process: parse + convert + ``Pipeline.apply``, as the OTLP receivers do.
-* native stream: the TCP benchmark's records (bench_ingest: a ~400-byte model
-  call a line), 200 lines a read. One process: ``Pipeline.feed_many`` and
+* native stream: the TCP benchmark's records (bench_ingest: model calls under an
+  agent span, ~470 bytes a line), 200 lines a read. One process: ``Pipeline.feed_many`` and
   ``settle`` per read, as the stream receiver does.
 
 Split: a worker process (multiprocessing, spawn) turns each body into checked
