@@ -379,18 +379,19 @@ class Totals:
             i_sum += i
             o_sum += o
             cr_sum += cr
-            cw_sum += cw
-            rs_sum += rs
-            est_sum += est
             cost_sum += cost
-            unknown_sum += unknown
             acc[2] += i
             acc[3] += o
             acc[4] += cr
-            acc[5] += cw
-            acc[6] += est
             acc[7] += cost
-            acc[8] += unknown
+            if cw or rs or est or unknown:  # (most spans have none of these: one test, not seven sums)
+                cw_sum += cw
+                rs_sum += rs
+                est_sum += est
+                unknown_sum += unknown
+                acc[5] += cw
+                acc[6] += est
+                acc[8] += unknown
             if cost or i + o:
                 at = end if end is not None else span.start_ns
                 if not lo <= at < hi:
