@@ -166,8 +166,7 @@ class StartHold:
                 more.append(h[3])
         limit = 0  # the latest end time the door takes (``normalize.limits``), when an end first needs it
         g: Held | None
-        for i, r in enumerate(records):
-            o = i if owners is None else owners[i]
+        for o, r in zip(range(len(records)) if owners is None else owners, records, strict=True):
             cls = r.__class__
             if cls is SpanStartRecord:
                 sid = r.span_id
