@@ -400,7 +400,7 @@ def in_process(n: int = 30_000) -> dict:
     t_live = time.process_time() - t
     assert pipeline.store.span_count == n // 2 and pipeline.store.totals.running == 0
     return {
-        "bytes": len(payloads[0]),
+        "bytes": sum(map(len, payloads)) / len(payloads),
         "decode_us": t_decode / n * 1e6,
         "normalize_us": t_norm / n * 1e6,
         "store_us": t_store / n * 1e6,
@@ -517,8 +517,9 @@ def main() -> None:
         "and vary between runs. Medians of "
         f"{RUNS} runs. Reproduce: `PYTHONPATH=src python bench/bench_ingest.py`.",
         "",
-        f"Records: realistic {inproc['bytes']:.0f}-byte `span` records (llm_call with model, usage, "
-        "attributes, sender + seq), 20 spans per trace. The receiving process runs the real "
+        f"Records: realistic `span` records of {inproc['bytes']:.0f} bytes on average, with sender + seq: "
+        f"each trace ({SPANS_PER_TRACE} spans) an agent span and the model calls it makes in turn (model, "
+        "usage of each call's own, attributes). The receiving process runs the real "
         "Pipeline + Store (default 200,000-span budget, evicting once full) + receivers on one "
         "asyncio loop; a separate process sends.",
         "",
