@@ -25,7 +25,8 @@ are the cheapest way any implementation could do that step in Python:
   extra);
 * a live span (span_start + span_end): against the same span sent complete,
   through the whole native pipeline priced as the monitor prices
-  (bench/wiring.py; runs saved without the `priced` mark ran it unpriced); once with the bare span_end of
+  (bench/wiring.py; runs saved without the ``priced`` mark ran it unpriced);
+  once with the bare span_end of
   ``bench_store.wire_records`` (ids, time, status) and as our own SDK sends
   it (``sdk_wire``: records built by the SDK's record builder), against the
   SDK's complete span: over a stream, and as over UDP, where its span_end
