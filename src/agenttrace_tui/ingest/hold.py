@@ -164,7 +164,7 @@ class StartHold:
                 out.append(h[0])
                 own.append(len(payloads) + len(more))
                 more.append(h[3])
-        limit = 0  # the latest end time the door takes (``normalize.limits``), when an end first needs it
+        limit = time.time_ns() + MAX_FUTURE_NS  # the latest end time the door takes (``normalize.limits``)
         g: Held | None
         for o, r in zip(range(len(records)) if owners is None else owners, records, strict=True):
             cls = r.__class__
@@ -189,8 +189,6 @@ class StartHold:
                     own.append(o)
                     continue
                 if cls is SpanEndRecord:
-                    if limit == 0:
-                        limit = time.time_ns() + MAX_FUTURE_NS
                     if (not (r.name or r.kind or r.attributes or r.events or r.links or r.cost is not None
                              or r.session_id or r.parent_span_id or r.start_ns)
                             and ((st := r.status) is None or st in STATUS_OF)

@@ -527,6 +527,10 @@ def normalize(records: list[WireRecord]) -> tuple[list[Update], list[Reject]]:
                 if file is not None:
                     span.file = file
                 append(span)
+            elif cls is tuple:
+                # A span_start held for its plain span_end, and that end (ingest/hold.py): one span
+                # (before a span_end: most ends of a stream's live spans come so).
+                append(_held_span(rec[0], rec[1]))
             elif cls is SpanEndRecord:
                 # The second half of a live span: bare (ids, times, status) -> the short path.
                 attrs = rec.attributes
@@ -575,9 +579,6 @@ def normalize(records: list[WireRecord]) -> tuple[list[Update], list[Reject]]:
                         status = _end_status(rec)
                     append(SpanEnd(rec.trace_id, rec.span_id, rec.end_ns, status, rec.status_message or None,
                                    rec.status_code or None))
-            elif cls is tuple:
-                # A span_start held for its plain span_end, and that end (ingest/hold.py): one span.
-                append(_held_span(rec[0], rec[1]))
             elif isinstance(rec, (SpanRecord, SpanStartRecord, SpanEndRecord)):
                 append(span_from_record(rec))
             elif isinstance(rec, SessionRecord):
