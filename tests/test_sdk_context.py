@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import threading
+from typing import NamedTuple
 
 import pytest
 
@@ -262,6 +263,35 @@ def test_span_methods_reach_the_store(mon, tracer):
     ag = s["agent"]
     assert ag.agent.iteration == 2 and ag.rag.sources_found == 15 and ag.rag.top_score == 0.85
     assert ag.status is Status.TIMEOUT and ag.status_message == "took too long"
+
+
+class Point(NamedTuple):
+    x: int
+    y: int
+
+
+def test_a_tools_arguments_and_a_prompts_messages_are_sent_as_json(mon, tracer):
+    """A dict, list or tuple given as a preview is sent as JSON, as other instrumentations send
+    arguments and messages (it was Python's repr: single quotes, ``None``, ``True``); one JSON
+    cannot say (a key that is no string, a cycle) is sent as ``str`` gives it."""
+    cyclic: list = ["a"]
+    cyclic.append(cyclic)
+    with tracer.span("read") as sp:
+        sp.set_tool("filesystem", input={"path": "src/é.py", "lines": (1, 20), "follow": True, "mode": None},
+                    output=[{"line": 1, "text": "import os"}])
+    with tracer.span("ask") as sp:
+        sp.set_llm("gpt-4o-mini", "openai", prompt=[{"role": "user", "content": "hi"}], response={1: "one"})
+    with tracer.span("loop") as sp:
+        sp.set_tool("echo", input=cyclic, output={("a", 1): "pair"})
+    with tracer.span("point") as sp:
+        sp.set_tool("locate", input=Point(2, 3))
+    s = by_name(mon, tracer, 4)
+    assert s["read"].tool.input_preview == '{"path": "src/é.py", "lines": [1, 20], "follow": true, "mode": null}'
+    assert s["read"].tool.output_preview == '[{"line": 1, "text": "import os"}]'
+    assert s["ask"].llm.prompt_preview == '[{"role": "user", "content": "hi"}]'
+    assert s["ask"].llm.response_preview == '{"1": "one"}'  # (JSON makes an int key a string)
+    assert s["loop"].tool.input_preview == "['a', [...]]" and s["loop"].tool.output_preview == "{('a', 1): 'pair'}"
+    assert s["point"].tool.input_preview == "Point(x=2, y=3)"  # (a named tuple's names kept)
 
 
 def test_running_span_shows_live_then_ends(mon, tracer):
