@@ -89,3 +89,42 @@ async def test_a_tool_call_one_report_saw_fail_is_failed_whichever_report_comes_
         assert MERGED_BY in call.attributes, session
         totals = store.sessions[session].totals
         assert (totals.spans, totals.errors) == (1, 1), session
+
+
+def _send_recursive(tp) -> None:
+    """One instrumentation's spans of a tool that calls itself: ``get_weather`` for a region
+    asks ``get_weather`` for each of its cities (the same span name, the same attribute keys),
+    then AutoGen's runtime report inside OpenInference's span of one call, as above."""
+    oi, core = tp.get_tracer("openinference.instrumentation.autogen_agentchat"), tp.get_tracer("autogen-core")
+
+    def tool(city: str):
+        return oi.start_as_current_span("weather_agent.get_weather", attributes={
+            "openinference.span.kind": "TOOL", "tool.name": "get_weather", "input.value": f'{{"city": "{city}"}}',
+            "output.value": "Sunny", "session.id": "recursive"})
+
+    with core.start_as_current_span("invoke_agent weather_agent", attributes={"session.id": "recursive"}):
+        with tool("Europe"), tool("Paris"), tool("Paris 11e"):
+            pass
+        with tool("Rome"), _tool(core, "execute_tool get_weather", "get_weather", "call_3"):
+            pass
+
+
+async def test_a_tool_that_calls_itself_is_a_call_per_span() -> None:
+    """A tool that calls itself, traced by one instrumentation, with no call ids: each span is its own
+    call (the rule above took each for its caller's second report and showed 2 calls of 4); beside
+    it, one call reported by two instrumentations is still one."""
+    def rome_in(store) -> bool:  # (the last call sent: its two reports merged)
+        return any(s.tool is not None and s.tool.call_id == "call_3" and MERGED_BY in s.attributes
+                   for t in store.traces_of("recursive") for s in t.spans.values())
+
+    store = await received(_send_recursive, rome_in, "autogen-app")
+    (trace,) = store.traces_of("recursive")
+    tools = sorted((s for s in trace.spans.values() if s.kind is SpanKind.TOOL_EXECUTION), key=lambda s: s.start_ns)
+    assert [s.tool.input_preview for s in tools] == ['{"city": "Europe"}', '{"city": "Paris"}',
+                                                     '{"city": "Paris 11e"}', '{"city": "Rome"}']
+    # Each inside the one that called it, none merged; the last the two reports of one call.
+    assert [s.parent_span_id for s in tools[1:3]] == [tools[0].span_id, tools[1].span_id]
+    assert [MERGED_BY in s.attributes for s in tools] == [False, False, False, True]
+    assert tools[3].tool.call_id == "call_3" and tools[3].attributes[MERGED_BY] == NESTED_TOOL_RULE
+    assert [(r.name, r.calls) for r in store.tool_costs("recursive")] == [("get_weather", 4)]
+    assert store.sessions["recursive"].totals.spans == 5

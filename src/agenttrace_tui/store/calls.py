@@ -680,13 +680,21 @@ def nested_tool_twins(outer: Span, inner: Span) -> bool:
     (autogen-core's ``execute_tool`` inside OpenInference's span of it). Three reports nest so
     when a tool runs on an MCP server that exports its spans in the agent's trace: the agent's
     span of the tool call, the MCP client's ``tools/call`` span inside it and the server's inside
-    that (``SpanUpserts._fold_nested_tools``: the one between them arriving last)."""
+    that (``SpanUpserts._fold_nested_tools``: the one between them arriving last).
+
+    Two spans of the same name with the same attribute keys are one reporter's, so two calls: a
+    tool that calls itself (a recursive ``list_dir`` traced with our SDK, or by any one
+    instrumentation). Two instrumentations name a call's span each their own way and leave
+    keys of their own conventions (every nested report of one call among the recorded clients
+    differs in its keys, most in its name too)."""
     if outer.kind is not _TOOL or inner.kind is not _TOOL or not within(outer, inner):
         return False
     a, b = outer.tool, inner.tool
     if a is None or b is None or not a.name or a.name != b.name:
         return False
-    return not (a.call_id and b.call_id and a.call_id != b.call_id)
+    if a.call_id and b.call_id and a.call_id != b.call_id:
+        return False
+    return not (outer.name == inner.name and outer.attributes.keys() == inner.attributes.keys())
 
 
 def _is_stream_log(span: Span) -> bool:
