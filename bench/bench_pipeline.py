@@ -9,8 +9,10 @@ stays beside later ones) and docs/bench/pipeline.md (the section
 
 Why ratios: the machine is shared (2 cores, other work running), so
 absolute times drift by 2x between minutes. Each stage is timed in CPU time
-of this thread (``time.thread_time``), interleaved with its baseline (stage,
-baseline, stage, baseline, ...), and reported as the median over the runs of
+of this thread (``time.thread_time``), interleaved with its baseline (each run
+times both, in turns: the baseline first in one run, the stage first in the
+next; runs saved before `Dec 7, halves in turns` timed the baseline first in every run),
+and reported as the median over the runs of
 µs per span and of the stage/baseline ratio of the same run. The baselines
 are the cheapest way any implementation could do that step in Python:
 
@@ -109,15 +111,26 @@ def cpu(fn: Callable[[], Any]) -> float:
 
 
 def paired(stage: Callable[[], Any], base: Callable[[], Any], n: int, setup: Callable[[], Any] | None = None) -> dict:
-    """Median µs/span of stage and baseline, and the median of per-run ratios."""
+    """Median µs/span of stage and baseline, and the median of per-run ratios.
+
+    The two halves of a run go in turns, the baseline first in one run and the stage first in
+    the next: the machine's drift within a run, and whatever the first half leaves the second
+    (memory it freed, caches it warmed), then weigh on both sides alike instead of on the stage.
+    """
     s_us, b_us, ratios = [], [], []
-    for _ in range(RUNS):
+
+    def timed(fn: Callable[[], Any]) -> float:
         if setup is not None:
             setup()
-        b = cpu(base)
-        if setup is not None:
-            setup()
-        s = cpu(stage)
+        return cpu(fn)
+
+    for k in range(RUNS):
+        if k % 2:
+            s = timed(stage)
+            b = timed(base)
+        else:
+            b = timed(base)
+            s = timed(stage)
         s_us.append(s / n * 1e6)
         b_us.append(b / n * 1e6)
         ratios.append(s / b if b > 0 else float("inf"))
@@ -438,7 +451,9 @@ def render(doc: dict) -> str:
         "## Pipeline stages against their physical limits (`bench/bench_pipeline.py`)",
         "",
         "Each stage is timed in CPU time of the measuring thread, interleaved with its baseline (the",
-        "cheapest possible way to do that step), on the same input in the same process; figures are",
+        "cheapest possible way to do that step), on the same input in the same process (from",
+        "`Dec 7, halves in turns` on, the baseline first in one run and the stage first in the next;",
+        "before, the baseline first in every run); figures are",
         f"medians of the runs each label names, of {N_SPANS:,} native spans (stream lines, {LINES_PER_READ} per read) or",
         f"{OTLP_REQUESTS * 512:,} OTLP spans (requests of 512). The ratio (stage / baseline, median of the",
         "per-run ratios) is the portable figure; the machine is shared, so absolute µs drift between runs.",
