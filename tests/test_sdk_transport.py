@@ -99,7 +99,7 @@ def test_awkward_attributes_never_stop_the_sender():
         tracer = Tracer("odd", endpoint=mon.endpoint, set_global=False)
         with tracer.span("odd", obj=object(), tags={"x"}, raw=b"\xff\x00", path=os.path, nan=float("nan")):
             pass
-        with tracer.span("huge", blob="x" * 200_000):
+        with tracer.span("huge", blob="x" * 200_000, nested={"a": [1, None, True]}):
             pass
         with tracer.span("after"):
             pass
@@ -109,6 +109,8 @@ def test_awkward_attributes_never_stop_the_sender():
         assert isinstance(got["odd"].attributes["obj"], str) and got["odd"].attributes["tags"] == ["x"]
         assert got["huge"].attributes["agenttrace.truncated"] is True
         assert len(got["huge"].attributes["blob"]) <= 1000
+        # A record cut down to fit keeps a nested value as its JSON text (not Python's repr).
+        assert got["huge"].attributes["nested"] == '{"a": [1, null, true]}'
         tracer.close()
 
 

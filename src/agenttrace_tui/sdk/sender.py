@@ -48,6 +48,23 @@ MAX_RECORD_BYTES = 60_000
 _PARTS = ("llm", "tool", "agent", "rag", "file", "usage")
 
 
+def as_text(value: Any) -> str:
+    """A value as text for a preview or a trimmed attribute: a dict, list or plain tuple (a tool's
+    arguments, a prompt's messages, a nested attribute) as JSON, as other instrumentations send
+    them and the monitor shows them; anything else (a named tuple too, whose names JSON would
+    lose), or what JSON cannot hold (a key that is no string, a cycle), as ``str`` gives it."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (dict, list)) or value.__class__ is tuple:
+        import json  # (here: an agent that sends no such value never imports it)
+
+        try:
+            return json.dumps(value, ensure_ascii=False, default=str)
+        except (TypeError, ValueError):
+            pass
+    return str(value)
+
+
 def _fallback(obj: Any) -> Any:
     """Encode what JSON cannot hold as text rather than fail the record."""
     if isinstance(obj, (set, frozenset, tuple)):
@@ -495,7 +512,8 @@ def _trimmed(rec: Any) -> dict[str, Any]:
     for key in ("attributes", "llm", "tool", "rag"):
         part = out.get(key)
         if part:
-            out[key] = {k: (v[:1000] if isinstance(v, str) else v if isinstance(v, (int, float, bool)) or v is None else str(v)[:1000]) for k, v in part.items()}
+            out[key] = {k: (v[:1000] if isinstance(v, str) else v if isinstance(v, (int, float, bool)) or v is None
+                            else as_text(v)[:1000]) for k, v in part.items()}
     attrs = dict(out.get("attributes") or {})
     attrs["agenttrace.truncated"] = True
     out["attributes"] = attrs

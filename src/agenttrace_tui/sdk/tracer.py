@@ -28,7 +28,7 @@ from .. import __version__
 from .context import _current, current_span, get_tracer, set_tracer, wrap
 from .decorators import trace as _trace
 from .sampling import KEEP, Sampler
-from .sender import Sender
+from .sender import Sender, as_text
 from .span import Span
 from .transport import (
     DEFAULT_ENDPOINT,
@@ -199,23 +199,11 @@ class Tracer:
         self._put(rec)
 
     def preview(self, value: Any) -> str | None:
-        """``value`` as text cut to ``preview_chars`` (None when previews are off): a dict, list or
-        plain tuple (a tool's arguments, a prompt's messages) as JSON, as other instrumentations
-        send them and the monitor shows them; anything else (a named tuple too, whose names JSON
-        would lose) as ``str`` gives it."""
+        """``value`` as text (``as_text``: a dict, list or tuple as JSON) cut to ``preview_chars``
+        (None when previews are off)."""
         if value is None or not self.previews:
             return None
-        if isinstance(value, str):
-            text = value
-        elif isinstance(value, (dict, list)) or value.__class__ is tuple:
-            import json  # (here: an agent that sends no such preview never imports it)
-
-            try:
-                text = json.dumps(value, ensure_ascii=False, default=str)
-            except (TypeError, ValueError):  # (keys that are no strings or numbers, a cycle)
-                text = str(value)
-        else:
-            text = str(value)
+        text = as_text(value)
         if len(text) > self.preview_chars:
             return text[: self.preview_chars] + "…"
         return text
