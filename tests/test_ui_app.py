@@ -761,6 +761,48 @@ async def test_the_cost_pane_works_out_the_spend_by_agent_a_slice_at_a_time(monk
         assert "Weather agent" in want.plain and "$0.22" in want.plain
 
 
+async def test_the_cost_panes_time_by_kind_counts_nested_and_parallel_spans_once():
+    # A run whose agent (10 s) runs a sub-agent (8 s) that runs a tool calling itself twice
+    # (600, 400, 200 ms, one inside the other) and two model calls side by side (2-5 s and
+    # 3-6 s): the agents ran 10 s, the tool 600 ms, the model calls 4 s. Summed, the rows read
+    # 18 s, 1.20 s and 6 s. All sessions add this session's times to the other sessions'.
+    from agenttrace_tui.model import SpanKind, ToolInfo
+    from agenttrace_tui.ui import fmt
+
+    S, MS = fixtures.S, fixtures.MS
+    t0 = fixtures.NOW_NS - 600 * S
+
+    def span(sid: str, parent: str | None, kind: SpanKind, start_ms: int, end_ms: int) -> Span:
+        tool = kind is SpanKind.TOOL_EXECUTION  # (one name a call, as our SDK's @trace names them)
+        return Span(span_id=sid, trace_id="nest", session_id="nested", parent_span_id=parent,
+                    name="list_dir" if tool else sid, kind=kind, start_ns=t0 + start_ms * MS, end_ns=t0 + end_ms * MS,
+                    tool=ToolInfo(name="list_dir") if tool else None)
+
+    store = fixtures.build_store()
+    others = store.kind_times(None)
+    store.apply([Session(id="nested", name="nested run", started_ns=t0),
+                 span("run", None, SpanKind.AGENT, 0, 10_000), span("sub", "run", SpanKind.AGENT, 1_000, 9_000),
+                 span("l1", "sub", SpanKind.TOOL_EXECUTION, 1_000, 1_600),
+                 span("l2", "l1", SpanKind.TOOL_EXECUTION, 1_100, 1_500),
+                 span("l3", "l2", SpanKind.TOOL_EXECUTION, 1_200, 1_400),
+                 span("m1", "sub", SpanKind.LLM_CALL, 2_000, 5_000), span("m2", "sub", SpanKind.LLM_CALL, 3_000, 6_000)])
+    app = _app(store)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        app.jump_to_session("nested")
+        await wait_for(pilot, lambda: "session nested run" in app.cost.plain() and not app.cost.tools_pending)
+        lines = app.cost.plain().split("\n")
+        at = lines.index(next(line for line in lines if line.startswith(" by kind")))
+        assert lines[at].split()[-3:] == ["spans", "time", "cost"]
+        rows = {r[0]: r[1:3] for r in (line.split() for line in lines[at + 1:at + 4])}
+        assert rows == {"agent": ["2", "10.0s"], "tool_execution": ["3", "600ms"], "llm_call": ["2", "4.00s"]}
+        # The all-sessions section's: each session's time added.
+        at = lines.index(next(line for line in lines[at + 1:] if line.startswith(" by kind")))
+        rows = {r[0]: r[2] for r in (line.split() for line in lines[at + 1:] if line.strip())}
+        for kind, ns in (("agent", 10 * S), ("tool_execution", 600 * MS), ("llm_call", 4 * S)):
+            assert rows[kind] == fmt.duration(others.get(kind, 0) + ns)
+
+
 async def test_a_message_of_several_lines_reads_as_lines_in_the_detail():
     # Before: a failed call's exception and traceback (LangChain's, as OpenLLMetry sends it) read
     # as one line in the message row, every line break shown as ␊.

@@ -12,6 +12,7 @@ oldest sessions with their traces. Everything evicted is counted.
 
 from __future__ import annotations
 
+from . import kind_time
 from .entries import TraceEntry
 from .index import StoreIndex
 from .limits import TRIM_TO
@@ -77,6 +78,8 @@ class Budget(StoreIndex):
         self._trim_retry_at = self.span_count + max(1, self.max_spans // 10) if len(drop) < excess else 0
         if not drop:
             return
+        # Their times by kind kept, so the kinds' time still counts them (``store.kind_time``).
+        kind_time.trim(trace, [spans[sid] for sid in drop])
         mark = self._mark_trimmed
         for sid in drop:
             del spans[sid]
@@ -89,7 +92,7 @@ class Budget(StoreIndex):
             trace.aliases = {k: v for k, v in trace.aliases.items() if v in spans}
         n = len(drop)
         trace.trimmed += n
-        trace.tool_cache = trace.agent_cache = None
+        trace.tool_cache = trace.agent_cache = trace.kind_time_cache = None
         self.span_count -= n
         self.trimmed_spans += n
         trace.version = self.version

@@ -80,12 +80,14 @@ class TraceEntry:
         "first_seen",
         "tool_cache",
         "agent_cache",
+        "kind_time_cache",
         "calls",
         "shared_usage",
         "aliases",
         "counted_running",
         "ended",
         "trimmed",
+        "trimmed_time",
         "_rootless",
         "prompt",
     )
@@ -117,6 +119,8 @@ class TraceEntry:
         self.tool_cache: tuple[int, Any, Any] | None = None
         #: (version, spend by agent) -- see store.agents.trace_agents
         self.agent_cache: tuple[int, Any] | None = None
+        #: (version, time by kind) -- see store.kind_time.trace_kind_time
+        self.kind_time_cache: tuple[int, Any] | None = None
         #: call key (``store.calls.CallKey``) -> span id of the span that reported that call; None until needed
         self.calls: dict[Any, str] | None = None
         #: two stored calls reported one usage (the index holds the first: store.calls.found_by_usage)
@@ -126,6 +130,8 @@ class TraceEntry:
         #: oldest spans dropped from memory to keep the trace within the span
         #: budget (store.budget); their rows are in SQLite, the totals count them
         self.trimmed = 0
+        #: the trimmed spans' times by kind (``store.kind_time.trim``); None until a trim
+        self.trimmed_time: dict[str, list[tuple[int, int]]] | None = None
         #: ``rootless_pick``'s place in ``spans`` (and ``trimmed`` then), for ``name``
         self._rootless: list | None = None
         #: The turn's prompt as a name, from an event of the trace holding it (``TURN_PROMPT_KEY``):
@@ -218,7 +224,7 @@ class TraceEntry:
 class SessionEntry:
     """One session: its metadata, traces (arrival order) and totals."""
 
-    __slots__ = ("session", "trace_ids", "_totals", "_owner", "first_ns", "last_ns", "version")
+    __slots__ = ("session", "trace_ids", "_totals", "_owner", "first_ns", "last_ns", "version", "kind_time_cache")
 
     def __init__(self, session: Session, owner: Any = None) -> None:
         self.session = session
@@ -228,6 +234,8 @@ class SessionEntry:
         self.first_ns = session.started_ns or 0
         self.last_ns = session.started_ns or 0
         self.version = 0
+        #: (version, time by kind) -- see Store.kind_times
+        self.kind_time_cache: tuple[int, dict[str, int]] | None = None
 
     @property
     def totals(self) -> Totals:

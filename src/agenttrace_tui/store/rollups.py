@@ -221,6 +221,48 @@ class CostReads(StoreIndex):
             del self._agent_rows[next(iter(self._agent_rows))]
         return got[1]
 
+    def kind_times(self, session_id: str | None, budget_spans: int | None = None,
+                   defer: bool = False) -> dict[str, int] | None:
+        """How long spans of each kind ran (``SpanKind.value`` -> ns), in a session or (None) over all
+        of them: in a session, the time its spans of a kind shared counted once (``store.kind_time``);
+        over all, the sessions' times added. Each session's is cached on it until it changes.
+        ``budget_spans``, ``defer``: as ``agent_costs``'."""
+        from .kind_time import session_kind_time, stale, trace_kind_time
+
+        if session_id is None:
+            kept = self._kind_times_all
+            if kept is not None and kept[0] == self.version:
+                return kept[1]
+            entries = list(self.sessions.values())
+        else:
+            entry = self.sessions.get(session_id)
+            if entry is None:
+                return {}
+            entries = [entry]
+        traces = self.traces
+        changed = [e for e in entries if (c := e.kind_time_cache) is None or c[0] != e.version]
+        if budget_spans is not None and changed:
+            todo = stale(traces[t] for e in changed for t in e.trace_ids if t in traces)
+            if defer and sum(len(t.spans) for t in todo) > budget_spans:
+                return None
+            done = 0
+            for t in todo:
+                if done >= budget_spans:
+                    return None
+                trace_kind_time(t)
+                done += len(t.spans)
+        for e in changed:
+            e.kind_time_cache = (e.version, session_kind_time(traces[t] for t in e.trace_ids if t in traces))
+        per_session = [c[1] for e in entries if (c := e.kind_time_cache) is not None]
+        if session_id is not None:
+            return per_session[0]
+        out: dict[str, int] = {}
+        for got in per_session:
+            for kind, ns in got.items():
+                out[kind] = out.get(kind, 0) + ns
+        self._kind_times_all = (self.version, out)
+        return out
+
     @staticmethod
     def _agent_rows_of(entry: SessionEntry, rows: dict[str, Bucket], waiting: dict[str, int]) -> AgentRows:
         """``agent_costs``' answer from the session's spend by agent in memory (``rollup_agents``)."""

@@ -4,8 +4,9 @@ Everything comes from the store's rollups (no span scans, no app-side
 copies): ``Totals`` for cost and tokens, ``Totals.breakdown`` for models,
 providers and kinds, ``Store.spend_series`` for the spend sparkline,
 ``Store.burn_window`` for $/min and tokens/min over five minutes,
-``Store.tool_costs`` for which tool calls burn tokens and ``Store.agent_costs``
-for what each agent of a run of several spent (docs/costs.md). With a
+``Store.tool_costs`` for which tool calls burn tokens, ``Store.agent_costs``
+for what each agent of a run of several spent (docs/costs.md) and
+``Store.kind_times`` for how long each kind of span ran. With a
 per-session budget the session's spend shows against it as a bar.
 Numbers built on estimated tokens carry ``≈``.
 """
@@ -165,12 +166,18 @@ def _breakdown(app, rows: list[tuple[str, Bucket]], dimension: str, width: int, 
     return out
 
 
-def _by_kind(app, totals: Totals, width: int, open_calls: tuple[Waiting, Waiting]) -> list[Text]:
+def _by_kind(app, store: Store, totals: Totals, session_id: str | None, width: int, open_calls: tuple[Waiting, Waiting],
+             budget_spans: int | None = None, pending: set[str | None] | None = None) -> list[Text]:
     """The by-kind section: its heading, then a row a kind (spans, time, cost, failed spans),
-    each heading over its column; none when nothing was counted."""
+    each heading over its column; none when nothing was counted. The time is how long spans of the
+    kind ran, their time shared counted once (``Store.kind_times``); with ``budget_spans`` it may be
+    still to work out: ``…`` then, and ``pending`` gets the section's session id (None: all)."""
     rows = totals.breakdown("kind")
     if not rows:
         return []
+    times = store.kind_times(session_id) if budget_spans is None else store.kind_times(session_id, budget_spans, defer=True)
+    if times is None and pending is not None:
+        pending.add(session_id)
     rows.sort(key=lambda kv: (-kv[1].spans, kv[0]))
     muted = style(app, "text-muted")
     digits = fmt.column_digits(b.cost for _, b in rows)
@@ -191,7 +198,7 @@ def _by_kind(app, totals: Totals, width: int, open_calls: tuple[Waiting, Waiting
         line = Text(no_wrap=True, overflow="ellipsis")
         line.append(" " + _fit(key, 14))  # (cut with an ellipsis, as the other sections cut theirs)
         line.append(f"{b.spans:>5}")
-        line.append(f" {fmt.duration(b.duration_ns):>7}", style=muted)
+        line.append(f" {fmt.duration(times.get(key, 0)) if times is not None else '…':>7}", style=muted)
         line.append(f" {shown:>{cost_w}}")
         if b.errors:
             line.append(f" {b.errors}✗", style=style(app, "error"))
@@ -397,9 +404,9 @@ def _summary(
 
 def render_cost(app, store: Store, session: SessionEntry | None, now_ns: int, width: int, budget: float | None = None,
                 tool_budget: int | None = None, pending: set[str | None] | None = None,
-                pending_agents: set[str] | None = None) -> Text:
-    """The pane's text. ``tool_budget``, ``pending``: see ``_tools``; ``pending_agents``: ``_agents``'s
-    (without them every figure is whole)."""
+                pending_agents: set[str] | None = None, pending_kinds: set[str | None] | None = None) -> Text:
+    """The pane's text. ``tool_budget``, ``pending``: see ``_tools``; ``pending_agents``: ``_agents``'s;
+    ``pending_kinds``: ``_by_kind``'s (without them every figure is whole)."""
     parts: list[Text] = []
     sections: list[tuple[str, Totals, str | None, SessionEntry | None]] = []
     if session is not None:
@@ -421,7 +428,7 @@ def render_cost(app, store: Store, session: SessionEntry | None, now_ns: int, wi
             parts.extend(_agents(app, store, entry, now_ns, width, tool_budget, pending_agents))
         parts.extend(_tools(app, store, sid, width, tool_budget, pending,
                             live=_running_calls(app, store, entry, now_ns) > 0))
-        parts.extend(_by_kind(app, totals, width, open_calls))
+        parts.extend(_by_kind(app, store, totals, sid, width, open_calls, tool_budget, pending_kinds))
         parts.append(Text(""))
     return Text("\n").join(parts)
 
@@ -439,6 +446,8 @@ class CostPanel(TextView):
         self._pending: set[str | None] = set()
         #: Sessions whose spend by agent is being worked out likewise.
         self._pending_agents: set[str] = set()
+        #: By-kind sections whose time is being worked out likewise, by session id (None: all sessions).
+        self._pending_kinds: set[str | None] = set()
         self._step: Timer | None = None
 
     def show(self, app, store: Store, session: SessionEntry | None, now_ns: int, stamp: tuple, budget: float | None = None) -> None:
@@ -455,24 +464,27 @@ class CostPanel(TextView):
 
     @property
     def tools_pending(self) -> bool:
-        """A tools section says "attributing…" or the spend by agent is being worked out."""
-        return bool(self._pending or self._pending_agents)
+        """A tools section says "attributing…", or the spend by agent or the time by kind is being worked out."""
+        return bool(self._pending or self._pending_agents or self._pending_kinds)
 
     def _draw(self, app, store: Store, session: SessionEntry | None, now_ns: int, budget: float | None) -> None:
         pending: set[str | None] = set()
         pending_agents: set[str] = set()
+        pending_kinds: set[str | None] = set()
         self.set_text(render_cost(app, store, session, now_ns, self.content_width, budget, TOOL_SPANS_PER_DRAW, pending,
-                                  pending_agents))
+                                  pending_agents, pending_kinds))
         self._pending = pending
         self._pending_agents = pending_agents
-        if (pending or pending_agents) and self._step is None:
+        self._pending_kinds = pending_kinds
+        if (pending or pending_agents or pending_kinds) and self._step is None:
             self._step = self.set_timer(TOOL_STEP_S, self._next_slice, name="cost-tools")
 
     def _next_slice(self) -> None:
-        """Work out the next slice of each pending tools section and spend by agent; draw again once one is whole."""
+        """Work out the next slice of each pending tools section, spend by agent and time by kind; draw again
+        once one is whole."""
         self._step = None
         last = self._last
-        if not (self._pending or self._pending_agents) or last is None or not self.display:
+        if not self.tools_pending or last is None or not self.display:
             return
         app, store, session, _, budget = last
         if getattr(app, "paused", False):
@@ -486,7 +498,8 @@ class CostPanel(TextView):
         # in small steps until the slice's time is up.
         deadline = time.perf_counter() + TOOL_SLICE_S
         whole = False
-        for read, pending in ((store.tool_costs, self._pending), (store.agent_costs, self._pending_agents)):
+        for read, pending in ((store.tool_costs, self._pending), (store.agent_costs, self._pending_agents),
+                              (store.kind_times, self._pending_kinds)):
             for sid in pending:
                 while True:
                     if read(sid, TOOL_SLICE_SPANS) is not None:

@@ -1,0 +1,111 @@
+"""How long each kind of span ran (the cost pane's by-kind time): time shared counted once.
+
+Spans go through the real pipeline into the real store; the figures are read as the cost pane
+reads them (``Store.kind_times``) and worked out here by hand from the spans' times.
+"""
+
+from __future__ import annotations
+
+from agenttrace_tui.enrich import make_enrichers
+from agenttrace_tui.ingest.pipeline import Pipeline
+from agenttrace_tui.model import Session, Span, SpanKind, Status, ToolInfo
+from agenttrace_tui.store.memory import Store
+
+S = 1_000_000_000
+T0 = 1_750_000_000 * S
+
+AGENT, TOOL, LLM = SpanKind.AGENT, SpanKind.TOOL_EXECUTION, SpanKind.LLM_CALL
+
+
+def sp(sid: str, parent: str | None, kind: SpanKind, start: float, end: float | None, tid: str = "t1",
+       session: str = "s1", name: str | None = None) -> Span:
+    return Span(span_id=sid, trace_id=tid, session_id=session, parent_span_id=parent, name=name or sid, kind=kind,
+                start_ns=T0 + int(start * S), end_ns=None if end is None else T0 + int(end * S),
+                status=Status.OK if end is not None else Status.RUNNING,
+                tool=ToolInfo(name=name or sid) if kind is TOOL else None)
+
+
+def fed(spans: list, store: Store | None = None) -> Store:
+    store = store or Store()
+    Pipeline(store, enrichers=make_enrichers(None, store)).apply(spans)
+    return store
+
+
+def summed(store: Store, session: str | None, kind: SpanKind) -> int:
+    """What the rows read before: the spans' durations added (the totals' breakdown)."""
+    totals = store.totals if session is None else store.sessions[session].totals
+    return dict(totals.breakdown("kind"))[kind.value].duration_ns
+
+
+def test_nested_spans_of_a_kind_count_their_time_once():
+    # An agent in an agent in an agent (0-6 s, 1-5 s, 2-4 s) ran 6 s, not 12; a tool that calls
+    # itself (list_dir 2.0-2.6 s, inside it 2.1-2.5 s, inside that 2.2-2.4 s) ran 0.6 s.
+    store = fed([sp("outer", None, AGENT, 0, 6), sp("mid", "outer", AGENT, 1, 5), sp("inner", "mid", AGENT, 2, 4),
+                 sp("l1", "inner", TOOL, 2.0, 2.6, name="list_dir"), sp("l2", "l1", TOOL, 2.1, 2.5, name="list_dir"),
+                 sp("l3", "l2", TOOL, 2.2, 2.4, name="list_dir")])
+    times = store.kind_times("s1")
+    assert times == {"agent": 6 * S, "tool_execution": int(0.6 * S)}
+    assert summed(store, "s1", AGENT) == 12 * S  # (the sum the rows showed)
+    assert store.kind_times(None) == times
+
+
+def test_spans_side_by_side_count_the_time_any_of_them_ran():
+    # Three tool calls, two in parallel (0-2 s and 1-3 s) and one later (5-6 s): 4 s of tools;
+    # model calls that touch end to start (3-4 s, 4-5 s) are 2 s. A running span adds nothing yet.
+    store = fed([sp("root", None, AGENT, 0, None), sp("a", "root", TOOL, 0, 2), sp("b", "root", TOOL, 1, 3),
+                 sp("c", "root", TOOL, 5, 6), sp("m1", "root", LLM, 3, 4), sp("m2", "root", LLM, 4, 5)])
+    assert store.kind_times("s1") == {"tool_execution": 4 * S, "llm_call": 2 * S}
+    # The root ends at 7 s: the session's agent time is its 7 s, read anew (the cache follows the change).
+    fed([sp("root", None, AGENT, 0, 7)], store)
+    assert store.kind_times("s1") == {"tool_execution": 4 * S, "llm_call": 2 * S, "agent": 7 * S}
+
+
+def test_a_sessions_traces_at_once_share_their_time_and_sessions_add_up():
+    # Session s1: two traces whose agents ran 0-10 s and 5-15 s (15 s of agent time), one more
+    # later 20-22 s (2 s); session s2: an agent 0-10 s at the same time as s1's. All sessions:
+    # each session's time added, 17 + 10 s.
+    store = fed([Session(id="s1", name="one"), Session(id="s2", name="two"),
+                 sp("a", None, AGENT, 0, 10, tid="t1"), sp("b", None, AGENT, 5, 15, tid="t2"),
+                 sp("c", None, AGENT, 20, 22, tid="t3"), sp("d", None, AGENT, 0, 10, tid="t4", session="s2")])
+    assert store.kind_times("s1") == {"agent": 17 * S}
+    assert store.kind_times("s2") == {"agent": 10 * S}
+    assert store.kind_times(None) == {"agent": 27 * S}
+    assert store.kind_times("no-such-session") == {}
+
+
+def test_spans_a_trace_drops_to_keep_within_the_span_budget_still_count():
+    # One trace of 3,000 tool calls, each 0.5 s, one a second, in a store of 1,000 spans (nothing
+    # persists it): the trace keeps its newest spans in memory, and its tools' time still counts
+    # every call (1,500 s), as its span count does. A call reported again after it left memory
+    # is not counted twice.
+    store = Store(max_spans=1_000)
+    store.track_dirty = False
+    calls = [sp(f"c{k}", "root", TOOL, k, k + 0.5, name="fetch") for k in range(3_000)]
+    for k in range(0, 3_000, 250):  # (in reads, as they would come)
+        fed(calls[k:k + 250], store)
+        store.kind_times("s1")  # (read between them, as the cost pane does)
+    trace = store.traces["t1"]
+    assert trace.trimmed > 2_000 and "c0" not in trace.spans
+    assert store.sessions["s1"].totals.spans == 3_000
+    assert store.kind_times("s1") == {"tool_execution": 1_500 * S}
+    fed([calls[0]], store)  # the first call again (it left memory long ago)
+    assert "c0" in store.traces["t1"].spans
+    assert store.kind_times("s1") == {"tool_execution": 1_500 * S}
+
+
+def test_a_budgeted_read_works_out_a_slice_and_then_answers_as_a_whole_read():
+    # 30 traces of 4 spans: with a budget of 8 spans a read works out two traces and says it is
+    # not done (None), or with ``defer`` none at all; once every trace is done, the whole figure.
+    spans: list = []
+    for k in range(30):
+        at = 10 * k
+        spans += [sp("r", None, AGENT, at, at + 4, tid=f"t{k}"), sp("x", "r", TOOL, at, at + 1, tid=f"t{k}"),
+                  sp("y", "r", TOOL, at + 0.5, at + 2, tid=f"t{k}"), sp("m", "r", LLM, at + 2, at + 3, tid=f"t{k}")]
+    store = fed(spans)
+    assert store.kind_times("s1", 8, defer=True) is None
+    reads = 0
+    while (got := store.kind_times("s1", 8)) is None:
+        reads += 1
+        assert reads < 30
+    assert reads == 14  # (two traces a read: 15 reads, the last one whole)
+    assert got == {"agent": 120 * S, "tool_execution": 60 * S, "llm_call": 30 * S} == fed(spans).kind_times("s1")
