@@ -44,7 +44,7 @@ TOOLS = ["grep", "edit", "bash"]
 COUNTERS = ("spans", "running", "errors", "llm_calls", "llm_ns", "llm_finished", "llm_waiting", "input_tokens",
             "output_tokens", "cache_read", "cache_write", "reasoning", "estimated", "cost_unknown")
 BUCKET_INTS = ("spans", "errors", "input_tokens", "output_tokens", "cache_read", "cache_write", "estimated",
-               "cost_unknown", "duration_ns")
+               "cost_unknown")
 
 
 def recount(spans: list[Span]) -> dict:
@@ -94,7 +94,6 @@ def recount(spans: list[Span]) -> dict:
             b["estimated"] += tok[5]
             b["cost"] += cost
             b["cost_unknown"] += unknown
-            b["duration_ns"] += dur
         if cost or tok[0] + tok[1]:
             minute = (s.end_ns if s.end_ns is not None else s.start_ns) // NS_PER_MIN
             p = series.setdefault(minute, [0.0, 0])

@@ -99,7 +99,7 @@ def _attributed(trace: TraceEntry) -> AgentSpend:
         # usage and no cost that is no model call counts nothing (``counted``'s plain case).
         if s.usage is None and s.cost is None and s.kind is not _LLM:
             continue
-        (_sig, _running, error, _llm, dur, _minute, _plain, i, o, cr, cw, _rs, est, cost, unknown) = counted(s)
+        (_sig, _running, error, _llm, _dur, _minute, _plain, i, o, cr, cw, _rs, est, cost, unknown) = counted(s)
         pid = s.parent_span_id
         if (s.agent is not None and s.agent.name) or pid is None:
             name = agent_of(s, parent, spelled=spelled)
@@ -121,7 +121,6 @@ def _attributed(trace: TraceEntry) -> AgentSpend:
         b.estimated += est
         b.cost += cost
         b.cost_unknown += unknown
-        b.duration_ns += dur
         if s.end_ns is None and waiting_call(s):
             waiting[key] = waiting.get(key, 0) + 1
     return out, waiting
@@ -153,7 +152,7 @@ def rollup_agents(traces: Iterable[TraceEntry]) -> AgentSpend:
             if acc is None:
                 acc = total[key] = Bucket()
             acc.add([b.spans, b.errors, b.input_tokens, b.output_tokens, b.cache_read, b.cache_write, b.estimated,
-                     b.cost, b.cost_unknown, b.duration_ns])
+                     b.cost, b.cost_unknown])
         for key, n in open_calls.items():
             waiting[key] = waiting.get(key, 0) + n
     return total, waiting

@@ -36,7 +36,7 @@ _LLM = SpanKind.LLM_CALL
 
 #: A signature's accumulator: the ``Bucket`` fields in this order.
 ACC_FIELDS = ("spans", "errors", "input_tokens", "output_tokens", "cache_read", "cache_write", "estimated", "cost",
-              "cost_unknown", "duration_ns")
+              "cost_unknown")
 
 
 def counted(span: Span) -> tuple:
@@ -258,11 +258,10 @@ class Totals:
                 self.llm_waiting += sign
         acc = self.sigs.get(sig)
         if acc is None:
-            acc = self.sigs[_shared(sig)] = [0, 0, 0, 0, 0, 0, 0, 0.0, 0, 0]
+            acc = self.sigs[_shared(sig)] = [0, 0, 0, 0, 0, 0, 0, 0.0, 0]
         acc[0] += sign
         if error:
             acc[1] += sign
-        acc[9] += sign * dur
         if plain:
             return
         self.input_tokens += sign * i
@@ -314,16 +313,13 @@ class Totals:
                    tool.name if tool is not None else None)
             end = span.end_ns
             if end is not None:
-                dur = end - span.start_ns
-                if dur < 0:
-                    dur = 0
                 if kind is _LLM:
                     llm_ended += 1
-                    llm_ns += dur
+                    if end > span.start_ns:
+                        llm_ns += end - span.start_ns
             else:
-                # Running: no duration, its spend (if any) in the minute it started, and
-                # what ``counted`` gives for it kept for its span_end.
-                dur = 0
+                # Running: its spend (if any) in the minute it started, and what ``counted``
+                # gives for it kept for its span_end.
                 n_running += 1
                 if kind is _LLM:
                     llm_running += 1
@@ -343,13 +339,12 @@ class Totals:
             n += 1
             acc = sigs.get(sig)
             if acc is None:
-                acc = sigs[_shared(sig)] = [0, 0, 0, 0, 0, 0, 0, 0.0, 0, 0]
+                acc = sigs[_shared(sig)] = [0, 0, 0, 0, 0, 0, 0, 0.0, 0]
             acc[0] += 1
             status = span.status
             if (status is _ERROR or status is _TIMEOUT) and not span.attributes.get(INTERNAL_ATTR):
                 errors += 1
                 acc[1] += 1
-            acc[9] += dur
             u = span.usage
             c = span.cost
             if u is None and c is None:
@@ -448,10 +443,9 @@ class Totals:
                 self.llm_waiting += 1
         acc = self.sigs.get(sig)
         if acc is None:
-            acc = self.sigs[_shared(sig)] = [0, 0, 0, 0, 0, 0, 0, 0.0, 0, 0]
+            acc = self.sigs[_shared(sig)] = [0, 0, 0, 0, 0, 0, 0, 0.0, 0]
         if e0 != e1:
             acc[1] += e1 - e0
-        acc[9] += d1 - d0
         if not same:
             # ``was`` counted no tokens and no cost (``fold(was, -1)`` would stop at its
             # counters): ``now``'s are added as ``fold(now, 1)`` adds them (a span_end that
@@ -533,16 +527,16 @@ class Totals:
                     # The key is ``_shared`` already (every accumulator is made under the shared tuple).
                     sigs[sig] = acc.copy()
                     continue
-                a0, a1, a2, a3, a4, a5, a6, a7, a8, a9 = acc
+                a0, a1, a2, a3, a4, a5, a6, a7, a8 = acc
                 if a2 or a3 or a7 or a8 or a4 or a5 or a6:
-                    m0, m1, m2, m3, m4, m5, m6, m7, m8, m9 = mine
+                    m0, m1, m2, m3, m4, m5, m6, m7, m8 = mine
                     m0 += a0
-                    mine[:] = (m0, m1 + a1, m2 + a2, m3 + a3, m4 + a4, m5 + a5, m6 + a6, m7 + a7, m8 + a8, m9 + a9)
+                    mine[:] = (m0, m1 + a1, m2 + a2, m3 + a3, m4 + a4, m5 + a5, m6 + a6, m7 + a7, m8 + a8)
                 else:
-                    # No tokens and no cost (tools, retrieval, agents...): three of the ten move.
+                    # No tokens and no cost (tools, retrieval, agents...): two of the nine move.
                     m0 = mine[0] = mine[0] + a0
-                    mine[1] += a1
-                    mine[9] += a9
+                    if a1:
+                        mine[1] += a1
                 if prune and not m0:
                     del sigs[sig]
         if d.series:
@@ -580,10 +574,9 @@ class Totals:
                 if acc[2] or acc[3] or acc[7] or acc[8] or acc[4] or acc[5] or acc[6]:
                     mine[:] = map(op, mine, acc)
                 else:
-                    # No tokens and no cost (tools, retrieval, agents...): three of the ten move.
+                    # No tokens and no cost (tools, retrieval, agents...): two of the nine move.
                     mine[0] += sign * acc[0]
                     mine[1] += sign * acc[1]
-                    mine[9] += sign * acc[9]
                 if prune and not mine[0]:
                     del sigs[sig]
         if d.series:
@@ -629,9 +622,9 @@ class EndTally:
     from what the fold counted for it (``counted``), without counting the span
     again; the fold ``settle``s the tally into the trace's, its session's and
     the global totals before anything else of the trace (it describes the
-    totals as that fold left them). Per signature it keeps only the two
-    numbers an end moves, errors and time: a whole ``Totals`` delta merged
-    three times cost more than the ends it carried.
+    totals as that fold left them). Per signature it keeps only the one
+    number such an end moves, its errors (most ends none): a whole ``Totals``
+    delta merged three times cost more than the ends it carried.
 
     A model call's end usually brings its usage (and so its cost) too: one
     that ran with no tokens and no cost counted (``add_spend``) adds them,
@@ -647,13 +640,13 @@ class EndTally:
         self.llm_finished = 0
         #: ended model calls that were running with no tokens and no cost (``Totals.llm_waiting``)
         self.llm_waited = 0
-        #: signature -> [errors, duration_ns] (``ACC_FIELDS`` 1 and 9)
-        self.sigs: dict[tuple, list[int]] = {}
+        #: signature -> errors its ends brought (``ACC_FIELDS`` 1), for those that brought some
+        self.sigs: dict[tuple, int] = {}
         #: spend moved to the minute its span ended in: (from minute, to minute, cost, tokens)
         self.moves: list[tuple[int, int, float, int]] | None = None
         #: ends that brought spend (``add_spend``), apart, so that ``settle`` of the others
-        #: stays two numbers a signature: signature -> [errors, duration_ns, input, output,
-        #: cache_read, cache_write, estimated, cost, cost_unknown] (``ACC_FIELDS`` 1 to 9), reasoning
+        #: stays one number a signature: signature -> [errors, input, output, cache_read,
+        #: cache_write, estimated, cost, cost_unknown] (``ACC_FIELDS`` 1 to 8), reasoning
         self.spend: dict[tuple, list] | None = None
         #: minute -> [cost, tokens] brought by ends (``add_spend``)
         self.points: dict[int, list[float]] | None = None
@@ -663,25 +656,19 @@ class EndTally:
         # was = (sig, running, error, llm, duration, minute, plain, input, output, ..., cost, ...):
         # running is true and the duration 0 (a running span's).
         end: int = span.end_ns  # type: ignore[assignment]  # ended: the caller's condition
-        dur = end - span.start_ns
-        if dur < 0:
-            dur = 0
         self.ended += 1
         if was[3]:
-            self.llm_ns += dur
+            if end > span.start_ns:
+                self.llm_ns += end - span.start_ns
             self.llm_finished += 1
             if was[6]:
                 self.llm_waited += 1
-        sig = was[0]
-        acc = self.sigs.get(sig)
-        if acc is None:
-            acc = self.sigs[sig] = [0, 0]
         status = span.status
         errors = ((status is _ERROR or status is _TIMEOUT) and not span.attributes.get(INTERNAL_ATTR)) - was[2]
         if errors:
             self.errors += errors
-            acc[0] += errors
-        acc[1] += dur
+            sigs = self.sigs
+            sigs[was[0]] = sigs.get(was[0], 0) + errors
         if not was[6]:
             m0 = was[5]
             m1 = end // NS_PER_MIN
@@ -710,18 +697,17 @@ class EndTally:
             spend = self.spend = {}
         acc = spend.get(sig)
         if acc is None:
-            spend[sig] = [errors, dur, i, o, cr, cw, est, cost, unknown, rs]
+            spend[sig] = [errors, i, o, cr, cw, est, cost, unknown, rs]
         else:
             acc[0] += errors
-            acc[1] += dur
-            acc[2] += i
-            acc[3] += o
-            acc[4] += cr
-            acc[5] += cw
-            acc[6] += est
-            acc[7] += cost
-            acc[8] += unknown
-            acc[9] += rs
+            acc[1] += i
+            acc[2] += o
+            acc[3] += cr
+            acc[4] += cw
+            acc[5] += est
+            acc[6] += cost
+            acc[7] += unknown
+            acc[8] += rs
         if cost or i + o:
             points = self.points
             if points is None:
@@ -741,7 +727,9 @@ class EndTally:
         self.llm_ns += o.llm_ns
         self.llm_finished += o.llm_finished
         self.llm_waited += o.llm_waited
-        _sum_rows(self.sigs, o.sigs)
+        sigs = self.sigs
+        for sig, errors in o.sigs.items():
+            sigs[sig] = sigs.get(sig, 0) + errors
         if o.moves is not None:
             if self.moves is None:
                 self.moves = o.moves
@@ -766,28 +754,27 @@ class EndTally:
         t.llm_finished += self.llm_finished
         t.llm_waiting -= self.llm_waited
         sigs = t.sigs
-        for sig, (errors, dur) in self.sigs.items():
-            acc = sigs.get(sig)
-            if acc is None:  # (counted under it: only a bug leaves it out)
-                acc = sigs[_shared(sig)] = [0, 0, 0, 0, 0, 0, 0, 0.0, 0, 0]
-            if errors:
+        if self.sigs:
+            for sig, errors in self.sigs.items():
+                acc = sigs.get(sig)
+                if acc is None:  # (counted under it: only a bug leaves it out)
+                    acc = sigs[_shared(sig)] = [0, 0, 0, 0, 0, 0, 0, 0.0, 0]
                 acc[1] += errors
-            acc[9] += dur
-        t._by = None
+            t._by = None
         if self.moves is not None:
             for move in self.moves:
                 _move_spend(t.series, *move)
         if self.spend is None:
             return
+        t._by = None
         # fold_change's additions, spelled out: a helper called per signature and
         # target cost the SDK's live pair ~1k instructions (measured), most of the gain.
-        for sig, (errors, dur, i, o, cr, cw, est, cost, unknown, rs) in self.spend.items():
+        for sig, (errors, i, o, cr, cw, est, cost, unknown, rs) in self.spend.items():
             acc = sigs.get(sig)
             if acc is None:  # (as above)
-                acc = sigs[_shared(sig)] = [0, 0, 0, 0, 0, 0, 0, 0.0, 0, 0]
+                acc = sigs[_shared(sig)] = [0, 0, 0, 0, 0, 0, 0, 0.0, 0]
             if errors:
                 acc[1] += errors
-            acc[9] += dur
             acc[2] += i
             acc[3] += o
             acc[4] += cr
@@ -827,7 +814,7 @@ def _move_spend(series: dict[int, list[float]], m0: int, m1: int, cost: float, t
 
 
 class Bucket:
-    """One row of a breakdown: spans, tokens, cost, errors, time."""
+    """One row of a breakdown: spans, tokens, cost, errors."""
 
     __slots__ = ACC_FIELDS
 
@@ -843,7 +830,6 @@ class Bucket:
         self.cost = 0.0
         #: LLM spans with usage but no known price.
         self.cost_unknown = 0
-        self.duration_ns = 0
 
     @property
     def tokens(self) -> int:
@@ -851,7 +837,7 @@ class Bucket:
 
     def add(self, acc: list) -> None:
         """Add one signature's accumulator (``ACC_FIELDS`` order)."""
-        spans, errors, i, o, cr, cw, est, cost, unknown, dur = acc
+        spans, errors, i, o, cr, cw, est, cost, unknown = acc
         self.spans += spans
         self.errors += errors
         self.input_tokens += i
@@ -861,7 +847,6 @@ class Bucket:
         self.estimated += est
         self.cost += cost
         self.cost_unknown += unknown
-        self.duration_ns += dur
 
 
 class Contribution:
