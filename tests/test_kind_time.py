@@ -64,6 +64,10 @@ def test_a_sessions_traces_at_once_share_their_time_and_sessions_add_up():
     assert store.kind_times("s2") == {"agent": 10 * S}
     assert store.kind_times(None) == {"agent": 27 * S}
     assert store.kind_times("no-such-session") == {}
+    # A trace that came last, 14-21 s, joins the three: s1's agents ran from 0 to 22 s.
+    fed([sp("e", None, AGENT, 14, 21, tid="t5")], store)
+    assert store.kind_times("s1") == {"agent": 22 * S}
+    assert store.kind_times(None) == {"agent": 32 * S}
 
 
 def test_spans_a_trace_drops_to_keep_within_the_span_budget_still_count():
@@ -88,7 +92,8 @@ def test_spans_a_trace_drops_to_keep_within_the_span_budget_still_count():
 
 def test_a_budgeted_read_works_out_a_slice_and_then_answers_as_a_whole_read():
     # 30 traces of 4 spans: with a budget of 8 spans a read works out two traces and says it is
-    # not done (None), or with ``defer`` none at all; once every trace is done, the whole figure.
+    # not done (None), or with ``defer`` none at all; once every trace is done, the whole figure
+    # (the cost pane reads so, between frames).
     spans: list = []
     for k in range(30):
         at = 10 * k
@@ -102,3 +107,9 @@ def test_a_budgeted_read_works_out_a_slice_and_then_answers_as_a_whole_read():
         assert reads < 30
     assert reads == 14  # (two traces a read: 15 reads, the last one whole)
     assert got == {"agent": 120 * S, "tool_execution": 60 * S, "llm_call": 30 * S} == fed(spans).kind_times("s1")
+    # A trace changes: a deferred read whose merge of the session's 30 traces is over its budget
+    # works out nothing; the last answer stands meanwhile, and the next whole read has the change.
+    fed([sp("z", "r", TOOL, 5, 7, tid="t0")], store)
+    assert store.kind_times("s1", 8, defer=True) is None
+    assert store.kind_times_known("s1") == got
+    assert store.kind_times("s1", 40, defer=True) == {"agent": 120 * S, "tool_execution": 62 * S, "llm_call": 30 * S}

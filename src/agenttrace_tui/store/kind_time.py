@@ -4,19 +4,21 @@ A kind's time in a session is how long some span of that kind was running in
 it: spans of one kind nested in one another (an agent in an agent, a chain in a
 chain, a tool that calls itself) or running side by side (tool calls in
 parallel, a session's traces at once) count the time they share once, so no
-kind's time is longer than its session ran. A sum of the spans' durations
-counted nested spans' time again at each level: a LangGraph run's chains read
-minutes in a session of seconds. Over all sessions the sessions' times are
-added, as their costs are. A span counts once it has ended, as in the totals.
+kind's time is longer than its session ran. (A sum of the spans' durations
+counted nested spans' time again at each level: the demo's crewai session read
+`agent 2m10s` after 70 s.) Over all sessions the sessions' times are added, as
+their costs are. A span counts once it has ended, as in the totals.
 
 Worked out when read, from the spans in memory and the times of those a trace
-dropped to keep within the span budget (``trim``), and cached on each trace
-until it changes (``trace_kind_time``), as the spend by agent is.
+dropped to keep within the span budget (``trim``), cached on each trace until
+it changes (``trace_kind_time``), as the spend by agent is, and on each session
+until one of its traces does (``Store.kind_times``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from operator import itemgetter
 from typing import TYPE_CHECKING
 
 from ..model import Span
@@ -26,8 +28,10 @@ if TYPE_CHECKING:
 
 #: Time intervals (start ns, end ns), sorted and apart (``merged``).
 Intervals = list[tuple[int, int]]
-#: A trace's spans by kind (``SpanKind.value``): (how long they ran, when).
-KindTime = dict[str, tuple[int, Intervals]]
+#: Spans of one kind in a trace: how long they ran, from when, to when, and when (``Intervals``).
+Part = tuple[int, int, int, Intervals]
+#: A trace's spans by kind (``SpanKind.value``).
+KindTime = dict[str, Part]
 
 
 def merged(intervals: Iterable[tuple[int, int]]) -> Intervals:
@@ -69,14 +73,14 @@ def _by_kind(spans: Iterable[Span], dropped: dict[str, Intervals] | None = None)
     out: KindTime = {}
     for kind, got in when.items():
         m = merged(got)
-        out[kind] = (length(m), m)
+        out[kind] = (length(m), m[0][0], m[-1][1], m)
     return out
 
 
 def trim(trace: TraceEntry, dropped: Iterable[Span]) -> None:
     """Keep the times of spans the trace drops from memory (``store.budget``), so its kinds' time
     still counts them."""
-    trace.trimmed_time = {kind: when for kind, (_n, when) in _by_kind(dropped, trace.trimmed_time).items()} or None
+    trace.trimmed_time = {kind: part[3] for kind, part in _by_kind(dropped, trace.trimmed_time).items()} or None
 
 
 def trace_kind_time(trace: TraceEntry) -> KindTime:
@@ -95,16 +99,46 @@ def stale(traces: Iterable[TraceEntry]) -> list[TraceEntry]:
 
 
 def session_kind_time(traces: Iterable[TraceEntry]) -> dict[str, int]:
-    """How long spans of each kind ran in a session of ``traces`` (their time shared counted once)."""
-    per_kind: dict[str, list[tuple[int, Intervals]]] = {}
+    """How long spans of each kind ran in a session of ``traces`` (their time shared counted once).
+
+    A trace's spans of a kind whose time no other trace's of that kind overlaps (a session's turns
+    one after another, most of them) add their own figure; only traces that overlap are merged.
+    """
+    per_kind: dict[str, list[Part]] = {}
     for t in traces:
-        for kind, got in trace_kind_time(t).items():
-            per_kind.setdefault(kind, []).append(got)
+        c = t.kind_time_cache
+        for kind, part in (c[1] if c is not None and c[0] == t.version else trace_kind_time(t)).items():
+            got = per_kind.get(kind)
+            if got is None:
+                per_kind[kind] = [part]
+            else:
+                got.append(part)
     out: dict[str, int] = {}
     for kind, parts in per_kind.items():
         if len(parts) == 1:
             out[kind] = parts[0][0]
-        else:
-            # (Each part sorted already: the sort of their concatenation is mostly a merge of runs.)
-            out[kind] = length(merged(iv for _n, when in parts for iv in when))
+            continue
+        parts.sort(key=_FROM)  # (in the order they came: mostly sorted already)
+        total = 0
+        first = 0  # the parts from ``first`` on overlap one another, up to ``hi``
+        hi = parts[0][2]
+        for k in range(1, len(parts)):
+            part = parts[k]
+            if part[1] >= hi:
+                total += _run(parts, first, k)
+                first = k
+                hi = part[2]
+            elif part[2] > hi:
+                hi = part[2]
+        out[kind] = total + _run(parts, first, len(parts))
     return out
+
+
+_FROM = itemgetter(1)
+
+
+def _run(parts: list[Part], first: int, end: int) -> int:
+    """How long ``parts[first:end]``, whose times overlap, ran together."""
+    if end - first == 1:
+        return parts[first][0]
+    return length(merged(iv for p in parts[first:end] for iv in p[3]))

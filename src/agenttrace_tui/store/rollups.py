@@ -226,7 +226,12 @@ class CostReads(StoreIndex):
         """How long spans of each kind ran (``SpanKind.value`` -> ns), in a session or (None) over all
         of them: in a session, the time its spans of a kind shared counted once (``store.kind_time``);
         over all, the sessions' times added. Each session's is cached on it until it changes.
-        ``budget_spans``, ``defer``: as ``agent_costs``'."""
+
+        ``budget_spans``: work out at most about that many spans' worth of the traces changed since
+        in this call; None while some are left (ask again). ``defer``: when more than that is left,
+        counting a trace of each changed session as one span more (merging a session's traces is
+        work too), work out none of it (the last answer: ``kind_times_known``), as ``agent_costs``.
+        """
         from .kind_time import session_kind_time, stale, trace_kind_time
 
         if session_id is None:
@@ -242,8 +247,9 @@ class CostReads(StoreIndex):
         traces = self.traces
         changed = [e for e in entries if (c := e.kind_time_cache) is None or c[0] != e.version]
         if budget_spans is not None and changed:
-            todo = stale(traces[t] for e in changed for t in e.trace_ids if t in traces)
-            if defer and sum(len(t.spans) for t in todo) > budget_spans:
+            held = [traces[t] for e in changed for t in e.trace_ids if t in traces]
+            todo = stale(held)
+            if defer and sum(len(t.spans) for t in todo) + len(held) > budget_spans:
                 return None
             done = 0
             for t in todo:
@@ -262,6 +268,16 @@ class CostReads(StoreIndex):
                 out[kind] = out.get(kind, 0) + ns
         self._kind_times_all = (self.version, out)
         return out
+
+    def kind_times_known(self, session_id: str | None) -> dict[str, int] | None:
+        """``kind_times``' last answer, if any, while a new one is being worked out (a second old at
+        most in a live monitor's cost pane)."""
+        if session_id is None:
+            kept = self._kind_times_all
+        else:
+            entry = self.sessions.get(session_id)
+            kept = entry.kind_time_cache if entry is not None else None
+        return kept[1] if kept is not None else None
 
     @staticmethod
     def _agent_rows_of(entry: SessionEntry, rows: dict[str, Bucket], waiting: dict[str, int]) -> AgentRows:

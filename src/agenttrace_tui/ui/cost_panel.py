@@ -171,13 +171,17 @@ def _by_kind(app, store: Store, totals: Totals, session_id: str | None, width: i
     """The by-kind section: its heading, then a row a kind (spans, time, cost, failed spans),
     each heading over its column; none when nothing was counted. The time is how long spans of the
     kind ran, their time shared counted once (``Store.kind_times``); with ``budget_spans`` it may be
-    still to work out: ``…`` then, and ``pending`` gets the section's session id (None: all)."""
+    still to work out: the last figures worked out then (``…`` before any), and ``pending`` gets the
+    section's session id (None: all)."""
     rows = totals.breakdown("kind")
     if not rows:
         return []
     times = store.kind_times(session_id) if budget_spans is None else store.kind_times(session_id, budget_spans, defer=True)
-    if times is None and pending is not None:
-        pending.add(session_id)
+    if times is None:
+        if pending is not None:
+            pending.add(session_id)
+        # Meanwhile the last worked out (a live session's, a second old), else ``…``.
+        times = store.kind_times_known(session_id)
     rows.sort(key=lambda kv: (-kv[1].spans, kv[0]))
     muted = style(app, "text-muted")
     digits = fmt.column_digits(b.cost for _, b in rows)
