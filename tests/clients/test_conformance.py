@@ -1152,6 +1152,28 @@ def test_one_session_per_run(name: str, replays: Any) -> None:
             assert len(got) <= 1, f"run {run['label']!r} (telemetry lost by the client): {got}"
 
 
+@pytest.mark.parametrize("name", NAMES)
+def test_no_kinds_time_is_longer_than_its_session_ran(name: str, replays: Any) -> None:
+    """The cost pane's time by kind, on every recording: in each session, a kind ran at least as
+    long as its longest span and no longer than its spans' durations added, nor than the session
+    ran (its first span's start to its last span's end); all sessions' times are theirs added."""
+    rp = replays(name)
+    everything: dict[str, int] = {}
+    for sid in rp.store.sessions:
+        spans = [s for t in rp.store.traces_of(sid) for s in t.spans.values()
+                 if s.end_ns is not None and s.end_ns > s.start_ns]
+        times = rp.store.kind_times(sid)
+        assert set(times) == {s.kind.value for s in spans}, sid
+        if not spans:
+            continue
+        ran = max(s.end_ns for s in spans) - min(s.start_ns for s in spans)
+        for kind, ns in times.items():
+            mine = [s.end_ns - s.start_ns for s in spans if s.kind.value == kind]
+            assert max(mine) <= ns <= min(sum(mine), ran), (sid, kind)
+            everything[kind] = everything.get(kind, 0) + ns
+    assert rp.store.kind_times(None) == everything
+
+
 #: The agent framework each client is (the sessions' framework column), where its telemetry names one.
 FRAMEWORKS = {"crewai": "crewai", "crewai_crew": "crewai", "crewai_crew_delegation": "crewai", "crewai_openllmetry": "crewai", "crewai_anthropic": "crewai", "crewai_anthropic_openllmetry": "crewai",
               "ai_sdk_legacy": "ai-sdk", "ai_sdk_anthropic_legacy": "ai-sdk", "ai_sdk_google_legacy": "ai-sdk",
