@@ -15,12 +15,30 @@ from .aggregates import NS_PER_MIN, Bucket, Totals
 from .index import StoreIndex
 
 if TYPE_CHECKING:
-    from .entries import SessionEntry
+    from collections.abc import Callable
+
+    from .entries import SessionEntry, TraceEntry
     from .tools import ToolCost
 
 #: ``CostReads.agent_costs``: (agent name, its spend) costliest first, and its model calls open
 #: with nothing counted yet, by agent name.
 AgentRows = tuple[list[tuple[str, Bucket]], dict[str, int]]
+
+
+def _in_slices(stale: list[TraceEntry], work: Callable[[TraceEntry], object], budget_spans: int, defer: bool,
+               more: int = 0) -> bool:
+    """``work`` on the ``stale`` traces until about ``budget_spans`` spans' worth is done; False when
+    some are left. ``defer``: when more than that is left (``more``: work counted beside theirs),
+    none of them."""
+    if defer and sum(len(t.spans) for t in stale) + more > budget_spans:
+        return False
+    done = 0
+    for t in stale:
+        if done >= budget_spans:
+            return False
+        work(t)
+        done += len(t.spans)
+    return True
 
 
 class CostReads(StoreIndex):
@@ -206,16 +224,8 @@ class CostReads(StoreIndex):
         if kept is not None and kept[0] == entry.version:
             return kept[1]
         traces = [self.traces[t] for t in entry.trace_ids if t in self.traces]
-        if budget_spans is not None:
-            stale = stale_agents(traces)
-            if defer and sum(len(t.spans) for t in stale) > budget_spans:
-                return None
-            done = 0
-            for t in stale:
-                if done >= budget_spans:
-                    return None
-                trace_agents(t)
-                done += len(t.spans)
+        if budget_spans is not None and not _in_slices(stale_agents(traces), trace_agents, budget_spans, defer):
+            return None
         got = self._agent_rows[session_id] = (entry.version, self._agent_rows_of(entry, *rollup_agents(traces)))
         while len(self._agent_rows) > 4:
             del self._agent_rows[next(iter(self._agent_rows))]
@@ -248,15 +258,8 @@ class CostReads(StoreIndex):
         changed = [e for e in entries if (c := e.kind_time_cache) is None or c[0] != e.version]
         if budget_spans is not None and changed:
             held = [traces[t] for e in changed for t in e.trace_ids if t in traces]
-            todo = stale(held)
-            if defer and sum(len(t.spans) for t in todo) + len(held) > budget_spans:
+            if not _in_slices(stale(held), trace_kind_time, budget_spans, defer, len(held)):
                 return None
-            done = 0
-            for t in todo:
-                if done >= budget_spans:
-                    return None
-                trace_kind_time(t)
-                done += len(t.spans)
         for e in changed:
             e.kind_time_cache = (e.version, session_kind_time(traces[t] for t in e.trace_ids if t in traces))
         per_session = [c[1] for e in entries if (c := e.kind_time_cache) is not None]
