@@ -6,6 +6,12 @@ reads them (``Store.kind_times``) and worked out here by hand from the spans' ti
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
+import pytest
+
+import fixtures
 from agenttrace_tui.enrich import make_enrichers
 from agenttrace_tui.ingest.pipeline import Pipeline
 from agenttrace_tui.model import Session, Span, SpanKind, Status, ToolInfo
@@ -113,3 +119,29 @@ def test_a_budgeted_read_works_out_a_slice_and_then_answers_as_a_whole_read():
     assert store.kind_times("s1", 8, defer=True) is None
     assert store.kind_times_known("s1") == got
     assert store.kind_times("s1", 40, defer=True) == {"agent": 120 * S, "tool_execution": 62 * S, "llm_call": 30 * S}
+
+
+def test_stats_gives_each_kinds_time_as_the_cost_pane_does(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # Two sessions written to a real file (the real writer): s1's nested agents and tools, two of
+    # its traces at once, a model call in each; s2 alone. `stats` reads them back by start time
+    # and gives each kind's time as the pane works it out from memory, per session and over both.
+    spans = [Session(id="s1", name="one"), Session(id="s2", name="two"),
+             sp("outer", None, AGENT, 0, 6), sp("mid", "outer", AGENT, 1, 5),
+             sp("l1", "mid", TOOL, 2.0, 2.6, name="list_dir"), sp("l2", "l1", TOOL, 2.1, 2.5, name="list_dir"),
+             sp("m1", "mid", LLM, 3, 4), sp("b", None, AGENT, 5, 9, tid="t2"), sp("m2", "b", LLM, 3.5, 8, tid="t2"),
+             sp("c", None, AGENT, 20, 21, tid="t3"), sp("d", None, AGENT, 0, 3, tid="t4", session="s2")]
+    db = fixtures.write_db(tmp_path / "kinds.db", spans)
+    store = fed(spans)
+
+    def stats(*argv: str) -> dict[str, int]:
+        got = json.loads(fixtures.cli_out(capsys, "--db", str(db), "stats", "--json", *argv))
+        return {r["kind"]: r["time_ns"] for r in got["by_kind"]}
+
+    assert stats("--session", "s1") == store.kind_times("s1") == {
+        "agent": 10 * S, "tool_execution": int(0.6 * S), "llm_call": 5 * S}
+    assert stats("--session", "s2") == store.kind_times("s2") == {"agent": 3 * S}
+    assert stats() == store.kind_times(None)
+    # The table says the same, in the one duration format.
+    out = fixtures.cli_out(capsys, "--db", str(db), "stats", "--session", "s1")
+    row = next(line for line in out.splitlines() if line.lstrip().startswith("tool_execution"))
+    assert row.split()[1:3] == ["2", "600ms"]

@@ -32,7 +32,7 @@ from .history_common import (
     print_json,
     time_arg,
 )
-from .table import CliTable, console, name_col, num_col
+from .table import EXTRA, CliTable, console, name_col, num_col
 
 #: Most spans a stats run reads without --session (oldest first; the JSON says when it was cut).
 MAX_SPANS = 5_000_000
@@ -41,7 +41,7 @@ MAX_SPANS = 5_000_000
 def register(subparsers: Any) -> None:
     p = subparsers.add_parser(
         "stats",
-        help="spans, tokens, cost, error rate and latency p50/p90/p99 by kind and model",
+        help="spans, time, tokens, cost, error rate and latency p50/p90/p99 by kind and model",
         description="Aggregate statistics over saved spans.",
     )
     p.add_argument("--session", metavar="ID", help="one session ('latest' for the most recent)")
@@ -61,7 +61,7 @@ def percentile(sorted_values: list[int], q: float) -> int | None:
 class _Acc:
     __slots__ = (
         "spans", "errors", "input", "output", "cache_read", "cache_write", "cost", "estimated", "unpriced",
-        "running", "cut", "durations", "traces",
+        "running", "cut", "durations", "traces", "busy_ns", "runs",
     )
 
     def __init__(self) -> None:
@@ -72,6 +72,10 @@ class _Acc:
         self.cost = 0.0
         self.durations: list[int] = []
         self.traces: set[str] = set()
+        #: how long some span of the row ran in the sessions' runs closed so far (``time_ns``)
+        self.busy_ns = 0
+        #: session id -> [start, end] of the spans of the row running one into another, so far
+        self.runs: dict[str, list[int]] = {}
 
     def add(self, s: Any, live: bool = False) -> None:
         self.spans += 1
@@ -96,6 +100,21 @@ class _Acc:
                 self.cut += 1
         if s.end_ns is not None:
             self.durations.append(s.duration_ns())
+            if s.end_ns > s.start_ns:
+                self._ran(s.session_id, s.start_ns, s.end_ns)
+
+    def _ran(self, session_id: str, start: int, end: int) -> None:
+        """Count a span's time, what it shares with the row's other spans of its session once (the
+        cost pane's time by kind, ``store.kind_time``): spans come by start time, so a span that
+        starts after the run before it ends closes that run."""
+        run = self.runs.get(session_id)
+        if run is None:
+            self.runs[session_id] = [start, end]
+        elif start >= run[1]:
+            self.busy_ns += run[1] - run[0]
+            run[0], run[1] = start, end
+        elif end > run[1]:
+            run[1] = end
 
     def as_dict(self) -> dict[str, Any]:
         d = sorted(self.durations)
@@ -112,6 +131,7 @@ class _Acc:
             "tokens_estimated": self.estimated > 0,
             **cost_json(self.cost, self.unpriced + self.cut, self.estimated, self.running),
             "calls_never_ended": self.cut,
+            "time_ns": self.busy_ns + sum(b - a for a, b in self.runs.values()),
             "p50_ns": percentile(d, 50),
             "p90_ns": percentile(d, 90),
             "p99_ns": percentile(d, 99),
@@ -119,8 +139,10 @@ class _Acc:
 
 
 def compute_stats(spans: Iterable[Any], live: Callable[[str], bool] | None = None) -> dict[str, Any]:
-    """Totals, by kind and by model (pure; spans are model.Span). ``live(session_id)``: whether
-    a session still runs (its open model calls are to come; else they never end)."""
+    """Totals, by kind and by model (pure; spans are model.Span, by start time as the reader reads
+    them). ``live(session_id)``: whether a session still runs (its open model calls are to come;
+    else they never end). A row's ``time_ns``: how long some span of it ran, in each session the
+    time its spans shared counted once (as the cost pane's time by kind), the sessions' added."""
     total = _Acc()
     by_kind: dict[str, _Acc] = {}
     by_model: dict[str, _Acc] = {}
@@ -197,12 +219,14 @@ def run(args: argparse.Namespace) -> int:
         t = CliTable(
             name_col(key.upper(), rank=0, limit=80),
             num_col("SPANS", rank=12),
+            num_col("TIME", rank=13),
             num_col("ERR%", rank=13),
             num_col("TOKENS", rank=11),
             num_col("COST", rank=10),
             num_col("P50", rank=14),
-            num_col("P90", rank=15),
-            num_col("P99", rank=16),
+            # (The tail's two go first in a narrow terminal, before a name is shortened.)
+            num_col("P90", rank=EXTRA),
+            num_col("P99", rank=EXTRA + 1),
             title=title,
         )
         digits = column_digits(r["cost_priced"] for r in rows)
@@ -210,6 +234,7 @@ def run(args: argparse.Namespace) -> int:
             t.add_row(
                 r[key],
                 fmt_count(r["spans"]),
+                fmt_duration(r["time_ns"]),
                 f"{r['error_rate']:.1%}",
                 fmt_tokens(r["tokens"], r["tokens_estimated"]),
                 # (A row that counted nothing, as agents and tools: a dash, never $0.)
