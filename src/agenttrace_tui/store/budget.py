@@ -92,7 +92,7 @@ class Budget(StoreIndex):
             trace.aliases = {k: v for k, v in trace.aliases.items() if v in spans}
         n = len(drop)
         trace.trimmed += n
-        trace.tool_cache = trace.agent_cache = trace.kind_time_cache = None
+        trace.tool_cache = trace.agent_cache = trace.kind_time_cache = trace.kind_intervals = None
         self.span_count -= n
         self.trimmed_spans += n
         trace.version = self.version

@@ -81,6 +81,7 @@ class TraceEntry:
         "tool_cache",
         "agent_cache",
         "kind_time_cache",
+        "kind_intervals",
         "calls",
         "shared_usage",
         "aliases",
@@ -119,8 +120,10 @@ class TraceEntry:
         self.tool_cache: tuple[int, Any, Any] | None = None
         #: (version, spend by agent) -- see store.agents.trace_agents
         self.agent_cache: tuple[int, Any] | None = None
-        #: (version, time by kind) -- see store.kind_time.trace_kind_time
-        self.kind_time_cache: tuple[int, Any] | None = None
+        #: (version, from, to, kind, ns, ...), or None -- see store.kind_time.trace_kind_time
+        self.kind_time_cache: Any = None
+        #: (version, when its spans of each kind ran) -- see store.kind_time.trace_intervals
+        self.kind_intervals: tuple[int, dict[str, list[tuple[int, int]]]] | None = None
         #: call key (``store.calls.CallKey``) -> span id of the span that reported that call; None until needed
         self.calls: dict[Any, str] | None = None
         #: two stored calls reported one usage (the index holds the first: store.calls.found_by_usage)

@@ -10,15 +10,18 @@ counted nested spans' time again at each level: the demo's crewai session read
 their costs are. A span counts once it has ended, as in the totals.
 
 Worked out when read, from the spans in memory and the times of those a trace
-dropped to keep within the span budget (``trim``), cached on each trace until
-it changes (``trace_kind_time``), as the spend by agent is, and on each session
-until one of its traces does (``Store.kind_times``).
+dropped to keep within the span budget (``trim``). Each trace keeps its figures
+until it changes (``trace_kind_time``: how long each kind ran in it and from
+when to when, a few numbers); a session adds those of its traces whose times
+no other trace's overlap (a session's turns one after another, most of them)
+and merges the times of those that do, which keep their spans' times by kind
+(``trace_intervals``) until they change. A session's answer is kept on it
+until one of its traces changes (``Store.kind_times``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from operator import itemgetter
 from typing import TYPE_CHECKING
 
 from ..model import Span
@@ -28,10 +31,9 @@ if TYPE_CHECKING:
 
 #: Time intervals (start ns, end ns), sorted and apart (``merged``).
 Intervals = list[tuple[int, int]]
-#: Spans of one kind in a trace: how long they ran, from when, to when, and when (``Intervals``).
-Part = tuple[int, int, int, Intervals]
-#: A trace's spans by kind (``SpanKind.value``).
-KindTime = dict[str, Part]
+#: A trace's figures (``trace_kind_time``): (its version, from, to, kind, ns, kind, ns, ...) over its
+#: ended spans, kinds as ``SpanKind.value``; one flat tuple, kept on every trace of a session read.
+Figures = tuple
 
 
 def merged(intervals: Iterable[tuple[int, int]]) -> Intervals:
@@ -61,8 +63,8 @@ def _ended(spans: Iterable[Span]) -> Iterator[tuple[str, int, int]]:
             yield s.kind.value, s.start_ns, end
 
 
-def _by_kind(spans: Iterable[Span], dropped: dict[str, Intervals] | None = None) -> KindTime:
-    """The time of ``spans`` (and of the intervals ``dropped``) by kind."""
+def _times(spans: Iterable[Span], dropped: dict[str, Intervals] | None = None) -> dict[str, Intervals]:
+    """When ``spans`` of each kind ran (with the intervals ``dropped``), ``merged``."""
     when: dict[str, list[tuple[int, int]]] = {k: list(v) for k, v in dropped.items()} if dropped else {}
     for kind, start, end in _ended(spans):
         got = when.get(kind)
@@ -70,26 +72,40 @@ def _by_kind(spans: Iterable[Span], dropped: dict[str, Intervals] | None = None)
             when[kind] = [(start, end)]
         else:
             got.append((start, end))
-    out: KindTime = {}
-    for kind, got in when.items():
-        m = merged(got)
-        out[kind] = (length(m), m[0][0], m[-1][1], m)
-    return out
+    return {kind: merged(got) for kind, got in when.items()}
 
 
 def trim(trace: TraceEntry, dropped: Iterable[Span]) -> None:
     """Keep the times of spans the trace drops from memory (``store.budget``), so its kinds' time
     still counts them."""
-    trace.trimmed_time = {kind: part[3] for kind, part in _by_kind(dropped, trace.trimmed_time).items()} or None
+    trace.trimmed_time = _times(dropped, trace.trimmed_time) or None
 
 
-def trace_kind_time(trace: TraceEntry) -> KindTime:
-    """The trace's time by kind, cached on the trace until it changes."""
-    cached = trace.kind_time_cache
-    if cached is not None and cached[0] == trace.version:
-        return cached[1]
-    got = _by_kind(trace.spans.values(), trace.trimmed_time)
-    trace.kind_time_cache = (trace.version, got)
+def trace_intervals(trace: TraceEntry) -> dict[str, Intervals]:
+    """When the trace's spans of each kind ran, kept on the trace until it changes (only a trace
+    whose times overlap another's is asked)."""
+    kept = trace.kind_intervals
+    if kept is not None and kept[0] == trace.version:
+        return kept[1]
+    got = _times(trace.spans.values(), trace.trimmed_time)
+    trace.kind_intervals = (trace.version, got)
+    return got
+
+
+def trace_kind_time(trace: TraceEntry) -> Figures:
+    """The trace's ``Figures``, kept on the trace until it changes."""
+    kept = trace.kind_time_cache
+    if kept is not None and kept[0] == trace.version:
+        return kept
+    ki = trace.kind_intervals
+    when = ki[1] if ki is not None and ki[0] == trace.version else _times(trace.spans.values(), trace.trimmed_time)
+    flat: list = [trace.version, 0, 0]
+    if when:
+        flat[1] = min(m[0][0] for m in when.values())
+        flat[2] = max(m[-1][1] for m in when.values())
+        for kind, m in when.items():
+            flat += (kind, length(m))
+    got = trace.kind_time_cache = tuple(flat)
     return got
 
 
@@ -99,46 +115,53 @@ def stale(traces: Iterable[TraceEntry]) -> list[TraceEntry]:
 
 
 def session_kind_time(traces: Iterable[TraceEntry]) -> dict[str, int]:
-    """How long spans of each kind ran in a session of ``traces`` (their time shared counted once).
-
-    A trace's spans of a kind whose time no other trace's of that kind overlaps (a session's turns
-    one after another, most of them) add their own figure; only traces that overlap are merged.
-    """
-    per_kind: dict[str, list[Part]] = {}
+    """How long spans of each kind ran in a session of ``traces`` (their time shared counted once):
+    the figures of a trace whose times no other's overlap added, the times of those that overlap
+    merged."""
+    held: list[TraceEntry] = []
     for t in traces:
         c = t.kind_time_cache
-        for kind, part in (c[1] if c is not None and c[0] == t.version else trace_kind_time(t)).items():
-            got = per_kind.get(kind)
-            if got is None:
-                per_kind[kind] = [part]
-            else:
-                got.append(part)
+        if c is None or c[0] != t.version:
+            c = trace_kind_time(t)
+        if len(c) > 3:  # (a trace with no span ended counts nothing)
+            held.append(t)
     out: dict[str, int] = {}
-    for kind, parts in per_kind.items():
-        if len(parts) == 1:
-            out[kind] = parts[0][0]
+    if not held:
+        return out
+    held.sort(key=_from)  # (in the order they came: mostly sorted already)
+    n = len(held)
+    first = 0  # the traces from ``first`` on overlap one another, up to ``hi``
+    hi = held[0].kind_time_cache[2]
+    for k in range(1, n + 1):
+        c = held[k].kind_time_cache if k < n else _AFTER
+        if c[1] < hi:
+            if c[2] > hi:
+                hi = c[2]
             continue
-        parts.sort(key=_FROM)  # (in the order they came: mostly sorted already)
-        total = 0
-        first = 0  # the parts from ``first`` on overlap one another, up to ``hi``
-        hi = parts[0][2]
-        for k in range(1, len(parts)):
-            part = parts[k]
-            if part[1] >= hi:
-                total += _run(parts, first, k)
-                first = k
-                hi = part[2]
-            elif part[2] > hi:
-                hi = part[2]
-        out[kind] = total + _run(parts, first, len(parts))
+        if k - first == 1:  # one trace that overlaps no other: its own figures
+            f = held[first].kind_time_cache
+            for i in range(3, len(f), 2):
+                out[f[i]] = out.get(f[i], 0) + f[i + 1]
+        else:
+            _merge(out, held[first:k])
+        first = k
+        hi = c[2]
     return out
 
 
-_FROM = itemgetter(1)
+#: Past every trace: closes the last run of ``session_kind_time``'s sweep.
+_AFTER = (0, 1 << 80, 1 << 80)
 
 
-def _run(parts: list[Part], first: int, end: int) -> int:
-    """How long ``parts[first:end]``, whose times overlap, ran together."""
-    if end - first == 1:
-        return parts[first][0]
-    return length(merged(iv for p in parts[first:end] for iv in p[3]))
+def _from(t: TraceEntry) -> int:
+    return t.kind_time_cache[1]
+
+
+def _merge(out: dict[str, int], run: list[TraceEntry]) -> None:
+    """Add to ``out`` how long each kind ran in the traces of ``run``, whose times overlap."""
+    when: dict[str, list[tuple[int, int]]] = {}
+    for t in run:
+        for kind, m in trace_intervals(t).items():
+            when.setdefault(kind, []).extend(m)
+    for kind, m in when.items():
+        out[kind] = out.get(kind, 0) + length(merged(m))
