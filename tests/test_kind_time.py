@@ -74,6 +74,9 @@ def test_a_sessions_traces_at_once_share_their_time_and_sessions_add_up():
     fed([sp("e", None, AGENT, 14, 21, tid="t5")], store)
     assert store.kind_times("s1") == {"agent": 22 * S}
     assert store.kind_times(None) == {"agent": 32 * S}
+    # One of the overlapping traces changes (a sub-agent of t2's, 22-25 s): 25 s.
+    fed([sp("b2", "b", AGENT, 22, 25, tid="t2")], store)
+    assert store.kind_times("s1") == {"agent": 25 * S}
 
 
 def test_spans_a_trace_drops_to_keep_within_the_span_budget_still_count():
