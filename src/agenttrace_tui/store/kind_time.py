@@ -31,9 +31,11 @@ if TYPE_CHECKING:
 
 #: Time intervals (start ns, end ns), sorted and apart (``merged``).
 Intervals = list[tuple[int, int]]
-#: A trace's figures (``trace_kind_time``): (its version, from, to, kind, ns, kind, ns, ...) over its
-#: ended spans, kinds as ``SpanKind.value``; one flat tuple, kept on every trace of a session read.
-Figures = tuple
+#: A trace's figures (``trace_kind_time``): (its version, from, to, its kinds, how long each ran) over
+#: its ended spans, kinds as ``SpanKind.value`` in a tuple shared by every trace of those kinds.
+Figures = tuple[int, int, int, tuple[str, ...], tuple[int, ...]]
+#: The tuples of kinds the traces' figures share (a few: traces of one agent are alike).
+_KINDS: dict[tuple[str, ...], tuple[str, ...]] = {}
 
 
 def merged(intervals: Iterable[tuple[int, int]]) -> Intervals:
@@ -53,6 +55,22 @@ def merged(intervals: Iterable[tuple[int, int]]) -> Intervals:
 def length(intervals: Intervals) -> int:
     """How long ``merged`` intervals cover, in ns."""
     return sum(b - a for a, b in intervals)
+
+
+def covered(intervals: list[tuple[int, int]]) -> int:
+    """How long ``intervals`` cover together, in ns (``length(merged(intervals))`` without the list)."""
+    if not intervals:
+        return 0
+    intervals.sort()
+    total = 0
+    lo, hi = intervals[0]
+    for a, b in intervals:
+        if a > hi:
+            total += hi - lo
+            lo, hi = a, b
+        elif b > hi:
+            hi = b
+    return total + hi - lo
 
 
 def _ended(spans: Iterable[Span]) -> Iterator[tuple[str, int, int]]:
@@ -99,13 +117,15 @@ def trace_kind_time(trace: TraceEntry) -> Figures:
         return kept
     ki = trace.kind_intervals
     when = ki[1] if ki is not None and ki[0] == trace.version else _times(trace.spans.values(), trace.trimmed_time)
-    flat: list = [trace.version, 0, 0]
-    if when:
-        flat[1] = min(m[0][0] for m in when.values())
-        flat[2] = max(m[-1][1] for m in when.values())
-        for kind, m in when.items():
-            flat += (kind, length(m))
-    got = trace.kind_time_cache = tuple(flat)
+    if not when:
+        got: Figures = (trace.version, 0, 0, (), ())
+    else:
+        kinds = tuple(when)
+        if len(_KINDS) < 1_000:  # (shared, so a trace keeps a reference, not a tuple of its own)
+            kinds = _KINDS.setdefault(kinds, kinds)
+        got = (trace.version, min(m[0][0] for m in when.values()), max(m[-1][1] for m in when.values()), kinds,
+               tuple(length(m) for m in when.values()))
+    trace.kind_time_cache = got
     return got
 
 
@@ -123,12 +143,14 @@ def session_kind_time(traces: Iterable[TraceEntry]) -> dict[str, int]:
         c = t.kind_time_cache
         if c is None or c[0] != t.version:
             c = trace_kind_time(t)
-        if len(c) > 3:  # (a trace with no span ended counts nothing)
+        if c[3]:  # (a trace with no span ended counts nothing)
             held.append(t)
     out: dict[str, int] = {}
     if not held:
         return out
     held.sort(key=_from)  # (in the order they came: mostly sorted already)
+    #: the figures of traces alone in their time, by their kinds
+    alone: dict[tuple[str, ...], list[tuple[int, ...]]] = {}
     n = len(held)
     first = 0  # the traces from ``first`` on overlap one another, up to ``hi``
     hi = held[0].kind_time_cache[2]
@@ -138,19 +160,25 @@ def session_kind_time(traces: Iterable[TraceEntry]) -> dict[str, int]:
             if c[2] > hi:
                 hi = c[2]
             continue
-        if k - first == 1:  # one trace that overlaps no other: its own figures
+        if k - first == 1:  # one trace that overlaps no other: its own figures, summed below
             f = held[first].kind_time_cache
-            for i in range(3, len(f), 2):
-                out[f[i]] = out.get(f[i], 0) + f[i + 1]
+            got = alone.get(f[3])
+            if got is None:
+                alone[f[3]] = [f[4]]
+            else:
+                got.append(f[4])
         else:
             _merge(out, held[first:k])
         first = k
         hi = c[2]
+    for kinds, rows in alone.items():
+        for kind, ns in zip(kinds, map(sum, zip(*rows, strict=True)), strict=True):
+            out[kind] = out.get(kind, 0) + ns
     return out
 
 
 #: Past every trace: closes the last run of ``session_kind_time``'s sweep.
-_AFTER = (0, 1 << 80, 1 << 80)
+_AFTER: Figures = (0, 1 << 80, 1 << 80, (), ())
 
 
 def _from(t: TraceEntry) -> int:
@@ -164,4 +192,4 @@ def _merge(out: dict[str, int], run: list[TraceEntry]) -> None:
         for kind, m in trace_intervals(t).items():
             when.setdefault(kind, []).extend(m)
     for kind, m in when.items():
-        out[kind] = out.get(kind, 0) + length(merged(m))
+        out[kind] = out.get(kind, 0) + covered(m)
