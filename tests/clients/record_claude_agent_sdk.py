@@ -38,7 +38,7 @@ from cli_support import foreign_addresses, isolated_recorder_main, traced
 from recording import FAKE_KEY, Recording, ensure_venv, installed_versions
 
 NAME = "claude-agent-sdk"
-PACKAGES = ["claude-agent-sdk==0.2.184"]
+PACKAGES = ["claude-agent-sdk==0.2.190"]
 SESSION = "run-python-{label}"  # the run session id of each run (as `run` makes one: run-<command>-<hex>)
 
 AGENT = '''

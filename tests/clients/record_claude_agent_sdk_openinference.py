@@ -33,7 +33,7 @@ from record_claude_agent_sdk import record as record_agent
 from recording import OTEL_SDK_PACKAGES, ensure_venv
 
 NAME = "claude_agent_sdk_openinference"
-PACKAGES = ["claude-agent-sdk==0.2.184", "openinference-instrumentation-claude-agent-sdk==0.1.22",
+PACKAGES = ["claude-agent-sdk==0.2.190", "openinference-instrumentation-claude-agent-sdk==0.1.22",
             *OTEL_SDK_PACKAGES]
 
 # OpenInference's set-up as its README shows it (a provider of its own, not the global one), run

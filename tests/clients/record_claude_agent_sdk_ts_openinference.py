@@ -36,7 +36,7 @@ from recording import FAKE_KEY, Recording, js_guarded
 
 NAME = "claude_agent_sdk_ts_openinference"
 SESSION = "run-node-{label}"  # the run session id of each run (as `run` makes one: run-<command>-<hex>)
-PACKAGES = ["@anthropic-ai/claude-agent-sdk@0.3.328", "@arizeai/openinference-instrumentation-claude-agent-sdk@0.3.1",
+PACKAGES = ["@anthropic-ai/claude-agent-sdk@0.3.337", "@arizeai/openinference-instrumentation-claude-agent-sdk@0.3.1",
             "@opentelemetry/sdk-node@0.301.0", "@opentelemetry/exporter-trace-otlp-proto@0.301.1", "zod@4"]
 
 AGENT = """
