@@ -59,6 +59,65 @@ def test_spans_side_by_side_count_the_time_any_of_them_ran():
     assert store.kind_times("s1") == {"tool_execution": 4 * S, "llm_call": 2 * S, "agent": 7 * S}
 
 
+def test_spans_still_running_count_until_now_or_until_their_session_ended():
+    # Session s1: an earlier trace's agent ran -5 to -2 s; in the trace running now, its root agent
+    # from 0 s (still running), a sub-agent 1-3 s, a tool 2-2.5 s and another tool from 4 s (still
+    # running). Ended spans alone: agent 5 s, tool 0.5 s. At 10 s the root has run 10 s, the agents
+    # 13 s in all (the sub-agent's time within the root's counted once); tools 0.5 + 6 s. Session
+    # s2's agent (0-2 s) adds to all sessions'.
+    store = fed([Session(id="s1", name="one"), Session(id="s2", name="two"),
+                 sp("old", None, AGENT, -5, -2, tid="t0"), sp("root", None, AGENT, 0, None),
+                 sp("sub", "root", AGENT, 1, 3), sp("a", "sub", TOOL, 2, 2.5), sp("b", "root", TOOL, 4, None),
+                 sp("d", None, AGENT, 0, 2, tid="t4", session="s2")])
+    ended = {"agent": 5 * S, "tool_execution": S // 2}
+    assert store.kind_times("s1") == ended
+    assert store.kind_times("s1", running=True, now_ns=T0 + 10 * S) == {"agent": 13 * S, "tool_execution": int(6.5 * S)}
+    assert store.kind_times(None, running=True, now_ns=T0 + 10 * S) == {"agent": 15 * S, "tool_execution": int(6.5 * S)}
+    assert store.kind_times(None) == {"agent": 7 * S, "tool_execution": S // 2}
+    # A clock behind the session's last report (the second tool's start, 4 s): counted until that report.
+    assert store.sessions["s1"].until_ns(T0 + 2 * S) == T0 + 4 * S
+    assert store.kind_times("s1", running=True, now_ns=T0 + 2 * S) == {"agent": 7 * S, "tool_execution": S // 2}
+    # While its budgeted read waits, the last answer is read with the running spans as well.
+    assert store.kind_times_known("s1", running=True, now_ns=T0 + 20 * S) == {
+        "agent": 23 * S, "tool_execution": int(16.5 * S)}
+    # The root ends at 9 s: the agents ran 3 + 9 s; the tool still runs.
+    fed([sp("root", None, AGENT, 0, 9)], store)
+    assert store.kind_times("s1", running=True, now_ns=T0 + 30 * S) == {"agent": 12 * S, "tool_execution": int(26.5 * S)}
+    # The session ends at 12 s with the tool open (its agent was killed): the tool ran until then,
+    # whatever the clock.
+    fed([Session(id="s1", ended_ns=T0 + 12 * S)], store)
+    assert store.sessions["s1"].until_ns(T0 + 99 * S) == T0 + 12 * S
+    assert store.kind_times("s1", running=True, now_ns=T0 + 99 * S) == {"agent": 12 * S, "tool_execution": int(8.5 * S)}
+
+
+def test_a_span_still_running_shares_its_time_with_ended_spans_of_its_kind_once():
+    # Session s3: two traces whose agents ran 0-10 s and 5-15 s (15 s), a third whose agent runs
+    # since 8 s (its tool ran 8-9 s). At 20 s the agents ran from 0 to 20 s: 20 s, not 15 + 12.
+    # In another session, an agent running since 3 s in a trace whose sub-agent ran 2-6 s (and an
+    # earlier trace's agent 0-1 s): at 10 s the agents ran 0-1 and 2-10 s, 9 s.
+    store = fed([Session(id="s3", name="three"), sp("u1", None, AGENT, 0, 10, tid="u1", session="s3"),
+                 sp("u2", None, AGENT, 5, 15, tid="u2", session="s3"), sp("u3", None, AGENT, 8, None, tid="u3", session="s3"),
+                 sp("u3t", "u3", TOOL, 8, 9, tid="u3", session="s3"),
+                 Session(id="s4", name="four"), sp("w0", None, AGENT, 0, 1, tid="w0", session="s4"),
+                 sp("w1", None, AGENT, 3, None, tid="w1", session="s4"), sp("w2", None, AGENT, 2, 6, tid="w1", session="s4")])
+    assert store.kind_times("s3") == {"agent": 15 * S, "tool_execution": S}
+    assert store.kind_times("s3", running=True, now_ns=T0 + 20 * S) == {"agent": 20 * S, "tool_execution": S}
+    assert store.kind_times("s4", running=True, now_ns=T0 + 10 * S) == {"agent": 9 * S}
+    # Session s5: a supervisor agent running since 0 s in a trace of its own, turns after it began (agents
+    # 1-2 s and 3-5 s, their tools 1.2-1.5 s and 4-4.5 s) and one before (an agent -3 to -1 s): at 10 s the
+    # agents ran 2 + 10 s, the tools 0.8 s.
+    fed([Session(id="s5", name="five"), sp("sup", None, AGENT, 0, None, tid="v0", session="s5"),
+         sp("a0", None, AGENT, -3, -1, tid="v1", session="s5"),
+         sp("a1", None, AGENT, 1, 2, tid="v2", session="s5"), sp("t1", "a1", TOOL, 1.2, 1.5, tid="v2", session="s5"),
+         sp("a2", None, AGENT, 3, 5, tid="v3", session="s5"), sp("t2", "a2", TOOL, 4, 4.5, tid="v3", session="s5")],
+        store)
+    assert store.kind_times("s5") == {"agent": 5 * S, "tool_execution": int(0.8 * S)}
+    assert store.kind_times("s5", running=True, now_ns=T0 + 10 * S) == {"agent": 12 * S, "tool_execution": int(0.8 * S)}
+    # All sessions at 10 s: s3's time runs to its last report (15 s), its running agent within it.
+    assert store.kind_times(None, running=True, now_ns=T0 + 10 * S) == {
+        "agent": 15 * S + 9 * S + 12 * S, "tool_execution": S + int(0.8 * S)}
+
+
 def test_a_sessions_traces_at_once_share_their_time_and_sessions_add_up():
     # Session s1: two traces whose agents ran 0-10 s and 5-15 s (15 s of agent time), one more
     # later 20-22 s (2 s); session s2: an agent 0-10 s at the same time as s1's. All sessions:
@@ -132,7 +191,8 @@ def test_stats_gives_each_kinds_time_as_the_cost_pane_does(tmp_path: Path, capsy
              sp("outer", None, AGENT, 0, 6), sp("mid", "outer", AGENT, 1, 5),
              sp("l1", "mid", TOOL, 2.0, 2.6, name="list_dir"), sp("l2", "l1", TOOL, 2.1, 2.5, name="list_dir"),
              sp("m1", "mid", LLM, 3, 4), sp("b", None, AGENT, 5, 9, tid="t2"), sp("m2", "b", LLM, 3.5, 8, tid="t2"),
-             sp("c", None, AGENT, 20, 21, tid="t3"), sp("d", None, AGENT, 0, 3, tid="t4", session="s2")]
+             sp("c", None, AGENT, 20, 21, tid="t3"), sp("d", None, AGENT, 0, 3, tid="t4", session="s2"),
+             sp("e", "d", TOOL, 1, None, tid="t4", session="s2")]
     db = fixtures.write_db(tmp_path / "kinds.db", spans)
     store = fed(spans)
 
@@ -140,10 +200,14 @@ def test_stats_gives_each_kinds_time_as_the_cost_pane_does(tmp_path: Path, capsy
         got = json.loads(fixtures.cli_out(capsys, "--db", str(db), "stats", "--json", *argv))
         return {r["kind"]: r["time_ns"] for r in got["by_kind"]}
 
-    assert stats("--session", "s1") == store.kind_times("s1") == {
+    # (A span still running ran until its session's last report, as a recording that is over reads it.)
+    def pane(session_id: str | None) -> dict[str, int] | None:
+        return store.kind_times(session_id, running=True)
+
+    assert stats("--session", "s1") == pane("s1") == {
         "agent": 10 * S, "tool_execution": int(0.6 * S), "llm_call": 5 * S}
-    assert stats("--session", "s2") == store.kind_times("s2") == {"agent": 3 * S}
-    assert stats() == store.kind_times(None)
+    assert stats("--session", "s2") == pane("s2") == {"agent": 3 * S, "tool_execution": 2 * S}
+    assert stats() == pane(None)
     # The table says the same, in the one duration format.
     out = fixtures.cli_out(capsys, "--db", str(db), "stats", "--session", "s1")
     row = next(line for line in out.splitlines() if line.lstrip().startswith("tool_execution"))

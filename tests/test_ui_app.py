@@ -779,7 +779,7 @@ async def test_the_cost_panes_time_by_kind_counts_nested_and_parallel_spans_once
                     tool=ToolInfo(name="list_dir") if tool else None)
 
     store = fixtures.build_store()
-    others = store.kind_times(None)
+    others = store.kind_times(None, running=True, now_ns=fixtures.clock())  # (their running spans until now)
     store.apply([Session(id="nested", name="nested run", started_ns=t0),
                  span("run", None, SpanKind.AGENT, 0, 10_000), span("sub", "run", SpanKind.AGENT, 1_000, 9_000),
                  span("l1", "sub", SpanKind.TOOL_EXECUTION, 1_000, 1_600),
@@ -801,6 +801,42 @@ async def test_the_cost_panes_time_by_kind_counts_nested_and_parallel_spans_once
         rows = {r[0]: r[2] for r in (line.split() for line in lines[at + 1:] if line.strip())}
         for kind, ns in (("agent", 10 * S), ("tool_execution", 600 * MS), ("llm_call", 4 * S)):
             assert rows[kind] == fmt.duration(others.get(kind, 0) + ns)
+
+
+async def test_the_cost_panes_time_by_kind_counts_a_running_agent_until_now():
+    # An agent started 90 s ago still runs, its tool call (10 s) ended, a second call runs since
+    # 20 s ago: the agent has run 1m30s and the tools 30 s, and both go on with the clock (a minute
+    # later 2m30s and 1m30s), where only ended spans counted: `agent 1 0ms`.
+    from agenttrace_tui.model import SpanKind, ToolInfo
+
+    S = fixtures.S
+    now = [fixtures.NOW_NS]
+    t0 = now[0] - 90 * S
+
+    def span(sid: str, parent: str | None, kind: SpanKind, start_s: int, end_s: int | None) -> Span:
+        return Span(span_id=sid, trace_id="live-run", session_id="live", parent_span_id=parent, name=sid, kind=kind,
+                    start_ns=t0 + start_s * S, end_ns=None if end_s is None else t0 + end_s * S,
+                    status=Status.RUNNING if end_s is None else Status.OK,
+                    tool=ToolInfo(name=sid) if kind is SpanKind.TOOL_EXECUTION else None)
+
+    store = fixtures.build_store()
+    store.apply([Session(id="live", name="live run", started_ns=t0), span("run", None, SpanKind.AGENT, 0, None),
+                 span("search", "run", SpanKind.TOOL_EXECUTION, 50, 60),
+                 span("fetch", "run", SpanKind.TOOL_EXECUTION, 70, None)])
+    app = make_app(store=store, now_ns=lambda: now[0])
+
+    def rows() -> dict[str, list[str]]:
+        lines = app.cost.plain().split("\n")
+        at = lines.index(next(line for line in lines if line.startswith(" by kind")))
+        return {r[0]: r[1:3] for r in (line.split() for line in lines[at + 1:at + 3])}
+
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        app.jump_to_session("live")
+        await wait_for(pilot, lambda: "session live run" in app.cost.plain() and not app.cost.tools_pending)
+        assert rows() == {"tool_execution": ["2", "30.0s"], "agent": ["1", "1m30s"]}
+        now[0] += 60 * S
+        await wait_for(pilot, lambda: rows() == {"tool_execution": ["2", "1m30s"], "agent": ["1", "2m30s"]})
 
 
 async def test_a_message_of_several_lines_reads_as_lines_in_the_detail():

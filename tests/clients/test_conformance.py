@@ -1156,14 +1156,25 @@ def test_one_session_per_run(name: str, replays: Any) -> None:
 def test_no_kinds_time_is_longer_than_its_session_ran(name: str, replays: Any) -> None:
     """The cost pane's time by kind, on every recording: in each session, a kind ran at least as
     long as its longest span and no longer than its spans' durations added, nor than the session
-    ran (its first span's start to its last span's end); all sessions' times are theirs added."""
+    ran (its first span's start to its last span's end); all sessions' times are theirs added.
+    With the spans left running counted until the session's end (as a recording that is over
+    shows them): no less than that, each running span's time to the session's end at least, and
+    no longer than the session ran to its end."""
     rp = replays(name)
     everything: dict[str, int] = {}
-    for sid in rp.store.sessions:
-        spans = [s for t in rp.store.traces_of(sid) for s in t.spans.values()
-                 if s.end_ns is not None and s.end_ns > s.start_ns]
+    with_running: dict[str, int] = {}
+    for sid, entry in rp.store.sessions.items():
+        all_spans = [s for t in rp.store.traces_of(sid) for s in t.spans.values()]
+        spans = [s for s in all_spans if s.end_ns is not None and s.end_ns > s.start_ns]
         times = rp.store.kind_times(sid)
         assert set(times) == {s.kind.value for s in spans}, sid
+        until = entry.until_ns()
+        got = rp.store.kind_times(sid, running=True)
+        for kind, ns in got.items():
+            open_ = [until - s.start_ns for s in all_spans if s.end_ns is None and s.kind.value == kind]
+            assert max([times.get(kind, 0), *open_]) <= ns, (sid, kind)
+            assert ns <= max([until, *(s.end_ns for s in spans)]) - min(s.start_ns for s in all_spans), (sid, kind)
+            with_running[kind] = with_running.get(kind, 0) + ns
         if not spans:
             continue
         ran = max(s.end_ns for s in spans) - min(s.start_ns for s in spans)
@@ -1172,6 +1183,7 @@ def test_no_kinds_time_is_longer_than_its_session_ran(name: str, replays: Any) -
             assert max(mine) <= ns <= min(sum(mine), ran), (sid, kind)
             everything[kind] = everything.get(kind, 0) + ns
     assert rp.store.kind_times(None) == everything
+    assert rp.store.kind_times(None, running=True) == with_running
 
 
 #: The agent framework each client is (the sessions' framework column), where its telemetry names one.

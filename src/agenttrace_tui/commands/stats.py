@@ -77,7 +77,9 @@ class _Acc:
         #: session id -> [start, end] of the spans of the row running one into another, so far
         self.runs: dict[str, list[int]] = {}
 
-    def add(self, s: Any, live: bool = False) -> None:
+    def add(self, s: Any, live: bool = False, until: int | None = None) -> None:
+        """Count span ``s`` (``live``: its session runs; ``until``: where its session's time ends,
+        up to which a span still running ran)."""
         self.spans += 1
         self.traces.add(s.trace_id)
         if counts_as_error(s):  # (a client's framework internal's failure is not counted)
@@ -102,6 +104,8 @@ class _Acc:
             self.durations.append(s.duration_ns())
             if s.end_ns > s.start_ns:
                 self._ran(s.session_id, s.start_ns, s.end_ns)
+        elif until is not None and until > s.start_ns:
+            self._ran(s.session_id, s.start_ns, until)
 
     def _ran(self, session_id: str, start: int, end: int) -> None:
         """Count a span's time, what it shares with the row's other spans of its session once (the
@@ -138,22 +142,29 @@ class _Acc:
         }
 
 
-def compute_stats(spans: Iterable[Any], live: Callable[[str], bool] | None = None) -> dict[str, Any]:
+def compute_stats(spans: Iterable[Any], live: Callable[[str], bool] | None = None,
+                  until: Callable[[str], int] | None = None) -> dict[str, Any]:
     """Totals, by kind and by model (pure; spans are model.Span, by start time as the reader reads
     them). ``live(session_id)``: whether a session still runs (its open model calls are to come;
     else they never end). A row's ``time_ns``: how long some span of it ran, in each session the
-    time its spans shared counted once (as the cost pane's time by kind), the sessions' added."""
+    time its spans shared counted once (as the cost pane's time by kind), the sessions' added; a
+    span still running ran until ``until(session_id)``, where its session's time ends (without
+    ``until`` only ended spans count)."""
     total = _Acc()
     by_kind: dict[str, _Acc] = {}
     by_model: dict[str, _Acc] = {}
     sessions: set[str] = set()
     for s in spans:
-        on = live is not None and s.end_ns is None and live(s.session_id)
-        total.add(s, on)
+        on = False
+        to = None
+        if s.end_ns is None:
+            on = live is not None and live(s.session_id)
+            to = until(s.session_id) if until is not None else None
+        total.add(s, on, to)
         sessions.add(s.session_id)
-        by_kind.setdefault(s.kind.value, _Acc()).add(s, on)
+        by_kind.setdefault(s.kind.value, _Acc()).add(s, on, to)
         if s.llm is not None and s.llm.model:
-            by_model.setdefault(s.llm.model, _Acc()).add(s, on)
+            by_model.setdefault(s.llm.model, _Acc()).add(s, on, to)
     out = total.as_dict()
     out["sessions"] = len(sessions)
     out["traces"] = len(total.traces)
@@ -183,16 +194,23 @@ def run(args: argparse.Namespace) -> int:
     since = time_arg(args.since, "--since")
     with open_reader(args) as reader:
         sid = resolve_session_id(reader, args.session) if args.session is not None else None
-        statuses: dict[str, bool] = {}
+        session_rows: dict[str, Any] = {}
+
+        def row_of(session_id: str) -> Any:
+            if session_id not in session_rows:
+                session_rows[session_id] = reader.session(session_id)
+            return session_rows[session_id]
 
         def live(session_id: str) -> bool:
-            got = statuses.get(session_id)
-            if got is None:
-                row = reader.session(session_id)
-                got = statuses[session_id] = row is not None and row.status == "running"
-            return got
+            row = row_of(session_id)
+            return row is not None and row.status == "running"
 
-        result = compute_stats(_spans(reader, sid, since), live)
+        def until(session_id: str) -> int:
+            # Where the session's time ends as `sessions list` reads it (its end, else its last report).
+            row = row_of(session_id)
+            return 0 if row is None else row.first_ns + row.duration_ns
+
+        result = compute_stats(_spans(reader, sid, since), live, until)
     result["truncated"] = sid is None and result["spans"] >= MAX_SPANS
     if sid is not None:
         result["session_id"] = sid

@@ -237,8 +237,9 @@ class SessionEntry:
         self.first_ns = session.started_ns or 0
         self.last_ns = session.started_ns or 0
         self.version = 0
-        #: (version, time by kind) -- see Store.kind_times
-        self.kind_time_cache: tuple[int, dict[str, int]] | None = None
+        #: (version, time by kind of its ended spans, its kinds' running spans: ``kind_time.Running``)
+        #: -- see Store.kind_times
+        self.kind_time_cache: tuple[int, dict[str, int], dict[str, tuple[int, int]] | None] | None = None
 
     @property
     def totals(self) -> Totals:
@@ -292,11 +293,16 @@ class SessionEntry:
                 return "running"
         return "error" if self.totals.errors else "done"
 
-    def duration_ns(self, now_ns: int | None = None) -> int:
+    def until_ns(self, now_ns: int | None = None) -> int:
+        """Where the session's time ends: when it ended, else its last report, or ``now_ns`` while
+        spans of it are open (what ``duration_ns`` measures to)."""
         end = self.session.ended_ns or self.last_ns
         if self.session.ended_ns is None and self.totals.running and now_ns is not None:
             end = max(end, now_ns)
-        return max(0, end - self.first_ns)
+        return end
+
+    def duration_ns(self, now_ns: int | None = None) -> int:
+        return max(0, self.until_ns(now_ns) - self.first_ns)
 
 
 class MetricSeries:

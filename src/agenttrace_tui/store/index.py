@@ -79,8 +79,9 @@ class StoreIndex:
         self._tool_rollups: dict[str | None, ToolRollup] = {}
         #: session id -> (its version, ``agent_costs``' answer) for the last few sessions read
         self._agent_rows: dict[str, tuple[int, Any]] = {}
-        #: (the store's version, ``kind_times``' answer over all sessions) when last read
-        self._kind_times_all: tuple[int, dict[str, int]] | None = None
+        #: (the store's version, ``kind_times``' answer over all sessions' ended spans, the sessions
+        #: with spans running) when last read
+        self._kind_times_all: tuple[int, dict[str, int], list[SessionEntry]] | None = None
         #: Traces changed since ``warm_tool_costs`` last attributed them, in the
         #: order of their last change, each with the fold that saw that change.
         self._tools_stale: dict[str, tuple[TraceEntry, int]] = {}

@@ -231,23 +231,26 @@ class CostReads(StoreIndex):
             del self._agent_rows[next(iter(self._agent_rows))]
         return got[1]
 
-    def kind_times(self, session_id: str | None, budget_spans: int | None = None,
-                   defer: bool = False) -> dict[str, int] | None:
+    def kind_times(self, session_id: str | None, budget_spans: int | None = None, defer: bool = False,
+                   running: bool = False, now_ns: int | None = None) -> dict[str, int] | None:
         """How long spans of each kind ran (``SpanKind.value`` -> ns), in a session or (None) over all
         of them: in a session, the time its spans of a kind shared counted once (``store.kind_time``);
         over all, the sessions' times added. Each session's is cached on it until it changes.
+
+        ``running``: spans still open count too, until their session's end as its duration reads it
+        (``SessionEntry.until_ns(now_ns)``: now while it runs); else only ended spans count.
 
         ``budget_spans``: work out at most about that many spans' worth of the traces changed since
         in this call; None while some are left (ask again). ``defer``: when more than that is left,
         counting a trace of each changed session as one span more (merging a session's traces is
         work too), work out none of it (the last answer: ``kind_times_known``), as ``agent_costs``.
         """
-        from .kind_time import session_kind_time, stale, trace_kind_time
+        from .kind_time import running_starts, session_kind_time, stale, trace_kind_time
 
         if session_id is None:
             kept = self._kind_times_all
             if kept is not None and kept[0] == self.version:
-                return kept[1]
+                return self._all_kind_times(kept, running, now_ns)
             entries = list(self.sessions.values())
         else:
             entry = self.sessions.get(session_id)
@@ -261,26 +264,62 @@ class CostReads(StoreIndex):
             if not _in_slices(stale(held), trace_kind_time, budget_spans, defer, len(held)):
                 return None
         for e in changed:
-            e.kind_time_cache = (e.version, session_kind_time(traces[t] for t in e.trace_ids if t in traces))
-        per_session = [c[1] for e in entries if (c := e.kind_time_cache) is not None]
+            of = [traces[t] for t in e.trace_ids if t in traces]
+            n = e.totals.running
+            ended, parts = session_kind_time(of, running_starts(reversed(of), n) if n else None)
+            e.kind_time_cache = (e.version, ended, parts or None)
         if session_id is not None:
-            return per_session[0]
+            return self._session_kind_times(entries[0], running, now_ns)
         out: dict[str, int] = {}
-        for got in per_session:
-            for kind, ns in got.items():
+        opened: list[SessionEntry] = []
+        for e in entries:
+            c = e.kind_time_cache
+            if c is None:
+                continue
+            for kind, ns in c[1].items():
                 out[kind] = out.get(kind, 0) + ns
-        self._kind_times_all = (self.version, out)
-        return out
+            if c[2]:
+                opened.append(e)
+        kept = self._kind_times_all = (self.version, out, opened)
+        return self._all_kind_times(kept, running, now_ns)
 
-    def kind_times_known(self, session_id: str | None) -> dict[str, int] | None:
+    def kind_times_known(self, session_id: str | None, running: bool = False,
+                         now_ns: int | None = None) -> dict[str, int] | None:
         """``kind_times``' last answer, if any, while a new one is being worked out (a second old at
         most in a live monitor's cost pane)."""
         if session_id is None:
             kept = self._kind_times_all
-        else:
-            entry = self.sessions.get(session_id)
-            kept = entry.kind_time_cache if entry is not None else None
-        return kept[1] if kept is not None else None
+            return self._all_kind_times(kept, running, now_ns) if kept is not None else None
+        entry = self.sessions.get(session_id)
+        if entry is None or entry.kind_time_cache is None:
+            return None
+        return self._session_kind_times(entry, running, now_ns)
+
+    @staticmethod
+    def _session_kind_times(entry: SessionEntry, running: bool, now_ns: int | None) -> dict[str, int]:
+        """A session's cached time by kind (worked out: ``kind_times``), with its running spans when asked."""
+        from .kind_time import with_running
+
+        c = entry.kind_time_cache
+        if c is None:
+            return {}
+        return with_running(c[1], c[2], entry.until_ns(now_ns)) if running and c[2] else c[1]
+
+    def _all_kind_times(self, kept: tuple[int, dict[str, int], list[SessionEntry]], running: bool,
+                        now_ns: int | None) -> dict[str, int]:
+        """All sessions' cached time by kind (``kind_times``), with their running spans when asked."""
+        _v, out, opened = kept
+        if not (running and opened):
+            return out
+        out = dict(out)
+        sessions = self.sessions
+        for e in opened:
+            c = e.kind_time_cache
+            if c is None or sessions.get(e.id) is not e:
+                continue  # (forgotten since)
+            for kind, ns in self._session_kind_times(e, True, now_ns).items():
+                out[kind] = out.get(kind, 0) + ns - c[1].get(kind, 0)
+        return out
 
     @staticmethod
     def _agent_rows_of(entry: SessionEntry, rows: dict[str, Bucket], waiting: dict[str, int]) -> AgentRows:

@@ -167,21 +167,23 @@ def _breakdown(app, rows: list[tuple[str, Bucket]], dimension: str, width: int, 
 
 
 def _by_kind(app, store: Store, totals: Totals, session_id: str | None, width: int, open_calls: tuple[Waiting, Waiting],
-             budget_spans: int | None = None, pending: set[str | None] | None = None) -> list[Text]:
+             now_ns: int, budget_spans: int | None = None, pending: set[str | None] | None = None) -> list[Text]:
     """The by-kind section: its heading, then a row a kind (spans, time, cost, failed spans),
     each heading over its column; none when nothing was counted. The time is how long spans of the
-    kind ran, their time shared counted once (``Store.kind_times``); with ``budget_spans`` it may be
-    still to work out: the last figures worked out then (``…`` before any), and ``pending`` gets the
-    section's session id (None: all)."""
+    kind ran, their time shared counted once, spans still running until now (until their session's
+    end when it has ended or the recording is over: ``Store.kind_times``); with ``budget_spans`` it
+    may be still to work out: the last figures worked out then (``…`` before any), and ``pending``
+    gets the section's session id (None: all)."""
     rows = totals.breakdown("kind")
     if not rows:
         return []
-    times = store.kind_times(session_id) if budget_spans is None else store.kind_times(session_id, budget_spans, defer=True)
+    now = None if getattr(app, "recording_over", False) else now_ns
+    times = store.kind_times(session_id, budget_spans, defer=budget_spans is not None, running=True, now_ns=now)
     if times is None:
         if pending is not None:
             pending.add(session_id)
         # Meanwhile the last worked out (a live session's, a second old), else ``…``.
-        times = store.kind_times_known(session_id)
+        times = store.kind_times_known(session_id, running=True, now_ns=now)
     rows.sort(key=lambda kv: (-kv[1].spans, kv[0]))
     muted = style(app, "text-muted")
     digits = fmt.column_digits(b.cost for _, b in rows)
@@ -432,7 +434,7 @@ def render_cost(app, store: Store, session: SessionEntry | None, now_ns: int, wi
             parts.extend(_agents(app, store, entry, now_ns, width, tool_budget, pending_agents))
         parts.extend(_tools(app, store, sid, width, tool_budget, pending,
                             live=_running_calls(app, store, entry, now_ns) > 0))
-        parts.extend(_by_kind(app, store, totals, sid, width, open_calls, tool_budget, pending_kinds))
+        parts.extend(_by_kind(app, store, totals, sid, width, open_calls, now_ns, tool_budget, pending_kinds))
         parts.append(Text(""))
     return Text("\n").join(parts)
 
