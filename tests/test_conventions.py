@@ -416,6 +416,13 @@ SPAN_KIND_PATTERN_EXAMPLES: dict[str, list[tuple[str, dict, SpanKind | None]]] =
          SpanKind.TASK)
         for step in ("llm_manager", "tool_setup", "memory_prepare", "chat_history", "model_execution", "cache_storage")
     ],
+    # Microsoft Agent Framework 1.26's workflow run (GenAI's invoke_workflow, as OpenInference's processor leaves it):
+    # a step around its executors' agents, no agent itself (``workflow.run`` before 1.26 was one by what it carried).
+    "agent-framework": [
+        ("invoke_workflow weather-workflow", {"workflow.id": "2c9188fd", "gen_ai.workflow.name": "weather-workflow",
+                                              "gen_ai.operation.name": "invoke_workflow", cv.OPENINFERENCE_KEY: "CHAIN"},
+         SpanKind.TASK),
+    ],
     # Griptape's observability driver (nothing on its spans but their names): a prompt driver's request
     # inside its run() (its attempt, streamed or not), a structure's run of its tasks, its steps before
     # and after (None: internal).

@@ -16,7 +16,7 @@ from pathlib import Path
 from recording import OTEL_SDK_PACKAGES, OTEL_SDK_SETUP, guarded, openai_env, record_turns, recorder_main
 
 NAME = "agent_framework"
-PACKAGES = ["agent-framework-core==1.23.0", "agent-framework-openai==1.17.0", *OTEL_SDK_PACKAGES]
+PACKAGES = ["agent-framework-core==1.26.0", "agent-framework-openai==1.17.0", *OTEL_SDK_PACKAGES]
 
 AGENT = OTEL_SDK_SETUP + '''
 import asyncio, sys

@@ -1,8 +1,8 @@
 """Record Burr (an ``Application`` of three actions) traced by its OpenTelemetry bridge and OpenLLMetry's OpenAI instrumentation.
 
 Run: ``python tests/clients/record_burr.py`` (creates its own venv).
-One Burr ``Application`` (burr 0.42.0, the package that now installs
-``apache-burr``) of three actions, as Burr's tool-calling example names them: ``select_tool``
+One Burr ``Application`` (apache-burr 0.43.0, the name Burr is published
+under since burr 0.42.0) of three actions, as Burr's tool-calling example names them: ``select_tool``
 calls OpenAI's chat completions (``gpt-4o-mini``, ``base_url`` at the fake LLM)
 offering one tool, ``get_weather``; the action named after the tool,
 ``get_weather``, runs the tool the model asked for; ``format_results`` calls the
@@ -24,8 +24,9 @@ from pathlib import Path
 from recording import OTEL_SDK_PACKAGES, OTEL_SDK_SETUP, guarded, record_turns, recorder_main
 
 NAME = "burr"
-# burr 0.42.0 is the package's last release under this name: it installs apache-burr 0.42.0.
-PACKAGES = ["burr==0.42.0", "apache-burr==0.42.0", "openai==3.63.0",
+# burr 0.42.0 was the package's last release under that name (it installs apache-burr 0.42.0):
+# Burr is published as apache-burr since.
+PACKAGES = ["apache-burr==0.43.0", "openai==3.63.0",
             "opentelemetry-instrumentation-openai==0.62.4", *OTEL_SDK_PACKAGES]
 
 AGENT = OTEL_SDK_SETUP + '''
@@ -86,7 +87,7 @@ print("FINAL:", state["answer"])
 
 def record(python: Path) -> None:
     record_turns(NAME, python, AGENT, recorder=Path(__file__).name,
-                 versions=["burr", "apache-burr", "openai", "opentelemetry-instrumentation-openai", "opentelemetry-sdk"],
+                 versions=["apache-burr", "openai", "opentelemetry-instrumentation-openai", "opentelemetry-sdk"],
                  notes=["A Burr Application of three actions (select_tool: chat completions offering get_weather; "
                         "get_weather: the tool; format_results: the model again), "
                         "app.run(halt_after=['format_results']), "

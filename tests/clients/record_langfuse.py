@@ -18,7 +18,7 @@ from pathlib import Path
 from recording import Recording, installed_versions, openai_env, recorder_main
 
 NAME = "langfuse"
-PACKAGES = ["langfuse==5.0.4", "openai==3.63.0"]
+PACKAGES = ["langfuse==5.2.0", "openai==3.63.0"]
 
 AGENT = '''
 import json, os, sys

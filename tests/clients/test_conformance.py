@@ -2258,8 +2258,8 @@ def test_each_agent_of_an_agent_framework_workflow_is_charged_its_own_model_call
     ``invoke_agent`` span, which repeats its calls' summed usage under both conventions, is its AGENT span and
     no model call; `costs --group-by agent` and the live spend by agent charge the weather agent its two calls
     and the writer its own, each once, with the fake server's tokens at genai-prices' price; the workflow's
-    own spans (``workflow.run``, ``executor.process``, ``edge_group.process``, ``message.send``) are neither
-    calls nor agents. The tool is the weather agent's. In the error run only the writer's call is refused: its
+    own spans (its run, ``invoke_workflow weather-workflow`` since 1.26, ``workflow.run`` before;
+    ``executor.process``, ``edge_group.process``, ``message.send``) are neither calls nor agents. The tool is the weather agent's. In the error run only the writer's call is refused: its
     agent span and the workflow's failed, the weather agent's calls still cost what they did."""
     name = "agent_framework_openinference_workflow"
     rp = replays(name)
@@ -2277,13 +2277,15 @@ def test_each_agent_of_an_agent_framework_workflow_is_charged_its_own_model_call
         assert sorted(a for a, s in agent_spans.items() if s.usage is not None and s.usage.scope == "subtree") == (
             ["weather-agent", "writer-agent"] if run["mode"] == "ok" else ["weather-agent"])
         workflow = [s for s in spans.values() if s.name.split(" ")[0] in (
-            "workflow.run", "workflow.build", "executor.process", "edge_group.process", "message.send")]
-        assert workflow and not [s.name for s in workflow if s.kind in (SpanKind.LLM_CALL, SpanKind.AGENT)]
+            "invoke_workflow", "workflow.build", "executor.process", "edge_group.process", "message.send")]
+        assert "invoke_workflow weather-workflow" in {s.name for s in workflow}
+        assert not [s.name for s in workflow if s.kind in (SpanKind.LLM_CALL, SpanKind.AGENT)]
         tools = [s for s in spans.values() if s.kind is SpanKind.TOOL_EXECUTION]
         assert [(s.tool.name if s.tool else None, agent_of(s, parent)) for s in tools] == [("get_weather", "weather-agent")]
         failed = {s.name for s in spans.values() if s.status is Status.ERROR}
         assert failed == (set() if run["mode"] == "ok" else {
-            "workflow.run", "executor.process writer-agent", "invoke_agent writer-agent", "chat gpt-4o-mini"}), failed
+            "invoke_workflow weather-workflow", "executor.process writer-agent", "invoke_agent writer-agent",
+            "chat gpt-4o-mini"}), failed
 
 
 def test_ag2_traced_by_openinference_shows_what_ag2s_own_tracing_shows(replays: Any) -> None:

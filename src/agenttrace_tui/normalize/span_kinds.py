@@ -659,6 +659,10 @@ CLIENT_SPAN_KIND_PATTERNS: dict[str, tuple[tuple[re.Pattern[str], SpanKind | Non
     # tool calls inside it), ``cache_storage`` ...): steps of the run, whatever their names hold (by name
     # ``llm_manager`` was a model call, ``tool_setup`` a tool call, ``memory_prepare`` a memory read).
     "upsonic": ((re.compile(r"^pipeline\.step\."), SpanKind.TASK),),
+    # Microsoft Agent Framework's workflow run (``workflow.run`` up to 1.25, ``invoke_workflow <name>`` with
+    # GenAI's ``invoke_workflow`` since 1.26) around its executors, each running an agent (``invoke_agent``):
+    # a step, no agent (it names none), as a Strands swarm's.
+    "agent-framework": ((re.compile(r"^invoke_workflow "), SpanKind.TASK),),
     # OpenInference's BeeAI instrumentation for JavaScript makes a span of each event of the framework's
     # emitter, named by its path and a count (``backend.openai.chat.success-1``, ``tool.dynamic.getWeather.start-1``,
     # ``agent.toolCalling.start-2``), under one ``beeai-framework-main`` span of the run; each zero-length, made
