@@ -55,7 +55,7 @@ class Provider:
 
 
 OPENAI = Provider(
-    package="@ai-sdk/openai@4.0.118",
+    package="@ai-sdk/openai@4.0.126",
     setup="""import { createOpenAI } from '@ai-sdk/openai';
 const openai = createOpenAI({ baseURL: process.env.OPENAI_BASE_URL, apiKey: process.env.OPENAI_API_KEY });
 const model = openai('gpt-4o-mini');""",

@@ -18,7 +18,7 @@ from recording import FAKE_KEY, Recording, js_guarded, otel_env
 
 NAME = "mastra"
 PACKAGES = ["@mastra/core@1.71.0", "@mastra/observability@1.17.9", "@mastra/otel-exporter@1.4.0",
-            "@opentelemetry/exporter-trace-otlp-proto@0.221.0", "@ai-sdk/openai@4.0.118", "zod@4"]
+            "@opentelemetry/exporter-trace-otlp-proto@0.221.0", "@ai-sdk/openai@4.0.126", "zod@4"]
 
 #: The agent script; MODEL_SETUP imports a provider and sets ``model`` (``agent_script``).
 AGENT_TEMPLATE = """
