@@ -74,6 +74,15 @@ def tree_of(*spans: Span) -> TraceTree:
         (3725 * S, "1h02m"),
         (90_000 * S, "1d01h"),
         (-5, "0ns"),
+        # A time that rounds up to the next step takes it (these read 1000µs, 10.0µs, 1000ms, 10.00s, 60.0s).
+        (999_600, "1.0ms"),
+        (9_960, "10µs"),
+        (999_700_000, "1.00s"),
+        (9_996_000_000, "10.0s"),
+        (59_970_000_000, "1m00s"),
+        (999_400, "999µs"),
+        (9_940_000, "9.9ms"),
+        (59_940_000_000, "59.9s"),
     ],
 )
 def test_fmt_duration(ns: int, text: str) -> None:

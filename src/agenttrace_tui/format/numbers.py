@@ -20,24 +20,27 @@ RUNNING_COST = "…"
 
 
 def fmt_duration(ns: int | float | None) -> str:
-    """A short human duration: ``850ns``, ``12µs``, ``3.4ms``, ``1.23s``, ``2m05s``, ``1h02m``."""
+    """A short human duration: ``850ns``, ``12µs``, ``3.4ms``, ``1.23s``, ``2m05s``, ``1h02m``.
+
+    Each unit to the figures it shows, and a time that rounds up to the next step takes it, as
+    token counts do: 999.6 µs is ``1.0ms`` (not ``1000µs``), 9.996 s ``10.0s``, 59.97 s ``1m00s``."""
     if ns is None:
         return "-"
     ns = max(0, int(ns))
     if ns < 1_000:
         return f"{ns}ns"
-    if ns < 1_000_000:
+    if ns < 999_500:
         us = ns / 1_000
-        return f"{us:.1f}µs" if us < 10 else f"{us:.0f}µs"
-    if ns < 1_000_000_000:
+        return f"{us:.1f}µs" if us < 9.95 else f"{us:.0f}µs"
+    if ns < 999_500_000:
         ms = ns / 1_000_000
-        return f"{ms:.1f}ms" if ms < 10 else f"{ms:.0f}ms"
+        return f"{ms:.1f}ms" if ms < 9.95 else f"{ms:.0f}ms"
     s = ns / 1_000_000_000
-    if s < 10:
+    if s < 9.995:
         return f"{s:.2f}s"
-    if s < 60:
+    if s < 59.95:
         return f"{s:.1f}s"
-    total = int(s)
+    total = max(60, int(s))  # (minutes and seconds read as a clock does, cut, from a whole minute on)
     if total < 3600:
         return f"{total // 60}m{total % 60:02d}s"
     if total < 86400:
