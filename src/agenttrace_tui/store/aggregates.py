@@ -19,14 +19,10 @@ import time
 from collections import deque
 from collections.abc import Iterable
 from operator import add, sub
-from typing import TYPE_CHECKING
 
 # The counting rules live with the span model so analysis (compare) and the
 # commands count exactly as the store does.
 from ..model import INTERNAL_ATTR, SUBTREE_KINDS, Span, SpanKind, Status, counted_cost, span_flags  # noqa: F401 - the two re-exported (store.batch, store.schema)
-
-if TYPE_CHECKING:
-    pass
 
 NS_PER_MIN = 60 * 1_000_000_000
 

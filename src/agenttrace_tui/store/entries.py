@@ -11,14 +11,11 @@ import time
 from collections import deque
 from collections.abc import Iterable
 from itertools import islice
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ..model import INTERNAL_ATTR, Metric, Session, Span, SpanKind, Status
 from ..normalize.conventions import TRACE_NAME_KEYS
 from .aggregates import EndTally, Totals, keys_of
-
-if TYPE_CHECKING:
-    pass
 
 #: Session id for spans that name none.
 DEFAULT_SESSION = "default"

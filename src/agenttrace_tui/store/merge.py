@@ -7,16 +7,13 @@ field-wise, so a model named at start and usage reported at the end meet.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import msgspec
 
 from ..model import AgentInfo, FileInfo, LlmInfo, RagInfo, Session, Span, SpanEvent, SpanKind, ToolInfo
 from ..normalize import conventions as cv
 from ..normalize.part_fill import agent_fill, file_fill, llm_fill, rag_fill, tool_fill
-
-if TYPE_CHECKING:
-    pass
 
 _SPAN_FIELDS = [(f.name, f.default) for f in msgspec.structs.fields(Span)]
 _PARTS = frozenset({"llm", "tool", "agent", "rag", "file", "usage", "cost"})
