@@ -257,6 +257,19 @@ def test_litellm_names_its_own_sessions_only() -> None:
     assert cv.framework_hint("openinference.instrumentation.litellm", {}) == "openinference"
 
 
+def test_a_named_framework_is_read_the_same_from_memory_and_memory_stays_bounded() -> None:
+    """Scope and service names are read once for their framework and kept: read again (and after
+    more distinct names than are kept, which senders choose), each reads as it did the first time."""
+    named = [("openinference.instrumentation.crewai", {}), (None, {"service.name": "my-LangGraph-app"}),
+             ("my.scope", {"service.name": 7}), ("", {"service.name": "strands-agents"}), (None, {})]
+    first = [cv.framework_hint(scope, res) for scope, res in named]
+    assert first == ["crewai", "langgraph", None, "strands", None]
+    for i in range(cv.MAX_NAMED + 10):
+        assert cv.framework_hint(f"custom.scope.{i}", {"service.name": f"svc-{i}"}) is None
+    assert len(cv._NAMED) <= cv.MAX_NAMED
+    assert [cv.framework_hint(scope, res) for scope, res in named] == first
+
+
 def test_openinference_for_the_openai_agents_sdk_for_typescript_names_the_sdk() -> None:
     """OpenInference's npm instrumentation of ``@openai/agents`` names its scope with hyphens (the
     Python one with underscores): the session is the SDK's, not the instrumentation family's."""

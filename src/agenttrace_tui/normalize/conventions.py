@@ -951,6 +951,21 @@ def resource_model(model: Any) -> str | None:
 
 
 def span_client(framework: str | None, scope_name: str | None) -> str | None:
+    """``_span_client``, kept per (framework, scope): read for every scope of every request."""
+    key = (framework, scope_name)
+    got = _SPAN_CLIENTS.get(key, _UNREAD)
+    if got is _UNREAD:
+        got = _span_client(framework, scope_name)
+        if len(_SPAN_CLIENTS) >= MAX_NAMED:
+            _SPAN_CLIENTS.clear()  # scope names come from senders: bounded, started over rather than grown
+        _SPAN_CLIENTS[key] = got
+    return got
+
+
+_SPAN_CLIENTS: dict[tuple[str | None, str | None], str | None] = {}
+
+
+def _span_client(framework: str | None, scope_name: str | None) -> str | None:
     """The client whose tables read a span: the framework its resource names (``framework_hint``
     of ``resource_scope``), but a span of an instrumentation of ``CACHE_BESIDE_CLIENTS`` is that
     instrumentation's, whatever framework shares its resource: OpenLLMetry's Bedrock spans pass
@@ -1607,14 +1622,17 @@ def framework_hint(scope_name: str | None, resource: dict[str, Any]) -> str | No
     """A framework name from the instrumentation scope, then the SDK name."""
     if scope_name in FRAMEWORK_SCOPES:
         return FRAMEWORK_SCOPES[scope_name]
-    names = [scope_name or "", str(resource.get("service.name", ""))]
-    for text in names:
-        low = text.lower()
-        if not low:
+    for text in (scope_name, resource.get("service.name")):
+        if text is None:
             continue
-        for fragment, framework in FRAMEWORK_HINTS:
-            if fragment in low:
-                return framework
+        if text.__class__ is not str:
+            text = str(text)
+        if text:
+            hint = _NAMED.get(text, _UNREAD)
+            if hint is _UNREAD:
+                hint = _named_framework(text)
+            if hint is not None:
+                return hint
     for (key, value), framework in RESOURCE_FRAMEWORKS.items():
         if resource.get(key) == value:
             return framework
@@ -1622,6 +1640,28 @@ def framework_hint(scope_name: str | None, resource: dict[str, Any]) -> str | No
     if isinstance(sdk, str) and sdk and sdk != "opentelemetry":
         return sdk
     return None
+
+
+def _named_framework(text: str) -> str | None:
+    """The framework of the first ``FRAMEWORK_HINTS`` fragment in ``text`` (a scope's or a
+    service's name), else None; kept in ``_NAMED`` (every request names its scopes and service
+    again: ~60 fragments searched each time, the most of a small request's framework work)."""
+    low = text.lower()
+    hint = None
+    for fragment, framework in FRAMEWORK_HINTS:
+        if fragment in low:
+            hint = framework
+            break
+    if len(_NAMED) >= MAX_NAMED:
+        _NAMED.clear()  # names come from senders: bounded, started over rather than grown
+    _NAMED[text] = hint
+    return hint
+
+
+#: Scope and service names read by ``_named_framework`` -> their framework or None.
+_NAMED: dict[str, str | None] = {}
+MAX_NAMED = 4096
+_UNREAD: Any = object()
 
 
 def resource_scope(scope_names: Iterable[str | None], resource: dict[str, Any] | None = None) -> str | None:
