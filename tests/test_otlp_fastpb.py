@@ -153,6 +153,35 @@ def test_a_span_with_a_malformed_attribute_or_status_is_rejected_alone(what: str
     assert "'0000000000000002'" in rejects.message() and "not valid protobuf" in rejects.message()
 
 
+def test_a_resource_with_a_malformed_attribute_has_its_spans_rejected_alone() -> None:
+    """Resource attributes are read through the pairs' cache too: a resource whose attribute is not
+    valid protobuf has its spans rejected and counted; the next resource's span is kept with its
+    service and its event (read again from the body: the scopes stay in their places)."""
+    from agenttrace_tui.ingest.otlp_decode import Rejects, convert_traces
+
+    bad_kv = b"\x0a\x0cservice.name\x12\x04\x0a\x02\xff\xfe"
+    resource = b"\x0a" + _len(bad_kv) + bad_kv
+    scope = b"".join(b"\x12" + _len(sp) + sp for sp in (_span(1, b"\x0a\x01k\x12\x03\x0a\x01v"),
+                                                       _span(2, b"\x0a\x01k\x12\x03\x0a\x01v")))
+    rs_bad = b"\x0a" + _len(resource) + resource + b"\x12" + _len(scope) + scope
+    good = trace_service_pb2.ExportTraceServiceRequest()
+    rs = good.resource_spans.add()
+    rs.resource.attributes.append(otlp_kv("service.name", "good-agent"))
+    sp = rs.scope_spans.add().spans.add(trace_id=b"\x03" * 16, span_id=b"\x04" * 8, name="kept",
+                                        start_time_unix_nano=1, end_time_unix_nano=2)
+    sp.events.add(name="step", time_unix_nano=1)
+    body = b"\x0a" + _len(rs_bad) + rs_bad + good.SerializeToString()
+    with pytest.raises(DecodeError):
+        trace_service_pb2.ExportTraceServiceRequest.FromString(body)
+    rejects = Rejects()
+    updates = [u for c in convert_traces(parse("traces", body, False), False, rejects, lambda t: None) for u in c]
+    spans = [u for u in updates if isinstance(u, Span)]
+    assert [(s.span_id, [e.name for e in s.events]) for s in spans] == [("04" * 8, ["step"])]
+    assert [u.service for u in updates if u.__class__.__name__ == "Session"] == ["good-agent"]
+    assert dict(rejects.by_reason) == {"invalid_span": 2}
+    assert "resource whose attributes are not valid protobuf" in rejects.message()
+
+
 def test_a_body_the_twin_cannot_parse_is_refused_whole() -> None:
     # Past the twin, malformed bytes outside attributes and statuses (here a truncated span id).
     with pytest.raises(BodyError):
@@ -407,3 +436,36 @@ def test_events_and_links_of_spans_in_any_scope_read_again_from_the_body() -> No
     assert sum("'events': ({" in u for u in got[0]) >= 5
     assert sum("'links': ({" in u for u in got[0]) == 3  # (n = 14's rejected)
     assert got[1] == {"invalid_id": 1}
+
+
+def test_a_resource_read_again_says_the_same_and_the_memory_of_them_stays_bounded() -> None:
+    """A resource read before is taken from memory: each request's session record says what the
+    resource says, in a dict of its own (the door may fix one in place), for more distinct
+    resources than are kept, and again after."""
+    from agenttrace_tui.ingest import otlp_decode
+    from agenttrace_tui.ingest.otlp_decode import Rejects, convert_traces
+
+    def request(service: str, n: int) -> bytes:
+        req = trace_service_pb2.ExportTraceServiceRequest()
+        rs = req.resource_spans.add()
+        rs.resource.attributes.extend([otlp_kv("service.name", service), otlp_kv("service.instance.id", "i-1")])
+        ss = rs.scope_spans.add()
+        ss.scope.name = "openinference.instrumentation.langchain"
+        ss.spans.add(trace_id=n.to_bytes(16, "big"), span_id=n.to_bytes(8, "big"), name="step",
+                     start_time_unix_nano=1, end_time_unix_nano=2)
+        return req.SerializeToString()
+
+    def sessions(body: bytes) -> list[Any]:
+        updates = [u for c in convert_traces(parse("traces", body, False), False, Rejects(), lambda t: None) for u in c]
+        return [u for u in updates if u.__class__.__name__ == "Session"]
+
+    (first,) = sessions(request("agent-0", 1))
+    for n in range(otlp_decode.MAX_RESOURCES + 20):
+        (got,) = sessions(request(f"agent-{n}", n + 2))
+        assert (got.id, got.service, got.framework) == (f"agent-{n}/i-1", f"agent-{n}", "langchain")
+        assert len(otlp_decode._RESOURCES) <= otlp_decode.MAX_RESOURCES
+    (again,) = sessions(request("agent-0", 10_000))
+    assert again == first and again.attributes is not first.attributes
+    again.attributes["service.name"] = "fixed by the door"
+    (third,) = sessions(request("agent-0", 10_001))
+    assert third == first

@@ -297,10 +297,22 @@ def _span_from_json(sp: Any, client: str | None, rejects: Rejects) -> tuple[Span
     return span, explicit is not None
 
 
+#: What a trace request's resource says (``ResourceInfo``), by its encoded attributes and the
+#: names its scopes are read by: an exporter sends the same resource with every request, and
+#: reading it again (its attributes, its framework, its session ids) cost as much as a few spans.
+_RESOURCES: dict[tuple[tuple[bytes, ...], tuple[str | None, ...]], ResourceInfo] = {}
+MAX_RESOURCES = 256
+
+
 def _iter_resource_items(
-    req: Any, json: bool, scope_field: str, item_field: str
+    req: Any, json: bool, scope_field: str, item_field: str, rejects: Rejects | None = None,
 ) -> Iterator[tuple[ResourceInfo, str | None, Any]]:
-    """(resource, scope name, items) per scope, for either encoding."""
+    """(resource, scope name, items) per scope, for either encoding.
+
+    A trace request of ``FastTraceRequest`` leaves its resources' attributes encoded: a resource
+    read before is taken from ``_RESOURCES``, another read through the pairs' cache. One whose
+    attributes are not valid protobuf has its spans counted in ``rejects`` and its scopes yielded
+    empty (in place: a scope's index is its place in the request), the others kept."""
     if json:
         for rs in req:
             if not isinstance(rs, dict):
@@ -324,19 +336,50 @@ def _iter_resource_items(
     pb_scope = _snake(scope_field)
     pb_item = _snake(item_field)
     pb_resource = {"scopeSpans": "resource_spans", "scopeLogs": "resource_logs", "scopeMetrics": "resource_metrics"}
+    fast = isinstance(req, FastTraceRequest)
     for rs in getattr(req, pb_resource[scope_field]):
-        rattrs = pb_attrs(rs.resource.attributes)
         scopes = getattr(rs, pb_scope)
         if not scopes:
             continue
+        if fast:
+            read = [cv.framework_scope(ss.scope.name or None, _pb_span_names(ss))
+                    for ss in scopes]
+            encoded = rs.resource.attributes[:]
+            key = (tuple(encoded), tuple(read))
+            known = _RESOURCES.get(key)
+            if known is None:
+                try:
+                    rattrs = span_attrs(encoded)
+                except MALFORMED as exc:
+                    if rejects is not None and (n := sum(len(ss.spans) for ss in scopes)):
+                        rejects.add("invalid_span", f"{n} span(s) of a resource whose attributes are not valid "
+                                                    f"protobuf ({type(exc).__name__})", n)
+                    empty = ResourceInfo({}, None)
+                    for ss in scopes:
+                        yield empty, ss.scope.name or None, ()
+                    continue
+                known = _RESOURCES[key] = ResourceInfo(rattrs, cv.resource_scope(read, rattrs))
+                if len(_RESOURCES) > MAX_RESOURCES:
+                    _RESOURCES.clear()  # resources come from senders: bounded, started over rather than grown
+            for ss in scopes:
+                yield known, ss.scope.name or None, ss.spans
+            continue
+        rattrs = pb_attrs(rs.resource.attributes)
         if scope_field == "scopeSpans":  # a scope of spans may name its framework by its spans' names
-            read = [cv.framework_scope(ss.scope.name or None, (sp.name for sp in ss.spans[:cv.SPAN_NAMES_READ]))
+            read = [cv.framework_scope(ss.scope.name or None, _pb_span_names(ss))
                     for ss in scopes]
             info = ResourceInfo(rattrs, cv.resource_scope(read, rattrs))
         else:
             info = ResourceInfo(rattrs, cv.resource_scope((ss.scope.name or None for ss in scopes), rattrs))
         for ss in scopes:
             yield info, ss.scope.name or None, getattr(ss, pb_item)
+
+
+def _pb_span_names(ss: Any) -> Iterator[str]:
+    """The names of a protobuf scope's first spans (``cv.SPAN_NAMES_READ``), read only if asked
+    (most scopes name their framework themselves)."""
+    for sp in ss.spans[:cv.SPAN_NAMES_READ]:
+        yield sp.name
 
 
 def _json_span_names(items: Any) -> Iterator[str]:
@@ -406,7 +449,7 @@ def convert_traces(
                 full_scopes.extend(ss.spans for rs in full_req.resource_spans for ss in rs.scope_spans)
             return full_scopes[n]
 
-        for n, (res, scope, items) in enumerate(_iter_resource_items(req, json, "scopeSpans", "spans")):
+        for n, (res, scope, items) in enumerate(_iter_resource_items(req, json, "scopeSpans", "spans", rejects)):
             listed = items[:]
             i = 0
             full = functools.partial(_full_span, full_scope, n)

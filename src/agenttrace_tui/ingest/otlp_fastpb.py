@@ -39,6 +39,7 @@ from google.protobuf import descriptor_pb2, descriptor_pool, message_factory
 from google.protobuf.message import DecodeError
 from opentelemetry.proto.collector.trace.v1 import trace_service_pb2
 from opentelemetry.proto.common.v1 import common_pb2
+from opentelemetry.proto.resource.v1 import resource_pb2
 from opentelemetry.proto.trace.v1 import trace_pb2
 
 from ..normalize.otel import MAX_ATTR_CHARS
@@ -71,10 +72,11 @@ def _declare(package: str, presence_only: bool) -> Any:
     F = descriptor_pb2.FieldDescriptorProto
     fdp = descriptor_pb2.FileDescriptorProto(
         name=f"{package.replace('.', '/')}_trace.proto", package=package, syntax="proto3",
-        dependency=[trace_pb2.DESCRIPTOR.name, trace_service_pb2.DESCRIPTOR.name],
+        dependency=[common_pb2.DESCRIPTOR.name, resource_pb2.DESCRIPTOR.name, trace_pb2.DESCRIPTOR.name,
+                    trace_service_pb2.DESCRIPTOR.name],
     )
 
-    def twin(desc: Any, bytes_fields: tuple[str, ...] = (), retype: tuple[str, str] | None = None,
+    def twin(desc: Any, bytes_fields: tuple[str, ...] = (), retype: dict[str, str] | None = None,
              oneof: tuple[str, ...] = ()) -> Any:
         m = descriptor_pb2.DescriptorProto()
         desc.CopyToProto(m)
@@ -92,17 +94,18 @@ def _declare(package: str, presence_only: bool) -> Any:
             elif f.name in oneof:
                 f.label = F.LABEL_OPTIONAL
                 f.oneof_index = 0
-            elif retype is not None and f.name == retype[0]:
-                f.type_name = f".{package}.{retype[1]}"
+            elif retype is not None and f.name in retype:
+                f.type_name = f".{package}.{retype[f.name]}"
         added = fdp.message_type.add()
         added.CopyFrom(m)
         return added
 
+    twin(resource_pb2.Resource.DESCRIPTOR, bytes_fields=("attributes",))
     twin(trace_pb2.Span.DESCRIPTOR, bytes_fields=("attributes", "status"),
          oneof=("events", "links") if presence_only else ())
-    twin(trace_pb2.ScopeSpans.DESCRIPTOR, retype=("spans", "Span"))
-    twin(trace_pb2.ResourceSpans.DESCRIPTOR, retype=("scope_spans", "ScopeSpans"))
-    request = twin(trace_service_pb2.ExportTraceServiceRequest.DESCRIPTOR, retype=("resource_spans", "ResourceSpans"))
+    twin(trace_pb2.ScopeSpans.DESCRIPTOR, retype={"spans": "Span"})
+    twin(trace_pb2.ResourceSpans.DESCRIPTOR, retype={"scope_spans": "ScopeSpans", "resource": "Resource"})
+    request = twin(trace_service_pb2.ExportTraceServiceRequest.DESCRIPTOR, retype={"resource_spans": "ResourceSpans"})
     if presence_only:
         request.field.add(name="body", number=BODY_FIELD, type=F.TYPE_BYTES, label=F.LABEL_OPTIONAL, json_name="body")
     pool.Add(fdp)

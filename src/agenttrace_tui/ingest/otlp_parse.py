@@ -9,7 +9,7 @@ response's ``partial_success``.
 
 from __future__ import annotations
 
-from collections import Counter
+import functools
 from typing import Any
 
 import msgspec
@@ -33,17 +33,20 @@ class Rejects:
     __slots__ = ("by_reason", "first", "total")
 
     def __init__(self) -> None:
-        self.by_reason: Counter[str] = Counter()
+        # (Plain dicts: one is made for every request, most of which reject nothing.)
+        self.by_reason: dict[str, int] = {}
         self.first: dict[str, str] = {}
         self.total = 0
 
     def add(self, reason: str, detail: str, n: int = 1) -> None:
-        self.by_reason[reason] += n
+        self.by_reason[reason] = self.by_reason.get(reason, 0) + n
         self.first.setdefault(reason, detail)
         self.total += n
 
     def message(self) -> str:
-        return "; ".join(f"{n} {r} ({self.first[r]})" for r, n in self.by_reason.most_common())[:1000]
+        """The reasons, the most items first, each with the first detail given for it."""
+        most = sorted(self.by_reason.items(), key=lambda rn: -rn[1])
+        return "; ".join(f"{n} {r} ({self.first[r]})" for r, n in most)[:1000]
 
 
 # -- parsing -------------------------------------------------------------------
@@ -189,5 +192,7 @@ def check_size(signal: str, body: bytes, json: bool, max_items: int = MAX_ITEMS)
         raise TooManyItems(f"request holds more than {max_items} {noun}; send smaller batches")
 
 
+@functools.cache
 def _snake(camel: str) -> str:
+    """An OTLP JSON field name as the protobuf classes spell it (the code's own names only: kept)."""
     return "".join("_" + c.lower() if c.isupper() else c for c in camel)

@@ -50,7 +50,7 @@ class ResourceInfo:
     """What one resource says about the session its telemetry belongs to."""
 
     __slots__ = ("attrs", "pinned_sid", "explicit_sid", "derived_sid", "service", "framework", "version", "hostname",
-                 "trace_sessions")
+                 "trace_sessions", "_kept")
 
     def __init__(self, attrs: dict[str, Any], scope_name: str | None) -> None:
         self.attrs = attrs
@@ -69,22 +69,29 @@ class ResourceInfo:
         self.version = str(v) if v is not None else None
         h = attrs.get("host.name")
         self.hostname = str(h) if h is not None else None
+        #: The attributes its sessions keep (``session``), worked out when first asked.
+        self._kept: dict[str, Any] | None = None
 
     def session(self, sid: str) -> Session:
-        keep = {k: _cut(v, 256) for k, v in self.attrs.items() if isinstance(v, (str, int, float, bool))}
-        if self.pinned_sid is not None:
-            # ``run`` names its pin as ``session.id`` too (for SDKs that read only that): not a
-            # session id of the client's own, which its records may name (Gemini CLI's) and keep.
-            for key in cv.SESSION_KEYS:
-                if keep.get(key) == self.pinned_sid:
-                    del keep[key]
+        """The session record this resource says of session ``sid`` (its attributes a copy of its own:
+        one resource may be read for many requests, ``otlp_decode._RESOURCES``, and the door may fix a
+        record's attributes in place)."""
+        keep = self._kept
+        if keep is None:
+            keep = self._kept = {k: _cut(v, 256) for k, v in self.attrs.items() if isinstance(v, (str, int, float, bool))}
+            if self.pinned_sid is not None:
+                # ``run`` names its pin as ``session.id`` too (for SDKs that read only that): not a
+                # session id of the client's own, which its records may name (Gemini CLI's) and keep.
+                for key in cv.SESSION_KEYS:
+                    if keep.get(key) == self.pinned_sid:
+                        del keep[key]
         return Session(
             id=sid,
             service=self.service,
             framework=self.framework,
             framework_version=self.version,
             hostname=self.hostname,
-            attributes=keep,
+            attributes=dict(keep),
         )
 
 
