@@ -224,3 +224,24 @@ def test_session_metadata_merges() -> None:
     sess = st.session("s1").session
     assert (sess.name, sess.framework, sess.started_ns, sess.ended_ns) == ("coder", "x", 5, 99)
     assert st.session("s1").status(now_ns=100) == "done"
+
+
+def test_a_session_report_saying_what_the_session_says_changes_nothing_and_others_merge() -> None:
+    """An exporter's resource says the same of its session with every request: a record that says
+    what the session says already leaves it as it was (nothing to draw or write again); after
+    another record changed it, the first one's values are merged as they always were (they win again)."""
+    st = Store()
+    first = Session(id="s1", service="svc", framework="langgraph", attributes={"k": "a", "host.name": "h"})
+    st.apply([first, span("x")])
+    entry = st.sessions["s1"]
+    drained = st.drain_dirty()[1]
+    assert [(s.id, s.attributes) for s in drained] == [("s1", {"k": "a", "host.name": "h"})]
+    version, session = entry.version, entry.session
+    st.apply([Session(id="s1", service="svc", framework="langgraph", attributes={"k": "a", "host.name": "h"})])
+    assert entry.session is session and entry.version == version
+    assert st.drain_dirty()[1] == []
+    st.apply([Session(id="s1", attributes={"k": "b"})])
+    assert entry.session.attributes == {"k": "b", "host.name": "h"}
+    st.apply([Session(id="s1", service="svc", framework="langgraph", attributes={"k": "a", "host.name": "h"})])
+    assert entry.session.attributes == {"k": "a", "host.name": "h"} and entry.version > version
+    assert [s.attributes["k"] for s in st.drain_dirty()[1]] == ["a"]

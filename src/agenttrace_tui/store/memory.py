@@ -150,6 +150,10 @@ class Store(SpanUpserts, Budget, CostReads):
         if entry is None:
             entry = self.sessions[s.id] = SessionEntry(s, self)
         else:
+            if s.ended_ns is None and s == entry.session:
+                # The session is what this report says already: merging it would change nothing (an
+                # OTLP resource's session record comes with every request of its exporter).
+                return
             entry.session = merge_session(entry.session, s)
         sess = entry.session
         if sess.started_ns and (not entry.first_ns or sess.started_ns < entry.first_ns):
