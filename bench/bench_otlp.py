@@ -106,6 +106,25 @@ def agent_request(batch_no: int, n: int = BATCH) -> bytes:
     return req.SerializeToString()
 
 
+def split_requests(bodies: list[bytes], per_request: int) -> list[bytes]:
+    """The spans of ``bodies`` (one resource and scope each, as ``agent_request`` makes them), in
+    order, in requests of ``per_request`` spans with the same resource and scope: the same spans
+    and traces as an exporter sending smaller batches would send them."""
+    out: list[bytes] = []
+    for body in bodies:
+        whole = trace_service_pb2.ExportTraceServiceRequest.FromString(body)
+        rs, (ss,) = whole.resource_spans[0], whole.resource_spans[0].scope_spans
+        for i in range(0, len(ss.spans), per_request):
+            part = trace_service_pb2.ExportTraceServiceRequest()
+            prs = part.resource_spans.add()
+            prs.resource.CopyFrom(rs.resource)
+            pss = prs.scope_spans.add()
+            pss.scope.CopyFrom(ss.scope)
+            pss.spans.extend(ss.spans[i:i + per_request])
+            out.append(part.SerializeToString())
+    return out
+
+
 def pb_to_json(body: bytes) -> bytes:
     """The same request in OTLP JSON (hex ids, int64 as strings)."""
     from google.protobuf.json_format import MessageToDict

@@ -48,32 +48,41 @@ def _arg(name: str, default: str) -> str:
     return sys.argv[sys.argv.index(name) + 1] if name in sys.argv else default
 
 
-def store_bodies(pipe: Any, bodies: list[bytes], lookup: Callable[[str], str | None] = lambda _t: None) -> None:
-    """The ``store`` stage: each body parsed, converted and applied, the totals read after each."""
+def store_bodies(pipe: Any, bodies: list[bytes], lookup: Callable[[str], str | None] = lambda _t: None,
+                 read_every: int = 1) -> None:
+    """The ``store`` stage: each body parsed, converted and applied, the totals read after each
+    (``read_every``: after every that many bodies, and after the last); the services' sessions
+    kept across requests, as the receiver keeps them."""
     from agenttrace_tui.ingest.otlp_decode import Rejects, convert_traces, parse
+    from agenttrace_tui.ingest.otlp_sessions import ServiceSessions
 
-    for b in bodies:
-        for chunk in convert_traces(parse("traces", b, False), False, Rejects(), lookup):
+    services = ServiceSessions()
+    for n, b in enumerate(bodies, 1):
+        for chunk in convert_traces(parse("traces", b, False), False, Rejects(), lookup, services=services):
             pipe.apply(chunk, tap=False)
-        pipe.store.totals  # noqa: B018
+        if n % read_every == 0 or n == len(bodies):
+            pipe.store.totals  # noqa: B018
 
 
-def _measured(stage: str, n_bodies: int) -> None:
-    """The child: warm up, then run the stage inside functools.reduce (the counted call)."""
+def _measured(stage: str, n_bodies: int, per_request: int = 512) -> None:
+    """The child: warm up, then run the stage inside functools.reduce (the counted call);
+    ``per_request``: the same spans in requests of that many (bench_otlp_clients times smaller ones)."""
     from opentelemetry.proto.collector.trace.v1 import trace_service_pb2
 
     from agenttrace_tui.ingest.otlp_decode import Rejects, convert_traces, parse
     from agenttrace_tui.store.memory import Store
-    from bench_otlp import agent_request
+    from bench_otlp import BATCH, agent_request, split_requests
     from wiring import monitor_pipeline
 
     real = trace_service_pb2.ExportTraceServiceRequest.FromString
 
     warm = [agent_request(1000 + i) for i in range(WARM_BODIES)]
     bodies = [agent_request(i) for i in range(n_bodies)]
+    if per_request != BATCH:
+        warm, bodies = split_requests(warm, per_request), split_requests(bodies, per_request)
     # (No span_starts held: the OTLP receivers apply what they convert; older trees, which this
     # runs on to compare, had no hold.)
-    store_bodies(monitor_pipeline(Store(max_spans=1_000_000), hold=False), warm)
+    store_bodies(monitor_pipeline(Store(max_spans=1_000_000), hold=False), warm, read_every=-(-512 // per_request))
     store = Store(max_spans=1_000_000)
     pipe = monitor_pipeline(store, hold=False)
 
@@ -83,7 +92,9 @@ def _measured(stage: str, n_bodies: int) -> None:
 
     def work() -> None:
         if stage == "store":
-            store_bodies(pipe, bodies, lookup)
+            # The totals read once per 512 spans whatever the requests' size: the monitor's UI reads
+            # them at its frame rate, not once a request (requests of 512: after each, as always).
+            store_bodies(pipe, bodies, lookup, -(-512 // per_request))
             return
         for b in bodies:
             # parse: the generated classes' (any protobuf reader's), the baseline; convert: the monitor's.
@@ -104,7 +115,7 @@ def _count(stage: str, n_bodies: int) -> int:
 def main() -> None:
     n_bodies = int(_arg("--bodies", "4"))
     if "--child" in sys.argv:
-        _measured(_arg("--child", "parse"), n_bodies)
+        _measured(_arg("--child", "parse"), n_bodies, int(_arg("--per-request", "512")))
         return
     if shutil.which("valgrind") is None:
         sys.exit("valgrind is not installed")
