@@ -39,7 +39,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from callgrind import collected
 from machine import commit, describe
-from results import load, row, save, with_run
+from results import resave, row, save, with_run
 
 LINES_PER_READ = 200
 WARM_SPANS = 1000
@@ -113,13 +113,7 @@ def main() -> None:
         _measured(_arg("--child", "complete"), n)
         return
     if "--resave" in sys.argv:
-        # Re-save the recorded runs with this rendering, measuring nothing.
-        prev = load("live_ir")
-        if prev is None:
-            sys.exit("no saved run to re-save")
-        data = prev["data"]
-        save("live_ir", machine=prev["machine"], section=render(data), summary=summary(data), data=data,
-             saved_utc=prev["saved_utc"])
+        resave("live_ir", render, summary)  # the recorded runs with this rendering, measuring nothing
         return
     if shutil.which("valgrind") is None:
         sys.exit("valgrind is not installed")

@@ -61,7 +61,7 @@ from agenttrace_tui.store.memory import Store
 from bench_otlp import BATCH, agent_request
 from callgrind import collected
 from machine import commit, describe
-from results import load, row, save, with_run
+from results import resave, row, save, with_run
 from wiring import monitor_pipeline
 
 FIXTURES = Path(__file__).resolve().parent.parent / "tests" / "clients" / "fixtures"
@@ -248,13 +248,7 @@ def main() -> None:
         _clients_child()
         return
     if "--resave" in sys.argv:
-        # Re-save the recorded runs with this rendering, measuring nothing.
-        prev = load("otlp_clients")
-        if prev is None:
-            sys.exit("no saved run to re-save")
-        data = prev["data"]
-        save("otlp_clients", machine=prev["machine"], section=render(data), summary=summary(data), data=data,
-             saved_utc=prev["saved_utc"])
+        resave("otlp_clients", render, summary)  # the recorded runs with this rendering, measuring nothing
         return
     rounds = int(_arg("--rounds", "11"))
     got = measure(rounds)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -67,6 +68,17 @@ def with_run(area: str, label: str, run: dict[str, Any]) -> dict[str, Any]:
     runs = prev["data"]["runs"] if prev else {}
     runs[label] = run
     return {"runs": runs}
+
+
+def resave(area: str, render: Callable[[Any], str], summary: Callable[[Any], list[dict[str, Any]]]) -> None:
+    """``--resave``: the saved runs of ``area`` saved again with this ``render`` and ``summary``,
+    measuring nothing (the run's machine and time kept)."""
+    prev = load(area)
+    if prev is None:
+        raise SystemExit("no saved run to re-save")
+    data = prev["data"]
+    save(area, machine=prev["machine"], section=render(data), summary=summary(data), data=data,
+         saved_utc=prev["saved_utc"])
 
 
 def load(area: str) -> dict[str, Any] | None:
