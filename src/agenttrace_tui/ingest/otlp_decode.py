@@ -341,9 +341,10 @@ def _iter_resource_items(
         scopes = getattr(rs, pb_scope)
         if not scopes:
             continue
+        # The names its framework is read from: a scope of spans may name it by its spans' names.
+        read = ([cv.framework_scope(ss.scope.name or None, _pb_span_names(ss)) for ss in scopes]
+                if scope_field == "scopeSpans" else [ss.scope.name or None for ss in scopes])
         if fast:
-            read = [cv.framework_scope(ss.scope.name or None, _pb_span_names(ss))
-                    for ss in scopes]
             encoded = rs.resource.attributes[:]
             key = (tuple(encoded), tuple(read))
             known = _RESOURCES.get(key)
@@ -365,12 +366,7 @@ def _iter_resource_items(
                 yield known, ss.scope.name or None, ss.spans
             continue
         rattrs = pb_attrs(rs.resource.attributes)
-        if scope_field == "scopeSpans":  # a scope of spans may name its framework by its spans' names
-            read = [cv.framework_scope(ss.scope.name or None, _pb_span_names(ss))
-                    for ss in scopes]
-            info = ResourceInfo(rattrs, cv.resource_scope(read, rattrs))
-        else:
-            info = ResourceInfo(rattrs, cv.resource_scope((ss.scope.name or None for ss in scopes), rattrs))
+        info = ResourceInfo(rattrs, cv.resource_scope(read, rattrs))
         for ss in scopes:
             yield info, ss.scope.name or None, getattr(ss, pb_item)
 
