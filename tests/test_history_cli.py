@@ -13,8 +13,10 @@ import pytest
 
 from agenttrace_tui import cli
 from agenttrace_tui.commands.stats import percentile
+from agenttrace_tui.model import Session, SpanKind
 from agenttrace_tui.store.maintenance import apply_retention
 from agenttrace_tui.store.sqlite import Reader
+from fixtures import _span, write_db
 from test_history_fixture import S, build_db
 
 
@@ -88,8 +90,24 @@ def test_sessions_show_and_latest(db, capsys):
     assert run_json(capsys, "sessions", "show", "latest", "--db", str(db))["id"] == "sess-v2"
     code, out, _ = run(capsys, "sessions", "show", "sess-v1", "--db", str(db))
     assert code == 0 and "quick_check" in out and "execute_query" in out
+    # The version our SDK was given for the framework stays the framework's.
+    assert "framework: langgraph 0.2\n" in out and "   service: -\n" in out
     code, _, err = run(capsys, "sessions", "show", "nope", "--db", str(db))
     assert code == 1 and "no session 'nope'" in err
+
+
+def test_sessions_show_reads_an_older_files_service_version_as_the_services(tmp_path, capsys):
+    """Files written before the service's version was kept apart hold an OTLP sender's
+    ``service.version`` as the framework's, its resource's attribute beside it."""
+    path = write_db(tmp_path / "older.db", [
+        Session(id="old", service="weather-bot", framework="langchain", framework_version="1.2.0",
+                attributes={"service.name": "weather-bot", "service.version": "1.2.0"}),
+        _span("t-old", "old", "s-old", "ChatOpenAI", SpanKind.LLM_CALL, 5, 1),
+    ])
+    code, out, _ = run(capsys, "sessions", "show", "old", "--db", str(path))
+    assert code == 0 and "   service: weather-bot 1.2.0\n" in out and " framework: langchain\n" in out
+    d = run_json(capsys, "sessions", "show", "old", "--db", str(path))
+    assert (d["service_version"], d["framework_version"]) == ("1.2.0", None)
 
 
 def test_sessions_delete(db, capsys):

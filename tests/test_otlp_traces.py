@@ -11,7 +11,8 @@ from opentelemetry.trace import Status as OtelStatus
 from opentelemetry.trace import StatusCode
 
 from agenttrace_tui.model import SpanKind, Status
-from test_otlp_support import provider, receiver, wait_for
+from fixtures import cli_out, write_store
+from test_otlp_support import provider, received, receiver, wait_for
 
 pytestmark = pytest.mark.parametrize("use_json", [False, True], ids=["protobuf", "json"])
 
@@ -284,3 +285,24 @@ async def test_a_new_run_of_opencode_is_not_the_last_runs_session(use_json: bool
         assert len(store.sessions["opencode/run2"].trace_ids) == 2
     finally:
         await server.close()
+
+
+def test_a_services_version_is_the_services(use_json: bool, tmp_path, capsys) -> None:
+    """``service.version`` is the version of the service that sent the spans (an application's),
+    not of the framework its instrumentation names: `sessions show` reads `weather-bot 1.2.0`
+    and `langchain`, not `langchain 1.2.0` (the session, its file and the command)."""
+    def send(tp) -> None:
+        t = tp.get_tracer("openinference.instrumentation.langchain")
+        with t.start_as_current_span("ChatOpenAI", attributes={"session.id": "weather-chat"}):
+            pass
+
+    store = asyncio.run(received(send, lambda s: s.span_count == 1, "weather-bot", json=use_json,
+                                 **{"service.version": "1.2.0"}))
+    s = store.sessions["weather-chat"].session
+    assert (s.service, s.service_version, s.framework, s.framework_version) == ("weather-bot", "1.2.0", "langchain", None)
+    db = str(write_store(tmp_path / "versions.db", store))
+    out = cli_out(capsys, "sessions", "show", "weather-chat", "--db", db)
+    shown = {k.strip(): v.strip() for k, _, v in (ln.partition(":") for ln in out.splitlines()[:4])}
+    assert (shown["service"], shown["framework"]) == ("weather-bot 1.2.0", "langchain")
+    got = jsonlib.loads(cli_out(capsys, "sessions", "show", "weather-chat", "--db", db, "--json"))
+    assert (got["service_version"], got["framework_version"]) == ("1.2.0", None)

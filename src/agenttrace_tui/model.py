@@ -224,7 +224,12 @@ class Session(msgspec.Struct, omit_defaults=True, gc=False, kw_only=True):
     id: str
     name: str | None = None
     service: str | None = None
+    #: The service's own version (OTLP's ``service.version``): an application's, or a coding
+    #: agent's where the service is the agent (Claude Code's ``2.1.337``).
+    service_version: str | None = None
     framework: str | None = None
+    #: The agent framework's version, as our SDK's ``Tracer(framework_version=...)`` or a
+    #: client's own records (Claude Code's ``app.version``) name it.
     framework_version: str | None = None
     hostname: str | None = None
     tags: tuple[str, ...] = ()
@@ -250,6 +255,16 @@ class Session(msgspec.Struct, omit_defaults=True, gc=False, kw_only=True):
     @property
     def label(self) -> str:
         return self.shown_name or self.id
+
+    @property
+    def versions(self) -> tuple[str | None, str | None]:
+        """(the service's version, the framework's version). Files written before the service's
+        version was kept apart hold an OTLP sender's ``service.version`` as the framework's, its
+        resource's ``service.version`` attribute beside it: read as the service's, as it is."""
+        fv = self.framework_version
+        if self.service_version is None and fv is not None and self.attributes.get("service.version") == fv:
+            return fv, None
+        return self.service_version, fv
 
 
 class Metric(msgspec.Struct, omit_defaults=True, gc=False, kw_only=True):

@@ -69,12 +69,14 @@ def run(args: argparse.Namespace) -> int:
 
 def session_dict(row: Any) -> dict[str, Any]:
     s = row.session
+    service_version, framework_version = s.versions
     return {
         "id": s.id,
         "name": s.name,
         "service": s.service,
+        "service_version": service_version,
         "framework": s.framework,
-        "framework_version": s.framework_version,
+        "framework_version": framework_version,
         "hostname": s.hostname,
         "tags": list(s.tags),
         "started_ns": row.first_ns,
@@ -262,11 +264,13 @@ def run_show(args: argparse.Namespace) -> int:
 
     c = console()
     s = row.session
+    service_version, framework_version = s.versions
     head = Text()
     for label, value in (
         ("session", s.id),
         ("name", s.shown_name or "-"),
-        ("framework", " ".join(x for x in (s.framework, s.framework_version) if x) or "-"),
+        ("service", " ".join(x for x in (s.service, service_version) if x) or "-"),
+        ("framework", " ".join(x for x in (s.framework, framework_version) if x) or "-"),
         ("host", s.hostname or "-"),
         ("started", fmt_time(row.first_ns)),
         ("duration", fmt_duration(row.duration_ns)),

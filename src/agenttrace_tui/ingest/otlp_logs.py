@@ -423,9 +423,9 @@ class LogMapper:
         # session, kept beside it (Claude Code's ``session.id`` is what ``claude --resume`` takes).
         own = () if res.pinned_sid is not None else ("session.id", "conversation.id")
         extra = {k: v for k, v in attrs.items() if k in SESSION_ATTRS and k not in own}
-        version = _str(attrs.get("app.version")) or base.framework_version
-        sessions[sid] = Session(id=sid, service=base.service, framework=framework, framework_version=version,
-                                hostname=base.hostname, attributes={**base.attributes, **extra})
+        sessions[sid] = Session(id=sid, service=base.service, service_version=base.service_version, framework=framework,
+                                framework_version=_str(attrs.get("app.version")), hostname=base.hostname,
+                                attributes={**base.attributes, **extra})
 
     # -- Gemini CLI -------------------------------------------------------------
     def _gemini(self, name: str, sid: str, t: int, rec: LogView, attrs: dict[str, Any]) -> list[Update]:

@@ -1565,7 +1565,7 @@ RESOURCE_FRAMEWORKS: dict[tuple[str, str], str] = {("service.namespace", "strand
 RESOURCE_SESSION_KEYS: dict[str, str] = {
     "service.name": "service",
     "host.name": "hostname",
-    "service.version": "framework_version",
+    "service.version": "service_version",
 }
 
 

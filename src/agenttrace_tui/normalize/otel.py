@@ -88,8 +88,8 @@ class ResourceInfo:
         return Session(
             id=sid,
             service=self.service,
+            service_version=self.version,
             framework=self.framework,
-            framework_version=self.version,
             hostname=self.hostname,
             attributes=dict(keep),
         )

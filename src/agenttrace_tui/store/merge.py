@@ -381,6 +381,7 @@ def merge_session(cur: Session, new: Session) -> Session:
         id=new.id,
         name=new.name or cur.name,
         service=new.service or cur.service,
+        service_version=new.service_version or cur.service_version,
         framework=framework,
         framework_version=new.framework_version or cur.framework_version,
         hostname=new.hostname or cur.hostname,
