@@ -15,7 +15,7 @@ from recording import FAKE_KEY, OTEL_SDK_SETUP, Recording, installed_versions, o
 
 NAME = "google_adk"
 # ADK pins its own OpenTelemetry range, so the SDK and exporter are left to the resolver.
-PACKAGES = ["google-adk==2.13.0", "litellm==1.110.2", "opentelemetry-sdk", "opentelemetry-exporter-otlp-proto-http"]
+PACKAGES = ["google-adk==2.15.0", "litellm==1.110.2", "opentelemetry-sdk", "opentelemetry-exporter-otlp-proto-http"]
 
 
 def adk_agent(model: str, imports: str = "") -> str:

@@ -19,7 +19,7 @@ from recording import FAKE_KEY, Recording, installed_versions, otel_env, recorde
 
 NAME = "google_adk_gemini"
 # ADK pins its own OpenTelemetry range: the SDK and exporter are pinned to what it resolves to.
-PACKAGES = ["google-adk==2.13.0", "google-genai==2.34.0", "opentelemetry-sdk==1.44.0",
+PACKAGES = ["google-adk==2.15.0", "google-genai==2.34.0", "opentelemetry-sdk==1.44.0",
             "opentelemetry-exporter-otlp-proto-http==1.44.0"]
 
 

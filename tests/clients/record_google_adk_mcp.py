@@ -25,7 +25,7 @@ from recording import FAKE_KEY, OTEL_SDK_SETUP, Recording, installed_versions, o
 NAME = "google_adk_mcp"
 # ADK pins its own OpenTelemetry range: the SDK and exporter are pinned to what it resolves to
 # (as google_adk_gemini's); the MCP SDK is the CLI recordings' server's.
-PACKAGES = ["google-adk[mcp]==2.13.0", "litellm==1.110.2", *MCP_SERVER_PACKAGES, "opentelemetry-sdk==1.44.0",
+PACKAGES = ["google-adk[mcp]==2.15.0", "litellm==1.110.2", *MCP_SERVER_PACKAGES, "opentelemetry-sdk==1.44.0",
             "opentelemetry-exporter-otlp-proto-http==1.44.0"]
 
 AGENT = OTEL_SDK_SETUP + f'''
