@@ -21,7 +21,7 @@ from recording import (
 
 NAME = "openai_agents"
 PACKAGES = [
-    "openai-agents==0.24.0",
+    "openai-agents==0.25.0",
     "openinference-instrumentation-openai-agents==2.6.0",
     *OTEL_SDK_PACKAGES,
 ]

@@ -17,7 +17,7 @@ from record_openai_agents import AGENT_DEFINITION
 from recording import FAKE_KEY, Recording, installed_versions, otel_env, recorder_main
 
 NAME = "openai_agents_logfire"
-PACKAGES = ["openai-agents==0.24.0", "logfire==5.4.0"]
+PACKAGES = ["openai-agents==0.25.0", "logfire==5.4.0"]
 
 AGENT = '''
 import sys

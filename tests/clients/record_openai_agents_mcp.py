@@ -27,7 +27,7 @@ from recording import (
 
 NAME = "openai_agents_mcp"
 PACKAGES = [
-    "openai-agents==0.24.0",
+    "openai-agents==0.25.0",
     "mcp==2.3.0",
     "openinference-instrumentation-openai-agents==2.6.0",
     "openinference-instrumentation-mcp==2.0.13",

@@ -19,7 +19,7 @@ from recording import OTEL_SDK_PACKAGES, record_turns, recorder_main
 NAME = "openai_agents_openllmetry"
 OPENLLMETRY = "0.62.4"
 PACKAGES = [
-    "openai-agents==0.24.0",
+    "openai-agents==0.25.0",
     f"opentelemetry-instrumentation-openai-agents=={OPENLLMETRY}",
     f"opentelemetry-instrumentation-openai=={OPENLLMETRY}",
     *OTEL_SDK_PACKAGES,

@@ -22,7 +22,7 @@ from recording import OTEL_SDK_PACKAGES, Recording, installed_versions, openai_e
 
 NAME = "openai_agents_otel"
 PACKAGES = [
-    "openai-agents==0.24.0",
+    "openai-agents==0.25.0",
     "opentelemetry-instrumentation-openai-agents-v2==0.1.0",
     "opentelemetry-util-genai==1.3b0",
     *OTEL_SDK_PACKAGES,
