@@ -15,7 +15,7 @@ from pathlib import Path
 from recording import FAKE_KEY, Recording, installed_versions, otel_env, recorder_main
 
 NAME = "strands"
-PACKAGES = ["strands-agents[openai,otel]==1.62.0"]
+PACKAGES = ["strands-agents[openai,otel]==1.65.0"]
 
 AGENT = '''
 import os, sys

@@ -12,7 +12,8 @@ and ``OTEL_TRACES_EXPORTER=otlp``; the session named by the ``session.id`` bagga
 which ADOT's baggage span processor copies onto every span. The agent sets up no
 telemetry itself: ADOT's configurator makes the global providers, which Strands' tracer
 and meter use, and its auto-instrumentation instruments what it finds installed (here
-httpx under the OpenAI client, threading, and Python's logging, whose records it exports).
+httpx2 under the OpenAI client (openai 3.x; httpx under 2.x), threading, and Python's logging,
+whose records it exports).
 
 What keeps it off AWS: every OTLP endpoint named (``OTEL_EXPORTER_OTLP_TRACES_ENDPOINT``,
 ``..._LOGS_ENDPOINT``, ``..._METRICS_ENDPOINT``) at the capture server (ADOT picks X-Ray's
@@ -31,7 +32,7 @@ from cli_support import foreign_addresses, isolated_recorder_main, traced
 from recording import FAKE_KEY, Recording, installed_versions
 
 NAME = "strands_adot"
-PACKAGES = ["strands-agents[openai,otel]==1.62.0", "aws-opentelemetry-distro==0.21.0"]
+PACKAGES = ["strands-agents[openai,otel]==1.65.0", "aws-opentelemetry-distro==0.21.0"]
 LOG_GROUP = "/aws/bedrock-agentcore/runtimes/weather-agent"
 
 AGENT = '''
@@ -104,7 +105,7 @@ def adot_env(otlp_url: str, session_id: str) -> dict[str, str]:
 
 def record(python: Path, isolated: bool) -> None:
     versions = installed_versions(python, ["strands-agents", "aws-opentelemetry-distro", "openai", "httpx",
-                                           "opentelemetry-sdk", "opentelemetry-instrumentation",
+                                           "httpx2", "opentelemetry-sdk", "opentelemetry-instrumentation",
                                            "opentelemetry-instrumentation-httpx", "opentelemetry-distro"])
     instrument = str(python.parent / "opentelemetry-instrument")
     with Recording(NAME) as rec:

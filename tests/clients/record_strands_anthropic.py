@@ -8,10 +8,11 @@ Anthropic reports its cache reads and writes beside ``input_tokens`` (not in
 it): what matters is that each call is counted once, with all its input, at
 Anthropic's cache prices.
 
-The ``strands-agents[anthropic]`` extra pins ``anthropic<1.0`` (0.125.0, which
-does not trace itself: the same six Strands spans and numbers); pip refuses it
-beside anthropic 2.x. Installed beside ``strands-agents[otel]`` instead, as an
-app already on anthropic 2.x has it, anthropic 2.17.0 also traces each request
+Up to strands-agents 1.62.0 the ``strands-agents[anthropic]`` extra pinned ``anthropic<1.0``
+(0.125.0, which does not trace itself: the same six Strands spans and numbers) and pip
+refused it beside anthropic 2.x; 1.65.0's allows ``anthropic<3.0``. Installed beside
+``strands-agents[otel]`` (as an app already on anthropic 2.x has it; the pin kept),
+anthropic 2.17.0 also traces each request
 itself through the global tracer provider ``StrandsTelemetry`` sets: its
 ``anthropic.messages.create`` span inside Strands' ``chat`` span of the same
 call, both with the call's usage. That is the harder case, recorded here.
@@ -26,7 +27,7 @@ from record_strands_bedrock import OPENAI_MODEL
 from recording import FAKE_KEY, Recording, installed_versions, otel_env, recorder_main
 
 NAME = "strands_anthropic"
-PACKAGES = ["strands-agents[otel]==1.62.0", "anthropic==2.17.0"]
+PACKAGES = ["strands-agents[otel]==1.65.0", "anthropic==2.17.0"]
 MODEL = "claude-sonnet-4-5"
 
 # The agent of record_strands.py on Anthropic: only the model differs.
@@ -50,8 +51,9 @@ def record(python: Path) -> None:
         rec.run_python("error", python, AGENT, env, mode="error")
         rec.save(packages=versions, env=env, recorder=Path(__file__).name,
                  notes=[f"AnthropicModel('{MODEL}') (Messages API, streamed) with client_args at the fake LLM's URL, "
-                        "via StrandsTelemetry's OTLP exporters; anthropic 2.x installed beside strands-agents[otel] (the "
-                        "[anthropic] extra pins anthropic<1.0), so the SDK traces each request itself too."])
+                        "via StrandsTelemetry's OTLP exporters; anthropic 2.x installed beside strands-agents[otel] "
+                        "(the [anthropic] extra pinned anthropic<1.0 up to 1.62.0; 1.65.0's allows anthropic<3.0), "
+                        "so the SDK traces each request itself too."])
 
 
 if __name__ == "__main__":

@@ -17,7 +17,7 @@ from record_strands import AGENT as STRANDS_AGENT
 from recording import Recording, installed_versions, otel_env, recorder_main
 
 NAME = "strands_bedrock"
-PACKAGES = ["strands-agents[otel]==1.62.0"]
+PACKAGES = ["strands-agents[otel]==1.65.0"]
 MODEL = "us.anthropic.claude-sonnet-4-20250514-v1:0"
 
 # The agent of record_strands.py on Bedrock: only the model differs.

@@ -18,8 +18,9 @@ from pathlib import Path
 from recording import MCP_WEATHER_SERVER, OTEL_SDK_SETUP, record_turns, recorder_main
 
 NAME = "strands_mcp"
-# strands-agents 1.62.0 wants mcp<2.2: the newest it allows.
-PACKAGES = ["strands-agents[openai,otel]==1.62.0", "mcp==2.1.1"]
+# mcp 2.1.1: the newest strands-agents 1.62.0 allowed (mcp<2.2); 1.65.0 allows mcp<2.4, the pin kept
+# so that a re-recording changes Strands alone.
+PACKAGES = ["strands-agents[openai,otel]==1.65.0", "mcp==2.1.1"]
 
 SERVER = OTEL_SDK_SETUP + MCP_WEATHER_SERVER
 

@@ -21,10 +21,11 @@ from record_strands import AGENT as STRANDS_AGENT
 from recording import FAKE_KEY, Recording, installed_versions, otel_env, recorder_main
 
 NAME = "strands_openinference"
-# The OpenTelemetry pins are what strands-agents alone resolves to: with the processor added and
-# them left open, pip backtracks opentelemetry-instrumentation-threading down to 0.51b0 and gives up
+# The OpenTelemetry pins are what strands-agents 1.62.0 alone resolved to (1.65.0 alone now gets SDK 1.45.2,
+# threading 0.66b2; the pins kept, they install beside it): with the processor added and them left open,
+# pip backtracks opentelemetry-instrumentation-threading down to 0.51b0 and gives up
 # (ResolutionImpossible on opentelemetry-semantic-conventions).
-PACKAGES = ["strands-agents[openai,otel]==1.62.0", "openinference-instrumentation-strands-agents==0.1.12",
+PACKAGES = ["strands-agents[openai,otel]==1.65.0", "openinference-instrumentation-strands-agents==0.1.12",
             "opentelemetry-sdk==1.45.1", "opentelemetry-instrumentation-threading==0.66b1"]
 
 _TELEMETRY = "telemetry = StrandsTelemetry()\n"
