@@ -19,7 +19,7 @@ from recording import (
 )
 
 NAME = "pydantic_ai"
-PACKAGES = ["pydantic-ai-slim[openai]==2.68.0", *OTEL_SDK_PACKAGES]
+PACKAGES = ["pydantic-ai-slim[openai]==2.78.0", *OTEL_SDK_PACKAGES]
 
 #: The agent turn, for any model: ``{model}`` is the source of ``Agent``'s model argument and
 #: ``{imports}`` the lines that model needs (the variants for other providers fill them in).
@@ -69,7 +69,7 @@ def record(python: Path) -> None:
             packages=installed_versions(python, ["pydantic-ai-slim", "openai", "opentelemetry-sdk", "opentelemetry-api"]),
             env=env,
             recorder=Path(__file__).name,
-            notes=["Model string 'openai:gpt-4o-mini' (chat completions); default InstrumentationSettings."],
+            notes=["Model string 'openai:gpt-4o-mini' (the Responses API); default InstrumentationSettings."],
         )
 
 

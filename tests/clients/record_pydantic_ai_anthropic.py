@@ -16,7 +16,7 @@ from record_pydantic_ai import agent_source
 from recording import FAKE_KEY, OTEL_SDK_PACKAGES, record_turns, recorder_main
 
 NAME = "pydantic_ai_anthropic"
-PACKAGES = ["pydantic-ai-slim[anthropic]==2.68.0", *OTEL_SDK_PACKAGES]
+PACKAGES = ["pydantic-ai-slim[anthropic]==2.78.0", *OTEL_SDK_PACKAGES]
 
 AGENT = agent_source(
     'AnthropicModel("claude-sonnet-4-5", provider=AnthropicProvider(\n'

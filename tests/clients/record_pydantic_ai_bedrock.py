@@ -16,7 +16,7 @@ from record_strands_bedrock import bedrock_env
 from recording import OTEL_SDK_PACKAGES, Recording, installed_versions, otel_env, recorder_main
 
 NAME = "pydantic_ai_bedrock"
-PACKAGES = ["pydantic-ai-slim[bedrock]==2.68.0", *OTEL_SDK_PACKAGES]
+PACKAGES = ["pydantic-ai-slim[bedrock]==2.78.0", *OTEL_SDK_PACKAGES]
 MODEL = "us.anthropic.claude-sonnet-4-20250514-v1:0"
 
 AGENT = agent_source(f'BedrockConverseModel("{MODEL}")',

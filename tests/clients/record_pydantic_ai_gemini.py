@@ -23,7 +23,7 @@ from record_pydantic_ai import agent_source
 from recording import OTEL_SDK_PACKAGES, Recording, installed_versions, otel_env, recorder_main
 
 NAME = "pydantic_ai_gemini"
-PACKAGES = ["pydantic-ai-slim[google]==2.68.0", "google-genai==2.34.0", *OTEL_SDK_PACKAGES]
+PACKAGES = ["pydantic-ai-slim[google]==2.78.0", "google-genai==2.34.0", *OTEL_SDK_PACKAGES]
 MODEL = "google:gemini-2.5-flash"
 
 AGENT = agent_source(f'"{MODEL}"')

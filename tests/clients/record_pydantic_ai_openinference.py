@@ -1,8 +1,8 @@
 """Record pydantic-ai's own instrumentation with OpenInference's span processor on top.
 
 Run: ``python tests/clients/record_pydantic_ai_openinference.py`` (creates its own venv).
-The agent turn of ``record_pydantic_ai.py`` (``Agent.instrument_all()``, chat
-completions) with ``openinference-instrumentation-pydantic-ai``'s
+The agent turn of ``record_pydantic_ai.py`` (``Agent.instrument_all()``, the
+Responses API) with ``openinference-instrumentation-pydantic-ai``'s
 ``OpenInferenceSpanProcessor`` added to the tracer provider before the
 exporter's processor, as its README sets it up: when each pydantic-ai span
 ends, it adds OpenInference attributes (``openinference.span.kind``,
@@ -20,7 +20,7 @@ from record_pydantic_ai import agent_source
 from recording import OTEL_SDK_PACKAGES, record_turns, recorder_main
 
 NAME = "pydantic_ai_openinference"
-PACKAGES = ["pydantic-ai-slim[openai]==2.68.0", "openinference-instrumentation-pydantic-ai==0.1.30",
+PACKAGES = ["pydantic-ai-slim[openai]==2.78.0", "openinference-instrumentation-pydantic-ai==0.1.30",
             *OTEL_SDK_PACKAGES]
 
 #: The exporter's processor of the shared set-up; OpenInference's processor must run before it
@@ -44,7 +44,7 @@ def record(python: Path) -> None:
                  versions=["pydantic-ai-slim", "openai", "openinference-instrumentation-pydantic-ai",
                            "openinference-instrumentation", "openinference-semantic-conventions",
                            "opentelemetry-sdk", "opentelemetry-api"],
-                 notes=["Model string 'openai:gpt-4o-mini' (chat completions); default InstrumentationSettings; "
+                 notes=["Model string 'openai:gpt-4o-mini' (the Responses API); default InstrumentationSettings; "
                         "OpenInferenceSpanProcessor() added to the tracer provider before the exporter's "
                         "BatchSpanProcessor (its README's order)."],
                  signals=("traces", "logs", "metrics"))

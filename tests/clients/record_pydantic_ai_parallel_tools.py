@@ -76,7 +76,7 @@ def record(python: Path) -> None:
             packages=installed_versions(python, ["pydantic-ai-slim", "openai", "opentelemetry-sdk", "opentelemetry-api"]),
             env=env,
             recorder=Path(__file__).name,
-            notes=["Model string 'openai:gpt-4o-mini' (chat completions); default InstrumentationSettings; model call 1 "
+            notes=["Model string 'openai:gpt-4o-mini' (the Responses API); default InstrumentationSettings; model call 1 "
                    "answered with get_weather(Paris) and get_time(Tokyo) in one message, each tool sleeping 0.3 s."],
         )
 
