@@ -16,7 +16,7 @@ from record_mistral import agent, mistral_env
 from recording import OTEL_SDK_PACKAGES, record_turns, recorder_main
 
 NAME = "mistral_openinference"
-PACKAGES = ["mistralai==3.7.0", "openinference-instrumentation-mistralai==2.2.2", *OTEL_SDK_PACKAGES]
+PACKAGES = ["mistralai==3.8.0", "openinference-instrumentation-mistralai==2.2.2", *OTEL_SDK_PACKAGES]
 
 INSTRUMENT = '''
 from openinference.instrumentation.mistralai import MistralAIInstrumentor

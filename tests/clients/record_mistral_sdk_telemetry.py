@@ -20,7 +20,7 @@ from record_mistral_openinference import INSTRUMENT
 from recording import OTEL_SDK_PACKAGES, Recording, record_turns, recorder_main
 
 NAME = "mistral_sdk_telemetry"
-PACKAGES = ["mistralai==3.7.0", "openinference-instrumentation-mistralai==2.2.2", *OTEL_SDK_PACKAGES]
+PACKAGES = ["mistralai==3.8.0", "openinference-instrumentation-mistralai==2.2.2", *OTEL_SDK_PACKAGES]
 
 
 def telemetry_env(rec: Recording) -> dict[str, str]:
