@@ -17,7 +17,7 @@ from recording import OTEL_SDK_PACKAGES, OTEL_SDK_SETUP, guarded, openai_env, re
 
 NAME = "crewai"
 PACKAGES = [
-    "crewai==1.15.30",
+    "crewai==1.15.44",
     "openinference-instrumentation-crewai==1.1.21",
     "openinference-instrumentation-litellm==0.1.51",
     "openinference-instrumentation-openai==0.1.66",

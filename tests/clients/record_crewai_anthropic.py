@@ -21,7 +21,7 @@ from recording import FAKE_KEY, OTEL_SDK_PACKAGES, Recording, record_turns, reco
 
 NAME = "crewai_anthropic"
 PACKAGES = [
-    "crewai[anthropic]==1.15.30",
+    "crewai[anthropic]==1.15.44",
     "openinference-instrumentation-crewai==1.1.21",
     # The newest that instruments the anthropic SDK crewai[anthropic] pins (~=0.73.0): 1.x wants >= 0.84, 2.x >= 1.0.
     "openinference-instrumentation-anthropic==0.1.20",

@@ -18,7 +18,7 @@ from record_crewai_anthropic import AGENT_BASE, MODEL, VERSIONS, crewai_anthropi
 from recording import OTEL_SDK_PACKAGES, record_turns, recorder_main
 
 NAME = "crewai_anthropic_openllmetry"
-PACKAGES = ["crewai[anthropic]==1.15.30", "opentelemetry-instrumentation-crewai==0.62.4",
+PACKAGES = ["crewai[anthropic]==1.15.44", "opentelemetry-instrumentation-crewai==0.62.4",
             "opentelemetry-instrumentation-anthropic==0.62.4", *OTEL_SDK_PACKAGES]
 
 _OPENINFERENCE = (

@@ -1,7 +1,7 @@
 """Record a CrewAI crew of two agents, each with its own task, traced by OpenInference.
 
 Run: ``python tests/clients/record_crewai_crew.py`` (creates its own venv).
-The pins and tracing of ``record_crewai.py`` (crewai 1.15.30 on ``gpt-4o-mini``,
+The pins and tracing of ``record_crewai.py`` (crewai 1.15.44 on ``gpt-4o-mini``,
 OpenInference's CrewAI, LiteLLM and OpenAI instrumentors, CrewAI's own
 telemetry and its tracing prompt off) with two agents in a sequential crew: a
 ``Weather researcher`` with the ``get_weather`` tool, whose task looks the

@@ -1,7 +1,7 @@
 """Record the CrewAI crew of two agents with the writer asking the researcher a question, traced by OpenInference.
 
 Run: ``python tests/clients/record_crewai_crew_delegation.py`` (creates its own venv).
-The crew, pins and tracing of ``record_crewai_crew.py`` (crewai 1.15.30 on ``gpt-4o-mini``, a
+The crew, pins and tracing of ``record_crewai_crew.py`` (crewai 1.15.44 on ``gpt-4o-mini``, a
 ``Weather researcher`` with ``get_weather`` and a ``Weather writer``, each with its own task in a
 sequential crew), the writer with ``allow_delegation=True``: CrewAI offers its model the
 ``ask_question_to_coworker`` and ``delegate_work_to_coworker`` tools. The fake LLM is scripted

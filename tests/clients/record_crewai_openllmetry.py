@@ -19,7 +19,7 @@ from record_crewai import AGENT as CREWAI_AGENT
 from recording import OTEL_SDK_PACKAGES, openai_env, record_turns, recorder_main
 
 NAME = "crewai_openllmetry"
-PACKAGES = ["crewai==1.15.30", "opentelemetry-instrumentation-crewai==0.62.4",
+PACKAGES = ["crewai==1.15.44", "opentelemetry-instrumentation-crewai==0.62.4",
             "opentelemetry-instrumentation-openai==0.62.4", *OTEL_SDK_PACKAGES]
 
 _OPENINFERENCE = (
