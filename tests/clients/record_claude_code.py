@@ -33,7 +33,7 @@ from cli_support import npm_recorder_main, run_with_summary
 from recording import FAKE_KEY, Recording
 
 PACKAGE = "@anthropic-ai/claude-code"
-VERSION = "2.1.332"
+VERSION = "2.1.337"
 PROMPT = "Run the shell command `echo hi` with the Bash tool and tell me what it printed."
 
 # name -> (protocol, traces on)

@@ -105,11 +105,13 @@ KNOWN_TYPES = frozenset(
         "progress",
         "attachment",
         # Written by Claude Code 2.1 beside the conversation: the request it sent (``api-request``,
-        # ``api-request-shape``, ``api-request-blob``), its running cost (``cost-state``), the tools a
-        # turn used, the last prompt, and ``atis-latch``; the responses themselves are ``assistant``.
+        # ``api-request-shape``, ``api-request-blob``) and, since 2.1.337, where it went
+        # (``api-request-route``: provider and credential kind), its running cost (``cost-state``), the
+        # tools a turn used, the last prompt, and ``atis-latch``; the responses themselves are ``assistant``.
         "api-request",
         "api-request-shape",
         "api-request-blob",
+        "api-request-route",
         "cost-state",
         "tools-used",
         "last-prompt",
