@@ -32,7 +32,7 @@ from cli_support import foreign_addresses, isolated_recorder_main, traced
 from recording import FAKE_KEY, Recording, installed_versions
 
 NAME = "strands_adot"
-PACKAGES = ["strands-agents[openai,otel]==1.65.0", "aws-opentelemetry-distro==0.21.0"]
+PACKAGES = ["strands-agents[openai,otel]==1.65.0", "aws-opentelemetry-distro==0.22.0"]
 LOG_GROUP = "/aws/bedrock-agentcore/runtimes/weather-agent"
 
 AGENT = '''
