@@ -23,7 +23,7 @@ from recording import FAKE_KEY, OTEL_SDK_PACKAGES, Recording, installed_versions
 NAME = "langchain_gemini_openinference"
 PACKAGES = [
     "langgraph==1.2.24",
-    "langchain-google-genai==4.4.2",
+    "langchain-google-genai==4.4.3",
     "openinference-instrumentation-langchain==0.1.80",
     *OTEL_SDK_PACKAGES,
 ]

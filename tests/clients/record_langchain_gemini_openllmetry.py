@@ -18,7 +18,7 @@ from record_langchain_gemini_openinference import MODEL, VERSIONS, record_gemini
 from recording import OTEL_SDK_PACKAGES, recorder_main
 
 NAME = "langchain_gemini_openllmetry"
-PACKAGES = ["langgraph==1.2.24", "langchain-google-genai==4.4.2", "opentelemetry-instrumentation-langchain==0.62.4",
+PACKAGES = ["langgraph==1.2.24", "langchain-google-genai==4.4.3", "opentelemetry-instrumentation-langchain==0.62.4",
             "opentelemetry-instrumentation-google-generativeai==0.62.4", *OTEL_SDK_PACKAGES]
 
 AGENT = OPENINFERENCE_AGENT.replace(
