@@ -15,8 +15,8 @@ classes' parse alone of the clients' bodies (what any protobuf reader pays).
 CPU time of this process under the monitor's GC policy (the collection of what
 a round left inside its time), after a warm-up pass (prices and token encodings
 loaded, the recipes of key sets used often enough compiled: a client's rarer
-key sets stay uncompiled, as in a short session); medians of the rounds. CPU time here moves by a
-third with the host's load, and the clients' figure against the synthetic one
+key sets stay uncompiled, as in a short session); medians of the rounds. CPU
+time here moves by a third with the host's load, and the clients' figure against the synthetic one
 by several percent from run to run: the instructions (below) are the steady
 measure of a change.
 

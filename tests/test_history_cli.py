@@ -90,8 +90,13 @@ def test_sessions_show_and_latest(db, capsys):
     assert run_json(capsys, "sessions", "show", "latest", "--db", str(db))["id"] == "sess-v2"
     code, out, _ = run(capsys, "sessions", "show", "sess-v1", "--db", str(db))
     assert code == 0 and "quick_check" in out and "execute_query" in out
-    # The version our SDK was given for the framework stays the framework's.
+    # The version our SDK was given for the framework stays the framework's (an export does not
+    # make it the service's).
     assert "framework: langgraph 0.2\n" in out and "   service: -\n" in out
+    exported = db.parent / "sess-v1.json"
+    assert run(capsys, "export", "--session", "sess-v1", "--format", "otlp-json", "-o", str(exported), "--db", str(db))[0] == 0
+    (rs,) = json.loads(exported.read_text())["resourceSpans"]
+    assert "service.version" not in {a["key"] for a in rs["resource"]["attributes"]}
     code, _, err = run(capsys, "sessions", "show", "nope", "--db", str(db))
     assert code == 1 and "no session 'nope'" in err
 
@@ -108,6 +113,10 @@ def test_sessions_show_reads_an_older_files_service_version_as_the_services(tmp_
     assert code == 0 and "   service: weather-bot 1.2.0\n" in out and " framework: langchain\n" in out
     d = run_json(capsys, "sessions", "show", "old", "--db", str(path))
     assert (d["service_version"], d["framework_version"]) == ("1.2.0", None)
+    out = tmp_path / "older.json"
+    assert run(capsys, "export", "--session", "old", "--format", "otlp-json", "-o", str(out), "--db", str(path))[0] == 0
+    (rs,) = json.loads(out.read_text())["resourceSpans"]
+    assert {"key": "service.version", "value": {"stringValue": "1.2.0"}} in rs["resource"]["attributes"]
 
 
 def test_sessions_delete(db, capsys):

@@ -306,3 +306,9 @@ def test_a_services_version_is_the_services(use_json: bool, tmp_path, capsys) ->
     assert (shown["service"], shown["framework"]) == ("weather-bot 1.2.0", "langchain")
     got = jsonlib.loads(cli_out(capsys, "sessions", "show", "weather-chat", "--db", db, "--json"))
     assert (got["service_version"], got["framework_version"]) == ("1.2.0", None)
+    # An export names the service's version as the resource's, as the sender did.
+    out = tmp_path / "export.json"
+    cli_out(capsys, "export", "--session", "weather-chat", "--format", "otlp-json", "-o", str(out), "--db", db)
+    (resource,) = {jsonlib.dumps(rs["resource"], sort_keys=True) for rs in jsonlib.loads(out.read_text())["resourceSpans"]}
+    kept = {a["key"]: a["value"] for a in jsonlib.loads(resource)["attributes"]}
+    assert (kept["service.name"], kept["service.version"]) == ({"stringValue": "weather-bot"}, {"stringValue": "1.2.0"})

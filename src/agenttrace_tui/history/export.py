@@ -394,8 +394,9 @@ def _resource(session: Session | None, session_id: str) -> dict[str, Any]:
     if session is not None:
         if session.hostname:
             attrs["host.name"] = session.hostname
-        if session.service_version:
-            attrs["service.version"] = session.service_version
+        service_version, _ = session.versions
+        if service_version:
+            attrs["service.version"] = service_version
         attrs[SESSION_ATTR] = _json.encode(session).decode()
     return {"attributes": kv_list(attrs)}
 
