@@ -228,8 +228,8 @@ class Session(msgspec.Struct, omit_defaults=True, gc=False, kw_only=True):
     #: agent's where the service is the agent (Claude Code's ``2.1.337``).
     service_version: str | None = None
     framework: str | None = None
-    #: The agent framework's version, as our SDK's ``Tracer(framework_version=...)`` or a
-    #: client's own records (Claude Code's ``app.version``) name it.
+    #: The agent framework's version, as our SDK's ``Tracer(framework_version=...)``, a transcript
+    #: or a log record's ``app.version`` name it.
     framework_version: str | None = None
     hostname: str | None = None
     tags: tuple[str, ...] = ()
