@@ -27,11 +27,15 @@ import pytest
 from agenttrace_tui import cli
 from agenttrace_tui.commands.agent_env import copilot_env, make_codex_overlay, opencode_env, otel_env, without_otel
 from agenttrace_tui.commands.run import (
+    TAIL_BYTES,
     attached,
     child_env,
     command_name,
+    end_records,
     monitor_running,
     new_session_id,
+    notify_exit,
+    output_tail,
     start_command,
 )
 from agenttrace_tui.config import Config
@@ -85,6 +89,8 @@ FAKE_AGENT = textwrap.dedent('''
     own.flush()
     own.close()
     print("fake agent done")
+    # Its last words, coloured as a CLI colours them: why it failed.
+    print("\\x1b[31merror:\\x1b[0m the model refused the request", file=sys.stderr)
     sys.exit(3)
 ''')
 
@@ -216,8 +222,9 @@ async def test_run_in_the_live_ui_follows_the_session(agent, tmp_path):
     app = make_app(monitor)
     app.follow = True
     codes: list[int] = []
-    waiter = asyncio.create_task(handle.wait(codes.append))
-    async with app.run_test(size=(120, 36)) as pilot:
+    # As ``run`` waits for it (``own_monitor``): the app notified when it ends.
+    waiter = asyncio.create_task(handle.wait(lambda code: (codes.append(code), notify_exit(app, handle, code))))
+    async with app.run_test(size=(120, 36), notifications=True) as pilot:
         async def until(cond, timeout=30.0):
             deadline = asyncio.get_running_loop().time() + timeout
             while not cond() and asyncio.get_running_loop().time() < deadline:
@@ -228,9 +235,39 @@ async def test_run_in_the_live_ui_follows_the_session(agent, tmp_path):
         assert await until(lambda: codes == [3])
         assert await until(lambda: app.selected_session_id == sid and app.store.sessions[sid].totals.spans >= 3)
         assert app.store.sessions[sid].session.attributes["process.exit.code"] == 3
+        # Its output went to the log (the UI owns the terminal): the span saying it failed, and
+        # the notice, say what it wrote last, without the colour codes, and where the rest is.
+        (failed,) = [sp for tr in app.store.traces_of(sid) for sp in tr.spans.values()
+                     if sp.name.endswith(" exited with code 3")]
+        assert failed.status_message == ("the command exited with code 3; "
+                                         "its output ends: error: the model refused the request")
+        assert failed.attributes["process.output"] == "fake agent done\nerror: the model refused the request"
+        assert failed.attributes["process.log"] == str(log)
+        await pilot.pause(0.1)
+        toasts = [str(toast.render()) for toast in app.screen.query("Toast")]
+        assert len(toasts) == 1 and toasts[0].endswith(" exited with 3: error: the model refused the request\nq quits the monitor")
         await pilot.press("q")
     await waiter
     assert "fake agent done" in log.read_text()
+
+
+def test_output_tail_reads_a_commands_last_words(tmp_path):
+    """What a failed command wrote last, as a terminal would have left it: colours, titles and
+    cursor codes gone, a line a progress bar rewrote read as it ended, blank lines skipped; only
+    the end of a long log is read, and never a line cut in half by where the reading starts."""
+    log = tmp_path / "agent.log"
+    log.write_bytes(b"x" * (TAIL_BYTES + 100) + b"\nearly line\n" + b"\x1b]0;my agent\x07\x1b[2Kfetching 10%\rfetching 100%\r\n"
+                    + b"\x1b[1;31mTraceback\x1b[0m (most recent call last):\n  \n\n"
+                    + b"ValueError: no \xff model\n")
+    assert output_tail(log) == ["early line", "fetching 100%", "Traceback (most recent call last):",
+                                "ValueError: no \ufffd model"]
+    assert output_tail(log, 2) == ["Traceback (most recent call last):", "ValueError: no \ufffd model"]
+    (tmp_path / "long.log").write_bytes(b"y" * (TAIL_BYTES * 2))  # one line longer than what is read
+    assert output_tail(tmp_path / "long.log") == []
+    assert output_tail(tmp_path / "missing.log") == []
+    # Nothing went to a log (the command kept the terminal): the span says only how it ended.
+    (span,) = end_records("s", "agent", ["agent"], 1, 2)[1:]
+    assert span["status_message"] == "the command exited with code 2" and span["attributes"] == {"process.exit.code": 2}
 
 
 def test_env_prints_paste_ready_lines(capsys):

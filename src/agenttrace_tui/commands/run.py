@@ -15,8 +15,10 @@ attaches it to a monitor:
 
 When the command exits its session is marked ended with a ``session`` record
 carrying ``ended_ns`` and the exit code (``process.exit.code``), and, when it
-failed, an error span saying how (``end_records``); ``run`` exits with the
-command's code.
+failed, an error span saying how (``end_records``), with the last lines the
+command wrote when they went to the log (``output_tail``): why an agent died is
+read in the monitor, not only in a file named after it quits. ``run`` exits with
+the command's code.
 """
 
 from __future__ import annotations
@@ -167,23 +169,62 @@ def session_record(session_id: str, name: str | None, argv: list[str], *, ended_
     return rec
 
 
-def end_records(session_id: str, name: str, argv: list[str], ended_ns: int, exit_code: int) -> list[dict[str, Any]]:
+def end_records(session_id: str, name: str, argv: list[str], ended_ns: int, exit_code: int,
+                output: list[str] | None = None, log_path: Path | None = None) -> list[dict[str, Any]]:
     """What ends the run's session: its ``session`` record, and when the command failed
     (a code other than 0, a signal, or it could not start) an error span saying so, so the
-    session reads "error" wherever sessions are listed or filtered (it read "done")."""
+    session reads "error" wherever sessions are listed or filtered (it read "done").
+    ``output``: the last lines the command wrote (``output_tail``), ``log_path``: where all of it
+    went; the span's message ends with the last line (a failing command's last words are
+    usually why), the span keeps the lines and the file's path."""
     # Unnamed: the name the agent gave its session (our SDK's session_name) stays; the
     # announcement named it after the command, which a later report of the agent's may change.
     records = [session_record(session_id, None, argv, ended_ns=ended_ns, exit_code=exit_code)]
     if exit_code:
         why = (f"killed by signal {exit_code - 128}" if exit_code > 128 else
                "could not be started" if exit_code == 127 else f"exited with code {exit_code}")
+        message = f"the command {why}"
+        attrs: dict[str, Any] = {"process.exit.code": exit_code}
+        if output:
+            message += f"; its output ends: {output[-1][:TAIL_LINE_CHARS]}"
+            attrs["process.output"] = "\n".join(output)
+        if log_path is not None:
+            attrs["process.log"] = str(log_path)
         records.append({
             "v": 1, "type": "span", "trace_id": uuid.uuid4().hex, "span_id": uuid.uuid4().hex[:16],
             "session_id": session_id, "name": f"{name} {why}"[:200], "kind": "task", "start_ns": ended_ns,
-            "end_ns": ended_ns, "status": "error", "status_message": f"the command {why}",
-            "attributes": {"process.exit.code": exit_code},
+            "end_ns": ended_ns, "status": "error", "status_message": message, "attributes": attrs,
         })
     return records
+
+
+#: How much of the command's log ``output_tail`` reads from its end, and the lines it keeps.
+TAIL_BYTES = 8192
+TAIL_LINES = 5
+#: The longest line of it the error span's message quotes.
+TAIL_LINE_CHARS = 300
+# Terminal control sequences a command writes into its output (colours, cursor moves, titles):
+# formatting, not text; removed before the last lines are read (the rest is shown sanitized).
+_TERMINAL_CONTROL = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[@-_])")
+
+
+def output_tail(path: Path, lines: int = TAIL_LINES) -> list[str]:
+    """The last non-blank lines a command wrote to its log (at most ``lines``, read from its last
+    ``TAIL_BYTES``), terminal control sequences removed and a line a carriage return rewrote (a
+    progress bar) read as it was left; [] when the file cannot be read."""
+    try:
+        with open(path, "rb") as f:
+            size = f.seek(0, os.SEEK_END)
+            f.seek(max(0, size - TAIL_BYTES))
+            data = f.read(TAIL_BYTES)
+    except OSError:
+        return []
+    text = _TERMINAL_CONTROL.sub("", data.decode("utf-8", "replace"))
+    if size > TAIL_BYTES:
+        text = text.partition("\n")[2]  # (the first line read may be the end of a longer one)
+    shown = (next((part for part in reversed(line.split("\r")) if part.strip()), "").rstrip()
+             for line in text.split("\n"))
+    return [line for line in shown if line][-lines:]
 
 
 def exit_status(returncode: int) -> int:
@@ -272,6 +313,8 @@ class RunHandle:
         self.overlay = overlay
         self.log_path = log_path
         self.exit_code: int | None = None
+        #: The last lines of the command's log when it failed (``output_tail``).
+        self.last_output: list[str] = []
 
     async def wait(self, on_exit: Callable[[int], None] | None = None) -> int:
         rc = await self.proc.wait()
@@ -279,7 +322,10 @@ class RunHandle:
         # What the command sent before it exited is stored before its session ends: its spans
         # still open are its session's unfinished ones.
         self.monitor.pipeline.release()
-        for rec in end_records(self.session_id, self.name, self.argv, time.time_ns(), self.exit_code):
+        if self.exit_code and self.log_path is not None:
+            self.last_output = output_tail(self.log_path)
+        for rec in end_records(self.session_id, self.name, self.argv, time.time_ns(), self.exit_code,
+                               self.last_output, self.log_path):
             _apply_record(self.monitor, rec)
         remove_overlay(self.overlay)
         if on_exit is not None:
@@ -366,7 +412,7 @@ async def own_monitor(cfg: Any, argv: list[str], name: str, sid: str, *, traces_
 
             app = make_app(monitor)
             app.follow = True
-            waiter = asyncio.create_task(handle.wait(lambda code: _notify_exit(app, argv, code)))
+            waiter = asyncio.create_task(handle.wait(lambda code: notify_exit(app, handle, code)))
             await app.run_async()
             if not waiter.done():
                 await handle.stop()
@@ -404,7 +450,10 @@ def session_summary(monitor: Any, sid: str) -> str:
     return line
 
 
-def _notify_exit(app: Any, argv: list[str], code: int) -> None:
+def notify_exit(app: Any, handle: RunHandle, code: int) -> None:
+    """The app's notice that the command ended, with the last line it wrote when it failed."""
     from ..format.sanitize import clean
 
-    app.notify(f"{clean(argv[0], 80)} exited with {code}; q quits the monitor", markup=False, timeout=10)
+    output = handle.last_output
+    said = f": {clean(output[-1], 120)}" if output else ""
+    app.notify(f"{clean(handle.argv[0], 80)} exited with {code}{said}\nq quits the monitor", markup=False, timeout=10)
