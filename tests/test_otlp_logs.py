@@ -24,8 +24,7 @@ from opentelemetry.sdk._logs.export import SimpleLogRecordProcessor
 from opentelemetry.sdk.resources import Resource
 
 from agenttrace_tui.config import Config
-from agenttrace_tui.ingest.otlp_logs import SESSION_LOG_NAME
-from agenttrace_tui.model import SpanKind, Status
+from agenttrace_tui.model import SESSION_LOG_NAME, SpanKind, Status
 from agenttrace_tui.runtime.monitor import Monitor
 from agenttrace_tui.store.reader import Reader
 from test_otlp_support import apost, provider, receiver, wait_for

@@ -216,6 +216,9 @@ UNNAMED_SERVICE = "unknown_service"
 #: Code's, Codex's, Gemini CLI's, Qwen Code's, when they log prompts), which shows as its name when it has none of its own:
 #: a service's name (``claude-code``) would name every such session alike.
 FIRST_PROMPT_KEY = "agenttrace.first_prompt"
+#: The name of the span a coding agent's session events tied to no span are kept on (its log
+#: records: ``ingest/otlp_logs.py``), its trace of its own: the session's log, not a turn of it.
+SESSION_LOG_NAME = "session log"
 
 
 class Session(msgspec.Struct, omit_defaults=True, gc=False, kw_only=True):

@@ -58,6 +58,7 @@ from typing import Any
 
 from ..model import (
     FIRST_PROMPT_KEY,
+    SESSION_LOG_NAME,
     AgentInfo,
     AttachedEvent,
     Cost,
@@ -80,7 +81,6 @@ from .turn_prompts import TurnPrompts
 MAX_LOG_EVENTS = 2000
 #: Sessions / prompts whose state is remembered (least recently used forgotten).
 MAX_STATE = 10_000
-SESSION_LOG_NAME = "session log"
 
 #: Attributes every Claude Code / Codex event repeats: kept on the session, not per span.
 SESSION_ATTRS = frozenset({

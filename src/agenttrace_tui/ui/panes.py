@@ -25,6 +25,7 @@ from textual.app import App
 from textual.content import Content
 from textual.reactive import var
 
+from ..model import SESSION_LOG_NAME
 from ..store.entries import SessionEntry
 from ..store.memory import Store
 from .text import clean
@@ -156,10 +157,16 @@ class PaneSync(App[None]):
             self.span_tree.show_trace(None)
 
     def _pick_trace(self, keys: list[str]) -> str:
-        """The newest running trace, else the newest."""
+        """The newest running trace, else the newest that is not a session's log (a coding agent's
+        events tied to no turn, ``SESSION_LOG_NAME``), else the newest. The log's last event
+        (Codex's at exit) comes after the turn: following it would leave the turn for a row of
+        events when the agent is done."""
         traces = self.store.traces
         for key in reversed(keys):
             if traces[key].running:
+                return key
+        for key in reversed(keys):
+            if traces[key].name != SESSION_LOG_NAME:
                 return key
         return keys[-1]
 
