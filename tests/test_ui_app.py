@@ -244,6 +244,24 @@ async def test_f_follows_the_newest_running_session_trace_and_span():
         assert not app.follow
 
 
+async def test_the_tree_pane_title_follows_the_name_its_trace_gets():
+    """A live turn is shown from its first spans, before its root (exported last by most
+    clients) names it: the pane's title took the first name and kept it, the tree's own header
+    the new one."""
+    app = _app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f")
+        t0 = fixtures.NOW_NS
+        app.store.apply([Session(id="turn", name="coder", started_ns=t0),
+                         Span(span_id="call", trace_id="t-turn", session_id="turn", name="api_request",
+                              start_ns=t0 + 5, parent_span_id="turn-root")])
+        await wait_for(pilot, lambda: app.span_tree.trace_id == "t-turn")
+        assert str(app.span_tree.border_title) == "Span tree · api_request"
+        app.store.apply([Span(span_id="turn-root", trace_id="t-turn", session_id="turn", name="fix the failing test",
+                              start_ns=t0)])
+        await wait_for(pilot, lambda: str(app.span_tree.border_title) == "Span tree · fix the failing test")
+
+
 async def test_moving_the_cursor_by_hand_turns_follow_off():
     app = _app()
     async with app.run_test(size=SIZE) as pilot:

@@ -188,6 +188,7 @@ class AgentTraceApp(HistoryViews):
         self._drawn_session_version = -1
         self._follow_trace_version = -1
         self._follow_target: tuple | None = None
+        self._tree_title = "Span tree"
         self._last_tick_key: tuple | None = None
         self._idle_ticks = 0
         self._refresh_timer: Timer | None = None

@@ -69,6 +69,7 @@ class PaneSync(App[None]):
     _follow_trace_version: int
     _follow_target: tuple | None
     _pause_mark: int
+    _tree_title: str
 
     @property
     def recording_over(self) -> bool:
@@ -103,6 +104,7 @@ class PaneSync(App[None]):
             self._sync_traces(force)
             if self.follow:
                 self._apply_follow()
+            self._title_span_tree()
         self.sessions.touch()
         self.traces.touch()
         self.span_tree.refresh_from_store()
@@ -240,10 +242,18 @@ class PaneSync(App[None]):
             self.span_tree.show_trace(trace_id)
             if self.paused:
                 self._reread_selection()
-            trace = self.store.trace(trace_id) if trace_id else None
-            title = "Span tree" if trace is None else "Span tree · " + clean(trace.name, 80)
-            self.span_tree.border_title = Content(title)
+            self._title_span_tree()
             self._sync_detail()
+
+    def _title_span_tree(self) -> None:
+        """The tree pane's title: its trace's name as it stands now (a live turn shown before its
+        prompt or root arrived is renamed by them: the title followed the first name it had)."""
+        trace_id = self.span_tree.trace_id
+        trace = self.store.trace(trace_id) if trace_id else None
+        title = "Span tree" if trace is None else "Span tree · " + clean(trace.name, 80)
+        if title != self._tree_title:
+            self._tree_title = title
+            self.span_tree.border_title = Content(title)
 
     def _sync_detail(self) -> None:
         tree = self.span_tree
