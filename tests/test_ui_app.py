@@ -262,6 +262,26 @@ async def test_the_tree_pane_title_follows_the_name_its_trace_gets():
         await wait_for(pilot, lambda: str(app.span_tree.border_title) == "Span tree · fix the failing test")
 
 
+async def test_follow_selects_the_newest_span_of_the_agents_own_not_a_runtime_internal():
+    """A client's runtime internals (Codex's hundreds a turn, ``agenttrace.internal``) start after
+    its model and tool calls: following the turn lands on its newest call, not on them."""
+    app = _app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f")
+        t0 = fixtures.NOW_NS
+        internal = {"agenttrace.internal": True}
+        app.store.apply([
+            Session(id="turn", name="coder", started_ns=t0),
+            Span(span_id="root", trace_id="t-turn", session_id="turn", name="turn", start_ns=t0),
+            Span(span_id="call", trace_id="t-turn", session_id="turn", name="api_request", start_ns=t0 + 5,
+                 parent_span_id="root"),
+            Span(span_id="flush", trace_id="t-turn", session_id="turn", name="session.flush_rollout",
+                 start_ns=t0 + 9, end_ns=t0 + 10, parent_span_id="root", attributes=internal),
+        ])
+        await wait_for(pilot, lambda: app.span_tree.selected_span is not None
+                       and app.span_tree.selected_span.span_id == "call")
+
+
 async def test_moving_the_cursor_by_hand_turns_follow_off():
     app = _app()
     async with app.run_test(size=SIZE) as pilot:

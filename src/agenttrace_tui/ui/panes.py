@@ -25,7 +25,7 @@ from textual.app import App
 from textual.content import Content
 from textual.reactive import var
 
-from ..model import SESSION_LOG_NAME
+from ..model import INTERNAL_ATTR, SESSION_LOG_NAME, Span
 from ..store.entries import SessionEntry
 from ..store.memory import Store
 from .text import clean
@@ -36,6 +36,10 @@ if TYPE_CHECKING:
     from .session_list import SessionList
     from .span_tree import SpanTreeView
     from .trace_list import TraceList
+
+
+def _start(span: Span) -> int:
+    return span.start_ns
 
 
 #: What the panes show (the app's ``mode``): live data, a saved session (H), a replay.
@@ -221,7 +225,11 @@ class PaneSync(App[None]):
         if trace is not None and trace.version != self._follow_trace_version:
             self._follow_trace_version = trace.version
             self.span_tree.refresh_from_store()
-            newest = max(trace.spans.values(), key=lambda s: s.start_ns, default=None)
+            # The newest span of the agent's own: a client's runtime internals (Codex's hundreds a
+            # turn) start after its model and tool calls, and are not what following is for.
+            spans = trace.spans.values()
+            newest = (max((s for s in spans if not s.attributes.get(INTERNAL_ATTR)), key=_start, default=None)
+                      or max(spans, key=_start, default=None))
             if newest is not None:
                 self.span_tree.select_span(newest.span_id)
         self._follow_target = self._cursor_state()
