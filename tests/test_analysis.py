@@ -18,7 +18,7 @@ from agenttrace_tui.analysis.filter import (
 )
 from agenttrace_tui.analysis.rows import flatten
 from agenttrace_tui.analysis.summary import span_summary
-from agenttrace_tui.analysis.tree import TraceTree, TreeBuilder, counted_below
+from agenttrace_tui.analysis.tree import TraceTree, TreeBuilder, counted_below, without_internal
 from agenttrace_tui.format.numbers import fmt_cost, fmt_duration, fmt_tokens
 from agenttrace_tui.model import (
     AgentInfo,
@@ -152,6 +152,34 @@ def test_incremental_builder_matches_a_fresh_build_as_spans_arrive_and_change() 
     assert got.order == ["root", "late-parent", "orphan", "a", "b", "b1"]
     assert builder.changed_ids == ["a"]
     assert builder.running_ids == {"root"}
+
+
+def test_a_tree_without_internals_is_the_tree_of_the_kept_spans_under_their_nearest_kept_ancestors() -> None:
+    """A client's framework internals left out (Codex's runtime around its calls): each kept span
+    hangs from its nearest kept ancestor, top-level when it has none; errors follow their rows."""
+    internal = {"agenttrace.internal": True}
+    spans = [
+        sp("root", None, 0, 10),
+        sp("x", "root", 1, 6, attributes=internal),
+        sp("a", "x", 2, 3, status=Status.ERROR),
+        sp("y", "x", 3, 5, attributes=internal),
+        sp("b", "y", 4, 5),
+        sp("c", "root", 7, 8),
+        sp("z", "root", 8.5, 9, attributes=internal),
+        sp("t", None, 11, 14, attributes=internal),
+        sp("d", "t", 12, 13, status=Status.ERROR),
+    ]
+    whole = tree_of(*spans)
+    got = without_internal(whole, {"x", "y", "z", "t"})
+    # The same spans stored with the parents they are shown under.
+    parents = {"a": "root", "b": "root", "c": "root", "d": None}
+    kept = [sp(s.span_id, parents.get(s.span_id, s.parent_span_id), (s.start_ns - BASE) / S, (s.end_ns - BASE) / S,
+               status=s.status) for s in spans if s.span_id in {"root", "a", "b", "c", "d"}]
+    want = tree_of(*kept)
+    assert (got.order, got.depth, got.parent, got.end, got.errors) == (want.order, want.depth, want.parent, want.end, want.errors)
+    assert got.order == ["root", "a", "b", "c", "d"] and [got.order[i] for i in got.errors] == ["a", "d"]
+    assert got.index == {sid: i for i, sid in enumerate(got.order)} and got.version == whole.version
+    assert got.spans is whole.spans  # the same span objects: a row's detail is the span as stored
 
 
 def test_flatten_hides_collapsed_subtrees_and_draws_guides() -> None:

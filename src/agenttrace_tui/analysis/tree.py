@@ -293,6 +293,39 @@ class TreeBuilder:
         return tree
 
 
+def without_internal(tree: TraceTree, internal: set[str]) -> TraceTree:
+    """``tree`` without the spans of ``internal`` (a client's framework internals: Codex sends
+    hundreds a turn, around its few model and tool calls), each span kept under its nearest kept
+    ancestor, in the order of ``tree`` (a span keeps its place among what it is lifted beside).
+    O(n): ``tree``'s preorder filtered, depths and subtree ends worked out again."""
+    order, parent, spans = tree.order, tree.parent, tree.spans
+    out = TraceTree()
+    out.version = tree.version
+    out.spans = spans
+    kept_order, kept_depth, kept_parent, kept_end = out.order, out.depth, out.parent, out.end
+    #: For each index of ``tree``: its own index in ``out`` when kept, else its nearest kept ancestor's (-1: none).
+    at: list[int] = []
+    for i, sid in enumerate(order):
+        p = parent[i]
+        above = at[p] if p >= 0 else -1
+        if sid in internal:
+            at.append(above)
+            continue
+        j = len(kept_order)
+        kept_order.append(sid)
+        kept_parent.append(above)
+        kept_depth.append(kept_depth[above] + 1 if above >= 0 else 0)
+        kept_end.append(j + 1)
+        at.append(j)
+    for j in range(len(kept_order) - 1, 0, -1):  # children follow their parent: ends climb in one pass
+        p = kept_parent[j]
+        if p >= 0 and kept_end[j] > kept_end[p]:
+            kept_end[p] = kept_end[j]
+    out.index = dict(zip(kept_order, range(len(kept_order)), strict=True))
+    out.errors = [at[i] for i in tree.errors if order[i] not in internal]
+    return out
+
+
 _START = attrgetter("start_ns")
 _PARENT = attrgetter("parent_span_id")
 

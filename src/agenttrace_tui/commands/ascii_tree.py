@@ -22,11 +22,11 @@ from collections.abc import Iterable
 from types import SimpleNamespace
 
 from ..analysis.critical_path import analyze
-from ..analysis.tree import TraceTree
+from ..analysis.tree import TraceTree, without_internal
 from ..format.cost import span_cost_text
 from ..format.numbers import fmt_cost, fmt_duration, fmt_span_time, fmt_tokens
 from ..format.sanitize import clean
-from ..model import Span, Status, counted_cost, span_flags, waiting_call
+from ..model import INTERNAL_ATTR, Span, Status, counted_cost, span_flags, waiting_call
 
 __all__ = ["render_tree", "to_plain", "span_attributes", "HOTSPOT_MARK", "Segment", "Line"]
 
@@ -116,12 +116,19 @@ def build_tree(spans: Iterable[Span]) -> TraceTree:
 
 
 def render_tree(spans: Iterable[Span], now_ns: int | None = None, attributes: bool = True,
-                running: bool = False) -> list[Line]:
-    """The lines of one trace's tree (empty for no spans); ``running``: its session still runs."""
+                running: bool = False, internal: bool = True) -> list[Line]:
+    """The lines of one trace's tree (empty for no spans); ``running``: its session still runs;
+    ``internal=False``: a client's framework internals left out, each span under its nearest
+    ancestor of the agent's own, as the monitor's tree shows it (the figures stay the trace's)."""
     tree = build_tree(spans)
     by_id = tree.spans
     if not by_id:
         return []
+    hidden = set() if internal else {sid for sid, s in by_id.items() if s.attributes.get(INTERNAL_ATTR)}
+    if hidden and len(hidden) < len(by_id):
+        tree = without_internal(tree, hidden)
+    else:
+        hidden = set()
     roots = [sid for i, sid in enumerate(tree.order) if tree.parent[i] < 0]
     if now_ns is None:
         now_ns = max((s.end_ns or s.start_ns) for s in by_id.values())
@@ -187,6 +194,9 @@ def render_tree(spans: Iterable[Span], now_ns: int | None = None, attributes: bo
         if sid in an.hotspots:
             line.append((" " + HOTSPOT_MARK, "bold red"))
         lines.append(line)
+    if hidden:
+        lines.append([(f"{len(hidden)} of the {len(by_id)} spans are a client's framework internals, not shown"
+                       " (--internal shows them).", "dim")])
     return lines
 
 

@@ -35,6 +35,9 @@ def register(subparsers: Any) -> None:
     tree = sub.add_parser("tree", aliases=["show"], help="one trace as an ASCII tree with durations and HOTSPOT marks")
     tree.add_argument("trace_id", metavar="ID", help="trace id, a unique prefix of one, or 'latest'")
     tree.add_argument("--no-attributes", dest="attributes", action="store_false", help="names and tree only")
+    tree.add_argument("--internal", action="store_true",
+                      help="show a client's framework internals too (Codex's and OpenCode's runtime spans: left out "
+                           "by default, each span under its nearest ancestor of the agent's own, as the monitor shows it)")
     add_common(tree)
     tree.set_defaults(func=guarded(run_tree))
 
@@ -100,7 +103,7 @@ def run_tree(args: argparse.Namespace) -> int:
         open_spans = summary is not None and summary.running  # (its length is not known: null)
         print_json({**doc, "duration_ns": None if open_spans else an.duration_ns, "spans": out})
         return 0
-    lines = render_tree(spans, attributes=args.attributes, running=running)
+    lines = render_tree(spans, attributes=args.attributes, running=running, internal=args.internal)
     if sys.stdout.isatty():
         from rich.text import Text
 

@@ -123,7 +123,7 @@ class AgentTraceApp(HistoryViews):
         Binding("e", "next_error", "Next error", id="app.next_error"),
         Binding("y", "copy_span", "Copy span JSON", show=False, id="app.copy_span"),
         Binding("a", "toggle_code_attrs", "Show code.*/thread.*", show=False, id="app.code_attrs"),
-        Binding("i", "toggle_internal", "Show framework-internal traces", show=False, id="app.internal"),
+        Binding("i", "toggle_internal", "Show framework internals (traces and spans)", show=False, id="app.internal"),
         Binding("c", "toggle_cost", "Cost panel", id="app.cost"),
         Binding("z", "zoom", "Zoom pane", show=False, id="app.zoom"),
         Binding("ctrl+t", "toggle_theme", "Light/dark theme", show=False, id="app.theme"),
@@ -647,6 +647,7 @@ class AgentTraceApp(HistoryViews):
 
     def action_toggle_internal(self) -> None:
         self.show_internal = not self.show_internal
+        self.span_tree.set_show_internal(self.show_internal)
         self._sync_traces(force=True)
 
     def action_toggle_cost(self) -> None:

@@ -70,6 +70,8 @@ class SpanTreePainter(ScrollView):
     now_ns: Callable[[], int]
     _trace_id: str | None
     _tree: TraceTree | None
+    #: The whole tree ``_tree`` is drawn from (``SpanTreeRows``: internals left out of ``_tree``).
+    _whole: TraceTree | None
     _rows: Rows
     _cursor_id: str | None
     _matches: FilterMatches
@@ -422,7 +424,10 @@ class SpanTreePainter(ScrollView):
             # The counts after the name, whole: the name gives way to them ("1 error  fil…" was
             # the filter's count cut off).
             tags = Text(no_wrap=True, end="")
-            tags.append(f"  {len(tree)} span{'s' if len(tree) != 1 else ''}", muted)
+            whole = len(self._whole) if self._whole is not None else len(tree)
+            # A client's framework internals left out: "5 of 425 spans" (``i`` shows them).
+            of = f" of {whole}" if whole != len(tree) else ""
+            tags.append(f"  {len(tree)}{of} span{'s' if whole != 1 else ''}", muted)
             if trace is not None and trace.trimmed:
                 # Too big for the span budget: its oldest spans left memory (store/budget.py).
                 where = "in the database" if self.store.track_dirty else "not kept (no database)"

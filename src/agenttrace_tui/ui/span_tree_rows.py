@@ -2,7 +2,10 @@
 
 ``SpanTreeRows`` sits between the drawing (``span_tree_paint``) and the keys
 (``span_tree.SpanTreeView``): it re-reads the shown trace when its version
-changes, re-flattens it into rows under the folds and the filter, schedules
+changes, leaves a client's framework internals out unless they are asked for
+(``show_internal``: the app's ``i``; a Codex turn is some 400 spans of its
+runtime around five of its own), re-flattens it into rows under the folds and
+the filter, schedules
 the critical path, and keeps the cursor on the same span id and the top row
 in place while rows are inserted above them.
 
@@ -20,8 +23,8 @@ from textual import events, on
 
 from ..analysis.critical_path import TraceAnalysis, analyze
 from ..analysis.rows import Rows, flatten
-from ..analysis.tree import TraceTree, TreeBuilder
-from ..model import Span
+from ..analysis.tree import TraceTree, TreeBuilder, without_internal
+from ..model import INTERNAL_ATTR, Span
 from ..store.memory import Store
 from .span_tree_paint import TICK_NS, Frozen, SpanTreePainter
 from .span_tree_state import FilterMatches, TraceViews, ViewState
@@ -51,6 +54,12 @@ class SpanTreeRows(SpanTreePainter):
         self.now_ns: Callable[[], int] = time.time_ns
         self._trace_id: str | None = None
         self._tree: TraceTree | None = None
+        #: The whole tree ``_tree`` was made from (the same one unless internals are left out).
+        self._whole: TraceTree | None = None
+        #: Ids of the shown trace's framework-internal spans (``INTERNAL_ATTR``), kept from build to build.
+        self._internal: set[str] = set()
+        #: Show a client's framework internals in the tree (left out by default; the app's ``i``).
+        self.show_internal = False
         self._builder = TreeBuilder()
         self._analysis_timer: object | None = None
         self._evicted = False
@@ -102,7 +111,8 @@ class SpanTreeRows(SpanTreePainter):
         Expansion state is remembered per trace.
         """
         self._trace_id = trace_id
-        self._tree = None
+        self._tree = self._whole = None
+        self._internal = set()
         self._builder = TreeBuilder()
         self._matches.forget()
         self._analysis_at = 0
@@ -223,7 +233,17 @@ class SpanTreeRows(SpanTreePainter):
             return
         self._evicted = False
         first = self._tree is None
-        self._tree = self._builder.build(trace)
+        whole = self._builder.build(trace)
+        internal = self._internal
+        if len(whole) < len(self._whole or ()):
+            internal.clear()  # spans left memory (a trimmed trace): the builder read them all again
+        for sid in self._builder.changed_ids:
+            if whole.spans[sid].attributes.get(INTERNAL_ATTR):
+                internal.add(sid)
+            else:
+                internal.discard(sid)
+        self._whole = whole
+        self._tree = self._shown(whole)
         if self._frozen is not None:
             self.freeze()  # read while paused (another trace shown): kept as read now
         if first:
@@ -238,6 +258,27 @@ class SpanTreeRows(SpanTreePainter):
             self._analyze_soon()
             self._compute_matches(self._builder.changed_ids)
         self._reflatten(anchor=anchor)
+
+    def _shown(self, whole: TraceTree) -> TraceTree:
+        """The tree as shown: without the framework internals unless they are asked for (or are
+        all the trace has)."""
+        if self.show_internal or not self._internal or len(self._internal) >= len(whole):
+            return whole
+        return without_internal(whole, self._internal)
+
+    def set_show_internal(self, show: bool) -> None:
+        """Show or leave out the framework internals (the cursor stays on its span if shown)."""
+        if show == self.show_internal:
+            return
+        self.show_internal = show
+        if self._whole is None:
+            return
+        self._tree = self._shown(self._whole)
+        self._header_cache = None
+        self._analyze(self.now_ns())
+        self._compute_matches()
+        self._reflatten(anchor=True)
+        self.refresh()
 
     def _reflatten(self, anchor: bool) -> None:
         if self._tree is None:
