@@ -192,8 +192,12 @@ class _Pairs(dict[bytes, tuple[str, Any]]):
             shape = _SHAPES.get(b[:e])
             if shape is not None and n == shape[1]:
                 key, _n, kind, group = shape
-                if kind == _EVER_NEW:  # a string of ever-new values (ids): read, not kept
+                # Ever-new values first, read and not kept: most misses are these (the int one
+                # again below, for the shapes not yet taken as ever new).
+                if kind == _EVER_NEW:  # a string (ids)
                     return key, b[e:].decode()
+                if kind == _EVER_NEW_INT2 and b[e] < 0x80:  # an int of two varint bytes (token counts)
+                    return key, (b[e - 1] & 0x7F) | b[e] << 7
                 if kind == 0:  # string_value
                     got = (key, b[e:].decode())
                 elif kind & 3 == 2:  # int_value, two varint bytes
@@ -234,6 +238,8 @@ _SHAPES: dict[bytes, list[Any]] = {}
 _INT_GROUPS: dict[bytes, list[Any]] = {}
 #: Added to a shape's kind once its values are taken as ever new (a flag: kinds are below it).
 _EVER_NEW = 4
+#: The kind of an int shape of two varint bytes taken as ever new (token counts: most misses).
+_EVER_NEW_INT2 = _EVER_NEW | 2
 MAX_SHAPES = 4096
 #: Misses after which a shape's values are taken as ever-new and no longer cached:
 #: a key with a few values (models, tool names) misses a few times per value at most.
