@@ -9,6 +9,7 @@ compared field by field.
 
 from __future__ import annotations
 
+import json as json_text
 import sys
 from pathlib import Path
 
@@ -157,6 +158,39 @@ def test_values_of_unexpected_types_and_client_tools_take_the_general_path(monke
     rs.resource.attributes[0].value.string_value = "plain-service"  # no known client
     ss.scope.name = "x"
     _both(monkeypatch, req.SerializeToString())
+
+
+def test_times_and_statuses_at_their_edges_build_the_same_spans(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The recipes make the common span (ended after its start, no status) in a step of their own:
+    spans of one key set beside it (no start or end, an end before or at the start, negative times
+    in OTLP JSON, a status message with or without a code) are built as the general path builds them."""
+    t0 = 1_790_000_000_000_000_000
+    times = [(t0, t0 + 5), (t0, t0), (0, t0), (t0, 0), (t0 + 5, t0), (1, 1), (-5, 10), (-10, -5), (-10, 0), (5, -1)]
+    statuses: list[dict[str, object]] = [{}, {"message": "note"}, {"code": 1, "message": "fine"}, {"code": 2},
+                                         {"code": 2, "message": "exit 2"}, {"code": 1}]
+    spans = []
+    for i, ((start, end), status) in enumerate((t, s) for t in times for s in statuses):
+        spans.append({"traceId": f"{i // 4 + 1:032x}", "spanId": f"{i + 1:016x}", "name": "chat gpt-4o",
+                      "startTimeUnixNano": str(start), "endTimeUnixNano": str(end), "status": status,
+                      "attributes": [{"key": "gen_ai.operation.name", "value": {"stringValue": "chat"}},
+                                     {"key": "gen_ai.request.model", "value": {"stringValue": "gpt-4o"}},
+                                     {"key": "gen_ai.usage.input_tokens", "value": {"intValue": str(10 + i)}}]})
+    request = {"resourceSpans": [{"resource": {"attributes": []},
+                                  "scopeSpans": [{"scope": {"name": "x"}, "spans": spans}]}]}
+    assert sum("span_id" in s for s in _both(monkeypatch, json_text.dumps(request).encode(), json=True)) == 48
+    # The protobuf path (its recipes leave free strings uncut): the times it can carry.
+    req = trace_service_pb2.ExportTraceServiceRequest()
+    ss = req.resource_spans.add().scope_spans.add()
+    for i, sp in enumerate(spans):
+        if int(sp["startTimeUnixNano"]) >= 0 and int(sp["endTimeUnixNano"]) >= 0:  # type: ignore[call-overload]
+            pb = ss.spans.add(trace_id=(i // 4 + 1).to_bytes(16, "big"), span_id=(i + 1).to_bytes(8, "big"),
+                              name="chat gpt-4o", start_time_unix_nano=int(sp["startTimeUnixNano"]),  # type: ignore[call-overload]
+                              end_time_unix_nano=int(sp["endTimeUnixNano"]))  # type: ignore[call-overload]
+            pb.status.code = sp["status"].get("code", 0)  # type: ignore[attr-defined]
+            pb.status.message = sp["status"].get("message", "")  # type: ignore[attr-defined]
+            pb.attributes.extend([otlp_kv("gen_ai.operation.name", "chat"), otlp_kv("gen_ai.request.model", "gpt-4o"),
+                                  otlp_kv("gen_ai.usage.input_tokens", 10 + i)])
+    assert sum("span_id" in s for s in _both(monkeypatch, req.SerializeToString())) == 30
 
 
 def test_a_known_clients_tool_span_is_built_by_its_recipe(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -814,7 +814,13 @@ def _recipe_lines(recipe: _Recipe, raw: bool, env: dict[str, Any], key: Any, val
         if recipe.internal:
             lines.append("free[INTERNAL_KEY] = True")
     error_type = key("error.type")
+    common = ("span_id=span_id, trace_id=trace_id, session_id=session_id, parent_span_id=parent, name=name, kind=KIND,"
+              " links=links, attributes=free" + "".join(f", {a}" for a in kwargs))
     lines += [
+        # The common span (ended after a start, no status): the steps below leave its
+        # status fields at their defaults, so it is made at once, without them.
+        "if 0 < start <= end and not status_code and not status_message:",
+        f"    return Span({common}, start_ns=start, end_ns=end)",
         "status = OK",
         "code = None",
         "message = status_message or None",
@@ -828,10 +834,8 @@ def _recipe_lines(recipe: _Recipe, raw: bool, env: dict[str, Any], key: Any, val
         "if not start and not end:",
         "    start = end = time.time_ns()",
         "    free['agenttrace.times_missing'] = True",
-        "return Span(span_id=span_id, trace_id=trace_id, session_id=session_id, parent_span_id=parent, name=name,"
-        " kind=KIND, start_ns=start or end, end_ns=end or None, status=status if end else RUNNING,"
-        " status_message=cut_msg(message) if message else None, status_code=code, links=links, attributes=free"
-        + "".join(f", {a}" for a in kwargs) + ")",
+        f"return Span({common}, start_ns=start or end, end_ns=end or None, status=status if end else RUNNING,"
+        " status_message=cut_msg(message) if message else None, status_code=code)",
     ]
     return [pad + line for line in lines]
 
