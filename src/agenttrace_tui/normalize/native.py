@@ -364,7 +364,9 @@ def _held_span(start: SpanStartRecord, end: SpanEndRecord) -> Span:
     st = end.status
     status = (_ERROR if end.status_code else _OK) if st is None else _STATUS[st]
     attrs, k, ss = start.attributes, start.kind, start.status
-    llm, tool, agent, rag, file = start.llm, start.tool, start.agent, start.rag, start.file
+    # (In threes at most: a longer assignment of this kind builds and unpacks a tuple.)
+    llm, tool, agent = start.llm, start.tool, start.agent
+    rag, file = start.rag, start.file
     # The common start (normalize's test of it; its own status is tested only for being one, the
     # end's stands) is built here; any other is normalised as it would be alone, the end set on it.
     if ((attrs and not _CONVENTION_KEYS.isdisjoint(attrs)) or start.status_message is not None
