@@ -363,7 +363,7 @@ class _Apart:
             if wrong or len(two) != 2:
                 return None
             # The start's kind as it was guessed before its end's part fields were written onto
-            # its parts (``normalize.native._held_span``): the span's, whose end names none.
+            # its parts (``normalize.native.normalize``): the span's, whose end names none.
             two[0].kind = span.kind  # type: ignore[union-attr]
             at = (t[2], self.payloads[t[3]])
         self.payload_of[id(two[0])], self.payload_of[id(two[1])] = at

@@ -353,81 +353,10 @@ def _end_status(rec: SpanEndRecord) -> Status:
     return status
 
 
-def _held_span(start: SpanStartRecord, end: SpanEndRecord) -> Span:
-    """A span_start held for its span_end and that end as one span (ingest/hold.py): what the
-    store makes of the two normalised and stored one after the other (``store.merge.merge_same``),
-    built with one Span call. The end is a plain one, as ``StartHold.pair`` pairs it: no name, kind,
-    attributes, events, links, cost, ids or start of its own, its status given exactly, its tool (if
-    any) a typed part, its end time from its start's to the latest the door takes, and usage in at
-    most one of the two. The end's set fields win; its typed parts are written onto the start's
-    (``part_fill``: the start's parts are its own, decoded with it, held by no one else)."""
-    st = end.status
-    status = (_ERROR if end.status_code else _OK) if st is None else _STATUS[st]
-    attrs, k, ss = start.attributes, start.kind, start.status
-    # (In threes at most: a longer assignment of this kind builds and unpacks a tuple.)
-    llm, tool, agent = start.llm, start.tool, start.agent
-    rag, file = start.rag, start.file
-    # The common start (normalize's test of it; its own status is tested only for being one, the
-    # end's stands) is built here; any other is normalised as it would be alone, the end set on it.
-    if ((attrs and not _CONVENTION_KEYS.isdisjoint(attrs)) or start.status_message is not None
-            or start.status_code is not None or start.events or start.links
-            or (tool is not None and (tool.__class__ is not ToolInfo or not tool.name))
-            or not k or (kind := _KINDS.get(k)) is None or (ss is not None and ss not in _STATUS)
-            or (llm is not None and llm.model is None and llm == _NO_LLM)
-            or (agent is not None and agent.name is None) or (rag is not None and rag.query is None)
-            or (file is not None and file.path is None)):
-        return _end_into(span_from_record(start), end, status)
-    # Each part: the end's set fields onto the start's, or the end's when the start has none (and it
-    # is not empty: an empty part is no part).
-    p: Any
-    if (p := end.llm) is not None:
-        if llm is not None:
-            llm_fill(llm, p)
-        elif not (p.provider is None and p == _NO_LLM):
-            llm = p
-    if (p := end.tool) is not None:
-        if tool is not None:
-            tool_fill(tool, p)  # type: ignore[arg-type]  # (a typed part: StartHold.pair's test)
-        elif not (p.name is None and p == _NO_TOOL):  # type: ignore[union-attr]
-            tool = p
-    if (p := end.agent) is not None:
-        if agent is not None:
-            agent_fill(agent, p)
-        elif not (p.name is None and p == _NO_AGENT):
-            agent = p
-    if (p := end.rag) is not None:
-        if rag is not None:
-            rag_fill(rag, p)
-        elif not (p.query is None and p == _NO_RAG):
-            rag = p
-    if (p := end.file) is not None:
-        if file is not None:
-            file_fill(file, p)
-        elif not (p.path is None and p == _NO_FILE):
-            file = p
-    usage = start.usage if end.usage is None else end.usage
-    if usage is not None and usage.total < usage.input + usage.output:
-        # (as the store merges usage: never less than the two; a copy, the record's own stays as
-        # sent for the door, should it check the two apart: ingest/pipeline.py, ``_Apart``)
-        usage = msgspec.structs.replace(usage, total=usage.input + usage.output)
-    span = Span(span_id=start.span_id, trace_id=start.trace_id, session_id=start.session_id or "",
-                parent_span_id=start.parent_span_id or None, name=start.name, kind=kind, start_ns=start.start_ns,
-                end_ns=end.end_ns, status=status, llm=llm, tool=tool, usage=usage,  # type: ignore[arg-type]
-                cost=start.cost, attributes=attrs, agent=agent)
-    if rag is not None:
-        span.rag = rag
-    if file is not None:
-        span.file = file
-    if msg := end.status_message:  # (an empty one sets nothing, as the store merges it)
-        span.status_message = msg
-    if code := end.status_code:
-        span.status_code = code
-    return span
-
-
 def _end_into(span: Span, end: SpanEndRecord, status: Status) -> Span:
-    """``_held_span`` for a start normalised alone (``span``): the end's fields set on it, as the
-    store merges them (an empty part is no part; a part the span has takes the end's set fields)."""
+    """A held start and its plain end (``normalize``) for a start normalised alone (``span``): the
+    end's fields set on it, as the store merges them (an empty part is no part; a part the span has
+    takes the end's set fields)."""
     p: Any
     o: Any
     if (p := end.llm) is not None:
@@ -458,7 +387,7 @@ def _end_into(span: Span, end: SpanEndRecord, status: Status) -> Span:
     if (p := end.usage) is not None:
         span.usage = p
     if (u := span.usage) is not None and u.total < u.input + u.output:
-        span.usage = msgspec.structs.replace(u, total=u.input + u.output)  # (as in _held_span)
+        span.usage = msgspec.structs.replace(u, total=u.input + u.output)  # (as in normalize)
     span.end_ns = end.end_ns
     span.status = status
     if msg := end.status_message:  # (an empty one sets nothing, as the store merges it)
@@ -530,9 +459,80 @@ def normalize(records: list[WireRecord]) -> tuple[list[Update], list[Reject]]:
                     span.file = file
                 append(span)
             elif cls is tuple:
-                # A span_start held for its plain span_end, and that end (ingest/hold.py): one span
-                # (before a span_end: most ends of a stream's live spans come so).
-                append(_held_span(rec[0], rec[1]))
+                # A span_start held for its plain span_end, and that end (ingest/hold.py): one span (before a
+                # span_end: most ends of a stream's live spans come so), what the store makes of the two
+                # normalised and stored one after the other (``store.merge.merge_same``), built with one Span
+                # call, here rather than in a function of its own (its call cost 0.5 % of a live span's
+                # instructions through the whole pipeline: bench_live_ir.py). The end is a plain one, as
+                # ``StartHold.pair`` pairs it: no name, kind, attributes, events, links, cost, ids or start of
+                # its own, its status given exactly, its tool (if any) a typed part, its end time from its
+                # start's to the latest the door takes, and usage in at most one of the two. The end's set
+                # fields win; its typed parts are written onto the start's (``part_fill``: the start's parts are
+                # its own, decoded with it, held by no one else).
+                first, last = rec[0], rec[1]
+                st = last.status
+                status = (_ERROR if last.status_code else _OK) if st is None else _STATUS[st]
+                attrs, k, ss = first.attributes, first.kind, first.status
+                # (In threes at most: a longer assignment of this kind builds and unpacks a tuple.)
+                llm, tool, agent = first.llm, first.tool, first.agent
+                rag, file = first.rag, first.file
+                # The common start (tested as a span record is above; its own status is tested only
+                # for being one, the end's stands) is built here; any other is normalised as it would
+                # be alone, the end set on it.
+                if ((attrs and not keys.isdisjoint(attrs)) or first.status_message is not None
+                        or first.status_code is not None or first.events or first.links
+                        or (tool is not None and (tool.__class__ is not tool_info or not tool.name))
+                        or not k or (kind := kinds_get(k)) is None or (ss is not None and ss not in _STATUS)
+                        or (llm is not None and llm.model is None and llm == no_llm)
+                        or (agent is not None and agent.name is None) or (rag is not None and rag.query is None)
+                        or (file is not None and file.path is None)):
+                    append(_end_into(span_from_record(first), last, status))
+                    continue
+                # Each part: the end's set fields onto the start's, or the end's when the start has none
+                # (and it is not empty: an empty part is no part).
+                if (p := last.llm) is not None:
+                    if llm is not None:
+                        llm_fill(llm, p)
+                    elif not (p.provider is None and p == no_llm):
+                        llm = p
+                if (p := last.tool) is not None:
+                    if tool is not None:
+                        tool_fill(tool, p)  # (a typed part: StartHold.pair's test)
+                    elif not (p.name is None and p == _NO_TOOL):
+                        tool = p
+                if (p := last.agent) is not None:
+                    if agent is not None:
+                        agent_fill(agent, p)
+                    elif not (p.name is None and p == _NO_AGENT):
+                        agent = p
+                if (p := last.rag) is not None:
+                    if rag is not None:
+                        rag_fill(rag, p)
+                    elif not (p.query is None and p == _NO_RAG):
+                        rag = p
+                if (p := last.file) is not None:
+                    if file is not None:
+                        file_fill(file, p)
+                    elif not (p.path is None and p == _NO_FILE):
+                        file = p
+                usage = first.usage if last.usage is None else last.usage
+                if usage is not None and usage.total < usage.input + usage.output:
+                    # (as the store merges usage: never less than the two; a copy, the record's own stays
+                    # as sent for the door, should it check the two apart: ingest/pipeline.py, ``_Apart``)
+                    usage = msgspec.structs.replace(usage, total=usage.input + usage.output)
+                span = Span(span_id=first.span_id, trace_id=first.trace_id, session_id=first.session_id or "",
+                            parent_span_id=first.parent_span_id or None, name=first.name, kind=kind,
+                            start_ns=first.start_ns, end_ns=last.end_ns, status=status, llm=llm, tool=tool,
+                            usage=usage, cost=first.cost, attributes=attrs, agent=agent)
+                if rag is not None:
+                    span.rag = rag
+                if file is not None:
+                    span.file = file
+                if msg := last.status_message:  # (an empty one sets nothing, as the store merges it)
+                    span.status_message = msg
+                if code := last.status_code:
+                    span.status_code = code
+                append(span)
             elif cls is SpanEndRecord:
                 # The second half of a live span: bare (ids, times, status) -> the short path.
                 attrs = rec.attributes
