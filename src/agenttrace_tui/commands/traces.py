@@ -36,8 +36,9 @@ def register(subparsers: Any) -> None:
     tree.add_argument("trace_id", metavar="ID", help="trace id, a unique prefix of one, or 'latest'")
     tree.add_argument("--no-attributes", dest="attributes", action="store_false", help="names and tree only")
     tree.add_argument("--internal", action="store_true",
-                      help="show a client's framework internals too (Codex's and OpenCode's runtime spans: left out "
-                           "by default, each span under its nearest ancestor of the agent's own, as the monitor shows it)")
+                      help="draw a client's framework internals too (Codex's and OpenCode's runtime spans: left out "
+                           "of the tree by default, each span under its nearest ancestor of the agent's own, as the "
+                           "monitor shows it; --json lists every span either way)")
     add_common(tree)
     tree.set_defaults(func=guarded(run_tree))
 
