@@ -182,6 +182,34 @@ def test_a_tree_without_internals_is_the_tree_of_the_kept_spans_under_their_near
     assert got.spans is whole.spans  # the same span objects: a row's detail is the span as stored
 
 
+def test_a_span_lifted_from_under_an_internal_one_takes_its_place_among_its_new_siblings_by_start() -> None:
+    """The internal span ``x`` started first, so its subtree came first; the call ``a`` under it
+    started after ``c`` and ``b``: shown beside them, it reads after them, as in the tree of the
+    kept spans with the parents they are shown under. Spans that start together keep their order."""
+    internal = {"agenttrace.internal": True}
+    spans = [
+        sp("root", None, 0, 20),
+        sp("x", "root", 1, 19, attributes=internal),
+        sp("a", "x", 6, 7),
+        sp("y", "x", 2, 18, attributes=internal),
+        sp("e", "y", 12, 13),
+        sp("f", "y", 5, 6, status=Status.ERROR),
+        sp("c", "root", 3, 4, status=Status.ERROR),
+        sp("b", "root", 5, 9),
+        sp("b1", "b", 5.5, 6),
+        sp("g", "root", 12, 13),
+    ]
+    whole = tree_of(*spans)
+    assert whole.order[:6] == ["root", "x", "y", "f", "e", "a"]
+    got = without_internal(whole, {"x", "y"})
+    kept = [sp(s.span_id, "root" if s.parent_span_id in {"x", "y"} else s.parent_span_id,
+               (s.start_ns - BASE) / S, (s.end_ns - BASE) / S, status=s.status) for s in spans if s.span_id not in {"x", "y"}]
+    want = tree_of(*kept)
+    assert (got.order, got.depth, got.parent, got.end, got.errors) == (want.order, want.depth, want.parent, want.end, want.errors)
+    assert got.order == ["root", "c", "f", "b", "b1", "a", "e", "g"]
+    assert [got.order[i] for i in got.errors] == ["c", "f"]
+
+
 def test_flatten_hides_collapsed_subtrees_and_draws_guides() -> None:
     tree = tree_of(
         sp("root", None, 0, 10),

@@ -296,33 +296,37 @@ class TreeBuilder:
 def without_internal(tree: TraceTree, internal: set[str]) -> TraceTree:
     """``tree`` without the spans of ``internal`` (a client's framework internals: Codex sends
     hundreds a turn, around its few model and tool calls), each span kept under its nearest kept
-    ancestor, in the order of ``tree`` (a span keeps its place among what it is lifted beside).
-    O(n): ``tree``'s preorder filtered, depths and subtree ends worked out again."""
+    ancestor (top-level when it has none), children sorted by start time as in any tree: a call
+    lifted from under an internal span takes its place among its new siblings by when it started.
+    One pass over ``tree``'s preorder; only the lists that were given a lifted span are sorted again."""
     order, parent, spans = tree.order, tree.parent, tree.spans
-    out = TraceTree()
-    out.version = tree.version
-    out.spans = spans
-    kept_order, kept_depth, kept_parent, kept_end = out.order, out.depth, out.parent, out.end
-    #: For each index of ``tree``: its own index in ``out`` when kept, else its nearest kept ancestor's (-1: none).
-    at: list[int] = []
+    #: For each index of ``tree``: its own id when kept, else its nearest kept ancestor's (None: none).
+    at: list[str | None] = []
+    kids: dict[str | None, list[str]] = {}
+    lifted_into: set[str | None] = set()
     for i, sid in enumerate(order):
         p = parent[i]
-        above = at[p] if p >= 0 else -1
+        above = at[p] if p >= 0 else None
         if sid in internal:
             at.append(above)
             continue
-        j = len(kept_order)
-        kept_order.append(sid)
-        kept_parent.append(above)
-        kept_depth.append(kept_depth[above] + 1 if above >= 0 else 0)
-        kept_end.append(j + 1)
-        at.append(j)
-    for j in range(len(kept_order) - 1, 0, -1):  # children follow their parent: ends climb in one pass
-        p = kept_parent[j]
-        if p >= 0 and kept_end[j] > kept_end[p]:
-            kept_end[p] = kept_end[j]
-    out.index = dict(zip(kept_order, range(len(kept_order)), strict=True))
-    out.errors = [at[i] for i in tree.errors if order[i] not in internal]
+        at.append(sid)
+        if p >= 0 and order[p] in internal:
+            lifted_into.add(above)
+        siblings = kids.get(above)
+        if siblings is None:
+            kids[above] = [sid]
+        else:
+            siblings.append(sid)
+    for owner in lifted_into:
+        # Stable: spans that started together keep the order they had.
+        kids[owner] = _by_start(kids[owner], spans)
+    out = TraceTree()
+    out.version = tree.version
+    out.spans = spans
+    _walk(kids.get(None, []), kids.get, out.order, out.depth, out.parent, out.end)
+    out.index = index = dict(zip(out.order, range(len(out.order)), strict=True))
+    out.errors = sorted(index[sid] for sid in map(order.__getitem__, tree.errors) if sid not in internal)
     return out
 
 
