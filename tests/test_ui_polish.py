@@ -177,6 +177,25 @@ async def test_cost_panel_by_kind_heads_its_errors_column_only_when_a_kind_faile
         assert row.index("1.00s") + len("1.00s") == heading.index("time") + len("time"), (heading, row)
 
 
+async def test_cost_panel_tool_names_take_the_rows_free_cells():
+    """In a 120-column terminal a tool's name of 12 letters reads whole, its failed calls' count
+    beside the row's figures (the label left 32 cells for 29 of figures: it read `search_fi…`)."""
+    store = _budget_store()
+    tool_start = fixtures.NOW_NS - 110 * S
+    store.apply([_llm_span(1, 0.02),
+                 Span(span_id="tool-1", trace_id=TRACE, session_id=SID, parent_span_id="root", name="search",
+                      kind=SpanKind.TOOL_EXECUTION, start_ns=tool_start, end_ns=tool_start + S,
+                      status=Status.ERROR, tool=ToolInfo(name="search_files")),
+                 _llm_span(12, 0.04)])
+    app = make_app(store=store, now_ns=fixtures.clock)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await wait_for(pilot, lambda: "calls  decided consumed" in app.cost.plain())
+        lines = app.cost.plain().splitlines()
+        row = next(ln for ln in lines if ln.strip().startswith("search"))
+        assert row.split()[:2] == ["search_files", "1"] and row.rstrip().endswith("1✗"), row
+        assert len(row.rstrip()) <= app.cost.content_width, (row, app.cost.content_width)
+
+
 async def test_cost_panel_rows_of_a_refused_call_read_nothing_counted_not_zero():
     """A session whose one model call was refused (no tokens, no cost): its model and provider
     rows read `—` (they read `0`, a token count with no unit under a cost pane's heading)."""
