@@ -1890,6 +1890,35 @@ def _turn_root(client: str | None, name: str, messages: object, parent: str | No
     return build_span("ab" * 16, "cd" * 8, parent, name, 1_000, 2_000, attrs, [], (), 0, "", "s", client)
 
 
+def test_an_agents_turn_root_is_named_by_the_last_user_message_its_events_or_its_run_input_hold() -> None:
+    """Strands sends the turn's messages as events (the older GenAI form, ``content`` a list of text blocks,
+    or the newer one, an event holding ``gen_ai.input.messages``); Pydantic AI the whole run's messages in
+    ``pydantic_ai.all_messages`` (the history it was given first, tool results as user messages with no
+    text); Mastra the run's input as text."""
+    def root(attrs: dict, events: list, parent: str | None = None) -> Span:
+        return build_span("ab" * 16, "cd" * 8, parent, "invoke_agent weather_agent", 1_000, 2_000,
+                          {"gen_ai.operation.name": "invoke_agent", **attrs}, events, (), 0, "", "s", None)
+
+    older = [("gen_ai.system.message", 1_100, {"content": '[{"text": "Be brief."}]'}),
+             ("gen_ai.user.message", 1_200, {"content": '[{"text": "What is the weather in Lima?"}]'}),
+             ("gen_ai.choice", 1_900, {"message": "Sunny", "finish_reason": "end_turn"})]
+    assert root({}, older).attributes[cv.TURN_PROMPT_KEY] == "What is the weather in Lima?"
+    assert cv.TURN_PROMPT_KEY not in root({}, older, parent="ef" * 8).attributes
+    newer = [("gen_ai.client.inference.operation.details", 1_100, {"gen_ai.input.messages": jsonlib.dumps(
+        [{"role": "user", "parts": [{"type": "text", "content": "Weather in Oslo?"}]}])})]
+    assert root({}, newer).attributes[cv.TURN_PROMPT_KEY] == "Weather in Oslo?"
+    run = [{"role": "user", "parts": [{"type": "text", "content": "earlier turn"}]},
+           {"role": "assistant", "parts": [{"type": "text", "content": "ok"}]},
+           {"role": "user", "parts": [{"type": "text", "content": "this turn"}]},
+           {"role": "assistant", "parts": [{"type": "tool_call", "id": "c1", "name": "get_weather", "arguments": {}}]},
+           {"role": "user", "parts": [{"type": "tool_call_response", "id": "c1", "name": "get_weather", "result": "Sunny"}]}]
+    assert root({"pydantic_ai.all_messages": jsonlib.dumps(run)}, []).attributes[cv.TURN_PROMPT_KEY] == "this turn"
+    assert root({"mastra.agent_run.input": "Plan my day"}, []).attributes[cv.TURN_PROMPT_KEY] == "Plan my day"
+    assert cv.TURN_PROMPT_KEY not in root({"mastra.agent_run.input": "  "}, []).attributes
+    # A content that is no JSON list is the text it is.
+    assert root({}, [("gen_ai.user.message", 1_200, {"content": "[draft] fix it"})]).attributes[cv.TURN_PROMPT_KEY] == "[draft] fix it"
+
+
 def test_a_turns_root_of_a_client_naming_every_turn_alike_carries_its_prompt_as_a_name() -> None:
     def user(*texts: str) -> dict:
         return {"role": "user", "parts": [{"type": "text", "content": t} for t in texts]}
@@ -1908,8 +1937,11 @@ def test_a_turns_root_of_a_client_naming_every_turn_alike_carries_its_prompt_as_
     # Not a turn's root, not such a client, no user text, messages that are not JSON: no name.
     assert cv.TURN_PROMPT_KEY not in _turn_root("droid", "invoke_agent droid", [user("x")], parent="ef" * 8).attributes
     assert cv.TURN_PROMPT_KEY not in _turn_root("droid", "chat gpt-4o-mini", [user("x")]).attributes
-    assert cv.TURN_PROMPT_KEY not in _turn_root(None, "invoke_agent", [user("x")]).attributes
-    assert cv.TURN_PROMPT_KEY not in _turn_root("strands", "invoke_agent", [user("x")]).attributes
+    # Any agent's invocation (``invoke_agent …``), whichever framework sends it or none: a copilot's
+    # time block is its own, not another's.
+    assert _turn_root(None, "invoke_agent", [user("x")]).attributes[cv.TURN_PROMPT_KEY] == "x"
+    assert _turn_root("strands", "invoke_agent Strands Agents", [user("ask\nmore")]).attributes[cv.TURN_PROMPT_KEY] == "ask"
+    assert cv.TURN_PROMPT_KEY not in _turn_root("strands", "execute_event_loop_cycle", [user("x")]).attributes
     assert cv.TURN_PROMPT_KEY not in _turn_root("droid", "invoke_agent droid", [user("  \n ")]).attributes
     assert cv.TURN_PROMPT_KEY not in _turn_root("droid", "invoke_agent droid", "[{not json").attributes
     assert cv.TURN_PROMPT_KEY not in _turn_root("copilot-cli", "invoke_agent",

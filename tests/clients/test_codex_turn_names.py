@@ -95,10 +95,11 @@ def test_each_codex_turn_is_named_by_its_prompt_live_in_the_file_and_replayed(
     assert_turns_named(store, db, want)
 
 
-def assert_turns_named(store: Any, db: Path, want: dict[str, str]) -> None:
+def assert_turns_named(store: Any, db: Path, want: dict[str, str], tick_ns: int = 50_000_000) -> None:
     """Each trace of ``want`` (trace id -> the name it should read) is named so by the live store (the
     traces pane), in the file (read again by another process, the monitor stopped: its reader, `traces
-    list`, `sessions show`) and in a replay of the file, while it plays and once played."""
+    list`, `sessions show`) and in a replay of the file, while it plays (``tick_ns`` of it a tick: shorter
+    than a turn) and once played."""
     for tid, name in want.items():
         assert store.traces[tid].name == name, (tid, store.traces[tid].name)
     # The file: read again by another process (the monitor is stopped), and its CLI.
@@ -115,7 +116,7 @@ def assert_turns_named(store: Any, db: Path, want: dict[str, str]) -> None:
     for sid, turns in by_session.items():
         shown = {t["trace_id"]: t["name"] for t in cli_json(db, "sessions", "show", sid, "--internal")["trace_list"]}
         assert {tid: shown[tid] for tid in turns} == turns
-    # A replay of the file, 50 ms of it a tick: each turn named so while it plays (its root, which
+    # A replay of the file, a tick at a time: each turn named so while it plays (its root, which
     # starts first, carries the name), and once played.
     with Reader(db) as reader:
         for sid, turns in by_session.items():
@@ -125,7 +126,7 @@ def assert_turns_named(store: Any, db: Path, want: dict[str, str]) -> None:
             for _ in range(100_000):
                 if player.finished:
                     break
-                wall[0] += 50_000_000
+                wall[0] += tick_ns
                 player.tick()
                 for tid, prompt in turns.items():
                     trace = player.store.traces.get(tid)

@@ -185,7 +185,7 @@ __all__ = [
     "TEXT_BLOCK_STARTS", "tool_preview",
     # this module
     "CACHE_BESIDE_CLIENTS", "CACHE_BESIDE_INPUT", "GUESSED_COST_CLIENTS", "CACHE_IN_INPUT_SCOPES", "SCOPE_PREFIX_CLIENTS", "GATEWAY_SCOPES", "PROVIDER_METADATA_KEYS", "metadata_provider", "CACHE_BESIDE_KEYS", "COST_KEYS", "FAILED_BY_EXCEPTION_KEYS", "FRAMEWORK_BUILT_ON", "FRAMEWORK_HINTS", "FRAMEWORK_SCOPES", "HTTP_STATUS_KEYS", "INSTRUMENTATION_FAMILIES", "INSTANCE_KEYS", "TRACE_SESSION_RESOURCE_KEYS", "SESSION_SPAN_NAME_KEYS", "session_span_name", "JSON_VALUE_KEYS",
-    "PINNED_SESSION_KEY", "RESOURCE_FRAMEWORKS", "RESOURCE_SESSION_KEYS", "RESPONSE_MODEL_KEYS", "SESSION_KEY_SET", "SESSION_KEYS", "TRACE_NAME_KEYS", "TURN_PROMPT_KEY", "GENERIC_TURN_ROOTS", "PROMPT_ID_ROOTS", "PROMPT_ID_RECORDS", "PROMPT_NAME_CHARS", "prompt_name", "TURN_ROOT_PROMPTS", "TURN_MESSAGES_KEY", "turn_root_prompt",
+    "PINNED_SESSION_KEY", "RESOURCE_FRAMEWORKS", "RESOURCE_SESSION_KEYS", "RESPONSE_MODEL_KEYS", "SESSION_KEY_SET", "SESSION_KEYS", "TRACE_NAME_KEYS", "TURN_PROMPT_KEY", "GENERIC_TURN_ROOTS", "PROMPT_ID_ROOTS", "PROMPT_ID_RECORDS", "PROMPT_NAME_CHARS", "prompt_name", "TURN_ROOT_PROMPTS", "TURN_MESSAGES_KEY", "turn_root_prompt", "AGENT_INVOCATION_ROOT", "USER_MESSAGE_EVENT", "TURN_INPUT_KEYS",
     "SUBTREE_USAGE_KEYS", "THINKING_BESIDE_OUTPUT", "GEMINI_BUILTIN_TOOLS", "TOOL_DEFINITION_KEYS", "GEMINI_FEE_TOOLS", "USAGE_OBJECT_KEYS", "RESPONSE_USAGE_KEYS", "GEMINI_USAGE_FIELDS", "USAGE_RECORD_KEY", "USAGE_OBJECT_PATHS", "USAGE_TYPE_PATHS", "USAGE_TYPES_BESIDE",
     "GENKIT_INPUT_KEY", "GENKIT_MODEL_TYPES", "GENKIT_NAME_KEY", "GENKIT_OUTPUT_KEY", "GENKIT_USAGE_FIELDS", "genkit_model_call",
     "GENKIT_ERROR_KEY", "GENKIT_STATE_KEY", "GENKIT_TOOL_ENVELOPE_TYPES", "genkit_failure", "unwrap_genkit_tool_output",
@@ -450,6 +450,10 @@ TURN_ROOT_PROMPTS: dict[str, tuple[str, tuple[str, ...]]] = {
 }
 #: The message list read for a turn's prompt (``turn_root_prompt``).
 TURN_MESSAGES_KEY = "gen_ai.input.messages"
+#: Where a turn's root holds its input, the first present read (``turn_root_prompt``): GenAI's message list;
+#: Pydantic AI's messages of the whole run (the turn's prompt its last user message with text, after any
+#: history the run was given); Mastra's agent run input (the prompt's text, or a message list).
+TURN_INPUT_KEYS: tuple[str, ...] = (TURN_MESSAGES_KEY, "pydantic_ai.all_messages", "mastra.agent_run.input")
 _messages_json = msgspec.json.Decoder()
 
 
@@ -473,15 +477,20 @@ def _message_text(msg: dict[str, Any]) -> str:
     return "\n".join(texts)
 
 
-def turn_root_prompt(client: str, name: str, attributes: dict[str, Any]) -> str | None:
-    """The prompt of a turn as its trace's name (``prompt_name``, its first line), when ``name`` is the root
-    span of a turn of ``client`` (``TURN_ROOT_PROMPTS``): the text of the last user message holding text in
-    its input messages, the client's own blocks before it left out. None for any other span, or when
-    there is no such text. Read for the root span of a turn of those clients only."""
-    turn = TURN_ROOT_PROMPTS.get(client)
-    if turn is None or not name.startswith(turn[0]):
-        return None
-    value = attributes.get(TURN_MESSAGES_KEY)
+#: The root span name OpenTelemetry's GenAI conventions give an agent's invocation (``invoke_agent {agent}``),
+#: the same on every turn of the agent whichever framework sends it (Strands, Microsoft Agent Framework,
+#: AgentScope, the Vercel AI SDK 7 ...): a list of its turns read one name on every row. Such a turn's trace
+#: is named by its prompt when the root carries the turn's messages, as ``TURN_ROOT_PROMPTS``' are.
+AGENT_INVOCATION_ROOT: tuple[str, tuple[str, ...]] = ("invoke_agent", ())
+#: The per-message event an agent's root holds its user message in, in the GenAI conventions' older form
+#: (Strands': its ``content`` a list of ``{"text": …}`` blocks); the newer form is an event of
+#: ``MESSAGE_DETAIL_EVENTS`` holding ``gen_ai.input.messages``.
+USER_MESSAGE_EVENT = "gen_ai.user.message"
+
+
+def _last_user_text(value: Any, tags: tuple[str, ...]) -> str | None:
+    """The text of the last user message holding text in a message list (a JSON string or the list),
+    the blocks of ``tags`` a client writes before the user's own text left out."""
     if isinstance(value, str):
         try:
             value = _messages_json.decode(value)
@@ -493,13 +502,52 @@ def turn_root_prompt(client: str, name: str, attributes: dict[str, Any]) -> str 
         if not isinstance(msg, dict) or msg.get("role") != "user":
             continue
         text = _message_text(msg).lstrip()
-        for tag in turn[1]:
+        for tag in tags:
             opening, closing = f"<{tag}>", f"</{tag}>"
             if text.startswith(opening) and (end := text.find(closing)) >= 0:
                 text = text[end + len(closing):].lstrip()
         if text.strip():
-            return prompt_name(text, first_line=True)
+            return text
     return None
+
+
+def _user_event_text(content: Any) -> str | None:
+    """The text of a user message event's ``content``: a list of text blocks (as JSON or decoded) or text."""
+    if isinstance(content, str) and content[:1] == "[":
+        try:
+            content = _messages_json.decode(content)
+        except (msgspec.DecodeError, ValueError):
+            pass
+    text = _message_text({"content": content})
+    return text if text.strip() else None
+
+
+def turn_root_prompt(client: str | None, name: str, attributes: dict[str, Any],
+                     events: list[tuple[str, int, dict[str, Any]]] | tuple[()] = ()) -> str | None:
+    """The prompt of a turn as its trace's name (``prompt_name``, its first line), when ``name`` is the root
+    span of a turn of ``client`` (``TURN_ROOT_PROMPTS``) or of an agent's invocation (``AGENT_INVOCATION_ROOT``):
+    the text of the last user message holding text in its input (``TURN_INPUT_KEYS``; else in its message
+    ``events``, the last that holds one), the client's own blocks before it left out. None
+    for any other span, or when there is no such text. Read for root spans only."""
+    turn = TURN_ROOT_PROMPTS.get(client, AGENT_INVOCATION_ROOT) if client is not None else AGENT_INVOCATION_ROOT
+    if not name.startswith(turn[0]):
+        return None
+    text = None
+    for key in TURN_INPUT_KEYS:
+        value = attributes.get(key)
+        if value is not None:
+            text = (value if value.strip() else None) if isinstance(value, str) and value[:1] != "[" else (
+                _last_user_text(value, turn[1]))
+            break
+    if text is None:
+        for ev_name, _time, ev_attrs in reversed(events):
+            if ev_name == USER_MESSAGE_EVENT:
+                text = _user_event_text(ev_attrs.get("content"))
+            elif ev_name in MESSAGE_DETAIL_EVENTS:
+                text = _last_user_text(ev_attrs.get(TURN_MESSAGES_KEY), turn[1])
+            if text is not None:
+                break
+    return prompt_name(text, first_line=True) if text is not None else None
 
 
 #: Span (then resource) attributes that name the session, first found wins. The LangSmith SDK
@@ -1687,7 +1735,8 @@ def resource_scope(scope_names: Iterable[str | None], resource: dict[str, Any] |
 
 
 #: Every attribute key a preview may come from (but the flattened lists': ``_MSG_PREFIXES``).
-_MESSAGE_KEYS: frozenset[str] = frozenset({*MESSAGE_JSON_KEYS, *VALUE_KEYS, *OBSERVATION_KEYS,
+#: (With where a turn's root holds its input: a span carrying one takes the path that reads its name.)
+_MESSAGE_KEYS: frozenset[str] = frozenset({*MESSAGE_JSON_KEYS, *VALUE_KEYS, *OBSERVATION_KEYS, *TURN_INPUT_KEYS,
                                            *(k for keys in CLIENT_VALUE_KEYS.values() for k in keys)})
 
 

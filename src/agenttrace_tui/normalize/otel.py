@@ -242,10 +242,11 @@ def build_span(
     kind, internal = cv.client_kind(client, name, attrs) if client is not None else (None, False)
     if kind is None and plan.kind:
         kind = cv.kind_from_attributes(attrs)[0]
-    if (parent is None and plan.messages and client is not None and client in cv.TURN_ROOT_PROMPTS
-            and (turn_prompt := cv.turn_root_prompt(client, name, attrs)) is not None):
-        # The root of a turn its client names alike on every turn: the trace is named by its prompt
-        # (``trace_name_of``), read from the messages it carries before they become its preview.
+    if (parent is None and (plan.messages or raw_events)
+            and (turn_prompt := cv.turn_root_prompt(client, name, attrs, raw_events)) is not None):
+        # The root of a turn named alike on every turn (an agent's ``invoke_agent …``, a client's own): the
+        # trace is named by its prompt (``trace_name_of``), read from the messages it carries before they
+        # become its preview.
         attrs[cv.TURN_PROMPT_KEY] = turn_prompt
     prompt, response, used_msgs = (cv.extract_messages(attrs, values_first=kind is SpanKind.TOOL_EXECUTION, client=client)
                                    if plan.messages else (None, None, []))
