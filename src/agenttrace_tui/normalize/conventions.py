@@ -529,16 +529,19 @@ def turn_root_prompt(client: str | None, name: str, attributes: dict[str, Any],
     the text of the last user message holding text in its input (``TURN_INPUT_KEYS``; else in its message
     ``events``, the last that holds one), the client's own blocks before it left out. None
     for any other span, or when there is no such text. Read for root spans only."""
-    turn = TURN_ROOT_PROMPTS.get(client, AGENT_INVOCATION_ROOT) if client is not None else AGENT_INVOCATION_ROOT
+    turn = TURN_ROOT_PROMPTS.get(client, AGENT_INVOCATION_ROOT) if client else AGENT_INVOCATION_ROOT
     if not name.startswith(turn[0]):
         return None
     text = None
     for key in TURN_INPUT_KEYS:
         value = attributes.get(key)
-        if value is not None:
-            text = (value if value.strip() else None) if isinstance(value, str) and value[:1] != "[" else (
-                _last_user_text(value, turn[1]))
-            break
+        if value is None:
+            continue
+        if isinstance(value, str) and value[:1] != "[":
+            text = value if value.strip() else None  # the prompt's text itself (Mastra's)
+        else:
+            text = _last_user_text(value, turn[1])
+        break
     if text is None:
         for ev_name, _time, ev_attrs in reversed(events):
             if ev_name == USER_MESSAGE_EVENT:

@@ -222,7 +222,7 @@ def _tools(app, store: Store, session_id: str | None, width: int, tool_budget: i
     they never will (not known, ``$?``), as the section's sum reads them.
     """
     muted = style(app, "text-muted")
-    # A row is its label, then 24 cells (calls, decided, consumed) and at most 5 for its errors ("  12✗").
+    # A row is a space, its label, 24 cells of figures (calls, decided, consumed), its errors (" 12✗").
     label_w = max(6, min(18, width - 29))
     title = "tools by LLM cost" if label_w >= 17 else "tools"
     # With a budget the attribution itself waits for the pane's next slice, between frames:
