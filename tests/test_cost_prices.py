@@ -490,3 +490,20 @@ def test_azure_openai_is_priced_by_azures_list(provider) -> None:
     cost = run([llm("a", provider, "phi-4", usage)]).span("t1", "a").cost
     assert_same(cost, reference(usage, "phi-4", "azure", T_2025_07))
     assert cost.priced_as is None
+
+
+def test_compute_takes_the_last_tier_the_prompt_passes() -> None:
+    """A tier's rates apply once the prompt exceeds its start (not at it); below the first start,
+    the base rates; past several, the last one passed. Exact figures, float for float."""
+    from agenttrace_tui.enrich.prices import Rates
+
+    high = Rates(input=2.0, output=20.0, cache_read=0.5)
+    higher = Rates(input=4.0, output=40.0, cache_read=1.0, reasoning=8.0, per_request=0.25)
+    rates = Rates(input=1.0, output=10.0, cache_read=0.25, cache_write=1.5, tiers=((100, high), (200, higher)))
+    assert compute(rates, 100, 3, 10, 20) == (0.0 + 10 * 0.25 + 20 * 1.5 + 70 * 1.0 + 3 * 10.0, 0.0 + 10 * 0.25 + 20 * 1.5 + 70 * 1.0, 3 * 10.0)
+    # past the first start: its cache_write has no price, so those tokens are plain input
+    assert compute(rates, 101, 3, 10, 20) == (0.0 + 10 * 0.5 + 91 * 2.0 + 3 * 20.0, 0.0 + 10 * 0.5 + 91 * 2.0, 3 * 20.0)
+    assert compute(rates, 201, 5, 0, 0, 2) == (201 * 4.0 + (0.0 + 2 * 8.0 + 3 * 40.0) + 0.25, 201 * 4.0, 0.0 + 2 * 8.0 + 3 * 40.0)
+    assert compute(Rates(input=1.0, output=2.0), 7, 3) == (7.0 + 6.0, 7.0, 6.0)
+    with pytest.raises(ValueError, match="exceed input tokens"):
+        compute(rates, 10, 0, 11)

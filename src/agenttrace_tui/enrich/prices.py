@@ -140,27 +140,33 @@ def local_reason(provider: str) -> str:
 def compute(rates: Rates, input_tokens: int, output_tokens: int, cache_read: int = 0, cache_write: int = 0, reasoning: int = 0) -> tuple[float, float, float]:
     """(total, input, output) USD for one call; ``input_tokens`` includes cache tokens."""
     r = rates
-    for start, tier in rates.tiers:  # (ascending: the last one the prompt passes applies)
-        if input_tokens <= start:
-            break
-        r = tier
+    # Most prompts pass no tier's start: the first is tested before a loop is set up (a loop
+    # that breaks at once cost some 600 instructions a call, a sixth of pricing one).
+    if (tiers := rates.tiers) and input_tokens > tiers[0][0]:
+        for start, tier in tiers:  # (ascending: the last one the prompt passes applies)
+            if input_tokens <= start:
+                break
+            r = tier
     plain_in = input_tokens
     cost_in = 0.0
-    if r.cache_read is not None and cache_read:
+    # Each price times its tokens, the float first: a float times an int gives the same number
+    # either way round, and the float's multiply takes it at once (an int's tries and declines).
+    p: float | None
+    if cache_read and (p := r.cache_read) is not None:
         plain_in -= cache_read
-        cost_in += cache_read * r.cache_read
-    if r.cache_write is not None and cache_write:
+        cost_in += p * cache_read
+    if cache_write and (p := r.cache_write) is not None:
         plain_in -= cache_write
-        cost_in += cache_write * r.cache_write
+        cost_in += p * cache_write
     if plain_in < 0:
         raise ValueError(f"cache tokens ({cache_read + cache_write}) exceed input tokens ({input_tokens})")
-    cost_in += plain_in * r.input
+    cost_in += r.input * plain_in
     plain_out = output_tokens
     cost_out = 0.0
-    if r.reasoning is not None and reasoning and reasoning <= output_tokens:
+    if reasoning and (p := r.reasoning) is not None and reasoning <= output_tokens:
         plain_out -= reasoning
-        cost_out += reasoning * r.reasoning
-    cost_out += plain_out * r.output
+        cost_out += p * reasoning
+    cost_out += r.output * plain_out
     return cost_in + cost_out + r.per_request, cost_in, cost_out
 
 
