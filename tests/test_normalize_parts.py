@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from agenttrace_tui.ingest.protocol import decode, encode
-from agenttrace_tui.model import AgentInfo, FileInfo, LlmInfo, RagInfo, SpanEnd, SpanKind, TokenUsage, ToolInfo
+from agenttrace_tui.model import AgentInfo, Cost, FileInfo, LlmInfo, RagInfo, SpanEnd, SpanKind, TokenUsage, ToolInfo
 from agenttrace_tui.normalize import native as norm
 from agenttrace_tui.normalize.records import SpanEndRecord, SpanRecord, SpanStartRecord
 from test_protocol import agent, attributes, common, cost, file, ids, llm, ns, opt, rag, span_records, tool, usage
@@ -209,3 +209,38 @@ def test_a_tool_part_as_decoded_takes_the_inline_case_only_when_named(tool: obje
     (a,), _ = decode(encode(rec), max_bytes=1 << 20)
     (b,), _ = decode(encode(rec), max_bytes=1 << 20)
     assert norm.normalize([a]) == ([norm._general_span(b)], [])
+
+
+def test_spans_built_by_position_put_each_field_in_its_place() -> None:
+    """normalize() builds its common spans with Span's fields by position (a call by keyword costs
+    more): each inline case, with every field it sets set to a value of its own, gives the span its
+    reference path builds by keyword. Fails if Span's fields move or a call misses one."""
+    def parts(tag: str) -> dict:
+        return dict(llm=LlmInfo(provider=f"p{tag}", model=f"m{tag}"), tool=ToolInfo(name=f"t{tag}"),
+                    agent=AgentInfo(name=f"a{tag}"), rag=RagInfo(query=f"q{tag}"), file=FileInfo(path=f"f{tag}"))
+
+    rec = SpanRecord(v=1, trace_id="t", span_id="s", session_id="sess", parent_span_id="par", name="n", kind="llm_call",
+                     status="error", start_ns=5, end_ns=9, usage=TokenUsage(input=3, output=4), cost=Cost(total=1.5),
+                     attributes={"k": 1}, **parts("1"))
+    twin = msgspec.structs.replace(rec)
+    (got,), bad = norm.normalize([rec])
+    assert not bad and got == norm._general_span(twin)
+    assert (got.rag.query, got.file.path, got.agent.name, got.parent_span_id) == ("q1", "f1", "a1", "par")
+
+    start = SpanStartRecord(v=1, trace_id="t", span_id="s", session_id="sess", parent_span_id="par", name="n",
+                            kind="tool_execution", start_ns=5, attributes={"k": 1}, **parts("1"))
+    end = SpanEndRecord(v=1, trace_id="t", span_id="s", end_ns=9, status="timeout", status_message="slow",
+                        status_code="E9", usage=TokenUsage(input=3, output=4), **parts("2"))
+    (got,), bad = norm.normalize([(start, end, b"")])  # type: ignore[list-item]
+    ref = norm._end_into(norm.span_from_record(msgspec.structs.replace(start, **{k: msgspec.structs.replace(v)
+                                                                                for k, v in parts("1").items()})),
+                         end, norm.STATUS_OF["timeout"])
+    assert not bad and got == ref
+    assert (got.status_message, got.status_code, got.end_ns, got.rag.query, got.file.path) == ("slow", "E9", 9, "q2", "f2")
+
+    end = SpanEndRecord(v=1, trace_id="t", span_id="s", session_id="sess", parent_span_id="par", start_ns=5, end_ns=9,
+                        status="error", status_message="boom", status_code="E1", usage=TokenUsage(input=3, output=4),
+                        **parts("3"))
+    (got,), bad = norm.normalize([end])
+    assert not bad and got == norm._typed_span(msgspec.structs.replace(end), {})
+    assert (got.status_message, got.status_code, got.kind, got.name) == ("boom", "E1", SpanKind.CUSTOM, "")
