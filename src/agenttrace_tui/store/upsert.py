@@ -231,7 +231,9 @@ class SpanUpserts(StoreIndex):
         last = None  # the trace of the previous span stored here (None after any other step)
         session: SessionEntry | None = None
         recorded: tuple[Span, ...] | list[Span] = ()  # calls recorded onto the span, rebuilt (store.calls)
-        # The changed spans of ``marked``'s trace (``changed``, spelled out), and how many this loop added.
+        # The changed spans of ``marked``'s trace (``changed``, spelled out), and how many this loop added;
+        # none kept when nothing persists the store (``track_dirty``).
+        track = self.track_dirty
         dirty = self._dirty_spans
         marked: TraceEntry | None = None
         changed: dict[str, Span] = {}
@@ -494,12 +496,13 @@ class SpanUpserts(StoreIndex):
             if trace is not last:
                 trace.version = session.version = version  # type: ignore[union-attr]
                 last = trace
-            if trace is not marked:
-                marked = trace
-                changed = dirty.get(tid) or dirty.setdefault(tid, {})
-            if span_id not in changed:
-                n_changed += 1
-            changed[span_id] = span
+            if track:  # (no writer: ``apply`` would drain the mark unread)
+                if trace is not marked:
+                    marked = trace
+                    changed = dirty.get(tid) or dirty.setdefault(tid, {})
+                if span_id not in changed:
+                    n_changed += 1
+                changed[span_id] = span
             if recorded:
                 for call in recorded:
                     upsert(call)
@@ -562,6 +565,7 @@ class SpanUpserts(StoreIndex):
         sessions = self.sessions
         hook = self.end_hook or self.span_hook
         version = self.version
+        track = self.track_dirty
         dirty = self._dirty_spans
         agg = self._agg_dirty
         copy = msgspec.structs.replace
@@ -637,12 +641,13 @@ class SpanUpserts(StoreIndex):
             if trace is not last:
                 trace.version = session.version = version  # type: ignore[union-attr]
                 last = trace
-            if trace is not marked:
-                marked = trace
-                changed = dirty.get(trace.trace_id) or dirty.setdefault(trace.trace_id, {})
-            if span_id not in changed:
-                n_changed += 1
-            changed[span_id] = new
+            if track:  # (as in _upsert_spans)
+                if trace is not marked:
+                    marked = trace
+                    changed = dirty.get(trace.trace_id) or dirty.setdefault(trace.trace_id, {})
+                if span_id not in changed:
+                    n_changed += 1
+                changed[span_id] = new
         self._dirty_n += n_changed
         return i
 
