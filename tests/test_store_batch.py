@@ -176,6 +176,27 @@ def test_add_new_adds_what_fold_of_counted_adds(seed: int) -> None:
     assert _totals(ta) == _totals(tb)
 
 
+
+@pytest.mark.parametrize("seed", range(5))
+def test_add_new_sums_a_minute_as_fold_does(seed: int) -> None:
+    """``add_new`` sums the series point of the minute its spans end in, in locals, while they
+    do (``_spans`` in random order change minute nearly every span): spans in time order, most
+    of a fold in one minute, running ones among them, must add what ``fold(counted(span), 1)``
+    adds, to the bit."""
+    rnd = random.Random(seed)
+    spans = sorted(_spans(rnd, 3000), key=lambda s: s.end_ns or 0)
+    for s in spans:
+        if rnd.random() < 0.2:
+            s.end_ns = None  # still running: its spend in the minute it started
+    a, b = Totals(), Totals()
+    kept: dict | None = None
+    for k in range(0, len(spans), 150):
+        kept = a.add_new(spans[k : k + 150], kept)
+        for s in spans[k : k + 150]:
+            b.fold(counted(s), 1)
+        assert _totals(a) == _totals(b)
+    assert kept == {s.span_id: counted(s) for s in spans if s.end_ns is None}
+
 def _scenario() -> list[list]:
     """Reports that each need one of the one-span path's rules, in batches with new spans around them."""
     t0 = 1_700_000_000_000_000_000

@@ -299,9 +299,13 @@ class Totals:
         i_sum = o_sum = cr_sum = cw_sum = rs_sum = est_sum = unknown_sum = 0
         cost_sum = self.cost
         # The series point of the minute [lo, hi) last added to: the spans of one fold mostly
-        # end in one minute, so most take it without a division and a lookup (none yet).
+        # end in one minute, so most take it without a division and a lookup (none yet). Its
+        # cost and tokens are summed in locals while they do, stored when the minute changes
+        # and at the end (the cost from the point's, in the order one ``fold`` per span adds it).
         lo, hi = 1, 0
         point: list[float] = []
+        point_cost = 0.0
+        point_tokens: float = 0  # (an int: a point is [cost, tokens])
         for span in spans:
             kind = span.kind
             llm, tool = span.llm, span.tool
@@ -386,12 +390,17 @@ class Totals:
             if cost or i + o:
                 at = end if end is not None else span.start_ns
                 if not lo <= at < hi:
+                    if point:
+                        point[0], point[1] = point_cost, point_tokens
                     minute = at // NS_PER_MIN
                     lo = minute * NS_PER_MIN
                     hi = lo + NS_PER_MIN
                     point = series.get(minute) or series.setdefault(minute, [0.0, 0])
-                point[0] += cost
-                point[1] += i + o
+                    point_cost, point_tokens = point
+                point_cost += cost
+                point_tokens += i + o
+        if point:
+            point[0], point[1] = point_cost, point_tokens
         self.spans += n
         self.running += n_running
         self.llm_calls += llm_ended + llm_running
