@@ -238,6 +238,9 @@ class SpanUpserts(StoreIndex):
         marked: TraceEntry | None = None
         changed: dict[str, Span] = {}
         n_changed = 0
+        # Spans stored here (``span_count``, added once at the end: nothing in the loop reads it).
+        added = 0
+        pending_events = self._pending_events  # (events held for spans not stored yet: never rebound)
         i = start
         for span in (islice(updates, start, None) if start else updates):
             if not isinstance(span, Span):
@@ -406,7 +409,7 @@ class SpanUpserts(StoreIndex):
             if name:
                 got = names_get(name)
                 span.name = intern(name) if got is None else got
-            if kind in AGGREGATE_KINDS:
+            if kind is _AGENT or kind is _TASK:  # (AGGREGATE_KINDS: tests of identity, not a set's hash)
                 scope_usage(span)
             if not span.start_ns and span.end_ns is not None:
                 span.start_ns = span.end_ns  # span_end with no span_start: zero-length
@@ -417,12 +420,12 @@ class SpanUpserts(StoreIndex):
             if kids is None:
                 kids = children[parent_id] = []  # grown by append, as setdefault's: the same memory
             kids.append(span_id)
-            self.span_count += 1
+            added += 1
             trace.pending[span_id] = None
             if trace is not last:
                 self._agg_dirty[trace.trace_id] = trace
-            if self._pending_events:
-                held = self._pending_events.pop((trace.trace_id, span_id), None)
+            if pending_events:
+                held = pending_events.pop((trace.trace_id, span_id), None)
                 if held:
                     # Calls recorded onto this span (store.calls): stored after it, below.
                     kept, recorded = calls_recorded_on(span, held)
@@ -514,7 +517,7 @@ class SpanUpserts(StoreIndex):
             elif middle and (pair := served_nested_pair(trace, span)) is not None:
                 self._fold_stored(trace, *pair, SERVED_FAILED_RULE)
                 last = None
-            if (usage_key is not None and id_key is None and usage_key in root_usage_calls
+            if (usage_key is not None and id_key is None and root_usage_calls and usage_key in root_usage_calls
                     and span.parent_span_id is not None
                     and (found := self._root_call_elsewhere(span, usage_key)) is not None):
                 self._fold_root_into(trace, span, *found)
@@ -548,6 +551,7 @@ class SpanUpserts(StoreIndex):
                 self._answer_by_records(trace, parent, *answer)
                 last = None
         self._dirty_n += n_changed
+        self.span_count += added
         return i
 
     def _end_spans(self, updates: list, start: int) -> int:
