@@ -469,3 +469,99 @@ def test_a_resource_read_again_says_the_same_and_the_memory_of_them_stays_bounde
     again.attributes["service.name"] = "fixed by the door"
     (third,) = sessions(request("agent-0", 10_001))
     assert third == first
+
+
+def test_spans_read_by_template_equal_the_generated_classes() -> None:
+    """Spans of a key set with ever-new ids and counts are read by templates once the pairs' shapes are
+    known as ever new; around them spans that differ from every template in a repeating value, in an
+    ever-new value's kind or length, in the order or number of their pairs, or have a key twice, read
+    through the cache. Every span's attributes equal the generated classes' (values, types, key order)."""
+    otlp_fastpb._PAIRS.clear()
+    otlp_fastpb._SHAPES.clear()
+    otlp_fastpb._TEMPLATES.clear()
+    otlp_fastpb._UNMATCHED.clear()
+
+    def usual(i: int) -> list[tuple[str, object]]:
+        return [("op", "chat"), ("model", "m-1"), ("tokens", 1000 + i * 7), ("big", 20000 + i), ("temp", 0.5),
+                ("id", f"resp-{i}"), ("call", f"call_{i}é{'x' * (i % 5)}"), ("done", True)]
+
+    spans = [usual(i) for i in range(600)]
+    odd = [
+        [("op", "chat"), ("model", "m-2"), *usual(1)[2:]],  # another repeating value
+        [*usual(2)[:2], ("tokens", 5), *usual(2)[3:]],  # one varint byte (a repeating pair)
+        [*usual(3)[:2], ("tokens", 2**21 + 3), *usual(3)[3:]],  # four varint bytes
+        [*usual(3)[:2], ("tokens", -5), *usual(3)[3:]],  # ten
+        [*usual(4)[:3], ("big", 300), *usual(4)[4:]],  # two bytes where three were
+        [*usual(5)[:5], ("id", "r" * 126), *usual(5)[6:]],  # a string's length past one byte
+        [*usual(6)[:5], ("id", 6), *usual(6)[6:]],  # an int where a string was
+        [*usual(7)[:5], ("id", ""), *usual(7)[6:]],
+        usual(8)[:7],  # a pair fewer
+        [*usual(9), ("id", "again")],  # a key twice
+        [usual(10)[1], usual(10)[0], *usual(10)[2:]],  # another order
+        [("op", "chat")],
+    ]
+    spans += [s for o in odd for s in (o, *(usual(700 + j) for j in range(3)))]
+    req = trace_service_pb2.ExportTraceServiceRequest()
+    ss = req.resource_spans.add().scope_spans.add()
+    for i, attrs in enumerate(spans):
+        sp = ss.spans.add(trace_id=(i + 1).to_bytes(16, "big"), span_id=(i + 1).to_bytes(8, "big"), name="s")
+        sp.attributes.extend([otlp_kv(k, v) for k, v in attrs])
+    # Pairs a template reads that the encoder does not write: over-long varints, two ints in
+    # one value, and a string's length of two bytes.
+    for enc in (b"\x0a\x06tokens\x12\x03\x18\x85\x00", b"\x0a\x03big\x12\x04\x18\x85\x80\x00",
+                b"\x0a\x03big\x12\x04\x18\x05\x18\x06",
+                b"\x0a\x02id\x12\x04\x0a\x81\x00v"):
+        sp = ss.spans.add(trace_id=b"\x01" * 16, span_id=b"\x02" * 8, name="s")
+        sp.attributes.extend([otlp_kv(k, v) for k, v in usual(9000)])
+        sp.attributes[2 if b"tokens" in enc else 3 if b"big" in enc else 5].ParseFromString(enc)
+    body = req.SerializeToString()
+    real = trace_service_pb2.ExportTraceServiceRequest.FromString(body)
+    want = [_typed(pb_attrs(sp.attributes)) for sp in real.resource_spans[0].scope_spans[0].spans]
+    fast = parse("traces", body, False)
+    for _ in range(2):
+        got = [_typed(otlp_fastpb.read_attrs(sp.attributes[:])) for sp in fast.resource_spans[0].scope_spans[0].spans]
+        assert got == want
+    # The usual spans were read by a template that reads their ids and counts.
+    (template,) = [t for t in otlp_fastpb._TEMPLATES[fast.resource_spans[0].scope_spans[0].spans[0].attributes[0]]
+                   if len(t.volatile) == 4]
+    assert [(key, kind) for _i, key, _h, _e, kind in template.volatile] == [
+        ("tokens", 1), ("big", 1), ("id", 0), ("call", 0)]
+
+
+def test_a_span_whose_ever_new_value_is_malformed_is_rejected_alone_after_templates() -> None:
+    """Invalid UTF-8 in a value a template reads: that span is rejected and counted, as through the cache."""
+    from agenttrace_tui.ingest.otlp_decode import Rejects, convert_traces
+
+    otlp_fastpb._TEMPLATES.clear()
+    otlp_fastpb._UNMATCHED.clear()
+
+    def span(no: int, text: bytes) -> bytes:
+        op = b"\x0a\x02op\x12\x06\x0a\x04chat"
+        value = b"\x0a" + _len(text) + text
+        return _span(no, op) + b"\x4a" + _len(kv := b"\x0a\x02id\x12" + _len(value) + value) + kv
+
+    body = _body([span(i, f"id-{i:04d}".encode()) for i in range(1, 400)] + [span(400, b"id-\xff\xfe")]
+                 + [span(401, b"id-0401")])
+    rejects = Rejects()
+    updates = [u for c in convert_traces(parse("traces", body, False), False, rejects, lambda t: None) for u in c]
+    spans = [u for u in updates if isinstance(u, Span)]
+    assert len(spans) == 400 and spans[-1].attributes == {"op": "chat", "id": "id-0401"}
+    assert any(t.volatile for ts in otlp_fastpb._TEMPLATES.values() for t in ts)
+    assert dict(rejects.by_reason) == {"invalid_span": 1}
+    assert "'0000000000000190'" in rejects.message() and "not valid protobuf" in rejects.message()
+
+
+def test_the_templates_stay_bounded() -> None:
+    """Spans of ever more first pairs: the templates and their counts are started over, not grown."""
+    otlp_fastpb._TEMPLATES.clear()
+    otlp_fastpb._UNMATCHED.clear()
+    req = trace_service_pb2.ExportTraceServiceRequest()
+    ss = req.resource_spans.add().scope_spans.add()
+    for i in range(otlp_fastpb.MAX_FIRST_PAIRS + 100):
+        sp = ss.spans.add(trace_id=(i + 1).to_bytes(16, "big"), span_id=(i + 1).to_bytes(8, "big"), name="s")
+        sp.attributes.extend([otlp_kv("first", i), otlp_kv("op", "chat")])
+    fast = parse("traces", req.SerializeToString(), False)
+    for sp in fast.resource_spans[0].scope_spans[0].spans:
+        otlp_fastpb.read_attrs(sp.attributes[:])
+    assert 0 < len(otlp_fastpb._TEMPLATES) <= len(otlp_fastpb._UNMATCHED) <= otlp_fastpb.MAX_FIRST_PAIRS
+    assert all(len(ts) <= otlp_fastpb.MAX_TEMPLATES for ts in otlp_fastpb._TEMPLATES.values())

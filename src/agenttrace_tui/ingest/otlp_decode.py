@@ -40,7 +40,7 @@ from .otlp_fastpb import (
     FastTraceRequest,
     FullTraceRequest,
     has_extra,
-    read_pair,
+    read_attrs,
     read_status,
     span_attrs,
     span_status,
@@ -198,7 +198,7 @@ def _spans_from_fastpb(items: list[Any], i: int, client: str | None, rejects: Re
             continue
         st = sp.status  # encoded occurrences; the common SDKs send one on every span
         try:
-            attrs = dict(map(read_pair, sp.attributes[:]))  # span_attrs; [:]: one C call, no IndexError ends it
+            attrs = read_attrs(sp.attributes[:])  # span_attrs; [:]: one C call, no IndexError ends it
             if st:
                 code, message = read_status(st[0]) if len(st) == 1 else span_status(st)
             else:

@@ -33,6 +33,7 @@ request with it. A pair in the cache was read, so checked, when it went in.
 from __future__ import annotations
 
 import struct
+from operator import itemgetter
 from typing import Any
 
 from google.protobuf import descriptor_pb2, descriptor_pool, message_factory
@@ -312,3 +313,140 @@ def span_status(encoded: Any) -> tuple[int, str]:
 def span_attrs(encoded: Any) -> dict[str, Any]:
     """A span's attributes (encoded KeyValues) as a dict, as ``pb_attrs`` builds it."""
     return dict(map(read_pair, encoded))
+
+
+# -- spans read by template ---------------------------------------------------------
+#
+# Spans of one key set usually repeat most of their pairs byte for byte (operation,
+# provider, model, tool name) and differ in a few of ever-new values (ids, token
+# counts): the cache above reads each pair on its own, a hash and a lookup for every
+# pair and a Python call for every ever-new one (~4.4k instructions a miss). A template
+# is such a span's pairs as they were read: the repeating ones (``_PAIRS``' hits) kept
+# as encoded, with their values, and the ever-new ones (of ``_SHAPES``' ever-new kinds)
+# by the bytes before their value. A span matches it when its repeating pairs are the
+# same bytes (one C comparison of all of them) and its ever-new ones have the same
+# bytes before their value and a value of the same kind; those are read straight from
+# their bytes, as ``__missing__`` reads them. Any other span reads its pairs through the
+# cache, as before; the same dict either way (keys in order, the same values). (A string
+# long enough to cut is never in a template: ``LONG_STRINGS`` counts it as before.)
+
+
+class _Template:
+    __slots__ = ("n", "pick", "same", "attrs", "volatile")
+
+    def __init__(self, encoded: list[bytes], attrs: dict[str, Any], consts: list[int],
+                 volatile: list[tuple[int, str, bytes, int, int]]) -> None:
+        self.n = len(encoded)
+        #: The repeating pairs of a span (index 0 always among them: the template's key).
+        self.pick = itemgetter(*consts)
+        self.same = self.pick(encoded)
+        #: The span's attributes, copied for each span read, its ever-new values overwritten.
+        self.attrs = dict(attrs)
+        #: (index, key, the pair's bytes before its value (its head), the head's length, kind):
+        #: kind 0 a string with one-byte lengths, 1 an int (the head ends with the pair's value tag).
+        self.volatile = tuple(volatile)
+
+    def read(self, encoded: list[bytes]) -> dict[str, Any] | None:
+        """The attributes of a span of this template's pairs (None when it is not one)."""
+        attrs = self.attrs.copy()
+        for i, key, head, e, kind in self.volatile:
+            b = encoded[i]
+            if b[:e] != head:
+                return None
+            n = len(b)
+            if kind == 0:  # a string: the value's length, the string's tag and length, one byte each
+                if b[e:e + 3] != _STR_HEADS.get(n - e):
+                    return None
+                attrs[key] = b[e + 3:].decode()
+                continue
+            # An int: the value's length, the int's tag, a varint of up to ten bytes to the pair's
+            # end, read as ``_read_pair`` reads it (anything else: the cache's reading).
+            if n < e + 3 or n > e + 12 or b[e] != n - e - 1 or b[e + 1] != 0x18:
+                return None
+            if n == e + 4:  # two varint bytes (most token counts), at once
+                x = b[e + 2]
+                y = b[e + 3]
+                if x < 0x80 or y >= 0x80:
+                    return None
+                attrs[key] = (x & 0x7F) | y << 7
+                continue
+            v = 0
+            shift = 0
+            for x in b[e + 2:n - 1]:
+                if x < 0x80:
+                    return None
+                v |= (x & 0x7F) << shift
+                shift += 7
+            x = b[n - 1]
+            if x >= 0x80:
+                return None
+            v = (v | x << shift) & 0xFFFFFFFFFFFFFFFF
+            attrs[key] = v - (1 << 64) if v >= 1 << 63 else v
+        return attrs
+
+
+#: A string value's bytes after its pair's field 2 tag, up to its text, by the bytes from there to
+#: the end: the value's length, the string's tag, the string's length (one byte each).
+_STR_HEADS = {n + 3: bytes((n + 2, 0x0A, n)) for n in range(126)}
+#: A span's first encoded pair -> the templates of spans that start with it.
+_TEMPLATES: dict[bytes, list[_Template]] = {}
+#: A first pair -> spans starting with it read through the cache since (templates are tried
+#: every ``LEARN_EVERY``: the first spans of a key set have ids whose shapes are not yet ever new).
+_UNMATCHED: dict[bytes, int] = {}
+MAX_TEMPLATES = 4  # a first pair's: each one tried costs a comparison
+MAX_FIRST_PAIRS = 1024
+LEARN_EVERY = 16
+
+
+def read_attrs(encoded: list[bytes]) -> dict[str, Any]:
+    """A span's attributes from its encoded pairs (a list), as ``span_attrs`` reads them, by a
+    template when one matches (see above)."""
+    if not encoded:
+        return {}
+    templates = _TEMPLATES.get(encoded[0])
+    if templates is not None:
+        n = len(encoded)
+        for t in templates:
+            if t.n == n and t.pick(encoded) == t.same and (attrs := t.read(encoded)) is not None:
+                if t is not templates[0]:  # the last one that matched is tried first (a new list:
+                    _TEMPLATES[encoded[0]] = [t, *(o for o in templates if o is not t)]  # none changes)
+                return attrs
+    attrs = dict(map(read_pair, encoded))
+    first = encoded[0]
+    if first in _PAIRS:  # (an ever-new first pair finds no template: none is made)
+        if len(_UNMATCHED) >= MAX_FIRST_PAIRS:
+            _TEMPLATES.clear()  # first pairs from senders: bounded, started over rather than grown
+            _UNMATCHED.clear()
+        seen = _UNMATCHED.get(first, 0)
+        _UNMATCHED[first] = seen + 1
+        if not seen % LEARN_EVERY:
+            _learn(encoded, attrs)
+    return attrs
+
+
+def _learn(encoded: list[bytes], attrs: dict[str, Any]) -> None:
+    """Make a template of a span read through the cache, if its pairs are all repeating or ever new."""
+    if len(attrs) != len(encoded):
+        return  # a key twice: the dict keeps the last value in the first one's place
+    consts = []
+    volatile = []
+    for i, (b, key) in enumerate(zip(encoded, attrs, strict=True)):
+        if b in _PAIRS:
+            consts.append(i)
+            continue
+        n = len(b)
+        if n <= 5:
+            return
+        e = b[1] + 6
+        shape = _SHAPES.get(b[:e])
+        if shape is None or shape[1] != n or not shape[2] & _EVER_NEW:
+            return  # neither repeating nor ever new (a long string, a list, a value seen a few times)
+        head = b[:e - 3]  # (the shapes' kinds: 0 a string, 2 or 3 an int)
+        volatile.append((i, key, head, len(head), 0 if shape[2] & 3 == 0 else 1))
+    if not volatile and len(consts) == 1:
+        return
+    # The one matched least lately goes (``read_attrs`` keeps the last matched first): one made
+    # of a key set's first spans may hold as repeating values (ids) that later spans showed to
+    # be ever new.
+    kept = _TEMPLATES.get(encoded[0], [])[:MAX_TEMPLATES - 1]
+    _TEMPLATES[encoded[0]] = [*kept, _Template(encoded, attrs, consts, volatile)]
