@@ -525,7 +525,7 @@ def test_spans_read_by_template_equal_the_generated_classes() -> None:
     (template,) = [t for t in otlp_fastpb._TEMPLATES[fast.resource_spans[0].scope_spans[0].spans[0].attributes[0]]
                    if len(t.volatile) == 4]
     assert [(key, kind) for _i, key, _h, _e, kind in template.volatile] == [
-        ("tokens", 1), ("big", 1), ("id", 0), ("call", 0)]
+        ("tokens", 2), ("big", 1), ("id", 0), ("call", 0)]
 
 
 def test_a_span_whose_ever_new_value_is_malformed_is_rejected_alone_after_templates() -> None:
@@ -565,3 +565,29 @@ def test_the_templates_stay_bounded() -> None:
         otlp_fastpb.read_attrs(sp.attributes[:])
     assert 0 < len(otlp_fastpb._TEMPLATES) <= len(otlp_fastpb._UNMATCHED) <= otlp_fastpb.MAX_FIRST_PAIRS
     assert all(len(ts) <= otlp_fastpb.MAX_TEMPLATES for ts in otlp_fastpb._TEMPLATES.values())
+
+
+def test_a_span_whose_ever_new_value_is_cut_short_is_rejected_alone_after_templates() -> None:
+    """A pair that ends where a template's value starts (its bytes before the value, and nothing): that
+    span is rejected and counted as not valid protobuf, as through the cache; the spans after it kept."""
+    from agenttrace_tui.ingest.otlp_decode import Rejects, convert_traces
+
+    otlp_fastpb._TEMPLATES.clear()
+    otlp_fastpb._UNMATCHED.clear()
+    op = b"\x0a\x02op\x12\x06\x0a\x04chat"
+
+    def span(no: int, pair: bytes) -> bytes:
+        return _span(no, op) + b"\x4a" + _len(pair) + pair
+
+    def tokens(v: int) -> bytes:
+        return b"\x0a\x06tokens\x12\x03\x18" + bytes(((v & 0x7F) | 0x80, v >> 7))
+
+    body = _body([span(i, tokens(1000 + i)) for i in range(1, 400)] + [span(400, b"\x0a\x06tokens\x12\x03\x18")]
+                 + [span(401, tokens(1401))])
+    rejects = Rejects()
+    updates = [u for c in convert_traces(parse("traces", body, False), False, rejects, lambda t: None) for u in c]
+    spans = [u for u in updates if isinstance(u, Span)]
+    assert len(spans) == 400 and spans[-1].attributes == {"op": "chat", "tokens": 1401}
+    assert any(t.volatile for ts in otlp_fastpb._TEMPLATES.values() for t in ts)
+    assert dict(rejects.by_reason) == {"invalid_span": 1}
+    assert "'0000000000000190'" in rejects.message() and "not valid protobuf" in rejects.message()

@@ -343,7 +343,9 @@ class _Template:
         #: The span's attributes, copied for each span read, its ever-new values overwritten.
         self.attrs = dict(attrs)
         #: (index, key, the pair's bytes before its value (its head), the head's length, kind):
-        #: kind 0 a string with one-byte lengths, 1 an int (the head ends with the pair's value tag).
+        #: kind 0 a string with one-byte lengths, 1 an int (the head ends with the pair's value tag),
+        #: 2 an int of two varint bytes (the head ends with the int's tag; an int of another length
+        #: is read as kind 1).
         self.volatile = tuple(volatile)
 
     def read(self, encoded: list[bytes]) -> dict[str, Any] | None:
@@ -352,8 +354,16 @@ class _Template:
         for i, key, head, e, kind in self.volatile:
             b = encoded[i]
             if b[:e] != head:
-                return None
+                if kind != 2 or b[:e - 2] != head[:-2]:
+                    return None
+                kind = 1  # an int of another length than the template's two bytes
+                e -= 2
             n = len(b)
+            if kind == 2:  # an int of two varint bytes (most token counts): its head ends with its tag
+                if n != e + 2 or (x := b[e]) < 0x80 or (y := b[e + 1]) >= 0x80:
+                    return None
+                attrs[key] = (x & 0x7F) | y << 7
+                continue
             if kind == 0:  # a string: the value's length, the string's tag and length, one byte each
                 if b[e:e + 3] != _STR_HEADS.get(n - e):
                     return None
@@ -363,13 +373,6 @@ class _Template:
             # end, read as ``_read_pair`` reads it (anything else: the cache's reading).
             if n < e + 3 or n > e + 12 or b[e] != n - e - 1 or b[e + 1] != 0x18:
                 return None
-            if n == e + 4:  # two varint bytes (most token counts), at once
-                x = b[e + 2]
-                y = b[e + 3]
-                if x < 0x80 or y >= 0x80:
-                    return None
-                attrs[key] = (x & 0x7F) | y << 7
-                continue
             v = 0
             shift = 0
             for x in b[e + 2:n - 1]:
@@ -441,8 +444,9 @@ def _learn(encoded: list[bytes], attrs: dict[str, Any]) -> None:
         shape = _SHAPES.get(b[:e])
         if shape is None or shape[1] != n or not shape[2] & _EVER_NEW:
             return  # neither repeating nor ever new (a long string, a list, a value seen a few times)
-        head = b[:e - 3]  # (the shapes' kinds: 0 a string, 2 or 3 an int)
-        volatile.append((i, key, head, len(head), 0 if shape[2] & 3 == 0 else 1))
+        kind = shape[2] & 3  # 0 a string, 2 or 3 an int of that many varint bytes
+        head = b[:e - 1] if kind == 2 else b[:e - 3]
+        volatile.append((i, key, head, len(head), 1 if kind == 3 else kind))
     if not volatile and len(consts) == 1:
         return
     # The one matched least lately goes (``read_attrs`` keeps the last matched first): one made
