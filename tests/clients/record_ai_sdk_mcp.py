@@ -44,7 +44,7 @@ from recording import Recording, ensure_venv, installed_versions, js_guarded, ot
 
 NAME = "ai_sdk_mcp"
 #: The AI SDK's MCP client: the release on the same provider line (``@ai-sdk/provider`` 4) as ``ai`` 7.0.185.
-MCP_PACKAGE = "@ai-sdk/mcp@2.0.99"
+MCP_PACKAGE = "@ai-sdk/mcp@2.0.102"
 PACKAGES = [*COMMON_PACKAGES, OPENAI.package, MCP_PACKAGE]
 
 AGENT = """
