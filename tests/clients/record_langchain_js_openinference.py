@@ -26,7 +26,7 @@ from recording import openai_env
 NAME = "langchain_js_openinference"
 #: A reasoning model genai-prices has a price for.
 MODEL = "gpt-5-mini"
-PACKAGES = ["@langchain/langgraph@1.7.3", "@langchain/openai@1.6.0", "@langchain/core@1.4.0",
+PACKAGES = ["@langchain/langgraph@1.7.5", "@langchain/openai@1.6.0", "@langchain/core@1.5.0",
             "@arizeai/openinference-instrumentation-langchain@4.1.1", "@opentelemetry/sdk-node@0.301.0",
             "@opentelemetry/exporter-trace-otlp-proto@0.301.1", "zod@4"]
 

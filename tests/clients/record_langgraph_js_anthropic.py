@@ -19,7 +19,7 @@ from record_langgraph_js import agent_script, record
 
 NAME = "langgraph_js_anthropic"
 MODEL = "claude-sonnet-4-5"
-PACKAGES = ["@langchain/langgraph@1.7.3", "@langchain/anthropic@1.5.11", "@langchain/core@1.4.0",
+PACKAGES = ["@langchain/langgraph@1.7.5", "@langchain/anthropic@1.5.11", "@langchain/core@1.5.0",
             "@arizeai/openinference-instrumentation-langchain@4.1.1", "@opentelemetry/sdk-node@0.301.0",
             "@opentelemetry/exporter-trace-otlp-proto@0.301.1", "zod@4"]
 
