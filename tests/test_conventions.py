@@ -1946,3 +1946,90 @@ def test_a_turns_root_of_a_client_naming_every_turn_alike_carries_its_prompt_as_
     assert cv.TURN_PROMPT_KEY not in _turn_root("droid", "invoke_agent droid", "[{not json").attributes
     assert cv.TURN_PROMPT_KEY not in _turn_root("copilot-cli", "invoke_agent",
                                                 [user("<current_datetime>now</current_datetime>")]).attributes
+
+
+def _oi(client: str, name: str, attrs: dict, parent: str | None = None, kind: str = "CHAIN",
+        trace: str = "ab" * 16, span: str = "cd" * 8) -> Span:
+    return build_span(trace, span, parent, name, 1_000, 2_000, {"openinference.span.kind": kind, **attrs}, [], (), 0, "",
+                      "s", client)
+
+
+def test_a_frameworks_run_root_carrying_its_input_is_named_by_the_users_text() -> None:
+    """LangGraph's ``LangGraph`` (its graph input, or OpenInference's flattened messages), Agno's and
+    smolagents' runs (text, ``{"task": ...}``), Google ADK's ``invocation [...]`` (a new message's parts),
+    the OpenAI Agents SDK for TypeScript's ``Agent workflow`` (input items), a CrewAI crew's kickoff (its
+    first task)."""
+    def named(client: str, name: str, attrs: dict, parent: str | None = None) -> str | None:
+        return _oi(client, name, attrs, parent).attributes.get(cv.TURN_PROMPT_KEY)
+
+    graph = {"input.value": jsonlib.dumps({"messages": [["user", "Weather in Lima?"], ["ai", "Sunny"], ["human", "And Oslo?"]]})}
+    assert named("langchain", "LangGraph", graph) == "And Oslo?"
+    flat = {"llm.input_messages.0.message.role": "user", "llm.input_messages.0.message.content": "first",
+            "llm.input_messages.1.message.role": "assistant", "llm.input_messages.1.message.content": "ok",
+            "llm.input_messages.10.message.role": "user", "llm.input_messages.10.message.content": "tenth\nmore",
+            "input.value": "not read: the messages come first"}
+    assert named("langgraph", "LangGraph", flat) == "tenth"
+    assert named("agno", "Weather_Team.run", {"input.value": "  Plan my day  "}) == "Plan my day"
+    assert named("smolagents", "ToolCallingAgent.run", {"input.value": jsonlib.dumps({"task": "Find it", "stream": False})}) == "Find it"
+    adk = {"input.value": jsonlib.dumps({"user_id": "u", "new_message": {"parts": [{"text": "Hi there"}], "role": "user"}})}
+    assert named("google-adk", "invocation [weather_app]", adk) == "Hi there"
+    items = {"input.value": jsonlib.dumps([{"type": "message", "role": "user", "content": "Weather?"}])}
+    assert named("openai-agents", "Agent workflow", items) == "Weather?"
+    # A crew's kickoff: what its first task asks.
+    tasks = jsonlib.dumps([{"id": "t1", "description": "Find the weather in Lima.\nOne line.", "agent": "reporter"},
+                           {"id": "t2", "description": "Write it up."}])
+    assert named("crewai", "Crew_0f1e.kickoff", {"crew_tasks": tasks, "crew_inputs": ""}) == "Find the weather in Lima."
+    assert named("crewai", "crewai.workflow", {"crewai.crew.tasks": tasks}) == "Find the weather in Lima."
+    assert named("crewai", "Crew_0f1e.kickoff", {"crew_tasks": "[]"}) is None
+    # Another span of the framework, a child, another framework's span of the name, an input with no user's
+    # text or that is no JSON: no name.
+    assert named("langchain", "RunnableSequence", graph) is None
+    assert named("langchain", "LangGraph", graph, parent="ef" * 8) is None
+    assert named("agno", "LangGraph", graph) is None
+    assert named("smolagents", "manager.run", {"input.value": jsonlib.dumps({"images": None})}) is None
+    assert named("agno", "Agent.run", {"input.value": "{not json"}) is None
+    assert named("agno", "Agent.run", {"input.value": "   "}) is None
+
+
+def test_a_model_call_of_a_turn_whose_root_holds_no_input_carries_the_turns_prompt() -> None:
+    """The OpenAI Agents SDK's ``Agent workflow`` and Google ADK's ``invoke_workflow`` carry no input: the
+    user's text of a model call of theirs (OpenInference's messages, GenAI's, logfire's ``raw_input``) is
+    the turn's prompt; no other client's calls carry one."""
+    def call(client: str, attrs: dict) -> str | None:
+        return _oi(client, "response", attrs, parent="ef" * 8, kind="LLM").attributes.get(cv.TURN_PROMPT_KEY)
+
+    flat = {"llm.input_messages.0.message.role": "system", "llm.input_messages.0.message.content": "Be brief.",
+            "llm.input_messages.1.message.role": "user", "llm.input_messages.1.message.content": "Weather in Paris?"}
+    assert call("openai-agents", flat) == "Weather in Paris?"
+    raw = {"raw_input": jsonlib.dumps([{"role": "user", "content": "from logfire"},
+                                       {"type": "function_call", "name": "get_weather", "arguments": "{}"}])}
+    assert call("openai-agents", raw) == "from logfire"
+    assert call("pydantic-ai", flat) is None
+    assert call("openai-agents", {"llm.input_messages.0.message.role": "system",
+                                  "llm.input_messages.0.message.content": "Be brief."}) is None
+    assert cv.call_turn_prompt("google-adk", {"gen_ai.input.messages": [
+        {"role": "user", "parts": [{"type": "text", "content": "Weather in Oslo?"}]}]}) == "Weather in Oslo?"
+    assert cv.names_turn_alike("invoke_workflow weather_agent") and cv.names_turn_alike("Agent workflow")
+    assert not cv.names_turn_alike("My weather chat") and not cv.names_turn_alike("invoke_agent weather_agent")
+
+
+@pytest.mark.parametrize("root_first", [True, False])
+def test_the_turns_prompt_a_model_call_carries_names_its_trace_and_root_in_either_order(root_first: bool) -> None:
+    root = _oi("openai-agents", "Agent workflow", {}, kind="AGENT", span="0a" * 8)
+    second = _oi("openai-agents", "response", {"llm.input_messages.0.message.role": "user",
+                                               "llm.input_messages.0.message.content": "And in Oslo?"},
+                 parent="0b" * 8, kind="LLM", span="0d" * 8)
+    first = _oi("openai-agents", "response", {"llm.input_messages.0.message.role": "user",
+                                              "llm.input_messages.0.message.content": "Weather in Paris?"},
+                parent="0b" * 8, kind="LLM", span="0c" * 8)
+    store = Store()
+    for batch in ([[root], [first, second]] if root_first else [[first], [second, root]]):
+        store.apply(batch)
+    trace = store.traces["ab" * 16]
+    assert trace.name == "Weather in Paris?"  # the first call stored names the turn
+    assert trace.spans["0a" * 8].attributes[cv.TURN_PROMPT_KEY] == "Weather in Paris?"
+    assert trace.spans["0a" * 8].name == "Agent workflow"  # the tree keeps the root's own name
+    # A root an app named itself keeps its name.
+    own = Store()
+    own.apply([_oi("openai-agents", "Weather chat", {}, kind="AGENT", span="0a" * 8), first])
+    assert own.traces["ab" * 16].name == "Weather chat"

@@ -394,6 +394,10 @@ class LogMapper:
             attrs["severity_number"] = rec.severity
         ev_name = name or "log"
         if rec.trace_id and rec.span_id:
+            if ev_name in cv.MESSAGE_DETAIL_EVENTS and (turn := cv.call_turn_prompt(res.framework, attrs)) is not None:
+                # A model call's messages, of a client whose turn's root holds none (Google ADK's
+                # ``invoke_workflow``): its user's text names the turn (``TURN_PROMPT_KEY``, as Codex's prompt).
+                attrs[cv.TURN_PROMPT_KEY] = turn
             return [AttachedEvent(trace_id=rec.trace_id, span_id=rec.span_id,
                                   event=SpanEvent(name=ev_name, time_ns=t, attributes=attrs))]
         # A record with no identity joins the session its client's service named

@@ -185,7 +185,7 @@ __all__ = [
     "TEXT_BLOCK_STARTS", "tool_preview",
     # this module
     "CACHE_BESIDE_CLIENTS", "CACHE_BESIDE_INPUT", "GUESSED_COST_CLIENTS", "CACHE_IN_INPUT_SCOPES", "SCOPE_PREFIX_CLIENTS", "GATEWAY_SCOPES", "PROVIDER_METADATA_KEYS", "metadata_provider", "CACHE_BESIDE_KEYS", "COST_KEYS", "FAILED_BY_EXCEPTION_KEYS", "FRAMEWORK_BUILT_ON", "FRAMEWORK_HINTS", "FRAMEWORK_SCOPES", "HTTP_STATUS_KEYS", "INSTRUMENTATION_FAMILIES", "INSTANCE_KEYS", "TRACE_SESSION_RESOURCE_KEYS", "SESSION_SPAN_NAME_KEYS", "session_span_name", "JSON_VALUE_KEYS",
-    "PINNED_SESSION_KEY", "RESOURCE_FRAMEWORKS", "RESOURCE_SESSION_KEYS", "RESPONSE_MODEL_KEYS", "SESSION_KEY_SET", "SESSION_KEYS", "TRACE_NAME_KEYS", "TURN_PROMPT_KEY", "GENERIC_TURN_ROOTS", "PROMPT_ID_ROOTS", "PROMPT_ID_RECORDS", "PROMPT_NAME_CHARS", "prompt_name", "TURN_ROOT_PROMPTS", "TURN_MESSAGES_KEY", "turn_root_prompt", "AGENT_INVOCATION_ROOT", "USER_MESSAGE_EVENT", "TURN_INPUT_KEYS",
+    "PINNED_SESSION_KEY", "RESOURCE_FRAMEWORKS", "RESOURCE_SESSION_KEYS", "RESPONSE_MODEL_KEYS", "SESSION_KEY_SET", "SESSION_KEYS", "TRACE_NAME_KEYS", "TURN_PROMPT_KEY", "GENERIC_TURN_ROOTS", "PROMPT_ID_ROOTS", "PROMPT_ID_RECORDS", "PROMPT_NAME_CHARS", "prompt_name", "TURN_ROOT_PROMPTS", "TURN_MESSAGES_KEY", "turn_root_prompt", "AGENT_INVOCATION_ROOT", "INPUT_TURN_ROOTS", "CALL_TURN_ROOTS", "INPUT_PROMPT_KEYS", "CREW_TASKS_KEYS", "named_like", "names_turn_alike", "input_prompt", "call_turn_prompt", "USER_MESSAGE_EVENT", "TURN_INPUT_KEYS",
     "SUBTREE_USAGE_KEYS", "THINKING_BESIDE_OUTPUT", "GEMINI_BUILTIN_TOOLS", "TOOL_DEFINITION_KEYS", "GEMINI_FEE_TOOLS", "USAGE_OBJECT_KEYS", "RESPONSE_USAGE_KEYS", "GEMINI_USAGE_FIELDS", "USAGE_RECORD_KEY", "USAGE_OBJECT_PATHS", "USAGE_TYPE_PATHS", "USAGE_TYPES_BESIDE",
     "GENKIT_INPUT_KEY", "GENKIT_MODEL_TYPES", "GENKIT_NAME_KEY", "GENKIT_OUTPUT_KEY", "GENKIT_USAGE_FIELDS", "genkit_model_call",
     "GENKIT_ERROR_KEY", "GENKIT_STATE_KEY", "GENKIT_TOOL_ENVELOPE_TYPES", "genkit_failure", "unwrap_genkit_tool_output",
@@ -499,7 +499,9 @@ def _last_user_text(value: Any, tags: tuple[str, ...]) -> str | None:
     if not isinstance(value, list):
         return None
     for msg in reversed(value):
-        if not isinstance(msg, dict) or msg.get("role") != "user":
+        if isinstance(msg, list) and len(msg) == 2 and msg[0] in _USER_ROLES and isinstance(msg[1], str):
+            msg = {"content": msg[1]}  # LangChain's (role, text) pair: ``["user", "..."]``
+        elif not isinstance(msg, dict) or msg.get("role") != "user":
             continue
         text = _message_text(msg).lstrip()
         for tag in tags:
@@ -522,13 +524,144 @@ def _user_event_text(content: Any) -> str | None:
     return text if text.strip() else None
 
 
+#: The roles a (role, text) pair of LangChain's names the user by.
+_USER_ROLES = ("user", "human")
+#: Agent frameworks whose root span of a turn has one name on every turn (the graph's, the agent class's
+#: method, the app's) and carries the turn's input as OpenInference writes it (``llm.input_messages.<i>.*``,
+#: ``input.value``): the framework -> how its turn's root is named (``named_like``). LangGraph's run
+#: (``LangGraph``: OpenInference's LangChain instrumentations for Python and JS, its input the graph's
+#: ``{"messages": [...]}``), Agno's and smolagents' agent and team runs (``Agent.run``, ``Weather_Team.run``,
+#: ``ToolCallingAgent.run``, ``manager.run``: the prompt's text, ``{"task": ...}``), Google ADK's invocation
+#: (OpenInference's ``invocation [<app>]``: ``{"new_message": {"parts": [...]}}``), the OpenAI Agents SDK
+#: for TypeScript's ``Agent workflow`` (its input items); and a CrewAI crew's kickoff (OpenInference's
+#: ``Crew_<id>.kickoff``, OpenLLMetry's ``crewai.workflow``), whose input is its tasks (``CREW_TASKS_KEYS``).
+INPUT_TURN_ROOTS: dict[str, tuple[tuple[str, str], ...]] = {
+    "langchain": (("=", "LangGraph"),), "langgraph": (("=", "LangGraph"),),
+    "agno": (("$", ".run"),), "smolagents": (("$", ".run"),),
+    "google-adk": (("^", "invocation"),), "openai-agents": (("=", "Agent workflow"),),
+    "crewai": (("$", ".kickoff"), ("=", "crewai.workflow")),
+}
+#: Where a crew's kickoff holds its tasks (a JSON list of objects): a crew is asked what its first task's
+#: ``description`` says (OpenInference's ``crew_tasks``, OpenLLMetry's ``crewai.crew.tasks``).
+CREW_TASKS_KEYS: tuple[str, ...] = ("crew_tasks", "crewai.crew.tasks")
+#: Agent frameworks whose root span of a turn has one name on every turn and carries no input: the turn's
+#: prompt is the user's text its first model call was sent (``call_turn_prompt``), which names the trace
+#: and goes on the root (``TURN_PROMPT_KEY``) once both are stored. The framework -> its turn's root
+#: (``named_like``): the OpenAI Agents SDK's workflow (``Agent workflow``, spelled ``Agent Workflow`` by
+#: OpenLLMetry, ``OpenAI Agents trace: Agent workflow`` by logfire: the default workflow name, not one an
+#: app gave), Google ADK's ``invoke_workflow <agent>`` (its calls' messages in their
+#: ``gen_ai.client.inference.operation.details`` records).
+CALL_TURN_ROOTS: dict[str, tuple[tuple[str, str], ...]] = {
+    "openai-agents": (("=", "Agent workflow"), ("=", "Agent Workflow"), ("=", "OpenAI Agents trace: Agent workflow")),
+    "google-adk": (("^", "invoke_workflow "),),
+}
+#: Keys of OpenInference's ``input.value`` object that hold the prompt's text itself (smolagents' ``task``).
+INPUT_PROMPT_KEYS: tuple[str, ...] = ("task",)
+#: Where a model call holds the message list it was sent (``input_prompt``): GenAI's; logfire's, of the OpenAI
+#: Agents SDK's calls (``raw_input``: Responses input items; ``input``: chat messages).
+CALL_MESSAGES_KEYS: tuple[str, ...] = (TURN_MESSAGES_KEY, "raw_input", "input")
+_FLAT_INPUT = "llm.input_messages."
+_FLAT_ROLE = ".message.role"
+
+
+def named_like(name: str, rule: tuple[str, str]) -> bool:
+    """Whether ``name`` is named as ``rule`` says: ``("=", text)`` the whole name, ``("^", text)`` how it
+    begins, ``("$", text)`` how it ends."""
+    how, text = rule
+    return name == text if how == "=" else name.startswith(text) if how == "^" else name.endswith(text)
+
+
+def names_turn_alike(name: str) -> bool:
+    """Whether a root span named ``name`` is named alike on every turn of its client and takes its turn's
+    prompt from a span under it (``GENERIC_TURN_ROOTS``, ``CALL_TURN_ROOTS``)."""
+    return name in GENERIC_TURN_ROOTS or any(named_like(name, rule) for rules in CALL_TURN_ROOTS.values()
+                                             for rule in rules)
+
+
+def _flat_user_text(attributes: dict[str, Any]) -> str | None:
+    """The content of the last user message of OpenInference's flattened input messages
+    (``llm.input_messages.<i>.message.role`` and ``.content``), if it holds text."""
+    best, text = -1, None
+    for key, value in attributes.items():
+        if value != "user" or not key.startswith(_FLAT_INPUT) or not key.endswith(_FLAT_ROLE):
+            continue
+        index = key[len(_FLAT_INPUT):-len(_FLAT_ROLE)]
+        if index.isdigit() and int(index) > best:
+            content = attributes.get(f"{_FLAT_INPUT}{index}.message.content")
+            if isinstance(content, str) and content.strip():
+                best, text = int(index), content
+    return text
+
+
+def _input_value_text(value: Any) -> str | None:
+    """The prompt in OpenInference's ``input.value``: text itself, a message list's last user text, or
+    an object's messages (``{"messages": [...]}``), prompt (``INPUT_PROMPT_KEYS``) or new message's parts
+    (``{"new_message": {"parts": [{"text": ...}]}}``)."""
+    if not isinstance(value, str) or not value.strip():
+        return None
+    if value.lstrip()[:1] not in ("{", "["):
+        return value
+    try:
+        doc = _messages_json.decode(value)
+    except (msgspec.DecodeError, ValueError):
+        return None
+    if isinstance(doc, dict):
+        for key in INPUT_PROMPT_KEYS:
+            if isinstance(text := doc.get(key), str) and text.strip():
+                return text
+        if isinstance(message := doc.get("new_message"), dict):
+            return _message_text(message).strip() or None
+        doc = doc.get("messages")
+    return _last_user_text(doc, ()) if isinstance(doc, list) else None
+
+
+def _crew_task(attributes: dict[str, Any]) -> str | None:
+    """The ``description`` of a crew's first task (``CREW_TASKS_KEYS``), if it has text."""
+    for key in CREW_TASKS_KEYS:
+        value = attributes.get(key)
+        if not isinstance(value, str) or value[:1] != "[":
+            continue
+        try:
+            tasks = _messages_json.decode(value)
+        except (msgspec.DecodeError, ValueError):
+            return None
+        first = tasks[0] if tasks else None
+        text = first.get("description") if isinstance(first, dict) else None
+        return text if isinstance(text, str) and text.strip() else None
+    return None
+
+
+def input_prompt(attributes: dict[str, Any]) -> str | None:
+    """The user's text a model call's input holds: the last user message with text of its message list
+    (``CALL_MESSAGES_KEYS``, the first that has one), else of OpenInference's flattened messages, else its
+    ``input.value`` (``_input_value_text``)."""
+    for key in CALL_MESSAGES_KEYS:
+        if (messages := attributes.get(key)) is not None and (text := _last_user_text(messages, ())) is not None:
+            return text
+    return _flat_user_text(attributes) or _input_value_text(attributes.get("input.value"))
+
+
+def call_turn_prompt(client: str | None, attributes: dict[str, Any]) -> str | None:
+    """The turn's prompt as a name (``prompt_name``, its first line) a model call of ``client`` was sent,
+    when ``client`` names its turns' roots alike and puts no input on them (``CALL_TURN_ROOTS``); else None."""
+    if client not in CALL_TURN_ROOTS:
+        return None
+    text = input_prompt(attributes)
+    return prompt_name(text, first_line=True) if text else None
+
+
 def turn_root_prompt(client: str | None, name: str, attributes: dict[str, Any],
                      events: list[tuple[str, int, dict[str, Any]]] | tuple[()] = ()) -> str | None:
     """The prompt of a turn as its trace's name (``prompt_name``, its first line), when ``name`` is the root
     span of a turn of ``client`` (``TURN_ROOT_PROMPTS``) or of an agent's invocation (``AGENT_INVOCATION_ROOT``):
     the text of the last user message holding text in its input (``TURN_INPUT_KEYS``; else in its message
-    ``events``, the last that holds one), the client's own blocks before it left out. None
-    for any other span, or when there is no such text. Read for root spans only."""
+    ``events``, the last that holds one), the client's own blocks before it left out; or of a framework's run
+    that carries its input as OpenInference writes it (``INPUT_TURN_ROOTS``). None for any other span, or
+    when there is no such text. Read for root spans only."""
+    if (client is not None and (rules := INPUT_TURN_ROOTS.get(client)) is not None
+            and any(named_like(name, rule) for rule in rules)):
+        text = _flat_user_text(attributes) or _input_value_text(attributes.get("input.value")) or _crew_task(attributes)
+        return prompt_name(text, first_line=True) if text else None
     turn = TURN_ROOT_PROMPTS.get(client, AGENT_INVOCATION_ROOT) if client else AGENT_INVOCATION_ROOT
     if not name.startswith(turn[0]):
         return None
@@ -1739,7 +1872,7 @@ def resource_scope(scope_names: Iterable[str | None], resource: dict[str, Any] |
 
 #: Every attribute key a preview may come from (but the flattened lists': ``_MSG_PREFIXES``).
 #: (With where a turn's root holds its input: a span carrying one takes the path that reads its name.)
-_MESSAGE_KEYS: frozenset[str] = frozenset({*MESSAGE_JSON_KEYS, *VALUE_KEYS, *OBSERVATION_KEYS, *TURN_INPUT_KEYS,
+_MESSAGE_KEYS: frozenset[str] = frozenset({*MESSAGE_JSON_KEYS, *VALUE_KEYS, *OBSERVATION_KEYS, *TURN_INPUT_KEYS, *CREW_TASKS_KEYS,
                                            *(k for keys in CLIENT_VALUE_KEYS.values() for k in keys)})
 
 

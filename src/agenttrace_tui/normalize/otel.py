@@ -368,6 +368,10 @@ def build_span(
 
     if kind is None:
         kind = cv.guess_kind(name, {**fields, **({"usage": usage} if usage is not None and usage.scope == "span" else {})})
+    if kind is SpanKind.LLM_CALL and (turn_prompt := cv.call_turn_prompt(client, attrs)) is not None:
+        # A model call of a turn whose root carries no input (the OpenAI Agents SDK's ``Agent workflow``): the
+        # user's text it was sent is the turn's prompt, which the store puts on the root (``_name_turn``).
+        attrs[cv.TURN_PROMPT_KEY] = turn_prompt
     if internal:
         attrs[cv.INTERNAL_KEY] = True
     llm_fields = fields.get("llm")

@@ -38,10 +38,10 @@ import msgspec
 from ..model import INTERNAL_ATTR, LlmInfo, Span, SpanEnd, SpanEvent, SpanKind, Status
 from ..normalize.conventions import (
     CHAIN_ANSWER_MODEL_KEY,
-    GENERIC_TURN_ROOTS,
     SESSION_FILE_TURN_KEY,
     TURN_PROMPT_KEY,
     TWIN_TRACER_KEY,
+    names_turn_alike,
 )
 from .aggregates import EndTally
 from .aggregates import counted as counted_of
@@ -131,7 +131,7 @@ TWIN_TRACER_RULE = "same call, reported by two tracers of one framework"
 SESSION_FILE_TRACES = 64
 #: A model call's keys tested together: its id keys, and the marks of a report from Codex's session file and
 #: of one of a framework's two tracers.
-ID_OR_FILE_KEYS = frozenset((*ID_KEYS, SESSION_FILE_TURN_KEY, TWIN_TRACER_KEY))  # (a set: the test walks the smaller side)
+ID_OR_FILE_KEYS = frozenset((*ID_KEYS, SESSION_FILE_TURN_KEY, TWIN_TRACER_KEY, TURN_PROMPT_KEY))  # (a set: the test walks the smaller side)
 _ERROR = Status.ERROR
 #: How many of a session's latest traces ``_nested_elsewhere`` looks through.
 NESTED_ELSEWHERE_TRACES = 8
@@ -319,6 +319,13 @@ class SpanUpserts(StoreIndex):
                 # and the search costs ~9k instructions a span, these tests half as much.
                 end = span.end_ns
                 if attrs and not attrs.keys().isdisjoint(id_or_file_keys):
+                    if TURN_PROMPT_KEY in attrs:
+                        # The turn's prompt it was sent (its turn's root holds none): stored there, which
+                        # names the trace by it (a few clients' calls; a test here for every other call's
+                        # would cost each span of the stream benchmark some 80 instructions).
+                        upsert(span)
+                        last = None
+                        continue
                     if file_key in attrs:  # reported from Codex's session file: its session is searched
                         file_sessions.add(trace.session_id)
                     for k in ID_KEYS:
@@ -852,6 +859,8 @@ class SpanUpserts(StoreIndex):
                                         usage_key(new.usage))
                 if new.status is _ERROR:
                     self._failed_calls.append((trace.trace_id, new.span_id))
+                if trace.prompt is None and (prompt := new.attributes.get(TURN_PROMPT_KEY)):
+                    self._named_by_prompt(trace, prompt)  # (the batch path sends such a call here)
         self._stored(trace, session, new)
         if kind is _LLM and new.parent_span_id is not None:
             if (own := usage_key(new.usage)) is not None:
@@ -1521,15 +1530,21 @@ class SpanUpserts(StoreIndex):
         for e in events:
             name = e.attributes.get(TURN_PROMPT_KEY) if e.attributes else None
             if name.__class__ is str and name:
-                trace.prompt = name
-                root = trace.spans.get(trace.root_id) if trace.root_id is not None else None
-                if root is not None and _name_turn(trace, root):
-                    self.changed(trace.trace_id, root)
-                session = self.sessions.get(trace.session_id)
-                trace.version = self.version
-                if session is not None:
-                    session.version = self.version
+                self._named_by_prompt(trace, name)
                 return
+
+    def _named_by_prompt(self, trace: TraceEntry, name: str) -> None:
+        """``trace`` named by its turn's prompt ``name`` (``trace.prompt``, none before), its root too
+        (``_name_turn``): from an event (``_turn_prompt``) or a model call of the turn that holds it
+        (``cv.call_turn_prompt``: the OpenAI Agents SDK's, whose root carries no input)."""
+        trace.prompt = name
+        root = trace.spans.get(trace.root_id) if trace.root_id is not None else None
+        if root is not None and _name_turn(trace, root):
+            self.changed(trace.trace_id, root)
+        session = self.sessions.get(trace.session_id)
+        trace.version = self.version
+        if session is not None:
+            session.version = self.version
 
     def _unlink(self, trace: TraceEntry, span: Span) -> None:
         kids = trace.children.get(span.parent_span_id)
@@ -1548,11 +1563,11 @@ INSIDE_DEPTH = 64
 
 def _name_turn(trace: TraceEntry, root: Span) -> bool:
     """Put the turn's prompt (``trace.prompt``) on the trace's root when the root is named alike on
-    every turn (``GENERIC_TURN_ROOTS``: Codex's ``turn/start``), where ``trace_name_of`` reads it
+    every turn (``names_turn_alike``: Codex's ``turn/start``), where ``trace_name_of`` reads it
     (``TURN_PROMPT_KEY``); whether it changed the root. New attributes, not changed in place: a
     report's parts may be shared with the taps."""
     prompt = trace.prompt
-    if prompt is None or root.name not in GENERIC_TURN_ROOTS or root.attributes.get(TURN_PROMPT_KEY) == prompt:
+    if prompt is None or not names_turn_alike(root.name) or root.attributes.get(TURN_PROMPT_KEY) == prompt:
         return False
     root.attributes = {**root.attributes, TURN_PROMPT_KEY: prompt}
     return True
