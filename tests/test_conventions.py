@@ -2010,6 +2010,7 @@ def test_a_model_call_of_a_turn_whose_root_holds_no_input_carries_the_turns_prom
     assert cv.call_turn_prompt("google-adk", {"gen_ai.input.messages": [
         {"role": "user", "parts": [{"type": "text", "content": "Weather in Oslo?"}]}]}) == "Weather in Oslo?"
     assert cv.names_turn_alike("invoke_workflow weather_agent") and cv.names_turn_alike("Agent workflow")
+    assert cv.names_turn_alike("FunctionAgent.run")
     assert not cv.names_turn_alike("My weather chat") and not cv.names_turn_alike("invoke_agent weather_agent")
 
 

@@ -3,11 +3,11 @@
 LangGraph names every run's root ``LangGraph``, Agno and smolagents ``Agent.run`` / ``<team>.run`` /
 ``ToolCallingAgent.run``, Google ADK ``invoke_workflow <agent>`` (OpenInference's ``invocation [<app>]``),
 the OpenAI Agents SDK ``Agent workflow`` (``Agent Workflow`` through OpenLLMetry, ``OpenAI Agents trace:
-Agent workflow`` through logfire), CrewAI a crew's kickoff ``Crew_<id>.kickoff`` (``crewai.workflow``
+Agent workflow`` through logfire), LlamaIndex ``FunctionAgent.run``, CrewAI a crew's kickoff ``Crew_<id>.kickoff`` (``crewai.workflow``
 through OpenLLMetry): a session of ten turns listed ten rows of one name (a crew's, of none). Some of those roots
 carry the turn's input the OpenInference way (``llm.input_messages.<i>.*``, ``input.value``), a crew's its
 tasks (the first one's description is what it was asked); the OpenAI
-Agents SDK's and Google ADK's carry none, and their turn's prompt is the user's text the turn's first model
+Agents SDK's, Google ADK's and LlamaIndex's carry none, and their turn's prompt is the user's text the turn's first model
 call was sent (in the call's span, or in the ``gen_ai.client.inference.operation.details`` record logged in
 it). The monitor names each such turn by the first line of that text, live, in the file and in a replay.
 Replays of the real recordings into the real Monitor; the expected names are read here from the recorded
@@ -42,7 +42,7 @@ SCOPES = ("openinference.instrumentation.langchain", "@arizeai/openinference-ins
           "openinference.instrumentation.agno", "openinference.instrumentation.smolagents",
           "openinference.instrumentation.google_adk", "gcp.vertex.agent", "openinference.instrumentation.openai_agents",
           "@arizeai/openinference-instrumentation-openai-agents", "opentelemetry.instrumentation.openai_agents",
-          "logfire.openai_agents", "openinference.instrumentation.crewai",
+          "logfire.openai_agents", "openinference.instrumentation.crewai", "openinference.instrumentation.llama_index",
           "opentelemetry.instrumentation.crewai.instrumentation")
 
 
@@ -106,8 +106,9 @@ def _model_call(a: dict[str, Any]) -> bool:
 
 
 def workflow_prompts(name: str) -> dict[str, str]:
-    """Trace id -> the user's text that names its turn: its root's input, else the user's text of the model
-    call of its turn that started first (in the call's span, or in a record logged in it)."""
+    """Trace id -> the user's text that names its turn: its root's input, else the user's text of the first
+    model call of its turn that holds one (in the call's span, or in a record logged in it; LlamaIndex's
+    first, ``OpenAI._prepare_chat_with_tools``, holds none)."""
     roots: dict[str, str | None] = {}
     calls: dict[str, list[tuple[int, str]]] = {}  # trace id -> (start, span id) of its model calls
     inputs: dict[str, str] = {}  # span id -> the user's text recorded for it
@@ -138,8 +139,8 @@ def workflow_prompts(name: str) -> dict[str, str]:
     out = {}
     for tid, text in roots.items():
         if text is None:
-            first = min(calls.get(tid, ()), default=None)
-            text = inputs.get(first[1]) if first is not None else None
+            first = min((call for call in calls.get(tid, ()) if call[1] in inputs), default=None)
+            text = inputs[first[1]] if first is not None else None
         if text:
             out[tid] = text
     return out
@@ -152,7 +153,7 @@ def test_the_frameworks_recordings_are_all_read() -> None:
     assert {"langchain", "langgraph_js", "agno", "agno_team", "smolagents", "smolagents_managed", "google_adk",
             "google_adk_multiagent", "google_adk_openinference", "openai_agents", "openai_agents_js",
             "openai_agents_openllmetry", "openai_agents_logfire", "openai_agents_chat_logfire", "crewai", "crewai_crew",
-            "crewai_openllmetry"} <= set(RECORDINGS)
+            "crewai_openllmetry", "llama_index"} <= set(RECORDINGS)
 
 
 @pytest.mark.parametrize("name", RECORDINGS)
