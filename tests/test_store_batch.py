@@ -84,7 +84,8 @@ def _state(store: Store) -> dict:
                              if s.parent_span_id in t.spans and s.parent_span_id is t.spans[s.parent_span_id].span_id),
             "interned": sorted(sid for sid, s in t.spans.items()
                                if s.name is store._names.get(s.name)
-                               and (s.llm is None or s.llm.model is store._names.get(s.llm.model))),
+                               and (s.llm is None or (s.llm.model is store._names.get(s.llm.model)
+                                                      and s.llm.provider is store._names.get(s.llm.provider)))),
         }
     sessions = {sid: (list(e.trace_ids), e.first_ns, e.last_ns, e.version) for sid, e in store.sessions.items()}
     dirty = {(tid, sid): enc(v) for tid, changed in store._dirty_spans.items() for sid, v in changed.items()}
@@ -464,3 +465,75 @@ def test_a_part_merge_takes_exactly_the_newer_reports_set_fields(seed: int) -> N
             assert msgspec.structs.asdict(got) == want and got is not old
             assert msgspec.structs.asdict(old) == old_was and msgspec.structs.asdict(new) == new_was
             assert all(type(a) is type(b) for a, b in zip(msgspec.structs.astuple(got), want.values(), strict=True))
+
+
+def _parent_ends_between_its_calls() -> list[list]:
+    """A model call's span running, counted; then a batch with a call inside it, the call's end (with
+    its usage and model: ``_end_report``'s step) and more calls inside it, tested as its twins now
+    that it has ended: they must find the parent as its end left it, not as the batch found it first
+    (the last of them is its twin; found with the parent as it was, none would be)."""
+    t0 = 1_700_000_000_000_000_000
+    ms = 1_000_000
+
+    def call(sid: str, parent: str | None, start: int, end: int | None, **kw) -> Span:
+        return Span(span_id=sid, trace_id="p", session_id="s1", name="chat", kind=SpanKind.LLM_CALL,
+                    parent_span_id=parent, start_ns=start, end_ns=end,
+                    llm=LlmInfo(provider="openai", model="gpt-4o"), **kw)
+
+    return [[call("outer", None, t0, None)],
+            [call("inner-1", "outer", t0 + ms, t0 + 2 * ms, usage=TokenUsage(input=10, output=2)),
+             Span(span_id="outer", trace_id="p", session_id="s1", name="chat", start_ns=t0, end_ns=t0 + 9 * ms,
+                  llm=LlmInfo(provider="openai", model="gpt-4o"), usage=TokenUsage(input=30, output=4)),
+             call("inner-2", "outer", t0 + 3 * ms, t0 + 8 * ms, usage=TokenUsage(input=31, output=5)),
+             call("inner-3", "outer", t0 + 4 * ms, t0 + 5 * ms)]]
+
+
+@pytest.mark.parametrize("hook", [None, price], ids=["unpriced", "priced"])
+def test_a_parent_replaced_by_its_end_in_a_batch_is_found_anew(hook) -> None:
+    """``_upsert_spans`` keeps the parent of the last new span for the next one of its run; a span
+    end stored in between (``_end_report``) replaces that parent: the one-span path's state."""
+    fast = Store(max_spans=1000, span_hook=hook)
+    ref = OneByOne(max_spans=1000, span_hook=hook)
+    for b_fast, b_ref in zip(_fresh_all(_parent_ends_between_its_calls()), _fresh_all(_parent_ends_between_its_calls()),
+                             strict=True):
+        fast.apply(b_fast)
+        ref.apply(b_ref)
+        assert _state(fast) == _state(ref)
+        assert _totals(fast.totals) == _totals(ref.totals)  # (read: the running span is counted)
+    trace = fast.traces["p"]
+    assert trace.spans["outer"].end_ns is not None
+    assert trace.aliases == {"inner-3": "outer"}  # its twin, found with the parent as it ended
+    check_store(fast)
+
+
+def _fresh_all(batches: list[list]) -> list[list]:
+    return [_fresh(b) for b in batches]
+
+
+def test_runs_of_names_models_and_providers_share_one_string_each() -> None:
+    """A batch's new spans take the interned name, model and provider (one string object each)
+    whatever their order: runs of one model, tool spans between (no model), another model, a
+    provider alone, a name that is empty."""
+    store = Store(max_spans=1000)
+    t0 = 1_700_000_000_000_000_000
+    specs = [("chat", "openai", "gpt-4o"), ("chat", "openai", "gpt-4o"), ("run tool", None, None),
+             ("chat", "openai", "gpt-4o"), ("chat", "anthropic", "claude-x"), ("", "anthropic", None),
+             ("chat", None, "gpt-4o"), ("chat", "openai", "gpt-4o"), ("run tool", None, None)]
+    for rnd_batch in range(2):
+        batch = []
+        for i, (name, provider, model) in enumerate(specs):
+            llm = LlmInfo(provider=provider, model=model) if provider or model else None
+            batch.append(Span(span_id=f"b{rnd_batch}-{i}", trace_id=f"t{i % 3}", session_id="s1", name=name,
+                              kind=SpanKind.LLM_CALL if llm else SpanKind.TOOL_EXECUTION, start_ns=t0 + i,
+                              end_ns=t0 + i + 5, llm=llm, tool=None if llm else ToolInfo(name="grep")))
+        store.apply(_fresh(batch))
+    names = store._names
+    seen: dict[str, int] = {}
+    for trace in store.traces.values():
+        for span in trace.spans.values():
+            assert (span.name == "" and span.name not in names) or span.name is names[span.name]
+            for v in (span.llm.model, span.llm.provider) if span.llm else ():
+                if v is not None:
+                    assert v is names[v]
+                    seen[v] = seen.get(v, 0) + 1
+    assert seen == {"gpt-4o": 10, "openai": 8, "anthropic": 4, "claude-x": 2}

@@ -111,6 +111,8 @@ from .merge import (
 )
 
 _LLM = SpanKind.LLM_CALL
+#: No span (``_upsert_spans``' parent kept before it keeps one): never a stored span, nor None.
+_NO_SPAN = object()
 #: Response ids of model calls kept for ``_report_elsewhere`` and ``_call_elsewhere`` (each table).
 MAX_ROOT_CALLS = 65_536
 SAME_RESPONSE_RULE = "same response id, in another trace"
@@ -241,13 +243,39 @@ class SpanUpserts(StoreIndex):
         # Spans stored here (``span_count``, added once at the end: nothing in the loop reads it).
         added = 0
         pending_events = self._pending_events  # (events held for spans not stored yet: never rebound)
+        # The trace id of the last span whose trace was found or made here, and that trace: a batch
+        # is mostly runs of one trace, and comparing the id (a new string object each span) costs
+        # less than hashing it for the lookup. Valid all through the loop: a trace is stored under
+        # its id once and never replaced or removed while a batch is applied (eviction runs after).
+        prev_tid: str | None = None
+        prev_trace: TraceEntry | None = None
+        # The parent of the last new span stored here, its id and its children's list: the spans of
+        # a run mostly share a parent (the calls of an agent's turn), found so by comparing the id
+        # instead of hashing it twice (``tspans`` and ``children``). Used only while ``last`` is
+        # its trace (no other step ran since it was kept: nothing replaced the parent or its list),
+        # forgotten by ``_end_report``'s step, which keeps ``last`` but may replace a stored span.
+        memo_parent_id: str | None = None
+        memo_parent: Any = _NO_SPAN
+        memo_kids: list[str] = []
+        # The interned span name, model and provider of the last new span that had one: most spans
+        # repeat the last one's (a model's calls; tool spans have no model), and comparing a new
+        # string with it costs less than hashing it for ``names_get``. (``_names`` only grows, so
+        # it is the object ``names_get`` would give, or an equal one if that table was full.)
+        memo_name: str | None = None
+        memo_model: str | None = None
+        memo_provider: str | None = None
         i = start
         for span in (islice(updates, start, None) if start else updates):
             if not isinstance(span, Span):
                 break
             i += 1
             tid = span.trace_id
-            trace = traces.get(tid)
+            if tid == prev_tid:
+                trace = prev_trace
+            else:
+                trace = traces.get(tid)
+                if trace is not None:
+                    prev_tid, prev_trace = tid, trace
             sid = span.session_id
             if (span.kind is _TOOL and (trace is None or (span.span_id not in trace.spans and not trace.aliases))
                     and ((sid or DEFAULT_SESSION) in loose_sessions or REBUILT in span.attributes)
@@ -265,6 +293,7 @@ class SpanUpserts(StoreIndex):
                 self._seq += 1
                 trace = TraceEntry(tid, sid or DEFAULT_SESSION, self._seq, self)
                 traces[tid] = trace
+                prev_tid, prev_trace = tid, trace
                 self._session_for(trace.session_id, span.start_ns).trace_ids[tid] = None
             elif (sid and sid != trace.session_id) or trace.aliases:
                 upsert(span)  # moves the trace to another session / may be a folded call's second report
@@ -296,6 +325,7 @@ class SpanUpserts(StoreIndex):
                     # The end of a span the last fold counted as running, with the parts it
                     # changed (our SDK's span_end over a stream): ``_end_report``.
                     self._end_report(trace, session, old, span, counted)  # type: ignore[arg-type]
+                    memo_parent_id, memo_parent = None, _NO_SPAN  # (it may have replaced the parent kept)
                     # (It marked the trace changed, dirty for the totals, as this loop does.)
                     last = trace
                 else:
@@ -304,7 +334,12 @@ class SpanUpserts(StoreIndex):
                 continue
             kind = span.kind
             parent_id = span.parent_span_id
-            parent = tspans.get(parent_id) if parent_id is not None else None
+            if parent_id is None:
+                parent = None
+            elif parent_id == memo_parent_id and trace is last:
+                parent = memo_parent
+            else:
+                parent = tspans.get(parent_id)
             # Its call keys (``call_keys``: a response or request id, its usage; a tool call id).
             id_key: str | ToolCallKey | None = None
             usage_key: UsageKey | None = None
@@ -413,19 +448,27 @@ class SpanUpserts(StoreIndex):
             span.trace_id = trace.trace_id
             span.session_id = trace.session_id
             name = span.name
-            if name:
+            if name == memo_name:
+                span.name = memo_name
+            elif name:
                 got = names_get(name)
-                span.name = intern(name) if got is None else got
+                span.name = memo_name = intern(name) if got is None else got
             if kind is _AGENT or kind is _TASK:  # (AGGREGATE_KINDS: tests of identity, not a set's hash)
                 scope_usage(span)
             if not span.start_ns and span.end_ns is not None:
                 span.start_ns = span.end_ns  # span_end with no span_start: zero-length
-            if parent is not None:
-                span.parent_span_id = parent_id = parent.span_id  # one string per id, not one per child
-            children = trace.children
-            kids = children.get(parent_id)
-            if kids is None:
-                kids = children[parent_id] = []  # grown by append, as setdefault's: the same memory
+            if parent is memo_parent and trace is last:
+                span.parent_span_id = parent_id = memo_parent_id  # (the parent's own id, as below)
+                kids = memo_kids
+            else:
+                if parent is not None:
+                    span.parent_span_id = parent_id = parent.span_id  # one string per id, not one per child
+                children = trace.children
+                kids = children.get(parent_id)  # type: ignore[assignment]  # (None: made below)
+                if kids is None:
+                    kids = children[parent_id] = []  # grown by append, as setdefault's: the same memory
+                if parent is not None:
+                    memo_parent_id, memo_parent, memo_kids = parent_id, parent, kids
             kids.append(span_id)
             added += 1
             trace.pending[span_id] = None
@@ -440,13 +483,20 @@ class SpanUpserts(StoreIndex):
                         attach_events(span, kept)
                         self._turn_prompt(trace, kept)
             # _intern_parts, inlined: calling it costs ~890 instructions a span here
-            # (29.0k -> 29.9k, bench_store_apply --callgrind); keep the two in step.
+            # (29.0k -> 29.9k, bench_store_apply --callgrind); keep the two in step. (The model
+            # and provider first compared with the last ones interned: see ``memo_name``.)
             llm = span.llm
             if llm is not None:
-                if (v := llm.model) and (got := names_get(v)) is not v:
-                    llm.model = intern(v) if got is None else got
-                if (v := llm.provider) and (got := names_get(v)) is not v:
-                    llm.provider = intern(v) if got is None else got
+                if (v := llm.model) == memo_model:
+                    if v is not memo_model:
+                        llm.model = memo_model
+                elif v and (got := names_get(v)) is not v:
+                    llm.model = memo_model = intern(v) if got is None else got
+                if (v := llm.provider) == memo_provider:
+                    if v is not memo_provider:
+                        llm.provider = memo_provider
+                elif v and (got := names_get(v)) is not v:
+                    llm.provider = memo_provider = intern(v) if got is None else got
                 if (v := llm.stop_reason) and (got := names_get(v)) is not v:
                     llm.stop_reason = intern(v) if got is None else got
             tool = span.tool
