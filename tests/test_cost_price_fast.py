@@ -7,8 +7,9 @@ import random
 
 import pytest
 
+from agenttrace_tui.enrich import SpanCoster, TokenEstimator
 from agenttrace_tui.enrich.prices import NoCharge, PriceBook, Rates, Unknown, compute
-from agenttrace_tui.model import TokenUsage
+from agenttrace_tui.model import Cost, LlmInfo, Span, SpanKind, Status, TokenUsage
 
 HIGH = Rates(input=2e-6, output=2e-5, cache_read=5e-7)
 HIGHER = Rates(input=4e-6, output=4e-5, cache_read=1e-6, reasoning=8e-6, per_request=0.25)
@@ -86,3 +87,56 @@ def test_cache_tokens_beyond_input_still_raise() -> None:
         book.price("p", "tiered", 0, TokenUsage(input=10, output=0, cache_read=11))
     with pytest.raises(ValueError, match="exceed input tokens"):
         compute(RATES[("p", "tiered")], 10, 0, 11)
+
+
+def _call(**kw: object) -> Span:
+    llm = kw.pop("llm", LlmInfo(provider="p", model="plain"))
+    return Span(span_id="a", trace_id="t", session_id="s", name="chat", kind=kw.pop("kind", SpanKind.LLM_CALL),  # type: ignore[arg-type]
+                start_ns=1, end_ns=2, llm=llm, **kw)  # type: ignore[arg-type]
+
+
+def test_finish_takes_each_span_by_the_rules_its_fast_path_skips() -> None:
+    """``SpanCoster.finish`` prices its common span (a model call with tokens it reported, no
+    failure, no cost, its model named) first; every span one test away from it takes the general
+    path, with the answer that path gives."""
+    rates = RATES[("p", "plain")]
+    coster = SpanCoster(PriceBook(dict(RATES)), TokenEstimator(background=False))
+
+    def price(inp: int, out: int, cr: int = 0, cw: int = 0) -> tuple[str, ...]:
+        return bits(compute(rates, inp, out, cr, cw))
+
+    common = _call(usage=TokenUsage(input=1000, output=50, cache_read=200))
+    coster.finish(common)
+    assert bits(common.cost) == price(1000, 50, 200) and common.cost.source == "computed"  # type: ignore[union-attr]
+    # Anthropic's convention (cache beside input): repaired, then priced on the repaired count.
+    beside = _call(usage=TokenUsage(input=100, output=50, cache_read=200, cache_write=10))
+    coster.finish(beside)
+    assert coster.fixed_conventions == 1 and beside.usage.input == 310  # type: ignore[union-attr]
+    assert bits(beside.cost) == price(310, 50, 200, 10)
+    failed = _call(usage=TokenUsage(input=1000, output=50), status=Status.ERROR)  # tokens used: priced
+    coster.finish(failed)
+    assert bits(failed.cost) == price(1000, 50)
+    refused = _call(usage=TokenUsage(), status=Status.ERROR)  # zeros on a failed call: no count
+    coster.finish(refused)
+    assert refused.usage is None and refused.cost is None
+    reported = _call(usage=TokenUsage(input=1000, output=50), cost=Cost(total=0.5, source="reported"))
+    coster.finish(reported)
+    assert reported.cost == Cost(total=0.5, source="reported")
+    subtree = _call(usage=TokenUsage(input=1000, output=50, scope="subtree"))
+    coster.finish(subtree)
+    assert subtree.cost is None
+    unnamed = _call(llm=LlmInfo(provider="p", model=""), usage=TokenUsage(input=1000, output=50))
+    coster.finish(unnamed)
+    assert unnamed.cost == Cost(total=None, source="unknown", reason="no model named")
+    estimated = _call(usage=TokenUsage(input=1000, output=50, estimated=True))  # (no text to count again)
+    coster.finish(estimated)
+    assert bits(estimated.cost) == price(1000, 50)
+    no_tokens = _call()
+    coster.finish(no_tokens)
+    assert no_tokens.cost == Cost(total=None, source="unknown", reason="no tokens reported")
+    tool = _call(llm=None, kind=SpanKind.TOOL_EXECUTION, usage=TokenUsage(input=5, output=5))
+    coster.finish(tool)
+    assert tool.cost is None
+    unknown_model = _call(llm=LlmInfo(provider="p", model="nowhere-9z"), usage=TokenUsage(input=10, output=5))
+    coster.finish(unknown_model)
+    assert unknown_model.cost.total is None and unknown_model.cost.source == "unknown"  # type: ignore[union-attr]
