@@ -343,11 +343,13 @@ class PriceBook:
         self.overrides = overrides or {}
         self._cache: dict[tuple[str | None, str], tuple[Rates | _Model | Unknown | NoCharge, str | None]] = {}
         self.lookups = 0  # resolutions through genai-prices (cache misses)
-        #: (provider, model, its ``_cache`` entry) of the last ``price``: most calls price the
-        #: model the last one did, under the same (interned) string objects.
-        #: (A fresh object at first: it is no provider and no model.)
-        self._last: tuple[object, object, tuple[Rates | _Model | Unknown | NoCharge, str | None]] = (
-            _NOTHING, _NOTHING, (Unknown(""), None))
+        #: The provider and model of the last ``price`` and their ``_cache`` entry: most calls price
+        #: the model the last one did, under the same (interned) string objects. (Three attributes,
+        #: not a tuple: reading them costs fewer steps than unpacking one. A fresh object at first:
+        #: it is no provider and no model.)
+        self._last_provider: object = _NOTHING
+        self._last_model: object = _NOTHING
+        self._last_entry: tuple[Rates | _Model | Unknown | NoCharge, str | None] = (Unknown(""), None)
 
     @staticmethod
     def load_bundled() -> None:
@@ -368,14 +370,13 @@ class PriceBook:
         """What one call's ``usage`` cost at the price that applies at ``start_ns``: computed,
         or unknown with why (``resolve`` and ``compute`` in one call: it runs for every
         priced span)."""
-        last = self._last
-        if model is last[1] and provider is last[0]:
+        if model is self._last_model and provider is self._last_provider:
             # The same (provider, model) objects as the last call's (the store interns them):
             # its entry, without building, hashing and comparing a key tuple.
-            rates, priced_as = last[2]
+            rates, priced_as = self._last_entry
         else:
-            got = self._cache.get((provider, model)) or self._first(provider, model)
-            self._last = (provider, model, got)
+            got = self._last_entry = self._cache.get((provider, model)) or self._first(provider, model)
+            self._last_provider, self._last_model = provider, model
             rates, priced_as = got
         if type(rates) is not Rates:  # (one price for all time, the common case: one test)
             if type(rates) is _Model:
