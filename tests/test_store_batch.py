@@ -537,3 +537,29 @@ def test_runs_of_names_models_and_providers_share_one_string_each() -> None:
                     assert v is names[v]
                     seen[v] = seen.get(v, 0) + 1
     assert seen == {"gpt-4o": 10, "openai": 8, "anthropic": 4, "claude-x": 2}
+
+
+@pytest.mark.parametrize("hook", [None, price], ids=["unpriced", "priced"])
+def test_a_parent_kept_for_the_next_span_is_never_another_traces(hook) -> None:
+    """Span ids are unique within a trace only (clients that derive them, tests, replays of one file
+    into two traces reuse them): in one batch, a trace's root and child named as another trace's are
+    stored under their own trace, after a root of theirs or after a span stored by another step."""
+    t0 = 1_700_000_000_000_000_000
+
+    def span(trace: str, span_id: str, parent: str | None, at: int) -> Span:
+        return Span(span_id=span_id, trace_id=trace, session_id="s1", name=f"{trace}-{span_id}", kind=SpanKind.LLM_CALL
+                    if parent else SpanKind.AGENT, start_ns=t0 + at, end_ns=t0 + at + 5, parent_span_id=parent,
+                    llm=LlmInfo(provider="openai", model="gpt-4o") if parent else None)
+
+    batch = [span("a", "root", None, 0), span("a", "call-1", "root", 1),
+             span("b", "root", None, 2), span("b", "call-1", "root", 3), span("b", "call-2", "root", 4),
+             span("a", "call-2", "root", 5)]
+    fast = Store(max_spans=1000, span_hook=hook)
+    ref = OneByOne(max_spans=1000, span_hook=hook)
+    fast.apply(_fresh(batch))
+    ref.apply(_fresh(batch))
+    assert _state(fast) == _state(ref)
+    for tid in ("a", "b"):
+        assert fast.traces[tid].children == {None: ["root"], "root": ["call-1", "call-2"]}
+        assert all(s.trace_id == tid for s in fast.traces[tid].spans.values())
+    check_store(fast)

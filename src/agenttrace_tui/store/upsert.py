@@ -252,8 +252,9 @@ class SpanUpserts(StoreIndex):
         # The parent of the last new span stored here, its id and its children's list: the spans of
         # a run mostly share a parent (the calls of an agent's turn), found so by comparing the id
         # instead of hashing it twice (``tspans`` and ``children``). Used only while ``last`` is
-        # its trace (no other step ran since it was kept: nothing replaced the parent or its list),
-        # forgotten by ``_end_report``'s step, which keeps ``last`` but may replace a stored span.
+        # its trace and no other step ran since it was kept (nothing replaced the parent or its list):
+        # forgotten by ``_end_report``'s step, which keeps ``last`` but may replace a stored span, and
+        # by a root stored after another step or another trace's span (which makes ``last`` its trace).
         memo_parent_id: str | None = None
         memo_parent: Any = _NO_SPAN
         memo_kids: list[str] = []
@@ -469,6 +470,10 @@ class SpanUpserts(StoreIndex):
                     kids = children[parent_id] = []  # grown by append, as setdefault's: the same memory
                 if parent is not None:
                     memo_parent_id, memo_parent, memo_kids = parent_id, parent, kids
+                elif trace is not last:
+                    # A root after another step or another trace's span: the parent kept may be another
+                    # trace's (span ids are unique within a trace only) or replaced since; forgotten.
+                    memo_parent_id, memo_parent = None, _NO_SPAN
             kids.append(span_id)
             added += 1
             trace.pending[span_id] = None
