@@ -17,8 +17,8 @@ from itertools import compress
 from typing import Any
 
 from ..model import Span, Update
-from ..normalize.limits import check, usage_and_cost_kept
-from ..normalize.native import normalize
+from ..normalize.limits import I64, MAX_FUTURE_NS, check, usage_and_cost_kept
+from ..normalize.native import normalize, normalize_at_door
 from ..normalize.records import DEFAULT_MAX_RECORD_BYTES, SpanEndRecord
 from ..store.memory import Store
 from .flow import Flow
@@ -125,7 +125,10 @@ class Pipeline:
         if holding is not None:
             records, owners, payloads, pairs, n_held, back, took = holding.pair(records, owners, payloads, source)
             early = n_held - back
-        batch, bad = normalize(records)
+        # The door's time limit as ``check`` takes it (one it computes later is no earlier): the
+        # common spans are tested against it as they are built, and a batch all of whose updates
+        # pass skips the door's second pass over it (``normalize_at_door``).
+        batch, bad, checked = normalize_at_door(records, min(time.time_ns() + MAX_FUTURE_NS, I64))
         groups = None
         apart = None if holding is None else _Apart(records, batch, owners, payloads, took)
         if bad or len(batch) != len(records):
@@ -137,10 +140,12 @@ class Pipeline:
                 apart = None  # (no span of two now)
             groups = self._normalize_each(payloads, records, owners, source)
             batch = [u for _, updates in groups for u in updates]
+            checked = False
         elif pairs:
             assert owners is not None and apart is not None  # (pair gives them when it pairs)
             batch, owners, apart.joined = self._merge_ends(batch, pairs, owners)
             early += len(apart.joined)
+            checked = False  # (spans merged since)
         n = 0
         if batch:
             index: dict[int, bytes | memoryview] | None = None
@@ -155,7 +160,7 @@ class Pipeline:
                 return index.get(id(update))
 
             try:
-                n = self.apply(batch, source=source, payload_of=payload_of, apart=apart)
+                n = self.apply(batch, source=source, payload_of=payload_of, apart=apart, checked=checked)
             except Exception:  # noqa: BLE001 - isolate the payload that breaks it
                 n = self._apply_each(groups or self._groups(payloads, batch, owners), source)
         if holding is not None:
@@ -238,6 +243,7 @@ class Pipeline:
         on_refuse: Callable[[str, str], None] | None = None,
         payload_of: Callable[[Update], bytes | memoryview | None] | None = None,
         apart: Callable[[Span], list[Update] | None] | None = None,
+        checked: bool = False,
     ) -> int:
         """Check, enrich and store already-normalised updates, then show them to the taps.
 
@@ -257,6 +263,9 @@ class Pipeline:
         names the payload an update came from, so a refused record's reject
         shows it, as a decoder's reject does. Nothing here is held: the native
         receivers' span_starts are held as records, before this (``hold``).
+
+        ``checked``: every update is known to pass the door as it is, reporting nothing
+        (``normalize.native.normalize_at_door``), so it is not checked again.
         """
         stats = self.stats
         refusals: list[tuple[str, str]] = []
@@ -273,7 +282,9 @@ class Pipeline:
 
         given = updates
         split: dict[int, list[Update]] = {}  # the spans checked as the two they stand for (``apart``)
-        if apart is None:
+        if checked:
+            pass
+        elif apart is None:
             updates = check(updates, report)
         else:
             def two_of(span: Span) -> list[Update] | None:
