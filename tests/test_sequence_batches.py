@@ -70,3 +70,19 @@ def test_a_stream_in_order_loses_nothing_and_a_gap_inside_a_batch_is_counted() -
     # Numbers that run on across two senders are still each sender's own: agent-b skipped 2..409.
     stats.sequences([_rec("agent-a", 409), _rec("agent-b", 410)])
     assert _state(stats) == (410, {"agent-a": (410, 2), "agent-b": (411, 408)})
+
+
+def test_a_batch_numbered_on_but_with_a_record_of_another_sender_goes_record_by_record() -> None:
+    # Numbers that run on across two senders, or a record with no number, are no batch of one sender.
+    for odd in (_rec("agent-b", 12), _rec("agent-a", None), _rec(None, 12)):
+        whole, each = IngestStats(), IngestStats()
+        for stats in (whole, each):
+            stats.sequence("agent-a", 10)
+            stats.sequence("agent-b", 0)
+        batch = [_rec("agent-a", 11), odd, _rec("agent-a", 13)]
+        whole.sequences(batch)
+        for r in batch:
+            if r.sender is not None and r.seq is not None:
+                each.sequence(r.sender, r.seq)
+        assert _state(whole) == _state(each)
+    assert whole.lost == 1  # (13 after 11: one lost)

@@ -105,9 +105,12 @@ class IngestStats:
         senders = self._senders
         if records:
             # The common batch, tested whole first: one known sender's records numbered on
-            # from where its last batch ended (a stream's read, an SDK's datagrams). Two
-            # lists built and compared in C in place of a lookup per record; any other
-            # batch takes the loop below, record by record.
+            # from where its last batch ended (a stream's read, an SDK's datagrams). One list
+            # built and compared in C in place of a lookup per record: the seqs of the records
+            # from that sender are all n of them (a record from another sender, or none, makes
+            # it shorter) and numbered on (one comprehension, not a list of seqs and a count of
+            # senders: some 100 instructions a record fewer). Any other batch takes the loop
+            # below, record by record.
             first = records[0]
             sender = first.sender
             if sender is not None:
@@ -115,8 +118,7 @@ class IngestStats:
                 seq = first.seq
                 if s is not None and seq == s.next_seq:
                     n = len(records)
-                    if ([r.seq for r in records] == list(range(seq, seq + n))
-                            and [r.sender for r in records].count(sender) == n):
+                    if [r.seq for r in records if r.sender == sender] == list(range(seq, seq + n)):
                         s.next_seq = seq + n
                         return
         for rec in records:
