@@ -126,9 +126,9 @@ class Pipeline:
             records, owners, payloads, pairs, n_held, back, took = holding.pair(records, owners, payloads, source)
             early = n_held - back
         # The door's time limit as ``check`` takes it (one it computes later is no earlier): the
-        # common spans are tested against it as they are built, and a batch all of whose updates
-        # pass skips the door's second pass over it (``normalize_at_door``).
-        batch, bad, checked = normalize_at_door(records, min(time.time_ns() + MAX_FUTURE_NS, I64))
+        # common spans are tested against it as they are built, and the door checks only the
+        # updates that did not pass (``normalize_at_door``; None: all of them).
+        batch, bad, unchecked = normalize_at_door(records, min(time.time_ns() + MAX_FUTURE_NS, I64))
         groups = None
         apart = None if holding is None else _Apart(records, batch, owners, payloads, took)
         if bad or len(batch) != len(records):
@@ -140,12 +140,12 @@ class Pipeline:
                 apart = None  # (no span of two now)
             groups = self._normalize_each(payloads, records, owners, source)
             batch = [u for _, updates in groups for u in updates]
-            checked = False
+            unchecked = None
         elif pairs:
             assert owners is not None and apart is not None  # (pair gives them when it pairs)
             batch, owners, apart.joined = self._merge_ends(batch, pairs, owners)
             early += len(apart.joined)
-            checked = False  # (spans merged since)
+            unchecked = None  # (spans merged since)
         n = 0
         if batch:
             index: dict[int, bytes | memoryview] | None = None
@@ -160,7 +160,7 @@ class Pipeline:
                 return index.get(id(update))
 
             try:
-                n = self.apply(batch, source=source, payload_of=payload_of, apart=apart, checked=checked)
+                n = self.apply(batch, source=source, payload_of=payload_of, apart=apart, only=unchecked)
             except Exception:  # noqa: BLE001 - isolate the payload that breaks it
                 n = self._apply_each(groups or self._groups(payloads, batch, owners), source)
         if holding is not None:
@@ -243,7 +243,7 @@ class Pipeline:
         on_refuse: Callable[[str, str], None] | None = None,
         payload_of: Callable[[Update], bytes | memoryview | None] | None = None,
         apart: Callable[[Span], list[Update] | None] | None = None,
-        checked: bool = False,
+        only: list[int] | None = None,
     ) -> int:
         """Check, enrich and store already-normalised updates, then show them to the taps.
 
@@ -264,8 +264,8 @@ class Pipeline:
         shows it, as a decoder's reject does. Nothing here is held: the native
         receivers' span_starts are held as records, before this (``hold``).
 
-        ``checked``: every update is known to pass the door as it is, reporting nothing
-        (``normalize.native.normalize_at_door``), so it is not checked again.
+        ``only``: the indices of the updates the door checks, the others known to pass it as they
+        are, reporting nothing (``normalize.native.normalize_at_door``); None: every update.
         """
         stats = self.stats
         refusals: list[tuple[str, str]] = []
@@ -282,10 +282,10 @@ class Pipeline:
 
         given = updates
         split: dict[int, list[Update]] = {}  # the spans checked as the two they stand for (``apart``)
-        if checked:
-            pass
+        if only is not None and not only:
+            pass  # (every update known to pass as it is)
         elif apart is None:
-            updates = check(updates, report)
+            updates = check(updates, report, only=only)
         else:
             def two_of(span: Span) -> list[Update] | None:
                 two = apart(span)
@@ -293,7 +293,7 @@ class Pipeline:
                     split[id(span)] = two
                 return two
 
-            updates = check(updates, report, apart=two_of)
+            updates = check(updates, report, apart=two_of, only=only)
         if refusals and payload_of is not None:
             # The door reports each update it refuses once, in order: they pair with the ones left out.
             kept = {id(u) for u in updates}

@@ -405,22 +405,27 @@ def normalize(records: list[WireRecord]) -> tuple[list[Update], list[Reject]]:
 
 
 def normalize_at_door(records: list[WireRecord], limit: int | None
-                      ) -> tuple[list[Update], list[Reject], bool]:
-    """``normalize``, and whether the door (``normalize.limits.check``) would keep every update as it
-    is, reporting nothing: tested with the values at hand as each common span is built, for a door
-    whose time limit (``now + MAX_FUTURE_NS``, capped at 2^63 - 1) is ``limit`` or later. Such a batch
-    needs no second pass through the door (``Pipeline._take``); False says nothing (a batch with an
-    update of another kind, or one whose test failed, passes the door as always). ``limit`` None:
-    nothing is tested (False)."""
+                      ) -> tuple[list[Update], list[Reject], list[int] | None]:
+    """``normalize``, and which updates the door (``normalize.limits.check``) must still check: the
+    indices of those not known to pass it as they are, reporting nothing. Each common span (a span
+    record's, or a held start's with its plain end) is tested as it is built, with the values at
+    hand, for a door whose time limit (``now + MAX_FUTURE_NS``, capped at 2^63 - 1) is ``limit`` or
+    later; the door skips those that pass (``Pipeline._take``, ``check``'s ``only``). Every other
+    update is left to it. ``limit`` None: nothing is tested (None: the door checks every update).
+    Only meaningful when no record was refused (``bad`` empty)."""
     out: list[Update] = []
     bad: list[Reject] = []
     append = out.append
     keys = _CONVENTION_KEYS
     kinds_get, status_get, no_llm, tool_info = _KINDS.get, _STATUS.get, _NO_LLM, ToolInfo
     max_tokens, i64, i64_min = MAX_TOKENS, I64, I64_MIN
-    #: Whether every update so far passed the door's test here: any update of another path than the
-    #: common span record's clears it (the door tests that one itself).
     door = limit is not None
+    #: The indices in ``out`` of the updates the door must still check: marked as each is built by a
+    #: path other than the common span's (before its update, taken back if it raises), or after a
+    #: common span that fails the test. (Per update, not per read: one update of another kind in a
+    #: read left the door to walk all of it, the test of the others wasted: bench_live_ir.py.)
+    unchecked: list[int] = []
+    mark = unchecked.append
     # Any: the branches below test the exact class (cheaper than isinstance), which mypy does not narrow by.
     for rec in cast(list[Any], records):
         try:
@@ -429,7 +434,7 @@ def normalize_at_door(records: list[WireRecord], limit: int | None
                 attrs = rec.attributes
                 if attrs and not keys.isdisjoint(attrs):
                     append(_general_span(rec))
-                    door = False
+                    mark(len(out) - 1)
                     continue
                 # The common record (a kind and status given exactly, typed parts each naming
                 # its first field, usage and a cost, nothing else optional) is built here with one
@@ -447,7 +452,7 @@ def normalize_at_door(records: list[WireRecord], limit: int | None
                         or ((rag := rec.rag) is not None and rag.query is None)
                         or ((file := rec.file) is not None and file.path is None)):
                     append(_typed_span(rec, attrs))
-                    door = False
+                    mark(len(out) - 1)
                     continue
                 start = rec.start_ns
                 if cls is SpanRecord:
@@ -457,12 +462,12 @@ def normalize_at_door(records: list[WireRecord], limit: int | None
                         continue  # (never reached)
                     if st is None:
                         span_status = _OK
-                    last = end
+                    latest = end
                 else:
                     end = None
                     if st is None:
                         span_status = _RUNNING
-                    last = start
+                    latest = start
                 usage = rec.usage
                 if usage is not None and not usage.total:
                     usage.total = usage.input + usage.output
@@ -473,30 +478,7 @@ def normalize_at_door(records: list[WireRecord], limit: int | None
                 append(span := Span(rec.span_id, rec.trace_id, rec.session_id or "", rec.name, start,
                                     rec.parent_span_id or None, kind, end, span_status, None, None,  # type: ignore[arg-type]
                                     llm, tool, agent, rag, file, usage, (cost := rec.cost), (), (), attrs))
-                # The door's common case (``check``'s inline test), with the values at hand: the
-                # door's own pass over the batch loads each of them from the span again, after a
-                # dispatch on its class (1,600 instructions a span more through the stream path:
-                # bench_stream_ir.py). Times are ints >= 0 as decoded (``Ns``), the end no earlier
-                # than a start that is not 0 (tested above), so the latest of the two within the limit
-                # is both within it; the usage and the parts' numbers are ints and floats as decoded
-                # (a float's ``x - x`` is 0.0 only if it is finite); no events or links (tested above).
-                if door:
-                    if not (last <= limit
-                            and (usage is None or 0 <= (usage.input | usage.output | usage.total | usage.cache_read
-                                                        | usage.cache_write | usage.reasoning) <= max_tokens)
-                            and (cost is None or _cost_ok(cost))
-                            and (llm is None or (((n := llm.max_tokens) is None or 0 <= n <= i64)
-                                                 and ((x := llm.temperature) is None or x - x == 0.0)))
-                            and ((agent is None and rag is None and file is None) or _parts_ok(span))):
-                        door = False
-                    elif attrs:
-                        for v in attrs.values():
-                            vc = type(v)  # (for a str or a number cheaper than v.__class__: ``check``)
-                            if not (vc is str or (vc is int and i64_min <= v <= i64) or vc is float or vc is bool):
-                                door = False  # a nested or big value: the door decides
-                                break
             elif cls is tuple:
-                door = False
                 # A span_start held for its plain span_end, and that end (ingest/hold.py): one span (before a
                 # span_end: most ends of a stream's live spans come so), what the store makes of the two
                 # normalised and stored one after the other (``store.merge.merge_same``), built with one Span
@@ -525,6 +507,7 @@ def normalize_at_door(records: list[WireRecord], limit: int | None
                         or (agent is not None and agent.name is None) or (rag is not None and rag.query is None)
                         or (file is not None and file.path is None)):
                     append(_end_into(span_from_record(first), last, status))
+                    mark(len(out) - 1)
                     continue
                 # Each part: the end's set fields onto the start's, or the end's when the start has none
                 # (and it is not empty: an empty part is no part).
@@ -559,11 +542,12 @@ def normalize_at_door(records: list[WireRecord], limit: int | None
                     # as sent for the door, should it check the two apart: ingest/pipeline.py, ``_Apart``)
                     usage = msgspec.structs.replace(usage, total=usage.input + usage.output)
                 # (By position, as above. An empty message or code sets nothing, as the store merges it.)
-                append(Span(first.span_id, first.trace_id, first.session_id or "", first.name, first.start_ns,
-                            first.parent_span_id or None, kind, last.end_ns, status, last.status_message or None,
-                            last.status_code or None, llm, tool, agent, rag, file, usage, first.cost, (), (), attrs))
+                append(span := Span(first.span_id, first.trace_id, first.session_id or "", first.name, first.start_ns,
+                                    first.parent_span_id or None, kind, (latest := last.end_ns), status,
+                                    last.status_message or None, last.status_code or None, llm, tool, agent, rag, file,
+                                    usage, (cost := first.cost), (), (), attrs))
             elif cls is SpanEndRecord:
-                door = False
+                mark(len(out))  # (taken back below if it raises)
                 # The second half of a live span: bare (ids, times, status) -> the short path.
                 attrs = rec.attributes
                 if attrs and not keys.isdisjoint(attrs):
@@ -608,11 +592,13 @@ def normalize_at_door(records: list[WireRecord], limit: int | None
                         status = _end_status(rec)
                     append(SpanEnd(rec.trace_id, rec.span_id, rec.end_ns, status, rec.status_message or None,
                                    rec.status_code or None))
+                continue
             elif isinstance(rec, (SpanRecord, SpanStartRecord, SpanEndRecord)):
-                door = False
+                mark(len(out))  # (taken back below if it raises)
                 append(span_from_record(rec))
+                continue
             elif isinstance(rec, SessionRecord):
-                door = False
+                mark(len(out))  # (taken back below if it raises)
                 out.append(
                     Session(
                         id=rec.session_id,
@@ -627,8 +613,9 @@ def normalize_at_door(records: list[WireRecord], limit: int | None
                         attributes=rec.attributes,
                     )
                 )
+                continue
             elif isinstance(rec, EventRecord):
-                door = False
+                mark(len(out))  # (taken back below if it raises)
                 out.append(
                     AttachedEvent(
                         trace_id=rec.trace_id,
@@ -636,8 +623,9 @@ def normalize_at_door(records: list[WireRecord], limit: int | None
                         event=SpanEvent(name=rec.name, time_ns=rec.time_ns, attributes=rec.attributes),
                     )
                 )
+                continue
             elif isinstance(rec, MetricRecord):
-                door = False
+                mark(len(out))  # (taken back below if it raises)
                 metric_kind: Literal["gauge", "counter"] = "counter" if rec.metric_kind == "counter" else "gauge"
                 out.append(
                     Metric(
@@ -649,10 +637,39 @@ def normalize_at_door(records: list[WireRecord], limit: int | None
                         session_id=rec.session_id or None,
                     )
                 )
+                continue
+            else:
+                continue  # (a record of no kind known: nothing)
+            # The door's common case (``check``'s inline test) for the span just built from a span record
+            # or a held start and its plain end, with the values at hand: the door's own pass over the
+            # batch loads each of them from the span again, after a dispatch on its class (1,600
+            # instructions a span more through the stream path: bench_stream_ir.py). Any other record
+            # was marked above, and went on to the next. Times are ints >= 0 as decoded (``Ns``), the latest no earlier than
+            # a start that is not 0 (a span record's: tested above; a held start's plain end: from its
+            # start's time on, ``StartHold.pair``), so the latest within the limit is both within it; the
+            # usage and the parts' numbers are ints and floats as decoded or filled from decoded ones (a
+            # float's ``x - x`` is 0.0 only if it is finite); no events or links (tested above).
+            if door:
+                if not (latest <= limit
+                        and (usage is None or 0 <= (usage.input | usage.output | usage.total | usage.cache_read
+                                                    | usage.cache_write | usage.reasoning) <= max_tokens)
+                        and (cost is None or _cost_ok(cost))
+                        and (llm is None or (((n := llm.max_tokens) is None or 0 <= n <= i64)
+                                             and ((x := llm.temperature) is None or x - x == 0.0)))
+                        and ((agent is None and rag is None and file is None) or _parts_ok(span))):
+                    mark(len(out) - 1)
+                elif attrs:
+                    for v in attrs.values():
+                        vc = type(v)  # (for a str or a number cheaper than v.__class__: ``check``)
+                        if not (vc is str or (vc is int and i64_min <= v <= i64) or vc is float or vc is bool):
+                            mark(len(out) - 1)  # a nested or big value: the door decides
+                            break
         except NormalizeError as exc:
-            door = False
+            if unchecked and unchecked[-1] == len(out):
+                unchecked.pop()  # (marked by a branch that raised before its update)
             bad.append(Reject("invalid_field", str(exc)))
         except (TypeError, ValueError) as exc:
-            door = False
+            if unchecked and unchecked[-1] == len(out):
+                unchecked.pop()  # (marked by a branch that raised before its update)
             bad.append(Reject("invalid_field", f"{type(rec).__name__}: {exc}"))
-    return out, bad, door
+    return out, bad, unchecked if door else None
