@@ -243,7 +243,7 @@ class Pipeline:
         on_refuse: Callable[[str, str], None] | None = None,
         payload_of: Callable[[Update], bytes | memoryview | None] | None = None,
         apart: Callable[[Span], list[Update] | None] | None = None,
-        only: list[int] | None = None,
+        only: list[Update] | None = None,
     ) -> int:
         """Check, enrich and store already-normalised updates, then show them to the taps.
 
@@ -264,8 +264,8 @@ class Pipeline:
         shows it, as a decoder's reject does. Nothing here is held: the native
         receivers' span_starts are held as records, before this (``hold``).
 
-        ``only``: the indices of the updates the door checks, the others known to pass it as they
-        are, reporting nothing (``normalize.native.normalize_at_door``); None: every update.
+        ``only``: the updates the door checks (of ``updates``, in order), the others known to pass
+        it as they are, reporting nothing (``normalize.native.normalize_at_door``); None: every update.
         """
         stats = self.stats
         refusals: list[tuple[str, str]] = []

@@ -322,7 +322,7 @@ def _check_metric(m: Metric, limit: int, report: Report) -> bool:
 
 
 def check(updates: list[Update], report: Report, now_ns: int | None = None,
-          apart: Callable[[Span], list[Update] | None] | None = None, only: list[int] | None = None) -> list[Update]:
+          apart: Callable[[Span], list[Update] | None] | None = None, only: list[Update] | None = None) -> list[Update]:
     """Range-check updates in place; returns those kept (the same list if all were).
 
     ``report(reason, detail)`` is called once per value fixed or record
@@ -335,7 +335,7 @@ def check(updates: list[Update], report: Report, now_ns: int | None = None,
     the two come apart. (Another value the door fixes is fixed in the span, where the other
     report's may have replaced it.)
 
-    ``only``: the indices of the updates to check, in order; the others are known to pass as they
+    ``only``: the updates to check (of ``updates``, in order); the others are known to pass as they
     are, reporting nothing (``normalize.native.normalize_at_door``), and are kept. None: all.
     """
     now = now_ns if now_ns is not None else time.time_ns()
@@ -343,7 +343,7 @@ def check(updates: list[Update], report: Report, now_ns: int | None = None,
     dropped: set[int] | None = None
     replaced: dict[int, list[Update]] | None = None
     max_tokens, i64, i64_min, isfinite = MAX_TOKENS, I64, I64_MIN, _isfinite
-    for u in updates if only is None else [updates[i] for i in only]:
+    for u in updates if only is None else only:
         cls = u.__class__
         if cls is Span:
             # Nearly every span passes every rule: tested here first, inline, as one condition

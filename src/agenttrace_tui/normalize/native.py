@@ -405,9 +405,9 @@ def normalize(records: list[WireRecord]) -> tuple[list[Update], list[Reject]]:
 
 
 def normalize_at_door(records: list[WireRecord], limit: int | None
-                      ) -> tuple[list[Update], list[Reject], list[int] | None]:
-    """``normalize``, and which updates the door (``normalize.limits.check``) must still check: the
-    indices of those not known to pass it as they are, reporting nothing. Each common span (a span
+                      ) -> tuple[list[Update], list[Reject], list[Update] | None]:
+    """``normalize``, and which updates the door (``normalize.limits.check``) must still check, in
+    order: those not known to pass it as they are, reporting nothing. Each common span (a span
     record's, or a held start's with its plain end) is tested as it is built, with the values at
     hand, for a door whose time limit (``now + MAX_FUTURE_NS``, capped at 2^63 - 1) is ``limit`` or
     later; the door skips those that pass (``Pipeline._take``, ``check``'s ``only``). Every other
@@ -420,12 +420,14 @@ def normalize_at_door(records: list[WireRecord], limit: int | None
     kinds_get, status_get, no_llm, tool_info = _KINDS.get, _STATUS.get, _NO_LLM, ToolInfo
     max_tokens, i64, i64_min = MAX_TOKENS, I64, I64_MIN
     door = limit is not None
-    #: The indices in ``out`` of the updates the door must still check: marked as each is built by a
-    #: path other than the common span's (before its update, taken back if it raises), or after a
-    #: common span that fails the test. (Per update, not per read: one update of another kind in a
-    #: read left the door to walk all of it, the test of the others wasted: bench_live_ir.py.)
-    unchecked: list[int] = []
+    #: The updates the door must still check: marked as each is built by a path other than the
+    #: common span's, or after a common span that fails the test. (Per update, not per read: one
+    #: update of another kind in a read left the door to walk all of it, the test of the others
+    #: wasted: bench_live_ir.py. The update itself, not its index: ``len(out)`` cost some 100
+    #: instructions a mark more.)
+    unchecked: list[Update] = []
     mark = unchecked.append
+    u: Update
     # Any: the branches below test the exact class (cheaper than isinstance), which mypy does not narrow by.
     for rec in cast(list[Any], records):
         try:
@@ -433,8 +435,8 @@ def normalize_at_door(records: list[WireRecord], limit: int | None
             if cls is SpanRecord or cls is SpanStartRecord:
                 attrs = rec.attributes
                 if attrs and not keys.isdisjoint(attrs):
-                    append(_general_span(rec))
-                    mark(len(out) - 1)
+                    append(u := _general_span(rec))
+                    mark(u)
                     continue
                 # The common record (a kind and status given exactly, typed parts each naming
                 # its first field, usage and a cost, nothing else optional) is built here with one
@@ -451,8 +453,8 @@ def normalize_at_door(records: list[WireRecord], limit: int | None
                         or ((agent := rec.agent) is not None and agent.name is None)
                         or ((rag := rec.rag) is not None and rag.query is None)
                         or ((file := rec.file) is not None and file.path is None)):
-                    append(_typed_span(rec, attrs))
-                    mark(len(out) - 1)
+                    append(u := _typed_span(rec, attrs))
+                    mark(u)
                     continue
                 start = rec.start_ns
                 if cls is SpanRecord:
@@ -506,8 +508,8 @@ def normalize_at_door(records: list[WireRecord], limit: int | None
                         or (llm is not None and llm.model is None and llm == no_llm)
                         or (agent is not None and agent.name is None) or (rag is not None and rag.query is None)
                         or (file is not None and file.path is None)):
-                    append(_end_into(span_from_record(first), last, status))
-                    mark(len(out) - 1)
+                    append(u := _end_into(span_from_record(first), last, status))
+                    mark(u)
                     continue
                 # Each part: the end's set fields onto the start's, or the end's when the start has none
                 # (and it is not empty: an empty part is no part).
@@ -547,14 +549,13 @@ def normalize_at_door(records: list[WireRecord], limit: int | None
                                     last.status_message or None, last.status_code or None, llm, tool, agent, rag, file,
                                     usage, (cost := first.cost), (), (), attrs))
             elif cls is SpanEndRecord:
-                mark(len(out))  # (taken back below if it raises)
                 # The second half of a live span: bare (ids, times, status) -> the short path.
                 attrs = rec.attributes
                 if attrs and not keys.isdisjoint(attrs):
-                    append(_general_span(rec))
+                    append(u := _general_span(rec))
                 elif rec.name or rec.kind or rec.cost is not None or rec.events or rec.links:
                     # What span_from_record gives it: the fast path, as for span records.
-                    append(_typed_span(rec, attrs))
+                    append(u := _typed_span(rec, attrs))
                 elif ((llm := rec.llm) is not None or (tool := rec.tool) is not None or rec.agent is not None
                         or rec.rag is not None or rec.file is not None or rec.usage is not None or attrs):
                     # An end with what changed in its typed parts and usage, no name or kind (our
@@ -568,7 +569,8 @@ def normalize_at_door(records: list[WireRecord], limit: int | None
                             or (file is not None and file.path is None)
                             or (st is not None and (span_status := status_get(st)) is None)
                             or (start and rec.end_ns < start)):
-                        append(_typed_span(rec, attrs))
+                        append(u := _typed_span(rec, attrs))
+                        mark(u)
                         continue
                     if st is None:
                         span_status = _ERROR if rec.status_code else _OK
@@ -577,12 +579,12 @@ def normalize_at_door(records: list[WireRecord], limit: int | None
                         usage.total = usage.input + usage.output
                     # (By position, as for a span record. An empty message or code sets nothing, as the
                     # store merges it.)
-                    append(Span(rec.span_id, rec.trace_id, rec.session_id or "", "", start or 0,
-                                rec.parent_span_id or None, _CUSTOM, rec.end_ns, span_status,  # type: ignore[arg-type]
-                                rec.status_message or None, rec.status_code or None, llm, tool, agent, rag, file, usage,
-                                None, (), (), attrs))
+                    append(u := Span(rec.span_id, rec.trace_id, rec.session_id or "", "", start or 0,
+                                     rec.parent_span_id or None, _CUSTOM, rec.end_ns, span_status,  # type: ignore[arg-type]
+                                     rec.status_message or None, rec.status_code or None, llm, tool, agent, rag, file,
+                                     usage, None, (), (), attrs))
                 elif rec.session_id or rec.parent_span_id or rec.start_ns:
-                    append(_end_span(rec))
+                    append(u := _end_span(rec))
                 else:
                     # Only how its span ended: a SpanEnd (status: the exact value first, as most ends send it)
                     st = rec.status
@@ -590,16 +592,16 @@ def normalize_at_door(records: list[WireRecord], limit: int | None
                         status = _ERROR if rec.status_code else _OK
                     elif (status := _STATUS.get(st)) is None:  # type: ignore[assignment]
                         status = _end_status(rec)
-                    append(SpanEnd(rec.trace_id, rec.span_id, rec.end_ns, status, rec.status_message or None,
-                                   rec.status_code or None))
+                    append(u := SpanEnd(rec.trace_id, rec.span_id, rec.end_ns, status, rec.status_message or None,
+                                        rec.status_code or None))
+                mark(u)
                 continue
             elif isinstance(rec, (SpanRecord, SpanStartRecord, SpanEndRecord)):
-                mark(len(out))  # (taken back below if it raises)
-                append(span_from_record(rec))
+                append(u := span_from_record(rec))
+                mark(u)
                 continue
             elif isinstance(rec, SessionRecord):
-                mark(len(out))  # (taken back below if it raises)
-                out.append(
+                append(u :=
                     Session(
                         id=rec.session_id,
                         name=rec.name,
@@ -613,21 +615,21 @@ def normalize_at_door(records: list[WireRecord], limit: int | None
                         attributes=rec.attributes,
                     )
                 )
+                mark(u)
                 continue
             elif isinstance(rec, EventRecord):
-                mark(len(out))  # (taken back below if it raises)
-                out.append(
+                append(u :=
                     AttachedEvent(
                         trace_id=rec.trace_id,
                         span_id=rec.span_id,
                         event=SpanEvent(name=rec.name, time_ns=rec.time_ns, attributes=rec.attributes),
                     )
                 )
+                mark(u)
                 continue
             elif isinstance(rec, MetricRecord):
-                mark(len(out))  # (taken back below if it raises)
                 metric_kind: Literal["gauge", "counter"] = "counter" if rec.metric_kind == "counter" else "gauge"
-                out.append(
+                append(u :=
                     Metric(
                         name=rec.name,
                         value=rec.value,
@@ -637,6 +639,7 @@ def normalize_at_door(records: list[WireRecord], limit: int | None
                         session_id=rec.session_id or None,
                     )
                 )
+                mark(u)
                 continue
             else:
                 continue  # (a record of no kind known: nothing)
@@ -661,19 +664,15 @@ def normalize_at_door(records: list[WireRecord], limit: int | None
                         and (llm is None or (((n := llm.max_tokens) is None or 0 <= n <= i64)
                                              and ((x := llm.temperature) is None or x - x == 0.0)))
                         and ((agent is None and rag is None and file is None) or _parts_ok(span))):
-                    mark(len(out) - 1)
+                    mark(span)
                 elif attrs:
                     for v in attrs.values():
                         vc = type(v)  # (for a str or a number cheaper than v.__class__: ``check``)
                         if not (vc is str or (vc is int and i64_min <= v <= i64) or vc is float or vc is bool):
-                            mark(len(out) - 1)  # a nested or big value: the door decides
+                            mark(span)  # a nested or big value: the door decides
                             break
         except NormalizeError as exc:
-            if unchecked and unchecked[-1] == len(out):
-                unchecked.pop()  # (marked by a branch that raised before its update)
             bad.append(Reject("invalid_field", str(exc)))
         except (TypeError, ValueError) as exc:
-            if unchecked and unchecked[-1] == len(out):
-                unchecked.pop()  # (marked by a branch that raised before its update)
             bad.append(Reject("invalid_field", f"{type(rec).__name__}: {exc}"))
     return out, bad, unchecked if door else None
