@@ -366,9 +366,7 @@ def check(updates: list[Update], report: Report, now_ns: int | None = None,
                                                        and ((x := llm.temperature) is None or isfinite(x))))
                         and ((s.agent is None and s.rag is None and s.file is None) or _parts_ok(s))):
                     for v in s.attributes.values():
-                        # type(v), not v.__class__: for a str or a number a specialised call costs less than
-                        # the generic lookup of __class__ (for a Struct, as ``u`` above, it costs more).
-                        vc = type(v)
+                        vc = v.__class__
                         if not (vc is str or (vc is int and i64_min <= v <= i64) or vc is float or vc is bool):
                             break  # a nested or big value: clean_attributes decides
                     else:
