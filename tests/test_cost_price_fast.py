@@ -1,5 +1,5 @@
-"""``PriceBook.price`` spells ``compute`` out and remembers its last (provider, model): the same
-floats to the bit as ``compute``, and the right price whatever the order of the models asked."""
+"""``PriceBook.price`` remembers its last (provider, model): the same floats to the bit as ``compute``
+for each, and the right price whatever the order of the models asked."""
 
 from __future__ import annotations
 

@@ -385,36 +385,9 @@ class PriceBook:
                 return Cost(total=None, source="unknown", reason=rates.reason)
             elif type(rates) is NoCharge:
                 return Cost(0.0, 0.0, 0.0, "computed", rates.reason)
-        # ``compute(rates, usage.input, usage.output, usage.cache_read, usage.cache_write,
-        # usage.reasoning)``, spelled out: the call (its six arguments, its frame) cost ~600
-        # instructions a priced span (bench_stream_ir's store part). The same operations in the
-        # same order, so the same floats to the bit (tests hold the two equal); keep them in step.
-        r: Rates = rates  # type: ignore[assignment]
-        input_tokens = usage.input
-        if (tiers := r.tiers) and input_tokens > tiers[0][0]:
-            for start, tier in tiers:  # (ascending: the last one the prompt passes applies)
-                if input_tokens <= start:
-                    break
-                r = tier
-        plain_in = input_tokens
-        cost_in = 0.0
-        p: float | None
-        if (cache_read := usage.cache_read) and (p := r.cache_read) is not None:
-            plain_in -= cache_read
-            cost_in += p * cache_read
-        if (cache_write := usage.cache_write) and (p := r.cache_write) is not None:
-            plain_in -= cache_write
-            cost_in += p * cache_write
-        if plain_in < 0:
-            raise ValueError(f"cache tokens ({cache_read + cache_write}) exceed input tokens ({input_tokens})")
-        cost_in += r.input * plain_in
-        plain_out = output_tokens = usage.output
-        cost_out = 0.0
-        if (reasoning := usage.reasoning) and (p := r.reasoning) is not None and reasoning <= output_tokens:
-            plain_out -= reasoning
-            cost_out += p * reasoning
-        cost_out += r.output * plain_out
-        return Cost(cost_in + cost_out + r.per_request, cost_in, cost_out, "computed", None, priced_as)
+        # (The price's arithmetic is ``compute``'s alone: one place says what a call costs.)
+        total, cin, cout = compute(rates, usage.input, usage.output, usage.cache_read, usage.cache_write, usage.reasoning)  # type: ignore[arg-type]
+        return Cost(total, cin, cout, "computed", None, priced_as)
 
     def resolve(self, provider: str | None, model: str, start_ns: int) -> tuple[Rates | Unknown | NoCharge, str | None]:
         """(rates or Unknown, ``"provider/model"`` of the price used when it is another provider's)."""
