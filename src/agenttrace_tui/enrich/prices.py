@@ -308,7 +308,7 @@ def load_price_file(path: str) -> dict[tuple[str, str], Rates]:
 # -- the resolver ----------------------------------------------------------------
 
 
-#: Names no provider and no model (``PriceBook._last`` before any call).
+#: Names no provider and no model (``PriceBook._last_provider`` and ``_last_model`` before any call).
 _NOTHING = object()
 
 

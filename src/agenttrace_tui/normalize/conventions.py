@@ -457,6 +457,14 @@ TURN_INPUT_KEYS: tuple[str, ...] = (TURN_MESSAGES_KEY, "pydantic_ai.all_messages
 _messages_json = msgspec.json.Decoder()
 
 
+def _decoded(text: str) -> Any:
+    """``text`` decoded as JSON, or None when it is none (a turn's input read for its prompt)."""
+    try:
+        return _messages_json.decode(text)
+    except (msgspec.DecodeError, ValueError):
+        return None
+
+
 def _message_text(msg: dict[str, Any]) -> str:
     """The text parts of one message (GenAI's ``parts``, or a chat message's ``content``), joined by lines."""
     parts = msg.get("parts")
@@ -492,10 +500,7 @@ def _last_user_text(value: Any, tags: tuple[str, ...]) -> str | None:
     """The text of the last user message holding text in a message list (a JSON string or the list),
     the blocks of ``tags`` a client writes before the user's own text left out."""
     if isinstance(value, str):
-        try:
-            value = _messages_json.decode(value)
-        except (msgspec.DecodeError, ValueError):
-            return None
+        value = _decoded(value)
     if not isinstance(value, list):
         return None
     for msg in reversed(value):
@@ -515,11 +520,8 @@ def _last_user_text(value: Any, tags: tuple[str, ...]) -> str | None:
 
 def _user_event_text(content: Any) -> str | None:
     """The text of a user message event's ``content``: a list of text blocks (as JSON or decoded) or text."""
-    if isinstance(content, str) and content[:1] == "[":
-        try:
-            content = _messages_json.decode(content)
-        except (msgspec.DecodeError, ValueError):
-            pass
+    if isinstance(content, str) and content[:1] == "[" and (blocks := _decoded(content)) is not None:
+        content = blocks  # (text that is no JSON list is the text it is)
     text = _message_text({"content": content})
     return text if text.strip() else None
 
@@ -603,10 +605,7 @@ def _input_value_text(value: Any) -> str | None:
         return None
     if value.lstrip()[:1] not in ("{", "["):
         return value
-    try:
-        doc = _messages_json.decode(value)
-    except (msgspec.DecodeError, ValueError):
-        return None
+    doc = _decoded(value)
     if isinstance(doc, dict):
         for key in INPUT_PROMPT_KEYS:
             if isinstance(text := doc.get(key), str) and text.strip():
@@ -623,11 +622,8 @@ def _crew_task(attributes: dict[str, Any]) -> str | None:
         value = attributes.get(key)
         if not isinstance(value, str) or value[:1] != "[":
             continue
-        try:
-            tasks = _messages_json.decode(value)
-        except (msgspec.DecodeError, ValueError):
-            return None
-        first = tasks[0] if tasks else None
+        tasks = _decoded(value)
+        first = tasks[0] if isinstance(tasks, list) and tasks else None
         text = first.get("description") if isinstance(first, dict) else None
         return text if isinstance(text, str) and text.strip() else None
     return None
