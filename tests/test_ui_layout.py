@@ -308,3 +308,48 @@ async def test_help_reads_at_80x24():
         assert len(examples) > 6  # some of them wrapped ...
         assert all(line.startswith("  ") for line in examples), examples  # ... under themselves
         assert any(line.startswith("  status:error|") for line in examples)
+
+
+def _turns(store: Store, session: str, prompts: list[str]) -> None:
+    """One trace a prompt in ``session``, its root named by it (as an agent's turns are)."""
+    t = fixtures.NOW_NS - 60 * fixtures.S
+    store.apply([Session(id=session, name=prompts[0], started_ns=t)])
+    store.apply([
+        Span(span_id=f"{session}-r{j}", trace_id=f"{session}-t{j}", session_id=session, name=p,
+             start_ns=t + j * fixtures.S, end_ns=t + j * fixtures.S + fixtures.S // 2)
+        for j, p in enumerate(prompts)
+    ])
+
+
+async def test_turns_whose_prompts_begin_alike_read_apart_in_the_trace_list():
+    # Before: at 120x36 an agent's three questions read "What is the w…" three times in the
+    # traces pane; the tree's title alone told them apart.
+    prompts = ["What is the weather in Paris?", "What is the weather in Oslo?", "Tell me a joke, please, a short one"]
+    store = Store()
+    _turns(store, "s1", prompts)
+    app = make_app(store=store, now_ns=fixtures.clock)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.pause()
+        app.jump_to_session("s1")
+        await wait_for(pilot, lambda: len(app.traces.keys) == 3)
+        await pilot.pause()
+        rows = app.traces
+        width = rows.flex_width()
+        assert width < len(prompts[1])  # (cut at this size)
+        names = [line[2 : 2 + width].rstrip() for line in list_lines(rows)[1:4]]
+        # The two alike from where they differ, with the word before; the other cut at its end.
+        assert names == ["…in Paris?", "…in Oslo?", prompts[2][: width - 1] + "…"]
+        # Wider, as much of the end as fits, from a word; wide enough, each whole.
+        await pilot.resize_terminal(200, 60)
+        await wait_for(pilot, lambda: rows.flex_width() > width)
+        await pilot.pause()
+        wide = rows.flex_width()
+        names = [line[2 : 2 + wide].rstrip() for line in list_lines(rows)[1:3]]
+        assert wide < len(prompts[0])  # (still cut: 200 columns give the list a fifth)
+
+        def end_from_a_word(prompt: str) -> str:
+            starts = [i + 1 for i, c in enumerate(prompt) if c == " "]
+            return "…" + next(prompt[i:] for i in starts if len(prompt) - i <= wide - 1)
+
+        assert names == [end_from_a_word(p) for p in prompts[:2]]
+        assert names[0].endswith("weather in Paris?")

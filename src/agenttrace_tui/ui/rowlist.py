@@ -14,6 +14,10 @@ The widget owns its row cache: a bounded LRU (as Textual's own ``Log``)
 cleared when the theme changes (``notify_style_update``), the width changes,
 or the rows come from another store (``rebind``).
 
+Names that would read alike cut in the flexible column (an agent's turns named
+by prompts that begin alike) are shown from where they differ
+(``distinct_names``).
+
 While the app is paused (``freeze``) a row is not read from the store at
 each paint: the cells it showed are kept, so a repaint (focus moving, the
 cursor, a resize) draws the same figures as the panes beside it.
@@ -37,6 +41,7 @@ from textual.strip import Strip
 
 from ..store.memory import Store
 from .scrolling import set_virtual_size
+from .text import distinct_cuts
 from .textview import fit_strip
 
 
@@ -115,6 +120,8 @@ class RowList(ScrollView, can_focus=True):
         self._pass: tuple[Style, int] | None = None
         #: While paused: key -> (cells as read, width, strip drawn at that width); None: live
         self._frozen: dict[str, tuple[list[Text], int, Strip | None]] | None = None
+        #: The last ``distinct_names`` asked: (width, names, answer), kept while both stay.
+        self._distinct: tuple[int, dict[str, str], dict[str, str]] | None = None
 
     # -- subclass hooks --------------------------------------------------
     def row_cells(self, key: str) -> list[Text]:
@@ -196,6 +203,23 @@ class RowList(ScrollView, can_focus=True):
 
     def before_touch(self) -> None:
         """Hook: update what every visible row depends on (e.g. a column's decimals)."""
+
+    def flex_width(self) -> int:
+        """The flexible column's width in the rows as they are drawn now (0: none shows)."""
+        for i, col in self._layout(self.scrollable_content_region.width, self.size.width):
+            if not self.COLUMNS[i].width:
+                return col.width
+        return 0
+
+    def distinct_names(self, names: dict[str, str]) -> dict[str, str]:
+        """``text.distinct_cuts`` of ``names`` (the visible rows' key -> name) at the flexible
+        column's width: the names to show instead, for rows that would read alike cut. The last
+        answer is kept while the names and the width stay (asked at every tick)."""
+        width = self.flex_width()
+        got = self._distinct
+        if got is None or got[0] != width or got[1] != names:
+            got = self._distinct = (width, names, distinct_cuts(names, width))
+        return got[2]
 
     def touch(self) -> None:
         """Repaint only the visible rows whose stamp changed since they were drawn."""

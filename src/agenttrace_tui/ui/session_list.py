@@ -56,12 +56,14 @@ class SessionList(RowList):
         self.budget: float | None = None
         #: Decimals of the cost column, one for the rows on screen ($0.0090 over $0.0100).
         self.cost_digits = 2
+        #: Visible sessions shown by another name: those whose names read alike cut (``distinct_names``).
+        self._shown: dict[str, str] = {}
 
     def before_touch(self) -> None:
         store = self.store
-        self.cost_digits = fmt.column_digits(
-            e.totals.cost for e in (store.session(k) for k in self.visible_keys()) if e is not None
-        )
+        entries = [e for e in (store.session(k) for k in self.visible_keys()) if e is not None]
+        self.cost_digits = fmt.column_digits(e.totals.cost for e in entries)
+        self._shown = self.distinct_names({e.session.id: session_label(e) for e in entries})
 
     def row_stamp(self, key: str) -> Hashable:
         entry = self.store.session(key)
@@ -79,6 +81,7 @@ class SessionList(RowList):
             fmt.duration(entry.duration_ns(now)) if ticking else 0,
             fmt.ago(entry.last_ns, now),
             self.cost_digits,
+            self._shown.get(key),
         )
 
     def row_cells(self, key: str) -> list[Text]:
@@ -91,7 +94,7 @@ class SessionList(RowList):
         t = entry.totals
         muted = style(self.app, "text-muted")
         fw = entry.session.framework or ""
-        name = safe_text(session_label(entry), limit=256)
+        name = safe_text(self._shown.get(key, session_label(entry)), limit=256)
         if not entry.session.name and entry.session.service:
             name.stylize("italic")
         budget = budget_state(entry, self.budget)

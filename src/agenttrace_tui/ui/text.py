@@ -10,13 +10,14 @@ from __future__ import annotations
 import re
 from itertools import pairwise
 
+from rich.cells import cell_len, set_cell_size
 from rich.console import Console
 from rich.style import Style
 from rich.text import Text
 
 from ..format.sanitize import clean, clean_multiline
 
-__all__ = ["clean", "clean_multiline", "safe_text", "wrap_plain"]
+__all__ = ["clean", "clean_multiline", "distinct_cuts", "safe_text", "wrap_plain"]
 
 #: rich._wrap's word (a word with the whitespace around it) and Text.rstrip_end's trailing whitespace
 _WORD = re.compile(r"\s*\S+\s*")
@@ -75,3 +76,65 @@ def wrap_plain(text: str, width: int, console: Console) -> list[str]:
                 piece = piece[:width]
             out.append(piece)
     return out
+
+
+def distinct_cuts(names: dict[str, str], width: int) -> dict[str, str]:
+    """What to show instead, for the names of ``names`` (key -> name) that would read alike cut
+    to ``width`` cells with an ellipsis (``Text.truncate``'s: the first ``width - 1`` cells and
+    ``…``) but differ: each from a word shortly before where it differs from the others of its
+    group, after an ellipsis (``What is the weather in Paris?`` -> ``…in Paris?``). An agent's
+    turns named by their prompts mostly begin alike (``What is the w…`` three times in a list);
+    the end of the row's cell is where they differ. Names that read apart cut, or are equal,
+    are not in the result."""
+    if width < 8:  # (too narrow for the ellipsis, a word and what differs)
+        return {}
+    groups: dict[str, list[str]] = {}
+    for key, name in names.items():
+        if cell_len(name) > width:
+            groups.setdefault(set_cell_size(name, width - 1), []).append(key)
+    out: dict[str, str] = {}
+    room = width - 1  # (after the leading ellipsis)
+    # How far before the first character that differs a cut part may start: that character
+    # and a few after it stay in the cell.
+    reach = room // 2
+    for keys in groups.values():
+        distinct = sorted({names[k] for k in keys})
+        if len(distinct) < 2:
+            continue
+        # Where each differs from the group's name most like it: from one of its neighbours in order.
+        differs: dict[str, int] = {}
+        for a, b in pairwise(distinct):
+            n = _common_prefix(a, b)
+            differs[a] = max(differs.get(a, 0), n)
+            differs[b] = max(differs.get(b, 0), n)
+        for key in keys:
+            name = names[key]
+            at = min(len(name) - 1, differs[name])
+            # The end whole if it holds the difference (``…weather in Paris?``), from a word if one
+            # begins in it; else from the word before the one that differs (``…in Paris? And…``),
+            # else that word, else ``reach`` characters before the difference.
+            tail = len(name) - room
+            while cell_len(name[tail:]) > room:
+                tail += 1
+            if tail <= at:
+                word = name.find(" ", max(0, tail - 1)) + 1
+                start = word if 0 < word <= at else tail
+            else:
+                this = name.rfind(" ", 0, at) + 1
+                before = name.rfind(" ", 0, max(0, this - 1)) + 1
+                start = next((s for s in (before, this) if at - s <= reach), max(0, at - reach))
+            if start:
+                out[key] = "…" + name[start:]
+    return out
+
+
+def _common_prefix(a: str, b: str) -> int:
+    """How many characters ``a`` and ``b`` begin with alike (by halves: slices compare in C)."""
+    lo, hi = 0, min(len(a), len(b))
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if a[:mid] == b[:mid]:
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo

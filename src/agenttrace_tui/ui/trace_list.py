@@ -46,6 +46,8 @@ class TraceList(RowList):
         #: Trace id -> its version when it was made only of framework internals: asked again
         #: only when it changed (a trace of internals is scanned whole to say so).
         self._internal: dict[str, int] = {}
+        #: Visible traces shown by another name: those whose names read alike cut (``distinct_names``).
+        self._shown: dict[str, str] = {}
 
     def listed(self, keys: list[str], show_internal: bool) -> list[str]:
         """``keys`` (a session's traces) as the list shows them: traces made only of a
@@ -84,9 +86,9 @@ class TraceList(RowList):
 
     def before_touch(self) -> None:
         store = self.store
-        self.cost_digits = fmt.column_digits(
-            t.totals.cost for t in (store.trace(k) for k in self.visible_keys()) if t is not None
-        )
+        traces = [t for t in (store.trace(k) for k in self.visible_keys()) if t is not None]
+        self.cost_digits = fmt.column_digits(t.totals.cost for t in traces)
+        self._shown = self.distinct_names({t.trace_id: t.name for t in traces})
 
     def row_stamp(self, key: str) -> Hashable:
         trace = self.store.trace(key)
@@ -98,6 +100,7 @@ class TraceList(RowList):
             fmt.duration(trace.duration_ns(self.now_ns())) if trace.running else 0,
             shown_status(self.app, trace.status()) if trace.running else 0,
             self.cost_digits,
+            self._shown.get(key),
         )
 
     def row_cells(self, key: str) -> list[Text]:
@@ -110,7 +113,7 @@ class TraceList(RowList):
         errs = Text(str(t.errors), style=status_style(self.app, "error", bold=True)) if t.errors else Text("·", style=style(self.app, "text-muted"))
         return [
             Text(STATUS_GLYPH.get(status, "?"), style=st),
-            safe_text(trace.name, limit=256),
+            safe_text(self._shown.get(key, trace.name), limit=256),
             Text(fmt.clock(trace.start_ns), style=style(self.app, "text-muted")),
             Text(fmt.duration(trace.duration_ns(self.now_ns()))),
             Text(str(t.spans)),
