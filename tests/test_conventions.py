@@ -1981,6 +1981,20 @@ def test_a_frameworks_run_root_carrying_its_input_is_named_by_the_users_text() -
     assert named("crewai", "Crew_0f1e.kickoff", {"crew_tasks": tasks, "crew_inputs": ""}) == "Find the weather in Lima."
     assert named("crewai", "crewai.workflow", {"crewai.crew.tasks": tasks}) == "Find the weather in Lima."
     assert named("crewai", "Crew_0f1e.kickoff", {"crew_tasks": "[]"}) is None
+    # Haystack's agent run: its messages are the Python reprs of its ChatMessages; the user's text is
+    # read as the string literals they are (quotes, escapes), never run as code.
+    def haystack(role: str, *texts: str) -> str:
+        parts = ", ".join(f"TextContent(text={t!r})" for t in texts)
+        return f"ChatMessage(_role=<ChatRole.{role.upper()}: {role!r}>, _content=[{parts}], _name=None, _meta={{}})"
+
+    said = ["It's \"Lima\"\nthen Oslo", "C:\\data\\lima.csv"]
+    run = {"input.value": jsonlib.dumps({"messages": [haystack("user", "older"), haystack("user", *said),
+                                                       haystack("assistant", "answer")]})}
+    assert named("haystack", "Agent.run", run) == "It's \"Lima\""
+    assert named("haystack", "Agent.run", {"input.value": jsonlib.dumps({"messages": [haystack("user", *said[1:])]})}) == "C:\\data\\lima.csv"
+    code = "ChatMessage(_role=<ChatRole.USER: 'user'>, _content=[TextContent(text=__import__('os').getcwd())])"
+    assert named("haystack", "Agent.run", {"input.value": jsonlib.dumps({"messages": [code]})}) is None
+    assert named("haystack", "Agent.run", {"input.value": jsonlib.dumps({"messages": [haystack("system", "x")]})}) is None
     # Another span of the framework, a child, another framework's span of the name, an input with no user's
     # text or that is no JSON: no name.
     assert named("langchain", "RunnableSequence", graph) is None

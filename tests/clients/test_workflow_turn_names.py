@@ -3,7 +3,7 @@
 LangGraph names every run's root ``LangGraph``, Agno and smolagents ``Agent.run`` / ``<team>.run`` /
 ``ToolCallingAgent.run``, Google ADK ``invoke_workflow <agent>`` (OpenInference's ``invocation [<app>]``),
 the OpenAI Agents SDK ``Agent workflow`` (``Agent Workflow`` through OpenLLMetry, ``OpenAI Agents trace:
-Agent workflow`` through logfire), LlamaIndex ``FunctionAgent.run``, CrewAI a crew's kickoff ``Crew_<id>.kickoff`` (``crewai.workflow``
+Agent workflow`` through logfire), LlamaIndex ``FunctionAgent.run``, Haystack ``Agent.run``, CrewAI a crew's kickoff ``Crew_<id>.kickoff`` (``crewai.workflow``
 through OpenLLMetry): a session of ten turns listed ten rows of one name (a crew's, of none). Some of those roots
 carry the turn's input the OpenInference way (``llm.input_messages.<i>.*``, ``input.value``), a crew's its
 tasks (the first one's description is what it was asked); the OpenAI
@@ -16,9 +16,11 @@ requests with the OpenTelemetry protobuf classes, and found in the script the re
 
 from __future__ import annotations
 
+import ast
 import asyncio
 import base64
 import json
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -43,7 +45,7 @@ SCOPES = ("openinference.instrumentation.langchain", "@arizeai/openinference-ins
           "openinference.instrumentation.google_adk", "gcp.vertex.agent", "openinference.instrumentation.openai_agents",
           "@arizeai/openinference-instrumentation-openai-agents", "opentelemetry.instrumentation.openai_agents",
           "logfire.openai_agents", "openinference.instrumentation.crewai", "openinference.instrumentation.llama_index",
-          "opentelemetry.instrumentation.crewai.instrumentation")
+          "opentelemetry.instrumentation.crewai.instrumentation", "openinference.instrumentation.haystack")
 
 
 def _workflow_root(span: dict[str, Any], scope: str, a: dict[str, Any]) -> bool:
@@ -68,9 +70,15 @@ def _user_in(messages: Any) -> str | None:
             return None
     if not isinstance(messages, list):
         return None
-    texts = [_text(m.get("parts", m.get("content"))) if isinstance(m, dict) else m[1] for m in messages
-             if (isinstance(m, dict) and m.get("role") == "user") or (isinstance(m, list) and m[:1] in (["user"], ["human"]))]
+    texts = [_text(m.get("parts", m.get("content"))) if isinstance(m, dict) else _haystack(m) if isinstance(m, str) else m[1]
+             for m in messages if (isinstance(m, dict) and m.get("role") == "user")
+             or (isinstance(m, list) and m[:1] in (["user"], ["human"])) or (isinstance(m, str) and "ChatRole.USER" in m)]
     return next((t for t in reversed(texts) if t.strip()), None)
+
+
+def _haystack(message: str) -> str:
+    """The texts of a Haystack ChatMessage's Python repr, as Python reads its string literals."""
+    return "\n".join(ast.literal_eval(t) for t in re.findall(r"TextContent\(text=(.*?)\)(?=, TextContent|\])", message))
 
 
 def _input_text(a: dict[str, Any]) -> str | None:
@@ -153,7 +161,7 @@ def test_the_frameworks_recordings_are_all_read() -> None:
     assert {"langchain", "langgraph_js", "agno", "agno_team", "smolagents", "smolagents_managed", "google_adk",
             "google_adk_multiagent", "google_adk_openinference", "openai_agents", "openai_agents_js",
             "openai_agents_openllmetry", "openai_agents_logfire", "openai_agents_chat_logfire", "crewai", "crewai_crew",
-            "crewai_openllmetry", "llama_index"} <= set(RECORDINGS)
+            "crewai_openllmetry", "llama_index", "haystack"} <= set(RECORDINGS)
 
 
 @pytest.mark.parametrize("name", RECORDINGS)

@@ -185,7 +185,7 @@ __all__ = [
     "TEXT_BLOCK_STARTS", "tool_preview",
     # this module
     "CACHE_BESIDE_CLIENTS", "CACHE_BESIDE_INPUT", "GUESSED_COST_CLIENTS", "CACHE_IN_INPUT_SCOPES", "SCOPE_PREFIX_CLIENTS", "GATEWAY_SCOPES", "PROVIDER_METADATA_KEYS", "metadata_provider", "CACHE_BESIDE_KEYS", "COST_KEYS", "FAILED_BY_EXCEPTION_KEYS", "FRAMEWORK_BUILT_ON", "FRAMEWORK_HINTS", "FRAMEWORK_SCOPES", "HTTP_STATUS_KEYS", "INSTRUMENTATION_FAMILIES", "INSTANCE_KEYS", "TRACE_SESSION_RESOURCE_KEYS", "SESSION_SPAN_NAME_KEYS", "session_span_name", "JSON_VALUE_KEYS",
-    "PINNED_SESSION_KEY", "RESOURCE_FRAMEWORKS", "RESOURCE_SESSION_KEYS", "RESPONSE_MODEL_KEYS", "SESSION_KEY_SET", "SESSION_KEYS", "TRACE_NAME_KEYS", "TURN_PROMPT_KEY", "GENERIC_TURN_ROOTS", "PROMPT_ID_ROOTS", "PROMPT_ID_RECORDS", "PROMPT_NAME_CHARS", "prompt_name", "TURN_ROOT_PROMPTS", "TURN_MESSAGES_KEY", "turn_root_prompt", "AGENT_INVOCATION_ROOT", "INPUT_TURN_ROOTS", "CALL_TURN_ROOTS", "INPUT_PROMPT_KEYS", "CREW_TASKS_KEYS", "named_like", "names_turn_alike", "input_prompt", "call_turn_prompt", "USER_MESSAGE_EVENT", "TURN_INPUT_KEYS",
+    "PINNED_SESSION_KEY", "RESOURCE_FRAMEWORKS", "RESOURCE_SESSION_KEYS", "RESPONSE_MODEL_KEYS", "SESSION_KEY_SET", "SESSION_KEYS", "TRACE_NAME_KEYS", "TURN_PROMPT_KEY", "GENERIC_TURN_ROOTS", "PROMPT_ID_ROOTS", "PROMPT_ID_RECORDS", "PROMPT_NAME_CHARS", "prompt_name", "TURN_ROOT_PROMPTS", "TURN_MESSAGES_KEY", "turn_root_prompt", "AGENT_INVOCATION_ROOT", "INPUT_TURN_ROOTS", "HAYSTACK_USER_MESSAGE", "CALL_TURN_ROOTS", "INPUT_PROMPT_KEYS", "CREW_TASKS_KEYS", "named_like", "names_turn_alike", "input_prompt", "call_turn_prompt", "USER_MESSAGE_EVENT", "TURN_INPUT_KEYS",
     "SUBTREE_USAGE_KEYS", "THINKING_BESIDE_OUTPUT", "GEMINI_BUILTIN_TOOLS", "TOOL_DEFINITION_KEYS", "GEMINI_FEE_TOOLS", "USAGE_OBJECT_KEYS", "RESPONSE_USAGE_KEYS", "GEMINI_USAGE_FIELDS", "USAGE_RECORD_KEY", "USAGE_OBJECT_PATHS", "USAGE_TYPE_PATHS", "USAGE_TYPES_BESIDE",
     "GENKIT_INPUT_KEY", "GENKIT_MODEL_TYPES", "GENKIT_NAME_KEY", "GENKIT_OUTPUT_KEY", "GENKIT_USAGE_FIELDS", "genkit_model_call",
     "GENKIT_ERROR_KEY", "GENKIT_STATE_KEY", "GENKIT_TOOL_ENVELOPE_TYPES", "genkit_failure", "unwrap_genkit_tool_output",
@@ -496,6 +496,26 @@ AGENT_INVOCATION_ROOT: tuple[str, tuple[str, ...]] = ("invoke_agent", ())
 USER_MESSAGE_EVENT = "gen_ai.user.message"
 
 
+#: Haystack's ``ChatMessage`` of the user as OpenInference writes it in a list of messages (its Python repr,
+#: ``ChatMessage(_role=<ChatRole.USER: 'user'>, _content=[TextContent(text='…')], …)``): its texts are the
+#: ``TextContent`` string literals, read as Python reads them (``ast.literal_eval`` of a literal: no code runs).
+HAYSTACK_USER_MESSAGE = "ChatMessage(_role=<ChatRole.USER: 'user'>"
+_HAYSTACK_TEXT = re.compile(r"""TextContent\(text=('(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*")\)""")
+
+
+def _haystack_text(message: str) -> str:
+    """The texts of a Haystack user ``ChatMessage``'s repr (``HAYSTACK_USER_MESSAGE``), joined by lines."""
+    texts = []
+    for literal in _HAYSTACK_TEXT.findall(message):
+        try:
+            text = ast.literal_eval(literal)
+        except (ValueError, SyntaxError, MemoryError, RecursionError):
+            continue
+        if isinstance(text, str):
+            texts.append(text)
+    return "\n".join(texts)
+
+
 def _last_user_text(value: Any, tags: tuple[str, ...]) -> str | None:
     """The text of the last user message holding text in a message list (a JSON string or the list),
     the blocks of ``tags`` a client writes before the user's own text left out."""
@@ -506,6 +526,8 @@ def _last_user_text(value: Any, tags: tuple[str, ...]) -> str | None:
     for msg in reversed(value):
         if isinstance(msg, list) and len(msg) == 2 and msg[0] in _USER_ROLES and isinstance(msg[1], str):
             msg = {"content": msg[1]}  # LangChain's (role, text) pair: ``["user", "..."]``
+        elif isinstance(msg, str) and msg.startswith(HAYSTACK_USER_MESSAGE):
+            msg = {"content": _haystack_text(msg)}
         elif not isinstance(msg, dict) or msg.get("role") != "user":
             continue
         text = _message_text(msg).lstrip()
@@ -535,13 +557,15 @@ _USER_ROLES = ("user", "human")
 #: ``{"messages": [...]}``), Agno's and smolagents' agent and team runs (``Agent.run``, ``Weather_Team.run``,
 #: ``ToolCallingAgent.run``, ``manager.run``: the prompt's text, ``{"task": ...}``), Google ADK's invocation
 #: (OpenInference's ``invocation [<app>]``: ``{"new_message": {"parts": [...]}}``), the OpenAI Agents SDK
-#: for TypeScript's ``Agent workflow`` (its input items); and a CrewAI crew's kickoff (OpenInference's
+#: for TypeScript's ``Agent workflow`` (its input items), Haystack's ``Agent.run`` (``{"messages": [...]}``
+#: whose messages are the Python reprs of its ``ChatMessage``s: ``HAYSTACK_USER_MESSAGE``); and a CrewAI crew's kickoff (OpenInference's
 #: ``Crew_<id>.kickoff``, OpenLLMetry's ``crewai.workflow``), whose input is its tasks (``CREW_TASKS_KEYS``).
 INPUT_TURN_ROOTS: dict[str, tuple[tuple[str, str], ...]] = {
     "langchain": (("=", "LangGraph"),), "langgraph": (("=", "LangGraph"),),
     "agno": (("$", ".run"),), "smolagents": (("$", ".run"),),
     "google-adk": (("^", "invocation"),), "openai-agents": (("=", "Agent workflow"),),
     "crewai": (("$", ".kickoff"), ("=", "crewai.workflow")),
+    "haystack": (("=", "Agent.run"),),
 }
 #: Where a crew's kickoff holds its tasks (a JSON list of objects): a crew is asked what its first task's
 #: ``description`` says (OpenInference's ``crew_tasks``, OpenLLMetry's ``crewai.crew.tasks``).
