@@ -3,11 +3,11 @@
 LangGraph names every run's root ``LangGraph``, Agno and smolagents ``Agent.run`` / ``<team>.run`` /
 ``ToolCallingAgent.run``, Google ADK ``invoke_workflow <agent>`` (OpenInference's ``invocation [<app>]``),
 the OpenAI Agents SDK ``Agent workflow`` (``Agent Workflow`` through OpenLLMetry, ``OpenAI Agents trace:
-Agent workflow`` through logfire), LlamaIndex ``FunctionAgent.run``, Haystack ``Agent.run``, CrewAI a crew's kickoff ``Crew_<id>.kickoff`` (``crewai.workflow``
-through OpenLLMetry): a session of ten turns listed ten rows of one name (a crew's, of none). Some of those roots
+Agent workflow`` through logfire), LlamaIndex ``FunctionAgent.run``, Haystack ``Agent.run`` (``haystack.agent.run``
+by its own tracing), CrewAI a crew's kickoff ``Crew_<id>.kickoff`` (``crewai.workflow`` through OpenLLMetry): a session of ten turns listed ten rows of one name (a crew's, of none). Some of those roots
 carry the turn's input the OpenInference way (``llm.input_messages.<i>.*``, ``input.value``), a crew's its
 tasks (the first one's description is what it was asked); the OpenAI
-Agents SDK's, Google ADK's and LlamaIndex's carry none, and their turn's prompt is the user's text the turn's first model
+Agents SDK's, Google ADK's, LlamaIndex's and Haystack's own tracing's carry none, and their turn's prompt is the user's text the turn's first model
 call was sent (in the call's span, or in the ``gen_ai.client.inference.operation.details`` record logged in
 it). The monitor names each such turn by the first line of that text, live, in the file and in a replay.
 Replays of the real recordings into the real Monitor; the expected names are read here from the recorded
@@ -36,7 +36,8 @@ from test_codex_turn_names import assert_turns_named
 from test_conformance import FIXTURES, _replay
 
 #: Root span names a framework gives every turn (whole names), and how some begin or end.
-ROOT_NAMES = {"LangGraph", "Agent workflow", "Agent Workflow", "OpenAI Agents trace: Agent workflow", "crewai.workflow"}
+ROOT_NAMES = {"LangGraph", "Agent workflow", "Agent Workflow", "OpenAI Agents trace: Agent workflow", "crewai.workflow",
+              "haystack.agent.run"}
 ROOT_BEGINNINGS = ("invoke_workflow ", "invocation [")
 ROOT_ENDINGS = (".run", ".kickoff")
 #: The instrumentation scopes whose roots those are (an app's own span of such a name is another matter).
@@ -45,7 +46,8 @@ SCOPES = ("openinference.instrumentation.langchain", "@arizeai/openinference-ins
           "openinference.instrumentation.google_adk", "gcp.vertex.agent", "openinference.instrumentation.openai_agents",
           "@arizeai/openinference-instrumentation-openai-agents", "opentelemetry.instrumentation.openai_agents",
           "logfire.openai_agents", "openinference.instrumentation.crewai", "openinference.instrumentation.llama_index",
-          "opentelemetry.instrumentation.crewai.instrumentation", "openinference.instrumentation.haystack")
+          "opentelemetry.instrumentation.crewai.instrumentation", "openinference.instrumentation.haystack",
+          "haystack")
 
 
 def _workflow_root(span: dict[str, Any], scope: str, a: dict[str, Any]) -> bool:
@@ -161,7 +163,7 @@ def test_the_frameworks_recordings_are_all_read() -> None:
     assert {"langchain", "langgraph_js", "agno", "agno_team", "smolagents", "smolagents_managed", "google_adk",
             "google_adk_multiagent", "google_adk_openinference", "openai_agents", "openai_agents_js",
             "openai_agents_openllmetry", "openai_agents_logfire", "openai_agents_chat_logfire", "crewai", "crewai_crew",
-            "crewai_openllmetry", "llama_index", "haystack"} <= set(RECORDINGS)
+            "crewai_openllmetry", "llama_index", "haystack", "haystack_openllmetry"} <= set(RECORDINGS)
 
 
 @pytest.mark.parametrize("name", RECORDINGS)

@@ -577,11 +577,13 @@ CREW_TASKS_KEYS: tuple[str, ...] = ("crew_tasks", "crewai.crew.tasks")
 #: OpenLLMetry, ``OpenAI Agents trace: Agent workflow`` by logfire: the default workflow name, not one an
 #: app gave), Google ADK's ``invoke_workflow <agent>`` (its calls' messages in their
 #: ``gen_ai.client.inference.operation.details`` records), LlamaIndex's agent run (OpenInference's
-#: ``FunctionAgent.run``, ``AgentWorkflow.run``: its input is the workflow's state, the prompt not in it).
+#: ``FunctionAgent.run``, ``AgentWorkflow.run``: its input is the workflow's state, the prompt not in it),
+#: Haystack's own tracing's agent run (``haystack.agent.run``: its calls OpenLLMetry's OpenAI instrumentation's).
 CALL_TURN_ROOTS: dict[str, tuple[tuple[str, str], ...]] = {
     "openai-agents": (("=", "Agent workflow"), ("=", "Agent Workflow"), ("=", "OpenAI Agents trace: Agent workflow")),
     "google-adk": (("^", "invoke_workflow "),),
     "llama-index": (("$", ".run"),),
+    "haystack": (("=", "haystack.agent.run"),),
 }
 #: Keys of OpenInference's ``input.value`` object that hold the prompt's text itself (smolagents' ``task``).
 INPUT_PROMPT_KEYS: tuple[str, ...] = ("task",)
