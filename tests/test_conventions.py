@@ -2028,6 +2028,36 @@ def test_a_model_call_of_a_turn_whose_root_holds_no_input_carries_the_turns_prom
     assert not cv.names_turn_alike("My weather chat") and not cv.names_turn_alike("invoke_agent weather_agent")
 
 
+def test_a_trace_that_is_one_model_call_is_named_by_the_users_text_it_was_sent() -> None:
+    """A provider SDK's instrumentation makes each call a trace of its own (``chat gpt-4o-mini`` on every
+    row): the root call carries the last user message with text as the trace's name, a client's context
+    block before the user's own text (Gemini CLI's ``<session_context>``) left out."""
+    def named(attrs: dict, parent: str | None = None, client: str = "openai") -> str | None:
+        span = _oi(client, "chat gpt-4o-mini", {"gen_ai.operation.name": "chat", **attrs}, parent, kind="LLM")
+        return span.attributes.get(cv.TURN_PROMPT_KEY)
+
+    def user(*texts: str) -> dict:
+        return {"role": "user", "parts": [{"type": "text", "content": t} for t in texts]}
+
+    chat = {"gen_ai.input.messages": jsonlib.dumps([{"role": "system", "parts": [{"type": "text", "content": "Be brief."}]},
+                                                    user("Weather in Paris?\nIn one line."),
+                                                    {"role": "assistant", "parts": [{"type": "text", "content": "Sunny."}]},
+                                                    user("And in Oslo?")])}
+    assert named(chat) == "And in Oslo?"
+    context = "<session_context>\nThis is the Gemini CLI.\n</session_context>"
+    gemini = {"gen_ai.input.messages": jsonlib.dumps([user(context, "Run `echo hi`.")])}
+    assert named(gemini, client="gemini-cli") == "Run `echo hi`."
+    alone = {"gen_ai.input.messages": jsonlib.dumps([user(context), user("List the files.")])}
+    assert named(alone, client="gemini-cli") == "List the files."
+    flat = {"llm.input_messages.0.message.role": "user", "llm.input_messages.0.message.content": "Weather in Lima?"}
+    assert named(flat) == "Weather in Lima?"
+    # A call under another span (a turn's), a call sent no user text (only its context, or content not
+    # captured): no name of its own.
+    assert named(chat, parent="ef" * 8) is None
+    assert named({"gen_ai.input.messages": jsonlib.dumps([user(context)])}, client="gemini-cli") is None
+    assert named({}) is None
+
+
 @pytest.mark.parametrize("root_first", [True, False])
 def test_the_turns_prompt_a_model_call_carries_names_its_trace_and_root_in_either_order(root_first: bool) -> None:
     root = _oi("openai-agents", "Agent workflow", {}, kind="AGENT", span="0a" * 8)

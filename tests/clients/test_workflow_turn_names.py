@@ -90,6 +90,7 @@ def _input_text(a: dict[str, Any]) -> str | None:
             return text
     flat = {int(k.split(".")[2]): a.get(f"llm.input_messages.{k.split('.')[2]}.message.content")
             for k, v in a.items() if k.startswith("llm.input_messages.") and k.endswith(".message.role") and v == "user"}
+    flat = {i: text for i, text in flat.items() if text}  # (a message of content parts: read from input.value)
     if flat:
         return flat[max(flat)]
     for key in ("crew_tasks", "crewai.crew.tasks"):  # a crew's kickoff: its first task

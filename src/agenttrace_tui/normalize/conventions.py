@@ -185,7 +185,7 @@ __all__ = [
     "TEXT_BLOCK_STARTS", "tool_preview",
     # this module
     "CACHE_BESIDE_CLIENTS", "CACHE_BESIDE_INPUT", "GUESSED_COST_CLIENTS", "CACHE_IN_INPUT_SCOPES", "SCOPE_PREFIX_CLIENTS", "GATEWAY_SCOPES", "PROVIDER_METADATA_KEYS", "metadata_provider", "CACHE_BESIDE_KEYS", "COST_KEYS", "FAILED_BY_EXCEPTION_KEYS", "FRAMEWORK_BUILT_ON", "FRAMEWORK_HINTS", "FRAMEWORK_SCOPES", "HTTP_STATUS_KEYS", "INSTRUMENTATION_FAMILIES", "INSTANCE_KEYS", "TRACE_SESSION_RESOURCE_KEYS", "SESSION_SPAN_NAME_KEYS", "session_span_name", "JSON_VALUE_KEYS",
-    "PINNED_SESSION_KEY", "RESOURCE_FRAMEWORKS", "RESOURCE_SESSION_KEYS", "RESPONSE_MODEL_KEYS", "SESSION_KEY_SET", "SESSION_KEYS", "TRACE_NAME_KEYS", "TURN_PROMPT_KEY", "GENERIC_TURN_ROOTS", "PROMPT_ID_ROOTS", "PROMPT_ID_RECORDS", "PROMPT_NAME_CHARS", "prompt_name", "TURN_ROOT_PROMPTS", "TURN_MESSAGES_KEY", "turn_root_prompt", "AGENT_INVOCATION_ROOT", "INPUT_TURN_ROOTS", "HAYSTACK_USER_MESSAGE", "CALL_TURN_ROOTS", "INPUT_PROMPT_KEYS", "CREW_TASKS_KEYS", "named_like", "names_turn_alike", "input_prompt", "call_turn_prompt", "USER_MESSAGE_EVENT", "TURN_INPUT_KEYS",
+    "PINNED_SESSION_KEY", "RESOURCE_FRAMEWORKS", "RESOURCE_SESSION_KEYS", "RESPONSE_MODEL_KEYS", "SESSION_KEY_SET", "SESSION_KEYS", "TRACE_NAME_KEYS", "TURN_PROMPT_KEY", "GENERIC_TURN_ROOTS", "PROMPT_ID_ROOTS", "PROMPT_ID_RECORDS", "PROMPT_NAME_CHARS", "prompt_name", "TURN_ROOT_PROMPTS", "TURN_MESSAGES_KEY", "turn_root_prompt", "AGENT_INVOCATION_ROOT", "INPUT_TURN_ROOTS", "HAYSTACK_USER_MESSAGE", "CALL_CONTEXT_TAGS", "CALL_TURN_ROOTS", "INPUT_PROMPT_KEYS", "CREW_TASKS_KEYS", "named_like", "names_turn_alike", "input_prompt", "call_turn_prompt", "USER_MESSAGE_EVENT", "TURN_INPUT_KEYS",
     "SUBTREE_USAGE_KEYS", "THINKING_BESIDE_OUTPUT", "GEMINI_BUILTIN_TOOLS", "TOOL_DEFINITION_KEYS", "GEMINI_FEE_TOOLS", "USAGE_OBJECT_KEYS", "RESPONSE_USAGE_KEYS", "GEMINI_USAGE_FIELDS", "USAGE_RECORD_KEY", "USAGE_OBJECT_PATHS", "USAGE_TYPE_PATHS", "USAGE_TYPES_BESIDE",
     "GENKIT_INPUT_KEY", "GENKIT_MODEL_TYPES", "GENKIT_NAME_KEY", "GENKIT_OUTPUT_KEY", "GENKIT_USAGE_FIELDS", "genkit_model_call",
     "GENKIT_ERROR_KEY", "GENKIT_STATE_KEY", "GENKIT_TOOL_ENVELOPE_TYPES", "genkit_failure", "unwrap_genkit_tool_output",
@@ -558,7 +558,8 @@ _USER_ROLES = ("user", "human")
 #: ``ToolCallingAgent.run``, ``manager.run``: the prompt's text, ``{"task": ...}``), Google ADK's invocation
 #: (OpenInference's ``invocation [<app>]``: ``{"new_message": {"parts": [...]}}``), the OpenAI Agents SDK
 #: for TypeScript's ``Agent workflow`` (its input items), Haystack's ``Agent.run`` (``{"messages": [...]}``
-#: whose messages are the Python reprs of its ``ChatMessage``s: ``HAYSTACK_USER_MESSAGE``); and a CrewAI crew's kickoff (OpenInference's
+#: whose messages are the Python reprs of its ``ChatMessage``s: ``HAYSTACK_USER_MESSAGE``), OpenInference's Codex
+#: instrumentation's turn (``codex.turn``, read from Codex's session file); and a CrewAI crew's kickoff (OpenInference's
 #: ``Crew_<id>.kickoff``, OpenLLMetry's ``crewai.workflow``), whose input is its tasks (``CREW_TASKS_KEYS``).
 INPUT_TURN_ROOTS: dict[str, tuple[tuple[str, str], ...]] = {
     "langchain": (("=", "LangGraph"),), "langgraph": (("=", "LangGraph"),),
@@ -566,6 +567,7 @@ INPUT_TURN_ROOTS: dict[str, tuple[tuple[str, str], ...]] = {
     "google-adk": (("^", "invocation"),), "openai-agents": (("=", "Agent workflow"),),
     "crewai": (("$", ".kickoff"), ("=", "crewai.workflow")),
     "haystack": (("=", "Agent.run"),),
+    "codex": (("=", "codex.turn"),),
 }
 #: Where a crew's kickoff holds its tasks (a JSON list of objects): a crew is asked what its first task's
 #: ``description`` says (OpenInference's ``crew_tasks``, OpenLLMetry's ``crewai.crew.tasks``).
@@ -655,12 +657,20 @@ def _crew_task(attributes: dict[str, Any]) -> str | None:
     return None
 
 
+#: The blocks a client writes at the start of the user's message before the user's own text (``<tag>…</tag>``),
+#: left out of a model call's prompt as a name: Gemini CLI's ``<session_context>`` (its first message of a
+#: session, or the first part of the user's message that holds the prompt), GitHub Copilot CLI's
+#: ``<current_datetime>``.
+CALL_CONTEXT_TAGS: tuple[str, ...] = ("session_context", "current_datetime")
+
+
 def input_prompt(attributes: dict[str, Any]) -> str | None:
     """The user's text a model call's input holds: the last user message with text of its message list
-    (``CALL_MESSAGES_KEYS``, the first that has one), else of OpenInference's flattened messages, else its
-    ``input.value`` (``_input_value_text``)."""
+    (``CALL_MESSAGES_KEYS``, the first that has one; a client's blocks before it, ``CALL_CONTEXT_TAGS``, left
+    out), else of OpenInference's flattened messages, else its ``input.value`` (``_input_value_text``)."""
     for key in CALL_MESSAGES_KEYS:
-        if (messages := attributes.get(key)) is not None and (text := _last_user_text(messages, ())) is not None:
+        if ((messages := attributes.get(key)) is not None
+                and (text := _last_user_text(messages, CALL_CONTEXT_TAGS)) is not None):
             return text
     return _flat_user_text(attributes) or _input_value_text(attributes.get("input.value"))
 

@@ -368,7 +368,12 @@ def build_span(
 
     if kind is None:
         kind = cv.guess_kind(name, {**fields, **({"usage": usage} if usage is not None and usage.scope == "span" else {})})
-    if kind is SpanKind.LLM_CALL and (turn_prompt := cv.call_turn_prompt(client, attrs)) is not None:
+    if (kind is SpanKind.LLM_CALL and parent is None and cv.TURN_PROMPT_KEY not in attrs
+            and (user_text := cv.input_prompt(attrs)) is not None):
+        # A trace that is one model call (a provider SDK's instrumentation makes each call one, named by the
+        # operation and model alike on every row): named by the user's text it was sent (``trace_name_of``).
+        attrs[cv.TURN_PROMPT_KEY] = cv.prompt_name(user_text, first_line=True)
+    elif kind is SpanKind.LLM_CALL and (turn_prompt := cv.call_turn_prompt(client, attrs)) is not None:
         # A model call of a turn whose root carries no input (the OpenAI Agents SDK's ``Agent workflow``): the
         # user's text it was sent is the turn's prompt, which the store puts on the root (``_name_turn``).
         attrs[cv.TURN_PROMPT_KEY] = turn_prompt
