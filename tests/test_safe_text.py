@@ -61,3 +61,6 @@ def test_names_that_read_alike_cut_are_shown_from_where_they_differ() -> None:
     # Wide characters are measured in cells.
     wide = {"a": "天気はどうですか パリ", "b": "天気はどうですか オスロ"}
     assert distinct_cuts(wide, 12) == {"a": "…パリ", "b": "…オスロ"}
+    # Fewer characters than the cell has room for, more cells: the end from where it fits.
+    short = {"a": "天気天気天気パリ", "b": "天気天気天気オス"}
+    assert distinct_cuts(short, 10) == {"a": "…天気パリ", "b": "…天気オス"}

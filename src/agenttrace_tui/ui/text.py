@@ -113,7 +113,7 @@ def distinct_cuts(names: dict[str, str], width: int) -> dict[str, str]:
             # The end whole if it holds the difference (``…weather in Paris?``), from a word if one
             # begins in it; else from the word before the one that differs (``…in Paris? And…``),
             # else that word, else ``reach`` characters before the difference.
-            tail = len(name) - room
+            tail = max(0, len(name) - room)  # (wide characters: fewer of them than cells)
             while cell_len(name[tail:]) > room:
                 tail += 1
             if tail <= at:
