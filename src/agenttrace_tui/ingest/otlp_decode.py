@@ -37,11 +37,12 @@ from .otlp_fastpb import (
     EXTRA,
     LONG_STRINGS,
     MALFORMED,
+    TEMPLATES,
     FastTraceRequest,
     FullTraceRequest,
     has_extra,
-    read_attrs,
     read_status,
+    read_untemplated,
     span_attrs,
     span_status,
 )
@@ -161,6 +162,7 @@ def _spans_from_fastpb(items: list[Any], i: int, client: str | None, rejects: Re
     last_tid = ""
     last_p = b""  # no parent
     last_parent: str | None = None
+    templates_get = TEMPLATES.get
     while i < stop:
         sp = items[i]
         i += 1
@@ -197,8 +199,27 @@ def _spans_from_fastpb(items: list[Any], i: int, client: str | None, rejects: Re
                 explicit.append(got[1])
             continue
         st = sp.status  # encoded occurrences; the common SDKs send one on every span
+        encoded = sp.attributes[:]  # [:]: one C call, no IndexError ends it
         try:
-            attrs = read_attrs(sp.attributes[:])  # span_attrs; [:]: one C call, no IndexError ends it
+            # ``read_attrs`` (span_attrs by templates) written out: a span a template reads
+            # takes the plan kept on the template (its key set's), no key tuple made and looked up.
+            attrs = None
+            template = None
+            if encoded:
+                templates = templates_get(encoded[0])
+                if templates is not None:
+                    n = len(encoded)
+                    for template in templates:
+                        if (template.n == n and template.pick(encoded) == template.same
+                                and (attrs := template.read(encoded)) is not None):
+                            if template is not templates[0]:  # the last one that matched is tried first
+                                TEMPLATES[encoded[0]] = [template, *(o for o in templates if o is not template)]
+                            break
+                if attrs is None:
+                    template = None
+                    attrs = read_untemplated(encoded)
+            else:
+                attrs = {}
             if st:
                 code, message = read_status(st[0]) if len(st) == 1 else span_status(st)
             else:
@@ -207,7 +228,12 @@ def _spans_from_fastpb(items: list[Any], i: int, client: str | None, rejects: Re
         except MALFORMED as exc:
             _malformed(rejects, sp, exc)
             continue
-        plan = cached_plan(tuple(attrs)) or cv.plan_for(attrs)
+        if template is None:
+            plan = cached_plan(tuple(attrs)) or cv.plan_for(attrs)
+        else:
+            plan = template.plan
+            if plan is None:
+                plan = template.plan = cached_plan(tuple(attrs)) or cv.plan_for(attrs)
         session = _session_attr(attrs, plan.session_keys) if plan.session_keys else None
         sid = s.hex()
         name = sp.name

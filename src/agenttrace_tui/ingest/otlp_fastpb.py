@@ -332,7 +332,7 @@ def span_attrs(encoded: Any) -> dict[str, Any]:
 
 
 class _Template:
-    __slots__ = ("n", "pick", "same", "attrs", "volatile")
+    __slots__ = ("n", "pick", "same", "attrs", "volatile", "plan")
 
     def __init__(self, encoded: list[bytes], attrs: dict[str, Any], consts: list[int],
                  volatile: list[tuple[int, str, bytes, int, int]]) -> None:
@@ -347,6 +347,10 @@ class _Template:
         #: 2 an int of two varint bytes (the head ends with the int's tag; an int of another length
         #: is read as kind 1).
         self.volatile = tuple(volatile)
+        #: The conventions' plan of the template's key set (every span it reads has its keys, in
+        #: its order), set by the caller the first time it asks (``otlp_decode``): no key tuple
+        #: built and looked up again for each span.
+        self.plan: Any = None
 
     def read(self, encoded: list[bytes]) -> dict[str, Any] | None:
         """The attributes of a span of this template's pairs (None when it is not one)."""
@@ -393,6 +397,8 @@ class _Template:
 _STR_HEADS = {n + 3: bytes((n + 2, 0x0A, n)) for n in range(126)}
 #: A span's first encoded pair -> the templates of spans that start with it.
 _TEMPLATES: dict[bytes, list[_Template]] = {}
+#: ``_TEMPLATES`` for ``otlp_decode``'s loop, which tries them itself (cleared in place, never replaced).
+TEMPLATES = _TEMPLATES
 #: A first pair -> spans starting with it read through the cache since (templates are tried
 #: every ``LEARN_EVERY``: the first spans of a key set have ids whose shapes are not yet ever new).
 _UNMATCHED: dict[bytes, int] = {}
@@ -414,6 +420,13 @@ def read_attrs(encoded: list[bytes]) -> dict[str, Any]:
                 if t is not templates[0]:  # the last one that matched is tried first (a new list:
                     _TEMPLATES[encoded[0]] = [t, *(o for o in templates if o is not t)]  # none changes)
                 return attrs
+    return read_untemplated(encoded)
+
+
+def read_untemplated(encoded: list[bytes]) -> dict[str, Any]:
+    """A span's attributes from its non-empty encoded pairs through the cache (no template read
+    them: ``read_attrs``' end, which ``otlp_decode`` calls after trying the templates itself),
+    learning a template of them now and then."""
     attrs = dict(map(read_pair, encoded))
     first = encoded[0]
     if first in _PAIRS:  # (an ever-new first pair finds no template: none is made)
