@@ -31,7 +31,7 @@ from otlp_values import kv as otlp_kv
 
 def _chat(i: int) -> list[tuple[str, Any]]:
     return [("gen_ai.operation.name", "chat"), ("gen_ai.provider.name", "openai"), ("gen_ai.request.model", "gpt-4o"),
-            ("gen_ai.usage.input_tokens", 1200 + i * 7), ("gen_ai.usage.output_tokens", 80 + i % 300),
+            ("gen_ai.usage.input_tokens", 1200 + i * 7), ("gen_ai.usage.output_tokens", 80),
             ("gen_ai.request.temperature", 0.2), ("gen_ai.response.id", f"chatcmpl-{i}"),
             ("server.address", "api.openai.com")]
 
@@ -146,3 +146,43 @@ def test_a_template_keeps_reading_right_after_the_plans_are_dropped() -> None:
     cv._PLANS.clear()  # as when full: templates keep the plans they hold, others are made again
     assert _convert(parse("traces", body, False), 256) == want
     assert _convert(real, 256) == want
+
+
+def test_values_a_template_leaves_to_its_method_convert_the_same() -> None:
+    """The loop reads a template's ever-new strings and two-byte ints itself and leaves any other
+    value to ``_Template.read``: ints of other lengths, over-long varints, two ints in one value,
+    a string's length of two bytes, another kind; the same updates as the generated classes'."""
+
+    def usual(i: int) -> list[tuple[str, Any]]:
+        return [("gen_ai.operation.name", "chat"), ("gen_ai.request.model", "m-1"), ("tokens", 1000 + i * 7),
+                ("big", 20000 + i), ("temp", 0.5), ("id", f"resp-{i}"), ("call", f"call_{i}é{'x' * (i % 5)}"),
+                ("done", True)]
+
+    spans = [usual(i) for i in range(600)]
+    odd = [
+        [*usual(2)[:2], ("tokens", 5), *usual(2)[3:]],
+        [*usual(3)[:2], ("tokens", 2**21 + 3), *usual(3)[3:]],
+        [*usual(3)[:2], ("tokens", -5), *usual(3)[3:]],
+        [*usual(4)[:3], ("big", 300), *usual(4)[4:]],
+        [*usual(5)[:5], ("id", "r" * 126), *usual(5)[6:]],
+        [*usual(6)[:5], ("id", 6), *usual(6)[6:]],
+        [*usual(7)[:5], ("id", ""), *usual(7)[6:]],
+    ]
+    spans += [s for o in odd for s in (o, *(usual(700 + j) for j in range(3)))]
+    req = trace_service_pb2.ExportTraceServiceRequest()
+    ss = req.resource_spans.add().scope_spans.add()
+    for i, attrs in enumerate(spans):
+        sp = ss.spans.add(trace_id=(i + 1).to_bytes(16, "big"), span_id=(i + 1).to_bytes(8, "big"), name="chat m-1",
+                          start_time_unix_nano=10 + i, end_time_unix_nano=20 + i)
+        sp.attributes.extend([otlp_kv(k, v) for k, v in attrs])
+    for enc in (b"\x0a\x06tokens\x12\x03\x18\x85\x00", b"\x0a\x03big\x12\x04\x18\x85\x80\x00",
+                b"\x0a\x03big\x12\x04\x18\x05\x18\x06", b"\x0a\x02id\x12\x04\x0a\x81\x00v"):
+        sp = ss.spans.add(trace_id=b"\x01" * 16, span_id=b"\x02" * 8, name="chat m-1", start_time_unix_nano=1,
+                          end_time_unix_nano=2)
+        sp.attributes.extend([otlp_kv(k, v) for k, v in usual(9000)])
+        sp.attributes[2 if b"tokens" in enc else 3 if b"big" in enc else 5].ParseFromString(enc)
+    body = req.SerializeToString()
+    want = _convert(trace_service_pb2.ExportTraceServiceRequest.FromString(body), 256)
+    for _ in range(3):
+        assert _convert(parse("traces", body, False), 256) == want
+    assert any(t.volatile for ts in otlp_fastpb._TEMPLATES.values() for t in ts)

@@ -37,6 +37,7 @@ from .otlp_fastpb import (
     EXTRA,
     LONG_STRINGS,
     MALFORMED,
+    STR_HEADS,
     TEMPLATES,
     FastTraceRequest,
     FullTraceRequest,
@@ -163,6 +164,7 @@ def _spans_from_fastpb(items: list[Any], i: int, client: str | None, rejects: Re
     last_p = b""  # no parent
     last_parent: str | None = None
     templates_get = TEMPLATES.get
+    str_heads_get = STR_HEADS.get
     while i < stop:
         sp = items[i]
         i += 1
@@ -210,8 +212,24 @@ def _spans_from_fastpb(items: list[Any], i: int, client: str | None, rejects: Re
                 if templates is not None:
                     n = len(encoded)
                     for template in templates:
-                        if (template.n == n and template.pick(encoded) == template.same
-                                and (attrs := template.read(encoded)) is not None):
+                        if template.n != n or template.pick(encoded) != template.same:
+                            continue
+                        # ``template.read(encoded)`` written out for its usual values (ever-new strings
+                        # and two-byte ints): one call less a span; any other value, the method reads.
+                        attrs = template.attrs.copy()
+                        for vi, key, head, e, kind in template.volatile:
+                            b = encoded[vi]
+                            if b[:e] == head:
+                                if kind == 2:
+                                    if len(b) == e + 2 and (x := b[e]) >= 0x80 and (y := b[e + 1]) < 0x80:
+                                        attrs[key] = (x & 0x7F) | y << 7
+                                        continue
+                                elif kind == 0 and b[e:e + 3] == str_heads_get(len(b) - e):
+                                    attrs[key] = b[e + 3:].decode()
+                                    continue
+                            attrs = template.read(encoded)
+                            break
+                        if attrs is not None:
                             if template is not templates[0]:  # the last one that matched is tried first
                                 TEMPLATES[encoded[0]] = [template, *(o for o in templates if o is not template)]
                             break

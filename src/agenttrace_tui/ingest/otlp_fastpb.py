@@ -395,6 +395,7 @@ class _Template:
 #: A string value's bytes after its pair's field 2 tag, up to its text, by the bytes from there to
 #: the end: the value's length, the string's tag, the string's length (one byte each).
 _STR_HEADS = {n + 3: bytes((n + 2, 0x0A, n)) for n in range(126)}
+STR_HEADS = _STR_HEADS
 #: A span's first encoded pair -> the templates of spans that start with it.
 _TEMPLATES: dict[bytes, list[_Template]] = {}
 #: ``_TEMPLATES`` for ``otlp_decode``'s loop, which tries them itself (cleared in place, never replaced).
