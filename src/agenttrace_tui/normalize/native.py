@@ -539,10 +539,17 @@ def normalize_at_door(records: list[WireRecord], limit: int | None
                     elif not (p.path is None and p == _NO_FILE):
                         file = p
                 usage = first.usage if last.usage is None else last.usage
-                if usage is not None and usage.total < usage.input + usage.output:
-                    # (as the store merges usage: never less than the two; a copy, the record's own stays
-                    # as sent for the door, should it check the two apart: ingest/pipeline.py, ``_Apart``)
-                    usage = msgspec.structs.replace(usage, total=usage.input + usage.output)
+                if usage is not None and (t := usage.total) < (n := usage.input + usage.output):
+                    # (as the store merges usage: never less than the two)
+                    if t:
+                        # A copy: the record's own stays as sent for the door, should it check the two
+                        # apart (ingest/pipeline.py, ``_Apart``).
+                        usage = msgspec.structs.replace(usage, total=n)
+                    else:
+                        # No total sent: set on the record's own, as normalising that record alone
+                        # sets it too (so checked apart it is the same), without a copy (a live LLM
+                        # span's usage, most often: 600 instructions a live span, bench_live_ir.py).
+                        usage.total = n
                 # (By position, as above. An empty message or code sets nothing, as the store merges it.)
                 append(span := Span(first.span_id, first.trace_id, first.session_id or "", first.name, first.start_ns,
                                     first.parent_span_id or None, kind, (latest := last.end_ns), status,
