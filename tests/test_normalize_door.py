@@ -64,6 +64,12 @@ def _record(rnd: random.Random, seq: int, good: bool) -> dict:
         rec["agent"] = {"name": "a", "iteration": choice([1, -2, 2**64])}
     if rnd.random() < 0.1:
         rec["rag"] = {"query": "q", "sources_found": choice([3, -1]), "top_score": 0.5}
+        if not good:
+            # Its numbers on and past their bounds too, from a generator of their own (the main one's
+            # draws, and so each seed's records besides, stay as they were).
+            own = random.Random(seq)
+            rec["rag"].update(sources_found=own.choice([3, -1, I64, I64 + 1, 2**64]),
+                              top_score=own.choice([0.5, 1e308, -1e308, -0.0, 0]))
     if rnd.random() < 0.1:
         rec["file"] = {"path": "f", "bytes": choice([10, -1, 2**64])}
     return rec

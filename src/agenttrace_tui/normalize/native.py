@@ -32,7 +32,7 @@ from ..model import (
     Update,
 )
 from . import conventions
-from .limits import I64, I64_MIN, MAX_TOKENS, _cost_ok, _parts_ok
+from .limits import I64, I64_MIN, MAX_TOKENS, _cost_ok
 from .part_fill import agent_fill, file_fill, llm_fill, rag_fill, tool_fill
 from .records import (
     EventRecord,
@@ -668,9 +668,14 @@ def normalize_at_door(records: list[WireRecord], limit: int | None
                                                and 0 <= usage.cache_write <= max_tokens
                                                and 0 <= usage.reasoning <= max_tokens))
                         and (cost is None or _cost_ok(cost))
+                        # (``_parts_ok`` spelled out with the parts at hand: its call and its loads of
+                        # the span's four parts cost some 300 instructions a span with any of them)
                         and (llm is None or (((n := llm.max_tokens) is None or 0 <= n <= i64)
                                              and ((x := llm.temperature) is None or x - x == 0.0)))
-                        and ((agent is None and rag is None and file is None) or _parts_ok(span))):
+                        and (agent is None or (n := agent.iteration) is None or 0 <= n <= i64)
+                        and (rag is None or (((n := rag.sources_found) is None or 0 <= n <= i64)
+                                             and ((x := rag.top_score) is None or x - x == 0.0)))
+                        and (file is None or (n := file.bytes) is None or 0 <= n <= i64)):
                     mark(span)
                 elif attrs:
                     for v in attrs.values():
