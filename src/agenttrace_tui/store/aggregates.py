@@ -309,8 +309,10 @@ class Totals:
         for span in spans:
             kind = span.kind
             llm, tool = span.llm, span.tool
-            sig = (kind, llm.model if llm is not None else None, llm.provider if llm is not None else None,
-                   tool.name if tool is not None else None)
+            if llm is not None:  # (one test of it, not two)
+                sig = (kind, llm.model, llm.provider, tool.name if tool is not None else None)
+            else:
+                sig = (kind, None, None, tool.name if tool is not None else None)
             end = span.end_ns
             if end is not None:
                 if kind is _LLM:
@@ -365,10 +367,19 @@ class Totals:
             else:
                 if u.scope != "span":
                     continue  # usage for a subtree: shown, never summed (as ``counted``)
-                i, o, cr, cw, rs = u.input, u.output, u.cache_read, u.cache_write, u.reasoning
+                # (One name at a time: five at once build a tuple and take it apart, each span.)
+                i = u.input
+                o = u.output
+                cr = u.cache_read
+                cw = u.cache_write
+                rs = u.reasoning
                 est = 1 if u.estimated else 0
-                cost = 0.0 if total is None else total
-                unknown = 1 if total is None and kind is _LLM else 0
+                if total is None:
+                    cost = 0.0
+                    unknown = 1 if kind is _LLM else 0
+                else:
+                    cost = total
+                    unknown = 0
                 if not (i or o or cr or cw or rs or est or cost or unknown):
                     continue
             i_sum += i
