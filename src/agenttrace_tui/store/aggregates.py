@@ -229,7 +229,10 @@ class Totals:
         for acc in self.sigs.values():
             if not acc[0]:
                 return False
-        return all(not (tokens == 0 and abs(cost) < 1e-12) for cost, tokens in self.series.values())
+        for cost, tokens in self.series.values():  # noqa: SIM110 - a loop: all() over a generator makes a frame, each trace's first fold
+            if tokens == 0 and abs(cost) < 1e-12:
+                return False
+        return True
 
     def fold(self, c: tuple, sign: int) -> None:
         """Add (sign 1) or take out (sign -1) one span's ``counted`` tuple, building a *delta*

@@ -573,12 +573,13 @@ class SpanUpserts(StoreIndex):
                     upsert(call)
                 recorded = ()
                 last = None
-            if middle and (pair := deep_nested_pair(trace, span)) is not None:
-                self._fold_stored(trace, *pair)
-                last = None
-            elif middle and (pair := served_nested_pair(trace, span)) is not None:
-                self._fold_stored(trace, *pair, SERVED_FAILED_RULE)
-                last = None
+            if middle:  # (one test of it for the two rules)
+                if (pair := deep_nested_pair(trace, span)) is not None:
+                    self._fold_stored(trace, *pair)
+                    last = None
+                elif (pair := served_nested_pair(trace, span)) is not None:
+                    self._fold_stored(trace, *pair, SERVED_FAILED_RULE)
+                    last = None
             if (usage_key is not None and id_key is None and root_usage_calls and usage_key in root_usage_calls
                     and span.parent_span_id is not None
                     and (found := self._root_call_elsewhere(span, usage_key)) is not None):
