@@ -1981,6 +1981,17 @@ def test_a_frameworks_run_root_carrying_its_input_is_named_by_the_users_text() -
     assert named("crewai", "Crew_0f1e.kickoff", {"crew_tasks": tasks, "crew_inputs": ""}) == "Find the weather in Lima."
     assert named("crewai", "crewai.workflow", {"crewai.crew.tasks": tasks}) == "Find the weather in Lima."
     assert named("crewai", "Crew_0f1e.kickoff", {"crew_tasks": "[]"}) is None
+    # The Vercel AI SDK 4-6's calls: its ai.prompt (a prompt's text, or messages); VoltAgent's agent, whatever
+    # its name: its input.
+    ai = {"ai.prompt": jsonlib.dumps({"system": "Be brief.", "messages": [
+        {"role": "user", "content": [{"type": "text", "text": "Weather in Lima?"}]},
+        {"role": "assistant", "content": [{"type": "tool-call", "toolCallId": "c1", "toolName": "w", "input": {}}]},
+        {"role": "tool", "content": [{"type": "tool-result", "toolCallId": "c1", "output": "Sunny"}]}]})}
+    assert named("ai-sdk", "ai.generateText", ai) == "Weather in Lima?"
+    assert named("ai-sdk", "ai.streamText", {"ai.prompt": jsonlib.dumps({"prompt": "Plan a trip\nto Oslo"})}) == "Plan a trip"
+    assert named("ai-sdk", "ai.generateText.doGenerate", ai) is None
+    assert named("ai-sdk", "ai.generateText", {"ai.prompt": "{cut"}) is None
+    assert named("voltagent", "weather-agent", {"input": "What is the weather in Paris?"}) == "What is the weather in Paris?"
     # Haystack's agent run: its messages are the Python reprs of its ChatMessages; the user's text is
     # read as the string literals they are (quotes, escapes), never run as code.
     def haystack(role: str, *texts: str) -> str:

@@ -3,15 +3,18 @@
 LangGraph names every run's root ``LangGraph``, Agno and smolagents ``Agent.run`` / ``<team>.run`` /
 ``ToolCallingAgent.run``, Google ADK ``invoke_workflow <agent>`` (OpenInference's ``invocation [<app>]``),
 the OpenAI Agents SDK ``Agent workflow`` (``Agent Workflow`` through OpenLLMetry, ``OpenAI Agents trace:
-Agent workflow`` through logfire), LlamaIndex ``FunctionAgent.run``, Haystack ``Agent.run`` (``haystack.agent.run``
-by its own tracing), CrewAI a crew's kickoff ``Crew_<id>.kickoff`` (``crewai.workflow`` through OpenLLMetry): a session of ten turns listed ten rows of one name (a crew's, of none). Some of those roots
-carry the turn's input the OpenInference way (``llm.input_messages.<i>.*``, ``input.value``), a crew's its
-tasks (the first one's description is what it was asked); the OpenAI
-Agents SDK's, Google ADK's, LlamaIndex's and Haystack's own tracing's carry none, and their turn's prompt is the user's text the turn's first model
-call was sent (in the call's span, or in the ``gen_ai.client.inference.operation.details`` record logged in
-it). The monitor names each such turn by the first line of that text, live, in the file and in a replay.
-Replays of the real recordings into the real Monitor; the expected names are read here from the recorded
-requests with the OpenTelemetry protobuf classes, and found in the script the recorder ran.
+Agent workflow`` through logfire), LlamaIndex ``FunctionAgent.run``, Haystack ``Agent.run``
+(``haystack.agent.run`` by its own tracing), the Vercel AI SDK 4-6 ``ai.generateText`` / ``ai.streamText``,
+VoltAgent its agent's name, CrewAI a crew's kickoff ``Crew_<id>.kickoff`` (``crewai.workflow`` through
+OpenLLMetry): a session of ten turns listed ten rows of one name (a crew's, of none). Some of those roots
+carry the turn's input the OpenInference way (``llm.input_messages.<i>.*``, ``input.value``), the AI SDK's
+in its ``ai.prompt``, VoltAgent's in its ``input``, a crew's its tasks (the first one's description is what
+it was asked); the OpenAI Agents SDK's, Google ADK's, LlamaIndex's and Haystack's own tracing's carry none,
+and their turn's prompt is the user's text the turn's first model call was sent (in the call's span, or in
+the ``gen_ai.client.inference.operation.details`` record logged in it). The monitor names each such turn by
+the first line of that text, live, in the file and in a replay. Replays of the real recordings into the
+real Monitor; the expected names are read here from the recorded requests with the OpenTelemetry protobuf
+classes, and found in the script the recorder ran.
 """
 
 from __future__ import annotations
@@ -37,7 +40,7 @@ from test_conformance import FIXTURES, _replay
 
 #: Root span names a framework gives every turn (whole names), and how some begin or end.
 ROOT_NAMES = {"LangGraph", "Agent workflow", "Agent Workflow", "OpenAI Agents trace: Agent workflow", "crewai.workflow",
-              "haystack.agent.run"}
+              "haystack.agent.run", "ai.generateText", "ai.streamText", "ai.generateObject", "ai.streamObject"}
 ROOT_BEGINNINGS = ("invoke_workflow ", "invocation [")
 ROOT_ENDINGS = (".run", ".kickoff")
 #: The instrumentation scopes whose roots those are (an app's own span of such a name is another matter).
@@ -47,13 +50,15 @@ SCOPES = ("openinference.instrumentation.langchain", "@arizeai/openinference-ins
           "@arizeai/openinference-instrumentation-openai-agents", "opentelemetry.instrumentation.openai_agents",
           "logfire.openai_agents", "openinference.instrumentation.crewai", "openinference.instrumentation.llama_index",
           "opentelemetry.instrumentation.crewai.instrumentation", "openinference.instrumentation.haystack",
-          "haystack")
+          "haystack", "ai")
+#: Instrumentation scopes whose every root is a turn's, whatever its name (VoltAgent's: named after its agent).
+ANY_ROOT_SCOPES = ("@voltagent/core",)
 
 
 def _workflow_root(span: dict[str, Any], scope: str, a: dict[str, Any]) -> bool:
     name = a.get("logfire.msg", span["name"])  # (logfire names a span by its template: the message is its name)
-    return (not span.get("parentSpanId") and scope in SCOPES
-            and (name in ROOT_NAMES or name.startswith(ROOT_BEGINNINGS) or name.endswith(ROOT_ENDINGS)))
+    return not span.get("parentSpanId") and (scope in ANY_ROOT_SCOPES or (scope in SCOPES and (
+        name in ROOT_NAMES or name.startswith(ROOT_BEGINNINGS) or name.endswith(ROOT_ENDINGS))))
 
 
 def _text(content: Any) -> str:
@@ -96,6 +101,11 @@ def _input_text(a: dict[str, Any]) -> str | None:
     for key in ("crew_tasks", "crewai.crew.tasks"):  # a crew's kickoff: its first task
         if key in a:
             return json.loads(a[key])[0]["description"]
+    if isinstance(prompt := a.get("ai.prompt"), str):  # the AI SDK's: its prompt text, or its messages
+        doc = json.loads(prompt)
+        return doc["prompt"] if isinstance(doc.get("prompt"), str) else _user_in(doc.get("prompt") or doc.get("messages"))
+    if isinstance(text := a.get("input"), str) and text[:1] not in "[{":  # VoltAgent's agent: the prompt's text
+        return text
     value = a.get("input.value")
     if not isinstance(value, str) or not value.strip():
         return None
@@ -164,7 +174,8 @@ def test_the_frameworks_recordings_are_all_read() -> None:
     assert {"langchain", "langgraph_js", "agno", "agno_team", "smolagents", "smolagents_managed", "google_adk",
             "google_adk_multiagent", "google_adk_openinference", "openai_agents", "openai_agents_js",
             "openai_agents_openllmetry", "openai_agents_logfire", "openai_agents_chat_logfire", "crewai", "crewai_crew",
-            "crewai_openllmetry", "llama_index", "haystack", "haystack_openllmetry"} <= set(RECORDINGS)
+            "crewai_openllmetry", "llama_index", "haystack", "haystack_openllmetry", "ai_sdk_legacy",
+            "ai_sdk6_session", "voltagent"} <= set(RECORDINGS)
 
 
 @pytest.mark.parametrize("name", RECORDINGS)

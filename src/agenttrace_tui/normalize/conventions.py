@@ -185,7 +185,7 @@ __all__ = [
     "TEXT_BLOCK_STARTS", "tool_preview",
     # this module
     "CACHE_BESIDE_CLIENTS", "CACHE_BESIDE_INPUT", "GUESSED_COST_CLIENTS", "CACHE_IN_INPUT_SCOPES", "SCOPE_PREFIX_CLIENTS", "GATEWAY_SCOPES", "PROVIDER_METADATA_KEYS", "metadata_provider", "CACHE_BESIDE_KEYS", "COST_KEYS", "FAILED_BY_EXCEPTION_KEYS", "FRAMEWORK_BUILT_ON", "FRAMEWORK_HINTS", "FRAMEWORK_SCOPES", "HTTP_STATUS_KEYS", "INSTRUMENTATION_FAMILIES", "INSTANCE_KEYS", "TRACE_SESSION_RESOURCE_KEYS", "SESSION_SPAN_NAME_KEYS", "session_span_name", "JSON_VALUE_KEYS",
-    "PINNED_SESSION_KEY", "RESOURCE_FRAMEWORKS", "RESOURCE_SESSION_KEYS", "RESPONSE_MODEL_KEYS", "SESSION_KEY_SET", "SESSION_KEYS", "TRACE_NAME_KEYS", "TURN_PROMPT_KEY", "GENERIC_TURN_ROOTS", "PROMPT_ID_ROOTS", "PROMPT_ID_RECORDS", "PROMPT_NAME_CHARS", "prompt_name", "TURN_ROOT_PROMPTS", "TURN_MESSAGES_KEY", "turn_root_prompt", "AGENT_INVOCATION_ROOT", "INPUT_TURN_ROOTS", "HAYSTACK_USER_MESSAGE", "CALL_CONTEXT_TAGS", "CALL_TURN_ROOTS", "INPUT_PROMPT_KEYS", "CREW_TASKS_KEYS", "named_like", "names_turn_alike", "input_prompt", "call_turn_prompt", "USER_MESSAGE_EVENT", "TURN_INPUT_KEYS",
+    "PINNED_SESSION_KEY", "RESOURCE_FRAMEWORKS", "RESOURCE_SESSION_KEYS", "RESPONSE_MODEL_KEYS", "SESSION_KEY_SET", "SESSION_KEYS", "TRACE_NAME_KEYS", "TURN_PROMPT_KEY", "GENERIC_TURN_ROOTS", "PROMPT_ID_ROOTS", "PROMPT_ID_RECORDS", "PROMPT_NAME_CHARS", "prompt_name", "TURN_ROOT_PROMPTS", "TURN_MESSAGES_KEY", "turn_root_prompt", "AGENT_INVOCATION_ROOT", "INPUT_TURN_ROOTS", "AI_PROMPT_KEY", "HAYSTACK_USER_MESSAGE", "CALL_CONTEXT_TAGS", "CALL_TURN_ROOTS", "INPUT_PROMPT_KEYS", "CREW_TASKS_KEYS", "named_like", "names_turn_alike", "input_prompt", "call_turn_prompt", "USER_MESSAGE_EVENT", "TURN_INPUT_KEYS",
     "SUBTREE_USAGE_KEYS", "THINKING_BESIDE_OUTPUT", "GEMINI_BUILTIN_TOOLS", "TOOL_DEFINITION_KEYS", "GEMINI_FEE_TOOLS", "USAGE_OBJECT_KEYS", "RESPONSE_USAGE_KEYS", "GEMINI_USAGE_FIELDS", "USAGE_RECORD_KEY", "USAGE_OBJECT_PATHS", "USAGE_TYPE_PATHS", "USAGE_TYPES_BESIDE",
     "GENKIT_INPUT_KEY", "GENKIT_MODEL_TYPES", "GENKIT_NAME_KEY", "GENKIT_OUTPUT_KEY", "GENKIT_USAGE_FIELDS", "genkit_model_call",
     "GENKIT_ERROR_KEY", "GENKIT_STATE_KEY", "GENKIT_TOOL_ENVELOPE_TYPES", "genkit_failure", "unwrap_genkit_tool_output",
@@ -559,7 +559,9 @@ _USER_ROLES = ("user", "human")
 #: (OpenInference's ``invocation [<app>]``: ``{"new_message": {"parts": [...]}}``), the OpenAI Agents SDK
 #: for TypeScript's ``Agent workflow`` (its input items), Haystack's ``Agent.run`` (``{"messages": [...]}``
 #: whose messages are the Python reprs of its ``ChatMessage``s: ``HAYSTACK_USER_MESSAGE``), OpenInference's Codex
-#: instrumentation's turn (``codex.turn``, read from Codex's session file); and a CrewAI crew's kickoff (OpenInference's
+#: instrumentation's turn (``codex.turn``, read from Codex's session file), the Vercel AI SDK 4-6's calls
+#: (``ai.generateText``, ``ai.streamText`` ...: its ``ai.prompt``, ``AI_PROMPT_KEY``), VoltAgent's agent
+#: (named after the agent, whatever it is: its ``input``); and a CrewAI crew's kickoff (OpenInference's
 #: ``Crew_<id>.kickoff``, OpenLLMetry's ``crewai.workflow``), whose input is its tasks (``CREW_TASKS_KEYS``).
 INPUT_TURN_ROOTS: dict[str, tuple[tuple[str, str], ...]] = {
     "langchain": (("=", "LangGraph"),), "langgraph": (("=", "LangGraph"),),
@@ -568,6 +570,8 @@ INPUT_TURN_ROOTS: dict[str, tuple[tuple[str, str], ...]] = {
     "crewai": (("$", ".kickoff"), ("=", "crewai.workflow")),
     "haystack": (("=", "Agent.run"),),
     "codex": (("=", "codex.turn"),),
+    "ai-sdk": (("=", "ai.generateText"), ("=", "ai.streamText"), ("=", "ai.generateObject"), ("=", "ai.streamObject")),
+    "voltagent": (("^", ""),),
 }
 #: Where a crew's kickoff holds its tasks (a JSON list of objects): a crew is asked what its first task's
 #: ``description`` says (OpenInference's ``crew_tasks``, OpenLLMetry's ``crewai.crew.tasks``).
@@ -644,6 +648,21 @@ def _input_value_text(value: Any) -> str | None:
     return _last_user_text(doc, ()) if isinstance(doc, list) else None
 
 
+#: The Vercel AI SDK's prompt of a call (AI SDK 4-6's ``ai.generateText`` ...): a JSON object of its
+#: ``system`` and its ``prompt`` (text, or messages) or ``messages``.
+AI_PROMPT_KEY = "ai.prompt"
+
+
+def _ai_prompt_text(value: Any) -> str | None:
+    """The user's text of the AI SDK's ``ai.prompt``: its ``prompt`` text, else its messages' last user text."""
+    if not isinstance(value, str) or value[:1] != "{" or not isinstance(doc := _decoded(value), dict):
+        return None
+    prompt = doc.get("prompt")
+    if isinstance(prompt, str):
+        return prompt if prompt.strip() else None
+    return _last_user_text(prompt if isinstance(prompt, list) else doc.get("messages"), ())
+
+
 def _crew_task(attributes: dict[str, Any]) -> str | None:
     """The ``description`` of a crew's first task (``CREW_TASKS_KEYS``), if it has text."""
     for key in CREW_TASKS_KEYS:
@@ -694,7 +713,8 @@ def turn_root_prompt(client: str | None, name: str, attributes: dict[str, Any],
     when there is no such text. Read for root spans only."""
     if (client is not None and (rules := INPUT_TURN_ROOTS.get(client)) is not None
             and any(named_like(name, rule) for rule in rules)):
-        text = _flat_user_text(attributes) or _input_value_text(attributes.get("input.value")) or _crew_task(attributes)
+        text = (_flat_user_text(attributes) or _input_value_text(attributes.get("input.value")) or _crew_task(attributes)
+                or _ai_prompt_text(attributes.get(AI_PROMPT_KEY)) or _input_value_text(attributes.get("input")))
         return prompt_name(text, first_line=True) if text else None
     turn = TURN_ROOT_PROMPTS.get(client, AGENT_INVOCATION_ROOT) if client else AGENT_INVOCATION_ROOT
     if not name.startswith(turn[0]):
@@ -1906,7 +1926,7 @@ def resource_scope(scope_names: Iterable[str | None], resource: dict[str, Any] |
 
 #: Every attribute key a preview may come from (but the flattened lists': ``_MSG_PREFIXES``).
 #: (With where a turn's root holds its input: a span carrying one takes the path that reads its name.)
-_MESSAGE_KEYS: frozenset[str] = frozenset({*MESSAGE_JSON_KEYS, *VALUE_KEYS, *OBSERVATION_KEYS, *TURN_INPUT_KEYS, *CREW_TASKS_KEYS,
+_MESSAGE_KEYS: frozenset[str] = frozenset({*MESSAGE_JSON_KEYS, *VALUE_KEYS, *OBSERVATION_KEYS, *TURN_INPUT_KEYS, *CREW_TASKS_KEYS, AI_PROMPT_KEY,
                                            *(k for keys in CLIENT_VALUE_KEYS.values() for k in keys)})
 
 
