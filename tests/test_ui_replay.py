@@ -460,3 +460,43 @@ async def test_the_replay_footer_fits_its_speed_keys_at_80x24(db):
         speed = [k for k in keys if k.action in ("replay_faster", "replay_slower")]
         assert speed and all(k.region.right <= 80 for k in speed), [(k.action, k.region) for k in speed]
         assert next(k for k in keys if k.action == "quit_monitor").region.right <= 80
+
+
+async def test_a_replay_at_its_end_builds_its_bar_only_when_something_it_shows_changes(db, monkeypatch):
+    # Before: the bar was built 25 times a second at the end (or paused): 5 % of a core for a still screen.
+    import agenttrace_tui.ui.replay as replay_ui
+
+    built: list[str] = []
+    real = replay_ui.render_bar
+
+    def counted(*args, **kwargs):
+        text = real(*args, **kwargs)
+        built.append(text.plain)
+        return text
+
+    monkeypatch.setattr(replay_ui, "render_bar", counted)
+    clock = FakeClock()
+    app = ReplayApp(db, "sess-v1", clock=clock, speed=INSTANT, tick_s=0.01)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.player.finished and "END" in app.replay_bar.plain)
+        await pilot.pause(0.05)
+        before = len(built)
+        ticks = [0]
+        real_tick = app._replay_tick
+
+        def tick():
+            ticks[0] += 1
+            real_tick()
+
+        monkeypatch.setattr(app, "_replay_tick", tick)
+        app.set_interval(0.01, app._replay_tick)
+        await wait_for(pilot, lambda: ticks[0] >= 20)
+        assert len(built) == before  # twenty ticks at the end: nothing to build
+        # What it shows changes (a theme, a width): built again, once.
+        await pilot.resize_terminal(100, 30)
+        await wait_for(pilot, lambda: len(built) > before)
+        assert "END" in built[-1]
+        after = len(built)
+        ticks[0] = 0
+        await wait_for(pilot, lambda: ticks[0] >= 20)
+        assert len(built) == after

@@ -212,6 +212,8 @@ class ReplayApp(AgentTraceApp):
         self._reader: Reader | None = None
         #: session time one "instant" step covers (adapted to INSTANT_BUDGET_S)
         self._instant_step_ns = 1_000_000_000
+        #: What the replay bar was last drawn from (``_update_bar``): drawn again only when it changes.
+        self._bar_stamp: tuple | None = None
         super().__init__(None, store=Store(), now_ns=self._play_now, theme=theme, keymap=keymap)
         self.mode = REPLAY
         self.follow = True
@@ -309,7 +311,17 @@ class ReplayApp(AgentTraceApp):
 
     def _update_bar(self) -> None:
         width = self.replay_bar.size.width or self.size.width
-        self.replay_bar.show(render_bar(self, self.player, self.error_marks, width, self.replay_bar.geometry))
+        # Built only when what it shows may read differently: a replay at its end (or paused) is
+        # still ticked 25 times a second, and building the bar each time was 5 % of a core.
+        player = self.player
+        stamp = (width, self.theme, self.error_marks_loaded, len(self.error_marks), player,
+                 None if player is None else (player.finished, player.paused, player.speed, player.position_ns,
+                                              player.start_ns, player.end_ns, player.errors_seen,
+                                              player.store.span_count))
+        if stamp == self._bar_stamp:
+            return
+        self._bar_stamp = stamp
+        self.replay_bar.show(render_bar(self, player, self.error_marks, width, self.replay_bar.geometry))
 
     @work(thread=True, exclusive=True, group="replay-errors")
     def _load_error_marks(self) -> None:
