@@ -58,6 +58,8 @@ def test_names_that_read_alike_cut_are_shown_from_where_they_differ() -> None:
     # No word near the difference: a few characters before it.
     files = {"a": "Summarize report_2024.pdf", "b": "Summarize report_2025.pdf"}
     assert distinct_cuts(files, 14) == {"a": "…port_2024.pdf", "b": "…port_2025.pdf"}
+    # Rows of a group from one word, each showing where it differs from there.
+    assert distinct_cuts(turns, 22) == {"a": "…the weather in Paris?", "b": "…the weather in Oslo?", "d": "…the weather in Paris?"}
     # Wide characters are measured in cells.
     wide = {"a": "天気はどうですか パリ", "b": "天気はどうですか オスロ"}
     assert distinct_cuts(wide, 12) == {"a": "…パリ", "b": "…オスロ"}

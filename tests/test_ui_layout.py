@@ -347,9 +347,11 @@ async def test_turns_whose_prompts_begin_alike_read_apart_in_the_trace_list():
         names = [line[2 : 2 + wide].rstrip() for line in list_lines(rows)[1:3]]
         assert wide < len(prompts[0])  # (still cut: 200 columns give the list a fifth)
 
-        def end_from_a_word(prompt: str) -> str:
-            starts = [i + 1 for i, c in enumerate(prompt) if c == " "]
-            return "…" + next(prompt[i:] for i in starts if len(prompt) - i <= wide - 1)
+        def fits_from(prompt: str) -> int:
+            """The first word from which the prompt's end fits the cell after its ellipsis."""
+            return next(i + 1 for i, c in enumerate(prompt) if c == " " and len(prompt) - i - 1 <= wide - 1)
 
-        assert names == [end_from_a_word(p) for p in prompts[:2]]
+        # Both from one word (they begin alike up to it): the latest from which each fits.
+        start = max(fits_from(p) for p in prompts[:2])
+        assert names == ["…" + p[start:] for p in prompts[:2]]
         assert names[0].endswith("weather in Paris?")

@@ -103,10 +103,13 @@ def distinct_cuts(names: dict[str, str], width: int) -> dict[str, str]:
             continue
         # Where each differs from the group's name most like it: from one of its neighbours in order.
         differs: dict[str, int] = {}
+        shared = len(distinct[0])  # how far the whole group begins alike: its neighbours' least
         for a, b in pairwise(distinct):
             n = _common_prefix(a, b)
             differs[a] = max(differs.get(a, 0), n)
             differs[b] = max(differs.get(b, 0), n)
+            shared = min(shared, n)
+        starts: dict[str, int] = {}  # key -> where it is shown from
         for key in keys:
             name = names[key]
             at = min(len(name) - 1, differs[name])
@@ -123,8 +126,16 @@ def distinct_cuts(names: dict[str, str], width: int) -> dict[str, str]:
                 this = name.rfind(" ", 0, at) + 1
                 before = name.rfind(" ", 0, max(0, this - 1)) + 1
                 start = next((s for s in (before, this) if at - s <= reach), max(0, at - reach))
+            starts[key] = start
+        # The rows of a group shown from one word, the latest any of them is shown from, when the whole
+        # group begins alike up to it (``…weather in Oslo?`` under ``…weather in Paris?``, not
+        # ``…the weather in Oslo?``): each still shows where it differs.
+        latest = max(starts.values())
+        if 0 < latest <= shared and distinct[0][latest - 1] == " ":
+            starts = dict.fromkeys(starts, latest)
+        for key, start in starts.items():
             if start:
-                out[key] = "…" + name[start:]
+                out[key] = "…" + names[key][start:]
     return out
 
 
