@@ -55,7 +55,7 @@ def call_root_prompts(name: str) -> tuple[dict[str, str], dict[str, set[str]]]:
                     if span.get("parentSpanId") or not (_model_call(a) or a.get("gen_ai.operation.name") == "llm_call"):
                         continue
                     for key in ("gen_ai.input.messages", "input"):  # the user's own text of each message
-                        if isinstance(a.get(key), str):
+                        if isinstance(a.get(key), str) and a[key][:1] == "[":
                             a[key] = json.dumps([_without_context(m) for m in json.loads(a[key])])
                     if text := _input_text(a):
                         out[tid] = text
